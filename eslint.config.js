@@ -1,0 +1,34 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'renderer/dist/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Only the Electron shell may touch Electron; see DESIGN §1.
+    files: ['main/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.ts'],
+    ignores: ['main/electron/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/electron/ imports electron.' }] }],
+    },
+  },
+  {
+    // The renderer and shared code run in a sandbox: no Node, no main/.
+    files: ['renderer/**/*.ts', 'shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'Only main/electron/ imports electron.' }],
+        patterns: [
+          { group: ['**/main/**', 'node:*'], message: 'renderer/ and shared/ cannot import main/ or Node built-ins.' },
+        ],
+      }],
+    },
+  },
+);

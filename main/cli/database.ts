@@ -1,0 +1,19 @@
+import { GatehouseError } from '../../shared/errors.js';
+import type { StoreOptions } from '../store/index.js';
+
+/** `--db` wins; otherwise GATEHOUSE_DB. */
+export function databaseOption(db: string | undefined): string {
+  const location = db ?? process.env.GATEHOUSE_DB;
+  if (!location) throw new GatehouseError('USAGE', 'no database given: pass --db PATH|postgres://… or set GATEHOUSE_DB');
+  return location;
+}
+
+/**
+ * The fault-injection seam for tests that spawn the CLI: writes of the listed eventIds throw as a
+ * database error would. Only honoured with GATEHOUSE_TEST_FAULTS=1 so it cannot be set by accident.
+ */
+export function storeOptionsFromEnvironment(): StoreOptions {
+  if (process.env.GATEHOUSE_TEST_FAULTS !== '1') return {};
+  const ids = new Set((process.env.GATEHOUSE_FAIL_WRITES ?? '').split(',').filter(Boolean));
+  return { failWriteOf: (eventId) => ids.has(eventId) };
+}

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { GatehouseError } from '../../shared/errors.js';
+import { RUN_MODES, type RunMode, type RunSummary } from '../../shared/run.js';
+import { checkBatchSize, runUpdate } from '../engine/index.js';
+import { openSource } from '../sources/index.js';
+import { openStore } from '../store/index.js';
+import { EXIT_CODE_BY_STATUS, parseInteger, printJson } from './output.js';
+import { terminalProgress } from './progress.js';
+import { databaseOption, storeOptionsFromEnvironment } from './database.js';
+
+interface UpdateFlags {
+  db?: string;
+  source: string;
+  batchSize?: string;
+  mode?: string;
+  task?: string;
+  resume?: string;
+  json?: boolean;
+}
+
+export function registerUpdateCommand(program: Command): void {
+  program
+    .command('update')
+    .description('fetch records from a source and apply them in validated batches')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .requiredOption('--source <spec>', 'file:PATH | synthetic:seed=N,count=M[,…] | congress:BASE_URL')
+    .option('--batch-size <n>', 'changes per batch, 1–10000 (default 50)')
+    .option('--mode <mode>', 'batch | all-or-nothing (default batch)')
+    .option('--task <name>', 'the scheduled task this run belongs to')
+    .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (flags: UpdateFlags) => {
+      process.exitCode = await update(flags);
+    });
+}
+
+function parseMode(value: string | undefined): RunMode {
+  if (value === undefined) return 'batch';
+  if (!(RUN_MODES as readonly string[]).includes(value)) {
+    throw new GatehouseError('USAGE', `--mode must be one of ${RUN_MODES.join(', ')}, got "${value}"`);
+  }
+  return value as RunMode;
+}
+
+async function update(flags: UpdateFlags): Promise<number> {
+  const mode = parseMode(flags.mode);
+  const batchSize = checkBatchSize(flags.batchSize === undefined ? 50 : parseInteger('--batch-size', flags.batchSize));
+  const resumeRunId = flags.resume === undefined ? undefined : parseInteger('--resume', flags.resume);
+  const source = await openSource(flags.source);
+  const store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
+  const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stoppedBy = signal;
+    process.stderr.write(`\ngatehouse: ${signal}: finishing the current batch, then stopping (send again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
+  try {
+    const summary = await runUpdate({
+      store,
+      source,
+      mode,
+      batchSize,
+      task: flags.task ?? null,
+      resumeRunId,
+      signal: controller.signal,
+      onEvent: progress.onEvent,
+    });
+    progress.stop();
+    if (flags.json) printJson(summary);
+    else printHumanSummary(summary);
+    if (summary.status === 'interrupted' && stoppedBy) return stoppedBy === 'SIGTERM' ? 143 : 130;
+    return EXIT_CODE_BY_STATUS[summary.status];
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await store.close();
+  }
+}
+
+function printHumanSummary(summary: RunSummary): void {
+  const m = summary.metrics;
+  const b = summary.batches;
+  const rate = m.durationMs > 0 ? Math.round((m.fetched / m.durationMs) * 1000) : m.fetched;
+  const lines = [
+    `run ${summary.runId}: ${summary.status} (${summary.mode}, batch size ${summary.batchSize})`,
+    `  ${m.fetched} fetched: ${m.added} added, ${m.updated} updated, ${m.unchanged} unchanged, ${m.quarantined} quarantined${m.rolledBack ? `, ${m.rolledBack} rolled back` : ''}`,
+    `  batches: ${b.succeeded}/${b.total} committed, ${b.isolated} isolated, ${b.failed} failed`,
+    `  ${m.durationMs} ms (${rate} records/s)`,
+  ];
+  if (summary.validation) lines.push(`  validation: ${summary.validation.verdict}${summary.validation.anomalies.map((a) => `\n    - ${a.message}`).join('')}`);
+  if (summary.error) lines.push(`  error: ${summary.error}`);
+  if (m.quarantined > 0) lines.push(`  see: gatehouse quarantine list --run ${summary.runId}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,112 @@
+import type { BatchRecord } from '../../shared/run.js';
+import type { SourceItem } from '../sources/index.js';
+import type { BatchCommitter } from './batch-commit.js';
+import type { RunPlanner } from './planner.js';
+import type { RunContext } from './run-context.js';
+import { addCounts, countChanges, PendingBatch } from './run-state.js';
+import { inWindows } from './windows.js';
+
+/** The whole update as a single batch: seq 1. */
+const ONLY_BATCH = 1;
+
+/**
+ * The Phase 2.2 baseline: one transaction for the whole update; any failure rolls all of it
+ * back. Records the record rules reject are still quarantined, after the rollback if need be,
+ * so every fetched record is accounted for.
+ */
+export async function runAllOrNothing(
+  run: RunContext,
+  planner: RunPlanner,
+  committer: BatchCommitter,
+  items: AsyncIterable<SourceItem>,
+  options: { windowSize: number; chunkSize: number; signal?: AbortSignal },
+): Promise<{ outcome: 'committed' | 'rolled_back' | 'interrupted'; error: string | null; batch: BatchRecord | null }> {
+  const all = new PendingBatch();
+  const started = run.clock();
+  let written = { added: 0, updated: 0 };
+  try {
+    await run.transaction(async (tx) => {
+      let chunk = new PendingBatch();
+      const writeChunk = async () => {
+        await committer.writeChecked(tx, ONLY_BATCH, chunk.changes);
+        const counts = countChanges(chunk.changes);
+        written = { added: written.added + counts.added, updated: written.updated + counts.updated };
+        chunk = new PendingBatch();
+      };
+      for await (const window of inWindows(items, options.windowSize)) {
+        if (options.signal?.aborted) throw new Interrupted();
+        for (const item of await planner.plan(window)) {
+          all.add(item);
+          chunk.add(item);
+          if (chunk.changes.length >= options.chunkSize) await writeChunk();
+        }
+      }
+      await writeChunk();
+      const batch = batchRow(run, all, 'committed', started, null);
+      await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
+      await tx.recordBatch(batch);
+      await tx.saveCheckpoint(checkpointAfter(run, all, batch, written));
+    });
+    return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null) };
+  } catch (error) {
+    if (error instanceof Interrupted) return { outcome: 'interrupted', error: 'stopped by a signal; nothing was committed', batch: null };
+    const message = error instanceof Error ? error.message : String(error);
+    const batch = batchRow(run, all, 'rolled_back', started, message);
+    await run.transaction(async (tx) => {
+      await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
+      await tx.recordBatch(batch);
+      await tx.saveCheckpoint(checkpointAfter(run, all, batch, null));
+    });
+    return { outcome: 'rolled_back', error: message, batch };
+  }
+}
+
+class Interrupted extends Error {}
+
+function batchRow(run: RunContext, all: PendingBatch, status: BatchRecord['status'], started: Date, error: string | null): BatchRecord {
+  const finished = run.clock();
+  const counts = status === 'committed' ? countChanges(all.changes) : { added: 0, updated: 0 };
+  return {
+    runId: run.runId,
+    seq: ONLY_BATCH,
+    status,
+    planned: all.changes.length,
+    written: counts.added + counts.updated,
+    ...counts,
+    quarantined: all.rejected.length,
+    retries: 0,
+    durationMs: Math.max(0, finished.getTime() - started.getTime()),
+    error,
+    firstPosition: Math.max(0, all.firstPosition),
+    lastPosition: Math.max(0, all.lastPosition),
+    finishedAt: finished.toISOString(),
+  };
+}
+
+function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord, written: { added: number; updated: number } | null) {
+  const metrics = { ...run.state.metrics };
+  addCounts(metrics, {
+    fetched: all.size,
+    added: written?.added ?? 0,
+    updated: written?.updated ?? 0,
+    unchanged: all.unchanged,
+    quarantined: all.rejected.length,
+    rolledBack: written === null ? all.changes.length : 0,
+  });
+  const batchCounts = {
+    total: 1,
+    succeeded: batch.status === 'committed' ? 1 : 0,
+    failed: batch.status === 'committed' ? 0 : 1,
+    isolated: 0,
+  };
+  run.afterCommit(() => Object.assign(run.state, { metrics, batchCounts, batchSeq: ONLY_BATCH, nextPosition: all.lastPosition + 1 }));
+  return {
+    runId: run.runId,
+    batchSeq: ONLY_BATCH,
+    nextPosition: all.lastPosition + 1,
+    metrics,
+    batchCounts,
+    positionsDoneInBatch: [],
+    updatedAt: run.clock().toISOString(),
+  };
+}

@@ -1,0 +1,225 @@
+import type { Rejection } from '../../shared/record.js';
+import type { BatchRecord, BatchStatus } from '../../shared/run.js';
+import type { BatchRuleViolation, NewQuarantineEntry, PlannedChange, WriteTx } from '../store/index.js';
+import { redactSecrets } from '../store/index.js';
+import type { RunContext } from './run-context.js';
+import { addCounts, countChanges, type Counts, type PendingBatch } from './run-state.js';
+
+/** Thrown inside a batch transaction when a batch rule fails, so the transaction rolls back. */
+export class BatchRuleFailure extends Error {
+  constructor(readonly violations: BatchRuleViolation[]) {
+    super(violations.map((v) => v.reason.message).join('; '));
+    this.name = 'BatchRuleFailure';
+  }
+}
+
+interface IsolationOutcome {
+  retries: number;
+  added: number;
+  updated: number;
+  quarantined: number;
+}
+
+/**
+ * Commits one batch as one transaction: rows, undo journal, quarantine entries, batch row and
+ * checkpoint together. A batch that fails is rolled back and, with isolation on, split and
+ * retried until the failing records are found (Spring Batch's "scan").
+ */
+export class BatchCommitter {
+  constructor(private readonly run: RunContext) {}
+
+  async commit(pending: PendingBatch): Promise<BatchRecord> {
+    const started = this.run.clock();
+    const seq = this.run.state.batchSeq + 1;
+    try {
+      return await this.run.withTransientRetry(() =>
+        this.run.transaction(async (tx) => {
+          await this.rejectEarlierWrites(tx, pending);
+          const counts = countChanges(pending.changes);
+          await this.writeChecked(tx, seq, pending.changes);
+          const batch = this.batchRecord(seq, pending, 'committed', { ...counts, retries: 0, quarantined: 0 }, started, null);
+          await this.closeBatch(tx, pending, batch, { ...counts, fetched: pending.changes.length });
+          return batch;
+        }),
+      );
+    } catch (error) {
+      if (this.run.store.isTransientError(error)) throw error;
+      return this.isolate(seq, pending, error, started);
+    }
+  }
+
+  /** Writes and verifies; throws (so the transaction rolls back) when a batch rule fails. */
+  async writeChecked(tx: WriteTx, seq: number, changes: PlannedChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await tx.writeHearings(this.run.runId, seq, changes);
+    const violations = await tx.verifyBatch(this.run.runId, seq, changes);
+    if (violations.length > 0) throw new BatchRuleFailure(violations);
+  }
+
+  /** An eventId this run already committed in an earlier batch is a duplicate: quarantine it. */
+  private async rejectEarlierWrites(tx: WriteTx, pending: PendingBatch): Promise<void> {
+    if (pending.changes.length === 0) return;
+    const violations = await tx.findEarlierWrites(this.run.runId, pending.changes.map((c) => c.hearing.eventId));
+    for (const violation of violations) pending.rejectChange(violation.eventId!, violation.reason);
+  }
+
+  /**
+   * The batch row, its quarantine entries and the checkpoint that moves past it. `counts` are
+   * what this transaction adds to the run; parts committed during isolation added their own.
+   */
+  private async closeBatch(tx: WriteTx, pending: PendingBatch, batch: BatchRecord, counts: Counts): Promise<void> {
+    const { state, runId } = this.run;
+    await tx.addQuarantine(pending.quarantineEntries(runId, batch.seq));
+    await tx.recordBatch(batch);
+    const metrics = { ...state.metrics };
+    addCounts(metrics, {
+      ...counts,
+      fetched: (counts.fetched ?? 0) + pending.rejected.length + pending.unchanged,
+      unchanged: pending.unchanged,
+      quarantined: (counts.quarantined ?? 0) + pending.rejected.length,
+    });
+    const batchCounts = { ...state.batchCounts, total: state.batchCounts.total + 1 };
+    if (batch.status === 'committed') batchCounts.succeeded += 1;
+    else if (batch.status === 'isolated') batchCounts.isolated += 1;
+    else batchCounts.failed += 1;
+    const nextPosition = pending.lastPosition + 1;
+    await tx.saveCheckpoint({
+      runId,
+      batchSeq: batch.seq,
+      nextPosition,
+      metrics,
+      batchCounts,
+      positionsDoneInBatch: [],
+      updatedAt: this.run.clock().toISOString(),
+    });
+    this.run.afterCommit(() => {
+      Object.assign(state, { metrics, batchCounts, batchSeq: batch.seq, nextPosition });
+      state.doneInBatch.clear();
+    });
+  }
+
+  private async isolate(seq: number, pending: PendingBatch, firstError: unknown, started: Date): Promise<BatchRecord> {
+    const outcome: IsolationOutcome = { retries: 0, added: 0, updated: 0, quarantined: 0 };
+    const changes = pending.changes;
+    if (this.run.isolate) {
+      await this.scan(seq, changes, firstError, outcome);
+    } else {
+      const reason = failureReason(firstError, null, 'the batch failed and record isolation is off');
+      await this.quarantinePart(seq, changes, reason, outcome);
+    }
+    const status: BatchStatus = outcome.quarantined === changes.length ? 'failed' : 'isolated';
+    const error = redactSecrets(firstError instanceof Error ? firstError.message : String(firstError));
+    const batch = this.batchRecord(seq, pending, status, outcome, started, error);
+    // The parts already committed their rows and counts; this transaction closes the batch.
+    await this.run.withTransientRetry(() => this.run.transaction((tx) => this.closeBatch(tx, pending, batch, {})));
+    return batch;
+  }
+
+  /** Splits a failing set in halves until each failure is one record; every other record commits. */
+  private async scan(seq: number, changes: PlannedChange[], error: unknown, outcome: IsolationOutcome): Promise<void> {
+    if (changes.length === 1) {
+      const reason = failureReason(error, changes[0]!.hearing.eventId, 'the database refused the write');
+      await this.quarantinePart(seq, changes, reason, outcome);
+      return;
+    }
+    const middle = Math.ceil(changes.length / 2);
+    for (const part of [changes.slice(0, middle), changes.slice(middle)]) {
+      outcome.retries += 1;
+      try {
+        await this.run.withTransientRetry(() => this.commitPart(seq, part, outcome));
+      } catch (partError) {
+        if (this.run.store.isTransientError(partError)) throw partError;
+        await this.scan(seq, part, partError, outcome);
+      }
+    }
+  }
+
+  private async commitPart(seq: number, part: PlannedChange[], outcome: IsolationOutcome): Promise<void> {
+    const counts = countChanges(part);
+    await this.run.transaction(async (tx) => {
+      await this.writeChecked(tx, seq, part);
+      await this.savePartCheckpoint(tx, part, counts);
+    });
+    outcome.added += counts.added;
+    outcome.updated += counts.updated;
+  }
+
+  private async quarantinePart(seq: number, part: PlannedChange[], reason: Rejection, outcome: IsolationOutcome): Promise<void> {
+    const entries: NewQuarantineEntry[] = part.map((change) => ({
+      runId: this.run.runId,
+      batchSeq: seq,
+      eventId: change.hearing.eventId,
+      sourcePosition: change.position,
+      reasons: [reason],
+      raw: change.raw,
+    }));
+    await this.run.withTransientRetry(() =>
+      this.run.transaction(async (tx) => {
+        await tx.addQuarantine(entries);
+        await this.savePartCheckpoint(tx, part, { quarantined: part.length });
+      }),
+    );
+    outcome.quarantined += part.length;
+  }
+
+  /**
+   * A part of a batch under isolation commits with a checkpoint that lists its positions, so a
+   * run killed mid-isolation resumes without writing or counting those records again.
+   */
+  private async savePartCheckpoint(tx: WriteTx, part: PlannedChange[], counts: Counts): Promise<void> {
+    const { state, runId } = this.run;
+    const metrics = { ...state.metrics };
+    addCounts(metrics, { ...counts, fetched: part.length });
+    const done = new Set(state.doneInBatch);
+    for (const change of part) done.add(change.position);
+    await tx.saveCheckpoint({
+      runId,
+      batchSeq: state.batchSeq,
+      nextPosition: state.nextPosition,
+      metrics,
+      batchCounts: state.batchCounts,
+      positionsDoneInBatch: [...done],
+      updatedAt: this.run.clock().toISOString(),
+    });
+    this.run.afterCommit(() => {
+      state.metrics = metrics;
+      state.doneInBatch = done;
+    });
+  }
+
+  private batchRecord(
+    seq: number,
+    pending: PendingBatch,
+    status: BatchStatus,
+    counts: { added: number; updated: number; quarantined: number; retries: number },
+    started: Date,
+    error: string | null,
+  ): BatchRecord {
+    const finished = this.run.clock();
+    return {
+      runId: this.run.runId,
+      seq,
+      status,
+      planned: pending.changes.length,
+      written: counts.added + counts.updated,
+      added: counts.added,
+      updated: counts.updated,
+      quarantined: pending.rejected.length + counts.quarantined,
+      retries: counts.retries,
+      durationMs: Math.max(0, finished.getTime() - started.getTime()),
+      error,
+      firstPosition: pending.firstPosition,
+      lastPosition: pending.lastPosition,
+      finishedAt: finished.toISOString(),
+    };
+  }
+}
+
+function failureReason(error: unknown, eventId: string | null, fallback: string): Rejection {
+  if (error instanceof BatchRuleFailure) {
+    const own = error.violations.find((v) => v.eventId === eventId) ?? error.violations[0];
+    if (own) return own.reason;
+  }
+  const message = error instanceof Error ? redactSecrets(error.message) : String(error);
+  return { code: 'WRITE_FAILED', message: `${fallback}: ${message}` };
+}

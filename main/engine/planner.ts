@@ -1,0 +1,64 @@
+import type { Rejection } from '../../shared/record.js';
+import type { SourceItem } from '../sources/index.js';
+import type { PlannedChange, Store } from '../store/index.js';
+import { applyRecordRules } from '../validation/index.js';
+import { classify } from './classify.js';
+
+/** One source item after the record rules and classification. */
+export type PlannedItem =
+  | { position: number; outcome: 'change'; change: PlannedChange }
+  | { position: number; outcome: 'unchanged' }
+  | { position: number; outcome: 'rejected'; eventId: string | null; reasons: Rejection[]; raw: unknown };
+
+/**
+ * Turns windows of source items into planned items: record rules first, then one database
+ * lookup per window to classify what passed. Remembers which eventIds this run has planned,
+ * so a repeat of one is rejected as a duplicate however far apart the two are.
+ */
+export class RunPlanner {
+  constructor(
+    private readonly store: Store,
+    private readonly knownCommittees: Set<string>,
+    private readonly eventIdsInRun: Set<string>,
+  ) {}
+
+  async plan(window: SourceItem[]): Promise<PlannedItem[]> {
+    const checked = window.map((item) => ({ item, outcome: item.error ? null : applyRecordRules(item.raw, this.ruleContext) }));
+    const ids = checked.flatMap(({ outcome }) => (outcome?.ok ? [outcome.hearing.eventId] : []));
+    const stored = ids.length > 0 ? await this.store.loadHearings(ids) : new Map();
+    return checked.map(({ item, outcome }): PlannedItem => {
+      if (item.error) return rejected(item, null, [item.error]);
+      if (!outcome!.ok) return rejected(item, eventIdOf(item.raw), outcome!.reasons);
+      const hearing = outcome!.hearing;
+      if (this.eventIdsInRun.has(hearing.eventId)) {
+        return rejected(item, hearing.eventId, [
+          { code: 'DUPLICATE_EVENT_ID', message: `eventId ${hearing.eventId} appears more than once in this run's input` },
+        ]);
+      }
+      this.eventIdsInRun.add(hearing.eventId);
+      for (const committee of hearing.committees) this.knownCommittees.add(committee.systemCode);
+      const classification = classify(hearing, stored.get(hearing.eventId));
+      if (classification.kind === 'unchanged') return { position: item.position, outcome: 'unchanged' };
+      const diff = classification.kind === 'updated' ? classification.diff : [];
+      return {
+        position: item.position,
+        outcome: 'change',
+        change: { kind: classification.kind, hearing, contentHash: classification.hash, position: item.position, raw: item.raw, diff },
+      };
+    });
+  }
+
+  private readonly ruleContext = {
+    isKnownCommittee: (code: string) => this.knownCommittees.has(code),
+  };
+}
+
+function rejected(item: SourceItem, eventId: string | null, reasons: Rejection[]): PlannedItem {
+  return { position: item.position, outcome: 'rejected', eventId, reasons, raw: item.raw };
+}
+
+function eventIdOf(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const id = (raw as { eventId?: unknown }).eventId;
+  return typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 64) : null;
+}

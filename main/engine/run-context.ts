@@ -1,0 +1,55 @@
+import type { Store, WriteTx } from '../store/index.js';
+import type { CommittedState } from './run-state.js';
+
+const TRANSIENT_RETRY_LIMIT = 5;
+const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * What the parts of one run share: the store, the committed state, the clock. State changes
+ * made inside a transaction are applied only once it has committed, so memory never runs
+ * ahead of the database.
+ */
+export class RunContext {
+  private pendingEffects: (() => void)[] | null = null;
+
+  constructor(
+    readonly store: Store,
+    readonly runId: number,
+    readonly state: CommittedState,
+    readonly clock: () => Date,
+    readonly isolate: boolean,
+    readonly warn: (message: string) => void,
+    readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  async transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const effects: (() => void)[] = [];
+    this.pendingEffects = effects;
+    try {
+      const result = await this.store.transaction(work);
+      for (const effect of effects) effect();
+      return result;
+    } finally {
+      this.pendingEffects = null;
+    }
+  }
+
+  afterCommit(effect: () => void): void {
+    if (this.pendingEffects === null) throw new Error('afterCommit called outside a transaction');
+    this.pendingEffects.push(effect);
+  }
+
+  /** A dropped connection or a busy database is retried with bounded backoff; no record is blamed. */
+  async withTransientRetry<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!this.store.isTransientError(error) || attempt >= TRANSIENT_RETRY_LIMIT) throw error;
+        const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
+        this.warn(`database error (${(error as Error).message}); retrying in ${delay} ms`);
+        await this.sleep(delay);
+      }
+    }
+  }
+}

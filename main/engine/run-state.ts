@@ -1,0 +1,75 @@
+import type { Rejection } from '../../shared/record.js';
+import type { BatchCounts, RunMetrics } from '../../shared/run.js';
+import type { NewQuarantineEntry, PlannedChange } from '../store/index.js';
+import type { PlannedItem } from './planner.js';
+
+export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack', number>>;
+
+/** What has been committed so far: exactly what the last checkpoint says. */
+export interface CommittedState {
+  metrics: RunMetrics;
+  batchCounts: BatchCounts;
+  batchSeq: number;
+  /** The first source position not yet accounted for by a closed batch. */
+  nextPosition: number;
+  /** Positions past `nextPosition` already committed by parts of a batch under isolation. */
+  doneInBatch: Set<number>;
+}
+
+type RejectedItem = Extract<PlannedItem, { outcome: 'rejected' }>;
+
+/** Items planned since the last commit: what the next batch transaction will account for. */
+export class PendingBatch {
+  changes: PlannedChange[] = [];
+  rejected: RejectedItem[] = [];
+  unchanged = 0;
+  firstPosition = -1;
+  lastPosition = -1;
+
+  get size(): number {
+    return this.changes.length + this.rejected.length + this.unchanged;
+  }
+
+  add(item: PlannedItem): void {
+    if (this.firstPosition < 0) this.firstPosition = item.position;
+    this.lastPosition = item.position;
+    if (item.outcome === 'change') this.changes.push(item.change);
+    else if (item.outcome === 'rejected') this.rejected.push(item);
+    else this.unchanged += 1;
+  }
+
+  rejectChange(eventId: string, reason: Rejection): void {
+    const index = this.changes.findIndex((change) => change.hearing.eventId === eventId);
+    if (index < 0) return;
+    const [change] = this.changes.splice(index, 1);
+    this.rejected.push({ position: change!.position, outcome: 'rejected', eventId, reasons: [reason], raw: change!.raw });
+  }
+
+  quarantineEntries(runId: number, batchSeq: number | null): NewQuarantineEntry[] {
+    return this.rejected.map((item) => ({
+      runId,
+      batchSeq,
+      eventId: item.eventId,
+      sourcePosition: item.position,
+      reasons: item.reasons,
+      raw: item.raw,
+    }));
+  }
+}
+
+/** Adds counts into metrics; every count in a run moves through here so the invariant can hold. */
+export function addCounts(metrics: RunMetrics, counts: Counts): void {
+  for (const [key, value] of Object.entries(counts)) metrics[key] = (metrics[key] ?? 0) + (value ?? 0);
+}
+
+export function countChanges(changes: PlannedChange[]): { added: number; updated: number } {
+  let added = 0;
+  for (const change of changes) if (change.kind === 'added') added += 1;
+  return { added, updated: changes.length - added };
+}
+
+/** fetched = added + updated + unchanged + quarantined (DESIGN §4), plus what a rollback undid. */
+export function invariantHolds(metrics: RunMetrics): boolean {
+  const accounted = metrics.added + metrics.updated + metrics.unchanged + metrics.quarantined + (metrics.rolledBack ?? 0);
+  return metrics.fetched === accounted;
+}

@@ -1,0 +1,280 @@
+import os from 'node:os';
+import { GatehouseError } from '../../shared/errors.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  emptyMetrics,
+  MAX_BATCH_SIZE,
+  MIN_BATCH_SIZE,
+  type RunEvent,
+  type RunMetrics,
+  type RunMode,
+  type RunStatus,
+  type RunSummary,
+} from '../../shared/run.js';
+import type { ValidationResult } from '../../shared/validation.js';
+import type { RecordSource } from '../sources/index.js';
+import type { Store } from '../store/index.js';
+import { redactSecrets } from '../store/index.js';
+import { runAllOrNothing } from './all-or-nothing.js';
+import { BatchCommitter } from './batch-commit.js';
+import { RunPlanner } from './planner.js';
+import { RunContext } from './run-context.js';
+import { invariantHolds, PendingBatch, type CommittedState } from './run-state.js';
+import { inWindows } from './windows.js';
+import { EMPTY_BATCH_COUNTS } from '../store/rows.js';
+
+/** A lock whose heartbeat is older than this is taken over (its holder is presumed dead). */
+export const STALE_LOCK_MS = 2 * 60_000;
+const HEARTBEAT_EVERY_MS = 10_000;
+/** Unchanged or rejected records are checkpointed at least this often even when nothing changes. */
+const CHECKPOINT_EVERY_ITEMS = 2_000;
+
+export interface JudgeInput {
+  store: Store;
+  runId: number;
+  startedAt: string;
+  task: string | null;
+  metrics: RunMetrics;
+}
+
+export interface UpdateOptions {
+  store: Store;
+  source: RecordSource;
+  mode?: RunMode;
+  batchSize?: number;
+  /** ENABLE_RECORD_ISOLATION: split a failed batch to find its bad records. */
+  isolate?: boolean;
+  task?: string | null;
+  flags?: Record<string, unknown>;
+  resumeRunId?: number;
+  clock?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** The historical validator, called after the last batch (DESIGN §2 step 7). */
+  judge?: (input: JudgeInput) => Promise<ValidationResult | null>;
+  /** Decides the final status once validation is known (e.g. BLOCK_ON_ANOMALY holds the run). */
+  finalStatus?: (status: RunStatus, validation: ValidationResult | null) => RunStatus;
+}
+
+export function checkBatchSize(batchSize: number): number {
+  if (!Number.isInteger(batchSize) || batchSize < MIN_BATCH_SIZE || batchSize > MAX_BATCH_SIZE) {
+    throw new GatehouseError('USAGE', `batch size must be a whole number from ${MIN_BATCH_SIZE} to ${MAX_BATCH_SIZE.toLocaleString('en-US')}, got ${batchSize}`);
+  }
+  return batchSize;
+}
+
+/** One update run: lock → fetch → rules → classify → batches → checks → validation → run record. */
+export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
+  const { store } = options;
+  const clock = options.clock ?? (() => new Date());
+  const emit = options.onEvent ?? (() => {});
+  const owner = { pid: process.pid, host: os.hostname() };
+  const lock = await store.acquireWriterLock({ runId: null, ...owner }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
+  if (!lock.acquired) {
+    const h = lock.holder;
+    throw new GatehouseError('LOCK_HELD', `another update holds ${store.location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`, {
+      hint: 'wait for it to finish; a holder that died is taken over after 2 minutes',
+    });
+  }
+  if (lock.tookOverFrom) {
+    const h = lock.tookOverFrom;
+    emit({ type: 'warning', runId: null, message: `took over the lock left by pid ${h.pid} on ${h.host} (last heartbeat ${h.heartbeatAt})` });
+  }
+  try {
+    await store.markOrphanedRunsInterrupted({ now: clock() });
+    const { runId, state, mode, batchSize, startedAt, eventIdsInRun } = await openRun(options, clock, owner);
+    await store.heartbeat(clock(), runId);
+    return await executeRun(options, { runId, state, mode, batchSize, startedAt, eventIdsInRun, clock, emit });
+  } finally {
+    await store.releaseWriterLock();
+  }
+}
+
+interface OpenedRun {
+  runId: number;
+  state: CommittedState;
+  mode: RunMode;
+  batchSize: number;
+  startedAt: Date;
+  eventIdsInRun: Set<string>;
+}
+
+async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: number; host: string }): Promise<OpenedRun> {
+  const { store, source } = options;
+  const startedAt = clock();
+  if (options.resumeRunId !== undefined) return resumeRun(options, options.resumeRunId, startedAt, owner);
+  const mode = options.mode ?? 'batch';
+  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const runId = await store.createRun({
+    mode,
+    batchSize,
+    task: options.task ?? null,
+    source: source.description,
+    startedAt: startedAt.toISOString(),
+    ...owner,
+    flags: options.flags ?? {},
+    resumedFrom: null,
+  });
+  const state = { metrics: emptyMetrics(), batchCounts: { ...EMPTY_BATCH_COUNTS }, batchSeq: 0, nextPosition: 0, doneInBatch: new Set<number>() };
+  return { runId, state, mode, batchSize, startedAt, eventIdsInRun: new Set() };
+}
+
+async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }): Promise<OpenedRun> {
+  const { store, source } = options;
+  const run = await store.getRun(runId);
+  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (run.status !== 'interrupted') {
+    throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed`);
+  }
+  if (run.source !== source.description) {
+    throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
+  }
+  const checkpoint = await store.getCheckpoint(runId);
+  await store.reopenRun(runId, owner);
+  const state: CommittedState = checkpoint
+    ? {
+        metrics: checkpoint.metrics,
+        batchCounts: checkpoint.batchCounts,
+        batchSeq: checkpoint.batchSeq,
+        nextPosition: checkpoint.nextPosition,
+        doneInBatch: new Set(checkpoint.positionsDoneInBatch),
+      }
+    : { metrics: emptyMetrics(), batchCounts: { ...EMPTY_BATCH_COUNTS }, batchSeq: 0, nextPosition: 0, doneInBatch: new Set() };
+  const eventIdsInRun = await store.eventIdsWrittenByRun(runId);
+  return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, eventIdsInRun };
+}
+
+interface Execution extends OpenedRun {
+  clock: () => Date;
+  emit: (event: RunEvent) => void;
+}
+
+async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSummary> {
+  const { store, source } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
+  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, sleep);
+  const planner = new RunPlanner(store, await store.knownCommitteeCodes(), run.eventIdsInRun);
+  const committer = new BatchCommitter(context);
+  run.emit({ type: 'run-started', runId: run.runId, mode: run.mode, batchSize: run.batchSize, expectedRecords: source.expectedCount });
+
+  let status: RunStatus;
+  let error: string | null = null;
+  try {
+    const items = source.items({ skip: run.state.nextPosition, signal: options.signal });
+    const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
+    if (run.mode === 'all-or-nothing') {
+      const result = await runAllOrNothing(context, planner, committer, items, { windowSize, chunkSize: run.batchSize, signal: options.signal });
+      if (result.batch) run.emit({ type: 'batch-finished', runId: run.runId, batch: result.batch, metrics: run.state.metrics });
+      status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
+      error = result.error;
+    } else {
+      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, signal: options.signal });
+      status = finished ? statusFromCounts(run.state) : 'interrupted';
+      if (!finished) error = 'stopped by a signal after the last committed batch';
+    }
+  } catch (failure) {
+    status = 'failed';
+    error = redactSecrets(failure instanceof Error ? failure.message : String(failure));
+  }
+  return finishRun(options, run, status, error);
+}
+
+const MINIMUM_WINDOW = 256;
+const MAXIMUM_WINDOW = 10_000;
+
+/** Returns false when a signal stopped the run between batches. */
+async function runBatches(
+  context: RunContext,
+  planner: RunPlanner,
+  committer: BatchCommitter,
+  items: AsyncIterable<import('../sources/index.js').SourceItem>,
+  run: Execution & { windowSize: number; signal?: AbortSignal },
+): Promise<boolean> {
+  let pending = new PendingBatch();
+  let lastHeartbeat = run.clock().getTime();
+  const flush = async () => {
+    if (pending.size === 0) return;
+    if (pending.changes.length === 0) {
+      await checkpointOnly(context, pending);
+    } else {
+      const batch = await committer.commit(pending);
+      run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
+    }
+    pending = new PendingBatch();
+    if (run.clock().getTime() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
+      lastHeartbeat = run.clock().getTime();
+      await context.store.heartbeat(run.clock(), run.runId);
+    }
+  };
+  for await (const window of inWindows(items, run.windowSize)) {
+    if (run.signal?.aborted) return false;
+    const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
+    for (const item of await planner.plan(fresh)) {
+      pending.add(item);
+      if (pending.changes.length >= run.batchSize) {
+        await flush();
+        if (run.signal?.aborted) return false;
+      }
+    }
+    if (pending.changes.length === 0 && pending.size >= CHECKPOINT_EVERY_ITEMS) await flush();
+    run.emit({ type: 'progress', runId: run.runId, metrics: { ...context.state.metrics }, elapsedMs: run.clock().getTime() - run.startedAt.getTime() });
+  }
+  if (run.signal?.aborted) return false;
+  await flush();
+  return true;
+}
+
+/** Unchanged and rejected records with no change to write still move the checkpoint. */
+async function checkpointOnly(context: RunContext, pending: PendingBatch): Promise<void> {
+  const { state, runId } = context;
+  await context.transaction(async (tx) => {
+    await tx.addQuarantine(pending.quarantineEntries(runId, null));
+    const metrics = { ...state.metrics };
+    metrics.fetched += pending.size;
+    metrics.unchanged += pending.unchanged;
+    metrics.quarantined += pending.rejected.length;
+    const nextPosition = pending.lastPosition + 1;
+    await tx.saveCheckpoint({
+      runId,
+      batchSeq: state.batchSeq,
+      nextPosition,
+      metrics,
+      batchCounts: state.batchCounts,
+      positionsDoneInBatch: [],
+      updatedAt: context.clock().toISOString(),
+    });
+    context.afterCommit(() => Object.assign(state, { metrics, nextPosition }));
+  });
+}
+
+function statusFromCounts(state: CommittedState): RunStatus {
+  const { metrics, batchCounts } = state;
+  if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
+  if (metrics.quarantined > 0 || batchCounts.failed > 0 || batchCounts.isolated > 0) return 'partial';
+  return 'success';
+}
+
+async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
+  const { store } = options;
+  const metrics = { ...run.state.metrics, durationMs: Math.max(0, run.clock().getTime() - run.startedAt.getTime()) };
+  if (!invariantHolds(metrics)) {
+    status = 'failed';
+    error = `run accounting does not add up: fetched ${metrics.fetched} ≠ added ${metrics.added} + updated ${metrics.updated} + unchanged ${metrics.unchanged} + quarantined ${metrics.quarantined}`;
+  }
+  let validation: ValidationResult | null = null;
+  if (options.judge && (status === 'success' || status === 'partial')) {
+    try {
+      validation = await options.judge({ store, runId: run.runId, startedAt: run.startedAt.toISOString(), task: options.task ?? null, metrics });
+    } catch (judgeError) {
+      run.emit({ type: 'warning', runId: run.runId, message: `historical validation failed: ${(judgeError as Error).message}` });
+    }
+  }
+  if (options.finalStatus) status = options.finalStatus(status, validation);
+  await store.finishRun(run.runId, { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error });
+  const detail = await store.getRun(run.runId);
+  const { batchList: _batches, ...summary } = detail!;
+  run.emit({ type: 'run-finished', runId: run.runId, summary });
+  return summary;
+}

@@ -1,0 +1,161 @@
+import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
+import type { HistoryEntry, ValidationResult } from '../../shared/validation.js';
+
+export type Backend = 'sqlite' | 'postgres';
+
+/** Who holds the one-writer lock, as a refusal names it. */
+export interface LockHolder {
+  runId: number | null;
+  pid: number;
+  host: string;
+  since: string;
+  heartbeatAt: string;
+}
+
+export type LockAttempt =
+  | { acquired: true; tookOverFrom: LockHolder | null }
+  | { acquired: false; holder: LockHolder };
+
+/** What the database holds for a hearing, as classification needs it. */
+export interface StoredHearing {
+  eventId: string;
+  contentHash: string;
+  content: NormalizedHearing;
+  lastRunId: number | null;
+}
+
+export interface PlannedChange {
+  kind: 'added' | 'updated';
+  hearing: NormalizedHearing;
+  contentHash: string;
+  position: number;
+  raw: unknown;
+  diff: FieldChange[];
+}
+
+export interface NewQuarantineEntry {
+  runId: number;
+  batchSeq: number | null;
+  eventId: string | null;
+  sourcePosition: number | null;
+  reasons: Rejection[];
+  raw: unknown;
+}
+
+/** A batch rule broken inside the transaction, naming the record where it can. */
+export interface BatchRuleViolation {
+  eventId: string | null;
+  reason: Rejection;
+}
+
+/**
+ * Where a run stands, written in the same transaction as the batch it follows, so the two
+ * can never disagree after a crash. `positionsDoneInBatch` lists the positions at or after
+ * `nextPosition` already committed by parts of a batch under isolation.
+ */
+export interface Checkpoint {
+  runId: number;
+  batchSeq: number;
+  nextPosition: number;
+  metrics: RunMetrics;
+  batchCounts: BatchCounts;
+  positionsDoneInBatch: number[];
+  updatedAt: string;
+}
+
+export interface NewRun {
+  mode: RunMode;
+  batchSize: number;
+  task: string | null;
+  source: string;
+  startedAt: string;
+  pid: number;
+  host: string;
+  flags: Record<string, unknown>;
+  resumedFrom: number | null;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  finishedAt: string;
+  metrics: RunMetrics;
+  batchCounts: BatchCounts;
+  validation: ValidationResult | null;
+  error: string | null;
+}
+
+export interface RunDetail extends RunSummary {
+  batchList: BatchRecord[];
+}
+
+/**
+ * One transaction. Everything written through it commits or rolls back together:
+ * hearing rows, their related rows, undo-journal entries, quarantine entries, the batch row
+ * and the checkpoint.
+ */
+export interface WriteTx {
+  /**
+   * Upserts the hearings with their committees, witnesses, appearances, videos and transcripts,
+   * journaling each one's before-image. Returns the number of rows written (hearings plus related).
+   * Throws as a database error would; the test fault seam throws here too.
+   */
+  writeHearings(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<{ hearings: number; related: number }>;
+  /** Batch rule checked before writing: an eventId this run has already committed is a duplicate. */
+  findEarlierWrites(runId: number, eventIds: string[]): Promise<BatchRuleViolation[]>;
+  /**
+   * Batch rules checked after writing and before COMMIT: the rows written match the rows planned,
+   * and every foreign key of the rows written holds.
+   */
+  verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<BatchRuleViolation[]>;
+  addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
+  recordBatch(batch: BatchRecord): Promise<void>;
+  saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Test seam: the write of a hearing whose eventId this returns true for throws a database error. */
+  failWriteOf?: (eventId: string) => boolean;
+}
+
+export interface Store {
+  readonly backend: Backend;
+  /** Where the data lives, with any password removed. */
+  readonly location: string;
+  close(): Promise<void>;
+  /**
+   * True for errors that say nothing about the records (a dropped connection, a busy database):
+   * the engine retries the same batch with backoff instead of isolating records.
+   */
+  isTransientError(error: unknown): boolean;
+
+  /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
+
+  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
+  /** Refreshes the lock's heartbeat and names the run that holds it. */
+  heartbeat(now: Date, runId: number | null): Promise<void>;
+  releaseWriterLock(): Promise<void>;
+
+  knownCommitteeCodes(): Promise<Set<string>>;
+  loadHearings(eventIds: string[]): Promise<Map<string, StoredHearing>>;
+  /** Event ids this run has already committed (rebuilds the run's duplicate check on resume). */
+  eventIdsWrittenByRun(runId: number): Promise<Set<string>>;
+
+  createRun(run: NewRun): Promise<number>;
+  /** Puts an interrupted run back to `running` under this process, for `update --resume`. */
+  reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void>;
+  finishRun(runId: number, outcome: RunOutcome): Promise<void>;
+  /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
+  addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
+  getCheckpoint(runId: number): Promise<Checkpoint | null>;
+  /** Runs still marked `running` whose writer is gone become `interrupted`; returns their ids. */
+  markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]>;
+
+  getRun(runId: number): Promise<RunDetail | null>;
+  listRuns(options?: { limit?: number; status?: RunStatus[] }): Promise<RunSummary[]>;
+  listQuarantine(options?: { runId?: number; limit?: number }): Promise<QuarantineEntry[]>;
+  /** Past runs that may train the historical validator, oldest first. */
+  validationHistory(options?: { before?: string; task?: string | null; limit?: number }): Promise<HistoryEntry[]>;
+  countHearings(): Promise<number>;
+}

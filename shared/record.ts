@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** The Congress.gov committee-meeting vocabulary (DESIGN §3). */
+export const CHAMBERS = ['House', 'Senate', 'NoChamber'] as const;
+export const MEETING_TYPES = ['Hearing', 'Meeting', 'Markup'] as const;
+export const MEETING_STATUSES = ['Scheduled', 'Canceled', 'Postponed', 'Rescheduled'] as const;
+export type Chamber = (typeof CHAMBERS)[number];
+export type MeetingType = (typeof MEETING_TYPES)[number];
+export type MeetingStatus = (typeof MEETING_STATUSES)[number];
+
+export const MAX_TITLE_LENGTH = 10_000;
+/** Any other free-text field (names, rooms, URLs) longer than this is a rejection. */
+export const MAX_TEXT_FIELD_LENGTH = 2_000;
+export const COMMITTEE_CODE_PATTERN = /^[hsj][a-z]{3}\d{2}$/;
+
+/** A hearing after normalization: the form that is classified, stored and diffed. */
+export interface NormalizedHearing {
+  eventId: string;
+  congress: number;
+  chamber: Chamber;
+  type: MeetingType;
+  meetingStatus: MeetingStatus;
+  title: string;
+  /** ISO 8601 instant in UTC, e.g. 2025-03-04T15:00:00.000Z. */
+  date: string;
+  updateDate: string | null;
+  location: { room: string | null; building: string | null; address: string | null } | null;
+  /** The first committee is the primary one. */
+  committees: { systemCode: string; name: string | null }[];
+  witnesses: { name: string; normalizedName: string; organization: string | null; position: string | null }[];
+  videos: { name: string | null; url: string }[];
+  transcripts: { jacketNumber: string | null; url: string | null }[];
+}
+
+/** The fields whose change makes a hearing "updated" (updateDate alone does not). */
+export const TRACKED_FIELDS = [
+  'congress',
+  'chamber',
+  'type',
+  'meetingStatus',
+  'title',
+  'date',
+  'location',
+  'committees',
+  'witnesses',
+  'videos',
+  'transcripts',
+] as const;
+export type TrackedField = (typeof TRACKED_FIELDS)[number];
+
+export interface FieldChange {
+  field: TrackedField;
+  before: unknown;
+  after: unknown;
+}
+
+export const REJECTION_CODES = [
+  'NOT_AN_OBJECT',
+  'INVALID_JSON',
+  'MISSING_EVENT_ID',
+  'BAD_EVENT_ID',
+  'BAD_CONGRESS',
+  'BAD_CHAMBER',
+  'BAD_TYPE',
+  'BAD_STATUS',
+  'EMPTY_TITLE',
+  'OVERSIZE_FIELD',
+  'BAD_DATE',
+  'DATE_OUT_OF_RANGE',
+  'BAD_COMMITTEE_CODE',
+  'UNKNOWN_COMMITTEE',
+  'NUL_CHARACTER',
+  'DUPLICATE_EVENT_ID',
+  'WRITE_FAILED',
+  'FETCH_FAILED',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+export interface Rejection {
+  code: RejectionCode;
+  message: string;
+}
+
+export const quarantineEntrySchema = z.object({
+  id: z.number().int(),
+  runId: z.number().int(),
+  batchSeq: z.number().int().nullable(),
+  eventId: z.string().nullable(),
+  sourcePosition: z.number().int().nullable(),
+  reasons: z.array(z.object({ code: z.enum(REJECTION_CODES), message: z.string() })),
+  raw: z.unknown(),
+  createdAt: z.string(),
+});
+export type QuarantineEntry = z.infer<typeof quarantineEntrySchema>;

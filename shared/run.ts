@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { validationResultSchema } from './validation.js';
+
+export const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'rolled_back', 'interrupted', 'held'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_MODES = ['batch', 'all-or-nothing'] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+export const BATCH_STATUSES = ['committed', 'isolated', 'failed', 'rolled_back'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export const MIN_BATCH_SIZE = 1;
+export const MAX_BATCH_SIZE = 10_000;
+export const DEFAULT_BATCH_SIZE = 50;
+
+/** DESIGN §3: one object, used everywhere a run is described. More keys are allowed. */
+export const runMetricsSchema = z
+  .object({
+    fetched: z.number().int().nonnegative(),
+    added: z.number().int().nonnegative(),
+    updated: z.number().int().nonnegative(),
+    unchanged: z.number().int().nonnegative(),
+    quarantined: z.number().int().nonnegative(),
+    durationMs: z.number().int().nonnegative(),
+  })
+  .catchall(z.number());
+export type RunMetrics = z.infer<typeof runMetricsSchema>;
+
+export function emptyMetrics(): RunMetrics {
+  return { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 };
+}
+
+export const batchCountsSchema = z.object({
+  total: z.number().int().nonnegative(),
+  succeeded: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  isolated: z.number().int().nonnegative(),
+});
+export type BatchCounts = z.infer<typeof batchCountsSchema>;
+
+/** The `--json` output of `gatehouse update`, and the run as the API returns it. */
+export const runSummarySchema = z.object({
+  runId: z.number().int(),
+  status: z.enum(RUN_STATUSES),
+  mode: z.enum(RUN_MODES),
+  batchSize: z.number().int(),
+  task: z.string().nullable().optional(),
+  source: z.string().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  metrics: runMetricsSchema,
+  batches: batchCountsSchema,
+  validation: validationResultSchema.nullable(),
+  flags: z.record(z.string(), z.unknown()).optional(),
+  error: z.string().nullable().optional(),
+  resumedFrom: z.number().int().nullable().optional(),
+  backupId: z.string().nullable().optional(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const batchRecordSchema = z.object({
+  runId: z.number().int(),
+  seq: z.number().int(),
+  status: z.enum(BATCH_STATUSES),
+  planned: z.number().int(),
+  written: z.number().int(),
+  added: z.number().int(),
+  updated: z.number().int(),
+  quarantined: z.number().int(),
+  retries: z.number().int(),
+  durationMs: z.number().int(),
+  error: z.string().nullable(),
+  firstPosition: z.number().int(),
+  lastPosition: z.number().int(),
+  finishedAt: z.string(),
+});
+export type BatchRecord = z.infer<typeof batchRecordSchema>;
+
+/** Progress events: the engine emits them, the CLI draws a bar, the console streams them. */
+export type RunEvent =
+  | { type: 'run-started'; runId: number; mode: RunMode; batchSize: number; expectedRecords: number | null }
+  | { type: 'batch-finished'; runId: number; batch: BatchRecord; metrics: RunMetrics }
+  | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
+  | { type: 'run-finished'; runId: number; summary: RunSummary }
+  | { type: 'warning'; runId: number | null; message: string };

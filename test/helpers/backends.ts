@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStore, type Store, type StoreOptions } from '../../main/store/index.js';
+
+/**
+ * The backends every engine test runs against. Each test gets its own database, removed
+ * afterwards. PostgreSQL joins this list once its store exists.
+ */
+export interface TestBackend {
+  name: 'sqlite' | 'postgres';
+  /** A fresh, empty database location for one test. */
+  freshLocation(): Promise<string>;
+  open(location: string, options?: StoreOptions): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+export function sqliteBackend(): TestBackend {
+  const folders: string[] = [];
+  return {
+    name: 'sqlite',
+    async freshLocation() {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+      folders.push(folder);
+      return path.join(folder, 'gatehouse.db');
+    },
+    open: (location, options) => openStore(location, options),
+    async cleanup() {
+      for (const folder of folders.splice(0)) fs.rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+export function testBackends(): TestBackend[] {
+  return [sqliteBackend()];
+}
