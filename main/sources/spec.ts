@@ -1,0 +1,89 @@
+import { GatehouseError } from '../../shared/errors.js';
+import { CORRUPTION_KINDS, isCorruptionKind, type CorruptionRequest } from './corruption.js';
+import { resolveSyntheticOptions, type SyntheticOptions } from './synthetic.js';
+
+export type SourceSpec =
+  | { scheme: 'file'; path: string }
+  | { scheme: 'synthetic'; options: SyntheticOptions };
+
+export const SPEC_FORMS =
+  'file:PATH or synthetic:seed=N,count=M[,start=YYYY-MM-DD][,invalid=KIND:FRACTION]…[,revision=R,changed=K][,offset=O]';
+
+const SYNTHETIC_KEYS = ['seed', 'count', 'start', 'invalid', 'revision', 'changed', 'offset'] as const;
+type SyntheticKey = (typeof SYNTHETIC_KEYS)[number];
+type WholeNumberKey = Exclude<SyntheticKey, 'start' | 'invalid'>;
+
+/** Splits `SCHEME:REST` and parses REST for that scheme; bad values are USAGE errors. */
+export function parseSourceSpec(spec: string): SourceSpec {
+  const trimmed = spec.trim();
+  const colon = trimmed.indexOf(':');
+  const scheme = colon === -1 ? '' : trimmed.slice(0, colon).toLowerCase();
+  const rest = trimmed.slice(colon + 1);
+  switch (scheme) {
+    case 'file':
+      if (rest === '') throw new GatehouseError('USAGE', 'file: needs a path, e.g. file:hearings.ndjson');
+      return { scheme: 'file', path: rest };
+    case 'synthetic':
+      return { scheme: 'synthetic', options: parseSyntheticOptions(rest) };
+    // ── congress:BASE_URL ──────────────────────────────────────────────────────────────
+    // The Congress.gov HTTP source plugs in here (parse BASE_URL and api_key, keep the key
+    // out of `description`). Until it lands, say so rather than calling the scheme unknown.
+    case 'congress':
+      throw new GatehouseError('SOURCE_SPEC_UNKNOWN', 'congress: source is not available yet');
+    default:
+      throw new GatehouseError('SOURCE_SPEC_UNKNOWN', `unknown source "${spec}": use ${SPEC_FORMS}`, {
+        hint: colon === -1 && trimmed !== '' ? `for a file, write file:${trimmed}` : undefined,
+      });
+  }
+}
+
+export function parseSyntheticOptions(text: string): SyntheticOptions {
+  const given: Partial<SyntheticOptions> = {};
+  const invalid: CorruptionRequest[] = [];
+  const seen = new Set<string>();
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [key, value] = splitOption(part);
+    if (key === 'invalid') {
+      invalid.push(parseCorruptionRequest(value, invalid));
+      continue;
+    }
+    if (seen.has(key)) throw usage(`${key}= is given twice`);
+    seen.add(key);
+    if (key === 'start') given.start = value;
+    else given[key] = parseWholeNumber(key, value);
+  }
+  if (seen.has('revision') !== seen.has('changed')) throw usage('revision=R and changed=K go together');
+  return resolveSyntheticOptions({ ...given, invalid });
+}
+
+function splitOption(part: string): [SyntheticKey, string] {
+  const equals = part.indexOf('=');
+  if (equals === -1) throw usage(`expected KEY=VALUE, got "${part}"`);
+  const key = part.slice(0, equals).trim();
+  if (!(SYNTHETIC_KEYS as readonly string[]).includes(key)) {
+    throw usage(`unknown option "${key}" (known: ${SYNTHETIC_KEYS.join(', ')})`);
+  }
+  return [key as SyntheticKey, part.slice(equals + 1).trim()];
+}
+
+function parseWholeNumber(key: WholeNumberKey, value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw usage(`${key} must be a whole number ≥ 0, got "${value}"`);
+  return number;
+}
+
+function parseCorruptionRequest(value: string, earlier: readonly CorruptionRequest[]): CorruptionRequest {
+  const [kind = '', fractionText, ...extra] = value.split(':');
+  if (!isCorruptionKind(kind)) throw usage(`unknown invalid kind "${kind}" (known: ${CORRUPTION_KINDS.join(', ')})`);
+  if (fractionText === undefined || extra.length > 0) throw usage(`invalid= takes KIND:FRACTION, got "${value}"`);
+  const fraction = Number(fractionText);
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(fractionText) || fraction > 1) {
+    throw usage(`invalid=${kind} fraction must be a number from 0 to 1, got "${fractionText}"`);
+  }
+  if (earlier.some((request) => request.kind === kind)) throw usage(`invalid=${kind} is given twice`);
+  return { kind, fraction };
+}
+
+function usage(message: string): GatehouseError {
+  return new GatehouseError('USAGE', `synthetic: ${message}`);
+}

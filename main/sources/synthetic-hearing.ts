@@ -1,0 +1,162 @@
+import type { Chamber, MeetingStatus, MeetingType } from '../../shared/record.js';
+import { chance, intBetween, pick, weightedPick, type Random } from './random.js';
+import { congressForDate } from './synthetic-schedule.js';
+import {
+  ACT_WORDS,
+  ADDRESSES,
+  BUILDINGS,
+  COMMITTEES,
+  FIRST_NAMES,
+  HONORIFICS,
+  LAST_NAMES,
+  ORGANIZATIONS,
+  POSITIONS,
+  PROGRAMS,
+  type CommitteeEntry,
+} from './synthetic-vocabulary.js';
+
+/**
+ * A Congress.gov committee-meeting detail object as the synthetic source emits it (DESIGN §3).
+ * Fields are typed loosely (string, optional) because corruption deliberately breaks them.
+ */
+export interface CommitteeMeetingRecord {
+  eventId?: string;
+  congress: number;
+  chamber: string;
+  type: string;
+  meetingStatus: string;
+  title: string;
+  date: string;
+  updateDate: string;
+  location: { room: string; building: string; address: string };
+  committees: { systemCode: string; name?: string }[];
+  witnesses: { name: string; organization: string; position: string }[];
+  videos: { name: string; url: string }[];
+  hearingTranscript: { jacketNumber: number; url: string }[];
+}
+
+const CHAMBER_MIX: readonly (readonly [Chamber, number])[] = [['House', 55], ['Senate', 40], ['NoChamber', 5]];
+const TYPE_MIX: readonly (readonly [MeetingType, number])[] = [['Hearing', 70], ['Meeting', 15], ['Markup', 15]];
+const STATUS_MIX: readonly (readonly [MeetingStatus, number])[] = [
+  ['Scheduled', 85], ['Canceled', 6], ['Postponed', 5], ['Rescheduled', 4],
+];
+const SUBCOMMITTEE_SHARE = 0.3;
+const JOINT_MEETING_SHARE = 0.05;
+
+export const FIRST_EVENT_ID = 115_000;
+
+export function eventIdFor(recordNumber: number): string {
+  return String(FIRST_EVENT_ID + recordNumber);
+}
+
+/** Builds record number `recordNumber` of a seed; `slot` is its start time from the schedule. */
+export function buildHearing(random: Random, recordNumber: number, slot: Date): CommitteeMeetingRecord {
+  const chamber = weightedPick(random, CHAMBER_MIX);
+  const primary = pick(random, COMMITTEES.filter((entry) => entry.chamber === chamber));
+  const type = weightedPick(random, TYPE_MIX);
+  const meetingStatus = weightedPick(random, STATUS_MIX);
+  const held = meetingStatus === 'Scheduled' || meetingStatus === 'Rescheduled';
+  const congress = congressForDate(slot);
+  return {
+    eventId: eventIdFor(recordNumber),
+    congress,
+    chamber,
+    type,
+    meetingStatus,
+    title: composeTitle(random, type, primary),
+    date: slot.toISOString(),
+    updateDate: new Date(slot.getTime() + intBetween(random, 60, 72 * 60) * 60_000).toISOString(),
+    location: composeLocation(random, chamber),
+    committees: composeCommittees(random, primary),
+    witnesses: type === 'Hearing' ? composeWitnesses(random, intBetween(random, 0, 6)) : [],
+    videos: held && chance(random, type === 'Hearing' ? 0.6 : 0.4) ? [composeVideo(random, primary)] : [],
+    hearingTranscript: held && type === 'Hearing' && chance(random, 0.25) ? [composeTranscript(random, congress, chamber)] : [],
+  };
+}
+
+export function composeTitle(random: Random, type: string, committee: CommitteeEntry): string {
+  if (type === 'Markup') return composeMarkupTitle(random, committee);
+  if (type === 'Meeting') {
+    return pick(random, [
+      'Organizational Meeting',
+      'Business Meeting',
+      'Executive Business Meeting',
+      `Business Meeting to Consider ${composeActName(random)}`,
+      'Member Day',
+    ]);
+  }
+  const agency = pick(random, committee.agencies);
+  const topic = pick(random, committee.topics);
+  return pick(random, [
+    () => `Oversight of the ${agency}`,
+    () => `Oversight of the ${possessive(agency)} ${pick(random, PROGRAMS)}`,
+    () => `Examining ${topic}`,
+    () => `${topic}: Challenges and Opportunities`,
+    () => `A Review of the ${possessive(agency)} ${pick(random, PROGRAMS)}`,
+    () => `Legislative Hearing on ${composeBillNumber(random, committee)}, the ${composeActName(random)}`,
+    () => `Hearing to Receive Testimony on ${topic}`,
+    () => (committee.chamber === 'Senate' ? 'Nominations' : 'Member Day Hearing'),
+  ])();
+}
+
+function possessive(name: string): string {
+  return name.endsWith('s') ? `${name}'` : `${name}'s`;
+}
+
+function composeMarkupTitle(random: Random, committee: CommitteeEntry): string {
+  return pick(random, [
+    () => `Markup of ${composeBillNumber(random, committee)}, the ${composeActName(random)}`,
+    () => `Full Committee Markup of ${intBetween(random, 2, 14)} Bills`,
+    () => `Markup of ${composeBillNumber(random, committee)} and ${composeBillNumber(random, committee)}`,
+    () => `Subcommittee Markup of the ${composeActName(random)}`,
+  ])();
+}
+
+function composeBillNumber(random: Random, committee: CommitteeEntry): string {
+  return committee.chamber === 'Senate' ? `S. ${intBetween(random, 1, 3999)}` : `H.R. ${intBetween(random, 1, 9999)}`;
+}
+
+export function composeActName(random: Random): string {
+  const name = `${pick(random, ACT_WORDS.lead)} ${pick(random, ACT_WORDS.subject)} ${pick(random, ACT_WORDS.tail)}`;
+  return chance(random, 0.3) ? `${name} of 2025` : name;
+}
+
+export function composeLocation(random: Random, chamber: string): CommitteeMeetingRecord['location'] {
+  const chamberKey = chamber === 'Senate' || chamber === 'NoChamber' ? chamber : 'House';
+  const { building, rooms } = pick(random, BUILDINGS[chamberKey]);
+  return { room: pick(random, rooms), building, address: ADDRESSES[chamberKey] };
+}
+
+function composeCommittees(random: Random, primary: CommitteeEntry): CommitteeMeetingRecord['committees'] {
+  const holder = primary.subcommittees.length > 0 && chance(random, SUBCOMMITTEE_SHARE)
+    ? pick(random, primary.subcommittees)
+    : primary;
+  const committees = [{ systemCode: holder.systemCode, name: holder.name }];
+  if (chance(random, JOINT_MEETING_SHARE)) {
+    const partner = pick(random, COMMITTEES.filter((entry) => entry.chamber === primary.chamber && entry !== primary));
+    committees.push({ systemCode: partner.systemCode, name: partner.name });
+  }
+  return committees;
+}
+
+export function composeWitnesses(random: Random, count: number): CommitteeMeetingRecord['witnesses'] {
+  return Array.from({ length: count }, () => ({
+    name: `${weightedPick(random, HONORIFICS)}${pick(random, FIRST_NAMES)} ${pick(random, LAST_NAMES)}`,
+    organization: pick(random, ORGANIZATIONS),
+    position: pick(random, POSITIONS),
+  }));
+}
+
+function composeVideo(random: Random, committee: CommitteeEntry): CommitteeMeetingRecord['videos'][number] {
+  const videoId = Array.from({ length: 11 }, () => pick(random, YOUTUBE_ALPHABET)).join('');
+  return { name: `${committee.name} Hearing`, url: `https://www.youtube.com/watch?v=${videoId}` };
+}
+
+const YOUTUBE_ALPHABET = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'];
+
+function composeTranscript(random: Random, congress: number, chamber: string): CommitteeMeetingRecord['hearingTranscript'][number] {
+  // Congress.gov sends jacketNumber as a number; the normalizer turns it into a string.
+  const jacketNumber = intBetween(random, 50_000, 62_999);
+  const chamberPath = chamber === 'Senate' ? 'senate' : chamber === 'House' ? 'house' : 'joint';
+  return { jacketNumber, url: `https://api.congress.gov/v3/hearing/${congress}/${chamberPath}/${jacketNumber}?format=json` };
+}

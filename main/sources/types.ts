@@ -1,0 +1,30 @@
+import type { Rejection } from '../../shared/record.js';
+
+/** One item read from a source, before any rule has looked at it. */
+export interface SourceItem {
+  /**
+   * 0-based position in the source's stream. The same input always yields the same positions,
+   * which is what lets an interrupted run resume from a checkpoint without writing a record twice.
+   */
+  position: number;
+  /** The record as parsed (any JSON value: the record rules decide whether it is a hearing). */
+  raw: unknown;
+  /** Set when the item could not be read at all (a malformed NDJSON line, a failed detail fetch). */
+  error?: Rejection;
+}
+
+export interface RecordSource {
+  /** The spec with any secret removed: safe for logs and run records. */
+  readonly description: string;
+  /** How many items the source expects to yield, when it knows (for progress and ETA). */
+  readonly expectedCount: number | null;
+  /** Streams the items in a stable order; `skip` items are read past without being yielded. */
+  items(options?: { skip?: number; signal?: AbortSignal }): AsyncIterable<SourceItem>;
+}
+
+export interface SourceOptions {
+  /** Current time; synthetic and congress sources compute windows from it. */
+  now?: () => Date;
+  lookbackDays?: number;
+  congress?: number;
+}

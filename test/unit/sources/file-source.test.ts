@@ -1,0 +1,202 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GatehouseError } from '../../../shared/errors.js';
+import { openSource, type SourceItem } from '../../../main/sources/index.js';
+
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gatehouse-file-source-'));
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeInput(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function readAll(spec: string, skip?: number): Promise<SourceItem[]> {
+  const source = await openSource(spec);
+  const items: SourceItem[] = [];
+  for await (const item of source.items(skip === undefined ? {} : { skip })) items.push(item);
+  return items;
+}
+
+async function openError(spec: string): Promise<GatehouseError> {
+  const error: unknown = await openSource(spec).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(GatehouseError);
+  return error as GatehouseError;
+}
+
+const hearing = (eventId: string) => ({ eventId, chamber: 'House', title: `Hearing ${eventId}` });
+
+describe('file: source formats', () => {
+  it('reads a JSON array and knows how many records to expect', async () => {
+    const path = writeInput('array.json', JSON.stringify([hearing('1'), hearing('2'), hearing('3')], null, 2));
+    const source = await openSource(`file:${path}`);
+    expect(source.expectedCount).toBe(3);
+    expect(source.description).toBe(`file:${path}`);
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.position)).toEqual([0, 1, 2]);
+    expect(items.map((item) => (item.raw as { eventId: string }).eventId)).toEqual(['1', '2', '3']);
+  });
+
+  it('reads NDJSON one record per line, ignoring blank lines, with an unknown expected count', async () => {
+    const path = writeInput('lines.ndjson', `${JSON.stringify(hearing('1'))}\n\n${JSON.stringify(hearing('2'))}\r\n   \n${JSON.stringify(hearing('3'))}`);
+    const source = await openSource(`file:${path}`);
+    expect(source.expectedCount).toBeNull();
+    const items = await readAll(`file:${path}`);
+    expect(items).toEqual([0, 1, 2].map((position) => ({ position, raw: hearing(String(position + 1)) })));
+  });
+
+  it('unwraps a Congress.gov list page into its meetings', async () => {
+    const page = { committeeMeetings: [hearing('10'), hearing('11')], pagination: { count: 2 }, request: { format: 'json' } };
+    const path = writeInput('page.json', JSON.stringify(page, null, 2));
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.raw)).toEqual([hearing('10'), hearing('11')]);
+  });
+
+  it('unwraps a Congress.gov detail into its one meeting', async () => {
+    const detail = { committeeMeeting: { ...hearing('12'), videos: { item: [{ name: 'v', url: 'https://x' }] } }, request: {} };
+    const path = writeInput('detail.json', JSON.stringify(detail, null, 2));
+    const items = await readAll(`file:${path}`);
+    // Raw records are left alone: `videos: {item: [...]}` is the normalizer's business.
+    expect(items).toEqual([{ position: 0, raw: detail.committeeMeeting }]);
+  });
+
+  it('reads a single pretty-printed bare record', async () => {
+    const path = writeInput('one.json', JSON.stringify(hearing('13'), null, 2));
+    const source = await openSource(`file:${path}`);
+    expect(source.expectedCount).toBe(1);
+    expect(await readAll(`file:${path}`)).toEqual([{ position: 0, raw: hearing('13') }]);
+  });
+
+  it('unwraps pages and details that appear as NDJSON lines, numbering every record', async () => {
+    const lines = [
+      JSON.stringify({ committeeMeetings: [hearing('1'), hearing('2')] }),
+      JSON.stringify({ committeeMeeting: hearing('3') }),
+      JSON.stringify(hearing('4')),
+    ];
+    const path = writeInput('mixed.ndjson', lines.join('\n'));
+    const items = await readAll(`file:${path}`);
+    expect(items).toEqual(['1', '2', '3', '4'].map((id, position) => ({ position, raw: hearing(id) })));
+  });
+
+  it('yields anything that is not a record untouched, for the record rules to reject', async () => {
+    const path = writeInput('odd.json', JSON.stringify([42, 'text', null, { note: 'no eventId' }]));
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.raw)).toEqual([42, 'text', null, { note: 'no eventId' }]);
+  });
+
+  it('treats an empty file as a source with no records', async () => {
+    const path = writeInput('empty.json', '\n\n');
+    const source = await openSource(`file:${path}`);
+    expect(source.expectedCount).toBe(0);
+    expect(await readAll(`file:${path}`)).toEqual([]);
+  });
+});
+
+describe('file: malformed input', () => {
+  it('yields a malformed NDJSON line as an INVALID_JSON item and keeps reading', async () => {
+    const broken = '{"eventId": "2", "title": "Oversight of';
+    const path = writeInput('broken.ndjson', [JSON.stringify(hearing('1')), '', broken, JSON.stringify(hearing('3'))].join('\n'));
+    const items = await readAll(`file:${path}`);
+    expect(items).toHaveLength(3);
+    expect(items[0]).toEqual({ position: 0, raw: hearing('1') });
+    expect(items[1]?.position).toBe(1);
+    expect(items[1]?.raw).toBe(broken);
+    expect(items[1]?.error?.code).toBe('INVALID_JSON');
+    expect(items[1]?.error?.message).toMatch(/^line 3 is not valid JSON: unexpected end of input at column \d+$/);
+    expect(items[2]).toEqual({ position: 2, raw: hearing('3') });
+  });
+
+  it('keeps a malformed first NDJSON line as an item instead of refusing the file', async () => {
+    const path = writeInput('first-broken.ndjson', `{"eventId": "1", "title": tru\n${JSON.stringify(hearing('2'))}\n`);
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.error?.code)).toEqual(['INVALID_JSON', undefined]);
+    expect(items[0]?.error?.message).toContain('line 1 is not valid JSON');
+  });
+
+  it('truncates the raw text of a huge malformed line to 10,000 characters', async () => {
+    const huge = `{"eventId": "2", "title": "${'x'.repeat(20_000)}`;
+    const path = writeInput('huge.ndjson', `${JSON.stringify(hearing('1'))}\n${huge}\n`);
+    const items = await readAll(`file:${path}`);
+    expect((items[1]?.raw as string).length).toBe(10_000);
+  });
+
+  it('refuses a malformed JSON document, naming the line and column', async () => {
+    const text = '[\n  {"eventId": "1"},\n  {"eventId": "2" "title": "x"}\n]';
+    const path = writeInput('bad.json', text);
+    const error = await openError(`file:${path}`);
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toBe(`${path}: invalid JSON at line 3, column 19`);
+  });
+
+  it('refuses a truncated JSON document at its last line', async () => {
+    const path = writeInput('truncated.json', '{\n  "committeeMeetings": [\n    {"eventId": "1"}');
+    const error = await openError(`file:${path}`);
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toMatch(/invalid JSON at line 3, column \d+$/);
+  });
+});
+
+describe('file: unreadable paths', () => {
+  it('says a missing file is not found', async () => {
+    const path = join(dir, 'nope.ndjson');
+    const error = await openError(`file:${path}`);
+    expect(error.code).toBe('SOURCE_UNREADABLE');
+    expect(error.message).toBe(`cannot read ${path}: not found`);
+  });
+
+  it('says a directory is not a file', async () => {
+    const path = join(dir, 'folder');
+    mkdirSync(path);
+    const error = await openError(`file:${path}`);
+    expect(error.code).toBe('SOURCE_UNREADABLE');
+    expect(error.message).toBe(`cannot read ${path}: it is a directory, not a file`);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('says a file without read permission is not readable', async () => {
+    const path = writeInput('secret.json', '[]');
+    chmodSync(path, 0o000);
+    const error = await openError(`file:${path}`);
+    expect(error.code).toBe('SOURCE_UNREADABLE');
+    expect(error.message).toBe(`cannot read ${path}: permission denied`);
+  });
+});
+
+describe('file: resuming with skip', () => {
+  it('skips the first items of an NDJSON file and keeps positions stable', async () => {
+    const lines = [hearing('1'), hearing('2'), hearing('3'), hearing('4')].map((h) => JSON.stringify(h));
+    const path = writeInput('skip.ndjson', [lines[0], '', lines[1], 'not json', lines[2], lines[3]].join('\n'));
+    const all = await readAll(`file:${path}`);
+    const rest = await readAll(`file:${path}`, 3);
+    expect(rest).toEqual(all.slice(3));
+    expect(rest.map((item) => item.position)).toEqual([3, 4]);
+  });
+
+  it('counts every record of a page line it skips, resuming inside the page', async () => {
+    const lines = [JSON.stringify(hearing('1')), JSON.stringify({ committeeMeetings: [hearing('2'), hearing('3'), hearing('4')] }), JSON.stringify(hearing('5'))];
+    const path = writeInput('skip-page.ndjson', lines.join('\n'));
+    const rest = await readAll(`file:${path}`, 2);
+    expect(rest).toEqual([
+      { position: 2, raw: hearing('3') },
+      { position: 3, raw: hearing('4') },
+      { position: 4, raw: hearing('5') },
+    ]);
+  });
+
+  it('skips the first items of a JSON array', async () => {
+    const path = writeInput('skip.json', JSON.stringify([hearing('1'), hearing('2'), hearing('3')]));
+    expect(await readAll(`file:${path}`, 2)).toEqual([{ position: 2, raw: hearing('3') }]);
+  });
+});
