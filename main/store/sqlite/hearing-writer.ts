@@ -51,10 +51,11 @@ export class SqliteHearingWriter {
       insertTranscript: prepare('INSERT INTO transcripts (event_id, ordinal, jacket_number, url) VALUES (?, ?, ?, ?)'),
       journal: prepare(`INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      earlierWrites: prepare(`SELECT event_id FROM hearings WHERE last_run_id = ?
-        AND event_id IN (SELECT value FROM json_each(?))`),
-      writtenHearings: prepare(`SELECT count(*) AS n FROM hearings WHERE last_run_id = ? AND last_batch_seq = ?
-        AND event_id IN (SELECT value FROM json_each(?))`),
+      // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
+      earlierWrites: prepare(`SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h
+        ON h.event_id = j.value WHERE h.last_run_id = ?`),
+      writtenHearings: prepare(`SELECT count(*) AS n FROM json_each(?) AS j CROSS JOIN hearings AS h
+        ON h.event_id = j.value WHERE h.last_run_id = ? AND h.last_batch_seq = ?`),
       writtenRelated: prepare(`SELECT
         (SELECT count(*) FROM hearing_committees WHERE event_id IN (SELECT value FROM json_each(@ids)))
         + (SELECT count(*) FROM appearances WHERE event_id IN (SELECT value FROM json_each(@ids)))
@@ -91,7 +92,7 @@ export class SqliteHearingWriter {
   }
 
   findEarlierWrites(runId: number, eventIds: string[]): BatchRuleViolation[] {
-    const rows = this.statements.earlierWrites!.all(runId, JSON.stringify(eventIds)) as { event_id: string }[];
+    const rows = this.statements.earlierWrites!.all(JSON.stringify(eventIds), runId) as { event_id: string }[];
     return rows.map((row) => ({
       eventId: row.event_id,
       reason: { code: 'DUPLICATE_EVENT_ID', message: `eventId ${row.event_id} was already written by an earlier batch of this run` },
@@ -105,7 +106,7 @@ export class SqliteHearingWriter {
     for (const row of dangling) {
       violations.push({ eventId: row.event_id, reason: { code: 'WRITE_FAILED', message: `a committee or witness row of ${row.event_id} is missing (foreign key)` } });
     }
-    const hearings = (this.statements.writtenHearings!.get(runId, batchSeq, ids) as { n: number }).n;
+    const hearings = (this.statements.writtenHearings!.get(ids, runId, batchSeq) as { n: number }).n;
     const related = (this.statements.writtenRelated!.get({ ids }) as { n: number }).n;
     const plannedRelated = changes.reduce((sum, change) => sum + relatedCount(change.hearing), 0);
     if (hearings !== changes.length || related !== plannedRelated) {
