@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { applyRecordRules, normalizeWitnessName } from '../../../main/validation/index.js';
+import { hearingRecord } from '../../helpers/records.js';
+
+const known = { isKnownCommittee: (code: string) => code === 'hsif00' || code === 'ssju00' };
+
+function reasonsFor(overrides: Record<string, unknown>): string[] {
+  const outcome = applyRecordRules(hearingRecord(123456, overrides), known);
+  return outcome.ok ? [] : outcome.reasons.map((r) => r.code);
+}
+
+describe('record rules', () => {
+  it('accepts a well-formed Congress.gov committee meeting and normalizes it', () => {
+    const outcome = applyRecordRules(hearingRecord(123456, { title: '  Spaced title  ', videos: { item: [{ name: 'v', url: 'https://x.test/v' }] } }), known);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.hearing).toMatchObject({ eventId: '123456', title: 'Spaced title', date: '2025-03-13T14:00:00.000Z' });
+    expect(outcome.hearing.videos).toEqual([{ name: 'v', url: 'https://x.test/v' }]);
+  });
+
+  it.each([
+    [{ eventId: undefined }, 'MISSING_EVENT_ID'],
+    [{ eventId: '12a4' }, 'BAD_EVENT_ID'],
+    [{ eventId: -5 }, 'BAD_EVENT_ID'],
+    [{ congress: 0 }, 'BAD_CONGRESS'],
+    [{ congress: 201 }, 'BAD_CONGRESS'],
+    [{ congress: 118.5 }, 'BAD_CONGRESS'],
+    [{ chamber: 'house' }, 'BAD_CHAMBER'],
+    [{ type: 'Hearingz' }, 'BAD_TYPE'],
+    [{ meetingStatus: 'Done' }, 'BAD_STATUS'],
+    [{ title: '   ' }, 'EMPTY_TITLE'],
+    [{ title: undefined }, 'EMPTY_TITLE'],
+    [{ title: 'x'.repeat(10_001) }, 'OVERSIZE_FIELD'],
+    [{ location: { room: 'r'.repeat(2_001) } }, 'OVERSIZE_FIELD'],
+    [{ date: 'next tuesday' }, 'BAD_DATE'],
+    [{ date: '2025-02-30' }, 'BAD_DATE'],
+    [{ date: '2025-03-04T25:00:00Z' }, 'BAD_DATE'],
+    [{ date: '1788-12-31' }, 'DATE_OUT_OF_RANGE'],
+    [{ date: '2101-01-01T00:00:00Z' }, 'DATE_OUT_OF_RANGE'],
+    [{ committees: [{ systemCode: 'HSIF0', name: 'Bad' }] }, 'BAD_COMMITTEE_CODE'],
+    [{ committees: [{ systemCode: 'hszz99' }] }, 'UNKNOWN_COMMITTEE'],
+    [{ title: 'Nul\u0000inside' }, 'NUL_CHARACTER'],
+  ])('rejects %j with %s', (overrides, code) => {
+    expect(reasonsFor(overrides)).toContain(code);
+  });
+
+  it('gives every reason at once, each with a sentence', () => {
+    const outcome = applyRecordRules(hearingRecord(1, { chamber: 'Senat', date: 'soon', title: '' }), known);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.reasons.map((r) => r.code)).toEqual(['BAD_CHAMBER', 'EMPTY_TITLE', 'BAD_DATE']);
+    expect(outcome.reasons[0]!.message).toMatch(/chamber must be one of House, Senate, NoChamber, got "Senat"/);
+  });
+
+  it('accepts an unknown committee when the record names it, so it can be created', () => {
+    expect(reasonsFor({ committees: [{ systemCode: 'hsif16', name: 'Subcommittee on Innovation' }] })).toEqual([]);
+  });
+
+  it.each([null, 42, 'text', [1, 2]])('rejects a non-object %j as NOT_AN_OBJECT', (raw) => {
+    const outcome = applyRecordRules(raw, known);
+    expect(outcome.ok ? [] : outcome.reasons.map((r) => r.code)).toEqual(['NOT_AN_OBJECT']);
+  });
+
+  it('deduplicates witnesses by name without honorifics plus organization', () => {
+    const outcome = applyRecordRules(
+      hearingRecord(1, {
+        witnesses: [
+          { name: 'The Honorable Jane Doe', organization: 'Department of Energy' },
+          { name: 'Jane Doe', organization: 'department of energy' },
+          { name: 'Dr. Jane Doe', organization: 'Another Org' },
+          { name: 'Sen. John Smith Jr.', organization: null },
+        ],
+      }),
+      known,
+    );
+    expect(outcome.ok && outcome.hearing.witnesses.map((w) => [w.normalizedName, w.organization])).toEqual([
+      ['jane doe', 'Department of Energy'],
+      ['jane doe', 'Another Org'],
+      ['john smith', null],
+    ]);
+  });
+
+  it.each([
+    ['The Honorable Jane Doe', 'jane doe'],
+    ['Hon. Jane  Doe', 'jane doe'],
+    ['Dr. José Núñez, PhD', 'jose nunez'],
+    ['Rep. Pat Lee', 'pat lee'],
+    ['Honda Civic', 'honda civic'],
+  ])('normalizes witness name %s to %s', (name, normalized) => {
+    expect(normalizeWitnessName(name)).toBe(normalized);
+  });
+});
