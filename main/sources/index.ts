@@ -1,6 +1,8 @@
 /**
  * Where records come from: the folder's whole public face. Other folders import only this file.
  */
+import { GatehouseError } from '../../shared/errors.js';
+import { createCongressSource } from './congress/source.js';
 import { openFileSource } from './file.js';
 import { parseSourceSpec } from './spec.js';
 import { createSyntheticSource } from './synthetic.js';
@@ -27,12 +29,27 @@ export {
   type SyntheticOptions,
 } from './synthetic.js';
 export { recordsIn } from './wrappers.js';
+export {
+  CONGRESS_CHAMBERS,
+  createCongressSource,
+  type CongressFetchStats,
+  type CongressSource,
+  type CongressSourceOptions,
+} from './congress/source.js';
+export { CongressClient, CongressFetchError, DEFAULT_CONGRESS_BASE_URL, retryAfterMs, type CongressClientOptions } from './congress/client.js';
+export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter } from './congress/rate-limit.js';
+export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
+export { congressDateTime, currentCongress, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from './congress/window.js';
+
+/** Where the Congress.gov API key comes from when no option gives one. */
+export const CONGRESS_API_KEY_VARIABLE = 'GATEHOUSE_CONGRESS_API_KEY';
 
 /**
- * Opens `file:PATH` or `synthetic:…`. Throws GatehouseError SOURCE_SPEC_UNKNOWN for another scheme,
- * USAGE for a bad option, SOURCE_UNREADABLE / INPUT_INVALID for a file that cannot be used.
+ * Opens `file:PATH`, `synthetic:…` or `congress:[BASE_URL]`. Throws GatehouseError SOURCE_SPEC_UNKNOWN
+ * for another scheme, USAGE for a bad option or a missing API key, SOURCE_UNREADABLE / INPUT_INVALID
+ * for a file that cannot be used.
  */
-export async function openSource(spec: string, _options: SourceOptions = {}): Promise<RecordSource> {
+export async function openSource(spec: string, options: SourceOptions = {}): Promise<RecordSource> {
   const parsed = parseSourceSpec(spec);
   const description = spec.trim();
   switch (parsed.scheme) {
@@ -40,5 +57,19 @@ export async function openSource(spec: string, _options: SourceOptions = {}): Pr
       return openFileSource(parsed.path, description);
     case 'synthetic':
       return createSyntheticSource(parsed.options, description);
+    case 'congress': {
+      const apiKey = options.apiKey ?? parsed.apiKey ?? process.env[CONGRESS_API_KEY_VARIABLE] ?? '';
+      if (apiKey.trim() === '') {
+        throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: `set ${CONGRESS_API_KEY_VARIABLE}` });
+      }
+      return createCongressSource({
+        baseUrl: parsed.baseUrl,
+        apiKey,
+        description: `congress:${parsed.baseUrl}`,
+        lookbackDays: options.lookbackDays,
+        congress: options.congress,
+        now: options.now,
+      });
+    }
   }
 }

@@ -1,13 +1,16 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { CORRUPTION_KINDS, isCorruptionKind, type CorruptionRequest } from './corruption.js';
 import { resolveSyntheticOptions, type SyntheticOptions } from './synthetic.js';
+import { DEFAULT_CONGRESS_BASE_URL } from './congress/client.js';
 
 export type SourceSpec =
   | { scheme: 'file'; path: string }
-  | { scheme: 'synthetic'; options: SyntheticOptions };
+  | { scheme: 'synthetic'; options: SyntheticOptions }
+  /** `apiKey` is set only when the URL carried `?api_key=`; `baseUrl` never contains it. */
+  | { scheme: 'congress'; baseUrl: string; apiKey: string | null };
 
 export const SPEC_FORMS =
-  'file:PATH or synthetic:seed=N,count=M[,start=YYYY-MM-DD][,invalid=KIND:FRACTION]…[,revision=R,changed=K][,offset=O]';
+  'file:PATH, synthetic:seed=N,count=M[,start=YYYY-MM-DD][,invalid=KIND:FRACTION]…[,revision=R,changed=K][,offset=O] or congress:[BASE_URL]';
 
 const SYNTHETIC_KEYS = ['seed', 'count', 'start', 'invalid', 'revision', 'changed', 'offset'] as const;
 type SyntheticKey = (typeof SYNTHETIC_KEYS)[number];
@@ -25,16 +28,36 @@ export function parseSourceSpec(spec: string): SourceSpec {
       return { scheme: 'file', path: rest };
     case 'synthetic':
       return { scheme: 'synthetic', options: parseSyntheticOptions(rest) };
-    // ── congress:BASE_URL ──────────────────────────────────────────────────────────────
-    // The Congress.gov HTTP source plugs in here (parse BASE_URL and api_key, keep the key
-    // out of `description`). Until it lands, say so rather than calling the scheme unknown.
     case 'congress':
-      throw new GatehouseError('SOURCE_SPEC_UNKNOWN', 'congress: source is not available yet');
+      return parseCongressSpec(rest);
     default:
       throw new GatehouseError('SOURCE_SPEC_UNKNOWN', `unknown source "${spec}": use ${SPEC_FORMS}`, {
         hint: colon === -1 && trimmed !== '' ? `for a file, write file:${trimmed}` : undefined,
       });
   }
+}
+
+/**
+ * `congress:` alone means the public API. A key given as `?api_key=` is taken out of the URL so
+ * that the base URL (which becomes the run's description) never carries it.
+ */
+function parseCongressSpec(text: string): SourceSpec {
+  if (text.trim() === '') return { scheme: 'congress', baseUrl: DEFAULT_CONGRESS_BASE_URL, apiKey: null };
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new GatehouseError('USAGE', 'congress: BASE_URL must be an http(s) URL, e.g. congress:https://api.congress.gov/v3');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new GatehouseError('USAGE', `congress: BASE_URL must be http or https, got ${url.protocol}`);
+  }
+  const apiKey = url.searchParams.get('api_key');
+  url.searchParams.delete('api_key');
+  if ([...url.searchParams.keys()].length > 0 || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new GatehouseError('USAGE', 'congress: BASE_URL takes no query, fragment or credentials (other than api_key)');
+  }
+  return { scheme: 'congress', baseUrl: url.href.replace(/\/+$/, ''), apiKey: apiKey === '' ? null : apiKey };
 }
 
 export function parseSyntheticOptions(text: string): SyntheticOptions {

@@ -25,6 +25,10 @@ export interface RecordSource {
 export interface SourceOptions {
   /** Current time; synthetic and congress sources compute windows from it. */
   now?: () => Date;
+  /** congress: only — days of updates to fetch, 1–90 (default 7). */
   lookbackDays?: number;
+  /** congress: only — which Congress to list (default: the one sitting now). */
   congress?: number;
+  /** congress: only — overrides GATEHOUSE_CONGRESS_API_KEY. Never logged or stored. */
+  apiKey?: string;
 }

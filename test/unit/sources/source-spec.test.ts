@@ -26,10 +26,9 @@ describe('source specs', () => {
     expect(error.hint).toBe('for a file, write file:hearings.ndjson');
   });
 
-  it('says the congress: source is not available yet', async () => {
-    const error = await openError('congress:https://api.congress.gov/v3');
-    expect(error.code).toBe('SOURCE_SPEC_UNKNOWN');
-    expect(error.message).toBe('congress: source is not available yet');
+  it('parses congress: with the public API as the default base URL and the key kept apart', () => {
+    expect(parseSourceSpec('congress:')).toEqual({ scheme: 'congress', baseUrl: 'https://api.congress.gov/v3', apiKey: null });
+    expect(parseSourceSpec('congress:https://example.test/v3/?api_key=abc')).toEqual({ scheme: 'congress', baseUrl: 'https://example.test/v3', apiKey: 'abc' });
   });
 
   it.each([

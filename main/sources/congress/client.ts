@@ -1,0 +1,203 @@
+import { GatehouseError } from '../../../shared/errors.js';
+import { redactSecrets } from '../../store/index.js';
+import { CircuitBreaker } from './breaker.js';
+import { processRequestLimiter, type RequestRateLimiter } from './rate-limit.js';
+import { realSleep, systemClock, type Sleep } from './timing.js';
+
+export const DEFAULT_CONGRESS_BASE_URL = 'https://api.congress.gov/v3';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface CongressClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Per attempt, headers and body together. */
+  timeoutMs?: number;
+  /** Further attempts after the first, for 429, 5xx, timeouts and network errors. */
+  maxRetries?: number;
+  /** Backoff before retry n (0-based) is retryBaseMs × 2ⁿ, capped at retryMaxMs. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** A Retry-After longer than this is not waited for: the request fails instead. */
+  maxRetryAfterMs?: number;
+  limiter?: RequestRateLimiter;
+  breaker?: CircuitBreaker;
+  clock?: () => Date;
+  sleep?: Sleep;
+  fetch?: typeof fetch;
+}
+
+/** Why a request failed; the source decides which failures end the run and which one record. */
+export type FetchFailureReason = 'http' | 'timeout' | 'network' | 'malformed' | 'rate-limited' | 'circuit-open' | 'aborted';
+
+export class CongressFetchError extends GatehouseError {
+  readonly reason: FetchFailureReason;
+  readonly status: number | null;
+
+  constructor(reason: FetchFailureReason, message: string, status: number | null = null) {
+    super('SOURCE_FETCH_FAILED', redactSecrets(message));
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
+type Attempt =
+  | { kind: 'ok'; body: unknown }
+  | { kind: 'retry'; error: CongressFetchError; waitMs: number | null; serverFault: boolean }
+  | { kind: 'fail'; error: GatehouseError; serverFault: boolean };
+
+/**
+ * GET JSON from Congress.gov with everything a long unattended run needs: the shared hourly
+ * request quota, a timeout per attempt, retries with backoff (honouring Retry-After), and a
+ * circuit breaker. The API key travels only in the request URL; messages show the path without it.
+ */
+export class CongressClient {
+  readonly baseUrl: string;
+  readonly breaker: CircuitBreaker;
+  private readonly apiKey: string;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly limiter: RequestRateLimiter;
+  private readonly clock: () => Date;
+  private readonly sleep: Sleep;
+  private readonly fetch: typeof fetch;
+  /** HTTP requests sent, retries included. */
+  requestsSent = 0;
+
+  constructor(options: CongressClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.apiKey = options.apiKey;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxRetries = options.maxRetries ?? 4;
+    this.retryBaseMs = options.retryBaseMs ?? 1_000;
+    this.retryMaxMs = options.retryMaxMs ?? 60_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 15 * 60_000;
+    this.limiter = options.limiter ?? processRequestLimiter;
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? realSleep;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.breaker = options.breaker ?? new CircuitBreaker({ clock: this.clock });
+  }
+
+  /** `path` is relative to the base URL, e.g. `committee-meeting/119/house`. */
+  async getJson(path: string, query: Record<string, string | number> = {}, signal?: AbortSignal): Promise<unknown> {
+    const url = new URL(`${this.baseUrl}/${path}`);
+    for (const [name, value] of Object.entries({ ...query, format: 'json' })) url.searchParams.set(name, String(value));
+    const shown = `${url.pathname}${url.search}`;
+    url.searchParams.set('api_key', this.apiKey);
+    if (!this.breaker.allowRequest()) {
+      throw new CongressFetchError(
+        'circuit-open',
+        `Congress.gov is failing: ${this.breaker.failures} requests in a row failed, so GET ${shown} was not sent (the circuit breaker retries after ${Math.round(this.breaker.coolDownMs / 1000)} s)`,
+      );
+    }
+    for (let retry = 0; ; retry++) {
+      if (!(await this.limiter.acquire(signal))) throw aborted(shown);
+      const attempt = await this.attempt(url, shown, signal);
+      if (attempt.kind === 'ok') {
+        this.breaker.recordSuccess();
+        return attempt.body;
+      }
+      if (attempt.kind === 'fail' || retry >= this.maxRetries || exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
+        this.settleBreaker(attempt.serverFault, attempt.error);
+        const error = withAttempts(attempt.error, retry + 1);
+        if (attempt.kind === 'retry' && exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
+          throw new CongressFetchError(attempt.error.reason, `${error.message}; it asked to wait ${Math.ceil(attempt.waitMs! / 1000)} s, longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`, attempt.error.status);
+        }
+        throw error;
+      }
+      await this.sleep(attempt.waitMs ?? Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs), signal);
+      if (signal?.aborted) throw aborted(shown);
+    }
+  }
+
+  private settleBreaker(serverFault: boolean, error: GatehouseError): void {
+    if (serverFault) this.breaker.recordFailure();
+    else if (error instanceof CongressFetchError && (error.reason === 'rate-limited' || error.reason === 'aborted')) this.breaker.recordNeutral();
+    // The server answered sensibly (a 404, a refused key): it is up.
+    else this.breaker.recordSuccess();
+  }
+
+  private async attempt(url: URL, shown: string, signal: AbortSignal | undefined): Promise<Attempt> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const forwardAbort = () => controller.abort();
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    this.requestsSent++;
+    try {
+      const response = await this.fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } });
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => {});
+        return this.failedStatus(response, shown);
+      }
+      const text = await response.text();
+      try {
+        return { kind: 'ok', body: JSON.parse(text) as unknown };
+      } catch {
+        return { kind: 'fail', serverFault: true, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
+      }
+    } catch (error) {
+      if (signal?.aborted) return { kind: 'fail', serverFault: false, error: aborted(shown) };
+      if (controller.signal.aborted) {
+        return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('timeout', `GET ${shown} timed out after ${this.timeoutMs} ms`) };
+      }
+      const reason = describeNetworkError(error);
+      return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('network', `GET ${shown} failed: ${reason}`) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  private failedStatus(response: Response, shown: string): Attempt {
+    const status = response.status;
+    if (status === 401 || status === 403) {
+      return {
+        kind: 'fail',
+        serverFault: false,
+        error: new GatehouseError('SOURCE_AUTH_REFUSED', `the API key was refused (HTTP ${status})`, {
+          hint: 'check GATEHOUSE_CONGRESS_API_KEY (sign up at https://api.congress.gov/sign-up/)',
+        }),
+      };
+    }
+    if (status === 429) {
+      const waitMs = retryAfterMs(response.headers.get('retry-after'), this.clock());
+      return { kind: 'retry', serverFault: false, waitMs, error: new CongressFetchError('rate-limited', `Congress.gov is rate-limiting GET ${shown} (HTTP 429)`, status) };
+    }
+    const error = new CongressFetchError('http', `GET ${shown} answered HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`, status);
+    if (status >= 500) return { kind: 'retry', serverFault: true, waitMs: retryAfterMs(response.headers.get('retry-after'), this.clock()), error };
+    return { kind: 'fail', serverFault: false, error };
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: Date): number | null {
+  if (header === null || header.trim() === '') return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+function exceeds(waitMs: number | null, limitMs: number): boolean {
+  return waitMs !== null && waitMs > limitMs;
+}
+
+function withAttempts(error: GatehouseError, attempts: number): GatehouseError {
+  if (!(error instanceof CongressFetchError) || attempts === 1) return error;
+  return new CongressFetchError(error.reason, `${error.message} (gave up after ${attempts} attempts)`, error.status);
+}
+
+function aborted(shown: string): CongressFetchError {
+  return new CongressFetchError('aborted', `GET ${shown} was stopped`);
+}
+
+/** undici's "fetch failed" hides the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : null;
+  return detail === null ? error.message : `${error.message} (${detail})`;
+}

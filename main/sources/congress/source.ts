@@ -1,0 +1,193 @@
+import { GatehouseError } from '../../../shared/errors.js';
+import { redactSecrets } from '../../store/index.js';
+import type { RecordSource, SourceItem } from '../types.js';
+import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
+import { systemClock } from './timing.js';
+import {
+  checkCongress,
+  checkLookbackDays,
+  congressDateTime,
+  currentCongress,
+  DEFAULT_LOOKBACK_DAYS,
+  lookbackWindow,
+  updatedInside,
+  type LookbackWindow,
+} from './window.js';
+
+/** NoChamber (joint committees, commissions) is a chamber of its own: leaving it out loses meetings. */
+export const CONGRESS_CHAMBERS = ['house', 'senate', 'nochamber'] as const;
+export type ChamberPath = (typeof CONGRESS_CHAMBERS)[number];
+export const PAGE_SIZE = 250;
+
+export interface CongressSourceOptions extends Omit<CongressClientOptions, 'clock'> {
+  /** Safe for logs and run records: must not contain the key. */
+  description: string;
+  lookbackDays?: number;
+  congress?: number;
+  now?: () => Date;
+}
+
+/** What the source saw beyond the items it yielded; read it after a run. */
+export interface CongressFetchStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  listPages: number;
+  detailsFetched: number;
+  /** Items yielded with a FETCH_FAILED error (a detail that could not be fetched). */
+  fetchErrors: number;
+  /** List items whose updateDate lies outside the lookback window: not part of this run. */
+  outsideWindow: number;
+  /** The same chamber/eventId listed twice (the list shifted between pages). */
+  duplicatesSkipped: number;
+}
+
+export interface CongressSource extends RecordSource {
+  readonly congress: number;
+  readonly window: LookbackWindow;
+  readonly stats: CongressFetchStats;
+}
+
+/**
+ * `congress:BASE_URL` — committee meetings updated in the lookback window, for all three
+ * chambers, each list item replaced by its full detail record. A detail that cannot be fetched
+ * becomes a FETCH_FAILED item (quarantined, never written over the stored hearing); a list page
+ * that cannot be fetched, a refused key, or an open circuit ends the run with an error.
+ */
+export function createCongressSource(options: CongressSourceOptions): CongressSource {
+  const now = options.now ?? systemClock;
+  const at = now();
+  const lookbackDays = checkLookbackDays(options.lookbackDays ?? DEFAULT_LOOKBACK_DAYS);
+  const congress = options.congress === undefined ? currentCongress(at) : checkCongress(options.congress, at);
+  if (options.apiKey.trim() === '') {
+    throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: 'set GATEHOUSE_CONGRESS_API_KEY' });
+  }
+  // Fixed when the source opens, so the same source always lists the same window (stable positions).
+  const window = lookbackWindow(at, lookbackDays);
+  const client = new CongressClient({ ...options, clock: now });
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0 };
+  const reader = new MeetingReader(client, congress, window, stats);
+  return {
+    description: options.description,
+    expectedCount: null,
+    congress,
+    window,
+    stats,
+    items: ({ skip = 0, signal } = {}) => reader.items(Math.max(0, skip), signal),
+  };
+}
+
+class MeetingReader {
+  constructor(
+    private readonly client: CongressClient,
+    private readonly congress: number,
+    private readonly window: LookbackWindow,
+    private readonly stats: CongressFetchStats,
+  ) {}
+
+  async *items(skip: number, signal: AbortSignal | undefined): AsyncIterable<SourceItem> {
+    const seen = new Set<string>();
+    let position = 0;
+    try {
+      for (const chamber of CONGRESS_CHAMBERS) {
+        for await (const listed of this.listChamber(chamber, signal)) {
+          if (!updatedInside(this.window, listed.updateDate)) {
+            this.stats.outsideWindow++;
+            continue;
+          }
+          const key = `${chamber}/${String(listed.eventId)}`;
+          if (seen.has(key)) {
+            this.stats.duplicatesSkipped++;
+            continue;
+          }
+          seen.add(key);
+          // Skipped positions were handled by an earlier attempt of this run: no detail needed.
+          if (position >= skip) yield await this.detailItem(chamber, listed, position, signal);
+          position++;
+        }
+      }
+    } catch (error) {
+      if (error instanceof CongressFetchError && error.reason === 'aborted') return;
+      throw error;
+    } finally {
+      this.stats.requests = this.client.requestsSent;
+    }
+  }
+
+  private async *listChamber(chamber: ChamberPath, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
+    const path = `committee-meeting/${this.congress}/${chamber}`;
+    for (let offset = 0; ; ) {
+      if (signal?.aborted) return;
+      const page = await this.client.getJson(path, {
+        fromDateTime: congressDateTime(this.window.from),
+        toDateTime: congressDateTime(this.window.to),
+        limit: PAGE_SIZE,
+        offset,
+      }, signal);
+      this.stats.listPages++;
+      this.stats.requests = this.client.requestsSent;
+      const { meetings, count, hasNext } = readListPage(page, `${path}?offset=${offset}`);
+      yield* meetings;
+      offset += meetings.length;
+      const more = hasNext || (count !== null && offset < count);
+      if (meetings.length === 0 || !more) return;
+    }
+  }
+
+  private async detailItem(chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
+    const eventId = typeof listed.eventId === 'number' ? String(listed.eventId) : listed.eventId;
+    // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
+    if (typeof eventId !== 'string' || !/^\d+$/.test(eventId)) return { position, raw: listed };
+    try {
+      const detail = await this.client.getJson(`committee-meeting/${this.congress}/${chamber}/${eventId}`, {}, signal);
+      const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
+      if (typeof meeting !== 'object' || meeting === null || Array.isArray(meeting)) {
+        return this.fetchFailed(position, listed, `the detail of meeting ${eventId} has no committeeMeeting object`);
+      }
+      this.stats.detailsFetched++;
+      return { position, raw: meeting };
+    } catch (error) {
+      if (endsTheRun(error)) throw error;
+      return this.fetchFailed(position, listed, `detail of meeting ${eventId} could not be fetched: ${(error as Error).message}`);
+    } finally {
+      this.stats.requests = this.client.requestsSent;
+    }
+  }
+
+  private fetchFailed(position: number, listed: Record<string, unknown>, message: string): SourceItem {
+    this.stats.fetchErrors++;
+    return {
+      position,
+      raw: JSON.parse(redactSecrets(JSON.stringify(listed))) as unknown,
+      error: { code: 'FETCH_FAILED', message: redactSecrets(message) },
+    };
+  }
+}
+
+/** A refused key, an open circuit or a stop request concern every record, not just this one. */
+function endsTheRun(error: unknown): boolean {
+  if (!(error instanceof GatehouseError)) return true;
+  if (error.code === 'SOURCE_AUTH_REFUSED') return true;
+  return error instanceof CongressFetchError && (error.reason === 'circuit-open' || error.reason === 'aborted');
+}
+
+interface ListPage {
+  meetings: Record<string, unknown>[];
+  count: number | null;
+  hasNext: boolean;
+}
+
+function readListPage(page: unknown, shown: string): ListPage {
+  const body = page as { committeeMeetings?: unknown; pagination?: { count?: unknown; next?: unknown } } | null;
+  const meetings = body?.committeeMeetings;
+  if (!Array.isArray(meetings)) {
+    throw new GatehouseError('SOURCE_FETCH_FAILED', `Congress.gov answered ${shown} without a committeeMeetings list`);
+  }
+  const count = body?.pagination?.count;
+  const next = body?.pagination?.next;
+  return {
+    // A non-object entry stays in the stream so the record rules reject it visibly.
+    meetings: meetings.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? entry : { value: entry }) as Record<string, unknown>),
+    count: typeof count === 'number' && Number.isFinite(count) ? count : null,
+    hasNext: typeof next === 'string' && next !== '',
+  };
+}

@@ -1,0 +1,96 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request as the fake Congress.gov saw it. */
+export interface SeenRequest {
+  path: string;
+  query: Record<string, string>;
+}
+
+export interface FakeReply {
+  status?: number;
+  /** An object is sent as JSON; a string is sent as is (e.g. malformed JSON). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Never answer: for timeout tests. */
+  hang?: boolean;
+}
+
+export type FakeHandler = (request: SeenRequest) => FakeReply | undefined;
+
+export interface FakeCongress {
+  baseUrl: string;
+  requests: SeenRequest[];
+  /** Replies returned by `override` win over the feed; return undefined to fall through. */
+  override: FakeHandler | null;
+  close(): Promise<void>;
+}
+
+export const FAKE_API_KEY = 'test-key-7f3a9c';
+const CONGRESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * A congress.gov-shaped server on 127.0.0.1 (random port) serving `meetings` (full detail
+ * records, keyed by chamber path) as list pages of `pageSize` and detail documents. Like the real
+ * API it refuses a wrong key with 403; unlike it, it answers 400 to a date it cannot read (the
+ * real one silently ignores it, which is the bug these tests guard against).
+ */
+export async function startFakeCongress(
+  meetings: Partial<Record<'house' | 'senate' | 'nochamber', Record<string, unknown>[]>>,
+  options: { pageSize?: number } = {},
+): Promise<FakeCongress> {
+  const pageSize = options.pageSize ?? 250;
+  const requests: SeenRequest[] = [];
+  const fake: FakeCongress = { baseUrl: '', requests, override: null, close: async () => {} };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const seen = { path: url.pathname, query: Object.fromEntries(url.searchParams) };
+    requests.push(seen);
+    const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl);
+    if (reply.hang) return;
+    const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  fake.baseUrl = `http://127.0.0.1:${port}/v3`;
+  fake.close = () => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  return fake;
+}
+
+function feedReply(
+  seen: SeenRequest,
+  meetings: Partial<Record<string, Record<string, unknown>[]>>,
+  pageSize: number,
+  baseUrl: string,
+): FakeReply {
+  if (seen.query.api_key !== FAKE_API_KEY) return { status: 403, body: { error: { code: 'API_KEY_INVALID' } } };
+  if (seen.query.format !== 'json') return { status: 400, body: { error: 'format=json expected' } };
+  const [, , congress, chamber, eventId] = seen.path.split('/').slice(1);
+  const records = meetings[chamber ?? ''] ?? [];
+  if (eventId !== undefined) {
+    const record = records.find((r) => r.eventId === eventId);
+    return record ? { body: { committeeMeeting: record } } : { status: 404, body: { error: 'not found' } };
+  }
+  const { fromDateTime = '', toDateTime = '' } = seen.query;
+  if (!CONGRESS_DATE_TIME.test(fromDateTime) || !CONGRESS_DATE_TIME.test(toDateTime)) {
+    return { status: 400, body: { error: `bad date: ${fromDateTime} / ${toDateTime}` } };
+  }
+  const offset = Number(seen.query.offset ?? 0);
+  const limit = Math.min(Number(seen.query.limit ?? 20), pageSize);
+  const page = records.slice(offset, offset + limit).map((r) => ({
+    chamber: r.chamber,
+    congress: Number(congress),
+    eventId: r.eventId,
+    updateDate: r.updateDate,
+    url: `${baseUrl}/committee-meeting/${congress}/${chamber}/${String(r.eventId)}?format=json`,
+  }));
+  const next = offset + limit < records.length
+    ? `${baseUrl}/committee-meeting/${congress}/${chamber}?offset=${offset + limit}&limit=${limit}&format=json`
+    : undefined;
+  return { body: { committeeMeetings: page, pagination: { count: records.length, ...(next ? { next } : {}) } } };
+}

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
+import { openStore, type Store } from '../../main/store/index.js';
+import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { arraySource, hearingRecord } from '../helpers/records.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const RECENT = '2025-03-08T09:30:00Z';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function temporaryStore(): Promise<Store> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-congress-'));
+  cleanups.push(() => fs.rmSync(folder, { recursive: true, force: true }));
+  const store = await openStore(path.join(folder, 'gatehouse.db'));
+  cleanups.push(() => store.close());
+  return store;
+}
+
+async function serve(...args: Parameters<typeof startFakeCongress>): Promise<FakeCongress> {
+  const server = await startFakeCongress(...args);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function congressSource(server: FakeCongress, overrides: Partial<CongressSourceOptions> = {}) {
+  return createCongressSource({
+    baseUrl: server.baseUrl,
+    apiKey: FAKE_API_KEY,
+    description: `congress:${server.baseUrl}`,
+    now: () => NOW,
+    sleep: async () => {},
+    limiter: new RequestRateLimiter({ clock: () => NOW }),
+    maxRetries: 1,
+    ...overrides,
+  });
+}
+
+describe('update from the congress: source', () => {
+  it('quarantines a meeting whose detail failed as FETCH_FAILED and leaves the stored hearing’s title alone', async () => {
+    const store = await temporaryStore();
+    const stored = hearingRecord(115538, { title: 'Original stored title', updateDate: '2025-03-01T12:00:00Z' });
+    expect((await runUpdate({ store, source: arraySource([stored]), clock: () => NOW })).status).toBe('success');
+
+    const server = await serve({
+      house: [
+        hearingRecord(115537, { updateDate: RECENT }),
+        hearingRecord(115538, { title: 'Revised title nobody may see', updateDate: RECENT }),
+      ],
+      nochamber: [hearingRecord(900001, { chamber: 'NoChamber', updateDate: RECENT })],
+    });
+    server.override = (request) => (request.path.endsWith('/115538') ? { status: 502 } : undefined);
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('partial');
+    expect(summary.metrics).toMatchObject({ fetched: 3, added: 2, updated: 0, unchanged: 0, quarantined: 1 });
+    const [entry, ...others] = await store.listQuarantine({ runId: summary.runId });
+    expect(others).toEqual([]);
+    expect(entry).toMatchObject({ sourcePosition: 1, reasons: [{ code: 'FETCH_FAILED' }], raw: { eventId: '115538', updateDate: RECENT } });
+    expect(entry!.reasons[0]!.message).toMatch(/HTTP 502/);
+    expect(JSON.stringify(entry)).not.toContain(FAKE_API_KEY);
+    const kept = (await store.loadHearings(['115538'])).get('115538');
+    expect(kept?.content.title).toBe('Original stored title');
+    expect(await store.countHearings()).toBe(3);
+  });
+
+  it('records a refused key as a failed run, with the key nowhere in the run record', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(1, { updateDate: RECENT })] });
+    const source = congressSource(server, { apiKey: 'refused-secret-key' });
+    const summary = await runUpdate({ store, source, clock: () => NOW });
+
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toBe('the API key was refused (HTTP 403)');
+    expect(summary.metrics.fetched).toBe(0);
+    const run = await store.getRun(summary.runId);
+    expect(run?.source).toBe(`congress:${server.baseUrl}`);
+    expect(JSON.stringify(run)).not.toContain('refused-secret-key');
+  });
+});

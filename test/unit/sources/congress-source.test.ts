@@ -1,0 +1,312 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatehouseError } from '../../../shared/errors.js';
+import {
+  createCongressSource,
+  openSource,
+  RequestRateLimiter,
+  type CongressSourceOptions,
+  type SourceItem,
+} from '../../../main/sources/index.js';
+import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../../helpers/congress-server.js';
+import { hearingRecord } from '../../helpers/records.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const RECENT = '2025-03-08T09:30:00Z';
+
+function meeting(eventId: number, chamber = 'House', overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return hearingRecord(eventId, { chamber, updateDate: RECENT, ...overrides });
+}
+
+let fake: FakeCongress | null = null;
+afterEach(async () => {
+  await fake?.close();
+  fake = null;
+});
+
+async function serve(...args: Parameters<typeof startFakeCongress>): Promise<FakeCongress> {
+  fake = await startFakeCongress(...args);
+  return fake;
+}
+
+/** A source against the fake server whose waits are recorded instead of slept. */
+function congressSource(server: FakeCongress, overrides: Partial<CongressSourceOptions> = {}) {
+  const sleeps: number[] = [];
+  const source = createCongressSource({
+    baseUrl: server.baseUrl,
+    apiKey: FAKE_API_KEY,
+    description: `congress:${server.baseUrl}`,
+    now: () => NOW,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    limiter: new RequestRateLimiter({ clock: () => NOW }),
+    timeoutMs: 5_000,
+    ...overrides,
+  });
+  return { source, sleeps };
+}
+
+async function collect(items: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
+  const found: SourceItem[] = [];
+  for await (const item of items) found.push(item);
+  return found;
+}
+
+async function failure(items: AsyncIterable<SourceItem>): Promise<GatehouseError> {
+  const error = await collect(items).then(() => undefined, (thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(GatehouseError);
+  return error as GatehouseError;
+}
+
+const listRequests = (server: FakeCongress) => server.requests.filter((r) => r.path.split('/').length === 5);
+const detailRequests = (server: FakeCongress) => server.requests.filter((r) => r.path.split('/').length === 6);
+
+describe('congress: source against a congress.gov-shaped server', () => {
+  it('pages through house, senate and nochamber and yields each meeting’s full detail', async () => {
+    const server = await serve({
+      house: [1, 2, 3, 4, 5].map((id) => meeting(115530 + id)),
+      senate: [meeting(336001, 'Senate')],
+      nochamber: [meeting(900001, 'NoChamber'), meeting(900002, 'NoChamber')],
+    }, { pageSize: 2 });
+    const { source } = congressSource(server);
+    const items = await collect(source.items());
+
+    expect(items.map((i) => i.position)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(items.every((i) => i.error === undefined)).toBe(true);
+    expect(items.map((i) => (i.raw as { eventId: string }).eventId)).toEqual(['115531', '115532', '115533', '115534', '115535', '336001', '900001', '900002']);
+    expect((items[6]!.raw as { title: string }).title).toBe('Oversight hearing number 900001');
+    expect(listRequests(server).map((r) => `${r.path}@${r.query.offset}`)).toEqual([
+      '/v3/committee-meeting/119/house@0',
+      '/v3/committee-meeting/119/house@2',
+      '/v3/committee-meeting/119/house@4',
+      '/v3/committee-meeting/119/senate@0',
+      '/v3/committee-meeting/119/nochamber@0',
+    ]);
+    expect(detailRequests(server).map((r) => r.path)).toContain('/v3/committee-meeting/119/nochamber/900002');
+    expect(source.expectedCount).toBeNull();
+    expect(source.stats).toMatchObject({ listPages: 5, detailsFetched: 8, fetchErrors: 0, requests: 13 });
+  });
+
+  it('asks for the lookback window as YYYY-MM-DDTHH:MM:SSZ, 250 a page, in JSON', async () => {
+    const server = await serve({ house: [meeting(115538)] });
+    const { source } = congressSource(server, { lookbackDays: 3 });
+    await collect(source.items());
+    for (const request of listRequests(server)) {
+      expect(request.query).toMatchObject({
+        fromDateTime: '2025-03-07T12:00:00Z',
+        toDateTime: '2025-03-10T12:00:00Z',
+        limit: '250',
+        offset: '0',
+        format: 'json',
+        api_key: FAKE_API_KEY,
+      });
+    }
+    expect(listRequests(server)).toHaveLength(3);
+  });
+
+  it('fetches details only for meetings updated inside the lookback window', async () => {
+    const server = await serve({ house: [meeting(1001), meeting(1002, 'House', { updateDate: '2025-01-02T00:00:00Z' }), meeting(1003)] });
+    const { source } = congressSource(server);
+    const items = await collect(source.items());
+    expect(items.map((i) => (i.raw as { eventId: string }).eventId)).toEqual(['1001', '1003']);
+    expect(detailRequests(server).map((r) => r.path)).not.toContain('/v3/committee-meeting/119/house/1002');
+    expect(source.stats.outsideWindow).toBe(1);
+  });
+
+  it('resumes past skipped positions without fetching their details', async () => {
+    const server = await serve({ house: [1, 2, 3, 4].map((id) => meeting(2000 + id)) });
+    const { source } = congressSource(server);
+    const items = await collect(source.items({ skip: 3 }));
+    expect(items.map((i) => i.position)).toEqual([3]);
+    expect(detailRequests(server).map((r) => r.path)).toEqual(['/v3/committee-meeting/119/house/2004']);
+  });
+
+  it.each([
+    ['delay-seconds', '7', 7_000],
+    ['an HTTP-date', new Date(NOW.getTime() + 5_000).toUTCString(), 5_000],
+  ])('waits out a 429 whose Retry-After is %s, then carries on', async (_form, retryAfter, waitedMs) => {
+    const server = await serve({ house: [meeting(3001)] });
+    let limited = false;
+    server.override = (request) => {
+      if (limited || !request.path.endsWith('/house')) return undefined;
+      limited = true;
+      return { status: 429, headers: { 'retry-after': retryAfter }, body: { error: 'slow down' } };
+    };
+    const { source, sleeps } = congressSource(server);
+    const items = await collect(source.items());
+    expect(items).toHaveLength(1);
+    expect(items[0]!.error).toBeUndefined();
+    expect(sleeps).toEqual([waitedMs]);
+  });
+
+  it('retries a 500 with growing backoff and fails the run honestly when the list never recovers', async () => {
+    const server = await serve({ house: [meeting(4001)] });
+    server.override = () => ({ status: 500, body: 'oops' });
+    const { source, sleeps } = congressSource(server, { maxRetries: 3, retryBaseMs: 100 });
+    const error = await failure(source.items());
+    expect(error.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error.message).toMatch(/GET \/v3\/committee-meeting\/119\/house\?.* answered HTTP 500.*gave up after 4 attempts/);
+    expect(error.message).not.toContain(FAKE_API_KEY);
+    expect(sleeps).toEqual([100, 200, 400]);
+  });
+
+  it('opens the circuit after five details in a row fail, and stops asking', async () => {
+    const server = await serve({ house: [1, 2, 3, 4, 5, 6, 7].map((id) => meeting(5000 + id)) });
+    server.override = (request) => (request.path.split('/').length === 6 ? { status: 503 } : undefined);
+    const { source } = congressSource(server, { maxRetries: 1 });
+    const yielded: SourceItem[] = [];
+    const error = await (async () => {
+      for await (const item of source.items()) yielded.push(item);
+    })().then(() => undefined, (thrown: unknown) => thrown as GatehouseError);
+
+    expect(yielded.map((i) => i.error?.code)).toEqual(Array(5).fill('FETCH_FAILED'));
+    expect(error?.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error?.message).toMatch(/circuit breaker/);
+    expect(error?.message).toMatch(/5 requests in a row failed/);
+    // Five details × two attempts each; the sixth never reached the server.
+    expect(detailRequests(server)).toHaveLength(10);
+  });
+
+  it('gives up on a response that never comes after the per-request timeout', async () => {
+    const server = await serve({ house: [meeting(6001)] });
+    server.override = () => ({ hang: true });
+    const { source } = congressSource(server, { timeoutMs: 150, maxRetries: 1 });
+    const error = await failure(source.items());
+    expect(error.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error.message).toMatch(/timed out after 150 ms/);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('fails with the URL path, not the key, when a list page is malformed JSON', async () => {
+    const server = await serve({ house: [meeting(7001)] });
+    server.override = (request) => (request.path.endsWith('/house') ? { body: '{"committeeMeetings": [' } : undefined);
+    const { source } = congressSource(server);
+    const error = await failure(source.items());
+    expect(error.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error.message).toMatch(/malformed JSON for GET \/v3\/committee-meeting\/119\/house\?/);
+    expect(error.message).not.toContain(FAKE_API_KEY);
+    expect(error.message).not.toContain('api_key');
+  });
+
+  it('fails a list page that has no committeeMeetings array instead of reading it as empty', async () => {
+    const server = await serve({});
+    server.override = () => ({ body: { error: 'changed shape' } });
+    const error = await failure(congressSource(server).source.items());
+    expect(error.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error.message).toMatch(/without a committeeMeetings list/);
+  });
+
+  it('refuses the run when the key is refused, without retrying', async () => {
+    const server = await serve({ house: [meeting(8001)] });
+    const { source } = congressSource(server, { apiKey: 'wrong-key-123' });
+    const error = await failure(source.items());
+    expect(error.code).toBe('SOURCE_AUTH_REFUSED');
+    expect(error.message).toBe('the API key was refused (HTTP 403)');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('turns a detail that fails into a FETCH_FAILED item carrying the list item, and keeps the others', async () => {
+    const server = await serve({ house: [meeting(9001), meeting(9002), meeting(9003)] });
+    server.override = (request) => (request.path.endsWith('/9002') ? { status: 500, body: 'detail broke' } : undefined);
+    const { source } = congressSource(server, { maxRetries: 2 });
+    const items = await collect(source.items());
+
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'FETCH_FAILED', 'ok']);
+    const failed = items[1]!;
+    expect(failed.position).toBe(1);
+    expect(failed.raw).toMatchObject({ eventId: '9002', chamber: 'House', updateDate: RECENT });
+    expect(failed.raw).not.toHaveProperty('title');
+    expect(failed.error?.message).toMatch(/detail of meeting 9002 could not be fetched: .*HTTP 500/);
+    expect(failed.error?.message).not.toContain(FAKE_API_KEY);
+    expect(source.stats.fetchErrors).toBe(1);
+  });
+
+  it('counts a detail answered without a committeeMeeting object as a fetch error', async () => {
+    const server = await serve({ house: [meeting(9101)] });
+    server.override = (request) => (request.path.endsWith('/9101') ? { body: { request: {} } } : undefined);
+    const items = await collect(congressSource(server).source.items());
+    expect(items[0]!.error).toEqual({ code: 'FETCH_FAILED', message: 'the detail of meeting 9101 has no committeeMeeting object' });
+  });
+
+  it('passes a list item without an eventId on to the record rules instead of dropping it', async () => {
+    const server = await serve({});
+    server.override = (request) =>
+      request.path.endsWith('/house') ? { body: { committeeMeetings: [{ chamber: 'House', updateDate: RECENT }], pagination: { count: 1 } } } : undefined;
+    const items = await collect(congressSource(server).source.items());
+    expect(items).toEqual([{ position: 0, raw: { chamber: 'House', updateDate: RECENT } }]);
+    expect(detailRequests(server)).toHaveLength(0);
+  });
+});
+
+describe('congress: spec and options', () => {
+  it('keeps the API key out of the description and of every error', async () => {
+    const server = await serve({ house: [meeting(1)] });
+    const opened = await openSource(`congress:${server.baseUrl}?api_key=spec-secret-42`, { now: () => NOW });
+    expect(opened.description).toBe(`congress:${server.baseUrl}`);
+    const error = await failure(opened.items());
+    expect(error.code).toBe('SOURCE_AUTH_REFUSED');
+    expect(JSON.stringify({ message: error.message, hint: error.hint })).not.toContain('spec-secret-42');
+  });
+
+  it('reads the key from GATEHOUSE_CONGRESS_API_KEY and defaults to the public API', async () => {
+    const saved = process.env.GATEHOUSE_CONGRESS_API_KEY;
+    process.env.GATEHOUSE_CONGRESS_API_KEY = 'env-secret-99';
+    try {
+      const opened = await openSource('congress:', { now: () => NOW });
+      expect(opened.description).toBe('congress:https://api.congress.gov/v3');
+      expect(opened.description).not.toContain('env-secret-99');
+      expect(opened).toMatchObject({ congress: 119 });
+    } finally {
+      if (saved === undefined) delete process.env.GATEHOUSE_CONGRESS_API_KEY;
+      else process.env.GATEHOUSE_CONGRESS_API_KEY = saved;
+    }
+  });
+
+  it('refuses to open without an API key', async () => {
+    const saved = process.env.GATEHOUSE_CONGRESS_API_KEY;
+    delete process.env.GATEHOUSE_CONGRESS_API_KEY;
+    try {
+      const error = await openSource('congress:https://api.congress.gov/v3').catch((thrown: unknown) => thrown as GatehouseError);
+      expect(error).toMatchObject({ code: 'USAGE', message: 'congress: needs an API key', hint: 'set GATEHOUSE_CONGRESS_API_KEY' });
+    } finally {
+      if (saved !== undefined) process.env.GATEHOUSE_CONGRESS_API_KEY = saved;
+    }
+  });
+
+  it.each([
+    ['congress:ftp://example.com/v3', {}, /must be http or https/],
+    ['congress:not a url', {}, /must be an http\(s\) URL/],
+    ['congress:https://user:pw@example.com/v3', {}, /no query, fragment or credentials/],
+    ['congress:https://example.com/v3?limit=5', {}, /no query, fragment or credentials/],
+    ['congress:', { lookbackDays: 0 }, /lookback days must be a whole number from 1 to 90, got 0/],
+    ['congress:', { lookbackDays: 91 }, /from 1 to 90, got 91/],
+    ['congress:', { lookbackDays: 1.5 }, /from 1 to 90, got 1.5/],
+    ['congress:', { congress: 0 }, /congress must be a whole number from 1 to 120, got 0/],
+    ['congress:', { congress: 500 }, /got 500/],
+  ])('refuses %s %o as a usage error', async (spec, options, message) => {
+    const error = await openSource(spec, { apiKey: 'k', now: () => NOW, ...options }).catch((thrown: unknown) => thrown as GatehouseError);
+    expect(error).toBeInstanceOf(GatehouseError);
+    expect(error).toMatchObject({ code: 'USAGE' });
+    expect((error as GatehouseError).message).toMatch(message);
+  });
+
+  it('lists the Congress it is asked for', async () => {
+    const server = await serve({ house: [meeting(1)] });
+    const { source } = congressSource(server, { congress: 118, lookbackDays: 90 });
+    await collect(source.items());
+    expect(listRequests(server)[0]!.path).toBe('/v3/committee-meeting/118/house');
+    expect(listRequests(server)[0]!.query.fromDateTime).toBe('2024-12-10T12:00:00Z');
+  });
+});
+
+describe('congress: retry limits', () => {
+  it('does not sit out a Retry-After longer than it is allowed to wait', async () => {
+    const server = await serve({ house: [meeting(1)] });
+    server.override = () => ({ status: 429, headers: { 'retry-after': '7200' } });
+    const { source, sleeps } = congressSource(server, { maxRetryAfterMs: 60_000 });
+    const error = await failure(source.items());
+    expect(error.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error.message).toMatch(/HTTP 429.*asked to wait 7200 s, longer than 60 s/);
+    expect(sleeps).toEqual([]);
+  });
+});
