@@ -1,28 +1,45 @@
-import { measureFloor, measureUpdate, type EngineMeasurement } from './engine.js';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
- * `npm run bench`: the engine's speed targets (issue 2), measured in one process so the ratios
- * compare like with like. Not a test: these numbers move with the machine's load.
+ * `npm run bench`: the engine's speed and memory targets (issues 2 and 3), each measurement in a
+ * child process so peak RSS is its own. Not a test: these numbers move with the machine's load.
  */
 const SIZES = (process.env.GATEHOUSE_BENCH_SIZES ?? '500,10000,100000').split(',').map(Number);
+const here = path.dirname(fileURLToPath(import.meta.url));
 
-function row(m: EngineMeasurement): string {
-  return `| ${m.records.toLocaleString('en-US')} | ${m.mode} | ${m.ms.toFixed(1)} | ${Math.round(m.recordsPerSecond).toLocaleString('en-US')} |`;
+interface Measurement {
+  records: number;
+  mode: string;
+  ms: number;
+  recordsPerSecond: number;
+  peakRssMb: number;
 }
 
-async function main(): Promise<void> {
-  console.log('| records | mode | ms | records/s |\n|---:|---|---:|---:|');
-  const ratios: string[] = [];
-  for (const size of SIZES) {
-    const batch = await measureUpdate(size, 'batch', 50);
-    const allOrNothing = await measureUpdate(size, 'all-or-nothing', 50);
-    const floor = await measureFloor(size);
-    for (const m of [batch, allOrNothing, floor]) console.log(row(m));
-    ratios.push(`| ${size.toLocaleString('en-US')} | ${(batch.ms / allOrNothing.ms).toFixed(2)} | ${(batch.ms / floor.ms).toFixed(2)} |`);
+function measure(kind: string, records: number): Measurement | null {
+  try {
+    const output = execFileSync(process.execPath, [path.join(here, 'measure-one.js'), kind, String(records)], { encoding: 'utf8' });
+    return JSON.parse(output) as Measurement;
+  } catch (error) {
+    console.log(`(${kind} ${records} skipped: ${(error as Error).message.split('\n')[0]})`);
+    return null;
   }
-  console.log('\n| records | batch ÷ all-or-nothing | batch ÷ floor |\n|---:|---:|---:|');
-  for (const line of ratios) console.log(line);
-  console.log(`\npeak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 
-await main();
+const format = (n: number) => Math.round(n).toLocaleString('en-US');
+
+console.log('| records | mode | ms | records/s | peak RSS MB |\n|---:|---|---:|---:|---:|');
+const ratios: string[] = [];
+for (const size of SIZES) {
+  const [batch, allOrNothing, floor, postgres] = ['batch', 'all-or-nothing', 'floor', 'postgres'].map((kind) => measure(kind, size));
+  for (const m of [batch, allOrNothing, floor, postgres]) {
+    if (m) console.log(`| ${format(m.records)} | ${m.mode} | ${m.ms.toFixed(1)} | ${format(m.recordsPerSecond)} | ${m.peakRssMb.toFixed(0)} |`);
+  }
+  if (batch && allOrNothing && floor) {
+    const sqliteOverPostgres = postgres ? (batch.recordsPerSecond / postgres.recordsPerSecond).toFixed(2) : 'n/a';
+    ratios.push(`| ${format(size)} | ${(batch.ms / allOrNothing.ms).toFixed(2)} | ${(batch.ms / floor.ms).toFixed(2)} | ${sqliteOverPostgres} |`);
+  }
+}
+console.log('\n| records | batch ÷ all-or-nothing (time) | batch ÷ floor (time) | SQLite ÷ PostgreSQL (records/s) |\n|---:|---:|---:|---:|');
+for (const line of ratios) console.log(line);

@@ -1,8 +1,11 @@
 import { GatehouseError } from '../../shared/errors.js';
+import { openPostgresStore } from './postgres/store.js';
 import { openSqliteStore } from './sqlite/store.js';
 import type { Store, StoreOptions } from './types.js';
 
 export type * from './types.js';
+export type * from './operations-types.js';
+export type * from './undo-types.js';
 export { redactConnectionString, redactSecrets } from './redact.js';
 export { isProcessAlive } from './process.js';
 
@@ -14,7 +17,7 @@ export function isPostgresUrl(location: string): boolean {
 export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
   if (location.trim() === '') throw new GatehouseError('USAGE', 'the database location is empty');
   if (isPostgresUrl(location)) {
-    throw new GatehouseError('UNSUPPORTED', 'PostgreSQL support is not available in this build yet');
+    return openPostgresStore(location, options);
   }
   return openSqliteStore(location, options);
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore, type Store, type StoreOptions } from '../../main/store/index.js';
+import { availablePostgresBackend } from './postgres.js';
 
 /**
  * The backends every engine test runs against. Each test gets its own database, removed
@@ -31,6 +32,9 @@ export function sqliteBackend(): TestBackend {
   };
 }
 
+// Asked once per test file at import (describe.each needs the list synchronously).
+const postgres = await availablePostgresBackend();
+
 export function testBackends(): TestBackend[] {
-  return [sqliteBackend()];
+  return postgres ? [sqliteBackend(), postgres] : [sqliteBackend()];
 }

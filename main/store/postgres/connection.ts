@@ -1,0 +1,97 @@
+import pg from 'pg';
+import { GatehouseError } from '../../../shared/errors.js';
+import { redactConnectionString, redactSecrets } from '../redact.js';
+
+/** Where a PostgreSQL store lives: the server URL pg connects to and the schema that holds the tables. */
+export interface PostgresTarget {
+  /** The URL without the `schema` parameter, which pg does not understand. */
+  connectionString: string;
+  schema: string;
+  /** For messages, logs and run records: password removed. */
+  location: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
+export const DEFAULT_SCHEMA = 'public';
+
+/** Reads `postgres://…/db?schema=NAME`; an explicit `schema` option wins over the URL's. */
+export function parsePostgresTarget(url: string, schemaOption?: string): PostgresTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new GatehouseError('USAGE', `not a valid PostgreSQL URL: ${redactConnectionString(url)}`);
+  }
+  const schema = schemaOption ?? parsed.searchParams.get('schema') ?? DEFAULT_SCHEMA;
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new GatehouseError('USAGE', `PostgreSQL schema name must be letters, digits and underscores, got "${schema}"`);
+  }
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), schema, location: redactConnectionString(url) };
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * A pool whose every connection works in the store's schema (search_path set at connection
+ * start, so it costs no round trip) and whose broken connections never crash the process.
+ */
+export function createPool(target: PostgresTarget): pg.Pool {
+  const pool = new pg.Pool({
+    ...connectionConfig(target),
+    max: 4,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client whose server went away emits here; the pool drops it and hands out a fresh one.
+  pool.on('error', () => {});
+  // A checked-out client that loses its server would emit 'error' with no listener and kill the
+  // process; the failure surfaces instead on the next query, where the transaction sees it.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+export function connectionConfig(target: PostgresTarget): pg.ClientConfig {
+  return {
+    connectionString: target.connectionString,
+    // synchronous_commit=off is SQLite's WAL + synchronous=NORMAL here: a killed process loses
+    // nothing committed, only a crash of the server's machine can cost the last commits, and
+    // batch and checkpoint always go together. It spares each batch a WAL flush.
+    options: `-c search_path=${quoteIdentifier(target.schema)} -c synchronous_commit=off`,
+    application_name: `gatehouse:${target.schema}`.slice(0, 63),
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+  };
+}
+
+const TRANSIENT_SQLSTATES = new Set([
+  '57P01', // admin_shutdown: pg_terminate_backend, server restart
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: server starting up
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '53300', // too_many_connections
+]);
+const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN']);
+const TRANSIENT_MESSAGE = /connection terminated|client was closed|not queryable|terminating connection|connection timeout|server closed the connection/i;
+
+/** A dropped or refused connection says nothing about the records: retry, do not isolate. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof GatehouseError) return error.code === 'DB_UNREACHABLE';
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code) || code.startsWith('08')) return true;
+  }
+  return TRANSIENT_MESSAGE.test(error.message);
+}
+
+/** A connection failure as people read it: which server (password removed) and why. */
+export function unreachable(target: PostgresTarget, error: unknown): GatehouseError {
+  const detail = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
+  return new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${target.location}: ${redactSecrets(detail)}`, {
+    hint: 'check that the server is running and the URL, user and password are right',
+    cause: error,
+  });
+}

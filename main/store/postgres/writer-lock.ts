@@ -1,0 +1,123 @@
+import pg from 'pg';
+import { isProcessAlive } from '../process.js';
+import type { LockAttempt, LockHolder } from '../types.js';
+import { connectionConfig, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
+
+/** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
+const LOCK_CLASS = 0x47415445;
+const LOCK_KEY = `${LOCK_CLASS}, hashtext($1)`;
+
+/**
+ * The one-writer lock on PostgreSQL: a session-scoped advisory lock held on a dedicated
+ * connection, so a process that dies (or loses that connection) frees it at once, plus the
+ * `writer_lock` row beside it that names the holder for a refusal. The row is information only;
+ * the advisory lock decides.
+ */
+export class PostgresWriterLock {
+  private session: pg.Client | null = null;
+
+  constructor(private readonly target: PostgresTarget) {}
+
+  get held(): boolean {
+    return this.session !== null;
+  }
+
+  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, now: Date): Promise<LockAttempt> {
+    // Not re-entrant, as on SQLite: a second acquire through the same store is a second writer.
+    if (this.session) return { acquired: false, holder: (await this.readHolder(this.session)) ?? unknownHolder(now) };
+    const session = new pg.Client(connectionConfig(this.target));
+    session.on('error', () => {});
+    try {
+      await session.connect();
+    } catch (error) {
+      throw unreachable(this.target, error);
+    }
+    try {
+      const { rows } = await session.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS got`, [this.target.schema]);
+      if (!rows[0]!.got) {
+        const named = await this.readHolder(session);
+        await session.end().catch(() => {});
+        return { acquired: false, holder: named ?? unknownHolder(now) };
+      }
+      const previous = await this.readHolder(session);
+      await session.query(
+        `INSERT INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, $1, $2, $3, $4, $4)
+         ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, host = excluded.host,
+           since = excluded.since, heartbeat_at = excluded.heartbeat_at`,
+        [holder.runId, holder.pid, holder.host, now.toISOString()],
+      );
+      this.session = session;
+      // A row left behind means its writer died without releasing: the advisory lock was already free.
+      return { acquired: true, tookOverFrom: previous };
+    } catch (error) {
+      await session.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Best effort: the advisory lock, not the heartbeat, keeps other writers out. */
+  async heartbeat(now: Date, runId: number | null): Promise<void> {
+    if (!this.session) return;
+    try {
+      await this.session.query('UPDATE writer_lock SET heartbeat_at = $1, run_id = coalesce($2, run_id) WHERE id = 1', [now.toISOString(), runId]);
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+    }
+  }
+
+  /** Never throws: when the server is gone, so is the session, and with it the advisory lock. */
+  async release(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    this.session = null;
+    try {
+      // Holding the advisory lock makes the row ours, whatever pid it names.
+      await session.query('DELETE FROM writer_lock WHERE id = 1');
+      await session.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [this.target.schema]);
+    } catch {
+      // ending the session below frees the advisory lock anyway
+    }
+    await session.end().catch(() => {});
+  }
+
+  /** Whether any session other than ours holds this schema's advisory lock. */
+  async heldByAnother(db: Pick<pg.ClientBase, 'query'>): Promise<boolean> {
+    const ownPid = this.session ? (this.session as unknown as { processID: number | null }).processID : null;
+    const { rows } = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${LOCK_CLASS}
+         AND objid = (hashtext($1)::bigint & 4294967295)::oid AND objsubid = 2
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [this.target.schema],
+    );
+    return rows.some((row) => row.pid !== ownPid);
+  }
+
+  /** Which runs left `running` are orphans: nobody else holds the lock, or their process died on this host. */
+  async orphans(db: Pick<pg.ClientBase, 'query'>, running: { id: number; pid: number; host: string }[]): Promise<number[]> {
+    if (running.length === 0) return [];
+    if (!(await this.heldByAnother(db))) return running.map((run) => run.id);
+    return running.filter((run) => !isProcessAlive(run.pid, run.host)).map((run) => run.id);
+  }
+
+  private async readHolder(db: Pick<pg.ClientBase, 'query'>): Promise<LockHolder | null> {
+    try {
+      const { rows } = await db.query('SELECT run_id, pid, host, since, heartbeat_at FROM writer_lock WHERE id = 1');
+      const row = rows[0] as Record<string, unknown> | undefined;
+      if (!row) return null;
+      return {
+        runId: row.run_id === null ? null : Number(row.run_id),
+        pid: Number(row.pid),
+        host: String(row.host),
+        since: (row.since as Date).toISOString(),
+        heartbeatAt: (row.heartbeat_at as Date).toISOString(),
+      };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** The advisory lock is taken but its row is not written yet (the holder is between the two statements). */
+function unknownHolder(now: Date): LockHolder {
+  return { runId: null, pid: 0, host: 'unknown host', since: now.toISOString(), heartbeatAt: now.toISOString() };
+}

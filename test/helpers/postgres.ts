@@ -1,0 +1,75 @@
+import pg from 'pg';
+import { openStore, redactConnectionString } from '../../main/store/index.js';
+import type { TestBackend } from './backends.js';
+
+/** The server the PostgreSQL tests use; each test gets its own schema in it. */
+export const PG_URL = process.env.GATEHOUSE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Asked once per test file: is the server there? */
+export async function postgresReachable(url = PG_URL): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return (error as Error).message || String((error as { code?: string }).code ?? error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+let counter = 0;
+
+/** A schema name no other test file or process will pick. */
+export function uniqueSchema(prefix = 'gh_test'): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
+}
+
+export function urlWithSchema(schema: string, url = PG_URL): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('schema', schema);
+  return parsed.toString();
+}
+
+export async function dropSchemas(schemas: string[], url = PG_URL): Promise<void> {
+  if (schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** One schema per test (created and migrated on open), all dropped when the file is done. */
+export function postgresBackend(url = PG_URL): TestBackend {
+  const schemas: string[] = [];
+  return {
+    name: 'postgres',
+    async freshLocation() {
+      const schema = uniqueSchema();
+      schemas.push(schema);
+      return urlWithSchema(schema, url);
+    },
+    open: (location, options) => openStore(location, options),
+    cleanup: () => dropSchemas(schemas.splice(0), url),
+  };
+}
+
+/**
+ * The PostgreSQL backend when its server answers. Outside CI an absent server skips the
+ * PostgreSQL suite with one visible line; in CI (CI=true) it fails the run.
+ */
+export async function availablePostgresBackend(): Promise<TestBackend | null> {
+  const problem = await postgresReachable();
+  if (problem === null) return postgresBackend();
+  const message = `PostgreSQL suite skipped: ${redactConnectionString(PG_URL)} unreachable (${problem})`;
+  if (process.env.CI === 'true') throw new Error(`${message}; CI requires PostgreSQL (set GATEHOUSE_PG_URL or start the server)`);
+  console.warn(message);
+  return null;
+}
