@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { GatehouseError } from '../../shared/errors.js';
+import {
+  evaluateAllFlags,
+  evaluateFlag,
+  FLAG_DEFINITIONS,
+  flagDefinition,
+  GLOBAL_SCOPE,
+  parseScope,
+  revertFlagEvent,
+  setFlag,
+  unsetFlag,
+} from '../flags/index.js';
+import type { FlagEvent, Store } from '../store/index.js';
+import { openStore } from '../store/index.js';
+import { databaseOption } from './database.js';
+import { parseInteger, printJson, printTable } from './output.js';
+
+interface FlagsOptions {
+  db?: string;
+  scope?: string;
+  reason?: string;
+  operator?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+async function withStore<T>(options: FlagsOptions, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(databaseOption(options.db));
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The task a scope names, for evaluation: `task:daily` → daily. */
+function taskOf(scope: string): string | null {
+  return scope === GLOBAL_SCOPE ? null : scope.slice('task:'.length);
+}
+
+function show(value: unknown): string {
+  return value === null || value === undefined ? '—' : JSON.stringify(value);
+}
+
+function printEvent(event: FlagEvent, json: boolean | undefined): void {
+  if (json) return printJson(event);
+  process.stdout.write(`event ${event.id}: ${event.flag} [${event.scope}] ${event.oldJson ?? '(unset)'} → ${event.newJson ?? '(unset)'} by ${event.actor}: ${event.reason}\n`);
+}
+
+function common(command: Command, extra: (c: Command) => Command = (c) => c): Command {
+  return extra(command.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON'));
+}
+
+function changeOptions(command: Command): Command {
+  return command
+    .option('--scope <scope>', 'global | task:NAME (default global)')
+    .option('--reason <text>', 'why (required: every change is audited)')
+    .option('--operator <name>', 'who is making the change (default: the OS user)');
+}
+
+export function registerFlagsCommand(program: Command): void {
+  const flags = program.command('flags').description('feature flags: values in force, changes, and their audit trail');
+
+  common(flags.command('list').description('every flag with its value in force for a scope'), (c) => c.option('--scope <scope>', 'global | task:NAME'))
+    .action(async (options: FlagsOptions) =>
+      withStore(options, async (store) => {
+        const scope = parseScope(options.scope);
+        const resolved = await evaluateAllFlags(store, { task: taskOf(scope) });
+        const rows = resolved.map((r) => ({ ...r, ...describe(r.flag) }));
+        if (options.json) return printJson(rows);
+        printTable(['flag', 'value', 'reason', 'scope', 'default', 'kind', 'type'], rows.map((r) => [r.flag, show(r.value), r.reason + (r.errorCode ? ` (${r.errorCode})` : ''), r.scope ?? null, show(r.defaultValue), r.kind ?? null, r.type ?? null]));
+      }),
+    );
+
+  common(flags.command('get <flag>').description('one flag as evaluated, with the reason'), (c) => c.option('--scope <scope>', 'global | task:NAME'))
+    .action(async (name: string, options: FlagsOptions) =>
+      withStore(options, async (store) => {
+        const scope = parseScope(options.scope);
+        const resolution = await evaluateFlag(store, name, { task: taskOf(scope) });
+        if (resolution.errorCode === 'FLAG_NOT_FOUND') throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
+        const stored = (await store.flags.values(name)).map((v) => ({ scope: v.scope, value: v.valueJson, updatedAt: v.updatedAt, updatedBy: v.updatedBy }));
+        const result = { ...resolution, ...describe(name), stored };
+        if (options.json) return printJson(result);
+        process.stdout.write(`${name} = ${show(resolution.value)} (${resolution.reason}${resolution.scope ? ` from ${resolution.scope}` : ''}${resolution.errorMessage ? `: ${resolution.errorMessage}` : ''})\n`);
+      }),
+    );
+
+  common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
+    .action(async (name: string, value: string, options: FlagsOptions) =>
+      withStore(options, async (store) => printEvent(await setFlag(store, { flag: name, value, scope: options.scope, reason: options.reason, operator: options.operator }), options.json)),
+    );
+
+  common(changeOptions(flags.command('unset <flag>').description('remove the value stored for a scope (audited)')))
+    .action(async (name: string, options: FlagsOptions) =>
+      withStore(options, async (store) => printEvent(await unsetFlag(store, { flag: name, scope: options.scope, reason: options.reason, operator: options.operator }), options.json)),
+    );
+
+  common(
+    flags
+      .command('revert <eventId>')
+      .description('put back the value a flag had before an audit event (itself audited)')
+      .option('--reason <text>', 'why (required)')
+      .option('--operator <name>', 'who is making the change (default: the OS user)'),
+  ).action(async (eventId: string, options: FlagsOptions) =>
+    withStore(options, async (store) => printEvent(await revertFlagEvent(store, parseInteger('eventId', eventId), { reason: options.reason, operator: options.operator }), options.json)),
+  );
+
+  common(
+    flags
+      .command('history [flag]')
+      .description('audit events, newest first')
+      .option('--scope <scope>', 'only this scope')
+      .option('--limit <n>', 'how many events (default 100)'),
+  ).action(async (name: string | undefined, options: FlagsOptions) =>
+    withStore(options, async (store) => {
+      if (name !== undefined && !flagDefinition(name)) throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`);
+      const events = await store.flags.history({
+        flag: name,
+        scope: options.scope === undefined ? undefined : parseScope(options.scope),
+        limit: options.limit ? parseInteger('--limit', options.limit) : 100,
+      });
+      if (options.json) return printJson(events);
+      printTable(['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], events.map((e) => [e.id, e.at, e.flag, e.scope, e.oldJson ?? '(unset)', e.newJson ?? '(unset)', e.actor, e.reason]));
+    }),
+  );
+}
+
+function describe(name: string) {
+  const d = FLAG_DEFINITIONS.find((f) => f.name === name);
+  return d ? { type: d.type, kind: d.kind, defaultValue: d.defaultValue, description: d.description } : {};
+}

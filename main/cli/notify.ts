@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import type { Store } from '../store/index.js';
+import { cliNotifier } from './notifier.js';
+import { printJson } from './output.js';
+
+export function registerNotifyCommand(program: Command): void {
+  program
+    .command('notify')
+    .description('notifications (log, desktop in the app, webhook)')
+    .command('test')
+    .description('send a test notification through every configured channel (not throttled)')
+    .option('--webhook <url>', 'webhook URL (default: $GATEHOUSE_WEBHOOK_URL); Slack and Discord URLs get their own shape')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { webhook?: string; json?: boolean }) => {
+      // A test must reach the channels every time, so it skips the throttle and needs no database.
+      const store: Store | null = null;
+      const notifier = cliNotifier(store, { webhookUrl: options.webhook });
+      const result = await notifier.notify({ cause: 'test', subject: 'test', level: 'info', title: 'Gatehouse: test notification', body: `sent at ${new Date().toISOString()}` });
+      if (options.json) printJson(result);
+      else process.stdout.write(result.failures.length === 0 ? 'sent\n' : `failed: ${result.failures.map((f) => `${f.channel}: ${f.error}`).join('; ')}\n`);
+      if (result.failures.length > 0) process.exitCode = 4;
+    });
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { GatehouseError } from '../../shared/errors.js';
+import { buildReport, renderHtml, renderMarkdown, REPORT_KINDS, type ReportKind } from '../reports/index.js';
+import { openStore } from '../store/index.js';
+import { databaseOption } from './database.js';
+import { printJson } from './output.js';
+
+interface ReportOptions {
+  db?: string;
+  since?: string;
+  task?: string;
+  out?: string;
+  format?: string;
+  json?: boolean;
+}
+
+/** `.html`/`.htm` → HTML; anything else (or `--format md`) → Markdown. */
+function formatFor(options: ReportOptions): 'html' | 'md' {
+  if (options.format !== undefined) {
+    if (options.format !== 'html' && options.format !== 'md') throw new GatehouseError('USAGE', `--format must be html or md, got "${options.format}"`);
+    return options.format;
+  }
+  return options.out && /\.html?$/i.test(options.out) ? 'html' : 'md';
+}
+
+export function registerReportCommand(program: Command): void {
+  const report = program.command('report').description('gate reports computed from stored runs and trials');
+  for (const kind of REPORT_KINDS) {
+    report
+      .command(kind)
+      .description(`the ${kind} report`)
+      .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+      .option('--since <when>', 'only runs since: 48h, 7d, 2w or an ISO date (default: all)')
+      .option('--task <name>', kind === 'canary' ? 'the canary task (required)' : 'unused')
+      .option('--out <file>', 'write the report here (.html → self-contained HTML, otherwise Markdown)')
+      .option('--format <fmt>', 'html | md (default: from --out)')
+      .option('--json', 'print the measured data as JSON')
+      .action(async (options: ReportOptions) => writeReport(kind, options));
+  }
+}
+
+async function writeReport(kind: ReportKind, options: ReportOptions): Promise<void> {
+  const format = formatFor(options);
+  if (options.out && !fs.existsSync(path.dirname(path.resolve(options.out)))) {
+    throw new GatehouseError('USAGE', `--out: folder ${path.dirname(path.resolve(options.out))} does not exist`);
+  }
+  const store = await openStore(databaseOption(options.db));
+  try {
+    const built = await buildReport(store, { kind, since: options.since, task: options.task });
+    const text = format === 'html' ? renderHtml(built.document) : renderMarkdown(built.document);
+    if (options.out) fs.writeFileSync(options.out, text);
+    if (options.json) printJson(built.canary ?? built.document);
+    else if (!options.out) process.stdout.write(text);
+    else process.stdout.write(`${built.document.headline}\nwrote ${options.out}\n`);
+  } finally {
+    await store.close();
+  }
+}

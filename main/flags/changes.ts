@@ -1,0 +1,84 @@
+import os from 'node:os';
+import { GatehouseError } from '../../shared/errors.js';
+import type { FlagEvent, Store } from '../store/index.js';
+import { flagDefinition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
+import { parseScope } from './scope.js';
+
+export interface FlagChangeRequest {
+  flag: string;
+  scope?: string;
+  /** The operator name set in the console; the OS user when absent. */
+  operator?: string;
+  reason: string | undefined;
+  now?: Date;
+}
+
+/** Who made a change: the operator name when given, else the OS user. */
+export function actorName(operator: string | undefined): string {
+  if (operator !== undefined && operator.trim() !== '') return operator.trim();
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+function knownFlag(name: string): FlagDefinition {
+  const definition = flagDefinition(name);
+  if (!definition) throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
+  return definition;
+}
+
+function requiredReason(reason: string | undefined): string {
+  if (reason === undefined || reason.trim() === '') {
+    throw new GatehouseError('USAGE', 'a reason is required for every flag change', { hint: 'pass --reason "why"' });
+  }
+  return reason.trim();
+}
+
+/** Checks a typed value (or operator text) against the flag and returns it in the flag's type. */
+export function checkFlagValue(definition: FlagDefinition, input: FlagValue | string): FlagValue {
+  const value = typeof input === 'string' && definition.type !== 'string' ? parseFlagInput(definition, input) : input;
+  const problem = value === null ? `${definition.name} takes ${definition.type === 'boolean' ? 'true or false' : 'a whole number'}` : valueProblem(definition, value);
+  if (problem) throw new GatehouseError('USAGE', `bad value "${String(input)}": ${problem}`);
+  return value as FlagValue;
+}
+
+export async function setFlag(store: Store, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {
+  const definition = knownFlag(request.flag);
+  const value = checkFlagValue(definition, request.value);
+  return store.flags.change({
+    flag: definition.name,
+    scope: parseScope(request.scope),
+    valueJson: JSON.stringify(value),
+    actor: actorName(request.operator),
+    reason: requiredReason(request.reason),
+    at: (request.now ?? new Date()).toISOString(),
+  });
+}
+
+export async function unsetFlag(store: Store, request: FlagChangeRequest): Promise<FlagEvent> {
+  const definition = knownFlag(request.flag);
+  return store.flags.change({
+    flag: definition.name,
+    scope: parseScope(request.scope),
+    valueJson: null,
+    actor: actorName(request.operator),
+    reason: requiredReason(request.reason),
+    at: (request.now ?? new Date()).toISOString(),
+  });
+}
+
+/** Puts back the value a flag had before event `eventId` (or removes it, if it had none). */
+export async function revertFlagEvent(store: Store, eventId: number, request: Omit<FlagChangeRequest, 'flag' | 'scope'>): Promise<FlagEvent> {
+  const event = await store.flags.event(eventId);
+  if (!event) throw new GatehouseError('NOT_FOUND', `flag event ${eventId} does not exist`, { hint: 'see `gatehouse flags history`' });
+  return store.flags.change({
+    flag: event.flag,
+    scope: event.scope,
+    valueJson: event.oldJson,
+    actor: actorName(request.operator),
+    reason: requiredReason(request.reason),
+    at: (request.now ?? new Date()).toISOString(),
+  });
+}

@@ -1,0 +1,27 @@
+export {
+  FLAG_DEFINITIONS,
+  flagDefinition,
+  isFlagName,
+  parseFlagInput,
+  valueProblem,
+  type FlagDefinition,
+  type FlagKind,
+  type FlagName,
+  type FlagType,
+  type FlagValue,
+  type FlagValues,
+} from './definitions.js';
+export {
+  booleanFlag,
+  evaluateAllFlags,
+  evaluateFlag,
+  integerFlag,
+  resolveRunFlags,
+  type FlagContext,
+  type FlagErrorCode,
+  type FlagReason,
+  type FlagResolution,
+} from './evaluate.js';
+export { actorName, checkFlagValue, revertFlagEvent, setFlag, unsetFlag, type FlagChangeRequest } from './changes.js';
+export { GLOBAL_SCOPE, parseScope, TASK_NAME_PATTERN, taskScope } from './scope.js';
+export { anomalyHold, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions } from './run-options.js';

@@ -1,0 +1,68 @@
+import type { ReportedRun } from '../store/index.js';
+import { overallStatus, percent, type Criterion, type ReportDocument } from './document.js';
+import { finished, msPerRecord, overheadPercent, recordsLost } from './measure.js';
+import type { TrialMeasurements } from './trials.js';
+
+/** The old plan's validation gate, each criterion computed from what was stored. */
+export const GATE_TARGETS = { batchSuccessRate: 95, detectionRate: 90, overheadPercent: 10, falsePositiveRate: 5 } as const;
+
+function ratio(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : (numerator / denominator) * 100;
+}
+
+function atLeast(name: string, target: number, value: number | null, note?: string): Criterion {
+  return { name, target: `≥ ${target} %`, actual: percent(value), status: value === null ? 'no data' : value >= target ? 'pass' : 'fail', ...(note ? { note } : {}) };
+}
+
+function below(name: string, target: number, value: number | null, note?: string): Criterion {
+  return { name, target: `< ${target} %`, actual: percent(value), status: value === null ? 'no data' : value < target ? 'pass' : 'fail', ...(note ? { note } : {}) };
+}
+
+export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasurements | null): Criterion[] {
+  const done = finished(runs);
+  const batchRuns = done.filter((run) => run.mode === 'batch');
+  const batches = batchRuns.reduce((sum, run) => sum + run.batches.total, 0);
+  const committed = batchRuns.reduce((sum, run) => sum + run.batches.succeeded, 0);
+  const overhead = overheadPercent(msPerRecord(batchRuns), msPerRecord(done.filter((run) => run.mode === 'all-or-nothing')));
+  const lost = done.reduce((sum, run) => sum + recordsLost(run), 0);
+  const noTrials = 'no trial data yet';
+  return [
+    atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? 'no batches in the period' : `${committed} of ${batches} batches committed`),
+    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught` : noTrials),
+    below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
+    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged` : noTrials),
+    {
+      name: 'Zero data loss',
+      target: '0 records lost',
+      actual: done.length === 0 ? 'no data' : String(lost),
+      status: done.length === 0 ? 'no data' : lost === 0 ? 'pass' : 'fail',
+      note: done.length === 0 ? 'no finished runs in the period' : `over ${done.length} finished runs (fetched = added + updated + unchanged + quarantined)`,
+    },
+  ];
+}
+
+export function validationGateDocument(runs: ReportedRun[], trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
+  const criteria = validationGateCriteria(runs, trials);
+  const done = finished(runs);
+  return {
+    title: 'Validation gate',
+    generatedAt,
+    period,
+    headline: `Gate: ${overallStatus(criteria)} (${criteria.filter((c) => c.status === 'pass').length} of ${criteria.length} criteria pass; a criterion without data never passes)`,
+    sections: [
+      { heading: 'Criteria', criteria },
+      {
+        heading: 'Batches per run',
+        chart: {
+          kind: 'bar',
+          title: 'Committed and failed batches per run',
+          labels: done.map((run) => `#${run.runId}`),
+          series: [
+            { name: 'committed', values: done.map((run) => run.batches.succeeded) },
+            { name: 'failed', values: done.map((run) => run.batches.failed) },
+          ],
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,66 @@
+import { GatehouseError } from '../../shared/errors.js';
+import type { Store } from '../store/index.js';
+import { canaryDocument, compareCanary, type CanaryComparison } from './canary.js';
+import type { ReportDocument } from './document.js';
+import { validationGateDocument } from './gates.js';
+import { parseSince } from './measure.js';
+import { monitoringDocument, trialDocument } from './monitoring.js';
+import { readTrials, type TrialReader } from './trials.js';
+
+export { compareCanary, canaryDocument, MAX_OVERHEAD_PERCENT, type CanaryComparison, type Recommendation } from './canary.js';
+export { overallStatus, type Chart, type Criterion, type CriterionStatus, type ReportDocument, type Section } from './document.js';
+export { GATE_TARGETS, validationGateCriteria } from './gates.js';
+export { groupStats, parseSince, recordsLost, type RunGroupStats } from './measure.js';
+export { renderHtml, renderMarkdown } from './render.js';
+export { chartSvg } from './svg.js';
+export { noTrials, type TrialMeasurements, type TrialReader } from './trials.js';
+
+export const REPORT_KINDS = ['validation', 'trial', 'canary', 'monitoring'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export interface ReportRequest {
+  kind: ReportKind;
+  /** `48h`, `7d` or an ISO date; absent means all time. */
+  since?: string;
+  task?: string;
+  now?: Date;
+  trialReader?: TrialReader;
+}
+
+export interface BuiltReport {
+  document: ReportDocument;
+  /** The canary comparison as data, for `--json`. */
+  canary?: CanaryComparison;
+}
+
+function period(request: ReportRequest, now: Date): { since: string | null; until: string } {
+  if (request.since === undefined) return { since: null, until: now.toISOString() };
+  try {
+    return { since: parseSince(request.since, now).toISOString(), until: now.toISOString() };
+  } catch (error) {
+    throw new GatehouseError('USAGE', `--since: ${(error as Error).message}`);
+  }
+}
+
+/** Every number in a report is computed here from stored runs (and trials); nothing is typed in. */
+export async function buildReport(store: Store, request: ReportRequest): Promise<BuiltReport> {
+  const now = request.now ?? new Date();
+  const window = period(request, now);
+  const generatedAt = now.toISOString();
+  const runs = await store.reports.runs({ since: window.since ?? undefined, until: window.until });
+  switch (request.kind) {
+    case 'canary': {
+      if (!request.task) throw new GatehouseError('USAGE', 'the canary report needs --task NAME');
+      const canary = compareCanary(runs, request.task, window);
+      return { document: canaryDocument(canary, generatedAt), canary };
+    }
+    case 'validation':
+      return { document: validationGateDocument(runs, await readTrials(store, request.trialReader, window), window, generatedAt) };
+    case 'trial':
+      return { document: trialDocument(await readTrials(store, request.trialReader, window), window, generatedAt) };
+    case 'monitoring': {
+      const events = (await store.flags.history({ limit: 1000 })).filter((e) => (window.since === null || e.at >= window.since) && e.at <= window.until).reverse();
+      return { document: monitoringDocument(runs, events, window, generatedAt) };
+    }
+  }
+}

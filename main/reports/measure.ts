@@ -1,0 +1,84 @@
+import type { ReportedRun } from '../store/index.js';
+
+/** Runs that ended; a run still going says nothing yet. */
+export function finished(runs: ReportedRun[]): ReportedRun[] {
+  return runs.filter((run) => run.status !== 'running');
+}
+
+/** Failed, rolled back or interrupted: the run did not complete. */
+export function isError(run: ReportedRun): boolean {
+  return run.status === 'failed' || run.status === 'rolled_back' || run.status === 'interrupted';
+}
+
+/** fetched ≠ added + updated + unchanged + quarantined (+ rolled back) means records went missing. */
+export function recordsLost(run: ReportedRun): number {
+  const m = run.metrics;
+  return Math.abs(m.fetched - (m.added + m.updated + m.unchanged + m.quarantined + (m.rolledBack ?? 0)));
+}
+
+/** Milliseconds per fetched record over the runs: fair across runs of different sizes. */
+export function msPerRecord(runs: ReportedRun[]): number | null {
+  const measured = runs.filter((run) => !isError(run) && run.metrics.fetched > 0);
+  const records = measured.reduce((sum, run) => sum + run.metrics.fetched, 0);
+  if (records === 0) return null;
+  return measured.reduce((sum, run) => sum + run.metrics.durationMs, 0) / records;
+}
+
+/** (a / b − 1) × 100, or null when either side has no measurement. */
+export function overheadPercent(candidate: number | null, baseline: number | null): number | null {
+  if (candidate === null || baseline === null || baseline === 0) return null;
+  return (candidate / baseline - 1) * 100;
+}
+
+export interface RunGroupStats {
+  runs: number;
+  finished: number;
+  succeeded: number;
+  errors: number;
+  successRate: number | null;
+  meanDurationMs: number | null;
+  msPerRecord: number | null;
+  batches: number;
+  failedBatches: number;
+  anomalousRuns: number;
+  confirmedFalsePositives: number;
+  /** Anomalous runs not marked false positive by an operator. */
+  realAnomalies: number;
+  recordsLost: number;
+  fetched: number;
+}
+
+export function groupStats(runs: ReportedRun[]): RunGroupStats {
+  const done = finished(runs);
+  const errors = done.filter(isError).length;
+  const anomalous = done.filter((run) => run.validation?.verdict === 'anomalous');
+  const falsePositives = anomalous.filter((run) => run.review === 'false_positive').length;
+  return {
+    runs: runs.length,
+    finished: done.length,
+    succeeded: done.length - errors,
+    errors,
+    successRate: done.length === 0 ? null : ((done.length - errors) / done.length) * 100,
+    meanDurationMs: done.length === 0 ? null : done.reduce((sum, run) => sum + run.metrics.durationMs, 0) / done.length,
+    msPerRecord: msPerRecord(done),
+    batches: done.reduce((sum, run) => sum + run.batches.total, 0),
+    failedBatches: done.reduce((sum, run) => sum + run.batches.failed, 0),
+    anomalousRuns: anomalous.length,
+    confirmedFalsePositives: falsePositives,
+    realAnomalies: anomalous.length - falsePositives,
+    recordsLost: done.reduce((sum, run) => sum + recordsLost(run), 0),
+    fetched: done.reduce((sum, run) => sum + run.metrics.fetched, 0),
+  };
+}
+
+/** `48h`, `7d`, `30m`, `2w` or an ISO date → the instant it names, relative to `now`. */
+export function parseSince(text: string, now: Date): Date {
+  const match = /^(\d+)\s*([mhdw])$/i.exec(text.trim());
+  if (match) {
+    const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd' | 'w'];
+    return new Date(now.getTime() - Number(match[1]) * unitMs);
+  }
+  const parsed = Date.parse(text);
+  if (Number.isNaN(parsed)) throw new RangeError(`"${text}" is neither a duration (48h, 7d) nor an ISO date`);
+  return new Date(parsed);
+}

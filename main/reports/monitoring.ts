@@ -1,0 +1,70 @@
+import type { FlagEvent, ReportedRun } from '../store/index.js';
+import type { ReportDocument } from './document.js';
+import { groupStats, recordsLost } from './measure.js';
+import type { TrialMeasurements } from './trials.js';
+
+export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[], period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
+  const stats = groupStats(runs);
+  const byStatus = new Map<string, number>();
+  for (const run of runs) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
+  const labels = runs.map((run) => `#${run.runId}`);
+  return {
+    title: 'Monitoring report',
+    generatedAt,
+    period,
+    headline: runs.length === 0 ? 'No runs in the period.' : `${runs.length} runs: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}; ${stats.anomalousRuns} anomalous; ${stats.recordsLost} records lost`,
+    sections: [
+      {
+        heading: 'Runs',
+        table: {
+          headers: ['run', 'task', 'status', 'mode', 'started', 'fetched', 'added', 'updated', 'quarantined', 'ms', 'batches failed', 'verdict', 'lost'],
+          rows: runs.map((r) => [r.runId, r.task ?? null, r.status, r.mode, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.quarantined, r.metrics.durationMs, r.batches.failed, r.validation?.verdict ?? null, recordsLost(r)]),
+        },
+      },
+      { heading: 'Duration', chart: { kind: 'line', title: 'Run duration', unit: 'ms', labels, series: [{ name: 'duration', values: runs.map((r) => r.metrics.durationMs) }] } },
+      {
+        heading: 'Records',
+        chart: {
+          kind: 'bar',
+          title: 'Records per run',
+          labels,
+          series: [
+            { name: 'added', values: runs.map((r) => r.metrics.added) },
+            { name: 'updated', values: runs.map((r) => r.metrics.updated) },
+            { name: 'quarantined', values: runs.map((r) => r.metrics.quarantined) },
+          ],
+        },
+      },
+      {
+        heading: 'Anomalies',
+        table: {
+          headers: ['run', 'task', 'review', 'anomalies'],
+          rows: runs.filter((r) => r.validation?.verdict === 'anomalous').map((r) => [r.runId, r.task ?? null, r.review, r.validation!.anomalies.map((a) => a.message).join('; ')]),
+        },
+      },
+      {
+        heading: 'Flag changes',
+        table: { headers: ['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], rows: flagEvents.map((e) => [e.id, e.at, e.flag, e.scope, e.oldJson ?? '(unset)', e.newJson ?? '(unset)', e.actor, e.reason]) },
+      },
+    ],
+  };
+}
+
+export function trialDocument(trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
+  if (!trials) {
+    return { title: 'Trial report', generatedAt, period, headline: 'No trial data: no staging trials have been recorded.', sections: [{ heading: 'Trials', paragraphs: ['Detection rate: no data.', 'False positive rate: no data.'] }] };
+  }
+  return {
+    title: 'Trial report',
+    generatedAt,
+    period,
+    headline: `${trials.trials} trials: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged`,
+    sections: [
+      { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives]) } },
+      {
+        heading: 'Detection',
+        chart: { kind: 'bar', title: 'Injected and detected anomalies', labels: trials.rows.map((t) => t.name), series: [{ name: 'injected', values: trials.rows.map((t) => t.injected) }, { name: 'detected', values: trials.rows.map((t) => t.detected) }] },
+      },
+    ],
+  };
+}

@@ -1,0 +1,29 @@
+export { checkCron, nextOccurrence, occurrencesBetween } from './cron.js';
+export { addTask, checkTaskName, DEFAULT_LOOKBACK_DAYS, editTask, requireTask, type TaskInput } from './tasks.js';
+export { runFlaggedUpdate, runTask, type FlaggedUpdateRequest, type TaskRunDependencies } from './run-task.js';
+export { abortableSleep, runSchedulerLoop, Scheduler, type LoopOptions, type MissedRuns, type SchedulerOptions, type TickEntry, type TickReport } from './scheduler.js';
+export {
+  notificationChannels,
+  notificationsForRun,
+  Notifier,
+  notifyRunOutcome,
+  rollbackNotification,
+  THROTTLE_WINDOW_MS,
+  type ChannelConfig,
+  type NotifierOptions,
+  type NotifyResult,
+} from './notify.js';
+export {
+  bodyWithFolded,
+  desktopChannel,
+  logChannel,
+  parseWebhookUrl,
+  webhookChannel,
+  webhookPayload,
+  type DeliveredNotification,
+  type DesktopNotifier,
+  type Notification,
+  type NotificationCause,
+  type NotificationChannel,
+  type NotificationLevel,
+} from './notify-channels.js';

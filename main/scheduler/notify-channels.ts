@@ -1,0 +1,100 @@
+import { GatehouseError } from '../../shared/errors.js';
+import { redactSecrets } from '../store/index.js';
+
+export type NotificationCause = 'batch-failed' | 'run-anomalous' | 'run-failed' | 'rollback' | 'missed-runs' | 'test';
+export type NotificationLevel = 'info' | 'warning' | 'error';
+
+export interface Notification {
+  cause: NotificationCause;
+  /** What the cause is about (a task name, `manual`): throttling is per cause and subject. */
+  subject: string;
+  level: NotificationLevel;
+  title: string;
+  body: string;
+  runId?: number;
+}
+
+/** A notification as delivered: with when, and how many like it were folded into it. */
+export interface DeliveredNotification extends Notification {
+  at: string;
+  folded: number;
+}
+
+export interface NotificationChannel {
+  readonly name: string;
+  send(notification: DeliveredNotification): Promise<void>;
+}
+
+/** What the Electron shell implements with `Notification`; headless processes use the log instead. */
+export interface DesktopNotifier {
+  show(title: string, body: string): void;
+}
+
+export function bodyWithFolded(notification: DeliveredNotification): string {
+  if (notification.folded === 0) return notification.body;
+  const more = notification.folded === 1 ? '1 more like it' : `${notification.folded} more like it`;
+  return `${notification.body} (${more} since the last message)`;
+}
+
+export function logChannel(write: (line: string) => void): NotificationChannel {
+  return {
+    name: 'log',
+    async send(n) {
+      write(JSON.stringify({ at: n.at, level: n.level, event: 'notification', cause: n.cause, subject: n.subject, runId: n.runId ?? null, folded: n.folded, title: n.title, body: n.body }));
+    },
+  };
+}
+
+export function desktopChannel(desktop: DesktopNotifier): NotificationChannel {
+  return {
+    name: 'desktop',
+    async send(n) {
+      desktop.show(n.title, bodyWithFolded(n));
+    },
+  };
+}
+
+/** Slack and Discord incoming webhooks want their own shapes; anything else gets the generic JSON. */
+export function webhookPayload(url: URL, n: DeliveredNotification): unknown {
+  const text = `${n.title}\n${bodyWithFolded(n)}`;
+  if (url.hostname === 'hooks.slack.com') return { text };
+  if (/^(www\.)?discord(app)?\.com$/.test(url.hostname) && url.pathname.startsWith('/api/webhooks')) return { content: text };
+  return {
+    source: 'gatehouse',
+    cause: n.cause,
+    subject: n.subject,
+    level: n.level,
+    title: n.title,
+    body: n.body,
+    runId: n.runId ?? null,
+    folded: n.folded,
+    at: n.at,
+  };
+}
+
+export function parseWebhookUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new GatehouseError('USAGE', `webhook URL is not a URL: "${redactSecrets(text)}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new GatehouseError('USAGE', 'webhook URL must be http:// or https://');
+  return url;
+}
+
+export function webhookChannel(urlText: string, options: { timeoutMs?: number } = {}): NotificationChannel {
+  const url = parseWebhookUrl(urlText);
+  return {
+    name: 'webhook',
+    async send(n) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(webhookPayload(url, n)),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      if (!response.ok) throw new Error(`webhook ${url.host} answered ${response.status}`);
+    },
+  };
+}

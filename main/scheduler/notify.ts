@@ -1,0 +1,127 @@
+import type { RunSummary } from '../../shared/run.js';
+import type { Store } from '../store/index.js';
+import { redactSecrets } from '../store/index.js';
+import {
+  desktopChannel,
+  logChannel,
+  webhookChannel,
+  type DesktopNotifier,
+  type Notification,
+  type NotificationChannel,
+} from './notify-channels.js';
+
+/** One message per cause per hour; what comes in between is counted into the next one. */
+export const THROTTLE_WINDOW_MS = 60 * 60_000;
+
+export interface NotifyResult {
+  sent: boolean;
+  folded: number;
+  /** Channels that failed, with why; a failed channel never stops the others or the caller. */
+  failures: { channel: string; error: string }[];
+}
+
+export interface NotifierOptions {
+  /** Where the throttle state lives; null sends everything (e.g. the database is unreachable). */
+  store: Store | null;
+  channels: NotificationChannel[];
+  clock?: () => Date;
+  windowMs?: number;
+  /** Where a channel's failure is reported. */
+  warn?: (message: string) => void;
+}
+
+export class Notifier {
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: NotifierOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Never throws: notifying must not turn a finished run into a crash. */
+  async notify(notification: Notification): Promise<NotifyResult> {
+    const now = this.clock();
+    let claim = { send: true, folded: 0 };
+    if (this.options.store) {
+      try {
+        claim = await this.options.store.notifications.claim(`${notification.cause}:${notification.subject}`, now, this.options.windowMs ?? THROTTLE_WINDOW_MS);
+      } catch (error) {
+        this.warn(`notification throttle unavailable, sending anyway: ${(error as Error).message}`);
+      }
+    }
+    if (!claim.send) return { sent: false, folded: claim.folded, failures: [] };
+    const delivered = { ...notification, at: now.toISOString(), folded: claim.folded };
+    const failures: NotifyResult['failures'] = [];
+    for (const channel of this.options.channels) {
+      try {
+        await channel.send(delivered);
+      } catch (error) {
+        const message = redactSecrets(error instanceof Error ? error.message : String(error));
+        failures.push({ channel: channel.name, error: message });
+        this.warn(`notification via ${channel.name} failed: ${message}`);
+      }
+    }
+    return { sent: true, folded: claim.folded, failures };
+  }
+
+  private warn(message: string): void {
+    (this.options.warn ?? ((m: string) => process.stderr.write(`gatehouse: ${m}\n`)))(message);
+  }
+}
+
+export interface ChannelConfig {
+  /** Lines for the log channel (JSON). */
+  log: (line: string) => void;
+  /** The Electron shell's notifier; without it (headless) desktop messages go to the log. */
+  desktop?: DesktopNotifier;
+  webhookUrl?: string;
+}
+
+export function notificationChannels(config: ChannelConfig): NotificationChannel[] {
+  const channels = [logChannel(config.log)];
+  if (config.desktop) channels.push(desktopChannel(config.desktop));
+  if (config.webhookUrl) channels.push(webhookChannel(config.webhookUrl));
+  return channels;
+}
+
+/** What a finished run is worth telling someone about (DESIGN §2 step 9). */
+export function notificationsForRun(summary: RunSummary, options: { notifyOnAnomaly: boolean }): Notification[] {
+  const subject = summary.task ?? 'manual';
+  const who = summary.task ? `task ${summary.task}, run ${summary.runId}` : `run ${summary.runId}`;
+  const base = { subject, runId: summary.runId };
+  const found: Notification[] = [];
+  if (summary.status === 'failed') {
+    found.push({ ...base, cause: 'run-failed', level: 'error', title: `Gatehouse: ${who} failed`, body: redactSecrets(summary.error ?? 'the run failed') });
+  } else if (summary.status === 'rolled_back') {
+    found.push({ ...base, cause: 'rollback', level: 'error', title: `Gatehouse: ${who} was rolled back`, body: redactSecrets(summary.error ?? 'no changes were kept') });
+  }
+  if (summary.batches.failed > 0) {
+    found.push({
+      ...base,
+      cause: 'batch-failed',
+      level: 'warning',
+      title: `Gatehouse: ${summary.batches.failed} batch${summary.batches.failed === 1 ? '' : 'es'} failed in ${who}`,
+      body: `${summary.batches.succeeded}/${summary.batches.total} batches committed; ${summary.metrics.quarantined} records quarantined`,
+    });
+  }
+  if (options.notifyOnAnomaly && summary.validation?.verdict === 'anomalous') {
+    found.push({
+      ...base,
+      cause: 'run-anomalous',
+      level: 'warning',
+      title: `Gatehouse: ${who} looks anomalous`,
+      body: summary.validation.anomalies.map((a) => a.message).join('; ') || 'the historical validator flagged this run',
+    });
+  }
+  return found;
+}
+
+export async function notifyRunOutcome(notifier: Notifier, summary: RunSummary, options: { notifyOnAnomaly: boolean }): Promise<NotifyResult[]> {
+  const results: NotifyResult[] = [];
+  for (const notification of notificationsForRun(summary, options)) results.push(await notifier.notify(notification));
+  return results;
+}
+
+/** A rollback done outside a run (main/backup/) reports through here. */
+export function rollbackNotification(what: string, subject = 'manual'): Notification {
+  return { cause: 'rollback', subject, level: 'error', title: `Gatehouse: ${what} was rolled back`, body: `${what} was rolled back by an operator` };
+}

@@ -1,0 +1,74 @@
+import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { runUpdate, type UpdateOptions } from '../engine/index.js';
+import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlagValues } from '../flags/index.js';
+import { openSource, type RecordSource } from '../sources/index.js';
+import type { ScheduledTask, Store } from '../store/index.js';
+import { notifyRunOutcome, type Notifier } from './notify.js';
+
+export interface FlaggedUpdateRequest extends ExplicitRunOptions {
+  store: Store;
+  source: RecordSource;
+  task: string | null;
+  notifier?: Notifier;
+  clock?: () => Date;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  resumeRunId?: number;
+  extra?: Partial<UpdateOptions>;
+}
+
+/**
+ * One update run with the flags in force for its task: they choose the path (batch or
+ * all-or-nothing, batch size, isolation), are stored with the run, and decide what is notified.
+ */
+export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: RunSummary; flags: FlagValues }> {
+  const flags = await resolveRunFlags(request.store, request.task);
+  const chosen = runOptionsFromFlags(flags, { mode: request.mode, batchSize: request.batchSize });
+  const summary = await runUpdate({
+    ...request.extra,
+    store: request.store,
+    source: request.source,
+    mode: chosen.mode,
+    batchSize: chosen.batchSize,
+    isolate: chosen.isolate,
+    task: request.task,
+    flags,
+    resumeRunId: request.resumeRunId,
+    clock: request.clock,
+    signal: request.signal,
+    onEvent: request.onEvent,
+    finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
+    judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? request.extra?.judge : undefined,
+  });
+  if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
+  return { summary, flags };
+}
+
+export interface TaskRunDependencies {
+  notifier?: Notifier;
+  clock?: () => Date;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** The historical validator (used when ENABLE_HISTORICAL_VALIDATION is on for the task). */
+  judge?: UpdateOptions['judge'];
+  /** Test seam: where the task's records come from. */
+  openTaskSource?: (task: ScheduledTask) => Promise<RecordSource>;
+}
+
+/** Runs a scheduled task now, with its source, lookback and task-scoped flags. */
+export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDependencies = {}): Promise<RunSummary> {
+  const source = deps.openTaskSource
+    ? await deps.openTaskSource(task)
+    : await openSource(task.source, { lookbackDays: task.lookbackDays, now: deps.clock });
+  const { summary } = await runFlaggedUpdate({
+    store,
+    source,
+    task: task.name,
+    notifier: deps.notifier,
+    clock: deps.clock,
+    signal: deps.signal,
+    onEvent: deps.onEvent,
+    extra: { judge: deps.judge },
+  });
+  return summary;
+}

@@ -1,0 +1,149 @@
+import type { RunSummary } from '../../shared/run.js';
+import { evaluateFlag } from '../flags/index.js';
+import type { ScheduledTask, Store } from '../store/index.js';
+import { nextOccurrence, occurrencesBetween } from './cron.js';
+import type { Notifier } from './notify.js';
+
+export interface MissedRuns {
+  task: string;
+  count: number;
+  first: string;
+  last: string;
+}
+
+export type TickEntry =
+  | { task: string; outcome: 'ran'; scheduledFor: string; runId: number; status: RunSummary['status'] }
+  | { task: string; outcome: 'failed'; scheduledFor: string; error: string }
+  | { task: string; outcome: 'skipped'; scheduledFor: string; reason: string };
+
+export interface TickReport {
+  at: string;
+  entries: TickEntry[];
+  missed: MissedRuns[];
+}
+
+export interface SchedulerOptions {
+  store: Store;
+  clock: () => Date;
+  runTask: (task: ScheduledTask) => Promise<RunSummary>;
+  notifier?: Notifier;
+  /** One structured line per decision. */
+  log: (line: string) => void;
+}
+
+/**
+ * Decides which tasks are due and runs them. Time comes from the clock, so tests step through a
+ * day without sleeping. A task never overlaps itself: not in this process (the `running` set) and
+ * not across processes (a run of the task still marked running in the database).
+ */
+export class Scheduler {
+  private readonly running = new Set<string>();
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  async tick(): Promise<TickReport> {
+    const now = this.options.clock();
+    const report: TickReport = { at: now.toISOString(), entries: [], missed: [] };
+    const tasks = (await this.options.store.tasks.list()).filter((task) => task.enabled);
+    for (const task of tasks) {
+      const due = occurrencesBetween(task.cron, new Date(task.lastFiredAt ?? task.createdAt), now);
+      const latest = due.at(-1);
+      if (!latest) continue;
+      if (due.length > 1) report.missed.push(await this.reportMissed(task, due.slice(0, -1)));
+      report.entries.push(await this.fire(task, latest));
+    }
+    return report;
+  }
+
+  /** When the next task is due, or null when none is scheduled. */
+  async nextWake(): Promise<Date | null> {
+    const now = this.options.clock();
+    const tasks = (await this.options.store.tasks.list()).filter((task) => task.enabled);
+    const times = tasks.map((task) => nextOccurrence(task.cron, now)).filter((t): t is Date => t !== null);
+    return times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
+  }
+
+  private async fire(task: ScheduledTask, scheduled: Date): Promise<TickEntry> {
+    const scheduledFor = scheduled.toISOString();
+    const skip = async (reason: string): Promise<TickEntry> => {
+      await this.options.store.tasks.markFired(task.name, scheduledFor, null);
+      this.log({ event: 'task-skipped', task: task.name, scheduledFor, reason });
+      return { task: task.name, outcome: 'skipped', scheduledFor, reason };
+    };
+    if (this.running.has(task.name) || (await this.runningInDatabase(task.name))) return skip('the previous run of this task is still going');
+    const paused = await evaluateFlag(this.options.store, 'PAUSE_SCHEDULED_RUNS', { task: task.name });
+    if (paused.value === true) return skip(`paused by PAUSE_SCHEDULED_RUNS (${paused.scope ?? 'global'})`);
+    this.running.add(task.name);
+    await this.options.store.tasks.markFired(task.name, scheduledFor, null);
+    this.log({ event: 'task-started', task: task.name, scheduledFor });
+    try {
+      const summary = await this.options.runTask(task);
+      await this.options.store.tasks.markFired(task.name, scheduledFor, summary.runId);
+      this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status });
+      return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log({ event: 'task-failed', task: task.name, scheduledFor, error: message });
+      await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body: message });
+      return { task: task.name, outcome: 'failed', scheduledFor, error: message };
+    } finally {
+      this.running.delete(task.name);
+    }
+  }
+
+  private async runningInDatabase(task: string): Promise<boolean> {
+    const running = await this.options.store.listRuns({ status: ['running'], limit: 100 });
+    return running.some((run) => run.task === task);
+  }
+
+  /** Runs that should have happened while no scheduler was up: said out loud, not dropped. */
+  private async reportMissed(task: ScheduledTask, missed: Date[]): Promise<MissedRuns> {
+    const entry = { task: task.name, count: missed.length, first: missed[0]!.toISOString(), last: missed.at(-1)!.toISOString() };
+    this.log({ event: 'runs-missed', ...entry });
+    const times = entry.count === 1 ? entry.first : `${entry.count} runs between ${entry.first} and ${entry.last}`;
+    await this.options.notifier?.notify({
+      cause: 'missed-runs',
+      subject: task.name,
+      level: 'warning',
+      title: `Gatehouse: task ${task.name} missed ${entry.count} scheduled run${entry.count === 1 ? '' : 's'}`,
+      body: `nothing was running to start ${times}; running it once now`,
+    });
+    return entry;
+  }
+
+  private log(fields: Record<string, unknown>): void {
+    this.options.log(JSON.stringify({ at: this.options.clock().toISOString(), ...fields }));
+  }
+}
+
+export interface LoopOptions {
+  signal: AbortSignal;
+  clock: () => Date;
+  /** Waits, or returns early when the signal fires. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Tasks edited elsewhere are picked up at least this often. */
+  pollMs?: number;
+}
+
+/** The headless loop: tick, sleep until the next task is due (or the poll interval), repeat. */
+export async function runSchedulerLoop(scheduler: Scheduler, options: LoopOptions): Promise<void> {
+  const pollMs = options.pollMs ?? 60_000;
+  while (!options.signal.aborted) {
+    await scheduler.tick();
+    const wake = await scheduler.nextWake();
+    const untilWake = wake ? wake.getTime() - options.clock().getTime() : pollMs;
+    await options.sleep(Math.max(1_000, Math.min(pollMs, untilWake)), options.signal);
+  }
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,51 @@
+import type { Migration } from '../migrations.js';
+
+/**
+ * Feature flag values and their audit trail, scheduled tasks, and the notification throttle.
+ * The throttle lives in the database so that separate processes (the app, `gatehouse scheduler`,
+ * a one-off `gatehouse update`) agree on what was already sent.
+ */
+export const migration002: Migration = {
+  version: 2,
+  name: 'flags, scheduled tasks, notification throttle',
+  sql: `
+CREATE TABLE flag_values (
+flag TEXT NOT NULL,
+scope TEXT NOT NULL,
+value_json TEXT NOT NULL,
+updated_at TEXT NOT NULL,
+updated_by TEXT NOT NULL,
+PRIMARY KEY (flag, scope)
+);
+
+CREATE TABLE flag_events (
+id INTEGER PRIMARY KEY,
+flag TEXT NOT NULL,
+scope TEXT NOT NULL,
+old_json TEXT,
+new_json TEXT,
+actor TEXT NOT NULL,
+reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+at TEXT NOT NULL
+);
+CREATE INDEX flag_events_by_flag ON flag_events(flag, scope, id);
+
+CREATE TABLE scheduled_tasks (
+name TEXT PRIMARY KEY,
+cron TEXT NOT NULL,
+source TEXT NOT NULL,
+lookback_days INTEGER NOT NULL CHECK (lookback_days >= 0),
+enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+created_at TEXT NOT NULL,
+updated_at TEXT NOT NULL,
+last_fired_at TEXT,
+last_run_id INTEGER
+);
+
+CREATE TABLE notification_throttle (
+cause TEXT PRIMARY KEY,
+last_sent_at TEXT NOT NULL,
+folded INTEGER NOT NULL DEFAULT 0
+);
+`,
+};

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+
+let folder: string;
+let db: string;
+
+beforeEach(() => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-ops-'));
+  db = path.join(folder, 'gatehouse.db');
+});
+afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+function json(args: string[]) {
+  const result = runCli([...args, '--db', db, '--json']);
+  if (result.code !== 0) throw new Error(`gatehouse ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+describe('gatehouse flags', () => {
+  it('sets a task-scoped flag with a reason, lists it as TARGETING_MATCH, shows history and reverts in one command', () => {
+    const event = json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--scope', 'task:hourly', '--reason', 'baseline', '--operator', 'dana']);
+    expect(event).toMatchObject({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldJson: null, newJson: 'false', actor: 'dana', reason: 'baseline' });
+    const list = json(['flags', 'list', '--scope', 'task:hourly']) as { flag: string; value: unknown; reason: string }[];
+    expect(list.find((f) => f.flag === 'ENABLE_BATCH_PROCESSING')).toMatchObject({ value: false, reason: 'TARGETING_MATCH' });
+    expect(json(['flags', 'get', 'ENABLE_BATCH_PROCESSING'])).toMatchObject({ value: true, reason: 'DEFAULT' });
+    const reverted = json(['flags', 'revert', String(event.id), '--reason', 'canary over']);
+    expect(reverted).toMatchObject({ oldJson: 'false', newJson: null });
+    expect(json(['flags', 'history'])).toHaveLength(2);
+  });
+
+  it('exits 2 with a clear message for a missing reason, a bad value and an unknown flag', () => {
+    const noReason = runCli(['flags', 'set', 'BATCH_SIZE', '100', '--db', db]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('reason is required');
+    const bad = runCli(['flags', 'set', 'BATCH_SIZE', '20000', '--reason', 'x', '--db', db]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('at most 10000');
+    const unknown = runCli(['flags', 'get', 'NOPE', '--db', db]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown flag');
+  });
+});
+
+describe('gatehouse tasks and report canary', () => {
+  it('runs a canary and a baseline task with their scoped flags and reports the comparison', () => {
+    json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--reason', 'baseline for everyone']);
+    json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'true', '--scope', 'task:daily', '--reason', 'canary']);
+    expect(json(['tasks', 'add', 'daily', '--cron', '0 6 * * *', '--source', 'synthetic:seed=3,count=120'])).toMatchObject({ name: 'daily', enabled: true });
+    json(['tasks', 'add', 'hourly', '--cron', '0 * * * *', '--source', 'synthetic:seed=3,count=120,offset=1000']);
+    expect(json(['tasks', 'run', 'daily'])).toMatchObject({ task: 'daily', mode: 'batch', status: 'success', flags: { ENABLE_BATCH_PROCESSING: true } });
+    expect(json(['tasks', 'run', 'hourly'])).toMatchObject({ task: 'hourly', mode: 'all-or-nothing' });
+    expect(json(['tasks', 'disable', 'hourly'])).toMatchObject({ enabled: false });
+    const canary = json(['report', 'canary', '--task', 'daily', '--since', '48h']);
+    expect(canary).toMatchObject({ task: 'daily', canary: { runs: 1, recordsLost: 0 }, baseline: { runs: 1 } });
+    expect(['Full rollout', 'Iterate']).toContain(canary.recommendation);
+    const out = path.join(folder, 'canary.html');
+    const written = runCli(['report', 'canary', '--db', db, '--task', 'daily', '--out', out]);
+    expect(written.code).toBe(0);
+    expect(fs.readFileSync(out, 'utf8')).toContain('<svg');
+  });
+
+  it('refuses a bad cron and an unknown task', () => {
+    const badCron = runCli(['tasks', 'add', 'x', '--cron', '* * 99 * *', '--source', 'synthetic:seed=1,count=1', '--db', db]);
+    expect(badCron.code).toBe(2);
+    expect(badCron.stderr).toContain('bad cron expression');
+    const unknown = runCli(['tasks', 'run', 'ghost', '--db', db]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('task "ghost" does not exist');
+  });
+
+  it('writes a validation gate with "no data" instead of pass on an empty database', () => {
+    const out = path.join(folder, 'gate.md');
+    expect(runCli(['report', 'validation', '--db', db, '--out', out]).code).toBe(0);
+    const markdown = fs.readFileSync(out, 'utf8');
+    expect(markdown).toContain('NO DATA');
+    expect(markdown).not.toContain('| PASS |');
+  });
+});
+
+describe('gatehouse notify test', () => {
+  it('posts a test message to the webhook given', async () => {
+    const bodies: unknown[] = [];
+    const server = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(data));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const result = await startCli(['notify', 'test', '--webhook', url, '--json'], { GATEHOUSE_LOG_FILE: path.join(folder, 'log.ndjson') }).done;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ sent: true, failures: [] });
+    expect(bodies).toMatchObject([{ source: 'gatehouse', cause: 'test' }]);
+    expect(fs.readFileSync(path.join(folder, 'log.ndjson'), 'utf8')).toContain('"cause":"test"');
+  });
+});

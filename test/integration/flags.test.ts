@@ -1,0 +1,125 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateAllFlags, evaluateFlag, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
+import { runFlaggedUpdate } from '../../main/scheduler/index.js';
+import type { Store } from '../../main/store/index.js';
+import { testBackends } from '../helpers/backends.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+
+const reason = 'testing';
+
+describe.each(testBackends())('feature flags on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('returns the default with reason DEFAULT when nothing is stored', async () => {
+    await withStore(async (store) => {
+      expect(await evaluateFlag(store, 'BATCH_SIZE')).toEqual({ flag: 'BATCH_SIZE', value: 50, reason: 'DEFAULT' });
+      const all = await evaluateAllFlags(store);
+      expect(all.map((r) => r.flag)).toContain('ENABLE_BATCH_PROCESSING');
+      expect(all.every((r) => r.reason === 'DEFAULT')).toBe(true);
+    });
+  });
+
+  it('lets a task-scoped value win over the global one', async () => {
+    await withStore(async (store) => {
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: 'false', reason });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason });
+      expect(await evaluateFlag(store, 'ENABLE_BATCH_PROCESSING')).toMatchObject({ value: false, reason: 'STATIC', scope: 'global' });
+      expect(await evaluateFlag(store, 'ENABLE_BATCH_PROCESSING', { task: 'daily' })).toMatchObject({ value: true, reason: 'TARGETING_MATCH', scope: 'task:daily' });
+      expect(await evaluateFlag(store, 'ENABLE_BATCH_PROCESSING', { task: 'hourly' })).toMatchObject({ value: false, reason: 'STATIC' });
+      expect((await resolveRunFlags(store, 'daily')).ENABLE_BATCH_PROCESSING).toBe(true);
+    });
+  });
+
+  it('answers an unknown flag with FLAG_NOT_FOUND instead of throwing', async () => {
+    await withStore(async (store) => {
+      expect(await evaluateFlag(store, 'NO_SUCH_FLAG')).toMatchObject({ value: null, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+    });
+  });
+
+  it('falls back to the default when the stored value is broken', async () => {
+    await withStore(async (store) => {
+      await store.flags.change({ flag: 'BATCH_SIZE', scope: 'global', valueJson: '"lots"', actor: 't', reason, at: new Date().toISOString() });
+      await store.flags.change({ flag: 'BLOCK_ON_ANOMALY', scope: 'global', valueJson: '{not json', actor: 't', reason, at: new Date().toISOString() });
+      await store.flags.change({ flag: 'BATCH_SIZE', scope: 'task:big', valueJson: '20000', actor: 't', reason, at: new Date().toISOString() });
+      expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 50, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
+      expect(await evaluateFlag(store, 'BLOCK_ON_ANOMALY')).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+      expect(await evaluateFlag(store, 'BATCH_SIZE', { task: 'big' })).toMatchObject({ value: 50, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
+    });
+  });
+
+  it('falls back to defaults when the database cannot be read', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    await store.close();
+    expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 50, reason: 'ERROR', errorCode: 'GENERAL' });
+    expect(await evaluateFlag(null, 'ENABLE_SNAPSHOTS')).toMatchObject({ value: true, reason: 'ERROR' });
+    expect((await resolveRunFlags(store, 'daily')).BATCH_SIZE).toBe(50);
+  });
+
+  it('records every change as an audit event with who, when, old → new and reason', async () => {
+    await withStore(async (store) => {
+      const now = new Date('2026-03-01T10:00:00Z');
+      await setFlag(store, { flag: 'BATCH_SIZE', value: '200', reason: 'bigger batches', operator: 'alice', now });
+      await setFlag(store, { flag: 'BATCH_SIZE', value: 300, reason: 'even bigger', operator: 'bob', now });
+      await unsetFlag(store, { flag: 'BATCH_SIZE', reason: 'back to default', operator: 'carol', now });
+      const history = await store.flags.history({ flag: 'BATCH_SIZE' });
+      expect(history.map((e) => [e.oldJson, e.newJson, e.actor, e.reason])).toEqual([
+        ['300', null, 'carol', 'back to default'],
+        ['200', '300', 'bob', 'even bigger'],
+        [null, '200', 'alice', 'bigger batches'],
+      ]);
+      expect(history[0]!.at).toBe(now.toISOString());
+      expect((await setFlag(store, { flag: 'ENABLE_SNAPSHOTS', value: 'off', reason })).actor).not.toBe('');
+    });
+  });
+
+  it('refuses a change without a reason, with a bad value, an unknown flag or a bad scope, and stores nothing', async () => {
+    await withStore(async (store) => {
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, reason: undefined })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, reason: '   ' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: '0', reason })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: '10001', reason })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 'many', reason })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(setFlag(store, { flag: 'ENABLE_SNAPSHOTS', value: 'maybe', reason })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(setFlag(store, { flag: 'NO_SUCH_FLAG', value: 1, reason })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, scope: 'team:x', reason })).rejects.toMatchObject({ code: 'USAGE' });
+      expect(await store.flags.history()).toEqual([]);
+      expect(await store.flags.values()).toEqual([]);
+    });
+  });
+
+  it('puts back an earlier value with one revert, itself audited', async () => {
+    await withStore(async (store) => {
+      await setFlag(store, { flag: 'BATCH_SIZE', value: 100, reason });
+      const change = await setFlag(store, { flag: 'BATCH_SIZE', value: 5, reason: 'experiment' });
+      const revert = await revertFlagEvent(store, change.id, { reason: 'experiment over', operator: 'ops' });
+      expect(revert).toMatchObject({ oldJson: '5', newJson: '100', actor: 'ops' });
+      expect((await evaluateFlag(store, 'BATCH_SIZE')).value).toBe(100);
+      await expect(revertFlagEvent(store, 9999, { reason })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(revertFlagEvent(store, change.id, { reason: undefined })).rejects.toMatchObject({ code: 'USAGE' });
+    });
+  });
+
+  it('stores the flags in force with the run and takes the baseline path for a task with batch processing off', async () => {
+    await withStore(async (store) => {
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'task:hourly', reason });
+      await setFlag(store, { flag: 'BATCH_SIZE', value: 7, reason });
+      const canary = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(20)), task: 'daily' });
+      expect(canary.summary).toMatchObject({ mode: 'batch', batchSize: 7, batches: { total: 3 } });
+      expect(canary.summary.flags).toMatchObject({ ENABLE_BATCH_PROCESSING: true, BATCH_SIZE: 7 });
+      const baseline = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(20, 500)), task: 'hourly' });
+      expect(baseline.summary.mode).toBe('all-or-nothing');
+      expect((await store.getRun(baseline.summary.runId))!.flags).toMatchObject({ ENABLE_BATCH_PROCESSING: false });
+      const explicit = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(5, 900)), task: 'hourly', mode: 'batch', batchSize: 2 });
+      expect(explicit.summary).toMatchObject({ mode: 'batch', batchSize: 2 });
+    });
+  });
+});

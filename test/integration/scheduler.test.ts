@@ -1,0 +1,175 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { setFlag } from '../../main/flags/index.js';
+import { addTask, editTask, Notifier, requireTask, runTask, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
+import type { ScheduledTask, Store } from '../../main/store/index.js';
+import type { RunSummary } from '../../shared/run.js';
+import { testBackends } from '../helpers/backends.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+
+/** A clock the test moves by hand: no sleeping. */
+function manualClock(start: string) {
+  let now = new Date(start);
+  return { clock: () => new Date(now), set: (iso: string) => (now = new Date(iso)) };
+}
+
+function recordingNotifier(store: Store, clock: () => Date) {
+  const sent: DeliveredNotification[] = [];
+  const notifier = new Notifier({ store, clock, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] });
+  return { notifier, sent };
+}
+
+describe.each(testBackends())('scheduler on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  function schedulerFor(store: Store, time: ReturnType<typeof manualClock>, runs: string[], notifier?: Notifier) {
+    const log: string[] = [];
+    const scheduler = new Scheduler({
+      store,
+      clock: time.clock,
+      notifier,
+      log: (line) => log.push(line),
+      runTask: (task) => {
+        runs.push(task.name);
+        return runTask(store, task, { clock: time.clock, openTaskSource: async () => arraySource(hearingRecords(5, 1000 + runs.length * 10)) });
+      },
+    });
+    return { scheduler, log };
+  }
+
+  it('runs a task when its cron time has come, once, with its task name on the run', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T05:30:00Z');
+      await addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      const runs: string[] = [];
+      const { scheduler } = schedulerFor(store, time, runs);
+      expect((await scheduler.tick()).entries).toEqual([]);
+      expect((await scheduler.nextWake())!.toISOString()).toBe('2026-03-01T06:00:00.000Z');
+      time.set('2026-03-01T06:00:30Z');
+      const report = await scheduler.tick();
+      expect(report.entries).toMatchObject([{ task: 'daily', outcome: 'ran', scheduledFor: '2026-03-01T06:00:00.000Z', status: 'success' }]);
+      expect(report.missed).toEqual([]);
+      expect((await scheduler.tick()).entries).toEqual([]);
+      expect(runs).toEqual(['daily']);
+      const task = await requireTask(store, 'daily');
+      expect(task.lastFiredAt).toBe('2026-03-01T06:00:00.000Z');
+      expect((await store.getRun(task.lastRunId!))!.task).toBe('daily');
+    });
+  });
+
+  it('reports runs missed while nothing was running, notifies once, and runs the task once', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      const runs: string[] = [];
+      const { notifier, sent } = recordingNotifier(store, time.clock);
+      const { scheduler, log } = schedulerFor(store, time, runs, notifier);
+      time.set('2026-03-01T05:10:00Z');
+      const report = await scheduler.tick();
+      expect(report.missed).toEqual([{ task: 'hourly', count: 4, first: '2026-03-01T01:00:00.000Z', last: '2026-03-01T04:00:00.000Z' }]);
+      expect(report.entries).toMatchObject([{ outcome: 'ran', scheduledFor: '2026-03-01T05:00:00.000Z' }]);
+      expect(runs).toEqual(['hourly']);
+      expect(sent.map((n) => n.cause)).toEqual(['missed-runs']);
+      expect(sent[0]!.title).toContain('missed 4 scheduled runs');
+      expect(log.some((line) => JSON.parse(line).event === 'runs-missed')).toBe(true);
+    });
+  });
+
+  it('never overlaps a task with itself: a tick while it runs skips it and says why', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'slow', cron: '*/5 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started = 0;
+      const scheduler = new Scheduler({
+        store,
+        clock: time.clock,
+        log: () => {},
+        runTask: async (task: ScheduledTask) => {
+          started += 1;
+          await gate;
+          return { runId: 1, status: 'success', task: task.name } as RunSummary;
+        },
+      });
+      time.set('2026-03-01T00:05:00Z');
+      const first = scheduler.tick();
+      while (started === 0) await new Promise((resolve) => setImmediate(resolve));
+      time.set('2026-03-01T00:10:00Z');
+      const second = await scheduler.tick();
+      expect(second.entries).toMatchObject([{ task: 'slow', outcome: 'skipped', reason: 'the previous run of this task is still going' }]);
+      release();
+      expect((await first).entries).toMatchObject([{ outcome: 'ran' }]);
+      expect(started).toBe(1);
+    });
+  });
+
+  it('skips a task whose run another process still has open in the database', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'daily', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      await store.createRun({ mode: 'batch', batchSize: 50, task: 'daily', source: 'x', startedAt: time.clock().toISOString(), pid: process.pid, host: 'elsewhere', flags: {}, resumedFrom: null });
+      const runs: string[] = [];
+      const { scheduler } = schedulerFor(store, time, runs);
+      time.set('2026-03-01T01:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'skipped' }]);
+      expect(runs).toEqual([]);
+    });
+  });
+
+  it('skips a task paused by the PAUSE_SCHEDULED_RUNS kill switch and one that is disabled', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'paused', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      await addTask(store, { name: 'off', cron: '0 * * * *', source: 'synthetic:seed=1,count=5', enabled: false }, time.clock());
+      await setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: true, scope: 'task:paused', reason: 'incident' });
+      const runs: string[] = [];
+      const { scheduler } = schedulerFor(store, time, runs);
+      time.set('2026-03-01T01:00:00Z');
+      const report = await scheduler.tick();
+      expect(report.entries).toMatchObject([{ task: 'paused', outcome: 'skipped' }]);
+      expect(runs).toEqual([]);
+    });
+  });
+
+  it('reports a task whose source cannot be opened as failed and notifies', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'broken', cron: '0 * * * *', source: 'file:/nonexistent/hearings.json' }, time.clock());
+      const { notifier, sent } = recordingNotifier(store, time.clock);
+      const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task) => runTask(store, task, { clock: time.clock }) });
+      time.set('2026-03-01T01:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'broken', outcome: 'failed' }]);
+      expect(sent.map((n) => n.cause)).toEqual(['run-failed']);
+    });
+  });
+
+  it('adds, edits, disables and enables tasks, and refuses bad input', async () => {
+    await withStore(async (store) => {
+      const task = await addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 3 });
+      expect(task).toMatchObject({ name: 'daily', cron: '0 6 * * *', lookbackDays: 3, enabled: true, lastFiredAt: null });
+      expect(await editTask(store, 'daily', { cron: '30 7 * * 1-5', lookbackDays: 1 })).toMatchObject({ cron: '30 7 * * 1-5', lookbackDays: 1 });
+      expect((await editTask(store, 'daily', { enabled: false })).enabled).toBe(false);
+      expect((await editTask(store, 'daily', { enabled: true })).enabled).toBe(true);
+      await expect(addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(addTask(store, { name: 'x', cron: '61 * * * *', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(addTask(store, { name: 'x', cron: 'every day', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(addTask(store, { name: 'x', cron: '', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(addTask(store, { name: 'bad name!', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(addTask(store, { name: 'x', cron: '0 6 * * *', source: 'ftp:somewhere' })).rejects.toMatchObject({ code: 'SOURCE_SPEC_UNKNOWN' });
+      await expect(addTask(store, { name: 'x', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: -1 })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(editTask(store, 'nope', { enabled: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(editTask(store, 'daily', { cron: '* * *' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(requireTask(store, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await store.tasks.list()).map((t) => t.name)).toEqual(['daily']);
+    });
+  });
+});
