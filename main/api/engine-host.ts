@@ -1,0 +1,178 @@
+import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
+import type { ActiveRun } from '../../shared/api.js';
+import type { RunEvent } from '../../shared/run.js';
+import { runUpdate, type UpdateOptions } from '../engine/index.js';
+import { openSource } from '../sources/index.js';
+import { openStore, type StoreOptions } from '../store/index.js';
+
+export interface StartRunRequest {
+  source: string;
+  batchSize: number;
+  mode: 'batch' | 'all-or-nothing';
+  task: string | null;
+}
+
+export type RunEventListener = (event: RunEvent) => void;
+
+/**
+ * Where update runs execute for the console. The API starts runs through it and streams its
+ * events; whether the engine runs in this thread or a worker is the host's business.
+ */
+export interface EngineHost {
+  readonly kind: 'worker' | 'in-process';
+  /** Resolves once the run has its id (the engine has the lock and created the run row). */
+  start(request: StartRunRequest): Promise<{ runId: number }>;
+  /** Asks a run to stop after its current batch; false when no such run is active here. */
+  cancel(runId: number): Promise<boolean>;
+  active(): ActiveRun[];
+  subscribe(listener: RunEventListener): () => void;
+  /** Stops active runs (after their current batch) and waits for them. */
+  close(): Promise<void>;
+}
+
+export interface EngineHostOptions {
+  /** The database runs write to; each run opens its own connection. */
+  location: string;
+  storeOptions?: StoreOptions;
+  /** The historical validator (issue 5) plugs in here. */
+  judge?: UpdateOptions['judge'];
+  clock?: () => Date;
+}
+
+/** Keeps the live picture of active runs from the events, shared by both hosts. */
+export class ActiveRuns {
+  private readonly runs = new Map<number, ActiveRun>();
+
+  observe(event: RunEvent, now: Date): void {
+    if (event.type === 'run-started') {
+      this.runs.set(event.runId, { runId: event.runId, startedAt: now.toISOString(), expectedRecords: event.expectedRecords, metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 }, elapsedMs: 0 });
+      return;
+    }
+    if (event.type === 'run-finished') {
+      this.runs.delete(event.runId);
+      return;
+    }
+    const run = event.runId === null ? undefined : this.runs.get(event.runId);
+    if (!run) return;
+    if (event.type === 'progress') Object.assign(run, { metrics: event.metrics, elapsedMs: Math.max(0, Math.round(event.elapsedMs)) });
+    if (event.type === 'batch-finished') {
+      run.metrics = event.metrics;
+      run.elapsedMs = Math.max(0, now.getTime() - Date.parse(run.startedAt));
+    }
+  }
+
+  forget(runId: number): void {
+    this.runs.delete(runId);
+  }
+
+  list(): ActiveRun[] {
+    return [...this.runs.values()].map((run) => ({ ...run, metrics: { ...run.metrics } }));
+  }
+}
+
+export class Listeners {
+  private readonly set = new Set<RunEventListener>();
+
+  add(listener: RunEventListener): () => void {
+    this.set.add(listener);
+    return () => this.set.delete(listener);
+  }
+
+  emit(event: RunEvent): void {
+    // A broken subscriber (a closed socket) must not stop the run or the other subscribers.
+    for (const listener of this.set) {
+      try {
+        listener(event);
+      } catch {
+        /* ignored on purpose */
+      }
+    }
+  }
+}
+
+/**
+ * Runs the engine in this thread. `gatehouse serve` uses it (the engine awaits between batches,
+ * so the HTTP server stays responsive); the worker thread of the Electron app uses it too.
+ */
+export function createInProcessEngineHost(options: EngineHostOptions): EngineHost {
+  const clock = options.clock ?? (() => new Date());
+  const listeners = new Listeners();
+  const active = new ActiveRuns();
+  const controllers = new Map<number, AbortController>();
+  const running = new Set<Promise<unknown>>();
+
+  function publish(event: RunEvent): void {
+    active.observe(event, clock());
+    listeners.emit(event);
+  }
+
+  async function start(request: StartRunRequest): Promise<{ runId: number }> {
+    const source = await openSource(request.source);
+    const store = await openStore(options.location, options.storeOptions ?? {});
+    const controller = new AbortController();
+    return new Promise((resolve, reject) => {
+      let runId: number | null = null;
+      const run = runUpdate({
+        store,
+        source,
+        mode: request.mode,
+        batchSize: request.batchSize,
+        task: request.task,
+        signal: controller.signal,
+        judge: options.judge,
+        clock: options.clock,
+        onEvent: (event) => {
+          if (event.type === 'run-started' && runId === null) {
+            runId = event.runId;
+            controllers.set(event.runId, controller);
+            resolve({ runId: event.runId });
+          }
+          publish(event);
+        },
+      })
+        .catch((error: unknown) => {
+          if (runId === null) reject(error);
+          else listeners.emit({ type: 'warning', runId, message: `run ${runId} stopped: ${toErrorPayload(error).message}` });
+        })
+        .finally(async () => {
+          if (runId !== null) {
+            controllers.delete(runId);
+            active.forget(runId);
+          }
+          await store.close();
+          running.delete(run);
+        });
+      running.add(run);
+    });
+  }
+
+  return {
+    kind: 'in-process',
+    start,
+    async cancel(runId) {
+      const controller = controllers.get(runId);
+      if (!controller) return false;
+      controller.abort();
+      return true;
+    },
+    active: () => active.list(),
+    subscribe: (listener) => listeners.add(listener),
+    async close() {
+      for (const controller of controllers.values()) controller.abort();
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+/** Messages between a worker engine host and its worker thread (structured-clone safe). */
+export type WorkerRequest = { type: 'start'; id: number; request: StartRunRequest } | { type: 'cancel'; id: number; runId: number } | { type: 'close'; id: number };
+export type WorkerReply =
+  | { type: 'started'; id: number; runId: number }
+  | { type: 'cancelled'; id: number; cancelled: boolean }
+  | { type: 'failed'; id: number; error: ErrorPayload }
+  | { type: 'closed'; id: number }
+  | { type: 'event'; event: RunEvent };
+
+export function errorFromPayload(payload: ErrorPayload): GatehouseError {
+  return new GatehouseError(payload.code, payload.message, payload.hint === undefined ? {} : { hint: payload.hint });
+}

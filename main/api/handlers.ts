@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { GatehouseError } from '../../shared/errors.js';
+import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
+import type { RunSummary } from '../../shared/run.js';
+import { isPostgresUrl, openStore, redactConnectionString, type Store } from '../store/index.js';
+import type { EngineHost } from './engine-host.js';
+import { buildOverview } from './overview.js';
+
+export interface ApiContext {
+  /** The console's database, opened for reading; runs write through the engine host. */
+  store: Store;
+  engine: EngineHost;
+  transport: 'ipc' | 'http';
+}
+
+/** Only these runs train the historical validator; rolled-back ones never do (DESIGN §4). */
+const TRAINING_STATUSES: ReadonlySet<string> = new Set(['success', 'partial']);
+
+/** The one implementation of the API table; IPC and HTTP both dispatch into it. */
+export function createApi(context: ApiContext): ApiHandlers {
+  const { store, engine } = context;
+  return {
+    'runs.list': ({ limit, status }) => store.listRuns({ limit, status }),
+    'runs.get': async ({ runId }) => {
+      const run = await store.getRun(runId);
+      if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+      return run;
+    },
+    'runs.active': async () => engine.active(),
+    'runs.start': (input) => engine.start(input),
+    'runs.cancel': async ({ runId }) => ({ cancelled: await engine.cancel(runId) }),
+    'quarantine.list': async ({ runId, batchSeq, limit }) => {
+      if (!(await store.getRun(runId))) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+      // The store filters by run; a run's quarantine is small enough to filter by batch here.
+      const entries = await store.listQuarantine({ runId, limit: batchSeq === undefined ? limit : 100_000 });
+      return batchSeq === undefined ? entries : entries.filter((entry) => entry.batchSeq === batchSeq).slice(0, limit);
+    },
+    'history.metrics': async ({ limit, task }) => {
+      const runs = await store.listRuns({ limit });
+      return runs
+        .filter((run) => run.status !== 'running' && (task === undefined || (run.task ?? null) === task))
+        .map(historyPoint)
+        .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    },
+    'overview.get': ({ windowDays }) => buildOverview(store, engine, windowDays),
+    'settings.get': async () => ({
+      database: { backend: store.backend, location: store.location },
+      engine: engine.kind,
+      transport: context.transport,
+    }),
+    'settings.testConnection': ({ location }) => testConnection(location),
+  };
+}
+
+function historyPoint(run: RunSummary): HistoryPoint {
+  return {
+    runId: run.runId,
+    startedAt: run.startedAt,
+    status: run.status,
+    task: run.task ?? null,
+    metrics: run.metrics,
+    verdict: run.validation?.verdict ?? null,
+    anomalies: run.validation?.anomalies ?? [],
+    inTrainingHistory: TRAINING_STATUSES.has(run.status),
+  };
+}
+
+/** Opens a database location and reports what is there, without creating a SQLite file. */
+async function testConnection(location: string): Promise<{ backend: string; location: string; hearings: number }> {
+  if (!isPostgresUrl(location) && !fs.existsSync(path.resolve(location))) {
+    throw new GatehouseError('NOT_FOUND', `no database file at ${location}`, { hint: 'give the path of an existing Gatehouse SQLite file or a postgres:// URL' });
+  }
+  let store: Store;
+  try {
+    store = await openStore(location);
+  } catch (error) {
+    if (error instanceof GatehouseError) throw new GatehouseError(error.code, redactConnectionString(error.message), error.hint === undefined ? {} : { hint: error.hint });
+    throw new GatehouseError('DB_UNREACHABLE', `cannot open ${redactConnectionString(location)}`);
+  }
+  try {
+    return { backend: store.backend, location: store.location, hearings: await store.countHearings() };
+  } finally {
+    await store.close();
+  }
+}

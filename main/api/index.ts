@@ -1,0 +1,8 @@
+/** The one typed API (DESIGN §1): its handlers, the engine hosts runs execute in, and the HTTP server. */
+export { createApi, type ApiContext } from './handlers.js';
+export { dispatch, httpStatusOf } from './dispatch.js';
+export { createInProcessEngineHost, type EngineHost, type EngineHostOptions, type RunEventListener, type StartRunRequest } from './engine-host.js';
+export { createWorkerEngineHost } from './worker-engine-host.js';
+export { seedDemoDatabase, type DemoOptions } from './demo.js';
+export { CONTENT_SECURITY_POLICY, startHttpServer, type HttpServerOptions, type RunningServer } from './http-server.js';
+export { consoleJudge } from './judge.js';

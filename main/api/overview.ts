@@ -1,0 +1,56 @@
+import type { Overview } from '../../shared/api.js';
+import type { RunSummary } from '../../shared/run.js';
+import type { Store } from '../store/index.js';
+import type { EngineHost } from './engine-host.js';
+
+const DAY_MS = 86_400_000;
+const RECENT_RUNS = 10;
+/** Enough runs to cover a year of daily updates with retries; older ones do not change the picture. */
+const WINDOW_RUN_LIMIT = 2_000;
+
+/** The at-a-glance numbers, all computed from stored runs — nothing here is a placeholder. */
+export async function buildOverview(store: Store, engine: EngineHost, windowDays: number): Promise<Overview> {
+  const runs = await store.listRuns({ limit: WINDOW_RUN_LIMIT });
+  const newest = runs.reduce((latest, run) => Math.max(latest, Date.parse(run.startedAt)), 0);
+  // The window ends at the newest run rather than at "now", so a quiet week does not empty the page.
+  const since = (newest === 0 ? Date.now() : newest) - windowDays * DAY_MS;
+  const inWindow = runs.filter((run) => Date.parse(run.startedAt) >= since);
+  const anomalousRuns = inWindow
+    .filter((run) => run.validation?.verdict === 'anomalous')
+    .map((run) => ({ runId: run.runId, startedAt: run.startedAt, anomalies: run.validation?.anomalies ?? [] }));
+  return {
+    database: { backend: store.backend, location: store.location, hearings: await store.countHearings() },
+    windowDays,
+    recentRuns: runs.slice(0, RECENT_RUNS),
+    runsInWindow: inWindow.length,
+    runsByStatus: countByStatus(inWindow),
+    batchSuccessRate: batchSuccessRate(inWindow),
+    recordsCommittedShare: recordsCommittedShare(inWindow),
+    quarantinedInWindow: inWindow.reduce((sum, run) => sum + run.metrics.quarantined, 0),
+    openAnomalies: anomalousRuns.reduce((sum, run) => sum + run.anomalies.length, 0),
+    anomalousRuns,
+    activeRuns: engine.active(),
+    lastRun: runs[0] ?? null,
+  };
+}
+
+function countByStatus(runs: RunSummary[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const run of runs) counts[run.status] = (counts[run.status] ?? 0) + 1;
+  return counts;
+}
+
+function batchSuccessRate(runs: RunSummary[]): number | null {
+  const total = runs.reduce((sum, run) => sum + run.batches.total, 0);
+  return total === 0 ? null : runs.reduce((sum, run) => sum + run.batches.succeeded, 0) / total;
+}
+
+/** A run that failed or was rolled back committed nothing that stayed. */
+function recordsCommittedShare(runs: RunSummary[]): number | null {
+  const fetched = runs.reduce((sum, run) => sum + run.metrics.fetched, 0);
+  if (fetched === 0) return null;
+  const kept = runs
+    .filter((run) => run.status !== 'failed' && run.status !== 'rolled_back')
+    .reduce((sum, run) => sum + run.metrics.added + run.metrics.updated + run.metrics.unchanged, 0);
+  return Math.min(1, kept / fetched);
+}

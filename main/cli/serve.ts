@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { consoleJudge, createApi, createInProcessEngineHost, seedDemoDatabase, startHttpServer } from '../api/index.js';
+import { openStore } from '../store/index.js';
+import { databaseOption, storeOptionsFromEnvironment } from './database.js';
+import { parseInteger } from './output.js';
+
+interface ServeFlags {
+  db?: string;
+  port?: string;
+  demo?: boolean;
+  static?: string;
+}
+
+/**
+ * `gatehouse serve`: the console in a browser. The engine runs in this process (it awaits between
+ * batches, so the server stays responsive); the Electron app runs it in a worker thread instead.
+ */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the console over HTTP on 127.0.0.1 with a one-time token URL')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
+    .option('--demo', 'seed an empty database with a demo history first')
+    .option('--static <dir>', 'the built console (default: renderer/dist)')
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const location = databaseOption(flags.db);
+  const port = flags.port === undefined ? 0 : parseInteger('--port', flags.port);
+  if (flags.demo) {
+    const { seeded, runs } = await seedDemoDatabase(location);
+    if (seeded) process.stderr.write(`gatehouse: seeded a demo history of ${runs.length} runs into ${location}\n`);
+  }
+  const store = await openStore(location);
+  const engine = createInProcessEngineHost({ location, storeOptions: storeOptionsFromEnvironment(), judge: consoleJudge });
+  const staticRoot = flags.static ?? defaultStaticRoot();
+  const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot, port });
+  if (!fs.existsSync(path.join(staticRoot, 'index.html'))) process.stderr.write(`gatehouse: no console build in ${staticRoot} (npm run build:renderer); serving the API only\n`);
+  process.stdout.write(`${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await engine.close();
+  await store.close();
+}
+
+/** renderer/dist beside the package, from either main/cli (tsx) or dist/main/cli (built). */
+function defaultStaticRoot(): string {
+  let folder = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = path.join(folder, 'renderer', 'dist');
+    if (fs.existsSync(path.join(folder, 'package.json'))) return candidate;
+    folder = path.dirname(folder);
+  }
+  return path.resolve('renderer', 'dist');
+}

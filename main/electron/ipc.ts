@@ -1,0 +1,40 @@
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { API_METHOD_NAMES, ipcChannelOf, type ApiHandlers, type ApiResult } from '../../shared/api.js';
+import { dispatch } from '../api/index.js';
+
+/** The scheme and host our renderer is served from (see protocol.ts). */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'gatehouse';
+
+/**
+ * True only for the top frame of our own window showing an app://gatehouse page. Custom schemes
+ * have an opaque WHATWG origin ("null"), so scheme and host are compared instead of `origin`.
+ */
+export function isTrustedSender(event: IpcMainInvokeEvent, trustedContents: () => WebContents | null): boolean {
+  const frame = event.senderFrame;
+  if (!frame || frame.parent !== null) return false;
+  if (event.sender !== trustedContents()) return false;
+  try {
+    const url = new URL(frame.url);
+    return url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST;
+  } catch {
+    return false;
+  }
+}
+
+const REFUSED: ApiResult<never> = { ok: false, error: { code: 'USAGE', message: 'refused: the request did not come from the Gatehouse window' } };
+
+/**
+ * The one wrapper around ipcMain.handle (VS Code's validated ipcMain): every API method gets a
+ * channel, every call is checked for its sender frame, and `dispatch` parses the payload with the
+ * method's zod schema and returns the `{ ok, data | error }` envelope.
+ */
+export function serveApiOverIpc(handlers: ApiHandlers, trustedContents: () => WebContents | null): () => void {
+  for (const method of API_METHOD_NAMES) {
+    ipcMain.handle(ipcChannelOf(method), async (event, payload: unknown) => {
+      if (!isTrustedSender(event, trustedContents)) return REFUSED;
+      return dispatch(handlers, method, payload);
+    });
+  }
+  return () => API_METHOD_NAMES.forEach((method) => ipcMain.removeHandler(ipcChannelOf(method)));
+}

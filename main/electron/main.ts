@@ -1,0 +1,106 @@
+/**
+ * The Electron shell: one locked-down window on app://gatehouse, the API over validated IPC, the
+ * engine in a worker thread. Only this folder imports electron (DESIGN §1).
+ */
+import path from 'node:path';
+import { app, BrowserWindow, session, shell, type WebContents } from 'electron';
+import { RUN_EVENT_CHANNEL } from '../../shared/api.js';
+import { createApi, createWorkerEngineHost, seedDemoDatabase, type EngineHost } from '../api/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { APP_HOST, APP_SCHEME, serveApiOverIpc } from './ipc.js';
+import { registerAppScheme, serveRenderer } from './protocol.js';
+import { DatabaseSecrets } from './secrets.js';
+
+// Bundled as CJS by electron-vite: __dirname is out/main, beside out/preload and out/renderer.
+const OUT = path.resolve(__dirname, '..');
+const START_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+let window: BrowserWindow | null = null;
+let engine: EngineHost | null = null;
+let store: Store | null = null;
+let quitting = false;
+
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('web-contents-created', (_event, contents) => lockDown(contents));
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', (event) => {
+    // Let an active run finish its current batch and close the databases before the process ends.
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    void shutDown().finally(() => app.quit());
+  });
+  void app.whenReady().then(start);
+}
+
+/** No navigation, no new windows, no webviews; links to the web open in the user's browser. */
+function lockDown(contents: WebContents): void {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+async function start(): Promise<void> {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  serveRenderer(path.join(OUT, 'renderer'));
+
+  const location = databaseLocation();
+  // First start: a demo history so the console is alive at once. Runs before the window opens.
+  await seedDemoDatabase(location);
+  store = await openStore(location);
+  engine = createWorkerEngineHost({ location, workerScript: path.join(__dirname, 'engine-worker.cjs') });
+  serveApiOverIpc(createApi({ store, engine, transport: 'ipc' }), () => window?.webContents ?? null);
+  engine.subscribe((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
+  createWindow();
+}
+
+/** A saved PostgreSQL location (password via safeStorage), else the embedded SQLite file. */
+function databaseLocation(): string {
+  const userData = app.getPath('userData');
+  const saved = new DatabaseSecrets(path.join(userData, 'database.json')).load();
+  return saved ?? path.join(userData, 'gatehouse.db');
+}
+
+function createWindow(): void {
+  window = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 1024,
+    minHeight: 640,
+    show: false,
+    title: 'Gatehouse',
+    webPreferences: {
+      preload: path.join(OUT, 'preload', 'index.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  window.once('ready-to-show', () => window?.show());
+  window.on('closed', () => (window = null));
+  void window.loadURL(START_URL);
+}
+
+async function shutDown(): Promise<void> {
+  await engine?.close();
+  await store?.close();
+  engine = null;
+  store = null;
+}

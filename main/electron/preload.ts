@@ -1,0 +1,26 @@
+/**
+ * The sandboxed preload: exposes one named function per API method and an event subscription —
+ * never ipcRenderer itself. Bundled to CJS by electron-vite (sandboxed preloads cannot load ESM).
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { API_METHOD_NAMES, ipcChannelOf, RUN_EVENT_CHANNEL, type ApiInput, type ApiMethod, type ApiOutput, type ApiResult, type GatehouseBridge, type RunEvent } from '../../shared/api.js';
+
+function invoker<M extends ApiMethod>(method: M): (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>> {
+  const channel = ipcChannelOf(method);
+  return (input) => ipcRenderer.invoke(channel, input) as Promise<ApiResult<ApiOutput<M>>>;
+}
+
+const methods = Object.fromEntries(API_METHOD_NAMES.map((method) => [method, invoker(method)])) as {
+  [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>>;
+};
+
+const bridge = {
+  ...methods,
+  onRunEvent(listener: (event: RunEvent) => void): () => void {
+    const forward = (_event: IpcRendererEvent, runEvent: RunEvent) => listener(runEvent);
+    ipcRenderer.on(RUN_EVENT_CHANNEL, forward);
+    return () => ipcRenderer.removeListener(RUN_EVENT_CHANNEL, forward);
+  },
+} satisfies GatehouseBridge;
+
+contextBridge.exposeInMainWorld('gatehouse', bridge);

@@ -1,0 +1,46 @@
+import { toRaw } from 'vue';
+import { API_METHODS, type ApiInput, type ApiMethod, type ApiOutput, type ApiResult, type RunEvent } from '../../../shared/api.js';
+import type { ErrorCode } from '../../../shared/errors.js';
+
+/** How the client reaches the API: the preload bridge (Electron) or HTTP (`gatehouse serve`). */
+export interface ApiTransport {
+  readonly kind: 'ipc' | 'http';
+  invoke(method: ApiMethod, input: unknown): Promise<ApiResult<unknown>>;
+  onRunEvent(listener: (event: RunEvent) => void): () => void;
+}
+
+/** What every view talks to; it cannot tell which transport is underneath. */
+export interface GatehouseClient {
+  call<M extends ApiMethod>(method: M, input?: ApiInput<M>): Promise<ApiOutput<M>>;
+  onRunEvent(listener: (event: RunEvent) => void): () => void;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'TRANSPORT',
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Vue proxies cannot cross IPC or be trusted to serialise: send a plain deep copy. */
+export function plain<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(toRaw(value))) as T);
+}
+
+export function createClient(transport: ApiTransport): GatehouseClient {
+  return {
+    async call<M extends ApiMethod>(method: M, input?: ApiInput<M>): Promise<ApiOutput<M>> {
+      const result = await transport.invoke(method, plain(input));
+      if (!result.ok) throw new ApiError(result.error.code, result.error.message, result.error.hint);
+      // The other side is checked too: a contract drift shows as an error, not as a broken page.
+      const parsed = API_METHODS[method].output.safeParse(result.data);
+      if (!parsed.success) throw new ApiError('INTERNAL', `the answer to ${method} does not match the API contract`);
+      return parsed.data as ApiOutput<M>;
+    },
+    onRunEvent: (listener) => transport.onRunEvent(listener),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The one API (DESIGN §3): every method the console can call, with zod schemas for its input and
+ * output. IPC (main/electron), HTTP (`gatehouse serve`) and the renderer's client all use this
+ * table, so adding a method is one entry here plus its handler in main/api/.
+ */
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorPayload } from './errors.js';
+import { quarantineEntrySchema } from './record.js';
+import { batchRecordSchema, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MIN_BATCH_SIZE, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
+import { anomalySchema, VERDICTS } from './validation.js';
+
+const runId = z.number().int().positive();
+const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
+const noInput = z.object({}).strict().default({});
+
+export const runDetailSchema = runSummarySchema.extend({ batchList: z.array(batchRecordSchema) });
+export type RunDetailView = z.infer<typeof runDetailSchema>;
+
+/** A run the engine host is executing now, as the console draws its live progress. */
+export const activeRunSchema = z.object({
+  runId,
+  startedAt: z.string(),
+  expectedRecords: z.number().int().nullable(),
+  metrics: runMetricsSchema,
+  elapsedMs: z.number().int().nonnegative(),
+});
+export type ActiveRun = z.infer<typeof activeRunSchema>;
+
+export const startRunInputSchema = z.object({
+  /** `file:PATH` or `synthetic:seed=N,count=M[,…]` (DESIGN §3). */
+  source: z.string().trim().min(1).max(2_000),
+  batchSize: z.number().int().min(MIN_BATCH_SIZE).max(MAX_BATCH_SIZE).default(DEFAULT_BATCH_SIZE),
+  mode: z.enum(RUN_MODES).default('batch'),
+  task: z.string().trim().min(1).max(200).nullable().default(null),
+});
+export type StartRunInput = z.input<typeof startRunInputSchema>;
+
+export const historyPointSchema = z.object({
+  runId,
+  startedAt: z.string(),
+  status: z.enum(RUN_STATUSES),
+  task: z.string().nullable(),
+  metrics: runMetricsSchema,
+  verdict: z.enum(VERDICTS).nullable(),
+  anomalies: z.array(anomalySchema),
+  /** Rolled-back and failed runs stay out of the validator's training history (DESIGN §4). */
+  inTrainingHistory: z.boolean(),
+});
+export type HistoryPoint = z.infer<typeof historyPointSchema>;
+
+const share = z.number().min(0).max(1).nullable();
+
+export const overviewSchema = z.object({
+  database: z.object({ backend: z.string(), location: z.string(), hearings: z.number().int().nonnegative() }),
+  windowDays: z.number().int().positive(),
+  recentRuns: z.array(runSummarySchema),
+  runsInWindow: z.number().int().nonnegative(),
+  runsByStatus: z.record(z.string(), z.number().int().nonnegative()),
+  /** Committed batches ÷ all batches of the runs in the window; null when there were none. */
+  batchSuccessRate: share,
+  /** Records that reached the database (added + updated + unchanged) ÷ records fetched, in the window. */
+  recordsCommittedShare: share,
+  quarantinedInWindow: z.number().int().nonnegative(),
+  /** Anomalies flagged by the historical validator on runs in the window. */
+  openAnomalies: z.number().int().nonnegative(),
+  anomalousRuns: z.array(z.object({ runId, startedAt: z.string(), anomalies: z.array(anomalySchema) })),
+  activeRuns: z.array(activeRunSchema),
+  lastRun: runSummarySchema.nullable(),
+});
+export type Overview = z.infer<typeof overviewSchema>;
+
+export const databaseInfoSchema = z.object({
+  backend: z.string(),
+  /** With any password removed. */
+  location: z.string(),
+  hearings: z.number().int().nonnegative(),
+});
+
+export const settingsSchema = z.object({
+  database: z.object({ backend: z.string(), location: z.string() }),
+  /** Where the engine runs: a worker thread (Electron) or the serving process (`gatehouse serve`). */
+  engine: z.enum(['worker', 'in-process']),
+  transport: z.enum(['ipc', 'http']),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const API_METHODS = {
+  'runs.list': {
+    input: z.object({ limit: limit(500, 50), status: z.array(z.enum(RUN_STATUSES)).optional() }).default({ limit: 50 }),
+    output: z.array(runSummarySchema),
+  },
+  'runs.get': { input: z.object({ runId }), output: runDetailSchema },
+  'runs.active': { input: noInput, output: z.array(activeRunSchema) },
+  'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
+  'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
+  'quarantine.list': {
+    input: z.object({ runId, batchSeq: z.number().int().nonnegative().nullable().optional(), limit: limit(5_000, 500) }),
+    output: z.array(quarantineEntrySchema),
+  },
+  'history.metrics': {
+    input: z.object({ limit: limit(2_000, 400), task: z.string().nullable().optional() }).default({ limit: 400 }),
+    output: z.array(historyPointSchema),
+  },
+  'overview.get': { input: z.object({ windowDays: z.number().int().min(1).max(365).default(30) }).default({ windowDays: 30 }), output: overviewSchema },
+  'settings.get': { input: noInput, output: settingsSchema },
+  'settings.testConnection': { input: z.object({ location: z.string().trim().min(1).max(2_000) }), output: databaseInfoSchema },
+} as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
+
+export type ApiMethod = keyof typeof API_METHODS;
+export const API_METHOD_NAMES = Object.keys(API_METHODS) as ApiMethod[];
+/** What a caller may send (defaults still missing). */
+export type ApiInput<M extends ApiMethod> = z.input<(typeof API_METHODS)[M]['input']>;
+/** What a handler receives after parsing (defaults filled in). */
+export type ApiParsedInput<M extends ApiMethod> = z.output<(typeof API_METHODS)[M]['input']>;
+export type ApiOutput<M extends ApiMethod> = z.output<(typeof API_METHODS)[M]['output']>;
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.prototype.hasOwnProperty.call(API_METHODS, name);
+}
+
+/** Only `message` survives Electron's invoke, so errors travel inside the result (STYLE.md). */
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
+
+export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string(), hint: z.string().optional() });
+export const apiResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: errorPayloadSchema }),
+]);
+
+/** The server side: one async handler per method, receiving parsed input. */
+export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Promise<ApiOutput<M>> };
+
+/**
+ * What the preload exposes as `window.gatehouse`: one named function per method, plus the event
+ * stream. The preload's object is declared `satisfies GatehouseBridge`.
+ */
+export type GatehouseBridge = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>> } & {
+  onRunEvent(listener: (event: RunEvent) => void): () => void;
+};
+
+/** The IPC channel of a method, and the one channel run events arrive on. */
+export const IPC_CHANNEL_PREFIX = 'gatehouse:';
+export const RUN_EVENT_CHANNEL = 'gatehouse:run-event';
+export function ipcChannelOf(method: ApiMethod): string {
+  return `${IPC_CHANNEL_PREFIX}${method}`;
+}
+
+export type { RunEvent };

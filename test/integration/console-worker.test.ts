@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWorkerEngineHost } from '../../main/api/index.js';
+import type { RunEvent } from '../../shared/run.js';
+
+// The worker runs compiled JavaScript, as in the app; `npm test` builds dist/ first.
+const workerScript = path.resolve('dist/main/api/engine-worker.js');
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-worker-'));
+afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+describe.skipIf(!fs.existsSync(workerScript))('the worker engine host (Electron runs the engine off the main thread)', () => {
+  it('runs an update in a worker thread and mirrors its events and active runs', async () => {
+    const host = createWorkerEngineHost({ location: path.join(folder, 'gatehouse.db'), workerScript });
+    try {
+      const events: RunEvent[] = [];
+      const finished = new Promise<void>((resolve) =>
+        host.subscribe((event) => {
+          events.push(event);
+          if (event.type === 'run-finished') resolve();
+        }),
+      );
+      const { runId } = await host.start({ source: 'synthetic:seed=4,count=30', batchSize: 10, mode: 'batch', task: null });
+      await finished;
+      expect(events.filter((e) => e.type === 'batch-finished')).toHaveLength(3);
+      expect(events.at(-1)).toMatchObject({ type: 'run-finished', runId, summary: { status: 'success' } });
+      expect(host.active()).toEqual([]);
+      expect(await host.cancel(runId)).toBe(false);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('reports a bad source spec as the engine error, with its code', async () => {
+    const host = createWorkerEngineHost({ location: path.join(folder, 'other.db'), workerScript });
+    try {
+      await expect(host.start({ source: 'ftp:nowhere', batchSize: 10, mode: 'batch', task: null })).rejects.toMatchObject({ code: 'SOURCE_SPEC_UNKNOWN' });
+    } finally {
+      await host.close();
+    }
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+/** Browser and Electron end-to-end suites (`npm run test:e2e`); they build the renderer first. */
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.e2e.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
