@@ -2,7 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { GatehouseError } from '../shared/errors.js';
 import { exitCodeFor, reportError } from './cli/output.js';
 import { registerRunsCommands } from './cli/runs.js';
+import { registerRollbackCommand } from './cli/rollback.js';
+import { registerBackupCommands } from './cli/backups.js';
+import { registerServeCommand } from './cli/serve.js';
 import { registerUpdateCommand } from './cli/update.js';
+import { registerFlagsCommand } from './cli/flags.js';
+import { registerTasksCommands } from './cli/tasks.js';
+import { registerNotifyCommand } from './cli/notify.js';
+import { registerReportCommand } from './cli/report.js';
+import { registerValidateCommand } from './cli/validate.js';
 
 function buildProgram(): Command {
   const program = new Command('gatehouse')
@@ -13,6 +21,14 @@ function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`gatehouse: ${text.replace(/^error: /, '')}`) });
   registerUpdateCommand(program);
   registerRunsCommands(program);
+  registerFlagsCommand(program);
+  registerTasksCommands(program);
+  registerNotifyCommand(program);
+  registerReportCommand(program);
+  registerRollbackCommand(program);
+  registerBackupCommands(program);
+  registerServeCommand(program);
+  registerValidateCommand(program);
   return program;
 }
 

@@ -1,3 +1,46 @@
 // Record rules: one record at a time.
 export { applyRecordRules, parseIsoDate, type RecordRuleContext, type RuleOutcome } from './record-rules.js';
 export { normalizeWitnessName } from './witness-names.js';
+
+// ── Historical validation: one run judged against the runs before it (issue 5). ──
+export { judgeRun, modelFor, historyFingerprint } from './historical/cache.js';
+export {
+  HistoryModel,
+  MIN_HISTORY_RUNS,
+  MIN_SAME_WEEKDAY_RUNS,
+  SEASONAL_METHOD,
+  STATIC_METHOD,
+  type JudgeOptions,
+} from './historical/model.js';
+export {
+  approximateCongressCalendar,
+  calendarFromRecesses,
+  type CongressCalendar,
+  type DayRange,
+} from './historical/calendar.js';
+export {
+  LEVEL_SHIFT_SPAN,
+  RUN_ANOMALY_KINDS,
+  RUN_ANOMALY_MAGNITUDES,
+  asRunMetrics,
+  injectIntoSeries,
+  injectRunAnomaly,
+  isRunAnomalyKind,
+  magnitudeOf,
+  parseRunAnomalySpec,
+  type InjectionContext,
+  type RunAnomalyKind,
+  type RunAnomalySpec,
+} from './historical/injection.js';
+export {
+  SYNTHETIC_ORGANISATIONS,
+  generateHistory,
+  jitteredCalendar,
+  typicalBusyDay,
+  type HistoryOptions,
+  type OrganisationProfile,
+  type SyntheticDay,
+} from './historical/synthetic-history.js';
+export { createBatchJudge, describeZodError, runEntrySchema, type BatchJudge, type BatchOutcome } from './historical/batch-lines.js';
+export { DEFAULT_THRESHOLDS, type AlarmThresholds } from './historical/thresholds.js';
+// ── end of historical validation ──

@@ -1,0 +1,242 @@
+import { pathToFileURL } from 'node:url';
+import type { HistoryEntry } from '../../shared/validation.js';
+import {
+  HistoryModel,
+  LEVEL_SHIFT_SPAN,
+  RUN_ANOMALY_KINDS,
+  SYNTHETIC_ORGANISATIONS,
+  asRunMetrics,
+  generateHistory,
+  injectIntoSeries,
+  injectRunAnomaly,
+  magnitudeOf,
+  typicalBusyDay,
+  type AlarmThresholds,
+  type OrganisationProfile,
+  type RunAnomalyKind,
+  type SyntheticDay,
+} from '../../main/validation/index.js';
+import { phase22Static, zScore30 } from './references.js';
+import { formatEvalMarkdown } from './report.js';
+
+/**
+ * `npm run eval:validation`: how well does the historical validator catch each kind of run-level
+ * anomaly, and how often does it cry wolf on clean runs — beside the Phase 2.2 static rules and a
+ * plain 3σ z-score over the last 30 runs, judged on exactly the same cases. Seeded: the same
+ * options print the same table.
+ */
+
+export const METHODS = ['gatehouse', 'phase22', 'zscore30'] as const;
+export type Method = (typeof METHODS)[number];
+export const DAY_CATEGORIES = ['session', 'weekend', 'recess', 'first-back'] as const;
+export type DayCategory = (typeof DAY_CATEGORIES)[number];
+export const SHORT_HISTORY_LENGTHS = [7, 14, 21, 30, 60] as const;
+
+export interface EvalOptions {
+  seed: number;
+  /** Days of synthetic history per organisation (3 years ≈ 1,100). */
+  historyDays: number;
+  /** The last this-many days of each history are judged, each against all the days before it. */
+  judgedDays: number;
+  organisations: readonly OrganisationProfile[];
+  /** Share of history days carrying a past anomaly (never judged as clean). */
+  contaminationRate: number;
+  /** Gatehouse alarm thresholds other than the defaults (for tuning). */
+  thresholds?: Partial<AlarmThresholds>;
+}
+
+export const DEFAULT_EVAL_OPTIONS: EvalOptions = {
+  seed: 20250805,
+  historyDays: 1100,
+  judgedDays: 365,
+  organisations: SYNTHETIC_ORGANISATIONS,
+  contaminationRate: 0.01,
+};
+
+export class Tally {
+  cases = 0;
+  readonly hits: Record<Method, number> = { gatehouse: 0, phase22: 0, zscore30: 0 };
+  /** Gatehouse answers of insufficient_history (the static fallback judged and nothing fired). */
+  insufficient = 0;
+
+  add(flags: Record<Method, boolean>, insufficient = false): void {
+    this.cases++;
+    for (const method of METHODS) if (flags[method]) this.hits[method]++;
+    if (insufficient) this.insufficient++;
+  }
+
+  rate(method: Method): number {
+    return this.cases === 0 ? Number.NaN : this.hits[method] / this.cases;
+  }
+}
+
+export interface EvalResult {
+  options: { seed: number; historyDays: number; judgedDays: number; organisations: string[]; contaminationRate: number };
+  recall: Map<RunAnomalyKind, Tally>;
+  overallRecall: Tally;
+  falsePositives: Map<DayCategory, Tally>;
+  normalDays: Tally;
+  shortRecall: Map<number, Tally>;
+  shortFalsePositives: Map<number, Tally>;
+  /** Recall over all kinds and false positives on normal days, per organisation. */
+  byOrganisation: Map<string, { recall: Tally; falsePositives: Tally }>;
+}
+
+let activeThresholds: Partial<AlarmThresholds> | undefined;
+
+function judgeAll(model: HistoryModel, history: readonly HistoryEntry[], current: HistoryEntry): { flags: Record<Method, boolean>; insufficient: boolean } {
+  const verdict = model.judge(current, activeThresholds).verdict;
+  return {
+    flags: { gatehouse: verdict === 'anomalous', phase22: phase22Static(history, current), zscore30: zScore30(history, current) },
+    insufficient: verdict === 'insufficient_history',
+  };
+}
+
+export function dayCategory(day: SyntheticDay): DayCategory {
+  if (day.firstBack) return 'first-back';
+  if (day.recess) return 'recess';
+  return day.weekday === 0 || day.weekday === 6 ? 'weekend' : 'session';
+}
+
+/**
+ * Which kinds make sense on a day: volume, mix and duration kinds on session weekdays (Mondays
+ * and Fridays included: busy, but the quiet ends of the week); bursts on weekends.
+ */
+export function kindsFor(day: SyntheticDay): RunAnomalyKind[] {
+  const category = dayCategory(day);
+  if (category === 'weekend') return ['weekend-burst'];
+  return category === 'session' ? RUN_ANOMALY_KINDS.filter((k) => k !== 'weekend-burst') : [];
+}
+
+/** One injected case: the judged run changes (bursts borrow a busy weekday's size). */
+function injectedCase(days: readonly SyntheticDay[], entries: readonly HistoryEntry[], index: number, kind: RunAnomalyKind): { history: HistoryEntry[]; current: HistoryEntry } {
+  const context = { busyDay: typicalBusyDay(days, index) };
+  const current = entries[index]!;
+  return { history: entries.slice(0, index), current: { startedAt: current.startedAt, metrics: injectRunAnomaly(asRunMetrics(current.metrics), { kind }, context) } };
+}
+
+/**
+ * A level shift holds for LEVEL_SHIFT_SPAN runs ending at `index`; each of those runs is judged
+ * against the (already shifted) runs before it, and a method catches the shift if it alerts on
+ * any of them — "a sustained shift is news worth one alert".
+ */
+function judgeLevelShift(entries: readonly HistoryEntry[], index: number): { flags: Record<Method, boolean>; insufficient: boolean } {
+  const series = injectIntoSeries(entries.slice(0, index + 1), { kind: 'level-shift' });
+  const flags: Record<Method, boolean> = { gatehouse: false, phase22: false, zscore30: false };
+  let insufficient = false;
+  for (let run = Math.max(1, index - LEVEL_SHIFT_SPAN + 1); run <= index; run++) {
+    const history = series.slice(0, run);
+    const judged = judgeAll(HistoryModel.fromHistory(history), history, series[run]!);
+    for (const method of METHODS) flags[method] ||= judged.flags[method];
+    insufficient ||= judged.insufficient;
+  }
+  return { flags, insufficient };
+}
+
+function judgeInjected(result: EvalResult, days: readonly SyntheticDay[], entries: readonly HistoryEntry[], index: number, model: HistoryModel, recall: (kind: RunAnomalyKind) => Tally[]): void {
+  for (const kind of kindsFor(days[index]!)) {
+    let outcome: { flags: Record<Method, boolean>; insufficient: boolean };
+    if (kind === 'level-shift') outcome = judgeLevelShift(entries, index);
+    else {
+      const { history, current } = injectedCase(days, entries, index, kind);
+      outcome = judgeAll(model, history, current);
+    }
+    for (const tally of recall(kind)) tally.add(outcome.flags, outcome.insufficient);
+  }
+}
+
+function evaluateLongHistory(result: EvalResult, days: readonly SyntheticDay[], options: EvalOptions, organisation: string): void {
+  const own = { recall: new Tally(), falsePositives: new Tally() };
+  result.byOrganisation.set(organisation, own);
+  const entries = days.map((d) => d.entry);
+  for (let index = Math.max(1, days.length - options.judgedDays); index < days.length; index++) {
+    const day = days[index]!;
+    if (day.contaminated) continue;
+    const history = entries.slice(0, index);
+    const model = HistoryModel.fromHistory(history);
+    const clean = judgeAll(model, history, day.entry);
+    const category = dayCategory(day);
+    result.falsePositives.get(category)!.add(clean.flags);
+    if (category !== 'first-back') {
+      result.normalDays.add(clean.flags);
+      own.falsePositives.add(clean.flags);
+    }
+    judgeInjected(result, days, entries, index, model, (kind) => [result.recall.get(kind)!, result.overallRecall, own.recall]);
+  }
+}
+
+/** Young histories: every length in SHORT_HISTORY_LENGTHS, started on many different days. */
+function evaluateShortHistories(result: EvalResult, days: readonly SyntheticDay[]): void {
+  const entries = days.map((d) => d.entry);
+  for (const length of SHORT_HISTORY_LENGTHS) {
+    for (let start = 0; start + length < days.length; start += 23) {
+      const index = start + length;
+      if (days[index]!.contaminated) continue;
+      const window = entries.slice(start, index + 1);
+      const windowDays = days.slice(start, index + 1);
+      const history = window.slice(0, length);
+      const model = HistoryModel.fromHistory(history);
+      const clean = judgeAll(model, history, window[length]!);
+      result.shortFalsePositives.get(length)!.add(clean.flags, clean.insufficient);
+      judgeInjected(result, windowDays, window, length, model, () => [result.shortRecall.get(length)!]);
+    }
+  }
+}
+
+export function runValidationEval(overrides: Partial<EvalOptions> = {}): EvalResult {
+  const options = { ...DEFAULT_EVAL_OPTIONS, ...overrides };
+  activeThresholds = options.thresholds;
+  const result: EvalResult = {
+    options: { seed: options.seed, historyDays: options.historyDays, judgedDays: options.judgedDays, organisations: options.organisations.map((o) => o.name), contaminationRate: options.contaminationRate },
+    recall: new Map(RUN_ANOMALY_KINDS.map((k) => [k, new Tally()])),
+    overallRecall: new Tally(),
+    falsePositives: new Map(DAY_CATEGORIES.map((c) => [c, new Tally()])),
+    normalDays: new Tally(),
+    shortRecall: new Map(SHORT_HISTORY_LENGTHS.map((l) => [l, new Tally()])),
+    shortFalsePositives: new Map(SHORT_HISTORY_LENGTHS.map((l) => [l, new Tally()])),
+    byOrganisation: new Map(),
+  };
+  options.organisations.forEach((profile, i) => {
+    const days = generateHistory(profile, { seed: options.seed + 7919 * i, days: options.historyDays, contaminationRate: options.contaminationRate });
+    evaluateLongHistory(result, days, options, profile.name);
+    evaluateShortHistories(result, days);
+  });
+  return result;
+}
+
+export function evalResultJson(result: EvalResult): unknown {
+  const rates = (t: Tally): Record<string, number> => Object.fromEntries(METHODS.map((m) => [m, t.rate(m)]));
+  return {
+    options: result.options,
+    recall: [...result.recall].map(([kind, t]) => ({ kind, magnitude: magnitudeOf({ kind }), cases: t.cases, ...rates(t) })),
+    overallRecall: { cases: result.overallRecall.cases, ...rates(result.overallRecall) },
+    falsePositiveRate: [...result.falsePositives].map(([days, t]) => ({ days, cases: t.cases, ...rates(t) })),
+    normalDays: { cases: result.normalDays.cases, ...rates(result.normalDays) },
+    byOrganisation: [...result.byOrganisation].map(([organisation, t]) => ({ organisation, recall: rates(t.recall), falsePositiveRate: rates(t.falsePositives) })),
+    shortHistories: [...result.shortFalsePositives].map(([length, t]) => ({
+      historyRuns: length, cleanCases: t.cases, falsePositiveRate: rates(t), insufficientShare: t.insufficient / Math.max(1, t.cases),
+      injectedCases: result.shortRecall.get(length)!.cases, recall: rates(result.shortRecall.get(length)!),
+    })),
+  };
+}
+
+/** "fetched:3.2,mix:3.5" → overrides, for tuning runs. */
+function parseThresholds(text: string): Partial<AlarmThresholds> {
+  return Object.fromEntries(text.split(',').map((pair) => pair.split(':')).map(([key, value]) => [key, Number(value)]));
+}
+
+function main(argv: readonly string[]): void {
+  const seedArg = argv.find((a) => a.startsWith('--seed='));
+  const judgedArg = argv.find((a) => a.startsWith('--days='));
+  const overrides: Partial<EvalOptions> = {};
+  if (seedArg) overrides.seed = Number(seedArg.slice('--seed='.length));
+  if (judgedArg) overrides.judgedDays = Number(judgedArg.slice('--days='.length));
+  const thresholdArg = argv.find((a) => a.startsWith('--thresholds='));
+  if (thresholdArg) overrides.thresholds = parseThresholds(thresholdArg.slice('--thresholds='.length));
+  const started = performance.now();
+  const result = runValidationEval(overrides);
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(evalResultJson(result), null, 2)}\n`);
+  else process.stdout.write(`${formatEvalMarkdown(result)}\n_${Math.round(performance.now() - started)} ms_\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

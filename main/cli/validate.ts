@@ -1,0 +1,87 @@
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { GatehouseError } from '../../shared/errors.js';
+import type { ValidationResult } from '../../shared/validation.js';
+import { createBatchJudge, describeZodError, judgeRun, runEntrySchema } from '../validation/index.js';
+
+/**
+ * `gatehouse validate` (DESIGN §3): judge one run against its history from two files, or many
+ * runs from NDJSON on stdin with `--batch`. Bad input is a GatehouseError naming the file and the
+ * problem in one line; main/cli.ts maps its code to exit status 2.
+ */
+
+export interface ValidateIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+}
+
+interface ValidateFlags {
+  history?: string;
+  current?: string;
+  batch?: boolean;
+  json?: boolean;
+}
+
+export function registerValidateCommand(program: Command, io: ValidateIo = { stdin: process.stdin, stdout: process.stdout }): Command {
+  return program
+    .command('validate')
+    .description('judge a run against the history of earlier runs (historical validation)')
+    .option('--history <file>', 'JSON array of earlier runs: [{"startedAt": ISO, "metrics": {...}}]')
+    .option('--current <file>', 'the run to judge: {"startedAt": ISO, "metrics": {...}}')
+    .option('--batch', 'read NDJSON {"history": [...], "current": {...}} lines on stdin; write one verdict line per input line')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (flags: ValidateFlags) => {
+      if (flags.batch) {
+        if (flags.history !== undefined || flags.current !== undefined) throw new GatehouseError('USAGE', 'validate --batch reads stdin; do not combine it with --history or --current');
+        await validateBatch(io);
+        return;
+      }
+      if (flags.history === undefined || flags.current === undefined) {
+        throw new GatehouseError('USAGE', 'validate needs --history FILE and --current FILE (or --batch to read NDJSON on stdin)');
+      }
+      const history = await readJsonFile(flags.history, z.array(runEntrySchema), 'a JSON array of runs');
+      const current = await readJsonFile(flags.current, runEntrySchema, 'one run object');
+      const result = judgeRun(history, current);
+      io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatVerdict(result));
+    });
+}
+
+async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new GatehouseError('INPUT_INVALID', `cannot read ${path}: ${reason}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new GatehouseError('INPUT_INVALID', `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const checked = schema.safeParse(parsed);
+  if (!checked.success) throw new GatehouseError('INPUT_INVALID', `${path} is not ${what}: ${describeZodError(checked.error)}`);
+  return checked.data;
+}
+
+/** One verdict line per input line, in order; output waits for the pipe when it is full. */
+export async function validateBatch(io: ValidateIo): Promise<void> {
+  const judge = createBatchJudge();
+  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (!io.stdout.write(`${judge.judgeLine(line, lineNumber)}\n`)) await once(io.stdout, 'drain');
+  }
+}
+
+export function formatVerdict(result: ValidationResult): string {
+  const head = `${result.verdict} — ${result.method}, ${result.historySize} earlier run${result.historySize === 1 ? '' : 's'}`;
+  const note = result.verdict === 'insufficient_history' ? ['  too little history for a seasonal judgement; the static rules found nothing.'] : [];
+  const anomalies = result.anomalies.map((a) => `  ! ${a.metric} (${a.rule}, score ${a.score}): ${a.message}`);
+  return [head, ...note, ...anomalies].join('\n') + '\n';
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { runMetricsSchema } from '../../../shared/run.js';
+import { historyEntrySchema, type HistoryEntry, type ValidationResult } from '../../../shared/validation.js';
+import { historyFingerprint, judgeRun } from './cache.js';
+import type { JudgeOptions } from './model.js';
+
+/**
+ * `gatehouse validate --batch`, minus the streams: one NDJSON line in, one verdict line out. A
+ * bad line answers with an error line in its place, so output line k always belongs to input
+ * line k. Consecutive lines usually share one history (trials judge many variants of a run
+ * against the same past), so a line whose history is unchanged skips validation and model
+ * building altogether.
+ */
+
+/** A run as the CLI accepts it: the §3 history entry, with the six run metrics required. */
+export const runEntrySchema = historyEntrySchema.extend({ metrics: runMetricsSchema });
+export const batchLineSchema = z.object({ history: z.array(runEntrySchema), current: runEntrySchema });
+
+/** The first problem zod found, as one line a person can fix ("history[3].metrics.fetched: ..."). */
+export function describeZodError(error: z.ZodError, within = ''): string {
+  const [first] = error.issues;
+  if (!first) return `${within || 'input'} does not match the expected shape`;
+  const path = first.path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), within);
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return `${path || 'input'}: ${first.message}${more}`;
+}
+
+export interface BatchJudge {
+  /** The output line (without newline) for one input line; `lineNumber` is 1-based, for messages. */
+  judgeLine(line: string, lineNumber: number): string;
+}
+
+export type BatchOutcome = ValidationResult | { error: { code: 'INPUT_INVALID' | 'INTERNAL'; message: string } };
+
+function errorLine(lineNumber: number, message: string): BatchOutcome {
+  return { error: { code: 'INPUT_INVALID', message: `line ${lineNumber}: ${message}` } };
+}
+
+export function createBatchJudge(options: JudgeOptions = {}): BatchJudge {
+  let previous: { fingerprint: string; history: HistoryEntry[] } | null = null;
+
+  const outcome = (line: string, lineNumber: number): BatchOutcome => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      return errorLine(lineNumber, `not valid JSON (${(error as Error).message})`);
+    }
+    const rawHistory = typeof parsed === 'object' && parsed !== null ? (parsed as { history?: unknown }).history : undefined;
+    const fingerprint = historyFingerprint(rawHistory);
+    if (previous && fingerprint === previous.fingerprint) {
+      const current = runEntrySchema.safeParse((parsed as { current?: unknown }).current);
+      if (!current.success) return errorLine(lineNumber, describeZodError(current.error, 'current'));
+      return judgeRun(previous.history, current.data, options);
+    }
+    const checked = batchLineSchema.safeParse(parsed);
+    if (!checked.success) return errorLine(lineNumber, describeZodError(checked.error));
+    if (fingerprint !== null) previous = { fingerprint, history: checked.data.history };
+    return judgeRun(checked.data.history, checked.data.current, options);
+  };
+
+  return {
+    judgeLine(line, lineNumber) {
+      try {
+        return JSON.stringify(outcome(line, lineNumber));
+      } catch (error) {
+        // A bug must not cost the caller the alignment of every later line.
+        return JSON.stringify({ error: { code: 'INTERNAL', message: `line ${lineNumber}: ${(error as Error).message}` } });
+      }
+    },
+  };
+}

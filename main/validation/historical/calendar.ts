@@ -1,0 +1,194 @@
+/**
+ * When Congress sits. Committee activity follows the congressional calendar: Tuesday to Thursday
+ * are busy, weekends are quiet, and recesses (the August district work period, the winter
+ * holidays, the weeks around Easter, Thanksgiving, July 4 ...) are weeks-long lows. A validator
+ * that ignores this alarms every August and again on the first days back.
+ *
+ * The default calendar is an approximation (the real one is published each year and differs by
+ * chamber), so the model treats the days near a recess boundary as either season: see
+ * `nearBoundary`. Operators who know the real schedule pass `calendarFromRecesses`.
+ */
+
+export const DAY_MS = 86_400_000;
+/** A recess at least this long (calendar days) has a "first days back" and a blurred boundary. */
+export const LONG_RECESS_DAYS = 5;
+/** Days on either side of a long recess boundary where either season is plausible. */
+export const BOUNDARY_TOLERANCE_DAYS = 3;
+/** The first this-many session weekdays after a long recess can bring a catch-up burst. */
+export const FIRST_DAYS_BACK = 2;
+
+/** Inclusive range of day numbers (days since 1970-01-01, UTC). */
+export interface DayRange {
+  start: number;
+  end: number;
+}
+
+export interface CongressCalendar {
+  readonly name: string;
+  /** The recess periods that start in `year` (a Dec–Jan recess may be split at New Year). */
+  recessesStartingIn(year: number): readonly DayRange[];
+}
+
+export interface DayInfo {
+  dayNumber: number;
+  /** 0 = Sunday ... 6 = Saturday, of the UTC date. */
+  weekday: number;
+  recess: boolean;
+  firstBack: boolean;
+  nearBoundary: boolean;
+}
+
+export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+
+export function dayNumberOf(iso: string): number {
+  return Math.floor(Date.parse(iso) / DAY_MS);
+}
+
+function utcDay(year: number, monthIndex: number, date: number): number {
+  return Math.floor(Date.UTC(year, monthIndex, date) / DAY_MS);
+}
+
+/** The n-th given weekday of a month (n = -1: the last one). */
+function nthWeekday(year: number, monthIndex: number, weekday: number, n: number): number {
+  if (n < 0) {
+    const last = utcDay(year, monthIndex + 1, 0);
+    return last - ((weekdayOf(last) - weekday + 7) % 7);
+  }
+  const first = utcDay(year, monthIndex, 1);
+  return first + ((weekday - weekdayOf(first) + 7) % 7) + (n - 1) * 7;
+}
+
+export function weekdayOf(dayNumber: number): number {
+  // 1970-01-01 was a Thursday.
+  return (((dayNumber + 4) % 7) + 7) % 7;
+}
+
+/** Easter Sunday (anonymous Gregorian algorithm): the spring recess moves with it. */
+function easterSunday(year: number): number {
+  const a = year % 19;
+  const b = Math.floor(year / 100);
+  const c = year % 100;
+  const d = Math.floor(b / 4);
+  const e = b % 4;
+  const f = Math.floor((b + 8) / 25);
+  const g = Math.floor((b - f + 1) / 3);
+  const h = (19 * a + b - d - g + 15) % 30;
+  const i = Math.floor(c / 4);
+  const k = c % 4;
+  const l = (32 + 2 * e + 2 * i - h - k) % 7;
+  const m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const month = Math.floor((h + l - 7 * m + 114) / 31);
+  const day = ((h + l - 7 * m + 114) % 31) + 1;
+  return utcDay(year, month - 1, day);
+}
+
+/** Typical House/Senate district work periods and federal holidays, year after year. */
+function typicalRecesses(year: number): DayRange[] {
+  const easter = easterSunday(year);
+  const presidentsDay = nthWeekday(year, 1, 1, 3);
+  const memorialDay = nthWeekday(year, 4, 1, -1);
+  const laborDay = nthWeekday(year, 8, 1, 1);
+  const thanksgiving = nthWeekday(year, 10, 4, 4);
+  const single = (day: number): DayRange => ({ start: day, end: day });
+  return [
+    { start: utcDay(year, 0, 1), end: utcDay(year, 0, 5) },
+    single(nthWeekday(year, 0, 1, 3)),
+    { start: presidentsDay, end: presidentsDay + 4 },
+    { start: easter - 7, end: easter + 7 },
+    { start: memorialDay, end: memorialDay + 4 },
+    { start: utcDay(year, 5, 30), end: utcDay(year, 6, 7) },
+    { start: utcDay(year, 7, 1), end: laborDay },
+    single(nthWeekday(year, 9, 1, 2)),
+    single(utcDay(year, 10, 11)),
+    { start: thanksgiving - 3, end: thanksgiving + 3 },
+    { start: utcDay(year, 11, 18), end: utcDay(year, 11, 31) },
+  ];
+}
+
+export const approximateCongressCalendar: CongressCalendar = {
+  name: 'approximate-us-congress',
+  recessesStartingIn: typicalRecesses,
+};
+
+/** A calendar from the real published schedule: `[{start: '2025-08-04', end: '2025-09-05'}]`. */
+export function calendarFromRecesses(name: string, recesses: readonly { start: string; end: string }[]): CongressCalendar {
+  const ranges = recesses.map((r) => ({ start: dayNumberOf(`${r.start}T00:00:00Z`), end: dayNumberOf(`${r.end}T00:00:00Z`) }));
+  return {
+    name,
+    recessesStartingIn: (year) => ranges.filter((r) => new Date(r.start * DAY_MS).getUTCFullYear() === year),
+  };
+}
+
+/** Merged recess ranges around one year, so a Dec–Jan recess is one long period. */
+function mergedRecesses(calendar: CongressCalendar, year: number): DayRange[] {
+  const all = [year - 1, year, year + 1].flatMap((y) => calendar.recessesStartingIn(y)).sort((a, b) => a.start - b.start);
+  const merged: DayRange[] = [];
+  for (const range of all) {
+    const last = merged[merged.length - 1];
+    if (last && range.start <= last.end + 1) last.end = Math.max(last.end, range.end);
+    else merged.push({ ...range });
+  }
+  return merged;
+}
+
+/** Memoized day lookups for one calendar: the model asks about the same ~1,100 days repeatedly. */
+export class CalendarDays {
+  private readonly rangesByYear = new Map<number, DayRange[]>();
+  private readonly days = new Map<number, DayInfo>();
+
+  constructor(readonly calendar: CongressCalendar) {}
+
+  info(dayNumber: number): DayInfo {
+    let info = this.days.get(dayNumber);
+    if (!info) {
+      info = this.describe(dayNumber);
+      this.days.set(dayNumber, info);
+    }
+    return info;
+  }
+
+  private recessAt(dayNumber: number): DayRange | undefined {
+    const year = new Date(dayNumber * DAY_MS).getUTCFullYear();
+    let ranges = this.rangesByYear.get(year);
+    if (!ranges) {
+      ranges = mergedRecesses(this.calendar, year);
+      this.rangesByYear.set(year, ranges);
+    }
+    return ranges.find((r) => r.start <= dayNumber && dayNumber <= r.end);
+  }
+
+  private isLong(range: DayRange | undefined): boolean {
+    return range !== undefined && range.end - range.start + 1 >= LONG_RECESS_DAYS;
+  }
+
+  private describe(dayNumber: number): DayInfo {
+    const weekday = weekdayOf(dayNumber);
+    const recess = this.recessAt(dayNumber) !== undefined;
+    return { dayNumber, weekday, recess, firstBack: !recess && this.isFirstBack(dayNumber), nearBoundary: this.isNearBoundary(dayNumber, recess) };
+  }
+
+  private isNearBoundary(dayNumber: number, recess: boolean): boolean {
+    for (let offset = -BOUNDARY_TOLERANCE_DAYS; offset <= BOUNDARY_TOLERANCE_DAYS; offset++) {
+      const other = this.recessAt(dayNumber + offset);
+      if ((other !== undefined) === recess) continue;
+      if (this.isLong(recess ? this.recessAt(dayNumber) : other)) return true;
+    }
+    return false;
+  }
+
+  /** Walks back over session weekdays (weekends do not count) to the last recess. */
+  private isFirstBack(dayNumber: number): boolean {
+    if (isWeekend(weekdayOf(dayNumber))) return false;
+    let sessionWeekdays = 0;
+    for (let day = dayNumber - 1; day > dayNumber - 14; day--) {
+      const range = this.recessAt(day);
+      if (range) return this.isLong(range);
+      if (!isWeekend(weekdayOf(day)) && ++sessionWeekdays >= FIRST_DAYS_BACK) return false;
+    }
+    return false;
+  }
+}
+
+export function isWeekend(weekday: number): boolean {
+  return weekday === 0 || weekday === 6;
+}

@@ -1,0 +1,55 @@
+import type { Anomaly } from '../../../shared/validation.js';
+import { metricOf, type RunPoint } from './points.js';
+import { resistantLine, robustSigma, type Line } from './robust.js';
+import { formatCount, formatSeconds, round } from './wording.js';
+
+/**
+ * Duration against size. A run's time is a fixed overhead (connect, lock, plan) plus a cost per
+ * record, so "ms per record" alone would call every small weekend run slow. The fit is a
+ * resistant line, and the band is on the log scale (durations are multiplicative: a slow
+ * network makes everything 2× slower, not 2 seconds slower).
+ */
+
+const DURATION_WINDOW_RUNS = 90;
+export const MIN_DURATION_RUNS = 10;
+/** Timing noise under 5% is not real: CI machines and laptops jitter at least this much. */
+const SIGMA_FLOOR = 0.05;
+/** Slower than twice the expectation, and by a second at least, before anyone is paged. */
+const MIN_SLOWDOWN_RATIO = 2;
+const MIN_SLOWDOWN_MS = 1000;
+
+export interface DurationModel {
+  line: Line;
+  sigma: number;
+}
+
+function predicted(line: Line, fetched: number): number {
+  return Math.max(1, line.intercept + line.slope * fetched);
+}
+
+export function buildDurationModel(points: readonly RunPoint[]): DurationModel | null {
+  const window = points.filter((p) => metricOf(p, 'durationMs') > 0).slice(-DURATION_WINDOW_RUNS);
+  if (window.length < MIN_DURATION_RUNS) return null;
+  const fetched = window.map((p) => metricOf(p, 'fetched'));
+  const durations = window.map((p) => metricOf(p, 'durationMs'));
+  const line = resistantLine(fetched, durations);
+  const residuals = window.map((_, i) => Math.log(durations[i]!) - Math.log(predicted(line, fetched[i]!)));
+  return { line, sigma: Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) };
+}
+
+export function durationAnomaly(model: DurationModel, current: RunPoint, alarmScore: number): Anomaly | null {
+  const fetched = metricOf(current, 'fetched');
+  const duration = metricOf(current, 'durationMs');
+  const expected = predicted(model.line, fetched);
+  if (duration <= 0) return null;
+  const score = (Math.log(duration) - Math.log(expected)) / model.sigma;
+  if (score < alarmScore || duration < MIN_SLOWDOWN_RATIO * expected || duration - expected < MIN_SLOWDOWN_MS) return null;
+  const perRecord = Math.max(1, fetched);
+  const low = expected * Math.exp(-alarmScore * model.sigma);
+  const high = expected * Math.exp(alarmScore * model.sigma);
+  return {
+    metric: 'durationPerRecordMs', rule: 'slow-run', value: round(duration / perRecord, 2), expected: round(expected / perRecord, 2),
+    low: round(low / perRecord, 2), high: round(high / perRecord, 2), score: round(Math.min(score, 99), 2),
+    message: `took ${formatSeconds(duration)} for ${formatCount(fetched)} records (${round(duration / perRecord, 1)} ms each); runs of this size usually take ${formatSeconds(low)}–${formatSeconds(high)} — look for a slow database, retries or rate limiting at the source.`,
+  };
+}

@@ -1,0 +1,105 @@
+import type { Anomaly } from '../../../shared/validation.js';
+import { negativeBinomial, tailForScore, tailScore } from './distributions.js';
+import { metricOf, type RunPoint } from './points.js';
+import type { AlarmThresholds } from './thresholds.js';
+import { estimateShare, shareSd, type ShareEstimate, type ShareObservation } from './robust.js';
+import { formatCount, formatPercent, round } from './wording.js';
+
+/**
+ * The mix of a run: which share of the fetched records were new, updated, unchanged or
+ * quarantined. Volume can look normal while the mix is broken — change detection that calls
+ * everything new, a source replaying stale data, a rule that starts rejecting a whole committee.
+ */
+
+const MIX_WINDOW_RUNS = 90;
+export const MIN_MIX_RUNS = 10;
+const RHO_FLOOR = 0.002;
+/** A share alarm needs a few records of difference: 1 of 3 is not a shift, whatever the odds. */
+const MIN_RECORDS_OFF = 2;
+/** Quarantining this many at once is worth a look even when the history never quarantined any. */
+const MIN_QUARANTINE_SURGE = 3;
+const MAX_QUARANTINE_PHI = 2;
+
+export interface MixModel {
+  added: ShareEstimate;
+  updated: ShareEstimate;
+  changed: ShareEstimate;
+  quarantined: ShareEstimate;
+  /** Records fetched in the window: the floor for a share that was always zero. */
+  fetchedInWindow: number;
+}
+
+export function buildMixModel(points: readonly RunPoint[]): MixModel | null {
+  const window = points.filter((p) => metricOf(p, 'fetched') > 0).slice(-MIX_WINDOW_RUNS);
+  if (window.length < MIN_MIX_RUNS) return null;
+  const share = (part: (p: RunPoint) => number): ShareEstimate => {
+    const observations: ShareObservation[] = window.map((p) => ({ part: part(p), whole: metricOf(p, 'fetched') }));
+    return estimateShare(observations, RHO_FLOOR);
+  };
+  return {
+    added: share((p) => metricOf(p, 'added')),
+    updated: share((p) => metricOf(p, 'updated')),
+    changed: share((p) => metricOf(p, 'added') + metricOf(p, 'updated')),
+    quarantined: share((p) => metricOf(p, 'quarantined')),
+    fetchedInWindow: window.reduce((sum, p) => sum + metricOf(p, 'fetched'), 0),
+  };
+}
+
+export function mixAnomalies(model: MixModel, current: RunPoint, thresholds: AlarmThresholds): Anomaly[] {
+  const fetched = metricOf(current, 'fetched');
+  if (fetched <= 0) return [];
+  const added = metricOf(current, 'added');
+  const updated = metricOf(current, 'updated');
+  const found = [
+    shareAnomaly('addedShare', 'all-new', 'high', added, fetched, model.added, thresholds.mix),
+    shareAnomaly('updatedShare', 'mix-shift', 'high', updated, fetched, model.updated, thresholds.mix),
+    shareAnomaly('changedShare', 'stale-source', 'low', added + updated, fetched, model.changed, thresholds.mix),
+    quarantineSurge(metricOf(current, 'quarantined'), fetched, model, thresholds.quarantine),
+  ];
+  return found.filter((a): a is Anomaly => a !== null);
+}
+
+/** Normal approximation to the beta-binomial, with continuity correction. */
+function shareAnomaly(metric: string, rule: string, side: 'high' | 'low', part: number, whole: number, estimate: ShareEstimate, alarmScore: number): Anomaly | null {
+  const expected = whole * estimate.share;
+  const sd = Math.max(shareSd(whole, estimate.share, estimate.rho), 0.5);
+  const off = side === 'high' ? part - expected : expected - part;
+  const score = (off - 0.5) / sd;
+  if (score < alarmScore || off < MIN_RECORDS_OFF) return null;
+  const low = Math.max(0, (expected - alarmScore * sd - 0.5) / whole);
+  const high = Math.min(1, (expected + alarmScore * sd + 0.5) / whole);
+  return {
+    metric, rule, value: round(part / whole, 4), expected: round(estimate.share, 4), low: round(low, 4), high: round(high, 4), score: round(score, 2),
+    message: mixMessage(rule, part, whole, low, high),
+  };
+}
+
+function mixMessage(rule: string, part: number, whole: number, low: number, high: number): string {
+  const usual = `usually ${formatPercent(low)}–${formatPercent(high)}`;
+  const of = `${formatCount(part)} of ${formatCount(whole)} fetched records`;
+  if (rule === 'all-new') return `${of} were new (${formatPercent(part / whole)}), ${usual} — change detection or the stored hashes may be broken; do not accept before checking.`;
+  if (rule === 'stale-source') return `only ${of} were new or updated (${formatPercent(part / whole)}), ${usual} — the source may be replaying stale data; check its updateDate window.`;
+  return `${of} were updated (${formatPercent(part / whole)}), ${usual} — look for a source that touches every record or a comparison that sees changes where there are none.`;
+}
+
+/**
+ * Quarantine is rare, so its count is compared with a Poisson–gamma tail rather than a normal
+ * band; a share that was always zero is floored at half a record over the window (never "any
+ * quarantine at all is infinitely surprising"), and it takes at least 3 records to call a surge.
+ */
+function quarantineSurge(quarantined: number, fetched: number, model: MixModel, alarmScore: number): Anomaly | null {
+  if (quarantined < MIN_QUARANTINE_SURGE) return null;
+  const share = Math.max(model.quarantined.share, 0.5 / Math.max(1, model.fetchedInWindow));
+  const expected = fetched * share;
+  // Quarantines come in clumps (one bad committee feed), but a cap keeps a never-seen surge visible.
+  const distribution = negativeBinomial(expected, Math.min(MAX_QUARANTINE_PHI, model.quarantined.rho / share));
+  const score = tailScore(distribution.upperTail(quarantined));
+  if (score < alarmScore) return null;
+  const high = distribution.highestNormal(tailForScore(alarmScore));
+  const usual = `usually ${formatCount(high) === '0' ? 'none' : `at most ${formatCount(high)}`}`;
+  return {
+    metric: 'quarantinedShare', rule: 'quarantine-surge', value: round(quarantined / fetched, 4), expected: round(share, 4),
+    low: 0, high: round(high / fetched, 4), score: round(score, 2),
+    message: `quarantined ${formatCount(quarantined)} of ${formatCount(fetched)} fetched records (${formatPercent(quarantined / fetched)}), ${usual} — read the quarantine reasons: a source format change or a broken rule rejects records in bulk.`,
+  };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { createBatchJudge } from '../../../main/validation/index.js';
+import { validationResultSchema } from '../../../shared/validation.js';
+import { SESSION_TUESDAY, caseAt, cleanHistory } from './fixtures.js';
+
+describe('validate --batch line handler', () => {
+  const days = cleanHistory('house-40');
+  const clean = caseAt(days, SESSION_TUESDAY);
+  const spiked = caseAt(days, SESSION_TUESDAY, { kind: 'spike', magnitude: 6 });
+
+  it('answers every line in order, with an error line in place of each bad one', () => {
+    const judge = createBatchJudge();
+    const input = [
+      JSON.stringify(clean),
+      '{"history": [',
+      JSON.stringify(spiked),
+      JSON.stringify({ history: clean.history, current: { startedAt: 'yesterday', metrics: clean.current.metrics } }),
+      JSON.stringify({ history: [{ startedAt: '2024-01-01T06:00:00Z', metrics: { fetched: 'many' } }], current: clean.current }),
+      '',
+      JSON.stringify(clean),
+    ];
+    const output = input.map((line, i) => JSON.parse(judge.judgeLine(line, i + 1)));
+    expect(validationResultSchema.parse(output[0]).verdict).toBe('ok');
+    expect(output[1].error.code).toBe('INPUT_INVALID');
+    expect(output[1].error.message).toMatch(/^line 2: not valid JSON/);
+    expect(validationResultSchema.parse(output[2]).verdict).toBe('anomalous');
+    expect(output[3].error.message).toMatch(/^line 4: current\.startedAt: startedAt must be an ISO 8601 date/);
+    expect(output[4].error.message).toMatch(/^line 5: history\[0\]\.metrics\.fetched:/);
+    expect(output[5].error.message).toMatch(/^line 6: not valid JSON/);
+    expect(output[6]).toEqual(output[0]);
+  });
+
+  it('gives the same verdicts whether consecutive lines share a history or not', () => {
+    const shared = createBatchJudge();
+    const lines = [JSON.stringify(clean), JSON.stringify(spiked), JSON.stringify(clean)];
+    const reused = lines.map((line, i) => shared.judgeLine(line, i + 1));
+    const fresh = lines.map((line, i) => createBatchJudge().judgeLine(line, i + 1));
+    expect(reused).toEqual(fresh);
+  });
+});

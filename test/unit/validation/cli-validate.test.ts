@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerValidateCommand } from '../../../main/cli/validate.js';
+import { validationResultSchema } from '../../../shared/validation.js';
+import { SESSION_TUESDAY, caseAt, cleanHistory } from './fixtures.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'gatehouse-validate-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+function file(name: string, content: string): string {
+  const path = join(folder, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function run(args: string[], stdinText = ''): Promise<string> {
+  const stdout = new PassThrough();
+  const chunks: string[] = [];
+  stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  const program = new Command().exitOverride();
+  registerValidateCommand(program, { stdin: Readable.from([stdinText]), stdout });
+  await program.parseAsync(['node', 'gatehouse', 'validate', ...args]);
+  return chunks.join('');
+}
+
+describe('gatehouse validate', () => {
+  const days = cleanHistory('house-40');
+  const spiked = caseAt(days, SESSION_TUESDAY, { kind: 'spike', magnitude: 6 });
+  const history = file('history.json', JSON.stringify(spiked.history));
+  const current = file('current.json', JSON.stringify(spiked.current));
+
+  it('prints the §3 verdict JSON with --json', async () => {
+    const result = validationResultSchema.parse(JSON.parse(await run(['--history', history, '--current', current, '--json'])));
+    expect(result.verdict).toBe('anomalous');
+    expect(result.historySize).toBe(SESSION_TUESDAY);
+  });
+
+  it('prints a short human verdict without --json', async () => {
+    const text = await run(['--history', history, '--current', current]);
+    expect(text).toMatch(/^anomalous — seasonal-robust-v1, 288 earlier runs\n {2}! fetched \(above-seasonal-range/);
+  });
+
+  it('refuses unreadable, malformed and misshapen files with one line naming the file', async () => {
+    await expect(run(['--history', join(folder, 'missing.json'), '--current', current])).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/missing\.json: no such file/) });
+    await expect(run(['--history', file('bad.json', '[{'), '--current', current])).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/bad\.json is not valid JSON/) });
+    await expect(run(['--history', history, '--current', file('array.json', '[]')])).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/array\.json is not one run object/) });
+  });
+
+  it('asks for both files, or --batch alone', async () => {
+    await expect(run(['--history', history])).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(run(['--batch', '--history', history])).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('--batch writes one line per input line, in order', async () => {
+    const lines = [JSON.stringify(spiked), 'not json', JSON.stringify(spiked)].join('\n');
+    const output = (await run(['--batch'], `${lines}\n`)).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(output).toHaveLength(3);
+    expect(output[0].verdict).toBe('anomalous');
+    expect(output[1].error.code).toBe('INPUT_INVALID');
+    expect(output[2]).toEqual(output[0]);
+  });
+});
