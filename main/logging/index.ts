@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunEvent } from '../../shared/run.js';
+import { redactSecrets } from '../store/index.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/**
+ * One logger for the whole program: JSON lines to a file in the data folder, short human
+ * lines on a terminal. Secrets are redacted here, so no call site can forget.
+ */
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger whose every line also carries `fields` (a run id, a batch number). */
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  /** JSON-lines file; null for none. */
+  file?: string | null;
+  /** Short human lines (e.g. stderr); only warnings and errors unless `terminalLevel` says otherwise. */
+  terminal?: ((line: string) => void) | null;
+  terminalLevel?: LogLevel;
+  clock?: () => Date;
+}
+
+const LEVEL_ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** The data folder: $GATEHOUSE_DATA, or ~/.gatehouse. */
+export function dataFolder(): string {
+  return process.env.GATEHOUSE_DATA ?? path.join(os.homedir(), '.gatehouse');
+}
+
+/** $GATEHOUSE_LOG_FILE, or gatehouse.log in the data folder. */
+export function defaultLogFile(): string {
+  return process.env.GATEHOUSE_LOG_FILE ?? path.join(dataFolder(), 'gatehouse.log');
+}
+
+export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
+  const clock = options.clock ?? (() => new Date());
+  const writeFile = options.file ? openAppender(options.file) : null;
+  const terminalLevel = LEVEL_ORDER[options.terminalLevel ?? 'warn'];
+  const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
+    const clean = redactSecrets(message);
+    const all = redactFields({ ...bound, ...fields });
+    writeFile?.(JSON.stringify({ time: clock().toISOString(), level, msg: clean, ...all }));
+    if (options.terminal && LEVEL_ORDER[level] >= terminalLevel) {
+      const prefix = level === 'info' || level === 'debug' ? '' : `${level}: `;
+      options.terminal(`gatehouse: ${prefix}${clean}`);
+    }
+  };
+  return {
+    log,
+    info: (message, fields) => log('info', message, fields),
+    warn: (message, fields) => log('warn', message, fields),
+    error: (message, fields) => log('error', message, fields),
+    child: (fields) => childOf(log, fields),
+  };
+}
+
+function childOf(parentLog: Logger['log'], bound: LogFields): Logger {
+  const log: Logger['log'] = (level, message, fields = {}) => parentLog(level, message, { ...bound, ...fields });
+  return {
+    log,
+    info: (message, fields) => log('info', message, fields),
+    warn: (message, fields) => log('warn', message, fields),
+    error: (message, fields) => log('error', message, fields),
+    child: (fields) => childOf(log, fields),
+  };
+}
+
+function redactFields(fields: LogFields): LogFields {
+  const clean: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) clean[key] = typeof value === 'string' ? redactSecrets(value) : value;
+  return clean;
+}
+
+/** Appends lines synchronously: a crash right after a line must not lose it. */
+function openAppender(file: string): (line: string) => void {
+  let fd: number | null = null;
+  return (line) => {
+    try {
+      if (fd === null) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fd = fs.openSync(file, 'a');
+      }
+      fs.writeSync(fd, `${line}\n`);
+    } catch {
+      // A log that cannot be written must never stop an update.
+    }
+  };
+}
+
+/** Turns engine events into log lines that carry the run id and the batch number. */
+export function logRunEvents(logger: Logger): (event: RunEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'run-started':
+        logger.info(`run ${event.runId} started (${event.mode}, batch size ${event.batchSize})`, { runId: event.runId });
+        break;
+      case 'batch-finished': {
+        const b = event.batch;
+        const level: LogLevel = b.status === 'committed' ? 'info' : 'warn';
+        logger.log(level, `batch ${b.seq} ${b.status}: ${b.written} written, ${b.quarantined} quarantined${b.error ? ` (${b.error})` : ''}`, {
+          runId: event.runId,
+          batch: b.seq,
+          status: b.status,
+          retries: b.retries,
+          durationMs: b.durationMs,
+        });
+        break;
+      }
+      case 'warning':
+        logger.warn(event.message, { runId: event.runId });
+        break;
+      case 'run-finished': {
+        const s = event.summary;
+        logger.info(`run ${s.runId} ${s.status}: ${s.metrics.fetched} fetched, ${s.metrics.added} added, ${s.metrics.updated} updated, ${s.metrics.quarantined} quarantined`, {
+          runId: s.runId,
+          status: s.status,
+          verdict: s.validation?.verdict ?? null,
+        });
+        break;
+      }
+      case 'progress':
+        break;
+    }
+  };
+}
