@@ -1,0 +1,33 @@
+/**
+ * Undo for support staff: rollback of a run or batch from the undo journal (both backends) and
+ * SQLite file snapshots with restore (SQLite only). The folder's whole public face.
+ */
+export {
+  rollback,
+  currentOperator,
+  CONFLICT_POLICIES,
+  type ConflictPolicy,
+  type RollbackRequest,
+  type RollbackReport,
+  type RollbackConflict,
+  type HearingUndo,
+  type CreatedRowUndo,
+  type RollbackCounts,
+} from './rollback.js';
+export {
+  attachRunToSnapshot,
+  createSnapshot,
+  listSnapshots,
+  pruneSnapshots,
+  requireSnapshots,
+  restoreSnapshot,
+  snapshotFolder,
+  verifySnapshots,
+  DEFAULT_RETENTION,
+  type RestoreReport,
+  type RetentionPolicy,
+  type Snapshot,
+  type SnapshotCheck,
+  type SnapshotKind,
+} from './snapshots.js';
+export { snapshotBeforeRun } from './before-run.js';

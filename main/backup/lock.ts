@@ -1,0 +1,24 @@
+import os from 'node:os';
+import { GatehouseError } from '../../shared/errors.js';
+import { STALE_LOCK_MS } from '../engine/index.js';
+import type { Store } from '../store/index.js';
+
+/**
+ * Rollback and restore take the same one-writer lock as an update, so they never interleave with
+ * a run's batches; while a run holds it they refuse, naming the holder.
+ */
+export async function withWriterLock<T>(store: Store, clock: () => Date, action: string, work: () => Promise<T>): Promise<T> {
+  const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
+  if (!lock.acquired) {
+    const h = lock.holder;
+    throw new GatehouseError('LOCK_HELD', `cannot ${action}: an update holds ${store.location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`, {
+      hint: 'wait for the run to finish or stop it (SIGINT) first',
+    });
+  }
+  try {
+    await store.markOrphanedRunsInterrupted({ now: clock() });
+    return await work();
+  } finally {
+    await store.releaseWriterLock();
+  }
+}

@@ -1,0 +1,320 @@
+import os from 'node:os';
+import { GatehouseError } from '../../shared/errors.js';
+import type { JournalEntry, JournalOutcome, Store, UndoTarget, UndoTx } from '../store/index.js';
+import { withWriterLock } from './lock.js';
+
+/**
+ * Rollback of a run or of one batch, from the undo journal.
+ *
+ * Semantics (what support staff can rely on):
+ * - Hearings the target wrote are put back in reverse order of writing: an updated hearing gets its
+ *   before-image (the hearing row and all its related rows, exactly as stored), an added one is
+ *   deleted. Committees and witnesses the target created are deleted afterwards, unless another
+ *   hearing (or a subcommittee) still refers to them: then they are kept and reported as kept.
+ * - A hearing is in conflict when a later write that has not been rolled back touched it (a later
+ *   run, or a later batch of the same run), or when its stored content hash is no longer the hash
+ *   the target wrote (changed outside the journal, e.g. a restore). By default a rollback with any
+ *   conflict is refused and changes nothing. `skip` leaves conflicting hearings as they are now and
+ *   restores the rest; `force` restores the before-image anyway, discarding the later change.
+ * - Everything happens in ONE transaction, together with the rollback event (who, when, what, why)
+ *   and the status changes: the batch or batches become `rolled_back`; the run becomes
+ *   `rolled_back` when the whole run was targeted or no journal row of it is left to undo. A
+ *   rolled-back run leaves the validator's training history.
+ * - Skipped hearings count as handled: rolling back the same target again finds nothing to do and
+ *   says so, without writing anything or recording an event.
+ * - A dry run does the same work inside a transaction that is then rolled back, so what it lists is
+ *   exactly what the rollback would do (including which created rows are still referenced).
+ */
+export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+export interface RollbackRequest {
+  runId: number;
+  batchSeq?: number | null;
+  dryRun?: boolean;
+  reason?: string | null;
+  onConflict?: ConflictPolicy;
+  /** Who asked; defaults to the OS user. */
+  operator?: string;
+  clock?: () => Date;
+}
+
+export interface RollbackConflict {
+  eventId: string;
+  /** Later runs (not rolled back) that wrote this hearing again. */
+  laterRuns: number[];
+  expectedHash: string | null;
+  currentHash: string | null;
+  message: string;
+}
+
+export interface HearingUndo {
+  eventId: string;
+  batchSeq: number;
+  /** What the journal asks for: put the before-image back, or delete a hearing that did not exist. */
+  action: 'restore' | 'delete';
+  outcome: 'restored' | 'deleted' | 'skipped';
+  conflict: RollbackConflict | null;
+}
+
+export interface CreatedRowUndo {
+  entity: 'committee' | 'witness';
+  key: string;
+  outcome: 'deleted' | 'kept' | 'gone';
+}
+
+export interface RollbackCounts {
+  restored: number;
+  deleted: number;
+  skipped: number;
+  forced: number;
+  createdRowsDeleted: number;
+  createdRowsKept: number;
+}
+
+export interface RollbackReport {
+  runId: number;
+  batchSeq: number | null;
+  dryRun: boolean;
+  onConflict: ConflictPolicy;
+  operator: string;
+  at: string;
+  reason: string | null;
+  /** True when there was nothing left to undo; nothing was written. */
+  nothingToDo: boolean;
+  /** Dry run with conflicts under `refuse`: the real rollback would refuse. */
+  wouldRefuse: boolean;
+  runRolledBack: boolean;
+  /** The recorded rollback event; null for a dry run or when there was nothing to do. */
+  eventId: number | null;
+  message: string;
+  counts: RollbackCounts;
+  conflicts: RollbackConflict[];
+  hearings: HearingUndo[];
+  createdRows: CreatedRowUndo[];
+}
+
+const MAX_REASON_LENGTH = 2_000;
+
+export function currentOperator(): string {
+  try {
+    return os.userInfo().username || process.env.USER || 'unknown';
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 'clock'>> {
+  const { runId } = request;
+  if (!Number.isSafeInteger(runId) || runId < 1) throw new GatehouseError('USAGE', `run id must be a whole number ≥ 1, got ${runId}`);
+  const batchSeq = request.batchSeq ?? null;
+  if (batchSeq !== null && (!Number.isSafeInteger(batchSeq) || batchSeq < 1)) {
+    throw new GatehouseError('USAGE', `batch number must be a whole number ≥ 1, got ${batchSeq}`);
+  }
+  const onConflict = request.onConflict ?? 'refuse';
+  if (!(CONFLICT_POLICIES as readonly string[]).includes(onConflict)) {
+    throw new GatehouseError('USAGE', `on-conflict must be one of ${CONFLICT_POLICIES.join(', ')}, got "${String(onConflict)}"`);
+  }
+  const reason = request.reason?.trim() || null;
+  if (reason !== null && reason.length > MAX_REASON_LENGTH) throw new GatehouseError('USAGE', `reason is longer than ${MAX_REASON_LENGTH} characters`);
+  const operator = request.operator?.trim() || currentOperator();
+  return { runId, batchSeq, dryRun: request.dryRun ?? false, reason, onConflict, operator };
+}
+
+/** Rolls back a run or one batch (or, with dryRun, reports what that would do). */
+export async function rollback(store: Store, request: RollbackRequest): Promise<RollbackReport> {
+  const checked = checkRequest(request);
+  const clock = request.clock ?? (() => new Date());
+  const work = () => store.undo.transaction((tx) => rollbackInTransaction(tx, checked, clock().toISOString()), { dryRun: checked.dryRun });
+  // A dry run writes nothing that survives, so it may look while an update runs.
+  return checked.dryRun ? work() : withWriterLock(store, clock, 'rollback', work);
+}
+
+type CheckedRequest = ReturnType<typeof checkRequest>;
+
+async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: string): Promise<RollbackReport> {
+  const target: UndoTarget = { runId: request.runId, batchSeq: request.batchSeq };
+  const what = describeTarget(target);
+  const run = await tx.run(request.runId);
+  if (!run) throw new GatehouseError('NOT_FOUND', `run ${request.runId} does not exist`, { hint: 'see gatehouse runs list' });
+  if (run.status === 'running') {
+    throw new GatehouseError('CONFLICT', `run ${request.runId} is still running; stop it (or let it finish) before rolling it back`);
+  }
+  const batch = target.batchSeq === null ? null : run.batches.find((b) => b.seq === target.batchSeq);
+  if (target.batchSeq !== null && !batch) {
+    const seqs = run.batches.map((b) => b.seq);
+    throw new GatehouseError('NOT_FOUND', `run ${request.runId} has no batch ${target.batchSeq}${seqs.length ? ` (its batches: ${seqs[0]}–${seqs.at(-1)})` : ' (it has no batches)'}`);
+  }
+  const report = emptyReport(request, at);
+  const pending = await tx.pendingJournal(target);
+  if (pending.length === 0) return nothingLeft(tx, report, run.status, batch?.status ?? null, what);
+
+  const hearingEntries = pending.filter((entry) => entry.entity === 'hearing').reverse();
+  const conflicts = await findConflicts(tx, hearingEntries);
+  report.conflicts = [...conflicts.values()];
+  if (report.conflicts.length > 0 && request.onConflict === 'refuse') {
+    if (!request.dryRun) throw conflictError(what, report.conflicts);
+    report.wouldRefuse = true;
+  }
+  const outcomes: { journalId: number; outcome: JournalOutcome }[] = [];
+  for (const entry of hearingEntries) {
+    const conflict = conflicts.get(entry.id) ?? null;
+    const undo = await undoHearing(tx, entry, conflict, request.onConflict, report.counts);
+    report.hearings.push(undo);
+    outcomes.push({ journalId: entry.id, outcome: undo.outcome });
+  }
+  for (const entry of pending.filter((e) => e.entity !== 'hearing').reverse()) {
+    const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);
+    report.createdRows.push({ entity: entry.entity as 'committee' | 'witness', key: entry.key, outcome });
+    if (outcome === 'deleted') report.counts.createdRowsDeleted += 1;
+    if (outcome === 'kept') report.counts.createdRowsKept += 1;
+    outcomes.push({ journalId: entry.id, outcome: outcome === 'kept' ? 'created-kept' : 'created-deleted' });
+  }
+  await finishRollback(tx, report, outcomes);
+  report.message = describeOutcome(report, what);
+  return report;
+}
+
+async function findConflicts(tx: UndoTx, entries: JournalEntry[]): Promise<Map<number, RollbackConflict>> {
+  const later = await tx.laterHearingWrites(entries);
+  const hashes = await tx.currentHashes(entries.map((entry) => entry.key));
+  const conflicts = new Map<number, RollbackConflict>();
+  for (const entry of entries) {
+    const laterRuns = [...new Set((later.get(entry.id) ?? []).map((write) => write.runId))];
+    const currentHash = hashes.get(entry.key) ?? null;
+    if (laterRuns.length === 0 && currentHash === entry.afterHash) continue;
+    const message = laterRuns.length > 0
+      ? `hearing ${entry.key} was changed again by run ${laterRuns.join(', ')}`
+      : currentHash === null
+        ? `hearing ${entry.key} no longer exists`
+        : `hearing ${entry.key} changed since this write (content hash differs)`;
+    conflicts.set(entry.id, { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message });
+  }
+  return conflicts;
+}
+
+async function undoHearing(
+  tx: UndoTx,
+  entry: JournalEntry,
+  conflict: RollbackConflict | null,
+  policy: ConflictPolicy,
+  counts: RollbackCounts,
+): Promise<HearingUndo> {
+  const action = entry.before === null ? 'delete' : 'restore';
+  const base = { eventId: entry.key, batchSeq: entry.batchSeq, action, conflict } as const;
+  // Under refuse only a dry run gets here with conflicts: it shows the rest as the skip would.
+  if (conflict && policy !== 'force') {
+    counts.skipped += 1;
+    return { ...base, outcome: 'skipped' };
+  }
+  if (conflict) counts.forced += 1;
+  if (entry.before === null) {
+    await tx.deleteHearing(entry.key);
+    counts.deleted += 1;
+    return { ...base, outcome: 'deleted' };
+  }
+  await tx.restoreHearing(entry.before);
+  counts.restored += 1;
+  return { ...base, outcome: 'restored' };
+}
+
+async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: { journalId: number; outcome: JournalOutcome }[]): Promise<void> {
+  const wholeRun = report.batchSeq === null;
+  const handled = new Set(outcomes.map((o) => o.journalId));
+  const leftInRun = wholeRun ? [] : (await tx.pendingJournal({ runId: report.runId, batchSeq: null })).filter((e) => !handled.has(e.id));
+  report.runRolledBack = leftInRun.length === 0;
+  const eventId = await tx.recordEvent(eventFields(report));
+  await tx.markJournal(outcomes, eventId);
+  await tx.markBatchesRolledBack(report.runId, wholeRun ? null : [report.batchSeq!]);
+  if (report.runRolledBack) await tx.markRunRolledBack(report.runId);
+  report.eventId = report.dryRun ? null : eventId;
+}
+
+/** Nothing left in the journal: say so plainly; a whole run not yet marked is marked now. */
+async function nothingLeft(tx: UndoTx, report: RollbackReport, runStatus: string, batchStatus: string | null, what: string): Promise<RollbackReport> {
+  if (report.batchSeq !== null) {
+    report.nothingToDo = true;
+    report.message = batchStatus === 'rolled_back'
+      ? `${what} was already rolled back; nothing to do`
+      : `${what} wrote no rows; nothing to roll back`;
+    return report;
+  }
+  if (runStatus === 'rolled_back') {
+    report.nothingToDo = true;
+    report.message = `${what} was already rolled back; nothing to do`;
+    return report;
+  }
+  // A run that changed nothing still leaves the validator history when support rolls it back.
+  report.runRolledBack = true;
+  const eventId = await tx.recordEvent(eventFields(report));
+  await tx.markBatchesRolledBack(report.runId, null);
+  await tx.markRunRolledBack(report.runId);
+  report.eventId = report.dryRun ? null : eventId;
+  report.message = `${what} changed no rows; ${report.dryRun ? 'it would be' : 'it is now'} marked rolled_back`;
+  return report;
+}
+
+function describeTarget(target: UndoTarget): string {
+  return target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
+}
+
+function emptyReport(request: CheckedRequest, at: string): RollbackReport {
+  return {
+    runId: request.runId,
+    batchSeq: request.batchSeq,
+    dryRun: request.dryRun,
+    onConflict: request.onConflict,
+    operator: request.operator,
+    at,
+    reason: request.reason,
+    nothingToDo: false,
+    wouldRefuse: false,
+    runRolledBack: false,
+    eventId: null,
+    message: '',
+    counts: { restored: 0, deleted: 0, skipped: 0, forced: 0, createdRowsDeleted: 0, createdRowsKept: 0 },
+    conflicts: [],
+    hearings: [],
+    createdRows: [],
+  };
+}
+
+function eventFields(report: RollbackReport) {
+  return {
+    runId: report.runId,
+    batchSeq: report.batchSeq,
+    operator: report.operator,
+    at: report.at,
+    reason: report.reason,
+    onConflict: report.onConflict,
+    ...report.counts,
+    runRolledBack: report.runRolledBack,
+  };
+}
+
+const CONFLICTS_IN_MESSAGE = 5;
+
+function conflictError(what: string, conflicts: RollbackConflict[]): GatehouseError {
+  const shown = conflicts.slice(0, CONFLICTS_IN_MESSAGE).map((c) => c.message).join('; ');
+  const more = conflicts.length > CONFLICTS_IN_MESSAGE ? ` and ${conflicts.length - CONFLICTS_IN_MESSAGE} more` : '';
+  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${conflicts.length} hearing(s) changed since: ${shown}${more}; nothing was changed`, {
+    hint: 'see them with --dry-run; then --on-conflict skip (leave those as they are now) or --on-conflict force (restore them anyway)',
+  });
+}
+
+function describeOutcome(report: RollbackReport, what: string): string {
+  const c = report.counts;
+  const verb = report.dryRun ? 'would restore' : 'restored';
+  const parts = [
+    `${verb} ${c.restored} hearing(s) to their earlier state`,
+    `${report.dryRun ? 'would delete' : 'deleted'} ${c.deleted} hearing(s) it added`,
+    `${c.createdRowsDeleted} created committee/witness row(s) ${report.dryRun ? 'would be ' : ''}deleted, ${c.createdRowsKept} kept (still referenced)`,
+  ];
+  if (c.skipped > 0) parts.push(`${c.skipped} conflicting hearing(s) ${report.dryRun ? 'would be ' : ''}left as they are now`);
+  if (c.forced > 0) parts.push(`${c.forced} conflicting hearing(s) restored anyway`);
+  const head = report.wouldRefuse
+    ? `dry run: rolling back ${what} would be refused: ${report.conflicts.length} conflict(s); with --on-conflict skip it`
+    : `${report.dryRun ? 'dry run: rolling back ' : 'rolled back '}${what}:`;
+  const tail = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} rolled_back` : '';
+  return `${head} ${parts.join(', ')}${tail}`;
+}

@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSnapshot, listSnapshots, pruneSnapshots, snapshotFolder, verifySnapshots } from '../../main/backup/index.js';
+import { openStore } from '../../main/store/index.js';
+import { runCli } from '../helpers/cli.js';
+import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+
+/** Snapshots are SQLite only; the rollback CLI is exercised here on SQLite (its logic runs on both backends in rollback.test.ts). */
+const postgresDown = (await postgresReachable()) !== null;
+const folders: string[] = [];
+function freshDb(): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-backups-'));
+  folders.push(folder);
+  return path.join(folder, 'g.db');
+}
+afterAll(() => folders.forEach((folder) => fs.rmSync(folder, { recursive: true, force: true })));
+
+function json<T>(args: string[]): T {
+  const result = runCli([...args, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+interface SnapshotRow { id: string; runId: number | null; kind: string; sizeBytes: number; sha256: string; createdAt: string }
+
+describe('snapshots and restore (SQLite)', () => {
+  it('takes a verified snapshot before each run and names it on the run', () => {
+    const db = freshDb();
+    const first = json<{ runId: number; backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200']);
+    const second = json<{ runId: number; backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200,revision=1,changed=20']);
+    const list = json<SnapshotRow[]>(['backups', 'list', '--db', db]);
+    expect(list.map((s) => [s.kind, s.runId])).toEqual([['before-run', second.runId], ['before-run', first.runId]]);
+    expect(second.backupId).toBe(list[0]!.id);
+    expect(list[0]!.sizeBytes).toBe(fs.statSync(path.join(snapshotFolder(db), `${list[0]!.id}.sqlite`)).size);
+    expect(json<{ ok: boolean }[]>(['backups', 'verify', '--db', db]).every((c) => c.ok)).toBe(true);
+  });
+
+  it('verify catches a snapshot whose bytes changed even when its size did not', () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=50', '--no-snapshot']);
+    const snapshot = json<SnapshotRow>(['backups', 'create', '--db', db]);
+    const file = path.join(snapshotFolder(db), `${snapshot.id}.sqlite`);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100]! + 1) % 256;
+    fs.writeFileSync(file, bytes);
+    const result = runCli(['backups', 'verify', '--db', db, '--json']);
+    expect(result.code).toBe(4);
+    expect(JSON.parse(result.stdout)[0].problems.join()).toMatch(/checksum differs/);
+  });
+
+  it('restores a snapshot: the later run is gone, a safety snapshot holds the state before the restore', () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=100', '--no-snapshot']);
+    const second = json<{ backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,offset=100,count=30']);
+    const report = json<{ hearingsBefore: number; hearingsAfter: number; safetySnapshot: SnapshotRow; message: string }>(['restore', '--db', db, '--backup', second.backupId]);
+    expect([report.hearingsBefore, report.hearingsAfter]).toEqual([130, 100]);
+    expect(report.message).toMatch(new RegExp(`from snapshot ${second.backupId}.*hearings 130 → 100`));
+    expect(json<{ runId: number }[]>(['runs', 'list', '--db', db]).map((r) => r.runId)).toEqual([1]);
+    const back = json<{ hearingsAfter: number }>(['restore', '--db', db, '--backup', report.safetySnapshot.id]);
+    expect(back.hearingsAfter).toBe(130);
+  });
+
+  it('refuses to restore while a run holds the lock, and an unknown snapshot', async () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=20', '--no-snapshot']);
+    const snapshot = json<SnapshotRow>(['backups', 'create', '--db', db]);
+    const holder = await openStore(db);
+    try {
+      await holder.acquireWriterLock({ runId: 1, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+      const refused = runCli(['restore', '--db', db, '--backup', snapshot.id]);
+      expect(refused.code).toBe(5);
+      expect(refused.stderr).toMatch(/cannot restore: an update holds/);
+    } finally {
+      await holder.releaseWriterLock();
+      await holder.close();
+    }
+    const unknown = runCli(['restore', '--db', db, '--backup', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no snapshot nope/);
+    expect(listSnapshotsCount(db)).toBe(1);
+  });
+
+  it('prunes by count and by age from each snapshot\'s own timestamp, not the file time', async () => {
+    const db = freshDb();
+    const store = await openStore(db);
+    try {
+      const day = 86_400_000;
+      const now = Date.parse('2026-06-30T12:00:00Z');
+      for (const daysAgo of [40, 20, 3, 2, 1]) await createSnapshot(store, { kind: 'manual', clock: () => new Date(now - daysAgo * day) });
+      // The 40-day-old file is touched now: its mtime must not save it.
+      const oldest = listSnapshots(store).at(-1)!;
+      fs.utimesSync(path.join(snapshotFolder(db), oldest.file), new Date(), new Date());
+      const prunedByAge = pruneSnapshots(store, { keep: 10, maxAgeDays: 30 }, new Date(now));
+      expect(prunedByAge.map((s) => s.createdAt)).toEqual([new Date(now - 40 * day).toISOString()]);
+      const prunedByCount = pruneSnapshots(store, { keep: 2, maxAgeDays: 30 }, new Date(now));
+      expect(prunedByCount).toHaveLength(2);
+      expect(listSnapshots(store).map((s) => s.createdAt)).toEqual([1, 2].map((d) => new Date(now - d * day).toISOString()));
+      expect(fs.readdirSync(snapshotFolder(db)).filter((f) => f.endsWith('.sqlite'))).toHaveLength(2);
+      expect(() => pruneSnapshots(store, { keep: 0, maxAgeDays: 30 })).toThrow(/keep must be a whole number ≥ 1/);
+      expect((await verifySnapshots(store)).every((c) => c.ok)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.skipIf(postgresDown)('on PostgreSQL says there are no file snapshots and restores nothing', async () => {
+    const schema = uniqueSchema('gh_backups');
+    const result = runCli(['restore', '--db', urlWithSchema(schema), '--backup', 'anything']);
+    await dropSchemas([schema]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/file snapshots are SQLite only; .* is PostgreSQL: nothing was backed up or restored/);
+    expect(result.stderr).toMatch(/undo journal/);
+  });
+});
+
+function listSnapshotsCount(db: string): number {
+  return JSON.parse(runCli(['backups', 'list', '--db', db, '--json']).stdout).length;
+}
+
+describe('gatehouse rollback (CLI)', () => {
+  it('dry-runs, rolls back, lists the event, and says so plainly the second time', () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=100', '--no-snapshot']);
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=100,revision=1,changed=10', '--no-snapshot']);
+    const plan = json<{ hearings: { action: string }[]; dryRun: boolean }>(['rollback', '--db', db, '--run', '2', '--dry-run']);
+    expect(plan.hearings).toHaveLength(10);
+    const done = runCli(['rollback', '--db', db, '--run', '2', '--reason', 'bad revision', '--operator', 'sam']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/rolled back run 2: restored 10 hearing\(s\).*run 2 is now rolled_back/);
+    const again = runCli(['rollback', '--db', db, '--run', '2']);
+    expect(again.stdout).toMatch(/run 2 was already rolled back; nothing to do/);
+    const events = json<{ operator: string; reason: string; restored: number }[]>(['rollback', '--list', '--db', db]);
+    expect(events).toEqual([expect.objectContaining({ operator: 'sam', reason: 'bad revision', restored: 10 })]);
+  });
+
+  it.each([
+    [['rollback'], /needs --run ID/],
+    [['rollback', '--run', 'abc'], /--run must be a whole number/],
+    [['rollback', '--run', '1', '--on-conflict', 'maybe'], /--on-conflict must be one of refuse, skip, force/],
+    [['rollback', '--run', '5'], /run 5 does not exist/],
+    [['rollback', '--run', '1', '--batch', '0'], /batch number must be a whole number ≥ 1/],
+  ])('refuses %j with exit 2 and a clear message', (args, message) => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=5', '--no-snapshot']);
+    const result = runCli([...args, '--db', db]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});

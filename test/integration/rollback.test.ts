@@ -1,0 +1,197 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { rollback, type RollbackReport } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource, type SourceItem } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { testBackends } from '../helpers/backends.js';
+import { domainRows, hashDomainRows } from '../helpers/domain-rows.js';
+import { arraySource } from '../helpers/records.js';
+
+async function recordsOf(spec: string): Promise<unknown[]> {
+  const items: SourceItem[] = [];
+  for await (const item of (await openSource(spec)).items()) items.push(item);
+  return items.map((item) => item.raw);
+}
+
+const BASE = await recordsOf('synthetic:seed=3,count=1000');
+/** 100 of the base hearings revised, then 50 new ones after them. */
+const REVISED = [...(await recordsOf('synthetic:seed=3,count=1000,revision=1,changed=100')), ...(await recordsOf('synthetic:seed=3,offset=1000,count=50'))];
+
+function eventIdOf(record: unknown): string {
+  return String((record as { eventId: string }).eventId);
+}
+
+const changedIds = REVISED.filter((record, i) => i >= 1000 || JSON.stringify(record) !== JSON.stringify(BASE[i])).map(eventIdOf);
+
+async function expectError(work: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const error = await work.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(GatehouseError);
+  expect((error as GatehouseError).code).toBe(code);
+  expect((error as GatehouseError).message).toMatch(message);
+}
+
+describe.each(testBackends())('rollback on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  /** A database after run 1 (1000 hearings) and run 2 (100 changed, 50 added), with the hash between them. */
+  async function withTwoRuns(work: (store: Store, location: string, hashAfterRun1: Record<string, string>) => Promise<void>): Promise<void> {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      const first = await runUpdate({ store, source: arraySource(BASE, 'base') });
+      expect(first.metrics).toMatchObject({ added: 1000 });
+      const hashAfterRun1 = hashDomainRows(await domainRows(location));
+      const second = await runUpdate({ store, source: arraySource(REVISED, 'revised'), batchSize: 50 });
+      expect(second.metrics).toMatchObject({ fetched: 1050, added: 50, updated: 100, unchanged: 900, quarantined: 0 });
+      expect(second.runId).toBe(2);
+      await work(store, location, hashAfterRun1);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('rolls back a run that changed 100 hearings and added 50: every domain row hashes as before it', async () => {
+    await withTwoRuns(async (store, location, before) => {
+      expect(hashDomainRows(await domainRows(location))).not.toEqual(before);
+      const report = await rollback(store, { runId: 2, reason: 'bad feed', operator: 'support-ann' });
+      expect(report.counts).toMatchObject({ restored: 100, deleted: 50, skipped: 0, forced: 0 });
+      expect(report.runRolledBack).toBe(true);
+      expect(hashDomainRows(await domainRows(location))).toEqual(before);
+      expect((await store.getRun(2))!.status).toBe('rolled_back');
+      expect((await store.getRun(2))!.batchList.every((b) => b.status === 'rolled_back')).toBe(true);
+      const history = await store.validationHistory();
+      expect(history).toHaveLength(1);
+      const [event] = await store.undo.listEvents({ runId: 2 });
+      expect(event).toMatchObject({ runId: 2, batchSeq: null, operator: 'support-ann', reason: 'bad feed', restored: 100, deleted: 50, runRolledBack: true });
+    });
+  });
+
+  it('says plainly that there is nothing to do when the same run is rolled back twice', async () => {
+    await withTwoRuns(async (store, location, before) => {
+      await rollback(store, { runId: 2 });
+      const again = await rollback(store, { runId: 2 });
+      expect(again.nothingToDo).toBe(true);
+      expect(again.message).toMatch(/run 2 was already rolled back; nothing to do/);
+      expect(again.eventId).toBeNull();
+      expect(await store.undo.listEvents({ runId: 2 })).toHaveLength(1);
+      expect(hashDomainRows(await domainRows(location))).toEqual(before);
+    });
+  });
+
+  it('rolls back one batch only, then the rest; the run becomes rolled_back when nothing is left', async () => {
+    await withTwoRuns(async (store, location, before) => {
+      const run = (await store.getRun(2))!;
+      expect(run.batchList.map((b) => b.seq)).toEqual([1, 2, 3]);
+      const middle = await rollback(store, { runId: 2, batchSeq: 2 });
+      expect(middle.hearings).toHaveLength(50);
+      expect(middle.runRolledBack).toBe(false);
+      const after = await store.getRun(2);
+      expect(after!.status).not.toBe('rolled_back');
+      expect(after!.batchList.map((b) => b.status)).toEqual(['committed', 'rolled_back', 'committed']);
+      const stored = await store.loadHearings(changedIds);
+      const undone = new Set(middle.hearings.map((h) => h.eventId));
+      for (const id of changedIds) {
+        if (undone.has(id)) expect(stored.get(id)?.lastRunId ?? 1).toBe(1);
+        else expect(stored.get(id)!.lastRunId).toBe(2);
+      }
+      expect((await rollback(store, { runId: 2, batchSeq: 2 })).message).toMatch(/batch 2 of run 2 was already rolled back; nothing to do/);
+      await rollback(store, { runId: 2, batchSeq: 1 });
+      const last = await rollback(store, { runId: 2, batchSeq: 3 });
+      expect(last.runRolledBack).toBe(true);
+      expect((await store.getRun(2))!.status).toBe('rolled_back');
+      expect(hashDomainRows(await domainRows(location))).toEqual(before);
+    });
+  });
+
+  it('lists in a dry run exactly the hearings the run wrote, and changes nothing', async () => {
+    await withTwoRuns(async (store, location) => {
+      const hashBefore = hashDomainRows(await domainRows(location));
+      const plan = await rollback(store, { runId: 2, dryRun: true });
+      expect(plan.dryRun).toBe(true);
+      expect(plan.eventId).toBeNull();
+      expect(new Set(plan.hearings.map((h) => h.eventId))).toEqual(new Set(changedIds));
+      expect(plan.hearings.filter((h) => h.action === 'delete').map((h) => h.eventId).sort()).toEqual(REVISED.slice(1000).map(eventIdOf).sort());
+      expect(plan.hearings.filter((h) => h.action === 'restore')).toHaveLength(100);
+      expect(plan.createdRows.every((row) => ['deleted', 'kept'].includes(row.outcome))).toBe(true);
+      expect(plan.message).toMatch(/^dry run: rolling back run 2: would restore 100 hearing\(s\)/);
+      expect(hashDomainRows(await domainRows(location))).toEqual(hashBefore);
+      expect((await store.getRun(2))!.status).toBe('success');
+      expect(await store.undo.listEvents()).toHaveLength(0);
+    });
+  });
+
+  describe('when a later run changed 10 of the same hearings', () => {
+    const laterIds = changedIds.slice(0, 10);
+    const laterRecords = REVISED.filter((r) => laterIds.includes(eventIdOf(r))).map((r) => ({ ...(r as object), title: `Later title ${eventIdOf(r)}` }));
+
+    async function withConflict(work: (store: Store, location: string, before: Record<string, string>) => Promise<void>) {
+      await withTwoRuns(async (store, location, before) => {
+        const third = await runUpdate({ store, source: arraySource(laterRecords, 'later') });
+        expect(third.metrics.updated).toBe(10);
+        await work(store, location, before);
+      });
+    }
+
+    it('refuses by default, names the conflicts and changes nothing', async () => {
+      await withConflict(async (store, location) => {
+        const hash = hashDomainRows(await domainRows(location));
+        await expectError(rollback(store, { runId: 2 }), 'CONFLICT', /refusing to roll back run 2: 10 hearing\(s\) changed since: hearing \d+ was changed again by run 3/);
+        expect(hashDomainRows(await domainRows(location))).toEqual(hash);
+        const plan = await rollback(store, { runId: 2, dryRun: true });
+        expect(plan.wouldRefuse).toBe(true);
+        expect(plan.conflicts.map((c) => c.eventId).sort()).toEqual([...laterIds].sort());
+        expect(plan.conflicts.every((c) => c.laterRuns.join() === '3')).toBe(true);
+      });
+    });
+
+    it('with skip leaves the 10 as the later run wrote them and restores the other 140', async () => {
+      await withConflict(async (store) => {
+        const report = await rollback(store, { runId: 2, onConflict: 'skip' });
+        expect(report.counts).toMatchObject({ restored: 90, deleted: 50, skipped: 10 });
+        const stored = await store.loadHearings(laterIds);
+        for (const id of laterIds) expect(stored.get(id)!.content.title).toBe(`Later title ${id}`);
+        expect((await rollback(store, { runId: 2, onConflict: 'skip' })).nothingToDo).toBe(true);
+      });
+    });
+
+    it('with force restores all 100 before-images, discarding the later change', async () => {
+      await withConflict(async (store) => {
+        const report = await rollback(store, { runId: 2, onConflict: 'force' });
+        expect(report.counts).toMatchObject({ restored: 100, deleted: 50, skipped: 0, forced: 10 });
+        const stored = await store.loadHearings(laterIds);
+        const base = new Map(BASE.map((r) => [eventIdOf(r), r as { title: string }]));
+        for (const id of laterIds) expect(stored.get(id)!.content.title).toBe(base.get(id)!.title);
+        // Run 3's rollback now sees that its hearings changed under it.
+        await expectError(rollback(store, { runId: 3 }), 'CONFLICT', /content hash differs/);
+      });
+    });
+  });
+
+  it('refuses clearly: a run that does not exist, a batch it does not have, bad arguments', async () => {
+    await withTwoRuns(async (store) => {
+      await expectError(rollback(store, { runId: 99 }), 'NOT_FOUND', /run 99 does not exist/);
+      await expectError(rollback(store, { runId: 2, batchSeq: 9 }), 'NOT_FOUND', /run 2 has no batch 9 \(its batches: 1–3\)/);
+      await expectError(rollback(store, { runId: 0 }), 'USAGE', /run id must be a whole number ≥ 1/);
+      await expectError(rollback(store, { runId: 2, batchSeq: -1 }), 'USAGE', /batch number/);
+      await expectError(rollback(store, { runId: 2, onConflict: 'maybe' as never }), 'USAGE', /on-conflict must be one of refuse, skip, force/);
+      await expectError(rollback(store, { runId: 2, reason: 'x'.repeat(2001) }), 'USAGE', /reason is longer/);
+    });
+  });
+
+  it('refuses while an update holds the writer lock', async () => {
+    await withTwoRuns(async (store, location) => {
+      const other = await backend.open(location);
+      try {
+        const lock = await other.acquireWriterLock({ runId: 7, pid: process.pid, host: 'elsewhere' }, { now: new Date(), staleAfterMs: 60_000 });
+        expect(lock.acquired).toBe(true);
+        await expectError(rollback(store, { runId: 2 }), 'LOCK_HELD', /cannot rollback: an update holds/);
+        const plan: RollbackReport = await rollback(store, { runId: 2, dryRun: true });
+        expect(plan.hearings).toHaveLength(150);
+      } finally {
+        await other.releaseWriterLock();
+        await other.close();
+      }
+    });
+  });
+});
