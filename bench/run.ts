@@ -43,3 +43,13 @@ for (const size of SIZES) {
 }
 console.log('\n| records | batch ÷ all-or-nothing (time) | batch ÷ floor (time) | SQLite ÷ PostgreSQL (records/s) |\n|---:|---:|---:|---:|');
 for (const line of ratios) console.log(line);
+
+// The crash-safety soak (issue 4): 200 SIGKILLs at seeded moments, each round resumed to the end
+// and compared with a clean run. Minutes long; GATEHOUSE_BENCH_SOAK=0 skips it.
+if (process.env.GATEHOUSE_BENCH_SOAK !== '0') {
+  const { soak } = await import('./soak.js');
+  const result = await soak({ kills: 200 });
+  console.log('\n| soak | kills | rounds | identical to a clean run | written twice | seconds |\n|---|---:|---:|---|---:|---:|');
+  const twice = result.rounds.reduce((sum, round) => sum + round.hearingsWrittenTwice, 0);
+  console.log(`| ${result.passed ? 'passed' : 'FAILED'} | ${result.kills} | ${result.rounds.length} | ${result.rounds.every((r) => r.identical && r.metricsMatch) ? 'yes' : 'no'} | ${twice} | ${(result.durationMs / 1000).toFixed(0)} |`);
+}
