@@ -6,8 +6,31 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorPayload } from './errors.js';
 import { quarantineEntrySchema } from './record.js';
-import { batchRecordSchema, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MIN_BATCH_SIZE, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
+import { batchRecordSchema, MAX_BATCH_SIZE, MIN_BATCH_SIZE, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
 import { anomalySchema, VERDICTS } from './validation.js';
+import {
+  backupsListSchema,
+  canaryReportSchema,
+  flagEventSchema,
+  flagHistoryInputSchema,
+  flagRevertInputSchema,
+  flagSetInputSchema,
+  flagUnsetInputSchema,
+  flagViewSchema,
+  notifyResultSchema,
+  preferencesSchema,
+  restoreInputSchema,
+  restoreReportSchema,
+  rollbackApplyInputSchema,
+  rollbackEventSchema,
+  rollbackPreviewInputSchema,
+  rollbackReportSchema,
+  snapshotCheckSchema,
+  snapshotSchema,
+  taskAddInputSchema,
+  taskEditInputSchema,
+  taskViewSchema,
+} from './api-operations.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -29,8 +52,10 @@ export type ActiveRun = z.infer<typeof activeRunSchema>;
 export const startRunInputSchema = z.object({
   /** `file:PATH` or `synthetic:seed=N,count=M[,…]` (DESIGN §3). */
   source: z.string().trim().min(1).max(2_000),
-  batchSize: z.number().int().min(MIN_BATCH_SIZE).max(MAX_BATCH_SIZE).default(DEFAULT_BATCH_SIZE),
-  mode: z.enum(RUN_MODES).default('batch'),
+  /** Absent: the BATCH_SIZE flag in force for the task decides (default 50). */
+  batchSize: z.number().int().min(MIN_BATCH_SIZE).max(MAX_BATCH_SIZE).optional(),
+  /** Absent: ENABLE_BATCH_PROCESSING decides. */
+  mode: z.enum(RUN_MODES).optional(),
   task: z.string().trim().min(1).max(200).nullable().default(null),
 });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
@@ -66,6 +91,8 @@ export const overviewSchema = z.object({
   anomalousRuns: z.array(z.object({ runId, startedAt: z.string(), anomalies: z.array(anomalySchema) })),
   activeRuns: z.array(activeRunSchema),
   lastRun: runSummarySchema.nullable(),
+  /** Enabled scheduled tasks by their next run time (cron, UTC), soonest first. */
+  nextTasks: z.array(z.object({ name: z.string(), cron: z.string(), nextRunAt: z.string() })),
 });
 export type Overview = z.infer<typeof overviewSchema>;
 
@@ -104,6 +131,31 @@ export const API_METHODS = {
   'overview.get': { input: z.object({ windowDays: z.number().int().min(1).max(365).default(30) }).default({ windowDays: 30 }), output: overviewSchema },
   'settings.get': { input: noInput, output: settingsSchema },
   'settings.testConnection': { input: z.object({ location: z.string().trim().min(1).max(2_000) }), output: databaseInfoSchema },
+  'settings.preferences': { input: noInput, output: preferencesSchema },
+  /** null clears it. Slack and Discord URLs get their own payload shape. */
+  'settings.saveWebhook': { input: z.object({ url: z.string().trim().min(1).max(2_000).nullable() }), output: preferencesSchema },
+  'settings.saveCongressKey': { input: z.object({ apiKey: z.string().trim().min(1).max(200).nullable() }), output: preferencesSchema },
+  /** A postgres:// URL (its password goes to the keychain) or null for the embedded file; used from the next start. */
+  'settings.saveDatabase': { input: z.object({ location: z.string().trim().min(1).max(2_000).nullable() }), output: preferencesSchema },
+  'flags.list': { input: noInput, output: z.array(flagViewSchema) },
+  'flags.set': { input: flagSetInputSchema, output: flagEventSchema },
+  'flags.unset': { input: flagUnsetInputSchema, output: flagEventSchema },
+  'flags.history': { input: flagHistoryInputSchema, output: z.array(flagEventSchema) },
+  'flags.revert': { input: flagRevertInputSchema, output: flagEventSchema },
+  'canary.report': { input: z.object({ task: z.string().trim().min(1).max(64), since: z.string().trim().min(1).max(40).optional() }), output: canaryReportSchema },
+  'tasks.list': { input: noInput, output: z.array(taskViewSchema) },
+  'tasks.add': { input: taskAddInputSchema, output: taskViewSchema },
+  'tasks.edit': { input: taskEditInputSchema, output: taskViewSchema },
+  /** Starts the task now through the engine host, with its task-scoped flags. */
+  'tasks.run': { input: z.object({ name: z.string().trim().min(1).max(64) }), output: z.object({ runId }) },
+  'notify.test': { input: noInput, output: notifyResultSchema },
+  'backups.list': { input: noInput, output: backupsListSchema },
+  'backups.create': { input: noInput, output: snapshotSchema },
+  'backups.verify': { input: z.object({ id: z.string().trim().min(1).max(200).optional() }).default({}), output: z.array(snapshotCheckSchema) },
+  'backups.restore': { input: restoreInputSchema, output: restoreReportSchema },
+  'rollback.preview': { input: rollbackPreviewInputSchema, output: rollbackReportSchema },
+  'rollback.apply': { input: rollbackApplyInputSchema, output: rollbackReportSchema },
+  'rollback.events': { input: z.object({ runId: runId.optional(), limit: limit(500, 100) }).default({ limit: 100 }), output: z.array(rollbackEventSchema) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type ApiMethod = keyof typeof API_METHODS;

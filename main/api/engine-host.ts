@@ -1,15 +1,21 @@
 import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
 import type { ActiveRun } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
-import { runUpdate, type UpdateOptions } from '../engine/index.js';
+import type { UpdateOptions } from '../engine/index.js';
+import { snapshotBeforeRun } from '../backup/index.js';
+import { evaluateFlag } from '../flags/index.js';
+import { runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource } from '../sources/index.js';
-import { openStore, type StoreOptions } from '../store/index.js';
+import { openStore, type Store, type StoreOptions } from '../store/index.js';
 
 export interface StartRunRequest {
   source: string;
-  batchSize: number;
-  mode: 'batch' | 'all-or-nothing';
+  /** Absent: the flags in force for the task decide, as on the CLI. */
+  batchSize?: number;
+  mode?: 'batch' | 'all-or-nothing';
   task: string | null;
+  /** A scheduled task's lookback window (congress: sources). */
+  lookbackDays?: number;
 }
 
 export type RunEventListener = (event: RunEvent) => void;
@@ -107,20 +113,23 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   }
 
   async function start(request: StartRunRequest): Promise<{ runId: number }> {
-    const source = await openSource(request.source);
+    const source = await openSource(request.source, request.lookbackDays === undefined ? {} : { lookbackDays: request.lookbackDays });
     const store = await openStore(options.location, options.storeOptions ?? {});
     const controller = new AbortController();
+    const beforeRun = await snapshotsWanted(store, request.task) ? snapshotBeforeRun() : undefined;
     return new Promise((resolve, reject) => {
       let runId: number | null = null;
-      const run = runUpdate({
+      // The same path as `gatehouse update`: the flags in force for the task choose the mode, batch
+      // size and isolation, and are stored with the run.
+      const run = runFlaggedUpdate({
         store,
         source,
         mode: request.mode,
         batchSize: request.batchSize,
         task: request.task,
         signal: controller.signal,
-        judge: options.judge,
         clock: options.clock,
+        extra: { judge: options.judge, beforeRun },
         onEvent: (event) => {
           if (event.type === 'run-started' && runId === null) {
             runId = event.runId;
@@ -162,6 +171,13 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
       await Promise.allSettled([...running]);
     },
   };
+}
+
+/** SQLite gets a file snapshot before each run, as on the CLI, unless ENABLE_SNAPSHOTS is off for the task. */
+async function snapshotsWanted(store: Store, task: string | null): Promise<boolean> {
+  if (!store.snapshots) return false;
+  const flag = await evaluateFlag(store, 'ENABLE_SNAPSHOTS', { task });
+  return flag.value !== false;
 }
 
 /** Messages between a worker engine host and its worker thread (structured-clone safe). */

@@ -5,13 +5,20 @@ import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, redactConnectionString, type Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
+import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
+import { operationsHandlers } from './operations.js';
 import { buildOverview } from './overview.js';
+import { memoryPreferences, type ConsolePreferences } from './preferences.js';
+import { undoHandlers } from './undo.js';
 
 export interface ApiContext {
   /** The console's database, opened for reading; runs write through the engine host. */
   store: Store;
   engine: EngineHost;
   transport: 'ipc' | 'http';
+  /** Webhook, Congress.gov key, saved database; in memory unless the shell gives its own. */
+  preferences?: ConsolePreferences;
+  notifications?: ConsoleNotifications;
 }
 
 /** Only these runs train the historical validator; rolled-back ones never do (DESIGN §4). */
@@ -20,7 +27,11 @@ const TRAINING_STATUSES: ReadonlySet<string> = new Set(['success', 'partial']);
 /** The one implementation of the API table; IPC and HTTP both dispatch into it. */
 export function createApi(context: ApiContext): ApiHandlers {
   const { store, engine } = context;
+  const preferences = context.preferences ?? memoryPreferences();
+  const notifier = () => consoleNotifier(store, preferences, context.notifications ?? {});
   return {
+    ...operationsHandlers(context, preferences),
+    ...undoHandlers(store, notifier),
     'runs.list': ({ limit, status }) => store.listRuns({ limit, status }),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);

@@ -6,3 +6,6 @@ export { createWorkerEngineHost } from './worker-engine-host.js';
 export { seedDemoDatabase, type DemoOptions } from './demo.js';
 export { CONTENT_SECURITY_POLICY, startHttpServer, type HttpServerOptions, type RunningServer } from './http-server.js';
 export { consoleJudge } from './judge.js';
+export { consoleNotifier, notifyRunOutcomes, type ConsoleNotifications } from './notifications.js';
+export { applyCongressApiKey, checkWebhookUrl, memoryPreferences, type ConsolePreferences } from './preferences.js';
+export { runConsoleScheduler, runTaskThroughEngine, type ConsoleSchedulerOptions } from './scheduler.js';

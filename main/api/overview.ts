@@ -1,5 +1,6 @@
 import type { Overview } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
+import { nextOccurrence } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 
@@ -31,7 +32,25 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
     anomalousRuns,
     activeRuns: engine.active(),
     lastRun: runs[0] ?? null,
+    nextTasks: await nextTasks(store),
   };
+}
+
+/** Enabled tasks by their next scheduled time; a broken cron expression leaves its task out. */
+async function nextTasks(store: Store, now: Date = new Date()): Promise<Overview['nextTasks']> {
+  const tasks = (await store.tasks.list()).filter((task) => task.enabled);
+  const upcoming: Overview['nextTasks'] = [];
+  for (const task of tasks) {
+    const next = (() => {
+      try {
+        return nextOccurrence(task.cron, now);
+      } catch {
+        return null;
+      }
+    })();
+    if (next) upcoming.push({ name: task.name, cron: task.cron, nextRunAt: next.toISOString() });
+  }
+  return upcoming.sort((a, b) => a.nextRunAt.localeCompare(b.nextRunAt));
 }
 
 function countByStatus(runs: RunSummary[]): Record<string, number> {

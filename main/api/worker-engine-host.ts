@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { GatehouseError } from '../../shared/errors.js';
 import { ActiveRuns, errorFromPayload, Listeners, type EngineHost, type StartRunRequest, type WorkerReply, type WorkerRequest } from './engine-host.js';
 
@@ -10,7 +10,8 @@ type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) =
  * Electron main process uses it; `workerScript` is the built worker file next to the main bundle.
  */
 export function createWorkerEngineHost(options: { location: string; workerScript: string | URL }): EngineHost {
-  const worker = new Worker(options.workerScript, { workerData: { location: options.location } });
+  // SHARE_ENV: a Congress.gov key saved in Settings after the worker started still reaches its sources.
+  const worker = new Worker(options.workerScript, { workerData: { location: options.location }, env: SHARE_ENV });
   const listeners = new Listeners();
   const active = new ActiveRuns();
   const pending = new Map<number, Pending>();

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { consoleJudge, createApi, createInProcessEngineHost, seedDemoDatabase, startHttpServer } from '../api/index.js';
+import { consoleJudge, consoleNotifier, createApi, createInProcessEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
 import { openStore } from '../store/index.js';
 import { databaseOption, storeOptionsFromEnvironment } from './database.js';
+import { cliLog } from './notifier.js';
 import { parseInteger } from './output.js';
 
 interface ServeFlags {
@@ -41,7 +42,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   const store = await openStore(location);
   const engine = createInProcessEngineHost({ location, storeOptions: storeOptionsFromEnvironment(), judge: consoleJudge });
   const staticRoot = flags.static ?? defaultStaticRoot();
-  const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot, port });
+  const preferences = memoryPreferences();
+  const notifications = { log: cliLog() };
+  const stopNotifying = notifyRunOutcomes(engine, () => consoleNotifier(store, preferences, notifications));
+  const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', preferences, notifications }), engine, staticRoot, port });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) process.stderr.write(`gatehouse: no console build in ${staticRoot} (npm run build:renderer); serving the API only\n`);
   process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve) => {
@@ -50,6 +54,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.once('SIGTERM', stop);
   });
   await server.close();
+  stopNotifying();
   await engine.close();
   await store.close();
 }

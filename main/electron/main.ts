@@ -2,13 +2,16 @@
  * The Electron shell: one locked-down window on app://gatehouse, the API over validated IPC, the
  * engine in a worker thread. Only this folder imports electron (DESIGN §1).
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, Notification, session, shell, type WebContents } from 'electron';
 import { RUN_EVENT_CHANNEL } from '../../shared/api.js';
-import { createApi, createWorkerEngineHost, seedDemoDatabase, type EngineHost } from '../api/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
+import type { DesktopNotifier } from '../scheduler/index.js';
+import { openStore, redactSecrets, type Store } from '../store/index.js';
 import { APP_HOST, APP_SCHEME, serveApiOverIpc } from './ipc.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
+import { desktopPreferences } from './preferences.js';
 import { DatabaseSecrets } from './secrets.js';
 
 // Bundled as CJS by electron-vite: __dirname is out/main, beside out/preload and out/renderer.
@@ -19,6 +22,17 @@ let window: BrowserWindow | null = null;
 let engine: EngineHost | null = null;
 let store: Store | null = null;
 let quitting = false;
+/** Stops the scheduler loop and the run-outcome notifications on quit. */
+const stopScheduler = new AbortController();
+let schedulerDone: Promise<void> = Promise.resolve();
+let stopNotifying: () => void = () => undefined;
+
+/** Electron's Notification behind the scheduler's DesktopNotifier; silent where the OS has none. */
+const desktopNotifier: DesktopNotifier = {
+  show(title, body) {
+    if (Notification.isSupported()) new Notification({ title, body }).show();
+  },
+};
 
 registerAppScheme();
 
@@ -62,10 +76,30 @@ async function start(): Promise<void> {
   // First start: a demo history so the console is alive at once. Runs before the window opens.
   await seedDemoDatabase(location);
   store = await openStore(location);
+  const preferences = desktopPreferences(app.getPath('userData'));
   engine = createWorkerEngineHost({ location, workerScript: path.join(__dirname, 'engine-worker.cjs') });
-  serveApiOverIpc(createApi({ store, engine, transport: 'ipc' }), () => window?.webContents ?? null);
+  const notifications: ConsoleNotifications = { desktop: desktopNotifier, log: appLog(path.join(app.getPath('userData'), 'gatehouse.log')) };
+  const openStoreNow = store;
+  const notifier = () => consoleNotifier(openStoreNow, preferences, notifications);
+  serveApiOverIpc(createApi({ store, engine, transport: 'ipc', preferences, notifications }), () => window?.webContents ?? null);
   engine.subscribe((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
+  stopNotifying = notifyRunOutcomes(engine, notifier);
+  // Scheduled tasks run while the app is open, through the worker like any other run.
+  schedulerDone = runConsoleScheduler({ store, engine, notifier, log: notifications.log!, signal: stopScheduler.signal }).catch((error: unknown) => {
+    notifications.log?.(JSON.stringify({ level: 'error', event: 'scheduler-stopped', message: redactSecrets(String(error)) }));
+  });
   createWindow();
+}
+
+/** JSON lines in the user-data folder, secrets redacted at the door. */
+function appLog(file: string): (line: string) => void {
+  return (line) => {
+    try {
+      fs.appendFileSync(file, `${redactSecrets(line)}\n`);
+    } catch {
+      /* a full disk must not stop a run */
+    }
+  };
 }
 
 /** A saved PostgreSQL location (password via safeStorage), else the embedded SQLite file. */
@@ -99,7 +133,11 @@ function createWindow(): void {
 }
 
 async function shutDown(): Promise<void> {
+  stopScheduler.abort();
+  // Closing the engine stops a scheduled run after its batch, which lets the scheduler's tick end.
   await engine?.close();
+  await schedulerDone;
+  stopNotifying();
   await store?.close();
   engine = null;
   store = null;

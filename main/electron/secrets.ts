@@ -23,6 +23,11 @@ export class DatabaseSecrets {
     return url.toString();
   }
 
+  /** Forgets the saved location: the next start uses the embedded SQLite file. */
+  clear(): void {
+    fs.rmSync(this.file, { force: true });
+  }
+
   /** The full connection URL for the store, or null when none is saved. */
   load(): string | null {
     if (!fs.existsSync(this.file)) return null;

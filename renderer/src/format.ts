@@ -23,3 +23,10 @@ export function duration(ms: number | null): string {
   if (seconds < 90) return `${seconds.toFixed(1)} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
+
+export function flagValueText(value: boolean | number | string | null): string {
+  if (value === null) return '—';
+  if (value === true) return 'on';
+  if (value === false) return 'off';
+  return String(value);
+}

@@ -1,0 +1,41 @@
+import type { RunSummary } from '../../shared/run.js';
+import { notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier } from '../scheduler/index.js';
+import type { Store } from '../store/index.js';
+import type { EngineHost } from './engine-host.js';
+import type { ConsolePreferences } from './preferences.js';
+
+export interface ConsoleNotifications {
+  /** The Electron shell's `Notification`; absent in browser mode (the log stands in). */
+  desktop?: DesktopNotifier;
+  /** Where notification lines go (JSON). */
+  log?: (line: string) => void;
+}
+
+/**
+ * A notifier built per use, so a webhook saved in Settings applies to the next message. With a
+ * store the throttle applies (one per cause per hour); `notify test` passes null to skip it.
+ */
+export function consoleNotifier(store: Store | null, preferences: ConsolePreferences, notifications: ConsoleNotifications): Notifier {
+  const channels = notificationChannels({
+    log: notifications.log ?? (() => undefined),
+    desktop: notifications.desktop,
+    webhookUrl: preferences.webhookUrl() ?? undefined,
+  });
+  return new Notifier({ store, channels, warn: (message) => notifications.log?.(JSON.stringify({ level: 'warning', message })) });
+}
+
+/**
+ * Notifies the outcome of every run the engine host finishes (failed batches, anomalies, failures),
+ * as `gatehouse update` does, whichever thread ran it. Returns the unsubscribe function.
+ */
+export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier): () => void {
+  return engine.subscribe((event) => {
+    if (event.type !== 'run-finished') return;
+    void notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: notifyOnAnomaly(event.summary) });
+  });
+}
+
+/** The run stored the flags in force; NOTIFY_ON_ANOMALY defaults to on. */
+function notifyOnAnomaly(summary: RunSummary): boolean {
+  return summary.flags?.NOTIFY_ON_ANOMALY !== false;
+}

@@ -1,0 +1,221 @@
+/**
+ * Schemas of the operations side of the API (flags, canary, tasks, notifications, backups,
+ * rollback, console settings). Kept beside api.ts so the method table stays readable; the shapes
+ * mirror what main/flags, main/scheduler, main/reports and main/backup return.
+ */
+import { z } from 'zod';
+
+const runId = z.number().int().positive();
+/** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
+const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
+/** The operator name set in the console; the OS user of the serving process when absent. */
+const operator = z.string().trim().max(200).optional();
+
+export const FLAG_KINDS = ['release', 'operational', 'kill-switch'] as const;
+export const flagValueSchema = z.union([z.boolean(), z.number(), z.string()]);
+
+export const flagEventSchema = z.object({
+  id: z.number().int(),
+  flag: z.string(),
+  scope: z.string(),
+  oldValue: flagValueSchema.nullable(),
+  newValue: flagValueSchema.nullable(),
+  actor: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type FlagEventView = z.infer<typeof flagEventSchema>;
+
+export const flagResolutionSchema = z.object({
+  value: flagValueSchema.nullable(),
+  reason: z.enum(['STATIC', 'TARGETING_MATCH', 'DEFAULT', 'ERROR']),
+  scope: z.string().optional(),
+  errorMessage: z.string().optional(),
+});
+
+export const flagViewSchema = z.object({
+  name: z.string(),
+  type: z.enum(['boolean', 'integer', 'string']),
+  kind: z.enum(FLAG_KINDS),
+  description: z.string(),
+  defaultValue: flagValueSchema,
+  min: z.number().optional(),
+  max: z.number().optional(),
+  /** Stored values, one per scope (`global`, `task:NAME`). */
+  scopes: z.array(z.object({ scope: z.string(), value: flagValueSchema.nullable(), updatedAt: z.string(), updatedBy: z.string() })),
+  /** What a manual run (global scope) gets now. */
+  inForce: flagResolutionSchema,
+});
+export type FlagView = z.infer<typeof flagViewSchema>;
+
+const scope = z.string().trim().min(1).max(80).default('global');
+
+export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason, operator });
+export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason, operator });
+export const flagHistoryInputSchema = z
+  .object({ flag: z.string().optional(), scope: z.string().optional(), limit: z.number().int().min(1).max(1_000).default(200) })
+  .default({ limit: 200 });
+export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason, operator });
+
+const criterionSchema = z.object({ name: z.string(), target: z.string(), actual: z.string(), status: z.enum(['pass', 'fail', 'no data']), note: z.string().optional() });
+const groupStatsSchema = z.object({
+  runs: z.number(),
+  finished: z.number(),
+  succeeded: z.number(),
+  errors: z.number(),
+  successRate: z.number().nullable(),
+  meanDurationMs: z.number().nullable(),
+  msPerRecord: z.number().nullable(),
+  batches: z.number(),
+  failedBatches: z.number(),
+  anomalousRuns: z.number(),
+  confirmedFalsePositives: z.number(),
+  realAnomalies: z.number(),
+  recordsLost: z.number(),
+  fetched: z.number(),
+});
+export const canaryReportSchema = z.object({
+  task: z.string(),
+  since: z.string().nullable(),
+  until: z.string(),
+  canary: groupStatsSchema,
+  baseline: groupStatsSchema,
+  durationOverheadPercent: z.number().nullable(),
+  criteria: z.array(criterionSchema),
+  recommendation: z.enum(['Full rollout', 'Rollback', 'Iterate']),
+  reasons: z.array(z.string()),
+});
+export type CanaryReportView = z.infer<typeof canaryReportSchema>;
+
+export const taskViewSchema = z.object({
+  name: z.string(),
+  cron: z.string(),
+  source: z.string(),
+  lookbackDays: z.number().int(),
+  enabled: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastFiredAt: z.string().nullable(),
+  lastRunId: z.number().int().nullable(),
+  /** From the cron expression (UTC); null while disabled. */
+  nextRunAt: z.string().nullable(),
+});
+export type TaskView = z.infer<typeof taskViewSchema>;
+
+const taskName = z.string().trim().min(1).max(64);
+export const taskAddInputSchema = z.object({
+  name: taskName,
+  cron: z.string().trim().min(1).max(200),
+  source: z.string().trim().min(1).max(2_000),
+  lookbackDays: z.number().int().min(0).max(3_650).optional(),
+  enabled: z.boolean().default(true),
+});
+export const taskEditInputSchema = z.object({
+  name: taskName,
+  cron: z.string().trim().min(1).max(200).optional(),
+  source: z.string().trim().min(1).max(2_000).optional(),
+  lookbackDays: z.number().int().min(0).max(3_650).optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const notifyResultSchema = z.object({ sent: z.boolean(), folded: z.number().int(), failures: z.array(z.object({ channel: z.string(), error: z.string() })) });
+
+export const snapshotSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  createdAt: z.string(),
+  kind: z.enum(['before-run', 'manual', 'safety']),
+  runId: z.number().int().nullable(),
+  sizeBytes: z.number().int(),
+  sha256: z.string(),
+});
+export const backupsListSchema = z.object({
+  backend: z.string(),
+  /** False on PostgreSQL: there are no file snapshots, and `explanation` says what exists instead. */
+  supported: z.boolean(),
+  explanation: z.string().nullable(),
+  snapshots: z.array(snapshotSchema),
+});
+export type BackupsList = z.infer<typeof backupsListSchema>;
+export const snapshotCheckSchema = z.object({ id: z.string(), ok: z.boolean(), problems: z.array(z.string()) });
+export const restoreReportSchema = z.object({
+  restoredFrom: snapshotSchema,
+  safetySnapshot: snapshotSchema,
+  hearingsBefore: z.number().int(),
+  hearingsAfter: z.number().int(),
+  message: z.string(),
+});
+export const restoreInputSchema = z.object({
+  id: z.string().trim().min(1).max(200),
+  /** The console's confirmation dialog; the API refuses a restore nobody confirmed. */
+  confirmed: z.literal(true, 'a restore must be confirmed'),
+});
+
+export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
+const conflictSchema = z.object({ eventId: z.string(), laterRuns: z.array(z.number().int()), expectedHash: z.string().nullable(), currentHash: z.string().nullable(), message: z.string() });
+export const rollbackReportSchema = z.object({
+  runId: z.number().int(),
+  batchSeq: z.number().int().nullable(),
+  dryRun: z.boolean(),
+  onConflict: z.enum(CONFLICT_POLICIES),
+  operator: z.string(),
+  at: z.string(),
+  reason: z.string().nullable(),
+  nothingToDo: z.boolean(),
+  wouldRefuse: z.boolean(),
+  runRolledBack: z.boolean(),
+  eventId: z.number().int().nullable(),
+  message: z.string(),
+  counts: z.object({ restored: z.number(), deleted: z.number(), skipped: z.number(), forced: z.number(), createdRowsDeleted: z.number(), createdRowsKept: z.number() }),
+  conflicts: z.array(conflictSchema),
+  hearings: z.array(
+    z.object({ eventId: z.string(), batchSeq: z.number().int(), action: z.enum(['restore', 'delete']), outcome: z.enum(['restored', 'deleted', 'skipped']), conflict: conflictSchema.nullable() }),
+  ),
+  createdRows: z.array(z.object({ entity: z.enum(['committee', 'witness']), key: z.string(), outcome: z.enum(['deleted', 'kept', 'gone']) })),
+});
+export type RollbackReportView = z.infer<typeof rollbackReportSchema>;
+
+const rollbackTarget = {
+  runId,
+  batchSeq: z.number().int().positive().nullable().default(null),
+  onConflict: z.enum(CONFLICT_POLICIES).default('refuse'),
+};
+export const rollbackPreviewInputSchema = z.object(rollbackTarget);
+export const rollbackApplyInputSchema = z.object({
+  ...rollbackTarget,
+  reason,
+  operator,
+  /** The run id typed by the operator; must equal runId. */
+  confirmRunId: z.number().int(),
+});
+export const rollbackEventSchema = z.object({
+  id: z.number().int(),
+  runId: z.number().int(),
+  batchSeq: z.number().int().nullable(),
+  operator: z.string(),
+  at: z.string(),
+  reason: z.string().nullable(),
+  onConflict: z.enum(CONFLICT_POLICIES),
+  restored: z.number().int(),
+  deleted: z.number().int(),
+  skipped: z.number().int(),
+  forced: z.number().int(),
+  createdRowsDeleted: z.number().int(),
+  createdRowsKept: z.number().int(),
+  runRolledBack: z.boolean(),
+});
+export type RollbackEventView = z.infer<typeof rollbackEventSchema>;
+
+/** Console preferences the shell keeps; secrets are reported as set or not, never returned. */
+export const preferencesSchema = z.object({
+  /** Host of the webhook, without path or token; null when none is set. */
+  webhookHost: z.string().nullable(),
+  congressApiKeySet: z.boolean(),
+  /** Where secrets are kept: the OS keychain (Electron safeStorage) or this process's memory only. */
+  secretStorage: z.enum(['keychain', 'memory']),
+  /** A PostgreSQL location saved for the next start, password removed; null for the embedded SQLite file. */
+  savedDatabase: z.string().nullable(),
+  /** Whether this transport can save a database location (the desktop app can; `gatehouse serve` takes --db). */
+  canSaveDatabase: z.boolean(),
+});
+export type Preferences = z.infer<typeof preferencesSchema>;

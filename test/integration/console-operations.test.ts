@@ -1,0 +1,260 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, type EngineHost } from '../../main/api/index.js';
+import { openStore, type Store } from '../../main/store/index.js';
+import { availablePostgresBackend } from '../helpers/postgres.js';
+import type { ApiHandlers, ApiOutput, RunEvent } from '../../shared/api.js';
+import type { RunSummary } from '../../shared/run.js';
+
+let folder: string;
+let location: string;
+let store: Store;
+let engine: EngineHost;
+let api: ApiHandlers;
+
+beforeEach(async () => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-api-ops-'));
+  location = path.join(folder, 'gatehouse.db');
+  store = await openStore(location);
+  engine = createInProcessEngineHost({ location });
+  api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
+});
+
+afterEach(async () => {
+  await engine.close();
+  await store.close();
+  fs.rmSync(folder, { recursive: true, force: true });
+});
+
+/** Starts a run through the API and waits for its summary. */
+async function run(input: Parameters<ApiHandlers['runs.start']>[0]): Promise<RunSummary> {
+  const finished = new Promise<RunSummary>((resolve) => {
+    const stop = engine.subscribe((event: RunEvent) => {
+      if (event.type === 'run-finished') {
+        stop();
+        resolve(event.summary);
+      }
+    });
+  });
+  await api['runs.start'](input);
+  const summary = await finished;
+  // run-finished comes just before the engine lets go of the writer lock; rollback and restore need it.
+  await vi.waitFor(async () => {
+    const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+    if (!attempt.acquired) throw new Error('the run still holds the lock');
+    await store.releaseWriterLock();
+  });
+  return summary;
+}
+
+async function failure(method: string, payload: unknown): Promise<{ code: string; message: string }> {
+  const result = await dispatch(api, method, payload);
+  if (result.ok) throw new Error(`${method} unexpectedly succeeded`);
+  return result.error;
+}
+
+describe('flags through the API', () => {
+  it('sets a flag for one task with a reason, shows it in force, audits it and puts the old value back on revert', async () => {
+    const before = await api['flags.list']({});
+    expect(before.find((f) => f.name === 'BATCH_SIZE')).toMatchObject({ kind: 'operational', defaultValue: 50, scopes: [], inForce: { value: 50, reason: 'DEFAULT' } });
+
+    const set = await dispatch(api, 'flags.set', { flag: 'BATCH_SIZE', scope: 'task:daily', value: 20, reason: 'smaller batches for the canary', operator: 'dana' });
+    expect(set).toMatchObject({ ok: true, data: { flag: 'BATCH_SIZE', scope: 'task:daily', oldValue: null, newValue: 20, actor: 'dana', reason: 'smaller batches for the canary' } });
+    await api['flags.set']({ flag: 'ENABLE_SNAPSHOTS', scope: 'global', value: false, reason: 'disk is full', operator: 'dana' });
+
+    const after = await api['flags.list']({});
+    expect(after.find((f) => f.name === 'BATCH_SIZE')!.scopes).toEqual([expect.objectContaining({ scope: 'task:daily', value: 20, updatedBy: 'dana' })]);
+    expect(after.find((f) => f.name === 'ENABLE_SNAPSHOTS')!.inForce).toMatchObject({ value: false, reason: 'STATIC', scope: 'global' });
+
+    const history = await api['flags.history']({ limit: 10 });
+    expect(history.map((e) => e.flag)).toEqual(['ENABLE_SNAPSHOTS', 'BATCH_SIZE']);
+    const reverted = await api['flags.revert']({ eventId: history[0]!.id, reason: 'disk cleaned', operator: 'lee' });
+    expect(reverted).toMatchObject({ flag: 'ENABLE_SNAPSHOTS', oldValue: false, newValue: null, actor: 'lee' });
+    expect((await api['flags.list']({})).find((f) => f.name === 'ENABLE_SNAPSHOTS')!.inForce).toMatchObject({ value: true, reason: 'DEFAULT' });
+
+    const unset = await api['flags.unset']({ flag: 'BATCH_SIZE', scope: 'task:daily', reason: 'canary done' });
+    expect(unset).toMatchObject({ oldValue: 20, newValue: null });
+    expect(await api['flags.history']({ flag: 'BATCH_SIZE', limit: 10 })).toHaveLength(2);
+  });
+
+  it.each([
+    ['a missing reason', { flag: 'BATCH_SIZE', value: 20 }, 'INPUT_INVALID'],
+    ['a blank reason', { flag: 'BATCH_SIZE', value: 20, reason: '   ' }, 'INPUT_INVALID'],
+    ['an unknown flag', { flag: 'MAKE_IT_FAST', value: true, reason: 'why not' }, 'NOT_FOUND'],
+    ['a value out of range', { flag: 'BATCH_SIZE', value: 0, reason: 'try' }, 'USAGE'],
+    ['a value of the wrong type', { flag: 'BLOCK_ON_ANOMALY', value: 'maybe', reason: 'try' }, 'USAGE'],
+    ['a malformed scope', { flag: 'BLOCK_ON_ANOMALY', value: true, scope: 'team:ops', reason: 'try' }, 'USAGE'],
+  ])('refuses a flag change with %s and changes nothing', async (_case, payload, code) => {
+    expect(await failure('flags.set', payload)).toMatchObject({ code });
+    expect(await api['flags.history']({ limit: 10 })).toEqual([]);
+  });
+
+  it('refuses to revert an event that does not exist', async () => {
+    expect(await failure('flags.revert', { eventId: 999, reason: 'undo' })).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('console runs and the flags in force', () => {
+  it('runs with the task-scoped flags (batch size, path) and stores them with the run, as the CLI does', async () => {
+    await api['flags.set']({ flag: 'BATCH_SIZE', scope: 'task:daily', value: 7, reason: 'canary' });
+    await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'global', value: false, reason: 'baseline elsewhere' });
+    await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:daily', value: true, reason: 'canary on batches' });
+
+    const canary = await run({ source: 'synthetic:seed=4,count=21', task: 'daily' });
+    expect(canary).toMatchObject({ status: 'success', mode: 'batch', batchSize: 7, batches: { total: 3 } });
+    expect((await store.getRun(canary.runId))!.flags).toMatchObject({ BATCH_SIZE: 7, ENABLE_BATCH_PROCESSING: true });
+
+    const manual = await run({ source: 'synthetic:seed=5,count=10', task: null });
+    expect(manual.mode).toBe('all-or-nothing');
+    const explicit = await run({ source: 'synthetic:seed=6,count=10', task: null, mode: 'batch', batchSize: 5 });
+    expect(explicit).toMatchObject({ mode: 'batch', batchSize: 5 });
+
+    const report = await api['canary.report']({ task: 'daily' });
+    expect(report).toMatchObject({ task: 'daily', canary: { runs: 1 }, baseline: { runs: 2 } });
+    expect(['Full rollout', 'Rollback', 'Iterate']).toContain(report.recommendation);
+    expect(await failure('canary.report', { task: 'daily', since: 'last tuesday-ish' })).toMatchObject({ code: 'USAGE' });
+  });
+});
+
+describe('scheduled tasks and notifications through the API', () => {
+  it('adds, edits, disables and runs a task; the overview lists its next run', async () => {
+    const added = await api['tasks.add']({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=9,count=12', enabled: true });
+    expect(added).toMatchObject({ name: 'daily', lookbackDays: 7, enabled: true, nextRunAt: expect.stringMatching(/T06:00:00/) });
+    expect((await api['overview.get']({ windowDays: 30 })).nextTasks).toEqual([{ name: 'daily', cron: '0 6 * * *', nextRunAt: added.nextRunAt }]);
+
+    expect(await api['tasks.edit']({ name: 'daily', cron: '30 7 * * 1-5' })).toMatchObject({ cron: '30 7 * * 1-5', nextRunAt: expect.stringMatching(/T07:30:00/) });
+    expect(await api['tasks.edit']({ name: 'daily', enabled: false })).toMatchObject({ enabled: false, nextRunAt: null });
+    expect((await api['overview.get']({ windowDays: 30 })).nextTasks).toEqual([]);
+
+    const finished = new Promise<RunSummary>((resolve) => engine.subscribe((e) => e.type === 'run-finished' && resolve(e.summary)));
+    const { runId } = await api['tasks.run']({ name: 'daily' });
+    expect((await finished).runId).toBe(runId);
+    expect((await store.getRun(runId))!.task).toBe('daily');
+    expect((await api['tasks.list']({}))[0]).toMatchObject({ lastRunId: runId });
+  });
+
+  it.each([
+    ['tasks.add', { name: 'bad', cron: 'every morning', source: 'synthetic:seed=1,count=1' }, 'USAGE'],
+    ['tasks.add', { name: 'bad name!', cron: '0 6 * * *', source: 'synthetic:seed=1,count=1' }, 'USAGE'],
+    ['tasks.add', { name: 'x', cron: '0 6 * * *', source: 'ftp:nowhere' }, 'SOURCE_SPEC_UNKNOWN'],
+    ['tasks.edit', { name: 'ghost', cron: '0 6 * * *' }, 'NOT_FOUND'],
+    ['tasks.edit', { name: 'ghost' }, 'USAGE'],
+    ['tasks.run', { name: 'ghost' }, 'NOT_FOUND'],
+    ['settings.saveWebhook', { url: 'not a url' }, 'USAGE'],
+    ['settings.saveDatabase', { location: '/tmp/other.db' }, 'USAGE'],
+    ['settings.saveDatabase', { location: 'postgres://ops@127.0.0.1/db' }, 'UNSUPPORTED'],
+  ])('refuses %s %j with %s', async (method, payload, code) => {
+    expect(await failure(method, payload)).toMatchObject({ code });
+  });
+
+  it('refuses a task name that is taken', async () => {
+    await api['tasks.add']({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=1', enabled: true });
+    expect(await failure('tasks.add', { name: 'daily', cron: '0 7 * * *', source: 'synthetic:seed=1,count=1' })).toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('sends a test notification to the saved webhook and shows only its host', async () => {
+    const received: unknown[] = [];
+    const receiver = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(JSON.parse(body));
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as { port: number }).port;
+      const saved = await api['settings.saveWebhook']({ url: `http://127.0.0.1:${port}/hooks/secret-token` });
+      expect(saved).toMatchObject({ webhookHost: `127.0.0.1:${port}`, secretStorage: 'memory' });
+      expect(JSON.stringify(saved)).not.toContain('secret-token');
+      expect(await api['notify.test']({})).toEqual({ sent: true, folded: 0, failures: [] });
+      expect(received).toEqual([expect.objectContaining({ source: 'gatehouse', cause: 'test', title: 'Gatehouse: test notification' })]);
+    } finally {
+      receiver.close();
+    }
+  });
+});
+
+describe('rollback and backups through the API', () => {
+  it('previews a rollback, refuses it without the typed run id or a reason, then restores the rows and records the event', async () => {
+    const first = await run({ source: 'synthetic:seed=11,count=30', task: null, batchSize: 10 });
+    expect(await store.countHearings()).toBe(30);
+
+    const preview = await api['rollback.preview']({ runId: first.runId, batchSeq: null, onConflict: 'refuse' });
+    expect(preview).toMatchObject({ dryRun: true, wouldRefuse: false, counts: { deleted: 30, restored: 0 } });
+    expect(await store.countHearings()).toBe(30);
+
+    const target = { runId: first.runId, reason: 'bad feed' };
+    expect(await failure('rollback.apply', target)).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(await failure('rollback.apply', { ...target, confirmRunId: first.runId + 1 })).toMatchObject({ code: 'USAGE' });
+    expect(await failure('rollback.apply', { runId: first.runId, confirmRunId: first.runId })).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(await failure('rollback.apply', { runId: 999, confirmRunId: 999, reason: 'x' })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await store.countHearings()).toBe(30);
+
+    const applied = await api['rollback.apply']({ ...target, confirmRunId: first.runId, batchSeq: null, onConflict: 'refuse', operator: 'sam' });
+    expect(applied).toMatchObject({ dryRun: false, runRolledBack: true, operator: 'sam', reason: 'bad feed', counts: { deleted: 30 } });
+    expect(await store.countHearings()).toBe(0);
+    expect((await store.getRun(first.runId))!.status).toBe('rolled_back');
+    expect(await api['rollback.events']({ runId: first.runId, limit: 10 })).toEqual([expect.objectContaining({ runId: first.runId, operator: 'sam', reason: 'bad feed', deleted: 30, runRolledBack: true })]);
+  });
+
+  it('rolls back one batch only', async () => {
+    const first = await run({ source: 'synthetic:seed=12,count=30', task: null, batchSize: 10 });
+    const applied = await api['rollback.apply']({ runId: first.runId, batchSeq: 2, onConflict: 'refuse', reason: 'batch 2 was wrong', confirmRunId: first.runId });
+    expect(applied).toMatchObject({ batchSeq: 2, runRolledBack: false, counts: { deleted: 10 } });
+    expect(await store.countHearings()).toBe(20);
+  });
+
+  it('lists the snapshot taken before a console run, creates and verifies one, and restores only with confirmation and without the lock held', async () => {
+    await run({ source: 'synthetic:seed=13,count=10', task: null });
+    const listed = await api['backups.list']({});
+    expect(listed).toMatchObject({ backend: 'sqlite', supported: true, explanation: null, snapshots: [{ kind: 'before-run' }] });
+    const manual = await api['backups.create']({});
+    expect(manual).toMatchObject({ kind: 'manual' });
+    expect(await api['backups.verify']({})).toEqual([expect.objectContaining({ ok: true }), expect.objectContaining({ ok: true })]);
+    await run({ source: 'synthetic:seed=13,count=25', task: null });
+    expect(await store.countHearings()).toBe(25);
+
+    expect(await failure('backups.restore', { id: manual.id })).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(await failure('backups.restore', { id: 'no-such-snapshot', confirmed: true })).toMatchObject({ code: 'NOT_FOUND' });
+    const holder = await openStore(location);
+    try {
+      await holder.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+      expect(await failure('backups.restore', { id: manual.id, confirmed: true })).toMatchObject({ code: 'LOCK_HELD' });
+      await holder.releaseWriterLock();
+    } finally {
+      await holder.close();
+    }
+    expect(await store.countHearings()).toBe(25);
+
+    const restored: ApiOutput<'backups.restore'> = await api['backups.restore']({ id: manual.id, confirmed: true });
+    expect(restored).toMatchObject({ hearingsBefore: 25, hearingsAfter: 10, safetySnapshot: { kind: 'safety' } });
+    expect(await store.countHearings()).toBe(10);
+  });
+});
+
+describe('backups on PostgreSQL through the API', async () => {
+  const backend = await availablePostgresBackend();
+
+  it.skipIf(backend === null)('says plainly that there are no file snapshots, what exists instead, and refuses to create one', async () => {
+    const pgLocation = await backend!.freshLocation();
+    const pgStore = await backend!.open(pgLocation);
+    const pgEngine = createInProcessEngineHost({ location: pgLocation });
+    try {
+      const pgApi = createApi({ store: pgStore, engine: pgEngine, transport: 'http', preferences: memoryPreferences({}) });
+      const listed = await pgApi['backups.list']({});
+      expect(listed).toMatchObject({ backend: 'postgres', supported: false, snapshots: [] });
+      expect(listed.explanation).toMatch(/SQLite only.*undo journal/);
+      const created = await dispatch(pgApi, 'backups.create', {});
+      expect(created).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+    } finally {
+      await pgEngine.close();
+      await pgStore.close();
+      await backend!.cleanup();
+    }
+  });
+});
