@@ -1,14 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { isPostgresUrl, openStore } from '../main/store/index.js';
+import { domainFingerprint, withReader } from './domain-rows.js';
 
 /**
  * Kill -9 at seeded random moments, resume with `update --resume ID` until the run finishes:
  * the crash-safety proof (test/integration/crash-resume.test.ts) and the soak (bench/soak.ts)
- * share this. It drives the built CLI (`npm run build` first), as an operator would.
+ * share this. It drives the built CLI (`npm run build` first), as an operator would, on a SQLite
+ * file or a `postgres://…?schema=NAME` URL alike.
  */
 function findCli(): string {
   let folder = path.dirname(fileURLToPath(import.meta.url));
@@ -20,7 +22,8 @@ function findCli(): string {
   throw new Error('bin/gatehouse.js not found above this file');
 }
 
-export const CLI = findCli();
+/** GATEHOUSE_CLI points the proof at another build (e.g. a private `tsc --outDir`); default: this checkout's. */
+export const CLI = process.env.GATEHOUSE_CLI ?? findCli();
 
 export interface RunRow {
   runId: number;
@@ -41,8 +44,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** The runs in a SQLite file (none if it does not exist yet) or a PostgreSQL schema, newest first. */
 export function listRuns(db: string): RunRow[] {
-  if (!fs.existsSync(db)) return [];
+  if (!isPostgresUrl(db) && !fs.existsSync(db)) return [];
   const result = spawnSync(process.execPath, [CLI, 'runs', 'list', '--db', db, '--json'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`runs list failed (${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout) as RunRow[];
@@ -74,6 +78,8 @@ export function updateWithSignal(db: string, source: string, extra: string[], si
 export interface KillChainResult {
   kills: number;
   attempts: number;
+  /** Resumes that began with the run still marked `running`: the killed process's orphan, found by `update`. */
+  orphansResumed: number;
   run: RunRow;
   runs: RunRow[];
 }
@@ -96,12 +102,14 @@ export async function killAndResumeUntilDone(options: {
   const minMs = options.minMs ?? 150;
   const maxMs = options.maxMs ?? 900;
   let kills = 0;
+  let orphansResumed = 0;
   for (let attempts = 1; attempts < options.kills * 4 + 10; attempts += 1) {
     const runs = listRuns(options.db);
     const done = runs.find((run) => run.status === 'success' || run.status === 'partial');
-    if (done) return { kills, attempts: attempts - 1, run: done, runs };
+    if (done) return { kills, attempts: attempts - 1, orphansResumed, run: done, runs };
     const current = runs[0];
     const resume = current ? ['--resume', String(current.runId)] : [];
+    if (current?.status === 'running') orphansResumed += 1;
     const killNow = kills < options.kills;
     const exit = await updateWithSignal(options.db, options.source, [...resume, ...(options.extraArgs ?? [])], killNow ? 'SIGKILL' : null, minMs + random() * (maxMs - minMs));
     if (exit.signal === 'SIGKILL') kills += 1;
@@ -110,54 +118,34 @@ export async function killAndResumeUntilDone(options: {
   throw new Error(`the run did not finish after ${options.kills} kills`);
 }
 
-const FINGERPRINT_QUERIES: Record<string, string> = {
-  hearings: `SELECT event_id, congress, chamber, meeting_type, meeting_status, title, starts_at, update_date, room, building,
-    address, content_hash, content_json FROM hearings ORDER BY event_id`,
-  hearing_committees: 'SELECT event_id, system_code, is_primary, ordinal FROM hearing_committees ORDER BY event_id, system_code',
-  committees: 'SELECT system_code, name, chamber, parent_code FROM committees ORDER BY system_code',
-  witnesses: 'SELECT normalized_name, organization_key, name, organization FROM witnesses ORDER BY normalized_name, organization_key',
-  appearances: `SELECT a.event_id, w.normalized_name, w.organization_key, a.ordinal, a.position FROM appearances a
-    JOIN witnesses w ON w.id = a.witness_id ORDER BY a.event_id, a.ordinal`,
-  videos: 'SELECT event_id, ordinal, name, url FROM videos ORDER BY event_id, ordinal',
-  transcripts: 'SELECT event_id, ordinal, jacket_number, url FROM transcripts ORDER BY event_id, ordinal',
-};
+/** Per domain table: row count and hash of its rows by natural key, on either backend. */
+export const fingerprint = domainFingerprint;
 
-/** Per domain table: row count and sha256 of its rows by natural key (witness ids left out). */
-export function sqliteFingerprint(db: string): Record<string, { rows: number; sha256: string }> {
-  const connection = new Database(db, { readonly: true });
-  try {
-    return Object.fromEntries(
-      Object.entries(FINGERPRINT_QUERIES).map(([table, sql]) => {
-        const hash = crypto.createHash('sha256');
-        const rows = connection.prepare(sql).raw().all() as unknown[][];
-        for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
-        return [table, { rows: rows.length, sha256: hash.digest('hex') }];
-      }),
-    );
-  } finally {
-    connection.close();
-  }
+/** Hearings whose journal says one run wrote them more than once (must be none). */
+export async function hearingsWrittenTwice(db: string): Promise<string[]> {
+  const rows = await withReader(db, (query) =>
+    query("SELECT entity_key FROM undo_journal WHERE entity = 'hearing' GROUP BY run_id, entity_key HAVING count(*) > 1 ORDER BY entity_key"),
+  );
+  return rows.map((row) => String(row.entity_key));
 }
 
-/** Hearings whose journal says they were written more than once (must be none). */
-export function hearingsWrittenTwice(db: string): string[] {
-  const connection = new Database(db, { readonly: true });
-  try {
-    return connection
-      .prepare("SELECT entity_key FROM undo_journal WHERE entity = 'hearing' GROUP BY run_id, entity_key HAVING count(*) > 1")
-      .pluck()
-      .all() as string[];
-  } finally {
-    connection.close();
-  }
+/** The row naming the lock holder: gone once a writer released the lock. */
+export function writerLockRows(db: string): Promise<unknown[]> {
+  return withReader(db, (query) => query('SELECT * FROM writer_lock'));
 }
 
-export function writerLockRows(db: string): unknown[] {
-  const connection = new Database(db, { readonly: true });
+/**
+ * Whether another writer can take the lock now (and nobody is left to take it over from):
+ * on PostgreSQL this is the advisory lock, which only a dead or finished session gives up.
+ */
+export async function writerLockFree(db: string): Promise<boolean> {
+  const store = await openStore(db);
   try {
-    return connection.prepare('SELECT * FROM writer_lock').all();
+    const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 2 * 60_000 });
+    return attempt.acquired && !attempt.tookOverFrom;
   } finally {
-    connection.close();
+    await store.releaseWriterLock();
+    await store.close();
   }
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { comparableMetrics, hearingsWrittenTwice, killAndResumeUntilDone, listRuns, sqliteFingerprint, updateWithSignal } from './kill-resume.js';
+import { comparableMetrics, fingerprint, hearingsWrittenTwice, killAndResumeUntilDone, listRuns, updateWithSignal } from './kill-resume.js';
 
 export interface SoakRound {
   seed: number;
@@ -38,7 +38,7 @@ export async function soak(options: { kills?: number; seed?: number; source?: st
     const cleanExit = await updateWithSignal(clean, source, [], null, 0);
     if (cleanExit.code !== 0) throw new Error(`clean run failed: ${cleanExit.stderr}`);
     const cleanMetrics = comparableMetrics(listRuns(clean)[0]!.metrics);
-    const cleanFingerprint = sqliteFingerprint(clean);
+    const cleanFingerprint = await fingerprint(clean);
     const rounds: SoakRound[] = [];
     let kills = 0;
     for (let round = 0; kills < target; round += 1) {
@@ -49,9 +49,9 @@ export async function soak(options: { kills?: number; seed?: number; source?: st
         seed,
         kills: chain.kills,
         attempts: chain.attempts,
-        identical: isDeepStrictEqual(cleanFingerprint, sqliteFingerprint(db)),
+        identical: isDeepStrictEqual(cleanFingerprint, await fingerprint(db)),
         metricsMatch: isDeepStrictEqual(cleanMetrics, comparableMetrics(chain.run.metrics)),
-        hearingsWrittenTwice: hearingsWrittenTwice(db).length,
+        hearingsWrittenTwice: (await hearingsWrittenTwice(db)).length,
       };
       rounds.push(result);
       log(`soak round ${round}: ${JSON.stringify(result)}`);

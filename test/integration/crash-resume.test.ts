@@ -1,61 +1,77 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   comparableMetrics,
+  fingerprint,
   hearingsWrittenTwice,
   killAndResumeUntilDone,
   listRuns,
-  sqliteFingerprint,
   updateWithSignal,
+  writerLockFree,
   writerLockRows,
   type RunRow,
 } from '../../bench/kill-resume.js';
+import type { Fingerprint } from '../../bench/domain-rows.js';
+import { testBackends, type TestBackend } from '../helpers/backends.js';
 
 /**
- * Crash safety (SQLite, through the built CLI: run `npm run build` first, as `npm test` does).
- * PostgreSQL's crash behaviour is the server's transaction guarantee plus the same checkpoint
- * code; this suite kills the process that owns a SQLite file, which is where the danger is.
+ * Crash safety through the built CLI (run `npm run build` first, as `npm test` does), on every
+ * backend: SQLite files in temp folders, and on PostgreSQL one schema per database, dropped
+ * afterwards. On PostgreSQL a killed CLI's session dies with it, which frees its advisory lock;
+ * the next `update --resume ID` finds the run left `running` and marks it interrupted first.
  */
 const SOURCE = 'synthetic:seed=7,count=20000';
-const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-crash-'));
-const cleanDb = path.join(folder, 'clean.db');
-let cleanRun: RunRow;
-let cleanFingerprint: ReturnType<typeof sqliteFingerprint>;
+
+/**
+ * At least 20 kills per backend. SQLite splits them over two chains (two seeds); PostgreSQL,
+ * where one 20,000-record run takes some 15 s, uses one chain so its part stays near a minute.
+ */
+const KILL_PLAN: Record<TestBackend['name'], { kills: number; seed: number }[]> = {
+  sqlite: [
+    { kills: 11, seed: 101 },
+    { kills: 11, seed: 202 },
+  ],
+  postgres: [{ kills: 20, seed: 303 }],
+};
+
+/** When SIGTERM arrives: well into the run on either backend (PostgreSQL connects and migrates first). */
+const SIGTERM_AFTER_MS: Record<TestBackend['name'], number> = { sqlite: 1_500, postgres: 2_500 };
 
 function expectAccounted(metrics: Record<string, number>): void {
   expect(metrics.fetched).toBe(metrics.added! + metrics.updated! + metrics.unchanged! + metrics.quarantined!);
 }
 
-describe('kill -9 at seeded random moments, then update --resume', () => {
+describe.each(testBackends())('kill -9 at seeded random moments on $name, then update --resume', (backend) => {
+  let cleanDb: string;
+  let cleanRun: RunRow;
+  let cleanFingerprint: Fingerprint;
+
   beforeAll(async () => {
+    cleanDb = await backend.freshLocation();
     const exit = await updateWithSignal(cleanDb, SOURCE, [], null, 0);
     expect(exit.code, exit.stderr).toBe(0);
     cleanRun = listRuns(cleanDb)[0]!;
-    cleanFingerprint = sqliteFingerprint(cleanDb);
+    cleanFingerprint = await fingerprint(cleanDb);
+    expect(cleanRun.metrics).toMatchObject({ fetched: 20_000, added: 20_000 });
   }, 120_000);
-  afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+  afterAll(() => backend.cleanup());
 
-  it.each([
-    [11, 101],
-    [11, 202],
-  ])('after %i kills (seed %i) the database equals a clean run of the same 20,000 records', async (kills, seed) => {
-    const db = path.join(folder, `killed-${seed}.db`);
+  it.each(KILL_PLAN[backend.name])('after $kills kills (seed $seed) the database equals a clean run of the same 20,000 records', async ({ kills, seed }) => {
+    const db = await backend.freshLocation();
     const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills, seed, minMs: 200, maxMs: 1_100 });
     expect(chain.kills).toBe(kills);
+    expect(chain.orphansResumed).toBeGreaterThan(0);
     expect(chain.runs).toHaveLength(1);
     expect(chain.run.status).toBe('success');
-    expect(sqliteFingerprint(db)).toEqual(cleanFingerprint);
-    expect(hearingsWrittenTwice(db)).toEqual([]);
+    expect(await fingerprint(db)).toEqual(cleanFingerprint);
+    expect(await hearingsWrittenTwice(db)).toEqual([]);
     expectAccounted(chain.run.metrics);
     expect(comparableMetrics(chain.run.metrics)).toEqual(comparableMetrics(cleanRun.metrics));
-    expect(cleanRun.metrics).toMatchObject({ fetched: 20_000, added: 20_000 });
+    expect(await writerLockFree(db)).toBe(true);
   }, 180_000);
 
   it('on SIGTERM finishes the batch, marks the run interrupted, releases the lock, exits 143, and resumes to the same result', async () => {
-    const db = path.join(folder, 'sigterm.db');
-    const stopped = await updateWithSignal(db, SOURCE, ['--no-snapshot'], 'SIGTERM', 1_500);
+    const db = await backend.freshLocation();
+    const stopped = await updateWithSignal(db, SOURCE, ['--no-snapshot'], 'SIGTERM', SIGTERM_AFTER_MS[backend.name]);
     expect(stopped.code, stopped.stderr).toBe(143);
     const summary = JSON.parse(stopped.stdout) as RunRow;
     expect(summary.status).toBe('interrupted');
@@ -63,11 +79,13 @@ describe('kill -9 at seeded random moments, then update --resume', () => {
     expect(summary.metrics.fetched).toBeLessThan(20_000);
     expectAccounted(summary.metrics);
     expect(listRuns(db)[0]).toMatchObject({ runId: summary.runId, status: 'interrupted' });
-    expect(writerLockRows(db)).toEqual([]);
+    expect(await writerLockRows(db)).toEqual([]);
+    expect(await writerLockFree(db)).toBe(true);
     const resumed = await updateWithSignal(db, SOURCE, ['--resume', String(summary.runId)], null, 0);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: summary.runId, status: 'success' });
-    expect(sqliteFingerprint(db)).toEqual(cleanFingerprint);
+    expect(await fingerprint(db)).toEqual(cleanFingerprint);
+    expect(await hearingsWrittenTwice(db)).toEqual([]);
   }, 120_000);
 
   it('refuses to resume a run that finished, and one that does not exist', async () => {
