@@ -44,6 +44,12 @@ for (const size of SIZES) {
 console.log('\n| records | batch ÷ all-or-nothing (time) | batch ÷ floor (time) | SQLite ÷ PostgreSQL (records/s) |\n|---:|---:|---:|---:|');
 for (const line of ratios) console.log(line);
 
+// Historical validation (issue 5): one run judged against 3 years of daily history, target < 5 ms.
+{
+  const { measureValidationSpeed, formatSpeed } = await import('./validation/speed.js');
+  console.log(`\n${formatSpeed(measureValidationSpeed())}`);
+}
+
 // The crash-safety soak (issue 4): 200 SIGKILLs at seeded moments, each round resumed to the end
 // and compared with a clean run. Minutes long; GATEHOUSE_BENCH_SOAK=0 skips it.
 if (process.env.GATEHOUSE_BENCH_SOAK !== '0') {

@@ -11,6 +11,8 @@ import { registerTasksCommands } from './cli/tasks.js';
 import { registerNotifyCommand } from './cli/notify.js';
 import { registerReportCommand } from './cli/report.js';
 import { registerValidateCommand } from './cli/validate.js';
+import { registerAnomaliesCommands, registerBacktestCommand } from './cli/anomalies.js';
+import { registerTrialCommand } from './cli/trial.js';
 
 function buildProgram(): Command {
   const program = new Command('gatehouse')
@@ -29,6 +31,9 @@ function buildProgram(): Command {
   registerBackupCommands(program);
   registerServeCommand(program);
   registerValidateCommand(program);
+  registerAnomaliesCommands(program);
+  registerBacktestCommand(program);
+  registerTrialCommand(program);
   return program;
 }
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { buildReport, renderHtml, renderMarkdown, REPORT_KINDS, type ReportKind } from '../reports/index.js';
+import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, type ReportKind, type TrialReader } from '../reports/index.js';
+import type { Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
 import { databaseOption } from './database.js';
 import { printJson } from './output.js';
@@ -13,6 +14,7 @@ interface ReportOptions {
   task?: string;
   out?: string;
   format?: string;
+  trials?: string;
   json?: boolean;
 }
 
@@ -36,6 +38,7 @@ export function registerReportCommand(program: Command): void {
       .option('--task <name>', kind === 'canary' ? 'the canary task (required)' : 'unused')
       .option('--out <file>', 'write the report here (.html → self-contained HTML, otherwise Markdown)')
       .option('--format <fmt>', 'html | md (default: from --out)')
+      .option('--trials <db>', 'read the trial ledger from this staging database (default: --db itself)')
       .option('--json', 'print the measured data as JSON')
       .action(async (options: ReportOptions) => writeReport(kind, options));
   }
@@ -47,14 +50,19 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
     throw new GatehouseError('USAGE', `--out: folder ${path.dirname(path.resolve(options.out))} does not exist`);
   }
   const store = await openStore(databaseOption(options.db));
+  // Trials never write the source database: their ledger lives in the staging target.
+  let ledger: Store | null = null;
   try {
-    const built = await buildReport(store, { kind, since: options.since, task: options.task });
+    ledger = options.trials ? await openStore(options.trials) : null;
+    const trialReader: TrialReader | undefined = ledger ? (_store, period) => ledgerTrials(ledger!, period) : undefined;
+    const built = await buildReport(store, { kind, since: options.since, task: options.task, trialReader });
     const text = format === 'html' ? renderHtml(built.document) : renderMarkdown(built.document);
     if (options.out) fs.writeFileSync(options.out, text);
     if (options.json) printJson(built.canary ?? built.document);
     else if (!options.out) process.stdout.write(text);
     else process.stdout.write(`${built.document.headline}\nwrote ${options.out}\n`);
   } finally {
+    await ledger?.close();
     await store.close();
   }
 }

@@ -3,6 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { openStore } from '../store/index.js';
 import { databaseOption } from './database.js';
 import { parseInteger, printJson, printTable } from './output.js';
+import { registerAcceptCommand } from './anomalies.js';
 
 interface ListFlags {
   db?: string;
@@ -52,6 +53,7 @@ export function registerRunsCommands(program: Command): void {
         await store.close();
       }
     });
+  registerAcceptCommand(runs);
 
   program
     .command('quarantine')

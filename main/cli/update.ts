@@ -3,9 +3,15 @@ import { GatehouseError } from '../../shared/errors.js';
 import { RUN_MODES, type RunMode, type RunSummary } from '../../shared/run.js';
 import { checkBatchSize, runUpdate } from '../engine/index.js';
 import { openSource } from '../sources/index.js';
+import { snapshotBeforeRun } from '../backup/index.js';
 import { openStore } from '../store/index.js';
+import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags } from '../flags/index.js';
+import { notifyRunOutcome } from '../scheduler/index.js';
+import { cliNotifier } from './notifier.js';
+import { historicalJudge } from '../validation/index.js';
 import { EXIT_CODE_BY_STATUS, parseInteger, printJson } from './output.js';
 import { terminalProgress } from './progress.js';
+import { createLogger, defaultLogFile, logRunEvents } from '../logging/index.js';
 import { databaseOption, storeOptionsFromEnvironment } from './database.js';
 
 interface UpdateFlags {
@@ -15,6 +21,9 @@ interface UpdateFlags {
   mode?: string;
   task?: string;
   resume?: string;
+  snapshot?: boolean;
+  lookbackDays?: string;
+  congress?: string;
   json?: boolean;
 }
 
@@ -28,14 +37,17 @@ export function registerUpdateCommand(program: Command): void {
     .option('--mode <mode>', 'batch | all-or-nothing (default batch)')
     .option('--task <name>', 'the scheduled task this run belongs to')
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
+    .option('--no-snapshot', 'SQLite: skip the file snapshot taken before a new run')
+    .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
+    .option('--congress <n>', 'congress: which Congress to list (default: the current one)')
     .option('--json', 'print the run summary as JSON')
     .action(async (flags: UpdateFlags) => {
       process.exitCode = await update(flags);
     });
 }
 
-function parseMode(value: string | undefined): RunMode {
-  if (value === undefined) return 'batch';
+function parseMode(value: string | undefined): RunMode | undefined {
+  if (value === undefined) return undefined;
   if (!(RUN_MODES as readonly string[]).includes(value)) {
     throw new GatehouseError('USAGE', `--mode must be one of ${RUN_MODES.join(', ')}, got "${value}"`);
   }
@@ -44,9 +56,13 @@ function parseMode(value: string | undefined): RunMode {
 
 async function update(flags: UpdateFlags): Promise<number> {
   const mode = parseMode(flags.mode);
-  const batchSize = checkBatchSize(flags.batchSize === undefined ? 50 : parseInteger('--batch-size', flags.batchSize));
+  // Unset options fall to the flags in force for the task (ENABLE_BATCH_PROCESSING, BATCH_SIZE).
+  const batchSize = flags.batchSize === undefined ? undefined : checkBatchSize(parseInteger('--batch-size', flags.batchSize));
   const resumeRunId = flags.resume === undefined ? undefined : parseInteger('--resume', flags.resume);
-  const source = await openSource(flags.source);
+  const source = await openSource(flags.source, {
+    lookbackDays: flags.lookbackDays === undefined ? undefined : parseInteger('--lookback-days', flags.lookbackDays),
+    congress: flags.congress === undefined ? undefined : parseInteger('--congress', flags.congress),
+  });
   const store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
@@ -59,18 +75,31 @@ async function update(flags: UpdateFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
+  const runLog = logRunEvents(createLogger({ file: defaultLogFile() }).child({ db: store.location }));
   try {
+    const runFlags = await resolveRunFlags(store, flags.task ?? null);
+    const chosen = runOptionsFromFlags(runFlags, { mode, batchSize });
     const summary = await runUpdate({
       store,
       source,
-      mode,
-      batchSize,
+      mode: chosen.mode,
+      batchSize: chosen.batchSize,
+      isolate: chosen.isolate,
+      flags: runFlags,
+      finalStatus: anomalyHold(chosen),
+      judge: booleanFlag(runFlags, 'ENABLE_HISTORICAL_VALIDATION') ? historicalJudge : undefined,
       task: flags.task ?? null,
       resumeRunId,
       signal: controller.signal,
-      onEvent: progress.onEvent,
+      // SQLite gets a file snapshot before each new run; PostgreSQL relies on the undo journal.
+      beforeRun: flags.snapshot === false ? undefined : snapshotBeforeRun(),
+      onEvent: (event) => {
+        progress.onEvent(event);
+        runLog(event);
+      },
     });
     progress.stop();
+    await notifyRunOutcome(cliNotifier(store), summary, { notifyOnAnomaly: booleanFlag(runFlags, 'NOTIFY_ON_ANOMALY') });
     if (flags.json) printJson(summary);
     else printHumanSummary(summary);
     if (summary.status === 'interrupted' && stoppedBy) return stoppedBy === 'SIGTERM' ? 143 : 130;
@@ -94,6 +123,9 @@ function printHumanSummary(summary: RunSummary): void {
     `  ${m.durationMs} ms (${rate} records/s)`,
   ];
   if (summary.validation) lines.push(`  validation: ${summary.validation.verdict}${summary.validation.anomalies.map((a) => `\n    - ${a.message}`).join('')}`);
+  if (summary.status === 'held') {
+    lines.push(`  held for review (BLOCK_ON_ANOMALY): gatehouse runs accept ${summary.runId} --reason TEXT, or gatehouse rollback --run ${summary.runId}`);
+  }
   if (summary.error) lines.push(`  error: ${summary.error}`);
   if (m.quarantined > 0) lines.push(`  see: gatehouse quarantine list --run ${summary.runId}`);
   process.stdout.write(`${lines.join('\n')}\n`);

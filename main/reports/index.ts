@@ -13,7 +13,7 @@ export { GATE_TARGETS, validationGateCriteria } from './gates.js';
 export { groupStats, parseSince, recordsLost, type RunGroupStats } from './measure.js';
 export { renderHtml, renderMarkdown } from './render.js';
 export { chartSvg } from './svg.js';
-export { noTrials, type TrialMeasurements, type TrialReader } from './trials.js';
+export { ledgerTrials, noTrials, type TrialMeasurements, type TrialReader } from './trials.js';
 
 export const REPORT_KINDS = ['validation', 'trial', 'canary', 'monitoring'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];

@@ -42,7 +42,7 @@ export interface RunGroupStats {
   failedBatches: number;
   anomalousRuns: number;
   confirmedFalsePositives: number;
-  /** Anomalous runs not marked false positive by an operator. */
+  /** Anomalous runs not marked expected (a false positive) by an operator. */
   realAnomalies: number;
   recordsLost: number;
   fetched: number;
@@ -52,7 +52,8 @@ export function groupStats(runs: ReportedRun[]): RunGroupStats {
   const done = finished(runs);
   const errors = done.filter(isError).length;
   const anomalous = done.filter((run) => run.validation?.verdict === 'anomalous');
-  const falsePositives = anomalous.filter((run) => run.review === 'false_positive').length;
+  // One vocabulary (main/validation/feedback.ts): an anomaly marked `expected` is a confirmed false positive.
+  const falsePositives = anomalous.filter((run) => run.review === 'expected').length;
   return {
     runs: runs.length,
     finished: done.length,

@@ -1,8 +1,9 @@
 import type { Store } from '../store/index.js';
+import { summariseTrials } from '../trials/index.js';
 
 /**
- * What staging trials measured (injected anomalies caught, clean runs wrongly flagged). The trials
- * feature supplies a reader; until it does, and whenever there is no trials table, there is none.
+ * What staging trials measured (injected anomalies caught, clean runs wrongly flagged), read from
+ * the trial ledger: the `trials` table of the staging target `gatehouse trial` wrote.
  */
 export interface TrialMeasurements {
   trials: number;
@@ -10,7 +11,7 @@ export interface TrialMeasurements {
   anomaliesDetected: number;
   cleanRuns: number;
   falsePositives: number;
-  /** Per-trial rows for the trial report. */
+  /** Per-kind rows for the trial report. */
   rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number }[];
 }
 
@@ -18,7 +19,26 @@ export type TrialReader = (store: Store, period: { since: string | null; until: 
 
 export const noTrials: TrialReader = async () => null;
 
+/** The trial ledger of this database, per kind; null when it holds no trial in the period. */
+export const ledgerTrials: TrialReader = async (store, period) => {
+  const trials = await store.trials.list({ since: period.since, until: period.until });
+  if (trials.length === 0) return null;
+  const summary = summariseTrials(trials);
+  return {
+    trials: summary.trials,
+    anomaliesInjected: summary.injected,
+    anomaliesDetected: summary.caught,
+    cleanRuns: summary.controls,
+    falsePositives: summary.falsePositives,
+    rows: summary.byKind.map((k) =>
+      k.level === 'control'
+        ? { name: k.kind, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught }
+        : { name: k.kind, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0 },
+    ),
+  };
+};
+
 export async function readTrials(store: Store, reader: TrialReader | undefined, period: { since: string | null; until: string }): Promise<TrialMeasurements | null> {
-  if (!reader || !(await store.reports.hasTable('trials'))) return null;
-  return reader(store, period);
+  if (!(await store.reports.hasTable('trials'))) return null;
+  return (reader ?? ledgerTrials)(store, period);
 }

@@ -2,6 +2,7 @@ import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { runUpdate, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
+import { historicalJudge } from '../validation/index.js';
 import type { ScheduledTask, Store } from '../store/index.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
 
@@ -38,7 +39,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     signal: request.signal,
     onEvent: request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
-    judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? request.extra?.judge : undefined,
+    judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
   return { summary, flags };
@@ -49,7 +50,7 @@ export interface TaskRunDependencies {
   clock?: () => Date;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
-  /** The historical validator (used when ENABLE_HISTORICAL_VALIDATION is on for the task). */
+  /** The historical validator (used when ENABLE_HISTORICAL_VALIDATION is on for the task); default historicalJudge. */
   judge?: UpdateOptions['judge'];
   /** Test seam: where the task's records come from. */
   openTaskSource?: (task: ScheduledTask) => Promise<RecordSource>;

@@ -6,6 +6,7 @@ import type { Store, StoreOptions } from './types.js';
 export type * from './types.js';
 export type * from './operations-types.js';
 export type * from './undo-types.js';
+export type * from './review-types.js';
 export { redactConnectionString, redactSecrets } from './redact.js';
 export { isProcessAlive } from './process.js';
 

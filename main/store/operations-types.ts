@@ -85,7 +85,7 @@ export interface NotificationThrottleRepository {
 
 /** A run as the reports read it: the summary plus the operator's review, if any. */
 export interface ReportedRun extends RunSummary {
-  /** `confirmed` (a real anomaly), `false_positive`, `rejected`, or null when nobody reviewed it. */
+  /** `confirmed` (a real anomaly), `expected` (a false positive: a known pattern or event), or null when nobody reviewed it. */
   review: string | null;
 }
 

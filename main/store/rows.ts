@@ -1,6 +1,7 @@
 import type { QuarantineEntry } from '../../shared/record.js';
 import { emptyMetrics, type BatchCounts, type BatchRecord, type RunSummary } from '../../shared/run.js';
 import type { Checkpoint } from './types.js';
+import type { RollbackEventRecord } from './undo-types.js';
 
 /**
  * Row mappers shared by both backends, so a run reads the same whichever database answered:
@@ -113,4 +114,23 @@ export function rawToJson(raw: unknown): string {
   } catch {
     return JSON.stringify(String(raw));
   }
+}
+
+export function rollbackEventFromRow(row: Row): RollbackEventRecord {
+  return {
+    id: int(row.id),
+    runId: Number(row.run_id),
+    batchSeq: row.batch_seq === null || row.batch_seq === undefined ? null : Number(row.batch_seq),
+    operator: String(row.operator),
+    at: iso(row.at),
+    reason: (row.reason as string | null) ?? null,
+    onConflict: row.on_conflict as RollbackEventRecord['onConflict'],
+    restored: Number(row.restored),
+    deleted: Number(row.deleted),
+    skipped: Number(row.skipped),
+    forced: Number(row.forced),
+    createdRowsDeleted: Number(row.created_rows_deleted),
+    createdRowsKept: Number(row.created_rows_kept),
+    runRolledBack: Boolean(row.run_rolled_back),
+  };
 }

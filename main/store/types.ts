@@ -1,6 +1,9 @@
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
 import type { HistoryEntry, ValidationResult } from '../../shared/validation.js';
+import type { FlagRepository, NotificationThrottleRepository, RunReportRepository, TaskRepository } from './operations-types.js';
+import type { SnapshotSupport, UndoRepository } from './undo-types.js';
+import type { RunReviewRepository, TrialRepository } from './review-types.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -146,6 +149,8 @@ export interface Store {
   /** Puts an interrupted run back to `running` under this process, for `update --resume`. */
   reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void>;
   finishRun(runId: number, outcome: RunOutcome): Promise<void>;
+  /** Names the snapshot taken before the run (runs.backup_id). */
+  setRunBackupId(runId: number, backupId: string): Promise<void>;
   /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
   addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
   getCheckpoint(runId: number): Promise<Checkpoint | null>;
@@ -158,4 +163,21 @@ export interface Store {
   /** Past runs that may train the historical validator, oldest first. */
   validationHistory(options?: { before?: string; task?: string | null; limit?: number }): Promise<HistoryEntry[]>;
   countHearings(): Promise<number>;
+
+  /** Feature flag values and their audit events (main/flags/). */
+  readonly flags: FlagRepository;
+  /** Scheduled tasks (main/scheduler/). */
+  readonly tasks: TaskRepository;
+  /** The notification throttle shared by every process using this database. */
+  readonly notifications: NotificationThrottleRepository;
+  /** Run queries for the gate reports (main/reports/). */
+  readonly reports: RunReportRepository;
+  /** The undo journal as rollback reads and applies it (main/backup/). */
+  readonly undo: UndoRepository;
+  /** File snapshots of the live database: SQLite only, null on PostgreSQL. */
+  readonly snapshots: SnapshotSupport | null;
+  /** Operator feedback on anomalous and held runs (main/validation/ feedback). */
+  readonly reviews: RunReviewRepository;
+  /** The staging trial ledger (main/trials/). */
+  readonly trials: TrialRepository;
 }

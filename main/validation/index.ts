@@ -43,4 +43,8 @@ export {
 } from './historical/synthetic-history.js';
 export { createBatchJudge, describeZodError, runEntrySchema, type BatchJudge, type BatchOutcome } from './historical/batch-lines.js';
 export { DEFAULT_THRESHOLDS, type AlarmThresholds } from './historical/thresholds.js';
+export { calendarDay, historicalJudge, historyBefore, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
+export type { DayInfo } from './historical/calendar.js';
+export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, markAnomaly, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
+export { backtest, type BacktestReport } from './backtest.js';
 // ── end of historical validation ──

@@ -63,8 +63,8 @@ describe('canary comparison', () => {
     expect(result.reasons.join()).toContain('no anomaly to see');
   });
 
-  it('does not count an anomaly an operator marked false positive as a real one', () => {
-    const result = compareCanary([run('daily', { validation: anomalous, review: 'false_positive' }), run('hourly', { validation: anomalous })], 'daily', period);
+  it('does not count an anomaly an operator marked expected (a false positive) as a real one', () => {
+    const result = compareCanary([run('daily', { validation: anomalous, review: 'expected' }), run('hourly', { validation: anomalous })], 'daily', period);
     expect(result.canary).toMatchObject({ anomalousRuns: 1, confirmedFalsePositives: 1, realAnomalies: 0 });
     expect(result.criteria[3]!.status).toBe('fail');
     expect(result.recommendation).toBe('Iterate');

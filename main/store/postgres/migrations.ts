@@ -2,9 +2,10 @@ import type { Migration } from '../sqlite/migrations.js';
 import { migration001 } from './migrations/001-domain-and-operations.js';
 import { migration002 } from './migrations/002-flags-tasks-notifications.js';
 import { migration003 } from './migrations/003-rollback-events.js';
+import { migration004 } from './migrations/004-anomaly-reviews-trials.js';
 
 /**
  * Numbered migrations, one file each, with the same numbers and meaning as SQLITE_MIGRATIONS.
  * Never edit one that has landed: add the next number.
  */
-export const POSTGRES_MIGRATIONS: Migration[] = [migration001, migration002, migration003];
+export const POSTGRES_MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004];

@@ -28,7 +28,7 @@ function isoOrNull(value: unknown): string | null {
 }
 
 /** The operations repositories share the store's pool; a lost server reads as DB_UNREACHABLE. */
-class PostgresRepository {
+export class PostgresRepository {
   constructor(
     protected readonly pool: pg.Pool,
     protected readonly target: PostgresTarget,

@@ -27,6 +27,8 @@ import { PostgresUndoRepository } from './undo.js';
 import { PostgresFlagRepository, PostgresNotificationThrottle, PostgresRunReports, PostgresTaskRepository } from './operations.js';
 import type { FlagRepository, NotificationThrottleRepository, RunReportRepository, TaskRepository } from '../operations-types.js';
 import type { UndoRepository } from '../undo-types.js';
+import type { RunReviewRepository, TrialRepository } from '../review-types.js';
+import { PostgresRunReviews, PostgresTrials } from './reviews.js';
 
 export interface PostgresStoreOptions extends StoreOptions {
   /** The schema that holds the tables; overrides `?schema=` in the URL (default `public`). */
@@ -74,6 +76,8 @@ class PostgresStore implements Store {
   readonly notifications: NotificationThrottleRepository;
   readonly reports: RunReportRepository;
   readonly undo: UndoRepository;
+  readonly reviews: RunReviewRepository;
+  readonly trials: TrialRepository;
   /** File snapshots are a SQLite feature: PostgreSQL is backed up by its own tools. */
   readonly snapshots = null;
 
@@ -90,6 +94,8 @@ class PostgresStore implements Store {
     this.tasks = new PostgresTaskRepository(pool, target);
     this.notifications = new PostgresNotificationThrottle(pool, target);
     this.reports = new PostgresRunReports(pool, target);
+    this.reviews = new PostgresRunReviews(pool, target);
+    this.trials = new PostgresTrials(pool, target);
   }
 
   isTransientError(error: unknown): boolean {
@@ -269,9 +275,9 @@ class PostgresStore implements Store {
     const rows = await this.query<{ started_at: Date; metrics_json: HistoryEntry['metrics'] }>(
       `SELECT started_at, metrics_json FROM runs
        WHERE status IN ('success', 'partial') AND (review IS NULL OR review <> 'confirmed')
-         AND ($1::timestamptz IS NULL OR started_at < $1)
+         AND ($1::timestamptz IS NULL OR started_at < $1) AND ($3::text IS NULL OR task = $3)
        ORDER BY started_at DESC LIMIT $2`,
-      [options.before ?? null, options.limit ?? 2000],
+      [options.before ?? null, options.limit ?? 2000, options.task ?? null],
     );
     return rows.reverse().map((row) => ({ startedAt: row.started_at.toISOString(), metrics: row.metrics_json }));
   }

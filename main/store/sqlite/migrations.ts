@@ -1,4 +1,7 @@
 import { migration001 } from './migrations/001-domain-and-operations.js';
+import { migration003 } from './migrations/003-rollback-events.js';
+import { migration002 } from './migrations/002-flags-tasks-notifications.js';
+import { migration004 } from './migrations/004-anomaly-reviews-trials.js';
 
 /**
  * Numbered migrations, one file each. Never edit one that has landed: add the next number.
@@ -10,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const SQLITE_MIGRATIONS: Migration[] = [migration001];
+export const SQLITE_MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004];

@@ -21,6 +21,12 @@ import type {
   WriteTx,
 } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
+import { SqliteFlagRepository } from './flags.js';
+import { SqliteNotificationThrottle, SqliteRunReports } from './operations.js';
+import { SqliteTaskRepository } from './tasks.js';
+import { SqliteUndoRepository } from './undo.js';
+import { SqliteSnapshots } from './snapshots.js';
+import { SqliteRunReviews, SqliteTrials } from './reviews.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { isProcessAlive } from '../process.js';
 
@@ -85,6 +91,14 @@ class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   private readonly writer: SqliteHearingWriter;
   private holdsLock = false;
+  readonly flags: SqliteFlagRepository;
+  readonly tasks: SqliteTaskRepository;
+  readonly notifications: SqliteNotificationThrottle;
+  readonly reports: SqliteRunReports;
+  readonly undo: SqliteUndoRepository;
+  readonly snapshots: SqliteSnapshots;
+  readonly reviews: SqliteRunReviews;
+  readonly trials: SqliteTrials;
 
   constructor(
     private readonly db: Database.Database,
@@ -92,6 +106,14 @@ class SqliteStore implements Store {
     options: StoreOptions,
   ) {
     this.writer = new SqliteHearingWriter(db, options);
+    this.flags = new SqliteFlagRepository(db);
+    this.tasks = new SqliteTaskRepository(db);
+    this.notifications = new SqliteNotificationThrottle(db);
+    this.reports = new SqliteRunReports(db);
+    this.undo = new SqliteUndoRepository(db);
+    this.snapshots = new SqliteSnapshots(db, location, () => migrate(db, location));
+    this.reviews = new SqliteRunReviews(db);
+    this.trials = new SqliteTrials(db);
   }
 
   isTransientError(error: unknown): boolean {
@@ -213,6 +235,10 @@ class SqliteStore implements Store {
       .run(owner.pid, owner.host, runId);
   }
 
+  async setRunBackupId(runId: number, backupId: string): Promise<void> {
+    this.db.prepare('UPDATE runs SET backup_id = ? WHERE id = ?').run(backupId, runId);
+  }
+
   async finishRun(runId: number, outcome: RunOutcome): Promise<void> {
     this.db
       .prepare(`UPDATE runs SET status = ?, finished_at = ?, metrics_json = ?, batch_counts_json = ?,
@@ -295,9 +321,9 @@ class SqliteStore implements Store {
     const rows = this.db
       .prepare(`SELECT started_at, metrics_json FROM runs
         WHERE status IN ('success', 'partial') AND (review IS NULL OR review <> 'confirmed')
-          AND (@before IS NULL OR started_at < @before)
+          AND (@before IS NULL OR started_at < @before) AND (@task IS NULL OR task = @task)
         ORDER BY started_at DESC LIMIT @limit`)
-      .all({ before: options.before ?? null, limit: options.limit ?? 2000 }) as { started_at: string; metrics_json: string }[];
+      .all({ before: options.before ?? null, task: options.task ?? null, limit: options.limit ?? 2000 }) as { started_at: string; metrics_json: string }[];
     return rows.reverse().map((row) => ({ startedAt: row.started_at, metrics: JSON.parse(row.metrics_json) }));
   }
 

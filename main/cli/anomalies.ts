@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { actorName } from '../flags/index.js';
+import { openStore } from '../store/index.js';
+import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, markAnomaly } from '../validation/index.js';
+import { databaseOption } from './database.js';
+import { parseInteger, printJson, printTable } from './output.js';
+
+interface CommonFlags {
+  db?: string;
+  json?: boolean;
+}
+
+/** `gatehouse anomalies list|mark`: operator feedback on what the historical validator flagged. */
+export function registerAnomaliesCommands(program: Command): void {
+  const anomalies = program.command('anomalies').description('runs the historical validator flagged, and the feedback on them');
+  anomalies
+    .command('list')
+    .description('anomalous runs, newest first, with their review')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .option('--open', 'only anomalies nobody has marked yet')
+    .option('--limit <n>', 'how many runs (default 100)')
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { open?: boolean; limit?: string }) => {
+      const store = await openStore(databaseOption(flags.db));
+      try {
+        const runs = await store.reviews.anomalousRuns({ open: flags.open ?? false, limit: flags.limit ? parseInteger('--limit', flags.limit) : 100 });
+        const list = runs.map((run) => ({
+          runId: run.runId,
+          task: run.task ?? null,
+          status: run.status,
+          startedAt: run.startedAt,
+          review: run.review,
+          anomalies: run.validation?.anomalies ?? [],
+        }));
+        if (flags.json) return printJson(list);
+        printTable(
+          ['run', 'task', 'status', 'started', 'review', 'anomalies'],
+          list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.review, a.anomalies.map((x) => x.message).join('; ')]),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  anomalies
+    .command('mark')
+    .description('mark a run\'s anomaly expected (it stays in the training history) or confirmed (it leaves it)')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .requiredOption('--run <runId>', 'the anomalous run')
+    .requiredOption('--as <review>', ANOMALY_REVIEWS.join(' | '))
+    .option('--reason-kind <kind>', `for expected: ${EXPECTED_REASON_KINDS.join(' | ')}`)
+    .requiredOption('--reason <text>', 'why, in a sentence')
+    .option('--operator <name>', 'who is marking (default: the OS user)')
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { run: string; as: string; reasonKind?: string; reason: string; operator?: string }) => {
+      const runId = parseInteger('--run', flags.run);
+      const store = await openStore(databaseOption(flags.db));
+      try {
+        const review = await markAnomaly(store, { runId, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: actorName(flags.operator) });
+        if (flags.json) return printJson(review);
+        const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';
+        process.stdout.write(`run ${runId} marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}: ${effect}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+/** `gatehouse runs accept ID --reason`: lets a run held by BLOCK_ON_ANOMALY stand. */
+export function registerAcceptCommand(runs: Command): void {
+  runs
+    .command('accept <runId>')
+    .description('accept a run held by BLOCK_ON_ANOMALY (to undo it instead: gatehouse rollback --run ID)')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .requiredOption('--reason <text>', 'why the run may stand')
+    .option('--operator <name>', 'who is accepting (default: the OS user)')
+    .option('--json', 'print JSON')
+    .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
+      const runId = parseInteger('runId', runIdText);
+      const store = await openStore(databaseOption(flags.db));
+      try {
+        const accepted = await acceptHeldRun(store, { runId, reason: flags.reason, operator: actorName(flags.operator) });
+        if (flags.json) return printJson({ runId, status: accepted.status, review: accepted.review });
+        process.stdout.write(`run ${runId} accepted: now ${accepted.status}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+/** `gatehouse backtest`: how the validator would have judged every stored run, walking forward. */
+export function registerBacktestCommand(program: Command): void {
+  program
+    .command('backtest')
+    .description('walk forward over the stored runs, judging each against only the runs before it')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .option('--all', 'list every judged run, not only those that would have alerted')
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { all?: boolean }) => {
+      const store = await openStore(databaseOption(flags.db));
+      try {
+        const report = await backtest(store, { all: flags.all ?? false });
+        if (flags.json) return printJson(report);
+        process.stdout.write(
+          `${report.runsJudged} runs judged: ${report.alerted} would have alerted, ${report.ok} ok, ${report.insufficientHistory} with too little history\n`,
+        );
+        const rules = Object.entries(report.byRule).sort((a, b) => b[1] - a[1]);
+        if (rules.length > 0) printTable(['rule', 'runs'], rules);
+        if (report.runs.length > 0) {
+          printTable(['run', 'task', 'started', 'verdict', 'stored', 'review', 'rules'], report.runs.map((r) => [r.runId, r.task, r.startedAt, r.verdict, r.storedVerdict, r.review, r.rules.join(', ')]));
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { GatehouseError } from '../../shared/errors.js';
+import type { RejectionCode } from '../../shared/record.js';
+import type { RunSummary } from '../../shared/run.js';
+import { runUpdate } from '../engine/index.js';
+import { openStore, redactConnectionString, type Store, type TrialLevel } from '../store/index.js';
+import { copyToStaging } from '../store/staging.js';
+import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS } from '../validation/index.js';
+import { summariseTrials, type LedgerSummary } from './ledger.js';
+import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
+import { seedSyntheticHistory } from './history-seed.js';
+import { RECORD_ANOMALY_KINDS, type TrialSpec } from './specs.js';
+import { busyWeekday, historyPace, typicalRun } from './typical.js';
+
+const DAY_MS = 86_400_000;
+const RUN_HOUR_UTC = 14;
+/** Trial records' eventIds are moved up by this: far from seeded, demo and real-feed eventIds. */
+const TRIAL_EVENT_ID_SHIFT = 90_000_000;
+const BAD_ENUM_CODES: readonly RejectionCode[] = ['BAD_CHAMBER', 'BAD_TYPE', 'BAD_STATUS'];
+const TRIAL_OPERATOR = 'gatehouse trial';
+
+export interface TrialRequest {
+  source: string;
+  staging: string;
+  injections: TrialSpec[];
+  /** Clean control runs (they measure the false-positive rate). */
+  controls: number;
+  /** When staging holds fewer than MIN_HISTORY_RUNS runs: seed this many synthetic days first. */
+  seedHistoryDays?: number;
+  open?: (location: string) => Promise<Store>;
+}
+
+export interface TrialResult {
+  label: string;
+  kind: string;
+  level: TrialLevel;
+  magnitude: number | null;
+  runId: number | null;
+  startedAt: string;
+  caught: boolean;
+  caughtBy: string[];
+  verdict: string | null;
+  detail: string;
+}
+
+export interface TrialOutcome {
+  session: string;
+  source: string;
+  staging: string;
+  historyRuns: number;
+  seededRuns: number;
+  /** Set when the history is too short for the seasonal validator. */
+  historyNote: string | null;
+  keptTrials: number;
+  trials: TrialResult[];
+  /** This invocation's trials. */
+  summary: LedgerSummary;
+  /** Every trial the staging ledger holds, this invocation's included. */
+  ledger: LedgerSummary;
+}
+
+type PlannedTrial = TrialSpec | { level: 'control'; kind: 'control'; magnitude: null; label: 'control' };
+const CONTROL: PlannedTrial = { level: 'control', kind: 'control', magnitude: null, label: 'control' };
+
+/** Controls interleaved with the injections, so each kind is judged against a history much like the others'. */
+function plan(injections: TrialSpec[], controls: number): PlannedTrial[] {
+  const out: PlannedTrial[] = [];
+  for (let i = 0; i < Math.max(injections.length, controls); i++) {
+    if (i < controls) out.push(CONTROL);
+    if (i < injections.length) out.push(injections[i]!);
+  }
+  return out;
+}
+
+/**
+ * `gatehouse trial`: copies the source to staging (the source is never written), then runs one
+ * real update per trial on staging with the anomaly realised as source input, and records each
+ * trial in the staging ledger. Injected runs are marked `confirmed` afterwards so they leave the
+ * training history the next trial is judged against; controls stay in it.
+ */
+export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
+  if (request.injections.length === 0 && request.controls === 0) throw new GatehouseError('USAGE', 'nothing to try: give --inject KIND or --control N');
+  if (!Number.isInteger(request.controls) || request.controls < 0) throw new GatehouseError('USAGE', '--control must be a whole number ≥ 0');
+  const open = request.open ?? ((location: string) => openStore(location));
+  const copy = await copyToStaging(request.source, request.staging, open);
+  const store = await open(request.staging);
+  try {
+    let history = await store.validationHistory();
+    let seededRuns = 0;
+    if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
+      seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store) })).length;
+      history = await store.validationHistory();
+    }
+    const historyNote =
+      history.length < MIN_HISTORY_RUNS
+        ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (--seed-history DAYS seeds a synthetic history first)`
+        : null;
+    const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8));
+    const session = `${new Date().toISOString()}#${runner.tag}`;
+    const trials: TrialResult[] = [];
+    for (const trial of plan(request.injections, request.controls)) {
+      const result = await runner.run(trial);
+      trials.push(result);
+      const { startedAt: _startedAt, ...recorded } = result;
+      await store.trials.record({ session, at: new Date().toISOString(), source: redactConnectionString(request.source), ...recorded });
+    }
+    return {
+      session,
+      source: redactConnectionString(request.source),
+      staging: redactConnectionString(request.staging),
+      historyRuns: history.length,
+      seededRuns,
+      historyNote,
+      keptTrials: copy.keptTrials,
+      trials,
+      summary: summariseTrials(trials),
+      ledger: summariseTrials(await store.trials.list()),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** UTC midnight of the day after the latest stored run (today, for an empty database). */
+async function firstFreeDay(store: Store): Promise<Date> {
+  const last = (await store.reviews.allRuns()).at(-1);
+  const base = last ? Date.parse(last.startedAt) + DAY_MS : Date.now();
+  return new Date(Math.floor(base / DAY_MS) * DAY_MS);
+}
+
+class TrialRunner {
+  private offset = 0;
+  private count = 0;
+
+  constructor(
+    private readonly store: Store,
+    private nextDay: Date,
+    readonly tag: string,
+  ) {}
+
+  /**
+   * Days for one trial: a Saturday for a weekend burst, a mid-week day otherwise; a level shift
+   * spans LEVEL_SHIFT_SPAN consecutive days ending mid-week. All in session and away from a recess
+   * boundary, where the calendar (not the injection) would decide the verdict.
+   */
+  private takeDays(trial: PlannedTrial): Date[] {
+    const wanted = trial.kind === 'weekend-burst' ? [6] : [2, 3, 4];
+    const span = trial.kind === 'level-shift' ? LEVEL_SHIFT_SPAN : 1;
+    const fits = (last: Date) =>
+      wanted.includes(last.getUTCDay()) &&
+      Array.from({ length: span }, (_, i) => calendarDay(new Date(last.getTime() - i * DAY_MS).toISOString())).every((d) => !d.recess && !d.nearBoundary);
+    let last = new Date(this.nextDay.getTime() + (span - 1) * DAY_MS);
+    for (let tries = 0; !fits(last) && tries < 400; tries++) last = new Date(last.getTime() + DAY_MS);
+    this.nextDay = new Date(last.getTime() + DAY_MS);
+    return Array.from({ length: span }, (_, i) => new Date(last.getTime() - (span - 1 - i) * DAY_MS));
+  }
+
+  async run(trial: PlannedTrial): Promise<TrialResult> {
+    const runs: { summary: RunSummary; corrupt: number; typicalFetched: number }[] = [];
+    for (const day of this.takeDays(trial)) runs.push(await this.runDay(trial, day));
+    const last = runs.at(-1)!;
+    const { summary } = last;
+    const validatorRules = summary.validation?.verdict === 'anomalous' ? [...new Set(summary.validation.anomalies.map((a) => `validator:${a.rule}`))] : [];
+    const caughtBy = [...validatorRules];
+    if (trial.level === 'record' && (await this.batchRulesCaught(trial, summary.runId, last.corrupt))) caughtBy.unshift('batch-rules');
+    if (trial.level !== 'control') {
+      for (const { summary: run } of runs) {
+        await this.store.reviews.add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
+      }
+    }
+    const verdict = summary.validation?.verdict ?? null;
+    return {
+      label: trial.label,
+      kind: trial.kind,
+      level: trial.level,
+      magnitude: trial.magnitude,
+      runId: summary.runId,
+      startedAt: summary.startedAt,
+      caught: caughtBy.length > 0,
+      caughtBy,
+      verdict,
+      detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${summary.validation.anomalies.map((a) => a.message).join('; ')}` : ''}`,
+    };
+  }
+
+  private async runDay(trial: PlannedTrial, day: Date): Promise<{ summary: RunSummary; corrupt: number; typicalFetched: number }> {
+    const history = await this.store.validationHistory();
+    const pace = historyPace(history);
+    const startMs = day.getTime() + RUN_HOUR_UTC * 3_600_000;
+    const typical = typicalRun(history, day.getUTCDay(), pace);
+    const composition = this.composition(trial, typical, history, pace);
+    const stored = await this.store.trials.sampleHearings(composition.updated + composition.unchanged);
+    const clock = new TrialClock(startMs, pace);
+    this.count += 1;
+    const { source, newRecords } = realiseTrialSource({
+      composition,
+      stored,
+      seed: 9_000 + this.count,
+      offset: this.offset,
+      eventIdShift: TRIAL_EVENT_ID_SHIFT,
+      start: day.toISOString().slice(0, 10),
+      revisionTag: `trial ${this.tag}-${this.count}`,
+      clock,
+      label: trial.label,
+    });
+    this.offset += newRecords;
+    const summary = await runUpdate({ store: this.store, source, batchSize: 50, task: null, flags: { trial: trial.label }, clock: clock.now, judge: historicalJudge, sleep: async () => {} });
+    return { summary, corrupt: composition.corruption?.count ?? 0, typicalFetched: typical.fetched };
+  }
+
+  private composition(trial: PlannedTrial, typical: ReturnType<typeof typicalRun>, history: Awaited<ReturnType<Store['validationHistory']>>, pace: number): TrialComposition {
+    if (trial.level === 'control') return compositionOf(typical);
+    if (trial.level === 'run') {
+      const target = injectRunAnomaly(typical, { kind: trial.kind, magnitude: trial.magnitude }, { busyDay: busyWeekday(history, pace) });
+      const extra = trial.kind === 'duration-blowup' ? Math.max(0, pace * (trial.magnitude - 1)) : 0;
+      return compositionOf(target, extra);
+    }
+    const count = Math.max(1, Math.round(trial.magnitude * Math.max(typical.added, 1)));
+    const composition = compositionOf(typical);
+    // A duplicate copies an intact record of the same input, so at least one must stay.
+    composition.added = Math.max(composition.added - count, trial.kind === 'duplicates' ? 1 : 0);
+    composition.corruption = { kind: RECORD_ANOMALY_KINDS[trial.kind].corruption, count };
+    return composition;
+  }
+
+  /** The record and batch rules caught the injection when every corrupted record is in quarantine for its reason. */
+  private async batchRulesCaught(trial: TrialSpec & { level: 'record' }, runId: number, corrupt: number): Promise<boolean> {
+    const expected = RECORD_ANOMALY_KINDS[trial.kind].rejection;
+    const entries = await this.store.listQuarantine({ runId, limit: 100_000 });
+    const matching = entries.filter((entry) => entry.reasons.some((reason) => (expected === null ? BAD_ENUM_CODES.includes(reason.code) : reason.code === expected)));
+    return corrupt > 0 && matching.length >= corrupt;
+  }
+}
+

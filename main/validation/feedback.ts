@@ -1,0 +1,80 @@
+import { GatehouseError } from '../../shared/errors.js';
+import type { RunStatus, RunSummary } from '../../shared/run.js';
+import type { RunReview, Store } from '../store/index.js';
+
+/**
+ * Operator feedback on the historical validator (issue 5). One vocabulary, everywhere:
+ * - `expected`: the anomaly is real but normal (a weekly, monthly or seasonal pattern, a known
+ *   event). The run stays in the training history, and the reports count it as a confirmed
+ *   false positive.
+ * - `confirmed`: the run really was wrong. It leaves the training history so it cannot widen
+ *   the band the next runs are judged by.
+ * Rolled-back runs leave the history by their status; a held run is out until it is accepted.
+ */
+export const ANOMALY_REVIEWS = ['expected', 'confirmed'] as const;
+export type AnomalyReview = (typeof ANOMALY_REVIEWS)[number];
+export const EXPECTED_REASON_KINDS = ['weekly', 'monthly', 'seasonal', 'known-event'] as const;
+export type ExpectedReasonKind = (typeof EXPECTED_REASON_KINDS)[number];
+
+export interface MarkRequest {
+  runId: number;
+  as: string;
+  /** Required for `expected`: which pattern explains it. */
+  reasonKind?: string;
+  reason: string;
+  operator: string;
+  at?: string;
+}
+
+function requireReason(reason: string): string {
+  if (reason.trim() === '') throw new GatehouseError('USAGE', '--reason must say why (it is recorded with the review)');
+  return reason.trim();
+}
+
+async function requireRun(store: Store, runId: number): Promise<RunSummary> {
+  const run = await store.getRun(runId);
+  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  return run;
+}
+
+export async function markAnomaly(store: Store, request: MarkRequest): Promise<RunReview> {
+  if (!(ANOMALY_REVIEWS as readonly string[]).includes(request.as)) {
+    throw new GatehouseError('USAGE', `--as must be one of ${ANOMALY_REVIEWS.join(', ')}, got "${request.as}"`);
+  }
+  const as = request.as as AnomalyReview;
+  const reasonKind = request.reasonKind?.trim() || null;
+  if (as === 'expected' && (reasonKind === null || !(EXPECTED_REASON_KINDS as readonly string[]).includes(reasonKind))) {
+    throw new GatehouseError('USAGE', `an expected anomaly needs --reason-kind ${EXPECTED_REASON_KINDS.join(' | ')}${reasonKind ? `, got "${reasonKind}"` : ''}`);
+  }
+  if (as === 'confirmed' && reasonKind !== null) throw new GatehouseError('USAGE', '--reason-kind applies to expected anomalies only');
+  const reason = requireReason(request.reason);
+  const run = await requireRun(store, request.runId);
+  if (run.validation?.verdict !== 'anomalous') {
+    throw new GatehouseError('CONFLICT', `run ${run.runId} was not flagged anomalous (verdict: ${run.validation?.verdict ?? 'none'}); only anomalies can be marked`);
+  }
+  const review = await store.reviews.add({ runId: run.runId, action: as, reasonKind, reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
+  return review!;
+}
+
+/** The status a held run would have had without BLOCK_ON_ANOMALY. */
+function statusBeforeHold(run: RunSummary): RunStatus {
+  const { metrics, batches } = run;
+  return metrics.quarantined > 0 || batches.failed > 0 || batches.isolated > 0 ? 'partial' : 'success';
+}
+
+/**
+ * Lets a run held by BLOCK_ON_ANOMALY stand: it gets back the status it earned and joins the
+ * training history. The other way out is `gatehouse rollback --run ID`.
+ */
+export async function acceptHeldRun(store: Store, request: { runId: number; reason: string; operator: string; at?: string }): Promise<{ review: RunReview; status: RunStatus }> {
+  const reason = requireReason(request.reason);
+  const run = await requireRun(store, request.runId);
+  const refusal = new GatehouseError('CONFLICT', `run ${run.runId} is ${run.status}; only a held run can be accepted`, {
+    hint: run.status === 'held' ? undefined : 'held runs are listed by `gatehouse runs list`',
+  });
+  if (run.status !== 'held') throw refusal;
+  const status = statusBeforeHold(run);
+  const review = await store.reviews.add({ runId: run.runId, action: 'accepted', reasonKind: null, reason, operator: request.operator, at: request.at ?? new Date().toISOString() }, status);
+  if (!review) throw refusal;
+  return { review, status };
+}

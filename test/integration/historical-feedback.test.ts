@@ -1,0 +1,111 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunMetrics, RunStatus } from '../../shared/run.js';
+import type { Store } from '../../main/store/index.js';
+import { setFlag } from '../../main/flags/index.js';
+import { runFlaggedUpdate } from '../../main/scheduler/index.js';
+import { openSource } from '../../main/sources/index.js';
+import { buildReport } from '../../main/reports/index.js';
+import { acceptHeldRun, backtest, markAnomaly } from '../../main/validation/index.js';
+import { seedSyntheticHistory } from '../../main/trials/index.js';
+import { testBackends } from '../helpers/backends.js';
+
+const DAY_MS = 86_400_000;
+const FIRST_DAY = Date.parse('2025-02-24T14:00:00Z');
+
+/** A crafted history: weekdays ~50 records, weekends ~5, one spike, one rolled-back run. */
+function craftedMetrics(index: number): RunMetrics {
+  const weekday = new Date(FIRST_DAY + index * DAY_MS).getUTCDay();
+  const fetched = index === 30 ? 400 : weekday === 0 || weekday === 6 ? 5 + (index % 2) : 50 + (index % 5);
+  const added = Math.round(fetched * 0.4);
+  const updated = Math.round(fetched * 0.1);
+  return { fetched, added, updated, unchanged: fetched - added - updated, quarantined: 0, durationMs: fetched * 20 + 300 };
+}
+
+async function storeRun(store: Store, index: number, status: RunStatus, metrics: RunMetrics): Promise<number> {
+  const startedAt = new Date(FIRST_DAY + index * DAY_MS).toISOString();
+  const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: 'daily', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+  await store.finishRun(runId, { status, finishedAt: startedAt, metrics, batchCounts: { total: 1, succeeded: 1, failed: 0, isolated: 0 }, validation: null, error: null });
+  return runId;
+}
+
+describe.each(testBackends())('historical validation in use ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  async function seeded(): Promise<Store> {
+    const store = await backend.open(await backend.freshLocation());
+    await seedSyntheticHistory(store, { days: 30, firstDay: new Date('2025-02-24T00:00:00Z') });
+    return store;
+  }
+
+  it('stores the verdict with each scheduled run, and holds an anomalous one under BLOCK_ON_ANOMALY until accepted', async () => {
+    const store = await seeded();
+    try {
+      const history = await store.validationHistory();
+      expect(history).toHaveLength(30);
+      const stored = await store.listRuns({ limit: 100 });
+      expect(stored.filter((r) => r.validation !== null)).toHaveLength(30);
+      await setFlag(store, { flag: 'BLOCK_ON_ANOMALY', value: true, scope: 'global', reason: 'test the hold', operator: 'tester' });
+      const clock = () => new Date('2025-03-26T14:00:00Z');
+      const { summary } = await runFlaggedUpdate({ store, source: await openSource('synthetic:seed=77,count=900'), task: null, clock });
+      expect(summary.validation).toMatchObject({ verdict: 'anomalous', historySize: 30 });
+      expect(summary.status).toBe('held');
+      expect((await store.getRun(summary.runId))?.validation?.verdict).toBe('anomalous');
+      // Held runs stay out of the training history until someone accepts them.
+      expect(await store.validationHistory()).toHaveLength(30);
+      const accepted = await acceptHeldRun(store, { runId: summary.runId, reason: 'the committee published a backlog', operator: 'tester' });
+      expect(accepted.status).toBe('success');
+      expect((await store.getRun(summary.runId))?.status).toBe('success');
+      expect(await store.validationHistory()).toHaveLength(31);
+      await expect(acceptHeldRun(store, { runId: summary.runId, reason: 'again', operator: 'tester' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(acceptHeldRun(store, { runId: 9999, reason: 'x', operator: 'tester' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('takes a confirmed anomaly out of the training history, keeps an expected one, and reports expected ones as false positives', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      const anomalous = { verdict: 'anomalous' as const, method: 'test', historySize: 30, anomalies: [] };
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) ids.push(await storeRun(store, i, 'success', craftedMetrics(i)));
+      for (const id of ids.slice(0, 2)) {
+        const run = (await store.getRun(id))!;
+        await store.finishRun(id, { status: 'success', finishedAt: run.startedAt, metrics: run.metrics, batchCounts: run.batches, validation: anomalous, error: null });
+      }
+      await markAnomaly(store, { runId: ids[0]!, as: 'confirmed', reason: 'the source resent a backlog', operator: 'tester' });
+      await markAnomaly(store, { runId: ids[1]!, as: 'expected', reasonKind: 'known-event', reason: 'markup week', operator: 'tester' });
+      const history = await store.validationHistory();
+      expect(history).toHaveLength(2);
+      expect(history.map((h) => h.startedAt)).not.toContain((await store.getRun(ids[0]!))!.startedAt);
+      expect((await store.reviews.anomalousRuns({ open: true }))).toHaveLength(0);
+      expect((await store.reviews.list({ runId: ids[1]! }))[0]).toMatchObject({ action: 'expected', reasonKind: 'known-event', operator: 'tester' });
+      const report = await buildReport(store, { kind: 'monitoring', now: new Date('2026-01-01T00:00:00Z') });
+      expect(JSON.stringify(report.document)).toContain('expected');
+
+      await expect(markAnomaly(store, { runId: ids[2]!, as: 'confirmed', reason: 'x', operator: 't' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(markAnomaly(store, { runId: 999, as: 'confirmed', reason: 'x', operator: 't' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(markAnomaly(store, { runId: ids[0]!, as: 'wrong', reason: 'x', operator: 't' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(markAnomaly(store, { runId: ids[0]!, as: 'expected', reason: 'x', operator: 't' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(markAnomaly(store, { runId: ids[0]!, as: 'expected', reasonKind: 'lunar', reason: 'x', operator: 't' })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(markAnomaly(store, { runId: ids[0]!, as: 'confirmed', reason: '  ', operator: 't' })).rejects.toMatchObject({ code: 'USAGE' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('backtests a crafted history: the first runs lack history, the spike alerts, the rolled-back run is neither judged nor learnt from', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      const ids: number[] = [];
+      for (let i = 0; i < 35; i++) ids.push(await storeRun(store, i, i === 10 ? 'rolled_back' : 'success', i === 10 ? { ...craftedMetrics(i), fetched: 5000, unchanged: 5000 - craftedMetrics(i).added - craftedMetrics(i).updated } : craftedMetrics(i)));
+      const report = await backtest(store);
+      expect(report.runsJudged).toBe(34);
+      // 21 runs below MIN_HISTORY_RUNS, then two weekdays with fewer than 3 runs of their own (one was rolled back).
+      expect(report).toMatchObject({ insufficientHistory: 23, ok: 10, alerted: 1, byRule: { 'above-seasonal-range': 1 } });
+      expect(report.runs).toEqual([expect.objectContaining({ runId: ids[30], verdict: 'anomalous', rules: ['fetched:above-seasonal-range'], storedVerdict: null })]);
+    } finally {
+      await store.close();
+    }
+  });
+});

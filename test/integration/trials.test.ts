@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../main/store/index.js';
+import { parseTrialSpec, runTrials, seedSyntheticHistory } from '../../main/trials/index.js';
+import { buildReport } from '../../main/reports/index.js';
+import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+
+const folders: string[] = [];
+afterAll(() => folders.splice(0).forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
+
+function tempFile(name: string): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-trial-'));
+  folders.push(folder);
+  return path.join(folder, name);
+}
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Five weeks of daily runs in a session period (no recess), through the real engine. */
+async function seededDatabase(location: string): Promise<void> {
+  const store = await openStore(location);
+  try {
+    await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
+  } finally {
+    await store.close();
+  }
+}
+
+describe('gatehouse trial on SQLite', () => {
+  it('catches a spike and a bad-date injection, records a clean control, and never writes the source', async () => {
+    const source = tempFile('source.db');
+    await seededDatabase(source);
+    const before = sha256(source);
+    const staging = tempFile('staging.db');
+    const outcome = await runTrials({ source, staging, injections: ['spike', 'bad-date:0.2'].map(parseTrialSpec), controls: 1 });
+    expect(sha256(source)).toBe(before);
+    expect(outcome.historyNote).toBeNull();
+    const byKind = Object.fromEntries(outcome.trials.map((t) => [t.kind, t]));
+    expect(byKind.spike).toMatchObject({ caught: true, verdict: 'anomalous' });
+    expect(byKind.spike!.caughtBy.some((by) => by.startsWith('validator:'))).toBe(true);
+    expect(byKind['bad-date']).toMatchObject({ caught: true });
+    expect(byKind['bad-date']!.caughtBy).toContain('batch-rules');
+    expect(byKind.control).toMatchObject({ level: 'control', caught: false, verdict: 'ok' });
+    expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, detectionRate: 1, controls: 1, falsePositives: 0, falsePositiveRate: 0 });
+
+    const stagingStore = await openStore(staging);
+    try {
+      expect((await stagingStore.trials.list()).map((t) => t.kind).sort()).toEqual(['bad-date', 'control', 'spike']);
+      // Injected runs leave the training history; the control stays in it.
+      const spikeRun = await stagingStore.getRun(byKind.spike!.runId!);
+      expect(spikeRun?.status).toBe('success');
+      const history = await stagingStore.validationHistory();
+      expect(history.some((h) => h.startedAt === byKind.control!.startedAt)).toBe(true);
+      expect(history.some((h) => h.startedAt === byKind.spike!.startedAt)).toBe(false);
+      const report = await buildReport(stagingStore, { kind: 'trial' });
+      expect(report.document.headline).toContain('2 of 2 injected anomalies caught; 0 of 1 clean runs flagged');
+    } finally {
+      await stagingStore.close();
+    }
+
+    // A second session replaces the staging copy but keeps its ledger: the rates run on.
+    const again = await runTrials({ source, staging, injections: [], controls: 1 });
+    expect(again.keptTrials).toBe(3);
+    expect(again.ledger).toMatchObject({ trials: 4, injected: 2, controls: 2 });
+    expect(sha256(source)).toBe(before);
+  }, 60_000);
+
+  it('says so when staging has too little history, counting insufficient_history as not caught, or seeds one when asked', async () => {
+    const source = tempFile('short.db');
+    const store = await openStore(source);
+    await seedSyntheticHistory(store, { days: 5, firstDay: new Date('2025-03-03T00:00:00Z') });
+    await store.close();
+    const plain = await runTrials({ source, staging: tempFile('short-staging.db'), injections: [parseTrialSpec('drop:0.5')], controls: 0 });
+    expect(plain.historyNote).toContain('needs 21');
+    expect(plain.trials[0]).toMatchObject({ verdict: 'insufficient_history', caught: false });
+    const seeded = await runTrials({ source, staging: tempFile('seeded-staging.db'), injections: [parseTrialSpec('spike:5')], controls: 0, seedHistoryDays: 30 });
+    expect(seeded).toMatchObject({ seededRuns: 30, historyNote: null });
+    expect(seeded.trials[0]).toMatchObject({ caught: true, verdict: 'anomalous' });
+  }, 60_000);
+
+  it('refuses bad injections, a staging target that is the source, and a source that does not exist', async () => {
+    for (const bad of ['nonsense', 'spike:-1', 'spike:abc', 'spike:', 'drop:1:2', 'bad-date:2', 'bad-date:0']) {
+      expect(() => parseTrialSpec(bad), bad).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    }
+    expect(parseTrialSpec('duplicates')).toMatchObject({ level: 'record', kind: 'duplicates', magnitude: 0.2 });
+    const source = tempFile('refuse.db');
+    await (await openStore(source)).close();
+    const before = sha256(source);
+    await expect(runTrials({ source, staging: source, injections: [parseTrialSpec('spike')], controls: 0 })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(runTrials({ source, staging: path.join(path.dirname(source), '.', 'refuse.db'), injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(runTrials({ source: tempFile('missing.db'), staging: tempFile('s.db'), injections: [], controls: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(runTrials({ source, staging: 'postgres://postgres@127.0.0.1:5432/postgres?schema=x', injections: [], controls: 1 })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(runTrials({ source, staging: tempFile('s2.db'), injections: [], controls: 0 })).rejects.toMatchObject({ code: 'USAGE' });
+    const notADatabase = tempFile('notes.txt');
+    fs.writeFileSync(notADatabase, 'my notes, not a database');
+    await expect(runTrials({ source, staging: notADatabase, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(fs.readFileSync(notADatabase, 'utf8')).toBe('my notes, not a database');
+    expect(sha256(source)).toBe(before);
+  });
+});
+
+const postgresProblem = await postgresReachable();
+
+describe.skipIf(postgresProblem !== null)('gatehouse trial on a PostgreSQL schema', () => {
+  const schemas: string[] = [];
+  afterAll(() => dropSchemas(schemas));
+
+  it('copies the source schema into a staging schema of the same database, runs the trials there and leaves the source as it was', async () => {
+    const [sourceSchema, stagingSchema] = [uniqueSchema('gh_trial_src'), uniqueSchema('gh_trial_stg')];
+    schemas.push(sourceSchema, stagingSchema);
+    const source = urlWithSchema(sourceSchema);
+    await seededDatabase(source);
+    const store = await openStore(source);
+    const runsBefore = await store.listRuns({ limit: 1000 });
+    await store.close();
+
+    const staging = urlWithSchema(stagingSchema);
+    const outcome = await runTrials({ source, staging, injections: ['spike', 'bad-date'].map(parseTrialSpec), controls: 1 });
+    expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, controls: 1, falsePositives: 0 });
+
+    const after = await openStore(source);
+    try {
+      expect(await after.listRuns({ limit: 1000 })).toEqual(runsBefore);
+      expect(await after.trials.list()).toEqual([]);
+    } finally {
+      await after.close();
+    }
+    const stagingStore = await openStore(staging);
+    try {
+      expect((await stagingStore.listRuns({ limit: 1000 })).length).toBe(runsBefore.length + 3);
+      expect(await stagingStore.trials.list()).toHaveLength(3);
+    } finally {
+      await stagingStore.close();
+    }
+    await expect(runTrials({ source, staging: source, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE' });
+  }, 60_000);
+});
