@@ -92,6 +92,7 @@ function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord,
     unchanged: all.unchanged,
     quarantined: all.rejected.length,
     rolledBack: written === null ? all.changes.length : 0,
+    fetchErrors: all.fetchErrors,
   });
   const batchCounts = {
     total: 1,

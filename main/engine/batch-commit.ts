@@ -77,6 +77,7 @@ export class BatchCommitter {
       fetched: (counts.fetched ?? 0) + pending.rejected.length + pending.unchanged,
       unchanged: pending.unchanged,
       quarantined: (counts.quarantined ?? 0) + pending.rejected.length,
+      fetchErrors: pending.fetchErrors,
     });
     const batchCounts = { ...state.batchCounts, total: state.batchCounts.total + 1 };
     if (batch.status === 'committed') batchCounts.succeeded += 1;

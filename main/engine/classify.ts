@@ -7,9 +7,7 @@ import type { StoredHearing } from '../store/index.js';
  * an update (the system we replace called every hearing "updated" for that reason).
  */
 export function contentHash(hearing: NormalizedHearing): string {
-  const hash = createHash('sha1');
-  for (const field of TRACKED_FIELDS) hash.update(JSON.stringify(hearing[field]) ?? 'null').update('\u0001');
-  return hash.digest('hex');
+  return createHash('sha1').update(JSON.stringify(TRACKED_FIELDS.map((field) => hearing[field]))).digest('hex');
 }
 
 export function diffHearings(before: NormalizedHearing, after: NormalizedHearing): FieldChange[] {

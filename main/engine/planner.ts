@@ -27,7 +27,7 @@ export class RunPlanner {
     const ids = checked.flatMap(({ outcome }) => (outcome?.ok ? [outcome.hearing.eventId] : []));
     const stored = ids.length > 0 ? await this.store.loadHearings(ids) : new Map();
     return checked.map(({ item, outcome }): PlannedItem => {
-      if (item.error) return rejected(item, null, [item.error]);
+      if (item.error) return rejected(item, eventIdOf(item.raw), [item.error]);
       if (!outcome!.ok) return rejected(item, eventIdOf(item.raw), outcome!.reasons);
       const hearing = outcome!.hearing;
       if (this.eventIdsInRun.has(hearing.eventId)) {

@@ -3,7 +3,7 @@ import type { BatchCounts, RunMetrics } from '../../shared/run.js';
 import type { NewQuarantineEntry, PlannedChange } from '../store/index.js';
 import type { PlannedItem } from './planner.js';
 
-export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack', number>>;
+export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack' | 'fetchErrors', number>>;
 
 /** What has been committed so far: exactly what the last checkpoint says. */
 export interface CommittedState {
@@ -25,6 +25,11 @@ export class PendingBatch {
   unchanged = 0;
   firstPosition = -1;
   lastPosition = -1;
+
+  /** Records the source could not fetch (a failed detail request): part of `quarantined`. */
+  get fetchErrors(): number {
+    return this.rejected.filter((item) => item.reasons.some((reason) => reason.code === 'FETCH_FAILED')).length;
+  }
 
   get size(): number {
     return this.changes.length + this.rejected.length + this.unchanged;

@@ -20,7 +20,7 @@ import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
 import { invariantHolds, PendingBatch, type CommittedState } from './run-state.js';
-import { inWindows } from './windows.js';
+import { inWindows, yieldToEventLoop } from './windows.js';
 import { EMPTY_BATCH_COUNTS } from '../store/rows.js';
 
 /** A lock whose heartbeat is older than this is taken over (its holder is presumed dead). */
@@ -55,6 +55,11 @@ export interface UpdateOptions {
   judge?: (input: JudgeInput) => Promise<ValidationResult | null>;
   /** Decides the final status once validation is known (e.g. BLOCK_ON_ANOMALY holds the run). */
   finalStatus?: (status: RunStatus, validation: ValidationResult | null) => RunStatus;
+  /**
+   * Called with the lock held, before a new run writes anything (not on resume): e.g. a file
+   * snapshot. The backup id it returns is recorded on the run; throwing stops the run before it starts.
+   */
+  beforeRun?: (input: { store: Store }) => Promise<{ backupId: string; runCreated?: (runId: number) => Promise<void> } | null>;
 }
 
 export function checkBatchSize(batchSize: number): number {
@@ -83,7 +88,12 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   }
   try {
     await store.markOrphanedRunsInterrupted({ now: clock() });
+    const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun({ store }) : null;
     const { runId, state, mode, batchSize, startedAt, eventIdsInRun } = await openRun(options, clock, owner);
+    if (backup) {
+      await store.setRunBackupId(runId, backup.backupId);
+      await backup.runCreated?.(runId);
+    }
     await store.heartbeat(clock(), runId);
     return await executeRun(options, { runId, state, mode, batchSize, startedAt, eventIdsInRun, clock, emit });
   } finally {
@@ -215,6 +225,7 @@ async function runBatches(
       pending.add(item);
       if (pending.changes.length >= run.batchSize) {
         await flush();
+        await yieldToEventLoop();
         if (run.signal?.aborted) return false;
       }
     }
@@ -235,6 +246,7 @@ async function checkpointOnly(context: RunContext, pending: PendingBatch): Promi
     metrics.fetched += pending.size;
     metrics.unchanged += pending.unchanged;
     metrics.quarantined += pending.rejected.length;
+    metrics.fetchErrors = (metrics.fetchErrors ?? 0) + pending.fetchErrors;
     const nextPosition = pending.lastPosition + 1;
     await tx.saveCheckpoint({
       runId,
