@@ -1,3 +1,4 @@
+import { mulberry32 } from '../shared/random.js';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,17 +33,8 @@ export interface RunRow {
   resumedFrom?: number | null;
 }
 
-/** A small seeded generator (mulberry32): the same seed kills at the same moments. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seed kills at the same moments. */
+export const seededRandom = mulberry32;
 
 /** The runs in a SQLite file (none if it does not exist yet) or a PostgreSQL schema, newest first. */
 export function listRuns(db: string): RunRow[] {

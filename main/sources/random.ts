@@ -1,20 +1,10 @@
 /**
- * The synthetic generator's only source of randomness. Math.random is never used: the same seed
- * must give byte-identical records on every machine and every run (STYLE: deterministic by construction).
+ * The synthetic generator's only source of randomness: the shared seeded generator, with helpers
+ * that give each record its own stream.
  */
-export type Random = () => number;
+import { mulberry32, type Random } from '../../shared/random.js';
 
-/** mulberry32: tiny, fast and good enough for test data; returns floats in [0, 1). */
-export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
 
 /**
  * Folds several integers (seeds up to 2^53, indexes, salts) into one 32-bit seed, so each record

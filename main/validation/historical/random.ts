@@ -4,19 +4,10 @@
  * reproducible (STYLE: deterministic by construction).
  */
 
-export type Random = () => number;
+import { mulberry32, type Random } from '../../../shared/random.js';
 
-/** mulberry32: tiny, fast, and good enough for synthetic counts. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type { Random };
+export const seededRandom = mulberry32;
 
 /** Folds integers into one 32-bit seed, so each organisation and purpose gets its own stream. */
 export function seedFrom(...parts: number[]): number {
