@@ -95,3 +95,37 @@ export function unreachable(target: PostgresTarget, error: unknown): GatehouseEr
     cause: error,
   });
 }
+
+/**
+ * Runs `work` on one pool client between BEGIN and COMMIT (ROLLBACK when it throws, or always
+ * for a dry run). A client that failed with a connection error is destroyed rather than returned,
+ * so the pool hands out a fresh one. With `reportUnreachable`, a lost server reads as
+ * DB_UNREACHABLE; the batch path keeps the driver's error so the engine can retry it.
+ */
+export async function inClientTransaction<T>(
+  pool: pg.Pool,
+  target: PostgresTarget,
+  work: (client: pg.PoolClient) => Promise<T>,
+  options: { dryRun?: boolean; reportUnreachable?: boolean } = {},
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw unreachable(target, error);
+  }
+  let failure: unknown;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+    return result;
+  } catch (error) {
+    failure = error;
+    await client.query('ROLLBACK').catch(() => {});
+    if (options.reportUnreachable && isConnectionError(error) && !(error instanceof GatehouseError)) throw unreachable(target, error);
+    throw error;
+  } finally {
+    client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
+  }
+}

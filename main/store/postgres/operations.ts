@@ -15,7 +15,7 @@ import type {
   TaskRepository,
   ThrottleClaim,
 } from '../operations-types.js';
-import { isConnectionError, unreachable, type PostgresTarget } from './connection.js';
+import { inClientTransaction, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
 
 type Row = Record<string, unknown>;
 
@@ -44,26 +44,12 @@ export class PostgresRepository {
   }
 
   protected async inTransaction<T>(work: (q: (sql: string, params?: unknown[]) => Promise<Row[]>) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw unreachable(this.target, error);
-    }
-    let failure: unknown;
-    try {
-      await client.query('BEGIN');
-      const result = await work(async (sql, params = []) => (await client.query(sql, params)).rows as Row[]);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      failure = error;
-      await client.query('ROLLBACK').catch(() => {});
-      if (isConnectionError(error) && !(error instanceof GatehouseError)) throw unreachable(this.target, error);
-      throw error;
-    } finally {
-      client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
-    }
+    return inClientTransaction(
+      this.pool,
+      this.target,
+      (client) => work(async (sql, params = []) => (await client.query(sql, params)).rows as Row[]),
+      { reportUnreachable: true },
+    );
   }
 }
 

@@ -19,7 +19,7 @@ import type {
   StoreOptions,
   WriteTx,
 } from '../types.js';
-import { createPool, isConnectionError, parsePostgresTarget, unreachable, type PostgresTarget } from './connection.js';
+import { createPool, inClientTransaction, isConnectionError, parsePostgresTarget, unreachable, type PostgresTarget } from './connection.js';
 import { PostgresHearingWriter } from './hearing-writer.js';
 import { migrate } from './migrate.js';
 import { PostgresWriterLock } from './writer-lock.js';
@@ -112,20 +112,7 @@ class PostgresStore implements Store {
    * so after a terminated connection the pool hands out a fresh one.
    */
   async transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
-    const client = await connect(this.pool, this.target);
-    let failure: unknown;
-    try {
-      await client.query('BEGIN');
-      const result = await work(this.writeTx(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      failure = error;
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
-    }
+    return inClientTransaction(this.pool, this.target, (client) => work(this.writeTx(client)));
   }
 
   private writeTx(pooled: pg.PoolClient): WriteTx {

@@ -1,8 +1,7 @@
 import type pg from 'pg';
-import { GatehouseError } from '../../../shared/errors.js';
 import type { HearingImage, JournalEntry, LaterWrite, RollbackEventRecord, UndoRepository, UndoRunState, UndoTx } from '../undo-types.js';
 import { rollbackEventFromRow } from '../rows.js';
-import { isConnectionError, unreachable, type PostgresTarget } from './connection.js';
+import { inClientTransaction, type PostgresTarget } from './connection.js';
 
 type Row = Record<string, unknown>;
 const TARGET_FILTER = 'run_id = $1 AND ($2::integer IS NULL OR batch_seq = $2)';
@@ -18,26 +17,7 @@ export class PostgresUndoRepository implements UndoRepository {
   ) {}
 
   async transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw unreachable(this.target, error);
-    }
-    let failure: unknown;
-    try {
-      await client.query('BEGIN');
-      const result = await work(this.tx(client));
-      await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-      return result;
-    } catch (error) {
-      failure = error;
-      await client.query('ROLLBACK').catch(() => {});
-      if (isConnectionError(error) && !(error instanceof GatehouseError)) throw unreachable(this.target, error);
-      throw error;
-    } finally {
-      client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
-    }
+    return inClientTransaction(this.pool, this.target, (client) => work(this.tx(client)), { dryRun: options.dryRun, reportUnreachable: true });
   }
 
   async listEvents(options: { runId?: number; limit?: number } = {}): Promise<RollbackEventRecord[]> {
