@@ -1,5 +1,6 @@
 import type { QuarantineEntry } from '../../shared/record.js';
 import { emptyMetrics, type BatchCounts, type BatchRecord, type RunSummary } from '../../shared/run.js';
+import type { FlagEvent, ScheduledTask } from './operations-types.js';
 import type { Checkpoint } from './types.js';
 import type { RollbackEventRecord } from './undo-types.js';
 
@@ -15,12 +16,12 @@ function json<T>(value: unknown, fallback: T): T {
   return value as T;
 }
 
-function iso(value: unknown): string {
+export function iso(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   return String(value);
 }
 
-function isoOrNull(value: unknown): string | null {
+export function isoOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : iso(value);
 }
 
@@ -132,5 +133,33 @@ export function rollbackEventFromRow(row: Row): RollbackEventRecord {
     createdRowsDeleted: Number(row.created_rows_deleted),
     createdRowsKept: Number(row.created_rows_kept),
     runRolledBack: Boolean(row.run_rolled_back),
+  };
+}
+
+export function flagEventFromRow(row: Row): FlagEvent {
+  return {
+    id: int(row.id),
+    flag: String(row.flag),
+    scope: String(row.scope),
+    oldJson: (row.old_json as string | null) ?? null,
+    newJson: (row.new_json as string | null) ?? null,
+    actor: String(row.actor),
+    reason: String(row.reason),
+    at: iso(row.at),
+  };
+}
+
+export function taskFromRow(row: Row): ScheduledTask {
+  return {
+    name: String(row.name),
+    cron: String(row.cron),
+    source: String(row.source),
+    lookbackDays: int(row.lookback_days),
+    // SQLite stores booleans as 0/1, PostgreSQL as booleans.
+    enabled: row.enabled === true || Number(row.enabled) === 1,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    lastFiredAt: isoOrNull(row.last_fired_at),
+    lastRunId: intOrNull(row.last_run_id),
   };
 }

@@ -30,7 +30,11 @@ const COPY_ORDER = [
 /** Never copied: the lock belongs to the source's writer, the migrations to each schema, the ledger to staging. */
 const NOT_COPIED = new Set(['schema_migrations', 'writer_lock', 'trials']);
 
-export async function copyToStaging(source: string, staging: string, open: (location: string) => Promise<Store>): Promise<StagingCopy> {
+/**
+ * Refuses a staging target that is the source, of another kind, in another PostgreSQL database or
+ * in a folder that does not exist — before anything is copied (the console checks this up front).
+ */
+export function checkStagingTarget(source: string, staging: string): void {
   if (isPostgres(source) !== isPostgres(staging)) {
     throw new GatehouseError('UNSUPPORTED', 'the staging target must be the same kind of database as the source (a file for SQLite, a schema for PostgreSQL)');
   }
@@ -41,10 +45,7 @@ export async function copyToStaging(source: string, staging: string, open: (loca
       throw new GatehouseError('UNSUPPORTED', 'a PostgreSQL staging schema must be in the same database as the source', { hint: 'use the same URL with ?schema=STAGING_NAME' });
     }
     if (from.schema === to.schema) throw new GatehouseError('USAGE', `staging schema ${to.schema} is the source schema; trials never write the source`);
-    await requirePostgresSource(from);
-    const kept = await keptTrials(staging, open, async () => true);
-    await copyPostgres(from, to, open);
-    return { keptTrials: await restoreTrials(staging, open, kept) };
+    return;
   }
   const from = path.resolve(source);
   const to = path.resolve(staging);
@@ -53,6 +54,20 @@ export async function copyToStaging(source: string, staging: string, open: (loca
     throw new GatehouseError('USAGE', `staging ${staging} is the source database; trials never write the source`);
   }
   if (!fs.existsSync(path.dirname(to))) throw new GatehouseError('USAGE', `staging folder ${path.dirname(to)} does not exist`);
+}
+
+export async function copyToStaging(source: string, staging: string, open: (location: string) => Promise<Store>): Promise<StagingCopy> {
+  checkStagingTarget(source, staging);
+  if (isPostgres(source)) {
+    const from = parsePostgresTarget(source);
+    const to = parsePostgresTarget(staging);
+    await requirePostgresSource(from);
+    const kept = await keptTrials(staging, open, async () => true);
+    await copyPostgres(from, to, open);
+    return { keptTrials: await restoreTrials(staging, open, kept) };
+  }
+  const from = path.resolve(source);
+  const to = path.resolve(staging);
   const kept = await keptTrials(staging, open, async () => fs.existsSync(to));
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${to}${suffix}`, { force: true });
   copySqlite(from, to);

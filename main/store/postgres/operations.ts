@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
-import { runFromRow } from '../rows.js';
+import { flagEventFromRow, iso, runFromRow, taskFromRow } from '../rows.js';
 import type {
   FlagChange,
   FlagEvent,
@@ -18,14 +18,6 @@ import type {
 import { inClientTransaction, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
 
 type Row = Record<string, unknown>;
-
-function iso(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : String(value);
-}
-
-function isoOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : iso(value);
-}
 
 /** The operations repositories share the store's pool; a lost server reads as DB_UNREACHABLE. */
 export class PostgresRepository {
@@ -51,19 +43,6 @@ export class PostgresRepository {
       { reportUnreachable: true },
     );
   }
-}
-
-function flagEventFromRow(row: Row): FlagEvent {
-  return {
-    id: Number(row.id),
-    flag: String(row.flag),
-    scope: String(row.scope),
-    oldJson: (row.old_json as string | null) ?? null,
-    newJson: (row.new_json as string | null) ?? null,
-    actor: String(row.actor),
-    reason: String(row.reason),
-    at: iso(row.at),
-  };
 }
 
 export class PostgresFlagRepository extends PostgresRepository implements FlagRepository {
@@ -105,20 +84,6 @@ export class PostgresFlagRepository extends PostgresRepository implements FlagRe
     const [row] = await this.query('SELECT * FROM flag_events WHERE id = $1', [id]);
     return row ? flagEventFromRow(row) : null;
   }
-}
-
-function taskFromRow(row: Row): ScheduledTask {
-  return {
-    name: String(row.name),
-    cron: String(row.cron),
-    source: String(row.source),
-    lookbackDays: Number(row.lookback_days),
-    enabled: row.enabled === true,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    lastFiredAt: isoOrNull(row.last_fired_at),
-    lastRunId: row.last_run_id === null || row.last_run_id === undefined ? null : Number(row.last_run_id),
-  };
 }
 
 export class PostgresTaskRepository extends PostgresRepository implements TaskRepository {

@@ -1,20 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { FlagChange, FlagEvent, FlagRepository, StoredFlagValue } from '../operations-types.js';
 
-type Row = Record<string, unknown>;
+import { flagEventFromRow } from '../rows.js';
 
-function eventFromRow(row: Row): FlagEvent {
-  return {
-    id: Number(row.id),
-    flag: String(row.flag),
-    scope: String(row.scope),
-    oldJson: (row.old_json as string | null) ?? null,
-    newJson: (row.new_json as string | null) ?? null,
-    actor: String(row.actor),
-    reason: String(row.reason),
-    at: String(row.at),
-  };
-}
+type Row = Record<string, unknown>;
 
 export class SqliteFlagRepository implements FlagRepository {
   constructor(private readonly db: Database.Database) {}
@@ -58,11 +47,11 @@ export class SqliteFlagRepository implements FlagRepository {
       .prepare(`SELECT * FROM flag_events WHERE (@flag IS NULL OR flag = @flag) AND (@scope IS NULL OR scope = @scope)
         ORDER BY id DESC LIMIT @limit`)
       .all({ flag: options.flag ?? null, scope: options.scope ?? null, limit: options.limit ?? 100 }) as Row[];
-    return rows.map(eventFromRow);
+    return rows.map(flagEventFromRow);
   }
 
   async event(id: number): Promise<FlagEvent | null> {
     const row = this.db.prepare('SELECT * FROM flag_events WHERE id = ?').get(id) as Row | undefined;
-    return row ? eventFromRow(row) : null;
+    return row ? flagEventFromRow(row) : null;
   }
 }

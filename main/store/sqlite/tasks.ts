@@ -2,21 +2,9 @@ import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { NewScheduledTask, ScheduledTask, ScheduledTaskPatch, TaskRepository } from '../operations-types.js';
 
-type Row = Record<string, unknown>;
+import { taskFromRow } from '../rows.js';
 
-function taskFromRow(row: Row): ScheduledTask {
-  return {
-    name: String(row.name),
-    cron: String(row.cron),
-    source: String(row.source),
-    lookbackDays: Number(row.lookback_days),
-    enabled: Number(row.enabled) === 1,
-    createdAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
-    lastFiredAt: (row.last_fired_at as string | null) ?? null,
-    lastRunId: row.last_run_id === null || row.last_run_id === undefined ? null : Number(row.last_run_id),
-  };
-}
+type Row = Record<string, unknown>;
 
 export class SqliteTaskRepository implements TaskRepository {
   constructor(private readonly db: Database.Database) {}
