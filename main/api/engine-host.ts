@@ -2,11 +2,9 @@ import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/
 import type { ActiveRun } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
 import type { UpdateOptions } from '../engine/index.js';
-import { snapshotBeforeRun } from '../backup/index.js';
-import { evaluateFlag } from '../flags/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource } from '../sources/index.js';
-import { openStore, type Store, type StoreOptions } from '../store/index.js';
+import { openStore, type StoreOptions } from '../store/index.js';
 
 export interface StartRunRequest {
   source: string;
@@ -116,7 +114,6 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     const source = await openSource(request.source, request.lookbackDays === undefined ? {} : { lookbackDays: request.lookbackDays });
     const store = await openStore(options.location, options.storeOptions ?? {});
     const controller = new AbortController();
-    const beforeRun = await snapshotsWanted(store, request.task) ? snapshotBeforeRun() : undefined;
     return new Promise((resolve, reject) => {
       let runId: number | null = null;
       // The same path as `gatehouse update`: the flags in force for the task choose the mode, batch
@@ -129,7 +126,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         task: request.task,
         signal: controller.signal,
         clock: options.clock,
-        extra: { judge: options.judge, beforeRun },
+        extra: { judge: options.judge },
         onEvent: (event) => {
           if (event.type === 'run-started' && runId === null) {
             runId = event.runId;
@@ -171,13 +168,6 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
       await Promise.allSettled([...running]);
     },
   };
-}
-
-/** SQLite gets a file snapshot before each run, as on the CLI, unless ENABLE_SNAPSHOTS is off for the task. */
-async function snapshotsWanted(store: Store, task: string | null): Promise<boolean> {
-  if (!store.snapshots) return false;
-  const flag = await evaluateFlag(store, 'ENABLE_SNAPSHOTS', { task });
-  return flag.value !== false;
 }
 
 /** Messages between a worker engine host and its worker thread (structured-clone safe). */

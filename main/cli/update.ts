@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import { RUN_MODES, type RunMode, type RunSummary } from '../../shared/run.js';
-import { checkBatchSize, runUpdate } from '../engine/index.js';
+import { checkBatchSize } from '../engine/index.js';
 import { openSource } from '../sources/index.js';
-import { snapshotBeforeRun } from '../backup/index.js';
 import { openStore } from '../store/index.js';
-import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags } from '../flags/index.js';
-import { notifyRunOutcome } from '../scheduler/index.js';
+import { runFlaggedUpdate } from '../scheduler/index.js';
 import { cliNotifier } from './notifier.js';
-import { historicalJudge } from '../validation/index.js';
 import { EXIT_CODE_BY_STATUS, parseInteger, printJson } from './output.js';
 import { terminalProgress } from './progress.js';
 import { createLogger, defaultLogFile, logRunEvents } from '../logging/index.js';
@@ -77,29 +74,24 @@ async function update(flags: UpdateFlags): Promise<number> {
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
   const runLog = logRunEvents(createLogger({ file: defaultLogFile() }).child({ db: store.location }));
   try {
-    const runFlags = await resolveRunFlags(store, flags.task ?? null);
-    const chosen = runOptionsFromFlags(runFlags, { mode, batchSize });
-    const summary = await runUpdate({
+    // The same path as scheduled tasks and the console: the flags in force for the task choose
+    // mode, batch size, isolation, validation, snapshots and notifications; explicit options win.
+    const { summary } = await runFlaggedUpdate({
       store,
       source,
-      mode: chosen.mode,
-      batchSize: chosen.batchSize,
-      isolate: chosen.isolate,
-      flags: runFlags,
-      finalStatus: anomalyHold(chosen),
-      judge: booleanFlag(runFlags, 'ENABLE_HISTORICAL_VALIDATION') ? historicalJudge : undefined,
+      mode,
+      batchSize,
       task: flags.task ?? null,
       resumeRunId,
+      snapshots: flags.snapshot !== false,
+      notifier: cliNotifier(store),
       signal: controller.signal,
-      // SQLite gets a file snapshot before each new run; PostgreSQL relies on the undo journal.
-      beforeRun: flags.snapshot === false ? undefined : snapshotBeforeRun(),
       onEvent: (event) => {
         progress.onEvent(event);
         runLog(event);
       },
     });
     progress.stop();
-    await notifyRunOutcome(cliNotifier(store), summary, { notifyOnAnomaly: booleanFlag(runFlags, 'NOTIFY_ON_ANOMALY') });
     if (flags.json) printJson(summary);
     else printHumanSummary(summary);
     if (summary.status === 'interrupted' && stoppedBy) return stoppedBy === 'SIGTERM' ? 143 : 130;

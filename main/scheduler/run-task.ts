@@ -2,6 +2,7 @@ import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { runUpdate, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
+import { snapshotBeforeRun } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
 import type { ScheduledTask, Store } from '../store/index.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
@@ -15,6 +16,8 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   resumeRunId?: number;
+  /** SQLite snapshot before a new run, unless false here or ENABLE_SNAPSHOTS is off for the task. */
+  snapshots?: boolean;
   extra?: Partial<UpdateOptions>;
 }
 
@@ -39,6 +42,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     signal: request.signal,
     onEvent: request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
+    beforeRun: request.snapshots !== false && request.store.snapshots && booleanFlag(flags, 'ENABLE_SNAPSHOTS') ? snapshotBeforeRun() : undefined,
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
