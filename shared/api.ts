@@ -31,6 +31,24 @@ import {
   taskEditInputSchema,
   taskViewSchema,
 } from './api-operations.js';
+import {
+  anomaliesListInputSchema,
+  anomaliesMarkInputSchema,
+  anomalousRunSchema,
+  ledgerSummarySchema,
+  reportsTrialInputSchema,
+  reportTextSchema,
+  runBandsSchema,
+  runReviewSchema,
+  runsAcceptInputSchema,
+  runsAcceptOutputSchema,
+  trialJobSchema,
+  trialKindsSchema,
+  trialsListInputSchema,
+  trialsListOutputSchema,
+  trialsRunInputSchema,
+  trialsSummaryOutputSchema,
+} from './api-validation.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -86,8 +104,10 @@ export const overviewSchema = z.object({
   /** Records that reached the database (added + updated + unchanged) ÷ records fetched, in the window. */
   recordsCommittedShare: share,
   quarantinedInWindow: z.number().int().nonnegative(),
-  /** Anomalies flagged by the historical validator on runs in the window. */
+  /** Runs in the window the historical validator called anomalous that nobody has marked yet. */
   openAnomalies: z.number().int().nonnegative(),
+  /** The trial ledger of the default staging target; null before any trial ran there. */
+  trials: ledgerSummarySchema.omit({ byKind: true }).nullable(),
   anomalousRuns: z.array(z.object({ runId, startedAt: z.string(), anomalies: z.array(anomalySchema) })),
   activeRuns: z.array(activeRunSchema),
   lastRun: runSummarySchema.nullable(),
@@ -128,6 +148,20 @@ export const API_METHODS = {
     input: z.object({ limit: limit(2_000, 400), task: z.string().nullable().optional() }).default({ limit: 400 }),
     output: z.array(historyPointSchema),
   },
+  /** The validator's expected band per run and metric, each run judged against the runs before it. */
+  'history.bands': { input: z.object({ limit: limit(2_000, 400) }).default({ limit: 400 }), output: z.array(runBandsSchema) },
+  'anomalies.list': { input: anomaliesListInputSchema, output: z.array(anomalousRunSchema) },
+  'anomalies.mark': { input: anomaliesMarkInputSchema, output: runReviewSchema },
+  /** Lets a run held by BLOCK_ON_ANOMALY stand; the other way out is rollback.apply. */
+  'runs.accept': { input: runsAcceptInputSchema, output: runsAcceptOutputSchema },
+  'trials.kinds': { input: noInput, output: trialKindsSchema },
+  /** Starts trials on a staging copy in the background; poll trials.job for progress. */
+  'trials.run': { input: trialsRunInputSchema, output: trialJobSchema },
+  /** A trial job by id; without one, the latest (null when none ran since the console started). */
+  'trials.job': { input: z.object({ jobId: z.string().trim().min(1).max(100).optional() }).default({}), output: trialJobSchema.nullable() },
+  'trials.list': { input: trialsListInputSchema, output: trialsListOutputSchema },
+  'trials.summary': { input: z.object({ staging: z.string().trim().min(1).max(1_000).nullable().optional() }).default({}), output: trialsSummaryOutputSchema },
+  'reports.trial': { input: reportsTrialInputSchema, output: reportTextSchema },
   'overview.get': { input: z.object({ windowDays: z.number().int().min(1).max(365).default(30) }).default({ windowDays: 30 }), output: overviewSchema },
   'settings.get': { input: noInput, output: settingsSchema },
   'settings.testConnection': { input: z.object({ location: z.string().trim().min(1).max(2_000) }), output: databaseInfoSchema },

@@ -30,3 +30,12 @@ export const historyEntrySchema = z.object({
   metrics: z.record(z.string(), z.number()),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/**
+ * Operator feedback on an anomalous run (issue 5): `expected` keeps it in the training history,
+ * `confirmed` takes it out. Declared here so the API schemas and main/validation share one list.
+ */
+export const ANOMALY_REVIEWS = ['expected', 'confirmed'] as const;
+export type AnomalyReview = (typeof ANOMALY_REVIEWS)[number];
+export const EXPECTED_REASON_KINDS = ['weekly', 'monthly', 'seasonal', 'known-event'] as const;
+export type ExpectedReasonKind = (typeof EXPECTED_REASON_KINDS)[number];

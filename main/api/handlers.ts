@@ -9,7 +9,9 @@ import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
+import { defaultLedgerRates, trialHandlers } from './trials.js';
 import { undoHandlers } from './undo.js';
+import { validationHandlers } from './validation.js';
 
 export interface ApiContext {
   /** The console's database, opened for reading; runs write through the engine host. */
@@ -19,6 +21,11 @@ export interface ApiContext {
   /** Webhook, Congress.gov key, saved database; in memory unless the shell gives its own. */
   preferences?: ConsolePreferences;
   notifications?: ConsoleNotifications;
+  /**
+   * The database location with its credentials, which trials copy to staging; store.location has
+   * any password removed, so a PostgreSQL console must pass it. Defaults to store.location.
+   */
+  databaseLocation?: string;
 }
 
 /** Only these runs train the historical validator; rolled-back ones never do (DESIGN §4). */
@@ -29,9 +36,12 @@ export function createApi(context: ApiContext): ApiHandlers {
   const { store, engine } = context;
   const preferences = context.preferences ?? memoryPreferences();
   const notifier = () => consoleNotifier(store, preferences, context.notifications ?? {});
+  const source = context.databaseLocation ?? store.location;
   return {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, notifier),
+    ...validationHandlers(store),
+    ...trialHandlers(store, source),
     'runs.list': ({ limit, status }) => store.listRuns({ limit, status }),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);
@@ -54,7 +64,7 @@ export function createApi(context: ApiContext): ApiHandlers {
         .map(historyPoint)
         .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     },
-    'overview.get': ({ windowDays }) => buildOverview(store, engine, windowDays),
+    'overview.get': async ({ windowDays }) => buildOverview(store, engine, windowDays, await defaultLedgerRates(source)),
     'settings.get': async () => ({
       database: { backend: store.backend, location: store.location },
       engine: engine.kind,

@@ -10,7 +10,7 @@ const RECENT_RUNS = 10;
 const WINDOW_RUN_LIMIT = 2_000;
 
 /** The at-a-glance numbers, all computed from stored runs — nothing here is a placeholder. */
-export async function buildOverview(store: Store, engine: EngineHost, windowDays: number): Promise<Overview> {
+export async function buildOverview(store: Store, engine: EngineHost, windowDays: number, trials: Overview['trials'] = null): Promise<Overview> {
   const runs = await store.listRuns({ limit: WINDOW_RUN_LIMIT });
   const newest = runs.reduce((latest, run) => Math.max(latest, Date.parse(run.startedAt)), 0);
   // The window ends at the newest run rather than at "now", so a quiet week does not empty the page.
@@ -19,6 +19,8 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
   const anomalousRuns = inWindow
     .filter((run) => run.validation?.verdict === 'anomalous')
     .map((run) => ({ runId: run.runId, startedAt: run.startedAt, anomalies: run.validation?.anomalies ?? [] }));
+  // Open: flagged and not yet marked expected or confirmed by an operator.
+  const open = new Set((await store.reviews.anomalousRuns({ open: true, limit: WINDOW_RUN_LIMIT })).map((run) => run.runId));
   return {
     database: { backend: store.backend, location: store.location, hearings: await store.countHearings() },
     windowDays,
@@ -28,7 +30,8 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
     batchSuccessRate: batchSuccessRate(inWindow),
     recordsCommittedShare: recordsCommittedShare(inWindow),
     quarantinedInWindow: inWindow.reduce((sum, run) => sum + run.metrics.quarantined, 0),
-    openAnomalies: anomalousRuns.reduce((sum, run) => sum + run.anomalies.length, 0),
+    openAnomalies: anomalousRuns.filter((run) => open.has(run.runId)).length,
+    trials,
     anomalousRuns,
     activeRuns: engine.active(),
     lastRun: runs[0] ?? null,

@@ -45,7 +45,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const preferences = memoryPreferences();
   const notifications = { log: cliLog() };
   const stopNotifying = notifyRunOutcomes(engine, () => consoleNotifier(store, preferences, notifications));
-  const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', preferences, notifications }), engine, staticRoot, port });
+  const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', preferences, notifications, databaseLocation: location }), engine, staticRoot, port });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) process.stderr.write(`gatehouse: no console build in ${staticRoot} (npm run build:renderer); serving the API only\n`);
   process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve) => {

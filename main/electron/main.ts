@@ -81,7 +81,7 @@ async function start(): Promise<void> {
   const notifications: ConsoleNotifications = { desktop: desktopNotifier, log: appLog(path.join(app.getPath('userData'), 'gatehouse.log')) };
   const openStoreNow = store;
   const notifier = () => consoleNotifier(openStoreNow, preferences, notifications);
-  serveApiOverIpc(createApi({ store, engine, transport: 'ipc', preferences, notifications }), () => window?.webContents ?? null);
+  serveApiOverIpc(createApi({ store, engine, transport: 'ipc', preferences, notifications, databaseLocation: location }), () => window?.webContents ?? null);
   engine.subscribe((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
   stopNotifying = notifyRunOutcomes(engine, notifier);
   // Scheduled tasks run while the app is open, through the worker like any other run.

@@ -28,6 +28,16 @@ export interface TrialRequest {
   /** When staging holds fewer than MIN_HISTORY_RUNS runs: seed this many synthetic days first. */
   seedHistoryDays?: number;
   open?: (location: string) => Promise<Store>;
+  /** Told after each step, so a console can show progress; trials take seconds each. */
+  onProgress?: (progress: TrialProgress) => void;
+}
+
+export interface TrialProgress {
+  phase: 'copying' | 'seeding' | 'trials';
+  /** Trials finished so far, of `total`. */
+  done: number;
+  total: number;
+  latest: TrialResult | null;
 }
 
 export interface TrialResult {
@@ -82,12 +92,16 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   if (request.injections.length === 0 && request.controls === 0) throw new GatehouseError('USAGE', 'nothing to try: give --inject KIND or --control N');
   if (!Number.isInteger(request.controls) || request.controls < 0) throw new GatehouseError('USAGE', '--control must be a whole number ≥ 0');
   const open = request.open ?? ((location: string) => openStore(location));
+  const planned = plan(request.injections, request.controls);
+  const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
+  report('copying', 0);
   const copy = await copyToStaging(request.source, request.staging, open);
   const store = await open(request.staging);
   try {
     let history = await store.validationHistory();
     let seededRuns = 0;
     if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
+      report('seeding', 0);
       seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store) })).length;
       history = await store.validationHistory();
     }
@@ -98,11 +112,13 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
     const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8));
     const session = `${new Date().toISOString()}#${runner.tag}`;
     const trials: TrialResult[] = [];
-    for (const trial of plan(request.injections, request.controls)) {
+    report('trials', 0);
+    for (const trial of planned) {
       const result = await runner.run(trial);
       trials.push(result);
       const { startedAt: _startedAt, ...recorded } = result;
       await store.trials.record({ session, at: new Date().toISOString(), source: redactConnectionString(request.source), ...recorded });
+      report('trials', trials.length, result);
     }
     return {
       session,

@@ -28,7 +28,7 @@ export interface BacktestReport {
 }
 
 /** Runs the engine would have judged: the ones that finished with their changes standing (or held). */
-function wasJudgeable(status: string): boolean {
+export function wasJudgeable(status: string): boolean {
   return status === 'success' || status === 'partial' || status === 'held';
 }
 

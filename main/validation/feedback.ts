@@ -1,5 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus, RunSummary } from '../../shared/run.js';
+import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
 import type { RunReview, Store } from '../store/index.js';
 
 /**
@@ -11,10 +12,7 @@ import type { RunReview, Store } from '../store/index.js';
  *   the band the next runs are judged by.
  * Rolled-back runs leave the history by their status; a held run is out until it is accepted.
  */
-export const ANOMALY_REVIEWS = ['expected', 'confirmed'] as const;
-export type AnomalyReview = (typeof ANOMALY_REVIEWS)[number];
-export const EXPECTED_REASON_KINDS = ['weekly', 'monthly', 'seasonal', 'known-event'] as const;
-export type ExpectedReasonKind = (typeof EXPECTED_REASON_KINDS)[number];
+export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview, type ExpectedReasonKind } from '../../shared/validation.js';
 
 export interface MarkRequest {
   runId: number;

@@ -11,6 +11,7 @@ export {
   SEASONAL_METHOD,
   STATIC_METHOD,
   type JudgeOptions,
+  type MetricBand,
 } from './historical/model.js';
 export {
   approximateCongressCalendar,
@@ -47,4 +48,5 @@ export { calendarDay, historicalJudge, historyBefore, trainsValidator, type Stor
 export type { DayInfo } from './historical/calendar.js';
 export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, markAnomaly, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
 export { backtest, type BacktestReport } from './backtest.js';
+export { expectedBands, type RunBands } from './bands.js';
 // ── end of historical validation ──

@@ -24,7 +24,8 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     const staticRoot = await ensureRendererBuilt();
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
     const location = path.join(folder, 'gatehouse.db');
-    await seedDemoDatabase(location, { days: 21 });
+    // Four weeks: enough history for the seasonal validator to draw its band on the last week.
+    await seedDemoDatabase(location, { days: 28 });
     store = await openStore(location);
     engine = createInProcessEngineHost({ location });
     server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
@@ -48,7 +49,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
   it('opens on the overview of the demo history, with the token gone from the address bar', async () => {
     await page.getByTestId('runs-in-window').waitFor();
     expect(new URL(page.url()).search).toBe('');
-    expect(await page.getByTestId('runs-in-window').textContent()).toBe('21');
+    expect(await page.getByTestId('runs-in-window').textContent()).toBe('28');
     expect(await page.getByRole('heading', { name: 'Recent runs' }).isVisible()).toBe(true);
     await shot('overview');
   });
@@ -87,6 +88,29 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByText('Quarantined', { exact: true }).first().click();
     expect(await page.locator('.chart canvas').isVisible()).toBe(true);
     await shot('history');
+  });
+
+  it('marks an anomaly expected with a reason kind and shows the review recorded', async () => {
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.getByText('Fetched', { exact: true }).first().click();
+    await page.getByTestId('band-note').getByText(/shaded band/).waitFor();
+    const item = page.locator('[data-anomalous-run]').first();
+    await item.waitFor();
+    const runId = Number(await item.getAttribute('data-anomalous-run'));
+    await item.getByRole('button', { name: 'Expected…' }).click();
+    const form = item.getByRole('form', { name: `Mark run ${runId} expected` });
+    await form.locator('select[name=reason-kind]').selectOption('known-event');
+    await form.locator('input[name=operator]').fill('e2e-operator');
+    await form.locator('textarea[name=review-reason]').fill('committee markup marathon');
+    await form.getByRole('button', { name: 'Mark expected' }).click();
+    await page.locator(`[data-anomalous-run="${runId}"]`).waitFor({ state: 'detached' });
+    await page.locator('input[name=show-reviewed]').check();
+    const reviewed = page.locator(`[data-anomalous-run="${runId}"]`);
+    await reviewed.getByTestId('review-note').getByText(/committee markup marathon/).waitFor();
+    expect(await reviewed.getByTestId('review-state').textContent()).toBe('expected');
+    expect(await store.reviews.list({ runId })).toMatchObject([{ action: 'expected', reasonKind: 'known-event', operator: 'e2e-operator' }]);
+    await page.getByTestId('anomalies-panel').scrollIntoViewIfNeeded();
+    await shot('history-feedback');
   });
 
   it('tests a database connection from Settings and names a missing file', async () => {
@@ -170,11 +194,28 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await shot('run-rolled-back');
   });
 
-  it('shows an honest empty state on Trials until its API lands', async () => {
+  it('injects a spike in a trial on a staging copy and shows it caught, with the detection rate', async () => {
+    const runsBefore = (await store.listRuns({ limit: 1_000 })).length;
     await page.getByRole('link', { name: 'Trials' }).click();
-    await page.getByRole('heading', { level: 1 }).waitFor();
-    expect(await page.locator('main').textContent()).toMatch(/issue \d|API for this page is ready/);
+    const form = page.getByRole('form', { name: 'New trial' });
+    await form.locator('input[name=kind-spike]').check();
+    await form.locator('input[name=magnitude-spike]').fill('5');
+    await form.locator('input[name=controls]').fill('1');
+    expect(await form.locator('input[name=staging]').getAttribute('placeholder')).toBe(path.join(folder, 'gatehouse.staging.db'));
+    await form.getByRole('button', { name: 'Run trials' }).click();
+    const spike = page.getByTestId('job-trials').locator('tr[data-trial="spike:5"]');
+    await spike.waitFor({ timeout: 60_000 });
+    expect(await spike.textContent()).toContain('caught');
+    expect(await spike.textContent()).toMatch(/validator:/);
+    await page.getByTestId('job-summary').waitFor({ timeout: 60_000 });
+    await page.getByTestId('ledger-detection').getByText('100.0 %').waitFor();
+    expect(await page.getByTestId('ledger-by-kind').textContent()).toContain('spike');
+    expect((await store.listRuns({ limit: 1_000 })).length).toBe(runsBefore);
+    await page.getByRole('button', { name: 'Show report' }).click();
+    await page.getByTestId('trial-report').locator('pre').getByText(/spike/).first().waitFor();
     await shot('trials');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByTestId('trial-rates').getByText(/1 of 1 caught/).waitFor();
   });
 
   it('raised no script errors in the page', () => {

@@ -37,6 +37,12 @@ export function buildDurationModel(points: readonly RunPoint[]): DurationModel |
   return { line, sigma: Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) };
 }
 
+/** The duration (ms) a run of this size is expected to take, and the log-scale band around it. */
+export function durationBand(model: DurationModel, fetched: number, alarmScore: number): { expected: number; low: number; high: number } {
+  const expected = predicted(model.line, fetched);
+  return { expected, low: expected * Math.exp(-alarmScore * model.sigma), high: expected * Math.exp(alarmScore * model.sigma) };
+}
+
 export function durationAnomaly(model: DurationModel, current: RunPoint, alarmScore: number): Anomaly | null {
   const fetched = metricOf(current, 'fetched');
   const duration = metricOf(current, 'durationMs');
@@ -45,8 +51,7 @@ export function durationAnomaly(model: DurationModel, current: RunPoint, alarmSc
   const score = (Math.log(duration) - Math.log(expected)) / model.sigma;
   if (score < alarmScore || duration < MIN_SLOWDOWN_RATIO * expected || duration - expected < MIN_SLOWDOWN_MS) return null;
   const perRecord = Math.max(1, fetched);
-  const low = expected * Math.exp(-alarmScore * model.sigma);
-  const high = expected * Math.exp(alarmScore * model.sigma);
+  const { low, high } = durationBand(model, fetched, alarmScore);
   return {
     metric: 'durationPerRecordMs', rule: 'slow-run', value: round(duration / perRecord, 2), expected: round(expected / perRecord, 2),
     low: round(low / perRecord, 2), high: round(high / perRecord, 2), score: round(Math.min(score, 99), 2),

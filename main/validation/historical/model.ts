@@ -1,12 +1,19 @@
 import type { Anomaly, HistoryEntry, ValidationResult } from '../../../shared/validation.js';
 import { CalendarDays, approximateCongressCalendar, type CongressCalendar, type DayInfo } from './calendar.js';
-import { buildDurationModel, durationAnomaly, type DurationModel } from './duration.js';
+import { buildDurationModel, durationAnomaly, durationBand, type DurationModel } from './duration.js';
 import { LEVEL_SHIFT_RUNS, levelShiftAnomaly } from './level-shift.js';
 import { buildMixModel, mixAnomalies, type MixModel } from './mix.js';
 import { metricOf, toPoint, toPoints, type RunPoint } from './points.js';
 import { staticAnomalies } from './static-rules.js';
 import { thresholdsWith, type AlarmThresholds } from './thresholds.js';
-import { VOLUME_METRICS, buildVolumeModel, volumeAnomaly, type VolumeModel } from './volume.js';
+import { VOLUME_METRICS, buildVolumeModel, volumeAnomaly, volumeBand, type VolumeModel } from './volume.js';
+
+/** What a metric was expected to be on one run, and where its alarm would have fired. */
+export interface MetricBand {
+  expected: number;
+  low: number;
+  high: number;
+}
 
 export const SEASONAL_METHOD = 'seasonal-robust-v1';
 export const STATIC_METHOD = 'static-fallback';
@@ -89,6 +96,21 @@ export class HistoryModel {
     }
     const anomalies = this.seasonalAnomalies(point, thresholdsWith(thresholds));
     return result(anomalies.length > 0 ? 'anomalous' : 'ok', SEASONAL_METHOD, this.size, anomalies);
+  }
+
+  /**
+   * The band each metric's alarm fires outside of for `current` (volumes: the seasonal range of the
+   * day; durationMs: the range for a run of its size), with the same alarm thresholds as `judge`.
+   * Empty when the seasonal model cannot judge that day (the static fallback has no band).
+   */
+  expectedBands(current: HistoryEntry, thresholds: Partial<AlarmThresholds> | undefined = this.options.thresholds): Record<string, MetricBand> {
+    const point = toPoint(current, this.days);
+    if (!this.precedes(current) || !this.canJudgeSeasonally(point.info)) return {};
+    const alarm = thresholdsWith(thresholds);
+    const bands: Record<string, MetricBand> = {};
+    for (const model of this.volume) bands[model.metric] = volumeBand(model, point.info, model.metric === 'fetched' ? alarm.fetched : alarm.addedOrUpdated);
+    if (this.duration) bands.durationMs = durationBand(this.duration, metricOf(point, 'fetched'), alarm.duration);
+    return bands;
   }
 
   private canJudgeSeasonally(info: DayInfo): boolean {

@@ -173,13 +173,20 @@ function isQuietDay(model: VolumeModel, info: DayInfo): boolean {
   return isWeekend(info.weekday) || !model.busy[info.weekday] || (info.recess && !info.nearBoundary);
 }
 
-export function volumeAnomaly(model: VolumeModel, info: DayInfo, value: number, alarmScore: number): Anomaly | null {
+/** The range a volume alarm fires outside of, on this day: what the console draws as the band. */
+export function volumeBand(model: VolumeModel, info: DayInfo, alarmScore: number): { expected: number; low: number; high: number } {
   const expectation = seasonalExpectation(model, info);
   const alpha = tailForScore(alarmScore);
+  const low = negativeBinomial(expectation.quietest, expectation.phi).lowestNormal(alpha);
+  const high = negativeBinomial(expectation.busiest, expectation.phi).highestNormal(alpha);
+  return { expected: round(expectation.central, 1), low, high };
+}
+
+export function volumeAnomaly(model: VolumeModel, info: DayInfo, value: number, alarmScore: number): Anomaly | null {
+  const expectation = seasonalExpectation(model, info);
   const quiet = negativeBinomial(expectation.quietest, expectation.phi);
   const busy = negativeBinomial(expectation.busiest, expectation.phi);
-  const low = quiet.lowestNormal(alpha);
-  const high = busy.highestNormal(alpha);
+  const { low, high } = volumeBand(model, info, alarmScore);
   const lowScore = tailScore(quiet.lowerTail(value));
   const highScore = tailScore(busy.upperTail(value));
   if (lowScore < alarmScore && highScore < alarmScore) return null;

@@ -1,29 +1,20 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { isApiMethod } from '../../../shared/api.js';
 
 export interface Section {
   id: 'overview' | 'runs' | 'history' | 'trials' | 'flags' | 'backups' | 'settings';
   label: string;
-  /** A method this section needs; until it is in the API table the section says which issue brings it. */
-  needs?: string;
-  issue?: number;
-  promise?: string;
 }
 
 export const SECTIONS: Section[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'runs', label: 'Runs' },
   { id: 'history', label: 'History' },
-  { id: 'trials', label: 'Trials', needs: 'trials.list', issue: 5, promise: 'Inject anomalies into a staging copy, see what the validators caught and missed, detection and false-positive rates.' },
-  { id: 'flags', label: 'Flags', needs: 'flags.list', issue: 6, promise: 'Feature flags with their scope, kill switches that need a reason, the audit history and the canary comparison.' },
-  { id: 'backups', label: 'Backups', needs: 'backups.list', issue: 4, promise: 'Backups listed and verified, restore and rollback with a dry-run preview and a typed confirmation.' },
+  { id: 'trials', label: 'Trials' },
+  { id: 'flags', label: 'Flags' },
+  { id: 'backups', label: 'Backups' },
   { id: 'settings', label: 'Settings' },
 ];
-
-export function sectionAvailable(section: Section): boolean {
-  return section.needs === undefined || isApiMethod(section.needs);
-}
 
 /** Hash routes (#/runs/12) so a reload keeps the place and both app:// and http:// work alike. */
 export const useNav = defineStore('nav', () => {

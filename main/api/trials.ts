@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
+import type { ApiHandlers, Overview } from '../../shared/api.js';
+import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
+import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
+import { isPostgresUrl, openStore, type Store } from '../store/index.js';
+import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, parseTrialSpec, RECORD_ANOMALY_KINDS, runTrials, stagingLabel, stagingTargetFor, summariseTrials, type TrialResult } from '../trials/index.js';
+import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES } from '../validation/index.js';
+
+type TrialHandlers = Pick<ApiHandlers, 'trials.kinds' | 'trials.run' | 'trials.job' | 'trials.list' | 'trials.summary' | 'reports.trial'>;
+
+/** Jobs kept for the console to read back after they finish; older ones are forgotten. */
+const KEPT_JOBS = 20;
+
+/**
+ * Staging trials from the console, through main/trials only. `source` is the console's database
+ * (never written: runTrials copies it first); every trial and the ledger live in the staging target.
+ * Trials take seconds each, so they run as background jobs the view polls; one at a time, since
+ * two jobs would copy over the same staging target.
+ */
+export function trialHandlers(store: Store, source: string): TrialHandlers {
+  const jobs = new Map<string, TrialJobView>();
+  let latest: string | null = null;
+
+  function start(staging: string, request: Omit<Parameters<typeof runTrials>[0], 'source' | 'staging' | 'onProgress'>): TrialJobView {
+    const job: TrialJobView = {
+      jobId: randomUUID(), status: 'running', staging: stagingLabel(staging), phase: 'queued', done: 0, total: request.injections.length + request.controls,
+      startedAt: new Date().toISOString(), finishedAt: null, error: null, historyNote: null, trials: [], summary: null, ledger: null,
+    };
+    jobs.set(job.jobId, job);
+    latest = job.jobId;
+    while (jobs.size > KEPT_JOBS) jobs.delete(jobs.keys().next().value!);
+    void runTrials({
+      ...request,
+      source,
+      staging,
+      onProgress: (progress) => {
+        Object.assign(job, { phase: progress.phase, done: progress.done, total: progress.total });
+        if (progress.latest) job.trials = [...job.trials, resultView(progress.latest)];
+      },
+    }).then(
+      (outcome) => Object.assign(job, { status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, summary: outcome.summary, ledger: outcome.ledger }),
+      (error: unknown) => Object.assign(job, { status: 'failed', phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error) }),
+    );
+    return { ...job };
+  }
+
+  return {
+    'trials.kinds': async () => ({
+      kinds: [
+        ...RUN_ANOMALY_KINDS.map((kind) => ({ kind, level: 'run' as const, defaultMagnitude: RUN_ANOMALY_MAGNITUDES[kind].default, meaning: RUN_ANOMALY_MAGNITUDES[kind].meaning })),
+        ...Object.keys(RECORD_ANOMALY_KINDS).map((kind) => ({ kind, level: 'record' as const, defaultMagnitude: DEFAULT_RECORD_FRACTION, meaning: 'share of the run\'s new records corrupted (above 0, at most 1)' })),
+      ],
+      defaultStaging: stagingLabel(stagingTargetFor(source)),
+      backend: isPostgresUrl(source) ? 'postgres' : 'sqlite',
+    }),
+    'trials.run': async ({ injections, controls, seedHistoryDays, staging }) => {
+      // Everything that can be refused is refused here, before the job starts: an unknown kind, a
+      // bad magnitude, a staging target that is the source.
+      const specs = injections.map(({ kind, magnitude }) => parseTrialSpec(magnitude === undefined ? kind : `${kind}:${magnitude}`));
+      if (specs.length === 0 && controls === 0) throw new GatehouseError('USAGE', 'nothing to try: choose an anomaly kind or at least one control run');
+      const target = checkedStagingTarget(source, staging);
+      if ([...jobs.values()].some((job) => job.status === 'running')) {
+        throw new GatehouseError('CONFLICT', 'a trial is already running; wait for it to finish', { hint: 'its progress is on the Trials page' });
+      }
+      return start(target, { injections: specs, controls, seedHistoryDays });
+    },
+    'trials.job': async ({ jobId }) => {
+      const id = jobId ?? latest;
+      if (id === null) return null;
+      const job = jobs.get(id);
+      if (!job) throw new GatehouseError('NOT_FOUND', `no trial job ${id}`);
+      return { ...job };
+    },
+    'trials.list': async ({ staging, limit }) => {
+      const target = stagingTargetFor(source, staging);
+      const trials = await withLedger(target, async (ledger) => (await ledger.trials.list()).reverse().slice(0, limit));
+      return { staging: stagingLabel(target), trials: trials ?? [] };
+    },
+    'trials.summary': async ({ staging }) => {
+      const target = stagingTargetFor(source, staging);
+      const trials = await withLedger(target, (ledger) => ledger.trials.list());
+      return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
+    },
+    'reports.trial': async ({ staging, format, savePath }) => {
+      const target = stagingTargetFor(source, staging);
+      const built = await withLedger(target, (ledger) => buildReport(store, { kind: 'trial', trialReader: (_store, period) => ledgerTrials(ledger, period) }));
+      const document = built?.document ?? (await buildReport(store, { kind: 'trial', trialReader: async () => null })).document;
+      const text = format === 'html' ? renderHtml(document) : renderMarkdown(document);
+      const savedTo = savePath === undefined ? null : saveReport(savePath, format, text, [source, target]);
+      return { format, headline: document.headline, text, savedTo };
+    },
+  };
+}
+
+/** The Overview's trial card: the default staging target's ledger, or null before any trial. */
+export async function defaultLedgerRates(source: string): Promise<Overview['trials']> {
+  const trials = await withLedger(stagingTargetFor(source), (ledger) => ledger.trials.list()).catch(() => null);
+  if (!trials || trials.length === 0) return null;
+  const { byKind: _byKind, ...rates } = summariseTrials(trials);
+  return rates;
+}
+
+/** Opens the staging ledger to read it; null when a SQLite staging file was never made (it is not created here). */
+async function withLedger<T>(staging: string, read: (ledger: Store) => Promise<T>): Promise<T | null> {
+  if (!isPostgresUrl(staging) && !fs.existsSync(staging)) return null;
+  const ledger = await openStore(staging);
+  try {
+    return await read(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+function saveReport(savePath: string, format: 'md' | 'html', text: string, databases: string[]): string {
+  const file = path.resolve(savePath);
+  if (!path.isAbsolute(savePath)) throw new GatehouseError('USAGE', `save the report to an absolute path, got "${savePath}"`);
+  const wanted = format === 'html' ? /\.html?$/i : /\.md$/i;
+  if (!wanted.test(file)) throw new GatehouseError('USAGE', `a ${format === 'html' ? 'HTML' : 'Markdown'} report is saved as ${format === 'html' ? '.html' : '.md'}, got ${path.basename(file)}`);
+  if (!fs.existsSync(path.dirname(file))) throw new GatehouseError('USAGE', `folder ${path.dirname(file)} does not exist`);
+  if (databases.some((db) => !isPostgresUrl(db) && path.resolve(db) === file)) throw new GatehouseError('USAGE', 'that path is a database; choose another file');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function resultView(result: TrialResult): TrialResultView {
+  const { startedAt: _startedAt, ...view } = result;
+  return view;
+}

@@ -1,0 +1,145 @@
+/**
+ * Schemas of the validation side of the API (issue 5 in the console): the validator's expected
+ * bands, anomalies and operator feedback, held runs, staging trials and their report. The shapes
+ * mirror what main/validation, main/trials and main/reports return.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { RUN_STATUSES } from './run.js';
+import { ANOMALY_REVIEWS, anomalySchema, EXPECTED_REASON_KINDS } from './validation.js';
+
+const runId = z.number().int().positive();
+/** Every review carries a reason (DESIGN §4); blank is not a reason. */
+const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
+/** The operator name set in the console; the OS user of the serving process when absent. */
+const operator = z.string().trim().max(200).optional();
+/** A SQLite file path, or a schema name on PostgreSQL; absent: the default beside the database. */
+const staging = z.string().trim().min(1).max(1_000).nullable().optional();
+
+export const metricBandSchema = z.object({ expected: z.number(), low: z.number(), high: z.number() });
+export const runBandsSchema = z.object({
+  runId,
+  startedAt: z.string(),
+  /** seasonal-robust-v1 draws a band; static-fallback (too little history) has none. */
+  method: z.string(),
+  bands: z.record(z.string(), metricBandSchema),
+});
+export type RunBandsView = z.infer<typeof runBandsSchema>;
+
+export const runReviewSchema = z.object({
+  id: z.number().int(),
+  runId: z.number().int(),
+  action: z.enum(['expected', 'confirmed', 'accepted']),
+  reasonKind: z.string().nullable(),
+  reason: z.string(),
+  operator: z.string(),
+  at: z.string(),
+});
+export type RunReviewView = z.infer<typeof runReviewSchema>;
+
+export const anomalousRunSchema = z.object({
+  runId,
+  task: z.string().nullable(),
+  status: z.enum(RUN_STATUSES),
+  startedAt: z.string(),
+  /** expected / confirmed once an operator marked it; null while open. */
+  review: z.string().nullable(),
+  anomalies: z.array(anomalySchema),
+  reviews: z.array(runReviewSchema),
+});
+export type AnomalousRunView = z.infer<typeof anomalousRunSchema>;
+
+export const anomaliesListInputSchema = z
+  .object({ open: z.boolean().default(false), limit: z.number().int().min(1).max(500).default(100) })
+  .default({ open: false, limit: 100 });
+export const anomaliesMarkInputSchema = z.object({
+  runId,
+  as: z.enum(ANOMALY_REVIEWS),
+  /** Required for `expected`: which pattern explains it. */
+  reasonKind: z.enum(EXPECTED_REASON_KINDS).optional(),
+  reason,
+  operator,
+});
+export const runsAcceptInputSchema = z.object({ runId, reason, operator });
+export const runsAcceptOutputSchema = z.object({ runId, status: z.enum(RUN_STATUSES), review: runReviewSchema });
+
+export const TRIAL_LEVELS = ['run', 'record', 'control'] as const;
+export const trialKindSchema = z.object({ kind: z.string(), level: z.enum(['run', 'record']), defaultMagnitude: z.number(), meaning: z.string() });
+export const trialKindsSchema = z.object({
+  kinds: z.array(trialKindSchema),
+  /** Where trials go unless another target is given: a path, or `schema NAME`. */
+  defaultStaging: z.string(),
+  backend: z.enum(['sqlite', 'postgres']),
+});
+export type TrialKindsView = z.infer<typeof trialKindsSchema>;
+
+export const trialResultSchema = z.object({
+  label: z.string(),
+  kind: z.string(),
+  level: z.enum(TRIAL_LEVELS),
+  magnitude: z.number().nullable(),
+  runId: z.number().int().nullable(),
+  caught: z.boolean(),
+  /** `batch-rules`, `validator:RULE`; empty when nothing caught it. */
+  caughtBy: z.array(z.string()),
+  verdict: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+export type TrialResultView = z.infer<typeof trialResultSchema>;
+export const trialRecordSchema = trialResultSchema.extend({ id: z.number().int(), session: z.string(), at: z.string(), source: z.string() });
+export type TrialRecordView = z.infer<typeof trialRecordSchema>;
+
+export const ledgerSummarySchema = z.object({
+  trials: z.number().int(),
+  injected: z.number().int(),
+  caught: z.number().int(),
+  detectionRate: z.number().nullable(),
+  controls: z.number().int(),
+  falsePositives: z.number().int(),
+  falsePositiveRate: z.number().nullable(),
+  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable() })),
+});
+export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;
+
+export const trialsRunInputSchema = z.object({
+  injections: z.array(z.object({ kind: z.string().trim().min(1).max(40), magnitude: z.number().finite().optional() })).max(20).default([]),
+  /** Clean control runs: they measure the false-positive rate. */
+  controls: z.number().int().min(0).max(20).default(1),
+  /** When staging has too little history for the seasonal validator, seed this many synthetic days first. */
+  seedHistoryDays: z.number().int().min(0).max(366).default(0),
+  staging,
+});
+export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;
+
+export const trialJobSchema = z.object({
+  jobId: z.string(),
+  status: z.enum(['running', 'done', 'failed']),
+  staging: z.string(),
+  phase: z.enum(['queued', 'copying', 'seeding', 'trials', 'finished']),
+  done: z.number().int(),
+  total: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), hint: z.string().optional() }).nullable(),
+  historyNote: z.string().nullable(),
+  /** This job's trials so far, in the order they ran. */
+  trials: z.array(trialResultSchema),
+  /** This job's trials, and the whole staging ledger, once the job finished. */
+  summary: ledgerSummarySchema.nullable(),
+  ledger: ledgerSummarySchema.nullable(),
+});
+export type TrialJobView = z.infer<typeof trialJobSchema>;
+
+export const trialsListInputSchema = z.object({ staging, limit: z.number().int().min(1).max(2_000).default(200) }).default({ limit: 200 });
+export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.array(trialRecordSchema) });
+export const trialsSummaryOutputSchema = ledgerSummarySchema.extend({ staging: z.string() });
+
+export const REPORT_FORMATS = ['md', 'html'] as const;
+export const reportsTrialInputSchema = z.object({
+  staging,
+  format: z.enum(REPORT_FORMATS).default('md'),
+  /** Also write the report to this absolute path (.md or .html); absent: only returned. */
+  savePath: z.string().trim().min(1).max(1_000).optional(),
+});
+export const reportTextSchema = z.object({ format: z.enum(REPORT_FORMATS), headline: z.string(), text: z.string(), savedTo: z.string().nullable() });
+export type ReportTextView = z.infer<typeof reportTextSchema>;
