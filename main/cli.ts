@@ -1,44 +1,54 @@
 import { Command, CommanderError } from 'commander';
 import { GatehouseError } from '../shared/errors.js';
 import { exitCodeFor, reportError } from './cli/output.js';
-import { registerRunsCommands } from './cli/runs.js';
-import { registerRollbackCommand } from './cli/rollback.js';
-import { registerBackupCommands } from './cli/backups.js';
-import { registerServeCommand } from './cli/serve.js';
-import { registerUpdateCommand } from './cli/update.js';
-import { registerFlagsCommand } from './cli/flags.js';
-import { registerTasksCommands } from './cli/tasks.js';
-import { registerNotifyCommand } from './cli/notify.js';
-import { registerReportCommand } from './cli/report.js';
-import { registerValidateCommand } from './cli/validate.js';
-import { registerAnomaliesCommands, registerBacktestCommand } from './cli/anomalies.js';
-import { registerTrialCommand } from './cli/trial.js';
 
-function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Which module registers each command. Only the module of the command being run is loaded, so
+ * `gatehouse update` does not pay for the console, reports or trials at start-up; bare `--help`
+ * loads them all to list them.
+ */
+const COMMAND_MODULES: Record<string, () => Promise<Register[]>> = {
+  update: async () => [(await import('./cli/update.js')).registerUpdateCommand],
+  runs: async () => [(await import('./cli/runs.js')).registerRunsCommands],
+  quarantine: async () => [(await import('./cli/runs.js')).registerRunsCommands],
+  flags: async () => [(await import('./cli/flags.js')).registerFlagsCommand],
+  tasks: async () => [(await import('./cli/tasks.js')).registerTasksCommands],
+  scheduler: async () => [(await import('./cli/tasks.js')).registerTasksCommands],
+  notify: async () => [(await import('./cli/notify.js')).registerNotifyCommand],
+  report: async () => [(await import('./cli/report.js')).registerReportCommand],
+  rollback: async () => [(await import('./cli/rollback.js')).registerRollbackCommand],
+  backups: async () => [(await import('./cli/backups.js')).registerBackupCommands],
+  restore: async () => [(await import('./cli/backups.js')).registerBackupCommands],
+  serve: async () => [(await import('./cli/serve.js')).registerServeCommand],
+  validate: async () => [(await import('./cli/validate.js')).registerValidateCommand],
+  anomalies: async () => [(await import('./cli/anomalies.js')).registerAnomaliesCommands],
+  backtest: async () => [(await import('./cli/anomalies.js')).registerBacktestCommand],
+  trial: async () => [(await import('./cli/trial.js')).registerTrialCommand],
+};
+
+async function buildProgram(commandName: string | undefined): Promise<Command> {
   const program = new Command('gatehouse')
     .description('Gated, batch-validated updates of the Congress.gov committee-meeting feed')
     .option('--debug', 'show stack traces for unexpected errors')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ outputError: (text, write) => write(`gatehouse: ${text.replace(/^error: /, '')}`) });
-  registerUpdateCommand(program);
-  registerRunsCommands(program);
-  registerFlagsCommand(program);
-  registerTasksCommands(program);
-  registerNotifyCommand(program);
-  registerReportCommand(program);
-  registerRollbackCommand(program);
-  registerBackupCommands(program);
-  registerServeCommand(program);
-  registerValidateCommand(program);
-  registerAnomaliesCommands(program);
-  registerBacktestCommand(program);
-  registerTrialCommand(program);
+  const wanted = commandName !== undefined && commandName in COMMAND_MODULES ? [commandName] : Object.keys(COMMAND_MODULES);
+  const registered = new Set<Register>();
+  for (const name of wanted) {
+    for (const register of await COMMAND_MODULES[name]!()) {
+      if (registered.has(register)) continue;
+      registered.add(register);
+      register(program);
+    }
+  }
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2).find((arg) => !arg.startsWith('-')));
   try {
     await program.parseAsync(argv);
   } catch (error) {

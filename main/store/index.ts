@@ -1,6 +1,4 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { openPostgresStore } from './postgres/store.js';
-import { openSqliteStore } from './sqlite/store.js';
 import type { Store, StoreOptions } from './types.js';
 
 export type * from './types.js';
@@ -17,8 +15,11 @@ export function isPostgresUrl(location: string): boolean {
 /** Opens the store a `--db` value names: a file path (SQLite) or a postgres:// URL. */
 export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
   if (location.trim() === '') throw new GatehouseError('USAGE', 'the database location is empty');
+  // Each backend's driver is loaded only when it is used: the CLI starts faster on either.
   if (isPostgresUrl(location)) {
+    const { openPostgresStore } = await import('./postgres/store.js');
     return openPostgresStore(location, options);
   }
+  const { openSqliteStore } = await import('./sqlite/store.js');
   return openSqliteStore(location, options);
 }
