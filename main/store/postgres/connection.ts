@@ -106,7 +106,7 @@ export async function inClientTransaction<T>(
   pool: pg.Pool,
   target: PostgresTarget,
   work: (client: pg.PoolClient) => Promise<T>,
-  options: { dryRun?: boolean; reportUnreachable?: boolean } = {},
+  options: { dryRun?: boolean; reportUnreachable?: boolean; begin?: string } = {},
 ): Promise<T> {
   let client: pg.PoolClient;
   try {
@@ -116,7 +116,7 @@ export async function inClientTransaction<T>(
   }
   let failure: unknown;
   try {
-    await client.query('BEGIN');
+    await client.query(options.begin ?? 'BEGIN');
     const result = await work(client);
     await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
     return result;

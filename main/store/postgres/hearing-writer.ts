@@ -40,7 +40,8 @@ export class PostgresHearingWriter {
 
   async findEarlierWrites(db: Queryable, runId: number, eventIds: string[]): Promise<BatchRuleViolation[]> {
     const { rows } = await db.query<{ event_id: string }>(
-      'SELECT event_id FROM hearings WHERE last_run_id = $1 AND event_id = ANY($2::text[]) ORDER BY event_id',
+      // "+ 0" keeps the planner on the primary key: the last_run_id index would visit every row of the run.
+      'SELECT event_id FROM hearings WHERE event_id = ANY($2::text[]) AND last_run_id + 0 = $1 ORDER BY event_id',
       [runId, eventIds],
     );
     return rows.map((row) => ({
@@ -53,7 +54,7 @@ export class PostgresHearingWriter {
     const ids = changes.map((change) => change.hearing.eventId);
     const { rows } = await db.query<{ hearings: string; related: string; dangling: string[] }>(
       `SELECT
-        (SELECT count(*) FROM hearings WHERE last_run_id = $1 AND last_batch_seq = $2 AND event_id = ANY($3::text[])) AS hearings,
+        (SELECT count(*) FROM hearings WHERE event_id = ANY($3::text[]) AND last_run_id + 0 = $1 AND last_batch_seq = $2) AS hearings,
         (SELECT count(*) FROM hearing_committees WHERE event_id = ANY($3::text[]))
           + (SELECT count(*) FROM appearances WHERE event_id = ANY($3::text[]))
           + (SELECT count(*) FROM videos WHERE event_id = ANY($3::text[]))

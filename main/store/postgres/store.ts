@@ -112,7 +112,12 @@ class PostgresStore implements Store {
    * so after a terminated connection the pool hands out a fresh one.
    */
   async transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
-    return inClientTransaction(this.pool, this.target, (client) => work(this.writeTx(client)));
+    // Every statement of a batch looks rows up by key. Mid-run the planner's statistics still
+    // describe the tables as they were before the run, and it would scan them whole, batch after
+    // batch; keyed lookups stay keyed however the tables grew.
+    return inClientTransaction(this.pool, this.target, (client) => work(this.writeTx(client)), {
+      begin: 'BEGIN; SET LOCAL enable_seqscan = off',
+    });
   }
 
   private writeTx(pooled: pg.PoolClient): WriteTx {
