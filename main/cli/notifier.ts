@@ -1,17 +1,23 @@
-import fs from 'node:fs';
+import { createLogger, defaultLogFile, type LogFields } from '../logging/index.js';
 import { notificationChannels, Notifier, type NotificationChannel } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 
 /**
- * Notification lines: appended as JSON to $GATEHOUSE_LOG_FILE when set, otherwise one short
- * line on stderr (stdout stays clean for --json).
+ * Notification lines go through the one logger: a JSON line in the data folder's log (or
+ * $GATEHOUSE_LOG_FILE) and a short line on stderr, so stdout stays clean for --json.
  */
 export function cliLog(): (line: string) => void {
-  const file = process.env.GATEHOUSE_LOG_FILE;
-  if (file) return (line) => fs.appendFileSync(file, `${line}\n`);
+  const logger = createLogger({ file: defaultLogFile(), terminal: (text) => process.stderr.write(`${text}\n`), terminalLevel: 'info' });
   return (line) => {
-    const parsed = JSON.parse(line) as { title?: string; body?: string; event?: string };
-    process.stderr.write(`gatehouse: ${parsed.title ? `${parsed.title} — ${parsed.body ?? ''}` : line}\n`);
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    const fields: LogFields = { event: 'notification' };
+    for (const [key, value] of Object.entries(parsed)) {
+      const reserved = key === 'level' || key === 'time' || key === 'msg';
+      if (!reserved && ['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value as string | number | boolean;
+    }
+    const title = typeof parsed.title === 'string' ? parsed.title.replace(/^Gatehouse: /, '') : null;
+    const level = parsed.level === 'error' ? 'error' : parsed.level === 'warning' || parsed.level === 'warn' ? 'warn' : 'info';
+    logger.log(level, title ? `${title} — ${String(parsed.body ?? '')}` : line, fields);
   };
 }
 
