@@ -1,5 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
-import type { BatchRecord, BatchStatus } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
 import type { BatchRuleViolation, NewQuarantineEntry, PlannedChange, WriteTx } from '../store/index.js';
 import { redactSecrets } from '../store/index.js';
 import type { RunContext } from './run-context.js';
@@ -63,14 +63,20 @@ export class BatchCommitter {
     for (const violation of violations) pending.rejectChange(violation.eventId!, violation.reason);
   }
 
+  /** Unchanged and rejected records with no change to write still move the checkpoint. */
+  async checkpointWithoutChanges(pending: PendingBatch): Promise<void> {
+    await this.run.transaction((tx) => this.closeBatch(tx, pending, null, {}));
+  }
+
   /**
-   * The batch row, its quarantine entries and the checkpoint that moves past it. `counts` are
-   * what this transaction adds to the run; parts committed during isolation added their own.
+   * The batch row (none when nothing was written), its quarantine entries and the checkpoint that
+   * moves past it. `counts` are what this transaction adds to the run; parts committed during
+   * isolation added their own.
    */
-  private async closeBatch(tx: WriteTx, pending: PendingBatch, batch: BatchRecord, counts: Counts): Promise<void> {
+  private async closeBatch(tx: WriteTx, pending: PendingBatch, batch: BatchRecord | null, counts: Counts): Promise<void> {
     const { state, runId } = this.run;
-    await tx.addQuarantine(pending.quarantineEntries(runId, batch.seq));
-    await tx.recordBatch(batch);
+    await tx.addQuarantine(pending.quarantineEntries(runId, batch?.seq ?? null));
+    if (batch) await tx.recordBatch(batch);
     const metrics = { ...state.metrics };
     addCounts(metrics, {
       ...counts,
@@ -79,14 +85,12 @@ export class BatchCommitter {
       quarantined: (counts.quarantined ?? 0) + pending.rejected.length,
       fetchErrors: pending.fetchErrors,
     });
-    const batchCounts = { ...state.batchCounts, total: state.batchCounts.total + 1 };
-    if (batch.status === 'committed') batchCounts.succeeded += 1;
-    else if (batch.status === 'isolated') batchCounts.isolated += 1;
-    else batchCounts.failed += 1;
+    const batchCounts = batch ? countBatch(state.batchCounts, batch.status) : state.batchCounts;
+    const batchSeq = batch?.seq ?? state.batchSeq;
     const nextPosition = pending.lastPosition + 1;
     await tx.saveCheckpoint({
       runId,
-      batchSeq: batch.seq,
+      batchSeq,
       nextPosition,
       metrics,
       batchCounts,
@@ -94,7 +98,7 @@ export class BatchCommitter {
       updatedAt: this.run.clock().toISOString(),
     });
     this.run.afterCommit(() => {
-      Object.assign(state, { metrics, batchCounts, batchSeq: batch.seq, nextPosition });
+      Object.assign(state, { metrics, batchCounts, batchSeq, nextPosition });
       state.doneInBatch.clear();
     });
   }
@@ -214,6 +218,14 @@ export class BatchCommitter {
       finishedAt: finished.toISOString(),
     };
   }
+}
+
+function countBatch(counts: BatchCounts, status: BatchStatus): BatchCounts {
+  const next = { ...counts, total: counts.total + 1 };
+  if (status === 'committed') next.succeeded += 1;
+  else if (status === 'isolated') next.isolated += 1;
+  else next.failed += 1;
+  return next;
 }
 
 function failureReason(error: unknown, eventId: string | null, fallback: string): Rejection {

@@ -207,7 +207,7 @@ async function runBatches(
   const flush = async () => {
     if (pending.size === 0) return;
     if (pending.changes.length === 0) {
-      await checkpointOnly(context, pending);
+      await committer.checkpointWithoutChanges(pending);
     } else {
       const batch = await committer.commit(pending);
       run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
@@ -235,30 +235,6 @@ async function runBatches(
   if (run.signal?.aborted) return false;
   await flush();
   return true;
-}
-
-/** Unchanged and rejected records with no change to write still move the checkpoint. */
-async function checkpointOnly(context: RunContext, pending: PendingBatch): Promise<void> {
-  const { state, runId } = context;
-  await context.transaction(async (tx) => {
-    await tx.addQuarantine(pending.quarantineEntries(runId, null));
-    const metrics = { ...state.metrics };
-    metrics.fetched += pending.size;
-    metrics.unchanged += pending.unchanged;
-    metrics.quarantined += pending.rejected.length;
-    metrics.fetchErrors = (metrics.fetchErrors ?? 0) + pending.fetchErrors;
-    const nextPosition = pending.lastPosition + 1;
-    await tx.saveCheckpoint({
-      runId,
-      batchSeq: state.batchSeq,
-      nextPosition,
-      metrics,
-      batchCounts: state.batchCounts,
-      positionsDoneInBatch: [],
-      updatedAt: context.clock().toISOString(),
-    });
-    context.afterCommit(() => Object.assign(state, { metrics, nextPosition }));
-  });
 }
 
 function statusFromCounts(state: CommittedState): RunStatus {

@@ -54,23 +54,17 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
       options.terminal(`gatehouse: ${prefix}${clean}`);
     }
   };
-  return {
-    log,
-    info: (message, fields) => log('info', message, fields),
-    warn: (message, fields) => log('warn', message, fields),
-    error: (message, fields) => log('error', message, fields),
-    child: (fields) => childOf(log, fields),
-  };
+  return loggerFrom(log);
 }
 
-function childOf(parentLog: Logger['log'], bound: LogFields): Logger {
-  const log: Logger['log'] = (level, message, fields = {}) => parentLog(level, message, { ...bound, ...fields });
+/** The level shortcuts and children around one `log` function. */
+function loggerFrom(log: Logger['log']): Logger {
   return {
     log,
     info: (message, fields) => log('info', message, fields),
     warn: (message, fields) => log('warn', message, fields),
     error: (message, fields) => log('error', message, fields),
-    child: (fields) => childOf(log, fields),
+    child: (bound) => loggerFrom((level, message, fields = {}) => log(level, message, { ...bound, ...fields })),
   };
 }
 
