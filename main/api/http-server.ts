@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { ApiHandlers } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
+import { rendererFile } from './renderer-files.js';
 import { dispatch, httpStatusOf } from './dispatch.js';
 import type { EngineHost } from './engine-host.js';
 
@@ -42,17 +41,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
 };
 
 /**
@@ -180,13 +168,9 @@ function readBody(request: http.IncomingMessage): Promise<string> {
 }
 
 function serveStatic(root: string | null, pathname: string, response: http.ServerResponse): void {
-  if (root === null) return send(response, 404, 'text/plain; charset=utf-8', 'no console build here: run npm run build:renderer');
-  const resolvedRoot = path.resolve(root);
-  let file = path.resolve(resolvedRoot, `.${decodeURIComponent(pathname)}`);
-  if (file !== resolvedRoot && !file.startsWith(resolvedRoot + path.sep)) return send(response, 404, 'text/plain; charset=utf-8', 'not found');
-  if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(resolvedRoot, 'index.html');
-  if (!fs.existsSync(file)) return send(response, 404, 'text/plain; charset=utf-8', 'no console build here: run npm run build:renderer');
-  send(response, 200, CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
+  const file = root === null ? null : rendererFile(root, pathname, { fallbackToIndex: true });
+  if (file === null) return send(response, 404, 'text/plain; charset=utf-8', 'no console build here: run npm run build:renderer');
+  send(response, 200, file.contentType, file.body);
 }
 
 function send(response: http.ServerResponse, status: number, contentType: string, body: string | Buffer): void {

@@ -4,6 +4,7 @@ export { dispatch, httpStatusOf } from './dispatch.js';
 export { createInProcessEngineHost, type EngineHost, type EngineHostOptions, type RunEventListener, type StartRunRequest } from './engine-host.js';
 export { createWorkerEngineHost } from './worker-engine-host.js';
 export { seedDemoDatabase, type DemoOptions } from './demo.js';
+export { rendererFile, type RendererFile } from './renderer-files.js';
 export { CONTENT_SECURITY_POLICY, startHttpServer, type HttpServerOptions, type RunningServer } from './http-server.js';
 export { consoleJudge } from './judge.js';
 export { consoleNotifier, notifyRunOutcomes, type ConsoleNotifications } from './notifications.js';
