@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { actorName } from '../flags/index.js';
 import { openStore } from '../store/index.js';
-import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, markAnomaly } from '../validation/index.js';
+import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomaly } from '../validation/index.js';
 import { databaseOption } from './database.js';
 import { parseInteger, printJson, printTable } from './output.js';
 
@@ -23,15 +23,7 @@ export function registerAnomaliesCommands(program: Command): void {
     .action(async (flags: CommonFlags & { open?: boolean; limit?: string }) => {
       const store = await openStore(databaseOption(flags.db));
       try {
-        const runs = await store.reviews.anomalousRuns({ open: flags.open ?? false, limit: flags.limit ? parseInteger('--limit', flags.limit) : 100 });
-        const list = runs.map((run) => ({
-          runId: run.runId,
-          task: run.task ?? null,
-          status: run.status,
-          startedAt: run.startedAt,
-          review: run.review,
-          anomalies: run.validation?.anomalies ?? [],
-        }));
+        const list = await listAnomalousRuns(store, { open: flags.open ?? false, limit: flags.limit ? parseInteger('--limit', flags.limit) : 100 });
         if (flags.json) return printJson(list);
         printTable(
           ['run', 'task', 'status', 'started', 'review', 'anomalies'],

@@ -1,3 +1,4 @@
+import type { AnomalousRunView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus, RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
@@ -75,4 +76,20 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
   const review = await store.reviews.add({ runId: run.runId, action: 'accepted', reasonKind: null, reason, operator: request.operator, at: request.at ?? new Date().toISOString() }, status);
   if (!review) throw refusal;
   return { review, status };
+}
+
+/** Anomalous runs, newest first, each with its anomalies and the feedback given on it so far. */
+export async function listAnomalousRuns(store: Store, options: { open: boolean; limit: number }): Promise<AnomalousRunView[]> {
+  const [runs, reviews] = await Promise.all([store.reviews.anomalousRuns(options), store.reviews.list()]);
+  const byRun = new Map<number, RunReview[]>();
+  for (const review of reviews) byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
+  return runs.map((run) => ({
+    runId: run.runId,
+    task: run.task ?? null,
+    status: run.status,
+    startedAt: run.startedAt,
+    review: run.review,
+    anomalies: run.validation?.anomalies ?? [],
+    reviews: byRun.get(run.runId) ?? [],
+  }));
 }

@@ -46,7 +46,7 @@ export { createBatchJudge, describeZodError, runEntrySchema, type BatchJudge, ty
 export { DEFAULT_THRESHOLDS, type AlarmThresholds } from './historical/thresholds.js';
 export { calendarDay, historicalJudge, historyBefore, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
 export type { DayInfo } from './historical/calendar.js';
-export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, markAnomaly, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
+export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, listAnomalousRuns, markAnomaly, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
 export { backtest, type BacktestReport } from './backtest.js';
 export { expectedBands, type RunBands } from './bands.js';
 // ── end of historical validation ──
