@@ -1,0 +1,62 @@
+/**
+ * A GatehouseClient with no transport: each test answers the methods it needs, and the client
+ * checks inputs and answers against the API table the way the real server and client do, so a
+ * component sending a payload the server would refuse fails here too.
+ */
+import { z } from 'zod';
+import { API_METHODS, type ApiMethod, type ApiOutput, type RunEvent } from '../../../shared/api.js';
+import { ApiError, plain, type GatehouseClient } from '../../../renderer/src/client/index.js';
+
+type Handler<M extends ApiMethod> = (input: z.output<(typeof API_METHODS)[M]['input']>) => ApiOutput<M> | Promise<ApiOutput<M>>;
+export type Handlers = { [M in ApiMethod]?: Handler<M> };
+
+export interface Call {
+  method: ApiMethod;
+  /** As the component sent it (before defaults). */
+  input: unknown;
+  /** Why the "server" refused the input; absent when it was valid. */
+  refused?: string;
+}
+
+export interface FakeClient extends GatehouseClient {
+  /** Every call the component made, valid or not, in order. */
+  readonly calls: Call[];
+  /** The inputs sent to one method, as sent. */
+  callsOf(method: ApiMethod): unknown[];
+  /** Push an event to every listener, as the SSE stream or the preload would. */
+  emit(event: RunEvent): void;
+  listenerCount(): number;
+}
+
+export function fakeClient(handlers: Handlers = {}): FakeClient {
+  const calls: Call[] = [];
+  const listeners = new Set<(event: RunEvent) => void>();
+  return {
+    calls,
+    callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.input),
+    async call<M extends ApiMethod>(method: M, sent?: unknown): Promise<ApiOutput<M>> {
+      // What the wire carries, as the real client sends it: a plain copy.
+      const input = plain(sent);
+      const parsed = API_METHODS[method].input.safeParse(input);
+      if (!parsed.success) {
+        const refused = `invalid input for ${method}: ${z.prettifyError(parsed.error)}`;
+        calls.push({ method, input, refused });
+        throw new ApiError('INPUT_INVALID', refused);
+      }
+      calls.push({ method, input });
+      const handler = handlers[method] as Handler<M> | undefined;
+      if (!handler) throw new ApiError('INTERNAL', `the fake client has no answer for ${method}`);
+      const answer = await handler(parsed.data as never);
+      // A fixture that drifts from the contract would make the component test meaningless.
+      return API_METHODS[method].output.parse(answer) as ApiOutput<M>;
+    },
+    onRunEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(event) {
+      for (const listener of listeners) listener(event);
+    },
+    listenerCount: () => listeners.size,
+  };
+}

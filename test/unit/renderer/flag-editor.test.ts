@@ -1,0 +1,138 @@
+// @vitest-environment happy-dom
+import { flushPromises } from '@vue/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import FlagEditor from '../../../renderer/src/components/FlagEditor.vue';
+import { ApiError } from '../../../renderer/src/client/index.js';
+import type { FlagView } from '../../../shared/api-operations.js';
+import { fakeClient, type FakeClient } from './fake-client.js';
+import { flagView } from './fixtures.js';
+import { mountWith } from './mount.js';
+
+const SCOPES = ['global', 'task:nightly'];
+
+function flagEvent(input: { flag: string; scope: string; value?: unknown; reason: string; operator?: string }) {
+  return { id: 1, flag: input.flag, scope: input.scope, oldValue: true, newValue: (input.value ?? null) as boolean | null, actor: input.operator ?? 'os-user', reason: input.reason, at: '2026-11-28T12:00:00.000Z' };
+}
+
+function editor(client: FakeClient, flag: FlagView = flagView()) {
+  const wrapper = mountWith(FlagEditor, client, { props: { flag, scopes: SCOPES } });
+  const save = () => wrapper.get('button[type="submit"]');
+  return { wrapper, save, remove: () => wrapper.get('button:not([type="submit"])') };
+}
+
+describe('the flag editor', () => {
+  let client: FakeClient;
+  beforeEach(() => {
+    window.localStorage.clear();
+    client = fakeClient({ 'flags.set': flagEvent, 'flags.unset': flagEvent });
+  });
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('keeps Save disabled and says why until there is a reason and an operator', async () => {
+    const { wrapper, save } = editor(client);
+    expect(save().attributes('disabled')).toBeDefined();
+    expect(wrapper.text()).toContain('A reason and the operator name are needed before saving.');
+
+    await wrapper.get('input[name="operator"]').setValue('Ada');
+    expect(save().attributes('disabled')).toBeDefined();
+    await wrapper.get('textarea[name="reason"]').setValue('   \n ');
+    expect(save().attributes('disabled')).toBeDefined();
+
+    await wrapper.get('textarea[name="reason"]').setValue('incident 42: writes stall');
+    expect(save().attributes('disabled')).toBeUndefined();
+    expect(wrapper.text()).not.toContain('are needed before saving');
+  });
+
+  it('refuses to send a change without a reason even when the form is submitted (Enter key)', async () => {
+    const { wrapper } = editor(client);
+    await wrapper.get('input[name="operator"]').setValue('Ada');
+    await wrapper.get('textarea[name="reason"]').setValue('  ');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.calls).toEqual([]);
+    expect(wrapper.emitted('saved')).toBeUndefined();
+  });
+
+  it('refuses to send a change without an operator name', async () => {
+    const { wrapper } = editor(client);
+    await wrapper.get('textarea[name="reason"]').setValue('incident 42');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.calls).toEqual([]);
+  });
+
+  it('sends the typed value, the scope, the reason and the operator, then reports it saved', async () => {
+    const { wrapper, save } = editor(client);
+    await wrapper.get('select[name="scope"]').setValue('task:nightly');
+    await wrapper.get('select[name="value"]').setValue('false');
+    await wrapper.get('input[name="operator"]').setValue('Ada');
+    await wrapper.get('textarea[name="reason"]').setValue('incident 42: writes stall');
+    expect(save().text()).toBe('Save for task:nightly');
+    await save().trigger('submit');
+    await flushPromises();
+
+    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', value: false, reason: 'incident 42: writes stall', operator: 'Ada' }]);
+    expect(wrapper.emitted('saved')).toHaveLength(1);
+  });
+
+  it('sends an integer flag as a number', async () => {
+    const flag = flagView({ name: 'BATCH_SIZE', type: 'integer', kind: 'operational', defaultValue: 50, min: 1, max: 10_000, inForce: { value: 50, reason: 'DEFAULT' } });
+    const { wrapper } = editor(client, flag);
+    expect(wrapper.text()).toContain('Default 50, 1–10000.');
+    expect((wrapper.get('input[name="value"]').element as HTMLInputElement).value).toBe('50');
+    await wrapper.get('input[name="value"]').setValue('200');
+    await wrapper.get('input[name="operator"]').setValue('Ada');
+    await wrapper.get('textarea[name="reason"]').setValue('bigger batches for the backfill');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('flags.set')).toMatchObject([{ flag: 'BATCH_SIZE', value: 200 }]);
+  });
+
+  it('shows the server refusal and stays open', async () => {
+    client = fakeClient({
+      'flags.set': () => {
+        throw new ApiError('INPUT_INVALID', 'BATCH_SIZE must be at most 10000', 'pick a smaller batch');
+      },
+    });
+    const { wrapper } = editor(client);
+    await wrapper.get('input[name="operator"]').setValue('Ada');
+    await wrapper.get('textarea[name="reason"]').setValue('try');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get('[role="alert"]').text()).toBe('BATCH_SIZE must be at most 10000 — pick a smaller batch');
+    expect(wrapper.emitted('saved')).toBeUndefined();
+    expect(wrapper.get('button[type="submit"]').attributes('disabled')).toBeUndefined();
+  });
+
+  it('only offers removing a value for a scope that has one', async () => {
+    const flag = flagView({ scopes: [{ scope: 'task:nightly', value: false, updatedAt: '2026-11-27T08:00:00.000Z', updatedBy: 'grace' }] });
+    const { wrapper, remove } = editor(client, flag);
+    await wrapper.get('input[name="operator"]').setValue('Ada');
+    await wrapper.get('textarea[name="reason"]').setValue('back to the default');
+    expect(wrapper.text()).toContain('Stored for global: nothing (falls back)');
+    expect(remove().attributes('disabled')).toBeDefined();
+
+    await wrapper.get('select[name="scope"]').setValue('task:nightly');
+    expect(wrapper.text()).toContain('Stored for task:nightly: off');
+    await remove().trigger('click');
+    await flushPromises();
+    expect(client.callsOf('flags.unset')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', reason: 'back to the default', operator: 'Ada' }]);
+    expect(wrapper.emitted('saved')).toHaveLength(1);
+  });
+
+  it('remembers the operator name for the next change', async () => {
+    const { wrapper } = editor(client);
+    await wrapper.get('input[name="operator"]').setValue('Ada');
+    wrapper.unmount();
+    expect(window.localStorage.getItem('gatehouse.operator')).toBe('Ada');
+  });
+
+  it('cancels without calling the API', async () => {
+    const { wrapper } = editor(client);
+    await wrapper.findAll('button').find((b) => b.text() === 'Cancel')!.trigger('click');
+    expect(wrapper.emitted('cancel')).toHaveLength(1);
+    expect(client.calls).toEqual([]);
+  });
+});

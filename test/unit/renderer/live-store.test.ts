@@ -1,0 +1,147 @@
+// @vitest-environment happy-dom
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises } from '@vue/test-utils';
+import { pace, useLiveRuns } from '../../../renderer/src/stores/live.js';
+import RunDetail from '../../../renderer/src/views/RunDetail.vue';
+import { fakeClient } from './fake-client.js';
+import { batch, metrics, runDetail, runSummary } from './fixtures.js';
+import { mountWith } from './mount.js';
+
+const T0 = Date.parse('2026-11-28T12:00:00.000Z');
+
+describe('the live runs store', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    // Only the clock is faked: rates are computed from Date.now(), nothing here waits on timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('subscribes to the event stream once and adopts the runs already in progress', async () => {
+    const client = fakeClient({ 'runs.active': () => [{ runId: 4, startedAt: '2026-11-28T11:59:50.000Z', expectedRecords: 500, metrics: metrics({ fetched: 100 }), elapsedMs: 10_000 }] });
+    const live = useLiveRuns();
+    live.connect(client);
+    live.connect(client);
+    await flushPromises();
+
+    expect(client.listenerCount()).toBe(1);
+    expect(client.callsOf('runs.active')).toHaveLength(1);
+    expect(live.isActive(4)).toBe(true);
+    expect(pace(live.runs[4]!)).toEqual({ perSecond: 10, etaSeconds: 40 });
+  });
+
+  it('still listens for events when the list of active runs cannot be read', async () => {
+    const client = fakeClient(); // no answer for runs.active: the call fails
+    const live = useLiveRuns();
+    live.connect(client);
+    await flushPromises();
+    client.emit({ type: 'run-started', runId: 9, mode: 'batch', batchSize: 50, expectedRecords: null });
+    expect(live.isActive(9)).toBe(true);
+  });
+
+  it('adds each finished batch and updates the counts, the rate and the ETA', () => {
+    const client = fakeClient({ 'runs.active': () => [] });
+    const live = useLiveRuns();
+    live.connect(client);
+    client.emit({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 1_000 });
+    expect(pace(live.runs[7]!)).toEqual({ perSecond: null, etaSeconds: null });
+
+    vi.setSystemTime(T0 + 5_000);
+    client.emit({ type: 'batch-finished', runId: 7, batch: batch(1), metrics: metrics({ fetched: 100, added: 80 }) });
+    vi.setSystemTime(T0 + 10_000);
+    client.emit({ type: 'batch-finished', runId: 7, batch: batch(2, 'isolated'), metrics: metrics({ fetched: 200, added: 150, quarantined: 3 }) });
+
+    const run = live.runs[7]!;
+    expect(run.batches.map((b) => [b.seq, b.status])).toEqual([[1, 'committed'], [2, 'isolated']]);
+    expect(run.metrics.quarantined).toBe(3);
+    expect(pace(run)).toEqual({ perSecond: 20, etaSeconds: 40 });
+  });
+
+  it('takes the elapsed time from progress events and gives no ETA when the total is unknown', () => {
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 3, mode: 'batch', batchSize: 50, expectedRecords: null });
+    live.apply({ type: 'progress', runId: 3, metrics: metrics({ fetched: 300 }), elapsedMs: 6_000 });
+    expect(pace(live.runs[3]!)).toEqual({ perSecond: 50, etaSeconds: null });
+  });
+
+  it('never reports a negative ETA when the run reads more than expected', () => {
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 3, mode: 'batch', batchSize: 50, expectedRecords: 100 });
+    live.apply({ type: 'progress', runId: 3, metrics: metrics({ fetched: 150 }), elapsedMs: 3_000 });
+    expect(pace(live.runs[3]!).etaSeconds).toBe(0);
+  });
+
+  it('marks a run finished and counts it, so lists know to reload', () => {
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 5, mode: 'batch', batchSize: 50, expectedRecords: 150 });
+    live.apply({ type: 'run-finished', runId: 5, summary: runSummary(5) });
+    expect(live.isActive(5)).toBe(false);
+    expect(live.finishedCount).toBe(1);
+    expect(live.runs[5]!.metrics.fetched).toBe(150);
+  });
+
+  it('ignores events of runs it never saw start', () => {
+    const live = useLiveRuns();
+    live.apply({ type: 'batch-finished', runId: 99, batch: batch(1), metrics: metrics({ fetched: 50 }) });
+    live.apply({ type: 'run-finished', runId: 99, summary: runSummary(99) });
+    expect(live.runs[99]).toBeUndefined();
+    expect(live.finishedCount).toBe(0);
+  });
+
+  it('keeps only the five latest warnings', () => {
+    const live = useLiveRuns();
+    for (let i = 1; i <= 7; i++) live.apply({ type: 'warning', runId: null, message: `warning ${i}` });
+    expect(live.warnings).toEqual(['warning 3', 'warning 4', 'warning 5', 'warning 6', 'warning 7']);
+  });
+});
+
+describe('the run page while a run is live', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('shows records read, records/s and the ETA, and the batches as they arrive', async () => {
+    const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, [], { status: 'running', finishedAt: null }), 'rollback.events': () => [] });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    const live = useLiveRuns();
+    live.connect(client);
+    client.emit({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 1_000 });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="live-progress"]').text()).toContain('0 of 1,000 records read');
+    expect(wrapper.text()).toContain('Waiting for the first batch…');
+
+    vi.setSystemTime(T0 + 10_000);
+    client.emit({ type: 'batch-finished', runId: 7, batch: batch(1), metrics: metrics({ fetched: 100 }) });
+    client.emit({ type: 'batch-finished', runId: 7, batch: batch(2, 'failed'), metrics: metrics({ fetched: 200 }) });
+    await flushPromises();
+
+    const progress = wrapper.get('[data-testid="live-progress"]').text();
+    expect(progress).toContain('200 of 1,000 records read');
+    expect(progress).toContain('20 records/s');
+    expect(progress).toContain('ETA 40.0 s');
+    expect(wrapper.findAll('.timeline button').map((b) => b.attributes('data-status'))).toEqual(['committed', 'failed']);
+    wrapper.unmount();
+  });
+
+  it('drops the live panel and reloads the stored run when the run finishes', async () => {
+    let status: 'running' | 'partial' = 'running';
+    const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, [batch(1), batch(2, 'failed')], { status }), 'rollback.events': () => [] });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 100 });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="live-progress"]').exists()).toBe(true);
+
+    status = 'partial';
+    live.apply({ type: 'run-finished', runId: 7, summary: runSummary(7, { status: 'partial' }) });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="live-progress"]').exists()).toBe(false);
+    expect(wrapper.get('h2').text()).toContain('partial');
+    expect(client.callsOf('runs.get')).toHaveLength(2);
+    wrapper.unmount();
+  });
+});

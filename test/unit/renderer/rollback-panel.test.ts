@@ -1,0 +1,189 @@
+// @vitest-environment happy-dom
+import { flushPromises, type VueWrapper } from '@vue/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import RollbackPanel from '../../../renderer/src/components/RollbackPanel.vue';
+import { ApiError } from '../../../renderer/src/client/index.js';
+import type { RollbackEventView, RollbackReportView } from '../../../shared/api-operations.js';
+import { fakeClient, type FakeClient, type Handlers } from './fake-client.js';
+import { rollbackEvent, rollbackReport } from './fixtures.js';
+import { mountWith } from './mount.js';
+
+const conflict = { eventId: 'EV-2', laterRuns: [14], expectedHash: 'a1', currentHash: 'b2', message: 'EV-2 was changed by run 14 since' };
+
+function buttonNamed(wrapper: VueWrapper, text: string) {
+  const button = wrapper.findAll('button').find((b) => b.text() === text);
+  if (!button) throw new Error(`no button "${text}" in: ${wrapper.text()}`);
+  return button;
+}
+
+describe('the rollback panel', () => {
+  let events: RollbackEventView[];
+  let client: FakeClient;
+  let preview: (policy: RollbackReportView['onConflict']) => RollbackReportView;
+
+  function handlers(overrides: Handlers = {}): Handlers {
+    return {
+      'rollback.events': () => events,
+      'rollback.preview': ({ runId, batchSeq, onConflict }) => ({ ...preview(onConflict), runId, batchSeq, onConflict }),
+      'rollback.apply': ({ runId, batchSeq, onConflict, reason, operator }) => {
+        events = [rollbackEvent({ runId, batchSeq, reason, operator: operator ?? 'os-user' })];
+        return rollbackReport({ runId, batchSeq, onConflict, dryRun: false, reason, message: 'Restored 2 hearing(s) and deleted 1; run 12 is rolled back.' });
+      },
+      ...overrides,
+    };
+  }
+
+  async function openDialog(props: { batchSeq?: number | null; running?: boolean } = {}, label = 'Roll back run 12…') {
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: props.batchSeq ?? null, running: props.running ?? false } });
+    await flushPromises();
+    await buttonNamed(wrapper, label).trigger('click');
+    await flushPromises();
+    return wrapper;
+  }
+
+  const applyButton = (wrapper: VueWrapper) => wrapper.get('[data-testid="rollback-dialog"] button[type="submit"]');
+
+  beforeEach(() => {
+    window.localStorage.clear();
+    events = [];
+    preview = () => rollbackReport();
+    client = fakeClient(handlers());
+  });
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('says when a run was never rolled back, and lists the rollbacks it had', async () => {
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false } });
+    await flushPromises();
+    expect(wrapper.text()).toContain('This run has never been rolled back.');
+
+    events = [rollbackEvent({ batchSeq: 2, runRolledBack: false, onConflict: 'force', forced: 1 })];
+    const again = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false } });
+    await flushPromises();
+    const row = again.get('[data-testid="rollback-events"] tbody tr').text();
+    expect(row).toContain('batch 2');
+    expect(row).toContain('ada');
+    expect(row).toContain('bad source file');
+    expect(row).toContain('force, 1 forced');
+  });
+
+  it('previews the rollback as a dry run before anything can be applied', async () => {
+    const wrapper = await openDialog();
+    expect(client.callsOf('rollback.preview')).toEqual([{ runId: 12, batchSeq: null, onConflict: 'refuse' }]);
+    expect(wrapper.get('dialog').attributes('aria-label')).toBe('Roll back run 12');
+    expect(wrapper.get('[data-testid="rollback-preview"]').text()).toBe('Would restore 2 hearing(s) and delete 1.');
+    const rows = wrapper.findAll('[data-testid="rollback-dialog"] tbody tr').map((r) => r.text());
+    expect(rows).toEqual(['EV-11get its earlier version back', 'EV-21get its earlier version back', 'EV-32be deleted (the run added it)']);
+    expect(client.callsOf('rollback.apply')).toEqual([]);
+  });
+
+  it('keeps the apply button disabled until the typed run id matches, with a reason and an operator', async () => {
+    const wrapper = await openDialog();
+    expect(applyButton(wrapper).attributes('disabled')).toBeDefined();
+
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
+    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
+    for (const wrong of ['', '1', '13', '12a', 'run 12']) {
+      await wrapper.get('input[name="confirm-run-id"]').setValue(wrong);
+      expect(applyButton(wrapper).attributes('disabled'), `typed "${wrong}"`).toBeDefined();
+    }
+    await wrapper.get('input[name="confirm-run-id"]').setValue(' 12 ');
+    expect(applyButton(wrapper).attributes('disabled')).toBeUndefined();
+
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('  ');
+    expect(applyButton(wrapper).attributes('disabled')).toBeDefined();
+  });
+
+  it('does not apply when the form is submitted without the matching confirmation', async () => {
+    const wrapper = await openDialog();
+    await wrapper.get('input[name="confirm-run-id"]').setValue('13');
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
+    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
+    await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('rollback.apply')).toEqual([]);
+    expect(wrapper.emitted('rolledBack')).toBeUndefined();
+  });
+
+  it('applies once confirmed, shows the outcome and the new rollback event', async () => {
+    const wrapper = await openDialog();
+    await wrapper.get('input[name="confirm-run-id"]').setValue('12');
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
+    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
+    expect(applyButton(wrapper).text()).toBe('Roll back run 12');
+    await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
+    await flushPromises();
+
+    expect(client.callsOf('rollback.apply')).toEqual([{ runId: 12, batchSeq: null, onConflict: 'refuse', reason: 'bad source file', operator: 'Ada', confirmRunId: 12 }]);
+    expect(wrapper.emitted('rolledBack')).toHaveLength(1);
+    expect(wrapper.find('[data-testid="rollback-dialog"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="rollback-result"]').text()).toContain('run 12 is rolled back');
+    expect(wrapper.get('[data-testid="rollback-events"]').text()).toContain('Ada');
+  });
+
+  it('rolls back one batch when a batch is open', async () => {
+    const wrapper = await openDialog({ batchSeq: 3 }, 'Roll back batch 3…');
+    expect(client.callsOf('rollback.preview')).toEqual([{ runId: 12, batchSeq: 3, onConflict: 'refuse' }]);
+    expect(wrapper.get('dialog').attributes('aria-label')).toBe('Roll back batch 3 of run 12');
+  });
+
+  it('blocks a rollback that would hit conflicts until a policy is chosen', async () => {
+    preview = (policy) => rollbackReport({ wouldRefuse: policy === 'refuse', conflicts: [conflict], message: policy === 'refuse' ? 'Would refuse: 1 hearing changed since.' : 'Would skip 1 changed hearing.' });
+    const wrapper = await openDialog();
+    expect(wrapper.text()).toContain('1 hearing(s) changed since this write.');
+    expect(wrapper.text()).toContain('EV-2 was changed by run 14 since');
+    await wrapper.get('input[name="confirm-run-id"]').setValue('12');
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
+    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
+    expect(applyButton(wrapper).attributes('disabled')).toBeDefined();
+    expect(wrapper.text()).toContain('Choose how to treat the conflicts above before rolling back.');
+
+    await wrapper.get('select[name="on-conflict"]').setValue('skip');
+    await flushPromises();
+    expect(client.callsOf('rollback.preview')).toMatchObject([{ onConflict: 'refuse' }, { onConflict: 'skip' }]);
+    expect(wrapper.get('[data-testid="rollback-preview"]').text()).toBe('Would skip 1 changed hearing.');
+    expect(applyButton(wrapper).attributes('disabled')).toBeUndefined();
+  });
+
+  it('offers nothing to apply when there is nothing to roll back', async () => {
+    preview = () => rollbackReport({ nothingToDo: true, hearings: [], message: 'Nothing to roll back: run 12 changed no hearing.' });
+    const wrapper = await openDialog();
+    expect(wrapper.get('[data-testid="rollback-preview"]').text()).toContain('Nothing to roll back');
+    expect(wrapper.find('input[name="confirm-run-id"]').exists()).toBe(false);
+  });
+
+  it('shows why the preview failed', async () => {
+    client = fakeClient(handlers({ 'rollback.preview': () => Promise.reject(new ApiError('NOT_FOUND', 'run 12 has no undo journal')) }));
+    const wrapper = await openDialog();
+    expect(wrapper.get('[data-testid="rollback-dialog"] [role="alert"]').text()).toBe('run 12 has no undo journal');
+    expect(wrapper.find('input[name="confirm-run-id"]').exists()).toBe(false);
+  });
+
+  it('keeps the dialog open with the reason when the rollback is refused', async () => {
+    client = fakeClient(handlers({ 'rollback.apply': () => Promise.reject(new ApiError('CONFLICT', 'a later run changed EV-2', 'preview again')) }));
+    const wrapper = await openDialog();
+    await wrapper.get('input[name="confirm-run-id"]').setValue('12');
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
+    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
+    await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="rollback-dialog"] [role="alert"]').text()).toBe('a later run changed EV-2 — preview again');
+    expect(wrapper.emitted('rolledBack')).toBeUndefined();
+  });
+
+  it('cannot be started while the run is still running', async () => {
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: 2, running: true } });
+    await flushPromises();
+    expect(buttonNamed(wrapper, 'Roll back run 12…').attributes('disabled')).toBeDefined();
+    expect(buttonNamed(wrapper, 'Roll back batch 2…').attributes('disabled')).toBeDefined();
+    expect(wrapper.text()).toContain('A running run cannot be rolled back; stop it first.');
+  });
+
+  it('closes the dialog on Cancel without applying', async () => {
+    const wrapper = await openDialog();
+    await buttonNamed(wrapper, 'Cancel').trigger('click');
+    expect(wrapper.find('[data-testid="rollback-dialog"]').exists()).toBe(false);
+    expect(client.callsOf('rollback.apply')).toEqual([]);
+  });
+});

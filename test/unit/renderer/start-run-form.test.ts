@@ -1,0 +1,93 @@
+// @vitest-environment happy-dom
+import { flushPromises, type VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import StartRunForm from '../../../renderer/src/components/StartRunForm.vue';
+import { ApiError } from '../../../renderer/src/client/index.js';
+import { fakeClient, type FakeClient } from './fake-client.js';
+import { mountWith } from './mount.js';
+
+const startButton = (wrapper: VueWrapper) => wrapper.get('button[type="submit"]');
+
+async function submit(wrapper: VueWrapper): Promise<void> {
+  await wrapper.get('form').trigger('submit');
+  await flushPromises();
+}
+
+describe('the start-run form', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('starts a run from a ready-made synthetic source, leaving batch size and mode to the flags', async () => {
+    const client = fakeClient({ 'runs.start': () => ({ runId: 41 }) });
+    const wrapper = mountWith(StartRunForm, client);
+    const source = (wrapper.get('input[name="source"]').element as HTMLInputElement).value;
+    expect(source).toMatch(/^synthetic:seed=\d+,count=500,invalid=bad-date:0.01$/);
+    expect(startButton(wrapper).text()).toBe('Start run');
+
+    await submit(wrapper);
+    expect(client.callsOf('runs.start')).toEqual([{ source, task: null }]);
+    expect(wrapper.emitted('started')).toEqual([[41]]);
+  });
+
+  it('sends the batch size, mode and trimmed task that were chosen', async () => {
+    const client = fakeClient({ 'runs.start': () => ({ runId: 42 }) });
+    const wrapper = mountWith(StartRunForm, client);
+    await wrapper.get('input[name="source"]').setValue('file:/data/hearings.jsonl');
+    await wrapper.get('input[name="batchSize"]').setValue('200');
+    await wrapper.get('select[name="mode"]').setValue('all-or-nothing');
+    await wrapper.get('input[name="task"]').setValue('  nightly ');
+    await submit(wrapper);
+    expect(client.callsOf('runs.start')).toEqual([{ source: 'file:/data/hearings.jsonl', batchSize: 200, mode: 'all-or-nothing', task: 'nightly' }]);
+  });
+
+  it.each([
+    ['a blank source', { source: '   ' }, 'A source is needed'],
+    ['a zero batch size', { batchSize: '0' }, 'whole number from 1 to 10000'],
+    ['a batch size above the maximum', { batchSize: '10001' }, 'whole number from 1 to 10000'],
+    ['a fractional batch size', { batchSize: '2.5' }, 'whole number from 1 to 10000'],
+  ])('refuses %s before asking the server', async (_name, fields: { source?: string; batchSize?: string }, message) => {
+    const client = fakeClient({ 'runs.start': () => ({ runId: 1 }) });
+    const wrapper = mountWith(StartRunForm, client);
+    if (fields.source !== undefined) await wrapper.get('input[name="source"]').setValue(fields.source);
+    if (fields.batchSize !== undefined) await wrapper.get('input[name="batchSize"]').setValue(fields.batchSize);
+    expect(startButton(wrapper).attributes('disabled')).toBeDefined();
+    expect(wrapper.get('[data-testid="start-run-problem"]').text()).toContain(message);
+    await submit(wrapper);
+    expect(client.calls).toEqual([]);
+  });
+
+  it('accepts the batch size again once it is cleared or corrected', async () => {
+    const client = fakeClient({ 'runs.start': () => ({ runId: 1 }) });
+    const wrapper = mountWith(StartRunForm, client);
+    await wrapper.get('input[name="batchSize"]').setValue('0');
+    await wrapper.get('input[name="batchSize"]').setValue('');
+    expect(startButton(wrapper).attributes('disabled')).toBeUndefined();
+    await wrapper.get('input[name="batchSize"]').setValue('10000');
+    expect(wrapper.find('[data-testid="start-run-problem"]').exists()).toBe(false);
+  });
+
+  it('shows why the server refused to start, with its hint', async () => {
+    const client = fakeClient({ 'runs.start': () => Promise.reject(new ApiError('LOCK_HELD', 'run 40 is still running', 'wait for it or stop it')) });
+    const wrapper = mountWith(StartRunForm, client);
+    await submit(wrapper);
+    expect(wrapper.get('[role="alert"]').text()).toBe('run 40 is still running — wait for it or stop it');
+    expect(wrapper.emitted('started')).toBeUndefined();
+    expect(startButton(wrapper).attributes('disabled')).toBeUndefined();
+  });
+
+  it('starts one run per click, even when submitted again while starting', async () => {
+    let release: (value: { runId: number }) => void = () => undefined;
+    const client: FakeClient = fakeClient({ 'runs.start': () => new Promise((resolve) => (release = resolve)) });
+    const wrapper = mountWith(StartRunForm, client);
+    await wrapper.get('form').trigger('submit');
+    expect(startButton(wrapper).text()).toBe('Starting…');
+    expect(startButton(wrapper).attributes('disabled')).toBeDefined();
+    await wrapper.get('form').trigger('submit');
+    release({ runId: 43 });
+    await flushPromises();
+    expect(client.callsOf('runs.start')).toHaveLength(1);
+    expect(wrapper.emitted('started')).toEqual([[43]]);
+    expect(startButton(wrapper).text()).toBe('Start run');
+  });
+});
