@@ -36,7 +36,14 @@ export interface DayInfo {
   recess: boolean;
   firstBack: boolean;
   nearBoundary: boolean;
+  /**
+   * Near which boundary the day sits: a recess about to start (or just started), one about to end
+   * (or just ended), or both (a short session gap between recesses). Set only when `nearBoundary`.
+   */
+  boundarySide?: BoundarySide;
 }
+
+export type BoundarySide = 'start' | 'end' | 'both';
 
 export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
@@ -164,16 +171,26 @@ export class CalendarDays {
   private describe(dayNumber: number): DayInfo {
     const weekday = weekdayOf(dayNumber);
     const recess = this.recessAt(dayNumber) !== undefined;
-    return { dayNumber, weekday, recess, firstBack: !recess && this.isFirstBack(dayNumber), nearBoundary: this.isNearBoundary(dayNumber, recess) };
+    const side = this.boundarySide(dayNumber, recess);
+    const info: DayInfo = { dayNumber, weekday, recess, firstBack: !recess && this.isFirstBack(dayNumber), nearBoundary: side !== null };
+    if (side) info.boundarySide = side;
+    return info;
   }
 
-  private isNearBoundary(dayNumber: number, recess: boolean): boolean {
+  /** Session before a recess is its start; session after it, its end (whichever side the day is on). */
+  private boundarySide(dayNumber: number, recess: boolean): BoundarySide | null {
+    let start = false;
+    let end = false;
     for (let offset = -BOUNDARY_TOLERANCE_DAYS; offset <= BOUNDARY_TOLERANCE_DAYS; offset++) {
       const other = this.recessAt(dayNumber + offset);
       if ((other !== undefined) === recess) continue;
-      if (this.isLong(recess ? this.recessAt(dayNumber) : other)) return true;
+      if (!this.isLong(recess ? this.recessAt(dayNumber) : other)) continue;
+      // The season changes between the day and day+offset: into recess going forward is a start.
+      if ((offset > 0) !== recess) start = true;
+      else end = true;
     }
-    return false;
+    if (start && end) return 'both';
+    return start ? 'start' : end ? 'end' : null;
   }
 
   /** Walks back over session weekdays (weekends do not count) to the last recess. */

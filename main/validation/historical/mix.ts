@@ -50,10 +50,13 @@ export function mixAnomalies(model: MixModel, current: RunPoint, thresholds: Ala
   if (fetched <= 0) return [];
   const added = metricOf(current, 'added');
   const updated = metricOf(current, 'updated');
+  const accepted = fetched - metricOf(current, 'quarantined');
+  // Everything new, or nothing changed at all, are the exact signatures (AlarmThresholds.signature).
+  const signature = thresholds.signature + thresholds.mix - thresholds.fetched;
   const found = [
-    shareAnomaly('addedShare', 'all-new', 'high', added, fetched, model.added, thresholds.mix),
+    shareAnomaly('addedShare', 'all-new', 'high', added, fetched, model.added, added > 0 && added >= accepted ? Math.min(signature, thresholds.mix) : thresholds.mix),
     shareAnomaly('updatedShare', 'mix-shift', 'high', updated, fetched, model.updated, thresholds.mix),
-    shareAnomaly('changedShare', 'stale-source', 'low', added + updated, fetched, model.changed, thresholds.mix),
+    shareAnomaly('changedShare', 'stale-source', 'low', added + updated, fetched, model.changed, added + updated === 0 ? Math.min(signature, thresholds.mix) : thresholds.mix),
     quarantineSurge(metricOf(current, 'quarantined'), fetched, model, thresholds.quarantine),
   ];
   return found.filter((a): a is Anomaly => a !== null);
@@ -64,7 +67,7 @@ function shareAnomaly(metric: string, rule: string, side: 'high' | 'low', part: 
   const expected = whole * estimate.share;
   const sd = Math.max(shareSd(whole, estimate.share, estimate.rho), 0.5);
   const off = side === 'high' ? part - expected : expected - part;
-  const score = (off - 0.5) / sd;
+  const score = Math.max((off - 0.5) / sd, exactTailScore(side, part, whole, estimate));
   if (score < alarmScore || off < MIN_RECORDS_OFF) return null;
   const low = Math.max(0, (expected - alarmScore * sd - 0.5) / whole);
   const high = Math.min(1, (expected + alarmScore * sd + 0.5) / whole);
@@ -72,6 +75,29 @@ function shareAnomaly(metric: string, rule: string, side: 'high' | 'low', part: 
     metric, rule, value: round(part / whole, 4), expected: round(estimate.share, 4), low: round(low, 4), high: round(high, 4), score: round(score, 2),
     message: mixMessage(rule, part, whole, low, high),
   };
+}
+
+/** Above this many records the normal approximation is as good as the exact sum, and cheaper. */
+const EXACT_TAIL_MAX_RECORDS = 200;
+
+/**
+ * The beta-binomial tail, summed exactly, for small runs: there the normal approximation
+ * understates how unlikely "none of 9 changed" is, which is all a small task has to go on.
+ */
+function exactTailScore(side: 'high' | 'low', part: number, whole: number, estimate: ShareEstimate): number {
+  if (whole > EXACT_TAIL_MAX_RECORDS || !(estimate.share > 0 && estimate.share < 1)) return 0;
+  const rho = Math.min(0.5, Math.max(1e-6, estimate.rho));
+  const a = (estimate.share * (1 - rho)) / rho;
+  const b = ((1 - estimate.share) * (1 - rho)) / rho;
+  // pmf by recurrence from k = 0: P(0) = Π (b+i)/(a+b+i); P(k+1)/P(k) = (whole-k)(a+k) / ((k+1)(b+whole-k-1)).
+  let pmf = 1;
+  for (let i = 0; i < whole; i++) pmf *= (b + i) / (a + b + i);
+  let tail = 0;
+  for (let k = 0; k <= whole; k++) {
+    if (side === 'low' ? k <= part : k >= part) tail += pmf;
+    pmf *= ((whole - k) * (a + k)) / ((k + 1) * (b + whole - k - 1));
+  }
+  return tailScore(tail);
 }
 
 function mixMessage(rule: string, part: number, whole: number, low: number, high: number): string {

@@ -1,12 +1,12 @@
 import type { Anomaly, HistoryEntry, ValidationResult } from '../../../shared/validation.js';
 import { CalendarDays, approximateCongressCalendar, type CongressCalendar, type DayInfo } from './calendar.js';
 import { buildDurationModel, durationAnomaly, durationBand, type DurationModel } from './duration.js';
-import { LEVEL_SHIFT_RUNS, levelShiftAnomaly } from './level-shift.js';
+import { LEVEL_SHIFT_LOOKBACK, levelShiftAnomaly } from './level-shift.js';
 import { buildMixModel, mixAnomalies, type MixModel } from './mix.js';
 import { metricOf, toPoint, toPoints, type RunPoint } from './points.js';
 import { staticAnomalies } from './static-rules.js';
 import { thresholdsWith, type AlarmThresholds } from './thresholds.js';
-import { VOLUME_METRICS, buildVolumeModel, volumeAnomaly, volumeBand, type VolumeModel } from './volume.js';
+import { VOLUME_METRICS, buildVolumeModel, recentRegime, volumeAnomaly, volumeBand, type Regime, type VolumeModel } from './volume.js';
 
 /** What a metric was expected to be on one run, and where its alarm would have fired. */
 export interface MetricBand {
@@ -108,9 +108,18 @@ export class HistoryModel {
     if (!this.precedes(current) || !this.canJudgeSeasonally(point.info)) return {};
     const alarm = thresholdsWith(thresholds);
     const bands: Record<string, MetricBand> = {};
-    for (const model of this.volume) bands[model.metric] = volumeBand(model, point.info, model.metric === 'fetched' ? alarm.fetched : alarm.addedOrUpdated);
+    for (const model of this.volume) {
+      const score = model.metric === 'fetched' ? alarm.fetched : alarm.addedOrUpdated;
+      bands[model.metric] = volumeBand(model, point.info, score, signatureScore(alarm, score), this.regimeFor(point.info));
+    }
     if (this.duration) bands.durationMs = durationBand(this.duration, metricOf(point, 'fetched'), alarm.duration);
     return bands;
+  }
+
+  /** The season the last busy runs show (fetched speaks for all volumes), near a recess boundary. */
+  private regimeFor(info: DayInfo): Regime | undefined {
+    const fetched = this.volume.find((m) => m.metric === 'fetched');
+    return fetched ? recentRegime(fetched, this.points, info) : undefined;
   }
 
   private canJudgeSeasonally(info: DayInfo): boolean {
@@ -120,11 +129,13 @@ export class HistoryModel {
 
   private seasonalAnomalies(point: RunPoint, thresholds: AlarmThresholds): Anomaly[] {
     const found: Anomaly[] = [];
-    const recent = this.points.slice(-(LEVEL_SHIFT_RUNS - 1));
+    const recent = this.points.slice(-LEVEL_SHIFT_LOOKBACK);
+    const regime = this.regimeFor(point.info);
     for (const model of this.volume) {
       const alarmScore = model.metric === 'fetched' ? thresholds.fetched : thresholds.addedOrUpdated;
-      const single = volumeAnomaly(model, point.info, metricOf(point, model.metric), alarmScore);
-      const anomaly = single ?? levelShiftAnomaly(model, recent, point, Math.max(alarmScore, thresholds.levelShift));
+      const single = volumeAnomaly(model, point.info, metricOf(point, model.metric), alarmScore, signatureScore(thresholds, alarmScore), regime);
+      // The combined score is its own scale; added and updated need the same extra evidence as singly.
+      const anomaly = single ?? levelShiftAnomaly(model, recent, point, thresholds.levelShift + alarmScore - thresholds.fetched);
       // Once fetched is off, added and updated are off the same way: one sentence is enough.
       if (anomaly && !repeatsFetched(found, anomaly)) found.push(anomaly);
     }
@@ -133,6 +144,11 @@ export class HistoryModel {
     if (slow) found.push(slow);
     return found;
   }
+}
+
+/** The empty-run bar for a metric: added and updated keep their extra margin over fetched. */
+function signatureScore(thresholds: AlarmThresholds, alarmScore: number): number {
+  return thresholds.signature + alarmScore - thresholds.fetched;
 }
 
 function repeatsFetched(found: readonly Anomaly[], anomaly: Anomaly): boolean {

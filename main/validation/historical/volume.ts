@@ -156,12 +156,27 @@ export interface SeasonalExpectation {
   phi: number;
 }
 
-export function seasonalExpectation(model: VolumeModel, info: DayInfo): SeasonalExpectation {
+/** What the last few busy runs say about the season, when they say it clearly. */
+export type Regime = 'session' | 'recess';
+
+/**
+ * The seasons a day near a recess boundary may belong to. Before a recess starts nobody is
+ * catching up yet, and after it ends there is no going back into it; and once the last runs show
+ * the low has started (or ended), the calendar's blur is settled for that side.
+ */
+function boundaryRatios(model: VolumeModel, info: DayInfo, regime: Regime | undefined): number[] {
+  if (info.boundarySide === 'start') return regime === 'recess' ? [model.recessRatio] : [1, model.recessRatio];
+  if (info.boundarySide === 'end' && regime === 'session') return [1, model.firstBackRatio];
+  return [1, model.recessRatio, model.firstBackRatio];
+}
+
+export function seasonalExpectation(model: VolumeModel, info: DayInfo, regime?: Regime): SeasonalExpectation {
   const base = model.level * model.weekdayFactor[info.weekday]!;
-  const ratios = info.nearBoundary ? [1, model.recessRatio, model.firstBackRatio] : info.firstBack ? [1, model.firstBackRatio] : [seasonRatio(model, info)];
+  const ratios = info.nearBoundary ? boundaryRatios(model, info, regime) : info.firstBack ? [1, model.firstBackRatio] : [seasonRatio(model, info)];
   const unknownSeason = (info.recess || info.nearBoundary) && !model.recessKnown;
+  const central = Math.min(Math.max(seasonRatio(model, info), Math.min(...ratios)), Math.max(...ratios));
   return {
-    central: base * seasonRatio(model, info),
+    central: base * central,
     quietest: base * Math.min(...ratios),
     busiest: base * Math.max(...ratios),
     phi: model.phi + (unknownSeason ? UNKNOWN_SEASON_EXTRA_PHI : 0),
@@ -174,23 +189,30 @@ function isQuietDay(model: VolumeModel, info: DayInfo): boolean {
 }
 
 /** The range a volume alarm fires outside of, on this day: what the console draws as the band. */
-export function volumeBand(model: VolumeModel, info: DayInfo, alarmScore: number): { expected: number; low: number; high: number } {
-  const expectation = seasonalExpectation(model, info);
+export function volumeBand(model: VolumeModel, info: DayInfo, alarmScore: number, emptyScore = alarmScore, regime?: Regime): { expected: number; low: number; high: number } {
+  const expectation = seasonalExpectation(model, info, regime);
   const alpha = tailForScore(alarmScore);
-  const low = negativeBinomial(expectation.quietest, expectation.phi).lowestNormal(alpha);
+  const quiet = negativeBinomial(expectation.quietest, expectation.phi);
+  // An empty run has its own, lower bar (see AlarmThresholds.signature): when it would alarm, 1 is the floor.
+  const settled = !info.nearBoundary || regime === 'session';
+  const emptyAlarms = quiet.lowerTail(0) <= tailForScore(settled ? Math.min(alarmScore, emptyScore) : alarmScore);
+  const low = Math.max(quiet.lowestNormal(alpha), emptyAlarms ? 1 : 0);
   const high = negativeBinomial(expectation.busiest, expectation.phi).highestNormal(alpha);
   return { expected: round(expectation.central, 1), low, high };
 }
 
-export function volumeAnomaly(model: VolumeModel, info: DayInfo, value: number, alarmScore: number): Anomaly | null {
-  const expectation = seasonalExpectation(model, info);
+export function volumeAnomaly(model: VolumeModel, info: DayInfo, value: number, alarmScore: number, emptyScore = alarmScore, regime?: Regime): Anomaly | null {
+  const expectation = seasonalExpectation(model, info, regime);
   const quiet = negativeBinomial(expectation.quietest, expectation.phi);
   const busy = negativeBinomial(expectation.busiest, expectation.phi);
-  const { low, high } = volumeBand(model, info, alarmScore);
+  const { low, high } = volumeBand(model, info, alarmScore, emptyScore, regime);
   const lowScore = tailScore(quiet.lowerTail(value));
   const highScore = tailScore(busy.upperTail(value));
-  if (lowScore < alarmScore && highScore < alarmScore) return null;
-  const below = lowScore >= alarmScore;
+  // Near a boundary the quietest season may be deeper than the history shows: no lower bar there.
+  const settled = !info.nearBoundary || regime === 'session';
+  const lowAlarm = value === 0 && settled ? Math.min(alarmScore, emptyScore) : alarmScore;
+  if (lowScore < lowAlarm && highScore < alarmScore) return null;
+  const below = lowScore >= lowAlarm;
   const rule = below
     ? value <= NEAR_ZERO_SHARE * expectation.quietest ? 'near-zero-volume' : 'below-seasonal-range'
     : isQuietDay(model, info) ? 'quiet-day-burst' : 'above-seasonal-range';
@@ -211,4 +233,43 @@ const VOLUME_ADVICE: Record<string, string> = {
 function volumeMessage(rule: string, metric: string, value: number, info: DayInfo, low: number, high: number, central: number): string {
   const usual = `${dayPhrase(info)} usually brings ${formatRange(low, high)} (about ${Math.round(central)})`;
   return `${countPhrase(metric, value)}; ${usual} — ${VOLUME_ADVICE[rule] ?? 'review this run'}.`;
+}
+
+/** The recent runs must be this unlikely under one season (and not under the other) to settle it. */
+const REGIME_TAIL = 0.005;
+/** Runs this many days before the judged day or fewer say what season it is now. */
+const REGIME_DAYS = 4;
+/** Two busy runs at least, so that leaving one out still leaves evidence. */
+const MIN_REGIME_RUNS = 2;
+
+/**
+ * Session or recess, as the busy runs of the last few days show it, for a day near a boundary:
+ * their total is tested against both seasons' expectations, and a season is settled only when
+ * the total is implausible under the other one and plausible under it — with every run, and
+ * with any one of them left out, so one past outage or spike cannot settle it. Undefined otherwise.
+ */
+export function recentRegime(model: VolumeModel, points: readonly RunPoint[], info: DayInfo): Regime | undefined {
+  if (!info.nearBoundary) return undefined;
+  const recent: CountObservation[] = [];
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i]!;
+    if (p.info.dayNumber < info.dayNumber - REGIME_DAYS) break;
+    if (p.info.dayNumber >= info.dayNumber || !model.busy[p.info.weekday]) continue;
+    recent.push({ observed: metricOf(p, model.metric), expected: model.level * model.weekdayFactor[p.info.weekday]! });
+  }
+  if (recent.length < MIN_REGIME_RUNS) return undefined;
+  const regime = regimeOf(model, recent);
+  const robust = regime !== undefined && recent.every((_, left) => regimeOf(model, recent.filter((__, i) => i !== left)) === regime);
+  return robust ? regime : undefined;
+}
+
+function regimeOf(model: VolumeModel, runs: readonly CountObservation[]): Regime | undefined {
+  const observed = runs.reduce((sum, r) => sum + r.observed, 0);
+  const base = runs.reduce((sum, r) => sum + r.expected, 0);
+  if (!(base > 0)) return undefined;
+  const phi = (model.phi * runs.reduce((sum, r) => sum + r.expected * r.expected, 0)) / (base * base);
+  const unlikeSession = negativeBinomial(base, phi).lowerTail(observed) < REGIME_TAIL;
+  const unlikeRecess = negativeBinomial(base * model.recessRatio, phi).upperTail(observed) < REGIME_TAIL;
+  if (unlikeSession && !unlikeRecess) return 'recess';
+  return unlikeRecess && !unlikeSession ? 'session' : undefined;
 }
