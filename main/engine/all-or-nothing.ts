@@ -21,7 +21,7 @@ export async function runAllOrNothing(
   items: AsyncIterable<SourceItem>,
   options: { windowSize: number; chunkSize: number; signal?: AbortSignal },
 ): Promise<{ outcome: 'committed' | 'rolled_back' | 'interrupted'; error: string | null; batch: BatchRecord | null }> {
-  const all = new PendingBatch();
+  const all = new PendingBatch(false);
   const started = run.clock();
   let written = { added: 0, updated: 0 };
   try {
@@ -42,16 +42,16 @@ export async function runAllOrNothing(
         }
       }
       await writeChunk();
-      const batch = batchRow(run, all, 'committed', started, null);
+      const batch = batchRow(run, all, 'committed', started, null, written);
       await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
       await tx.recordBatch(batch);
       await tx.saveCheckpoint(checkpointAfter(run, all, batch, written));
     });
-    return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null) };
+    return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
   } catch (error) {
     if (error instanceof Interrupted) return { outcome: 'interrupted', error: 'stopped by a signal; nothing was committed', batch: null };
     const message = error instanceof Error ? error.message : String(error);
-    const batch = batchRow(run, all, 'rolled_back', started, message);
+    const batch = batchRow(run, all, 'rolled_back', started, message, { added: 0, updated: 0 });
     await run.transaction(async (tx) => {
       await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
       await tx.recordBatch(batch);
@@ -63,14 +63,20 @@ export async function runAllOrNothing(
 
 class Interrupted extends Error {}
 
-function batchRow(run: RunContext, all: PendingBatch, status: BatchRecord['status'], started: Date, error: string | null): BatchRecord {
+function batchRow(
+  run: RunContext,
+  all: PendingBatch,
+  status: BatchRecord['status'],
+  started: Date,
+  error: string | null,
+  counts: { added: number; updated: number },
+): BatchRecord {
   const finished = run.clock();
-  const counts = status === 'committed' ? countChanges(all.changes) : { added: 0, updated: 0 };
   return {
     runId: run.runId,
     seq: ONLY_BATCH,
     status,
-    planned: all.changes.length,
+    planned: all.planned.added + all.planned.updated,
     written: counts.added + counts.updated,
     ...counts,
     quarantined: all.rejected.length,
@@ -91,7 +97,7 @@ function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord,
     updated: written?.updated ?? 0,
     unchanged: all.unchanged,
     quarantined: all.rejected.length,
-    rolledBack: written === null ? all.changes.length : 0,
+    rolledBack: written === null ? all.planned.added + all.planned.updated : 0,
     fetchErrors: all.fetchErrors,
   });
   const batchCounts = {

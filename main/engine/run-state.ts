@@ -18,13 +18,20 @@ export interface CommittedState {
 
 type RejectedItem = Extract<PlannedItem, { outcome: 'rejected' }>;
 
-/** Items planned since the last commit: what the next batch transaction will account for. */
+/**
+ * Items planned since the last commit: what the next batch transaction will account for. A
+ * tally (`keepChanges` false) counts changes without holding them, for the all-or-nothing path,
+ * which writes them as it goes and must not keep a whole update in memory.
+ */
 export class PendingBatch {
   changes: PlannedChange[] = [];
+  planned = { added: 0, updated: 0 };
   rejected: RejectedItem[] = [];
   unchanged = 0;
   firstPosition = -1;
   lastPosition = -1;
+
+  constructor(private readonly keepChanges = true) {}
 
   /** Records the source could not fetch (a failed detail request): part of `quarantined`. */
   get fetchErrors(): number {
@@ -32,14 +39,16 @@ export class PendingBatch {
   }
 
   get size(): number {
-    return this.changes.length + this.rejected.length + this.unchanged;
+    return this.planned.added + this.planned.updated + this.rejected.length + this.unchanged;
   }
 
   add(item: PlannedItem): void {
     if (this.firstPosition < 0) this.firstPosition = item.position;
     this.lastPosition = item.position;
-    if (item.outcome === 'change') this.changes.push(item.change);
-    else if (item.outcome === 'rejected') this.rejected.push(item);
+    if (item.outcome === 'change') {
+      this.planned[item.change.kind] += 1;
+      if (this.keepChanges) this.changes.push(item.change);
+    } else if (item.outcome === 'rejected') this.rejected.push(item);
     else this.unchanged += 1;
   }
 
@@ -47,6 +56,7 @@ export class PendingBatch {
     const index = this.changes.findIndex((change) => change.hearing.eventId === eventId);
     if (index < 0) return;
     const [change] = this.changes.splice(index, 1);
+    this.planned[change!.kind] -= 1;
     this.rejected.push({ position: change!.position, outcome: 'rejected', eventId, reasons: [reason], raw: change!.raw });
   }
 

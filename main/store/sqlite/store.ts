@@ -48,6 +48,10 @@ export function openSqliteDatabase(file: string): Database.Database {
   db.pragma('foreign_keys = ON');
   // WAL with synchronous=NORMAL survives a killed process; only power loss can cost the last commits.
   db.pragma('synchronous = NORMAL');
+  // One commit per batch dirties pages all over the indexes: a larger page cache keeps them from
+  // being re-read, and checkpointing every ~40 MB of WAL (not 4 MB) writes each page back once.
+  db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 10000');
   return db;
 }
 
