@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-// Runs Doyensec's electronegativity over the Electron shell and the renderer's HTML, parses its
-// CSV (it exits 0 whatever it finds), and fails on any finding above LOW that the allowlist
-// below does not explain. Usage: node scripts/security-gate.cjs [--json]
+// Runs Doyensec's electronegativity over the Electron shell and the renderer's HTML (its CLI
+// exits 0 whatever it finds) and fails on any finding above LOW that the allowlist below does
+// not explain. Usage: node scripts/security-gate.cjs [--json]
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const ELECTRON_VERSION = require(path.join(ROOT, 'node_modules/electron/package.json')).version;
@@ -18,48 +17,31 @@ const ALLOWLIST = [
   { check: 'AUXCLICK_JS_CHECK', file: 'main.ts', why: 'setWindowOpenHandler denies every new window, which covers middle-click' },
 ];
 
-function runElectronegativity(input, output) {
-  // electronegativity requires `commander` without declaring it; give it the version it was written for.
-  const hook = path.join(os.tmpdir(), `eneg-hook-${process.pid}.cjs`);
-  fs.writeFileSync(hook, `
-const Module = require('module');
-const original = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  if (request === 'commander' && parent && /electronegativity/.test(parent.filename)) request = 'electronegativity-commander';
-  return original.call(this, request, parent, ...rest);
-};`);
+/**
+ * Electronegativity's own runner, called directly: its CLI writes the CSV header and the rows
+ * with two racing async writes (the header can land on top of the first row), and it requires a
+ * `commander` it does not declare. The runner returns the findings as objects instead.
+ */
+async function findings(input) {
+  const run = require('@doyensec/electronegativity');
+  // Its progress chatter (translations, Electron releases) goes to stderr: stdout is the report.
+  const consoleLog = console.log;
+  console.log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
+  let result;
   try {
-    const entry = path.join(ROOT, 'node_modules/@doyensec/electronegativity/dist/index.js');
-    execFileSync(process.execPath, ['--require', hook, entry, '-i', input, '-o', output, '-e', ELECTRON_VERSION], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
-    });
+    result = await run({ input, isSarif: false, isRelative: false, isVerbose: false, electronVersionOverride: ELECTRON_VERSION, parserPlugins: [] }, false);
   } finally {
-    fs.rmSync(hook, { force: true });
+    console.log = consoleLog;
   }
-}
-
-function parseCsv(text) {
-  const rows = [];
-  for (const line of text.split('\n').slice(1)) {
-    if (!line.trim()) continue;
-    const cells = [];
-    let cell = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i += 1) {
-      const ch = line[i];
-      if (ch === '"') quoted = !quoted;
-      else if (ch === ',' && !quoted) {
-        cells.push(cell.trim());
-        cell = '';
-      } else cell += ch;
-    }
-    cells.push(cell.trim());
-    const [check, severity, confidence, file, location, sample, description] = cells;
-    rows.push({ check, severity, confidence, file, location, sample, description });
-  }
-  return rows;
+  return result.issues.map((issue) => ({
+    check: issue.id,
+    severity: issue.severity.name,
+    confidence: issue.confidence.name,
+    file: issue.file,
+    location: `${issue.location.line}:${issue.location.column}`,
+    sample: issue.sample,
+    description: issue.description,
+  }));
 }
 
 /** The shell and the page it loads, gathered in one folder; `--input DIR` scans another (for tests). */
@@ -74,22 +56,20 @@ function gatherTarget(workspace) {
   return target;
 }
 
-function main() {
+async function main() {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-eneg-'));
   try {
     const target = gatherTarget(workspace);
     fs.writeFileSync(path.join(target, 'package.json'), JSON.stringify({ name: 'gatehouse', devDependencies: { electron: ELECTRON_VERSION } }));
-    const output = path.join(workspace, 'findings.csv');
-    runElectronegativity(target, output);
-    const findings = parseCsv(fs.readFileSync(output, 'utf8'));
-    const serious = findings.filter((f) => !['LOW', 'INFORMATIONAL'].includes(f.severity));
+    const found = await findings(target);
+    const serious = found.filter((f) => !['LOW', 'INFORMATIONAL'].includes(f.severity));
     const allowed = (f) => ALLOWLIST.some((a) => a.check === f.check && path.basename(f.file) === a.file);
     const failing = serious.filter((f) => !allowed(f));
-    const report = { electron: ELECTRON_VERSION, findings: findings.length, aboveLow: serious.length, allowed: serious.length - failing.length, failing };
+    const report = { electron: ELECTRON_VERSION, findings: found.length, aboveLow: serious.length, allowed: serious.length - failing.length, failing };
     if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     for (const f of failing) process.stderr.write(`${f.severity} ${f.check} ${path.basename(f.file)}:${f.location} — ${f.description}\n`);
     if (!process.argv.includes('--json')) {
-      process.stdout.write(`electronegativity: ${findings.length} findings, ${serious.length} above LOW, ${failing.length} not on the allowlist\n`);
+      process.stdout.write(`electronegativity: ${found.length} findings, ${serious.length} above LOW, ${failing.length} not on the allowlist\n`);
     }
     process.exitCode = failing.length === 0 ? 0 : 1;
   } finally {
@@ -97,4 +77,7 @@ function main() {
   }
 }
 
-main();
+main().catch((error) => {
+  process.stderr.write(`security gate: ${error.message}\n`);
+  process.exitCode = 2;
+});
