@@ -37,6 +37,10 @@ export const batchCountsSchema = z.object({
 });
 export type BatchCounts = z.infer<typeof batchCountsSchema>;
 
+export function emptyBatchCounts(): BatchCounts {
+  return { total: 0, succeeded: 0, failed: 0, isolated: 0 };
+}
+
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */
 export const runSummarySchema = z.object({
   runId: z.number().int(),

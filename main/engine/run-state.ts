@@ -1,5 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
-import type { BatchCounts, RunMetrics } from '../../shared/run.js';
+import { emptyBatchCounts, emptyMetrics, type BatchCounts, type RunMetrics } from '../../shared/run.js';
 import type { NewQuarantineEntry, PlannedChange } from '../store/index.js';
 import type { PlannedItem } from './planner.js';
 
@@ -14,6 +14,11 @@ export interface CommittedState {
   nextPosition: number;
   /** Positions past `nextPosition` already committed by parts of a batch under isolation. */
   doneInBatch: Set<number>;
+}
+
+/** Where a run that has committed nothing stands. */
+export function freshState(): CommittedState {
+  return { metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), batchSeq: 0, nextPosition: 0, doneInBatch: new Set() };
 }
 
 type RejectedItem = Extract<PlannedItem, { outcome: 'rejected' }>;

@@ -2,7 +2,6 @@ import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
 import {
   DEFAULT_BATCH_SIZE,
-  emptyMetrics,
   MAX_BATCH_SIZE,
   MIN_BATCH_SIZE,
   type RunEvent,
@@ -12,16 +11,16 @@ import {
   type RunSummary,
 } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import type { RecordSource } from '../sources/index.js';
+import type { RecordSource, SourceItem } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import { redactSecrets } from '../store/index.js';
 import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
-import { invariantHolds, PendingBatch, type CommittedState } from './run-state.js';
+import { freshState, invariantHolds, PendingBatch, type CommittedState } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
-import { EMPTY_BATCH_COUNTS } from '../store/rows.js';
+
 
 /** A lock whose heartbeat is older than this is taken over (its holder is presumed dead). */
 export const STALE_LOCK_MS = 2 * 60_000;
@@ -126,8 +125,7 @@ async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: 
     flags: options.flags ?? {},
     resumedFrom: null,
   });
-  const state = { metrics: emptyMetrics(), batchCounts: { ...EMPTY_BATCH_COUNTS }, batchSeq: 0, nextPosition: 0, doneInBatch: new Set<number>() };
-  return { runId, state, mode, batchSize, startedAt, eventIdsInRun: new Set() };
+  return { runId, state: freshState(), mode, batchSize, startedAt, eventIdsInRun: new Set() };
 }
 
 async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }): Promise<OpenedRun> {
@@ -150,7 +148,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
         nextPosition: checkpoint.nextPosition,
         doneInBatch: new Set(checkpoint.positionsDoneInBatch),
       }
-    : { metrics: emptyMetrics(), batchCounts: { ...EMPTY_BATCH_COUNTS }, batchSeq: 0, nextPosition: 0, doneInBatch: new Set() };
+    : freshState();
   const eventIdsInRun = await store.eventIdsWrittenByRun(runId);
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, eventIdsInRun };
 }
@@ -199,7 +197,7 @@ async function runBatches(
   context: RunContext,
   planner: RunPlanner,
   committer: BatchCommitter,
-  items: AsyncIterable<import('../sources/index.js').SourceItem>,
+  items: AsyncIterable<SourceItem>,
   run: Execution & { windowSize: number; signal?: AbortSignal },
 ): Promise<boolean> {
   let pending = new PendingBatch();

@@ -1,5 +1,5 @@
 import type { QuarantineEntry } from '../../shared/record.js';
-import { emptyMetrics, type BatchCounts, type BatchRecord, type RunSummary } from '../../shared/run.js';
+import { emptyBatchCounts, emptyMetrics, type BatchCounts, type BatchRecord, type RunSummary } from '../../shared/run.js';
 import type { FlagEvent, ScheduledTask } from './operations-types.js';
 import type { Checkpoint } from './types.js';
 import type { RollbackEventRecord } from './undo-types.js';
@@ -33,7 +33,7 @@ function intOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : int(value);
 }
 
-export const EMPTY_BATCH_COUNTS: BatchCounts = { total: 0, succeeded: 0, failed: 0, isolated: 0 };
+export const EMPTY_BATCH_COUNTS: BatchCounts = emptyBatchCounts();
 
 export function runFromRow(row: Row): RunSummary {
   return {
