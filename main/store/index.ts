@@ -23,3 +23,4 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   const { openSqliteStore } = await import('./sqlite/store.js');
   return openSqliteStore(location, options);
 }
+export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';

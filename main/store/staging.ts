@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { GatehouseError } from '../../shared/errors.js';
-import { connectionConfig, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/connection.js';
+import { connectionConfig, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { NewTrialRecord } from './review-types.js';
 import type { Store } from './types.js';
 
@@ -116,7 +116,9 @@ function copySqlite(from: string, to: string): void {
 }
 
 async function withClient<T>(target: PostgresTarget, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(connectionConfig(target));
+  // The driver loads only when a PostgreSQL staging copy is made.
+  const { default: driver } = await import('pg');
+  const client = new driver.Client(connectionConfig(target));
   client.on('error', () => {});
   try {
     await client.connect();

@@ -4,7 +4,7 @@ import type { RejectionCode } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, redactConnectionString, type Store, type TrialLevel } from '../store/index.js';
-import { copyToStaging } from '../store/staging.js';
+import { copyToStaging } from '../store/index.js';
 import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS } from '../validation/index.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import { isPostgresUrl } from '../store/index.js';
-import { checkStagingTarget } from '../store/staging.js';
+import { checkStagingTarget } from '../store/index.js';
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

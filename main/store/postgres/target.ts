@@ -1,0 +1,50 @@
+import type pg from 'pg';
+import { GatehouseError } from '../../../shared/errors.js';
+import { redactConnectionString } from '../redact.js';
+
+// What a PostgreSQL location means, without loading the driver: staging checks and messages use it.
+
+/** Where a PostgreSQL store lives: the server URL pg connects to and the schema that holds the tables. */
+export interface PostgresTarget {
+  /** The URL without the `schema` parameter, which pg does not understand. */
+  connectionString: string;
+  schema: string;
+  /** For messages, logs and run records: password removed. */
+  location: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
+export const DEFAULT_SCHEMA = 'public';
+
+/** Reads `postgres://…/db?schema=NAME`; an explicit `schema` option wins over the URL's. */
+export function parsePostgresTarget(url: string, schemaOption?: string): PostgresTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new GatehouseError('USAGE', `not a valid PostgreSQL URL: ${redactConnectionString(url)}`);
+  }
+  const schema = schemaOption ?? parsed.searchParams.get('schema') ?? DEFAULT_SCHEMA;
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new GatehouseError('USAGE', `PostgreSQL schema name must be letters, digits and underscores, got "${schema}"`);
+  }
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), schema, location: redactConnectionString(url) };
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function connectionConfig(target: PostgresTarget): pg.ClientConfig {
+  return {
+    connectionString: target.connectionString,
+    // synchronous_commit=off is SQLite's WAL + synchronous=NORMAL here: a killed process loses
+    // nothing committed, only a crash of the server's machine can cost the last commits, and
+    // batch and checkpoint always go together. It spares each batch a WAL flush.
+    options: `-c search_path=${quoteIdentifier(target.schema)} -c synchronous_commit=off`,
+    application_name: `gatehouse:${target.schema}`.slice(0, 63),
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+  };
+}
