@@ -38,3 +38,13 @@ const postgres = await availablePostgresBackend();
 export function testBackends(): TestBackend[] {
   return postgres ? [sqliteBackend(), postgres] : [sqliteBackend()];
 }
+
+/** Runs `work` on a store over a fresh database of `backend`, and closes it afterwards. */
+export async function withFreshStore<T>(backend: TestBackend, work: (store: Store) => Promise<T>, options?: StoreOptions): Promise<T> {
+  const store = await backend.open(await backend.freshLocation(), options);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate, type UpdateOptions } from '../../main/engine/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
-import { testBackends } from '../helpers/backends.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 
 function expectAccounted(summary: RunSummary): void {
@@ -13,14 +13,7 @@ function expectAccounted(summary: RunSummary): void {
 describe.each(testBackends())('update engine on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
-  async function withStore<T>(work: (store: Store) => Promise<T>, options?: StoreOptions): Promise<T> {
-    const store = await backend.open(await backend.freshLocation(), options);
-    try {
-      return await work(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withFreshStore(backend, work, options);
 
   function update(store: Store, records: unknown[], options: Partial<UpdateOptions> = {}) {
     return runUpdate({ store, source: arraySource(records), ...options });

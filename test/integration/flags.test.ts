@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateAllFlags, evaluateFlag, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
-import type { Store } from '../../main/store/index.js';
-import { testBackends } from '../helpers/backends.js';
+import type { Store, StoreOptions } from '../../main/store/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 const reason = 'testing';
@@ -10,14 +10,7 @@ const reason = 'testing';
 describe.each(testBackends())('feature flags on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
-  async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    const store = await backend.open(await backend.freshLocation());
-    try {
-      return await work(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withFreshStore(backend, work, options);
 
   it('returns the default with reason DEFAULT when nothing is stored', async () => {
     await withStore(async (store) => {

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { buildReport, compareCanary, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
-import type { ReportedRun, Store } from '../../main/store/index.js';
-import { testBackends } from '../helpers/backends.js';
+import type { ReportedRun, Store, StoreOptions } from '../../main/store/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 
 let nextId = 1;
@@ -106,14 +106,7 @@ describe('validation gate', () => {
 describe.each(testBackends())('reports from stored runs on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
-  async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    const store = await backend.open(await backend.freshLocation());
-    try {
-      return await work(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withFreshStore(backend, work, options);
 
   it('compares a batch-processing canary task with a baseline task from real runs', async () => {
     await withStore(async (store) => {

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { addTask, editTask, Notifier, requireTask, runTask, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
-import type { ScheduledTask, Store } from '../../main/store/index.js';
+import type { ScheduledTask, Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
-import { testBackends } from '../helpers/backends.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 /** A clock the test moves by hand: no sleeping. */
@@ -21,14 +21,7 @@ function recordingNotifier(store: Store, clock: () => Date) {
 describe.each(testBackends())('scheduler on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
-  async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    const store = await backend.open(await backend.freshLocation());
-    try {
-      return await work(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withFreshStore(backend, work, options);
 
   function schedulerFor(store: Store, time: ReturnType<typeof manualClock>, runs: string[], notifier?: Notifier) {
     const log: string[] = [];
