@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { createSnapshot, listSnapshots, requireSnapshots, restoreSnapshot, rollback, verifySnapshots } from '../backup/index.js';
-import { rollbackNotification, type Notifier } from '../scheduler/index.js';
+import { notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 
 type UndoHandlers = Pick<ApiHandlers, 'backups.list' | 'backups.create' | 'backups.verify' | 'backups.restore' | 'rollback.preview' | 'rollback.apply' | 'rollback.events'>;
@@ -25,11 +25,7 @@ export function undoHandlers(store: Store, notifier: () => Notifier): UndoHandle
         throw new GatehouseError('USAGE', `the typed confirmation ${confirmRunId} is not run ${runId}; nothing was rolled back`, { hint: 'type the run id exactly to confirm' });
       }
       const report = await rollback(store, { runId, batchSeq, onConflict, reason, operator });
-      if (!report.nothingToDo) {
-        const run = await store.getRun(runId);
-        const what = batchSeq === null ? `run ${runId}` : `batch ${batchSeq} of run ${runId}`;
-        void notifier().notify({ ...rollbackNotification(what, run?.task ?? 'manual'), runId });
-      }
+      if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq });
       return report;
     },
     'rollback.events': ({ runId, limit }) => store.undo.listEvents({ runId, limit }),

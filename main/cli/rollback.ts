@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import { CONFLICT_POLICIES, rollback, type ConflictPolicy, type RollbackReport } from '../backup/index.js';
+import { notifyRollback } from '../scheduler/index.js';
 import { openStore } from '../store/index.js';
+import { cliNotifier } from './notifier.js';
 import { databaseOption } from './database.js';
 import { parseInteger, printJson, printTable } from './output.js';
 
@@ -53,6 +55,7 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
   const store = await openStore(databaseOption(flags.db));
   try {
     const report = await rollback(store, { runId, batchSeq, dryRun: flags.dryRun ?? false, reason: flags.reason ?? null, onConflict, operator: flags.operator });
+    if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId, batchSeq });
     if (flags.json) printJson(report);
     else printReport(report);
     // A dry run that the real rollback would refuse exits like the refusal would.

@@ -7,6 +7,7 @@ export {
   notificationsForRun,
   Notifier,
   notifyRunOutcome,
+  notifyRollback,
   rollbackNotification,
   THROTTLE_WINDOW_MS,
   type ChannelConfig,

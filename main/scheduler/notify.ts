@@ -125,3 +125,10 @@ export async function notifyRunOutcome(notifier: Notifier, summary: RunSummary, 
 export function rollbackNotification(what: string, subject = 'manual'): Notification {
   return { cause: 'rollback', subject, level: 'error', title: `Gatehouse: ${what} was rolled back`, body: `${what} was rolled back by an operator` };
 }
+
+/** Announces a rollback that undid something, from the CLI and the console alike. */
+export async function notifyRollback(notifier: Notifier, store: Store, target: { runId: number; batchSeq: number | null }): Promise<NotifyResult> {
+  const run = await store.getRun(target.runId);
+  const what = target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
+  return notifier.notify({ ...rollbackNotification(what, run?.task ?? 'manual'), runId: target.runId });
+}
