@@ -31,3 +31,28 @@ export function describeError(failure: unknown): string {
   if (failure instanceof ApiError) return failure.hint ? `${failure.message} — ${failure.hint}` : failure.message;
   return failure instanceof Error ? failure.message : String(failure);
 }
+
+export interface Action {
+  busy: Ref<boolean>;
+  error: Ref<string | null>;
+  /** Runs `work` with busy set and the error cleared; a failure becomes the error message. */
+  run: (work: () => Promise<void>) => Promise<void>;
+}
+
+/** One API write with its busy and error state, the twin of useLoader for actions. */
+export function useAction(): Action {
+  const busy = ref(false);
+  const error = ref<string | null>(null);
+  async function run(work: () => Promise<void>): Promise<void> {
+    busy.value = true;
+    error.value = null;
+    try {
+      await work();
+    } catch (failure) {
+      error.value = describeError(failure);
+    } finally {
+      busy.value = false;
+    }
+  }
+  return { busy, error, run };
+}
