@@ -12,7 +12,6 @@ export {
   type RollbackConflict,
   type HearingUndo,
   type CreatedRowUndo,
-  type RollbackCounts,
 } from './rollback.js';
 export {
   attachRunToSnapshot,

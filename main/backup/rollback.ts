@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
-import type { JournalEntry, JournalOutcome, Store, UndoTarget, UndoTx } from '../store/index.js';
+import type { JournalEntry, JournalOutcome, RollbackCounts, Store, UndoTarget, UndoTx } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 
 /**
@@ -61,15 +61,6 @@ export interface CreatedRowUndo {
   entity: 'committee' | 'witness';
   key: string;
   outcome: 'deleted' | 'kept' | 'gone';
-}
-
-export interface RollbackCounts {
-  restored: number;
-  deleted: number;
-  skipped: number;
-  forced: number;
-  createdRowsDeleted: number;
-  createdRowsKept: number;
 }
 
 export interface RollbackReport {

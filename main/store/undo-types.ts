@@ -43,7 +43,18 @@ export interface LaterWrite {
 
 export type JournalOutcome = 'restored' | 'deleted' | 'skipped' | 'created-deleted' | 'created-kept';
 
-export interface RollbackEventRecord {
+/** What one rollback did, as reported to the operator and recorded in its event. */
+export interface RollbackCounts {
+  restored: number;
+  deleted: number;
+  skipped: number;
+  /** Conflicting hearings restored anyway (`--on-conflict force`); included in restored/deleted. */
+  forced: number;
+  createdRowsDeleted: number;
+  createdRowsKept: number;
+}
+
+export interface RollbackEventRecord extends RollbackCounts {
   id: number;
   runId: number;
   /** null when the whole run was rolled back. */
@@ -52,13 +63,6 @@ export interface RollbackEventRecord {
   at: string;
   reason: string | null;
   onConflict: 'refuse' | 'skip' | 'force';
-  restored: number;
-  deleted: number;
-  skipped: number;
-  /** Conflicting hearings restored anyway (`--on-conflict force`); included in restored/deleted. */
-  forced: number;
-  createdRowsDeleted: number;
-  createdRowsKept: number;
   runRolledBack: boolean;
 }
 
