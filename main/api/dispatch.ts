@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { API_METHODS, isApiMethod, type ApiHandlers, type ApiMethod, type ApiResult } from '../../shared/api.js';
-import { redactSecrets } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 
 /**
  * The one door into the API for every transport: checks the method name, parses the payload with

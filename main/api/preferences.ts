@@ -2,7 +2,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { Preferences } from '../../shared/api-operations.js';
 import { parseWebhookUrl } from '../scheduler/index.js';
 import { CONGRESS_API_KEY_VARIABLE } from '../sources/index.js';
-import { redactConnectionString } from '../store/index.js';
+import { redactConnectionString } from '../../shared/redact.js';
 
 /**
  * What the console remembers between calls: the webhook, the Congress.gov key and (desktop only)

@@ -1,6 +1,6 @@
 import { GatehouseError, isGatehouseError, type ErrorCode } from '../../shared/errors.js';
 import type { RunStatus } from '../../shared/run.js';
-import { redactSecrets } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 
 /** The one table from error codes to exit codes (DESIGN §3). */
 const EXIT_CODE_BY_ERROR: Record<ErrorCode, number> = {

@@ -8,7 +8,8 @@ import { app, BrowserWindow, Notification, session, shell, type WebContents } fr
 import { RUN_EVENT_CHANNEL } from '../../shared/api.js';
 import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
 import type { DesktopNotifier } from '../scheduler/index.js';
-import { openStore, redactSecrets, type Store } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 import { APP_HOST, APP_SCHEME, serveApiOverIpc } from './ipc.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { desktopPreferences } from './preferences.js';

@@ -1,7 +1,7 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
 import type { BatchRuleViolation, NewQuarantineEntry, PlannedChange, WriteTx } from '../store/index.js';
-import { redactSecrets } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 import type { RunContext } from './run-context.js';
 import { addCounts, countChanges, type Counts, type PendingBatch } from './run-state.js';
 

@@ -13,7 +13,7 @@ import {
 import type { ValidationResult } from '../../shared/validation.js';
 import type { RecordSource, SourceItem } from '../sources/index.js';
 import type { Store } from '../store/index.js';
-import { redactSecrets } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';

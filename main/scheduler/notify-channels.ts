@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { redactSecrets } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 
 export type NotificationCause = 'batch-failed' | 'run-anomalous' | 'run-failed' | 'rollback' | 'missed-runs' | 'test';
 export type NotificationLevel = 'info' | 'warning' | 'error';

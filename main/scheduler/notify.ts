@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../shared/run.js';
 import type { Store } from '../store/index.js';
-import { redactSecrets } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 import {
   desktopChannel,
   logChannel,

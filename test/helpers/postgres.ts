@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { openStore, redactConnectionString } from '../../main/store/index.js';
+import { openStore } from '../../main/store/index.js';
+import { redactConnectionString } from '../../shared/redact.js';
 import type { TestBackend } from './backends.js';
 
 /** The server the PostgreSQL tests use; each test gets its own schema in it. */

@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../../shared/errors.js';
-import { redactSecrets } from '../../store/index.js';
+import { redactSecrets } from '../../../shared/redact.js';
 import { CircuitBreaker } from './breaker.js';
 import { processRequestLimiter, type RequestRateLimiter } from './rate-limit.js';
 import { realSleep, systemClock, type Sleep } from './timing.js';

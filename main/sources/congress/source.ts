@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../../shared/errors.js';
-import { redactSecrets } from '../../store/index.js';
+import { redactSecrets } from '../../../shared/redact.js';
 import type { RecordSource, SourceItem } from '../types.js';
 import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
 import { systemClock } from './timing.js';
