@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { isPostgresUrl } from '../main/store/index.js';
-import { connectionConfig, parsePostgresTarget } from '../main/store/postgres/connection.js';
+import { connectionConfig, parsePostgresTarget } from '../main/store/postgres/target.js';
 
 /**
  * Reading a database from outside the store, as a checker would: the crash-safety proof, the

@@ -1,12 +1,13 @@
 import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseStore } from './store.js';
 import type { Store, StoreOptions } from './types.js';
 
 export type * from './types.js';
 export type * from './operations-types.js';
 export type * from './undo-types.js';
 export type * from './review-types.js';
-export { redactConnectionString, redactSecrets } from './redact.js';
 export { isProcessAlive } from './process.js';
+export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
@@ -17,10 +18,15 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   if (location.trim() === '') throw new GatehouseError('USAGE', 'the database location is empty');
   // Each backend's driver is loaded only when it is used: the CLI starts faster on either.
   if (isPostgresUrl(location)) {
-    const { openPostgresStore } = await import('./postgres/store.js');
-    return openPostgresStore(location, options);
+    const { openPostgresDriver } = await import('./postgres/driver.js');
+    return new GatehouseStore(await openPostgresDriver(location, options));
   }
-  const { openSqliteStore } = await import('./sqlite/store.js');
-  return openSqliteStore(location, options);
+  const { openSqliteDriver } = await import('./sqlite/driver.js');
+  return new GatehouseStore(await openSqliteDriver(location, options));
 }
-export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
+
+/** Where a PostgreSQL store's snapshot schemas are: every one starts with this prefix. */
+export async function postgresSnapshotSchemaPrefix(location: string): Promise<string> {
+  const [{ parsePostgresTarget }, { snapshotSchemaPrefix }] = await Promise.all([import('./postgres/target.js'), import('./postgres/snapshots.js')]);
+  return snapshotSchemaPrefix(parsePostgresTarget(location).schema);
+}

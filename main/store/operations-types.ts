@@ -1,9 +1,10 @@
+import type { TaskView } from '../../shared/api-operations.js';
 import type { RunSummary } from '../../shared/run.js';
 
 /**
  * Repositories for the operations side (DESIGN §1 flags/ and scheduler/): feature flag values
  * with their audit trail, scheduled tasks, the notification throttle, and the run queries the
- * gate reports read. Each backend implements them in its own files.
+ * gate reports read.
  */
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
@@ -41,22 +42,12 @@ export interface FlagRepository {
   values(flag?: string): Promise<StoredFlagValue[]>;
   /** Writes the value and its audit event in one transaction; returns the event. */
   change(change: FlagChange): Promise<FlagEvent>;
-  history(options?: { flag?: string; scope?: string; limit?: number }): Promise<FlagEvent[]>;
+  /** Newest first; `after` is the id of the last event of the previous page. */
+  history(options?: { flag?: string; scope?: string; limit?: number; after?: number }): Promise<FlagEvent[]>;
   event(id: number): Promise<FlagEvent | null>;
 }
 
-export interface ScheduledTask {
-  name: string;
-  cron: string;
-  source: string;
-  lookbackDays: number;
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-  /** The scheduled time the scheduler last handled (ran or reported as missed). */
-  lastFiredAt: string | null;
-  lastRunId: number | null;
-}
+export type ScheduledTask = Omit<TaskView, 'nextRunAt'>;
 
 export type NewScheduledTask = Pick<ScheduledTask, 'name' | 'cron' | 'source' | 'lookbackDays' | 'enabled'> & { at: string };
 export type ScheduledTaskPatch = Partial<Pick<ScheduledTask, 'cron' | 'source' | 'lookbackDays' | 'enabled'>>;
@@ -92,6 +83,4 @@ export interface ReportedRun extends RunSummary {
 export interface RunReportRepository {
   /** Finished and running runs started in [since, until), oldest first. */
   runs(options?: { since?: string; until?: string; task?: string }): Promise<ReportedRun[]>;
-  /** Whether a table exists (the trials table arrives with another migration). */
-  hasTable(name: string): Promise<boolean>;
 }

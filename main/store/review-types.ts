@@ -1,24 +1,14 @@
+import type { RunReviewView, TrialRecordView } from '../../shared/api-validation.js';
 import type { NormalizedHearing } from '../../shared/record.js';
 import type { RunStatus } from '../../shared/run.js';
 import type { ReportedRun } from './operations-types.js';
 
-/**
- * Operator feedback on anomalous runs and the staging trial ledger (issue 5). Each backend
- * implements these in its own `reviews.ts`.
- */
+/** Operator feedback on anomalous runs and the staging trial ledger (issue 5). */
 
 /** expected / confirmed mark an anomaly; accepted lets a held run stand. */
 export type ReviewAction = 'expected' | 'confirmed' | 'accepted';
 
-export interface RunReview {
-  id: number;
-  runId: number;
-  action: ReviewAction;
-  reasonKind: string | null;
-  reason: string;
-  operator: string;
-  at: string;
-}
+export type RunReview = RunReviewView;
 
 export type NewRunReview = Omit<RunReview, 'id'>;
 
@@ -38,24 +28,8 @@ export interface RunReviewRepository {
 
 export type TrialLevel = 'run' | 'record' | 'control';
 
-export interface TrialRecord {
-  id: number;
-  /** One `gatehouse trial` invocation: its trials share this id. */
-  session: string;
-  at: string;
-  /** The database the staging copy was made from (password removed). */
-  source: string;
-  label: string;
-  kind: string;
-  level: TrialLevel;
-  magnitude: number | null;
-  runId: number | null;
-  caught: boolean;
-  /** e.g. `batch-rules`, `validator:volume-high`; empty when nothing caught it. */
-  caughtBy: string[];
-  verdict: string | null;
-  detail: string | null;
-}
+/** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`batch-rules`, `validator:RULE`). */
+export type TrialRecord = TrialRecordView;
 
 export type NewTrialRecord = Omit<TrialRecord, 'id'>;
 

@@ -28,7 +28,7 @@ const COPY_ORDER = [
   'notification_throttle', 'run_reviews',
 ];
 /** Never copied: the lock belongs to the source's writer, the migrations to each schema, the ledger to staging. */
-const NOT_COPIED = new Set(['schema_migrations', 'writer_lock', 'trials']);
+const NOT_COPIED = new Set(['schema_migrations', 'writer_lock', 'trials', 'snapshots']);
 
 /**
  * Refuses a staging target that is the source, of another kind, in another PostgreSQL database or

@@ -2,7 +2,7 @@ import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from 
 import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
 import type { HistoryEntry, ValidationResult } from '../../shared/validation.js';
 import type { FlagRepository, NotificationThrottleRepository, RunReportRepository, TaskRepository } from './operations-types.js';
-import type { SnapshotSupport, UndoRepository } from './undo-types.js';
+import type { RestoreRepository, SnapshotSupport, UndoRepository } from './undo-types.js';
 import type { RunReviewRepository, TrialRepository } from './review-types.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -93,6 +93,35 @@ export interface RunDetail extends RunSummary {
 }
 
 /**
+ * Which runs to list, newest first; every filter is applied in SQL before the limit. `after` is a
+ * keyset cursor: the id of the last run of the previous page (pages never skip or repeat a run
+ * while new ones arrive).
+ */
+export interface RunQuery {
+  limit?: number;
+  after?: number;
+  status?: RunStatus[];
+  verdict?: string[];
+  /** A task name; null lists the runs started by hand. */
+  task?: string | null;
+  source?: string;
+  /** Started at or after / before these ISO instants. */
+  since?: string;
+  until?: string;
+  /** Case-insensitive text found in the source, task or error. */
+  search?: string;
+}
+
+/** Quarantine entries oldest first; `after` is the id of the last entry of the previous page. */
+export interface QuarantineQuery {
+  runId?: number;
+  /** A batch of the run; null for entries set aside outside any batch. */
+  batchSeq?: number | null;
+  limit?: number;
+  after?: number;
+}
+
+/**
  * One transaction. Everything written through it commits or rolls back together:
  * hearing rows, their related rows, undo-journal entries, quarantine entries, the batch row
  * and the checkpoint.
@@ -158,11 +187,16 @@ export interface Store {
   markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]>;
 
   getRun(runId: number): Promise<RunDetail | null>;
-  listRuns(options?: { limit?: number; status?: RunStatus[] }): Promise<RunSummary[]>;
-  listQuarantine(options?: { runId?: number; limit?: number }): Promise<QuarantineEntry[]>;
+  listRuns(options?: RunQuery): Promise<RunSummary[]>;
+  listQuarantine(options?: QuarantineQuery): Promise<QuarantineEntry[]>;
   /** Past runs that may train the historical validator, oldest first. */
   validationHistory(options?: { before?: string; task?: string | null; limit?: number }): Promise<HistoryEntry[]>;
   countHearings(): Promise<number>;
+  /**
+   * Refuses a database that fails a quick integrity check (SQLite PRAGMA quick_check), before a
+   * run writes to it when no snapshot verified it; PostgreSQL checks its own pages.
+   */
+  checkIntegrity(): Promise<void>;
 
   /** Feature flag values and their audit events (main/flags/). */
   readonly flags: FlagRepository;
@@ -174,8 +208,10 @@ export interface Store {
   readonly reports: RunReportRepository;
   /** The undo journal as rollback reads and applies it (main/backup/). */
   readonly undo: UndoRepository;
-  /** File snapshots of the live database: SQLite only, null on PostgreSQL. */
-  readonly snapshots: SnapshotSupport | null;
+  /** Snapshots of the live database: files beside a SQLite database, schemas beside a PostgreSQL one. */
+  readonly snapshots: SnapshotSupport;
+  /** The restores done to this database, an audit that outlives them (main/backup/). */
+  readonly restores: RestoreRepository;
   /** Operator feedback on anomalous and held runs (main/validation/ feedback). */
   readonly reviews: RunReviewRepository;
   /** The staging trial ledger (main/trials/). */

@@ -1,3 +1,4 @@
+import type { RestoreEventView, RollbackEventView, SnapshotView } from '../../shared/api-operations.js';
 import type { RunStatus } from '../../shared/run.js';
 
 /**
@@ -44,27 +45,10 @@ export interface LaterWrite {
 export type JournalOutcome = 'restored' | 'deleted' | 'skipped' | 'created-deleted' | 'created-kept';
 
 /** What one rollback did, as reported to the operator and recorded in its event. */
-export interface RollbackCounts {
-  restored: number;
-  deleted: number;
-  skipped: number;
-  /** Conflicting hearings restored anyway (`--on-conflict force`); included in restored/deleted. */
-  forced: number;
-  createdRowsDeleted: number;
-  createdRowsKept: number;
-}
+export type RollbackCounts = Pick<RollbackEventRecord, 'restored' | 'deleted' | 'skipped' | 'forced' | 'createdRowsDeleted' | 'createdRowsKept'>;
 
-export interface RollbackEventRecord extends RollbackCounts {
-  id: number;
-  runId: number;
-  /** null when the whole run was rolled back. */
-  batchSeq: number | null;
-  operator: string;
-  at: string;
-  reason: string | null;
-  onConflict: 'refuse' | 'skip' | 'force';
-  runRolledBack: boolean;
-}
+/** A recorded rollback: `batchSeq` null when the whole run was rolled back. */
+export type RollbackEventRecord = RollbackEventView;
 
 export type NewRollbackEvent = Omit<RollbackEventRecord, 'id'>;
 
@@ -101,22 +85,49 @@ export interface UndoRepository {
    * the end, so a dry run computes exactly what the real rollback would do.
    */
   transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T>;
-  listEvents(options?: { runId?: number; limit?: number }): Promise<RollbackEventRecord[]>;
+  /** Newest first; `after` is the id of the last event of the previous page. */
+  listEvents(options?: { runId?: number; limit?: number; after?: number }): Promise<RollbackEventRecord[]>;
+}
+
+export type Snapshot = SnapshotView;
+export type SnapshotKind = Snapshot['kind'];
+export type RestoreEvent = RestoreEventView;
+
+/** Who restores and why: a restore is an audited event, never anonymous. */
+export interface RestoreRequest {
+  operator: string;
+  reason: string;
+  at: string;
+  safetySnapshotId: string | null;
 }
 
 /**
- * File snapshots of the live database (SQLite only: PostgreSQL stores have none, `snapshots` is null).
+ * Snapshots of the live database and restores from them. SQLite keeps files beside the database
+ * (online backup API) with a manifest; PostgreSQL keeps a schema per snapshot with a table listing
+ * them. Either way a restore replaces the run and domain tables in one transaction and leaves the
+ * audit tables as they are.
  */
 export interface SnapshotSupport {
-  /** The database file's absolute path. */
-  readonly file: string;
-  /** Online copy through SQLite's backup API: consistent while readers continue. */
-  backupTo(destination: string): Promise<void>;
-  /** PRAGMA integrity_check of a snapshot file: [] when it is sound, else the problems. */
-  checkFile(file: string): Promise<string[]>;
+  /** Where the snapshots are, for messages: a folder or a schema name pattern. */
+  readonly place: string;
+  /** Newest first. */
+  list(): Promise<Snapshot[]>;
+  /** Copies the live database into a new snapshot, checks the copy and records it. */
+  take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot>;
+  /** Names the run a before-run snapshot was taken for, once the run has an id. */
+  attachRun(id: string, runId: number): Promise<void>;
+  /** What re-checking a snapshot finds wrong (checksum, integrity); [] when it is sound. */
+  check(snapshot: Snapshot): Promise<string[]>;
+  remove(snapshot: Snapshot): Promise<void>;
   /**
-   * Copies a snapshot over the live database through the backup API and brings its schema up to
-   * date. The caller holds the writer lock; the lock row the snapshot carried is cleared.
+   * Replaces the run and domain tables (hearings, runs, flags, tasks…) with the snapshot's and
+   * records the restore, in one transaction; the audit tables and the run-id high-water mark stay.
+   * The caller holds the writer lock.
    */
-  restoreFrom(file: string): Promise<void>;
+  restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent>;
+}
+
+export interface RestoreRepository {
+  /** Newest first; `after` is the id of the last event of the previous page. */
+  list(options?: { limit?: number; after?: number }): Promise<RestoreEvent[]>;
 }

@@ -1,20 +1,40 @@
 import pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
-import { redactSecrets } from '../redact.js';
+import { redactSecrets } from '../../../shared/redact.js';
 import { connectionConfig, type PostgresTarget } from './target.js';
 
-export { connectionConfig, DEFAULT_SCHEMA, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './target.js';
+export { DEFAULT_SCHEMA, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './target.js';
 
 /**
- * A pool whose every connection works in the store's schema (search_path set at connection
- * start, so it costs no round trip) and whose broken connections never crash the process.
+ * Values as SQLite gives them, so the one query layer reads the same rows from both: bigints and
+ * numerics as numbers (ids stay far below 2^53), booleans as 1/0, timestamps as ISO 8601 strings,
+ * JSON as its text.
  */
+const OID = { bool: 16, int8: 20, json: 114, numeric: 1700, timestamptz: 1184, jsonb: 3802 };
+const parseTimestamp = pg.types.getTypeParser(OID.timestamptz);
+const PARSERS: Record<number, (text: string) => unknown> = {
+  [OID.bool]: (text) => (text === 't' ? 1 : 0),
+  [OID.int8]: Number,
+  [OID.numeric]: Number,
+  [OID.json]: (text) => text,
+  [OID.jsonb]: (text) => text,
+  [OID.timestamptz]: (text) => {
+    const value = parseTimestamp(text) as unknown;
+    return value instanceof Date ? value.toISOString() : text;
+  },
+};
+const types = {
+  getTypeParser: (oid: number, format?: string) => PARSERS[oid] ?? (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format),
+} as pg.CustomTypesConfig;
+
+/** A connection's settings: the store's schema and session options, and values read as on SQLite. */
+export function clientConfig(target: PostgresTarget): pg.ClientConfig {
+  return { ...connectionConfig(target), types };
+}
+
+/** A pool whose broken connections never crash the process. */
 export function createPool(target: PostgresTarget): pg.Pool {
-  const pool = new pg.Pool({
-    ...connectionConfig(target),
-    max: 4,
-    idleTimeoutMillis: 30_000,
-  });
+  const pool = new pg.Pool({ ...clientConfig(target), max: 4, idleTimeoutMillis: 30_000 });
   // An idle client whose server went away emits here; the pool drops it and hands out a fresh one.
   pool.on('error', () => {});
   // A checked-out client that loses its server would emit 'error' with no listener and kill the
@@ -39,51 +59,44 @@ export function isConnectionError(error: unknown): boolean {
   if (error instanceof GatehouseError) return error.code === 'DB_UNREACHABLE';
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') {
-    if (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code) || code.startsWith('08')) return true;
-  }
+  if (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code) || code.startsWith('08'))) return true;
   return TRANSIENT_MESSAGE.test(error.message);
+}
+
+/** Why a connection failed, in words: refused, authentication, no such database, … (SQLSTATE or errno). */
+function whyUnreachable(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  const detail = message ? ` (${message})` : '';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused: no server is listening there${detail}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host not found${detail}`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return `the server did not answer${detail}`;
+    case '28P01':
+    case '28000':
+      return `authentication failed${detail}`;
+    case '3D000':
+      return `no such database${detail}`;
+    case '57P03':
+      return `the server is starting up or shutting down${detail}`;
+    default:
+      return message || code || String(error);
+  }
 }
 
 /** A connection failure as people read it: which server (password removed) and why. */
 export function unreachable(target: PostgresTarget, error: unknown): GatehouseError {
-  const detail = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
-  return new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${target.location}: ${redactSecrets(detail)}`, {
-    hint: 'check that the server is running and the URL, user and password are right',
+  return new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${target.location}: ${redactSecrets(whyUnreachable(error))}`, {
+    hint: 'check that the server is running and the URL, user, password and database name are right',
     cause: error,
   });
 }
 
-/**
- * Runs `work` on one pool client between BEGIN and COMMIT (ROLLBACK when it throws, or always
- * for a dry run). A client that failed with a connection error is destroyed rather than returned,
- * so the pool hands out a fresh one. With `reportUnreachable`, a lost server reads as
- * DB_UNREACHABLE; the batch path keeps the driver's error so the engine can retry it.
- */
-export async function inClientTransaction<T>(
-  pool: pg.Pool,
-  target: PostgresTarget,
-  work: (client: pg.PoolClient) => Promise<T>,
-  options: { dryRun?: boolean; reportUnreachable?: boolean; begin?: string } = {},
-): Promise<T> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    throw unreachable(target, error);
-  }
-  let failure: unknown;
-  try {
-    await client.query(options.begin ?? 'BEGIN');
-    const result = await work(client);
-    await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-    return result;
-  } catch (error) {
-    failure = error;
-    await client.query('ROLLBACK').catch(() => {});
-    if (options.reportUnreachable && isConnectionError(error) && !(error instanceof GatehouseError)) throw unreachable(target, error);
-    throw error;
-  } finally {
-    client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
-  }
+/** Connection failures outside a batch read as DB_UNREACHABLE; any other error is the query's own. */
+export function asUnreachable(target: PostgresTarget, error: unknown): unknown {
+  return isConnectionError(error) && !(error instanceof GatehouseError) ? unreachable(target, error) : error;
 }

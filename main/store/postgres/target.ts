@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
-import { redactConnectionString } from '../redact.js';
+import { redactConnectionString } from '../../../shared/redact.js';
 
 // What a PostgreSQL location means, without loading the driver: staging checks and messages use it.
 
@@ -42,7 +42,8 @@ export function connectionConfig(target: PostgresTarget): pg.ClientConfig {
     // synchronous_commit=off is SQLite's WAL + synchronous=NORMAL here: a killed process loses
     // nothing committed, only a crash of the server's machine can cost the last commits, and
     // batch and checkpoint always go together. It spares each batch a WAL flush.
-    options: `-c search_path=${quoteIdentifier(target.schema)} -c synchronous_commit=off`,
+    // UTC: a date without a time compares the same as on SQLite, whatever the server's zone.
+    options: `-c search_path=${quoteIdentifier(target.schema)} -c synchronous_commit=off -c TimeZone=UTC`,
     application_name: `gatehouse:${target.schema}`.slice(0, 63),
     connectionTimeoutMillis: 5_000,
     keepAlive: true,

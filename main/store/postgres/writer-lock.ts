@@ -1,7 +1,8 @@
+import os from 'node:os';
 import pg from 'pg';
 import { isProcessAlive } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
-import { connectionConfig, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
+import { clientConfig, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
 
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
@@ -25,7 +26,7 @@ export class PostgresWriterLock {
   async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, now: Date): Promise<LockAttempt> {
     // Not re-entrant, as on SQLite: a second acquire through the same store is a second writer.
     if (this.session) return { acquired: false, holder: (await this.readHolder(this.session)) ?? unknownHolder(now) };
-    const session = new pg.Client(connectionConfig(this.target));
+    const session = new pg.Client(clientConfig(this.target));
     session.on('error', () => {});
     try {
       await session.connect();
@@ -93,24 +94,16 @@ export class PostgresWriterLock {
   }
 
   /** Which runs left `running` are orphans: nobody else holds the lock, or their process died on this host. */
-  async orphans(db: Pick<pg.ClientBase, 'query'>, running: { id: number; pid: number; host: string }[]): Promise<number[]> {
+  async orphans(db: Pick<pg.ClientBase, 'query'>, running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
     if (running.length === 0) return [];
     if (!(await this.heldByAnother(db))) return running.map((run) => run.id);
-    return running.filter((run) => !isProcessAlive(run.pid, run.host)).map((run) => run.id);
+    return running.filter((run) => !isProcessAlive(run.pid ?? 0, run.host ?? os.hostname())).map((run) => run.id);
   }
 
   private async readHolder(db: Pick<pg.ClientBase, 'query'>): Promise<LockHolder | null> {
     try {
-      const { rows } = await db.query('SELECT run_id, pid, host, since, heartbeat_at FROM writer_lock WHERE id = 1');
-      const row = rows[0] as Record<string, unknown> | undefined;
-      if (!row) return null;
-      return {
-        runId: row.run_id === null ? null : Number(row.run_id),
-        pid: Number(row.pid),
-        host: String(row.host),
-        since: (row.since as Date).toISOString(),
-        heartbeatAt: (row.heartbeat_at as Date).toISOString(),
-      };
+      const { rows } = await db.query<LockHolder>('SELECT run_id AS "runId", pid, host, since, heartbeat_at AS "heartbeatAt" FROM writer_lock WHERE id = 1');
+      return rows[0] ?? null;
     } catch {
       return null;
     }

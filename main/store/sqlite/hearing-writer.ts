@@ -1,224 +1,126 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
+import type { BulkHearingWriter } from '../driver.js';
+import {
+  earlierWriteViolations,
+  HEARING_COLUMNS,
+  hearingRow,
+  injectedWriteFault,
+  organizationKey,
+  relatedRows,
+  writeViolations,
+  type RelatedTable,
+  type Witness,
+} from '../hearing-rows.js';
 import { committeeChamber, parentCommitteeCode } from '../rows.js';
-import type { BatchRuleViolation, PlannedChange, StoreOptions } from '../types.js';
+import { snakeCase } from '../schema.js';
+import type { PlannedChange, StoreOptions } from '../types.js';
 
-type Statement = Database.Statement;
+const RELATED_INSERTS: Record<RelatedTable, string> = {
+  hearing_committees: 'INSERT INTO hearing_committees (event_id, system_code, is_primary, ordinal) VALUES (?, ?, ?, ?)',
+  appearances: 'INSERT INTO appearances (event_id, witness_id, ordinal, position) VALUES (?, ?, ?, ?)',
+  videos: 'INSERT INTO videos (event_id, ordinal, name, url) VALUES (?, ?, ?, ?)',
+  transcripts: 'INSERT INTO transcripts (event_id, ordinal, jacket_number, url) VALUES (?, ?, ?, ?)',
+};
+const RELATED_TABLES = Object.keys(RELATED_INSERTS) as RelatedTable[];
 
 /**
- * Writes hearings and everything that hangs off them, journaling each before-image.
- * The caller owns the transaction; nothing here commits.
+ * Writes hearings and everything that hangs off them through statements prepared once, journaling
+ * each before-image. The caller owns the transaction; nothing here commits.
  */
-export class SqliteHearingWriter {
-  private readonly statements: Record<string, Statement>;
+export class SqliteHearingWriter implements BulkHearingWriter {
+  private readonly statement: (text: string) => Database.Statement;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly options: StoreOptions,
   ) {
-    const prepare = (sql: string) => db.prepare(sql);
-    this.statements = {
-      committeeExists: prepare('SELECT 1 FROM committees WHERE system_code = ?'),
-      insertCommittee: prepare(
-        'INSERT INTO committees (system_code, name, chamber, parent_code, created_run_id) VALUES (?, ?, ?, ?, ?)',
-      ),
-      findWitness: prepare('SELECT id FROM witnesses WHERE normalized_name = ? AND organization_key = ?'),
-      insertWitness: prepare(
-        'INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)',
-      ),
-      insertHearing: prepare(`INSERT INTO hearings (event_id, congress, chamber, meeting_type, meeting_status, title,
-        starts_at, update_date, room, building, address, content_hash, content_json, first_run_id, last_run_id,
-        last_batch_seq, last_position) VALUES (@eventId, @congress, @chamber, @type, @status, @title, @startsAt,
-        @updateDate, @room, @building, @address, @hash, @content, @runId, @runId, @batchSeq, @position)`),
-      updateHearing: prepare(`UPDATE hearings SET congress = @congress, chamber = @chamber, meeting_type = @type,
-        meeting_status = @status, title = @title, starts_at = @startsAt, update_date = @updateDate, room = @room,
-        building = @building, address = @address, content_hash = @hash, content_json = @content,
-        last_run_id = @runId, last_batch_seq = @batchSeq, last_position = @position WHERE event_id = @eventId`),
-      hearingRow: prepare('SELECT * FROM hearings WHERE event_id = ?'),
-      committeeLinks: prepare('SELECT * FROM hearing_committees WHERE event_id = ? ORDER BY ordinal'),
-      appearanceRows: prepare('SELECT * FROM appearances WHERE event_id = ? ORDER BY ordinal'),
-      videoRows: prepare('SELECT * FROM videos WHERE event_id = ? ORDER BY ordinal'),
-      transcriptRows: prepare('SELECT * FROM transcripts WHERE event_id = ? ORDER BY ordinal'),
-      deleteCommitteeLinks: prepare('DELETE FROM hearing_committees WHERE event_id = ?'),
-      deleteAppearances: prepare('DELETE FROM appearances WHERE event_id = ?'),
-      deleteVideos: prepare('DELETE FROM videos WHERE event_id = ?'),
-      deleteTranscripts: prepare('DELETE FROM transcripts WHERE event_id = ?'),
-      insertCommitteeLink: prepare(
-        'INSERT INTO hearing_committees (event_id, system_code, is_primary, ordinal) VALUES (?, ?, ?, ?)',
-      ),
-      insertAppearance: prepare('INSERT INTO appearances (event_id, witness_id, ordinal, position) VALUES (?, ?, ?, ?)'),
-      insertVideo: prepare('INSERT INTO videos (event_id, ordinal, name, url) VALUES (?, ?, ?, ?)'),
-      insertTranscript: prepare('INSERT INTO transcripts (event_id, ordinal, jacket_number, url) VALUES (?, ?, ?, ?)'),
-      journal: prepare(`INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
-      earlierWrites: prepare(`SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h
-        ON h.event_id = j.value WHERE h.last_run_id = ?`),
-      writtenHearings: prepare(`SELECT count(*) AS n FROM json_each(?) AS j CROSS JOIN hearings AS h
-        ON h.event_id = j.value WHERE h.last_run_id = ? AND h.last_batch_seq = ?`),
-      writtenRelated: prepare(`SELECT
-        (SELECT count(*) FROM hearing_committees WHERE event_id IN (SELECT value FROM json_each(@ids)))
-        + (SELECT count(*) FROM appearances WHERE event_id IN (SELECT value FROM json_each(@ids)))
-        + (SELECT count(*) FROM videos WHERE event_id IN (SELECT value FROM json_each(@ids)))
-        + (SELECT count(*) FROM transcripts WHERE event_id IN (SELECT value FROM json_each(@ids))) AS n`),
-      danglingLinks: prepare(`SELECT hc.event_id FROM hearing_committees hc
-          LEFT JOIN committees c ON c.system_code = hc.system_code
-          WHERE hc.event_id IN (SELECT value FROM json_each(@ids)) AND c.system_code IS NULL
-        UNION SELECT a.event_id FROM appearances a LEFT JOIN witnesses w ON w.id = a.witness_id
-          WHERE a.event_id IN (SELECT value FROM json_each(@ids)) AND w.id IS NULL`),
-    };
+    const prepared = new Map<string, Database.Statement>();
+    this.statement = (text) => prepared.get(text) ?? prepared.set(text, db.prepare(text)).get(text)!;
   }
 
-  write(runId: number, batchSeq: number, changes: PlannedChange[], now: string): { hearings: number; related: number } {
+  async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<{ hearings: number; related: number }> {
+    const now = new Date().toISOString();
     let hearings = 0;
     let related = 0;
     for (const change of changes) {
       const { hearing } = change;
-      if (this.options.failWriteOf?.(hearing.eventId)) throw injectedWriteFault(hearing.eventId);
+      if (this.options.failWriteOf?.(hearing.eventId)) throw injectedWriteFault(hearing.eventId, 'sqlite');
       this.ensureCommittees(hearing, runId, batchSeq, now);
-      const params = hearingParams(change, runId, batchSeq);
-      if (change.kind === 'added') {
-        this.journal(runId, batchSeq, 'hearing', hearing.eventId, null, change.contentHash, now);
-        hearings += this.statements.insertHearing!.run(params).changes;
-      } else {
-        const before = this.beforeImage(hearing.eventId);
-        this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, change.contentHash, now);
-        this.deleteRelated(hearing.eventId);
-        hearings += this.statements.updateHearing!.run(params).changes;
+      const before = change.kind === 'added' ? null : this.beforeImage(hearing.eventId);
+      this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, change.contentHash, now);
+      if (before !== null) {
+        for (const table of RELATED_TABLES) this.statement(`DELETE FROM ${table} WHERE event_id = ?`).run(hearing.eventId);
       }
-      related += this.insertRelated(hearing, runId, batchSeq, now);
+      hearings += this.statement(before === null ? INSERT_HEARING : UPDATE_HEARING).run(hearingRow(change, runId, batchSeq)).changes;
+      const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now));
+      for (const table of RELATED_TABLES) for (const row of rows[table]) related += this.statement(RELATED_INSERTS[table]).run(...row).changes;
     }
     return { hearings, related };
   }
 
-  findEarlierWrites(runId: number, eventIds: string[]): BatchRuleViolation[] {
-    const rows = this.statements.earlierWrites!.all(JSON.stringify(eventIds), runId) as { event_id: string }[];
-    return rows.map((row) => ({
-      eventId: row.event_id,
-      reason: { code: 'DUPLICATE_EVENT_ID', message: `eventId ${row.event_id} was already written by an earlier batch of this run` },
-    }));
+  async findEarlierWrites(runId: number, eventIds: string[]) {
+    // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
+    const found = this.statement(`SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?`)
+      .pluck()
+      .all(JSON.stringify(eventIds), runId) as string[];
+    return earlierWriteViolations(found);
   }
 
-  verify(runId: number, batchSeq: number, changes: PlannedChange[]): BatchRuleViolation[] {
+  async verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]) {
     const ids = JSON.stringify(changes.map((change) => change.hearing.eventId));
-    const violations: BatchRuleViolation[] = [];
-    const dangling = this.statements.danglingLinks!.all({ ids }) as { event_id: string }[];
-    for (const row of dangling) {
-      violations.push({ eventId: row.event_id, reason: { code: 'WRITE_FAILED', message: `a committee or witness row of ${row.event_id} is missing (foreign key)` } });
-    }
-    const hearings = (this.statements.writtenHearings!.get(ids, runId, batchSeq) as { n: number }).n;
-    const related = (this.statements.writtenRelated!.get({ ids }) as { n: number }).n;
-    const plannedRelated = changes.reduce((sum, change) => sum + relatedCount(change.hearing), 0);
-    if (hearings !== changes.length || related !== plannedRelated) {
-      violations.push({
-        eventId: null,
-        reason: {
-          code: 'WRITE_FAILED',
-          message: `wrote ${hearings} hearings and ${related} related rows; planned ${changes.length} and ${plannedRelated}`,
-        },
-      });
-    }
-    return violations;
+    const dangling = this.statement(DANGLING).pluck().all({ ids }) as string[];
+    const hearings = this.statement(WRITTEN_HEARINGS).pluck().get(ids, runId, batchSeq) as number;
+    const related = this.statement(WRITTEN_RELATED).pluck().get({ ids }) as number;
+    return writeViolations(changes, { hearings, related, dangling });
   }
 
   private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string): void {
+    const exists = (code: string) => this.statement('SELECT 1 FROM committees WHERE system_code = ?').get(code) !== undefined;
     for (const committee of hearing.committees) {
-      if (this.statements.committeeExists!.get(committee.systemCode)) continue;
+      if (exists(committee.systemCode)) continue;
       const parent = parentCommitteeCode(committee.systemCode);
-      const parentKnown = parent !== null && this.statements.committeeExists!.get(parent) !== undefined;
-      this.statements.insertCommittee!.run(
-        committee.systemCode,
-        committee.name,
-        committeeChamber(committee.systemCode),
-        parentKnown ? parent : null,
-        runId,
-      );
+      this.statement('INSERT INTO committees (system_code, name, chamber, parent_code, created_run_id) VALUES (?, ?, ?, ?, ?)')
+        .run(committee.systemCode, committee.name, committeeChamber(committee.systemCode), parent !== null && exists(parent) ? parent : null, runId);
       this.journal(runId, batchSeq, 'committee', committee.systemCode, null, null, now);
     }
   }
 
-  private witnessId(witness: NormalizedHearing['witnesses'][number], runId: number, batchSeq: number, now: string): number {
-    const organizationKey = (witness.organization ?? '').toLowerCase();
-    const found = this.statements.findWitness!.get(witness.normalizedName, organizationKey) as { id: number } | undefined;
-    if (found) return found.id;
-    const inserted = this.statements.insertWitness!.run(witness.normalizedName, organizationKey, witness.name, witness.organization);
-    const id = Number(inserted.lastInsertRowid);
+  private witnessId(witness: Witness, runId: number, batchSeq: number, now: string): number {
+    const key = organizationKey(witness);
+    const found = this.statement('SELECT id FROM witnesses WHERE normalized_name = ? AND organization_key = ?').pluck().get(witness.normalizedName, key) as number | undefined;
+    if (found !== undefined) return found;
+    const id = Number(this.statement('INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)')
+      .run(witness.normalizedName, key, witness.name, witness.organization).lastInsertRowid);
     this.journal(runId, batchSeq, 'witness', String(id), null, null, now);
     return id;
   }
 
-  private insertRelated(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string): number {
-    const s = this.statements;
-    const id = hearing.eventId;
-    let rows = 0;
-    hearing.committees.forEach((committee, i) => {
-      rows += s.insertCommitteeLink!.run(id, committee.systemCode, i === 0 ? 1 : 0, i).changes;
-    });
-    hearing.witnesses.forEach((witness, i) => {
-      rows += s.insertAppearance!.run(id, this.witnessId(witness, runId, batchSeq, now), i, witness.position).changes;
-    });
-    hearing.videos.forEach((video, i) => {
-      rows += s.insertVideo!.run(id, i, video.name, video.url).changes;
-    });
-    hearing.transcripts.forEach((transcript, i) => {
-      rows += s.insertTranscript!.run(id, i, transcript.jacketNumber, transcript.url).changes;
-    });
-    return rows;
-  }
-
-  private deleteRelated(eventId: string): void {
-    const s = this.statements;
-    for (const statement of [s.deleteCommitteeLinks, s.deleteAppearances, s.deleteVideos, s.deleteTranscripts]) {
-      statement!.run(eventId);
-    }
-  }
-
   /** Every row the hearing owns, exactly as stored: what a rollback puts back. */
   private beforeImage(eventId: string): string {
-    const s = this.statements;
+    const rows = (table: string) => this.statement(`SELECT * FROM ${table} WHERE event_id = ? ORDER BY ordinal`).all(eventId);
     return JSON.stringify({
-      hearing: s.hearingRow!.get(eventId),
-      committees: s.committeeLinks!.all(eventId),
-      appearances: s.appearanceRows!.all(eventId),
-      videos: s.videoRows!.all(eventId),
-      transcripts: s.transcriptRows!.all(eventId),
+      hearing: this.statement('SELECT * FROM hearings WHERE event_id = ?').get(eventId),
+      committees: rows('hearing_committees'),
+      appearances: rows('appearances'),
+      videos: rows('videos'),
+      transcripts: rows('transcripts'),
     });
   }
 
   private journal(runId: number, batchSeq: number, entity: string, key: string, before: string | null, afterHash: string | null, now: string): void {
-    this.statements.journal!.run(runId, batchSeq, entity, key, before, afterHash, now);
+    this.statement('INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, batchSeq, entity, key, before, afterHash, now);
   }
 }
 
-export function relatedCount(hearing: NormalizedHearing): number {
-  return hearing.committees.length + hearing.witnesses.length + hearing.videos.length + hearing.transcripts.length;
-}
-
-function hearingParams(change: PlannedChange, runId: number, batchSeq: number) {
-  const { hearing } = change;
-  return {
-    eventId: hearing.eventId,
-    congress: hearing.congress,
-    chamber: hearing.chamber,
-    type: hearing.type,
-    status: hearing.meetingStatus,
-    title: hearing.title,
-    startsAt: hearing.date,
-    updateDate: hearing.updateDate,
-    room: hearing.location?.room ?? null,
-    building: hearing.location?.building ?? null,
-    address: hearing.location?.address ?? null,
-    hash: change.contentHash,
-    content: JSON.stringify(hearing),
-    runId,
-    batchSeq,
-    position: change.position,
-  };
-}
-
-/** What the fault seam throws: shaped like a driver error so the engine cannot tell the difference. */
-export function injectedWriteFault(eventId: string): Error {
-  const error = new Error(`disk I/O error (injected fault writing eventId ${eventId})`);
-  (error as Error & { code: string }).code = 'SQLITE_IOERR';
-  return error;
-}
+const INSERT_HEARING = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')}) VALUES (${HEARING_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+/** An update keeps the hearing's first run. */
+const UPDATE_HEARING = `UPDATE hearings SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = @${c}`).join(', ')}
+  WHERE event_id = @eventId`;
+const IN_BATCH = 'IN (SELECT value FROM json_each(@ids))';
+const WRITTEN_HEARINGS = 'SELECT count(*) FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ? AND h.last_batch_seq = ?';
+const WRITTEN_RELATED = `SELECT ${RELATED_TABLES.map((table) => `(SELECT count(*) FROM ${table} WHERE event_id ${IN_BATCH})`).join(' + ')}`;
+const DANGLING = `SELECT hc.event_id FROM hearing_committees hc LEFT JOIN committees c ON c.system_code = hc.system_code
+    WHERE hc.event_id ${IN_BATCH} AND c.system_code IS NULL
+  UNION SELECT a.event_id FROM appearances a LEFT JOIN witnesses w ON w.id = a.witness_id WHERE a.event_id ${IN_BATCH} AND w.id IS NULL`;

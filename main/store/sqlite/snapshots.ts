@@ -1,75 +1,155 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
-import type { SnapshotSupport } from '../undo-types.js';
+import type { StoreDriver } from '../driver.js';
+import { replaceFromSnapshot } from '../restore.js';
+import { columnsOf, snakeCase, type TableName } from '../schema.js';
+import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
+import { migrateSqlite } from './open.js';
+
+/** The name the snapshot being restored is attached under. */
+const ATTACHED = 'gatehouse_snapshot';
 
 /**
- * SQLite file snapshots through the online backup API (sqlite3_backup_*): the copy is a
- * consistent state of the database even while readers continue and between writer transactions,
- * unlike a file copy, which can catch a half-applied WAL.
+ * SQLite snapshots: files in `<db>.backups/`, copied through the online backup API (a consistent
+ * state even while readers continue, unlike a file copy, which can catch a half-applied WAL), with
+ * a manifest.json beside them. The list is a file, not a table, so it survives the loss of the
+ * database it describes.
  */
 export class SqliteSnapshots implements SnapshotSupport {
-  readonly file: string;
+  readonly place: string;
 
   constructor(
     private readonly db: Database.Database,
-    file: string,
-    private readonly migrate: () => void,
+    private readonly file: string,
+    private readonly driver: StoreDriver,
   ) {
-    this.file = path.resolve(file);
+    this.place = `${file}.backups`;
   }
 
-  async backupTo(destination: string): Promise<void> {
-    await this.db.backup(destination);
-    // A snapshot is a single self-contained file: rollback-journal mode, so opening it read-only
-    // later never creates -wal/-shm files or changes the bytes the checksum covers.
-    const copy = new Database(destination);
+  async list(): Promise<Snapshot[]> {
+    return [...this.readManifest()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {
+    fs.mkdirSync(this.place, { recursive: true });
+    const file = path.join(this.place, `${meta.id}.sqlite`);
+    const partial = `${file}.partial`;
     try {
+      await this.db.backup(partial);
+      // A snapshot is one self-contained file: rollback-journal mode, so opening it read-only later
+      // never creates -wal/-shm files or changes the bytes the checksum covers.
+      const copy = new Database(partial);
       copy.pragma('journal_mode = DELETE');
-    } finally {
       copy.close();
+      const problems = integrityProblems(partial);
+      if (problems.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `snapshot failed its integrity check: ${problems.slice(0, 3).join('; ')}`);
+      fs.renameSync(partial, file);
+    } catch (error) {
+      fs.rmSync(partial, { force: true });
+      if (error instanceof GatehouseError) throw error;
+      throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${this.place}: ${(error as Error).message}`, { cause: error });
     }
+    const snapshot: Snapshot = { ...meta, file: path.basename(file), sizeBytes: fs.statSync(file).size, sha256: sha256OfFile(file) };
+    this.writeManifest([...this.readManifest(), snapshot]);
+    return snapshot;
   }
 
-  async checkFile(file: string): Promise<string[]> {
-    let copy: Database.Database;
-    try {
-      copy = new Database(file, { readonly: true, fileMustExist: true });
-    } catch (error) {
-      return [`cannot open: ${(error as Error).message}`];
-    }
-    try {
-      const rows = copy.pragma('integrity_check') as { integrity_check: string }[];
-      const problems = rows.map((row) => row.integrity_check).filter((line) => line !== 'ok');
-      return problems;
-    } catch (error) {
-      return [(error as Error).message];
-    } finally {
-      copy.close();
-    }
+  async attachRun(id: string, runId: number): Promise<void> {
+    this.writeManifest(this.readManifest().map((s) => (s.id === id ? { ...s, runId } : s)));
   }
 
-  async restoreFrom(file: string): Promise<void> {
-    const lock = this.db.prepare('SELECT * FROM writer_lock WHERE id = 1').get() as Record<string, unknown> | undefined;
-    const source = new Database(file, { readonly: true, fileMustExist: true });
+  /** The checksum recorded at creation and PRAGMA integrity_check; sizes alone prove nothing. */
+  async check(snapshot: Snapshot): Promise<string[]> {
+    const file = path.join(this.place, snapshot.file);
+    if (!fs.existsSync(file)) return [`file ${snapshot.file} is missing`];
+    const sha = sha256OfFile(file);
+    const problems = sha === snapshot.sha256 ? [] : [`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha.slice(0, 12)}…`];
+    return [...problems, ...integrityProblems(file)];
+  }
+
+  async remove(snapshot: Snapshot): Promise<void> {
+    fs.rmSync(path.join(this.place, snapshot.file), { force: true });
+    this.writeManifest(this.readManifest().filter((s) => s.id !== snapshot.id));
+  }
+
+  /**
+   * A copy of the snapshot is brought to this code's schema, attached, and its tables replace the
+   * live ones in one transaction: a crash leaves the database either as it was or restored.
+   */
+  async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
+    const copy = `${this.file}.restoring-${process.pid}`;
+    fs.copyFileSync(path.join(this.place, snapshot.file), copy);
     try {
-      // The backup API writes pages into the live file under SQLite's own locking, so other
-      // connections see the restored state instead of a file swapped under their feet.
-      await source.backup(this.file);
-    } catch (error) {
-      throw new GatehouseError('DB_NOT_WRITABLE', `restore from ${file} failed: ${(error as Error).message}`, { cause: error });
-    } finally {
-      source.close();
-    }
-    this.migrate();
-    // The snapshot carries whatever lock row existed when it was taken; the restorer still holds the lock.
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM writer_lock').run();
-      if (lock) {
-        this.db
-          .prepare('INSERT INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)')
-          .run(lock.run_id ?? null, lock.pid, lock.host, lock.since, lock.heartbeat_at);
+      const prepared = new Database(copy);
+      try {
+        await migrateSqlite(prepared, copy);
+      } finally {
+        prepared.close();
       }
-    })();
+      this.db.prepare(`ATTACH DATABASE ? AS ${ATTACHED}`).run(copy);
+      try {
+        // The copy was migrated to this code's schema: it has every live column.
+        const columns = async (table: TableName) => columnsOf(table).map(snakeCase);
+        return await this.driver.transaction(async (trx) => {
+          // Rows go back table by table; the foreign keys must hold when it commits, not in between.
+          this.db.pragma('defer_foreign_keys = ON');
+          return replaceFromSnapshot(trx, ATTACHED, columns, snapshot, request);
+        });
+      } finally {
+        this.db.prepare(`DETACH DATABASE ${ATTACHED}`).run();
+      }
+    } catch (error) {
+      if (error instanceof GatehouseError) throw error;
+      throw new GatehouseError('DB_NOT_WRITABLE', `restore from snapshot ${snapshot.id} failed: ${(error as Error).message}; nothing was restored`, { cause: error });
+    } finally {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${copy}${suffix}`, { force: true });
+    }
   }
+
+  private readManifest(): Snapshot[] {
+    const file = path.join(this.place, 'manifest.json');
+    if (!fs.existsSync(file)) return [];
+    try {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { snapshots?: unknown };
+      if (!Array.isArray(parsed.snapshots)) throw new Error('no snapshots array');
+      return parsed.snapshots as Snapshot[];
+    } catch (error) {
+      throw new GatehouseError('INPUT_INVALID', `snapshot manifest ${file} is unreadable: ${(error as Error).message}`);
+    }
+  }
+
+  private writeManifest(snapshots: Snapshot[]): void {
+    const file = path.join(this.place, 'manifest.json');
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, `${JSON.stringify({ version: 1, snapshots }, null, 2)}\n`);
+    fs.renameSync(temporary, file);
+  }
+}
+
+/** PRAGMA integrity_check of a snapshot file, opened read-only: [] when it is sound. */
+function integrityProblems(file: string): string[] {
+  let copy: Database.Database | null = null;
+  try {
+    copy = new Database(file, { readonly: true, fileMustExist: true });
+    return (copy.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check).filter((line) => line !== 'ok');
+  } catch (error) {
+    return [`cannot check: ${(error as Error).message}`];
+  } finally {
+    copy?.close();
+  }
+}
+
+function sha256OfFile(file: string): string {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    for (let read = fs.readSync(fd, buffer); read > 0; read = fs.readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './index.js';
 
 /**
  * Operator feedback on anomalous runs (expected / confirmed, and the acceptance of a held run),
@@ -8,31 +8,31 @@ import type { Migration } from '../migrations.js';
 export const migration004: Migration = {
   version: 4,
   name: 'anomaly reviews and trials',
-  sql: `
+  sql: (d) => `
 CREATE TABLE run_reviews (
-id INTEGER PRIMARY KEY,
-run_id INTEGER NOT NULL REFERENCES runs(id),
+id ${d.id},
+run_id ${d.long} NOT NULL REFERENCES runs(id),
 action TEXT NOT NULL CHECK (action IN ('expected', 'confirmed', 'accepted')),
 reason_kind TEXT,
 reason TEXT NOT NULL,
 operator TEXT NOT NULL,
-at TEXT NOT NULL
+at ${d.time} NOT NULL
 );
 CREATE INDEX run_reviews_by_run ON run_reviews(run_id);
 CREATE INDEX runs_by_verdict ON runs(verdict);
 
 CREATE TABLE trials (
-id INTEGER PRIMARY KEY,
+id ${d.id},
 session TEXT NOT NULL,
-at TEXT NOT NULL,
+at ${d.time} NOT NULL,
 source TEXT NOT NULL,
 label TEXT NOT NULL,
 kind TEXT NOT NULL,
 level TEXT NOT NULL CHECK (level IN ('run', 'record', 'control')),
-magnitude REAL,
-run_id INTEGER,
-caught INTEGER NOT NULL,
-caught_by_json TEXT NOT NULL,
+magnitude ${d.real},
+run_id ${d.long},
+caught ${d.bool} NOT NULL,
+caught_by_json ${d.json} NOT NULL,
 verdict TEXT,
 detail TEXT
 );

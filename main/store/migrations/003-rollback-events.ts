@@ -1,20 +1,19 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './index.js';
 
 /**
  * Rollback bookkeeping: who undid what and why, and which journal rows a rollback has consumed
- * (so rolling back twice finds nothing left to do). Snapshots keep their own manifest beside the
- * database file instead of a table: a restore replaces every table, and the list must survive it.
+ * (so rolling back twice finds nothing left to do).
  */
 export const migration003: Migration = {
   version: 3,
   name: 'rollback events and undo journal state',
-  sql: `
+  sql: (d) => `
 CREATE TABLE rollback_events (
-id INTEGER PRIMARY KEY,
-run_id INTEGER NOT NULL REFERENCES runs(id),
+id ${d.id},
+run_id ${d.long} NOT NULL REFERENCES runs(id),
 batch_seq INTEGER,
 operator TEXT NOT NULL,
-at TEXT NOT NULL,
+at ${d.time} NOT NULL,
 reason TEXT,
 on_conflict TEXT NOT NULL,
 restored INTEGER NOT NULL,
@@ -23,11 +22,11 @@ skipped INTEGER NOT NULL,
 forced INTEGER NOT NULL,
 created_rows_deleted INTEGER NOT NULL,
 created_rows_kept INTEGER NOT NULL,
-run_rolled_back INTEGER NOT NULL
+run_rolled_back ${d.bool} NOT NULL
 );
 CREATE INDEX rollback_events_by_run ON rollback_events(run_id);
 
-ALTER TABLE undo_journal ADD COLUMN undone_by INTEGER REFERENCES rollback_events(id);
+ALTER TABLE undo_journal ADD COLUMN undone_by ${d.long} REFERENCES rollback_events(id);
 ALTER TABLE undo_journal ADD COLUMN undo_outcome TEXT;
 CREATE INDEX undo_journal_by_entity ON undo_journal(entity, entity_key, id);
 `,

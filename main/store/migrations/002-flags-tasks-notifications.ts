@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './index.js';
 
 /**
  * Feature flag values and their audit trail, scheduled tasks, and the notification throttle.
@@ -8,25 +8,25 @@ import type { Migration } from '../migrations.js';
 export const migration002: Migration = {
   version: 2,
   name: 'flags, scheduled tasks, notification throttle',
-  sql: `
+  sql: (d) => `
 CREATE TABLE flag_values (
 flag TEXT NOT NULL,
 scope TEXT NOT NULL,
 value_json TEXT NOT NULL,
-updated_at TEXT NOT NULL,
+updated_at ${d.time} NOT NULL,
 updated_by TEXT NOT NULL,
 PRIMARY KEY (flag, scope)
 );
 
 CREATE TABLE flag_events (
-id INTEGER PRIMARY KEY,
+id ${d.id},
 flag TEXT NOT NULL,
 scope TEXT NOT NULL,
 old_json TEXT,
 new_json TEXT,
 actor TEXT NOT NULL,
 reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
-at TEXT NOT NULL
+at ${d.time} NOT NULL
 );
 CREATE INDEX flag_events_by_flag ON flag_events(flag, scope, id);
 
@@ -35,16 +35,16 @@ name TEXT PRIMARY KEY,
 cron TEXT NOT NULL,
 source TEXT NOT NULL,
 lookback_days INTEGER NOT NULL CHECK (lookback_days >= 0),
-enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
-created_at TEXT NOT NULL,
-updated_at TEXT NOT NULL,
-last_fired_at TEXT,
-last_run_id INTEGER
+enabled ${d.bool} NOT NULL${d.name === 'sqlite' ? ' CHECK (enabled IN (0, 1))' : ''},
+created_at ${d.time} NOT NULL,
+updated_at ${d.time} NOT NULL,
+last_fired_at ${d.time},
+last_run_id ${d.long}
 );
 
 CREATE TABLE notification_throttle (
 cause TEXT PRIMARY KEY,
-last_sent_at TEXT NOT NULL,
+last_sent_at ${d.time} NOT NULL,
 folded INTEGER NOT NULL DEFAULT 0
 );
 `,

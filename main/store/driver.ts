@@ -1,0 +1,49 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from './schema.js';
+import type { Backend, BatchRuleViolation, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
+import type { SnapshotSupport } from './undo-types.js';
+
+export type Db = Kysely<Database>;
+
+/** The part of a batch transaction each backend writes its own way, for speed: the hearings. */
+export type BulkHearingWriter = Pick<WriteTx, 'writeHearings' | 'findEarlierWrites' | 'verifyBatch'>;
+
+/**
+ * What each backend keeps for itself under the one query layer: its connection and writer lock,
+ * its transactions, its bulk hearing writer, its snapshots and its integrity check. Everything else
+ * (every read and plain write) is written once, against `db`, in the repositories.
+ */
+export interface StoreDriver {
+  readonly backend: Backend;
+  /** Where the data lives, password removed. */
+  readonly location: string;
+  /** Reads, and writes that are one statement, outside any transaction. */
+  readonly db: Db;
+  /** One write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: one pooled connection); a dry run always rolls back. */
+  transaction<T>(work: (trx: Db) => Promise<T>, options?: { dryRun?: boolean }): Promise<T>;
+  /** A batch's transaction: the same, with the bulk hearing writer bound to it. */
+  batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T>;
+  /** `column IN (values)` for a list of any length (one parameter, not one per value). */
+  anyOf(column: string, values: readonly (string | number)[]): Expression<SqlBool>;
+  /** `LIKE` as people mean it: case-insensitive on both backends, `%` and `_` in the text taken literally. */
+  contains(column: string, text: string): Expression<SqlBool>;
+  isTransientError(error: unknown): boolean;
+  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
+  heartbeat(now: Date, runId: number | null): Promise<void>;
+  releaseWriterLock(): Promise<void>;
+  /** Of the runs left `running`, those whose writer is gone. */
+  orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]>;
+  checkIntegrity(): Promise<void>;
+  readonly snapshots: SnapshotSupport;
+  close(): Promise<void>;
+}
+
+/** Literal `%` and `_` in a LIKE pattern (with `ESCAPE '\'`). */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The shared half of `contains`: the dialect picks the operator. */
+export function containsWith(operator: 'like' | 'ilike', column: string, text: string): Expression<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} ${sql.raw(operator)} ${likePattern(text)} escape '\\'`;
+}

@@ -1,0 +1,78 @@
+import type { NormalizedHearing } from '../../shared/record.js';
+import { columnsOf, TABLES } from './schema.js';
+import type { BatchRuleViolation, PlannedChange } from './types.js';
+
+/**
+ * What both bulk hearing writers write, built once: the hearing row, its related rows, and the
+ * batch rules' verdicts on what the database says was written. The writers differ only in how
+ * they send these to their database.
+ */
+export type Witness = NormalizedHearing['witnesses'][number];
+export type HearingColumn = keyof (typeof TABLES)['hearings']['columns'];
+
+export const HEARING_COLUMNS = columnsOf('hearings') as HearingColumn[];
+
+/** The hearings row of a planned change, keyed by column. */
+export function hearingRow({ hearing, contentHash, position }: PlannedChange, runId: number, batchSeq: number): Record<HearingColumn, string | number | null> {
+  return {
+    eventId: hearing.eventId, congress: hearing.congress, chamber: hearing.chamber, meetingType: hearing.type, meetingStatus: hearing.meetingStatus,
+    title: hearing.title, startsAt: hearing.date, updateDate: hearing.updateDate, room: hearing.location?.room ?? null,
+    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson: JSON.stringify(hearing),
+    firstRunId: runId, lastRunId: runId, lastBatchSeq: batchSeq, lastPosition: position,
+  };
+}
+
+/** A hearing's committee links, appearances, videos and transcripts, as value lists in column order. */
+export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Witness) => number) {
+  const id = hearing.eventId;
+  return {
+    hearing_committees: hearing.committees.map((c, i) => [id, c.systemCode, i === 0 ? 1 : 0, i]),
+    appearances: hearing.witnesses.map((w, i) => [id, witnessId(w), i, w.position]),
+    videos: hearing.videos.map((v, i) => [id, i, v.name, v.url]),
+    transcripts: hearing.transcripts.map((t, i) => [id, i, t.jacketNumber, t.url]),
+  };
+}
+
+export type RelatedTable = keyof ReturnType<typeof relatedRows>;
+
+export function relatedCount(hearing: NormalizedHearing): number {
+  return hearing.committees.length + hearing.witnesses.length + hearing.videos.length + hearing.transcripts.length;
+}
+
+/** Witnesses are one row per name and organization, whatever the case of the organization. */
+export function organizationKey(witness: Witness): string {
+  return (witness.organization ?? '').toLowerCase();
+}
+
+export function witnessKey(witness: Witness): string {
+  return `${witness.normalizedName}\u0000${organizationKey(witness)}`;
+}
+
+/** Batch rule before writing: an eventId this run already committed is a duplicate. */
+export function earlierWriteViolations(eventIds: string[]): BatchRuleViolation[] {
+  return eventIds.map((eventId) => ({
+    eventId,
+    reason: { code: 'DUPLICATE_EVENT_ID', message: `eventId ${eventId} was already written by an earlier batch of this run` },
+  }));
+}
+
+/** Batch rules after writing: every foreign key holds and the rows written are the rows planned. */
+export function writeViolations(changes: PlannedChange[], found: { hearings: number; related: number; dangling: string[] }): BatchRuleViolation[] {
+  const violations: BatchRuleViolation[] = found.dangling.map((eventId) => ({
+    eventId,
+    reason: { code: 'WRITE_FAILED', message: `a committee or witness row of ${eventId} is missing (foreign key)` },
+  }));
+  const plannedRelated = changes.reduce((sum, change) => sum + relatedCount(change.hearing), 0);
+  if (found.hearings !== changes.length || found.related !== plannedRelated) {
+    const message = `wrote ${found.hearings} hearings and ${found.related} related rows; planned ${changes.length} and ${plannedRelated}`;
+    violations.push({ eventId: null, reason: { code: 'WRITE_FAILED', message } });
+  }
+  return violations;
+}
+
+/** What the test fault seam throws: shaped like the driver's own error, so the engine cannot tell the difference. */
+export function injectedWriteFault(eventId: string, backend: 'sqlite' | 'postgres'): Error {
+  const error = new Error(`${backend === 'sqlite' ? 'disk I/O error' : 'could not write block'} (injected fault writing eventId ${eventId})`);
+  (error as Error & { code: string }).code = backend === 'sqlite' ? 'SQLITE_IOERR' : 'XX001';
+  return error;
+}

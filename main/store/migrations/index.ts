@@ -1,0 +1,70 @@
+import { GatehouseError } from '../../../shared/errors.js';
+import type { Backend } from '../types.js';
+import { migration001 } from './001-domain-and-operations.js';
+import { migration002 } from './002-flags-tasks-notifications.js';
+import { migration003 } from './003-rollback-events.js';
+import { migration004 } from './004-anomaly-reviews-trials.js';
+import { migration005 } from './005-audit-outlives-restores.js';
+
+/** The column types that differ between the backends; a migration writes the rest literally. */
+export interface Dialect {
+  name: Backend;
+  /** A generated integer primary key. */
+  id: string;
+  /** An integer that may outgrow 32 bits (ids, durations). */
+  long: string;
+  /** An operational timestamp, written and read as ISO 8601. */
+  time: string;
+  json: string;
+  bool: string;
+  real: string;
+}
+
+const DIALECTS: Record<Backend, Dialect> = {
+  sqlite: { name: 'sqlite', id: 'INTEGER PRIMARY KEY', long: 'INTEGER', time: 'TEXT', json: 'TEXT', bool: 'INTEGER', real: 'REAL' },
+  postgres: { name: 'postgres', id: 'bigserial PRIMARY KEY', long: 'bigint', time: 'timestamptz', json: 'jsonb', bool: 'boolean', real: 'double precision' },
+};
+
+/**
+ * One numbered list for both backends; where they differ, the difference is inside the migration.
+ * Never edit one that has landed: add the next number. Versions 1–4 are the numbers the twin
+ * lists before them used, with the same resulting schema, so their databases open unchanged.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: (dialect: Dialect) => string;
+}
+
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+/** What the runner needs from a connection; the caller holds the lock that serializes migrations. */
+export interface MigrationSession {
+  readonly dialect: Backend;
+  /** Where the database is, for messages (password removed). */
+  readonly location: string;
+  /** Runs one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+  /** The first column of the first row of a query without parameters. */
+  value(sql: string): Promise<unknown>;
+}
+
+/** Applies the migrations the database lacks; refuses one that a newer Gatehouse has migrated. Returns how many ran. */
+export async function applyMigrations(session: MigrationSession, now: Date = new Date()): Promise<number> {
+  const dialect = DIALECTS[session.dialect];
+  await session.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${dialect.time} NOT NULL)`);
+  const current = Number(await session.value('SELECT coalesce(max(version), 0) FROM schema_migrations'));
+  if (current > SCHEMA_VERSION) {
+    throw new GatehouseError('SCHEMA_TOO_NEW', `database ${session.location} has schema version ${current}; this Gatehouse knows up to ${SCHEMA_VERSION}`, {
+      hint: 'upgrade Gatehouse before opening this database',
+    });
+  }
+  const pending = MIGRATIONS.filter((migration) => migration.version > current);
+  for (const migration of pending) {
+    await session.exec(migration.sql(dialect));
+    // Versions and names are constants of this file, never input.
+    await session.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, '${migration.name}', '${now.toISOString()}')`);
+  }
+  return pending.length;
+}

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { CamelCasePlugin, Kysely, PostgresDialect, sql, type SqlBool } from 'kysely';
+import type pg from 'pg';
+import { GatehouseError } from '../../../shared/errors.js';
+import { containsWith, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
+import { applyMigrations } from '../migrations/index.js';
+import type { Database as Schema } from '../schema.js';
+import type { LockAttempt, LockHolder, StoreOptions } from '../types.js';
+import { asUnreachable, createPool, isConnectionError, parsePostgresTarget, quoteIdentifier, unreachable, type PostgresTarget } from './connection.js';
+import { PostgresHearingWriter } from './hearing-writer.js';
+import { PostgresSnapshots } from './snapshots.js';
+import { PostgresWriterLock } from './writer-lock.js';
+
+export interface PostgresStoreOptions extends StoreOptions {
+  /** The schema that holds the tables; overrides `?schema=` in the URL (default `public`). */
+  schema?: string;
+}
+
+/** Serializes migrations of one schema across processes opening it at the same moment. */
+const MIGRATION_LOCK_CLASS = 0x4d494752;
+
+/** Opens (creating and migrating as needed) the store in one schema of a PostgreSQL database. */
+export async function openPostgresDriver(url: string, options: PostgresStoreOptions = {}): Promise<StoreDriver> {
+  const target = parsePostgresTarget(url, options.schema);
+  const pool = createPool(target);
+  try {
+    await withClient(pool, target, async (client) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
+        const session = {
+          dialect: 'postgres' as const,
+          location: `${target.location} (schema ${target.schema})`,
+          exec: async (text: string) => void (await client.query(text)),
+          value: async (text: string) => Object.values((await client.query(text)).rows[0] ?? {})[0],
+        };
+        await applyMigrations(session);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  } catch (error) {
+    await pool.end().catch(() => {});
+    if (error instanceof GatehouseError) throw error;
+    if (isConnectionError(error)) throw unreachable(target, error);
+    throw new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${target.location}: ${(error as Error).message}`, { cause: error });
+  }
+  return new PostgresDriver(pool, target, options);
+}
+
+async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw unreachable(target, error);
+  }
+  let failure: unknown;
+  try {
+    return await work(client);
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    // A client that lost its server is destroyed rather than returned, so the pool hands out a fresh one.
+    client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
+  }
+}
+
+/** Kysely over one connection (a transaction's); `release` is the transaction's business, not Kysely's. */
+function kyselyOver(query: (text: string, values?: unknown[]) => Promise<pg.QueryResult>): Db {
+  const client = { query, release: () => {} };
+  const dialect = new PostgresDialect({ pool: { connect: async () => client as never, end: async () => {} } });
+  return new Kysely<Schema>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Batch statements run thousands of times per run with the same text: named (prepared) once per
+ * connection, the server parses and plans each only once.
+ */
+function preparing(client: pg.PoolClient): Pick<pg.ClientBase, 'query'> {
+  const query = (text: string, values?: unknown[]) => {
+    let name = statementNames.get(text);
+    if (name === undefined) {
+      name = `gatehouse_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      statementNames.set(text, name);
+    }
+    return client.query({ name, text, values });
+  };
+  return { query } as unknown as Pick<pg.ClientBase, 'query'>;
+}
+
+/** A pool, a session-scoped advisory lock for the one writer, schema snapshots. */
+class PostgresDriver implements StoreDriver {
+  readonly backend = 'postgres' as const;
+  readonly location: string;
+  readonly db: Db;
+  readonly snapshots: PostgresSnapshots;
+  private readonly lock: PostgresWriterLock;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly target: PostgresTarget,
+    private readonly options: StoreOptions,
+  ) {
+    this.location = target.location;
+    this.lock = new PostgresWriterLock(target);
+    this.snapshots = new PostgresSnapshots(this, target.schema);
+    const connect = async () => {
+      const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
+      const query = (text: string, values?: unknown[]) => client.query(text, values).catch((error: unknown) => Promise.reject(asUnreachable(target, error)));
+      return { query, release: () => client.release() };
+    };
+    const dialect = new PostgresDialect({ pool: { connect: connect as never, end: () => pool.end() } });
+    this.db = new Kysely<Schema>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+  }
+
+  transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
+    return this.inTransaction('BEGIN', (client) => work(kyselyOver((text, values) => client.query(text, values))), options.dryRun ?? false).catch(
+      (error: unknown) => Promise.reject(asUnreachable(this.target, error)),
+    );
+  }
+
+  /**
+   * Every statement of a batch looks rows up by key. Mid-run the planner's statistics still
+   * describe the tables as they were before the run, and it would scan them whole, batch after
+   * batch; keyed lookups stay keyed however the tables grew. Errors stay the driver's own, so the
+   * engine can tell a dropped connection (retry) from a bad record (isolate).
+   */
+  batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
+    return this.inTransaction('BEGIN; SET LOCAL enable_seqscan = off', (client) => {
+      const named = preparing(client);
+      return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, client, this.options));
+    }, false);
+  }
+
+  private inTransaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>, dryRun: boolean): Promise<T> {
+    return withClient(this.pool, this.target, async (client) => {
+      try {
+        await client.query(begin);
+        const result = await work(client);
+        await client.query(dryRun ? 'ROLLBACK' : 'COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  anyOf(column: string, values: readonly (string | number)[]) {
+    const type = typeof values[0] === 'number' ? 'bigint' : 'text';
+    return sql<SqlBool>`${sql.ref(column)} = ANY(${values}::${sql.raw(type)}[])`;
+  }
+
+  contains(column: string, text: string) {
+    return containsWith('ilike', column, text);
+  }
+
+  isTransientError(error: unknown): boolean {
+    return isConnectionError(error);
+  }
+
+  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
+    // No stale takeover: a dead holder's session, and with it the advisory lock, is already gone.
+    return this.lock.acquire(holder, options.now);
+  }
+
+  heartbeat(now: Date, runId: number | null): Promise<void> {
+    return this.lock.heartbeat(now, runId);
+  }
+
+  releaseWriterLock(): Promise<void> {
+    return this.lock.release();
+  }
+
+  orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
+    return withClient(this.pool, this.target, (client) => this.lock.orphans(client, running));
+  }
+
+  /** The server checks its own pages (and checksums, where enabled); nothing to ask it here. */
+  async checkIntegrity(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await this.lock.release();
+    await this.db.destroy().catch(() => {});
+    if (!this.pool.ended) await this.pool.end().catch(() => {});
+  }
+}

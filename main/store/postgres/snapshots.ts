@@ -1,0 +1,99 @@
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import { GatehouseError } from '../../../shared/errors.js';
+import type { Db, StoreDriver } from '../driver.js';
+import { replaceFromSnapshot } from '../restore.js';
+import { columnsOf, REPLACED_TABLES, snakeCase, type TableName } from '../schema.js';
+import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
+
+/**
+ * PostgreSQL snapshots: each one a schema beside the store's, holding a server-side copy of every
+ * table a restore replaces, taken in one REPEATABLE READ transaction (one consistent state). The
+ * list lives in the store's `snapshots` table, which a restore keeps. The checksum covers the
+ * copied rows table by table, so a snapshot changed after it was taken fails verification.
+ */
+export class PostgresSnapshots implements SnapshotSupport {
+  readonly place: string;
+
+  constructor(
+    private readonly driver: StoreDriver,
+    private readonly schema: string,
+  ) {
+    this.place = `schemas ${snapshotSchemaPrefix(schema)}*`;
+  }
+
+  async list(): Promise<Snapshot[]> {
+    const rows = await this.driver.db.selectFrom('snapshots').selectAll().orderBy('createdAt', 'desc').execute();
+    return rows.map(({ place, ...row }) => ({ ...row, file: place, kind: row.kind as Snapshot['kind'] }));
+  }
+
+  async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {
+    const place = `${snapshotSchemaPrefix(this.schema)}${meta.id.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
+    return this.driver.transaction(async (trx) => {
+      await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
+      await sql`CREATE SCHEMA ${sql.id(place)}`.execute(trx);
+      for (const table of REPLACED_TABLES) await sql`CREATE TABLE ${sql.id(place, snakeCase(table))} AS TABLE ${sql.id(snakeCase(table))}`.execute(trx);
+      const size = await sql<{ bytes: number }>`SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${place} AND c.relkind = 'r'`.execute(trx);
+      const snapshot: Snapshot = { ...meta, file: place, sizeBytes: size.rows[0]!.bytes, sha256: await contentHash(trx, place) };
+      const { file: _file, ...row } = snapshot;
+      await trx.insertInto('snapshots').values({ ...row, place }).execute();
+      return snapshot;
+    });
+  }
+
+  async attachRun(id: string, runId: number): Promise<void> {
+    await this.driver.db.updateTable('snapshots').set({ runId }).where('id', '=', id).execute();
+  }
+
+  async check(snapshot: Snapshot): Promise<string[]> {
+    const present = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${snapshot.file}`.execute(this.driver.db);
+    if (present.rows.length === 0) return [`schema ${snapshot.file} is missing`];
+    const names = new Set(present.rows.map((row) => row.name));
+    const missing = REPLACED_TABLES.map(snakeCase).filter((table) => !names.has(table));
+    if (missing.length > 0) return [`tables missing from ${snapshot.file}: ${missing.join(', ')}`];
+    const sha = await contentHash(this.driver.db, snapshot.file);
+    return sha === snapshot.sha256 ? [] : [`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha.slice(0, 12)}…`];
+  }
+
+  async remove(snapshot: Snapshot): Promise<void> {
+    await this.driver.transaction(async (trx) => {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(snapshot.file)} CASCADE`.execute(trx);
+      await trx.deleteFrom('snapshots').where('id', '=', snapshot.id).execute();
+    });
+  }
+
+  async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
+    try {
+      return await this.driver.transaction(async (trx) => {
+        // A snapshot from before a migration that added a column restores with that column's default.
+        const columns = async (table: TableName) => {
+          const found = await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+            WHERE table_schema = ${snapshot.file} AND table_name = ${snakeCase(table)}`.execute(trx);
+          const inSnapshot = new Set(found.rows.map((row) => row.name));
+          return columnsOf(table).map(snakeCase).filter((column) => inSnapshot.has(column));
+        };
+        return replaceFromSnapshot(trx, snapshot.file, columns, snapshot, request);
+      });
+    } catch (error) {
+      if (error instanceof GatehouseError) throw error;
+      throw new GatehouseError('DB_NOT_WRITABLE', `restore from snapshot ${snapshot.id} failed: ${(error as Error).message}; nothing was restored`, { cause: error });
+    }
+  }
+}
+
+/** Snapshot schemas of one store share a prefix (from the store's schema name, which may be too long to repeat). */
+export function snapshotSchemaPrefix(schema: string): string {
+  return `gh_snap_${crypto.createHash('sha1').update(schema).digest('hex').slice(0, 8)}_`;
+}
+
+/** One hash over every copied row, table by table, independent of row order. */
+async function contentHash(db: Db, place: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for (const table of REPLACED_TABLES.map(snakeCase)) {
+    const { rows } = await sql<{ n: number; digest: string }>`SELECT count(*) AS n,
+      md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS digest FROM ${sql.id(place, table)} AS x`.execute(db);
+    hash.update(`${table}:${rows[0]!.n}:${rows[0]!.digest}\n`);
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,191 @@
+import { sql } from 'kysely';
+import type { QuarantineEntry } from '../../../shared/record.js';
+import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
+import type { HistoryEntry } from '../../../shared/validation.js';
+import type { Db, StoreDriver } from '../driver.js';
+import { batchFromRow, checkpointFromRow, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
+
+/** Rows per multi-row INSERT: far below either backend's limit on bound parameters. */
+const ROWS_PER_INSERT = 500;
+
+/** Runs, their batches, checkpoints and quarantine, and the hearing reads that plan a run: the Store's own methods. */
+export class RunRepository {
+  constructor(protected readonly driver: StoreDriver) {}
+
+  private get db(): Db {
+    return this.driver.db;
+  }
+
+  async knownCommitteeCodes(): Promise<Set<string>> {
+    return new Set((await this.db.selectFrom('committees').select('systemCode').execute()).map((row) => row.systemCode));
+  }
+
+  async loadHearings(eventIds: string[]): Promise<Map<string, StoredHearing>> {
+    // An id holding U+0000 is refused by the record rules, so it cannot be stored or found.
+    const rows = await this.db
+      .selectFrom('hearings')
+      .select(['eventId', 'contentHash', 'contentJson', 'lastRunId'])
+      .where(this.driver.anyOf('eventId', eventIds.filter((id) => !id.includes('\u0000'))))
+      .execute();
+    return new Map(rows.map((row) => [row.eventId, { eventId: row.eventId, contentHash: row.contentHash, content: JSON.parse(row.contentJson), lastRunId: row.lastRunId }]));
+  }
+
+  async eventIdsWrittenByRun(runId: number): Promise<Set<string>> {
+    return new Set((await this.db.selectFrom('hearings').select('eventId').where('lastRunId', '=', runId).execute()).map((row) => row.eventId));
+  }
+
+  /** The id comes from a high-water mark no restore lowers, so a run id is never given twice. */
+  async createRun(run: NewRun): Promise<number> {
+    return this.driver.transaction(async (trx) => {
+      const highest = sql<number>`(SELECT coalesce(max(id), 0) FROM runs)`;
+      const { value: id } = await trx
+        .updateTable('sequences')
+        .set({ value: sql`CASE WHEN value > ${highest} THEN value ELSE ${highest} END + 1` })
+        .where('name', '=', 'runs')
+        .returning('value')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('runs')
+        .values({
+          id, status: 'running', mode: run.mode, batchSize: run.batchSize, task: run.task, source: run.source, startedAt: run.startedAt,
+          pid: run.pid, host: run.host, metricsJson: JSON.stringify(emptyMetrics()), batchCountsJson: JSON.stringify(emptyBatchCounts()),
+          flagsJson: JSON.stringify(run.flags), resumedFrom: run.resumedFrom,
+        })
+        .execute();
+      return id;
+    });
+  }
+
+  async reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void> {
+    await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host }).where('id', '=', runId).execute();
+  }
+
+  async finishRun(runId: number, outcome: RunOutcome): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({
+        status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
+        validationJson: outcome.validation ? JSON.stringify(outcome.validation) : null, verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
+      })
+      .where('id', '=', runId)
+      .execute();
+  }
+
+  async setRunBackupId(runId: number, backupId: string): Promise<void> {
+    await this.db.updateTable('runs').set({ backupId }).where('id', '=', runId).execute();
+  }
+
+  /** Quarantine entries written outside a batch transaction. */
+  async addQuarantine(entries: NewQuarantineEntry[]): Promise<void> {
+    await this.driver.transaction((trx) => this.insertQuarantine(trx, entries));
+  }
+
+  protected async insertQuarantine(trx: Db, entries: NewQuarantineEntry[]): Promise<void> {
+    const createdAt = new Date().toISOString();
+    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+      const rows = entries.slice(start, start + ROWS_PER_INSERT).map((entry) => ({
+        runId: entry.runId, batchSeq: entry.batchSeq, eventId: textSafe(entry.eventId), sourcePosition: entry.sourcePosition,
+        reasonsJson: JSON.stringify(entry.reasons), rawJson: rawToJson(entry.raw), createdAt,
+      }));
+      await trx.insertInto('quarantine').values(rows).execute();
+    }
+  }
+
+  protected async recordBatch(trx: Db, batch: BatchRecord): Promise<void> {
+    const { runId, seq, ...rest } = { ...batch, error: textSafe(batch.error) };
+    await trx.insertInto('batches').values({ runId, seq, ...rest }).onConflict((oc) => oc.columns(['runId', 'seq']).doUpdateSet(rest)).execute();
+  }
+
+  protected async saveCheckpoint(trx: Db, checkpoint: Checkpoint): Promise<void> {
+    const values = {
+      batchSeq: checkpoint.batchSeq, nextPosition: checkpoint.nextPosition, metricsJson: JSON.stringify(checkpoint.metrics),
+      batchCountsJson: JSON.stringify(checkpoint.batchCounts), positionsDoneJson: JSON.stringify(checkpoint.positionsDoneInBatch), updatedAt: checkpoint.updatedAt,
+    };
+    await trx.insertInto('checkpoints').values({ runId: checkpoint.runId, ...values }).onConflict((oc) => oc.column('runId').doUpdateSet(values)).execute();
+  }
+
+  async getCheckpoint(runId: number): Promise<Checkpoint | null> {
+    const row = await this.db.selectFrom('checkpoints').selectAll().where('runId', '=', runId).executeTakeFirst();
+    return row ? checkpointFromRow(row) : null;
+  }
+
+  async markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]> {
+    const running = await this.db.selectFrom('runs').select(['id', 'pid', 'host']).where('status', '=', 'running').execute();
+    const orphans = await this.driver.orphanedRuns(running.filter((run) => run.id !== options.except));
+    if (orphans.length === 0) return [];
+    const fromCheckpoint = (column: 'metricsJson' | 'batchCountsJson') =>
+      sql<string>`coalesce((SELECT ${sql.ref(`checkpoints.${column}`)} FROM checkpoints WHERE checkpoints.run_id = runs.id), ${sql.ref(`runs.${column}`)})`;
+    await this.db
+      .updateTable('runs')
+      .set({
+        status: 'interrupted', finishedAt: options.now.toISOString(), error: sql`coalesce(error, 'the process running it stopped before it finished')`,
+        metricsJson: fromCheckpoint('metricsJson'), batchCountsJson: fromCheckpoint('batchCountsJson'),
+      })
+      .where('id', 'in', orphans)
+      .where('status', '=', 'running')
+      .execute();
+    return orphans;
+  }
+
+  async getRun(runId: number): Promise<RunDetail | null> {
+    const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    if (!row) return null;
+    const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();
+    return { ...runFromRow(row), batchList: batches.map(batchFromRow) };
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
+    const { status, verdict, task, source, since, until, search, after } = query;
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .$if(after !== undefined, (q) => q.where('id', '<', after!))
+      .$if(status !== undefined, (q) => q.where('status', 'in', status!.length > 0 ? status! : ['']))
+      .$if(verdict !== undefined, (q) => q.where('verdict', 'in', verdict!.length > 0 ? verdict! : ['']))
+      .$if(task !== undefined, (q) => q.where('task', task === null ? 'is' : '=', task!))
+      .$if(source !== undefined, (q) => q.where('source', '=', source!))
+      .$if(since !== undefined, (q) => q.where('startedAt', '>=', since!))
+      .$if(until !== undefined, (q) => q.where('startedAt', '<', until!))
+      .$if(search !== undefined, (q) =>
+        q.where((eb) => eb.or([this.driver.contains('source', search!), this.driver.contains('task', search!), this.driver.contains('error', search!)])),
+      )
+      .orderBy('id', 'desc')
+      .limit(query.limit ?? 50)
+      .execute();
+    return rows.map(runFromRow);
+  }
+
+  async listQuarantine(query: QuarantineQuery = {}): Promise<QuarantineEntry[]> {
+    const { runId, batchSeq, after } = query;
+    const rows = await this.db
+      .selectFrom('quarantine')
+      .selectAll()
+      .$if(runId !== undefined, (q) => q.where('runId', '=', runId!))
+      .$if(batchSeq !== undefined, (q) => q.where('batchSeq', batchSeq === null ? 'is' : '=', batchSeq!))
+      .$if(after !== undefined, (q) => q.where('id', '>', after!))
+      .orderBy('id')
+      .limit(query.limit ?? 1000)
+      .execute();
+    return rows.map(quarantineFromRow);
+  }
+
+  async validationHistory(options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['startedAt', 'metricsJson'])
+      .where('status', 'in', ['success', 'partial'])
+      .where((eb) => eb.or([eb('review', 'is', null), eb('review', '<>', 'confirmed')]))
+      .$if(options.before !== undefined, (q) => q.where('startedAt', '<', options.before!))
+      .$if(options.task !== undefined && options.task !== null, (q) => q.where('task', '=', options.task!))
+      .orderBy('startedAt', 'desc')
+      .limit(options.limit ?? 2000)
+      .execute();
+    return rows.reverse().map((row) => ({ startedAt: row.startedAt, metrics: JSON.parse(row.metricsJson) }));
+  }
+
+  async countHearings(): Promise<number> {
+    const row = await this.db.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

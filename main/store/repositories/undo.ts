@@ -1,0 +1,155 @@
+import type { RunStatus } from '../../../shared/run.js';
+import type { Db, StoreDriver } from '../driver.js';
+import { rollbackEventFromRow } from '../rows.js';
+import { columnsOf, snakeCase, type TableName } from '../schema.js';
+import type { HearingImage, JournalEntry, JournalOutcome, LaterWrite, RollbackEventRecord, UndoRepository, UndoTarget, UndoTx } from '../undo-types.js';
+
+type Row = Record<string, unknown>;
+
+/** The tables of a before-image, keyed as HearingImage keys them. */
+const RELATED: [keyof Omit<HearingImage, 'hearing'>, TableName][] = [
+  ['committees', 'hearingCommittees'],
+  ['appearances', 'appearances'],
+  ['videos', 'videos'],
+  ['transcripts', 'transcripts'],
+];
+
+/** A before-image row (SQL column names as keys) as the insert of its table: exactly its columns, nothing the image adds. */
+function imageRow(table: TableName, row: Row): Row {
+  return Object.fromEntries(columnsOf(table).map((column) => [column, row[snakeCase(column)] ?? null]));
+}
+
+/** The undo journal as rollback reads and applies it; what to undo and how conflicts resolve is main/backup's. */
+export class UndoJournal implements UndoRepository {
+  constructor(private readonly driver: StoreDriver) {}
+
+  async transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T> {
+    return this.driver.transaction((trx) => work(this.tx(trx)), options);
+  }
+
+  async listEvents(options: { runId?: number; limit?: number; after?: number } = {}): Promise<RollbackEventRecord[]> {
+    const rows = await this.driver.db
+      .selectFrom('rollbackEvents')
+      .selectAll()
+      .$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!))
+      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
+      .orderBy('id', 'desc')
+      .limit(options.limit ?? 100)
+      .execute();
+    return rows.map(rollbackEventFromRow);
+  }
+
+  private tx(trx: Db): UndoTx {
+    return {
+      run: async (runId) => {
+        const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
+        if (!run) return null;
+        const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
+        return { status: run.status as RunStatus, batches };
+      },
+      pendingJournal: (target) => this.pending(trx, target),
+      laterHearingWrites: (entries) => this.laterWrites(trx, entries),
+      currentHashes: async (eventIds) => {
+        const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(this.driver.anyOf('eventId', eventIds)).execute();
+        return new Map(rows.map((row) => [row.eventId, row.contentHash]));
+      },
+      restoreHearing: async (image) => {
+        // Deleting first cascades to the related rows, so the image goes back whole, not merged.
+        await trx.deleteFrom('hearings').where('eventId', '=', String(image.hearing.event_id)).execute();
+        await trx.insertInto('hearings').values(imageRow('hearings', image.hearing) as never).execute();
+        for (const [key, table] of RELATED) {
+          if (image[key].length > 0) await trx.insertInto(table).values(image[key].map((row) => imageRow(table, row)) as never).execute();
+        }
+      },
+      deleteHearing: async (eventId) => Number((await trx.deleteFrom('hearings').where('eventId', '=', eventId).executeTakeFirst()).numDeletedRows) > 0,
+      deleteCreatedRow: (entity, key) => (entity === 'committee' ? deleteCommittee(trx, key) : deleteWitness(trx, Number(key))),
+      recordEvent: async (event) => {
+        const row = await trx.insertInto('rollbackEvents').values({ ...event, runRolledBack: event.runRolledBack ? 1 : 0 }).returning('id').executeTakeFirstOrThrow();
+        return row.id;
+      },
+      markJournal: (outcomes, eventId) => this.markJournal(trx, outcomes, eventId),
+      markBatchesRolledBack: async (runId, seqs) => {
+        await trx.updateTable('batches').set({ status: 'rolled_back' }).where('runId', '=', runId).$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1])).execute();
+      },
+      markRunRolledBack: async (runId) => {
+        await trx.updateTable('runs').set({ status: 'rolled_back' }).where('id', '=', runId).execute();
+      },
+    };
+  }
+
+  private async pending(trx: Db, target: UndoTarget): Promise<JournalEntry[]> {
+    const rows = await trx
+      .selectFrom('undoJournal')
+      .selectAll()
+      .where('runId', '=', target.runId)
+      .$if(target.batchSeq !== null, (q) => q.where('batchSeq', '=', target.batchSeq!))
+      .where('undoneBy', 'is', null)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      runId: row.runId,
+      batchSeq: row.batchSeq,
+      entity: row.entity as JournalEntry['entity'],
+      key: row.entityKey,
+      before: row.beforeJson === null ? null : (JSON.parse(row.beforeJson) as HearingImage),
+      afterHash: row.afterHash,
+    }));
+  }
+
+  /** One query for all the entries: every live journal row of the same hearings, later ones kept per entry. */
+  private async laterWrites(trx: Db, entries: JournalEntry[]): Promise<Map<number, LaterWrite[]>> {
+    const hearings = entries.filter((entry) => entry.entity === 'hearing');
+    const result = new Map<number, LaterWrite[]>();
+    if (hearings.length === 0) return result;
+    const firstId = Math.min(...hearings.map((entry) => entry.id));
+    const rows = await trx
+      .selectFrom('undoJournal')
+      .select(['id', 'runId', 'batchSeq', 'entityKey'])
+      .where('entity', '=', 'hearing')
+      .where(this.driver.anyOf('entityKey', [...new Set(hearings.map((entry) => entry.key))]))
+      .where('id', '>', firstId)
+      .where('undoneBy', 'is', null)
+      .orderBy('id')
+      .execute();
+    const byHearing = groupBy(rows, (row) => row.entityKey);
+    for (const entry of hearings) {
+      const later = (byHearing.get(entry.key) ?? []).filter((row) => row.id > entry.id);
+      if (later.length > 0) result.set(entry.id, later.map((row) => ({ journalId: row.id, runId: row.runId, batchSeq: row.batchSeq })));
+    }
+    return result;
+  }
+
+  private async markJournal(trx: Db, outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void> {
+    for (const [outcome, marked] of groupBy(outcomes, (o) => o.outcome)) {
+      const ids = marked.map((o) => o.journalId);
+      await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(this.driver.anyOf('id', ids)).execute();
+    }
+  }
+}
+
+async function deleteCommittee(trx: Db, code: string): Promise<'deleted' | 'kept' | 'gone'> {
+  if (!(await trx.selectFrom('committees').select('systemCode').where('systemCode', '=', code).executeTakeFirst())) return 'gone';
+  const linked = await trx.selectFrom('hearingCommittees').select('eventId').where('systemCode', '=', code).limit(1).executeTakeFirst();
+  const parent = await trx.selectFrom('committees').select('systemCode').where('parentCode', '=', code).limit(1).executeTakeFirst();
+  if (linked || parent) return 'kept';
+  await trx.deleteFrom('committees').where('systemCode', '=', code).execute();
+  return 'deleted';
+}
+
+async function deleteWitness(trx: Db, id: number): Promise<'deleted' | 'kept' | 'gone'> {
+  if (!(await trx.selectFrom('witnesses').select('id').where('id', '=', id).executeTakeFirst())) return 'gone';
+  if (await trx.selectFrom('appearances').select('eventId').where('witnessId', '=', id).limit(1).executeTakeFirst()) return 'kept';
+  await trx.deleteFrom('witnesses').where('id', '=', id).execute();
+  return 'deleted';
+}
+
+function groupBy<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const group = groups.get(keyOf(item));
+    if (group) group.push(item);
+    else groups.set(keyOf(item), [item]);
+  }
+  return groups;
+}

@@ -1,0 +1,44 @@
+import { sql } from 'kysely';
+import type { Db } from './driver.js';
+import { reapplyReviewMarks } from './repositories/reviews.js';
+import { REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
+import type { RestoreEvent, RestoreRequest, Snapshot } from './undo-types.js';
+
+/**
+ * The one restore, whichever backend: inside the caller's transaction, every table a restore
+ * replaces is emptied (children first) and refilled from the snapshot's copy (parents first), then
+ * the restore is recorded. The audit tables and the run-id high-water mark are never touched, so
+ * rollback events, flag events, reviews and earlier restores outlive it and no run id comes back.
+ *
+ * `source` names where the snapshot's tables are (an attached SQLite database or a PostgreSQL
+ * schema); `columnsIn` lists the SQL names of the columns a snapshot table shares with the live one, so a snapshot from before a
+ * migration that added a column restores with that column's default.
+ */
+export async function replaceFromSnapshot(
+  trx: Db,
+  source: string,
+  columnsIn: (table: TableName) => Promise<string[]>,
+  snapshot: Snapshot,
+  request: RestoreRequest,
+): Promise<RestoreEvent> {
+  const hearingsBefore = await countHearings(trx);
+  for (const table of [...REPLACED_TABLES].reverse()) await sql`DELETE FROM ${sql.id(snakeCase(table))}`.execute(trx);
+  for (const table of REPLACED_TABLES) {
+    const columns = sql.join((await columnsIn(table)).map((column) => sql.id(column)));
+    await sql`INSERT INTO ${sql.id(snakeCase(table))} (${columns}) SELECT ${columns} FROM ${sql.id(source, snakeCase(table))}`.execute(trx);
+  }
+  await reapplyReviewMarks(trx);
+  return trx
+    .insertInto('restoreEvents')
+    .values({
+      snapshotId: snapshot.id, snapshotTakenAt: snapshot.createdAt, safetySnapshotId: request.safetySnapshotId, operator: request.operator,
+      reason: request.reason, at: request.at, hearingsBefore, hearingsAfter: await countHearings(trx),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+async function countHearings(trx: Db): Promise<number> {
+  const row = await trx.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

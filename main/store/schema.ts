@@ -1,0 +1,152 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The one description of the tables as the code sees them: column names (camelCase here,
+ * snake_case in SQL through Kysely's CamelCasePlugin), what each holds, and what a restore does
+ * with the table. The Kysely `Database` type is derived from it, and the bulk writers, the undo
+ * journal and the snapshot code read their column lists from it. Migrations are the history of how
+ * the tables got here; this is where they are now (after the latest migration).
+ *
+ * Kinds: `text`, `int`, `long` (bigint on PostgreSQL), `real`, `bool` (0/1 on both backends),
+ * `json` (JSON text), `time` (ISO 8601 text; timestamptz on PostgreSQL), `serial` (a generated id);
+ * a trailing `?` allows null.
+ */
+type Kind = 'text' | 'int' | 'long' | 'real' | 'bool' | 'json' | 'time' | 'serial';
+type Column = Kind | `${Exclude<Kind, 'serial'>}?`;
+
+/**
+ * What a restore does with a table: `replaced` tables go back to the snapshot's rows; `kept`
+ * tables are the audit (append-only, outliving every restore) and what belongs to this database
+ * alone (its lock, its notification throttle, its snapshot list).
+ */
+type Role = 'replaced' | 'kept';
+
+interface TableSpec {
+  role: Role;
+  columns: Record<string, Column>;
+}
+
+/** In foreign-key order: a table comes after every table it refers to. */
+export const TABLES = {
+  runs: {
+    role: 'replaced',
+    columns: {
+      id: 'serial', status: 'text', mode: 'text', batchSize: 'int', task: 'text?', source: 'text', startedAt: 'time',
+      finishedAt: 'time?', pid: 'int?', host: 'text?', metricsJson: 'json', batchCountsJson: 'json', validationJson: 'json?',
+      verdict: 'text?', flagsJson: 'json', error: 'text?', resumedFrom: 'long?', backupId: 'text?', review: 'text?',
+    },
+  },
+  committees: {
+    role: 'replaced',
+    columns: { systemCode: 'text', name: 'text?', chamber: 'text?', parentCode: 'text?', createdRunId: 'long?' },
+  },
+  hearings: {
+    role: 'replaced',
+    columns: {
+      eventId: 'text', congress: 'int', chamber: 'text', meetingType: 'text', meetingStatus: 'text', title: 'text',
+      startsAt: 'text', updateDate: 'text?', room: 'text?', building: 'text?', address: 'text?', contentHash: 'text',
+      contentJson: 'text', firstRunId: 'long', lastRunId: 'long', lastBatchSeq: 'int', lastPosition: 'int?',
+    },
+  },
+  hearingCommittees: { role: 'replaced', columns: { eventId: 'text', systemCode: 'text', isPrimary: 'int', ordinal: 'int' } },
+  witnesses: { role: 'replaced', columns: { id: 'serial', normalizedName: 'text', organizationKey: 'text', name: 'text', organization: 'text?' } },
+  appearances: { role: 'replaced', columns: { eventId: 'text', witnessId: 'long', ordinal: 'int', position: 'text?' } },
+  videos: { role: 'replaced', columns: { eventId: 'text', ordinal: 'int', name: 'text?', url: 'text' } },
+  transcripts: { role: 'replaced', columns: { eventId: 'text', ordinal: 'int', jacketNumber: 'text?', url: 'text?' } },
+  batches: {
+    role: 'replaced',
+    columns: {
+      runId: 'long', seq: 'int', status: 'text', planned: 'int', written: 'int', added: 'int', updated: 'int', quarantined: 'int',
+      retries: 'int', durationMs: 'long', error: 'text?', firstPosition: 'int', lastPosition: 'int', finishedAt: 'time',
+    },
+  },
+  quarantine: {
+    role: 'replaced',
+    columns: {
+      id: 'serial', runId: 'long', batchSeq: 'int?', eventId: 'text?', sourcePosition: 'int?', reasonsJson: 'text', rawJson: 'text',
+      createdAt: 'time',
+    },
+  },
+  checkpoints: {
+    role: 'replaced',
+    columns: {
+      runId: 'long', batchSeq: 'int', nextPosition: 'int', metricsJson: 'json', batchCountsJson: 'json', positionsDoneJson: 'json',
+      updatedAt: 'time',
+    },
+  },
+  rollbackEvents: {
+    role: 'kept',
+    columns: {
+      id: 'serial', runId: 'long', batchSeq: 'int?', operator: 'text', at: 'time', reason: 'text?', onConflict: 'text',
+      restored: 'int', deleted: 'int', skipped: 'int', forced: 'int', createdRowsDeleted: 'int', createdRowsKept: 'int',
+      runRolledBack: 'bool',
+    },
+  },
+  undoJournal: {
+    role: 'replaced',
+    columns: {
+      id: 'serial', runId: 'long', batchSeq: 'int', entity: 'text', entityKey: 'text', beforeJson: 'json?', afterHash: 'text?',
+      createdAt: 'time', undoneBy: 'long?', undoOutcome: 'text?',
+    },
+  },
+  flagValues: { role: 'replaced', columns: { flag: 'text', scope: 'text', valueJson: 'text', updatedAt: 'time', updatedBy: 'text' } },
+  flagEvents: {
+    role: 'kept',
+    columns: { id: 'serial', flag: 'text', scope: 'text', oldJson: 'text?', newJson: 'text?', actor: 'text', reason: 'text', at: 'time' },
+  },
+  scheduledTasks: {
+    role: 'replaced',
+    columns: {
+      name: 'text', cron: 'text', source: 'text', lookbackDays: 'int', enabled: 'bool', createdAt: 'time', updatedAt: 'time',
+      lastFiredAt: 'time?', lastRunId: 'long?',
+    },
+  },
+  notificationThrottle: { role: 'kept', columns: { cause: 'text', lastSentAt: 'time', folded: 'int' } },
+  runReviews: {
+    role: 'kept',
+    columns: { id: 'serial', runId: 'long', action: 'text', reasonKind: 'text?', reason: 'text', operator: 'text', at: 'time' },
+  },
+  trials: {
+    role: 'kept',
+    columns: {
+      id: 'serial', session: 'text', at: 'time', source: 'text', label: 'text', kind: 'text', level: 'text', magnitude: 'real?',
+      runId: 'long?', caught: 'bool', caughtByJson: 'json', verdict: 'text?', detail: 'text?',
+    },
+  },
+  writerLock: { role: 'kept', columns: { id: 'int', runId: 'long?', pid: 'int', host: 'text', since: 'time', heartbeatAt: 'time' } },
+  /** High-water marks no restore lowers: the next run id is always above every run id ever given. */
+  sequences: { role: 'kept', columns: { name: 'text', value: 'long' } },
+  restoreEvents: {
+    role: 'kept',
+    columns: {
+      id: 'serial', snapshotId: 'text', snapshotTakenAt: 'time', safetySnapshotId: 'text?', operator: 'text', reason: 'text',
+      at: 'time', hearingsBefore: 'int', hearingsAfter: 'int',
+    },
+  },
+  /** PostgreSQL's snapshot list (a SQLite database keeps its list in a manifest beside the file). */
+  snapshots: {
+    role: 'kept',
+    columns: { id: 'text', place: 'text', createdAt: 'time', kind: 'text', runId: 'long?', sizeBytes: 'long', sha256: 'text' },
+  },
+} as const satisfies Record<string, TableSpec>;
+
+type Tables = typeof TABLES;
+export type TableName = keyof Tables;
+
+type Value<K> = K extends 'text' | 'json' | 'time' ? string : number;
+type ColumnValue<C> = C extends 'serial' ? Generated<number> : C extends `${infer K}?` ? Value<K> | null : Value<C>;
+
+/** The Kysely database type: every table, every column, nothing written anywhere else. */
+export type Database = { [T in TableName]: { [C in keyof Tables[T]['columns']]: ColumnValue<Tables[T]['columns'][C]> } };
+
+/** The SQL name of a table or column: what Kysely's CamelCasePlugin writes for it. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+export function columnsOf(table: TableName): string[] {
+  return Object.keys(TABLES[table].columns);
+}
+
+/** The tables a restore replaces, in foreign-key order. */
+export const REPLACED_TABLES = (Object.keys(TABLES) as TableName[]).filter((table) => TABLES[table].role === 'replaced');

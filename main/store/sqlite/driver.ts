@@ -1,0 +1,148 @@
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, sql, SqliteDialect, type SqlBool } from 'kysely';
+import { GatehouseError } from '../../../shared/errors.js';
+import { containsWith, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
+import { isProcessAlive } from '../process.js';
+import type { Database as Schema } from '../schema.js';
+import type { LockAttempt, LockHolder, StoreOptions } from '../types.js';
+import { SqliteHearingWriter } from './hearing-writer.js';
+import { CORRUPT_HINT, openFailure, openSqliteFile } from './open.js';
+import { SqliteSnapshots } from './snapshots.js';
+
+export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
+  const resolved = path.resolve(file);
+  return new SqliteDriver(await openSqliteFile(resolved), resolved, options);
+}
+
+/** Kysely prepares every query it runs; keeping the statements saves SQLite re-parsing them. */
+function withStatementCache(db: Database.Database) {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    close: () => db.close(),
+    prepare: (text: string) => {
+      let statement = statements.get(text);
+      if (!statement) {
+        // Lists bound as JSON keep the text of most queries fixed; the rest must not grow the cache forever.
+        if (statements.size >= 500) statements.clear();
+        statement = db.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** One better-sqlite3 connection, the lock row beside the data, file snapshots. */
+class SqliteDriver implements StoreDriver {
+  readonly backend = 'sqlite' as const;
+  readonly db: Db;
+  readonly snapshots: SqliteSnapshots;
+  private readonly writer: SqliteHearingWriter;
+  private holdsLock = false;
+
+  constructor(
+    private readonly raw: Database.Database,
+    readonly location: string,
+    options: StoreOptions,
+  ) {
+    this.db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+    this.writer = new SqliteHearingWriter(raw, options);
+    this.snapshots = new SqliteSnapshots(raw, location, this);
+  }
+
+  async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
+    if (this.raw.inTransaction) throw new GatehouseError('INTERNAL', 'nested transactions are not supported');
+    this.raw.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work(this.db);
+      this.raw.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+      return result;
+    } catch (error) {
+      if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
+    return this.transaction((trx) => work(trx, this.writer));
+  }
+
+  anyOf(column: string, values: readonly (string | number)[]) {
+    return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+  }
+
+  contains(column: string, text: string) {
+    // SQLite's LIKE already ignores ASCII case.
+    return containsWith('like', column, text);
+  }
+
+  isTransientError(error: unknown): boolean {
+    const code = (error as { code?: string }).code;
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  }
+
+  async acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
+    const now = options.now.toISOString();
+    try {
+      return this.raw.transaction((): LockAttempt => {
+        const existing = this.readLock();
+        if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
+        this.raw.prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)').run(holder.runId, holder.pid, holder.host, now, now);
+        this.holdsLock = true;
+        return { acquired: true, tookOverFrom: existing };
+      }).immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      const holder = this.readLock();
+      if (holder) return { acquired: false, holder };
+      throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`);
+    }
+  }
+
+  private readLock(): LockHolder | null {
+    const row = this.raw.prepare('SELECT run_id AS runId, pid, host, since, heartbeat_at AS heartbeatAt FROM writer_lock WHERE id = 1').get();
+    return (row as LockHolder | undefined) ?? null;
+  }
+
+  async heartbeat(now: Date, runId: number | null): Promise<void> {
+    if (!this.holdsLock) return;
+    this.raw.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ?').run(now.toISOString(), runId, process.pid);
+  }
+
+  async releaseWriterLock(): Promise<void> {
+    if (!this.holdsLock || !this.raw.open) return;
+    this.raw.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ?').run(process.pid);
+    this.holdsLock = false;
+  }
+
+  async orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
+    return running.filter((run) => !isProcessAlive(run.pid ?? 0, run.host ?? os.hostname())).map((run) => run.id);
+  }
+
+  async checkIntegrity(): Promise<void> {
+    let problems: string[];
+    try {
+      problems = (this.raw.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check).filter((line) => line !== 'ok');
+    } catch (error) {
+      throw openFailure(this.location, error);
+    }
+    if (problems.length === 0) return;
+    throw new GatehouseError('INPUT_INVALID', `database ${this.location} failed its integrity check (quick_check): ${problems.slice(0, 3).join('; ')}; nothing was written`, {
+      hint: CORRUPT_HINT,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.raw.open) return;
+    await this.db.destroy();
+    // Kysely closes the connection only if it ever ran a query.
+    if (this.raw.open) this.raw.close();
+  }
+}
+
+function isAbandoned(holder: LockHolder, options: { now: Date; staleAfterMs: number }): boolean {
+  const heartbeatAge = options.now.getTime() - Date.parse(holder.heartbeatAt);
+  return heartbeatAge > options.staleAfterMs || !isProcessAlive(holder.pid, holder.host);
+}

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { GatehouseError } from '../../../shared/errors.js';
+import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
+
+/** PRAGMA application_id of every Gatehouse database: "GATE". */
+export const GATEHOUSE_APPLICATION_ID = 0x47415445;
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+
+/**
+ * Opens a Gatehouse SQLite database, creating and migrating it as needed. A file that is not
+ * Gatehouse's is refused before anything could write to it (no WAL switch, no migration, no
+ * journal left behind): it stays byte for byte as it was.
+ */
+export async function openSqliteFile(file: string): Promise<Database.Database> {
+  const folder = path.dirname(file);
+  if (!fs.existsSync(folder)) throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: folder ${folder} does not exist`);
+  refuseForeignFile(file);
+  let db: Database.Database;
+  try {
+    db = new Database(file, { timeout: 5000 });
+    db.pragma('journal_mode = WAL');
+  } catch (error) {
+    throw openFailure(file, error);
+  }
+  try {
+    db.pragma('foreign_keys = ON');
+    // WAL with synchronous=NORMAL survives a killed process; only power loss can cost the last commits.
+    db.pragma('synchronous = NORMAL');
+    // One commit per batch dirties pages all over the indexes: a larger page cache keeps them from
+    // being re-read, and checkpointing every ~40 MB of WAL (not 4 MB) writes each page back once.
+    db.pragma('cache_size = -65536');
+    db.pragma('wal_autocheckpoint = 10000');
+    await migrateSqlite(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    throw openFailure(file, error);
+  }
+}
+
+/**
+ * Applies pending migrations under BEGIN IMMEDIATE: of two processes creating the same file, the
+ * second waits for the first and then finds the schema migrated. The version is read first
+ * without the lock, so opening a current database never waits behind a running batch.
+ */
+export async function migrateSqlite(db: Database.Database, location: string): Promise<void> {
+  if (isCurrent(db)) return;
+  // Migration 5 rebuilds two tables, which SQLite only allows with foreign keys off (checked before COMMIT).
+  db.pragma('foreign_keys = OFF');
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const session = { dialect: 'sqlite' as const, location, exec: async (text: string) => void db.exec(text), value: async (text: string) => db.prepare(text).pluck().get() };
+    await applyMigrations(session);
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `migrating ${location} left ${broken.length} broken foreign key(s); nothing was changed`);
+    if (db.pragma('application_id', { simple: true }) !== GATEHOUSE_APPLICATION_ID) db.pragma(`application_id = ${GATEHOUSE_APPLICATION_ID}`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
+}
+
+function isCurrent(db: Database.Database): boolean {
+  if (db.pragma('application_id', { simple: true }) !== GATEHOUSE_APPLICATION_ID) return false;
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return false;
+  return db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get() === SCHEMA_VERSION;
+}
+
+/**
+ * A new or empty file, a Gatehouse database (stamped with our application_id), or one an older
+ * Gatehouse made (its schema_migrations, runs and hearings tables) may be opened; anything else
+ * is refused with the reason. Only reads: the header bytes, then a read-only look at the schema.
+ */
+function refuseForeignFile(file: string): void {
+  if (!fs.existsSync(file) || fs.statSync(file).size === 0) return;
+  const header = Buffer.alloc(100);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, header, 0, 100, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (header.toString('latin1', 0, 16) !== SQLITE_MAGIC) throw foreign(file, 'it is not a SQLite database');
+  const applicationId = header.readInt32BE(68);
+  if (applicationId === GATEHOUSE_APPLICATION_ID) return;
+  if (applicationId !== 0) throw foreign(file, `it belongs to another application (application_id 0x${applicationId.toString(16)})`);
+  const tables = readOnlyLook(file, (db) =>
+    db.pragma('application_id', { simple: true }) === GATEHOUSE_APPLICATION_ID
+      ? null
+      : (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]),
+  );
+  if (tables === null || tables.length === 0) return;
+  if (['schema_migrations', 'runs', 'hearings'].every((table) => tables.includes(table))) return;
+  throw foreign(file, `it holds other tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''})`);
+}
+
+/** A read-only connection; the -wal/-shm files it had to create for a WAL-mode file are removed after. */
+function readOnlyLook<T>(file: string, look: (db: Database.Database) => T): T {
+  const created = ['-wal', '-shm'].map((suffix) => `${file}${suffix}`).filter((side) => !fs.existsSync(side));
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    return look(db);
+  } catch (error) {
+    throw openFailure(file, error);
+  } finally {
+    db?.close();
+    for (const side of created) if (fs.existsSync(side) && (!side.endsWith('-wal') || fs.statSync(side).size === 0)) fs.rmSync(side, { force: true });
+  }
+}
+
+function foreign(file: string, why: string): GatehouseError {
+  return new GatehouseError('INPUT_INVALID', `refusing ${file}: it is not a Gatehouse database (${why}); nothing was changed`, {
+    hint: 'give the path of a Gatehouse database, or a new file name to create one',
+  });
+}
+
+/** Driver failures while opening, as people read them: busy (another writer), corrupt or foreign, or unwritable. */
+export function openFailure(file: string, error: unknown): GatehouseError {
+  if (error instanceof GatehouseError) return error;
+  const { code, message } = error as { code?: string; message: string };
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new GatehouseError('LOCK_HELD', `database ${file} is busy: another process is writing to it`, { hint: 'try again when the other process is done' });
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /not a database|malformed/i.test(message)) {
+    return new GatehouseError('INPUT_INVALID', `cannot use database ${file}: ${message}`, { hint: CORRUPT_HINT, cause: error });
+  }
+  return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}`, { cause: error });
+}
+
+export const CORRUPT_HINT = 'restore a snapshot (gatehouse backups list, then gatehouse restore), or recover the file with sqlite3 .recover';

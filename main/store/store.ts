@@ -1,0 +1,69 @@
+import type { StoreDriver } from './driver.js';
+import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
+import { Restores, RunReviews, Trials } from './repositories/reviews.js';
+import { RunRepository } from './repositories/runs.js';
+import { UndoJournal } from './repositories/undo.js';
+import type { LockHolder, Store, WriteTx } from './types.js';
+
+/**
+ * The one Store, whichever database answers: the run repository and the others, written once
+ * against the query layer, over a driver that keeps what truly differs between the backends.
+ */
+export class GatehouseStore extends RunRepository implements Store {
+  readonly backend: Store['backend'];
+  readonly location: string;
+  readonly snapshots: Store['snapshots'];
+  readonly flags = new FlagStore(this.driver);
+  readonly tasks = new TaskStore(this.driver);
+  readonly notifications = new NotificationThrottle(this.driver);
+  readonly reports = new RunReports(this.driver);
+  readonly undo = new UndoJournal(this.driver);
+  readonly reviews = new RunReviews(this.driver);
+  readonly trials = new Trials(this.driver);
+  readonly restores = new Restores(this.driver);
+
+  constructor(driver: StoreDriver) {
+    super(driver);
+    this.backend = driver.backend;
+    this.location = driver.location;
+    this.snapshots = driver.snapshots;
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  isTransientError(error: unknown): boolean {
+    return this.driver.isTransientError(error);
+  }
+
+  checkIntegrity(): Promise<void> {
+    return this.driver.checkIntegrity();
+  }
+
+  /** A batch: the driver's bulk writer for the hearings, the shared repository for the rest. */
+  transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.driver.batchTransaction((trx, writer) =>
+      work({
+        writeHearings: (runId, batchSeq, changes) => writer.writeHearings(runId, batchSeq, changes),
+        findEarlierWrites: (runId, eventIds) => writer.findEarlierWrites(runId, eventIds),
+        verifyBatch: (runId, batchSeq, changes) => writer.verifyBatch(runId, batchSeq, changes),
+        addQuarantine: (entries) => this.insertQuarantine(trx, entries),
+        recordBatch: (batch) => this.recordBatch(trx, batch),
+        saveCheckpoint: (checkpoint) => this.saveCheckpoint(trx, checkpoint),
+      }),
+    );
+  }
+
+  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }) {
+    return this.driver.acquireWriterLock(holder, options);
+  }
+
+  heartbeat(now: Date, runId: number | null): Promise<void> {
+    return this.driver.heartbeat(now, runId);
+  }
+
+  releaseWriterLock(): Promise<void> {
+    return this.driver.releaseWriterLock();
+  }
+}
