@@ -52,8 +52,9 @@ const scope = z.string().trim().min(1).max(80).default('global');
 
 export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason, operator });
 export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason, operator });
+/** Newest first; `after` is the id of the last event of the previous page. */
 export const flagHistoryInputSchema = z
-  .object({ flag: z.string().optional(), scope: z.string().optional(), limit: z.number().int().min(1).max(1_000).default(200) })
+  .object({ flag: z.string().optional(), scope: z.string().optional(), limit: z.number().int().min(1).max(1_000).default(200), after: z.number().int().positive().optional() })
   .default({ limit: 200 });
 export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason, operator });
 
@@ -120,36 +121,57 @@ export const taskEditInputSchema = z.object({
 
 export const notifyResultSchema = z.object({ sent: z.boolean(), folded: z.number().int(), failures: z.array(z.object({ channel: z.string(), error: z.string() })) });
 
+export const SNAPSHOT_KINDS = ['before-run', 'manual', 'safety'] as const;
 export const snapshotSchema = z.object({
   id: z.string(),
+  /** The snapshot file's name beside a SQLite database, or the schema holding a PostgreSQL snapshot. */
   file: z.string(),
   createdAt: z.string(),
-  kind: z.enum(['before-run', 'manual', 'safety']),
+  kind: z.enum(SNAPSHOT_KINDS),
   runId: z.number().int().nullable(),
   sizeBytes: z.number().int(),
+  /** Of the file (SQLite) or of the snapshot's rows, table by table (PostgreSQL). */
   sha256: z.string(),
 });
+export type SnapshotView = z.infer<typeof snapshotSchema>;
 export const backupsListSchema = z.object({
   backend: z.string(),
-  /** False on PostgreSQL: there are no file snapshots, and `explanation` says what exists instead. */
+  /** Whether this database has snapshots; `explanation` says what exists instead when it has none. */
   supported: z.boolean(),
   explanation: z.string().nullable(),
   snapshots: z.array(snapshotSchema),
 });
 export type BackupsList = z.infer<typeof backupsListSchema>;
 export const snapshotCheckSchema = z.object({ id: z.string(), ok: z.boolean(), problems: z.array(z.string()) });
+/** A restore is part of the audit: who, why, from which snapshot, and what it changed. */
+export const restoreEventSchema = z.object({
+  id: z.number().int(),
+  snapshotId: z.string(),
+  snapshotTakenAt: z.string(),
+  safetySnapshotId: z.string().nullable(),
+  operator: z.string(),
+  reason: z.string(),
+  at: z.string(),
+  hearingsBefore: z.number().int(),
+  hearingsAfter: z.number().int(),
+});
+export type RestoreEventView = z.infer<typeof restoreEventSchema>;
 export const restoreReportSchema = z.object({
   restoredFrom: snapshotSchema,
   safetySnapshot: snapshotSchema,
   hearingsBefore: z.number().int(),
   hearingsAfter: z.number().int(),
+  event: restoreEventSchema,
   message: z.string(),
 });
 export const restoreInputSchema = z.object({
   id: z.string().trim().min(1).max(200),
   /** The console's confirmation dialog; the API refuses a restore nobody confirmed. */
   confirmed: z.literal(true, 'a restore must be confirmed'),
+  reason,
+  operator,
 });
+export const restoresListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
 
 export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
 const conflictSchema = z.object({ eventId: z.string(), laterRuns: z.array(z.number().int()), expectedHash: z.string().nullable(), currentHash: z.string().nullable(), message: z.string() });

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorPayload } from './errors.js';
 import { quarantineEntrySchema } from './record.js';
-import { batchRecordSchema, MAX_BATCH_SIZE, MIN_BATCH_SIZE, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
+import { batchRecordSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
 import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
@@ -19,8 +19,10 @@ import {
   flagViewSchema,
   notifyResultSchema,
   preferencesSchema,
+  restoreEventSchema,
   restoreInputSchema,
   restoreReportSchema,
+  restoresListInputSchema,
   rollbackApplyInputSchema,
   rollbackEventSchema,
   rollbackPreviewInputSchema,
@@ -53,6 +55,41 @@ import {
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
 const noInput = z.object({}).strict().default({});
+/** Keyset pagination: the id of the last item of the previous page (lists never skip or repeat an item as new ones arrive). */
+const after = z.number().int().positive().optional();
+/** An instant in any ISO 8601 form, compared as UTC. */
+const instant = z
+  .string()
+  .trim()
+  .refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 date or date and time')
+  .transform((text) => new Date(text).toISOString());
+
+/** Which runs to list, newest first; every filter applies in SQL before the limit. */
+export const runsListInputSchema = z
+  .object({
+    limit: limit(500, 50),
+    after,
+    status: z.array(z.enum(RUN_STATUSES)).optional(),
+    verdict: z.array(z.enum(VERDICTS)).optional(),
+    /** A task name; null for the runs started by hand. */
+    task: z.string().trim().min(1).max(200).nullable().optional(),
+    /** The source spec exactly as the run was given it. */
+    source: z.string().trim().min(1).max(2_000).optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+    /** Case-insensitive text in the source, task or error. */
+    search: z.string().trim().min(1).max(200).optional(),
+  })
+  .default({ limit: 50 });
+
+/** Quarantine entries oldest first; a batch of the run, or null for entries set aside outside any batch. */
+export const quarantineListInputSchema = z.object({
+  runId: runId.optional(),
+  batchSeq: z.number().int().nonnegative().nullable().optional(),
+  limit: limit(5_000, 500),
+  after,
+});
+export const rollbackEventsInputSchema = z.object({ runId: runId.optional(), limit: limit(500, 100), after }).default({ limit: 100 });
 
 export const runDetailSchema = runSummarySchema.extend({ batchList: z.array(batchRecordSchema) });
 export type RunDetailView = z.infer<typeof runDetailSchema>;
@@ -71,7 +108,7 @@ export const startRunInputSchema = z.object({
   /** `file:PATH` or `synthetic:seed=N,count=M[,…]` (DESIGN §3). */
   source: z.string().trim().min(1).max(2_000),
   /** Absent: the BATCH_SIZE flag in force for the task decides (default 50). */
-  batchSize: z.number().int().min(MIN_BATCH_SIZE).max(MAX_BATCH_SIZE).optional(),
+  batchSize: batchSizeSchema.optional(),
   /** Absent: ENABLE_BATCH_PROCESSING decides. */
   mode: z.enum(RUN_MODES).optional(),
   task: z.string().trim().min(1).max(200).nullable().default(null),
@@ -132,18 +169,12 @@ export const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 
 export const API_METHODS = {
-  'runs.list': {
-    input: z.object({ limit: limit(500, 50), status: z.array(z.enum(RUN_STATUSES)).optional() }).default({ limit: 50 }),
-    output: z.array(runSummarySchema),
-  },
+  'runs.list': { input: runsListInputSchema, output: z.array(runSummarySchema) },
   'runs.get': { input: z.object({ runId }), output: runDetailSchema },
   'runs.active': { input: noInput, output: z.array(activeRunSchema) },
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
-  'quarantine.list': {
-    input: z.object({ runId, batchSeq: z.number().int().nonnegative().nullable().optional(), limit: limit(5_000, 500) }),
-    output: z.array(quarantineEntrySchema),
-  },
+  'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },
   'history.metrics': {
     input: z.object({ limit: limit(2_000, 400), task: z.string().nullable().optional() }).default({ limit: 400 }),
     output: z.array(historyPointSchema),
@@ -187,9 +218,11 @@ export const API_METHODS = {
   'backups.create': { input: noInput, output: snapshotSchema },
   'backups.verify': { input: z.object({ id: z.string().trim().min(1).max(200).optional() }).default({}), output: z.array(snapshotCheckSchema) },
   'backups.restore': { input: restoreInputSchema, output: restoreReportSchema },
+  /** The restores done to this database, newest first: part of the audit, kept through every restore. */
+  'backups.restores': { input: restoresListInputSchema, output: z.array(restoreEventSchema) },
   'rollback.preview': { input: rollbackPreviewInputSchema, output: rollbackReportSchema },
   'rollback.apply': { input: rollbackApplyInputSchema, output: rollbackReportSchema },
-  'rollback.events': { input: z.object({ runId: runId.optional(), limit: limit(500, 100) }).default({ limit: 100 }), output: z.array(rollbackEventSchema) },
+  'rollback.events': { input: rollbackEventsInputSchema, output: z.array(rollbackEventSchema) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type ApiMethod = keyof typeof API_METHODS;

@@ -12,6 +12,10 @@ export const MIN_BATCH_SIZE = 1;
 export const MAX_BATCH_SIZE = 10_000;
 export const DEFAULT_BATCH_SIZE = 50;
 
+const BATCH_SIZE_RULE = `batch size must be a whole number from ${MIN_BATCH_SIZE} to ${MAX_BATCH_SIZE.toLocaleString('en-US')}`;
+/** The one rule for a batch size, wherever one is given (CLI, API, engine). */
+export const batchSizeSchema = z.number().int(BATCH_SIZE_RULE).min(MIN_BATCH_SIZE, BATCH_SIZE_RULE).max(MAX_BATCH_SIZE, BATCH_SIZE_RULE);
+
 /** DESIGN §3: one object, used everywhere a run is described. More keys are allowed. */
 export const runMetricsSchema = z
   .object({

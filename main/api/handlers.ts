@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
-import type { RunSummary } from '../../shared/run.js';
-import { isPostgresUrl, openStore, redactConnectionString, type Store } from '../store/index.js';
+import { RUN_STATUSES, type RunSummary } from '../../shared/run.js';
+import { isPostgresUrl, openStore, type Store } from '../store/index.js';
+import { redactConnectionString } from '../../shared/redact.js';
 import type { EngineHost } from './engine-host.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
@@ -30,6 +31,7 @@ export interface ApiContext {
 
 /** Only these runs train the historical validator; rolled-back ones never do (DESIGN §4). */
 const TRAINING_STATUSES: ReadonlySet<string> = new Set(['success', 'partial']);
+const FINISHED_STATUSES = RUN_STATUSES.filter((status) => status !== 'running');
 
 /** The one implementation of the API table; IPC and HTTP both dispatch into it. */
 export function createApi(context: ApiContext): ApiHandlers {
@@ -42,7 +44,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...undoHandlers(store, notifier),
     ...validationHandlers(store),
     ...trialHandlers(store, source),
-    'runs.list': ({ limit, status }) => store.listRuns({ limit, status }),
+    'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);
       if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
@@ -51,18 +53,13 @@ export function createApi(context: ApiContext): ApiHandlers {
     'runs.active': async () => engine.active(),
     'runs.start': (input) => engine.start(input),
     'runs.cancel': async ({ runId }) => ({ cancelled: await engine.cancel(runId) }),
-    'quarantine.list': async ({ runId, batchSeq, limit }) => {
-      if (!(await store.getRun(runId))) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
-      // The store filters by run; a run's quarantine is small enough to filter by batch here.
-      const entries = await store.listQuarantine({ runId, limit: batchSeq === undefined ? limit : 100_000 });
-      return batchSeq === undefined ? entries : entries.filter((entry) => entry.batchSeq === batchSeq).slice(0, limit);
+    'quarantine.list': async (query) => {
+      if (query.runId !== undefined && !(await store.getRun(query.runId))) throw new GatehouseError('NOT_FOUND', `run ${query.runId} does not exist`);
+      return store.listQuarantine(query);
     },
     'history.metrics': async ({ limit, task }) => {
-      const runs = await store.listRuns({ limit });
-      return runs
-        .filter((run) => run.status !== 'running' && (task === undefined || (run.task ?? null) === task))
-        .map(historyPoint)
-        .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+      const runs = await store.listRuns({ limit, task, status: FINISHED_STATUSES });
+      return runs.map(historyPoint).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     },
     'overview.get': async ({ windowDays }) => buildOverview(store, engine, windowDays, await defaultLedgerRates(source)),
     'settings.get': async () => ({

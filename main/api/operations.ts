@@ -38,7 +38,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     },
     'flags.set': async ({ flag, scope, value, reason, operator }) => eventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator })),
     'flags.unset': async ({ flag, scope, reason, operator }) => eventView(await unsetFlag(store, { flag, scope, reason, operator })),
-    'flags.history': async ({ flag, scope, limit }) => (await store.flags.history({ flag, scope, limit })).map(eventView),
+    'flags.history': async (query) => (await store.flags.history(query)).map(eventView),
     'flags.revert': async ({ eventId, reason, operator }) => eventView(await revertFlagEvent(store, eventId, { reason, operator })),
     'canary.report': async ({ task, since }) => {
       const { canary } = await buildReport(store, { kind: 'canary', task, since });

@@ -7,14 +7,13 @@ export interface BeforeRunBackup {
 }
 
 /**
- * The engine's `beforeRun` hook for SQLite: an online snapshot after the lock is taken and before
- * the run writes anything, then retention. PostgreSQL stores have no file snapshots: null.
+ * The engine's `beforeRun` hook: a snapshot after the lock is taken and before the run writes
+ * anything, then retention.
  */
 export function snapshotBeforeRun(options: { retention?: RetentionPolicy; clock?: () => Date } = {}) {
   return async ({ store }: { store: Store }): Promise<BeforeRunBackup | null> => {
-    if (!store.snapshots) return null;
     const snapshot = await createSnapshot(store, { kind: 'before-run', clock: options.clock });
-    pruneSnapshots(store, options.retention ?? DEFAULT_RETENTION, options.clock?.() ?? new Date());
+    await pruneSnapshots(store, options.retention ?? DEFAULT_RETENTION, options.clock?.() ?? new Date());
     return {
       backupId: snapshot.id,
       runCreated: async (runId) => attachRunToSnapshot(store, snapshot.id, runId),

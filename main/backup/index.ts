@@ -1,10 +1,10 @@
 /**
- * Undo for support staff: rollback of a run or batch from the undo journal (both backends) and
- * SQLite file snapshots with restore (SQLite only). The folder's whole public face.
+ * Undo for support staff: rollback of a run or batch from the undo journal, snapshots and an
+ * audited restore (both backends). The folder's whole public face.
  */
+export { currentOperator } from './operator.js';
 export {
   rollback,
-  currentOperator,
   CONFLICT_POLICIES,
   type ConflictPolicy,
   type RollbackRequest,
@@ -18,12 +18,12 @@ export {
   createSnapshot,
   listSnapshots,
   pruneSnapshots,
-  requireSnapshots,
   restoreSnapshot,
   snapshotFolder,
   verifySnapshots,
   DEFAULT_RETENTION,
   type RestoreReport,
+  type RestoreRequest,
   type RetentionPolicy,
   type Snapshot,
   type SnapshotCheck,

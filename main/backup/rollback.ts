@@ -1,7 +1,7 @@
-import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
 import type { JournalEntry, JournalOutcome, RollbackCounts, Store, UndoTarget, UndoTx } from '../store/index.js';
 import { withWriterLock } from './lock.js';
+import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 
 /**
  * Rollback of a run or of one batch, from the undo journal.
@@ -85,16 +85,6 @@ export interface RollbackReport {
   createdRows: CreatedRowUndo[];
 }
 
-const MAX_REASON_LENGTH = 2_000;
-
-export function currentOperator(): string {
-  try {
-    return os.userInfo().username || process.env.USER || 'unknown';
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
-
 function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 'clock'>> {
   const { runId } = request;
   if (!Number.isSafeInteger(runId) || runId < 1) throw new GatehouseError('USAGE', `run id must be a whole number ≥ 1, got ${runId}`);
@@ -108,7 +98,7 @@ function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 
   }
   const reason = request.reason?.trim() || null;
   if (reason !== null && reason.length > MAX_REASON_LENGTH) throw new GatehouseError('USAGE', `reason is longer than ${MAX_REASON_LENGTH} characters`);
-  const operator = request.operator?.trim() || currentOperator();
+  const operator = checkedOperator(request.operator);
   return { runId, batchSeq, dryRun: request.dryRun ?? false, reason, onConflict, operator };
 }
 

@@ -1,27 +1,17 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import type { SnapshotSupport, Store } from '../store/index.js';
+import type { RestoreEvent, Snapshot, SnapshotKind, Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
+import { checkedOperator, checkedReason } from './operator.js';
 
 /**
- * SQLite file snapshots in `<db>.backups/` with a manifest (manifest.json) beside them. The
- * manifest is a file, not a table, because a restore replaces every table of the database.
- * Ages are measured from each snapshot's own recorded timestamp, never from file mtimes.
+ * Snapshots of the live database and restores from them, on both backends: the store keeps them
+ * (files beside a SQLite database, schemas beside a PostgreSQL one); this is the policy — ids,
+ * verification, retention, and a restore that is itself audited and never erases the audit.
+ * Ages are measured from each snapshot's own recorded timestamp, never from file times.
  */
-export type SnapshotKind = 'before-run' | 'manual' | 'safety';
-
-export interface Snapshot {
-  id: string;
-  file: string;
-  createdAt: string;
-  kind: SnapshotKind;
-  /** The run the snapshot was taken before (before-run snapshots). */
-  runId: number | null;
-  sizeBytes: number;
-  sha256: string;
-}
+export type { Snapshot, SnapshotKind };
 
 export interface SnapshotCheck {
   id: string;
@@ -38,134 +28,43 @@ export interface RetentionPolicy {
 
 export const DEFAULT_RETENTION: RetentionPolicy = { keep: 10, maxAgeDays: 30 };
 
-interface Manifest {
-  version: 1;
-  snapshots: Snapshot[];
-}
-
-export function requireSnapshots(store: Store): SnapshotSupport {
-  if (store.snapshots) return store.snapshots;
-  throw new GatehouseError('UNSUPPORTED', `file snapshots exist for SQLite only; ${store.location} is ${store.backend}`, {
-    hint: 'on PostgreSQL use the undo journal (gatehouse rollback) and your own pg_dump schedule',
-  });
-}
-
+/** Where a SQLite database's snapshot files are. */
 export function snapshotFolder(dbFile: string): string {
   return `${path.resolve(dbFile)}.backups`;
-}
-
-function manifestPath(folder: string): string {
-  return path.join(folder, 'manifest.json');
-}
-
-export function readManifest(folder: string): Manifest {
-  const file = manifestPath(folder);
-  if (!fs.existsSync(file)) return { version: 1, snapshots: [] };
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
-    if (!Array.isArray(parsed.snapshots)) throw new Error('no snapshots array');
-    return parsed;
-  } catch (error) {
-    throw new GatehouseError('INPUT_INVALID', `snapshot manifest ${file} is unreadable: ${(error as Error).message}`);
-  }
-}
-
-function writeManifest(folder: string, manifest: Manifest): void {
-  const file = manifestPath(folder);
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  fs.renameSync(temporary, file);
-}
-
-export function sha256OfFile(file: string): string {
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(1 << 20);
-    for (let read = fs.readSync(fd, buffer); read > 0; read = fs.readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
 }
 
 function snapshotId(at: Date): string {
   return `${at.toISOString().replace(/[-:]/g, '').replace('.', '')}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
-/** Takes an online snapshot, checks it (integrity_check) and records it with its checksum. */
-export async function createSnapshot(
-  store: Store,
-  options: { kind: SnapshotKind; runId?: number | null; clock?: () => Date },
-): Promise<Snapshot> {
-  const snapshots = requireSnapshots(store);
-  const folder = snapshotFolder(snapshots.file);
-  fs.mkdirSync(folder, { recursive: true });
+/** Takes a snapshot, checks it (integrity of the copy) and records it with its checksum. */
+export async function createSnapshot(store: Store, options: { kind: SnapshotKind; runId?: number | null; clock?: () => Date }): Promise<Snapshot> {
   const at = (options.clock ?? (() => new Date()))();
-  const id = snapshotId(at);
-  const file = path.join(folder, `${id}.sqlite`);
-  const partial = `${file}.partial`;
-  try {
-    await snapshots.backupTo(partial);
-    const problems = await snapshots.checkFile(partial);
-    if (problems.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `snapshot failed its integrity check: ${problems.slice(0, 3).join('; ')}`);
-    fs.renameSync(partial, file);
-  } catch (error) {
-    fs.rmSync(partial, { force: true });
-    if (error instanceof GatehouseError) throw error;
-    throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${folder}: ${(error as Error).message}`, { cause: error });
-  }
-  const snapshot: Snapshot = {
-    id,
-    file: path.basename(file),
-    createdAt: at.toISOString(),
-    kind: options.kind,
-    runId: options.runId ?? null,
-    sizeBytes: fs.statSync(file).size,
-    sha256: sha256OfFile(file),
-  };
-  const manifest = readManifest(folder);
-  manifest.snapshots.push(snapshot);
-  writeManifest(folder, manifest);
-  return snapshot;
+  return store.snapshots.take({ id: snapshotId(at), kind: options.kind, createdAt: at.toISOString(), runId: options.runId ?? null });
 }
 
-export function listSnapshots(store: Store): Snapshot[] {
-  const folder = snapshotFolder(requireSnapshots(store).file);
-  return [...readManifest(folder).snapshots].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+/** Newest first. */
+export function listSnapshots(store: Store): Promise<Snapshot[]> {
+  return store.snapshots.list();
 }
 
 /** Names the run a before-run snapshot was taken for, once the run has an id. */
-export function attachRunToSnapshot(store: Store, snapshotId: string, runId: number): void {
-  const folder = snapshotFolder(requireSnapshots(store).file);
-  const manifest = readManifest(folder);
-  const entry = manifest.snapshots.find((s) => s.id === snapshotId);
-  if (!entry) return;
-  entry.runId = runId;
-  writeManifest(folder, manifest);
+export function attachRunToSnapshot(store: Store, snapshotId: string, runId: number): Promise<void> {
+  return store.snapshots.attachRun(snapshotId, runId);
 }
 
-function findSnapshot(store: Store, id: string): Snapshot {
-  const found = listSnapshots(store).find((s) => s.id === id);
+async function findSnapshot(store: Store, id: string): Promise<Snapshot> {
+  const found = (await listSnapshots(store)).find((s) => s.id === id);
   if (!found) throw new GatehouseError('NOT_FOUND', `no snapshot ${id} for ${store.location}`, { hint: 'see gatehouse backups list' });
   return found;
 }
 
-/** Checks the checksum recorded at creation and PRAGMA integrity_check; sizes alone prove nothing. */
+/** Checks the checksum recorded at creation and the copy's integrity; sizes alone prove nothing. */
 export async function verifySnapshots(store: Store, id?: string): Promise<SnapshotCheck[]> {
-  const snapshots = requireSnapshots(store);
-  const folder = snapshotFolder(snapshots.file);
-  const chosen = id === undefined ? listSnapshots(store) : [findSnapshot(store, id)];
+  const chosen = id === undefined ? await listSnapshots(store) : [await findSnapshot(store, id)];
   const checks: SnapshotCheck[] = [];
   for (const snapshot of chosen) {
-    const file = path.join(folder, snapshot.file);
-    const problems: string[] = [];
-    if (!fs.existsSync(file)) problems.push(`file ${snapshot.file} is missing`);
-    else {
-      const sha = sha256OfFile(file);
-      if (sha !== snapshot.sha256) problems.push(`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha.slice(0, 12)}…`);
-      problems.push(...(await snapshots.checkFile(file)));
-    }
+    const problems = await store.snapshots.check(snapshot);
     checks.push({ id: snapshot.id, ok: problems.length === 0, problems });
   }
   return checks;
@@ -175,19 +74,23 @@ export async function verifySnapshots(store: Store, id?: string): Promise<Snapsh
  * Applies retention: keeps the newest `keep` snapshots and, of those, drops any older than
  * `maxAgeDays` by its own timestamp — except the newest, which is always kept.
  */
-export function pruneSnapshots(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Snapshot[] {
+export async function pruneSnapshots(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Promise<Snapshot[]> {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new GatehouseError('USAGE', `keep must be a whole number ≥ 1, got ${policy.keep}`);
   if (!(policy.maxAgeDays > 0)) throw new GatehouseError('USAGE', `max age must be a positive number of days, got ${policy.maxAgeDays}`);
-  const folder = snapshotFolder(requireSnapshots(store).file);
-  const manifest = readManifest(folder);
-  const newestFirst = [...manifest.snapshots].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const newestFirst = await listSnapshots(store);
   const cutoff = now.getTime() - policy.maxAgeDays * 86_400_000;
   const pruned = newestFirst.filter((s, rank) => rank > 0 && (rank >= policy.keep || Date.parse(s.createdAt) < cutoff));
-  const prunedIds = new Set(pruned.map((s) => s.id));
-  for (const snapshot of pruned) fs.rmSync(path.join(folder, snapshot.file), { force: true });
-  manifest.snapshots = manifest.snapshots.filter((s) => !prunedIds.has(s.id));
-  writeManifest(folder, manifest);
+  for (const snapshot of pruned) await store.snapshots.remove(snapshot);
   return pruned;
+}
+
+export interface RestoreRequest {
+  snapshotId: string;
+  /** Why; required: a restore is an audited event. */
+  reason: string;
+  /** Who; the OS user when absent. */
+  operator?: string;
+  clock?: () => Date;
 }
 
 export interface RestoreReport {
@@ -195,29 +98,34 @@ export interface RestoreReport {
   safetySnapshot: Snapshot;
   hearingsBefore: number;
   hearingsAfter: number;
+  /** The restore as recorded in the audit. */
+  event: RestoreEvent;
   message: string;
 }
 
 /**
- * Replaces the live database with a snapshot. Refuses while a run holds the lock or when the
- * snapshot fails verification; takes a safety snapshot of the current state first.
+ * Puts the run and domain tables back as a snapshot holds them. Refuses while a run holds the
+ * lock or when the snapshot fails verification; takes a safety snapshot of the current state first.
+ * Rollback events, flag events, reviews and earlier restores stay, the restore is recorded with
+ * who and why, and run ids keep rising past every id ever given.
  */
-export async function restoreSnapshot(store: Store, id: string, clock: () => Date = () => new Date()): Promise<RestoreReport> {
-  const snapshots = requireSnapshots(store);
-  const chosen = findSnapshot(store, id);
+export async function restoreSnapshot(store: Store, request: RestoreRequest): Promise<RestoreReport> {
+  const reason = checkedReason(request.reason, 'a restore');
+  const operator = checkedOperator(request.operator);
+  const clock = request.clock ?? (() => new Date());
+  const chosen = await findSnapshot(store, request.snapshotId);
   return withWriterLock(store, clock, 'restore', async () => {
-    const [check] = await verifySnapshots(store, id);
-    if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
-    const hearingsBefore = await store.countHearings();
+    const [check] = await verifySnapshots(store, chosen.id);
+    if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     const safetySnapshot = await createSnapshot(store, { kind: 'safety', clock });
-    await snapshots.restoreFrom(path.join(snapshotFolder(snapshots.file), chosen.file));
-    const hearingsAfter = await store.countHearings();
+    const event = await store.snapshots.restore(chosen, { operator, reason, at: clock().toISOString(), safetySnapshotId: safetySnapshot.id });
     return {
       restoredFrom: chosen,
       safetySnapshot,
-      hearingsBefore,
-      hearingsAfter,
-      message: `restored ${store.location} from snapshot ${id} (taken ${chosen.createdAt}); hearings ${hearingsBefore} → ${hearingsAfter}; the state before the restore is snapshot ${safetySnapshot.id}`,
+      hearingsBefore: event.hearingsBefore,
+      hearingsAfter: event.hearingsAfter,
+      event,
+      message: `restored ${store.location} from snapshot ${chosen.id} (taken ${chosen.createdAt}); hearings ${event.hearingsBefore} → ${event.hearingsAfter}; the state before the restore is snapshot ${safetySnapshot.id}; recorded as restore ${event.id} by ${operator}`,
     };
   });
 }

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
-import { GatehouseError } from '../../shared/errors.js';
+import { z } from 'zod';
+import { restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
 import { createSnapshot, DEFAULT_RETENTION, listSnapshots, pruneSnapshots, restoreSnapshot, verifySnapshots } from '../backup/index.js';
-import { openStore, type Store } from '../store/index.js';
-import { databaseOption } from './database.js';
-import { parseInteger, printJson, printTable } from './output.js';
+import { withStore } from './database.js';
+import { parseOptions } from './input.js';
+import { printJson, printTable } from './output.js';
 
 interface BackupFlags {
   db?: string;
@@ -13,53 +13,36 @@ interface BackupFlags {
   keep?: string;
   maxAgeDays?: string;
   backup?: string;
+  reason?: string;
+  operator?: string;
+  limit?: string;
+  after?: string;
 }
 
-async function withStore<T>(flags: BackupFlags, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(databaseOption(flags.db));
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
+const retentionSchema = z.object({
+  keep: z.number().int().min(1).default(DEFAULT_RETENTION.keep),
+  maxAgeDays: z.number().positive().default(DEFAULT_RETENTION.maxAgeDays),
+});
 
-/**
- * On PostgreSQL there are no file snapshots: say plainly what exists instead of pretending.
- */
-function postgresRefusal(store: Store): GatehouseError {
-  const pgDump = spawnSync('pg_dump', ['--version'], { encoding: 'utf8' });
-  const dump = pgDump.status === 0 ? `${pgDump.stdout.trim()} is installed: take dumps with it on your own schedule` : 'pg_dump is not installed on this machine';
-  return new GatehouseError('UNSUPPORTED', `file snapshots are SQLite only; ${store.location} is PostgreSQL: nothing was backed up or restored`, {
-    hint: `what exists: the undo journal (gatehouse rollback --run ID); ${dump}`,
-  });
-}
-
-function sqliteOnly(store: Store): void {
-  if (!store.snapshots) throw postgresRefusal(store);
-}
+const dbOption = ['--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)'] as const;
 
 export function registerBackupCommands(program: Command): void {
-  const backups = program.command('backups').description('SQLite file snapshots beside the database (<db>.backups/)');
-  const dbOption = ['--db <db>', 'SQLite file path (default: $GATEHOUSE_DB)'] as const;
+  const backups = program.command('backups').description('snapshots of the database: files beside a SQLite database, schemas beside a PostgreSQL one');
   backups.command('list').description('snapshots, newest first').option(...dbOption).option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags, async (store) => {
-      sqliteOnly(store);
-      const list = listSnapshots(store);
-      if (flags.json) return printJson(list);
-      printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], list.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
+    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
+      const snapshots = await listSnapshots(store);
+      if (flags.json) return printJson({ backend: store.backend, supported: true, explanation: null, snapshots });
+      printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
     }));
-  backups.command('create').description('take an online snapshot now').option(...dbOption).option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags, async (store) => {
-      sqliteOnly(store);
+  backups.command('create').description('take a snapshot now').option(...dbOption).option('--json', 'print JSON')
+    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const snapshot = await createSnapshot(store, { kind: 'manual' });
       if (flags.json) return printJson(snapshot);
       process.stdout.write(`snapshot ${snapshot.id}: ${snapshot.sizeBytes} bytes, integrity ok, sha256 ${snapshot.sha256}\n`);
     }));
-  backups.command('verify').description('recompute checksums and run integrity_check').option(...dbOption)
+  backups.command('verify').description('recompute checksums and check each copy\'s integrity').option(...dbOption)
     .option('--id <id>', 'only this snapshot').option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags, async (store) => {
-      sqliteOnly(store);
+    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const checks = await verifySnapshots(store, flags.id);
       if (flags.json) printJson(checks);
       else printTable(['id', 'ok', 'problems'], checks.map((c) => [c.id, c.ok ? 'yes' : 'NO', c.problems.join('; ') || null]));
@@ -69,23 +52,30 @@ export function registerBackupCommands(program: Command): void {
     .option('--keep <n>', `keep at most N snapshots (default ${DEFAULT_RETENTION.keep})`)
     .option('--max-age-days <days>', `drop snapshots older than this (default ${DEFAULT_RETENTION.maxAgeDays})`)
     .option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags, async (store) => {
-      sqliteOnly(store);
-      const policy = {
-        keep: flags.keep === undefined ? DEFAULT_RETENTION.keep : parseInteger('--keep', flags.keep),
-        maxAgeDays: flags.maxAgeDays === undefined ? DEFAULT_RETENTION.maxAgeDays : parseInteger('--max-age-days', flags.maxAgeDays),
-      };
-      const pruned = pruneSnapshots(store, policy);
+    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
+      const pruned = await pruneSnapshots(store, parseOptions(retentionSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays }));
       if (flags.json) return printJson({ pruned });
       process.stdout.write(`pruned ${pruned.length} snapshot(s)${pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
     }));
-
-  program.command('restore').description('replace the database with a snapshot (takes a safety snapshot first; refuses while a run holds the lock)')
-    .option(...dbOption).requiredOption('--backup <id>', 'the snapshot id (see gatehouse backups list)').option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags, async (store) => {
-      sqliteOnly(store);
-      const report = await restoreSnapshot(store, flags.backup!);
-      if (flags.json) return printJson(report);
-      process.stdout.write(`${report.message}\n`);
+  backups.command('restores').description('the restores done to this database, newest first (they outlive every restore)').option(...dbOption)
+    .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: restores before this one').option('--json', 'print JSON')
+    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
+      const events = await store.restores.list(parseOptions(restoresListInputSchema, { limit: flags.limit, after: flags.after }));
+      if (flags.json) return printJson(events);
+      printTable(['restore', 'at', 'snapshot', 'operator', 'hearings', 'reason'], events.map((e) => [e.id, e.at, e.snapshotId, e.operator, `${e.hearingsBefore} → ${e.hearingsAfter}`, e.reason]));
     }));
+
+  program.command('restore').description('put the database back as a snapshot holds it (a safety snapshot first; refused while a run holds the lock; the audit stays)')
+    .option(...dbOption).option('--backup <id>', 'the snapshot id (see gatehouse backups list)')
+    .option('--reason <text>', 'why (required: a restore is an audited event)').option('--operator <name>', 'who is restoring (default: the OS user)')
+    .option('--json', 'print JSON')
+    .action((flags: BackupFlags) => {
+      // Running the command is the confirmation the console asks for in a dialog.
+      const input = parseOptions(restoreInputSchema, { id: flags.backup, confirmed: true, reason: flags.reason, operator: flags.operator }, { id: '--backup' });
+      return withStore(flags.db, async (store) => {
+        const report = await restoreSnapshot(store, { snapshotId: input.id, reason: input.reason, operator: input.operator });
+        if (flags.json) return printJson(report);
+        process.stdout.write(`${report.message}\n`);
+      });
+    });
 }

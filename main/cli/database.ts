@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import type { StoreOptions } from '../store/index.js';
+import { openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** `--db` wins; otherwise GATEHOUSE_DB. */
 export function databaseOption(db: string | undefined): string {
@@ -16,4 +16,14 @@ export function storeOptionsFromEnvironment(): StoreOptions {
   if (process.env.GATEHOUSE_TEST_FAULTS !== '1') return {};
   const ids = new Set((process.env.GATEHOUSE_FAIL_WRITES ?? '').split(',').filter(Boolean));
   return { failWriteOf: (eventId) => ids.has(eventId) };
+}
+
+/** Opens the store `--db` (or GATEHOUSE_DB) names, runs `work`, and closes it whatever happens. */
+export async function withStore<T>(db: string | undefined, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
+  const store = await openStore(databaseOption(db), options);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
 }

@@ -1,46 +1,57 @@
 import type { Command } from 'commander';
+import { API_METHODS, quarantineListInputSchema, runsListInputSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { openStore } from '../store/index.js';
-import { databaseOption } from './database.js';
-import { parseInteger, printJson, printTable } from './output.js';
 import { registerAcceptCommand } from './anomalies.js';
+import { withStore } from './database.js';
+import { parseOptions } from './input.js';
+import { printJson, printTable } from './output.js';
+
+const runsGetInputSchema = API_METHODS['runs.get'].input;
 
 interface ListFlags {
   db?: string;
   json?: boolean;
   limit?: string;
+  after?: string;
 }
 
 export function registerRunsCommands(program: Command): void {
   const runs = program.command('runs').description('update runs recorded in the database');
   runs
     .command('list')
-    .description('the most recent runs')
-    .option('--db <db>', 'SQLite file path or postgres:// URL')
-    .option('--limit <n>', 'how many runs (default 20)')
+    .description('runs, newest first; filters apply before the limit')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .option('--status <list>', 'only these statuses, comma-separated (success, partial, failed, …)')
+    .option('--verdict <list>', 'only these validation verdicts, comma-separated (ok, anomalous, insufficient_history)')
+    .option('--task <name>', 'only runs of this scheduled task')
+    .option('--source <spec>', 'only runs of exactly this source spec')
+    .option('--since <date>', 'only runs started at or after this ISO date')
+    .option('--until <date>', 'only runs started before this ISO date')
+    .option('--search <text>', 'only runs whose source, task or error contains this text')
+    .option('--limit <n>', 'how many runs (default 50)')
+    .option('--after <runId>', 'the next page: runs older than this one (the last run id of the previous page)')
     .option('--json', 'print JSON')
-    .action(async (flags: ListFlags) => {
-      const store = await openStore(databaseOption(flags.db));
-      try {
-        const list = await store.listRuns({ limit: flags.limit ? parseInteger('--limit', flags.limit) : 20 });
-        if (flags.json) return printJson(list);
+    .action((flags: ListFlags & Record<'status' | 'verdict' | 'task' | 'source' | 'since' | 'until' | 'search', string | undefined>) => {
+      const { db, json, ...options } = flags;
+      const query = parseOptions(runsListInputSchema, options);
+      return withStore(db, async (store) => {
+        const list = await store.listRuns(query);
+        if (json) return printJson(list);
         printTable(
-          ['run', 'status', 'mode', 'started', 'fetched', 'added', 'updated', 'unchanged', 'quarantined', 'verdict'],
-          list.map((r) => [r.runId, r.status, r.mode, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.validation?.verdict ?? null]),
+          ['run', 'status', 'mode', 'task', 'started', 'fetched', 'added', 'updated', 'unchanged', 'quarantined', 'verdict'],
+          list.map((r) => [r.runId, r.status, r.mode, r.task ?? null, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.validation?.verdict ?? null]),
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
   runs
     .command('show <runId>')
     .description('one run with its batches')
-    .option('--db <db>', 'SQLite file path or postgres:// URL')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--json', 'print JSON')
-    .action(async (runId: string, flags: ListFlags) => {
-      const store = await openStore(databaseOption(flags.db));
-      try {
-        const run = await store.getRun(parseInteger('runId', runId));
+    .action((runIdText: string, flags: ListFlags) => {
+      const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, { runId: 'runId' });
+      return withStore(flags.db, async (store) => {
+        const run = await store.getRun(runId);
         if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
         if (flags.json) return printJson(run);
         const { batchList, ...summary } = run;
@@ -49,9 +60,7 @@ export function registerRunsCommands(program: Command): void {
           ['batch', 'status', 'planned', 'written', 'added', 'updated', 'quarantined', 'retries', 'ms', 'error'],
           batchList.map((b) => [b.seq, b.status, b.planned, b.written, b.added, b.updated, b.quarantined, b.retries, b.durationMs, b.error]),
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
   registerAcceptCommand(runs);
 
@@ -59,24 +68,22 @@ export function registerRunsCommands(program: Command): void {
     .command('quarantine')
     .description('records set aside with their reasons')
     .command('list')
-    .option('--db <db>', 'SQLite file path or postgres:// URL')
+    .description('quarantine entries, oldest first')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--run <runId>', 'only this run')
-    .option('--limit <n>', 'how many entries (default 1000)')
+    .option('--batch <seq>', 'only this batch of the run')
+    .option('--limit <n>', 'how many entries (default 500)')
+    .option('--after <id>', 'the next page: entries after this one (the last id of the previous page)')
     .option('--json', 'print JSON')
-    .action(async (flags: ListFlags & { run?: string }) => {
-      const store = await openStore(databaseOption(flags.db));
-      try {
-        const entries = await store.listQuarantine({
-          runId: flags.run ? parseInteger('--run', flags.run) : undefined,
-          limit: flags.limit ? parseInteger('--limit', flags.limit) : 1000,
-        });
+    .action((flags: ListFlags & { run?: string; batch?: string }) => {
+      const query = parseOptions(quarantineListInputSchema, { runId: flags.run, batchSeq: flags.batch, limit: flags.limit, after: flags.after }, { runId: '--run', batchSeq: '--batch' });
+      return withStore(flags.db, async (store) => {
+        const entries = await store.listQuarantine(query);
         if (flags.json) return printJson(entries);
         printTable(
           ['id', 'run', 'batch', 'eventId', 'position', 'reasons'],
           entries.map((e) => [e.id, e.runId, e.batchSeq, e.eventId, e.sourcePosition, e.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')]),
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
 }

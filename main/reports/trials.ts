@@ -39,6 +39,5 @@ export const ledgerTrials: TrialReader = async (store, period) => {
 };
 
 export async function readTrials(store: Store, reader: TrialReader | undefined, period: { since: string | null; until: string }): Promise<TrialMeasurements | null> {
-  if (!(await store.reports.hasTable('trials'))) return null;
   return (reader ?? ledgerTrials)(store, period);
 }

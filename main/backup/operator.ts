@@ -1,0 +1,26 @@
+import os from 'node:os';
+import { GatehouseError } from '../../shared/errors.js';
+
+/** Who and why, as the undo audit records them. */
+export const MAX_REASON_LENGTH = 2_000;
+
+export function currentOperator(): string {
+  try {
+    return os.userInfo().username || process.env.USER || 'unknown';
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/** The operator named, or the OS user. */
+export function checkedOperator(operator: string | undefined): string {
+  return operator?.trim() || currentOperator();
+}
+
+/** A reason an operator must give: blank is not a reason. */
+export function checkedReason(reason: string | null | undefined, what: string): string {
+  const text = reason?.trim() ?? '';
+  if (text === '') throw new GatehouseError('USAGE', `${what} needs a reason`, { hint: 'pass --reason "why"' });
+  if (text.length > MAX_REASON_LENGTH) throw new GatehouseError('USAGE', `reason is longer than ${MAX_REASON_LENGTH} characters`);
+  return text;
+}

@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import { GatehouseError } from '../../shared/errors.js';
+
+/**
+ * Command-line options parsed with the API's own zod schemas, so a value the console would refuse
+ * is refused here with the same rule. Options arrive as text: where the schema wants a number the
+ * text is read as one, where it wants a list a comma-separated value is split; everything else is
+ * the schema's to judge. Problems name the option as typed (`--batch-size`), not the field.
+ */
+type Schema = z.ZodType;
+type Def = { type: string; innerType?: Schema; in?: Schema; element?: Schema; shape?: Record<string, Schema> };
+
+function defOf(schema: Schema): Def {
+  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+/** What a field holds once optional, nullable, default and transform wrappers are set aside. */
+function core(schema: Schema): Def {
+  let def = defOf(schema);
+  while (def.innerType || def.in) def = defOf((def.innerType ?? def.in)!);
+  return def;
+}
+
+function fromText(def: Def, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (def.type === 'number') return /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+  if (def.type === 'array') return value.split(',').map((item) => fromText(core(def.element!), item.trim())).filter((item) => item !== '');
+  return value;
+}
+
+export function optionName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+function describe(issue: z.core.$ZodIssue, given: unknown, name: string): string {
+  if (issue.code === 'invalid_type' && given === undefined) return `${name} is required`;
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return `${name} must be a whole number, got "${String(given)}"`;
+  if (issue.code === 'invalid_value') return `${name} must be one of ${issue.values.map(String).join(', ')}, got "${String(given)}"`;
+  return `${name}: ${issue.message}`;
+}
+
+/**
+ * Parses `values` (keyed as the schema's fields; undefined means not given) with `schema`.
+ * `names` says how a field is spelt on the command line when it is not `--field-name`.
+ */
+export function parseOptions<S extends Schema>(schema: S, values: Record<string, unknown>, names: Record<string, string> = {}): z.output<S> {
+  const shape = core(schema).shape ?? {};
+  const prepared: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) prepared[key] = shape[key] ? fromText(core(shape[key]), value) : value;
+  }
+  const parsed = schema.safeParse(prepared);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '');
+    const given = issue.path.length > 1 ? (prepared[key] as unknown[])[issue.path[1] as number] : prepared[key];
+    return describe(issue, given, names[key] ?? optionName(key));
+  });
+  throw new GatehouseError('USAGE', problems.join('; '));
+}
