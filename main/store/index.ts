@@ -5,7 +5,6 @@ import type { Store, StoreOptions } from './types.js';
 export type * from './types.js';
 export type * from './operations-types.js';
 export type * from './undo-types.js';
-export type * from './review-types.js';
 export { isProcessAlive } from './process.js';
 export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
 

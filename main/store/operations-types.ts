@@ -1,32 +1,20 @@
+import type { Selectable } from 'kysely';
 import type { TaskView } from '../../shared/api-operations.js';
+import type { RunReviewView, TrialRecordView } from '../../shared/api-validation.js';
 import type { RunSummary } from '../../shared/run.js';
+import type { Database } from './schema.js';
 
 /**
- * Repositories for the operations side (DESIGN §1 flags/ and scheduler/): feature flag values
- * with their audit trail, scheduled tasks, the notification throttle, and the run queries the
- * gate reports read.
+ * Records of the operations side: feature flag values with their audit trail (main/flags/),
+ * scheduled tasks and the notification throttle (main/scheduler/), runs as the reports read them,
+ * operator reviews (main/validation/) and the staging trial ledger (main/trials/).
  */
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
-export interface StoredFlagValue {
-  flag: string;
-  scope: string;
-  valueJson: string;
-  updatedAt: string;
-  updatedBy: string;
-}
+export type StoredFlagValue = Selectable<Database['flagValues']>;
 
 /** One audited change: `oldJson`/`newJson` are null when there was / is no stored value. */
-export interface FlagEvent {
-  id: number;
-  flag: string;
-  scope: string;
-  oldJson: string | null;
-  newJson: string | null;
-  actor: string;
-  reason: string;
-  at: string;
-}
+export type FlagEvent = Selectable<Database['flagEvents']>;
 
 export interface FlagChange {
   flag: string;
@@ -38,29 +26,10 @@ export interface FlagChange {
   at: string;
 }
 
-export interface FlagRepository {
-  values(flag?: string): Promise<StoredFlagValue[]>;
-  /** Writes the value and its audit event in one transaction; returns the event. */
-  change(change: FlagChange): Promise<FlagEvent>;
-  /** Newest first; `after` is the id of the last event of the previous page. */
-  history(options?: { flag?: string; scope?: string; limit?: number; after?: number }): Promise<FlagEvent[]>;
-  event(id: number): Promise<FlagEvent | null>;
-}
-
 export type ScheduledTask = Omit<TaskView, 'nextRunAt'>;
 
 export type NewScheduledTask = Pick<ScheduledTask, 'name' | 'cron' | 'source' | 'lookbackDays' | 'enabled'> & { at: string };
 export type ScheduledTaskPatch = Partial<Pick<ScheduledTask, 'cron' | 'source' | 'lookbackDays' | 'enabled'>>;
-
-export interface TaskRepository {
-  list(): Promise<ScheduledTask[]>;
-  get(name: string): Promise<ScheduledTask | null>;
-  /** Throws CONFLICT when a task of that name exists. */
-  insert(task: NewScheduledTask): Promise<ScheduledTask>;
-  /** Throws NOT_FOUND for an unknown task. */
-  update(name: string, patch: ScheduledTaskPatch, at: string): Promise<ScheduledTask>;
-  markFired(name: string, firedAt: string, runId: number | null): Promise<void>;
-}
 
 export interface ThrottleClaim {
   /** True when this caller may send now. */
@@ -69,18 +38,22 @@ export interface ThrottleClaim {
   folded: number;
 }
 
-export interface NotificationThrottleRepository {
-  /** One message per cause per window: atomically claims the send or counts this one as folded. */
-  claim(cause: string, now: Date, windowMs: number): Promise<ThrottleClaim>;
-}
-
 /** A run as the reports read it: the summary plus the operator's review, if any. */
 export interface ReportedRun extends RunSummary {
   /** `confirmed` (a real anomaly), `expected` (a false positive: a known pattern or event), or null when nobody reviewed it. */
   review: string | null;
 }
 
-export interface RunReportRepository {
-  /** Finished and running runs started in [since, until), oldest first. */
-  runs(options?: { since?: string; until?: string; task?: string }): Promise<ReportedRun[]>;
-}
+/** expected / confirmed mark an anomaly; accepted lets a held run stand. */
+export type ReviewAction = 'expected' | 'confirmed' | 'accepted';
+
+export type RunReview = RunReviewView;
+
+export type NewRunReview = Omit<RunReview, 'id'>;
+
+export type TrialLevel = 'run' | 'record' | 'control';
+
+/** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`batch-rules`, `validator:RULE`). */
+export type TrialRecord = TrialRecordView;
+
+export type NewTrialRecord = Omit<TrialRecord, 'id'>;

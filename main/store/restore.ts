@@ -25,7 +25,9 @@ export async function replaceFromSnapshot(
   for (const table of [...REPLACED_TABLES].reverse()) await sql`DELETE FROM ${sql.id(snakeCase(table))}`.execute(trx);
   for (const table of REPLACED_TABLES) {
     const columns = sql.join((await columnsIn(table)).map((column) => sql.id(column)));
-    await sql`INSERT INTO ${sql.id(snakeCase(table))} (${columns}) SELECT ${columns} FROM ${sql.id(source, snakeCase(table))}`.execute(trx);
+    // Quoted here, not by the query layer, which would rewrite capitals in a user's schema name.
+    const from = sql.raw(`"${source.replaceAll('"', '""')}"."${snakeCase(table)}"`);
+    await sql`INSERT INTO ${sql.id(snakeCase(table))} (${columns}) SELECT ${columns} FROM ${from}`.execute(trx);
   }
   await reapplyReviewMarks(trx);
   return trx

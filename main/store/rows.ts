@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { QuarantineEntry } from '../../shared/record.js';
 import type { BatchRecord, RunSummary } from '../../shared/run.js';
 import type { ScheduledTask } from './operations-types.js';
-import type { TrialRecord } from './review-types.js';
+import type { TrialRecord } from './operations-types.js';
 import type { Database } from './schema.js';
 import type { Checkpoint } from './types.js';
 import type { RollbackEventRecord } from './undo-types.js';

@@ -1,9 +1,11 @@
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
 import type { HistoryEntry, ValidationResult } from '../../shared/validation.js';
-import type { FlagRepository, NotificationThrottleRepository, RunReportRepository, TaskRepository } from './operations-types.js';
-import type { RestoreRepository, SnapshotSupport, UndoRepository } from './undo-types.js';
-import type { RunReviewRepository, TrialRepository } from './review-types.js';
+import type { ApiParsedInput } from '../../shared/api.js';
+import type { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
+import type { Restores, RunReviews, Trials } from './repositories/reviews.js';
+import type { UndoJournal } from './repositories/undo.js';
+import type { SnapshotSupport } from './undo-types.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -92,34 +94,10 @@ export interface RunDetail extends RunSummary {
   batchList: BatchRecord[];
 }
 
-/**
- * Which runs to list, newest first; every filter is applied in SQL before the limit. `after` is a
- * keyset cursor: the id of the last run of the previous page (pages never skip or repeat a run
- * while new ones arrive).
- */
-export interface RunQuery {
-  limit?: number;
-  after?: number;
-  status?: RunStatus[];
-  verdict?: string[];
-  /** A task name; null lists the runs started by hand. */
-  task?: string | null;
-  source?: string;
-  /** Started at or after / before these ISO instants. */
-  since?: string;
-  until?: string;
-  /** Case-insensitive text found in the source, task or error. */
-  search?: string;
-}
-
-/** Quarantine entries oldest first; `after` is the id of the last entry of the previous page. */
-export interface QuarantineQuery {
-  runId?: number;
-  /** A batch of the run; null for entries set aside outside any batch. */
-  batchSeq?: number | null;
-  limit?: number;
-  after?: number;
-}
+/** Which runs to list, newest first: the API's filters, applied in SQL before the limit, and its keyset cursor `after`. */
+export type RunQuery = Partial<ApiParsedInput<'runs.list'>>;
+/** Quarantine entries oldest first, by run and batch, with the keyset cursor `after`. */
+export type QuarantineQuery = Partial<ApiParsedInput<'quarantine.list'>>;
 
 /**
  * One transaction. Everything written through it commits or rolls back together:
@@ -199,21 +177,21 @@ export interface Store {
   checkIntegrity(): Promise<void>;
 
   /** Feature flag values and their audit events (main/flags/). */
-  readonly flags: FlagRepository;
+  readonly flags: FlagStore;
   /** Scheduled tasks (main/scheduler/). */
-  readonly tasks: TaskRepository;
+  readonly tasks: TaskStore;
   /** The notification throttle shared by every process using this database. */
-  readonly notifications: NotificationThrottleRepository;
+  readonly notifications: NotificationThrottle;
   /** Run queries for the gate reports (main/reports/). */
-  readonly reports: RunReportRepository;
+  readonly reports: RunReports;
   /** The undo journal as rollback reads and applies it (main/backup/). */
-  readonly undo: UndoRepository;
+  readonly undo: UndoJournal;
   /** Snapshots of the live database: files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport;
   /** The restores done to this database, an audit that outlives them (main/backup/). */
-  readonly restores: RestoreRepository;
+  readonly restores: Restores;
   /** Operator feedback on anomalous and held runs (main/validation/ feedback). */
-  readonly reviews: RunReviewRepository;
+  readonly reviews: RunReviews;
   /** The staging trial ledger (main/trials/). */
-  readonly trials: TrialRepository;
+  readonly trials: Trials;
 }

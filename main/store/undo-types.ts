@@ -79,16 +79,6 @@ export interface UndoTx {
   markRunRolledBack(runId: number): Promise<void>;
 }
 
-export interface UndoRepository {
-  /**
-   * Runs `work` in one write transaction. With `dryRun` everything `work` wrote is rolled back at
-   * the end, so a dry run computes exactly what the real rollback would do.
-   */
-  transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T>;
-  /** Newest first; `after` is the id of the last event of the previous page. */
-  listEvents(options?: { runId?: number; limit?: number; after?: number }): Promise<RollbackEventRecord[]>;
-}
-
 export type Snapshot = SnapshotView;
 export type SnapshotKind = Snapshot['kind'];
 export type RestoreEvent = RestoreEventView;
@@ -125,9 +115,4 @@ export interface SnapshotSupport {
    * The caller holds the writer lock.
    */
   restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent>;
-}
-
-export interface RestoreRepository {
-  /** Newest first; `after` is the id of the last event of the previous page. */
-  list(options?: { limit?: number; after?: number }): Promise<RestoreEvent[]>;
 }

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { replaceFromSnapshot } from '../restore.js';
-import { columnsOf, REPLACED_TABLES, snakeCase, type TableName } from '../schema.js';
+import { columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
 
 /**
@@ -73,12 +73,25 @@ export class PostgresSnapshots implements SnapshotSupport {
           const inSnapshot = new Set(found.rows.map((row) => row.name));
           return columnsOf(table).map(snakeCase).filter((column) => inSnapshot.has(column));
         };
-        return replaceFromSnapshot(trx, snapshot.file, columns, snapshot, request);
+        const event = await replaceFromSnapshot(trx, snapshot.file, columns, snapshot, request);
+        await raiseSequences(trx);
+        return event;
       });
     } catch (error) {
       if (error instanceof GatehouseError) throw error;
       throw new GatehouseError('DB_NOT_WRITABLE', `restore from snapshot ${snapshot.id} failed: ${(error as Error).message}; nothing was restored`, { cause: error });
     }
+  }
+}
+
+/**
+ * Rows came back with their ids; each id sequence is moved past them (never back), so the next
+ * insert does not collide — in a fresh staging schema as after a restore.
+ */
+async function raiseSequences(trx: Db): Promise<void> {
+  for (const table of REPLACED_TABLES.filter((name) => (TABLES[name].columns as Record<string, string>).id === 'serial').map(snakeCase)) {
+    await sql`SELECT setval(s, greatest(coalesce(pg_sequence_last_value(s), 1), (SELECT coalesce(max(id), 1) FROM ${sql.id(table)})))
+      FROM CAST(pg_get_serial_sequence(${table}, 'id') AS regclass) AS s`.execute(trx);
   }
 }
 

@@ -3,20 +3,17 @@ import type { StoreDriver } from '../driver.js';
 import type {
   FlagChange,
   FlagEvent,
-  FlagRepository,
   NewScheduledTask,
-  NotificationThrottleRepository,
   ReportedRun,
-  RunReportRepository,
   ScheduledTask,
   ScheduledTaskPatch,
   StoredFlagValue,
-  TaskRepository,
   ThrottleClaim,
 } from '../operations-types.js';
 import { runFromRow, taskFromRow } from '../rows.js';
 
-export class FlagStore implements FlagRepository {
+/** Feature flag values by scope (`global`, `task:NAME`) and the audit event of every change. */
+export class FlagStore {
   constructor(private readonly driver: StoreDriver) {}
 
   async values(flag?: string): Promise<StoredFlagValue[]> {
@@ -45,6 +42,7 @@ export class FlagStore implements FlagRepository {
     });
   }
 
+  /** Newest first; `after` is the id of the last event of the previous page. */
   async history(options: { flag?: string; scope?: string; limit?: number; after?: number } = {}): Promise<FlagEvent[]> {
     return this.driver.db
       .selectFrom('flagEvents')
@@ -62,7 +60,8 @@ export class FlagStore implements FlagRepository {
   }
 }
 
-export class TaskStore implements TaskRepository {
+/** Scheduled tasks: a unique name, a cron expression (UTC), a source, what the scheduler last handled. */
+export class TaskStore {
   constructor(private readonly driver: StoreDriver) {}
 
   async list(): Promise<ScheduledTask[]> {
@@ -109,7 +108,8 @@ export class TaskStore implements TaskRepository {
 /** Before any message was sent for a cause: far enough back that the first one always goes. */
 const NEVER_SENT = '1970-01-01T00:00:00.000Z';
 
-export class NotificationThrottle implements NotificationThrottleRepository {
+/** One message per cause per window, shared by every process using this database. */
+export class NotificationThrottle {
   constructor(private readonly driver: StoreDriver) {}
 
   /** Two processes claiming the same cause at once queue on the row: only one of them sends. */
@@ -132,9 +132,11 @@ export class NotificationThrottle implements NotificationThrottleRepository {
   }
 }
 
-export class RunReports implements RunReportRepository {
+/** Runs as the gate reports read them. */
+export class RunReports {
   constructor(private readonly driver: StoreDriver) {}
 
+  /** Runs started in [since, until), oldest first, with their review. */
   async runs(options: { since?: string; until?: string; task?: string } = {}): Promise<ReportedRun[]> {
     const rows = await this.driver.db
       .selectFrom('runs')

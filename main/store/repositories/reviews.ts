@@ -1,10 +1,9 @@
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { RunStatus } from '../../../shared/run.js';
 import type { Db, StoreDriver } from '../driver.js';
-import type { ReportedRun } from '../operations-types.js';
-import type { NewRunReview, NewTrialRecord, RunReview, RunReviewRepository, TrialRecord, TrialRepository } from '../review-types.js';
+import type { NewRunReview, NewTrialRecord, ReportedRun, RunReview, TrialRecord } from '../operations-types.js';
 import { runFromRow, trialFromRow } from '../rows.js';
-import type { RestoreEvent, RestoreRepository } from '../undo-types.js';
+import type { RestoreEvent } from '../undo-types.js';
 
 type RunRow = Parameters<typeof runFromRow>[0];
 
@@ -12,9 +11,15 @@ function reported(row: RunRow): ReportedRun {
   return { ...runFromRow(row), review: row.review };
 }
 
-export class RunReviews implements RunReviewRepository {
+/** Operator feedback on anomalous and held runs. */
+export class RunReviews {
   constructor(private readonly driver: StoreDriver) {}
 
+  /**
+   * Records the review and, for expected/confirmed, sets runs.review in the same transaction.
+   * For `accepted`, `acceptedStatus` replaces the run's `held` status; returns null (nothing
+   * written) when the run is not held any more.
+   */
   async add(review: NewRunReview, acceptedStatus?: RunStatus): Promise<RunReview | null> {
     return this.driver.transaction(async (trx) => {
       if (review.action === 'accepted') {
@@ -32,6 +37,7 @@ export class RunReviews implements RunReviewRepository {
     return rows as RunReview[];
   }
 
+  /** Runs the validator called anomalous, newest first; `open` leaves out those already marked. */
   async anomalousRuns(options: { open?: boolean; limit?: number } = {}): Promise<ReportedRun[]> {
     const rows = await this.driver.db
       .selectFrom('runs')
@@ -45,6 +51,7 @@ export class RunReviews implements RunReviewRepository {
     return rows.map(reported);
   }
 
+  /** Every run in start order with its review: what a walk-forward backtest replays. */
   async allRuns(): Promise<ReportedRun[]> {
     return (await this.driver.db.selectFrom('runs').selectAll().orderBy('startedAt').orderBy('id').execute()).map(reported);
   }
@@ -70,7 +77,8 @@ export async function reapplyReviewMarks(trx: Db): Promise<void> {
     .execute();
 }
 
-export class Trials implements TrialRepository {
+/** The staging trial ledger. */
+export class Trials {
   constructor(private readonly driver: StoreDriver) {}
 
   async record(trial: NewTrialRecord): Promise<TrialRecord> {
@@ -90,15 +98,18 @@ export class Trials implements TrialRepository {
     return rows.map(trialFromRow);
   }
 
+  /** Stored hearings to replay or revise in a trial input, most recent first. */
   async sampleHearings(limit: number): Promise<NormalizedHearing[]> {
     const rows = await this.driver.db.selectFrom('hearings').select('contentJson').orderBy('lastRunId', 'desc').orderBy('eventId').limit(limit).execute();
     return rows.map((row) => JSON.parse(row.contentJson) as NormalizedHearing);
   }
 }
 
-export class Restores implements RestoreRepository {
+/** The restores done to this database: an audit that outlives them. */
+export class Restores {
   constructor(private readonly driver: StoreDriver) {}
 
+  /** Newest first; `after` is the id of the last restore of the previous page. */
   async list(options: { limit?: number; after?: number } = {}): Promise<RestoreEvent[]> {
     return this.driver.db
       .selectFrom('restoreEvents')

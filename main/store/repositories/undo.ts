@@ -2,7 +2,7 @@ import type { RunStatus } from '../../../shared/run.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { rollbackEventFromRow } from '../rows.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
-import type { HearingImage, JournalEntry, JournalOutcome, LaterWrite, RollbackEventRecord, UndoRepository, UndoTarget, UndoTx } from '../undo-types.js';
+import type { HearingImage, JournalEntry, JournalOutcome, LaterWrite, RollbackEventRecord, UndoTarget, UndoTx } from '../undo-types.js';
 
 type Row = Record<string, unknown>;
 
@@ -20,13 +20,15 @@ function imageRow(table: TableName, row: Row): Row {
 }
 
 /** The undo journal as rollback reads and applies it; what to undo and how conflicts resolve is main/backup's. */
-export class UndoJournal implements UndoRepository {
+export class UndoJournal {
   constructor(private readonly driver: StoreDriver) {}
 
+  /** One write transaction; with `dryRun` everything `work` wrote is rolled back, so a dry run computes exactly what the rollback would do. */
   async transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T> {
     return this.driver.transaction((trx) => work(this.tx(trx)), options);
   }
 
+  /** Newest first; `after` is the id of the last event of the previous page. */
   async listEvents(options: { runId?: number; limit?: number; after?: number } = {}): Promise<RollbackEventRecord[]> {
     const rows = await this.driver.db
       .selectFrom('rollbackEvents')
