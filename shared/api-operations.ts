@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 
-const runId = z.number().int().positive();
 /** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
 /** The operator name set in the console; the OS user of the serving process when absent. */
@@ -197,9 +196,10 @@ export const rollbackReportSchema = z.object({
 });
 export type RollbackReportView = z.infer<typeof rollbackReportSchema>;
 
+const RUN_ID_RULE = 'run id must be a whole number ≥ 1';
 const rollbackTarget = {
-  runId,
-  batchSeq: z.number().int().positive().nullable().default(null),
+  runId: z.number().int(RUN_ID_RULE).positive(RUN_ID_RULE),
+  batchSeq: z.number().int('batch number must be a whole number ≥ 1').positive('batch number must be a whole number ≥ 1').nullable().default(null),
   onConflict: z.enum(CONFLICT_POLICIES).default('refuse'),
 };
 export const rollbackPreviewInputSchema = z.object(rollbackTarget);

@@ -1,10 +1,10 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import type { FlagEventView, FlagView, TaskView } from '../../shared/api-operations.js';
-import { evaluateAllFlags, FLAG_DEFINITIONS, revertFlagEvent, setFlag, unsetFlag, type FlagValue } from '../flags/index.js';
+import type { FlagView } from '../../shared/api-operations.js';
+import { evaluateAllFlags, FLAG_DEFINITIONS, flagEventView, parseStoredValue, revertFlagEvent, setFlag, unsetFlag, type FlagValue } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
-import { addTask, editTask, nextOccurrence, requireTask } from '../scheduler/index.js';
-import type { FlagEvent, ScheduledTask, ScheduledTaskPatch, StoredFlagValue } from '../store/index.js';
+import { addTask, editTask, requireTask, taskView } from '../scheduler/index.js';
+import type { StoredFlagValue } from '../store/index.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
 import { checkWebhookUrl, preferencesView, type ConsolePreferences } from './preferences.js';
@@ -36,10 +36,10 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
         };
       });
     },
-    'flags.set': async ({ flag, scope, value, reason, operator }) => eventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator })),
-    'flags.unset': async ({ flag, scope, reason, operator }) => eventView(await unsetFlag(store, { flag, scope, reason, operator })),
-    'flags.history': async (query) => (await store.flags.history(query)).map(eventView),
-    'flags.revert': async ({ eventId, reason, operator }) => eventView(await revertFlagEvent(store, eventId, { reason, operator })),
+    'flags.set': async ({ flag, scope, value, reason, operator }) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator })),
+    'flags.unset': async ({ flag, scope, reason, operator }) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator })),
+    'flags.history': async (query) => (await store.flags.history(query)).map(flagEventView),
+    'flags.revert': async ({ eventId, reason, operator }) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator })),
     'canary.report': async ({ task, since }) => {
       const { canary } = await buildReport(store, { kind: 'canary', task, since });
       if (!canary) throw new GatehouseError('INTERNAL', 'the canary report returned no comparison');
@@ -47,11 +47,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     },
     'tasks.list': async () => (await store.tasks.list()).map((task) => taskView(task)),
     'tasks.add': async (input) => taskView(await addTask(store, input)),
-    'tasks.edit': async ({ name, ...fields }) => {
-      const patch: ScheduledTaskPatch = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-      if (Object.keys(patch).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, source, lookback or enabled');
-      return taskView(await editTask(store, name, patch));
-    },
+    'tasks.edit': async ({ name, ...patch }) => taskView(await editTask(store, name, patch)),
     'tasks.run': async ({ name }) => {
       const task = await requireTask(store, name);
       const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays });
@@ -83,23 +79,6 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
   };
 }
 
-function parseStored(json: string | null): FlagValue | null {
-  if (json === null) return null;
-  try {
-    return JSON.parse(json) as FlagValue;
-  } catch {
-    return null;
-  }
-}
-
 function scopeValue(stored: StoredFlagValue): FlagView['scopes'][number] {
-  return { scope: stored.scope, value: parseStored(stored.valueJson), updatedAt: stored.updatedAt, updatedBy: stored.updatedBy };
-}
-
-function eventView(event: FlagEvent): FlagEventView {
-  return { id: event.id, flag: event.flag, scope: event.scope, oldValue: parseStored(event.oldJson), newValue: parseStored(event.newJson), actor: event.actor, reason: event.reason, at: event.at };
-}
-
-export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
-  return { ...task, nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
+  return { scope: stored.scope, value: parseStoredValue(stored.valueJson), updatedAt: stored.updatedAt, updatedBy: stored.updatedBy };
 }

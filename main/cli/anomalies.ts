@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { anomaliesListInputSchema, anomaliesMarkInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
 import { actorName } from '../flags/index.js';
 import { openStore } from '../store/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomaly } from '../validation/index.js';
 import { databaseOption } from './database.js';
-import { parseInteger, printJson, printTable } from './output.js';
+import { parseOptions } from './input.js';
+import { printJson, printTable } from './output.js';
 
 interface CommonFlags {
   db?: string;
@@ -21,9 +23,10 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--limit <n>', 'how many runs (default 100)')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { open?: boolean; limit?: string }) => {
+      const query = parseOptions(anomaliesListInputSchema, { open: flags.open ?? false, limit: flags.limit });
       const store = await openStore(databaseOption(flags.db));
       try {
-        const list = await listAnomalousRuns(store, { open: flags.open ?? false, limit: flags.limit ? parseInteger('--limit', flags.limit) : 100 });
+        const list = await listAnomalousRuns(store, query);
         if (flags.json) return printJson(list);
         printTable(
           ['run', 'task', 'status', 'started', 'review', 'anomalies'],
@@ -44,10 +47,10 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--operator <name>', 'who is marking (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { run: string; as: string; reasonKind?: string; reason: string; operator?: string }) => {
-      const runId = parseInteger('--run', flags.run);
+      const { runId, ...mark } = parseOptions(anomaliesMarkInputSchema, { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator }, { runId: '--run' });
       const store = await openStore(databaseOption(flags.db));
       try {
-        const review = await markAnomaly(store, { runId, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: actorName(flags.operator) });
+        const review = await markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) });
         if (flags.json) return printJson(review);
         const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';
         process.stdout.write(`run ${runId} marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}: ${effect}\n`);
@@ -67,10 +70,10 @@ export function registerAcceptCommand(runs: Command): void {
     .option('--operator <name>', 'who is accepting (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
-      const runId = parseInteger('runId', runIdText);
+      const { runId, reason, operator } = parseOptions(runsAcceptInputSchema, { runId: runIdText, reason: flags.reason, operator: flags.operator }, { runId: 'runId' });
       const store = await openStore(databaseOption(flags.db));
       try {
-        const accepted = await acceptHeldRun(store, { runId, reason: flags.reason, operator: actorName(flags.operator) });
+        const accepted = await acceptHeldRun(store, { runId, reason, operator: actorName(operator) });
         if (flags.json) return printJson({ runId, status: accepted.status, review: accepted.review });
         process.stdout.write(`run ${runId} accepted: now ${accepted.status}\n`);
       } finally {

@@ -1,20 +1,22 @@
 import type { Command } from 'commander';
+import { flagHistoryInputSchema, flagRevertInputSchema, flagSetInputSchema, flagUnsetInputSchema, type FlagEventView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import {
   evaluateAllFlags,
   evaluateFlag,
   FLAG_DEFINITIONS,
   flagDefinition,
+  flagEventView,
   GLOBAL_SCOPE,
   parseScope,
   revertFlagEvent,
   setFlag,
   unsetFlag,
 } from '../flags/index.js';
-import type { FlagEvent, Store } from '../store/index.js';
-import { openStore } from '../store/index.js';
-import { databaseOption } from './database.js';
-import { parseInteger, printJson, printTable } from './output.js';
+import type { FlagEvent } from '../store/index.js';
+import { withStore } from './database.js';
+import { parseOptions } from './input.js';
+import { printJson, printTable } from './output.js';
 
 interface FlagsOptions {
   db?: string;
@@ -22,16 +24,8 @@ interface FlagsOptions {
   reason?: string;
   operator?: string;
   limit?: string;
+  after?: string;
   json?: boolean;
-}
-
-async function withStore<T>(options: FlagsOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(databaseOption(options.db));
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** The task a scope names, for evaluation: `task:daily` → daily. */
@@ -40,12 +34,14 @@ function taskOf(scope: string): string | null {
 }
 
 function show(value: unknown): string {
-  return value === null || value === undefined ? '—' : JSON.stringify(value);
+  return value === null || value === undefined ? '(unset)' : JSON.stringify(value);
 }
 
+/** The same JSON the API returns for a flag change: values, not JSON text. */
 function printEvent(event: FlagEvent, json: boolean | undefined): void {
-  if (json) return printJson(event);
-  process.stdout.write(`event ${event.id}: ${event.flag} [${event.scope}] ${event.oldJson ?? '(unset)'} → ${event.newJson ?? '(unset)'} by ${event.actor}: ${event.reason}\n`);
+  const view: FlagEventView = flagEventView(event);
+  if (json) return printJson(view);
+  process.stdout.write(`event ${view.id}: ${view.flag} [${view.scope}] ${show(view.oldValue)} → ${show(view.newValue)} by ${view.actor}: ${view.reason}\n`);
 }
 
 function common(command: Command, extra: (c: Command) => Command = (c) => c): Command {
@@ -64,7 +60,7 @@ export function registerFlagsCommand(program: Command): void {
 
   common(flags.command('list').description('every flag with its value in force for a scope'), (c) => c.option('--scope <scope>', 'global | task:NAME'))
     .action(async (options: FlagsOptions) =>
-      withStore(options, async (store) => {
+      withStore(options.db, async (store) => {
         const scope = parseScope(options.scope);
         const resolved = await evaluateAllFlags(store, { task: taskOf(scope) });
         const rows = resolved.map((r) => ({ ...r, ...describe(r.flag) }));
@@ -75,7 +71,7 @@ export function registerFlagsCommand(program: Command): void {
 
   common(flags.command('get <flag>').description('one flag as evaluated, with the reason'), (c) => c.option('--scope <scope>', 'global | task:NAME'))
     .action(async (name: string, options: FlagsOptions) =>
-      withStore(options, async (store) => {
+      withStore(options.db, async (store) => {
         const scope = parseScope(options.scope);
         const resolution = await evaluateFlag(store, name, { task: taskOf(scope) });
         if (resolution.errorCode === 'FLAG_NOT_FOUND') throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
@@ -86,15 +82,18 @@ export function registerFlagsCommand(program: Command): void {
       }),
     );
 
+  const positional = { flag: 'flag', value: 'value', eventId: 'eventId' };
   common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
-    .action(async (name: string, value: string, options: FlagsOptions) =>
-      withStore(options, async (store) => printEvent(await setFlag(store, { flag: name, value, scope: options.scope, reason: options.reason, operator: options.operator }), options.json)),
-    );
+    .action(async (flag: string, value: string, options: FlagsOptions) => {
+      const input = parseOptions(flagSetInputSchema, { flag, value, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
+      await withStore(options.db, async (store) => printEvent(await setFlag(store, input), options.json));
+    });
 
   common(changeOptions(flags.command('unset <flag>').description('remove the value stored for a scope (audited)')))
-    .action(async (name: string, options: FlagsOptions) =>
-      withStore(options, async (store) => printEvent(await unsetFlag(store, { flag: name, scope: options.scope, reason: options.reason, operator: options.operator }), options.json)),
-    );
+    .action(async (flag: string, options: FlagsOptions) => {
+      const input = parseOptions(flagUnsetInputSchema, { flag, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
+      await withStore(options.db, async (store) => printEvent(await unsetFlag(store, input), options.json));
+    });
 
   common(
     flags
@@ -102,28 +101,28 @@ export function registerFlagsCommand(program: Command): void {
       .description('put back the value a flag had before an audit event (itself audited)')
       .option('--reason <text>', 'why (required)')
       .option('--operator <name>', 'who is making the change (default: the OS user)'),
-  ).action(async (eventId: string, options: FlagsOptions) =>
-    withStore(options, async (store) => printEvent(await revertFlagEvent(store, parseInteger('eventId', eventId), { reason: options.reason, operator: options.operator }), options.json)),
-  );
+  ).action(async (eventId: string, options: FlagsOptions) => {
+    const input = parseOptions(flagRevertInputSchema, { eventId, reason: options.reason, operator: options.operator }, positional);
+    await withStore(options.db, async (store) => printEvent(await revertFlagEvent(store, input.eventId, input), options.json));
+  });
 
   common(
     flags
       .command('history [flag]')
       .description('audit events, newest first')
       .option('--scope <scope>', 'only this scope')
-      .option('--limit <n>', 'how many events (default 100)'),
-  ).action(async (name: string | undefined, options: FlagsOptions) =>
-    withStore(options, async (store) => {
-      if (name !== undefined && !flagDefinition(name)) throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`);
-      const events = await store.flags.history({
-        flag: name,
-        scope: options.scope === undefined ? undefined : parseScope(options.scope),
-        limit: options.limit ? parseInteger('--limit', options.limit) : 100,
-      });
+      .option('--limit <n>', 'how many events (default 200)')
+      .option('--after <eventId>', 'the next page: events older than this one'),
+  ).action(async (name: string | undefined, options: FlagsOptions) => {
+    if (name !== undefined && !flagDefinition(name)) throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`);
+    const scope = options.scope === undefined ? undefined : parseScope(options.scope);
+    const query = parseOptions(flagHistoryInputSchema, { flag: name, scope, limit: options.limit, after: options.after });
+    await withStore(options.db, async (store) => {
+      const events = (await store.flags.history(query)).map(flagEventView);
       if (options.json) return printJson(events);
-      printTable(['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], events.map((e) => [e.id, e.at, e.flag, e.scope, e.oldJson ?? '(unset)', e.newJson ?? '(unset)', e.actor, e.reason]));
-    }),
-  );
+      printTable(['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], events.map((e) => [e.id, e.at, e.flag, e.scope, show(e.oldValue), show(e.newValue), e.actor, e.reason]));
+    });
+  });
 }
 
 function describe(name: string) {

@@ -56,5 +56,5 @@ export function parseOptions<S extends Schema>(schema: S, values: Record<string,
     const given = issue.path.length > 1 ? (prepared[key] as unknown[])[issue.path[1] as number] : prepared[key];
     return describe(issue, given, names[key] ?? optionName(key));
   });
-  throw new GatehouseError('USAGE', problems.join('; '));
+  throw new GatehouseError('USAGE', [...new Set(problems)].join('; '));
 }

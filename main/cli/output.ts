@@ -1,4 +1,4 @@
-import { GatehouseError, isGatehouseError, type ErrorCode } from '../../shared/errors.js';
+import { isGatehouseError, type ErrorCode } from '../../shared/errors.js';
 import type { RunStatus } from '../../shared/run.js';
 import { redactSecrets } from '../../shared/redact.js';
 
@@ -47,11 +47,6 @@ export function reportError(error: unknown, debug: boolean): void {
   process.stderr.write(`gatehouse: ${prefix}${redactSecrets(message)}\n`);
   if (isGatehouseError(error) && error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${redactSecrets(error.stack)}\n`);
-}
-
-export function parseInteger(name: string, value: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new GatehouseError('USAGE', `${name} must be a whole number, got "${value}"`);
-  return Number(value);
 }
 
 /** Fixed-width table for terminals; `--json` is the machine format. */

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
+import { rollbackEventsInputSchema } from '../../shared/api.js';
+import { rollbackApplyInputSchema, rollbackPreviewInputSchema } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { CONFLICT_POLICIES, rollback, type ConflictPolicy, type RollbackReport } from '../backup/index.js';
+import { rollback, type RollbackReport } from '../backup/index.js';
 import { notifyRollback } from '../scheduler/index.js';
-import { openStore } from '../store/index.js';
+import { withStore } from './database.js';
+import { parseOptions } from './input.js';
 import { cliNotifier } from './notifier.js';
-import { databaseOption } from './database.js';
-import { parseInteger, printJson, printTable } from './output.js';
+import { printJson, printTable } from './output.js';
 
 interface RollbackFlags {
   db?: string;
@@ -17,8 +19,11 @@ interface RollbackFlags {
   operator?: string;
   list?: boolean;
   limit?: string;
+  after?: string;
   json?: boolean;
 }
+
+const NAMES = { runId: '--run', batchSeq: '--batch' };
 
 export function registerRollbackCommand(program: Command): void {
   program
@@ -28,41 +33,33 @@ export function registerRollbackCommand(program: Command): void {
     .option('--run <runId>', 'the run to roll back')
     .option('--batch <seq>', 'only this batch of the run')
     .option('--dry-run', 'list what would change and any conflicts; change nothing')
-    .option('--reason <text>', 'why (recorded with the rollback event)')
+    .option('--reason <text>', 'why (required, recorded with the rollback event; not needed for --dry-run)')
     .option('--on-conflict <policy>', 'refuse | skip (leave hearings changed later as they are) | force (restore them anyway); default refuse')
     .option('--operator <name>', 'who is rolling back (default: the OS user)')
-    .option('--list', 'list recorded rollback events (with --run: only that run)')
-    .option('--limit <n>', 'with --list: how many events (default 50)')
+    .option('--list', 'list recorded rollback events, newest first (with --run: only that run)')
+    .option('--limit <n>', 'with --list: how many events (default 100)')
+    .option('--after <eventId>', 'with --list: the next page, events older than this one')
     .option('--json', 'print JSON')
     .action(async (flags: RollbackFlags) => {
       process.exitCode = flags.list ? await listEvents(flags) : await rollbackCommand(flags);
     });
 }
 
-function parsePolicy(value: string | undefined): ConflictPolicy {
-  if (value === undefined) return 'refuse';
-  if (!(CONFLICT_POLICIES as readonly string[]).includes(value)) {
-    throw new GatehouseError('USAGE', `--on-conflict must be one of ${CONFLICT_POLICIES.join(', ')}, got "${value}"`);
-  }
-  return value as ConflictPolicy;
-}
-
+/** The same checks and the same report as the console's preview and apply. */
 async function rollbackCommand(flags: RollbackFlags): Promise<number> {
   if (flags.run === undefined) throw new GatehouseError('USAGE', 'rollback needs --run ID (or --list)');
-  const runId = parseInteger('--run', flags.run);
-  const batchSeq = flags.batch === undefined ? null : parseInteger('--batch', flags.batch);
-  const onConflict = parsePolicy(flags.onConflict);
-  const store = await openStore(databaseOption(flags.db));
-  try {
-    const report = await rollback(store, { runId, batchSeq, dryRun: flags.dryRun ?? false, reason: flags.reason ?? null, onConflict, operator: flags.operator });
-    if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId, batchSeq });
+  const target = { runId: flags.run, batchSeq: flags.batch, onConflict: flags.onConflict };
+  const request = flags.dryRun
+    ? { ...parseOptions(rollbackPreviewInputSchema, target, NAMES), dryRun: true }
+    : parseOptions(rollbackApplyInputSchema, { ...target, reason: flags.reason, operator: flags.operator, confirmRunId: flags.run }, NAMES);
+  return withStore(flags.db, async (store) => {
+    const report = await rollback(store, request);
+    if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq });
     if (flags.json) printJson(report);
     else printReport(report);
     // A dry run that the real rollback would refuse exits like the refusal would.
     return report.wouldRefuse ? 2 : 0;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 function printReport(report: RollbackReport): void {
@@ -72,23 +69,15 @@ function printReport(report: RollbackReport): void {
     for (const conflict of report.conflicts) process.stdout.write(`  - ${conflict.message}\n`);
   }
   if (report.dryRun && report.hearings.length > 0) {
-    printTable(
-      ['eventId', 'batch', 'action', 'outcome', 'conflict'],
-      report.hearings.map((h) => [h.eventId, h.batchSeq, h.action, h.outcome, h.conflict?.message ?? null]),
-    );
+    printTable(['eventId', 'batch', 'action', 'outcome', 'conflict'], report.hearings.map((h) => [h.eventId, h.batchSeq, h.action, h.outcome, h.conflict?.message ?? null]));
   }
-  if (report.dryRun && report.createdRows.length > 0) {
-    printTable(['created', 'key', 'outcome'], report.createdRows.map((r) => [r.entity, r.key, r.outcome]));
-  }
+  if (report.dryRun && report.createdRows.length > 0) printTable(['created', 'key', 'outcome'], report.createdRows.map((r) => [r.entity, r.key, r.outcome]));
 }
 
 async function listEvents(flags: RollbackFlags): Promise<number> {
-  const store = await openStore(databaseOption(flags.db));
-  try {
-    const events = await store.undo.listEvents({
-      runId: flags.run === undefined ? undefined : parseInteger('--run', flags.run),
-      limit: flags.limit === undefined ? 50 : parseInteger('--limit', flags.limit),
-    });
+  const query = parseOptions(rollbackEventsInputSchema, { runId: flags.run, limit: flags.limit, after: flags.after }, NAMES);
+  return withStore(flags.db, async (store) => {
+    const events = await store.undo.listEvents(query);
     if (flags.json) printJson(events);
     else {
       printTable(
@@ -97,7 +86,5 @@ async function listEvents(flags: RollbackFlags): Promise<number> {
       );
     }
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { consoleJudge, consoleNotifier, createApi, createInProcessEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
 import { openStore } from '../store/index.js';
 import { databaseOption, storeOptionsFromEnvironment } from './database.js';
 import { cliLog } from './notifier.js';
-import { parseInteger } from './output.js';
+import { parseOptions } from './input.js';
 
 interface ServeFlags {
   db?: string;
@@ -34,7 +35,7 @@ export function registerServeCommand(program: Command): void {
 
 async function serve(flags: ServeFlags): Promise<void> {
   const location = databaseOption(flags.db);
-  const port = flags.port === undefined ? 0 : parseInteger('--port', flags.port);
+  const { port } = parseOptions(z.object({ port: z.number().int().min(0).max(65_535).default(0) }), { port: flags.port });
   if (flags.demo) {
     const { seeded, runs } = await seedDemoDatabase(location);
     if (seeded) process.stderr.write(`gatehouse: seeded a demo history of ${runs.length} runs into ${location}\n`);

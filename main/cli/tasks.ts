@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { GatehouseError } from '../../shared/errors.js';
-import { abortableSleep, addTask, editTask, nextOccurrence, requireTask, runSchedulerLoop, runTask, Scheduler } from '../scheduler/index.js';
-import type { ScheduledTask, ScheduledTaskPatch, Store } from '../store/index.js';
-import { openStore } from '../store/index.js';
-import { databaseOption } from './database.js';
+import { taskAddInputSchema, taskEditInputSchema } from '../../shared/api-operations.js';
+import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, Scheduler, taskView } from '../scheduler/index.js';
+import type { ScheduledTask } from '../store/index.js';
+import { withStore } from './database.js';
+import { parseOptions } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
-import { EXIT_CODE_BY_STATUS, parseInteger, printJson, printTable } from './output.js';
+import { EXIT_CODE_BY_STATUS, printJson, printTable } from './output.js';
 
 interface TaskOptions {
   db?: string;
@@ -16,22 +16,10 @@ interface TaskOptions {
   disabled?: boolean;
 }
 
-async function withStore<T>(options: TaskOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(databaseOption(options.db));
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function withNext(task: ScheduledTask) {
-  return { ...task, nextRunAt: task.enabled ? (nextOccurrence(task.cron, new Date())?.toISOString() ?? null) : null };
-}
-
+/** The same JSON the API returns for a task: with its next run. */
 function printTask(task: ScheduledTask, json: boolean | undefined): void {
-  if (json) return printJson(withNext(task));
-  const t = withNext(task);
+  const t = taskView(task);
+  if (json) return printJson(t);
   process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}\n`);
 }
 
@@ -41,8 +29,8 @@ export function registerTasksCommands(program: Command): void {
   const tasks = program.command('tasks').description('scheduled update tasks (cron, UTC)');
 
   dbOption(tasks.command('list').description('every task with its next run')).action(async (options: TaskOptions) =>
-    withStore(options, async (store) => {
-      const list = (await store.tasks.list()).map(withNext);
+    withStore(options.db, async (store) => {
+      const list = (await store.tasks.list()).map((task) => taskView(task));
       if (options.json) return printJson(list);
       printTable(['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run'], list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId]));
     }),
@@ -56,12 +44,10 @@ export function registerTasksCommands(program: Command): void {
       .requiredOption('--source <spec>', 'the update source spec')
       .option('--lookback-days <n>', 'days of updates to fetch (default 7)')
       .option('--disabled', 'add it switched off'),
-  ).action(async (name: string, options: TaskOptions) =>
-    withStore(options, async (store) => {
-      const lookbackDays = options.lookbackDays === undefined ? undefined : parseInteger('--lookback-days', options.lookbackDays);
-      printTask(await addTask(store, { name, cron: options.cron!, source: options.source!, lookbackDays, enabled: !options.disabled }), options.json);
-    }),
-  );
+  ).action(async (name: string, options: TaskOptions) => {
+    const input = parseOptions(taskAddInputSchema, { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled }, { name: 'name' });
+    await withStore(options.db, async (store) => printTask(await addTask(store, input), options.json));
+  });
 
   dbOption(
     tasks
@@ -70,25 +56,19 @@ export function registerTasksCommands(program: Command): void {
       .option('--cron <expr>', 'when (UTC)')
       .option('--source <spec>', 'the update source spec')
       .option('--lookback-days <n>', 'days of updates to fetch'),
-  ).action(async (name: string, options: TaskOptions) =>
-    withStore(options, async (store) => {
-      const patch: ScheduledTaskPatch = {};
-      if (options.cron !== undefined) patch.cron = options.cron;
-      if (options.source !== undefined) patch.source = options.source;
-      if (options.lookbackDays !== undefined) patch.lookbackDays = parseInteger('--lookback-days', options.lookbackDays);
-      if (Object.keys(patch).length === 0) throw new GatehouseError('USAGE', 'nothing to change: pass --cron, --source or --lookback-days');
-      printTask(await editTask(store, name, patch), options.json);
-    }),
-  );
+  ).action(async (name: string, options: TaskOptions) => {
+    const { name: _name, ...patch } = parseOptions(taskEditInputSchema, { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays }, { name: 'name' });
+    await withStore(options.db, async (store) => printTask(await editTask(store, name, patch), options.json));
+  });
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     dbOption(tasks.command(`${verb} <name>`).description(`${verb} a task`)).action(async (name: string, options: TaskOptions) =>
-      withStore(options, async (store) => printTask(await editTask(store, name, { enabled }), options.json)),
+      withStore(options.db, async (store) => printTask(await editTask(store, name, { enabled }), options.json)),
     );
   }
 
   dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags')).action(async (name: string, options: TaskOptions) => {
-    process.exitCode = await withStore(options, async (store) => {
+    process.exitCode = await withStore(options.db, async (store) => {
       const task = await requireTask(store, name);
       const summary = await runTask(store, task, { notifier: cliNotifier(store) });
       await store.tasks.markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
@@ -105,7 +85,7 @@ export function registerTasksCommands(program: Command): void {
     .option('--once', 'check once, run what is due, and exit')
     .option('--json', 'print the tick report as JSON (with --once)')
     .action(async (options: TaskOptions & { once?: boolean }) =>
-      withStore(options, async (store) => {
+      withStore(options.db, async (store) => {
         const notifier = cliNotifier(store);
         const clock = () => new Date();
         const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), runTask: (task) => runTask(store, task, { notifier, clock }) });

@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import { parseTrialSpec, runTrials, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption } from './database.js';
-import { parseInteger, printJson, printTable } from './output.js';
+import { trialsRunInputSchema } from '../../shared/api-validation.js';
+import { parseOptions } from './input.js';
+import { printJson, printTable } from './output.js';
+
+const trialCountsSchema = trialsRunInputSchema.pick({ controls: true, seedHistoryDays: true });
 
 interface TrialFlags {
   db?: string;
@@ -32,10 +36,7 @@ export function registerTrialCommand(program: Command): void {
       const source = databaseOption(flags.db);
       if (!flags.staging) throw new GatehouseError('USAGE', 'trial needs --staging TARGET (a file path or postgres://…?schema=NAME)');
       const injections = flags.inject.map(parseTrialSpec);
-      const controls = flags.control === undefined ? 1 : parseInteger('--control', flags.control);
-      if (controls < 0) throw new GatehouseError('USAGE', '--control must be ≥ 0');
-      const seedHistoryDays = flags.seedHistory === undefined ? 0 : parseInteger('--seed-history', flags.seedHistory);
-      if (seedHistoryDays < 0 || seedHistoryDays > 366) throw new GatehouseError('USAGE', '--seed-history must be 0 to 366 days');
+      const { controls, seedHistoryDays } = parseOptions(trialCountsSchema, { controls: flags.control, seedHistoryDays: flags.seedHistory }, { controls: '--control', seedHistoryDays: '--seed-history' });
       const outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays });
       if (flags.json) return printJson(outcome);
       printOutcome(outcome);

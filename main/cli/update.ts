@@ -1,15 +1,23 @@
 import type { Command } from 'commander';
-import { GatehouseError } from '../../shared/errors.js';
-import { RUN_MODES, type RunMode, type RunSummary } from '../../shared/run.js';
-import { checkBatchSize } from '../engine/index.js';
+import { z } from 'zod';
+import { startRunInputSchema } from '../../shared/api.js';
+import type { RunSummary } from '../../shared/run.js';
 import { openSource } from '../sources/index.js';
 import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { cliNotifier } from './notifier.js';
-import { EXIT_CODE_BY_STATUS, parseInteger, printJson } from './output.js';
+import { EXIT_CODE_BY_STATUS, printJson } from './output.js';
 import { terminalProgress } from './progress.js';
 import { createLogger, defaultLogFile, logRunEvents } from '../logging/index.js';
 import { databaseOption, storeOptionsFromEnvironment } from './database.js';
+import { parseOptions } from './input.js';
+
+/** What the console sends to start a run, plus what only the command line offers. */
+const updateInputSchema = startRunInputSchema.extend({
+  resumeRunId: z.number().int().positive().optional(),
+  lookbackDays: z.number().int().optional(),
+  congress: z.number().int().optional(),
+});
 
 interface UpdateFlags {
   db?: string;
@@ -34,7 +42,7 @@ export function registerUpdateCommand(program: Command): void {
     .option('--mode <mode>', 'batch | all-or-nothing (default batch)')
     .option('--task <name>', 'the scheduled task this run belongs to')
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
-    .option('--no-snapshot', 'SQLite: skip the file snapshot taken before a new run')
+    .option('--no-snapshot', 'skip the snapshot taken before a new run (the database is then checked with quick_check before it is written)')
     .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
     .option('--congress <n>', 'congress: which Congress to list (default: the current one)')
     .option('--json', 'print the run summary as JSON')
@@ -43,23 +51,14 @@ export function registerUpdateCommand(program: Command): void {
     });
 }
 
-function parseMode(value: string | undefined): RunMode | undefined {
-  if (value === undefined) return undefined;
-  if (!(RUN_MODES as readonly string[]).includes(value)) {
-    throw new GatehouseError('USAGE', `--mode must be one of ${RUN_MODES.join(', ')}, got "${value}"`);
-  }
-  return value as RunMode;
-}
-
 async function update(flags: UpdateFlags): Promise<number> {
-  const mode = parseMode(flags.mode);
   // Unset options fall to the flags in force for the task (ENABLE_BATCH_PROCESSING, BATCH_SIZE).
-  const batchSize = flags.batchSize === undefined ? undefined : checkBatchSize(parseInteger('--batch-size', flags.batchSize));
-  const resumeRunId = flags.resume === undefined ? undefined : parseInteger('--resume', flags.resume);
-  const source = await openSource(flags.source, {
-    lookbackDays: flags.lookbackDays === undefined ? undefined : parseInteger('--lookback-days', flags.lookbackDays),
-    congress: flags.congress === undefined ? undefined : parseInteger('--congress', flags.congress),
-  });
+  const { mode, batchSize, task, resumeRunId, lookbackDays, congress, ...input } = parseOptions(
+    updateInputSchema,
+    { source: flags.source, batchSize: flags.batchSize, mode: flags.mode, task: flags.task, resumeRunId: flags.resume, lookbackDays: flags.lookbackDays, congress: flags.congress },
+    { resumeRunId: '--resume' },
+  );
+  const source = await openSource(input.source, { lookbackDays, congress });
   const store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
@@ -81,7 +80,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       source,
       mode,
       batchSize,
-      task: flags.task ?? null,
+      task,
       resumeRunId,
       snapshots: flags.snapshot !== false,
       notifier: cliNotifier(store),

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from './schema.js';
-import type { Backend, BatchRuleViolation, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
+import type { Backend, LockAttempt, LockHolder, WriteTx } from './types.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 export type Db = Kysely<Database>;

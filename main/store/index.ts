@@ -7,6 +7,8 @@ export type * from './operations-types.js';
 export type * from './undo-types.js';
 export { isProcessAlive } from './process.js';
 export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
+/** Where a PostgreSQL store's snapshot schemas are: each one's name starts with this. */
+export { snapshotSchemaPrefix } from './postgres/target.js';
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
@@ -22,10 +24,4 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   }
   const { openSqliteDriver } = await import('./sqlite/driver.js');
   return new GatehouseStore(await openSqliteDriver(location, options));
-}
-
-/** Where a PostgreSQL store's snapshot schemas are: every one starts with this prefix. */
-export async function postgresSnapshotSchemaPrefix(location: string): Promise<string> {
-  const [{ parsePostgresTarget }, { snapshotSchemaPrefix }] = await Promise.all([import('./postgres/target.js'), import('./postgres/snapshots.js')]);
-  return snapshotSchemaPrefix(parsePostgresTarget(location).schema);
 }

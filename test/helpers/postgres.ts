@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { openStore } from '../../main/store/index.js';
+import { openStore, snapshotSchemaPrefix } from '../../main/store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { TestBackend } from './backends.js';
 
@@ -41,7 +41,11 @@ export async function dropSchemas(schemas: string[], url = PG_URL): Promise<void
   client.on('error', () => {});
   await client.connect();
   try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    for (const schema of schemas) {
+      // The store's snapshot schemas go with it.
+      const { rows } = await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)', [snapshotSchemaPrefix(schema)]);
+      for (const name of [schema, ...rows.map((row) => row.name)]) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    }
   } finally {
     await client.end().catch(() => {});
   }

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSnapshot, listSnapshots, pruneSnapshots, snapshotFolder, verifySnapshots } from '../../main/backup/index.js';
-import { openStore } from '../../main/store/index.js';
+import { openStore, snapshotSchemaPrefix } from '../../main/store/index.js';
 import { runCli } from '../helpers/cli.js';
 import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 
-/** Snapshots are SQLite only; the rollback CLI is exercised here on SQLite (its logic runs on both backends in rollback.test.ts). */
+/** The backups and rollback CLI on SQLite, and on PostgreSQL where the server is up (their logic runs on both backends in restore-audit.test.ts and rollback.test.ts). */
 const postgresDown = (await postgresReachable()) !== null;
 const folders: string[] = [];
 function freshDb(): string {
@@ -25,12 +25,16 @@ function json<T>(args: string[]): T {
 
 interface SnapshotRow { id: string; runId: number | null; kind: string; sizeBytes: number; sha256: string; createdAt: string }
 
+function snapshotsOf(db: string): SnapshotRow[] {
+  return json<{ snapshots: SnapshotRow[] }>(['backups', 'list', '--db', db]).snapshots;
+}
+
 describe('snapshots and restore (SQLite)', () => {
   it('takes a verified snapshot before each run and names it on the run', () => {
     const db = freshDb();
     const first = json<{ runId: number; backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200']);
     const second = json<{ runId: number; backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200,revision=1,changed=20']);
-    const list = json<SnapshotRow[]>(['backups', 'list', '--db', db]);
+    const list = snapshotsOf(db);
     expect(list.map((s) => [s.kind, s.runId])).toEqual([['before-run', second.runId], ['before-run', first.runId]]);
     expect(second.backupId).toBe(list[0]!.id);
     expect(list[0]!.sizeBytes).toBe(fs.statSync(path.join(snapshotFolder(db), `${list[0]!.id}.sqlite`)).size);
@@ -50,16 +54,22 @@ describe('snapshots and restore (SQLite)', () => {
     expect(JSON.parse(result.stdout)[0].problems.join()).toMatch(/checksum differs/);
   });
 
-  it('restores a snapshot: the later run is gone, a safety snapshot holds the state before the restore', () => {
+  it('restores a snapshot: the later run is gone, a safety snapshot holds the state before the restore, the restore is recorded', () => {
     const db = freshDb();
     json(['update', '--db', db, '--source', 'synthetic:seed=5,count=100', '--no-snapshot']);
     const second = json<{ backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,offset=100,count=30']);
-    const report = json<{ hearingsBefore: number; hearingsAfter: number; safetySnapshot: SnapshotRow; message: string }>(['restore', '--db', db, '--backup', second.backupId]);
+    const refused = runCli(['restore', '--db', db, '--backup', second.backupId]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--reason is required/);
+    const report = json<{ hearingsBefore: number; hearingsAfter: number; safetySnapshot: SnapshotRow; message: string }>(['restore', '--db', db, '--backup', second.backupId, '--reason', 'run 2 read a bad feed', '--operator', 'kim']);
     expect([report.hearingsBefore, report.hearingsAfter]).toEqual([130, 100]);
-    expect(report.message).toMatch(new RegExp(`from snapshot ${second.backupId}.*hearings 130 → 100`));
+    expect(report.message).toMatch(new RegExp(`from snapshot ${second.backupId}.*hearings 130 → 100.*by kim`));
     expect(json<{ runId: number }[]>(['runs', 'list', '--db', db]).map((r) => r.runId)).toEqual([1]);
-    const back = json<{ hearingsAfter: number }>(['restore', '--db', db, '--backup', report.safetySnapshot.id]);
+    const back = json<{ hearingsAfter: number }>(['restore', '--db', db, '--backup', report.safetySnapshot.id, '--reason', 'undo the restore']);
     expect(back.hearingsAfter).toBe(130);
+    const restores = json<{ snapshotId: string; operator: string; reason: string }[]>(['backups', 'restores', '--db', db]);
+    expect(restores.map((r) => [r.snapshotId, r.reason])).toEqual([[report.safetySnapshot.id, 'undo the restore'], [second.backupId, 'run 2 read a bad feed']]);
+    expect(restores[1]!.operator).toBe('kim');
   });
 
   it('refuses to restore while a run holds the lock, and an unknown snapshot', async () => {
@@ -69,14 +79,14 @@ describe('snapshots and restore (SQLite)', () => {
     const holder = await openStore(db);
     try {
       await holder.acquireWriterLock({ runId: 1, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-      const refused = runCli(['restore', '--db', db, '--backup', snapshot.id]);
+      const refused = runCli(['restore', '--db', db, '--backup', snapshot.id, '--reason', 'x']);
       expect(refused.code).toBe(5);
       expect(refused.stderr).toMatch(/cannot restore: an update holds/);
     } finally {
       await holder.releaseWriterLock();
       await holder.close();
     }
-    const unknown = runCli(['restore', '--db', db, '--backup', 'nope']);
+    const unknown = runCli(['restore', '--db', db, '--backup', 'nope', '--reason', 'x']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no snapshot nope/);
     expect(listSnapshotsCount(db)).toBe(1);
@@ -90,33 +100,43 @@ describe('snapshots and restore (SQLite)', () => {
       const now = Date.parse('2026-06-30T12:00:00Z');
       for (const daysAgo of [40, 20, 3, 2, 1]) await createSnapshot(store, { kind: 'manual', clock: () => new Date(now - daysAgo * day) });
       // The 40-day-old file is touched now: its mtime must not save it.
-      const oldest = listSnapshots(store).at(-1)!;
+      const oldest = (await listSnapshots(store)).at(-1)!;
       fs.utimesSync(path.join(snapshotFolder(db), oldest.file), new Date(), new Date());
-      const prunedByAge = pruneSnapshots(store, { keep: 10, maxAgeDays: 30 }, new Date(now));
+      const prunedByAge = await pruneSnapshots(store, { keep: 10, maxAgeDays: 30 }, new Date(now));
       expect(prunedByAge.map((s) => s.createdAt)).toEqual([new Date(now - 40 * day).toISOString()]);
-      const prunedByCount = pruneSnapshots(store, { keep: 2, maxAgeDays: 30 }, new Date(now));
+      const prunedByCount = await pruneSnapshots(store, { keep: 2, maxAgeDays: 30 }, new Date(now));
       expect(prunedByCount).toHaveLength(2);
-      expect(listSnapshots(store).map((s) => s.createdAt)).toEqual([1, 2].map((d) => new Date(now - d * day).toISOString()));
+      expect((await listSnapshots(store)).map((s) => s.createdAt)).toEqual([1, 2].map((d) => new Date(now - d * day).toISOString()));
       expect(fs.readdirSync(snapshotFolder(db)).filter((f) => f.endsWith('.sqlite'))).toHaveLength(2);
-      expect(() => pruneSnapshots(store, { keep: 0, maxAgeDays: 30 })).toThrow(/keep must be a whole number ≥ 1/);
+      await expect(pruneSnapshots(store, { keep: 0, maxAgeDays: 30 })).rejects.toThrow(/keep must be a whole number ≥ 1/);
       expect((await verifySnapshots(store)).every((c) => c.ok)).toBe(true);
     } finally {
       await store.close();
     }
   });
 
-  it.skipIf(postgresDown)('on PostgreSQL says there are no file snapshots and restores nothing', async () => {
+  it.skipIf(postgresDown)('on PostgreSQL snapshots into a schema beside the store, verifies it and restores from it', async () => {
     const schema = uniqueSchema('gh_backups');
-    const result = runCli(['restore', '--db', urlWithSchema(schema), '--backup', 'anything']);
-    await dropSchemas([schema]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/file snapshots are SQLite only; .* is PostgreSQL: nothing was backed up or restored/);
-    expect(result.stderr).toMatch(/undo journal/);
+    const db = urlWithSchema(schema);
+    try {
+      json(['update', '--db', db, '--source', 'synthetic:seed=5,count=40', '--no-snapshot']);
+      const snapshot = json<SnapshotRow & { file: string }>(['backups', 'create', '--db', db]);
+      expect(snapshot.file).toBe(`${snapshotSchemaPrefix(schema)}${snapshot.id.toLowerCase().replace(/[^a-z0-9]/g, '_')}`);
+      const second = json<{ runId: number; backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,offset=40,count=10']);
+      expect(snapshotsOf(db).map((s) => s.kind)).toEqual(['before-run', 'manual']);
+      expect(json<{ ok: boolean }[]>(['backups', 'verify', '--db', db]).every((c) => c.ok)).toBe(true);
+      const report = json<{ hearingsBefore: number; hearingsAfter: number }>(['restore', '--db', db, '--backup', second.backupId, '--reason', 'bad offset']);
+      expect([report.hearingsBefore, report.hearingsAfter]).toEqual([50, 40]);
+      const third = json<{ runId: number }>(['update', '--db', db, '--source', 'synthetic:seed=5,offset=40,count=5', '--no-snapshot']);
+      expect(third.runId).toBe(3);
+    } finally {
+      await dropSchemas([schema]);
+    }
   });
 });
 
 function listSnapshotsCount(db: string): number {
-  return JSON.parse(runCli(['backups', 'list', '--db', db, '--json']).stdout).length;
+  return snapshotsOf(db).length;
 }
 
 describe('gatehouse rollback (CLI)', () => {
@@ -130,7 +150,7 @@ describe('gatehouse rollback (CLI)', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toMatch(/rolled back run 2: restored 10 hearing\(s\).*run 2 is now rolled_back/);
     expect(done.stderr).toMatch(/run 2 was rolled back — run 2 was rolled back by an operator/);
-    const again = runCli(['rollback', '--db', db, '--run', '2']);
+    const again = runCli(['rollback', '--db', db, '--run', '2', '--reason', 'twice']);
     expect(again.stdout).toMatch(/run 2 was already rolled back; nothing to do/);
     expect(again.stderr).not.toMatch(/rolled back by an operator/);
     const events = json<{ operator: string; reason: string; restored: number }[]>(['rollback', '--list', '--db', db]);
@@ -141,7 +161,8 @@ describe('gatehouse rollback (CLI)', () => {
     [['rollback'], /needs --run ID/],
     [['rollback', '--run', 'abc'], /--run must be a whole number/],
     [['rollback', '--run', '1', '--on-conflict', 'maybe'], /--on-conflict must be one of refuse, skip, force/],
-    [['rollback', '--run', '5'], /run 5 does not exist/],
+    [['rollback', '--run', '5', '--reason', 'x'], /run 5 does not exist/],
+    [['rollback', '--run', '1'], /--reason is required/],
     [['rollback', '--run', '1', '--batch', '0'], /batch number must be a whole number ≥ 1/],
   ])('refuses %j with exit 2 and a clear message', (args, message) => {
     const db = freshDb();

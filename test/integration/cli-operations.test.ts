@@ -24,13 +24,16 @@ function json(args: string[]) {
 describe('gatehouse flags', () => {
   it('sets a task-scoped flag with a reason, lists it as TARGETING_MATCH, shows history and reverts in one command', () => {
     const event = json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--scope', 'task:hourly', '--reason', 'baseline', '--operator', 'dana']);
-    expect(event).toMatchObject({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldJson: null, newJson: 'false', actor: 'dana', reason: 'baseline' });
+    // The same JSON the API returns for flags.set.
+    expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, actor: 'dana', reason: 'baseline', at: expect.any(String) });
     const list = json(['flags', 'list', '--scope', 'task:hourly']) as { flag: string; value: unknown; reason: string }[];
     expect(list.find((f) => f.flag === 'ENABLE_BATCH_PROCESSING')).toMatchObject({ value: false, reason: 'TARGETING_MATCH' });
     expect(json(['flags', 'get', 'ENABLE_BATCH_PROCESSING'])).toMatchObject({ value: true, reason: 'DEFAULT' });
     const reverted = json(['flags', 'revert', String(event.id), '--reason', 'canary over']);
-    expect(reverted).toMatchObject({ oldJson: 'false', newJson: null });
-    expect(json(['flags', 'history'])).toHaveLength(2);
+    expect(reverted).toMatchObject({ oldValue: false, newValue: null });
+    const history = json(['flags', 'history']) as { id: number }[];
+    expect(history.map((e) => e.id)).toEqual([2, 1]);
+    expect(json(['flags', 'history', '--limit', '1', '--after', '2'])).toEqual([expect.objectContaining({ id: 1, newValue: false })]);
   });
 
   it('exits 2 with a clear message for a missing reason, a bad value and an unknown flag', () => {

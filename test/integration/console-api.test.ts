@@ -71,7 +71,8 @@ describe('the API handlers', () => {
     ['runs.start', { source: '', batchSize: 10 }],
     ['runs.start', { source: 'synthetic:seed=1,count=1', batchSize: 0 }],
     ['runs.start', { source: 'synthetic:seed=1,count=1', mode: 'sometimes' }],
-    ['quarantine.list', {}],
+    ['quarantine.list', { runId: 1, after: 0 }],
+    ['runs.list', { since: 'last tuesday' }],
     ['settings.get', { extra: true }],
   ])('refuses %s with bad input %j as INPUT_INVALID', async (method, payload) => {
     const result = await dispatch(api, method, payload);

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, type EngineHost } from '../../main/api/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import { availablePostgresBackend } from '../helpers/postgres.js';
 import type { ApiHandlers, ApiOutput, RunEvent } from '../../shared/api.js';
@@ -219,38 +221,42 @@ describe('rollback and backups through the API', () => {
     await run({ source: 'synthetic:seed=13,count=25', task: null });
     expect(await store.countHearings()).toBe(25);
 
-    expect(await failure('backups.restore', { id: manual.id })).toMatchObject({ code: 'INPUT_INVALID' });
-    expect(await failure('backups.restore', { id: 'no-such-snapshot', confirmed: true })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await failure('backups.restore', { id: manual.id, reason: 'x' })).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(await failure('backups.restore', { id: manual.id, confirmed: true })).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('reason') });
+    expect(await failure('backups.restore', { id: 'no-such-snapshot', confirmed: true, reason: 'x' })).toMatchObject({ code: 'NOT_FOUND' });
     const holder = await openStore(location);
     try {
       await holder.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-      expect(await failure('backups.restore', { id: manual.id, confirmed: true })).toMatchObject({ code: 'LOCK_HELD' });
+      expect(await failure('backups.restore', { id: manual.id, confirmed: true, reason: 'x' })).toMatchObject({ code: 'LOCK_HELD' });
       await holder.releaseWriterLock();
     } finally {
       await holder.close();
     }
     expect(await store.countHearings()).toBe(25);
 
-    const restored: ApiOutput<'backups.restore'> = await api['backups.restore']({ id: manual.id, confirmed: true });
-    expect(restored).toMatchObject({ hearingsBefore: 25, hearingsAfter: 10, safetySnapshot: { kind: 'safety' } });
+    const restored: ApiOutput<'backups.restore'> = await api['backups.restore']({ id: manual.id, confirmed: true, reason: 'back to ten', operator: 'lee' });
+    expect(restored).toMatchObject({ hearingsBefore: 25, hearingsAfter: 10, safetySnapshot: { kind: 'safety' }, event: { operator: 'lee', reason: 'back to ten', snapshotId: manual.id } });
     expect(await store.countHearings()).toBe(10);
+    expect(await api['backups.restores']({ limit: 10 })).toEqual([restored.event]);
   });
 });
 
 describe('backups on PostgreSQL through the API', async () => {
   const backend = await availablePostgresBackend();
 
-  it.skipIf(backend === null)('says plainly that there are no file snapshots, what exists instead, and refuses to create one', async () => {
+  it.skipIf(backend === null)('takes, verifies and restores schema snapshots, recording the restore', async () => {
     const pgLocation = await backend!.freshLocation();
     const pgStore = await backend!.open(pgLocation);
     const pgEngine = createInProcessEngineHost({ location: pgLocation });
     try {
       const pgApi = createApi({ store: pgStore, engine: pgEngine, transport: 'http', preferences: memoryPreferences({}) });
-      const listed = await pgApi['backups.list']({});
-      expect(listed).toMatchObject({ backend: 'postgres', supported: false, snapshots: [] });
-      expect(listed.explanation).toMatch(/SQLite only.*undo journal/);
-      const created = await dispatch(pgApi, 'backups.create', {});
-      expect(created).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+      await runUpdate({ store: pgStore, source: await openSource('synthetic:seed=21,count=12') });
+      const snapshot = await pgApi['backups.create']({});
+      expect(await pgApi['backups.list']({})).toMatchObject({ backend: 'postgres', supported: true, explanation: null, snapshots: [{ id: snapshot.id, kind: 'manual' }] });
+      expect(await pgApi['backups.verify']({})).toEqual([{ id: snapshot.id, ok: true, problems: [] }]);
+      await runUpdate({ store: pgStore, source: await openSource('synthetic:seed=21,offset=12,count=8') });
+      const restored = await pgApi['backups.restore']({ id: snapshot.id, confirmed: true, reason: 'drop the second run' });
+      expect(restored).toMatchObject({ hearingsBefore: 20, hearingsAfter: 12, event: { reason: 'drop the second run' } });
     } finally {
       await pgEngine.close();
       await pgStore.close();

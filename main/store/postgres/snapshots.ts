@@ -5,6 +5,7 @@ import type { Db, StoreDriver } from '../driver.js';
 import { replaceFromSnapshot } from '../restore.js';
 import { columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
+import { snapshotSchemaPrefix } from './target.js';
 
 /**
  * PostgreSQL snapshots: each one a schema beside the store's, holding a server-side copy of every
@@ -93,11 +94,6 @@ async function raiseSequences(trx: Db): Promise<void> {
     await sql`SELECT setval(s, greatest(coalesce(pg_sequence_last_value(s), 1), (SELECT coalesce(max(id), 1) FROM ${sql.id(table)})))
       FROM CAST(pg_get_serial_sequence(${table}, 'id') AS regclass) AS s`.execute(trx);
   }
-}
-
-/** Snapshot schemas of one store share a prefix (from the store's schema name, which may be too long to repeat). */
-export function snapshotSchemaPrefix(schema: string): string {
-  return `gh_snap_${crypto.createHash('sha1').update(schema).digest('hex').slice(0, 8)}_`;
 }
 
 /** One hash over every copied row, table by table, independent of row order. */

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { redactConnectionString } from '../../../shared/redact.js';
@@ -48,4 +49,9 @@ export function connectionConfig(target: PostgresTarget): pg.ClientConfig {
     connectionTimeoutMillis: 5_000,
     keepAlive: true,
   };
+}
+
+/** Snapshot schemas of one store share a prefix (from the store's schema name, which may be too long to repeat). */
+export function snapshotSchemaPrefix(schema: string): string {
+  return `gh_snap_${crypto.createHash('sha1').update(schema).digest('hex').slice(0, 8)}_`;
 }
