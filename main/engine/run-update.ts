@@ -1,9 +1,8 @@
 import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
 import {
+  batchSizeSchema,
   DEFAULT_BATCH_SIZE,
-  MAX_BATCH_SIZE,
-  MIN_BATCH_SIZE,
   type RunEvent,
   type RunMetrics,
   type RunMode,
@@ -61,11 +60,11 @@ export interface UpdateOptions {
   beforeRun?: (input: { store: Store }) => Promise<{ backupId: string; runCreated?: (runId: number) => Promise<void> } | null>;
 }
 
+/** The same rule the CLI and the API apply (shared/run.ts), as the engine's last guard. */
 export function checkBatchSize(batchSize: number): number {
-  if (!Number.isInteger(batchSize) || batchSize < MIN_BATCH_SIZE || batchSize > MAX_BATCH_SIZE) {
-    throw new GatehouseError('USAGE', `batch size must be a whole number from ${MIN_BATCH_SIZE} to ${MAX_BATCH_SIZE.toLocaleString('en-US')}, got ${batchSize}`);
-  }
-  return batchSize;
+  const checked = batchSizeSchema.safeParse(batchSize);
+  if (!checked.success) throw new GatehouseError('USAGE', `${checked.error.issues[0]!.message}, got ${batchSize}`);
+  return checked.data;
 }
 
 /** One update run: lock → fetch → rules → classify → batches → checks → validation → run record. */

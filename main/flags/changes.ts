@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
+import type { FlagEventView } from '../../shared/api-operations.js';
 import type { FlagEvent, Store } from '../store/index.js';
 import { flagDefinition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
 import { parseScope } from './scope.js';
@@ -81,4 +82,20 @@ export async function revertFlagEvent(store: Store, eventId: number, request: Om
     reason: requiredReason(request.reason),
     at: (request.now ?? new Date()).toISOString(),
   });
+}
+
+/** A stored flag value as JSON text, read back; a value that no longer parses reads as none. */
+export function parseStoredValue(json: string | null): FlagValue | null {
+  if (json === null) return null;
+  try {
+    return JSON.parse(json) as FlagValue;
+  } catch {
+    return null;
+  }
+}
+
+/** An audit event as the API and the CLI both show it: values, not JSON text. */
+export function flagEventView(event: FlagEvent): FlagEventView {
+  const { oldJson, newJson, ...rest } = event;
+  return { ...rest, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson) };
 }

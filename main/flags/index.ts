@@ -22,6 +22,6 @@ export {
   type FlagReason,
   type FlagResolution,
 } from './evaluate.js';
-export { actorName, checkFlagValue, revertFlagEvent, setFlag, unsetFlag, type FlagChangeRequest } from './changes.js';
+export { actorName, checkFlagValue, flagEventView, parseStoredValue, revertFlagEvent, setFlag, unsetFlag, type FlagChangeRequest } from './changes.js';
 export { GLOBAL_SCOPE, parseScope, TASK_NAME_PATTERN, taskScope } from './scope.js';
 export { anomalyHold, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions } from './run-options.js';

@@ -1,8 +1,9 @@
+import type { TaskView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { TASK_NAME_PATTERN } from '../flags/index.js';
 import { parseSourceSpec } from '../sources/index.js';
 import type { ScheduledTask, ScheduledTaskPatch, Store } from '../store/index.js';
-import { checkCron } from './cron.js';
+import { checkCron, nextOccurrence } from './cron.js';
 
 export const DEFAULT_LOOKBACK_DAYS = 7;
 const MAX_LOOKBACK_DAYS = 3650;
@@ -58,6 +59,7 @@ export async function editTask(store: Store, name: string, patch: ScheduledTaskP
   if (patch.source !== undefined) checked.source = checkSource(patch.source);
   if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookback(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;
+  if (Object.keys(checked).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, a source, lookback days or enabled');
   return store.tasks.update(name, checked, now.toISOString());
 }
 
@@ -65,4 +67,9 @@ export async function requireTask(store: Store, name: string): Promise<Scheduled
   const task = await store.tasks.get(name);
   if (!task) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
   return task;
+}
+
+/** A task as the API and the CLI both show it: with its next run time (UTC), none while disabled. */
+export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
+  return { ...task, nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
 }
