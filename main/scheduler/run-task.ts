@@ -16,7 +16,7 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   resumeRunId?: number;
-  /** SQLite snapshot before a new run, unless false here or ENABLE_SNAPSHOTS is off for the task. */
+  /** A snapshot before a new run, unless false here or ENABLE_SNAPSHOTS is off for the task. */
   snapshots?: boolean;
   extra?: Partial<UpdateOptions>;
 }
@@ -28,6 +28,9 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
 export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: RunSummary; flags: FlagValues }> {
   const flags = await resolveRunFlags(request.store, request.task);
   const chosen = runOptionsFromFlags(flags, { mode: request.mode, batchSize: request.batchSize });
+  const snapshot = request.snapshots !== false && booleanFlag(flags, 'ENABLE_SNAPSHOTS') && request.resumeRunId === undefined;
+  // A snapshot checks the copy's integrity before the run writes; without one, the database itself is checked.
+  if (!snapshot) await request.store.checkIntegrity();
   const summary = await runUpdate({
     ...request.extra,
     store: request.store,
@@ -42,7 +45,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     signal: request.signal,
     onEvent: request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
-    beforeRun: request.snapshots !== false && request.store.snapshots && booleanFlag(flags, 'ENABLE_SNAPSHOTS') ? snapshotBeforeRun() : undefined,
+    beforeRun: snapshot ? snapshotBeforeRun() : undefined,
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });

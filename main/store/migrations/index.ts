@@ -20,7 +20,7 @@ export interface Dialect {
   real: string;
 }
 
-const DIALECTS: Record<Backend, Dialect> = {
+export const DIALECTS: Record<Backend, Dialect> = {
   sqlite: { name: 'sqlite', id: 'INTEGER PRIMARY KEY', long: 'INTEGER', time: 'TEXT', json: 'TEXT', bool: 'INTEGER', real: 'REAL' },
   postgres: { name: 'postgres', id: 'bigserial PRIMARY KEY', long: 'bigint', time: 'timestamptz', json: 'jsonb', bool: 'boolean', real: 'double precision' },
 };

@@ -124,7 +124,8 @@ class SqliteDriver implements StoreDriver {
   async checkIntegrity(): Promise<void> {
     let problems: string[];
     try {
-      problems = (this.raw.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check).filter((line) => line !== 'ok');
+      const lines = (this.raw.pragma('quick_check') as { quick_check: string }[]).flatMap((row) => row.quick_check.split('\n'));
+      problems = lines.filter((line) => line !== 'ok' && !line.startsWith('***'));
     } catch (error) {
       throw openFailure(this.location, error);
     }

@@ -100,9 +100,12 @@ function refuseForeignFile(file: string): void {
   throw foreign(file, `it holds other tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''})`);
 }
 
-/** A read-only connection; the -wal/-shm files it had to create for a WAL-mode file are removed after. */
+/**
+ * A read-only connection. On a rollback-journal file (what other applications mostly use) it
+ * creates nothing; on a WAL-mode file SQLite may leave -wal/-shm beside it, never removed here:
+ * another process may be using them.
+ */
 function readOnlyLook<T>(file: string, look: (db: Database.Database) => T): T {
-  const created = ['-wal', '-shm'].map((suffix) => `${file}${suffix}`).filter((side) => !fs.existsSync(side));
   let db: Database.Database | null = null;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
@@ -111,7 +114,6 @@ function readOnlyLook<T>(file: string, look: (db: Database.Database) => T): T {
     throw openFailure(file, error);
   } finally {
     db?.close();
-    for (const side of created) if (fs.existsSync(side) && (!side.endsWith('-wal') || fs.statSync(side).size === 0)) fs.rmSync(side, { force: true });
   }
 }
 

@@ -1,0 +1,67 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSnapshot, restoreSnapshot } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
+import { openStore } from '../../main/store/index.js';
+import { DIALECTS, MIGRATIONS } from '../../main/store/migrations/index.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+
+const postgresDown = (await postgresReachable()) !== null;
+const schemas: string[] = [];
+afterAll(() => dropSchemas(schemas));
+
+function withUrl(change: (url: URL) => void): string {
+  const url = new URL(PG_URL);
+  change(url);
+  return url.toString();
+}
+
+describe.skipIf(postgresDown)('a PostgreSQL store', () => {
+  it('opens a schema an earlier Gatehouse left at version 4, keeps its audit and restores past it', async () => {
+    const schema = uniqueSchema('gh_legacy');
+    schemas.push(schema);
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+      await client.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)');
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) {
+        await client.query(migration.sql(DIALECTS.postgres));
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [migration.version, migration.name]);
+      }
+      await client.query(`INSERT INTO runs (id, status, mode, batch_size, source, started_at, metrics_json, batch_counts_json)
+        VALUES (1, 'rolled_back', 'batch', 50, 'file:old.json', '2026-01-01T00:00:00Z', '{}', '{}')`);
+      await client.query(`INSERT INTO rollback_events (run_id, operator, at, reason, on_conflict, restored, deleted, skipped, forced,
+        created_rows_deleted, created_rows_kept, run_rolled_back) VALUES (1, 'ann', now(), 'old feed', 'refuse', 0, 3, 0, 0, 0, 0, true)`);
+    } finally {
+      await client.end();
+    }
+    const store = await openStore(urlWithSchema(schema));
+    try {
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      const second = await runUpdate({ store, source: await openSource('synthetic:seed=4,count=20') });
+      expect(second.runId).toBe(2);
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'before run 2' });
+      expect((await store.listRuns()).map((run) => run.runId)).toEqual([1]);
+      expect(await store.undo.listEvents()).toEqual([expect.objectContaining({ runId: 1, reason: 'old feed', runRolledBack: true })]);
+      expect((await runUpdate({ store, source: await openSource('synthetic:seed=4,count=5') })).runId).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.each([
+    ['nothing listens on the port', withUrl((url) => (url.port = '1')), /connection refused/],
+    ['the role does not exist', withUrl((url) => ((url.username = 'nobody_here'), (url.password = 'hunter2'))), /authentication failed \(.*nobody_here/],
+    ['the database does not exist', withUrl((url) => ((url.password = 'hunter2'), (url.pathname = '/no_such_database'))), /no such database \(.*no_such_database/],
+  ])('says why it cannot connect when %s, with the password hidden', async (_why, url, reason) => {
+    const error = await openStore(url).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(GatehouseError);
+    expect((error as GatehouseError).code).toBe('DB_UNREACHABLE');
+    expect((error as GatehouseError).message).toMatch(/^cannot reach PostgreSQL at postgres:\/\//);
+    expect((error as GatehouseError).message).toMatch(reason);
+    expect((error as GatehouseError).message).not.toContain('hunter2');
+  });
+});

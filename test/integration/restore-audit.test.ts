@@ -1,0 +1,79 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSnapshot, restoreSnapshot, rollback } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { setFlag } from '../../main/flags/index.js';
+import { openSource } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+
+async function update(store: Store, spec: string) {
+  return runUpdate({ store, source: await openSource(spec), batchSize: 20 });
+}
+
+/** Everything the audit holds, as a support person would read it back. */
+async function audit(store: Store) {
+  return {
+    rollbacks: await store.undo.listEvents(),
+    flagEvents: await store.flags.history(),
+    reviews: await store.reviews.list(),
+    restores: await store.restores.list(),
+  };
+}
+
+describe.each(testBackends())('a restore on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('keeps every audit row and gives the next run a fresh id', async () => {
+    await withFreshStore(backend, async (store) => {
+      await update(store, 'synthetic:seed=8,count=60');
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await update(store, 'synthetic:seed=8,count=60,revision=1,changed=15');
+      const third = await update(store, 'synthetic:seed=8,offset=60,count=25');
+      expect(third.runId).toBe(3);
+      await rollback(store, { runId: 3, reason: 'the offset feed was wrong', operator: 'ann' });
+      await setFlag(store, { flag: 'BATCH_SIZE', value: 25, reason: 'smaller batches', operator: 'bo' });
+      await store.reviews.add({ runId: 2, action: 'confirmed', reasonKind: null, reason: 'a real spike', operator: 'cy', at: new Date().toISOString() });
+      const before = await audit(store);
+      expect([before.rollbacks.length, before.flagEvents.length, before.reviews.length]).toEqual([1, 1, 1]);
+
+      const report = await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'runs 2 and 3 came from a test feed', operator: 'dee' });
+
+      expect(await store.countHearings()).toBe(60);
+      expect((await store.listRuns()).map((run) => run.runId)).toEqual([1]);
+      expect(await store.flags.values('BATCH_SIZE')).toEqual([]);
+      const after = await audit(store);
+      expect(after.rollbacks).toEqual(before.rollbacks);
+      expect(after.flagEvents).toEqual(before.flagEvents);
+      expect(after.reviews).toEqual(before.reviews);
+      expect(after.restores).toEqual([report.event]);
+      expect(report.event).toMatchObject({ snapshotId: snapshot.id, operator: 'dee', reason: 'runs 2 and 3 came from a test feed', hearingsBefore: 60, hearingsAfter: 60 });
+
+      const next = await update(store, 'synthetic:seed=8,offset=100,count=5');
+      expect(next.runId).toBe(4);
+      expect((await store.listRuns()).map((run) => run.runId)).toEqual([4, 1]);
+    });
+  });
+
+  it('keeps a review made after the snapshot on its run when the run comes back, so the run stays out of training', async () => {
+    await withFreshStore(backend, async (store) => {
+      const first = await update(store, 'synthetic:seed=9,count=30');
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await store.reviews.add({ runId: first.runId, action: 'confirmed', reasonKind: null, reason: 'a real anomaly', operator: 'eve', at: new Date().toISOString() });
+      expect(await store.validationHistory()).toEqual([]);
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to the snapshot' });
+      expect(await store.validationHistory()).toEqual([]);
+      expect((await store.reviews.list()).map((review) => review.reason)).toEqual(['a real anomaly']);
+    });
+  });
+
+  it('refuses a restore without a reason and changes nothing', async () => {
+    await withFreshStore(backend, async (store) => {
+      await update(store, 'synthetic:seed=10,count=10');
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await update(store, 'synthetic:seed=10,offset=10,count=10');
+      await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: '  ' })).rejects.toThrow(/a restore needs a reason/);
+      expect(await store.countHearings()).toBe(20);
+      expect(await store.restores.list()).toEqual([]);
+    });
+  });
+});
