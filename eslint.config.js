@@ -27,6 +27,16 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/electron/ imports electron.' }] }],
     },
   },
+  ...['sqlite', 'postgres'].map((driver, i, drivers) => ({
+    // The two store drivers never import each other: what they share lives in the one query layer above them.
+    files: [`main/store/${driver}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'Only main/electron/ imports electron.' }],
+        patterns: [{ group: [`**/${drivers[1 - i]}/**`], message: `main/store/${driver} must not import main/store/${drivers[1 - i]}; share code through main/store.` }],
+      }],
+    },
+  })),
   {
     // The renderer and shared code run in a sandbox: no Node, no main/.
     files: ['renderer/**/*.ts', 'shared/**/*.ts'],
