@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { GatehouseError } from '../shared/errors.js';
 import { exitCodeFor, reportError } from './cli/output.js';
+import { configureLogging, defaultLogFile } from './logging/index.js';
 
 type Register = (program: Command) => void;
 
@@ -48,6 +49,8 @@ async function buildProgram(commandName: string | undefined): Promise<Command> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Every module's logger writes JSON lines to the data folder's log and its warnings to stderr; stdout is for results.
+  configureLogging({ file: defaultLogFile(), terminal: (line) => process.stderr.write(`${line}\n`) });
   const program = await buildProgram(argv.slice(2).find((arg) => !arg.startsWith('-')));
   try {
     await program.parseAsync(argv);

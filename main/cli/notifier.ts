@@ -1,13 +1,15 @@
-import { createLogger, defaultLogFile, type LogFields } from '../logging/index.js';
+import { logger, type LogFields } from '../logging/index.js';
 import { notificationChannels, Notifier, type NotificationChannel } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
+
+/** Notifications are news for whoever runs the command: every one is shown on the terminal. */
+const log = logger('notify', { terminalLevel: 'info' });
 
 /**
  * Notification lines go through the one logger: a JSON line in the data folder's log (or
  * $GATEHOUSE_LOG_FILE) and a short line on stderr, so stdout stays clean for --json.
  */
 export function cliLog(): (line: string) => void {
-  const logger = createLogger({ file: defaultLogFile(), terminal: (text) => process.stderr.write(`${text}\n`), terminalLevel: 'info' });
   return (line) => {
     const parsed = JSON.parse(line) as Record<string, unknown>;
     const fields: LogFields = { event: 'notification' };
@@ -17,7 +19,7 @@ export function cliLog(): (line: string) => void {
     }
     const title = typeof parsed.title === 'string' ? parsed.title.replace(/^Gatehouse: /, '') : null;
     const level = parsed.level === 'error' ? 'error' : parsed.level === 'warning' || parsed.level === 'warn' ? 'warn' : 'info';
-    logger.log(level, title ? `${title} — ${String(parsed.body ?? '')}` : line, fields);
+    log.log(level, title ? `${title} — ${String(parsed.body ?? '')}` : line, fields);
   };
 }
 

@@ -1,12 +1,15 @@
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../../shared/run.js';
+import { logger } from '../logging/index.js';
+
+const log = logger('run');
 
 /** A terminal progress bar: batches done/total, records/s, ETA. Silent when not on a terminal. */
 export function terminalProgress(enabled: boolean): { onEvent: (event: RunEvent) => void; stop: () => void } {
   if (!enabled) {
     return {
       onEvent: (event) => {
-        if (event.type === 'warning') process.stderr.write(`gatehouse: warning: ${event.message}\n`);
+        if (event.type === 'warning') log.warn(event.message, { runId: event.runId });
       },
       stop: () => {},
     };
@@ -31,7 +34,9 @@ export function terminalProgress(enabled: boolean): { onEvent: (event: RunEvent)
       const batches = event.type === 'batch-finished' ? event.batch.seq : undefined;
       bar.update(fetched, { rate: Math.round(fetched / seconds), ...(batches === undefined ? {} : { batches }) });
     } else if (event.type === 'warning') {
-      process.stderr.write(`\ngatehouse: warning: ${event.message}\n`);
+      // The bar's line ends first, so the warning starts a line of its own.
+      process.stderr.write('\n');
+      log.warn(event.message, { runId: event.runId });
     }
   };
   return { onEvent, stop: () => started && bar.stop() };

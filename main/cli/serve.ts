@@ -8,6 +8,9 @@ import { openStore } from '../store/index.js';
 import { databaseOption, storeOptionsFromEnvironment } from './database.js';
 import { cliLog } from './notifier.js';
 import { parseOptions } from './input.js';
+import { logger } from '../logging/index.js';
+
+const log = logger('serve', { terminalLevel: 'info' });
 
 interface ServeFlags {
   db?: string;
@@ -38,7 +41,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const { port } = parseOptions(z.object({ port: z.number().int().min(0).max(65_535).default(0) }), { port: flags.port });
   if (flags.demo) {
     const { seeded, runs } = await seedDemoDatabase(location);
-    if (seeded) process.stderr.write(`gatehouse: seeded a demo history of ${runs.length} runs into ${location}\n`);
+    if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
   }
   const store = await openStore(location);
   const engine = createInProcessEngineHost({ location, storeOptions: storeOptionsFromEnvironment(), judge: consoleJudge });
@@ -47,7 +50,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const notifications = { log: cliLog() };
   const stopNotifying = notifyRunOutcomes(engine, () => consoleNotifier(store, preferences, notifications));
   const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', preferences, notifications, databaseLocation: location }), engine, staticRoot, port });
-  if (!fs.existsSync(path.join(staticRoot, 'index.html'))) process.stderr.write(`gatehouse: no console build in ${staticRoot} (npm run build:renderer); serving the API only\n`);
+  if (!fs.existsSync(path.join(staticRoot, 'index.html'))) log.warn(`no console build in ${staticRoot} (npm run build:renderer); serving the API only`);
   process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

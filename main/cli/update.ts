@@ -8,9 +8,11 @@ import { runFlaggedUpdate } from '../scheduler/index.js';
 import { cliNotifier } from './notifier.js';
 import { EXIT_CODE_BY_STATUS, printJson } from './output.js';
 import { terminalProgress } from './progress.js';
-import { createLogger, defaultLogFile, logRunEvents } from '../logging/index.js';
+import { logger, logRunEvents } from '../logging/index.js';
 import { databaseOption, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions } from './input.js';
+
+const log = logger('cli');
 
 /** What the console sends to start a run, plus what only the command line offers. */
 const updateInputSchema = startRunInputSchema.extend({
@@ -65,13 +67,13 @@ async function update(flags: UpdateFlags): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143);
     stoppedBy = signal;
-    process.stderr.write(`\ngatehouse: ${signal}: finishing the current batch, then stopping (send again to quit at once)\n`);
+    log.warn(`${signal}: finishing the current batch, then stopping (send again to quit at once)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
-  const runLog = logRunEvents(createLogger({ file: defaultLogFile() }).child({ db: store.location }));
+  const runLog = logRunEvents(logger('run', { terminalLevel: 'silent' }).child({ db: store.location }));
   try {
     // The same path as scheduled tasks and the console: the flags in force for the task choose
     // mode, batch size, isolation, validation, snapshots and notifications; explicit options win.

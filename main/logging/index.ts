@@ -9,7 +9,8 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 /**
  * One logger for the whole program: JSON lines to a file in the data folder, short human
- * lines on a terminal. Secrets are redacted here, so no call site can forget.
+ * lines on a terminal. Secrets are redacted here, so no call site can forget. Each module takes
+ * its own named logger (`logger('scheduler')`); its lines carry `module`.
  */
 export interface Logger {
   log(level: LogLevel, message: string, fields?: LogFields): void;
@@ -25,11 +26,23 @@ export interface LoggerOptions {
   file?: string | null;
   /** Short human lines (e.g. stderr); only warnings and errors unless `terminalLevel` says otherwise. */
   terminal?: ((line: string) => void) | null;
-  terminalLevel?: LogLevel;
+  terminalLevel?: TerminalLevel;
   clock?: () => Date;
 }
 
-const LEVEL_ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+/** `silent`: this logger writes only to the file. */
+type TerminalLevel = LogLevel | 'silent';
+const LEVEL_ORDER: Record<TerminalLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+
+interface Sinks {
+  file: ((line: string) => void) | null;
+  terminal: ((line: string) => void) | null;
+  clock: () => Date;
+}
+
+function sinksFor(options: LoggerOptions): Sinks {
+  return { file: options.file ? openAppender(options.file) : null, terminal: options.terminal ?? null, clock: options.clock ?? (() => new Date()) };
+}
 
 /** The data folder: $GATEHOUSE_DATA, or ~/.gatehouse. */
 export function dataFolder(): string {
@@ -41,17 +54,32 @@ export function defaultLogFile(): string {
   return process.env.GATEHOUSE_LOG_FILE ?? path.join(dataFolder(), 'gatehouse.log');
 }
 
+let processSinks: Sinks | null = null;
+
+/** Where every named logger of this process writes; until called, the data folder's log file only. */
+export function configureLogging(options: LoggerOptions): void {
+  processSinks = sinksFor(options);
+}
+
+/** The named logger of one module, writing where the process's logging was configured. */
+export function logger(module: string, options: { terminalLevel?: TerminalLevel } = {}): Logger {
+  const sinks = () => (processSinks ??= sinksFor({ file: defaultLogFile() }));
+  return loggerOver(sinks, options.terminalLevel ?? 'warn', { module });
+}
+
+/** A logger with its own sinks (tests, and a shell with its own log file). */
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
-  const clock = options.clock ?? (() => new Date());
-  const writeFile = options.file ? openAppender(options.file) : null;
-  const terminalLevel = LEVEL_ORDER[options.terminalLevel ?? 'warn'];
+  const sinks = sinksFor(options);
+  return loggerOver(() => sinks, options.terminalLevel ?? 'warn', bound);
+}
+
+function loggerOver(sinks: () => Sinks, terminalLevel: TerminalLevel, bound: LogFields): Logger {
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
+    const { file, terminal, clock } = sinks();
     const clean = redactSecrets(message);
-    const all = redactFields({ ...bound, ...fields });
-    writeFile?.(JSON.stringify({ time: clock().toISOString(), level, msg: clean, ...all }));
-    if (options.terminal && LEVEL_ORDER[level] >= terminalLevel) {
-      const prefix = level === 'info' || level === 'debug' ? '' : `${level}: `;
-      options.terminal(`gatehouse: ${prefix}${clean}`);
+    file?.(JSON.stringify({ time: clock().toISOString(), level, msg: clean, ...redactFields({ ...bound, ...fields }) }));
+    if (terminal && LEVEL_ORDER[level] >= LEVEL_ORDER[terminalLevel]) {
+      terminal(`gatehouse: ${level === 'info' || level === 'debug' ? '' : `${level}: `}${clean}`);
     }
   };
   return loggerFrom(log);

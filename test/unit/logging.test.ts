@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, logRunEvents } from '../../main/logging/index.js';
+import { configureLogging, createLogger, logger, logRunEvents } from '../../main/logging/index.js';
 
 const folders: string[] = [];
 afterEach(() => folders.splice(0).forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
@@ -46,5 +46,22 @@ describe('logger', () => {
       batch: { runId: 12, seq: 4, status: 'isolated', planned: 50, written: 49, added: 49, updated: 0, quarantined: 1, retries: 6, durationMs: 3, error: 'disk I/O error', firstPosition: 150, lastPosition: 199, finishedAt: '2026-01-01T00:00:00Z' },
     });
     expect(lines(file)[0]).toMatchObject({ level: 'warn', runId: 12, batch: 4, status: 'isolated', msg: expect.stringContaining('batch 4 isolated') });
+  });
+
+  it('gives each module a named logger over the process\'s sinks, redacting there, with its own terminal threshold', () => {
+    const file = logFile();
+    const terminal: string[] = [];
+    const scheduler = logger('scheduler');
+    const notify = logger('notify', { terminalLevel: 'info' });
+    configureLogging({ file, terminal: (line) => terminal.push(line), clock: () => new Date('2026-01-02T03:04:05Z') });
+    scheduler.info('tick: nothing due');
+    scheduler.warn('task daily missed 2 runs');
+    notify.info('run 3 failed — source postgres://ops:hunter2@db/gh unreachable');
+    expect(lines(file).map((line) => [line.module, line.level, line.msg])).toEqual([
+      ['scheduler', 'info', 'tick: nothing due'],
+      ['scheduler', 'warn', 'task daily missed 2 runs'],
+      ['notify', 'info', 'run 3 failed — source postgres://ops:***@db/gh unreachable'],
+    ]);
+    expect(terminal).toEqual(['gatehouse: warn: task daily missed 2 runs', 'gatehouse: run 3 failed — source postgres://ops:***@db/gh unreachable']);
   });
 });
