@@ -1,6 +1,7 @@
 import type { RunSummary } from '../../shared/run.js';
 import type { Store } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
+import { logger } from '../logging/index.js';
 import {
   desktopChannel,
   logChannel,
@@ -9,6 +10,8 @@ import {
   type Notification,
   type NotificationChannel,
 } from './notify-channels.js';
+
+const log = logger('notify');
 
 /** One message per cause per hour; what comes in between is counted into the next one. */
 export const THROTTLE_WINDOW_MS = 60 * 60_000;
@@ -64,7 +67,7 @@ export class Notifier {
   }
 
   private warn(message: string): void {
-    (this.options.warn ?? ((m: string) => process.stderr.write(`gatehouse: ${m}\n`)))(message);
+    (this.options.warn ?? ((m: string) => log.warn(m)))(message);
   }
 }
 
