@@ -1,4 +1,6 @@
-import type { Migration } from './index.js';
+import { migration003 } from './003-rollback-events.js';
+import { migration004 } from './004-anomaly-reviews-trials.js';
+import type { Dialect, Migration } from './index.js';
 
 /**
  * The audit outlives restores: a restore replaces the run and domain tables, so rollback events
@@ -10,7 +12,7 @@ export const migration005: Migration = {
   version: 5,
   name: 'audit outlives restores',
   sql: (d) => `
-${d.name === 'sqlite' ? SQLITE_DROP_RUN_REFERENCES : POSTGRES_DROP_RUN_REFERENCES}
+${d.name === 'sqlite' ? [withoutRunReference(migration003, 'rollback_events', d), withoutRunReference(migration004, 'run_reviews', d)].join('\n\n') : POSTGRES_DROP_RUN_REFERENCES}
 
 CREATE TABLE sequences (
 name TEXT PRIMARY KEY,
@@ -35,42 +37,18 @@ CREATE INDEX runs_by_task ON runs(task, id);
 `,
 };
 
-const SQLITE_DROP_RUN_REFERENCES = `
-CREATE TABLE rollback_events_v5 (
-id INTEGER PRIMARY KEY,
-run_id INTEGER NOT NULL,
-batch_seq INTEGER,
-operator TEXT NOT NULL,
-at TEXT NOT NULL,
-reason TEXT,
-on_conflict TEXT NOT NULL,
-restored INTEGER NOT NULL,
-deleted INTEGER NOT NULL,
-skipped INTEGER NOT NULL,
-forced INTEGER NOT NULL,
-created_rows_deleted INTEGER NOT NULL,
-created_rows_kept INTEGER NOT NULL,
-run_rolled_back INTEGER NOT NULL
-);
-INSERT INTO rollback_events_v5 SELECT * FROM rollback_events;
-DROP TABLE rollback_events;
-ALTER TABLE rollback_events_v5 RENAME TO rollback_events;
-CREATE INDEX rollback_events_by_run ON rollback_events(run_id);
-
-CREATE TABLE run_reviews_v5 (
-id INTEGER PRIMARY KEY,
-run_id INTEGER NOT NULL,
-action TEXT NOT NULL CHECK (action IN ('expected', 'confirmed', 'accepted')),
-reason_kind TEXT,
-reason TEXT NOT NULL,
-operator TEXT NOT NULL,
-at TEXT NOT NULL
-);
-INSERT INTO run_reviews_v5 SELECT * FROM run_reviews;
-DROP TABLE run_reviews;
-ALTER TABLE run_reviews_v5 RENAME TO run_reviews;
-CREATE INDEX run_reviews_by_run ON run_reviews(run_id);
-`;
+/**
+ * SQLite cannot drop a constraint: the table is created again as an earlier migration made it,
+ * without its reference to runs, refilled, and put in the old one's place.
+ */
+function withoutRunReference(migration: Migration, table: string, dialect: Dialect): string {
+  const created = migration.sql(dialect).match(new RegExp(`CREATE TABLE ${table} \\([\\s\\S]*?\\n\\);`))![0];
+  return `${created.replace(`CREATE TABLE ${table} `, `CREATE TABLE ${table}_v5 `).replace(' REFERENCES runs(id)', '')}
+INSERT INTO ${table}_v5 SELECT * FROM ${table};
+DROP TABLE ${table};
+ALTER TABLE ${table}_v5 RENAME TO ${table};
+CREATE INDEX ${table}_by_run ON ${table}(run_id);`;
+}
 
 const POSTGRES_DROP_RUN_REFERENCES = `
 ALTER TABLE rollback_events DROP CONSTRAINT IF EXISTS rollback_events_run_id_fkey;
