@@ -35,6 +35,15 @@ export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Wit
 
 export type RelatedTable = keyof ReturnType<typeof relatedRows>;
 
+/** The parent of a subcommittee: hsif14 belongs to hsif00. */
+export function parentCommitteeCode(systemCode: string): string | null {
+  return systemCode.endsWith('00') ? null : `${systemCode.slice(0, 4)}00`;
+}
+
+export function committeeChamber(systemCode: string): string {
+  return systemCode.startsWith('h') ? 'House' : systemCode.startsWith('s') ? 'Senate' : 'Joint';
+}
+
 export function relatedCount(hearing: NormalizedHearing): number {
   return hearing.committees.length + hearing.witnesses.length + hearing.videos.length + hearing.transcripts.length;
 }

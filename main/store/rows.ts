@@ -19,14 +19,22 @@ function parsed<T>(text: string | null, fallback: T): T {
 }
 
 export function runFromRow(row: Row<'runs'>): RunSummary {
-  const { id, metricsJson, batchCountsJson, validationJson, flagsJson, pid: _pid, host: _host, verdict: _verdict, review: _review, ...rest } = row;
   return {
-    ...(rest as Omit<RunSummary, 'runId' | 'metrics' | 'batches' | 'validation' | 'flags'>),
-    runId: id,
-    metrics: JSON.parse(metricsJson),
-    batches: JSON.parse(batchCountsJson),
-    validation: parsed(validationJson, null),
-    flags: JSON.parse(flagsJson),
+    runId: row.id,
+    status: row.status as RunSummary['status'],
+    mode: row.mode as RunSummary['mode'],
+    batchSize: row.batchSize,
+    task: row.task,
+    source: row.source,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    metrics: JSON.parse(row.metricsJson),
+    batches: JSON.parse(row.batchCountsJson),
+    validation: parsed(row.validationJson, null),
+    flags: JSON.parse(row.flagsJson),
+    error: row.error,
+    resumedFrom: row.resumedFrom,
+    backupId: row.backupId,
   };
 }
 
@@ -77,13 +85,4 @@ export function rawToJson(raw: unknown): string {
  */
 export function textSafe(value: string | null): string | null {
   return value === null ? null : value.replaceAll('\u0000', '\uFFFD');
-}
-
-/** The parent of a subcommittee: hsif14 belongs to hsif00. */
-export function parentCommitteeCode(systemCode: string): string | null {
-  return systemCode.endsWith('00') ? null : `${systemCode.slice(0, 4)}00`;
-}
-
-export function committeeChamber(systemCode: string): string {
-  return systemCode.startsWith('h') ? 'House' : systemCode.startsWith('s') ? 'Senate' : 'Joint';
 }

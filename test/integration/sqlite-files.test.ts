@@ -117,7 +117,7 @@ describe('a corrupt Gatehouse database', () => {
     const result = runCli(['update', '--db', file, '--source', 'synthetic:seed=3,offset=300,count=10', '--no-snapshot']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/failed its integrity check \(quick_check\): .*page 8.*; nothing was written/);
-    expect(result.stderr).toMatch(/hint: restore a snapshot/);
+    expect(result.stderr).toMatch(/hint: the file is damaged: recover it/);
     expect(sha256(file)).toBe(before);
   });
 });

@@ -1,18 +1,19 @@
 import type pg from 'pg';
 import type { BulkHearingWriter } from '../driver.js';
 import {
+  committeeChamber,
   earlierWriteViolations,
   HEARING_COLUMNS,
   hearingRow,
   injectedWriteFault,
   organizationKey,
+  parentCommitteeCode,
   relatedRows,
   witnessKey,
   writeViolations,
   type RelatedTable,
   type Witness,
 } from '../hearing-rows.js';
-import { committeeChamber, parentCommitteeCode } from '../rows.js';
 import { snakeCase, TABLES } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 

@@ -2,17 +2,18 @@ import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { BulkHearingWriter } from '../driver.js';
 import {
+  committeeChamber,
   earlierWriteViolations,
   HEARING_COLUMNS,
   hearingRow,
   injectedWriteFault,
   organizationKey,
+  parentCommitteeCode,
   relatedRows,
   writeViolations,
   type RelatedTable,
   type Witness,
 } from '../hearing-rows.js';
-import { committeeChamber, parentCommitteeCode } from '../rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 
@@ -24,19 +25,41 @@ const RELATED_INSERTS: Record<RelatedTable, string> = {
 };
 const RELATED_TABLES = Object.keys(RELATED_INSERTS) as RelatedTable[];
 
+/** Every statement the writer runs, prepared once per connection: a batch of 50 hearings runs them hundreds of times. */
+function prepareStatements(db: Database.Database) {
+  const each = (sql: (table: RelatedTable) => string) => Object.fromEntries(RELATED_TABLES.map((table) => [table, db.prepare(sql(table))])) as Record<RelatedTable, Database.Statement>;
+  return {
+    insertHearing: db.prepare(INSERT_HEARING),
+    updateHearing: db.prepare(UPDATE_HEARING),
+    insertRelated: each((table) => RELATED_INSERTS[table]),
+    deleteRelated: each((table) => `DELETE FROM ${table} WHERE event_id = ?`),
+    relatedRows: each((table) => `SELECT * FROM ${table} WHERE event_id = ? ORDER BY ordinal`),
+    hearingRow: db.prepare('SELECT * FROM hearings WHERE event_id = ?'),
+    committeeExists: db.prepare('SELECT 1 FROM committees WHERE system_code = ?'),
+    insertCommittee: db.prepare('INSERT INTO committees (system_code, name, chamber, parent_code, created_run_id) VALUES (?, ?, ?, ?, ?)'),
+    findWitness: db.prepare('SELECT id FROM witnesses WHERE normalized_name = ? AND organization_key = ?').pluck(),
+    insertWitness: db.prepare('INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)'),
+    journal: db.prepare('INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
+    earlierWrites: db.prepare('SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?').pluck(),
+    writtenHearings: db.prepare(WRITTEN_HEARINGS).pluck(),
+    writtenRelated: db.prepare(WRITTEN_RELATED).pluck(),
+    dangling: db.prepare(DANGLING).pluck(),
+  };
+}
+
 /**
  * Writes hearings and everything that hangs off them through statements prepared once, journaling
  * each before-image. The caller owns the transaction; nothing here commits.
  */
 export class SqliteHearingWriter implements BulkHearingWriter {
-  private readonly statement: (text: string) => Database.Statement;
+  private readonly s: ReturnType<typeof prepareStatements>;
 
   constructor(
     db: Database.Database,
     private readonly options: StoreOptions,
   ) {
-    const prepared = new Map<string, Database.Statement>();
-    this.statement = (text) => prepared.get(text) ?? prepared.set(text, db.prepare(text)).get(text)!;
+    this.s = prepareStatements(db);
   }
 
   async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<{ hearings: number; related: number }> {
@@ -49,68 +72,54 @@ export class SqliteHearingWriter implements BulkHearingWriter {
       this.ensureCommittees(hearing, runId, batchSeq, now);
       const before = change.kind === 'added' ? null : this.beforeImage(hearing.eventId);
       this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, change.contentHash, now);
-      if (before !== null) {
-        for (const table of RELATED_TABLES) this.statement(`DELETE FROM ${table} WHERE event_id = ?`).run(hearing.eventId);
-      }
-      hearings += this.statement(before === null ? INSERT_HEARING : UPDATE_HEARING).run(hearingRow(change, runId, batchSeq)).changes;
+      if (before !== null) for (const table of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
+      hearings += (before === null ? this.s.insertHearing : this.s.updateHearing).run(hearingRow(change, runId, batchSeq)).changes;
       const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now));
-      for (const table of RELATED_TABLES) for (const row of rows[table]) related += this.statement(RELATED_INSERTS[table]).run(...row).changes;
+      for (const table of RELATED_TABLES) for (const row of rows[table]) related += this.s.insertRelated[table].run(row).changes;
     }
     return { hearings, related };
   }
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
-    // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
-    const found = this.statement(`SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?`)
-      .pluck()
-      .all(JSON.stringify(eventIds), runId) as string[];
-    return earlierWriteViolations(found);
+    return earlierWriteViolations(this.s.earlierWrites.all(JSON.stringify(eventIds), runId) as string[]);
   }
 
   async verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]) {
     const ids = JSON.stringify(changes.map((change) => change.hearing.eventId));
-    const dangling = this.statement(DANGLING).pluck().all({ ids }) as string[];
-    const hearings = this.statement(WRITTEN_HEARINGS).pluck().get(ids, runId, batchSeq) as number;
-    const related = this.statement(WRITTEN_RELATED).pluck().get({ ids }) as number;
+    const dangling = this.s.dangling.all({ ids }) as string[];
+    const hearings = this.s.writtenHearings.get(ids, runId, batchSeq) as number;
+    const related = this.s.writtenRelated.get({ ids }) as number;
     return writeViolations(changes, { hearings, related, dangling });
   }
 
   private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string): void {
-    const exists = (code: string) => this.statement('SELECT 1 FROM committees WHERE system_code = ?').get(code) !== undefined;
     for (const committee of hearing.committees) {
-      if (exists(committee.systemCode)) continue;
+      if (this.s.committeeExists.get(committee.systemCode)) continue;
       const parent = parentCommitteeCode(committee.systemCode);
-      this.statement('INSERT INTO committees (system_code, name, chamber, parent_code, created_run_id) VALUES (?, ?, ?, ?, ?)')
-        .run(committee.systemCode, committee.name, committeeChamber(committee.systemCode), parent !== null && exists(parent) ? parent : null, runId);
+      const parentKnown = parent !== null && this.s.committeeExists.get(parent) !== undefined;
+      this.s.insertCommittee.run(committee.systemCode, committee.name, committeeChamber(committee.systemCode), parentKnown ? parent : null, runId);
       this.journal(runId, batchSeq, 'committee', committee.systemCode, null, null, now);
     }
   }
 
   private witnessId(witness: Witness, runId: number, batchSeq: number, now: string): number {
     const key = organizationKey(witness);
-    const found = this.statement('SELECT id FROM witnesses WHERE normalized_name = ? AND organization_key = ?').pluck().get(witness.normalizedName, key) as number | undefined;
+    const found = this.s.findWitness.get(witness.normalizedName, key) as number | undefined;
     if (found !== undefined) return found;
-    const id = Number(this.statement('INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)')
-      .run(witness.normalizedName, key, witness.name, witness.organization).lastInsertRowid);
+    const id = Number(this.s.insertWitness.run(witness.normalizedName, key, witness.name, witness.organization).lastInsertRowid);
     this.journal(runId, batchSeq, 'witness', String(id), null, null, now);
     return id;
   }
 
   /** Every row the hearing owns, exactly as stored: what a rollback puts back. */
   private beforeImage(eventId: string): string {
-    const rows = (table: string) => this.statement(`SELECT * FROM ${table} WHERE event_id = ? ORDER BY ordinal`).all(eventId);
-    return JSON.stringify({
-      hearing: this.statement('SELECT * FROM hearings WHERE event_id = ?').get(eventId),
-      committees: rows('hearing_committees'),
-      appearances: rows('appearances'),
-      videos: rows('videos'),
-      transcripts: rows('transcripts'),
-    });
+    const rows = (table: RelatedTable) => this.s.relatedRows[table].all(eventId);
+    const image = { hearing: this.s.hearingRow.get(eventId), committees: rows('hearing_committees'), appearances: rows('appearances'), videos: rows('videos'), transcripts: rows('transcripts') };
+    return JSON.stringify(image);
   }
 
   private journal(runId: number, batchSeq: number, entity: string, key: string, before: string | null, afterHash: string | null, now: string): void {
-    this.statement('INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, batchSeq, entity, key, before, afterHash, now);
+    this.s.journal.run(runId, batchSeq, entity, key, before, afterHash, now);
   }
 }
 

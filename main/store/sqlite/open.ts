@@ -136,4 +136,5 @@ export function openFailure(file: string, error: unknown): GatehouseError {
   return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}`, { cause: error });
 }
 
-export const CORRUPT_HINT = 'restore a snapshot (gatehouse backups list, then gatehouse restore), or recover the file with sqlite3 .recover';
+/** A damaged file cannot take a restore (its safety snapshot would fail): it is repaired or replaced outside Gatehouse. */
+export const CORRUPT_HINT = 'the file is damaged: recover it with the sqlite3 shell (.recover), or replace it with a verified snapshot file from <db>.backups/ (gatehouse backups list)';
