@@ -4,7 +4,7 @@ import type { RunStatus } from '../../shared/run.js';
 /**
  * The undo journal as rollback reads it, and the primitives a rollback needs inside its one
  * transaction. What to restore and how conflicts resolve is decided in main/backup/; this is only
- * the data access, implemented once per backend.
+ * the data access, written once for both backends (main/store/repositories/undo.ts).
  */
 export type UndoEntity = 'hearing' | 'committee' | 'witness';
 

@@ -24,23 +24,16 @@ export async function openPostgresDriver(url: string, options: PostgresStoreOpti
   const target = parsePostgresTarget(url, options.schema);
   const pool = createPool(target);
   try {
-    await withClient(pool, target, async (client) => {
-      await client.query('BEGIN');
-      try {
-        await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
-        const session = {
-          dialect: 'postgres' as const,
-          location: `${target.location} (schema ${target.schema})`,
-          exec: async (text: string) => void (await client.query(text)),
-          value: async (text: string) => Object.values((await client.query(text)).rows[0] ?? {})[0],
-        };
-        await applyMigrations(session);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
+    // One transaction under a lock on the schema's name: of two processes creating it, the second waits and finds it migrated.
+    await inTransaction(pool, target, 'BEGIN', async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
+      await applyMigrations({
+        dialect: 'postgres',
+        location: `${target.location} (schema ${target.schema})`,
+        exec: async (text) => void (await client.query(text)),
+        value: async (text) => Object.values((await client.query(text)).rows[0] ?? {})[0],
+      });
     });
   } catch (error) {
     await pool.end().catch(() => {});
@@ -68,6 +61,21 @@ async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (clien
     // A client that lost its server is destroyed rather than returned, so the pool hands out a fresh one.
     client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
   }
+}
+
+/** BEGIN (or `begin`), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */
+function inTransaction<T>(pool: pg.Pool, target: PostgresTarget, begin: string, work: (client: pg.PoolClient) => Promise<T>, dryRun = false): Promise<T> {
+  return withClient(pool, target, async (client) => {
+    try {
+      await client.query(begin);
+      const result = await work(client);
+      await client.query(dryRun ? 'ROLLBACK' : 'COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  });
 }
 
 /** Kysely over one connection (a transaction's); `release` is the transaction's business, not Kysely's. */
@@ -121,7 +129,7 @@ class PostgresDriver implements StoreDriver {
   }
 
   transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
-    return this.inTransaction('BEGIN', (client) => work(kyselyOver((text, values) => client.query(text, values))), options.dryRun ?? false).catch(
+    return inTransaction(this.pool, this.target, 'BEGIN', (client) => work(kyselyOver((text, values) => client.query(text, values))), options.dryRun).catch(
       (error: unknown) => Promise.reject(asUnreachable(this.target, error)),
     );
   }
@@ -133,23 +141,9 @@ class PostgresDriver implements StoreDriver {
    * engine can tell a dropped connection (retry) from a bad record (isolate).
    */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
-    return this.inTransaction('BEGIN; SET LOCAL enable_seqscan = off', (client) => {
+    return inTransaction(this.pool, this.target, 'BEGIN; SET LOCAL enable_seqscan = off', (client) => {
       const named = preparing(client);
       return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, client, this.options));
-    }, false);
-  }
-
-  private inTransaction<T>(begin: string, work: (client: pg.PoolClient) => Promise<T>, dryRun: boolean): Promise<T> {
-    return withClient(this.pool, this.target, async (client) => {
-      try {
-        await client.query(begin);
-        const result = await work(client);
-        await client.query(dryRun ? 'ROLLBACK' : 'COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
     });
   }
 

@@ -1,19 +1,7 @@
 import type pg from 'pg';
 import type { BulkHearingWriter } from '../driver.js';
-import {
-  committeeChamber,
-  earlierWriteViolations,
-  HEARING_COLUMNS,
-  hearingRow,
-  injectedWriteFault,
-  organizationKey,
-  parentCommitteeCode,
-  relatedRows,
-  witnessKey,
-  writeViolations,
-  type RelatedTable,
-  type Witness,
-} from '../hearing-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey, writeViolations } from '../hearing-rows.js';
+import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase, TABLES } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 

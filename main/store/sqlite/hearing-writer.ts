@@ -1,19 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { BulkHearingWriter } from '../driver.js';
-import {
-  committeeChamber,
-  earlierWriteViolations,
-  HEARING_COLUMNS,
-  hearingRow,
-  injectedWriteFault,
-  organizationKey,
-  parentCommitteeCode,
-  relatedRows,
-  writeViolations,
-  type RelatedTable,
-  type Witness,
-} from '../hearing-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, writeViolations } from '../hearing-rows.js';
+import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 
