@@ -2,6 +2,7 @@ import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
 import type { BatchRuleViolation, NewQuarantineEntry, PlannedChange, WriteTx } from '../store/index.js';
 import { redactSecrets } from '../store/index.js';
+import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunContext } from './run-context.js';
 import { addCounts, countChanges, type Counts, type PendingBatch } from './run-state.js';
 
@@ -156,7 +157,7 @@ export class BatchCommitter {
       eventId: change.hearing.eventId,
       sourcePosition: change.position,
       reasons: [reason],
-      raw: change.raw,
+      raw: quarantinedRaw(change.raw),
     }));
     await this.run.withTransientRetry(() =>
       this.run.transaction(async (tx) => {

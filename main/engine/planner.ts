@@ -1,8 +1,9 @@
 import type { Rejection } from '../../shared/record.js';
-import type { SourceItem } from '../sources/index.js';
+import { eventIdOf, type SourceItem } from '../sources/index.js';
 import type { PlannedChange, Store } from '../store/index.js';
 import { applyRecordRules } from '../validation/index.js';
 import { classify } from './classify.js';
+import { quarantinedRaw } from './quarantine-raw.js';
 
 /** One source item after the record rules and classification. */
 export type PlannedItem =
@@ -27,7 +28,7 @@ export class RunPlanner {
     const ids = checked.flatMap(({ outcome }) => (outcome?.ok ? [outcome.hearing.eventId] : []));
     const stored = ids.length > 0 ? await this.store.loadHearings(ids) : new Map();
     return checked.map(({ item, outcome }): PlannedItem => {
-      if (item.error) return rejected(item, eventIdOf(item.raw), [item.error]);
+      if (item.error) return rejected(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
       if (!outcome!.ok) return rejected(item, eventIdOf(item.raw), outcome!.reasons);
       const hearing = outcome!.hearing;
       if (this.eventIdsInRun.has(hearing.eventId)) {
@@ -53,12 +54,7 @@ export class RunPlanner {
   };
 }
 
+/** Bounded here, not when the batch closes: a window of rejected 3 MB records must not sit in memory. */
 function rejected(item: SourceItem, eventId: string | null, reasons: Rejection[]): PlannedItem {
-  return { position: item.position, outcome: 'rejected', eventId, reasons, raw: item.raw };
-}
-
-function eventIdOf(raw: unknown): string | null {
-  if (typeof raw !== 'object' || raw === null) return null;
-  const id = (raw as { eventId?: unknown }).eventId;
-  return typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 64) : null;
+  return { position: item.position, outcome: 'rejected', eventId, reasons, raw: quarantinedRaw(item.raw) };
 }

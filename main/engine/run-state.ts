@@ -2,6 +2,7 @@ import type { Rejection } from '../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchCounts, type RunMetrics } from '../../shared/run.js';
 import type { NewQuarantineEntry, PlannedChange } from '../store/index.js';
 import type { PlannedItem } from './planner.js';
+import { quarantinedRaw } from './quarantine-raw.js';
 
 export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack' | 'fetchErrors', number>>;
 
@@ -62,7 +63,7 @@ export class PendingBatch {
     if (index < 0) return;
     const [change] = this.changes.splice(index, 1);
     this.planned[change!.kind] -= 1;
-    this.rejected.push({ position: change!.position, outcome: 'rejected', eventId, reasons: [reason], raw: change!.raw });
+    this.rejected.push({ position: change!.position, outcome: 'rejected', eventId, reasons: [reason], raw: quarantinedRaw(change!.raw) });
   }
 
   quarantineEntries(runId: number, batchSeq: number | null): NewQuarantineEntry[] {

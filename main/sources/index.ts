@@ -28,7 +28,7 @@ export {
   type SyntheticHearing,
   type SyntheticOptions,
 } from './synthetic.js';
-export { recordsIn } from './wrappers.js';
+export { eventIdOf, recordsIn } from './wrappers.js';
 export {
   CONGRESS_CHAMBERS,
   createCongressSource,
