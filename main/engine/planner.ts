@@ -23,16 +23,26 @@ export class RunPlanner {
     private readonly eventIdsInRun: Set<string>,
   ) {}
 
+  /** Why records were rejected, by code, with one message each: explains a run that stored nothing. */
+  private readonly rejections = new Map<string, { count: number; example: string }>();
+
+  /** The most frequent rejection so far (in this process: a resumed run counts from the resume). */
+  mostCommonRejection(): { code: string; count: number; example: string } | null {
+    let top: { code: string; count: number; example: string } | null = null;
+    for (const [code, seen] of this.rejections) if (top === null || seen.count > top.count) top = { code, ...seen };
+    return top;
+  }
+
   async plan(window: SourceItem[]): Promise<PlannedItem[]> {
     const checked = window.map((item) => ({ item, outcome: item.error ? null : applyRecordRules(item.raw, this.ruleContext) }));
     const ids = checked.flatMap(({ outcome }) => (outcome?.ok ? [outcome.hearing.eventId] : []));
     const stored = ids.length > 0 ? await this.store.loadHearings(ids) : new Map();
     return checked.map(({ item, outcome }): PlannedItem => {
-      if (item.error) return rejected(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
-      if (!outcome!.ok) return rejected(item, eventIdOf(item.raw), outcome!.reasons);
+      if (item.error) return this.reject(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
+      if (!outcome!.ok) return this.reject(item, eventIdOf(item.raw), outcome!.reasons);
       const hearing = outcome!.hearing;
       if (this.eventIdsInRun.has(hearing.eventId)) {
-        return rejected(item, hearing.eventId, [
+        return this.reject(item, hearing.eventId, [
           { code: 'DUPLICATE_EVENT_ID', message: `eventId ${hearing.eventId} appears more than once in this run's input` },
         ]);
       }
@@ -47,6 +57,16 @@ export class RunPlanner {
         change: { kind: classification.kind, hearing, contentHash: classification.hash, position: item.position, raw: item.raw, diff },
       };
     });
+  }
+
+  private reject(item: SourceItem, eventId: string | null, reasons: Rejection[]): PlannedItem {
+    const first = reasons[0];
+    if (first) {
+      const seen = this.rejections.get(first.code);
+      if (seen) seen.count += 1;
+      else this.rejections.set(first.code, { count: 1, example: first.message });
+    }
+    return rejected(item, eventId, reasons);
   }
 
   private readonly ruleContext = {
