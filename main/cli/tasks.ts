@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { abortableSleep, addTask, editTask, nextOccurrence, requireTask, runSchedulerLoop, runTask, Scheduler } from '../scheduler/index.js';
+import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, Scheduler, taskView } from '../scheduler/index.js';
 import type { ScheduledTask, ScheduledTaskPatch, Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
 import { databaseOption } from './database.js';
@@ -25,13 +25,9 @@ async function withStore<T>(options: TaskOptions, work: (store: Store) => Promis
   }
 }
 
-function withNext(task: ScheduledTask) {
-  return { ...task, nextRunAt: task.enabled ? (nextOccurrence(task.cron, new Date())?.toISOString() ?? null) : null };
-}
-
 function printTask(task: ScheduledTask, json: boolean | undefined): void {
-  if (json) return printJson(withNext(task));
-  const t = withNext(task);
+  if (json) return printJson(taskView(task));
+  const t = taskView(task);
   process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}\n`);
 }
 
@@ -42,7 +38,7 @@ export function registerTasksCommands(program: Command): void {
 
   dbOption(tasks.command('list').description('every task with its next run')).action(async (options: TaskOptions) =>
     withStore(options, async (store) => {
-      const list = (await store.tasks.list()).map(withNext);
+      const list = (await store.tasks.list()).map((task) => taskView(task));
       if (options.json) return printJson(list);
       printTable(['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run'], list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId]));
     }),

@@ -1,8 +1,9 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { TASK_NAME_PATTERN } from '../flags/index.js';
 import { parseSourceSpec } from '../sources/index.js';
-import type { ScheduledTask, ScheduledTaskPatch, Store } from '../store/index.js';
-import { checkCron } from './cron.js';
+import { redactSecrets, type ScheduledTask, type ScheduledTaskPatch, type Store } from '../store/index.js';
+import type { TaskView } from '../../shared/api-operations.js';
+import { checkCron, nextOccurrence } from './cron.js';
 
 export const DEFAULT_LOOKBACK_DAYS = 7;
 const MAX_LOOKBACK_DAYS = 3650;
@@ -29,16 +30,19 @@ function checkLookback(days: number): number {
   return days;
 }
 
-/** The spec must parse now, so a typo is caught when the task is added, not at 3 a.m. */
+/** The spec must parse now, so a typo (or an API key written into it) is caught when the task is added, not at 3 a.m. */
 function checkSource(spec: string): string {
-  try {
-    parseSourceSpec(spec);
-  } catch (error) {
-    // congress: is a known scheme whose source lands separately; the spec is still worth keeping.
-    const pending = error instanceof GatehouseError && error.code === 'SOURCE_SPEC_UNKNOWN' && /^congress:/i.test(spec.trim());
-    if (!pending) throw error;
-  }
+  parseSourceSpec(spec);
   return spec.trim();
+}
+
+/**
+ * A task as the CLI and the console show it, with its next run. The spec is redacted for tasks
+ * stored before specs with an API key were refused (such a task can no longer run; editing its
+ * source fixes it).
+ */
+export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
+  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
 }
 
 export async function addTask(store: Store, input: TaskInput, now: Date = new Date()): Promise<ScheduledTask> {

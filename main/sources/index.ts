@@ -4,12 +4,12 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { createCongressSource } from './congress/source.js';
 import { openFileSource } from './file.js';
-import { parseSourceSpec } from './spec.js';
+import { CONGRESS_API_KEY_VARIABLE, parseSourceSpec } from './spec.js';
 import { createSyntheticSource } from './synthetic.js';
 import type { RecordSource, SourceOptions } from './types.js';
 
 export type { RecordSource, SourceItem, SourceOptions } from './types.js';
-export { parseSourceSpec, parseSyntheticOptions, SPEC_FORMS, type SourceSpec } from './spec.js';
+export { CONGRESS_API_KEY_VARIABLE, parseSourceSpec, parseSyntheticOptions, SPEC_FORMS, type SourceSpec } from './spec.js';
 export {
   CORRUPTION_KINDS,
   corruptionCount,
@@ -41,9 +41,6 @@ export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter }
 export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
 export { congressDateTime, currentCongress, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from './congress/window.js';
 
-/** Where the Congress.gov API key comes from when no option gives one. */
-export const CONGRESS_API_KEY_VARIABLE = 'GATEHOUSE_CONGRESS_API_KEY';
-
 /**
  * Opens `file:PATH`, `synthetic:…` or `congress:[BASE_URL]`. Throws GatehouseError SOURCE_SPEC_UNKNOWN
  * for another scheme, USAGE for a bad option or a missing API key, SOURCE_UNREADABLE / INPUT_INVALID
@@ -58,7 +55,7 @@ export async function openSource(spec: string, options: SourceOptions = {}): Pro
     case 'synthetic':
       return createSyntheticSource(parsed.options, description);
     case 'congress': {
-      const apiKey = options.apiKey ?? parsed.apiKey ?? process.env[CONGRESS_API_KEY_VARIABLE] ?? '';
+      const apiKey = options.apiKey ?? process.env[CONGRESS_API_KEY_VARIABLE] ?? '';
       if (apiKey.trim() === '') {
         throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: `set ${CONGRESS_API_KEY_VARIABLE}` });
       }

@@ -259,7 +259,7 @@ describe('congress: source against a congress.gov-shaped server', () => {
 describe('congress: spec and options', () => {
   it('keeps the API key out of the description and of every error', async () => {
     const server = await serve({ house: [meeting(1)] });
-    const opened = await openSource(`congress:${server.baseUrl}?api_key=spec-secret-42`, { now: () => NOW });
+    const opened = await openSource(`congress:${server.baseUrl}`, { now: () => NOW, apiKey: 'spec-secret-42' });
     expect(opened.description).toBe(`congress:${server.baseUrl}`);
     const error = await failure(opened.items());
     expect(error.code).toBe('SOURCE_AUTH_REFUSED');
