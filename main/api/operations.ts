@@ -1,10 +1,10 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import type { FlagEventView, FlagView, TaskView } from '../../shared/api-operations.js';
+import type { FlagEventView, FlagView } from '../../shared/api-operations.js';
 import { evaluateAllFlags, FLAG_DEFINITIONS, revertFlagEvent, setFlag, unsetFlag, type FlagValue } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
-import { addTask, editTask, nextOccurrence, requireTask } from '../scheduler/index.js';
-import type { FlagEvent, ScheduledTask, ScheduledTaskPatch, StoredFlagValue } from '../store/index.js';
+import { addTask, editTask, requireTask, taskView } from '../scheduler/index.js';
+import type { FlagEvent, ScheduledTaskPatch, StoredFlagValue } from '../store/index.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
 import { checkWebhookUrl, preferencesView, type ConsolePreferences } from './preferences.js';
@@ -98,8 +98,4 @@ function scopeValue(stored: StoredFlagValue): FlagView['scopes'][number] {
 
 function eventView(event: FlagEvent): FlagEventView {
   return { id: event.id, flag: event.flag, scope: event.scope, oldValue: parseStored(event.oldJson), newValue: parseStored(event.newJson), actor: event.actor, reason: event.reason, at: event.at };
-}
-
-export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
-  return { ...task, nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
 }

@@ -92,4 +92,10 @@ describe('an API key inside a source spec, through the console API', () => {
     }
     expect(await store.tasks.list()).toEqual([]);
   });
+
+  it('stored before the rule, comes back redacted from tasks.list', async () => {
+    await insertTaskWithStoredKey(store);
+    const answer = await dispatch(api, 'tasks.list', {});
+    expect(answer).toMatchObject({ ok: true, data: [{ name: 'legacy', source: 'congress:https://api.congress.gov/v3?api_key=***' }] });
+  });
 });
