@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { GatehouseError } from '../shared/errors.js';
-import { exitCodeFor, reportError } from './cli/output.js';
+import { exitCodeFor, ignoreClosedOutput, reportError } from './cli/output.js';
 import { configureLogging, defaultLogFile } from './logging/index.js';
 
 type Register = (program: Command) => void;
@@ -57,15 +57,24 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
+      // Commander has written its message to stderr; a --json caller still gets the error on stdout.
+      if (error.exitCode !== 0 && argv.includes('--json')) {
+        process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } })}\n`);
+      }
       return;
     }
-    reportError(error, argv.includes('--debug'));
+    reportError(error, outputOptions(argv));
     process.exitCode = exitCodeFor(error);
   }
 }
 
+function outputOptions(argv: string[]): { debug: boolean; json: boolean } {
+  return { debug: argv.includes('--debug'), json: argv.includes('--json') };
+}
+
+ignoreClosedOutput();
 process.on('unhandledRejection', (reason) => {
-  reportError(new GatehouseError('INTERNAL', String(reason instanceof Error ? reason.message : reason)), process.argv.includes('--debug'));
+  reportError(new GatehouseError('INTERNAL', String(reason instanceof Error ? reason.message : reason)), outputOptions(process.argv));
   process.exit(1);
 });
 

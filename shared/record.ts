@@ -11,6 +11,13 @@ export type MeetingStatus = (typeof MEETING_STATUSES)[number];
 export const MAX_TITLE_LENGTH = 10_000;
 /** Any other free-text field (names, rooms, URLs) longer than this is a rejection. */
 export const MAX_TEXT_FIELD_LENGTH = 2_000;
+/**
+ * Limits checked when a record is parsed, before any rule looks at it. A Congress.gov detail nests
+ * about 4 containers deep and weighs a few KB; these leave wide room and still keep one hostile
+ * record from costing the stack or the memory of the run around it.
+ */
+export const MAX_RECORD_DEPTH = 32;
+export const MAX_RECORD_BYTES = 1024 * 1024;
 export const COMMITTEE_CODE_PATTERN = /^[hsj][a-z]{3}\d{2}$/;
 
 /** A hearing after normalization: the form that is classified, stored and diffed. */
@@ -70,6 +77,9 @@ export const REJECTION_CODES = [
   'BAD_COMMITTEE_CODE',
   'UNKNOWN_COMMITTEE',
   'NUL_CHARACTER',
+  'INVALID_UTF8',
+  'TOO_DEEP',
+  'OVERSIZE_RECORD',
   'DUPLICATE_EVENT_ID',
   'WRITE_FAILED',
   'FETCH_FAILED',
@@ -80,6 +90,18 @@ export interface Rejection {
   code: RejectionCode;
   message: string;
 }
+
+/**
+ * What quarantine keeps of a raw record too large to keep whole: the start of its JSON text, its
+ * size, and a SHA-256 of the whole text so the original can be matched against the source.
+ */
+export const rawExcerptSchema = z.object({
+  truncated: z.literal(true),
+  excerpt: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type RawExcerpt = z.infer<typeof rawExcerptSchema>;
 
 export const quarantineEntrySchema = z.object({
   id: z.number().int(),

@@ -9,12 +9,18 @@ export function redactConnectionString(location: string): string {
 }
 
 /**
- * Redacts every connection-string password, `password=` conninfo value and `api_key` value
+ * An API key's value wherever text may carry one: a query (`api_key=`, `apikey=`, URL-encoded
+ * `api%5Fkey%3D`), a header (`X-Api-Key: …`) or JSON (`"apiKey": "…"`).
+ */
+const API_KEY_VALUE = /(api(?:[_-]|%5f)?key["']?\s*(?:=|%3d|:)\s*["']?)[^&\s"',;}]+/gi;
+
+/**
+ * Redacts every connection-string password, `password=` conninfo value and API key value
  * found inside free text (error messages, URLs, source specs).
  */
 export function redactSecrets(text: string): string {
   return text
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):[^@/\s]*@/gi, '$1:***@')
-    .replace(/(api_key=)[^&\s"']+/gi, '$1***')
+    .replace(API_KEY_VALUE, '$1***')
     .replace(/(\bpassword\s*=\s*)('[^']*'|[^\s&"']+)/gi, '$1***');
 }

@@ -9,13 +9,21 @@ export function databaseOption(db: string | undefined): string {
 }
 
 /**
- * The fault-injection seam for tests that spawn the CLI: writes of the listed eventIds throw as a
- * database error would. Only honoured with GATEHOUSE_TEST_FAULTS=1 so it cannot be set by accident.
+ * The fault-injection seam for tests that spawn the CLI: writes of the GATEHOUSE_FAIL_WRITES
+ * eventIds throw as a database error would; the first write of GATEHOUSE_HANG_WRITE blocks the
+ * process for good, holding it at a known point for a kill -9. Only honoured with
+ * GATEHOUSE_TEST_FAULTS=1 so it cannot be set by accident.
  */
 export function storeOptionsFromEnvironment(): StoreOptions {
   if (process.env.GATEHOUSE_TEST_FAULTS !== '1') return {};
   const ids = new Set((process.env.GATEHOUSE_FAIL_WRITES ?? '').split(',').filter(Boolean));
-  return { failWriteOf: (eventId) => ids.has(eventId) };
+  const hangAt = process.env.GATEHOUSE_HANG_WRITE;
+  return {
+    failWriteOf: (eventId) => {
+      if (eventId === hangAt) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      return ids.has(eventId);
+    },
+  };
 }
 
 /** Opens the store `--db` (or GATEHOUSE_DB) names, runs `work`, and closes it whatever happens. */

@@ -1,4 +1,4 @@
-import { isGatehouseError, type ErrorCode } from '../../shared/errors.js';
+import { isGatehouseError, toErrorPayload, type ErrorCode } from '../../shared/errors.js';
 import type { RunStatus } from '../../shared/run.js';
 import { redactSecrets } from '../../shared/redact.js';
 
@@ -16,7 +16,8 @@ const EXIT_CODE_BY_ERROR: Record<ErrorCode, number> = {
   LOCK_HELD: 5,
   SOURCE_FETCH_FAILED: 4,
   SOURCE_AUTH_REFUSED: 4,
-  DB_UNREACHABLE: 4,
+  // Not 4: that says the run failed, and no run took place.
+  DB_UNREACHABLE: 6,
   INVARIANT_BROKEN: 4,
   INTERRUPTED: 130,
   INTERNAL: 1,
@@ -40,13 +41,32 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** One clear line on stderr; the stack only with --debug. */
-export function reportError(error: unknown, debug: boolean): void {
-  const message = error instanceof Error ? error.message : String(error);
+/**
+ * One clear line on stderr; the stack only with --debug. With --json the error is also printed on
+ * stdout as `{"error": {"code", "message", "hint"?}}`, so a script reading stdout always gets JSON.
+ */
+export function reportError(error: unknown, options: { debug: boolean; json: boolean }): void {
+  const payload = toErrorPayload(error);
+  const message = redactSecrets(payload.message);
   const prefix = isGatehouseError(error) ? '' : 'unexpected error: ';
-  process.stderr.write(`gatehouse: ${prefix}${redactSecrets(message)}\n`);
-  if (isGatehouseError(error) && error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${redactSecrets(error.stack)}\n`);
+  process.stderr.write(`gatehouse: ${prefix}${message}\n`);
+  if (payload.hint) process.stderr.write(`  hint: ${payload.hint}\n`);
+  if (options.debug && error instanceof Error && error.stack) process.stderr.write(`${redactSecrets(error.stack)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify({ error: { ...payload, message } })}\n`);
+}
+
+/**
+ * A reader that goes away (`gatehouse runs list | head -1`) is not an error: later writes are
+ * dropped and the command finishes its work as it would have — a rollback is not cut short because
+ * nobody reads its report.
+ */
+export function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+      throw error;
+    });
+  }
 }
 
 /** Fixed-width table for terminals; `--json` is the machine format. */

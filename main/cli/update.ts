@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startRunInputSchema } from '../../shared/api.js';
-import type { RunSummary } from '../../shared/run.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { openSource } from '../sources/index.js';
 import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { cliNotifier } from './notifier.js';
 import { EXIT_CODE_BY_STATUS, printJson } from './output.js';
 import { terminalProgress } from './progress.js';
+import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
 import { databaseOption, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions } from './input.js';
@@ -74,12 +75,18 @@ async function update(flags: UpdateFlags): Promise<number> {
   process.on('SIGTERM', onSignal);
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
   const runLog = logRunEvents(logger('run', { terminalLevel: 'silent' }).child({ db: store.location }));
+  const onEvent = (event: RunEvent) => {
+    progress.onEvent(event);
+    runLog(event);
+  };
+  // --json keeps stderr for errors; a person at a terminal hears about each unreadable line.
+  const reported = flags.json ? source : reportingUnreadable(source, (message) => onEvent({ type: 'warning', runId: null, message }));
   try {
     // The same path as scheduled tasks and the console: the flags in force for the task choose
     // mode, batch size, isolation, validation, snapshots and notifications; explicit options win.
     const { summary } = await runFlaggedUpdate({
       store,
-      source,
+      source: reported,
       mode,
       batchSize,
       task,
@@ -87,10 +94,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       snapshots: flags.snapshot !== false,
       notifier: cliNotifier(store),
       signal: controller.signal,
-      onEvent: (event) => {
-        progress.onEvent(event);
-        runLog(event);
-      },
+      onEvent,
     });
     progress.stop();
     if (flags.json) printJson(summary);

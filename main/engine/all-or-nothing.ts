@@ -3,7 +3,7 @@ import type { SourceItem } from '../sources/index.js';
 import type { BatchCommitter } from './batch-commit.js';
 import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
-import { addCounts, countChanges, PendingBatch } from './run-state.js';
+import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
 import { inWindows } from './windows.js';
 
 /** The whole update as a single batch: seq 1. */
@@ -111,7 +111,7 @@ function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord,
     runId: run.runId,
     batchSeq: ONLY_BATCH,
     nextPosition: all.lastPosition + 1,
-    metrics,
+    metrics: checkpointMetrics(metrics, null, run.elapsedMs()),
     batchCounts,
     positionsDoneInBatch: [],
     updatedAt: run.clock().toISOString(),

@@ -2,8 +2,9 @@ import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
 import type { BatchRuleViolation, NewQuarantineEntry, PlannedChange, WriteTx } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
+import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunContext } from './run-context.js';
-import { addCounts, countChanges, type Counts, type PendingBatch } from './run-state.js';
+import { addCounts, checkpointMetrics, countChanges, type Counts, type OpenBatch, type PendingBatch } from './run-state.js';
 
 /** Thrown inside a batch transaction when a batch rule fails, so the transaction rolls back. */
 export class BatchRuleFailure extends Error {
@@ -11,13 +12,6 @@ export class BatchRuleFailure extends Error {
     super(violations.map((v) => v.reason.message).join('; '));
     this.name = 'BatchRuleFailure';
   }
-}
-
-interface IsolationOutcome {
-  retries: number;
-  added: number;
-  updated: number;
-  quarantined: number;
 }
 
 /**
@@ -37,7 +31,9 @@ export class BatchCommitter {
           await this.rejectEarlierWrites(tx, pending);
           const counts = countChanges(pending.changes);
           await this.writeChecked(tx, seq, pending.changes);
-          const batch = this.batchRecord(seq, pending, 'committed', { ...counts, retries: 0, quarantined: 0 }, started, null);
+          // Parts committed under isolation before a restart belong to this batch's row too.
+          const outcome = withCarried(this.run.state.openBatch, { ...counts, retries: 0, quarantined: 0 });
+          const batch = this.batchRecord(seq, pending, outcome, this.run.state.openBatch !== null, started, null);
           await this.closeBatch(tx, pending, batch, { ...counts, fetched: pending.changes.length });
           return batch;
         }),
@@ -63,9 +59,15 @@ export class BatchCommitter {
     for (const violation of violations) pending.rejectChange(violation.eventId!, violation.reason);
   }
 
-  /** Unchanged and rejected records with no change to write still move the checkpoint. */
-  async checkpointWithoutChanges(pending: PendingBatch): Promise<void> {
-    await this.run.transaction((tx) => this.closeBatch(tx, pending, null, {}));
+  /**
+   * Unchanged and rejected records with no change to write still move the checkpoint. A batch left
+   * open by a restart during isolation, whose every change was already committed, closes here.
+   */
+  async checkpointWithoutChanges(pending: PendingBatch): Promise<BatchRecord | null> {
+    const carried = this.run.state.openBatch;
+    const batch = carried ? this.batchRecord(this.run.state.batchSeq + 1, pending, carried, true, this.run.clock(), null) : null;
+    await this.run.withTransientRetry(() => this.run.transaction((tx) => this.closeBatch(tx, pending, batch, {})));
+    return batch;
   }
 
   /**
@@ -87,24 +89,33 @@ export class BatchCommitter {
     });
     const batchCounts = batch ? countBatch(state.batchCounts, batch.status) : state.batchCounts;
     const batchSeq = batch?.seq ?? state.batchSeq;
-    const nextPosition = pending.lastPosition + 1;
+    const nextPosition = this.span(pending).last + 1;
     await tx.saveCheckpoint({
       runId,
       batchSeq,
       nextPosition,
-      metrics,
+      metrics: checkpointMetrics(metrics, null, this.run.elapsedMs()),
       batchCounts,
       positionsDoneInBatch: [],
       updatedAt: this.run.clock().toISOString(),
     });
     this.run.afterCommit(() => {
-      Object.assign(state, { metrics, batchCounts, batchSeq, nextPosition });
+      Object.assign(state, { metrics, batchCounts, batchSeq, nextPosition, openBatch: null });
       state.doneInBatch.clear();
     });
   }
 
+  /** Where the batch lies in the source, positions committed by its parts before a restart included. */
+  private span(pending: PendingBatch): { first: number; last: number } {
+    const { doneInBatch, nextPosition } = this.run.state;
+    let last = pending.lastPosition;
+    for (const position of doneInBatch) last = Math.max(last, position);
+    const first = doneInBatch.size > 0 ? nextPosition : pending.firstPosition;
+    return { first, last: Math.max(last, nextPosition - 1) };
+  }
+
   private async isolate(seq: number, pending: PendingBatch, firstError: unknown, started: Date): Promise<BatchRecord> {
-    const outcome: IsolationOutcome = { retries: 0, added: 0, updated: 0, quarantined: 0 };
+    const outcome: OpenBatch = withCarried(this.run.state.openBatch, NOTHING);
     const changes = pending.changes;
     if (this.run.isolate) {
       await this.scan(seq, changes, firstError, outcome);
@@ -112,16 +123,15 @@ export class BatchCommitter {
       const reason = failureReason(firstError, null, 'the batch failed and record isolation is off');
       await this.quarantinePart(seq, changes, reason, outcome);
     }
-    const status: BatchStatus = outcome.quarantined === changes.length ? 'failed' : 'isolated';
     const error = redactSecrets(firstError instanceof Error ? firstError.message : String(firstError));
-    const batch = this.batchRecord(seq, pending, status, outcome, started, error);
+    const batch = this.batchRecord(seq, pending, outcome, true, started, error);
     // The parts already committed their rows and counts; this transaction closes the batch.
     await this.run.withTransientRetry(() => this.run.transaction((tx) => this.closeBatch(tx, pending, batch, {})));
     return batch;
   }
 
   /** Splits a failing set in halves until each failure is one record; every other record commits. */
-  private async scan(seq: number, changes: PlannedChange[], error: unknown, outcome: IsolationOutcome): Promise<void> {
+  private async scan(seq: number, changes: PlannedChange[], error: unknown, outcome: OpenBatch): Promise<void> {
     if (changes.length === 1) {
       const reason = failureReason(error, changes[0]!.hearing.eventId, 'the database refused the write');
       await this.quarantinePart(seq, changes, reason, outcome);
@@ -139,39 +149,40 @@ export class BatchCommitter {
     }
   }
 
-  private async commitPart(seq: number, part: PlannedChange[], outcome: IsolationOutcome): Promise<void> {
+  private async commitPart(seq: number, part: PlannedChange[], outcome: OpenBatch): Promise<void> {
     const counts = countChanges(part);
+    const after = { ...outcome, added: outcome.added + counts.added, updated: outcome.updated + counts.updated };
     await this.run.transaction(async (tx) => {
       await this.writeChecked(tx, seq, part);
-      await this.savePartCheckpoint(tx, part, counts);
+      await this.savePartCheckpoint(tx, part, counts, after);
     });
-    outcome.added += counts.added;
-    outcome.updated += counts.updated;
+    Object.assign(outcome, after);
   }
 
-  private async quarantinePart(seq: number, part: PlannedChange[], reason: Rejection, outcome: IsolationOutcome): Promise<void> {
+  private async quarantinePart(seq: number, part: PlannedChange[], reason: Rejection, outcome: OpenBatch): Promise<void> {
     const entries: NewQuarantineEntry[] = part.map((change) => ({
       runId: this.run.runId,
       batchSeq: seq,
       eventId: change.hearing.eventId,
       sourcePosition: change.position,
       reasons: [reason],
-      raw: change.raw,
+      raw: quarantinedRaw(change.raw),
     }));
+    const after = { ...outcome, quarantined: outcome.quarantined + part.length };
     await this.run.withTransientRetry(() =>
       this.run.transaction(async (tx) => {
         await tx.addQuarantine(entries);
-        await this.savePartCheckpoint(tx, part, { quarantined: part.length });
+        await this.savePartCheckpoint(tx, part, { quarantined: part.length }, after);
       }),
     );
-    outcome.quarantined += part.length;
+    Object.assign(outcome, after);
   }
 
   /**
    * A part of a batch under isolation commits with a checkpoint that lists its positions, so a
    * run killed mid-isolation resumes without writing or counting those records again.
    */
-  private async savePartCheckpoint(tx: WriteTx, part: PlannedChange[], counts: Counts): Promise<void> {
+  private async savePartCheckpoint(tx: WriteTx, part: PlannedChange[], counts: Counts, openBatch: OpenBatch): Promise<void> {
     const { state, runId } = this.run;
     const metrics = { ...state.metrics };
     addCounts(metrics, { ...counts, fetched: part.length });
@@ -181,31 +192,31 @@ export class BatchCommitter {
       runId,
       batchSeq: state.batchSeq,
       nextPosition: state.nextPosition,
-      metrics,
+      metrics: checkpointMetrics(metrics, openBatch, this.run.elapsedMs()),
       batchCounts: state.batchCounts,
       positionsDoneInBatch: [...done],
       updatedAt: this.run.clock().toISOString(),
     });
     this.run.afterCommit(() => {
-      state.metrics = metrics;
-      state.doneInBatch = done;
+      Object.assign(state, { metrics, doneInBatch: done, openBatch: { ...openBatch } });
     });
   }
 
-  private batchRecord(
-    seq: number,
-    pending: PendingBatch,
-    status: BatchStatus,
-    counts: { added: number; updated: number; quarantined: number; retries: number },
-    started: Date,
-    error: string | null,
-  ): BatchRecord {
+  /**
+   * The batch row. `counts` cover every change of the batch (its parts committed under isolation
+   * included); a batch isolated at any point — before a restart too — is `isolated`, or `failed`
+   * when none of its changes could be written.
+   */
+  private batchRecord(seq: number, pending: PendingBatch, counts: OpenBatch, isolated: boolean, started: Date, error: string | null): BatchRecord {
     const finished = this.run.clock();
+    const planned = counts.added + counts.updated + counts.quarantined;
+    const status: BatchStatus = !isolated ? 'committed' : counts.quarantined === planned ? 'failed' : 'isolated';
+    const { first, last } = this.span(pending);
     return {
       runId: this.run.runId,
       seq,
       status,
-      planned: pending.changes.length,
+      planned,
       written: counts.added + counts.updated,
       added: counts.added,
       updated: counts.updated,
@@ -213,11 +224,24 @@ export class BatchCommitter {
       retries: counts.retries,
       durationMs: Math.max(0, finished.getTime() - started.getTime()),
       error,
-      firstPosition: pending.firstPosition,
-      lastPosition: pending.lastPosition,
+      firstPosition: first,
+      lastPosition: last,
       finishedAt: finished.toISOString(),
     };
   }
+}
+
+const NOTHING: OpenBatch = { added: 0, updated: 0, quarantined: 0, retries: 0 };
+
+/** This batch's counts plus those its parts committed before a restart. */
+function withCarried(carried: OpenBatch | null, counts: OpenBatch): OpenBatch {
+  if (!carried) return { ...counts };
+  return {
+    added: carried.added + counts.added,
+    updated: carried.updated + counts.updated,
+    quarantined: carried.quarantined + counts.quarantined,
+    retries: carried.retries + counts.retries,
+  };
 }
 
 function countBatch(counts: BatchCounts, status: BatchStatus): BatchCounts {

@@ -1,8 +1,9 @@
 import type { Rejection } from '../../shared/record.js';
-import type { SourceItem } from '../sources/index.js';
+import { eventIdOf, type SourceItem } from '../sources/index.js';
 import type { PlannedChange, Store } from '../store/index.js';
 import { applyRecordRules } from '../validation/index.js';
 import { classify } from './classify.js';
+import { quarantinedRaw } from './quarantine-raw.js';
 
 /** One source item after the record rules and classification. */
 export type PlannedItem =
@@ -22,16 +23,26 @@ export class RunPlanner {
     private readonly eventIdsInRun: Set<string>,
   ) {}
 
+  /** Why records were rejected, by code, with one message each: explains a run that stored nothing. */
+  private readonly rejections = new Map<string, { count: number; example: string }>();
+
+  /** The most frequent rejection so far (in this process: a resumed run counts from the resume). */
+  mostCommonRejection(): { code: string; count: number; example: string } | null {
+    let top: { code: string; count: number; example: string } | null = null;
+    for (const [code, seen] of this.rejections) if (top === null || seen.count > top.count) top = { code, ...seen };
+    return top;
+  }
+
   async plan(window: SourceItem[]): Promise<PlannedItem[]> {
     const checked = window.map((item) => ({ item, outcome: item.error ? null : applyRecordRules(item.raw, this.ruleContext) }));
     const ids = checked.flatMap(({ outcome }) => (outcome?.ok ? [outcome.hearing.eventId] : []));
     const stored = ids.length > 0 ? await this.store.loadHearings(ids) : new Map();
     return checked.map(({ item, outcome }): PlannedItem => {
-      if (item.error) return rejected(item, eventIdOf(item.raw), [item.error]);
-      if (!outcome!.ok) return rejected(item, eventIdOf(item.raw), outcome!.reasons);
+      if (item.error) return this.reject(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
+      if (!outcome!.ok) return this.reject(item, eventIdOf(item.raw), outcome!.reasons);
       const hearing = outcome!.hearing;
       if (this.eventIdsInRun.has(hearing.eventId)) {
-        return rejected(item, hearing.eventId, [
+        return this.reject(item, hearing.eventId, [
           { code: 'DUPLICATE_EVENT_ID', message: `eventId ${hearing.eventId} appears more than once in this run's input` },
         ]);
       }
@@ -48,17 +59,22 @@ export class RunPlanner {
     });
   }
 
+  private reject(item: SourceItem, eventId: string | null, reasons: Rejection[]): PlannedItem {
+    const first = reasons[0];
+    if (first) {
+      const seen = this.rejections.get(first.code);
+      if (seen) seen.count += 1;
+      else this.rejections.set(first.code, { count: 1, example: first.message });
+    }
+    return rejected(item, eventId, reasons);
+  }
+
   private readonly ruleContext = {
     isKnownCommittee: (code: string) => this.knownCommittees.has(code),
   };
 }
 
+/** Bounded here, not when the batch closes: a window of rejected 3 MB records must not sit in memory. */
 function rejected(item: SourceItem, eventId: string | null, reasons: Rejection[]): PlannedItem {
-  return { position: item.position, outcome: 'rejected', eventId, reasons, raw: item.raw };
-}
-
-function eventIdOf(raw: unknown): string | null {
-  if (typeof raw !== 'object' || raw === null) return null;
-  const id = (raw as { eventId?: unknown }).eventId;
-  return typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 64) : null;
+  return { position: item.position, outcome: 'rejected', eventId, reasons, raw: quarantinedRaw(item.raw) };
 }

@@ -20,6 +20,8 @@ export class RunContext {
     readonly isolate: boolean,
     readonly warn: (message: string) => void,
     readonly sleep: (ms: number) => Promise<void>,
+    /** The run's duration so far, earlier segments of a resumed run included. */
+    readonly elapsedMs: () => number,
   ) {}
 
   async transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {

@@ -1,9 +1,18 @@
 import type { Rejection } from '../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchCounts, type RunMetrics } from '../../shared/run.js';
-import type { NewQuarantineEntry, PlannedChange } from '../store/index.js';
+import type { Checkpoint, NewQuarantineEntry, PlannedChange } from '../store/index.js';
 import type { PlannedItem } from './planner.js';
+import { quarantinedRaw } from './quarantine-raw.js';
 
 export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack' | 'fetchErrors', number>>;
+
+/** What the parts of a batch under isolation have committed before the batch closes. */
+export interface OpenBatch {
+  added: number;
+  updated: number;
+  quarantined: number;
+  retries: number;
+}
 
 /** What has been committed so far: exactly what the last checkpoint says. */
 export interface CommittedState {
@@ -14,11 +23,48 @@ export interface CommittedState {
   nextPosition: number;
   /** Positions past `nextPosition` already committed by parts of a batch under isolation. */
   doneInBatch: Set<number>;
+  /** The counts of those parts, for the batch row written when the batch closes (null: none). */
+  openBatch: OpenBatch | null;
 }
 
 /** Where a run that has committed nothing stands. */
 export function freshState(): CommittedState {
-  return { metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), batchSeq: 0, nextPosition: 0, doneInBatch: new Set() };
+  return { metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), batchSeq: 0, nextPosition: 0, doneInBatch: new Set(), openBatch: null };
+}
+
+/**
+ * The checkpoint carries the open batch's counts among its metrics (under these keys, removed again
+ * on resume), so a batch row written after a kill during isolation still counts the parts committed
+ * before it. An interrupted run shows them in its metrics until it is resumed.
+ */
+const OPEN_BATCH_KEYS = { added: 'openBatchAdded', updated: 'openBatchUpdated', quarantined: 'openBatchQuarantined', retries: 'openBatchRetries' } as const;
+
+/** Metrics as a checkpoint stores them: the run's duration so far, and the open batch if any. */
+export function checkpointMetrics(metrics: RunMetrics, openBatch: OpenBatch | null, durationMs: number): RunMetrics {
+  const stored: RunMetrics = { ...metrics, durationMs };
+  if (openBatch) for (const [field, key] of Object.entries(OPEN_BATCH_KEYS)) stored[key] = openBatch[field as keyof OpenBatch];
+  return stored;
+}
+
+/** The committed state a checkpoint describes: the inverse of `checkpointMetrics`. */
+export function stateFromCheckpoint(checkpoint: Checkpoint): CommittedState {
+  const metrics: RunMetrics = { ...checkpoint.metrics };
+  let openBatch: OpenBatch | null = null;
+  if (OPEN_BATCH_KEYS.added in metrics) {
+    openBatch = { added: 0, updated: 0, quarantined: 0, retries: 0 };
+    for (const [field, key] of Object.entries(OPEN_BATCH_KEYS)) {
+      openBatch[field as keyof OpenBatch] = metrics[key] ?? 0;
+      delete metrics[key];
+    }
+  }
+  return {
+    metrics,
+    batchCounts: checkpoint.batchCounts,
+    batchSeq: checkpoint.batchSeq,
+    nextPosition: checkpoint.nextPosition,
+    doneInBatch: new Set(checkpoint.positionsDoneInBatch),
+    openBatch,
+  };
 }
 
 type RejectedItem = Extract<PlannedItem, { outcome: 'rejected' }>;
@@ -62,7 +108,7 @@ export class PendingBatch {
     if (index < 0) return;
     const [change] = this.changes.splice(index, 1);
     this.planned[change!.kind] -= 1;
-    this.rejected.push({ position: change!.position, outcome: 'rejected', eventId, reasons: [reason], raw: change!.raw });
+    this.rejected.push({ position: change!.position, outcome: 'rejected', eventId, reasons: [reason], raw: quarantinedRaw(change!.raw) });
   }
 
   quarantineEntries(runId: number, batchSeq: number | null): NewQuarantineEntry[] {

@@ -17,12 +17,17 @@ import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
-import { freshState, invariantHolds, PendingBatch, type CommittedState } from './run-state.js';
+import { freshState, invariantHolds, PendingBatch, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
 
 
 /** A lock whose heartbeat is older than this is taken over (its holder is presumed dead). */
 export const STALE_LOCK_MS = 2 * 60_000;
+/** How each backend's lock outlives its holder: a row with a heartbeat, or an advisory lock tied to a session. */
+const LOCK_HELD_HINT: Record<Store['backend'], string> = {
+  sqlite: `wait for it to finish; a holder that died, or whose heartbeat is ${STALE_LOCK_MS / 60_000} minutes old, is taken over`,
+  postgres: 'wait for it to finish; PostgreSQL releases the lock as soon as the holder\'s database session ends (its process stops or its connection drops)',
+};
 const HEARTBEAT_EVERY_MS = 10_000;
 /** Unchanged or rejected records are checkpointed at least this often even when nothing changes. */
 const CHECKPOINT_EVERY_ITEMS = 2_000;
@@ -77,7 +82,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   if (!lock.acquired) {
     const h = lock.holder;
     throw new GatehouseError('LOCK_HELD', `another update holds ${store.location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`, {
-      hint: 'wait for it to finish; a holder that died is taken over after 2 minutes',
+      hint: LOCK_HELD_HINT[store.backend],
     });
   }
   if (lock.tookOverFrom) {
@@ -87,13 +92,13 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   try {
     await store.markOrphanedRunsInterrupted({ now: clock() });
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun({ store }) : null;
-    const { runId, state, mode, batchSize, startedAt, eventIdsInRun } = await openRun(options, clock, owner);
+    const opened = await openRun(options, clock, owner);
     if (backup) {
-      await store.setRunBackupId(runId, backup.backupId);
-      await backup.runCreated?.(runId);
+      await store.setRunBackupId(opened.runId, backup.backupId);
+      await backup.runCreated?.(opened.runId);
     }
-    await store.heartbeat(clock(), runId);
-    return await executeRun(options, { runId, state, mode, batchSize, startedAt, eventIdsInRun, clock, emit });
+    await store.heartbeat(clock(), opened.runId);
+    return await executeRun(options, { ...opened, clock, emit });
   } finally {
     await store.releaseWriterLock();
   }
@@ -104,7 +109,10 @@ interface OpenedRun {
   state: CommittedState;
   mode: RunMode;
   batchSize: number;
+  /** When this segment started: a resumed run is timed as the sum of its segments. */
   startedAt: Date;
+  /** The duration of the run's earlier segments (0 for a new run). */
+  priorDurationMs: number;
   eventIdsInRun: Set<string>;
 }
 
@@ -124,7 +132,7 @@ async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: 
     flags: options.flags ?? {},
     resumedFrom: null,
   });
-  return { runId, state: freshState(), mode, batchSize, startedAt, eventIdsInRun: new Set() };
+  return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new Set() };
 }
 
 async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }): Promise<OpenedRun> {
@@ -139,17 +147,11 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   }
   const checkpoint = await store.getCheckpoint(runId);
   await store.reopenRun(runId, owner);
-  const state: CommittedState = checkpoint
-    ? {
-        metrics: checkpoint.metrics,
-        batchCounts: checkpoint.batchCounts,
-        batchSeq: checkpoint.batchSeq,
-        nextPosition: checkpoint.nextPosition,
-        doneInBatch: new Set(checkpoint.positionsDoneInBatch),
-      }
-    : freshState();
+  const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
+  // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
+  const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
   const eventIdsInRun = await store.eventIdsWrittenByRun(runId);
-  return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, eventIdsInRun };
+  return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
 }
 
 interface Execution extends OpenedRun {
@@ -161,7 +163,7 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
   const { store, source } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
-  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, sleep);
+  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, sleep, () => elapsedMs(run));
   const planner = new RunPlanner(store, await store.knownCommitteeCodes(), run.eventIdsInRun);
   const committer = new BatchCommitter(context);
   run.emit({ type: 'run-started', runId: run.runId, mode: run.mode, batchSize: run.batchSize, expectedRecords: source.expectedCount });
@@ -185,6 +187,7 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
     status = 'failed';
     error = redactSecrets(failure instanceof Error ? failure.message : String(failure));
   }
+  if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
   return finishRun(options, run, status, error);
 }
 
@@ -202,13 +205,9 @@ async function runBatches(
   let pending = new PendingBatch();
   let lastHeartbeat = run.clock().getTime();
   const flush = async () => {
-    if (pending.size === 0) return;
-    if (pending.changes.length === 0) {
-      await committer.checkpointWithoutChanges(pending);
-    } else {
-      const batch = await committer.commit(pending);
-      run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
-    }
+    if (pending.size === 0 && context.state.openBatch === null) return;
+    const batch = pending.changes.length === 0 ? await committer.checkpointWithoutChanges(pending) : await committer.commit(pending);
+    if (batch) run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
     pending = new PendingBatch();
     if (run.clock().getTime() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
       lastHeartbeat = run.clock().getTime();
@@ -234,6 +233,18 @@ async function runBatches(
   return true;
 }
 
+/** Earlier segments plus this one. */
+function elapsedMs(run: Pick<Execution, 'priorDurationMs' | 'startedAt' | 'clock'>): number {
+  return run.priorDurationMs + Math.max(0, run.clock().getTime() - run.startedAt.getTime());
+}
+
+/** Why a run failed without an error: every record was quarantined. Says what was expected and found. */
+function nothingStored(state: CommittedState, planner: RunPlanner): string {
+  const top = planner.mostCommonRejection();
+  const all = `all ${state.metrics.fetched.toLocaleString('en-US')} records read were quarantined`;
+  return top === null ? all : `${all}; most often ${top.code} (${top.count.toLocaleString('en-US')}), e.g. ${top.example}`;
+}
+
 function statusFromCounts(state: CommittedState): RunStatus {
   const { metrics, batchCounts } = state;
   if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
@@ -243,7 +254,7 @@ function statusFromCounts(state: CommittedState): RunStatus {
 
 async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
   const { store } = options;
-  const metrics = { ...run.state.metrics, durationMs: Math.max(0, run.clock().getTime() - run.startedAt.getTime()) };
+  const metrics = { ...run.state.metrics, durationMs: elapsedMs(run) };
   if (!invariantHolds(metrics)) {
     status = 'failed';
     error = `run accounting does not add up: fetched ${metrics.fetched} ≠ added ${metrics.added} + updated ${metrics.updated} + unchanged ${metrics.unchanged} + quarantined ${metrics.quarantined}`;

@@ -2,6 +2,7 @@ import type { TaskView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { TASK_NAME_PATTERN } from '../flags/index.js';
 import { parseSourceSpec } from '../sources/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 import type { ScheduledTask, ScheduledTaskPatch, Store } from '../store/index.js';
 import { checkCron, nextOccurrence } from './cron.js';
 
@@ -30,16 +31,19 @@ function checkLookback(days: number): number {
   return days;
 }
 
-/** The spec must parse now, so a typo is caught when the task is added, not at 3 a.m. */
+/** The spec must parse now, so a typo (or an API key written into it) is caught when the task is added, not at 3 a.m. */
 function checkSource(spec: string): string {
-  try {
-    parseSourceSpec(spec);
-  } catch (error) {
-    // congress: is a known scheme whose source lands separately; the spec is still worth keeping.
-    const pending = error instanceof GatehouseError && error.code === 'SOURCE_SPEC_UNKNOWN' && /^congress:/i.test(spec.trim());
-    if (!pending) throw error;
-  }
+  parseSourceSpec(spec);
   return spec.trim();
+}
+
+/**
+ * A task as the CLI and the console show it, with its next run. The spec is redacted for tasks
+ * stored before specs with an API key were refused (such a task can no longer run; editing its
+ * source fixes it).
+ */
+export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
+  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
 }
 
 export async function addTask(store: Store, input: TaskInput, now: Date = new Date()): Promise<ScheduledTask> {
@@ -67,9 +71,4 @@ export async function requireTask(store: Store, name: string): Promise<Scheduled
   const task = await store.tasks.get(name);
   if (!task) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
   return task;
-}
-
-/** A task as the API and the CLI both show it: with its next run time (UTC), none while disabled. */
-export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
-  return { ...task, nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
 }

@@ -1,14 +1,15 @@
-import { createReadStream } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { access, constants, open, readFile, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { GatehouseError } from '../../shared/errors.js';
+import { walkRecord } from '../../shared/record-walk.js';
 import { locateJsonSyntaxError } from './json-syntax.js';
-import { recordsIn } from './wrappers.js';
+import { readNdjson } from './ndjson.js';
+import { limitedItem } from './record-limits.js';
+import { recordsIn, wrongShape } from './wrappers.js';
 import type { RecordSource, SourceItem } from './types.js';
 
 /** Enough to hold any real first record; past it the file is one huge line, i.e. a JSON document. */
 const OPENING_SCAN_LIMIT = 32 * 1024 * 1024;
-const RAW_LINE_LIMIT = 10_000;
 const BYTE_ORDER_MARK = '\uFEFF';
 
 /**
@@ -19,8 +20,20 @@ export async function openFileSource(path: string, description: string): Promise
   await requireReadableFile(path);
   const opening = await readOpeningLines(path);
   if (opening.length === 0) return documentSource(description, []);
-  if (looksLikeNdjson(opening)) return ndjsonSource(path, description);
+  if (looksLikeNdjson(opening)) {
+    // Later lines stand or fall alone; a first line that is no record at all says the file is something else.
+    if (isJsonObjectText(opening[0]!)) refuseWrongShape(path, JSON.parse(opening[0]!));
+    return ndjsonSource(path, description);
+  }
   return documentSource(description, await readDocument(path));
+}
+
+function refuseWrongShape(path: string, value: unknown): void {
+  const problem = wrongShape(value);
+  if (problem === null) return;
+  throw new GatehouseError('INPUT_INVALID', `${path}: ${problem}`, {
+    hint: 'a file source holds a JSON array of committee meetings, NDJSON (one per line), a {"committeeMeetings": [...]} page or a {"committeeMeeting": {...}} detail',
+  });
 }
 
 async function requireReadableFile(path: string): Promise<void> {
@@ -97,20 +110,41 @@ function isJsonObjectText(line: string): boolean {
   }
 }
 
-async function readDocument(path: string): Promise<unknown[]> {
+/**
+ * A JSON document is parsed whole. When its bytes are not all UTF-8 they are decoded with U+FFFD
+ * and every record that then holds a U+FFFD is quarantined as INVALID_UTF8: unlike NDJSON there is
+ * no line to blame, but the broken bytes can only sit inside strings (anywhere else the file would
+ * not parse), so the records they land in are exactly the ones holding a U+FFFD. The price: in such
+ * a file a record that legitimately holds U+FFFD is set aside too — kept in quarantine, not lost.
+ */
+async function readDocument(path: string): Promise<SourceItem[]> {
+  let bytes: Buffer;
   let text: string;
   try {
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+    bytes = await readFile(path);
+    text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG' || error instanceof RangeError) {
       throw new GatehouseError('SOURCE_UNREADABLE', `cannot read ${path}: too large to read as one JSON document`, {
         hint: 'convert it to NDJSON (one record per line), which is streamed',
       });
     }
     throw unreadable(path, error);
   }
+  const value = parseDocument(path, text);
+  refuseWrongShape(path, value);
+  const brokenBytes = !isUtf8(bytes);
+  return recordsIn(value).map((record, position): SourceItem => {
+    const item = limitedItem(position, record);
+    if (item.error) return { ...item, error: { ...item.error, message: `record ${position + 1}: ${item.error.message}` } };
+    if (!brokenBytes || !holdsReplacementCharacter(record)) return item;
+    return { position, raw: record, error: { code: 'INVALID_UTF8', message: `record ${position + 1} holds bytes that are not UTF-8 (shown as U+FFFD)` } };
+  });
+}
+
+function parseDocument(path: string, text: string): unknown {
   try {
-    return recordsIn(JSON.parse(text));
+    return JSON.parse(text);
   } catch (error) {
     const where = locateJsonSyntaxError(text);
     const position = where === null ? '' : ` at line ${where.line}, column ${where.column}`;
@@ -118,14 +152,24 @@ async function readDocument(path: string): Promise<unknown[]> {
   }
 }
 
-function documentSource(description: string, records: unknown[]): RecordSource {
+function holdsReplacementCharacter(record: unknown): boolean {
+  let found = false;
+  walkRecord(record, ({ value }) => {
+    if (typeof value === 'string' && value.includes('\uFFFD')) found = true;
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).some((key) => key.includes('\uFFFD'))) found = true;
+    return !found;
+  });
+  return found;
+}
+
+function documentSource(description: string, items: SourceItem[]): RecordSource {
   return {
     description,
-    expectedCount: records.length,
+    expectedCount: items.length,
     async *items({ skip = 0, signal } = {}): AsyncIterable<SourceItem> {
-      for (let position = Math.max(0, skip); position < records.length; position++) {
+      for (let position = Math.max(0, skip); position < items.length; position++) {
         if (signal?.aborted) return;
-        yield { position, raw: records[position] };
+        yield items[position]!;
       }
     },
   };
@@ -135,55 +179,12 @@ function ndjsonSource(path: string, description: string): RecordSource {
   return {
     description,
     expectedCount: null,
-    items: ({ skip = 0, signal } = {}) => readNdjson(path, skip, signal),
+    async *items({ skip = 0, signal } = {}) {
+      try {
+        yield* readNdjson(path, skip, signal);
+      } catch (error) {
+        throw unreadable(path, error);
+      }
+    },
   };
-}
-
-async function* readNdjson(path: string, skip: number, signal: AbortSignal | undefined): AsyncIterable<SourceItem> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let position = 0;
-  let lineNumber = 0;
-  try {
-    for await (const text of lines) {
-      lineNumber++;
-      if (signal?.aborted) return;
-      const line = lineNumber === 1 ? text.replace(BYTE_ORDER_MARK, '') : text;
-      if (line.trim() === '') continue;
-      // Skipped lines are counted, not parsed, unless one line may hold several records.
-      if (position < skip && !mayHoldSeveralRecords(line)) {
-        position++;
-        continue;
-      }
-      for (const item of itemsInLine(line, lineNumber, position)) {
-        if (item.position >= skip) yield item;
-        position++;
-      }
-    }
-  } catch (error) {
-    throw unreadable(path, error);
-  } finally {
-    lines.close();
-    input.destroy();
-  }
-}
-
-function mayHoldSeveralRecords(line: string): boolean {
-  return line.trimStart().startsWith('[') || line.includes('"committeeMeetings"');
-}
-
-function itemsInLine(line: string, lineNumber: number, firstPosition: number): SourceItem[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    const where = locateJsonSyntaxError(line);
-    const reason = where === null ? 'cannot be parsed' : `${where.reason} at column ${where.column}`;
-    return [{
-      position: firstPosition,
-      raw: line.length > RAW_LINE_LIMIT ? line.slice(0, RAW_LINE_LIMIT) : line,
-      error: { code: 'INVALID_JSON', message: `line ${lineNumber} is not valid JSON: ${reason}` },
-    }];
-  }
-  return recordsIn(value).map((raw, index) => ({ position: firstPosition + index, raw }));
 }

@@ -4,12 +4,12 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { createCongressSource } from './congress/source.js';
 import { openFileSource } from './file.js';
-import { parseSourceSpec } from './spec.js';
+import { CONGRESS_API_KEY_VARIABLE, parseSourceSpec } from './spec.js';
 import { createSyntheticSource } from './synthetic.js';
 import type { RecordSource, SourceOptions } from './types.js';
 
 export type { RecordSource, SourceItem, SourceOptions } from './types.js';
-export { parseSourceSpec, parseSyntheticOptions, SPEC_FORMS, type SourceSpec } from './spec.js';
+export { CONGRESS_API_KEY_VARIABLE, parseSourceSpec, parseSyntheticOptions, SPEC_FORMS, type SourceSpec } from './spec.js';
 export {
   CORRUPTION_KINDS,
   corruptionCount,
@@ -28,7 +28,7 @@ export {
   type SyntheticHearing,
   type SyntheticOptions,
 } from './synthetic.js';
-export { recordsIn } from './wrappers.js';
+export { eventIdOf, recordsIn } from './wrappers.js';
 export {
   CONGRESS_CHAMBERS,
   createCongressSource,
@@ -40,9 +40,6 @@ export { CongressClient, CongressFetchError, DEFAULT_CONGRESS_BASE_URL, retryAft
 export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter } from './congress/rate-limit.js';
 export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
 export { congressDateTime, currentCongress, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from './congress/window.js';
-
-/** Where the Congress.gov API key comes from when no option gives one. */
-export const CONGRESS_API_KEY_VARIABLE = 'GATEHOUSE_CONGRESS_API_KEY';
 
 /**
  * Opens `file:PATH`, `synthetic:…` or `congress:[BASE_URL]`. Throws GatehouseError SOURCE_SPEC_UNKNOWN
@@ -58,7 +55,7 @@ export async function openSource(spec: string, options: SourceOptions = {}): Pro
     case 'synthetic':
       return createSyntheticSource(parsed.options, description);
     case 'congress': {
-      const apiKey = options.apiKey ?? parsed.apiKey ?? process.env[CONGRESS_API_KEY_VARIABLE] ?? '';
+      const apiKey = options.apiKey ?? process.env[CONGRESS_API_KEY_VARIABLE] ?? '';
       if (apiKey.trim() === '') {
         throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: `set ${CONGRESS_API_KEY_VARIABLE}` });
       }

@@ -3,11 +3,13 @@ import { CORRUPTION_KINDS, isCorruptionKind, type CorruptionRequest } from './co
 import { resolveSyntheticOptions, type SyntheticOptions } from './synthetic.js';
 import { DEFAULT_CONGRESS_BASE_URL } from './congress/client.js';
 
+/** Where the Congress.gov API key comes from when no option gives one. */
+export const CONGRESS_API_KEY_VARIABLE = 'GATEHOUSE_CONGRESS_API_KEY';
+
 export type SourceSpec =
   | { scheme: 'file'; path: string }
   | { scheme: 'synthetic'; options: SyntheticOptions }
-  /** `apiKey` is set only when the URL carried `?api_key=`; `baseUrl` never contains it. */
-  | { scheme: 'congress'; baseUrl: string; apiKey: string | null };
+  | { scheme: 'congress'; baseUrl: string };
 
 export const SPEC_FORMS =
   'file:PATH, synthetic:seed=N,count=M[,start=YYYY-MM-DD][,invalid=KIND:FRACTION]…[,revision=R,changed=K][,offset=O] or congress:[BASE_URL]';
@@ -16,8 +18,19 @@ const SYNTHETIC_KEYS = ['seed', 'count', 'start', 'invalid', 'revision', 'change
 type SyntheticKey = (typeof SYNTHETIC_KEYS)[number];
 type WholeNumberKey = Exclude<SyntheticKey, 'start' | 'invalid'>;
 
-/** Splits `SCHEME:REST` and parses REST for that scheme; bad values are USAGE errors. */
+/** A key written into a spec, in any of the spellings a URL or a person might use. */
+const KEY_IN_SPEC = /api(?:[_-]|%5f)?key\s*(?:=|%3d)/i;
+
+/**
+ * Splits `SCHEME:REST` and parses REST for that scheme; bad values are USAGE errors. A spec is
+ * stored with its task and run and shown in lists and logs, so one carrying an API key is refused.
+ */
 export function parseSourceSpec(spec: string): SourceSpec {
+  if (KEY_IN_SPEC.test(spec)) {
+    throw new GatehouseError('USAGE', 'the source spec carries an API key; a spec is stored and shown, so keys are not accepted in it', {
+      hint: `remove api_key=… from the spec and set ${CONGRESS_API_KEY_VARIABLE} (or save the key in the console's settings)`,
+    });
+  }
   const trimmed = spec.trim();
   const colon = trimmed.indexOf(':');
   const scheme = colon === -1 ? '' : trimmed.slice(0, colon).toLowerCase();
@@ -37,12 +50,9 @@ export function parseSourceSpec(spec: string): SourceSpec {
   }
 }
 
-/**
- * `congress:` alone means the public API. A key given as `?api_key=` is taken out of the URL so
- * that the base URL (which becomes the run's description) never carries it.
- */
+/** `congress:` alone means the public API; the key comes from the environment or the console's settings. */
 function parseCongressSpec(text: string): SourceSpec {
-  if (text.trim() === '') return { scheme: 'congress', baseUrl: DEFAULT_CONGRESS_BASE_URL, apiKey: null };
+  if (text.trim() === '') return { scheme: 'congress', baseUrl: DEFAULT_CONGRESS_BASE_URL };
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -52,12 +62,10 @@ function parseCongressSpec(text: string): SourceSpec {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new GatehouseError('USAGE', `congress: BASE_URL must be http or https, got ${url.protocol}`);
   }
-  const apiKey = url.searchParams.get('api_key');
-  url.searchParams.delete('api_key');
-  if ([...url.searchParams.keys()].length > 0 || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new GatehouseError('USAGE', 'congress: BASE_URL takes no query, fragment or credentials (other than api_key)');
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new GatehouseError('USAGE', 'congress: BASE_URL takes no query, fragment or credentials');
   }
-  return { scheme: 'congress', baseUrl: url.href.replace(/\/+$/, ''), apiKey: apiKey === '' ? null : apiKey };
+  return { scheme: 'congress', baseUrl: url.href.replace(/\/+$/, '') };
 }
 
 export function parseSyntheticOptions(text: string): SyntheticOptions {

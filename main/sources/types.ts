@@ -11,6 +11,8 @@ export interface SourceItem {
   raw: unknown;
   /** Set when the item could not be read at all (a malformed NDJSON line, a failed detail fetch). */
   error?: Rejection;
+  /** The record's eventId when `raw` no longer carries it as a field (a record past a limit kept as text). */
+  eventId?: string;
 }
 
 export interface RecordSource {

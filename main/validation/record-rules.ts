@@ -1,6 +1,7 @@
 import {
   CHAMBERS,
   COMMITTEE_CODE_PATTERN,
+  MAX_RECORD_DEPTH,
   MAX_TEXT_FIELD_LENGTH,
   MAX_TITLE_LENGTH,
   MEETING_STATUSES,
@@ -9,6 +10,7 @@ import {
   type Rejection,
   type RejectionCode,
 } from '../../shared/record.js';
+import { walkRecord } from '../../shared/record-walk.js';
 import { normalizeWitnessName } from './witness-names.js';
 
 /** What the record rules need to know about the database. */
@@ -81,24 +83,27 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** NUL characters and oversize text anywhere in the record, title excepted (it has its own limit). */
+/**
+ * NUL characters and oversize text anywhere in the record (title excepted: it has its own limit),
+ * and nesting past MAX_RECORD_DEPTH for records that did not come through a parsing source.
+ */
 function checkStrings(raw: Dict, reasons: Reasons): void {
   let sawNul = false;
   let oversize: string | null = null;
-  const visit = (value: unknown, path: string): void => {
-    if (typeof value === 'string') {
-      if (!sawNul && value.includes('\u0000')) {
-        sawNul = true;
-        reasons.add('NUL_CHARACTER', `${path} contains a NUL character`);
-      }
-      if (oversize === null && path !== 'title' && value.length > MAX_TEXT_FIELD_LENGTH) oversize = path;
-    } else if (Array.isArray(value)) {
-      value.forEach((item, i) => visit(item, `${path}[${i}]`));
-    } else if (isDict(value)) {
-      for (const [key, item] of Object.entries(value)) visit(item, path ? `${path}.${key}` : key);
+  let tooDeep = false;
+  walkRecord(raw, ({ value, depth, path }) => {
+    if (depth > MAX_RECORD_DEPTH) {
+      tooDeep = true;
+      return false;
     }
-  };
-  visit(raw, '');
+    if (typeof value !== 'string') return;
+    if (!sawNul && value.includes('\u0000')) {
+      sawNul = true;
+      reasons.add('NUL_CHARACTER', `${path()} contains a NUL character`);
+    }
+    if (oversize === null && value.length > MAX_TEXT_FIELD_LENGTH && path() !== 'title') oversize = path();
+  });
+  if (tooDeep) reasons.add('TOO_DEEP', `the record nests more than ${MAX_RECORD_DEPTH} arrays or objects deep`);
   if (oversize !== null) {
     reasons.add('OVERSIZE_FIELD', `${oversize} is longer than ${MAX_TEXT_FIELD_LENGTH.toLocaleString('en-US')} characters`);
   }

@@ -9,7 +9,7 @@ export interface SeenRequest {
 
 export interface FakeReply {
   status?: number;
-  /** An object is sent as JSON; a string is sent as is (e.g. malformed JSON). */
+  /** An object is sent as JSON; a string or Buffer is sent as is (e.g. malformed JSON, bytes that are not UTF-8). */
   body?: unknown;
   headers?: Record<string, string>;
   /** Never answer: for timeout tests. */
@@ -48,7 +48,7 @@ export async function startFakeCongress(
     requests.push(seen);
     const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl);
     if (reply.hang) return;
-    const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
+    const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body ?? {});
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
   });

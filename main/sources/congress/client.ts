@@ -1,11 +1,16 @@
+import { isUtf8 } from 'node:buffer';
 import { GatehouseError } from '../../../shared/errors.js';
+import type { RejectionCode } from '../../../shared/record.js';
 import { redactSecrets } from '../../../shared/redact.js';
+import { formatBytes } from '../record-limits.js';
 import { CircuitBreaker } from './breaker.js';
 import { processRequestLimiter, type RequestRateLimiter } from './rate-limit.js';
 import { realSleep, systemClock, type Sleep } from './timing.js';
 
 export const DEFAULT_CONGRESS_BASE_URL = 'https://api.congress.gov/v3';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** A list page of 250 meetings is about 200 KB; a detail a few KB. Anything far past that is not an answer. */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface CongressClientOptions {
   baseUrl: string;
@@ -32,11 +37,14 @@ export type FetchFailureReason = 'http' | 'timeout' | 'network' | 'malformed' | 
 export class CongressFetchError extends GatehouseError {
   readonly reason: FetchFailureReason;
   readonly status: number | null;
+  /** Set when the answer itself is unusable (too large, not UTF-8): the code its record is quarantined with. */
+  readonly rejection: RejectionCode | null;
 
-  constructor(reason: FetchFailureReason, message: string, status: number | null = null) {
+  constructor(reason: FetchFailureReason, message: string, status: number | null = null, rejection: RejectionCode | null = null) {
     super('SOURCE_FETCH_FAILED', redactSecrets(message));
     this.reason = reason;
     this.status = status;
+    this.rejection = rejection;
   }
 }
 
@@ -132,9 +140,14 @@ export class CongressClient {
         await response.body?.cancel().catch(() => {});
         return this.failedStatus(response, shown);
       }
-      const text = await response.text();
+      const body = await readBody(response, MAX_RESPONSE_BYTES);
+      if (body === null || !isUtf8(body)) {
+        const [problem, code] = body === null ? [`a body larger than ${formatBytes(MAX_RESPONSE_BYTES)}`, 'OVERSIZE_RECORD' as const] : ['bytes that are not UTF-8', 'INVALID_UTF8' as const];
+        const error = new CongressFetchError('malformed', `Congress.gov sent ${problem} for GET ${shown}`, response.status, code);
+        return { kind: 'fail', serverFault: true, error };
+      }
       try {
-        return { kind: 'ok', body: JSON.parse(text) as unknown };
+        return { kind: 'ok', body: JSON.parse(body!.toString('utf8')) as unknown };
       } catch {
         return { kind: 'fail', serverFault: true, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
       }
@@ -170,6 +183,23 @@ export class CongressClient {
     if (status >= 500) return { kind: 'retry', serverFault: true, waitMs: retryAfterMs(response.headers.get('retry-after'), this.clock()), error };
     return { kind: 'fail', serverFault: false, error };
   }
+}
+
+/**
+ * The body as bytes, or null once it passes `limit` (the rest is not read): decoding happens after a
+ * strict UTF-8 check, so a broken byte fails the request instead of reaching a record as U+FFFD.
+ */
+async function readBody(response: Response, limit: number): Promise<Buffer | null> {
+  if (response.body === null) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  // Leaving the loop early cancels the rest of the stream.
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    length += chunk.length;
+    if (length > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */

@@ -1,5 +1,6 @@
 import { GatehouseError } from '../../../shared/errors.js';
 import { redactSecrets } from '../../../shared/redact.js';
+import { limitedItem } from '../record-limits.js';
 import type { RecordSource, SourceItem } from '../types.js';
 import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
 import { systemClock } from './timing.js';
@@ -135,8 +136,9 @@ class MeetingReader {
 
   private async detailItem(chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
     const eventId = typeof listed.eventId === 'number' ? String(listed.eventId) : listed.eventId;
+    const listedItem = limitedItem(position, listed);
     // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
-    if (typeof eventId !== 'string' || !/^\d+$/.test(eventId)) return { position, raw: listed };
+    if (listedItem.error || typeof eventId !== 'string' || !/^\d+$/.test(eventId)) return listedItem;
     try {
       const detail = await this.client.getJson(`committee-meeting/${this.congress}/${chamber}/${eventId}`, {}, signal);
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
@@ -144,10 +146,12 @@ class MeetingReader {
         return this.fetchFailed(position, listed, `the detail of meeting ${eventId} has no committeeMeeting object`);
       }
       this.stats.detailsFetched++;
-      return { position, raw: meeting };
+      return limitedItem(position, meeting);
     } catch (error) {
       if (endsTheRun(error)) throw error;
-      return this.fetchFailed(position, listed, `detail of meeting ${eventId} could not be fetched: ${(error as Error).message}`);
+      const message = `detail of meeting ${eventId} could not be fetched: ${(error as Error).message}`;
+      if (error instanceof CongressFetchError && error.rejection !== null) return { position, raw: redacted(listed), error: { code: error.rejection, message } };
+      return this.fetchFailed(position, listed, message);
     } finally {
       this.stats.requests = this.client.requestsSent;
     }
@@ -155,12 +159,13 @@ class MeetingReader {
 
   private fetchFailed(position: number, listed: Record<string, unknown>, message: string): SourceItem {
     this.stats.fetchErrors++;
-    return {
-      position,
-      raw: JSON.parse(redactSecrets(JSON.stringify(listed))) as unknown,
-      error: { code: 'FETCH_FAILED', message: redactSecrets(message) },
-    };
+    return { position, raw: redacted(listed), error: { code: 'FETCH_FAILED', message: redactSecrets(message) } };
   }
+}
+
+/** A list item as quarantine keeps it: any key the server echoed in a URL removed. */
+function redacted(listed: Record<string, unknown>): unknown {
+  return JSON.parse(redactSecrets(JSON.stringify(listed))) as unknown;
 }
 
 /** A refused key, an open circuit or a stop request concern every record, not just this one. */

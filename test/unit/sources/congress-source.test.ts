@@ -221,6 +221,24 @@ describe('congress: source against a congress.gov-shaped server', () => {
     expect(source.stats.fetchErrors).toBe(1);
   });
 
+  it('quarantines a detail that is not UTF-8 or is nested too deep as that record alone, keeping the others', async () => {
+    const server = await serve({ house: [meeting(9201), meeting(9202), meeting(9203), meeting(9204)] });
+    const detail = (eventId: number) => JSON.stringify({ committeeMeeting: meeting(eventId) });
+    server.override = (request) => {
+      if (request.path.endsWith('/9202')) {
+        const [head, tail] = detail(9202).split('Oversight');
+        return { body: Buffer.concat([Buffer.from(head!), Buffer.from([0x4f, 0xc3, 0x28]), Buffer.from(tail!)]) };
+      }
+      if (request.path.endsWith('/9203')) return { body: detail(9203).replace('"witnesses":', `"witnesses":${'['.repeat(5_000)}${']'.repeat(5_000)},"x":`) };
+      return undefined;
+    };
+    const items = await collect(congressSource(server).source.items());
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'INVALID_UTF8', 'TOO_DEEP', 'ok']);
+    expect(items[1]!.error!.message).toMatch(/detail of meeting 9202 could not be fetched: Congress.gov sent bytes that are not UTF-8/);
+    expect(items[1]!.raw).toMatchObject({ eventId: '9202' });
+    expect(items[2]).toMatchObject({ position: 2, eventId: '9203', raw: expect.stringContaining('"…"') });
+  });
+
   it('counts a detail answered without a committeeMeeting object as a fetch error', async () => {
     const server = await serve({ house: [meeting(9101)] });
     server.override = (request) => (request.path.endsWith('/9101') ? { body: { request: {} } } : undefined);
@@ -241,7 +259,7 @@ describe('congress: source against a congress.gov-shaped server', () => {
 describe('congress: spec and options', () => {
   it('keeps the API key out of the description and of every error', async () => {
     const server = await serve({ house: [meeting(1)] });
-    const opened = await openSource(`congress:${server.baseUrl}?api_key=spec-secret-42`, { now: () => NOW });
+    const opened = await openSource(`congress:${server.baseUrl}`, { now: () => NOW, apiKey: 'spec-secret-42' });
     expect(opened.description).toBe(`congress:${server.baseUrl}`);
     const error = await failure(opened.items());
     expect(error.code).toBe('SOURCE_AUTH_REFUSED');

@@ -149,6 +149,57 @@ describe('file: malformed input', () => {
   });
 });
 
+describe('file: records past a limit or not UTF-8', () => {
+  const notUtf8 = (eventId: string) => Buffer.concat([Buffer.from(`{"eventId": "${eventId}", "title": "Caf`), Buffer.from([0xe9]), Buffer.from('"}')]);
+
+  it('yields a line that is not UTF-8 as one INVALID_UTF8 item with its line number, and keeps reading', async () => {
+    const path = join(dir, 'latin1.ndjson');
+    writeFileSync(path, Buffer.concat([Buffer.from(`${JSON.stringify(hearing('1'))}\n`), notUtf8('2'), Buffer.from(`\n${JSON.stringify(hearing('3'))}\n`)]));
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['ok', 'INVALID_UTF8', 'ok']);
+    expect(items[1]).toMatchObject({ position: 1, eventId: '2', error: { message: 'line 2 is not valid UTF-8 text (first bad byte near column 31)' } });
+  });
+
+  it('yields a line longer than 16 MB as one OVERSIZE_RECORD item without keeping it whole', async () => {
+    const huge = `{"eventId": "2", "title": "${'x'.repeat(17 * 1024 * 1024)}"}`;
+    const path = writeInput('huge-line.ndjson', `${JSON.stringify(hearing('1'))}\n${huge}\n${JSON.stringify(hearing('3'))}\n`);
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['ok', 'OVERSIZE_RECORD', 'ok']);
+    expect(items[1]!.error!.message).toBe('line 2 is 17 MB; one line may hold at most 16 MB');
+    expect((items[1]!.raw as string).length).toBeLessThanOrEqual(10_000);
+  });
+
+  it('judges each record of a page line on its own', async () => {
+    const deep = { ...hearing('2'), witnesses: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown };
+    const path = writeInput('page.ndjson', `${JSON.stringify({ committeeMeetings: [hearing('1'), deep, hearing('3')] })}\n`);
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['ok', 'TOO_DEEP', 'ok']);
+    expect(items[1]).toMatchObject({ eventId: '2', error: { message: 'line 1: the record nests more than 32 arrays or objects deep' } });
+  });
+
+  it('keeps positions stable across unreadable lines when resuming with skip', async () => {
+    const path = join(dir, 'mixed.ndjson');
+    const deepLine = JSON.stringify({ ...hearing('3'), x: JSON.parse('['.repeat(50) + ']'.repeat(50)) as unknown });
+    writeFileSync(path, Buffer.concat([Buffer.from(`${JSON.stringify(hearing('1'))}\n`), notUtf8('2'), Buffer.from(`\n${deepLine}\n${JSON.stringify(hearing('4'))}\n`)]));
+    const all = await readAll(`file:${path}`);
+    expect(all.map((item) => item.position)).toEqual([0, 1, 2, 3]);
+    for (const skip of [1, 2, 3]) expect(await readAll(`file:${path}`, skip)).toEqual(all.slice(skip));
+  });
+
+  it('quarantines only the records of a JSON array that hold the bytes which are not UTF-8', async () => {
+    const path = join(dir, 'latin1.json');
+    writeFileSync(path, Buffer.concat([Buffer.from(`[${JSON.stringify(hearing('1'))},`), notUtf8('2'), Buffer.from(`,${JSON.stringify(hearing('3'))}]`)]));
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['ok', 'INVALID_UTF8', 'ok']);
+    expect(items[1]!.error!.message).toBe('record 2 holds bytes that are not UTF-8 (shown as U+FFFD)');
+  });
+
+  it('leaves a record that legitimately holds U+FFFD alone in a file that is all UTF-8', async () => {
+    const path = writeInput('fffd.json', JSON.stringify([hearing('1'), { ...hearing('2'), title: 'Replacement \uFFFD kept' }]));
+    expect((await readAll(`file:${path}`)).map((item) => item.error?.code ?? 'ok')).toEqual(['ok', 'ok']);
+  });
+});
+
 describe('file: unreadable paths', () => {
   it('says a missing file is not found', async () => {
     const path = join(dir, 'nope.ndjson');

@@ -26,10 +26,17 @@ describe('source specs', () => {
     expect(error.hint).toBe('for a file, write file:hearings.ndjson');
   });
 
-  it('parses congress: with the public API as the default base URL and the key kept apart', () => {
-    expect(parseSourceSpec('congress:')).toEqual({ scheme: 'congress', baseUrl: 'https://api.congress.gov/v3', apiKey: null });
-    expect(parseSourceSpec('congress:https://example.test/v3/?api_key=abc')).toEqual({ scheme: 'congress', baseUrl: 'https://example.test/v3', apiKey: 'abc' });
+  it('parses congress: with the public API as the default base URL', () => {
+    expect(parseSourceSpec('congress:')).toEqual({ scheme: 'congress', baseUrl: 'https://api.congress.gov/v3' });
+    expect(parseSourceSpec('congress:https://example.test/v3/')).toEqual({ scheme: 'congress', baseUrl: 'https://example.test/v3' });
   });
+
+  it.each(['congress:https://example.test/v3/?api_key=abc', 'congress:https://example.test/v3?apikey=abc', 'file:/data/x.ndjson?api-key=abc'])(
+    'refuses %s: a key in a spec would be stored and shown with it',
+    (spec) => {
+      expect(() => parseSourceSpec(spec)).toThrow(expect.objectContaining({ code: 'USAGE', hint: expect.stringContaining('GATEHOUSE_CONGRESS_API_KEY') }));
+    },
+  );
 
   it.each([
     ['synthetic:seed=1,count=-1', /count must be a whole number/],

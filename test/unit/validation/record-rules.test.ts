@@ -44,6 +44,21 @@ describe('record rules', () => {
     expect(reasonsFor(overrides)).toContain(code);
   });
 
+  it('rejects a record nested 100,000 arrays deep as TOO_DEEP without overflowing the stack', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(reasonsFor({ witnesses: deep })).toEqual(['TOO_DEEP']);
+    expect(reasonsFor({ witnesses: JSON.parse('['.repeat(30) + ']'.repeat(30)) as unknown })).toEqual([]);
+  });
+
+  it('names the path of a NUL character or an oversize field found deep inside the record', () => {
+    const outcome = applyRecordRules(hearingRecord(1, { witnesses: [{ name: 'ok' }, { name: 'a', position: 'p'.repeat(2_001), organization: 'x\u0000y' }] }), known);
+    expect(outcome.ok ? [] : outcome.reasons.map((r) => r.message)).toEqual([
+      'witnesses[1].organization contains a NUL character',
+      'witnesses[1].position is longer than 2,000 characters',
+    ]);
+  });
+
   it('gives every reason at once, each with a sentence', () => {
     const outcome = applyRecordRules(hearingRecord(1, { chamber: 'Senat', date: 'soon', title: '' }), known);
     expect(outcome.ok).toBe(false);

@@ -1,0 +1,57 @@
+import { MAX_RECORD_BYTES, MAX_RECORD_DEPTH, type Rejection } from '../../shared/record.js';
+import { jsonWithinDepth, walkRecord } from '../../shared/record-walk.js';
+import type { SourceItem } from './types.js';
+import { eventIdOf } from './wrappers.js';
+
+/**
+ * The parse-time limits every source applies to each record it yields: nesting depth and size.
+ * A record past either becomes an item with its reason (TOO_DEEP, OVERSIZE_RECORD), so it is
+ * quarantined alone and the records around it are stored.
+ */
+export function recordLimitProblem(record: unknown): Rejection | null {
+  let bytes = 0;
+  let problem: Rejection | null = null;
+  walkRecord(record, ({ value, depth }) => {
+    if (depth > MAX_RECORD_DEPTH) {
+      problem = { code: 'TOO_DEEP', message: `the record nests more than ${MAX_RECORD_DEPTH} arrays or objects deep` };
+      return false;
+    }
+    bytes += approximateJsonBytes(value);
+    if (bytes > MAX_RECORD_BYTES) {
+      problem = { code: 'OVERSIZE_RECORD', message: `the record is larger than ${formatBytes(MAX_RECORD_BYTES)}` };
+      return false;
+    }
+  });
+  return problem;
+}
+
+/** Roughly what one value adds to the record's JSON text (a key is counted with its object). */
+function approximateJsonBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length + 3;
+  if (Array.isArray(value)) return value.length + 2;
+  if (typeof value === 'object' && value !== null) {
+    let bytes = 2;
+    for (const key in value) bytes += key.length + 4;
+    return bytes;
+  }
+  return 6;
+}
+
+/**
+ * The item for one parsed record: the record itself, or — past a limit — its rejection with a
+ * raw form that is safe to serialize (`text` when the caller has the record's own text).
+ */
+export function limitedItem(position: number, record: unknown, text?: string): SourceItem {
+  const problem = recordLimitProblem(record);
+  if (problem === null) return { position, raw: record };
+  const item: SourceItem = { position, raw: text ?? jsonWithinDepth(record, MAX_RECORD_DEPTH).text, error: problem };
+  const eventId = eventIdOf(record);
+  if (eventId !== null) item.eventId = eventId;
+  return item;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toLocaleString('en-US', { maximumFractionDigits: 1 })} KB`;
+  return `${bytes} bytes`;
+}

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import type { Checkpoint, Store } from '../../main/store/index.js';
+import type { RunEvent } from '../../shared/run.js';
+import { testBackends, withFreshStore, type TestBackend } from '../helpers/backends.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+
+/**
+ * A resumed run is accounted for as one run: its duration is the sum of its segments, and its
+ * batch rows add up to its metrics even when it was killed in the middle of isolating a batch.
+ */
+let folder: string;
+beforeEach(() => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-'));
+});
+afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+/** Polls the database (not the clock) until `ready` holds for the run's checkpoint. */
+async function waitForCheckpoint(backend: TestBackend, location: string, runId: number, ready: (checkpoint: Checkpoint) => boolean): Promise<Checkpoint> {
+  const store = await backend.open(location);
+  try {
+    for (let attempt = 0; attempt < 1_200; attempt++) {
+      const checkpoint = await store.getCheckpoint(runId).catch(() => null);
+      if (checkpoint && ready(checkpoint)) return checkpoint;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`run ${runId} never reached the awaited checkpoint`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function withStoreAt<T>(backend: TestBackend, location: string, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await backend.open(location);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+describe.each(testBackends())('resumed runs on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('counts every segment in durationMs, and not the time the run stood interrupted', async () => {
+    await withFreshStore(backend, async (store) => {
+      let now = Date.parse('2025-06-02T09:00:00Z');
+      const clock = () => new Date(now);
+      const source = arraySource(hearingRecords(100));
+      const controller = new AbortController();
+      const first = await runUpdate({
+        store, source, batchSize: 50, clock, signal: controller.signal,
+        onEvent: (event: RunEvent) => {
+          if (event.type !== 'batch-finished') return;
+          now += 7_000;
+          controller.abort();
+        },
+      });
+      expect(first).toMatchObject({ status: 'interrupted', metrics: { durationMs: 7_000 } });
+      now += 3_600_000;
+      const resumed = await runUpdate({
+        store, source, clock, resumeRunId: first.runId,
+        onEvent: (event: RunEvent) => {
+          if (event.type === 'batch-finished') now += 5_000;
+        },
+      });
+      expect(resumed.status).toBe('success');
+      expect(resumed.metrics).toMatchObject({ added: 100, durationMs: 12_000 });
+    });
+  });
+
+  it('after a kill -9 during isolation, the isolated batch row counts the parts committed before the kill', async () => {
+    const location = await backend.freshLocation();
+    const records = hearingRecords(50, 600000);
+    const file = path.join(folder, 'hearings.ndjson');
+    fs.writeFileSync(file, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+    const args = ['update', '--db', location, '--source', `file:${file}`, '--batch-size', '20', '--no-snapshot', '--json'];
+    // Batch 2 (positions 20–39) fails on 600022 and is split; its first half commits in parts, then
+    // the process stops for good on its first write of 600035 — mid-isolation — and is killed there.
+    const faults = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_FAIL_WRITES: '600022' };
+    const { child, done } = startCli(args, { ...faults, GATEHOUSE_HANG_WRITE: '600035' });
+    const killedAt = await waitForCheckpoint(backend, location, 1, (checkpoint) => checkpoint.positionsDoneInBatch.length === 10);
+    child.kill('SIGKILL');
+    await done;
+    expect(killedAt.metrics.durationMs).toBeGreaterThan(0);
+
+    const resumed = runCli([...args, '--resume', '1'], { env: faults });
+    expect(resumed.code, resumed.stderr).toBe(3);
+    await withStoreAt(backend, location, async (store) => {
+      const run = (await store.getRun(1))!;
+      expect(run.metrics).toMatchObject({ fetched: 50, added: 49, quarantined: 1 });
+      expect(Object.keys(run.metrics).filter((key) => key.startsWith('openBatch'))).toEqual([]);
+      expect(run.metrics.durationMs).toBeGreaterThanOrEqual(killedAt.metrics.durationMs);
+      const sum = (field: 'added' | 'quarantined' | 'planned') => run.batchList.reduce((total, batch) => total + batch[field], 0);
+      expect({ added: sum('added'), quarantined: sum('quarantined'), planned: sum('planned') }).toEqual({ added: 49, quarantined: 1, planned: 50 });
+      expect(run.batchList.map(({ seq, status, added, quarantined, firstPosition, lastPosition }) => ({ seq, status, added, quarantined, firstPosition, lastPosition }))).toEqual([
+        { seq: 1, status: 'committed', added: 20, quarantined: 0, firstPosition: 0, lastPosition: 19 },
+        { seq: 2, status: 'isolated', added: 29, quarantined: 1, firstPosition: 20, lastPosition: 49 },
+      ]);
+      expect(run.batches).toEqual({ total: 2, succeeded: 1, failed: 0, isolated: 1 });
+      expect(await store.countHearings()).toBe(49);
+    });
+  });
+});
