@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import type { SnapshotSupport, Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
+import { currentOperator } from './rollback.js';
 
 /**
  * SQLite file snapshots in `<db>.backups/` with a manifest (manifest.json) beside them. The
@@ -195,14 +196,26 @@ export interface RestoreReport {
   safetySnapshot: Snapshot;
   hearingsBefore: number;
   hearingsAfter: number;
+  operator: string;
+  reason: string | null;
   message: string;
+}
+
+export interface RestoreRequest {
+  /** Who asked; defaults to the OS user. */
+  operator?: string;
+  reason?: string | null;
+  clock?: () => Date;
 }
 
 /**
  * Replaces the live database with a snapshot. Refuses while a run holds the lock or when the
  * snapshot fails verification; takes a safety snapshot of the current state first.
  */
-export async function restoreSnapshot(store: Store, id: string, clock: () => Date = () => new Date()): Promise<RestoreReport> {
+export async function restoreSnapshot(store: Store, id: string, request: RestoreRequest = {}): Promise<RestoreReport> {
+  const clock = request.clock ?? (() => new Date());
+  const operator = request.operator?.trim() || currentOperator();
+  const reason = request.reason?.trim() || null;
   const snapshots = requireSnapshots(store);
   const chosen = findSnapshot(store, id);
   return withWriterLock(store, clock, 'restore', async () => {
@@ -217,7 +230,9 @@ export async function restoreSnapshot(store: Store, id: string, clock: () => Dat
       safetySnapshot,
       hearingsBefore,
       hearingsAfter,
-      message: `restored ${store.location} from snapshot ${id} (taken ${chosen.createdAt}); hearings ${hearingsBefore} → ${hearingsAfter}; the state before the restore is snapshot ${safetySnapshot.id}`,
+      operator,
+      reason,
+      message: `${operator} restored ${store.location} from snapshot ${id} (taken ${chosen.createdAt})${reason === null ? '' : ` because: ${reason}`}; hearings ${hearingsBefore} → ${hearingsAfter}; the state before the restore is snapshot ${safetySnapshot.id}`,
     };
   });
 }
