@@ -8,8 +8,7 @@ import { z } from 'zod';
 const runId = z.number().int().positive();
 /** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
-/** The operator name set in the console; the OS user of the serving process when absent. */
-const operator = z.string().trim().max(200).optional();
+// No input carries an operator: who made a change comes from the transport (ApiCaller in api.ts).
 
 export const FLAG_KINDS = ['release', 'operational', 'kill-switch'] as const;
 export const flagValueSchema = z.union([z.boolean(), z.number(), z.string()]);
@@ -50,12 +49,12 @@ export type FlagView = z.infer<typeof flagViewSchema>;
 
 const scope = z.string().trim().min(1).max(80).default('global');
 
-export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason, operator });
-export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason, operator });
+export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason });
+export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason });
 export const flagHistoryInputSchema = z
   .object({ flag: z.string().optional(), scope: z.string().optional(), limit: z.number().int().min(1).max(1_000).default(200) })
   .default({ limit: 200 });
-export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason, operator });
+export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason });
 
 const criterionSchema = z.object({ name: z.string(), target: z.string(), actual: z.string(), status: z.enum(['pass', 'fail', 'no data']), note: z.string().optional() });
 const groupStatsSchema = z.object({
@@ -143,12 +142,15 @@ export const restoreReportSchema = z.object({
   safetySnapshot: snapshotSchema,
   hearingsBefore: z.number().int(),
   hearingsAfter: z.number().int(),
+  operator: z.string(),
+  reason: z.string().nullable(),
   message: z.string(),
 });
 export const restoreInputSchema = z.object({
   id: z.string().trim().min(1).max(200),
-  /** The console's confirmation dialog; the API refuses a restore nobody confirmed. */
-  confirmed: z.literal(true, 'a restore must be confirmed'),
+  reason,
+  /** The snapshot id typed by the operator, as a rollback's run id is; must equal id. */
+  confirmId: z.string().trim().max(200),
 });
 
 export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
@@ -184,7 +186,6 @@ export const rollbackPreviewInputSchema = z.object(rollbackTarget);
 export const rollbackApplyInputSchema = z.object({
   ...rollbackTarget,
   reason,
-  operator,
   /** The run id typed by the operator; must equal runId. */
   confirmRunId: z.number().int(),
 });

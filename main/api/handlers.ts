@@ -7,6 +7,7 @@ import { isPostgresUrl, openStore, redactConnectionString, type Store } from '..
 import type { EngineHost } from './engine-host.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
+import { sessionHandlers } from './caller.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
@@ -39,9 +40,10 @@ export function createApi(context: ApiContext): ApiHandlers {
   const source = context.databaseLocation ?? store.location;
   return {
     ...operationsHandlers(context, preferences),
-    ...undoHandlers(store, notifier),
+    ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
-    ...trialHandlers(store, source),
+    ...trialHandlers(store, source, engine),
+    ...sessionHandlers(),
     'runs.list': ({ limit, status }) => store.listRuns({ limit, status }),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);

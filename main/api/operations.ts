@@ -4,7 +4,8 @@ import type { FlagEventView, FlagView, TaskView } from '../../shared/api-operati
 import { evaluateAllFlags, FLAG_DEFINITIONS, revertFlagEvent, setFlag, unsetFlag, type FlagValue } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
 import { addTask, editTask, nextOccurrence, requireTask } from '../scheduler/index.js';
-import type { FlagEvent, ScheduledTask, ScheduledTaskPatch, StoredFlagValue } from '../store/index.js';
+import { redactSecrets, type FlagEvent, type ScheduledTask, type ScheduledTaskPatch, type StoredFlagValue } from '../store/index.js';
+import { requireOperator } from './caller.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
 import { checkWebhookUrl, preferencesView, type ConsolePreferences } from './preferences.js';
@@ -19,6 +20,9 @@ type OperationsHandlers = Pick<
 /** Flags, the canary comparison, scheduled tasks, notifications and console preferences. */
 export function operationsHandlers(context: ApiContext, preferences: ConsolePreferences): OperationsHandlers {
   const { store, engine } = context;
+  // Tasks have no audit table of their own (yet): who changed one goes to the console's log.
+  const auditLog = (event: string, operator: string, fields: Record<string, unknown>) =>
+    context.notifications?.log?.(JSON.stringify({ level: 'info', event, operator, at: new Date().toISOString(), ...fields }));
   return {
     'flags.list': async () => {
       const [stored, inForce] = await Promise.all([store.flags.values(), evaluateAllFlags(store, {})]);
@@ -36,21 +40,29 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
         };
       });
     },
-    'flags.set': async ({ flag, scope, value, reason, operator }) => eventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator })),
-    'flags.unset': async ({ flag, scope, reason, operator }) => eventView(await unsetFlag(store, { flag, scope, reason, operator })),
+    'flags.set': async ({ flag, scope, value, reason }, caller) => eventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
+    'flags.unset': async ({ flag, scope, reason }, caller) => eventView(await unsetFlag(store, { flag, scope, reason, operator: requireOperator(caller) })),
     'flags.history': async ({ flag, scope, limit }) => (await store.flags.history({ flag, scope, limit })).map(eventView),
-    'flags.revert': async ({ eventId, reason, operator }) => eventView(await revertFlagEvent(store, eventId, { reason, operator })),
+    'flags.revert': async ({ eventId, reason }, caller) => eventView(await revertFlagEvent(store, eventId, { reason, operator: requireOperator(caller) })),
     'canary.report': async ({ task, since }) => {
       const { canary } = await buildReport(store, { kind: 'canary', task, since });
       if (!canary) throw new GatehouseError('INTERNAL', 'the canary report returned no comparison');
       return canary;
     },
     'tasks.list': async () => (await store.tasks.list()).map((task) => taskView(task)),
-    'tasks.add': async (input) => taskView(await addTask(store, input)),
-    'tasks.edit': async ({ name, ...fields }) => {
+    'tasks.add': async (input, caller) => {
+      const operator = requireOperator(caller);
+      const task = await addTask(store, input);
+      auditLog('task-added', operator, { task: task.name, cron: task.cron, source: redactSecrets(task.source), enabled: task.enabled });
+      return taskView(task);
+    },
+    'tasks.edit': async ({ name, ...fields }, caller) => {
+      const operator = requireOperator(caller);
       const patch: ScheduledTaskPatch = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
       if (Object.keys(patch).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, source, lookback or enabled');
-      return taskView(await editTask(store, name, patch));
+      const task = await editTask(store, name, patch);
+      auditLog('task-edited', operator, { task: task.name, changed: Object.keys(patch) });
+      return taskView(task);
     },
     'tasks.run': async ({ name }) => {
       const task = await requireTask(store, name);
