@@ -1,5 +1,9 @@
 import http from 'node:http';
-import type { RunningServer } from '../../main/api/index.js';
+import os from 'node:os';
+import { expect } from 'vitest';
+import type { EngineHost, RunningServer } from '../../main/api/index.js';
+import type { Store } from '../../main/store/index.js';
+import type { RunSummary } from '../../shared/run.js';
 
 /** A real HTTP client for `gatehouse serve` tests: what a browser or curl would send, nothing more. */
 export interface Reply {
@@ -69,4 +73,26 @@ export function openEventStream(server: RunningServer, cookie: string): { frames
     req.end();
   });
   return { frames, ready, stop: () => req?.destroy() };
+}
+
+/**
+ * Starts a run over HTTP and waits for its summary and for the writer lock to be free again:
+ * run-finished comes just before the engine lets go of the lock, and rollback and restore need it.
+ */
+export async function runToTheEnd(context: { server: RunningServer; engine: EngineHost; store: Store; cookie: string }, source: string, batchSize = 10): Promise<RunSummary> {
+  const finished = new Promise<RunSummary>((resolve) => {
+    const stop = context.engine.subscribe((event) => {
+      if (event.type !== 'run-finished') return;
+      stop();
+      resolve(event.summary);
+    });
+  });
+  await data(context.server, 'runs.start', { source, batchSize }, context.cookie);
+  const summary = await finished;
+  await expect.poll(async () => {
+    const attempt = await context.store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+    if (attempt.acquired) await context.store.releaseWriterLock();
+    return attempt.acquired;
+  }).toBe(true);
+  return summary;
 }

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import type { RunSummary } from '../../shared/run.js';
-import { callApi, data, signIn } from '../helpers/console-http.js';
+import { callApi, data, runToTheEnd, signIn } from '../helpers/console-http.js';
 
 /**
  * Issue 14, item 7: who did it. In `gatehouse serve` each browser session names itself once; the
@@ -36,25 +35,6 @@ async function namedSession(name: string): Promise<string> {
   const cookie = await signIn(server);
   expect(await data(server, 'session.name', { name }, cookie)).toEqual({ operator: name, identity: 'session', canName: false });
   return cookie;
-}
-
-async function runToTheEnd(cookie: string, source: string): Promise<RunSummary> {
-  const finished = new Promise<RunSummary>((resolve) => {
-    const stop = engine.subscribe((event) => {
-      if (event.type !== 'run-finished') return;
-      stop();
-      resolve(event.summary);
-    });
-  });
-  await data(server, 'runs.start', { source, batchSize: 10 }, cookie);
-  const summary = await finished;
-  // run-finished comes just before the engine lets go of the writer lock; rollback and restore need it.
-  await expect.poll(async () => {
-    const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-    if (attempt.acquired) await store.releaseWriterLock();
-    return attempt.acquired;
-  }).toBe(true);
-  return summary;
 }
 
 describe('operator identity in browser mode', () => {
@@ -97,7 +77,7 @@ describe('operator identity in browser mode', () => {
 
   it('records rollbacks and restores under the session name, and a restore needs the typed snapshot id and a reason', async () => {
     const ada = await namedSession('Ada');
-    const run = await runToTheEnd(ada, 'synthetic:seed=21,count=20');
+    const run = await runToTheEnd({ server, engine, store, cookie: ada }, 'synthetic:seed=21,count=20');
     const rollback = await data<{ operator: string }>(server, 'rollback.apply', { runId: run.runId, confirmRunId: run.runId, reason: 'bad feed', operator: 'mallory' }, ada);
     expect(rollback.operator).toBe('Ada');
     expect(await store.undo.listEvents({ runId: run.runId })).toEqual([expect.objectContaining({ operator: 'Ada', reason: 'bad feed' })]);

@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, createWorkerEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { OperationEvent } from '../../shared/api.js';
-import type { RunSummary } from '../../shared/run.js';
-import { callApi, data, openEventStream, signIn } from '../helpers/console-http.js';
+import { callApi, data, openEventStream, runToTheEnd as finishRun, signIn } from '../helpers/console-http.js';
 
 /**
  * Issue 13, defect 13: rollback, restore, snapshots and trials run in the engine's worker threads,
@@ -40,24 +39,7 @@ afterEach(async () => {
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
-async function runToTheEnd(source: string): Promise<RunSummary> {
-  const finished = new Promise<RunSummary>((resolve) => {
-    const stop = engine.subscribe((event) => {
-      if (event.type !== 'run-finished') return;
-      stop();
-      resolve(event.summary);
-    });
-  });
-  await data(server, 'runs.start', { source, batchSize: 100 }, cookie);
-  const summary = await finished;
-  await expect.poll(async () => (await data<unknown[]>(server, 'runs.active', {}, cookie)).length).toBe(0);
-  await expect.poll(async () => {
-    const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-    if (attempt.acquired) await store.releaseWriterLock();
-    return attempt.acquired;
-  }).toBe(true);
-  return summary;
-}
+const runToTheEnd = (source: string) => finishRun({ server, engine, store, cookie }, source, 100);
 
 const operationEvents = (frames: { name: string; data: unknown }[]) => frames.filter((frame) => frame.name === 'operation').map((frame) => frame.data as OperationEvent);
 
