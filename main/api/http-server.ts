@@ -77,7 +77,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
     if (!fromOurOrigin(request, port)) return send(response, 403, TEXT, 'forbidden: requests must come from the Gatehouse console itself');
-    if (request.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) return signIn(url.searchParams.get('token') ?? '', response);
+    if (request.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) return signIn(url.searchParams.get('token') ?? '', request, response);
     const caller = authenticate(request);
     if (typeof caller === 'string') return send(response, 401, TEXT, caller);
     if (url.pathname === '/api/events' && request.method === 'GET') return openEventStream(response);
@@ -86,17 +86,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return serveStatic(options.staticRoot, url.pathname, response);
   }
 
-  function signIn(token: string, response: http.ServerResponse): void {
+  function signIn(token: string, request: http.IncomingMessage, response: http.ServerResponse): void {
     const session = sessions.redeem(token);
-    if (!session) return send(response, 401, TEXT, 'unauthorized: this sign-in link was already used or is not valid; use a fresh one from the terminal running `gatehouse serve`');
+    if (!session) {
+      // A browser that already has its session (the Back button, a bookmark) just goes to the console.
+      if (typeof authenticate(request) !== 'string') return redirectHome(response, {});
+      return send(response, 401, TEXT, 'unauthorized: this sign-in link was already used or is not valid; use a fresh one from the terminal running `gatehouse serve`');
+    }
     options.onSignIn?.(signInUrl());
     // The token leaves the address bar at once; the session secret lives in a cookie scripts cannot read.
-    response.writeHead(303, {
-      ...SECURITY_HEADERS,
-      Location: '/',
-      'Set-Cookie': `${COOKIE}=${session.secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${session.maxAgeSeconds}`,
-      'Cache-Control': 'no-store',
-    });
+    redirectHome(response, { 'Set-Cookie': `${COOKIE}=${session.secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${session.maxAgeSeconds}` });
+  }
+
+  function redirectHome(response: http.ServerResponse, headers: Record<string, string>): void {
+    response.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Cache-Control': 'no-store', ...headers });
     response.end();
   }
 

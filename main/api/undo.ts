@@ -20,9 +20,15 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       if (!store.snapshots) return { backend: store.backend, supported: false, explanation: whatExistsInstead(store), snapshots: [] };
       return { backend: store.backend, supported: true, explanation: null, snapshots: listSnapshots(store) };
     },
-    // PostgreSQL has no file snapshots: refused here at once, with main/backup's explanation.
-    'backups.create': async (_input, caller) => (requireSnapshots(store), engine.perform({ kind: 'snapshot', operator: caller.operator })),
-    'backups.verify': async ({ id }, caller) => (requireSnapshots(store), engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) })),
+    // PostgreSQL has no file snapshots: requireSnapshots refuses at once, with main/backup's explanation.
+    'backups.create': async (_input, caller) => {
+      requireSnapshots(store);
+      return engine.perform({ kind: 'snapshot', operator: caller.operator });
+    },
+    'backups.verify': async ({ id }, caller) => {
+      requireSnapshots(store);
+      return engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) });
+    },
     'backups.restore': async ({ id, reason, confirmId }, caller) => {
       const operator = requireOperator(caller);
       requireSnapshots(store);

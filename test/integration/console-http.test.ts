@@ -113,6 +113,14 @@ describe('sign-in links and sessions (issue 13, defect 9)', () => {
     expect(again.headers['set-cookie']).toBeUndefined();
   });
 
+  it('sends a browser that already has its session on to the console when it opens a spent link again (Back button)', async () => {
+    const cookie = await signIn(server, server.url);
+    const back = await request(server.port, pathOf(server.url), { headers: { Cookie: cookie } });
+    expect(back.status).toBe(303);
+    expect(back.headers.location).toBe('/');
+    expect(back.headers['set-cookie']).toBeUndefined();
+  });
+
   it('gives the session a secret of its own: not the link token, not the API token, and the link token is no bearer', async () => {
     const linkToken = new URL(server.url).searchParams.get('token')!;
     const cookie = await signIn(server, server.url);
