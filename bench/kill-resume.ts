@@ -1,5 +1,5 @@
 import { mulberry32 } from '../shared/random.js';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,20 +51,51 @@ interface Exit {
   stderr: string;
 }
 
-/** Starts `update`; sends `signal` after `afterMs` unless it has exited by then. */
-export function updateWithSignal(db: string, source: string, extra: string[], signal: NodeJS.Signals | null, afterMs: number): Promise<Exit> {
-  const child = spawn(process.execPath, [CLI, 'update', '--db', db, '--source', source, '--json', ...extra]);
+/** How often the checkpoint is looked at while waiting for a run's first batch. */
+const CHECKPOINT_POLL_MS = 20;
+
+/**
+ * The newest checkpoint (run, batch, time) as text; null before the database, its tables or any
+ * checkpoint exist. A run writes its checkpoint in the same transaction as each batch.
+ */
+export async function latestCheckpoint(db: string): Promise<string | null> {
+  if (!isPostgresUrl(db) && !fs.existsSync(db)) return null;
+  try {
+    const rows = await withReader(db, (query) => query('SELECT run_id, batch_seq, updated_at FROM checkpoints ORDER BY run_id DESC, batch_seq DESC LIMIT 1'));
+    return rows[0] === undefined ? null : JSON.stringify(rows[0]);
+  } catch {
+    return null;
+  }
+}
+
+/** Resolves true once the newest checkpoint differs from `before` (this process committed a batch), false if it exits first. */
+async function untilNewCheckpoint(child: ChildProcess, db: string, before: string | null): Promise<boolean> {
+  while (child.exitCode === null && child.signalCode === null) {
+    const now = await latestCheckpoint(db);
+    if (now !== null && now !== before) return true;
+    await new Promise((resolve) => setTimeout(resolve, CHECKPOINT_POLL_MS));
+  }
+  return false;
+}
+
+/**
+ * Starts `update`; with a signal, sends it `afterCheckpointMs` after this process committed its
+ * first batch — timed from the run's progress, never from process start, which on a loaded
+ * machine can land before the run even exists. `env` is added to the child's environment.
+ */
+export async function updateWithSignal(db: string, source: string, extra: string[], signal: NodeJS.Signals | null, afterCheckpointMs: number, env: NodeJS.ProcessEnv = {}): Promise<Exit> {
+  const before = signal ? await latestCheckpoint(db) : null;
+  const child = spawn(process.execPath, [CLI, 'update', '--db', db, '--source', source, '--json', ...extra], { env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const timer = signal ? setTimeout(() => child.kill(signal), afterMs) : null;
-  return new Promise((resolve) => {
-    child.on('close', (code, exitSignal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal: exitSignal, stdout, stderr });
-    });
-  });
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<Exit>((resolve) => child.on('close', (code, exitSignal) => resolve({ code, signal: exitSignal, stdout, stderr })));
+  if (signal && (await untilNewCheckpoint(child, db, before))) {
+    const timer = setTimeout(() => child.kill(signal), afterCheckpointMs);
+    void exited.then(() => clearTimeout(timer));
+  }
+  return exited;
 }
 
 export interface KillChainResult {
@@ -78,8 +109,8 @@ export interface KillChainResult {
 
 /**
  * Runs `update` on `source`, SIGKILLing it `kills` times at moments drawn from `seed` between
- * `minMs` and `maxMs` after start, resuming the killed run each time, then lets it finish.
- * A kill that lands after the process already exited does not count.
+ * `minMs` and `maxMs` after each attempt's first checkpoint, resuming the killed run each time,
+ * then lets it finish. A kill that lands after the process already exited does not count.
  */
 export async function killAndResumeUntilDone(options: {
   db: string;
@@ -89,10 +120,12 @@ export async function killAndResumeUntilDone(options: {
   minMs?: number;
   maxMs?: number;
   extraArgs?: string[];
+  /** Added to each `update` process's environment. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<KillChainResult> {
   const random = seededRandom(options.seed);
-  const minMs = options.minMs ?? 150;
-  const maxMs = options.maxMs ?? 900;
+  const minMs = options.minMs ?? 0;
+  const maxMs = options.maxMs ?? 600;
   let kills = 0;
   let orphansResumed = 0;
   for (let attempts = 1; attempts < options.kills * 4 + 10; attempts += 1) {
@@ -103,7 +136,7 @@ export async function killAndResumeUntilDone(options: {
     const resume = current ? ['--resume', String(current.runId)] : [];
     if (current?.status === 'running') orphansResumed += 1;
     const killNow = kills < options.kills;
-    const exit = await updateWithSignal(options.db, options.source, [...resume, ...(options.extraArgs ?? [])], killNow ? 'SIGKILL' : null, minMs + random() * (maxMs - minMs));
+    const exit = await updateWithSignal(options.db, options.source, [...resume, ...(options.extraArgs ?? [])], killNow ? 'SIGKILL' : null, minMs + random() * (maxMs - minMs), options.env);
     if (exit.signal === 'SIGKILL') kills += 1;
     else if (exit.code !== 0) throw new Error(`update exited ${exit.code}: ${exit.stderr.trim()}`);
   }

@@ -13,8 +13,8 @@ const ELECTRON_VERSION = require(path.join(ROOT, 'node_modules/electron/package.
 /** Each entry: a check, the file it may fire in, and why it is acceptable here. */
 const ALLOWLIST = [
   { check: 'PRELOAD_JS_CHECK', file: 'main.ts', why: 'the preload is ours: a sandboxed contextBridge exposing named API functions only' },
-  { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'main.ts', why: 'only https:// links leave the app, in the system browser, never inside it' },
-  { check: 'AUXCLICK_JS_CHECK', file: 'main.ts', why: 'setWindowOpenHandler denies every new window, which covers middle-click' },
+  { check: 'OPEN_EXTERNAL_JS_CHECK', file: 'hardening.ts', why: 'only https:// links to allowlisted hosts (EXTERNAL_HOSTS) leave the app, in the system browser, never inside it' },
+  { check: 'AUXCLICK_JS_CHECK', file: 'main.ts', why: 'lockDown (hardening.ts) gives every webContents a setWindowOpenHandler that denies new windows, which covers middle-click' },
 ];
 
 /**

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
+import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,10 +47,35 @@ function isStale(output, ...sourceFolders) {
   return sourceFolders.some((folder) => newestMtime(path.join(root, folder)) > built);
 }
 
+const PARENT_CHECK_MS = 500;
+
+/**
+ * The child (the app or the server) lives only as long as whoever started `npm start`: stopped by
+ * pid, npm or the shell does not pass the signal on, so this process watches its parent and stops
+ * the child when the parent is gone. The server also watches this process through its IPC channel,
+ * in case this one is killed outright.
+ */
+function supervise(child) {
+  const parentAtStart = process.ppid;
+  const stop = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGTERM'));
+  const watch = setInterval(() => {
+    // Orphaned: the parent died and this process was handed to init or a subreaper.
+    if (process.ppid !== parentAtStart) stop('SIGTERM');
+  }, PARENT_CHECK_MS);
+  child.on('exit', (code, signal) => {
+    clearInterval(watch);
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
 function startElectron(binary) {
   if (isStale(path.join(root, 'out/main/index.cjs'), 'main', 'shared', 'renderer/src') && !run(npx, ['electron-vite', 'build'])) process.exit(1);
-  const child = spawn(binary, [path.join(root, 'out/main/index.cjs')], { cwd: root, stdio: 'inherit' });
-  child.on('exit', (code) => process.exit(code ?? 0));
+  supervise(spawn(binary, [path.join(root, 'out/main/index.cjs')], { cwd: root, stdio: 'inherit' }));
 }
 
 function startBrowserMode() {
@@ -66,11 +92,8 @@ function startBrowserMode() {
   const db = path.join(dataFolder, 'demo.db');
   const args = [path.join(root, 'bin/gatehouse.js'), 'serve', '--db', db, '--demo'];
   if (process.env.PORT) args.push('--port', process.env.PORT);
-  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  const forward = (signal) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  child.on('exit', (code) => process.exit(code ?? 0));
+  // The IPC channel is the server's line to this process: when it closes, the server stops.
+  supervise(spawn(process.execPath, args, { cwd: root, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }));
 }
 
 const binary = electronBinary();

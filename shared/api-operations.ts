@@ -7,8 +7,7 @@ import { z } from 'zod';
 
 /** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
-/** The operator name set in the console; the OS user of the serving process when absent. */
-const operator = z.string().trim().max(200).optional();
+// No input carries an operator: who made a change comes from the transport (ApiCaller in api.ts).
 
 export const FLAG_KINDS = ['release', 'operational', 'kill-switch'] as const;
 export const flagValueSchema = z.union([z.boolean(), z.number(), z.string()]);
@@ -49,13 +48,13 @@ export type FlagView = z.infer<typeof flagViewSchema>;
 
 const scope = z.string().trim().min(1).max(80).default('global');
 
-export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason, operator });
-export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason, operator });
+export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason });
+export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason });
 /** Newest first; `after` is the id of the last event of the previous page. */
 export const flagHistoryInputSchema = z
   .object({ flag: z.string().optional(), scope: z.string().optional(), limit: z.number().int().min(1).max(1_000).default(200), after: z.number().int().positive().optional() })
   .default({ limit: 200 });
-export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason, operator });
+export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason });
 
 const criterionSchema = z.object({ name: z.string(), target: z.string(), actual: z.string(), status: z.enum(['pass', 'fail', 'no data']), note: z.string().optional() });
 const groupStatsSchema = z.object({
@@ -165,10 +164,9 @@ export const restoreReportSchema = z.object({
 });
 export const restoreInputSchema = z.object({
   id: z.string().trim().min(1).max(200),
-  /** The console's confirmation dialog; the API refuses a restore nobody confirmed. */
-  confirmed: z.literal(true, 'a restore must be confirmed'),
   reason,
-  operator,
+  /** The snapshot id typed by the operator, as a rollback's run id is; must equal id. */
+  confirmId: z.string().trim().max(200),
 });
 export const restoresListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
 
@@ -206,7 +204,6 @@ export const rollbackPreviewInputSchema = z.object(rollbackTarget);
 export const rollbackApplyInputSchema = z.object({
   ...rollbackTarget,
   reason,
-  operator,
   /** The run id typed by the operator; must equal runId. */
   confirmRunId: z.number().int(),
 });

@@ -11,8 +11,7 @@ import { ANOMALY_REVIEWS, anomalySchema, EXPECTED_REASON_KINDS } from './validat
 const runId = z.number().int().positive();
 /** Every review carries a reason (DESIGN §4); blank is not a reason. */
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
-/** The operator name set in the console; the OS user of the serving process when absent. */
-const operator = z.string().trim().max(200).optional();
+// No input carries an operator: who gave the feedback comes from the transport (ApiCaller in api.ts).
 /** A SQLite file path, or a schema name on PostgreSQL; absent: the default beside the database. */
 const staging = z.string().trim().min(1).max(1_000).nullable().optional();
 
@@ -58,9 +57,8 @@ export const anomaliesMarkInputSchema = z.object({
   /** Required for `expected`: which pattern explains it. */
   reasonKind: z.enum(EXPECTED_REASON_KINDS).optional(),
   reason,
-  operator,
 });
-export const runsAcceptInputSchema = z.object({ runId, reason, operator });
+export const runsAcceptInputSchema = z.object({ runId, reason });
 export const runsAcceptOutputSchema = z.object({ runId, status: z.enum(RUN_STATUSES), review: runReviewSchema });
 
 export const TRIAL_LEVELS = ['run', 'record', 'control'] as const;
@@ -113,6 +111,8 @@ export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;
 
 export const trialJobSchema = z.object({
   jobId: z.string(),
+  /** Who started the trials (the caller's operator). */
+  startedBy: z.string(),
   status: z.enum(['running', 'done', 'failed']),
   staging: z.string(),
   phase: z.enum(['queued', 'copying', 'seeding', 'trials', 'finished']),

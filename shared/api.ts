@@ -168,10 +168,69 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+/**
+ * Who is at the console. The transport decides, never the request body: the OS user in the desktop
+ * app, the name a browser session gave itself once in `gatehouse serve`, the serving OS user for a
+ * bearer-token API client.
+ */
+export const CALLER_IDENTITIES = ['os-user', 'session', 'api-token'] as const;
+export const callerViewSchema = z.object({
+  /** Named in every audit row this caller writes; null while a browser session has not named itself. */
+  operator: z.string().nullable(),
+  identity: z.enum(CALLER_IDENTITIES),
+  /** True only for an unnamed browser session: it names itself once. */
+  canName: z.boolean(),
+});
+export type CallerView = z.infer<typeof callerViewSchema>;
+/** A person's name as it appears in the audit: no control characters, no surrounding blanks. */
+export const operatorNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'a name is required')
+  .max(80)
+  .regex(/^[^\p{Cc}]+$/u, 'a name cannot hold control characters');
+
+/** What a handler knows of its caller, from the transport. */
+export interface ApiCaller {
+  readonly operator: string | null;
+  readonly identity: CallerView['identity'];
+  /** Binds a name to this browser session, once; absent where the identity is fixed. */
+  nameSession?(name: string): void;
+}
+
+/** Long work that runs off the request path (the engine worker), with progress on the event stream. */
+export const OPERATION_KINDS = ['rollback-preview', 'rollback', 'restore', 'snapshot', 'verify', 'trials'] as const;
+export const operationViewSchema = z.object({
+  operationId: z.string(),
+  kind: z.enum(OPERATION_KINDS),
+  /** What it works on, for people: "run 12", "snapshot 2026…". */
+  target: z.string(),
+  operator: z.string().nullable(),
+  status: z.enum(['running', 'done', 'failed']),
+  phase: z.string(),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type OperationView = z.infer<typeof operationViewSchema>;
+export type OperationEvent = { type: 'operation-started' | 'operation-progress' | 'operation-finished'; operation: OperationView };
+/** Everything on the console's one event stream: run progress and long operations. */
+export type ConsoleEvent = RunEvent | OperationEvent;
+export function isOperationEvent(event: ConsoleEvent): event is OperationEvent {
+  return event.type.startsWith('operation-');
+}
+
 export const API_METHODS = {
   'runs.list': { input: runsListInputSchema, output: z.array(runSummarySchema) },
   'runs.get': { input: z.object({ runId }), output: runDetailSchema },
   'runs.active': { input: noInput, output: z.array(activeRunSchema) },
+  /** Rollbacks, restores, snapshots and trials in progress (their events stream beside the runs'). */
+  'operations.active': { input: noInput, output: z.array(operationViewSchema) },
+  'session.get': { input: noInput, output: callerViewSchema },
+  /** A browser session names itself once; every audit row it writes carries that name. */
+  'session.name': { input: z.object({ name: operatorNameSchema }), output: callerViewSchema },
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },
@@ -246,8 +305,8 @@ export const apiResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: errorPayloadSchema }),
 ]);
 
-/** The server side: one async handler per method, receiving parsed input. */
-export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Promise<ApiOutput<M>> };
+/** The server side: one async handler per method, receiving parsed input and who called. */
+export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>, caller: ApiCaller) => Promise<ApiOutput<M>> };
 
 /**
  * What the preload exposes as `window.gatehouse`: one named function per method, plus the event
@@ -255,9 +314,10 @@ export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Prom
  */
 export type GatehouseBridge = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>> } & {
   onRunEvent(listener: (event: RunEvent) => void): () => void;
+  onOperationEvent(listener: (event: OperationEvent) => void): () => void;
 };
 
-/** The IPC channel of a method, and the one channel run events arrive on. */
+/** The IPC channel of a method, and the one channel run and operation events arrive on. */
 export const IPC_CHANNEL_PREFIX = 'gatehouse:';
 export const RUN_EVENT_CHANNEL = 'gatehouse:run-event';
 export function ipcChannelOf(method: ApiMethod): string {

@@ -1,19 +1,19 @@
 import { z } from 'zod';
-import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
-import { API_METHODS, isApiMethod, type ApiHandlers, type ApiMethod, type ApiResult } from '../../shared/api.js';
+import { GatehouseError, toErrorPayload, type ErrorCode } from '../../shared/errors.js';
+import { API_METHODS, isApiMethod, type ApiCaller, type ApiHandlers, type ApiMethod, type ApiResult } from '../../shared/api.js';
 import { redactSecrets } from '../../shared/redact.js';
 
 /**
  * The one door into the API for every transport: checks the method name, parses the payload with
- * the method's zod schema, runs the handler, checks its output, and wraps any failure as
- * `{ ok: false, error: { code, message, hint } }` with secrets redacted.
+ * the method's zod schema, runs the handler with the caller the transport vouches for, checks its
+ * output, and wraps any failure as `{ ok: false, error: { code, message, hint } }` with secrets redacted.
  */
-export async function dispatch(handlers: ApiHandlers, method: string, payload: unknown): Promise<ApiResult<unknown>> {
+export async function dispatch(handlers: ApiHandlers, method: string, payload: unknown, caller: ApiCaller): Promise<ApiResult<unknown>> {
   try {
     if (!isApiMethod(method)) throw new GatehouseError('NOT_FOUND', `unknown API method "${method}"`);
     const input = parseInput(method, payload);
-    const handler = handlers[method] as (input: unknown) => Promise<unknown>;
-    const output = API_METHODS[method].output.parse(await handler(input));
+    const handler = handlers[method] as (input: unknown, caller: ApiCaller) => Promise<unknown>;
+    const output = API_METHODS[method].output.parse(await handler(input, caller));
     return { ok: true, data: output };
   } catch (error) {
     const payloadOut = toErrorPayload(error);
@@ -27,21 +27,31 @@ function parseInput(method: ApiMethod, payload: unknown): unknown {
   throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')}`);
 }
 
-/** HTTP status for an error code, so plain HTTP tools see a failure too. */
+/**
+ * The HTTP status of each error code, so plain HTTP tools see what kind of failure it was. Never
+ * 401/403 here: those mean "not signed in" to the console's HTTP client.
+ */
+export const HTTP_STATUS_BY_ERROR: Record<ErrorCode, number> = {
+  USAGE: 400,
+  INPUT_INVALID: 400,
+  SOURCE_UNREADABLE: 400,
+  SOURCE_SPEC_UNKNOWN: 400,
+  NOT_FOUND: 404,
+  LOCK_HELD: 409,
+  CONFLICT: 409,
+  /** The database refuses writes (read-only file, full disk): the request was fine, the state is not. */
+  DB_NOT_WRITABLE: 409,
+  SCHEMA_TOO_NEW: 409,
+  UNSUPPORTED: 501,
+  /** Congress.gov failed or refused our key: an upstream failure. */
+  SOURCE_FETCH_FAILED: 502,
+  SOURCE_AUTH_REFUSED: 502,
+  DB_UNREACHABLE: 503,
+  INTERRUPTED: 503,
+  INVARIANT_BROKEN: 500,
+  INTERNAL: 500,
+};
+
 export function httpStatusOf(result: ApiResult<unknown>): number {
-  if (result.ok) return 200;
-  switch (result.error.code) {
-    case 'USAGE':
-    case 'INPUT_INVALID':
-    case 'SOURCE_SPEC_UNKNOWN':
-    case 'SOURCE_UNREADABLE':
-      return 400;
-    case 'NOT_FOUND':
-      return 404;
-    case 'LOCK_HELD':
-    case 'CONFLICT':
-      return 409;
-    default:
-      return 500;
-  }
+  return result.ok ? 200 : HTTP_STATUS_BY_ERROR[result.error.code];
 }

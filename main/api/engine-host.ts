@@ -1,10 +1,11 @@
 import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
-import type { ActiveRun } from '../../shared/api.js';
+import type { ActiveRun, OperationEvent, OperationView } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
 import type { UpdateOptions } from '../engine/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
+import { OperationBook, performOperation, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
 
 export interface StartRunRequest {
   source: string;
@@ -30,7 +31,15 @@ export interface EngineHost {
   cancel(runId: number): Promise<boolean>;
   active(): ActiveRun[];
   subscribe(listener: RunEventListener): () => void;
-  /** Stops active runs (after their current batch) and waits for them. */
+  /**
+   * Runs a long operation (rollback, restore, snapshot, trials) where the runs run, reporting its
+   * progress to `onProgress` and as operation events; resolves with its result.
+   */
+  perform<K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void): Promise<OperationResults[K]>;
+  /** Operations in progress. */
+  operations(): OperationView[];
+  subscribeOperations(listener: (event: OperationEvent) => void): () => void;
+  /** Stops active runs (after their current batch), lets operations that write the database finish, and waits. */
   close(): Promise<void>;
 }
 
@@ -102,6 +111,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   const clock = options.clock ?? (() => new Date());
   const listeners = new Listeners();
   const active = new ActiveRuns();
+  const book = new OperationBook(clock);
   const controllers = new Map<number, AbortController>();
   const running = new Set<Promise<unknown>>();
 
@@ -163,6 +173,14 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     },
     active: () => active.list(),
     subscribe: (listener) => listeners.add(listener),
+    perform: <K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void) => {
+      const work = trackOperation(book, request, onProgress, (report) => performOperation(options.location, options.storeOptions ?? {}, request, report));
+      running.add(work);
+      void work.catch(() => undefined).finally(() => running.delete(work));
+      return work as Promise<OperationResults[K]>;
+    },
+    operations: () => book.list(),
+    subscribeOperations: (listener) => book.subscribe(listener),
     async close() {
       for (const controller of controllers.values()) controller.abort();
       await Promise.allSettled([...running]);
@@ -170,8 +188,36 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   };
 }
 
+/** Books an operation's start, progress and end around `work`, whichever thread does it. */
+export async function trackOperation(
+  book: OperationBook,
+  request: OperationRequest,
+  onProgress: ((progress: OperationProgress) => void) | undefined,
+  work: (report: (progress: OperationProgress) => void) => Promise<unknown>,
+): Promise<unknown> {
+  const operation = book.begin(request);
+  try {
+    const result = await work((progress) => {
+      book.progress(operation, progress);
+      onProgress?.(progress);
+    });
+    book.finish(operation, null);
+    return result;
+  } catch (error) {
+    book.finish(operation, toErrorPayload(error).message);
+    throw error;
+  }
+}
+
+/** Operations that write the live database finish before the host closes; the others may be stopped. */
+export function writesLiveDatabase(kind: OperationKind): boolean {
+  return kind === 'rollback' || kind === 'restore' || kind === 'snapshot';
+}
+
 /** Messages between a worker engine host and its worker thread (structured-clone safe). */
 export type WorkerRequest = { type: 'start'; id: number; request: StartRunRequest } | { type: 'cancel'; id: number; runId: number } | { type: 'close'; id: number };
+/** Messages from a worker that performs one long operation, then exits. */
+export type OperationReply = { type: 'progress'; progress: OperationProgress } | { type: 'done'; result: unknown } | { type: 'failed'; error: ErrorPayload };
 export type WorkerReply =
   | { type: 'started'; id: number; runId: number }
   | { type: 'cancelled'; id: number; cancelled: boolean }

@@ -1,34 +1,50 @@
 /**
- * The worker thread of the Electron app: runs the same engine code as the CLI, off the main
- * thread, so the window never freezes during a long run (DESIGN §6).
+ * The engine's worker threads: the same engine code as the CLI, off the thread that answers the
+ * console, so neither the window nor `gatehouse serve` freezes during long work (DESIGN §6).
+ * role `runs`: one long-lived thread that executes update runs on request.
+ * role `operation`: one thread per long operation (rollback, restore, snapshot, trials); it posts
+ * progress and the result, then exits.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../shared/errors.js';
-import { createInProcessEngineHost, type WorkerReply, type WorkerRequest } from './engine-host.js';
+import { createInProcessEngineHost, type OperationReply, type WorkerReply, type WorkerRequest } from './engine-host.js';
 import { consoleJudge } from './judge.js';
+import { performOperation, type OperationRequest } from './long-operations.js';
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker must run as a worker thread');
-const { location } = workerData as { location: string };
-const host = createInProcessEngineHost({ location, judge: consoleJudge });
-const reply = (message: WorkerReply) => port.postMessage(message);
+const data = workerData as { role: 'runs'; location: string } | { role: 'operation'; location: string; request: OperationRequest };
 
-host.subscribe((event) => reply({ type: 'event', event }));
+if (data.role === 'operation') {
+  const reply = (message: OperationReply) => port.postMessage(message);
+  performOperation(data.location, {}, data.request, (progress) => reply({ type: 'progress', progress })).then(
+    (result) => reply({ type: 'done', result }),
+    (error: unknown) => reply({ type: 'failed', error: toErrorPayload(error) }),
+  );
+} else {
+  serveRuns(data.location);
+}
 
-port.on('message', (message: WorkerRequest) => {
-  void handle(message).catch((error: unknown) => reply({ type: 'failed', id: message.id, error: toErrorPayload(error) }));
-});
+function serveRuns(location: string): void {
+  const host = createInProcessEngineHost({ location, judge: consoleJudge });
+  const reply = (message: WorkerReply) => port!.postMessage(message);
+  host.subscribe((event) => reply({ type: 'event', event }));
 
-async function handle(message: WorkerRequest): Promise<void> {
-  switch (message.type) {
-    case 'start': {
-      const { runId } = await host.start(message.request);
-      return reply({ type: 'started', id: message.id, runId });
+  async function handle(message: WorkerRequest): Promise<void> {
+    switch (message.type) {
+      case 'start': {
+        const { runId } = await host.start(message.request);
+        return reply({ type: 'started', id: message.id, runId });
+      }
+      case 'cancel':
+        return reply({ type: 'cancelled', id: message.id, cancelled: await host.cancel(message.runId) });
+      case 'close':
+        await host.close();
+        return reply({ type: 'closed', id: message.id });
     }
-    case 'cancel':
-      return reply({ type: 'cancelled', id: message.id, cancelled: await host.cancel(message.runId) });
-    case 'close':
-      await host.close();
-      return reply({ type: 'closed', id: message.id });
   }
+
+  port!.on('message', (message: WorkerRequest) => {
+    void handle(message).catch((error: unknown) => reply({ type: 'failed', id: message.id, error: toErrorPayload(error) }));
+  });
 }

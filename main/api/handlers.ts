@@ -8,6 +8,7 @@ import { redactConnectionString } from '../../shared/redact.js';
 import type { EngineHost } from './engine-host.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
+import { sessionHandlers } from './caller.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
@@ -41,9 +42,10 @@ export function createApi(context: ApiContext): ApiHandlers {
   const source = context.databaseLocation ?? store.location;
   return {
     ...operationsHandlers(context, preferences),
-    ...undoHandlers(store, notifier),
+    ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
-    ...trialHandlers(store, source),
+    ...trialHandlers(store, source, engine),
+    ...sessionHandlers(),
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);

@@ -1,10 +1,11 @@
-import crypto from 'node:crypto';
 import http from 'node:http';
-import type { ApiHandlers } from '../../shared/api.js';
-import type { RunEvent } from '../../shared/run.js';
-import { rendererFile } from './renderer-files.js';
+import { GatehouseError } from '../../shared/errors.js';
+import type { ApiCaller, ApiHandlers, ConsoleEvent } from '../../shared/api.js';
+import { osUserCaller } from './caller.js';
 import { dispatch, httpStatusOf } from './dispatch.js';
 import type { EngineHost } from './engine-host.js';
+import { DEFAULT_SESSION_TTL_MS, randomSecret, sameSecret, SessionBook } from './http-sessions.js';
+import { rendererFile, type RendererFile } from './renderer-files.js';
 
 export interface HttpServerOptions {
   handlers: ApiHandlers;
@@ -13,22 +14,35 @@ export interface HttpServerOptions {
   staticRoot: string | null;
   /** 0 picks a free port. */
   port?: number;
-  /** Tests pass a fixed token; otherwise 32 random bytes. */
-  token?: string;
+  /** The bearer secret of API clients (scripts, curl); otherwise 32 random bytes. */
+  apiToken?: string;
+  /** Who bearer-token clients act as in the audit: by default the OS user who started the server. */
+  apiOperator?: string;
+  /** How long a browser session lasts after sign-in (default 12 hours). */
+  sessionTtlMs?: number;
+  /** The clock sessions expire by (milliseconds); tests move it. */
+  now?: () => number;
+  /** Told when a sign-in link is spent, with a fresh link for the next browser. */
+  onSignIn?: (nextSignInUrl: string) => void;
 }
 
 export interface RunningServer {
   port: number;
-  token: string;
-  /** The one URL that carries the token; printed once. */
+  /** The first sign-in link: it works once, then a browser has its own session. */
   url: string;
+  /** The bearer secret for API clients; never the same as a sign-in token or a session secret. */
+  apiToken: string;
+  /** Another single-use sign-in link, for another browser. */
+  signInUrl(): string;
   close(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
-const COOKIE = 'gatehouse_token';
+const COOKIE = 'gatehouse_session';
 const MAX_BODY_BYTES = 1_000_000;
 const SSE_KEEPALIVE_MS = 15_000;
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json';
 
 /** The same policy as the CSP meta tag in renderer/index.html, plus what only a header can say. */
 export const CONTENT_SECURITY_POLICY =
@@ -44,47 +58,74 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /**
- * `gatehouse serve`: the API table over HTTP on 127.0.0.1 only. Every request must carry the token
- * (cookie or `Authorization: Bearer`) and come from our own origin; run events stream as SSE.
+ * `gatehouse serve`: the API table over HTTP on 127.0.0.1 only. A browser signs in once with a
+ * single-use link and then carries its own session secret in an HttpOnly cookie; API clients send
+ * `Authorization: Bearer` with a separate secret. Every request must also come from our own
+ * origin. Run and operation events stream as SSE.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const token = options.token ?? crypto.randomBytes(32).toString('base64url');
+  const apiToken = options.apiToken ?? randomSecret();
+  const apiCaller: ApiCaller = { operator: options.apiOperator ?? osUserCaller().operator, identity: 'api-token' };
+  const sessions = new SessionBook(options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, options.now ?? Date.now);
   const streams = new Set<http.ServerResponse>();
   let port = 0;
   const server = http.createServer((request, response) => {
-    void handle(request, response).catch(() => send(response, 500, 'text/plain; charset=utf-8', 'internal error'));
+    void handle(request, response).catch(() => send(response, 500, TEXT, 'internal error'));
   });
+  const signInUrl = () => `http://${HOST}:${port}/?token=${sessions.mintSignInToken()}`;
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
-    if (!fromOurOrigin(request, port)) return send(response, 403, 'text/plain; charset=utf-8', 'forbidden: requests must come from the Gatehouse console itself');
-    if (request.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) return acceptToken(url, response);
-    if (!carriesToken(request, token)) return send(response, 401, 'text/plain; charset=utf-8', 'unauthorized: open the URL that `gatehouse serve` printed');
+    if (!fromOurOrigin(request, port)) return send(response, 403, TEXT, 'forbidden: requests must come from the Gatehouse console itself');
+    if (request.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) return signIn(url.searchParams.get('token') ?? '', request, response);
+    const caller = authenticate(request);
+    if (typeof caller === 'string') return send(response, 401, TEXT, caller);
     if (url.pathname === '/api/events' && request.method === 'GET') return openEventStream(response);
-    if (url.pathname.startsWith('/api/')) return callApi(request, response, url.pathname.slice('/api/'.length));
-    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'method not allowed');
+    if (url.pathname.startsWith('/api/')) return callApi(request, response, url.pathname.slice('/api/'.length), caller);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, TEXT, 'method not allowed');
     return serveStatic(options.staticRoot, url.pathname, response);
   }
 
-  function acceptToken(url: URL, response: http.ServerResponse): void {
-    if (!sameSecret(url.searchParams.get('token') ?? '', token)) return send(response, 401, 'text/plain; charset=utf-8', 'unauthorized: wrong token');
-    // The token leaves the address bar at once and lives on in a cookie scripts cannot read.
-    response.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
+  function signIn(token: string, request: http.IncomingMessage, response: http.ServerResponse): void {
+    const session = sessions.redeem(token);
+    if (!session) {
+      // A browser that already has its session (the Back button, a bookmark) just goes to the console.
+      if (typeof authenticate(request) !== 'string') return redirectHome(response, {});
+      return send(response, 401, TEXT, 'unauthorized: this sign-in link was already used or is not valid; use a fresh one from the terminal running `gatehouse serve`');
+    }
+    options.onSignIn?.(signInUrl());
+    // The token leaves the address bar at once; the session secret lives in a cookie scripts cannot read.
+    redirectHome(response, { 'Set-Cookie': `${COOKIE}=${session.secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${session.maxAgeSeconds}` });
+  }
+
+  function redirectHome(response: http.ServerResponse, headers: Record<string, string>): void {
+    response.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Cache-Control': 'no-store', ...headers });
     response.end();
   }
 
-  async function callApi(request: http.IncomingMessage, response: http.ServerResponse, method: string): Promise<void> {
-    if (request.method !== 'POST') return send(response, 405, 'text/plain; charset=utf-8', 'use POST');
+  /** The caller a request proves it is, or the sentence a 401 says. */
+  function authenticate(request: http.IncomingMessage): ApiCaller | string {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (bearer !== undefined) return sameSecret(bearer, apiToken) ? apiCaller : 'unauthorized: wrong API token';
+    const secret = cookieValue(request.headers.cookie ?? '', COOKIE);
+    const caller = secret === undefined ? 'unknown' : sessions.callerFor(secret);
+    if (caller === 'expired') return 'unauthorized: this session has expired; sign in again with a fresh link from the terminal running `gatehouse serve`';
+    if (caller === 'unknown') return 'unauthorized: open the sign-in link that `gatehouse serve` printed';
+    return caller;
+  }
+
+  async function callApi(request: http.IncomingMessage, response: http.ServerResponse, method: string, caller: ApiCaller): Promise<void> {
+    if (request.method !== 'POST') return send(response, 405, TEXT, 'use POST');
     let payload: unknown;
     try {
       const body = await readBody(request);
       payload = body.trim() === '' ? undefined : JSON.parse(body);
     } catch (error) {
       const result = { ok: false as const, error: { code: 'INPUT_INVALID' as const, message: `the request body is not JSON: ${(error as Error).message}` } };
-      return send(response, 400, 'application/json', JSON.stringify(result));
+      return send(response, 400, JSON_TYPE, JSON.stringify(result));
     }
-    const result = await dispatch(options.handlers, method, payload);
-    send(response, httpStatusOf(result), 'application/json', JSON.stringify(result));
+    const result = await dispatch(options.handlers, method, payload, caller);
+    send(response, httpStatusOf(result), JSON_TYPE, JSON.stringify(result));
   }
 
   function openEventStream(response: http.ServerResponse): void {
@@ -94,10 +135,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     response.on('close', () => streams.delete(response));
   }
 
-  const unsubscribe = options.engine.subscribe((event: RunEvent) => {
-    const frame = `event: run\ndata: ${JSON.stringify(event)}\n\n`;
+  const broadcast = (name: 'run' | 'operation', event: ConsoleEvent) => {
+    const frame = `event: ${name}\ndata: ${JSON.stringify(event)}\n\n`;
     for (const stream of streams) stream.write(frame);
-  });
+  };
+  const unsubscribe = [options.engine.subscribe((event) => broadcast('run', event)), options.engine.subscribeOperations((event) => broadcast('operation', event))];
   const keepalive = setInterval(() => {
     for (const stream of streams) stream.write(': keepalive\n\n');
   }, SSE_KEEPALIVE_MS);
@@ -110,10 +152,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   port = (server.address() as { port: number }).port;
   return {
     port,
-    token,
-    url: `http://${HOST}:${port}/?token=${token}`,
+    url: signInUrl(),
+    apiToken,
+    signInUrl,
     async close() {
-      unsubscribe();
+      unsubscribe.forEach((stop) => stop());
       clearInterval(keepalive);
       for (const stream of streams) stream.end();
       server.closeAllConnections();
@@ -135,20 +178,12 @@ function fromOurOrigin(request: http.IncomingMessage, port: number): boolean {
   return site === undefined || site === 'same-origin' || site === 'none';
 }
 
-function carriesToken(request: http.IncomingMessage, token: string): boolean {
-  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-  if (bearer !== undefined) return sameSecret(bearer, token);
-  const cookie = (request.headers.cookie ?? '')
-    .split(';')
-    .map((part) => part.trim().split('='))
-    .find(([name]) => name === COOKIE)?.[1];
-  return cookie !== undefined && sameSecret(cookie, token);
-}
-
-function sameSecret(given: string, token: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
+function cookieValue(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
 }
 
 function readBody(request: http.IncomingMessage): Promise<string> {
@@ -168,8 +203,14 @@ function readBody(request: http.IncomingMessage): Promise<string> {
 }
 
 function serveStatic(root: string | null, pathname: string, response: http.ServerResponse): void {
-  const file = root === null ? null : rendererFile(root, pathname, { fallbackToIndex: true });
-  if (file === null) return send(response, 404, 'text/plain; charset=utf-8', 'no console build here: run npm run build:renderer');
+  let file: RendererFile | null;
+  try {
+    file = root === null ? null : rendererFile(root, pathname, { fallbackToIndex: true });
+  } catch (error) {
+    if (error instanceof GatehouseError && error.code === 'INPUT_INVALID') return send(response, 400, TEXT, `bad request: ${error.message}`);
+    throw error;
+  }
+  if (file === null) return send(response, 404, TEXT, 'no console build here: run npm run build:renderer');
   send(response, 200, file.contentType, file.body);
 }
 

@@ -5,6 +5,8 @@ import { evaluateAllFlags, FLAG_DEFINITIONS, flagEventView, parseStoredValue, re
 import { buildReport } from '../reports/index.js';
 import { addTask, editTask, requireTask, taskView } from '../scheduler/index.js';
 import type { StoredFlagValue } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
+import { requireOperator } from './caller.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
 import { checkWebhookUrl, preferencesView, type ConsolePreferences } from './preferences.js';
@@ -19,6 +21,9 @@ type OperationsHandlers = Pick<
 /** Flags, the canary comparison, scheduled tasks, notifications and console preferences. */
 export function operationsHandlers(context: ApiContext, preferences: ConsolePreferences): OperationsHandlers {
   const { store, engine } = context;
+  // Tasks have no audit table of their own (yet): who changed one goes to the console's log.
+  const auditLog = (event: string, operator: string, fields: Record<string, unknown>) =>
+    context.notifications?.log?.(JSON.stringify({ level: 'info', event, operator, at: new Date().toISOString(), ...fields }));
   return {
     'flags.list': async () => {
       const [stored, inForce] = await Promise.all([store.flags.values(), evaluateAllFlags(store, {})]);
@@ -36,18 +41,28 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
         };
       });
     },
-    'flags.set': async ({ flag, scope, value, reason, operator }) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator })),
-    'flags.unset': async ({ flag, scope, reason, operator }) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator })),
+    'flags.set': async ({ flag, scope, value, reason }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
+    'flags.unset': async ({ flag, scope, reason }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator: requireOperator(caller) })),
     'flags.history': async (query) => (await store.flags.history(query)).map(flagEventView),
-    'flags.revert': async ({ eventId, reason, operator }) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator })),
+    'flags.revert': async ({ eventId, reason }, caller) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator: requireOperator(caller) })),
     'canary.report': async ({ task, since }) => {
       const { canary } = await buildReport(store, { kind: 'canary', task, since });
       if (!canary) throw new GatehouseError('INTERNAL', 'the canary report returned no comparison');
       return canary;
     },
     'tasks.list': async () => (await store.tasks.list()).map((task) => taskView(task)),
-    'tasks.add': async (input) => taskView(await addTask(store, input)),
-    'tasks.edit': async ({ name, ...patch }) => taskView(await editTask(store, name, patch)),
+    'tasks.add': async (input, caller) => {
+      const operator = requireOperator(caller);
+      const task = await addTask(store, input);
+      auditLog('task-added', operator, { task: task.name, cron: task.cron, source: redactSecrets(task.source), enabled: task.enabled });
+      return taskView(task);
+    },
+    'tasks.edit': async ({ name, ...patch }, caller) => {
+      const operator = requireOperator(caller);
+      const task = await editTask(store, name, patch);
+      auditLog('task-edited', operator, { task: task.name, changed: Object.keys(patch).filter((key) => patch[key as keyof typeof patch] !== undefined) });
+      return taskView(task);
+    },
     'tasks.run': async ({ name }) => {
       const task = await requireTask(store, name);
       const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays });

@@ -6,8 +6,10 @@ import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
-import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, parseTrialSpec, RECORD_ANOMALY_KINDS, runTrials, stagingLabel, stagingTargetFor, summariseTrials, type TrialResult } from '../trials/index.js';
+import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, stagingTargetFor, summariseTrials, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES } from '../validation/index.js';
+import { requireOperator } from './caller.js';
+import type { EngineHost } from './engine-host.js';
 
 type TrialHandlers = Pick<ApiHandlers, 'trials.kinds' | 'trials.run' | 'trials.job' | 'trials.list' | 'trials.summary' | 'reports.trial'>;
 
@@ -20,26 +22,22 @@ const KEPT_JOBS = 20;
  * Trials take seconds each, so they run as background jobs the view polls; one at a time, since
  * two jobs would copy over the same staging target.
  */
-export function trialHandlers(store: Store, source: string): TrialHandlers {
+export function trialHandlers(store: Store, source: string, engine: EngineHost): TrialHandlers {
   const jobs = new Map<string, TrialJobView>();
   let latest: string | null = null;
 
-  function start(staging: string, request: Omit<Parameters<typeof runTrials>[0], 'source' | 'staging' | 'onProgress'>): TrialJobView {
+  function start(staging: string, operator: string, request: { injections: TrialSpec[]; controls: number; seedHistoryDays: number }): TrialJobView {
     const job: TrialJobView = {
-      jobId: randomUUID(), status: 'running', staging: stagingLabel(staging), phase: 'queued', done: 0, total: request.injections.length + request.controls,
+      jobId: randomUUID(), startedBy: operator, status: 'running', staging: stagingLabel(staging), phase: 'queued', done: 0, total: request.injections.length + request.controls,
       startedAt: new Date().toISOString(), finishedAt: null, error: null, historyNote: null, trials: [], summary: null, ledger: null,
     };
     jobs.set(job.jobId, job);
     latest = job.jobId;
     while (jobs.size > KEPT_JOBS) jobs.delete(jobs.keys().next().value!);
-    void runTrials({
-      ...request,
-      source,
-      staging,
-      onProgress: (progress) => {
-        Object.assign(job, { phase: progress.phase, done: progress.done, total: progress.total });
-        if (progress.latest) job.trials = [...job.trials, resultView(progress.latest)];
-      },
+    // In the engine worker: copying the database and running real updates must not block requests.
+    void engine.perform({ kind: 'trials', operator, trial: { ...request, source, staging } }, (progress) => {
+      Object.assign(job, { phase: progress.phase, done: progress.done, total: progress.total ?? job.total });
+      if (progress.latest) job.trials = [...job.trials, resultView(progress.latest)];
     }).then(
       (outcome) => Object.assign(job, { status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, summary: outcome.summary, ledger: outcome.ledger }),
       (error: unknown) => Object.assign(job, { status: 'failed', phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error) }),
@@ -56,7 +54,8 @@ export function trialHandlers(store: Store, source: string): TrialHandlers {
       defaultStaging: stagingLabel(stagingTargetFor(source)),
       backend: isPostgresUrl(source) ? 'postgres' : 'sqlite',
     }),
-    'trials.run': async ({ injections, controls, seedHistoryDays, staging }) => {
+    'trials.run': async ({ injections, controls, seedHistoryDays, staging }, caller) => {
+      const operator = requireOperator(caller);
       // Everything that can be refused is refused here, before the job starts: an unknown kind, a
       // bad magnitude, a staging target that is the source.
       const specs = injections.map(({ kind, magnitude }) => parseTrialSpec(magnitude === undefined ? kind : `${kind}:${magnitude}`));
@@ -65,7 +64,7 @@ export function trialHandlers(store: Store, source: string): TrialHandlers {
       if ([...jobs.values()].some((job) => job.status === 'running')) {
         throw new GatehouseError('CONFLICT', 'a trial is already running; wait for it to finish', { hint: 'its progress is on the Trials page' });
       }
-      return start(target, { injections: specs, controls, seedHistoryDays });
+      return start(target, operator, { injections: specs, controls, seedHistoryDays });
     },
     'trials.job': async ({ jobId }) => {
       const id = jobId ?? latest;

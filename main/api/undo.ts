@@ -1,34 +1,46 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import { createSnapshot, listSnapshots, restoreSnapshot, rollback, verifySnapshots } from '../backup/index.js';
+import { listSnapshots } from '../backup/index.js';
 import { notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
+import { requireOperator } from './caller.js';
+import type { EngineHost } from './engine-host.js';
 
 type UndoHandlers = Pick<
   ApiHandlers,
-  'backups.list' | 'backups.create' | 'backups.verify' | 'backups.restore' | 'backups.restores' | 'rollback.preview' | 'rollback.apply' | 'rollback.events'
+  'backups.list' | 'backups.create' | 'backups.verify' | 'backups.restore' | 'backups.restores' | 'rollback.preview' | 'rollback.apply' | 'rollback.events' | 'operations.active'
 >;
 
 /**
  * Backups and rollback for support staff, through main/backup only: snapshots, an audited restore
- * (refused while a run holds the lock), and rollback of a run or batch from the undo journal.
+ * (refused while a run holds the lock), and rollback of a run or batch from the undo journal. The
+ * long ones run in the engine host (a worker thread in the app and in `gatehouse serve`), so reads
+ * answer while they work; their progress streams as operation events.
  */
-export function undoHandlers(store: Store, notifier: () => Notifier): UndoHandlers {
+export function undoHandlers(store: Store, engine: EngineHost, notifier: () => Notifier): UndoHandlers {
   return {
     'backups.list': async () => ({ backend: store.backend, supported: true, explanation: null, snapshots: await listSnapshots(store) }),
-    'backups.create': () => createSnapshot(store, { kind: 'manual' }),
-    'backups.verify': ({ id }) => verifySnapshots(store, id),
-    'backups.restore': ({ id, reason, operator }) => restoreSnapshot(store, { snapshotId: id, reason, operator }),
+    'backups.create': (_input, caller) => engine.perform({ kind: 'snapshot', operator: caller.operator }),
+    'backups.verify': ({ id }, caller) => engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) }),
+    'backups.restore': async ({ id, reason, confirmId }, caller) => {
+      const operator = requireOperator(caller);
+      if (confirmId !== id) {
+        throw new GatehouseError('USAGE', `the typed confirmation "${confirmId}" is not snapshot ${id}; nothing was restored`, { hint: 'type the snapshot id exactly to confirm' });
+      }
+      return engine.perform({ kind: 'restore', operator, snapshotId: id, reason });
+    },
     'backups.restores': ({ limit, after }) => store.restores.list({ limit, after }),
-    'rollback.preview': ({ runId, batchSeq, onConflict }) => rollback(store, { runId, batchSeq, onConflict, dryRun: true }),
-    'rollback.apply': async ({ runId, batchSeq, onConflict, reason, operator, confirmRunId }) => {
+    'rollback.preview': ({ runId, batchSeq, onConflict }, caller) => engine.perform({ kind: 'rollback-preview', operator: caller.operator, runId, batchSeq, onConflict, reason: null }),
+    'rollback.apply': async ({ runId, batchSeq, onConflict, reason, confirmRunId }, caller) => {
+      const operator = requireOperator(caller);
       if (confirmRunId !== runId) {
         throw new GatehouseError('USAGE', `the typed confirmation ${confirmRunId} is not run ${runId}; nothing was rolled back`, { hint: 'type the run id exactly to confirm' });
       }
-      const report = await rollback(store, { runId, batchSeq, onConflict, reason, operator });
+      const report = await engine.perform({ kind: 'rollback', operator, runId, batchSeq, onConflict, reason });
       if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq });
       return report;
     },
     'rollback.events': ({ runId, limit, after }) => store.undo.listEvents({ runId, limit, after }),
+    'operations.active': async () => engine.operations(),
   };
 }

@@ -1,7 +1,7 @@
 import type { ApiHandlers } from '../../shared/api.js';
-import { actorName } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { acceptHeldRun, expectedBands, listAnomalousRuns, markAnomaly } from '../validation/index.js';
+import { requireOperator } from './caller.js';
 
 type ValidationHandlers = Pick<ApiHandlers, 'history.bands' | 'anomalies.list' | 'anomalies.mark' | 'runs.accept'>;
 
@@ -13,9 +13,9 @@ export function validationHandlers(store: Store): ValidationHandlers {
   return {
     'history.bands': ({ limit }) => expectedBands(store, { limit }),
     'anomalies.list': ({ open, limit }) => listAnomalousRuns(store, { open, limit }),
-    'anomalies.mark': ({ runId, as, reasonKind, reason, operator }) => markAnomaly(store, { runId, as, reasonKind, reason, operator: actorName(operator) }),
-    'runs.accept': async ({ runId, reason, operator }) => {
-      const { review, status } = await acceptHeldRun(store, { runId, reason, operator: actorName(operator) });
+    'anomalies.mark': async ({ runId, as, reasonKind, reason }, caller) => markAnomaly(store, { runId, as, reasonKind, reason, operator: requireOperator(caller) }),
+    'runs.accept': async ({ runId, reason }, caller) => {
+      const { review, status } = await acceptHeldRun(store, { runId, reason, operator: requireOperator(caller) });
       return { runId, status, review };
     },
   };

@@ -1,19 +1,41 @@
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { GatehouseError } from '../../shared/errors.js';
-import { ActiveRuns, errorFromPayload, Listeners, type EngineHost, type StartRunRequest, type WorkerReply, type WorkerRequest } from './engine-host.js';
+import {
+  ActiveRuns,
+  errorFromPayload,
+  Listeners,
+  trackOperation,
+  writesLiveDatabase,
+  type EngineHost,
+  type OperationReply,
+  type StartRunRequest,
+  type WorkerReply,
+  type WorkerRequest,
+} from './engine-host.js';
+import { OperationBook, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
 
+/** The worker script beside this module once built (dist/main/api/engine-worker.js); read only when needed, since the app's CJS bundle passes its own. */
+function builtWorkerScript(): URL {
+  return new URL('./engine-worker.js', import.meta.url);
+}
+
 /**
- * Runs the engine in a worker thread (`engine-worker.js`) and mirrors its events here. The
- * Electron main process uses it; `workerScript` is the built worker file next to the main bundle.
+ * Runs the engine off the thread that answers requests: runs in one long-lived worker thread
+ * (`engine-worker.js`), each long operation (rollback, restore, snapshot, trials) in a worker of its
+ * own, so a 20-second rollback dry run neither blocks reads nor stalls a run's batches. The Electron
+ * main process and `gatehouse serve` use it; `workerScript` is the built worker file.
  */
-export function createWorkerEngineHost(options: { location: string; workerScript: string | URL }): EngineHost {
+export function createWorkerEngineHost(options: { location: string; workerScript?: string | URL }): EngineHost {
+  const workerScript = options.workerScript ?? builtWorkerScript();
   // SHARE_ENV: a Congress.gov key saved in Settings after the worker started still reaches its sources.
-  const worker = new Worker(options.workerScript, { workerData: { location: options.location }, env: SHARE_ENV });
+  const worker = new Worker(workerScript, { workerData: { role: 'runs', location: options.location }, env: SHARE_ENV });
   const listeners = new Listeners();
   const active = new ActiveRuns();
+  const book = new OperationBook(() => new Date());
+  const operations = new Map<Worker, { kind: OperationKind; done: Promise<unknown> }>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let exited: Error | null = null;
@@ -47,6 +69,29 @@ export function createWorkerEngineHost(options: { location: string; workerScript
     });
   }
 
+  /** One worker for one operation: it posts progress, then its result or error, and exits. */
+  function inWorker(request: OperationRequest, report: (progress: OperationProgress) => void): Promise<unknown> {
+    const operationWorker = new Worker(workerScript, { workerData: { role: 'operation', location: options.location, request }, env: SHARE_ENV });
+    const done = new Promise<unknown>((resolve, reject) => {
+      let settled = false;
+      operationWorker.on('message', (reply: OperationReply) => {
+        if (reply.type === 'progress') return report(reply.progress);
+        settled = true;
+        if (reply.type === 'done') resolve(reply.result);
+        else reject(errorFromPayload(reply.error));
+        // Its answer is in; a connection pool's idle timer must not keep the thread (or the process) alive.
+        void operationWorker.terminate();
+      });
+      operationWorker.on('error', (error) => reject(new GatehouseError('INTERNAL', `the ${request.kind} worker crashed: ${error.message}`)));
+      operationWorker.on('exit', (code) => {
+        operations.delete(operationWorker);
+        if (!settled) reject(new GatehouseError('INTERRUPTED', `the ${request.kind} stopped before it finished (worker exit code ${code})`));
+      });
+    });
+    operations.set(operationWorker, { kind: request.kind, done: done.catch(() => undefined) });
+    return done;
+  }
+
   return {
     kind: 'worker',
     async start(request: StartRunRequest) {
@@ -60,7 +105,15 @@ export function createWorkerEngineHost(options: { location: string; workerScript
     },
     active: () => active.list(),
     subscribe: (listener) => listeners.add(listener),
+    perform: <K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void) =>
+      trackOperation(book, request, onProgress, (report) => inWorker(request, report)) as Promise<OperationResults[K]>,
+    operations: () => book.list(),
+    subscribeOperations: (listener) => book.subscribe(listener),
     async close() {
+      // A rollback, restore or snapshot is left to finish (each is one transaction or a checked
+      // copy); a dry run, a verification or a staging trial is only reading or writing staging.
+      const finishing = [...operations].map(([operationWorker, { kind, done }]) => (writesLiveDatabase(kind) ? done : operationWorker.terminate()));
+      await Promise.allSettled(finishing);
       if (!exited) await send({ type: 'close' }).catch(() => undefined);
       await worker.terminate();
     },

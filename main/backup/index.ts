@@ -7,6 +7,7 @@ export {
   rollback,
   CONFLICT_POLICIES,
   type ConflictPolicy,
+  type RollbackProgress,
   type RollbackRequest,
   type RollbackReport,
   type RollbackConflict,

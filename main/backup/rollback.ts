@@ -37,6 +37,14 @@ export interface RollbackRequest {
   /** Who asked; defaults to the OS user. */
   operator?: string;
   clock?: () => Date;
+  /** Told as hearings are checked and undone, so a console can show how far a long rollback got. */
+  onProgress?: (progress: RollbackProgress) => void;
+}
+
+export interface RollbackProgress {
+  phase: 'checking conflicts' | 'undoing hearings';
+  done: number;
+  total: number;
 }
 
 export interface RollbackConflict {
@@ -85,7 +93,7 @@ export interface RollbackReport {
   createdRows: CreatedRowUndo[];
 }
 
-function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 'clock'>> {
+function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 'clock' | 'onProgress'>> {
   const { runId } = request;
   if (!Number.isSafeInteger(runId) || runId < 1) throw new GatehouseError('USAGE', `run id must be a whole number ≥ 1, got ${runId}`);
   const batchSeq = request.batchSeq ?? null;
@@ -106,14 +114,15 @@ function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 
 export async function rollback(store: Store, request: RollbackRequest): Promise<RollbackReport> {
   const checked = checkRequest(request);
   const clock = request.clock ?? (() => new Date());
-  const work = () => store.undo.transaction((tx) => rollbackInTransaction(tx, checked, clock().toISOString()), { dryRun: checked.dryRun });
+  const progress = request.onProgress ?? (() => undefined);
+  const work = () => store.undo.transaction((tx) => rollbackInTransaction(tx, checked, clock().toISOString(), progress), { dryRun: checked.dryRun });
   // A dry run writes nothing that survives, so it may look while an update runs.
   return checked.dryRun ? work() : withWriterLock(store, clock, 'rollback', work);
 }
 
 type CheckedRequest = ReturnType<typeof checkRequest>;
 
-async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: string): Promise<RollbackReport> {
+async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: string, progress: (progress: RollbackProgress) => void): Promise<RollbackReport> {
   const target: UndoTarget = { runId: request.runId, batchSeq: request.batchSeq };
   const what = describeTarget(target);
   const run = await tx.run(request.runId);
@@ -131,6 +140,7 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
   if (pending.length === 0) return nothingLeft(tx, report, run.status, batch?.status ?? null, what);
 
   const hearingEntries = pending.filter((entry) => entry.entity === 'hearing').reverse();
+  progress({ phase: 'checking conflicts', done: 0, total: hearingEntries.length });
   const conflicts = await findConflicts(tx, hearingEntries);
   report.conflicts = [...conflicts.values()];
   if (report.conflicts.length > 0 && request.onConflict === 'refuse') {
@@ -143,6 +153,7 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
     const undo = await undoHearing(tx, entry, conflict, request.onConflict, report.counts);
     report.hearings.push(undo);
     outcomes.push({ journalId: entry.id, outcome: undo.outcome });
+    progress({ phase: 'undoing hearings', done: report.hearings.length, total: hearingEntries.length });
   }
   for (const entry of pending.filter((e) => e.entity !== 'hearing').reverse()) {
     const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);

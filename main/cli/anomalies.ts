@@ -4,7 +4,7 @@ import { actorName } from '../flags/index.js';
 import { openStore } from '../store/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomaly } from '../validation/index.js';
 import { databaseOption } from './database.js';
-import { parseOptions } from './input.js';
+import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 
 interface CommonFlags {
@@ -47,7 +47,7 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--operator <name>', 'who is marking (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { run: string; as: string; reasonKind?: string; reason: string; operator?: string }) => {
-      const { runId, ...mark } = parseOptions(anomaliesMarkInputSchema, { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator }, { runId: '--run' });
+      const { runId, ...mark } = parseOptions(withOperator(anomaliesMarkInputSchema), { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator }, { runId: '--run' });
       const store = await openStore(databaseOption(flags.db));
       try {
         const review = await markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) });
@@ -70,7 +70,7 @@ export function registerAcceptCommand(runs: Command): void {
     .option('--operator <name>', 'who is accepting (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
-      const { runId, reason, operator } = parseOptions(runsAcceptInputSchema, { runId: runIdText, reason: flags.reason, operator: flags.operator }, { runId: 'runId' });
+      const { runId, reason, operator } = parseOptions(withOperator(runsAcceptInputSchema), { runId: runIdText, reason: flags.reason, operator: flags.operator }, { runId: 'runId' });
       const store = await openStore(databaseOption(flags.db));
       try {
         const accepted = await acceptHeldRun(store, { runId, reason, operator: actorName(operator) });

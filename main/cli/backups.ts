@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
 import { createSnapshot, DEFAULT_RETENTION, listSnapshots, pruneSnapshots, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
-import { parseOptions } from './input.js';
+import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 
 interface BackupFlags {
@@ -71,7 +71,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((flags: BackupFlags) => {
       // Running the command is the confirmation the console asks for in a dialog.
-      const input = parseOptions(restoreInputSchema, { id: flags.backup, confirmed: true, reason: flags.reason, operator: flags.operator }, { id: '--backup' });
+      const input = parseOptions(withOperator(restoreInputSchema.omit({ confirmId: true })), { id: flags.backup, reason: flags.reason, operator: flags.operator }, { id: '--backup' });
       return withStore(flags.db, async (store) => {
         const report = await restoreSnapshot(store, { snapshotId: input.id, reason: input.reason, operator: input.operator });
         if (flags.json) return printJson(report);

@@ -15,7 +15,7 @@ import {
 } from '../flags/index.js';
 import type { FlagEvent } from '../store/index.js';
 import { withStore } from './database.js';
-import { parseOptions } from './input.js';
+import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 
 interface FlagsOptions {
@@ -85,13 +85,13 @@ export function registerFlagsCommand(program: Command): void {
   const positional = { flag: 'flag', value: 'value', eventId: 'eventId' };
   common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
     .action(async (flag: string, value: string, options: FlagsOptions) => {
-      const input = parseOptions(flagSetInputSchema, { flag, value, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
+      const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
       await withStore(options.db, async (store) => printEvent(await setFlag(store, input), options.json));
     });
 
   common(changeOptions(flags.command('unset <flag>').description('remove the value stored for a scope (audited)')))
     .action(async (flag: string, options: FlagsOptions) => {
-      const input = parseOptions(flagUnsetInputSchema, { flag, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
+      const input = parseOptions(withOperator(flagUnsetInputSchema), { flag, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
       await withStore(options.db, async (store) => printEvent(await unsetFlag(store, input), options.json));
     });
 
@@ -102,7 +102,7 @@ export function registerFlagsCommand(program: Command): void {
       .option('--reason <text>', 'why (required)')
       .option('--operator <name>', 'who is making the change (default: the OS user)'),
   ).action(async (eventId: string, options: FlagsOptions) => {
-    const input = parseOptions(flagRevertInputSchema, { eventId, reason: options.reason, operator: options.operator }, positional);
+    const input = parseOptions(withOperator(flagRevertInputSchema), { eventId, reason: options.reason, operator: options.operator }, positional);
     await withStore(options.db, async (store) => printEvent(await revertFlagEvent(store, input.eventId, input), options.json));
   });
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 
 /**
@@ -57,4 +57,14 @@ export function parseOptions<S extends Schema>(schema: S, values: Record<string,
     return describe(issue, given, names[key] ?? optionName(key));
   });
   throw new GatehouseError('USAGE', [...new Set(problems)].join('; '));
+}
+
+/**
+ * The console's operator comes from its transport (the session's name, the OS user in the app);
+ * on the command line it is `--operator`, the OS user when absent.
+ */
+const operatorOption = { operator: z.string().trim().max(200).optional() };
+
+export function withOperator<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
+  return schema.extend(operatorOption);
 }

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { rollback, type RollbackReport } from '../backup/index.js';
 import { notifyRollback } from '../scheduler/index.js';
 import { withStore } from './database.js';
-import { parseOptions } from './input.js';
+import { parseOptions, withOperator } from './input.js';
 import { cliNotifier } from './notifier.js';
 import { printJson, printTable } from './output.js';
 
@@ -51,7 +51,7 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
   const target = { runId: flags.run, batchSeq: flags.batch, onConflict: flags.onConflict };
   const request = flags.dryRun
     ? { ...parseOptions(rollbackPreviewInputSchema, target, NAMES), dryRun: true }
-    : parseOptions(rollbackApplyInputSchema, { ...target, reason: flags.reason, operator: flags.operator, confirmRunId: flags.run }, NAMES);
+    : parseOptions(withOperator(rollbackApplyInputSchema), { ...target, reason: flags.reason, operator: flags.operator, confirmRunId: flags.run }, NAMES);
   return withStore(flags.db, async (store) => {
     const report = await rollback(store, request);
     if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq });

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { consoleJudge, consoleNotifier, createApi, createInProcessEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
+import { consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
 import { openStore } from '../store/index.js';
-import { databaseOption, storeOptionsFromEnvironment } from './database.js';
+import { databaseOption } from './database.js';
 import { cliLog } from './notifier.js';
 import { parseOptions } from './input.js';
 import { logger } from '../logging/index.js';
@@ -20,13 +20,14 @@ interface ServeFlags {
 }
 
 /**
- * `gatehouse serve`: the console in a browser. The engine runs in this process (it awaits between
- * batches, so the server stays responsive); the Electron app runs it in a worker thread instead.
+ * `gatehouse serve`: the console in a browser. Runs and long operations (rollback, restore,
+ * snapshots, trials) execute in worker threads, as in the Electron app, so requests never wait
+ * behind them.
  */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve the console over HTTP on 127.0.0.1 with a one-time token URL')
+    .description('serve the console over HTTP on 127.0.0.1 with a single-use sign-in URL')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
     .option('--demo', 'seed an empty database with a demo history first')
@@ -44,18 +45,22 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
   }
   const store = await openStore(location);
-  const engine = createInProcessEngineHost({ location, storeOptions: storeOptionsFromEnvironment(), judge: consoleJudge });
+  const engine = createWorkerEngineHost({ location });
   const staticRoot = flags.static ?? defaultStaticRoot();
   const preferences = memoryPreferences();
   const notifications = { log: cliLog() };
   const stopNotifying = notifyRunOutcomes(engine, () => consoleNotifier(store, preferences, notifications));
-  const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', preferences, notifications, databaseLocation: location }), engine, staticRoot, port });
+  const handlers = createApi({ store, engine, transport: 'http', preferences, notifications, databaseLocation: location });
+  const onSignIn = (next: string) => log.info(`a browser signed in; the next one can use ${next}`);
+  const server = await startHttpServer({ handlers, engine, staticRoot, port, onSignIn, ...(process.env.GATEHOUSE_API_TOKEN ? { apiToken: process.env.GATEHOUSE_API_TOKEN } : {}) });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) log.warn(`no console build in ${staticRoot} (npm run build:renderer); serving the API only`);
   process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // Started by a supervisor over an IPC channel (`npm start`): stop with it, even when it was killed.
+    if (process.connected) process.once('disconnect', stop);
   });
   await server.close();
   stopNotifying();

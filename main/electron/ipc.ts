@@ -1,5 +1,5 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { API_METHOD_NAMES, ipcChannelOf, type ApiHandlers, type ApiResult } from '../../shared/api.js';
+import { API_METHOD_NAMES, ipcChannelOf, type ApiCaller, type ApiHandlers, type ApiResult } from '../../shared/api.js';
 import { dispatch } from '../api/index.js';
 
 /** The scheme and host our renderer is served from (see protocol.ts). */
@@ -27,13 +27,14 @@ const REFUSED: ApiResult<never> = { ok: false, error: { code: 'USAGE', message: 
 /**
  * The one wrapper around ipcMain.handle (VS Code's validated ipcMain): every API method gets a
  * channel, every call is checked for its sender frame, and `dispatch` parses the payload with the
- * method's zod schema and returns the `{ ok, data | error }` envelope.
+ * method's zod schema and returns the `{ ok, data | error }` envelope. Every call acts as `caller`:
+ * the OS user, supplied by main, never named by the page.
  */
-export function serveApiOverIpc(handlers: ApiHandlers, trustedContents: () => WebContents | null): () => void {
+export function serveApiOverIpc(handlers: ApiHandlers, trustedContents: () => WebContents | null, caller: ApiCaller): () => void {
   for (const method of API_METHOD_NAMES) {
     ipcMain.handle(ipcChannelOf(method), async (event, payload: unknown) => {
       if (!isTrustedSender(event, trustedContents)) return REFUSED;
-      return dispatch(handlers, method, payload);
+      return dispatch(handlers, method, payload, caller);
     });
   }
   return () => API_METHOD_NAMES.forEach((method) => ipcMain.removeHandler(ipcChannelOf(method)));

@@ -4,12 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow, Notification, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, Notification, session } from 'electron';
 import { RUN_EVENT_CHANNEL } from '../../shared/api.js';
-import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
+import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, osUserCaller, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
 import type { DesktopNotifier } from '../scheduler/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
+import { lockDown } from './hardening.js';
 import { APP_HOST, APP_SCHEME, serveApiOverIpc } from './ipc.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { desktopPreferences } from './preferences.js';
@@ -57,17 +58,6 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(start);
 }
 
-/** No navigation, no new windows, no webviews; links to the web open in the user's browser. */
-function lockDown(contents: WebContents): void {
-  contents.on('will-navigate', (event) => event.preventDefault());
-  contents.on('will-redirect', (event) => event.preventDefault());
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-}
-
 async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
@@ -82,8 +72,10 @@ async function start(): Promise<void> {
   const notifications: ConsoleNotifications = { desktop: desktopNotifier, log: appLog(path.join(app.getPath('userData'), 'gatehouse.log')) };
   const openStoreNow = store;
   const notifier = () => consoleNotifier(openStoreNow, preferences, notifications);
-  serveApiOverIpc(createApi({ store, engine, transport: 'ipc', preferences, notifications, databaseLocation: location }), () => window?.webContents ?? null);
+  // The desktop app's operator is the user logged in to this computer, for every audit row.
+  serveApiOverIpc(createApi({ store, engine, transport: 'ipc', preferences, notifications, databaseLocation: location }), () => window?.webContents ?? null, osUserCaller());
   engine.subscribe((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
+  engine.subscribeOperations((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
   stopNotifying = notifyRunOutcomes(engine, notifier);
   // Scheduled tasks run while the app is open, through the worker like any other run.
   schedulerDone = runConsoleScheduler({ store, engine, notifier, log: notifications.log!, signal: stopScheduler.signal }).catch((error: unknown) => {

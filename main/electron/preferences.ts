@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { safeStorage } from 'electron';
-import { GatehouseError } from '../../shared/errors.js';
 import { applyCongressApiKey, checkWebhookUrl, type ConsolePreferences } from '../api/index.js';
+import { requireSecureStorage } from './hardening.js';
 import { DatabaseSecrets } from './secrets.js';
 
 interface StoredPreferences {
@@ -50,9 +50,7 @@ function read(file: string): StoredPreferences {
 
 function encrypt(secret: string | null): string | null {
   if (secret === null) return null;
-  if (!safeStorage.isEncryptionAvailable()) {
-    throw new GatehouseError('UNSUPPORTED', 'this system offers no secure storage for secrets', { hint: 'set GATEHOUSE_CONGRESS_API_KEY / GATEHOUSE_WEBHOOK_URL in the environment instead' });
-  }
+  requireSecureStorage('secret', 'set GATEHOUSE_CONGRESS_API_KEY / GATEHOUSE_WEBHOOK_URL in the environment instead');
   return safeStorage.encryptString(secret).toString('base64');
 }
 

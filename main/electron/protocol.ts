@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { protocol } from 'electron';
-import { CONTENT_SECURITY_POLICY, rendererFile } from '../api/index.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { CONTENT_SECURITY_POLICY, rendererFile, type RendererFile } from '../api/index.js';
 import { APP_HOST, APP_SCHEME } from './ipc.js';
 
 /** Must run before `app.ready`: app:// behaves like https (standard, secure) for the renderer. */
@@ -14,7 +15,13 @@ export function serveRenderer(rendererRoot: string): void {
   protocol.handle(APP_SCHEME, (request) => {
     const url = new URL(request.url);
     if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
-    const file = rendererFile(root, url.pathname, { fallbackToIndex: false });
+    let file: RendererFile | null;
+    try {
+      file = rendererFile(root, url.pathname, { fallbackToIndex: false });
+    } catch (error) {
+      if (error instanceof GatehouseError && error.code === 'INPUT_INVALID') return new Response('bad request', { status: 400 });
+      throw error;
+    }
     if (file === null) return new Response('not found', { status: 404 });
     return new Response(file.body, {
       headers: { 'Content-Type': file.contentType, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },

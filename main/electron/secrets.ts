@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { safeStorage } from 'electron';
-import { GatehouseError } from '../../shared/errors.js';
+import { requireSecureStorage } from './hardening.js';
 
 /**
  * The PostgreSQL password, kept by the OS keychain through safeStorage: the settings file holds
@@ -14,9 +14,7 @@ export class DatabaseSecrets {
     const url = new URL(connectionUrl);
     const password = decodeURIComponent(url.password);
     url.password = '';
-    if (password !== '' && !safeStorage.isEncryptionAvailable()) {
-      throw new GatehouseError('UNSUPPORTED', 'this system offers no secure storage for the database password', { hint: 'use a .pgpass file or a passwordless local connection' });
-    }
+    if (password !== '') requireSecureStorage('database password', 'use a .pgpass file or a passwordless local connection');
     const stored = { url: url.toString(), password: password === '' ? null : safeStorage.encryptString(password).toString('base64') };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     fs.writeFileSync(this.file, JSON.stringify(stored), { mode: 0o600 });

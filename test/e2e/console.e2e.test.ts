@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, seedDemoDatabase, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { createApi, createWorkerEngineHost, seedDemoDatabase, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import { CHROMIUM_ARGS, findChromium } from './chromium.js';
 import { ensureRendererBuilt } from './renderer-build.js';
@@ -27,7 +27,8 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     // Four weeks: enough history for the seasonal validator to draw its band on the last week.
     await seedDemoDatabase(location, { days: 28 });
     store = await openStore(location);
-    engine = createInProcessEngineHost({ location });
+    // As `gatehouse serve` runs it: runs and long operations in worker threads (the built dist/ script).
+    engine = createWorkerEngineHost({ location, workerScript: path.resolve('dist/main/api/engine-worker.js') });
     server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
     browser = await chromium.launch({ executablePath: executablePath!, args: CHROMIUM_ARGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -100,15 +101,20 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await item.getByRole('button', { name: 'Expected…' }).click();
     const form = item.getByRole('form', { name: `Mark run ${runId} expected` });
     await form.locator('select[name=reason-kind]').selectOption('known-event');
-    await form.locator('input[name=operator]').fill('e2e-operator');
     await form.locator('textarea[name=review-reason]').fill('committee markup marathon');
     await form.getByRole('button', { name: 'Mark expected' }).click();
+    // The session's first change: the console asks once who is at it, and the server keeps the name.
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
+    await shot('operator-prompt');
+    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.locator(`[data-anomalous-run="${runId}"]`).waitFor({ state: 'detached' });
     await page.locator('input[name=show-reviewed]').check();
     const reviewed = page.locator(`[data-anomalous-run="${runId}"]`);
     await reviewed.getByTestId('review-note').getByText(/committee markup marathon/).waitFor();
     expect(await reviewed.getByTestId('review-state').textContent()).toBe('expected');
     expect(await store.reviews.list({ runId })).toMatchObject([{ action: 'expected', reasonKind: 'known-event', operator: 'e2e-operator' }]);
+    expect(await page.getByTestId('operator').textContent()).toContain('e2e-operator');
     await page.getByTestId('anomalies-panel').scrollIntoViewIfNeeded();
     await shot('history-feedback');
   });
@@ -128,7 +134,6 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
 
   it('adds a scheduled task in Settings and shows its next run on the Overview', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
-    await page.locator('input[name=operator-name]').fill('e2e-operator');
     await page.locator('input[name=task-name]').fill('hourly');
     await page.locator('input[name=task-cron]').fill('0 * * * *');
     await page.locator('input[name=task-source]').fill('synthetic:seed=5,count=20');
@@ -147,7 +152,6 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await row.getByRole('button', { name: 'Change…' }).click();
     const editor = page.getByRole('form', { name: 'Change BLOCK_ON_ANOMALY' });
     await editor.locator('select[name=value]').selectOption('true');
-    await editor.locator('input[name=operator]').fill('e2e-operator');
     expect(await editor.getByRole('button', { name: 'Save for global' }).isDisabled()).toBe(true);
     await editor.locator('textarea[name=reason]').fill('hold anomalous runs during the audit');
     await editor.getByRole('button', { name: 'Save for global' }).click();
@@ -216,6 +220,24 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await shot('trials');
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByTestId('trial-rates').getByText(/1 of 1 caught/).waitFor();
+  });
+
+  it('restores a snapshot only with its id typed and a reason, recorded under the session\'s name', async () => {
+    await page.getByRole('link', { name: 'Backups' }).click();
+    const row = page.getByTestId('backups-table').locator('tbody tr', { hasText: 'manual' }).first();
+    const id = (await row.locator('td').first().textContent())!.trim();
+    await row.getByRole('button', { name: 'Restore…' }).click();
+    const dialog = page.getByTestId('restore-dialog');
+    const restore = dialog.getByRole('button', { name: 'Restore this snapshot' });
+    await dialog.locator('textarea[name=restore-reason]').fill('e2e: back to the manual snapshot');
+    await dialog.locator('input[name=confirm-snapshot-id]').fill(id.slice(0, -1));
+    expect(await restore.isDisabled()).toBe(true);
+    await dialog.locator('input[name=confirm-snapshot-id]').fill(id);
+    expect(await dialog.getByTestId('operator-note').textContent()).toContain('e2e-operator');
+    await shot('restore-dialog');
+    await restore.click();
+    await page.getByTestId('backups-message').getByText(/^e2e-operator restored .* because: e2e: back to the manual snapshot/).waitFor();
+    await shot('restored');
   });
 
   it('raised no script errors in the page', () => {

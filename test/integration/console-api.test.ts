@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, dispatch, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
@@ -42,26 +43,26 @@ describe('the API handlers', () => {
   it('starts a run in the background, streams its batches and lists it afterwards', async () => {
     const events: RunEvent[] = [];
     engine.subscribe((event) => events.push(event));
-    const started = await dispatch(api, 'runs.start', { source: 'synthetic:seed=3,count=30', batchSize: 10 });
+    const started = await dispatch(api, 'runs.start', { source: 'synthetic:seed=3,count=30', batchSize: 10 }, tester);
     expect(started.ok).toBe(true);
     const { runId } = (started as { ok: true; data: { runId: number } }).data;
     const done = await finished(runId);
     expect(done.summary).toMatchObject({ status: 'success', batches: { total: 3, succeeded: 3 } });
     expect(events.filter((e) => e.type === 'batch-finished')).toHaveLength(3);
-    const list = await dispatch(api, 'runs.list', {});
+    const list = await dispatch(api, 'runs.list', {}, tester);
     expect(list).toMatchObject({ ok: true, data: [{ runId, status: 'success' }] });
-    const detail = await dispatch(api, 'runs.get', { runId });
+    const detail = await dispatch(api, 'runs.get', { runId }, tester);
     expect(detail).toMatchObject({ ok: true, data: { runId, batchList: [{ seq: 1 }, { seq: 2 }, { seq: 3 }] } });
   });
 
   it('returns the quarantined records of one batch with their reasons', async () => {
-    const { runId } = await api['runs.start']({ source: 'synthetic:seed=5,count=40,invalid=bad-date:0.2', batchSize: 10, mode: 'batch', task: null });
+    const { runId } = await api['runs.start']({ source: 'synthetic:seed=5,count=40,invalid=bad-date:0.2', batchSize: 10, mode: 'batch', task: null }, tester);
     await finished(runId);
-    const all = await dispatch(api, 'quarantine.list', { runId });
+    const all = await dispatch(api, 'quarantine.list', { runId }, tester);
     expect(all.ok && all.data).toHaveLength(8);
     const entries = all.ok ? (all.data as { reasons: { code: string }[] }[]) : [];
     expect(entries.every((entry) => entry.reasons.some((reason) => reason.code === 'BAD_DATE'))).toBe(true);
-    const none = await dispatch(api, 'quarantine.list', { runId, batchSeq: 99 });
+    const none = await dispatch(api, 'quarantine.list', { runId, batchSeq: 99 }, tester);
     expect(none).toEqual({ ok: true, data: [] });
   });
 
@@ -75,23 +76,23 @@ describe('the API handlers', () => {
     ['runs.list', { since: 'last tuesday' }],
     ['settings.get', { extra: true }],
   ])('refuses %s with bad input %j as INPUT_INVALID', async (method, payload) => {
-    const result = await dispatch(api, method, payload);
+    const result = await dispatch(api, method, payload, tester);
     expect(result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
   });
 
   it('names an unknown method, a missing run and an unknown source scheme with their codes', async () => {
-    expect(await dispatch(api, 'runs.drop', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await dispatch(api, 'runs.get', { runId: 404 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'run 404 does not exist' } });
-    expect(await dispatch(api, 'runs.start', { source: 'ftp:somewhere' })).toMatchObject({ ok: false, error: { code: 'SOURCE_SPEC_UNKNOWN' } });
+    expect(await dispatch(api, 'runs.drop', {}, tester)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await dispatch(api, 'runs.get', { runId: 404 }, tester)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'run 404 does not exist' } });
+    expect(await dispatch(api, 'runs.start', { source: 'ftp:somewhere' }, tester)).toMatchObject({ ok: false, error: { code: 'SOURCE_SPEC_UNKNOWN' } });
   });
 
   it('tests a connection without creating a database file, and redacts passwords', async () => {
-    const ok = await dispatch(api, 'settings.testConnection', { location });
+    const ok = await dispatch(api, 'settings.testConnection', { location }, tester);
     expect(ok).toEqual({ ok: true, data: { backend: 'sqlite', location: expect.any(String), hearings: 0 } });
     const missing = path.join(folder, 'nothing-here.db');
-    expect(await dispatch(api, 'settings.testConnection', { location: missing })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await dispatch(api, 'settings.testConnection', { location: missing }, tester)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(fs.existsSync(missing)).toBe(false);
-    const pg = await dispatch(api, 'settings.testConnection', { location: 'postgres://ops:hunter2@127.0.0.1:1/none' });
+    const pg = await dispatch(api, 'settings.testConnection', { location: 'postgres://ops:hunter2@127.0.0.1:1/none' }, tester);
     expect(pg.ok).toBe(false);
     expect(JSON.stringify(pg)).not.toContain('hunter2');
   });
@@ -102,13 +103,13 @@ describe('the API handlers', () => {
     expect(runs).toHaveLength(24);
     expect(runs.some((run) => run.batches.isolated > 0)).toBe(true);
     expect((await seedDemoDatabase(location)).seeded).toBe(false);
-    const overview = await api['overview.get']({ windowDays: 30 });
+    const overview = await api['overview.get']({ windowDays: 30 }, tester);
     expect(overview.runsInWindow).toBe(24);
     expect(overview.batchSuccessRate).toBeGreaterThan(0.5);
     expect(overview.batchSuccessRate).toBeLessThan(1);
     expect(overview.recordsCommittedShare).toBeGreaterThan(0.5);
     expect(overview.database.hearings).toBeGreaterThan(100);
-    const history = await api['history.metrics']({ limit: 400 });
+    const history = await api['history.metrics']({ limit: 400 }, tester);
     expect(history.map((p) => p.startedAt)).toEqual([...history.map((p) => p.startedAt)].sort());
     expect(new Set(history.map((p) => p.startedAt.slice(0, 10))).size).toBe(24);
   });

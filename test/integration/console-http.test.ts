@@ -1,25 +1,36 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { createApi, createInProcessEngineHost, HTTP_STATUS_BY_ERROR, startHttpServer, type EngineHost, type HttpServerOptions, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
+import { callApi, openEventStream, request, signIn } from '../helpers/console-http.js';
 
 let folder: string;
+let staticRoot: string;
 let store: Store;
 let engine: EngineHost;
 let server: RunningServer;
+/** The sessions' clock: tests move it to expire a session. */
+let nowMs: number;
+const signInLinks: string[] = [];
+
+async function startServer(extra: Partial<HttpServerOptions> = {}): Promise<void> {
+  server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot, now: () => nowMs, onSignIn: (next) => signInLinks.push(next), ...extra });
+}
 
 beforeEach(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-http-'));
   const location = path.join(folder, 'gatehouse.db');
-  const staticRoot = path.join(folder, 'dist');
-  fs.mkdirSync(staticRoot);
+  staticRoot = path.join(folder, 'dist');
+  fs.mkdirSync(path.join(staticRoot, 'assets'), { recursive: true });
   fs.writeFileSync(path.join(staticRoot, 'index.html'), '<!doctype html><title>Gatehouse</title>');
+  fs.writeFileSync(path.join(staticRoot, 'assets', 'app.js'), 'console.log(1)');
+  nowMs = Date.parse('2026-11-28T12:00:00Z');
+  signInLinks.length = 0;
   store = await openStore(location);
   engine = createInProcessEngineHost({ location });
-  server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
+  await startServer();
 });
 
 afterEach(async () => {
@@ -29,38 +40,22 @@ afterEach(async () => {
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function request(pathname: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: pathname, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-const bearer = () => ({ Authorization: `Bearer ${server.token}` });
+const bearer = () => ({ Authorization: `Bearer ${server.apiToken}` });
+const pathOf = (link: string) => `${new URL(link).pathname}${new URL(link).search}`;
 const post = (method: string, body: unknown, headers: Record<string, string> = bearer()) =>
-  request(`/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  request(server.port, `/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 describe('gatehouse serve over HTTP', () => {
-  it('prints a loopback URL carrying a long random token', () => {
+  it('prints a loopback sign-in URL carrying a long random token', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{40,}$/);
   });
 
-  it('refuses API calls and pages without the token (401)', async () => {
+  it('refuses API calls and pages without a session or the API token (401)', async () => {
     expect((await post('runs.list', {}, {})).status).toBe(401);
-    expect((await request('/')).status).toBe(401);
+    expect((await request(server.port, '/')).status).toBe(401);
     expect((await post('runs.list', {}, { Authorization: 'Bearer wrong' })).status).toBe(401);
-    expect((await request('/?token=wrong')).status).toBe(401);
+    expect((await request(server.port, '/?token=wrong')).status).toBe(401);
+    expect((await request(server.port, '/', { headers: { Cookie: 'gatehouse_session=made-up' } })).status).toBe(401);
   });
 
   it('refuses requests from another origin or host even with the token (403)', async () => {
@@ -69,23 +64,25 @@ describe('gatehouse serve over HTTP', () => {
     expect((await post('runs.list', {}, { ...bearer(), 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
   });
 
-  it('answers with the token (200) and trades the URL token for an HttpOnly SameSite=Strict cookie', async () => {
+  it('answers API clients with the bearer token and trades the sign-in link for an HttpOnly SameSite=Strict session cookie', async () => {
     const list = await post('runs.list', {}, { ...bearer(), Origin: `http://127.0.0.1:${server.port}` });
     expect(list.status).toBe(200);
     expect(JSON.parse(list.body)).toEqual({ ok: true, data: [] });
-    const landing = await request(`/?token=${server.token}`);
+    const landing = await request(server.port, pathOf(server.url));
     expect(landing.status).toBe(303);
+    expect(landing.headers.location).toBe('/');
     const cookie = String(landing.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    const page = await request('/', { headers: { Cookie: cookie.split(';')[0]! } });
+    expect(cookie).toMatch(/Max-Age=43200/);
+    const page = await request(server.port, '/', { headers: { Cookie: cookie.split(';')[0]! } });
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.body).toContain('Gatehouse');
   });
 
   it('returns the error envelope for bad JSON and bad input', async () => {
-    const broken = await request('/api/runs.list', { method: 'POST', headers: bearer(), body: '{not json' });
+    const broken = await request(server.port, '/api/runs.list', { method: 'POST', headers: bearer(), body: '{not json' });
     expect(broken.status).toBe(400);
     expect(JSON.parse(broken.body)).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
     const bad = await post('runs.get', { runId: 'x' });
@@ -94,30 +91,100 @@ describe('gatehouse serve over HTTP', () => {
   });
 
   it('streams batch events of a started run as Server-Sent Events', async () => {
-    const frames: string[] = [];
-    const finished = new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: bearer() }, (res) => {
-        expect(res.headers['content-type']).toBe('text/event-stream');
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          const parts = buffer.split('\n\n');
-          buffer = parts.pop() ?? '';
-          frames.push(...parts.filter((part) => part.startsWith('event: run')));
-          if (frames.some((frame) => frame.includes('"run-finished"'))) {
-            req.destroy();
-            resolve();
-          }
-        });
-        void post('runs.start', { source: 'synthetic:seed=9,count=25', batchSize: 10 });
-      });
-      req.on('error', (error) => (frames.some((f) => f.includes('run-finished')) ? resolve() : reject(error)));
-      req.end();
-    });
-    await finished;
-    const events = frames.map((frame) => JSON.parse(frame.split('\ndata: ')[1]!) as { type: string });
+    const cookie = await signIn(server);
+    const stream = openEventStream(server, cookie);
+    await stream.ready;
+    const started = await callApi<{ runId: number }>(server, 'runs.start', { source: 'synthetic:seed=9,count=25', batchSize: 10 }, cookie);
+    expect(started.status).toBe(200);
+    await expect.poll(() => stream.frames.some((frame) => (frame.data as { type: string }).type === 'run-finished'), { timeout: 30_000 }).toBe(true);
+    stream.stop();
+    const events = stream.frames.filter((frame) => frame.name === 'run').map((frame) => frame.data as { type: string });
     expect(events.filter((event) => event.type === 'batch-finished')).toHaveLength(3);
     expect(events[0]?.type).toBe('run-started');
+  });
+});
+
+describe('sign-in links and sessions (issue 13, defect 9)', () => {
+  it('a sign-in link works once: opened again it is refused and signs nobody in', async () => {
+    expect((await request(server.port, pathOf(server.url))).status).toBe(303);
+    const again = await request(server.port, pathOf(server.url));
+    expect(again.status).toBe(401);
+    expect(again.body).toMatch(/already used/);
+    expect(again.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('sends a browser that already has its session on to the console when it opens a spent link again (Back button)', async () => {
+    const cookie = await signIn(server, server.url);
+    const back = await request(server.port, pathOf(server.url), { headers: { Cookie: cookie } });
+    expect(back.status).toBe(303);
+    expect(back.headers.location).toBe('/');
+    expect(back.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('gives the session a secret of its own: not the link token, not the API token, and the link token is no bearer', async () => {
+    const linkToken = new URL(server.url).searchParams.get('token')!;
+    const cookie = await signIn(server, server.url);
+    const secret = cookie.split('=')[1]!;
+    expect(secret).not.toBe(linkToken);
+    expect(secret).not.toBe(server.apiToken);
+    expect(linkToken).not.toBe(server.apiToken);
+    expect((await post('runs.list', {}, { Authorization: `Bearer ${linkToken}` })).status).toBe(401);
+    expect((await post('runs.list', {}, { Authorization: `Bearer ${secret}` })).status).toBe(401);
+    expect((await request(server.port, '/', { headers: { Cookie: `gatehouse_session=${linkToken}` } })).status).toBe(401);
+    expect((await post('runs.list', {}, { Cookie: cookie })).status).toBe(200);
+  });
+
+  it('ends a session when its lifetime is over, and says how to sign in again', async () => {
+    const cookie = await signIn(server);
+    nowMs += 12 * 60 * 60 * 1000 - 1;
+    expect((await post('runs.list', {}, { Cookie: cookie })).status).toBe(200);
+    nowMs += 1;
+    const expired = await post('runs.list', {}, { Cookie: cookie });
+    expect(expired.status).toBe(401);
+    expect(expired.body).toMatch(/session has expired/);
+    expect((await post('runs.list', {}, { Cookie: await signIn(server) })).status).toBe(200);
+  });
+
+  it('offers the next browser a fresh link of its own each time one is spent', async () => {
+    await signIn(server, server.url);
+    expect(signInLinks).toHaveLength(1);
+    expect(signInLinks[0]).not.toBe(server.url);
+    const second = await signIn(server, signInLinks[0]);
+    expect((await post('runs.list', {}, { Cookie: second })).status).toBe(200);
+    expect(signInLinks).toHaveLength(2);
+  });
+});
+
+describe('serving the console build (issue 13, defect 9)', () => {
+  it('refuses a symlink inside the build that points outside it', async () => {
+    const secret = path.join(folder, 'secret.txt');
+    fs.writeFileSync(secret, 'not for the browser');
+    fs.symlinkSync(secret, path.join(staticRoot, 'assets', 'leak.js'));
+    fs.symlinkSync(folder, path.join(staticRoot, 'outside'));
+    const cookie = await signIn(server);
+    for (const pathname of ['/assets/leak.js', '/outside/secret.txt']) {
+      const reply = await request(server.port, pathname, { headers: { Cookie: cookie } });
+      expect(reply.body).not.toContain('not for the browser');
+    }
+    expect((await request(server.port, '/assets/app.js', { headers: { Cookie: cookie } })).body).toBe('console.log(1)');
+  });
+
+  it.each(['/%E0%A4%A', '/assets/%ZZ.js', '/%'])('answers the malformed percent-encoding %s with 400, not 500', async (pathname) => {
+    const reply = await request(server.port, pathname, { headers: { Cookie: await signIn(server) } });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatch(/percent-encoding/);
+  });
+});
+
+describe('HTTP statuses of API errors (issue 13, defect 9)', () => {
+  it('answers an unreachable database with 503, not 500', async () => {
+    const reply = await post('settings.testConnection', { location: 'postgres://ops@127.0.0.1:1/none' });
+    expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { code: 'DB_UNREACHABLE' } });
+    expect(reply.status).toBe(503);
+  });
+
+  it('maps every error code in one table: a refused write 409, an unreachable database 503, an unsupported action 501', () => {
+    expect(HTTP_STATUS_BY_ERROR).toMatchObject({ DB_NOT_WRITABLE: 409, DB_UNREACHABLE: 503, UNSUPPORTED: 501, LOCK_HELD: 409, NOT_FOUND: 404, INPUT_INVALID: 400, INTERNAL: 500 });
+    expect(Object.values(HTTP_STATUS_BY_ERROR).filter((status) => status === 401 || status === 403)).toEqual([]);
   });
 });

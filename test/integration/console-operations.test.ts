@@ -3,6 +3,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { operatorCaller, tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, type EngineHost } from '../../main/api/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
@@ -41,7 +42,7 @@ async function run(input: Parameters<ApiHandlers['runs.start']>[0]): Promise<Run
       }
     });
   });
-  await api['runs.start'](input);
+  await api['runs.start'](input, tester);
   const summary = await finished;
   // run-finished comes just before the engine lets go of the writer lock; rollback and restore need it.
   await vi.waitFor(async () => {
@@ -53,33 +54,33 @@ async function run(input: Parameters<ApiHandlers['runs.start']>[0]): Promise<Run
 }
 
 async function failure(method: string, payload: unknown): Promise<{ code: string; message: string }> {
-  const result = await dispatch(api, method, payload);
+  const result = await dispatch(api, method, payload, tester);
   if (result.ok) throw new Error(`${method} unexpectedly succeeded`);
   return result.error;
 }
 
 describe('flags through the API', () => {
   it('sets a flag for one task with a reason, shows it in force, audits it and puts the old value back on revert', async () => {
-    const before = await api['flags.list']({});
+    const before = await api['flags.list']({}, tester);
     expect(before.find((f) => f.name === 'BATCH_SIZE')).toMatchObject({ kind: 'operational', defaultValue: 50, scopes: [], inForce: { value: 50, reason: 'DEFAULT' } });
 
-    const set = await dispatch(api, 'flags.set', { flag: 'BATCH_SIZE', scope: 'task:daily', value: 20, reason: 'smaller batches for the canary', operator: 'dana' });
+    const set = await dispatch(api, 'flags.set', { flag: 'BATCH_SIZE', scope: 'task:daily', value: 20, reason: 'smaller batches for the canary' }, operatorCaller('dana'));
     expect(set).toMatchObject({ ok: true, data: { flag: 'BATCH_SIZE', scope: 'task:daily', oldValue: null, newValue: 20, actor: 'dana', reason: 'smaller batches for the canary' } });
-    await api['flags.set']({ flag: 'ENABLE_SNAPSHOTS', scope: 'global', value: false, reason: 'disk is full', operator: 'dana' });
+    await api['flags.set']({ flag: 'ENABLE_SNAPSHOTS', scope: 'global', value: false, reason: 'disk is full' }, operatorCaller('dana'));
 
-    const after = await api['flags.list']({});
+    const after = await api['flags.list']({}, tester);
     expect(after.find((f) => f.name === 'BATCH_SIZE')!.scopes).toEqual([expect.objectContaining({ scope: 'task:daily', value: 20, updatedBy: 'dana' })]);
     expect(after.find((f) => f.name === 'ENABLE_SNAPSHOTS')!.inForce).toMatchObject({ value: false, reason: 'STATIC', scope: 'global' });
 
-    const history = await api['flags.history']({ limit: 10 });
+    const history = await api['flags.history']({ limit: 10 }, tester);
     expect(history.map((e) => e.flag)).toEqual(['ENABLE_SNAPSHOTS', 'BATCH_SIZE']);
-    const reverted = await api['flags.revert']({ eventId: history[0]!.id, reason: 'disk cleaned', operator: 'lee' });
+    const reverted = await api['flags.revert']({ eventId: history[0]!.id, reason: 'disk cleaned' }, operatorCaller('lee'));
     expect(reverted).toMatchObject({ flag: 'ENABLE_SNAPSHOTS', oldValue: false, newValue: null, actor: 'lee' });
-    expect((await api['flags.list']({})).find((f) => f.name === 'ENABLE_SNAPSHOTS')!.inForce).toMatchObject({ value: true, reason: 'DEFAULT' });
+    expect((await api['flags.list']({}, tester)).find((f) => f.name === 'ENABLE_SNAPSHOTS')!.inForce).toMatchObject({ value: true, reason: 'DEFAULT' });
 
-    const unset = await api['flags.unset']({ flag: 'BATCH_SIZE', scope: 'task:daily', reason: 'canary done' });
+    const unset = await api['flags.unset']({ flag: 'BATCH_SIZE', scope: 'task:daily', reason: 'canary done' }, tester);
     expect(unset).toMatchObject({ oldValue: 20, newValue: null });
-    expect(await api['flags.history']({ flag: 'BATCH_SIZE', limit: 10 })).toHaveLength(2);
+    expect(await api['flags.history']({ flag: 'BATCH_SIZE', limit: 10 }, tester)).toHaveLength(2);
   });
 
   it.each([
@@ -91,7 +92,7 @@ describe('flags through the API', () => {
     ['a malformed scope', { flag: 'BLOCK_ON_ANOMALY', value: true, scope: 'team:ops', reason: 'try' }, 'USAGE'],
   ])('refuses a flag change with %s and changes nothing', async (_case, payload, code) => {
     expect(await failure('flags.set', payload)).toMatchObject({ code });
-    expect(await api['flags.history']({ limit: 10 })).toEqual([]);
+    expect(await api['flags.history']({ limit: 10 }, tester)).toEqual([]);
   });
 
   it('refuses to revert an event that does not exist', async () => {
@@ -101,9 +102,9 @@ describe('flags through the API', () => {
 
 describe('console runs and the flags in force', () => {
   it('runs with the task-scoped flags (batch size, path) and stores them with the run, as the CLI does', async () => {
-    await api['flags.set']({ flag: 'BATCH_SIZE', scope: 'task:daily', value: 7, reason: 'canary' });
-    await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'global', value: false, reason: 'baseline elsewhere' });
-    await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:daily', value: true, reason: 'canary on batches' });
+    await api['flags.set']({ flag: 'BATCH_SIZE', scope: 'task:daily', value: 7, reason: 'canary' }, tester);
+    await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'global', value: false, reason: 'baseline elsewhere' }, tester);
+    await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:daily', value: true, reason: 'canary on batches' }, tester);
 
     const canary = await run({ source: 'synthetic:seed=4,count=21', task: 'daily' });
     expect(canary).toMatchObject({ status: 'success', mode: 'batch', batchSize: 7, batches: { total: 3 } });
@@ -114,7 +115,7 @@ describe('console runs and the flags in force', () => {
     const explicit = await run({ source: 'synthetic:seed=6,count=10', task: null, mode: 'batch', batchSize: 5 });
     expect(explicit).toMatchObject({ mode: 'batch', batchSize: 5 });
 
-    const report = await api['canary.report']({ task: 'daily' });
+    const report = await api['canary.report']({ task: 'daily' }, tester);
     expect(report).toMatchObject({ task: 'daily', canary: { runs: 1 }, baseline: { runs: 2 } });
     expect(['Full rollout', 'Rollback', 'Iterate']).toContain(report.recommendation);
     expect(await failure('canary.report', { task: 'daily', since: 'last tuesday-ish' })).toMatchObject({ code: 'USAGE' });
@@ -123,19 +124,19 @@ describe('console runs and the flags in force', () => {
 
 describe('scheduled tasks and notifications through the API', () => {
   it('adds, edits, disables and runs a task; the overview lists its next run', async () => {
-    const added = await api['tasks.add']({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=9,count=12', enabled: true });
+    const added = await api['tasks.add']({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=9,count=12', enabled: true }, tester);
     expect(added).toMatchObject({ name: 'daily', lookbackDays: 7, enabled: true, nextRunAt: expect.stringMatching(/T06:00:00/) });
-    expect((await api['overview.get']({ windowDays: 30 })).nextTasks).toEqual([{ name: 'daily', cron: '0 6 * * *', nextRunAt: added.nextRunAt }]);
+    expect((await api['overview.get']({ windowDays: 30 }, tester)).nextTasks).toEqual([{ name: 'daily', cron: '0 6 * * *', nextRunAt: added.nextRunAt }]);
 
-    expect(await api['tasks.edit']({ name: 'daily', cron: '30 7 * * 1-5' })).toMatchObject({ cron: '30 7 * * 1-5', nextRunAt: expect.stringMatching(/T07:30:00/) });
-    expect(await api['tasks.edit']({ name: 'daily', enabled: false })).toMatchObject({ enabled: false, nextRunAt: null });
-    expect((await api['overview.get']({ windowDays: 30 })).nextTasks).toEqual([]);
+    expect(await api['tasks.edit']({ name: 'daily', cron: '30 7 * * 1-5' }, tester)).toMatchObject({ cron: '30 7 * * 1-5', nextRunAt: expect.stringMatching(/T07:30:00/) });
+    expect(await api['tasks.edit']({ name: 'daily', enabled: false }, tester)).toMatchObject({ enabled: false, nextRunAt: null });
+    expect((await api['overview.get']({ windowDays: 30 }, tester)).nextTasks).toEqual([]);
 
     const finished = new Promise<RunSummary>((resolve) => engine.subscribe((e) => e.type === 'run-finished' && resolve(e.summary)));
-    const { runId } = await api['tasks.run']({ name: 'daily' });
+    const { runId } = await api['tasks.run']({ name: 'daily' }, tester);
     expect((await finished).runId).toBe(runId);
     expect((await store.getRun(runId))!.task).toBe('daily');
-    expect((await api['tasks.list']({}))[0]).toMatchObject({ lastRunId: runId });
+    expect((await api['tasks.list']({}, tester))[0]).toMatchObject({ lastRunId: runId });
   });
 
   it.each([
@@ -153,7 +154,7 @@ describe('scheduled tasks and notifications through the API', () => {
   });
 
   it('refuses a task name that is taken', async () => {
-    await api['tasks.add']({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=1', enabled: true });
+    await api['tasks.add']({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=1', enabled: true }, tester);
     expect(await failure('tasks.add', { name: 'daily', cron: '0 7 * * *', source: 'synthetic:seed=1,count=1' })).toMatchObject({ code: 'CONFLICT' });
   });
 
@@ -170,10 +171,10 @@ describe('scheduled tasks and notifications through the API', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
       const port = (receiver.address() as { port: number }).port;
-      const saved = await api['settings.saveWebhook']({ url: `http://127.0.0.1:${port}/hooks/secret-token` });
+      const saved = await api['settings.saveWebhook']({ url: `http://127.0.0.1:${port}/hooks/secret-token` }, tester);
       expect(saved).toMatchObject({ webhookHost: `127.0.0.1:${port}`, secretStorage: 'memory' });
       expect(JSON.stringify(saved)).not.toContain('secret-token');
-      expect(await api['notify.test']({})).toEqual({ sent: true, folded: 0, failures: [] });
+      expect(await api['notify.test']({}, tester)).toEqual({ sent: true, folded: 0, failures: [] });
       expect(received).toEqual([expect.objectContaining({ source: 'gatehouse', cause: 'test', title: 'Gatehouse: test notification' })]);
     } finally {
       receiver.close();
@@ -186,7 +187,7 @@ describe('rollback and backups through the API', () => {
     const first = await run({ source: 'synthetic:seed=11,count=30', task: null, batchSize: 10 });
     expect(await store.countHearings()).toBe(30);
 
-    const preview = await api['rollback.preview']({ runId: first.runId, batchSeq: null, onConflict: 'refuse' });
+    const preview = await api['rollback.preview']({ runId: first.runId, batchSeq: null, onConflict: 'refuse' }, tester);
     expect(preview).toMatchObject({ dryRun: true, wouldRefuse: false, counts: { deleted: 30, restored: 0 } });
     expect(await store.countHearings()).toBe(30);
 
@@ -197,47 +198,47 @@ describe('rollback and backups through the API', () => {
     expect(await failure('rollback.apply', { runId: 999, confirmRunId: 999, reason: 'x' })).toMatchObject({ code: 'NOT_FOUND' });
     expect(await store.countHearings()).toBe(30);
 
-    const applied = await api['rollback.apply']({ ...target, confirmRunId: first.runId, batchSeq: null, onConflict: 'refuse', operator: 'sam' });
+    const applied = await api['rollback.apply']({ ...target, confirmRunId: first.runId, batchSeq: null, onConflict: 'refuse' }, operatorCaller('sam'));
     expect(applied).toMatchObject({ dryRun: false, runRolledBack: true, operator: 'sam', reason: 'bad feed', counts: { deleted: 30 } });
     expect(await store.countHearings()).toBe(0);
     expect((await store.getRun(first.runId))!.status).toBe('rolled_back');
-    expect(await api['rollback.events']({ runId: first.runId, limit: 10 })).toEqual([expect.objectContaining({ runId: first.runId, operator: 'sam', reason: 'bad feed', deleted: 30, runRolledBack: true })]);
+    expect(await api['rollback.events']({ runId: first.runId, limit: 10 }, tester)).toEqual([expect.objectContaining({ runId: first.runId, operator: 'sam', reason: 'bad feed', deleted: 30, runRolledBack: true })]);
   });
 
   it('rolls back one batch only', async () => {
     const first = await run({ source: 'synthetic:seed=12,count=30', task: null, batchSize: 10 });
-    const applied = await api['rollback.apply']({ runId: first.runId, batchSeq: 2, onConflict: 'refuse', reason: 'batch 2 was wrong', confirmRunId: first.runId });
+    const applied = await api['rollback.apply']({ runId: first.runId, batchSeq: 2, onConflict: 'refuse', reason: 'batch 2 was wrong', confirmRunId: first.runId }, tester);
     expect(applied).toMatchObject({ batchSeq: 2, runRolledBack: false, counts: { deleted: 10 } });
     expect(await store.countHearings()).toBe(20);
   });
 
-  it('lists the snapshot taken before a console run, creates and verifies one, and restores only with confirmation and without the lock held', async () => {
+  it('lists the snapshot taken before a console run, creates and verifies one, and restores only with the typed snapshot id, a reason and the lock free, naming the operator', async () => {
     await run({ source: 'synthetic:seed=13,count=10', task: null });
-    const listed = await api['backups.list']({});
+    const listed = await api['backups.list']({}, tester);
     expect(listed).toMatchObject({ backend: 'sqlite', supported: true, explanation: null, snapshots: [{ kind: 'before-run' }] });
-    const manual = await api['backups.create']({});
+    const manual = await api['backups.create']({}, tester);
     expect(manual).toMatchObject({ kind: 'manual' });
-    expect(await api['backups.verify']({})).toEqual([expect.objectContaining({ ok: true }), expect.objectContaining({ ok: true })]);
+    expect(await api['backups.verify']({}, tester)).toEqual([expect.objectContaining({ ok: true }), expect.objectContaining({ ok: true })]);
     await run({ source: 'synthetic:seed=13,count=25', task: null });
     expect(await store.countHearings()).toBe(25);
 
-    expect(await failure('backups.restore', { id: manual.id, reason: 'x' })).toMatchObject({ code: 'INPUT_INVALID' });
-    expect(await failure('backups.restore', { id: manual.id, confirmed: true })).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('reason') });
-    expect(await failure('backups.restore', { id: 'no-such-snapshot', confirmed: true, reason: 'x' })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await failure('backups.restore', { id: manual.id, confirmId: manual.id })).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('reason') });
+    expect(await failure('backups.restore', { id: manual.id, confirmId: 'yes', reason: 'undo the bad feed' })).toMatchObject({ code: 'USAGE' });
+    expect(await failure('backups.restore', { id: 'no-such-snapshot', confirmId: 'no-such-snapshot', reason: 'undo the bad feed' })).toMatchObject({ code: 'NOT_FOUND' });
     const holder = await openStore(location);
     try {
       await holder.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-      expect(await failure('backups.restore', { id: manual.id, confirmed: true, reason: 'x' })).toMatchObject({ code: 'LOCK_HELD' });
+      expect(await failure('backups.restore', { id: manual.id, confirmId: manual.id, reason: 'undo the bad feed' })).toMatchObject({ code: 'LOCK_HELD' });
       await holder.releaseWriterLock();
     } finally {
       await holder.close();
     }
     expect(await store.countHearings()).toBe(25);
 
-    const restored: ApiOutput<'backups.restore'> = await api['backups.restore']({ id: manual.id, confirmed: true, reason: 'back to ten', operator: 'lee' });
-    expect(restored).toMatchObject({ hearingsBefore: 25, hearingsAfter: 10, safetySnapshot: { kind: 'safety' }, event: { operator: 'lee', reason: 'back to ten', snapshotId: manual.id } });
+    const restored: ApiOutput<'backups.restore'> = await api['backups.restore']({ id: manual.id, confirmId: manual.id, reason: 'undo the bad feed' }, operatorCaller('sam'));
+    expect(restored).toMatchObject({ hearingsBefore: 25, hearingsAfter: 10, safetySnapshot: { kind: 'safety' }, event: { operator: 'sam', reason: 'undo the bad feed', snapshotId: manual.id } });
     expect(await store.countHearings()).toBe(10);
-    expect(await api['backups.restores']({ limit: 10 })).toEqual([restored.event]);
+    expect(await api['backups.restores']({ limit: 10 }, tester)).toEqual([restored.event]);
   });
 });
 
@@ -251,12 +252,12 @@ describe('backups on PostgreSQL through the API', async () => {
     try {
       const pgApi = createApi({ store: pgStore, engine: pgEngine, transport: 'http', preferences: memoryPreferences({}) });
       await runUpdate({ store: pgStore, source: await openSource('synthetic:seed=21,count=12') });
-      const snapshot = await pgApi['backups.create']({});
-      expect(await pgApi['backups.list']({})).toMatchObject({ backend: 'postgres', supported: true, explanation: null, snapshots: [{ id: snapshot.id, kind: 'manual' }] });
-      expect(await pgApi['backups.verify']({})).toEqual([{ id: snapshot.id, ok: true, problems: [] }]);
+      const snapshot = await pgApi['backups.create']({}, tester);
+      expect(await pgApi['backups.list']({}, tester)).toMatchObject({ backend: 'postgres', supported: true, explanation: null, snapshots: [{ id: snapshot.id, kind: 'manual' }] });
+      expect(await pgApi['backups.verify']({}, tester)).toEqual([{ id: snapshot.id, ok: true, problems: [] }]);
       await runUpdate({ store: pgStore, source: await openSource('synthetic:seed=21,offset=12,count=8') });
-      const restored = await pgApi['backups.restore']({ id: snapshot.id, confirmed: true, reason: 'drop the second run' });
-      expect(restored).toMatchObject({ hearingsBefore: 20, hearingsAfter: 12, event: { reason: 'drop the second run' } });
+      const restored = await pgApi['backups.restore']({ id: snapshot.id, confirmId: snapshot.id, reason: 'drop the second run' }, operatorCaller('sam'));
+      expect(restored).toMatchObject({ hearingsBefore: 20, hearingsAfter: 12, event: { reason: 'drop the second run', operator: 'sam' } });
     } finally {
       await pgEngine.close();
       await pgStore.close();

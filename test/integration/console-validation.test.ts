@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorCaller, tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, dispatch, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiHandlers, ApiResult } from '../../shared/api.js';
@@ -36,7 +37,7 @@ function failure(result: ApiResult<unknown>): { code: string; message: string } 
 
 async function finishedJob(jobId: string): Promise<TrialJobView> {
   for (;;) {
-    const job = await api['trials.job']({ jobId });
+    const job = await api['trials.job']({ jobId }, tester);
     if (job && job.status !== 'running') return job;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -44,7 +45,7 @@ async function finishedJob(jobId: string): Promise<TrialJobView> {
 
 describe('the validator in the console API', () => {
   it('draws an expected band for runs with enough history and none while the history is short', async () => {
-    const bands = await dispatch(api, 'history.bands', { limit: 400 });
+    const bands = await dispatch(api, 'history.bands', { limit: 400 }, tester);
     expect(bands.ok).toBe(true);
     const rows = (bands as { ok: true; data: { runId: number; method: string; bands: Record<string, { low: number; high: number; expected: number }> }[] }).data;
     expect(rows[0]!.method).toBe('static-fallback');
@@ -57,40 +58,40 @@ describe('the validator in the console API', () => {
   });
 
   it('lists anomalous runs, marks one expected with its reason kind and leaves it out of the open list', async () => {
-    const open = await api['anomalies.list']({ open: true, limit: 100 });
+    const open = await api['anomalies.list']({ open: true, limit: 100 }, tester);
     expect(open.length).toBeGreaterThan(0);
     const target = open[0]!;
-    const review = await dispatch(api, 'anomalies.mark', { runId: target.runId, as: 'expected', reasonKind: 'known-event', reason: 'markup week', operator: 'dana' });
+    const review = await dispatch(api, 'anomalies.mark', { runId: target.runId, as: 'expected', reasonKind: 'known-event', reason: 'markup week' }, operatorCaller('dana'));
     expect(review).toMatchObject({ ok: true, data: { runId: target.runId, action: 'expected', reasonKind: 'known-event', reason: 'markup week', operator: 'dana' } });
-    const all = await api['anomalies.list']({ open: false, limit: 100 });
+    const all = await api['anomalies.list']({ open: false, limit: 100 }, tester);
     expect(all.find((run) => run.runId === target.runId)).toMatchObject({ review: 'expected', reviews: [{ action: 'expected', operator: 'dana' }] });
-    expect((await api['anomalies.list']({ open: true, limit: 100 })).map((run) => run.runId)).not.toContain(target.runId);
-    const overview = await api['overview.get']({ windowDays: 365 });
+    expect((await api['anomalies.list']({ open: true, limit: 100 }, tester)).map((run) => run.runId)).not.toContain(target.runId);
+    const overview = await api['overview.get']({ windowDays: 365 }, tester);
     expect(overview.openAnomalies).toBe(open.length - 1);
   });
 
   it('refuses a mark without a reason, an expected mark without a reason kind and a mark of a clean run', async () => {
-    const [anomalous] = await api['anomalies.list']({ open: false, limit: 1 });
-    expect(failure(await dispatch(api, 'anomalies.mark', { runId: anomalous!.runId, as: 'confirmed', reason: '   ' })).code).toBe('INPUT_INVALID');
-    expect(failure(await dispatch(api, 'anomalies.mark', { runId: anomalous!.runId, as: 'expected', reason: 'Mondays' })).message).toMatch(/reason-kind/);
-    expect(failure(await dispatch(api, 'anomalies.mark', { runId: anomalous!.runId, as: 'expected', reasonKind: 'lunar', reason: 'x' })).code).toBe('INPUT_INVALID');
+    const [anomalous] = await api['anomalies.list']({ open: false, limit: 1 }, tester);
+    expect(failure(await dispatch(api, 'anomalies.mark', { runId: anomalous!.runId, as: 'confirmed', reason: '   ' }, tester)).code).toBe('INPUT_INVALID');
+    expect(failure(await dispatch(api, 'anomalies.mark', { runId: anomalous!.runId, as: 'expected', reason: 'Mondays' }, tester)).message).toMatch(/reason-kind/);
+    expect(failure(await dispatch(api, 'anomalies.mark', { runId: anomalous!.runId, as: 'expected', reasonKind: 'lunar', reason: 'x' }, tester)).code).toBe('INPUT_INVALID');
     const clean = (await store.listRuns({ limit: 100 })).find((run) => run.validation?.verdict === 'ok');
-    expect(failure(await dispatch(api, 'anomalies.mark', { runId: clean!.runId, as: 'confirmed', reason: 'looks odd' })).code).toBe('CONFLICT');
-    expect(failure(await dispatch(api, 'anomalies.mark', { runId: 99_999, as: 'confirmed', reason: 'x' })).code).toBe('NOT_FOUND');
+    expect(failure(await dispatch(api, 'anomalies.mark', { runId: clean!.runId, as: 'confirmed', reason: 'looks odd' }, tester)).code).toBe('CONFLICT');
+    expect(failure(await dispatch(api, 'anomalies.mark', { runId: 99_999, as: 'confirmed', reason: 'x' }, tester)).code).toBe('NOT_FOUND');
   });
 
   it('refuses to accept a run that is not held', async () => {
     const [latest] = await store.listRuns({ limit: 1 });
-    const error = failure(await dispatch(api, 'runs.accept', { runId: latest!.runId, reason: 'fine by me' }));
+    const error = failure(await dispatch(api, 'runs.accept', { runId: latest!.runId, reason: 'fine by me' }, tester));
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toMatch(/only a held run can be accepted/);
-    expect(failure(await dispatch(api, 'runs.accept', { runId: latest!.runId, reason: '' })).code).toBe('INPUT_INVALID');
+    expect(failure(await dispatch(api, 'runs.accept', { runId: latest!.runId, reason: '' }, tester)).code).toBe('INPUT_INVALID');
   });
 });
 
 describe('trials in the console API', () => {
   it('offers the run- and record-level kinds and a staging file beside the database', async () => {
-    const kinds = await api['trials.kinds']({});
+    const kinds = await api['trials.kinds']({}, tester);
     expect(kinds.backend).toBe('sqlite');
     expect(kinds.defaultStaging).toBe(path.join(folder, 'gatehouse.staging.db'));
     expect(kinds.kinds.find((k) => k.kind === 'spike')).toMatchObject({ level: 'run', defaultMagnitude: 4 });
@@ -98,21 +99,21 @@ describe('trials in the console API', () => {
   });
 
   it('refuses an unknown kind, a bad magnitude, nothing to try and a staging target that is the source', async () => {
-    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'meteor' }] })).message).toMatch(/unknown kind "meteor"/);
-    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike', magnitude: -2 }] })).code).toBe('USAGE');
-    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'bad-date', magnitude: 3 }] })).message).toMatch(/at most 1/);
-    expect(failure(await dispatch(api, 'trials.run', { injections: [], controls: 0 })).message).toMatch(/nothing to try/);
-    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: location })).message).toMatch(/is the source database/);
-    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: path.join(folder, 'missing', 'x.db') })).message).toMatch(/does not exist/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'meteor' }] }, tester)).message).toMatch(/unknown kind "meteor"/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike', magnitude: -2 }] }, tester)).code).toBe('USAGE');
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'bad-date', magnitude: 3 }] }, tester)).message).toMatch(/at most 1/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [], controls: 0 }, tester)).message).toMatch(/nothing to try/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: location }, tester)).message).toMatch(/is the source database/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: path.join(folder, 'missing', 'x.db') }, tester)).message).toMatch(/does not exist/);
     expect(fs.existsSync(path.join(folder, 'gatehouse.staging.db'))).toBe(false);
   });
 
   it('runs a spike and a control on a staging copy in the background, never writing the source, and reports the ledger', async () => {
     const before = fs.readFileSync(location);
     const runsBefore = (await store.listRuns({ limit: 1_000 })).length;
-    const empty = await api['trials.summary']({});
+    const empty = await api['trials.summary']({}, tester);
     expect(empty).toMatchObject({ trials: 0, detectionRate: null });
-    const started = await api['trials.run']({ injections: [{ kind: 'spike', magnitude: 5 }], controls: 1, seedHistoryDays: 0 });
+    const started = await api['trials.run']({ injections: [{ kind: 'spike', magnitude: 5 }], controls: 1, seedHistoryDays: 0 }, tester);
     expect(started.status).toBe('running');
     const job = await finishedJob(started.jobId);
     expect(job.error).toBeNull();
@@ -123,18 +124,18 @@ describe('trials in the console API', () => {
     expect((await store.listRuns({ limit: 1_000 })).length).toBe(runsBefore);
     expect(fs.readFileSync(location).equals(before)).toBe(true);
 
-    const summary = await api['trials.summary']({});
+    const summary = await api['trials.summary']({}, tester);
     expect(summary).toMatchObject({ trials: 2, injected: 1, caught: 1, detectionRate: 1, controls: 1 });
-    expect((await api['trials.list']({ limit: 10 })).trials).toHaveLength(2);
-    expect((await api['overview.get']({ windowDays: 30 })).trials).toMatchObject({ injected: 1, caught: 1, detectionRate: 1 });
+    expect((await api['trials.list']({ limit: 10 }, tester)).trials).toHaveLength(2);
+    expect((await api['overview.get']({ windowDays: 30 }, tester)).trials).toMatchObject({ injected: 1, caught: 1, detectionRate: 1 });
 
-    const markdown = await api['reports.trial']({ format: 'md' });
+    const markdown = await api['reports.trial']({ format: 'md' }, tester);
     expect(markdown.text).toContain('spike');
     const out = path.join(folder, 'trial-report.html');
-    const html = await api['reports.trial']({ format: 'html', savePath: out });
+    const html = await api['reports.trial']({ format: 'html', savePath: out }, tester);
     expect(html.savedTo).toBe(out);
     expect(fs.readFileSync(out, 'utf8')).toMatch(/^<!doctype html>/);
-    expect(failure(await dispatch(api, 'reports.trial', { format: 'html', savePath: path.join(folder, 'report.md') })).code).toBe('USAGE');
-    expect(failure(await dispatch(api, 'reports.trial', { format: 'md', savePath: 'relative.md' })).code).toBe('USAGE');
+    expect(failure(await dispatch(api, 'reports.trial', { format: 'html', savePath: path.join(folder, 'report.md') }, tester)).code).toBe('USAGE');
+    expect(failure(await dispatch(api, 'reports.trial', { format: 'md', savePath: 'relative.md' }, tester)).code).toBe('USAGE');
   });
 });

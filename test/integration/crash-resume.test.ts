@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   comparableMetrics,
@@ -31,8 +32,12 @@ const KILLS_PER_BACKEND: Record<TestBackend['name'], { kills: number; firstSeed:
   postgres: { kills: 20, firstSeed: 303 },
 };
 
-/** When SIGTERM arrives: well into the run on either backend (PostgreSQL connects and migrates first). */
-const SIGTERM_AFTER_MS: Record<TestBackend['name'], number> = { sqlite: 1_500, postgres: 2_500 };
+/** When SIGTERM arrives, after the run's first checkpoint: well into the run, far from its end. */
+const SIGTERM_AFTER_CHECKPOINT_MS = 300;
+
+/** Kills land this long after each attempt's first checkpoint (seeded), never timed from process start. */
+const KILL_WINDOW = { minMs: 0, maxMs: 800 };
+const SLOW_START = { NODE_OPTIONS: `--require ${path.resolve('test/fixtures/slow-start.cjs')}` };
 
 function expectAccounted(metrics: Record<string, number>): void {
   expect(metrics.fetched).toBe(metrics.added! + metrics.updated! + metrics.unchanged! + metrics.quarantined!);
@@ -58,16 +63,17 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
     let total = 0;
     for (let seed = firstSeed; total < target; seed += 1) {
       const db = await backend.freshLocation();
-      const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills: target - total, seed, minMs: 200, maxMs: 1_100 });
+      const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills: target - total, seed, ...KILL_WINDOW });
       total += chain.kills;
       expect(chain.runs).toHaveLength(1);
+      // Every kill landed in a run that existed: each left it `running` for the next attempt to resume.
+      expect(chain.orphansResumed).toBe(chain.kills);
       expect(chain.run.status).toBe('success');
       expect(await fingerprint(db)).toEqual(cleanFingerprint);
       expect(await hearingsWrittenTwice(db)).toEqual([]);
       expectAccounted(chain.run.metrics);
       expect(comparableMetrics(chain.run.metrics)).toEqual(comparableMetrics(cleanRun.metrics));
       expect(await writerLockFree(db)).toBe(true);
-      if (chain.kills > 0) expect(chain.orphansResumed).toBeGreaterThan(0);
       expect(seed - firstSeed).toBeLessThan(10);
     }
     expect(total).toBeGreaterThanOrEqual(target);
@@ -75,7 +81,7 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
 
   it('on SIGTERM finishes the batch, marks the run interrupted, releases the lock, exits 143, and resumes to the same result', async () => {
     const db = await backend.freshLocation();
-    const stopped = await updateWithSignal(db, SOURCE, ['--no-snapshot'], 'SIGTERM', SIGTERM_AFTER_MS[backend.name]);
+    const stopped = await updateWithSignal(db, SOURCE, ['--no-snapshot'], 'SIGTERM', SIGTERM_AFTER_CHECKPOINT_MS);
     expect(stopped.code, stopped.stderr).toBe(143);
     const summary = JSON.parse(stopped.stdout) as RunRow;
     expect(summary.status).toBe('interrupted');
@@ -88,6 +94,14 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
     const resumed = await updateWithSignal(db, SOURCE, ['--resume', String(summary.runId)], null, 0);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: summary.runId, status: 'success' });
+    expect(await fingerprint(db)).toEqual(cleanFingerprint);
+    expect(await hearingsWrittenTwice(db)).toEqual([]);
+  }, 120_000);
+
+  it('times each kill from the run\'s first checkpoint, so a process that starts slowly is still killed mid-run', async () => {
+    const db = await backend.freshLocation();
+    const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills: 3, seed: 5, ...KILL_WINDOW, env: SLOW_START });
+    expect(chain).toMatchObject({ kills: 3, orphansResumed: 3, runs: [{ status: 'success' }] });
     expect(await fingerprint(db)).toEqual(cleanFingerprint);
     expect(await hearingsWrittenTwice(db)).toEqual([]);
   }, 120_000);

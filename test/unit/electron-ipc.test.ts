@@ -23,6 +23,8 @@ function event(sender: object, frame: object | null) {
 }
 
 const runsGet = vi.fn(async ({ runId }: { runId: number }) => ({ runId }));
+const osUser = { operator: 'dana', identity: 'os-user' as const };
+const flagsSet = vi.fn(async (input: { reason: string }, caller: { operator: string }) => ({ id: 1, flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, actor: caller.operator, reason: input.reason, at: '2026-11-28T12:00:00.000Z' }));
 
 function call(method: string, evt: unknown, payload: unknown) {
   const handler = handlers.get(ipcChannelOf(method as never));
@@ -34,8 +36,9 @@ describe('the IPC wrapper', () => {
   beforeEach(() => {
     handlers.clear();
     runsGet.mockClear();
+    flagsSet.mockClear();
     const api = Object.fromEntries(API_METHOD_NAMES.map((m) => [m, vi.fn(async () => [])])) as never;
-    serveApiOverIpc({ ...(api as object), 'runs.get': runsGet } as never, () => ourWindow as never);
+    serveApiOverIpc({ ...(api as object), 'runs.get': runsGet, 'flags.set': flagsSet } as never, () => ourWindow as never, osUser);
   });
 
   it('registers one channel per API method', () => {
@@ -49,8 +52,14 @@ describe('the IPC wrapper', () => {
 
   it('passes the parsed payload to the handler and still checks its output against the contract', async () => {
     const result = await call('runs.get', event(ourWindow, topFrame('app://gatehouse/index.html')), { runId: 7 });
-    expect(runsGet).toHaveBeenCalledWith({ runId: 7 });
+    expect(runsGet).toHaveBeenCalledWith({ runId: 7 }, osUser);
     expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+
+  it('acts as the OS user main supplied, whatever operator the page sends', async () => {
+    const result = await call('flags.set', event(ourWindow, topFrame('app://gatehouse/index.html')), { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'mallory' });
+    expect(result).toMatchObject({ ok: true, data: { actor: 'dana' } });
+    expect(flagsSet).toHaveBeenCalledWith({ flag: 'BATCH_SIZE', scope: 'global', value: 20, reason: 'smaller' }, osUser);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import type { ApiMethod, ApiResult, GatehouseBridge, RunEvent } from '../../../shared/api.js';
+import type { ApiMethod, ApiResult, GatehouseBridge, OperationEvent, RunEvent } from '../../../shared/api.js';
 import type { ApiTransport } from './client.js';
 
 /** Electron: the named functions the preload exposed as `window.gatehouse`. */
@@ -10,5 +10,6 @@ export function bridgeTransport(bridge: GatehouseBridge): ApiTransport {
       return call(input);
     },
     onRunEvent: (listener: (event: RunEvent) => void) => bridge.onRunEvent(listener),
+    onOperationEvent: (listener: (event: OperationEvent) => void) => bridge.onOperationEvent(listener),
   };
 }

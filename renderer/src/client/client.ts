@@ -1,5 +1,5 @@
 import { toRaw } from 'vue';
-import { API_METHODS, type ApiInput, type ApiMethod, type ApiOutput, type ApiResult, type RunEvent } from '../../../shared/api.js';
+import { API_METHODS, type ApiInput, type ApiMethod, type ApiOutput, type ApiResult, type OperationEvent, type RunEvent } from '../../../shared/api.js';
 import type { ErrorCode } from '../../../shared/errors.js';
 
 /** How the client reaches the API: the preload bridge (Electron) or HTTP (`gatehouse serve`). */
@@ -7,12 +7,15 @@ export interface ApiTransport {
   readonly kind: 'ipc' | 'http';
   invoke(method: ApiMethod, input: unknown): Promise<ApiResult<unknown>>;
   onRunEvent(listener: (event: RunEvent) => void): () => void;
+  onOperationEvent(listener: (event: OperationEvent) => void): () => void;
 }
 
 /** What every view talks to; it cannot tell which transport is underneath. */
 export interface GatehouseClient {
   call<M extends ApiMethod>(method: M, input?: ApiInput<M>): Promise<ApiOutput<M>>;
   onRunEvent(listener: (event: RunEvent) => void): () => void;
+  /** Rollbacks, restores, snapshots and trials in progress, from the same stream as runs. */
+  onOperationEvent(listener: (event: OperationEvent) => void): () => void;
 }
 
 export class ApiError extends Error {
@@ -42,5 +45,6 @@ export function createClient(transport: ApiTransport): GatehouseClient {
       return parsed.data as ApiOutput<M>;
     },
     onRunEvent: (listener) => transport.onRunEvent(listener),
+    onOperationEvent: (listener) => transport.onOperationEvent(listener),
   };
 }

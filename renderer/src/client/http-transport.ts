@@ -1,12 +1,13 @@
-import { apiResultSchema, type ApiMethod, type ApiResult, type RunEvent } from '../../../shared/api.js';
+import { apiResultSchema, type ApiMethod, type ApiResult, type OperationEvent, type RunEvent } from '../../../shared/api.js';
 import type { ApiTransport } from './client.js';
 
 /**
- * Browser mode: POST /api/<method> with the token cookie the server set, events over one shared
- * EventSource (it reconnects on its own after a dropped connection).
+ * Browser mode: POST /api/<method> with the session cookie the server set, run and operation
+ * events over one shared EventSource (it reconnects on its own after a dropped connection).
  */
 export function httpTransport(base = ''): ApiTransport {
-  const listeners = new Set<(event: RunEvent) => void>();
+  const runListeners = new Set<(event: RunEvent) => void>();
+  const operationListeners = new Set<(event: OperationEvent) => void>();
   let source: EventSource | null = null;
 
   function ensureStream(): void {
@@ -14,8 +15,18 @@ export function httpTransport(base = ''): ApiTransport {
     source = new EventSource(`${base}/api/events`);
     source.addEventListener('run', (message) => {
       const event = JSON.parse((message as MessageEvent<string>).data) as RunEvent;
-      for (const listener of listeners) listener(event);
+      for (const listener of runListeners) listener(event);
     });
+    source.addEventListener('operation', (message) => {
+      const event = JSON.parse((message as MessageEvent<string>).data) as OperationEvent;
+      for (const listener of operationListeners) listener(event);
+    });
+  }
+
+  function listen<E>(listeners: Set<(event: E) => void>, listener: (event: E) => void): () => void {
+    listeners.add(listener);
+    ensureStream();
+    return () => listeners.delete(listener);
   }
 
   return {
@@ -33,16 +44,15 @@ export function httpTransport(base = ''): ApiTransport {
         return { ok: false, error: { code: 'DB_UNREACHABLE', message: `the Gatehouse server cannot be reached (${(error as Error).message})`, hint: 'is `gatehouse serve` still running?' } };
       }
       if (response.status === 401 || response.status === 403) {
-        return { ok: false, error: { code: 'USAGE', message: 'this page is not signed in to the Gatehouse server', hint: 'open the URL `gatehouse serve` printed again' } };
+        // The server says why (expired, never signed in, wrong origin); its sign-in links work once each.
+        const why = (await response.text().catch(() => '')).replace(/^(unauthorized|forbidden): /, '');
+        return { ok: false, error: { code: 'USAGE', message: `this page is not signed in to the Gatehouse server${why ? `: ${why}` : ''}`, hint: 'open a fresh sign-in link from the terminal running `gatehouse serve`' } };
       }
       const parsed = apiResultSchema.safeParse(await response.json().catch(() => null));
       if (!parsed.success) return { ok: false, error: { code: 'INTERNAL', message: `unexpected answer from the server (HTTP ${response.status})` } };
       return parsed.data as ApiResult<unknown>;
     },
-    onRunEvent(listener) {
-      listeners.add(listener);
-      ensureStream();
-      return () => listeners.delete(listener);
-    },
+    onRunEvent: (listener) => listen(runListeners, listener),
+    onOperationEvent: (listener) => listen(operationListeners, listener),
   };
 }

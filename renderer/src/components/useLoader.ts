@@ -1,5 +1,6 @@
 import { ref, shallowRef, type Ref, type ShallowRef } from 'vue';
 import { ApiError } from '../client/index.js';
+import { useOperator } from '../stores/operator.js';
 
 export interface Loader<T> {
   data: ShallowRef<T | null>;
@@ -55,4 +56,16 @@ export function useAction(): Action {
     }
   }
   return { busy, error, run };
+}
+
+/** An action the audit records: it runs only once the operator is known (a browser session names itself first). */
+export function useAuditedAction(): Action {
+  const operator = useOperator();
+  const action = useAction();
+  return {
+    ...action,
+    async run(work) {
+      if (await operator.ensureNamed()) await action.run(work);
+    },
+  };
 }

@@ -11,8 +11,8 @@ import { mountWith } from './mount.js';
 const review = { id: 5, runId: 31, reasonKind: null, reason: 'r', operator: 'ada', at: '2026-11-28T12:00:00.000Z' };
 
 const answers: Handlers = {
-  'anomalies.mark': ({ runId, as, reasonKind, reason, operator }) => ({ ...review, runId, action: as, reasonKind: reasonKind ?? null, reason, operator: operator ?? 'os-user' }),
-  'runs.accept': ({ runId, reason, operator }) => ({ runId, status: 'success', review: { ...review, runId, action: 'accepted', reason, operator: operator ?? 'os-user' } }),
+  'anomalies.mark': ({ runId, as, reasonKind, reason }) => ({ ...review, runId, action: as, reasonKind: reasonKind ?? null, reason, operator: 'Ada' }),
+  'runs.accept': ({ runId, reason }) => ({ runId, status: 'success', review: { ...review, runId, action: 'accepted', reason, operator: 'Ada' } }),
 };
 
 function buttonNamed(wrapper: VueWrapper, text: string) {
@@ -50,16 +50,15 @@ describe('anomaly feedback', () => {
     await buttonNamed(wrapper, 'Expected…').trigger('click');
     expect(wrapper.text()).toContain('Expected: the run stays in the validator\'s training history.');
     expect(buttonNamed(wrapper, 'Mark expected').attributes('disabled')).toBeDefined();
-    expect(wrapper.text()).toContain('A reason and the operator name are needed.');
+    expect(wrapper.text()).toContain('A reason is needed.');
 
     await wrapper.get('select[name="reason-kind"]').setValue('known-event');
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="review-reason"]').setValue('committee markup week');
     expect(buttonNamed(wrapper, 'Mark expected').attributes('disabled')).toBeUndefined();
     await wrapper.get('form').trigger('submit');
     await flushPromises();
 
-    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'expected', reasonKind: 'known-event', reason: 'committee markup week', operator: 'Ada' }]);
+    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'expected', reasonKind: 'known-event', reason: 'committee markup week' }]);
     expect(wrapper.emitted('changed')).toHaveLength(1);
     expect(wrapper.find('form').exists()).toBe(false);
   });
@@ -68,17 +67,15 @@ describe('anomaly feedback', () => {
     const wrapper = render();
     await buttonNamed(wrapper, 'Confirmed…').trigger('click');
     expect(wrapper.find('select[name="reason-kind"]').exists()).toBe(false);
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="review-reason"]').setValue('the source doubled rows');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'confirmed', reason: 'the source doubled rows', operator: 'Ada' }]);
+    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'confirmed', reason: 'the source doubled rows' }]);
   });
 
   it('sends nothing when the form is submitted with a blank reason', async () => {
     const wrapper = render();
     await buttonNamed(wrapper, 'Confirmed…').trigger('click');
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="review-reason"]').setValue('   ');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
@@ -91,11 +88,10 @@ describe('anomaly feedback', () => {
     expect(buttonTexts(wrapper)).toEqual(['Expected…', 'Confirmed…', 'Accept…']);
     expect(wrapper.findAll('a').map((a) => a.text())).toContain('Roll back… (run page)');
     await buttonNamed(wrapper, 'Accept…').trigger('click');
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="review-reason"]').setValue('checked by hand');
     await buttonNamed(wrapper, 'Accept run 31').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('runs.accept')).toEqual([{ runId: 31, reason: 'checked by hand', operator: 'Ada' }]);
+    expect(client.callsOf('runs.accept')).toEqual([{ runId: 31, reason: 'checked by hand' }]);
     expect(client.callsOf('anomalies.mark')).toEqual([]);
   });
 
@@ -110,7 +106,6 @@ describe('anomaly feedback', () => {
     client = fakeClient({ 'anomalies.mark': () => Promise.reject(new ApiError('CONFLICT', 'run 31 was already marked', 'reload the list')) });
     const wrapper = render();
     await buttonNamed(wrapper, 'Confirmed…').trigger('click');
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="review-reason"]').setValue('real problem');
     await wrapper.get('form').trigger('submit');
     await flushPromises();

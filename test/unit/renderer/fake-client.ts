@@ -4,7 +4,7 @@
  * component sending a payload the server would refuse fails here too.
  */
 import { z } from 'zod';
-import { API_METHODS, type ApiMethod, type ApiOutput, type RunEvent } from '../../../shared/api.js';
+import { API_METHODS, type ApiMethod, type ApiOutput, type OperationEvent, type RunEvent } from '../../../shared/api.js';
 import { ApiError, plain, type GatehouseClient } from '../../../renderer/src/client/index.js';
 
 type Handler<M extends ApiMethod> = (input: z.output<(typeof API_METHODS)[M]['input']>) => ApiOutput<M> | Promise<ApiOutput<M>>;
@@ -25,12 +25,15 @@ export interface FakeClient extends GatehouseClient {
   callsOf(method: ApiMethod): unknown[];
   /** Push an event to every listener, as the SSE stream or the preload would. */
   emit(event: RunEvent): void;
+  /** Push an operation event, as the same stream would. */
+  emitOperation(event: OperationEvent): void;
   listenerCount(): number;
 }
 
 export function fakeClient(handlers: Handlers = {}): FakeClient {
   const calls: Call[] = [];
   const listeners = new Set<(event: RunEvent) => void>();
+  const operationListeners = new Set<(event: OperationEvent) => void>();
   return {
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.input),
@@ -56,6 +59,13 @@ export function fakeClient(handlers: Handlers = {}): FakeClient {
     },
     emit(event) {
       for (const listener of listeners) listener(event);
+    },
+    onOperationEvent(listener) {
+      operationListeners.add(listener);
+      return () => operationListeners.delete(listener);
+    },
+    emitOperation(event) {
+      for (const listener of operationListeners) listener(event);
     },
     listenerCount: () => listeners.size,
   };

@@ -10,8 +10,9 @@ import { mountWith } from './mount.js';
 
 const SCOPES = ['global', 'task:nightly'];
 
-function flagEvent(input: { flag: string; scope: string; value?: unknown; reason: string; operator?: string }) {
-  return { id: 1, flag: input.flag, scope: input.scope, oldValue: true, newValue: (input.value ?? null) as boolean | null, actor: input.operator ?? 'os-user', reason: input.reason, at: '2026-11-28T12:00:00.000Z' };
+/** As the server answers: the actor is the session's operator, never something the form sent. */
+function flagEvent(input: { flag: string; scope: string; value?: unknown; reason: string }) {
+  return { id: 1, flag: input.flag, scope: input.scope, oldValue: true, newValue: (input.value ?? null) as boolean | null, actor: 'Ada', reason: input.reason, at: '2026-11-28T12:00:00.000Z' };
 }
 
 function editor(client: FakeClient, flag: FlagView = flagView()) {
@@ -30,12 +31,11 @@ describe('the flag editor', () => {
     document.body.innerHTML = '';
   });
 
-  it('keeps Save disabled and says why until there is a reason and an operator', async () => {
+  it('keeps Save disabled and says why until there is a reason', async () => {
     const { wrapper, save } = editor(client);
     expect(save().attributes('disabled')).toBeDefined();
-    expect(wrapper.text()).toContain('A reason and the operator name are needed before saving.');
+    expect(wrapper.text()).toContain('A reason is needed before saving.');
 
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     expect(save().attributes('disabled')).toBeDefined();
     await wrapper.get('textarea[name="reason"]').setValue('   \n ');
     expect(save().attributes('disabled')).toBeDefined();
@@ -47,7 +47,6 @@ describe('the flag editor', () => {
 
   it('refuses to send a change without a reason even when the form is submitted (Enter key)', async () => {
     const { wrapper } = editor(client);
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="reason"]').setValue('  ');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
@@ -55,25 +54,22 @@ describe('the flag editor', () => {
     expect(wrapper.emitted('saved')).toBeUndefined();
   });
 
-  it('refuses to send a change without an operator name', async () => {
+  it('has no operator field: it shows the name the server will record', () => {
     const { wrapper } = editor(client);
-    await wrapper.get('textarea[name="reason"]').setValue('incident 42');
-    await wrapper.get('form').trigger('submit');
-    await flushPromises();
-    expect(client.calls).toEqual([]);
+    expect(wrapper.find('input[name="operator"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="operator-note"]').text()).toBe('Recorded as Ada.');
   });
 
-  it('sends the typed value, the scope, the reason and the operator, then reports it saved', async () => {
+  it('sends the typed value, the scope and the reason, then reports it saved', async () => {
     const { wrapper, save } = editor(client);
     await wrapper.get('select[name="scope"]').setValue('task:nightly');
     await wrapper.get('select[name="value"]').setValue('false');
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="reason"]').setValue('incident 42: writes stall');
     expect(save().text()).toBe('Save for task:nightly');
     await save().trigger('submit');
     await flushPromises();
 
-    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', value: false, reason: 'incident 42: writes stall', operator: 'Ada' }]);
+    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', value: false, reason: 'incident 42: writes stall' }]);
     expect(wrapper.emitted('saved')).toHaveLength(1);
   });
 
@@ -83,7 +79,6 @@ describe('the flag editor', () => {
     expect(wrapper.text()).toContain('Default 50, 1–10000.');
     expect((wrapper.get('input[name="value"]').element as HTMLInputElement).value).toBe('50');
     await wrapper.get('input[name="value"]').setValue('200');
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="reason"]').setValue('bigger batches for the backfill');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
@@ -97,7 +92,6 @@ describe('the flag editor', () => {
       },
     });
     const { wrapper } = editor(client);
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="reason"]').setValue('try');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
@@ -109,7 +103,6 @@ describe('the flag editor', () => {
   it('only offers removing a value for a scope that has one', async () => {
     const flag = flagView({ scopes: [{ scope: 'task:nightly', value: false, updatedAt: '2026-11-27T08:00:00.000Z', updatedBy: 'grace' }] });
     const { wrapper, remove } = editor(client, flag);
-    await wrapper.get('input[name="operator"]').setValue('Ada');
     await wrapper.get('textarea[name="reason"]').setValue('back to the default');
     expect(wrapper.text()).toContain('Stored for global: nothing (falls back)');
     expect(remove().attributes('disabled')).toBeDefined();
@@ -118,16 +111,10 @@ describe('the flag editor', () => {
     expect(wrapper.text()).toContain('Stored for task:nightly: off');
     await remove().trigger('click');
     await flushPromises();
-    expect(client.callsOf('flags.unset')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', reason: 'back to the default', operator: 'Ada' }]);
+    expect(client.callsOf('flags.unset')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', reason: 'back to the default' }]);
     expect(wrapper.emitted('saved')).toHaveLength(1);
   });
 
-  it('remembers the operator name for the next change', async () => {
-    const { wrapper } = editor(client);
-    await wrapper.get('input[name="operator"]').setValue('Ada');
-    wrapper.unmount();
-    expect(window.localStorage.getItem('gatehouse.operator')).toBe('Ada');
-  });
 
   it('cancels without calling the API', async () => {
     const { wrapper } = editor(client);

@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { nextTick } from 'vue';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useNav } from '../../../renderer/src/stores/nav.js';
 import { useOperator } from '../../../renderer/src/stores/operator.js';
+import { fakeClient } from './fake-client.js';
 
 /** happy-dom fires hashchange asynchronously, as browsers do. */
 function hashChanged(): Promise<void> {
@@ -54,42 +54,42 @@ describe('the navigation store', () => {
 });
 
 describe('the operator store', () => {
-  beforeEach(() => {
-    setActivePinia(createPinia());
-    window.localStorage.clear();
-  });
-  afterEach(() => vi.restoreAllMocks());
+  beforeEach(() => setActivePinia(createPinia()));
 
-  it('starts with the name saved in an earlier session', () => {
-    window.localStorage.setItem('gatehouse.operator', 'Ada');
-    expect(useOperator().name).toBe('Ada');
-  });
-
-  it('starts empty when nothing was saved', () => {
-    expect(useOperator().name).toBe('');
-  });
-
-  it('saves the name, trimmed, for the next session', async () => {
+  it('takes the operator from the server, not from this browser', async () => {
+    window.localStorage.setItem('gatehouse.operator', 'Mallory');
     const operator = useOperator();
-    operator.name = '  Grace ';
-    await nextTick();
-    expect(window.localStorage.getItem('gatehouse.operator')).toBe('Grace');
-
-    setActivePinia(createPinia());
-    expect(useOperator().name).toBe('Grace');
+    await operator.connect(fakeClient({ 'session.get': () => ({ operator: 'dana', identity: 'os-user', canName: false }) }));
+    expect(operator.name).toBe('dana');
+    expect(operator.identity).toBe('os-user');
+    expect(await operator.ensureNamed()).toBe(true);
+    expect(operator.asking).toBe(false);
   });
 
-  it('keeps working for this session when storage is unavailable', async () => {
-    vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
-      throw new Error('SecurityError');
-    });
-    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
-      throw new Error('QuotaExceededError');
+  it('asks an unnamed browser session for its name once, and goes on when the server bound it', async () => {
+    const client = fakeClient({
+      'session.get': () => ({ operator: null, identity: 'session', canName: true }),
+      'session.name': ({ name }) => ({ operator: name, identity: 'session', canName: false }),
     });
     const operator = useOperator();
-    expect(operator.name).toBe('');
-    operator.name = 'Linus';
-    await nextTick();
-    expect(operator.name).toBe('Linus');
+    await operator.connect(client);
+    const first = operator.ensureNamed();
+    const second = operator.ensureNamed();
+    expect(operator.asking).toBe(true);
+    await operator.nameSession(client, '  Grace ');
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(operator.name).toBe('Grace');
+    expect(operator.asking).toBe(false);
+    expect(client.callsOf('session.name')).toEqual([{ name: '  Grace ' }]);
+    expect(await operator.ensureNamed()).toBe(true);
+  });
+
+  it('tells the waiting change to stop when the prompt is cancelled', async () => {
+    const operator = useOperator();
+    operator.adopt({ operator: null, identity: 'session', canName: true });
+    const waiting = operator.ensureNamed();
+    operator.dismiss();
+    expect(await waiting).toBe(false);
+    expect(operator.name).toBeNull();
   });
 });

@@ -25,8 +25,8 @@ describe('the rollback panel', () => {
     return {
       'rollback.events': () => events,
       'rollback.preview': ({ runId, batchSeq, onConflict }) => ({ ...preview(onConflict), runId, batchSeq, onConflict }),
-      'rollback.apply': ({ runId, batchSeq, onConflict, reason, operator }) => {
-        events = [rollbackEvent({ runId, batchSeq, reason, operator: operator ?? 'os-user' })];
+      'rollback.apply': ({ runId, batchSeq, onConflict, reason }) => {
+        events = [rollbackEvent({ runId, batchSeq, reason, operator: 'Ada' })];
         return rollbackReport({ runId, batchSeq, onConflict, dryRun: false, reason, message: 'Restored 2 hearing(s) and deleted 1; run 12 is rolled back.' });
       },
       ...overrides,
@@ -78,12 +78,11 @@ describe('the rollback panel', () => {
     expect(client.callsOf('rollback.apply')).toEqual([]);
   });
 
-  it('keeps the apply button disabled until the typed run id matches, with a reason and an operator', async () => {
+  it('keeps the apply button disabled until the typed run id matches, with a reason', async () => {
     const wrapper = await openDialog();
     expect(applyButton(wrapper).attributes('disabled')).toBeDefined();
 
     await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
-    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
     for (const wrong of ['', '1', '13', '12a', 'run 12']) {
       await wrapper.get('input[name="confirm-run-id"]').setValue(wrong);
       expect(applyButton(wrapper).attributes('disabled'), `typed "${wrong}"`).toBeDefined();
@@ -99,7 +98,6 @@ describe('the rollback panel', () => {
     const wrapper = await openDialog();
     await wrapper.get('input[name="confirm-run-id"]').setValue('13');
     await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
-    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
     await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
     await flushPromises();
     expect(client.callsOf('rollback.apply')).toEqual([]);
@@ -110,12 +108,11 @@ describe('the rollback panel', () => {
     const wrapper = await openDialog();
     await wrapper.get('input[name="confirm-run-id"]').setValue('12');
     await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
-    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
     expect(applyButton(wrapper).text()).toBe('Roll back run 12');
     await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
     await flushPromises();
 
-    expect(client.callsOf('rollback.apply')).toEqual([{ runId: 12, batchSeq: null, onConflict: 'refuse', reason: 'bad source file', operator: 'Ada', confirmRunId: 12 }]);
+    expect(client.callsOf('rollback.apply')).toEqual([{ runId: 12, batchSeq: null, onConflict: 'refuse', reason: 'bad source file', confirmRunId: 12 }]);
     expect(wrapper.emitted('rolledBack')).toHaveLength(1);
     expect(wrapper.find('[data-testid="rollback-dialog"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="rollback-result"]').text()).toContain('run 12 is rolled back');
@@ -135,7 +132,6 @@ describe('the rollback panel', () => {
     expect(wrapper.text()).toContain('EV-2 was changed by run 14 since');
     await wrapper.get('input[name="confirm-run-id"]').setValue('12');
     await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
-    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
     expect(applyButton(wrapper).attributes('disabled')).toBeDefined();
     expect(wrapper.text()).toContain('Choose how to treat the conflicts above before rolling back.');
 
@@ -165,7 +161,6 @@ describe('the rollback panel', () => {
     const wrapper = await openDialog();
     await wrapper.get('input[name="confirm-run-id"]').setValue('12');
     await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
-    await wrapper.get('[data-testid="rollback-dialog"] input[name="operator"]').setValue('Ada');
     await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
     await flushPromises();
     expect(wrapper.get('[data-testid="rollback-dialog"] [role="alert"]').text()).toBe('a later run changed EV-2 — preview again');

@@ -1,0 +1,43 @@
+import { GatehouseError } from '../../shared/errors.js';
+import type { ApiCaller, ApiHandlers, CallerView } from '../../shared/api.js';
+import { currentOperator } from '../backup/index.js';
+
+/** The desktop app and the CLI: the person logged in to this computer. */
+export function osUserCaller(): ApiCaller {
+  return { operator: currentOperator(), identity: 'os-user' };
+}
+
+/**
+ * The operator a write is recorded under. Refused, not defaulted, while a browser session has not
+ * named itself: an audit row must name a person, not whoever runs the server.
+ */
+export function requireOperator(caller: ApiCaller): string {
+  if (caller.operator !== null) return caller.operator;
+  throw new GatehouseError('USAGE', 'this browser session has not named its operator yet; nothing was changed', {
+    hint: 'give your name once (the console asks for it); every change you make is recorded under it',
+  });
+}
+
+export function callerView(caller: ApiCaller): CallerView {
+  return { operator: caller.operator, identity: caller.identity, canName: caller.operator === null && caller.nameSession !== undefined };
+}
+
+type SessionHandlers = Pick<ApiHandlers, 'session.get' | 'session.name'>;
+
+export function sessionHandlers(): SessionHandlers {
+  return {
+    'session.get': async (_input, caller) => callerView(caller),
+    'session.name': async ({ name }, caller) => {
+      if (!caller.nameSession) {
+        throw new GatehouseError('USAGE', `the operator here is ${caller.operator ?? 'fixed by the app'} and cannot be renamed`, {
+          hint: caller.identity === 'os-user' ? 'the desktop app records the user logged in to this computer' : 'API clients act as the user who started `gatehouse serve`',
+        });
+      }
+      if (caller.operator !== null) {
+        throw new GatehouseError('CONFLICT', `this session is already named ${caller.operator}`, { hint: 'to act as someone else, sign in with a new link from the terminal running `gatehouse serve`' });
+      }
+      caller.nameSession(name);
+      return { operator: name, identity: caller.identity, canName: false };
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import type { OperationEvent, OperationView } from '../../shared/api.js';
+import {
+  createSnapshot,
+  restoreSnapshot,
+  rollback,
+  verifySnapshots,
+  type ConflictPolicy,
+  type RestoreReport,
+  type RollbackReport,
+  type Snapshot,
+  type SnapshotCheck,
+} from '../backup/index.js';
+import { openStore, type StoreOptions } from '../store/index.js';
+import { runTrials, type TrialOutcome, type TrialRequest, type TrialResult } from '../trials/index.js';
+
+/**
+ * Work that can take seconds to minutes — rollback (and its dry run), restore, snapshots and their
+ * verification, staging trials — described as plain data, so it can be posted to a worker thread
+ * and run there instead of on the thread that answers requests (issue 13, defect 13).
+ */
+interface RollbackTarget {
+  operator: string | null;
+  runId: number;
+  batchSeq: number | null;
+  onConflict: ConflictPolicy;
+  reason: string | null;
+}
+
+export type OperationRequest =
+  | ({ kind: 'rollback-preview' } & RollbackTarget)
+  | ({ kind: 'rollback' } & RollbackTarget)
+  | { kind: 'restore'; operator: string; snapshotId: string; reason: string }
+  | { kind: 'snapshot'; operator: string | null }
+  | { kind: 'verify'; operator: string | null; snapshotId?: string }
+  | { kind: 'trials'; operator: string; trial: Omit<TrialRequest, 'open' | 'onProgress'> };
+
+export type OperationKind = OperationRequest['kind'];
+export type OperationRequestOf<K extends OperationKind> = Extract<OperationRequest, { kind: K }>;
+
+export interface OperationResults {
+  'rollback-preview': RollbackReport;
+  rollback: RollbackReport;
+  restore: RestoreReport;
+  snapshot: Snapshot;
+  verify: SnapshotCheck[];
+  trials: TrialOutcome;
+}
+
+export interface OperationProgress {
+  phase: string;
+  done: number;
+  total: number | null;
+  /** Trials only: the trial that just finished. */
+  latest?: TrialResult | null;
+}
+
+/** What an operation works on, as people say it. */
+export function operationTarget(request: OperationRequest): string {
+  switch (request.kind) {
+    case 'rollback-preview':
+    case 'rollback':
+      return request.batchSeq === null ? `run ${request.runId}` : `batch ${request.batchSeq} of run ${request.runId}`;
+    case 'restore':
+      return `snapshot ${request.snapshotId}`;
+    case 'snapshot':
+      return 'the database';
+    case 'verify':
+      return request.snapshotId === undefined ? 'all snapshots' : `snapshot ${request.snapshotId}`;
+    case 'trials':
+      return `staging ${request.trial.staging}`;
+  }
+}
+
+/**
+ * Runs one operation on its own connection to the database at `location`. The engine worker calls
+ * this off the request thread; the in-process host calls it directly.
+ */
+export async function performOperation(location: string, storeOptions: StoreOptions, request: OperationRequest, report: (progress: OperationProgress) => void): Promise<unknown> {
+  const progress = throttled(report);
+  if (request.kind === 'trials') return runTrials({ ...request.trial, onProgress: (step) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null) });
+  const store = await openStore(location, storeOptions);
+  try {
+    switch (request.kind) {
+      case 'rollback-preview':
+      case 'rollback': {
+        const { runId, batchSeq, onConflict, reason } = request;
+        return await rollback(store, { runId, batchSeq, onConflict, reason, operator: request.operator ?? undefined, dryRun: request.kind === 'rollback-preview', onProgress: (step) => progress(step) });
+      }
+      case 'restore':
+        progress({ phase: 'verifying, then restoring', done: 0, total: null });
+        return await restoreSnapshot(store, { snapshotId: request.snapshotId, operator: request.operator, reason: request.reason });
+      case 'snapshot':
+        progress({ phase: 'copying and checking', done: 0, total: null });
+        return await createSnapshot(store, { kind: 'manual' });
+      case 'verify':
+        progress({ phase: 'checking checksums and integrity', done: 0, total: null });
+        return await verifySnapshots(store, request.snapshotId);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Passes on a step when its phase changes, at each whole percent, at the end, or when `always`
+ * (a finished trial): a 20,000-hearing rollback reports about a hundred steps, not 20,000.
+ */
+function throttled(report: (progress: OperationProgress) => void): (progress: OperationProgress, always?: boolean) => void {
+  let last: { phase: string; percent: number } | null = null;
+  return (progress, always = false) => {
+    const percent = progress.total ? Math.floor((progress.done / progress.total) * 100) : -1;
+    if (!always && last !== null && last.phase === progress.phase && last.percent === percent) return;
+    last = { phase: progress.phase, percent };
+    report(progress);
+  };
+}
+
+/** Running operations and their event stream, shared by the in-process and worker hosts. */
+export class OperationBook {
+  private readonly running = new Map<string, OperationView>();
+  private readonly listeners = new Set<(event: OperationEvent) => void>();
+  private nextId = 1;
+
+  constructor(private readonly clock: () => Date) {}
+
+  begin(request: OperationRequest): OperationView {
+    const operation: OperationView = {
+      operationId: `op-${this.nextId++}`,
+      kind: request.kind,
+      target: operationTarget(request),
+      operator: request.operator,
+      status: 'running',
+      phase: 'starting',
+      done: 0,
+      total: null,
+      startedAt: this.clock().toISOString(),
+      finishedAt: null,
+      error: null,
+    };
+    this.running.set(operation.operationId, operation);
+    this.emit('operation-started', operation);
+    return operation;
+  }
+
+  progress(operation: OperationView, progress: OperationProgress): void {
+    Object.assign(operation, { phase: progress.phase, done: progress.done, total: progress.total });
+    this.emit('operation-progress', operation);
+  }
+
+  finish(operation: OperationView, error: string | null): void {
+    Object.assign(operation, { status: error === null ? 'done' : 'failed', phase: 'finished', finishedAt: this.clock().toISOString(), error });
+    this.running.delete(operation.operationId);
+    this.emit('operation-finished', operation);
+  }
+
+  list(): OperationView[] {
+    return [...this.running.values()].map((operation) => ({ ...operation }));
+  }
+
+  subscribe(listener: (event: OperationEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(type: OperationEvent['type'], operation: OperationView): void {
+    for (const listener of this.listeners) {
+      try {
+        listener({ type, operation: { ...operation } });
+      } catch {
+        /* a closed stream must not stop the operation */
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { openStore, type Store } from '../../main/store/index.js';
+import { callApi, data, runToTheEnd, signIn } from '../helpers/console-http.js';
+
+/**
+ * Issue 14, item 7: who did it. In `gatehouse serve` each browser session names itself once; the
+ * name is bound to the session on the server and every audit row takes it from there, never from
+ * the request body. Real HTTP on 127.0.0.1, a real SQLite file.
+ */
+let folder: string;
+let store: Store;
+let engine: EngineHost;
+let server: RunningServer;
+
+beforeEach(async () => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-identity-'));
+  const location = path.join(folder, 'gatehouse.db');
+  store = await openStore(location);
+  engine = createInProcessEngineHost({ location });
+  server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot: null, apiOperator: 'serve-owner' });
+});
+
+afterEach(async () => {
+  await server.close();
+  await engine.close();
+  await store.close();
+  fs.rmSync(folder, { recursive: true, force: true });
+});
+
+async function namedSession(name: string): Promise<string> {
+  const cookie = await signIn(server);
+  expect(await data(server, 'session.name', { name }, cookie)).toEqual({ operator: name, identity: 'session', canName: false });
+  return cookie;
+}
+
+describe('operator identity in browser mode', () => {
+  it('records two sessions under their own names, and ignores an operator named in the request body', async () => {
+    const ada = await namedSession('Ada');
+    const grace = await namedSession('Grace');
+    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches', operator: 'mallory' }, ada);
+    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 30, reason: 'a bit larger', operator: 'mallory' }, grace);
+    const history = await data<{ actor: string; reason: string }[]>(server, 'flags.history', { flag: 'BATCH_SIZE' }, ada);
+    expect(history.map(({ actor, reason }) => ({ actor, reason }))).toEqual([
+      { actor: 'Grace', reason: 'a bit larger' },
+      { actor: 'Ada', reason: 'smaller batches' },
+    ]);
+    expect((await store.flags.history({ flag: 'BATCH_SIZE' })).map((event) => event.actor)).toEqual(['Grace', 'Ada']);
+  });
+
+  it('refuses a write from a session that has not named itself, and lets a session name itself only once', async () => {
+    const cookie = await signIn(server);
+    expect(await data(server, 'session.get', {}, cookie)).toEqual({ operator: null, identity: 'session', canName: true });
+    const refused = await callApi(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'x', operator: 'mallory' }, cookie);
+    expect(refused.status).toBe(400);
+    expect(refused.result).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringMatching(/not named its operator/) } });
+    expect(await store.flags.history({})).toEqual([]);
+
+    await data(server, 'session.name', { name: '  Linus  ' }, cookie);
+    const rename = await callApi(server, 'session.name', { name: 'Mallory' }, cookie);
+    expect(rename.status).toBe(409);
+    expect(await data(server, 'session.get', {}, cookie)).toMatchObject({ operator: 'Linus', canName: false });
+    const blank = await callApi(server, 'session.name', { name: '   ' }, await signIn(server));
+    expect(blank.result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
+  });
+
+  it('names API clients after the user who started the server, and they cannot rename themselves', async () => {
+    const bearer = { Authorization: `Bearer ${server.apiToken}` };
+    expect(await data(server, 'session.get', {}, bearer)).toEqual({ operator: 'serve-owner', identity: 'api-token', canName: false });
+    expect((await callApi(server, 'session.name', { name: 'Mallory' }, bearer)).status).toBe(400);
+    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'cron job', operator: 'mallory' }, bearer);
+    expect((await store.flags.history({}))[0]).toMatchObject({ actor: 'serve-owner' });
+  });
+
+  it('records rollbacks and restores under the session name, and a restore needs the typed snapshot id and a reason', async () => {
+    const ada = await namedSession('Ada');
+    const run = await runToTheEnd({ server, engine, store, cookie: ada }, 'synthetic:seed=21,count=20');
+    const rollback = await data<{ operator: string }>(server, 'rollback.apply', { runId: run.runId, confirmRunId: run.runId, reason: 'bad feed', operator: 'mallory' }, ada);
+    expect(rollback.operator).toBe('Ada');
+    expect(await store.undo.listEvents({ runId: run.runId })).toEqual([expect.objectContaining({ operator: 'Ada', reason: 'bad feed' })]);
+
+    const { snapshots } = await data<{ snapshots: { id: string; kind: string }[] }>(server, 'backups.list', {}, ada);
+    const { id } = snapshots.find((snapshot) => snapshot.kind === 'before-run')!;
+    const grace = await namedSession('Grace');
+    expect((await callApi(server, 'backups.restore', { id, confirmId: id }, grace)).result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
+    expect((await callApi(server, 'backups.restore', { id, confirmId: 'yes', reason: 'back to the start' }, grace)).result).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+    const restored = await data<{ operator: string; reason: string; message: string }>(server, 'backups.restore', { id, confirmId: id, reason: 'back to the start', operator: 'mallory' }, grace);
+    expect(restored).toMatchObject({ operator: 'Grace', reason: 'back to the start' });
+    expect(restored.message).toMatch(/^Grace restored .* because: back to the start/);
+  });
+});
