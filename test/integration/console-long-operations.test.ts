@@ -102,8 +102,8 @@ describe.skipIf(!fs.existsSync(workerScript))('long operations off the request p
     expect(snapshot.kind).toBe('manual');
     expect(await data(server, 'backups.verify', { id: snapshot.id }, cookie)).toEqual([{ id: snapshot.id, ok: true, problems: [] }]);
     await runToTheEnd('synthetic:seed=33,count=80');
-    const restored = await data<{ hearingsAfter: number; operator: string }>(server, 'backups.restore', { id: snapshot.id, confirmId: snapshot.id, reason: 'undo the second run' }, cookie);
-    expect(restored).toMatchObject({ hearingsAfter: 50, operator: 'Ada' });
+    const restored = await data<{ hearingsAfter: number; event: { operator: string } }>(server, 'backups.restore', { id: snapshot.id, confirmId: snapshot.id, reason: 'undo the second run' }, cookie);
+    expect(restored).toMatchObject({ hearingsAfter: 50, event: { operator: 'Ada' } });
     expect(await store.countHearings()).toBe(50);
     const missing = await callApi(server, 'backups.verify', { id: 'no-such-snapshot' }, cookie);
     expect(missing).toMatchObject({ status: 404, result: { ok: false, error: { code: 'NOT_FOUND' } } });
