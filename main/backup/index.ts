@@ -18,6 +18,8 @@ export {
   createSnapshot,
   listSnapshots,
   pruneSnapshots,
+  pruneSnapshotsOnRequest,
+  snapshotsToPrune,
   requireSnapshots,
   restoreSnapshot,
   snapshotFolder,
