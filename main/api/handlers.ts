@@ -5,6 +5,7 @@ import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, redactConnectionString, type Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
+import { historyHandlers } from './history.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { buildOverview } from './overview.js';
@@ -41,6 +42,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, notifier),
     ...validationHandlers(store),
+    ...historyHandlers(store),
     ...trialHandlers(store, source),
     'runs.list': ({ limit, status }) => store.listRuns({ limit, status }),
     'runs.get': async ({ runId }) => {

@@ -96,7 +96,7 @@ function scopeValue(stored: StoredFlagValue): FlagView['scopes'][number] {
   return { scope: stored.scope, value: parseStored(stored.valueJson), updatedAt: stored.updatedAt, updatedBy: stored.updatedBy };
 }
 
-function eventView(event: FlagEvent): FlagEventView {
+export function eventView(event: FlagEvent): FlagEventView {
   return { id: event.id, flag: event.flag, scope: event.scope, oldValue: parseStored(event.oldJson), newValue: parseStored(event.newJson), actor: event.actor, reason: event.reason, at: event.at };
 }
 
