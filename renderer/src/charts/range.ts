@@ -34,8 +34,11 @@ export function extentOf(times: readonly number[]): TimeRange | null {
 
 /** Keeps a range inside the extent and at least MIN_SPAN_MS wide, moving it rather than cutting it. */
 export function clampRange(range: TimeRange, extent: TimeRange): TimeRange {
-  const span = Math.min(Math.max(range.max - range.min, MIN_SPAN_MS), extent.max - extent.min);
-  const min = Math.min(Math.max(range.min, extent.min), extent.max - span);
+  const width = range.max - range.min;
+  const span = Math.min(Math.max(width, MIN_SPAN_MS), extent.max - extent.min);
+  // Widened or narrowed around its middle; only moved when it would leave the extent.
+  const preferred = span === width ? range.min : (range.min + range.max - span) / 2;
+  const min = Math.min(Math.max(preferred, extent.min), extent.max - span);
   return { min, max: min + span };
 }
 

@@ -48,8 +48,10 @@ export function viewOfBar(bar: TimelineBar): TimeView {
 }
 
 export function clampView(view: TimeView, full: TimeView): TimeView {
-  const span = Math.min(Math.max(view.end - view.start, MIN_VIEW_MS), full.end - full.start);
-  const start = Math.min(Math.max(view.start, full.start), full.end - span);
+  const width = view.end - view.start;
+  const span = Math.min(Math.max(width, MIN_VIEW_MS), full.end - full.start);
+  const preferred = span === width ? view.start : (view.start + view.end - span) / 2;
+  const start = Math.min(Math.max(preferred, full.start), full.end - span);
   return { start, end: start + span };
 }
 
