@@ -60,11 +60,11 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.locator('input[name=batchSize]').fill('50');
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.waitForURL(/#\/runs\/\d+$/);
-    await page.locator('.timeline .bar').first().waitFor();
+    await page.locator('.batch-timeline').waitFor();
     await shot('run-live');
     await page.locator('.run-header .badge', { hasText: 'success' }).waitFor({ timeout: 60_000 });
-    expect(await page.locator('.timeline .bar').count()).toBe(60);
-    expect(await page.locator('.timeline .bar[data-status=committed]').count()).toBe(60);
+    await page.locator('.batch-timeline[data-total="60"]').waitFor();
+    expect(await page.locator('.batch-timeline canvas[role=img]').getAttribute('aria-label')).toMatch(/^Batch timeline: 60 batches over .*, 60 committed; showing 60\.$/);
     await shot('run-finished');
   });
 
@@ -73,9 +73,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     const isolated = runs.find((run) => run.batches.isolated > 0);
     expect(isolated).toBeDefined();
     await page.goto(`http://127.0.0.1:${server.port}/#/runs/${isolated!.runId}`);
-    const bar = page.locator('.timeline .bar[data-status=isolated]').first();
-    await bar.focus();
-    await page.keyboard.press('Enter');
+    await page.getByTestId('next-isolated').click();
     const reasons = page.locator('.batch-panel .quarantine-entry');
     await reasons.first().waitFor();
     expect(await page.locator('.batch-panel').textContent()).toContain('WRITE_FAILED');
@@ -84,9 +82,9 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
 
   it('charts metrics over time on the History page', async () => {
     await page.getByRole('link', { name: 'History' }).click();
-    await page.locator('.chart canvas').waitFor();
+    await page.locator('.chart canvas').first().waitFor();
     await page.getByText('Quarantined', { exact: true }).first().click();
-    expect(await page.locator('.chart canvas').isVisible()).toBe(true);
+    expect(await page.locator('.chart canvas').first().isVisible()).toBe(true);
     await shot('history');
   });
 
