@@ -166,8 +166,24 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByTestId('backups-message').getByText(/integrity ok/).waitFor();
     await page.getByRole('button', { name: 'Verify all' }).click();
     await page.getByTestId('backups-message').getByText(/verified/).waitFor();
-    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+    const snapshots = await page.getByTestId('backups-table').locator('tbody tr').count();
+    expect(snapshots).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('backups-table').locator('tbody tr td:nth-child(5)').first().textContent()).toMatch(/^\d+(\.\d+)? (KB|MB)$/);
+    expect(await page.getByTestId('snapshot-bytes').textContent()).toMatch(new RegExp(`^\\d+(\\.\\d+)? (KB|MB) in ${snapshots} file\\(s\\)$`));
     await shot('backups');
+
+    await page.getByRole('button', { name: 'Prune old snapshots…' }).click();
+    const dialog = page.getByTestId('prune-dialog');
+    await dialog.locator('input[name=prune-keep]').fill('1');
+    await dialog.locator('input[name=prune-keep]').dispatchEvent('change');
+    await dialog.getByTestId('prune-preview').getByText(`Would delete ${snapshots - 1} snapshot(s)`).waitFor();
+    expect(await dialog.locator('[data-prune]').count()).toBe(snapshots - 1);
+    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBe(snapshots);
+    await shot('backups-prune-preview');
+    await dialog.getByRole('button', { name: `Delete ${snapshots - 1} snapshot(s)` }).click();
+    await page.getByTestId('backups-message').getByText(`Deleted ${snapshots - 1} snapshot(s)`).waitFor();
+    await page.getByTestId('backups-table').locator('tbody tr').nth(1).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBe(1);
   });
 
   it('rolls back a run after a dry run and the typed run id, and the rows are restored', async () => {

@@ -109,6 +109,20 @@ describe('the Backups page', () => {
     expect(wrapper.findAll('[data-testid="backups-table"] tbody tr')).toHaveLength(2);
   });
 
+  it('never deletes under a retention typed after the preview: it previews that one first', async () => {
+    const wrapper = await openPrune();
+    // Typed, not yet left: an input event without the change a blur would bring.
+    const keep = wrapper.get('input[name="prune-keep"]');
+    (keep.element as HTMLInputElement).value = '1';
+    await keep.trigger('input');
+    expect(wrapper.get('[data-testid="prune-dialog"] button[type="submit"]').attributes('disabled')).toBeDefined();
+    await wrapper.get('[data-testid="prune-dialog"]').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('backups.prune')).toEqual([{ keep: 10, maxAgeDays: 30, dryRun: true }, { keep: 1, maxAgeDays: 30, dryRun: true }]);
+    expect(snapshots).toHaveLength(6);
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 5 snapshot(s), freeing 750 MB; 1 remain.');
+  });
+
   it('refuses a retention that keeps nothing without asking the server', async () => {
     const wrapper = await openPrune();
     await wrapper.get('input[name="prune-keep"]').setValue(0);
