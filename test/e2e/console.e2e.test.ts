@@ -1,50 +1,31 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, seedDemoDatabase, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
-import { openStore, type Store } from '../../main/store/index.js';
-import { CHROMIUM_ARGS, findChromium } from './chromium.js';
-import { ensureRendererBuilt } from './renderer-build.js';
+import { seedDemoDatabase, type RunningServer } from '../../main/api/index.js';
+import type { Store } from '../../main/store/index.js';
+import { findChromium } from './chromium.js';
+import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 
 describe.skipIf(executablePath === null)('the console in Chromium (browser mode)', () => {
+  let app: ConsoleInBrowser;
   let folder: string;
   let store: Store;
-  let engine: EngineHost;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const staticRoot = await ensureRendererBuilt();
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
-    const location = path.join(folder, 'gatehouse.db');
     // Four weeks: enough history for the seasonal validator to draw its band on the last week.
-    await seedDemoDatabase(location, { days: 28 });
-    store = await openStore(location);
-    engine = createInProcessEngineHost({ location });
-    server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
-    browser = await chromium.launch({ executablePath: executablePath!, args: CHROMIUM_ARGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.goto(server.url);
+    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: (location) => seedDemoDatabase(location, { days: 28 }) });
+    ({ folder, store, server, page } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await store?.close();
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    await app?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => app.shot(name);
 
   it('opens on the overview of the demo history, with the token gone from the address bar', async () => {
     await page.getByTestId('runs-in-window').waitFor();
@@ -233,6 +214,6 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
   });
 
   it('raised no script errors in the page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

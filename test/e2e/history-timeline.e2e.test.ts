@@ -1,17 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleJudge, createApi, createInProcessEngineHost, seedDemoDatabase, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
-import { openStore, type Store } from '../../main/store/index.js';
+import { seedDemoDatabase, type RunningServer } from '../../main/api/index.js';
 import type { RunEvent } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
-import { CHROMIUM_ARGS, findChromium } from './chromium.js';
-import { ensureRendererBuilt } from './renderer-build.js';
+import { findChromium } from './chromium.js';
+import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 const DAY_MS = 86_400_000;
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
@@ -20,54 +15,43 @@ const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
  * 20,000 records (400 batches of 50). Assertions read the charts' state and data tables, not pixels.
  */
 describe.skipIf(executablePath === null)('History and the batch timeline at scale (browser mode)', () => {
-  let folder: string;
-  let store: Store;
-  let engine: EngineHost;
+  let app: ConsoleInBrowser;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
   let bigRun: RunSummary;
-  const pageErrors: string[] = [];
   const now = Date.now();
   /** A month of ordinary days, well before the big run. */
   const month = { from: isoDay(now - 75 * DAY_MS), to: isoDay(now - 46 * DAY_MS) };
   const flagChangedAt = new Date(now - 60 * DAY_MS).toISOString();
 
   beforeAll(async () => {
-    const staticRoot = await ensureRendererBuilt();
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-scale-'));
-    const location = path.join(folder, 'gatehouse.db');
-    await seedDemoDatabase(location, { days: 365 });
-    store = await openStore(location);
-    engine = createInProcessEngineHost({ location, judge: consoleJudge });
-    const finished = new Promise<RunSummary>((resolve) => {
-      const stop = engine.subscribe((event: RunEvent) => {
-        if (event.type !== 'run-finished') return;
-        stop();
-        resolve(event.summary);
-      });
+    app = await openConsoleInBrowser({
+      executablePath: executablePath!,
+      judge: true,
+      viewport: { width: 1400, height: 1000 },
+      seed: (location) => seedDemoDatabase(location, { days: 365 }),
+      prepare: async ({ store, engine }) => {
+        const finished = new Promise<RunSummary>((resolve) => {
+          const stop = engine.subscribe((event: RunEvent) => {
+            if (event.type !== 'run-finished') return;
+            stop();
+            resolve(event.summary);
+          });
+        });
+        await engine.start({ source: 'synthetic:seed=99,count=20000', batchSize: 50, task: null });
+        bigRun = await finished;
+        // The audit row as the flags folder writes it, dated inside the month the test zooms to.
+        await store.flags.change({ flag: 'BLOCK_ON_ANOMALY', scope: 'global', valueJson: 'true', actor: 'e2e-operator', reason: 'hold anomalous runs during the audit', at: flagChangedAt });
+      },
     });
-    await engine.start({ source: 'synthetic:seed=99,count=20000', batchSize: 50, task: null });
-    bigRun = await finished;
-    // The audit row as the flags folder writes it, dated inside the month the test zooms to.
-    await store.flags.change({ flag: 'BLOCK_ON_ANOMALY', scope: 'global', valueJson: 'true', actor: 'e2e-operator', reason: 'hold anomalous runs during the audit', at: flagChangedAt });
-    server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
-    browser = await chromium.launch({ executablePath: executablePath!, args: CHROMIUM_ARGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.goto(server.url);
+    ({ server, page } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await store?.close();
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    await app?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => app.shot(name);
   const volumeChart = () => page.locator('figure.history-chart').first();
   const number = async (locator: Locator, attribute: string) => Number(await locator.getAttribute(attribute));
 
@@ -181,6 +165,6 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
   });
 
   it('raised no script errors in the page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -1,52 +1,28 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, type EngineHost } from '../../main/api/index.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../../main/api/index.js';
 import { createSnapshot, snapshotFolder } from '../../main/backup/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import type { ApiHandlers, RunEvent } from '../../shared/api.js';
+import type { ApiHandlers } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
+import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 
-let folder: string;
+let consoleApi: ConsoleApi;
 let location: string;
 let store: Store;
-let engine: EngineHost;
 let api: ApiHandlers;
+let call: ConsoleApi['call'];
 
 beforeEach(async () => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-api-history-'));
-  location = path.join(folder, 'gatehouse.db');
-  store = await openStore(location);
-  engine = createInProcessEngineHost({ location });
-  api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
+  consoleApi = await openConsoleApi('gatehouse-api-history-');
+  ({ location, store, api, call } = consoleApi);
 });
 
-afterEach(async () => {
-  await engine.close();
-  await store.close();
-  fs.rmSync(folder, { recursive: true, force: true });
-});
+afterEach(() => consoleApi.close());
 
-async function run(source: string): Promise<RunSummary> {
-  const finished = new Promise<RunSummary>((resolve) => {
-    const stop = engine.subscribe((event: RunEvent) => {
-      if (event.type !== 'run-finished') return;
-      stop();
-      resolve(event.summary);
-    });
-  });
-  await api['runs.start']({ source, task: null });
-  const summary = await finished;
-  // run-finished comes just before the engine lets go of the writer lock.
-  await vi.waitFor(async () => {
-    const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-    if (!attempt.acquired) throw new Error('the run still holds the lock');
-    await store.releaseWriterLock();
-  });
-  return summary;
-}
-
+const run = (source: string): Promise<RunSummary> => consoleApi.run({ source, task: null });
 const daysAgo = (days: number) => () => new Date(Date.now() - days * 86_400_000);
 
 describe('backups in the console: sizes, retention and prune with a preview', () => {
@@ -60,7 +36,7 @@ describe('backups in the console: sizes, retention and prune with a preview', ()
     expect(listed.disk.databaseBytes).toBeGreaterThanOrEqual(fs.statSync(location).size);
     expect(listed).toMatchObject({ retention: { keep: 10, maxAgeDays: 30 }, snapshotsBeforeRuns: true });
 
-    await api['flags.set']({ flag: 'ENABLE_SNAPSHOTS', value: false, reason: 'disk is nearly full' });
+    await call('flags.set', { flag: 'ENABLE_SNAPSHOTS', value: false, reason: 'disk is nearly full' });
     expect((await api['backups.list']({})).snapshotsBeforeRuns).toBe(false);
   });
 
@@ -68,7 +44,7 @@ describe('backups in the console: sizes, retention and prune with a preview', ()
     for (const age of [90, 40, 20, 10, 2]) await createSnapshot(store, { kind: 'manual', clock: daysAgo(age) });
     const before = await api['backups.list']({});
 
-    const preview = await api['backups.prune']({ keep: 3, maxAgeDays: 30, dryRun: true });
+    const preview = await call('backups.prune', { keep: 3, maxAgeDays: 30 });
     expect(preview.dryRun).toBe(true);
     // Newest first: 2, 10, 20 kept by count; 40 and 90 days old go.
     expect(preview.pruned.map((s) => s.id)).toEqual(before.snapshots.slice(3).map((s) => s.id));
@@ -77,7 +53,7 @@ describe('backups in the console: sizes, retention and prune with a preview', ()
     expect((await api['backups.list']({})).snapshots).toEqual(before.snapshots);
     for (const snapshot of before.snapshots) expect(fs.existsSync(path.join(snapshotFolder(location), snapshot.file))).toBe(true);
 
-    const done = await api['backups.prune']({ keep: 3, maxAgeDays: 30, dryRun: false });
+    const done = await call('backups.prune', { keep: 3, maxAgeDays: 30, dryRun: false });
     expect(done.pruned).toEqual(preview.pruned);
     const after = await api['backups.list']({});
     expect(after.snapshots.map((s) => s.id)).toEqual(before.snapshots.slice(0, 3).map((s) => s.id));
@@ -117,15 +93,15 @@ describe('backups in the console: sizes, retention and prune with a preview', ()
 describe('History annotations: the audit as markers', () => {
   it('lists flag changes, rollbacks, reviews and restores in time order, each with who and why', async () => {
     const first = await run('synthetic:seed=21,count=20');
-    await api['flags.set']({ flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'hold anomalous runs during the audit', operator: 'ada' });
-    await api['flags.set']({ flag: 'BATCH_SIZE', scope: 'task:daily', value: 25, reason: 'smaller batches', operator: 'ada' });
+    await call('flags.set', { flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'hold anomalous runs during the audit', operator: 'ada' });
+    await call('flags.set', { flag: 'BATCH_SIZE', scope: 'task:daily', value: 25, reason: 'smaller batches', operator: 'ada' });
     const manual = await api['backups.create']({});
     await api['backups.restore']({ id: manual.id, confirmed: true });
     const second = await run('synthetic:seed=22,count=30');
-    await api['rollback.apply']({ runId: second.runId, reason: 'wrong feed', operator: 'bo', confirmRunId: second.runId });
+    await call('rollback.apply', { runId: second.runId, reason: 'wrong feed', operator: 'bo', confirmRunId: second.runId });
     await store.reviews.add({ runId: first.runId, action: 'expected', reasonKind: 'known-event', reason: 'markup marathon', operator: 'cy', at: new Date().toISOString() });
 
-    const { events, unavailable } = await api['history.annotations']({});
+    const { events, unavailable } = await call('history.annotations', {});
     expect(unavailable).toEqual([]);
     expect(events.map((e) => e.kind)).toEqual(['flag', 'flag', 'restore', 'rollback', 'review']);
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort());
@@ -137,17 +113,17 @@ describe('History annotations: the audit as markers', () => {
   });
 
   it('keeps only events since the given time', async () => {
-    await api['flags.set']({ flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'one' });
+    await call('flags.set', { flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'one' });
     const later = new Date(Date.now() + 60_000).toISOString();
-    expect((await api['history.annotations']({ since: later })).events).toEqual([]);
+    expect((await call('history.annotations', { since: later })).events).toEqual([]);
     expect(await dispatch(api, 'history.annotations', { since: 'last tuesday' })).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
   });
 
   it('still shows the other markers when the snapshot manifest cannot be read, and says why restores are missing', async () => {
-    await api['flags.set']({ flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'one' });
+    await call('flags.set', { flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'one' });
     fs.mkdirSync(snapshotFolder(location), { recursive: true });
     fs.writeFileSync(path.join(snapshotFolder(location), 'manifest.json'), '{ not json');
-    const { events, unavailable } = await api['history.annotations']({});
+    const { events, unavailable } = await call('history.annotations', {});
     expect(events.map((e) => e.kind)).toEqual(['flag']);
     expect(unavailable).toEqual([{ kind: 'restore', why: expect.stringMatching(/manifest.*unreadable/) }]);
   });
