@@ -1,6 +1,7 @@
 /**
- * The time window the History charts show, in epoch milliseconds. One range drives every chart,
- * the overview brush and the data tables, so zooming one zooms them all.
+ * A time window in epoch milliseconds: what the History charts show (one range drives every chart,
+ * the overview brush and the data tables, so zooming one zooms them all) and the part of a run the
+ * batch timeline shows.
  */
 export interface TimeRange {
   min: number;
@@ -32,10 +33,10 @@ export function extentOf(times: readonly number[]): TimeRange | null {
   return { min: min - DAY_MS / 2, max: max + DAY_MS / 2 };
 }
 
-/** Keeps a range inside the extent and at least MIN_SPAN_MS wide, moving it rather than cutting it. */
-export function clampRange(range: TimeRange, extent: TimeRange): TimeRange {
+/** Keeps a range inside the extent and at least `minSpan` wide, moving it rather than cutting it. */
+export function clampRange(range: TimeRange, extent: TimeRange, minSpan = MIN_SPAN_MS): TimeRange {
   const width = range.max - range.min;
-  const span = Math.min(Math.max(width, MIN_SPAN_MS), extent.max - extent.min);
+  const span = Math.min(Math.max(width, minSpan), extent.max - extent.min);
   // Widened or narrowed around its middle; only moved when it would leave the extent.
   const preferred = span === width ? range.min : (range.min + range.max - span) / 2;
   const min = Math.min(Math.max(preferred, extent.min), extent.max - span);
@@ -50,14 +51,14 @@ export function presetRange(preset: PresetId, extent: TimeRange): TimeRange {
 }
 
 /** factor < 1 zooms in, > 1 out, keeping `center` where it is on screen. */
-export function zoomRange(range: TimeRange, factor: number, extent: TimeRange, center = (range.min + range.max) / 2): TimeRange {
+export function zoomRange(range: TimeRange, factor: number, extent: TimeRange, center = (range.min + range.max) / 2, minSpan = MIN_SPAN_MS): TimeRange {
   const left = (center - range.min) * factor;
   const right = (range.max - center) * factor;
-  return clampRange({ min: center - left, max: center + right }, extent);
+  return clampRange({ min: center - left, max: center + right }, extent, minSpan);
 }
 
-export function panRange(range: TimeRange, deltaMs: number, extent: TimeRange): TimeRange {
-  return clampRange({ min: range.min + deltaMs, max: range.max + deltaMs }, extent);
+export function panRange(range: TimeRange, deltaMs: number, extent: TimeRange, minSpan = MIN_SPAN_MS): TimeRange {
+  return clampRange({ min: range.min + deltaMs, max: range.max + deltaMs }, extent, minSpan);
 }
 
 /** Moves the range as little as possible so that `t` is inside it, with a margin of a tenth. */

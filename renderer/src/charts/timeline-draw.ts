@@ -44,10 +44,10 @@ export function drawTimeline(canvas: HTMLCanvasElement, scene: { bars: readonly 
     context.fillStyle = palette[rect.status];
     context.fillRect(rect.x, BAR_TOP, rect.width, BAR_HEIGHT);
   }
-  if (selected && selected.end > view.start && selected.start < view.end) {
-    const scale = width / (view.end - view.start);
-    const x0 = (selected.start - view.start) * scale;
-    const x1 = Math.max((selected.end - view.start) * scale, x0 + 3);
+  if (selected && selected.end > view.min && selected.start < view.max) {
+    const scale = width / (view.max - view.min);
+    const x0 = (selected.start - view.min) * scale;
+    const x1 = Math.max((selected.end - view.min) * scale, x0 + 3);
     context.strokeStyle = getComputedStyle(canvas).getPropertyValue('--ink').trim() || '#1d2330';
     context.lineWidth = 2;
     context.strokeRect(x0 - 1, BAR_TOP - 2, x1 - x0 + 2, BAR_HEIGHT + 4);
@@ -57,15 +57,15 @@ export function drawTimeline(canvas: HTMLCanvasElement, scene: { bars: readonly 
 
 /** Ticks in time since the first batch started, at 1, 2 or 5 × 10ⁿ ms. */
 function drawAxis(context: CanvasRenderingContext2D, view: TimeView, full: TimeView, width: number): void {
-  const step = tickStep(view.end - view.start, Math.max(2, Math.floor(width / 110)));
-  const scale = width / (view.end - view.start);
+  const step = tickStep(view.max - view.min, Math.max(2, Math.floor(width / 110)));
+  const scale = width / (view.max - view.min);
   const y = BAR_TOP + BAR_HEIGHT;
   context.fillStyle = '#5b6475';
   context.strokeStyle = '#d9dde5';
   context.font = '11px system-ui, sans-serif';
   context.textBaseline = 'top';
-  for (let offset = Math.ceil((view.start - full.start) / step) * step; full.start + offset <= view.end; offset += step) {
-    const x = (full.start + offset - view.start) * scale;
+  for (let offset = Math.ceil((view.min - full.min) / step) * step; full.min + offset <= view.max; offset += step) {
+    const x = (full.min + offset - view.min) * scale;
     context.beginPath();
     context.moveTo(x, y);
     context.lineTo(x, y + 4);
@@ -92,9 +92,9 @@ export function drawOverview(canvas: HTMLCanvasElement, scene: { bars: readonly 
     context.fillStyle = palette[rect.status];
     context.fillRect(rect.x, 3, rect.width, OVERVIEW_HEIGHT - 6);
   }
-  const scale = width / (full.end - full.start);
-  const x0 = (view.start - full.start) * scale;
-  const x1 = Math.max((view.end - full.start) * scale, x0 + 2);
+  const scale = width / (full.max - full.min);
+  const x0 = (view.min - full.min) * scale;
+  const x1 = Math.max((view.max - full.min) * scale, x0 + 2);
   context.fillStyle = 'rgba(29, 35, 48, 0.18)';
   context.fillRect(x0, 0, x1 - x0, OVERVIEW_HEIGHT);
   context.strokeStyle = '#1d2330';

@@ -1,4 +1,8 @@
 import type { BatchRecord, BatchStatus } from '../../../shared/run.js';
+import { clampRange, panRange, zoomRange, type TimeRange } from './range.js';
+
+/** The part of the run in view; its bounds are min and max like any time range. */
+export type TimeView = TimeRange;
 
 /**
  * The batch timeline as geometry: each batch a bar from its start to its finish (finishedAt minus
@@ -12,10 +16,6 @@ export interface TimelineBar {
   end: number;
 }
 
-export interface TimeView {
-  start: number;
-  end: number;
-}
 
 /** Where bars are thinner than a pixel, a column shows its worst batch: a failure is never hidden. */
 export const STATUS_RANK: Record<BatchStatus, number> = { committed: 0, rolled_back: 1, isolated: 2, failed: 3 };
@@ -32,48 +32,44 @@ export function layoutBatches(batches: readonly BatchRecord[]): TimelineBar[] {
 }
 
 export function fullView(bars: readonly TimelineBar[]): TimeView {
-  if (bars.length === 0) return { start: 0, end: 1 };
-  let start = Infinity;
-  let end = -Infinity;
+  if (bars.length === 0) return { min: 0, max: MIN_VIEW_MS };
+  let min = Infinity;
+  let max = -Infinity;
   for (const bar of bars) {
-    start = Math.min(start, bar.start);
-    end = Math.max(end, bar.end);
+    min = Math.min(min, bar.start);
+    max = Math.max(max, bar.end);
   }
-  return end - start < MIN_VIEW_MS ? { start, end: start + MIN_VIEW_MS } : { start, end };
+  return { min, max: Math.max(max, min + MIN_VIEW_MS) };
 }
 
 /** Exactly one batch, edge to edge (a batch of 0 ms gets the smallest view there is). */
 export function viewOfBar(bar: TimelineBar): TimeView {
-  return { start: bar.start, end: Math.max(bar.end, bar.start + MIN_VIEW_MS) };
+  return { min: bar.start, max: Math.max(bar.end, bar.start + MIN_VIEW_MS) };
 }
 
 export function clampView(view: TimeView, full: TimeView): TimeView {
-  const width = view.end - view.start;
-  const span = Math.min(Math.max(width, MIN_VIEW_MS), full.end - full.start);
-  const preferred = span === width ? view.start : (view.start + view.end - span) / 2;
-  const start = Math.min(Math.max(preferred, full.start), full.end - span);
-  return { start, end: start + span };
+  return clampRange(view, full, MIN_VIEW_MS);
 }
 
 /** factor < 1 zooms in, keeping `center` where it is. */
-export function zoomView(view: TimeView, factor: number, full: TimeView, center = (view.start + view.end) / 2): TimeView {
-  return clampView({ start: center - (center - view.start) * factor, end: center + (view.end - center) * factor }, full);
+export function zoomView(view: TimeView, factor: number, full: TimeView, center?: number): TimeView {
+  return zoomRange(view, factor, full, center, MIN_VIEW_MS);
 }
 
 export function panView(view: TimeView, deltaMs: number, full: TimeView): TimeView {
-  return clampView({ start: view.start + deltaMs, end: view.end + deltaMs }, full);
+  return panRange(view, deltaMs, full, MIN_VIEW_MS);
 }
 
 /** The view moved as little as possible to show the whole bar (zooming out only when it is wider than the view). */
 export function viewShowing(view: TimeView, bar: TimelineBar, full: TimeView): TimeView {
-  if (bar.start >= view.start && bar.end <= view.end) return view;
-  const span = Math.max(view.end - view.start, bar.end - bar.start);
-  const start = bar.start < view.start ? bar.start : bar.end - span;
-  return clampView({ start, end: start + span }, full);
+  if (bar.start >= view.min && bar.end <= view.max) return view;
+  const span = Math.max(view.max - view.min, bar.end - bar.start);
+  const min = bar.start < view.min ? bar.start : bar.end - span;
+  return clampView({ min, max: min + span }, full);
 }
 
 export function barsInView(bars: readonly TimelineBar[], view: TimeView): TimelineBar[] {
-  return bars.filter((bar) => bar.end > view.start && bar.start < view.end);
+  return bars.filter((bar) => bar.end > view.min && bar.start < view.max);
 }
 
 export interface PlannedRect {
@@ -89,12 +85,12 @@ export interface PlannedRect {
  * one-pixel gap when there is room), thinner ones merged into one-pixel columns of the worst status.
  */
 export function drawPlan(bars: readonly TimelineBar[], view: TimeView, width: number): PlannedRect[] {
-  const scale = width / (view.end - view.start);
+  const scale = width / (view.max - view.min);
   const rects: PlannedRect[] = [];
   const columns = new Map<number, BatchStatus>();
   for (const bar of barsInView(bars, view)) {
-    const x0 = Math.max(0, (bar.start - view.start) * scale);
-    const x1 = Math.min(width, (bar.end - view.start) * scale);
+    const x0 = Math.max(0, (bar.start - view.min) * scale);
+    const x1 = Math.min(width, (bar.end - view.min) * scale);
     if (x1 - x0 >= 2) {
       rects.push({ x: x0, width: x1 - x0 >= 4 ? x1 - x0 - 1 : x1 - x0, status: bar.status, seq: bar.seq });
       continue;
@@ -109,11 +105,11 @@ export function drawPlan(bars: readonly TimelineBar[], view: TimeView, width: nu
 
 /** The batch under pixel `x`, or the nearest within `tolerance` pixels. */
 export function barAt(bars: readonly TimelineBar[], view: TimeView, width: number, x: number, tolerance = 3): TimelineBar | null {
-  const t = view.start + (x / width) * (view.end - view.start);
-  const slack = (tolerance / width) * (view.end - view.start);
+  const t = view.min + (x / width) * (view.max - view.min);
+  const slack = (tolerance / width) * (view.max - view.min);
   let best: TimelineBar | null = null;
   let bestDistance = Infinity;
-  for (const bar of barsInView(bars, { start: t - slack, end: t + slack })) {
+  for (const bar of barsInView(bars, { min: t - slack, max: t + slack })) {
     const distance = t < bar.start ? bar.start - t : t > bar.end ? t - bar.end : 0;
     if (distance < bestDistance) {
       best = bar;

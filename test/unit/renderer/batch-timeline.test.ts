@@ -48,7 +48,7 @@ describe('the batch timeline geometry', () => {
 
   it('draws single batches with their own width once zoomed in', () => {
     const bars = layoutBatches(sequence(10_000));
-    const view = { start: bars[4_999]!.start, end: bars[5_002]!.end };
+    const view = { min: bars[4_999]!.start, max: bars[5_002]!.end };
     const plan = drawPlan(bars, view, 1_000);
     expect(plan.map((r) => r.seq)).toEqual([5_000, 5_001, 5_002, 5_003]);
     expect(plan.every((r) => r.width > 200)).toBe(true);
