@@ -132,14 +132,41 @@ export const snapshotSchema = z.object({
   sha256: z.string(),
 });
 export type SnapshotView = z.infer<typeof snapshotSchema>;
+/** How many snapshots a run's before-run snapshot leaves behind, and for how long. */
+export const retentionSchema = z.object({
+  keep: z.number().int().min(1).max(10_000),
+  maxAgeDays: z.number().int().min(1).max(36_500),
+});
 export const backupsListSchema = z.object({
   backend: z.string(),
   /** Whether this database has snapshots; `explanation` says what exists instead when it has none. */
   supported: z.boolean(),
   explanation: z.string().nullable(),
   snapshots: z.array(snapshotSchema),
+  /** What each run's before-run snapshot applies afterwards. */
+  retention: retentionSchema,
+  /** ENABLE_SNAPSHOTS in force for a manual run: a full copy of the database before every run. */
+  snapshotsBeforeRuns: z.boolean(),
+  /** Bytes on disk now: the snapshot folder (every file in it) and the live database with its WAL; null where there is no file. */
+  disk: z.object({ snapshotBytes: z.number().int().nonnegative(), snapshotFiles: z.number().int().nonnegative(), databaseBytes: z.number().int().nonnegative().nullable() }),
 });
 export type BackupsList = z.infer<typeof backupsListSchema>;
+export const backupsPruneInputSchema = z.object({
+  keep: retentionSchema.shape.keep.optional(),
+  maxAgeDays: retentionSchema.shape.maxAgeDays.optional(),
+  /** True: only say what would be deleted. The console previews first, then deletes what it showed. */
+  dryRun: z.boolean().default(true),
+});
+export const backupsPruneReportSchema = z.object({
+  dryRun: z.boolean(),
+  retention: retentionSchema,
+  /** Deleted, or what would be deleted on a dry run; newest first. */
+  pruned: z.array(snapshotSchema),
+  freedBytes: z.number().int().nonnegative(),
+  /** Snapshots left afterwards. */
+  remaining: z.number().int().nonnegative(),
+});
+export type BackupsPruneReport = z.infer<typeof backupsPruneReportSchema>;
 export const snapshotCheckSchema = z.object({ id: z.string(), ok: z.boolean(), problems: z.array(z.string()) });
 /** A restore is part of the audit: who, why, from which snapshot, and what it changed. */
 export const restoreEventSchema = z.object({

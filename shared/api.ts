@@ -10,6 +10,8 @@ import { batchRecordSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runMetrics
 import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
+  backupsPruneInputSchema,
+  backupsPruneReportSchema,
   canaryReportSchema,
   flagEventSchema,
   flagHistoryInputSchema,
@@ -51,6 +53,7 @@ import {
   trialsRunInputSchema,
   trialsSummaryOutputSchema,
 } from './api-validation.js';
+import { historyAnnotationsInputSchema, historyAnnotationsSchema } from './api-history.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -240,6 +243,8 @@ export const API_METHODS = {
   },
   /** The validator's expected band per run and metric, each run judged against the runs before it. */
   'history.bands': { input: z.object({ limit: limit(2_000, 400) }).default({ limit: 400 }), output: z.array(runBandsSchema) },
+  /** Flag changes, rollouts, rollbacks, restores and reviews, as markers on the History charts. */
+  'history.annotations': { input: historyAnnotationsInputSchema, output: historyAnnotationsSchema },
   'anomalies.list': { input: anomaliesListInputSchema, output: z.array(anomalousRunSchema) },
   'anomalies.mark': { input: anomaliesMarkInputSchema, output: runReviewSchema },
   /** Lets a run held by BLOCK_ON_ANOMALY stand; the other way out is rollback.apply. */
@@ -276,6 +281,8 @@ export const API_METHODS = {
   'backups.list': { input: noInput, output: backupsListSchema },
   'backups.create': { input: noInput, output: snapshotSchema },
   'backups.verify': { input: z.object({ id: z.string().trim().min(1).max(200).optional() }).default({}), output: z.array(snapshotCheckSchema) },
+  /** Retention on request: a dry run (the default) lists what would go; otherwise it deletes them. */
+  'backups.prune': { input: backupsPruneInputSchema, output: backupsPruneReportSchema },
   'backups.restore': { input: restoreInputSchema, output: restoreReportSchema },
   /** The restores done to this database, newest first: part of the audit, kept through every restore. */
   'backups.restores': { input: restoresListInputSchema, output: z.array(restoreEventSchema) },

@@ -14,6 +14,8 @@ export interface DemoOptions {
   days?: number;
   now?: Date;
   batchSize?: number;
+  /** Called after each seeded day, e.g. for `npm start` to say how far it got. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface DemoDay {
@@ -37,7 +39,11 @@ export async function seedDemoDatabase(location: string, options: DemoOptions = 
     await existing.close();
   }
   const runs: RunSummary[] = [];
-  for (const day of demoDays(options)) runs.push(await runDemoDay(location, day, options.batchSize ?? 10));
+  const days = demoDays(options);
+  for (const day of days) {
+    runs.push(await runDemoDay(location, day, options.batchSize ?? 10));
+    options.onProgress?.(runs.length, days.length);
+  }
   return { seeded: true, runs };
 }
 

@@ -6,6 +6,7 @@ import { RUN_STATUSES, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { EngineHost } from './engine-host.js';
+import { historyHandlers } from './history.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { sessionHandlers } from './caller.js';
@@ -44,6 +45,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
+    ...historyHandlers(store),
     ...trialHandlers(store, source, engine),
     ...sessionHandlers(),
     'runs.list': (query) => store.listRuns(query),

@@ -19,6 +19,8 @@ export {
   createSnapshot,
   listSnapshots,
   pruneSnapshots,
+  pruneSnapshotsOnRequest,
+  snapshotsToPrune,
   restoreSnapshot,
   snapshotFolder,
   verifySnapshots,

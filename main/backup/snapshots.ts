@@ -71,17 +71,32 @@ export async function verifySnapshots(store: Store, id?: string): Promise<Snapsh
 }
 
 /**
- * Applies retention: keeps the newest `keep` snapshots and, of those, drops any older than
- * `maxAgeDays` by its own timestamp — except the newest, which is always kept.
+ * What retention would delete now, without touching anything: of the snapshots newest first, those
+ * past the newest `keep` or older than `maxAgeDays` by their own timestamp — never the newest.
  */
-export async function pruneSnapshots(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Promise<Snapshot[]> {
+export async function snapshotsToPrune(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Promise<Snapshot[]> {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new GatehouseError('USAGE', `keep must be a whole number ≥ 1, got ${policy.keep}`);
   if (!(policy.maxAgeDays > 0)) throw new GatehouseError('USAGE', `max age must be a positive number of days, got ${policy.maxAgeDays}`);
-  const newestFirst = await listSnapshots(store);
   const cutoff = now.getTime() - policy.maxAgeDays * 86_400_000;
-  const pruned = newestFirst.filter((s, rank) => rank > 0 && (rank >= policy.keep || Date.parse(s.createdAt) < cutoff));
+  return (await listSnapshots(store)).filter((s, rank) => rank > 0 && (rank >= policy.keep || Date.parse(s.createdAt) < cutoff));
+}
+
+/** Applies retention (see snapshotsToPrune): removes those snapshots. */
+export async function pruneSnapshots(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Promise<Snapshot[]> {
+  const pruned = await snapshotsToPrune(store, policy, now);
   for (const snapshot of pruned) await store.snapshots.remove(snapshot);
   return pruned;
+}
+
+/**
+ * Retention asked for by an operator rather than by a run: a dry run only lists what would go; a
+ * real one takes the writer lock first, so it never removes snapshots while a run's before-run
+ * snapshot is being taken.
+ */
+export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date }): Promise<Snapshot[]> {
+  const clock = options.clock ?? (() => new Date());
+  if (options.dryRun) return snapshotsToPrune(store, policy, clock());
+  return withWriterLock(store, clock, 'prune snapshots', async () => pruneSnapshots(store, policy, clock()));
 }
 
 export interface RestoreRequest {

@@ -30,3 +30,18 @@ export function flagValueText(value: boolean | number | string | null): string {
   if (value === false) return 'off';
   return String(value);
 }
+
+const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
+
+/**
+ * A size for people: `512 B`, `3.46 KB`, `150 MB`, `1.22 GB`. Binary multiples (1 KB = 1,024 B), as
+ * `du -h` counts; a unit steps up at 1,000 so no size reads with four digits.
+ */
+export function bytes(value: number | null): string {
+  if (value === null || !Number.isFinite(value) || value < 0) return '—';
+  if (value < 1_000) return `${Math.round(value)} B`;
+  let exponent = 1;
+  while (exponent < BYTE_UNITS.length && value / 1_024 ** exponent >= 1_000) exponent++;
+  const size = value / 1_024 ** exponent;
+  return `${size.toFixed(size >= 100 ? 0 : size >= 10 ? 1 : 2)} ${BYTE_UNITS[exponent - 1]}`;
+}

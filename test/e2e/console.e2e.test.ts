@@ -1,51 +1,31 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, createWorkerEngineHost, seedDemoDatabase, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
-import { openStore, type Store } from '../../main/store/index.js';
-import { CHROMIUM_ARGS, findChromium } from './chromium.js';
-import { ensureRendererBuilt } from './renderer-build.js';
+import { seedDemoDatabase, type RunningServer } from '../../main/api/index.js';
+import type { Store } from '../../main/store/index.js';
+import { findChromium } from './chromium.js';
+import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 
 describe.skipIf(executablePath === null)('the console in Chromium (browser mode)', () => {
+  let app: ConsoleInBrowser;
   let folder: string;
   let store: Store;
-  let engine: EngineHost;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const staticRoot = await ensureRendererBuilt();
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
-    const location = path.join(folder, 'gatehouse.db');
     // Four weeks: enough history for the seasonal validator to draw its band on the last week.
-    await seedDemoDatabase(location, { days: 28 });
-    store = await openStore(location);
-    // As `gatehouse serve` runs it: runs and long operations in worker threads (the built dist/ script).
-    engine = createWorkerEngineHost({ location, workerScript: path.resolve('dist/main/api/engine-worker.js') });
-    server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
-    browser = await chromium.launch({ executablePath: executablePath!, args: CHROMIUM_ARGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.goto(server.url);
+    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: (location) => seedDemoDatabase(location, { days: 28 }), worker: true });
+    ({ folder, store, server, page } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await engine?.close();
-    await store?.close();
-    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+    await app?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => app.shot(name);
 
   it('opens on the overview of the demo history, with the token gone from the address bar', async () => {
     await page.getByTestId('runs-in-window').waitFor();
@@ -61,11 +41,11 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.locator('input[name=batchSize]').fill('50');
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.waitForURL(/#\/runs\/\d+$/);
-    await page.locator('.timeline .bar').first().waitFor();
+    await page.locator('.batch-timeline').waitFor();
     await shot('run-live');
     await page.locator('.run-header .badge', { hasText: 'success' }).waitFor({ timeout: 60_000 });
-    expect(await page.locator('.timeline .bar').count()).toBe(60);
-    expect(await page.locator('.timeline .bar[data-status=committed]').count()).toBe(60);
+    await page.locator('.batch-timeline[data-total="60"]').waitFor();
+    expect(await page.locator('.batch-timeline canvas[role=img]').getAttribute('aria-label')).toMatch(/^Batch timeline: 60 batches over .*, 60 committed; showing 60\.$/);
     await shot('run-finished');
   });
 
@@ -74,9 +54,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     const isolated = runs.find((run) => run.batches.isolated > 0);
     expect(isolated).toBeDefined();
     await page.goto(`http://127.0.0.1:${server.port}/#/runs/${isolated!.runId}`);
-    const bar = page.locator('.timeline .bar[data-status=isolated]').first();
-    await bar.focus();
-    await page.keyboard.press('Enter');
+    await page.getByTestId('next-isolated').click();
     const reasons = page.locator('.batch-panel .quarantine-entry');
     await reasons.first().waitFor();
     expect(await page.locator('.batch-panel').textContent()).toContain('WRITE_FAILED');
@@ -85,9 +63,9 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
 
   it('charts metrics over time on the History page', async () => {
     await page.getByRole('link', { name: 'History' }).click();
-    await page.locator('.chart canvas').waitFor();
+    await page.locator('.chart canvas').first().waitFor();
     await page.getByText('Quarantined', { exact: true }).first().click();
-    expect(await page.locator('.chart canvas').isVisible()).toBe(true);
+    expect(await page.locator('.chart canvas').first().isVisible()).toBe(true);
     await shot('history');
   });
 
@@ -172,8 +150,24 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByTestId('backups-message').getByText(/integrity ok/).waitFor();
     await page.getByRole('button', { name: 'Verify all' }).click();
     await page.getByTestId('backups-message').getByText(/verified/).waitFor();
-    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+    const snapshots = await page.getByTestId('backups-table').locator('tbody tr').count();
+    expect(snapshots).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('backups-table').locator('tbody tr td:nth-child(5)').first().textContent()).toMatch(/^\d+(\.\d+)? (KB|MB)$/);
+    expect(await page.getByTestId('snapshot-bytes').textContent()).toMatch(new RegExp(`^\\d+(\\.\\d+)? (KB|MB) in ${snapshots} file\\(s\\)$`));
     await shot('backups');
+
+    await page.getByRole('button', { name: 'Prune old snapshots…' }).click();
+    const dialog = page.getByTestId('prune-dialog');
+    await dialog.locator('input[name=prune-keep]').fill('1');
+    await dialog.locator('input[name=prune-keep]').dispatchEvent('change');
+    await dialog.getByTestId('prune-preview').getByText(`Would delete ${snapshots - 1} snapshot(s)`).waitFor();
+    expect(await dialog.locator('[data-prune]').count()).toBe(snapshots - 1);
+    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBe(snapshots);
+    await shot('backups-prune-preview');
+    await dialog.getByRole('button', { name: `Delete ${snapshots - 1} snapshot(s)` }).click();
+    await page.getByTestId('backups-message').getByText(`Deleted ${snapshots - 1} snapshot(s)`).waitFor();
+    await page.getByTestId('backups-table').locator('tbody tr').nth(1).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBe(1);
   });
 
   it('rolls back a run after a dry run and the typed run id, and the rows are restored', async () => {
@@ -236,11 +230,11 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     expect(await dialog.getByTestId('operator-note').textContent()).toContain('e2e-operator');
     await shot('restore-dialog');
     await restore.click();
-    await page.getByTestId('backups-message').getByText(/^e2e-operator restored .* because: e2e: back to the manual snapshot/).waitFor();
+    await page.getByTestId('backups-message').getByText(/recorded as restore \d+ by e2e-operator/).waitFor();
     await shot('restored');
   });
 
   it('raised no script errors in the page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

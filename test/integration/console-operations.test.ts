@@ -1,57 +1,30 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { operatorCaller, tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, type EngineHost } from '../../main/api/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import { availablePostgresBackend } from '../helpers/postgres.js';
-import type { ApiHandlers, ApiOutput, RunEvent } from '../../shared/api.js';
+import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
+import type { ApiHandlers, ApiOutput } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 
-let folder: string;
+let consoleApi: ConsoleApi;
 let location: string;
 let store: Store;
 let engine: EngineHost;
 let api: ApiHandlers;
 
 beforeEach(async () => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-api-ops-'));
-  location = path.join(folder, 'gatehouse.db');
-  store = await openStore(location);
-  engine = createInProcessEngineHost({ location });
-  api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
+  consoleApi = await openConsoleApi('gatehouse-api-ops-');
+  ({ location, store, engine, api } = consoleApi);
 });
 
-afterEach(async () => {
-  await engine.close();
-  await store.close();
-  fs.rmSync(folder, { recursive: true, force: true });
-});
+afterEach(() => consoleApi.close());
 
-/** Starts a run through the API and waits for its summary. */
-async function run(input: Parameters<ApiHandlers['runs.start']>[0]): Promise<RunSummary> {
-  const finished = new Promise<RunSummary>((resolve) => {
-    const stop = engine.subscribe((event: RunEvent) => {
-      if (event.type === 'run-finished') {
-        stop();
-        resolve(event.summary);
-      }
-    });
-  });
-  await api['runs.start'](input, tester);
-  const summary = await finished;
-  // run-finished comes just before the engine lets go of the writer lock; rollback and restore need it.
-  await vi.waitFor(async () => {
-    const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-    if (!attempt.acquired) throw new Error('the run still holds the lock');
-    await store.releaseWriterLock();
-  });
-  return summary;
-}
+const run = (input: Parameters<ApiHandlers['runs.start']>[0]) => consoleApi.run(input);
 
 async function failure(method: string, payload: unknown): Promise<{ code: string; message: string }> {
   const result = await dispatch(api, method, payload, tester);

@@ -2,22 +2,78 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flushPromises, mount } from '@vue/test-utils';
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defineComponent, h, ref } from 'vue';
 import BatchTimeline from '../../../renderer/src/components/BatchTimeline.vue';
+import { drawPlan, fullView, layoutBatches, nextWith, viewOfBar, barsInView, tickStep } from '../../../renderer/src/charts/timeline.js';
 import RunDetail from '../../../renderer/src/views/RunDetail.vue';
-import { BATCH_STATUSES } from '../../../shared/run.js';
+import { BATCH_STATUSES, type BatchRecord, type BatchStatus } from '../../../shared/run.js';
 import { fakeClient } from './fake-client.js';
 import { batch, quarantined, runDetail } from './fixtures.js';
 import { mountWith } from './mount.js';
 
 // A path, not a URL: under happy-dom the global URL is the DOM's, which fs does not take.
 const STYLESHEET = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../renderer/src/styles.css');
-const batches = [batch(1), batch(2, 'isolated'), batch(3, 'failed'), batch(4, 'rolled_back')];
+const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 
-function mountTimeline(selected: number | null = null) {
-  return mount(BatchTimeline, { props: { batches, selected }, attachTo: document.body });
+/** Batches one after another: each takes `durationOf(seq)` ms, with a 5 ms gap before the next. */
+function sequence(count: number, statusOf: (seq: number) => BatchStatus = () => 'committed', durationOf: (seq: number) => number = () => 20): BatchRecord[] {
+  const batches: BatchRecord[] = [];
+  let clock = T0;
+  for (let seq = 1; seq <= count; seq++) {
+    clock += 5 + durationOf(seq);
+    batches.push(batch(seq, statusOf(seq), { durationMs: durationOf(seq), finishedAt: new Date(clock).toISOString() }));
+  }
+  return batches;
 }
+
+const four = sequence(4, (seq) => BATCH_STATUSES[seq - 1]!, (seq) => seq * 100);
+
+describe('the batch timeline geometry', () => {
+  it('makes each bar as wide as its batch took, from start to finish, in batch order', () => {
+    const bars = layoutBatches([...four].reverse());
+    expect(bars.map((b) => b.seq)).toEqual([1, 2, 3, 4]);
+    expect(bars.map((b) => b.end - b.start)).toEqual([100, 200, 300, 400]);
+    expect(bars[1]!.start - bars[0]!.end).toBe(5);
+  });
+
+  it('draws 10,000 batches with no more rectangles than pixel columns, and never hides a failure', () => {
+    const bars = layoutBatches(sequence(10_000, (seq) => (seq === 6_543 ? 'failed' : seq % 1_000 === 0 ? 'isolated' : 'committed')));
+    const plan = drawPlan(bars, fullView(bars), 800);
+    expect(plan.length).toBeLessThanOrEqual(800);
+    expect(plan.filter((r) => r.status === 'failed')).toHaveLength(1);
+    expect(plan.filter((r) => r.status === 'isolated')).toHaveLength(10);
+  });
+
+  it('draws single batches with their own width once zoomed in', () => {
+    const bars = layoutBatches(sequence(10_000));
+    const view = { min: bars[4_999]!.start, max: bars[5_002]!.end };
+    const plan = drawPlan(bars, view, 1_000);
+    expect(plan.map((r) => r.seq)).toEqual([5_000, 5_001, 5_002, 5_003]);
+    expect(plan.every((r) => r.width > 200)).toBe(true);
+  });
+
+  it('zooms to exactly one batch', () => {
+    const bars = layoutBatches(sequence(400));
+    expect(barsInView(bars, viewOfBar(bars[199]!)).map((b) => b.seq)).toEqual([200]);
+  });
+
+  it('finds the next and previous failed batch, wrapping around', () => {
+    const bars = layoutBatches(sequence(50, (seq) => ([7, 30].includes(seq) ? 'failed' : 'committed')));
+    expect(nextWith(bars, null, ['failed'], 1)?.seq).toBe(7);
+    expect(nextWith(bars, 7, ['failed'], 1)?.seq).toBe(30);
+    expect(nextWith(bars, 30, ['failed'], 1)?.seq).toBe(7);
+    expect(nextWith(bars, 7, ['failed'], -1)?.seq).toBe(30);
+    expect(nextWith(bars, 7, ['isolated'], 1)).toBeNull();
+  });
+
+  it('spaces axis ticks at 1, 2 or 5 times a power of ten', () => {
+    expect(tickStep(14_500, 8)).toBe(2_000);
+    expect(tickStep(300, 10)).toBe(50);
+    expect(tickStep(1, 4)).toBe(0.5);
+  });
+});
 
 describe('the batch timeline', () => {
   afterEach(() => {
@@ -25,56 +81,72 @@ describe('the batch timeline', () => {
     document.head.innerHTML = '';
   });
 
-  it('draws one bar per batch, in order, each marked with its status', () => {
-    const bars = mountTimeline().findAll('button.bar');
-    expect(bars.map((b) => b.attributes('data-batch'))).toEqual(['1', '2', '3', '4']);
-    expect(bars.map((b) => b.attributes('data-status'))).toEqual(['committed', 'isolated', 'failed', 'rolled_back']);
-    expect(bars.map((b) => b.classes().find((c) => c.startsWith('batch-')))).toEqual(['batch-committed', 'batch-isolated', 'batch-failed', 'batch-rolled_back']);
+  /** The parent owns the selection, as RunDetail does; `chosen` records every select. */
+  function mountTimeline(batches: BatchRecord[] = four, initial: number | null = null) {
+    const chosen: number[] = [];
+    const Host = defineComponent(() => {
+      const selected = ref<number | null>(initial);
+      return () => h(BatchTimeline, { batches, selected: selected.value, onSelect: (seq: number) => chosen.push((selected.value = seq)) });
+    });
+    return Object.assign(mount(Host, { attachTo: document.body }), { chosen });
+  }
+  const button = (wrapper: VueWrapper, name: RegExp) => wrapper.findAll('button').find((b) => name.test(b.text()))!;
+
+  it('is one canvas and one tab stop however many batches there are', () => {
+    const wrapper = mountTimeline(sequence(10_000));
+    expect(wrapper.findAll('canvas')).toHaveLength(2);
+    expect(wrapper.element.querySelectorAll('*').length).toBeLessThan(40);
+    expect(wrapper.findAll('[tabindex="0"]')).toHaveLength(1);
+    expect(wrapper.get('canvas[role="img"]').attributes('aria-label')).toBe('Batch timeline: 10000 batches over 4 min 10 s, 10000 committed; showing 10000.');
+  });
+
+  it('says how many batches failed or were isolated, and jumps to the next one', async () => {
+    const wrapper = mountTimeline(sequence(40, (seq) => (seq === 12 ? 'failed' : [3, 25].includes(seq) ? 'isolated' : 'committed')));
+    expect(button(wrapper, /^Next failed/).text()).toBe('Next failed (1)');
+    await button(wrapper, /^Next isolated/).trigger('click');
+    await button(wrapper, /^Next isolated/).trigger('click');
+    await button(wrapper, /^Next failed/).trigger('click');
+    expect(wrapper.chosen).toEqual([3, 25, 12]);
+    expect(wrapper.get('[data-testid="timeline-selected"]').text()).toMatch(/^Batch 12: failed — 50 planned, 0 written, .* — constraint violation$/);
+  });
+
+  it('zooms to the open batch and back out to the whole run', async () => {
+    const wrapper = mountTimeline(sequence(400), 200);
+    const root = () => wrapper.get('.batch-timeline');
+    expect(root().attributes('data-visible-batches')).toBe('400');
+    await button(wrapper, /^Zoom to batch 200$/).trigger('click');
+    expect(root().attributes('data-visible-batches')).toBe('1');
+    await button(wrapper, /^Zoom out$/).trigger('click');
+    expect(Number(root().attributes('data-visible-batches'))).toBeGreaterThan(1);
+    await button(wrapper, /^Fit all$/).trigger('click');
+    expect(root().attributes('data-visible-batches')).toBe('400');
+  });
+
+  it('moves between batches and zooms with the keyboard, keeping the open batch in view', async () => {
+    const wrapper = mountTimeline(sequence(100, (seq) => (seq === 90 ? 'failed' : 'committed')), 50);
+    const frame = wrapper.get('.timeline-frame');
+    for (const key of ['ArrowRight', 'ArrowLeft', 'ArrowLeft', 'z', 'f', 'Home', 'End']) await frame.trigger('keydown', { key });
+    expect(wrapper.chosen).toEqual([51, 50, 49, 90, 1, 100]);
+    const root = wrapper.get('.batch-timeline');
+    expect(root.attributes('data-visible-batches')).toBe('1');
+    await frame.trigger('keydown', { key: '0' });
+    expect(root.attributes('data-visible-batches')).toBe('100');
+  });
+
+  it('ignores other keys', async () => {
+    const wrapper = mountTimeline();
+    await wrapper.get('.timeline-frame').trigger('keydown', { key: 'x' });
+    expect(wrapper.chosen).toEqual([]);
   });
 
   it('gives every batch status its own colour in the stylesheet', () => {
     const style = document.createElement('style');
     style.textContent = fs.readFileSync(STYLESHEET, 'utf8');
     document.head.append(style);
-    const bars = mountTimeline().findAll('button.bar');
-    const colours = bars.map((b) => getComputedStyle(b.element).backgroundColor);
+    const swatches = mountTimeline().findAll('.legend .swatch');
+    const colours = swatches.map((s) => getComputedStyle(s.element).backgroundColor);
     expect(colours.every((c) => c !== '' && c !== 'transparent' && c !== 'rgba(0, 0, 0, 0)')).toBe(true);
     expect(new Set(colours).size).toBe(BATCH_STATUSES.length);
-  });
-
-  it('tells the counts of a batch on hover and to screen readers', () => {
-    const failed = mountTimeline().get('[data-batch="3"]');
-    expect(failed.attributes('title')).toBe(failed.attributes('aria-label'));
-    expect(failed.attributes('title')).toMatch(/^Batch 3: failed — 50 planned, 0 written, .*0 quarantined, 0 retries, 120 ms — constraint violation$/);
-    expect(mountTimeline().get('[data-batch="2"]').attributes('title')).toContain('3 quarantined');
-  });
-
-  it('opens a batch on click and shows which one is open', async () => {
-    const wrapper = mountTimeline(2);
-    expect(wrapper.findAll('button.bar').map((b) => b.attributes('aria-pressed'))).toEqual(['false', 'true', 'false', 'false']);
-    await wrapper.get('[data-batch="3"]').trigger('click');
-    expect(wrapper.emitted('select')).toEqual([[3]]);
-  });
-
-  it('moves between batches with the arrow keys, focus following', async () => {
-    const wrapper = mountTimeline(1);
-    const bars = wrapper.findAll('button.bar');
-    (bars[0]!.element as HTMLElement).focus();
-    await bars[0]!.trigger('keydown', { key: 'ArrowRight' });
-    expect(document.activeElement).toBe(bars[1]!.element);
-    await bars[1]!.trigger('keydown', { key: 'ArrowRight' });
-    await bars[2]!.trigger('keydown', { key: 'ArrowLeft' });
-    expect(wrapper.emitted('select')).toEqual([[2], [3], [2]]);
-    expect(document.activeElement).toBe(bars[1]!.element);
-  });
-
-  it('stays put at either end and ignores other keys', async () => {
-    const wrapper = mountTimeline();
-    const bars = wrapper.findAll('button.bar');
-    await bars[0]!.trigger('keydown', { key: 'ArrowLeft' });
-    await bars[3]!.trigger('keydown', { key: 'ArrowRight' });
-    await bars[1]!.trigger('keydown', { key: 'x' });
-    expect(wrapper.emitted('select')).toBeUndefined();
   });
 });
 
@@ -83,9 +155,9 @@ describe('opening a batch on the run page', () => {
     document.body.innerHTML = '';
   });
 
-  it('shows the quarantined records of the clicked batch with their reasons', async () => {
+  it('shows the quarantined records of the chosen batch with their reasons', async () => {
     const client = fakeClient({
-      'runs.get': ({ runId }) => runDetail(runId, batches, { status: 'partial' }),
+      'runs.get': ({ runId }) => runDetail(runId, four, { status: 'partial' }),
       'quarantine.list': () => [quarantined(1, 2, 'date 2026-02-30 does not exist'), quarantined(2, 3, 'chamber missing'), quarantined(3, null, 'not JSON')],
       'rollback.events': () => [],
     });
@@ -93,7 +165,7 @@ describe('opening a batch on the run page', () => {
     await flushPromises();
     expect(wrapper.text()).toContain('Batches (4)');
 
-    await wrapper.get('[data-batch="3"]').trigger('click');
+    await wrapper.get('[data-testid="next-failed"]').trigger('click');
     await flushPromises();
     const panel = wrapper.get('section[aria-label="Batch 3"]');
     expect(panel.text()).toContain('constraint violation');
@@ -101,17 +173,18 @@ describe('opening a batch on the run page', () => {
     expect(panel.text()).not.toContain('date 2026-02-30');
     expect(client.callsOf('quarantine.list')).toEqual([{ runId: 7, limit: 5_000 }]);
 
-    await wrapper.get('[data-batch="1"]').trigger('click');
+    await wrapper.get('.timeline-frame').trigger('keydown', { key: 'Home' });
     await flushPromises();
     expect(wrapper.get('section[aria-label="Batch 1"]').text()).toContain('No record of this batch was quarantined.');
+    expect(client.callsOf('quarantine.list')).toHaveLength(1);
     wrapper.unmount();
   });
 
   it('says so when the quarantine cannot be read', async () => {
-    const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, batches), 'rollback.events': () => [] });
+    const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, four), 'rollback.events': () => [] });
     const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
     await flushPromises();
-    await wrapper.get('[data-batch="3"]').trigger('click');
+    await wrapper.get('[data-testid="next-failed"]').trigger('click');
     await flushPromises();
     expect(wrapper.get('section[aria-label="Batch 3"] [role="alert"]').text()).toContain('no answer for quarantine.list');
     wrapper.unmount();

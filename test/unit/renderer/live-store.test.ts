@@ -123,7 +123,8 @@ describe('the run page while a run is live', () => {
     expect(progress).toContain('200 of 1,000 records read');
     expect(progress).toContain('20 records/s');
     expect(progress).toContain('ETA 40.0 s');
-    expect(wrapper.findAll('.timeline button').map((b) => b.attributes('data-status'))).toEqual(['committed', 'failed']);
+    expect(wrapper.get('.batch-timeline').attributes('data-total')).toBe('2');
+    expect(wrapper.get('[data-testid="next-failed"]').text()).toBe('Next failed (1)');
     wrapper.unmount();
   });
 

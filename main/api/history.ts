@@ -1,0 +1,94 @@
+import type { ApiHandlers } from '../../shared/api.js';
+import type { FlagEventView } from '../../shared/api-operations.js';
+import type { HistoryEvent, HistoryEventKind } from '../../shared/api-history.js';
+import { flagDefinition, flagEventView } from '../flags/index.js';
+import type { RestoreEvent, RollbackEventRecord, RunReview, Store } from '../store/index.js';
+
+type HistoryHandlers = Pick<ApiHandlers, 'history.annotations'>;
+
+/** One kind of marker: its newest `limit` audit rows as events. */
+type EventSource = (store: Store, limit: number) => Promise<HistoryEvent[]>;
+
+/**
+ * The audit each folder already keeps, read as markers for the History charts. Rollouts have a
+ * slot (HISTORY_EVENT_KINDS) and no source yet: main/rollouts adds its decision ledger here.
+ */
+const EVENT_SOURCES: Partial<Record<HistoryEventKind, EventSource>> = {
+  flag: async (store, limit) => (await store.flags.history({ limit })).map((event) => flagEvent(flagEventView(event))),
+  rollback: async (store, limit) => (await store.undo.listEvents({ limit })).map(rollbackEvent),
+  review: async (store, limit) => (await store.reviews.list()).slice(-limit).map(reviewEvent),
+  restore: async (store, limit) => (await store.restores.list({ limit })).map(restoreEvent),
+};
+
+export function historyHandlers(store: Store): HistoryHandlers {
+  return {
+    'history.annotations': async ({ since, limit }) => {
+      const events: HistoryEvent[] = [];
+      const unavailable: { kind: HistoryEventKind; why: string }[] = [];
+      for (const [kind, source] of Object.entries(EVENT_SOURCES) as [HistoryEventKind, EventSource][]) {
+        try {
+          events.push(...(await source(store, limit)));
+        } catch (error) {
+          // One unreadable audit (a damaged snapshot manifest) must not hide the others.
+          unavailable.push({ kind, why: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      const from = since === undefined ? Number.NEGATIVE_INFINITY : Date.parse(since);
+      const inWindow = events.filter((event) => Date.parse(event.at) >= from);
+      return { events: inWindow.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)), unavailable };
+    },
+  };
+}
+
+/** An unset value reads as what it falls back to: `default (off)`. */
+function flagValue(value: FlagEventView['newValue'], flag: string): string {
+  if (value === null) {
+    const definition = flagDefinition(flag);
+    return definition ? `default (${flagValue(definition.defaultValue, flag)})` : 'default';
+  }
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return String(value);
+}
+
+function flagEvent(event: FlagEventView): HistoryEvent {
+  const scope = event.scope === 'global' ? '' : ` (${event.scope})`;
+  return {
+    kind: 'flag',
+    id: `flag:${event.id}`,
+    at: event.at,
+    title: `${event.flag} ${flagValue(event.oldValue, event.flag)} → ${flagValue(event.newValue, event.flag)}${scope}`,
+    actor: event.actor,
+    reason: event.reason,
+    runId: null,
+  };
+}
+
+function rollbackEvent(event: RollbackEventRecord): HistoryEvent {
+  const what = event.batchSeq === null ? `Run ${event.runId} rolled back` : `Batch ${event.batchSeq} of run ${event.runId} rolled back`;
+  return {
+    kind: 'rollback',
+    id: `rollback:${event.id}`,
+    at: event.at,
+    title: `${what}: ${event.restored} restored, ${event.deleted} deleted${event.skipped > 0 ? `, ${event.skipped} skipped` : ''}`,
+    actor: event.operator,
+    reason: event.reason,
+    runId: event.runId,
+  };
+}
+
+function reviewEvent(review: RunReview): HistoryEvent {
+  const how = review.action === 'accepted' ? 'accepted (held run let stand)' : `marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}`;
+  return { kind: 'review', id: `review:${review.id}`, at: review.at, title: `Run ${review.runId} ${how}`, actor: review.operator, reason: review.reason, runId: review.runId };
+}
+
+function restoreEvent(event: RestoreEvent): HistoryEvent {
+  return {
+    kind: 'restore',
+    id: `restore:${event.id}`,
+    at: event.at,
+    title: `Database restored from snapshot ${event.snapshotId} (taken ${event.snapshotTakenAt}): hearings ${event.hearingsBefore} → ${event.hearingsAfter}`,
+    actor: event.operator,
+    reason: event.reason,
+    runId: null,
+  };
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { openStore, type Store } from '../../main/store/index.js';
+import { CHROMIUM_ARGS } from './chromium.js';
+import { ensureRendererBuilt } from './renderer-build.js';
+
+export const SCREENSHOTS = path.resolve('test-results/screenshots');
+
+export interface ConsoleInBrowser {
+  folder: string;
+  location: string;
+  store: Store;
+  engine: EngineHost;
+  server: RunningServer;
+  browser: Browser;
+  page: Page;
+  /** Script errors the page raised, for a last "no errors" check. */
+  pageErrors: string[];
+  shot(name: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * `gatehouse serve` as the browser suites use it: a SQLite database in a temp folder filled by
+ * `seed`, the API and the built console over HTTP, and Debian Chromium on the token URL. `prepare`
+ * runs once the store and the engine are open, before the server starts.
+ */
+export async function openConsoleInBrowser(options: {
+  executablePath: string;
+  seed: (location: string) => Promise<unknown>;
+  prepare?: (opened: { store: Store; engine: EngineHost }) => Promise<void>;
+  viewport?: { width: number; height: number };
+  /** Judge runs with the historical validator, as `gatehouse serve` does. */
+  judge?: boolean;
+  /**
+   * As `gatehouse serve` runs it: runs and long operations in worker threads (the built dist/
+   * script), runs always judged.
+   */
+  worker?: boolean;
+}): Promise<ConsoleInBrowser> {
+  const staticRoot = await ensureRendererBuilt();
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
+  const location = path.join(folder, 'gatehouse.db');
+  await options.seed(location);
+  const store = await openStore(location);
+  const engine = options.worker
+    ? createWorkerEngineHost({ location, workerScript: path.resolve('dist/main/api/engine-worker.js') })
+    : createInProcessEngineHost({ location, ...(options.judge ? { judge: consoleJudge } : {}) });
+  await options.prepare?.({ store, engine });
+  const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
+  const browser = await chromium.launch({ executablePath: options.executablePath, args: CHROMIUM_ARGS, headless: true });
+  const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.goto(server.url);
+  return {
+    folder,
+    location,
+    store,
+    engine,
+    server,
+    browser,
+    page,
+    pageErrors,
+    shot: (name) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true }),
+    close: async () => {
+      await browser.close();
+      await server.close();
+      await engine.close();
+      await store.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}

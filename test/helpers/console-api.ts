@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { vi } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, type EngineHost } from '../../main/api/index.js';
+import { openStore, type Store } from '../../main/store/index.js';
+import type { ApiCaller, ApiHandlers, ApiInput, ApiMethod, ApiOutput, RunEvent } from '../../shared/api.js';
+import { tester } from './callers.js';
+import type { RunSummary } from '../../shared/run.js';
+
+/** The console's API on a fresh SQLite file in a temp folder, with an in-process engine. */
+export interface ConsoleApi {
+  folder: string;
+  location: string;
+  store: Store;
+  engine: EngineHost;
+  api: ApiHandlers;
+  /** Through dispatch, as IPC and HTTP call it: the input parsed (defaults filled in); a refusal throws. */
+  call<M extends ApiMethod>(method: M, input: ApiInput<M>, caller?: ApiCaller): Promise<ApiOutput<M>>;
+  /** Starts a run through the API and resolves with its summary once the writer lock is free again. */
+  run(input: Parameters<ApiHandlers['runs.start']>[0]): Promise<RunSummary>;
+  close(): Promise<void>;
+}
+
+export async function openConsoleApi(prefix: string): Promise<ConsoleApi> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const location = path.join(folder, 'gatehouse.db');
+  const store = await openStore(location);
+  const engine = createInProcessEngineHost({ location });
+  const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
+  return {
+    folder,
+    location,
+    store,
+    engine,
+    api,
+    async call(method, input, caller = tester) {
+      const result = await dispatch(api, method, input, caller);
+      if (!result.ok) throw new Error(`${method} refused: ${result.error.code} ${result.error.message}`);
+      return result.data as never;
+    },
+    async run(input) {
+      const finished = new Promise<RunSummary>((resolve) => {
+        const stop = engine.subscribe((event: RunEvent) => {
+          if (event.type !== 'run-finished') return;
+          stop();
+          resolve(event.summary);
+        });
+      });
+      await api['runs.start'](input, tester);
+      const summary = await finished;
+      // run-finished comes just before the engine lets go of the writer lock; rollback and restore need it.
+      await vi.waitFor(async () => {
+        const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+        if (!attempt.acquired) throw new Error('the run still holds the lock');
+        await store.releaseWriterLock();
+      });
+      return summary;
+    },
+    async close() {
+      await engine.close();
+      await store.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// @vitest-environment happy-dom
+import { flushPromises, type VueWrapper } from '@vue/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bytes } from '../../../renderer/src/format.js';
+import BackupsView from '../../../renderer/src/views/BackupsView.vue';
+import type { ApiOutput } from '../../../shared/api.js';
+import { fakeClient, type FakeClient } from './fake-client.js';
+import { mountWith } from './mount.js';
+
+type Snapshot = ApiOutput<'backups.list'>['snapshots'][number];
+
+const MB = 1_024 * 1_024;
+
+function snapshot(id: string, daysAgo: number, sizeBytes = 150 * MB): Snapshot {
+  return { id, file: `${id}.sqlite`, createdAt: new Date(Date.UTC(2026, 10, 30) - daysAgo * 86_400_000).toISOString(), kind: 'before-run', runId: 100 - daysAgo, sizeBytes, sha256: 'ab'.repeat(32) };
+}
+
+describe('sizes for people', () => {
+  it('writes bytes as B, KB, MB, GB and TB with at most three figures', () => {
+    expect(bytes(0)).toBe('0 B');
+    expect(bytes(999)).toBe('999 B');
+    expect(bytes(1_000)).toBe('0.98 KB');
+    expect(bytes(3_543)).toBe('3.46 KB');
+    expect(bytes(157_569_024)).toBe('150 MB');
+    expect(bytes(647 * MB)).toBe('647 MB');
+    expect(bytes(1_310 * MB)).toBe('1.28 GB');
+    expect(bytes(5 * 1_024 ** 4)).toBe('5.00 TB');
+    expect(bytes(3 * 1_024 ** 5)).toBe('3072 TB');
+  });
+
+  it('shows a dash for a size nobody measured', () => {
+    expect(bytes(null)).toBe('—');
+    expect(bytes(Number.NaN)).toBe('—');
+    expect(bytes(-1)).toBe('—');
+  });
+});
+
+describe('the Backups page', () => {
+  let snapshots: Snapshot[];
+  let client: FakeClient;
+
+  const list = (): ApiOutput<'backups.list'> => ({
+    backend: 'sqlite',
+    supported: true,
+    explanation: null,
+    snapshots,
+    retention: { keep: 10, maxAgeDays: 30 },
+    snapshotsBeforeRuns: true,
+    disk: { snapshotBytes: snapshots.reduce((sum, s) => sum + s.sizeBytes, 0), snapshotFiles: snapshots.length, databaseBytes: 98 * MB },
+  });
+
+  function pruneBy(keep: number, maxAgeDays: number): Snapshot[] {
+    return snapshots.filter((s, rank) => rank > 0 && (rank >= keep || Date.parse(s.createdAt) < Date.UTC(2026, 10, 30) - maxAgeDays * 86_400_000));
+  }
+
+  beforeEach(() => {
+    snapshots = [snapshot('s6', 0), snapshot('s5', 1), snapshot('s4', 2), snapshot('s3', 35), snapshot('s2', 40), snapshot('s1', 50)];
+    client = fakeClient({
+      'backups.list': list,
+      'backups.prune': ({ keep = 10, maxAgeDays = 30, dryRun }) => {
+        const pruned = pruneBy(keep, maxAgeDays);
+        if (!dryRun) snapshots = snapshots.filter((s) => !pruned.includes(s));
+        return { dryRun, retention: { keep, maxAgeDays }, pruned, freedBytes: pruned.reduce((sum, s) => sum + s.sizeBytes, 0), remaining: snapshots.length - (dryRun ? pruned.length : 0) };
+      },
+    });
+  });
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  async function openPrune(): Promise<VueWrapper> {
+    const wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    await wrapper.findAll('button').find((b) => b.text() === 'Prune old snapshots…')!.trigger('click');
+    await flushPromises();
+    return wrapper;
+  }
+
+  it('shows sizes in MB, the disk the snapshots take, the retention and what the snapshot policy costs', async () => {
+    const wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="backups-table"] tbody tr td:nth-child(5)').text()).toBe('150 MB');
+    expect(wrapper.get('[data-testid="backups-table"] tbody tr td:nth-child(5)').attributes('title')).toBe('157,286,400 bytes');
+    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('900 MB in 6 file(s)');
+    expect(wrapper.get('[data-testid="retention"]').text()).toBe('newest 10, none older than 30 days');
+    expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/about 98.0 MB per run .* up to about 980 MB/);
+    expect(wrapper.text()).not.toMatch(/\d B\b/);
+  });
+
+  it('previews what the retention would delete before deleting anything', async () => {
+    const wrapper = await openPrune();
+    expect(client.callsOf('backups.prune')).toEqual([{ keep: 10, maxAgeDays: 30, dryRun: true }]);
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 3 snapshot(s), freeing 450 MB; 3 remain.');
+    expect(wrapper.findAll('[data-prune]').map((row) => row.attributes('data-prune'))).toEqual(['s3', 's2', 's1']);
+    expect(snapshots).toHaveLength(6);
+  });
+
+  it('previews again when the retention is changed, and deletes what it showed on confirmation', async () => {
+    const wrapper = await openPrune();
+    await wrapper.get('input[name="prune-keep"]').setValue(2);
+    await wrapper.get('input[name="prune-keep"]').trigger('change');
+    await flushPromises();
+    expect(wrapper.findAll('[data-prune]').map((row) => row.attributes('data-prune'))).toEqual(['s4', 's3', 's2', 's1']);
+    await wrapper.get('[data-testid="prune-dialog"]').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('backups.prune').at(-1)).toEqual({ keep: 2, maxAgeDays: 30, dryRun: false });
+    expect(snapshots.map((s) => s.id)).toEqual(['s6', 's5']);
+    expect(wrapper.get('[data-testid="backups-message"]').text()).toBe('Deleted 4 snapshot(s), freeing 600 MB; 2 remain.');
+    expect(wrapper.findAll('[data-testid="backups-table"] tbody tr')).toHaveLength(2);
+  });
+
+  it('never deletes under a retention typed after the preview: it previews that one first', async () => {
+    const wrapper = await openPrune();
+    // Typed, not yet left: an input event without the change a blur would bring.
+    const keep = wrapper.get('input[name="prune-keep"]');
+    (keep.element as HTMLInputElement).value = '1';
+    await keep.trigger('input');
+    expect(wrapper.get('[data-testid="prune-dialog"] button[type="submit"]').attributes('disabled')).toBeDefined();
+    await wrapper.get('[data-testid="prune-dialog"]').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('backups.prune')).toEqual([{ keep: 10, maxAgeDays: 30, dryRun: true }, { keep: 1, maxAgeDays: 30, dryRun: true }]);
+    expect(snapshots).toHaveLength(6);
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 5 snapshot(s), freeing 750 MB; 1 remain.');
+  });
+
+  it('refuses a retention that keeps nothing without asking the server', async () => {
+    const wrapper = await openPrune();
+    await wrapper.get('input[name="prune-keep"]').setValue(0);
+    await wrapper.get('input[name="prune-keep"]').trigger('change');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="prune-dialog"] [role="alert"]').text()).toBe('Keep at least 1 snapshot.');
+    expect(wrapper.get('[data-testid="prune-dialog"] button[type="submit"]').attributes('disabled')).toBeDefined();
+    expect(client.callsOf('backups.prune')).toHaveLength(1);
+  });
+
+  it('says so when nothing would be pruned, and offers no delete', async () => {
+    snapshots = snapshots.slice(0, 3);
+    const wrapper = await openPrune();
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Nothing to prune: every snapshot is within this retention.');
+    expect(wrapper.get('[data-testid="prune-dialog"] button[type="submit"]').attributes('disabled')).toBeDefined();
+  });
+});
