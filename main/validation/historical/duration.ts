@@ -1,5 +1,5 @@
 import type { Anomaly } from '../../../shared/validation.js';
-import { metricOf, type RunPoint } from './points.js';
+import { metricOf, type MetricsCarrier } from './points.js';
 import { resistantLine, robustSigma, type Line } from './robust.js';
 import { formatCount, formatSeconds, round } from './wording.js';
 
@@ -11,7 +11,8 @@ import { formatCount, formatSeconds, round } from './wording.js';
  */
 
 const DURATION_WINDOW_RUNS = 90;
-export const MIN_DURATION_RUNS = 10;
+/** From three runs on (the short-history fallback too); a young history's band is widened by its size. */
+export const MIN_DURATION_RUNS = 3;
 /** Timing noise under 5% is not real: CI machines and laptops jitter at least this much. */
 const SIGMA_FLOOR = 0.05;
 /** Slower than twice the expectation, and by a second at least, before anyone is paged. */
@@ -27,14 +28,15 @@ function predicted(line: Line, fetched: number): number {
   return Math.max(1, line.intercept + line.slope * fetched);
 }
 
-export function buildDurationModel(points: readonly RunPoint[]): DurationModel | null {
+export function buildDurationModel(points: readonly MetricsCarrier[]): DurationModel | null {
   const window = points.filter((p) => metricOf(p, 'durationMs') > 0).slice(-DURATION_WINDOW_RUNS);
   if (window.length < MIN_DURATION_RUNS) return null;
   const fetched = window.map((p) => metricOf(p, 'fetched'));
   const durations = window.map((p) => metricOf(p, 'durationMs'));
   const line = resistantLine(fetched, durations);
   const residuals = window.map((_, i) => Math.log(durations[i]!) - Math.log(predicted(line, fetched[i]!)));
-  return { line, sigma: Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) };
+  // A line through a handful of runs is itself uncertain: its error adds to a new run's (√(1 + 3/n)).
+  return { line, sigma: Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) * Math.sqrt(1 + 3 / window.length) };
 }
 
 /** The duration (ms) a run of this size is expected to take, and the log-scale band around it. */
@@ -43,7 +45,7 @@ export function durationBand(model: DurationModel, fetched: number, alarmScore: 
   return { expected, low: expected * Math.exp(-alarmScore * model.sigma), high: expected * Math.exp(alarmScore * model.sigma) };
 }
 
-export function durationAnomaly(model: DurationModel, current: RunPoint, alarmScore: number): Anomaly | null {
+export function durationAnomaly(model: DurationModel, current: MetricsCarrier, alarmScore: number): Anomaly | null {
   const fetched = metricOf(current, 'fetched');
   const duration = metricOf(current, 'durationMs');
   const expected = predicted(model.line, fetched);

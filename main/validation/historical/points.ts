@@ -26,8 +26,13 @@ export function toPoints(history: readonly HistoryEntry[], days: CalendarDays): 
   return points;
 }
 
+/** Anything that carries run metrics: a history entry, a run point. */
+export interface MetricsCarrier {
+  metrics: Readonly<Record<string, number>>;
+}
+
 /** A missing metric reads as 0: older run rows may predate a counter. */
-export function metricOf(point: RunPoint, name: string): number {
+export function metricOf(point: MetricsCarrier, name: string): number {
   const value = point.metrics[name];
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }

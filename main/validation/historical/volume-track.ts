@@ -1,0 +1,260 @@
+import { VolumeBaseline } from './baseline.js';
+import { ShiftDetector, changeEvidence, type Direction, type ShiftSide } from './change.js';
+import { countLowerTail, countUpperTail, logCountProbability, mixtureLowerTail, mixtureUpperTail, roughScore, tailScore, type CountComponent } from './distributions.js';
+import { RatioMemory, RunningRatio } from './episodes.js';
+import type { RegimeWeights } from './regime.js';
+
+/**
+ * One volume metric (fetched, added or updated) walked run by run: its normal state, its quiet
+ * depth and catch-up bump, its shift detector and the change it has open, if any. The stream's
+ * regime (normal or quiet) is shared by the three and read from fetched; see StreamWalk.
+ */
+
+/** A change stays open for this many runs from its first, then it is the baseline. */
+export const CHANGE_OPEN_RUNS = 5;
+/** Likelihood ratio (log) a run must show for the changed level to continue an open change. */
+const ONGOING_EVIDENCE = 1;
+/** ... and against it, to close the change as over (the level came back). */
+const RETURNED_EVIDENCE = -1;
+/** A one-off outlier: the filter reads a run this far out of every state as noise, not a state. */
+const OUTLIER_PROBABILITY = 0.01;
+/** Outliers by tail probability (sigmas): full weight below the first, none above the second. */
+const ROBUST_SCORES = { full: 2.5, none: 4 };
+const SPREAD_TRIM_SCORE = 3.5;
+/** Below this expectation a run cannot show a state or a change (a weekend of a weekday feed). */
+export const INFORMATIVE_MEAN = 1;
+const PRIOR_DEPTH = { ratio: 0.35, spread: 0.7 };
+const PRIOR_BUMP = { ratio: 1.3, spread: 0.3 };
+
+export interface OpenChange {
+  id: string;
+  direction: Direction;
+  since: string;
+  sinceDay: number;
+  /** The rule that raised it; the runs after carry it on as `ongoing`. */
+  rule: string;
+  runs: number;
+  observed: number;
+  expected: number;
+  exposure: number;
+  evidenceRuns: number;
+  /** Marked `expected`: no longer reported; the next run that continues it makes it the baseline. */
+  accepted: boolean;
+}
+
+export interface TrackPrediction {
+  /** The normal state's expectation for this run and its predictive spread. */
+  mean: number;
+  phi: number;
+  rate: number;
+  /** The predictive mixture the run is judged against. */
+  judging: CountComponent[];
+  /** The same per regime, for the filter (fetched only). */
+  byRegime: Record<keyof RegimeWeights, CountComponent[]>;
+}
+
+export interface TrackAssessment {
+  prediction: TrackPrediction;
+  value: number;
+  weekday: number;
+  /** Sigma-scale surprise of the value under the judging mixture, each way. */
+  lowScore: number;
+  highScore: number;
+  /** What the open change makes of this run. */
+  changeStatus: 'none' | 'ongoing' | 'silent' | 'returned';
+  shift: Record<Direction, ShiftSide> | null;
+}
+
+export class VolumeTrack {
+  baseline: VolumeBaseline;
+  shift = new ShiftDetector();
+  depth = new RatioMemory(PRIOR_DEPTH.ratio, PRIOR_DEPTH.spread);
+  bump = new RatioMemory(PRIOR_BUMP.ratio, PRIOR_BUMP.spread);
+  episode = new RunningRatio();
+  back = new RunningRatio();
+  change: OpenChange | null = null;
+
+  constructor(
+    readonly metric: string,
+    phiPrior?: () => number,
+  ) {
+    this.baseline = new VolumeBaseline(phiPrior);
+  }
+
+  copy(phiPrior?: () => number): VolumeTrack {
+    const twin = new VolumeTrack(this.metric, phiPrior);
+    twin.baseline = this.baseline.copy(phiPrior);
+    twin.shift = this.shift.copy();
+    twin.depth = this.depth.copy();
+    twin.bump = this.bump.copy();
+    twin.episode = Object.assign(new RunningRatio(), this.episode);
+    twin.back = Object.assign(new RunningRatio(), this.back);
+    twin.change = this.change ? { ...this.change } : null;
+    return twin;
+  }
+
+  predict(weekday: number, weights: RegimeWeights, returning: boolean): TrackPrediction {
+    const mean = this.baseline.expected(weekday);
+    const phi = this.baseline.predictivePhi(weekday);
+    const bump = this.bump.typical;
+    const bumped: CountComponent[] = [
+      { weight: 0.5, mean, phi },
+      { weight: 0.5, mean: mean * bump, phi: phi + 1 / this.bump.shape },
+    ];
+    const depthShape = this.depth.shape + this.episode.observed;
+    const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
+    const byRegime = {
+      normal: returning ? bumped : [{ weight: 1, mean, phi }],
+      enter: [{ weight: 1, mean: mean * this.depth.typical, phi: phi + 1 / this.depth.shape }],
+      stay: [{ weight: 1, mean: (mean * depthShape) / depthRate, phi: phi + 1 / depthShape }],
+      exit: bumped,
+    };
+    const judging: CountComponent[] = [];
+    for (const regime of ['normal', 'enter', 'stay', 'exit'] as const) {
+      if (weights[regime] < 1e-9) continue;
+      for (const c of byRegime[regime]) judging.push({ weight: c.weight * weights[regime], mean: c.mean, phi: c.phi });
+    }
+    return { mean, phi, rate: this.baseline.rate(weekday), judging, byRegime };
+  }
+
+  /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
+  likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
+    const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * prediction.mean + 12));
+    const of = (components: readonly CountComponent[]): number => {
+      let total = 0;
+      for (const c of components) total += c.weight * Math.exp(logCountProbability(value, c.mean, c.phi));
+      return (1 - OUTLIER_PROBABILITY) * total + vague;
+    };
+    return { normal: of(prediction.byRegime.normal), enter: of(prediction.byRegime.enter), stay: of(prediction.byRegime.stay), exit: of(prediction.byRegime.exit) };
+  }
+
+  /** `watchShift`: whether the shift detector reads this run (see StreamWalk.watchesShift). */
+  assess(run: { value: number; weekday: number; startedAt: string; dayNumber: number }, prediction: TrackPrediction, watchShift: boolean): TrackAssessment {
+    const { value } = run;
+    const { lowScore, highScore } = surprise(prediction.judging, value);
+    let changeStatus: TrackAssessment['changeStatus'] = 'none';
+    if (this.change) {
+      const ratio = (this.change.observed + 0.5) / (this.change.expected + 0.5);
+      const evidence = prediction.mean < INFORMATIVE_MEAN * 0.5 ? 0 : changeEvidence(value, prediction.mean, prediction.mean * ratio, prediction.phi);
+      changeStatus = evidence >= ONGOING_EVIDENCE ? 'ongoing' : evidence <= RETURNED_EVIDENCE ? 'returned' : 'silent';
+    }
+    const shift = watchShift && !this.change ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.startedAt, dayNumber: run.dayNumber }) : null;
+    return { prediction, value, weekday: run.weekday, lowScore, highScore, changeStatus, shift };
+  }
+
+  /** Two-sided tail score: how much of an outlier the run is, whatever its direction. */
+  static outlierScore(assessment: TrackAssessment): number {
+    return Math.max(assessment.lowScore, assessment.highScore);
+  }
+
+  /**
+   * Learns the run. `quiet` is the filtered P(quiet) after it, `weight` what the run may teach
+   * (feedback), `returning` whether it is among the first days back, `warmingUp` whether the walk
+   * is still too young to judge.
+   */
+  learn(assessment: TrackAssessment, run: { weekday: number }, quiet: number, weight: number, returning: boolean, warmingUp: boolean): void {
+    // While the walk is young its expectations are too rough to call anything an outlier.
+    const outlier = warmingUp ? 0 : VolumeTrack.outlierScore(assessment);
+    const robust = outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
+    const { value, prediction } = assessment;
+    const inChange = this.change !== null;
+    if (!returning && !inChange) this.baseline.learn(value, run.weekday, (1 - quiet) * weight * robust, outlier >= SPREAD_TRIM_SCORE);
+    if (quiet > 0.05) this.episode.add(value, prediction.mean, quiet);
+    if (returning && prediction.mean >= INFORMATIVE_MEAN) this.back.add(value, prediction.mean);
+  }
+
+  /** Opens a change at this run (or at the shift's first run), closing any other. */
+  open(direction: Direction, rule: string, run: { startedAt: string; dayNumber: number; value: number }, prediction: TrackPrediction, from?: ShiftSide): void {
+    const since = from?.since ?? run.startedAt;
+    this.change = {
+      id: `${this.metric}:${direction}:${since}`,
+      direction,
+      since,
+      sinceDay: from?.since ? from.sinceDay : run.dayNumber,
+      rule,
+      runs: from?.runs ?? 1,
+      observed: from ? from.observed : run.value,
+      expected: from ? from.expected : prediction.mean,
+      exposure: from ? from.exposure : prediction.rate,
+      evidenceRuns: from?.runs ?? 1,
+      accepted: false,
+    };
+    this.shift.reset();
+  }
+
+  /** Carries an open change over one more run. */
+  continueChange(assessment: TrackAssessment): void {
+    const change = this.change;
+    if (!change) return;
+    change.runs += 1;
+    if (assessment.changeStatus === 'returned') this.change = null;
+    else if (assessment.changeStatus === 'ongoing') {
+      change.observed += assessment.value;
+      change.expected += assessment.prediction.mean;
+      change.exposure += assessment.prediction.rate;
+      change.evidenceRuns += 1;
+    }
+  }
+
+  /**
+   * The open change becomes the baseline: it lasted, or someone marked it expected and it went
+   * on. A rise re-baselines the level on the change's own runs. A drop of fetched is not a new
+   * level but a quiet period — the caller puts the stream in that state, and the normal level is
+   * kept for the return (a quiet period that lasts for weeks becomes the new normal on its own);
+   * a drop of added or updated alone re-baselines that metric.
+   */
+  settleChange(): OpenChange | null {
+    const change = this.change;
+    if (!change) return null;
+    if (!(change.direction === 'down' && this.metric === 'fetched')) this.baseline.rebaseline(change.observed, change.exposure, change.evidenceRuns);
+    else this.episode.add(change.observed, change.expected);
+    this.change = null;
+    this.shift.reset();
+    return change;
+  }
+
+  /** The quiet period ended: remember its depth, start counting the first days back. */
+  endEpisode(): void {
+    const ratio = this.episode.ratio();
+    if (ratio !== null) this.depth.record(ratio);
+    this.episode.clear();
+    this.back.clear();
+  }
+
+  /** The first days back are over: remember their bump. */
+  endReturn(): void {
+    const ratio = this.back.ratio();
+    if (ratio !== null) this.bump.record(ratio);
+    this.back.clear();
+  }
+
+  /** A long quiet period became the new normal: the level follows it. */
+  promoteEpisode(): void {
+    const ratio = this.episode.ratio();
+    if (ratio !== null) this.baseline.scaleLevel(ratio);
+    this.episode.clear();
+    this.change = null;
+    this.shift.reset();
+  }
+}
+
+/**
+ * Sigma-scale tails of the value under the mixture. Exact sums are skipped for a run every
+ * component finds plainly ordinary (cube-root distance under 1.5 sigma on a mean of 10 or more):
+ * most runs, and what keeps a walk over years of runs within milliseconds.
+ */
+export function surprise(components: readonly CountComponent[], value: number): { lowScore: number; highScore: number } {
+  let plain = true;
+  for (const c of components) {
+    if (c.mean < 10 || Math.abs(roughScore(value, c.mean, c.phi)) > 1.5) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return { lowScore: 0, highScore: 0 };
+  if (components.length === 1) {
+    const c = components[0]!;
+    return { lowScore: tailScore(countLowerTail(value, c.mean, c.phi)), highScore: tailScore(countUpperTail(value, c.mean, c.phi)) };
+  }
+  return { lowScore: tailScore(mixtureLowerTail(components, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
+}
