@@ -48,7 +48,7 @@ export {
 export { createBatchJudge, describeZodError, runEntrySchema, type BatchJudge, type BatchOutcome } from './historical/batch-lines.js';
 export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './historical/thresholds.js';
 export { calendarDay, historicalJudge, historyEntryOf, originOf, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
-export { CHANGE_OPEN_RUNS } from './historical/volume-track.js';
+export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';
 export type { DayInfo } from './historical/calendar.js';
 export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, listAnomalousRuns, markAnomaly, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
 export { backtest, wasJudgeable, type BacktestReport, type BacktestRun } from './backtest.js';

@@ -124,5 +124,6 @@ export const DEVELOPMENT_WORLD: HarnessWorld = {
     startedAt: run.startedAt,
     metrics: { ...injectRunAnomaly(run.metrics, { kind: INJECTED[kind] }, { busyDay: asRunMetrics(busy.metrics) }) },
   }),
-  scale: (metrics, factor) => ({ ...injectRunAnomaly(metrics, { kind: 'level-shift', magnitude: factor }) }),
+  // The injection code scales the whole duration with the volume; a lasting shift of volume leaves the fixed part of a run's time alone.
+  scale: (metrics, factor) => ({ ...injectRunAnomaly(metrics, { kind: 'level-shift', magnitude: factor }), durationMs: Math.round(metrics.durationMs * (1 / 3 + (2 / 3) * factor)) }),
 };

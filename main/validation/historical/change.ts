@@ -20,7 +20,7 @@ import { logCountProbability } from './distributions.js';
  * One run's evidence is clipped, so a single spike or outage (the single-run rules' business)
  * never makes a shift on its own: it takes two runs leaning the same way at least.
  */
-const SHIFT_FACTORS = { down: 0.6, up: 1.6 } as const;
+const SHIFT_FACTORS = { down: 0.5, up: 2 } as const;
 const MAX_RUN_EVIDENCE = 3.5;
 
 export type Direction = 'down' | 'up';
@@ -80,9 +80,9 @@ export class ShiftDetector {
     this.up = emptySide();
   }
 
-  /** Both sides as they would stand after this run (the detector itself is left alone). */
-  peek(run: ShiftRun): Record<Direction, ShiftSide> {
-    return { down: this.advanced(this.down, run, SHIFT_FACTORS.down), up: this.advanced(this.up, run, SHIFT_FACTORS.up) };
+  /** Both sides as they would stand after this run (the upward one held still unless `upToo`); the detector itself is left alone. */
+  peek(run: ShiftRun, upToo = true): Record<Direction, ShiftSide> {
+    return { down: this.advanced(this.down, run, SHIFT_FACTORS.down), up: upToo ? this.advanced(this.up, run, SHIFT_FACTORS.up) : this.up };
   }
 
   commit(next: Record<Direction, ShiftSide>): void {

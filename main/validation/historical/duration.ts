@@ -18,10 +18,15 @@ const SIGMA_FLOOR = 0.05;
 /** Slower than twice the expectation, and by a second at least, before anyone is paged. */
 const MIN_SLOWDOWN_RATIO = 2;
 const MIN_SLOWDOWN_MS = 1000;
+/** Below this many runs a line through them is a guess: only a run five times slower is called. */
+const YOUNG_RUNS = 10;
+const YOUNG_SLOWDOWN_RATIO = 5;
 
 export interface DurationModel {
   line: Line;
   sigma: number;
+  /** How much slower than expected a run must be before it is called, whatever its score. */
+  minRatio: number;
 }
 
 function predicted(line: Line, fetched: number): number {
@@ -36,7 +41,8 @@ export function buildDurationModel(points: readonly MetricsCarrier[]): DurationM
   const line = resistantLine(fetched, durations);
   const residuals = window.map((_, i) => Math.log(durations[i]!) - Math.log(predicted(line, fetched[i]!)));
   // A line through a handful of runs is itself uncertain: its error adds to a new run's (√(1 + 3/n)).
-  return { line, sigma: Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) * Math.sqrt(1 + 3 / window.length) };
+  const sigma = Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) * Math.sqrt(1 + 3 / window.length);
+  return { line, sigma, minRatio: window.length < YOUNG_RUNS ? YOUNG_SLOWDOWN_RATIO : MIN_SLOWDOWN_RATIO };
 }
 
 /** The duration (ms) a run of this size is expected to take, and the log-scale band around it. */
@@ -51,7 +57,7 @@ export function durationAnomaly(model: DurationModel, current: MetricsCarrier, a
   const expected = predicted(model.line, fetched);
   if (duration <= 0) return null;
   const score = (Math.log(duration) - Math.log(expected)) / model.sigma;
-  if (score < alarmScore || duration < MIN_SLOWDOWN_RATIO * expected || duration - expected < MIN_SLOWDOWN_MS) return null;
+  if (score < alarmScore || duration < model.minRatio * expected || duration - expected < MIN_SLOWDOWN_MS) return null;
   const perRecord = Math.max(1, fetched);
   const { low, high } = durationBand(model, fetched, alarmScore);
   return {

@@ -20,8 +20,12 @@ import { countPhrase, formatRange, round } from './wording.js';
  * answer; and the mix, quarantine and duration checks run too.
  */
 
-/** Extra overdispersion when the comparison had to reach for less alike runs. */
-const LOOSER_MATCH_PHI = { weekday: 0, kind: 0.3, any: 1 } as const;
+/**
+ * Extra overdispersion when the comparison had to reach for less alike runs: other weekdays of
+ * the same kind may differ by half again; a weekday judged by weekend runs (or the reverse) may
+ * differ by several times, so only a gross departure is called.
+ */
+const LOOSER_MATCH_PHI = { weekday: 0, kind: 0.5, any: 3 } as const;
 
 interface Comparison {
   values: number[];
@@ -38,15 +42,30 @@ function comparableRuns(history: readonly HistoryEntry[], weekday: number, metri
   return { values: days.map((d) => metricOf(d.entry, metric)), match: 'any', label: 'the earlier runs' };
 }
 
-/** Median and the spread of a new run around it: the runs' own spread, the median's error, the looser match. */
-function spreadAround(values: readonly number[], match: Comparison['match']): { center: number; phi: number } {
+interface Spread {
+  /** The median: what the band is centred on. */
+  center: number;
+  /** The expectations the low and the high ends are read from (both the median, unless the match was loose). */
+  lowFrom: number;
+  highFrom: number;
+  phi: number;
+}
+
+/**
+ * Median and the spread of a new run around it: the runs' own spread, the median's error, the
+ * looser match. When no run was alike (a Monday judged by a weekend), the low end is read from
+ * the quietest run and the high end from the busiest: only what none of them comes near is called.
+ */
+function spreadAround(values: readonly number[], match: Comparison['match']): Spread {
   const center = median([...values]);
   const mad = median(values.map((v) => Math.abs(v - center)));
   const own = center > 0 ? Math.max(PHI_PRIOR, ((1.4826 * mad) ** 2 - center) / (center * center)) : PHI_PRIOR;
   const n = values.length;
   // The median of n runs errs by about √(π/2) of the mean's error.
   const phi = own * (1 + 2 / n) + ((Math.PI / 2) * (own + 1 / Math.max(center, 0.5))) / n + LOOSER_MATCH_PHI[match];
-  return { center: Math.max(center, 0.5), phi };
+  const floor = (v: number): number => Math.max(v, 0.5);
+  if (match !== 'any') return { center: floor(center), lowFrom: floor(center), highFrom: floor(center), phi };
+  return { center: floor(center), lowFrom: floor(Math.min(...values)), highFrom: floor(Math.max(...values)), phi };
 }
 
 export interface FallbackJudgement {
@@ -61,15 +80,15 @@ export function fallbackJudgement(history: readonly HistoryEntry[], current: His
   const weekday = weekdayOf(Math.floor(Date.parse(current.startedAt) / DAY_MS));
   for (const metric of ['fetched', 'added', 'updated'] as const) {
     const comparison = comparableRuns(history, weekday, metric);
-    const { center, phi } = spreadAround(comparison.values, comparison.match);
+    const { center, lowFrom, highFrom, phi } = spreadAround(comparison.values, comparison.match);
     const bars = volumeBars(thresholds, metric);
     const value = Math.max(0, Math.round(metricOf(current, metric)));
-    const distribution = negativeBinomial(center, phi);
-    const emptyAlarms = distribution.lowerTail(0) < tailForScore(bars.empty);
-    const band = { expected: round(center, 1), low: Math.max(distribution.lowestNormal(tailForScore(bars.single)), emptyAlarms ? 1 : 0), high: distribution.highestNormal(tailForScore(bars.single)) };
+    const low = negativeBinomial(lowFrom, phi);
+    const emptyAlarms = low.lowerTail(0) < tailForScore(bars.empty);
+    const band = { expected: round(center, 1), low: Math.max(low.lowestNormal(tailForScore(bars.single)), emptyAlarms ? 1 : 0), high: negativeBinomial(highFrom, phi).highestNormal(tailForScore(bars.single)) };
     bands[metric] = band;
-    const lowScore = tailScore(countLowerTail(value, center, phi));
-    const highScore = tailScore(countUpperTail(value, center, phi));
+    const lowScore = tailScore(countLowerTail(value, lowFrom, phi));
+    const highScore = tailScore(countUpperTail(value, highFrom, phi));
     const below = lowScore >= (value === 0 ? bars.empty : bars.single);
     if (!below && highScore < bars.single) continue;
     const rule = below ? (value <= 0.1 * center ? 'near-zero-volume' : 'below-seasonal-range') : 'above-seasonal-range';

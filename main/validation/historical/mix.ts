@@ -14,7 +14,9 @@ import { formatCount, formatPercent, round } from './wording.js';
 const MIX_WINDOW_RUNS = 90;
 /** The short-history fallback runs the mix checks from three runs on, with the estimate's own uncertainty added. */
 export const MIN_MIX_RUNS = 3;
-const RHO_FLOOR = 0.002;
+/** Shares wobble from run to run by a few percent at least (a committee's busy week is not random sampling). */
+const RHO_FLOOR = 0.02;
+const YOUNG_RHO = 0.3;
 /** A share alarm needs a few records of difference: 1 of 3 is not a shift, whatever the odds. */
 const MIN_RECORDS_OFF = 2;
 /** Quarantining this many at once is worth a look even when the history never quarantined any. */
@@ -36,7 +38,8 @@ export function buildMixModel(points: readonly MetricsCarrier[]): MixModel | nul
   const fetchedInWindow = window.reduce((sum, p) => sum + metricOf(p, 'fetched'), 0);
   const share = (part: (p: MetricsCarrier) => number): ShareEstimate => {
     const observations: ShareObservation[] = window.map((p) => ({ part: part(p), whole: metricOf(p, 'fetched') }));
-    const estimate = estimateShare(observations, RHO_FLOOR);
+    // A handful of runs cannot show how much a share wobbles: assume more until they can.
+    const estimate = estimateShare(observations, RHO_FLOOR + YOUNG_RHO / window.length);
     // A new run also varies by how well the share is known: ρ/k between runs, 1/records within.
     return { share: estimate.share, rho: estimate.rho * (1 + 1 / window.length) + 1 / fetchedInWindow };
   };

@@ -24,14 +24,15 @@ const PRIOR_ENTRY = { episodes: 1, runs: 60 };
 const PRIOR_DURATION = { days: 10, weight: 2 };
 /** Prior agreement with the calendar, Beta(1, 1): even odds until the stream's recesses say. */
 const PRIOR_AGREEMENT = { confirmed: 1, seen: 2 };
+const NO_AGREEMENT = 0.2;
 /** Prior share of quiet runs away from the calendar's recesses: one in twenty. */
 const PRIOR_QUIET_ELSEWHERE = { quiet: 1, runs: 20 };
-/** The first this-many informative runs after a quiet period may bring a catch-up bump. */
-export const BACK_RUNS = 2;
+/** The first this-many busy runs after a quiet period may bring a catch-up bump (it is usually two; one more is cheap insurance). */
+export const BACK_RUNS = 3;
 /** A quiet period this much longer than any seen (and six weeks at least) is the new normal. */
 const PROMOTE_AFTER = { minDays: 42, longestFactor: 1.5 };
 /** The least chance the judge gives a quiet period of ending on any run. */
-const MIN_JUDGED_EXIT = 0.02;
+const MIN_JUDGED_EXIT = 0.05;
 /**
  * A quiet period that starts where the calendar, weighted by the stream's agreement with it,
  * puts at least this much chance of a recess was anticipated: its start is no news.
@@ -103,7 +104,10 @@ export class RegimeFilter {
     const spread = Math.sqrt((confirmed * missed) / (seen * seen * (seen + 1)));
     const inRecess = Math.max(0, confirmed / seen - 1.28 * spread);
     const elsewhere = (this.quietElsewhere.quiet + PRIOR_QUIET_ELSEWHERE.quiet) / (this.quietElsewhere.runs + PRIOR_QUIET_ELSEWHERE.runs);
-    return Math.max(0, (inRecess - elsewhere) / (1 - elsewhere));
+    const lift = (inRecess - elsewhere) / (1 - elsewhere);
+    // Below a fifth of lift the calendar says nothing about this stream: a small chance of a
+    // quiet period at an unknown depth would otherwise excuse every drop near a recess date.
+    return Math.max(0, (lift - NO_AGREEMENT) / (1 - NO_AGREEMENT));
   }
 
   get meanEpisodeDays(): number {
@@ -141,10 +145,12 @@ export class RegimeFilter {
    * log likelihood ratio (quiet at the usual depth vs normal) of this run, for the calendar's
    * account; `informative` says whether the run could show a state at all, `busy` whether it is
    * one of the stream's busy weekdays (the first days back are counted in those: a weekend in
-   * between does not use them up). Returns true when a long quiet period has just become the new normal.
+   * between does not use them up), `nearRecess` the calendar's strongest recess weight over this
+   * day and the next three. Returns true when a long quiet period has just become the new normal.
    */
-  observe(run: { dayNumber: number; startedAt: string; informative: boolean; busy: boolean }, posterior: number, calendar: CalendarPrior, quietEvidence: number): boolean {
-    const anticipated = this.calendarAgreement * calendar.weight;
+  observe(run: { dayNumber: number; startedAt: string; informative: boolean; busy: boolean; nearRecess: number }, posterior: number, calendar: CalendarPrior, quietEvidence: number): boolean {
+    // The calendar's recess dates are approximate: a quiet period starting a few days before one it expects was expected.
+    const anticipated = this.calendarAgreement * run.nearRecess;
     this.accountCalendar(calendar, run.informative ? quietEvidence : 0, run.informative);
     if (calendar.weight === 0 && run.informative) {
       this.quietElsewhere.runs += 1;

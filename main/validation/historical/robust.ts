@@ -93,7 +93,8 @@ function pooledShare(observations: readonly ShareObservation[], keep: (o: ShareO
     part += o.part;
     whole += o.whole;
   }
-  return whole > 0 ? part / whole : 0;
+  // Half a record each way (Jeffreys): a share never seen in a few runs is small, not impossible.
+  return (part + 0.5) / (whole + 1);
 }
 
 function shareDispersion(observations: readonly ShareObservation[], share: number, floor: number): number {

@@ -1,14 +1,14 @@
 import type { HistoryEntry } from '../../../shared/validation.js';
 import { DAY_MS, weekdayOf, type CalendarDays, type CalendarPrior } from './calendar.js';
 import type { Direction, ShiftSide } from './change.js';
-import { tailScore } from './distributions.js';
+import { mixtureMean, tailScore } from './distributions.js';
 import { buildDurationModel, type DurationModel } from './duration.js';
 import type { TrainingRun } from './history-prep.js';
 import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds } from './thresholds.js';
-import { CHANGE_OPEN_RUNS, INFORMATIVE_MEAN, VolumeTrack, type TrackAssessment } from './volume-track.js';
+import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type TrackAssessment } from './volume-track.js';
 
 /**
  * The validator's model of one stream, walked forward one run at a time (issue 10): everything it
@@ -26,6 +26,10 @@ const RECENT_RUNS = 90;
  * twice): a week before judging starts, so a young history's quiet days are known as quiet by then.
  */
 const REGIME_FROM_RUNS = 14;
+/** The filter's P(quiet) from which a quiet period is plainly the state. */
+const SURE_OF_QUIET = 0.9;
+/** A run with at most this share of its expectation is "near zero". */
+const NEAR_ZERO_SHARE = 0.1;
 
 export interface RunContext {
   entry: HistoryEntry;
@@ -155,20 +159,26 @@ export class StreamWalk {
       assessments[metric] = track.assess({ ...run, value: valueOf(entry, metric) }, prediction, this.watchesShift(context));
     }
     const { quietAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
+    const quietShare = context.step.judging.enter + context.step.judging.stay;
+    for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
     const active = this.canJudge(context.weekday);
     const findings = active ? VOLUME_METRICS.map((m) => this.finding(m, assessments[m])).filter((f): f is VolumeFinding => f !== null) : [];
     return { context, assessments, findings, quietAfter, quietEvidence };
   }
 
   /**
-   * Whether the shift detector reads this run: in the normal state, and in the first runs of a
-   * quiet period nobody announced — the filter may settle on "quiet" before the evidence is
-   * strong enough to call, and an unannounced quiet period is news worth one alert at its start.
+   * Which sides of the shift detector read this run: both in the normal state; only the downward
+   * one in the first days of a quiet period nobody announced, and only until the filter is sure
+   * of it — the filter may settle on "quiet" before the evidence is strong enough to call, and an
+   * unannounced quiet period is news worth one alert at its start, but once it is plainly the
+   * state it is the baseline, not news.
    */
-  private watchesShift(context: RunContext): boolean {
-    if (this.runs < this.minRuns || context.returning) return false;
+  private watchesShift(context: RunContext): 'both' | 'down' | 'none' {
+    if (this.runs < this.minRuns || context.returning) return 'none';
     const episode = this.regime.episode;
-    return episode === null || (!episode.anticipated && episode.runs < CHANGE_OPEN_RUNS);
+    if (episode === null) return 'both';
+    const young = !episode.anticipated && context.dayNumber - episode.sinceDay < CHANGE_OPEN_DAYS && this.regime.quiet < SURE_OF_QUIET;
+    return young ? 'down' : 'none';
   }
 
   /** The filtered P(quiet) after this run, from fetched (the stream's state is one for all volumes). */
@@ -186,20 +196,26 @@ export class StreamWalk {
     const bars = volumeBars(this.thresholds, metric);
     const track = this.tracks[metric];
     const { value, lowScore, highScore } = assessment;
-    const lowBar = value === 0 ? bars.empty : bars.single;
+    // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
+    // or partial fetch, and has the lower bar — in the normal state only: a quiet period makes it plausible.
+    const quietShown = assessment.quietShare >= 0.5;
+    const expected = mixtureMean(assessment.prediction.judging);
+    const nearEmpty = value <= NEAR_ZERO_SHARE * expected;
+    const lowBar = nearEmpty && !quietShown ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
     if (change && assessment.changeStatus === 'ongoing' && (fresh === null || fresh === change.direction)) {
       return change.accepted ? null : { metric, assessment, kind: 'ongoing', direction: change.direction, score: Math.max(lowScore, highScore), rule: change.rule };
     }
     if (fresh) {
-      const expected = assessment.prediction.judging.reduce((sum, c) => sum + c.weight * c.mean, 0);
-      const rule = fresh === 'down' ? (value <= 0.1 * expected ? 'near-zero-volume' : 'below-seasonal-range') : this.quietDay(metric, assessment.weekday) ? 'quiet-day-burst' : 'above-seasonal-range';
+      const rule = fresh === 'down' ? (nearEmpty ? 'near-zero-volume' : 'below-seasonal-range') : this.quietDay(metric, assessment.weekday) ? 'quiet-day-burst' : 'above-seasonal-range';
       return { metric, assessment, kind: 'single', direction: fresh, score: fresh === 'down' ? lowScore : highScore, rule };
     }
     for (const direction of ['down', 'up'] as const) {
       const side = assessment.shift?.[direction];
       if (!side || side.runs < 2) continue;
+      // A drop shown only by runs from days back is a quiet period several runs long: the baseline, not news.
+      if (direction === 'down' && assessment.quietShare >= 0.5 && assessment.dayNumber - side.sinceDay >= CHANGE_OPEN_DAYS) continue;
       const score = shiftScore(side.statistic);
       if (score >= bars.shift) return { metric, assessment, kind: 'shift', direction, score, rule: 'level-shift', shift: side };
     }
@@ -241,18 +257,23 @@ export class StreamWalk {
       if (!change) continue;
       if (run.expected && finding) change.accepted = true;
       const continued = change.accepted && !opened && assessment.changeStatus === 'ongoing';
-      if (continued || change.runs >= CHANGE_OPEN_RUNS) this.settle(track, quietAfter);
+      if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
     }
     this.advanceRegime(context, evaluation);
     const episode = this.regime.episode;
-    if (episode && (episode.anticipated || episode.runs >= CHANGE_OPEN_RUNS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
+    if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
     this.remember(run);
   }
 
-  /** A settled drop of fetched puts the stream in a quiet period (unless the filter already has). */
+  /**
+   * Settles a track's open change. A drop while the stream is (or, for fetched, is about to be
+   * put) in a quiet period is that quiet period: no new level, the normal one is kept for the
+   * return. A settled drop of fetched the filter has not called quiet yet puts the stream in one.
+   */
   private settle(track: VolumeTrack, quietAfter: number): void {
-    const change = track.settleChange();
-    if (change && change.direction === 'down' && track.metric === 'fetched' && quietAfter < 0.5 && this.runs >= this.minRuns) {
+    const quiet = quietAfter >= 0.5 || this.pendingQuiet !== null || (track.metric !== 'fetched' && this.tracks.fetched.change?.direction === 'down');
+    const change = track.settleChange(quiet || track.metric === 'fetched');
+    if (change && change.direction === 'down' && track.metric === 'fetched' && !quiet && this.runs >= this.minRuns) {
       this.pendingQuiet = { since: change.since, sinceDay: change.sinceDay };
     }
   }
@@ -263,7 +284,9 @@ export class StreamWalk {
     const wasReturning = this.regime.backRunsLeft > 0;
     const informative = evaluation.assessments.fetched.prediction.mean >= INFORMATIVE_MEAN;
     const busy = informative && !this.isQuietWeekday('fetched', context.weekday);
-    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
+    let nearRecess = 0;
+    for (let day = context.dayNumber; day <= context.dayNumber + 3; day++) nearRecess = Math.max(nearRecess, this.days.recessWeight(day).weight);
+    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
     for (const track of Object.values(this.tracks)) {
       if (promoted) track.promoteEpisode();
       else if (hadEpisode && this.regime.episode === null) track.endEpisode();

@@ -32,10 +32,10 @@ export const DEFAULT_THRESHOLDS: AlarmThresholds = {
   fetched: 3.0,
   added: 4.0,
   updated: 4.0,
-  levelShift: 3.0,
-  signature: 2.5,
+  levelShift: 2.7,
+  signature: 2.2,
   mix: 3.4,
-  quarantine: 3.7,
+  quarantine: 3.4,
   duration: 3.7,
 };
 

@@ -10,12 +10,15 @@ import type { RegimeWeights } from './regime.js';
  * regime (normal or quiet) is shared by the three and read from fetched; see StreamWalk.
  */
 
-/** A change stays open for this many runs from its first, then it is the baseline. */
-export const CHANGE_OPEN_RUNS = 5;
+/**
+ * A change stays open for this many days from its first run (its runs fold into one open
+ * anomaly), then it is the baseline: "a quiet period several runs long becomes the baseline".
+ */
+export const CHANGE_OPEN_DAYS = 5;
 /** Likelihood ratio (log) a run must show for the changed level to continue an open change. */
 const ONGOING_EVIDENCE = 1;
 /** ... and against it, to close the change as over (the level came back). */
-const RETURNED_EVIDENCE = -1;
+const RETURNED_EVIDENCE = -2;
 /** A one-off outlier: the filter reads a run this far out of every state as noise, not a state. */
 const OUTLIER_PROBABILITY = 0.01;
 /** Outliers by tail probability (sigmas): full weight below the first, none above the second. */
@@ -57,6 +60,9 @@ export interface TrackAssessment {
   prediction: TrackPrediction;
   value: number;
   weekday: number;
+  dayNumber: number;
+  /** The weight the judge gives the quiet state on this run (set by the walk). */
+  quietShare: number;
   /** Sigma-scale surprise of the value under the judging mixture, each way. */
   lowScore: number;
   highScore: number;
@@ -125,11 +131,15 @@ export class VolumeTrack {
       for (const c of components) total += c.weight * Math.exp(logCountProbability(value, c.mean, c.phi));
       return (1 - OUTLIER_PROBABILITY) * total + vague;
     };
-    return { normal: of(prediction.byRegime.normal), enter: of(prediction.byRegime.enter), stay: of(prediction.byRegime.stay), exit: of(prediction.byRegime.exit) };
+    const normal = of(prediction.byRegime.normal);
+    // A quiet state's uncertain depth gives it a long upper tail; it must never explain a run
+    // busier than the normal state expects better than the normal state does.
+    const quiet = (components: readonly CountComponent[]): number => (value > prediction.mean ? Math.min(of(components), normal) : of(components));
+    return { normal, enter: quiet(prediction.byRegime.enter), stay: quiet(prediction.byRegime.stay), exit: of(prediction.byRegime.exit) };
   }
 
-  /** `watchShift`: whether the shift detector reads this run (see StreamWalk.watchesShift). */
-  assess(run: { value: number; weekday: number; startedAt: string; dayNumber: number }, prediction: TrackPrediction, watchShift: boolean): TrackAssessment {
+  /** `watchShift`: which sides of the shift detector read this run (see StreamWalk.watchesShift). */
+  assess(run: { value: number; weekday: number; startedAt: string; dayNumber: number }, prediction: TrackPrediction, watchShift: 'both' | 'down' | 'none'): TrackAssessment {
     const { value } = run;
     const { lowScore, highScore } = surprise(prediction.judging, value);
     let changeStatus: TrackAssessment['changeStatus'] = 'none';
@@ -138,8 +148,8 @@ export class VolumeTrack {
       const evidence = prediction.mean < INFORMATIVE_MEAN * 0.5 ? 0 : changeEvidence(value, prediction.mean, prediction.mean * ratio, prediction.phi);
       changeStatus = evidence >= ONGOING_EVIDENCE ? 'ongoing' : evidence <= RETURNED_EVIDENCE ? 'returned' : 'silent';
     }
-    const shift = watchShift && !this.change ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.startedAt, dayNumber: run.dayNumber }) : null;
-    return { prediction, value, weekday: run.weekday, lowScore, highScore, changeStatus, shift };
+    const shift = watchShift !== 'none' && !this.change ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
+    return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, shift };
   }
 
   /** Two-sided tail score: how much of an outlier the run is, whatever its direction. */
@@ -198,16 +208,15 @@ export class VolumeTrack {
 
   /**
    * The open change becomes the baseline: it lasted, or someone marked it expected and it went
-   * on. A rise re-baselines the level on the change's own runs. A drop of fetched is not a new
-   * level but a quiet period — the caller puts the stream in that state, and the normal level is
-   * kept for the return (a quiet period that lasts for weeks becomes the new normal on its own);
-   * a drop of added or updated alone re-baselines that metric.
+   * on. A rise (or a drop of this metric alone) re-baselines the level on the change's own runs.
+   * A drop that is a quiet period (`quietDrop`) needs no new level: the quiet state carries it,
+   * and the normal level is kept for the return.
    */
-  settleChange(): OpenChange | null {
+  settleChange(quietDrop: boolean): OpenChange | null {
     const change = this.change;
     if (!change) return null;
-    if (!(change.direction === 'down' && this.metric === 'fetched')) this.baseline.rebaseline(change.observed, change.exposure, change.evidenceRuns);
-    else this.episode.add(change.observed, change.expected);
+    if (change.direction === 'down' && quietDrop) this.episode.add(change.observed, change.expected);
+    else this.baseline.rebaseline(change.observed, change.exposure, change.evidenceRuns);
     this.change = null;
     this.shift.reset();
     return change;
