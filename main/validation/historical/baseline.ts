@@ -22,6 +22,18 @@ const PHI_PRIOR_RUNS = 20;
 const PHI_PRIOR_REFERENCE_MEAN = 20;
 const MIN_RUNS_FOR_SPREAD = 3;
 
+/** 2^(-days/halfLife), the one-day factors computed once (daily runs age by one day almost always). */
+const ONE_DAY = new Map<number, number>();
+function decay(days: number, halfLife: number): number {
+  if (days !== 1) return 2 ** (-days / halfLife);
+  let factor = ONE_DAY.get(halfLife);
+  if (factor === undefined) {
+    factor = 2 ** (-1 / halfLife);
+    ONE_DAY.set(halfLife, factor);
+  }
+  return factor;
+}
+
 export class VolumeBaseline {
   private readonly rateRecords = new Float64Array(7);
   private readonly rateExposure = new Float64Array(7);
@@ -34,6 +46,9 @@ export class VolumeBaseline {
   private spreadSum = 0;
   private spreadInformation = 0;
   private day: number | null = null;
+  private rateCache: Float64Array | null = null;
+  /** Cleared whenever the spread's sums change; the shared prior (another metric's spread) is read fresh each run. */
+  private phiCache: number | null = null;
 
   /** `phiPrior` is the prior the spread shrinks to: the shared one, or another metric's spread. */
   constructor(private readonly phiPrior: () => number = () => PHI_PRIOR) {}
@@ -47,6 +62,8 @@ export class VolumeBaseline {
       rateExposure: Float64Array.from(this.rateExposure),
       rateRuns: Float64Array.from(this.rateRuns),
       rateRuns2: Float64Array.from(this.rateRuns2),
+      rateCache: null,
+      phiCache: null,
     });
     return twin;
   }
@@ -55,19 +72,21 @@ export class VolumeBaseline {
   age(dayNumber: number): void {
     if (this.day !== null && dayNumber > this.day) {
       const days = dayNumber - this.day;
-      const rates = 2 ** (-days / HALF_LIFE_DAYS.rates);
+      const rates = decay(days, HALF_LIFE_DAYS.rates);
+      this.rateCache = null;
       for (let w = 0; w < 7; w++) {
         this.rateRecords[w]! *= rates;
         this.rateExposure[w]! *= rates;
         this.rateRuns[w]! *= rates;
         this.rateRuns2[w]! *= rates * rates;
       }
-      const level = 2 ** (-days / HALF_LIFE_DAYS.level);
+      const level = decay(days, HALF_LIFE_DAYS.level);
       this.levelRecords *= level;
       this.levelExposure *= level;
       this.levelRuns *= level;
       this.levelRuns2 *= level * level;
-      const spread = 2 ** (-days / HALF_LIFE_DAYS.spread);
+      const spread = decay(days, HALF_LIFE_DAYS.spread);
+      this.phiCache = null;
       this.spreadSum *= spread;
       this.spreadInformation *= spread;
     }
@@ -76,6 +95,20 @@ export class VolumeBaseline {
 
   /** Records per run on this weekday at level 1, shrunk toward the all-weekday rate by one record's worth. */
   rate(weekday: number): number {
+    return this.rates()[weekday]!;
+  }
+
+  /** The busiest weekday's rate: what "a quiet weekday" is measured against. */
+  busiestRate(): number {
+    const rates = this.rates();
+    let busiest = 0;
+    for (let w = 0; w < 7; w++) busiest = Math.max(busiest, rates[w]!);
+    return busiest;
+  }
+
+  /** All seven rates, worked out once per state (the walk asks for them many times a run). */
+  private rates(): Float64Array {
+    if (this.rateCache) return this.rateCache;
     let records = 0;
     let exposure = 0;
     for (let w = 0; w < 7; w++) {
@@ -83,7 +116,10 @@ export class VolumeBaseline {
       exposure += this.rateExposure[w]!;
     }
     const pooled = exposure > 0 ? Math.max(records / exposure, 0.05) : 1;
-    return (this.rateRecords[weekday]! + 1) / (this.rateExposure[weekday]! + 1 / pooled);
+    const rates = new Float64Array(7);
+    for (let w = 0; w < 7; w++) rates[w] = (this.rateRecords[w]! + 1) / (this.rateExposure[w]! + 1 / pooled);
+    this.rateCache = rates;
+    return rates;
   }
 
   /** The recent level that scales the weekly shape (1 = the shape's own scale). */
@@ -101,6 +137,12 @@ export class VolumeBaseline {
   }
 
   phi(): number {
+    if (this.phiCache !== null) return this.phiCache;
+    this.phiCache = this.estimatePhi();
+    return this.phiCache;
+  }
+
+  private estimatePhi(): number {
     const prior = this.phiPrior();
     const weight = PHI_PRIOR_RUNS / (prior + 1 / PHI_PRIOR_REFERENCE_MEAN) ** 2;
     return Math.max(PHI_FLOOR, (this.spreadSum + weight * prior) / (this.spreadInformation + weight));
@@ -137,9 +179,11 @@ export class VolumeBaseline {
       const phi = this.phi();
       const excess = ((value - mean) ** 2 - value) / (mean * mean) - this.estimationVariance(weekday, phi);
       const information = 1 / (1 / mean + phi) ** 2;
+      this.phiCache = null;
       this.spreadSum += weight * information * excess;
       this.spreadInformation += weight * information;
     }
+    this.rateCache = null;
     this.rateRecords[weekday]! += weight * value;
     this.rateExposure[weekday]! += weight * level;
     this.rateRuns[weekday]! += weight;

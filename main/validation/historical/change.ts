@@ -60,8 +60,10 @@ export function changeEvidence(value: number, mean: number, changed: number, phi
   return logCountProbability(value, Math.max(changed, 1e-9), phi) - logCountProbability(value, Math.max(mean, 1e-9), phi);
 }
 
+/** No excursion under way: one shared, frozen value (most runs leave both sides here). */
+const NO_EXCURSION: ShiftSide = Object.freeze({ statistic: 0, since: null, sinceDay: 0, observed: 0, expected: 0, exposure: 0, runs: 0 });
 function emptySide(): ShiftSide {
-  return { statistic: 0, since: null, sinceDay: 0, observed: 0, expected: 0, exposure: 0, runs: 0 };
+  return NO_EXCURSION;
 }
 
 export class ShiftDetector {

@@ -18,7 +18,8 @@ const SMALLEST_TAIL = 1e-15;
  */
 const CONTINUOUS_VARIANCE = 900;
 const MAX_TERMS = 20_000;
-const NEGLIGIBLE_SHARE = 1e-17;
+/** Terms below this share of the running sum are dropped: tails beyond 1e-12 all read as about 7 sigma. */
+const NEGLIGIBLE_SHARE = 1e-13;
 
 export interface CountDistribution {
   readonly mean: number;

@@ -9,6 +9,7 @@ export class RatioMemory {
   private count = 0;
   private sum = 0;
   private sumSquares = 0;
+  private cached: { typical: number; shape: number } | null = null;
 
   constructor(
     private readonly priorRatio: number,
@@ -21,6 +22,7 @@ export class RatioMemory {
 
   record(ratio: number): void {
     const log = Math.log(Math.max(ratio, 1e-3));
+    this.cached = null;
     this.count += 1;
     this.sum += log;
     this.sumSquares += log * log;
@@ -28,7 +30,7 @@ export class RatioMemory {
 
   /** The typical ratio (geometric mean, prior included). */
   get typical(): number {
-    return Math.exp((this.sum + Math.log(this.priorRatio)) / (this.count + 1));
+    return this.summary().typical;
   }
 
   /**
@@ -36,9 +38,16 @@ export class RatioMemory {
    * episode's ratio adds to a run's variance.
    */
   get shape(): number {
-    const mean = (this.sum + Math.log(this.priorRatio)) / (this.count + 1);
-    const variance = (this.sumSquares + Math.log(this.priorRatio) ** 2 - (this.count + 1) * mean * mean + this.priorSpread ** 2) / (this.count + 1);
-    return 1 / Math.max(0.02, variance);
+    return this.summary().shape;
+  }
+
+  private summary(): { typical: number; shape: number } {
+    if (this.cached) return this.cached;
+    const prior = Math.log(this.priorRatio);
+    const mean = (this.sum + prior) / (this.count + 1);
+    const variance = (this.sumSquares + prior * prior - (this.count + 1) * mean * mean + this.priorSpread ** 2) / (this.count + 1);
+    this.cached = { typical: Math.exp(mean), shape: 1 / Math.max(0.02, variance) };
+    return this.cached;
   }
 }
 

@@ -43,3 +43,4 @@ export function trainingRuns(history: readonly HistoryEntry[], current?: History
   }
   return runs;
 }
+

@@ -148,9 +148,7 @@ export class RegimeFilter {
    * between does not use them up), `nearRecess` the calendar's strongest recess weight over this
    * day and the next three. Returns true when a long quiet period has just become the new normal.
    */
-  observe(run: { dayNumber: number; startedAt: string; informative: boolean; busy: boolean; nearRecess: number }, posterior: number, calendar: CalendarPrior, quietEvidence: number): boolean {
-    // The calendar's recess dates are approximate: a quiet period starting a few days before one it expects was expected.
-    const anticipated = this.calendarAgreement * run.nearRecess;
+  observe(run: { dayNumber: number; startedAt: string; informative: boolean; busy: boolean; nearRecess: () => number }, posterior: number, calendar: CalendarPrior, quietEvidence: number): boolean {
     this.accountCalendar(calendar, run.informative ? quietEvidence : 0, run.informative);
     if (calendar.weight === 0 && run.informative) {
       this.quietElsewhere.runs += 1;
@@ -162,7 +160,9 @@ export class RegimeFilter {
     if (posterior < 0.5) this.normalRuns += 1;
     if (this.episode === null) {
       if (posterior >= 0.5) {
-        this.episode = { since: run.startedAt, sinceDay: run.dayNumber, runs: 1, anticipated: anticipated >= ANTICIPATED };
+        // The calendar's recess dates are approximate: a quiet period starting a few days before one it expects was expected.
+        const anticipated = this.calendarAgreement * run.nearRecess() >= ANTICIPATED;
+        this.episode = { since: run.startedAt, sinceDay: run.dayNumber, runs: 1, anticipated };
         if (!this.episode.anticipated) this.entries += 1;
       } else if (run.busy && this.backRunsLeft > 0) this.backRunsLeft -= 1;
       return false;

@@ -28,6 +28,8 @@ const RECENT_RUNS = 90;
 const REGIME_FROM_RUNS = 14;
 /** The filter's P(quiet) from which a quiet period is plainly the state. */
 const SURE_OF_QUIET = 0.9;
+/** The judge's weight on an announced entry into a quiet period from which the shift detector stands aside. */
+const ANNOUNCED_QUIET = 0.1;
 /** A run with at most this share of its expectation is "near zero". */
 const NEAR_ZERO_SHARE = 0.1;
 
@@ -115,8 +117,7 @@ export class StreamWalk {
     return this.models;
   }
 
-  private context(entry: HistoryEntry): RunContext {
-    const dayNumber = Math.floor(Date.parse(entry.startedAt) / DAY_MS);
+  private context(entry: HistoryEntry, dayNumber: number): RunContext {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
     const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber)) : { judging: NORMAL, filtering: NORMAL };
@@ -137,32 +138,41 @@ export class StreamWalk {
   }
 
   /** The baselines forget up to the run's day (a mutation: `probe` does it on a copy). */
-  private ageTo(entry: HistoryEntry): void {
-    const dayNumber = Math.floor(Date.parse(entry.startedAt) / DAY_MS);
+  private ageTo(dayNumber: number): void {
     for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.age(dayNumber);
   }
 
   /** Every volume rule on one run, as the live judge reads it; the walk itself is left as it was. */
   probe(entry: HistoryEntry): RunEvaluation {
     const twin = this.copy();
-    twin.ageTo(entry);
-    return twin.evaluate(entry);
+    const dayNumber = Math.floor(Date.parse(entry.startedAt) / DAY_MS);
+    twin.ageTo(dayNumber);
+    return twin.evaluate(entry, dayNumber, true);
   }
 
-  private evaluate(entry: HistoryEntry): RunEvaluation {
-    const context = this.context(entry);
-    const run = { weekday: context.weekday, startedAt: entry.startedAt, dayNumber: context.dayNumber };
+  /** `judging`: a judgement (exact tails everywhere) rather than a step of the walk. */
+  private evaluate(entry: HistoryEntry, dayNumber: number, judging = false): RunEvaluation {
+    const context = this.context(entry, dayNumber);
+    const watch = this.watchesShift(context);
     const assessments = {} as Record<VolumeMetric, TrackAssessment>;
     for (const metric of VOLUME_METRICS) {
       const track = this.tracks[metric];
       const prediction = track.predict(context.weekday, context.step.judging, context.returning);
-      assessments[metric] = track.assess({ ...run, value: valueOf(entry, metric) }, prediction, this.watchesShift(context));
+      assessments[metric] = track.assess(context, valueOf(entry, metric), prediction, watch, judging);
     }
     const { quietAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
     const quietShare = context.step.judging.enter + context.step.judging.stay;
     for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
     const active = this.canJudge(context.weekday);
-    const findings = active ? VOLUME_METRICS.map((m) => this.finding(m, assessments[m])).filter((f): f is VolumeFinding => f !== null) : [];
+    // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
+    const judged = judging ? VOLUME_METRICS : (['fetched'] as const);
+    const findings: VolumeFinding[] = [];
+    if (active) {
+      for (const metric of judged) {
+        const finding = this.finding(metric, assessments[metric]);
+        if (finding) findings.push(finding);
+      }
+    }
     return { context, assessments, findings, quietAfter, quietEvidence };
   }
 
@@ -175,6 +185,8 @@ export class StreamWalk {
    */
   private watchesShift(context: RunContext): 'both' | 'down' | 'none' {
     if (this.runs < this.minRuns || context.returning) return 'none';
+    // A quiet period the calendar announces for now is no shift: its drop is no evidence of one.
+    if (context.step.judging.enter >= ANNOUNCED_QUIET) return 'none';
     const episode = this.regime.episode;
     if (episode === null) return 'both';
     const young = !episode.anticipated && context.dayNumber - episode.sinceDay < CHANGE_OPEN_DAYS && this.regime.quiet < SURE_OF_QUIET;
@@ -184,8 +196,10 @@ export class StreamWalk {
   /** The filtered P(quiet) after this run, from fetched (the stream's state is one for all volumes). */
   private filterQuiet(context: RunContext, fetched: TrackAssessment): { quietAfter: number; quietEvidence: number } {
     if (this.runs < REGIME_FROM_RUNS) return { quietAfter: 0, quietEvidence: 0 };
-    const likelihood = this.tracks.fetched.likelihoods(fetched.prediction, fetched.value);
     const weights: RegimeWeights = context.step.filtering;
+    // A run expected to bring almost nothing cannot tell the states apart: the prior stands.
+    if (fetched.prediction.mean < INFORMATIVE_MEAN / 2) return { quietAfter: weights.enter + weights.stay, quietEvidence: 0 };
+    const likelihood = this.tracks.fetched.likelihoods(fetched.prediction, fetched.value);
     const quiet = weights.enter * likelihood.enter + weights.stay * likelihood.stay;
     const total = quiet + weights.normal * likelihood.normal + weights.exit * likelihood.exit;
     const quietAfter = total > 0 ? quiet / total : this.regime.quiet;
@@ -230,9 +244,7 @@ export class StreamWalk {
   /** A weekday bringing less than 40% of the busiest weekday's volume. */
   private isQuietWeekday(metric: VolumeMetric, weekday: number): boolean {
     const baseline = this.tracks[metric].baseline;
-    let busiest = 0;
-    for (let w = 0; w < 7; w++) busiest = Math.max(busiest, baseline.rate(w));
-    return baseline.rate(weekday) < 0.4 * busiest;
+    return baseline.rate(weekday) < 0.4 * baseline.busiestRate();
   }
 
   /**
@@ -240,8 +252,9 @@ export class StreamWalk {
    * changes its findings show, then lets it teach in proportion to its weight and state.
    */
   advance(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean = (e) => e.findings.length > 0): void {
-    this.ageTo(run.entry);
-    const evaluation = this.evaluate(run.entry);
+    const dayNumber = Math.floor(run.time / DAY_MS);
+    this.ageTo(dayNumber);
+    const evaluation = this.evaluate(run.entry, dayNumber);
     const { context, quietAfter } = evaluation;
     const alerted = anomalous(evaluation);
     for (const metric of VOLUME_METRICS) {
@@ -284,10 +297,14 @@ export class StreamWalk {
     const wasReturning = this.regime.backRunsLeft > 0;
     const informative = evaluation.assessments.fetched.prediction.mean >= INFORMATIVE_MEAN;
     const busy = informative && !this.isQuietWeekday('fetched', context.weekday);
-    let nearRecess = 0;
-    for (let day = context.dayNumber; day <= context.dayNumber + 3; day++) nearRecess = Math.max(nearRecess, this.days.recessWeight(day).weight);
+    const nearRecess = (): number => {
+      let weight = 0;
+      for (let day = context.dayNumber; day <= context.dayNumber + 3; day++) weight = Math.max(weight, this.days.recessWeight(day).weight);
+      return weight;
+    };
     const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
-    for (const track of Object.values(this.tracks)) {
+    for (const metric of VOLUME_METRICS) {
+      const track = this.tracks[metric];
       if (promoted) track.promoteEpisode();
       else if (hadEpisode && this.regime.episode === null) track.endEpisode();
       if (wasReturning && this.regime.backRunsLeft === 0) track.endReturn();

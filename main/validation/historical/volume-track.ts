@@ -27,6 +27,12 @@ const SPREAD_TRIM_SCORE = 3.5;
 /** Below this expectation a run cannot show a state or a change (a weekend of a weekday feed). */
 export const INFORMATIVE_MEAN = 1;
 const PRIOR_DEPTH = { ratio: 0.35, spread: 0.7 };
+/**
+ * A regime the judge gives less weight than this is left out of the mixture: it could move a
+ * tail by at most 1e-4, not enough to move any alarm, and most runs are then one distribution.
+ */
+const NEGLIGIBLE_WEIGHT = 1e-4;
+const REGIME_ORDER = ['normal', 'enter', 'stay', 'exit'] as const;
 const PRIOR_BUMP = { ratio: 1.3, spread: 0.3 };
 
 export interface OpenChange {
@@ -52,8 +58,8 @@ export interface TrackPrediction {
   rate: number;
   /** The predictive mixture the run is judged against. */
   judging: CountComponent[];
-  /** The same per regime, for the filter (fetched only). */
-  byRegime: Record<keyof RegimeWeights, CountComponent[]>;
+  /** The same per regime, for the filter (fetched only; worked out on demand). */
+  byRegime(): Record<keyof RegimeWeights, CountComponent[]>;
 }
 
 export interface TrackAssessment {
@@ -80,11 +86,20 @@ export class VolumeTrack {
   back = new RunningRatio();
   change: OpenChange | null = null;
 
+  /**
+   * Added and updated follow fetched: their shifts and changes are fetched's (a source that
+   * halves halves all three), and their own departures from the mix are the mix rules'
+   * business. They keep their own baseline, bands and single-run alarms, not a shift detector
+   * or changes of their own — which keeps a walk over years of runs within milliseconds.
+   */
+  readonly followsFetched: boolean;
+
   constructor(
     readonly metric: string,
     phiPrior?: () => number,
   ) {
     this.baseline = new VolumeBaseline(phiPrior);
+    this.followsFetched = metric !== 'fetched';
   }
 
   copy(phiPrior?: () => number): VolumeTrack {
@@ -102,6 +117,27 @@ export class VolumeTrack {
   predict(weekday: number, weights: RegimeWeights, returning: boolean): TrackPrediction {
     const mean = this.baseline.expected(weekday);
     const phi = this.baseline.predictivePhi(weekday);
+    const rate = this.baseline.rate(weekday);
+    const prediction: TrackPrediction = { mean, phi, rate, judging: [], byRegime: () => this.regimeComponents(mean, phi, returning) };
+    // Most runs are plainly in the normal state: one distribution, nothing else to build.
+    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
+      prediction.judging.push({ weight: 1, mean, phi });
+      return prediction;
+    }
+    const regimes = this.regimeComponents(mean, phi, returning);
+    prediction.byRegime = () => regimes;
+    let kept = 0;
+    for (const regime of REGIME_ORDER) if (weights[regime] >= NEGLIGIBLE_WEIGHT) kept += weights[regime];
+    for (const regime of REGIME_ORDER) {
+      const weight = weights[regime];
+      if (weight < NEGLIGIBLE_WEIGHT) continue;
+      for (const c of regimes[regime]) prediction.judging.push({ weight: (c.weight * weight) / kept, mean: c.mean, phi: c.phi });
+    }
+    return prediction;
+  }
+
+  /** The run's distribution under each regime: normal (bumped when returning), entering or staying quiet, leaving. */
+  private regimeComponents(mean: number, phi: number, returning: boolean): Record<keyof RegimeWeights, CountComponent[]> {
     const bump = this.bump.typical;
     const bumped: CountComponent[] = [
       { weight: 0.5, mean, phi },
@@ -109,46 +145,44 @@ export class VolumeTrack {
     ];
     const depthShape = this.depth.shape + this.episode.observed;
     const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
-    const byRegime = {
+    return {
       normal: returning ? bumped : [{ weight: 1, mean, phi }],
       enter: [{ weight: 1, mean: mean * this.depth.typical, phi: phi + 1 / this.depth.shape }],
       stay: [{ weight: 1, mean: (mean * depthShape) / depthRate, phi: phi + 1 / depthShape }],
       exit: bumped,
     };
-    const judging: CountComponent[] = [];
-    for (const regime of ['normal', 'enter', 'stay', 'exit'] as const) {
-      if (weights[regime] < 1e-9) continue;
-      for (const c of byRegime[regime]) judging.push({ weight: c.weight * weights[regime], mean: c.mean, phi: c.phi });
-    }
-    return { mean, phi, rate: this.baseline.rate(weekday), judging, byRegime };
   }
 
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
   likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
+    const byRegime = prediction.byRegime();
     const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * prediction.mean + 12));
     const of = (components: readonly CountComponent[]): number => {
       let total = 0;
-      for (const c of components) total += c.weight * Math.exp(logCountProbability(value, c.mean, c.phi));
+      for (const c of components) total += c.weight * Math.exp(filterLogLikelihood(value, c.mean, c.phi));
       return (1 - OUTLIER_PROBABILITY) * total + vague;
     };
-    const normal = of(prediction.byRegime.normal);
+    const normal = of(byRegime.normal);
     // A quiet state's uncertain depth gives it a long upper tail; it must never explain a run
     // busier than the normal state expects better than the normal state does.
     const quiet = (components: readonly CountComponent[]): number => (value > prediction.mean ? Math.min(of(components), normal) : of(components));
-    return { normal, enter: quiet(prediction.byRegime.enter), stay: quiet(prediction.byRegime.stay), exit: of(prediction.byRegime.exit) };
+    return { normal, enter: quiet(byRegime.enter), stay: quiet(byRegime.stay), exit: of(byRegime.exit) };
   }
 
-  /** `watchShift`: which sides of the shift detector read this run (see StreamWalk.watchesShift). */
-  assess(run: { value: number; weekday: number; startedAt: string; dayNumber: number }, prediction: TrackPrediction, watchShift: 'both' | 'down' | 'none'): TrackAssessment {
-    const { value } = run;
-    const { lowScore, highScore } = surprise(prediction.judging, value);
+  /**
+   * `watchShift`: which sides of the shift detector read this run (see StreamWalk.watchesShift).
+   * `exact`: whether the tails must be exact (a judgement) or only good enough to weigh an
+   * outlier (a history run of a metric that follows fetched, see `followsFetched`).
+   */
+  assess(run: { weekday: number; dayNumber: number; entry: { startedAt: string } }, value: number, prediction: TrackPrediction, watchShift: 'both' | 'down' | 'none', exact: boolean): TrackAssessment {
+    const { lowScore, highScore } = exact || !this.followsFetched ? surprise(prediction.judging, value) : roughSurprise(prediction.judging, value);
     let changeStatus: TrackAssessment['changeStatus'] = 'none';
     if (this.change) {
       const ratio = (this.change.observed + 0.5) / (this.change.expected + 0.5);
       const evidence = prediction.mean < INFORMATIVE_MEAN * 0.5 ? 0 : changeEvidence(value, prediction.mean, prediction.mean * ratio, prediction.phi);
       changeStatus = evidence >= ONGOING_EVIDENCE ? 'ongoing' : evidence <= RETURNED_EVIDENCE ? 'returned' : 'silent';
     }
-    const shift = watchShift !== 'none' && !this.change ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
+    const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
     return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, shift };
   }
 
@@ -249,13 +283,42 @@ export class VolumeTrack {
 
 /**
  * Sigma-scale tails of the value under the mixture. Exact sums are skipped for a run every
- * component finds plainly ordinary (cube-root distance under 1.5 sigma on a mean of 10 or more):
+ * component finds plainly ordinary (within 1.5 sigma, on the cube-root scale from a mean of 3):
  * most runs, and what keeps a walk over years of runs within milliseconds.
  */
+/**
+ * The filter's log likelihood of a count: exact for small expectations, the gamma (Wilson–Hilferty)
+ * approximation's density beyond — the filter weighs states against each other (with an outlier
+ * share capping the tails), it needs no more, and it runs on every run of every walk.
+ */
+function filterLogLikelihood(value: number, mean: number, phi: number): number {
+  if (mean < 20) return logCountProbability(value, mean, phi);
+  // Density of (y/mean)^(1/3) ~ normal(center, spread), carried back to the count scale.
+  const shape = mean / (1 + phi * mean);
+  const spread = Math.sqrt(1 / (9 * shape));
+  const y = value + 0.5;
+  const z = (Math.cbrt(y / mean) - (1 - 1 / (9 * shape))) / spread;
+  const jacobian = Math.cbrt(y / mean) / (3 * spread * y);
+  return -0.5 * z * z - 0.5 * Math.log(2 * Math.PI) + Math.log(jacobian);
+}
+
+/** The cube-root approximation alone: enough to weigh a history run as an outlier or not. */
+function roughSurprise(components: readonly CountComponent[], value: number): { lowScore: number; highScore: number } {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.POSITIVE_INFINITY;
+  for (const c of components) {
+    const score = roughScore(value, c.mean, c.phi);
+    low = Math.min(low, -score);
+    high = Math.min(high, score);
+  }
+  return { lowScore: Math.max(0, low), highScore: Math.max(0, high) };
+}
+
 export function surprise(components: readonly CountComponent[], value: number): { lowScore: number; highScore: number } {
   let plain = true;
   for (const c of components) {
-    if (c.mean < 10 || Math.abs(roughScore(value, c.mean, c.phi)) > 1.5) {
+    const near = c.mean < 3 ? Math.abs(value - c.mean) <= 1.5 * Math.sqrt(c.mean + c.phi * c.mean * c.mean) + 1 : Math.abs(roughScore(value, c.mean, c.phi)) <= 1.5;
+    if (!near) {
       plain = false;
       break;
     }
