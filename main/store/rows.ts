@@ -1,3 +1,4 @@
+import { VERDICTS, type HistoryEntry } from '../../shared/validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchCounts, type BatchRecord, type RunSummary } from '../../shared/run.js';
 import type { FlagEvent, ScheduledTask } from './operations-types.js';
@@ -162,4 +163,25 @@ export function taskFromRow(row: Row): ScheduledTask {
     lastFiredAt: isoOrNull(row.last_fired_at),
     lastRunId: intOrNull(row.last_run_id),
   };
+}
+
+/** A run as the historical validator's history reads it (both backends' validationHistory). */
+export interface HistoryRow {
+  started_at: string;
+  metrics_json: string;
+  review: string | null;
+  verdict: string | null;
+  source: string | null;
+}
+
+/**
+ * The history entry of a run, with what the validator learns from feedback: the review
+ * (`expected` re-baselines; confirmed runs never get here), the verdict stored when it was judged
+ * (an unreviewed anomaly teaches less) and its origin (trial runs realised on staging never train
+ * a production judgement).
+ */
+export function historyEntryFromRow(row: Omit<HistoryRow, 'metrics_json'> & { metrics: HistoryEntry['metrics'] }): HistoryEntry {
+  const review = row.review === 'expected' || row.review === 'confirmed' ? row.review : null;
+  const verdict = (VERDICTS as readonly string[]).includes(row.verdict ?? '') ? (row.verdict as HistoryEntry['verdict']) : null;
+  return { startedAt: row.started_at, metrics: row.metrics, review, verdict, origin: row.source?.startsWith('trial:') ? 'trial' : 'production' };
 }

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
 import type { BatchRecord, RunStatus, RunSummary } from '../../../shared/run.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { batchFromRow, checkpointFromRow, EMPTY_BATCH_COUNTS, quarantineFromRow, rawToJson, runFromRow } from '../rows.js';
+import { batchFromRow, checkpointFromRow, EMPTY_BATCH_COUNTS, historyEntryFromRow, quarantineFromRow, rawToJson, runFromRow, type HistoryRow } from '../rows.js';
 import type {
   Checkpoint,
   LockAttempt,
@@ -264,14 +264,14 @@ class PostgresStore implements Store {
   }
 
   async validationHistory(options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
-    const rows = await this.query<{ started_at: Date; metrics_json: HistoryEntry['metrics'] }>(
-      `SELECT started_at, metrics_json FROM runs
+    const rows = await this.query<Omit<HistoryRow, 'started_at' | 'metrics_json'> & { started_at: Date; metrics_json: HistoryEntry['metrics'] }>(
+      `SELECT started_at, metrics_json, review, verdict, source FROM runs
        WHERE status IN ('success', 'partial') AND (review IS NULL OR review <> 'confirmed')
          AND ($1::timestamptz IS NULL OR started_at < $1) AND ($3::text IS NULL OR task = $3)
        ORDER BY started_at DESC LIMIT $2`,
       [options.before ?? null, options.limit ?? 2000, options.task ?? null],
     );
-    return rows.reverse().map((row) => ({ startedAt: row.started_at.toISOString(), metrics: row.metrics_json }));
+    return rows.reverse().map((row) => historyEntryFromRow({ ...row, started_at: row.started_at.toISOString(), metrics: row.metrics_json }));
   }
 
   async countHearings(): Promise<number> {

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
 import type { RunStatus, RunSummary, BatchRecord } from '../../../shared/run.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { batchFromRow, checkpointFromRow, quarantineFromRow, rawToJson, runFromRow, EMPTY_BATCH_COUNTS } from '../rows.js';
+import { batchFromRow, checkpointFromRow, historyEntryFromRow, quarantineFromRow, rawToJson, runFromRow, EMPTY_BATCH_COUNTS, type HistoryRow } from '../rows.js';
 import type {
   Checkpoint,
   LockAttempt,
@@ -323,12 +323,12 @@ class SqliteStore implements Store {
 
   async validationHistory(options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
     const rows = this.db
-      .prepare(`SELECT started_at, metrics_json FROM runs
+      .prepare(`SELECT started_at, metrics_json, review, verdict, source FROM runs
         WHERE status IN ('success', 'partial') AND (review IS NULL OR review <> 'confirmed')
           AND (@before IS NULL OR started_at < @before) AND (@task IS NULL OR task = @task)
         ORDER BY started_at DESC LIMIT @limit`)
-      .all({ before: options.before ?? null, task: options.task ?? null, limit: options.limit ?? 2000 }) as { started_at: string; metrics_json: string }[];
-    return rows.reverse().map((row) => ({ startedAt: row.started_at, metrics: JSON.parse(row.metrics_json) }));
+      .all({ before: options.before ?? null, task: options.task ?? null, limit: options.limit ?? 2000 }) as HistoryRow[];
+    return rows.reverse().map((row) => historyEntryFromRow({ ...row, metrics: JSON.parse(row.metrics_json) }));
   }
 
   async countHearings(): Promise<number> {
