@@ -72,15 +72,22 @@ export interface ShareEstimate {
 
 /**
  * A share (added of fetched, ...) pooled over runs, with its beta-binomial overdispersion;
- * runs more than 4 sigma away are dropped and the estimate refitted.
+ * runs more than 4 sigma away are dropped and the estimate refitted. The first guess is the
+ * median run's share, and no run weighs more than five typical ones: a few huge broken runs
+ * would otherwise outweigh every ordinary run and never be dropped.
  */
 export function estimateShare(observations: readonly ShareObservation[], rhoFloor: number): ShareEstimate {
-  let share = pooledShare(observations, () => true);
-  let rho = 0.01;
+  const sized = observations.filter((o) => o.whole > 0);
+  if (sized.length === 0) return { share: pooledShare(observations, () => true), rho: rhoFloor };
+  // No run counts for more than five typical runs: a huge one is one run, not a thousand.
+  const cap = 5 * median(sized.map((o) => o.whole));
+  const capped = sized.map((o) => (o.whole <= cap ? o : { part: (o.part * cap) / o.whole, whole: cap }));
+  let share = median(capped.map((o) => o.part / o.whole));
+  let rho = 0.05;
   for (let round = 0; round < 3; round++) {
     const keep = (o: ShareObservation): boolean => Math.abs(o.part - o.whole * share) <= 4 * shareSd(o.whole, share, rho) + 1;
-    share = pooledShare(observations, keep);
-    rho = shareDispersion(observations.filter(keep), share, rhoFloor);
+    share = pooledShare(capped, keep);
+    rho = shareDispersion(capped.filter(keep), share, rhoFloor);
   }
   return { share, rho };
 }
