@@ -126,9 +126,9 @@ export class RegimeFilter {
     const calendarExit = before > 0 ? Math.min(1, between.end / before) : Math.min(1, between.end);
     const dailyExit = 1 / this.meanEpisodeDays;
     // While the calendar still says recess, a stream that follows it is not expected to leave.
-    const genericExit = (1 - c * calendar.weight) * (1 - Math.pow(1 - dailyExit, days));
+    const genericExit = (1 - c * calendar.weight) * (days === 1 ? dailyExit : 1 - Math.pow(1 - dailyExit, days));
     const exit = Math.min(1, 1 - (1 - genericExit) * (1 - c * calendarExit));
-    const genericEntry = 1 - Math.pow(1 - this.entries / this.normalRuns, days);
+    const genericEntry = days === 1 ? this.entries / this.normalRuns : 1 - Math.pow(1 - this.entries / this.normalRuns, days);
     const weights = (q: number, entry: number, leave: number): RegimeWeights => ({ normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave });
     // The judge reads the state the runs show, sharpened: a tenth of a chance of "quiet" left by a
     // weekend with nothing to see is not a state, and must not excuse a drop. Leaving a quiet

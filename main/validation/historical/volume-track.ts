@@ -58,8 +58,10 @@ export interface TrackPrediction {
   rate: number;
   /** The predictive mixture the run is judged against. */
   judging: CountComponent[];
+  /** Among the first days back (the normal state may bring a catch-up bump). */
+  returning: boolean;
   /** The same per regime, for the filter (fetched only; worked out on demand). */
-  byRegime(): Record<keyof RegimeWeights, CountComponent[]>;
+  regimes?: Record<keyof RegimeWeights, CountComponent[]>;
 }
 
 export interface TrackAssessment {
@@ -118,14 +120,14 @@ export class VolumeTrack {
     const mean = this.baseline.expected(weekday);
     const phi = this.baseline.predictivePhi(weekday);
     const rate = this.baseline.rate(weekday);
-    const prediction: TrackPrediction = { mean, phi, rate, judging: [], byRegime: () => this.regimeComponents(mean, phi, returning) };
+    const prediction: TrackPrediction = { mean, phi, rate, judging: [], returning };
     // Most runs are plainly in the normal state: one distribution, nothing else to build.
     if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
       prediction.judging.push({ weight: 1, mean, phi });
       return prediction;
     }
     const regimes = this.regimeComponents(mean, phi, returning);
-    prediction.byRegime = () => regimes;
+    prediction.regimes = regimes;
     let kept = 0;
     for (const regime of REGIME_ORDER) if (weights[regime] >= NEGLIGIBLE_WEIGHT) kept += weights[regime];
     for (const regime of REGIME_ORDER) {
@@ -155,7 +157,7 @@ export class VolumeTrack {
 
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
   likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
-    const byRegime = prediction.byRegime();
+    const byRegime = (prediction.regimes ??= this.regimeComponents(prediction.mean, prediction.phi, prediction.returning));
     const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * prediction.mean + 12));
     const of = (components: readonly CountComponent[]): number => {
       let total = 0;
