@@ -205,7 +205,8 @@ export class VolumeTrack {
     const { value, prediction } = assessment;
     const inChange = this.change !== null;
     if (!returning && !inChange) this.baseline.learn(value, run.weekday, (1 - quiet) * weight * robust, outlier >= SPREAD_TRIM_SCORE);
-    if (quiet > 0.05) this.episode.add(value, prediction.mean, quiet);
+    // The depth is learnt from the runs the filter reads as quiet, not from a weekend's doubt.
+    if (quiet >= 0.5) this.episode.add(value, prediction.mean, quiet);
     if (returning && prediction.mean >= INFORMATIVE_MEAN) this.back.add(value, prediction.mean);
   }
 
