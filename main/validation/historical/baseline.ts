@@ -46,7 +46,8 @@ export class VolumeBaseline {
   private spreadSum = 0;
   private spreadInformation = 0;
   private day: number | null = null;
-  private rateCache: Float64Array | null = null;
+  private readonly rateValues = new Float64Array(7);
+  private ratesFresh = false;
   /** Cleared whenever the spread's sums change; the shared prior (another metric's spread) is read fresh each run. */
   private phiCache: number | null = null;
 
@@ -62,7 +63,8 @@ export class VolumeBaseline {
       rateExposure: Float64Array.from(this.rateExposure),
       rateRuns: Float64Array.from(this.rateRuns),
       rateRuns2: Float64Array.from(this.rateRuns2),
-      rateCache: null,
+      rateValues: new Float64Array(7),
+      ratesFresh: false,
       phiCache: null,
     });
     return twin;
@@ -73,7 +75,7 @@ export class VolumeBaseline {
     if (this.day !== null && dayNumber > this.day) {
       const days = dayNumber - this.day;
       const rates = decay(days, HALF_LIFE_DAYS.rates);
-      this.rateCache = null;
+      this.ratesFresh = false;
       for (let w = 0; w < 7; w++) {
         this.rateRecords[w]! *= rates;
         this.rateExposure[w]! *= rates;
@@ -108,7 +110,7 @@ export class VolumeBaseline {
 
   /** All seven rates, worked out once per state (the walk asks for them many times a run). */
   private rates(): Float64Array {
-    if (this.rateCache) return this.rateCache;
+    if (this.ratesFresh) return this.rateValues;
     let records = 0;
     let exposure = 0;
     for (let w = 0; w < 7; w++) {
@@ -116,9 +118,9 @@ export class VolumeBaseline {
       exposure += this.rateExposure[w]!;
     }
     const pooled = exposure > 0 ? Math.max(records / exposure, 0.05) : 1;
-    const rates = new Float64Array(7);
+    const rates = this.rateValues;
     for (let w = 0; w < 7; w++) rates[w] = (this.rateRecords[w]! + 1) / (this.rateExposure[w]! + 1 / pooled);
-    this.rateCache = rates;
+    this.ratesFresh = true;
     return rates;
   }
 
@@ -183,7 +185,7 @@ export class VolumeBaseline {
       this.spreadSum += weight * information * excess;
       this.spreadInformation += weight * information;
     }
-    this.rateCache = null;
+    this.ratesFresh = false;
     this.rateRecords[weekday]! += weight * value;
     this.rateExposure[weekday]! += weight * level;
     this.rateRuns[weekday]! += weight;
