@@ -12,7 +12,6 @@ export {
   MIN_HISTORY_RUNS,
   MIN_SAME_WEEKDAY_RUNS,
   SEASONAL_METHOD,
-  STATIC_METHOD,
   type JudgeOptions,
   type MetricBand,
 } from './historical/model.js';

@@ -1,12 +1,14 @@
 /**
  * When Congress sits. Committee activity follows the congressional calendar: Tuesday to Thursday
  * are busy, weekends are quiet, and recesses (the August district work period, the winter
- * holidays, the weeks around Easter, Thanksgiving, July 4 ...) are weeks-long lows. A validator
- * that ignores this alarms every August and again on the first days back.
+ * holidays, the weeks around Easter, Thanksgiving, July 4 ...) are weeks-long lows.
  *
- * The default calendar is an approximation (the real one is published each year and differs by
- * chamber), so the model treats the days near a recess boundary as either season: see
- * `nearBoundary`. Operators who know the real schedule pass `calendarFromRecesses`.
+ * The validator reads the calendar as a prior only (issue 10): `recessWeight` says how likely a
+ * recess is on a day, starts or ends on it (the default calendar is an approximation, so a long
+ * recess's dates are blurred by a few days), and each stream's own history confirms or rejects
+ * it — a stream on its own schedule learns its quiet periods without it. Operators who know the
+ * real schedule pass `calendarFromRecesses`. `info` still describes a day for the trials and the
+ * synthetic generator.
  */
 
 export const DAY_MS = 86_400_000;

@@ -11,16 +11,14 @@ export type { MetricBand };
 export const SEASONAL_METHOD = 'regime-walk-v2';
 export const FALLBACK_METHOD = 'median-fallback';
 export const BASELINE_METHOD = 'first-load';
-/** @deprecated the name of the fallback before issue 10; kept for readers of stored results. */
-export const STATIC_METHOD = FALLBACK_METHOD;
 
 /**
  * Below this many training runs the walk only learns and the young-history fallback judges:
- * three weeks of daily runs, three of them on the judged weekday. With three runs or more the
+ * three weeks of daily runs, three of them on the judged weekday (MIN_SAME_WEEKDAY_RUNS). With three runs or more the
  * fallback always answers ok or anomalous; with one or two, only a gross departure is called.
  */
 export const MIN_HISTORY_RUNS = 21;
-export const MIN_SAME_WEEKDAY_RUNS = 3;
+export { MIN_SAME_WEEKDAY_RUNS } from './stream-walk.js';
 export const MIN_FALLBACK_RUNS = 3;
 
 export interface JudgeOptions {

@@ -19,6 +19,8 @@ import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type TrackAssessment }
  */
 
 export const VOLUME_METRICS = ['fetched', 'added', 'updated'] as const;
+/** Runs on the judged weekday the walk needs before it judges that weekday itself. */
+export const MIN_SAME_WEEKDAY_RUNS = 3;
 export type VolumeMetric = (typeof VOLUME_METRICS)[number];
 const RECENT_RUNS = 90;
 /**
@@ -101,7 +103,7 @@ export class StreamWalk {
 
   /** Whether the walk judges a run on this weekday, or the young-history fallback does. */
   canJudge(weekday: number): boolean {
-    return this.runs >= this.minRuns && this.weekdayRuns[weekday]! >= 3;
+    return this.runs >= this.minRuns && this.weekdayRuns[weekday]! >= MIN_SAME_WEEKDAY_RUNS;
   }
 
   get mix(): MixModel | null {
