@@ -267,7 +267,7 @@ export class StreamWalk {
       const opened = finding !== undefined && finding.kind !== 'ongoing';
       if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
       else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
-      track.learn(assessment, context, quietAfter, run.weight, context.returning, this.runs < REGIME_FROM_RUNS);
+      track.learn(assessment, context, quietAfter, run.weight, context.returning, this.runs < REGIME_FROM_RUNS, this.regime.episode !== null);
       const change = track.change;
       if (!change) continue;
       if (run.expected && finding) change.accepted = true;

@@ -196,17 +196,19 @@ export class VolumeTrack {
   /**
    * Learns the run. `quiet` is the filtered P(quiet) after it, `weight` what the run may teach
    * (feedback), `returning` whether it is among the first days back, `warmingUp` whether the walk
-   * is still too young to judge.
+   * is still too young to judge, `episodeOpen` whether the stream is in a quiet period.
    */
-  learn(assessment: TrackAssessment, run: { weekday: number }, quiet: number, weight: number, returning: boolean, warmingUp: boolean): void {
+  learn(assessment: TrackAssessment, run: { weekday: number }, quiet: number, weight: number, returning: boolean, warmingUp: boolean, episodeOpen: boolean): void {
     // While the walk is young its expectations are too rough to call anything an outlier.
     const outlier = warmingUp ? 0 : VolumeTrack.outlierScore(assessment);
     const robust = outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
     const { value, prediction } = assessment;
     const inChange = this.change !== null;
     if (!returning && !inChange) this.baseline.learn(value, run.weekday, (1 - quiet) * weight * robust, outlier >= SPREAD_TRIM_SCORE);
-    // The depth is learnt from the runs the filter reads as quiet, not from a weekend's doubt.
-    if (quiet >= 0.5) this.episode.add(value, prediction.mean, quiet);
+    // The depth is learnt from the runs the filter thinks may be quiet, in proportion; once it is
+    // sure of the normal state again, a half-begun episode is forgotten.
+    if (quiet > 0.05) this.episode.add(value, prediction.mean, quiet);
+    else if (!episodeOpen) this.episode.clear();
     if (returning && prediction.mean >= INFORMATIVE_MEAN) this.back.add(value, prediction.mean);
   }
 
