@@ -60,8 +60,7 @@ export interface TrackPrediction {
   judging: CountComponent[];
   /** Among the first days back (the normal state may bring a catch-up bump). */
   returning: boolean;
-  /** The same per regime, for the filter (fetched only; worked out on demand). */
-  regimes?: Record<keyof RegimeWeights, CountComponent[]>;
+
 }
 
 export interface TrackAssessment {
@@ -127,7 +126,6 @@ export class VolumeTrack {
       return prediction;
     }
     const regimes = this.regimeComponents(mean, phi, returning);
-    prediction.regimes = regimes;
     let kept = 0;
     for (const regime of REGIME_ORDER) if (weights[regime] >= NEGLIGIBLE_WEIGHT) kept += weights[regime];
     for (const regime of REGIME_ORDER) {
@@ -157,18 +155,24 @@ export class VolumeTrack {
 
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
   likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
-    const byRegime = (prediction.regimes ??= this.regimeComponents(prediction.mean, prediction.phi, prediction.returning));
-    const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * prediction.mean + 12));
-    const of = (components: readonly CountComponent[]): number => {
-      let total = 0;
-      for (const c of components) total += c.weight * Math.exp(filterLogLikelihood(value, c.mean, c.phi));
-      return (1 - OUTLIER_PROBABILITY) * total + vague;
-    };
-    const normal = of(byRegime.normal);
+    const { mean, phi } = prediction;
+    const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * mean + 12));
+    const of = (logLikelihood: number): number => (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
+    // The same distributions as regimeComponents, each worked out once and without building them.
+    const plain = Math.exp(filterLogLikelihood(value, mean, phi));
+    const bumped = 0.5 * plain + 0.5 * Math.exp(filterLogLikelihood(value, mean * this.bump.typical, phi + 1 / this.bump.shape));
+    const normal = (1 - OUTLIER_PROBABILITY) * (prediction.returning ? bumped : plain) + vague;
+    const depthShape = this.depth.shape + this.episode.observed;
+    const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
     // A quiet state's uncertain depth gives it a long upper tail; it must never explain a run
     // busier than the normal state expects better than the normal state does.
-    const quiet = (components: readonly CountComponent[]): number => (value > prediction.mean ? Math.min(of(components), normal) : of(components));
-    return { normal, enter: quiet(byRegime.enter), stay: quiet(byRegime.stay), exit: of(byRegime.exit) };
+    const quiet = (likelihood: number): number => (value > mean ? Math.min(likelihood, normal) : likelihood);
+    return {
+      normal,
+      enter: quiet(of(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape))),
+      stay: quiet(of(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape))),
+      exit: (1 - OUTLIER_PROBABILITY) * bumped + vague,
+    };
   }
 
   /**
