@@ -49,4 +49,13 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // The audit harness must not share what it measures (issue 10 item 8): its own folder and Node only.
+    files: ['bench/validation/audit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['../*', '**/main/**', '**/shared/**'], message: 'bench/validation/audit/ imports nothing outside its own folder (no main/validation, no shared types).' }],
+      }],
+    },
+  },
 );

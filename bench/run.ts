@@ -47,7 +47,7 @@ for (const line of ratios) console.log(line);
 // Historical validation (issue 5): one run judged against 3 years of daily history, target < 5 ms.
 {
   const { measureValidationSpeed, formatSpeed } = await import('./validation/speed.js');
-  console.log(`\n${formatSpeed(measureValidationSpeed())}`);
+  console.log(`\n${formatSpeed(await measureValidationSpeed())}`);
 }
 
 // The crash-safety soak (issue 4): 200 SIGKILLs at seeded moments, each round resumed to the end

@@ -16,8 +16,13 @@ import {
   type RunAnomalyKind,
   type SyntheticDay,
 } from '../../main/validation/index.js';
+import { runAudit, type AuditOptions } from './audit/harness.js';
+import { summariseAudit, type AuditSummary } from './audit/report.js';
+import { DEVELOPMENT_WORLD } from './development/world.js';
+import { cliAgreement, inProcessJudge, recordingJudge } from './judges.js';
 import { phase22Static, zScore30 } from './references.js';
 import { formatEvalMarkdown } from './report.js';
+import { formatWorlds } from './worlds-report.js';
 
 /**
  * `npm run eval:validation`: how well does the historical validator catch each kind of run-level
@@ -84,8 +89,12 @@ export interface EvalResult {
 
 let activeThresholds: Partial<AlarmThresholds> | undefined;
 
+function modelOf(history: readonly HistoryEntry[]): HistoryModel {
+  return HistoryModel.fromHistory(history, { thresholds: activeThresholds });
+}
+
 function judgeAll(model: HistoryModel, history: readonly HistoryEntry[], current: HistoryEntry): { flags: Record<Method, boolean>; insufficient: boolean } {
-  const verdict = model.judge(current, activeThresholds).verdict;
+  const verdict = model.judge(current).verdict;
   return {
     flags: { gatehouse: verdict === 'anomalous', phase22: phase22Static(history, current), zscore30: zScore30(history, current) },
     insufficient: verdict === 'insufficient_history',
@@ -120,23 +129,26 @@ function injectedCase(days: readonly SyntheticDay[], entries: readonly HistoryEn
  * against the (already shifted) runs before it, and a method catches the shift if it alerts on
  * any of them — "a sustained shift is news worth one alert".
  */
-function judgeLevelShift(entries: readonly HistoryEntry[], index: number): { flags: Record<Method, boolean>; insufficient: boolean } {
+function judgeLevelShift(entries: readonly HistoryEntry[], index: number, models: ReadonlyMap<number, HistoryModel>): { flags: Record<Method, boolean>; insufficient: boolean } {
   const series = injectIntoSeries(entries.slice(0, index + 1), { kind: 'level-shift' });
   const flags: Record<Method, boolean> = { gatehouse: false, phase22: false, zscore30: false };
   let insufficient = false;
-  for (let run = Math.max(1, index - LEVEL_SHIFT_SPAN + 1); run <= index; run++) {
-    const history = series.slice(0, run);
-    const judged = judgeAll(HistoryModel.fromHistory(history), history, series[run]!);
+  const first = Math.max(1, index - LEVEL_SHIFT_SPAN + 1);
+  let model = models.get(first) ?? modelOf(series.slice(0, first));
+  for (let run = first; run <= index; run++) {
+    if (run > first) model = model.extendedWith(series[run - 1]!);
+    const judged = judgeAll(model, series.slice(0, run), series[run]!);
     for (const method of METHODS) flags[method] ||= judged.flags[method];
     insufficient ||= judged.insufficient;
   }
   return { flags, insufficient };
 }
 
-function judgeInjected(result: EvalResult, days: readonly SyntheticDay[], entries: readonly HistoryEntry[], index: number, model: HistoryModel, recall: (kind: RunAnomalyKind) => Tally[]): void {
+function judgeInjected(days: readonly SyntheticDay[], entries: readonly HistoryEntry[], index: number, models: ReadonlyMap<number, HistoryModel>, recall: (kind: RunAnomalyKind) => Tally[]): void {
+  const model = models.get(index)!;
   for (const kind of kindsFor(days[index]!)) {
     let outcome: { flags: Record<Method, boolean>; insufficient: boolean };
-    if (kind === 'level-shift') outcome = judgeLevelShift(entries, index);
+    if (kind === 'level-shift') outcome = judgeLevelShift(entries, index, models);
     else {
       const { history, current } = injectedCase(days, entries, index, kind);
       outcome = judgeAll(model, history, current);
@@ -149,11 +161,18 @@ function evaluateLongHistory(result: EvalResult, days: readonly SyntheticDay[], 
   const own = { recall: new Tally(), falsePositives: new Tally() };
   result.byOrganisation.set(organisation, own);
   const entries = days.map((d) => d.entry);
-  for (let index = Math.max(1, days.length - options.judgedDays); index < days.length; index++) {
+  const start = Math.max(1, days.length - options.judgedDays);
+  // The model before each day, walked one run at a time (the last few kept for level shifts).
+  const models = new Map<number, HistoryModel>();
+  let model = modelOf(entries.slice(0, start - LEVEL_SHIFT_SPAN));
+  for (let index = start - LEVEL_SHIFT_SPAN; index < days.length; index++) {
+    if (index > start - LEVEL_SHIFT_SPAN) model = model.extendedWith(entries[index - 1]!);
+    models.set(index, model);
+    models.delete(index - LEVEL_SHIFT_SPAN - 1);
+    if (index < start) continue;
     const day = days[index]!;
     if (day.contaminated) continue;
     const history = entries.slice(0, index);
-    const model = HistoryModel.fromHistory(history);
     const clean = judgeAll(model, history, day.entry);
     const category = dayCategory(day);
     result.falsePositives.get(category)!.add(clean.flags);
@@ -161,7 +180,7 @@ function evaluateLongHistory(result: EvalResult, days: readonly SyntheticDay[], 
       result.normalDays.add(clean.flags);
       own.falsePositives.add(clean.flags);
     }
-    judgeInjected(result, days, entries, index, model, (kind) => [result.recall.get(kind)!, result.overallRecall, own.recall]);
+    judgeInjected(days, entries, index, models, (kind) => [result.recall.get(kind)!, result.overallRecall, own.recall]);
   }
 }
 
@@ -175,10 +194,10 @@ function evaluateShortHistories(result: EvalResult, days: readonly SyntheticDay[
       const window = entries.slice(start, index + 1);
       const windowDays = days.slice(start, index + 1);
       const history = window.slice(0, length);
-      const model = HistoryModel.fromHistory(history);
+      const model = modelOf(history);
       const clean = judgeAll(model, history, window[length]!);
       result.shortFalsePositives.get(length)!.add(clean.flags, clean.insufficient);
-      judgeInjected(result, windowDays, window, length, model, () => [result.shortRecall.get(length)!]);
+      judgeInjected(windowDays, window, length, new Map([[length, model]]), () => [result.shortRecall.get(length)!]);
     }
   }
 }
@@ -225,18 +244,48 @@ function parseThresholds(text: string): Partial<AlarmThresholds> {
   return Object.fromEntries(text.split(',').map((pair) => pair.split(':')).map(([key, value]) => [key, Number(value)]));
 }
 
+/** The development harness: the issue 10 world the thresholds are tuned on. */
+export function runDevelopmentEval(thresholds?: Partial<AlarmThresholds>, overrides: Partial<AuditOptions> = {}): AuditSummary {
+  return summariseAudit(runAudit(inProcessJudge({ thresholds }), { seed: DEVELOPMENT_SEED, ...overrides }, DEVELOPMENT_WORLD));
+}
+
+/** The audit harness, with a sample of its cases replayed through `gatehouse validate --batch`. */
+export function runAuditEval(overrides: Partial<AuditOptions> = {}, viaCli = true): { summary: AuditSummary; cli: { cases: number; differing: number } | null } {
+  const recording = recordingJudge(400);
+  const summary = summariseAudit(runAudit(recording.judge, overrides));
+  return { summary, cli: viaCli ? cliAgreement(recording.sample) : null };
+}
+
+const DEVELOPMENT_SEED = 31_337;
+
 function main(argv: readonly string[]): void {
-  const seedArg = argv.find((a) => a.startsWith('--seed='));
-  const judgedArg = argv.find((a) => a.startsWith('--days='));
+  const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const overrides: Partial<EvalOptions> = {};
-  if (seedArg) overrides.seed = Number(seedArg.slice('--seed='.length));
-  if (judgedArg) overrides.judgedDays = Number(judgedArg.slice('--days='.length));
-  const thresholdArg = argv.find((a) => a.startsWith('--thresholds='));
-  if (thresholdArg) overrides.thresholds = parseThresholds(thresholdArg.slice('--thresholds='.length));
+  if (value('seed')) overrides.seed = Number(value('seed'));
+  if (value('days')) overrides.judgedDays = Number(value('days'));
+  if (value('thresholds')) overrides.thresholds = parseThresholds(value('thresholds')!);
+  const only = value('only');
   const started = performance.now();
-  const result = runValidationEval(overrides);
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(evalResultJson(result), null, 2)}\n`);
-  else process.stdout.write(`${formatEvalMarkdown(result)}\n_${Math.round(performance.now() - started)} ms_\n`);
+  const out: string[] = [];
+  const json: Record<string, unknown> = {};
+  if (!only || only === 'issue5') {
+    const result = runValidationEval(overrides);
+    json.issue5 = evalResultJson(result);
+    out.push(formatEvalMarkdown(result));
+  }
+  if (!only || only === 'worlds' || only === 'development') {
+    const development = runDevelopmentEval(overrides.thresholds);
+    json.development = development;
+    if (only === 'development') out.push(formatWorlds(development, development, null));
+    else {
+      const audit = runAuditEval({}, !argv.includes('--no-cli'));
+      json.audit = audit.summary;
+      json.cliAgreement = audit.cli;
+      out.push(formatWorlds(development, audit.summary, audit.cli));
+    }
+  }
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  else process.stdout.write(`${out.join('\n')}\n_${Math.round(performance.now() - started)} ms_\n`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { VERDICTS, type HistoryEntry } from '../../shared/validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import type { BatchRecord, RunSummary } from '../../shared/run.js';
 import type { ScheduledTask } from './operations-types.js';
@@ -85,4 +86,16 @@ export function rawToJson(raw: unknown): string {
  */
 export function textSafe(value: string | null): string | null {
   return value === null ? null : value.replaceAll('\u0000', '\uFFFD');
+}
+
+/**
+ * The history entry of a run, with what the validator learns from feedback: the review
+ * (`expected` re-baselines; confirmed runs never get here), the verdict stored when it was judged
+ * (an unreviewed anomaly teaches less) and its origin (trial runs realised on staging never train
+ * a production judgement).
+ */
+export function historyEntryFromRun(run: { startedAt: string; metricsJson: string; review: string | null; verdict: string | null; source: string | null }): HistoryEntry {
+  const review = run.review === 'expected' || run.review === 'confirmed' ? run.review : null;
+  const verdict = (VERDICTS as readonly string[]).includes(run.verdict ?? '') ? (run.verdict as HistoryEntry['verdict']) : null;
+  return { startedAt: run.startedAt, metrics: JSON.parse(run.metricsJson), review, verdict, origin: run.source?.startsWith('trial:') ? 'trial' : 'production' };
 }

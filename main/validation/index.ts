@@ -2,14 +2,16 @@
 export { applyRecordRules, parseIsoDate, type RecordRuleContext, type RuleOutcome } from './record-rules.js';
 export { normalizeWitnessName } from './witness-names.js';
 
-// ── Historical validation: one run judged against the runs before it (issue 5). ──
+// ── Historical validation: one run judged against the runs before it (issues 5 and 10). ──
 export { judgeRun, modelFor, historyFingerprint } from './historical/cache.js';
 export {
+  BASELINE_METHOD,
+  FALLBACK_METHOD,
   HistoryModel,
+  MIN_FALLBACK_RUNS,
   MIN_HISTORY_RUNS,
   MIN_SAME_WEEKDAY_RUNS,
   SEASONAL_METHOD,
-  STATIC_METHOD,
   type JudgeOptions,
   type MetricBand,
 } from './historical/model.js';
@@ -43,10 +45,13 @@ export {
   type SyntheticDay,
 } from './historical/synthetic-history.js';
 export { createBatchJudge, describeZodError, runEntrySchema, type BatchJudge, type BatchOutcome } from './historical/batch-lines.js';
-export { DEFAULT_THRESHOLDS, type AlarmThresholds } from './historical/thresholds.js';
-export { calendarDay, historicalJudge, historyBefore, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
+export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './historical/thresholds.js';
+export { calendarDay, historicalJudge, historyEntryOf, originOf, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
+export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';
 export type { DayInfo } from './historical/calendar.js';
 export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, listAnomalousRuns, markAnomaly, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
-export { backtest, type BacktestReport } from './backtest.js';
+export { backtest, wasJudgeable, type BacktestReport, type BacktestRun } from './backtest.js';
 export { expectedBands, type RunBands } from './bands.js';
+export { LIVE_HISTORY_RUNS } from './walk-stored.js';
+export { sensitivityWhatIf, type SettingsOutcome, type TrialCase, type TrialCaseOutcome, type TrialKindOutcome, type WhatIfInput, type WhatIfReport } from './what-if.js';
 // ── end of historical validation ──

@@ -5,7 +5,7 @@ import { setFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { buildReport } from '../../main/reports/index.js';
-import { acceptHeldRun, backtest, markAnomaly } from '../../main/validation/index.js';
+import { acceptHeldRun, backtest, historicalJudge, markAnomaly } from '../../main/validation/index.js';
 import { seedSyntheticHistory } from '../../main/trials/index.js';
 import { testBackends } from '../helpers/backends.js';
 
@@ -63,6 +63,52 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
     }
   }, 60_000);
 
+  it('calls a first load a baseline and never holds it, even under BLOCK_ON_ANOMALY; the runs after it learn from it', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      await setFlag(store, { flag: 'BLOCK_ON_ANOMALY', value: true, scope: 'global', reason: 'hold anomalies for review', operator: 'tester' });
+      const first = await runFlaggedUpdate({ store, source: await openSource('synthetic:seed=5,count=1500'), task: null, clock: () => new Date('2025-03-03T14:00:00Z') });
+      expect(first.summary.validation).toMatchObject({ verdict: 'baseline', historySize: 0, anomalies: [] });
+      expect(first.summary.status).toBe('success');
+      expect(await store.validationHistory()).toHaveLength(1);
+      const second = await runFlaggedUpdate({ store, source: await openSource('synthetic:seed=5,count=1500'), task: null, clock: () => new Date('2025-03-04T14:00:00Z') });
+      expect(second.summary.validation).toMatchObject({ historySize: 1 });
+      expect(second.summary.validation?.verdict).not.toBe('baseline');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('re-baselines on a run marked expected: a lasting halving alerts once, and after the mark the next runs are judged ok', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      // 50 runs judged live as they are stored, the last 6 at half the volume.
+      const ids: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const base = craftedMetrics(i === 30 ? 29 : i);
+        const factor = i >= 44 ? 0.5 : 1;
+        const fetched = Math.round(base.fetched * factor);
+        const metrics = { ...base, fetched, added: Math.round(fetched * 0.4), updated: Math.round(fetched * 0.1), unchanged: fetched - Math.round(fetched * 0.4) - Math.round(fetched * 0.1) };
+        const startedAt = new Date(FIRST_DAY + i * DAY_MS).toISOString();
+        const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: 'daily', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+        const validation = await historicalJudge({ store, runId, startedAt, task: 'daily', metrics });
+        await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics, batchCounts: { total: 1, succeeded: 1, failed: 0, isolated: 0 }, validation, error: null });
+        ids.push(runId);
+        if (i === 45) {
+          const first = (await store.listRuns({ limit: 100 })).filter((r) => r.validation?.verdict === 'anomalous').map((r) => r.runId).sort((a, b) => a - b)[0]!;
+          expect(first).toBeGreaterThanOrEqual(ids[44]!);
+          await markAnomaly(store, { runId: first, as: 'expected', reasonKind: 'known-event', reason: 'the committee halved its schedule', operator: 'tester' });
+        }
+      }
+      const history = await store.validationHistory();
+      expect(history.find((h) => h.review === 'expected')).toMatchObject({ verdict: 'anomalous', origin: 'production' });
+      const verdicts = await Promise.all(ids.slice(46).map(async (id) => (await store.getRun(id))?.validation?.verdict));
+      expect(verdicts).toEqual(['ok', 'ok', 'ok', 'ok']);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('takes a confirmed anomaly out of the training history, keeps an expected one, and reports expected ones as false positives', async () => {
     const store = await backend.open(await backend.freshLocation());
     try {
@@ -94,15 +140,16 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
     }
   });
 
-  it('backtests a crafted history: the first runs lack history, the spike alerts, the rolled-back run is neither judged nor learnt from', async () => {
+  it('backtests a crafted history: the first run is a baseline, the spike alerts, the rolled-back run is neither judged nor learnt from', async () => {
     const store = await backend.open(await backend.freshLocation());
     try {
       const ids: number[] = [];
       for (let i = 0; i < 35; i++) ids.push(await storeRun(store, i, i === 10 ? 'rolled_back' : 'success', i === 10 ? { ...craftedMetrics(i), fetched: 5000, unchanged: 5000 - craftedMetrics(i).added - craftedMetrics(i).updated } : craftedMetrics(i)));
       const report = await backtest(store);
       expect(report.runsJudged).toBe(34);
-      // 21 runs below MIN_HISTORY_RUNS, then two weekdays with fewer than 3 runs of their own (one was rolled back).
-      expect(report).toMatchObject({ insufficientHistory: 23, ok: 10, alerted: 1, byRule: { 'above-seasonal-range': 1 } });
+      // The first run is a baseline, the next two have one and two runs before them; from three on
+      // there is always an answer (issue 10): the young-history fallback, then the walk.
+      expect(report).toMatchObject({ baseline: 1, insufficientHistory: 2, ok: 30, alerted: 1, alerts: 1, byRule: { 'above-seasonal-range': 1 } });
       expect(report.runs).toEqual([expect.objectContaining({ runId: ids[30], verdict: 'anomalous', rules: ['fetched:above-seasonal-range'], storedVerdict: null })]);
     } finally {
       await store.close();

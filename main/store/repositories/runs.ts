@@ -3,7 +3,7 @@ import type { QuarantineEntry } from '../../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
 import type { Db, StoreDriver } from '../driver.js';
-import { batchFromRow, checkpointFromRow, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import { batchFromRow, checkpointFromRow, historyEntryFromRun, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
 /** Rows per multi-row INSERT: far below either backend's limit on bound parameters. */
@@ -173,7 +173,7 @@ export class RunRepository {
   async validationHistory(options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
     const rows = await this.db
       .selectFrom('runs')
-      .select(['startedAt', 'metricsJson'])
+      .select(['startedAt', 'metricsJson', 'review', 'verdict', 'source'])
       .where('status', 'in', ['success', 'partial'])
       .where((eb) => eb.or([eb('review', 'is', null), eb('review', '<>', 'confirmed')]))
       .$if(options.before !== undefined, (q) => q.where('startedAt', '<', options.before!))
@@ -181,7 +181,7 @@ export class RunRepository {
       .orderBy('startedAt', 'desc')
       .limit(options.limit ?? 2000)
       .execute();
-    return rows.reverse().map((row) => ({ startedAt: row.startedAt, metrics: JSON.parse(row.metricsJson) }));
+    return rows.reverse().map(historyEntryFromRun);
   }
 
   async countHearings(): Promise<number> {

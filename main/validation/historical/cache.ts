@@ -1,14 +1,17 @@
 import type { HistoryEntry, ValidationResult } from '../../../shared/validation.js';
 import { HistoryModel, type JudgeOptions } from './model.js';
+import { resolveThresholds, thresholdsKey } from './thresholds.js';
 
 /**
- * Models are cached so the history statistics are recomputed only when the history changes:
- * first by array identity (the engine hands the same array to every check), then by a content
- * fingerprint (the CLI's --batch parses a fresh, equal array per line). A fingerprint is one pass
- * of cheap arithmetic over the history, far below the cost of a model.
+ * Models are cached so a history is walked once: first by array identity (the engine hands the
+ * same array to every check), then by a content fingerprint (the CLI's --batch parses a fresh,
+ * equal array per line). A history that is a cached one plus one more run (the next day's
+ * judgement, the next --batch line of a day-by-day replay) extends that model by one step of the
+ * walk instead of walking from the start. A fingerprint is one pass of cheap arithmetic over the
+ * history, far below the cost of a model.
  */
 
-const RECENT_MODELS = 16;
+const RECENT_MODELS = 32;
 
 interface IdentityEntry {
   length: number;
@@ -21,24 +24,38 @@ interface ModelCache {
   byFingerprint: Map<string, HistoryModel>;
 }
 
-/** One cache per calendar: the same history read against another calendar is another model. */
-const caches = new WeakMap<object, ModelCache>();
+/** One cache per calendar, then per sensitivity and purpose (trial runs train only trial judgements). */
+const caches = new WeakMap<object, Map<string, ModelCache>>();
 const DEFAULT_CALENDAR_KEY = {};
 
-function cacheFor(options: JudgeOptions): ModelCache {
-  const key = options.calendar ?? DEFAULT_CALENDAR_KEY;
-  let cache = caches.get(key);
+function cacheFor(options: JudgeOptions, forTrial: boolean): ModelCache {
+  const calendarKey = options.calendar ?? DEFAULT_CALENDAR_KEY;
+  let byPurpose = caches.get(calendarKey);
+  if (!byPurpose) {
+    byPurpose = new Map();
+    caches.set(calendarKey, byPurpose);
+  }
+  const key = `${thresholdsKey(resolveThresholds(options.sensitivity, options.thresholds))}|${forTrial}`;
+  let cache = byPurpose.get(key);
   if (!cache) {
     cache = { byIdentity: new WeakMap(), byFingerprint: new Map() };
-    caches.set(key, cache);
+    byPurpose.set(key, cache);
   }
   return cache;
 }
 
-/** FNV-1a over every startedAt and metric; null when the input is not history-shaped. */
-export function historyFingerprint(history: unknown): string | null {
+/** How many runs back a cached model may be found and walked forward from. */
+const EXTEND_AT_MOST = 8;
+
+/**
+ * FNV-1a over every field the model reads (time, metrics, review, verdict, origin, weight), with
+ * the fingerprints of the history without its last 1…EXTEND_AT_MOST runs alongside (the prefixes
+ * a cached model may be extended from); null when the input is not history-shaped.
+ */
+export function historyFingerprints(history: unknown): { full: string; prefixes: string[] } | null {
   if (!Array.isArray(history)) return null;
   let hash = 0x811c9dc5;
+  const prefixes: string[] = [];
   const mixString = (text: string): void => {
     for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   };
@@ -48,10 +65,13 @@ export function historyFingerprint(history: unknown): string | null {
     hash = Math.imul(hash ^ ((value / 4294967296) | 0), 0x01000193);
     if (!Number.isInteger(value)) hash = Math.imul(hash ^ (((value % 1) * 4294967296) | 0), 0x01000193);
   };
-  for (const entry of history as unknown[]) {
+  const length = history.length;
+  for (let index = 0; index < length; index++) {
+    const entry = history[index] as unknown;
     if (typeof entry !== 'object' || entry === null) return null;
-    const { startedAt, metrics } = entry as { startedAt?: unknown; metrics?: unknown };
+    const { startedAt, metrics, review, verdict, origin, weight } = entry as Partial<Record<keyof HistoryEntry, unknown>>;
     if (typeof startedAt !== 'string' || typeof metrics !== 'object' || metrics === null) return null;
+    if (index >= length - EXTEND_AT_MOST) prefixes.unshift(`${index}:${(hash >>> 0).toString(36)}`);
     mixString(startedAt);
     for (const key in metrics) {
       const value = (metrics as Record<string, unknown>)[key];
@@ -59,8 +79,15 @@ export function historyFingerprint(history: unknown): string | null {
       if (typeof value === 'number') mixNumber(value);
       else mixString(String(value));
     }
+    if (review || verdict || origin) mixString(`|${String(review ?? '')}|${String(verdict ?? '')}|${String(origin ?? '')}|`);
+    if (typeof weight === 'number') mixNumber(weight);
   }
-  return `${history.length}:${(hash >>> 0).toString(36)}`;
+  return { full: `${length}:${(hash >>> 0).toString(36)}`, prefixes };
+}
+
+/** The fingerprint of a history (its content, not its identity). */
+export function historyFingerprint(history: unknown): string | null {
+  return historyFingerprints(history)?.full ?? null;
 }
 
 function remember(cache: ModelCache, fingerprint: string, model: HistoryModel): void {
@@ -70,17 +97,28 @@ function remember(cache: ModelCache, fingerprint: string, model: HistoryModel): 
   if (byFingerprint.size > RECENT_MODELS) byFingerprint.delete(byFingerprint.keys().next().value!);
 }
 
-/** The model for a history, from cache when the same history was seen before. */
-export function modelFor(history: readonly HistoryEntry[], options: JudgeOptions = {}): HistoryModel {
-  const cache = cacheFor(options);
+/** The longest cached prefix of the history (its last runs missing), walked forward over them. */
+function extendCached(cache: ModelCache, history: readonly HistoryEntry[], prefixes: readonly string[]): HistoryModel | undefined {
+  for (let missing = 1; missing <= prefixes.length; missing++) {
+    let model = cache.byFingerprint.get(prefixes[missing - 1]!);
+    if (!model) continue;
+    for (const entry of history.slice(history.length - missing)) model = model.extendedWith(entry);
+    return model;
+  }
+  return undefined;
+}
+
+/** The model for a history, from cache when the same history (or all of it but its last run) was seen before. */
+export function modelFor(history: readonly HistoryEntry[], options: JudgeOptions = {}, forTrial = false): HistoryModel {
+  const cache = cacheFor(options, forTrial);
   const known = cache.byIdentity.get(history);
   const lastStartedAt = history[history.length - 1]?.startedAt;
   if (known && known.length === history.length && known.lastStartedAt === lastStartedAt) return known.model;
-  const fingerprint = historyFingerprint(history);
-  let model = fingerprint === null ? undefined : cache.byFingerprint.get(fingerprint);
+  const fingerprints = historyFingerprints(history);
+  let model = fingerprints === null ? undefined : cache.byFingerprint.get(fingerprints.full);
   if (!model) {
-    model = HistoryModel.fromHistory(history, options);
-    if (fingerprint !== null) remember(cache, fingerprint, model);
+    model = extendCached(cache, history, fingerprints?.prefixes ?? []) ?? HistoryModel.fromHistory(history, options, forTrial);
+    if (fingerprints !== null) remember(cache, fingerprints.full, model);
   }
   cache.byIdentity.set(history, { length: history.length, lastStartedAt, model });
   return model;
@@ -91,8 +129,9 @@ export function modelFor(history: readonly HistoryEntry[], options: JudgeOptions
  * step 7), even when the caller's history already holds them. Pure: same inputs, same verdict.
  */
 export function judgeRun(history: readonly HistoryEntry[], current: HistoryEntry, options: JudgeOptions = {}): ValidationResult {
-  const model = modelFor(history, options);
-  if (model.precedes(current)) return model.judge(current, options.thresholds);
+  const forTrial = current.origin === 'trial';
+  const model = modelFor(history, options, forTrial);
+  if (model.precedes(current)) return model.judge(current);
   const cutoff = Date.parse(current.startedAt);
-  return modelFor(history.filter((entry) => Date.parse(entry.startedAt) < cutoff), options).judge(current, options.thresholds);
+  return modelFor(history.filter((entry) => Date.parse(entry.startedAt) < cutoff), options, forTrial).judge(current);
 }

@@ -1,12 +1,14 @@
 /**
  * When Congress sits. Committee activity follows the congressional calendar: Tuesday to Thursday
  * are busy, weekends are quiet, and recesses (the August district work period, the winter
- * holidays, the weeks around Easter, Thanksgiving, July 4 ...) are weeks-long lows. A validator
- * that ignores this alarms every August and again on the first days back.
+ * holidays, the weeks around Easter, Thanksgiving, July 4 ...) are weeks-long lows.
  *
- * The default calendar is an approximation (the real one is published each year and differs by
- * chamber), so the model treats the days near a recess boundary as either season: see
- * `nearBoundary`. Operators who know the real schedule pass `calendarFromRecesses`.
+ * The validator reads the calendar as a prior only (issue 10): `recessWeight` says how likely a
+ * recess is on a day, starts or ends on it (the default calendar is an approximation, so a long
+ * recess's dates are blurred by a few days), and each stream's own history confirms or rejects
+ * it — a stream on its own schedule learns its quiet periods without it. Operators who know the
+ * real schedule pass `calendarFromRecesses`. `info` still describes a day for the trials and the
+ * synthetic generator.
  */
 
 export const DAY_MS = 86_400_000;
@@ -44,6 +46,17 @@ export interface DayInfo {
 }
 
 export type BoundarySide = 'start' | 'end' | 'both';
+
+export interface CalendarPrior {
+  /** 0–1: how surely the calendar puts this day in a recess. */
+  weight: number;
+  /** How likely a recess starts on this day. */
+  start: number;
+  /** How likely a recess ended the day before (this is the first day back). */
+  end: number;
+  /** Well inside a long recess, where a stream that follows the calendar is plainly quiet. */
+  deepLongRecess: boolean;
+}
 
 export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
@@ -142,6 +155,7 @@ function mergedRecesses(calendar: CongressCalendar, year: number): DayRange[] {
 export class CalendarDays {
   private readonly rangesByYear = new Map<number, DayRange[]>();
   private readonly days = new Map<number, DayInfo>();
+  private readonly priors = new Map<number, CalendarPrior>();
 
   constructor(readonly calendar: CongressCalendar) {}
 
@@ -154,14 +168,57 @@ export class CalendarDays {
     return info;
   }
 
-  private recessAt(dayNumber: number): DayRange | undefined {
+  /**
+   * What the calendar expects of this day, as probabilities: in a recess, a recess starting, a
+   * recess just over. A long recess's boundaries are blurred: its real dates are taken to be the
+   * calendar's shifted by up to ±BOUNDARY_TOLERANCE_DAYS, each shift as likely; a short one (a
+   * federal holiday) is exact. It is a prior, not a switch: the validator weighs it by how well
+   * the stream's own history has followed the calendar.
+   */
+  recessWeight(dayNumber: number): CalendarPrior {
+    let cached = this.priors.get(dayNumber);
+    if (!cached) {
+      cached = this.describePrior(dayNumber);
+      this.priors.set(dayNumber, cached);
+    }
+    return cached;
+  }
+
+  private describePrior(dayNumber: number): CalendarPrior {
+    const prior = { weight: 0, start: 0, end: 0, deepLongRecess: false };
     const year = new Date(dayNumber * DAY_MS).getUTCFullYear();
+    const span = 2 * BOUNDARY_TOLERANCE_DAYS + 1;
+    for (const range of this.rangesOf(year)) {
+      if (range.start - BOUNDARY_TOLERANCE_DAYS > dayNumber + 1 || range.end + BOUNDARY_TOLERANCE_DAYS + 1 < dayNumber) continue;
+      if (!this.isLong(range)) {
+        prior.weight += range.start <= dayNumber && dayNumber <= range.end ? 1 : 0;
+        prior.start += range.start === dayNumber ? 1 : 0;
+        prior.end += range.end + 1 === dayNumber ? 1 : 0;
+        continue;
+      }
+      let inside = 0;
+      for (let shift = -BOUNDARY_TOLERANCE_DAYS; shift <= BOUNDARY_TOLERANCE_DAYS; shift++) {
+        if (range.start + shift <= dayNumber && dayNumber <= range.end + shift) inside++;
+        if (range.start + shift === dayNumber) prior.start += 1 / span;
+        if (range.end + shift + 1 === dayNumber) prior.end += 1 / span;
+      }
+      prior.weight += inside / span;
+      if (inside === span) prior.deepLongRecess = true;
+    }
+    return { weight: Math.min(1, prior.weight), start: Math.min(1, prior.start), end: Math.min(1, prior.end), deepLongRecess: prior.deepLongRecess };
+  }
+
+  private rangesOf(year: number): DayRange[] {
     let ranges = this.rangesByYear.get(year);
     if (!ranges) {
       ranges = mergedRecesses(this.calendar, year);
       this.rangesByYear.set(year, ranges);
     }
-    return ranges.find((r) => r.start <= dayNumber && dayNumber <= r.end);
+    return ranges;
+  }
+
+  private recessAt(dayNumber: number): DayRange | undefined {
+    return this.rangesOf(new Date(dayNumber * DAY_MS).getUTCFullYear()).find((r) => r.start <= dayNumber && dayNumber <= r.end);
   }
 
   private isLong(range: DayRange | undefined): boolean {

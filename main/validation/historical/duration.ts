@@ -1,5 +1,5 @@
 import type { Anomaly } from '../../../shared/validation.js';
-import { metricOf, type RunPoint } from './points.js';
+import { metricOf, type MetricsCarrier } from './points.js';
 import { resistantLine, robustSigma, type Line } from './robust.js';
 import { formatCount, formatSeconds, round } from './wording.js';
 
@@ -11,30 +11,38 @@ import { formatCount, formatSeconds, round } from './wording.js';
  */
 
 const DURATION_WINDOW_RUNS = 90;
-export const MIN_DURATION_RUNS = 10;
+/** From three runs on (the short-history fallback too); a young history's band is widened by its size. */
+export const MIN_DURATION_RUNS = 3;
 /** Timing noise under 5% is not real: CI machines and laptops jitter at least this much. */
 const SIGMA_FLOOR = 0.05;
 /** Slower than twice the expectation, and by a second at least, before anyone is paged. */
 const MIN_SLOWDOWN_RATIO = 2;
 const MIN_SLOWDOWN_MS = 1000;
+/** Below this many runs a line through them is a guess: only a run five times slower is called. */
+const YOUNG_RUNS = 10;
+const YOUNG_SLOWDOWN_RATIO = 5;
 
 export interface DurationModel {
   line: Line;
   sigma: number;
+  /** How much slower than expected a run must be before it is called, whatever its score. */
+  minRatio: number;
 }
 
 function predicted(line: Line, fetched: number): number {
   return Math.max(1, line.intercept + line.slope * fetched);
 }
 
-export function buildDurationModel(points: readonly RunPoint[]): DurationModel | null {
+export function buildDurationModel(points: readonly MetricsCarrier[]): DurationModel | null {
   const window = points.filter((p) => metricOf(p, 'durationMs') > 0).slice(-DURATION_WINDOW_RUNS);
   if (window.length < MIN_DURATION_RUNS) return null;
   const fetched = window.map((p) => metricOf(p, 'fetched'));
   const durations = window.map((p) => metricOf(p, 'durationMs'));
   const line = resistantLine(fetched, durations);
   const residuals = window.map((_, i) => Math.log(durations[i]!) - Math.log(predicted(line, fetched[i]!)));
-  return { line, sigma: Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) };
+  // A line through a handful of runs is itself uncertain: its error adds to a new run's (√(1 + 3/n)).
+  const sigma = Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) * Math.sqrt(1 + 3 / window.length);
+  return { line, sigma, minRatio: window.length < YOUNG_RUNS ? YOUNG_SLOWDOWN_RATIO : MIN_SLOWDOWN_RATIO };
 }
 
 /** The duration (ms) a run of this size is expected to take, and the log-scale band around it. */
@@ -43,13 +51,13 @@ export function durationBand(model: DurationModel, fetched: number, alarmScore: 
   return { expected, low: expected * Math.exp(-alarmScore * model.sigma), high: expected * Math.exp(alarmScore * model.sigma) };
 }
 
-export function durationAnomaly(model: DurationModel, current: RunPoint, alarmScore: number): Anomaly | null {
+export function durationAnomaly(model: DurationModel, current: MetricsCarrier, alarmScore: number): Anomaly | null {
   const fetched = metricOf(current, 'fetched');
   const duration = metricOf(current, 'durationMs');
   const expected = predicted(model.line, fetched);
   if (duration <= 0) return null;
   const score = (Math.log(duration) - Math.log(expected)) / model.sigma;
-  if (score < alarmScore || duration < MIN_SLOWDOWN_RATIO * expected || duration - expected < MIN_SLOWDOWN_MS) return null;
+  if (score < alarmScore || duration < model.minRatio * expected || duration - expected < MIN_SLOWDOWN_MS) return null;
   const perRecord = Math.max(1, fetched);
   const { low, high } = durationBand(model, fetched, alarmScore);
   return {

@@ -1,7 +1,7 @@
 import type { Anomaly } from '../../../shared/validation.js';
 import { negativeBinomial, tailForScore, tailScore } from './distributions.js';
-import { metricOf, type RunPoint } from './points.js';
-import type { AlarmThresholds } from './thresholds.js';
+import { metricOf, type MetricsCarrier } from './points.js';
+import type { ResolvedThresholds } from './thresholds.js';
 import { estimateShare, shareSd, type ShareEstimate, type ShareObservation } from './robust.js';
 import { formatCount, formatPercent, round } from './wording.js';
 
@@ -12,8 +12,11 @@ import { formatCount, formatPercent, round } from './wording.js';
  */
 
 const MIX_WINDOW_RUNS = 90;
-export const MIN_MIX_RUNS = 10;
-const RHO_FLOOR = 0.002;
+/** The short-history fallback runs the mix checks from three runs on, with the estimate's own uncertainty added. */
+export const MIN_MIX_RUNS = 3;
+/** Shares wobble from run to run by a few percent at least (a committee's busy week is not random sampling). */
+const RHO_FLOOR = 0.02;
+const YOUNG_RHO = 0.3;
 /** A share alarm needs a few records of difference: 1 of 3 is not a shift, whatever the odds. */
 const MIN_RECORDS_OFF = 2;
 /** Quarantining this many at once is worth a look even when the history never quarantined any. */
@@ -29,34 +32,38 @@ export interface MixModel {
   fetchedInWindow: number;
 }
 
-export function buildMixModel(points: readonly RunPoint[]): MixModel | null {
+export function buildMixModel(points: readonly MetricsCarrier[]): MixModel | null {
   const window = points.filter((p) => metricOf(p, 'fetched') > 0).slice(-MIX_WINDOW_RUNS);
   if (window.length < MIN_MIX_RUNS) return null;
-  const share = (part: (p: RunPoint) => number): ShareEstimate => {
+  const fetchedInWindow = window.reduce((sum, p) => sum + metricOf(p, 'fetched'), 0);
+  const share = (part: (p: MetricsCarrier) => number): ShareEstimate => {
     const observations: ShareObservation[] = window.map((p) => ({ part: part(p), whole: metricOf(p, 'fetched') }));
-    return estimateShare(observations, RHO_FLOOR);
+    // A handful of runs cannot show how much a share wobbles: assume more until they can.
+    const estimate = estimateShare(observations, RHO_FLOOR + YOUNG_RHO / window.length);
+    // A new run also varies by how well the share is known: ρ/k between runs, 1/records within.
+    return { share: estimate.share, rho: estimate.rho * (1 + 1 / window.length) + 1 / fetchedInWindow };
   };
   return {
     added: share((p) => metricOf(p, 'added')),
     updated: share((p) => metricOf(p, 'updated')),
     changed: share((p) => metricOf(p, 'added') + metricOf(p, 'updated')),
     quarantined: share((p) => metricOf(p, 'quarantined')),
-    fetchedInWindow: window.reduce((sum, p) => sum + metricOf(p, 'fetched'), 0),
+    fetchedInWindow,
   };
 }
 
-export function mixAnomalies(model: MixModel, current: RunPoint, thresholds: AlarmThresholds): Anomaly[] {
+export function mixAnomalies(model: MixModel, current: MetricsCarrier, thresholds: Pick<ResolvedThresholds, 'mix' | 'mixSignature' | 'quarantine'>): Anomaly[] {
   const fetched = metricOf(current, 'fetched');
   if (fetched <= 0) return [];
   const added = metricOf(current, 'added');
   const updated = metricOf(current, 'updated');
   const accepted = fetched - metricOf(current, 'quarantined');
   // Everything new, or nothing changed at all, are the exact signatures (AlarmThresholds.signature).
-  const signature = thresholds.signature + thresholds.mix - thresholds.fetched;
+  const signature = Math.min(thresholds.mixSignature, thresholds.mix);
   const found = [
-    shareAnomaly('addedShare', 'all-new', 'high', added, fetched, model.added, added > 0 && added >= accepted ? Math.min(signature, thresholds.mix) : thresholds.mix),
+    shareAnomaly('addedShare', 'all-new', 'high', added, fetched, model.added, added > 0 && added >= accepted ? signature : thresholds.mix),
     shareAnomaly('updatedShare', 'mix-shift', 'high', updated, fetched, model.updated, thresholds.mix),
-    shareAnomaly('changedShare', 'stale-source', 'low', added + updated, fetched, model.changed, added + updated === 0 ? Math.min(signature, thresholds.mix) : thresholds.mix),
+    shareAnomaly('changedShare', 'stale-source', 'low', added + updated, fetched, model.changed, added + updated === 0 ? signature : thresholds.mix),
     quarantineSurge(metricOf(current, 'quarantined'), fetched, model, thresholds.quarantine),
   ];
   return found.filter((a): a is Anomaly => a !== null);

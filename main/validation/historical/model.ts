@@ -1,39 +1,36 @@
-import type { Anomaly, HistoryEntry, ValidationResult } from '../../../shared/validation.js';
-import { CalendarDays, approximateCongressCalendar, type CongressCalendar, type DayInfo } from './calendar.js';
-import { buildDurationModel, durationAnomaly, durationBand, type DurationModel } from './duration.js';
-import { LEVEL_SHIFT_LOOKBACK, levelShiftAnomaly } from './level-shift.js';
-import { buildMixModel, mixAnomalies, type MixModel } from './mix.js';
-import { metricOf, toPoint, toPoints, type RunPoint } from './points.js';
-import { staticAnomalies } from './static-rules.js';
-import { thresholdsWith, type AlarmThresholds } from './thresholds.js';
-import { VOLUME_METRICS, buildVolumeModel, recentRegime, volumeAnomaly, volumeBand, type Regime, type VolumeModel } from './volume.js';
+import type { Anomaly, HistoryEntry, MetricBand, SensitivitySettings, ValidationResult } from '../../../shared/validation.js';
+import { CalendarDays, DAY_MS, approximateCongressCalendar, weekdayOf, type CongressCalendar } from './calendar.js';
+import { fallbackJudgement } from './fallback.js';
+import { trainingRuns, type TrainingRun } from './history-prep.js';
+import { judgeWithWalk } from './judgement.js';
+import { StreamWalk } from './stream-walk.js';
+import { resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './thresholds.js';
 
-/** What a metric was expected to be on one run, and where its alarm would have fired. */
-export interface MetricBand {
-  expected: number;
-  low: number;
-  high: number;
-}
+export type { MetricBand };
 
-export const SEASONAL_METHOD = 'seasonal-robust-v1';
-export const STATIC_METHOD = 'static-fallback';
+export const SEASONAL_METHOD = 'regime-walk-v2';
+export const FALLBACK_METHOD = 'median-fallback';
+export const BASELINE_METHOD = 'first-load';
 
 /**
- * Below these the seasonal model does not judge and the static fallback answers. Three weeks of
- * daily runs, and three clean session runs on the current weekday: a weekday factor resting on one
- * or two days is hostage to whichever of them was odd, and the dispersion needs out-of-sample
- * residuals, which only start once the first week has set a level. The old plan waited 30 days;
- * count-aware bands, widened by the uncertainty of a short history, can start sooner.
+ * Below this many training runs the walk only learns and the young-history fallback judges:
+ * three weeks of daily runs, three of them on the judged weekday (MIN_SAME_WEEKDAY_RUNS). With three runs or more the
+ * fallback always answers ok or anomalous; with one or two, only a gross departure is called.
  */
 export const MIN_HISTORY_RUNS = 21;
-export const MIN_SAME_WEEKDAY_RUNS = 3;
+export { MIN_SAME_WEEKDAY_RUNS } from './stream-walk.js';
+export const MIN_FALLBACK_RUNS = 3;
 
 export interface JudgeOptions {
-  /** The congressional calendar the season is read from; defaults to the typical one. */
+  /** The congressional calendar: the prior each stream's own history confirms or rejects. */
   calendar?: CongressCalendar;
-  /** Stricter or looser alarms than the evaluated defaults (sigmas, one-sided). */
+  /** Raw alarm thresholds other than the evaluated defaults (the harness tunes these). */
   thresholds?: Partial<AlarmThresholds>;
+  /** The task's sensitivity settings (issue 10 item 7). */
+  sensitivity?: SensitivitySettings;
 }
+
+const TRIAL_RUN: HistoryEntry = { startedAt: '', metrics: {}, origin: 'trial' };
 
 const calendarDays = new WeakMap<CongressCalendar, CalendarDays>();
 
@@ -47,119 +44,105 @@ export function daysFor(calendar: CongressCalendar = approximateCongressCalendar
 }
 
 /**
- * Everything learnt from one history, built once: judging a run against it is then a handful of
- * table lookups. Rebuild (or let `judgeRun`'s cache rebuild) only when the history changes.
+ * Everything learnt from one history, built once by walking it: judging a run against it is one
+ * more step of the walk. `extendedWith` walks one run further without touching this model, so a
+ * caller judging day after day (the engine, --batch, the backtest) never re-reads the past.
  */
 export class HistoryModel {
   private constructor(
-    private readonly points: readonly RunPoint[],
-    private readonly days: CalendarDays,
-    private readonly volume: readonly VolumeModel[],
-    private readonly mix: MixModel | null,
-    private readonly duration: DurationModel | null,
+    private readonly walk: StreamWalk,
+    /** The training runs, in time order (the fallback reads them). */
+    private readonly runs: TrainingRun[],
     readonly options: JudgeOptions,
+    readonly thresholds: ResolvedThresholds,
+    /** Whether trial runs train this model (it judges a trial run). */
+    readonly forTrial: boolean,
   ) {}
 
-  static fromHistory(history: readonly HistoryEntry[], options: JudgeOptions = {}): HistoryModel {
-    const days = daysFor(options.calendar);
-    const points = toPoints(history, days);
-    const volume = points.length >= MIN_HISTORY_RUNS ? VOLUME_METRICS.map((m) => buildVolumeModel(points, m)).filter((m): m is VolumeModel => m !== null) : [];
-    return new HistoryModel(points, days, volume, buildMixModel(points), buildDurationModel(points), options);
+  static fromHistory(history: readonly HistoryEntry[], options: JudgeOptions = {}, forTrial = false): HistoryModel {
+    const model = HistoryModel.empty(options, forTrial);
+    for (const run of trainingRuns(history, forTrial ? TRIAL_RUN : undefined)) model.learnRun(run);
+    return model;
+  }
+
+  /** A model of no history: the start of a walk. */
+  static empty(options: JudgeOptions = {}, forTrial = false): HistoryModel {
+    const thresholds = resolveThresholds(options.sensitivity, options.thresholds);
+    return new HistoryModel(new StreamWalk(daysFor(options.calendar), thresholds, MIN_HISTORY_RUNS), [], options, thresholds, forTrial);
+  }
+
+  /** This model walked one run further (the run must start after every run in it); this one is left as it was. */
+  extendedWith(entry: HistoryEntry): HistoryModel {
+    const [run] = trainingRuns([entry], this.forTrial ? TRIAL_RUN : undefined);
+    if (!run) return this;
+    if (!(run.time > this.walk.lastTime)) return HistoryModel.fromHistory([...this.runs.map((r) => r.entry), entry], this.options, this.forTrial);
+    const model = new HistoryModel(this.walk.copy(), [...this.runs], this.options, this.thresholds, this.forTrial);
+    model.learnRun(run);
+    return model;
+  }
+
+  /**
+   * Walks this model one run further in place: for a caller that owns the model and walks a
+   * whole history (the backtest, the console's bands) in one linear pass. Entries that may not
+   * train (a confirmed anomaly, a trial run) are skipped, as in `fromHistory`.
+   */
+  learn(entry: HistoryEntry): void {
+    const [run] = trainingRuns([entry], this.forTrial ? TRIAL_RUN : undefined);
+    if (run && run.time > this.walk.lastTime) this.learnRun(run);
+  }
+
+  private learnRun(run: TrainingRun): void {
+    const walk = this.walk;
+    walk.advance(run, (evaluation) => isAnomalous(evaluation.findings.length, this.thresholds, () => judgeWithWalk(walk, run.entry).anomalies));
+    this.runs.push(run);
   }
 
   get size(): number {
-    return this.points.length;
-  }
-
-  /** The latest run in the history; a run judged against this model must start after it. */
-  get lastStartedAt(): string | null {
-    return this.points[this.points.length - 1]?.startedAt ?? null;
+    return this.runs.length;
   }
 
   /** Whether `entry` starts after every run of this history (so it cannot be its own baseline). */
   precedes(entry: HistoryEntry): boolean {
-    const last = this.points[this.points.length - 1];
-    return last === undefined || last.time < Date.parse(entry.startedAt);
+    return this.runs.length === 0 || this.walk.lastTime < Date.parse(entry.startedAt);
   }
 
-  /** Thresholds are per judgement, not per model, so one cached model serves every sensitivity. */
-  judge(current: HistoryEntry, thresholds: Partial<AlarmThresholds> | undefined = this.options.thresholds): ValidationResult {
+  judge(current: HistoryEntry): ValidationResult {
     if (!this.precedes(current)) {
       // The current run (or a later one) is in this history: judge against the runs before it.
       const cutoff = Date.parse(current.startedAt);
-      return HistoryModel.fromHistory(this.points.filter((p) => p.time < cutoff).map(toEntry), this.options).judge(current, thresholds);
+      return HistoryModel.fromHistory(this.runs.filter((r) => r.time < cutoff).map((r) => r.entry), this.options, this.forTrial).judge(current);
     }
-    const point = toPoint(current, this.days);
-    if (!this.canJudgeSeasonally(point.info)) {
-      const anomalies = staticAnomalies(this.points, point);
-      return result(anomalies.length > 0 ? 'anomalous' : 'insufficient_history', STATIC_METHOD, this.size, anomalies);
+    if (this.runs.length === 0) {
+      return { verdict: 'baseline', method: BASELINE_METHOD, historySize: 0, anomalies: [], bands: {}, state: { regime: 'young', since: null, description: 'a first load: nothing before it to compare with' } };
     }
-    const anomalies = this.seasonalAnomalies(point, thresholdsWith(thresholds));
-    return result(anomalies.length > 0 ? 'anomalous' : 'ok', SEASONAL_METHOD, this.size, anomalies);
+    const weekday = weekdayOf(Math.floor(Date.parse(current.startedAt) / DAY_MS));
+    if (this.walk.canJudge(weekday)) {
+      const { anomalies, bands, state } = judgeWithWalk(this.walk, current);
+      return this.result(anomalies, bands, SEASONAL_METHOD, state);
+    }
+    const { anomalies, bands } = fallbackJudgement(this.runs.map((r) => r.entry), current, this.thresholds);
+    const description = `a young history (${this.runs.length} run${this.runs.length === 1 ? '' : 's'})`;
+    return this.result(anomalies, bands, FALLBACK_METHOD, { regime: 'young', since: this.runs[0]!.entry.startedAt, description });
   }
 
-  /**
-   * The band each metric's alarm fires outside of for `current` (volumes: the seasonal range of the
-   * day; durationMs: the range for a run of its size), with the same alarm thresholds as `judge`.
-   * Empty when the seasonal model cannot judge that day (the static fallback has no band).
-   */
-  expectedBands(current: HistoryEntry, thresholds: Partial<AlarmThresholds> | undefined = this.options.thresholds): Record<string, MetricBand> {
-    const point = toPoint(current, this.days);
-    if (!this.precedes(current) || !this.canJudgeSeasonally(point.info)) return {};
-    const alarm = thresholdsWith(thresholds);
-    const bands: Record<string, MetricBand> = {};
-    for (const model of this.volume) {
-      const score = model.metric === 'fetched' ? alarm.fetched : alarm.addedOrUpdated;
-      bands[model.metric] = volumeBand(model, point.info, score, signatureScore(alarm, score), this.regimeFor(point.info));
-    }
-    if (this.duration) bands.durationMs = durationBand(this.duration, metricOf(point, 'fetched'), alarm.duration);
-    return bands;
+  /** Each metric's band for `current` (what the console draws), in the state the model assumes for it. */
+  expectedBands(current: HistoryEntry): Record<string, MetricBand> {
+    return this.judge(current).bands ?? {};
   }
 
-  /** The season the last busy runs show (fetched speaks for all volumes), near a recess boundary. */
-  private regimeFor(info: DayInfo): Regime | undefined {
-    const fetched = this.volume.find((m) => m.metric === 'fetched');
-    return fetched ? recentRegime(fetched, this.points, info) : undefined;
-  }
-
-  private canJudgeSeasonally(info: DayInfo): boolean {
-    const fetched = this.volume.find((m) => m.metric === 'fetched');
-    return this.size >= MIN_HISTORY_RUNS && fetched !== undefined && (fetched.weekdayCount[info.weekday] ?? 0) >= MIN_SAME_WEEKDAY_RUNS;
-  }
-
-  private seasonalAnomalies(point: RunPoint, thresholds: AlarmThresholds): Anomaly[] {
-    const found: Anomaly[] = [];
-    const recent = this.points.slice(-LEVEL_SHIFT_LOOKBACK);
-    const regime = this.regimeFor(point.info);
-    for (const model of this.volume) {
-      const alarmScore = model.metric === 'fetched' ? thresholds.fetched : thresholds.addedOrUpdated;
-      const single = volumeAnomaly(model, point.info, metricOf(point, model.metric), alarmScore, signatureScore(thresholds, alarmScore), regime);
-      // The combined score is its own scale; added and updated need the same extra evidence as singly.
-      const anomaly = single ?? levelShiftAnomaly(model, recent, point, thresholds.levelShift + alarmScore - thresholds.fetched);
-      // Once fetched is off, added and updated are off the same way: one sentence is enough.
-      if (anomaly && !repeatsFetched(found, anomaly)) found.push(anomaly);
-    }
-    if (this.mix) found.push(...mixAnomalies(this.mix, point, thresholds));
-    const slow = this.duration ? durationAnomaly(this.duration, point, thresholds.duration) : null;
-    if (slow) found.push(slow);
-    return found;
+  private result(anomalies: Anomaly[], bands: Record<string, MetricBand>, method: string, state: ValidationResult['state']): ValidationResult {
+    const anomalous = isAnomalous(anomalies.length, this.thresholds, () => anomalies);
+    const verdict = anomalous ? 'anomalous' : this.runs.length < MIN_FALLBACK_RUNS ? 'insufficient_history' : 'ok';
+    return { verdict, method, historySize: this.runs.length, anomalies: anomalous ? anomalies : [], bands, state };
   }
 }
 
-/** The empty-run bar for a metric: added and updated keep their extra margin over fetched. */
-function signatureScore(thresholds: AlarmThresholds, alarmScore: number): number {
-  return thresholds.signature + alarmScore - thresholds.fetched;
-}
-
-function repeatsFetched(found: readonly Anomaly[], anomaly: Anomaly): boolean {
-  const direction = (a: Anomaly): number => Math.sign(a.value - (a.expected ?? a.value));
-  return found.some((a) => a.metric === 'fetched' && a.metric !== anomaly.metric && direction(a) === direction(anomaly));
-}
-
-function toEntry(point: RunPoint): HistoryEntry {
-  return { startedAt: point.startedAt, metrics: { ...point.metrics } };
-}
-
-function result(verdict: ValidationResult['verdict'], method: string, historySize: number, anomalies: Anomaly[]): ValidationResult {
-  return { verdict, method, historySize, anomalies };
+/**
+ * The seed's "require 2+ signals to alert": a run is anomalous when at least `minSignals`
+ * distinct metrics are off. The full list is only worked out when it matters.
+ */
+function isAnomalous(found: number, thresholds: ResolvedThresholds, anomalies: () => readonly Anomaly[]): boolean {
+  if (found === 0) return false;
+  if (thresholds.minSignals <= 1) return true;
+  return new Set(anomalies().map((a) => a.metric)).size >= thresholds.minSignals;
 }

@@ -1,4 +1,5 @@
-import { WEEKDAY_NAMES, isWeekend, type DayInfo } from './calendar.js';
+import type { AssumedState } from '../../../shared/validation.js';
+import { WEEKDAY_NAMES } from './calendar.js';
 
 /** What each volume metric counts, as a person would say it ("added 3 new records"). */
 const VOLUME_VERBS: Record<string, string> = {
@@ -29,13 +30,30 @@ export function formatSeconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000).toLocaleString('en-US')} s`;
 }
 
-/** "a session Tuesday", "a Tuesday in recess", "a Saturday", ... as the band applies to it. */
-export function dayPhrase(info: DayInfo): string {
-  const weekday = WEEKDAY_NAMES[info.weekday] ?? 'day';
-  if (info.nearBoundary) return `a ${weekday} near a recess boundary`;
-  if (info.recess) return `a ${weekday} in recess`;
-  if (info.firstBack) return `a ${weekday} among the first days back from recess`;
-  return isWeekend(info.weekday) ? `a ${weekday}` : `a session ${weekday}`;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** "12 Aug" (UTC), as the messages name the day a state or a change began. */
+export function shortDate(iso: string): string {
+  const date = new Date(iso);
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+}
+
+/** "a Tuesday", "a Tuesday in a quiet period since 12 Aug", ... as the band applies to it. */
+export function dayPhrase(weekday: number, state: AssumedState): string {
+  const day = `a ${WEEKDAY_NAMES[weekday] ?? 'day'}`;
+  return state.regime === 'normal' || state.regime === 'young' ? day : `${day} in ${state.description}`;
+}
+
+const VOLUME_ADVICE: Record<string, string> = {
+  'near-zero-volume': 'check the source for a failed fetch, an expired key or an empty page before trusting this run',
+  'below-seasonal-range': 'check whether the source dropped committees, pages or a chamber',
+  'above-seasonal-range': 'check for duplicates, a widened lookback window or a re-sent backlog before accepting',
+  'quiet-day-burst': 'check for a replay, a backfill or a misfiring schedule before accepting',
+  'level-shift': 'confirm the source changed, or mark it expected and the validator takes it as the new level',
+};
+
+export function volumeAdvice(rule: string): string {
+  return VOLUME_ADVICE[rule] ?? 'review this run';
 }
 
 export function round(value: number, digits: number): number {

@@ -41,7 +41,7 @@ describe('gatehouse validate', () => {
 
   it('prints a short human verdict without --json', async () => {
     const text = await run(['--history', history, '--current', current]);
-    expect(text).toMatch(/^anomalous — seasonal-robust-v1, 288 earlier runs\n {2}! fetched \(above-seasonal-range/);
+    expect(text).toMatch(/^anomalous — regime-walk-v2, 288 earlier runs\n {2}! fetched \(above-seasonal-range/);
   });
 
   it('refuses unreadable, malformed and misshapen files with one line naming the file', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HistoryModel, injectIntoSeries, judgeRun, modelFor } from '../../../main/validation/index.js';
+import { FALLBACK_METHOD, HistoryModel, SEASONAL_METHOD, injectIntoSeries, judgeRun, modelFor, typicalBusyDay } from '../../../main/validation/index.js';
 import { validationResultSchema, type ValidationResult } from '../../../shared/validation.js';
 import { SATURDAY, SESSION_MONDAY, SESSION_TUESDAY, caseAt, cleanHistory, entriesOf } from './fixtures.js';
 
@@ -18,7 +18,9 @@ describe('historical validator: each signal fires on its case', () => {
   it('accepts a normal session Tuesday', () => {
     const { history, current } = caseAt(large, SESSION_TUESDAY);
     const result = judged(judgeRun(history, current));
-    expect(result).toMatchObject({ verdict: 'ok', method: 'seasonal-robust-v1', historySize: SESSION_TUESDAY, anomalies: [] });
+    expect(result).toMatchObject({ verdict: 'ok', method: SEASONAL_METHOD, historySize: SESSION_TUESDAY, anomalies: [], state: { regime: 'normal' } });
+    expect(result.bands!.fetched!.low).toBeLessThanOrEqual(current.metrics.fetched!);
+    expect(result.bands!.fetched!.high).toBeGreaterThanOrEqual(current.metrics.fetched!);
   });
 
   it('flags a spike above the Tuesday range', () => {
@@ -28,7 +30,8 @@ describe('historical validator: each signal fires on its case', () => {
     const spike = result.anomalies.find((a) => a.metric === 'fetched')!;
     expect(spike.rule).toBe('above-seasonal-range');
     expect(spike.value).toBeGreaterThan(spike.high!);
-    expect(spike.message).toMatch(/^fetched [\d,]+ records; a session Tuesday usually brings [\d,]+–[\d,]+ \(about [\d,]+\) — check/);
+    expect(spike.message).toMatch(/^fetched [\d,]+ records; a Tuesday usually brings [\d,]+–[\d,]+ \(about [\d,]+\) — check/);
+    expect(spike).toMatchObject({ ongoing: false, changeId: `fetched:up:${current.startedAt}` });
   });
 
   it('flags a tenth of the usual volume and a zero run on a busy day', () => {
@@ -38,7 +41,7 @@ describe('historical validator: each signal fires on its case', () => {
     expect(dropped.value).toBeLessThan(dropped.low!);
     const zero = caseAt(large, SESSION_TUESDAY, { kind: 'zero-volume' });
     const anomaly = judged(judgeRun(zero.history, zero.current)).anomalies.find((a) => a.rule === 'near-zero-volume')!;
-    expect(anomaly.message).toMatch(/^fetched 0 records; a session Tuesday usually brings/);
+    expect(anomaly.message).toMatch(/^fetched 0 records; a Tuesday usually brings/);
     expect(anomaly.score).toBeGreaterThan(3);
   });
 
@@ -49,7 +52,8 @@ describe('historical validator: each signal fires on its case', () => {
       if (judgeRun(history, current).verdict === 'anomalous') alarms++;
     }
     expect(alarms / 200).toBeLessThan(0.03);
-    const burst = caseAt(small, SATURDAY, { kind: 'weekend-burst' }, small[SESSION_TUESDAY]!.entry);
+    const busyDay = typicalBusyDay(small, SATURDAY)!;
+    const burst = caseAt(small, SATURDAY, { kind: 'weekend-burst' }, { startedAt: small[SATURDAY]!.entry.startedAt, metrics: busyDay });
     expect(burst.current.metrics.fetched).toBeLessThan(20);
     expect(rules(judgeRun(burst.history, burst.current))).toContain('quiet-day-burst');
   });
@@ -132,21 +136,21 @@ describe('historical validator: baseline, short history and caching', () => {
     expect(without.verdict).toBe('anomalous');
   });
 
-  it('answers insufficient_history on a short history, never a silent ok', () => {
+  it('judges a short history by medians with a counting-noise margin: ok with its bands, never an empty comparison', () => {
     const { history, current } = caseAt(days, 10);
     const result = judged(judgeRun(history, current));
-    expect(result).toMatchObject({ verdict: 'insufficient_history', method: 'static-fallback', historySize: 10, anomalies: [] });
+    expect(result).toMatchObject({ verdict: 'ok', method: FALLBACK_METHOD, historySize: 10, anomalies: [], state: { regime: 'young' } });
+    expect(result.bands!.fetched!.high).toBeGreaterThanOrEqual(current.metrics.fetched!);
   });
 
-  it('lets a static rule speak on a short history', () => {
+  it('lets the fallback speak on a short history, and calls a first load a baseline', () => {
     const { history, current } = caseAt(days, 10, { kind: 'spike', magnitude: 40 });
     const result = judged(judgeRun(history, current));
     expect(result.verdict).toBe('anomalous');
-    expect(result.method).toBe('static-fallback');
-    expect(rules(result)).toContain('static-spike');
+    expect(result.method).toBe(FALLBACK_METHOD);
+    expect(rules(result)).toContain('above-seasonal-range');
     const empty = judged(judgeRun([], current));
-    expect(empty.verdict).toBe('anomalous');
-    expect(rules(empty)).toEqual(['static-max-records']);
+    expect(empty).toMatchObject({ verdict: 'baseline', historySize: 0, anomalies: [] });
   });
 
   it('builds the model once per history and reuses it for an equal copy', () => {

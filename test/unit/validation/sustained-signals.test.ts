@@ -34,7 +34,9 @@ describe('historical validator: sustained shifts and count-aware signatures', ()
     const shifted = entries.map((e, i) => (i >= SESSION_TUESDAY ? scaled(e, 0.6) : e));
     const shift = judgeRun(shifted.slice(0, -1), shifted[shifted.length - 1]!).anomalies.find((a) => a.rule === 'level-shift');
     expect(shift).toBeDefined();
-    expect(shift!.message).toMatch(/^fetched [\d,]+ records over the last \d busy runs; those days usually bring [\d,]+–[\d,]+ together — a sustained drop: /);
+    // This run's value, the share of their usual volume the runs since the change brought, the level before it.
+    expect(shift!.message).toMatch(/^fetched [\d,]+ records; the \d runs since \d+ \w{3} brought \d+% of their usual volume \(a \w+day brought [\d,]+–[\d,]+ before\) — a sustained drop: /);
+    expect(shift!.value).toBe(shifted[shifted.length - 1]!.metrics.fetched);
   });
 
   it('flags an empty run exactly where the console band says 0 is out of range (5 records a day)', () => {

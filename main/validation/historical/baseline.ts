@@ -1,0 +1,223 @@
+/**
+ * The normal state of one volume metric, learnt one run at a time (issue 10 items 1–2): a rate
+ * per weekday (the weekly shape), a recent level that scales it, and the day-to-day spread. All
+ * three are count-aware (Poisson–gamma: sums of records over sums of exposure, not averages of
+ * ratios, so a 5-a-day stream's zeros count for what they are) and forget at their own pace.
+ *
+ * Only runs the caller weighs as in-state teach it: quiet days, the first days back, runs of an
+ * open change and outliers (by their tail probability, both ways — a zero is trimmed as surely as
+ * a spike) stay out of the level, the shape and the spread alike.
+ */
+
+const HALF_LIFE_DAYS = { rates: 182, level: 28, spread: 120 };
+/** ~10% day-to-day noise at least: the level itself is estimated, and rounding never helps. */
+export const PHI_FLOOR = 0.01;
+export const PHI_PRIOR = 0.05;
+/**
+ * The spread's prior is worth 20 runs of a 20-a-day stream. A busy stream outweighs it within
+ * weeks; a 5-a-day stream, whose runs say little about overdispersion under their counting
+ * noise, stays close to it — the hierarchical shrinkage low-count streams need.
+ */
+const PHI_PRIOR_RUNS = 20;
+const PHI_PRIOR_REFERENCE_MEAN = 20;
+const MIN_RUNS_FOR_SPREAD = 3;
+
+/** 2^(-days/halfLife), the one-day factors computed once (daily runs age by one day almost always). */
+const ONE_DAY = new Map<number, number>();
+function decay(days: number, halfLife: number): number {
+  if (days !== 1) return 2 ** (-days / halfLife);
+  let factor = ONE_DAY.get(halfLife);
+  if (factor === undefined) {
+    factor = 2 ** (-1 / halfLife);
+    ONE_DAY.set(halfLife, factor);
+  }
+  return factor;
+}
+
+export class VolumeBaseline {
+  private readonly rateRecords = new Float64Array(7);
+  private readonly rateExposure = new Float64Array(7);
+  private readonly rateRuns = new Float64Array(7);
+  private readonly rateRuns2 = new Float64Array(7);
+  private levelRecords = 0;
+  private levelExposure = 0;
+  private levelRuns = 0;
+  private levelRuns2 = 0;
+  private spreadSum = 0;
+  private spreadInformation = 0;
+  private day: number | null = null;
+  private readonly rateValues = new Float64Array(7);
+  private ratesFresh = false;
+  /** Cleared whenever the spread's sums change; the shared prior (another metric's spread) is read fresh each run. */
+  private phiCache: number | null = null;
+
+  /** `phiPrior` is the prior the spread shrinks to: the shared one, or another metric's spread. */
+  constructor(private readonly phiPrior: () => number = () => PHI_PRIOR) {}
+
+  /** An independent copy (a walk forks to judge what-ifs); `phiPrior` rebinds the shared prior. */
+  copy(phiPrior: () => number = this.phiPrior): VolumeBaseline {
+    const twin = new VolumeBaseline(phiPrior);
+    Object.assign(twin, this, {
+      phiPrior,
+      rateRecords: Float64Array.from(this.rateRecords),
+      rateExposure: Float64Array.from(this.rateExposure),
+      rateRuns: Float64Array.from(this.rateRuns),
+      rateRuns2: Float64Array.from(this.rateRuns2),
+      rateValues: new Float64Array(7),
+      ratesFresh: false,
+      phiCache: null,
+    });
+    return twin;
+  }
+
+  /** Forgets as days pass: called before each run is judged. */
+  age(dayNumber: number): void {
+    if (this.day !== null && dayNumber > this.day) {
+      const days = dayNumber - this.day;
+      const rates = decay(days, HALF_LIFE_DAYS.rates);
+      this.ratesFresh = false;
+      for (let w = 0; w < 7; w++) {
+        this.rateRecords[w]! *= rates;
+        this.rateExposure[w]! *= rates;
+        this.rateRuns[w]! *= rates;
+        this.rateRuns2[w]! *= rates * rates;
+      }
+      const level = decay(days, HALF_LIFE_DAYS.level);
+      this.levelRecords *= level;
+      this.levelExposure *= level;
+      this.levelRuns *= level;
+      this.levelRuns2 *= level * level;
+      const spread = decay(days, HALF_LIFE_DAYS.spread);
+      this.phiCache = null;
+      this.spreadSum *= spread;
+      this.spreadInformation *= spread;
+    }
+    if (this.day === null || dayNumber > this.day) this.day = dayNumber;
+  }
+
+  /** Records per run on this weekday at level 1, shrunk toward the all-weekday rate by one record's worth. */
+  rate(weekday: number): number {
+    return this.rates()[weekday]!;
+  }
+
+  /** The busiest weekday's rate: what "a quiet weekday" is measured against. */
+  busiestRate(): number {
+    const rates = this.rates();
+    let busiest = 0;
+    for (let w = 0; w < 7; w++) busiest = Math.max(busiest, rates[w]!);
+    return busiest;
+  }
+
+  /** All seven rates, worked out once per state (the walk asks for them many times a run). */
+  private rates(): Float64Array {
+    if (this.ratesFresh) return this.rateValues;
+    let records = 0;
+    let exposure = 0;
+    for (let w = 0; w < 7; w++) {
+      records += this.rateRecords[w]!;
+      exposure += this.rateExposure[w]!;
+    }
+    const pooled = exposure > 0 ? Math.max(records / exposure, 0.05) : 1;
+    const rates = this.rateValues;
+    for (let w = 0; w < 7; w++) rates[w] = (this.rateRecords[w]! + 1) / (this.rateExposure[w]! + 1 / pooled);
+    this.ratesFresh = true;
+    return rates;
+  }
+
+  /** The recent level that scales the weekly shape (1 = the shape's own scale). */
+  level(): number {
+    return (this.levelRecords + 1) / (this.levelExposure + 1);
+  }
+
+  expected(weekday: number): number {
+    return this.level() * this.rate(weekday);
+  }
+
+  /** Clean runs seen on this weekday (effective, after forgetting). */
+  runsOn(weekday: number): number {
+    return this.rateRuns[weekday]!;
+  }
+
+  phi(): number {
+    if (this.phiCache !== null) return this.phiCache;
+    this.phiCache = this.estimatePhi();
+    return this.phiCache;
+  }
+
+  private estimatePhi(): number {
+    const prior = this.phiPrior();
+    const weight = PHI_PRIOR_RUNS / (prior + 1 / PHI_PRIOR_REFERENCE_MEAN) ** 2;
+    return Math.max(PHI_FLOOR, (this.spreadSum + weight * prior) / (this.spreadInformation + weight));
+  }
+
+  /**
+   * The spread of a new run around its expectation: the day-to-day overdispersion plus the
+   * relative variance of the estimated level and weekday rate (counting noise over the records
+   * behind them, and overdispersion over their effective number of runs). A young history earns
+   * a wider band.
+   */
+  predictivePhi(weekday: number): number {
+    const phi = this.phi();
+    return phi + this.estimationVariance(weekday, phi);
+  }
+
+  private estimationVariance(weekday: number, phi: number): number {
+    const levelPart = 1 / (this.levelRecords + 1) + (this.levelRuns > 0 ? (phi * this.levelRuns2) / (this.levelRuns * this.levelRuns) : phi);
+    const runs = this.rateRuns[weekday]!;
+    const ratePart = 1 / (this.rateRecords[weekday]! + 1) + (runs > 0 ? (phi * this.rateRuns2[weekday]!) / (runs * runs) : phi);
+    return levelPart + ratePart;
+  }
+
+  /**
+   * Learns one in-state run with this weight (0–1). `trimmed`: its tail probability marks it an
+   * outlier, so it stays out of the spread (the level and shape already got a reduced weight).
+   */
+  learn(value: number, weekday: number, weight: number, trimmed: boolean): void {
+    if (!(weight > 0)) return;
+    const level = this.level();
+    const mean = Math.max(level * this.rate(weekday), 1e-6);
+    // A weekday's first runs say more about its rate than about the spread around it.
+    if (!trimmed && this.rateRuns[weekday]! >= MIN_RUNS_FOR_SPREAD) {
+      const phi = this.phi();
+      const excess = ((value - mean) ** 2 - value) / (mean * mean) - this.estimationVariance(weekday, phi);
+      const information = 1 / (1 / mean + phi) ** 2;
+      this.phiCache = null;
+      this.spreadSum += weight * information * excess;
+      this.spreadInformation += weight * information;
+    }
+    this.ratesFresh = false;
+    this.rateRecords[weekday]! += weight * value;
+    this.rateExposure[weekday]! += weight * level;
+    this.rateRuns[weekday]! += weight;
+    this.rateRuns2[weekday]! += weight * weight;
+    // The level reads the rate as just updated: on a weekday's first runs the rate carries the
+    // scale, and the level (starting at 1) must not learn the same scale a second time.
+    this.levelRecords += weight * value;
+    this.levelExposure += weight * this.rate(weekday);
+    this.levelRuns += weight;
+    this.levelRuns2 += weight * weight;
+  }
+
+  /**
+   * Re-baselines at a change: the level is re-estimated from the runs since it began (`records`
+   * seen over `exposure`, the weekday rates summed over those runs); the old level's memory is
+   * dropped, the weekly shape and the spread stay.
+   */
+  rebaseline(records: number, exposure: number, runs: number): void {
+    this.levelRecords = records;
+    this.levelExposure = exposure;
+    this.levelRuns = runs;
+    this.levelRuns2 = runs;
+  }
+
+  /** Scales the level (a long quiet period that became the new normal), keeping the evidence behind it. */
+  scaleLevel(factor: number): void {
+    const target = Math.max(this.level() * factor, 1e-6);
+    const records = target * (this.levelExposure + 1) - 1;
+    if (records >= 0) this.levelRecords = records;
+    else {
+      this.levelRecords = 0;
+      this.levelExposure = Math.max(0, 1 / target - 1);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import type { Anomaly, AssumedState, HistoryEntry, MetricBand } from '../../../shared/validation.js';
+import { countLowerTail, countUpperTail, mixtureHighestNormal, mixtureLowestNormal, mixtureMean, negativeBinomial, tailForScore, tailScore, type CountComponent } from './distributions.js';
+import { durationAnomaly, durationBand } from './duration.js';
+import { mixAnomalies } from './mix.js';
+import { metricOf } from './points.js';
+import { VOLUME_METRICS, type RunEvaluation, type StreamWalk, type VolumeFinding } from './stream-walk.js';
+import { volumeBars } from './thresholds.js';
+import { countPhrase, dayPhrase, formatCount, formatPercent, formatRange, round, shortDate, volumeAdvice } from './wording.js';
+
+/**
+ * A walk's verdict on one run, worded: the state the walk assumed (named in every message), each
+ * metric's band in that state, and the anomalies — this run's value, its band, its score on the
+ * one sigma scale, and for a change the id that folds its runs into one open anomaly.
+ */
+
+export interface WalkJudgement {
+  anomalies: Anomaly[];
+  bands: Record<string, MetricBand>;
+  state: AssumedState;
+}
+
+export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudgement {
+  const evaluation = walk.probe(current);
+  const state = assumedState(walk, evaluation);
+  const bands: Record<string, MetricBand> = {};
+  for (const metric of VOLUME_METRICS) bands[metric] = mixtureBand(evaluation.assessments[metric].prediction.judging, volumeBars(walk.thresholds, metric));
+  const anomalies: Anomaly[] = [];
+  for (const finding of evaluation.findings) {
+    const repeatsFetched = finding.metric !== 'fetched' && evaluation.findings.some((f) => f.metric === 'fetched' && f.direction === finding.direction);
+    if (!repeatsFetched) anomalies.push(volumeAnomaly(walk, evaluation, finding, bands[finding.metric]!, state));
+  }
+  const mix = walk.mix;
+  if (mix) anomalies.push(...mixAnomalies(mix, current, walk.thresholds));
+  const duration = walk.duration;
+  if (duration) {
+    const slow = durationAnomaly(duration, current, walk.thresholds.duration);
+    if (slow) anomalies.push(slow);
+    const band = durationBand(duration, metricOf(current, 'fetched'), walk.thresholds.duration);
+    bands.durationMs = { expected: round(band.expected, 0), low: round(band.low, 0), high: round(band.high, 0) };
+  }
+  return { anomalies, bands, state };
+}
+
+/** The range a volume alarm fires outside of, under the predictive mixture (what the console draws). */
+function mixtureBand(components: readonly CountComponent[], bars: { single: number; empty: number }): MetricBand {
+  const alpha = tailForScore(bars.single);
+  const emptyAlarms = components.reduce((sum, c) => sum + c.weight * countLowerTail(0, c.mean, c.phi), 0) < tailForScore(bars.empty);
+  const low = Number.isFinite(bars.single) ? mixtureLowestNormal(components, alpha) : 0;
+  const high = Number.isFinite(bars.single) ? mixtureHighestNormal(components, alpha) : Number.MAX_SAFE_INTEGER;
+  return { expected: round(mixtureMean(components), 1), low: Math.max(low, emptyAlarms ? 1 : 0), high };
+}
+
+export function assumedState(walk: StreamWalk, evaluation: RunEvaluation): AssumedState {
+  const weights = evaluation.context.step.judging;
+  const regime = walk.regime;
+  if (weights.enter + weights.stay >= 0.5) {
+    const since = regime.episode?.since ?? null;
+    return { regime: 'quiet', since, description: since ? `a quiet period since ${shortDate(since)}` : 'a quiet period the calendar expects to start now' };
+  }
+  if (evaluation.context.returning || weights.exit >= 0.5) {
+    const last = regime.lastEpisode;
+    return { regime: 'returning', since: last?.until ?? null, description: last ? `the first days back after a quiet period (${shortDate(last.since)} – ${shortDate(last.until)})` : 'the first days back after a quiet period' };
+  }
+  const change = walk.tracks.fetched.change;
+  if (change && !change.accepted) {
+    return { regime: 'change', since: change.since, description: `a ${change.direction === 'down' ? 'drop' : 'rise'} that began on ${shortDate(change.since)}` };
+  }
+  const since = regime.lastEpisode?.until ?? null;
+  return { regime: 'normal', since, description: since ? `the normal state since ${shortDate(since)}` : 'the normal state' };
+}
+
+function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: VolumeFinding, band: MetricBand, state: AssumedState): Anomaly {
+  const { metric, assessment } = finding;
+  const weekday = evaluation.context.weekday;
+  const value = assessment.value;
+  const base = { metric, rule: finding.rule, value };
+  if (finding.kind === 'single') {
+    return {
+      ...base, expected: band.expected, low: band.low, high: band.high, score: round(finding.score, 2),
+      changeId: `${metric}:${finding.direction}:${evaluation.context.entry.startedAt}`, ongoing: false,
+      message: `${countPhrase(metric, value)}; ${dayPhrase(weekday, state)} usually brings ${formatRange(band.low, band.high)} (about ${formatCount(band.expected)}) — ${volumeAdvice(finding.rule)}.`,
+    };
+  }
+  // A change: this run against the level before it began.
+  const { mean, phi } = assessment.prediction;
+  const alpha = tailForScore(volumeBars(walk.thresholds, metric).single);
+  const before = negativeBinomial(mean, phi);
+  const low = before.lowestNormal(alpha);
+  const high = before.highestNormal(alpha);
+  const usual = `${dayPhrase(weekday, { regime: 'normal', since: null, description: '' })} brought ${formatRange(low, high)} before`;
+  if (finding.kind === 'shift') {
+    const side = finding.shift!;
+    const share = side.expected > 0 ? side.observed / side.expected : 0;
+    return {
+      ...base, expected: round(mean, 1), low, high, score: round(finding.score, 2), changeId: `${metric}:${finding.direction}:${side.since}`, ongoing: false,
+      message: `${countPhrase(metric, value)}; the ${side.runs} runs since ${shortDate(side.since!)} brought ${formatPercent(share)} of their usual volume (${usual}) — a sustained ${finding.direction === 'down' ? 'drop' : 'rise'}: ${volumeAdvice('level-shift')}.`,
+    };
+  }
+  const change = walk.tracks[metric].change!;
+  const observed = change.observed + value;
+  const expected = change.expected + mean;
+  const tail = finding.direction === 'down' ? countLowerTail(observed, expected, phi) : countUpperTail(observed, expected, phi);
+  return {
+    ...base, expected: round(mean, 1), low, high, score: round(tailScore(tail), 2), changeId: change.id, ongoing: true,
+    message: `${countPhrase(metric, value)}, still ${finding.direction === 'down' ? 'below' : 'above'} the level before ${shortDate(change.since)} (${usual}) — the ${finding.direction === 'down' ? 'drop' : 'rise'} that began on ${shortDate(change.since)} is still open: ${volumeAdvice('level-shift')}.`,
+  };
+}

@@ -1,0 +1,222 @@
+import type { CalendarPrior } from './calendar.js';
+
+/**
+ * The stream's two states, learnt from its own runs (issue 10 item 1): `normal`, and `quiet` — a
+ * recess, a committee on its own schedule, a source that publishes little for a while. A
+ * two-state filter with sticky transitions reads which state the runs show:
+ *
+ * - entering a quiet period: a hazard learnt from the stream's own past episodes (a pooled prior
+ *   until it has some), plus what the congressional calendar anticipates, weighted by how well
+ *   this stream's history has followed the calendar (its recesses confirmed or rejected, one by
+ *   one, by the runs inside them). The calendar is a prior, never a switch;
+ * - leaving one: a hazard from the stream's own episode lengths, plus the calendar's recess ends.
+ *
+ * Judging and filtering read the same weights with one difference: an unanticipated entry into a
+ * quiet period is news, so the judging weights leave the generic entry hazard out — a one-day
+ * drop after busy days is judged against the normal state — while the filter keeps it, so a quiet
+ * period several runs long becomes the state the next runs are judged in. Leaving a quiet period
+ * is never news.
+ */
+
+/** Prior entry hazard: about one unannounced quiet period in two months of runs. */
+const PRIOR_ENTRY = { episodes: 1, runs: 60 };
+/** Prior episode length (days) and its weight in episodes. */
+const PRIOR_DURATION = { days: 10, weight: 2 };
+/** Prior agreement with the calendar, Beta(1, 1): even odds until the stream's recesses say. */
+const PRIOR_AGREEMENT = { confirmed: 1, seen: 2 };
+const NO_AGREEMENT = 0.2;
+/** Prior share of quiet runs away from the calendar's recesses: one in twenty. */
+const PRIOR_QUIET_ELSEWHERE = { quiet: 1, runs: 20 };
+/** The first this-many busy runs after a quiet period may bring a catch-up bump (it is usually two; one more is cheap insurance). */
+export const BACK_RUNS = 3;
+/** A quiet period this much longer than any seen (and six weeks at least) is the new normal. */
+const PROMOTE_AFTER = { minDays: 42, longestFactor: 1.5 };
+/** The least chance the judge gives a quiet period of ending on any run. */
+const MIN_JUDGED_EXIT = 0.05;
+/**
+ * A quiet period that starts where the calendar, weighted by the stream's agreement with it,
+ * puts at least this much chance of a recess was anticipated: its start is no news.
+ */
+const ANTICIPATED = 0.2;
+/** Calendar evidence per recess is capped: one recess never settles the question alone. */
+const MAX_RECESS_EVIDENCE = 8;
+
+export interface RegimeWeights {
+  normal: number;
+  /** Entering a quiet period on this run (its depth unknown yet: the stream's usual one). */
+  enter: number;
+  /** Staying in the quiet period the last runs showed. */
+  stay: number;
+  /** Leaving it on this run (a catch-up bump possible). */
+  exit: number;
+}
+
+export interface Episode {
+  since: string;
+  sinceDay: number;
+  runs: number;
+  /** The calendar expected it (a recess the stream follows): its start is no news. */
+  anticipated: boolean;
+}
+
+export interface RegimeStep {
+  judging: RegimeWeights;
+  filtering: RegimeWeights;
+}
+
+export class RegimeFilter {
+  /** P(quiet) after the last run. */
+  quiet = 0;
+  episode: Episode | null = null;
+  lastEpisode: { since: string; until: string } | null = null;
+  /** Informative runs left in the "first days back" window after an episode. */
+  backRunsLeft = 0;
+  private lastDay: number | null = null;
+  private lastCalendar = 0;
+  private entries = PRIOR_ENTRY.episodes;
+  private normalRuns = PRIOR_ENTRY.runs;
+  private episodeCount = 0;
+  private durationSum = 0;
+  private longestEpisode = 0;
+  private agreement = { ...PRIOR_AGREEMENT };
+  private recessEvidence: { logRatio: number; runs: number } | null = null;
+  private quietElsewhere = { quiet: 0, runs: 0 };
+
+  copy(): RegimeFilter {
+    const twin = Object.assign(new RegimeFilter(), this);
+    twin.episode = this.episode ? { ...this.episode } : null;
+    twin.agreement = { ...this.agreement };
+    twin.recessEvidence = this.recessEvidence ? { ...this.recessEvidence } : null;
+    twin.quietElsewhere = { ...this.quietElsewhere };
+    return twin;
+  }
+
+  /**
+   * How well this stream's history has followed the calendar's recesses, 0–1: how much likelier
+   * its recesses found it quiet than its other days did (a stream quiet a fifth of the time on
+   * its own schedule is quiet in a fifth of the calendar's recesses too — that is no agreement).
+   * The share quiet in recesses is read at its lower 10% credible bound (a Beta posterior, normal
+   * approximation): the calendar speaks for a stream in proportion to the evidence that it should.
+   */
+  get calendarAgreement(): number {
+    const { confirmed, seen } = this.agreement;
+    const missed = seen - confirmed;
+    const spread = Math.sqrt((confirmed * missed) / (seen * seen * (seen + 1)));
+    const inRecess = Math.max(0, confirmed / seen - 1.28 * spread);
+    const elsewhere = (this.quietElsewhere.quiet + PRIOR_QUIET_ELSEWHERE.quiet) / (this.quietElsewhere.runs + PRIOR_QUIET_ELSEWHERE.runs);
+    const lift = (inRecess - elsewhere) / (1 - elsewhere);
+    // Below a fifth of lift the calendar says nothing about this stream: a small chance of a
+    // quiet period at an unknown depth would otherwise excuse every drop near a recess date.
+    return Math.max(0, (lift - NO_AGREEMENT) / (1 - NO_AGREEMENT));
+  }
+
+  get meanEpisodeDays(): number {
+    return (this.durationSum + PRIOR_DURATION.days * PRIOR_DURATION.weight) / (this.episodeCount + PRIOR_DURATION.weight);
+  }
+
+  /**
+   * The transition weights for a run on `dayNumber`, given what the calendar says of that day
+   * (`calendar`) and of the days since the last run (`between`: starts and ends summed).
+   */
+  step(dayNumber: number, calendar: CalendarPrior, between: { start: number; end: number }): RegimeStep {
+    const days = this.lastDay === null ? 1 : Math.max(1, Math.min(30, dayNumber - this.lastDay));
+    const c = this.calendarAgreement;
+    const before = this.lastDay === null ? 0 : this.lastCalendar;
+    const anticipatedEntry = Math.min(0.95, (c * Math.min(1, between.start)) / Math.max(1e-6, 1 - c * before));
+    const calendarExit = before > 0 ? Math.min(1, between.end / before) : Math.min(1, between.end);
+    const dailyExit = 1 / this.meanEpisodeDays;
+    // While the calendar still says recess, a stream that follows it is not expected to leave.
+    const genericExit = (1 - c * calendar.weight) * (days === 1 ? dailyExit : 1 - Math.pow(1 - dailyExit, days));
+    const exit = Math.min(1, 1 - (1 - genericExit) * (1 - c * calendarExit));
+    const genericEntry = days === 1 ? this.entries / this.normalRuns : 1 - Math.pow(1 - this.entries / this.normalRuns, days);
+    const weights = (q: number, entry: number, leave: number): RegimeWeights => ({ normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave });
+    // The judge reads the state the runs show, sharpened: a tenth of a chance of "quiet" left by a
+    // weekend with nothing to see is not a state, and must not excuse a drop. Leaving a quiet
+    // period is never news: the judge always keeps a little room for it.
+    const shown = this.quiet ** 3 / (this.quiet ** 3 + (1 - this.quiet) ** 3);
+    return {
+      judging: weights(shown, anticipatedEntry, Math.max(exit, MIN_JUDGED_EXIT)),
+      filtering: weights(this.quiet, Math.min(0.99, anticipatedEntry + genericEntry * (1 - anticipatedEntry)), exit),
+    };
+  }
+
+  /**
+   * The filtered P(quiet) after a run, with the bookkeeping of episodes. `quietEvidence` is the
+   * log likelihood ratio (quiet at the usual depth vs normal) of this run, for the calendar's
+   * account; `informative` says whether the run could show a state at all, `busy` whether it is
+   * one of the stream's busy weekdays (the first days back are counted in those: a weekend in
+   * between does not use them up), `nearRecess` the calendar's strongest recess weight over this
+   * day and the next three. Returns true when a long quiet period has just become the new normal.
+   */
+  observe(run: { dayNumber: number; startedAt: string; informative: boolean; busy: boolean; nearRecess: () => number }, posterior: number, calendar: CalendarPrior, quietEvidence: number): boolean {
+    this.accountCalendar(calendar, run.informative ? quietEvidence : 0, run.informative);
+    if (calendar.weight === 0 && run.informative) {
+      this.quietElsewhere.runs += 1;
+      this.quietElsewhere.quiet += posterior;
+    }
+    this.lastDay = run.dayNumber;
+    this.lastCalendar = calendar.weight;
+    this.quiet = posterior;
+    if (posterior < 0.5) this.normalRuns += 1;
+    if (this.episode === null) {
+      if (posterior >= 0.5) {
+        // The calendar's recess dates are approximate: a quiet period starting a few days before one it expects was expected.
+        const anticipated = this.calendarAgreement * run.nearRecess() >= ANTICIPATED;
+        this.episode = { since: run.startedAt, sinceDay: run.dayNumber, runs: 1, anticipated };
+        if (!this.episode.anticipated) this.entries += 1;
+      } else if (run.busy && this.backRunsLeft > 0) this.backRunsLeft -= 1;
+      return false;
+    }
+    if (posterior >= 0.5) {
+      this.episode.runs += 1;
+      if (run.dayNumber - this.episode.sinceDay > Math.max(PROMOTE_AFTER.minDays, PROMOTE_AFTER.longestFactor * this.longestEpisode)) {
+        this.episode = null;
+        this.quiet = 0;
+        return true;
+      }
+      return false;
+    }
+    this.closeEpisode(run);
+    return false;
+  }
+
+  /**
+   * A drop that lasted (or was marked expected) is a quiet period that began at its first run,
+   * whatever the filter made of it so far: a low-count stream's filter is slow to be sure.
+   */
+  forceQuiet(since: string, sinceDay: number): void {
+    this.quiet = 1;
+    this.episode ??= { since, sinceDay, runs: 2, anticipated: false };
+  }
+
+  private closeEpisode(run: { dayNumber: number; startedAt: string }): void {
+    const episode = this.episode!;
+    const days = run.dayNumber - episode.sinceDay;
+    if (episode.runs >= 2) {
+      this.episodeCount += 1;
+      this.durationSum += days;
+      this.longestEpisode = Math.max(this.longestEpisode, days);
+      this.backRunsLeft = BACK_RUNS;
+    }
+    this.lastEpisode = { since: episode.since, until: run.startedAt };
+    this.episode = null;
+  }
+
+  /** Each long calendar recess, once past, confirms or rejects the calendar for this stream. */
+  private accountCalendar(calendar: CalendarPrior, evidence: number, informative: boolean): void {
+    if (calendar.deepLongRecess) {
+      this.recessEvidence ??= { logRatio: 0, runs: 0 };
+      if (informative) {
+        this.recessEvidence.logRatio += evidence;
+        this.recessEvidence.runs += 1;
+      }
+      return;
+    }
+    if (this.recessEvidence && this.recessEvidence.runs >= 2) {
+      const bounded = Math.max(-MAX_RECESS_EVIDENCE, Math.min(MAX_RECESS_EVIDENCE, this.recessEvidence.logRatio));
+      this.agreement.confirmed += 1 / (1 + Math.exp(-bounded));
+      this.agreement.seen += 1;
+    }
+    this.recessEvidence = null;
+  }
+}

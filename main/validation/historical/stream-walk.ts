@@ -1,0 +1,341 @@
+import type { HistoryEntry } from '../../../shared/validation.js';
+import { DAY_MS, weekdayOf, type CalendarDays, type CalendarPrior } from './calendar.js';
+import type { Direction, ShiftSide } from './change.js';
+import { mixtureMean, tailScore } from './distributions.js';
+import { buildDurationModel, type DurationModel } from './duration.js';
+import type { TrainingRun } from './history-prep.js';
+import { buildMixModel, type MixModel } from './mix.js';
+import type { MetricsCarrier } from './points.js';
+import { RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
+import { volumeBars, type ResolvedThresholds } from './thresholds.js';
+import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type TrackAssessment } from './volume-track.js';
+
+/**
+ * The validator's model of one stream, walked forward one run at a time (issue 10): everything it
+ * knows after run n is a function of the state after run n−1 and run n. Judging a run is one more
+ * step without learning; the backtest and the console's bands are the same walk, judging each
+ * run before learning it, so they cost one pass over the history (linear time) and say exactly
+ * what the live judge said with the same history.
+ */
+
+export const VOLUME_METRICS = ['fetched', 'added', 'updated'] as const;
+/** Runs on the judged weekday the walk needs before it judges that weekday itself. */
+export const MIN_SAME_WEEKDAY_RUNS = 3;
+export type VolumeMetric = (typeof VOLUME_METRICS)[number];
+const RECENT_RUNS = 90;
+/**
+ * The regime filter and the outlier weights start after two weeks of runs (each weekday seen
+ * twice): a week before judging starts, so a young history's quiet days are known as quiet by then.
+ */
+const REGIME_FROM_RUNS = 14;
+/** The filter's P(quiet) from which a quiet period is plainly the state. */
+const SURE_OF_QUIET = 0.9;
+/** The judge's weight on an announced entry into a quiet period from which the shift detector stands aside. */
+const ANNOUNCED_QUIET = 0.1;
+/** A run with at most this share of its expectation is "near zero". */
+const NEAR_ZERO_SHARE = 0.1;
+
+export interface RunContext {
+  entry: HistoryEntry;
+  dayNumber: number;
+  weekday: number;
+  calendar: CalendarPrior;
+  step: RegimeStep;
+  /** Among the first informative runs after a quiet period. */
+  returning: boolean;
+}
+
+/** What one volume metric's rules make of a run. */
+export interface VolumeFinding {
+  metric: VolumeMetric;
+  assessment: TrackAssessment;
+  kind: 'ongoing' | 'single' | 'shift';
+  direction: Direction;
+  score: number;
+  rule: string;
+  shift?: ShiftSide;
+}
+
+export interface RunEvaluation {
+  context: RunContext;
+  assessments: Record<VolumeMetric, TrackAssessment>;
+  findings: VolumeFinding[];
+  /** P(quiet) once this run is seen. */
+  quietAfter: number;
+  quietEvidence: number;
+}
+
+export class StreamWalk {
+  regime = new RegimeFilter();
+  tracks: Record<VolumeMetric, VolumeTrack>;
+  /** The latest training runs, for the mix and duration models. */
+  recent: HistoryEntry[] = [];
+  runs = 0;
+  readonly weekdayRuns = [0, 0, 0, 0, 0, 0, 0];
+  lastTime = Number.NEGATIVE_INFINITY;
+  private models: { mix: MixModel | null; duration: DurationModel | null } | null = null;
+  private pendingQuiet: { since: string; sinceDay: number } | null = null;
+
+  constructor(
+    readonly days: CalendarDays,
+    readonly thresholds: ResolvedThresholds,
+    /** Below this many runs the walk only learns: a young history is judged by the fallback. */
+    readonly minRuns: number,
+  ) {
+    const fetched = new VolumeTrack('fetched');
+    const fetchedPhi = () => fetched.baseline.phi();
+    this.tracks = { fetched, added: new VolumeTrack('added', fetchedPhi), updated: new VolumeTrack('updated', fetchedPhi) };
+  }
+
+  /** An independent copy: a cached model extended by one run, or a what-if, never disturbs the original. */
+  copy(): StreamWalk {
+    const twin = new StreamWalk(this.days, this.thresholds, this.minRuns);
+    const fetched = this.tracks.fetched.copy();
+    const fetchedPhi = () => fetched.baseline.phi();
+    twin.tracks = { fetched, added: this.tracks.added.copy(fetchedPhi), updated: this.tracks.updated.copy(fetchedPhi) };
+    twin.regime = this.regime.copy();
+    twin.recent = [...this.recent];
+    twin.runs = this.runs;
+    twin.weekdayRuns.splice(0, 7, ...this.weekdayRuns);
+    twin.lastTime = this.lastTime;
+    return twin;
+  }
+
+  /** Whether the walk judges a run on this weekday, or the young-history fallback does. */
+  canJudge(weekday: number): boolean {
+    return this.runs >= this.minRuns && this.weekdayRuns[weekday]! >= MIN_SAME_WEEKDAY_RUNS;
+  }
+
+  get mix(): MixModel | null {
+    return this.recentModels().mix;
+  }
+
+  get duration(): DurationModel | null {
+    return this.recentModels().duration;
+  }
+
+  private recentModels(): { mix: MixModel | null; duration: DurationModel | null } {
+    this.models ??= { mix: buildMixModel(this.recent), duration: buildDurationModel(this.recent) };
+    return this.models;
+  }
+
+  private context(entry: HistoryEntry, dayNumber: number): RunContext {
+    const calendar = this.days.recessWeight(dayNumber);
+    const active = this.runs >= REGIME_FROM_RUNS;
+    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber)) : { judging: NORMAL, filtering: NORMAL };
+    return { entry, dayNumber, weekday: weekdayOf(dayNumber), calendar, step, returning: active && this.regime.backRunsLeft > 0 };
+  }
+
+  /** Recess starts and ends the calendar expects on the days since the last run, this day included. */
+  private calendarBetween(dayNumber: number): { start: number; end: number } {
+    const from = Number.isFinite(this.lastTime) ? Math.max(Math.floor(this.lastTime / DAY_MS) + 1, dayNumber - 30) : dayNumber;
+    let start = 0;
+    let end = 0;
+    for (let day = from; day <= dayNumber; day++) {
+      const prior = this.days.recessWeight(day);
+      start += prior.start;
+      end += prior.end;
+    }
+    return { start, end };
+  }
+
+  /** The baselines forget up to the run's day (a mutation: `probe` does it on a copy). */
+  private ageTo(dayNumber: number): void {
+    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.age(dayNumber);
+  }
+
+  /** Every volume rule on one run, as the live judge reads it; the walk itself is left as it was. */
+  probe(entry: HistoryEntry): RunEvaluation {
+    const twin = this.copy();
+    const dayNumber = Math.floor(Date.parse(entry.startedAt) / DAY_MS);
+    twin.ageTo(dayNumber);
+    return twin.evaluate(entry, dayNumber, true);
+  }
+
+  /** `judging`: a judgement (exact tails everywhere) rather than a step of the walk. */
+  private evaluate(entry: HistoryEntry, dayNumber: number, judging = false): RunEvaluation {
+    const context = this.context(entry, dayNumber);
+    const watch = this.watchesShift(context);
+    const assessments = {} as Record<VolumeMetric, TrackAssessment>;
+    for (const metric of VOLUME_METRICS) {
+      const track = this.tracks[metric];
+      const prediction = track.predict(context.weekday, context.step.judging, context.returning);
+      assessments[metric] = track.assess(context, valueOf(entry, metric), prediction, watch, judging);
+    }
+    const { quietAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
+    const quietShare = context.step.judging.enter + context.step.judging.stay;
+    for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
+    const active = this.canJudge(context.weekday);
+    // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
+    const judged = judging ? VOLUME_METRICS : (['fetched'] as const);
+    const findings: VolumeFinding[] = [];
+    if (active) {
+      for (const metric of judged) {
+        const finding = this.finding(metric, assessments[metric]);
+        if (finding) findings.push(finding);
+      }
+    }
+    return { context, assessments, findings, quietAfter, quietEvidence };
+  }
+
+  /**
+   * Which sides of the shift detector read this run: both in the normal state; only the downward
+   * one in the first days of a quiet period nobody announced, and only until the filter is sure
+   * of it — the filter may settle on "quiet" before the evidence is strong enough to call, and an
+   * unannounced quiet period is news worth one alert at its start, but once it is plainly the
+   * state it is the baseline, not news.
+   */
+  private watchesShift(context: RunContext): 'both' | 'down' | 'none' {
+    if (this.runs < this.minRuns || context.returning) return 'none';
+    // A quiet period the calendar announces for now is no shift: its drop is no evidence of one.
+    if (context.step.judging.enter >= ANNOUNCED_QUIET) return 'none';
+    const episode = this.regime.episode;
+    if (episode === null) return 'both';
+    const young = !episode.anticipated && context.dayNumber - episode.sinceDay < CHANGE_OPEN_DAYS && this.regime.quiet < SURE_OF_QUIET;
+    return young ? 'down' : 'none';
+  }
+
+  /** The filtered P(quiet) after this run, from fetched (the stream's state is one for all volumes). */
+  private filterQuiet(context: RunContext, fetched: TrackAssessment): { quietAfter: number; quietEvidence: number } {
+    if (this.runs < REGIME_FROM_RUNS) return { quietAfter: 0, quietEvidence: 0 };
+    const weights: RegimeWeights = context.step.filtering;
+    // A run expected to bring almost nothing cannot tell the states apart: the prior stands.
+    if (fetched.prediction.mean < INFORMATIVE_MEAN / 2) return { quietAfter: weights.enter + weights.stay, quietEvidence: 0 };
+    const likelihood = this.tracks.fetched.likelihoods(fetched.prediction, fetched.value);
+    const quiet = weights.enter * likelihood.enter + weights.stay * likelihood.stay;
+    const total = quiet + weights.normal * likelihood.normal + weights.exit * likelihood.exit;
+    const quietAfter = total > 0 ? quiet / total : this.regime.quiet;
+    return { quietAfter, quietEvidence: Math.log(likelihood.enter / likelihood.normal) };
+  }
+
+  private finding(metric: VolumeMetric, assessment: TrackAssessment): VolumeFinding | null {
+    const bars = volumeBars(this.thresholds, metric);
+    const track = this.tracks[metric];
+    const { value, lowScore, highScore } = assessment;
+    // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
+    // or partial fetch, and has the lower bar — in the normal state only: a quiet period makes it plausible.
+    const quietShown = assessment.quietShare >= 0.5;
+    const expected = mixtureMean(assessment.prediction.judging);
+    const nearEmpty = value <= NEAR_ZERO_SHARE * expected;
+    const lowBar = nearEmpty && !quietShown ? bars.empty : bars.single;
+    const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
+    const change = track.change;
+    if (change && assessment.changeStatus === 'ongoing' && (fresh === null || fresh === change.direction)) {
+      return change.accepted ? null : { metric, assessment, kind: 'ongoing', direction: change.direction, score: Math.max(lowScore, highScore), rule: change.rule };
+    }
+    if (fresh) {
+      const rule = fresh === 'down' ? (nearEmpty ? 'near-zero-volume' : 'below-seasonal-range') : this.quietDay(metric, assessment.weekday) ? 'quiet-day-burst' : 'above-seasonal-range';
+      return { metric, assessment, kind: 'single', direction: fresh, score: fresh === 'down' ? lowScore : highScore, rule };
+    }
+    for (const direction of ['down', 'up'] as const) {
+      const side = assessment.shift?.[direction];
+      if (!side || side.runs < 2) continue;
+      // A drop shown only by runs from days back is a quiet period several runs long: the baseline, not news.
+      if (direction === 'down' && assessment.quietShare >= 0.5 && assessment.dayNumber - side.sinceDay >= CHANGE_OPEN_DAYS) continue;
+      const score = shiftScore(side.statistic);
+      if (score >= bars.shift) return { metric, assessment, kind: 'shift', direction, score, rule: 'level-shift', shift: side };
+    }
+    return null;
+  }
+
+  /** A weekday that rarely brings anything, or a run in a quiet period. */
+  private quietDay(metric: VolumeMetric, weekday: number): boolean {
+    return this.isQuietWeekday(metric, weekday) || this.regime.quiet >= 0.5;
+  }
+
+  /** A weekday bringing less than 40% of the busiest weekday's volume. */
+  private isQuietWeekday(metric: VolumeMetric, weekday: number): boolean {
+    const baseline = this.tracks[metric].baseline;
+    return baseline.rate(weekday) < 0.4 * baseline.busiestRate();
+  }
+
+  /**
+   * Learns one training run: judges it first (as the live judge did), opens or carries the
+   * changes its findings show, then lets it teach in proportion to its weight and state.
+   */
+  advance(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean = (e) => e.findings.length > 0): void {
+    const dayNumber = Math.floor(run.time / DAY_MS);
+    this.ageTo(dayNumber);
+    const evaluation = this.evaluate(run.entry, dayNumber);
+    const { context, quietAfter } = evaluation;
+    const alerted = anomalous(evaluation);
+    for (const metric of VOLUME_METRICS) {
+      const track = this.tracks[metric];
+      const assessment = evaluation.assessments[metric];
+      const finding = alerted ? evaluation.findings.find((f) => f.metric === metric) : undefined;
+      if (track.change) track.continueChange(assessment);
+      const opened = finding !== undefined && finding.kind !== 'ongoing';
+      if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
+      else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
+      track.learn(assessment, context, quietAfter, run.weight, context.returning, this.runs < REGIME_FROM_RUNS, this.regime.episode !== null);
+      const change = track.change;
+      if (!change) continue;
+      if (run.expected && finding) change.accepted = true;
+      const continued = change.accepted && !opened && assessment.changeStatus === 'ongoing';
+      if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
+    }
+    this.advanceRegime(context, evaluation);
+    const episode = this.regime.episode;
+    if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
+    this.remember(run);
+  }
+
+  /**
+   * Settles a track's open change. A drop while the stream is (or, for fetched, is about to be
+   * put) in a quiet period is that quiet period: no new level, the normal one is kept for the
+   * return. A settled drop of fetched the filter has not called quiet yet puts the stream in one.
+   */
+  private settle(track: VolumeTrack, quietAfter: number): void {
+    const quiet = quietAfter >= 0.5 || this.pendingQuiet !== null || (track.metric !== 'fetched' && this.tracks.fetched.change?.direction === 'down');
+    const change = track.settleChange(quiet || track.metric === 'fetched');
+    if (change && change.direction === 'down' && track.metric === 'fetched' && !quiet && this.runs >= this.minRuns) {
+      this.pendingQuiet = { since: change.since, sinceDay: change.sinceDay };
+    }
+  }
+
+  private advanceRegime(context: RunContext, evaluation: RunEvaluation): void {
+    if (this.runs < REGIME_FROM_RUNS) return;
+    const hadEpisode = this.regime.episode !== null;
+    const wasReturning = this.regime.backRunsLeft > 0;
+    const informative = evaluation.assessments.fetched.prediction.mean >= INFORMATIVE_MEAN;
+    const busy = informative && !this.isQuietWeekday('fetched', context.weekday);
+    const nearRecess = (): number => {
+      let weight = 0;
+      for (let day = context.dayNumber; day <= context.dayNumber + 3; day++) weight = Math.max(weight, this.days.recessWeight(day).weight);
+      return weight;
+    };
+    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
+    for (const metric of VOLUME_METRICS) {
+      const track = this.tracks[metric];
+      if (promoted) track.promoteEpisode();
+      else if (hadEpisode && this.regime.episode === null) track.endEpisode();
+      if (wasReturning && this.regime.backRunsLeft === 0) track.endReturn();
+    }
+    if (this.pendingQuiet) this.regime.forceQuiet(this.pendingQuiet.since, this.pendingQuiet.sinceDay);
+    this.pendingQuiet = null;
+  }
+
+  private remember(run: TrainingRun): void {
+    const weekday = weekdayOf(Math.floor(run.time / DAY_MS));
+    this.runs += 1;
+    this.weekdayRuns[weekday]! += 1;
+    this.lastTime = Math.max(this.lastTime, run.time);
+    if (run.weight >= 0.5) {
+      this.recent.push(run.entry);
+      if (this.recent.length > RECENT_RUNS) this.recent.shift();
+      this.models = null;
+    }
+  }
+}
+
+const NORMAL: RegimeWeights = { normal: 1, enter: 0, stay: 0, exit: 0 };
+
+function valueOf(entry: MetricsCarrier, metric: string): number {
+  const value = entry.metrics[metric];
+  return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0;
+}
+
+/** A CUSUM statistic (log likelihood ratio) on the sigma scale: its false-alarm rate is at most e^-S. */
+export function shiftScore(statistic: number): number {
+  return tailScore(Math.exp(-statistic));
+}

@@ -1,0 +1,341 @@
+import { VolumeBaseline } from './baseline.js';
+import { ShiftDetector, changeEvidence, type Direction, type ShiftSide } from './change.js';
+import { countLowerTail, countUpperTail, logCountProbability, mixtureLowerTail, mixtureUpperTail, roughScore, tailScore, type CountComponent } from './distributions.js';
+import { RatioMemory, RunningRatio } from './episodes.js';
+import type { RegimeWeights } from './regime.js';
+
+/**
+ * One volume metric (fetched, added or updated) walked run by run: its normal state, its quiet
+ * depth and catch-up bump, its shift detector and the change it has open, if any. The stream's
+ * regime (normal or quiet) is shared by the three and read from fetched; see StreamWalk.
+ */
+
+/**
+ * A change stays open for this many days from its first run (its runs fold into one open
+ * anomaly), then it is the baseline: "a quiet period several runs long becomes the baseline".
+ */
+export const CHANGE_OPEN_DAYS = 5;
+/** Likelihood ratio (log) a run must show for the changed level to continue an open change. */
+const ONGOING_EVIDENCE = 1;
+/** ... and against it, to close the change as over (the level came back). */
+const RETURNED_EVIDENCE = -2;
+/** A one-off outlier: the filter reads a run this far out of every state as noise, not a state. */
+const OUTLIER_PROBABILITY = 0.01;
+/** Outliers by tail probability (sigmas): full weight below the first, none above the second. */
+const ROBUST_SCORES = { full: 2.5, none: 4 };
+const SPREAD_TRIM_SCORE = 3.5;
+/** Below this expectation a run cannot show a state or a change (a weekend of a weekday feed). */
+export const INFORMATIVE_MEAN = 1;
+const PRIOR_DEPTH = { ratio: 0.35, spread: 0.7 };
+/**
+ * A regime the judge gives less weight than this is left out of the mixture: it could move a
+ * tail by at most 1e-4, not enough to move any alarm, and most runs are then one distribution.
+ */
+const NEGLIGIBLE_WEIGHT = 1e-4;
+const REGIME_ORDER = ['normal', 'enter', 'stay', 'exit'] as const;
+const PRIOR_BUMP = { ratio: 1.3, spread: 0.3 };
+
+export interface OpenChange {
+  id: string;
+  direction: Direction;
+  since: string;
+  sinceDay: number;
+  /** The rule that raised it; the runs after carry it on as `ongoing`. */
+  rule: string;
+  runs: number;
+  observed: number;
+  expected: number;
+  exposure: number;
+  evidenceRuns: number;
+  /** Marked `expected`: no longer reported; the next run that continues it makes it the baseline. */
+  accepted: boolean;
+}
+
+export interface TrackPrediction {
+  /** The normal state's expectation for this run and its predictive spread. */
+  mean: number;
+  phi: number;
+  rate: number;
+  /** The predictive mixture the run is judged against. */
+  judging: CountComponent[];
+  /** Among the first days back (the normal state may bring a catch-up bump). */
+  returning: boolean;
+
+}
+
+export interface TrackAssessment {
+  prediction: TrackPrediction;
+  value: number;
+  weekday: number;
+  dayNumber: number;
+  /** The weight the judge gives the quiet state on this run (set by the walk). */
+  quietShare: number;
+  /** Sigma-scale surprise of the value under the judging mixture, each way. */
+  lowScore: number;
+  highScore: number;
+  /** What the open change makes of this run. */
+  changeStatus: 'none' | 'ongoing' | 'silent' | 'returned';
+  shift: Record<Direction, ShiftSide> | null;
+}
+
+export class VolumeTrack {
+  baseline: VolumeBaseline;
+  shift = new ShiftDetector();
+  depth = new RatioMemory(PRIOR_DEPTH.ratio, PRIOR_DEPTH.spread);
+  bump = new RatioMemory(PRIOR_BUMP.ratio, PRIOR_BUMP.spread);
+  episode = new RunningRatio();
+  back = new RunningRatio();
+  change: OpenChange | null = null;
+
+  /**
+   * Added and updated follow fetched: their shifts and changes are fetched's (a source that
+   * halves halves all three), and their own departures from the mix are the mix rules'
+   * business. They keep their own baseline, bands and single-run alarms, not a shift detector
+   * or changes of their own — which keeps a walk over years of runs within milliseconds.
+   */
+  readonly followsFetched: boolean;
+
+  constructor(
+    readonly metric: string,
+    phiPrior?: () => number,
+  ) {
+    this.baseline = new VolumeBaseline(phiPrior);
+    this.followsFetched = metric !== 'fetched';
+  }
+
+  copy(phiPrior?: () => number): VolumeTrack {
+    const twin = new VolumeTrack(this.metric, phiPrior);
+    twin.baseline = this.baseline.copy(phiPrior);
+    twin.shift = this.shift.copy();
+    twin.depth = this.depth.copy();
+    twin.bump = this.bump.copy();
+    twin.episode = Object.assign(new RunningRatio(), this.episode);
+    twin.back = Object.assign(new RunningRatio(), this.back);
+    twin.change = this.change ? { ...this.change } : null;
+    return twin;
+  }
+
+  predict(weekday: number, weights: RegimeWeights, returning: boolean): TrackPrediction {
+    const mean = this.baseline.expected(weekday);
+    const phi = this.baseline.predictivePhi(weekday);
+    const rate = this.baseline.rate(weekday);
+    const prediction: TrackPrediction = { mean, phi, rate, judging: [], returning };
+    // Most runs are plainly in the normal state: one distribution, nothing else to build.
+    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
+      prediction.judging.push({ weight: 1, mean, phi });
+      return prediction;
+    }
+    const regimes = this.regimeComponents(mean, phi, returning);
+    let kept = 0;
+    for (const regime of REGIME_ORDER) if (weights[regime] >= NEGLIGIBLE_WEIGHT) kept += weights[regime];
+    for (const regime of REGIME_ORDER) {
+      const weight = weights[regime];
+      if (weight < NEGLIGIBLE_WEIGHT) continue;
+      for (const c of regimes[regime]) prediction.judging.push({ weight: (c.weight * weight) / kept, mean: c.mean, phi: c.phi });
+    }
+    return prediction;
+  }
+
+  /** The run's distribution under each regime: normal (bumped when returning), entering or staying quiet, leaving. */
+  private regimeComponents(mean: number, phi: number, returning: boolean): Record<keyof RegimeWeights, CountComponent[]> {
+    const bump = this.bump.typical;
+    const bumped: CountComponent[] = [
+      { weight: 0.5, mean, phi },
+      { weight: 0.5, mean: mean * bump, phi: phi + 1 / this.bump.shape },
+    ];
+    const depthShape = this.depth.shape + this.episode.observed;
+    const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
+    return {
+      normal: returning ? bumped : [{ weight: 1, mean, phi }],
+      enter: [{ weight: 1, mean: mean * this.depth.typical, phi: phi + 1 / this.depth.shape }],
+      stay: [{ weight: 1, mean: (mean * depthShape) / depthRate, phi: phi + 1 / depthShape }],
+      exit: bumped,
+    };
+  }
+
+  /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
+  likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
+    const { mean, phi } = prediction;
+    const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * mean + 12));
+    const of = (logLikelihood: number): number => (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
+    // The same distributions as regimeComponents, each worked out once and without building them.
+    const plain = Math.exp(filterLogLikelihood(value, mean, phi));
+    const bumped = 0.5 * plain + 0.5 * Math.exp(filterLogLikelihood(value, mean * this.bump.typical, phi + 1 / this.bump.shape));
+    const normal = (1 - OUTLIER_PROBABILITY) * (prediction.returning ? bumped : plain) + vague;
+    const depthShape = this.depth.shape + this.episode.observed;
+    const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
+    // A quiet state's uncertain depth gives it a long upper tail; it must never explain a run
+    // busier than the normal state expects better than the normal state does.
+    const quiet = (likelihood: number): number => (value > mean ? Math.min(likelihood, normal) : likelihood);
+    return {
+      normal,
+      enter: quiet(of(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape))),
+      stay: quiet(of(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape))),
+      exit: (1 - OUTLIER_PROBABILITY) * bumped + vague,
+    };
+  }
+
+  /**
+   * `watchShift`: which sides of the shift detector read this run (see StreamWalk.watchesShift).
+   * `exact`: whether the tails must be exact (a judgement) or only good enough to weigh an
+   * outlier (a history run of a metric that follows fetched, see `followsFetched`).
+   */
+  assess(run: { weekday: number; dayNumber: number; entry: { startedAt: string } }, value: number, prediction: TrackPrediction, watchShift: 'both' | 'down' | 'none', exact: boolean): TrackAssessment {
+    const { lowScore, highScore } = exact || !this.followsFetched ? surprise(prediction.judging, value) : roughSurprise(prediction.judging, value);
+    let changeStatus: TrackAssessment['changeStatus'] = 'none';
+    if (this.change) {
+      const ratio = (this.change.observed + 0.5) / (this.change.expected + 0.5);
+      const evidence = prediction.mean < INFORMATIVE_MEAN * 0.5 ? 0 : changeEvidence(value, prediction.mean, prediction.mean * ratio, prediction.phi);
+      changeStatus = evidence >= ONGOING_EVIDENCE ? 'ongoing' : evidence <= RETURNED_EVIDENCE ? 'returned' : 'silent';
+    }
+    const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
+    return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, shift };
+  }
+
+  /** Two-sided tail score: how much of an outlier the run is, whatever its direction. */
+  static outlierScore(assessment: TrackAssessment): number {
+    return Math.max(assessment.lowScore, assessment.highScore);
+  }
+
+  /**
+   * Learns the run. `quiet` is the filtered P(quiet) after it, `weight` what the run may teach
+   * (feedback), `returning` whether it is among the first days back, `warmingUp` whether the walk
+   * is still too young to judge, `episodeOpen` whether the stream is in a quiet period.
+   */
+  learn(assessment: TrackAssessment, run: { weekday: number }, quiet: number, weight: number, returning: boolean, warmingUp: boolean, episodeOpen: boolean): void {
+    // While the walk is young its expectations are too rough to call anything an outlier.
+    const outlier = warmingUp ? 0 : VolumeTrack.outlierScore(assessment);
+    const robust = outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
+    const { value, prediction } = assessment;
+    const inChange = this.change !== null;
+    if (!returning && !inChange) this.baseline.learn(value, run.weekday, (1 - quiet) * weight * robust, outlier >= SPREAD_TRIM_SCORE);
+    // The depth is learnt from the runs the filter thinks may be quiet, in proportion; once it is
+    // sure of the normal state again, a half-begun episode is forgotten.
+    if (quiet > 0.05) this.episode.add(value, prediction.mean, quiet);
+    else if (!episodeOpen) this.episode.clear();
+    if (returning && prediction.mean >= INFORMATIVE_MEAN) this.back.add(value, prediction.mean);
+  }
+
+  /** Opens a change at this run (or at the shift's first run), closing any other. */
+  open(direction: Direction, rule: string, run: { startedAt: string; dayNumber: number; value: number }, prediction: TrackPrediction, from?: ShiftSide): void {
+    const since = from?.since ?? run.startedAt;
+    this.change = {
+      id: `${this.metric}:${direction}:${since}`,
+      direction,
+      since,
+      sinceDay: from?.since ? from.sinceDay : run.dayNumber,
+      rule,
+      runs: from?.runs ?? 1,
+      observed: from ? from.observed : run.value,
+      expected: from ? from.expected : prediction.mean,
+      exposure: from ? from.exposure : prediction.rate,
+      evidenceRuns: from?.runs ?? 1,
+      accepted: false,
+    };
+    this.shift.reset();
+  }
+
+  /** Carries an open change over one more run. */
+  continueChange(assessment: TrackAssessment): void {
+    const change = this.change;
+    if (!change) return;
+    change.runs += 1;
+    if (assessment.changeStatus === 'returned') this.change = null;
+    else if (assessment.changeStatus === 'ongoing') {
+      change.observed += assessment.value;
+      change.expected += assessment.prediction.mean;
+      change.exposure += assessment.prediction.rate;
+      change.evidenceRuns += 1;
+    }
+  }
+
+  /**
+   * The open change becomes the baseline: it lasted, or someone marked it expected and it went
+   * on. A rise (or a drop of this metric alone) re-baselines the level on the change's own runs.
+   * A drop that is a quiet period (`quietDrop`) needs no new level: the quiet state carries it,
+   * and the normal level is kept for the return.
+   */
+  settleChange(quietDrop: boolean): OpenChange | null {
+    const change = this.change;
+    if (!change) return null;
+    if (change.direction === 'down' && quietDrop) this.episode.add(change.observed, change.expected);
+    else this.baseline.rebaseline(change.observed, change.exposure, change.evidenceRuns);
+    this.change = null;
+    this.shift.reset();
+    return change;
+  }
+
+  /** The quiet period ended: remember its depth, start counting the first days back. */
+  endEpisode(): void {
+    const ratio = this.episode.ratio();
+    if (ratio !== null) this.depth.record(ratio);
+    this.episode.clear();
+    this.back.clear();
+  }
+
+  /** The first days back are over: remember their bump. */
+  endReturn(): void {
+    const ratio = this.back.ratio();
+    if (ratio !== null) this.bump.record(ratio);
+    this.back.clear();
+  }
+
+  /** A long quiet period became the new normal: the level follows it. */
+  promoteEpisode(): void {
+    const ratio = this.episode.ratio();
+    if (ratio !== null) this.baseline.scaleLevel(ratio);
+    this.episode.clear();
+    this.change = null;
+    this.shift.reset();
+  }
+}
+
+/**
+ * Sigma-scale tails of the value under the mixture. Exact sums are skipped for a run every
+ * component finds plainly ordinary (within 1.5 sigma, on the cube-root scale from a mean of 3):
+ * most runs, and what keeps a walk over years of runs within milliseconds.
+ */
+/**
+ * The filter's log likelihood of a count: exact for small expectations, the gamma (Wilson–Hilferty)
+ * approximation's density beyond — the filter weighs states against each other (with an outlier
+ * share capping the tails), it needs no more, and it runs on every run of every walk.
+ */
+function filterLogLikelihood(value: number, mean: number, phi: number): number {
+  if (mean < 20) return logCountProbability(value, mean, phi);
+  // Density of (y/mean)^(1/3) ~ normal(center, spread), carried back to the count scale.
+  const shape = mean / (1 + phi * mean);
+  const spread = Math.sqrt(1 / (9 * shape));
+  const y = value + 0.5;
+  const z = (Math.cbrt(y / mean) - (1 - 1 / (9 * shape))) / spread;
+  const jacobian = Math.cbrt(y / mean) / (3 * spread * y);
+  return -0.5 * z * z - 0.5 * Math.log(2 * Math.PI) + Math.log(jacobian);
+}
+
+/** The cube-root approximation alone: enough to weigh a history run as an outlier or not. */
+function roughSurprise(components: readonly CountComponent[], value: number): { lowScore: number; highScore: number } {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.POSITIVE_INFINITY;
+  for (const c of components) {
+    const score = roughScore(value, c.mean, c.phi);
+    low = Math.min(low, -score);
+    high = Math.min(high, score);
+  }
+  return { lowScore: Math.max(0, low), highScore: Math.max(0, high) };
+}
+
+export function surprise(components: readonly CountComponent[], value: number): { lowScore: number; highScore: number } {
+  let plain = true;
+  for (const c of components) {
+    const near = c.mean < 3 ? Math.abs(value - c.mean) <= 1.5 * Math.sqrt(c.mean + c.phi * c.mean * c.mean) + 1 : Math.abs(roughScore(value, c.mean, c.phi)) <= 1.5;
+    if (!near) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return { lowScore: 0, highScore: 0 };
+  if (components.length === 1) {
+    const c = components[0]!;
+    return { lowScore: tailScore(countLowerTail(value, c.mean, c.phi)), highScore: tailScore(countUpperTail(value, c.mean, c.phi)) };
+  }
+  return { lowScore: tailScore(mixtureLowerTail(components, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
+}

@@ -1,0 +1,56 @@
+import type { ValidationResult } from '../../shared/validation.js';
+import type { ReportedRun } from '../store/index.js';
+import { HistoryModel, MIN_HISTORY_RUNS, type JudgeOptions } from './historical/model.js';
+import { historyEntryOf, originOf, trainsValidator } from './historical/store-judge.js';
+
+/**
+ * The live judge reads at most this many earlier runs (the store's validationHistory default);
+ * a walk over stored runs starts this far before the first run it reports, no further.
+ */
+export const LIVE_HISTORY_RUNS = 2000;
+
+/** Runs the engine would have judged: the ones that finished with their changes standing (or held). */
+export function wasJudgeable(status: string): boolean {
+  return status === 'success' || status === 'partial' || status === 'held';
+}
+
+/**
+ * Walks forward over stored production runs in start order, in one pass: each judgeable run from
+ * `from` on is judged against only the runs before it — with the live judge's exclusions today
+ * (confirmed anomalies, rolled-back and held runs out, unreviewed anomalies down-weighted,
+ * expected ones re-baselined on) and its task preference (a task with MIN_HISTORY_RUNS runs of
+ * its own is judged on those alone) — and then, if it may, it trains the walk. Linear in the
+ * runs walked, which start at most LIVE_HISTORY_RUNS before `from`.
+ */
+export function walkStoredRuns(runs: readonly ReportedRun[], options: JudgeOptions, from: number, report: (run: ReportedRun, result: ValidationResult) => void): void {
+  const production = runs.filter((run) => originOf(run) === 'production');
+  const first = Math.max(0, Math.min(from, production.length) - LIVE_HISTORY_RUNS);
+  const all = HistoryModel.empty(options);
+  const byTask = new Map<string, HistoryModel>();
+  for (let i = first; i < production.length; i++) {
+    const run = production[i]!;
+    const own = run.task ? byTask.get(run.task) : undefined;
+    const entry = historyEntryOf(run);
+    if (i >= from && wasJudgeable(run.status)) {
+      const judge = own && own.size >= MIN_HISTORY_RUNS ? own : all;
+      report(run, judge.judge({ startedAt: run.startedAt, metrics: run.metrics }));
+    }
+    if (!trainsValidator(run)) continue;
+    all.learn(entry);
+    if (run.task) {
+      const model = own ?? HistoryModel.empty(options);
+      model.learn(entry);
+      byTask.set(run.task, model);
+    }
+  }
+}
+
+/** The index in `runs` (production runs, start order) of the first of the last `limit` judgeable runs. */
+export function firstOfLast(runs: readonly ReportedRun[], limit: number): number {
+  const production = runs.filter((run) => originOf(run) === 'production');
+  let seen = 0;
+  for (let i = production.length - 1; i >= 0; i--) {
+    if (wasJudgeable(production[i]!.status) && ++seen >= limit) return i;
+  }
+  return 0;
+}
