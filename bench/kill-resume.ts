@@ -92,14 +92,24 @@ export async function updateWithSignal(db: string, source: string, extra: string
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<Exit>((resolve) => child.on('close', (code, exitSignal) => resolve({ code, signal: exitSignal, stdout, stderr })));
   if (signal && (await untilNewCheckpoint(child, db, before))) {
-    const timer = setTimeout(() => child.kill(signal), afterCheckpointMs);
+    // A run that already finished is not interrupted by the signal: skip it rather than hit the
+    // process while it closes (the run would read as finished, with a dead writer's lock left).
+    const timer = setTimeout(() => void newestRunStatus(db).then((status) => status === 'running' && child.kill(signal)), afterCheckpointMs);
     void exited.then(() => clearTimeout(timer));
   }
   return exited;
 }
 
+async function newestRunStatus(db: string): Promise<string | null> {
+  const rows = await withReader(db, (query) => query('SELECT status FROM runs ORDER BY id DESC LIMIT 1'));
+  return rows[0] === undefined ? null : String(rows[0].status);
+}
+
 export interface KillChainResult {
+  /** Kills that stopped the run mid-way (a kill that lands as a finished run closes is not one). */
   kills: number;
+  /** Kills that landed after the run had finished, while its process was closing. */
+  lateKills: number;
   attempts: number;
   /** Resumes that began with the run still marked `running`: the killed process's orphan, found by `update`. */
   orphansResumed: number;
@@ -127,17 +137,19 @@ export async function killAndResumeUntilDone(options: {
   const minMs = options.minMs ?? 0;
   const maxMs = options.maxMs ?? 600;
   let kills = 0;
+  let lateKills = 0;
   let orphansResumed = 0;
   for (let attempts = 1; attempts < options.kills * 4 + 10; attempts += 1) {
     const runs = listRuns(options.db);
     const done = runs.find((run) => run.status === 'success' || run.status === 'partial');
-    if (done) return { kills, attempts: attempts - 1, orphansResumed, run: done, runs };
+    if (done) return { kills, lateKills, attempts: attempts - 1, orphansResumed, run: done, runs };
     const current = runs[0];
     const resume = current ? ['--resume', String(current.runId)] : [];
     if (current?.status === 'running') orphansResumed += 1;
     const killNow = kills < options.kills;
     const exit = await updateWithSignal(options.db, options.source, [...resume, ...(options.extraArgs ?? [])], killNow ? 'SIGKILL' : null, minMs + random() * (maxMs - minMs), options.env);
-    if (exit.signal === 'SIGKILL') kills += 1;
+    if (exit.signal === 'SIGKILL' && (await newestRunStatus(options.db)) === 'running') kills += 1;
+    else if (exit.signal === 'SIGKILL') lateKills += 1;
     else if (exit.code !== 0) throw new Error(`update exited ${exit.code}: ${exit.stderr.trim()}`);
   }
   throw new Error(`the run did not finish after ${options.kills} kills`);

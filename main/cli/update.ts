@@ -80,7 +80,12 @@ async function update(flags: UpdateFlags): Promise<number> {
     runLog(event);
   };
   // --json keeps stderr for errors; a person at a terminal hears about each unreadable line.
-  const reported = flags.json ? source : reportingUnreadable(source, (message) => onEvent({ type: 'warning', runId: null, message }));
+  const reported = flags.json
+    ? source
+    : reportingUnreadable(source, (message) => {
+        log.warn(message);
+        runLog({ type: 'warning', runId: null, message });
+      });
   try {
     // The same path as scheduled tasks and the console: the flags in force for the task choose
     // mode, batch size, isolation, validation, snapshots and notifications; explicit options win.

@@ -73,13 +73,16 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
   return loggerOver(() => sinks, options.terminalLevel ?? 'warn', bound);
 }
 
+/** How a level reads on a terminal: people read "warning", not the file's level name. */
+const TERMINAL_PREFIX: Record<LogLevel, string> = { debug: '', info: '', warn: 'warning: ', error: 'error: ' };
+
 function loggerOver(sinks: () => Sinks, terminalLevel: TerminalLevel, bound: LogFields): Logger {
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
     const { file, terminal, clock } = sinks();
     const clean = redactSecrets(message);
     file?.(JSON.stringify({ time: clock().toISOString(), level, msg: clean, ...redactFields({ ...bound, ...fields }) }));
     if (terminal && LEVEL_ORDER[level] >= LEVEL_ORDER[terminalLevel]) {
-      terminal(`gatehouse: ${level === 'info' || level === 'debug' ? '' : `${level}: `}${clean}`);
+      terminal(`gatehouse: ${TERMINAL_PREFIX[level]}${clean}`);
     }
   };
   return loggerFrom(log);

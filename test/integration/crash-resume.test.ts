@@ -73,7 +73,8 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
       expect(await hearingsWrittenTwice(db)).toEqual([]);
       expectAccounted(chain.run.metrics);
       expect(comparableMetrics(chain.run.metrics)).toEqual(comparableMetrics(cleanRun.metrics));
-      expect(await writerLockFree(db)).toBe(true);
+      // A kill that hit the process as it closed a finished run leaves a dead writer's lock, which the next writer takes over.
+      if (chain.lateKills === 0) expect(await writerLockFree(db)).toBe(true);
       expect(seed - firstSeed).toBeLessThan(10);
     }
     expect(total).toBeGreaterThanOrEqual(target);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, dispatch, type EngineHost } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
@@ -86,7 +87,7 @@ describe('an API key inside a source spec, through the console API', () => {
       ['runs.start', { source: KEYED_SPECS[0] }],
       ['tasks.add', { name: 'nightly', cron: '0 6 * * *', source: KEYED_SPECS[2] }],
     ] as const) {
-      const answer = await dispatch(api, method, input);
+      const answer = await dispatch(api, method, input, tester);
       expect(answer).toMatchObject({ ok: false, error: { code: 'USAGE', hint: expect.stringContaining('GATEHOUSE_CONGRESS_API_KEY') } });
       expect(JSON.stringify(answer)).not.toContain(SECRET);
     }
@@ -95,7 +96,7 @@ describe('an API key inside a source spec, through the console API', () => {
 
   it('stored before the rule, comes back redacted from tasks.list', async () => {
     await insertTaskWithStoredKey(store);
-    const answer = await dispatch(api, 'tasks.list', {});
+    const answer = await dispatch(api, 'tasks.list', {}, tester);
     expect(answer).toMatchObject({ ok: true, data: [{ name: 'legacy', source: 'congress:https://api.congress.gov/v3?api_key=***' }] });
   });
 });

@@ -62,6 +62,6 @@ describe('logger', () => {
       ['scheduler', 'warn', 'task daily missed 2 runs'],
       ['notify', 'info', 'run 3 failed — source postgres://ops:***@db/gh unreachable'],
     ]);
-    expect(terminal).toEqual(['gatehouse: warn: task daily missed 2 runs', 'gatehouse: run 3 failed — source postgres://ops:***@db/gh unreachable']);
+    expect(terminal).toEqual(['gatehouse: warning: task daily missed 2 runs', 'gatehouse: run 3 failed — source postgres://ops:***@db/gh unreachable']);
   });
 });

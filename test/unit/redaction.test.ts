@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../../main/store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
 
 describe('secret redaction', () => {
   it.each([

@@ -67,9 +67,8 @@ describe('the restore dialog (issue 14, item 7)', () => {
         safetySnapshot: { ...SNAPSHOT, id: 'safety-1', kind: 'safety' },
         hearingsBefore: 25,
         hearingsAfter: 10,
-        operator: 'Ada',
-        reason,
-        message: `Ada restored the database from snapshot ${id} because: ${reason}`,
+        event: { id: 1, snapshotId: id, snapshotTakenAt: SNAPSHOT.createdAt, safetySnapshotId: 'safety-1', operator: 'Ada', reason, at: '2026-11-28T12:30:00.000Z', hearingsBefore: 25, hearingsAfter: 10 },
+        message: `restored the database from snapshot ${id}; recorded as restore 1 by Ada`,
       }),
     });
   });
@@ -92,7 +91,7 @@ describe('the restore dialog (issue 14, item 7)', () => {
     await submit(wrapper).trigger('submit');
     await flushPromises();
     expect(client.callsOf('backups.restore')).toEqual([{ id: SNAPSHOT.id, confirmId: SNAPSHOT.id, reason: 'undo the bad feed' }]);
-    expect(wrapper.emitted('restored')).toEqual([[`Ada restored the database from snapshot ${SNAPSHOT.id} because: undo the bad feed`]]);
+    expect(wrapper.emitted('restored')).toEqual([[`restored the database from snapshot ${SNAPSHOT.id}; recorded as restore 1 by Ada`]]);
   });
 
   it('sends nothing when submitted (Enter) without the matching id', async () => {
