@@ -66,6 +66,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   stopNotifying();
   await engine.close();
   await store.close();
+  // An open IPC channel to the supervisor keeps this process alive after everything else closed.
+  if (process.connected) process.disconnect();
 }
 
 /** renderer/dist beside the package, from either main/cli (tsx) or dist/main/cli (built). */
