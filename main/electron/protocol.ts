@@ -23,7 +23,8 @@ export function serveRenderer(rendererRoot: string): void {
       throw error;
     }
     if (file === null) return new Response('not found', { status: 404 });
-    return new Response(file.body, {
+    // A Buffer is a valid body; typed as a Uint8Array view so both the Node and the DOM typings accept it.
+    return new Response(new Uint8Array(file.body.buffer as ArrayBuffer, file.body.byteOffset, file.body.byteLength), {
       headers: { 'Content-Type': file.contentType, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
     });
   });

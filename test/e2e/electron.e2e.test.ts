@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,7 +30,8 @@ describe.skipIf(binary === null)('the Electron shell', () => {
   it('opens the console on the seeded demo database with a locked-down window', async () => {
     await page.getByTestId('runs-in-window').waitFor();
     expect(page.url()).toMatch(/^app:\/\/gatehouse\//);
-    const prefs = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.getLastWebPreferences());
+    // getLastWebPreferences is Electron's own (undocumented, so not in electron.d.ts) view of what the window runs with.
+    const prefs = await app.evaluate(({ BrowserWindow }) => (BrowserWindow.getAllWindows()[0]!.webContents as unknown as { getLastWebPreferences(): unknown }).getLastWebPreferences());
     expect(prefs).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
     expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
   });

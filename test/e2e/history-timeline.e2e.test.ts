@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDatabase, type RunningServer } from '../../main/api/index.js';
@@ -153,7 +154,7 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     await expect.poll(async () => {
       await zoomOut.click();
       return number(timeline, 'data-visible-batches');
-    }, { intervals: [50], timeout: 10_000 }).toBeGreaterThan(1);
+    }, { interval: 50, timeout: 10_000 }).toBeGreaterThan(1);
     await page.getByRole('button', { name: 'Fit all' }).click();
     await expect.poll(() => number(timeline, 'data-visible-batches')).toBe(400);
     await shot('timeline-400-batches');

@@ -1,3 +1,4 @@
+import { tester } from '../helpers/callers.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 import { rollback } from '../../main/backup/index.js';
@@ -76,7 +77,7 @@ describe.each(testBackends())('queries on $name filter and page in SQL', (backen
       const engine = createInProcessEngineHost({ location: store.location });
       try {
         const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
-        const points = await api['history.metrics']({ limit: 2, task: 'daily' });
+        const points = await api['history.metrics']({ limit: 2, task: 'daily' }, tester);
         expect(points.map((point) => point.runId)).toEqual([4, 7]);
       } finally {
         await engine.close();

@@ -194,7 +194,7 @@ async function readBody(response: Response, limit: number): Promise<Buffer | nul
   const chunks: Uint8Array[] = [];
   let length = 0;
   // Leaving the loop early cancels the rest of the stream.
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
     length += chunk.length;
     if (length > limit) return null;
     chunks.push(chunk);

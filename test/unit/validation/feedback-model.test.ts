@@ -45,7 +45,7 @@ describe('feedback that teaches', () => {
       ['scattered, in a history file with no verdicts', [30, 55, 80], false],
       ['the last three runs', [90, 91, 92], true],
     ] as const)('move a normal day\'s band by less than 20%% (%s)', (_label, at, withVerdict) => {
-      const history = normal.map((entry, i) => (at.includes(i) ? huge(entry, withVerdict) : entry));
+      const history = normal.map((entry, i) => ((at as readonly number[]).includes(i) ? huge(entry, withVerdict) : entry));
       const result = judgeRun(history, judgedDay);
       const band = result.bands!.fetched!;
       expect(Math.abs(band.expected - clean.expected) / clean.expected).toBeLessThan(0.2);
