@@ -20,8 +20,9 @@ import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
  *   and the status changes: the batch or batches become `rolled_back`; the run becomes
  *   `rolled_back` when the whole run was targeted or no journal row of it is left to undo. A
  *   rolled-back run leaves the validator's training history.
- * - Skipped hearings count as handled: rolling back the same target again finds nothing to do and
- *   says so, without writing anything or recording an event.
+ * - Skipped hearings stay pending: rolling back the same target again without `force` finds nothing
+ *   to do while they are still in conflict and says so, writing nothing and recording no event; with
+ *   `force` (or once the conflict is gone) they are undone then, so a skip never strands them.
  * - A dry run does the same work inside a transaction that is then rolled back, so what it lists is
  *   exactly what the rollback would do (including which created rows are still referenced).
  */
@@ -142,6 +143,9 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
   const hearingEntries = pending.filter((entry) => entry.entity === 'hearing').reverse();
   progress({ phase: 'checking conflicts', done: 0, total: hearingEntries.length });
   const conflicts = await findConflicts(tx, hearingEntries);
+  if (request.onConflict !== 'force' && pending.every((entry) => entry.skippedBefore && conflicts.has(entry.id))) {
+    return onlySkippedLeft(report, pending.length, what);
+  }
   report.conflicts = [...conflicts.values()];
   if (report.conflicts.length > 0 && request.onConflict === 'refuse') {
     if (!request.dryRun) throw conflictError(what, report.conflicts);
@@ -213,7 +217,7 @@ async function undoHearing(
 async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: { journalId: number; outcome: JournalOutcome }[]): Promise<void> {
   const wholeRun = report.batchSeq === null;
   const handled = new Set(outcomes.map((o) => o.journalId));
-  const leftInRun = wholeRun ? [] : (await tx.pendingJournal({ runId: report.runId, batchSeq: null })).filter((e) => !handled.has(e.id));
+  const leftInRun = wholeRun ? [] : (await tx.pendingJournal({ runId: report.runId, batchSeq: null })).filter((e) => !handled.has(e.id) && !e.skippedBefore);
   report.runRolledBack = leftInRun.length === 0;
   const eventId = await tx.recordEvent(eventFields(report));
   await tx.markJournal(outcomes, eventId);
@@ -243,6 +247,13 @@ async function nothingLeft(tx: UndoTx, report: RollbackReport, runStatus: string
   await tx.markRunRolledBack(report.runId);
   report.eventId = report.dryRun ? null : eventId;
   report.message = `${what} changed no rows; ${report.dryRun ? 'it would be' : 'it is now'} marked rolled_back`;
+  return report;
+}
+
+/** What an earlier skip left standing is still in conflict: nothing changes unless support forces it. */
+function onlySkippedLeft(report: RollbackReport, skipped: number, what: string): RollbackReport {
+  report.nothingToDo = true;
+  report.message = `${what} was already rolled back except ${skipped} conflicting hearing(s) left as they are by --on-conflict skip; nothing to do (--on-conflict force restores them)`;
   return report;
 }
 

@@ -33,6 +33,8 @@ export interface JournalEntry {
   /** null: the row did not exist before the write. Always null for committees and witnesses. */
   before: HearingImage | null;
   afterHash: string | null;
+  /** An earlier rollback skipped this write (it was in conflict) and left it standing. */
+  skippedBefore: boolean;
 }
 
 /** A later write of the same hearing that has not itself been rolled back. */

@@ -155,6 +155,36 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       });
     });
 
+    it('after a skip, a forced rollback still restores the 10 it skipped, and the run stays rolled back', async () => {
+      await withConflict(async (store) => {
+        await rollback(store, { runId: 2, onConflict: 'skip' });
+        const refused = await rollback(store, { runId: 2 });
+        expect(refused.nothingToDo).toBe(true);
+        expect(refused.message).toMatch(/except 10 conflicting hearing\(s\) left as they are by --on-conflict skip; .*--on-conflict force/);
+        const forced = await rollback(store, { runId: 2, onConflict: 'force' });
+        expect(forced.nothingToDo).toBe(false);
+        expect(forced.counts).toMatchObject({ restored: 10, deleted: 0, skipped: 0, forced: 10 });
+        const stored = await store.loadHearings(laterIds);
+        const base = new Map(BASE.map((r) => [eventIdOf(r), r as { title: string }]));
+        for (const id of laterIds) expect(stored.get(id)!.content.title).toBe(base.get(id)!.title);
+        expect((await store.getRun(2))!.status).toBe('rolled_back');
+        expect((await rollback(store, { runId: 2, onConflict: 'force' })).nothingToDo).toBe(true);
+        expect(await store.undo.listEvents({ runId: 2 })).toHaveLength(2);
+      });
+    });
+
+    it('a batch skip leaves the hearing pending for the run: the run rolls back the rest, force takes the skipped', async () => {
+      await withConflict(async (store) => {
+        const batches = (await store.getRun(2))!.batchList.map((b) => b.seq);
+        let skipped = 0;
+        for (const seq of batches) skipped += (await rollback(store, { runId: 2, batchSeq: seq, onConflict: 'skip' })).counts.skipped;
+        expect(skipped).toBe(10);
+        expect((await store.getRun(2))!.status).toBe('rolled_back');
+        const forced = await rollback(store, { runId: 2, onConflict: 'force' });
+        expect(forced.counts).toMatchObject({ restored: 10, forced: 10 });
+      });
+    });
+
     it('with force restores all 100 before-images, discarding the later change', async () => {
       await withConflict(async (store) => {
         const report = await rollback(store, { runId: 2, onConflict: 'force' });

@@ -1,7 +1,8 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { RunStatus } from '../../../shared/run.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { rollbackEventFromRow } from '../rows.js';
-import { columnsOf, snakeCase, type TableName } from '../schema.js';
+import { columnsOf, snakeCase, type Database, type TableName } from '../schema.js';
 import type { HearingImage, JournalEntry, JournalOutcome, LaterWrite, RollbackEventRecord, UndoTarget, UndoTx } from '../undo-types.js';
 
 type Row = Record<string, unknown>;
@@ -85,7 +86,7 @@ export class UndoJournal {
       .selectAll()
       .where('runId', '=', target.runId)
       .$if(target.batchSeq !== null, (q) => q.where('batchSeq', '=', target.batchSeq!))
-      .where('undoneBy', 'is', null)
+      .where(stillStands)
       .orderBy('id')
       .execute();
     return rows.map((row) => ({
@@ -96,6 +97,7 @@ export class UndoJournal {
       key: row.entityKey,
       before: row.beforeJson === null ? null : (JSON.parse(row.beforeJson) as HearingImage),
       afterHash: row.afterHash,
+      skippedBefore: row.undoOutcome === 'skipped',
     }));
   }
 
@@ -111,7 +113,7 @@ export class UndoJournal {
       .where('entity', '=', 'hearing')
       .where(this.driver.anyOf('entityKey', [...new Set(hearings.map((entry) => entry.key))]))
       .where('id', '>', firstId)
-      .where('undoneBy', 'is', null)
+      .where(stillStands)
       .orderBy('id')
       .execute();
     const byHearing = groupBy(rows, (row) => row.entityKey);
@@ -128,6 +130,14 @@ export class UndoJournal {
       await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(this.driver.anyOf('id', ids)).execute();
     }
   }
+}
+
+/**
+ * A journal row whose write still stands: never undone, or skipped by a rollback that left it as it
+ * was. A skipped write stays pending, so a later rollback (e.g. with force) can still undo it.
+ */
+function stillStands(eb: ExpressionBuilder<Database, 'undoJournal'>) {
+  return eb.or([eb('undoneBy', 'is', null), eb('undoOutcome', '=', 'skipped')]);
 }
 
 async function deleteCommittee(trx: Db, code: string): Promise<'deleted' | 'kept' | 'gone'> {
