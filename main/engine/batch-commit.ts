@@ -39,7 +39,7 @@ export class BatchCommitter {
         }),
       );
     } catch (error) {
-      if (this.run.store.isTransientError(error)) throw error;
+      if (this.run.isRunFault(error)) throw error;
       return this.isolate(seq, pending, error, started);
     }
   }
@@ -143,7 +143,7 @@ export class BatchCommitter {
       try {
         await this.run.withTransientRetry(() => this.commitPart(seq, part, outcome));
       } catch (partError) {
-        if (this.run.store.isTransientError(partError)) throw partError;
+        if (this.run.isRunFault(partError)) throw partError;
         await this.scan(seq, part, partError, outcome);
       }
     }

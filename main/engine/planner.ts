@@ -1,6 +1,6 @@
 import type { Rejection } from '../../shared/record.js';
 import { eventIdOf, type SourceItem } from '../sources/index.js';
-import type { PlannedChange, Store } from '../store/index.js';
+import type { PlannedChange, StoredHearing } from '../store/index.js';
 import { applyRecordRules } from '../validation/index.js';
 import { classify } from './classify.js';
 import { quarantinedRaw } from './quarantine-raw.js';
@@ -18,7 +18,8 @@ export type PlannedItem =
  */
 export class RunPlanner {
   constructor(
-    private readonly store: Store,
+    /** The stored hearings of these eventIds (retried by the caller on a transient fault). */
+    private readonly loadHearings: (eventIds: string[]) => Promise<Map<string, StoredHearing>>,
     private readonly knownCommittees: Set<string>,
     private readonly eventIdsInRun: Set<string>,
   ) {}
@@ -36,7 +37,7 @@ export class RunPlanner {
   async plan(window: SourceItem[]): Promise<PlannedItem[]> {
     const checked = window.map((item) => ({ item, outcome: item.error ? null : applyRecordRules(item.raw, this.ruleContext) }));
     const ids = checked.flatMap(({ outcome }) => (outcome?.ok ? [outcome.hearing.eventId] : []));
-    const stored = ids.length > 0 ? await this.store.loadHearings(ids) : new Map();
+    const stored = ids.length > 0 ? await this.loadHearings(ids) : new Map();
     return checked.map(({ item, outcome }): PlannedItem => {
       if (item.error) return this.reject(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
       if (!outcome!.ok) return this.reject(item, eventIdOf(item.raw), outcome!.reasons);

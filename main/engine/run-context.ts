@@ -1,8 +1,6 @@
 import type { Store, WriteTx } from '../store/index.js';
 import type { CommittedState } from './run-state.js';
-
-const TRANSIENT_RETRY_LIMIT = 5;
-const MAX_BACKOFF_MS = 5_000;
+import { retryTransient } from './transient-retry.js';
 
 /**
  * What the parts of one run share: the store, the committed state, the clock. State changes
@@ -42,16 +40,12 @@ export class RunContext {
   }
 
   /** A dropped connection or a busy database is retried with bounded backoff; no record is blamed. */
-  async withTransientRetry<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await work();
-      } catch (error) {
-        if (!this.store.isTransientError(error) || attempt >= TRANSIENT_RETRY_LIMIT) throw error;
-        const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
-        this.warn(`database error (${(error as Error).message}); retrying in ${delay} ms`);
-        await this.sleep(delay);
-      }
-    }
+  withTransientRetry<T>(work: () => Promise<T>): Promise<T> {
+    return retryTransient(this, work);
+  }
+
+  /** Not the records' fault (transient beyond its retries, or the environment's): the run stops, nothing is isolated. */
+  isRunFault(error: unknown): boolean {
+    return this.store.classifyError(error) !== 'record';
   }
 }

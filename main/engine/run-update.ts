@@ -17,6 +17,7 @@ import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
+import { retryTransient } from './transient-retry.js';
 import { freshState, invariantHolds, PendingBatch, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
 
@@ -89,20 +90,24 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     const h = lock.tookOverFrom;
     emit({ type: 'warning', runId: null, message: `took over the lock left by pid ${h.pid} on ${h.host} (last heartbeat ${h.heartbeatAt})` });
   }
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }) }, work);
   try {
-    await store.markOrphanedRunsInterrupted({ now: clock() });
+    await retry(() => store.markOrphanedRunsInterrupted({ now: clock() }));
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun({ store }) : null;
-    const opened = await openRun(options, clock, owner);
+    const opened = await openRun(options, clock, owner, retry);
     if (backup) {
-      await store.setRunBackupId(opened.runId, backup.backupId);
+      await retry(() => store.setRunBackupId(opened.runId, backup.backupId));
       await backup.runCreated?.(opened.runId);
     }
-    await store.heartbeat(clock(), opened.runId);
-    return await executeRun(options, { ...opened, clock, emit });
+    await retry(() => store.heartbeat(clock(), opened.runId));
+    return await executeRun(options, { ...opened, clock, emit, sleep, retry });
   } finally {
     await store.releaseWriterLock();
   }
 }
+
+type Retry = <T>(work: () => Promise<T>) => Promise<T>;
 
 interface OpenedRun {
   runId: number;
@@ -116,13 +121,13 @@ interface OpenedRun {
   eventIdsInRun: Set<string>;
 }
 
-async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: number; host: string }): Promise<OpenedRun> {
+async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
   const { store, source } = options;
   const startedAt = clock();
-  if (options.resumeRunId !== undefined) return resumeRun(options, options.resumeRunId, startedAt, owner);
+  if (options.resumeRunId !== undefined) return resumeRun(options, options.resumeRunId, startedAt, owner, retry);
   const mode = options.mode ?? 'batch';
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
-  const runId = await store.createRun({
+  const runId = await retry(() => store.createRun({
     mode,
     batchSize,
     task: options.task ?? null,
@@ -131,13 +136,13 @@ async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: 
     ...owner,
     flags: options.flags ?? {},
     resumedFrom: null,
-  });
+  }));
   return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new Set() };
 }
 
-async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }): Promise<OpenedRun> {
+async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
   const { store, source } = options;
-  const run = await store.getRun(runId);
+  const run = await retry(() => store.getRun(runId));
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
   if (run.status !== 'interrupted') {
     throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed`);
@@ -145,26 +150,28 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   if (run.source !== source.description) {
     throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
   }
-  const checkpoint = await store.getCheckpoint(runId);
-  await store.reopenRun(runId, owner);
+  const checkpoint = await retry(() => store.getCheckpoint(runId));
+  await retry(() => store.reopenRun(runId, owner));
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
-  const eventIdsInRun = await store.eventIdsWrittenByRun(runId);
+  const eventIdsInRun = await retry(() => store.eventIdsWrittenByRun(runId));
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
 }
 
 interface Execution extends OpenedRun {
   clock: () => Date;
   emit: (event: RunEvent) => void;
+  sleep: (ms: number) => Promise<void>;
+  retry: Retry;
 }
 
 async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSummary> {
   const { store, source } = options;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
-  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, sleep, () => elapsedMs(run));
-  const planner = new RunPlanner(store, await store.knownCommitteeCodes(), run.eventIdsInRun);
+  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, run.sleep, () => elapsedMs(run));
+  const lookup = (eventIds: string[]) => context.withTransientRetry(() => store.loadHearings(eventIds));
+  const planner = new RunPlanner(lookup, await run.retry(() => store.knownCommitteeCodes()), run.eventIdsInRun);
   const committer = new BatchCommitter(context);
   run.emit({ type: 'run-started', runId: run.runId, mode: run.mode, batchSize: run.batchSize, expectedRecords: source.expectedCount });
 
@@ -184,11 +191,25 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
       if (!finished) error = 'stopped by a signal after the last committed batch';
     }
   } catch (failure) {
-    status = 'failed';
-    error = redactSecrets(failure instanceof Error ? failure.message : String(failure));
+    const stoppedBy = runFault(store, failure, run.runId);
+    status = stoppedBy === null ? 'failed' : 'interrupted';
+    error = stoppedBy ?? redactSecrets(failure instanceof Error ? failure.message : String(failure));
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
   return finishRun(options, run, status, error);
+}
+
+/**
+ * A fault that is not the records' — a connection lost beyond the retries, a full or failing disk,
+ * a lost writer lock — stops the run as `interrupted` (resumable) with this one-line reason; null
+ * for anything else, which fails the run.
+ */
+function runFault(store: Store, failure: unknown, runId: number): string | null {
+  const fault = store.classifyError(failure);
+  if (fault === 'record') return null;
+  const message = redactSecrets(failure instanceof Error ? failure.message : String(failure)).replace(/\s+/g, ' ').trim();
+  const cause = fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
+  return `${cause}: ${message}; nothing was blamed on a record — resume with --resume ${runId}`;
 }
 
 const MINIMUM_WINDOW = 256;
@@ -211,7 +232,7 @@ async function runBatches(
     pending = new PendingBatch();
     if (run.clock().getTime() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
       lastHeartbeat = run.clock().getTime();
-      await context.store.heartbeat(run.clock(), run.runId);
+      await context.withTransientRetry(() => context.store.heartbeat(run.clock(), run.runId));
     }
   };
   for await (const window of inWindows(items, run.windowSize)) {
@@ -268,8 +289,9 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
     }
   }
   if (options.finalStatus) status = options.finalStatus(status, validation);
-  await store.finishRun(run.runId, { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error });
-  const detail = await store.getRun(run.runId);
+  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error };
+  await run.retry(() => store.finishRun(run.runId, finished));
+  const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...summary } = detail!;
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from './schema.js';
-import type { Backend, LockAttempt, LockHolder, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockAttempt, LockHolder, WriteTx } from './types.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 export type Db = Kysely<Database>;
@@ -27,7 +27,7 @@ export interface StoreDriver {
   anyOf(column: string, values: readonly (string | number)[]): Expression<SqlBool>;
   /** `LIKE` as people mean it: case-insensitive on both backends, `%` and `_` in the text taken literally. */
   contains(column: string, text: string): Expression<SqlBool>;
-  isTransientError(error: unknown): boolean;
+  classifyError(error: unknown): DatabaseFault;
   acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
   heartbeat(now: Date, runId: number | null): Promise<void>;
   releaseWriterLock(): Promise<void>;

@@ -79,9 +79,13 @@ export function writeViolations(changes: PlannedChange[], found: { hearings: num
   return violations;
 }
 
-/** What the test fault seam throws: shaped like the driver's own error, so the engine cannot tell the difference. */
+/**
+ * What the test fault seam throws: shaped like the driver's own error for a row the database
+ * refuses (a failed CHECK), so the engine cannot tell the difference. Not a disk or I/O error:
+ * those are the environment's fault and stop the run instead of isolating a record.
+ */
 export function injectedWriteFault(eventId: string, backend: 'sqlite' | 'postgres'): Error {
-  const error = new Error(`${backend === 'sqlite' ? 'disk I/O error' : 'could not write block'} (injected fault writing eventId ${eventId})`);
-  (error as Error & { code: string }).code = backend === 'sqlite' ? 'SQLITE_IOERR' : 'XX001';
+  const error = new Error(`CHECK constraint failed (injected fault writing eventId ${eventId})`);
+  (error as Error & { code: string }).code = backend === 'sqlite' ? 'SQLITE_CONSTRAINT_CHECK' : '23514';
   return error;
 }

@@ -3,7 +3,7 @@ import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './reposi
 import { Restores, RunReviews, Trials } from './repositories/reviews.js';
 import { RunRepository } from './repositories/runs.js';
 import { UndoJournal } from './repositories/undo.js';
-import type { LockHolder, Store, WriteTx } from './types.js';
+import type { DatabaseFault, LockHolder, Store, WriteTx } from './types.js';
 
 /**
  * The one Store, whichever database answers: the run repository and the others, written once
@@ -33,8 +33,12 @@ export class GatehouseStore extends RunRepository implements Store {
     return this.driver.close();
   }
 
+  classifyError(error: unknown): DatabaseFault {
+    return this.driver.classifyError(error);
+  }
+
   isTransientError(error: unknown): boolean {
-    return this.driver.isTransientError(error);
+    return this.classifyError(error) === 'transient';
   }
 
   checkIntegrity(): Promise<void> {

@@ -123,6 +123,8 @@ export interface WriteTx {
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
 }
 
+export type DatabaseFault = 'transient' | 'environment' | 'record';
+
 export interface StoreOptions {
   /** Test seam: the write of a hearing whose eventId this returns true for throws a database error. */
   failWriteOf?: (eventId: string) => boolean;
@@ -134,9 +136,13 @@ export interface Store {
   readonly location: string;
   close(): Promise<void>;
   /**
-   * True for errors that say nothing about the records (a dropped connection, a busy database):
-   * the engine retries the same batch with backoff instead of isolating records.
+   * Whose fault a database error is (the one classifier, per backend): `transient` (a dropped
+   * connection, a busy database: retry with backoff), `environment` (disk full, I/O error,
+   * read-only file, the writer lock lost: stop as interrupted, blame no record) or `record`
+   * (anything else: the batch's records may be at fault, so isolate them).
    */
+  classifyError(error: unknown): DatabaseFault;
+  /** classifyError(error) === 'transient'. */
   isTransientError(error: unknown): boolean;
 
   /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */

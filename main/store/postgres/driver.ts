@@ -5,7 +5,8 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
-import type { LockAttempt, LockHolder, StoreOptions } from '../types.js';
+import { isEnvironmentFault } from '../faults.js';
+import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
 import { asUnreachable, createPool, isConnectionError, parsePostgresTarget, quoteIdentifier, unreachable, type PostgresTarget } from './connection.js';
 import { PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
@@ -15,6 +16,13 @@ export interface PostgresStoreOptions extends StoreOptions {
   /** The schema that holds the tables; overrides `?schema=` in the URL (default `public`). */
   schema?: string;
 }
+
+/** The server's disk is full or failing, or it only reads: the environment's fault, never a record's. */
+const ENVIRONMENT_SQLSTATES = new Set([
+  '53100', // disk_full
+  '58030', // io_error
+  '25006', // read_only_sql_transaction: a standby, or default_transaction_read_only
+]);
 
 /** Serializes migrations of one schema across processes opening it at the same moment. */
 const MIGRATION_LOCK_CLASS = 0x4d494752;
@@ -121,8 +129,14 @@ class PostgresDriver implements StoreDriver {
     this.snapshots = new PostgresSnapshots(this, target.schema);
     const connect = async () => {
       const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
-      const query = (text: string, values?: unknown[]) => client.query(text, values).catch((error: unknown) => Promise.reject(asUnreachable(target, error)));
-      return { query, release: () => client.release() };
+      // A client that lost its server is destroyed on release, not handed out again to fail the retry.
+      let lost: Error | undefined;
+      const query = (text: string, values?: unknown[]) =>
+        client.query(text, values).catch((error: unknown) => {
+          if (isConnectionError(error)) lost = error as Error;
+          return Promise.reject(asUnreachable(target, error));
+        });
+      return { query, release: () => client.release(lost) };
     };
     const dialect = new PostgresDialect({ pool: { connect: connect as never, end: () => pool.end() } });
     this.db = new Kysely<Schema>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
@@ -156,8 +170,9 @@ class PostgresDriver implements StoreDriver {
     return containsWith('ilike', column, text);
   }
 
-  isTransientError(error: unknown): boolean {
-    return isConnectionError(error);
+  classifyError(error: unknown): DatabaseFault {
+    if (isEnvironmentFault(error) || ENVIRONMENT_SQLSTATES.has(String((error as { code?: unknown } | null)?.code))) return 'environment';
+    return isConnectionError(error) ? 'transient' : 'record';
   }
 
   acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {

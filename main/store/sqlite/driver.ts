@@ -6,7 +6,8 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import { isProcessAlive } from '../process.js';
 import type { Database as Schema } from '../schema.js';
-import type { LockAttempt, LockHolder, StoreOptions } from '../types.js';
+import { isEnvironmentFault } from '../faults.js';
+import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
 import { CORRUPT_HINT, openFailure, openSqliteFile } from './open.js';
 import { SqliteSnapshots } from './snapshots.js';
@@ -78,9 +79,13 @@ class SqliteDriver implements StoreDriver {
     return containsWith('like', column, text);
   }
 
-  isTransientError(error: unknown): boolean {
-    const code = (error as { code?: string }).code;
-    return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  classifyError(error: unknown): DatabaseFault {
+    if (isEnvironmentFault(error)) return 'environment';
+    // Extended result codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_BUSY_SNAPSHOT…) share their primary's prefix.
+    const code = String((error as { code?: unknown } | null)?.code ?? '');
+    if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'transient';
+    if (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return 'environment';
+    return 'record';
   }
 
   async acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {

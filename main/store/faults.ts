@@ -1,0 +1,21 @@
+import { GatehouseError } from '../../shared/errors.js';
+
+/**
+ * What both backends class as the environment's fault, not the records': the operating system
+ * saying the disk is full, failing or read-only, and a writer that lost its lock (it must stop
+ * before writing unguarded). The engine stops such a run as `interrupted`, quarantining nothing.
+ */
+const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
+
+export function isEnvironmentFault(error: unknown): boolean {
+  if (error instanceof GatehouseError) return error.code === 'INTERRUPTED';
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ENVIRONMENT_ERRNOS.has(code);
+}
+
+/** The writer lock is gone (its session died, another writer may hold it now): stop before the next COMMIT. */
+export function lockLost(location: string, why: string): GatehouseError {
+  return new GatehouseError('INTERRUPTED', `lost the writer lock on ${location} (${why}); stopped before writing unguarded`, {
+    hint: 'resume the run once no other update is writing',
+  });
+}

@@ -1,0 +1,150 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import type { RecordSource, SourceItem } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { availablePostgresBackend, PG_URL } from '../helpers/postgres.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+
+const backend = await availablePostgresBackend();
+
+const RECORDS = hearingRecords(700);
+/** The last item of the second window of 256 (run-update.ts MINIMUM_WINDOW): the next thing the run does is that window's lookup. */
+const LAST_OF_SECOND_WINDOW = 511;
+
+async function connect(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/**
+ * Holds the schema's hearings table locked from another connection, so the run's next lookup
+ * waits on it; each time a session of the store is seen waiting (a state, polled), terminates it
+ * with pg_terminate_backend — `times` times, or until stopped — then lets go of the table.
+ */
+async function terminateLookups(schema: string, times: number): Promise<{ done: Promise<number>; stop: () => void }> {
+  let stopped = false;
+  const locker = await connect();
+  await locker.query('BEGIN');
+  await locker.query(`LOCK TABLE "${schema}".hearings IN ACCESS EXCLUSIVE MODE`);
+  const watcher = await connect();
+  const done = (async () => {
+    let terminated = 0;
+    try {
+      while (terminated < times && !stopped) {
+        const { rows } = await watcher.query<{ ended: boolean }>(
+          `SELECT pg_terminate_backend(pid, 5000) AS ended FROM pg_stat_activity
+            WHERE application_name = $1 AND wait_event_type = 'Lock' AND pid <> $2`,
+          [`gatehouse:${schema}`, (locker as unknown as { processID: number }).processID],
+        );
+        terminated += rows.filter((row) => row.ended).length;
+        if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return terminated;
+    } finally {
+      await locker.query('COMMIT').catch(() => {});
+      await locker.end().catch(() => {});
+      await watcher.end().catch(() => {});
+    }
+  })();
+  return { done, stop: () => void (stopped = true) };
+}
+
+/** The records, with a hook run (and awaited) just before the item at `position` is handed to the run. */
+function sourceWithHook(records: unknown[], position: number, hook: () => Promise<void>): RecordSource {
+  const inner = arraySource(records, 'memory:hooked');
+  let fired = false;
+  return {
+    ...inner,
+    async *items(options = {}): AsyncGenerator<SourceItem> {
+      for await (const item of inner.items(options)) {
+        if (item.position === position && !fired) {
+          fired = true;
+          await hook();
+        }
+        yield item;
+      }
+    },
+  };
+}
+
+describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
+  afterAll(() => backend?.cleanup());
+
+  async function freshStore(): Promise<{ store: Store; schema: string; url: string }> {
+    const url = await backend!.freshLocation();
+    const schema = new URL(url).searchParams.get('schema')!;
+    return { store: await backend!.open(url), schema, url };
+  }
+
+  async function loneRun(): Promise<RunSummary> {
+    const { store } = await freshStore();
+    try {
+      return await runUpdate({ store, source: arraySource(RECORDS, 'memory:hooked') });
+    } finally {
+      await store.close();
+    }
+  }
+
+  function collectWarnings(into: string[]) {
+    return (event: RunEvent) => {
+      if (event.type === 'warning') into.push(event.message);
+    };
+  }
+
+  it('retries a planning lookup whose connection is terminated and finishes exactly like a lone run', async () => {
+    const lone = await loneRun();
+    const { store, schema } = await freshStore();
+    const warnings: string[] = [];
+    let killer: Awaited<ReturnType<typeof terminateLookups>> | null = null;
+    try {
+      const source = sourceWithHook(RECORDS, LAST_OF_SECOND_WINDOW, async () => {
+        killer = await terminateLookups(schema, 2);
+      });
+      const summary = await runUpdate({ store, source, onEvent: collectWarnings(warnings) });
+      expect(await killer!.done).toBe(2);
+      expect(warnings.filter((w) => /retrying/.test(w))).toHaveLength(2);
+      expect(summary.status).toBe('success');
+      expect({ ...summary.metrics, durationMs: 0 }).toEqual({ ...lone.metrics, durationMs: 0 });
+      expect(summary.batches).toEqual(lone.batches);
+      expect(await store.countHearings()).toBe(700);
+      expect(await store.listQuarantine()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stops as interrupted when the connection stays lost beyond the retries, and resumes to a lone run\'s result', async () => {
+    const lone = await loneRun();
+    const { store, schema } = await freshStore();
+    const warnings: string[] = [];
+    let killer: Awaited<ReturnType<typeof terminateLookups>> | null = null;
+    try {
+      const source = sourceWithHook(RECORDS, LAST_OF_SECOND_WINDOW, async () => {
+        // Every attempt is terminated, the first and all the retries, until the run gives up.
+        killer = await terminateLookups(schema, Infinity);
+      });
+      const noWait = async () => {};
+      const stopped = await runUpdate({ store, source, sleep: noWait, onEvent: collectWarnings(warnings) });
+      killer!.stop();
+      expect(await killer!.done).toBeGreaterThanOrEqual(1);
+      expect(warnings.filter((w) => /retrying/.test(w))).toHaveLength(5);
+      expect(stopped.status).toBe('interrupted');
+      const run = await store.getRun(stopped.runId);
+      expect(run!.error).toMatch(/^the database stayed unreachable after retries: .*resume with --resume \d+$/);
+      expect(run!.error).not.toContain('\n');
+      expect(await store.listQuarantine()).toEqual([]);
+
+      const resumed = await runUpdate({ store, source: arraySource(RECORDS, 'memory:hooked'), resumeRunId: stopped.runId });
+      expect(resumed.status).toBe('success');
+      expect({ ...resumed.metrics, durationMs: 0 }).toEqual({ ...lone.metrics, durationMs: 0 });
+      expect(await store.countHearings()).toBe(700);
+      expect(await store.listQuarantine()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
