@@ -11,7 +11,7 @@ import {
 } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import type { RecordSource, SourceItem } from '../sources/index.js';
-import type { Store } from '../store/index.js';
+import { WriterLockLost, type Store } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
@@ -177,6 +177,7 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
 
   let status: RunStatus;
   let error: string | null = null;
+  let lockLost = false;
   try {
     const items = source.items({ skip: run.state.nextPosition, signal: options.signal });
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
@@ -191,11 +192,13 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
       if (!finished) error = 'stopped by a signal after the last committed batch';
     }
   } catch (failure) {
+    lockLost = failure instanceof WriterLockLost;
     const stoppedBy = runFault(store, failure, run.runId);
     status = stoppedBy === null ? 'failed' : 'interrupted';
     error = stoppedBy ?? redactSecrets(failure instanceof Error ? failure.message : String(failure));
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
+  if (lockLost && !(await retakeLock(store, run))) return recordedByNextWriter(options, run, error!);
   return finishRun(options, run, status, error);
 }
 
@@ -208,8 +211,29 @@ function runFault(store: Store, failure: unknown, runId: number): string | null 
   const fault = store.classifyError(failure);
   if (fault === 'record') return null;
   const message = redactSecrets(failure instanceof Error ? failure.message : String(failure)).replace(/\s+/g, ' ').trim();
-  const cause = fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
-  return `${cause}: ${message}; nothing was blamed on a record — resume with --resume ${runId}`;
+  const cause = failure instanceof WriterLockLost ? null : fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
+  return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record — resume with --resume ${runId}`;
+}
+
+/** After losing the lock, the run row may be written only by whoever holds it: us again, if nobody took it. */
+async function retakeLock(store: Store, run: Execution): Promise<boolean> {
+  await store.releaseWriterLock();
+  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname() }, { now: run.clock(), staleAfterMs: STALE_LOCK_MS });
+  return again.acquired;
+}
+
+/**
+ * Another writer holds the lock now: this run writes nothing more. The next writer marks it
+ * interrupted as it starts (an orphan: its lock is gone); the summary says what this process knows.
+ */
+async function recordedByNextWriter(options: UpdateOptions, run: Execution, error: string): Promise<RunSummary> {
+  const stored = await run.retry(() => options.store.getRun(run.runId));
+  const { batchList: _batches, ...recorded } = stored!;
+  const metrics = { ...run.state.metrics, durationMs: elapsedMs(run) };
+  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString() };
+  run.emit({ type: 'warning', runId: run.runId, message: error });
+  run.emit({ type: 'run-finished', runId: run.runId, summary });
+  return summary;
 }
 
 const MINIMUM_WINDOW = 256;

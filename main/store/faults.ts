@@ -14,8 +14,14 @@ export function isEnvironmentFault(error: unknown): boolean {
 }
 
 /** The writer lock is gone (its session died, another writer may hold it now): stop before the next COMMIT. */
-export function lockLost(location: string, why: string): GatehouseError {
-  return new GatehouseError('INTERRUPTED', `lost the writer lock on ${location} (${why}); stopped before writing unguarded`, {
-    hint: 'resume the run once no other update is writing',
-  });
+export class WriterLockLost extends GatehouseError {
+  constructor(location: string, why: string) {
+    super('INTERRUPTED', `lost the writer lock on ${location} (${why}); stopped before writing unguarded`, {
+      hint: 'resume the run once no other update is writing',
+    });
+  }
+}
+
+export function lockLost(location: string, why: string): WriterLockLost {
+  return new WriterLockLost(location, why);
 }

@@ -4,6 +4,7 @@ import { runUpdate } from '../../main/engine/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { domainRows } from '../helpers/domain-rows.js';
 import { availablePostgresBackend, PG_URL } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
@@ -51,6 +52,21 @@ async function terminateLookups(schema: string, times: number): Promise<{ done: 
     }
   })();
   return { done, stop: () => void (stopped = true) };
+}
+
+/** Ends the session that holds the store's writer lock (the advisory lock "GATE"), and waits until it is gone. */
+async function terminateLockSession(schema: string): Promise<number> {
+  const client = await connect();
+  try {
+    const { rows } = await client.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(l.pid, 5000) AS ended FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${0x47415445} AND a.application_name = $1`,
+      [`gatehouse:${schema}`],
+    );
+    return rows.filter((row) => row.ended).length;
+  } finally {
+    await client.end();
+  }
 }
 
 /** The records, with a hook run (and awaited) just before the item at `position` is handed to the run. */
@@ -145,6 +161,47 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       expect(await store.listQuarantine()).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('a writer whose lock session is terminated stops as interrupted before its next commit; a second update then writes alone, as a lone run would', async () => {
+    const loneUrl = await backend!.freshLocation();
+    const loneStore = await backend!.open(loneUrl);
+    const lone = await runUpdate({ store: loneStore, source: arraySource(RECORDS, 'memory:hooked') }).finally(() => loneStore.close());
+    const { store: first, schema, url } = await freshStore();
+    const second = await backend!.open(url);
+    let secondRun = null as Promise<RunSummary> | null;
+    try {
+      const source = sourceWithHook(RECORDS, LAST_OF_SECOND_WINDOW, async () => {
+        expect(await terminateLockSession(schema)).toBe(1);
+        // The second update starts once the lock is free, and the first goes on only once it has started (a state).
+        await new Promise<void>((started) => {
+          secondRun = runUpdate({
+            store: second,
+            source: arraySource(RECORDS, 'memory:hooked'),
+            onEvent: (event) => event.type === 'run-started' && started(),
+          });
+          secondRun.catch(() => started());
+        });
+      });
+      const stopped = await runUpdate({ store: first, source });
+      const taken = await secondRun!;
+
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.error).toMatch(/^lost the writer lock on .*stopped before writing unguarded; nothing was blamed on a record — resume with --resume 1$/);
+      expect(stopped.metrics).toMatchObject({ fetched: 250, added: 250, quarantined: 0 });
+      expect((await second.getRun(stopped.runId))!.status).toBe('interrupted');
+
+      expect(taken.status).toBe('success');
+      expect(taken.metrics).toMatchObject({ fetched: 700, added: 450, unchanged: 250, updated: 0, quarantined: 0 });
+      expect(taken.batches).toMatchObject({ failed: 0, isolated: 0 });
+      expect(await second.countHearings()).toBe(lone.metrics.added);
+      expect(await second.listQuarantine()).toEqual([]);
+      expect(await domainRows(url)).toEqual(await domainRows(loneUrl));
+    } finally {
+      await secondRun?.catch(() => null);
+      await first.close();
+      await second.close();
     }
   });
 });

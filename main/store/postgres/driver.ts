@@ -143,7 +143,12 @@ class PostgresDriver implements StoreDriver {
   }
 
   transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
-    return inTransaction(this.pool, this.target, 'BEGIN', (client) => work(kyselyOver((text, values) => client.query(text, values))), options.dryRun).catch(
+    return inTransaction(this.pool, this.target, 'BEGIN', async (client) => {
+      const result = await work(kyselyOver((text, values) => client.query(text, values)));
+      // Last, not first: some transactions must open with SET TRANSACTION (snapshots); before COMMIT is what counts.
+      if (!options.dryRun) await this.lock.fence(client);
+      return result;
+    }, options.dryRun).catch(
       (error: unknown) => Promise.reject(asUnreachable(this.target, error)),
     );
   }
@@ -155,7 +160,8 @@ class PostgresDriver implements StoreDriver {
    * engine can tell a dropped connection (retry) from a bad record (isolate).
    */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, this.target, 'BEGIN; SET LOCAL enable_seqscan = off', (client) => {
+    return inTransaction(this.pool, this.target, 'BEGIN; SET LOCAL enable_seqscan = off', async (client) => {
+      await this.lock.fence(client);
       const named = preparing(client);
       return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, client, this.options));
     });

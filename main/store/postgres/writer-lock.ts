@@ -1,5 +1,6 @@
 import os from 'node:os';
 import pg from 'pg';
+import { lockLost } from '../faults.js';
 import { isProcessAlive } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
 import { clientConfig, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
@@ -7,6 +8,8 @@ import { clientConfig, isConnectionError, unreachable, type PostgresTarget } fro
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
 const LOCK_KEY = `${LOCK_CLASS}, hashtext($1)`;
+/** "GATF": the fence every write transaction of the holder takes, so a takeover waits for the last one in flight. */
+const FENCE_KEY = `${0x47415446}, hashtext($1)`;
 
 /**
  * The one-writer lock on PostgreSQL: a session-scoped advisory lock held on a dedicated
@@ -40,6 +43,9 @@ export class PostgresWriterLock {
         await session.end().catch(() => {});
         return { acquired: false, holder: named ?? unknownHolder(now) };
       }
+      // A holder whose session died may still be committing its last transaction: let it end first.
+      await session.query(`SELECT pg_advisory_lock(${FENCE_KEY})`, [this.target.schema]);
+      await session.query(`SELECT pg_advisory_unlock(${FENCE_KEY})`, [this.target.schema]);
       const previous = await this.readHolder(session);
       await session.query(
         `INSERT INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, $1, $2, $3, $4, $4)
@@ -81,16 +87,40 @@ export class PostgresWriterLock {
     await session.end().catch(() => {});
   }
 
+  /**
+   * Inside each write transaction of the holder, before it writes: takes the fence (a
+   * transaction-level advisory lock) and checks that our session still holds the writer lock. If
+   * that session died — and with it the lock, which another writer may have taken since — this
+   * throws before anything is written, so the transaction never COMMITs unguarded. Holding the
+   * fence until COMMIT closes the gap between the check and the COMMIT: a new holder waits for it.
+   */
+  async fence(db: Pick<pg.ClientBase, 'query'>): Promise<void> {
+    if (!this.session) return;
+    await db.query(`SELECT pg_advisory_xact_lock(${FENCE_KEY})`, [this.target.schema]);
+    const ownPid = this.ownPid();
+    if (!(await this.holderPids(db)).includes(ownPid ?? -1)) {
+      throw lockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
+    }
+  }
+
   /** Whether any session other than ours holds this schema's advisory lock. */
   async heldByAnother(db: Pick<pg.ClientBase, 'query'>): Promise<boolean> {
-    const ownPid = this.session ? (this.session as unknown as { processID: number | null }).processID : null;
+    const ownPid = this.ownPid();
+    return (await this.holderPids(db)).some((pid) => pid !== ownPid);
+  }
+
+  private ownPid(): number | null {
+    return this.session ? (this.session as unknown as { processID: number | null }).processID : null;
+  }
+
+  private async holderPids(db: Pick<pg.ClientBase, 'query'>): Promise<number[]> {
     const { rows } = await db.query<{ pid: number }>(
       `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${LOCK_CLASS}
          AND objid = (hashtext($1)::bigint & 4294967295)::oid AND objsubid = 2
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       [this.target.schema],
     );
-    return rows.some((row) => row.pid !== ownPid);
+    return rows.map((row) => row.pid);
   }
 
   /** Which runs left `running` are orphans: nobody else holds the lock, or their process died on this host. */
