@@ -204,4 +204,16 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       await second.close();
     }
   });
+
+  it('classes disk full and I/O errors as the environment\'s fault, a lost connection as transient, a refused row as the record\'s', async () => {
+    const { store } = await freshStore();
+    try {
+      const coded = (code: string) => Object.assign(new Error(code), { code });
+      for (const code of ['53100', '58030', '25006', 'ENOSPC']) expect(store.classifyError(coded(code))).toBe('environment');
+      for (const code of ['57P01', '08006', 'ECONNRESET']) expect(store.classifyError(coded(code))).toBe('transient');
+      expect(store.classifyError(coded('23514'))).toBe('record');
+    } finally {
+      await store.close();
+    }
+  });
 });
