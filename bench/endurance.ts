@@ -58,7 +58,7 @@ function overlapping(runs: RunSummary[]): number {
 
 async function endurance(options: Options): Promise<void> {
   const cron = `*/${options.every} * * * * *`;
-  // Each run reads a fresh day of the synthetic feed's revisions, so runs write, not only compare.
+  // The same records every run: the first loads them, each later one reads and classifies them all (unchanged).
   cli(options.db, ['tasks', 'add', 'endurance', '--cron', cron, '--source', `synthetic:seed=5,count=${options.records}`]);
   const createdAt = new Date();
   const child = spawn(process.execPath, [CLI, 'scheduler', '--db', options.db], { stdio: ['ignore', 'ignore', 'pipe'] });
