@@ -43,7 +43,7 @@ export function rowDifference(clean: DomainRows, found: DomainRows): { lost: num
   return { lost, duplicated };
 }
 
-/** Runs (and resumes) the update to the end; `beforeAttempt` arms the fault for each attempt. */
+/** Runs (and resumes) the update to the end; `armFault` sets up the fault before each attempt. */
 async function runToTheEnd(
   store: Store,
   spec: string,
