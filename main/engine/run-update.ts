@@ -144,8 +144,8 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const { store, source } = options;
   const run = await retry(() => store.getRun(runId));
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
-  if (run.status !== 'interrupted') {
-    throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed`);
+  if (run.status !== 'interrupted' && !failedOnLostConnection(store, run)) {
+    throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
   }
   if (run.source !== source.description) {
     throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
@@ -157,6 +157,15 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
   const eventIdsInRun = await retry(() => store.eventIdsWrittenByRun(runId));
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
+}
+
+/**
+ * Runs recorded before transient faults stopped runs as interrupted ended `failed` with the
+ * driver's message ("terminating connection due to administrator command"): the same classifier
+ * reads it, so such a run resumes from its last checkpoint like an interrupted one.
+ */
+function failedOnLostConnection(store: Store, run: RunSummary): boolean {
+  return run.status === 'failed' && typeof run.error === 'string' && store.isTransientError(new Error(run.error));
 }
 
 interface Execution extends OpenedRun {

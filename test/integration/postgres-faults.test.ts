@@ -216,4 +216,32 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       await store.close();
     }
   });
+
+  it('resumes a run an earlier Gatehouse recorded as failed on a lost connection, and refuses one that failed for its records', async () => {
+    const lone = await loneRun();
+    const { store, schema } = await freshStore();
+    let killer: Awaited<ReturnType<typeof terminateLookups>> | null = null;
+    try {
+      const source = sourceWithHook(RECORDS, LAST_OF_SECOND_WINDOW, async () => {
+        killer = await terminateLookups(schema, Infinity);
+      });
+      const stopped = await runUpdate({ store, source, sleep: async () => {} });
+      killer!.stop();
+      await killer!.done;
+      // As the run was recorded before this fix: failed, with the driver's message.
+      const recorded = { finishedAt: stopped.finishedAt!, metrics: stopped.metrics, batchCounts: stopped.batches, validation: null };
+      await store.finishRun(stopped.runId, { ...recorded, status: 'failed', error: 'cannot reach PostgreSQL at x: terminating connection due to administrator command' });
+      const resumed = await runUpdate({ store, source: arraySource(RECORDS, 'memory:hooked'), resumeRunId: stopped.runId });
+      expect(resumed.status).toBe('success');
+      expect({ ...resumed.metrics, durationMs: 0 }).toEqual({ ...lone.metrics, durationMs: 0 });
+
+      await store.finishRun(stopped.runId, { ...recorded, status: 'failed', error: 'all 700 records read were quarantined' });
+      await expect(runUpdate({ store, source: arraySource(RECORDS, 'memory:hooked'), resumeRunId: stopped.runId })).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringContaining('only an interrupted run can be resumed'),
+      });
+    } finally {
+      await store.close();
+    }
+  });
 });
