@@ -170,7 +170,8 @@ function journalInWriteOrder(changes: PlannedChange[], createdCommittees: string
 
 const PG_TYPES = { text: 'text', int: 'integer', long: 'bigint' } as const;
 const hearingColumns = TABLES.hearings.columns as Record<string, string>;
-const pgType = (column: string) => PG_TYPES[hearingColumns[column]!.replace('?', '') as keyof typeof PG_TYPES];
+/** The PostgreSQL array element type of a hearings column, for `unnest($n::type[])`. */
+export const pgType = (column: string) => PG_TYPES[hearingColumns[column]!.replace('?', '') as keyof typeof PG_TYPES];
 
 /** Hearings come as one array per column; an update keeps the hearing's first run. */
 const UPSERT_HEARINGS = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')})
