@@ -6,7 +6,7 @@ import type { SnapshotSupport } from './undo-types.js';
 export type Db = Kysely<Database>;
 
 /** The part of a batch transaction each backend writes its own way, for speed: the hearings. */
-export type BulkHearingWriter = Pick<WriteTx, 'writeHearings' | 'findEarlierWrites' | 'verifyBatch'>;
+export type BulkHearingWriter = Pick<WriteTx, 'writeHearings' | 'findEarlierWrites'>;
 
 /**
  * What each backend keeps for itself under the one query layer: its connection and writer lock,

@@ -47,7 +47,6 @@ export class GatehouseStore extends RunRepository implements Store {
       work({
         writeHearings: (runId, batchSeq, changes) => writer.writeHearings(runId, batchSeq, changes),
         findEarlierWrites: (runId, eventIds) => writer.findEarlierWrites(runId, eventIds),
-        verifyBatch: (runId, batchSeq, changes) => writer.verifyBatch(runId, batchSeq, changes),
         addQuarantine: (entries) => this.insertQuarantine(trx, entries),
         recordBatch: (batch) => this.recordBatch(trx, batch),
         saveCheckpoint: (checkpoint) => this.saveCheckpoint(trx, checkpoint),

@@ -143,7 +143,7 @@ class PostgresDriver implements StoreDriver {
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, this.target, 'BEGIN; SET LOCAL enable_seqscan = off', (client) => {
       const named = preparing(client);
-      return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, client, this.options));
+      return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, this.options));
     });
   }
 

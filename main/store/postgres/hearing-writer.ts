@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { BulkHearingWriter } from '../driver.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey, writeViolations } from '../hearing-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase, TABLES } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
@@ -19,13 +19,11 @@ interface JournalEntry {
  * size, journaling exactly what the SQLite writer journals: one row per hearing with the full
  * before-image (null when it did not exist) and one per committee or witness created, in the
  * same order. The caller owns the transaction; nothing here commits. `db` runs the statements as
- * named (prepared) ones; `unnamed` is for the verify query, whose counts over an id array plan
- * many times faster as a custom plan.
+ * named (prepared) ones.
  */
 export class PostgresHearingWriter implements BulkHearingWriter {
   constructor(
     private readonly db: Queryable,
-    private readonly unnamed: Queryable,
     private readonly options: StoreOptions,
   ) {}
 
@@ -50,12 +48,6 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       [runId, eventIds],
     );
     return earlierWriteViolations(rows.map((row) => row.event_id));
-  }
-
-  async verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]) {
-    const ids = changes.map((change) => change.hearing.eventId);
-    const { rows } = await this.unnamed.query<{ hearings: number; related: number; dangling: string[] }>(VERIFY, [runId, batchSeq, ids]);
-    return writeViolations(changes, rows[0]!);
   }
 
   /**
@@ -199,11 +191,3 @@ const BEFORE_IMAGES = `SELECT h.event_id, jsonb_build_object('hearing', to_jsonb
 )
   .map(([key, table]) => `'${key}', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.ordinal), '[]') FROM ${table} x WHERE x.event_id = h.event_id)`)
   .join(', ')})::text AS image FROM hearings h WHERE h.event_id = ANY($1::text[])`;
-
-const VERIFY = `SELECT
-  (SELECT count(*) FROM hearings WHERE event_id = ANY($3::text[]) AND last_run_id + 0 = $1 AND last_batch_seq = $2) AS hearings,
-  ${RELATED.map(({ table }) => `(SELECT count(*) FROM ${table} WHERE event_id = ANY($3::text[]))`).join(' + ')} AS related,
-  ARRAY(SELECT hc.event_id FROM hearing_committees hc LEFT JOIN committees c ON c.system_code = hc.system_code
-      WHERE hc.event_id = ANY($3::text[]) AND c.system_code IS NULL
-    UNION SELECT a.event_id FROM appearances a LEFT JOIN witnesses w ON w.id = a.witness_id
-      WHERE a.event_id = ANY($3::text[]) AND w.id IS NULL) AS dangling`;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { BulkHearingWriter } from '../driver.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, writeViolations } from '../hearing-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
@@ -31,9 +31,6 @@ function prepareStatements(db: Database.Database) {
     journal: db.prepare('INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
     earlierWrites: db.prepare('SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?').pluck(),
-    writtenHearings: db.prepare(WRITTEN_HEARINGS).pluck(),
-    writtenRelated: db.prepare(WRITTEN_RELATED).pluck(),
-    dangling: db.prepare(DANGLING).pluck(),
   };
 }
 
@@ -73,14 +70,6 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     return earlierWriteViolations(this.s.earlierWrites.all(JSON.stringify(eventIds), runId) as string[]);
   }
 
-  async verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]) {
-    const ids = JSON.stringify(changes.map((change) => change.hearing.eventId));
-    const dangling = this.s.dangling.all({ ids }) as string[];
-    const hearings = this.s.writtenHearings.get(ids, runId, batchSeq) as number;
-    const related = this.s.writtenRelated.get({ ids }) as number;
-    return writeViolations(changes, { hearings, related, dangling });
-  }
-
   private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string): void {
     for (const committee of hearing.committees) {
       if (this.s.committeeExists.get(committee.systemCode)) continue;
@@ -116,9 +105,3 @@ const INSERT_HEARING = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).j
 /** An update keeps the hearing's first run. */
 const UPDATE_HEARING = `UPDATE hearings SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = @${c}`).join(', ')}
   WHERE event_id = @eventId`;
-const IN_BATCH = 'IN (SELECT value FROM json_each(@ids))';
-const WRITTEN_HEARINGS = 'SELECT count(*) FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ? AND h.last_batch_seq = ?';
-const WRITTEN_RELATED = `SELECT ${RELATED_TABLES.map((table) => `(SELECT count(*) FROM ${table} WHERE event_id ${IN_BATCH})`).join(' + ')}`;
-const DANGLING = `SELECT hc.event_id FROM hearing_committees hc LEFT JOIN committees c ON c.system_code = hc.system_code
-    WHERE hc.event_id ${IN_BATCH} AND c.system_code IS NULL
-  UNION SELECT a.event_id FROM appearances a LEFT JOIN witnesses w ON w.id = a.witness_id WHERE a.event_id ${IN_BATCH} AND w.id IS NULL`;
