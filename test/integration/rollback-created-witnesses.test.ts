@@ -42,4 +42,20 @@ describe.each(testBackends())('rolling back the witnesses a run created, on $nam
     );
     expect(indexes).toEqual([]);
   });
+
+  it('in the same process, a run after a rollback creates again the committee and witness the rollback deleted', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      const record = (id: number) => hearingRecord(id, { committees: [{ systemCode: 'ssju00', name: 'Judiciary' }], witnesses: [witness('Dee Once')] });
+      const first = await runUpdate({ store, source: arraySource([record(1)]) });
+      await rollback(store, { runId: first.runId });
+      const second = await runUpdate({ store, source: arraySource([record(2)]) });
+      expect(second).toMatchObject({ status: 'success', metrics: { added: 1, quarantined: 0 } });
+    } finally {
+      await store.close();
+    }
+    const rows = await withReader(location, (query) => query('SELECT a.event_id, w.name FROM appearances a JOIN witnesses w ON w.id = a.witness_id'));
+    expect(rows.map((row) => [row.event_id, row.name])).toEqual([['2', 'Dee Once']]);
+  });
 });

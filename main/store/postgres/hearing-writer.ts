@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { BulkHearingWriter } from '../driver.js';
+import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase, TABLES } from '../schema.js';
@@ -27,12 +28,12 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     private readonly options: StoreOptions,
   ) {}
 
-  async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<{ hearings: number; related: number }> {
+  async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
     for (const change of changes) {
       if (this.options.failWriteOf?.(change.hearing.eventId)) throw injectedWriteFault(change.hearing.eventId, 'postgres');
     }
-    const createdCommittees = await this.ensureCommittees(changes, runId);
-    const witnesses = await this.ensureWitnesses(changes);
+    const createdCommittees = await this.ensureCommittees(changes, runId, known);
+    const witnesses = await this.ensureWitnesses(changes, known);
     const beforeImages = await this.beforeImages(changes.filter((c) => c.kind === 'updated').map((c) => c.hearing.eventId));
     if (beforeImages.size > 0) await this.db.query(DELETE_RELATED, [[...beforeImages.keys()]]);
     const hearings = await this.upsertHearings(changes, runId, batchSeq);
@@ -55,18 +56,20 @@ export class PostgresHearingWriter implements BulkHearingWriter {
    * linked only when it is known by the time the subcommittee is reached, as in the SQLite writer.
    * Returns the codes created, in the order the batch first names them.
    */
-  private async ensureCommittees(changes: PlannedChange[], runId: number): Promise<string[]> {
+  private async ensureCommittees(changes: PlannedChange[], runId: number, known: KnownRows): Promise<string[]> {
     const named = changes.flatMap((c) => c.hearing.committees);
     if (named.length === 0) return [];
-    const candidates = [...new Set(named.flatMap((c) => [c.systemCode, parentCommitteeCode(c.systemCode) ?? c.systemCode]))];
-    const { rows } = await this.db.query<{ system_code: string }>('SELECT system_code FROM committees WHERE system_code = ANY($1::text[])', [candidates]);
-    const known = new Set(rows.map((row) => row.system_code));
+    const unseen = [...new Set(named.flatMap((c) => [c.systemCode, parentCommitteeCode(c.systemCode) ?? c.systemCode]))].filter((code) => !known.hasCommittee(code));
+    if (unseen.length > 0) {
+      const { rows } = await this.db.query<{ system_code: string }>('SELECT system_code FROM committees WHERE system_code = ANY($1::text[])', [unseen]);
+      for (const row of rows) known.addCommittee(row.system_code);
+    }
     const created: { code: string; name: string | null; parent: string | null }[] = [];
     for (const committee of named) {
-      if (known.has(committee.systemCode)) continue;
+      if (known.hasCommittee(committee.systemCode)) continue;
       const parent = parentCommitteeCode(committee.systemCode);
-      created.push({ code: committee.systemCode, name: committee.name, parent: parent !== null && known.has(parent) ? parent : null });
-      known.add(committee.systemCode);
+      created.push({ code: committee.systemCode, name: committee.name, parent: parent !== null && known.hasCommittee(parent) ? parent : null });
+      known.addCommittee(committee.systemCode);
     }
     if (created.length === 0) return [];
     await this.db.query(
@@ -78,10 +81,15 @@ export class PostgresHearingWriter implements BulkHearingWriter {
   }
 
   /** Finds or creates every witness the batch names; returns ids by witness key and the ids created, in order. */
-  private async ensureWitnesses(changes: PlannedChange[]): Promise<{ ids: Map<string, number>; created: Map<string, number> }> {
+  private async ensureWitnesses(changes: PlannedChange[], known: KnownRows): Promise<{ ids: Map<string, number>; created: Map<string, number> }> {
     const distinct = new Map<string, Witness>();
-    for (const witness of changes.flatMap((c) => c.hearing.witnesses)) if (!distinct.has(witnessKey(witness))) distinct.set(witnessKey(witness), witness);
     const ids = new Map<string, number>();
+    for (const witness of changes.flatMap((c) => c.hearing.witnesses)) {
+      const key = witnessKey(witness);
+      const id = known.witnessId(key);
+      if (id !== undefined) ids.set(key, id);
+      else if (!distinct.has(key)) distinct.set(key, witness);
+    }
     const created = new Map<string, number>();
     if (distinct.size === 0) return { ids, created };
     const all = [...distinct.values()];
@@ -91,7 +99,10 @@ export class PostgresHearingWriter implements BulkHearingWriter {
        JOIN unnest($1::text[], $2::text[]) AS t(n, o) ON w.normalized_name = t.n AND w.organization_key = t.o`,
       [all.map((w) => w.normalizedName), all.map(organizationKey)],
     );
-    for (const row of found.rows) ids.set(keyOf(row), row.id);
+    for (const row of found.rows) {
+      ids.set(keyOf(row), Number(row.id));
+      known.addWitness(keyOf(row), Number(row.id));
+    }
     const missing = all.filter((w) => !ids.has(witnessKey(w)));
     if (missing.length === 0) return { ids, created };
     // Ids are drawn in the order the batch first names the witnesses, as the SQLite writer draws them.
@@ -102,8 +113,9 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       [missing.map((w) => w.normalizedName), missing.map(organizationKey), missing.map((w) => w.name), missing.map((w) => w.organization)],
     );
     for (const row of inserted.rows) {
-      ids.set(keyOf(row), row.id);
-      created.set(keyOf(row), row.id);
+      ids.set(keyOf(row), Number(row.id));
+      created.set(keyOf(row), Number(row.id));
+      known.addWitness(keyOf(row), Number(row.id));
     }
     return { ids, created };
   }
