@@ -44,6 +44,13 @@ for (const size of SIZES) {
 console.log('\n| records | batch ÷ all-or-nothing (time) | batch ÷ floor (time) | SQLite ÷ PostgreSQL (records/s) |\n|---:|---:|---:|---:|');
 for (const line of ratios) console.log(line);
 
+// Throughput (issue 12): fixed sizes, adaptive, all-or-nothing and 1 % bad records against a floor
+// per backend. `npm run bench -- --records 20000` for a short run; GATEHOUSE_BENCH_SWEEP=0 skips it.
+if (process.env.GATEHOUSE_BENCH_SWEEP !== '0') {
+  const { printSweep, sweepOptionsFrom } = await import('./throughput.js');
+  await printSweep(sweepOptionsFrom(process.argv.slice(2)));
+}
+
 // Historical validation (issue 5): one run judged against 3 years of daily history, target < 5 ms.
 {
   const { measureValidationSpeed, formatSpeed } = await import('./validation/speed.js');

@@ -11,6 +11,8 @@ export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const MIN_BATCH_SIZE = 1;
 export const MAX_BATCH_SIZE = 10_000;
 export const DEFAULT_BATCH_SIZE = 50;
+/** How large ADAPTIVE_BATCHES lets a batch grow: past a few thousand, a commit costs next to nothing more. */
+export const DEFAULT_BATCH_CEILING = 5_000;
 
 const BATCH_SIZE_RULE = `batch size must be a whole number from ${MIN_BATCH_SIZE} to ${MAX_BATCH_SIZE.toLocaleString('en-US')}`;
 /** The one rule for a batch size, wherever one is given (CLI, API, engine). */

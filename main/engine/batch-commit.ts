@@ -1,6 +1,6 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
-import type { BatchRuleViolation, NewQuarantineEntry, PlannedChange, WriteTx } from '../store/index.js';
+import { writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunContext } from './run-context.js';
@@ -44,11 +44,10 @@ export class BatchCommitter {
     }
   }
 
-  /** Writes and verifies; throws (so the transaction rolls back) when a batch rule fails. */
+  /** Writes and checks the counts written; throws (so the transaction rolls back) when a batch rule fails. */
   async writeChecked(tx: WriteTx, seq: number, changes: PlannedChange[]): Promise<void> {
     if (changes.length === 0) return;
-    await tx.writeHearings(this.run.runId, seq, changes);
-    const violations = await tx.verifyBatch(this.run.runId, seq, changes);
+    const violations = writtenCountViolations(changes, await tx.writeHearings(this.run.runId, seq, changes));
     if (violations.length > 0) throw new BatchRuleFailure(violations);
   }
 

@@ -18,6 +18,7 @@ import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
 import { retryTransient } from './transient-retry.js';
+import { BatchSizes } from './batch-sizes.js';
 import { freshState, invariantHolds, PendingBatch, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
 
@@ -48,6 +49,11 @@ export interface UpdateOptions {
   batchSize?: number;
   /** ENABLE_RECORD_ISOLATION: split a failed batch to find its bad records. */
   isolate?: boolean;
+  /**
+   * ADAPTIVE_BATCHES: a batch that commits clean doubles the next one, up to this many changes; a
+   * failed or isolated batch drops the next back to `batchSize`. Absent or null: every batch is `batchSize`.
+   */
+  batchCeiling?: number | null;
   task?: string | null;
   flags?: Record<string, unknown>;
   resumeRunId?: number;
@@ -190,13 +196,14 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
   try {
     const items = source.items({ skip: run.state.nextPosition, signal: options.signal });
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
+  const sizes = new BatchSizes(run.batchSize, options.batchCeiling ?? null);
     if (run.mode === 'all-or-nothing') {
       const result = await runAllOrNothing(context, planner, committer, items, { windowSize, chunkSize: run.batchSize, signal: options.signal });
       if (result.batch) run.emit({ type: 'batch-finished', runId: run.runId, batch: result.batch, metrics: run.state.metrics });
       status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
       error = result.error;
     } else {
-      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, signal: options.signal });
+      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
       if (!finished) error = 'stopped by a signal after the last committed batch';
     }
@@ -254,14 +261,17 @@ async function runBatches(
   planner: RunPlanner,
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
-  run: Execution & { windowSize: number; signal?: AbortSignal },
+  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal },
 ): Promise<boolean> {
   let pending = new PendingBatch();
   let lastHeartbeat = run.clock().getTime();
   const flush = async () => {
     if (pending.size === 0 && context.state.openBatch === null) return;
     const batch = pending.changes.length === 0 ? await committer.checkpointWithoutChanges(pending) : await committer.commit(pending);
-    if (batch) run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
+    if (batch) {
+      run.sizes.after(batch.status);
+      run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
+    }
     pending = new PendingBatch();
     if (run.clock().getTime() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
       lastHeartbeat = run.clock().getTime();
@@ -273,7 +283,7 @@ async function runBatches(
     const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
     for (const item of await planner.plan(fresh)) {
       pending.add(item);
-      if (pending.changes.length >= run.batchSize) {
+      if (pending.changes.length >= run.sizes.next) {
         await flush();
         await yieldToEventLoop();
         if (run.signal?.aborted) return false;

@@ -1,4 +1,4 @@
-import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MIN_BATCH_SIZE } from '../../shared/run.js';
+import { DEFAULT_BATCH_CEILING, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MIN_BATCH_SIZE } from '../../shared/run.js';
 
 export type FlagType = 'boolean' | 'integer' | 'string';
 /** release: a new code path being rolled out; operational: a tuning knob; kill-switch: turns something off fast. */
@@ -33,7 +33,23 @@ export const FLAG_DEFINITIONS = [
     min: MIN_BATCH_SIZE,
     max: MAX_BATCH_SIZE,
     kind: 'operational',
-    description: 'Changes per batch transaction.',
+    description: 'Changes per batch transaction (the first batch, and the one after a failure, when ADAPTIVE_BATCHES is on).',
+  },
+  {
+    name: 'ADAPTIVE_BATCHES',
+    type: 'boolean',
+    defaultValue: true,
+    kind: 'release',
+    description: 'Double the next batch after each clean commit, up to ADAPTIVE_BATCH_CEILING; drop back to BATCH_SIZE after a failure.',
+  },
+  {
+    name: 'ADAPTIVE_BATCH_CEILING',
+    type: 'integer',
+    defaultValue: DEFAULT_BATCH_CEILING,
+    min: MIN_BATCH_SIZE,
+    max: MAX_BATCH_SIZE,
+    kind: 'operational',
+    description: 'The largest batch ADAPTIVE_BATCHES grows to.',
   },
   {
     name: 'ENABLE_RECORD_ISOLATION',

@@ -12,6 +12,8 @@ export interface FlaggedRunOptions {
   mode: RunMode;
   batchSize: number;
   isolate: boolean;
+  /** ADAPTIVE_BATCHES on: the ceiling batches grow to; off: null (fixed batches). */
+  batchCeiling: number | null;
   /** BLOCK_ON_ANOMALY: hold an anomalous run instead of letting it stand. */
   holdAnomalous: boolean;
 }
@@ -22,6 +24,7 @@ export function runOptionsFromFlags(flags: Partial<FlagValues>, explicit: Explic
     mode: explicit.mode ?? (booleanFlag(flags, 'ENABLE_BATCH_PROCESSING') ? 'batch' : 'all-or-nothing'),
     batchSize: explicit.batchSize ?? integerFlag(flags, 'BATCH_SIZE'),
     isolate: booleanFlag(flags, 'ENABLE_RECORD_ISOLATION'),
+    batchCeiling: booleanFlag(flags, 'ADAPTIVE_BATCHES') ? integerFlag(flags, 'ADAPTIVE_BATCH_CEILING') : null,
     holdAnomalous: booleanFlag(flags, 'BLOCK_ON_ANOMALY'),
   };
 }

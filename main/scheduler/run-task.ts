@@ -38,6 +38,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     mode: chosen.mode,
     batchSize: chosen.batchSize,
     isolate: chosen.isolate,
+    batchCeiling: chosen.batchCeiling,
     task: request.task,
     flags,
     resumeRunId: request.resumeRunId,

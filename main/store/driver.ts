@@ -1,12 +1,16 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from './schema.js';
-import type { Backend, DatabaseFault, LockAttempt, LockHolder, WriteTx } from './types.js';
+import type { KnownRows } from './known-rows.js';
+import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 export type Db = Kysely<Database>;
 
 /** The part of a batch transaction each backend writes its own way, for speed: the hearings. */
-export type BulkHearingWriter = Pick<WriteTx, 'writeHearings' | 'findEarlierWrites' | 'verifyBatch'>;
+export interface BulkHearingWriter extends Pick<WriteTx, 'findEarlierWrites'> {
+  /** WriteTx.writeHearings, reading only the committees and witnesses `known` lacks and telling it what it found. */
+  writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }>;
+}
 
 /**
  * What each backend keeps for itself under the one query layer: its connection and writer lock,

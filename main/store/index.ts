@@ -7,6 +7,7 @@ export type * from './operations-types.js';
 export type * from './undo-types.js';
 export { isProcessAlive } from './process.js';
 export { WriterLockLost } from './faults.js';
+export { writtenCountViolations } from './hearing-rows.js';
 export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
 /** Where a PostgreSQL store's snapshot schemas are: each one's name starts with this. */
 export { snapshotSchemaPrefix } from './postgres/target.js';

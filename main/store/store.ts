@@ -1,4 +1,5 @@
 import type { StoreDriver } from './driver.js';
+import { KnownRows } from './known-rows.js';
 import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import { Restores, RunReviews, Trials } from './repositories/reviews.js';
 import { RunRepository } from './repositories/runs.js';
@@ -21,6 +22,8 @@ export class GatehouseStore extends RunRepository implements Store {
   readonly reviews = new RunReviews(this.driver);
   readonly trials = new Trials(this.driver);
   readonly restores = new Restores(this.driver);
+  /** Committees and witnesses the batches of the run holding the writer lock have seen. */
+  private readonly known = new KnownRows();
 
   constructor(driver: StoreDriver) {
     super(driver);
@@ -46,12 +49,22 @@ export class GatehouseStore extends RunRepository implements Store {
   }
 
   /** A batch: the driver's bulk writer for the hearings, the shared repository for the rest. */
-  transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    try {
+      const result = await this.batchTransaction(work);
+      this.known.committed();
+      return result;
+    } catch (error) {
+      this.known.rolledBack();
+      throw error;
+    }
+  }
+
+  private batchTransaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
     return this.driver.batchTransaction((trx, writer) =>
       work({
-        writeHearings: (runId, batchSeq, changes) => writer.writeHearings(runId, batchSeq, changes),
+        writeHearings: (runId, batchSeq, changes) => writer.writeHearings(runId, batchSeq, changes, this.known),
         findEarlierWrites: (runId, eventIds) => writer.findEarlierWrites(runId, eventIds),
-        verifyBatch: (runId, batchSeq, changes) => writer.verifyBatch(runId, batchSeq, changes),
         addQuarantine: (entries) => this.insertQuarantine(trx, entries),
         recordBatch: (batch) => this.recordBatch(trx, batch),
         saveCheckpoint: (checkpoint) => this.saveCheckpoint(trx, checkpoint),
@@ -60,6 +73,7 @@ export class GatehouseStore extends RunRepository implements Store {
   }
 
   acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }) {
+    this.known.clear();
     return this.driver.acquireWriterLock(holder, options);
   }
 
@@ -68,6 +82,7 @@ export class GatehouseStore extends RunRepository implements Store {
   }
 
   releaseWriterLock(): Promise<void> {
+    this.known.clear();
     return this.driver.releaseWriterLock();
   }
 }

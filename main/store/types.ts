@@ -113,11 +113,6 @@ export interface WriteTx {
   writeHearings(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<{ hearings: number; related: number }>;
   /** Batch rule checked before writing: an eventId this run has already committed is a duplicate. */
   findEarlierWrites(runId: number, eventIds: string[]): Promise<BatchRuleViolation[]>;
-  /**
-   * Batch rules checked after writing and before COMMIT: the rows written match the rows planned,
-   * and every foreign key of the rows written holds.
-   */
-  verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<BatchRuleViolation[]>;
   addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
   recordBatch(batch: BatchRecord): Promise<void>;
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;

@@ -39,6 +39,8 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
             resolve(event.summary);
           });
         });
+        // 400 batches of 50 to zoom through: fixed batches, not grown ones.
+        await store.flags.change({ flag: 'ADAPTIVE_BATCHES', scope: 'global', valueJson: 'false', actor: 'e2e-operator', reason: 'a timeline of 400 batches', at: new Date(now).toISOString() });
         await engine.start({ source: 'synthetic:seed=99,count=20000', batchSize: 50, task: null });
         bigRun = await finished;
         // The audit row as the flags folder writes it, dated inside the month the test zooms to.

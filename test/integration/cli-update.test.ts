@@ -27,7 +27,8 @@ describe('gatehouse update', () => {
     const summary = summaryOf(result.stdout);
     expect(summary).toMatchObject({ status: 'success', mode: 'batch', batchSize: 50 });
     expect(summary.metrics).toMatchObject({ fetched: 120, added: 120, quarantined: 0 });
-    expect(summary.batches).toEqual({ total: 3, succeeded: 3, failed: 0, isolated: 0 });
+    // ADAPTIVE_BATCHES (on by default): 50, then 100 of which 70 are left.
+    expect(summary.batches).toEqual({ total: 2, succeeded: 2, failed: 0, isolated: 0 });
   });
 
   it('exits 3 and reports partial when records are quarantined', () => {

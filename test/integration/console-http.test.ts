@@ -99,7 +99,8 @@ describe('gatehouse serve over HTTP', () => {
     await expect.poll(() => stream.frames.some((frame) => (frame.data as { type: string }).type === 'run-finished'), { timeout: 30_000 }).toBe(true);
     stream.stop();
     const events = stream.frames.filter((frame) => frame.name === 'run').map((frame) => frame.data as { type: string });
-    expect(events.filter((event) => event.type === 'batch-finished')).toHaveLength(3);
+    // ADAPTIVE_BATCHES (on by default): 10, then 20 of which 15 are left.
+    expect(events.filter((event) => event.type === 'batch-finished')).toHaveLength(2);
     expect(events[0]?.type).toBe('run-started');
   });
 });

@@ -80,7 +80,8 @@ describe('console runs and the flags in force', () => {
     await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:daily', value: true, reason: 'canary on batches' }, tester);
 
     const canary = await run({ source: 'synthetic:seed=4,count=21', task: 'daily' });
-    expect(canary).toMatchObject({ status: 'success', mode: 'batch', batchSize: 7, batches: { total: 3 } });
+    // ADAPTIVE_BATCHES (on by default): 7, then 14.
+    expect(canary).toMatchObject({ status: 'success', mode: 'batch', batchSize: 7, batches: { total: 2 } });
     expect((await store.getRun(canary.runId))!.flags).toMatchObject({ BATCH_SIZE: 7, ENABLE_BATCH_PROCESSING: true });
 
     const manual = await run({ source: 'synthetic:seed=5,count=10', task: null });
@@ -181,8 +182,9 @@ describe('rollback and backups through the API', () => {
   it('rolls back one batch only', async () => {
     const first = await run({ source: 'synthetic:seed=12,count=30', task: null, batchSize: 10 });
     const applied = await api['rollback.apply']({ runId: first.runId, batchSeq: 2, onConflict: 'refuse', reason: 'batch 2 was wrong', confirmRunId: first.runId }, tester);
-    expect(applied).toMatchObject({ batchSeq: 2, runRolledBack: false, counts: { deleted: 10 } });
-    expect(await store.countHearings()).toBe(20);
+    // ADAPTIVE_BATCHES (on by default): batches of 10 and 20.
+    expect(applied).toMatchObject({ batchSeq: 2, runRolledBack: false, counts: { deleted: 20 } });
+    expect(await store.countHearings()).toBe(10);
   });
 
   it('lists the snapshot taken before a console run, creates and verifies one, and restores only with the typed snapshot id, a reason and the lock free, naming the operator', async () => {

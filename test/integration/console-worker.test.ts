@@ -23,7 +23,8 @@ describe.skipIf(!fs.existsSync(workerScript))('the worker engine host (Electron 
       );
       const { runId } = await host.start({ source: 'synthetic:seed=4,count=30', batchSize: 10, mode: 'batch', task: null });
       await finished;
-      expect(events.filter((e) => e.type === 'batch-finished')).toHaveLength(3);
+      // ADAPTIVE_BATCHES (on by default): 10, then 20.
+      expect(events.filter((e) => e.type === 'batch-finished')).toHaveLength(2);
       expect(events.at(-1)).toMatchObject({ type: 'run-finished', runId, summary: { status: 'success' } });
       expect(host.active()).toEqual([]);
       expect(await host.cancel(runId)).toBe(false);

@@ -106,8 +106,12 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'task:hourly', reason });
       await setFlag(store, { flag: 'BATCH_SIZE', value: 7, reason });
       const canary = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(20)), task: 'daily' });
-      expect(canary.summary).toMatchObject({ mode: 'batch', batchSize: 7, batches: { total: 3 } });
-      expect(canary.summary.flags).toMatchObject({ ENABLE_BATCH_PROCESSING: true, BATCH_SIZE: 7 });
+      // ADAPTIVE_BATCHES (on by default): 7, then 14 of which 13 are left.
+      expect(canary.summary).toMatchObject({ mode: 'batch', batchSize: 7, batches: { total: 2 } });
+      expect(canary.summary.flags).toMatchObject({ ENABLE_BATCH_PROCESSING: true, BATCH_SIZE: 7, ADAPTIVE_BATCHES: true, ADAPTIVE_BATCH_CEILING: 5000 });
+      await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'task:fixed', reason });
+      const fixed = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(20, 700)), task: 'fixed' });
+      expect(fixed.summary).toMatchObject({ mode: 'batch', batchSize: 7, batches: { total: 3 } });
       const baseline = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(20, 500)), task: 'hourly' });
       expect(baseline.summary.mode).toBe('all-or-nothing');
       expect((await store.getRun(baseline.summary.runId))!.flags).toMatchObject({ ENABLE_BATCH_PROCESSING: false });

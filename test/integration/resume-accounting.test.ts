@@ -79,11 +79,12 @@ describe.each(testBackends())('resumed runs on $name', (backend) => {
     const file = path.join(folder, 'hearings.ndjson');
     fs.writeFileSync(file, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
     const args = ['update', '--db', location, '--source', `file:${file}`, '--batch-size', '20', '--no-snapshot', '--json'];
-    // Batch 2 (positions 20–39) fails on 600022 and is split; its first half commits in parts, then
-    // the process stops for good on its first write of 600035 — mid-isolation — and is killed there.
+    // Batch 2 (positions 20–49: grown to 40 by ADAPTIVE_BATCHES, 30 left) fails on 600022 and is split;
+    // its first half (20–34) commits in parts, then the process stops for good on its first write of
+    // 600035 — mid-isolation — and is killed there.
     const faults = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_FAIL_WRITES: '600022' };
     const { child, done } = startCli(args, { ...faults, GATEHOUSE_HANG_WRITE: '600035' });
-    const killedAt = await waitForCheckpoint(backend, location, 1, (checkpoint) => checkpoint.positionsDoneInBatch.length === 10);
+    const killedAt = await waitForCheckpoint(backend, location, 1, (checkpoint) => checkpoint.positionsDoneInBatch.length === 15);
     child.kill('SIGKILL');
     await done;
     expect(killedAt.metrics.durationMs).toBeGreaterThan(0);

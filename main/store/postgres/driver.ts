@@ -163,7 +163,7 @@ class PostgresDriver implements StoreDriver {
     return inTransaction(this.pool, this.target, 'BEGIN; SET LOCAL enable_seqscan = off', async (client) => {
       await this.lock.fence(client);
       const named = preparing(client);
-      return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, client, this.options));
+      return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, this.options));
     });
   }
 

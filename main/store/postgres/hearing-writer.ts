@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { BulkHearingWriter } from '../driver.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey, writeViolations } from '../hearing-rows.js';
+import type { KnownRows } from '../known-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase, TABLES } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
@@ -19,22 +20,20 @@ interface JournalEntry {
  * size, journaling exactly what the SQLite writer journals: one row per hearing with the full
  * before-image (null when it did not exist) and one per committee or witness created, in the
  * same order. The caller owns the transaction; nothing here commits. `db` runs the statements as
- * named (prepared) ones; `unnamed` is for the verify query, whose counts over an id array plan
- * many times faster as a custom plan.
+ * named (prepared) ones.
  */
 export class PostgresHearingWriter implements BulkHearingWriter {
   constructor(
     private readonly db: Queryable,
-    private readonly unnamed: Queryable,
     private readonly options: StoreOptions,
   ) {}
 
-  async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<{ hearings: number; related: number }> {
+  async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
     for (const change of changes) {
       if (this.options.failWriteOf?.(change.hearing.eventId)) throw injectedWriteFault(change.hearing.eventId, 'postgres');
     }
-    const createdCommittees = await this.ensureCommittees(changes, runId);
-    const witnesses = await this.ensureWitnesses(changes);
+    const createdCommittees = await this.ensureCommittees(changes, runId, known);
+    const witnesses = await this.ensureWitnesses(changes, known);
     const beforeImages = await this.beforeImages(changes.filter((c) => c.kind === 'updated').map((c) => c.hearing.eventId));
     if (beforeImages.size > 0) await this.db.query(DELETE_RELATED, [[...beforeImages.keys()]]);
     const hearings = await this.upsertHearings(changes, runId, batchSeq);
@@ -52,29 +51,25 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     return earlierWriteViolations(rows.map((row) => row.event_id));
   }
 
-  async verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]) {
-    const ids = changes.map((change) => change.hearing.eventId);
-    const { rows } = await this.unnamed.query<{ hearings: number; related: number; dangling: string[] }>(VERIFY, [runId, batchSeq, ids]);
-    return writeViolations(changes, rows[0]!);
-  }
-
   /**
    * Creates the committees the batch names that the database lacks. A subcommittee's parent is
    * linked only when it is known by the time the subcommittee is reached, as in the SQLite writer.
    * Returns the codes created, in the order the batch first names them.
    */
-  private async ensureCommittees(changes: PlannedChange[], runId: number): Promise<string[]> {
+  private async ensureCommittees(changes: PlannedChange[], runId: number, known: KnownRows): Promise<string[]> {
     const named = changes.flatMap((c) => c.hearing.committees);
     if (named.length === 0) return [];
-    const candidates = [...new Set(named.flatMap((c) => [c.systemCode, parentCommitteeCode(c.systemCode) ?? c.systemCode]))];
-    const { rows } = await this.db.query<{ system_code: string }>('SELECT system_code FROM committees WHERE system_code = ANY($1::text[])', [candidates]);
-    const known = new Set(rows.map((row) => row.system_code));
+    const unseen = [...new Set(named.flatMap((c) => [c.systemCode, parentCommitteeCode(c.systemCode) ?? c.systemCode]))].filter((code) => !known.hasCommittee(code));
+    if (unseen.length > 0) {
+      const { rows } = await this.db.query<{ system_code: string }>('SELECT system_code FROM committees WHERE system_code = ANY($1::text[])', [unseen]);
+      for (const row of rows) known.addCommittee(row.system_code);
+    }
     const created: { code: string; name: string | null; parent: string | null }[] = [];
     for (const committee of named) {
-      if (known.has(committee.systemCode)) continue;
+      if (known.hasCommittee(committee.systemCode)) continue;
       const parent = parentCommitteeCode(committee.systemCode);
-      created.push({ code: committee.systemCode, name: committee.name, parent: parent !== null && known.has(parent) ? parent : null });
-      known.add(committee.systemCode);
+      created.push({ code: committee.systemCode, name: committee.name, parent: parent !== null && known.hasCommittee(parent) ? parent : null });
+      known.addCommittee(committee.systemCode);
     }
     if (created.length === 0) return [];
     await this.db.query(
@@ -86,10 +81,15 @@ export class PostgresHearingWriter implements BulkHearingWriter {
   }
 
   /** Finds or creates every witness the batch names; returns ids by witness key and the ids created, in order. */
-  private async ensureWitnesses(changes: PlannedChange[]): Promise<{ ids: Map<string, number>; created: Map<string, number> }> {
+  private async ensureWitnesses(changes: PlannedChange[], known: KnownRows): Promise<{ ids: Map<string, number>; created: Map<string, number> }> {
     const distinct = new Map<string, Witness>();
-    for (const witness of changes.flatMap((c) => c.hearing.witnesses)) if (!distinct.has(witnessKey(witness))) distinct.set(witnessKey(witness), witness);
     const ids = new Map<string, number>();
+    for (const witness of changes.flatMap((c) => c.hearing.witnesses)) {
+      const key = witnessKey(witness);
+      const id = known.witnessId(key);
+      if (id !== undefined) ids.set(key, id);
+      else if (!distinct.has(key)) distinct.set(key, witness);
+    }
     const created = new Map<string, number>();
     if (distinct.size === 0) return { ids, created };
     const all = [...distinct.values()];
@@ -99,7 +99,10 @@ export class PostgresHearingWriter implements BulkHearingWriter {
        JOIN unnest($1::text[], $2::text[]) AS t(n, o) ON w.normalized_name = t.n AND w.organization_key = t.o`,
       [all.map((w) => w.normalizedName), all.map(organizationKey)],
     );
-    for (const row of found.rows) ids.set(keyOf(row), row.id);
+    for (const row of found.rows) {
+      ids.set(keyOf(row), Number(row.id));
+      known.addWitness(keyOf(row), Number(row.id));
+    }
     const missing = all.filter((w) => !ids.has(witnessKey(w)));
     if (missing.length === 0) return { ids, created };
     // Ids are drawn in the order the batch first names the witnesses, as the SQLite writer draws them.
@@ -110,8 +113,9 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       [missing.map((w) => w.normalizedName), missing.map(organizationKey), missing.map((w) => w.name), missing.map((w) => w.organization)],
     );
     for (const row of inserted.rows) {
-      ids.set(keyOf(row), row.id);
-      created.set(keyOf(row), row.id);
+      ids.set(keyOf(row), Number(row.id));
+      created.set(keyOf(row), Number(row.id));
+      known.addWitness(keyOf(row), Number(row.id));
     }
     return { ids, created };
   }
@@ -170,7 +174,8 @@ function journalInWriteOrder(changes: PlannedChange[], createdCommittees: string
 
 const PG_TYPES = { text: 'text', int: 'integer', long: 'bigint' } as const;
 const hearingColumns = TABLES.hearings.columns as Record<string, string>;
-const pgType = (column: string) => PG_TYPES[hearingColumns[column]!.replace('?', '') as keyof typeof PG_TYPES];
+/** The PostgreSQL array element type of a hearings column, for `unnest($n::type[])`. */
+export const pgType = (column: string) => PG_TYPES[hearingColumns[column]!.replace('?', '') as keyof typeof PG_TYPES];
 
 /** Hearings come as one array per column; an update keeps the hearing's first run. */
 const UPSERT_HEARINGS = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')})
@@ -198,11 +203,3 @@ const BEFORE_IMAGES = `SELECT h.event_id, jsonb_build_object('hearing', to_jsonb
 )
   .map(([key, table]) => `'${key}', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.ordinal), '[]') FROM ${table} x WHERE x.event_id = h.event_id)`)
   .join(', ')})::text AS image FROM hearings h WHERE h.event_id = ANY($1::text[])`;
-
-const VERIFY = `SELECT
-  (SELECT count(*) FROM hearings WHERE event_id = ANY($3::text[]) AND last_run_id + 0 = $1 AND last_batch_seq = $2) AS hearings,
-  ${RELATED.map(({ table }) => `(SELECT count(*) FROM ${table} WHERE event_id = ANY($3::text[]))`).join(' + ')} AS related,
-  ARRAY(SELECT hc.event_id FROM hearing_committees hc LEFT JOIN committees c ON c.system_code = hc.system_code
-      WHERE hc.event_id = ANY($3::text[]) AND c.system_code IS NULL
-    UNION SELECT a.event_id FROM appearances a LEFT JOIN witnesses w ON w.id = a.witness_id
-      WHERE a.event_id = ANY($3::text[]) AND w.id IS NULL) AS dangling`;

@@ -43,6 +43,9 @@ export class UndoJournal {
   }
 
   private tx(trx: Db): UndoTx {
+    // The witnesses the pending journal created, and which of them appearances still name, read once.
+    let createdWitnesses: number[] = [];
+    let stillReferenced: Promise<Set<number>> | null = null;
     return {
       run: async (runId) => {
         const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
@@ -50,7 +53,11 @@ export class UndoJournal {
         const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
         return { status: run.status as RunStatus, batches };
       },
-      pendingJournal: (target) => this.pending(trx, target),
+      pendingJournal: async (target) => {
+        const entries = await this.pending(trx, target);
+        createdWitnesses = entries.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key));
+        return entries;
+      },
       laterHearingWrites: (entries) => this.laterWrites(trx, entries),
       currentHashes: async (eventIds) => {
         const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(this.driver.anyOf('eventId', eventIds)).execute();
@@ -65,7 +72,9 @@ export class UndoJournal {
         }
       },
       deleteHearing: async (eventId) => Number((await trx.deleteFrom('hearings').where('eventId', '=', eventId).executeTakeFirst()).numDeletedRows) > 0,
-      deleteCreatedRow: (entity, key) => (entity === 'committee' ? deleteCommittee(trx, key) : deleteWitness(trx, Number(key))),
+      // Created rows are undone after every hearing, so the appearances read here are final.
+      deleteCreatedRow: async (entity, key) =>
+        entity === 'committee' ? deleteCommittee(trx, key) : deleteWitness(trx, Number(key), await (stillReferenced ??= this.referencedWitnesses(trx, createdWitnesses))),
       recordEvent: async (event) => {
         const row = await trx.insertInto('rollbackEvents').values({ ...event, runRolledBack: event.runRolledBack ? 1 : 0 }).returning('id').executeTakeFirstOrThrow();
         return row.id;
@@ -124,6 +133,13 @@ export class UndoJournal {
     return result;
   }
 
+  /** One pass over the appearances (no index on witness_id: migration 006) for all the witnesses at once. */
+  private async referencedWitnesses(trx: Db, ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await trx.selectFrom('appearances').select('witnessId').distinct().where(this.driver.anyOf('witnessId', ids)).execute();
+    return new Set(rows.map((row) => Number(row.witnessId)));
+  }
+
   private async markJournal(trx: Db, outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void> {
     for (const [outcome, marked] of groupBy(outcomes, (o) => o.outcome)) {
       const ids = marked.map((o) => o.journalId);
@@ -149,9 +165,9 @@ async function deleteCommittee(trx: Db, code: string): Promise<'deleted' | 'kept
   return 'deleted';
 }
 
-async function deleteWitness(trx: Db, id: number): Promise<'deleted' | 'kept' | 'gone'> {
+async function deleteWitness(trx: Db, id: number, referenced: Set<number>): Promise<'deleted' | 'kept' | 'gone'> {
   if (!(await trx.selectFrom('witnesses').select('id').where('id', '=', id).executeTakeFirst())) return 'gone';
-  if (await trx.selectFrom('appearances').select('eventId').where('witnessId', '=', id).limit(1).executeTakeFirst()) return 'kept';
+  if (referenced.has(id)) return 'kept';
   await trx.deleteFrom('witnesses').where('id', '=', id).execute();
   return 'deleted';
 }

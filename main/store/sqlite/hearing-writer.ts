@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { BulkHearingWriter } from '../driver.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, writeViolations } from '../hearing-rows.js';
+import type { KnownRows } from '../known-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
@@ -31,9 +32,6 @@ function prepareStatements(db: Database.Database) {
     journal: db.prepare('INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
     earlierWrites: db.prepare('SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?').pluck(),
-    writtenHearings: db.prepare(WRITTEN_HEARINGS).pluck(),
-    writtenRelated: db.prepare(WRITTEN_RELATED).pluck(),
-    dangling: db.prepare(DANGLING).pluck(),
   };
 }
 
@@ -51,19 +49,19 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     this.s = prepareStatements(db);
   }
 
-  async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[]): Promise<{ hearings: number; related: number }> {
+  async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
     const now = new Date().toISOString();
     let hearings = 0;
     let related = 0;
     for (const change of changes) {
       const { hearing } = change;
       if (this.options.failWriteOf?.(hearing.eventId)) throw injectedWriteFault(hearing.eventId, 'sqlite');
-      this.ensureCommittees(hearing, runId, batchSeq, now);
+      this.ensureCommittees(hearing, runId, batchSeq, now, known);
       const before = change.kind === 'added' ? null : this.beforeImage(hearing.eventId);
       this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, change.contentHash, now);
       if (before !== null) for (const table of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
       hearings += (before === null ? this.s.insertHearing : this.s.updateHearing).run(hearingRow(change, runId, batchSeq)).changes;
-      const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now));
+      const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now, known));
       for (const table of RELATED_TABLES) for (const row of rows[table]) related += this.s.insertRelated[table].run(row).changes;
     }
     return { hearings, related };
@@ -73,30 +71,31 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     return earlierWriteViolations(this.s.earlierWrites.all(JSON.stringify(eventIds), runId) as string[]);
   }
 
-  async verifyBatch(runId: number, batchSeq: number, changes: PlannedChange[]) {
-    const ids = JSON.stringify(changes.map((change) => change.hearing.eventId));
-    const dangling = this.s.dangling.all({ ids }) as string[];
-    const hearings = this.s.writtenHearings.get(ids, runId, batchSeq) as number;
-    const related = this.s.writtenRelated.get({ ids }) as number;
-    return writeViolations(changes, { hearings, related, dangling });
-  }
-
-  private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string): void {
+  private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string, known: KnownRows): void {
+    const exists = (code: string) => {
+      if (known.hasCommittee(code)) return true;
+      if (this.s.committeeExists.get(code) === undefined) return false;
+      known.addCommittee(code);
+      return true;
+    };
     for (const committee of hearing.committees) {
-      if (this.s.committeeExists.get(committee.systemCode)) continue;
+      if (exists(committee.systemCode)) continue;
       const parent = parentCommitteeCode(committee.systemCode);
-      const parentKnown = parent !== null && this.s.committeeExists.get(parent) !== undefined;
+      const parentKnown = parent !== null && exists(parent);
       this.s.insertCommittee.run(committee.systemCode, committee.name, committeeChamber(committee.systemCode), parentKnown ? parent : null, runId);
+      known.addCommittee(committee.systemCode);
       this.journal(runId, batchSeq, 'committee', committee.systemCode, null, null, now);
     }
   }
 
-  private witnessId(witness: Witness, runId: number, batchSeq: number, now: string): number {
-    const key = organizationKey(witness);
-    const found = this.s.findWitness.get(witness.normalizedName, key) as number | undefined;
-    if (found !== undefined) return found;
-    const id = Number(this.s.insertWitness.run(witness.normalizedName, key, witness.name, witness.organization).lastInsertRowid);
-    this.journal(runId, batchSeq, 'witness', String(id), null, null, now);
+  private witnessId(witness: Witness, runId: number, batchSeq: number, now: string, known: KnownRows): number {
+    const key = witnessKey(witness);
+    const cached = known.witnessId(key);
+    if (cached !== undefined) return cached;
+    const found = this.s.findWitness.get(witness.normalizedName, organizationKey(witness)) as number | undefined;
+    const id = found ?? Number(this.s.insertWitness.run(witness.normalizedName, organizationKey(witness), witness.name, witness.organization).lastInsertRowid);
+    if (found === undefined) this.journal(runId, batchSeq, 'witness', String(id), null, null, now);
+    known.addWitness(key, id);
     return id;
   }
 
@@ -116,9 +115,3 @@ const INSERT_HEARING = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).j
 /** An update keeps the hearing's first run. */
 const UPDATE_HEARING = `UPDATE hearings SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = @${c}`).join(', ')}
   WHERE event_id = @eventId`;
-const IN_BATCH = 'IN (SELECT value FROM json_each(@ids))';
-const WRITTEN_HEARINGS = 'SELECT count(*) FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ? AND h.last_batch_seq = ?';
-const WRITTEN_RELATED = `SELECT ${RELATED_TABLES.map((table) => `(SELECT count(*) FROM ${table} WHERE event_id ${IN_BATCH})`).join(' + ')}`;
-const DANGLING = `SELECT hc.event_id FROM hearing_committees hc LEFT JOIN committees c ON c.system_code = hc.system_code
-    WHERE hc.event_id ${IN_BATCH} AND c.system_code IS NULL
-  UNION SELECT a.event_id FROM appearances a LEFT JOIN witnesses w ON w.id = a.witness_id WHERE a.event_id ${IN_BATCH} AND w.id IS NULL`;

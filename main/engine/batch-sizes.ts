@@ -1,0 +1,29 @@
+import type { BatchStatus } from '../../shared/run.js';
+
+/**
+ * How many changes the next batch takes (issue 12 item 3). Clean data pays close to one
+ * transaction's cost when batches grow while they commit clean; dirty data keeps fine-grained
+ * isolation because the first failure drops the size back to the configured one. The size is
+ * the engine's only: checkpoints, resume and rollback see batches of whatever size they were.
+ */
+export class BatchSizes {
+  private current: number;
+
+  /** `ceiling` null (or not above `configured`): every batch is the configured size. */
+  constructor(
+    private readonly configured: number,
+    private readonly ceiling: number | null,
+  ) {
+    this.current = configured;
+  }
+
+  get next(): number {
+    return this.current;
+  }
+
+  /** A committed batch doubles the next one, up to the ceiling; any other outcome resets it. */
+  after(status: BatchStatus): void {
+    if (this.ceiling === null || this.ceiling <= this.configured) return;
+    this.current = status === 'committed' ? Math.min(this.ceiling, this.current * 2) : this.configured;
+  }
+}
