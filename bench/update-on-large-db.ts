@@ -21,6 +21,9 @@ export interface LargeDbMeasurement {
   largeMs: number;
   largeWithSnapshotMs: number;
   ratio: number;
+  /** The quick_check a run without a snapshot does first (issue 13 #5): the one part that reads the whole database. */
+  quickCheckSmallMs: number;
+  quickCheckLargeMs: number;
   databaseBytes: number;
 }
 
@@ -46,6 +49,12 @@ async function medianUpdateMs(store: Store, seed: number, kind: 'policy' | 'forc
   return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)]!;
 }
 
+async function timed(work: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
 export async function measureUpdateOnLargeDb(hearings: number): Promise<LargeDbMeasurement> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-large-'));
   try {
@@ -60,8 +69,10 @@ export async function measureUpdateOnLargeDb(hearings: number): Promise<LargeDbM
       const emptyMs = await medianUpdateMs(empty, 1, 'policy');
       const largeMs = await medianUpdateMs(large, 1, 'policy');
       const largeWithSnapshotMs = await medianUpdateMs(large, 1, 'forced', REPEATS + 1);
+      const quickCheckSmallMs = await timed(() => empty.checkIntegrity());
+      const quickCheckLargeMs = await timed(() => large.checkIntegrity());
       const databaseBytes = fs.statSync(path.join(folder, 'large.db')).size;
-      return { hearings, updateRecords: UPDATE_RECORDS, emptyMs, largeMs, largeWithSnapshotMs, ratio: largeMs / emptyMs, databaseBytes };
+      return { hearings, updateRecords: UPDATE_RECORDS, emptyMs, largeMs, largeWithSnapshotMs, ratio: largeMs / emptyMs, quickCheckSmallMs, quickCheckLargeMs, databaseBytes };
     } finally {
       await empty.close();
       await large.close();
@@ -73,9 +84,9 @@ export async function measureUpdateOnLargeDb(hearings: number): Promise<LargeDbM
 
 export function formatLargeDb(m: LargeDbMeasurement): string {
   return [
-    '| update | on a 500-hearing db (ms) | on a large db (ms) | large ÷ small | large db, snapshot forced (ms) | hearings | db MB |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${m.updateRecords} | ${m.emptyMs.toFixed(0)} | ${m.largeMs.toFixed(0)} | ${m.ratio.toFixed(2)} | ${m.largeWithSnapshotMs.toFixed(0)} | ${m.hearings.toLocaleString('en-US')} | ${(m.databaseBytes / 1024 / 1024).toFixed(0)} |`,
+    '| update | on a 500-hearing db (ms) | on a large db (ms) | large ÷ small | without quick_check: large ÷ small | large db, snapshot forced (ms) | quick_check small / large (ms) | hearings | db MB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${m.updateRecords} | ${m.emptyMs.toFixed(0)} | ${m.largeMs.toFixed(0)} | ${m.ratio.toFixed(2)} | ${((m.largeMs - m.quickCheckLargeMs) / (m.emptyMs - m.quickCheckSmallMs)).toFixed(2)} | ${m.largeWithSnapshotMs.toFixed(0)} | ${m.quickCheckSmallMs.toFixed(0)} / ${m.quickCheckLargeMs.toFixed(0)} | ${m.hearings.toLocaleString('en-US')} | ${(m.databaseBytes / 1024 / 1024).toFixed(0)} |`,
   ].join('\n');
 }
 

@@ -83,7 +83,7 @@ describe.each(testBackends())('cross-batch reconciliation ($name)', (backend) =>
   it('makes the run partial when a hearing lost a video its record still lists', async () => {
     const summary = await run((location) => tamperingSource(arraySource(RECORDS), BETWEEN_WINDOWS, () => tamper(location, "DELETE FROM videos WHERE event_id = '100011'")));
     expect(summary.status).toBe('partial');
-    expect(summary.reconciliation!.problems).toEqual([expect.stringMatching(/^no hearing lost a related row: 1 hearings have fewer or more related rows than their record lists \(e\.g\. 100011\)$/)]);
+    expect(summary.reconciliation!.problems).toEqual([expect.stringMatching(/^no hearing lost a related row: 1 hearings have fewer or more related rows than their record lists .*\(e\.g\. 100011\)$/)]);
   });
 
   it('makes the run partial when the quarantine no longer matches the run\'s counts', async () => {

@@ -13,13 +13,14 @@ export interface ReconciliationFacts {
   hearingsWritten: number;
   /** Of those, the ones no longer stored: up to SAMPLE ids, and how many. */
   hearingsMissing: Sample;
-  /** Related rows of the run's hearings whose hearing is not stored, per table. */
+  /** Related rows of the run's hearings whose hearing is not stored, per table (only the missing hearings can have any). */
   orphanRows: Record<RelatedTable, number>;
-  /** Committee links and appearances of the run's hearings naming a committee or witness that is not stored. */
-  danglingLinks: number;
   /** Committees and witnesses the run created that none of its hearings refers to. */
   unreferencedCreated: { committees: number; witnesses: number };
-  /** Hearings the run wrote whose stored related rows differ in number from their own record. */
+  /**
+   * Hearings the run wrote whose related rows differ in number from their own record, counting
+   * only committee links and appearances that name a stored committee and witness.
+   */
   relatedMismatch: Sample;
   /** Hearings whose first / last writer is the run. */
   stored: { added: number; updated: number };
@@ -34,9 +35,10 @@ export interface Sample {
 }
 
 const SAMPLE = 5;
-const RELATED: { table: RelatedTable; field: string }[] = [
-  { table: 'hearing_committees', field: 'committees' },
-  { table: 'appearances', field: 'witnesses' },
+/** Each related table, the record field listing its rows, and the join that proves a row's other reference. */
+const RELATED: { table: RelatedTable; field: string; refersTo?: RawBuilder<unknown> }[] = [
+  { table: 'hearing_committees', field: 'committees', refersTo: sql`JOIN committees AS c ON c.system_code = r.system_code` },
+  { table: 'appearances', field: 'witnesses', refersTo: sql`JOIN witnesses AS w ON w.id = r.witness_id` },
   { table: 'videos', field: 'videos' },
   { table: 'transcripts', field: 'transcripts' },
 ];
@@ -61,22 +63,21 @@ async function ids(db: Db, query: RawBuilder<{ id: string }>): Promise<Sample> {
 export async function reconciliationFacts(db: Db, backend: Backend, runId: number): Promise<ReconciliationFacts> {
   const written = sql`SELECT DISTINCT entity_key FROM undo_journal WHERE run_id = ${runId} AND entity = 'hearing' AND undone_by IS NULL`;
   const runHearings = sql`SELECT event_id FROM hearings WHERE last_run_id = ${runId}`;
-  const orphanRows = {} as Record<RelatedTable, number>;
-  for (const { table } of RELATED) {
-    const t = sql.id(table);
-    orphanRows[table] = await count(db, sql`SELECT count(*) FROM ${t} AS r WHERE r.event_id IN (${written}) AND NOT EXISTS (SELECT 1 FROM hearings h WHERE h.event_id = r.event_id)`);
+  const missing = sql`SELECT w.entity_key FROM (${written}) AS w WHERE NOT EXISTS (SELECT 1 FROM hearings h WHERE h.event_id = w.entity_key)`;
+  const hearingsMissing = await ids(db, sql<{ id: string }>`SELECT m.entity_key AS id FROM (${missing}) AS m ORDER BY 1`);
+  // A row of the run's points at no stored hearing only if its hearing is one of the missing ones.
+  const orphanRows = Object.fromEntries(RELATED.map(({ table }) => [table, 0])) as Record<RelatedTable, number>;
+  if (hearingsMissing.count > 0) {
+    for (const { table } of RELATED) orphanRows[table] = await count(db, sql`SELECT count(*) FROM ${sql.id(table)} AS r WHERE r.event_id IN (${missing})`);
   }
   const mismatch = sql.join(
-    RELATED.map(({ table, field }) => sql`${recordArrayLength(backend, field)} <> (SELECT count(*) FROM ${sql.id(table)} AS r WHERE r.event_id = h.event_id)`),
+    RELATED.map(({ table, field, refersTo }) => sql`${recordArrayLength(backend, field)} <> (SELECT count(*) FROM ${sql.id(table)} AS r ${refersTo ?? sql``} WHERE r.event_id = h.event_id)`),
     sql` OR `,
   );
   return {
     hearingsWritten: await count(db, sql`SELECT count(*) FROM (${written}) AS w`),
-    hearingsMissing: await ids(db, sql<{ id: string }>`SELECT w.entity_key AS id FROM (${written}) AS w WHERE NOT EXISTS (SELECT 1 FROM hearings h WHERE h.event_id = w.entity_key) ORDER BY 1`),
+    hearingsMissing,
     orphanRows,
-    danglingLinks:
-      (await count(db, sql`SELECT count(*) FROM hearing_committees AS r WHERE r.event_id IN (${runHearings}) AND NOT EXISTS (SELECT 1 FROM committees c WHERE c.system_code = r.system_code)`)) +
-      (await count(db, sql`SELECT count(*) FROM appearances AS r WHERE r.event_id IN (${runHearings}) AND NOT EXISTS (SELECT 1 FROM witnesses w WHERE w.id = r.witness_id)`)),
     unreferencedCreated: {
       committees: await count(db, sql`SELECT count(*) FROM committees AS c WHERE c.created_run_id = ${runId} AND c.system_code NOT IN (SELECT r.system_code FROM hearing_committees AS r WHERE r.event_id IN (${runHearings}))`),
       witnesses: await count(db, sql`SELECT count(*) FROM undo_journal AS j WHERE j.run_id = ${runId} AND j.entity = 'witness' AND j.undone_by IS NULL
