@@ -12,6 +12,5 @@ export const migration011: Migration = {
 ALTER TABLE runs ADD COLUMN schema_version INTEGER;
 ALTER TABLE runs ADD COLUMN snapshot_json ${d.json};
 ALTER TABLE runs ADD COLUMN reconciliation_json ${d.json};
-CREATE INDEX runs_by_backup ON runs(backup_id, id);
 `,
 };
