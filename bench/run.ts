@@ -66,3 +66,10 @@ if (process.env.GATEHOUSE_BENCH_SOAK !== '0') {
   const twice = result.rounds.reduce((sum, round) => sum + round.hearingsWrittenTwice, 0);
   console.log(`| ${result.passed ? 'passed' : 'FAILED'} | ${result.kills} | ${result.rounds.length} | ${result.rounds.every((r) => r.identical && r.metricsMatch) ? 'yes' : 'no'} | ${twice} | ${(result.durationMs / 1000).toFixed(0)} |`);
 }
+
+// A 500-record update on a large database vs a small one when no snapshot is due (issue 12 #6).
+// GATEHOUSE_BENCH_LARGE_DB sets the large database's hearings (default 200000; 0 skips it).
+if (process.env.GATEHOUSE_BENCH_LARGE_DB !== '0') {
+  const { formatLargeDb, measureUpdateOnLargeDb } = await import('./update-on-large-db.js');
+  console.log(`\n${formatLargeDb(await measureUpdateOnLargeDb(Number(process.env.GATEHOUSE_BENCH_LARGE_DB ?? 200_000)))}`);
+}

@@ -136,6 +136,8 @@ export type SnapshotView = z.infer<typeof snapshotSchema>;
 export const retentionSchema = z.object({
   keep: z.number().int().min(1).max(10_000),
   maxAgeDays: z.number().int().min(1).max(36_500),
+  /** The newest snapshots are kept up to this total size in MiB; null: no size limit. */
+  maxTotalMb: z.number().int().min(1).max(100_000_000).nullable().optional(),
 });
 export const backupsListSchema = z.object({
   backend: z.string(),
@@ -154,6 +156,7 @@ export type BackupsList = z.infer<typeof backupsListSchema>;
 export const backupsPruneInputSchema = z.object({
   keep: retentionSchema.shape.keep.optional(),
   maxAgeDays: retentionSchema.shape.maxAgeDays.optional(),
+  maxTotalMb: retentionSchema.shape.maxTotalMb,
   /** True: only say what would be deleted. The console previews first, then deletes what it showed. */
   dryRun: z.boolean().default(true),
 });

@@ -47,6 +47,30 @@ export function emptyBatchCounts(): BatchCounts {
   return { total: 0, succeeded: 0, failed: 0, isolated: 0 };
 }
 
+/**
+ * Whether a snapshot was taken before the run, and why (issue 12 #6): snapshots follow a policy,
+ * not every run; a run without one is reversible through the undo journal.
+ */
+export const snapshotDecisionSchema = z.object({
+  taken: z.boolean(),
+  reason: z.string(),
+});
+export type SnapshotDecision = z.infer<typeof snapshotDecisionSchema>;
+
+/** One set-based check of what a run wrote, after its last batch (DESIGN §2 step 6). */
+export const reconciliationCheckSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+export const reconciliationSchema = z.object({
+  ok: z.boolean(),
+  checks: z.array(reconciliationCheckSchema),
+  problems: z.array(z.string()),
+});
+export type Reconciliation = z.infer<typeof reconciliationSchema>;
+export type ReconciliationCheck = z.infer<typeof reconciliationCheckSchema>;
+
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */
 export const runSummarySchema = z.object({
   runId: z.number().int(),
@@ -64,6 +88,8 @@ export const runSummarySchema = z.object({
   error: z.string().nullable().optional(),
   resumedFrom: z.number().int().nullable().optional(),
   backupId: z.string().nullable().optional(),
+  snapshot: snapshotDecisionSchema.nullable().optional(),
+  reconciliation: reconciliationSchema.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

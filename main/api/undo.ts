@@ -29,8 +29,8 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
     },
     'backups.create': (_input, caller) => engine.perform({ kind: 'snapshot', operator: caller.operator }),
     'backups.verify': ({ id }, caller) => engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) }),
-    'backups.prune': async ({ keep, maxAgeDays, dryRun }) => {
-      const retention = { keep: keep ?? DEFAULT_RETENTION.keep, maxAgeDays: maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays };
+    'backups.prune': async ({ keep, maxAgeDays, maxTotalMb, dryRun }) => {
+      const retention = { keep: keep ?? DEFAULT_RETENTION.keep, maxAgeDays: maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays, maxTotalMb: maxTotalMb ?? DEFAULT_RETENTION.maxTotalMb };
       const before = (await listSnapshots(store)).length;
       const pruned = await pruneSnapshotsOnRequest(store, retention, { dryRun });
       return { dryRun, retention, pruned, freedBytes: pruned.reduce((sum, s) => sum + s.sizeBytes, 0), remaining: before - pruned.length };

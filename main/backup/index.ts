@@ -23,6 +23,7 @@ export {
   snapshotsToPrune,
   restoreSnapshot,
   snapshotFolder,
+  totalSnapshotBytes,
   verifySnapshots,
   DEFAULT_RETENTION,
   type RestoreReport,
@@ -33,3 +34,4 @@ export {
   type SnapshotKind,
 } from './snapshots.js';
 export { snapshotBeforeRun } from './before-run.js';
+export { decideSnapshot, type SnapshotRequest } from './snapshot-policy.js';

@@ -24,9 +24,12 @@ export interface RetentionPolicy {
   keep: number;
   /** Drop snapshots older than this many days, measured from their own timestamp. */
   maxAgeDays: number;
+  /** Keep the newest snapshots whose sizes add up to at most this many megabytes (MiB); null or absent: no limit. */
+  maxTotalMb?: number | null;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { keep: 10, maxAgeDays: 30 };
+export const DEFAULT_RETENTION: RetentionPolicy = { keep: 10, maxAgeDays: 30, maxTotalMb: null };
+const MEGABYTE = 1024 * 1024;
 
 /** Where a SQLite database's snapshot files are. */
 export function snapshotFolder(dbFile: string): string {
@@ -72,13 +75,26 @@ export async function verifySnapshots(store: Store, id?: string): Promise<Snapsh
 
 /**
  * What retention would delete now, without touching anything: of the snapshots newest first, those
- * past the newest `keep` or older than `maxAgeDays` by their own timestamp — never the newest.
+ * past the newest `keep`, older than `maxAgeDays` by their own timestamp, or past `maxTotalMb`
+ * once the newer ones' sizes are added up — never the newest.
  */
 export async function snapshotsToPrune(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Promise<Snapshot[]> {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new GatehouseError('USAGE', `keep must be a whole number ≥ 1, got ${policy.keep}`);
   if (!(policy.maxAgeDays > 0)) throw new GatehouseError('USAGE', `max age must be a positive number of days, got ${policy.maxAgeDays}`);
+  const maxTotalMb = policy.maxTotalMb ?? null;
+  if (maxTotalMb !== null && !(maxTotalMb > 0)) throw new GatehouseError('USAGE', `total size must be a positive number of megabytes, got ${maxTotalMb}`);
   const cutoff = now.getTime() - policy.maxAgeDays * 86_400_000;
-  return (await listSnapshots(store)).filter((s, rank) => rank > 0 && (rank >= policy.keep || Date.parse(s.createdAt) < cutoff));
+  const budget = maxTotalMb === null ? Infinity : maxTotalMb * MEGABYTE;
+  let total = 0;
+  return (await listSnapshots(store)).filter((s, rank) => {
+    total += s.sizeBytes;
+    return rank > 0 && (rank >= policy.keep || Date.parse(s.createdAt) < cutoff || total > budget);
+  });
+}
+
+/** The bytes the snapshots take together, as recorded when each was taken. */
+export function totalSnapshotBytes(snapshots: Snapshot[]): number {
+  return snapshots.reduce((sum, s) => sum + s.sizeBytes, 0);
 }
 
 /** Applies retention (see snapshotsToPrune): removes those snapshots. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
-import { createSnapshot, DEFAULT_RETENTION, listSnapshots, pruneSnapshots, restoreSnapshot, verifySnapshots } from '../backup/index.js';
+import { createSnapshot, DEFAULT_RETENTION, listSnapshots, pruneSnapshots, restoreSnapshot, totalSnapshotBytes, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -12,6 +12,7 @@ interface BackupFlags {
   id?: string;
   keep?: string;
   maxAgeDays?: string;
+  maxTotalMb?: string;
   backup?: string;
   reason?: string;
   operator?: string;
@@ -22,6 +23,7 @@ interface BackupFlags {
 const retentionSchema = z.object({
   keep: z.number().int().min(1).default(DEFAULT_RETENTION.keep),
   maxAgeDays: z.number().positive().default(DEFAULT_RETENTION.maxAgeDays),
+  maxTotalMb: z.number().positive().nullable().default(DEFAULT_RETENTION.maxTotalMb ?? null),
 });
 
 const dbOption = ['--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)'] as const;
@@ -31,8 +33,10 @@ export function registerBackupCommands(program: Command): void {
   backups.command('list').description('snapshots, newest first').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const snapshots = await listSnapshots(store);
-      if (flags.json) return printJson({ backend: store.backend, supported: true, explanation: null, snapshots });
+      const totalBytes = totalSnapshotBytes(snapshots);
+      if (flags.json) return printJson({ backend: store.backend, supported: true, explanation: null, snapshots, totalBytes });
       printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
+      process.stdout.write(`${snapshots.length} snapshot(s), ${totalBytes} bytes in total\n`);
     }));
   backups.command('create').description('take a snapshot now').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
@@ -48,12 +52,13 @@ export function registerBackupCommands(program: Command): void {
       else printTable(['id', 'ok', 'problems'], checks.map((c) => [c.id, c.ok ? 'yes' : 'NO', c.problems.join('; ') || null]));
       if (checks.some((c) => !c.ok)) process.exitCode = 4;
     }));
-  backups.command('prune').description('apply retention by count and age (from each snapshot\'s own timestamp)').option(...dbOption)
+  backups.command('prune').description('apply retention by count, age (from each snapshot\'s own timestamp) and total size').option(...dbOption)
     .option('--keep <n>', `keep at most N snapshots (default ${DEFAULT_RETENTION.keep})`)
     .option('--max-age-days <days>', `drop snapshots older than this (default ${DEFAULT_RETENTION.maxAgeDays})`)
+    .option('--max-total-mb <mb>', 'keep the newest snapshots whose sizes add up to at most this many MiB (default: no limit)')
     .option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const pruned = await pruneSnapshots(store, parseOptions(retentionSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays }));
+      const pruned = await pruneSnapshots(store, parseOptions(retentionSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb }));
       if (flags.json) return printJson({ pruned });
       process.stdout.write(`pruned ${pruned.length} snapshot(s)${pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
     }));

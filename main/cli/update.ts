@@ -45,7 +45,8 @@ export function registerUpdateCommand(program: Command): void {
     .option('--mode <mode>', 'batch | all-or-nothing (default batch)')
     .option('--task <name>', 'the scheduled task this run belongs to')
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
-    .option('--no-snapshot', 'skip the snapshot taken before a new run (the database is then checked with quick_check before it is written)')
+    .option('--snapshot', 'take a snapshot before this run even when the policy finds none due')
+    .option('--no-snapshot', 'take no snapshot before this run (the database is then checked with quick_check before it is written)')
     .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
     .option('--congress <n>', 'congress: which Congress to list (default: the current one)')
     .option('--json', 'print the run summary as JSON')
@@ -96,7 +97,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       batchSize,
       task,
       resumeRunId,
-      snapshots: flags.snapshot !== false,
+      snapshots: flags.snapshot,
       notifier: cliNotifier(store),
       signal: controller.signal,
       onEvent,
@@ -124,6 +125,11 @@ function printHumanSummary(summary: RunSummary): void {
     `  batches: ${b.succeeded}/${b.total} committed, ${b.isolated} isolated, ${b.failed} failed`,
     `  ${m.durationMs} ms (${rate} records/s)`,
   ];
+  if (summary.snapshot) lines.push(`  snapshot: ${summary.snapshot.taken ? `taken (${summary.backupId ?? 'no id'})` : 'none'}: ${summary.snapshot.reason}`);
+  if (summary.reconciliation) {
+    const r = summary.reconciliation;
+    lines.push(`  reconciliation: ${r.ok ? `ok (${r.checks.length} checks)` : `FAILED${r.problems.map((p) => `\n    - ${p}`).join('')}`}`);
+  }
   if (summary.validation) lines.push(`  validation: ${summary.validation.verdict}${summary.validation.anomalies.map((a) => `\n    - ${a.message}`).join('')}`);
   if (summary.status === 'held') {
     lines.push(`  held for review (BLOCK_ON_ANOMALY): gatehouse runs accept ${summary.runId} --reason TEXT, or gatehouse rollback --run ${summary.runId}`);

@@ -8,6 +8,7 @@ import {
   type RunMode,
   type RunStatus,
   type RunSummary,
+  type SnapshotDecision,
 } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import type { RecordSource, SourceItem } from '../sources/index.js';
@@ -16,6 +17,7 @@ import { redactSecrets } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
+import { reconcileRun } from './reconcile.js';
 import { RunContext } from './run-context.js';
 import { retryTransient } from './transient-retry.js';
 import { BatchSizes } from './batch-sizes.js';
@@ -66,10 +68,25 @@ export interface UpdateOptions {
   /** Decides the final status once validation is known (e.g. BLOCK_ON_ANOMALY holds the run). */
   finalStatus?: (status: RunStatus, validation: ValidationResult | null) => RunStatus;
   /**
-   * Called with the lock held, before a new run writes anything (not on resume): e.g. a file
-   * snapshot. The backup id it returns is recorded on the run; throwing stops the run before it starts.
+   * Called with the lock held, before a new run writes anything (not on resume): e.g. the snapshot
+   * policy. Its decision and the backup id it returns are recorded on the run; throwing stops the
+   * run before it starts.
    */
-  beforeRun?: (input: { store: Store }) => Promise<{ backupId: string; runCreated?: (runId: number) => Promise<void> } | null>;
+  beforeRun?: (input: BeforeRunInput) => Promise<BeforeRunResult | null>;
+}
+
+/** What a new run will be, for a decision made before it starts. */
+export interface BeforeRunInput {
+  store: Store;
+  mode: RunMode;
+  batchSize: number;
+  flags: Record<string, unknown>;
+}
+
+export interface BeforeRunResult {
+  decision: SnapshotDecision;
+  backupId: string | null;
+  runCreated?: (runId: number) => Promise<void>;
 }
 
 /** The same rule the CLI and the API apply (shared/run.ts), as the engine's last guard. */
@@ -100,10 +117,11 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }) }, work);
   try {
     await retry(() => store.markOrphanedRunsInterrupted({ now: clock() }));
-    const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun({ store }) : null;
+    const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun(beforeRunInput(options)) : null;
     const opened = await openRun(options, clock, owner, retry);
     if (backup) {
-      await retry(() => store.setRunBackupId(opened.runId, backup.backupId));
+      await retry(() => store.setRunSnapshotDecision(opened.runId, backup.decision));
+      if (backup.backupId !== null) await retry(() => store.setRunBackupId(opened.runId, backup.backupId!));
       await backup.runCreated?.(opened.runId);
     }
     await retry(() => store.heartbeat(clock(), opened.runId));
@@ -114,6 +132,10 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
 }
 
 type Retry = <T>(work: () => Promise<T>) => Promise<T>;
+
+function beforeRunInput(options: UpdateOptions): BeforeRunInput {
+  return { store: options.store, mode: options.mode ?? 'batch', batchSize: checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE), flags: options.flags ?? {} };
+}
 
 interface OpenedRun {
   runId: number;
@@ -322,6 +344,15 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   if (!invariantHolds(metrics)) {
     status = 'failed';
     error = `run accounting does not add up: fetched ${metrics.fetched} ≠ added ${metrics.added} + updated ${metrics.updated} + unchanged ${metrics.unchanged} + quarantined ${metrics.quarantined}`;
+  }
+  if (status === 'success' || status === 'partial') {
+    const reconciliation = await reconcileRun(store, run.runId, metrics);
+    await store.setRunReconciliation(run.runId, reconciliation);
+    if (!reconciliation.ok) {
+      status = 'partial';
+      error = [error, `reconciliation after the last batch failed: ${reconciliation.problems.join('; ')}`].filter(Boolean).join('; ');
+      run.emit({ type: 'warning', runId: run.runId, message: error });
+    }
   }
   let validation: ValidationResult | null = null;
   if (options.judge && (status === 'success' || status === 'partial')) {

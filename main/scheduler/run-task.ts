@@ -2,7 +2,7 @@ import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { runUpdate, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
-import { snapshotBeforeRun } from '../backup/index.js';
+import { snapshotBeforeRun, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
 import type { ScheduledTask, Store } from '../store/index.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
@@ -16,7 +16,10 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   resumeRunId?: number;
-  /** A snapshot before a new run, unless false here or ENABLE_SNAPSHOTS is off for the task. */
+  /**
+   * Snapshots follow the policy (main/backup/snapshot-policy.ts) unless this says otherwise: true
+   * forces one (`--snapshot`), false skips it (`--no-snapshot`), as does ENABLE_SNAPSHOTS off.
+   */
   snapshots?: boolean;
   extra?: Partial<UpdateOptions>;
 }
@@ -28,9 +31,10 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
 export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: RunSummary; flags: FlagValues }> {
   const flags = await resolveRunFlags(request.store, request.task);
   const chosen = runOptionsFromFlags(flags, { mode: request.mode, batchSize: request.batchSize });
-  const snapshot = request.snapshots !== false && booleanFlag(flags, 'ENABLE_SNAPSHOTS') && request.resumeRunId === undefined;
-  // A snapshot checks the copy's integrity before the run writes; without one, the database itself is checked.
-  if (!snapshot) await request.store.checkIntegrity();
+  const snapshot = snapshotRequest(request.snapshots, booleanFlag(flags, 'ENABLE_SNAPSHOTS'));
+  // A snapshot checks the copy's integrity before the run writes; without one, the database itself
+  // is checked: here when the snapshot is skipped outright, by the policy when it finds none due.
+  if (snapshot.kind === 'skip' || request.resumeRunId !== undefined) await request.store.checkIntegrity();
   const summary = await runUpdate({
     ...request.extra,
     store: request.store,
@@ -46,11 +50,18 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     signal: request.signal,
     onEvent: request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
-    beforeRun: snapshot ? snapshotBeforeRun() : undefined,
+    beforeRun: snapshotBeforeRun({ request: snapshot, clock: request.clock }),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
   return { summary, flags };
+}
+
+function snapshotRequest(asked: boolean | undefined, enabled: boolean): SnapshotRequest {
+  if (asked === false) return { kind: 'skip', reason: 'skipped on request (--no-snapshot); the undo journal makes the run reversible' };
+  if (asked === true) return { kind: 'force' };
+  if (!enabled) return { kind: 'skip', reason: 'ENABLE_SNAPSHOTS is off; the undo journal makes the run reversible' };
+  return { kind: 'policy' };
 }
 
 export interface TaskRunDependencies {

@@ -36,6 +36,8 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     error: row.error,
     resumedFrom: row.resumedFrom,
     backupId: row.backupId,
+    snapshot: parsed(row.snapshotJson, null),
+    reconciliation: parsed(row.reconciliationJson, null),
   };
 }
 

@@ -1,13 +1,17 @@
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, Reconciliation, RunMetrics, RunMode, RunStatus, RunSummary, SnapshotDecision } from '../../shared/run.js';
 import type { HistoryEntry, ValidationResult } from '../../shared/validation.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import type { Restores, RunReviews, Trials } from './repositories/reviews.js';
 import type { UndoJournal } from './repositories/undo.js';
+import type { ReconciliationFacts } from './repositories/reconcile.js';
+import type { SnapshottedRun } from './repositories/runs.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 export type Backend = 'sqlite' | 'postgres';
+export type { ReconciliationFacts, Sample } from './repositories/reconcile.js';
+export type { SnapshottedRun } from './repositories/runs.js';
 
 /** Who holds the one-writer lock, as a refusal names it. */
 export interface LockHolder {
@@ -159,6 +163,14 @@ export interface Store {
   finishRun(runId: number, outcome: RunOutcome): Promise<void>;
   /** Names the snapshot taken before the run (runs.backup_id). */
   setRunBackupId(runId: number, backupId: string): Promise<void>;
+  /** Records whether a snapshot was taken before the run, and why (runs.snapshot_json). */
+  setRunSnapshotDecision(runId: number, decision: SnapshotDecision): Promise<void>;
+  /** Records the cross-batch reconciliation of what the run wrote (runs.reconciliation_json). */
+  setRunReconciliation(runId: number, reconciliation: Reconciliation): Promise<void>;
+  /** The newest run a snapshot was taken before, with its settings; null when none was. */
+  lastSnapshottedRun(): Promise<SnapshottedRun | null>;
+  /** Counts the cross-batch reconciliation compares (main/engine/reconcile.ts). */
+  reconciliationFacts(runId: number): Promise<ReconciliationFacts>;
   /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
   addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
   getCheckpoint(runId: number): Promise<Checkpoint | null>;

@@ -30,13 +30,24 @@ function snapshotsOf(db: string): SnapshotRow[] {
 }
 
 describe('snapshots and restore (SQLite)', () => {
-  it('takes a verified snapshot before each run and names it on the run', () => {
+  it('takes a verified snapshot by policy, names it on the run, and says on each run why it took one or not', () => {
     const db = freshDb();
-    const first = json<{ runId: number; backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200']);
-    const second = json<{ runId: number; backupId: string }>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200,revision=1,changed=20']);
+    type Summary = { runId: number; backupId: string | null; snapshot: { taken: boolean; reason: string } };
+    const first = json<Summary>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200']);
+    const same = json<Summary>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200,revision=1,changed=20']);
+    expect([same.backupId, same.snapshot.taken]).toEqual([null, false]);
+    expect(same.snapshot.reason).toMatch(/^no snapshot due: /);
+    const human = runCli(['update', '--db', db, '--source', 'synthetic:seed=5,count=200,revision=2,changed=20']);
+    expect(human.stdout).toMatch(/snapshot: none: no snapshot due: .*the undo journal makes this run reversible/);
+    expect(human.stdout).toMatch(/reconciliation: ok \(\d+ checks\)/);
+    const second = json<Summary>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200,revision=3,changed=20', '--batch-size', '40']);
+    expect(second.snapshot).toEqual({ taken: true, reason: `batch size changed: 50 → 40 since run ${first.runId}, the last run snapshotted` });
     const list = snapshotsOf(db);
     expect(list.map((s) => [s.kind, s.runId])).toEqual([['before-run', second.runId], ['before-run', first.runId]]);
     expect(second.backupId).toBe(list[0]!.id);
+    const listed = json<{ totalBytes: number }>(['backups', 'list', '--db', db]);
+    expect(listed.totalBytes).toBe(list[0]!.sizeBytes + list[1]!.sizeBytes);
+    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`2 snapshot\\(s\\), ${listed.totalBytes} bytes in total`));
     expect(list[0]!.sizeBytes).toBe(fs.statSync(path.join(snapshotFolder(db), `${list[0]!.id}.sqlite`)).size);
     expect(json<{ ok: boolean }[]>(['backups', 'verify', '--db', db]).every((c) => c.ok)).toBe(true);
   });

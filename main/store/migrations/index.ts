@@ -6,6 +6,7 @@ import { migration003 } from './003-rollback-events.js';
 import { migration004 } from './004-anomaly-reviews-trials.js';
 import { migration005 } from './005-audit-outlives-restores.js';
 import { migration006 } from './006-appearances-without-witness-index.js';
+import { migration011 } from './011-snapshot-policy-reconciliation.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -37,7 +38,7 @@ export interface Migration {
   sql: (dialect: Dialect) => string;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration011];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */

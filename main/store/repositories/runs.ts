@@ -1,10 +1,21 @@
 import { sql } from 'kysely';
 import type { QuarantineEntry } from '../../../shared/record.js';
-import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
+import { emptyBatchCounts, emptyMetrics, type BatchRecord, type Reconciliation, type RunMode, type RunSummary, type SnapshotDecision } from '../../../shared/run.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
 import type { Db, StoreDriver } from '../driver.js';
+import { SCHEMA_VERSION } from '../migrations/index.js';
+import { reconciliationFacts, type ReconciliationFacts } from './reconcile.js';
 import { batchFromRow, checkpointFromRow, historyEntryFromRun, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
+
+export interface SnapshottedRun {
+  runId: number;
+  mode: RunMode;
+  batchSize: number;
+  flags: Record<string, unknown>;
+  /** null: the run predates migration 011, which began recording it. */
+  schemaVersion: number | null;
+}
 
 /** Rows per multi-row INSERT: far below either backend's limit on bound parameters. */
 const ROWS_PER_INSERT = 500;
@@ -50,7 +61,7 @@ export class RunRepository {
         .values({
           id, status: 'running', mode: run.mode, batchSize: run.batchSize, task: run.task, source: run.source, startedAt: run.startedAt,
           pid: run.pid, host: run.host, metricsJson: JSON.stringify(emptyMetrics()), batchCountsJson: JSON.stringify(emptyBatchCounts()),
-          flagsJson: JSON.stringify(run.flags), resumedFrom: run.resumedFrom,
+          flagsJson: JSON.stringify(run.flags), resumedFrom: run.resumedFrom, schemaVersion: SCHEMA_VERSION,
         })
         .execute();
       return id;
@@ -74,6 +85,31 @@ export class RunRepository {
 
   async setRunBackupId(runId: number, backupId: string): Promise<void> {
     await this.db.updateTable('runs').set({ backupId }).where('id', '=', runId).execute();
+  }
+
+  async setRunSnapshotDecision(runId: number, decision: SnapshotDecision): Promise<void> {
+    await this.db.updateTable('runs').set({ snapshotJson: JSON.stringify(decision) }).where('id', '=', runId).execute();
+  }
+
+  async setRunReconciliation(runId: number, reconciliation: Reconciliation): Promise<void> {
+    await this.db.updateTable('runs').set({ reconciliationJson: JSON.stringify(reconciliation) }).where('id', '=', runId).execute();
+  }
+
+  reconciliationFacts(runId: number): Promise<ReconciliationFacts> {
+    return reconciliationFacts(this.db, this.driver.backend, runId);
+  }
+
+  /** The settings of the newest run a snapshot was taken before: what the snapshot policy compares with. */
+  async lastSnapshottedRun(): Promise<SnapshottedRun | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select(['id', 'mode', 'batchSize', 'flagsJson', 'schemaVersion'])
+      .where('backupId', 'is not', null)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return null;
+    return { runId: row.id, mode: row.mode as RunMode, batchSize: row.batchSize, flags: JSON.parse(row.flagsJson), schemaVersion: row.schemaVersion };
   }
 
   /** Quarantine entries written outside a batch transaction. */

@@ -38,13 +38,14 @@ describe('sizes for people', () => {
 describe('the Backups page', () => {
   let snapshots: Snapshot[];
   let client: FakeClient;
+  let retention: ApiOutput<'backups.list'>['retention'];
 
   const list = (): ApiOutput<'backups.list'> => ({
     backend: 'sqlite',
     supported: true,
     explanation: null,
     snapshots,
-    retention: { keep: 10, maxAgeDays: 30 },
+    retention,
     snapshotsBeforeRuns: true,
     disk: { snapshotBytes: snapshots.reduce((sum, s) => sum + s.sizeBytes, 0), snapshotFiles: snapshots.length, databaseBytes: 98 * MB },
   });
@@ -54,6 +55,7 @@ describe('the Backups page', () => {
   }
 
   beforeEach(() => {
+    retention = { keep: 10, maxAgeDays: 30 };
     snapshots = [snapshot('s6', 0), snapshot('s5', 1), snapshot('s4', 2), snapshot('s3', 35), snapshot('s2', 40), snapshot('s1', 50)];
     client = fakeClient({
       'backups.list': list,
@@ -85,6 +87,15 @@ describe('the Backups page', () => {
     expect(wrapper.get('[data-testid="retention"]').text()).toBe('newest 10, none older than 30 days');
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/about 98.0 MB per run .* up to about 980 MB/);
     expect(wrapper.text()).not.toMatch(/\d B\b/);
+    expect(wrapper.get('[data-testid="listed-bytes"]').text()).toBe('900 MB in 6');
+  });
+
+  it('shows a retention by total size and caps the policy\'s worst case with it', async () => {
+    retention = { keep: 10, maxAgeDays: 30, maxTotalMb: 500 };
+    const wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="retention"]').text()).toBe('newest 10, none older than 30 days, at most 500 MB in total');
+    expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/up to about 500 MB/);
   });
 
   it('previews what the retention would delete before deleting anything', async () => {

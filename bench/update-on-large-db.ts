@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runFlaggedUpdate } from '../main/scheduler/index.js';
+import { openSource } from '../main/sources/index.js';
+import { openStore, type Store } from '../main/store/index.js';
+
+/**
+ * Issue 12 #6: "a 500-record update on a 200,000-hearing database within 1.2× of the same update
+ * on an empty one when no snapshot is due". Both databases are primed by a run the policy
+ * snapshots (the day's first), so the measured runs find no snapshot due and pay only for their
+ * own writes (with the quick_check the policy runs instead). The same update with a forced
+ * snapshot is measured beside them, for what the policy saves.
+ * Usage: node dist/bench/update-on-large-db.js [HEARINGS] (default 200000).
+ */
+export interface LargeDbMeasurement {
+  hearings: number;
+  updateRecords: number;
+  emptyMs: number;
+  largeMs: number;
+  largeWithSnapshotMs: number;
+  ratio: number;
+  /** The quick_check a run without a snapshot does first (issue 13 #5): the one part that reads the whole database. */
+  quickCheckSmallMs: number;
+  quickCheckLargeMs: number;
+  databaseBytes: number;
+}
+
+const UPDATE_RECORDS = 500;
+const REPEATS = 3;
+
+/** 'prime' lets the policy snapshot; 'policy' must find none due; 'forced' takes one (--snapshot). */
+async function update(store: Store, spec: string, kind: 'prime' | 'policy' | 'forced'): Promise<number> {
+  const started = performance.now();
+  const { summary } = await runFlaggedUpdate({ store, source: await openSource(spec), task: null, snapshots: kind === 'forced' ? true : undefined });
+  const ms = performance.now() - started;
+  if (summary.status !== 'success') throw new Error(`bench run ${spec} ended ${summary.status}: ${summary.error}`);
+  if (kind === 'policy' && summary.snapshot?.taken) throw new Error(`bench run ${spec} took a snapshot: ${summary.snapshot.reason}`);
+  return ms;
+}
+
+/** The median of REPEATS updates of 500 records each (revisions 1…REPEATS, so each really changes them). */
+async function medianUpdateMs(store: Store, seed: number, kind: 'policy' | 'forced', firstRevision = 1): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < REPEATS; r += 1) {
+    times.push(await update(store, `synthetic:seed=${seed},count=${UPDATE_RECORDS},revision=${firstRevision + r},changed=${UPDATE_RECORDS}`, kind));
+  }
+  return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)]!;
+}
+
+async function timed(work: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+export async function measureUpdateOnLargeDb(hearings: number): Promise<LargeDbMeasurement> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-large-'));
+  try {
+    const empty = await openStore(path.join(folder, 'empty.db'));
+    const large = await openStore(path.join(folder, 'large.db'));
+    try {
+      // Priming: the empty database gets the 500 records the update revises, the large one all of them.
+      await update(empty, `synthetic:seed=1,count=${UPDATE_RECORDS}`, 'prime');
+      await update(large, `synthetic:seed=1,count=${hearings}`, 'prime');
+      // One unmeasured update first, so neither side pays for the process warming up.
+      await update(empty, `synthetic:seed=1,count=${UPDATE_RECORDS},revision=99,changed=${UPDATE_RECORDS}`, 'policy');
+      const emptyMs = await medianUpdateMs(empty, 1, 'policy');
+      const largeMs = await medianUpdateMs(large, 1, 'policy');
+      const largeWithSnapshotMs = await medianUpdateMs(large, 1, 'forced', REPEATS + 1);
+      const quickCheckSmallMs = await timed(() => empty.checkIntegrity());
+      const quickCheckLargeMs = await timed(() => large.checkIntegrity());
+      const databaseBytes = fs.statSync(path.join(folder, 'large.db')).size;
+      return { hearings, updateRecords: UPDATE_RECORDS, emptyMs, largeMs, largeWithSnapshotMs, ratio: largeMs / emptyMs, quickCheckSmallMs, quickCheckLargeMs, databaseBytes };
+    } finally {
+      await empty.close();
+      await large.close();
+    }
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export function formatLargeDb(m: LargeDbMeasurement): string {
+  return [
+    '| update | on a 500-hearing db (ms) | on a large db (ms) | large ÷ small | without quick_check: large ÷ small | large db, snapshot forced (ms) | quick_check small / large (ms) | hearings | db MB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${m.updateRecords} | ${m.emptyMs.toFixed(0)} | ${m.largeMs.toFixed(0)} | ${m.ratio.toFixed(2)} | ${((m.largeMs - m.quickCheckLargeMs) / (m.emptyMs - m.quickCheckSmallMs)).toFixed(2)} | ${m.largeWithSnapshotMs.toFixed(0)} | ${m.quickCheckSmallMs.toFixed(0)} / ${m.quickCheckLargeMs.toFixed(0)} | ${m.hearings.toLocaleString('en-US')} | ${(m.databaseBytes / 1024 / 1024).toFixed(0)} |`,
+  ].join('\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(formatLargeDb(await measureUpdateOnLargeDb(Number(process.argv[2] ?? 200_000))));
+}

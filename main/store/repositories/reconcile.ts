@@ -1,0 +1,104 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Db } from '../driver.js';
+import type { RelatedTable } from '../hearing-rows.js';
+import type { Backend } from '../types.js';
+
+/**
+ * The counts the cross-batch reconciliation compares, each one set-based query bounded by the
+ * run's own rows (the undo journal by run, hearings by last run): never a scan of the database.
+ * Judging them is the engine's (main/engine/reconcile.ts); this only counts.
+ */
+export interface ReconciliationFacts {
+  /** Hearings the run's journal says it wrote (not undone since). */
+  hearingsWritten: number;
+  /** Of those, the ones no longer stored: up to SAMPLE ids, and how many. */
+  hearingsMissing: Sample;
+  /** Related rows of the run's hearings whose hearing is not stored, per table (only the missing hearings can have any). */
+  orphanRows: Record<RelatedTable, number>;
+  /** Committees and witnesses the run created that none of its hearings refers to. */
+  unreferencedCreated: { committees: number; witnesses: number };
+  /**
+   * Hearings the run wrote whose related rows differ in number from their own record, counting
+   * only committee links and appearances that name a stored committee and witness.
+   */
+  relatedMismatch: Sample;
+  /** Hearings whose first / last writer is the run. */
+  stored: { added: number; updated: number };
+  /** What the run's batch rows say they wrote. */
+  batches: { added: number; updated: number };
+  quarantineRows: number;
+}
+
+export interface Sample {
+  count: number;
+  ids: string[];
+}
+
+const SAMPLE = 5;
+/** Each related table, the record field listing its rows, and the join that proves a row's other reference. */
+const RELATED: { table: RelatedTable; field: string; refersTo?: RawBuilder<unknown> }[] = [
+  { table: 'hearing_committees', field: 'committees', refersTo: sql`JOIN committees AS c ON c.system_code = r.system_code` },
+  { table: 'appearances', field: 'witnesses', refersTo: sql`JOIN witnesses AS w ON w.id = r.witness_id` },
+  { table: 'videos', field: 'videos' },
+  { table: 'transcripts', field: 'transcripts' },
+];
+
+/** The length of one array field of a hearing's stored record (content_json is text on both backends). */
+function recordArrayLength(backend: Backend, field: string): RawBuilder<number> {
+  return backend === 'sqlite'
+    ? sql<number>`coalesce(json_array_length(h.content_json, ${`$.${field}`}), 0)`
+    : sql<number>`coalesce(jsonb_array_length(h.content_json::jsonb -> ${field}), 0)`;
+}
+
+async function count(db: Db, query: RawBuilder<unknown>): Promise<number> {
+  const { rows } = await sql<{ n: number | string | null }>`SELECT (${query}) AS n`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function ids(db: Db, query: RawBuilder<{ id: string }>): Promise<Sample> {
+  const { rows } = await query.execute(db);
+  return { count: rows.length, ids: rows.slice(0, SAMPLE).map((row) => row.id) };
+}
+
+export async function reconciliationFacts(db: Db, backend: Backend, runId: number): Promise<ReconciliationFacts> {
+  const written = sql`SELECT DISTINCT entity_key FROM undo_journal WHERE run_id = ${runId} AND entity = 'hearing' AND undone_by IS NULL`;
+  const runHearings = sql`SELECT event_id FROM hearings WHERE last_run_id = ${runId}`;
+  const missing = sql`SELECT w.entity_key FROM (${written}) AS w WHERE NOT EXISTS (SELECT 1 FROM hearings h WHERE h.event_id = w.entity_key)`;
+  const hearingsMissing = await ids(db, sql<{ id: string }>`SELECT m.entity_key AS id FROM (${missing}) AS m ORDER BY 1`);
+  // A row of the run's points at no stored hearing only if its hearing is one of the missing ones.
+  const orphanRows = Object.fromEntries(RELATED.map(({ table }) => [table, 0])) as Record<RelatedTable, number>;
+  if (hearingsMissing.count > 0) {
+    for (const { table } of RELATED) orphanRows[table] = await count(db, sql`SELECT count(*) FROM ${sql.id(table)} AS r WHERE r.event_id IN (${missing})`);
+  }
+  const mismatch = sql.join(
+    RELATED.map(({ table, field, refersTo }) => sql`${recordArrayLength(backend, field)} <> (SELECT count(*) FROM ${sql.id(table)} AS r ${refersTo ?? sql``} WHERE r.event_id = h.event_id)`),
+    sql` OR `,
+  );
+  return {
+    hearingsWritten: await count(db, sql`SELECT count(*) FROM (${written}) AS w`),
+    hearingsMissing,
+    orphanRows,
+    unreferencedCreated: {
+      committees: await count(db, sql`SELECT count(*) FROM committees AS c WHERE c.created_run_id = ${runId} AND c.system_code NOT IN (SELECT r.system_code FROM hearing_committees AS r WHERE r.event_id IN (${runHearings}))`),
+      witnesses: await count(db, sql`SELECT count(*) FROM undo_journal AS j WHERE j.run_id = ${runId} AND j.entity = 'witness' AND j.undone_by IS NULL
+        AND CAST(j.entity_key AS BIGINT) NOT IN (SELECT r.witness_id FROM appearances AS r WHERE r.event_id IN (${runHearings}))`),
+    },
+    relatedMismatch: await ids(db, sql<{ id: string }>`SELECT h.event_id AS id FROM hearings AS h WHERE h.last_run_id = ${runId} AND (${mismatch}) ORDER BY 1`),
+    stored: await storedCounts(db, runId),
+    batches: await batchCounts(db, runId),
+    quarantineRows: await count(db, sql`SELECT count(*) FROM quarantine WHERE run_id = ${runId}`),
+  };
+}
+
+async function storedCounts(db: Db, runId: number): Promise<{ added: number; updated: number }> {
+  const { rows } = await sql<{ added: string | number | null; total: string | number }>`
+    SELECT sum(CASE WHEN first_run_id = ${runId} THEN 1 ELSE 0 END) AS added, count(*) AS total FROM hearings WHERE last_run_id = ${runId}`.execute(db);
+  const added = Number(rows[0]?.added ?? 0);
+  return { added, updated: Number(rows[0]?.total ?? 0) - added };
+}
+
+async function batchCounts(db: Db, runId: number): Promise<{ added: number; updated: number }> {
+  const { rows } = await sql<{ added: string | number | null; updated: string | number | null }>`
+    SELECT sum(added) AS added, sum(updated) AS updated FROM batches WHERE run_id = ${runId} AND status <> 'rolled_back'`.execute(db);
+  return { added: Number(rows[0]?.added ?? 0), updated: Number(rows[0]?.updated ?? 0) };
+}

@@ -1,0 +1,59 @@
+// @vitest-environment happy-dom
+import { flushPromises } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import RunDetail from '../../../renderer/src/views/RunDetail.vue';
+import type { ApiOutput } from '../../../shared/api.js';
+import { fakeClient } from './fake-client.js';
+import { mountWith } from './mount.js';
+
+type Detail = ApiOutput<'runs.get'>;
+
+function detail(overrides: Partial<Detail>): Detail {
+  return {
+    runId: 7, status: 'success', mode: 'batch', batchSize: 50, task: null, source: 'synthetic:seed=1,count=10',
+    startedAt: '2026-06-30T08:00:00.000Z', finishedAt: '2026-06-30T08:00:01.000Z',
+    metrics: { fetched: 10, added: 10, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1000 },
+    batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null, backupId: null, batchList: [],
+    ...overrides,
+  };
+}
+
+async function mountDetail(answer: Detail) {
+  const client = fakeClient({ 'runs.get': () => answer, 'rollback.events': () => [], 'quarantine.list': () => [] });
+  const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+  await flushPromises();
+  return wrapper;
+}
+
+describe('a run\'s page', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('says whether a snapshot was taken before the run and why', async () => {
+    const wrapper = await mountDetail(detail({ snapshot: { taken: false, reason: 'no snapshot due: snapshot s1 is from today' } }));
+    expect(wrapper.get('[data-testid="run-snapshot"]').text()).toBe('Snapshot: none — no snapshot due: snapshot s1 is from today');
+    const taken = await mountDetail(detail({ backupId: 's2', snapshot: { taken: true, reason: 'asked for (--snapshot)' } }));
+    expect(taken.get('[data-testid="run-snapshot"]').text()).toBe('Snapshot: taken (s2) — asked for (--snapshot)');
+  });
+
+  it('lists the reconciliation checks and marks the one that failed', async () => {
+    const wrapper = await mountDetail(detail({
+      status: 'partial',
+      error: 'reconciliation after the last batch failed: hearings stored: 1 of 10 hearings the run wrote are no longer stored (e.g. 5)',
+      reconciliation: {
+        ok: false,
+        checks: [
+          { name: 'hearings stored', ok: false, detail: '1 of 10 hearings the run wrote are no longer stored (e.g. 5)' },
+          { name: 'journal matches the writes', ok: true, detail: 'undo journal: 10 hearings; metrics: 10 written' },
+        ],
+        problems: ['hearings stored: 1 of 10 hearings the run wrote are no longer stored (e.g. 5)'],
+      },
+    }));
+    const section = wrapper.get('[data-testid="run-reconciliation"]');
+    expect(section.text()).toMatch(/^Reconciliation after the last batch: failed/);
+    const items = section.findAll('li');
+    expect(items.map((li) => li.text())).toEqual(['✗ hearings stored: 1 of 10 hearings the run wrote are no longer stored (e.g. 5)', '✓ journal matches the writes: undo journal: 10 hearings; metrics: 10 written']);
+    expect(items[0]!.classes()).toContain('form-error');
+  });
+});
