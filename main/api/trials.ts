@@ -98,7 +98,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
 export async function defaultLedgerRates(source: string): Promise<Overview['trials']> {
   const trials = await withLedger(stagingTargetFor(source), (ledger) => ledger.trials.list()).catch(() => null);
   if (!trials || trials.length === 0) return null;
-  const { byKind: _byKind, ...rates } = summariseTrials(trials);
+  const { byKind: _byKind, byMagnitude: _byMagnitude, ...rates } = summariseTrials(trials);
   return rates;
 }
 

@@ -42,7 +42,7 @@ describe('gatehouse trial on SQLite', () => {
     expect(byKind.spike).toMatchObject({ caught: true, verdict: 'anomalous' });
     expect(byKind.spike!.caughtBy.some((by) => by.startsWith('validator:'))).toBe(true);
     expect(byKind['bad-date']).toMatchObject({ caught: true });
-    expect(byKind['bad-date']!.caughtBy).toContain('batch-rules');
+    expect(byKind['bad-date']!.caughtBy).toContain('record-rules:BAD_DATE');
     expect(byKind.control).toMatchObject({ level: 'control', caught: false, verdict: 'ok' });
     expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, detectionRate: 1, controls: 1, falsePositives: 0, falsePositiveRate: 0 });
 
