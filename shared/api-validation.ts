@@ -129,6 +129,10 @@ export const trialsRunInputSchema = z.object({
   controls: z.number().int().min(0).max(20).default(1),
   /** When staging has too little history for the seasonal validator, seed this many synthetic days first. */
   seedHistoryDays: z.number().int().min(0).max(366).default(0),
+  /** Run each chosen kind at a ladder of magnitudes (their own magnitudes are ignored): detection against magnitude. */
+  sweep: z.boolean().default(false),
+  /** With a sweep: trials per magnitude. */
+  repeat: z.number().int().min(1).max(10).default(1),
   staging,
 });
 export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;
