@@ -23,3 +23,10 @@ export function wilsonInterval(successes: number, n: number, z = Z_95): Interval
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
+
+/** "25.0 % (1 of 4; 95 % CI 4.6–69.9 %)": a measured rate is never shown without its n and interval. */
+export function rateWithN(part: number, whole: number, interval: Interval | null = wilsonInterval(part, whole)): string {
+  if (whole === 0) return 'no data (n = 0)';
+  const ci = interval ? `; 95 % CI ${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)} %` : '';
+  return `${((part / whole) * 100).toFixed(1)} % (${part} of ${whole}${ci})`;
+}

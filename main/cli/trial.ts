@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import type { Interval } from '../../shared/intervals.js';
+import { rateWithN as rateText } from '../../shared/intervals.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption } from './database.js';
 import { trialsRunInputSchema } from '../../shared/api-validation.js';
@@ -53,15 +53,6 @@ export function registerTrialCommand(program: Command): void {
       printOutcome(outcome);
       if (flags.sweep) printSweep(outcome.summary);
     });
-}
-
-const percent = (value: number | null) => (value === null ? 'no data' : `${(value * 100).toFixed(1)} %`);
-
-/** "25.0 % (1/4; 95 % CI 4.6–69.9 %)": a rate is never printed without its n and interval. */
-function rateText(part: number, whole: number, interval: Interval | null): string {
-  if (whole === 0) return 'no data (n = 0)';
-  const ci = interval ? `; 95 % CI ${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)} %` : '';
-  return `${percent(part / whole)} (${part}/${whole}${ci})`;
 }
 
 function printSummary(title: string, summary: LedgerSummary): void {

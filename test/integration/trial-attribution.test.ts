@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildReport } from '../../main/reports/index.js';
+import { buildReport, renderMarkdown } from '../../main/reports/index.js';
 import type { NewTrialRecord } from '../../main/store/index.js';
 import { attributeCatch, summariseTrials } from '../../main/trials/index.js';
 import { wilsonInterval } from '../../shared/intervals.js';
@@ -65,6 +65,9 @@ describe.each(backends)('a trial ledger whose controls alarm for an unrelated re
 
       const report = await buildReport(store, { kind: 'trial' });
       expect(report.document.headline).toContain('1 of 4 injected anomalies caught; 3 of 3 clean runs flagged');
+      const markdown = renderMarkdown(report.document);
+      expect(markdown).toContain('Detection against magnitude');
+      expect(markdown).toMatch(/spike \| 1\.4 \| 0\.0 % \(0 of 2; 95 % CI 0\.0–65\.8 %\) \| 0\.0 % \(0 of 3; 95 % CI/);
     });
   });
 });

@@ -125,7 +125,7 @@ describe('gatehouse trial --sweep', () => {
     const text = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'duration-blowup', '--sweep', '--control', '1']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('detection against magnitude');
-    expect(text.stdout).toMatch(/duration-blowup\s+5\s+100\.0 % \(1\/1; 95 % CI/);
+    expect(text.stdout).toMatch(/duration-blowup\s+5\s+100\.0 % \(1 of 1; 95 % CI/);
 
     const repeatAlone = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--repeat', '2']);
     expect(repeatAlone.code).toBe(2);
