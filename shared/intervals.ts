@@ -24,9 +24,14 @@ export function wilsonInterval(successes: number, n: number, z = Z_95): Interval
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
+/** "95 % CI 4.6–69.9 %", or empty when there is no interval. */
+export function intervalText(interval: Interval | null): string {
+  return interval ? `95 % CI ${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)} %` : '';
+}
+
 /** "25.0 % (1 of 4; 95 % CI 4.6–69.9 %)": a measured rate is never shown without its n and interval. */
 export function rateWithN(part: number, whole: number, interval: Interval | null = wilsonInterval(part, whole)): string {
   if (whole === 0) return 'no data (n = 0)';
-  const ci = interval ? `; 95 % CI ${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)} %` : '';
+  const ci = interval ? `; ${intervalText(interval)}` : '';
   return `${((part / whole) * 100).toFixed(1)} % (${part} of ${whole}${ci})`;
 }

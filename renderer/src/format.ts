@@ -47,4 +47,4 @@ export function bytes(value: number | null): string {
 }
 
 
-export { rateWithN } from '../../shared/intervals.js';
+export { intervalText, rateWithN } from '../../shared/intervals.js';
