@@ -86,8 +86,8 @@ function logPaces(runs: readonly ReportedRun[]): number[] {
 }
 
 /**
- * Student's t quantile from the normal one (Abramowitz & Stegun 26.7.5): within 1e-3 of the tables
- * from 3 degrees of freedom, which MIN_RUNS_FOR_VERDICT assures.
+ * Student's t quantile from the normal one (Abramowitz & Stegun 26.7.5): within 1 % of the tables
+ * from 2 degrees of freedom, the least Welch gives with MIN_RUNS_FOR_VERDICT runs a side.
  */
 function tQuantile(z: number, df: number): number {
   if (!Number.isFinite(df)) return z;

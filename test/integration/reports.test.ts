@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
-import { buildReport, compareCanary, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
+import { buildReport, compareCanary, perRecordTimeRatio, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { ReportedRun, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -90,6 +90,22 @@ describe('canary comparison', () => {
     expect(result.baseline.runs).toBe(3);
     expect(result.timeRatio!.ratio).toBeCloseTo(1, 5);
     expect(result.recommendation).toBe('Full rollout');
+  });
+});
+
+describe('per-record time ratio (canary / control)', () => {
+  it('is the ratio of geometric mean paces with a Welch interval that narrows as runs accumulate', () => {
+    const paces = (task: string, ms: number[]) => ms.map((m) => run(task, { ms: m }));
+    const few = perRecordTimeRatio(paces('daily', [1100, 1200, 1300]), paces('hourly', [990, 1000, 1010]))!;
+    const geometric = Math.cbrt(1100 * 1200 * 1300) / Math.cbrt(990 * 1000 * 1010);
+    expect(few.ratio).toBeCloseTo(geometric, 10);
+    expect(few.low).toBeLessThan(few.ratio);
+    expect(few.high).toBeGreaterThan(few.ratio);
+    // Symmetric on the log scale, as Welch on log time is.
+    expect(Math.log(few.high) - Math.log(few.ratio)).toBeCloseTo(Math.log(few.ratio) - Math.log(few.low), 10);
+    const many = perRecordTimeRatio(paces('daily', Array(4).fill([1100, 1200, 1300]).flat()), paces('hourly', Array(4).fill([990, 1000, 1010]).flat()))!;
+    expect(many.high - many.low).toBeLessThan(few.high - few.low);
+    expect(perRecordTimeRatio(paces('daily', [1000]), paces('hourly', [1000, 1000]))).toBeNull();
   });
 });
 
