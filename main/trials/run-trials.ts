@@ -89,8 +89,8 @@ function plan(injections: TrialSpec[], controls: number): PlannedTrial[] {
  * training history the next trial is judged against; controls stay in it.
  */
 export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
-  if (request.injections.length === 0 && request.controls === 0) throw new GatehouseError('USAGE', 'nothing to try: give --inject KIND or --control N');
-  if (!Number.isInteger(request.controls) || request.controls < 0) throw new GatehouseError('USAGE', '--control must be a whole number ≥ 0');
+  if (request.injections.length === 0 && request.controls === 0) throw new GatehouseError('USAGE', 'nothing to try: choose an anomaly kind or at least one control run');
+  if (!Number.isInteger(request.controls) || request.controls < 0) throw new GatehouseError('USAGE', 'the number of control runs must be a whole number ≥ 0');
   const open = request.open ?? ((location: string) => openStore(location));
   const planned = plan(request.injections, request.controls);
   const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
@@ -107,7 +107,7 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
     }
     const historyNote =
       history.length < MIN_HISTORY_RUNS
-        ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (--seed-history DAYS seeds a synthetic history first)`
+        ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
         : null;
     const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8));
     const session = `${new Date().toISOString()}#${runner.tag}`;
