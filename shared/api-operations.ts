@@ -73,15 +73,39 @@ const groupStatsSchema = z.object({
   recordsLost: z.number(),
   fetched: z.number(),
 });
+const intervalSchema = z.object({ low: z.number(), high: z.number() });
+const guardrailStatusSchema = z.enum(['pass', 'fail', 'not enough data']);
+const windowSideSchema = z.object({
+  runs: z.number(), finished: z.number(), failedRuns: z.number(), batches: z.number(), failedBatches: z.number(),
+  alerts: z.number(), alertRate: z.number().nullable(), alertInterval: intervalSchema.nullable(),
+  confirmedAnomalies: z.number(), unreviewedAnomalies: z.number(), recordsLost: z.number(),
+});
+const timeRatioSchema = z.object({ ratio: z.number(), low: z.number(), high: z.number(), canaryRuns: z.number(), controlRuns: z.number(), degreesOfFreedom: z.number().nullable() });
+/** Canary against control over one window (main/reports compare-window): what a guardrail reads. */
+export const windowComparisonSchema = z.object({
+  canary: windowSideSchema,
+  control: windowSideSchema,
+  minRuns: z.number(),
+  maxSlowdownPercent: z.number(),
+  timeRatio: timeRatioSchema.nullable(),
+  enoughData: z.boolean(),
+  guardrails: z.object({ failures: guardrailStatusSchema, dataLoss: guardrailStatusSchema, perRecordTime: guardrailStatusSchema, alertRate: guardrailStatusSchema }),
+});
 export const canaryReportSchema = z.object({
   task: z.string(),
   since: z.string().nullable(),
   until: z.string(),
+  /** When the canary task's flag scope was last set; null when it never was. */
+  canaryStartedAt: z.string().nullable(),
+  controlTasks: z.array(z.string()),
   canary: groupStatsSchema,
+  /** The control: other scheduled tasks' runs in the same window. */
   baseline: groupStatsSchema,
+  window: windowComparisonSchema,
+  timeRatio: timeRatioSchema.nullable(),
   durationOverheadPercent: z.number().nullable(),
   criteria: z.array(criterionSchema),
-  recommendation: z.enum(['Full rollout', 'Rollback', 'Iterate']),
+  recommendation: z.enum(['Full rollout', 'Rollback', 'Iterate', 'Not enough data']),
   reasons: z.array(z.string()),
 });
 export type CanaryReportView = z.infer<typeof canaryReportSchema>;

@@ -78,7 +78,10 @@ export const trialResultSchema = z.object({
   magnitude: z.number().nullable(),
   runId: z.number().int().nullable(),
   caught: z.boolean(),
-  /** `batch-rules`, `validator:RULE`; empty when nothing caught it. */
+  /**
+   * Injected: the alarms attributable to its kind that fired and were silent on the paired control
+   * (`record-rules:CODE`, `validator:RULE`); control: every alarm it raised. Empty: nothing.
+   */
   caughtBy: z.array(z.string()),
   verdict: z.string().nullable(),
   detail: z.string().nullable(),
@@ -87,15 +90,36 @@ export type TrialResultView = z.infer<typeof trialResultSchema>;
 export const trialRecordSchema = trialResultSchema.extend({ id: z.number().int(), session: z.string(), at: z.string(), source: z.string() });
 export type TrialRecordView = z.infer<typeof trialRecordSchema>;
 
-export const ledgerSummarySchema = z.object({
-  trials: z.number().int(),
+const intervalSchema = z.object({ low: z.number(), high: z.number() }).nullable();
+export const magnitudeTallySchema = z.object({
+  kind: z.string(),
+  level: z.enum(TRIAL_LEVELS),
+  magnitude: z.number().nullable(),
   injected: z.number().int(),
   caught: z.number().int(),
   detectionRate: z.number().nullable(),
+  detectionInterval: intervalSchema,
+  controls: z.number().int(),
+  /** Controls on which an alarm attributable to this kind fired. */
+  falsePositives: z.number().int(),
+  falsePositiveRate: z.number().nullable(),
+  falsePositiveInterval: intervalSchema,
+});
+export type MagnitudeTallyView = z.infer<typeof magnitudeTallySchema>;
+/** Rates are fractions (0–1); every rate has its n and a Wilson 95 % interval beside it. */
+export const ledgerSummarySchema = z.object({
+  trials: z.number().int(),
+  injected: z.number().int(),
+  /** Injected runs caught by an alarm attributable to their kind that was silent on the paired control. */
+  caught: z.number().int(),
+  detectionRate: z.number().nullable(),
+  detectionInterval: intervalSchema,
   controls: z.number().int(),
   falsePositives: z.number().int(),
   falsePositiveRate: z.number().nullable(),
-  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable() })),
+  falsePositiveInterval: intervalSchema,
+  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
+  byMagnitude: z.array(magnitudeTallySchema),
 });
 export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;
 
@@ -105,6 +129,10 @@ export const trialsRunInputSchema = z.object({
   controls: z.number().int().min(0).max(20).default(1),
   /** When staging has too little history for the seasonal validator, seed this many synthetic days first. */
   seedHistoryDays: z.number().int().min(0).max(366).default(0),
+  /** Run each chosen kind at a ladder of magnitudes (their own magnitudes are ignored): detection against magnitude. */
+  sweep: z.boolean().default(false),
+  /** With a sweep: trials per magnitude. */
+  repeat: z.number().int().min(1).max(10).default(1),
   staging,
 });
 export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;

@@ -147,7 +147,7 @@ export const overviewSchema = z.object({
   /** Runs in the window the historical validator called anomalous that nobody has marked yet. */
   openAnomalies: z.number().int().nonnegative(),
   /** The trial ledger of the default staging target; null before any trial ran there. */
-  trials: ledgerSummarySchema.omit({ byKind: true }).nullable(),
+  trials: ledgerSummarySchema.omit({ byKind: true, byMagnitude: true }).nullable(),
   anomalousRuns: z.array(z.object({ runId, startedAt: z.string(), anomalies: z.array(anomalySchema) })),
   activeRuns: z.array(activeRunSchema),
   lastRun: runSummarySchema.nullable(),

@@ -6,7 +6,7 @@ import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
-import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, stagingTargetFor, summariseTrials, type TrialResult, type TrialSpec } from '../trials/index.js';
+import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -54,11 +54,13 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       defaultStaging: stagingLabel(stagingTargetFor(source)),
       backend: isPostgresUrl(source) ? 'postgres' : 'sqlite',
     }),
-    'trials.run': async ({ injections, controls, seedHistoryDays, staging }, caller) => {
+    'trials.run': async ({ injections, controls, seedHistoryDays, sweep, repeat, staging }, caller) => {
       const operator = requireOperator(caller);
       // Everything that can be refused is refused here, before the job starts: an unknown kind, a
       // bad magnitude, a staging target that is the source.
-      const specs = injections.map(({ kind, magnitude }) => parseTrialSpec(magnitude === undefined ? kind : `${kind}:${magnitude}`));
+      const specs = sweep
+        ? sweepSpecs(injections.map(({ kind }) => kind), repeat)
+        : injections.map(({ kind, magnitude }) => parseTrialSpec(magnitude === undefined ? kind : `${kind}:${magnitude}`));
       if (specs.length === 0 && controls === 0) throw new GatehouseError('USAGE', 'nothing to try: choose an anomaly kind or at least one control run');
       const target = checkedStagingTarget(source, staging);
       if ([...jobs.values()].some((job) => job.status === 'running')) {
@@ -98,7 +100,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
 export async function defaultLedgerRates(source: string): Promise<Overview['trials']> {
   const trials = await withLedger(stagingTargetFor(source), (ledger) => ledger.trials.list()).catch(() => null);
   if (!trials || trials.length === 0) return null;
-  const { byKind: _byKind, ...rates } = summariseTrials(trials);
+  const { byKind: _byKind, byMagnitude: _byMagnitude, ...rates } = summariseTrials(trials);
   return rates;
 }
 

@@ -46,6 +46,7 @@ export function registerReportCommand(program: Command): void {
 
 async function writeReport(kind: ReportKind, options: ReportOptions): Promise<void> {
   const format = formatFor(options);
+  if (kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task)');
   if (options.out && !fs.existsSync(path.dirname(path.resolve(options.out)))) {
     throw new GatehouseError('USAGE', `--out: folder ${path.dirname(path.resolve(options.out))} does not exist`);
   }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { parseTrialSpec, runTrials, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
+import { rateWithN as rateText } from '../../shared/intervals.js';
+import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption } from './database.js';
 import { trialsRunInputSchema } from '../../shared/api-validation.js';
 import { parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
 
-const trialCountsSchema = trialsRunInputSchema.pick({ controls: true, seedHistoryDays: true });
+const trialCountsSchema = trialsRunInputSchema.pick({ controls: true, seedHistoryDays: true, repeat: true });
 
 interface TrialFlags {
   db?: string;
@@ -14,6 +15,8 @@ interface TrialFlags {
   inject: string[];
   control?: string;
   seedHistory?: string;
+  sweep?: boolean;
+  repeat?: string;
   json?: boolean;
 }
 
@@ -31,22 +34,40 @@ export function registerTrialCommand(program: Command): void {
     .option('--inject <kind[:magnitude]>', `repeatable: ${TRIAL_KINDS.join(', ')}`, (value: string, all: string[]) => [...all, value], [])
     .option('--control <n>', 'clean control runs, for the false-positive rate (default 1)')
     .option('--seed-history <days>', 'when staging has too little history for the seasonal validator, seed this many synthetic days first (default 0: say so instead)')
+    .option('--sweep', 'run each --inject kind at a ladder of magnitudes (its own magnitude is ignored) and report detection against magnitude')
+    .option('--repeat <n>', `with --sweep: trials per magnitude, 1 to ${MAX_SWEEP_REPEAT} (default 1)`)
     .option('--json', 'print JSON')
     .action(async (flags: TrialFlags) => {
       const source = databaseOption(flags.db);
       if (!flags.staging) throw new GatehouseError('USAGE', 'trial needs --staging TARGET (a file path or postgres://…?schema=NAME)');
-      const injections = flags.inject.map(parseTrialSpec);
-      const { controls, seedHistoryDays } = parseOptions(trialCountsSchema, { controls: flags.control, seedHistoryDays: flags.seedHistory }, { controls: '--control', seedHistoryDays: '--seed-history' });
+      const { controls, seedHistoryDays, repeat } = parseOptions(
+        trialCountsSchema,
+        { controls: flags.control, seedHistoryDays: flags.seedHistory, repeat: flags.repeat },
+        { controls: '--control', seedHistoryDays: '--seed-history', repeat: '--repeat' },
+      );
+      if (flags.repeat !== undefined && !flags.sweep) throw new GatehouseError('USAGE', '--repeat goes with --sweep');
+      if (flags.sweep && flags.inject.length === 0) throw new GatehouseError('USAGE', '--sweep needs the kinds to sweep: --inject KIND (repeatable)');
+      const injections = flags.sweep ? sweepSpecs(flags.inject, repeat) : flags.inject.map(parseTrialSpec);
       const outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays });
       if (flags.json) return printJson(outcome);
       printOutcome(outcome);
+      if (flags.sweep) printSweep(outcome.summary);
     });
 }
 
-const percent = (value: number | null) => (value === null ? 'no data' : `${(value * 100).toFixed(1)} %`);
-
 function printSummary(title: string, summary: LedgerSummary): void {
-  process.stdout.write(`${title}: detection ${percent(summary.detectionRate)} (${summary.caught}/${summary.injected}), false positives ${percent(summary.falsePositiveRate)} (${summary.falsePositives}/${summary.controls})\n`);
+  process.stdout.write(
+    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval)}\n`,
+  );
+}
+
+/** Detection against magnitude, per kind: where each kind starts being caught. */
+function printSweep(summary: LedgerSummary): void {
+  process.stdout.write('detection against magnitude (this session; false positives: controls on which the same alarms fired)\n');
+  printTable(
+    ['kind', 'magnitude', 'detection', 'false positives'],
+    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval), rateText(m.falsePositives, m.controls, m.falsePositiveInterval)]),
+  );
 }
 
 function printOutcome(outcome: TrialOutcome): void {
@@ -58,5 +79,5 @@ function printOutcome(outcome: TrialOutcome): void {
   );
   printSummary('this session', outcome.summary);
   printSummary(`ledger (${outcome.ledger.trials} trials)`, outcome.ledger);
-  printTable(['kind', 'trials', 'caught', 'rate'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, percent(k.rate)]));
+  printTable(['kind', 'trials', 'caught', 'rate'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval)]));
 }

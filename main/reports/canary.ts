@@ -1,70 +1,122 @@
-import type { ReportedRun } from '../store/index.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { taskScope } from '../flags/index.js';
+import type { ReportedRun, Store } from '../store/index.js';
+import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
 import { percent, type Criterion, type ReportDocument } from './document.js';
-import { groupStats, overheadPercent, type RunGroupStats } from './measure.js';
+import { groupStats, type RunGroupStats } from './measure.js';
 
-export const MAX_OVERHEAD_PERCENT = 10;
+export const MAX_OVERHEAD_PERCENT = DEFAULT_MAX_SLOWDOWN_PERCENT;
 
-export type Recommendation = 'Full rollout' | 'Rollback' | 'Iterate';
+export type Recommendation = 'Full rollout' | 'Rollback' | 'Iterate' | 'Not enough data';
 
-export interface CanaryComparison {
-  task: string;
+export interface CanaryPeriod {
   since: string | null;
   until: string;
+  /** When the canary task's flag scope was last set: the window never starts before it. */
+  canaryStartedAt: string | null;
+}
+
+export interface CanaryComparison extends CanaryPeriod {
+  task: string;
+  /** The tasks whose runs formed the control. */
+  controlTasks: string[];
   canary: RunGroupStats;
+  /** The control: other scheduled tasks' runs in the same window (never seeded, trial or pre-canary runs). */
   baseline: RunGroupStats;
+  window: WindowComparison;
+  timeRatio: TimeRatio | null;
   durationOverheadPercent: number | null;
   criteria: Criterion[];
   recommendation: Recommendation;
   reasons: string[];
 }
 
-function criteriaFor(canary: RunGroupStats, baseline: RunGroupStats, overhead: number | null): Criterion[] {
-  const noRuns = canary.finished === 0;
-  const errors = canary.errors + canary.failedBatches;
+/** A trial or staging run carries its trial label in its flags; such runs never enter a canary comparison. */
+const isTrialRun = (run: ReportedRun): boolean => run.flags?.trial !== undefined;
+
+const statusOf = (status: GuardrailStatus): Criterion['status'] => (status === 'not enough data' ? 'no data' : status);
+const times = (value: number) => `×${value.toFixed(2)}`;
+
+function criteriaFor(w: WindowComparison): Criterion[] {
+  const needs = `needs ${w.minRuns} finished runs each side; canary has ${w.canary.finished}, control ${w.control.finished}`;
+  const unreviewed = w.canary.unreviewedAnomalies > 0 ? `; ${w.canary.unreviewedAnomalies} canary anomalies await an analyst's review` : '';
   const anomaly: Criterion =
-    canary.realAnomalies > 0
-      ? { name: 'Real anomaly seen', target: '≥ 1', actual: String(canary.realAnomalies), status: 'pass' }
-      : baseline.realAnomalies > 0
-        ? { name: 'Real anomaly seen', target: '≥ 1', actual: '0', status: 'fail', note: `the other runs saw ${baseline.realAnomalies}; the canary saw none` }
-        : { name: 'Real anomaly seen', target: '≥ 1', actual: '0', status: 'no data', note: 'there was no anomaly to see in this period' };
+    w.canary.confirmedAnomalies > 0
+      ? { name: 'Real anomaly seen', target: '≥ 1 confirmed', actual: String(w.canary.confirmedAnomalies), status: 'pass' }
+      : w.control.confirmedAnomalies > 0
+        ? { name: 'Real anomaly seen', target: '≥ 1 confirmed', actual: '0', status: 'fail', note: `control runs had ${w.control.confirmedAnomalies} confirmed; the canary none${unreviewed}` }
+        : { name: 'Real anomaly seen', target: '≥ 1 confirmed', actual: '0', status: 'no data', note: `no anomaly an analyst confirmed in this window${unreviewed}` };
+  const ratio = w.timeRatio;
   return [
-    { name: 'No errors', target: '0 failed runs or batches', actual: noRuns ? 'no data' : `${canary.errors} failed runs, ${canary.failedBatches} failed batches`, status: noRuns ? 'no data' : errors === 0 ? 'pass' : 'fail' },
+    { name: 'No errors', target: '0 failed runs or batches', actual: `${w.canary.failedRuns} failed runs, ${w.canary.failedBatches} failed batches`, status: statusOf(w.guardrails.failures), ...(w.guardrails.failures === 'not enough data' ? { note: needs } : {}) },
     {
-      name: 'Performance within 10 %',
-      target: `≤ ${MAX_OVERHEAD_PERCENT} % slower per record`,
-      actual: overhead === null ? 'no data' : `${overhead >= 0 ? '+' : ''}${percent(overhead)}`,
-      status: overhead === null ? 'no data' : overhead <= MAX_OVERHEAD_PERCENT ? 'pass' : 'fail',
-      ...(overhead === null ? { note: 'needs finished runs with records on both sides' } : {}),
+      name: `Per-record time within ${w.maxSlowdownPercent} %`,
+      target: `canary / control ≤ ${times(1 + w.maxSlowdownPercent / 100)} (upper 95 % bound)`,
+      actual: ratio === null ? 'no data' : `${times(ratio.ratio)} (95 % interval ${times(ratio.low)}–${times(ratio.high)})`,
+      status: statusOf(w.guardrails.perRecordTime),
+      ...(w.guardrails.perRecordTime === 'not enough data' ? { note: needs } : ratio ? { note: `Welch on log time per record, ${ratio.canaryRuns} canary and ${ratio.controlRuns} control runs` } : {}),
     },
-    { name: 'Zero data loss', target: '0 records lost', actual: noRuns ? 'no data' : String(canary.recordsLost), status: noRuns ? 'no data' : canary.recordsLost === 0 ? 'pass' : 'fail' },
+    { name: 'Zero data loss', target: '0 records lost', actual: String(w.canary.recordsLost), status: statusOf(w.guardrails.dataLoss), ...(w.guardrails.dataLoss === 'not enough data' ? { note: needs } : {}) },
+    {
+      name: 'Alert rate not above control',
+      target: 'canary interval not wholly above control',
+      actual: `${w.canary.alerts} of ${w.canary.finished} canary, ${w.control.alerts} of ${w.control.finished} control`,
+      status: statusOf(w.guardrails.alertRate),
+      ...(w.guardrails.alertRate === 'not enough data' ? { note: needs } : {}),
+    },
     anomaly,
   ];
 }
 
-/**
- * Rollback when the canary broke something (errors, lost records); Full rollout only when every
- * criterion passed (the anomaly one may say there was none to see); Iterate otherwise.
- */
-function recommend(criteria: Criterion[], canary: RunGroupStats): { recommendation: Recommendation; reasons: string[] } {
-  const [errors, performance, loss, anomaly] = criteria as [Criterion, Criterion, Criterion, Criterion];
-  if (canary.finished === 0) return { recommendation: 'Iterate', reasons: ['no finished canary runs in the period: keep the canary running'] };
-  const reasons: string[] = [];
-  if (errors.status === 'fail') reasons.push(`errors: ${errors.actual}`);
-  if (loss.status === 'fail') reasons.push(`${loss.actual} records lost`);
-  if (reasons.length > 0) return { recommendation: 'Rollback', reasons };
-  if (performance.status !== 'pass') reasons.push(performance.status === 'fail' ? `overhead ${performance.actual} exceeds ${MAX_OVERHEAD_PERCENT} %` : 'no baseline to measure overhead against');
-  if (anomaly.status === 'fail') reasons.push(anomaly.note ?? 'no real anomaly seen');
+/** Rollback when the canary broke something; "Not enough data" (never a pass) below the minimum; Full rollout only when every measure passed. */
+function recommend(criteria: Criterion[], w: WindowComparison, canaryStartedAt: string | null): { recommendation: Recommendation; reasons: string[] } {
+  const [errors, performance, loss, alerts, anomaly] = criteria as [Criterion, Criterion, Criterion, Criterion, Criterion];
+  const broken = [errors, loss].filter((c) => c.status === 'fail').map((c) => `${c.name.toLowerCase()}: ${c.actual}`);
+  if (broken.length > 0) return { recommendation: 'Rollback', reasons: broken };
+  if (canaryStartedAt === null) return { recommendation: 'Not enough data', reasons: ['no flag was ever set for this task: there is no canary to judge'] };
+  if (!w.enoughData || performance.status === 'no data') {
+    return { recommendation: 'Not enough data', reasons: [`keep the canary running: ${w.minRuns} finished runs each side are needed; canary has ${w.canary.finished}, control ${w.control.finished}`] };
+  }
+  const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}`);
   if (reasons.length > 0) return { recommendation: 'Iterate', reasons };
-  return { recommendation: 'Full rollout', reasons: anomaly.status === 'no data' ? ['every criterion met; note: there was no anomaly to see in this period'] : ['every criterion met'] };
+  return { recommendation: 'Full rollout', reasons: anomaly.status === 'no data' ? ['every criterion met; note: no confirmed anomaly to see in this window'] : ['every criterion met'] };
 }
 
-/** The canary task's runs against every other run in the same period. */
-export function compareCanary(runs: ReportedRun[], task: string, period: { since: string | null; until: string }): CanaryComparison {
-  const canary = groupStats(runs.filter((run) => run.task === task));
-  const baseline = groupStats(runs.filter((run) => run.task !== task));
-  const durationOverheadPercent = overheadPercent(canary.msPerRecord, baseline.msPerRecord);
-  const criteria = criteriaFor(canary, baseline, durationOverheadPercent);
-  return { task, ...period, canary, baseline, durationOverheadPercent, criteria, ...recommend(criteria, canary) };
+/**
+ * The canary task's runs against other scheduled tasks' runs of the same window. `runs` should be
+ * the window's runs; runs of no task (seeded history) and trial runs are left out here too.
+ */
+export function compareCanary(runs: ReportedRun[], task: string, period: CanaryPeriod, options: WindowOptions = {}): CanaryComparison {
+  const counted = runs.filter((run) => !isTrialRun(run) && (period.canaryStartedAt === null || run.startedAt >= period.canaryStartedAt));
+  const canaryRuns = counted.filter((run) => run.task === task);
+  const controlRuns = counted.filter((run) => typeof run.task === 'string' && run.task !== task);
+  const window = compareRunWindow(canaryRuns, controlRuns, options);
+  const criteria = criteriaFor(window);
+  return {
+    task, ...period,
+    controlTasks: [...new Set(controlRuns.map((run) => run.task!))].sort(),
+    canary: groupStats(canaryRuns),
+    baseline: groupStats(controlRuns),
+    window,
+    timeRatio: window.timeRatio,
+    durationOverheadPercent: window.timeRatio === null ? null : (window.timeRatio.ratio - 1) * 100,
+    criteria,
+    ...recommend(criteria, window, period.canaryStartedAt),
+  };
+}
+
+/**
+ * The canary's window: from the latest flag change on the task's scope (or `since`, when later)
+ * until `until`. An unknown task is an error, not an empty report.
+ */
+export async function canaryWindowRuns(store: Store, task: string, period: { since: string | null; until: string }): Promise<{ period: CanaryPeriod; runs: ReportedRun[] }> {
+  const known = (await store.tasks.get(task)) !== null || (await store.reports.runs({ task })).length > 0;
+  if (!known) throw new GatehouseError('NOT_FOUND', `no scheduled task or run is named "${task}"`, { hint: 'the canary is one of the scheduled tasks' });
+  const [latest] = await store.flags.history({ scope: taskScope(task), limit: 1 });
+  const canaryStartedAt = latest?.at ?? null;
+  const since = [period.since, canaryStartedAt].filter((t): t is string => t !== null).sort().at(-1) ?? null;
+  const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until: period.until });
+  return { period: { since, until: period.until, canaryStartedAt }, runs };
 }
 
 function statsRow(label: string, canary: number | string | null, baseline: number | string | null): (string | number | null)[] {
@@ -72,8 +124,9 @@ function statsRow(label: string, canary: number | string | null, baseline: numbe
 }
 
 export function canaryDocument(comparison: CanaryComparison, generatedAt: string): ReportDocument {
-  const { canary: c, baseline: b } = comparison;
+  const { canary: c, baseline: b, window: w } = comparison;
   const fixed = (v: number | null, digits = 1) => (v === null ? 'no data' : v.toFixed(digits));
+  const rate = (v: number | null) => (v === null ? 'no data' : percent(v * 100));
   return {
     title: `Canary report: task ${comparison.task}`,
     generatedAt,
@@ -82,18 +135,18 @@ export function canaryDocument(comparison: CanaryComparison, generatedAt: string
     sections: [
       { heading: 'Criteria', criteria: comparison.criteria },
       {
-        heading: 'Canary against the rest',
+        heading: `Canary against control tasks (${comparison.controlTasks.join(', ') || 'none'}) since the canary began (${comparison.canaryStartedAt ?? 'never'})`,
         table: {
-          headers: ['measure', `canary (${comparison.task})`, 'other runs'],
+          headers: ['measure', `canary (${comparison.task})`, 'control'],
           rows: [
             statsRow('runs (finished)', `${c.runs} (${c.finished})`, `${b.runs} (${b.finished})`),
             statsRow('success rate', percent(c.successRate), percent(b.successRate)),
-            statsRow('mean duration, ms', fixed(c.meanDurationMs, 0), fixed(b.meanDurationMs, 0)),
             statsRow('ms per record', fixed(c.msPerRecord, 3), fixed(b.msPerRecord, 3)),
-            statsRow('duration overhead', percent(comparison.durationOverheadPercent), '—'),
+            statsRow('per-record time ratio', comparison.timeRatio ? `${times(comparison.timeRatio.ratio)} (${times(comparison.timeRatio.low)}–${times(comparison.timeRatio.high)})` : 'no data', '—'),
             statsRow('failed batches', `${c.failedBatches} of ${c.batches}`, `${b.failedBatches} of ${b.batches}`),
-            statsRow('anomalous runs', c.anomalousRuns, b.anomalousRuns),
-            statsRow('confirmed false positives', c.confirmedFalsePositives, b.confirmedFalsePositives),
+            statsRow('alert rate', rate(w.canary.alertRate), rate(w.control.alertRate)),
+            statsRow('confirmed anomalies', w.canary.confirmedAnomalies, w.control.confirmedAnomalies),
+            statsRow('unreviewed anomalies', w.canary.unreviewedAnomalies, w.control.unreviewedAnomalies),
             statsRow('records lost', c.recordsLost, b.recordsLost),
           ],
         },
@@ -102,11 +155,11 @@ export function canaryDocument(comparison: CanaryComparison, generatedAt: string
         heading: 'Success rate and speed',
         chart: {
           kind: 'bar',
-          title: 'Canary vs the rest',
+          title: 'Canary vs control',
           labels: ['success rate %', 'ms per record ×1000'],
           series: [
             { name: 'canary', values: [c.successRate, c.msPerRecord === null ? null : c.msPerRecord * 1000] },
-            { name: 'other runs', values: [b.successRate, b.msPerRecord === null ? null : b.msPerRecord * 1000] },
+            { name: 'control', values: [b.successRate, b.msPerRecord === null ? null : b.msPerRecord * 1000] },
           ],
         },
       },

@@ -1,13 +1,14 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
-import { canaryDocument, compareCanary, type CanaryComparison } from './canary.js';
+import { canaryDocument, canaryWindowRuns, compareCanary, type CanaryComparison } from './canary.js';
 import type { ReportDocument } from './document.js';
 import { validationGateDocument } from './gates.js';
 import { parseSince } from './measure.js';
 import { monitoringDocument, trialDocument } from './monitoring.js';
 import { readTrials, type TrialReader } from './trials.js';
 
-export { compareCanary, canaryDocument, MAX_OVERHEAD_PERCENT, type CanaryComparison, type Recommendation } from './canary.js';
+export { compareCanary, canaryDocument, canaryWindowRuns, MAX_OVERHEAD_PERCENT, type CanaryComparison, type CanaryPeriod, type Recommendation } from './canary.js';
+export { compareRunWindow, perRecordTimeRatio, DEFAULT_MAX_SLOWDOWN_PERCENT, MIN_RUNS_FOR_VERDICT, type GuardrailStatus, type SideMeasures, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
 export { overallStatus, type Chart, type Criterion, type CriterionStatus, type ReportDocument, type Section } from './document.js';
 export { GATE_TARGETS, validationGateCriteria } from './gates.js';
 export { groupStats, parseSince, recordsLost, type RunGroupStats } from './measure.js';
@@ -38,7 +39,7 @@ function period(request: ReportRequest, now: Date): { since: string | null; unti
   try {
     return { since: parseSince(request.since, now).toISOString(), until: now.toISOString() };
   } catch (error) {
-    throw new GatehouseError('USAGE', `--since: ${(error as Error).message}`);
+    throw new GatehouseError('USAGE', `since: ${(error as Error).message}`);
   }
 }
 
@@ -50,8 +51,9 @@ export async function buildReport(store: Store, request: ReportRequest): Promise
   const runs = await store.reports.runs({ since: window.since ?? undefined, until: window.until });
   switch (request.kind) {
     case 'canary': {
-      if (!request.task) throw new GatehouseError('USAGE', 'the canary report needs --task NAME');
-      const canary = compareCanary(runs, request.task, window);
+      if (!request.task) throw new GatehouseError('USAGE', 'the canary report needs the canary task\'s name');
+      const selected = await canaryWindowRuns(store, request.task, window);
+      const canary = compareCanary(selected.runs, request.task, selected.period);
       return { document: canaryDocument(canary, generatedAt), canary };
     }
     case 'validation':

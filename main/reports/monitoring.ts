@@ -1,3 +1,4 @@
+import { rateWithN } from '../../shared/intervals.js';
 import type { FlagEvent, ReportedRun } from '../store/index.js';
 import type { ReportDocument } from './document.js';
 import { groupStats, recordsLost } from './measure.js';
@@ -65,6 +66,18 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
         heading: 'Detection',
         chart: { kind: 'bar', title: 'Injected and detected anomalies', labels: trials.rows.map((t) => t.name), series: [{ name: 'injected', values: trials.rows.map((t) => t.injected) }, { name: 'detected', values: trials.rows.map((t) => t.detected) }] },
       },
+      ...(trials.byMagnitude && trials.byMagnitude.length > 0
+        ? [
+            {
+              heading: 'Detection against magnitude',
+              paragraphs: ["An injection counts as caught only when an alarm of its own kind fired on it and not on its paired control; false positives are controls on which that kind's alarms fired. Intervals: Wilson, 95 %."],
+              table: {
+                headers: ['kind', 'magnitude', 'detection', 'false positives'],
+                rows: trials.byMagnitude.map((m) => [m.kind, m.magnitude, rateWithN(m.caught, m.injected, m.detectionInterval), rateWithN(m.falsePositives, m.controls, m.falsePositiveInterval)]),
+              },
+            },
+          ]
+        : []),
     ],
   };
 }

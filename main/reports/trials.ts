@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.js';
-import { summariseTrials } from '../trials/index.js';
+import { summariseTrials, type MagnitudeTally } from '../trials/index.js';
 
 /**
  * What staging trials measured (injected anomalies caught, clean runs wrongly flagged), read from
@@ -13,6 +13,8 @@ export interface TrialMeasurements {
   falsePositives: number;
   /** Per-kind rows for the trial report. */
   rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number }[];
+  /** Detection per kind and magnitude, beside the same alarms' false positives on controls. */
+  byMagnitude?: MagnitudeTally[];
 }
 
 export type TrialReader = (store: Store, period: { since: string | null; until: string }) => Promise<TrialMeasurements | null>;
@@ -30,6 +32,7 @@ export const ledgerTrials: TrialReader = async (store, period) => {
     anomaliesDetected: summary.caught,
     cleanRuns: summary.controls,
     falsePositives: summary.falsePositives,
+    byMagnitude: summary.byMagnitude,
     rows: summary.byKind.map((k) =>
       k.level === 'control'
         ? { name: k.kind, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught }

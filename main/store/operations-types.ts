@@ -53,7 +53,7 @@ export type NewRunReview = Omit<RunReview, 'id'>;
 
 export type TrialLevel = 'run' | 'record' | 'control';
 
-/** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`batch-rules`, `validator:RULE`). */
+/** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`record-rules:CODE`, `validator:RULE`): for an injection only alarms attributable to its kind. */
 export type TrialRecord = TrialRecordView;
 
 export type NewTrialRecord = Omit<TrialRecord, 'id'>;

@@ -1,49 +1,112 @@
+import { wilsonInterval, type Interval } from '../../shared/intervals.js';
 import type { TrialLevel, TrialRecord } from '../store/index.js';
+import { attributableAlarms } from './attribution.js';
+
+type ScoredTrial = Pick<TrialRecord, 'kind' | 'level' | 'caught' | 'caughtBy'> & { magnitude: number | null };
 
 export interface KindTally {
   kind: string;
   level: TrialLevel;
   trials: number;
   caught: number;
-  /** caught / trials (for controls: the false-positive rate). */
+  /** caught / trials (for controls: the share flagged by any alarm). */
   rate: number | null;
+  interval: Interval | null;
 }
 
-/** Detection rate = caught injected / injected; false-positive rate = flagged controls / controls. */
+/** One kind at one magnitude: detection on injected runs beside false positives of the same alarms on controls. */
+export interface MagnitudeTally {
+  kind: string;
+  level: TrialLevel;
+  magnitude: number | null;
+  injected: number;
+  caught: number;
+  detectionRate: number | null;
+  detectionInterval: Interval | null;
+  /** Controls of the same trials, and how many of them raised an alarm attributable to this kind. */
+  controls: number;
+  falsePositives: number;
+  falsePositiveRate: number | null;
+  falsePositiveInterval: Interval | null;
+}
+
+/**
+ * Detection rate = injected runs caught by an alarm attributable to their kind / injected;
+ * false-positive rate = controls flagged by any alarm / controls. Each rate comes with its n and a
+ * Wilson 95 % interval.
+ */
 export interface LedgerSummary {
   trials: number;
   injected: number;
   caught: number;
   detectionRate: number | null;
+  detectionInterval: Interval | null;
   controls: number;
   falsePositives: number;
   falsePositiveRate: number | null;
+  falsePositiveInterval: Interval | null;
   byKind: KindTally[];
+  byMagnitude: MagnitudeTally[];
 }
 
 const rate = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
-export function summariseTrials(trials: readonly Pick<TrialRecord, 'kind' | 'level' | 'caught'>[]): LedgerSummary {
-  const byKind = new Map<string, KindTally>();
+/**
+ * An injected trial counts only when what caught it is attributable to its kind. The runner already
+ * stores only such alarms; re-checking here keeps ledgers written before attribution honest too.
+ */
+export function isAttributableCatch(trial: Pick<ScoredTrial, 'kind' | 'caught' | 'caughtBy'>): boolean {
+  return trial.caught && attributableAlarms(trial.kind, trial.caughtBy).length > 0;
+}
+
+const isCaught = (trial: ScoredTrial): boolean => (trial.level === 'control' ? trial.caught : isAttributableCatch(trial));
+
+function kindTallies(trials: readonly ScoredTrial[]): KindTally[] {
+  const byKind = new Map<string, { kind: string; level: TrialLevel; trials: number; caught: number }>();
   for (const trial of trials) {
-    const tally = byKind.get(trial.kind) ?? { kind: trial.kind, level: trial.level, trials: 0, caught: 0, rate: null };
+    const tally = byKind.get(trial.kind) ?? { kind: trial.kind, level: trial.level, trials: 0, caught: 0 };
     tally.trials += 1;
-    if (trial.caught) tally.caught += 1;
-    tally.rate = rate(tally.caught, tally.trials);
+    if (isCaught(trial)) tally.caught += 1;
     byKind.set(trial.kind, tally);
   }
+  return [...byKind.values()].map((t) => ({ ...t, rate: rate(t.caught, t.trials), interval: wilsonInterval(t.caught, t.trials) }));
+}
+
+function magnitudeTallies(injected: readonly ScoredTrial[], controls: readonly ScoredTrial[]): MagnitudeTally[] {
+  const groups = new Map<string, ScoredTrial[]>();
+  for (const trial of injected) {
+    const key = `${trial.kind}\u0000${trial.magnitude ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), trial]);
+  }
+  const rows = [...groups.values()].map((group): MagnitudeTally => {
+    const { kind, level, magnitude } = group[0]!;
+    const caught = group.filter(isAttributableCatch).length;
+    const falsePositives = controls.filter((control) => attributableAlarms(kind, control.caughtBy).length > 0).length;
+    return {
+      kind, level, magnitude,
+      injected: group.length, caught, detectionRate: rate(caught, group.length), detectionInterval: wilsonInterval(caught, group.length),
+      controls: controls.length, falsePositives, falsePositiveRate: rate(falsePositives, controls.length), falsePositiveInterval: wilsonInterval(falsePositives, controls.length),
+    };
+  });
+  return rows.sort((a, b) => a.kind.localeCompare(b.kind) || (a.magnitude ?? 0) - (b.magnitude ?? 0));
+}
+
+export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
   const injected = trials.filter((t) => t.level !== 'control');
   const controls = trials.filter((t) => t.level === 'control');
-  const caught = injected.filter((t) => t.caught).length;
+  const caught = injected.filter(isAttributableCatch).length;
   const falsePositives = controls.filter((t) => t.caught).length;
   return {
     trials: trials.length,
     injected: injected.length,
     caught,
     detectionRate: rate(caught, injected.length),
+    detectionInterval: wilsonInterval(caught, injected.length),
     controls: controls.length,
     falsePositives,
     falsePositiveRate: rate(falsePositives, controls.length),
-    byKind: [...byKind.values()],
+    falsePositiveInterval: wilsonInterval(falsePositives, controls.length),
+    byKind: kindTallies(trials),
+    byMagnitude: magnitudeTallies(injected, controls),
   };
 }

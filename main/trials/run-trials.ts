@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { GatehouseError } from '../../shared/errors.js';
-import type { RejectionCode } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import { copyToStaging } from '../store/index.js';
 import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS } from '../validation/index.js';
+import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
 import { seedSyntheticHistory } from './history-seed.js';
@@ -17,7 +17,6 @@ const DAY_MS = 86_400_000;
 const RUN_HOUR_UTC = 14;
 /** Trial records' eventIds are moved up by this: far from seeded, demo and real-feed eventIds. */
 const TRIAL_EVENT_ID_SHIFT = 90_000_000;
-const BAD_ENUM_CODES: readonly RejectionCode[] = ['BAD_CHAMBER', 'BAD_TYPE', 'BAD_STATUS'];
 const TRIAL_OPERATOR = 'gatehouse trial';
 
 export interface TrialRequest {
@@ -90,8 +89,8 @@ function plan(injections: TrialSpec[], controls: number): PlannedTrial[] {
  * training history the next trial is judged against; controls stay in it.
  */
 export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
-  if (request.injections.length === 0 && request.controls === 0) throw new GatehouseError('USAGE', 'nothing to try: give --inject KIND or --control N');
-  if (!Number.isInteger(request.controls) || request.controls < 0) throw new GatehouseError('USAGE', '--control must be a whole number ≥ 0');
+  if (request.injections.length === 0 && request.controls === 0) throw new GatehouseError('USAGE', 'nothing to try: choose an anomaly kind or at least one control run');
+  if (!Number.isInteger(request.controls) || request.controls < 0) throw new GatehouseError('USAGE', 'the number of control runs must be a whole number ≥ 0');
   const open = request.open ?? ((location: string) => openStore(location));
   const planned = plan(request.injections, request.controls);
   const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
@@ -108,7 +107,7 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
     }
     const historyNote =
       history.length < MIN_HISTORY_RUNS
-        ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (--seed-history DAYS seeds a synthetic history first)`
+        ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
         : null;
     const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8));
     const session = `${new Date().toISOString()}#${runner.tag}`;
@@ -148,6 +147,8 @@ async function firstFreeDay(store: Store): Promise<Date> {
 class TrialRunner {
   private offset = 0;
   private count = 0;
+  /** The latest control run: each injection is scored against the control run just before it. */
+  private pairedControl: { runId: number; alarms: string[] } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -177,10 +178,16 @@ class TrialRunner {
     for (const day of this.takeDays(trial)) runs.push(await this.runDay(trial, day));
     const last = runs.at(-1)!;
     const { summary } = last;
-    const validatorRules = summary.validation?.verdict === 'anomalous' ? [...new Set(summary.validation.anomalies.map((a) => `validator:${a.rule}`))] : [];
-    const caughtBy = [...validatorRules];
-    if (trial.level === 'record' && (await this.batchRulesCaught(trial, summary.runId, last.corrupt))) caughtBy.unshift('batch-rules');
-    if (trial.level !== 'control') {
+    const alarms = await this.alarmsOn(trial, summary, last.corrupt);
+    let caughtBy = alarms;
+    let attributionNote = '';
+    if (trial.level === 'control') {
+      this.pairedControl = { runId: summary.runId, alarms };
+    } else {
+      const paired = this.pairedControl;
+      const attribution = attributeCatch(trial.kind, alarms, paired?.alarms ?? null);
+      caughtBy = attribution.caughtBy;
+      attributionNote = attributionText(attribution, paired?.runId ?? null);
       for (const { summary: run } of runs) {
         await this.store.reviews.add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
       }
@@ -196,8 +203,25 @@ class TrialRunner {
       caught: caughtBy.length > 0,
       caughtBy,
       verdict,
-      detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${summary.validation.anomalies.map((a) => a.message).join('; ')}` : ''}`,
+      detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${summary.validation.anomalies.map((a) => a.message).join('; ')}` : ''}${attributionNote}`,
     };
+  }
+
+  /**
+   * Every alarm the run raised: its validator rules, and the record rules that reject an injectable
+   * corruption. On an injected record-level run its own rejection counts only when every corrupted
+   * record is in quarantine for that reason (a partial catch lets bad records through).
+   */
+  private async alarmsOn(trial: PlannedTrial, summary: RunSummary, corrupt: number): Promise<string[]> {
+    const validator = summary.validation?.verdict === 'anomalous' ? summary.validation.anomalies.map((a) => `validator:${a.rule}`) : [];
+    const entries = await this.store.listQuarantine({ runId: summary.runId, limit: 100_000 });
+    const codes = new Set(entries.flatMap((entry) => entry.reasons.map((reason) => reason.code)).filter((code) => INJECTED_REJECTION_CODES.includes(code)));
+    if (trial.level === 'record') {
+      const own = rejectionCodesFor(trial.kind);
+      const matching = entries.filter((entry) => entry.reasons.some((reason) => own.includes(reason.code))).length;
+      if (corrupt === 0 || matching < corrupt) own.forEach((code) => codes.delete(code));
+    }
+    return [...new Set([...[...codes].map(recordRuleAlarm), ...validator])];
   }
 
   private async runDay(trial: PlannedTrial, day: Date): Promise<{ summary: RunSummary; corrupt: number; typicalFetched: number }> {
@@ -240,12 +264,13 @@ class TrialRunner {
     return composition;
   }
 
-  /** The record and batch rules caught the injection when every corrupted record is in quarantine for its reason. */
-  private async batchRulesCaught(trial: TrialSpec & { level: 'record' }, runId: number, corrupt: number): Promise<boolean> {
-    const expected = RECORD_ANOMALY_KINDS[trial.kind].rejection;
-    const entries = await this.store.listQuarantine({ runId, limit: 100_000 });
-    const matching = entries.filter((entry) => entry.reasons.some((reason) => (expected === null ? BAD_ENUM_CODES.includes(reason.code) : reason.code === expected)));
-    return corrupt > 0 && matching.length >= corrupt;
-  }
 }
 
+
+function attributionText(attribution: Attribution, pairedControlRunId: number | null): string {
+  const parts: string[] = [];
+  if (attribution.unrelated.length > 0) parts.push(`not attributable to this kind: ${attribution.unrelated.join(', ')}`);
+  if (attribution.alsoOnControl.length > 0) parts.push(`also fired on paired control run ${pairedControlRunId}: ${attribution.alsoOnControl.join(', ')}`);
+  if (pairedControlRunId === null) parts.push('no control run before it to pair with');
+  return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
+}

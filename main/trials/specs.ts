@@ -33,9 +33,9 @@ function isRecordKind(kind: string): kind is RecordAnomalyKind {
 export function parseTrialSpec(text: string): TrialSpec {
   const [kind = '', magnitudeText, ...rest] = text.trim().split(':');
   if (!isRunAnomalyKind(kind) && !isRecordKind(kind)) {
-    throw new GatehouseError('USAGE', `--inject: unknown kind "${kind}"; use one of ${TRIAL_KINDS.join(', ')}`);
+    throw new GatehouseError('USAGE', `unknown kind "${kind}" of anomaly; use one of ${TRIAL_KINDS.join(', ')}`);
   }
-  const bad = (why: string) => new GatehouseError('USAGE', `--inject ${text}: ${why}`);
+  const bad = (why: string) => new GatehouseError('USAGE', `injection ${text}: ${why}`);
   if (rest.length > 0 || magnitudeText === '') throw bad('write KIND or KIND:MAGNITUDE');
   if (isRunAnomalyKind(kind)) {
     const spec = parseRunAnomalySpec(text);

@@ -45,3 +45,6 @@ export function bytes(value: number | null): string {
   const size = value / 1_024 ** exponent;
   return `${size.toFixed(size >= 100 ? 0 : size >= 10 ? 1 : 2)} ${BYTE_UNITS[exponent - 1]}`;
 }
+
+
+export { intervalText, rateWithN } from '../../shared/intervals.js';

@@ -209,12 +209,26 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByTestId('job-summary').waitFor({ timeout: 60_000 });
     await page.getByTestId('ledger-detection').getByText('100.0 %').waitFor();
     expect(await page.getByTestId('ledger-by-kind').textContent()).toContain('spike');
+    expect(await page.getByTestId('ledger-by-magnitude').locator('tr[data-sweep="spike:5"]').textContent()).toMatch(/100\.0 % \(1 of 1; 95 % CI/);
+
+    // A sweep from the console: the chosen kind at every magnitude of its ladder, drawn as detection against magnitude.
+    await form.locator('input[name=sweep]').check();
+    await form.getByRole('button', { name: 'Run trials' }).click();
+    await page.getByTestId('job-trials').locator('tr[data-trial="spike:1.2"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('job-summary').waitFor({ timeout: 60_000 });
+    for (const magnitude of [1.2, 1.4, 2, 3, 4]) await page.getByTestId('ledger-by-magnitude').locator(`tr[data-sweep="spike:${magnitude}"]`).waitFor();
+    await page.getByTestId('detection-sweep').locator('canvas').waitFor();
+    await shot('trials-sweep');
     expect((await store.listRuns({ limit: 1_000 })).length).toBe(runsBefore);
     await page.getByRole('button', { name: 'Show report' }).click();
     await page.getByTestId('trial-report').locator('pre').getByText(/spike/).first().waitFor();
     await shot('trials');
     await page.getByRole('link', { name: 'Overview' }).click();
-    await page.getByTestId('trial-rates').getByText(/1 of 1 caught/).waitFor();
+    // The spike and the five sweep runs, with their n beside each rate; the two controls beside the false positives.
+    await page.getByTestId('trial-rates').getByText(/of 6 injected anomalies caught by an alarm of their own kind/).waitFor();
+    expect(await page.getByTestId('trial-detection').textContent()).toContain('n = 6');
+    expect(await page.getByTestId('trial-false-positives').textContent()).toContain('n = 2');
+    await shot('overview-trials');
   });
 
   it('restores a snapshot only with its id typed and a reason, recorded under the session\'s name', async () => {

@@ -59,8 +59,15 @@ describe('gatehouse tasks and report canary', () => {
     expect(json(['tasks', 'run', 'hourly'])).toMatchObject({ task: 'hourly', mode: 'all-or-nothing' });
     expect(json(['tasks', 'disable', 'hourly'])).toMatchObject({ enabled: false });
     const canary = json(['report', 'canary', '--task', 'daily', '--since', '48h']);
-    expect(canary).toMatchObject({ task: 'daily', canary: { runs: 1, recordsLost: 0 }, baseline: { runs: 1 } });
-    expect(['Full rollout', 'Iterate']).toContain(canary.recommendation);
+    expect(canary).toMatchObject({ task: 'daily', canary: { runs: 1, recordsLost: 0 }, baseline: { runs: 1 }, controlTasks: ['hourly'] });
+    // One run a side is below the minimum: never a pass.
+    expect(canary.recommendation).toBe('Not enough data');
+    const ghost = runCli(['report', 'canary', '--db', db, '--task', 'ghost']);
+    expect(ghost.code).toBe(2);
+    expect(ghost.stderr).toContain('no scheduled task or run is named "ghost"');
+    const noTask = runCli(['report', 'canary', '--db', db]);
+    expect(noTask.code).toBe(2);
+    expect(noTask.stderr).toContain('--task NAME');
     const out = path.join(folder, 'canary.html');
     const written = runCli(['report', 'canary', '--db', db, '--task', 'daily', '--out', out]);
     expect(written.code).toBe(0);

@@ -90,9 +90,12 @@ describe('console runs and the flags in force', () => {
     expect(explicit).toMatchObject({ mode: 'batch', batchSize: 5 });
 
     const report = await api['canary.report']({ task: 'daily' }, tester);
-    expect(report).toMatchObject({ task: 'daily', canary: { runs: 1 }, baseline: { runs: 2 } });
-    expect(['Full rollout', 'Rollback', 'Iterate']).toContain(report.recommendation);
-    expect(await failure('canary.report', { task: 'daily', since: 'last tuesday-ish' })).toMatchObject({ code: 'USAGE' });
+    // Manual runs belong to no task: they are not a control, so one canary run has nothing to be judged against.
+    expect(report).toMatchObject({ task: 'daily', canary: { runs: 1 }, baseline: { runs: 0 }, controlTasks: [], recommendation: 'Not enough data' });
+    const badSince = await failure('canary.report', { task: 'daily', since: 'last tuesday-ish' });
+    expect(badSince).toMatchObject({ code: 'USAGE' });
+    expect(badSince.message).not.toContain('--');
+    expect(await failure('canary.report', { task: 'ghost' })).toMatchObject({ code: 'NOT_FOUND' });
   });
 });
 

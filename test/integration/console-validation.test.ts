@@ -114,7 +114,7 @@ describe('trials in the console API', () => {
     const runsBefore = (await store.listRuns({ limit: 1_000 })).length;
     const empty = await api['trials.summary']({}, tester);
     expect(empty).toMatchObject({ trials: 0, detectionRate: null });
-    const started = await api['trials.run']({ injections: [{ kind: 'spike', magnitude: 5 }], controls: 1, seedHistoryDays: 0 }, tester);
+    const started = await api['trials.run']({ injections: [{ kind: 'spike', magnitude: 5 }], controls: 1, seedHistoryDays: 0, sweep: false, repeat: 1 }, tester);
     expect(started.status).toBe('running');
     const job = await finishedJob(started.jobId);
     expect(job.error).toBeNull();
@@ -138,5 +138,22 @@ describe('trials in the console API', () => {
     expect(fs.readFileSync(out, 'utf8')).toMatch(/^<!doctype html>/);
     expect(failure(await dispatch(api, 'reports.trial', { format: 'html', savePath: path.join(folder, 'report.md') }, tester)).code).toBe('USAGE');
     expect(failure(await dispatch(api, 'reports.trial', { format: 'md', savePath: 'relative.md' }, tester)).code).toBe('USAGE');
+  });
+
+  it('sweeps a kind over its magnitudes from the console and keeps detection per magnitude in the ledger, beside false positives with their n', async () => {
+    const started = await api['trials.run']({ injections: [{ kind: 'duration-blowup', magnitude: 99 }], controls: 1, seedHistoryDays: 0, sweep: true, repeat: 1 }, tester);
+    expect(started.total).toBe(6);
+    const job = await finishedJob(started.jobId);
+    expect(job.error).toBeNull();
+    expect(job.trials.filter((t) => t.kind === 'duration-blowup').map((t) => t.magnitude)).toEqual([1.2, 1.5, 2, 3, 5]);
+    const rows = (await api['trials.summary']({}, tester)).byMagnitude.filter((r) => r.kind === 'duration-blowup');
+    expect(rows.map((r) => [r.magnitude, r.injected])).toEqual([[1.2, 1], [1.5, 1], [2, 1], [3, 1], [5, 1]]);
+    // Only the slow-run rule may catch a slower run; whatever else fires is not this kind's catch.
+    expect(job.trials.flatMap((t) => (t.level === 'control' ? [] : t.caughtBy)).every((by) => by === 'validator:slow-run')).toBe(true);
+    expect(rows.every((r) => r.caught <= r.injected && r.detectionInterval !== null)).toBe(true);
+    expect(rows.every((r) => r.controls >= 1 && r.falsePositiveInterval !== null)).toBe(true);
+    const overview = (await api['overview.get']({ windowDays: 30 }, tester)).trials!;
+    expect(overview.detectionInterval).not.toBeNull();
+    expect(overview.controls).toBeGreaterThan(0);
   });
 });

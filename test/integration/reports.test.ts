@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
-import { buildReport, compareCanary, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
+import { buildReport, compareCanary, perRecordTimeRatio, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { ReportedRun, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -27,22 +27,26 @@ function run(task: string | null, overrides: Partial<ReportedRun> & { ms?: numbe
 }
 
 const anomalous = { verdict: 'anomalous' as const, method: 'm', historySize: 30, anomalies: [] };
-const period = { since: null, until: '2026-03-02T00:00:00.000Z' };
+const canaryBegan = '2026-02-28T00:00:00.000Z';
+const period = { since: canaryBegan, until: '2026-03-02T00:00:00.000Z', canaryStartedAt: canaryBegan };
+/** Three runs a task, a little spread in pace as real runs have. */
+const three = (task: string, ms: number, overrides: Partial<ReportedRun> = {}) => [0.99, 1, 1.01].map((f) => run(task, { ms: Math.round(ms * f), ...overrides }));
 
 describe('canary comparison', () => {
-  it('recommends full rollout when the canary is clean, fast enough and caught a real anomaly', () => {
-    const result = compareCanary([run('daily', { ms: 1050 }), run('daily', { ms: 1050, validation: anomalous }), run('hourly'), run('hourly')], 'daily', period);
-    expect(result.durationOverheadPercent).toBeCloseTo(5, 5);
-    expect(result.criteria.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  it('recommends full rollout when the canary is clean, within 10 % per record and an analyst confirmed a real anomaly it saw', () => {
+    const result = compareCanary([...three('daily', 1050), run('daily', { ms: 1050, validation: anomalous, review: 'confirmed' }), ...three('hourly', 1000)], 'daily', period);
+    expect(result.timeRatio!.ratio).toBeCloseTo(1.05, 2);
+    expect(result.timeRatio!.high).toBeLessThan(1.1);
+    expect(result.criteria.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
     expect(result.recommendation).toBe('Full rollout');
   });
 
-  it('recommends rollback when the canary lost records, even if it was fast', () => {
+  it('recommends rollback when the canary lost records, even with one run', () => {
     const lossy = run('daily', { metrics: { fetched: 100, added: 98, updated: 0, unchanged: 0, quarantined: 0, durationMs: 500 } });
     const result = compareCanary([lossy, run('hourly')], 'daily', period);
     expect(result.canary.recordsLost).toBe(2);
     expect(result.recommendation).toBe('Rollback');
-    expect(result.reasons.join()).toContain('2 records lost');
+    expect(result.reasons.join()).toContain('zero data loss: 2');
   });
 
   it('recommends rollback when a canary run or batch failed', () => {
@@ -50,29 +54,58 @@ describe('canary comparison', () => {
     expect(compareCanary([run('daily', { batches: { total: 2, succeeded: 1, failed: 1, isolated: 0 } }), run('hourly')], 'daily', period).recommendation).toBe('Rollback');
   });
 
-  it('recommends iterating when the canary is more than 10 % slower per record', () => {
-    const result = compareCanary([run('daily', { ms: 1200 }), run('hourly', { ms: 1000 })], 'daily', period);
-    expect(result.durationOverheadPercent).toBeCloseTo(20, 5);
+  it('recommends iterating when the canary is more than 10 % slower per record, with the interval to show it', () => {
+    const result = compareCanary([...three('daily', 1200), ...three('hourly', 1000)], 'daily', period);
+    expect(result.durationOverheadPercent).toBeCloseTo(20, 0);
+    expect(result.timeRatio!.low).toBeGreaterThan(1.1);
+    expect(result.criteria[1]).toMatchObject({ status: 'fail' });
+    expect(result.criteria[1]!.actual).toMatch(/×1\.20 \(95 % interval ×1\.\d\d–×1\.\d\d\)/);
     expect(result.recommendation).toBe('Iterate');
   });
 
-  it('says there was no anomaly to see rather than passing or failing that criterion', () => {
-    const result = compareCanary([run('daily'), run('hourly')], 'daily', period);
-    expect(result.criteria[3]).toMatchObject({ status: 'no data', note: 'there was no anomaly to see in this period' });
+  it('says "not enough data", never a pass, below the minimum runs on either side', () => {
+    const few = compareCanary([run('daily'), run('daily'), ...three('hourly', 1000)], 'daily', period);
+    expect(few.recommendation).toBe('Not enough data');
+    expect(few.criteria.filter((c) => c.status === 'pass')).toEqual([]);
+    expect(few.reasons.join()).toContain('canary has 2, control 3');
+    expect(compareCanary(three('daily', 1000), 'daily', period)).toMatchObject({ recommendation: 'Not enough data', controlTasks: [] });
+    expect(compareCanary(three('daily', 1000), 'daily', { ...period, canaryStartedAt: null }).reasons.join()).toContain('no flag was ever set');
+  });
+
+  it('counts only anomalies an analyst confirmed as real ones', () => {
+    const unreviewed = compareCanary([...three('daily', 1000), run('daily', { validation: anomalous }), ...three('hourly', 1000)], 'daily', period);
+    expect(unreviewed.criteria[4]).toMatchObject({ name: 'Real anomaly seen', actual: '0', status: 'no data' });
+    expect(unreviewed.criteria[4]!.note).toContain("1 canary anomalies await an analyst's review");
+    const falsePositive = compareCanary([...three('daily', 1000), run('daily', { validation: anomalous, review: 'expected' }), ...three('hourly', 1000), run('hourly', { validation: anomalous, review: 'confirmed' })], 'daily', period);
+    expect(falsePositive.criteria[4]).toMatchObject({ status: 'fail' });
+    expect(falsePositive.recommendation).toBe('Iterate');
+  });
+
+  it('leaves seeded (no task), trial and pre-canary runs out of both sides', () => {
+    const slowOld = three('hourly', 5000, { startedAt: '2026-02-01T00:00:00.000Z' });
+    const seeded = three('', 5000).map((r) => ({ ...r, task: null }));
+    const trials = three('hourly', 5000, { flags: { trial: 'spike:4' } });
+    const result = compareCanary([...slowOld, ...seeded, ...trials, ...three('daily', 1000), ...three('weekly', 1000)], 'daily', period);
+    expect(result.controlTasks).toEqual(['weekly']);
+    expect(result.baseline.runs).toBe(3);
+    expect(result.timeRatio!.ratio).toBeCloseTo(1, 5);
     expect(result.recommendation).toBe('Full rollout');
-    expect(result.reasons.join()).toContain('no anomaly to see');
   });
+});
 
-  it('does not count an anomaly an operator marked expected (a false positive) as a real one', () => {
-    const result = compareCanary([run('daily', { validation: anomalous, review: 'expected' }), run('hourly', { validation: anomalous })], 'daily', period);
-    expect(result.canary).toMatchObject({ anomalousRuns: 1, confirmedFalsePositives: 1, realAnomalies: 0 });
-    expect(result.criteria[3]!.status).toBe('fail');
-    expect(result.recommendation).toBe('Iterate');
-  });
-
-  it('asks to keep iterating when the canary has no runs or there is nothing to compare with', () => {
-    expect(compareCanary([run('hourly')], 'daily', period)).toMatchObject({ recommendation: 'Iterate', criteria: [{ status: 'no data' }, { status: 'no data' }, { status: 'no data' }, { status: 'no data' }] });
-    expect(compareCanary([run('daily')], 'daily', period).recommendation).toBe('Iterate');
+describe('per-record time ratio (canary / control)', () => {
+  it('is the ratio of geometric mean paces with a Welch interval that narrows as runs accumulate', () => {
+    const paces = (task: string, ms: number[]) => ms.map((m) => run(task, { ms: m }));
+    const few = perRecordTimeRatio(paces('daily', [1100, 1200, 1300]), paces('hourly', [990, 1000, 1010]))!;
+    const geometric = Math.cbrt(1100 * 1200 * 1300) / Math.cbrt(990 * 1000 * 1010);
+    expect(few.ratio).toBeCloseTo(geometric, 10);
+    expect(few.low).toBeLessThan(few.ratio);
+    expect(few.high).toBeGreaterThan(few.ratio);
+    // Symmetric on the log scale, as Welch on log time is.
+    expect(Math.log(few.high) - Math.log(few.ratio)).toBeCloseTo(Math.log(few.ratio) - Math.log(few.low), 10);
+    const many = perRecordTimeRatio(paces('daily', Array(4).fill([1100, 1200, 1300]).flat()), paces('hourly', Array(4).fill([990, 1000, 1010]).flat()))!;
+    expect(many.high - many.low).toBeLessThan(few.high - few.low);
+    expect(perRecordTimeRatio(paces('daily', [1000]), paces('hourly', [1000, 1000]))).toBeNull();
   });
 });
 
@@ -108,28 +141,52 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
 
   const withStore = <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withFreshStore(backend, work, options);
 
-  it('compares a batch-processing canary task with a baseline task from real runs', async () => {
+  it('compares a batch-processing canary with control tasks from the moment its flag was set, never with seeded or earlier runs', async () => {
     await withStore(async (store) => {
-      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'baseline everywhere' });
-      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary' });
-      let clockMs = Date.parse('2026-03-01T00:00:00Z');
-      const clock = () => new Date((clockMs += 10));
-      for (let i = 0; i < 2; i += 1) {
-        await runFlaggedUpdate({ store, source: arraySource(hearingRecords(30, 1000 + i * 100)), task: 'daily', clock });
-        await runFlaggedUpdate({ store, source: arraySource(hearingRecords(30, 5000 + i * 100)), task: 'hourly', clock });
+      let clockMs = Date.parse('2026-02-20T00:00:00Z');
+      let stepMs = 100;
+      const clock = () => new Date((clockMs += stepMs));
+      const update = (task: string | null, first: number, records = hearingRecords(30, first)) => runFlaggedUpdate({ store, source: arraySource(records), task: task as string, clock });
+      // Demo-like history before the canary: ten times slower per record, on both tasks and on no task (seeded).
+      for (let i = 0; i < 3; i += 1) {
+        await update('daily', 100 + i * 100);
+        await update('hourly', 500 + i * 100);
+        await update(null, 900 + i * 100);
       }
-      await runFlaggedUpdate({ store, source: arraySource([hearingRecord(9000, { date: 'not a date' })]), task: 'daily', clock });
-      const built = await buildReport(store, { kind: 'canary', task: 'daily', since: '48h', now: new Date('2026-03-01T12:00:00Z') });
-      expect(built.canary!.canary).toMatchObject({ runs: 3, recordsLost: 0 });
-      expect(built.canary!.baseline).toMatchObject({ runs: 2, recordsLost: 0 });
-      expect(built.canary!.canary.errors).toBe(1);
-      expect(built.canary!.recommendation).toBe('Rollback');
-      const html = renderHtml(built.document);
+      clockMs = Date.parse('2026-03-01T00:00:00Z');
+      stepMs = 10;
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'baseline everywhere', now: new Date(clockMs) });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary', now: new Date((clockMs += 1000)) });
+      for (let i = 0; i < 3; i += 1) {
+        await update('daily', 2000 + i * 100);
+        await update('hourly', 5000 + i * 100);
+        await update(null, 7000 + i * 100);
+      }
+      const built = await buildReport(store, { kind: 'canary', task: 'daily', now: new Date('2026-03-01T12:00:00Z') });
+      const canary = built.canary!;
+      expect(canary.canaryStartedAt).toBe('2026-03-01T00:00:01.000Z');
+      expect(canary.since).toBe(canary.canaryStartedAt);
+      expect(canary.controlTasks).toEqual(['hourly']);
+      expect(canary.canary).toMatchObject({ runs: 3, recordsLost: 0, errors: 0 });
+      expect(canary.baseline).toMatchObject({ runs: 3, recordsLost: 0 });
+      // Against the slow pre-canary history the canary would look ten times faster; like for like it is close to ×1.
+      expect(canary.timeRatio!.ratio).toBeGreaterThan(0.5);
+      expect(canary.timeRatio!.ratio).toBeLessThan(2);
+      expect(canary.window.enoughData).toBe(true);
+
+      await update('daily', 9000, [hearingRecord(9000, { date: 'not a date' })]);
+      const broken = await buildReport(store, { kind: 'canary', task: 'daily', since: '48h', now: new Date('2026-03-01T12:00:00Z') });
+      expect(broken.canary!.canary.errors).toBe(1);
+      expect(broken.canary!.recommendation).toBe('Rollback');
+      const html = renderHtml(broken.document);
       expect(html).toContain('<svg');
       expect(html).not.toMatch(/(src|href)=/);
-      expect(renderMarkdown(built.document)).toContain('Recommendation: Rollback');
-      const none = await buildReport(store, { kind: 'canary', task: 'daily', since: '1h', now: new Date('2026-03-05T00:00:00Z') });
-      expect(none.canary!.canary.runs).toBe(0);
+      expect(renderMarkdown(broken.document)).toContain('Recommendation: Rollback');
+      const later = await buildReport(store, { kind: 'canary', task: 'daily', since: '1h', now: new Date('2026-03-05T00:00:00Z') });
+      expect(later.canary).toMatchObject({ canary: { runs: 0 }, recommendation: 'Not enough data' });
+
+      await expect(buildReport(store, { kind: 'canary', task: 'ghost' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(buildReport(store, { kind: 'canary', task: 'daily', since: 'yesterday-ish' })).rejects.toThrow(/^since: /);
     });
   });
 

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../main/store/index.js';
-import { parseTrialSpec, runTrials, seedSyntheticHistory } from '../../main/trials/index.js';
+import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { buildReport } from '../../main/reports/index.js';
+import { runCli } from '../helpers/cli.js';
 import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 
 const folders: string[] = [];
@@ -42,7 +43,7 @@ describe('gatehouse trial on SQLite', () => {
     expect(byKind.spike).toMatchObject({ caught: true, verdict: 'anomalous' });
     expect(byKind.spike!.caughtBy.some((by) => by.startsWith('validator:'))).toBe(true);
     expect(byKind['bad-date']).toMatchObject({ caught: true });
-    expect(byKind['bad-date']!.caughtBy).toContain('batch-rules');
+    expect(byKind['bad-date']!.caughtBy).toContain('record-rules:BAD_DATE');
     expect(byKind.control).toMatchObject({ level: 'control', caught: false, verdict: 'ok' });
     expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, detectionRate: 1, controls: 1, falsePositives: 0, falsePositiveRate: 0 });
 
@@ -101,6 +102,37 @@ describe('gatehouse trial on SQLite', () => {
     expect(fs.readFileSync(notADatabase, 'utf8')).toBe('my notes, not a database');
     expect(sha256(source)).toBe(before);
   });
+});
+
+describe('gatehouse trial --sweep', () => {
+  it('runs each kind at a ladder of magnitudes and reports detection against magnitude with n and intervals', async () => {
+    const source = tempFile('sweep-source.db');
+    await seededDatabase(source);
+    const staging = tempFile('sweep-staging.db');
+    const result = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--sweep', '--control', '2', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout) as TrialOutcome;
+    const rows = outcome.summary.byMagnitude;
+    expect(rows.map((r) => r.magnitude)).toEqual([1.2, 1.4, 2, 3, 4]);
+    expect(rows.every((r) => r.kind === 'spike' && r.injected === 1 && r.controls === 2)).toBe(true);
+    // A fourfold spike is caught by a volume rule; the detection curve never falls as the spike grows past where it is first caught.
+    expect(rows.at(-1)).toMatchObject({ caught: 1, detectionRate: 1 });
+    const firstCaught = rows.findIndex((r) => r.caught === 1);
+    expect(rows.slice(firstCaught).every((r) => r.caught === 1)).toBe(true);
+    expect(rows.at(-1)!.detectionInterval!.low).toBeGreaterThan(0);
+    for (const trial of outcome.trials.filter((t) => t.level !== 'control')) expect(trial.caughtBy.every((by) => ['validator:above-seasonal-range', 'validator:quiet-day-burst'].includes(by))).toBe(true);
+
+    const text = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'duration-blowup', '--sweep', '--control', '1']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('detection against magnitude');
+    expect(text.stdout).toMatch(/duration-blowup\s+5\s+100\.0 % \(1 of 1; 95 % CI/);
+
+    const repeatAlone = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--repeat', '2']);
+    expect(repeatAlone.code).toBe(2);
+    expect(repeatAlone.stderr).toContain('--repeat goes with --sweep');
+    const nothing = runCli(['trial', '--db', source, '--staging', staging, '--sweep']);
+    expect(nothing.code).toBe(2);
+  }, 120_000);
 });
 
 const postgresProblem = await postgresReachable();

@@ -1,0 +1,37 @@
+/**
+ * Confidence intervals every gate reports with its rates, so a rate is never read without its
+ * uncertainty. No Node imports: the console uses the same function.
+ */
+
+/** The two-sided 95 % standard-normal quantile. */
+export const Z_95 = 1.959964;
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/**
+ * Wilson score interval for `successes` of `n` (Wilson 1927): unlike the plain p ± z·√(p(1−p)/n)
+ * it stays inside [0, 1] and is honest at 0 of 3 or 3 of 3. Null when there is nothing to measure.
+ */
+export function wilsonInterval(successes: number, n: number, z = Z_95): Interval | null {
+  if (n <= 0) return null;
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+/** "95 % CI 4.6–69.9 %", or empty when there is no interval. */
+export function intervalText(interval: Interval | null): string {
+  return interval ? `95 % CI ${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)} %` : '';
+}
+
+/** "25.0 % (1 of 4; 95 % CI 4.6–69.9 %)": a measured rate is never shown without its n and interval. */
+export function rateWithN(part: number, whole: number, interval: Interval | null = wilsonInterval(part, whole)): string {
+  if (whole === 0) return 'no data (n = 0)';
+  const ci = interval ? `; ${intervalText(interval)}` : '';
+  return `${((part / whole) * 100).toFixed(1)} % (${part} of ${whole}${ci})`;
+}
