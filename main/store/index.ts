@@ -5,6 +5,7 @@ import type { Store, StoreOptions } from './types.js';
 export type * from './types.js';
 export type * from './operations-types.js';
 export type * from './undo-types.js';
+export type { NewLedgerEntry, NewRollout, RolloutPatch } from './repositories/rollouts.js';
 export { isProcessAlive } from './process.js';
 export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
 /** Where a PostgreSQL store's snapshot schemas are: each one's name starts with this. */

@@ -5,6 +5,7 @@ import type { ApiParsedInput } from '../../shared/api.js';
 import type { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import type { Restores, RunReviews, Trials } from './repositories/reviews.js';
 import type { UndoJournal } from './repositories/undo.js';
+import type { Rollouts } from './repositories/rollouts.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -194,4 +195,6 @@ export interface Store {
   readonly reviews: RunReviews;
   /** The staging trial ledger (main/trials/). */
   readonly trials: Trials;
+  /** Guarded rollouts and their decision ledger (main/rollouts/). */
+  readonly rollouts: Rollouts;
 }
