@@ -61,6 +61,12 @@ describe('gatehouse rollout', () => {
     expect(history[0]).toMatchObject({ actor: 'gatehouse-guardrail', scope: 'task:canary-feed', oldValue: true, newValue: null });
     const text = cli(db, ['rollout', 'status']);
     expect(text.stdout).toContain('quarantine-rate  breach');
+    const report = cli(db, ['report', 'canary']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain('Canary report — rollout 1 "ENABLE_BATCH_PROCESSING=true"');
+    expect(report.stdout).toContain('paused by a guardrail, flags reverted (gatehouse-guardrail');
+    expect(report.stdout).toMatch(/\| quarantine-rate \|.*\| FAIL \|/);
+    expect(cli(db, ['report', 'monitoring', '--rollout', '1']).code).toBe(2);
     const aborted = cli(db, ['rollout', 'abort', '1', '--reason', 'fix the source first', '--json']);
     expect(JSON.parse(aborted.stdout).state).toBe('aborted');
     expect(cli(db, ['rollout', 'pause', '1', '--reason', 'x']).code).toBe(2);
