@@ -10,7 +10,7 @@ import {
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { z } from 'zod';
-import type { Notifier } from '../scheduler/index.js';
+import type { Notification, Notifier } from '../scheduler/index.js';
 import type { NewLedgerEntry, RolloutPatch, Store } from '../store/index.js';
 import { applyStageFlags, revertRolloutFlags } from './flags.js';
 import { observeStage } from './observe.js';
@@ -95,10 +95,10 @@ export interface GuardDependencies {
 /**
  * After every run: the open rollout's guardrails over its stage window. A breach pauses the rollout
  * and reverts its flags by itself, audited with the guardrail as the reason, and notifies; a clean
- * window with enough runs promotes it when the rollout asked for that. Returns the ledger entry
- * written, or null when no active rollout watches this run.
+ * window with enough runs promotes it when the rollout asked for that. Returns the rollout as it
+ * now stands, or null when no active rollout watches this run.
  */
-export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>, deps: GuardDependencies = {}): Promise<RolloutView | null> {
+export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>, deps: GuardDependencies = {}): Promise<GuardOutcome | null> {
   const [rollout] = await store.rollouts.list({ states: ['active'], limit: 1 });
   if (!rollout) return null;
   const actor = { operator: GUARDRAIL_OPERATOR, now: (deps.clock ?? (() => new Date()))() };
@@ -108,19 +108,24 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
   if (breaches.length > 0) {
     const reason = breachReason(rollout, breaches);
     const paused = await revertTo(store, rollout, 'paused', actor, { kind: 'breach', reason, runId: run.runId, evidence });
-    await deps.notifier?.notify({
-      cause: 'rollout-breach',
-      subject: `rollout-${rollout.id}`,
-      level: 'error',
-      title: `Gatehouse: rollout "${rollout.name}" paused, flags reverted`,
-      body: reason,
-      runId: run.runId,
-    });
-    return paused;
+    const notification = breachNotification(paused, reason, run.runId);
+    await deps.notifier?.notify(notification);
+    return { rollout: paused, breach: notification };
   }
   const checked = await store.rollouts.record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: `guardrails clean after run ${run.runId}`, runId: run.runId, evidence }));
-  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence);
-  return checked;
+  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
+  return { rollout: checked, breach: null };
+}
+
+export interface GuardOutcome {
+  rollout: RolloutView;
+  /** What was (or, without a notifier here, should be) announced when a guardrail paused the rollout. */
+  breach: Notification | null;
+}
+
+/** The message a breach sends: an error, one per rollout per throttle window. */
+export function breachNotification(rollout: RolloutView, reason: string, runId: number): Notification {
+  return { cause: 'rollout-breach', subject: `rollout-${rollout.id}`, level: 'error', title: `Gatehouse: rollout "${rollout.name}" paused, flags reverted`, body: reason, runId };
 }
 
 /** An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and hold), Roll back (revert and end). */

@@ -63,7 +63,9 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
  */
 async function guardRollout(request: FlaggedUpdateRequest, summary: RunSummary): Promise<void> {
   try {
-    await guardAfterRun(request.store, summary, { notifier: request.notifier, clock: request.clock });
+    const outcome = await guardAfterRun(request.store, summary, { notifier: request.notifier, clock: request.clock });
+    // Without a notifier here (the console's engine thread), the console announces it from this event.
+    if (outcome?.breach) request.onEvent?.({ type: 'warning', runId: summary.runId, message: `${outcome.breach.title.replace(/^Gatehouse: /, '')}: ${outcome.breach.body}`, cause: 'rollout-breach' });
   } catch (error) {
     log.warn(`rollout guardrails not evaluated after run ${summary.runId}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { notifyRunOutcomes } from '../../main/api/index.js';
+import { Notifier, type DeliveredNotification } from '../../main/scheduler/index.js';
 import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 
 const SOURCES: Record<string, string> = {
@@ -13,6 +15,9 @@ describe('guarded rollouts through the console API', () => {
 
   it('starts a rollout, sees an app run breach it, and shows it paused with its flag reverted and its ledger', async () => {
     const c = (consoleApi = await openConsoleApi('gatehouse-rollouts-api-'));
+    // As the app wires it: the engine's thread has no notifier, the console announces what it reports.
+    const sent: DeliveredNotification[] = [];
+    const stopNotifying = notifyRunOutcomes(c.engine, () => new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] }));
     for (const [name, source] of Object.entries(SOURCES)) await c.call('tasks.add', { name, cron: '0 6 * * *', source });
     await c.call('flags.set', { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'Phase 2.2 baseline' });
     expect(await c.call('rollouts.get', {})).toBeNull();
@@ -32,6 +37,9 @@ describe('guarded rollouts through the console API', () => {
     expect(paused.latest!.guardrails.map((g) => g.name)).toEqual(['failures', 'data-loss', 'quarantine-rate', 'per-record-time', 'alert-rate']);
     const flags = await c.call('flags.list', {});
     expect(flags.find((f) => f.name === 'ENABLE_BATCH_PROCESSING')!.scopes).toEqual([expect.objectContaining({ scope: 'global', value: false })]);
+    await vi.waitFor(() => expect(sent.filter((n) => n.cause === 'rollout-breach')).toHaveLength(1));
+    expect(sent.find((n) => n.cause === 'rollout-breach')!.body).toContain('quarantine-rate');
+    stopNotifying();
     const rolledBack = await c.call('rollouts.decide', { rolloutId: started.id, decision: 'roll_back', reason: 'source is broken' });
     expect(rolledBack.state).toBe('rolled_back');
     expect(await c.call('rollouts.list', {})).toHaveLength(1);
