@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateFlag, setFlag } from '../../main/flags/index.js';
 import { decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, startRollout } from '../../main/rollouts/index.js';
-import { addTask, Notifier, runTask, type DeliveredNotification } from '../../main/scheduler/index.js';
+import { addTask, Notifier, runTask, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { rolloutStartInputSchema, type RolloutStartInput } from '../../shared/api-rollouts.js';
@@ -214,6 +214,34 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       } finally {
         await reopened.close();
       }
+    });
+  });
+
+  it('guards the headless scheduler\'s runs: the tick that runs a slow canary pauses the rollout and reverts its flag', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      const notifier = new Notifier({ store: h.store, clock: h.time.clock, channels: [{ name: 'memory', send: async (n) => void h.sent.push(n) }] });
+      const scheduler = new Scheduler({
+        store: h.store,
+        clock: h.time.clock,
+        notifier,
+        log: () => undefined,
+        // As `gatehouse scheduler` wires it: runTask with the notifier and the clock; the canary is 30 % slower per record.
+        runTask: (task) => {
+          nextId += 100;
+          const msPerRecord = task.name === CANARY ? 13 : 10;
+          return runTask(h.store, task, { notifier, clock: h.time.clock, openTaskSource: async () => timedSource(h.time, nextId, { msPerRecord }) });
+        },
+      });
+      h.time.at('2026-06-01T01:00:30Z');
+      // Tasks fire in name order: the canary first (no control yet: no verdict), then the first control run gives the evidence.
+      expect((await scheduler.tick()).entries.map((e) => e.outcome)).toEqual(['ran', 'ran', 'ran']);
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.state).toBe('paused');
+      expect(detail.ledger.map((e) => e.kind)).toEqual(['start', 'check', 'breach']);
+      expect(detail.ledger.at(-1)!.reason).toContain('per-record-time');
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+      expect(h.sent.map((n) => n.cause)).toContain('rollout-breach');
     });
   });
 
