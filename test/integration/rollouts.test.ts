@@ -245,6 +245,26 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('deploys with the flags off first, judged against the pre-rollout runs; Proceed applies the canary stage\'s flags', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h, { stages: [{ stage: 'deployed', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] });
+      expect(rollout.applied).toEqual([]);
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+      h.time.at('2026-06-01T00:10:00Z');
+      const deployedRun = await h.run(CONTROLS[0]!);
+      let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      const check = detail.ledger.at(-1)!;
+      expect(check).toMatchObject({ kind: 'check', stage: 'deployed', runId: deployedRun });
+      // The baseline is the scheduled tasks' runs from before the rollout (seeded by the harness).
+      expect(check.evidence!.controlRuns).toHaveLength(3);
+      expect(check.evidence!.guardrails.find((g) => g.name === 'per-record-time')!.status).toBe('pass');
+      detail = await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'deploy is clean' }, { operator: 'ops-alice', now: h.time.clock() }).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
+      expect(detail).toMatchObject({ stageIndex: 1, applied: [{ flag: FLAG, scope: `task:${CANARY}`, previousJson: null }] });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', decision: 'proceed', operator: 'ops-alice', stage: 'deployed' });
+      expect(await flagFor(h.store, CANARY)).toBe(true);
+    });
+  });
+
   it('refuses an unknown flag, an unknown canary task, stages out of order and a second open rollout', async () => {
     await withHarness(async (h) => {
       await expect(start(h, { flagChanges: [{ flag: 'ENABLE_TELEPORT', value: true }] })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('ENABLE_TELEPORT') });
