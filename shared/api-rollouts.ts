@@ -52,7 +52,8 @@ export const rolloutActInputSchema = z.object({ rolloutId: z.number().int().posi
 /** One guardrail as one check saw it: the canary-minus-control difference and its interval. */
 export const guardrailResultSchema = z.object({
   name: z.enum(GUARDRAILS),
-  status: z.enum(['pass', 'breach', 'no data']),
+  /** inconclusive: no breach, but the interval still reaches past the limit (too few runs to call it within). */
+  status: z.enum(['pass', 'breach', 'inconclusive', 'no data']),
   /** What was compared, in words a person reads. */
   summary: z.string(),
   /** Canary minus control (a log ratio for time, a rate difference otherwise); null without data. */

@@ -19,7 +19,7 @@ function criterion(guardrail: GuardrailResult): Criterion {
     name: guardrail.name,
     target: `canary − control ≤ ${shown(guardrail, guardrail.limit)}`,
     actual: guardrail.difference === null ? 'no data' : `${shown(guardrail, guardrail.difference)} (interval ${shown(guardrail, guardrail.low)} to ${shown(guardrail, guardrail.high)})`,
-    status: guardrail.status === 'breach' ? 'fail' : guardrail.status,
+    status: guardrail.status === 'breach' ? 'fail' : guardrail.status === 'inconclusive' ? 'no data' : guardrail.status,
     note: guardrail.summary,
   };
 }

@@ -80,7 +80,9 @@ async function revertTo(store: Store, rollout: RolloutView, state: RolloutView['
 
 function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date): boolean {
   const stage = rollout.stages[rollout.stageIndex]!;
-  return now.getTime() - Date.parse(rollout.stageStartedAt) >= stage.windowHours * 3_600_000 && evidence.canaryRuns.length >= stage.minRuns;
+  const elapsed = now.getTime() - Date.parse(rollout.stageStartedAt) >= stage.windowHours * 3_600_000;
+  // A window passes clean only when every guardrail with data passed: an inconclusive one waits for more runs.
+  return elapsed && evidence.canaryRuns.length >= stage.minRuns && !evidence.guardrails.some((g) => g.status === 'inconclusive');
 }
 
 function breachReason(rollout: RolloutView, breaches: GuardrailResult[]): string {
@@ -112,9 +114,14 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
     await deps.notifier?.notify(notification);
     return { rollout: paused, breach: notification };
   }
-  const checked = await store.rollouts.record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: `guardrails clean after run ${run.runId}`, runId: run.runId, evidence }));
+  const checked = await store.rollouts.record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
   if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
   return { rollout: checked, breach: null };
+}
+
+function checkReason(evidence: RolloutEvidence, runId: number): string {
+  const open = evidence.guardrails.filter((g) => g.status === 'inconclusive').map((g) => g.name);
+  return open.length === 0 ? `guardrails clean after run ${runId}` : `no breach after run ${runId}; ${open.join(', ')} inconclusive (the interval still reaches past the limit)`;
 }
 
 export interface GuardOutcome {

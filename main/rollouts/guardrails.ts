@@ -32,10 +32,10 @@ function logRecordTime(run: ObservedRun): number | null {
   return fetched > 0 && durationMs > 0 ? Math.log(durationMs / fetched) : null;
 }
 
-function result(name: GuardrailResult['name'], limit: number | null, difference: MeanDifference | null, breach: boolean, summary: string): GuardrailResult {
+function result(name: GuardrailResult['name'], limit: number | null, difference: MeanDifference | null, breach: boolean, summary: string, inconclusive = false): GuardrailResult {
   return {
     name,
-    status: difference === null ? 'no data' : breach ? 'breach' : 'pass',
+    status: difference === null ? 'no data' : breach ? 'breach' : inconclusive ? 'inconclusive' : 'pass',
     summary,
     difference: difference?.estimate ?? null,
     low: difference?.low ?? null,
@@ -69,6 +69,8 @@ export function evaluateGuardrails(canary: ObservedRun[], control: ObservedRun[]
   const timeLimit = Math.log(1 + timeThreshold);
   const time = sequentialDifference(canaryTimes, controlTimes, timeLimit);
   const timeBreach = time !== null && time.low > 0 && time.estimate > timeLimit;
+  // Not slower beyond doubt is not the same as within the threshold: until the interval's top is under it, the time guardrail has not passed.
+  const timeInconclusive = time !== null && !timeBreach && time.high > timeLimit;
   const percent = (logRatio: number) => `${((Math.exp(logRatio) - 1) * 100).toFixed(1)} %`;
   return [
     rateGuardrail('failures', 0, [canary.filter(failed).length, canary.length], [control.filter(failed).length, control.length], 'failed runs or batches'),
@@ -88,6 +90,7 @@ export function evaluateGuardrails(canary: ObservedRun[], control: ObservedRun[]
       time === null
         ? `per-record time: not enough runs (canary ${canaryTimes.length}, control ${controlTimes.length})`
         : `per-record time: canary ${percent(time.estimate)} vs control (interval ${percent(time.low)} to ${percent(time.high)}; breaches past +${(timeThreshold * 100).toFixed(0)} %)`,
+      timeInconclusive,
     ),
     rateGuardrail('alert-rate', ALERT_MARGIN, [canary.filter((r) => r.summary.validation?.verdict === 'anomalous').length, canary.length], [control.filter((r) => r.summary.validation?.verdict === 'anomalous').length, control.length], 'runs flagged anomalous'),
   ];
