@@ -27,6 +27,7 @@ const COMMAND_MODULES: Record<string, () => Promise<Register[]>> = {
   anomalies: async () => [(await import('./cli/anomalies.js')).registerAnomaliesCommands],
   backtest: async () => [(await import('./cli/anomalies.js')).registerBacktestCommand],
   trial: async () => [(await import('./cli/trial.js')).registerTrialCommand],
+  rollout: async () => [(await import('./cli/rollout.js')).registerRolloutCommands],
 };
 
 async function buildProgram(commandName: string | undefined): Promise<Command> {

@@ -54,6 +54,7 @@ import {
   trialsSummaryOutputSchema,
 } from './api-validation.js';
 import { historyAnnotationsInputSchema, historyAnnotationsSchema } from './api-history.js';
+import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutDetailSchema, rolloutStartInputSchema, rolloutViewSchema } from './api-rollouts.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -289,6 +290,13 @@ export const API_METHODS = {
   'rollback.preview': { input: rollbackPreviewInputSchema, output: rollbackReportSchema },
   'rollback.apply': { input: rollbackApplyInputSchema, output: rollbackReportSchema },
   'rollback.events': { input: rollbackEventsInputSchema, output: z.array(rollbackEventSchema) },
+  'rollouts.list': { input: noInput, output: z.array(rolloutViewSchema) },
+  /** One rollout with its ledger and its guardrails now; without an id, the newest (null when none was started). */
+  'rollouts.get': { input: z.object({ rolloutId: z.number().int().positive().optional() }).default({}), output: rolloutDetailSchema.nullable() },
+  'rollouts.start': { input: rolloutStartInputSchema, output: rolloutDetailSchema },
+  'rollouts.decide': { input: rolloutDecideInputSchema, output: rolloutDetailSchema },
+  'rollouts.pause': { input: rolloutActInputSchema, output: rolloutDetailSchema },
+  'rollouts.abort': { input: rolloutActInputSchema, output: rolloutDetailSchema },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type ApiMethod = keyof typeof API_METHODS;

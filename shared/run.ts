@@ -117,4 +117,5 @@ export type RunEvent =
   | { type: 'batch-finished'; runId: number; batch: BatchRecord; metrics: RunMetrics }
   | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
   | { type: 'run-finished'; runId: number; summary: RunSummary }
-  | { type: 'warning'; runId: number | null; message: string };
+  /** `cause` names warnings the console turns into notifications (a rollout a guardrail paused). */
+  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' };

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
-import { notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier } from '../scheduler/index.js';
+import { notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier, type Notification } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 import type { ConsolePreferences } from './preferences.js';
@@ -30,6 +30,7 @@ export function consoleNotifier(store: Store | null, preferences: ConsolePrefere
  */
 export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier): () => void {
   return engine.subscribe((event) => {
+    if (event.type === 'warning' && event.cause === 'rollout-breach') void notifier().notify(rolloutBreach(event.runId, event.message));
     if (event.type !== 'run-finished') return;
     void notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: notifyOnAnomaly(event.summary) });
   });
@@ -38,4 +39,9 @@ export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier):
 /** The run stored the flags in force; NOTIFY_ON_ANOMALY defaults to on. */
 function notifyOnAnomaly(summary: RunSummary): boolean {
   return summary.flags?.NOTIFY_ON_ANOMALY !== false;
+}
+
+/** A guardrail paused a rollout in the engine's thread: the console sends the notification. */
+function rolloutBreach(runId: number | null, message: string): Notification {
+  return { cause: 'rollout-breach', subject: 'rollouts', level: 'error', title: 'Gatehouse: a rollout was paused and its flags reverted', body: message, ...(runId === null ? {} : { runId }) };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, type ReportKind, type TrialReader } from '../reports/index.js';
+import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
 import { databaseOption } from './database.js';
@@ -15,6 +15,7 @@ interface ReportOptions {
   out?: string;
   format?: string;
   trials?: string;
+  rollout?: string;
   json?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function registerReportCommand(program: Command): void {
       .option('--format <fmt>', 'html | md (default: from --out)')
       .option('--trials <db>', 'read the trial ledger from this staging database (default: --db itself)')
       .option('--json', 'print the measured data as JSON')
+      .option('--rollout <id>', kind === 'canary' || kind === 'monitoring' ? 'render from this rollout\'s ledger (default: the newest rollout that reached the stage, unless --task is given)' : 'unused')
       .action(async (options: ReportOptions) => writeReport(kind, options));
   }
 }
@@ -56,7 +58,7 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
   try {
     ledger = options.trials ? await openStore(options.trials) : null;
     const trialReader: TrialReader | undefined = ledger ? (_store, period) => ledgerTrials(ledger!, period) : undefined;
-    const built = await buildReport(store, { kind, since: options.since, task: options.task, trialReader });
+    const built = (await fromRolloutLedger(store, kind, options)) ?? (await buildReport(store, { kind, since: options.since, task: options.task, trialReader }));
     const text = format === 'html' ? renderHtml(built.document) : renderMarkdown(built.document);
     if (options.out) fs.writeFileSync(options.out, text);
     if (options.json) printJson(built.canary ?? built.document);
@@ -66,4 +68,14 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
     await ledger?.close();
     await store.close();
   }
+}
+
+/** When a rollout exists, the canary and monitoring reports are its ledger: each decision with the evidence it saw. */
+async function fromRolloutLedger(store: Store, kind: ReportKind, options: ReportOptions): Promise<BuiltReport | null> {
+  if (kind !== 'canary' && kind !== 'monitoring') return null;
+  if (options.rollout === undefined && options.task !== undefined) return null;
+  const rolloutId = options.rollout === undefined ? undefined : Number(options.rollout);
+  if (rolloutId !== undefined && !(Number.isInteger(rolloutId) && rolloutId > 0)) throw new GatehouseError('USAGE', `--rollout takes a rollout id, got "${options.rollout}"`);
+  const document = await rolloutReport(store, kind, { rolloutId });
+  return document ? { document } : null;
 }

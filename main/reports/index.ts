@@ -13,6 +13,7 @@ export { overallStatus, type Chart, type Criterion, type CriterionStatus, type R
 export { GATE_TARGETS, validationGateCriteria } from './gates.js';
 export { groupStats, parseSince, recordsLost, type RunGroupStats } from './measure.js';
 export { renderHtml, renderMarkdown } from './render.js';
+export { rolloutReport, rolloutReportDocument } from './rollout.js';
 export { chartSvg } from './svg.js';
 export { ledgerTrials, noTrials, type TrialMeasurements, type TrialReader } from './trials.js';
 

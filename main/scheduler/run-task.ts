@@ -5,7 +5,11 @@ import { openSource, type RecordSource } from '../sources/index.js';
 import { snapshotBeforeRun, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
 import type { ScheduledTask, Store } from '../store/index.js';
+import { guardAfterRun } from '../rollouts/index.js';
+import { logger } from '../logging/index.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
+
+const log = logger('rollouts');
 
 export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   store: Store;
@@ -54,6 +58,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
+  await guardRollout(request, summary);
   return { summary, flags };
 }
 
@@ -62,6 +67,20 @@ function snapshotRequest(asked: boolean | undefined, enabled: boolean): Snapshot
   if (asked === true) return { kind: 'force' };
   if (!enabled) return { kind: 'skip', reason: 'ENABLE_SNAPSHOTS is off; the undo journal makes the run reversible' };
   return { kind: 'policy' };
+}
+
+/**
+ * Every run, headless or in the app, passes the open rollout's guardrails. A guardrail that cannot
+ * be evaluated is said out loud, and never turns a finished run into a failed command.
+ */
+async function guardRollout(request: FlaggedUpdateRequest, summary: RunSummary): Promise<void> {
+  try {
+    const outcome = await guardAfterRun(request.store, summary, { notifier: request.notifier, clock: request.clock });
+    // Without a notifier here (the console's engine thread), the console announces it from this event.
+    if (outcome?.breach) request.onEvent?.({ type: 'warning', runId: summary.runId, message: `${outcome.breach.title.replace(/^Gatehouse: /, '')}: ${outcome.breach.body}`, cause: 'rollout-breach' });
+  } catch (error) {
+    log.warn(`rollout guardrails not evaluated after run ${summary.runId}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export interface TaskRunDependencies {

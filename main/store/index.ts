@@ -5,6 +5,7 @@ import type { Store, StoreOptions } from './types.js';
 export type * from './types.js';
 export type * from './operations-types.js';
 export type * from './undo-types.js';
+export type { NewLedgerEntry, NewRollout, RolloutPatch } from './repositories/rollouts.js';
 export { isProcessAlive } from './process.js';
 export { WriterLockLost } from './faults.js';
 export { writtenCountViolations } from './hearing-rows.js';

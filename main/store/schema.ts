@@ -129,6 +129,23 @@ export const TABLES = {
     role: 'kept',
     columns: { id: 'text', place: 'text', createdAt: 'time', kind: 'text', runId: 'long?', sizeBytes: 'long', sha256: 'text' },
   },
+  /** Guarded rollouts (main/rollouts/): where each stands, resumed from here after a restart. */
+  rollouts: {
+    role: 'kept',
+    columns: {
+      id: 'serial', name: 'text', state: 'text', flagChangesJson: 'json', canaryTask: 'text?', stagesJson: 'json', stageIndex: 'int',
+      stageStartedAt: 'time', timeThreshold: 'real', autoPromote: 'bool', appliedJson: 'json', operator: 'text', reason: 'text',
+      startedAt: 'time', updatedAt: 'time',
+    },
+  },
+  /** Every check and decision of a rollout with the evidence it saw: append-only. */
+  rolloutLedger: {
+    role: 'kept',
+    columns: {
+      id: 'serial', rolloutId: 'long', at: 'time', stage: 'text', kind: 'text', decision: 'text?', operator: 'text', reason: 'text',
+      runId: 'long?', evidenceJson: 'json',
+    },
+  },
 } as const satisfies Record<string, TableSpec>;
 
 type Tables = typeof TABLES;

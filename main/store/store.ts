@@ -2,6 +2,7 @@ import type { StoreDriver } from './driver.js';
 import { KnownRows } from './known-rows.js';
 import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import { Restores, RunReviews, Trials } from './repositories/reviews.js';
+import { Rollouts } from './repositories/rollouts.js';
 import { RunRepository } from './repositories/runs.js';
 import { UndoJournal } from './repositories/undo.js';
 import type { DatabaseFault, LockHolder, Store, WriteTx } from './types.js';
@@ -24,6 +25,7 @@ export class GatehouseStore extends RunRepository implements Store {
   readonly restores = new Restores(this.driver);
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */
   private readonly known = new KnownRows();
+  readonly rollouts = new Rollouts(this.driver);
 
   constructor(driver: StoreDriver) {
     super(driver);

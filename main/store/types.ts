@@ -7,6 +7,7 @@ import type { Restores, RunReviews, Trials } from './repositories/reviews.js';
 import type { UndoJournal } from './repositories/undo.js';
 import type { ReconciliationFacts } from './repositories/reconcile.js';
 import type { SnapshottedRun } from './repositories/runs.js';
+import type { Rollouts } from './repositories/rollouts.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -207,4 +208,6 @@ export interface Store {
   readonly reviews: RunReviews;
   /** The staging trial ledger (main/trials/). */
   readonly trials: Trials;
+  /** Guarded rollouts and their decision ledger (main/rollouts/). */
+  readonly rollouts: Rollouts;
 }

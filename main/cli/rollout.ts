@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { actorName } from '../flags/index.js';
+import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, startRollout } from '../rollouts/index.js';
+import { withStore } from './database.js';
+import { parseOptions, withOperator } from './input.js';
+import { printJson, printTable } from './output.js';
+
+interface RolloutOptions {
+  db?: string;
+  json?: boolean;
+  operator?: string;
+  reason?: string;
+  name?: string;
+  flag?: string[];
+  canaryTask?: string;
+  stages?: string;
+  threshold?: string;
+  autoPromote?: boolean;
+  decision?: string;
+}
+
+function common(command: Command): Command {
+  return command.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `FLAG=VALUE`: the value is typed by the flag itself (true, 200, text). */
+function parseFlagChange(text: string): { flag: string; value: string } {
+  const match = /^\s*([A-Za-z0-9_]+)\s*=\s*(.+?)\s*$/.exec(text);
+  if (!match) throw new GatehouseError('USAGE', `--flag takes FLAG=VALUE, e.g. ENABLE_BATCH_PROCESSING=true; got "${text}"`);
+  return { flag: match[1]!, value: match[2]! };
+}
+
+/** `--threshold 10` (percent) or `--threshold 10%`, as the fraction the API takes. */
+function parseThreshold(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  if (!match) throw new GatehouseError('USAGE', `--threshold takes a percentage such as 10, got "${text}"`);
+  return Number(match[1]) / 100;
+}
+
+const idInput = z.object({ rolloutId: z.number().int().positive() });
+
+function rolloutId(text: string): number {
+  return parseOptions(idInput, { rolloutId: text }, { rolloutId: 'rollout id' }).rolloutId;
+}
+
+function stageLine(rollout: RolloutView): string {
+  const stage = rollout.stages[rollout.stageIndex]!;
+  return `${stage.stage} (${rollout.stageIndex + 1}/${rollout.stages.length}, window ${stage.windowHours} h, min ${stage.minRuns} runs, since ${rollout.stageStartedAt})`;
+}
+
+function guardrailRow(g: GuardrailResult): (string | null)[] {
+  const show = (v: number | null) => (v === null ? null : v.toFixed(4));
+  return [g.name, g.status, show(g.difference), g.low === null ? null : `[${show(g.low)}, ${show(g.high)}]`, show(g.limit), g.summary];
+}
+
+function printDetail(detail: RolloutDetail): void {
+  process.stdout.write(`rollout ${detail.id} "${detail.name}": ${detail.state}, stage ${stageLine(detail)}\n`);
+  process.stdout.write(`flags: ${detail.flagChanges.map((c) => `${c.flag}=${JSON.stringify(c.value)}`).join(', ')}; canary task: ${detail.canaryTask ?? '—'}; auto-promote: ${detail.autoPromote ? 'yes' : 'no'}\n`);
+  if (detail.latest) {
+    process.stdout.write(`\nguardrails (canary runs ${detail.latest.canaryRuns.length}, control runs ${detail.latest.controlRuns.length}):\n`);
+    printTable(['guardrail', 'status', 'difference', 'interval', 'limit', 'what'], detail.latest.guardrails.map(guardrailRow));
+  }
+  process.stdout.write('\nledger:\n');
+  printTable(['#', 'at', 'stage', 'kind', 'decision', 'who', 'run', 'reason'], detail.ledger.map((e) => [e.id, e.at, e.stage, e.kind, e.decision, e.operator, e.runId, e.reason]));
+}
+
+async function printResult(db: string | undefined, json: boolean | undefined, work: Parameters<typeof withStore>[1]): Promise<void> {
+  await withStore(db, async (store) => {
+    const rollout = (await work(store)) as RolloutView;
+    const detail = await rolloutDetail(store, rollout.id, new Date());
+    if (json) printJson(detail);
+    else printDetail(detail);
+  });
+}
+
+export function registerRolloutCommands(program: Command): void {
+  const rollout = program.command('rollout').description('guarded rollouts: flag changes staged canary → all tasks → monitoring, reverted by themselves on a breach');
+
+  common(
+    rollout
+      .command('start')
+      .description('start a rollout: applies the first stage\'s flag changes (audited)')
+      .requiredOption('--flag <FLAG=VALUE>', 'a flag change (repeatable)', collect)
+      .option('--name <text>', 'what is being rolled out (default: the flag changes)')
+      .option('--canary-task <name>', 'the scheduled task that goes first (needed with a canary stage)')
+      .option('--stages <spec>', 'STAGE:HOURS:MIN_RUNS,… from deployed, canary, all, monitoring (default deployed:2:1,canary:48:3,all:24:3,monitoring:48:3)')
+      .option('--threshold <percent>', 'per-record time regression that breaches (default 10)')
+      .option('--auto-promote', 'promote by itself when a stage\'s window passes clean')
+      .option('--reason <text>', 'why (required)')
+      .option('--operator <name>', 'who starts it (default: the OS user)'),
+  ).action(async (options: RolloutOptions) => {
+    const flagChanges = (options.flag ?? []).map(parseFlagChange);
+    const input = parseOptions(withOperator(rolloutStartInputSchema.extend({ flagChanges: z.array(z.object({ flag: z.string(), value: z.string() })).min(1) })), {
+      name: options.name ?? flagChanges.map((c) => `${c.flag}=${c.value}`).join(', '),
+      flagChanges,
+      canaryTask: options.canaryTask,
+      stages: options.stages === undefined ? undefined : parseStageSpec(options.stages),
+      timeThreshold: parseThreshold(options.threshold),
+      autoPromote: options.autoPromote ?? false,
+      reason: options.reason,
+      operator: options.operator,
+    });
+    await printResult(options.db, options.json, (store) => startRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
+  });
+
+  common(rollout.command('status [id]').description('where a rollout stands (default: the newest), its guardrails now, and its ledger')).action(async (id: string | undefined, options: RolloutOptions) =>
+    withStore(options.db, async (store) => {
+      const wanted = id === undefined ? (await store.rollouts.list({ limit: 1 }))[0]?.id : rolloutId(id);
+      if (wanted === undefined) throw new GatehouseError('NOT_FOUND', 'no rollout has been started', { hint: 'start one with `gatehouse rollout start`' });
+      const detail = await rolloutDetail(store, wanted, new Date());
+      if (options.json) printJson(detail);
+      else printDetail(detail);
+    }),
+  );
+
+  common(rollout.command('list').description('every rollout, newest first')).action(async (options: RolloutOptions) =>
+    withStore(options.db, async (store) => {
+      const rollouts = await store.rollouts.list({ limit: 500 });
+      if (options.json) return printJson(rollouts);
+      printTable(['id', 'name', 'state', 'stage', 'canary task', 'started', 'by'], rollouts.map((r) => [r.id, r.name, r.state, r.stages[r.stageIndex]!.stage, r.canaryTask, r.startedAt, r.operator]));
+    }),
+  );
+
+  common(
+    rollout
+      .command('promote <id>')
+      .description('a typed decision: proceed (next stage, or resume a paused one), iterate (revert and hold), roll_back (revert and end)')
+      .option('--decision <decision>', 'proceed | iterate | roll_back (default proceed)')
+      .option('--reason <text>', 'why (required)')
+      .option('--operator <name>', 'who decides (default: the OS user)'),
+  ).action(async (id: string, options: RolloutOptions) => {
+    const input = parseOptions(withOperator(rolloutDecideInputSchema), { rolloutId: rolloutId(id), decision: options.decision ?? 'proceed', reason: options.reason, operator: options.operator });
+    await printResult(options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
+  });
+
+  for (const [name, description, act] of [
+    ['pause', 'hold an active rollout where it is (flags stay; no checks, no promotion)', pauseRollout],
+    ['abort', 'end a rollout and put its flags back (audited)', abortRollout],
+  ] as const) {
+    common(rollout.command(`${name} <id>`).description(description).option('--reason <text>', 'why (required)').option('--operator <name>', 'who (default: the OS user)')).action(
+      async (id: string, options: RolloutOptions) => {
+        const input = parseOptions(withOperator(rolloutActInputSchema), { rolloutId: rolloutId(id), reason: options.reason, operator: options.operator });
+        await printResult(options.db, options.json, (store) => act(store, input, { operator: actorName(input.operator), now: new Date() }));
+      },
+    );
+  }
+}

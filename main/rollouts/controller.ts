@@ -1,0 +1,175 @@
+import {
+  rolloutStartInputSchema,
+  type GuardrailResult,
+  type LedgerEntry,
+  type RolloutDecision,
+  type RolloutDetail,
+  type RolloutEvidence,
+  type RolloutView,
+} from '../../shared/api-rollouts.js';
+import { GatehouseError } from '../../shared/errors.js';
+import type { RunSummary } from '../../shared/run.js';
+import type { z } from 'zod';
+import type { Notification, Notifier } from '../scheduler/index.js';
+import type { NewLedgerEntry, RolloutPatch, Store } from '../store/index.js';
+import { applyStageFlags, revertRolloutFlags } from './flags.js';
+import { observeStage } from './observe.js';
+import { checkCanaryTask, checkFlagChanges, checkStages, DEFAULT_STAGES } from './stages.js';
+
+/** Who acts when nobody did: a breach's revert and pause, a clean window's promotion. */
+export const GUARDRAIL_OPERATOR = 'gatehouse-guardrail';
+
+/** States a rollout can still move from; only one such rollout at a time. */
+const OPEN_STATES = ['active', 'paused'] as const;
+
+export interface Actor {
+  operator: string;
+  now: Date;
+}
+
+type StartInput = z.output<typeof rolloutStartInputSchema>;
+
+function stageOf(rollout: RolloutView): LedgerEntry['stage'] {
+  return rollout.stages[rollout.stageIndex]!.stage;
+}
+
+function entry(rollout: RolloutView, actor: Actor, fields: Pick<NewLedgerEntry, 'kind' | 'reason'> & Partial<NewLedgerEntry>): NewLedgerEntry {
+  return { at: actor.now.toISOString(), stage: stageOf(rollout), decision: null, operator: actor.operator, runId: null, evidence: null, ...fields };
+}
+
+/** Starts a rollout in its first stage, applying that stage's flags (audited). */
+export async function startRollout(store: Store, input: StartInput, actor: Actor): Promise<RolloutView> {
+  const stages = checkStages(input.stages ?? DEFAULT_STAGES);
+  const flagChanges = checkFlagChanges(input.flagChanges);
+  const canaryTask = await checkCanaryTask(store, stages, input.canaryTask);
+  const [open] = await store.rollouts.list({ states: OPEN_STATES, limit: 1 });
+  if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: 'finish it first: `gatehouse rollout promote|abort`' });
+  const at = actor.now.toISOString();
+  const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
+  const applied = await applyStageFlags(store, draft, 0, actor);
+  const rollout = { ...draft, applied, state: 'active' as const, stageIndex: 0, stageStartedAt: at, timeThreshold: input.timeThreshold, autoPromote: input.autoPromote, operator: actor.operator, reason: input.reason, startedAt: at, updatedAt: at };
+  return store.rollouts.insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
+}
+
+async function requireRollout(store: Store, id: number): Promise<RolloutView> {
+  const rollout = await store.rollouts.get(id);
+  if (!rollout) throw new GatehouseError('NOT_FOUND', `rollout ${id} does not exist`, { hint: 'see `gatehouse rollout list`' });
+  return rollout;
+}
+
+function requireOpen(rollout: RolloutView, wanted: readonly string[] = OPEN_STATES): RolloutView {
+  if (!wanted.includes(rollout.state)) throw new GatehouseError('CONFLICT', `rollout ${rollout.id} is ${rollout.state}`);
+  return rollout;
+}
+
+/** The next stage with its flags applied, or the end of the rollout after its last stage. */
+async function advance(store: Store, rollout: RolloutView, actor: Actor, reason: string, evidence: RolloutEvidence | null): Promise<RolloutView> {
+  const last = rollout.stageIndex === rollout.stages.length - 1;
+  const at = actor.now.toISOString();
+  if (last) return store.rollouts.record(rollout.id, { state: 'completed', updatedAt: at }, entry(rollout, actor, { kind: 'complete', decision: 'proceed', reason, evidence }));
+  const applied = await applyStageFlags(store, rollout, rollout.stageIndex + 1, actor);
+  const patch: RolloutPatch = { stageIndex: rollout.stageIndex + 1, stageStartedAt: at, applied, updatedAt: at };
+  return store.rollouts.record(rollout.id, patch, entry(rollout, actor, { kind: 'promote', decision: 'proceed', reason, evidence }));
+}
+
+/** Reverts the flags and moves to `state`, with the ledger entry that says why. */
+async function revertTo(store: Store, rollout: RolloutView, state: RolloutView['state'], actor: Actor, fields: Pick<NewLedgerEntry, 'kind' | 'reason'> & Partial<NewLedgerEntry>): Promise<RolloutView> {
+  await revertRolloutFlags(store, rollout, { ...actor, reason: fields.reason });
+  return store.rollouts.record(rollout.id, { state, applied: [], updatedAt: actor.now.toISOString() }, entry(rollout, actor, fields));
+}
+
+function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date): boolean {
+  const stage = rollout.stages[rollout.stageIndex]!;
+  const elapsed = now.getTime() - Date.parse(rollout.stageStartedAt) >= stage.windowHours * 3_600_000;
+  // A window passes clean only when every guardrail with data passed: an inconclusive one waits for more runs.
+  return elapsed && evidence.canaryRuns.length >= stage.minRuns && !evidence.guardrails.some((g) => g.status === 'inconclusive');
+}
+
+function breachReason(rollout: RolloutView, breaches: GuardrailResult[]): string {
+  return `guardrail ${breaches.map((b) => b.name).join(', ')} breached in stage ${stageOf(rollout)} of rollout "${rollout.name}": ${breaches.map((b) => b.summary).join('; ')}`;
+}
+
+export interface GuardDependencies {
+  notifier?: Notifier;
+  clock?: () => Date;
+}
+
+/**
+ * After every run: the open rollout's guardrails over its stage window. A breach pauses the rollout
+ * and reverts its flags by itself, audited with the guardrail as the reason, and notifies; a clean
+ * window with enough runs promotes it when the rollout asked for that. Returns the rollout as it
+ * now stands, or null when no active rollout watches this run.
+ */
+export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>, deps: GuardDependencies = {}): Promise<GuardOutcome | null> {
+  const [rollout] = await store.rollouts.list({ states: ['active'], limit: 1 });
+  if (!rollout) return null;
+  const actor = { operator: GUARDRAIL_OPERATOR, now: (deps.clock ?? (() => new Date()))() };
+  const evidence = await observeStage(store, rollout, actor.now);
+  if (!evidence.canaryRuns.includes(run.runId) && !evidence.controlRuns.includes(run.runId)) return null;
+  const breaches = evidence.guardrails.filter((g) => g.status === 'breach');
+  if (breaches.length > 0) {
+    const reason = breachReason(rollout, breaches);
+    const paused = await revertTo(store, rollout, 'paused', actor, { kind: 'breach', reason, runId: run.runId, evidence });
+    const notification = breachNotification(paused, reason, run.runId);
+    await deps.notifier?.notify(notification);
+    return { rollout: paused, breach: notification };
+  }
+  const checked = await store.rollouts.record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
+  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
+  return { rollout: checked, breach: null };
+}
+
+function checkReason(evidence: RolloutEvidence, runId: number): string {
+  const open = evidence.guardrails.filter((g) => g.status === 'inconclusive').map((g) => g.name);
+  return open.length === 0 ? `guardrails clean after run ${runId}` : `no breach after run ${runId}; ${open.join(', ')} inconclusive (the interval still reaches past the limit)`;
+}
+
+export interface GuardOutcome {
+  rollout: RolloutView;
+  /** What was (or, without a notifier here, should be) announced when a guardrail paused the rollout. */
+  breach: Notification | null;
+}
+
+/** The message a breach sends: an error, one per rollout per throttle window. */
+export function breachNotification(rollout: RolloutView, reason: string, runId: number): Notification {
+  return { cause: 'rollout-breach', subject: `rollout-${rollout.id}`, level: 'error', title: `Gatehouse: rollout "${rollout.name}" paused, flags reverted`, body: reason, runId };
+}
+
+/** An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and hold), Roll back (revert and end). */
+export async function decideRollout(store: Store, request: { rolloutId: number; decision: RolloutDecision; reason: string }, actor: Actor): Promise<RolloutView> {
+  const rollout = requireOpen(await requireRollout(store, request.rolloutId));
+  const evidence = await observeStage(store, rollout, actor.now);
+  const fields = { kind: 'decision' as const, decision: request.decision, reason: request.reason, evidence };
+  switch (request.decision) {
+    case 'proceed': {
+      if (rollout.state === 'active') return advance(store, rollout, actor, request.reason, evidence);
+      const applied = await applyStageFlags(store, rollout, rollout.stageIndex, actor);
+      const at = actor.now.toISOString();
+      return store.rollouts.record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));
+    }
+    case 'iterate':
+      return revertTo(store, rollout, 'paused', actor, fields);
+    case 'roll_back':
+      return revertTo(store, rollout, 'rolled_back', actor, fields);
+  }
+}
+
+/** Holds an active rollout where it is (no checks, no promotion); its flags stay as they are. */
+export async function pauseRollout(store: Store, request: { rolloutId: number; reason: string }, actor: Actor): Promise<RolloutView> {
+  const rollout = requireOpen(await requireRollout(store, request.rolloutId), ['active']);
+  return store.rollouts.record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason: request.reason }));
+}
+
+/** Ends a rollout and puts its flags back. */
+export async function abortRollout(store: Store, request: { rolloutId: number; reason: string }, actor: Actor): Promise<RolloutView> {
+  const rollout = requireOpen(await requireRollout(store, request.rolloutId));
+  return revertTo(store, rollout, 'aborted', actor, { kind: 'abort', reason: request.reason });
+}
+
+/** A rollout with its ledger and what its guardrails see now (the last evidence recorded, once it is over). */
+export async function rolloutDetail(store: Store, id: number, now: Date): Promise<RolloutDetail> {
+  const rollout = await requireRollout(store, id);
+  const ledger = await store.rollouts.ledger(id);
+  const latest = rollout.state === 'active' || rollout.state === 'paused' ? await observeStage(store, rollout, now) : (ledger.findLast((e) => e.evidence !== null)?.evidence ?? null);
+  return { ...rollout, ledger, latest };
+}

@@ -1,0 +1,47 @@
+import type { RolloutEvidence, RolloutView } from '../../shared/api-rollouts.js';
+import type { ReportedRun, Store } from '../store/index.js';
+import { evaluateGuardrails, type ObservedRun } from './guardrails.js';
+
+/** How many runs from before the rollout stand for the flags-off baseline when no task runs beside the canary. */
+const BASELINE_RUNS = 30;
+
+/** Runs that said something about the code: a run still going, or one an environment fault interrupted, did not. */
+function finished(run: ReportedRun): boolean {
+  return run.status !== 'running' && run.status !== 'interrupted';
+}
+
+/**
+ * Canary and control of the rollout's current stage. In the canary stage both come from the same
+ * window, from the moment the stage began: the canary task's runs against the other scheduled
+ * tasks' runs (never manual, seeded or earlier runs). In the other stages every run is on the same
+ * flags, so the control is the flags-off baseline: scheduled tasks' runs from before the rollout.
+ */
+async function stageRuns(store: Store, rollout: RolloutView): Promise<{ canary: ReportedRun[]; control: ReportedRun[] }> {
+  const stage = rollout.stages[rollout.stageIndex]!.stage;
+  const inWindow = (await store.reports.runs({ since: rollout.stageStartedAt })).filter(finished);
+  if (stage === 'canary') {
+    return {
+      canary: inWindow.filter((run) => run.task === rollout.canaryTask),
+      control: inWindow.filter((run) => run.task !== null && run.task !== undefined && run.task !== rollout.canaryTask),
+    };
+  }
+  const before = (await store.reports.runs({ until: rollout.startedAt })).filter((run) => finished(run) && run.task !== null && run.task !== undefined);
+  return { canary: inWindow, control: before.slice(-BASELINE_RUNS) };
+}
+
+async function withQuarantineRows(store: Store, runs: ReportedRun[]): Promise<ObservedRun[]> {
+  const rows = await store.rollouts.quarantineRowsByRun(runs.map((run) => run.runId));
+  return runs.map((summary) => ({ summary, quarantineRows: rows.get(summary.runId) ?? 0 }));
+}
+
+/** What the guardrails see now: read from stored runs only, so a restarted process sees the same. */
+export async function observeStage(store: Store, rollout: RolloutView, now: Date): Promise<RolloutEvidence> {
+  const { canary, control } = await stageRuns(store, rollout);
+  const guardrails = evaluateGuardrails(await withQuarantineRows(store, canary), await withQuarantineRows(store, control), rollout.timeThreshold);
+  return {
+    window: { since: rollout.stageStartedAt, until: now.toISOString() },
+    canaryRuns: canary.map((run) => run.runId),
+    controlRuns: control.map((run) => run.runId),
+    guardrails,
+  };
+}

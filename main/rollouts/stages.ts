@@ -1,0 +1,66 @@
+import {
+  ROLLOUT_STAGES,
+  rolloutStageSchema,
+  type RolloutFlagChange,
+  type RolloutStage,
+  type RolloutStageName,
+} from '../../shared/api-rollouts.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { checkFlagValue, flagDefinition, GLOBAL_SCOPE, taskScope } from '../flags/index.js';
+import type { Store } from '../store/index.js';
+
+/** The seed's plan: a clean deploy with the flags off, 48 h on one task, then everyone, then 48 h of watching. */
+export const DEFAULT_STAGES: RolloutStage[] = [
+  { stage: 'deployed', windowHours: 2, minRuns: 1 },
+  { stage: 'canary', windowHours: 48, minRuns: 3 },
+  { stage: 'all', windowHours: 24, minRuns: 3 },
+  { stage: 'monitoring', windowHours: 48, minRuns: 3 },
+];
+
+/** `canary:48h:3` (stage:window:min runs; the `h` is optional), comma-separated, as the CLI takes them. */
+export function parseStageSpec(text: string): RolloutStage[] {
+  return text.split(',').map((part) => {
+    const match = /^\s*([a-z]+):(\d+(?:\.\d+)?)h?:(\d+)\s*$/.exec(part);
+    if (!match) throw new GatehouseError('USAGE', `bad stage "${part.trim()}": write STAGE:HOURS:MIN_RUNS, e.g. canary:48h:3 (stages: ${ROLLOUT_STAGES.join(', ')})`);
+    const parsed = rolloutStageSchema.safeParse({ stage: match[1], windowHours: Number(match[2]), minRuns: Number(match[3]) });
+    if (!parsed.success) throw new GatehouseError('USAGE', `bad stage "${part.trim()}": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    return parsed.data;
+  });
+}
+
+/** Stages in the seed's order, each at most once. */
+export function checkStages(stages: RolloutStage[]): RolloutStage[] {
+  const order = stages.map((s) => ROLLOUT_STAGES.indexOf(s.stage));
+  if (order.some((position, i) => i > 0 && position <= order[i - 1]!)) {
+    throw new GatehouseError('USAGE', `stages must come once each, in the order ${ROLLOUT_STAGES.join(' → ')}; got ${stages.map((s) => s.stage).join(' → ')}`);
+  }
+  return stages;
+}
+
+/** Known flags with values that fit them, each named once. */
+export function checkFlagChanges(changes: RolloutFlagChange[]): RolloutFlagChange[] {
+  const seen = new Set<string>();
+  return changes.map((change) => {
+    const definition = flagDefinition(change.flag);
+    if (!definition) throw new GatehouseError('NOT_FOUND', `unknown flag "${change.flag}"`, { hint: 'see `gatehouse flags list`' });
+    if (seen.has(definition.name)) throw new GatehouseError('USAGE', `flag ${definition.name} is named twice`);
+    seen.add(definition.name);
+    return { flag: definition.name, value: checkFlagValue(definition, change.value) };
+  });
+}
+
+/** A canary stage needs a scheduled task that exists; without one, naming a task is a mistake. */
+export async function checkCanaryTask(store: Store, stages: RolloutStage[], task: string | null): Promise<string | null> {
+  const needsCanary = stages.some((s) => s.stage === 'canary');
+  if (!needsCanary) return task;
+  if (task === null) throw new GatehouseError('USAGE', 'a rollout with a canary stage needs --canary-task NAME');
+  if (!(await store.tasks.get(task))) throw new GatehouseError('NOT_FOUND', `task "${task}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+  return task;
+}
+
+/** Where a stage sets the rollout's flags: nowhere while deployed disabled, the canary task's scope, then globally. */
+export function stageScope(stage: RolloutStageName, canaryTask: string | null): string | null {
+  if (stage === 'deployed') return null;
+  if (stage === 'canary') return taskScope(canaryTask!);
+  return GLOBAL_SCOPE;
+}

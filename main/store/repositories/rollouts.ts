@@ -1,0 +1,97 @@
+import type { Selectable } from 'kysely';
+import type { LedgerEntry, RolloutView } from '../../../shared/api-rollouts.js';
+import type { StoreDriver } from '../driver.js';
+import type { Database } from '../schema.js';
+
+export type NewRollout = Omit<RolloutView, 'id'>;
+export type RolloutPatch = Partial<Pick<RolloutView, 'state' | 'stageIndex' | 'stageStartedAt' | 'applied' | 'updatedAt'>>;
+export type NewLedgerEntry = Omit<LedgerEntry, 'id' | 'rolloutId'>;
+
+function rolloutFromRow(row: Selectable<Database['rollouts']>): RolloutView {
+  const { flagChangesJson, stagesJson, appliedJson, autoPromote, ...rest } = row;
+  return {
+    ...rest,
+    state: row.state as RolloutView['state'],
+    flagChanges: JSON.parse(flagChangesJson),
+    stages: JSON.parse(stagesJson),
+    applied: JSON.parse(appliedJson),
+    autoPromote: Boolean(autoPromote),
+  };
+}
+
+function ledgerFromRow({ evidenceJson, ...row }: Selectable<Database['rolloutLedger']>): LedgerEntry {
+  return { ...row, stage: row.stage as LedgerEntry['stage'], kind: row.kind as LedgerEntry['kind'], decision: row.decision as LedgerEntry['decision'], evidence: JSON.parse(evidenceJson) };
+}
+
+function patchColumns(patch: RolloutPatch) {
+  const { applied, ...rest } = patch;
+  return { ...rest, ...(applied === undefined ? {} : { appliedJson: JSON.stringify(applied) }) };
+}
+
+/** Guarded rollouts and their ledger (main/rollouts/): a state change and its ledger entry are written together. */
+export class Rollouts {
+  constructor(private readonly driver: StoreDriver) {}
+
+  async insert(rollout: NewRollout, first: NewLedgerEntry): Promise<RolloutView> {
+    return this.driver.transaction(async (trx) => {
+      const { flagChanges, stages, applied, autoPromote, ...rest } = rollout;
+      const row = await trx
+        .insertInto('rollouts')
+        .values({ ...rest, flagChangesJson: JSON.stringify(flagChanges), stagesJson: JSON.stringify(stages), appliedJson: JSON.stringify(applied), autoPromote: autoPromote ? 1 : 0 })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx.insertInto('rolloutLedger').values(ledgerRow(row.id, first)).execute();
+      return rolloutFromRow(row);
+    });
+  }
+
+  async get(id: number): Promise<RolloutView | null> {
+    const row = await this.driver.db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rolloutFromRow(row) : null;
+  }
+
+  /** Newest first. */
+  async list(options: { states?: readonly string[]; limit?: number } = {}): Promise<RolloutView[]> {
+    const rows = await this.driver.db
+      .selectFrom('rollouts')
+      .selectAll()
+      .$if(options.states !== undefined, (q) => q.where(this.driver.anyOf('state', options.states!)))
+      .orderBy('id', 'desc')
+      .limit(options.limit ?? 100)
+      .execute();
+    return rows.map(rolloutFromRow);
+  }
+
+  /** Moves the rollout on and appends the entry that says why, in one transaction. */
+  async record(id: number, patch: RolloutPatch, entry: NewLedgerEntry): Promise<RolloutView> {
+    return this.driver.transaction(async (trx) => {
+      const row = Object.keys(patch).length === 0
+        ? await trx.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+        : await trx.updateTable('rollouts').set(patchColumns(patch)).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await trx.insertInto('rolloutLedger').values(ledgerRow(id, entry)).execute();
+      return rolloutFromRow(row);
+    });
+  }
+
+  /** Oldest first. */
+  async ledger(rolloutId: number): Promise<LedgerEntry[]> {
+    const rows = await this.driver.db.selectFrom('rolloutLedger').selectAll().where('rolloutId', '=', rolloutId).orderBy('id').execute();
+    return rows.map(ledgerFromRow);
+  }
+
+  /** Quarantine rows stored per run: the data-loss guardrail checks them against each run's own count. */
+  async quarantineRowsByRun(runIds: number[]): Promise<Map<number, number>> {
+    if (runIds.length === 0) return new Map();
+    const rows = await this.driver.db
+      .selectFrom('quarantine')
+      .select(['runId', (eb) => eb.fn.countAll<number>().as('count')])
+      .where(this.driver.anyOf('runId', runIds))
+      .groupBy('runId')
+      .execute();
+    return new Map(rows.map((row) => [Number(row.runId), Number(row.count)]));
+  }
+}
+
+function ledgerRow(rolloutId: number, { evidence, ...entry }: NewLedgerEntry) {
+  return { ...entry, rolloutId, evidenceJson: JSON.stringify(evidence) };
+}

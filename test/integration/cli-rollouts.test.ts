@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-rollout-cli-'));
+afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+function freshDb(name: string): string {
+  return path.join(folder, `${name}.db`);
+}
+
+function cli(db: string, args: string[]) {
+  return runCli([...args, '--db', db], { env: { GATEHOUSE_LOG_FILE: path.join(folder, 'gatehouse.log') } });
+}
+
+function addTasks(db: string, canarySource: string) {
+  for (const [name, source] of [['canary-feed', canarySource], ['house-feed', 'synthetic:seed=2,count=60'], ['senate-feed', 'synthetic:seed=3,count=60']]) {
+    expect(cli(db, ['tasks', 'add', name!, '--cron', '0 6 * * *', '--source', source!]).code).toBe(0);
+  }
+}
+
+describe('gatehouse rollout', () => {
+  it('refuses an unknown flag, an unknown task and a bad stage spec with exit 2 and a clear message', () => {
+    const db = freshDb('bad-input');
+    addTasks(db, 'synthetic:seed=1,count=60');
+    const base = ['rollout', 'start', '--canary-task', 'canary-feed', '--reason', 'phase 2.3'];
+    const unknownFlag = cli(db, [...base, '--flag', 'ENABLE_TELEPORT=true']);
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toContain('unknown flag "ENABLE_TELEPORT"');
+    const unknownTask = cli(db, ['rollout', 'start', '--flag', 'ENABLE_BATCH_PROCESSING=true', '--canary-task', 'nope', '--reason', 'x']);
+    expect(unknownTask.code).toBe(2);
+    expect(unknownTask.stderr).toContain('task "nope" does not exist');
+    const badStages = cli(db, [...base, '--flag', 'ENABLE_BATCH_PROCESSING=true', '--stages', 'canary:48h']);
+    expect(badStages.code).toBe(2);
+    expect(badStages.stderr).toContain('STAGE:HOURS:MIN_RUNS');
+    const badValue = cli(db, [...base, '--flag', 'BATCH_SIZE=lots']);
+    expect(badValue.code).toBe(2);
+    const noReason = cli(db, ['rollout', 'start', '--flag', 'ENABLE_BATCH_PROCESSING=true', '--canary-task', 'canary-feed']);
+    expect(noReason.code).toBe(2);
+    expect(cli(db, ['rollout', 'list', '--json']).stdout.trim()).toBe('[]');
+  });
+
+  it('starts a rollout, and the first canary run with a quarantine surge pauses it and reverts its flag by itself', () => {
+    const db = freshDb('surge');
+    addTasks(db, 'synthetic:seed=1,count=60,invalid=bad-enum:0.4');
+    expect(cli(db, ['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--reason', 'Phase 2.2 baseline']).code).toBe(0);
+    const started = cli(db, ['rollout', 'start', '--flag', 'ENABLE_BATCH_PROCESSING=true', '--canary-task', 'canary-feed', '--stages', 'canary:1:2,all:1:1', '--reason', 'phase 2.3', '--operator', 'alice', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    expect(JSON.parse(started.stdout)).toMatchObject({ id: 1, state: 'active', applied: [{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:canary-feed', previousJson: null }] });
+    for (const task of ['house-feed', 'senate-feed', 'canary-feed']) cli(db, ['tasks', 'run', task]);
+    const status = cli(db, ['rollout', 'status', '1', '--json']);
+    const detail = JSON.parse(status.stdout);
+    expect(detail.state).toBe('paused');
+    expect(detail.ledger.at(-1)).toMatchObject({ kind: 'breach', operator: 'gatehouse-guardrail' });
+    expect(detail.ledger.at(-1).reason).toContain('quarantine-rate');
+    const flag = JSON.parse(cli(db, ['flags', 'get', 'ENABLE_BATCH_PROCESSING', '--scope', 'task:canary-feed', '--json']).stdout);
+    expect(flag.value).toBe(false);
+    const history = JSON.parse(cli(db, ['flags', 'history', 'ENABLE_BATCH_PROCESSING', '--json']).stdout);
+    expect(history[0]).toMatchObject({ actor: 'gatehouse-guardrail', scope: 'task:canary-feed', oldValue: true, newValue: null });
+    const text = cli(db, ['rollout', 'status']);
+    expect(text.stdout).toContain('quarantine-rate  breach');
+    const report = cli(db, ['report', 'canary']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain('Canary report — rollout 1 "ENABLE_BATCH_PROCESSING=true"');
+    expect(report.stdout).toContain('paused by a guardrail, flags reverted (gatehouse-guardrail');
+    expect(report.stdout).toMatch(/\| quarantine-rate \|.*\| FAIL \|/);
+    expect(cli(db, ['report', 'monitoring', '--rollout', '1']).code).toBe(2);
+    const aborted = cli(db, ['rollout', 'abort', '1', '--reason', 'fix the source first', '--json']);
+    expect(JSON.parse(aborted.stdout).state).toBe('aborted');
+    expect(cli(db, ['rollout', 'pause', '1', '--reason', 'x']).code).toBe(2);
+  });
+});

@@ -1,0 +1,296 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateFlag, setFlag } from '../../main/flags/index.js';
+import { decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, startRollout } from '../../main/rollouts/index.js';
+import { addTask, Notifier, runTask, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
+import type { RecordSource, SourceItem } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import { rolloutStartInputSchema, type RolloutStartInput } from '../../shared/api-rollouts.js';
+import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { hearingRecords } from '../helpers/records.js';
+
+const FLAG = 'ENABLE_BATCH_PROCESSING';
+const CANARY = 'canary-feed';
+const CONTROLS = ['house-feed', 'senate-feed'];
+
+/** A clock the test moves by hand; the sources move it too, so a run's duration is records × ms per record. */
+function manualClock(start: string) {
+  let now = Date.parse(start);
+  return { clock: () => new Date(now), at: (iso: string) => (now = Date.parse(iso)), advance: (ms: number) => (now += ms) };
+}
+type Time = ReturnType<typeof manualClock>;
+
+/** A source whose records each take `msPerRecord` of the test clock; `bad` of them carry a meetingStatus no rule accepts. */
+function timedSource(time: Time, firstId: number, options: { msPerRecord: number; bad?: number; count?: number }): RecordSource {
+  const count = options.count ?? 40;
+  const records = hearingRecords(count, firstId, (i) => (i < (options.bad ?? 0) ? { meetingStatus: 'Exploded' } : {}));
+  return {
+    description: `timed:${firstId}`,
+    expectedCount: count,
+    async *items(): AsyncGenerator<SourceItem> {
+      for (const [position, raw] of records.entries()) {
+        time.advance(options.msPerRecord);
+        yield { position, raw };
+      }
+    },
+  };
+}
+
+interface Harness {
+  store: Store;
+  time: Time;
+  sent: DeliveredNotification[];
+  run(task: string, options?: { msPerRecord?: number; bad?: number }): Promise<number>;
+}
+
+let nextId = 500_000;
+
+function harness(store: Store, time: Time, sent: DeliveredNotification[] = []): Harness {
+  const notifier = new Notifier({ store, clock: time.clock, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] });
+  return {
+    store,
+    time,
+    sent,
+    async run(name, options = {}) {
+      const task = (await store.tasks.get(name))!;
+      nextId += 100;
+      const firstId = nextId;
+      const summary = await runTask(store, task, { notifier, clock: time.clock, openTaskSource: async () => timedSource(time, firstId, { msPerRecord: options.msPerRecord ?? 10, bad: options.bad }) });
+      return summary.runId;
+    },
+  };
+}
+
+/** Three scheduled tasks on the Phase 2.2 baseline (batch processing off), one run each before any rollout. */
+async function seedTasks(h: Harness): Promise<void> {
+  const now = h.time.clock();
+  for (const name of [CANARY, ...CONTROLS]) await addTask(h.store, { name, cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, now);
+  const quiet = { operator: 'setup', reason: 'test set-up', now };
+  await setFlag(h.store, { ...quiet, flag: FLAG, value: false });
+  await setFlag(h.store, { ...quiet, flag: 'ENABLE_HISTORICAL_VALIDATION', value: false });
+  await setFlag(h.store, { ...quiet, flag: 'ENABLE_SNAPSHOTS', value: false });
+  for (const name of [CANARY, ...CONTROLS]) await h.run(name);
+}
+
+async function start(h: Harness, input: Partial<RolloutStartInput> = {}) {
+  const parsed = rolloutStartInputSchema.parse({
+    name: 'batch processing',
+    flagChanges: [{ flag: FLAG, value: true }],
+    canaryTask: CANARY,
+    stages: [
+      { stage: 'canary', windowHours: 1, minRuns: 2 },
+      { stage: 'all', windowHours: 1, minRuns: 1 },
+      { stage: 'monitoring', windowHours: 1, minRuns: 1 },
+    ],
+    reason: 'Phase 2.3 canary',
+    ...input,
+  });
+  return startRollout(h.store, parsed, { operator: 'ops-alice', now: h.time.clock() });
+}
+
+async function flagFor(store: Store, task: string | null) {
+  return (await evaluateFlag(store, FLAG, { task })).value;
+}
+
+async function expectPausedAndReverted(h: Harness, rolloutId: number, breachingRun: number, guardrail: string) {
+  const detail = await rolloutDetail(h.store, rolloutId, h.time.clock());
+  expect(detail.state).toBe('paused');
+  expect(detail.applied).toEqual([]);
+  const breach = detail.ledger.at(-1)!;
+  expect(breach).toMatchObject({ kind: 'breach', operator: GUARDRAIL_OPERATOR, runId: breachingRun, stage: 'canary' });
+  expect(breach.reason).toContain(guardrail);
+  expect(breach.evidence!.guardrails.find((g) => g.name === guardrail)!.status).toBe('breach');
+  expect(breach.evidence!.canaryRuns).toEqual([breachingRun]);
+  expect(await flagFor(h.store, CANARY)).toBe(false);
+  const [revert] = await h.store.flags.history({ flag: FLAG, limit: 1 });
+  expect(revert).toMatchObject({ scope: `task:${CANARY}`, actor: GUARDRAIL_OPERATOR, oldJson: 'true', newJson: null });
+  expect(revert!.reason).toContain(guardrail);
+  expect(h.sent.filter((n) => n.cause === 'rollout-breach')).toMatchObject([{ level: 'error', runId: breachingRun }]);
+}
+
+describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend) => {
+  afterAll(() => backend.cleanup());
+
+  async function withHarness(work: (h: Harness, location: string) => Promise<void>) {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      const h = harness(store, manualClock('2026-06-01T00:00:00Z'));
+      await seedTasks(h);
+      await work(h, location);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('pauses the rollout and reverts its flag after the first canary run with a quarantine surge, audited and notified', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      expect(await flagFor(h.store, CANARY)).toBe(true);
+      expect(await flagFor(h.store, CONTROLS[0]!)).toBe(false);
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of CONTROLS) await h.run(name);
+      const surge = await h.run(CANARY, { bad: 12 });
+      await expectPausedAndReverted(h, rollout.id, surge, 'quarantine-rate');
+      // Paused: later runs are not judged, and nothing flips the flag back on.
+      await h.run(CANARY);
+      expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger.at(-1)!.kind).toBe('breach');
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+    });
+  });
+
+  it('pauses the rollout and reverts its flag after the first canary run 30 % slower per record', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of CONTROLS) await h.run(name);
+      const slow = await h.run(CANARY, { msPerRecord: 13 });
+      await expectPausedAndReverted(h, rollout.id, slow, 'per-record-time');
+      const time = (await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger.at(-1)!.evidence!.guardrails.find((g) => g.name === 'per-record-time')!;
+      expect(Math.exp(time.difference!)).toBeCloseTo(1.3, 5);
+      expect(time.low!).toBeGreaterThan(0);
+    });
+  });
+
+  it('keeps a canary 5 % slower running: within the 10 % threshold is not a breach', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of CONTROLS) await h.run(name);
+      await h.run(CANARY, { msPerRecord: 10.5 });
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.state).toBe('active');
+      expect(detail.ledger.at(-1)!.kind).toBe('check');
+    });
+  });
+
+  it('promotes a clean canary only once its window, its minimum runs and a per-record time interval within +10 % are all in, through every stage to completed', async () => {
+    await withHarness(async (h) => {
+      // More flags-off history: the later stages' baseline.
+      for (let i = 0; i < 3; i += 1) for (const name of CONTROLS) await h.run(name);
+      const rollout = await start(h, { autoPromote: true });
+      const stage = async () => (await rolloutDetail(h.store, rollout.id, h.time.clock())).stageIndex;
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of [...CONTROLS, CANARY]) await h.run(name);
+      // The window has passed but only one canary run was seen: min runs holds it.
+      h.time.at('2026-06-01T01:05:00Z');
+      await h.run(CONTROLS[0]!);
+      expect(await stage()).toBe(0);
+      // Two canary runs meet min runs, but two runs cannot show per-record time within +10 %: it waits, and says why.
+      await h.run(CANARY);
+      let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.stageIndex).toBe(0);
+      expect(detail.ledger.at(-1)!.reason).toContain('per-record-time inconclusive');
+      let canaryRuns = 2;
+      while ((await stage()) === 0 && canaryRuns < 20) {
+        for (const name of CONTROLS) await h.run(name);
+        await h.run(CANARY);
+        canaryRuns += 1;
+      }
+      detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 1 });
+      const promotion = detail.ledger.at(-1)!;
+      expect(promotion).toMatchObject({ kind: 'promote', decision: 'proceed', operator: GUARDRAIL_OPERATOR, stage: 'canary' });
+      expect(promotion.evidence!.guardrails.every((g) => g.status === 'pass')).toBe(true);
+      expect(promotion.evidence!.canaryRuns.length).toBe(canaryRuns);
+      expect(await flagFor(h.store, null)).toBe(true);
+      h.time.at('2026-06-01T02:10:00Z');
+      for (let runs = 0; (await stage()) === 1 && runs < 20; runs += 1) await h.run(CONTROLS[runs % 2]!);
+      expect(await stage()).toBe(2);
+      h.time.at('2026-06-01T03:20:00Z');
+      for (let runs = 0; (await rolloutDetail(h.store, rollout.id, h.time.clock())).state === 'active' && runs < 20; runs += 1) await h.run(CONTROLS[runs % 2]!);
+      detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.state).toBe('completed');
+      expect(detail.ledger.map((e) => e.kind).filter((kind) => kind !== 'check')).toEqual(['start', 'promote', 'promote', 'complete']);
+      expect(await flagFor(h.store, CONTROLS[1]!)).toBe(true);
+    });
+  });
+
+  it('resumes a rollout after a restart mid-stage: runs from before the restart count, and a breach reverts what the first process applied', async () => {
+    await withHarness(async (h, location) => {
+      const rollout = await start(h);
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of [...CONTROLS, CANARY]) await h.run(name);
+      const before = (await rolloutDetail(h.store, rollout.id, h.time.clock())).latest!;
+      const reopened = await backend.open(location);
+      try {
+        const later = harness(reopened, h.time);
+        h.time.at('2026-06-01T00:40:00Z');
+        const surge = await later.run(CANARY, { bad: 20 });
+        const detail = await rolloutDetail(reopened, rollout.id, h.time.clock());
+        expect(detail.state).toBe('paused');
+        const evidence = detail.ledger.at(-1)!.evidence!;
+        expect(evidence.canaryRuns).toEqual([...before.canaryRuns, surge]);
+        expect(evidence.controlRuns).toEqual(before.controlRuns);
+        expect(await flagFor(reopened, CANARY)).toBe(false);
+        // An operator decides to try again: Proceed resumes the stage with a fresh window and the flag back on.
+        h.time.at('2026-06-01T00:50:00Z');
+        const resumed = await decideRollout(reopened, { rolloutId: rollout.id, decision: 'proceed', reason: 'fixed the bad records' }, { operator: 'ops-bob', now: h.time.clock() });
+        expect(resumed).toMatchObject({ state: 'active', stageIndex: 0, stageStartedAt: '2026-06-01T00:50:00.000Z' });
+        expect(await flagFor(reopened, CANARY)).toBe(true);
+      } finally {
+        await reopened.close();
+      }
+    });
+  });
+
+  it('guards the headless scheduler\'s runs: the tick that runs a slow canary pauses the rollout and reverts its flag', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      const notifier = new Notifier({ store: h.store, clock: h.time.clock, channels: [{ name: 'memory', send: async (n) => void h.sent.push(n) }] });
+      const scheduler = new Scheduler({
+        store: h.store,
+        clock: h.time.clock,
+        notifier,
+        log: () => undefined,
+        // As `gatehouse scheduler` wires it: runTask with the notifier and the clock; the canary is 30 % slower per record.
+        runTask: (task) => {
+          nextId += 100;
+          const msPerRecord = task.name === CANARY ? 13 : 10;
+          return runTask(h.store, task, { notifier, clock: h.time.clock, openTaskSource: async () => timedSource(h.time, nextId, { msPerRecord }) });
+        },
+      });
+      h.time.at('2026-06-01T01:00:30Z');
+      // Tasks fire in name order: the canary first (no control yet: no verdict), then the first control run gives the evidence.
+      expect((await scheduler.tick()).entries.map((e) => e.outcome)).toEqual(['ran', 'ran', 'ran']);
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.state).toBe('paused');
+      expect(detail.ledger.map((e) => e.kind)).toEqual(['start', 'check', 'breach']);
+      expect(detail.ledger.at(-1)!.reason).toContain('per-record-time');
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+      expect(h.sent.map((n) => n.cause)).toContain('rollout-breach');
+    });
+  });
+
+  it('deploys with the flags off first, judged against the pre-rollout runs; Proceed applies the canary stage\'s flags', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h, { stages: [{ stage: 'deployed', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] });
+      expect(rollout.applied).toEqual([]);
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+      h.time.at('2026-06-01T00:10:00Z');
+      const deployedRun = await h.run(CONTROLS[0]!);
+      let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      const check = detail.ledger.at(-1)!;
+      expect(check).toMatchObject({ kind: 'check', stage: 'deployed', runId: deployedRun });
+      // The baseline is the scheduled tasks' runs from before the rollout (seeded by the harness).
+      expect(check.evidence!.controlRuns).toHaveLength(3);
+      // One run against three cannot show per-record time within +10 %: not a breach, not a pass either.
+      expect(check.evidence!.guardrails.find((g) => g.name === 'per-record-time')!.status).toBe('inconclusive');
+      detail = await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'deploy is clean' }, { operator: 'ops-alice', now: h.time.clock() }).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
+      expect(detail).toMatchObject({ stageIndex: 1, applied: [{ flag: FLAG, scope: `task:${CANARY}`, previousJson: null }] });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', decision: 'proceed', operator: 'ops-alice', stage: 'deployed' });
+      expect(await flagFor(h.store, CANARY)).toBe(true);
+    });
+  });
+
+  it('refuses an unknown flag, an unknown canary task, stages out of order and a second open rollout', async () => {
+    await withHarness(async (h) => {
+      await expect(start(h, { flagChanges: [{ flag: 'ENABLE_TELEPORT', value: true }] })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('ENABLE_TELEPORT') });
+      await expect(start(h, { canaryTask: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('nope') });
+      await expect(start(h, { flagChanges: [{ flag: FLAG, value: 7 }] })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(start(h, { stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE' });
+      await start(h);
+      await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await h.store.rollouts.list()).toHaveLength(1);
+    });
+  });
+});
