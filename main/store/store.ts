@@ -2,6 +2,7 @@ import type { StoreDriver } from './driver.js';
 import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import { Restores, RunReviews, Trials } from './repositories/reviews.js';
 import { RunRepository } from './repositories/runs.js';
+import { SensitivityVersions } from './repositories/sensitivity.js';
 import { UndoJournal } from './repositories/undo.js';
 import type { LockHolder, Store, WriteTx } from './types.js';
 
@@ -21,6 +22,7 @@ export class GatehouseStore extends RunRepository implements Store {
   readonly reviews = new RunReviews(this.driver);
   readonly trials = new Trials(this.driver);
   readonly restores = new Restores(this.driver);
+  readonly sensitivity = new SensitivityVersions(this.driver);
 
   constructor(driver: StoreDriver) {
     super(driver);

@@ -4,6 +4,7 @@ import type { HistoryEntry, ValidationResult } from '../../shared/validation.js'
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import type { Restores, RunReviews, Trials } from './repositories/reviews.js';
+import type { SensitivityVersions } from './repositories/sensitivity.js';
 import type { UndoJournal } from './repositories/undo.js';
 import type { SnapshotSupport } from './undo-types.js';
 
@@ -194,4 +195,6 @@ export interface Store {
   readonly reviews: RunReviews;
   /** The staging trial ledger (main/trials/). */
   readonly trials: Trials;
+  /** Sensitivity settings per task, versioned and audited (main/validation/ sensitivity). */
+  readonly sensitivity: SensitivityVersions;
 }

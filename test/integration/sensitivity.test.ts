@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { historicalJudge, saveSensitivity, sensitivityHistory, sensitivityInForce, whatIfForTask } from '../../main/validation/index.js';
+import type { SensitivitySettings } from '../../shared/validation.js';
+import { testBackends } from '../helpers/backends.js';
+import { seedTunableTask, spiked } from '../helpers/sensitivity-fixtures.js';
+
+const ALL_OFF: SensitivitySettings = { metrics: { fetched: 'off', added: 'off', updated: 'off', mix: 'off', quarantine: 'off', duration: 'off' }, minSignals: 1 };
+
+describe.each(testBackends())('sensitivity settings per task ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('saves numbered versions with who and why, and the judge reads the version in force for the task', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      const { days } = await seedTunableTask(store);
+      expect(await sensitivityInForce(store, 'daily')).toMatchObject({ version: null, settings: { metrics: {}, minSignals: 1 } });
+      const next = { store, startedAt: days[91]!.startedAt, task: 'daily', metrics: spiked(days[91]!).metrics as never };
+      expect((await historicalJudge(next)).verdict).toBe('anomalous');
+
+      const first = await saveSensitivity(store, { task: 'daily', settings: { metrics: { fetched: 'high' }, minSignals: 2 }, reason: 'catch smaller drops, but only with a second signal', operator: 'ada' });
+      const second = await saveSensitivity(store, { task: 'daily', settings: ALL_OFF, reason: 'silence the validator during the migration', operator: 'bob' });
+      expect(first).toMatchObject({ task: 'daily', version: 1, operator: 'ada', settings: { metrics: { fetched: 'high' }, minSignals: 2 } });
+      expect(second).toMatchObject({ version: 2, operator: 'bob', reason: 'silence the validator during the migration' });
+      expect((await sensitivityInForce(store, 'daily')).version?.version).toBe(2);
+      expect((await sensitivityHistory(store, { task: 'daily', limit: 10 })).map((v) => [v.version, v.operator])).toEqual([[2, 'bob'], [1, 'ada']]);
+
+      // Version 2 turns every metric off: the same spike is no longer an anomaly for this task.
+      expect((await historicalJudge(next)).verdict).not.toBe('anomalous');
+      // A run of another task (or none) keeps the defaults.
+      expect((await historicalJudge({ ...next, task: null })).verdict).toBe('anomalous');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('shows the what-if of new settings over the stored runs and trial cases, old beside new, per kind', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      await seedTunableTask(store);
+      const whatIf = await whatIfForTask(store, 'daily', ALL_OFF);
+      expect(whatIf.before).toEqual({ metrics: {}, minSignals: 1 });
+      expect(whatIf.report.runsJudged).toBe(91);
+      expect(whatIf.report.before.alertedRuns).toBeGreaterThanOrEqual(1);
+      expect(whatIf.report.after.alertedRuns).toBe(0);
+      expect(whatIf.report.noLongerAlerted.length).toBe(whatIf.report.before.alertedRuns);
+      const spike = whatIf.report.trials.find((t) => t.kind === 'spike');
+      expect(spike).toEqual({ kind: 'spike', cases: 1, caughtBefore: 1, caughtAfter: 0 });
+      expect(whatIf.report.trials.find((t) => t.kind === 'control')).toEqual({ kind: 'control', cases: 1, caughtBefore: 0, caughtAfter: 0 });
+      // The what-if saves nothing.
+      expect(await sensitivityHistory(store, { limit: 10 })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('refuses an unknown task and a blank reason', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      await seedTunableTask(store);
+      await expect(whatIfForTask(store, 'weekly', ALL_OFF)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(saveSensitivity(store, { task: 'weekly', settings: ALL_OFF, reason: 'x', operator: 'ada' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(saveSensitivity(store, { task: 'daily', settings: ALL_OFF, reason: '  ', operator: 'ada' })).rejects.toMatchObject({ code: 'USAGE' });
+      expect(await sensitivityHistory(store, { limit: 10 })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
