@@ -54,6 +54,15 @@ import {
   trialsSummaryOutputSchema,
 } from './api-validation.js';
 import { historyAnnotationsInputSchema, historyAnnotationsSchema } from './api-history.js';
+import {
+  sensitivityHistoryInputSchema,
+  sensitivitySaveInputSchema,
+  sensitivityStateSchema,
+  sensitivityTaskInputSchema,
+  sensitivityVersionSchema,
+  sensitivityWhatIfInputSchema,
+  sensitivityWhatIfSchema,
+} from './api-sensitivity.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -249,6 +258,16 @@ export const API_METHODS = {
   'anomalies.mark': { input: anomaliesMarkInputSchema, output: runReviewSchema },
   /** Lets a run held by BLOCK_ON_ANOMALY stand; the other way out is rollback.apply. */
   'runs.accept': { input: runsAcceptInputSchema, output: runsAcceptOutputSchema },
+  /** Every known task (scheduled, or carried by a stored run) with its sensitivity settings in force. */
+  'sensitivity.tasks': { input: noInput, output: z.array(sensitivityStateSchema) },
+  /** A task's sensitivity settings in force (issue 10 item 7): its latest saved version, or the defaults. */
+  'sensitivity.get': { input: sensitivityTaskInputSchema, output: sensitivityStateSchema },
+  /** What new settings would have done to the task's stored runs and the stored trial cases, beside those in force; saves nothing. */
+  'sensitivity.whatIf': { input: sensitivityWhatIfInputSchema, output: sensitivityWhatIfSchema },
+  /** Saves the task's settings as a new version, with the caller and the reason (audited like flags). */
+  'sensitivity.save': { input: sensitivitySaveInputSchema, output: sensitivityVersionSchema },
+  /** Saved versions, newest first: the audit trail of the settings. */
+  'sensitivity.history': { input: sensitivityHistoryInputSchema, output: z.array(sensitivityVersionSchema) },
   'trials.kinds': { input: noInput, output: trialKindsSchema },
   /** Starts trials on a staging copy in the background; poll trials.job for progress. */
   'trials.run': { input: trialsRunInputSchema, output: trialJobSchema },

@@ -10,6 +10,7 @@ import { historyHandlers } from './history.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { sessionHandlers } from './caller.js';
+import { sensitivityHandlers } from './sensitivity.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
@@ -45,6 +46,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
+    ...sensitivityHandlers(store),
     ...historyHandlers(store),
     ...trialHandlers(store, source, engine),
     ...sessionHandlers(),

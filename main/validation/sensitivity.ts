@@ -17,7 +17,7 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
   return { id: row.id, task: row.task, version: row.version, settings: sensitivitySettingsSchema.parse(JSON.parse(row.settingsJson)), operator: row.operator, reason: row.reason, at: row.at };
 }
 
-async function requireTask(store: Store, task: string): Promise<void> {
+export async function requireKnownTask(store: Store, task: string): Promise<void> {
   if (!(await store.sensitivity.taskExists(task))) {
     throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, { hint: 'see `gatehouse tasks list`' });
   }
@@ -28,6 +28,11 @@ export async function sensitivityInForce(store: Store, task: string | null): Pro
   const row = task === null ? null : await store.sensitivity.inForce(task);
   const version = row ? versionView(row) : null;
   return { task: task ?? '', settings: version?.settings ?? DEFAULT_SENSITIVITY, version };
+}
+
+/** Every known task with its settings in force, by name: what the Sensitivity panel offers. */
+export async function sensitivityTasks(store: Store): Promise<SensitivityStateView[]> {
+  return Promise.all((await store.sensitivity.tasks()).map((task) => sensitivityInForce(store, task)));
 }
 
 /**
@@ -60,7 +65,7 @@ function trialCases(runs: readonly ReportedRun[], trials: Awaited<ReturnType<Sto
 
 /** What `after` would have done to the task's stored runs and to the stored trial cases, beside the settings in force. */
 export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}): Promise<SensitivityWhatIfView> {
-  await requireTask(store, task);
+  await requireKnownTask(store, task);
   const [state, runs, trials] = await Promise.all([sensitivityInForce(store, task), store.reviews.allRuns(), store.trials.list()]);
   const report = sensitivityWhatIf({
     runs: trainingRunsFor(runs, task).map(historyEntryOf),
@@ -81,7 +86,7 @@ export interface SensitivitySave {
 }
 
 export async function saveSensitivity(store: Store, save: SensitivitySave): Promise<SensitivityVersionView> {
-  await requireTask(store, save.task);
+  await requireKnownTask(store, save.task);
   const reason = save.reason.trim();
   if (reason === '') throw new GatehouseError('USAGE', '--reason must say why (it is recorded with the version)');
   const settings = sensitivitySettingsSchema.parse(save.settings);
@@ -91,6 +96,6 @@ export async function saveSensitivity(store: Store, save: SensitivitySave): Prom
 
 /** Saved versions, newest first (every task unless one is named). */
 export async function sensitivityHistory(store: Store, options: { task?: string; limit: number }): Promise<SensitivityVersionView[]> {
-  if (options.task !== undefined) await requireTask(store, options.task);
+  if (options.task !== undefined) await requireKnownTask(store, options.task);
   return (await store.sensitivity.history(options)).map(versionView);
 }

@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
+import type { ApiResult } from '../../shared/api.js';
+import { operatorCaller, tester } from '../helpers/callers.js';
 import { historicalJudge, saveSensitivity, sensitivityHistory, sensitivityInForce, whatIfForTask } from '../../main/validation/index.js';
 import type { SensitivitySettings } from '../../shared/validation.js';
 import { testBackends } from '../helpers/backends.js';
@@ -62,6 +65,44 @@ describe.each(testBackends())('sensitivity settings per task ($name)', (backend)
       await expect(saveSensitivity(store, { task: 'daily', settings: ALL_OFF, reason: '  ', operator: 'ada' })).rejects.toMatchObject({ code: 'USAGE' });
       expect(await sensitivityHistory(store, { limit: 10 })).toEqual([]);
     } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('serves the panel through the one API: tasks, what-if, save with the caller as operator, history; bad input is refused', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      await seedTunableTask(store);
+      const api = createApi({ store, engine, transport: 'http' });
+      const call = async (method: string, payload: unknown, caller = tester) => dispatch(api, method, payload, caller);
+      const data = <T>(result: ApiResult<unknown>) => {
+        if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+        return result.data as T;
+      };
+      expect(data(await call('sensitivity.tasks', {}))).toEqual([{ task: 'daily', settings: { metrics: {}, minSignals: 1 }, version: null }]);
+      const settings = { metrics: { fetched: 'off', mix: 2.5 }, minSignals: 2 };
+      const whatIf = data<{ after: unknown; report: { runsJudged: number } }>(await call('sensitivity.whatIf', { task: 'daily', settings }));
+      expect(whatIf).toMatchObject({ after: settings, report: { runsJudged: 91 } });
+      const saved = data(await call('sensitivity.save', { task: 'daily', settings, reason: 'quieter mix alarms' }, operatorCaller('dana')));
+      expect(saved).toMatchObject({ version: 1, operator: 'dana', reason: 'quieter mix alarms', settings });
+      expect(data(await call('sensitivity.get', { task: 'daily' }))).toMatchObject({ task: 'daily', settings, version: { version: 1 } });
+      expect(data(await call('sensitivity.history', { task: 'daily' }))).toEqual([saved]);
+
+      const refused = async (method: string, payload: unknown) => {
+        const result = await call(method, payload);
+        expect(result.ok).toBe(false);
+        return (result as { ok: false; error: { code: string } }).error.code;
+      };
+      expect(await refused('sensitivity.get', { task: 'weekly' })).toBe('NOT_FOUND');
+      expect(await refused('sensitivity.whatIf', { task: 'daily', settings: { metrics: { fetched: 11 } } })).toBe('INPUT_INVALID');
+      expect(await refused('sensitivity.whatIf', { task: 'daily', settings: { metrics: { witnesses: 'high' } } })).toBe('INPUT_INVALID');
+      expect(await refused('sensitivity.save', { task: 'daily', settings, reason: ' ' })).toBe('INPUT_INVALID');
+      expect(await refused('sensitivity.save', { task: 'daily', settings: { metrics: {}, minSignals: 5 }, reason: 'x' })).toBe('INPUT_INVALID');
+      expect(data<unknown[]>(await call('sensitivity.history', {}))).toHaveLength(1);
+    } finally {
+      await engine.close();
       await store.close();
     }
   }, 120_000);
