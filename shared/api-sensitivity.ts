@@ -4,7 +4,7 @@
  * versions' audit trail. The shapes mirror main/validation/sensitivity.ts and what-if.ts.
  */
 import { z } from 'zod';
-import { sensitivitySettingsSchema } from './validation.js';
+import { sensitivitySettingsSchema, type SensitivitySettings } from './validation.js';
 
 const task = z.string().trim().min(1).max(200);
 
@@ -58,3 +58,9 @@ export const sensitivitySaveInputSchema = z.object({
 export const sensitivityHistoryInputSchema = z
   .object({ task: task.optional(), limit: z.number().int().min(1).max(500).default(100) })
   .default({ limit: 100 });
+
+/** Settings in a line, as the CLI prints them and the panel's history shows them. */
+export function describeSensitivity(settings: SensitivitySettings): string {
+  const metrics = Object.entries(settings.metrics).map(([metric, value]) => `${metric} ${typeof value === 'number' ? `${value}σ` : value}`);
+  return `${metrics.length > 0 ? metrics.join(', ') : 'every metric normal'}; ${settings.minSignals === 1 ? 'any one signal alerts' : `${settings.minSignals}+ signals to alert`}`;
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
+import { describeSensitivity, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { SENSITIVITY_METRICS, sensitivitySettingsSchema, sensitivityValueSchema, type SensitivitySettings } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
 import { saveSensitivity, sensitivityInForce, whatIfForTask } from '../validation/index.js';
@@ -77,13 +77,8 @@ export function registerTuneCommand(validate: Command): void {
     });
 }
 
-export function describeSettings(settings: SensitivitySettings): string {
-  const metrics = Object.entries(settings.metrics).map(([metric, value]) => `${metric} ${value}`);
-  return `${metrics.length > 0 ? metrics.join(', ') : 'every metric normal'}; ${settings.minSignals === 1 ? 'any one signal alerts' : `${settings.minSignals}+ signals to alert`}`;
-}
-
 function printWhatIf({ task, before, after, report }: SensitivityWhatIfView): void {
-  process.stdout.write(`what-if for task ${task}\n  in force: ${describeSettings(before)}\n  new:      ${describeSettings(after)}\n`);
+  process.stdout.write(`what-if for task ${task}\n  in force: ${describeSensitivity(before)}\n  new:      ${describeSensitivity(after)}\n`);
   process.stdout.write(`stored runs replayed: ${report.runsJudged}\n`);
   printTable(
     ['', 'runs alerting', 'distinct alerts'],

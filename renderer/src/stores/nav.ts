@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
 export interface Section {
-  id: 'overview' | 'runs' | 'history' | 'trials' | 'flags' | 'backups' | 'settings';
+  id: 'overview' | 'runs' | 'history' | 'trials' | 'sensitivity' | 'flags' | 'backups' | 'settings';
   label: string;
 }
 
@@ -11,6 +11,7 @@ export const SECTIONS: Section[] = [
   { id: 'runs', label: 'Runs' },
   { id: 'history', label: 'History' },
   { id: 'trials', label: 'Trials' },
+  { id: 'sensitivity', label: 'Sensitivity' },
   { id: 'flags', label: 'Flags' },
   { id: 'backups', label: 'Backups' },
   { id: 'settings', label: 'Settings' },
