@@ -153,7 +153,7 @@ export const overviewSchema = z.object({
   /** Records that reached the database (added + updated + unchanged) ÷ records fetched, in the window. */
   recordsCommittedShare: share,
   quarantinedInWindow: z.number().int().nonnegative(),
-  /** Runs in the window the historical validator called anomalous that nobody has marked yet. */
+  /** Open anomalies with a run in the window that nobody has marked yet; the runs of one change count once (issue 10 item 3). */
   openAnomalies: z.number().int().nonnegative(),
   /** The trial ledger of the default staging target; null before any trial ran there. */
   trials: ledgerSummarySchema.omit({ byKind: true }).nullable(),

@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
+import { tester } from '../helpers/callers.js';
 import { historicalJudge, listAnomalousRuns, markAnomaly } from '../../main/validation/index.js';
 import type { HistoryEntry } from '../../shared/validation.js';
 import type { RunMetrics } from '../../shared/run.js';
@@ -23,7 +25,9 @@ describe.each(testBackends())('open anomalies fold the runs of one change ($name
   afterAll(() => backend.cleanup());
 
   it('lists a lasting level shift as one open anomaly with its run count, and a review of it reviews every run', async () => {
-    const store = await backend.open(await backend.freshLocation());
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
     try {
       // 400 a busy day, halved for good from day 120.
       const halving = stream({ seed: 5, start: '2024-01-08', days: 150, level: 400, periods: [{ from: 120, to: 150, factor: 0.5 }] });
@@ -40,6 +44,10 @@ describe.each(testBackends())('open anomalies fold the runs of one change ($name
       expect(fold!.runIds[0]).toBe(fold!.runId);
       expect(fold!.lastRunId).toBe(fold!.runIds.at(-1));
       expect(Date.parse(fold!.lastStartedAt)).toBeGreaterThan(Date.parse(fold!.startedAt));
+      // The overview counts it once too.
+      const overview = await createApi({ store, engine, transport: 'http' })['overview.get']({ windowDays: 365 }, tester);
+      expect(overview.openAnomalies).toBe(open.length);
+      expect(overview.anomalousRuns.length).toBeGreaterThan(open.length);
 
       // Marking any run of the fold marks the whole change.
       await markAnomaly(store, { runId: fold!.lastRunId, as: 'expected', reasonKind: 'known-event', reason: 'the committee halved its schedule', operator: 'tester' });
@@ -50,6 +58,7 @@ describe.each(testBackends())('open anomalies fold the runs of one change ($name
       expect((await listAnomalousRuns(store, { open: true, limit: 100 })).map((a) => a.runId)).not.toContain(fold!.runId);
       for (const runId of fold!.runIds) expect((await store.reviews.list({ runId })).map((r) => r.action)).toEqual(['expected']);
     } finally {
+      await engine.close();
       await store.close();
     }
   }, 120_000);
