@@ -35,6 +35,12 @@ export async function sensitivityTasks(store: Store): Promise<SensitivityStateVi
   return Promise.all((await store.sensitivity.tasks()).map((task) => sensitivityInForce(store, task)));
 }
 
+/** The settings saved for each task that has a version in force (the others use the defaults). */
+export async function sensitivityByTask(store: Store): Promise<Map<string, SensitivitySettings>> {
+  const states = await sensitivityTasks(store);
+  return new Map(states.flatMap((state) => (state.version ? [[state.task, state.settings] as const] : [])));
+}
+
 /**
  * The one historical judge every caller uses (see store-judge.ts), with the task's sensitivity in
  * force unless the caller gives settings of its own.

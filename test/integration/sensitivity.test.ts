@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import type { ApiResult } from '../../shared/api.js';
 import { operatorCaller, tester } from '../helpers/callers.js';
-import { historicalJudge, saveSensitivity, sensitivityHistory, sensitivityInForce, whatIfForTask } from '../../main/validation/index.js';
+import { backtest, historicalJudge, saveSensitivity, sensitivityHistory, sensitivityInForce, whatIfForTask } from '../../main/validation/index.js';
 import type { SensitivitySettings } from '../../shared/validation.js';
 import { testBackends } from '../helpers/backends.js';
 import { seedTunableTask, spiked } from '../helpers/sensitivity-fixtures.js';
@@ -31,6 +31,9 @@ describe.each(testBackends())('sensitivity settings per task ($name)', (backend)
       expect((await historicalJudge(next)).verdict).not.toBe('anomalous');
       // A run of another task (or none) keeps the defaults.
       expect((await historicalJudge({ ...next, task: null })).verdict).toBe('anomalous');
+      // The backtest judges the task's stored runs as the live judge would today: with version 2.
+      expect((await backtest(store)).alerted).toBe(0);
+      expect((await backtest(store, { sensitivity: { metrics: {}, minSignals: 1 } })).alerted).toBeGreaterThan(0);
     } finally {
       await store.close();
     }
