@@ -48,7 +48,12 @@ export const sensitivityWhatIfSchema = z.object({
 export type SensitivityWhatIfView = z.infer<typeof sensitivityWhatIfSchema>;
 
 export const sensitivityTaskInputSchema = z.object({ task });
-export const sensitivityWhatIfInputSchema = z.object({ task, settings: sensitivitySettingsSchema });
+export const sensitivityWhatIfInputSchema = z.object({
+  task,
+  settings: sensitivitySettingsSchema,
+  /** Whose trial ledger to add (a path, or a schema on PostgreSQL); absent: the default SQLite staging file beside the database, when it exists. */
+  staging: z.string().trim().min(1).max(1_000).nullable().optional(),
+});
 export const sensitivitySaveInputSchema = z.object({
   task,
   settings: sensitivitySettingsSchema,

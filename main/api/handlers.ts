@@ -46,7 +46,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
-    ...sensitivityHandlers(store),
+    ...sensitivityHandlers(store, source),
     ...historyHandlers(store),
     ...trialHandlers(store, source, engine),
     ...sessionHandlers(),

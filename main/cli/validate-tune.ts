@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { GatehouseError } from '../../shared/errors.js';
 import { describeSensitivity, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { SENSITIVITY_METRICS, sensitivitySettingsSchema, sensitivityValueSchema, type SensitivitySettings } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
+import { existingStagingFor, withStagingLedger } from '../trials/index.js';
 import { saveSensitivity, sensitivityInForce, whatIfForTask } from '../validation/index.js';
-import { withStore } from './database.js';
+import { databaseOption, withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 
@@ -30,6 +32,7 @@ interface TuneFlags {
   sensitivity?: string;
   minSignals?: string;
   dryRun?: boolean;
+  staging?: string;
   reason?: string;
   operator?: string;
   json?: boolean;
@@ -55,20 +58,25 @@ export function registerTuneCommand(validate: Command): void {
     .option('--sensitivity <value>', 'off | low | normal | high, or the alarm score in sigmas (1–10)')
     .option('--min-signals <n>', 'alert only when this many metrics are off (1–4; the seed\'s "require 2+ signals")')
     .option('--dry-run', 'show the what-if and save nothing')
+    .option('--staging <target>', 'the staging copy whose trial ledger to add (default: the SQLite file `gatehouse trial` uses beside --db, when it exists)')
     .option('--reason <text>', 'why (required to save: every change is audited)')
     .option('--operator <name>', 'who is making the change (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (_options: TuneFlags, command: Command) => {
       // validate's own --json is recognised after `tune` too: read both.
       const flags = command.optsWithGlobals<TuneFlags>();
-      const input = parseOptions(tuneInputSchema, { ...flags, sensitivity: sensitivityText(flags.sensitivity), dryRun: flags.dryRun ?? false, db: undefined, json: undefined });
+      const input = parseOptions(tuneInputSchema, { ...flags, sensitivity: sensitivityText(flags.sensitivity), dryRun: flags.dryRun ?? false, db: undefined, json: undefined, staging: undefined });
+      const staging = existingStagingFor(databaseOption(flags.db), flags.staging);
       await withStore(flags.db, async (store) => {
         const current = (await sensitivityInForce(store, input.task)).settings;
         const after: SensitivitySettings = {
           metrics: input.metric ? { ...current.metrics, [input.metric]: input.sensitivity } : current.metrics,
           minSignals: input.minSignals ?? current.minSignals,
         };
-        const whatIf = await whatIfForTask(store, input.task, after);
+        // The trial cases of the staging copy are added when it exists; one named with --staging must.
+        const withStaging = staging === null ? null : await withStagingLedger(staging, (ledger) => whatIfForTask(store, input.task, after, {}, ledger));
+        if (withStaging === null && flags.staging !== undefined) throw new GatehouseError('NOT_FOUND', `staging database ${flags.staging} does not exist`);
+        const whatIf = withStaging ?? (await whatIfForTask(store, input.task, after));
         const saved = input.dryRun ? null : await saveSensitivity(store, { task: input.task, settings: after, reason: input.reason!, operator: actorName(input.operator) });
         if (flags.json) return printJson({ ...whatIf, saved });
         printWhatIf(whatIf);

@@ -4,4 +4,4 @@ export { runTrials, type TrialOutcome, type TrialProgress, type TrialRequest, ty
 export { summariseTrials, type KindTally, type LedgerSummary } from './ledger.js';
 export { seedSyntheticHistory, SEEDED_MS_PER_RECORD, type SeedOptions } from './history-seed.js';
 export { recordFromStored, TrialClock, meteredSource } from './realise.js';
-export { checkedStagingTarget, stagingLabel, stagingTargetFor } from './staging-target.js';
+export { checkedStagingTarget, existingStagingFor, stagingLabel, stagingTargetFor, withStagingLedger } from './staging-target.js';

@@ -69,13 +69,30 @@ function trialCases(runs: readonly ReportedRun[], trials: Awaited<ReturnType<Sto
   });
 }
 
-/** What `after` would have done to the task's stored runs and to the stored trial cases, beside the settings in force. */
-export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}): Promise<SensitivityWhatIfView> {
+/**
+ * Trial cases of another database's ledger (the staging copy trials ran on): each judged against
+ * that database's runs before it, the history it was judged against when it ran.
+ */
+async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
+  const [runs, trials] = await Promise.all([staging.reviews.allRuns(), staging.trials.list()]);
+  const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
+  return trialCases(runs, trials).map((trial) => {
+    const time = Date.parse(trial.current.startedAt);
+    return { ...trial, history: training.filter((run) => Date.parse(run.startedAt) < time).map(historyEntryOf) };
+  });
+}
+
+/**
+ * What `after` would have done to the task's stored runs and to the stored trial cases, beside the
+ * settings in force. Trial cases come from the database's own ledger and, when given, from the
+ * staging database's.
+ */
+export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}, staging?: Store): Promise<SensitivityWhatIfView> {
   await requireKnownTask(store, task);
-  const [state, runs, trials] = await Promise.all([sensitivityInForce(store, task), store.reviews.allRuns(), store.trials.list()]);
+  const [state, runs, trials, stagingCases] = await Promise.all([sensitivityInForce(store, task), store.reviews.allRuns(), store.trials.list(), staging ? stagingTrialCases(staging) : []]);
   const report = sensitivityWhatIf({
     runs: trainingRunsFor(runs, task).map(historyEntryOf),
-    trials: trialCases(runs, trials),
+    trials: [...trialCases(runs, trials), ...stagingCases],
     before: state.settings,
     after,
     options,

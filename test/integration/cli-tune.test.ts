@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { stagingTargetFor } from '../../main/trials/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { seedTunableTask } from '../helpers/sensitivity-fixtures.js';
@@ -39,6 +40,22 @@ describe.each(testBackends())('gatehouse validate tune ($name)', (backend) => {
     const next = JSON.parse(runCli(['validate', 'tune', '--db', db, '--task', 'daily', '--metric', 'added', '--sensitivity', '3.5', '--reason', 'added is steadier', '--json']).stdout);
     expect(next.before).toEqual({ metrics: { fetched: 'off' }, minSignals: 2 });
     expect(next.saved).toMatchObject({ version: 2, settings: { metrics: { fetched: 'off', added: 3.5 }, minSignals: 2 } });
+  }, 120_000);
+
+  it.runIf(backend.name === 'sqlite')('adds the trial cases of the staging file beside the database, and refuses a named one that does not exist', async () => {
+    const db = await seededDatabase();
+    const staging = await backend.open(stagingTargetFor(db));
+    try {
+      await seedTunableTask(staging);
+    } finally {
+      await staging.close();
+    }
+    const result = runCli(['validate', 'tune', '--db', db, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'off', '--min-signals', '2', '--dry-run']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^spike +2 +2 +0$/m);
+    const missing = runCli(['validate', 'tune', '--db', db, '--task', 'daily', '--min-signals', '2', '--dry-run', '--staging', `${db}.nowhere.db`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/staging database .* does not exist/);
   }, 120_000);
 
   it('exits 2 on an unknown task or metric, an out-of-range value, or a save without a reason, and saves nothing', async () => {

@@ -59,6 +59,21 @@ describe.each(testBackends())('sensitivity settings per task ($name)', (backend)
     }
   }, 120_000);
 
+  it('adds the trial cases of a staging copy, each judged against the staging runs before it', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    const staging = await backend.open(await backend.freshLocation());
+    try {
+      await seedTunableTask(store);
+      await seedTunableTask(staging);
+      const whatIf = await whatIfForTask(store, 'daily', ALL_OFF, {}, staging);
+      expect(whatIf.report.trials.find((t) => t.kind === 'spike')).toEqual({ kind: 'spike', cases: 2, caughtBefore: 2, caughtAfter: 0 });
+      expect(whatIf.report.runsJudged).toBe(91);
+    } finally {
+      await staging.close();
+      await store.close();
+    }
+  }, 120_000);
+
   it('refuses an unknown task and a blank reason', async () => {
     const store = await backend.open(await backend.freshLocation());
     try {
