@@ -36,6 +36,10 @@ export const runReviewSchema = z.object({
 });
 export type RunReviewView = z.infer<typeof runReviewSchema>;
 
+/**
+ * One open anomaly: the runs of one change fold into one entry (issue 10 item 3). runId,
+ * startedAt, status and anomalies are the run that raised it; a review applies to every run of it.
+ */
 export const anomalousRunSchema = z.object({
   runId,
   task: z.string().nullable(),
@@ -44,7 +48,13 @@ export const anomalousRunSchema = z.object({
   /** expected / confirmed once an operator marked it; null while open. */
   review: z.string().nullable(),
   anomalies: z.array(anomalySchema),
+  /** The reviews of every run of the fold, oldest first. */
   reviews: z.array(runReviewSchema),
+  /** How many runs the change has lasted (1 for a one-off anomaly), their ids oldest first, and the last of them. */
+  runCount: z.number().int().positive(),
+  runIds: z.array(runId),
+  lastRunId: runId,
+  lastStartedAt: z.string(),
 });
 export type AnomalousRunView = z.infer<typeof anomalousRunSchema>;
 

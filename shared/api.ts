@@ -55,6 +55,15 @@ import {
 } from './api-validation.js';
 import { historyAnnotationsInputSchema, historyAnnotationsSchema } from './api-history.js';
 import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutDetailSchema, rolloutStartInputSchema, rolloutViewSchema } from './api-rollouts.js';
+import {
+  sensitivityHistoryInputSchema,
+  sensitivitySaveInputSchema,
+  sensitivityStateSchema,
+  sensitivityTaskInputSchema,
+  sensitivityVersionSchema,
+  sensitivityWhatIfInputSchema,
+  sensitivityWhatIfSchema,
+} from './api-sensitivity.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -145,7 +154,7 @@ export const overviewSchema = z.object({
   /** Records that reached the database (added + updated + unchanged) ÷ records fetched, in the window. */
   recordsCommittedShare: share,
   quarantinedInWindow: z.number().int().nonnegative(),
-  /** Runs in the window the historical validator called anomalous that nobody has marked yet. */
+  /** Open anomalies with a run in the window that nobody has marked yet; the runs of one change count once (issue 10 item 3). */
   openAnomalies: z.number().int().nonnegative(),
   /** The trial ledger of the default staging target; null before any trial ran there. */
   trials: ledgerSummarySchema.omit({ byKind: true, byMagnitude: true }).nullable(),
@@ -250,6 +259,16 @@ export const API_METHODS = {
   'anomalies.mark': { input: anomaliesMarkInputSchema, output: runReviewSchema },
   /** Lets a run held by BLOCK_ON_ANOMALY stand; the other way out is rollback.apply. */
   'runs.accept': { input: runsAcceptInputSchema, output: runsAcceptOutputSchema },
+  /** Every known task (scheduled, or carried by a stored run) with its sensitivity settings in force. */
+  'sensitivity.tasks': { input: noInput, output: z.array(sensitivityStateSchema) },
+  /** A task's sensitivity settings in force (issue 10 item 7): its latest saved version, or the defaults. */
+  'sensitivity.get': { input: sensitivityTaskInputSchema, output: sensitivityStateSchema },
+  /** What new settings would have done to the task's stored runs and the stored trial cases, beside those in force; saves nothing. */
+  'sensitivity.whatIf': { input: sensitivityWhatIfInputSchema, output: sensitivityWhatIfSchema },
+  /** Saves the task's settings as a new version, with the caller and the reason (audited like flags). */
+  'sensitivity.save': { input: sensitivitySaveInputSchema, output: sensitivityVersionSchema },
+  /** Saved versions, newest first: the audit trail of the settings. */
+  'sensitivity.history': { input: sensitivityHistoryInputSchema, output: z.array(sensitivityVersionSchema) },
   'trials.kinds': { input: noInput, output: trialKindsSchema },
   /** Starts trials on a staging copy in the background; poll trials.job for progress. */
   'trials.run': { input: trialsRunInputSchema, output: trialJobSchema },

@@ -11,6 +11,7 @@ import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { sessionHandlers } from './caller.js';
 import { rolloutHandlers } from './rollouts.js';
+import { sensitivityHandlers } from './sensitivity.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
@@ -46,6 +47,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
+    ...sensitivityHandlers(store, source),
     ...historyHandlers(store),
     ...trialHandlers(store, source, engine),
     ...sessionHandlers(),

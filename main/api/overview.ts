@@ -2,6 +2,7 @@ import type { Overview } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 import { nextOccurrence } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
+import { listAnomalousRuns } from '../validation/index.js';
 import type { EngineHost } from './engine-host.js';
 
 const DAY_MS = 86_400_000;
@@ -19,8 +20,8 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
   const anomalousRuns = inWindow
     .filter((run) => run.validation?.verdict === 'anomalous')
     .map((run) => ({ runId: run.runId, startedAt: run.startedAt, anomalies: run.validation?.anomalies ?? [] }));
-  // Open: flagged and not yet marked expected or confirmed by an operator.
-  const open = new Set((await store.reviews.anomalousRuns({ open: true, limit: WINDOW_RUN_LIMIT })).map((run) => run.runId));
+  // Open: flagged and not yet marked expected or confirmed; the runs of one change count once, as the anomalies list shows them.
+  const openAnomalies = (await listAnomalousRuns(store, { open: true, limit: WINDOW_RUN_LIMIT })).filter((fold) => Date.parse(fold.lastStartedAt) >= since);
   return {
     database: { backend: store.backend, location: store.location, hearings: await store.countHearings() },
     windowDays,
@@ -30,7 +31,7 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
     batchSuccessRate: batchSuccessRate(inWindow),
     recordsCommittedShare: recordsCommittedShare(inWindow),
     quarantinedInWindow: inWindow.reduce((sum, run) => sum + run.metrics.quarantined, 0),
-    openAnomalies: anomalousRuns.filter((run) => open.has(run.runId)).length,
+    openAnomalies: openAnomalies.length,
     trials,
     anomalousRuns,
     activeRuns: engine.active(),

@@ -5,8 +5,8 @@ import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
-import { isPostgresUrl, openStore, type Store } from '../store/index.js';
-import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, type TrialResult, type TrialSpec } from '../trials/index.js';
+import { isPostgresUrl, type Store } from '../store/index.js';
+import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, withStagingLedger as withLedger, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -104,16 +104,6 @@ export async function defaultLedgerRates(source: string): Promise<Overview['tria
   return rates;
 }
 
-/** Opens the staging ledger to read it; null when a SQLite staging file was never made (it is not created here). */
-async function withLedger<T>(staging: string, read: (ledger: Store) => Promise<T>): Promise<T | null> {
-  if (!isPostgresUrl(staging) && !fs.existsSync(staging)) return null;
-  const ledger = await openStore(staging);
-  try {
-    return await read(ledger);
-  } finally {
-    await ledger.close();
-  }
-}
 
 function saveReport(savePath: string, format: 'md' | 'html', text: string, databases: string[]): string {
   const file = path.resolve(savePath);

@@ -17,7 +17,7 @@ export function registerAnomaliesCommands(program: Command): void {
   const anomalies = program.command('anomalies').description('runs the historical validator flagged, and the feedback on them');
   anomalies
     .command('list')
-    .description('anomalous runs, newest first, with their review')
+    .description('open anomalies, newest first, with their review (the runs of one change fold into one)')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--open', 'only anomalies nobody has marked yet')
     .option('--limit <n>', 'how many runs (default 100)')
@@ -29,8 +29,8 @@ export function registerAnomaliesCommands(program: Command): void {
         const list = await listAnomalousRuns(store, query);
         if (flags.json) return printJson(list);
         printTable(
-          ['run', 'task', 'status', 'started', 'review', 'anomalies'],
-          list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.review, a.anomalies.map((x) => x.message).join('; ')]),
+          ['run', 'task', 'status', 'started', 'runs', 'last run', 'review', 'anomalies'],
+          list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review, a.anomalies.map((x) => x.message).join('; ')]),
         );
       } finally {
         await store.close();
@@ -38,7 +38,7 @@ export function registerAnomaliesCommands(program: Command): void {
     });
   anomalies
     .command('mark')
-    .description('mark a run\'s anomaly expected (it stays in the training history) or confirmed (it leaves it)')
+    .description('mark a run\'s anomaly, with every run of its change, expected (they stay in the training history) or confirmed (they leave it)')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .requiredOption('--run <runId>', 'the anomalous run')
     .requiredOption('--as <review>', ANOMALY_REVIEWS.join(' | '))

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { createBatchJudge, describeZodError, judgeRun, runEntrySchema } from '../validation/index.js';
+import { registerTuneCommand } from './validate-tune.js';
 
 /**
  * `gatehouse validate` (DESIGN §3): judge one run against its history from two files, or many
@@ -26,8 +27,9 @@ interface ValidateFlags {
 }
 
 export function registerValidateCommand(program: Command, io: ValidateIo = { stdin: process.stdin, stdout: process.stdout }): Command {
-  return program
-    .command('validate')
+  const validate = program.command('validate');
+  registerTuneCommand(validate);
+  return validate
     .description('judge a run against the history of earlier runs (historical validation)')
     .option('--history <file>', 'JSON array of earlier runs: [{"startedAt": ISO, "metrics": {...}}]')
     .option('--current <file>', 'the run to judge: {"startedAt": ISO, "metrics": {...}}')

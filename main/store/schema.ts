@@ -124,6 +124,11 @@ export const TABLES = {
       at: 'time', hearingsBefore: 'int', hearingsAfter: 'int',
     },
   },
+  /** Sensitivity settings per task, one row per saved version: the latest is in force (main/validation). */
+  sensitivityVersions: {
+    role: 'kept',
+    columns: { id: 'serial', task: 'text', version: 'int', settingsJson: 'json', operator: 'text', reason: 'text', at: 'time' },
+  },
   /** PostgreSQL's snapshot list (a SQLite database keeps its list in a manifest beside the file). */
   snapshots: {
     role: 'kept',

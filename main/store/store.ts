@@ -4,6 +4,7 @@ import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './reposi
 import { Restores, RunReviews, Trials } from './repositories/reviews.js';
 import { Rollouts } from './repositories/rollouts.js';
 import { RunRepository } from './repositories/runs.js';
+import { SensitivityVersions } from './repositories/sensitivity.js';
 import { UndoJournal } from './repositories/undo.js';
 import type { DatabaseFault, LockHolder, Store, WriteTx } from './types.js';
 
@@ -26,6 +27,7 @@ export class GatehouseStore extends RunRepository implements Store {
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */
   private readonly known = new KnownRows();
   readonly rollouts = new Rollouts(this.driver);
+  readonly sensitivity = new SensitivityVersions(this.driver);
 
   constructor(driver: StoreDriver) {
     super(driver);

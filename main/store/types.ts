@@ -4,6 +4,7 @@ import type { HistoryEntry, ValidationResult } from '../../shared/validation.js'
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import type { Restores, RunReviews, Trials } from './repositories/reviews.js';
+import type { SensitivityVersions } from './repositories/sensitivity.js';
 import type { UndoJournal } from './repositories/undo.js';
 import type { ReconciliationFacts } from './repositories/reconcile.js';
 import type { SnapshottedRun } from './repositories/runs.js';
@@ -210,4 +211,6 @@ export interface Store {
   readonly trials: Trials;
   /** Guarded rollouts and their decision ledger (main/rollouts/). */
   readonly rollouts: Rollouts;
+  /** Sensitivity settings per task, versioned and audited (main/validation/ sensitivity). */
+  readonly sensitivity: SensitivityVersions;
 }

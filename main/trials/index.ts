@@ -5,5 +5,5 @@ export { summariseTrials, isAttributableCatch, type KindTally, type LedgerSummar
 export { alarmsFor, attributableAlarms, attributeCatch, type Attribution } from './attribution.js';
 export { seedSyntheticHistory, SEEDED_MS_PER_RECORD, type SeedOptions } from './history-seed.js';
 export { recordFromStored, TrialClock, meteredSource } from './realise.js';
-export { checkedStagingTarget, stagingLabel, stagingTargetFor } from './staging-target.js';
+export { checkedStagingTarget, existingStagingFor, stagingLabel, stagingTargetFor, withStagingLedger } from './staging-target.js';
 export { sweepSpecs, SWEEP_MAGNITUDES, MAX_SWEEP_REPEAT } from './sweep.js';

@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { isPostgresUrl } from '../store/index.js';
+import { isPostgresUrl, openStore, type Store } from '../store/index.js';
 import { checkStagingTarget } from '../store/index.js';
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -36,4 +37,26 @@ export function checkedStagingTarget(source: string, given?: string | null): str
 /** What the console shows for a staging target: the path, or the schema name (never a URL). */
 export function stagingLabel(staging: string): string {
   return isPostgresUrl(staging) ? `schema ${new URL(staging).searchParams.get('schema') ?? 'public'}` : staging;
+}
+
+/**
+ * The staging copy whose trial ledger a what-if adds: the one named, or the default SQLite file
+ * when it exists; null otherwise. A default PostgreSQL schema is not looked for: opening it would
+ * create it, and a read should leave the database as it was.
+ */
+export function existingStagingFor(source: string, given?: string | null): string | null {
+  if (given?.trim()) return stagingTargetFor(source, given);
+  const target = stagingTargetFor(source);
+  return !isPostgresUrl(target) && target !== path.resolve(source) && fs.existsSync(target) ? target : null;
+}
+
+/** Opens the staging ledger to read it; null when a SQLite staging file was never made (it is not created here). */
+export async function withStagingLedger<T>(staging: string, read: (ledger: Store) => Promise<T>): Promise<T | null> {
+  if (!isPostgresUrl(staging) && !fs.existsSync(staging)) return null;
+  const ledger = await openStore(staging);
+  try {
+    return await read(ledger);
+  } finally {
+    await ledger.close();
+  }
 }

@@ -1,6 +1,7 @@
 import type { SensitivitySettings, Verdict } from '../../shared/validation.js';
 import type { Store } from '../store/index.js';
 import type { JudgeOptions } from './historical/model.js';
+import { sensitivityByTask } from './sensitivity.js';
 import { walkStoredRuns } from './walk-stored.js';
 
 export { wasJudgeable } from './walk-stored.js';
@@ -37,12 +38,14 @@ export interface BacktestReport {
 /**
  * Walks forward over the stored runs once (linear time): each is judged against only the runs
  * before it, with the exclusions and feedback the live judge applies today. Reads only; the
- * stored verdicts are left as they were. `sensitivity` replays the history under other settings.
+ * stored verdicts are left as they were. Each task's runs are judged with its sensitivity in force;
+ * `sensitivity` replays every run under those settings instead.
  */
 export async function backtest(store: Store, options: JudgeOptions & { all?: boolean; sensitivity?: SensitivitySettings } = {}): Promise<BacktestReport> {
   const runs = await store.reviews.allRuns();
   const report: BacktestReport = { runsJudged: 0, alerted: 0, alerts: 0, ok: 0, insufficientHistory: 0, baseline: 0, byRule: {}, runs: [] };
   const changes = new Set<string>();
+  const taskSensitivity = options.sensitivity ? new Map() : await sensitivityByTask(store);
   walkStoredRuns(runs, options, 0, (run, result) => {
     report.runsJudged += 1;
     if (result.verdict === 'anomalous') report.alerted += 1;
@@ -66,6 +69,6 @@ export async function backtest(store: Store, options: JudgeOptions & { all?: boo
         review: run.review,
       });
     }
-  });
+  }, taskSensitivity);
   return report;
 }

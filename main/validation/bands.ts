@@ -1,6 +1,7 @@
 import type { MetricBand } from '../../shared/validation.js';
 import type { Store } from '../store/index.js';
 import type { JudgeOptions } from './historical/model.js';
+import { sensitivityByTask } from './sensitivity.js';
 import { firstOfLast, walkStoredRuns } from './walk-stored.js';
 
 export interface RunBands {
@@ -15,13 +16,21 @@ export interface RunBands {
  * The validator's expected band for each of the latest `limit` runs, walking forward as the
  * backtest does: each run against only the runs before it, with today's exclusions (confirmed
  * anomalies, rolled-back and held runs out). This is the honest band — a run never widens its own.
- * One pass, starting at most the live judge's history length before the first band drawn.
+ * One pass, starting at most the live judge's history length before the first band drawn; each
+ * task's runs get the band of its sensitivity in force, as the live judge would draw it.
  */
 export async function expectedBands(store: Store, options: JudgeOptions & { limit?: number } = {}): Promise<RunBands[]> {
   const runs = await store.reviews.allRuns();
   const drawn: RunBands[] = [];
-  walkStoredRuns(runs, options, firstOfLast(runs, options.limit ?? 400), (run, result) => {
-    drawn.push({ runId: run.runId, startedAt: run.startedAt, method: result.method, bands: result.bands ?? {} });
-  });
+  const taskSensitivity = options.sensitivity ? new Map() : await sensitivityByTask(store);
+  walkStoredRuns(
+    runs,
+    options,
+    firstOfLast(runs, options.limit ?? 400),
+    (run, result) => {
+      drawn.push({ runId: run.runId, startedAt: run.startedAt, method: result.method, bands: result.bands ?? {} });
+    },
+    taskSensitivity,
+  );
   return drawn;
 }

@@ -3,6 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus, RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
 import type { RunReview, Store } from '../store/index.js';
+import { foldAnomalousRuns, foldIsOpen, type AnomalyFold } from './anomaly-folds.js';
 
 /**
  * Operator feedback on the historical validator (issue 5). One vocabulary, everywhere:
@@ -51,8 +52,18 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
   if (run.validation?.verdict !== 'anomalous') {
     throw new GatehouseError('CONFLICT', `run ${run.runId} was not flagged anomalous (verdict: ${run.validation?.verdict ?? 'none'}); only anomalies can be marked`);
   }
-  const review = await store.reviews.add({ runId: run.runId, action: as, reasonKind, reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
-  return review!;
+  // A review applies to the whole fold: every run of the change is the same anomaly.
+  const fold = (await anomalyFolds(store)).find((f) => f.runs.some((r) => r.runId === run.runId));
+  const runIds = fold ? fold.runs.map((r) => r.runId) : [run.runId];
+  const reviews = await store.reviews.addForRuns(runIds, { action: as, reasonKind, reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
+  return reviews.find((r) => r.runId === run.runId)!;
+}
+
+/** Folding reads this many anomalous runs back: a fold older than them is listed from its newer runs. */
+const FOLDED_RUNS_READ = 5_000;
+
+async function anomalyFolds(store: Store): Promise<AnomalyFold[]> {
+  return foldAnomalousRuns(await store.reviews.anomalousRuns({ limit: FOLDED_RUNS_READ }));
 }
 
 /** The status a held run would have had without BLOCK_ON_ANOMALY. */
@@ -78,18 +89,31 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
   return { review, status };
 }
 
-/** Anomalous runs, newest first, each with its anomalies and the feedback given on it so far. */
+/**
+ * Open anomalies, newest first: the runs of one change fold into one entry (issue 10 item 3) with
+ * the run that raised it, how many runs it has lasted, and the last of them. `open` keeps the
+ * folds with a run nobody has reviewed yet.
+ */
 export async function listAnomalousRuns(store: Store, options: { open: boolean; limit: number }): Promise<AnomalousRunView[]> {
-  const [runs, reviews] = await Promise.all([store.reviews.anomalousRuns(options), store.reviews.list()]);
+  const [folds, reviews] = await Promise.all([anomalyFolds(store), store.reviews.list()]);
   const byRun = new Map<number, RunReview[]>();
   for (const review of reviews) byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
-  return runs.map((run) => ({
-    runId: run.runId,
-    task: run.task ?? null,
-    status: run.status,
-    startedAt: run.startedAt,
-    review: run.review,
-    anomalies: run.validation?.anomalies ?? [],
-    reviews: byRun.get(run.runId) ?? [],
-  }));
+  const listed = folds.filter((fold) => !options.open || foldIsOpen(fold)).reverse().slice(0, options.limit);
+  return listed.map(({ runs }) => {
+    const first = runs[0]!;
+    const last = runs.at(-1)!;
+    return {
+      runId: first.runId,
+      task: first.task ?? null,
+      status: first.status,
+      startedAt: first.startedAt,
+      review: runs.some((r) => r.review === null) ? null : last.review,
+      anomalies: first.validation?.anomalies ?? [],
+      reviews: runs.flatMap((r) => byRun.get(r.runId) ?? []).sort((a, b) => a.id - b.id),
+      runCount: runs.length,
+      runIds: runs.map((r) => r.runId),
+      lastRunId: last.runId,
+      lastStartedAt: last.startedAt,
+    };
+  });
 }

@@ -32,6 +32,16 @@ export class RunReviews {
     });
   }
 
+  /** One expected/confirmed review for each of several runs (the runs of one folded anomaly), all or none. */
+  async addForRuns(runIds: readonly number[], review: Omit<NewRunReview, 'runId'> & { action: 'expected' | 'confirmed' }): Promise<RunReview[]> {
+    if (runIds.length === 0) return [];
+    return this.driver.transaction(async (trx) => {
+      await trx.updateTable('runs').set({ review: review.action }).where('id', 'in', [...runIds]).execute();
+      const rows = await trx.insertInto('runReviews').values(runIds.map((runId) => ({ ...review, runId }))).returningAll().execute();
+      return rows as RunReview[];
+    });
+  }
+
   async list(options: { runId?: number } = {}): Promise<RunReview[]> {
     const rows = await this.driver.db.selectFrom('runReviews').selectAll().$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!)).orderBy('id').execute();
     return rows as RunReview[];

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
 export interface Section {
-  id: 'overview' | 'runs' | 'history' | 'trials' | 'rollouts' | 'flags' | 'backups' | 'settings';
+  id: 'overview' | 'runs' | 'history' | 'trials' | 'rollouts' | 'sensitivity' | 'flags' | 'backups' | 'settings';
   label: string;
 }
 
@@ -12,6 +12,7 @@ export const SECTIONS: Section[] = [
   { id: 'history', label: 'History' },
   { id: 'trials', label: 'Trials' },
   { id: 'rollouts', label: 'Rollouts' },
+  { id: 'sensitivity', label: 'Sensitivity' },
   { id: 'flags', label: 'Flags' },
   { id: 'backups', label: 'Backups' },
   { id: 'settings', label: 'Settings' },

@@ -132,6 +132,10 @@ export function anomalousRun(overrides: Partial<AnomalousRunView> = {}): Anomalo
     review: null,
     anomalies: [{ metric: 'fetched', rule: 'band', value: 900, expected: 150, low: 100, high: 200, score: 6.2, message: 'fetched 900 is far above the usual 100–200' }],
     reviews: [],
+    runCount: 1,
+    runIds: [31],
+    lastRunId: 31,
+    lastStartedAt: '2026-11-19T02:00:00.000Z',
     ...overrides,
   };
 }

@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { GatehouseError } from '../../shared/errors.js';
+import { describeSensitivity, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
+import { SENSITIVITY_METRICS, sensitivitySettingsSchema, sensitivityValueSchema, type SensitivitySettings } from '../../shared/validation.js';
+import { actorName } from '../flags/index.js';
+import { existingStagingFor, withStagingLedger } from '../trials/index.js';
+import { saveSensitivity, sensitivityInForce, whatIfForTask } from '../validation/index.js';
+import { databaseOption, withStore } from './database.js';
+import { parseOptions, withOperator } from './input.js';
+import { printJson, printTable } from './output.js';
+
+/** One change to a task's settings: a metric's sensitivity, the signals a run needs, or both. */
+const tuneInputSchema = withOperator(
+  z.object({
+    task: z.string().trim().min(1).max(200),
+    metric: z.enum(SENSITIVITY_METRICS).optional(),
+    sensitivity: sensitivityValueSchema.optional(),
+    minSignals: sensitivitySettingsSchema.shape.minSignals.unwrap().optional(),
+    reason: z.string().trim().min(1, 'a reason is required').max(2_000).optional(),
+    dryRun: z.boolean().default(false),
+  }),
+)
+  .refine((input) => (input.metric === undefined) === (input.sensitivity === undefined), { message: 'give --metric and --sensitivity together', path: ['metric'] })
+  .refine((input) => input.metric !== undefined || input.minSignals !== undefined, { message: 'nothing to change: give --metric M --sensitivity X and/or --min-signals N', path: ['metric'] })
+  .refine((input) => input.dryRun || input.reason !== undefined, { message: 'needed to save: every change is audited (--dry-run only shows the what-if)', path: ['reason'] });
+
+interface TuneFlags {
+  db?: string;
+  task?: string;
+  metric?: string;
+  sensitivity?: string;
+  minSignals?: string;
+  dryRun?: boolean;
+  staging?: string;
+  reason?: string;
+  operator?: string;
+  json?: boolean;
+}
+
+/** A level stays a word; a number of sigmas is read as a number. */
+function sensitivityText(text: string | undefined): string | number | undefined {
+  return text !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
+}
+
+/**
+ * `gatehouse validate tune`: changes one task's sensitivity, printing first what the change would
+ * have done (stored runs that would alert, trial cases caught, old beside new) and saving a new
+ * audited version only without --dry-run.
+ */
+export function registerTuneCommand(validate: Command): void {
+  validate
+    .command('tune')
+    .description('set a metric\'s sensitivity for a task: shows the what-if (backtest and trial cases, old vs new), then saves a new audited version')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .requiredOption('--task <name>', 'the task whose settings change')
+    .option('--metric <metric>', SENSITIVITY_METRICS.join(' | '))
+    .option('--sensitivity <value>', 'off | low | normal | high, or the alarm score in sigmas (1–10)')
+    .option('--min-signals <n>', 'alert only when this many metrics are off (1–4; the seed\'s "require 2+ signals")')
+    .option('--dry-run', 'show the what-if and save nothing')
+    .option('--staging <target>', 'the staging copy whose trial ledger to add (default: the SQLite file `gatehouse trial` uses beside --db, when it exists)')
+    .option('--reason <text>', 'why (required to save: every change is audited)')
+    .option('--operator <name>', 'who is making the change (default: the OS user)')
+    .option('--json', 'print JSON')
+    .action(async (_options: TuneFlags, command: Command) => {
+      // validate's own --json is recognised after `tune` too: read both.
+      const flags = command.optsWithGlobals<TuneFlags>();
+      const input = parseOptions(tuneInputSchema, { ...flags, sensitivity: sensitivityText(flags.sensitivity), dryRun: flags.dryRun ?? false, db: undefined, json: undefined, staging: undefined });
+      const staging = existingStagingFor(databaseOption(flags.db), flags.staging);
+      await withStore(flags.db, async (store) => {
+        const current = (await sensitivityInForce(store, input.task)).settings;
+        const after: SensitivitySettings = {
+          metrics: input.metric ? { ...current.metrics, [input.metric]: input.sensitivity } : current.metrics,
+          minSignals: input.minSignals ?? current.minSignals,
+        };
+        // The trial cases of the staging copy are added when it exists; one named with --staging must.
+        const withStaging = staging === null ? null : await withStagingLedger(staging, (ledger) => whatIfForTask(store, input.task, after, {}, ledger));
+        if (withStaging === null && flags.staging !== undefined) throw new GatehouseError('NOT_FOUND', `staging database ${flags.staging} does not exist`);
+        const whatIf = withStaging ?? (await whatIfForTask(store, input.task, after));
+        const saved = input.dryRun ? null : await saveSensitivity(store, { task: input.task, settings: after, reason: input.reason!, operator: actorName(input.operator) });
+        if (flags.json) return printJson({ ...whatIf, saved });
+        printWhatIf(whatIf);
+        process.stdout.write(saved ? `saved version ${saved.version} of ${saved.task}'s sensitivity by ${saved.operator}: ${saved.reason}\n` : 'dry run: nothing saved\n');
+      });
+    });
+}
+
+function printWhatIf({ task, before, after, report }: SensitivityWhatIfView): void {
+  process.stdout.write(`what-if for task ${task}\n  in force: ${describeSensitivity(before)}\n  new:      ${describeSensitivity(after)}\n`);
+  process.stdout.write(`stored runs replayed: ${report.runsJudged}\n`);
+  printTable(
+    ['', 'runs alerting', 'distinct alerts'],
+    [
+      ['in force', report.before.alertedRuns, report.before.alerts],
+      ['new', report.after.alertedRuns, report.after.alerts],
+    ],
+  );
+  if (report.newlyAlerted.length > 0) process.stdout.write(`  would newly alert: ${report.newlyAlerted.join(', ')}\n`);
+  if (report.noLongerAlerted.length > 0) process.stdout.write(`  would no longer alert: ${report.noLongerAlerted.join(', ')}\n`);
+  if (report.trials.length === 0) process.stdout.write('no stored trial cases (run `gatehouse trial` on this database to have some)\n');
+  else printTable(['trial kind', 'cases', 'caught in force', 'caught new'], report.trials.map((t) => [t.kind, t.cases, t.caughtBefore, t.caughtAfter]));
+}
+
+

@@ -1,0 +1,124 @@
+import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
+import type { ReportedRun, SensitivityVersionRow, Store } from '../store/index.js';
+import { MIN_HISTORY_RUNS, type JudgeOptions } from './historical/model.js';
+import { historicalJudge as judgeAgainstStoredHistory, historyEntryOf, originOf, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
+import { sensitivityWhatIf, type TrialCase } from './what-if.js';
+
+/**
+ * Sensitivity settings per task (issue 10 item 7), versioned and audited like flags: each save is
+ * a new version with who, why and when, and the judge reads the version in force for the run's
+ * task. Before saving, a what-if replays the task's stored runs and the stored trial cases under
+ * the settings in force and under the new ones.
+ */
+
+function versionView(row: SensitivityVersionRow): SensitivityVersionView {
+  return { id: row.id, task: row.task, version: row.version, settings: sensitivitySettingsSchema.parse(JSON.parse(row.settingsJson)), operator: row.operator, reason: row.reason, at: row.at };
+}
+
+export async function requireKnownTask(store: Store, task: string): Promise<void> {
+  if (!(await store.sensitivity.taskExists(task))) {
+    throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, { hint: 'see `gatehouse tasks list`' });
+  }
+}
+
+/** The settings in force for a task: its latest saved version, or the evaluated defaults. */
+export async function sensitivityInForce(store: Store, task: string | null): Promise<SensitivityStateView> {
+  const row = task === null ? null : await store.sensitivity.inForce(task);
+  const version = row ? versionView(row) : null;
+  return { task: task ?? '', settings: version?.settings ?? DEFAULT_SENSITIVITY, version };
+}
+
+/** Every known task with its settings in force, by name: what the Sensitivity panel offers. */
+export async function sensitivityTasks(store: Store): Promise<SensitivityStateView[]> {
+  return Promise.all((await store.sensitivity.tasks()).map((task) => sensitivityInForce(store, task)));
+}
+
+/** The settings saved for each task that has a version in force (the others use the defaults). */
+export async function sensitivityByTask(store: Store): Promise<Map<string, SensitivitySettings>> {
+  const states = await sensitivityTasks(store);
+  return new Map(states.flatMap((state) => (state.version ? [[state.task, state.settings] as const] : [])));
+}
+
+/**
+ * The one historical judge every caller uses (see store-judge.ts), with the task's sensitivity in
+ * force unless the caller gives settings of its own.
+ */
+export async function historicalJudge(input: StoredRunToJudge, options: JudgeOptions = {}): Promise<ValidationResult> {
+  const sensitivity = options.sensitivity ?? (await sensitivityInForce(input.store, input.task)).settings;
+  return judgeAgainstStoredHistory(input, { ...options, sensitivity });
+}
+
+/**
+ * The runs the task's judge learns from, as the live judge picks them: the task's own training
+ * runs when it has MIN_HISTORY_RUNS of them, every production training run otherwise.
+ */
+function trainingRunsFor(runs: readonly ReportedRun[], task: string): ReportedRun[] {
+  const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
+  const own = training.filter((run) => run.task === task);
+  return own.length >= MIN_HISTORY_RUNS ? own : training;
+}
+
+/** Stored trial cases (run-level injections and clean controls) with the run each one produced. */
+function trialCases(runs: readonly ReportedRun[], trials: Awaited<ReturnType<Store['trials']['list']>>): TrialCase[] {
+  const byId = new Map(runs.map((run) => [run.runId, run]));
+  return trials.flatMap((trial) => {
+    const run = trial.level === 'record' || trial.runId === null ? undefined : byId.get(trial.runId);
+    return run ? [{ kind: trial.kind, label: trial.label, current: { startedAt: run.startedAt, metrics: run.metrics } }] : [];
+  });
+}
+
+/**
+ * Trial cases of another database's ledger (the staging copy trials ran on): each judged against
+ * that database's runs before it, the history it was judged against when it ran.
+ */
+async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
+  const [runs, trials] = await Promise.all([staging.reviews.allRuns(), staging.trials.list()]);
+  const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
+  return trialCases(runs, trials).map((trial) => {
+    const time = Date.parse(trial.current.startedAt);
+    return { ...trial, history: training.filter((run) => Date.parse(run.startedAt) < time).map(historyEntryOf) };
+  });
+}
+
+/**
+ * What `after` would have done to the task's stored runs and to the stored trial cases, beside the
+ * settings in force. Trial cases come from the database's own ledger and, when given, from the
+ * staging database's.
+ */
+export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}, staging?: Store): Promise<SensitivityWhatIfView> {
+  await requireKnownTask(store, task);
+  const [state, runs, trials, stagingCases] = await Promise.all([sensitivityInForce(store, task), store.reviews.allRuns(), store.trials.list(), staging ? stagingTrialCases(staging) : []]);
+  const report = sensitivityWhatIf({
+    runs: trainingRunsFor(runs, task).map(historyEntryOf),
+    trials: [...trialCases(runs, trials), ...stagingCases],
+    before: state.settings,
+    after,
+    options,
+  });
+  return { task, before: state.settings, after, report };
+}
+
+export interface SensitivitySave {
+  task: string;
+  settings: SensitivitySettings;
+  reason: string;
+  operator: string;
+  at?: string;
+}
+
+export async function saveSensitivity(store: Store, save: SensitivitySave): Promise<SensitivityVersionView> {
+  await requireKnownTask(store, save.task);
+  const reason = save.reason.trim();
+  if (reason === '') throw new GatehouseError('USAGE', '--reason must say why (it is recorded with the version)');
+  const settings = sensitivitySettingsSchema.parse(save.settings);
+  const row = await store.sensitivity.add({ task: save.task, settingsJson: JSON.stringify(settings), operator: save.operator, reason, at: save.at ?? new Date().toISOString() });
+  return versionView(row);
+}
+
+/** Saved versions, newest first (every task unless one is named). */
+export async function sensitivityHistory(store: Store, options: { task?: string; limit: number }): Promise<SensitivityVersionView[]> {
+  if (options.task !== undefined) await requireKnownTask(store, options.task);
+  return (await store.sensitivity.history(options)).map(versionView);
+}

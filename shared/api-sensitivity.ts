@@ -1,0 +1,71 @@
+/**
+ * The Sensitivity panel and `gatehouse validate tune` (issue 10 item 7): per task, the settings in
+ * force, a what-if of new ones over the stored runs and trial cases, saving a new version, and the
+ * versions' audit trail. The shapes mirror main/validation/sensitivity.ts and what-if.ts.
+ */
+import { z } from 'zod';
+import { sensitivitySettingsSchema, type SensitivitySettings } from './validation.js';
+
+const task = z.string().trim().min(1).max(200);
+
+export const sensitivityVersionSchema = z.object({
+  id: z.number().int(),
+  task: z.string(),
+  /** 1 for the task's first saved settings, counting up. */
+  version: z.number().int().positive(),
+  settings: sensitivitySettingsSchema,
+  operator: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type SensitivityVersionView = z.infer<typeof sensitivityVersionSchema>;
+
+export const sensitivityStateSchema = z.object({
+  task: z.string(),
+  /** The settings in force: the latest version's, or the evaluated defaults before any was saved. */
+  settings: sensitivitySettingsSchema,
+  version: sensitivityVersionSchema.nullable(),
+});
+export type SensitivityStateView = z.infer<typeof sensitivityStateSchema>;
+
+const settingsOutcomeSchema = z.object({ alertedRuns: z.number().int(), alerts: z.number().int() });
+export const whatIfReportSchema = z.object({
+  runsJudged: z.number().int(),
+  before: settingsOutcomeSchema,
+  after: settingsOutcomeSchema,
+  newlyAlerted: z.array(z.string()),
+  noLongerAlerted: z.array(z.string()),
+  trials: z.array(z.object({ kind: z.string(), cases: z.number().int(), caughtBefore: z.number().int(), caughtAfter: z.number().int() })),
+  trialCases: z.array(z.object({ kind: z.string(), label: z.string().nullable(), startedAt: z.string(), caughtBefore: z.boolean(), caughtAfter: z.boolean() })),
+});
+
+export const sensitivityWhatIfSchema = z.object({
+  task: z.string(),
+  before: sensitivitySettingsSchema,
+  after: sensitivitySettingsSchema,
+  report: whatIfReportSchema,
+});
+export type SensitivityWhatIfView = z.infer<typeof sensitivityWhatIfSchema>;
+
+export const sensitivityTaskInputSchema = z.object({ task });
+export const sensitivityWhatIfInputSchema = z.object({
+  task,
+  settings: sensitivitySettingsSchema,
+  /** Whose trial ledger to add (a path, or a schema on PostgreSQL); absent: the default SQLite staging file beside the database, when it exists. */
+  staging: z.string().trim().min(1).max(1_000).nullable().optional(),
+});
+export const sensitivitySaveInputSchema = z.object({
+  task,
+  settings: sensitivitySettingsSchema,
+  /** Every change carries a reason (DESIGN §4). */
+  reason: z.string().trim().min(1, 'a reason is required').max(2_000),
+});
+export const sensitivityHistoryInputSchema = z
+  .object({ task: task.optional(), limit: z.number().int().min(1).max(500).default(100) })
+  .default({ limit: 100 });
+
+/** Settings in a line, as the CLI prints them and the panel's history shows them. */
+export function describeSensitivity(settings: SensitivitySettings): string {
+  const metrics = Object.entries(settings.metrics).map(([metric, value]) => `${metric} ${typeof value === 'number' ? `${value}σ` : value}`);
+  return `${metrics.length > 0 ? metrics.join(', ') : 'every metric normal'}; ${settings.minSignals === 1 ? 'any one signal alerts' : `${settings.minSignals}+ signals to alert`}`;
+}

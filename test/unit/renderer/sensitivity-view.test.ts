@@ -1,0 +1,84 @@
+// @vitest-environment happy-dom
+import { flushPromises, type VueWrapper } from '@vue/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import SensitivityView from '../../../renderer/src/views/SensitivityView.vue';
+import type { SensitivityVersionView } from '../../../shared/api-sensitivity.js';
+import type { SensitivitySettings } from '../../../shared/validation.js';
+import { fakeClient, type FakeClient } from './fake-client.js';
+import { mountWith } from './mount.js';
+
+const DEFAULTS: SensitivitySettings = { metrics: {}, minSignals: 1 };
+
+/** A server with one task, answering the what-if from what it is sent and keeping what is saved. */
+function sensitivityServer(): FakeClient {
+  const versions: SensitivityVersionView[] = [];
+  const inForce = () => versions[0]?.settings ?? DEFAULTS;
+  const outcome = { alertedRuns: 0, alerts: 0 };
+  return fakeClient({
+    'sensitivity.tasks': () => [{ task: 'daily', settings: inForce(), version: versions[0] ?? null }],
+    'sensitivity.history': () => versions,
+    'sensitivity.whatIf': ({ task, settings }) => ({
+      task,
+      before: inForce(),
+      after: settings,
+      report: { runsJudged: 40, before: { alertedRuns: 3, alerts: 2 }, after: outcome, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2, caughtBefore: 2, caughtAfter: 1 }], trialCases: [] },
+    }),
+    'sensitivity.save': ({ task, settings, reason }) => {
+      versions.unshift({ id: versions.length + 1, task, version: versions.length + 1, settings, operator: 'Ada', reason, at: '2026-11-30T17:00:00.000Z' });
+      return versions[0]!;
+    },
+  });
+}
+
+const saveButton = (wrapper: VueWrapper) => wrapper.findAll('button').find((b) => b.text() === 'Save as a new version')!;
+
+describe('the Sensitivity panel', () => {
+  let client: FakeClient;
+  beforeEach(() => {
+    client = sensitivityServer();
+  });
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('enables Save only while the what-if of exactly the settings on screen is shown, and saves those settings', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    await wrapper.get('select[name=sensitivity-duration]').setValue('sigmas');
+    await wrapper.get('input[name=sigmas-duration]').setValue('6.5');
+    await wrapper.get('select[name=sensitivity-updated]').setValue('off');
+    await wrapper.get('textarea[name=sensitivity-reason]').setValue('durations vary with the network');
+    expect(saveButton(wrapper).attributes('disabled')).toBeDefined();
+
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    const settings = { metrics: { updated: 'off', duration: 6.5 }, minSignals: 1 };
+    expect(client.callsOf('sensitivity.whatIf')).toEqual([{ task: 'daily', settings }]);
+    expect(wrapper.get('[data-testid=what-if-trials] tr[data-kind=drop]').text()).toBe('drop221');
+    expect(saveButton(wrapper).attributes('disabled')).toBeUndefined();
+
+    // Another change hides the what-if until it is asked for again.
+    await wrapper.get('input[name=min-signals]').setValue('2');
+    expect(wrapper.find('[data-testid=what-if]').exists()).toBe(false);
+    expect(saveButton(wrapper).attributes('disabled')).toBeDefined();
+    await wrapper.get('input[name=min-signals]').setValue('1');
+
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('sensitivity.save')).toEqual([{ task: 'daily', settings, reason: 'durations vary with the network' }]);
+    expect(wrapper.get('[data-testid=sensitivity-history] tr[data-version="1"]').text()).toContain('updated off, duration 6.5σ; any one signal alerts');
+    expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 1 in force, saved by Ada');
+  });
+
+  it('does not save without a reason, or settings equal to those in force', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    await wrapper.get('textarea[name=sensitivity-reason]').setValue('no change');
+    expect(wrapper.text()).toContain('These are the settings in force.');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('sensitivity.save')).toEqual([]);
+  });
+});
