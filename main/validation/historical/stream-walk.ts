@@ -220,7 +220,9 @@ export class StreamWalk {
     const lowBar = nearEmpty && !quietShown ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
-    if (change && assessment.changeStatus === 'ongoing' && (fresh === null || fresh === change.direction)) {
+    const continuesChange = assessment.changeStatus === 'ongoing' || assessment.leansWithChange;
+    if (change && continuesChange && (fresh === null || fresh === change.direction)) {
+      if (this.quietForLong(change, assessment)) return null;
       return change.accepted ? null : { metric, assessment, kind: 'ongoing', direction: change.direction, score: Math.max(lowScore, highScore), rule: change.rule };
     }
     if (fresh) {
@@ -236,6 +238,16 @@ export class StreamWalk {
       if (score >= bars.shift) return { metric, assessment, kind: 'shift', direction, score, rule: 'level-shift', shift: side };
     }
     return null;
+  }
+
+  /**
+   * A drop that is a quiet period which began CHANGE_OPEN_DAYS or more ago (by the change's own
+   * start or the episode's, whichever is earlier) is the baseline: its start was the news.
+   */
+  private quietForLong(change: { direction: Direction; sinceDay: number }, assessment: TrackAssessment): boolean {
+    if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
+    const since = Math.min(change.sinceDay, this.regime.episode?.sinceDay ?? change.sinceDay);
+    return assessment.dayNumber - since >= CHANGE_OPEN_DAYS;
   }
 
   /** A weekday that rarely brings anything, or a run in a quiet period. */
