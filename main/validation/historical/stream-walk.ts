@@ -30,6 +30,8 @@ const RECENT_RUNS = 90;
 const REGIME_FROM_RUNS = 14;
 /** The filter's P(quiet) from which a quiet period is plainly the state. */
 const SURE_OF_QUIET = 0.9;
+/** Days into an unannounced quiet period the downward shift test still reads once the filter is sure of it. */
+const SURE_QUIET_WATCH_DAYS = 3;
 /** The judge's weight on an announced entry into a quiet period from which the shift detector stands aside. */
 const ANNOUNCED_QUIET = 0.1;
 /** A run with at most this share of its expectation is "near zero". */
@@ -191,7 +193,8 @@ export class StreamWalk {
     if (context.step.judging.enter >= ANNOUNCED_QUIET) return 'none';
     const episode = this.regime.episode;
     if (episode === null) return 'both';
-    const young = !episode.anticipated && context.dayNumber - episode.sinceDay < CHANGE_OPEN_DAYS && this.regime.quiet < SURE_OF_QUIET;
+    const age = context.dayNumber - episode.sinceDay;
+    const young = !episode.anticipated && age < (this.regime.quiet < SURE_OF_QUIET ? CHANGE_OPEN_DAYS : SURE_QUIET_WATCH_DAYS);
     return young ? 'down' : 'none';
   }
 
@@ -213,11 +216,12 @@ export class StreamWalk {
     const track = this.tracks[metric];
     const { value, lowScore, highScore } = assessment;
     // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
-    // or partial fetch, and has the lower bar — in the normal state only: a quiet period makes it plausible.
-    const quietShown = assessment.quietShare >= 0.5;
+    // or partial fetch, and has the lower bar — in a quiet period too: the expectation is then the
+    // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
+    // going missing is as much a failed fetch as a busy day's many.
     const expected = mixtureMean(assessment.prediction.judging);
     const nearEmpty = value <= NEAR_ZERO_SHARE * expected;
-    const lowBar = nearEmpty && !quietShown ? bars.empty : bars.single;
+    const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
     const continuesChange = assessment.changeStatus === 'ongoing' || assessment.leansWithChange;
