@@ -34,6 +34,8 @@ const SURE_OF_QUIET = 0.9;
 const SURE_QUIET_WATCH_DAYS = 3;
 /** The judge's weight on an announced entry into a quiet period from which the shift detector stands aside. */
 const ANNOUNCED_QUIET = 0.1;
+/** A run with at least this share of the normal state's expectation is at the normal level. */
+const NORMAL_LEVEL_SHARE = 0.6;
 /** A run with at most this share of its expectation is "near zero". */
 const NEAR_ZERO_SHARE = 0.1;
 
@@ -75,6 +77,8 @@ export class StreamWalk {
   runs = 0;
   readonly weekdayRuns = [0, 0, 0, 0, 0, 0, 0];
   lastTime = Number.NEGATIVE_INFINITY;
+  /** The day of the latest informative run at the normal level (where a drop that follows it began, at the latest). */
+  lastNormalDay = Number.NEGATIVE_INFINITY;
   private models: { mix: MixModel | null; duration: DurationModel | null } | null = null;
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
 
@@ -100,6 +104,7 @@ export class StreamWalk {
     twin.runs = this.runs;
     twin.weekdayRuns.splice(0, 7, ...this.weekdayRuns);
     twin.lastTime = this.lastTime;
+    twin.lastNormalDay = this.lastNormalDay;
     return twin;
   }
 
@@ -220,7 +225,7 @@ export class StreamWalk {
     // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
     // going missing is as much a failed fetch as a busy day's many.
     const expected = mixtureMean(assessment.prediction.judging);
-    const nearEmpty = value <= NEAR_ZERO_SHARE * expected;
+    const nearEmpty = value <= Math.max(NEAR_ZERO_SHARE * expected, 1);
     const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
@@ -245,12 +250,13 @@ export class StreamWalk {
   }
 
   /**
-   * A drop that is a quiet period which began CHANGE_OPEN_DAYS or more ago (by the change's own
-   * start or the episode's, whichever is earlier) is the baseline: its start was the news.
+   * A drop that is a quiet period which began CHANGE_OPEN_DAYS or more ago is the baseline: its
+   * start was the news. It began on the day after the last run at the normal level at the latest,
+   * or at the change's or the episode's start if either is earlier.
    */
   private quietForLong(change: { direction: Direction; sinceDay: number }, assessment: TrackAssessment): boolean {
     if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
-    const since = Math.min(change.sinceDay, this.regime.episode?.sinceDay ?? change.sinceDay);
+    const since = Math.min(change.sinceDay, this.regime.episode?.sinceDay ?? change.sinceDay, this.lastNormalDay + 1);
     return assessment.dayNumber - since >= CHANGE_OPEN_DAYS;
   }
 
@@ -291,6 +297,8 @@ export class StreamWalk {
       if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
     }
     this.advanceRegime(context, evaluation);
+    const fetched = evaluation.assessments.fetched;
+    if (fetched.prediction.mean >= INFORMATIVE_MEAN && fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean) this.lastNormalDay = context.dayNumber;
     const episode = this.regime.episode;
     if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
     this.remember(run);
