@@ -30,8 +30,12 @@ const RECENT_RUNS = 90;
 const REGIME_FROM_RUNS = 14;
 /** The filter's P(quiet) from which a quiet period is plainly the state. */
 const SURE_OF_QUIET = 0.9;
+/** Days into an unannounced quiet period the downward shift test still reads once the filter is sure of it. */
+const SURE_QUIET_WATCH_DAYS = 3;
 /** The judge's weight on an announced entry into a quiet period from which the shift detector stands aside. */
 const ANNOUNCED_QUIET = 0.1;
+/** A run with at least this share of the normal state's expectation is at the normal level. */
+const NORMAL_LEVEL_SHARE = 0.6;
 /** A run with at most this share of its expectation is "near zero". */
 const NEAR_ZERO_SHARE = 0.1;
 
@@ -73,6 +77,8 @@ export class StreamWalk {
   runs = 0;
   readonly weekdayRuns = [0, 0, 0, 0, 0, 0, 0];
   lastTime = Number.NEGATIVE_INFINITY;
+  /** The day of the latest informative run at the normal level (where a drop that follows it began, at the latest). */
+  lastNormalDay = Number.NEGATIVE_INFINITY;
   private models: { mix: MixModel | null; duration: DurationModel | null } | null = null;
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
 
@@ -98,6 +104,7 @@ export class StreamWalk {
     twin.runs = this.runs;
     twin.weekdayRuns.splice(0, 7, ...this.weekdayRuns);
     twin.lastTime = this.lastTime;
+    twin.lastNormalDay = this.lastNormalDay;
     return twin;
   }
 
@@ -191,7 +198,8 @@ export class StreamWalk {
     if (context.step.judging.enter >= ANNOUNCED_QUIET) return 'none';
     const episode = this.regime.episode;
     if (episode === null) return 'both';
-    const young = !episode.anticipated && context.dayNumber - episode.sinceDay < CHANGE_OPEN_DAYS && this.regime.quiet < SURE_OF_QUIET;
+    const age = context.dayNumber - episode.sinceDay;
+    const young = !episode.anticipated && age < (this.regime.quiet < SURE_OF_QUIET ? CHANGE_OPEN_DAYS : SURE_QUIET_WATCH_DAYS);
     return young ? 'down' : 'none';
   }
 
@@ -213,14 +221,17 @@ export class StreamWalk {
     const track = this.tracks[metric];
     const { value, lowScore, highScore } = assessment;
     // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
-    // or partial fetch, and has the lower bar — in the normal state only: a quiet period makes it plausible.
-    const quietShown = assessment.quietShare >= 0.5;
+    // or partial fetch, and has the lower bar — in a quiet period too: the expectation is then the
+    // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
+    // going missing is as much a failed fetch as a busy day's many.
     const expected = mixtureMean(assessment.prediction.judging);
-    const nearEmpty = value <= NEAR_ZERO_SHARE * expected;
-    const lowBar = nearEmpty && !quietShown ? bars.empty : bars.single;
+    const nearEmpty = value <= Math.max(NEAR_ZERO_SHARE * expected, 1);
+    const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
-    if (change && assessment.changeStatus === 'ongoing' && (fresh === null || fresh === change.direction)) {
+    const continuesChange = assessment.changeStatus === 'ongoing' || assessment.leansWithChange;
+    if (change && continuesChange && (fresh === null || fresh === change.direction)) {
+      if (this.quietForLong(change, assessment)) return null;
       return change.accepted ? null : { metric, assessment, kind: 'ongoing', direction: change.direction, score: Math.max(lowScore, highScore), rule: change.rule };
     }
     if (fresh) {
@@ -236,6 +247,17 @@ export class StreamWalk {
       if (score >= bars.shift) return { metric, assessment, kind: 'shift', direction, score, rule: 'level-shift', shift: side };
     }
     return null;
+  }
+
+  /**
+   * A drop that is a quiet period which began CHANGE_OPEN_DAYS or more ago is the baseline: its
+   * start was the news. It began on the day after the last run at the normal level at the latest,
+   * or at the change's or the episode's start if either is earlier.
+   */
+  private quietForLong(change: { direction: Direction; sinceDay: number }, assessment: TrackAssessment): boolean {
+    if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
+    const since = Math.min(change.sinceDay, this.regime.episode?.sinceDay ?? change.sinceDay, this.lastNormalDay + 1);
+    return assessment.dayNumber - since >= CHANGE_OPEN_DAYS;
   }
 
   /** A weekday that rarely brings anything, or a run in a quiet period. */
@@ -275,6 +297,8 @@ export class StreamWalk {
       if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
     }
     this.advanceRegime(context, evaluation);
+    const fetched = evaluation.assessments.fetched;
+    if (fetched.prediction.mean >= INFORMATIVE_MEAN && fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean) this.lastNormalDay = context.dayNumber;
     const episode = this.regime.episode;
     if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
     this.remember(run);

@@ -17,6 +17,11 @@ import type { RegimeWeights } from './regime.js';
 export const CHANGE_OPEN_DAYS = 5;
 /** Likelihood ratio (log) a run must show for the changed level to continue an open change. */
 const ONGOING_EVIDENCE = 1;
+/**
+ * A run that favours the open change's level, however slightly, and stands this far (sigmas) off
+ * the baseline its way is reported as part of the change while it is open (`leansWithChange`).
+ */
+const LEANING_SCORE = 1;
 /** ... and against it, to close the change as over (the level came back). */
 const RETURNED_EVIDENCE = -2;
 /** A one-off outlier: the filter reads a run this far out of every state as noise, not a state. */
@@ -75,6 +80,11 @@ export interface TrackAssessment {
   highScore: number;
   /** What the open change makes of this run. */
   changeStatus: 'none' | 'ongoing' | 'silent' | 'returned';
+  /**
+   * A `silent` run that still sides with the open change: the changed level explains it better
+   * than the baseline, only not by the margin that lets it move the change's own estimate.
+   */
+  leansWithChange: boolean;
   shift: Record<Direction, ShiftSide> | null;
 }
 
@@ -183,13 +193,16 @@ export class VolumeTrack {
   assess(run: { weekday: number; dayNumber: number; entry: { startedAt: string } }, value: number, prediction: TrackPrediction, watchShift: 'both' | 'down' | 'none', exact: boolean): TrackAssessment {
     const { lowScore, highScore } = exact || !this.followsFetched ? surprise(prediction.judging, value) : roughSurprise(prediction.judging, value);
     let changeStatus: TrackAssessment['changeStatus'] = 'none';
+    let leansWithChange = false;
     if (this.change) {
       const ratio = (this.change.observed + 0.5) / (this.change.expected + 0.5);
       const evidence = prediction.mean < INFORMATIVE_MEAN * 0.5 ? 0 : changeEvidence(value, prediction.mean, prediction.mean * ratio, prediction.phi);
       changeStatus = evidence >= ONGOING_EVIDENCE ? 'ongoing' : evidence <= RETURNED_EVIDENCE ? 'returned' : 'silent';
+      const sideScore = this.change.direction === 'up' ? highScore : lowScore;
+      leansWithChange = changeStatus === 'silent' && evidence > 0 && sideScore >= LEANING_SCORE;
     }
     const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
-    return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, shift };
+    return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, leansWithChange, shift };
   }
 
   /** Two-sided tail score: how much of an outlier the run is, whatever its direction. */
