@@ -38,6 +38,9 @@ import {
 import {
   anomaliesListInputSchema,
   anomaliesMarkInputSchema,
+  anomaliesMarkManyInputSchema,
+  anomaliesUndoMarksInputSchema,
+  reviewBatchSchema,
   anomalousRunSchema,
   ledgerSummarySchema,
   reportsTrialInputSchema,
@@ -247,6 +250,10 @@ export const API_METHODS = {
   'history.annotations': { input: historyAnnotationsInputSchema, output: historyAnnotationsSchema },
   'anomalies.list': { input: anomaliesListInputSchema, output: z.array(anomalousRunSchema) },
   'anomalies.mark': { input: anomaliesMarkInputSchema, output: runReviewSchema },
+  /** Marks many anomalous runs with one reason in one transaction; one audit row per run. */
+  'anomalies.markMany': { input: anomaliesMarkManyInputSchema, output: reviewBatchSchema },
+  /** Undo of marks (by review id): each run goes back to its earlier review state, audited too. */
+  'anomalies.undoMarks': { input: anomaliesUndoMarksInputSchema, output: reviewBatchSchema },
   /** Lets a run held by BLOCK_ON_ANOMALY stand; the other way out is rollback.apply. */
   'runs.accept': { input: runsAcceptInputSchema, output: runsAcceptOutputSchema },
   'trials.kinds': { input: noInput, output: trialKindsSchema },

@@ -37,6 +37,32 @@ async function requireRun(store: Store, runId: number): Promise<RunSummary> {
 }
 
 export async function markAnomaly(store: Store, request: MarkRequest): Promise<RunReview> {
+  const mark = checkMark(request);
+  const run = await requireRun(store, request.runId);
+  requireAnomalous(run);
+  const review = await store.reviews.add({ runId: run.runId, ...mark, operator: request.operator, at: request.at ?? new Date().toISOString() });
+  return review!;
+}
+
+/**
+ * Bulk review: one reason for many anomalous runs, written in one transaction with one audit row
+ * per run, so a refusal for any run (missing, not anomalous) leaves every run as it was.
+ */
+export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'runId'> & { runIds: number[] }): Promise<RunReview[]> {
+  const mark = checkMark(request);
+  const runIds = [...new Set(request.runIds)];
+  for (const runId of runIds) requireAnomalous(await requireRun(store, runId));
+  const at = request.at ?? new Date().toISOString();
+  return store.reviews.addMany(runIds.map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+}
+
+/** Undo of expected/confirmed marks (e.g. a bulk review): each run gets back its earlier review state, audited. */
+export async function undoMarks(store: Store, request: { reviewIds: number[]; reason: string; operator: string; at?: string }): Promise<RunReview[]> {
+  const reason = requireReason(request.reason);
+  return store.reviews.undoMarks([...new Set(request.reviewIds)], { reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
+}
+
+function checkMark(request: Pick<MarkRequest, 'as' | 'reasonKind' | 'reason'>): { action: AnomalyReview; reasonKind: string | null; reason: string } {
   if (!(ANOMALY_REVIEWS as readonly string[]).includes(request.as)) {
     throw new GatehouseError('USAGE', `--as must be one of ${ANOMALY_REVIEWS.join(', ')}, got "${request.as}"`);
   }
@@ -46,13 +72,13 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
     throw new GatehouseError('USAGE', `an expected anomaly needs --reason-kind ${EXPECTED_REASON_KINDS.join(' | ')}${reasonKind ? `, got "${reasonKind}"` : ''}`);
   }
   if (as === 'confirmed' && reasonKind !== null) throw new GatehouseError('USAGE', '--reason-kind applies to expected anomalies only');
-  const reason = requireReason(request.reason);
-  const run = await requireRun(store, request.runId);
+  return { action: as, reasonKind, reason: requireReason(request.reason) };
+}
+
+function requireAnomalous(run: RunSummary): void {
   if (run.validation?.verdict !== 'anomalous') {
     throw new GatehouseError('CONFLICT', `run ${run.runId} was not flagged anomalous (verdict: ${run.validation?.verdict ?? 'none'}); only anomalies can be marked`);
   }
-  const review = await store.reviews.add({ runId: run.runId, action: as, reasonKind, reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
-  return review!;
 }
 
 /** The status a held run would have had without BLOCK_ON_ANOMALY. */

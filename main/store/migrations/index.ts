@@ -5,6 +5,7 @@ import { migration002 } from './002-flags-tasks-notifications.js';
 import { migration003 } from './003-rollback-events.js';
 import { migration004 } from './004-anomaly-reviews-trials.js';
 import { migration005 } from './005-audit-outlives-restores.js';
+import { migration010 } from './010-review-reopened.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -36,7 +37,7 @@ export interface Migration {
   sql: (dialect: Dialect) => string;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration010];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */
