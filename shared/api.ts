@@ -121,6 +121,15 @@ export const startRunInputSchema = z.object({
 });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
 
+/** What the Start-run form offers: sources that add new records, and the real ones that are set up. */
+export const sourceDefaultsSchema = z.object({
+  /** A synthetic source whose eventIds start above every stored one, so its records are all new. */
+  synthetic: z.string(),
+  /** `congress:` when a Congress.gov key is set; null otherwise. */
+  congress: z.string().nullable(),
+});
+export type SourceDefaults = z.infer<typeof sourceDefaultsSchema>;
+
 export const historyPointSchema = z.object({
   runId,
   startedAt: z.string(),
@@ -237,6 +246,7 @@ export const API_METHODS = {
   'session.get': { input: noInput, output: callerViewSchema },
   /** A browser session names itself once; every audit row it writes carries that name. */
   'session.name': { input: z.object({ name: operatorNameSchema }), output: callerViewSchema },
+  'runs.sourceDefaults': { input: noInput, output: sourceDefaultsSchema },
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },

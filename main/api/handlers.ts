@@ -10,6 +10,7 @@ import { historyHandlers } from './history.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { sessionHandlers } from './caller.js';
+import { sourceHandlers } from './sources.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
@@ -48,6 +49,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...historyHandlers(store),
     ...trialHandlers(store, source, engine),
     ...sessionHandlers(),
+    ...sourceHandlers(store, preferences),
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);
