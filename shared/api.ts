@@ -130,6 +130,16 @@ export const sourceDefaultsSchema = z.object({
 });
 export type SourceDefaults = z.infer<typeof sourceDefaultsSchema>;
 
+/** An uploaded record file (browser mode): beyond this, `gatehouse update --source file:PATH`. */
+export const MAX_UPLOAD_BYTES = 8_000_000;
+export const sourceUploadInputSchema = z.object({
+  /** The file's name on the operator's machine, for messages and the stored file's name. */
+  name: z.string().trim().min(1).max(255),
+  /** The file's text (JSON or NDJSON); the server checks the byte size. */
+  content: z.string().max(MAX_UPLOAD_BYTES),
+});
+export const sourceUploadSchema = z.object({ source: z.string(), bytes: z.number().int(), records: z.number().int().nullable() });
+
 export const historyPointSchema = z.object({
   runId,
   startedAt: z.string(),
@@ -247,6 +257,8 @@ export const API_METHODS = {
   /** A browser session names itself once; every audit row it writes carries that name. */
   'session.name': { input: z.object({ name: operatorNameSchema }), output: callerViewSchema },
   'runs.sourceDefaults': { input: noInput, output: sourceDefaultsSchema },
+  /** Keeps an uploaded record file beside the database and answers with its `file:` source. */
+  'sources.upload': { input: sourceUploadInputSchema, output: sourceUploadSchema },
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },

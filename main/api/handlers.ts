@@ -11,6 +11,7 @@ import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { sessionHandlers } from './caller.js';
 import { sourceHandlers } from './sources.js';
+import { uploadHandlers } from './uploads.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
@@ -30,6 +31,8 @@ export interface ApiContext {
    * any password removed, so a PostgreSQL console must pass it. Defaults to store.location.
    */
   databaseLocation?: string;
+  /** Where uploaded record files are kept; by default an `uploads` folder beside the SQLite database. */
+  uploadsFolder?: string;
 }
 
 /** Only these runs train the historical validator; rolled-back ones never do (DESIGN §4). */
@@ -50,6 +53,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...trialHandlers(store, source, engine),
     ...sessionHandlers(),
     ...sourceHandlers(store, preferences),
+    ...uploadHandlers(store, context.uploadsFolder),
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);
