@@ -351,11 +351,14 @@ export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>, caller:
 export type GatehouseBridge = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>> } & {
   onRunEvent(listener: (event: RunEvent) => void): () => void;
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
+  /** The desktop's file picker for a record file: its `file:` source, or null when cancelled. */
+  pickRecordFile(): Promise<ApiResult<string | null>>;
 };
 
 /** The IPC channel of a method, and the one channel run and operation events arrive on. */
 export const IPC_CHANNEL_PREFIX = 'gatehouse:';
 export const RUN_EVENT_CHANNEL = 'gatehouse:run-event';
+export const PICK_RECORD_FILE_CHANNEL = 'gatehouse:pick-record-file';
 export function ipcChannelOf(method: ApiMethod): string {
   return `${IPC_CHANNEL_PREFIX}${method}`;
 }

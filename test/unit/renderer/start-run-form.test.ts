@@ -113,4 +113,46 @@ describe('the start-run form', () => {
     await congress.trigger('click');
     expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('congress:');
   });
+
+  it('uploads a chosen file in browser mode and runs the file: source the server kept', async () => {
+    const client = fakeClient({
+      'runs.sourceDefaults': sourceDefaults,
+      'sources.upload': ({ name, content }) => ({ source: `file:/data/uploads/x-${name}`, bytes: content.length, records: null }),
+      'runs.start': () => ({ runId: 45 }),
+    });
+    const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="choose-file"]').text()).toBe('Upload a file…');
+    const input = wrapper.get('input[name="record-file"]');
+    Object.defineProperty(input.element, 'files', { value: [new File(['{"eventId":"1"}\n'], 'week.ndjson')], configurable: true });
+    await input.trigger('change');
+    await flushPromises();
+    expect(client.callsOf('sources.upload')).toEqual([{ name: 'week.ndjson', content: '{"eventId":"1"}\n' }]);
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('file:/data/uploads/x-week.ndjson');
+    expect(wrapper.get('[data-testid="file-note"]').text()).toContain('week.ndjson uploaded');
+    await submit(wrapper);
+    expect(client.callsOf('runs.start')).toEqual([{ source: 'file:/data/uploads/x-week.ndjson', task: null }]);
+  });
+
+  it('says why the server refused an uploaded file', async () => {
+    const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'sources.upload': () => Promise.reject(new ApiError('INPUT_INVALID', 'notes.json: not JSON')) });
+    const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
+    const input = wrapper.get('input[name="record-file"]');
+    Object.defineProperty(input.element, 'files', { value: [new File(['hello'], 'notes.json')], configurable: true });
+    await input.trigger('change');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="file-error"]').text()).toBe('notes.json: not JSON');
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe(DEFAULTS.synthetic);
+  });
+
+  it('uses the desktop file picker when the app has one, uploading nothing', async () => {
+    const client = Object.assign(fakeClient({ 'runs.sourceDefaults': sourceDefaults }), { pickRecordFile: async () => 'file:/home/ada/week.ndjson' });
+    const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
+    await wrapper.get('[data-testid="choose-file"]').trigger('click');
+    await flushPromises();
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('file:/home/ada/week.ndjson');
+    expect(client.callsOf('sources.upload')).toEqual([]);
+  });
 });
