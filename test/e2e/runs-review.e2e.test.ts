@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDatabase, type RunningServer } from '../../main/api/index.js';
+import { generateHearings } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { emptyBatchCounts } from '../../shared/run.js';
 import { findChromium } from './chromium.js';
@@ -69,6 +70,23 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     expect(run.metrics.updated).toBe(0);
     expect(run.metrics.unchanged).toBe(0);
     await app.shot('start-run-default-adds-records');
+  });
+
+  it('uploads a record file from the browser and runs it: a bad file is refused, a good one adds its records', async () => {
+    await page.goto(`http://127.0.0.1:${server.port}/#/runs`);
+    const fileInput = page.locator('input[name=record-file]');
+    await fileInput.setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('these are my notes, not JSON') });
+    await page.getByTestId('file-error').getByText(/notes\.json/).waitFor();
+    const records = generateHearings({ seed: 99, count: 60, offset: 50_000 }).map((record) => JSON.stringify(record)).join('\n');
+    await fileInput.setInputFiles({ name: 'week-48.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(records) });
+    await page.getByTestId('file-note').getByText('week-48.ndjson uploaded').waitFor();
+    expect(await page.locator('input[name=source]').inputValue()).toMatch(/^file:.*uploads.*week-48\.ndjson$/);
+    await app.shot('start-run-uploaded-file');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/#\/runs\/\d+$/);
+    const runId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    await page.locator('.run-header .badge', { hasText: /success|partial|held/ }).waitFor({ timeout: 120_000 });
+    expect((await store.getRun(runId))!.metrics).toMatchObject({ fetched: 60, added: 60, updated: 0 });
   });
 
   it('filters the Runs list to anomalous runs in one action, kept in the URL through reload and back', async () => {
