@@ -28,7 +28,8 @@ export type RunBandsView = z.infer<typeof runBandsSchema>;
 export const runReviewSchema = z.object({
   id: z.number().int(),
   runId: z.number().int(),
-  action: z.enum(['expected', 'confirmed', 'accepted']),
+  /** `reopened`: an undo took the run back to not reviewed. */
+  action: z.enum(['expected', 'confirmed', 'accepted', 'reopened']),
   reasonKind: z.string().nullable(),
   reason: z.string(),
   operator: z.string(),
@@ -68,6 +69,16 @@ export const anomaliesMarkInputSchema = z.object({
   reasonKind: z.enum(EXPECTED_REASON_KINDS).optional(),
   reason,
 });
+/** One reason for many runs: each still gets its own audit row (bulk review, issue 14). */
+export const anomaliesMarkManyInputSchema = z.object({
+  runIds: z.array(runId).min(1).max(500),
+  as: z.enum(ANOMALY_REVIEWS),
+  reasonKind: z.enum(EXPECTED_REASON_KINDS).optional(),
+  reason,
+});
+/** Undoes marks by their review ids: each run gets back the review state it had before that mark. */
+export const anomaliesUndoMarksInputSchema = z.object({ reviewIds: z.array(z.number().int().positive()).min(1).max(500), reason });
+export const reviewBatchSchema = z.object({ reviews: z.array(runReviewSchema) });
 export const runsAcceptInputSchema = z.object({ runId, reason });
 export const runsAcceptOutputSchema = z.object({ runId, status: z.enum(RUN_STATUSES), review: runReviewSchema });
 

@@ -38,6 +38,9 @@ import {
 import {
   anomaliesListInputSchema,
   anomaliesMarkInputSchema,
+  anomaliesMarkManyInputSchema,
+  anomaliesUndoMarksInputSchema,
+  reviewBatchSchema,
   anomalousRunSchema,
   ledgerSummarySchema,
   reportsTrialInputSchema,
@@ -127,6 +130,25 @@ export const startRunInputSchema = z.object({
   task: z.string().trim().min(1).max(200).nullable().default(null),
 });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
+
+/** What the Start-run form offers: sources that add new records, and the real ones that are set up. */
+export const sourceDefaultsSchema = z.object({
+  /** A synthetic source whose eventIds start above every stored one, so its records are all new. */
+  synthetic: z.string(),
+  /** `congress:` when a Congress.gov key is set; null otherwise. */
+  congress: z.string().nullable(),
+});
+export type SourceDefaults = z.infer<typeof sourceDefaultsSchema>;
+
+/** An uploaded record file (browser mode): beyond this, `gatehouse update --source file:PATH`. */
+export const MAX_UPLOAD_BYTES = 8_000_000;
+export const sourceUploadInputSchema = z.object({
+  /** The file's name on the operator's machine, for messages and the stored file's name. */
+  name: z.string().trim().min(1).max(255),
+  /** The file's text (JSON or NDJSON); the server checks the byte size. */
+  content: z.string().max(MAX_UPLOAD_BYTES),
+});
+export const sourceUploadSchema = z.object({ source: z.string(), bytes: z.number().int(), records: z.number().int().nullable() });
 
 export const historyPointSchema = z.object({
   runId,
@@ -244,6 +266,9 @@ export const API_METHODS = {
   'session.get': { input: noInput, output: callerViewSchema },
   /** A browser session names itself once; every audit row it writes carries that name. */
   'session.name': { input: z.object({ name: operatorNameSchema }), output: callerViewSchema },
+  'runs.sourceDefaults': { input: noInput, output: sourceDefaultsSchema },
+  /** Keeps an uploaded record file beside the database and answers with its `file:` source. */
+  'sources.upload': { input: sourceUploadInputSchema, output: sourceUploadSchema },
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },
@@ -257,6 +282,10 @@ export const API_METHODS = {
   'history.annotations': { input: historyAnnotationsInputSchema, output: historyAnnotationsSchema },
   'anomalies.list': { input: anomaliesListInputSchema, output: z.array(anomalousRunSchema) },
   'anomalies.mark': { input: anomaliesMarkInputSchema, output: runReviewSchema },
+  /** Marks many anomalous runs with one reason in one transaction; one audit row per run. */
+  'anomalies.markMany': { input: anomaliesMarkManyInputSchema, output: reviewBatchSchema },
+  /** Undo of marks (by review id): each run goes back to its earlier review state, audited too. */
+  'anomalies.undoMarks': { input: anomaliesUndoMarksInputSchema, output: reviewBatchSchema },
   /** Lets a run held by BLOCK_ON_ANOMALY stand; the other way out is rollback.apply. */
   'runs.accept': { input: runsAcceptInputSchema, output: runsAcceptOutputSchema },
   /** Every known task (scheduled, or carried by a stored run) with its sensitivity settings in force. */
@@ -349,11 +378,14 @@ export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>, caller:
 export type GatehouseBridge = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>> } & {
   onRunEvent(listener: (event: RunEvent) => void): () => void;
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
+  /** The desktop's file picker for a record file: its `file:` source, or null when cancelled. */
+  pickRecordFile(): Promise<ApiResult<string | null>>;
 };
 
 /** The IPC channel of a method, and the one channel run and operation events arrive on. */
 export const IPC_CHANNEL_PREFIX = 'gatehouse:';
 export const RUN_EVENT_CHANNEL = 'gatehouse:run-event';
+export const PICK_RECORD_FILE_CHANNEL = 'gatehouse:pick-record-file';
 export function ipcChannelOf(method: ApiMethod): string {
   return `${IPC_CHANNEL_PREFIX}${method}`;
 }

@@ -12,6 +12,8 @@ import { operationsHandlers } from './operations.js';
 import { sessionHandlers } from './caller.js';
 import { rolloutHandlers } from './rollouts.js';
 import { sensitivityHandlers } from './sensitivity.js';
+import { sourceHandlers } from './sources.js';
+import { uploadHandlers } from './uploads.js';
 import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
@@ -31,6 +33,8 @@ export interface ApiContext {
    * any password removed, so a PostgreSQL console must pass it. Defaults to store.location.
    */
   databaseLocation?: string;
+  /** Where uploaded record files are kept; by default an `uploads` folder beside the SQLite database. */
+  uploadsFolder?: string;
 }
 
 /** Only these runs train the historical validator; rolled-back ones never do (DESIGN §4). */
@@ -52,6 +56,8 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...trialHandlers(store, source, engine),
     ...sessionHandlers(),
     ...rolloutHandlers(store),
+    ...sourceHandlers(store, preferences),
+    ...uploadHandlers(store, context.uploadsFolder),
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => {
       const run = await store.getRun(runId);

@@ -77,6 +77,7 @@ function rollbackEvent(event: RollbackEventRecord): HistoryEvent {
 }
 
 function reviewEvent(review: RunReview): HistoryEvent {
+  if (review.action === 'reopened') return { kind: 'review', id: `review:${review.id}`, at: review.at, title: `Run ${review.runId} review undone: open again`, actor: review.operator, reason: review.reason, runId: review.runId };
   const how = review.action === 'accepted' ? 'accepted (held run let stand)' : `marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}`;
   return { kind: 'review', id: `review:${review.id}`, at: review.at, title: `Run ${review.runId} ${how}`, actor: review.operator, reason: review.reason, runId: review.runId };
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { GatehouseError } from '../../shared/errors.js';
-import type { ApiCaller, ApiHandlers, ConsoleEvent } from '../../shared/api.js';
+import { MAX_UPLOAD_BYTES, type ApiCaller, type ApiHandlers, type ConsoleEvent } from '../../shared/api.js';
 import { osUserCaller } from './caller.js';
 import { dispatch, httpStatusOf } from './dispatch.js';
 import type { EngineHost } from './engine-host.js';
@@ -40,6 +40,8 @@ export interface RunningServer {
 const HOST = '127.0.0.1';
 const COOKIE = 'gatehouse_session';
 const MAX_BODY_BYTES = 1_000_000;
+/** An upload's JSON body: the file's text with its escapes (NDJSON quotes double in JSON) and its name. */
+const MAX_UPLOAD_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 10_000;
 const SSE_KEEPALIVE_MS = 15_000;
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
@@ -118,7 +120,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (request.method !== 'POST') return send(response, 405, TEXT, 'use POST');
     let payload: unknown;
     try {
-      const body = await readBody(request);
+      const body = await readBody(request, method === 'sources.upload' ? MAX_UPLOAD_BODY_BYTES : MAX_BODY_BYTES);
       payload = body.trim() === '' ? undefined : JSON.parse(body);
     } catch (error) {
       const result = { ok: false as const, error: { code: 'INPUT_INVALID' as const, message: `the request body is not JSON: ${(error as Error).message}` } };
@@ -186,14 +188,14 @@ function cookieValue(header: string, name: string): string | undefined {
   return undefined;
 }
 
-function readBody(request: http.IncomingMessage): Promise<string> {
+function readBody(request: http.IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`larger than ${MAX_BODY_BYTES} bytes`));
+      if (size > maxBytes) {
+        reject(new Error(`larger than ${maxBytes} bytes`));
         request.destroy();
       } else chunks.push(chunk);
     });

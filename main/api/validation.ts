@@ -1,9 +1,9 @@
 import type { ApiHandlers } from '../../shared/api.js';
 import type { Store } from '../store/index.js';
-import { acceptHeldRun, expectedBands, listAnomalousRuns, markAnomaly } from '../validation/index.js';
+import { acceptHeldRun, expectedBands, listAnomalousRuns, markAnomalies, markAnomaly, undoMarks } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 
-type ValidationHandlers = Pick<ApiHandlers, 'history.bands' | 'anomalies.list' | 'anomalies.mark' | 'runs.accept'>;
+type ValidationHandlers = Pick<ApiHandlers, 'history.bands' | 'anomalies.list' | 'anomalies.mark' | 'anomalies.markMany' | 'anomalies.undoMarks' | 'runs.accept'>;
 
 /**
  * The validator in the console, through main/validation only: the expected band the History chart
@@ -14,6 +14,8 @@ export function validationHandlers(store: Store): ValidationHandlers {
     'history.bands': ({ limit }) => expectedBands(store, { limit }),
     'anomalies.list': ({ open, limit }) => listAnomalousRuns(store, { open, limit }),
     'anomalies.mark': async ({ runId, as, reasonKind, reason }, caller) => markAnomaly(store, { runId, as, reasonKind, reason, operator: requireOperator(caller) }),
+    'anomalies.markMany': async ({ runIds, as, reasonKind, reason }, caller) => ({ reviews: await markAnomalies(store, { runIds, as, reasonKind, reason, operator: requireOperator(caller) }) }),
+    'anomalies.undoMarks': async ({ reviewIds, reason }, caller) => ({ reviews: await undoMarks(store, { reviewIds, reason, operator: requireOperator(caller) }) }),
     'runs.accept': async ({ runId, reason }, caller) => {
       const { review, status } = await acceptHeldRun(store, { runId, reason, operator: requireOperator(caller) });
       return { runId, status, review };

@@ -1,5 +1,5 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { API_METHOD_NAMES, ipcChannelOf, type ApiCaller, type ApiHandlers, type ApiResult } from '../../shared/api.js';
+import { API_METHOD_NAMES, ipcChannelOf, PICK_RECORD_FILE_CHANNEL, type ApiCaller, type ApiHandlers, type ApiResult } from '../../shared/api.js';
 import { dispatch } from '../api/index.js';
 
 /** The scheme and host our renderer is served from (see protocol.ts). */
@@ -38,4 +38,17 @@ export function serveApiOverIpc(handlers: ApiHandlers, trustedContents: () => We
     });
   }
   return () => API_METHOD_NAMES.forEach((method) => ipcMain.removeHandler(ipcChannelOf(method)));
+}
+
+/**
+ * The desktop's file picker for the Start-run form: main opens the OS dialog (`pick`) and answers
+ * with the chosen file as a `file:` source, so the page never reads the file system itself.
+ */
+export function serveRecordFilePicker(pick: () => Promise<string | null>, trustedContents: () => WebContents | null): () => void {
+  ipcMain.handle(PICK_RECORD_FILE_CHANNEL, async (event): Promise<ApiResult<string | null>> => {
+    if (!isTrustedSender(event, trustedContents)) return REFUSED;
+    const chosen = await pick();
+    return { ok: true, data: chosen === null ? null : `file:${chosen}` };
+  });
+  return () => ipcMain.removeHandler(PICK_RECORD_FILE_CHANNEL);
 }

@@ -4,14 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow, Notification, session } from 'electron';
+import { app, BrowserWindow, dialog, Notification, session } from 'electron';
 import { RUN_EVENT_CHANNEL } from '../../shared/api.js';
 import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, osUserCaller, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
 import type { DesktopNotifier } from '../scheduler/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { lockDown } from './hardening.js';
-import { APP_HOST, APP_SCHEME, serveApiOverIpc } from './ipc.js';
+import { APP_HOST, APP_SCHEME, serveApiOverIpc, serveRecordFilePicker } from './ipc.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { desktopPreferences } from './preferences.js';
 import { DatabaseSecrets } from './secrets.js';
@@ -74,6 +74,7 @@ async function start(): Promise<void> {
   const notifier = () => consoleNotifier(openStoreNow, preferences, notifications);
   // The desktop app's operator is the user logged in to this computer, for every audit row.
   serveApiOverIpc(createApi({ store, engine, transport: 'ipc', preferences, notifications, databaseLocation: location }), () => window?.webContents ?? null, osUserCaller());
+  serveRecordFilePicker(pickRecordFile, () => window?.webContents ?? null);
   engine.subscribe((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
   engine.subscribeOperations((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
   stopNotifying = notifyRunOutcomes(engine, notifier);
@@ -134,4 +135,15 @@ async function shutDown(): Promise<void> {
   await store?.close();
   engine = null;
   store = null;
+}
+
+/** The OS file dialog for a JSON / NDJSON record file; null when the operator cancels. */
+async function pickRecordFile(): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Run a record file',
+    properties: ['openFile'],
+    filters: [{ name: 'Committee meetings (JSON, NDJSON)', extensions: ['json', 'ndjson', 'jsonl'] }, { name: 'All files', extensions: ['*'] }],
+  };
+  const chosen = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
 }

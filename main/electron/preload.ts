@@ -7,6 +7,7 @@ import {
   API_METHOD_NAMES,
   ipcChannelOf,
   isOperationEvent,
+  PICK_RECORD_FILE_CHANNEL,
   RUN_EVENT_CHANNEL,
   type ApiInput,
   type ApiMethod,
@@ -40,6 +41,7 @@ const bridge = {
   ...methods,
   onRunEvent: (listener: (event: RunEvent) => void) => subscribe((event) => !isOperationEvent(event), (event) => listener(event as RunEvent)),
   onOperationEvent: (listener: (event: OperationEvent) => void) => subscribe(isOperationEvent, (event) => listener(event as OperationEvent)),
+  pickRecordFile: () => ipcRenderer.invoke(PICK_RECORD_FILE_CHANNEL) as Promise<ApiResult<string | null>>,
 } satisfies GatehouseBridge;
 
 contextBridge.exposeInMainWorld('gatehouse', bridge);

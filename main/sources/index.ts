@@ -18,7 +18,7 @@ export {
   type CorruptionRequest,
 } from './corruption.js';
 export { REVISED_FIELDS, type RevisedField } from './revision.js';
-export type { CommitteeMeetingRecord } from './synthetic-hearing.js';
+export { FIRST_EVENT_ID as FIRST_SYNTHETIC_EVENT_ID, type CommitteeMeetingRecord } from './synthetic-hearing.js';
 export {
   DEFAULT_SYNTHETIC_OPTIONS,
   formatSyntheticSpec,

@@ -185,6 +185,8 @@ export interface Store {
   /** Past runs that may train the historical validator, oldest first. */
   validationHistory(options?: { before?: string; task?: string | null; limit?: number }): Promise<HistoryEntry[]>;
   countHearings(): Promise<number>;
+  /** The largest numeric eventId stored, so a synthetic source can start above it; null when empty. */
+  highestEventId(): Promise<number | null>;
   /**
    * Refuses a database that fails a quick integrity check (SQLite PRAGMA quick_check), before a
    * run writes to it when no snapshot verified it; PostgreSQL checks its own pages.

@@ -38,6 +38,52 @@ async function requireRun(store: Store, runId: number): Promise<RunSummary> {
 }
 
 export async function markAnomaly(store: Store, request: MarkRequest): Promise<RunReview> {
+  const mark = checkMark(request);
+  const run = await requireRun(store, request.runId);
+  requireAnomalous(run);
+  // A review applies to the whole fold: every run of the change is the same anomaly.
+  const at = request.at ?? new Date().toISOString();
+  const reviews = await store.reviews.addMany((await withTheirFolds(store, [run.runId])).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+  return reviews.find((review) => review.runId === run.runId)!;
+}
+
+/**
+ * Bulk review: one reason for many anomalous runs, written in one transaction with one audit row
+ * per run, so a refusal for any run (missing, not anomalous) leaves every run as it was.
+ */
+export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'runId'> & { runIds: number[] }): Promise<RunReview[]> {
+  const mark = checkMark(request);
+  const runIds = [...new Set(request.runIds)];
+  for (const runId of runIds) requireAnomalous(await requireRun(store, runId));
+  const at = request.at ?? new Date().toISOString();
+  return store.reviews.addMany((await withTheirFolds(store, runIds)).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+}
+
+/** Folding reads this many anomalous runs back: a fold older than them is listed from its newer runs. */
+const FOLDED_RUNS_READ = 5_000;
+
+async function anomalyFolds(store: Store): Promise<AnomalyFold[]> {
+  return foldAnomalousRuns(await store.reviews.anomalousRuns({ limit: FOLDED_RUNS_READ }));
+}
+
+/** The runs given and every run of the folds they belong to, each once. */
+async function withTheirFolds(store: Store, runIds: number[]): Promise<number[]> {
+  const folds = await anomalyFolds(store);
+  const all = new Set<number>();
+  for (const runId of runIds) {
+    const fold = folds.find((f) => f.runs.some((r) => r.runId === runId));
+    for (const id of fold ? fold.runs.map((r) => r.runId) : [runId]) all.add(id);
+  }
+  return [...all];
+}
+
+/** Undo of expected/confirmed marks (e.g. a bulk review): each run gets back its earlier review state, audited. */
+export async function undoMarks(store: Store, request: { reviewIds: number[]; reason: string; operator: string; at?: string }): Promise<RunReview[]> {
+  const reason = requireReason(request.reason);
+  return store.reviews.undoMarks([...new Set(request.reviewIds)], { reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
+}
+
+function checkMark(request: Pick<MarkRequest, 'as' | 'reasonKind' | 'reason'>): { action: AnomalyReview; reasonKind: string | null; reason: string } {
   if (!(ANOMALY_REVIEWS as readonly string[]).includes(request.as)) {
     throw new GatehouseError('USAGE', `--as must be one of ${ANOMALY_REVIEWS.join(', ')}, got "${request.as}"`);
   }
@@ -47,23 +93,13 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
     throw new GatehouseError('USAGE', `an expected anomaly needs --reason-kind ${EXPECTED_REASON_KINDS.join(' | ')}${reasonKind ? `, got "${reasonKind}"` : ''}`);
   }
   if (as === 'confirmed' && reasonKind !== null) throw new GatehouseError('USAGE', '--reason-kind applies to expected anomalies only');
-  const reason = requireReason(request.reason);
-  const run = await requireRun(store, request.runId);
+  return { action: as, reasonKind, reason: requireReason(request.reason) };
+}
+
+function requireAnomalous(run: RunSummary): void {
   if (run.validation?.verdict !== 'anomalous') {
     throw new GatehouseError('CONFLICT', `run ${run.runId} was not flagged anomalous (verdict: ${run.validation?.verdict ?? 'none'}); only anomalies can be marked`);
   }
-  // A review applies to the whole fold: every run of the change is the same anomaly.
-  const fold = (await anomalyFolds(store)).find((f) => f.runs.some((r) => r.runId === run.runId));
-  const runIds = fold ? fold.runs.map((r) => r.runId) : [run.runId];
-  const reviews = await store.reviews.addForRuns(runIds, { action: as, reasonKind, reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
-  return reviews.find((r) => r.runId === run.runId)!;
-}
-
-/** Folding reads this many anomalous runs back: a fold older than them is listed from its newer runs. */
-const FOLDED_RUNS_READ = 5_000;
-
-async function anomalyFolds(store: Store): Promise<AnomalyFold[]> {
-  return foldAnomalousRuns(await store.reviews.anomalousRuns({ limit: FOLDED_RUNS_READ }));
 }
 
 /** The status a held run would have had without BLOCK_ON_ANOMALY. */

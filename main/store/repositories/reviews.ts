@@ -1,3 +1,4 @@
+import { GatehouseError } from '../../../shared/errors.js';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { RunStatus } from '../../../shared/run.js';
 import type { Db, StoreDriver } from '../driver.js';
@@ -11,36 +12,63 @@ function reported(row: RunRow): ReportedRun {
   return { ...runFromRow(row), review: row.review };
 }
 
+/** The reviews that set runs.review; `accepted` changes a held run's status instead. */
+const REVIEW_MARKS = ['expected', 'confirmed', 'reopened'];
+
+async function writeReview(trx: Db, review: NewRunReview, acceptedStatus?: RunStatus): Promise<RunReview | null> {
+  if (review.action === 'accepted') {
+    const accepted = await trx.updateTable('runs').set({ status: acceptedStatus ?? 'success' }).where('id', '=', review.runId).where('status', '=', 'held').executeTakeFirst();
+    if (Number(accepted.numUpdatedRows) === 0) return null;
+  } else {
+    await trx.updateTable('runs').set({ review: review.action === 'reopened' ? null : review.action }).where('id', '=', review.runId).execute();
+  }
+  return (await trx.insertInto('runReviews').values(review).returningAll().executeTakeFirstOrThrow()) as RunReview;
+}
+
 /** Operator feedback on anomalous and held runs. */
 export class RunReviews {
   constructor(private readonly driver: StoreDriver) {}
 
   /**
-   * Records the review and, for expected/confirmed, sets runs.review in the same transaction.
+   * Records the review and, for expected/confirmed/reopened, sets runs.review in the same transaction.
    * For `accepted`, `acceptedStatus` replaces the run's `held` status; returns null (nothing
    * written) when the run is not held any more.
    */
   async add(review: NewRunReview, acceptedStatus?: RunStatus): Promise<RunReview | null> {
+    return this.driver.transaction((trx) => writeReview(trx, review, acceptedStatus));
+  }
+
+  /** Many expected/confirmed marks, all or none: one transaction, one audit row per run. */
+  async addMany(reviews: NewRunReview[]): Promise<RunReview[]> {
     return this.driver.transaction(async (trx) => {
-      if (review.action === 'accepted') {
-        const accepted = await trx.updateTable('runs').set({ status: acceptedStatus ?? 'success' }).where('id', '=', review.runId).where('status', '=', 'held').executeTakeFirst();
-        if (Number(accepted.numUpdatedRows) === 0) return null;
-      } else {
-        await trx.updateTable('runs').set({ review: review.action }).where('id', '=', review.runId).execute();
-      }
-      return (await trx.insertInto('runReviews').values(review).returningAll().executeTakeFirstOrThrow()) as RunReview;
+      const written: RunReview[] = [];
+      for (const review of reviews) written.push((await writeReview(trx, review))!);
+      return written;
     });
   }
 
-  /** One expected/confirmed review for each of several runs (the runs of one folded anomaly), all or none. */
-  async addForRuns(runIds: readonly number[], review: Omit<NewRunReview, 'runId'> & { action: 'expected' | 'confirmed' }): Promise<RunReview[]> {
-    if (runIds.length === 0) return [];
+  /**
+   * Undoes marks: each marked run gets back the review state it had before (the earlier mark, or
+   * `reopened` when it had none), written as a new audit row — the log is never edited. All or
+   * none; refused when a mark is not an expected/confirmed one or its run was reviewed again since.
+   */
+  async undoMarks(reviewIds: number[], undo: { reason: string; operator: string; at: string }): Promise<RunReview[]> {
     return this.driver.transaction(async (trx) => {
-      await trx.updateTable('runs').set({ review: review.action }).where('id', 'in', [...runIds]).execute();
-      const rows = await trx.insertInto('runReviews').values(runIds.map((runId) => ({ ...review, runId }))).returningAll().execute();
-      return rows as RunReview[];
+      const written: RunReview[] = [];
+      for (const reviewId of reviewIds) {
+        const marks = await trx.selectFrom('runReviews').selectAll().where('runId', '=', trx.selectFrom('runReviews').select('runId').where('id', '=', reviewId)).where('action', 'in', REVIEW_MARKS).orderBy('id').execute();
+        const index = marks.findIndex((mark) => mark.id === reviewId);
+        if (index < 0) throw new GatehouseError('NOT_FOUND', `review ${reviewId} is not an expected/confirmed mark`);
+        if (index < marks.length - 1) throw new GatehouseError('CONFLICT', `run ${marks[index]!.runId} was reviewed again after review ${reviewId}; undo that review first`);
+        const previous = marks[index - 1];
+        const action = previous?.action ?? 'reopened';
+        const reasonKind = action === 'expected' ? (previous?.reasonKind ?? null) : null;
+        written.push((await writeReview(trx, { runId: marks[index]!.runId, action: action as RunReview['action'], reasonKind, ...undo }))!);
+      }
+      return written;
     });
   }
+
 
   async list(options: { runId?: number } = {}): Promise<RunReview[]> {
     const rows = await this.driver.db.selectFrom('runReviews').selectAll().$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!)).orderBy('id').execute();
@@ -69,7 +97,7 @@ export class RunReviews {
 
 /**
  * Runs come back from a restore as they were in the snapshot; the operators' reviews of them do
- * not change with it, so each run's review mark is set again from the latest expected/confirmed one.
+ * not change with it, so each run's review mark is set again from the latest expected/confirmed/reopened one.
  */
 export async function reapplyReviewMarks(trx: Db): Promise<void> {
   await trx
@@ -79,12 +107,13 @@ export async function reapplyReviewMarks(trx: Db): Promise<void> {
         .selectFrom('runReviews')
         .select('action')
         .whereRef('runReviews.runId', '=', 'runs.id')
-        .where('action', 'in', ['expected', 'confirmed'])
+        .where('action', 'in', REVIEW_MARKS)
         .orderBy('runReviews.id', 'desc')
         .limit(1),
     }))
-    .where('id', 'in', (eb) => eb.selectFrom('runReviews').select('runId').where('action', 'in', ['expected', 'confirmed']))
+    .where('id', 'in', (eb) => eb.selectFrom('runReviews').select('runId').where('action', 'in', REVIEW_MARKS))
     .execute();
+  await trx.updateTable('runs').set({ review: null }).where('review', '=', 'reopened').execute();
 }
 
 /** The staging trial ledger. */

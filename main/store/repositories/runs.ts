@@ -220,6 +220,12 @@ export class RunRepository {
     return rows.reverse().map(historyEntryFromRun);
   }
 
+  /** The largest numeric eventId stored (eventIds are strings of digits, DESIGN §3); null when there are none. */
+  async highestEventId(): Promise<number | null> {
+    const row = await this.db.selectFrom('hearings').select(sql<string | number | null>`max(CAST(event_id AS BIGINT))`.as('highest')).executeTakeFirst();
+    return row?.highest === null || row?.highest === undefined ? null : Number(row.highest);
+  }
+
   async countHearings(): Promise<number> {
     const row = await this.db.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);

@@ -11,5 +11,6 @@ export function bridgeTransport(bridge: GatehouseBridge): ApiTransport {
     },
     onRunEvent: (listener: (event: RunEvent) => void) => bridge.onRunEvent(listener),
     onOperationEvent: (listener: (event: OperationEvent) => void) => bridge.onOperationEvent(listener),
+    pickRecordFile: () => bridge.pickRecordFile(),
   };
 }

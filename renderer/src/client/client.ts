@@ -8,6 +8,8 @@ export interface ApiTransport {
   invoke(method: ApiMethod, input: unknown): Promise<ApiResult<unknown>>;
   onRunEvent(listener: (event: RunEvent) => void): () => void;
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
+  /** The desktop's file picker (a `file:` source, null when cancelled); absent in a browser. */
+  pickRecordFile?(): Promise<ApiResult<string | null>>;
 }
 
 /** What every view talks to; it cannot tell which transport is underneath. */
@@ -16,6 +18,8 @@ export interface GatehouseClient {
   onRunEvent(listener: (event: RunEvent) => void): () => void;
   /** Rollbacks, restores, snapshots and trials in progress, from the same stream as runs. */
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
+  /** Present in the desktop app only: browser mode uploads the file instead (sources.upload). */
+  pickRecordFile?(): Promise<string | null>;
 }
 
 export class ApiError extends Error {
@@ -46,5 +50,12 @@ export function createClient(transport: ApiTransport): GatehouseClient {
     },
     onRunEvent: (listener) => transport.onRunEvent(listener),
     onOperationEvent: (listener) => transport.onOperationEvent(listener),
+    ...(transport.pickRecordFile ? { pickRecordFile: () => pickWith(transport.pickRecordFile!.bind(transport)) } : {}),
   };
+}
+
+async function pickWith(pick: () => Promise<ApiResult<string | null>>): Promise<string | null> {
+  const result = await pick();
+  if (!result.ok) throw new ApiError(result.error.code, result.error.message, result.error.hint);
+  return result.data;
 }

@@ -15,11 +15,17 @@ const LABELS: Record<OperationView['kind'], string> = {
 /** Long operations in progress (rollback, restore, snapshots, trials), as the event stream tells them. */
 export const useOperations = defineStore('operations', () => {
   const running = ref<Record<string, OperationView>>({});
+  /** Bumped when a rollback or restore ends, so lists and run pages reload what it changed. */
+  const changedData = ref(0);
   let connected = false;
 
   function apply(operation: OperationView): void {
-    if (operation.status === 'running') running.value[operation.operationId] = operation;
-    else delete running.value[operation.operationId];
+    if (operation.status === 'running') {
+      running.value[operation.operationId] = operation;
+      return;
+    }
+    delete running.value[operation.operationId];
+    if ((operation.kind === 'rollback' || operation.kind === 'restore')) changedData.value += 1;
   }
 
   function connect(client: GatehouseClient): void {
@@ -29,7 +35,7 @@ export const useOperations = defineStore('operations', () => {
     void client.call('operations.active', {}).then((active) => active.forEach(apply), () => undefined);
   }
 
-  return { running, connect, apply };
+  return { running, changedData, connect, apply };
 });
 
 /** "Rollback of run 12: undoing hearings 40 %", for the sidebar. */

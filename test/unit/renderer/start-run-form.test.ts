@@ -6,6 +6,9 @@ import { ApiError } from '../../../renderer/src/client/index.js';
 import { fakeClient, type FakeClient } from './fake-client.js';
 import { mountWith } from './mount.js';
 
+const DEFAULTS = { synthetic: 'synthetic:seed=121,count=500,invalid=bad-date:0.01,offset=120', congress: null };
+const sourceDefaults = () => DEFAULTS;
+
 const startButton = (wrapper: VueWrapper) => wrapper.get('button[type="submit"]');
 
 async function submit(wrapper: VueWrapper): Promise<void> {
@@ -19,10 +22,11 @@ describe('the start-run form', () => {
   });
 
   it('starts a run from a ready-made synthetic source, leaving batch size and mode to the flags', async () => {
-    const client = fakeClient({ 'runs.start': () => ({ runId: 41 }) });
+    const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'runs.start': () => ({ runId: 41 }) });
     const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
     const source = (wrapper.get('input[name="source"]').element as HTMLInputElement).value;
-    expect(source).toMatch(/^synthetic:seed=\d+,count=500,invalid=bad-date:0.01$/);
+    expect(source).toBe(DEFAULTS.synthetic);
     expect(startButton(wrapper).text()).toBe('Start run');
 
     await submit(wrapper);
@@ -31,7 +35,7 @@ describe('the start-run form', () => {
   });
 
   it('sends the batch size, mode and trimmed task that were chosen', async () => {
-    const client = fakeClient({ 'runs.start': () => ({ runId: 42 }) });
+    const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'runs.start': () => ({ runId: 42 }) });
     const wrapper = mountWith(StartRunForm, client);
     await wrapper.get('input[name="source"]').setValue('file:/data/hearings.jsonl');
     await wrapper.get('input[name="batchSize"]').setValue('200');
@@ -47,18 +51,18 @@ describe('the start-run form', () => {
     ['a batch size above the maximum', { batchSize: '10001' }, 'whole number from 1 to 10000'],
     ['a fractional batch size', { batchSize: '2.5' }, 'whole number from 1 to 10000'],
   ])('refuses %s before asking the server', async (_name, fields: { source?: string; batchSize?: string }, message) => {
-    const client = fakeClient({ 'runs.start': () => ({ runId: 1 }) });
+    const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'runs.start': () => ({ runId: 1 }) });
     const wrapper = mountWith(StartRunForm, client);
     if (fields.source !== undefined) await wrapper.get('input[name="source"]').setValue(fields.source);
     if (fields.batchSize !== undefined) await wrapper.get('input[name="batchSize"]').setValue(fields.batchSize);
     expect(startButton(wrapper).attributes('disabled')).toBeDefined();
     expect(wrapper.get('[data-testid="start-run-problem"]').text()).toContain(message);
     await submit(wrapper);
-    expect(client.calls).toEqual([]);
+    expect(client.callsOf('runs.start')).toEqual([]);
   });
 
   it('accepts the batch size again once it is cleared or corrected', async () => {
-    const client = fakeClient({ 'runs.start': () => ({ runId: 1 }) });
+    const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'runs.start': () => ({ runId: 1 }) });
     const wrapper = mountWith(StartRunForm, client);
     await wrapper.get('input[name="batchSize"]').setValue('0');
     await wrapper.get('input[name="batchSize"]').setValue('');
@@ -68,8 +72,9 @@ describe('the start-run form', () => {
   });
 
   it('shows why the server refused to start, with its hint', async () => {
-    const client = fakeClient({ 'runs.start': () => Promise.reject(new ApiError('LOCK_HELD', 'run 40 is still running', 'wait for it or stop it')) });
+    const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'runs.start': () => Promise.reject(new ApiError('LOCK_HELD', 'run 40 is still running', 'wait for it or stop it')) });
     const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
     await submit(wrapper);
     expect(wrapper.get('[role="alert"]').text()).toBe('run 40 is still running — wait for it or stop it');
     expect(wrapper.emitted('started')).toBeUndefined();
@@ -78,8 +83,9 @@ describe('the start-run form', () => {
 
   it('starts one run per click, even when submitted again while starting', async () => {
     let release: (value: { runId: number }) => void = () => undefined;
-    const client: FakeClient = fakeClient({ 'runs.start': () => new Promise((resolve) => (release = resolve)) });
+    const client: FakeClient = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'runs.start': () => new Promise((resolve) => (release = resolve)) });
     const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
     await wrapper.get('form').trigger('submit');
     expect(startButton(wrapper).text()).toBe('Starting…');
     expect(startButton(wrapper).attributes('disabled')).toBeDefined();
@@ -89,5 +95,64 @@ describe('the start-run form', () => {
     expect(client.callsOf('runs.start')).toHaveLength(1);
     expect(wrapper.emitted('started')).toEqual([[43]]);
     expect(startButton(wrapper).text()).toBe('Start run');
+  });
+
+  it('moves a source left at the default above the records the run just added, and offers Congress.gov only with a key', async () => {
+    let offset = 120;
+    const client = fakeClient({
+      'runs.sourceDefaults': () => ({ synthetic: `synthetic:seed=1,count=500,offset=${offset}`, congress: offset > 120 ? 'congress:' : null }),
+      'runs.start': () => ((offset += 500), { runId: 44 }),
+    });
+    const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
+    const congress = wrapper.findAll('button').find((b) => b.text() === 'Congress.gov')!;
+    expect(congress.attributes('disabled')).toBeDefined();
+    await submit(wrapper);
+    expect(client.callsOf('runs.start')).toEqual([{ source: 'synthetic:seed=1,count=500,offset=120', task: null }]);
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('synthetic:seed=1,count=500,offset=620');
+    await congress.trigger('click');
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('congress:');
+  });
+
+  it('uploads a chosen file in browser mode and runs the file: source the server kept', async () => {
+    const client = fakeClient({
+      'runs.sourceDefaults': sourceDefaults,
+      'sources.upload': ({ name, content }) => ({ source: `file:/data/uploads/x-${name}`, bytes: content.length, records: null }),
+      'runs.start': () => ({ runId: 45 }),
+    });
+    const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="choose-file"]').text()).toBe('Upload a file…');
+    const input = wrapper.get('input[name="record-file"]');
+    Object.defineProperty(input.element, 'files', { value: [new File(['{"eventId":"1"}\n'], 'week.ndjson')], configurable: true });
+    await input.trigger('change');
+    await flushPromises();
+    expect(client.callsOf('sources.upload')).toEqual([{ name: 'week.ndjson', content: '{"eventId":"1"}\n' }]);
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('file:/data/uploads/x-week.ndjson');
+    expect(wrapper.get('[data-testid="file-note"]').text()).toContain('week.ndjson uploaded');
+    await submit(wrapper);
+    expect(client.callsOf('runs.start')).toEqual([{ source: 'file:/data/uploads/x-week.ndjson', task: null }]);
+  });
+
+  it('says why the server refused an uploaded file', async () => {
+    const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'sources.upload': () => Promise.reject(new ApiError('INPUT_INVALID', 'notes.json: not JSON')) });
+    const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
+    const input = wrapper.get('input[name="record-file"]');
+    Object.defineProperty(input.element, 'files', { value: [new File(['hello'], 'notes.json')], configurable: true });
+    await input.trigger('change');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="file-error"]').text()).toBe('notes.json: not JSON');
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe(DEFAULTS.synthetic);
+  });
+
+  it('uses the desktop file picker when the app has one, uploading nothing', async () => {
+    const client = Object.assign(fakeClient({ 'runs.sourceDefaults': sourceDefaults }), { pickRecordFile: async () => 'file:/home/ada/week.ndjson' });
+    const wrapper = mountWith(StartRunForm, client);
+    await flushPromises();
+    await wrapper.get('[data-testid="choose-file"]').trigger('click');
+    await flushPromises();
+    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('file:/home/ada/week.ndjson');
+    expect(client.callsOf('sources.upload')).toEqual([]);
   });
 });

@@ -1,0 +1,102 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { operatorCaller, tester } from '../helpers/callers.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
+import type { Store } from '../../main/store/index.js';
+import type { ApiHandlers, ApiResult } from '../../shared/api.js';
+import { emptyBatchCounts, emptyMetrics } from '../../shared/run.js';
+import type { Verdict } from '../../shared/validation.js';
+
+const backends = testBackends();
+afterAll(async () => {
+  for (const backend of backends) await backend.cleanup();
+});
+
+/** A finished run the validator judged `verdict`, as the engine records it. */
+async function recordRun(store: Store, verdict: Verdict, day: number): Promise<number> {
+  const startedAt = new Date(Date.UTC(2026, 0, day)).toISOString();
+  const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: null, source: 'synthetic:seed=1,count=5', startedAt, pid: 1, host: 'test', flags: {}, resumedFrom: null });
+  const anomalies = verdict === 'anomalous' ? [{ metric: 'added', rule: 'seasonal-band', value: 900, expected: 40, low: 10, high: 80, score: 9, message: 'added 900, expected 10–80' }] : [];
+  await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), validation: { verdict, method: 'test', historySize: 10, anomalies }, error: null });
+  return runId;
+}
+
+function failure(result: ApiResult<unknown>): { code: string; message: string } {
+  expect(result.ok).toBe(false);
+  return (result as { ok: false; error: { code: string; message: string } }).error;
+}
+
+async function reviewStates(store: Store, runIds: number[]): Promise<(string | null)[]> {
+  const anomalous = await store.reviews.anomalousRuns();
+  return runIds.map((runId) => anomalous.find((run) => run.runId === runId)!.review);
+}
+
+async function withApi(store: Store, work: (api: ApiHandlers) => Promise<void>): Promise<void> {
+  const engine = createInProcessEngineHost({ location: store.location });
+  try {
+    await work(createApi({ store, engine, transport: 'http' }));
+  } finally {
+    await engine.close();
+  }
+}
+
+describe.each(backends)('bulk review on $name', (backend) => {
+  it('marks 10 anomalous runs with one reason in one call, one audit row each, and undo gives each its earlier state back', () =>
+    withFreshStore(backend, (store) =>
+      withApi(store, async (api) => {
+        const runIds: number[] = [];
+        for (let day = 1; day <= 10; day++) runIds.push(await recordRun(store, 'anomalous', day));
+        const earlier = await dispatch(api, 'anomalies.mark', { runId: runIds[0]!, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up' }, operatorCaller('ada'));
+        expect(earlier.ok).toBe(true);
+
+        const marked = await dispatch(api, 'anomalies.markMany', { runIds, as: 'confirmed', reason: 'source doubled rows all week' }, operatorCaller('dana'));
+        expect(marked.ok).toBe(true);
+        const reviews = (marked as { ok: true; data: { reviews: { id: number; runId: number; action: string; operator: string; reason: string }[] } }).data.reviews;
+        expect(reviews.map((review) => review.runId)).toEqual(runIds);
+        expect(reviews.every((review) => review.action === 'confirmed' && review.operator === 'dana' && review.reason === 'source doubled rows all week')).toBe(true);
+        expect(await reviewStates(store, runIds)).toEqual(runIds.map(() => 'confirmed'));
+
+        const undone = await dispatch(api, 'anomalies.undoMarks', { reviewIds: reviews.map((review) => review.id), reason: 'wrong week selected' }, operatorCaller('eve'));
+        expect(undone).toMatchObject({ ok: true });
+        expect(await reviewStates(store, runIds)).toEqual(['expected', ...runIds.slice(1).map(() => null)]);
+        const audit = await store.reviews.list();
+        expect(audit).toHaveLength(1 + 10 + 10);
+        expect(audit.slice(-10).map((review) => [review.runId, review.action, review.operator, review.reason])).toEqual(
+          runIds.map((runId, index) => [runId, index === 0 ? 'expected' : 'reopened', 'eve', 'wrong week selected']),
+        );
+        expect(audit.at(-10)!.reasonKind).toBe('weekly');
+        expect((await api['anomalies.list']({ open: true, limit: 100 }, tester)).map((run) => run.runId).sort((a, b) => a - b)).toEqual(runIds.slice(1));
+      }),
+    ));
+
+  it('refuses the whole bulk mark when one run is not anomalous or missing, leaving every run unmarked', () =>
+    withFreshStore(backend, (store) =>
+      withApi(store, async (api) => {
+        const anomalous = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 2)];
+        const clean = await recordRun(store, 'ok', 3);
+        expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: [...anomalous, clean], as: 'confirmed', reason: 'bad week' }, tester)).code).toBe('CONFLICT');
+        expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: [...anomalous, 99_999], as: 'confirmed', reason: 'bad week' }, tester)).code).toBe('NOT_FOUND');
+        expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: anomalous, as: 'expected', reason: 'Mondays' }, tester)).message).toMatch(/reason-kind/);
+        expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: [], as: 'confirmed', reason: 'x' }, tester)).code).toBe('INPUT_INVALID');
+        expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: anomalous, as: 'confirmed', reason: '  ' }, tester)).code).toBe('INPUT_INVALID');
+        expect(await reviewStates(store, anomalous)).toEqual([null, null]);
+        expect(await store.reviews.list()).toEqual([]);
+      }),
+    ));
+
+  it('refuses to undo a mark that was followed by another review of its run, or that is not a mark, and writes nothing', () =>
+    withFreshStore(backend, (store) =>
+      withApi(store, async (api) => {
+        const [first, second] = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 2)];
+        const bulk = await api['anomalies.markMany']({ runIds: [first, second], as: 'confirmed', reason: 'bad feed' }, tester);
+        await api['anomalies.mark']({ runId: second, as: 'expected', reasonKind: 'known-event', reason: 'actually a markup week' }, tester);
+        const error = failure(await dispatch(api, 'anomalies.undoMarks', { reviewIds: bulk.reviews.map((review) => review.id), reason: 'oops' }, tester));
+        expect(error.code).toBe('CONFLICT');
+        expect(error.message).toMatch(new RegExp(`run ${second} was reviewed again`));
+        expect(failure(await dispatch(api, 'anomalies.undoMarks', { reviewIds: [99_999], reason: 'oops' }, tester)).code).toBe('NOT_FOUND');
+        expect(failure(await dispatch(api, 'anomalies.undoMarks', { reviewIds: [bulk.reviews[0]!.id], reason: '' }, tester)).code).toBe('INPUT_INVALID');
+        expect(await reviewStates(store, [first, second])).toEqual(['confirmed', 'expected']);
+        expect(await store.reviews.list()).toHaveLength(3);
+      }),
+    ));
+});
