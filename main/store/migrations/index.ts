@@ -6,10 +6,10 @@ import { migration003 } from './003-rollback-events.js';
 import { migration004 } from './004-anomaly-reviews-trials.js';
 import { migration005 } from './005-audit-outlives-restores.js';
 import { migration006 } from './006-appearances-without-witness-index.js';
-import { migration011 } from './011-snapshot-policy-reconciliation.js';
 import { migration007 } from './007-guarded-rollouts.js';
 import { migration008 } from './008-sensitivity-versions.js';
-import { migration010 } from './010-review-reopened.js';
+import { migration009 } from './009-review-reopened.js';
+import { migration010 } from './010-snapshot-policy-reconciliation.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -41,7 +41,7 @@ export interface Migration {
   sql: (dialect: Dialect) => string;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration010, migration011];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */

@@ -13,7 +13,7 @@ export interface SnapshottedRun {
   mode: RunMode;
   batchSize: number;
   flags: Record<string, unknown>;
-  /** null: the run predates migration 011, which began recording it. */
+  /** null: the run predates migration 010, which began recording it. */
   schemaVersion: number | null;
 }
 

@@ -6,8 +6,8 @@ import type { Migration } from './index.js';
  * append-only; the latest expected / confirmed / reopened row decides runs.review). SQLite cannot
  * change a CHECK constraint, so its small table is rebuilt; PostgreSQL swaps the constraint.
  */
-export const migration010: Migration = {
-  version: 10,
+export const migration009: Migration = {
+  version: 9,
   name: 'reviews can be reopened',
   sql: (d) => (d.name === 'sqlite' ? SQLITE_REBUILD : POSTGRES_SWAP_CHECK),
 };

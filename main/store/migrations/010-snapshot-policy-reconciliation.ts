@@ -5,8 +5,8 @@ import type { Migration } from './index.js';
  * ran under (a schema change makes a snapshot due), the snapshot decision with its reason, and the
  * result of reconciling what it wrote. All nullable: runs from before this migration have neither.
  */
-export const migration011: Migration = {
-  version: 11,
+export const migration010: Migration = {
+  version: 10,
   name: 'snapshot policy and reconciliation',
   sql: (d) => `
 ALTER TABLE runs ADD COLUMN schema_version INTEGER;
