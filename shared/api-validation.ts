@@ -112,33 +112,25 @@ export const trialRecordSchema = trialResultSchema.extend({ id: z.number().int()
 export type TrialRecordView = z.infer<typeof trialRecordSchema>;
 
 const intervalSchema = z.object({ low: z.number(), high: z.number() }).nullable();
-export const magnitudeTallySchema = z.object({
-  kind: z.string(),
-  level: z.enum(TRIAL_LEVELS),
-  magnitude: z.number().nullable(),
-  injected: z.number().int(),
-  caught: z.number().int(),
-  detectionRate: z.number().nullable(),
-  detectionInterval: intervalSchema,
-  controls: z.number().int(),
-  /** Controls on which an alarm attributable to this kind fired. */
-  falsePositives: z.number().int(),
-  falsePositiveRate: z.number().nullable(),
-  falsePositiveInterval: intervalSchema,
-});
-export type MagnitudeTallyView = z.infer<typeof magnitudeTallySchema>;
-/** Rates are fractions (0–1); every rate has its n and a Wilson 95 % interval beside it. */
-export const ledgerSummarySchema = z.object({
-  trials: z.number().int(),
+/** Detection beside false positives, each with its n and a Wilson 95 % interval. */
+const detectionTallyFields = {
   injected: z.number().int(),
   /** Injected runs caught by an alarm attributable to their kind that was silent on the paired control. */
   caught: z.number().int(),
   detectionRate: z.number().nullable(),
   detectionInterval: intervalSchema,
   controls: z.number().int(),
+  /** Controls on which an alarm attributable to the kind (or, overall, any alarm) fired. */
   falsePositives: z.number().int(),
   falsePositiveRate: z.number().nullable(),
   falsePositiveInterval: intervalSchema,
+};
+export const magnitudeTallySchema = z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), magnitude: z.number().nullable(), ...detectionTallyFields });
+export type MagnitudeTallyView = z.infer<typeof magnitudeTallySchema>;
+/** Rates are fractions (0–1); every rate has its n and a Wilson 95 % interval beside it. */
+export const ledgerSummarySchema = z.object({
+  trials: z.number().int(),
+  ...detectionTallyFields,
   byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
   byMagnitude: z.array(magnitudeTallySchema),
 });

@@ -48,7 +48,6 @@ export function registerReportCommand(program: Command): void {
 
 async function writeReport(kind: ReportKind, options: ReportOptions): Promise<void> {
   const format = formatFor(options);
-  if (kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task)');
   if (options.out && !fs.existsSync(path.dirname(path.resolve(options.out)))) {
     throw new GatehouseError('USAGE', `--out: folder ${path.dirname(path.resolve(options.out))} does not exist`);
   }
@@ -58,7 +57,9 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
   try {
     ledger = options.trials ? await openStore(options.trials) : null;
     const trialReader: TrialReader | undefined = ledger ? (_store, period) => ledgerTrials(ledger!, period) : undefined;
-    const built = (await fromRolloutLedger(store, kind, options)) ?? (await buildReport(store, { kind, since: options.since, task: options.task, trialReader }));
+    const fromLedger = await fromRolloutLedger(store, kind, options);
+    if (!fromLedger && kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task) when no rollout reached its canary stage');
+    const built = fromLedger ?? (await buildReport(store, { kind, since: options.since, task: options.task, trialReader }));
     const text = format === 'html' ? renderHtml(built.document) : renderMarkdown(built.document);
     if (options.out) fs.writeFileSync(options.out, text);
     if (options.json) printJson(built.canary ?? built.document);

@@ -105,14 +105,18 @@ export function compareCanary(runs: ReportedRun[], task: string, period: CanaryP
   };
 }
 
+/** How far back the task scope's flag history is read for the change that began the canary. */
+const CANARY_EVENTS_READ = 200;
+
 /**
- * The canary's window: from the latest flag change on the task's scope (or `since`, when later)
+ * The canary's window: from the latest flag change that set a value on the task's scope (or `since`, when later)
  * until `until`. An unknown task is an error, not an empty report.
  */
 export async function canaryWindowRuns(store: Store, task: string, period: { since: string | null; until: string }): Promise<{ period: CanaryPeriod; runs: ReportedRun[] }> {
   const known = (await store.tasks.get(task)) !== null || (await store.reports.runs({ task })).length > 0;
   if (!known) throw new GatehouseError('NOT_FOUND', `no scheduled task or run is named "${task}"`, { hint: 'the canary is one of the scheduled tasks' });
-  const [latest] = await store.flags.history({ scope: taskScope(task), limit: 1 });
+  // The scope was set by the latest change that gave it a value; a revert (unset) ends a canary, it does not begin one.
+  const latest = (await store.flags.history({ scope: taskScope(task), limit: CANARY_EVENTS_READ })).find((event) => event.newJson !== null);
   const canaryStartedAt = latest?.at ?? null;
   const since = [period.since, canaryStartedAt].filter((t): t is string => t !== null).sort().at(-1) ?? null;
   const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until: period.until });

@@ -119,9 +119,13 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
   return { rollout: checked, breach: null };
 }
 
+/** "Clean" only when every guardrail passed: one without data or with an open interval is said by name. */
 function checkReason(evidence: RolloutEvidence, runId: number): string {
-  const open = evidence.guardrails.filter((g) => g.status === 'inconclusive').map((g) => g.name);
-  return open.length === 0 ? `guardrails clean after run ${runId}` : `no breach after run ${runId}; ${open.join(', ')} inconclusive (the interval still reaches past the limit)`;
+  const named = (status: string) => evidence.guardrails.filter((g) => g.status === status).map((g) => g.name);
+  const [open, empty] = [named('inconclusive'), named('no data')];
+  if (open.length === 0 && empty.length === 0) return `guardrails clean after run ${runId}`;
+  const notes = [open.length > 0 ? `${open.join(', ')} inconclusive (the interval still reaches past the limit)` : null, empty.length > 0 ? `${empty.join(', ')} without data yet` : null];
+  return `no breach after run ${runId}; ${notes.filter((note) => note !== null).join('; ')}`;
 }
 
 export interface GuardOutcome {

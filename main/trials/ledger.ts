@@ -15,15 +15,19 @@ export interface KindTally {
 }
 
 /** One kind at one magnitude: detection on injected runs beside false positives of the same alarms on controls. */
-export interface MagnitudeTally {
+export interface MagnitudeTally extends DetectionTally {
   kind: string;
   level: TrialLevel;
   magnitude: number | null;
+}
+
+/** Detection on injected runs beside false positives on controls, each with its n and interval. */
+export interface DetectionTally {
   injected: number;
   caught: number;
   detectionRate: number | null;
   detectionInterval: Interval | null;
-  /** Controls of the same trials, and how many of them raised an alarm attributable to this kind. */
+  /** Controls of the same trials, and how many of them raised an alarm attributable to the kind (overall: any alarm). */
   controls: number;
   falsePositives: number;
   falsePositiveRate: number | null;
@@ -35,16 +39,8 @@ export interface MagnitudeTally {
  * false-positive rate = controls flagged by any alarm / controls. Each rate comes with its n and a
  * Wilson 95 % interval.
  */
-export interface LedgerSummary {
+export interface LedgerSummary extends DetectionTally {
   trials: number;
-  injected: number;
-  caught: number;
-  detectionRate: number | null;
-  detectionInterval: Interval | null;
-  controls: number;
-  falsePositives: number;
-  falsePositiveRate: number | null;
-  falsePositiveInterval: Interval | null;
   byKind: KindTally[];
   byMagnitude: MagnitudeTally[];
 }

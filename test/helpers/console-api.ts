@@ -1,12 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, type EngineHost } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import type { ApiCaller, ApiHandlers, ApiInput, ApiMethod, ApiOutput, RunEvent } from '../../shared/api.js';
+import type { ApiCaller, ApiHandlers, ApiInput, ApiMethod, ApiOutput, ApiResult, RunEvent } from '../../shared/api.js';
 import { tester } from './callers.js';
 import type { RunSummary } from '../../shared/run.js';
+
+/** The error of an API result that must be a refusal. */
+export function failure(result: ApiResult<unknown>): { code: string; message: string } {
+  expect(result.ok).toBe(false);
+  return (result as { ok: false; error: { code: string; message: string } }).error;
+}
 
 /** The console's API on a fresh SQLite file in a temp folder, with an in-process engine. */
 export interface ConsoleApi {

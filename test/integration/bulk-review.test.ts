@@ -3,9 +3,10 @@ import { operatorCaller, tester } from '../helpers/callers.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
-import type { ApiHandlers, ApiResult } from '../../shared/api.js';
+import type { ApiHandlers } from '../../shared/api.js';
 import { emptyBatchCounts, emptyMetrics } from '../../shared/run.js';
 import type { Verdict } from '../../shared/validation.js';
+import { failure } from '../helpers/console-api.js';
 
 const backends = testBackends();
 afterAll(async () => {
@@ -19,11 +20,6 @@ async function recordRun(store: Store, verdict: Verdict, day: number): Promise<n
   const anomalies = verdict === 'anomalous' ? [{ metric: 'added', rule: 'seasonal-band', value: 900, expected: 40, low: 10, high: 80, score: 9, message: 'added 900, expected 10–80' }] : [];
   await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), validation: { verdict, method: 'test', historySize: 10, anomalies }, error: null });
   return runId;
-}
-
-function failure(result: ApiResult<unknown>): { code: string; message: string } {
-  expect(result.ok).toBe(false);
-  return (result as { ok: false; error: { code: string; message: string } }).error;
 }
 
 async function reviewStates(store: Store, runIds: number[]): Promise<(string | null)[]> {

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorCaller, tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, dispatch, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import type { ApiHandlers, ApiResult } from '../../shared/api.js';
+import type { ApiHandlers } from '../../shared/api.js';
 import type { TrialJobView } from '../../shared/api-validation.js';
+import { failure } from '../helpers/console-api.js';
 
 let folder: string;
 let location: string;
@@ -29,11 +30,6 @@ afterAll(async () => {
   await store.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });
-
-function failure(result: ApiResult<unknown>): { code: string; message: string } {
-  expect(result.ok).toBe(false);
-  return (result as { ok: false; error: { code: string; message: string } }).error;
-}
 
 async function finishedJob(jobId: string): Promise<TrialJobView> {
   for (;;) {

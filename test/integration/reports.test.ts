@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { setFlag } from '../../main/flags/index.js';
+import { setFlag, unsetFlag } from '../../main/flags/index.js';
 import { buildReport, compareCanary, perRecordTimeRatio, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { ReportedRun, Store, StoreOptions } from '../../main/store/index.js';
@@ -184,6 +184,10 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
       expect(renderMarkdown(broken.document)).toContain('Recommendation: Rollback');
       const later = await buildReport(store, { kind: 'canary', task: 'daily', since: '1h', now: new Date('2026-03-05T00:00:00Z') });
       expect(later.canary).toMatchObject({ canary: { runs: 0 }, recommendation: 'Not enough data' });
+      // A revert (a guardrail unsetting the task's flag) ends the canary; it does not move its start.
+      await unsetFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:daily', reason: 'guardrail breached', now: new Date('2026-03-01T13:00:00Z') });
+      const reverted = await buildReport(store, { kind: 'canary', task: 'daily', now: new Date('2026-03-01T14:00:00Z') });
+      expect(reverted.canary!.canaryStartedAt).toBe('2026-03-01T00:00:01.000Z');
 
       await expect(buildReport(store, { kind: 'canary', task: 'ghost' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(buildReport(store, { kind: 'canary', task: 'daily', since: 'yesterday-ish' })).rejects.toThrow(/^since: /);

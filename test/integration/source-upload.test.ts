@@ -6,8 +6,9 @@ import { tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, dispatch, startHttpServer, type EngineHost } from '../../main/api/index.js';
 import { generateHearings } from '../../main/sources/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import type { ApiHandlers, ApiResult } from '../../shared/api.js';
+import type { ApiHandlers } from '../../shared/api.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { failure } from '../helpers/console-api.js';
 
 let folder: string;
 let store: Store;
@@ -28,11 +29,6 @@ afterEach(async () => {
   await store.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });
-
-function failure(result: ApiResult<unknown>): { code: string; message: string } {
-  expect(result.ok).toBe(false);
-  return (result as { ok: false; error: { code: string; message: string } }).error;
-}
 
 function finished(runId: number): Promise<RunSummary> {
   return new Promise((resolve) => {
