@@ -56,7 +56,7 @@ export const flagHistoryInputSchema = z
   .default({ limit: 200 });
 export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason });
 
-const criterionSchema = z.object({ name: z.string(), target: z.string(), actual: z.string(), status: z.enum(['pass', 'fail', 'no data']), note: z.string().optional() });
+const criterionSchema = z.object({ name: z.string(), target: z.string(), actual: z.string(), status: z.enum(['pass', 'fail', 'inconclusive', 'no data']), note: z.string().optional() });
 const groupStatsSchema = z.object({
   runs: z.number(),
   finished: z.number(),

@@ -1,5 +1,6 @@
 /** A report as data: the markdown and HTML renderers draw the same thing two ways. */
-export type CriterionStatus = 'pass' | 'fail' | 'no data';
+/** `inconclusive`: there is data, but its interval cannot yet tell a pass from a fail. */
+export type CriterionStatus = 'pass' | 'fail' | 'inconclusive' | 'no data';
 
 export interface Criterion {
   name: string;
@@ -52,6 +53,6 @@ export function percent(value: number | null, digits = 1): string {
 /** The gate verdict: a criterion without data never counts as a pass. */
 export function overallStatus(criteria: Criterion[]): 'PASS' | 'FAIL' | 'INCOMPLETE' {
   if (criteria.some((c) => c.status === 'fail')) return 'FAIL';
-  if (criteria.some((c) => c.status === 'no data')) return 'INCOMPLETE';
+  if (criteria.some((c) => c.status === 'no data' || c.status === 'inconclusive')) return 'INCOMPLETE';
   return 'PASS';
 }

@@ -1,7 +1,7 @@
 import type { Criterion, ReportDocument, Section, Table } from './document.js';
 import { chartSvg, escapeXml } from './svg.js';
 
-const STATUS_MARK: Record<Criterion['status'], string> = { pass: 'PASS', fail: 'FAIL', 'no data': 'NO DATA' };
+const STATUS_MARK: Record<Criterion['status'], string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'no data': 'NO DATA' };
 
 function cell(value: string | number | null): string {
   return value === null ? '—' : String(value);

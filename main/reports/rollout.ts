@@ -1,6 +1,6 @@
 import type { GuardrailResult, LedgerEntry, RolloutDetail, RolloutStageName } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { rolloutDetail } from '../rollouts/index.js';
+import { logRatioPercent, rolloutDetail } from '../rollouts/index.js';
 import type { Store } from '../store/index.js';
 import type { Criterion, ReportDocument } from './document.js';
 
@@ -9,7 +9,7 @@ const REPORT_STAGES: Record<'canary' | 'monitoring', readonly RolloutStageName[]
 
 function shown(guardrail: GuardrailResult, value: number | null): string {
   if (value === null) return 'no data';
-  if (guardrail.name === 'per-record-time') return `${((Math.exp(value) - 1) * 100).toFixed(1)} %`;
+  if (guardrail.name === 'per-record-time') return logRatioPercent(value);
   if (guardrail.name === 'data-loss') return `${value} run(s)`;
   return `${(value * 100).toFixed(1)} pts`;
 }
@@ -19,7 +19,7 @@ function criterion(guardrail: GuardrailResult): Criterion {
     name: guardrail.name,
     target: `canary − control ≤ ${shown(guardrail, guardrail.limit)}`,
     actual: guardrail.difference === null ? 'no data' : `${shown(guardrail, guardrail.difference)} (interval ${shown(guardrail, guardrail.low)} to ${shown(guardrail, guardrail.high)})`,
-    status: guardrail.status === 'breach' ? 'fail' : guardrail.status === 'inconclusive' ? 'no data' : guardrail.status,
+    status: guardrail.status === 'breach' ? 'fail' : guardrail.status,
     note: guardrail.summary,
   };
 }

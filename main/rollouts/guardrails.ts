@@ -71,7 +71,6 @@ export function evaluateGuardrails(canary: ObservedRun[], control: ObservedRun[]
   const timeBreach = time !== null && time.low > 0 && time.estimate > timeLimit;
   // Not slower beyond doubt is not the same as within the threshold: until the interval's top is under it, the time guardrail has not passed.
   const timeInconclusive = time !== null && !timeBreach && time.high > timeLimit;
-  const percent = (logRatio: number) => `${((Math.exp(logRatio) - 1) * 100).toFixed(1)} %`;
   return [
     rateGuardrail('failures', 0, [canary.filter(failed).length, canary.length], [control.filter(failed).length, control.length], 'failed runs or batches'),
     result('data-loss', 0, lossDifference, losses.length > 0, losses.length > 0 ? losses.join('; ') : `every record of ${canary.length} canary run(s) accounted for`),
@@ -89,9 +88,15 @@ export function evaluateGuardrails(canary: ObservedRun[], control: ObservedRun[]
       timeBreach,
       time === null
         ? `per-record time: not enough runs (canary ${canaryTimes.length}, control ${controlTimes.length})`
-        : `per-record time: canary ${percent(time.estimate)} vs control (interval ${percent(time.low)} to ${percent(time.high)}; breaches past +${(timeThreshold * 100).toFixed(0)} %)`,
+        : `per-record time: canary ${logRatioPercent(time.estimate)} vs control (interval ${logRatioPercent(time.low)} to ${logRatioPercent(time.high)}; breaches past +${(timeThreshold * 100).toFixed(0)} %)`,
       timeInconclusive,
     ),
     rateGuardrail('alert-rate', ALERT_MARGIN, [canary.filter((r) => r.summary.validation?.verdict === 'anomalous').length, canary.length], [control.filter((r) => r.summary.validation?.verdict === 'anomalous').length, control.length], 'runs flagged anomalous'),
   ];
+}
+
+/** A difference of log times as a percentage; past ×10 the interval of a handful of runs says only "more than". */
+export function logRatioPercent(logRatio: number): string {
+  const change = (Math.exp(logRatio) - 1) * 100;
+  return change > 900 ? '> +900 %' : `${change.toFixed(1)} %`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateGuardrails, type ObservedRun } from '../../main/rollouts/index.js';
+import { evaluateGuardrails, logRatioPercent, type ObservedRun } from '../../main/rollouts/index.js';
 import { alwaysValidHalfWidth, rateDifference, sequentialDifference, wilson } from '../../main/rollouts/index.js';
 import type { RunSummary } from '../../shared/run.js';
 
@@ -70,5 +70,13 @@ describe('rollout statistics', () => {
     const alerting = [run(5, {}, anomalous), run(6, {}, anomalous), run(7, {}, anomalous)];
     expect(evaluateGuardrails(alerting, control, 0.1).find((g) => g.name === 'alert-rate')!.status).toBe('breach');
     expect(evaluateGuardrails([run(5, {})], control, 0.1).find((g) => g.name === 'alert-rate')!.status).toBe('pass');
+  });
+});
+
+describe('per-record time as a percentage', () => {
+  it('reads a log-time difference as a change, and an interval past ×10 only as "more than"', () => {
+    expect(logRatioPercent(Math.log(1.1))).toBe('10.0 %');
+    expect(logRatioPercent(Math.log(0.5))).toBe('-50.0 %');
+    expect(logRatioPercent(20)).toBe('> +900 %');
   });
 });
