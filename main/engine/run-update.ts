@@ -121,7 +121,8 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     const opened = await openRun(options, clock, owner, retry);
     if (backup) {
       await retry(() => store.setRunSnapshotDecision(opened.runId, backup.decision));
-      if (backup.backupId !== null) await retry(() => store.setRunBackupId(opened.runId, backup.backupId!));
+      const { backupId } = backup;
+      if (backupId !== null) await retry(() => store.setRunBackupId(opened.runId, backupId));
       await backup.runCreated?.(opened.runId);
     }
     await retry(() => store.heartbeat(clock(), opened.runId));
