@@ -1,45 +1,24 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tester } from '../helpers/callers.js';
-import { createApi, createInProcessEngineHost, dispatch, startHttpServer, type EngineHost } from '../../main/api/index.js';
+import { dispatch, startHttpServer, type EngineHost } from '../../main/api/index.js';
 import { generateHearings } from '../../main/sources/index.js';
-import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import type { RunEvent, RunSummary } from '../../shared/run.js';
-import { failure } from '../helpers/console-api.js';
+import { failure, openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 
+let consoleApi: ConsoleApi;
 let folder: string;
-let store: Store;
 let engine: EngineHost;
 let api: ApiHandlers;
 const uploads = () => path.join(folder, 'uploads');
 
 beforeEach(async () => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-upload-'));
-  const location = path.join(folder, 'gatehouse.db');
-  store = await openStore(location);
-  engine = createInProcessEngineHost({ location });
-  api = createApi({ store, engine, transport: 'http' });
+  consoleApi = await openConsoleApi('gatehouse-upload-');
+  ({ folder, engine, api } = consoleApi);
 });
 
-afterEach(async () => {
-  await engine.close();
-  await store.close();
-  fs.rmSync(folder, { recursive: true, force: true });
-});
-
-function finished(runId: number): Promise<RunSummary> {
-  return new Promise((resolve) => {
-    const stop = engine.subscribe((event: RunEvent) => {
-      if (event.type === 'run-finished' && event.runId === runId) {
-        stop();
-        resolve(event.summary);
-      }
-    });
-  });
-}
+afterEach(() => consoleApi.close());
 
 const ndjson = (count: number) => generateHearings({ seed: 4, count }).map((record) => JSON.stringify(record)).join('\n');
 
@@ -50,8 +29,7 @@ describe('uploading a record file in browser mode', () => {
     const file = upload.source.slice('file:'.length);
     expect(path.dirname(file)).toBe(uploads());
     expect(path.basename(file)).toMatch(/-week_48\.ndjson$/);
-    const { runId } = await api['runs.start']({ source: upload.source, batchSize: 10, task: null }, tester);
-    expect((await finished(runId)).metrics).toMatchObject({ fetched: 40, added: 40, updated: 0 });
+    expect((await consoleApi.run({ source: upload.source, batchSize: 10, task: null })).metrics).toMatchObject({ fetched: 40, added: 40, updated: 0 });
   });
 
   it('never writes outside the uploads folder, whatever the name says', async () => {
