@@ -6,18 +6,25 @@ import { Rollouts } from './repositories/rollouts.js';
 import { RunRepository } from './repositories/runs.js';
 import { SensitivityVersions } from './repositories/sensitivity.js';
 import { UndoJournal } from './repositories/undo.js';
-import type { DatabaseFault, LockHolder, Store, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockHolder, WriteTx } from './types.js';
+import type { SnapshotSupport } from './undo-types.js';
 
 /**
  * The one Store, whichever database answers: the run repository and the others, written once
  * against the query layer, over a driver that keeps what truly differs between the backends.
+ * Each repository serves one owner: flags (main/flags/), tasks and notifications
+ * (main/scheduler/), reports (main/reports/), undo, snapshots and restores (main/backup/), reviews
+ * and sensitivity (main/validation/), trials (main/trials/), rollouts (main/rollouts/).
  */
-export class GatehouseStore extends RunRepository implements Store {
-  readonly backend: Store['backend'];
+export class GatehouseStore extends RunRepository {
+  readonly backend: Backend;
+  /** Where the data lives, with any password removed. */
   readonly location: string;
-  readonly snapshots: Store['snapshots'];
+  /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
+  readonly snapshots: SnapshotSupport;
   readonly flags = new FlagStore(this.driver);
   readonly tasks = new TaskStore(this.driver);
+  /** Shared by every process using this database. */
   readonly notifications = new NotificationThrottle(this.driver);
   readonly reports = new RunReports(this.driver);
   readonly undo = new UndoJournal(this.driver);
@@ -40,6 +47,12 @@ export class GatehouseStore extends RunRepository implements Store {
     return this.driver.close();
   }
 
+  /**
+   * Whose fault a database error is (the one classifier, per backend): `transient` (a dropped
+   * connection, a busy database: retry with backoff), `environment` (disk full, I/O error,
+   * read-only file, the writer lock lost: stop as interrupted, blame no record) or `record`
+   * (anything else: the batch's records may be at fault, so isolate them).
+   */
   classifyError(error: unknown): DatabaseFault {
     return this.driver.classifyError(error);
   }
@@ -48,11 +61,18 @@ export class GatehouseStore extends RunRepository implements Store {
     return this.classifyError(error) === 'transient';
   }
 
+  /**
+   * Refuses a database that fails a quick integrity check (SQLite PRAGMA quick_check), before a
+   * run writes to it when no snapshot verified it; PostgreSQL checks its own pages.
+   */
   checkIntegrity(): Promise<void> {
     return this.driver.checkIntegrity();
   }
 
-  /** A batch: the driver's bulk writer for the hearings, the shared repository for the rest. */
+  /**
+   * A batch in one transaction (COMMIT when `work` resolves, ROLLBACK when it throws): the driver's
+   * bulk writer for the hearings, the shared repository for the rest.
+   */
   async transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
     try {
       const result = await this.batchTransaction(work);
@@ -81,6 +101,7 @@ export class GatehouseStore extends RunRepository implements Store {
     return this.driver.acquireWriterLock(holder, options);
   }
 
+  /** Refreshes the lock's heartbeat and names the run that holds it. */
   heartbeat(now: Date, runId: number | null): Promise<void> {
     return this.driver.heartbeat(now, runId);
   }

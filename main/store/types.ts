@@ -1,15 +1,8 @@
-import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, Reconciliation, RunMetrics, RunMode, RunStatus, RunSummary, SnapshotDecision } from '../../shared/run.js';
-import type { HistoryEntry, ValidationResult } from '../../shared/validation.js';
+import type { FieldChange, NormalizedHearing, Rejection } from '../../shared/record.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
+import type { ValidationResult } from '../../shared/validation.js';
 import type { ApiParsedInput } from '../../shared/api.js';
-import type { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
-import type { Restores, RunReviews, Trials } from './repositories/reviews.js';
-import type { SensitivityVersions } from './repositories/sensitivity.js';
-import type { UndoJournal } from './repositories/undo.js';
-import type { ReconciliationFacts } from './repositories/reconcile.js';
-import type { SnapshottedRun } from './repositories/runs.js';
-import type { Rollouts } from './repositories/rollouts.js';
-import type { SnapshotSupport } from './undo-types.js';
+import type { GatehouseStore } from './store.js';
 
 export type Backend = 'sqlite' | 'postgres';
 export type { ReconciliationFacts, Sample } from './repositories/reconcile.js';
@@ -131,88 +124,8 @@ export interface StoreOptions {
   failWriteOf?: (eventId: string) => boolean;
 }
 
-export interface Store {
-  readonly backend: Backend;
-  /** Where the data lives, with any password removed. */
-  readonly location: string;
-  close(): Promise<void>;
-  /**
-   * Whose fault a database error is (the one classifier, per backend): `transient` (a dropped
-   * connection, a busy database: retry with backoff), `environment` (disk full, I/O error,
-   * read-only file, the writer lock lost: stop as interrupted, blame no record) or `record`
-   * (anything else: the batch's records may be at fault, so isolate them).
-   */
-  classifyError(error: unknown): DatabaseFault;
-  /** classifyError(error) === 'transient'. */
-  isTransientError(error: unknown): boolean;
-
-  /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
-  transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
-
-  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
-  /** Refreshes the lock's heartbeat and names the run that holds it. */
-  heartbeat(now: Date, runId: number | null): Promise<void>;
-  releaseWriterLock(): Promise<void>;
-
-  knownCommitteeCodes(): Promise<Set<string>>;
-  loadHearings(eventIds: string[]): Promise<Map<string, StoredHearing>>;
-  /** Event ids this run has already committed (rebuilds the run's duplicate check on resume). */
-  eventIdsWrittenByRun(runId: number): Promise<Set<string>>;
-
-  createRun(run: NewRun): Promise<number>;
-  /** Puts an interrupted run back to `running` under this process, for `update --resume`. */
-  reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void>;
-  finishRun(runId: number, outcome: RunOutcome): Promise<void>;
-  /** Names the snapshot taken before the run (runs.backup_id). */
-  setRunBackupId(runId: number, backupId: string): Promise<void>;
-  /** Records whether a snapshot was taken before the run, and why (runs.snapshot_json). */
-  setRunSnapshotDecision(runId: number, decision: SnapshotDecision): Promise<void>;
-  /** Records the cross-batch reconciliation of what the run wrote (runs.reconciliation_json). */
-  setRunReconciliation(runId: number, reconciliation: Reconciliation): Promise<void>;
-  /** The newest run a snapshot was taken before, with its settings; null when none was. */
-  lastSnapshottedRun(): Promise<SnapshottedRun | null>;
-  /** Counts the cross-batch reconciliation compares (main/engine/reconcile.ts). */
-  reconciliationFacts(runId: number): Promise<ReconciliationFacts>;
-  /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
-  addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
-  getCheckpoint(runId: number): Promise<Checkpoint | null>;
-  /** Runs still marked `running` whose writer is gone become `interrupted`; returns their ids. */
-  markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]>;
-
-  getRun(runId: number): Promise<RunDetail | null>;
-  listRuns(options?: RunQuery): Promise<RunSummary[]>;
-  listQuarantine(options?: QuarantineQuery): Promise<QuarantineEntry[]>;
-  /** Past runs that may train the historical validator, oldest first. */
-  validationHistory(options?: { before?: string; task?: string | null; limit?: number }): Promise<HistoryEntry[]>;
-  countHearings(): Promise<number>;
-  /** The largest numeric eventId stored, so a synthetic source can start above it; null when empty. */
-  highestEventId(): Promise<number | null>;
-  /**
-   * Refuses a database that fails a quick integrity check (SQLite PRAGMA quick_check), before a
-   * run writes to it when no snapshot verified it; PostgreSQL checks its own pages.
-   */
-  checkIntegrity(): Promise<void>;
-
-  /** Feature flag values and their audit events (main/flags/). */
-  readonly flags: FlagStore;
-  /** Scheduled tasks (main/scheduler/). */
-  readonly tasks: TaskStore;
-  /** The notification throttle shared by every process using this database. */
-  readonly notifications: NotificationThrottle;
-  /** Run queries for the gate reports (main/reports/). */
-  readonly reports: RunReports;
-  /** The undo journal as rollback reads and applies it (main/backup/). */
-  readonly undo: UndoJournal;
-  /** Snapshots of the live database: files beside a SQLite database, schemas beside a PostgreSQL one. */
-  readonly snapshots: SnapshotSupport;
-  /** The restores done to this database, an audit that outlives them (main/backup/). */
-  readonly restores: Restores;
-  /** Operator feedback on anomalous and held runs (main/validation/ feedback). */
-  readonly reviews: RunReviews;
-  /** The staging trial ledger (main/trials/). */
-  readonly trials: Trials;
-  /** Guarded rollouts and their decision ledger (main/rollouts/). */
-  readonly rollouts: Rollouts;
-  /** Sensitivity settings per task, versioned and audited (main/validation/ sensitivity). */
-  readonly sensitivity: SensitivityVersions;
-}
+/**
+ * The store as callers see it: the public face of the one implementation, where each method is
+ * documented (main/store/store.ts and the repositories it is made of).
+ */
+export type Store = Pick<GatehouseStore, keyof GatehouseStore>;

@@ -42,6 +42,7 @@ export class RunRepository {
     return new Map(rows.map((row) => [row.eventId, { eventId: row.eventId, contentHash: row.contentHash, content: JSON.parse(row.contentJson), lastRunId: row.lastRunId }]));
   }
 
+  /** Event ids this run has already committed (rebuilds the run's duplicate check on resume). */
   async eventIdsWrittenByRun(runId: number): Promise<Set<string>> {
     return new Set((await this.db.selectFrom('hearings').select('eventId').where('lastRunId', '=', runId).execute()).map((row) => row.eventId));
   }
@@ -68,6 +69,7 @@ export class RunRepository {
     });
   }
 
+  /** Puts an interrupted run back to `running` under this process, for `update --resume`. */
   async reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void> {
     await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host }).where('id', '=', runId).execute();
   }
@@ -83,14 +85,17 @@ export class RunRepository {
       .execute();
   }
 
+  /** Names the snapshot taken before the run. */
   async setRunBackupId(runId: number, backupId: string): Promise<void> {
     await this.db.updateTable('runs').set({ backupId }).where('id', '=', runId).execute();
   }
 
+  /** Records whether a snapshot was taken before the run, and why. */
   async setRunSnapshotDecision(runId: number, decision: SnapshotDecision): Promise<void> {
     await this.db.updateTable('runs').set({ snapshotJson: JSON.stringify(decision) }).where('id', '=', runId).execute();
   }
 
+  /** Records the cross-batch reconciliation of what the run wrote (judged in main/engine/reconcile.ts). */
   async setRunReconciliation(runId: number, reconciliation: Reconciliation): Promise<void> {
     await this.db.updateTable('runs').set({ reconciliationJson: JSON.stringify(reconciliation) }).where('id', '=', runId).execute();
   }
@@ -99,7 +104,7 @@ export class RunRepository {
     return reconciliationFacts(this.db, this.driver.backend, runId);
   }
 
-  /** The settings of the newest run a snapshot was taken before: what the snapshot policy compares with. */
+  /** The settings of the newest run a snapshot was taken before (what the snapshot policy compares with); null when none was. */
   async lastSnapshottedRun(): Promise<SnapshottedRun | null> {
     const row = await this.db
       .selectFrom('runs')
@@ -112,7 +117,7 @@ export class RunRepository {
     return { runId: row.id, mode: row.mode as RunMode, batchSize: row.batchSize, flags: JSON.parse(row.flagsJson), schemaVersion: row.schemaVersion };
   }
 
-  /** Quarantine entries written outside a batch transaction. */
+  /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
   async addQuarantine(entries: NewQuarantineEntry[]): Promise<void> {
     await this.driver.transaction((trx) => this.insertQuarantine(trx, entries));
   }
@@ -146,6 +151,7 @@ export class RunRepository {
     return row ? checkpointFromRow(row) : null;
   }
 
+  /** Runs still marked `running` whose writer is gone become `interrupted`; returns their ids. */
   async markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]> {
     const running = await this.db.selectFrom('runs').select(['id', 'pid', 'host']).where('status', '=', 'running').execute();
     const orphans = await this.driver.orphanedRuns(running.filter((run) => run.id !== options.except));
@@ -206,6 +212,7 @@ export class RunRepository {
     return rows.map(quarantineFromRow);
   }
 
+  /** Past runs that may train the historical validator, oldest first. */
   async validationHistory(options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
     const rows = await this.db
       .selectFrom('runs')
