@@ -21,7 +21,3 @@ export class WriterLockLost extends GatehouseError {
     });
   }
 }
-
-export function lockLost(location: string, why: string): WriterLockLost {
-  return new WriterLockLost(location, why);
-}

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
+import { isPostgresUrl } from './postgres/target.js';
 import { GatehouseStore } from './store.js';
 import type { Store, StoreOptions } from './types.js';
 
@@ -13,11 +14,7 @@ export { writtenCountViolations } from './hearing-rows.js';
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
 /** Where a PostgreSQL store's snapshot schemas are: each one's name starts with this. */
-export { snapshotSchemaPrefix } from './postgres/target.js';
-
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
+export { isPostgresUrl, snapshotSchemaPrefix } from './postgres/target.js';
 
 /** Opens the store a `--db` value names: a file path (SQLite) or a postgres:// URL. */
 export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {

@@ -44,9 +44,6 @@ export interface ReportedRun extends RunSummary {
   review: string | null;
 }
 
-/** expected / confirmed mark an anomaly; accepted lets a held run stand. */
-export type ReviewAction = 'expected' | 'confirmed' | 'accepted';
-
 export type RunReview = RunReviewView;
 
 export type NewRunReview = Omit<RunReview, 'id'>;

@@ -14,3 +14,8 @@ export function isProcessAlive(pid: number, host: string): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Of the runs left `running`, those whose process is known to be dead (a run without pid or host counts as this host's). */
+export function runsOfDeadProcesses(running: { id: number; pid: number | null; host: string | null }[]): number[] {
+  return running.filter((run) => !isProcessAlive(run.pid ?? 0, run.host ?? os.hostname())).map((run) => run.id);
+}

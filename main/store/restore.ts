@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './driver.js';
 import { reapplyReviewMarks } from './repositories/reviews.js';
+import { countHearings } from './repositories/runs.js';
 import { REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot } from './undo-types.js';
 
@@ -38,9 +39,4 @@ export async function replaceFromSnapshot(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-}
-
-async function countHearings(trx: Db): Promise<number> {
-  const row = await trx.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
 }

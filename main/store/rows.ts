@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { VERDICTS, type HistoryEntry } from '../../shared/validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
-import type { BatchRecord, RunSummary } from '../../shared/run.js';
+import type { RunSummary } from '../../shared/run.js';
 import type { ScheduledTask } from './operations-types.js';
 import type { TrialRecord } from './operations-types.js';
 import type { Database } from './schema.js';
@@ -39,10 +39,6 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     snapshot: parsed(row.snapshotJson, null),
     reconciliation: parsed(row.reconciliationJson, null),
   };
-}
-
-export function batchFromRow(row: Row<'batches'>): BatchRecord {
-  return row as BatchRecord;
 }
 
 export function quarantineFromRow({ reasonsJson, rawJson, ...rest }: Row<'quarantine'>): QuarantineEntry {

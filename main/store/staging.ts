@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../shared/errors.js';
 import type { NewTrialRecord } from './operations-types.js';
-import { parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
+import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
 import type { Snapshot } from './undo-types.js';
 
@@ -21,17 +21,15 @@ export interface StagingCopy {
 
 type Open = (location: string) => Promise<Store>;
 
-const isPostgres = (location: string) => /^postgres(ql)?:\/\//i.test(location);
-
 /**
  * Refuses a staging target that is the source, of another kind, in another PostgreSQL database or
  * in a folder that does not exist — before anything is copied (the console checks this up front).
  */
 export function checkStagingTarget(source: string, staging: string): void {
-  if (isPostgres(source) !== isPostgres(staging)) {
+  if (isPostgresUrl(source) !== isPostgresUrl(staging)) {
     throw new GatehouseError('UNSUPPORTED', 'the staging target must be the same kind of database as the source (a file for SQLite, a schema for PostgreSQL)');
   }
-  if (isPostgres(source)) {
+  if (isPostgresUrl(source)) {
     const [from, to] = [parsePostgresTarget(source), parsePostgresTarget(staging)];
     if (from.connectionString !== to.connectionString) {
       throw new GatehouseError('UNSUPPORTED', 'a PostgreSQL staging schema must be in the same database as the source', { hint: 'use the same URL with ?schema=STAGING_NAME' });
@@ -49,8 +47,8 @@ export function checkStagingTarget(source: string, staging: string): void {
 
 export async function copyToStaging(source: string, staging: string, open: Open): Promise<StagingCopy> {
   checkStagingTarget(source, staging);
-  const kept = isPostgres(source) || fs.existsSync(staging) ? await keptTrials(staging, open) : [];
-  if (isPostgres(source)) await copyPostgres(parsePostgresTarget(source), staging, open);
+  const kept = isPostgresUrl(source) || fs.existsSync(staging) ? await keptTrials(staging, open) : [];
+  if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), staging, open);
   else copySqlite(path.resolve(source), path.resolve(staging));
   const store = await open(staging);
   try {

@@ -63,29 +63,24 @@ export function isConnectionError(error: unknown): boolean {
   return TRANSIENT_MESSAGE.test(error.message);
 }
 
-/** Why a connection failed, in words: refused, authentication, no such database, … (SQLSTATE or errno). */
+/** Why a connection failed, in words, by SQLSTATE or errno. */
+const UNREACHABLE_BECAUSE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: no server is listening there',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  ETIMEDOUT: 'the server did not answer',
+  EHOSTUNREACH: 'the server did not answer',
+  '28P01': 'authentication failed',
+  '28000': 'authentication failed',
+  '3D000': 'no such database',
+  '57P03': 'the server is starting up or shutting down',
+};
+
 function whyUnreachable(error: unknown): string {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  const detail = message ? ` (${message})` : '';
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `connection refused: no server is listening there${detail}`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `host not found${detail}`;
-    case 'ETIMEDOUT':
-    case 'EHOSTUNREACH':
-      return `the server did not answer${detail}`;
-    case '28P01':
-    case '28000':
-      return `authentication failed${detail}`;
-    case '3D000':
-      return `no such database${detail}`;
-    case '57P03':
-      return `the server is starting up or shutting down${detail}`;
-    default:
-      return message || code || String(error);
-  }
+  const because = code !== undefined && Object.hasOwn(UNREACHABLE_BECAUSE, code) ? UNREACHABLE_BECAUSE[code] : undefined;
+  if (because === undefined) return message || code || String(error);
+  return message ? `${because} (${message})` : because;
 }
 
 /** A connection failure as people read it: which server (password removed) and why. */

@@ -17,6 +17,10 @@ export interface PostgresTarget {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
 export const DEFAULT_SCHEMA = 'public';
 
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
 /** Reads `postgres://…/db?schema=NAME`; an explicit `schema` option wins over the URL's. */
 export function parsePostgresTarget(url: string, schemaOption?: string): PostgresTarget {
   let parsed: URL;

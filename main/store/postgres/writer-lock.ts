@@ -1,7 +1,6 @@
-import os from 'node:os';
 import pg from 'pg';
-import { lockLost } from '../faults.js';
-import { isProcessAlive } from '../process.js';
+import { WriterLockLost } from '../faults.js';
+import { runsOfDeadProcesses } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
 import { clientConfig, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
 
@@ -99,7 +98,7 @@ export class PostgresWriterLock {
     await db.query(`SELECT pg_advisory_xact_lock(${FENCE_KEY})`, [this.target.schema]);
     const ownPid = this.ownPid();
     if (!(await this.holderPids(db)).includes(ownPid ?? -1)) {
-      throw lockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
+      throw new WriterLockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
     }
   }
 
@@ -127,7 +126,7 @@ export class PostgresWriterLock {
   async orphans(db: Pick<pg.ClientBase, 'query'>, running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
     if (running.length === 0) return [];
     if (!(await this.heldByAnother(db))) return running.map((run) => run.id);
-    return running.filter((run) => !isProcessAlive(run.pid ?? 0, run.host ?? os.hostname())).map((run) => run.id);
+    return runsOfDeadProcesses(running);
   }
 
   private async readHolder(db: Pick<pg.ClientBase, 'query'>): Promise<LockHolder | null> {

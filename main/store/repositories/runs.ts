@@ -5,7 +5,7 @@ import type { HistoryEntry } from '../../../shared/validation.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { reconciliationFacts, type ReconciliationFacts } from './reconcile.js';
-import { batchFromRow, checkpointFromRow, historyEntryFromRun, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import { checkpointFromRow, historyEntryFromRun, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
 export interface SnapshottedRun {
@@ -174,7 +174,7 @@ export class RunRepository {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();
-    return { ...runFromRow(row), batchList: batches.map(batchFromRow) };
+    return { ...runFromRow(row), batchList: batches as BatchRecord[] };
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
@@ -233,8 +233,12 @@ export class RunRepository {
     return row?.highest === null || row?.highest === undefined ? null : Number(row.highest);
   }
 
-  async countHearings(): Promise<number> {
-    const row = await this.db.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
+  countHearings(): Promise<number> {
+    return countHearings(this.db);
   }
+}
+
+export async function countHearings(db: Db): Promise<number> {
+  const row = await db.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }

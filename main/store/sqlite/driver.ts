@@ -1,10 +1,9 @@
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, sql, SqliteDialect, type SqlBool } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
-import { isProcessAlive } from '../process.js';
+import { isProcessAlive, runsOfDeadProcesses } from '../process.js';
 import type { Database as Schema } from '../schema.js';
 import { isEnvironmentFault } from '../faults.js';
 import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
@@ -123,7 +122,7 @@ class SqliteDriver implements StoreDriver {
   }
 
   async orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
-    return running.filter((run) => !isProcessAlive(run.pid ?? 0, run.host ?? os.hostname())).map((run) => run.id);
+    return runsOfDeadProcesses(running);
   }
 
   async checkIntegrity(): Promise<void> {
