@@ -12,7 +12,7 @@ export const migration005: Migration = {
   version: 5,
   name: 'audit outlives restores',
   sql: (d) => `
-${d.name === 'sqlite' ? [withoutRunReference(migration003, 'rollback_events', d), withoutRunReference(migration004, 'run_reviews', d)].join('\n\n') : POSTGRES_DROP_RUN_REFERENCES}
+${d.name === 'sqlite' ? [rebuiltSqliteTable(d, migration003, 'rollback_events', 'v5'), rebuiltSqliteTable(d, migration004, 'run_reviews', 'v5')].join('\n\n') : POSTGRES_DROP_RUN_REFERENCES}
 
 CREATE TABLE sequences (
 name TEXT PRIMARY KEY,
@@ -38,15 +38,16 @@ CREATE INDEX runs_by_task ON runs(task, id);
 };
 
 /**
- * SQLite cannot drop a constraint: the table is created again as an earlier migration made it,
- * without its reference to runs, refilled, and put in the old one's place.
+ * SQLite cannot drop or change a constraint: the table is created again as an earlier migration
+ * made it, without its reference to runs and with `change` applied, refilled, and put in the old
+ * one's place (migrations 5 and 9).
  */
-function withoutRunReference(migration: Migration, table: string, dialect: Dialect): string {
-  const created = migration.sql(dialect).match(new RegExp(`CREATE TABLE ${table} \\([\\s\\S]*?\\n\\);`))![0];
-  return `${created.replace(`CREATE TABLE ${table} `, `CREATE TABLE ${table}_v5 `).replace(' REFERENCES runs(id)', '')}
-INSERT INTO ${table}_v5 SELECT * FROM ${table};
+export function rebuiltSqliteTable(sqlite: Dialect, migration: Migration, table: string, suffix: string, change = (created: string) => created): string {
+  const created = migration.sql(sqlite).match(new RegExp(`CREATE TABLE ${table} \\([\\s\\S]*?\\n\\);`))![0];
+  return `${change(created.replace(`CREATE TABLE ${table} `, `CREATE TABLE ${table}_${suffix} `).replace(' REFERENCES runs(id)', ''))}
+INSERT INTO ${table}_${suffix} SELECT * FROM ${table};
 DROP TABLE ${table};
-ALTER TABLE ${table}_v5 RENAME TO ${table};
+ALTER TABLE ${table}_${suffix} RENAME TO ${table};
 CREATE INDEX ${table}_by_run ON ${table}(run_id);`;
 }
 

@@ -1,3 +1,5 @@
+import { migration004 } from './004-anomaly-reviews-trials.js';
+import { rebuiltSqliteTable } from './005-audit-outlives-restores.js';
 import type { Migration } from './index.js';
 
 /**
@@ -9,26 +11,13 @@ import type { Migration } from './index.js';
 export const migration009: Migration = {
   version: 9,
   name: 'reviews can be reopened',
-  sql: (d) => (d.name === 'sqlite' ? SQLITE_REBUILD : POSTGRES_SWAP_CHECK),
+  sql: (d) =>
+    d.name === 'sqlite'
+      ? rebuiltSqliteTable(d, migration004, 'run_reviews', 'v10', (created) => created.replace(/CHECK \(action IN \([^)]*\)\)/, `CHECK (action IN ${ACTIONS})`))
+      : POSTGRES_SWAP_CHECK,
 };
 
 const ACTIONS = `('expected', 'confirmed', 'accepted', 'reopened')`;
-
-const SQLITE_REBUILD = `
-CREATE TABLE run_reviews_v10 (
-id INTEGER PRIMARY KEY,
-run_id INTEGER NOT NULL,
-action TEXT NOT NULL CHECK (action IN ${ACTIONS}),
-reason_kind TEXT,
-reason TEXT NOT NULL,
-operator TEXT NOT NULL,
-at TEXT NOT NULL
-);
-INSERT INTO run_reviews_v10 SELECT * FROM run_reviews;
-DROP TABLE run_reviews;
-ALTER TABLE run_reviews_v10 RENAME TO run_reviews;
-CREATE INDEX run_reviews_by_run ON run_reviews(run_id);
-`;
 
 const POSTGRES_SWAP_CHECK = `
 ALTER TABLE run_reviews DROP CONSTRAINT IF EXISTS run_reviews_action_check;
