@@ -1,12 +1,8 @@
 import type { RestoreEventView, RollbackEventView, SnapshotView } from '../../shared/api-operations.js';
-import type { RunStatus } from '../../shared/run.js';
 
-/**
- * The undo journal as rollback reads it, and the primitives a rollback needs inside its one
- * transaction. What to restore and how conflicts resolve is decided in main/backup/; this is only
- * the data access, written once for both backends (main/store/repositories/undo.ts).
- */
-export type UndoEntity = 'hearing' | 'committee' | 'witness';
+// The undo journal as rollback reads it; the primitives a rollback needs inside its one transaction
+// (UndoTx) are typed by their one implementation in repositories/undo.ts. What to restore and how
+// conflicts resolve is decided in main/backup/.
 
 /** A whole run (`batchSeq` null) or one of its batches. */
 export interface UndoTarget {
@@ -27,7 +23,7 @@ export interface JournalEntry {
   id: number;
   runId: number;
   batchSeq: number;
-  entity: UndoEntity;
+  entity: 'hearing' | 'committee' | 'witness';
   /** eventId for a hearing, system code for a committee, witness id for a witness. */
   key: string;
   /** null: the row did not exist before the write. Always null for committees and witnesses. */
@@ -35,13 +31,6 @@ export interface JournalEntry {
   afterHash: string | null;
   /** An earlier rollback skipped this write (it was in conflict) and left it standing. */
   skippedBefore: boolean;
-}
-
-/** A later write of the same hearing that has not itself been rolled back. */
-export interface LaterWrite {
-  journalId: number;
-  runId: number;
-  batchSeq: number;
 }
 
 export type JournalOutcome = 'restored' | 'deleted' | 'skipped' | 'created-deleted' | 'created-kept';
@@ -52,34 +41,7 @@ export type RollbackCounts = Pick<RollbackEventRecord, 'restored' | 'deleted' | 
 /** A recorded rollback: `batchSeq` null when the whole run was rolled back. */
 export type RollbackEventRecord = RollbackEventView;
 
-export type NewRollbackEvent = Omit<RollbackEventRecord, 'id'>;
-
-export interface UndoRunState {
-  status: RunStatus;
-  /** Seqs of the run's batches and their status. */
-  batches: { seq: number; status: string }[];
-}
-
-export interface UndoTx {
-  run(runId: number): Promise<UndoRunState | null>;
-  /** Journal rows of the target not yet consumed by a rollback, oldest first. */
-  pendingJournal(target: UndoTarget): Promise<JournalEntry[]>;
-  /** For each hearing entry: later, not rolled-back journal rows of the same hearing (any run). */
-  laterHearingWrites(entries: JournalEntry[]): Promise<Map<number, LaterWrite[]>>;
-  /** content_hash of the hearings that exist now. */
-  currentHashes(eventIds: string[]): Promise<Map<string, string>>;
-  /** Replaces the hearing and all its related rows with the before-image. */
-  restoreHearing(image: HearingImage): Promise<void>;
-  /** Deletes the hearing with its related rows; false when it did not exist. */
-  deleteHearing(eventId: string): Promise<boolean>;
-  /** Deletes a committee or witness the journal says was created, unless something still refers to it. */
-  deleteCreatedRow(entity: 'committee' | 'witness', key: string): Promise<'deleted' | 'kept' | 'gone'>;
-  recordEvent(event: NewRollbackEvent): Promise<number>;
-  markJournal(outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void>;
-  /** Marks batches `rolled_back`: the listed seqs, or every batch of the run when seqs is null. */
-  markBatchesRolledBack(runId: number, seqs: number[] | null): Promise<void>;
-  markRunRolledBack(runId: number): Promise<void>;
-}
+export type { UndoTx } from './repositories/undo.js';
 
 export type Snapshot = SnapshotView;
 export type SnapshotKind = Snapshot['kind'];

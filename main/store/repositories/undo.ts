@@ -3,7 +3,7 @@ import type { RunStatus } from '../../../shared/run.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { rollbackEventFromRow } from '../rows.js';
 import { columnsOf, snakeCase, type Database, type TableName } from '../schema.js';
-import type { HearingImage, JournalEntry, JournalOutcome, LaterWrite, RollbackEventRecord, UndoTarget, UndoTx } from '../undo-types.js';
+import type { HearingImage, JournalEntry, JournalOutcome, RollbackEventRecord, UndoTarget } from '../undo-types.js';
 
 type Row = Record<string, unknown>;
 
@@ -26,7 +26,7 @@ export class UndoJournal {
 
   /** One write transaction; with `dryRun` everything `work` wrote is rolled back, so a dry run computes exactly what the rollback would do. */
   async transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T> {
-    return this.driver.transaction((trx) => work(this.tx(trx)), options);
+    return this.driver.transaction((trx) => work(undoTx(this.driver, trx)), options);
   }
 
   /** Newest first; `after` is the id of the last event of the previous page. */
@@ -41,110 +41,123 @@ export class UndoJournal {
       .execute();
     return rows.map(rollbackEventFromRow);
   }
+}
 
-  private tx(trx: Db): UndoTx {
-    // The witnesses the pending journal created, and which of them appearances still name, read once.
-    let createdWitnesses: number[] = [];
-    let stillReferenced: Promise<Set<number>> | null = null;
-    return {
-      run: async (runId) => {
-        const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
-        if (!run) return null;
-        const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
-        return { status: run.status as RunStatus, batches };
-      },
-      pendingJournal: async (target) => {
-        const entries = await this.pending(trx, target);
-        createdWitnesses = entries.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key));
-        return entries;
-      },
-      laterHearingWrites: (entries) => this.laterWrites(trx, entries),
-      currentHashes: async (eventIds) => {
-        const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(this.driver.anyOf('eventId', eventIds)).execute();
-        return new Map(rows.map((row) => [row.eventId, row.contentHash]));
-      },
-      restoreHearing: async (image) => {
-        // Deleting first cascades to the related rows, so the image goes back whole, not merged.
-        await trx.deleteFrom('hearings').where('eventId', '=', String(image.hearing.event_id)).execute();
-        await trx.insertInto('hearings').values(imageRow('hearings', image.hearing) as never).execute();
-        for (const [key, table] of RELATED) {
-          if (image[key].length > 0) await trx.insertInto(table).values(image[key].map((row) => imageRow(table, row)) as never).execute();
-        }
-      },
-      deleteHearing: async (eventId) => Number((await trx.deleteFrom('hearings').where('eventId', '=', eventId).executeTakeFirst()).numDeletedRows) > 0,
-      // Created rows are undone after every hearing, so the appearances read here are final.
-      deleteCreatedRow: async (entity, key) =>
-        entity === 'committee' ? deleteCommittee(trx, key) : deleteWitness(trx, Number(key), await (stillReferenced ??= this.referencedWitnesses(trx, createdWitnesses))),
-      recordEvent: async (event) => {
-        const row = await trx.insertInto('rollbackEvents').values({ ...event, runRolledBack: event.runRolledBack ? 1 : 0 }).returning('id').executeTakeFirstOrThrow();
-        return row.id;
-      },
-      markJournal: (outcomes, eventId) => this.markJournal(trx, outcomes, eventId),
-      markBatchesRolledBack: async (runId, seqs) => {
-        await trx.updateTable('batches').set({ status: 'rolled_back' }).where('runId', '=', runId).$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1])).execute();
-      },
-      markRunRolledBack: async (runId) => {
-        await trx.updateTable('runs').set({ status: 'rolled_back' }).where('id', '=', runId).execute();
-      },
-    };
+/** The rollback primitives inside its one transaction; what to undo and how conflicts resolve is main/backup's. */
+export type UndoTx = ReturnType<typeof undoTx>;
+
+function undoTx(driver: StoreDriver, trx: Db) {
+  // The witnesses the pending journal created, and which of them appearances still name, read once.
+  let createdWitnesses: number[] = [];
+  let stillReferenced: Promise<Set<number>> | null = null;
+  return {
+    /** The run's status and its batches' seqs and statuses; null when there is no such run. */
+    run: async (runId: number) => {
+      const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).$if(driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
+      if (!run) return null;
+      const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
+      return { status: run.status as RunStatus, batches };
+    },
+    /** Journal rows of the target not yet consumed by a rollback, oldest first. */
+    pendingJournal: async (target: UndoTarget): Promise<JournalEntry[]> => {
+      const entries = await pending(trx, target);
+      createdWitnesses = entries.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key));
+      return entries;
+    },
+    /** For each hearing entry: later journal rows of the same hearing (any run) not themselves rolled back. */
+    laterHearingWrites: (entries: JournalEntry[]) => laterWrites(driver, trx, entries),
+    /** content_hash of the hearings that exist now. */
+    currentHashes: async (eventIds: string[]) => {
+      const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(driver.anyOf('eventId', eventIds)).execute();
+      return new Map(rows.map((row) => [row.eventId, row.contentHash]));
+    },
+    /** Replaces the hearing and all its related rows with the before-image. */
+    restoreHearing: async (image: HearingImage) => {
+      // Deleting first cascades to the related rows, so the image goes back whole, not merged.
+      await trx.deleteFrom('hearings').where('eventId', '=', String(image.hearing.event_id)).execute();
+      await trx.insertInto('hearings').values(imageRow('hearings', image.hearing) as never).execute();
+      for (const [key, table] of RELATED) {
+        if (image[key].length > 0) await trx.insertInto(table).values(image[key].map((row) => imageRow(table, row)) as never).execute();
+      }
+    },
+    /** Deletes the hearing with its related rows; false when it did not exist. */
+    deleteHearing: async (eventId: string) => Number((await trx.deleteFrom('hearings').where('eventId', '=', eventId).executeTakeFirst()).numDeletedRows) > 0,
+    /**
+     * Deletes a committee or witness the journal says was created, unless something still refers to
+     * it. Created rows are undone after every hearing, so the appearances read here are final.
+     */
+    deleteCreatedRow: async (entity: 'committee' | 'witness', key: string) =>
+      entity === 'committee' ? deleteCommittee(trx, key) : deleteWitness(trx, Number(key), await (stillReferenced ??= referencedWitnesses(driver, trx, createdWitnesses))),
+    recordEvent: async (event: Omit<RollbackEventRecord, 'id'>) => {
+      const row = await trx.insertInto('rollbackEvents').values({ ...event, runRolledBack: event.runRolledBack ? 1 : 0 }).returning('id').executeTakeFirstOrThrow();
+      return row.id;
+    },
+    markJournal: (outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number) => markJournal(driver, trx, outcomes, eventId),
+    /** Marks batches `rolled_back`: the listed seqs, or every batch of the run when seqs is null. */
+    markBatchesRolledBack: async (runId: number, seqs: number[] | null) => {
+      await trx.updateTable('batches').set({ status: 'rolled_back' }).where('runId', '=', runId).$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1])).execute();
+    },
+    markRunRolledBack: async (runId: number) => {
+      await trx.updateTable('runs').set({ status: 'rolled_back' }).where('id', '=', runId).execute();
+    },
+  };
+}
+
+async function pending(trx: Db, target: UndoTarget): Promise<JournalEntry[]> {
+  const rows = await trx
+    .selectFrom('undoJournal')
+    .selectAll()
+    .where('runId', '=', target.runId)
+    .$if(target.batchSeq !== null, (q) => q.where('batchSeq', '=', target.batchSeq!))
+    .where(stillStands)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    runId: row.runId,
+    batchSeq: row.batchSeq,
+    entity: row.entity as JournalEntry['entity'],
+    key: row.entityKey,
+    before: row.beforeJson === null ? null : (JSON.parse(row.beforeJson) as HearingImage),
+    afterHash: row.afterHash,
+    skippedBefore: row.undoOutcome === 'skipped',
+  }));
+}
+
+/** One query for all the entries: every live journal row of the same hearings, later ones kept per entry. */
+async function laterWrites(driver: StoreDriver, trx: Db, entries: JournalEntry[]) {
+  const hearings = entries.filter((entry) => entry.entity === 'hearing');
+  const result = new Map<number, { journalId: number; runId: number; batchSeq: number }[]>();
+  if (hearings.length === 0) return result;
+  const firstId = Math.min(...hearings.map((entry) => entry.id));
+  const rows = await trx
+    .selectFrom('undoJournal')
+    .select(['id', 'runId', 'batchSeq', 'entityKey'])
+    .where('entity', '=', 'hearing')
+    .where(driver.anyOf('entityKey', [...new Set(hearings.map((entry) => entry.key))]))
+    .where('id', '>', firstId)
+    .where(stillStands)
+    .orderBy('id')
+    .execute();
+  const byHearing = groupBy(rows, (row) => row.entityKey);
+  for (const entry of hearings) {
+    const later = (byHearing.get(entry.key) ?? []).filter((row) => row.id > entry.id);
+    if (later.length > 0) result.set(entry.id, later.map((row) => ({ journalId: row.id, runId: row.runId, batchSeq: row.batchSeq })));
   }
+  return result;
+}
 
-  private async pending(trx: Db, target: UndoTarget): Promise<JournalEntry[]> {
-    const rows = await trx
-      .selectFrom('undoJournal')
-      .selectAll()
-      .where('runId', '=', target.runId)
-      .$if(target.batchSeq !== null, (q) => q.where('batchSeq', '=', target.batchSeq!))
-      .where(stillStands)
-      .orderBy('id')
-      .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      runId: row.runId,
-      batchSeq: row.batchSeq,
-      entity: row.entity as JournalEntry['entity'],
-      key: row.entityKey,
-      before: row.beforeJson === null ? null : (JSON.parse(row.beforeJson) as HearingImage),
-      afterHash: row.afterHash,
-      skippedBefore: row.undoOutcome === 'skipped',
-    }));
-  }
+/** One pass over the appearances (no index on witness_id: migration 006) for all the witnesses at once. */
+async function referencedWitnesses(driver: StoreDriver, trx: Db, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await trx.selectFrom('appearances').select('witnessId').distinct().where(driver.anyOf('witnessId', ids)).execute();
+  return new Set(rows.map((row) => Number(row.witnessId)));
+}
 
-  /** One query for all the entries: every live journal row of the same hearings, later ones kept per entry. */
-  private async laterWrites(trx: Db, entries: JournalEntry[]): Promise<Map<number, LaterWrite[]>> {
-    const hearings = entries.filter((entry) => entry.entity === 'hearing');
-    const result = new Map<number, LaterWrite[]>();
-    if (hearings.length === 0) return result;
-    const firstId = Math.min(...hearings.map((entry) => entry.id));
-    const rows = await trx
-      .selectFrom('undoJournal')
-      .select(['id', 'runId', 'batchSeq', 'entityKey'])
-      .where('entity', '=', 'hearing')
-      .where(this.driver.anyOf('entityKey', [...new Set(hearings.map((entry) => entry.key))]))
-      .where('id', '>', firstId)
-      .where(stillStands)
-      .orderBy('id')
-      .execute();
-    const byHearing = groupBy(rows, (row) => row.entityKey);
-    for (const entry of hearings) {
-      const later = (byHearing.get(entry.key) ?? []).filter((row) => row.id > entry.id);
-      if (later.length > 0) result.set(entry.id, later.map((row) => ({ journalId: row.id, runId: row.runId, batchSeq: row.batchSeq })));
-    }
-    return result;
-  }
-
-  /** One pass over the appearances (no index on witness_id: migration 006) for all the witnesses at once. */
-  private async referencedWitnesses(trx: Db, ids: number[]): Promise<Set<number>> {
-    if (ids.length === 0) return new Set();
-    const rows = await trx.selectFrom('appearances').select('witnessId').distinct().where(this.driver.anyOf('witnessId', ids)).execute();
-    return new Set(rows.map((row) => Number(row.witnessId)));
-  }
-
-  private async markJournal(trx: Db, outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void> {
-    for (const [outcome, marked] of groupBy(outcomes, (o) => o.outcome)) {
-      const ids = marked.map((o) => o.journalId);
-      await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(this.driver.anyOf('id', ids)).execute();
-    }
+async function markJournal(driver: StoreDriver, trx: Db, outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void> {
+  for (const [outcome, marked] of groupBy(outcomes, (o) => o.outcome)) {
+    const ids = marked.map((o) => o.journalId);
+    await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(driver.anyOf('id', ids)).execute();
   }
 }
 
