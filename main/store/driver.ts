@@ -1,10 +1,15 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { CamelCasePlugin, Kysely, sql, type Dialect, type Expression, type SqlBool } from 'kysely';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 export type Db = Kysely<Database>;
+
+/** The one query layer over a backend's dialect: camelCase names in the code, snake_case in SQL. */
+export function queryLayer(dialect: Dialect): Db {
+  return new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+}
 
 /** The part of a batch transaction each backend writes its own way, for speed: the hearings. */
 export interface BulkHearingWriter extends Pick<WriteTx, 'findEarlierWrites'> {

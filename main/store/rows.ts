@@ -2,8 +2,7 @@ import type { Selectable } from 'kysely';
 import { VERDICTS, type HistoryEntry } from '../../shared/validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
-import type { ScheduledTask } from './operations-types.js';
-import type { TrialRecord } from './operations-types.js';
+import type { ReportedRun, ScheduledTask, TrialRecord } from './operations-types.js';
 import type { Database } from './schema.js';
 import type { Checkpoint } from './types.js';
 import type { RollbackEventRecord } from './undo-types.js';
@@ -39,6 +38,11 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     snapshot: parsed(row.snapshotJson, null),
     reconciliation: parsed(row.reconciliationJson, null),
   };
+}
+
+/** A run as the reports read it: the summary plus the operator's review, if any. */
+export function reportedRunFromRow(row: Row<'runs'>): ReportedRun {
+  return { ...runFromRow(row), review: row.review };
 }
 
 export function quarantineFromRow({ reasonsJson, rawJson, ...rest }: Row<'quarantine'>): QuarantineEntry {

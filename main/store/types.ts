@@ -1,21 +1,17 @@
-import type { FieldChange, NormalizedHearing, Rejection } from '../../shared/record.js';
+import type { Selectable } from 'kysely';
+import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import type { ApiParsedInput } from '../../shared/api.js';
+import type { Database } from './schema.js';
 import type { GatehouseStore } from './store.js';
 
 export type Backend = 'sqlite' | 'postgres';
 export type { ReconciliationFacts, Sample } from './repositories/reconcile.js';
 export type { SnapshottedRun } from './repositories/runs.js';
 
-/** Who holds the one-writer lock, as a refusal names it. */
-export interface LockHolder {
-  runId: number | null;
-  pid: number;
-  host: string;
-  since: string;
-  heartbeatAt: string;
-}
+/** Who holds the one-writer lock, as a refusal names it: its writer_lock row. */
+export type LockHolder = Omit<Selectable<Database['writerLock']>, 'id'>;
 
 export type LockAttempt =
   | { acquired: true; tookOverFrom: LockHolder | null }
@@ -38,14 +34,7 @@ export interface PlannedChange {
   diff: FieldChange[];
 }
 
-export interface NewQuarantineEntry {
-  runId: number;
-  batchSeq: number | null;
-  eventId: string | null;
-  sourcePosition: number | null;
-  reasons: Rejection[];
-  raw: unknown;
-}
+export type NewQuarantineEntry = Omit<QuarantineEntry, 'id' | 'createdAt'>;
 
 /** A batch rule broken inside the transaction, naming the record where it can. */
 export interface BatchRuleViolation {

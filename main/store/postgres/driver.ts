@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { CamelCasePlugin, Kysely, PostgresDialect, sql, type SqlBool } from 'kysely';
+import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
-import { containsWith, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
+import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import { applyMigrations } from '../migrations/index.js';
-import type { Database as Schema } from '../schema.js';
 import { isEnvironmentFault } from '../faults.js';
 import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
 import { asUnreachable, createPool, isConnectionError, parsePostgresTarget, quoteIdentifier, unreachable, type PostgresTarget } from './connection.js';
@@ -90,7 +89,7 @@ function inTransaction<T>(pool: pg.Pool, target: PostgresTarget, begin: string, 
 function kyselyOver(query: (text: string, values?: unknown[]) => Promise<pg.QueryResult>): Db {
   const client = { query, release: () => {} };
   const dialect = new PostgresDialect({ pool: { connect: async () => client as never, end: async () => {} } });
-  return new Kysely<Schema>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+  return queryLayer(dialect);
 }
 
 const statementNames = new Map<string, string>();
@@ -138,8 +137,7 @@ class PostgresDriver implements StoreDriver {
         });
       return { query, release: () => client.release(lost) };
     };
-    const dialect = new PostgresDialect({ pool: { connect: connect as never, end: () => pool.end() } });
-    this.db = new Kysely<Schema>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+    this.db = queryLayer(new PostgresDialect({ pool: { connect: connect as never, end: () => pool.end() } }));
   }
 
   transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {

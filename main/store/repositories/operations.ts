@@ -10,7 +10,7 @@ import type {
   StoredFlagValue,
   ThrottleClaim,
 } from '../operations-types.js';
-import { runFromRow, taskFromRow } from '../rows.js';
+import { reportedRunFromRow, taskFromRow } from '../rows.js';
 
 /** Feature flag values by scope (`global`, `task:NAME`) and the audit event of every change. */
 export class FlagStore {
@@ -147,6 +147,6 @@ export class RunReports {
       .orderBy('startedAt')
       .orderBy('id')
       .execute();
-    return rows.map((row) => ({ ...runFromRow(row), review: row.review }));
+    return rows.map(reportedRunFromRow);
   }
 }

@@ -3,14 +3,8 @@ import type { NormalizedHearing } from '../../../shared/record.js';
 import type { RunStatus } from '../../../shared/run.js';
 import type { Db, StoreDriver } from '../driver.js';
 import type { NewRunReview, NewTrialRecord, ReportedRun, RunReview, TrialRecord } from '../operations-types.js';
-import { runFromRow, trialFromRow } from '../rows.js';
+import { reportedRunFromRow, trialFromRow } from '../rows.js';
 import type { RestoreEvent } from '../undo-types.js';
-
-type RunRow = Parameters<typeof runFromRow>[0];
-
-function reported(row: RunRow): ReportedRun {
-  return { ...runFromRow(row), review: row.review };
-}
 
 /** The reviews that set runs.review; `accepted` changes a held run's status instead. */
 const REVIEW_MARKS = ['expected', 'confirmed', 'reopened'];
@@ -86,12 +80,12 @@ export class RunReviews {
       .orderBy('id', 'desc')
       .limit(options.limit ?? 1000)
       .execute();
-    return rows.map(reported);
+    return rows.map(reportedRunFromRow);
   }
 
   /** Every run in start order with its review: what a walk-forward backtest replays. */
   async allRuns(): Promise<ReportedRun[]> {
-    return (await this.driver.db.selectFrom('runs').selectAll().orderBy('startedAt').orderBy('id').execute()).map(reported);
+    return (await this.driver.db.selectFrom('runs').selectAll().orderBy('startedAt').orderBy('id').execute()).map(reportedRunFromRow);
   }
 }
 

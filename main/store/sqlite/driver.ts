@@ -1,10 +1,9 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, sql, SqliteDialect, type SqlBool } from 'kysely';
+import { sql, SqliteDialect, type SqlBool } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
-import { containsWith, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
+import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import { isProcessAlive, runsOfDeadProcesses } from '../process.js';
-import type { Database as Schema } from '../schema.js';
 import { isEnvironmentFault } from '../faults.js';
 import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
@@ -47,7 +46,7 @@ class SqliteDriver implements StoreDriver {
     readonly location: string,
     options: StoreOptions,
   ) {
-    this.db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+    this.db = queryLayer(new SqliteDialect({ database: withStatementCache(raw) }));
     this.writer = new SqliteHearingWriter(raw, options);
     this.snapshots = new SqliteSnapshots(raw, location, this);
   }

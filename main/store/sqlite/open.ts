@@ -105,7 +105,7 @@ function refuseForeignFile(file: string): void {
  * creates nothing; on a WAL-mode file SQLite may leave -wal/-shm beside it, never removed here:
  * another process may be using them.
  */
-function readOnlyLook<T>(file: string, look: (db: Database.Database) => T): T {
+export function readOnlyLook<T>(file: string, look: (db: Database.Database) => T): T {
   let db: Database.Database | null = null;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });

@@ -7,7 +7,7 @@ import type { StoreDriver } from '../driver.js';
 import { replaceFromSnapshot } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
-import { migrateSqlite } from './open.js';
+import { migrateSqlite, readOnlyLook } from './open.js';
 
 /** The name the snapshot being restored is attached under. */
 const ATTACHED = 'gatehouse_snapshot';
@@ -131,14 +131,10 @@ export class SqliteSnapshots implements SnapshotSupport {
 
 /** PRAGMA integrity_check of a snapshot file, opened read-only: [] when it is sound. */
 function integrityProblems(file: string): string[] {
-  let copy: Database.Database | null = null;
   try {
-    copy = new Database(file, { readonly: true, fileMustExist: true });
-    return (copy.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check).filter((line) => line !== 'ok');
+    return readOnlyLook(file, (copy) => (copy.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check).filter((line) => line !== 'ok'));
   } catch (error) {
     return [`cannot check: ${(error as Error).message}`];
-  } finally {
-    copy?.close();
   }
 }
 
