@@ -3,7 +3,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { redactSecrets } from '../../../shared/redact.js';
 import { connectionConfig, type PostgresTarget } from './target.js';
 
-export { DEFAULT_SCHEMA, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './target.js';
+export { parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './target.js';
 
 /**
  * Values as SQLite gives them, so the one query layer reads the same rows from both: bigints and

@@ -21,10 +21,6 @@ export class PostgresWriterLock {
 
   constructor(private readonly target: PostgresTarget) {}
 
-  get held(): boolean {
-    return this.session !== null;
-  }
-
   async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, now: Date): Promise<LockAttempt> {
     // Not re-entrant, as on SQLite: a second acquire through the same store is a second writer.
     if (this.session) return { acquired: false, holder: (await this.readHolder(this.session)) ?? unknownHolder(now) };
@@ -102,12 +98,6 @@ export class PostgresWriterLock {
     }
   }
 
-  /** Whether any session other than ours holds this schema's advisory lock. */
-  async heldByAnother(db: Pick<pg.ClientBase, 'query'>): Promise<boolean> {
-    const ownPid = this.ownPid();
-    return (await this.holderPids(db)).some((pid) => pid !== ownPid);
-  }
-
   private ownPid(): number | null {
     return this.session ? (this.session as unknown as { processID: number | null }).processID : null;
   }
@@ -125,7 +115,8 @@ export class PostgresWriterLock {
   /** Which runs left `running` are orphans: nobody else holds the lock, or their process died on this host. */
   async orphans(db: Pick<pg.ClientBase, 'query'>, running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
     if (running.length === 0) return [];
-    if (!(await this.heldByAnother(db))) return running.map((run) => run.id);
+    const ownPid = this.ownPid();
+    if (!(await this.holderPids(db)).some((pid) => pid !== ownPid)) return running.map((run) => run.id);
     return runsOfDeadProcesses(running);
   }
 
