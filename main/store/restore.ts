@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { GatehouseError } from '../../shared/errors.js';
 import type { Db } from './driver.js';
 import { reapplyReviewMarks } from './repositories/reviews.js';
 import { countHearings } from './repositories/runs.js';
@@ -39,4 +40,15 @@ export async function replaceFromSnapshot(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** Any failure of a restore, whichever backend: it happened in one transaction, so nothing was restored. */
+export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseError {
+  if (error instanceof GatehouseError) return error;
+  return new GatehouseError('DB_NOT_WRITABLE', `restore from snapshot ${snapshot.id} failed: ${(error as Error).message}; nothing was restored`, { cause: error });
+}
+
+/** What re-checking a snapshot's checksum finds: [] when it is the one recorded. */
+export function checksumProblems(snapshot: Snapshot, sha256: string): string[] {
+  return sha256 === snapshot.sha256 ? [] : [`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha256.slice(0, 12)}…`];
 }

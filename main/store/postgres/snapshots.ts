@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
-import { GatehouseError } from '../../../shared/errors.js';
 import type { Db, StoreDriver } from '../driver.js';
-import { replaceFromSnapshot } from '../restore.js';
+import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
 import { snapshotSchemaPrefix } from './target.js';
@@ -53,8 +52,7 @@ export class PostgresSnapshots implements SnapshotSupport {
     const names = new Set(present.rows.map((row) => row.name));
     const missing = REPLACED_TABLES.map(snakeCase).filter((table) => !names.has(table));
     if (missing.length > 0) return [`tables missing from ${snapshot.file}: ${missing.join(', ')}`];
-    const sha = await contentHash(this.driver.db, snapshot.file);
-    return sha === snapshot.sha256 ? [] : [`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha.slice(0, 12)}…`];
+    return checksumProblems(snapshot, await contentHash(this.driver.db, snapshot.file));
   }
 
   async remove(snapshot: Snapshot): Promise<void> {
@@ -79,8 +77,7 @@ export class PostgresSnapshots implements SnapshotSupport {
         return event;
       });
     } catch (error) {
-      if (error instanceof GatehouseError) throw error;
-      throw new GatehouseError('DB_NOT_WRITABLE', `restore from snapshot ${snapshot.id} failed: ${(error as Error).message}; nothing was restored`, { cause: error });
+      throw restoreFailure(snapshot, error);
     }
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { StoreDriver } from '../driver.js';
-import { replaceFromSnapshot } from '../restore.js';
+import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
@@ -65,9 +65,7 @@ export class SqliteSnapshots implements SnapshotSupport {
   async check(snapshot: Snapshot): Promise<string[]> {
     const file = path.join(this.place, snapshot.file);
     if (!fs.existsSync(file)) return [`file ${snapshot.file} is missing`];
-    const sha = sha256OfFile(file);
-    const problems = sha === snapshot.sha256 ? [] : [`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha.slice(0, 12)}…`];
-    return [...problems, ...integrityProblems(file)];
+    return [...checksumProblems(snapshot, sha256OfFile(file)), ...integrityProblems(file)];
   }
 
   async remove(snapshot: Snapshot): Promise<void> {
@@ -102,8 +100,7 @@ export class SqliteSnapshots implements SnapshotSupport {
         this.db.prepare(`DETACH DATABASE ${ATTACHED}`).run();
       }
     } catch (error) {
-      if (error instanceof GatehouseError) throw error;
-      throw new GatehouseError('DB_NOT_WRITABLE', `restore from snapshot ${snapshot.id} failed: ${(error as Error).message}; nothing was restored`, { cause: error });
+      throw restoreFailure(snapshot, error);
     } finally {
       for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${copy}${suffix}`, { force: true });
     }
