@@ -36,8 +36,15 @@ const SURE_QUIET_WATCH_DAYS = 3;
 const ANNOUNCED_QUIET = 0.1;
 /** A run with at least this share of the normal state's expectation is at the normal level. */
 const NORMAL_LEVEL_SHARE = 0.6;
-/** A run with at most this share of its expectation is "near zero". */
-const NEAR_ZERO_SHARE = 0.1;
+/**
+ * A run with at most this share of its expectation is "near zero": a fifth when the stream is
+ * plainly in its normal state, a tenth anywhere near a quiet period (in one, leaving one, or
+ * when the filter gives one any weight), whose expectation carries the uncertain depth of the
+ * period and so lands that low without anything broken far more often.
+ */
+const NEAR_ZERO_SHARE = { normal: 0.2, nearQuiet: 0.1 };
+/** P(quiet) below which the stream is plainly in its normal state. */
+const PLAINLY_NORMAL = 0.05;
 
 export interface RunContext {
   entry: HistoryEntry;
@@ -225,7 +232,9 @@ export class StreamWalk {
     // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
     // going missing is as much a failed fetch as a busy day's many.
     const expected = mixtureMean(assessment.prediction.judging);
-    const nearEmpty = value <= Math.max(NEAR_ZERO_SHARE * expected, 1);
+    const plainlyNormal = assessment.quietShare < PLAINLY_NORMAL && this.regime.quiet < PLAINLY_NORMAL && !assessment.prediction.returning;
+    const share = plainlyNormal ? NEAR_ZERO_SHARE.normal : NEAR_ZERO_SHARE.nearQuiet;
+    const nearEmpty = value <= Math.max(share * expected, 1);
     const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;

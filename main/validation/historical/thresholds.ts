@@ -29,7 +29,7 @@ export interface AlarmThresholds {
 }
 
 export const DEFAULT_THRESHOLDS: AlarmThresholds = {
-  fetched: 3.0,
+  fetched: 3.1,
   added: 4.0,
   updated: 4.0,
   levelShift: 2.7,
