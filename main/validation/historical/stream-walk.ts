@@ -34,8 +34,14 @@ const SURE_OF_QUIET = 0.9;
 const SURE_QUIET_WATCH_DAYS = 3;
 /** The judge's weight on an announced entry into a quiet period from which the shift detector stands aside. */
 const ANNOUNCED_QUIET = 0.1;
-/** A run with at least this share of the normal state's expectation is at the normal level. */
+/** A run with at least this share of the normal state's expectation is at the normal level... */
 const NORMAL_LEVEL_SHARE = 0.6;
+/**
+ * ... if it could tell the normal state from a quiet one: the normal state explains it this much
+ * better (log likelihood ratio). A weekend run of a weekday feed, expecting a record or two,
+ * fits both and shows no level at all.
+ */
+const SHOWS_NORMAL_EVIDENCE = 1;
 /**
  * A run with at most this share of its expectation is "near zero": a fifth when the stream is
  * plainly in its normal state, a tenth anywhere near a quiet period (in one, leaving one, or
@@ -307,7 +313,7 @@ export class StreamWalk {
     }
     this.advanceRegime(context, evaluation);
     const fetched = evaluation.assessments.fetched;
-    if (fetched.prediction.mean >= INFORMATIVE_MEAN && fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean) this.lastNormalDay = context.dayNumber;
+    if (fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean && evaluation.quietEvidence <= -SHOWS_NORMAL_EVIDENCE) this.lastNormalDay = context.dayNumber;
     const episode = this.regime.episode;
     if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
     this.remember(run);

@@ -32,7 +32,7 @@ export const DEFAULT_THRESHOLDS: AlarmThresholds = {
   fetched: 3.1,
   added: 4.0,
   updated: 4.0,
-  levelShift: 2.7,
+  levelShift: 2.6,
   signature: 2.2,
   mix: 3.4,
   quarantine: 3.4,
