@@ -33,7 +33,7 @@ export const DEFAULT_THRESHOLDS: AlarmThresholds = {
   added: 4.0,
   updated: 4.0,
   levelShift: 2.6,
-  signature: 2.2,
+  signature: 2.1,
   mix: 3.4,
   quarantine: 3.4,
   duration: 3.7,
