@@ -50,7 +50,7 @@ const SHOWS_NORMAL_EVIDENCE = 1;
  */
 const NEAR_ZERO_SHARE = { normal: 0.2, nearQuiet: 0.1 };
 /** P(quiet) below which the stream is plainly in its normal state. */
-const PLAINLY_NORMAL = 0.05;
+const PLAINLY_NORMAL = 0.1;
 
 export interface RunContext {
   entry: HistoryEntry;
