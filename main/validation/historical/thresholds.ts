@@ -35,7 +35,7 @@ export const DEFAULT_THRESHOLDS: AlarmThresholds = {
   levelShift: 2.6,
   signature: 2.1,
   mix: 3.4,
-  quarantine: 3.4,
+  quarantine: 3.1,
   duration: 3.7,
 };
 
