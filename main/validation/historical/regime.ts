@@ -133,7 +133,8 @@ export class RegimeFilter {
     // The judge reads the state the runs show, sharpened: a tenth of a chance of "quiet" left by a
     // weekend with nothing to see is not a state, and must not excuse a drop. Leaving a quiet
     // period is never news: the judge always keeps a little room for it.
-    const shown = this.quiet ** 3 / (this.quiet ** 3 + (1 - this.quiet) ** 3);
+    // In the first days back the filter's doubt is no weekend's: the quiet period may not be over.
+    const shown = this.backRunsLeft > 0 ? this.quiet : this.quiet ** 3 / (this.quiet ** 3 + (1 - this.quiet) ** 3);
     return {
       judging: weights(shown, anticipatedEntry, Math.max(exit, MIN_JUDGED_EXIT)),
       filtering: weights(this.quiet, Math.min(0.99, anticipatedEntry + genericEntry * (1 - anticipatedEntry)), exit),

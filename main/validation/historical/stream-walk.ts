@@ -34,10 +34,23 @@ const SURE_OF_QUIET = 0.9;
 const SURE_QUIET_WATCH_DAYS = 3;
 /** The judge's weight on an announced entry into a quiet period from which the shift detector stands aside. */
 const ANNOUNCED_QUIET = 0.1;
-/** A run with at least this share of the normal state's expectation is at the normal level. */
+/** A run with at least this share of the normal state's expectation is at the normal level... */
 const NORMAL_LEVEL_SHARE = 0.6;
-/** A run with at most this share of its expectation is "near zero". */
-const NEAR_ZERO_SHARE = 0.1;
+/**
+ * ... if it could tell the normal state from a quiet one: the normal state explains it this much
+ * better (log likelihood ratio). A weekend run of a weekday feed, expecting a record or two,
+ * fits both and shows no level at all.
+ */
+const SHOWS_NORMAL_EVIDENCE = 1;
+/**
+ * A run with at most this share of its expectation is "near zero": a fifth when the stream is
+ * plainly in its normal state, a tenth anywhere near a quiet period (in one, leaving one, or
+ * when the filter gives one any weight), whose expectation carries the uncertain depth of the
+ * period and so lands that low without anything broken far more often.
+ */
+const NEAR_ZERO_SHARE = { normal: 0.2, nearQuiet: 0.1 };
+/** P(quiet) below which the stream is plainly in its normal state. */
+const PLAINLY_NORMAL = 0.1;
 
 export interface RunContext {
   entry: HistoryEntry;
@@ -225,7 +238,9 @@ export class StreamWalk {
     // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
     // going missing is as much a failed fetch as a busy day's many.
     const expected = mixtureMean(assessment.prediction.judging);
-    const nearEmpty = value <= Math.max(NEAR_ZERO_SHARE * expected, 1);
+    const plainlyNormal = assessment.quietShare < PLAINLY_NORMAL && this.regime.quiet < PLAINLY_NORMAL && !assessment.prediction.returning;
+    const share = plainlyNormal ? NEAR_ZERO_SHARE.normal : NEAR_ZERO_SHARE.nearQuiet;
+    const nearEmpty = value <= Math.max(share * expected, 1);
     const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
@@ -298,7 +313,7 @@ export class StreamWalk {
     }
     this.advanceRegime(context, evaluation);
     const fetched = evaluation.assessments.fetched;
-    if (fetched.prediction.mean >= INFORMATIVE_MEAN && fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean) this.lastNormalDay = context.dayNumber;
+    if (fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean && evaluation.quietEvidence <= -SHOWS_NORMAL_EVIDENCE) this.lastNormalDay = context.dayNumber;
     const episode = this.regime.episode;
     if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
     this.remember(run);

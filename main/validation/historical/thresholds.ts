@@ -29,13 +29,13 @@ export interface AlarmThresholds {
 }
 
 export const DEFAULT_THRESHOLDS: AlarmThresholds = {
-  fetched: 3.0,
+  fetched: 3.1,
   added: 4.0,
   updated: 4.0,
-  levelShift: 2.7,
-  signature: 2.2,
+  levelShift: 2.6,
+  signature: 2.1,
   mix: 3.4,
-  quarantine: 3.4,
+  quarantine: 3.1,
   duration: 3.7,
 };
 

@@ -29,4 +29,18 @@ describe('historical validator: near-empty runs on low-count streams', () => {
     expect(empty.anomalies.map((a) => a.rule)).toContain('near-zero-volume');
     expect(model.judge(runs[191]!).verdict).toBe('ok');
   });
+
+  it.each([1, 2, 3])('calls a sixth of the expected busy day a near-zero run while the stream is plainly normal, but not a sixth of a quiet day (seed %i)', (seed) => {
+    const sixthOfExpected = (model: HistoryModel, entry: HistoryEntry): HistoryEntry => withRecords(entry, Math.round(model.expectedBands(entry).fetched!.expected / 6));
+    const normal = stream({ seed, start: '2024-01-01', days: 200, level: 30 });
+    const plainModel = HistoryModel.fromHistory(normal.slice(0, 198));
+    const plain = plainModel.judge(sixthOfExpected(plainModel, normal[198]!));
+    expect(plain.state?.regime).toBe('normal');
+    expect(plain.anomalies.map((a) => a.rule)).toContain('near-zero-volume');
+    const quiet = stream({ seed, start: '2024-01-01', days: 200, level: 30, periods: [{ from: 170, to: 200, factor: 0.4 }] });
+    const quietModel = HistoryModel.fromHistory(quiet.slice(0, 191));
+    const inQuiet = quietModel.judge(sixthOfExpected(quietModel, quiet[191]!));
+    expect(inQuiet.state?.regime).toBe('quiet');
+    expect(inQuiet.anomalies.map((a) => a.rule)).not.toContain('near-zero-volume');
+  });
 });

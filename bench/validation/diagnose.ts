@@ -1,0 +1,133 @@
+import { pathToFileURL } from 'node:url';
+import { HistoryModel, judgeRun, type AlarmThresholds } from '../../main/validation/index.js';
+import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
+import { runAudit, type HarnessWorld } from './audit/harness.js';
+import type { AuditDay, AuditRun, AuditStream } from './audit/world.js';
+import { DEVELOPMENT_WORLD } from './development/world.js';
+
+/**
+ * `node dist/bench/validation/diagnose.js [--kind=drop] [--fp] [--thresholds=...]`: the development
+ * harness's misses per kind and its false positives, each with the day's truth and the verdict's
+ * words — what tuning is read from. Development only: the audit world is never diagnosed.
+ */
+
+interface Pending {
+  kind: string;
+  factor?: number;
+}
+
+interface CaseRecord {
+  stream: string;
+  kind: string;
+  day: AuditDay | undefined;
+  current: AuditRun;
+  verdict: ReturnType<typeof judgeRun>;
+  factor?: number;
+  history?: readonly AuditRun[];
+  /** Judged against a short history (the harness's young-history cases). */
+  young: boolean;
+}
+
+function diagnose(thresholds: Partial<AlarmThresholds>): CaseRecord[] {
+  let stream: AuditStream | null = null;
+  let byTime = new Map<string, AuditDay>();
+  let pending: Pending | null = null;
+  const world: HarnessWorld = {
+    generate: (options) => {
+      stream = DEVELOPMENT_WORLD.generate(options);
+      byTime = new Map(stream.days.map((d) => [d.run.startedAt, d]));
+      return stream;
+    },
+    inject: (rng, kind, run, busy) => {
+      pending = { kind };
+      return DEVELOPMENT_WORLD.inject(rng, kind, run, busy);
+    },
+    scale: (metrics, factor) => {
+      pending = { kind: factor < 1 ? 'shift-down' : 'shift-up', factor };
+      return DEVELOPMENT_WORLD.scale(metrics, factor);
+    },
+  };
+  const records: CaseRecord[] = [];
+  runAudit(
+    (history, current) => {
+      const verdict = judgeRun(history, current, { thresholds });
+      const injected = pending as Pending | null;
+      pending = null;
+      const kind = injected?.kind ?? 'clean';
+      const keep = (kind === 'clean') === (verdict.verdict === 'anomalous');
+      records.push({ stream: (stream as AuditStream | null)?.id ?? '?', kind, factor: injected?.factor, day: byTime.get(current.startedAt), current, verdict, history: keep ? history : undefined, young: history.length < 100 });
+      return verdict;
+    },
+    { seed: 31_337 },
+    world,
+  );
+  return records;
+}
+
+function describe(r: CaseRecord): string {
+  const d = r.day;
+  const truth = d ? `exp=${d.expected.toFixed(1)} state=${d.state} wd=${d.weekday} busyWd=${d.busyWeekday} qd=${d.quietDay} back=${d.backDay} bnd=${d.boundary}` : '?';
+  const m = r.current.metrics;
+  const words = r.verdict.anomalies.map((a) => `${a.metric}/${a.rule} v=${a.value} e=${a.expected?.toFixed(1)} s=${a.score.toFixed(2)}`).join('; ');
+  const band = r.verdict.bands?.fetched;
+  return `${r.stream} ${r.current.startedAt.slice(0, 10)} ${r.kind}${r.factor ? `×${r.factor.toFixed(2)}` : ''} | ${truth} | fetched=${m.fetched} orig=${d?.run.metrics.fetched} | ${r.verdict.verdict} ${r.verdict.state?.description ?? ''} band=${band ? `${band.low.toFixed(0)}..${band.expected.toFixed(1)}..${band.high.toFixed(0)}` : '-'} ${words}`;
+}
+
+/** The walk's view of the last runs before a case and of the case itself: what each rule saw. */
+function trace(r: CaseRecord, runs: number): string {
+  const history = r.history ?? [];
+  let model = HistoryModel.fromHistory(history.slice(0, history.length - runs));
+  const lines: string[] = [];
+  for (const entry of [...history.slice(history.length - runs), r.current]) {
+    const walk = (model as unknown as { walk: StreamWalk }).walk;
+    const e = walk.probe(entry);
+    const a = e.assessments.fetched;
+    const w = e.context.step.judging;
+    const f = e.context.step.filtering;
+    const sd = a.shift?.down;
+    const su = a.shift?.up;
+    const ch = walk.tracks.fetched.change;
+    lines.push(`    ${entry.startedAt.slice(0, 10)} wd${e.context.weekday} v=${a.value} mean=${a.prediction.mean.toFixed(1)} phi=${a.prediction.phi.toFixed(3)} lo=${a.lowScore.toFixed(2)} hi=${a.highScore.toFixed(2)} J[n${w.normal.toFixed(2)} e${w.enter.toFixed(2)} s${w.stay.toFixed(2)} x${w.exit.toFixed(2)}] F[e${f.enter.toFixed(2)} s${f.stay.toFixed(2)}] q=${walk.regime.quiet.toFixed(2)}->${e.quietAfter.toFixed(2)} ep=${walk.regime.episode ? `${walk.regime.episode.since.slice(5, 10)}${walk.regime.episode.anticipated ? 'A' : ''}` : '-'} ret=${e.context.returning} cusum↓${sd ? `${sd.statistic.toFixed(2)}/${sd.runs}` : '-'} ↑${su ? `${su.statistic.toFixed(2)}/${su.runs}` : '-'} change=${ch ? `${ch.direction}@${ch.since.slice(5, 10)} ${a.changeStatus}` : '-'} find=${e.findings.map((x) => `${x.metric}:${x.rule}:${x.kind}:${x.score.toFixed(2)}`).join(',')}`);
+    model = model.extendedWith(entry);
+  }
+  return lines.join('\n');
+}
+
+/** Misses and cases of one kind by the day's expected count and context. */
+function histogram(records: readonly CaseRecord[], kind: string): string {
+  const rows = new Map<string, { cases: number; missed: number }>();
+  for (const r of records) {
+    if (r.kind !== kind || r.young || !r.day) continue;
+    const e = r.day.expected;
+    const bucket = e < 5 ? 'a:<5' : e < 10 ? 'b:5-10' : e < 20 ? 'c:10-20' : e < 50 ? 'd:20-50' : e < 200 ? 'e:50-200' : 'f:200+';
+    const context = r.day.state === 'quiet' ? 'quiet' : r.day.backDay > 0 ? 'back' : r.day.boundary ? 'boundary' : 'normal';
+    for (const key of [`${bucket} all`, `${bucket} ${context}`]) {
+      const row = rows.get(key) ?? { cases: 0, missed: 0 };
+      row.cases++;
+      if (r.verdict.verdict !== 'anomalous') row.missed++;
+      rows.set(key, row);
+    }
+  }
+  return [...rows].sort(([a], [b]) => a.localeCompare(b)).map(([key, row]) => `${key.padEnd(18)} ${String(row.missed).padStart(5)} missed of ${String(row.cases).padStart(5)}`).join('\n');
+}
+
+function main(argv: readonly string[]): void {
+  const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const thresholds = Object.fromEntries((value('thresholds') ?? '').split(',').filter(Boolean).map((p) => p.split(':')).map(([k, v]) => [k, Number(v)]));
+  const records = diagnose(thresholds);
+  const kind = value('kind');
+  const limit = Number(value('limit') ?? 60);
+  const traced = Number(value('trace') ?? 0);
+  const show = (r: CaseRecord): string => (traced > 0 ? `${describe(r)}\n${trace(r, traced)}` : describe(r));
+  if (argv.includes('--fp')) {
+    const fps = records.filter((r) => r.kind === 'clean' && !r.young && r.verdict.verdict === 'anomalous' && r.day && !r.day.broken && !r.day.holiday && r.day.sinceChange === 0 && !(r.day.quietDay >= 1 && r.day.quietDay <= 5));
+    process.stdout.write(`${fps.length} false positives\n${fps.slice(0, limit).map(show).join('\n')}\n`);
+  }
+  if (kind && argv.includes('--histogram')) process.stdout.write(`${histogram(records, kind)}\n`);
+  else if (kind) {
+    const misses = records.filter((r) => r.kind === kind && !r.young && r.verdict.verdict !== 'anomalous');
+    process.stdout.write(`${misses.length} misses of ${records.filter((r) => r.kind === kind).length} ${kind}\n${misses.slice(0, limit).map(show).join('\n')}\n`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
