@@ -72,6 +72,16 @@ export type ExpectedReasonKind = (typeof EXPECTED_REASON_KINDS)[number];
 export const RUN_ORIGINS = ['production', 'trial'] as const;
 export type RunOrigin = (typeof RUN_ORIGINS)[number];
 
+/** Trial runs are realised from a `trial:LABEL` source on staging (main/trials). */
+export function runOrigin(source: string | null | undefined): RunOrigin {
+  return source?.startsWith('trial:') ? 'trial' : 'production';
+}
+
+/** A stored review as feedback the validator learns from; anything else (none, reopened) teaches nothing. */
+export function feedbackReview(review: string | null | undefined): AnomalyReview | null {
+  return (ANOMALY_REVIEWS as readonly string[]).includes(review ?? '') ? (review as AnomalyReview) : null;
+}
+
 /**
  * One past (or the current) run as the historical validator sees it. DESIGN §3's
  * `{startedAt, metrics}` is all a `validate --history` file needs; the store adds what the model

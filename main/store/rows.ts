@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { VERDICTS, type HistoryEntry } from '../../shared/validation.js';
+import { feedbackReview, runOrigin, VERDICTS, type HistoryEntry } from '../../shared/validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { ReportedRun, ScheduledTask, TrialRecord } from './operations-types.js';
@@ -97,7 +97,6 @@ export function textSafe(value: string | null): string | null {
  * a production judgement).
  */
 export function historyEntryFromRun(run: { startedAt: string; metricsJson: string; review: string | null; verdict: string | null; source: string | null }): HistoryEntry {
-  const review = run.review === 'expected' || run.review === 'confirmed' ? run.review : null;
   const verdict = (VERDICTS as readonly string[]).includes(run.verdict ?? '') ? (run.verdict as HistoryEntry['verdict']) : null;
-  return { startedAt: run.startedAt, metrics: JSON.parse(run.metricsJson), review, verdict, origin: run.source?.startsWith('trial:') ? 'trial' : 'production' };
+  return { startedAt: run.startedAt, metrics: JSON.parse(run.metricsJson), review: feedbackReview(run.review), verdict, origin: runOrigin(run.source) };
 }

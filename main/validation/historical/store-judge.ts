@@ -1,5 +1,5 @@
 import type { RunMetrics } from '../../../shared/run.js';
-import type { HistoryEntry, RunOrigin, ValidationResult } from '../../../shared/validation.js';
+import { feedbackReview, runOrigin, type HistoryEntry, type RunOrigin, type ValidationResult } from '../../../shared/validation.js';
 import type { ReportedRun, Store } from '../../store/index.js';
 import { judgeRun } from './cache.js';
 import { daysFor, MIN_HISTORY_RUNS, type JudgeOptions } from './model.js';
@@ -15,9 +15,8 @@ export interface StoredRunToJudge {
   metrics: RunMetrics;
 }
 
-/** Trial runs are realised from a `trial:LABEL` source on staging (main/trials). */
 export function originOf(run: { source?: string | null }): RunOrigin {
-  return run.source?.startsWith('trial:') ? 'trial' : 'production';
+  return runOrigin(run.source);
 }
 
 /**
@@ -49,8 +48,7 @@ export function trainsValidator(run: ReportedRun): boolean {
 
 /** A stored run as a history entry, with what the model learns from feedback. */
 export function historyEntryOf(run: ReportedRun): HistoryEntry {
-  const review = run.review === 'expected' || run.review === 'confirmed' ? run.review : null;
-  return { startedAt: run.startedAt, metrics: run.metrics, review, verdict: run.validation?.verdict ?? null, origin: originOf(run) };
+  return { startedAt: run.startedAt, metrics: run.metrics, review: feedbackReview(run.review), verdict: run.validation?.verdict ?? null, origin: originOf(run) };
 }
 
 /** How the validator's calendar sees a day: weekday, recess, first days back, near a boundary. */
