@@ -136,9 +136,9 @@ export class VolumeTrack {
       return prediction;
     }
     let kept = 0;
-    for (const regime of REGIME_ORDER) if (weights[regime] >= NEGLIGIBLE_WEIGHT) kept += weights[regime];
+    for (const regime of REGIME_ORDER) if (weightOf(weights, regime) >= NEGLIGIBLE_WEIGHT) kept += weightOf(weights, regime);
     for (const regime of REGIME_ORDER) {
-      const weight = weights[regime];
+      const weight = weightOf(weights, regime);
       if (weight < NEGLIGIBLE_WEIGHT) continue;
       // Each call builds its components afresh, so they are weighed in place rather than copied.
       for (const c of this.regimeComponents(regime, mean, phi, returning)) {
@@ -310,6 +310,20 @@ export class VolumeTrack {
     this.episode.clear();
     this.change = null;
     this.shift.reset();
+  }
+}
+
+/** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */
+function weightOf(weights: RegimeWeights, regime: keyof RegimeWeights): number {
+  switch (regime) {
+    case 'normal':
+      return weights.normal;
+    case 'enter':
+      return weights.enter;
+    case 'stay':
+      return weights.stay;
+    case 'exit':
+      return weights.exit;
   }
 }
 
