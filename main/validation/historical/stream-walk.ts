@@ -85,7 +85,7 @@ export interface RunEvaluation {
 export class StreamWalk {
   regime = new RegimeFilter();
   tracks: Record<VolumeMetric, VolumeTrack>;
-  /** The latest training runs, for the mix and duration models. */
+  /** The latest training runs, for the mix and duration models (the last RECENT_RUNS of them: see `remember`). */
   recent: HistoryEntry[] = [];
   runs = 0;
   readonly weekdayRuns = [0, 0, 0, 0, 0, 0, 0];
@@ -113,7 +113,7 @@ export class StreamWalk {
     const fetchedPhi = () => fetched.baseline.phi();
     twin.tracks = { fetched, added: this.tracks.added.copy(fetchedPhi), updated: this.tracks.updated.copy(fetchedPhi) };
     twin.regime = this.regime.copy();
-    twin.recent = [...this.recent];
+    twin.recent = this.recent.slice(-RECENT_RUNS);
     twin.runs = this.runs;
     twin.weekdayRuns.splice(0, 7, ...this.weekdayRuns);
     twin.lastTime = this.lastTime;
@@ -135,7 +135,10 @@ export class StreamWalk {
   }
 
   private recentModels(): { mix: MixModel | null; duration: DurationModel | null } {
-    this.models ??= { mix: buildMixModel(this.recent), duration: buildDurationModel(this.recent) };
+    if (!this.models) {
+      const recent = this.recent.slice(-RECENT_RUNS);
+      this.models = { mix: buildMixModel(recent), duration: buildDurationModel(recent) };
+    }
     return this.models;
   }
 
@@ -361,7 +364,8 @@ export class StreamWalk {
     this.lastTime = Math.max(this.lastTime, run.time);
     if (run.weight >= 0.5) {
       this.recent.push(run.entry);
-      if (this.recent.length > RECENT_RUNS) this.recent.shift();
+      // Trimmed in bulk, not shifted on every run (a shift moves the whole window: it was a few per cent of a cold walk).
+      if (this.recent.length >= 2 * RECENT_RUNS) this.recent.splice(0, this.recent.length - RECENT_RUNS);
       this.models = null;
     }
   }

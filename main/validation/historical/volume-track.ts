@@ -135,32 +135,42 @@ export class VolumeTrack {
       prediction.judging.push({ weight: 1, mean, phi });
       return prediction;
     }
-    const regimes = this.regimeComponents(mean, phi, returning);
     let kept = 0;
-    for (const regime of REGIME_ORDER) if (weights[regime] >= NEGLIGIBLE_WEIGHT) kept += weights[regime];
+    for (const regime of REGIME_ORDER) if (weightOf(weights, regime) >= NEGLIGIBLE_WEIGHT) kept += weightOf(weights, regime);
     for (const regime of REGIME_ORDER) {
-      const weight = weights[regime];
+      const weight = weightOf(weights, regime);
       if (weight < NEGLIGIBLE_WEIGHT) continue;
-      for (const c of regimes[regime]) prediction.judging.push({ weight: (c.weight * weight) / kept, mean: c.mean, phi: c.phi });
+      // Each call builds its components afresh, so they are weighed in place rather than copied.
+      for (const c of this.regimeComponents(regime, mean, phi, returning)) {
+        c.weight = (c.weight * weight) / kept;
+        prediction.judging.push(c);
+      }
     }
     return prediction;
   }
 
-  /** The run's distribution under each regime: normal (bumped when returning), entering or staying quiet, leaving. */
-  private regimeComponents(mean: number, phi: number, returning: boolean): Record<keyof RegimeWeights, CountComponent[]> {
-    const bump = this.bump.typical;
-    const bumped: CountComponent[] = [
+  /**
+   * The run's distribution under one regime: normal (bumped when returning), entering or staying
+   * quiet, leaving. Built for the regimes the judge weighs only: a cold walk predicts thousands of runs.
+   */
+  private regimeComponents(regime: keyof RegimeWeights, mean: number, phi: number, returning: boolean): CountComponent[] {
+    const bumped = (): CountComponent[] => [
       { weight: 0.5, mean, phi },
-      { weight: 0.5, mean: mean * bump, phi: phi + 1 / this.bump.shape },
+      { weight: 0.5, mean: mean * this.bump.typical, phi: phi + 1 / this.bump.shape },
     ];
-    const depthShape = this.depth.shape + this.episode.observed;
-    const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
-    return {
-      normal: returning ? bumped : [{ weight: 1, mean, phi }],
-      enter: [{ weight: 1, mean: mean * this.depth.typical, phi: phi + 1 / this.depth.shape }],
-      stay: [{ weight: 1, mean: (mean * depthShape) / depthRate, phi: phi + 1 / depthShape }],
-      exit: bumped,
-    };
+    switch (regime) {
+      case 'normal':
+        return returning ? bumped() : [{ weight: 1, mean, phi }];
+      case 'enter':
+        return [{ weight: 1, mean: mean * this.depth.typical, phi: phi + 1 / this.depth.shape }];
+      case 'stay': {
+        const depthShape = this.depth.shape + this.episode.observed;
+        const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
+        return [{ weight: 1, mean: (mean * depthShape) / depthRate, phi: phi + 1 / depthShape }];
+      }
+      case 'exit':
+        return bumped();
+    }
   }
 
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
@@ -300,6 +310,20 @@ export class VolumeTrack {
     this.episode.clear();
     this.change = null;
     this.shift.reset();
+  }
+}
+
+/** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */
+function weightOf(weights: RegimeWeights, regime: keyof RegimeWeights): number {
+  switch (regime) {
+    case 'normal':
+      return weights.normal;
+    case 'enter':
+      return weights.enter;
+    case 'stay':
+      return weights.stay;
+    case 'exit':
+      return weights.exit;
   }
 }
 
