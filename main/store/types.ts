@@ -40,6 +40,8 @@ export interface PlannedChange {
   kind: 'added' | 'updated';
   hearing: NormalizedHearing;
   contentHash: string;
+  /** `hearing` as stored in content_json, serialised once with its hash. */
+  contentJson: string;
   position: number;
   raw: unknown;
   diff: FieldChange[];
