@@ -2,34 +2,36 @@ import { createHash } from 'node:crypto';
 import { TRACKED_FIELDS, type FieldChange, type NormalizedHearing } from '../../shared/record.js';
 import type { StoredHearing } from '../store/index.js';
 
-/** A hearing as stored (`content_json`) and its content hash, from one serialisation of each field. */
-export interface SerializedHearing {
-  json: string;
-  hash: string;
-}
-
 /**
  * The hash covers the tracked fields only: a new `updateDate` with nothing else changed is not
  * an update (the system we replace called every hearing "updated" for that reason). It is the
- * SHA-1 of `JSON.stringify(TRACKED_FIELDS.map((field) => hearing[field]))`, built here from the
- * same field texts as the stored JSON, which equals `JSON.stringify(hearing)`.
+ * SHA-1 of `JSON.stringify(TRACKED_FIELDS.map((field) => hearing[field]))`, built from each
+ * field's JSON text, which `hearingJson` reuses for the stored JSON: each hearing is serialised once.
  */
-export function serializeHearing(hearing: NormalizedHearing): SerializedHearing {
-  const fieldTexts = new Map<string, string>();
-  const members: string[] = [];
-  for (const [field, value] of Object.entries(hearing)) {
-    const text = JSON.stringify(value) as string | undefined;
-    // As JSON.stringify does: an undefined member is left out of an object (and is null in an array).
-    if (text === undefined) continue;
-    fieldTexts.set(field, text);
-    members.push(`${JSON.stringify(field)}:${text}`);
-  }
-  const tracked = `[${TRACKED_FIELDS.map((field) => fieldTexts.get(field) ?? 'null').join(',')}]`;
-  return { json: `{${members.join(',')}}`, hash: createHash('sha1').update(tracked).digest('hex') };
+export function contentHash(hearing: NormalizedHearing): string {
+  return hashOfFields(fieldTexts(hearing));
 }
 
-export function contentHash(hearing: NormalizedHearing): string {
-  return serializeHearing(hearing).hash;
+/** Each member's JSON text, in the hearing's own key order; undefined members left out, as JSON.stringify does. */
+export function fieldTexts(hearing: NormalizedHearing): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const [field, value] of Object.entries(hearing)) {
+    const text = JSON.stringify(value) as string | undefined;
+    if (text !== undefined) texts.set(field, text);
+  }
+  return texts;
+}
+
+function hashOfFields(texts: Map<string, string>): string {
+  // An absent member is null inside an array, as JSON.stringify writes it.
+  return createHash('sha1').update(`[${TRACKED_FIELDS.map((field) => texts.get(field) ?? 'null').join(',')}]`).digest('hex');
+}
+
+/** The stored `content_json`: equal to `JSON.stringify(hearing)`, from the texts the hash was built from. */
+export function hearingJson(texts: Map<string, string>): string {
+  const members: string[] = [];
+  for (const [field, text] of texts) members.push(`${JSON.stringify(field)}:${text}`);
+  return `{${members.join(',')}}`;
 }
 
 export function diffHearings(before: NormalizedHearing, after: NormalizedHearing): FieldChange[] {
@@ -43,15 +45,17 @@ export function diffHearings(before: NormalizedHearing, after: NormalizedHearing
 }
 
 export type Classification =
-  | { kind: 'added'; serialized: SerializedHearing }
-  | { kind: 'updated'; serialized: SerializedHearing; diff: FieldChange[] }
-  | { kind: 'unchanged'; serialized: SerializedHearing };
+  | { kind: 'added'; hash: string; json: string }
+  | { kind: 'updated'; hash: string; json: string; diff: FieldChange[] }
+  | { kind: 'unchanged'; hash: string };
 
+/** Classifies a hearing against its stored version; the JSON to store is built only for a change. */
 export function classify(hearing: NormalizedHearing, stored: StoredHearing | undefined): Classification {
-  const serialized = serializeHearing(hearing);
-  if (stored === undefined) return { kind: 'added', serialized };
-  if (stored.contentHash === serialized.hash) return { kind: 'unchanged', serialized };
+  const texts = fieldTexts(hearing);
+  const hash = hashOfFields(texts);
+  if (stored === undefined) return { kind: 'added', hash, json: hearingJson(texts) };
+  if (stored.contentHash === hash) return { kind: 'unchanged', hash };
   const diff = diffHearings(stored.content, hearing);
   // A hash written by an older normalization can differ while every tracked field agrees.
-  return diff.length === 0 ? { kind: 'unchanged', serialized } : { kind: 'updated', serialized, diff };
+  return diff.length === 0 ? { kind: 'unchanged', hash } : { kind: 'updated', hash, json: hearingJson(texts), diff };
 }

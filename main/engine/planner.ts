@@ -56,7 +56,7 @@ export class RunPlanner {
         position: item.position,
         outcome: 'change',
         change: {
-          kind: classification.kind, hearing, contentHash: classification.serialized.hash, contentJson: classification.serialized.json, position: item.position, raw: item.raw, diff,
+          kind: classification.kind, hearing, contentHash: classification.hash, contentJson: classification.json, position: item.position, raw: item.raw, diff,
         },
       };
     });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { serializeHearing } from '../../main/engine/index.js';
+import { classify, contentHash, fieldTexts, hearingJson } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { applyRecordRules } from '../../main/validation/index.js';
 import { TRACKED_FIELDS, type NormalizedHearing } from '../../shared/record.js';
@@ -13,10 +13,12 @@ function normalized(raw: unknown): NormalizedHearing {
   return outcome.hearing;
 }
 
+const serializeHearing = (hearing: NormalizedHearing) => ({ json: hearingJson(fieldTexts(hearing)), hash: contentHash(hearing) });
+
 /** The hash as databases written before hold it. */
 const storedHash = (hearing: NormalizedHearing) => createHash('sha1').update(JSON.stringify(TRACKED_FIELDS.map((field) => hearing[field]))).digest('hex');
 
-describe('serializeHearing', () => {
+describe('each hearing serialised once', () => {
   it('gives exactly JSON.stringify of the hearing and the hash stored databases hold, for 300 synthetic hearings', async () => {
     let checked = 0;
     for await (const item of (await openSource('synthetic:seed=7,count=300')).items()) {
@@ -41,6 +43,16 @@ describe('serializeHearing', () => {
     expect(serialized.json).toBe(JSON.stringify(hearing));
     expect(serialized.json).not.toContain('"location"');
     expect(serialized.hash).toBe(storedHash(hearing));
+  });
+
+  it('classifies a new hearing with the JSON to store, and an unchanged one without building it', () => {
+    const hearing = normalized(hearingRecord(4245));
+    const added = classify(hearing, undefined);
+    expect(added).toEqual({ kind: 'added', hash: storedHash(hearing), json: JSON.stringify(hearing) });
+    const stored = { eventId: hearing.eventId, contentHash: storedHash(hearing), content: hearing, lastRunId: 1 };
+    expect(classify(hearing, stored)).toEqual({ kind: 'unchanged', hash: storedHash(hearing) });
+    const retitled = { ...hearing, title: 'Retitled' };
+    expect(classify(retitled, stored)).toMatchObject({ kind: 'updated', json: JSON.stringify(retitled), diff: [{ field: 'title', before: hearing.title, after: 'Retitled' }] });
   });
 
   it('hashes the tracked fields only: a new updateDate keeps the hash, a new title changes it', () => {
