@@ -17,7 +17,7 @@ export class BatchRuleFailure extends Error {
 /**
  * Commits one batch as one transaction: rows, undo journal, quarantine entries, batch row and
  * checkpoint together. A batch that fails is rolled back and, with isolation on, written again
- * with a savepoint per record, so only the failing records are quarantined.
+ * with savepoints around its parts, so only the failing records are quarantined.
  */
 export class BatchCommitter {
   constructor(private readonly run: RunContext) {}
@@ -114,7 +114,7 @@ export class BatchCommitter {
   }
 
   /**
-   * A failed batch is written again in one transaction, each change inside its own savepoint: a
+   * A failed batch is written again in one transaction with savepoints (`writeInSavepoints`): a
    * change the database refuses is rolled back alone and quarantined with its reason, the others
    * commit together with the batch row and the checkpoint. With isolation off, the whole batch is
    * quarantined instead.
@@ -124,7 +124,7 @@ export class BatchCommitter {
     const isolationOff = failureReason(firstError, null, 'the batch failed and record isolation is off');
     return this.run.withTransientRetry(() =>
       this.run.transaction(async (tx) => {
-        const refused = this.run.isolate ? await this.writeEachAlone(tx, seq, pending.changes) : new Map(pending.changes.map((change) => [change, isolationOff]));
+        const refused = this.run.isolate ? await this.writeInSavepoints(tx, seq, pending.changes) : new Map(pending.changes.map((change) => [change, isolationOff]));
         const written = countChanges(pending.changes.filter((change) => !refused.has(change)));
         await tx.addQuarantine(this.refusedEntries(seq, refused));
         // Parts committed under the older halving isolation before a restart belong to this batch's row too.
@@ -141,7 +141,7 @@ export class BatchCommitter {
    * returns the changes the database refused, with the reason. Chunks, not single changes, at first:
    * SQLite copies every page a savepoint's writes touch to its statement journal, once per savepoint.
    */
-  private async writeEachAlone(tx: WriteTx, seq: number, changes: PlannedChange[]): Promise<Map<PlannedChange, Rejection>> {
+  private async writeInSavepoints(tx: WriteTx, seq: number, changes: PlannedChange[]): Promise<Map<PlannedChange, Rejection>> {
     const refused = new Map<PlannedChange, Rejection>();
     const attempt = async (part: PlannedChange[]) => {
       try {
