@@ -50,7 +50,10 @@ const RELATED_TYPES: Record<RelatedTable, string[]> = {
 };
 const RELATED_TABLES = Object.keys(RELATED_COLUMNS) as RelatedTable[];
 
-const asChange = ({ hearing, contentHash: hash }: FloorHearing, position: number) => ({ kind: 'added' as const, hearing, contentHash: hash, position, raw: null, diff: [] });
+/** Serialised inside the floor's clock: the stored JSON is part of writing a hearing. */
+const asChange = ({ hearing, contentHash: hash }: FloorHearing, position: number) => ({
+  kind: 'added' as const, hearing, contentHash: hash, contentJson: JSON.stringify(hearing), position, raw: null, diff: [],
+});
 
 /** SQLite: prepared statements in a loop, one transaction per `commitEvery` hearings. */
 export function writeSqliteFloor(file: string, hearings: FloorHearing[], commitEvery: number | null): void {

@@ -16,8 +16,8 @@ export class BatchRuleFailure extends Error {
 
 /**
  * Commits one batch as one transaction: rows, undo journal, quarantine entries, batch row and
- * checkpoint together. A batch that fails is rolled back and, with isolation on, split and
- * retried until the failing records are found (Spring Batch's "scan").
+ * checkpoint together. A batch that fails is rolled back and, with isolation on, written again
+ * with savepoints around its parts, so only the failing records are quarantined.
  */
 export class BatchCommitter {
   constructor(private readonly run: RunContext) {}
@@ -113,53 +113,55 @@ export class BatchCommitter {
     return { first, last: Math.max(last, nextPosition - 1) };
   }
 
+  /**
+   * A failed batch is written again in one transaction with savepoints (`writeInSavepoints`): a
+   * change the database refuses is rolled back alone and quarantined with its reason, the others
+   * commit together with the batch row and the checkpoint. With isolation off, the whole batch is
+   * quarantined instead.
+   */
   private async isolate(seq: number, pending: PendingBatch, firstError: unknown, started: Date): Promise<BatchRecord> {
-    const outcome: OpenBatch = withCarried(this.run.state.openBatch, NOTHING);
-    const changes = pending.changes;
-    if (this.run.isolate) {
-      await this.scan(seq, changes, firstError, outcome);
-    } else {
-      const reason = failureReason(firstError, null, 'the batch failed and record isolation is off');
-      await this.quarantinePart(seq, changes, reason, outcome);
-    }
     const error = redactSecrets(firstError instanceof Error ? firstError.message : String(firstError));
-    const batch = this.batchRecord(seq, pending, outcome, true, started, error);
-    // The parts already committed their rows and counts; this transaction closes the batch.
-    await this.run.withTransientRetry(() => this.run.transaction((tx) => this.closeBatch(tx, pending, batch, {})));
-    return batch;
+    const isolationOff = failureReason(firstError, null, 'the batch failed and record isolation is off');
+    return this.run.withTransientRetry(() =>
+      this.run.transaction(async (tx) => {
+        const refused = this.run.isolate ? await this.writeInSavepoints(tx, seq, pending.changes) : new Map(pending.changes.map((change) => [change, isolationOff]));
+        const written = countChanges(pending.changes.filter((change) => !refused.has(change)));
+        await tx.addQuarantine(this.refusedEntries(seq, refused));
+        // Parts committed under the older halving isolation before a restart belong to this batch's row too.
+        const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries: this.run.isolate ? 1 : 0 });
+        const batch = this.batchRecord(seq, pending, outcome, true, started, error);
+        await this.closeBatch(tx, pending, batch, { ...written, quarantined: refused.size, fetched: pending.changes.length });
+        return batch;
+      }),
+    );
   }
 
-  /** Splits a failing set in halves until each failure is one record; every other record commits. */
-  private async scan(seq: number, changes: PlannedChange[], error: unknown, outcome: OpenBatch): Promise<void> {
-    if (changes.length === 1) {
-      const reason = failureReason(error, changes[0]!.hearing.eventId, 'the database refused the write');
-      await this.quarantinePart(seq, changes, reason, outcome);
-      return;
-    }
-    const middle = Math.ceil(changes.length / 2);
-    for (const part of [changes.slice(0, middle), changes.slice(middle)]) {
-      outcome.retries += 1;
+  /**
+   * Writes the changes a chunk per savepoint, and a chunk that fails again one change per savepoint;
+   * returns the changes the database refused, with the reason. Chunks, not single changes, at first:
+   * SQLite copies every page a savepoint's writes touch to its statement journal, once per savepoint.
+   */
+  private async writeInSavepoints(tx: WriteTx, seq: number, changes: PlannedChange[]): Promise<Map<PlannedChange, Rejection>> {
+    const refused = new Map<PlannedChange, Rejection>();
+    const attempt = async (part: PlannedChange[]) => {
       try {
-        await this.run.withTransientRetry(() => this.commitPart(seq, part, outcome));
-      } catch (partError) {
-        if (this.run.isRunFault(partError)) throw partError;
-        await this.scan(seq, part, partError, outcome);
+        await tx.savepoint(() => this.writeChecked(tx, seq, part));
+        return true;
+      } catch (error) {
+        if (this.run.isRunFault(error)) throw error;
+        if (part.length === 1) refused.set(part[0]!, failureReason(error, part[0]!.hearing.eventId, 'the database refused the write'));
+        return false;
       }
+    };
+    for (let start = 0; start < changes.length; start += ISOLATION_CHUNK) {
+      const chunk = changes.slice(start, start + ISOLATION_CHUNK);
+      if (chunk.length === 1 || !(await attempt(chunk))) for (const change of chunk) await attempt([change]);
     }
+    return refused;
   }
 
-  private async commitPart(seq: number, part: PlannedChange[], outcome: OpenBatch): Promise<void> {
-    const counts = countChanges(part);
-    const after = { ...outcome, added: outcome.added + counts.added, updated: outcome.updated + counts.updated };
-    await this.run.transaction(async (tx) => {
-      await this.writeChecked(tx, seq, part);
-      await this.savePartCheckpoint(tx, part, counts, after);
-    });
-    Object.assign(outcome, after);
-  }
-
-  private async quarantinePart(seq: number, part: PlannedChange[], reason: Rejection, outcome: OpenBatch): Promise<void> {
-    const entries: NewQuarantineEntry[] = part.map((change) => ({
+  private refusedEntries(seq: number, refused: Map<PlannedChange, Rejection>): NewQuarantineEntry[] {
+    return [...refused].map(([change, reason]) => ({
       runId: this.run.runId,
       batchSeq: seq,
       eventId: change.hearing.eventId,
@@ -167,38 +169,6 @@ export class BatchCommitter {
       reasons: [reason],
       raw: quarantinedRaw(change.raw),
     }));
-    const after = { ...outcome, quarantined: outcome.quarantined + part.length };
-    await this.run.withTransientRetry(() =>
-      this.run.transaction(async (tx) => {
-        await tx.addQuarantine(entries);
-        await this.savePartCheckpoint(tx, part, { quarantined: part.length }, after);
-      }),
-    );
-    Object.assign(outcome, after);
-  }
-
-  /**
-   * A part of a batch under isolation commits with a checkpoint that lists its positions, so a
-   * run killed mid-isolation resumes without writing or counting those records again.
-   */
-  private async savePartCheckpoint(tx: WriteTx, part: PlannedChange[], counts: Counts, openBatch: OpenBatch): Promise<void> {
-    const { state, runId } = this.run;
-    const metrics = { ...state.metrics };
-    addCounts(metrics, { ...counts, fetched: part.length });
-    const done = new Set(state.doneInBatch);
-    for (const change of part) done.add(change.position);
-    await tx.saveCheckpoint({
-      runId,
-      batchSeq: state.batchSeq,
-      nextPosition: state.nextPosition,
-      metrics: checkpointMetrics(metrics, openBatch, this.run.elapsedMs()),
-      batchCounts: state.batchCounts,
-      positionsDoneInBatch: [...done],
-      updatedAt: this.run.clock().toISOString(),
-    });
-    this.run.afterCommit(() => {
-      Object.assign(state, { metrics, doneInBatch: done, openBatch: { ...openBatch } });
-    });
   }
 
   /**
@@ -230,7 +200,8 @@ export class BatchCommitter {
   }
 }
 
-const NOTHING: OpenBatch = { added: 0, updated: 0, quarantined: 0, retries: 0 };
+/** Changes per savepoint when a failed batch is written again: 1 % bad records leave most chunks clean. */
+const ISOLATION_CHUNK = 16;
 
 /** This batch's counts plus those its parts committed before a restart. */
 function withCarried(carried: OpenBatch | null, counts: OpenBatch): OpenBatch {

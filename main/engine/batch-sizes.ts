@@ -2,9 +2,11 @@ import type { BatchStatus } from '../../shared/run.js';
 
 /**
  * How many changes the next batch takes (issue 12 item 3). Clean data pays close to one
- * transaction's cost when batches grow while they commit clean; dirty data keeps fine-grained
- * isolation because the first failure drops the size back to the configured one. The size is
- * the engine's only: checkpoints, resume and rollback see batches of whatever size they were.
+ * transaction's cost when batches grow while they commit. Isolation finds each bad record with a
+ * savepoint of its own whatever the batch size, so a batch that committed its good records once
+ * its bad ones were isolated grows too; a batch none of whose changes could be written drops the
+ * size back to the configured one. The size is the engine's only: checkpoints, resume and
+ * rollback see batches of whatever size they were.
  */
 export class BatchSizes {
   private current: number;
@@ -21,9 +23,9 @@ export class BatchSizes {
     return this.current;
   }
 
-  /** A committed batch doubles the next one, up to the ceiling; any other outcome resets it. */
+  /** A committed or isolated batch doubles the next one, up to the ceiling; a failed one resets it. */
   after(status: BatchStatus): void {
     if (this.ceiling === null || this.ceiling <= this.configured) return;
-    this.current = status === 'committed' ? Math.min(this.ceiling, this.current * 2) : this.configured;
+    this.current = status === 'failed' ? this.configured : Math.min(this.ceiling, this.current * 2);
   }
 }

@@ -55,7 +55,9 @@ export class RunPlanner {
       return {
         position: item.position,
         outcome: 'change',
-        change: { kind: classification.kind, hearing, contentHash: classification.hash, position: item.position, raw: item.raw, diff },
+        change: {
+          kind: classification.kind, hearing, contentHash: classification.hash, contentJson: classification.json, position: item.position, raw: item.raw, diff,
+        },
       };
     });
   }

@@ -6,7 +6,10 @@ import { quarantinedRaw } from './quarantine-raw.js';
 
 export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack' | 'fetchErrors', number>>;
 
-/** What the parts of a batch under isolation have committed before the batch closes. */
+/**
+ * What the parts of a batch under isolation had committed before the batch closed, when isolation
+ * committed parts one by one (before savepoints): a checkpoint such a run left still resumes.
+ */
 export interface OpenBatch {
   added: number;
   updated: number;

@@ -52,8 +52,9 @@ export interface UpdateOptions {
   /** ENABLE_RECORD_ISOLATION: split a failed batch to find its bad records. */
   isolate?: boolean;
   /**
-   * ADAPTIVE_BATCHES: a batch that commits clean doubles the next one, up to this many changes; a
-   * failed or isolated batch drops the next back to `batchSize`. Absent or null: every batch is `batchSize`.
+   * ADAPTIVE_BATCHES: a batch that commits (clean, or its bad records isolated) doubles the next one,
+   * up to this many changes; a batch that wrote nothing drops the next back to `batchSize`. Absent or
+   * null: every batch is `batchSize`.
    */
   batchCeiling?: number | null;
   task?: string | null;

@@ -33,14 +33,14 @@ export const FLAG_DEFINITIONS = [
     min: MIN_BATCH_SIZE,
     max: MAX_BATCH_SIZE,
     kind: 'operational',
-    description: 'Changes per batch transaction (the first batch, and the one after a failure, when ADAPTIVE_BATCHES is on).',
+    description: 'Changes per batch transaction (the first batch, and the one after a batch that wrote nothing, when ADAPTIVE_BATCHES is on).',
   },
   {
     name: 'ADAPTIVE_BATCHES',
     type: 'boolean',
     defaultValue: true,
     kind: 'release',
-    description: 'Double the next batch after each clean commit, up to ADAPTIVE_BATCH_CEILING; drop back to BATCH_SIZE after a failure.',
+    description: 'Double the next batch after each commit (bad records isolated or none), up to ADAPTIVE_BATCH_CEILING; drop back to BATCH_SIZE after a batch that wrote nothing.',
   },
   {
     name: 'ADAPTIVE_BATCH_CEILING',

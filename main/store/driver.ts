@@ -12,9 +12,32 @@ export function queryLayer(dialect: Dialect): Db {
 }
 
 /** The part of a batch transaction each backend writes its own way, for speed: the hearings. */
-export interface BulkHearingWriter extends Pick<WriteTx, 'findEarlierWrites'> {
+export interface BulkHearingWriter extends Pick<WriteTx, 'findEarlierWrites' | 'savepoint'> {
   /** WriteTx.writeHearings, reading only the committees and witnesses `known` lacks and telling it what it found. */
   writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }>;
+}
+
+/** The statements of WriteTx.savepoint, the same on both backends. */
+export const SAVEPOINT_STATEMENTS = {
+  take: 'SAVEPOINT record_write',
+  release: 'RELEASE SAVEPOINT record_write',
+  rollBack: 'ROLLBACK TO SAVEPOINT record_write',
+} as const;
+export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
+
+/** WriteTx.savepoint over a backend's way of running one of SAVEPOINT_STATEMENTS. */
+export async function withSavepoint<T>(run: (step: SavepointStep) => Promise<unknown>, work: () => Promise<T>): Promise<T> {
+  await run('take');
+  try {
+    const result = await work();
+    await run('release');
+    return result;
+  } catch (error) {
+    // A transaction that cannot even return to its savepoint is lost: the first error says why.
+    await run('rollBack').catch(() => Promise.reject(error));
+    await run('release');
+    throw error;
+  }
 }
 
 /**

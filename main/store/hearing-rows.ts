@@ -13,11 +13,11 @@ export type HearingColumn = keyof (typeof TABLES)['hearings']['columns'];
 export const HEARING_COLUMNS = columnsOf('hearings') as HearingColumn[];
 
 /** The hearings row of a planned change, keyed by column. */
-export function hearingRow({ hearing, contentHash, position }: PlannedChange, runId: number, batchSeq: number): Record<HearingColumn, string | number | null> {
+export function hearingRow({ hearing, contentHash, contentJson, position }: PlannedChange, runId: number, batchSeq: number): Record<HearingColumn, string | number | null> {
   return {
     eventId: hearing.eventId, congress: hearing.congress, chamber: hearing.chamber, meetingType: hearing.type, meetingStatus: hearing.meetingStatus,
     title: hearing.title, startsAt: hearing.date, updateDate: hearing.updateDate, room: hearing.location?.room ?? null,
-    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson: JSON.stringify(hearing),
+    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson,
     firstRunId: runId, lastRunId: runId, lastBatchSeq: batchSeq, lastPosition: position,
   };
 }

@@ -9,6 +9,8 @@ export class KnownRows {
   private readonly witnesses = new Map<string, number>();
   private readonly pendingCommittees = new Set<string>();
   private readonly pendingWitnesses = new Map<string, number>();
+  /** What the open transaction added, in order: a savepoint rolled back forgets what it added. */
+  private readonly pendingLog: { committee?: string; witness?: string }[] = [];
 
   hasCommittee(code: string): boolean {
     return this.committees.has(code) || this.pendingCommittees.has(code);
@@ -21,10 +23,25 @@ export class KnownRows {
   /** Found or created in the open transaction. */
   addCommittee(code: string): void {
     this.pendingCommittees.add(code);
+    this.pendingLog.push({ committee: code });
   }
 
   addWitness(key: string, id: number): void {
     this.pendingWitnesses.set(key, id);
+    this.pendingLog.push({ witness: key });
+  }
+
+  /** Where the open transaction stands, for `rolledBackTo` when a savepoint taken now is rolled back. */
+  savepoint(): number {
+    return this.pendingLog.length;
+  }
+
+  /** Forgets what was found or created since `savepoint`: the rows are gone with it. */
+  rolledBackTo(savepoint: number): void {
+    for (const entry of this.pendingLog.splice(savepoint)) {
+      if (entry.committee !== undefined) this.pendingCommittees.delete(entry.committee);
+      if (entry.witness !== undefined) this.pendingWitnesses.delete(entry.witness);
+    }
   }
 
   committed(): void {
@@ -38,6 +55,7 @@ export class KnownRows {
   rolledBack(): void {
     this.pendingCommittees.clear();
     this.pendingWitnesses.clear();
+    this.pendingLog.length = 0;
   }
 
   clear(): void {

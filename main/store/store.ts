@@ -1,4 +1,4 @@
-import type { StoreDriver } from './driver.js';
+import type { BulkHearingWriter, StoreDriver } from './driver.js';
 import { KnownRows } from './known-rows.js';
 import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import { Restores, RunReviews, Trials } from './repositories/reviews.js';
@@ -89,11 +89,23 @@ export class GatehouseStore extends RunRepository {
       work({
         writeHearings: (runId, batchSeq, changes) => writer.writeHearings(runId, batchSeq, changes, this.known),
         findEarlierWrites: (runId, eventIds) => writer.findEarlierWrites(runId, eventIds),
+        savepoint: (inner) => this.withSavepoint(writer, inner),
         addQuarantine: (entries) => this.insertQuarantine(trx, entries),
         recordBatch: (batch) => this.recordBatch(trx, batch),
         saveCheckpoint: (checkpoint) => this.saveCheckpoint(trx, checkpoint),
       }),
     );
+  }
+
+  /** The writer's savepoint; what was found or created inside one that rolls back is forgotten with it. */
+  private async withSavepoint<T>(writer: BulkHearingWriter, work: () => Promise<T>): Promise<T> {
+    const savepoint = this.known.savepoint();
+    try {
+      return await writer.savepoint(work);
+    } catch (error) {
+      this.known.rolledBackTo(savepoint);
+      throw error;
+    }
   }
 
   acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }) {

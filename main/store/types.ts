@@ -29,6 +29,8 @@ export interface PlannedChange {
   kind: 'added' | 'updated';
   hearing: NormalizedHearing;
   contentHash: string;
+  /** `hearing` as stored in content_json, serialised once with its hash. */
+  contentJson: string;
   position: number;
   raw: unknown;
   diff: FieldChange[];
@@ -104,6 +106,12 @@ export interface WriteTx {
   addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
   recordBatch(batch: BatchRecord): Promise<void>;
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Runs `work` inside a savepoint: when it throws, everything it wrote is rolled back, the
+   * transaction stays open for the rest, and the error is rethrown. What isolates one record of a
+   * failed batch without a transaction of its own.
+   */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export type DatabaseFault = 'transient' | 'environment' | 'record';

@@ -73,20 +73,21 @@ describe.each(testBackends())('resumed runs on $name', (backend) => {
     });
   });
 
-  it('after a kill -9 during isolation, the isolated batch row counts the parts committed before the kill', async () => {
+  it('after a kill -9 during isolation, the resumed run isolates the batch again and counts each record once', async () => {
     const location = await backend.freshLocation();
     const records = hearingRecords(50, 600000);
     const file = path.join(folder, 'hearings.ndjson');
     fs.writeFileSync(file, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
     const args = ['update', '--db', location, '--source', `file:${file}`, '--batch-size', '20', '--no-snapshot', '--json'];
-    // Batch 2 (positions 20–49: grown to 40 by ADAPTIVE_BATCHES, 30 left) fails on 600022 and is split;
-    // its first half (20–34) commits in parts, then the process stops for good on its first write of
-    // 600035 — mid-isolation — and is killed there.
+    // Batch 2 (positions 20–49: grown to 40 by ADAPTIVE_BATCHES, 30 left) fails on 600022 and is
+    // written again record by record; the process stops for good on its write of 600035 — mid-isolation,
+    // the one transaction still open — and is killed there. Nothing of batch 2 is committed yet.
     const faults = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_FAIL_WRITES: '600022' };
     const { child, done } = startCli(args, { ...faults, GATEHOUSE_HANG_WRITE: '600035' });
-    const killedAt = await waitForCheckpoint(backend, location, 1, (checkpoint) => checkpoint.positionsDoneInBatch.length === 15);
+    const killedAt = await waitForCheckpoint(backend, location, 1, (checkpoint) => checkpoint.batchSeq === 1);
     child.kill('SIGKILL');
     await done;
+    expect(killedAt).toMatchObject({ nextPosition: 20, positionsDoneInBatch: [] });
     expect(killedAt.metrics.durationMs).toBeGreaterThan(0);
 
     const resumed = runCli([...args, '--resume', '1'], { env: faults });
@@ -100,9 +101,11 @@ describe.each(testBackends())('resumed runs on $name', (backend) => {
       expect({ added: sum('added'), quarantined: sum('quarantined'), planned: sum('planned') }).toEqual({ added: 49, quarantined: 1, planned: 50 });
       expect(run.batchList.map(({ seq, status, added, quarantined, firstPosition, lastPosition }) => ({ seq, status, added, quarantined, firstPosition, lastPosition }))).toEqual([
         { seq: 1, status: 'committed', added: 20, quarantined: 0, firstPosition: 0, lastPosition: 19 },
-        { seq: 2, status: 'isolated', added: 29, quarantined: 1, firstPosition: 20, lastPosition: 49 },
+        // The resumed segment starts again from the configured size: 20–39 holds the bad record, 40–49 commit clean.
+        { seq: 2, status: 'isolated', added: 19, quarantined: 1, firstPosition: 20, lastPosition: 39 },
+        { seq: 3, status: 'committed', added: 10, quarantined: 0, firstPosition: 40, lastPosition: 49 },
       ]);
-      expect(run.batches).toEqual({ total: 2, succeeded: 1, failed: 0, isolated: 1 });
+      expect(run.batches).toEqual({ total: 3, succeeded: 2, failed: 0, isolated: 1 });
       expect(await store.countHearings()).toBe(49);
     });
   });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BulkHearingWriter } from '../driver.js';
+import { SAVEPOINT_STATEMENTS, withSavepoint, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
@@ -49,6 +49,10 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       [runId, eventIds],
     );
     return earlierWriteViolations(rows.map((row) => row.event_id));
+  }
+
+  savepoint<T>(work: () => Promise<T>): Promise<T> {
+    return withSavepoint((step) => this.db.query(SAVEPOINT_STATEMENTS[step]), work);
   }
 
   /**

@@ -55,16 +55,23 @@ async function count(db: Db, query: RawBuilder<unknown>): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-async function ids(db: Db, query: RawBuilder<{ id: string }>): Promise<Sample> {
-  const { rows } = await query.execute(db);
-  return { count: rows.length, ids: rows.slice(0, SAMPLE).map((row) => row.id) };
+/** Up to SAMPLE ids of `query`, read only when a count already said there are `total` of them. */
+async function sample(db: Db, total: number, query: RawBuilder<{ id: string }>): Promise<Sample> {
+  if (total === 0) return { count: 0, ids: [] };
+  const { rows } = await sql<{ id: string }>`${query} ORDER BY 1 LIMIT ${SAMPLE}`.execute(db);
+  return { count: total, ids: rows.map((row) => row.id) };
 }
 
+/**
+ * Reads the run's hearings twice (its journal entries, then its rows by last_run_id), each time
+ * counting everything in one pass; ids are read only for a check that found something.
+ */
 export async function reconciliationFacts(db: Db, backend: Backend, runId: number): Promise<ReconciliationFacts> {
   const written = sql`SELECT DISTINCT entity_key FROM undo_journal WHERE run_id = ${runId} AND entity = 'hearing' AND undone_by IS NULL`;
   const runHearings = sql`SELECT event_id FROM hearings WHERE last_run_id = ${runId}`;
   const missing = sql`SELECT w.entity_key FROM (${written}) AS w WHERE NOT EXISTS (SELECT 1 FROM hearings h WHERE h.event_id = w.entity_key)`;
-  const hearingsMissing = await ids(db, sql<{ id: string }>`SELECT m.entity_key AS id FROM (${missing}) AS m ORDER BY 1`);
+  const journal = await counts<'written' | 'missing'>(db, sql`SELECT count(*) AS written, count(*) - count(h.event_id) AS missing FROM (${written}) AS w LEFT JOIN hearings AS h ON h.event_id = w.entity_key`);
+  const hearingsMissing = await sample(db, journal.missing, sql<{ id: string }>`SELECT m.entity_key AS id FROM (${missing}) AS m`);
   // A row of the run's points at no stored hearing only if its hearing is one of the missing ones.
   const orphanRows = Object.fromEntries(RELATED.map(({ table }) => [table, 0])) as Record<RelatedTable, number>;
   if (hearingsMissing.count > 0) {
@@ -74,8 +81,10 @@ export async function reconciliationFacts(db: Db, backend: Backend, runId: numbe
     RELATED.map(({ table, field, refersTo }) => sql`${recordArrayLength(backend, field)} <> (SELECT count(*) FROM ${sql.id(table)} AS r ${refersTo ?? sql``} WHERE r.event_id = h.event_id)`),
     sql` OR `,
   );
+  const stored = await counts<'total' | 'added' | 'mismatched'>(db, sql`SELECT count(*) AS total, sum(CASE WHEN h.first_run_id = ${runId} THEN 1 ELSE 0 END) AS added,
+    sum(CASE WHEN ${mismatch} THEN 1 ELSE 0 END) AS mismatched FROM hearings AS h WHERE h.last_run_id = ${runId}`);
   return {
-    hearingsWritten: await count(db, sql`SELECT count(*) FROM (${written}) AS w`),
+    hearingsWritten: journal.written,
     hearingsMissing,
     orphanRows,
     unreferencedCreated: {
@@ -83,18 +92,17 @@ export async function reconciliationFacts(db: Db, backend: Backend, runId: numbe
       witnesses: await count(db, sql`SELECT count(*) FROM undo_journal AS j WHERE j.run_id = ${runId} AND j.entity = 'witness' AND j.undone_by IS NULL
         AND CAST(j.entity_key AS BIGINT) NOT IN (SELECT r.witness_id FROM appearances AS r WHERE r.event_id IN (${runHearings}))`),
     },
-    relatedMismatch: await ids(db, sql<{ id: string }>`SELECT h.event_id AS id FROM hearings AS h WHERE h.last_run_id = ${runId} AND (${mismatch}) ORDER BY 1`),
-    stored: await storedCounts(db, runId),
+    relatedMismatch: await sample(db, stored.mismatched, sql<{ id: string }>`SELECT h.event_id AS id FROM hearings AS h WHERE h.last_run_id = ${runId} AND (${mismatch})`),
+    stored: { added: stored.added, updated: stored.total - stored.added },
     batches: await batchCounts(db, runId),
     quarantineRows: await count(db, sql`SELECT count(*) FROM quarantine WHERE run_id = ${runId}`),
   };
 }
 
-async function storedCounts(db: Db, runId: number): Promise<{ added: number; updated: number }> {
-  const { rows } = await sql<{ added: string | number | null; total: string | number }>`
-    SELECT sum(CASE WHEN first_run_id = ${runId} THEN 1 ELSE 0 END) AS added, count(*) AS total FROM hearings WHERE last_run_id = ${runId}`.execute(db);
-  const added = Number(rows[0]?.added ?? 0);
-  return { added, updated: Number(rows[0]?.total ?? 0) - added };
+/** One row of counts, as numbers (PostgreSQL returns bigint sums as text, and null over no rows). */
+async function counts<K extends string>(db: Db, query: RawBuilder<unknown>): Promise<Record<K, number>> {
+  const { rows } = await sql<Record<K, string | number | null>>`${query}`.execute(db);
+  return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([key, value]) => [key, Number(value ?? 0)])) as Record<K, number>;
 }
 
 async function batchCounts(db: Db, runId: number): Promise<{ added: number; updated: number }> {

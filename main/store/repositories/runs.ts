@@ -17,6 +17,23 @@ export interface SnapshottedRun {
   schemaVersion: number | null;
 }
 
+/**
+ * The content is parsed only when asked for: a hearing whose hash matches its record's (most of a
+ * daily update) is classified unchanged without it.
+ */
+function storedHearing(row: { eventId: string; contentHash: string; contentJson: string; lastRunId: number | null }): StoredHearing {
+  let content: StoredHearing['content'] | undefined;
+  return {
+    eventId: row.eventId,
+    contentHash: row.contentHash,
+    lastRunId: row.lastRunId,
+    get content() {
+      content ??= JSON.parse(row.contentJson) as StoredHearing['content'];
+      return content;
+    },
+  };
+}
+
 /** Rows per multi-row INSERT: far below either backend's limit on bound parameters. */
 const ROWS_PER_INSERT = 500;
 
@@ -39,7 +56,7 @@ export class RunRepository {
       .select(['eventId', 'contentHash', 'contentJson', 'lastRunId'])
       .where(this.driver.anyOf('eventId', eventIds.filter((id) => !id.includes('\u0000'))))
       .execute();
-    return new Map(rows.map((row) => [row.eventId, { eventId: row.eventId, contentHash: row.contentHash, content: JSON.parse(row.contentJson), lastRunId: row.lastRunId }]));
+    return new Map(rows.map((row) => [row.eventId, storedHearing(row)]));
   }
 
   /** Event ids this run has already committed (rebuilds the run's duplicate check on resume). */

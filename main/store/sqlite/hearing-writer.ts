@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
-import type { BulkHearingWriter } from '../driver.js';
+import { SAVEPOINT_STATEMENTS, withSavepoint, type BulkHearingWriter, type SavepointStep } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
@@ -31,6 +31,7 @@ function prepareStatements(db: Database.Database) {
     insertWitness: db.prepare('INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)'),
     journal: db.prepare('INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
+    savepoint: Object.fromEntries(Object.entries(SAVEPOINT_STATEMENTS).map(([step, text]) => [step, db.prepare(text)])) as Record<SavepointStep, Database.Statement>,
     earlierWrites: db.prepare('SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?').pluck(),
   };
 }
@@ -69,6 +70,10 @@ export class SqliteHearingWriter implements BulkHearingWriter {
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
     return earlierWriteViolations(this.s.earlierWrites.all(JSON.stringify(eventIds), runId) as string[]);
+  }
+
+  savepoint<T>(work: () => Promise<T>): Promise<T> {
+    return withSavepoint(async (step) => this.s.savepoint[step].run(), work);
   }
 
   private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string, known: KnownRows): void {

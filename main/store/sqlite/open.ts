@@ -32,6 +32,9 @@ export async function openSqliteFile(file: string): Promise<Database.Database> {
     // being re-read, and checkpointing every ~40 MB of WAL (not 4 MB) writes each page back once.
     db.pragma('cache_size = -65536');
     db.pragma('wal_autocheckpoint = 10000');
+    // Statement journals in memory: isolating a failed batch takes a savepoint per few records, and
+    // each copies every page it dirties there (tens of KB a record), past 64 KB spilled to a temp file.
+    db.pragma('temp_store = MEMORY');
     await migrateSqlite(db, file);
     return db;
   } catch (error) {

@@ -1,0 +1,132 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { rollback } from '../../main/backup/index.js';
+import { contentHash, runUpdate, type UpdateOptions } from '../../main/engine/index.js';
+import type { PlannedChange, Store } from '../../main/store/index.js';
+import { applyRecordRules } from '../../main/validation/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { domainRows } from '../helpers/domain-rows.js';
+import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
+
+/**
+ * A failed batch is written again in one transaction with a savepoint per record: the records the
+ * database refuses are quarantined with their reason, every other record of the batch commits with
+ * the batch row and its checkpoint.
+ */
+const failing = (...ids: number[]) => ({ failWriteOf: (eventId: string) => ids.includes(Number(eventId)) });
+
+describe.each(testBackends())('record isolation on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  function update(store: Store, records: unknown[], options: Partial<UpdateOptions> = {}) {
+    return runUpdate({ store, source: arraySource(records), batchSize: 50, ...options });
+  }
+
+  async function quarantined(store: Store, runId: number) {
+    return (await store.listQuarantine({ runId })).map((entry) => ({ eventId: entry.eventId, batchSeq: entry.batchSeq, position: entry.sourcePosition, code: entry.reasons[0]!.code }));
+  }
+
+  it('quarantines three bad records of one batch with their reasons and commits its other 47 in the same batch', async () => {
+    await withFreshStore(
+      backend,
+      async (store) => {
+        const summary = await update(store, hearingRecords(100));
+        expect(summary.status).toBe('partial');
+        expect(summary.metrics).toMatchObject({ fetched: 100, added: 97, quarantined: 3 });
+        expect(summary.batches).toEqual({ total: 2, succeeded: 1, failed: 0, isolated: 1 });
+        const run = (await store.getRun(summary.runId))!;
+        expect(run.batchList[0]).toMatchObject({ status: 'isolated', planned: 50, written: 47, added: 47, quarantined: 3, retries: 1, firstPosition: 0, lastPosition: 49 });
+        expect(run.batchList[0]!.error).toContain('injected fault writing eventId 100003');
+        expect(await quarantined(store, summary.runId)).toEqual([
+          { eventId: '100003', batchSeq: 1, position: 3, code: 'WRITE_FAILED' },
+          { eventId: '100017', batchSeq: 1, position: 17, code: 'WRITE_FAILED' },
+          { eventId: '100031', batchSeq: 1, position: 31, code: 'WRITE_FAILED' },
+        ]);
+        const [entry] = await store.listQuarantine({ runId: summary.runId });
+        expect(entry!.reasons[0]!.message).toContain('injected fault writing eventId 100003');
+        expect(await store.loadHearings(['100003', '100017', '100031'])).toEqual(new Map());
+        expect(await store.getCheckpoint(summary.runId)).toMatchObject({ batchSeq: 2, nextPosition: 100, positionsDoneInBatch: [] });
+        expect(run.reconciliation?.ok).toBe(true);
+      },
+      failing(100003, 100017, 100031),
+    );
+  });
+
+  it('quarantines a bad record at the first and one at the last position of a batch and commits the 48 between', async () => {
+    await withFreshStore(
+      backend,
+      async (store) => {
+        const summary = await update(store, hearingRecords(150));
+        expect(summary.metrics).toMatchObject({ fetched: 150, added: 148, quarantined: 2 });
+        const batches = (await store.getRun(summary.runId))!.batchList;
+        expect(batches.map((b) => [b.status, b.written, b.quarantined])).toEqual([['committed', 50, 0], ['isolated', 48, 2], ['committed', 50, 0]]);
+        expect(await quarantined(store, summary.runId)).toEqual([
+          { eventId: '100050', batchSeq: 2, position: 50, code: 'WRITE_FAILED' },
+          { eventId: '100099', batchSeq: 2, position: 99, code: 'WRITE_FAILED' },
+        ]);
+        expect(await store.countHearings()).toBe(148);
+      },
+      failing(100050, 100099),
+    );
+  });
+
+  it('marks a batch whose every record is refused failed, stores none of it, and starts the next from the configured size', async () => {
+    await withFreshStore(
+      backend,
+      async (store) => {
+        // Adaptive: positions 10–29 make the second batch (grown to 20), all of it refused.
+        const summary = await update(store, hearingRecords(100), { batchSize: 10, batchCeiling: 160 });
+        expect(summary.status).toBe('partial');
+        expect(summary.metrics).toMatchObject({ fetched: 100, added: 80, quarantined: 20 });
+        const batches = (await store.getRun(summary.runId))!.batchList;
+        expect(batches.map((b) => [b.status, b.planned, b.written])).toEqual([['committed', 10, 10], ['failed', 20, 0], ['committed', 10, 10], ['committed', 20, 20], ['committed', 40, 40]]);
+        expect((await quarantined(store, summary.runId)).map((q) => q.position)).toEqual(Array.from({ length: 20 }, (_, i) => 10 + i));
+        expect(await store.countHearings()).toBe(80);
+      },
+      { failWriteOf: (eventId) => Number(eventId) >= 100010 && Number(eventId) < 100030 },
+    );
+  });
+
+  it('forgets the witness and committee a rolled-back savepoint created, so a later write in the transaction creates them again', async () => {
+    const raw = (eventId: number) =>
+      hearingRecord(eventId, { committees: [{ systemCode: 'hsxx00', name: 'Savepoint Committee' }], witnesses: [{ name: 'Ms. Ada Newcomer', organization: 'Savepoint Institute' }] });
+    const change = (eventId: number, position: number): PlannedChange => {
+      const outcome = applyRecordRules(raw(eventId), { isKnownCommittee: () => true });
+      if (!outcome.ok) throw new Error('the test record must pass the record rules');
+      return { kind: 'added', hearing: outcome.hearing, contentHash: contentHash(outcome.hearing), contentJson: JSON.stringify(outcome.hearing), position, raw: raw(eventId), diff: [] };
+    };
+    await withFreshStore(backend, async (store) => {
+      const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: null, source: 'crafted', startedAt: new Date().toISOString(), pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+      const refused = new Error('refused after writing');
+      await store.transaction(async (tx) => {
+        await expect(tx.savepoint(async () => {
+          await tx.writeHearings(runId, 1, [change(100001, 0)]);
+          throw refused;
+        })).rejects.toBe(refused);
+        expect(await tx.writeHearings(runId, 1, [change(100002, 1)])).toEqual({ hearings: 1, related: 3 });
+      });
+      expect([...(await store.loadHearings(['100001', '100002'])).keys()]).toEqual(['100002']);
+      expect((await store.knownCommitteeCodes()).has('hsxx00')).toBe(true);
+      const rows = await domainRows(store.location);
+      expect(rows.witnesses).toHaveLength(1);
+      expect(rows.appearances).toHaveLength(1);
+    });
+  });
+
+  it('rolls back an isolated batch exactly: the database is as if only the batch before it had run', async () => {
+    const records = hearingRecords(100);
+    const clean = await backend.freshLocation();
+    const before = await backend.open(clean);
+    await update(before, records.slice(0, 50)).finally(() => before.close());
+    const location = await backend.freshLocation();
+    const store = await backend.open(location, failing(100060, 100075));
+    try {
+      const summary = await update(store, records);
+      expect((await store.getRun(summary.runId))!.batchList[1]).toMatchObject({ status: 'isolated', written: 48 });
+      const report = await rollback(store, { runId: summary.runId, batchSeq: 2 });
+      expect(report.hearings).toHaveLength(48);
+    } finally {
+      await store.close();
+    }
+    expect(await domainRows(location)).toEqual(await domainRows(clean));
+  });
+});
