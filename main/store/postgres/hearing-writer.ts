@@ -93,29 +93,17 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     const created = new Map<string, number>();
     if (distinct.size === 0) return { ids, created };
     const all = [...distinct.values()];
-    const keyOf = (row: { normalized_name: string; organization_key: string }) => `${row.normalized_name}\u0000${row.organization_key}`;
-    const found = await this.db.query<{ id: number; normalized_name: string; organization_key: string }>(
-      `SELECT w.id, w.normalized_name, w.organization_key FROM witnesses w
-       JOIN unnest($1::text[], $2::text[]) AS t(n, o) ON w.normalized_name = t.n AND w.organization_key = t.o`,
-      [all.map((w) => w.normalizedName), all.map(organizationKey)],
-    );
-    for (const row of found.rows) {
-      ids.set(keyOf(row), Number(row.id));
-      known.addWitness(keyOf(row), Number(row.id));
-    }
-    const missing = all.filter((w) => !ids.has(witnessKey(w)));
-    if (missing.length === 0) return { ids, created };
-    // Ids are drawn in the order the batch first names the witnesses, as the SQLite writer draws them.
-    const inserted = await this.db.query<{ id: number; normalized_name: string; organization_key: string }>(
-      `INSERT INTO witnesses (normalized_name, organization_key, name, organization)
-       SELECT n, o, name, org FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(n, o, name, org, ord)
-       ORDER BY ord RETURNING id, normalized_name, organization_key`,
-      [missing.map((w) => w.normalizedName), missing.map(organizationKey), missing.map((w) => w.name), missing.map((w) => w.organization)],
-    );
-    for (const row of inserted.rows) {
-      ids.set(keyOf(row), Number(row.id));
-      created.set(keyOf(row), Number(row.id));
-      known.addWitness(keyOf(row), Number(row.id));
+    const { rows } = await this.db.query<{ id: number; normalized_name: string; organization_key: string; created: boolean }>(FIND_OR_CREATE_WITNESSES, [
+      all.map((w) => w.normalizedName),
+      all.map(organizationKey),
+      all.map((w) => w.name),
+      all.map((w) => w.organization),
+    ]);
+    for (const row of rows) {
+      const key = `${row.normalized_name}\u0000${row.organization_key}`;
+      ids.set(key, Number(row.id));
+      if (row.created) created.set(key, Number(row.id));
+      known.addWitness(key, Number(row.id));
     }
     return { ids, created };
   }
@@ -176,6 +164,22 @@ const PG_TYPES = { text: 'text', int: 'integer', long: 'bigint' } as const;
 const hearingColumns = TABLES.hearings.columns as Record<string, string>;
 /** The PostgreSQL array element type of a hearings column, for `unnest($n::type[])`. */
 export const pgType = (column: string) => PG_TYPES[hearingColumns[column]!.replace('?', '') as keyof typeof PG_TYPES];
+
+/**
+ * The batch's witnesses found by key, and the missing ones created, in one statement. Ids are
+ * drawn in the order the batch first names the witnesses, as the SQLite writer draws them.
+ */
+const FIND_OR_CREATE_WITNESSES = `WITH named AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(n, o, name, org, ord)
+  ), found AS (
+    SELECT w.id, w.normalized_name, w.organization_key FROM witnesses w JOIN named ON w.normalized_name = named.n AND w.organization_key = named.o
+  ), created AS (
+    INSERT INTO witnesses (normalized_name, organization_key, name, organization)
+    SELECT n, o, name, org FROM named WHERE NOT EXISTS (SELECT 1 FROM found WHERE found.normalized_name = named.n AND found.organization_key = named.o)
+    ORDER BY ord RETURNING id, normalized_name, organization_key
+  )
+  SELECT id, normalized_name, organization_key, false AS created FROM found
+  UNION ALL SELECT id, normalized_name, organization_key, true FROM created`;
 
 /** Hearings come as one array per column; an update keeps the hearing's first run. */
 const UPSERT_HEARINGS = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')})
