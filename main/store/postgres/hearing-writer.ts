@@ -36,10 +36,8 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     const witnesses = await this.ensureWitnesses(changes, known);
     const beforeImages = await this.beforeImages(changes.filter((c) => c.kind === 'updated').map((c) => c.hearing.eventId));
     if (beforeImages.size > 0) await this.db.query(DELETE_RELATED, [[...beforeImages.keys()]]);
-    const hearings = await this.upsertHearings(changes, runId, batchSeq);
-    const related = await this.insertRelated(changes, witnesses.ids);
-    await this.insertJournal(runId, batchSeq, journalInWriteOrder(changes, createdCommittees, witnesses.created, beforeImages));
-    return { hearings, related };
+    const journal = journalInWriteOrder(changes, createdCommittees, witnesses.created, beforeImages);
+    return this.writeRows(changes, runId, batchSeq, witnesses.ids, journal);
   }
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
@@ -115,28 +113,25 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     return new Map(rows.map((row) => [row.event_id, row.image]));
   }
 
-  private async upsertHearings(changes: PlannedChange[], runId: number, batchSeq: number): Promise<number> {
+  /**
+   * The hearings, their committee links, appearances, videos and transcripts, and the journal, in
+   * one statement: a related row's hearing is checked at the end of the statement, when it is stored.
+   */
+  private async writeRows(changes: PlannedChange[], runId: number, batchSeq: number, witnessIds: Map<string, number>, journal: JournalEntry[]): Promise<{ hearings: number; related: number }> {
     const rows = changes.map((change) => hearingRow(change, runId, batchSeq));
-    const result = await this.db.query(UPSERT_HEARINGS, HEARING_COLUMNS.map((column) => rows.map((row) => row[column])));
-    return result.rowCount ?? 0;
-  }
-
-  /** Committee links, appearances, videos and transcripts of the whole batch in one statement. */
-  private async insertRelated(changes: PlannedChange[], witnessIds: Map<string, number>): Promise<number> {
     const all = changes.map(({ hearing }) => relatedRows(hearing, (witness) => witnessIds.get(witnessKey(witness))!));
-    const columns = RELATED.flatMap(({ table, types }) => types.map((_, i) => all.flatMap((rows) => rows[table].map((row) => row[i] ?? null))));
-    const { rows } = await this.db.query<{ n: number }>(INSERT_RELATED, columns);
-    return rows[0]!.n;
-  }
-
-  private async insertJournal(runId: number, batchSeq: number, entries: JournalEntry[]): Promise<void> {
-    await this.db.query(
-      `INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
-       SELECT $5, $6, entity, entity_key, before_json, after_hash, $7
-       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY AS t(entity, entity_key, before_json, after_hash, ord)
-       ORDER BY ord`,
-      [entries.map((e) => e.entity), entries.map((e) => e.key), entries.map((e) => e.before), entries.map((e) => e.afterHash), runId, batchSeq, new Date().toISOString()],
-    );
+    const { rows: written } = await this.db.query<{ hearings: string; related: string }>(WRITE_ROWS, [
+      ...HEARING_COLUMNS.map((column) => rows.map((row) => row[column])),
+      ...RELATED.flatMap(({ table, types }) => types.map((_, i) => all.flatMap((related) => related[table].map((row) => row[i] ?? null)))),
+      journal.map((e) => e.entity),
+      journal.map((e) => e.key),
+      journal.map((e) => e.before),
+      journal.map((e) => e.afterHash),
+      runId,
+      batchSeq,
+      new Date().toISOString(),
+    ]);
+    return { hearings: Number(written[0]!.hearings), related: Number(written[0]!.related) };
   }
 }
 
@@ -181,7 +176,7 @@ const FIND_OR_CREATE_WITNESSES = `WITH named AS (
   SELECT id, normalized_name, organization_key, false AS created FROM found
   UNION ALL SELECT id, normalized_name, organization_key, true FROM created`;
 
-/** Hearings come as one array per column; an update keeps the hearing's first run. */
+/** Hearings come as one array per column ($1 on); an update keeps the hearing's first run. */
 const UPSERT_HEARINGS = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')})
   SELECT * FROM unnest(${HEARING_COLUMNS.map((column, i) => `$${i + 1}::${pgType(column)}[]`).join(', ')})
   ON CONFLICT (event_id) DO UPDATE SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = excluded.${snakeCase(c)}`).join(', ')}`;
@@ -192,11 +187,23 @@ const RELATED: { table: RelatedTable; columns: string; types: string[] }[] = [
   { table: 'videos', columns: 'event_id, ordinal, name, url', types: ['text', 'integer', 'text', 'text'] },
   { table: 'transcripts', columns: 'event_id, ordinal, jacket_number, url', types: ['text', 'integer', 'text', 'text'] },
 ];
-const INSERT_RELATED = `WITH ${RELATED.map(({ table, columns, types }, t) => {
-  const args = types.map((type, i) => `$${t * types.length + i + 1}::${type}[]`).join(', ');
-  return `t${t} AS (INSERT INTO ${table} (${columns}) SELECT * FROM unnest(${args}) RETURNING 1)`;
-}).join(',\n  ')}
-  SELECT ${RELATED.map((_, t) => `(SELECT count(*) FROM t${t})`).join(' + ')} AS n`;
+/** Each related table's rows come as one array per column, after the hearings' parameters. */
+const RELATED_INSERTS = RELATED.map(({ table, columns, types }, t) => {
+  const args = types.map((type, i) => `$${HEARING_COLUMNS.length + t * types.length + i + 1}::${type}[]`).join(', ');
+  return `INSERT INTO ${table} (${columns}) SELECT * FROM unnest(${args}) RETURNING 1`;
+});
+/** The journal's entries as four arrays, then the run, the batch and the time, after the related rows' parameters. */
+const JOURNAL_INSERT = (() => {
+  const p = (offset: number) => `$${HEARING_COLUMNS.length + RELATED.reduce((n, { types }) => n + types.length, 0) + offset}`;
+  return `INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
+   SELECT ${p(5)}, ${p(6)}, entity, entity_key, before_json, after_hash, ${p(7)}
+   FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::text[]) WITH ORDINALITY AS t(entity, entity_key, before_json, after_hash, ord)
+   ORDER BY ord`;
+})();
+const WRITE_ROWS = `WITH h AS (${UPSERT_HEARINGS} RETURNING 1),
+  ${RELATED_INSERTS.map((insert, t) => `r${t} AS (${insert})`).join(',\n  ')},
+  j AS (${JOURNAL_INSERT})
+  SELECT (SELECT count(*) FROM h) AS hearings, ${RELATED.map((_, t) => `(SELECT count(*) FROM r${t})`).join(' + ')} AS related`;
 
 /** Before an update, the hearing's related rows go; the new ones replace them whole. */
 const DELETE_RELATED = `WITH ${RELATED.slice(0, 3).map(({ table }, t) => `d${t} AS (DELETE FROM ${table} WHERE event_id = ANY($1::text[]))`).join(', ')}
