@@ -33,11 +33,15 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       if (this.options.failWriteOf?.(change.hearing.eventId)) throw injectedWriteFault(change.hearing.eventId, 'postgres');
     }
     const createdCommittees = await this.ensureCommittees(changes, runId, known);
-    const witnesses = await this.ensureWitnesses(changes, known);
+    // The witnesses' statement is on its way while the client builds the hearings' columns.
+    const finding = this.ensureWitnesses(changes, known);
+    finding.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+    const hearingColumns = hearingColumnArrays(changes, runId, batchSeq);
+    const witnesses = await finding;
     const beforeImages = await this.beforeImages(changes.filter((c) => c.kind === 'updated').map((c) => c.hearing.eventId));
     if (beforeImages.size > 0) await this.db.query(DELETE_RELATED, [[...beforeImages.keys()]]);
     const journal = journalInWriteOrder(changes, createdCommittees, witnesses.created, beforeImages);
-    return this.writeRows(changes, runId, batchSeq, witnesses.ids, journal);
+    return this.writeRows(runId, batchSeq, changes, hearingColumns, witnesses.ids, journal);
   }
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
@@ -117,11 +121,17 @@ export class PostgresHearingWriter implements BulkHearingWriter {
    * The hearings, their committee links, appearances, videos and transcripts, and the journal, in
    * one statement: a related row's hearing is checked at the end of the statement, when it is stored.
    */
-  private async writeRows(changes: PlannedChange[], runId: number, batchSeq: number, witnessIds: Map<string, number>, journal: JournalEntry[]): Promise<{ hearings: number; related: number }> {
-    const rows = changes.map((change) => hearingRow(change, runId, batchSeq));
+  private async writeRows(
+    runId: number,
+    batchSeq: number,
+    changes: PlannedChange[],
+    hearingColumns: unknown[][],
+    witnessIds: Map<string, number>,
+    journal: JournalEntry[],
+  ): Promise<{ hearings: number; related: number }> {
     const all = changes.map(({ hearing }) => relatedRows(hearing, (witness) => witnessIds.get(witnessKey(witness))!));
     const { rows: written } = await this.db.query<{ hearings: string; related: string }>(WRITE_ROWS, [
-      ...HEARING_COLUMNS.map((column) => rows.map((row) => row[column])),
+      ...hearingColumns,
       ...RELATED.flatMap(({ table, types }) => types.map((_, i) => all.flatMap((related) => related[table].map((row) => row[i] ?? null)))),
       journal.map((e) => e.entity),
       journal.map((e) => e.key),
@@ -133,6 +143,12 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     ]);
     return { hearings: Number(written[0]!.hearings), related: Number(written[0]!.related) };
   }
+}
+
+/** The batch's hearings as one array per column, in HEARING_COLUMNS order. */
+function hearingColumnArrays(changes: PlannedChange[], runId: number, batchSeq: number): unknown[][] {
+  const rows = changes.map((change) => hearingRow(change, runId, batchSeq));
+  return HEARING_COLUMNS.map((column) => rows.map((row) => row[column]));
 }
 
 /** The SQLite writer's journal order: per hearing, the committees it created, itself, then the witnesses it created. */
