@@ -55,6 +55,11 @@ export interface StoreDriver {
   transaction<T>(work: (trx: Db) => Promise<T>, options?: { dryRun?: boolean }): Promise<T>;
   /** A batch's transaction: the same, with the bulk hearing writer bound to it. */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T>;
+  /**
+   * Reads that follow the run's rows by key, planned as a batch's statements are: right after a
+   * run the statistics may still describe the tables as empty, and a per-row join would scan them.
+   */
+  keyedReads<T>(work: (trx: Db) => Promise<T>): Promise<T>;
   /** `column IN (values)` for a list of any length (one parameter, not one per value). */
   anyOf(column: string, values: readonly (string | number)[]): Expression<SqlBool>;
   /** `LIKE` as people mean it: case-insensitive on both backends, `%` and `_` in the text taken literally. */

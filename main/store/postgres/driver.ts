@@ -71,10 +71,16 @@ async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (clien
 }
 
 /** BEGIN (or `begin`), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */
-function inTransaction<T>(pool: pg.Pool, target: PostgresTarget, begin: string, work: (client: pg.PoolClient) => Promise<T>, dryRun = false): Promise<T> {
+function inTransaction<T>(
+  pool: pg.Pool,
+  target: PostgresTarget,
+  begin: string | ((client: pg.PoolClient) => Promise<void>),
+  work: (client: pg.PoolClient) => Promise<T>,
+  dryRun = false,
+): Promise<T> {
   return withClient(pool, target, async (client) => {
     try {
-      await client.query(begin);
+      await (typeof begin === 'string' ? client.query(begin) : begin(client));
       const result = await work(client);
       await client.query(dryRun ? 'ROLLBACK' : 'COMMIT');
       return result;
@@ -158,11 +164,18 @@ class PostgresDriver implements StoreDriver {
    * engine can tell a dropped connection (retry) from a bad record (isolate).
    */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, this.target, 'BEGIN; SET LOCAL enable_seqscan = off', async (client) => {
-      await this.lock.fence(client);
+    const begin = (client: pg.PoolClient) => this.lock.beginFenced(client, 'BEGIN; SET LOCAL enable_seqscan = off');
+    return inTransaction(this.pool, this.target, begin, async (client) => {
       const named = preparing(client);
       return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, this.options));
     });
+  }
+
+  /** JIT off too: the cost a disabled scan is charged would make the server compile each plan, for a second each. */
+  keyedReads<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, this.target, 'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL jit = off', (client) => work(kyselyOver((text, values) => client.query(text, values)))).catch(
+      (error: unknown) => Promise.reject(asUnreachable(this.target, error)),
+    );
   }
 
   anyOf(column: string, values: readonly (string | number)[]) {

@@ -33,13 +33,15 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       if (this.options.failWriteOf?.(change.hearing.eventId)) throw injectedWriteFault(change.hearing.eventId, 'postgres');
     }
     const createdCommittees = await this.ensureCommittees(changes, runId, known);
-    const witnesses = await this.ensureWitnesses(changes, known);
+    // The witnesses' statement is on its way while the client builds the hearings' columns.
+    const finding = this.ensureWitnesses(changes, known);
+    finding.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+    const hearingColumns = hearingColumnArrays(changes, runId, batchSeq);
+    const witnesses = await finding;
     const beforeImages = await this.beforeImages(changes.filter((c) => c.kind === 'updated').map((c) => c.hearing.eventId));
     if (beforeImages.size > 0) await this.db.query(DELETE_RELATED, [[...beforeImages.keys()]]);
-    const hearings = await this.upsertHearings(changes, runId, batchSeq);
-    const related = await this.insertRelated(changes, witnesses.ids);
-    await this.insertJournal(runId, batchSeq, journalInWriteOrder(changes, createdCommittees, witnesses.created, beforeImages));
-    return { hearings, related };
+    const journal = journalInWriteOrder(changes, createdCommittees, witnesses.created, beforeImages);
+    return this.writeRows(runId, batchSeq, changes, hearingColumns, witnesses.ids, journal);
   }
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
@@ -97,29 +99,17 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     const created = new Map<string, number>();
     if (distinct.size === 0) return { ids, created };
     const all = [...distinct.values()];
-    const keyOf = (row: { normalized_name: string; organization_key: string }) => `${row.normalized_name}\u0000${row.organization_key}`;
-    const found = await this.db.query<{ id: number; normalized_name: string; organization_key: string }>(
-      `SELECT w.id, w.normalized_name, w.organization_key FROM witnesses w
-       JOIN unnest($1::text[], $2::text[]) AS t(n, o) ON w.normalized_name = t.n AND w.organization_key = t.o`,
-      [all.map((w) => w.normalizedName), all.map(organizationKey)],
-    );
-    for (const row of found.rows) {
-      ids.set(keyOf(row), Number(row.id));
-      known.addWitness(keyOf(row), Number(row.id));
-    }
-    const missing = all.filter((w) => !ids.has(witnessKey(w)));
-    if (missing.length === 0) return { ids, created };
-    // Ids are drawn in the order the batch first names the witnesses, as the SQLite writer draws them.
-    const inserted = await this.db.query<{ id: number; normalized_name: string; organization_key: string }>(
-      `INSERT INTO witnesses (normalized_name, organization_key, name, organization)
-       SELECT n, o, name, org FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(n, o, name, org, ord)
-       ORDER BY ord RETURNING id, normalized_name, organization_key`,
-      [missing.map((w) => w.normalizedName), missing.map(organizationKey), missing.map((w) => w.name), missing.map((w) => w.organization)],
-    );
-    for (const row of inserted.rows) {
-      ids.set(keyOf(row), Number(row.id));
-      created.set(keyOf(row), Number(row.id));
-      known.addWitness(keyOf(row), Number(row.id));
+    const { rows } = await this.db.query<{ id: number; normalized_name: string; organization_key: string; created: boolean }>(FIND_OR_CREATE_WITNESSES, [
+      all.map((w) => w.normalizedName),
+      all.map(organizationKey),
+      all.map((w) => w.name),
+      all.map((w) => w.organization),
+    ]);
+    for (const row of rows) {
+      const key = `${row.normalized_name}\u0000${row.organization_key}`;
+      ids.set(key, Number(row.id));
+      if (row.created) created.set(key, Number(row.id));
+      known.addWitness(key, Number(row.id));
     }
     return { ids, created };
   }
@@ -131,29 +121,38 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     return new Map(rows.map((row) => [row.event_id, row.image]));
   }
 
-  private async upsertHearings(changes: PlannedChange[], runId: number, batchSeq: number): Promise<number> {
-    const rows = changes.map((change) => hearingRow(change, runId, batchSeq));
-    const result = await this.db.query(UPSERT_HEARINGS, HEARING_COLUMNS.map((column) => rows.map((row) => row[column])));
-    return result.rowCount ?? 0;
-  }
-
-  /** Committee links, appearances, videos and transcripts of the whole batch in one statement. */
-  private async insertRelated(changes: PlannedChange[], witnessIds: Map<string, number>): Promise<number> {
+  /**
+   * The hearings, their committee links, appearances, videos and transcripts, and the journal, in
+   * one statement: a related row's hearing is checked at the end of the statement, when it is stored.
+   */
+  private async writeRows(
+    runId: number,
+    batchSeq: number,
+    changes: PlannedChange[],
+    hearingColumns: unknown[][],
+    witnessIds: Map<string, number>,
+    journal: JournalEntry[],
+  ): Promise<{ hearings: number; related: number }> {
     const all = changes.map(({ hearing }) => relatedRows(hearing, (witness) => witnessIds.get(witnessKey(witness))!));
-    const columns = RELATED.flatMap(({ table, types }) => types.map((_, i) => all.flatMap((rows) => rows[table].map((row) => row[i] ?? null))));
-    const { rows } = await this.db.query<{ n: number }>(INSERT_RELATED, columns);
-    return rows[0]!.n;
+    const { rows: written } = await this.db.query<{ hearings: string; related: string }>(WRITE_ROWS, [
+      ...hearingColumns,
+      ...RELATED.flatMap(({ table, types }) => types.map((_, i) => all.flatMap((related) => related[table].map((row) => row[i] ?? null)))),
+      journal.map((e) => e.entity),
+      journal.map((e) => e.key),
+      journal.map((e) => e.before),
+      journal.map((e) => e.afterHash),
+      runId,
+      batchSeq,
+      new Date().toISOString(),
+    ]);
+    return { hearings: Number(written[0]!.hearings), related: Number(written[0]!.related) };
   }
+}
 
-  private async insertJournal(runId: number, batchSeq: number, entries: JournalEntry[]): Promise<void> {
-    await this.db.query(
-      `INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
-       SELECT $5, $6, entity, entity_key, before_json, after_hash, $7
-       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY AS t(entity, entity_key, before_json, after_hash, ord)
-       ORDER BY ord`,
-      [entries.map((e) => e.entity), entries.map((e) => e.key), entries.map((e) => e.before), entries.map((e) => e.afterHash), runId, batchSeq, new Date().toISOString()],
-    );
-  }
+/** The batch's hearings as one array per column, in HEARING_COLUMNS order. */
+function hearingColumnArrays(changes: PlannedChange[], runId: number, batchSeq: number): unknown[][] {
+  const rows = changes.map((change) => hearingRow(change, runId, batchSeq));
+  return HEARING_COLUMNS.map((column) => rows.map((row) => row[column]));
 }
 
 /** The SQLite writer's journal order: per hearing, the committees it created, itself, then the witnesses it created. */
@@ -181,7 +180,23 @@ const hearingColumns = TABLES.hearings.columns as Record<string, string>;
 /** The PostgreSQL array element type of a hearings column, for `unnest($n::type[])`. */
 export const pgType = (column: string) => PG_TYPES[hearingColumns[column]!.replace('?', '') as keyof typeof PG_TYPES];
 
-/** Hearings come as one array per column; an update keeps the hearing's first run. */
+/**
+ * The batch's witnesses found by key, and the missing ones created, in one statement. Ids are
+ * drawn in the order the batch first names the witnesses, as the SQLite writer draws them.
+ */
+const FIND_OR_CREATE_WITNESSES = `WITH named AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(n, o, name, org, ord)
+  ), found AS (
+    SELECT w.id, w.normalized_name, w.organization_key FROM witnesses w JOIN named ON w.normalized_name = named.n AND w.organization_key = named.o
+  ), created AS (
+    INSERT INTO witnesses (normalized_name, organization_key, name, organization)
+    SELECT n, o, name, org FROM named WHERE NOT EXISTS (SELECT 1 FROM found WHERE found.normalized_name = named.n AND found.organization_key = named.o)
+    ORDER BY ord RETURNING id, normalized_name, organization_key
+  )
+  SELECT id, normalized_name, organization_key, false AS created FROM found
+  UNION ALL SELECT id, normalized_name, organization_key, true FROM created`;
+
+/** Hearings come as one array per column ($1 on); an update keeps the hearing's first run. */
 const UPSERT_HEARINGS = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')})
   SELECT * FROM unnest(${HEARING_COLUMNS.map((column, i) => `$${i + 1}::${pgType(column)}[]`).join(', ')})
   ON CONFLICT (event_id) DO UPDATE SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = excluded.${snakeCase(c)}`).join(', ')}`;
@@ -192,11 +207,23 @@ const RELATED: { table: RelatedTable; columns: string; types: string[] }[] = [
   { table: 'videos', columns: 'event_id, ordinal, name, url', types: ['text', 'integer', 'text', 'text'] },
   { table: 'transcripts', columns: 'event_id, ordinal, jacket_number, url', types: ['text', 'integer', 'text', 'text'] },
 ];
-const INSERT_RELATED = `WITH ${RELATED.map(({ table, columns, types }, t) => {
-  const args = types.map((type, i) => `$${t * types.length + i + 1}::${type}[]`).join(', ');
-  return `t${t} AS (INSERT INTO ${table} (${columns}) SELECT * FROM unnest(${args}) RETURNING 1)`;
-}).join(',\n  ')}
-  SELECT ${RELATED.map((_, t) => `(SELECT count(*) FROM t${t})`).join(' + ')} AS n`;
+/** Each related table's rows come as one array per column, after the hearings' parameters. */
+const RELATED_INSERTS = RELATED.map(({ table, columns, types }, t) => {
+  const args = types.map((type, i) => `$${HEARING_COLUMNS.length + t * types.length + i + 1}::${type}[]`).join(', ');
+  return `INSERT INTO ${table} (${columns}) SELECT * FROM unnest(${args}) RETURNING 1`;
+});
+/** The journal's entries as four arrays, then the run, the batch and the time, after the related rows' parameters. */
+const JOURNAL_INSERT = (() => {
+  const p = (offset: number) => `$${HEARING_COLUMNS.length + RELATED.reduce((n, { types }) => n + types.length, 0) + offset}`;
+  return `INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
+   SELECT ${p(5)}, ${p(6)}, entity, entity_key, before_json, after_hash, ${p(7)}
+   FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::text[]) WITH ORDINALITY AS t(entity, entity_key, before_json, after_hash, ord)
+   ORDER BY ord`;
+})();
+const WRITE_ROWS = `WITH h AS (${UPSERT_HEARINGS} RETURNING 1),
+  ${RELATED_INSERTS.map((insert, t) => `r${t} AS (${insert})`).join(',\n  ')},
+  j AS (${JOURNAL_INSERT})
+  SELECT (SELECT count(*) FROM h) AS hearings, ${RELATED.map((_, t) => `(SELECT count(*) FROM r${t})`).join(' + ')} AS related`;
 
 /** Before an update, the hearing's related rows go; the new ones replace them whole. */
 const DELETE_RELATED = `WITH ${RELATED.slice(0, 3).map(({ table }, t) => `d${t} AS (DELETE FROM ${table} WHERE event_id = ANY($1::text[]))`).join(', ')}

@@ -7,6 +7,10 @@ import { clientConfig, isConnectionError, unreachable, type PostgresTarget } fro
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
 const LOCK_KEY = `${LOCK_CLASS}, hashtext($1)`;
+/** The sessions holding the writer lock of schema $1. */
+const HOLDER_PIDS = `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${LOCK_CLASS}
+  AND objid = (hashtext($1)::bigint & 4294967295)::oid AND objsubid = 2
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 /** "GATF": the fence every write transaction of the holder takes, so a takeover waits for the last one in flight. */
 const FENCE_KEY = `${0x47415446}, hashtext($1)`;
 
@@ -92,10 +96,28 @@ export class PostgresWriterLock {
   async fence(db: Pick<pg.ClientBase, 'query'>): Promise<void> {
     if (!this.session) return;
     await db.query(`SELECT pg_advisory_xact_lock(${FENCE_KEY})`, [this.target.schema]);
+    this.checkHolders(await this.holderPids(db));
+  }
+
+  private checkHolders(holderPids: number[]): void {
     const ownPid = this.ownPid();
-    if (!(await this.holderPids(db)).includes(ownPid ?? -1)) {
+    if (!holderPids.includes(ownPid ?? -1)) {
       throw new WriterLockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
     }
+  }
+
+  /**
+   * `begin` and then `fence`, in one round trip: the same statements in the same order, sent as
+   * one simple query (which takes no parameters, so the schema goes in as a literal).
+   */
+  async beginFenced(db: Pick<pg.ClientBase, 'query'>, begin: string): Promise<void> {
+    if (!this.session) {
+      await db.query(begin);
+      return;
+    }
+    const schema = pg.escapeLiteral(this.target.schema);
+    const results = (await db.query(`${begin}; SELECT pg_advisory_xact_lock(${FENCE_KEY.replace('$1', schema)}); ${HOLDER_PIDS.replace('$1', schema)}`)) as unknown as pg.QueryResult<{ pid: number }>[];
+    this.checkHolders(results.at(-1)!.rows.map((row) => row.pid));
   }
 
   private ownPid(): number | null {
@@ -103,12 +125,7 @@ export class PostgresWriterLock {
   }
 
   private async holderPids(db: Pick<pg.ClientBase, 'query'>): Promise<number[]> {
-    const { rows } = await db.query<{ pid: number }>(
-      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${LOCK_CLASS}
-         AND objid = (hashtext($1)::bigint & 4294967295)::oid AND objsubid = 2
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [this.target.schema],
-    );
+    const { rows } = await db.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]);
     return rows.map((row) => row.pid);
   }
 

@@ -43,11 +43,20 @@ const RELATED: { table: RelatedTable; field: string; refersTo?: RawBuilder<unkno
   { table: 'transcripts', field: 'transcripts' },
 ];
 
-/** The length of one array field of a hearing's stored record (content_json is text on both backends). */
+/**
+ * The run's hearings with their stored record as `doc`: content_json is text on both backends, and
+ * PostgreSQL parses it once per hearing here rather than once per array field below.
+ */
+function runHearingDocs(backend: Backend, runId: number): RawBuilder<unknown> {
+  const doc = backend === 'sqlite' ? sql`content_json` : sql`content_json::jsonb`;
+  return sql`SELECT event_id, first_run_id, ${doc} AS doc FROM hearings WHERE last_run_id = ${runId}`;
+}
+
+/** The length of one array field of a hearing's stored record. */
 function recordArrayLength(backend: Backend, field: string): RawBuilder<number> {
   return backend === 'sqlite'
-    ? sql<number>`coalesce(json_array_length(h.content_json, ${`$.${field}`}), 0)`
-    : sql<number>`coalesce(jsonb_array_length(h.content_json::jsonb -> ${field}), 0)`;
+    ? sql<number>`coalesce(json_array_length(h.doc, ${`$.${field}`}), 0)`
+    : sql<number>`coalesce(jsonb_array_length(h.doc -> ${field}), 0)`;
 }
 
 async function count(db: Db, query: RawBuilder<unknown>): Promise<number> {
@@ -81,8 +90,8 @@ export async function reconciliationFacts(db: Db, backend: Backend, runId: numbe
     RELATED.map(({ table, field, refersTo }) => sql`${recordArrayLength(backend, field)} <> (SELECT count(*) FROM ${sql.id(table)} AS r ${refersTo ?? sql``} WHERE r.event_id = h.event_id)`),
     sql` OR `,
   );
-  const stored = await counts<'total' | 'added' | 'mismatched'>(db, sql`SELECT count(*) AS total, sum(CASE WHEN h.first_run_id = ${runId} THEN 1 ELSE 0 END) AS added,
-    sum(CASE WHEN ${mismatch} THEN 1 ELSE 0 END) AS mismatched FROM hearings AS h WHERE h.last_run_id = ${runId}`);
+  const stored = await counts<'total' | 'added' | 'mismatched'>(db, sql`WITH h AS MATERIALIZED (${runHearingDocs(backend, runId)})
+    SELECT count(*) AS total, sum(CASE WHEN h.first_run_id = ${runId} THEN 1 ELSE 0 END) AS added, sum(CASE WHEN ${mismatch} THEN 1 ELSE 0 END) AS mismatched FROM h`);
   return {
     hearingsWritten: journal.written,
     hearingsMissing,
@@ -92,7 +101,7 @@ export async function reconciliationFacts(db: Db, backend: Backend, runId: numbe
       witnesses: await count(db, sql`SELECT count(*) FROM undo_journal AS j WHERE j.run_id = ${runId} AND j.entity = 'witness' AND j.undone_by IS NULL
         AND CAST(j.entity_key AS BIGINT) NOT IN (SELECT r.witness_id FROM appearances AS r WHERE r.event_id IN (${runHearings}))`),
     },
-    relatedMismatch: await sample(db, stored.mismatched, sql<{ id: string }>`SELECT h.event_id AS id FROM hearings AS h WHERE h.last_run_id = ${runId} AND (${mismatch})`),
+    relatedMismatch: await sample(db, stored.mismatched, sql<{ id: string }>`WITH h AS MATERIALIZED (${runHearingDocs(backend, runId)}) SELECT h.event_id AS id FROM h WHERE ${mismatch}`),
     stored: { added: stored.added, updated: stored.total - stored.added },
     batches: await batchCounts(db, runId),
     quarantineRows: await count(db, sql`SELECT count(*) FROM quarantine WHERE run_id = ${runId}`),

@@ -118,7 +118,7 @@ export class RunRepository {
   }
 
   reconciliationFacts(runId: number): Promise<ReconciliationFacts> {
-    return reconciliationFacts(this.db, this.driver.backend, runId);
+    return this.driver.keyedReads((trx) => reconciliationFacts(trx, this.driver.backend, runId));
   }
 
   /** The settings of the newest run a snapshot was taken before (what the snapshot policy compares with); null when none was. */

@@ -68,6 +68,10 @@ class SqliteDriver implements StoreDriver {
     return this.transaction((trx) => work(trx, this.writer));
   }
 
+  keyedReads<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return work(this.db);
+  }
+
   anyOf(column: string, values: readonly (string | number)[]) {
     return sql<SqlBool>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
   }
