@@ -1,4 +1,5 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { IntegrityCheck } from '../../shared/run.js';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
@@ -37,7 +38,8 @@ export interface StoreDriver {
   releaseWriterLock(): Promise<void>;
   /** Of the runs left `running`, those whose writer is gone. */
   orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]>;
-  checkIntegrity(): Promise<void>;
+  checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck>;
+  recordVerifiedRun(): Promise<void>;
   readonly snapshots: SnapshotSupport;
   close(): Promise<void>;
 }

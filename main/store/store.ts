@@ -1,3 +1,4 @@
+import type { IntegrityCheck } from '../../shared/run.js';
 import type { StoreDriver } from './driver.js';
 import { KnownRows } from './known-rows.js';
 import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
@@ -48,8 +49,12 @@ export class GatehouseStore extends RunRepository implements Store {
     return this.classifyError(error) === 'transient';
   }
 
-  checkIntegrity(): Promise<void> {
-    return this.driver.checkIntegrity();
+  checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck> {
+    return this.driver.checkIntegrity(options);
+  }
+
+  recordVerifiedRun(): Promise<void> {
+    return this.driver.recordVerifiedRun();
   }
 
   /** A batch: the driver's bulk writer for the hearings, the shared repository for the rest. */

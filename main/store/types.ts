@@ -1,5 +1,5 @@
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, Reconciliation, RunMetrics, RunMode, RunStatus, RunSummary, SnapshotDecision } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, Reconciliation, RunMetrics, IntegrityCheck, RunMode, RunStatus, RunSummary, SnapshotDecision } from '../../shared/run.js';
 import type { HistoryEntry, ValidationResult } from '../../shared/validation.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
@@ -188,10 +188,13 @@ export interface Store {
   /** The largest numeric eventId stored, so a synthetic source can start above it; null when empty. */
   highestEventId(): Promise<number | null>;
   /**
-   * Refuses a database that fails a quick integrity check (SQLite PRAGMA quick_check), before a
-   * run writes to it when no snapshot verified it; PostgreSQL checks its own pages.
+   * Refuses a corrupted database before a run writes to it. SQLite: PRAGMA quick_check when `full`
+   * or when the file is not as the last verified run left it, else skipped
+   * (main/store/sqlite/integrity.ts); PostgreSQL checks its own pages.
    */
-  checkIntegrity(): Promise<void>;
+  checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck>;
+  /** After a run that began with checkIntegrity: vouches for the file it leaves, so the next run may skip the full check. */
+  recordVerifiedRun(): Promise<void>;
 
   /** Feature flag values and their audit events (main/flags/). */
   readonly flags: FlagStore;
