@@ -2,7 +2,7 @@ import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { runUpdate, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
-import { snapshotBeforeRun, type SnapshotRequest } from '../backup/index.js';
+import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
 import type { ScheduledTask, Store } from '../store/index.js';
 import { guardAfterRun } from '../rollouts/index.js';
@@ -25,6 +25,8 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
    * forces one (`--snapshot`), false skips it (`--no-snapshot`), as does ENABLE_SNAPSHOTS off.
    */
   snapshots?: boolean;
+  /** Applied after a snapshot the run takes; default DEFAULT_RETENTION (count, age and total size). */
+  retention?: RetentionPolicy;
   /** `--full-integrity-check`: read the whole database before the run even when the file is as the last verified run left it. */
   fullIntegrityCheck?: boolean;
   extra?: Partial<UpdateOptions>;
@@ -56,7 +58,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     signal: request.signal,
     onEvent: request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
-    beforeRun: snapshotBeforeRun({ request: snapshot, integrity, clock: request.clock }),
+    beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, listSnapshots, pruneSnapshots, restoreSnapshot } from '../../main/backup/index.js';
+import { createSnapshot, listSnapshots, pruneSnapshots, restoreSnapshot, type RetentionPolicy } from '../../main/backup/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -80,6 +80,25 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
       expect(tiny.map((s) => s.id)).toEqual([middle!.id]);
       expect((await listSnapshots(store)).map((s) => s.id)).toEqual([newest!.id]);
       await expect(pruneSnapshots(store, { keep: 10, maxAgeDays: 30, maxTotalMb: 0 })).rejects.toThrow(/total size must be a positive number of megabytes, got 0/);
+    }));
+
+  it('applies retention by count, age and total size right after the snapshot a run takes', () =>
+    withFreshStore(backend, async (store) => {
+      const run = async (day: string, offset: number, retention: RetentionPolicy) => {
+        const { summary } = await runFlaggedUpdate({ store, source: await openSource(`synthetic:seed=8,offset=${offset},count=10`), task: null, retention, clock: clockAt(new Date(`${day}T08:00:00Z`)) });
+        expect(summary.snapshot!.taken).toBe(true);
+        return summary.backupId!;
+      };
+      const byCount = { keep: 2, maxAgeDays: 30, maxTotalMb: null };
+      await run('2026-06-01', 0, byCount);
+      const second = await run('2026-06-02', 10, byCount);
+      const third = await run('2026-06-03', 20, byCount);
+      expect((await listSnapshots(store)).map((s) => s.id)).toEqual([third, second]);
+      const [newest] = await listSnapshots(store);
+      const fourth = await run('2026-06-04', 30, { keep: 10, maxAgeDays: 30, maxTotalMb: (newest!.sizeBytes * 1.5) / (1024 * 1024) });
+      expect((await listSnapshots(store)).map((s) => s.id)).toEqual([fourth]);
+      const later = await run('2026-07-10', 40, { keep: 10, maxAgeDays: 30, maxTotalMb: null });
+      expect((await listSnapshots(store)).map((s) => s.id)).toEqual([later]);
     }));
 
   it('restores the snapshot a policy run took, and the runs after it that took none are gone', () =>
