@@ -15,7 +15,9 @@ import { CORRUPT_HINT, openFailure } from './open.js';
  * in WAL mode SQLite does not bump the header's change counter (bytes 24–27) on commits, and an
  * outside write to a page changes no counter at all. Other Gatehouse processes' runs record the
  * identity they leave, so they do not count as outside writes; any other write does, including
- * the console's own writes between runs (a full check next run, never a missed one).
+ * the console's own writes between runs (a full check next run, never a missed one). What this
+ * cannot tell from a run's own writes is another program writing the bytes during the run; the
+ * integrity_check of the next snapshot's copy (at the latest, the day's first run) sees that.
  */
 interface FileIdentity {
   dev: string;
