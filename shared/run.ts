@@ -48,12 +48,26 @@ export function emptyBatchCounts(): BatchCounts {
 }
 
 /**
+ * How the database was checked before the run wrote (issue 13 #5) without reading the whole file
+ * every run: a full check (SQLite quick_check, or the integrity_check of the snapshot's copy) when a
+ * snapshot is taken, when asked for, or when the file is not as Gatehouse's last verified run left
+ * it; otherwise skipped, with the reason.
+ */
+export const integrityCheckSchema = z.object({
+  check: z.enum(['full', 'skipped']),
+  reason: z.string(),
+});
+export type IntegrityCheck = z.infer<typeof integrityCheckSchema>;
+
+/**
  * Whether a snapshot was taken before the run, and why (issue 12 #6): snapshots follow a policy,
  * not every run; a run without one is reversible through the undo journal.
  */
 export const snapshotDecisionSchema = z.object({
   taken: z.boolean(),
   reason: z.string(),
+  /** How the database itself was checked before the run wrote; absent on runs before it was recorded. */
+  integrity: integrityCheckSchema.optional(),
 });
 export type SnapshotDecision = z.infer<typeof snapshotDecisionSchema>;
 

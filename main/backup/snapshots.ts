@@ -28,7 +28,11 @@ export interface RetentionPolicy {
   maxTotalMb?: number | null;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { keep: 10, maxAgeDays: 30, maxTotalMb: null };
+/**
+ * What a run applies after its own snapshot, and `backups prune` without options: all three
+ * limits, so a large database's snapshots cannot fill the disk before count or age removes them.
+ */
+export const DEFAULT_RETENTION: RetentionPolicy = { keep: 10, maxAgeDays: 30, maxTotalMb: 4096 };
 const MEGABYTE = 1024 * 1024;
 
 /** Where a SQLite database's snapshot files are. */

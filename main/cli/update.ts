@@ -30,6 +30,7 @@ interface UpdateFlags {
   task?: string;
   resume?: string;
   snapshot?: boolean;
+  fullIntegrityCheck?: boolean;
   lookbackDays?: string;
   congress?: string;
   json?: boolean;
@@ -46,7 +47,8 @@ export function registerUpdateCommand(program: Command): void {
     .option('--task <name>', 'the scheduled task this run belongs to')
     .option('--resume <runId>', 'continue an interrupted run from its last checkpoint')
     .option('--snapshot', 'take a snapshot before this run even when the policy finds none due')
-    .option('--no-snapshot', 'take no snapshot before this run (the database is then checked with quick_check before it is written)')
+    .option('--no-snapshot', 'take no snapshot before this run (the undo journal keeps it reversible)')
+    .option('--full-integrity-check', 'run quick_check over the whole database before this run, even when it is as the last verified run left it')
     .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
     .option('--congress <n>', 'congress: which Congress to list (default: the current one)')
     .option('--json', 'print the run summary as JSON')
@@ -98,6 +100,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       task,
       resumeRunId,
       snapshots: flags.snapshot,
+      fullIntegrityCheck: flags.fullIntegrityCheck,
       notifier: cliNotifier(store),
       signal: controller.signal,
       onEvent,
@@ -126,6 +129,7 @@ function printHumanSummary(summary: RunSummary): void {
     `  ${m.durationMs} ms (${rate} records/s)`,
   ];
   if (summary.snapshot) lines.push(`  snapshot: ${summary.snapshot.taken ? `taken (${summary.backupId ?? 'no id'})` : 'none'}: ${summary.snapshot.reason}`);
+  if (summary.snapshot?.integrity) lines.push(`  integrity check: ${summary.snapshot.integrity.check}: ${summary.snapshot.integrity.reason}`);
   if (summary.reconciliation) {
     const r = summary.reconciliation;
     lines.push(`  reconciliation: ${r.ok ? `ok (${r.checks.length} checks)` : `FAILED${r.problems.map((p) => `\n    - ${p}`).join('')}`}`);

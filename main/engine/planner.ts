@@ -3,6 +3,7 @@ import { eventIdOf, type SourceItem } from '../sources/index.js';
 import type { PlannedChange, StoredHearing } from '../store/index.js';
 import { applyRecordRules } from '../validation/index.js';
 import { classify } from './classify.js';
+import type { EventIdSet } from './event-id-set.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 
 /** One source item after the record rules and classification. */
@@ -21,7 +22,7 @@ export class RunPlanner {
     /** The stored hearings of these eventIds (retried by the caller on a transient fault). */
     private readonly loadHearings: (eventIds: string[]) => Promise<Map<string, StoredHearing>>,
     private readonly knownCommittees: Set<string>,
-    private readonly eventIdsInRun: Set<string>,
+    private readonly eventIdsInRun: EventIdSet,
   ) {}
 
   /** Why records were rejected, by code, with one message each: explains a run that stored nothing. */

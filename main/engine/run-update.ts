@@ -21,6 +21,7 @@ import { reconcileRun } from './reconcile.js';
 import { RunContext } from './run-context.js';
 import { retryTransient } from './transient-retry.js';
 import { BatchSizes } from './batch-sizes.js';
+import { EventIdSet } from './event-id-set.js';
 import { freshState, invariantHolds, PendingBatch, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
 
@@ -148,7 +149,7 @@ interface OpenedRun {
   startedAt: Date;
   /** The duration of the run's earlier segments (0 for a new run). */
   priorDurationMs: number;
-  eventIdsInRun: Set<string>;
+  eventIdsInRun: EventIdSet;
 }
 
 async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
@@ -167,7 +168,7 @@ async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: 
     flags: options.flags ?? {},
     resumedFrom: null,
   }));
-  return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new Set() };
+  return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }
 
 async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
@@ -185,7 +186,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
-  const eventIdsInRun = await retry(() => store.eventIdsWrittenByRun(runId));
+  const eventIdsInRun = EventIdSet.of(await retry(() => store.eventIdsWrittenByRun(runId)));
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
 }
 

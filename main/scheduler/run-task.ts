@@ -2,7 +2,7 @@ import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { runUpdate, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
-import { snapshotBeforeRun, type SnapshotRequest } from '../backup/index.js';
+import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
 import type { ScheduledTask, Store } from '../store/index.js';
 import { guardAfterRun } from '../rollouts/index.js';
@@ -25,6 +25,10 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
    * forces one (`--snapshot`), false skips it (`--no-snapshot`), as does ENABLE_SNAPSHOTS off.
    */
   snapshots?: boolean;
+  /** Applied after a snapshot the run takes; default DEFAULT_RETENTION (count, age and total size). */
+  retention?: RetentionPolicy;
+  /** `--full-integrity-check`: read the whole database before the run even when the file is as the last verified run left it. */
+  fullIntegrityCheck?: boolean;
   extra?: Partial<UpdateOptions>;
 }
 
@@ -36,9 +40,9 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
   const flags = await resolveRunFlags(request.store, request.task);
   const chosen = runOptionsFromFlags(flags, { mode: request.mode, batchSize: request.batchSize });
   const snapshot = snapshotRequest(request.snapshots, booleanFlag(flags, 'ENABLE_SNAPSHOTS'));
-  // A snapshot checks the copy's integrity before the run writes; without one, the database itself
-  // is checked: here when the snapshot is skipped outright, by the policy when it finds none due.
-  if (snapshot.kind === 'skip' || request.resumeRunId !== undefined) await request.store.checkIntegrity();
+  // Before the lock and anything a run writes (issue 13 #5); the whole file is read only when the
+  // policy needs it (main/store/sqlite/integrity.ts).
+  const integrity = await request.store.checkIntegrity({ full: request.fullIntegrityCheck });
   const summary = await runUpdate({
     ...request.extra,
     store: request.store,
@@ -54,11 +58,13 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     signal: request.signal,
     onEvent: request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
-    beforeRun: snapshotBeforeRun({ request: snapshot, clock: request.clock }),
+    beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
   await guardRollout(request, summary);
+  // Last, after the run's own writes and its rollout bookkeeping, so the identity recorded is the one the next run finds.
+  await request.store.recordVerifiedRun();
   return { summary, flags };
 }
 

@@ -1,4 +1,5 @@
 import { CamelCasePlugin, Kysely, sql, type Dialect, type Expression, type SqlBool } from 'kysely';
+import type { IntegrityCheck } from '../../shared/run.js';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
@@ -70,7 +71,8 @@ export interface StoreDriver {
   releaseWriterLock(): Promise<void>;
   /** Of the runs left `running`, those whose writer is gone. */
   orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]>;
-  checkIntegrity(): Promise<void>;
+  checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck>;
+  recordVerifiedRun(): Promise<void>;
   readonly snapshots: SnapshotSupport;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { IntegrityCheck } from '../../shared/run.js';
 import type { BulkHearingWriter, StoreDriver } from './driver.js';
 import { KnownRows } from './known-rows.js';
 import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
@@ -62,11 +63,17 @@ export class GatehouseStore extends RunRepository {
   }
 
   /**
-   * Refuses a database that fails a quick integrity check (SQLite PRAGMA quick_check), before a
-   * run writes to it when no snapshot verified it; PostgreSQL checks its own pages.
+   * Refuses a corrupted database before a run writes to it. SQLite: PRAGMA quick_check when `full`
+   * or when the file is not as the last verified run left it, else skipped
+   * (main/store/sqlite/integrity.ts); PostgreSQL checks its own pages.
    */
-  checkIntegrity(): Promise<void> {
-    return this.driver.checkIntegrity();
+  checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck> {
+    return this.driver.checkIntegrity(options);
+  }
+
+  /** After a run that began with checkIntegrity: vouches for the file it leaves, so the next run may skip the full check. */
+  recordVerifiedRun(): Promise<void> {
+    return this.driver.recordVerifiedRun();
   }
 
   /**

@@ -41,7 +41,7 @@ describe('snapshots and restore (SQLite)', () => {
     expect(human.stdout).toMatch(/snapshot: none: no snapshot due: .*the undo journal makes this run reversible/);
     expect(human.stdout).toMatch(/reconciliation: ok \(\d+ checks\)/);
     const second = json<Summary>(['update', '--db', db, '--source', 'synthetic:seed=5,count=200,revision=3,changed=20', '--batch-size', '40']);
-    expect(second.snapshot).toEqual({ taken: true, reason: `batch size changed: 50 → 40 since run ${first.runId}, the last run snapshotted` });
+    expect(second.snapshot).toMatchObject({ taken: true, reason: `batch size changed: 50 → 40 since run ${first.runId}, the last run snapshotted` });
     const list = snapshotsOf(db);
     expect(list.map((s) => [s.kind, s.runId])).toEqual([['before-run', second.runId], ['before-run', first.runId]]);
     expect(second.backupId).toBe(list[0]!.id);

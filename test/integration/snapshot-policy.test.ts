@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, listSnapshots, pruneSnapshots, restoreSnapshot } from '../../main/backup/index.js';
+import { createSnapshot, listSnapshots, pruneSnapshots, restoreSnapshot, type RetentionPolicy } from '../../main/backup/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -27,7 +27,7 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
   it('takes no snapshot for a second run the same day with the same settings, and says why', () =>
     withFreshStore(backend, async (store) => {
       const first = await update(store, 'synthetic:seed=3,count=60');
-      expect(first.snapshot).toEqual({ taken: true, reason: 'no snapshot of this database exists yet' });
+      expect(first.snapshot).toMatchObject({ taken: true, reason: 'no snapshot of this database exists yet' });
       expect(first.backupId).toEqual((await listSnapshots(store))[0]!.id);
       const second = await update(store, 'synthetic:seed=3,count=60,revision=1,changed=10');
       expect(second.status).toBe('success');
@@ -42,12 +42,12 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
     withFreshStore(backend, async (store) => {
       const first = await update(store, 'synthetic:seed=4,count=30');
       const resized = await update(store, 'synthetic:seed=4,offset=30,count=30', { batchSize: 20, at: new Date('2026-06-30T09:00:00Z') });
-      expect(resized.snapshot).toEqual({ taken: true, reason: `batch size changed: 50 → 20 since run ${first.runId}, the last run snapshotted` });
+      expect(resized.snapshot).toMatchObject({ taken: true, reason: `batch size changed: 50 → 20 since run ${first.runId}, the last run snapshotted` });
       expect(resized.backupId).not.toBeNull();
       const same = await update(store, 'synthetic:seed=4,offset=60,count=10', { batchSize: 20, at: new Date('2026-06-30T10:00:00Z') });
       expect(same.snapshot!.taken).toBe(false);
       const nextDay = await update(store, 'synthetic:seed=4,offset=70,count=10', { batchSize: 20, at: new Date('2026-07-01T00:05:00Z') });
-      expect(nextDay.snapshot).toEqual({ taken: true, reason: 'first run of 2026-07-01 (UTC): the newest snapshot is from 2026-06-30' });
+      expect(nextDay.snapshot).toMatchObject({ taken: true, reason: 'first run of 2026-07-01 (UTC): the newest snapshot is from 2026-06-30' });
       const { summary: wholeRun } = await runFlaggedUpdate({
         store, source: await openSource('synthetic:seed=4,offset=80,count=10'), task: null, mode: 'all-or-nothing', batchSize: 20, clock: clockAt(new Date('2026-07-01T01:00:00Z')),
       });
@@ -58,10 +58,10 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
   it('forces one with --snapshot and skips it with --no-snapshot, whatever the policy says', () =>
     withFreshStore(backend, async (store) => {
       const skipped = await update(store, 'synthetic:seed=5,count=20', { snapshots: false });
-      expect(skipped.snapshot).toEqual({ taken: false, reason: 'skipped on request (--no-snapshot); the undo journal makes the run reversible' });
+      expect(skipped.snapshot).toMatchObject({ taken: false, reason: 'skipped on request (--no-snapshot); the undo journal makes the run reversible' });
       await update(store, 'synthetic:seed=5,offset=20,count=20');
       const forced = await update(store, 'synthetic:seed=5,offset=40,count=20', { snapshots: true });
-      expect(forced.snapshot).toEqual({ taken: true, reason: 'asked for (--snapshot)' });
+      expect(forced.snapshot).toMatchObject({ taken: true, reason: 'asked for (--snapshot)' });
       expect(await listSnapshots(store)).toHaveLength(2);
     }));
 
@@ -82,6 +82,25 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
       await expect(pruneSnapshots(store, { keep: 10, maxAgeDays: 30, maxTotalMb: 0 })).rejects.toThrow(/total size must be a positive number of megabytes, got 0/);
     }));
 
+  it('applies retention by count, age and total size right after the snapshot a run takes', () =>
+    withFreshStore(backend, async (store) => {
+      const run = async (day: string, offset: number, retention: RetentionPolicy) => {
+        const { summary } = await runFlaggedUpdate({ store, source: await openSource(`synthetic:seed=8,offset=${offset},count=10`), task: null, retention, clock: clockAt(new Date(`${day}T08:00:00Z`)) });
+        expect(summary.snapshot!.taken).toBe(true);
+        return summary.backupId!;
+      };
+      const byCount = { keep: 2, maxAgeDays: 30, maxTotalMb: null };
+      await run('2026-06-01', 0, byCount);
+      const second = await run('2026-06-02', 10, byCount);
+      const third = await run('2026-06-03', 20, byCount);
+      expect((await listSnapshots(store)).map((s) => s.id)).toEqual([third, second]);
+      const [newest] = await listSnapshots(store);
+      const fourth = await run('2026-06-04', 30, { keep: 10, maxAgeDays: 30, maxTotalMb: (newest!.sizeBytes * 1.5) / (1024 * 1024) });
+      expect((await listSnapshots(store)).map((s) => s.id)).toEqual([fourth]);
+      const later = await run('2026-07-10', 40, { keep: 10, maxAgeDays: 30, maxTotalMb: null });
+      expect((await listSnapshots(store)).map((s) => s.id)).toEqual([later]);
+    }));
+
   it('restores the snapshot a policy run took, and the runs after it that took none are gone', () =>
     withFreshStore(backend, async (store) => {
       const first = await update(store, 'synthetic:seed=7,count=50');
@@ -92,7 +111,7 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
       // The restore put the run table back to before run 1: no run there was snapshotted, so the next one is.
       const again = await update(store, 'synthetic:seed=7,count=50');
       expect(again.runId).toBe(3);
-      expect(again.snapshot).toEqual({ taken: true, reason: 'no earlier run was snapshotted, so there are no settings to compare with' });
+      expect(again.snapshot).toMatchObject({ taken: true, reason: 'no earlier run was snapshotted, so there are no settings to compare with' });
       expect(await store.countHearings()).toBe(50);
     }));
 });

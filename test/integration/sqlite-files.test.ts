@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DIALECTS, MIGRATIONS } from '../../main/store/migrations/index.js';
 import { openStore } from '../../main/store/index.js';
+import type { RunSummary } from '../../shared/run.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 /** What a user gets from the CLI pointed at a file that is not (or no longer) a sound Gatehouse database. */
@@ -103,22 +104,51 @@ describe('a database an earlier Gatehouse left at schema version 4', () => {
 });
 
 describe('a corrupt Gatehouse database', () => {
-  it('is refused before a run writes to it when no snapshot checks it, and left as it was', () => {
+  it('is refused before a run writes to it when damaged by an outside write after the last run, and left as it was', () => {
     const file = path.join(freshFolder(), 'g.db');
     expect(runCli(['update', '--db', file, '--source', 'synthetic:seed=3,count=300', '--no-snapshot']).code).toBe(0);
     const db = new Database(file, { readonly: true });
     const [pageSize, indexPage] = [db.pragma('page_size', { simple: true }) as number, db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'hearings_by_start'").pluck().get() as number];
     db.close();
     // A page of an index the run would update is overwritten: quick_check sees it, opening does not.
+    const { atime, mtime } = fs.statSync(file);
     const fd = fs.openSync(file, 'r+');
     fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, (indexPage - 1) * pageSize);
     fs.closeSync(fd);
+    // Times set back as they were: the change still shows in ctime, which no program can set.
+    fs.utimesSync(file, atime, mtime);
     const before = sha256(file);
     const result = runCli(['update', '--db', file, '--source', 'synthetic:seed=3,offset=300,count=10', '--no-snapshot']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/failed its integrity check \(quick_check\): .*page 8.*; nothing was written/);
     expect(result.stderr).toMatch(/hint: the file is damaged: recover it/);
     expect(sha256(file)).toBe(before);
+  });
+});
+
+describe('the integrity check before a run', () => {
+  const integrityOf = (result: { stdout: string }) => (JSON.parse(result.stdout) as RunSummary).snapshot?.integrity;
+
+  it('skips the whole-file quick_check on a database no one touched since the last run, and runs it when asked', () => {
+    const file = path.join(freshFolder(), 'g.db');
+    const first = runCli(['update', '--db', file, '--source', 'synthetic:seed=8,count=40', '--json']);
+    expect(integrityOf(first)).toEqual({ check: 'full', reason: 'quick_check passed; the file is not as the last verified run left it: no verified run has recorded it' });
+    const second = runCli(['update', '--db', file, '--source', 'synthetic:seed=8,offset=40,count=10', '--json']);
+    expect(integrityOf(second)).toEqual({ check: 'skipped', reason: 'the file is as the last verified run left it (inode, size, mtime and ctime of the database and its WAL)' });
+    const forced = runCli(['update', '--db', file, '--source', 'synthetic:seed=8,offset=50,count=10', '--json', '--full-integrity-check']);
+    expect(integrityOf(forced)).toEqual({ check: 'full', reason: 'quick_check passed; asked for' });
+  });
+
+  it('checks in full after another program wrote to the database, even one that set its modification time back', () => {
+    const file = path.join(freshFolder(), 'g.db');
+    expect(runCli(['update', '--db', file, '--source', 'synthetic:seed=9,count=40', '--no-snapshot']).code).toBe(0);
+    const { atime, mtime } = fs.statSync(file);
+    const db = new Database(file);
+    db.exec("UPDATE hearings SET title = 'edited elsewhere' WHERE rowid = 1");
+    db.close();
+    fs.utimesSync(file, atime, mtime);
+    const after = runCli(['update', '--db', file, '--source', 'synthetic:seed=9,offset=40,count=10', '--json', '--no-snapshot']);
+    expect(integrityOf(after)).toMatchObject({ check: 'full', reason: expect.stringMatching(/^quick_check passed; the file is not as the last verified run left it: its database file's .*ctimeNs changed$/) });
   });
 });
 

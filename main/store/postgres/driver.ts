@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
+import type { IntegrityCheck } from '../../../shared/run.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import { applyMigrations } from '../migrations/index.js';
 import { isEnvironmentFault } from '../faults.js';
@@ -210,7 +211,11 @@ class PostgresDriver implements StoreDriver {
   }
 
   /** The server checks its own pages (and checksums, where enabled); nothing to ask it here. */
-  async checkIntegrity(): Promise<void> {}
+  async checkIntegrity(): Promise<IntegrityCheck> {
+    return { check: 'skipped', reason: 'PostgreSQL checks its own pages' };
+  }
+
+  async recordVerifiedRun(): Promise<void> {}
 
   async close(): Promise<void> {
     await this.lock.release();

@@ -2,12 +2,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql, SqliteDialect, type SqlBool } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
+import type { IntegrityCheck } from '../../../shared/run.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import { isProcessAlive, runsOfDeadProcesses } from '../process.js';
 import { isEnvironmentFault } from '../faults.js';
 import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
-import { CORRUPT_HINT, openFailure, openSqliteFile } from './open.js';
+import { openSqliteFile } from './open.js';
+import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
@@ -39,6 +41,7 @@ class SqliteDriver implements StoreDriver {
   readonly db: Db;
   readonly snapshots: SqliteSnapshots;
   private readonly writer: SqliteHearingWriter;
+  private readonly integrity: IntegrityGuard;
   private holdsLock = false;
 
   constructor(
@@ -49,6 +52,7 @@ class SqliteDriver implements StoreDriver {
     this.db = queryLayer(new SqliteDialect({ database: withStatementCache(raw) }));
     this.writer = new SqliteHearingWriter(raw, options);
     this.snapshots = new SqliteSnapshots(raw, location, this);
+    this.integrity = new IntegrityGuard(raw, location);
   }
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
@@ -128,25 +132,21 @@ class SqliteDriver implements StoreDriver {
     return runsOfDeadProcesses(running);
   }
 
-  async checkIntegrity(): Promise<void> {
-    let problems: string[];
-    try {
-      const lines = (this.raw.pragma('quick_check') as { quick_check: string }[]).flatMap((row) => row.quick_check.split('\n'));
-      problems = lines.filter((line) => line !== 'ok' && !line.startsWith('***'));
-    } catch (error) {
-      throw openFailure(this.location, error);
-    }
-    if (problems.length === 0) return;
-    throw new GatehouseError('INPUT_INVALID', `database ${this.location} failed its integrity check (quick_check): ${problems.slice(0, 3).join('; ')}; nothing was written`, {
-      hint: CORRUPT_HINT,
-    });
+  async checkIntegrity(options: { full?: boolean } = {}): Promise<IntegrityCheck> {
+    return this.integrity.check(options);
+  }
+
+  async recordVerifiedRun(): Promise<void> {
+    this.integrity.recordVerified();
   }
 
   async close(): Promise<void> {
     if (!this.raw.open) return;
-    await this.db.destroy();
-    // Kysely closes the connection only if it ever ran a query.
-    if (this.raw.open) this.raw.close();
+    await this.integrity.closeWith(async () => {
+      await this.db.destroy();
+      // Kysely closes the connection only if it ever ran a query.
+      if (this.raw.open) this.raw.close();
+    });
   }
 }
 

@@ -35,6 +35,13 @@ describe('a run\'s page', () => {
     expect(wrapper.get('[data-testid="run-snapshot"]').text()).toBe('Snapshot: none — no snapshot due: snapshot s1 is from today');
     const taken = await mountDetail(detail({ backupId: 's2', snapshot: { taken: true, reason: 'asked for (--snapshot)' } }));
     expect(taken.get('[data-testid="run-snapshot"]').text()).toBe('Snapshot: taken (s2) — asked for (--snapshot)');
+    expect(taken.find('[data-testid="run-integrity"]').exists()).toBe(false);
+  });
+
+  it('says how the database was checked before the run wrote, and why', async () => {
+    const integrity = { check: 'skipped' as const, reason: 'the file is as the last verified run left it' };
+    const wrapper = await mountDetail(detail({ snapshot: { taken: false, reason: 'no snapshot due', integrity } }));
+    expect(wrapper.get('[data-testid="run-integrity"]').text()).toBe('Integrity check: skipped — the file is as the last verified run left it');
   });
 
   it('lists the reconciliation checks and marks the one that failed', async () => {
