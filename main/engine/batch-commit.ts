@@ -137,7 +137,7 @@ export class BatchCommitter {
   }
 
   /**
-   * Writes the changes a chunk per savepoint, and a chunk that fails again one change per savepoint;
+   * Writes the changes a chunk per savepoint, halving a chunk that fails again down to single changes;
    * returns the changes the database refused, with the reason. Chunks, not single changes, at first:
    * SQLite copies every page a savepoint's writes touch to its statement journal, once per savepoint.
    */
@@ -153,10 +153,15 @@ export class BatchCommitter {
         return false;
       }
     };
-    for (let start = 0; start < changes.length; start += ISOLATION_CHUNK) {
-      const chunk = changes.slice(start, start + ISOLATION_CHUNK);
-      if (chunk.length === 1 || !(await attempt(chunk))) for (const change of chunk) await attempt([change]);
-    }
+    // A part that fails again is halved until each failure is one change: a chunk with one bad
+    // change costs 9 savepoints, not 17.
+    const isolateIn = async (part: PlannedChange[]): Promise<void> => {
+      if ((await attempt(part)) || part.length === 1) return;
+      const middle = Math.ceil(part.length / 2);
+      await isolateIn(part.slice(0, middle));
+      await isolateIn(part.slice(middle));
+    };
+    for (let start = 0; start < changes.length; start += ISOLATION_CHUNK) await isolateIn(changes.slice(start, start + ISOLATION_CHUNK));
     return refused;
   }
 
