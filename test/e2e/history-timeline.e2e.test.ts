@@ -166,15 +166,17 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     const frame = page.locator('.timeline-frame');
     const box = (await frame.boundingBox())!;
     // Bars are as wide as their batches took, so which batch sits mid-axis depends on this machine's
-    // speed; what must hold is the order: further right on the axis, a later batch.
+    // speed (one slow batch can span half the axis); what must hold is the order: further right on
+    // the axis, never an earlier batch, and across the axis a later one.
     const clickAt = async (fraction: number) => {
       await page.mouse.click(box.x + box.width * fraction, box.y + 20);
       return Number(await page.locator('.batch-timeline').getAttribute('data-selected'));
     };
     const [left, middle, right] = [await clickAt(0.05), await clickAt(0.5), await clickAt(0.95)];
     expect(left).toBeGreaterThanOrEqual(1);
-    expect(middle).toBeGreaterThan(left);
-    expect(right).toBeGreaterThan(middle);
+    expect(middle).toBeGreaterThanOrEqual(left);
+    expect(right).toBeGreaterThanOrEqual(middle);
+    expect(right).toBeGreaterThan(left);
     expect(right).toBeLessThanOrEqual(400);
     await clickAt(0.5);
     await page.locator(`section[aria-label="Batch ${middle}"]`).waitFor();
