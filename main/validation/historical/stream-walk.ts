@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { DAY_MS, weekdayOf, type CalendarDays, type CalendarPrior } from './calendar.js';
+import { DAY_MS, dayNumberOf, weekdayOf, type CalendarDays, type CalendarPrior } from './calendar.js';
 import type { Direction, ShiftSide } from './change.js';
 import { mixtureMean, tailScore } from './distributions.js';
 import { buildDurationModel, type DurationModel } from './duration.js';
@@ -170,7 +170,7 @@ export class StreamWalk {
   /** Every volume rule on one run, as the live judge reads it; the walk itself is left as it was. */
   probe(entry: HistoryEntry): RunEvaluation {
     const twin = this.copy();
-    const dayNumber = Math.floor(Date.parse(entry.startedAt) / DAY_MS);
+    const dayNumber = dayNumberOf(entry.startedAt);
     twin.ageTo(dayNumber);
     return twin.evaluate(entry, dayNumber, true);
   }
