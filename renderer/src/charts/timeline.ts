@@ -22,12 +22,20 @@ export const STATUS_RANK: Record<BatchStatus, number> = { committed: 0, rolled_b
 /** Closer than this the timeline shows nothing more (durations are whole milliseconds). */
 const MIN_VIEW_MS = 2;
 
+/**
+ * A run's batches follow one another; finishedAt and durationMs are each rounded to the
+ * millisecond, so a short batch can appear to start up to a millisecond before the one before it
+ * ended. Its bar starts where that one ended, so a view of one batch never shows its neighbour.
+ */
 export function layoutBatches(batches: readonly BatchRecord[]): TimelineBar[] {
+  let previousEnd = -Infinity;
   return [...batches]
     .sort((a, b) => a.seq - b.seq)
     .map((batch) => {
       const end = Date.parse(batch.finishedAt);
-      return { seq: batch.seq, status: batch.status, start: end - Math.max(0, batch.durationMs), end };
+      const start = Math.min(end, Math.max(previousEnd, end - Math.max(0, batch.durationMs)));
+      previousEnd = Math.max(previousEnd, end);
+      return { seq: batch.seq, status: batch.status, start, end };
     });
 }
 

@@ -59,6 +59,15 @@ describe('the batch timeline geometry', () => {
     expect(barsInView(bars, viewOfBar(bars[199]!)).map((b) => b.seq)).toEqual([200]);
   });
 
+  it('zooms to exactly one batch when back-to-back batches seem to overlap by a rounded millisecond', () => {
+    // Batch 2 finished 3 ms after batch 1 and is recorded as 4 ms long: rounding, not overlap.
+    const batches = [batch(1, 'committed', { durationMs: 4, finishedAt: new Date(T0 + 4).toISOString() }), batch(2, 'committed', { durationMs: 4, finishedAt: new Date(T0 + 7).toISOString() })];
+    const bars = layoutBatches(batches);
+    expect(bars[1]).toMatchObject({ start: T0 + 4, end: T0 + 7 });
+    expect(barsInView(bars, viewOfBar(bars[1]!)).map((b) => b.seq)).toEqual([2]);
+    expect(barsInView(bars, viewOfBar(bars[0]!)).map((b) => b.seq)).toEqual([1]);
+  });
+
   it('finds the next and previous failed batch, wrapping around', () => {
     const bars = layoutBatches(sequence(50, (seq) => ([7, 30].includes(seq) ? 'failed' : 'committed')));
     expect(nextWith(bars, null, ['failed'], 1)?.seq).toBe(7);
