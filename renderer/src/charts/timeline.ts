@@ -19,8 +19,11 @@ export interface TimelineBar {
 
 /** Where bars are thinner than a pixel, a column shows its worst batch: a failure is never hidden. */
 export const STATUS_RANK: Record<BatchStatus, number> = { committed: 0, rolled_back: 1, isolated: 2, failed: 3 };
-/** Closer than this the timeline shows nothing more (durations are whole milliseconds). */
-const MIN_VIEW_MS = 2;
+/**
+ * Closer than this the timeline shows nothing more: durations are whole milliseconds, and a view
+ * of one batch (viewOfBar) must not reach into the next when a batch takes a millisecond or two.
+ */
+const MIN_VIEW_MS = 1;
 
 /**
  * A run's batches follow one another; finishedAt and durationMs are each rounded to the

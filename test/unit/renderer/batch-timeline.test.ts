@@ -68,6 +68,11 @@ describe('the batch timeline geometry', () => {
     expect(barsInView(bars, viewOfBar(bars[0]!)).map((b) => b.seq)).toEqual([1]);
   });
 
+  it('zooms to exactly one batch that took a single millisecond', () => {
+    const batches = [1, 2, 3].map((seq) => batch(seq, 'committed', { durationMs: 1, finishedAt: new Date(T0 + seq).toISOString() }));
+    expect(barsInView(layoutBatches(batches), viewOfBar(layoutBatches(batches)[1]!)).map((b) => b.seq)).toEqual([2]);
+  });
+
   it('finds the next and previous failed batch, wrapping around', () => {
     const bars = layoutBatches(sequence(50, (seq) => ([7, 30].includes(seq) ? 'failed' : 'committed')));
     expect(nextWith(bars, null, ['failed'], 1)?.seq).toBe(7);
