@@ -164,13 +164,17 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
 
   it('opens a batch by clicking its bar', async () => {
     const frame = page.locator('.timeline-frame');
-    const box = (await frame.boundingBox())!;
     // Bars are as wide as their batches took, so which batch sits mid-axis depends on this machine's
     // speed (one slow batch can span half the axis); what must hold is the order: further right on
-    // the axis, never an earlier batch, and across the axis a later one.
+    // the axis, never an earlier batch, and across the axis a later one. Each click is placed on the
+    // frame where it is now (a batch panel of another height below can scroll the page) and waits
+    // for the panel of the batch it opened.
     const clickAt = async (fraction: number) => {
-      await page.mouse.click(box.x + box.width * fraction, box.y + 20);
-      return Number(await page.locator('.batch-timeline').getAttribute('data-selected'));
+      const { width } = (await frame.boundingBox())!;
+      await frame.click({ position: { x: width * fraction, y: 20 } });
+      const selected = Number(await page.locator('.batch-timeline').getAttribute('data-selected'));
+      await page.locator(`section[aria-label="Batch ${selected}"]`).waitFor();
+      return selected;
     };
     const [left, middle, right] = [await clickAt(0.05), await clickAt(0.5), await clickAt(0.95)];
     expect(left).toBeGreaterThanOrEqual(1);
@@ -178,8 +182,7 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     expect(right).toBeGreaterThanOrEqual(middle);
     expect(right).toBeGreaterThan(left);
     expect(right).toBeLessThanOrEqual(400);
-    await clickAt(0.5);
-    await page.locator(`section[aria-label="Batch ${middle}"]`).waitFor();
+    expect(await clickAt(0.5)).toBe(middle);
   });
 
   it('raised no script errors in the page', () => {
