@@ -186,7 +186,8 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
-  const eventIdsInRun = EventIdSet.of(await retry(() => store.eventIdsWrittenByRun(runId)));
+  const eventIdsInRun = new EventIdSet();
+  await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
 }
 

@@ -73,6 +73,24 @@ describe.each(testBackends())('resumed runs on $name', (backend) => {
     });
   });
 
+  it('a resumed run quarantines a repeat of an eventId its first segment committed, and writes that hearing once', async () => {
+    await withFreshStore(backend, async (store) => {
+      // Position 80 repeats position 10's eventId with another title; 10 is committed before the interruption.
+      const records = hearingRecords(100, 100000, (i) => (i === 80 ? { eventId: '100010', title: 'A later copy of hearing 100010' } : {}));
+      const source = arraySource(records);
+      const controller = new AbortController();
+      const first = await runUpdate({ store, source, batchSize: 50, signal: controller.signal, onEvent: (event) => event.type === 'batch-finished' && controller.abort() });
+      expect(first).toMatchObject({ status: 'interrupted', metrics: { added: 50 } });
+
+      const resumed = await runUpdate({ store, source, resumeRunId: first.runId });
+      expect(resumed).toMatchObject({ status: 'partial', metrics: { fetched: 100, added: 99, quarantined: 1 } });
+      const [repeat, ...others] = await store.listQuarantine();
+      expect(others).toEqual([]);
+      expect(repeat).toMatchObject({ eventId: '100010', sourcePosition: 80, reasons: [{ code: 'DUPLICATE_EVENT_ID' }] });
+      expect(await store.countHearings()).toBe(99);
+    });
+  });
+
   it('after a kill -9 during isolation, the resumed run isolates the batch again and counts each record once', async () => {
     const location = await backend.freshLocation();
     const records = hearingRecords(50, 600000);
