@@ -128,6 +128,8 @@ export const startRunInputSchema = z.object({
   /** Absent: ENABLE_BATCH_PROCESSING decides. */
   mode: z.enum(RUN_MODES).optional(),
   task: z.string().trim().min(1).max(200).nullable().default(null),
+  /** Check the whole database before the run even when it is as the last verified run left it (SQLite's quick_check). */
+  fullIntegrityCheck: z.boolean().optional(),
 });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
 

@@ -15,6 +15,8 @@ export interface StartRunRequest {
   task: string | null;
   /** A scheduled task's lookback window (congress: sources). */
   lookbackDays?: number;
+  /** `--full-integrity-check`: read the whole database before the run even when it is as the last verified run left it. */
+  fullIntegrityCheck?: boolean;
 }
 
 export type RunEventListener = (event: RunEvent) => void;
@@ -134,6 +136,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         mode: request.mode,
         batchSize: request.batchSize,
         task: request.task,
+        fullIntegrityCheck: request.fullIntegrityCheck,
         signal: controller.signal,
         clock: options.clock,
         extra: { judge: options.judge },

@@ -59,9 +59,12 @@ export function registerUpdateCommand(program: Command): void {
 
 async function update(flags: UpdateFlags): Promise<number> {
   // Unset options fall to the flags in force for the task (ENABLE_BATCH_PROCESSING, BATCH_SIZE).
-  const { mode, batchSize, task, resumeRunId, lookbackDays, congress, ...input } = parseOptions(
+  const { mode, batchSize, task, resumeRunId, lookbackDays, congress, fullIntegrityCheck, ...input } = parseOptions(
     updateInputSchema,
-    { source: flags.source, batchSize: flags.batchSize, mode: flags.mode, task: flags.task, resumeRunId: flags.resume, lookbackDays: flags.lookbackDays, congress: flags.congress },
+    {
+      source: flags.source, batchSize: flags.batchSize, mode: flags.mode, task: flags.task, fullIntegrityCheck: flags.fullIntegrityCheck,
+      resumeRunId: flags.resume, lookbackDays: flags.lookbackDays, congress: flags.congress,
+    },
     { resumeRunId: '--resume' },
   );
   const source = await openSource(input.source, { lookbackDays, congress });
@@ -100,7 +103,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       task,
       resumeRunId,
       snapshots: flags.snapshot,
-      fullIntegrityCheck: flags.fullIntegrityCheck,
+      fullIntegrityCheck,
       notifier: cliNotifier(store),
       signal: controller.signal,
       onEvent,

@@ -56,6 +56,18 @@ describe('the API handlers', () => {
     expect(detail).toMatchObject({ ok: true, data: { runId, batchList: [{ seq: 1 }, { seq: 2 }] } });
   });
 
+  it('checks the whole database before a run when runs.start asks for it, as update --full-integrity-check does', async () => {
+    const integrityOf = async (input: { source: string; fullIntegrityCheck?: boolean }) => {
+      const started = await dispatch(api, 'runs.start', input, tester);
+      expect(started.ok).toBe(true);
+      return (await finished((started as { ok: true; data: { runId: number } }).data.runId)).summary.snapshot?.integrity;
+    };
+    await integrityOf({ source: 'synthetic:seed=8,count=40' });
+    expect(await integrityOf({ source: 'synthetic:seed=8,offset=40,count=10' })).toMatchObject({ check: 'skipped' });
+    expect(await integrityOf({ source: 'synthetic:seed=8,offset=50,count=10', fullIntegrityCheck: true })).toEqual({ check: 'full', reason: 'quick_check passed; asked for' });
+    expect(await dispatch(api, 'runs.start', { source: 'synthetic:seed=8,offset=60,count=10', fullIntegrityCheck: 'yes' }, tester)).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
+  });
+
   it('returns the quarantined records of one batch with their reasons', async () => {
     const { runId } = await api['runs.start']({ source: 'synthetic:seed=5,count=40,invalid=bad-date:0.2', batchSize: 10, mode: 'batch', task: null }, tester);
     await finished(runId);

@@ -41,8 +41,9 @@ describe('the start-run form', () => {
     await wrapper.get('input[name="batchSize"]').setValue('200');
     await wrapper.get('select[name="mode"]').setValue('all-or-nothing');
     await wrapper.get('input[name="task"]').setValue('  nightly ');
+    await wrapper.get('input[name="fullIntegrityCheck"]').setValue(true);
     await submit(wrapper);
-    expect(client.callsOf('runs.start')).toEqual([{ source: 'file:/data/hearings.jsonl', batchSize: 200, mode: 'all-or-nothing', task: 'nightly' }]);
+    expect(client.callsOf('runs.start')).toEqual([{ source: 'file:/data/hearings.jsonl', batchSize: 200, mode: 'all-or-nothing', task: 'nightly', fullIntegrityCheck: true }]);
   });
 
   it.each([
