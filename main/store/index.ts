@@ -12,7 +12,7 @@ export { WriterLockLost } from './faults.js';
 export { writtenCountViolations } from './hearing-rows.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';
-export { checkStagingTarget, copyToStaging, type StagingCopy } from './staging.js';
+export { checkStagingTarget, copyToStaging, stagingExists, type StagingCopy } from './staging.js';
 /** Where a PostgreSQL store's snapshot schemas are: each one's name starts with this. */
 export { isPostgresUrl, snapshotSchemaPrefix } from './postgres/target.js';
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type pg from 'pg';
 import { GatehouseError } from '../../shared/errors.js';
 import type { NewTrialRecord } from './operations-types.js';
 import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
@@ -86,23 +87,47 @@ function copySqlite(from: string, to: string): void {
   }
 }
 
-async function copyPostgres(from: PostgresTarget, staging: string, open: Open): Promise<void> {
-  const to = parsePostgresTarget(staging);
-  // The driver loads only when a PostgreSQL staging copy is made.
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: to.connectionString });
+/**
+ * Whether a staging target already holds a Gatehouse database, found without opening it as a
+ * Store: opening creates and migrates, and a look at the trial ledger must leave the database as
+ * it was (on PostgreSQL it would leave a new `<schema>_staging` schema behind at every look).
+ */
+export async function stagingExists(staging: string): Promise<boolean> {
+  if (!isPostgresUrl(staging)) return fs.existsSync(staging);
+  const target = parsePostgresTarget(staging);
+  return withPostgresClient(target, (client) => holdsGatehouseDatabase(client, target.schema));
+}
+
+type PgClient = Pick<pg.Client, 'query'>;
+
+async function holdsGatehouseDatabase(client: PgClient, schema: string): Promise<boolean> {
+  const { rows } = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'runs']);
+  return rows.length > 0;
+}
+
+/** One short-lived connection to the target's database; a failure to reach it reads as DB_UNREACHABLE. */
+async function withPostgresClient<T>(target: PostgresTarget, work: (client: PgClient) => Promise<T>): Promise<T> {
+  // The driver loads only when a PostgreSQL staging target is used.
+  const { default: driver } = await import('pg');
+  const client = new driver.Client({ connectionString: target.connectionString });
   client.on('error', () => {});
   try {
     await client.connect();
-    const { rows } = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [from.schema, 'runs']);
-    if (rows.length === 0) throw new GatehouseError('NOT_FOUND', `source schema ${from.schema} holds no Gatehouse database`);
-    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(to.schema)} CASCADE`);
+    return await work(client);
   } catch (error) {
     if (error instanceof GatehouseError) throw error;
-    throw new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${to.location}: ${(error as Error).message}`);
+    throw new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${target.location}: ${(error as Error).message}`);
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+async function copyPostgres(from: PostgresTarget, staging: string, open: Open): Promise<void> {
+  const to = parsePostgresTarget(staging);
+  await withPostgresClient(to, async (client) => {
+    if (!(await holdsGatehouseDatabase(client, from.schema))) throw new GatehouseError('NOT_FOUND', `source schema ${from.schema} holds no Gatehouse database`);
+    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(to.schema)} CASCADE`);
+  });
   const store = await open(staging);
   try {
     const at = new Date().toISOString();

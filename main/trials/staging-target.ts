@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { isPostgresUrl, openStore, type Store } from '../store/index.js';
+import { isPostgresUrl, openStore, stagingExists, type Store } from '../store/index.js';
 import { checkStagingTarget } from '../store/index.js';
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -50,9 +50,9 @@ export function existingStagingFor(source: string, given?: string | null): strin
   return !isPostgresUrl(target) && target !== path.resolve(source) && fs.existsSync(target) ? target : null;
 }
 
-/** Opens the staging ledger to read it; null when a SQLite staging file was never made (it is not created here). */
+/** Opens the staging ledger to read it; null when the staging file or schema was never made (it is not created here). */
 export async function withStagingLedger<T>(staging: string, read: (ledger: Store) => Promise<T>): Promise<T | null> {
-  if (!isPostgresUrl(staging) && !fs.existsSync(staging)) return null;
+  if (!(await stagingExists(staging))) return null;
   const ledger = await openStore(staging);
   try {
     return await read(ledger);

@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { buildReport } from '../../main/reports/index.js';
 import { runCli } from '../helpers/cli.js';
-import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+import { tester } from '../helpers/callers.js';
+import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 
 const folders: string[] = [];
 afterAll(() => folders.splice(0).forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
@@ -170,4 +173,29 @@ describe.skipIf(postgresProblem !== null)('gatehouse trial on a PostgreSQL schem
     }
     await expect(runTrials({ source, staging: source, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE' });
   }, 60_000);
+
+  it('reads the trial ledger of a staging schema never made as empty, in the console, without creating the schema', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    const location = urlWithSchema(schema);
+    const store = await openStore(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
+      expect((await api['overview.get']({ windowDays: 30 }, tester)).trials).toBeNull();
+      expect(await api['trials.list']({ limit: 10 }, tester)).toEqual({ staging: `schema ${schema}_staging`, trials: [] });
+      expect(await api['trials.summary']({}, tester)).toMatchObject({ staging: `schema ${schema}_staging`, injected: 0, controls: 0 });
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT nspname FROM pg_namespace WHERE nspname = $1', [`${schema}_staging`]);
+      expect(rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
 });
