@@ -123,6 +123,9 @@ export function generateDevelopmentStream(options: StreamOptions): AuditStream {
   const holidayAt = (i: number): boolean => holidays.has(i) || (follows && infos[i]!.recess && !(infos[i - 1]?.recess ?? false) && !(infos[i + 1]?.recess ?? false));
   const stretchAt = (i: number): Stretch | undefined => stretches.find((s) => i >= s.start && i < s.start + s.length);
   const quietAt = (i: number): boolean => i >= 0 && i < options.days && (stretchAt(i) !== undefined || (follows && infos[i]!.recess && !holidayAt(i)));
+  // A change that begins inside a quiet period shows only when the stream comes back: its first days are from then.
+  let changeShows = change ? change.day : Number.POSITIVE_INFINITY;
+  while (changeShows < options.days && quietAt(changeShows)) changeShows++;
   const days: AuditDay[] = [];
   let quietRun = 0;
   let sinceQuiet = 1000;
@@ -149,7 +152,7 @@ export function generateDevelopmentStream(options: StreamOptions): AuditStream {
     const run = { startedAt: isoOf(i), metrics: runMetrics(random, expected, phi, shares, cost) };
     days.push({
       run, weekday, state: quiet ? 'quiet' : 'normal', expected, busyExpected: level * busyShape, busyWeekday, quietDay: quietRun, backDay,
-      sinceChange: change && i >= change.day && i - change.day < 7 ? i - change.day + 1 : 0,
+      sinceChange: i >= changeShows && i - changeShows < 7 ? i - changeShows + 1 : 0,
       boundary: [-2, -1, 1, 2].some((d) => quietAt(i + d) !== quiet),
       holiday, broken: false, episode: quiet ? i - quietRun + 1 : null, change: null,
     });
