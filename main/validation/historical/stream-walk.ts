@@ -260,7 +260,7 @@ export class StreamWalk {
       const side = assessment.shift?.[direction];
       if (!side || side.runs < 2) continue;
       // A drop shown only by runs from days back is a quiet period several runs long: the baseline, not news.
-      if (direction === 'down' && this.quietForLong({ direction, sinceDay: side.sinceDay }, assessment)) continue;
+      if (direction === 'down' && assessment.quietShare >= 0.5 && assessment.dayNumber - side.sinceDay >= CHANGE_OPEN_DAYS) continue;
       const score = shiftScore(side.statistic);
       if (score >= bars.shift) return { metric, assessment, kind: 'shift', direction, score, rule: 'level-shift', shift: side };
     }
