@@ -22,6 +22,7 @@ import type { AuditDay, AuditRun, AuditStream, StreamOptions } from '../audit/wo
  */
 
 type StreamKind = 'calendar' | 'own-schedule' | 'low-count' | 'calendar-with-outages' | 'sparse';
+/** Streams are dealt in this order; streams on their own schedule come twice, the commonest kind outside the congressional calendar. */
 const KINDS: readonly StreamKind[] = ['calendar', 'own-schedule', 'low-count', 'calendar-with-outages', 'own-schedule', 'sparse'];
 const CONGRESS_WEEK = [0.05, 0.7, 1.25, 1.35, 1.2, 0.6, 0.04] as const;
 const SEVEN_DAY_WEEK = [0.7, 1, 1.1, 1.1, 1.05, 0.95, 0.6] as const;
