@@ -6,7 +6,7 @@ import type { AuditDay, AuditRun, AuditStream } from './audit/world.js';
 import { DEVELOPMENT_WORLD } from './development/world.js';
 
 /**
- * `node dist/bench/validation/diagnose.js [--kind=drop] [--fp] [--thresholds=...]`: the development
+ * `node dist/bench/validation/diagnose.js [--kind=drop] [--fp [--young]] [--thresholds=...]`: the development
  * harness's misses per kind and its false positives, each with the day's truth and the verdict's
  * words — what tuning is read from. Development only: the audit world is never diagnosed.
  */
@@ -120,7 +120,8 @@ function main(argv: readonly string[]): void {
   const traced = Number(value('trace') ?? 0);
   const show = (r: CaseRecord): string => (traced > 0 ? `${describe(r)}\n${trace(r, traced)}` : describe(r));
   if (argv.includes('--fp')) {
-    const fps = records.filter((r) => r.kind === 'clean' && !r.young && r.verdict.verdict === 'anomalous' && r.day && !r.day.broken && !r.day.holiday && r.day.sinceChange === 0 && !(r.day.quietDay >= 1 && r.day.quietDay <= 5));
+    const young = argv.includes('--young');
+    const fps = records.filter((r) => r.kind === 'clean' && r.young === young && r.verdict.verdict === 'anomalous' && r.day && !r.day.broken && !r.day.holiday && r.day.sinceChange === 0 && !(r.day.quietDay >= 1 && r.day.quietDay <= 5));
     process.stdout.write(`${fps.length} false positives\n${fps.slice(0, limit).map(show).join('\n')}\n`);
   }
   if (kind && argv.includes('--histogram')) process.stdout.write(`${histogram(records, kind)}\n`);

@@ -205,11 +205,9 @@ export class VolumeTrack {
     let changeStatus: TrackAssessment['changeStatus'] = 'none';
     let leansWithChange = false;
     if (this.change) {
-      const ratio = (this.change.observed + 0.5) / (this.change.expected + 0.5);
-      const evidence = prediction.mean < INFORMATIVE_MEAN * 0.5 ? 0 : changeEvidence(value, prediction.mean, prediction.mean * ratio, prediction.phi);
+      const evidence = prediction.mean < INFORMATIVE_MEAN * 0.5 ? 0 : continuationEvidence(this.change, value, prediction);
       changeStatus = evidence >= ONGOING_EVIDENCE ? 'ongoing' : evidence <= RETURNED_EVIDENCE ? 'returned' : 'silent';
-      const sideScore = this.change.direction === 'up' ? highScore : lowScore;
-      leansWithChange = changeStatus === 'silent' && evidence > 0 && sideScore >= LEANING_SCORE;
+      leansWithChange = changeStatus === 'silent' && evidence > 0 && changeSideScore(this.change.direction, value, prediction, lowScore, highScore) >= LEANING_SCORE;
     }
     const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
     return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, leansWithChange, shift };
@@ -311,6 +309,30 @@ export class VolumeTrack {
     this.change = null;
     this.shift.reset();
   }
+}
+
+/**
+ * Evidence that a run carries an open change on: the changed level explains it better than the
+ * baseline. The change's own ratio is measured on the runs that opened it — the extreme ones, so
+ * it overstates the change — and a run of a real ×2.5 rise that falls between the baseline and
+ * an overstated ×3.5 would read as "back to normal"; the geometric middle of the ratio and 1
+ * is weighed too, and the better of the two stands.
+ */
+function continuationEvidence(change: OpenChange, value: number, prediction: TrackPrediction): number {
+  const ratio = (change.observed + 0.5) / (change.expected + 0.5);
+  const { mean, phi } = prediction;
+  return changeEvidence(value, mean, mean * ratio, phi);
+}
+
+/**
+ * How far a run stands off the normal level the open change's way. A drop's later runs are judged
+ * by the quiet state the filter soon gives weight to — under which they are unremarkable — but
+ * whether they still side with the drop is a question about the normal level it left.
+ */
+function changeSideScore(direction: Direction, value: number, prediction: TrackPrediction, lowScore: number, highScore: number): number {
+  if (direction === 'up') return highScore;
+  if (lowScore >= LEANING_SCORE || value >= prediction.mean) return lowScore;
+  return tailScore(countLowerTail(value, prediction.mean, prediction.phi));
 }
 
 /** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */
