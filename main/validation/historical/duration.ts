@@ -24,13 +24,29 @@ const YOUNG_SLOWDOWN_RATIO = 5;
 
 export interface DurationModel {
   line: Line;
+  /** The smallest run the line was fitted on: below it the line is not extrapolated. */
+  smallestFetched: number;
   sigma: number;
   /** How much slower than expected a run must be before it is called, whatever its score. */
   minRatio: number;
 }
 
-function predicted(line: Line, fetched: number): number {
-  return Math.max(1, line.intercept + line.slope * fetched);
+/**
+ * Below the smallest run seen the line is not followed: its intercept (the fixed overhead) is the
+ * least certain part of the fit, and through a few runs of nearly one size it can come out far
+ * below zero — a 2-record run was then "expected" to take a millisecond and called 800 times slow.
+ * What a smaller run takes lies between two bounds: as long as the smallest run (all overhead) and
+ * that time shrunk in proportion to size (no overhead). The expectation is taken between them on the
+ * log scale the band is drawn on, three quarters of the way to the faster bound so that a small run
+ * five times slower is still called (the development harness's young-history slow runs), or the
+ * line if it says more.
+ */
+function predicted(model: Pick<DurationModel, 'line' | 'smallestFetched'>, fetched: number): number {
+  const onLine = (size: number): number => Math.max(1, model.line.intercept + model.line.slope * size);
+  if (fetched >= model.smallestFetched) return onLine(fetched);
+  const allOverhead = onLine(model.smallestFetched);
+  const noOverhead = (allOverhead * (fetched + 1)) / (model.smallestFetched + 1);
+  return Math.max(onLine(fetched), allOverhead ** 0.25 * noOverhead ** 0.75);
 }
 
 export function buildDurationModel(points: readonly MetricsCarrier[]): DurationModel | null {
@@ -38,23 +54,23 @@ export function buildDurationModel(points: readonly MetricsCarrier[]): DurationM
   if (window.length < MIN_DURATION_RUNS) return null;
   const fetched = window.map((p) => metricOf(p, 'fetched'));
   const durations = window.map((p) => metricOf(p, 'durationMs'));
-  const line = resistantLine(fetched, durations);
-  const residuals = window.map((_, i) => Math.log(durations[i]!) - Math.log(predicted(line, fetched[i]!)));
+  const fit = { line: resistantLine(fetched, durations), smallestFetched: Math.min(...fetched) };
+  const residuals = window.map((_, i) => Math.log(durations[i]!) - Math.log(predicted(fit, fetched[i]!)));
   // A line through a handful of runs is itself uncertain: its error adds to a new run's (√(1 + 3/n)).
   const sigma = Math.max(SIGMA_FLOOR, robustSigma(residuals) || 0) * Math.sqrt(1 + 3 / window.length);
-  return { line, sigma, minRatio: window.length < YOUNG_RUNS ? YOUNG_SLOWDOWN_RATIO : MIN_SLOWDOWN_RATIO };
+  return { ...fit, sigma, minRatio: window.length < YOUNG_RUNS ? YOUNG_SLOWDOWN_RATIO : MIN_SLOWDOWN_RATIO };
 }
 
 /** The duration (ms) a run of this size is expected to take, and the log-scale band around it. */
 export function durationBand(model: DurationModel, fetched: number, alarmScore: number): { expected: number; low: number; high: number } {
-  const expected = predicted(model.line, fetched);
+  const expected = predicted(model, fetched);
   return { expected, low: expected * Math.exp(-alarmScore * model.sigma), high: expected * Math.exp(alarmScore * model.sigma) };
 }
 
 export function durationAnomaly(model: DurationModel, current: MetricsCarrier, alarmScore: number): Anomaly | null {
   const fetched = metricOf(current, 'fetched');
   const duration = metricOf(current, 'durationMs');
-  const expected = predicted(model.line, fetched);
+  const expected = predicted(model, fetched);
   if (duration <= 0) return null;
   const score = (Math.log(duration) - Math.log(expected)) / model.sigma;
   if (score < alarmScore || duration < model.minRatio * expected || duration - expected < MIN_SLOWDOWN_MS) return null;

@@ -53,4 +53,16 @@ describe('the young-history fallback', () => {
     expect(judgeRun(three.slice(0, 1), entry('2024-05-10T06:00:00Z', 230)).verdict).toBe('insufficient_history');
     expect(judgeRun(three.slice(0, 2), entry('2024-05-10T06:00:00Z', 50_000)).verdict).toBe('anomalous');
   });
+
+  it('does not call a run smaller than any before it slow because a line through three runs of one size fell below zero', () => {
+    // The development harness's case: three runs of 11–13 records taking 1.3–1.8 s, then 2 records in 1.6 s.
+    const run = (day: string, fetched: number, durationMs: number): HistoryEntry => {
+      const base = entry(`${day}T06:00:00Z`, fetched);
+      return { ...base, metrics: { ...base.metrics, durationMs } };
+    };
+    const three = [run('2023-07-11', 13, 1769), run('2023-07-12', 11, 1298), run('2023-07-13', 12, 1507)];
+    const slowRule = (current: HistoryEntry): string[] => (judgeRun(three, current).anomalies ?? []).filter((a) => a.rule === 'slow-run').map((a) => a.metric);
+    expect(slowRule(run('2023-07-14', 2, 1600))).toEqual([]);
+    expect(slowRule(run('2023-07-14', 2, 16_000))).toEqual(['durationPerRecordMs']);
+  });
 });
