@@ -6,7 +6,7 @@ import type { AuditDay, AuditRun, AuditStream } from './audit/world.js';
 import { DEVELOPMENT_WORLD } from './development/world.js';
 
 /**
- * `node dist/bench/validation/diagnose.js [--kind=drop] [--fp [--young]] [--thresholds=...]`: the development
+ * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--young]] [--thresholds=...]`: the development
  * harness's misses per kind and its false positives, each with the day's truth and the verdict's
  * words — what tuning is read from. Development only: the audit world is never diagnosed.
  */
@@ -73,6 +73,11 @@ function describe(r: CaseRecord): string {
   return `${r.stream} ${r.current.startedAt.slice(0, 10)} ${r.kind}${r.factor ? `×${r.factor.toFixed(2)}` : ''} | ${truth} | fetched=${m.fetched} orig=${d?.run.metrics.fetched} | ${r.verdict.verdict} ${r.verdict.state?.description ?? ''} band=${band ? `${band.low.toFixed(0)}..${band.expected.toFixed(1)}..${band.high.toFixed(0)}` : '-'} ${words}`;
 }
 
+function runLine(entry: AuditRun): string {
+  const m = entry.metrics;
+  return `    ${entry.startedAt.slice(0, 10)} fetched=${m.fetched} added=${m.added} updated=${m.updated} quarantined=${m.quarantined} durationMs=${m.durationMs}`;
+}
+
 /** The walk's view of the last runs before a case and of the case itself: what each rule saw. */
 function trace(r: CaseRecord, runs: number): string {
   const history = r.history ?? [];
@@ -118,7 +123,9 @@ function main(argv: readonly string[]): void {
   const kind = value('kind');
   const limit = Number(value('limit') ?? 60);
   const traced = Number(value('trace') ?? 0);
-  const show = (r: CaseRecord): string => (traced > 0 ? `${describe(r)}\n${trace(r, traced)}` : describe(r));
+  const shown = (r: CaseRecord): string => (traced > 0 ? `${describe(r)}\n${trace(r, traced)}` : describe(r));
+  // A young history is short enough to print whole: its runs are all the fallback compared with.
+  const show = (r: CaseRecord): string => (r.history && r.history.length < 10 ? `${shown(r)}\n${r.history.map(runLine).join('\n')}` : shown(r));
   if (argv.includes('--fp')) {
     const young = argv.includes('--young');
     const fps = records.filter((r) => r.kind === 'clean' && r.young === young && r.verdict.verdict === 'anomalous' && r.day && !r.day.broken && !r.day.holiday && r.day.sinceChange === 0 && !(r.day.quietDay >= 1 && r.day.quietDay <= 5));
@@ -126,7 +133,8 @@ function main(argv: readonly string[]): void {
   }
   if (kind && argv.includes('--histogram')) process.stdout.write(`${histogram(records, kind)}\n`);
   else if (kind) {
-    const misses = records.filter((r) => r.kind === kind && !r.young && r.verdict.verdict !== 'anomalous');
+    const young = argv.includes('--young');
+    const misses = records.filter((r) => r.kind === kind && r.young === young && r.verdict.verdict !== 'anomalous');
     process.stdout.write(`${misses.length} misses of ${records.filter((r) => r.kind === kind).length} ${kind}\n${misses.slice(0, limit).map(show).join('\n')}\n`);
   }
 }
