@@ -312,11 +312,8 @@ export class VolumeTrack {
 }
 
 /**
- * Evidence that a run carries an open change on: the changed level explains it better than the
- * baseline. The change's own ratio is measured on the runs that opened it — the extreme ones, so
- * it overstates the change — and a run of a real ×2.5 rise that falls between the baseline and
- * an overstated ×3.5 would read as "back to normal"; the geometric middle of the ratio and 1
- * is weighed too, and the better of the two stands.
+ * Evidence that a run carries an open change on: the level the change opened at (its observed over
+ * expected ratio) explains the run better than the baseline does.
  */
 function continuationEvidence(change: OpenChange, value: number, prediction: TrackPrediction): number {
   const ratio = (change.observed + 0.5) / (change.expected + 0.5);
