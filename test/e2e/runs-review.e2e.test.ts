@@ -115,10 +115,13 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     await page.goto(`http://127.0.0.1:${server.port}/#/runs/${demoAnomalous.runId}?verdict=anomalous`);
     const row = page.locator(`[data-testid=runs-table] tr[data-run-id="${demoAnomalous.runId}"]`);
     await row.getByText('success').or(row.getByText('partial')).first().waitFor();
-    // Keyboard: the list is reachable and the timeline is one key away from the detail.
+    // Keyboard: the list is reachable and the timeline is one key away from the detail. The detail
+    // draws its timeline once its batches have loaded, which the row above does not wait for.
+    await page.locator('.run-detail .timeline-frame').waitFor();
     await page.keyboard.press('g');
+    await page.waitForFunction(() => document.activeElement?.matches('a.run-link') === true);
     await page.keyboard.press('t');
-    expect(await page.evaluate(() => document.activeElement?.classList.contains('timeline-frame'))).toBe(true);
+    await page.waitForFunction(() => document.activeElement?.classList.contains('timeline-frame') === true);
 
     await page.getByRole('button', { name: `Roll back run ${demoAnomalous.runId}…` }).click();
     const dialog = page.getByTestId('rollback-dialog');
