@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { contentHash } from '../main/engine/index.js';
-import { openSource } from '../main/sources/index.js';
+import { openSource, type SourceItem } from '../main/sources/index.js';
 import { HEARING_COLUMNS, hearingRow, organizationKey, relatedRows, witnessKey, type RelatedTable } from '../main/store/hearing-rows.js';
 import { pgType } from '../main/store/postgres/hearing-writer.js';
 import { snakeCase } from '../main/store/schema.js';
@@ -19,16 +19,24 @@ export interface FloorHearing {
   contentHash: string;
 }
 
+/** The synthetic records a bench case starts from, read before any clock starts. */
+export async function syntheticItems(records: number, seed = 1): Promise<SourceItem[]> {
+  const items: SourceItem[] = [];
+  for await (const item of (await openSource(`synthetic:seed=${seed},count=${records}`)).items()) items.push(item);
+  return items;
+}
+
 /** Normalized before any clock starts, so a floor times the database's share alone. */
-export async function floorHearings(records: number, seed = 1): Promise<FloorHearing[]> {
+export function floorHearingsOf(items: readonly SourceItem[]): FloorHearing[] {
   const hearings: FloorHearing[] = [];
-  const source = await openSource(`synthetic:seed=${seed},count=${records}`);
-  for await (const item of source.items()) {
+  for (const item of items) {
     const outcome = applyRecordRules(item.raw, { isKnownCommittee: () => true });
     if (outcome.ok) hearings.push({ hearing: outcome.hearing, contentHash: contentHash(outcome.hearing) });
   }
   return hearings;
 }
+
+export const floorHearings = async (records: number, seed = 1): Promise<FloorHearing[]> => floorHearingsOf(await syntheticItems(records, seed));
 
 function chunks<T>(items: T[], size: number): T[][] {
   const result: T[][] = [];
