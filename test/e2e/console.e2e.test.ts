@@ -57,7 +57,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
   });
 
   it('opens an isolated batch and reads why its records were quarantined', async () => {
-    // The demo history or the run the test before started has a batch isolated by WRITE_FAILED.
+    // The demo history has one run whose batch failed to write and was isolated.
     const runs = await store.listRuns({ limit: 100 });
     const isolated = runs.find((run) => run.batches.isolated > 0);
     expect(isolated).toBeDefined();
