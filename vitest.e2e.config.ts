@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
     fileParallelism: false,
+    // expect.poll waits for the UI as a locator does; vitest's 1 s default is short on a loaded 2-core CI machine.
+    expect: { poll: { timeout: 30_000 } },
   },
 });

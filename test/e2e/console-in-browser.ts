@@ -76,3 +76,22 @@ export async function openConsoleInBrowser(options: {
     },
   };
 }
+
+/**
+ * Names the browser session from the header's "Name this session…" unless an earlier test already
+ * named it (by answering the prompt of its first change), so a test that records audit rows does
+ * not hang on a prompt when the test before it failed early.
+ */
+export async function nameSessionUnlessNamed(page: Page, name: string): Promise<void> {
+  const header = page.getByTestId('operator');
+  const ask = header.getByRole('button', { name: 'Name this session…' });
+  // Blank until the session has loaded: then it shows either the name or the button.
+  await header.locator('strong').or(ask).waitFor();
+  if (await ask.isVisible()) {
+    await ask.click();
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill(name);
+    await prompt.getByRole('button', { name: 'Save name' }).click();
+  }
+  await header.locator('strong', { hasText: name }).waitFor();
+}

@@ -4,10 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDatabase, type RunningServer } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
+/**
+ * One page on one server, in order: each test goes on from the state the ones before it left (the
+ * run started in the second, the snapshots taken under Backups); the session is named once, by the
+ * review's prompt, and later audited changes name it themselves if that test did not get so far.
+ * Reads wait for the UI to show what they check, never read it once.
+ */
 describe.skipIf(executablePath === null)('the console in Chromium (browser mode)', () => {
   let app: ConsoleInBrowser;
   let folder: string;
@@ -30,8 +36,8 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
   it('opens on the overview of the demo history, with the token gone from the address bar', async () => {
     await page.getByTestId('runs-in-window').waitFor();
     expect(new URL(page.url()).search).toBe('');
-    expect(await page.getByTestId('runs-in-window').textContent()).toBe('28');
-    expect(await page.getByRole('heading', { name: 'Recent runs' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('runs-in-window').textContent()).toBe('28');
+    await page.getByRole('heading', { name: 'Recent runs' }).waitFor({ state: 'visible' });
     await shot('overview');
   });
 
@@ -46,11 +52,12 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.locator('.run-header .badge', { hasText: 'success' }).waitFor({ timeout: 60_000 });
     // ADAPTIVE_BATCHES (on by default): 50, 100, 200, 400, 800 and the last 1,450.
     await page.locator('.batch-timeline[data-total="6"]').waitFor();
-    expect(await page.locator('.batch-timeline canvas[role=img]').getAttribute('aria-label')).toMatch(/^Batch timeline: 6 batches over .*, 6 committed; showing 6\.$/);
+    await expect.poll(() => page.locator('.batch-timeline canvas[role=img]').getAttribute('aria-label')).toMatch(/^Batch timeline: 6 batches over .*, 6 committed; showing 6\.$/);
     await shot('run-finished');
   });
 
   it('opens an isolated batch and reads why its records were quarantined', async () => {
+    // The demo history has one run whose batch failed to write and was isolated.
     const runs = await store.listRuns({ limit: 100 });
     const isolated = runs.find((run) => run.batches.isolated > 0);
     expect(isolated).toBeDefined();
@@ -58,7 +65,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByTestId('next-isolated').click();
     const reasons = page.locator('.batch-panel .quarantine-entry');
     await reasons.first().waitFor();
-    expect(await page.locator('.batch-panel').textContent()).toContain('WRITE_FAILED');
+    await expect.poll(() => page.locator('.batch-panel').textContent()).toContain('WRITE_FAILED');
     await shot('run-isolated-batch');
   });
 
@@ -66,7 +73,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByRole('link', { name: 'History' }).click();
     await page.locator('.chart canvas').first().waitFor();
     await page.getByText('Quarantined', { exact: true }).first().click();
-    expect(await page.locator('.chart canvas').first().isVisible()).toBe(true);
+    await page.locator('.chart canvas').first().waitFor({ state: 'visible' });
     await shot('history');
   });
 
@@ -91,20 +98,19 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.locator('input[name=show-reviewed]').check();
     const reviewed = page.locator(`[data-anomalous-run="${runId}"]`);
     await reviewed.getByTestId('review-note').getByText(/committee markup marathon/).waitFor();
-    expect(await reviewed.getByTestId('review-state').textContent()).toBe('expected');
+    await expect.poll(() => reviewed.getByTestId('review-state').textContent()).toBe('expected');
     expect(await store.reviews.list({ runId })).toMatchObject([{ action: 'expected', reasonKind: 'known-event', operator: 'e2e-operator' }]);
-    expect(await page.getByTestId('operator').textContent()).toContain('e2e-operator');
+    await expect.poll(() => page.getByTestId('operator').textContent()).toContain('e2e-operator');
     await page.getByTestId('anomalies-panel').scrollIntoViewIfNeeded();
     await shot('history-feedback');
   });
 
   it('tests a database connection from Settings and names a missing file', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
-    const current = (await page.getByTestId('current-db').textContent()) ?? '';
+    await expect.poll(() => page.getByTestId('current-db').textContent()).toContain('sqlite');
     await page.locator('input[name=location]').fill(path.join(folder, 'gatehouse.db'));
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText(/Connected: sqlite/).waitFor();
-    expect(current).toContain('sqlite');
     await page.locator('input[name=location]').fill(path.join(folder, 'missing.db'));
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText(/no database file at/).waitFor();
@@ -118,7 +124,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.locator('input[name=task-source]').fill('synthetic:seed=5,count=20');
     await page.getByRole('button', { name: 'Add task' }).click();
     await page.locator('[data-task=hourly]').waitFor();
-    expect(await page.locator('[data-task=hourly]').textContent()).toContain('0 * * * *');
+    await expect.poll(() => page.locator('[data-task=hourly]').textContent()).toContain('0 * * * *');
     await page.getByRole('heading', { name: 'Notifications' }).scrollIntoViewIfNeeded();
     await shot('settings-tasks');
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -126,18 +132,19 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
   });
 
   it('flips a flag with a reason and shows the change in the audit history and the canary comparison', async () => {
+    await nameSessionUnlessNamed(page, 'e2e-operator');
     await page.getByRole('link', { name: 'Flags' }).click();
     const row = page.locator('[data-flag=BLOCK_ON_ANOMALY]');
     await row.getByRole('button', { name: 'Change…' }).click();
     const editor = page.getByRole('form', { name: 'Change BLOCK_ON_ANOMALY' });
     await editor.locator('select[name=value]').selectOption('true');
-    expect(await editor.getByRole('button', { name: 'Save for global' }).isDisabled()).toBe(true);
+    await expect.poll(() => editor.getByRole('button', { name: 'Save for global' }).isDisabled()).toBe(true);
     await editor.locator('textarea[name=reason]').fill('hold anomalous runs during the audit');
     await editor.getByRole('button', { name: 'Save for global' }).click();
     const entry = page.getByTestId('flag-history').locator('tr', { hasText: 'hold anomalous runs during the audit' });
     await entry.waitFor();
-    expect(await entry.textContent()).toContain('e2e-operator');
-    expect(await row.getByTestId('in-force').textContent()).toContain('on (global)');
+    await expect.poll(() => entry.textContent()).toContain('e2e-operator');
+    await expect.poll(() => row.getByTestId('in-force').textContent()).toContain('on (global)');
     await page.locator('input[name=canary-task]').fill('daily');
     await page.getByRole('button', { name: 'Compare' }).click();
     await page.getByTestId('canary-report').waitFor();
@@ -151,10 +158,12 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByTestId('backups-message').getByText(/integrity ok/).waitFor();
     await page.getByRole('button', { name: 'Verify all' }).click();
     await page.getByTestId('backups-message').getByText(/verified/).waitFor();
+    // The message comes before the list reloads; the actions enable again once it has.
+    await expect.poll(() => page.getByRole('button', { name: 'Take a snapshot now' }).isEnabled()).toBe(true);
     const snapshots = await page.getByTestId('backups-table').locator('tbody tr').count();
     expect(snapshots).toBeGreaterThanOrEqual(2);
-    expect(await page.getByTestId('backups-table').locator('tbody tr td:nth-child(5)').first().textContent()).toMatch(/^\d+(\.\d+)? (KB|MB)$/);
-    expect(await page.getByTestId('snapshot-bytes').textContent()).toMatch(new RegExp(`^\\d+(\\.\\d+)? (KB|MB) in ${snapshots} file\\(s\\)$`));
+    await expect.poll(() => page.getByTestId('backups-table').locator('tbody tr td:nth-child(5)').first().textContent()).toMatch(/^\d+(\.\d+)? (KB|MB)$/);
+    await expect.poll(() => page.getByTestId('snapshot-bytes').textContent()).toMatch(new RegExp(`^\\d+(\\.\\d+)? (KB|MB) in ${snapshots} file\\(s\\)$`));
     await shot('backups');
 
     await page.getByRole('button', { name: 'Prune old snapshots…' }).click();
@@ -162,27 +171,28 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await dialog.locator('input[name=prune-keep]').fill('1');
     await dialog.locator('input[name=prune-keep]').dispatchEvent('change');
     await dialog.getByTestId('prune-preview').getByText(`Would delete ${snapshots - 1} snapshot(s)`).waitFor();
-    expect(await dialog.locator('[data-prune]').count()).toBe(snapshots - 1);
-    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBe(snapshots);
+    await expect.poll(() => dialog.locator('[data-prune]').count()).toBe(snapshots - 1);
+    await expect.poll(() => page.getByTestId('backups-table').locator('tbody tr').count()).toBe(snapshots);
     await shot('backups-prune-preview');
     await dialog.getByRole('button', { name: `Delete ${snapshots - 1} snapshot(s)` }).click();
     await page.getByTestId('backups-message').getByText(`Deleted ${snapshots - 1} snapshot(s)`).waitFor();
     await page.getByTestId('backups-table').locator('tbody tr').nth(1).waitFor({ state: 'detached' });
-    expect(await page.getByTestId('backups-table').locator('tbody tr').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('backups-table').locator('tbody tr').count()).toBe(1);
   });
 
   it('rolls back a run after a dry run and the typed run id, and the rows are restored', async () => {
+    // The newest run is the one the second test started (nothing schedules runs here).
     const [latest] = await store.listRuns({ limit: 1 });
     const before = await store.countHearings();
     await page.goto(`http://127.0.0.1:${server.port}/#/runs/${latest!.runId}`);
     await page.getByRole('button', { name: `Roll back run ${latest!.runId}…` }).click();
     const dialog = page.getByTestId('rollback-dialog');
     await dialog.getByTestId('rollback-preview').waitFor();
-    expect(await dialog.getByTestId('rollback-preview').textContent()).toContain(`would delete ${latest!.metrics.added} hearing(s)`);
+    await expect.poll(() => dialog.getByTestId('rollback-preview').textContent()).toContain(`would delete ${latest!.metrics.added} hearing(s)`);
     const confirm = dialog.getByRole('button', { name: `Roll back run ${latest!.runId}` });
     await dialog.locator('input[name=confirm-run-id]').fill(String(latest!.runId + 1));
     await dialog.locator('textarea[name=rollback-reason]').fill('e2e: the synthetic feed was wrong');
-    expect(await confirm.isDisabled()).toBe(true);
+    await expect.poll(() => confirm.isDisabled()).toBe(true);
     await dialog.locator('input[name=confirm-run-id]').fill(String(latest!.runId));
     await shot('rollback-dialog');
     await confirm.click();
@@ -204,12 +214,12 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await form.getByRole('button', { name: 'Run trials' }).click();
     const spike = page.getByTestId('job-trials').locator('tr[data-trial="spike:5"]');
     await spike.waitFor({ timeout: 60_000 });
-    expect(await spike.textContent()).toContain('caught');
-    expect(await spike.textContent()).toMatch(/validator:/);
+    await expect.poll(() => spike.textContent()).toContain('caught');
+    await expect.poll(() => spike.textContent()).toMatch(/validator:/);
     await page.getByTestId('job-summary').waitFor({ timeout: 60_000 });
     await page.getByTestId('ledger-detection').getByText('100.0 %').waitFor();
-    expect(await page.getByTestId('ledger-by-kind').textContent()).toContain('spike');
-    expect(await page.getByTestId('ledger-by-magnitude').locator('tr[data-sweep="spike:5"]').textContent()).toMatch(/100\.0 % \(1 of 1; 95 % CI/);
+    await expect.poll(() => page.getByTestId('ledger-by-kind').textContent()).toContain('spike');
+    await expect.poll(() => page.getByTestId('ledger-by-magnitude').locator('tr[data-sweep="spike:5"]').textContent()).toMatch(/100\.0 % \(1 of 1; 95 % CI/);
 
     // A sweep from the console: the chosen kind at every magnitude of its ladder, drawn as detection against magnitude.
     await form.locator('input[name=sweep]').check();
@@ -226,12 +236,14 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByRole('link', { name: 'Overview' }).click();
     // The spike and the five sweep runs, with their n beside each rate; the two controls beside the false positives.
     await page.getByTestId('trial-rates').getByText(/of 6 injected anomalies caught by an alarm of their own kind/).waitFor();
-    expect(await page.getByTestId('trial-detection').textContent()).toContain('n = 6');
-    expect(await page.getByTestId('trial-false-positives').textContent()).toContain('n = 2');
+    await expect.poll(() => page.getByTestId('trial-detection').textContent()).toContain('n = 6');
+    await expect.poll(() => page.getByTestId('trial-false-positives').textContent()).toContain('n = 2');
     await shot('overview-trials');
   });
 
   it('restores a snapshot only with its id typed and a reason, recorded under the session\'s name', async () => {
+    // The manual snapshot the backups test took and kept through its prune.
+    await nameSessionUnlessNamed(page, 'e2e-operator');
     await page.getByRole('link', { name: 'Backups' }).click();
     const row = page.getByTestId('backups-table').locator('tbody tr', { hasText: 'manual' }).first();
     const id = (await row.locator('td').first().textContent())!.trim();
@@ -240,9 +252,9 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     const restore = dialog.getByRole('button', { name: 'Restore this snapshot' });
     await dialog.locator('textarea[name=restore-reason]').fill('e2e: back to the manual snapshot');
     await dialog.locator('input[name=confirm-snapshot-id]').fill(id.slice(0, -1));
-    expect(await restore.isDisabled()).toBe(true);
+    await expect.poll(() => restore.isDisabled()).toBe(true);
     await dialog.locator('input[name=confirm-snapshot-id]').fill(id);
-    expect(await dialog.getByTestId('operator-note').textContent()).toContain('e2e-operator');
+    await expect.poll(() => dialog.getByTestId('operator-note').textContent()).toContain('e2e-operator');
     await shot('restore-dialog');
     await restore.click();
     await page.getByTestId('backups-message').getByText(/recorded as restore \d+ by e2e-operator/).waitFor();

@@ -15,6 +15,7 @@ const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
  * Issue 14's "done when", in Chromium on `gatehouse serve`: a year of daily history and one run of
  * 20,000 records (400 batches of 50). Assertions read the charts' state and data tables, not pixels.
  */
+// The tests share one page and go on from where the one before left it (a range chosen, a chart scale, a timeline zoomed).
 describe.skipIf(executablePath === null)('History and the batch timeline at scale (browser mode)', () => {
   let app: ConsoleInBrowser;
   let server: RunningServer;
@@ -79,10 +80,10 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     await page.waitForFunction((from) => document.querySelector('figure.history-chart')?.getAttribute('data-x-min')?.startsWith(from), month.from);
 
     const chart = volumeChart();
-    expect(await number(chart, 'data-visible-runs')).toBe(30);
+    await expect.poll(() => number(chart, 'data-visible-runs')).toBe(30);
     await chart.getByRole('button', { name: 'Show data table' }).click();
     const rows = chart.locator('tbody tr');
-    expect(await rows.count()).toBe(30);
+    await expect.poll(() => rows.count()).toBe(30);
     const started = await rows.locator('td:nth-child(2)').allTextContents();
     expect(started.every((text) => text >= month.from && text <= `${month.to} 23:59`)).toBe(true);
     const fetched = (await rows.locator('td:nth-child(4)').allTextContents()).map((text) => Number(text.split(' ')[0]!.replace(/,/g, '')));
@@ -90,31 +91,36 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     const yMax = await number(chart, 'data-y-max');
     expect(yMax).toBeGreaterThanOrEqual(Math.max(...fetched));
     expect(yMax).toBeLessThan(2 * Math.max(...fetched) + 50);
-    expect(await page.getByTestId('flattening').count()).toBe(0);
-    expect(await chart.locator('canvas').getAttribute('aria-label')).toMatch(new RegExp(`^Fetched per run, linear scale: 30 runs from ${month.from} to ${month.to}; typical \\d+`));
+    await expect.poll(() => page.getByTestId('flattening').count()).toBe(0);
+    await expect.poll(() => chart.locator('canvas').getAttribute('aria-label')).toMatch(new RegExp(`^Fetched per run, linear scale: 30 runs from ${month.from} to ${month.to}; typical \\d+`));
     await chart.getByRole('button', { name: 'Hide data table' }).click();
     await shot('history-zoomed-month');
   });
 
   it('keeps the whole year readable on a log scale', async () => {
+    // From the month the test before zoomed to.
     await page.locator('label.chip', { hasText: /^All$/ }).click();
     await page.locator('input[name=log-scale]').check();
     const chart = volumeChart();
     await page.waitForFunction(() => document.querySelector('figure.history-chart')?.getAttribute('data-y-scale') === 'logarithmic');
-    expect(await number(chart, 'data-visible-runs')).toBe(366);
-    expect(await number(chart, 'data-y-max')).toBeGreaterThanOrEqual(20_000);
+    await expect.poll(() => number(chart, 'data-visible-runs')).toBe(366);
+    await expect.poll(() => number(chart, 'data-y-max')).toBeGreaterThanOrEqual(20_000);
     await shot('history-year-log-scale');
   });
 
   it('says in the tooltip why a flagged run was flagged', async () => {
+    // On the whole year the test before showed, whose newest run is the 20,000-record one.
     const canvas = volumeChart().locator('canvas');
-    const box = (await canvas.boundingBox())!;
     const tooltip = volumeChart().getByTestId('chart-tooltip');
-    // The newest run, the 20,000-record one, is the rightmost point: come in from the right edge
-    // until the pointer is inside the plot area (the axis padding shows no tooltip).
-    for (let inset = 2; inset < 80 && (await tooltip.count()) === 0; inset += 4) await page.mouse.move(box.x + box.width - inset, box.y + box.height / 2);
+    // That run is the rightmost point: come in from the right edge until the pointer is inside the
+    // plot area (the axis padding shows no tooltip). Each move is placed on the canvas where it is
+    // now, not at page coordinates read once (the page can scroll or reflow between moves).
+    for (let inset = 2; inset < 80 && (await tooltip.count()) === 0; inset += 4) {
+      const { width, height } = (await canvas.boundingBox())!;
+      await canvas.hover({ position: { x: width - inset, y: height / 2 } });
+    }
     await tooltip.getByText(`Run ${bigRun.runId} ·`).waitFor();
-    expect(await tooltip.textContent()).toContain('Verdict: anomalous');
+    await expect.poll(() => tooltip.textContent()).toContain('Verdict: anomalous');
     const reasons = await tooltip.getByTestId('tooltip-reasons').locator('li').allTextContents();
     const fetchedAnomaly = bigRun.validation!.anomalies.find((a) => a.metric === 'fetched')!;
     expect(reasons[0]).toBe(`${fetchedAnomaly.message} (${fetchedAnomaly.rule}, score ${fetchedAnomaly.score})`);
@@ -128,9 +134,9 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     await page.locator('input[name=range-to]').fill(month.to);
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     await page.waitForFunction(() => document.querySelector('figure.history-chart')?.getAttribute('data-annotations') === '1');
-    for (const figure of await page.locator('figure.history-chart').all()) expect(await figure.getAttribute('data-annotations')).toBe('1');
+    for (const figure of await page.locator('figure.history-chart').all()) await expect.poll(() => figure.getAttribute('data-annotations')).toBe('1');
     const event = page.getByTestId('history-events').locator('[data-kind=flag]');
-    expect(await event.textContent()).toContain('BLOCK_ON_ANOMALY default (off) → on by e2e-operator — hold anomalous runs during the audit');
+    await expect.poll(() => event.textContent()).toContain('BLOCK_ON_ANOMALY default (off) → on by e2e-operator — hold anomalous runs during the audit');
     await volumeChart().scrollIntoViewIfNeeded();
     await shot('history-flag-change-marker');
   });
@@ -139,8 +145,8 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     await page.goto(`http://127.0.0.1:${server.port}/#/runs/${bigRun.runId}`);
     const timeline = page.locator('.batch-timeline');
     await timeline.waitFor();
-    expect(await number(timeline, 'data-total')).toBe(400);
-    expect(await number(timeline, 'data-visible-batches')).toBe(400);
+    await expect.poll(() => number(timeline, 'data-total')).toBe(400);
+    await expect.poll(() => number(timeline, 'data-visible-batches')).toBe(400);
     const frame = page.locator('.timeline-frame');
     await frame.focus();
     await page.keyboard.press('Home');
@@ -148,7 +154,7 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     await page.locator('section[aria-label="Batch 200"]').waitFor();
     await page.getByRole('button', { name: 'Zoom to batch 200' }).click();
     await expect.poll(() => number(timeline, 'data-visible-batches')).toBe(1);
-    expect(await page.getByTestId('timeline-view').textContent()).toMatch(/^1 of 400 batches/);
+    await expect.poll(() => page.getByTestId('timeline-view').textContent()).toMatch(/^1 of 400 batches/);
     await shot('timeline-zoomed-to-one-batch');
     // Each step doubles the span around the batch; idle time between batches (planning the next
     // window, a busy machine) can keep a neighbour out of the first step's view.
@@ -163,6 +169,7 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
   });
 
   it('opens a batch by clicking its bar', async () => {
+    // On the run page the test before left with all 400 batches in view.
     const frame = page.locator('.timeline-frame');
     // Bars are as wide as their batches took, so which batch sits mid-axis depends on this machine's
     // speed (one slow batch can span half the axis); what must hold is the order: further right on

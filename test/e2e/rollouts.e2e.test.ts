@@ -76,32 +76,34 @@ describe.skipIf(executablePath === null)('guarded rollouts in Chromium (browser 
     await prompt.locator('input[name=session-operator]').fill('e2e-operator');
     await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.getByTestId('rollout-state').filter({ hasText: 'active' }).waitFor();
-    expect(await page.getByTestId('rollout-applied').textContent()).toBe('ENABLE_BATCH_PROCESSING @ task:canary-feed');
-    expect(await page.locator('[data-testid=rollout-ledger] tr[data-kind=start]').textContent()).toContain('e2e-operator');
+    await expect.poll(() => page.getByTestId('rollout-applied').textContent()).toBe('ENABLE_BATCH_PROCESSING @ task:canary-feed');
+    await expect.poll(() => page.locator('[data-testid=rollout-ledger] tr[data-kind=start]').textContent()).toContain('e2e-operator');
     expect((await evaluateFlag(app.store, 'ENABLE_BATCH_PROCESSING', { task: 'canary-feed' })).value).toBe(true);
     expect((await evaluateFlag(app.store, 'ENABLE_BATCH_PROCESSING', { task: 'house-feed' })).value).toBe(false);
     await app.shot('rollout-started');
   });
 
   it('watches the first canary run with a quarantine surge pause the rollout and revert the flag, and shows why on readable tiles', async () => {
+    // Watches the rollout the test before started, on the Rollouts page it left open.
+    await page.getByTestId('rollout-state').filter({ hasText: 'active' }).waitFor();
     for (const task of ['house-feed', 'senate-feed', 'canary-feed']) await runTask(task);
     await page.getByTestId('rollout-state').filter({ hasText: 'paused' }).waitFor({ timeout: 30_000 });
     const breach = page.locator('[data-testid=rollout-ledger] tr[data-kind=breach]');
-    expect(await breach.textContent()).toContain('gatehouse-guardrail');
-    expect(await breach.textContent()).toContain('quarantine-rate');
-    expect(await page.getByTestId('rollout-applied').textContent()).toBe('nothing');
+    await expect.poll(() => breach.textContent()).toContain('gatehouse-guardrail');
+    await expect.poll(() => breach.textContent()).toContain('quarantine-rate');
+    await expect.poll(() => page.getByTestId('rollout-applied').textContent()).toBe('nothing');
     expect((await evaluateFlag(app.store, 'ENABLE_BATCH_PROCESSING', { task: 'canary-feed' })).value).toBe(false);
 
     const tiles = page.locator('[data-testid=guardrail-tiles] .guardrail');
-    expect(await tiles.count()).toBe(5);
+    await expect.poll(() => tiles.count()).toBe(5);
     const surge = page.locator('.guardrail[data-guardrail=quarantine-rate]');
-    expect(await surge.getByTestId('guardrail-status').textContent()).toBe('breach');
-    expect(await surge.getByTestId('guardrail-difference').textContent()).toMatch(/^\d+\.\d pts$/);
-    expect(await surge.getByTestId('guardrail-interval').textContent()).toMatch(/interval \d+\.\d pts to \d+\.\d pts; limit 1\.0 pts/);
-    expect(await surge.locator('svg[role=img]').getAttribute('aria-label')).toMatch(/Quarantine rate over \d+ checks/);
+    await expect.poll(() => surge.getByTestId('guardrail-status').textContent()).toBe('breach');
+    await expect.poll(() => surge.getByTestId('guardrail-difference').textContent()).toMatch(/^\d+\.\d pts$/);
+    await expect.poll(() => surge.getByTestId('guardrail-interval').textContent()).toMatch(/interval \d+\.\d pts to \d+\.\d pts; limit 1\.0 pts/);
+    await expect.poll(() => surge.locator('svg[role=img]').getAttribute('aria-label')).toMatch(/Quarantine rate over \d+ checks/);
     const time = page.locator('.guardrail[data-guardrail=per-record-time]');
-    expect(await time.getByTestId('guardrail-interval').textContent()).toContain('limit 10.0 %');
-    expect(await page.getByRole('button', { name: 'Proceed: resume this stage' }).isVisible()).toBe(true);
+    await expect.poll(() => time.getByTestId('guardrail-interval').textContent()).toContain('limit 10.0 %');
+    await page.getByRole('button', { name: 'Proceed: resume this stage' }).waitFor({ state: 'visible' });
     await app.shot('rollout-breach');
     expect(app.pageErrors).toEqual([]);
   });

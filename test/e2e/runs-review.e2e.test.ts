@@ -5,7 +5,7 @@ import { generateHearings } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { emptyBatchCounts } from '../../shared/run.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const BULK_RUNS = 10;
@@ -80,7 +80,7 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     const records = generateHearings({ seed: 99, count: 60, offset: 50_000 }).map((record) => JSON.stringify(record)).join('\n');
     await fileInput.setInputFiles({ name: 'week-48.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(records) });
     await page.getByTestId('file-note').getByText('week-48.ndjson uploaded').waitFor();
-    expect(await page.locator('input[name=source]').inputValue()).toMatch(/^file:.*uploads.*week-48\.ndjson$/);
+    await expect.poll(() => page.locator('input[name=source]').inputValue()).toMatch(/^file:.*uploads.*week-48\.ndjson$/);
     await app.shot('start-run-uploaded-file');
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.waitForURL(/#\/runs\/\d+$/);
@@ -99,12 +99,12 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     const rows = page.getByTestId('runs-table').locator('tbody tr');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=runs-table] tbody tr').length === n, anomalous.length);
     expect(await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-run-id'))))).toEqual(anomalous);
-    expect(new Set(await page.getByTestId('run-verdict').allTextContents())).toEqual(new Set(['anomalous']));
+    await expect.poll(async () => new Set(await page.getByTestId('run-verdict').allTextContents())).toEqual(new Set(['anomalous']));
     await app.shot('runs-filtered-anomalous');
 
     await page.reload();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=runs-table] tbody tr').length === n, anomalous.length);
-    expect(await page.locator('select[name=filter-verdict]').inputValue()).toBe('anomalous');
+    await expect.poll(() => page.locator('select[name=filter-verdict]').inputValue()).toBe('anomalous');
     await page.goBack();
     await page.waitForURL(/#\/runs$/);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=runs-table] tbody tr').length > n, anomalous.length);
@@ -145,6 +145,8 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
   });
 
   it('marks ten anomalous runs confirmed at once with one reason, then undoes it', async () => {
+    // The rollback test's prompt named the session; if it failed before that, name it here.
+    await nameSessionUnlessNamed(page, 'e2e-operator');
     await page.getByRole('link', { name: 'History' }).click();
     const panel = page.getByTestId('anomalies-panel');
     await panel.locator(`[data-anomalous-run="${bulkRunIds[0]}"]`).waitFor();

@@ -35,32 +35,32 @@ describe.skipIf(executablePath === null)('the Sensitivity panel in Chromium', ()
     await page.getByRole('link', { name: 'Sensitivity' }).click();
     const form = page.getByTestId('sensitivity-form');
     await form.getByTestId('sensitivity-table').waitFor();
-    expect(await form.getByTestId('in-force-version').textContent()).toMatch(/defaults in force/);
+    await expect.poll(() => form.getByTestId('in-force-version').textContent()).toMatch(/defaults in force/);
     const save = form.getByRole('button', { name: 'Save as a new version' });
 
     await form.locator('select[name=sensitivity-fetched]').selectOption('off');
     await form.locator('input[name=min-signals]').fill('2');
     await form.locator('textarea[name=sensitivity-reason]').fill('a noisy feed week: alert only on two signals');
     // A reason alone is not enough: the what-if of these settings must be on screen first.
-    expect(await save.isDisabled()).toBe(true);
+    await expect.poll(() => save.isDisabled()).toBe(true);
     await form.getByTestId('what-if-needed').waitFor();
 
     await form.getByRole('button', { name: 'Show what-if' }).click();
     const whatIf = form.getByTestId('what-if');
     await whatIf.waitFor();
-    expect(await whatIf.locator('caption').first().textContent()).toMatch(/^91 stored runs replayed/);
+    await expect.poll(() => whatIf.locator('caption').first().textContent()).toMatch(/^91 stored runs replayed/);
     const before = Number(await whatIf.locator('[data-row=before] td').first().textContent());
     const after = Number(await whatIf.locator('[data-row=after] td').first().textContent());
     expect(before).toBeGreaterThan(after);
-    expect(await whatIf.locator('tr[data-kind=spike] td').allTextContents()).toEqual(['1', '1', '0']);
-    expect(await save.isEnabled()).toBe(true);
+    await expect.poll(() => whatIf.locator('tr[data-kind=spike] td').allTextContents()).toEqual(['1', '1', '0']);
+    await expect.poll(() => save.isEnabled()).toBe(true);
     await app.shot('sensitivity-what-if');
 
     // Changing a setting after the what-if asks for a new one.
     await form.locator('select[name=sensitivity-mix]').selectOption('high');
-    expect(await save.isDisabled()).toBe(true);
+    await expect.poll(() => save.isDisabled()).toBe(true);
     await form.locator('select[name=sensitivity-mix]').selectOption('normal');
-    expect(await save.isEnabled()).toBe(true);
+    await expect.poll(() => save.isEnabled()).toBe(true);
 
     await save.click();
     const prompt = page.getByTestId('operator-prompt');
@@ -69,12 +69,9 @@ describe.skipIf(executablePath === null)('the Sensitivity panel in Chromium', ()
 
     const row = page.getByTestId('sensitivity-history').locator('tr[data-version="1"]');
     await row.waitFor();
-    const cells = await row.locator('td').allTextContents();
-    expect(cells[2]).toBe('e2e-analyst');
-    expect(cells[3]).toBe('fetched off; 2+ signals to alert');
-    expect(cells[4]).toBe('a noisy feed week: alert only on two signals');
-    expect(await form.getByTestId('in-force-version').textContent()).toMatch(/version 1 in force, saved by e2e-analyst/);
-    expect(await form.locator('[data-metric=fetched] td').first().textContent()).toBe('off');
+    await expect.poll(async () => (await row.locator('td').allTextContents()).slice(2, 5)).toEqual(['e2e-analyst', 'fetched off; 2+ signals to alert', 'a noisy feed week: alert only on two signals']);
+    await expect.poll(() => form.getByTestId('in-force-version').textContent()).toMatch(/version 1 in force, saved by e2e-analyst/);
+    await expect.poll(() => form.locator('[data-metric=fetched] td').first().textContent()).toBe('off');
     await app.shot('sensitivity-saved');
 
     const stored = await app.store.sensitivity.history({ task: 'daily' });
