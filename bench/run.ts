@@ -44,6 +44,13 @@ for (const size of SIZES) {
 console.log('\n| records | batch ÷ all-or-nothing (time) | batch ÷ floor (time) | SQLite ÷ PostgreSQL (records/s) |\n|---:|---:|---:|---:|');
 for (const line of ratios) console.log(line);
 
+// Peak RSS of one batch run of 1,000,000 hearings (issue 12: < 400 MB). A few minutes;
+// GATEHOUSE_BENCH_MILLION=0 skips it.
+if (process.env.GATEHOUSE_BENCH_MILLION !== '0') {
+  const million = measure('batch', 1_000_000);
+  if (million) console.log(`\n| batch run of 1,000,000 hearings | ms | peak RSS MB (target < 400) |\n|---|---:|---:|\n| SQLite | ${format(million.ms)} | ${million.peakRssMb.toFixed(0)} |`);
+}
+
 // Throughput (issue 12): fixed sizes, adaptive, all-or-nothing and 1 % bad records against a floor
 // per backend. `npm run bench -- --records 20000` for a short run; GATEHOUSE_BENCH_SWEEP=0 skips it.
 if (process.env.GATEHOUSE_BENCH_SWEEP !== '0') {
