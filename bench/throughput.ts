@@ -130,7 +130,7 @@ interface EngineCase {
  */
 function preReadSource(items: readonly SourceItem[]): RecordSource {
   return {
-    description: `synthetic:seed=1,count=${items.length} (pre-read)`,
+    description: `${items.length} synthetic records, read before the clock`,
     expectedCount: items.length,
     async *items(options = {}) {
       for (let index = options.skip ?? 0; index < items.length; index++) yield items[index]!;
