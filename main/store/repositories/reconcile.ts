@@ -104,7 +104,7 @@ export async function reconciliationFacts(db: Db, backend: Backend, runId: numbe
     hearingsMissing,
     orphanRows,
     unreferencedCreated: {
-      committees: await count(db, sql`SELECT count(*) FROM committees AS c WHERE c.created_run_id = ${runId} AND c.system_code NOT IN (SELECT r.system_code FROM hearing_committees AS r WHERE r.event_id IN (${runHearings}))`),
+      committees: await count(db, sql`SELECT count(*) FROM committees AS c WHERE c.created_run_id = ${runId} AND NOT EXISTS (${committeeLinkOfRun(runId)})`),
       witnesses: await count(db, sql`SELECT count(*) FROM undo_journal AS j WHERE j.run_id = ${runId} AND j.entity = 'witness' AND j.undone_by IS NULL
         AND CAST(j.entity_key AS BIGINT) NOT IN (SELECT r.witness_id FROM appearances AS r WHERE r.event_id IN (${runHearings}))`),
     },
@@ -113,6 +113,17 @@ export async function reconciliationFacts(db: Db, backend: Backend, runId: numbe
     batches: await batchCounts(db, runId),
     quarantineRows: await count(db, sql`SELECT count(*) FROM quarantine WHERE run_id = ${runId}`),
   };
+}
+
+/**
+ * A link from one of the run's hearings to committee `c`, found through hearing_committees_by_code
+ * (CROSS JOIN keeps SQLite from starting at the run's hearings instead): it stops at the first
+ * link, where a NOT IN over every link of the run's hearings read them all (SQLite ≈ 40–80 ms,
+ * PostgreSQL ≈ 170 ms at 50,000 hearings). A link's code is NOT NULL and a committee's is its key,
+ * so NOT EXISTS counts what NOT IN counted.
+ */
+function committeeLinkOfRun(runId: number): RawBuilder<unknown> {
+  return sql`SELECT 1 FROM hearing_committees AS r CROSS JOIN hearings AS h WHERE r.system_code = c.system_code AND h.event_id = r.event_id AND h.last_run_id = ${runId}`;
 }
 
 /** One row of counts, as numbers (PostgreSQL returns bigint sums as text, and null over no rows). */
