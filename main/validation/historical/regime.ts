@@ -9,7 +9,9 @@ import type { CalendarPrior } from './calendar.js';
  *   until it has some), plus what the congressional calendar anticipates, weighted by how well
  *   this stream's history has followed the calendar (its recesses confirmed or rejected, one by
  *   one, by the runs inside them). The calendar is a prior, never a switch;
- * - leaving one: a hazard from the stream's own episode lengths, plus the calendar's recess ends.
+ * - leaving one: a hazard from the stream's own episode lengths (how long this one has lasted
+ *   against how long its past ones did, for a stream the calendar does not speak for), plus the
+ *   calendar's recess ends.
  *
  * Judging and filtering read the same weights with one difference: an unanticipated entry into a
  * quiet period is news, so the judging weights leave the generic entry hazard out — a one-day
@@ -27,6 +29,16 @@ const PRIOR_AGREEMENT = { confirmed: 1, seen: 2 };
 const NO_AGREEMENT = 0.2;
 /** Prior share of quiet runs away from the calendar's recesses: one in twenty. */
 const PRIOR_QUIET_ELSEWHERE = { quiet: 1, runs: 20 };
+/** The latest quiet periods whose lengths shape a stream's exit hazard: the latest, so a stream that changes its habits is followed. */
+const MAX_EPISODE_LENGTHS = 24;
+/**
+ * Days into a quiet period before its own-history hazard applies. Until then the filter is still
+ * deciding whether the drop is a quiet period at all (a holiday, a failed fetch or a lasting
+ * change look the same for a day or two), and a hazard made low by long past periods would make it
+ * sure too soon and cut short the shift detector's watch over the start (measured on the issue 5
+ * harness: one more false alarm on a normal day when it applied from the first day).
+ */
+const OWN_HAZARD_FROM_DAY = 3;
 /** The first this-many busy runs after a quiet period may bring a catch-up bump (it is usually two; one more is cheap insurance). */
 export const BACK_RUNS = 3;
 /** A quiet period this much longer than any seen (and six weeks at least) is the new normal. */
@@ -77,6 +89,8 @@ export class RegimeFilter {
   private normalRuns = PRIOR_ENTRY.runs;
   private episodeCount = 0;
   private durationSum = 0;
+  /** The lengths (days) of the stream's latest quiet periods. */
+  private episodeLengths: number[] = [];
   private longestEpisode = 0;
   private agreement = { ...PRIOR_AGREEMENT };
   private recessEvidence: { logRatio: number; runs: number } | null = null;
@@ -85,6 +99,7 @@ export class RegimeFilter {
   copy(): RegimeFilter {
     const twin = Object.assign(new RegimeFilter(), this);
     twin.episode = this.episode ? { ...this.episode } : null;
+    twin.episodeLengths = this.episodeLengths.slice();
     twin.agreement = { ...this.agreement };
     twin.recessEvidence = this.recessEvidence ? { ...this.recessEvidence } : null;
     twin.quietElsewhere = { ...this.quietElsewhere };
@@ -124,9 +139,8 @@ export class RegimeFilter {
     const before = this.lastDay === null ? 0 : this.lastCalendar;
     const anticipatedEntry = Math.min(0.95, (c * Math.min(1, between.start)) / Math.max(1e-6, 1 - c * before));
     const calendarExit = before > 0 ? Math.min(1, between.end / before) : Math.min(1, between.end);
-    const dailyExit = 1 / this.meanEpisodeDays;
     // While the calendar still says recess, a stream that follows it is not expected to leave.
-    const genericExit = (1 - c * calendar.weight) * (days === 1 ? dailyExit : 1 - Math.pow(1 - dailyExit, days));
+    const genericExit = (1 - c * calendar.weight) * this.ownExit(dayNumber, days, c);
     const exit = Math.min(1, 1 - (1 - genericExit) * (1 - c * calendarExit));
     const genericEntry = days === 1 ? this.entries / this.normalRuns : 1 - Math.pow(1 - this.entries / this.normalRuns, days);
     const weights = (q: number, entry: number, leave: number): RegimeWeights => ({ normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave });
@@ -139,6 +153,33 @@ export class RegimeFilter {
       judging: weights(shown, anticipatedEntry, Math.max(exit, MIN_JUDGED_EXIT)),
       filtering: weights(this.quiet, Math.min(0.99, anticipatedEntry + genericEntry * (1 - anticipatedEntry)), exit),
     };
+  }
+
+  /**
+   * The chance the current quiet period ends within the `days` up to `dayNumber`. The pooled
+   * answer is a constant hazard, one over the mean episode length; a stream the calendar does not
+   * speak for (c = 0: its quiet periods are its own) knows more — how long this period has lasted
+   * against how long its past ones did. A stream whose quiet periods run three to six weeks rarely
+   * comes back four days in: the filter then needs more than one busy-looking run (a burst, a
+   * backfill) to believe the period over. The survival curve is the count of its past periods
+   * longer than this one so far, plus a geometric prior worth PRIOR_DURATION.weight periods (a
+   * stream with none keeps the pooled hazard). It only ever lowers the pooled hazard: raising it
+   * where a period has outlived its predecessors cost false alarms on normal days in development,
+   * and a period far longer than any seen is promoted to the new normal anyway. A stream that
+   * follows the calendar has its exits told by the calendar's recess ends (applied to those too,
+   * it cost the issue 5 harness level shifts and a false alarm).
+   */
+  private ownExit(dayNumber: number, days: number, calendarAgreement: number): number {
+    const dailyExit = 1 / this.meanEpisodeDays;
+    const pooled = days === 1 ? dailyExit : 1 - Math.pow(1 - dailyExit, days);
+    const age = this.episode ? dayNumber - this.episode.sinceDay : 0;
+    if (calendarAgreement > 0 || age < OWN_HAZARD_FROM_DAY) return pooled;
+    const survival = (length: number): number => {
+      let longer = PRIOR_DURATION.weight * Math.pow(1 - 1 / PRIOR_DURATION.days, Math.max(0, length));
+      for (const past of this.episodeLengths) if (past > length) longer += 1;
+      return longer;
+    };
+    return Math.min(pooled, 1 - survival(age) / survival(age - days));
   }
 
   /**
@@ -197,6 +238,8 @@ export class RegimeFilter {
       this.episodeCount += 1;
       this.durationSum += days;
       this.longestEpisode = Math.max(this.longestEpisode, days);
+      this.episodeLengths.push(days);
+      if (this.episodeLengths.length > MAX_EPISODE_LENGTHS) this.episodeLengths.shift();
       this.backRunsLeft = BACK_RUNS;
     }
     this.lastEpisode = { since: episode.since, until: run.startedAt };
