@@ -47,7 +47,7 @@ const RELATED: { table: RelatedTable; field: string; refersTo?: RawBuilder<unkno
  * `WITH h AS (…)`: the run's hearings with their stored record as `doc`. PostgreSQL materializes
  * them on the server so it parses each record once rather than once per array field below. SQLite
  * must not: its materialized CTE is a temp table in this process's memory (temp_store = MEMORY),
- * and a 1,000,000-hearing run's records took the peak RSS from ~230 MB to 1.2 GB.
+ * and a 1,000,000-hearing run's records took its peak RSS from 259 MB to 1.17 GB.
  */
 function withRunHearingDocs(backend: Backend, runId: number): RawBuilder<unknown> {
   const rows = backend === 'sqlite'
