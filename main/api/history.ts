@@ -2,7 +2,8 @@ import type { ApiHandlers } from '../../shared/api.js';
 import type { FlagEventView } from '../../shared/api-operations.js';
 import type { HistoryEvent, HistoryEventKind } from '../../shared/api-history.js';
 import { flagDefinition, flagEventView } from '../flags/index.js';
-import type { RestoreEvent, RollbackEventRecord, RunReview, Store } from '../store/index.js';
+import { undoJournal, type RollbackEventRecord } from '../backup/index.js';
+import type { RestoreEvent, RunReview, Store } from '../store/index.js';
 
 type HistoryHandlers = Pick<ApiHandlers, 'history.annotations'>;
 
@@ -15,7 +16,7 @@ type EventSource = (store: Store, limit: number) => Promise<HistoryEvent[]>;
  */
 const EVENT_SOURCES: Partial<Record<HistoryEventKind, EventSource>> = {
   flag: async (store, limit) => (await store.flags.history({ limit })).map((event) => flagEvent(flagEventView(event))),
-  rollback: async (store, limit) => (await store.undo.listEvents({ limit })).map(rollbackEvent),
+  rollback: async (store, limit) => (await undoJournal(store).listEvents({ limit })).map(rollbackEvent),
   review: async (store, limit) => (await store.reviews.list()).slice(-limit).map(reviewEvent),
   restore: async (store, limit) => (await store.restores.list({ limit })).map(restoreEvent),
 };

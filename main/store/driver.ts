@@ -77,6 +77,12 @@ export interface StoreDriver {
   close(): Promise<void>;
 }
 
+/**
+ * What a folder under main/ that owns tables (DESIGN §1) queries them through: the one query layer,
+ * its transactions and the few places the dialects differ. The Store hands it out as `queries`.
+ */
+export type QueryLayer = Pick<StoreDriver, 'backend' | 'db' | 'transaction' | 'keyedReads' | 'anyOf' | 'contains'>;
+
 /** Literal `%` and `_` in a LIKE pattern (with `ESCAPE '\'`). */
 export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -6,7 +6,9 @@ import type { Store, StoreOptions } from './types.js';
 export type * from './types.js';
 export type * from './operations-types.js';
 export type * from './undo-types.js';
-export type { NewLedgerEntry, NewRollout, RolloutPatch } from './repositories/rollouts.js';
+/** The one database type and query layer, for the folders that own tables (DESIGN §1). */
+export type { Db, QueryLayer } from './driver.js';
+export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
 export { isProcessAlive } from './process.js';
 export { WriterLockLost } from './faults.js';
 export { writtenCountViolations } from './hearing-rows.js';

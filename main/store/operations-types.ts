@@ -54,8 +54,3 @@ export type TrialLevel = 'run' | 'record' | 'control';
 export type TrialRecord = TrialRecordView;
 
 export type NewTrialRecord = Omit<TrialRecord, 'id'>;
-
-/** One saved version of a task's sensitivity settings (JSON text), with who saved it, why and when. */
-export type SensitivityVersionRow = Selectable<Database['sensitivityVersions']>;
-
-export type NewSensitivityVersion = Omit<SensitivityVersionRow, 'id' | 'version'>;

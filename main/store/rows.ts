@@ -5,7 +5,6 @@ import type { RunSummary } from '../../shared/run.js';
 import type { ReportedRun, ScheduledTask, TrialRecord } from './operations-types.js';
 import type { Database } from './schema.js';
 import type { Checkpoint } from './types.js';
-import type { RollbackEventRecord } from './undo-types.js';
 
 /**
  * Rows as the shared types describe them. Both drivers already hand back the same values
@@ -59,10 +58,6 @@ export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
     positionsDoneInBatch: JSON.parse(row.positionsDoneJson),
     updatedAt: row.updatedAt,
   };
-}
-
-export function rollbackEventFromRow(row: Row<'rollbackEvents'>): RollbackEventRecord {
-  return { ...row, onConflict: row.onConflict as RollbackEventRecord['onConflict'], runRolledBack: row.runRolledBack === 1 };
 }
 
 export function taskFromRow(row: Row<'scheduledTasks'>): ScheduledTask {

@@ -1,12 +1,9 @@
 import type { IntegrityCheck } from '../../shared/run.js';
-import type { BulkHearingWriter, StoreDriver } from './driver.js';
+import type { BulkHearingWriter, QueryLayer, StoreDriver } from './driver.js';
 import { KnownRows } from './known-rows.js';
 import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
 import { Restores, RunReviews, Trials } from './repositories/reviews.js';
-import { Rollouts } from './repositories/rollouts.js';
 import { RunRepository } from './repositories/runs.js';
-import { SensitivityVersions } from './repositories/sensitivity.js';
-import { UndoJournal } from './repositories/undo.js';
 import type { Backend, DatabaseFault, LockHolder, WriteTx } from './types.js';
 import type { SnapshotSupport } from './undo-types.js';
 
@@ -23,25 +20,25 @@ export class GatehouseStore extends RunRepository {
   readonly location: string;
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport;
+  /** For the folders that own tables (main/backup's undo journal…): they query them through this. */
+  readonly queries: QueryLayer;
   readonly flags = new FlagStore(this.driver);
   readonly tasks = new TaskStore(this.driver);
   /** Shared by every process using this database. */
   readonly notifications = new NotificationThrottle(this.driver);
   readonly reports = new RunReports(this.driver);
-  readonly undo = new UndoJournal(this.driver);
   readonly reviews = new RunReviews(this.driver);
   readonly trials = new Trials(this.driver);
   readonly restores = new Restores(this.driver);
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */
   private readonly known = new KnownRows();
-  readonly rollouts = new Rollouts(this.driver);
-  readonly sensitivity = new SensitivityVersions(this.driver);
 
   constructor(driver: StoreDriver) {
     super(driver);
     this.backend = driver.backend;
     this.location = driver.location;
     this.snapshots = driver.snapshots;
+    this.queries = driver;
   }
 
   close(): Promise<void> {

@@ -1,47 +1,4 @@
-import type { RestoreEventView, RollbackEventView, SnapshotView } from '../../shared/api-operations.js';
-
-// The undo journal as rollback reads it; the primitives a rollback needs inside its one transaction
-// (UndoTx) are typed by their one implementation in repositories/undo.ts. What to restore and how
-// conflicts resolve is decided in main/backup/.
-
-/** A whole run (`batchSeq` null) or one of its batches. */
-export interface UndoTarget {
-  runId: number;
-  batchSeq: number | null;
-}
-
-/** Every row a hearing owned before the write, exactly as stored (column names as keys). */
-export interface HearingImage {
-  hearing: Record<string, unknown>;
-  committees: Record<string, unknown>[];
-  appearances: Record<string, unknown>[];
-  videos: Record<string, unknown>[];
-  transcripts: Record<string, unknown>[];
-}
-
-export interface JournalEntry {
-  id: number;
-  runId: number;
-  batchSeq: number;
-  entity: 'hearing' | 'committee' | 'witness';
-  /** eventId for a hearing, system code for a committee, witness id for a witness. */
-  key: string;
-  /** null: the row did not exist before the write. Always null for committees and witnesses. */
-  before: HearingImage | null;
-  afterHash: string | null;
-  /** An earlier rollback skipped this write (it was in conflict) and left it standing. */
-  skippedBefore: boolean;
-}
-
-export type JournalOutcome = 'restored' | 'deleted' | 'skipped' | 'created-deleted' | 'created-kept';
-
-/** What one rollback did, as reported to the operator and recorded in its event. */
-export type RollbackCounts = Pick<RollbackEventRecord, 'restored' | 'deleted' | 'skipped' | 'forced' | 'createdRowsDeleted' | 'createdRowsKept'>;
-
-/** A recorded rollback: `batchSeq` null when the whole run was rolled back. */
-export type RollbackEventRecord = RollbackEventView;
-
-export type { UndoTx } from './repositories/undo.js';
+import type { RestoreEventView, SnapshotView } from '../../shared/api-operations.js';
 
 export type Snapshot = SnapshotView;
 export type SnapshotKind = Snapshot['kind'];

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import { callApi, data, runToTheEnd, signIn } from '../helpers/console-http.js';
+import { undoJournal } from '../../main/backup/index.js';
 
 /**
  * Issue 14, item 7: who did it. In `gatehouse serve` each browser session names itself once; the
@@ -80,7 +81,7 @@ describe('operator identity in browser mode', () => {
     const run = await runToTheEnd({ server, engine, store, cookie: ada }, 'synthetic:seed=21,count=20');
     const rollback = await data<{ operator: string }>(server, 'rollback.apply', { runId: run.runId, confirmRunId: run.runId, reason: 'bad feed', operator: 'mallory' }, ada);
     expect(rollback.operator).toBe('Ada');
-    expect(await store.undo.listEvents({ runId: run.runId })).toEqual([expect.objectContaining({ operator: 'Ada', reason: 'bad feed' })]);
+    expect(await undoJournal(store).listEvents({ runId: run.runId })).toEqual([expect.objectContaining({ operator: 'Ada', reason: 'bad feed' })]);
 
     const { snapshots } = await data<{ snapshots: { id: string; kind: string }[] }>(server, 'backups.list', {}, ada);
     const { id } = snapshots.find((snapshot) => snapshot.kind === 'before-run')!;

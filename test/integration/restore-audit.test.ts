@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, restoreSnapshot, rollback } from '../../main/backup/index.js';
+import { createSnapshot, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import { openSource } from '../../main/sources/index.js';
@@ -13,7 +13,7 @@ async function update(store: Store, spec: string) {
 /** Everything the audit holds, as a support person would read it back. */
 async function audit(store: Store) {
   return {
-    rollbacks: await store.undo.listEvents(),
+    rollbacks: await undoJournal(store).listEvents(),
     flagEvents: await store.flags.history(),
     reviews: await store.reviews.list(),
     restores: await store.restores.list(),

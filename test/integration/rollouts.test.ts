@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateFlag, setFlag } from '../../main/flags/index.js';
-import { decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, startRollout } from '../../main/rollouts/index.js';
+import { decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, Notifier, runTask, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -290,7 +290,7 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await expect(start(h, { stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await start(h);
       await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT' });
-      expect(await h.store.rollouts.list()).toHaveLength(1);
+      expect(await rolloutLedger(h.store).list()).toHaveLength(1);
     });
   });
 });
