@@ -17,6 +17,7 @@ export {
 export {
   attachRunToSnapshot,
   createSnapshot,
+  listRestores,
   listSnapshots,
   pruneSnapshots,
   pruneSnapshotsOnRequest,

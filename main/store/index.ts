@@ -4,14 +4,15 @@ import { GatehouseStore } from './store.js';
 import type { Store, StoreOptions } from './types.js';
 
 export type * from './types.js';
-export type * from './operations-types.js';
+export type { NewTrialRecord, TrialLevel, TrialRecord } from './repositories/trials.js';
 export type * from './undo-types.js';
 /** The one database type and query layer, for the folders that own tables (DESIGN §1). */
 export type { Db, QueryLayer } from './driver.js';
 export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
 export { isProcessAlive } from './process.js';
 export { WriterLockLost } from './faults.js';
-export { writtenCountViolations } from './hearing-rows.js';
+export { writtenCountViolations, type RelatedTable } from './hearing-rows.js';
+export { REVIEW_MARKS } from './restore.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { checkStagingTarget, copyToStaging, stagingExists, type StagingCopy } from './staging.js';

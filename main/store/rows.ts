@@ -2,9 +2,9 @@ import type { Selectable } from 'kysely';
 import { feedbackReview, runOrigin, VERDICTS, type HistoryEntry } from '../../shared/validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
-import type { ReportedRun, ScheduledTask, TrialRecord } from './operations-types.js';
+import type { TrialRecord } from './repositories/trials.js';
 import type { Database } from './schema.js';
-import type { Checkpoint } from './types.js';
+import type { Checkpoint, ReportedRun } from './types.js';
 
 /**
  * Rows as the shared types describe them. Both drivers already hand back the same values
@@ -58,10 +58,6 @@ export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
     positionsDoneInBatch: JSON.parse(row.positionsDoneJson),
     updatedAt: row.updatedAt,
   };
-}
-
-export function taskFromRow(row: Row<'scheduledTasks'>): ScheduledTask {
-  return { ...row, enabled: row.enabled === 1 };
 }
 
 export function trialFromRow({ caughtByJson, caught, ...rest }: Row<'trials'>): TrialRecord {

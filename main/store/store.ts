@@ -1,18 +1,19 @@
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { BulkHearingWriter, QueryLayer, StoreDriver } from './driver.js';
 import { KnownRows } from './known-rows.js';
-import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
-import { Restores, RunReviews, Trials } from './repositories/reviews.js';
+import { RunReports } from './repositories/reported-runs.js';
+import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
 import type { Backend, DatabaseFault, LockHolder, WriteTx } from './types.js';
 import type { SnapshotSupport } from './undo-types.js';
 
 /**
  * The one Store, whichever database answers: the run repository and the others, written once
- * against the query layer, over a driver that keeps what truly differs between the backends.
- * Each repository serves one owner: flags (main/flags/), tasks and notifications
- * (main/scheduler/), reports (main/reports/), undo, snapshots and restores (main/backup/), reviews
- * and sensitivity (main/validation/), trials (main/trials/), rollouts (main/rollouts/).
+ * against the query layer, over a driver that keeps what truly differs between the backends. The
+ * folders that own tables query them through `queries` (DESIGN §1): flags (main/flags/), tasks and
+ * notifications (main/scheduler/), the undo journal and restores (main/backup/), reviews and
+ * sensitivity (main/validation/), rollouts (main/rollouts/). The trial ledger stays here: the
+ * staging copy (staging.ts) carries it over.
  */
 export class GatehouseStore extends RunRepository {
   readonly backend: Backend;
@@ -20,16 +21,9 @@ export class GatehouseStore extends RunRepository {
   readonly location: string;
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport;
-  /** For the folders that own tables (main/backup's undo journal…): they query them through this. */
   readonly queries: QueryLayer;
-  readonly flags = new FlagStore(this.driver);
-  readonly tasks = new TaskStore(this.driver);
-  /** Shared by every process using this database. */
-  readonly notifications = new NotificationThrottle(this.driver);
   readonly reports = new RunReports(this.driver);
-  readonly reviews = new RunReviews(this.driver);
   readonly trials = new Trials(this.driver);
-  readonly restores = new Restores(this.driver);
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */
   private readonly known = new KnownRows();
 

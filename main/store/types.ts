@@ -7,7 +7,6 @@ import type { Database } from './schema.js';
 import type { GatehouseStore } from './store.js';
 
 export type Backend = 'sqlite' | 'postgres';
-export type { ReconciliationFacts, Sample } from './repositories/reconcile.js';
 export type { SnapshottedRun } from './repositories/runs.js';
 
 /** Who holds the one-writer lock, as a refusal names it: its writer_lock row. */
@@ -78,6 +77,12 @@ export interface RunOutcome {
   batchCounts: BatchCounts;
   validation: ValidationResult | null;
   error: string | null;
+}
+
+/** A run as the reports read it: the summary plus the operator's review, if any. */
+export interface ReportedRun extends RunSummary {
+  /** `confirmed` (a real anomaly), `expected` (a false positive: a known pattern or event), or null when nobody reviewed it. */
+  review: string | null;
 }
 
 export interface RunDetail extends RunSummary {

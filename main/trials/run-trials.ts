@@ -5,7 +5,7 @@ import { runUpdate } from '../engine/index.js';
 import { openStore, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import { copyToStaging } from '../store/index.js';
-import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS } from '../validation/index.js';
+import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, runReviews } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
@@ -139,7 +139,7 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
 
 /** UTC midnight of the day after the latest stored run (today, for an empty database). */
 async function firstFreeDay(store: Store): Promise<Date> {
-  const last = (await store.reviews.allRuns()).at(-1);
+  const last = (await store.reports.runs()).at(-1);
   const base = last ? Date.parse(last.startedAt) + DAY_MS : Date.now();
   return new Date(Math.floor(base / DAY_MS) * DAY_MS);
 }
@@ -189,7 +189,7 @@ class TrialRunner {
       caughtBy = attribution.caughtBy;
       attributionNote = attributionText(attribution, paired?.runId ?? null);
       for (const { summary: run } of runs) {
-        await this.store.reviews.add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
+        await runReviews(this.store).add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
       }
     }
     const verdict = summary.validation?.verdict ?? null;

@@ -54,6 +54,7 @@ export { backtest, wasJudgeable, type BacktestReport, type BacktestRun } from '.
 export { expectedBands, type RunBands } from './bands.js';
 export { LIVE_HISTORY_RUNS } from './walk-stored.js';
 export { sensitivityWhatIf, type SettingsOutcome, type TrialCase, type TrialCaseOutcome, type TrialKindOutcome, type WhatIfInput, type WhatIfReport } from './what-if.js';
+export { runReviews, type RunReview } from './reviews.js';
 export { sensitivityVersions } from './sensitivity-versions.js';
 export { historicalJudge, requireKnownTask, saveSensitivity, sensitivityHistory, sensitivityInForce, sensitivityTasks, whatIfForTask, type SensitivitySave } from './sensitivity.js';
 // ── end of historical validation ──

@@ -75,7 +75,7 @@ function trialCases(runs: readonly ReportedRun[], trials: Awaited<ReturnType<Sto
  * that database's runs before it, the history it was judged against when it ran.
  */
 async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
-  const [runs, trials] = await Promise.all([staging.reviews.allRuns(), staging.trials.list()]);
+  const [runs, trials] = await Promise.all([staging.reports.runs(), staging.trials.list()]);
   const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
   return trialCases(runs, trials).map((trial) => {
     const time = Date.parse(trial.current.startedAt);
@@ -90,7 +90,7 @@ async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
  */
 export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}, staging?: Store): Promise<SensitivityWhatIfView> {
   await requireKnownTask(store, task);
-  const [state, runs, trials, stagingCases] = await Promise.all([sensitivityInForce(store, task), store.reviews.allRuns(), store.trials.list(), staging ? stagingTrialCases(staging) : []]);
+  const [state, runs, trials, stagingCases] = await Promise.all([sensitivityInForce(store, task), store.reports.runs(), store.trials.list(), staging ? stagingTrialCases(staging) : []]);
   const report = sensitivityWhatIf({
     runs: trainingRunsFor(runs, task).map(historyEntryOf),
     trials: [...trialCases(runs, trials), ...stagingCases],

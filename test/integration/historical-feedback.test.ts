@@ -5,7 +5,7 @@ import { setFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { buildReport } from '../../main/reports/index.js';
-import { acceptHeldRun, backtest, historicalJudge, markAnomaly } from '../../main/validation/index.js';
+import { acceptHeldRun, backtest, historicalJudge, markAnomaly, runReviews } from '../../main/validation/index.js';
 import { seedSyntheticHistory } from '../../main/trials/index.js';
 import { testBackends } from '../helpers/backends.js';
 
@@ -124,8 +124,8 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
       const history = await store.validationHistory();
       expect(history).toHaveLength(2);
       expect(history.map((h) => h.startedAt)).not.toContain((await store.getRun(ids[0]!))!.startedAt);
-      expect((await store.reviews.anomalousRuns({ open: true }))).toHaveLength(0);
-      expect((await store.reviews.list({ runId: ids[1]! }))[0]).toMatchObject({ action: 'expected', reasonKind: 'known-event', operator: 'tester' });
+      expect((await store.reports.anomalous({ open: true }))).toHaveLength(0);
+      expect((await runReviews(store).list({ runId: ids[1]! }))[0]).toMatchObject({ action: 'expected', reasonKind: 'known-event', operator: 'tester' });
       const report = await buildReport(store, { kind: 'monitoring', now: new Date('2026-01-01T00:00:00Z') });
       expect(JSON.stringify(report.document)).toContain('expected');
 

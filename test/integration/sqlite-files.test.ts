@@ -9,6 +9,7 @@ import { openStore } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { undoJournal } from '../../main/backup/index.js';
+import { runReviews } from '../../main/validation/index.js';
 
 /** What a user gets from the CLI pointed at a file that is not (or no longer) a sound Gatehouse database. */
 const folders: string[] = [];
@@ -93,7 +94,7 @@ describe('a database an earlier Gatehouse left at schema version 4', () => {
     try {
       expect((await store.listRuns()).map((run) => [run.runId, run.status])).toEqual([[2, 'success'], [1, 'rolled_back']]);
       expect(await undoJournal(store).listEvents()).toEqual([expect.objectContaining({ runId: 1, reason: 'old feed', deleted: 3, runRolledBack: true })]);
-      expect(await store.reviews.list()).toEqual([expect.objectContaining({ runId: 1, action: 'confirmed', reason: 'real' })]);
+      expect(await runReviews(store).list()).toEqual([expect.objectContaining({ runId: 1, action: 'confirmed', reason: 'real' })]);
     } finally {
       await store.close();
     }

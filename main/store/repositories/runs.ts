@@ -4,7 +4,6 @@ import { emptyBatchCounts, emptyMetrics, type BatchRecord, type Reconciliation, 
 import type { HistoryEntry } from '../../../shared/validation.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
-import { reconciliationFacts, type ReconciliationFacts } from './reconcile.js';
 import { checkpointFromRow, historyEntryFromRun, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
@@ -121,10 +120,6 @@ export class RunRepository {
   /** Records the cross-batch reconciliation of what the run wrote (judged in main/engine/reconcile.ts). */
   async setRunReconciliation(runId: number, reconciliation: Reconciliation): Promise<void> {
     await this.db.updateTable('runs').set({ reconciliationJson: JSON.stringify(reconciliation) }).where('id', '=', runId).execute();
-  }
-
-  reconciliationFacts(runId: number): Promise<ReconciliationFacts> {
-    return this.driver.keyedReads((trx) => reconciliationFacts(trx, this.driver.backend, runId));
   }
 
   /** The settings of the newest run a snapshot was taken before (what the snapshot policy compares with); null when none was. */
