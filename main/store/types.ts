@@ -7,7 +7,6 @@ import type { Database } from './schema.js';
 import type { GatehouseStore } from './store.js';
 
 export type Backend = 'sqlite' | 'postgres';
-export type { SnapshottedRun } from './repositories/runs.js';
 
 /** Who holds the one-writer lock, as a refusal names it: its writer_lock row. */
 export type LockHolder = Omit<Selectable<Database['writerLock']>, 'id'>;

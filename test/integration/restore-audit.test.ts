@@ -5,7 +5,7 @@ import { flagStore, setFlag } from '../../main/flags/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { runReviews } from '../../main/validation/index.js';
+import { runReviews, validationHistory } from '../../main/validation/index.js';
 
 async function update(store: Store, spec: string) {
   return runUpdate({ store, source: await openSource(spec), batchSize: 20 });
@@ -60,9 +60,9 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       const first = await update(store, 'synthetic:seed=9,count=30');
       const snapshot = await createSnapshot(store, { kind: 'manual' });
       await runReviews(store).add({ runId: first.runId, action: 'confirmed', reasonKind: null, reason: 'a real anomaly', operator: 'eve', at: new Date().toISOString() });
-      expect(await store.validationHistory()).toEqual([]);
+      expect(await validationHistory(store)).toEqual([]);
       await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to the snapshot' });
-      expect(await store.validationHistory()).toEqual([]);
+      expect(await validationHistory(store)).toEqual([]);
       expect((await runReviews(store).list()).map((review) => review.reason)).toEqual(['a real anomaly']);
     });
   });

@@ -7,6 +7,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { testBackends } from '../helpers/backends.js';
 import { domainRows, hashDomainRows } from '../helpers/domain-rows.js';
 import { arraySource } from '../helpers/records.js';
+import { validationHistory } from '../../main/validation/index.js';
 
 async function recordsOf(spec: string): Promise<unknown[]> {
   const items: SourceItem[] = [];
@@ -60,7 +61,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       expect(hashDomainRows(await domainRows(location))).toEqual(before);
       expect((await store.getRun(2))!.status).toBe('rolled_back');
       expect((await store.getRun(2))!.batchList.every((b) => b.status === 'rolled_back')).toBe(true);
-      const history = await store.validationHistory();
+      const history = await validationHistory(store);
       expect(history).toHaveLength(1);
       const [event] = await undoJournal(store).listEvents({ runId: 2 });
       expect(event).toMatchObject({ runId: 2, batchSeq: null, operator: 'support-ann', reason: 'bad feed', restored: 100, deleted: 50, runRolledBack: true });
