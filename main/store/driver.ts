@@ -83,12 +83,7 @@ export interface StoreDriver {
  */
 export type QueryLayer = Pick<StoreDriver, 'backend' | 'db' | 'transaction' | 'keyedReads' | 'anyOf' | 'contains'>;
 
-/** Literal `%` and `_` in a LIKE pattern (with `ESCAPE '\'`). */
-export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-/** The shared half of `contains`: the dialect picks the operator. */
+/** The shared half of `contains`: the dialect picks the operator; `%` and `_` in the text are escaped to stand for themselves. */
 export function containsWith(operator: 'like' | 'ilike', column: string, text: string): Expression<SqlBool> {
-  return sql<SqlBool>`${sql.ref(column)} ${sql.raw(operator)} ${likePattern(text)} escape '\\'`;
+  return sql<SqlBool>`${sql.ref(column)} ${sql.raw(operator)} ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 }

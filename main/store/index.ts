@@ -9,7 +9,6 @@ export type * from './undo-types.js';
 /** The one database type and query layer, for the folders that own tables (DESIGN §1). */
 export type { Db, QueryLayer } from './driver.js';
 export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
-export { isProcessAlive } from './process.js';
 export { WriterLockLost } from './faults.js';
 export { writtenCountViolations, type RelatedTable } from './hearing-rows.js';
 export { REVIEW_MARKS } from './restore.js';

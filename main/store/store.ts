@@ -49,10 +49,6 @@ export class GatehouseStore extends RunRepository {
     return this.driver.classifyError(error);
   }
 
-  isTransientError(error: unknown): boolean {
-    return this.classifyError(error) === 'transient';
-  }
-
   /**
    * Refuses a corrupted database before a run writes to it. SQLite: PRAGMA quick_check when `full`
    * or when the file is not as the last verified run left it, else skipped

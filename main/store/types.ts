@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunStatus, RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { Database } from './schema.js';
@@ -57,17 +57,8 @@ export interface Checkpoint {
   updatedAt: string;
 }
 
-export interface NewRun {
-  mode: RunMode;
-  batchSize: number;
-  task: string | null;
-  source: string;
-  startedAt: string;
-  pid: number;
-  host: string;
-  flags: Record<string, unknown>;
-  resumedFrom: number | null;
-}
+/** A run as createRun records it, with the process that runs it. */
+export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | 'source' | 'startedAt' | 'flags' | 'resumedFrom'>> & { pid: number; host: string };
 
 export interface RunOutcome {
   status: RunStatus;
