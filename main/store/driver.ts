@@ -3,7 +3,7 @@ import type { IntegrityCheck } from '../../shared/run.js';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
-import type { SnapshotSupport } from './undo-types.js';
+import type { SnapshotSupport } from './snapshot-types.js';
 
 export type Db = Kysely<Database>;
 

@@ -3,7 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { Db } from './driver.js';
 import { countHearings } from './repositories/runs.js';
 import { REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
-import type { RestoreEvent, RestoreRequest, Snapshot } from './undo-types.js';
+import type { RestoreEvent, RestoreRequest, Snapshot } from './snapshot-types.js';
 
 /**
  * The one restore, whichever backend: inside the caller's transaction, every table a restore

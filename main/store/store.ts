@@ -5,7 +5,7 @@ import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
 import type { Backend, DatabaseFault, LockHolder, WriteTx } from './types.js';
-import type { SnapshotSupport } from './undo-types.js';
+import type { SnapshotSupport } from './snapshot-types.js';
 
 /**
  * The one Store, whichever database answers: the run repository and the others, written once
