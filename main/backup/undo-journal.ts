@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
 import type { RunStatus } from '../../shared/run.js';
-import { columnsOf, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
+import { columnsOf, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
 
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
 // transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
@@ -48,14 +48,6 @@ function rollbackEventFromRow(row: Selectable<Database['rollbackEvents']>): Roll
 }
 
 type Row = Record<string, unknown>;
-
-/** The tables of a before-image, keyed as HearingImage keys them. */
-const RELATED: [keyof Omit<HearingImage, 'hearing'>, TableName][] = [
-  ['committees', 'hearingCommittees'],
-  ['appearances', 'appearances'],
-  ['videos', 'videos'],
-  ['transcripts', 'transcripts'],
-];
 
 /** A before-image row (SQL column names as keys) as the insert of its table: exactly its columns, nothing the image adds. */
 function imageRow(table: TableName, row: Row): Row {
@@ -122,8 +114,8 @@ function undoTx(driver: QueryLayer, trx: Db) {
       // Deleting first cascades to the related rows, so the image goes back whole, not merged.
       await trx.deleteFrom('hearings').where('eventId', '=', String(image.hearing.event_id)).execute();
       await trx.insertInto('hearings').values(imageRow('hearings', image.hearing) as never).execute();
-      for (const [key, table] of RELATED) {
-        if (image[key].length > 0) await trx.insertInto(table).values(image[key].map((row) => imageRow(table, row)) as never).execute();
+      for (const { imageKey, name } of RELATED_TABLES) {
+        if (image[imageKey].length > 0) await trx.insertInto(name).values(image[imageKey].map((row) => imageRow(name, row)) as never).execute();
       }
     },
     /** Deletes the hearing with its related rows; false when it did not exist. */

@@ -35,12 +35,13 @@ export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Wit
 
 export type RelatedTable = keyof ReturnType<typeof relatedRows>;
 
-/** Each table of relatedRows with its columns (camelCase, in the order of the values there), from the schema. */
-export const RELATED_TABLES = (['hearingCommittees', 'appearances', 'videos', 'transcripts'] as const satisfies TableName[]).map((name) => ({
-  name,
-  table: snakeCase(name) as RelatedTable,
-  columns: columnsOf(name),
-}));
+/**
+ * Each table of relatedRows with its columns (camelCase, in the order of the values there), from
+ * the schema, and the key its rows have in a hearing's before-image in the undo journal.
+ */
+export const RELATED_TABLES = ([['committees', 'hearingCommittees'], ['appearances', 'appearances'], ['videos', 'videos'], ['transcripts', 'transcripts']] as const satisfies [string, TableName][]).map(
+  ([imageKey, name]) => ({ imageKey, name, table: snakeCase(name) as RelatedTable, columns: columnsOf(name) }),
+);
 
 /** The parent of a subcommittee: hsif14 belongs to hsif00. */
 export function parentCommitteeCode(systemCode: string): string | null {

@@ -223,8 +223,6 @@ const WRITE_ROWS = `WITH h AS (${UPSERT_HEARINGS} RETURNING 1),
 const DELETE_RELATED = `WITH ${RELATED.slice(0, 3).map(({ table }, t) => `d${t} AS (DELETE FROM ${table} WHERE event_id = ANY($1::text[]))`).join(', ')}
   DELETE FROM transcripts WHERE event_id = ANY($1::text[])`;
 
-const BEFORE_IMAGES = `SELECT h.event_id, jsonb_build_object('hearing', to_jsonb(h), ${(
-  [['committees', 'hearing_committees'], ['appearances', 'appearances'], ['videos', 'videos'], ['transcripts', 'transcripts']] as const
-)
-  .map(([key, table]) => `'${key}', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.ordinal), '[]') FROM ${table} x WHERE x.event_id = h.event_id)`)
-  .join(', ')})::text AS image FROM hearings h WHERE h.event_id = ANY($1::text[])`;
+const BEFORE_IMAGES = `SELECT h.event_id, jsonb_build_object('hearing', to_jsonb(h), ${RELATED_TABLES.map(
+  ({ imageKey, table }) => `'${imageKey}', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.ordinal), '[]') FROM ${table} x WHERE x.event_id = h.event_id)`,
+).join(', ')})::text AS image FROM hearings h WHERE h.event_id = ANY($1::text[])`;

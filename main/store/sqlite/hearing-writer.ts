@@ -102,9 +102,8 @@ export class SqliteHearingWriter implements BulkHearingWriter {
 
   /** Every row the hearing owns, exactly as stored: what a rollback puts back. */
   private beforeImage(eventId: string): string {
-    const rows = (table: RelatedTable) => this.s.relatedRows[table].all(eventId);
-    const image = { hearing: this.s.hearingRow.get(eventId), committees: rows('hearing_committees'), appearances: rows('appearances'), videos: rows('videos'), transcripts: rows('transcripts') };
-    return JSON.stringify(image);
+    const related = RELATED_TABLES.map(({ imageKey, table }) => [imageKey, this.s.relatedRows[table].all(eventId)]);
+    return JSON.stringify({ hearing: this.s.hearingRow.get(eventId), ...Object.fromEntries(related) });
   }
 
   private journal(runId: number, batchSeq: number, entity: string, key: string, before: string | null, afterHash: string | null, now: string): void {
