@@ -140,7 +140,7 @@ async function writePostgresChunk(client: pg.Client, chunk: FloorHearing[], firs
   }
   const hearingRows = chunk.map((item, i) => hearingRow(asChange(item, first + i), 1, 1));
   await client.query(
-    `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')}) SELECT * FROM unnest(${HEARING_COLUMNS.map((c, i) => `$${i + 1}::${pgType(c)}[]`).join(', ')})`,
+    `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')}) SELECT * FROM unnest(${HEARING_COLUMNS.map((c, i) => `$${i + 1}::${pgType('hearings', c)}[]`).join(', ')})`,
     HEARING_COLUMNS.map((column) => hearingRows.map((row) => row[column])),
   );
   const related = chunk.map(({ hearing }) => relatedRows(hearing, (w) => witnessIds.get(witnessKey(w))!));

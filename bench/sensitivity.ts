@@ -25,7 +25,7 @@ try {
     return performance.now() - started;
   };
   await whatIfForTask(store, 'daily', { metrics: {}, minSignals: 1 }); // warm
-  const read = Math.min(...(await Promise.all([0, 1, 2].map(() => time(() => store.reviews.allRuns())))));
+  const read = Math.min(...(await Promise.all([0, 1, 2].map(() => time(() => store.reports.runs())))));
   const whatIfs: number[] = [];
   for (let i = 0; i < 3; i++) whatIfs.push(await time(() => whatIfForTask(store, 'daily', { metrics: { fetched: 'high' }, minSignals: 2 })));
   const whatIf = Math.min(...whatIfs);

@@ -1,8 +1,10 @@
 import type { ApiHandlers } from '../../shared/api.js';
 import type { FlagEventView } from '../../shared/api-operations.js';
 import type { HistoryEvent, HistoryEventKind } from '../../shared/api-history.js';
-import { flagDefinition, flagEventView } from '../flags/index.js';
-import type { RestoreEvent, RollbackEventRecord, RunReview, Store } from '../store/index.js';
+import { flagDefinition, flagEventView, flagStore } from '../flags/index.js';
+import { listRestores, undoJournal, type RollbackEventRecord } from '../backup/index.js';
+import type { RestoreEvent, Store } from '../store/index.js';
+import { type RunReview, runReviews } from '../validation/index.js';
 
 type HistoryHandlers = Pick<ApiHandlers, 'history.annotations'>;
 
@@ -14,10 +16,10 @@ type EventSource = (store: Store, limit: number) => Promise<HistoryEvent[]>;
  * slot (HISTORY_EVENT_KINDS) and no source yet: main/rollouts adds its decision ledger here.
  */
 const EVENT_SOURCES: Partial<Record<HistoryEventKind, EventSource>> = {
-  flag: async (store, limit) => (await store.flags.history({ limit })).map((event) => flagEvent(flagEventView(event))),
-  rollback: async (store, limit) => (await store.undo.listEvents({ limit })).map(rollbackEvent),
-  review: async (store, limit) => (await store.reviews.list()).slice(-limit).map(reviewEvent),
-  restore: async (store, limit) => (await store.restores.list({ limit })).map(restoreEvent),
+  flag: async (store, limit) => (await flagStore(store).history({ limit })).map((event) => flagEvent(flagEventView(event))),
+  rollback: async (store, limit) => (await undoJournal(store).listEvents({ limit })).map(rollbackEvent),
+  review: async (store, limit) => (await runReviews(store).list()).slice(-limit).map(reviewEvent),
+  restore: async (store, limit) => (await listRestores(store, { limit })).map(restoreEvent),
 };
 
 export function historyHandlers(store: Store): HistoryHandlers {

@@ -1,10 +1,9 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import type { FlagView } from '../../shared/api-operations.js';
-import { evaluateAllFlags, FLAG_DEFINITIONS, flagEventView, parseStoredValue, revertFlagEvent, setFlag, unsetFlag, type FlagValue } from '../flags/index.js';
+import { evaluateAllFlags, FLAG_DEFINITIONS, flagEventView, flagStore, type FlagValue, parseStoredValue, revertFlagEvent, setFlag, type StoredFlagValue, unsetFlag } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
-import { addTask, editTask, requireTask, taskView } from '../scheduler/index.js';
-import type { StoredFlagValue } from '../store/index.js';
+import { addTask, editTask, requireTask, taskStore, taskView } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { requireOperator } from './caller.js';
 import type { ApiContext } from './handlers.js';
@@ -26,7 +25,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     context.notifications?.log?.(JSON.stringify({ level: 'info', event, operator, at: new Date().toISOString(), ...fields }));
   return {
     'flags.list': async () => {
-      const [stored, inForce] = await Promise.all([store.flags.values(), evaluateAllFlags(store, {})]);
+      const [stored, inForce] = await Promise.all([flagStore(store).values(), evaluateAllFlags(store, {})]);
       return FLAG_DEFINITIONS.map((definition, index): FlagView => {
         const resolution = inForce[index]!;
         return {
@@ -43,14 +42,14 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     },
     'flags.set': async ({ flag, scope, value, reason }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
     'flags.unset': async ({ flag, scope, reason }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator: requireOperator(caller) })),
-    'flags.history': async (query) => (await store.flags.history(query)).map(flagEventView),
+    'flags.history': async (query) => (await flagStore(store).history(query)).map(flagEventView),
     'flags.revert': async ({ eventId, reason }, caller) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator: requireOperator(caller) })),
     'canary.report': async ({ task, since }) => {
       const { canary } = await buildReport(store, { kind: 'canary', task, since });
       if (!canary) throw new GatehouseError('INTERNAL', 'the canary report returned no comparison');
       return canary;
     },
-    'tasks.list': async () => (await store.tasks.list()).map((task) => taskView(task)),
+    'tasks.list': async () => (await taskStore(store).list()).map((task) => taskView(task)),
     'tasks.add': async (input, caller) => {
       const operator = requireOperator(caller);
       const task = await addTask(store, input);
@@ -67,7 +66,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       const task = await requireTask(store, name);
       const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays });
       // Names the run as the task's latest without moving its schedule (as `gatehouse tasks run`).
-      await store.tasks.markFired(task.name, task.lastFiredAt ?? task.createdAt, started.runId);
+      await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, started.runId);
       return started;
     },
     'notify.test': async () => {

@@ -1,6 +1,6 @@
 import type { Overview } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
-import { nextOccurrence } from '../scheduler/index.js';
+import { nextOccurrence, taskStore } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { listAnomalousRuns } from '../validation/index.js';
 import type { EngineHost } from './engine-host.js';
@@ -42,7 +42,7 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
 
 /** Enabled tasks by their next scheduled time; a broken cron expression leaves its task out. */
 async function nextTasks(store: Store, now: Date = new Date()): Promise<Overview['nextTasks']> {
-  const tasks = (await store.tasks.list()).filter((task) => task.enabled);
+  const tasks = (await taskStore(store).list()).filter((task) => task.enabled);
   const upcoming: Overview['nextTasks'] = [];
   for (const task of tasks) {
     const next = (() => {

@@ -1,5 +1,5 @@
 import type { ApiHandlers } from '../../shared/api.js';
-import { abortRollout, decideRollout, pauseRollout, rolloutDetail, startRollout } from '../rollouts/index.js';
+import { abortRollout, decideRollout, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../rollouts/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
 
@@ -10,9 +10,9 @@ export function rolloutHandlers(store: Store, clock: () => Date = () => new Date
   const actor = (caller: Parameters<RolloutHandlers['rollouts.start']>[1]) => ({ operator: requireOperator(caller), now: clock() });
   const detail = async (rollout: { id: number }) => rolloutDetail(store, rollout.id, clock());
   return {
-    'rollouts.list': () => store.rollouts.list({ limit: 500 }),
+    'rollouts.list': () => rolloutLedger(store).list({ limit: 500 }),
     'rollouts.get': async ({ rolloutId }) => {
-      const id = rolloutId ?? (await store.rollouts.list({ limit: 1 }))[0]?.id;
+      const id = rolloutId ?? (await rolloutLedger(store).list({ limit: 1 }))[0]?.id;
       return id === undefined ? null : rolloutDetail(store, id, clock());
     },
     'rollouts.start': async (input, caller) => detail(await startRollout(store, input, actor(caller))),

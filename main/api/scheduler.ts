@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../shared/run.js';
-import { abortableSleep, runSchedulerLoop, Scheduler, type Notifier } from '../scheduler/index.js';
-import type { ScheduledTask, Store } from '../store/index.js';
+import { abortableSleep, type Notifier, runSchedulerLoop, type ScheduledTask, Scheduler } from '../scheduler/index.js';
+import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 
 /**

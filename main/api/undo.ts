@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers, ApiOutput } from '../../shared/api.js';
-import { DEFAULT_RETENTION, listSnapshots, pruneSnapshotsOnRequest, snapshotFolder, type Snapshot } from '../backup/index.js';
+import { DEFAULT_RETENTION, listRestores, listSnapshots, pruneSnapshotsOnRequest, type Snapshot, snapshotFolder, undoJournal } from '../backup/index.js';
 import { evaluateFlag } from '../flags/index.js';
 import { notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
@@ -42,7 +42,7 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       }
       return engine.perform({ kind: 'restore', operator, snapshotId: id, reason });
     },
-    'backups.restores': ({ limit, after }) => store.restores.list({ limit, after }),
+    'backups.restores': ({ limit, after }) => listRestores(store, { limit, after }),
     'rollback.preview': ({ runId, batchSeq, onConflict }, caller) => engine.perform({ kind: 'rollback-preview', operator: caller.operator, runId, batchSeq, onConflict, reason: null }),
     'rollback.apply': async ({ runId, batchSeq, onConflict, reason, confirmRunId }, caller) => {
       const operator = requireOperator(caller);
@@ -53,7 +53,7 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq });
       return report;
     },
-    'rollback.events': ({ runId, limit, after }) => store.undo.listEvents({ runId, limit, after }),
+    'rollback.events': ({ runId, limit, after }) => undoJournal(store).listEvents({ runId, limit, after }),
     'operations.active': async () => engine.operations(),
   };
 }

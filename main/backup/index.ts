@@ -17,6 +17,7 @@ export {
 export {
   attachRunToSnapshot,
   createSnapshot,
+  listRestores,
   listSnapshots,
   pruneSnapshots,
   pruneSnapshotsOnRequest,
@@ -33,5 +34,6 @@ export {
   type SnapshotCheck,
   type SnapshotKind,
 } from './snapshots.js';
+export { undoJournal, type RollbackEventRecord } from './undo-journal.js';
 export { snapshotBeforeRun } from './before-run.js';
 export { decideSnapshot, type SnapshotRequest } from './snapshot-policy.js';

@@ -1,7 +1,8 @@
 import { GatehouseError } from '../../shared/errors.js';
-import type { JournalEntry, JournalOutcome, RollbackCounts, Store, UndoTarget, UndoTx } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
+import { undoJournal, type JournalEntry, type JournalOutcome, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
 
 /**
  * Rollback of a run or of one batch, from the undo journal.
@@ -116,7 +117,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   const checked = checkRequest(request);
   const clock = request.clock ?? (() => new Date());
   const progress = request.onProgress ?? (() => undefined);
-  const work = () => store.undo.transaction((tx) => rollbackInTransaction(tx, checked, clock().toISOString(), progress), { dryRun: checked.dryRun });
+  const work = () => undoJournal(store).transaction((tx) => rollbackInTransaction(tx, checked, clock().toISOString(), progress), { dryRun: checked.dryRun });
   // A dry run writes nothing that survives, so it may look while an update runs.
   return checked.dryRun ? work() : withWriterLock(store, clock, 'rollback', work);
 }

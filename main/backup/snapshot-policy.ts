@@ -1,6 +1,6 @@
-import type { SnapshotDecision } from '../../shared/run.js';
+import type { RunMode, SnapshotDecision } from '../../shared/run.js';
 import type { BeforeRunInput } from '../engine/index.js';
-import { SCHEMA_VERSION, type SnapshottedRun, type Store } from '../store/index.js';
+import { SCHEMA_VERSION, type Store } from '../store/index.js';
 import { listSnapshots } from './snapshots.js';
 
 /**
@@ -27,7 +27,7 @@ export async function decideSnapshot(store: Store, run: Omit<BeforeRunInput, 'st
   if (!newest) return { taken: true, reason: 'no snapshot of this database exists yet' };
   const today = utcDay(now);
   if (utcDay(new Date(newest.createdAt)) < today) return { taken: true, reason: `first run of ${today} (UTC): the newest snapshot is from ${utcDay(new Date(newest.createdAt))}` };
-  const last = await store.lastSnapshottedRun();
+  const last = await lastSnapshottedRun(store);
   if (!last) return { taken: true, reason: 'no earlier run was snapshotted, so there are no settings to compare with' };
   const change = settingsChange(last, run);
   if (change) return { taken: true, reason: `${change} since run ${last.runId}, the last run snapshotted` };
@@ -35,6 +35,28 @@ export async function decideSnapshot(store: Store, run: Omit<BeforeRunInput, 'st
     taken: false,
     reason: `no snapshot due: snapshot ${newest.id} is from today and mode, batch settings and schema are those of run ${last.runId}, the last run snapshotted; the undo journal makes this run reversible`,
   };
+}
+
+interface SnapshottedRun {
+  runId: number;
+  mode: RunMode;
+  batchSize: number;
+  flags: Record<string, unknown>;
+  /** null: the run predates migration 010, which began recording it. */
+  schemaVersion: number | null;
+}
+
+/** The settings of the newest run a snapshot was taken before (what the snapshot policy compares with); null when none was. */
+async function lastSnapshottedRun(store: Store): Promise<SnapshottedRun | null> {
+  const row = await store.queries.db
+    .selectFrom('runs')
+    .select(['id', 'mode', 'batchSize', 'flagsJson', 'schemaVersion'])
+    .where('backupId', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { runId: row.id, mode: row.mode as RunMode, batchSize: row.batchSize, flags: JSON.parse(row.flagsJson), schemaVersion: row.schemaVersion };
 }
 
 /** What differs between the last snapshotted run and this one, or null. */

@@ -164,3 +164,14 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
     };
   });
 }
+
+/** The restores done to the store, newest first (an audit that outlives them); `after` is the id of the last restore of the previous page. */
+export function listRestores(store: Pick<Store, 'queries'>, options: { limit?: number; after?: number } = {}): Promise<RestoreEvent[]> {
+  return store.queries.db
+    .selectFrom('restoreEvents')
+    .selectAll()
+    .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
+    .orderBy('id', 'desc')
+    .limit(options.limit ?? 50)
+    .execute();
+}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
-import { createSnapshot, DEFAULT_RETENTION, listSnapshots, pruneSnapshots, restoreSnapshot, totalSnapshotBytes, verifySnapshots } from '../backup/index.js';
+import { createSnapshot, DEFAULT_RETENTION, listRestores, listSnapshots, pruneSnapshots, restoreSnapshot, totalSnapshotBytes, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -65,7 +65,7 @@ export function registerBackupCommands(program: Command): void {
   backups.command('restores').description('the restores done to this database, newest first (they outlive every restore)').option(...dbOption)
     .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: restores before this one').option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const events = await store.restores.list(parseOptions(restoresListInputSchema, { limit: flags.limit, after: flags.after }));
+      const events = await listRestores(store, parseOptions(restoresListInputSchema, { limit: flags.limit, after: flags.after }));
       if (flags.json) return printJson(events);
       printTable(['restore', 'at', 'snapshot', 'operator', 'hearings', 'reason'], events.map((e) => [e.id, e.at, e.snapshotId, e.operator, `${e.hearingsBefore} → ${e.hearingsAfter}`, e.reason]));
     }));

@@ -13,10 +13,10 @@ import {
   setFlag,
   unsetFlag,
 } from '../flags/index.js';
-import type { FlagEvent } from '../store/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
+import { type FlagEvent, flagStore } from '../flags/index.js';
 
 interface FlagsOptions {
   db?: string;
@@ -75,7 +75,7 @@ export function registerFlagsCommand(program: Command): void {
         const scope = parseScope(options.scope);
         const resolution = await evaluateFlag(store, name, { task: taskOf(scope) });
         if (resolution.errorCode === 'FLAG_NOT_FOUND') throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
-        const stored = (await store.flags.values(name)).map((v) => ({ scope: v.scope, value: v.valueJson, updatedAt: v.updatedAt, updatedBy: v.updatedBy }));
+        const stored = (await flagStore(store).values(name)).map((v) => ({ scope: v.scope, value: v.valueJson, updatedAt: v.updatedAt, updatedBy: v.updatedBy }));
         const result = { ...resolution, ...describe(name), stored };
         if (options.json) return printJson(result);
         process.stdout.write(`${name} = ${show(resolution.value)} (${resolution.reason}${resolution.scope ? ` from ${resolution.scope}` : ''}${resolution.errorMessage ? `: ${resolution.errorMessage}` : ''})\n`);
@@ -118,7 +118,7 @@ export function registerFlagsCommand(program: Command): void {
     const scope = options.scope === undefined ? undefined : parseScope(options.scope);
     const query = parseOptions(flagHistoryInputSchema, { flag: name, scope, limit: options.limit, after: options.after });
     await withStore(options.db, async (store) => {
-      const events = (await store.flags.history(query)).map(flagEventView);
+      const events = (await flagStore(store).history(query)).map(flagEventView);
       if (options.json) return printJson(events);
       printTable(['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], events.map((e) => [e.id, e.at, e.flag, e.scope, show(e.oldValue), show(e.newValue), e.actor, e.reason]));
     });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { rollbackEventsInputSchema } from '../../shared/api.js';
 import { rollbackApplyInputSchema, rollbackPreviewInputSchema } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { rollback, type RollbackReport } from '../backup/index.js';
+import { rollback, type RollbackReport, undoJournal } from '../backup/index.js';
 import { notifyRollback } from '../scheduler/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -77,7 +77,7 @@ function printReport(report: RollbackReport): void {
 async function listEvents(flags: RollbackFlags): Promise<number> {
   const query = parseOptions(rollbackEventsInputSchema, { runId: flags.run, limit: flags.limit, after: flags.after }, NAMES);
   return withStore(flags.db, async (store) => {
-    const events = await store.undo.listEvents(query);
+    const events = await undoJournal(store).listEvents(query);
     if (flags.json) printJson(events);
     else {
       printTable(

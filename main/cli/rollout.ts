@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { actorName } from '../flags/index.js';
-import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, startRollout } from '../rollouts/index.js';
+import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../rollouts/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -113,7 +113,7 @@ export function registerRolloutCommands(program: Command): void {
 
   common(rollout.command('status [id]').description('where a rollout stands (default: the newest), its guardrails now, and its ledger')).action(async (id: string | undefined, options: RolloutOptions) =>
     withStore(options.db, async (store) => {
-      const wanted = id === undefined ? (await store.rollouts.list({ limit: 1 }))[0]?.id : rolloutId(id);
+      const wanted = id === undefined ? (await rolloutLedger(store).list({ limit: 1 }))[0]?.id : rolloutId(id);
       if (wanted === undefined) throw new GatehouseError('NOT_FOUND', 'no rollout has been started', { hint: 'start one with `gatehouse rollout start`' });
       const detail = await rolloutDetail(store, wanted, new Date());
       if (options.json) printJson(detail);
@@ -123,7 +123,7 @@ export function registerRolloutCommands(program: Command): void {
 
   common(rollout.command('list').description('every rollout, newest first')).action(async (options: RolloutOptions) =>
     withStore(options.db, async (store) => {
-      const rollouts = await store.rollouts.list({ limit: 500 });
+      const rollouts = await rolloutLedger(store).list({ limit: 500 });
       if (options.json) return printJson(rollouts);
       printTable(['id', 'name', 'state', 'stage', 'canary task', 'started', 'by'], rollouts.map((r) => [r.id, r.name, r.state, r.stages[r.stageIndex]!.stage, r.canaryTask, r.startedAt, r.operator]));
     }),

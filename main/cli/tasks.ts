@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { taskAddInputSchema, taskEditInputSchema } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, Scheduler, taskView } from '../scheduler/index.js';
-import type { ScheduledTask } from '../store/index.js';
+import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskStore, taskView } from '../scheduler/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
@@ -30,7 +29,7 @@ export function registerTasksCommands(program: Command): void {
 
   dbOption(tasks.command('list').description('every task with its next run')).action(async (options: TaskOptions) =>
     withStore(options.db, async (store) => {
-      const list = (await store.tasks.list()).map((task) => taskView(task));
+      const list = (await taskStore(store).list()).map((task) => taskView(task));
       if (options.json) return printJson(list);
       printTable(['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run'], list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId]));
     }),
@@ -71,7 +70,7 @@ export function registerTasksCommands(program: Command): void {
     process.exitCode = await withStore(options.db, async (store) => {
       const task = await requireTask(store, name);
       const summary = await runTask(store, task, { notifier: cliNotifier(store) });
-      await store.tasks.markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
+      await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
       if (options.json) printJson(summary);
       else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
       return EXIT_CODE_BY_STATUS[summary.status];

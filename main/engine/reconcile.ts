@@ -1,5 +1,6 @@
 import type { Reconciliation, ReconciliationCheck, RunMetrics } from '../../shared/run.js';
-import type { Checkpoint, ReconciliationFacts, Sample, Store } from '../store/index.js';
+import type { Checkpoint, Store } from '../store/index.js';
+import { reconciliationFacts, type ReconciliationFacts, type Sample } from './reconcile-facts.js';
 
 /**
  * The cross-batch check after the last batch (DESIGN §2 step 6, issue 12 #7): batches commit one
@@ -9,7 +10,7 @@ import type { Checkpoint, ReconciliationFacts, Sample, Store } from '../store/in
  * record still lists, and the stored counts agree with the checkpoint and the run's metrics.
  */
 export async function reconcileRun(store: Store, runId: number, metrics: RunMetrics): Promise<Reconciliation> {
-  const facts = await store.reconciliationFacts(runId);
+  const facts = await reconciliationFacts(store, runId);
   const checkpoint = await store.getCheckpoint(runId);
   const checks = [...linkChecks(facts), ...countChecks(facts, metrics, checkpoint)];
   const problems = checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);

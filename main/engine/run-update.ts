@@ -197,7 +197,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
  * reads it, so such a run resumes from its last checkpoint like an interrupted one.
  */
 function failedOnLostConnection(store: Store, run: RunSummary): boolean {
-  return run.status === 'failed' && typeof run.error === 'string' && store.isTransientError(new Error(run.error));
+  return run.status === 'failed' && typeof run.error === 'string' && store.classifyError(new Error(run.error)) === 'transient';
 }
 
 interface Execution extends OpenedRun {

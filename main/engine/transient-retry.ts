@@ -4,7 +4,7 @@ const TRANSIENT_RETRY_LIMIT = 5;
 const MAX_BACKOFF_MS = 5_000;
 
 export interface RetryPolicy {
-  store: Pick<Store, 'isTransientError'>;
+  store: Pick<Store, 'classifyError'>;
   warn: (message: string) => void;
   sleep: (ms: number) => Promise<void>;
 }
@@ -20,7 +20,7 @@ export async function retryTransient<T>(policy: RetryPolicy, work: () => Promise
     try {
       return await work();
     } catch (error) {
-      if (!policy.store.isTransientError(error) || attempt >= TRANSIENT_RETRY_LIMIT) throw error;
+      if (policy.store.classifyError(error) !== 'transient' || attempt >= TRANSIENT_RETRY_LIMIT) throw error;
       const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
       policy.warn(`database error (${(error as Error).message}); retrying in ${delay} ms`);
       await policy.sleep(delay);

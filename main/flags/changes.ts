@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
 import type { FlagEventView } from '../../shared/api-operations.js';
-import type { FlagEvent, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { flagDefinition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
 import { parseScope } from './scope.js';
+import { type FlagEvent, flagStore } from './flag-store.js';
 
 export interface FlagChangeRequest {
   flag: string;
@@ -48,7 +49,7 @@ export function checkFlagValue(definition: FlagDefinition, input: FlagValue | st
 export async function setFlag(store: Store, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {
   const definition = knownFlag(request.flag);
   const value = checkFlagValue(definition, request.value);
-  return store.flags.change({
+  return flagStore(store).change({
     flag: definition.name,
     scope: parseScope(request.scope),
     valueJson: JSON.stringify(value),
@@ -60,7 +61,7 @@ export async function setFlag(store: Store, request: FlagChangeRequest & { value
 
 export async function unsetFlag(store: Store, request: FlagChangeRequest): Promise<FlagEvent> {
   const definition = knownFlag(request.flag);
-  return store.flags.change({
+  return flagStore(store).change({
     flag: definition.name,
     scope: parseScope(request.scope),
     valueJson: null,
@@ -72,9 +73,9 @@ export async function unsetFlag(store: Store, request: FlagChangeRequest): Promi
 
 /** Puts back the value a flag had before event `eventId` (or removes it, if it had none). */
 export async function revertFlagEvent(store: Store, eventId: number, request: Omit<FlagChangeRequest, 'flag' | 'scope'>): Promise<FlagEvent> {
-  const event = await store.flags.event(eventId);
+  const event = await flagStore(store).event(eventId);
   if (!event) throw new GatehouseError('NOT_FOUND', `flag event ${eventId} does not exist`, { hint: 'see `gatehouse flags history`' });
-  return store.flags.change({
+  return flagStore(store).change({
     flag: event.flag,
     scope: event.scope,
     valueJson: event.oldJson,

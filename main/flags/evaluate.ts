@@ -1,6 +1,7 @@
-import type { Store, StoredFlagValue } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { FLAG_DEFINITIONS, flagDefinition, valueProblem, type FlagDefinition, type FlagName, type FlagValue, type FlagValues } from './definitions.js';
 import { GLOBAL_SCOPE, taskScope } from './scope.js';
+import { flagStore, type StoredFlagValue } from './flag-store.js';
 
 /**
  * OpenFeature's resolution details: the value always comes back; the reason says where it came
@@ -28,7 +29,7 @@ export interface FlagContext {
 async function storedValues(store: Store | null): Promise<{ values: StoredFlagValue[]; error?: string }> {
   if (!store) return { values: [], error: 'no database' };
   try {
-    return { values: await store.flags.values() };
+    return { values: await flagStore(store).values() };
   } catch (error) {
     return { values: [], error: error instanceof Error ? error.message : String(error) };
   }

@@ -6,6 +6,7 @@ import { validationGateDocument } from './gates.js';
 import { parseSince } from './measure.js';
 import { monitoringDocument, trialDocument } from './monitoring.js';
 import { readTrials, type TrialReader } from './trials.js';
+import { flagStore } from '../flags/index.js';
 
 export { compareCanary, canaryDocument, canaryWindowRuns, MAX_OVERHEAD_PERCENT, type CanaryComparison, type CanaryPeriod, type Recommendation } from './canary.js';
 export { compareRunWindow, perRecordTimeRatio, DEFAULT_MAX_SLOWDOWN_PERCENT, MIN_RUNS_FOR_VERDICT, type GuardrailStatus, type SideMeasures, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
@@ -62,7 +63,7 @@ export async function buildReport(store: Store, request: ReportRequest): Promise
     case 'trial':
       return { document: trialDocument(await readTrials(store, request.trialReader, window), window, generatedAt) };
     case 'monitoring': {
-      const events = (await store.flags.history({ limit: 1000 })).filter((e) => (window.since === null || e.at >= window.since) && e.at <= window.until).reverse();
+      const events = (await flagStore(store).history({ limit: 1000 })).filter((e) => (window.since === null || e.at >= window.since) && e.at <= window.until).reverse();
       return { document: monitoringDocument(runs, events, window, generatedAt) };
     }
   }

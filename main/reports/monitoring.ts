@@ -1,8 +1,9 @@
 import { rateWithN } from '../../shared/intervals.js';
-import type { FlagEvent, ReportedRun } from '../store/index.js';
+import type { ReportedRun } from '../store/index.js';
 import type { ReportDocument } from './document.js';
 import { groupStats, recordsLost } from './measure.js';
 import type { TrialMeasurements } from './trials.js';
+import type { FlagEvent } from '../flags/index.js';
 
 export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[], period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
   const stats = groupStats(runs);

@@ -1,6 +1,6 @@
 import type { GuardrailResult, LedgerEntry, RolloutDetail, RolloutStageName } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { logRatioPercent, rolloutDetail } from '../rollouts/index.js';
+import { logRatioPercent, rolloutDetail, rolloutLedger } from '../rollouts/index.js';
 import type { Store } from '../store/index.js';
 import type { Criterion, ReportDocument } from './document.js';
 
@@ -87,7 +87,7 @@ export async function rolloutReport(store: Store, kind: 'canary' | 'monitoring',
     if (!detail.ledger.some((e) => REPORT_STAGES[kind].includes(e.stage))) throw new GatehouseError('NOT_FOUND', `rollout ${options.rolloutId} has no ${kind} stage in its ledger`);
     return rolloutReportDocument(detail, kind, now.toISOString());
   }
-  for (const rollout of await store.rollouts.list({ limit: 50 })) {
+  for (const rollout of await rolloutLedger(store).list({ limit: 50 })) {
     const reached = rollout.stages.slice(0, rollout.stageIndex + 1).some((s) => REPORT_STAGES[kind].includes(s.stage));
     if (reached) return rolloutReportDocument(await rolloutDetail(store, rollout.id, now), kind, now.toISOString());
   }

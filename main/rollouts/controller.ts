@@ -11,10 +11,11 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { z } from 'zod';
 import type { Notification, Notifier } from '../scheduler/index.js';
-import type { NewLedgerEntry, RolloutPatch, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { applyStageFlags, revertRolloutFlags } from './flags.js';
 import { observeStage } from './observe.js';
 import { checkCanaryTask, checkFlagChanges, checkStages, DEFAULT_STAGES } from './stages.js';
+import { rolloutLedger, type NewLedgerEntry, type RolloutPatch } from './ledger.js';
 
 /** Who acts when nobody did: a breach's revert and pause, a clean window's promotion. */
 export const GUARDRAIL_OPERATOR = 'gatehouse-guardrail';
@@ -42,17 +43,17 @@ export async function startRollout(store: Store, input: StartInput, actor: Actor
   const stages = checkStages(input.stages ?? DEFAULT_STAGES);
   const flagChanges = checkFlagChanges(input.flagChanges);
   const canaryTask = await checkCanaryTask(store, stages, input.canaryTask);
-  const [open] = await store.rollouts.list({ states: OPEN_STATES, limit: 1 });
+  const [open] = await rolloutLedger(store).list({ states: OPEN_STATES, limit: 1 });
   if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: 'finish it first: `gatehouse rollout promote|abort`' });
   const at = actor.now.toISOString();
   const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
   const applied = await applyStageFlags(store, draft, 0, actor);
   const rollout = { ...draft, applied, state: 'active' as const, stageIndex: 0, stageStartedAt: at, timeThreshold: input.timeThreshold, autoPromote: input.autoPromote, operator: actor.operator, reason: input.reason, startedAt: at, updatedAt: at };
-  return store.rollouts.insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
+  return rolloutLedger(store).insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
 }
 
 async function requireRollout(store: Store, id: number): Promise<RolloutView> {
-  const rollout = await store.rollouts.get(id);
+  const rollout = await rolloutLedger(store).get(id);
   if (!rollout) throw new GatehouseError('NOT_FOUND', `rollout ${id} does not exist`, { hint: 'see `gatehouse rollout list`' });
   return rollout;
 }
@@ -66,16 +67,16 @@ function requireOpen(rollout: RolloutView, wanted: readonly string[] = OPEN_STAT
 async function advance(store: Store, rollout: RolloutView, actor: Actor, reason: string, evidence: RolloutEvidence | null): Promise<RolloutView> {
   const last = rollout.stageIndex === rollout.stages.length - 1;
   const at = actor.now.toISOString();
-  if (last) return store.rollouts.record(rollout.id, { state: 'completed', updatedAt: at }, entry(rollout, actor, { kind: 'complete', decision: 'proceed', reason, evidence }));
+  if (last) return rolloutLedger(store).record(rollout.id, { state: 'completed', updatedAt: at }, entry(rollout, actor, { kind: 'complete', decision: 'proceed', reason, evidence }));
   const applied = await applyStageFlags(store, rollout, rollout.stageIndex + 1, actor);
   const patch: RolloutPatch = { stageIndex: rollout.stageIndex + 1, stageStartedAt: at, applied, updatedAt: at };
-  return store.rollouts.record(rollout.id, patch, entry(rollout, actor, { kind: 'promote', decision: 'proceed', reason, evidence }));
+  return rolloutLedger(store).record(rollout.id, patch, entry(rollout, actor, { kind: 'promote', decision: 'proceed', reason, evidence }));
 }
 
 /** Reverts the flags and moves to `state`, with the ledger entry that says why. */
 async function revertTo(store: Store, rollout: RolloutView, state: RolloutView['state'], actor: Actor, fields: Pick<NewLedgerEntry, 'kind' | 'reason'> & Partial<NewLedgerEntry>): Promise<RolloutView> {
   await revertRolloutFlags(store, rollout, { ...actor, reason: fields.reason });
-  return store.rollouts.record(rollout.id, { state, applied: [], updatedAt: actor.now.toISOString() }, entry(rollout, actor, fields));
+  return rolloutLedger(store).record(rollout.id, { state, applied: [], updatedAt: actor.now.toISOString() }, entry(rollout, actor, fields));
 }
 
 function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date): boolean {
@@ -101,7 +102,7 @@ export interface GuardDependencies {
  * now stands, or null when no active rollout watches this run.
  */
 export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>, deps: GuardDependencies = {}): Promise<GuardOutcome | null> {
-  const [rollout] = await store.rollouts.list({ states: ['active'], limit: 1 });
+  const [rollout] = await rolloutLedger(store).list({ states: ['active'], limit: 1 });
   if (!rollout) return null;
   const actor = { operator: GUARDRAIL_OPERATOR, now: (deps.clock ?? (() => new Date()))() };
   const evidence = await observeStage(store, rollout, actor.now);
@@ -114,7 +115,7 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
     await deps.notifier?.notify(notification);
     return { rollout: paused, breach: notification };
   }
-  const checked = await store.rollouts.record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
+  const checked = await rolloutLedger(store).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
   if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
   return { rollout: checked, breach: null };
 }
@@ -149,7 +150,7 @@ export async function decideRollout(store: Store, request: { rolloutId: number; 
       if (rollout.state === 'active') return advance(store, rollout, actor, request.reason, evidence);
       const applied = await applyStageFlags(store, rollout, rollout.stageIndex, actor);
       const at = actor.now.toISOString();
-      return store.rollouts.record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));
+      return rolloutLedger(store).record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));
     }
     case 'iterate':
       return revertTo(store, rollout, 'paused', actor, fields);
@@ -161,7 +162,7 @@ export async function decideRollout(store: Store, request: { rolloutId: number; 
 /** Holds an active rollout where it is (no checks, no promotion); its flags stay as they are. */
 export async function pauseRollout(store: Store, request: { rolloutId: number; reason: string }, actor: Actor): Promise<RolloutView> {
   const rollout = requireOpen(await requireRollout(store, request.rolloutId), ['active']);
-  return store.rollouts.record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason: request.reason }));
+  return rolloutLedger(store).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason: request.reason }));
 }
 
 /** Ends a rollout and puts its flags back. */
@@ -173,7 +174,7 @@ export async function abortRollout(store: Store, request: { rolloutId: number; r
 /** A rollout with its ledger and what its guardrails see now (the last evidence recorded, once it is over). */
 export async function rolloutDetail(store: Store, id: number, now: Date): Promise<RolloutDetail> {
   const rollout = await requireRollout(store, id);
-  const ledger = await store.rollouts.ledger(id);
+  const ledger = await rolloutLedger(store).ledger(id);
   const latest = rollout.state === 'active' || rollout.state === 'paused' ? await observeStage(store, rollout, now) : (ledger.findLast((e) => e.evidence !== null)?.evidence ?? null);
   return { ...rollout, ledger, latest };
 }

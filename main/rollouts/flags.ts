@@ -1,5 +1,5 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
-import { parseStoredValue, setFlag, unsetFlag } from '../flags/index.js';
+import { flagStore, parseStoredValue, setFlag, unsetFlag } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { stageScope } from './stages.js';
 
@@ -18,7 +18,7 @@ export async function applyStageFlags(store: Store, rollout: Pick<RolloutView, '
   const scope = stageScope(stage, rollout.canaryTask);
   if (scope === null) return rollout.applied;
   const applied = [...rollout.applied];
-  const stored = await store.flags.values();
+  const stored = await flagStore(store).values();
   for (const change of rollout.flagChanges) {
     const current = stored.find((value) => value.flag === change.flag && value.scope === scope)?.valueJson ?? null;
     if (current === JSON.stringify(change.value)) continue;

@@ -2,3 +2,4 @@ export { abortRollout, breachNotification, decideRollout, GUARDRAIL_OPERATOR, gu
 export { evaluateGuardrails, logRatioPercent, type ObservedRun } from './guardrails.js';
 export { alwaysValidHalfWidth, rateDifference, sequentialDifference, wilson } from './sequential.js';
 export { DEFAULT_STAGES, parseStageSpec } from './stages.js';
+export { rolloutLedger } from './ledger.js';

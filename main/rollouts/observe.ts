@@ -1,6 +1,7 @@
 import type { RolloutEvidence, RolloutView } from '../../shared/api-rollouts.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { evaluateGuardrails, type ObservedRun } from './guardrails.js';
+import { rolloutLedger } from './ledger.js';
 
 /** How many runs from before the rollout stand for the flags-off baseline when no task runs beside the canary. */
 const BASELINE_RUNS = 30;
@@ -30,7 +31,7 @@ async function stageRuns(store: Store, rollout: RolloutView): Promise<{ canary: 
 }
 
 async function withQuarantineRows(store: Store, runs: ReportedRun[]): Promise<ObservedRun[]> {
-  const rows = await store.rollouts.quarantineRowsByRun(runs.map((run) => run.runId));
+  const rows = await rolloutLedger(store).quarantineRowsByRun(runs.map((run) => run.runId));
   return runs.map((summary) => ({ summary, quarantineRows: rows.get(summary.runId) ?? 0 }));
 }
 

@@ -8,6 +8,7 @@ import {
 import { GatehouseError } from '../../shared/errors.js';
 import { checkFlagValue, flagDefinition, GLOBAL_SCOPE, taskScope } from '../flags/index.js';
 import type { Store } from '../store/index.js';
+import { taskStore } from '../scheduler/index.js';
 
 /** The seed's plan: a clean deploy with the flags off, 48 h on one task, then everyone, then 48 h of watching. */
 export const DEFAULT_STAGES: RolloutStage[] = [
@@ -54,7 +55,7 @@ export async function checkCanaryTask(store: Store, stages: RolloutStage[], task
   const needsCanary = stages.some((s) => s.stage === 'canary');
   if (!needsCanary) return task;
   if (task === null) throw new GatehouseError('USAGE', 'a rollout with a canary stage needs --canary-task NAME');
-  if (!(await store.tasks.get(task))) throw new GatehouseError('NOT_FOUND', `task "${task}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+  if (!(await taskStore(store).get(task))) throw new GatehouseError('NOT_FOUND', `task "${task}" does not exist`, { hint: 'see `gatehouse tasks list`' });
   return task;
 }
 

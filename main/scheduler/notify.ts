@@ -10,6 +10,7 @@ import {
   type Notification,
   type NotificationChannel,
 } from './notify-channels.js';
+import { notificationThrottle } from './task-store.js';
 
 const log = logger('notify');
 
@@ -46,7 +47,7 @@ export class Notifier {
     let claim = { send: true, folded: 0 };
     if (this.options.store) {
       try {
-        claim = await this.options.store.notifications.claim(`${notification.cause}:${notification.subject}`, now, this.options.windowMs ?? THROTTLE_WINDOW_MS);
+        claim = await notificationThrottle(this.options.store).claim(`${notification.cause}:${notification.subject}`, now, this.options.windowMs ?? THROTTLE_WINDOW_MS);
       } catch (error) {
         this.warn(`notification throttle unavailable, sending anyway: ${(error as Error).message}`);
       }

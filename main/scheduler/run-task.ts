@@ -4,10 +4,11 @@ import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type Ex
 import { openSource, type RecordSource } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
-import type { ScheduledTask, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { guardAfterRun } from '../rollouts/index.js';
 import { logger } from '../logging/index.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
+import type { ScheduledTask } from './task-store.js';
 
 const log = logger('rollouts');
 

@@ -1,8 +1,9 @@
 import type { RunSummary } from '../../shared/run.js';
 import { evaluateFlag } from '../flags/index.js';
-import type { ScheduledTask, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { nextOccurrence, occurrencesBetween } from './cron.js';
 import type { Notifier } from './notify.js';
+import { type ScheduledTask, taskStore } from './task-store.js';
 
 export interface MissedRuns {
   task: string;
@@ -44,7 +45,7 @@ export class Scheduler {
   async tick(): Promise<TickReport> {
     const now = this.options.clock();
     const report: TickReport = { at: now.toISOString(), entries: [], missed: [] };
-    const tasks = (await this.options.store.tasks.list()).filter((task) => task.enabled);
+    const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
     for (const task of tasks) {
       const due = occurrencesBetween(task.cron, new Date(task.lastFiredAt ?? task.createdAt), now);
       const latest = due.at(-1);
@@ -58,7 +59,7 @@ export class Scheduler {
   /** When the next task is due, or null when none is scheduled. */
   async nextWake(): Promise<Date | null> {
     const now = this.options.clock();
-    const tasks = (await this.options.store.tasks.list()).filter((task) => task.enabled);
+    const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
     const times = tasks.map((task) => nextOccurrence(task.cron, now)).filter((t): t is Date => t !== null);
     return times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
   }
@@ -66,7 +67,7 @@ export class Scheduler {
   private async fire(task: ScheduledTask, scheduled: Date): Promise<TickEntry> {
     const scheduledFor = scheduled.toISOString();
     const skip = async (reason: string): Promise<TickEntry> => {
-      await this.options.store.tasks.markFired(task.name, scheduledFor, null);
+      await taskStore(this.options.store).markFired(task.name, scheduledFor, null);
       this.log({ event: 'task-skipped', task: task.name, scheduledFor, reason });
       return { task: task.name, outcome: 'skipped', scheduledFor, reason };
     };
@@ -74,11 +75,11 @@ export class Scheduler {
     const paused = await evaluateFlag(this.options.store, 'PAUSE_SCHEDULED_RUNS', { task: task.name });
     if (paused.value === true) return skip(`paused by PAUSE_SCHEDULED_RUNS (${paused.scope ?? 'global'})`);
     this.running.add(task.name);
-    await this.options.store.tasks.markFired(task.name, scheduledFor, null);
+    await taskStore(this.options.store).markFired(task.name, scheduledFor, null);
     this.log({ event: 'task-started', task: task.name, scheduledFor });
     try {
       const summary = await this.options.runTask(task);
-      await this.options.store.tasks.markFired(task.name, scheduledFor, summary.runId);
+      await taskStore(this.options.store).markFired(task.name, scheduledFor, summary.runId);
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status });
       return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status };
     } catch (error) {

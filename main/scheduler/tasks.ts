@@ -3,8 +3,9 @@ import { GatehouseError } from '../../shared/errors.js';
 import { TASK_NAME_PATTERN } from '../flags/index.js';
 import { parseSourceSpec } from '../sources/index.js';
 import { redactSecrets } from '../../shared/redact.js';
-import type { ScheduledTask, ScheduledTaskPatch, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { checkCron, nextOccurrence } from './cron.js';
+import { type ScheduledTask, type ScheduledTaskPatch, taskStore } from './task-store.js';
 
 export const DEFAULT_LOOKBACK_DAYS = 7;
 const MAX_LOOKBACK_DAYS = 3650;
@@ -47,7 +48,7 @@ export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView 
 }
 
 export async function addTask(store: Store, input: TaskInput, now: Date = new Date()): Promise<ScheduledTask> {
-  return store.tasks.insert({
+  return taskStore(store).insert({
     name: checkTaskName(input.name),
     cron: checkCron(input.cron),
     source: checkSource(input.source),
@@ -64,11 +65,11 @@ export async function editTask(store: Store, name: string, patch: ScheduledTaskP
   if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookback(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;
   if (Object.keys(checked).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, a source, lookback days or enabled');
-  return store.tasks.update(name, checked, now.toISOString());
+  return taskStore(store).update(name, checked, now.toISOString());
 }
 
 export async function requireTask(store: Store, name: string): Promise<ScheduledTask> {
-  const task = await store.tasks.get(name);
+  const task = await taskStore(store).get(name);
   if (!task) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
   return task;
 }

@@ -3,7 +3,7 @@ import type { IntegrityCheck } from '../../shared/run.js';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
-import type { SnapshotSupport } from './undo-types.js';
+import type { SnapshotSupport } from './snapshot-types.js';
 
 export type Db = Kysely<Database>;
 
@@ -77,12 +77,13 @@ export interface StoreDriver {
   close(): Promise<void>;
 }
 
-/** Literal `%` and `_` in a LIKE pattern (with `ESCAPE '\'`). */
-export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
+/**
+ * What a folder under main/ that owns tables (DESIGN §1) queries them through: the one query layer,
+ * its transactions and the few places the dialects differ. The Store hands it out as `queries`.
+ */
+export type QueryLayer = Pick<StoreDriver, 'backend' | 'db' | 'transaction' | 'keyedReads' | 'anyOf' | 'contains'>;
 
-/** The shared half of `contains`: the dialect picks the operator. */
+/** The shared half of `contains`: the dialect picks the operator; `%` and `_` in the text are escaped to stand for themselves. */
 export function containsWith(operator: 'like' | 'ilike', column: string, text: string): Expression<SqlBool> {
-  return sql<SqlBool>`${sql.ref(column)} ${sql.raw(operator)} ${likePattern(text)} escape '\\'`;
+  return sql<SqlBool>`${sql.ref(column)} ${sql.raw(operator)} ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 }

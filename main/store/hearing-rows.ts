@@ -1,5 +1,5 @@
 import type { NormalizedHearing } from '../../shared/record.js';
-import { columnsOf, TABLES } from './schema.js';
+import { columnsOf, snakeCase, TABLES, type TableName } from './schema.js';
 import type { BatchRuleViolation, PlannedChange } from './types.js';
 
 /**
@@ -35,6 +35,14 @@ export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Wit
 
 export type RelatedTable = keyof ReturnType<typeof relatedRows>;
 
+/**
+ * Each table of relatedRows with its columns (camelCase, in the order of the values there), from
+ * the schema, and the key its rows have in a hearing's before-image in the undo journal.
+ */
+export const RELATED_TABLES = ([['committees', 'hearingCommittees'], ['appearances', 'appearances'], ['videos', 'videos'], ['transcripts', 'transcripts']] as const satisfies [string, TableName][]).map(
+  ([imageKey, name]) => ({ imageKey, name, table: snakeCase(name) as RelatedTable, columns: columnsOf(name) }),
+);
+
 /** The parent of a subcommittee: hsif14 belongs to hsif00. */
 export function parentCommitteeCode(systemCode: string): string | null {
   return systemCode.endsWith('00') ? null : `${systemCode.slice(0, 4)}00`;
@@ -44,7 +52,7 @@ export function committeeChamber(systemCode: string): string {
   return systemCode.startsWith('h') ? 'House' : systemCode.startsWith('s') ? 'Senate' : 'Joint';
 }
 
-export function relatedCount(hearing: NormalizedHearing): number {
+function relatedCount(hearing: NormalizedHearing): number {
   return hearing.committees.length + hearing.witnesses.length + hearing.videos.length + hearing.transcripts.length;
 }
 

@@ -4,12 +4,14 @@ import { GatehouseStore } from './store.js';
 import type { Store, StoreOptions } from './types.js';
 
 export type * from './types.js';
-export type * from './operations-types.js';
-export type * from './undo-types.js';
-export type { NewLedgerEntry, NewRollout, RolloutPatch } from './repositories/rollouts.js';
-export { isProcessAlive } from './process.js';
+export type { NewTrialRecord, TrialLevel, TrialRecord } from './repositories/trials.js';
+export type * from './snapshot-types.js';
+/** The one database type and query layer, for the folders that own tables (DESIGN §1). */
+export type { Db, QueryLayer } from './driver.js';
+export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
 export { WriterLockLost } from './faults.js';
-export { writtenCountViolations } from './hearing-rows.js';
+export { RELATED_TABLES, writtenCountViolations, type RelatedTable } from './hearing-rows.js';
+export { REVIEW_MARKS } from './restore.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { checkStagingTarget, copyToStaging, stagingExists, type StagingCopy } from './staging.js';

@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Db } from './driver.js';
-import { reapplyReviewMarks } from './repositories/reviews.js';
 import { countHearings } from './repositories/runs.js';
 import { REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
-import type { RestoreEvent, RestoreRequest, Snapshot } from './undo-types.js';
+import type { RestoreEvent, RestoreRequest, Snapshot } from './snapshot-types.js';
 
 /**
  * The one restore, whichever backend: inside the caller's transaction, every table a restore
@@ -51,4 +50,28 @@ export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseErr
 /** What re-checking a snapshot's checksum finds: [] when it is the one recorded. */
 export function checksumProblems(snapshot: Snapshot, sha256: string): string[] {
   return sha256 === snapshot.sha256 ? [] : [`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha256.slice(0, 12)}…`];
+}
+
+/** The reviews that set runs.review; `accepted` changes a held run's status instead. */
+export const REVIEW_MARKS = ['expected', 'confirmed', 'reopened'];
+
+/**
+ * Runs come back from a restore as they were in the snapshot; the operators' reviews of them do
+ * not change with it, so each run's review mark is set again from the latest expected/confirmed/reopened one.
+ */
+async function reapplyReviewMarks(trx: Db): Promise<void> {
+  await trx
+    .updateTable('runs')
+    .set((eb) => ({
+      review: eb
+        .selectFrom('runReviews')
+        .select('action')
+        .whereRef('runReviews.runId', '=', 'runs.id')
+        .where('action', 'in', REVIEW_MARKS)
+        .orderBy('runReviews.id', 'desc')
+        .limit(1),
+    }))
+    .where('id', 'in', (eb) => eb.selectFrom('runReviews').select('runId').where('action', 'in', REVIEW_MARKS))
+    .execute();
+  await trx.updateTable('runs').set({ review: null }).where('review', '=', 'reopened').execute();
 }

@@ -1,11 +1,9 @@
 import type { Selectable } from 'kysely';
-import { feedbackReview, runOrigin, VERDICTS, type HistoryEntry } from '../../shared/validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
-import type { ReportedRun, ScheduledTask, TrialRecord } from './operations-types.js';
+import type { TrialRecord } from './repositories/trials.js';
 import type { Database } from './schema.js';
-import type { Checkpoint } from './types.js';
-import type { RollbackEventRecord } from './undo-types.js';
+import type { Checkpoint, ReportedRun } from './types.js';
 
 /**
  * Rows as the shared types describe them. Both drivers already hand back the same values
@@ -61,14 +59,6 @@ export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
   };
 }
 
-export function rollbackEventFromRow(row: Row<'rollbackEvents'>): RollbackEventRecord {
-  return { ...row, onConflict: row.onConflict as RollbackEventRecord['onConflict'], runRolledBack: row.runRolledBack === 1 };
-}
-
-export function taskFromRow(row: Row<'scheduledTasks'>): ScheduledTask {
-  return { ...row, enabled: row.enabled === 1 };
-}
-
 export function trialFromRow({ caughtByJson, caught, ...rest }: Row<'trials'>): TrialRecord {
   return { ...rest, level: rest.level as TrialRecord['level'], caught: caught === 1, caughtBy: JSON.parse(caughtByJson) };
 }
@@ -88,15 +78,4 @@ export function rawToJson(raw: unknown): string {
  */
 export function textSafe(value: string | null): string | null {
   return value === null ? null : value.replaceAll('\u0000', '\uFFFD');
-}
-
-/**
- * The history entry of a run, with what the validator learns from feedback: the review
- * (`expected` re-baselines; confirmed runs never get here), the verdict stored when it was judged
- * (an unreviewed anomaly teaches less) and its origin (trial runs realised on staging never train
- * a production judgement).
- */
-export function historyEntryFromRun(run: { startedAt: string; metricsJson: string; review: string | null; verdict: string | null; source: string | null }): HistoryEntry {
-  const verdict = (VERDICTS as readonly string[]).includes(run.verdict ?? '') ? (run.verdict as HistoryEntry['verdict']) : null;
-  return { startedAt: run.startedAt, metrics: JSON.parse(run.metricsJson), review: feedbackReview(run.review), verdict, origin: runOrigin(run.source) };
 }

@@ -3,10 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { GatehouseError } from '../../shared/errors.js';
-import type { NewTrialRecord } from './operations-types.js';
+import type { NewTrialRecord } from './repositories/trials.js';
 import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
-import type { Snapshot } from './undo-types.js';
+import type { Snapshot } from './snapshot-types.js';
 
 /**
  * Copies a database to a staging target for trials without writing a byte of the source: SQLite

@@ -1,21 +1,19 @@
 import type { IntegrityCheck } from '../../shared/run.js';
-import type { BulkHearingWriter, StoreDriver } from './driver.js';
+import type { BulkHearingWriter, QueryLayer, StoreDriver } from './driver.js';
 import { KnownRows } from './known-rows.js';
-import { FlagStore, NotificationThrottle, RunReports, TaskStore } from './repositories/operations.js';
-import { Restores, RunReviews, Trials } from './repositories/reviews.js';
-import { Rollouts } from './repositories/rollouts.js';
+import { RunReports } from './repositories/reported-runs.js';
+import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
-import { SensitivityVersions } from './repositories/sensitivity.js';
-import { UndoJournal } from './repositories/undo.js';
 import type { Backend, DatabaseFault, LockHolder, WriteTx } from './types.js';
-import type { SnapshotSupport } from './undo-types.js';
+import type { SnapshotSupport } from './snapshot-types.js';
 
 /**
  * The one Store, whichever database answers: the run repository and the others, written once
- * against the query layer, over a driver that keeps what truly differs between the backends.
- * Each repository serves one owner: flags (main/flags/), tasks and notifications
- * (main/scheduler/), reports (main/reports/), undo, snapshots and restores (main/backup/), reviews
- * and sensitivity (main/validation/), trials (main/trials/), rollouts (main/rollouts/).
+ * against the query layer, over a driver that keeps what truly differs between the backends. The
+ * folders that own tables query them through `queries` (DESIGN §1): flags (main/flags/), tasks and
+ * notifications (main/scheduler/), the undo journal and restores (main/backup/), reviews and
+ * sensitivity (main/validation/), rollouts (main/rollouts/). The trial ledger stays here: the
+ * staging copy (staging.ts) carries it over.
  */
 export class GatehouseStore extends RunRepository {
   readonly backend: Backend;
@@ -23,25 +21,18 @@ export class GatehouseStore extends RunRepository {
   readonly location: string;
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport;
-  readonly flags = new FlagStore(this.driver);
-  readonly tasks = new TaskStore(this.driver);
-  /** Shared by every process using this database. */
-  readonly notifications = new NotificationThrottle(this.driver);
+  readonly queries: QueryLayer;
   readonly reports = new RunReports(this.driver);
-  readonly undo = new UndoJournal(this.driver);
-  readonly reviews = new RunReviews(this.driver);
   readonly trials = new Trials(this.driver);
-  readonly restores = new Restores(this.driver);
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */
   private readonly known = new KnownRows();
-  readonly rollouts = new Rollouts(this.driver);
-  readonly sensitivity = new SensitivityVersions(this.driver);
 
   constructor(driver: StoreDriver) {
     super(driver);
     this.backend = driver.backend;
     this.location = driver.location;
     this.snapshots = driver.snapshots;
+    this.queries = driver;
   }
 
   close(): Promise<void> {
@@ -56,10 +47,6 @@ export class GatehouseStore extends RunRepository {
    */
   classifyError(error: unknown): DatabaseFault {
     return this.driver.classifyError(error);
-  }
-
-  isTransientError(error: unknown): boolean {
-    return this.classifyError(error) === 'transient';
   }
 
   /**

@@ -1,14 +1,12 @@
 import type { Selectable } from 'kysely';
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, RunMetrics, RunMode, RunStatus, RunSummary } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunStatus, RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { Database } from './schema.js';
 import type { GatehouseStore } from './store.js';
 
 export type Backend = 'sqlite' | 'postgres';
-export type { ReconciliationFacts, Sample } from './repositories/reconcile.js';
-export type { SnapshottedRun } from './repositories/runs.js';
 
 /** Who holds the one-writer lock, as a refusal names it: its writer_lock row. */
 export type LockHolder = Omit<Selectable<Database['writerLock']>, 'id'>;
@@ -59,17 +57,8 @@ export interface Checkpoint {
   updatedAt: string;
 }
 
-export interface NewRun {
-  mode: RunMode;
-  batchSize: number;
-  task: string | null;
-  source: string;
-  startedAt: string;
-  pid: number;
-  host: string;
-  flags: Record<string, unknown>;
-  resumedFrom: number | null;
-}
+/** A run as createRun records it, with the process that runs it. */
+export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | 'source' | 'startedAt' | 'flags' | 'resumedFrom'>> & { pid: number; host: string };
 
 export interface RunOutcome {
   status: RunStatus;
@@ -78,6 +67,12 @@ export interface RunOutcome {
   batchCounts: BatchCounts;
   validation: ValidationResult | null;
   error: string | null;
+}
+
+/** A run as the reports read it: the summary plus the operator's review, if any. */
+export interface ReportedRun extends RunSummary {
+  /** `confirmed` (a real anomaly), `expected` (a false positive: a known pattern or event), or null when nobody reviewed it. */
+  review: string | null;
 }
 
 export interface RunDetail extends RunSummary {

@@ -4,8 +4,9 @@ import type { RunSummary } from '../../shared/run.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
+import type { HistoryEntry } from '../../shared/validation.js';
 import { copyToStaging } from '../store/index.js';
-import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS } from '../validation/index.js';
+import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, runReviews, validationHistory } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
@@ -98,12 +99,12 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   const copy = await copyToStaging(request.source, request.staging, open);
   const store = await open(request.staging);
   try {
-    let history = await store.validationHistory();
+    let history = await validationHistory(store);
     let seededRuns = 0;
     if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
       report('seeding', 0);
       seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store) })).length;
-      history = await store.validationHistory();
+      history = await validationHistory(store);
     }
     const historyNote =
       history.length < MIN_HISTORY_RUNS
@@ -139,7 +140,7 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
 
 /** UTC midnight of the day after the latest stored run (today, for an empty database). */
 async function firstFreeDay(store: Store): Promise<Date> {
-  const last = (await store.reviews.allRuns()).at(-1);
+  const last = (await store.reports.runs()).at(-1);
   const base = last ? Date.parse(last.startedAt) + DAY_MS : Date.now();
   return new Date(Math.floor(base / DAY_MS) * DAY_MS);
 }
@@ -189,7 +190,7 @@ class TrialRunner {
       caughtBy = attribution.caughtBy;
       attributionNote = attributionText(attribution, paired?.runId ?? null);
       for (const { summary: run } of runs) {
-        await this.store.reviews.add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
+        await runReviews(this.store).add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
       }
     }
     const verdict = summary.validation?.verdict ?? null;
@@ -225,7 +226,7 @@ class TrialRunner {
   }
 
   private async runDay(trial: PlannedTrial, day: Date): Promise<{ summary: RunSummary; corrupt: number; typicalFetched: number }> {
-    const history = await this.store.validationHistory();
+    const history = await validationHistory(this.store);
     const pace = historyPace(history);
     const startMs = day.getTime() + RUN_HOUR_UTC * 3_600_000;
     const typical = typicalRun(history, day.getUTCDay(), pace);
@@ -249,7 +250,7 @@ class TrialRunner {
     return { summary, corrupt: composition.corruption?.count ?? 0, typicalFetched: typical.fetched };
   }
 
-  private composition(trial: PlannedTrial, typical: ReturnType<typeof typicalRun>, history: Awaited<ReturnType<Store['validationHistory']>>, pace: number): TrialComposition {
+  private composition(trial: PlannedTrial, typical: ReturnType<typeof typicalRun>, history: HistoryEntry[], pace: number): TrialComposition {
     if (trial.level === 'control') return compositionOf(typical);
     if (trial.level === 'run') {
       const target = injectRunAnomaly(typical, { kind: trial.kind, magnitude: trial.magnitude }, { busyDay: busyWeekday(history, pace) });

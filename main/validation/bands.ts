@@ -20,7 +20,7 @@ export interface RunBands {
  * task's runs get the band of its sensitivity in force, as the live judge would draw it.
  */
 export async function expectedBands(store: Store, options: JudgeOptions & { limit?: number } = {}): Promise<RunBands[]> {
-  const runs = await store.reviews.allRuns();
+  const runs = await store.reports.runs();
   const drawn: RunBands[] = [];
   const taskSensitivity = options.sensitivity ? new Map() : await sensitivityByTask(store);
   walkStoredRuns(

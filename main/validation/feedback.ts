@@ -2,8 +2,9 @@ import type { AnomalousRunView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus, RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
-import type { RunReview, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { foldAnomalousRuns, foldIsOpen, type AnomalyFold } from './anomaly-folds.js';
+import { type RunReview, runReviews } from './reviews.js';
 
 /**
  * Operator feedback on the historical validator (issue 5). One vocabulary, everywhere:
@@ -43,7 +44,7 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
   requireAnomalous(run);
   // A review applies to the whole fold: every run of the change is the same anomaly.
   const at = request.at ?? new Date().toISOString();
-  const reviews = await store.reviews.addMany((await withTheirFolds(store, [run.runId])).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+  const reviews = await runReviews(store).addMany((await withTheirFolds(store, [run.runId])).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
   return reviews.find((review) => review.runId === run.runId)!;
 }
 
@@ -56,14 +57,14 @@ export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'ru
   const runIds = [...new Set(request.runIds)];
   for (const runId of runIds) requireAnomalous(await requireRun(store, runId));
   const at = request.at ?? new Date().toISOString();
-  return store.reviews.addMany((await withTheirFolds(store, runIds)).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+  return runReviews(store).addMany((await withTheirFolds(store, runIds)).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
 }
 
 /** Folding reads this many anomalous runs back: a fold older than them is listed from its newer runs. */
 const FOLDED_RUNS_READ = 5_000;
 
 async function anomalyFolds(store: Store): Promise<AnomalyFold[]> {
-  return foldAnomalousRuns(await store.reviews.anomalousRuns({ limit: FOLDED_RUNS_READ }));
+  return foldAnomalousRuns(await store.reports.anomalous({ limit: FOLDED_RUNS_READ }));
 }
 
 /** The runs given and every run of the folds they belong to, each once. */
@@ -80,7 +81,7 @@ async function withTheirFolds(store: Store, runIds: number[]): Promise<number[]>
 /** Undo of expected/confirmed marks (e.g. a bulk review): each run gets back its earlier review state, audited. */
 export async function undoMarks(store: Store, request: { reviewIds: number[]; reason: string; operator: string; at?: string }): Promise<RunReview[]> {
   const reason = requireReason(request.reason);
-  return store.reviews.undoMarks([...new Set(request.reviewIds)], { reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
+  return runReviews(store).undoMarks([...new Set(request.reviewIds)], { reason, operator: request.operator, at: request.at ?? new Date().toISOString() });
 }
 
 function checkMark(request: Pick<MarkRequest, 'as' | 'reasonKind' | 'reason'>): { action: AnomalyReview; reasonKind: string | null; reason: string } {
@@ -120,7 +121,7 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
   });
   if (run.status !== 'held') throw refusal;
   const status = statusBeforeHold(run);
-  const review = await store.reviews.add({ runId: run.runId, action: 'accepted', reasonKind: null, reason, operator: request.operator, at: request.at ?? new Date().toISOString() }, status);
+  const review = await runReviews(store).add({ runId: run.runId, action: 'accepted', reasonKind: null, reason, operator: request.operator, at: request.at ?? new Date().toISOString() }, status);
   if (!review) throw refusal;
   return { review, status };
 }
@@ -131,7 +132,7 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
  * folds with a run nobody has reviewed yet.
  */
 export async function listAnomalousRuns(store: Store, options: { open: boolean; limit: number }): Promise<AnomalousRunView[]> {
-  const [folds, reviews] = await Promise.all([anomalyFolds(store), store.reviews.list()]);
+  const [folds, reviews] = await Promise.all([anomalyFolds(store), runReviews(store).list()]);
   const byRun = new Map<number, RunReview[]>();
   for (const review of reviews) byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
   const listed = folds.filter((fold) => !options.open || foldIsOpen(fold)).reverse().slice(0, options.limit);

@@ -46,7 +46,7 @@ export {
 } from './historical/synthetic-history.js';
 export { createBatchJudge, describeZodError, runEntrySchema, type BatchJudge, type BatchOutcome } from './historical/batch-lines.js';
 export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './historical/thresholds.js';
-export { calendarDay, historyEntryOf, originOf, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
+export { calendarDay, historyEntryOf, originOf, trainsValidator, validationHistory, type StoredRunToJudge } from './historical/store-judge.js';
 export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';
 export type { DayInfo } from './historical/calendar.js';
 export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, listAnomalousRuns, markAnomaly, markAnomalies, undoMarks, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
@@ -54,5 +54,7 @@ export { backtest, wasJudgeable, type BacktestReport, type BacktestRun } from '.
 export { expectedBands, type RunBands } from './bands.js';
 export { LIVE_HISTORY_RUNS } from './walk-stored.js';
 export { sensitivityWhatIf, type SettingsOutcome, type TrialCase, type TrialCaseOutcome, type TrialKindOutcome, type WhatIfInput, type WhatIfReport } from './what-if.js';
+export { runReviews, type RunReview } from './reviews.js';
+export { sensitivityVersions } from './sensitivity-versions.js';
 export { historicalJudge, requireKnownTask, saveSensitivity, sensitivityHistory, sensitivityInForce, sensitivityTasks, whatIfForTask, type SensitivitySave } from './sensitivity.js';
 // ── end of historical validation ──

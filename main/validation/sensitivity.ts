@@ -1,10 +1,11 @@
 import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
-import type { ReportedRun, SensitivityVersionRow, Store } from '../store/index.js';
+import type { ReportedRun, Store } from '../store/index.js';
 import { MIN_HISTORY_RUNS, type JudgeOptions } from './historical/model.js';
 import { historicalJudge as judgeAgainstStoredHistory, historyEntryOf, originOf, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
 import { sensitivityWhatIf, type TrialCase } from './what-if.js';
+import { sensitivityVersions, type SensitivityVersionRow } from './sensitivity-versions.js';
 
 /**
  * Sensitivity settings per task (issue 10 item 7), versioned and audited like flags: each save is
@@ -18,21 +19,21 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
 }
 
 export async function requireKnownTask(store: Store, task: string): Promise<void> {
-  if (!(await store.sensitivity.taskExists(task))) {
+  if (!(await sensitivityVersions(store).taskExists(task))) {
     throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, { hint: 'see `gatehouse tasks list`' });
   }
 }
 
 /** The settings in force for a task: its latest saved version, or the evaluated defaults. */
 export async function sensitivityInForce(store: Store, task: string | null): Promise<SensitivityStateView> {
-  const row = task === null ? null : await store.sensitivity.inForce(task);
+  const row = task === null ? null : await sensitivityVersions(store).inForce(task);
   const version = row ? versionView(row) : null;
   return { task: task ?? '', settings: version?.settings ?? DEFAULT_SENSITIVITY, version };
 }
 
 /** Every known task with its settings in force, by name: what the Sensitivity panel offers. */
 export async function sensitivityTasks(store: Store): Promise<SensitivityStateView[]> {
-  return Promise.all((await store.sensitivity.tasks()).map((task) => sensitivityInForce(store, task)));
+  return Promise.all((await sensitivityVersions(store).tasks()).map((task) => sensitivityInForce(store, task)));
 }
 
 /** The settings saved for each task that has a version in force (the others use the defaults). */
@@ -74,7 +75,7 @@ function trialCases(runs: readonly ReportedRun[], trials: Awaited<ReturnType<Sto
  * that database's runs before it, the history it was judged against when it ran.
  */
 async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
-  const [runs, trials] = await Promise.all([staging.reviews.allRuns(), staging.trials.list()]);
+  const [runs, trials] = await Promise.all([staging.reports.runs(), staging.trials.list()]);
   const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
   return trialCases(runs, trials).map((trial) => {
     const time = Date.parse(trial.current.startedAt);
@@ -89,7 +90,7 @@ async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
  */
 export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}, staging?: Store): Promise<SensitivityWhatIfView> {
   await requireKnownTask(store, task);
-  const [state, runs, trials, stagingCases] = await Promise.all([sensitivityInForce(store, task), store.reviews.allRuns(), store.trials.list(), staging ? stagingTrialCases(staging) : []]);
+  const [state, runs, trials, stagingCases] = await Promise.all([sensitivityInForce(store, task), store.reports.runs(), store.trials.list(), staging ? stagingTrialCases(staging) : []]);
   const report = sensitivityWhatIf({
     runs: trainingRunsFor(runs, task).map(historyEntryOf),
     trials: [...trialCases(runs, trials), ...stagingCases],
@@ -113,12 +114,12 @@ export async function saveSensitivity(store: Store, save: SensitivitySave): Prom
   const reason = save.reason.trim();
   if (reason === '') throw new GatehouseError('USAGE', '--reason must say why (it is recorded with the version)');
   const settings = sensitivitySettingsSchema.parse(save.settings);
-  const row = await store.sensitivity.add({ task: save.task, settingsJson: JSON.stringify(settings), operator: save.operator, reason, at: save.at ?? new Date().toISOString() });
+  const row = await sensitivityVersions(store).add({ task: save.task, settingsJson: JSON.stringify(settings), operator: save.operator, reason, at: save.at ?? new Date().toISOString() });
   return versionView(row);
 }
 
 /** Saved versions, newest first (every task unless one is named). */
 export async function sensitivityHistory(store: Store, options: { task?: string; limit: number }): Promise<SensitivityVersionView[]> {
   if (options.task !== undefined) await requireKnownTask(store, options.task);
-  return (await store.sensitivity.history(options)).map(versionView);
+  return (await sensitivityVersions(store).history(options)).map(versionView);
 }

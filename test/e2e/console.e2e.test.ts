@@ -5,6 +5,7 @@ import { seedDemoDatabase, type RunningServer } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { runReviews } from '../../main/validation/index.js';
 
 const executablePath = findChromium();
 
@@ -99,7 +100,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     const reviewed = page.locator(`[data-anomalous-run="${runId}"]`);
     await reviewed.getByTestId('review-note').getByText(/committee markup marathon/).waitFor();
     await expect.poll(() => reviewed.getByTestId('review-state').textContent()).toBe('expected');
-    expect(await store.reviews.list({ runId })).toMatchObject([{ action: 'expected', reasonKind: 'known-event', operator: 'e2e-operator' }]);
+    expect(await runReviews(store).list({ runId })).toMatchObject([{ action: 'expected', reasonKind: 'known-event', operator: 'e2e-operator' }]);
     await expect.poll(() => page.getByTestId('operator').textContent()).toContain('e2e-operator');
     await page.getByTestId('anomalies-panel').scrollIntoViewIfNeeded();
     await shot('history-feedback');

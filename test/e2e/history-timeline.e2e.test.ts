@@ -6,6 +6,7 @@ import type { RunEvent } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 import { findChromium } from './chromium.js';
 import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { flagStore } from '../../main/flags/index.js';
 
 const executablePath = findChromium();
 const DAY_MS = 86_400_000;
@@ -41,11 +42,11 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
           });
         });
         // 400 batches of 50 to zoom through: fixed batches, not grown ones.
-        await store.flags.change({ flag: 'ADAPTIVE_BATCHES', scope: 'global', valueJson: 'false', actor: 'e2e-operator', reason: 'a timeline of 400 batches', at: new Date(now).toISOString() });
+        await flagStore(store).change({ flag: 'ADAPTIVE_BATCHES', scope: 'global', valueJson: 'false', actor: 'e2e-operator', reason: 'a timeline of 400 batches', at: new Date(now).toISOString() });
         await engine.start({ source: 'synthetic:seed=99,count=20000', batchSize: 50, task: null });
         bigRun = await finished;
         // The audit row as the flags folder writes it, dated inside the month the test zooms to.
-        await store.flags.change({ flag: 'BLOCK_ON_ANOMALY', scope: 'global', valueJson: 'true', actor: 'e2e-operator', reason: 'hold anomalous runs during the audit', at: flagChangedAt });
+        await flagStore(store).change({ flag: 'BLOCK_ON_ANOMALY', scope: 'global', valueJson: 'true', actor: 'e2e-operator', reason: 'hold anomalous runs during the audit', at: flagChangedAt });
       },
     });
     ({ server, page } = app);

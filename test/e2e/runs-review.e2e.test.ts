@@ -6,6 +6,7 @@ import type { Store } from '../../main/store/index.js';
 import { emptyBatchCounts } from '../../shared/run.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { runReviews } from '../../main/validation/index.js';
 
 const executablePath = findChromium();
 const BULK_RUNS = 10;
@@ -157,9 +158,9 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     await app.shot('bulk-review-form');
     await panel.getByRole('button', { name: `Mark ${BULK_RUNS} runs confirmed` }).click();
     await panel.getByTestId('bulk-result').getByText(`Marked ${BULK_RUNS} runs confirmed.`).waitFor();
-    const marked = await store.reviews.anomalousRuns();
+    const marked = await store.reports.anomalous();
     expect(bulkRunIds.map((runId) => marked.find((run) => run.runId === runId)!.review)).toEqual(bulkRunIds.map(() => 'confirmed'));
-    const audit = await store.reviews.list();
+    const audit = await runReviews(store).list();
     expect(audit.filter((review) => review.reason === 'e2e: the feed doubled every row that week').map((review) => review.runId)).toEqual(bulkRunIds);
     await panel.locator(`[data-anomalous-run="${bulkRunIds[0]}"]`).waitFor({ state: 'detached' });
     await app.shot('bulk-review-marked');
@@ -167,9 +168,9 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     await panel.getByRole('button', { name: 'Undo' }).click();
     await panel.getByTestId('bulk-result').getByText(`Undone: ${BULK_RUNS} runs have their earlier review state back.`).waitFor();
     await panel.locator(`[data-anomalous-run="${bulkRunIds[0]}"]`).waitFor();
-    const reopened = await store.reviews.anomalousRuns();
+    const reopened = await store.reports.anomalous();
     expect(bulkRunIds.map((runId) => reopened.find((run) => run.runId === runId)!.review)).toEqual(bulkRunIds.map(() => null));
-    expect((await store.reviews.list()).filter((review) => review.action === 'reopened')).toHaveLength(BULK_RUNS);
+    expect((await runReviews(store).list()).filter((review) => review.action === 'reopened')).toHaveLength(BULK_RUNS);
     await app.shot('bulk-review-undone');
   });
 });

@@ -4,6 +4,7 @@ import { openStore } from '../../main/store/index.js';
 import { seedTunableTask } from '../helpers/sensitivity-fixtures.js';
 import { findChromium } from './chromium.js';
 import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { sensitivityVersions } from '../../main/validation/index.js';
 
 const executablePath = findChromium();
 
@@ -74,7 +75,7 @@ describe.skipIf(executablePath === null)('the Sensitivity panel in Chromium', ()
     await expect.poll(() => form.locator('[data-metric=fetched] td').first().textContent()).toBe('off');
     await app.shot('sensitivity-saved');
 
-    const stored = await app.store.sensitivity.history({ task: 'daily' });
+    const stored = await sensitivityVersions(app.store).history({ task: 'daily' });
     expect(stored.map((v) => [v.version, v.operator])).toEqual([[1, 'e2e-analyst']]);
     expect(app.pageErrors).toEqual([]);
   }, 120_000);

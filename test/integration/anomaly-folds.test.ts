@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
 import { tester } from '../helpers/callers.js';
-import { historicalJudge, listAnomalousRuns, markAnomaly } from '../../main/validation/index.js';
+import { historicalJudge, listAnomalousRuns, markAnomaly, runReviews } from '../../main/validation/index.js';
 import type { HistoryEntry } from '../../shared/validation.js';
 import type { RunMetrics } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
@@ -32,7 +32,7 @@ describe.each(testBackends())('open anomalies fold the runs of one change ($name
       // 400 a busy day, halved for good from day 120.
       const halving = stream({ seed: 5, start: '2024-01-08', days: 150, level: 400, periods: [{ from: 120, to: 150, factor: 0.5 }] });
       await storeJudgedRuns(store, halving, 'daily');
-      const anomalousRuns = await store.reviews.anomalousRuns();
+      const anomalousRuns = await store.reports.anomalous();
       expect(anomalousRuns.length).toBeGreaterThanOrEqual(2);
 
       const open = await listAnomalousRuns(store, { open: true, limit: 100 });
@@ -56,7 +56,7 @@ describe.each(testBackends())('open anomalies fold the runs of one change ($name
       expect(reviewed).toMatchObject({ review: 'expected', runCount: fold!.runCount });
       expect(reviewed.reviews.map((r) => r.runId)).toEqual(fold!.runIds);
       expect((await listAnomalousRuns(store, { open: true, limit: 100 })).map((a) => a.runId)).not.toContain(fold!.runId);
-      for (const runId of fold!.runIds) expect((await store.reviews.list({ runId })).map((r) => r.action)).toEqual(['expected']);
+      for (const runId of fold!.runIds) expect((await runReviews(store).list({ runId })).map((r) => r.action)).toEqual(['expected']);
     } finally {
       await engine.close();
       await store.close();

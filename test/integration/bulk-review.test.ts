@@ -7,6 +7,7 @@ import type { ApiHandlers } from '../../shared/api.js';
 import { emptyBatchCounts, emptyMetrics } from '../../shared/run.js';
 import type { Verdict } from '../../shared/validation.js';
 import { failure } from '../helpers/console-api.js';
+import { runReviews } from '../../main/validation/index.js';
 
 const backends = testBackends();
 afterAll(async () => {
@@ -23,7 +24,7 @@ async function recordRun(store: Store, verdict: Verdict, day: number): Promise<n
 }
 
 async function reviewStates(store: Store, runIds: number[]): Promise<(string | null)[]> {
-  const anomalous = await store.reviews.anomalousRuns();
+  const anomalous = await store.reports.anomalous();
   return runIds.map((runId) => anomalous.find((run) => run.runId === runId)!.review);
 }
 
@@ -55,7 +56,7 @@ describe.each(backends)('bulk review on $name', (backend) => {
         const undone = await dispatch(api, 'anomalies.undoMarks', { reviewIds: reviews.map((review) => review.id), reason: 'wrong week selected' }, operatorCaller('eve'));
         expect(undone).toMatchObject({ ok: true });
         expect(await reviewStates(store, runIds)).toEqual(['expected', ...runIds.slice(1).map(() => null)]);
-        const audit = await store.reviews.list();
+        const audit = await runReviews(store).list();
         expect(audit).toHaveLength(1 + 10 + 10);
         expect(audit.slice(-10).map((review) => [review.runId, review.action, review.operator, review.reason])).toEqual(
           runIds.map((runId, index) => [runId, index === 0 ? 'expected' : 'reopened', 'eve', 'wrong week selected']),
@@ -76,7 +77,7 @@ describe.each(backends)('bulk review on $name', (backend) => {
         expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: [], as: 'confirmed', reason: 'x' }, tester)).code).toBe('INPUT_INVALID');
         expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: anomalous, as: 'confirmed', reason: '  ' }, tester)).code).toBe('INPUT_INVALID');
         expect(await reviewStates(store, anomalous)).toEqual([null, null]);
-        expect(await store.reviews.list()).toEqual([]);
+        expect(await runReviews(store).list()).toEqual([]);
       }),
     ));
 
@@ -92,7 +93,7 @@ describe.each(backends)('bulk review on $name', (backend) => {
         expect(failure(await dispatch(api, 'anomalies.undoMarks', { reviewIds: [99_999], reason: 'oops' }, tester)).code).toBe('NOT_FOUND');
         expect(failure(await dispatch(api, 'anomalies.undoMarks', { reviewIds: [bulk.reviews[0]!.id], reason: '' }, tester)).code).toBe('INPUT_INVALID');
         expect(await reviewStates(store, [first, second])).toEqual(['confirmed', 'expected']);
-        expect(await store.reviews.list()).toHaveLength(3);
+        expect(await runReviews(store).list()).toHaveLength(3);
       }),
     ));
 });

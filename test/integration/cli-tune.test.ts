@@ -3,6 +3,7 @@ import { stagingTargetFor } from '../../main/trials/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { seedTunableTask } from '../helpers/sensitivity-fixtures.js';
+import { sensitivityVersions } from '../../main/validation/index.js';
 
 describe.each(testBackends())('gatehouse validate tune ($name)', (backend) => {
   afterAll(() => backend.cleanup());
@@ -76,7 +77,7 @@ describe.each(testBackends())('gatehouse validate tune ($name)', (backend) => {
     }
     const store = await backend.open(db);
     try {
-      expect(await store.sensitivity.history()).toEqual([]);
+      expect(await sensitivityVersions(store).history()).toEqual([]);
     } finally {
       await store.close();
     }

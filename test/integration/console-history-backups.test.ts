@@ -10,6 +10,7 @@ import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
+import { runReviews } from '../../main/validation/index.js';
 
 let consoleApi: ConsoleApi;
 let location: string;
@@ -101,7 +102,7 @@ describe('History annotations: the audit as markers', () => {
     await call('backups.restore', { id: manual.id, confirmId: manual.id, reason: 'back before the flags' }, operatorCaller('dee'));
     const second = await run('synthetic:seed=22,count=30');
     await call('rollback.apply', { runId: second.runId, reason: 'wrong feed', confirmRunId: second.runId }, operatorCaller('bo'));
-    await store.reviews.add({ runId: first.runId, action: 'expected', reasonKind: 'known-event', reason: 'markup marathon', operator: 'cy', at: new Date().toISOString() });
+    await runReviews(store).add({ runId: first.runId, action: 'expected', reasonKind: 'known-event', reason: 'markup marathon', operator: 'cy', at: new Date().toISOString() });
 
     const { events, unavailable } = await call('history.annotations', {});
     expect(unavailable).toEqual([]);

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import { callApi, data, runToTheEnd, signIn } from '../helpers/console-http.js';
+import { undoJournal } from '../../main/backup/index.js';
+import { flagStore } from '../../main/flags/index.js';
 
 /**
  * Issue 14, item 7: who did it. In `gatehouse serve` each browser session names itself once; the
@@ -48,7 +50,7 @@ describe('operator identity in browser mode', () => {
       { actor: 'Grace', reason: 'a bit larger' },
       { actor: 'Ada', reason: 'smaller batches' },
     ]);
-    expect((await store.flags.history({ flag: 'BATCH_SIZE' })).map((event) => event.actor)).toEqual(['Grace', 'Ada']);
+    expect((await flagStore(store).history({ flag: 'BATCH_SIZE' })).map((event) => event.actor)).toEqual(['Grace', 'Ada']);
   });
 
   it('refuses a write from a session that has not named itself, and lets a session name itself only once', async () => {
@@ -57,7 +59,7 @@ describe('operator identity in browser mode', () => {
     const refused = await callApi(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'x', operator: 'mallory' }, cookie);
     expect(refused.status).toBe(400);
     expect(refused.result).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringMatching(/not named its operator/) } });
-    expect(await store.flags.history({})).toEqual([]);
+    expect(await flagStore(store).history({})).toEqual([]);
 
     await data(server, 'session.name', { name: '  Linus  ' }, cookie);
     const rename = await callApi(server, 'session.name', { name: 'Mallory' }, cookie);
@@ -72,7 +74,7 @@ describe('operator identity in browser mode', () => {
     expect(await data(server, 'session.get', {}, bearer)).toEqual({ operator: 'serve-owner', identity: 'api-token', canName: false });
     expect((await callApi(server, 'session.name', { name: 'Mallory' }, bearer)).status).toBe(400);
     await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'cron job', operator: 'mallory' }, bearer);
-    expect((await store.flags.history({}))[0]).toMatchObject({ actor: 'serve-owner' });
+    expect((await flagStore(store).history({}))[0]).toMatchObject({ actor: 'serve-owner' });
   });
 
   it('records rollbacks and restores under the session name, and a restore needs the typed snapshot id and a reason', async () => {
@@ -80,7 +82,7 @@ describe('operator identity in browser mode', () => {
     const run = await runToTheEnd({ server, engine, store, cookie: ada }, 'synthetic:seed=21,count=20');
     const rollback = await data<{ operator: string }>(server, 'rollback.apply', { runId: run.runId, confirmRunId: run.runId, reason: 'bad feed', operator: 'mallory' }, ada);
     expect(rollback.operator).toBe('Ada');
-    expect(await store.undo.listEvents({ runId: run.runId })).toEqual([expect.objectContaining({ operator: 'Ada', reason: 'bad feed' })]);
+    expect(await undoJournal(store).listEvents({ runId: run.runId })).toEqual([expect.objectContaining({ operator: 'Ada', reason: 'bad feed' })]);
 
     const { snapshots } = await data<{ snapshots: { id: string; kind: string }[] }>(server, 'backups.list', {}, ada);
     const { id } = snapshots.find((snapshot) => snapshot.kind === 'before-run')!;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateAllFlags, evaluateFlag, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
+import { evaluateAllFlags, evaluateFlag, flagStore, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -40,9 +40,9 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
 
   it('falls back to the default when the stored value is broken', async () => {
     await withStore(async (store) => {
-      await store.flags.change({ flag: 'BATCH_SIZE', scope: 'global', valueJson: '"lots"', actor: 't', reason, at: new Date().toISOString() });
-      await store.flags.change({ flag: 'BLOCK_ON_ANOMALY', scope: 'global', valueJson: '{not json', actor: 't', reason, at: new Date().toISOString() });
-      await store.flags.change({ flag: 'BATCH_SIZE', scope: 'task:big', valueJson: '20000', actor: 't', reason, at: new Date().toISOString() });
+      await flagStore(store).change({ flag: 'BATCH_SIZE', scope: 'global', valueJson: '"lots"', actor: 't', reason, at: new Date().toISOString() });
+      await flagStore(store).change({ flag: 'BLOCK_ON_ANOMALY', scope: 'global', valueJson: '{not json', actor: 't', reason, at: new Date().toISOString() });
+      await flagStore(store).change({ flag: 'BATCH_SIZE', scope: 'task:big', valueJson: '20000', actor: 't', reason, at: new Date().toISOString() });
       expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 50, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
       expect(await evaluateFlag(store, 'BLOCK_ON_ANOMALY')).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
       expect(await evaluateFlag(store, 'BATCH_SIZE', { task: 'big' })).toMatchObject({ value: 50, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
@@ -63,7 +63,7 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       await setFlag(store, { flag: 'BATCH_SIZE', value: '200', reason: 'bigger batches', operator: 'alice', now });
       await setFlag(store, { flag: 'BATCH_SIZE', value: 300, reason: 'even bigger', operator: 'bob', now });
       await unsetFlag(store, { flag: 'BATCH_SIZE', reason: 'back to default', operator: 'carol', now });
-      const history = await store.flags.history({ flag: 'BATCH_SIZE' });
+      const history = await flagStore(store).history({ flag: 'BATCH_SIZE' });
       expect(history.map((e) => [e.oldJson, e.newJson, e.actor, e.reason])).toEqual([
         ['300', null, 'carol', 'back to default'],
         ['200', '300', 'bob', 'even bigger'],
@@ -84,8 +84,8 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       await expect(setFlag(store, { flag: 'ENABLE_SNAPSHOTS', value: 'maybe', reason })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(setFlag(store, { flag: 'NO_SUCH_FLAG', value: 1, reason })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, scope: 'team:x', reason })).rejects.toMatchObject({ code: 'USAGE' });
-      expect(await store.flags.history()).toEqual([]);
-      expect(await store.flags.values()).toEqual([]);
+      expect(await flagStore(store).history()).toEqual([]);
+      expect(await flagStore(store).values()).toEqual([]);
     });
   });
 

@@ -5,7 +5,7 @@ import { setFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { buildReport } from '../../main/reports/index.js';
-import { acceptHeldRun, backtest, historicalJudge, markAnomaly } from '../../main/validation/index.js';
+import { acceptHeldRun, backtest, historicalJudge, markAnomaly, runReviews, validationHistory } from '../../main/validation/index.js';
 import { seedSyntheticHistory } from '../../main/trials/index.js';
 import { testBackends } from '../helpers/backends.js';
 
@@ -40,7 +40,7 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
   it('stores the verdict with each scheduled run, and holds an anomalous one under BLOCK_ON_ANOMALY until accepted', async () => {
     const store = await seeded();
     try {
-      const history = await store.validationHistory();
+      const history = await validationHistory(store);
       expect(history).toHaveLength(30);
       const stored = await store.listRuns({ limit: 100 });
       expect(stored.filter((r) => r.validation !== null)).toHaveLength(30);
@@ -51,11 +51,11 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
       expect(summary.status).toBe('held');
       expect((await store.getRun(summary.runId))?.validation?.verdict).toBe('anomalous');
       // Held runs stay out of the training history until someone accepts them.
-      expect(await store.validationHistory()).toHaveLength(30);
+      expect(await validationHistory(store)).toHaveLength(30);
       const accepted = await acceptHeldRun(store, { runId: summary.runId, reason: 'the committee published a backlog', operator: 'tester' });
       expect(accepted.status).toBe('success');
       expect((await store.getRun(summary.runId))?.status).toBe('success');
-      expect(await store.validationHistory()).toHaveLength(31);
+      expect(await validationHistory(store)).toHaveLength(31);
       await expect(acceptHeldRun(store, { runId: summary.runId, reason: 'again', operator: 'tester' })).rejects.toMatchObject({ code: 'CONFLICT' });
       await expect(acceptHeldRun(store, { runId: 9999, reason: 'x', operator: 'tester' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     } finally {
@@ -70,7 +70,7 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
       const first = await runFlaggedUpdate({ store, source: await openSource('synthetic:seed=5,count=1500'), task: null, clock: () => new Date('2025-03-03T14:00:00Z') });
       expect(first.summary.validation).toMatchObject({ verdict: 'baseline', historySize: 0, anomalies: [] });
       expect(first.summary.status).toBe('success');
-      expect(await store.validationHistory()).toHaveLength(1);
+      expect(await validationHistory(store)).toHaveLength(1);
       const second = await runFlaggedUpdate({ store, source: await openSource('synthetic:seed=5,count=1500'), task: null, clock: () => new Date('2025-03-04T14:00:00Z') });
       expect(second.summary.validation).toMatchObject({ historySize: 1 });
       expect(second.summary.validation?.verdict).not.toBe('baseline');
@@ -100,7 +100,7 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
           await markAnomaly(store, { runId: first, as: 'expected', reasonKind: 'known-event', reason: 'the committee halved its schedule', operator: 'tester' });
         }
       }
-      const history = await store.validationHistory();
+      const history = await validationHistory(store);
       expect(history.find((h) => h.review === 'expected')).toMatchObject({ verdict: 'anomalous', origin: 'production' });
       const verdicts = await Promise.all(ids.slice(46).map(async (id) => (await store.getRun(id))?.validation?.verdict));
       expect(verdicts).toEqual(['ok', 'ok', 'ok', 'ok']);
@@ -121,11 +121,11 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
       }
       await markAnomaly(store, { runId: ids[0]!, as: 'confirmed', reason: 'the source resent a backlog', operator: 'tester' });
       await markAnomaly(store, { runId: ids[1]!, as: 'expected', reasonKind: 'known-event', reason: 'markup week', operator: 'tester' });
-      const history = await store.validationHistory();
+      const history = await validationHistory(store);
       expect(history).toHaveLength(2);
       expect(history.map((h) => h.startedAt)).not.toContain((await store.getRun(ids[0]!))!.startedAt);
-      expect((await store.reviews.anomalousRuns({ open: true }))).toHaveLength(0);
-      expect((await store.reviews.list({ runId: ids[1]! }))[0]).toMatchObject({ action: 'expected', reasonKind: 'known-event', operator: 'tester' });
+      expect((await store.reports.anomalous({ open: true }))).toHaveLength(0);
+      expect((await runReviews(store).list({ runId: ids[1]! }))[0]).toMatchObject({ action: 'expected', reasonKind: 'known-event', operator: 'tester' });
       const report = await buildReport(store, { kind: 'monitoring', now: new Date('2026-01-01T00:00:00Z') });
       expect(JSON.stringify(report.document)).toContain('expected');
 

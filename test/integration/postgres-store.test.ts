@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, restoreSnapshot } from '../../main/backup/index.js';
+import { createSnapshot, restoreSnapshot, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { openStore } from '../../main/store/index.js';
@@ -45,7 +45,7 @@ describe.skipIf(postgresDown)('a PostgreSQL store', () => {
       expect(second.runId).toBe(2);
       await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'before run 2' });
       expect((await store.listRuns()).map((run) => run.runId)).toEqual([1]);
-      expect(await store.undo.listEvents()).toEqual([expect.objectContaining({ runId: 1, reason: 'old feed', runRolledBack: true })]);
+      expect(await undoJournal(store).listEvents()).toEqual([expect.objectContaining({ runId: 1, reason: 'old feed', runRolledBack: true })]);
       expect((await runUpdate({ store, source: await openSource('synthetic:seed=4,count=5') })).runId).toBe(3);
     } finally {
       await store.close();

@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, restoreSnapshot, rollback } from '../../main/backup/index.js';
+import { createSnapshot, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
-import { setFlag } from '../../main/flags/index.js';
+import { flagStore, setFlag } from '../../main/flags/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { runReviews, validationHistory } from '../../main/validation/index.js';
 
 async function update(store: Store, spec: string) {
   return runUpdate({ store, source: await openSource(spec), batchSize: 20 });
@@ -13,10 +14,10 @@ async function update(store: Store, spec: string) {
 /** Everything the audit holds, as a support person would read it back. */
 async function audit(store: Store) {
   return {
-    rollbacks: await store.undo.listEvents(),
-    flagEvents: await store.flags.history(),
-    reviews: await store.reviews.list(),
-    restores: await store.restores.list(),
+    rollbacks: await undoJournal(store).listEvents(),
+    flagEvents: await flagStore(store).history(),
+    reviews: await runReviews(store).list(),
+    restores: await listRestores(store),
   };
 }
 
@@ -32,7 +33,7 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       expect(third.runId).toBe(3);
       await rollback(store, { runId: 3, reason: 'the offset feed was wrong', operator: 'ann' });
       await setFlag(store, { flag: 'BATCH_SIZE', value: 25, reason: 'smaller batches', operator: 'bo' });
-      await store.reviews.add({ runId: 2, action: 'confirmed', reasonKind: null, reason: 'a real spike', operator: 'cy', at: new Date().toISOString() });
+      await runReviews(store).add({ runId: 2, action: 'confirmed', reasonKind: null, reason: 'a real spike', operator: 'cy', at: new Date().toISOString() });
       const before = await audit(store);
       expect([before.rollbacks.length, before.flagEvents.length, before.reviews.length]).toEqual([1, 1, 1]);
 
@@ -40,7 +41,7 @@ describe.each(testBackends())('a restore on $name', (backend) => {
 
       expect(await store.countHearings()).toBe(60);
       expect((await store.listRuns()).map((run) => run.runId)).toEqual([1]);
-      expect(await store.flags.values('BATCH_SIZE')).toEqual([]);
+      expect(await flagStore(store).values('BATCH_SIZE')).toEqual([]);
       const after = await audit(store);
       expect(after.rollbacks).toEqual(before.rollbacks);
       expect(after.flagEvents).toEqual(before.flagEvents);
@@ -58,11 +59,11 @@ describe.each(testBackends())('a restore on $name', (backend) => {
     await withFreshStore(backend, async (store) => {
       const first = await update(store, 'synthetic:seed=9,count=30');
       const snapshot = await createSnapshot(store, { kind: 'manual' });
-      await store.reviews.add({ runId: first.runId, action: 'confirmed', reasonKind: null, reason: 'a real anomaly', operator: 'eve', at: new Date().toISOString() });
-      expect(await store.validationHistory()).toEqual([]);
+      await runReviews(store).add({ runId: first.runId, action: 'confirmed', reasonKind: null, reason: 'a real anomaly', operator: 'eve', at: new Date().toISOString() });
+      expect(await validationHistory(store)).toEqual([]);
       await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to the snapshot' });
-      expect(await store.validationHistory()).toEqual([]);
-      expect((await store.reviews.list()).map((review) => review.reason)).toEqual(['a real anomaly']);
+      expect(await validationHistory(store)).toEqual([]);
+      expect((await runReviews(store).list()).map((review) => review.reason)).toEqual(['a real anomaly']);
     });
   });
 
@@ -73,7 +74,7 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       await update(store, 'synthetic:seed=10,offset=10,count=10');
       await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: '  ' })).rejects.toThrow(/a restore needs a reason/);
       expect(await store.countHearings()).toBe(20);
-      expect(await store.restores.list()).toEqual([]);
+      expect(await listRestores(store)).toEqual([]);
     });
   });
 });

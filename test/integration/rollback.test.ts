@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { rollback, type RollbackReport } from '../../main/backup/index.js';
+import { rollback, type RollbackReport, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource, type SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -7,6 +7,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { testBackends } from '../helpers/backends.js';
 import { domainRows, hashDomainRows } from '../helpers/domain-rows.js';
 import { arraySource } from '../helpers/records.js';
+import { validationHistory } from '../../main/validation/index.js';
 
 async function recordsOf(spec: string): Promise<unknown[]> {
   const items: SourceItem[] = [];
@@ -60,9 +61,9 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       expect(hashDomainRows(await domainRows(location))).toEqual(before);
       expect((await store.getRun(2))!.status).toBe('rolled_back');
       expect((await store.getRun(2))!.batchList.every((b) => b.status === 'rolled_back')).toBe(true);
-      const history = await store.validationHistory();
+      const history = await validationHistory(store);
       expect(history).toHaveLength(1);
-      const [event] = await store.undo.listEvents({ runId: 2 });
+      const [event] = await undoJournal(store).listEvents({ runId: 2 });
       expect(event).toMatchObject({ runId: 2, batchSeq: null, operator: 'support-ann', reason: 'bad feed', restored: 100, deleted: 50, runRolledBack: true });
     });
   });
@@ -74,7 +75,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       expect(again.nothingToDo).toBe(true);
       expect(again.message).toMatch(/run 2 was already rolled back; nothing to do/);
       expect(again.eventId).toBeNull();
-      expect(await store.undo.listEvents({ runId: 2 })).toHaveLength(1);
+      expect(await undoJournal(store).listEvents({ runId: 2 })).toHaveLength(1);
       expect(hashDomainRows(await domainRows(location))).toEqual(before);
     });
   });
@@ -117,7 +118,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       expect(plan.message).toMatch(/^dry run: rolling back run 2: would restore 100 hearing\(s\)/);
       expect(hashDomainRows(await domainRows(location))).toEqual(hashBefore);
       expect((await store.getRun(2))!.status).toBe('success');
-      expect(await store.undo.listEvents()).toHaveLength(0);
+      expect(await undoJournal(store).listEvents()).toHaveLength(0);
     });
   });
 
@@ -169,7 +170,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
         for (const id of laterIds) expect(stored.get(id)!.content.title).toBe(base.get(id)!.title);
         expect((await store.getRun(2))!.status).toBe('rolled_back');
         expect((await rollback(store, { runId: 2, onConflict: 'force' })).nothingToDo).toBe(true);
-        expect(await store.undo.listEvents({ runId: 2 })).toHaveLength(2);
+        expect(await undoJournal(store).listEvents({ runId: 2 })).toHaveLength(2);
       });
     });
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateFlag, setFlag } from '../../main/flags/index.js';
-import { decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, startRollout } from '../../main/rollouts/index.js';
-import { addTask, Notifier, runTask, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
+import { evaluateFlag, flagStore, setFlag } from '../../main/flags/index.js';
+import { decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
+import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { rolloutStartInputSchema, type RolloutStartInput } from '../../shared/api-rollouts.js';
@@ -51,7 +51,7 @@ function harness(store: Store, time: Time, sent: DeliveredNotification[] = []): 
     time,
     sent,
     async run(name, options = {}) {
-      const task = (await store.tasks.get(name))!;
+      const task = (await taskStore(store).get(name))!;
       nextId += 100;
       const firstId = nextId;
       const summary = await runTask(store, task, { notifier, clock: time.clock, openTaskSource: async () => timedSource(time, firstId, { msPerRecord: options.msPerRecord ?? 10, bad: options.bad }) });
@@ -101,7 +101,7 @@ async function expectPausedAndReverted(h: Harness, rolloutId: number, breachingR
   expect(breach.evidence!.guardrails.find((g) => g.name === guardrail)!.status).toBe('breach');
   expect(breach.evidence!.canaryRuns).toEqual([breachingRun]);
   expect(await flagFor(h.store, CANARY)).toBe(false);
-  const [revert] = await h.store.flags.history({ flag: FLAG, limit: 1 });
+  const [revert] = await flagStore(h.store).history({ flag: FLAG, limit: 1 });
   expect(revert).toMatchObject({ scope: `task:${CANARY}`, actor: GUARDRAIL_OPERATOR, oldJson: 'true', newJson: null });
   expect(revert!.reason).toContain(guardrail);
   expect(h.sent.filter((n) => n.cause === 'rollout-breach')).toMatchObject([{ level: 'error', runId: breachingRun }]);
@@ -290,7 +290,7 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await expect(start(h, { stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await start(h);
       await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT' });
-      expect(await h.store.rollouts.list()).toHaveLength(1);
+      expect(await rolloutLedger(h.store).list()).toHaveLength(1);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
-import { addTask, editTask, Notifier, requireTask, runTask, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
-import type { ScheduledTask, Store, StoreOptions } from '../../main/store/index.js';
+import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
+import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
@@ -162,7 +162,7 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       await expect(editTask(store, 'nope', { enabled: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(editTask(store, 'daily', { cron: '* * *' })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(requireTask(store, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      expect((await store.tasks.list()).map((t) => t.name)).toEqual(['daily']);
+      expect((await taskStore(store).list()).map((t) => t.name)).toEqual(['daily']);
     });
   });
 });

@@ -7,6 +7,7 @@ import { createApi, createInProcessEngineHost, dispatch, type EngineHost } from 
 import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { runCli } from '../helpers/cli.js';
+import { taskStore } from '../../main/scheduler/index.js';
 
 /**
  * A Congress.gov key written into a source spec would be stored with the task and the run and
@@ -37,7 +38,7 @@ function expectRefused(result: ReturnType<typeof runCli>): void {
 }
 
 async function insertTaskWithStoredKey(store: Store): Promise<void> {
-  await store.tasks.insert({ name: 'legacy', cron: '0 6 * * *', source: KEYED_SPECS[0]!, lookbackDays: 7, enabled: true, at: new Date().toISOString() });
+  await taskStore(store).insert({ name: 'legacy', cron: '0 6 * * *', source: KEYED_SPECS[0]!, lookbackDays: 7, enabled: true, at: new Date().toISOString() });
 }
 
 describe('an API key inside a source spec', () => {
@@ -91,7 +92,7 @@ describe('an API key inside a source spec, through the console API', () => {
       expect(answer).toMatchObject({ ok: false, error: { code: 'USAGE', hint: expect.stringContaining('GATEHOUSE_CONGRESS_API_KEY') } });
       expect(JSON.stringify(answer)).not.toContain(SECRET);
     }
-    expect(await store.tasks.list()).toEqual([]);
+    expect(await taskStore(store).list()).toEqual([]);
   });
 
   it('stored before the rule, comes back redacted from tasks.list', async () => {

@@ -8,6 +8,8 @@ import { DIALECTS, MIGRATIONS } from '../../main/store/migrations/index.js';
 import { openStore } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { undoJournal } from '../../main/backup/index.js';
+import { runReviews } from '../../main/validation/index.js';
 
 /** What a user gets from the CLI pointed at a file that is not (or no longer) a sound Gatehouse database. */
 const folders: string[] = [];
@@ -91,8 +93,8 @@ describe('a database an earlier Gatehouse left at schema version 4', () => {
     const store = await openStore(file);
     try {
       expect((await store.listRuns()).map((run) => [run.runId, run.status])).toEqual([[2, 'success'], [1, 'rolled_back']]);
-      expect(await store.undo.listEvents()).toEqual([expect.objectContaining({ runId: 1, reason: 'old feed', deleted: 3, runRolledBack: true })]);
-      expect(await store.reviews.list()).toEqual([expect.objectContaining({ runId: 1, action: 'confirmed', reason: 'real' })]);
+      expect(await undoJournal(store).listEvents()).toEqual([expect.objectContaining({ runId: 1, reason: 'old feed', deleted: 3, runRolledBack: true })]);
+      expect(await runReviews(store).list()).toEqual([expect.objectContaining({ runId: 1, action: 'confirmed', reason: 'real' })]);
     } finally {
       await store.close();
     }

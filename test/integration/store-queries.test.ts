@@ -1,9 +1,9 @@
 import { tester } from '../helpers/callers.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
-import { rollback } from '../../main/backup/index.js';
+import { rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
-import { setFlag } from '../../main/flags/index.js';
+import { flagStore, setFlag } from '../../main/flags/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
@@ -63,11 +63,11 @@ describe.each(testBackends())('queries on $name filter and page in SQL', (backen
       expect(await store.listQuarantine({ runId: 5, limit: 100, after: firstPage[0]!.id })).toEqual(all.slice(1));
 
       for (const size of [10, 20, 30]) await setFlag(store, { flag: 'BATCH_SIZE', value: size, reason: `try ${size}`, operator: 'ann' });
-      const [newest, ...older] = await store.flags.history({ flag: 'BATCH_SIZE' });
-      expect(await store.flags.history({ flag: 'BATCH_SIZE', after: newest!.id })).toEqual(older);
+      const [newest, ...older] = await flagStore(store).history({ flag: 'BATCH_SIZE' });
+      expect(await flagStore(store).history({ flag: 'BATCH_SIZE', after: newest!.id })).toEqual(older);
       for (const runId of [9, 8]) await rollback(store, { runId, reason: 'test', operator: 'bo' });
-      const events = await store.undo.listEvents({ limit: 1 });
-      expect([events[0]!.runId, ...(await store.undo.listEvents({ after: events[0]!.id })).map((event) => event.runId)]).toEqual([8, 9]);
+      const events = await undoJournal(store).listEvents({ limit: 1 });
+      expect([events[0]!.runId, ...(await undoJournal(store).listEvents({ after: events[0]!.id })).map((event) => event.runId)]).toEqual([8, 9]);
     });
   });
 

@@ -11,6 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 import { tester } from '../helpers/callers.js';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
+import { validationHistory } from '../../main/validation/index.js';
 
 const folders: string[] = [];
 afterAll(() => folders.splice(0).forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
@@ -56,7 +57,7 @@ describe('gatehouse trial on SQLite', () => {
       // Injected runs leave the training history; the control stays in it.
       const spikeRun = await stagingStore.getRun(byKind.spike!.runId!);
       expect(spikeRun?.status).toBe('success');
-      const history = await stagingStore.validationHistory();
+      const history = await validationHistory(stagingStore);
       expect(history.some((h) => h.startedAt === byKind.control!.startedAt)).toBe(true);
       expect(history.some((h) => h.startedAt === byKind.spike!.startedAt)).toBe(false);
       const report = await buildReport(stagingStore, { kind: 'trial' });

@@ -45,7 +45,7 @@ export const MIGRATIONS: Migration[] = [migration001, migration002, migration003
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */
-export interface MigrationSession {
+interface MigrationSession {
   readonly dialect: Backend;
   /** Where the database is, for messages (password removed). */
   readonly location: string;

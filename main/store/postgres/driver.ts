@@ -12,11 +12,6 @@ import { PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
 
-export interface PostgresStoreOptions extends StoreOptions {
-  /** The schema that holds the tables; overrides `?schema=` in the URL (default `public`). */
-  schema?: string;
-}
-
 /** The server's disk is full or failing, or it only reads: the environment's fault, never a record's. */
 const ENVIRONMENT_SQLSTATES = new Set([
   '53100', // disk_full
@@ -28,8 +23,8 @@ const ENVIRONMENT_SQLSTATES = new Set([
 const MIGRATION_LOCK_CLASS = 0x4d494752;
 
 /** Opens (creating and migrating as needed) the store in one schema of a PostgreSQL database. */
-export async function openPostgresDriver(url: string, options: PostgresStoreOptions = {}): Promise<StoreDriver> {
-  const target = parsePostgresTarget(url, options.schema);
+export async function openPostgresDriver(url: string, options: StoreOptions): Promise<StoreDriver> {
+  const target = parsePostgresTarget(url);
   const pool = createPool(target);
   try {
     // One transaction under a lock on the schema's name: of two processes creating it, the second waits and finds it migrated.

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { SAVEPOINT_STATEMENTS, withSavepoint, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
-import type { RelatedTable, Witness } from '../hearing-rows.js';
-import { snakeCase, TABLES } from '../schema.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, relatedRows, witnessKey } from '../hearing-rows.js';
+import type { Witness } from '../hearing-rows.js';
+import { snakeCase, TABLES, type TableName } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -176,9 +176,8 @@ function journalInWriteOrder(changes: PlannedChange[], createdCommittees: string
 }
 
 const PG_TYPES = { text: 'text', int: 'integer', long: 'bigint' } as const;
-const hearingColumns = TABLES.hearings.columns as Record<string, string>;
-/** The PostgreSQL array element type of a hearings column, for `unnest($n::type[])`. */
-export const pgType = (column: string) => PG_TYPES[hearingColumns[column]!.replace('?', '') as keyof typeof PG_TYPES];
+/** The PostgreSQL array element type of a column, for `unnest($n::type[])`. */
+export const pgType = (table: TableName, column: string) => PG_TYPES[(TABLES[table].columns as Record<string, string>)[column]!.replace('?', '') as keyof typeof PG_TYPES];
 
 /**
  * The batch's witnesses found by key, and the missing ones created, in one statement. Ids are
@@ -198,15 +197,10 @@ const FIND_OR_CREATE_WITNESSES = `WITH named AS (
 
 /** Hearings come as one array per column ($1 on); an update keeps the hearing's first run. */
 const UPSERT_HEARINGS = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')})
-  SELECT * FROM unnest(${HEARING_COLUMNS.map((column, i) => `$${i + 1}::${pgType(column)}[]`).join(', ')})
+  SELECT * FROM unnest(${HEARING_COLUMNS.map((column, i) => `$${i + 1}::${pgType('hearings', column)}[]`).join(', ')})
   ON CONFLICT (event_id) DO UPDATE SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = excluded.${snakeCase(c)}`).join(', ')}`;
 
-const RELATED: { table: RelatedTable; columns: string; types: string[] }[] = [
-  { table: 'hearing_committees', columns: 'event_id, system_code, is_primary, ordinal', types: ['text', 'text', 'integer', 'integer'] },
-  { table: 'appearances', columns: 'event_id, witness_id, ordinal, position', types: ['text', 'bigint', 'integer', 'text'] },
-  { table: 'videos', columns: 'event_id, ordinal, name, url', types: ['text', 'integer', 'text', 'text'] },
-  { table: 'transcripts', columns: 'event_id, ordinal, jacket_number, url', types: ['text', 'integer', 'text', 'text'] },
-];
+const RELATED = RELATED_TABLES.map(({ name, table, columns }) => ({ table, columns: columns.map(snakeCase).join(', '), types: columns.map((column) => pgType(name, column)) }));
 /** Each related table's rows come as one array per column, after the hearings' parameters. */
 const RELATED_INSERTS = RELATED.map(({ table, columns, types }, t) => {
   const args = types.map((type, i) => `$${HEARING_COLUMNS.length + t * types.length + i + 1}::${type}[]`).join(', ');
@@ -229,8 +223,6 @@ const WRITE_ROWS = `WITH h AS (${UPSERT_HEARINGS} RETURNING 1),
 const DELETE_RELATED = `WITH ${RELATED.slice(0, 3).map(({ table }, t) => `d${t} AS (DELETE FROM ${table} WHERE event_id = ANY($1::text[]))`).join(', ')}
   DELETE FROM transcripts WHERE event_id = ANY($1::text[])`;
 
-const BEFORE_IMAGES = `SELECT h.event_id, jsonb_build_object('hearing', to_jsonb(h), ${(
-  [['committees', 'hearing_committees'], ['appearances', 'appearances'], ['videos', 'videos'], ['transcripts', 'transcripts']] as const
-)
-  .map(([key, table]) => `'${key}', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.ordinal), '[]') FROM ${table} x WHERE x.event_id = h.event_id)`)
-  .join(', ')})::text AS image FROM hearings h WHERE h.event_id = ANY($1::text[])`;
+const BEFORE_IMAGES = `SELECT h.event_id, jsonb_build_object('hearing', to_jsonb(h), ${RELATED_TABLES.map(
+  ({ imageKey, table }) => `'${imageKey}', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.ordinal), '[]') FROM ${table} x WHERE x.event_id = h.event_id)`,
+).join(', ')})::text AS image FROM hearings h WHERE h.event_id = ANY($1::text[])`;

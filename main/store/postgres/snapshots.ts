@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db, StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
-import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
+import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
 import { snapshotSchemaPrefix } from './target.js';
 
 /**

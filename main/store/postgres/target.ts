@@ -15,21 +15,21 @@ export interface PostgresTarget {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
-export const DEFAULT_SCHEMA = 'public';
+const DEFAULT_SCHEMA = 'public';
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** Reads `postgres://…/db?schema=NAME`; an explicit `schema` option wins over the URL's. */
-export function parsePostgresTarget(url: string, schemaOption?: string): PostgresTarget {
+/** Reads `postgres://…/db?schema=NAME`. */
+export function parsePostgresTarget(url: string): PostgresTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new GatehouseError('USAGE', `not a valid PostgreSQL URL: ${redactConnectionString(url)}`);
   }
-  const schema = schemaOption ?? parsed.searchParams.get('schema') ?? DEFAULT_SCHEMA;
+  const schema = parsed.searchParams.get('schema') ?? DEFAULT_SCHEMA;
   if (!SCHEMA_NAME.test(schema)) {
     throw new GatehouseError('USAGE', `PostgreSQL schema name must be letters, digits and underscores, got "${schema}"`);
   }

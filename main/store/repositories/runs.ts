@@ -1,21 +1,10 @@
 import { sql } from 'kysely';
 import type { QuarantineEntry } from '../../../shared/record.js';
-import { emptyBatchCounts, emptyMetrics, type BatchRecord, type Reconciliation, type RunMode, type RunSummary, type SnapshotDecision } from '../../../shared/run.js';
-import type { HistoryEntry } from '../../../shared/validation.js';
+import { emptyBatchCounts, emptyMetrics, type BatchRecord, type Reconciliation, type RunSummary, type SnapshotDecision } from '../../../shared/run.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
-import { reconciliationFacts, type ReconciliationFacts } from './reconcile.js';
-import { checkpointFromRow, historyEntryFromRun, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import { checkpointFromRow, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
-
-export interface SnapshottedRun {
-  runId: number;
-  mode: RunMode;
-  batchSize: number;
-  flags: Record<string, unknown>;
-  /** null: the run predates migration 010, which began recording it. */
-  schemaVersion: number | null;
-}
 
 /**
  * The content is parsed only when asked for: a hearing whose hash matches its record's (most of a
@@ -123,23 +112,6 @@ export class RunRepository {
     await this.db.updateTable('runs').set({ reconciliationJson: JSON.stringify(reconciliation) }).where('id', '=', runId).execute();
   }
 
-  reconciliationFacts(runId: number): Promise<ReconciliationFacts> {
-    return this.driver.keyedReads((trx) => reconciliationFacts(trx, this.driver.backend, runId));
-  }
-
-  /** The settings of the newest run a snapshot was taken before (what the snapshot policy compares with); null when none was. */
-  async lastSnapshottedRun(): Promise<SnapshottedRun | null> {
-    const row = await this.db
-      .selectFrom('runs')
-      .select(['id', 'mode', 'batchSize', 'flagsJson', 'schemaVersion'])
-      .where('backupId', 'is not', null)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row) return null;
-    return { runId: row.id, mode: row.mode as RunMode, batchSize: row.batchSize, flags: JSON.parse(row.flagsJson), schemaVersion: row.schemaVersion };
-  }
-
   /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
   async addQuarantine(entries: NewQuarantineEntry[]): Promise<void> {
     await this.driver.transaction((trx) => this.insertQuarantine(trx, entries));
@@ -233,21 +205,6 @@ export class RunRepository {
       .limit(query.limit ?? 1000)
       .execute();
     return rows.map(quarantineFromRow);
-  }
-
-  /** Past runs that may train the historical validator, oldest first. */
-  async validationHistory(options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
-    const rows = await this.db
-      .selectFrom('runs')
-      .select(['startedAt', 'metricsJson', 'review', 'verdict', 'source'])
-      .where('status', 'in', ['success', 'partial'])
-      .where((eb) => eb.or([eb('review', 'is', null), eb('review', '<>', 'confirmed')]))
-      .$if(options.before !== undefined, (q) => q.where('startedAt', '<', options.before!))
-      .$if(options.task !== undefined && options.task !== null, (q) => q.where('task', '=', options.task!))
-      .orderBy('startedAt', 'desc')
-      .limit(options.limit ?? 2000)
-      .execute();
-    return rows.reverse().map(historyEntryFromRun);
   }
 
   /** The largest numeric eventId stored (eventIds are strings of digits, DESIGN §3); null when there are none. */

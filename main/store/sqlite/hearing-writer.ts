@@ -2,22 +2,18 @@ import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import { SAVEPOINT_STATEMENTS, withSavepoint, type BulkHearingWriter, type SavepointStep } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, relatedRows, witnessKey } from '../hearing-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 
-const RELATED_INSERTS: Record<RelatedTable, string> = {
-  hearing_committees: 'INSERT INTO hearing_committees (event_id, system_code, is_primary, ordinal) VALUES (?, ?, ?, ?)',
-  appearances: 'INSERT INTO appearances (event_id, witness_id, ordinal, position) VALUES (?, ?, ?, ?)',
-  videos: 'INSERT INTO videos (event_id, ordinal, name, url) VALUES (?, ?, ?, ?)',
-  transcripts: 'INSERT INTO transcripts (event_id, ordinal, jacket_number, url) VALUES (?, ?, ?, ?)',
-};
-const RELATED_TABLES = Object.keys(RELATED_INSERTS) as RelatedTable[];
+const RELATED_INSERTS = Object.fromEntries(
+  RELATED_TABLES.map(({ table, columns }) => [table, `INSERT INTO ${table} (${columns.map(snakeCase).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`]),
+) as Record<RelatedTable, string>;
 
 /** Every statement the writer runs, prepared once per connection: a batch of 50 hearings runs them hundreds of times. */
 function prepareStatements(db: Database.Database) {
-  const each = (sql: (table: RelatedTable) => string) => Object.fromEntries(RELATED_TABLES.map((table) => [table, db.prepare(sql(table))])) as Record<RelatedTable, Database.Statement>;
+  const each = (sql: (table: RelatedTable) => string) => Object.fromEntries(RELATED_TABLES.map(({ table }) => [table, db.prepare(sql(table))])) as Record<RelatedTable, Database.Statement>;
   return {
     insertHearing: db.prepare(INSERT_HEARING),
     updateHearing: db.prepare(UPDATE_HEARING),
@@ -60,10 +56,10 @@ export class SqliteHearingWriter implements BulkHearingWriter {
       this.ensureCommittees(hearing, runId, batchSeq, now, known);
       const before = change.kind === 'added' ? null : this.beforeImage(hearing.eventId);
       this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, change.contentHash, now);
-      if (before !== null) for (const table of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
+      if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
       hearings += (before === null ? this.s.insertHearing : this.s.updateHearing).run(hearingRow(change, runId, batchSeq)).changes;
       const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now, known));
-      for (const table of RELATED_TABLES) for (const row of rows[table]) related += this.s.insertRelated[table].run(row).changes;
+      for (const { table } of RELATED_TABLES) for (const row of rows[table]) related += this.s.insertRelated[table].run(row).changes;
     }
     return { hearings, related };
   }
@@ -106,9 +102,8 @@ export class SqliteHearingWriter implements BulkHearingWriter {
 
   /** Every row the hearing owns, exactly as stored: what a rollback puts back. */
   private beforeImage(eventId: string): string {
-    const rows = (table: RelatedTable) => this.s.relatedRows[table].all(eventId);
-    const image = { hearing: this.s.hearingRow.get(eventId), committees: rows('hearing_committees'), appearances: rows('appearances'), videos: rows('videos'), transcripts: rows('transcripts') };
-    return JSON.stringify(image);
+    const related = RELATED_TABLES.map(({ imageKey, table }) => [imageKey, this.s.relatedRows[table].all(eventId)]);
+    return JSON.stringify({ hearing: this.s.hearingRow.get(eventId), ...Object.fromEntries(related) });
   }
 
   private journal(runId: number, batchSeq: number, entity: string, key: string, before: string | null, afterHash: string | null, now: string): void {

@@ -34,7 +34,7 @@ interface DatabaseIdentity {
 }
 
 /** The record of the identity Gatehouse's last verified run left, beside the database. */
-export function verifiedRecordFile(databaseFile: string): string {
+function verifiedRecordFile(databaseFile: string): string {
   return `${databaseFile}.verified.json`;
 }
 

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 
 /** PRAGMA application_id of every Gatehouse database: "GATE". */
-export const GATEHOUSE_APPLICATION_ID = 0x47415445;
+const GATEHOUSE_APPLICATION_ID = 0x47415445;
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
 /**

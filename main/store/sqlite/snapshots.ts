@@ -6,7 +6,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import type { StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
-import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../undo-types.js';
+import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
 
 /** The name the snapshot being restored is attached under. */

@@ -1,5 +1,5 @@
 import type { RunMetrics } from '../../../shared/run.js';
-import { feedbackReview, runOrigin, type HistoryEntry, type RunOrigin, type ValidationResult } from '../../../shared/validation.js';
+import { feedbackReview, runOrigin, VERDICTS, type HistoryEntry, type RunOrigin, type ValidationResult } from '../../../shared/validation.js';
 import type { ReportedRun, Store } from '../../store/index.js';
 import { judgeRun } from './cache.js';
 import { daysFor, MIN_HISTORY_RUNS, type JudgeOptions } from './model.js';
@@ -35,13 +35,39 @@ export async function historicalJudge(input: StoredRunToJudge, options: JudgeOpt
 
 async function historyFor(store: Store, before: string, task: string | null): Promise<HistoryEntry[]> {
   if (task !== null) {
-    const own = await store.validationHistory({ before, task });
+    const own = await validationHistory(store, { before, task });
     if (own.length >= MIN_HISTORY_RUNS) return own;
   }
-  return store.validationHistory({ before });
+  return validationHistory(store, { before });
 }
 
-/** Whether a stored run may train the validator: the same rule as Store.validationHistory. */
+/** Past runs that may train the historical validator, oldest first: the rule of trainsValidator, in SQL. */
+export async function validationHistory(store: Pick<Store, 'queries'>, options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
+  const rows = await store.queries.db
+    .selectFrom('runs')
+    .select(['startedAt', 'metricsJson', 'review', 'verdict', 'source'])
+    .where('status', 'in', ['success', 'partial'])
+    .where((eb) => eb.or([eb('review', 'is', null), eb('review', '<>', 'confirmed')]))
+    .$if(options.before !== undefined, (q) => q.where('startedAt', '<', options.before!))
+    .$if(options.task !== undefined && options.task !== null, (q) => q.where('task', '=', options.task!))
+    .orderBy('startedAt', 'desc')
+    .limit(options.limit ?? 2000)
+    .execute();
+  return rows.reverse().map(historyEntryFromRun);
+}
+
+/**
+ * The history entry of a run, with what the validator learns from feedback: the review
+ * (`expected` re-baselines; confirmed runs never get here), the verdict stored when it was judged
+ * (an unreviewed anomaly teaches less) and its origin (trial runs realised on staging never train
+ * a production judgement).
+ */
+function historyEntryFromRun(run: { startedAt: string; metricsJson: string; review: string | null; verdict: string | null; source: string | null }): HistoryEntry {
+  const verdict = (VERDICTS as readonly string[]).includes(run.verdict ?? '') ? (run.verdict as HistoryEntry['verdict']) : null;
+  return { startedAt: run.startedAt, metrics: JSON.parse(run.metricsJson), review: feedbackReview(run.review), verdict, origin: runOrigin(run.source) };
+}
+
+/** Whether a stored run may train the validator: the same rule as validationHistory. */
 export function trainsValidator(run: ReportedRun): boolean {
   return (run.status === 'success' || run.status === 'partial') && run.review !== 'confirmed';
 }

@@ -1,28 +1,66 @@
-import type { ExpressionBuilder } from 'kysely';
-import type { RunStatus } from '../../../shared/run.js';
-import type { Db, StoreDriver } from '../driver.js';
-import { rollbackEventFromRow } from '../rows.js';
-import { columnsOf, snakeCase, type Database, type TableName } from '../schema.js';
-import type { HearingImage, JournalEntry, JournalOutcome, RollbackEventRecord, UndoTarget } from '../undo-types.js';
+import type { ExpressionBuilder, Selectable } from 'kysely';
+import type { RollbackEventView } from '../../shared/api-operations.js';
+import type { RunStatus } from '../../shared/run.js';
+import { columnsOf, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
+
+// The undo journal as rollback reads it, and the primitives a rollback needs inside its one
+// transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
+
+/** A whole run (`batchSeq` null) or one of its batches. */
+export interface UndoTarget {
+  runId: number;
+  batchSeq: number | null;
+}
+
+/** Every row a hearing owned before the write, exactly as stored (column names as keys). */
+export interface HearingImage {
+  hearing: Record<string, unknown>;
+  committees: Record<string, unknown>[];
+  appearances: Record<string, unknown>[];
+  videos: Record<string, unknown>[];
+  transcripts: Record<string, unknown>[];
+}
+
+export interface JournalEntry {
+  id: number;
+  runId: number;
+  batchSeq: number;
+  entity: 'hearing' | 'committee' | 'witness';
+  /** eventId for a hearing, system code for a committee, witness id for a witness. */
+  key: string;
+  /** null: the row did not exist before the write. Always null for committees and witnesses. */
+  before: HearingImage | null;
+  afterHash: string | null;
+  /** An earlier rollback skipped this write (it was in conflict) and left it standing. */
+  skippedBefore: boolean;
+}
+
+export type JournalOutcome = 'restored' | 'deleted' | 'skipped' | 'created-deleted' | 'created-kept';
+
+/** What one rollback did, as reported to the operator and recorded in its event. */
+export type RollbackCounts = Pick<RollbackEventRecord, 'restored' | 'deleted' | 'skipped' | 'forced' | 'createdRowsDeleted' | 'createdRowsKept'>;
+
+/** A recorded rollback: `batchSeq` null when the whole run was rolled back. */
+export type RollbackEventRecord = RollbackEventView;
+
+function rollbackEventFromRow(row: Selectable<Database['rollbackEvents']>): RollbackEventRecord {
+  return { ...row, onConflict: row.onConflict as RollbackEventRecord['onConflict'], runRolledBack: row.runRolledBack === 1 };
+}
 
 type Row = Record<string, unknown>;
-
-/** The tables of a before-image, keyed as HearingImage keys them. */
-const RELATED: [keyof Omit<HearingImage, 'hearing'>, TableName][] = [
-  ['committees', 'hearingCommittees'],
-  ['appearances', 'appearances'],
-  ['videos', 'videos'],
-  ['transcripts', 'transcripts'],
-];
 
 /** A before-image row (SQL column names as keys) as the insert of its table: exactly its columns, nothing the image adds. */
 function imageRow(table: TableName, row: Row): Row {
   return Object.fromEntries(columnsOf(table).map((column) => [column, row[snakeCase(column)] ?? null]));
 }
 
-/** The undo journal as rollback reads and applies it; what to undo and how conflicts resolve is main/backup's. */
-export class UndoJournal {
-  constructor(private readonly driver: StoreDriver) {}
+/** The undo journal of a store as rollback reads and applies it. */
+export function undoJournal(store: Pick<Store, 'queries'>): UndoJournal {
+  return new UndoJournal(store.queries);
+}
+
+class UndoJournal {
+  constructor(private readonly driver: QueryLayer) {}
 
   /** One write transaction; with `dryRun` everything `work` wrote is rolled back, so a dry run computes exactly what the rollback would do. */
   async transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T> {
@@ -43,10 +81,10 @@ export class UndoJournal {
   }
 }
 
-/** The rollback primitives inside its one transaction; what to undo and how conflicts resolve is main/backup's. */
+/** The rollback primitives inside its one transaction. */
 export type UndoTx = ReturnType<typeof undoTx>;
 
-function undoTx(driver: StoreDriver, trx: Db) {
+function undoTx(driver: QueryLayer, trx: Db) {
   // The witnesses the pending journal created, and which of them appearances still name, read once.
   let createdWitnesses: number[] = [];
   let stillReferenced: Promise<Set<number>> | null = null;
@@ -76,8 +114,8 @@ function undoTx(driver: StoreDriver, trx: Db) {
       // Deleting first cascades to the related rows, so the image goes back whole, not merged.
       await trx.deleteFrom('hearings').where('eventId', '=', String(image.hearing.event_id)).execute();
       await trx.insertInto('hearings').values(imageRow('hearings', image.hearing) as never).execute();
-      for (const [key, table] of RELATED) {
-        if (image[key].length > 0) await trx.insertInto(table).values(image[key].map((row) => imageRow(table, row)) as never).execute();
+      for (const { imageKey, name } of RELATED_TABLES) {
+        if (image[imageKey].length > 0) await trx.insertInto(name).values(image[imageKey].map((row) => imageRow(name, row)) as never).execute();
       }
     },
     /** Deletes the hearing with its related rows; false when it did not exist. */
@@ -125,7 +163,7 @@ async function pending(trx: Db, target: UndoTarget): Promise<JournalEntry[]> {
 }
 
 /** One query for all the entries: every live journal row of the same hearings, later ones kept per entry. */
-async function laterWrites(driver: StoreDriver, trx: Db, entries: JournalEntry[]) {
+async function laterWrites(driver: QueryLayer, trx: Db, entries: JournalEntry[]) {
   const hearings = entries.filter((entry) => entry.entity === 'hearing');
   const result = new Map<number, { journalId: number; runId: number; batchSeq: number }[]>();
   if (hearings.length === 0) return result;
@@ -148,13 +186,13 @@ async function laterWrites(driver: StoreDriver, trx: Db, entries: JournalEntry[]
 }
 
 /** One pass over the appearances (no index on witness_id: migration 006) for all the witnesses at once. */
-async function referencedWitnesses(driver: StoreDriver, trx: Db, ids: number[]): Promise<Set<number>> {
+async function referencedWitnesses(driver: QueryLayer, trx: Db, ids: number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
   const rows = await trx.selectFrom('appearances').select('witnessId').distinct().where(driver.anyOf('witnessId', ids)).execute();
   return new Set(rows.map((row) => Number(row.witnessId)));
 }
 
-async function markJournal(driver: StoreDriver, trx: Db, outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void> {
+async function markJournal(driver: QueryLayer, trx: Db, outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void> {
   for (const [outcome, marked] of groupBy(outcomes, (o) => o.outcome)) {
     const ids = marked.map((o) => o.journalId);
     await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(driver.anyOf('id', ids)).execute();

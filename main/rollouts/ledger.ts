@@ -1,7 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { LedgerEntry, RolloutView } from '../../../shared/api-rollouts.js';
-import type { StoreDriver } from '../driver.js';
-import type { Database } from '../schema.js';
+import type { LedgerEntry, RolloutView } from '../../shared/api-rollouts.js';
+import type { Database, QueryLayer, Store } from '../store/index.js';
 
 export type NewRollout = Omit<RolloutView, 'id'>;
 export type RolloutPatch = Partial<Pick<RolloutView, 'state' | 'stageIndex' | 'stageStartedAt' | 'applied' | 'updatedAt'>>;
@@ -28,9 +27,13 @@ function patchColumns(patch: RolloutPatch) {
   return { ...rest, ...(applied === undefined ? {} : { appliedJson: JSON.stringify(applied) }) };
 }
 
-/** Guarded rollouts and their ledger (main/rollouts/): a state change and its ledger entry are written together. */
-export class Rollouts {
-  constructor(private readonly driver: StoreDriver) {}
+/** A store's guarded rollouts and their ledger: a state change and its ledger entry are written together. */
+export function rolloutLedger(store: Pick<Store, 'queries'>): RolloutLedger {
+  return new RolloutLedger(store.queries);
+}
+
+class RolloutLedger {
+  constructor(private readonly driver: QueryLayer) {}
 
   async insert(rollout: NewRollout, first: NewLedgerEntry): Promise<RolloutView> {
     return this.driver.transaction(async (trx) => {

@@ -1,9 +1,18 @@
-import type { StoreDriver } from '../driver.js';
-import type { NewSensitivityVersion, SensitivityVersionRow } from '../operations-types.js';
+import type { Selectable } from 'kysely';
+import type { Database, QueryLayer, Store } from '../store/index.js';
 
-/** Sensitivity settings per task: every save a new version, the latest in force. */
-export class SensitivityVersions {
-  constructor(private readonly driver: StoreDriver) {}
+/** One saved version of a task's sensitivity settings (JSON text), with who saved it, why and when. */
+export type SensitivityVersionRow = Selectable<Database['sensitivityVersions']>;
+
+type NewSensitivityVersion = Omit<SensitivityVersionRow, 'id' | 'version'>;
+
+/** A store's sensitivity settings per task: every save a new version, the latest in force. */
+export function sensitivityVersions(store: Pick<Store, 'queries'>): SensitivityVersions {
+  return new SensitivityVersions(store.queries);
+}
+
+class SensitivityVersions {
+  constructor(private readonly driver: QueryLayer) {}
 
   async inForce(task: string): Promise<SensitivityVersionRow | null> {
     const row = await this.driver.db.selectFrom('sensitivityVersions').selectAll().where('task', '=', task).orderBy('version', 'desc').limit(1).executeTakeFirst();

@@ -1,12 +1,10 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Db } from '../driver.js';
-import type { RelatedTable } from '../hearing-rows.js';
-import type { Backend } from '../types.js';
+import type { Backend, Db, RelatedTable, Store } from '../store/index.js';
 
 /**
  * The counts the cross-batch reconciliation compares, each one set-based query bounded by the
  * run's own rows (the undo journal by run, hearings by last run): never a scan of the database.
- * Judging them is the engine's (main/engine/reconcile.ts); this only counts.
+ * Judging them is reconcile.ts's; this only counts.
  */
 export interface ReconciliationFacts {
   /** Hearings the run's journal says it wrote (not undone since). */
@@ -79,7 +77,11 @@ async function sample(db: Db, total: number, query: RawBuilder<{ id: string }>):
  * Reads the run's hearings twice (its journal entries, then its rows by last_run_id), each time
  * counting everything in one pass; ids are read only for a check that found something.
  */
-export async function reconciliationFacts(db: Db, backend: Backend, runId: number): Promise<ReconciliationFacts> {
+export function reconciliationFacts(store: Pick<Store, 'queries'>, runId: number): Promise<ReconciliationFacts> {
+  return store.queries.keyedReads((trx) => countFacts(trx, store.queries.backend, runId));
+}
+
+async function countFacts(db: Db, backend: Backend, runId: number): Promise<ReconciliationFacts> {
   // batch_seq >= 0 holds for every row; it makes the run's index (run_id, batch_seq) the better match
   // for SQLite's planner, which has no statistics and for the DISTINCT otherwise reads every
   // hearing ever journaled through undo_journal_by_entity: a cost that grew with the database.

@@ -1,0 +1,70 @@
+import type { Selectable } from 'kysely';
+import type { Database, QueryLayer, Store } from '../store/index.js';
+
+/** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
+export type StoredFlagValue = Selectable<Database['flagValues']>;
+
+/** One audited change: `oldJson`/`newJson` are null when there was / is no stored value. */
+export type FlagEvent = Selectable<Database['flagEvents']>;
+
+export interface FlagChange {
+  flag: string;
+  scope: string;
+  /** null removes the stored value (the scope falls back to the next one). */
+  valueJson: string | null;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+/** A store's feature flag values by scope (`global`, `task:NAME`) and the audit event of every change. */
+export function flagStore(store: Pick<Store, 'queries'>): FlagStore {
+  return new FlagStore(store.queries);
+}
+
+class FlagStore {
+  constructor(private readonly driver: QueryLayer) {}
+
+  async values(flag?: string): Promise<StoredFlagValue[]> {
+    return this.driver.db.selectFrom('flagValues').selectAll().$if(flag !== undefined, (q) => q.where('flag', '=', flag!)).orderBy('flag').orderBy('scope').execute();
+  }
+
+  /** The value and its audit event in one transaction: no change without its event. */
+  async change(change: FlagChange): Promise<FlagEvent> {
+    return this.driver.transaction(async (trx) => {
+      const old = await trx
+        .selectFrom('flagValues')
+        .select('valueJson')
+        .where('flag', '=', change.flag)
+        .where('scope', '=', change.scope)
+        // SQLite's transaction already holds the write lock; PostgreSQL locks the row.
+        .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (change.valueJson === null) {
+        await trx.deleteFrom('flagValues').where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
+      } else {
+        const value = { valueJson: change.valueJson, updatedAt: change.at, updatedBy: change.actor };
+        await trx.insertInto('flagValues').values({ flag: change.flag, scope: change.scope, ...value }).onConflict((oc) => oc.columns(['flag', 'scope']).doUpdateSet(value)).execute();
+      }
+      const event = { flag: change.flag, scope: change.scope, oldJson: old?.valueJson ?? null, newJson: change.valueJson, actor: change.actor, reason: change.reason, at: change.at };
+      return trx.insertInto('flagEvents').values(event).returningAll().executeTakeFirstOrThrow();
+    });
+  }
+
+  /** Newest first; `after` is the id of the last event of the previous page. */
+  async history(options: { flag?: string; scope?: string; limit?: number; after?: number } = {}): Promise<FlagEvent[]> {
+    return this.driver.db
+      .selectFrom('flagEvents')
+      .selectAll()
+      .$if(options.flag !== undefined, (q) => q.where('flag', '=', options.flag!))
+      .$if(options.scope !== undefined, (q) => q.where('scope', '=', options.scope!))
+      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
+      .orderBy('id', 'desc')
+      .limit(options.limit ?? 100)
+      .execute();
+  }
+
+  async event(id: number): Promise<FlagEvent | null> {
+    return (await this.driver.db.selectFrom('flagEvents').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+}

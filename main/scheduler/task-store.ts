@@ -1,0 +1,100 @@
+import type { Selectable } from 'kysely';
+import type { TaskView } from '../../shared/api-operations.js';
+import { GatehouseError } from '../../shared/errors.js';
+import type { Database, QueryLayer, Store } from '../store/index.js';
+
+export type ScheduledTask = Omit<TaskView, 'nextRunAt'>;
+
+export type NewScheduledTask = Pick<ScheduledTask, 'name' | 'cron' | 'source' | 'lookbackDays' | 'enabled'> & { at: string };
+export type ScheduledTaskPatch = Partial<Pick<ScheduledTask, 'cron' | 'source' | 'lookbackDays' | 'enabled'>>;
+
+export interface ThrottleClaim {
+  /** True when this caller may send now. */
+  send: boolean;
+  /** Messages for the cause folded since the last one sent (included in this one when `send`). */
+  folded: number;
+}
+
+function taskFromRow(row: Selectable<Database['scheduledTasks']>): ScheduledTask {
+  return { ...row, enabled: row.enabled === 1 };
+}
+
+/** A store's scheduled tasks: a unique name, a cron expression (UTC), a source, what the scheduler last handled. */
+export function taskStore(store: Pick<Store, 'queries'>): TaskStore {
+  return new TaskStore(store.queries);
+}
+
+class TaskStore {
+  constructor(private readonly driver: QueryLayer) {}
+
+  async list(): Promise<ScheduledTask[]> {
+    return (await this.driver.db.selectFrom('scheduledTasks').selectAll().orderBy('name').execute()).map(taskFromRow);
+  }
+
+  async get(name: string): Promise<ScheduledTask | null> {
+    const row = await this.driver.db.selectFrom('scheduledTasks').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? taskFromRow(row) : null;
+  }
+
+  async insert(task: NewScheduledTask): Promise<ScheduledTask> {
+    const row = await this.driver.db
+      .insertInto('scheduledTasks')
+      .values({ name: task.name, cron: task.cron, source: task.source, lookbackDays: task.lookbackDays, enabled: task.enabled ? 1 : 0, createdAt: task.at, updatedAt: task.at })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new GatehouseError('CONFLICT', `task "${task.name}" already exists`, { hint: 'use `gatehouse tasks edit`' });
+    return taskFromRow(row);
+  }
+
+  async update(name: string, patch: ScheduledTaskPatch, at: string): Promise<ScheduledTask> {
+    const { enabled, ...rest } = patch;
+    const row = await this.driver.db
+      .updateTable('scheduledTasks')
+      .set({ ...rest, ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }), updatedAt: at })
+      .where('name', '=', name)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+    return taskFromRow(row);
+  }
+
+  async markFired(name: string, firedAt: string, runId: number | null): Promise<void> {
+    await this.driver.db
+      .updateTable('scheduledTasks')
+      .set((eb) => ({ lastFiredAt: firedAt, lastRunId: runId ?? eb.ref('lastRunId') }))
+      .where('name', '=', name)
+      .execute();
+  }
+}
+
+/** Before any message was sent for a cause: far enough back that the first one always goes. */
+const NEVER_SENT = '1970-01-01T00:00:00.000Z';
+
+/** A store's one message per cause per window, shared by every process using this database. */
+export function notificationThrottle(store: Pick<Store, 'queries'>): NotificationThrottle {
+  return new NotificationThrottle(store.queries);
+}
+
+class NotificationThrottle {
+  constructor(private readonly driver: QueryLayer) {}
+
+  /** Two processes claiming the same cause at once queue on the row: only one of them sends. */
+  async claim(cause: string, now: Date, windowMs: number): Promise<ThrottleClaim> {
+    return this.driver.transaction(async (trx) => {
+      await trx.insertInto('notificationThrottle').values({ cause, lastSentAt: NEVER_SENT, folded: 0 }).onConflict((oc) => oc.column('cause').doNothing()).execute();
+      const row = await trx
+        .selectFrom('notificationThrottle')
+        .select(['lastSentAt', 'folded'])
+        .where('cause', '=', cause)
+        .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirstOrThrow();
+      if (now.getTime() - Date.parse(row.lastSentAt) < windowMs) {
+        await trx.updateTable('notificationThrottle').set({ folded: row.folded + 1 }).where('cause', '=', cause).execute();
+        return { send: false, folded: row.folded + 1 };
+      }
+      await trx.updateTable('notificationThrottle').set({ lastSentAt: now.toISOString(), folded: 0 }).where('cause', '=', cause).execute();
+      return { send: true, folded: row.folded };
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import type { RestoreEventView, SnapshotView } from '../../shared/api-operations.js';
+
+export type Snapshot = SnapshotView;
+export type SnapshotKind = Snapshot['kind'];
+export type RestoreEvent = RestoreEventView;
+
+/** Who restores and why: a restore is an audited event, never anonymous. */
+export interface RestoreRequest {
+  operator: string;
+  reason: string;
+  at: string;
+  safetySnapshotId: string | null;
+}
+
+/**
+ * Snapshots of the live database and restores from them. SQLite keeps files beside the database
+ * (online backup API) with a manifest; PostgreSQL keeps a schema per snapshot with a table listing
+ * them. Either way a restore replaces the run and domain tables in one transaction and leaves the
+ * audit tables as they are.
+ */
+export interface SnapshotSupport {
+  /** Where the snapshots are, for messages: a folder or a schema name pattern. */
+  readonly place: string;
+  /** Newest first. */
+  list(): Promise<Snapshot[]>;
+  /** Copies the live database into a new snapshot, checks the copy and records it. */
+  take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot>;
+  /** Names the run a before-run snapshot was taken for, once the run has an id. */
+  attachRun(id: string, runId: number): Promise<void>;
+  /** What re-checking a snapshot finds wrong (checksum, integrity); [] when it is sound. */
+  check(snapshot: Snapshot): Promise<string[]>;
+  remove(snapshot: Snapshot): Promise<void>;
+  /**
+   * Replaces the run and domain tables (hearings, runs, flags, tasks…) with the snapshot's and
+   * records the restore, in one transaction; the audit tables and the run-id high-water mark stay.
+   * The caller holds the writer lock.
+   */
+  restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent>;
+}

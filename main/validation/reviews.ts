@@ -1,0 +1,72 @@
+import type { RunReviewView } from '../../shared/api-validation.js';
+import { GatehouseError } from '../../shared/errors.js';
+import type { RunStatus } from '../../shared/run.js';
+import { REVIEW_MARKS, type Db, type QueryLayer, type Store } from '../store/index.js';
+
+export type RunReview = RunReviewView;
+
+type NewRunReview = Omit<RunReview, 'id'>;
+
+async function writeReview(trx: Db, review: NewRunReview, acceptedStatus?: RunStatus): Promise<RunReview | null> {
+  if (review.action === 'accepted') {
+    const accepted = await trx.updateTable('runs').set({ status: acceptedStatus ?? 'success' }).where('id', '=', review.runId).where('status', '=', 'held').executeTakeFirst();
+    if (Number(accepted.numUpdatedRows) === 0) return null;
+  } else {
+    await trx.updateTable('runs').set({ review: review.action === 'reopened' ? null : review.action }).where('id', '=', review.runId).execute();
+  }
+  return (await trx.insertInto('runReviews').values(review).returningAll().executeTakeFirstOrThrow()) as RunReview;
+}
+
+/** A store's operator feedback on anomalous and held runs. */
+export function runReviews(store: Pick<Store, 'queries'>): RunReviews {
+  return new RunReviews(store.queries);
+}
+
+class RunReviews {
+  constructor(private readonly driver: QueryLayer) {}
+
+  /**
+   * Records the review and, for expected/confirmed/reopened, sets runs.review in the same transaction.
+   * For `accepted`, `acceptedStatus` replaces the run's `held` status; returns null (nothing
+   * written) when the run is not held any more.
+   */
+  async add(review: NewRunReview, acceptedStatus?: RunStatus): Promise<RunReview | null> {
+    return this.driver.transaction((trx) => writeReview(trx, review, acceptedStatus));
+  }
+
+  /** Many expected/confirmed marks, all or none: one transaction, one audit row per run. */
+  async addMany(reviews: NewRunReview[]): Promise<RunReview[]> {
+    return this.driver.transaction(async (trx) => {
+      const written: RunReview[] = [];
+      for (const review of reviews) written.push((await writeReview(trx, review))!);
+      return written;
+    });
+  }
+
+  /**
+   * Undoes marks: each marked run gets back the review state it had before (the earlier mark, or
+   * `reopened` when it had none), written as a new audit row — the log is never edited. All or
+   * none; refused when a mark is not an expected/confirmed one or its run was reviewed again since.
+   */
+  async undoMarks(reviewIds: number[], undo: { reason: string; operator: string; at: string }): Promise<RunReview[]> {
+    return this.driver.transaction(async (trx) => {
+      const written: RunReview[] = [];
+      for (const reviewId of reviewIds) {
+        const marks = await trx.selectFrom('runReviews').selectAll().where('runId', '=', trx.selectFrom('runReviews').select('runId').where('id', '=', reviewId)).where('action', 'in', REVIEW_MARKS).orderBy('id').execute();
+        const index = marks.findIndex((mark) => mark.id === reviewId);
+        if (index < 0) throw new GatehouseError('NOT_FOUND', `review ${reviewId} is not an expected/confirmed mark`);
+        if (index < marks.length - 1) throw new GatehouseError('CONFLICT', `run ${marks[index]!.runId} was reviewed again after review ${reviewId}; undo that review first`);
+        const previous = marks[index - 1];
+        const action = previous?.action ?? 'reopened';
+        const reasonKind = action === 'expected' ? (previous?.reasonKind ?? null) : null;
+        written.push((await writeReview(trx, { runId: marks[index]!.runId, action: action as RunReview['action'], reasonKind, ...undo }))!);
+      }
+      return written;
+    });
+  }
+
+  async list(options: { runId?: number } = {}): Promise<RunReview[]> {
+    const rows = await this.driver.db.selectFrom('runReviews').selectAll().$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!)).orderBy('id').execute();
+    return rows as RunReview[];
+  }
+}
