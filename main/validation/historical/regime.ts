@@ -218,7 +218,7 @@ export class RegimeFilter {
       if (posterior >= 0.5) {
         // The calendar's recess dates are approximate: a quiet period starting a few days before one it expects was expected.
         const anticipated = this.calendarAgreement * run.nearRecess() >= ANTICIPATED;
-        this.episode = { since: run.startedAt, sinceDay: run.dayNumber, runs: 1, anticipated, spellSinceDay: this.spellStart(run.dayNumber) };
+        this.episode = { since: run.startedAt, sinceDay: run.dayNumber, runs: 1, anticipated, spellSinceDay: anticipated ? run.dayNumber : this.spellStart(run.dayNumber) };
         if (!this.episode.anticipated) this.entries += 1;
       } else if (run.busy && this.backRunsLeft > 0) this.backRunsLeft -= 1;
       return false;
@@ -257,15 +257,18 @@ export class RegimeFilter {
       this.backRunsLeft = BACK_RUNS;
     }
     this.lastEpisode = { since: episode.since, until: run.startedAt };
-    this.lastSpell = { sinceDay: episode.spellSinceDay, untilDay: run.dayNumber };
+    // A recess the calendar announced is explained by it: it neither continues a spell nor starts one.
+    this.lastSpell = episode.anticipated ? null : { sinceDay: episode.spellSinceDay, untilDay: run.dayNumber };
     this.episode = null;
   }
 
   /**
-   * Where a quiet period starting on `dayNumber` begins its spell. A lasting drop the filter takes
-   * for a quiet period is interrupted now and then by a run or two near the old level (noise, a
-   * busy weekday): each restarts the episode, and without the spell none would ever grow long
-   * enough to be promoted to the new normal — the level stayed at the old one for months.
+   * Where an unannounced quiet period starting on `dayNumber` begins its spell. A lasting drop the
+   * filter takes for a quiet period is interrupted now and then by a run or two near the old level
+   * (noise, a busy weekday): each restarts the episode, and without the spell none would ever grow
+   * long enough to be promoted to the new normal — the level stayed at the old one for months.
+   * Recesses the calendar announces stay out of spells: two a day apart are two recesses, and
+   * merged they were promoted mid-recess and every run after the return alerted.
    */
   private spellStart(dayNumber: number): number {
     const last = this.lastSpell;
