@@ -47,7 +47,8 @@ const PROMOTE_AFTER = { minDays: 42, longestFactor: 1.5 };
  * A quiet period that begins at most this many days after the last one ended continues its spell:
  * a run or two near the old level and a weekend. Chosen on development (1, 3, 4, 5, 7 and 10 days
  * tried): from 4 days on one more first day back alerted, from 7 on two congressional recesses a
- * week apart made one spell in the issue 5 harness and a false alarm on the way back.
+ * week apart made one spell in the issue 5 harness and a false alarm on the way back (measured
+ * before announced recesses were kept out of spells).
  */
 const SPELL_GAP_DAYS = 3;
 /** The least chance the judge gives a quiet period of ending on any run. */
@@ -77,8 +78,8 @@ export interface Episode {
   /** The calendar expected it (a recess the stream follows): its start is no news. */
   anticipated: boolean;
   /**
-   * The first day of the quiet spell it belongs to: its own start, or the spell's of a quiet period
-   * that ended at most SPELL_GAP_DAYS before it began (see `observe`).
+   * The first day of the quiet spell it belongs to: its own start, or the spell's of an unannounced
+   * quiet period that ended at most SPELL_GAP_DAYS before it began (see `spellStart`).
    */
   spellSinceDay: number;
 }

@@ -90,9 +90,9 @@ export class StreamWalk {
   runs = 0;
   readonly weekdayRuns = [0, 0, 0, 0, 0, 0, 0];
   lastTime = Number.NEGATIVE_INFINITY;
-  /** The day of the latest informative run at the normal level (where a drop that follows it began, at the latest). */
+  /** The day of the latest informative run at the normal level (a drop that follows it began after it). */
   lastNormalDay = Number.NEGATIVE_INFINITY;
-  /** The day of the first informative run after `lastNormalDay` (null until one comes): where a drop that followed it showed first. */
+  /** The day of the first informative run since `lastNormalDay` not at the normal level (null until one comes): where a drop that followed it showed first. */
   firstShownAfterNormal: number | null = null;
   private models: { mix: MixModel | null; duration: DurationModel | null } | null = null;
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
