@@ -43,6 +43,14 @@ const OWN_HAZARD_FROM_DAY = 3;
 export const BACK_RUNS = 3;
 /** A quiet period this much longer than any seen (and six weeks at least) is the new normal. */
 const PROMOTE_AFTER = { minDays: 42, longestFactor: 1.5 };
+/**
+ * A quiet period that begins at most this many days after the last one ended continues its spell:
+ * a run or two near the old level and a weekend. Chosen on development (1, 3, 4, 5, 7 and 10 days
+ * tried): from 4 days on one more first day back alerted, from 7 on two congressional recesses a
+ * week apart made one spell in the issue 5 harness and a false alarm on the way back (measured
+ * before announced recesses were kept out of spells).
+ */
+const SPELL_GAP_DAYS = 3;
 /** The least chance the judge gives a quiet period of ending on any run. */
 const MIN_JUDGED_EXIT = 0.05;
 /**
@@ -69,6 +77,11 @@ export interface Episode {
   runs: number;
   /** The calendar expected it (a recess the stream follows): its start is no news. */
   anticipated: boolean;
+  /**
+   * The first day of the quiet spell it belongs to: its own start, or the spell's of an unannounced
+   * quiet period that ended at most SPELL_GAP_DAYS before it began (see `spellStart`).
+   */
+  spellSinceDay: number;
 }
 
 export interface RegimeStep {
@@ -81,6 +94,8 @@ export class RegimeFilter {
   quiet = 0;
   episode: Episode | null = null;
   lastEpisode: { since: string; until: string } | null = null;
+  /** The quiet spell the last episode belonged to, and the day it ended. */
+  private lastSpell: { sinceDay: number; untilDay: number } | null = null;
   /** Informative runs left in the "first days back" window after an episode. */
   backRunsLeft = 0;
   private lastDay: number | null = null;
@@ -204,14 +219,14 @@ export class RegimeFilter {
       if (posterior >= 0.5) {
         // The calendar's recess dates are approximate: a quiet period starting a few days before one it expects was expected.
         const anticipated = this.calendarAgreement * run.nearRecess() >= ANTICIPATED;
-        this.episode = { since: run.startedAt, sinceDay: run.dayNumber, runs: 1, anticipated };
+        this.episode = { since: run.startedAt, sinceDay: run.dayNumber, runs: 1, anticipated, spellSinceDay: anticipated ? run.dayNumber : this.spellStart(run.dayNumber) };
         if (!this.episode.anticipated) this.entries += 1;
       } else if (run.busy && this.backRunsLeft > 0) this.backRunsLeft -= 1;
       return false;
     }
     if (posterior >= 0.5) {
       this.episode.runs += 1;
-      if (run.dayNumber - this.episode.sinceDay > Math.max(PROMOTE_AFTER.minDays, PROMOTE_AFTER.longestFactor * this.longestEpisode)) {
+      if (run.dayNumber - this.episode.spellSinceDay > Math.max(PROMOTE_AFTER.minDays, PROMOTE_AFTER.longestFactor * this.longestEpisode)) {
         this.episode = null;
         this.quiet = 0;
         return true;
@@ -228,7 +243,7 @@ export class RegimeFilter {
    */
   forceQuiet(since: string, sinceDay: number): void {
     this.quiet = 1;
-    this.episode ??= { since, sinceDay, runs: 2, anticipated: false };
+    this.episode ??= { since, sinceDay, runs: 2, anticipated: false, spellSinceDay: this.spellStart(sinceDay) };
   }
 
   private closeEpisode(run: { dayNumber: number; startedAt: string }): void {
@@ -243,7 +258,22 @@ export class RegimeFilter {
       this.backRunsLeft = BACK_RUNS;
     }
     this.lastEpisode = { since: episode.since, until: run.startedAt };
+    // A recess the calendar announced is explained by it: it neither continues a spell nor starts one.
+    this.lastSpell = episode.anticipated ? null : { sinceDay: episode.spellSinceDay, untilDay: run.dayNumber };
     this.episode = null;
+  }
+
+  /**
+   * Where an unannounced quiet period starting on `dayNumber` begins its spell. A lasting drop the
+   * filter takes for a quiet period is interrupted now and then by a run or two near the old level
+   * (noise, a busy weekday): each restarts the episode, and without the spell none would ever grow
+   * long enough to be promoted to the new normal — the level stayed at the old one for months.
+   * Recesses the calendar announces stay out of spells: two a day apart are two recesses, and
+   * merged they were promoted mid-recess and every run after the return alerted.
+   */
+  private spellStart(dayNumber: number): number {
+    const last = this.lastSpell;
+    return last && dayNumber - last.untilDay <= SPELL_GAP_DAYS ? last.sinceDay : dayNumber;
   }
 
   /** Each long calendar recess, once past, confirms or rejects the calendar for this stream. */

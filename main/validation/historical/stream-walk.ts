@@ -90,8 +90,10 @@ export class StreamWalk {
   runs = 0;
   readonly weekdayRuns = [0, 0, 0, 0, 0, 0, 0];
   lastTime = Number.NEGATIVE_INFINITY;
-  /** The day of the latest informative run at the normal level (where a drop that follows it began, at the latest). */
+  /** The day of the latest informative run at the normal level (a drop that follows it began after it). */
   lastNormalDay = Number.NEGATIVE_INFINITY;
+  /** The day of the first informative run since `lastNormalDay` not at the normal level (null until one comes): where a drop that followed it showed first. */
+  firstShownAfterNormal: number | null = null;
   private models: { mix: MixModel | null; duration: DurationModel | null } | null = null;
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
 
@@ -118,6 +120,7 @@ export class StreamWalk {
     twin.weekdayRuns.splice(0, 7, ...this.weekdayRuns);
     twin.lastTime = this.lastTime;
     twin.lastNormalDay = this.lastNormalDay;
+    twin.firstShownAfterNormal = this.firstShownAfterNormal;
     return twin;
   }
 
@@ -269,13 +272,27 @@ export class StreamWalk {
 
   /**
    * A drop that is a quiet period which began CHANGE_OPEN_DAYS or more ago is the baseline: its
-   * start was the news. It began on the day after the last run at the normal level at the latest,
-   * or at the change's or the episode's start if either is earlier.
+   * start was the news. It began around `dropStart`, or at the change's or the episode's start if
+   * either is earlier.
    */
   private quietForLong(change: { direction: Direction; sinceDay: number }, assessment: TrackAssessment): boolean {
     if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
-    const since = Math.min(change.sinceDay, this.regime.episode?.sinceDay ?? change.sinceDay, this.lastNormalDay + 1);
+    const since = Math.min(change.sinceDay, this.regime.episode?.sinceDay ?? change.sinceDay, this.dropStart());
     return assessment.dayNumber - since >= CHANGE_OPEN_DAYS;
+  }
+
+  /**
+   * The day a drop most likely began: somewhere after the last run at the normal level and by the
+   * first informative run after it. Runs in between that expect under a record (a weekend of a
+   * weekday feed) or are missing cannot tell which day it was, so the middle of the gap is taken:
+   * the start uniform over the days the runs cannot tell apart, the midpoint is its mean. Taking
+   * the earliest day instead cut a drop that began over a weekend short by a day or two (its
+   * fourth or fifth day was taken for its sixth), and its ongoing runs went unreported.
+   */
+  private dropStart(): number {
+    const earliest = this.lastNormalDay + 1;
+    if (this.firstShownAfterNormal === null) return earliest;
+    return Math.ceil((earliest + this.firstShownAfterNormal) / 2);
   }
 
   /** A weekday that rarely brings anything, or a run in a quiet period. */
@@ -316,7 +333,10 @@ export class StreamWalk {
     }
     this.advanceRegime(context, evaluation);
     const fetched = evaluation.assessments.fetched;
-    if (fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean && evaluation.quietEvidence <= -SHOWS_NORMAL_EVIDENCE) this.lastNormalDay = context.dayNumber;
+    if (fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean && evaluation.quietEvidence <= -SHOWS_NORMAL_EVIDENCE) {
+      this.lastNormalDay = context.dayNumber;
+      this.firstShownAfterNormal = null;
+    } else if (this.firstShownAfterNormal === null && fetched.prediction.mean >= INFORMATIVE_MEAN) this.firstShownAfterNormal = context.dayNumber;
     const episode = this.regime.episode;
     if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
     this.remember(run);

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryEntry, ValidationResult } from '../../../shared/validation.js';
+import { judgeEach, stream } from './stream-fixtures.js';
+
+/**
+ * A drop is reported while it is open, for its first CHANGE_OPEN_DAYS days, and then it is the
+ * baseline. When it began over a weekend of a weekday feed (runs that expect under a record each,
+ * or no runs at all), its first day is somewhere in that gap: the walk takes the middle of it, not
+ * the day after the last normal run, so the drop's fifth day is not taken for its sixth.
+ */
+describe('dating the start of a drop that began over a weekend', () => {
+  // 8 records on a busy weekday, under one on a weekend day; from Sunday 12 May 2024 (day 126) at 40 %.
+  const entries = stream({ seed: 7, start: '2024-01-07', days: 132, level: 8, periods: [{ from: 126, to: 132, factor: 0.4 }] });
+  const day = (entriesOfStream: readonly HistoryEntry[], results: readonly ValidationResult[], iso: string): ValidationResult => results[entriesOfStream.findIndex((e) => e.startedAt.startsWith(iso))]!;
+  const fetchedAlert = (result: ValidationResult) => result.anomalies.find((a) => a.metric === 'fetched');
+
+  function expectReportedThroughFifthDay(runs: readonly HistoryEntry[]): void {
+    const results = judgeEach(runs);
+    const tuesday = fetchedAlert(day(runs, results, '2024-05-14'));
+    const thursday = day(runs, results, '2024-05-16');
+    expect(tuesday).toBeDefined();
+    expect(thursday.verdict).toBe('anomalous');
+    // The same drop, still open on its fifth day (Sunday to Thursday), not a new alert.
+    expect(fetchedAlert(thursday)!.ongoing).toBe(true);
+    expect(fetchedAlert(thursday)!.changeId).toBe(tuesday!.changeId);
+    // Its sixth day is the baseline.
+    expect(day(runs, results, '2024-05-17').verdict).toBe('ok');
+  }
+
+  it('keeps a drop open through its fifth day when the weekend runs could not show when it began', () => {
+    expectReportedThroughFifthDay(entries);
+  });
+
+  it('does the same for a feed that does not run at weekends at all', () => {
+    expectReportedThroughFifthDay(entries.filter((e) => ![0, 6].includes(new Date(e.startedAt).getUTCDay())));
+  });
+
+  it('reads a run with no usable count on the weekend as empty, without moving the start', () => {
+    const broken = entries.map((e) => (e.startedAt.startsWith('2024-05-11') ? { startedAt: e.startedAt, metrics: { fetched: Number.NaN, added: -3 } } : e));
+    expectReportedThroughFifthDay(broken);
+  });
+});

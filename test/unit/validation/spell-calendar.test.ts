@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { calendarFromRecesses, dayNumberOf } from '../../../main/validation/historical/calendar.js';
+import { judgeEach, stream } from './stream-fixtures.js';
+
+/**
+ * The spell that lets a lasting drop become the new normal (spell.test.ts) joins unannounced quiet
+ * periods only: two recesses the calendar announces, a busy day apart, are two recesses.
+ */
+describe('announced recesses a day apart', () => {
+  const recesses = [
+    { start: '2023-03-06', end: '2023-03-17' },
+    { start: '2023-05-29', end: '2023-06-09' },
+    { start: '2023-08-07', end: '2023-09-01' },
+    { start: '2023-11-20', end: '2023-12-01' },
+    // 24 and 29 days with one busy Thursday between: together longer than promotion needs.
+    { start: '2024-03-04', end: '2024-03-27' },
+    { start: '2024-03-29', end: '2024-04-26' },
+  ];
+  const first = dayNumberOf('2023-01-01T00:00:00Z');
+  const dayIndex = (iso: string): number => dayNumberOf(`${iso}T00:00:00Z`) - first;
+  const periods = recesses.map((r) => ({ from: dayIndex(r.start), to: dayIndex(r.end) + 1, factor: 0.1 }));
+  const entries = stream({ seed: 1, start: '2023-01-01', days: 500, level: 100, periods });
+  const results = judgeEach(entries, { calendar: calendarFromRecesses('test', recesses) });
+
+  it('stay two quiet periods: the stream is back at its old level after the second, with no alert', () => {
+    const back = results.slice(dayIndex('2024-04-29'), dayIndex('2024-05-20'));
+    expect(back.filter((r) => r.verdict === 'anomalous')).toEqual([]);
+    expect(back.at(-1)!.state!.regime).toBe('normal');
+  });
+
+  it('judges the days of the second recess as a quiet period, not as a new normal', () => {
+    const inside = results.slice(dayIndex('2024-04-08'), dayIndex('2024-04-20'));
+    expect(inside.every((r) => r.state!.regime === 'quiet')).toBe(true);
+  });
+});
