@@ -55,6 +55,22 @@ describe('each hearing serialised once', () => {
     expect(classify(retitled, stored)).toMatchObject({ kind: 'updated', json: JSON.stringify(retitled), diff: [{ field: 'title', before: hearing.title, after: 'Retitled' }] });
   });
 
+  it('gives a fixed hearing the content hash and JSON that databases written before hold', () => {
+    const hearing: NormalizedHearing = {
+      eventId: '117021', congress: 118, chamber: 'Senate', type: 'Hearing', meetingStatus: 'Rescheduled',
+      title: 'Ünïcode "quoted" \\ title — ✓', date: '2024-02-29T14:30:00.000Z', updateDate: '2024-03-01T12:00:00.000Z',
+      location: { room: 'SD-106', building: null, address: null },
+      committees: [{ systemCode: 'ssju00', name: 'Judiciary' }, { systemCode: 'ssju21', name: null }],
+      witnesses: [{ name: 'The Honorable José Núñez, Jr.', normalizedName: 'jose nunez', organization: 'Dept. of Ünity', position: null }],
+      videos: [{ name: null, url: 'https://x.test/v?a=1&b="2"' }],
+      transcripts: [{ jacketNumber: '55123', url: null }],
+    };
+    // Computed by the code of 8aac93e: the hash input and algorithm are part of every stored database.
+    expect(contentHash(hearing)).toBe('7a73e3b95e599c8161e3d588e8fade53f03c84f8');
+    expect(classify(hearing, undefined)).toEqual({ kind: 'added', hash: '7a73e3b95e599c8161e3d588e8fade53f03c84f8', json: JSON.stringify(hearing) });
+    expect(contentHash({ ...hearing, updateDate: null, location: null, witnesses: [], videos: [], transcripts: [] })).toBe('e14af579afcaf539b491bfaa96c6893c3c5311a8');
+  });
+
   it('hashes the tracked fields only: a new updateDate keeps the hash, a new title changes it', () => {
     const hearing = normalized(hearingRecord(4244));
     const { hash } = serializeHearing(hearing);
