@@ -1,2 +1,2 @@
 export { runUpdate, checkBatchSize, STALE_LOCK_MS, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult } from './run-update.js';
-export { contentHash, diffHearings, classify, fieldTexts, hearingJson } from './classify.js';
+export { contentHash, diffHearings, classify } from './classify.js';

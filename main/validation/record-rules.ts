@@ -88,6 +88,7 @@ function describe(value: unknown): string {
  * and nesting past MAX_RECORD_DEPTH for records that did not come through a parsing source.
  */
 function checkStrings(raw: Dict, reasons: Reasons): void {
+  if (containerWithinLimits(raw, 1)) return;
   let sawNul = false;
   let oversize: string | null = null;
   let tooDeep = false;
@@ -107,6 +108,28 @@ function checkStrings(raw: Dict, reasons: Reasons): void {
   if (oversize !== null) {
     reasons.add('OVERSIZE_FIELD', `${oversize} is longer than ${MAX_TEXT_FIELD_LENGTH.toLocaleString('en-US')} characters`);
   }
+}
+
+/**
+ * No NUL, no string past MAX_TEXT_FIELD_LENGTH (title included) and nothing nested past
+ * MAX_RECORD_DEPTH: the common case, found without the walk's frame and path per value. Recursion
+ * is safe here, since it stops one level past MAX_RECORD_DEPTH. False sends the record through the
+ * walk, which finds what to report.
+ */
+function containerWithinLimits(container: object, depth: number): boolean {
+  if (depth > MAX_RECORD_DEPTH) return false;
+  if (Array.isArray(container)) {
+    for (let i = 0; i < container.length; i++) if (!valueWithinLimits(container[i], depth)) return false;
+    return true;
+  }
+  // for…in also visits inherited keys: more to check than the walk's Object.keys, never less.
+  for (const key in container) if (!valueWithinLimits((container as Dict)[key], depth)) return false;
+  return true;
+}
+
+function valueWithinLimits(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return value.length <= MAX_TEXT_FIELD_LENGTH && !value.includes('\u0000');
+  return typeof value !== 'object' || value === null || containerWithinLimits(value, depth + 1);
 }
 
 function readEventId(value: unknown, reasons: Reasons): string | null {
@@ -158,6 +181,8 @@ function readTitle(value: unknown, reasons: Reasons): string | null {
 
 /** Strict ISO 8601: the calendar date must exist (no 2025-02-30) and fall in 1789–2100. */
 export function parseIsoDate(value: string): { iso: string } | { problem: string } {
+  const plain = plainUtcInstant(value);
+  if (plain !== null) return { iso: plain };
   const match = ISO_8601.exec(value.trim());
   if (!match) return { problem: 'is not an ISO 8601 date' };
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -171,6 +196,44 @@ export function parseIsoDate(value: string): { iso: string } | { problem: string
   if (Number.isNaN(instant.getTime())) return { problem: 'is not an ISO 8601 date' };
   if (year < EARLIEST_YEAR || year > LATEST_YEAR) return { problem: `is outside ${EARLIEST_YEAR}–${LATEST_YEAR}` };
   return { iso: instant.toISOString() };
+}
+
+/**
+ * The form Congress.gov and the synthetic source send, read without a regex or a Date: a UTC
+ * instant with seconds and optional milliseconds ("2025-01-06T19:00:00Z", "…:00.000Z"), in range
+ * and on a real calendar day. Its ISO text is then its own, with ".000" added when it has no
+ * milliseconds. Anything else, faulty or not, is null, and the general parse decides.
+ */
+function plainUtcInstant(value: string): string | null {
+  const length = value.length;
+  if (length !== 20 && length !== 24) return null;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':' || value[length - 1] !== 'Z') return null;
+  if (length === 24 && (value[19] !== '.' || digitsAt(value, 20, 3) < 0)) return null;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  if (year < EARLIEST_YEAR || year > LATEST_YEAR || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  const hour = digitsAt(value, 11, 2);
+  const minute = digitsAt(value, 14, 2);
+  const second = digitsAt(value, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  return length === 24 ? value : `${value.slice(0, 19)}.000Z`;
+}
+
+/** The number written by `count` ASCII digits at `from`; -1 if any is not one. */
+function digitsAt(text: string, from: number, count: number): number {
+  let number = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function readDate(value: unknown, field: string, reasons: Reasons, required: boolean): string | null {
