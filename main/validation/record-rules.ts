@@ -12,6 +12,7 @@ import {
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { normalizeWitnessName } from './witness-names.js';
+import { digitsAt } from './ascii-digits.js';
 
 /** What the record rules need to know about the database. */
 export interface RecordRuleContext {
@@ -218,17 +219,6 @@ function plainUtcInstant(value: string): string | null {
   const second = digitsAt(value, 17, 2);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
   return length === 24 ? value : `${value.slice(0, 19)}.000Z`;
-}
-
-/** The number written by `count` ASCII digits at `from`; -1 if any is not one. */
-function digitsAt(text: string, from: number, count: number): number {
-  let number = 0;
-  for (let i = from; i < from + count; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    number = number * 10 + digit;
-  }
-  return number;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -1,5 +1,6 @@
 import type { HistoryEntry } from '../../../shared/validation.js';
 import { DAY_MS } from './calendar.js';
+import { digitsAt } from '../ascii-digits.js';
 
 /**
  * What of a history may train the validator for one judged run (issue 10 item 4):
@@ -67,17 +68,6 @@ export function runTime(startedAt: string): number {
   const plain = year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millisecond >= 0;
   if (!separators || !plain) return Date.parse(startedAt);
   return daysSinceEpoch(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond;
-}
-
-/** The number written in `count` decimal digits from `from`, or -1 if any is not a digit. */
-function digitsAt(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let i = from; i < from + count; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
