@@ -274,7 +274,8 @@ function main(argv: readonly string[]): void {
     out.push(formatEvalMarkdown(result));
   }
   if (!only || only === 'worlds' || only === 'development') {
-    const development = runDevelopmentEval(overrides.thresholds);
+    // `--dev-seed`: another draw of the development world, so a tuning change is not a one-seed fluke.
+    const development = runDevelopmentEval(overrides.thresholds, value('dev-seed') ? { seed: Number(value('dev-seed')) } : {});
     json.development = development;
     if (only === 'development') out.push(formatWorlds(development, development, null));
     else {

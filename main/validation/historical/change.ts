@@ -26,7 +26,7 @@ import { logCountProbability } from './distributions.js';
  * level wanders by a fifth or so for weeks then lent it evidence run after run, and false alarms
  * on busy days fell by a tenth (development harness) when it assumed ×2.5, with no rise lost.
  */
-const SHIFT_FACTORS = { down: 0.5, up: 2.5 } as const;
+export const SHIFT_FACTORS = { down: 0.5, up: 2.5 } as const;
 const MAX_RUN_EVIDENCE = 3.5;
 
 export type Direction = 'down' | 'up';
