@@ -24,16 +24,16 @@ export function diffHearings(before: NormalizedHearing, after: NormalizedHearing
 }
 
 export type Classification =
-  | { kind: 'added'; hash: string; json: string }
-  | { kind: 'updated'; hash: string; json: string; diff: FieldChange[] }
+  | { kind: 'added'; hash: string }
+  | { kind: 'updated'; hash: string; diff: FieldChange[] }
   | { kind: 'unchanged'; hash: string };
 
-/** Classifies a hearing against its stored version; the JSON to store is built only for a change. */
+/** Classifies a hearing against its stored version. The JSON to store is built with its row (store/hearing-rows.ts). */
 export function classify(hearing: NormalizedHearing, stored: StoredHearing | undefined): Classification {
   const hashed = contentHash(hearing);
-  if (stored === undefined) return { kind: 'added', hash: hashed, json: JSON.stringify(hearing) };
+  if (stored === undefined) return { kind: 'added', hash: hashed };
   if (stored.contentHash === hashed) return { kind: 'unchanged', hash: hashed };
   const diff = diffHearings(stored.content, hearing);
   // A hash written by an older normalization can differ while every tracked field agrees.
-  return diff.length === 0 ? { kind: 'unchanged', hash: hashed } : { kind: 'updated', hash: hashed, json: JSON.stringify(hearing), diff };
+  return diff.length === 0 ? { kind: 'unchanged', hash: hashed } : { kind: 'updated', hash: hashed, diff };
 }

@@ -57,7 +57,7 @@ export class RunPlanner {
         position: item.position,
         outcome: 'change',
         change: {
-          kind: classification.kind, hearing, contentHash: classification.hash, contentJson: classification.json, position: item.position, raw: item.raw, diff,
+          kind: classification.kind, hearing, contentHash: classification.hash, position: item.position, raw: item.raw, diff,
         },
       };
     });

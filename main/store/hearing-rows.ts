@@ -12,12 +12,12 @@ export type HearingColumn = keyof (typeof TABLES)['hearings']['columns'];
 
 export const HEARING_COLUMNS = columnsOf('hearings') as HearingColumn[];
 
-/** The hearings row of a planned change, keyed by column. */
+/** The hearings row of a planned change, keyed by column; the hearing is serialised here unless the change carries its JSON. */
 export function hearingRow({ hearing, contentHash, contentJson, position }: PlannedChange, runId: number, batchSeq: number): Record<HearingColumn, string | number | null> {
   return {
     eventId: hearing.eventId, congress: hearing.congress, chamber: hearing.chamber, meetingType: hearing.type, meetingStatus: hearing.meetingStatus,
     title: hearing.title, startsAt: hearing.date, updateDate: hearing.updateDate, room: hearing.location?.room ?? null,
-    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson,
+    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson: contentJson ?? JSON.stringify(hearing),
     firstRunId: runId, lastRunId: runId, lastBatchSeq: batchSeq, lastPosition: position,
   };
 }

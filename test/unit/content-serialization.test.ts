@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classify, contentHash } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
+import { hearingRow } from '../../main/store/hearing-rows.js';
 import { applyRecordRules } from '../../main/validation/index.js';
 import { TRACKED_FIELDS, type NormalizedHearing } from '../../shared/record.js';
 import { hearingRecord } from '../helpers/records.js';
@@ -13,10 +14,12 @@ function normalized(raw: unknown): NormalizedHearing {
   return outcome.hearing;
 }
 
+/** The content_json and content_hash of the row a newly planned hearing is written as. */
 const serializeHearing = (hearing: NormalizedHearing) => {
   const added = classify(hearing, undefined);
   if (added.kind !== 'added') throw new Error(`a hearing with nothing stored was classified ${added.kind}`);
-  return { json: added.json, hash: added.hash };
+  const row = hearingRow({ kind: 'added', hearing, contentHash: added.hash, position: 0, raw: null, diff: [] }, 1, 1);
+  return { json: row.contentJson as string, hash: row.contentHash };
 };
 
 /** The hash as databases written before hold it. */
@@ -49,14 +52,14 @@ describe('the stored JSON and the content hash', () => {
     expect(serialized.hash).toBe(storedHash(hearing));
   });
 
-  it('classifies a new hearing with the JSON to store, and an unchanged one without building it', () => {
+  it('classifies by content hash alone: the JSON to store is built with the row, not held from planning to commit', () => {
     const hearing = normalized(hearingRecord(4245));
     const added = classify(hearing, undefined);
-    expect(added).toEqual({ kind: 'added', hash: storedHash(hearing), json: JSON.stringify(hearing) });
+    expect(added).toEqual({ kind: 'added', hash: storedHash(hearing) });
     const stored = { eventId: hearing.eventId, contentHash: storedHash(hearing), content: hearing, lastRunId: 1 };
     expect(classify(hearing, stored)).toEqual({ kind: 'unchanged', hash: storedHash(hearing) });
     const retitled = { ...hearing, title: 'Retitled' };
-    expect(classify(retitled, stored)).toMatchObject({ kind: 'updated', json: JSON.stringify(retitled), diff: [{ field: 'title', before: hearing.title, after: 'Retitled' }] });
+    expect(classify(retitled, stored)).toEqual({ kind: 'updated', hash: storedHash(retitled), diff: [{ field: 'title', before: hearing.title, after: 'Retitled' }] });
   });
 
   it('gives a fixed hearing the content hash and JSON that databases written before hold', () => {
@@ -71,7 +74,7 @@ describe('the stored JSON and the content hash', () => {
     };
     // Computed by the code of 8aac93e: the hash input and algorithm are part of every stored database.
     expect(contentHash(hearing)).toBe('7a73e3b95e599c8161e3d588e8fade53f03c84f8');
-    expect(classify(hearing, undefined)).toEqual({ kind: 'added', hash: '7a73e3b95e599c8161e3d588e8fade53f03c84f8', json: JSON.stringify(hearing) });
+    expect(serializeHearing(hearing)).toEqual({ hash: '7a73e3b95e599c8161e3d588e8fade53f03c84f8', json: JSON.stringify(hearing) });
     expect(contentHash({ ...hearing, updateDate: null, location: null, witnesses: [], videos: [], transcripts: [] })).toBe('e14af579afcaf539b491bfaa96c6893c3c5311a8');
   });
 
