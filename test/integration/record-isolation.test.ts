@@ -92,7 +92,7 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
     const change = (eventId: number, position: number): PlannedChange => {
       const outcome = applyRecordRules(raw(eventId), { isKnownCommittee: () => true });
       if (!outcome.ok) throw new Error('the test record must pass the record rules');
-      return { kind: 'added', hearing: outcome.hearing, contentHash: contentHash(outcome.hearing), contentJson: JSON.stringify(outcome.hearing), position, raw: raw(eventId), diff: [] };
+      return { kind: 'added', hearing: outcome.hearing, contentHash: contentHash(outcome.hearing), position, raw: raw(eventId), diff: [] };
     };
     await withFreshStore(backend, async (store) => {
       const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: null, source: 'crafted', startedAt: new Date().toISOString(), pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
