@@ -358,6 +358,7 @@ export class StreamWalk {
   private advanceRegime(context: RunContext, evaluation: RunEvaluation): void {
     if (this.runs < REGIME_FROM_RUNS) return;
     const hadEpisode = this.regime.episode !== null;
+    const unannounced = hadEpisode && !this.regime.episode!.anticipated;
     const wasReturning = this.regime.backRunsLeft > 0;
     const informative = evaluation.assessments.fetched.prediction.mean >= INFORMATIVE_MEAN;
     const busy = informative && !this.isQuietWeekday('fetched', context.weekday);
@@ -372,7 +373,7 @@ export class StreamWalk {
     for (const metric of VOLUME_METRICS) {
       const track = this.tracks[metric];
       if (promoted) track.promoteEpisode();
-      else if (hadEpisode && this.regime.episode === null) track.endEpisode();
+      else if (hadEpisode && this.regime.episode === null) track.endEpisode(unannounced);
       if (wasReturning && this.regime.backRunsLeft === 0) track.endReturn();
     }
     if (this.pendingQuiet) this.regime.forceQuiet(this.pendingQuiet.since, this.pendingQuiet.sinceDay);
