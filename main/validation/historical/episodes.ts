@@ -61,6 +61,12 @@ export class RunningRatio {
     this.expected += weight * expected;
   }
 
+  /** Older runs weigh `factor` as much as they did (an exponentially weighted stretch). */
+  decay(factor: number): void {
+    this.observed *= factor;
+    this.expected *= factor;
+  }
+
   clear(): void {
     this.observed = 0;
     this.expected = 0;

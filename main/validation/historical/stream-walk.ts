@@ -324,7 +324,7 @@ export class StreamWalk {
       const opened = finding !== undefined && finding.kind !== 'ongoing';
       if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
       else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
-      track.learn(assessment, context, quietAfter, run.weight, context.returning, this.runs < REGIME_FROM_RUNS, this.regime.episode !== null);
+      track.learn(assessment, context, quietAfter, run.weight, context.returning, this.runs < REGIME_FROM_RUNS, this.regime.episode !== null, context.calendar.weight > 0);
       const change = track.change;
       if (!change) continue;
       if (run.expected && finding) change.accepted = true;
@@ -358,6 +358,7 @@ export class StreamWalk {
   private advanceRegime(context: RunContext, evaluation: RunEvaluation): void {
     if (this.runs < REGIME_FROM_RUNS) return;
     const hadEpisode = this.regime.episode !== null;
+    const unannounced = hadEpisode && !this.regime.episode!.anticipated;
     const wasReturning = this.regime.backRunsLeft > 0;
     const informative = evaluation.assessments.fetched.prediction.mean >= INFORMATIVE_MEAN;
     const busy = informative && !this.isQuietWeekday('fetched', context.weekday);
@@ -366,11 +367,13 @@ export class StreamWalk {
       for (let day = context.dayNumber; day <= context.dayNumber + 3; day++) weight = Math.max(weight, this.days.recessWeight(day).weight);
       return weight;
     };
-    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
+    const fetchedBaseline = this.tracks.fetched.baseline;
+    const busyExpected = (): number => fetchedBaseline.level() * fetchedBaseline.busiestRate();
+    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
     for (const metric of VOLUME_METRICS) {
       const track = this.tracks[metric];
       if (promoted) track.promoteEpisode();
-      else if (hadEpisode && this.regime.episode === null) track.endEpisode();
+      else if (hadEpisode && this.regime.episode === null) track.endEpisode(unannounced);
       if (wasReturning && this.regime.backRunsLeft === 0) track.endReturn();
     }
     if (this.pendingQuiet) this.regime.forceQuiet(this.pendingQuiet.since, this.pendingQuiet.sinceDay);
