@@ -174,15 +174,32 @@ describe.skipIf(executablePath === null)('History and the batch timeline at scal
     const frame = page.locator('.timeline-frame');
     // Bars are as wide as their batches took, so which batch sits mid-axis depends on this machine's
     // speed (one slow batch can span half the axis); what must hold is the order: further right on
-    // the axis, never an earlier batch, and across the axis a later one. Each click is placed on the
-    // frame where it is now (a batch panel of another height below can scroll the page) and waits
-    // for the panel of the batch it opened.
+    // the axis, never an earlier batch, and across the axis a later one. Between batches the axis
+    // has idle time (planning the next window), where a click opens nothing: each click goes where
+    // the pointer, moved from the fraction asked in steps of 0.2 % of the width, first hovers a bar
+    // (the frame's data-hovered, read once its data-pointer-x shows the move was seen), and then
+    // waits until that batch is the selection and its panel is shown. Positions are fractions of the
+    // frame as it is now: a batch panel of another height below can scroll the page or bring a
+    // scrollbar that narrows it.
+    const barUnder = async (fraction: number) => {
+      for (let step = 0; step <= 40; step++) {
+        const offset = 0.002 * Math.ceil(step / 2) * (step % 2 === 0 ? 1 : -1);
+        const { width } = (await frame.boundingBox())!;
+        const position = { x: Math.round(width * (fraction + offset)), y: 20 };
+        const seenBefore = await frame.getAttribute('data-pointer-x');
+        await frame.hover({ position });
+        await expect.poll(() => frame.getAttribute('data-pointer-x')).not.toBe(seenBefore);
+        const hovered = await frame.getAttribute('data-hovered');
+        if (hovered) return { position, seq: Number(hovered) };
+      }
+      throw new Error(`no batch within 4 % of the width around ${fraction} of the timeline`);
+    };
     const clickAt = async (fraction: number) => {
-      const { width } = (await frame.boundingBox())!;
-      await frame.click({ position: { x: width * fraction, y: 20 } });
-      const selected = Number(await page.locator('.batch-timeline').getAttribute('data-selected'));
-      await page.locator(`section[aria-label="Batch ${selected}"]`).waitFor();
-      return selected;
+      const { position, seq } = await barUnder(fraction);
+      await frame.click({ position });
+      await expect.poll(async () => Number(await page.locator('.batch-timeline').getAttribute('data-selected'))).toBe(seq);
+      await page.locator(`section[aria-label="Batch ${seq}"]`).waitFor();
+      return seq;
     };
     const [left, middle, right] = [await clickAt(0.05), await clickAt(0.5), await clickAt(0.95)];
     expect(left).toBeGreaterThanOrEqual(1);
