@@ -56,6 +56,8 @@ export interface CalendarPrior {
   end: number;
   /** Well inside a long recess, where a stream that follows the calendar is plainly quiet. */
   deepLongRecess: boolean;
+  /** A long recess (not a one-day holiday) may cover, start or have ended on this day. */
+  longRecess: boolean;
 }
 
 export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
@@ -185,7 +187,7 @@ export class CalendarDays {
   }
 
   private describePrior(dayNumber: number): CalendarPrior {
-    const prior = { weight: 0, start: 0, end: 0, deepLongRecess: false };
+    const prior = { weight: 0, start: 0, end: 0, deepLongRecess: false, longRecess: false };
     const year = new Date(dayNumber * DAY_MS).getUTCFullYear();
     const span = 2 * BOUNDARY_TOLERANCE_DAYS + 1;
     for (const range of this.rangesOf(year)) {
@@ -203,9 +205,10 @@ export class CalendarDays {
         if (range.end + shift + 1 === dayNumber) prior.end += 1 / span;
       }
       prior.weight += inside / span;
+      prior.longRecess = true;
       if (inside === span) prior.deepLongRecess = true;
     }
-    return { weight: Math.min(1, prior.weight), start: Math.min(1, prior.start), end: Math.min(1, prior.end), deepLongRecess: prior.deepLongRecess };
+    return { weight: Math.min(1, prior.weight), start: Math.min(1, prior.start), end: Math.min(1, prior.end), deepLongRecess: prior.deepLongRecess, longRecess: prior.longRecess };
   }
 
   private rangesOf(year: number): DayRange[] {

@@ -214,11 +214,12 @@ export class StreamWalk {
   private watchesShift(context: RunContext): 'both' | 'down' | 'none' {
     if (this.runs < this.minRuns || context.returning) return 'none';
     // A quiet period the calendar announces for now is no shift: its drop is no evidence of one.
-    if (context.step.judging.enter >= ANNOUNCED_QUIET) return 'none';
+    // A young stream's calendar prior announces one for as long as the recess lasts (see RegimeFilter.agreementOn).
+    if (context.step.judging.enter >= ANNOUNCED_QUIET || this.regime.priorAnnouncesRecess(context.calendar)) return 'none';
     const episode = this.regime.episode;
     if (episode === null) return 'both';
     const age = context.dayNumber - episode.sinceDay;
-    const young = !episode.anticipated && age < (this.regime.quiet < SURE_OF_QUIET ? CHANGE_OPEN_DAYS : SURE_QUIET_WATCH_DAYS);
+    const young = !episode.announced && age < (this.regime.quiet < SURE_OF_QUIET ? CHANGE_OPEN_DAYS : SURE_QUIET_WATCH_DAYS);
     return young ? 'down' : 'none';
   }
 
@@ -338,7 +339,7 @@ export class StreamWalk {
       this.firstShownAfterNormal = null;
     } else if (this.firstShownAfterNormal === null && fetched.prediction.mean >= INFORMATIVE_MEAN) this.firstShownAfterNormal = context.dayNumber;
     const episode = this.regime.episode;
-    if (episode && (episode.anticipated || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
+    if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
     this.remember(run);
   }
 
