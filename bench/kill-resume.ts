@@ -51,39 +51,60 @@ interface Exit {
   stderr: string;
 }
 
-/** How often the checkpoint is looked at while waiting for a run's first batch. */
+/** How often the checkpoint is looked at while waiting for a run's batches. */
 const CHECKPOINT_POLL_MS = 20;
 
+/** A run's checkpoint: the last batch it committed. */
+export interface CheckpointMark {
+  runId: number;
+  batchSeq: number;
+}
+
 /**
- * The newest checkpoint (run, batch, time) as text; null before the database, its tables or any
- * checkpoint exist. A run writes its checkpoint in the same transaction as each batch.
+ * The newest checkpoint; null before the database, its tables or any checkpoint exist. A run writes
+ * its checkpoint in the same transaction as each batch.
  */
-export async function latestCheckpoint(db: string): Promise<string | null> {
+export async function latestCheckpoint(db: string): Promise<CheckpointMark | null> {
   if (!isPostgresUrl(db) && !fs.existsSync(db)) return null;
   try {
-    const rows = await withReader(db, (query) => query('SELECT run_id, batch_seq, updated_at FROM checkpoints ORDER BY run_id DESC, batch_seq DESC LIMIT 1'));
-    return rows[0] === undefined ? null : JSON.stringify(rows[0]);
+    const rows = await withReader(db, (query) => query('SELECT run_id, batch_seq FROM checkpoints ORDER BY run_id DESC, batch_seq DESC LIMIT 1'));
+    return rows[0] === undefined ? null : { runId: Number(rows[0].run_id), batchSeq: Number(rows[0].batch_seq) };
   } catch {
     return null;
   }
 }
 
-/** Resolves true once the newest checkpoint differs from `before` (this process committed a batch), false if it exits first. */
-async function untilNewCheckpoint(child: ChildProcess, db: string, before: string | null): Promise<boolean> {
+/** Batches committed since `before`: by the same run (a resume), or by a new one, whose batches count from 1. */
+function batchesSince(before: CheckpointMark | null, now: CheckpointMark): number {
+  return before !== null && before.runId === now.runId ? now.batchSeq - before.batchSeq : now.batchSeq;
+}
+
+/**
+ * Resolves true once this process has committed `count` batches (polled, so a fast run's batches are
+ * counted by their numbers, not seen one by one), false if it exits first.
+ */
+async function untilBatchesCommitted(child: ChildProcess, db: string, before: CheckpointMark | null, count: number): Promise<boolean> {
   while (child.exitCode === null && child.signalCode === null) {
     const now = await latestCheckpoint(db);
-    if (now !== null && now !== before) return true;
+    if (now !== null && batchesSince(before, now) >= count) return true;
     await new Promise((resolve) => setTimeout(resolve, CHECKPOINT_POLL_MS));
   }
   return false;
 }
 
 /**
- * Starts `update`; with a signal, sends it `afterCheckpointMs` after this process committed its
- * first batch — timed from the run's progress, never from process start, which on a loaded
- * machine can land before the run even exists. `env` is added to the child's environment.
+ * When a signal is sent: `ms` after this process committed its `batches`-th batch. Timed from the
+ * run's progress, never from process start, which on a loaded machine can land before the run even
+ * exists; and counted in batches, because a milliseconds window alone outlasts a whole run on a
+ * fast machine (adaptive batches finish 20,000 records within a second here).
  */
-export async function updateWithSignal(db: string, source: string, extra: string[], signal: NodeJS.Signals | null, afterCheckpointMs: number, env: NodeJS.ProcessEnv = {}): Promise<Exit> {
+export interface SignalMoment {
+  batches?: number;
+  ms?: number;
+}
+
+/** Starts `update`; with a signal, sends it at `at` (see SignalMoment). `env` is added to the child's environment. */
+export async function updateWithSignal(db: string, source: string, extra: string[], signal: NodeJS.Signals | null, at: SignalMoment = {}, env: NodeJS.ProcessEnv = {}): Promise<Exit> {
   const before = signal ? await latestCheckpoint(db) : null;
   const child = spawn(process.execPath, [CLI, 'update', '--db', db, '--source', source, '--json', ...extra], { env: { ...process.env, ...env } });
   let stdout = '';
@@ -91,10 +112,10 @@ export async function updateWithSignal(db: string, source: string, extra: string
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<Exit>((resolve) => child.on('close', (code, exitSignal) => resolve({ code, signal: exitSignal, stdout, stderr })));
-  if (signal && (await untilNewCheckpoint(child, db, before))) {
+  if (signal && (await untilBatchesCommitted(child, db, before, at.batches ?? 1))) {
     // A run that already finished is not interrupted by the signal: skip it rather than hit the
     // process while it closes (the run would read as finished, with a dead writer's lock left).
-    const timer = setTimeout(() => void newestRunStatus(db).then((status) => status === 'running' && child.kill(signal)), afterCheckpointMs);
+    const timer = setTimeout(() => void newestRunStatus(db).then((status) => status === 'running' && child.kill(signal)), at.ms ?? 0);
     void exited.then(() => clearTimeout(timer));
   }
   return exited;
@@ -118,9 +139,10 @@ export interface KillChainResult {
 }
 
 /**
- * Runs `update` on `source`, SIGKILLing it `kills` times at moments drawn from `seed` between
- * `minMs` and `maxMs` after each attempt's first checkpoint, resuming the killed run each time,
- * then lets it finish. A kill that lands after the process already exited does not count.
+ * Runs `update` on `source`, SIGKILLing it `kills` times, resuming the killed run each time, then
+ * lets it finish. Each kill lands at a moment drawn from `seed`: after 1 to `maxBatches` batches of
+ * that attempt, then `minMs` to `maxMs` later. A kill that lands after the process already exited
+ * does not count.
  */
 export async function killAndResumeUntilDone(options: {
   db: string;
@@ -129,6 +151,7 @@ export async function killAndResumeUntilDone(options: {
   seed: number;
   minMs?: number;
   maxMs?: number;
+  maxBatches?: number;
   extraArgs?: string[];
   /** Added to each `update` process's environment. */
   env?: NodeJS.ProcessEnv;
@@ -136,6 +159,7 @@ export async function killAndResumeUntilDone(options: {
   const random = seededRandom(options.seed);
   const minMs = options.minMs ?? 0;
   const maxMs = options.maxMs ?? 600;
+  const maxBatches = options.maxBatches ?? 1;
   let kills = 0;
   let lateKills = 0;
   let orphansResumed = 0;
@@ -147,7 +171,8 @@ export async function killAndResumeUntilDone(options: {
     const resume = current ? ['--resume', String(current.runId)] : [];
     if (current?.status === 'running') orphansResumed += 1;
     const killNow = kills < options.kills;
-    const exit = await updateWithSignal(options.db, options.source, [...resume, ...(options.extraArgs ?? [])], killNow ? 'SIGKILL' : null, minMs + random() * (maxMs - minMs), options.env);
+    const at = { batches: 1 + Math.floor(random() * maxBatches), ms: minMs + random() * (maxMs - minMs) };
+    const exit = await updateWithSignal(options.db, options.source, [...resume, ...(options.extraArgs ?? [])], killNow ? 'SIGKILL' : null, at, options.env);
     if (exit.signal === 'SIGKILL' && (await newestRunStatus(options.db)) === 'running') kills += 1;
     else if (exit.signal === 'SIGKILL') lateKills += 1;
     else if (exit.code !== 0) throw new Error(`update exited ${exit.code}: ${exit.stderr.trim()}`);

@@ -41,7 +41,7 @@ export async function soak(options: { kills?: number; seed?: number; source?: st
   const started = Date.now();
   try {
     const clean = path.join(folder, 'clean.db');
-    const cleanExit = await updateWithSignal(clean, source, [], null, 0);
+    const cleanExit = await updateWithSignal(clean, source, [], null);
     if (cleanExit.code !== 0) throw new Error(`clean run failed: ${cleanExit.stderr}`);
     const cleanMetrics = comparableMetrics(listRuns(clean)[0]!.metrics);
     const cleanFingerprint = await fingerprint(clean);

@@ -32,11 +32,15 @@ const KILLS_PER_BACKEND: Record<TestBackend['name'], { kills: number; firstSeed:
   postgres: { kills: 20, firstSeed: 303 },
 };
 
-/** When SIGTERM arrives, after the run's first checkpoint: well into the run, far from its end. */
-const SIGTERM_AFTER_CHECKPOINT_MS = 300;
+/** When SIGTERM arrives: as the run's second batch commits, well into the run and far from its end. */
+const SIGTERM_AT = { batches: 2 };
 
-/** Kills land this long after each attempt's first checkpoint (seeded), never timed from process start. */
-const KILL_WINDOW = { minMs: 0, maxMs: 800 };
+/**
+ * Kills land 0–200 ms after the 1st to 4th batch of each attempt (seeded), never timed from process
+ * start. Adaptive batches double from 50, so a kill can fall anywhere from the second batch to the
+ * last; a window of milliseconds alone outlasted a whole 20,000-record run on a quiet machine.
+ */
+const KILL_WINDOW = { minMs: 0, maxMs: 200, maxBatches: 4 };
 const SLOW_START = { NODE_OPTIONS: `--require ${path.resolve('test/fixtures/slow-start.cjs')}` };
 
 function expectAccounted(metrics: Record<string, number>): void {
@@ -50,7 +54,7 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
 
   beforeAll(async () => {
     cleanDb = await backend.freshLocation();
-    const exit = await updateWithSignal(cleanDb, SOURCE, [], null, 0);
+    const exit = await updateWithSignal(cleanDb, SOURCE, [], null);
     expect(exit.code, exit.stderr).toBe(0);
     cleanRun = listRuns(cleanDb)[0]!;
     cleanFingerprint = await fingerprint(cleanDb);
@@ -82,7 +86,7 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
 
   it('on SIGTERM finishes the batch, marks the run interrupted, releases the lock, exits 143, and resumes to the same result', async () => {
     const db = await backend.freshLocation();
-    const stopped = await updateWithSignal(db, SOURCE, ['--no-snapshot'], 'SIGTERM', SIGTERM_AFTER_CHECKPOINT_MS);
+    const stopped = await updateWithSignal(db, SOURCE, ['--no-snapshot'], 'SIGTERM', SIGTERM_AT);
     expect(stopped.code, stopped.stderr).toBe(143);
     const summary = JSON.parse(stopped.stdout) as RunRow;
     expect(summary.status).toBe('interrupted');
@@ -92,7 +96,7 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
     expect(listRuns(db)[0]).toMatchObject({ runId: summary.runId, status: 'interrupted' });
     expect(await writerLockRows(db)).toEqual([]);
     expect(await writerLockFree(db)).toBe(true);
-    const resumed = await updateWithSignal(db, SOURCE, ['--resume', String(summary.runId)], null, 0);
+    const resumed = await updateWithSignal(db, SOURCE, ['--resume', String(summary.runId)], null);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: summary.runId, status: 'success' });
     expect(await fingerprint(db)).toEqual(cleanFingerprint);
@@ -108,10 +112,10 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
   }, 120_000);
 
   it('refuses to resume a run that finished, and one that does not exist', async () => {
-    const finished = await updateWithSignal(cleanDb, SOURCE, ['--resume', String(cleanRun.runId)], null, 0);
+    const finished = await updateWithSignal(cleanDb, SOURCE, ['--resume', String(cleanRun.runId)], null);
     expect(finished.code).toBe(2);
     expect(finished.stderr).toMatch(/run 1 is success; only an interrupted run can be resumed/);
-    const missing = await updateWithSignal(cleanDb, SOURCE, ['--resume', '42'], null, 0);
+    const missing = await updateWithSignal(cleanDb, SOURCE, ['--resume', '42'], null);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/run 42 does not exist/);
   });
