@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calendarFromRecesses, dayNumberOf } from '../../../main/validation/historical/calendar.js';
-import { judgeEach, stream } from './stream-fixtures.js';
+import { calendarFromRecesses } from '../../../main/validation/historical/calendar.js';
+import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
 
 /**
  * The spell that lets a lasting drop become the new normal (spell.test.ts) joins unannounced quiet
@@ -16,8 +16,7 @@ describe('announced recesses a day apart', () => {
     { start: '2024-03-04', end: '2024-03-27' },
     { start: '2024-03-29', end: '2024-04-26' },
   ];
-  const first = dayNumberOf('2023-01-01T00:00:00Z');
-  const dayIndex = (iso: string): number => dayNumberOf(`${iso}T00:00:00Z`) - first;
+  const dayIndex = dayIndexIn('2023-01-01');
   const periods = recesses.map((r) => ({ from: dayIndex(r.start), to: dayIndex(r.end) + 1, factor: 0.1 }));
   const entries = stream({ seed: 1, start: '2023-01-01', days: 500, level: 100, periods });
   const results = judgeEach(entries, { calendar: calendarFromRecesses('test', recesses) });

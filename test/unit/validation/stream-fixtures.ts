@@ -17,6 +17,12 @@ export interface StreamSpec {
   periods?: { from: number; to: number; factor: number }[];
 }
 
+/** The index in a stream starting on `start` (YYYY-MM-DD) of the day `iso` (YYYY-MM-DD). */
+export function dayIndexIn(start: string): (iso: string) => number {
+  const first = Date.parse(`${start}T00:00:00Z`);
+  return (iso) => Math.round((Date.parse(`${iso}T00:00:00Z`) - first) / DAY_MS);
+}
+
 /** A plain daily stream with a weekly shape, negative-binomial days and the given periods of another level. */
 export function stream(spec: StreamSpec): HistoryEntry[] {
   const random = seededRandom(spec.seed);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calendarFromRecesses, dayNumberOf } from '../../../main/validation/historical/calendar.js';
-import { judgeEach, stream } from './stream-fixtures.js';
+import { calendarFromRecesses } from '../../../main/validation/historical/calendar.js';
+import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
 
 /**
  * Issue 10: a stream that follows the calendar, whose level falls for good a week before a recess
@@ -17,8 +17,7 @@ describe('a calendar stream that falls for good just before a recess', () => {
     { start: '2024-02-19', end: '2024-03-01' },
     { start: '2024-04-15', end: '2024-04-26' },
   ];
-  const first = dayNumberOf('2023-01-01T00:00:00Z');
-  const dayIndex = (iso: string): number => dayNumberOf(`${iso}T00:00:00Z`) - first;
+  const dayIndex = dayIndexIn('2023-01-01');
   const fall = dayIndex('2024-04-08');
   const periods = [
     ...recesses.slice(0, -1).map((r) => ({ from: dayIndex(r.start), to: dayIndex(r.end) + 1, factor: 0.1 })),
