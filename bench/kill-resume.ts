@@ -139,6 +139,13 @@ export interface KillChainResult {
 }
 
 /**
+ * Where the crash tests and the soak kill: 0–200 ms after the 1st to 4th batch of an attempt. Adaptive
+ * batches double from 50, so a kill can fall anywhere from the second batch to the last; a window of
+ * milliseconds after the first checkpoint alone outlasted a whole 20,000-record run on a quiet machine.
+ */
+export const MID_RUN_KILLS = { minMs: 0, maxMs: 200, maxBatches: 4 } as const;
+
+/**
  * Runs `update` on `source`, SIGKILLing it `kills` times, resuming the killed run each time, then
  * lets it finish. Each kill lands at a moment drawn from `seed`: after 1 to `maxBatches` batches of
  * that attempt, then `minMs` to `maxMs` later. A kill that lands after the process already exited

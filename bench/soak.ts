@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { domainRows } from './domain-rows.js';
 import { diskFullRound, mountSmallDisk, rowDifference, terminateRound, unmount, type FaultRound } from './fault-rounds.js';
-import { comparableMetrics, fingerprint, hearingsWrittenTwice, killAndResumeUntilDone, listRuns, updateWithSignal } from './kill-resume.js';
+import { comparableMetrics, fingerprint, hearingsWrittenTwice, killAndResumeUntilDone, listRuns, MID_RUN_KILLS, updateWithSignal } from './kill-resume.js';
 
 export interface SoakRound {
   seed: number;
@@ -28,8 +28,8 @@ export interface SoakResult {
 }
 
 /**
- * The long crash-safety soak: at least `kills` (200) SIGKILLs at seeded random moments. One
- * 20,000-record run finishes after some 70–80 short-lived attempts, so the soak runs rounds, each
+ * The long crash-safety soak: at least `kills` (200) SIGKILLs at seeded moments (MID_RUN_KILLS).
+ * One 20,000-record run absorbs only so many kills before it finishes, so the soak runs rounds, each
  * a fresh database killed and resumed to the end and compared with a clean run of the same input.
  * Wired into `npm run bench`.
  */
@@ -51,7 +51,7 @@ export async function soak(options: { kills?: number; seed?: number; source?: st
     for (let round = 0; kills < target; round += 1) {
       const seed = (options.seed ?? 2026) + round;
       const db = path.join(folder, `killed-${round}.db`);
-      const chain = await killAndResumeUntilDone({ db, source, kills: target - kills, seed, minMs: 150, maxMs: 700 });
+      const chain = await killAndResumeUntilDone({ db, source, kills: target - kills, seed, ...MID_RUN_KILLS });
       const result: SoakRound = {
         seed,
         kills: chain.kills,

@@ -6,6 +6,7 @@ import {
   hearingsWrittenTwice,
   killAndResumeUntilDone,
   listRuns,
+  MID_RUN_KILLS,
   updateWithSignal,
   writerLockFree,
   writerLockRows,
@@ -35,12 +36,6 @@ const KILLS_PER_BACKEND: Record<TestBackend['name'], { kills: number; firstSeed:
 /** When SIGTERM arrives: as the run's second batch commits, well into the run and far from its end. */
 const SIGTERM_AT = { batches: 2 };
 
-/**
- * Kills land 0–200 ms after the 1st to 4th batch of each attempt (seeded), never timed from process
- * start. Adaptive batches double from 50, so a kill can fall anywhere from the second batch to the
- * last; a window of milliseconds alone outlasted a whole 20,000-record run on a quiet machine.
- */
-const KILL_WINDOW = { minMs: 0, maxMs: 200, maxBatches: 4 };
 const SLOW_START = { NODE_OPTIONS: `--require ${path.resolve('test/fixtures/slow-start.cjs')}` };
 
 function expectAccounted(metrics: Record<string, number>): void {
@@ -67,7 +62,7 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
     let total = 0;
     for (let seed = firstSeed; total < target; seed += 1) {
       const db = await backend.freshLocation();
-      const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills: target - total, seed, ...KILL_WINDOW });
+      const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills: target - total, seed, ...MID_RUN_KILLS });
       total += chain.kills;
       expect(chain.runs).toHaveLength(1);
       // Every kill landed in a run that existed: each left it `running` for the next attempt to resume.
@@ -105,7 +100,7 @@ describe.each(testBackends())('kill -9 at seeded random moments on $name, then u
 
   it('times each kill from the run\'s first checkpoint, so a process that starts slowly is still killed mid-run', async () => {
     const db = await backend.freshLocation();
-    const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills: 3, seed: 5, ...KILL_WINDOW, env: SLOW_START });
+    const chain = await killAndResumeUntilDone({ db, source: SOURCE, kills: 3, seed: 5, ...MID_RUN_KILLS, env: SLOW_START });
     expect(chain).toMatchObject({ kills: 3, orphansResumed: 3, runs: [{ status: 'success' }] });
     expect(await fingerprint(db)).toEqual(cleanFingerprint);
     expect(await hearingsWrittenTwice(db)).toEqual([]);
