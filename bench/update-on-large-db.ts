@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from 'simple-statistics';
 import { runFlaggedUpdate } from '../main/scheduler/index.js';
 import { openSource } from '../main/sources/index.js';
 import { openStore, type Store } from '../main/store/index.js';
@@ -44,10 +45,6 @@ async function update(store: Store, spec: string, kind: 'prime' | 'policy' | 'fo
   if (summary.status !== 'success') throw new Error(`bench run ${spec} ended ${summary.status}: ${summary.error}`);
   if (kind === 'policy' && summary.snapshot?.taken) throw new Error(`bench run ${spec} took a snapshot: ${summary.snapshot.reason}`);
   return { ms, check: summary.snapshot?.integrity?.check ?? 'unknown' };
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 function checkCounts(checks: string[]): string {
