@@ -239,7 +239,7 @@ export class VolumeTrack {
    * `announcedRecess` whether the calendar puts the run in a recess.
    */
   learn(assessment: TrackAssessment, run: { weekday: number }, quiet: number, weight: number, returning: boolean, warmingUp: boolean, episodeOpen: boolean, announcedRecess: boolean): void {
-    // While the walk is young its expectations are too rough to call anything an outlier.
+    // While the walk (or the run's weekday) is young its expectations are too rough to call anything an outlier.
     const outlier = warmingUp ? 0 : VolumeTrack.outlierScore(assessment);
     const robust = outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
     const { value, prediction } = assessment;
