@@ -234,12 +234,12 @@ export class VolumeTrack {
 
   /**
    * Learns the run. `quiet` is the filtered P(quiet) after it, `weight` what the run may teach
-   * (feedback), `returning` whether it is among the first days back, `warmingUp` whether the walk
-   * is still too young to judge, `episodeOpen` whether the stream is in a quiet period,
+   * (feedback), `returning` whether it is among the first days back, `warmingUp` whether the walk's
+   * expectation for this run is still too rough to call it an outlier, `episodeOpen` whether the stream is in a quiet period,
    * `announcedRecess` whether the calendar puts the run in a recess.
    */
   learn(assessment: TrackAssessment, run: { weekday: number }, quiet: number, weight: number, returning: boolean, warmingUp: boolean, episodeOpen: boolean, announcedRecess: boolean): void {
-    // While the walk is young its expectations are too rough to call anything an outlier.
+    // While the walk (or the run's weekday) is young its expectations are too rough to call anything an outlier.
     const outlier = warmingUp ? 0 : VolumeTrack.outlierScore(assessment);
     const robust = outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
     const { value, prediction } = assessment;
