@@ -8,7 +8,7 @@ import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds } from './thresholds.js';
-import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type TrackAssessment } from './volume-track.js';
+import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
 /**
  * The validator's model of one stream, walked forward one run at a time (issue 10): everything it
@@ -342,6 +342,15 @@ export class StreamWalk {
     const evaluation = this.evaluate(run.entry, dayNumber);
     const { context, quietAfter } = evaluation;
     const alerted = anomalous(evaluation);
+    const learned: LearnedRun = {
+      weekday: context.weekday,
+      quiet: quietAfter,
+      weight: run.weight,
+      returning: context.returning,
+      warmingUp: this.tooYoungToTrim(context.weekday),
+      episodeOpen: this.regime.episode !== null,
+      announcedRecess: context.calendar.weight > 0,
+    };
     for (const metric of VOLUME_METRICS) {
       const track = this.tracks[metric];
       const assessment = evaluation.assessments[metric];
@@ -350,7 +359,7 @@ export class StreamWalk {
       const opened = finding !== undefined && finding.kind !== 'ongoing';
       if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
       else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
-      track.learn(assessment, context, quietAfter, run.weight, context.returning, this.tooYoungToTrim(context.weekday), this.regime.episode !== null, context.calendar.weight > 0);
+      track.learn(assessment, learned);
       const change = track.change;
       if (!change) continue;
       if (run.expected && finding) change.accepted = true;

@@ -94,6 +94,23 @@ export interface TrackAssessment {
   shift: Record<Direction, ShiftSide> | null;
 }
 
+/** A run as the track learns it: its weekday and what the walk knows about it. */
+export interface LearnedRun {
+  weekday: number;
+  /** The filtered P(quiet) after the run. */
+  quiet: number;
+  /** What the run may teach (feedback). */
+  weight: number;
+  /** Among the first days back after a quiet period. */
+  returning: boolean;
+  /** The walk's expectation for the run is still too rough to call it an outlier. */
+  warmingUp: boolean;
+  /** The stream is in a quiet period. */
+  episodeOpen: boolean;
+  /** The calendar puts the run in a recess. */
+  announcedRecess: boolean;
+}
+
 export class VolumeTrack {
   baseline: VolumeBaseline;
   shift = new ShiftDetector();
@@ -232,13 +249,9 @@ export class VolumeTrack {
     return Math.max(assessment.lowScore, assessment.highScore);
   }
 
-  /**
-   * Learns the run. `quiet` is the filtered P(quiet) after it, `weight` what the run may teach
-   * (feedback), `returning` whether it is among the first days back, `warmingUp` whether the walk's
-   * expectation for this run is still too rough to call it an outlier, `episodeOpen` whether the stream is in a quiet period,
-   * `announcedRecess` whether the calendar puts the run in a recess.
-   */
-  learn(assessment: TrackAssessment, run: { weekday: number }, quiet: number, weight: number, returning: boolean, warmingUp: boolean, episodeOpen: boolean, announcedRecess: boolean): void {
+  /** Learns the run, in proportion to what it may teach and the state the filter puts it in. */
+  learn(assessment: TrackAssessment, run: LearnedRun): void {
+    const { quiet, weight, returning, warmingUp, episodeOpen, announcedRecess } = run;
     // While the walk (or the run's weekday) is young its expectations are too rough to call anything an outlier.
     const outlier = warmingUp ? 0 : VolumeTrack.outlierScore(assessment);
     const robust = outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));

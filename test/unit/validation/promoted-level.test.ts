@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VolumeTrack, type TrackAssessment } from '../../../main/validation/historical/volume-track.js';
+import { VolumeTrack, type LearnedRun, type TrackAssessment } from '../../../main/validation/historical/volume-track.js';
 
 const WEEKDAY = 2;
 
@@ -7,6 +7,11 @@ const WEEKDAY = 2;
 function assessment(value: number, mean: number): TrackAssessment {
   const prediction = { mean, phi: 0.01, rate: 1, judging: [{ weight: 1, mean, phi: 0.01 }], returning: false };
   return { prediction, value, weekday: WEEKDAY, dayNumber: 0, quietShare: 0, lowScore: 0, highScore: 0, changeStatus: 'none', leansWithChange: false, shift: null };
+}
+
+/** A run on WEEKDAY, in the normal state unless `state` says otherwise, that may teach in full. */
+function run(state: Partial<LearnedRun> = {}): LearnedRun {
+  return { weekday: WEEKDAY, quiet: 0, weight: 1, returning: false, warmingUp: false, episodeOpen: false, announcedRecess: false, ...state };
 }
 
 /**
@@ -18,12 +23,11 @@ function assessment(value: number, mean: number): TrackAssessment {
 describe('the level a promoted quiet period settles at', () => {
   function promotedLevel(): { before: number; after: number } {
     const track = new VolumeTrack('fetched');
-    const run = { weekday: WEEKDAY };
-    for (let i = 0; i < 60; i++) track.learn(assessment(100, track.baseline.expected(WEEKDAY) || 100), run, 0, 1, false, false, false, false);
+    for (let i = 0; i < 60; i++) track.learn(assessment(100, track.baseline.expected(WEEKDAY) || 100), run());
     const before = track.baseline.expected(WEEKDAY);
     // Ten quiet runs at 40 % outside any recess, then ten at 10 % inside the calendar's recess.
-    for (let i = 0; i < 10; i++) track.learn(assessment(0.4 * before, before), run, 1, 1, false, false, true, false);
-    for (let i = 0; i < 10; i++) track.learn(assessment(0.1 * before, before), run, 1, 1, false, false, true, true);
+    for (let i = 0; i < 10; i++) track.learn(assessment(0.4 * before, before), run({ quiet: 1, episodeOpen: true }));
+    for (let i = 0; i < 10; i++) track.learn(assessment(0.1 * before, before), run({ quiet: 1, episodeOpen: true, announcedRecess: true }));
     track.promoteEpisode();
     return { before, after: track.baseline.expected(WEEKDAY) };
   }
@@ -43,9 +47,8 @@ describe('the level a promoted quiet period settles at', () => {
 describe('the depth an ended quiet period is remembered by', () => {
   function rememberedDepth(unannounced: boolean): number {
     const track = new VolumeTrack('fetched');
-    const run = { weekday: WEEKDAY };
-    for (let i = 0; i < 3; i++) track.learn(assessment(5, 100), run, 1, 1, false, false, true, false);
-    for (let i = 0; i < 7; i++) track.learn(assessment(40, 100), run, 1, 1, false, false, true, false);
+    for (let i = 0; i < 3; i++) track.learn(assessment(5, 100), run({ quiet: 1, episodeOpen: true }));
+    for (let i = 0; i < 7; i++) track.learn(assessment(40, 100), run({ quiet: 1, episodeOpen: true }));
     track.endEpisode(unannounced);
     return track.depth.typical;
   }
