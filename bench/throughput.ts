@@ -20,6 +20,7 @@ import { floorHearingsOf, syntheticItems, writePostgresFloor, writeSqliteFloor, 
  * Floor and engine start from the same synthetic records, generated before any clock starts.
  *
  * Usage: node dist/bench/throughput.js [--records N] [--backends sqlite,postgres] [--sizes 10,25,50,100,500]
+ *   [--cases floors,all-or-nothing,fixed,adaptive,dirty] (e.g. `--cases all-or-nothing,adaptive` to compare those two alone)
  */
 export type BenchBackend = 'sqlite' | 'postgres';
 
@@ -31,7 +32,12 @@ export interface SweepOptions {
   /** One record in this many fails to write in the dirty case (100: 1 %). */
   badEvery: number;
   postgresUrl: string;
+  /** Which cases run (floors, all-or-nothing, fixed, adaptive, dirty); all of them by default. */
+  cases: Set<SweepCase>;
 }
+
+export const SWEEP_CASES = ['floors', 'all-or-nothing', 'fixed', 'adaptive', 'dirty'] as const;
+export type SweepCase = (typeof SWEEP_CASES)[number];
 
 export interface SweepRow {
   backend: BenchBackend;
@@ -198,13 +204,16 @@ export async function sweep(options: SweepOptions, onRow: (row: SweepRow) => voi
     onRow(row);
   };
   const adaptive = { mode: 'batch', batchSize: DEFAULT_BATCH_SIZE, batchCeiling: options.ceiling, commitEvery: null } as const;
+  const runs = (name: SweepCase) => options.cases.has(name);
   for (const backend of options.backends) {
-    add(await measureFloor(backend, options, hearings, null));
-    for (const size of options.sizes) add(await measureFloor(backend, options, hearings, size));
-    add(await measureEngine(backend, options, items, { label: 'all-or-nothing', mode: 'all-or-nothing', batchSize: DEFAULT_BATCH_SIZE, batchCeiling: null, commitEvery: null }));
-    for (const size of options.sizes) add(await measureEngine(backend, options, items, { label: `batch ${size}`, mode: 'batch', batchSize: size, batchCeiling: null, commitEvery: size }));
-    add(await measureEngine(backend, options, items, { ...adaptive, label: `adaptive ${DEFAULT_BATCH_SIZE}→${options.ceiling}` }));
-    add(await measureEngine(backend, options, items, { ...adaptive, label: `adaptive, ${100 / options.badEvery}% bad`, dirty: true }));
+    if (runs('floors')) {
+      add(await measureFloor(backend, options, hearings, null));
+      for (const size of options.sizes) add(await measureFloor(backend, options, hearings, size));
+    }
+    if (runs('all-or-nothing')) add(await measureEngine(backend, options, items, { label: 'all-or-nothing', mode: 'all-or-nothing', batchSize: DEFAULT_BATCH_SIZE, batchCeiling: null, commitEvery: null }));
+    if (runs('fixed')) for (const size of options.sizes) add(await measureEngine(backend, options, items, { label: `batch ${size}`, mode: 'batch', batchSize: size, batchCeiling: null, commitEvery: size }));
+    if (runs('adaptive')) add(await measureEngine(backend, options, items, { ...adaptive, label: `adaptive ${DEFAULT_BATCH_SIZE}→${options.ceiling}` }));
+    if (runs('dirty')) add(await measureEngine(backend, options, items, { ...adaptive, label: `adaptive, ${100 / options.badEvery}% bad`, dirty: true }));
   }
   return rows;
 }
@@ -215,10 +224,10 @@ const format = (n: number) => Math.round(n).toLocaleString('en-US');
 export function sweepTable(rows: SweepRow[]): string {
   const lines = ['| backend | case | ms | records/s | bytes written/record | time ÷ floor | time ÷ floor at same size | quarantined |', '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const row of rows) {
-    const floor = rows.find((r) => r.backend === row.backend && r.label === 'floor, one transaction')!;
+    const floor = rows.find((r) => r.backend === row.backend && r.label === 'floor, one transaction');
     const sameSize = row.commitEvery === null || row.label.startsWith('floor') ? null : rows.find((r) => r.backend === row.backend && r.label === `floor, commit every ${row.commitEvery}`);
     lines.push(
-      `| ${row.backend} | ${row.label} | ${format(row.ms)} | ${format(row.recordsPerSecond)} | ${format(row.bytesPerRecord)} | ${(row.ms / floor.ms).toFixed(2)} | ${sameSize ? (row.ms / sameSize.ms).toFixed(2) : ''} | ${row.quarantined} |`,
+      `| ${row.backend} | ${row.label} | ${format(row.ms)} | ${format(row.recordsPerSecond)} | ${format(row.bytesPerRecord)} | ${floor ? (row.ms / floor.ms).toFixed(2) : ''} | ${sameSize ? (row.ms / sameSize.ms).toFixed(2) : ''} | ${row.quarantined} |`,
     );
   }
   return lines.join('\n');
@@ -261,6 +270,7 @@ export function sweepOptionsFrom(argv: string[]): SweepOptions {
       sizes: { type: 'string', default: '10,25,50,100,500' },
       ceiling: { type: 'string', default: String(DEFAULT_BATCH_CEILING) },
       'bad-every': { type: 'string', default: '100' },
+      cases: { type: 'string', default: SWEEP_CASES.join(',') },
     },
     allowPositionals: true,
     strict: false,
@@ -272,6 +282,8 @@ export function sweepOptionsFrom(argv: string[]): SweepOptions {
   };
   const backends = String(values.backends).split(',') as BenchBackend[];
   for (const backend of backends) if (backend !== 'sqlite' && backend !== 'postgres') throw new Error(`--backends takes sqlite and/or postgres, got ${backend}`);
+  const cases = String(values.cases).split(',') as SweepCase[];
+  for (const name of cases) if (!SWEEP_CASES.includes(name)) throw new Error(`--cases takes ${SWEEP_CASES.join(', ')}; got ${name}`);
   return {
     records: whole('records', values.records),
     backends,
@@ -279,6 +291,7 @@ export function sweepOptionsFrom(argv: string[]): SweepOptions {
     ceiling: whole('ceiling', values.ceiling),
     badEvery: whole('bad-every', values['bad-every']),
     postgresUrl: process.env.GATEHOUSE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    cases: new Set(cases),
   };
 }
 

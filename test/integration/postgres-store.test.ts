@@ -1,12 +1,16 @@
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createSnapshot, restoreSnapshot, undoJournal } from '../../main/backup/index.js';
-import { runUpdate } from '../../main/engine/index.js';
+import { contentHash, runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
-import { openStore } from '../../main/store/index.js';
+import { openStore, type PlannedChange, type Store } from '../../main/store/index.js';
 import { DIALECTS, MIGRATIONS } from '../../main/store/migrations/index.js';
+import { applyRecordRules } from '../../main/validation/index.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { sqliteBackend } from '../helpers/backends.js';
+import { withReader } from '../helpers/domain-rows.js';
 import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+import { hearingRecords } from '../helpers/records.js';
 
 const postgresDown = (await postgresReachable()) !== null;
 const schemas: string[] = [];
@@ -50,6 +54,50 @@ describe.skipIf(postgresDown)('a PostgreSQL store', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('writes a 250-hearing batch in statements of at most 100 hearings, journaling and numbering witnesses as SQLite does', async () => {
+    // Witnesses first named in the first two parts are named again in the last; a committee first appears in the third.
+    const records = hearingRecords(250, 100000, (i) => ({
+      committees: [{ systemCode: i < 220 ? 'hsif00' : 'hsif14', name: 'Energy' }],
+      witnesses: [{ name: `Witness ${i % 130}`, organization: 'Institute' }, { name: `Witness ${(i * 7) % 150}`, organization: 'Institute' }],
+    }));
+    const changes = records.map((raw, position): PlannedChange => {
+      const outcome = applyRecordRules(raw, { isKnownCommittee: () => true });
+      if (!outcome.ok) throw new Error('the test record must pass the record rules');
+      return { kind: 'added', hearing: outcome.hearing, contentHash: contentHash(outcome.hearing), position, raw, diff: [] };
+    });
+    const writeBatch = async (store: Store) => {
+      const runId = await store.createRun({ mode: 'batch', batchSize: 250, task: null, source: 'crafted', startedAt: new Date().toISOString(), pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+      return store.transaction((tx) => tx.writeHearings(runId, 1, changes));
+    };
+    const written = (location: string) =>
+      withReader(location, async (query) => ({
+        journal: (await query('SELECT entity, entity_key, after_hash FROM undo_journal ORDER BY id')).map((row) => Object.values(row).map(String)),
+        witnesses: (await query('SELECT id, normalized_name FROM witnesses ORDER BY id')).map((row) => Object.values(row).map(String)),
+      }));
+
+    const sqlite = sqliteBackend();
+    const sqliteLocation = await sqlite.freshLocation();
+    const sqliteStore = await sqlite.open(sqliteLocation);
+    const sqliteWrote = await writeBatch(sqliteStore).finally(() => sqliteStore.close());
+    const schema = uniqueSchema('gh_statements');
+    schemas.push(schema);
+    const store = await openStore(urlWithSchema(schema));
+    const sent = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      expect(await writeBatch(store)).toEqual(sqliteWrote);
+      const hearingStatements = sent.mock.calls.flatMap(([config]) => {
+        const { text, values } = config as unknown as { text?: string; values?: unknown[][] };
+        return text?.startsWith('WITH h AS (INSERT INTO hearings') ? [values![0]!.length] : [];
+      });
+      expect(hearingStatements).toEqual([100, 100, 50]);
+    } finally {
+      sent.mockRestore();
+      await store.close();
+    }
+    expect(await written(urlWithSchema(schema))).toEqual(await written(sqliteLocation));
+    await sqlite.cleanup();
   });
 
   it.each([

@@ -16,8 +16,8 @@ interface JournalEntry {
 }
 
 /**
- * Writes a batch of hearings with a fixed handful of multi-row statements, whatever the batch
- * size, journaling exactly what the SQLite writer journals: one row per hearing with the full
+ * Writes a batch of hearings with a handful of multi-row statements per ROWS_PER_STATEMENT
+ * hearings, journaling exactly what the SQLite writer journals: one row per hearing with the full
  * before-image (null when it did not exist) and one per committee or witness created, in the
  * same order. The caller owns the transaction; nothing here commits. `db` runs the statements as
  * named (prepared) ones.
@@ -32,6 +32,20 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     for (const change of changes) {
       if (this.options.failWriteOf?.(change.hearing.eventId)) throw injectedWriteFault(change.hearing.eventId, 'postgres');
     }
+    const written = { hearings: 0, related: 0 };
+    for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
+      const part = await this.writePart(runId, batchSeq, changes.slice(start, start + ROWS_PER_STATEMENT), known);
+      written.hearings += part.hearings;
+      written.related += part.related;
+    }
+    return written;
+  }
+
+  /**
+   * Up to ROWS_PER_STATEMENT hearings of a batch. Parts go in the batch's order, so committees and
+   * witnesses are created, given ids and journaled in the order the whole batch would give them.
+   */
+  private async writePart(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
     const createdCommittees = await this.ensureCommittees(changes, runId, known);
     // The witnesses' statement is on its way while the client builds the hearings' columns.
     const finding = this.ensureWitnesses(changes, known);
@@ -174,6 +188,17 @@ function journalInWriteOrder(changes: PlannedChange[], createdCommittees: string
   }
   return entries;
 }
+
+/**
+ * Hearings per statement, whatever the batch size. node-postgres sends each array parameter as
+ * one text literal: at 5,000 hearings the stored JSON alone is a ≈ 4.6 MB string, and strings and
+ * buffers that size live in V8's large-object space (allocated and freed by the OS, and copied
+ * again as the literal is built, flattened and encoded). On 100k clean hearings, adaptive batches
+ * sent whole took 14.5 s of client CPU against all-or-nothing's 6.5 s, the server's CPU about the
+ * same; in statements of 100 they take 6.8 s. 100 keeps the JSON parameter (≈ 94 KB) under the
+ * 128 KB where large objects begin; at 250 the process's system time doubles again.
+ */
+const ROWS_PER_STATEMENT = 100;
 
 const PG_TYPES = { text: 'text', int: 'integer', long: 'bigint' } as const;
 /** The PostgreSQL array element type of a column, for `unnest($n::type[])`. */
