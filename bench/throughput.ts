@@ -20,6 +20,7 @@ import { floorHearingsOf, syntheticItems, writePostgresFloor, writeSqliteFloor, 
  * Floor and engine start from the same synthetic records, generated before any clock starts.
  *
  * Usage: node dist/bench/throughput.js [--records N] [--backends sqlite,postgres] [--sizes 10,25,50,100,500]
+ *        [--floor-pair [--rounds R]]   only the one-transaction floor and clean adaptive, R rounds in turn
  */
 export type BenchBackend = 'sqlite' | 'postgres';
 
@@ -30,6 +31,9 @@ export interface SweepOptions {
   ceiling: number;
   /** One record in this many fails to write in the dirty case (100: 1 %). */
   badEvery: number;
+  /** Only the one-transaction floor and clean adaptive, `rounds` times in turn: the pair the ≤ 1.25 target compares. */
+  floorPairOnly: boolean;
+  rounds: number;
   postgresUrl: string;
 }
 
@@ -198,6 +202,15 @@ export async function sweep(options: SweepOptions, onRow: (row: SweepRow) => voi
     onRow(row);
   };
   const adaptive = { mode: 'batch', batchSize: DEFAULT_BATCH_SIZE, batchCeiling: options.ceiling, commitEvery: null } as const;
+  if (options.floorPairOnly) {
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const backend of options.backends) {
+        add(await measureFloor(backend, options, hearings, null));
+        add(await measureEngine(backend, options, items, { ...adaptive, label: `adaptive ${DEFAULT_BATCH_SIZE}→${options.ceiling}` }));
+      }
+    }
+    return rows;
+  }
   for (const backend of options.backends) {
     add(await measureFloor(backend, options, hearings, null));
     for (const size of options.sizes) add(await measureFloor(backend, options, hearings, size));
@@ -261,6 +274,8 @@ export function sweepOptionsFrom(argv: string[]): SweepOptions {
       sizes: { type: 'string', default: '10,25,50,100,500' },
       ceiling: { type: 'string', default: String(DEFAULT_BATCH_CEILING) },
       'bad-every': { type: 'string', default: '100' },
+      'floor-pair': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '1' },
     },
     allowPositionals: true,
     strict: false,
@@ -278,6 +293,8 @@ export function sweepOptionsFrom(argv: string[]): SweepOptions {
     sizes: String(values.sizes).split(',').map((size) => whole('sizes', size)),
     ceiling: whole('ceiling', values.ceiling),
     badEvery: whole('bad-every', values['bad-every']),
+    floorPairOnly: values['floor-pair'] === true,
+    rounds: whole('rounds', values.rounds),
     postgresUrl: process.env.GATEHOUSE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
 }
