@@ -50,16 +50,13 @@ export class RunPlanner {
       }
       this.eventIdsInRun.add(hearing.eventId);
       for (const committee of hearing.committees) this.knownCommittees.add(committee.systemCode);
-      const classification = classify(hearing, stored.get(hearing.eventId));
+      const before = stored.get(hearing.eventId);
+      // Nothing stored to compare with: the hash is read from the stored JSON as the row is written.
+      if (before === undefined) return changed(item, { kind: 'added', hearing, contentHash: null, diff: [] });
+      const classification = classify(hearing, before);
       if (classification.kind === 'unchanged') return { position: item.position, outcome: 'unchanged' };
       const diff = classification.kind === 'updated' ? classification.diff : [];
-      return {
-        position: item.position,
-        outcome: 'change',
-        change: {
-          kind: classification.kind, hearing, contentHash: classification.hash, position: item.position, raw: item.raw, diff,
-        },
-      };
+      return changed(item, { kind: classification.kind, hearing, contentHash: classification.hash, diff });
     });
   }
 
@@ -76,6 +73,10 @@ export class RunPlanner {
   private readonly ruleContext = {
     isKnownCommittee: (code: string) => this.knownCommittees.has(code),
   };
+}
+
+function changed(item: SourceItem, change: Omit<PlannedChange, 'position' | 'raw'>): PlannedItem {
+  return { position: item.position, outcome: 'change', change: { ...change, position: item.position, raw: item.raw } };
 }
 
 /** Bounded here, not when the batch closes: a window of rejected 3 MB records must not sit in memory. */

@@ -26,7 +26,8 @@ export interface StoredHearing {
 export interface PlannedChange {
   kind: 'added' | 'updated';
   hearing: NormalizedHearing;
-  contentHash: string;
+  /** Null when planning had no stored hearing to compare with: the row's hash is then read from its stored JSON (hearing-content.ts). */
+  contentHash: string | null;
   position: number;
   raw: unknown;
   diff: FieldChange[];
