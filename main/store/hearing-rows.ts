@@ -44,6 +44,35 @@ export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Wit
 export type RelatedTable = keyof ReturnType<typeof relatedRows>;
 
 /**
+ * Per related table, the rows a set of hearings' records list, and the same rows weighted by their
+ * hearing's source position + 1. The cross-batch reconciliation compares the weighted sums with the
+ * stored rows': a row lost from one hearing and one gained by another leave the plain count
+ * unchanged, but not the weighted sum (hearings.last_position holds the position).
+ */
+export type RelatedTotals = Record<RelatedTable, { rows: number; weighted: number }>;
+
+export function noRelatedTotals(): RelatedTotals {
+  return { hearing_committees: { rows: 0, weighted: 0 }, appearances: { rows: 0, weighted: 0 }, videos: { rows: 0, weighted: 0 }, transcripts: { rows: 0, weighted: 0 } };
+}
+
+function addRows(total: { rows: number; weighted: number }, rows: number, position: number): void {
+  total.rows += rows;
+  total.weighted += rows * (position + 1);
+}
+
+/** `totals` plus what the records of `changes` list: counted from each record as planned, not from what a writer inserted. */
+export function withPlannedRelated(totals: RelatedTotals, changes: readonly PlannedChange[]): RelatedTotals {
+  const sum = structuredClone(totals);
+  for (const { hearing, position } of changes) {
+    addRows(sum.hearing_committees, hearing.committees.length, position);
+    addRows(sum.appearances, hearing.witnesses.length, position);
+    addRows(sum.videos, hearing.videos.length, position);
+    addRows(sum.transcripts, hearing.transcripts.length, position);
+  }
+  return sum;
+}
+
+/**
  * Each table of relatedRows with its columns (camelCase, in the order of the values there), from
  * the schema, and the key its rows have in a hearing's before-image in the undo journal.
  */
