@@ -3,6 +3,7 @@ import type { SourceItem } from '../sources/index.js';
 import type { BatchCommitter } from './batch-commit.js';
 import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
+import { withPlannedRelated, type RelatedTotals } from '../store/index.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
 import { inWindows } from './windows.js';
 
@@ -24,6 +25,7 @@ export async function runAllOrNothing(
   const all = new PendingBatch(false);
   const started = run.clock();
   let written = { added: 0, updated: 0 };
+  let plannedRelated = run.state.plannedRelated;
   try {
     await run.transaction(async (tx) => {
       let chunk = new PendingBatch();
@@ -31,6 +33,7 @@ export async function runAllOrNothing(
         await committer.writeChecked(tx, ONLY_BATCH, chunk.changes);
         const counts = countChanges(chunk.changes);
         written = { added: written.added + counts.added, updated: written.updated + counts.updated };
+        if (plannedRelated !== null) plannedRelated = withPlannedRelated(plannedRelated, chunk.changes);
         chunk = new PendingBatch();
       };
       for await (const window of inWindows(items, options.windowSize)) {
@@ -45,7 +48,7 @@ export async function runAllOrNothing(
       const batch = batchRow(run, all, 'committed', started, null, written);
       await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
       await tx.recordBatch(batch);
-      await tx.saveCheckpoint(checkpointAfter(run, all, batch, written));
+      await tx.saveCheckpoint(checkpointAfter(run, all, batch, written, plannedRelated));
     });
     return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
   } catch (error) {
@@ -57,7 +60,7 @@ export async function runAllOrNothing(
     await run.transaction(async (tx) => {
       await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
       await tx.recordBatch(batch);
-      await tx.saveCheckpoint(checkpointAfter(run, all, batch, null));
+      await tx.saveCheckpoint(checkpointAfter(run, all, batch, null, run.state.plannedRelated));
     });
     return { outcome: 'rolled_back', error: message, batch };
   }
@@ -91,7 +94,8 @@ function batchRow(
   };
 }
 
-function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord, written: { added: number; updated: number } | null) {
+/** `plannedRelated`: what the records written list, the run's earlier totals included (hearing-rows.ts). */
+function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord, written: { added: number; updated: number } | null, plannedRelated: RelatedTotals | null) {
   const metrics = { ...run.state.metrics };
   addCounts(metrics, {
     fetched: all.size,
@@ -108,7 +112,7 @@ function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord,
     failed: batch.status === 'committed' ? 0 : 1,
     isolated: 0,
   };
-  run.afterCommit(() => Object.assign(run.state, { metrics, batchCounts, batchSeq: ONLY_BATCH, nextPosition: all.lastPosition + 1 }));
+  run.afterCommit(() => Object.assign(run.state, { metrics, batchCounts, batchSeq: ONLY_BATCH, nextPosition: all.lastPosition + 1, plannedRelated }));
   return {
     runId: run.runId,
     batchSeq: ONLY_BATCH,
@@ -117,5 +121,6 @@ function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord,
     batchCounts,
     positionsDoneInBatch: [],
     updatedAt: run.clock().toISOString(),
+    plannedRelated,
   };
 }

@@ -1,6 +1,6 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
-import { writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
+import { withPlannedRelated, writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunContext } from './run-context.js';
@@ -34,7 +34,7 @@ export class BatchCommitter {
           // Parts committed under isolation before a restart belong to this batch's row too.
           const outcome = withCarried(this.run.state.openBatch, { ...counts, retries: 0, quarantined: 0 });
           const batch = this.batchRecord(seq, pending, outcome, this.run.state.openBatch !== null, started, null);
-          await this.closeBatch(tx, pending, batch, { ...counts, fetched: pending.changes.length });
+          await this.closeBatch(tx, pending, batch, { ...counts, fetched: pending.changes.length }, pending.changes);
           return batch;
         }),
       );
@@ -65,17 +65,18 @@ export class BatchCommitter {
   async checkpointWithoutChanges(pending: PendingBatch): Promise<BatchRecord | null> {
     const carried = this.run.state.openBatch;
     const batch = carried ? this.batchRecord(this.run.state.batchSeq + 1, pending, carried, true, this.run.clock(), null) : null;
-    await this.run.withTransientRetry(() => this.run.transaction((tx) => this.closeBatch(tx, pending, batch, {})));
+    await this.run.withTransientRetry(() => this.run.transaction((tx) => this.closeBatch(tx, pending, batch, {}, [])));
     return batch;
   }
 
   /**
    * The batch row (none when nothing was written), its quarantine entries and the checkpoint that
-   * moves past it. `counts` are what this transaction adds to the run; parts committed during
-   * isolation added their own.
+   * moves past it. `counts` are what this transaction adds to the run, `written` the changes it
+   * wrote; parts committed during isolation added their own.
    */
-  private async closeBatch(tx: WriteTx, pending: PendingBatch, batch: BatchRecord | null, counts: Counts): Promise<void> {
+  private async closeBatch(tx: WriteTx, pending: PendingBatch, batch: BatchRecord | null, counts: Counts, written: readonly PlannedChange[]): Promise<void> {
     const { state, runId } = this.run;
+    const plannedRelated = state.plannedRelated === null ? null : withPlannedRelated(state.plannedRelated, written);
     await tx.addQuarantine(pending.quarantineEntries(runId, batch?.seq ?? null));
     if (batch) await tx.recordBatch(batch);
     const metrics = { ...state.metrics };
@@ -97,9 +98,10 @@ export class BatchCommitter {
       batchCounts,
       positionsDoneInBatch: [],
       updatedAt: this.run.clock().toISOString(),
+      plannedRelated,
     });
     this.run.afterCommit(() => {
-      Object.assign(state, { metrics, batchCounts, batchSeq, nextPosition, openBatch: null });
+      Object.assign(state, { metrics, batchCounts, batchSeq, nextPosition, openBatch: null, plannedRelated });
       state.doneInBatch.clear();
     });
   }
@@ -125,12 +127,13 @@ export class BatchCommitter {
     return this.run.withTransientRetry(() =>
       this.run.transaction(async (tx) => {
         const refused = this.run.isolate ? await this.writeInSavepoints(tx, seq, pending.changes) : new Map(pending.changes.map((change) => [change, isolationOff]));
-        const written = countChanges(pending.changes.filter((change) => !refused.has(change)));
+        const writtenChanges = pending.changes.filter((change) => !refused.has(change));
+        const written = countChanges(writtenChanges);
         await tx.addQuarantine(this.refusedEntries(seq, refused));
         // Parts committed under the older halving isolation before a restart belong to this batch's row too.
         const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries: this.run.isolate ? 1 : 0 });
         const batch = this.batchRecord(seq, pending, outcome, true, started, error);
-        await this.closeBatch(tx, pending, batch, { ...written, quarantined: refused.size, fetched: pending.changes.length });
+        await this.closeBatch(tx, pending, batch, { ...written, quarantined: refused.size, fetched: pending.changes.length }, writtenChanges);
         return batch;
       }),
     );

@@ -1,5 +1,5 @@
 import type { Reconciliation, ReconciliationCheck, RunMetrics } from '../../shared/run.js';
-import type { Checkpoint, Store } from '../store/index.js';
+import type { Checkpoint, RelatedTable, Store } from '../store/index.js';
 import { reconciliationFacts, type ReconciliationFacts, type Sample } from './reconcile-facts.js';
 
 /**
@@ -10,8 +10,8 @@ import { reconciliationFacts, type ReconciliationFacts, type Sample } from './re
  * record still lists, and the stored counts agree with the checkpoint and the run's metrics.
  */
 export async function reconcileRun(store: Store, runId: number, metrics: RunMetrics): Promise<Reconciliation> {
-  const facts = await reconciliationFacts(store, runId);
   const checkpoint = await store.getCheckpoint(runId);
+  const facts = await reconciliationFacts(store, runId, checkpoint?.plannedRelated ?? null);
   const checks = [...linkChecks(facts), ...countChecks(facts, metrics, checkpoint)];
   const problems = checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
   return { ok: problems.length === 0, checks, problems };
@@ -48,14 +48,31 @@ function linkChecks(facts: ReconciliationFacts): ReconciliationCheck[] {
       unreferenced.committees === 0 && unreferenced.witnesses === 0,
       `${unreferenced.committees} committees and ${unreferenced.witnesses} witnesses the run created are referred to by none of its hearings`,
     ),
-    check(
-      'no hearing lost a related row',
-      facts.relatedMismatch.count === 0,
-      facts.relatedMismatch.count === 0
-        ? 'each hearing has the committees, witnesses, videos and transcripts its record lists, naming stored committees and witnesses'
-        : sampled(facts.relatedMismatch, 'hearings have fewer or more related rows than their record lists (or name a committee or witness not stored)'),
-    ),
+    relatedRowsCheck(facts),
   ];
+}
+
+const ROWS_NAMED: Record<RelatedTable, string> = { hearing_committees: 'committee links', appearances: 'appearances', videos: 'videos', transcripts: 'transcripts' };
+
+/**
+ * Passes on the totals alone when they agree with what the committed batches planned; otherwise the
+ * hearings were compared with their records one by one, and the check names those that differ.
+ */
+function relatedRowsCheck({ relatedTotals: { stored, planned, agree }, relatedMismatch }: ReconciliationFacts): ReconciliationCheck {
+  const name = 'no hearing lost a related row';
+  if (agree) {
+    const listed = Object.entries(ROWS_NAMED).map(([table, rows]) => `${planned![table as RelatedTable].rows} ${rows}`).join(', ');
+    return check(name, true, `the run's hearings have the related rows their records listed when planned (${listed}), naming stored committees and witnesses`);
+  }
+  if (relatedMismatch.count > 0) {
+    return check(name, false, sampled(relatedMismatch, 'hearings have fewer or more related rows than their record lists (or name a committee or witness not stored)'));
+  }
+  const differing = planned === null ? [] : (Object.keys(stored) as RelatedTable[]).filter((table) => stored[table] !== planned[table].weighted);
+  if (differing.length > 0) {
+    const named = differing.map((table) => ROWS_NAMED[table]).join(', ');
+    return check(name, false, `the stored ${named} of the run's hearings do not add up to what the committed batches planned from their records, though each hearing has the rows its stored record lists`);
+  }
+  return check(name, true, 'each hearing has the committees, witnesses, videos and transcripts its record lists, naming stored committees and witnesses');
 }
 
 function countChecks(facts: ReconciliationFacts, metrics: RunMetrics, checkpoint: Checkpoint | null): ReconciliationCheck[] {

@@ -1,6 +1,6 @@
 import type { Rejection } from '../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchCounts, type RunMetrics } from '../../shared/run.js';
-import type { Checkpoint, NewQuarantineEntry, PlannedChange } from '../store/index.js';
+import { noRelatedTotals, type Checkpoint, type NewQuarantineEntry, type PlannedChange, type RelatedTotals } from '../store/index.js';
 import type { PlannedItem } from './planner.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 
@@ -28,11 +28,13 @@ export interface CommittedState {
   doneInBatch: Set<number>;
   /** The counts of those parts, for the batch row written when the batch closes (null: none). */
   openBatch: OpenBatch | null;
+  /** The related rows the committed changes' records list, for the reconciliation; null: not known (a run begun before migration 011). */
+  plannedRelated: RelatedTotals | null;
 }
 
 /** Where a run that has committed nothing stands. */
 export function freshState(): CommittedState {
-  return { metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), batchSeq: 0, nextPosition: 0, doneInBatch: new Set(), openBatch: null };
+  return { metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), batchSeq: 0, nextPosition: 0, doneInBatch: new Set(), openBatch: null, plannedRelated: noRelatedTotals() };
 }
 
 /**
@@ -67,6 +69,7 @@ export function stateFromCheckpoint(checkpoint: Checkpoint): CommittedState {
     nextPosition: checkpoint.nextPosition,
     doneInBatch: new Set(checkpoint.positionsDoneInBatch),
     openBatch,
+    plannedRelated: checkpoint.plannedRelated,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { NormalizedHearing } from '../../shared/record.js';
+import { storedContent } from './hearing-content.js';
 import { columnsOf, snakeCase, TABLES, type TableName } from './schema.js';
 import type { BatchRuleViolation, PlannedChange } from './types.js';
 
@@ -12,16 +13,19 @@ export type HearingColumn = keyof (typeof TABLES)['hearings']['columns'];
 
 export const HEARING_COLUMNS = columnsOf('hearings') as HearingColumn[];
 
+export type HearingRow = Record<HearingColumn, string | number | null> & { contentHash: string };
+
 /**
  * The hearings row of a planned change, keyed by column. The stored JSON is built here, as the row
  * is written, not when the change is planned: held from planning to commit, a growing batch's
  * 5,000 strings outlived every scavenge, and a 100k run's young-generation GC was ≈ 0.45 s, not ≈ 0.28 s.
  */
-export function hearingRow({ hearing, contentHash, position }: PlannedChange, runId: number, batchSeq: number): Record<HearingColumn, string | number | null> {
+export function hearingRow({ hearing, contentHash, position }: PlannedChange, runId: number, batchSeq: number): HearingRow {
+  const content = storedContent(hearing, contentHash);
   return {
     eventId: hearing.eventId, congress: hearing.congress, chamber: hearing.chamber, meetingType: hearing.type, meetingStatus: hearing.meetingStatus,
     title: hearing.title, startsAt: hearing.date, updateDate: hearing.updateDate, room: hearing.location?.room ?? null,
-    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash, contentJson: JSON.stringify(hearing),
+    building: hearing.location?.building ?? null, address: hearing.location?.address ?? null, contentHash: content.hash, contentJson: content.json,
     firstRunId: runId, lastRunId: runId, lastBatchSeq: batchSeq, lastPosition: position,
   };
 }
@@ -38,6 +42,35 @@ export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Wit
 }
 
 export type RelatedTable = keyof ReturnType<typeof relatedRows>;
+
+/**
+ * Per related table, the rows a set of hearings' records list, and the same rows weighted by their
+ * hearing's source position + 1. The cross-batch reconciliation compares the weighted sums with the
+ * stored rows': a row lost from one hearing and one gained by another leave the plain count
+ * unchanged, but not the weighted sum (hearings.last_position holds the position).
+ */
+export type RelatedTotals = Record<RelatedTable, { rows: number; weighted: number }>;
+
+export function noRelatedTotals(): RelatedTotals {
+  return { hearing_committees: { rows: 0, weighted: 0 }, appearances: { rows: 0, weighted: 0 }, videos: { rows: 0, weighted: 0 }, transcripts: { rows: 0, weighted: 0 } };
+}
+
+function addRows(total: { rows: number; weighted: number }, rows: number, position: number): void {
+  total.rows += rows;
+  total.weighted += rows * (position + 1);
+}
+
+/** `totals` plus what the records of `changes` list: counted from each record as planned, not from what a writer inserted. */
+export function withPlannedRelated(totals: RelatedTotals, changes: readonly PlannedChange[]): RelatedTotals {
+  const sum = structuredClone(totals);
+  for (const { hearing, position } of changes) {
+    addRows(sum.hearing_committees, hearing.committees.length, position);
+    addRows(sum.appearances, hearing.witnesses.length, position);
+    addRows(sum.videos, hearing.videos.length, position);
+    addRows(sum.transcripts, hearing.transcripts.length, position);
+  }
+  return sum;
+}
 
 /**
  * Each table of relatedRows with its columns (camelCase, in the order of the values there), from

@@ -10,7 +10,8 @@ export type * from './snapshot-types.js';
 export type { Db, QueryLayer } from './driver.js';
 export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
 export { WriterLockLost } from './faults.js';
-export { RELATED_TABLES, writtenCountViolations, type RelatedTable } from './hearing-rows.js';
+export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolations, type RelatedTable, type RelatedTotals } from './hearing-rows.js';
+export { contentHash } from './hearing-content.js';
 export { REVIEW_MARKS } from './restore.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';

@@ -56,6 +56,7 @@ export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
     batchCounts: JSON.parse(row.batchCountsJson),
     positionsDoneInBatch: JSON.parse(row.positionsDoneJson),
     updatedAt: row.updatedAt,
+    plannedRelated: row.plannedRelatedJson === null ? null : JSON.parse(row.plannedRelatedJson),
   };
 }
 

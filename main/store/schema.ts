@@ -72,7 +72,7 @@ export const TABLES = {
     role: 'replaced',
     columns: {
       runId: 'long', batchSeq: 'int', nextPosition: 'int', metricsJson: 'json', batchCountsJson: 'json', positionsDoneJson: 'json',
-      updatedAt: 'time',
+      updatedAt: 'time', plannedRelatedJson: 'json?',
     },
   },
   rollbackEvents: {

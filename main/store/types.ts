@@ -3,6 +3,7 @@ import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from 
 import type { BatchCounts, BatchRecord, RunMetrics, RunStatus, RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import type { ApiParsedInput } from '../../shared/api.js';
+import type { RelatedTotals } from './hearing-rows.js';
 import type { Database } from './schema.js';
 import type { GatehouseStore } from './store.js';
 
@@ -26,7 +27,8 @@ export interface StoredHearing {
 export interface PlannedChange {
   kind: 'added' | 'updated';
   hearing: NormalizedHearing;
-  contentHash: string;
+  /** Null when planning had no stored hearing to compare with: the row's hash is then read from its stored JSON (hearing-content.ts). */
+  contentHash: string | null;
   position: number;
   raw: unknown;
   diff: FieldChange[];
@@ -53,6 +55,8 @@ export interface Checkpoint {
   batchCounts: BatchCounts;
   positionsDoneInBatch: number[];
   updatedAt: string;
+  /** What the committed batches' records list, per related table (hearing-rows.ts); null when a checkpoint from before migration 011 began the run. */
+  plannedRelated: RelatedTotals | null;
 }
 
 /** A run as createRun records it, with the process that runs it. */

@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { StoreOptions } from '../../main/store/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { isPostgresUrl } from '../../main/store/index.js';
 import { connectionConfig, parsePostgresTarget } from '../../main/store/postgres/target.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
@@ -91,5 +93,83 @@ describe.each(testBackends())('cross-batch reconciliation ($name)', (backend) =>
     const summary = await run((location) => tamperingSource(arraySource(records), BETWEEN_WINDOWS, () => tamper(location, 'DELETE FROM quarantine')));
     expect(summary.status).toBe('partial');
     expect(summary.reconciliation!.problems).toEqual([expect.stringMatching(/^quarantine matches the run metrics: quarantine: 0 entries; metrics: 1 quarantined$/)]);
+  });
+  /** An update stopped after its third batch (its checkpoint durable) and resumed by a fresh call, as after a restart; `between` runs in the pause. */
+  async function stopAndResume(location: string, options: StoreOptions, between: () => Promise<void> = async () => {}) {
+    const store = await backend.open(location, options);
+    try {
+      const controller = new AbortController();
+      const stopAtThirdBatch = (event: RunEvent) => {
+        if (event.type === 'batch-finished' && event.batch.seq === 3) controller.abort();
+      };
+      const stopped = await runUpdate({ store, source: arraySource(RECORDS), batchSize: 25, signal: controller.signal, onEvent: stopAtThirdBatch });
+      expect(stopped.status).toBe('interrupted');
+      await between();
+      return await runUpdate({ store, source: arraySource(RECORDS), batchSize: 25, resumeRunId: stopped.runId });
+    } finally {
+      await store.close();
+    }
+  }
+
+  const relatedRowsCheck = (summary: RunSummary) => summary.reconciliation!.checks.find((c) => c.name === 'no hearing lost a related row')!;
+  // Each of RECORDS lists one committee, one witness, one video and no transcript.
+  const ALL_PLANNED = /their records listed when planned \(400 committee links, 400 appearances, 400 videos, 0 transcripts\)/;
+
+  it('passes a clean run on the totals its checkpoints carry, across a resume, without reading each record', async () => {
+    const summary = await stopAndResume(await backend.freshLocation(), {});
+    expect(summary.status).toBe('success');
+    expect(relatedRowsCheck(summary)).toMatchObject({ ok: true, detail: expect.stringMatching(ALL_PLANNED) });
+  });
+
+  it('leaves the records the database refused out of the planned totals', async () => {
+    const refused = new Set(['100020', '100333']);
+    const location = await backend.freshLocation();
+    const store = await backend.open(location, { failWriteOf: (eventId) => refused.has(eventId) });
+    try {
+      const summary = await runUpdate({ store, source: arraySource(RECORDS), batchSize: 25 });
+      expect(summary.status).toBe('partial');
+      expect(summary.metrics.quarantined).toBe(2);
+      expect(summary.reconciliation!.ok).toBe(true);
+      expect(relatedRowsCheck(summary).detail).toMatch(/\(398 committee links, 398 appearances, 398 videos, 0 transcripts\)/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('catches a video lost together with its mention in the stored record, which no record-by-record look can see', async () => {
+    const dropFirstVideo = backend.name === 'sqlite'
+      ? "UPDATE hearings SET content_json = json_remove(content_json, '$.videos[0]') WHERE event_id = '100011'"
+      : "UPDATE hearings SET content_json = (content_json::jsonb #- '{videos,0}')::text WHERE event_id = '100011'";
+    const summary = await run((location) => tamperingSource(arraySource(RECORDS), BETWEEN_WINDOWS, async () => {
+      await tamper(location, "DELETE FROM videos WHERE event_id = '100011'");
+      await tamper(location, dropFirstVideo);
+    }));
+    expect(summary.status).toBe('partial');
+    expect(summary.reconciliation!.problems).toEqual([
+      'no hearing lost a related row: the stored videos of the run\'s hearings do not add up to what the committed batches planned from their records, though each hearing has the rows its stored record lists',
+    ]);
+  });
+
+  it('catches a video moved to another of the run\'s hearings, records and all, though the number of videos is unchanged', async () => {
+    const record = (edit: string) => backend.name === 'sqlite' ? edit : edit.replace(/json_remove\(content_json, '\$\.videos\[0\]'\)/, "(content_json::jsonb #- '{videos,0}')::text")
+      .replace(/json_insert\(content_json, '\$\.videos\[#\]', json\('(.*)'\)\)/, "jsonb_set(content_json::jsonb, '{videos}', (content_json::jsonb -> 'videos') || '[$1]'::jsonb)::text");
+    const summary = await run((location) => tamperingSource(arraySource(RECORDS), BETWEEN_WINDOWS, async () => {
+      await tamper(location, "DELETE FROM videos WHERE event_id = '100011'");
+      await tamper(location, record("UPDATE hearings SET content_json = json_remove(content_json, '$.videos[0]') WHERE event_id = '100011'"));
+      await tamper(location, "INSERT INTO videos (event_id, ordinal, name, url) VALUES ('100012', 1, NULL, 'https://example.test/moved')");
+      await tamper(location, record(`UPDATE hearings SET content_json = json_insert(content_json, '$.videos[#]', json('{"name":null,"url":"https://example.test/moved"}')) WHERE event_id = '100012'`));
+    }));
+    expect(summary.status).toBe('partial');
+    expect(summary.reconciliation!.problems).toEqual([expect.stringMatching(/^no hearing lost a related row: the stored videos of the run's hearings do not add up/)]);
+  });
+
+  it('names the hearing that lost a video record by record when the run began before its checkpoints carried totals', async () => {
+    const location = await backend.freshLocation();
+    const summary = await stopAndResume(location, {}, async () => {
+      await tamper(location, 'UPDATE checkpoints SET planned_related_json = NULL');
+      await tamper(location, "DELETE FROM videos WHERE event_id = '100011'");
+    });
+    expect(summary.status).toBe('partial');
+    expect(summary.reconciliation!.problems).toEqual([expect.stringMatching(/^no hearing lost a related row: 1 hearings have fewer or more related rows than their record lists .*\(e\.g\. 100011\)$/)]);
   });
 });

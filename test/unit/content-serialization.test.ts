@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classify, contentHash } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
+import { trackedFieldsText } from '../../main/store/hearing-content.js';
 import { hearingRow } from '../../main/store/hearing-rows.js';
 import { applyRecordRules } from '../../main/validation/index.js';
 import { TRACKED_FIELDS, type NormalizedHearing } from '../../shared/record.js';
@@ -22,6 +23,12 @@ const serializeHearing = (hearing: NormalizedHearing) => {
   return { json: row.contentJson as string, hash: row.contentHash };
 };
 
+/** The row of a hearing planned with nothing stored: its hash is read from its stored JSON. */
+const serializeUnhashed = (hearing: NormalizedHearing) => {
+  const row = hearingRow({ kind: 'added', hearing, contentHash: null, position: 0, raw: null, diff: [] }, 1, 1);
+  return { json: row.contentJson as string, hash: row.contentHash };
+};
+
 /** The hash as databases written before hold it. */
 const storedHash = (hearing: NormalizedHearing) => createHash('sha1').update(JSON.stringify(TRACKED_FIELDS.map((field) => hearing[field]))).digest('hex');
 
@@ -31,6 +38,7 @@ describe('the stored JSON and the content hash', () => {
     for await (const item of (await openSource('synthetic:seed=7,count=300')).items()) {
       const hearing = normalized(item.raw);
       expect(serializeHearing(hearing)).toEqual({ json: JSON.stringify(hearing), hash: storedHash(hearing) });
+      expect(serializeUnhashed(hearing)).toEqual({ json: JSON.stringify(hearing), hash: storedHash(hearing) });
       checked += 1;
     }
     expect(checked).toBe(300);
@@ -50,6 +58,30 @@ describe('the stored JSON and the content hash', () => {
     expect(serialized.json).toBe(JSON.stringify(hearing));
     expect(serialized.json).not.toContain('"location"');
     expect(serialized.hash).toBe(storedHash(hearing));
+  });
+
+  it('reads the same hash from the stored JSON when text in the record looks like the members around it', () => {
+    const lookalike = ',"date":"x","updateDate":null,"location":{"committees":[]},"witnesses":[],"videos":[],"transcripts":[]}';
+    const hearing = normalized(hearingRecord(4246, {
+      title: `T${lookalike}`,
+      location: { room: lookalike, building: '"}', address: '\\' },
+      witnesses: [{ name: `W${lookalike}`, organization: ',"videos":[', position: '],"transcripts":' }],
+      videos: [{ name: ',"transcripts":[{"url":null}]', url: `https://x.test/${encodeURIComponent(lookalike)}` }],
+    }));
+    expect(JSON.stringify(hearing)).toContain('title":"T,\\"date\\"');
+    expect(trackedFieldsText(JSON.stringify(hearing)), 'the hash was read from the JSON, not serialised again').not.toBeNull();
+    expect(serializeUnhashed(hearing)).toEqual({ json: JSON.stringify(hearing), hash: storedHash(hearing) });
+  });
+
+  it('hashes the fields themselves when the hearing has a member left out, one more, or its members in another order', () => {
+    const hearing = normalized(hearingRecord(4247));
+    const { transcripts, ...rest } = hearing;
+    const variants = [
+      { ...hearing, location: undefined },
+      { ...hearing, extra: { title: 'not tracked' } },
+      { transcripts, ...rest },
+    ] as unknown as NormalizedHearing[];
+    for (const variant of variants) expect(serializeUnhashed(variant)).toEqual({ json: JSON.stringify(variant), hash: storedHash(variant) });
   });
 
   it('classifies by content hash alone: the JSON to store is built with the row, not held from planning to commit', () => {
@@ -75,6 +107,7 @@ describe('the stored JSON and the content hash', () => {
     // Computed by the code of 8aac93e: the hash input and algorithm are part of every stored database.
     expect(contentHash(hearing)).toBe('7a73e3b95e599c8161e3d588e8fade53f03c84f8');
     expect(serializeHearing(hearing)).toEqual({ hash: '7a73e3b95e599c8161e3d588e8fade53f03c84f8', json: JSON.stringify(hearing) });
+    expect(serializeUnhashed(hearing)).toEqual({ hash: '7a73e3b95e599c8161e3d588e8fade53f03c84f8', json: JSON.stringify(hearing) });
     expect(contentHash({ ...hearing, updateDate: null, location: null, witnesses: [], videos: [], transcripts: [] })).toBe('e14af579afcaf539b491bfaa96c6893c3c5311a8');
   });
 

@@ -10,6 +10,7 @@ import { migration007 } from './007-guarded-rollouts.js';
 import { migration008 } from './008-sensitivity-versions.js';
 import { migration009 } from './009-review-reopened.js';
 import { migration010 } from './010-snapshot-policy-reconciliation.js';
+import { migration011 } from './011-checkpoint-planned-related.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -41,7 +42,7 @@ export interface Migration {
   sql: (dialect: Dialect) => string;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */

@@ -54,7 +54,7 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     const witnesses = await finding;
     const beforeImages = await this.beforeImages(changes.filter((c) => c.kind === 'updated').map((c) => c.hearing.eventId));
     if (beforeImages.size > 0) await this.db.query(DELETE_RELATED, [[...beforeImages.keys()]]);
-    const journal = journalInWriteOrder(changes, createdCommittees, witnesses.created, beforeImages);
+    const journal = journalInWriteOrder(changes, hearingColumns[CONTENT_HASH] as string[], createdCommittees, witnesses.created, beforeImages);
     return this.writeRows(runId, batchSeq, changes, hearingColumns, witnesses.ids, journal);
   }
 
@@ -163,6 +163,9 @@ export class PostgresHearingWriter implements BulkHearingWriter {
   }
 }
 
+/** Where the hearings' hashes are among hearingColumnArrays: the journal records each one. */
+const CONTENT_HASH = HEARING_COLUMNS.indexOf('contentHash');
+
 /** The batch's hearings as one array per column, in HEARING_COLUMNS order. */
 function hearingColumnArrays(changes: PlannedChange[], runId: number, batchSeq: number): unknown[][] {
   const rows = changes.map((change) => hearingRow(change, runId, batchSeq));
@@ -170,15 +173,21 @@ function hearingColumnArrays(changes: PlannedChange[], runId: number, batchSeq: 
 }
 
 /** The SQLite writer's journal order: per hearing, the committees it created, itself, then the witnesses it created. */
-function journalInWriteOrder(changes: PlannedChange[], createdCommittees: string[], createdWitnesses: Map<string, number>, beforeImages: Map<string, string>): JournalEntry[] {
+function journalInWriteOrder(
+  changes: PlannedChange[],
+  hashes: string[],
+  createdCommittees: string[],
+  createdWitnesses: Map<string, number>,
+  beforeImages: Map<string, string>,
+): JournalEntry[] {
   const committeesLeft = new Set(createdCommittees);
   const witnessesLeft = new Map(createdWitnesses);
   const entries: JournalEntry[] = [];
-  for (const { hearing, contentHash, kind } of changes) {
+  for (const [i, { hearing, kind }] of changes.entries()) {
     for (const committee of hearing.committees) {
       if (committeesLeft.delete(committee.systemCode)) entries.push({ entity: 'committee', key: committee.systemCode, before: null, afterHash: null });
     }
-    entries.push({ entity: 'hearing', key: hearing.eventId, before: kind === 'updated' ? (beforeImages.get(hearing.eventId) ?? null) : null, afterHash: contentHash });
+    entries.push({ entity: 'hearing', key: hearing.eventId, before: kind === 'updated' ? (beforeImages.get(hearing.eventId) ?? null) : null, afterHash: hashes[i]! });
     for (const witness of hearing.witnesses) {
       const id = witnessesLeft.get(witnessKey(witness));
       if (id === undefined) continue;

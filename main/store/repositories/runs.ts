@@ -137,6 +137,7 @@ export class RunRepository {
     const values = {
       batchSeq: checkpoint.batchSeq, nextPosition: checkpoint.nextPosition, metricsJson: JSON.stringify(checkpoint.metrics),
       batchCountsJson: JSON.stringify(checkpoint.batchCounts), positionsDoneJson: JSON.stringify(checkpoint.positionsDoneInBatch), updatedAt: checkpoint.updatedAt,
+      plannedRelatedJson: checkpoint.plannedRelated === null ? null : JSON.stringify(checkpoint.plannedRelated),
     };
     await trx.insertInto('checkpoints').values({ runId: checkpoint.runId, ...values }).onConflict((oc) => oc.column('runId').doUpdateSet(values)).execute();
   }
