@@ -19,11 +19,13 @@ import { floorHearingsOf, syntheticItems, writePostgresFloor, writeSqliteFloor, 
  * with bytes written per record beside records per second. Every time is also a ratio to the floor.
  * Floor and engine start from the same synthetic records, generated before any clock starts.
  *
- * Usage: node dist/bench/throughput.js [--records N] [--backends sqlite,postgres] [--sizes 10,25,50,100,500]
- *   [--cases floor,size-floors,all-or-nothing,fixed,adaptive,dirty] [--rounds R]
- *   (e.g. `--cases floor,adaptive --rounds 5`: the pair the ≤ 1.25 target compares, five times in turn)
+ * Usage: SWEEP_USAGE below.
  */
 export type BenchBackend = 'sqlite' | 'postgres';
+
+const SWEEP_USAGE = `Usage: node dist/bench/throughput.js [--records N] [--backends sqlite,postgres] [--sizes 10,25,50,100,500] [--ceiling N]
+  [--bad-every N] [--cases floor,size-floors,all-or-nothing,fixed,adaptive,dirty] [--rounds R]
+  e.g. --cases floor,adaptive --rounds 5: the pair the ≤ 1.25 target compares, five times in turn.`;
 
 export interface SweepOptions {
   records: number;
@@ -321,5 +323,7 @@ export async function printSweep(options: SweepOptions): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  await printSweep(sweepOptionsFrom(process.argv.slice(2)));
+  // --help must not start a five-minute sweep (the options are parsed leniently, for `npm run bench`'s sake).
+  if (process.argv.includes('--help')) console.log(SWEEP_USAGE);
+  else await printSweep(sweepOptionsFrom(process.argv.slice(2)));
 }

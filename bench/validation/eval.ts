@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { HistoryEntry } from '../../shared/validation.js';
 import {
   HistoryModel,
@@ -258,13 +259,33 @@ export function runAuditEval(overrides: Partial<AuditOptions> = {}, viaCli = tru
 
 const DEVELOPMENT_SEED = 31_337;
 
-function main(argv: readonly string[]): void {
-  const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const USAGE = `Usage: node dist/bench/validation/eval.js [--only=issue5|development|worlds] [--dev-seed=N] [--seed=N] [--days=N]
+  [--thresholds=fetched:3.2,mix:3.5] [--no-cli] [--json]
+  Without --only: issue 5, development and the audit world (with a sample replayed through the CLI unless --no-cli).
+  Tuning runs use --only=development (other draws with --dev-seed) and --only=issue5: never the audit.`;
+
+function main(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' },
+      seed: { type: 'string' },
+      days: { type: 'string' },
+      thresholds: { type: 'string' },
+      'dev-seed': { type: 'string' },
+      'no-cli': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  // Strict parsing and --help: a mistyped or unknown option must not fall through to the whole evaluation, audit included.
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const { only } = values;
+  if (only !== undefined && !['issue5', 'development', 'worlds'].includes(only)) throw new Error(`--only takes issue5, development or worlds; got ${only}\n${USAGE}`);
   const overrides: Partial<EvalOptions> = {};
-  if (value('seed')) overrides.seed = Number(value('seed'));
-  if (value('days')) overrides.judgedDays = Number(value('days'));
-  if (value('thresholds')) overrides.thresholds = parseThresholds(value('thresholds')!);
-  const only = value('only');
+  if (values.seed) overrides.seed = Number(values.seed);
+  if (values.days) overrides.judgedDays = Number(values.days);
+  if (values.thresholds) overrides.thresholds = parseThresholds(values.thresholds);
   const started = performance.now();
   const out: string[] = [];
   const json: Record<string, unknown> = {};
@@ -275,17 +296,17 @@ function main(argv: readonly string[]): void {
   }
   if (!only || only === 'worlds' || only === 'development') {
     // `--dev-seed`: another draw of the development world, so a tuning change is not a one-seed fluke.
-    const development = runDevelopmentEval(overrides.thresholds, value('dev-seed') ? { seed: Number(value('dev-seed')) } : {});
+    const development = runDevelopmentEval(overrides.thresholds, values['dev-seed'] ? { seed: Number(values['dev-seed']) } : {});
     json.development = development;
     if (only === 'development') out.push(formatWorlds(development, development, null));
     else {
-      const audit = runAuditEval({}, !argv.includes('--no-cli'));
+      const audit = runAuditEval({}, !values['no-cli']);
       json.audit = audit.summary;
       json.cliAgreement = audit.cli;
       out.push(formatWorlds(development, audit.summary, audit.cli));
     }
   }
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   else process.stdout.write(`${out.join('\n')}\n_${Math.round(performance.now() - started)} ms_\n`);
 }
 
