@@ -69,9 +69,9 @@ if (process.env.GATEHOUSE_BENCH_SWEEP !== '0') {
 if (process.env.GATEHOUSE_BENCH_SOAK !== '0') {
   const { soak } = await import('./soak.js');
   const result = await soak({ kills: 200 });
-  console.log('\n| soak | kills | rounds | identical to a clean run | written twice | seconds |\n|---|---:|---:|---|---:|---:|');
+  console.log('\n| soak | kills | rounds | identical to a clean run and reconciled | written twice | seconds |\n|---|---:|---:|---|---:|---:|');
   const twice = result.rounds.reduce((sum, round) => sum + round.hearingsWrittenTwice, 0);
-  console.log(`| ${result.passed ? 'passed' : 'FAILED'} | ${result.kills} | ${result.rounds.length} | ${result.rounds.every((r) => r.identical && r.metricsMatch) ? 'yes' : 'no'} | ${twice} | ${(result.durationMs / 1000).toFixed(0)} |`);
+  console.log(`| ${result.passed ? 'passed' : 'FAILED'} | ${result.kills} | ${result.rounds.length} | ${result.rounds.every((r) => r.identical && r.metricsMatch && r.status === 'success') ? 'yes' : 'no'} | ${twice} | ${(result.durationMs / 1000).toFixed(0)} |`);
 }
 
 // A 500-record update on a large database vs a small one when no snapshot is due (issue 12 #6).

@@ -13,6 +13,8 @@ export interface SoakRound {
   attempts: number;
   identical: boolean;
   metricsMatch: boolean;
+  /** The resumed run's final status: `success`, as the clean run's, unless its cross-batch reconciliation failed (`partial`). */
+  status: string;
   hearingsWrittenTwice: number;
   /** Domain rows of the clean run missing here, and rows here more often than in it. */
   lost: number;
@@ -22,7 +24,7 @@ export interface SoakRound {
 export interface SoakResult {
   kills: number;
   rounds: SoakRound[];
-  /** Every round ended identical to the clean run, with matching metrics and nothing written twice. */
+  /** Every round ended identical to the clean run, reconciled (`success`), with matching metrics and nothing written twice. */
   passed: boolean;
   durationMs: number;
 }
@@ -58,6 +60,7 @@ export async function soak(options: { kills?: number; seed?: number; source?: st
         attempts: chain.attempts,
         identical: isDeepStrictEqual(cleanFingerprint, await fingerprint(db)),
         metricsMatch: isDeepStrictEqual(cleanMetrics, comparableMetrics(chain.run.metrics)),
+        status: chain.run.status,
         hearingsWrittenTwice: (await hearingsWrittenTwice(db)).length,
         ...rowDifference(cleanRows, await domainRows(db)),
       };
@@ -67,7 +70,7 @@ export async function soak(options: { kills?: number; seed?: number; source?: st
       fs.rmSync(db, { force: true });
       fs.rmSync(`${db}.backups`, { recursive: true, force: true });
     }
-    const passed = rounds.every((r) => r.identical && r.metricsMatch && r.hearingsWrittenTwice === 0);
+    const passed = rounds.every((r) => r.identical && r.metricsMatch && r.status === 'success' && r.hearingsWrittenTwice === 0);
     return { kills, rounds, passed, durationMs: Date.now() - started };
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
@@ -87,7 +90,7 @@ export async function faultSoak(options: { kills: number; terminations: number; 
   if (options.kills > 0) {
     const killed = await soak({ kills: options.kills, source: `synthetic:seed=7,count=${options.records}`, log: options.log });
     for (const round of killed.rounds) {
-      rounds.push({ fault: 'kill -9', seed: round.seed, faults: round.kills, attempts: round.attempts, lost: round.lost, duplicated: round.duplicated, hearingsWrittenTwice: round.hearingsWrittenTwice, statuses: [] });
+      rounds.push({ fault: 'kill -9', seed: round.seed, faults: round.kills, attempts: round.attempts, lost: round.lost, duplicated: round.duplicated, hearingsWrittenTwice: round.hearingsWrittenTwice, statuses: [round.status] });
     }
   }
   if (options.terminations > 0) rounds.push(...(await terminationRounds(options)));
@@ -166,6 +169,10 @@ function numberOption(args: string[], name: string, fallback: number): number {
   return at >= 0 ? Number(args[at + 1]) : fallback;
 }
 
+function endedPartial(round: FaultRound): boolean {
+  return round.statuses.at(-1) === 'partial';
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const args = process.argv.slice(2);
   const started = Date.now();
@@ -176,12 +183,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     records: numberOption(args, '--records', 5000),
     log: (line) => console.error(line),
   });
-  console.log('| fault | rounds | faults | attempts | rows lost | rows duplicated | hearings written twice |\n|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| fault | rounds | faults | attempts | rows lost | rows duplicated | hearings written twice | ended partial |\n|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const fault of ['kill -9', 'pg_terminate_backend', 'disk full'] as const) {
     const of = rounds.filter((round) => round.fault === fault);
     const sum = (key: 'faults' | 'attempts' | 'lost' | 'duplicated' | 'hearingsWrittenTwice') => of.reduce((total, round) => total + round[key], 0);
-    console.log(`| ${fault} | ${of.length} | ${sum('faults')} | ${sum('attempts')} | ${sum('lost')} | ${sum('duplicated')} | ${sum('hearingsWrittenTwice')} |`);
+    console.log(`| ${fault} | ${of.length} | ${sum('faults')} | ${sum('attempts')} | ${sum('lost')} | ${sum('duplicated')} | ${sum('hearingsWrittenTwice')} | ${of.filter(endedPartial).length} |`);
   }
   console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s`);
-  if (rounds.some((round) => round.lost + round.duplicated + round.hearingsWrittenTwice > 0)) process.exitCode = 1;
+  // A killed run resumed to the end must reconcile like the clean one: `partial` means its checks found it inconsistent.
+  if (rounds.some((round) => round.lost + round.duplicated + round.hearingsWrittenTwice > 0 || (round.fault === 'kill -9' && endedPartial(round)))) process.exitCode = 1;
 }
