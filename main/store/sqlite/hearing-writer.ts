@@ -55,10 +55,10 @@ export class SqliteHearingWriter implements BulkHearingWriter {
       if (this.options.failWriteOf?.(hearing.eventId)) throw injectedWriteFault(hearing.eventId, 'sqlite');
       this.ensureCommittees(hearing, runId, batchSeq, now, known);
       const before = change.kind === 'added' ? null : this.beforeImage(hearing.eventId);
-      const row = hearingRow(change, runId, batchSeq);
-      this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, row.contentHash, now);
+      const hearingValues = hearingRow(change, runId, batchSeq);
+      this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, hearingValues.contentHash, now);
       if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
-      hearings += (before === null ? this.s.insertHearing : this.s.updateHearing).run(row).changes;
+      hearings += (before === null ? this.s.insertHearing : this.s.updateHearing).run(hearingValues).changes;
       const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now, known));
       for (const { table } of RELATED_TABLES) for (const row of rows[table]) related += this.s.insertRelated[table].run(row).changes;
     }
