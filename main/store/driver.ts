@@ -26,18 +26,34 @@ export const SAVEPOINT_STATEMENTS = {
 } as const;
 export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
 
-/** WriteTx.savepoint over a backend's way of running one of SAVEPOINT_STATEMENTS. */
-export async function withSavepoint<T>(run: (step: SavepointStep) => Promise<unknown>, work: () => Promise<T>): Promise<T> {
-  await run('take');
-  try {
-    const result = await work();
-    await run('release');
-    return result;
-  } catch (error) {
-    // A transaction that cannot even return to its savepoint is lost: the first error says why.
-    await run('rollBack').catch(() => Promise.reject(error));
-    await run('release');
-    throw error;
+/**
+ * WriteTx.savepoint over a backend's way of running SAVEPOINT_STATEMENTS, given the steps that
+ * can go together: PostgreSQL sends them in one round trip. Isolating one bad record of a batch
+ * takes ≈ 13 savepoints, and a round trip costs ≈ 0.2 ms, so there a savepoint that held is
+ * released only with the next one's SAVEPOINT, or by the COMMIT. `releaseLazily` is for a writer
+ * that lives for one transaction: no release can be owed past its COMMIT.
+ */
+export class Savepoints {
+  private releaseOwed = false;
+
+  constructor(
+    private readonly run: (steps: SavepointStep[]) => Promise<unknown>,
+    private readonly releaseLazily: boolean,
+  ) {}
+
+  async around<T>(work: () => Promise<T>): Promise<T> {
+    await this.run(this.releaseOwed ? ['release', 'take'] : ['take']);
+    this.releaseOwed = false;
+    try {
+      const result = await work();
+      if (this.releaseLazily) this.releaseOwed = true;
+      else await this.run(['release']);
+      return result;
+    } catch (error) {
+      // A transaction that cannot even return to its savepoint is lost: the first error says why.
+      await this.run(['rollBack', 'release']).catch(() => Promise.reject(error));
+      throw error;
+    }
   }
 }
 

@@ -98,10 +98,12 @@ const statementNames = new Map<string, string>();
 
 /**
  * Batch statements run thousands of times per run with the same text: named (prepared) once per
- * connection, the server parses and plans each only once.
+ * connection, the server parses and plans each only once. A text without parameters goes as a
+ * simple query, which may hold several statements (a savepoint's RELEASE and the next SAVEPOINT).
  */
 function preparing(client: pg.PoolClient): Pick<pg.ClientBase, 'query'> {
   const query = (text: string, values?: unknown[]) => {
+    if (values === undefined) return client.query(text);
     let name = statementNames.get(text);
     if (name === undefined) {
       name = `gatehouse_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;

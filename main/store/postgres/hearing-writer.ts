@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { SAVEPOINT_STATEMENTS, withSavepoint, type BulkHearingWriter } from '../driver.js';
+import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { Witness } from '../hearing-rows.js';
@@ -23,6 +23,9 @@ interface JournalEntry {
  * named (prepared) ones.
  */
 export class PostgresHearingWriter implements BulkHearingWriter {
+  /** One writer per transaction, so a savepoint's release may wait for the next SAVEPOINT (or the COMMIT). */
+  private readonly savepoints = new Savepoints((steps) => this.db.query(steps.map((step) => SAVEPOINT_STATEMENTS[step]).join('; ')), true);
+
   constructor(
     private readonly db: Queryable,
     private readonly options: StoreOptions,
@@ -68,7 +71,7 @@ export class PostgresHearingWriter implements BulkHearingWriter {
   }
 
   savepoint<T>(work: () => Promise<T>): Promise<T> {
-    return withSavepoint((step) => this.db.query(SAVEPOINT_STATEMENTS[step]), work);
+    return this.savepoints.around(work);
   }
 
   /**

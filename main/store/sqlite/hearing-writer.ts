@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
-import { SAVEPOINT_STATEMENTS, withSavepoint, type BulkHearingWriter, type SavepointStep } from '../driver.js';
+import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter, type SavepointStep } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
@@ -38,12 +38,15 @@ function prepareStatements(db: Database.Database) {
  */
 export class SqliteHearingWriter implements BulkHearingWriter {
   private readonly s: ReturnType<typeof prepareStatements>;
+  private readonly savepoints: Savepoints;
 
   constructor(
     db: Database.Database,
     private readonly options: StoreOptions,
   ) {
     this.s = prepareStatements(db);
+    // This writer outlives its transactions: each savepoint is released as it holds.
+    this.savepoints = new Savepoints(async (steps) => steps.forEach((step) => this.s.savepoint[step].run()), false);
   }
 
   async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
@@ -70,7 +73,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
   }
 
   savepoint<T>(work: () => Promise<T>): Promise<T> {
-    return withSavepoint(async (step) => this.s.savepoint[step].run(), work);
+    return this.savepoints.around(work);
   }
 
   private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string, known: KnownRows): void {
