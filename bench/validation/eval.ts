@@ -262,7 +262,13 @@ const DEVELOPMENT_SEED = 31_337;
 const USAGE = `Usage: node dist/bench/validation/eval.js [--only=issue5|development|worlds] [--dev-seed=N] [--seed=N] [--days=N]
   [--thresholds=fetched:3.2,mix:3.5] [--no-cli] [--json]
   Without --only: issue 5, development and the audit world (with a sample replayed through the CLI unless --no-cli).
-  Tuning runs use --only=development (other draws with --dev-seed) and --only=issue5: never the audit.`;
+  Tuning runs use --only=development (other draws with --dev-seed, one seed per run) and --only=issue5: never the audit.`;
+
+/** A seed or a day count: `--dev-seed=31337,1` once read as NaN and ran the default draw unnoticed. */
+function integerOption(name: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new Error(`${name} takes one whole number; got ${text}\n${USAGE}`);
+  return Number(text);
+}
 
 function main(argv: string[]): void {
   const { values } = parseArgs({
@@ -283,9 +289,10 @@ function main(argv: string[]): void {
   const { only } = values;
   if (only !== undefined && !['issue5', 'development', 'worlds'].includes(only)) throw new Error(`--only takes issue5, development or worlds; got ${only}\n${USAGE}`);
   const overrides: Partial<EvalOptions> = {};
-  if (values.seed) overrides.seed = Number(values.seed);
-  if (values.days) overrides.judgedDays = Number(values.days);
+  if (values.seed) overrides.seed = integerOption('--seed', values.seed);
+  if (values.days) overrides.judgedDays = integerOption('--days', values.days);
   if (values.thresholds) overrides.thresholds = parseThresholds(values.thresholds);
+  const developmentDraw = values['dev-seed'] ? { seed: integerOption('--dev-seed', values['dev-seed']) } : {};
   const started = performance.now();
   const out: string[] = [];
   const json: Record<string, unknown> = {};
@@ -296,7 +303,7 @@ function main(argv: string[]): void {
   }
   if (!only || only === 'worlds' || only === 'development') {
     // `--dev-seed`: another draw of the development world, so a tuning change is not a one-seed fluke.
-    const development = runDevelopmentEval(overrides.thresholds, values['dev-seed'] ? { seed: Number(values['dev-seed']) } : {});
+    const development = runDevelopmentEval(overrides.thresholds, developmentDraw);
     json.development = development;
     if (only === 'development') out.push(formatWorlds(development, development, null));
     else {
