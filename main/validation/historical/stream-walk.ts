@@ -6,7 +6,7 @@ import { buildDurationModel, type DurationModel } from './duration.js';
 import type { TrainingRun } from './history-prep.js';
 import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
-import { RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
+import { BACK_RUNS, RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds } from './thresholds.js';
 import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
@@ -59,6 +59,11 @@ const PLAINLY_NORMAL = 0.1;
 const QUIET_DEPTH_SHARE = 0.1;
 /** ... if the quiet state explains it too: it stands less than this (sigmas) below the quiet expectation. */
 const QUIET_FIT_SCORE = 0.5;
+/**
+ * Evidence (log likelihood ratio) a run near the end of a recess the walk never saw begin must
+ * show for the stream's return at its usual quiet depth, against the level the walk learnt.
+ */
+const UNSEEN_RETURN_EVIDENCE = 2;
 
 export interface RunContext {
   entry: HistoryEntry;
@@ -104,6 +109,8 @@ export class StreamWalk {
   firstShownAfterNormal: number | null = null;
   private models: { mix: MixModel | null; duration: DurationModel | null } | null = null;
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
+  /** A recess the calendar's prior announces has been under way since before the walk could see it begin (see `backFromUnseenRecess`). */
+  private inUnseenRecess = false;
 
   constructor(
     readonly days: CalendarDays,
@@ -129,6 +136,7 @@ export class StreamWalk {
     twin.lastTime = this.lastTime;
     twin.lastNormalDay = this.lastNormalDay;
     twin.firstShownAfterNormal = this.firstShownAfterNormal;
+    twin.inUnseenRecess = this.inUnseenRecess;
     return twin;
   }
 
@@ -189,6 +197,7 @@ export class StreamWalk {
   /** `judging`: a judgement (exact tails everywhere) rather than a step of the walk. */
   private evaluate(entry: HistoryEntry, dayNumber: number, judging = false): RunEvaluation {
     const context = this.context(entry, dayNumber);
+    if (this.backFromUnseenRecess(context)) context.returning = this.runs >= REGIME_FROM_RUNS;
     const watch = this.watchesShift(context);
     const assessments = {} as Record<VolumeMetric, TrackAssessment>;
     for (const metric of VOLUME_METRICS) {
@@ -210,6 +219,41 @@ export class StreamWalk {
       }
     }
     return { context, assessments, findings, quietAfter, quietEvidence };
+  }
+
+  /**
+   * Whether this run is the stream back from a recess the walk never saw begin, and if so the
+   * level follows it (a mutation: `probe` does it on a copy). A young history that starts inside a
+   * recess, or whose recess began before the regime filter starts, learns the recess as its normal
+   * level: its filter never sees the quiet period, and the first busy days after it alerted as
+   * bursts (issue 5, clean 21-run histories: 8 of 22 false alarms on first days back, and more on
+   * the session days after, judged against the recess level). While the calendar's prior (never
+   * its dates alone) announces such a recess, a run near its end that the stream's usual quiet
+   * depth explains as a return — the level it learnt over that depth — is one: the level is
+   * scaled to it (at most the depth's inverse, so a spike on that day is still one) and the first
+   * days back begin, with their catch-up bump. A stream that does not follow the calendar shows no
+   * return, and its runs are judged as before.
+   */
+  private backFromUnseenRecess(context: RunContext): boolean {
+    const regime = this.regime;
+    if (!context.calendar.longRecess || regime.episode !== null) {
+      this.inUnseenRecess = false;
+      return false;
+    }
+    const fetched = this.tracks.fetched;
+    const prediction = fetched.predict(context.weekday, NORMAL, false);
+    const value = valueOf(context.entry, 'fetched');
+    // Deep inside the recess no return is expected: a busy-looking run there is noise or news.
+    const mayEnd = this.inUnseenRecess && !context.calendar.deepLongRecess && prediction.mean >= INFORMATIVE_MEAN;
+    if (!mayEnd || fetched.returnEvidence(prediction, value) < UNSEEN_RETURN_EVIDENCE) {
+      if (this.runs <= REGIME_FROM_RUNS && regime.priorAnnouncesRecess(context.calendar) && regime.quiet < 0.5) this.inUnseenRecess = true;
+      return false;
+    }
+    const level = Math.min(1 / fetched.depth.typical, Math.max(1, value / (prediction.mean * fetched.bump.typical)));
+    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.scaleLevel(level);
+    this.inUnseenRecess = false;
+    if (this.runs >= REGIME_FROM_RUNS) regime.backRunsLeft = BACK_RUNS;
+    return true;
   }
 
   /**
