@@ -6,7 +6,7 @@ import { buildDurationModel, type DurationModel } from './duration.js';
 import type { TrainingRun } from './history-prep.js';
 import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
-import { BACK_RUNS, RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
+import { RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds } from './thresholds.js';
 import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
@@ -109,8 +109,8 @@ export class StreamWalk {
   firstShownAfterNormal: number | null = null;
   private models: { mix: MixModel | null; duration: DurationModel | null } | null = null;
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
-  /** A recess the calendar's prior announces has been under way since before the walk could see it begin (see `backFromUnseenRecess`). */
-  private inUnseenRecess = false;
+  /** The runs inside a recess the calendar's prior announces, under way since before the walk could see it begin (see `backFromUnseenRecess`). */
+  private unseenRecessRuns = 0;
 
   constructor(
     readonly days: CalendarDays,
@@ -136,7 +136,7 @@ export class StreamWalk {
     twin.lastTime = this.lastTime;
     twin.lastNormalDay = this.lastNormalDay;
     twin.firstShownAfterNormal = this.firstShownAfterNormal;
-    twin.inUnseenRecess = this.inUnseenRecess;
+    twin.unseenRecessRuns = this.unseenRecessRuns;
     return twin;
   }
 
@@ -237,22 +237,21 @@ export class StreamWalk {
   private backFromUnseenRecess(context: RunContext): boolean {
     const regime = this.regime;
     if (!context.calendar.longRecess || regime.episode !== null) {
-      this.inUnseenRecess = false;
+      this.unseenRecessRuns = 0;
       return false;
     }
     const fetched = this.tracks.fetched;
     const prediction = fetched.predict(context.weekday, NORMAL, false);
     const value = valueOf(context.entry, 'fetched');
     // Deep inside the recess no return is expected: a busy-looking run there is noise or news.
-    const mayEnd = this.inUnseenRecess && !context.calendar.deepLongRecess && prediction.mean >= INFORMATIVE_MEAN;
+    const mayEnd = this.unseenRecessRuns >= MIN_SAME_WEEKDAY_RUNS && !context.calendar.deepLongRecess && prediction.mean >= INFORMATIVE_MEAN;
     if (!mayEnd || fetched.returnEvidence(prediction, value) < UNSEEN_RETURN_EVIDENCE) {
-      if (this.runs <= REGIME_FROM_RUNS && regime.priorAnnouncesRecess(context.calendar) && regime.quiet < 0.5) this.inUnseenRecess = true;
+      if (this.runs <= REGIME_FROM_RUNS && regime.priorAnnouncesRecess(context.calendar) && regime.quiet < 0.5) this.unseenRecessRuns += 1;
       return false;
     }
     const level = Math.min(1 / fetched.depth.typical, Math.max(1, value / (prediction.mean * fetched.bump.typical)));
     for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.scaleLevel(level);
-    this.inUnseenRecess = false;
-    if (this.runs >= REGIME_FROM_RUNS) regime.backRunsLeft = BACK_RUNS;
+    this.unseenRecessRuns = 0;
     return true;
   }
 
