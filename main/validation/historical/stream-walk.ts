@@ -251,20 +251,26 @@ export class StreamWalk {
       this.unseenRecessRuns = 0;
       return false;
     }
-    const fetched = this.tracks.fetched;
-    const prediction = fetched.predict(context.weekday, NORMAL, false);
-    const value = valueOf(context.entry, 'fetched');
     // Deep inside the recess no return is expected: a busy-looking run there is noise or news.
-    const mayEnd = this.unseenRecessRuns >= MIN_UNSEEN_RECESS_RUNS && !context.calendar.deepLongRecess && prediction.mean >= INFORMATIVE_MEAN;
-    if (!mayEnd || fetched.returnEvidence(prediction, value) < UNSEEN_RETURN_EVIDENCE) {
+    const scale = this.unseenRecessRuns >= MIN_UNSEEN_RECESS_RUNS && !context.calendar.deepLongRecess ? this.returnScale(context) : null;
+    if (scale === null) {
       if (this.runs <= REGIME_FROM_RUNS && regime.priorAnnouncesRecess(context.calendar) && regime.quiet < 0.5) this.unseenRecessRuns += 1;
       return false;
     }
-    const level = Math.min(1 / fetched.depth.typical, Math.max(1, value / (prediction.mean * fetched.bump.typical)));
-    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.scaleLevel(level);
+    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.scaleLevel(scale);
     this.unseenRecessRuns = 0;
     return true;
   }
+
+  /** The factor the level rises by if this run shows the return from an unseen recess (see `backFromUnseenRecess`), else null. */
+  private returnScale(context: RunContext): number | null {
+    const fetched = this.tracks.fetched;
+    const prediction = fetched.predict(context.weekday, NORMAL, false);
+    const value = valueOf(context.entry, 'fetched');
+    if (prediction.mean < INFORMATIVE_MEAN || fetched.returnEvidence(prediction, value) < UNSEEN_RETURN_EVIDENCE) return null;
+    return Math.min(1 / fetched.depth.typical, Math.max(1, value / (prediction.mean * fetched.bump.typical)));
+  }
+
 
   /**
    * Which sides of the shift detector read this run: both in the normal state; only the downward
