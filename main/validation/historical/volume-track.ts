@@ -227,6 +227,15 @@ export class VolumeTrack {
   }
 
   /**
+   * Evidence (log likelihood ratio) that a run is the stream back at its normal level after a
+   * quiet period of its usual depth that the walk took for its level, against that level.
+   */
+  returnEvidence(prediction: TrackPrediction, value: number): number {
+    const { mean, phi } = prediction;
+    return filterLogLikelihood(value, mean / this.depth.typical, phi + 1 / this.depth.shape) - filterLogLikelihood(value, mean, phi);
+  }
+
+  /**
    * `watchShift`: which sides of the shift detector read this run (see StreamWalk.watchesShift).
    * `exact`: whether the tails must be exact (a judgement) or only good enough to weigh an
    * outlier (a history run of a metric that follows fetched, see `followsFetched`).
