@@ -271,7 +271,6 @@ export class StreamWalk {
     return Math.min(1 / fetched.depth.typical, Math.max(1, value / (prediction.mean * fetched.bump.typical)));
   }
 
-
   /**
    * Which sides of the shift detector read this run: both in the normal state; only the downward
    * one in the first days of a quiet period nobody announced, and only until the filter is sure
