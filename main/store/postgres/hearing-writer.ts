@@ -32,12 +32,14 @@ export class PostgresHearingWriter implements BulkHearingWriter {
   ) {}
 
   async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
-    for (const change of changes) {
-      if (this.options.failWriteOf?.(change.hearing.eventId)) throw injectedWriteFault(change.hearing.eventId, 'postgres');
-    }
     const written = { hearings: 0, related: 0 };
     for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
-      const part = await this.writePart(runId, batchSeq, changes.slice(start, start + ROWS_PER_STATEMENT), known);
+      const changesOfPart = changes.slice(start, start + ROWS_PER_STATEMENT);
+      const part = await this.writePart(runId, batchSeq, changesOfPart, known);
+      // The test seam fails where the database would, in the statement that holds the record, once
+      // it is written: a failed attempt costs its statements, as a real refusal's does.
+      const refused = this.options.failWriteOf && changesOfPart.find((change) => this.options.failWriteOf!(change.hearing.eventId));
+      if (refused) throw injectedWriteFault(refused.hearing.eventId, 'postgres');
       written.hearings += part.hearings;
       written.related += part.related;
     }
