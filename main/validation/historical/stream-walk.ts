@@ -87,6 +87,8 @@ export interface RunEvaluation {
   findings: VolumeFinding[];
   /** P(quiet) once this run is seen. */
   quietAfter: number;
+  /** P(quiet) once this run is seen, as the runs that could show the level have shown it. */
+  shownAfter: number;
   quietEvidence: number;
 }
 
@@ -156,7 +158,7 @@ export class StreamWalk {
   private context(entry: HistoryEntry, dayNumber: number): RunContext {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
-    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber)) : { judging: NORMAL, filtering: NORMAL };
+    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
     return { entry, dayNumber, weekday: weekdayOf(dayNumber), calendar, step, returning: active && this.regime.backRunsLeft > 0 };
   }
 
@@ -196,7 +198,7 @@ export class StreamWalk {
       const prediction = track.predict(context.weekday, context.step.judging, context.returning);
       assessments[metric] = track.assess(context, valueOf(entry, metric), prediction, watch, judging);
     }
-    const { quietAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
+    const { quietAfter, shownAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
     const quietShare = context.step.judging.enter + context.step.judging.stay;
     for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
     const active = this.canJudge(context.weekday);
@@ -209,7 +211,7 @@ export class StreamWalk {
         if (finding) findings.push(finding);
       }
     }
-    return { context, assessments, findings, quietAfter, quietEvidence };
+    return { context, assessments, findings, quietAfter, shownAfter, quietEvidence };
   }
 
   /**
@@ -231,17 +233,20 @@ export class StreamWalk {
     return young ? 'down' : 'none';
   }
 
-  /** The filtered P(quiet) after this run, from fetched (the stream's state is one for all volumes). */
-  private filterQuiet(context: RunContext, fetched: TrackAssessment): { quietAfter: number; quietEvidence: number } {
-    if (this.runs < REGIME_FROM_RUNS) return { quietAfter: 0, quietEvidence: 0 };
-    const weights: RegimeWeights = context.step.filtering;
+  /**
+   * The filtered P(quiet) after this run, from fetched (the stream's state is one for all volumes),
+   * and as the runs that could show the level have shown it (`RegimeFilter.shownQuiet`).
+   */
+  private filterQuiet(context: RunContext, fetched: TrackAssessment): { quietAfter: number; shownAfter: number; quietEvidence: number } {
+    if (this.runs < REGIME_FROM_RUNS) return { quietAfter: 0, shownAfter: 0, quietEvidence: 0 };
+    const light = fetched.prediction.mean < INFORMATIVE_MEAN || this.isQuietWeekday('fetched', context.weekday);
+    const { filtering, showing } = context.step;
     // A run expected to bring almost nothing cannot tell the states apart: the prior stands.
-    if (fetched.prediction.mean < INFORMATIVE_MEAN / 2) return { quietAfter: weights.enter + weights.stay, quietEvidence: 0 };
+    if (fetched.prediction.mean < INFORMATIVE_MEAN / 2) return { quietAfter: filtering.enter + filtering.stay, shownAfter: showing.enter + showing.stay, quietEvidence: 0 };
     const likelihood = this.tracks.fetched.likelihoods(fetched.prediction, fetched.value);
-    const quiet = weights.enter * likelihood.enter + weights.stay * likelihood.stay;
-    const total = quiet + weights.normal * likelihood.normal + weights.exit * likelihood.exit;
-    const quietAfter = total > 0 ? quiet / total : this.regime.quiet;
-    return { quietAfter, quietEvidence: Math.log(likelihood.enter / likelihood.normal) };
+    const quietAfter = posteriorQuiet(filtering, likelihood) ?? this.regime.quiet;
+    const shownAfter = light ? (posteriorQuiet(showing, likelihood) ?? this.regime.shownQuiet) : quietAfter;
+    return { quietAfter, shownAfter, quietEvidence: Math.log(likelihood.enter / likelihood.normal) };
   }
 
   private finding(metric: VolumeMetric, assessment: TrackAssessment): VolumeFinding | null {
@@ -418,7 +423,7 @@ export class StreamWalk {
     };
     const fetchedBaseline = this.tracks.fetched.baseline;
     const busyExpected = (): number => fetchedBaseline.level() * fetchedBaseline.busiestRate();
-    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
+    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence, evaluation.shownAfter);
     for (const metric of VOLUME_METRICS) {
       const track = this.tracks[metric];
       if (promoted) track.promoteEpisode();
@@ -444,6 +449,13 @@ export class StreamWalk {
 }
 
 const NORMAL: RegimeWeights = { normal: 1, enter: 0, stay: 0, exit: 0 };
+
+/** P(quiet) after a run under these prior weights and the run's likelihood in each regime (null when nothing explains it). */
+function posteriorQuiet(weights: RegimeWeights, likelihood: RegimeWeights): number | null {
+  const quiet = weights.enter * likelihood.enter + weights.stay * likelihood.stay;
+  const total = quiet + weights.normal * likelihood.normal + weights.exit * likelihood.exit;
+  return total > 0 ? quiet / total : null;
+}
 
 function valueOf(entry: MetricsCarrier, metric: string): number {
   const value = entry.metrics[metric];
