@@ -59,6 +59,16 @@ const PLAINLY_NORMAL = 0.1;
 const QUIET_DEPTH_SHARE = 0.1;
 /** ... if the quiet state explains it too: it stands less than this (sigmas) below the quiet expectation. */
 const QUIET_FIT_SCORE = 0.5;
+/**
+ * A run of a light weekday (a weekend of a weekday feed) expecting fewer records than this cannot
+ * show the stream's level to the judge (see `RegimeFilter.shownQuiet`): the normal state brings
+ * it nothing one time in twenty. Development, 4 seeds pooled (caught of 66,609 / normal-day false
+ * alarms / first days back): before 60,741 / 205 / 14; every light weekday's run, at any
+ * expectation, 60,798 / 213 / 16; any run expecting under 2, 3 or 5 records, light weekday or not,
+ * 60,764 / 204 / 14, 60,766 / 205 / 14 and 60,791 / 218 / 14 (above 3 the judge stops seeing a
+ * low-count stream's quiet periods begin); this rule 60,767 / 204 / 14.
+ */
+const LIGHT_RUN_MEAN = 3;
 
 export interface RunContext {
   entry: HistoryEntry;
@@ -239,7 +249,7 @@ export class StreamWalk {
    */
   private filterQuiet(context: RunContext, fetched: TrackAssessment): { quietAfter: number; shownAfter: number; quietEvidence: number } {
     if (this.runs < REGIME_FROM_RUNS) return { quietAfter: 0, shownAfter: 0, quietEvidence: 0 };
-    const light = fetched.prediction.mean < INFORMATIVE_MEAN || this.isQuietWeekday('fetched', context.weekday);
+    const light = fetched.prediction.mean < INFORMATIVE_MEAN || (fetched.prediction.mean < LIGHT_RUN_MEAN && this.isQuietWeekday('fetched', context.weekday));
     const { filtering, showing } = context.step;
     // A run expected to bring almost nothing cannot tell the states apart: the prior stands.
     if (fetched.prediction.mean < INFORMATIVE_MEAN / 2) return { quietAfter: filtering.enter + filtering.stay, shownAfter: showing.enter + showing.stay, quietEvidence: 0 };
