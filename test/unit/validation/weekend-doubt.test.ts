@@ -39,8 +39,9 @@ describe('a drop on the first busy day after an empty weekend', () => {
     entries.forEach((entry, index) => {
       const afterEmptyWeekend = index >= 100 && new Date(entry.startedAt).getUTCDay() === 1 && entries[index - 1]!.metrics.fetched === 0 && entries[index - 2]!.metrics.fetched === 0;
       if (afterEmptyWeekend && !nearQuietPeriod(index)) {
-        const fetched = Math.round(entry.metrics.fetched / 10);
-        const dropped = { startedAt: entry.startedAt, metrics: { ...entry.metrics, fetched, added: Math.round(fetched * 0.3), updated: Math.round(fetched * 0.2), unchanged: fetched - Math.round(fetched * 0.3) - Math.round(fetched * 0.2) } };
+        const fetched = Math.round((entry.metrics.fetched ?? 0) / 10);
+        const [added, updated] = [Math.round(fetched * 0.3), Math.round(fetched * 0.2)];
+        const dropped = { startedAt: entry.startedAt, metrics: { ...entry.metrics, fetched, added, updated, unchanged: fetched - added - updated } };
         judged += 1;
         if (model.judge(dropped).verdict === 'anomalous') alerted += 1;
       }
