@@ -267,8 +267,13 @@ export class StreamWalk {
     // or partial fetch, and has the lower bar — in a quiet period too: the expectation is then the
     // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
     // going missing is as much a failed fetch as a busy day's many.
+    // "Plainly normal" reads the state as the runs that could show the level have shown it, as the
+    // judging weights do: an empty weekend left it 0.1–0.2 in the filter, and a Monday at a sixth of
+    // its volume faced the full single-run bar. Development (4 seeds pooled): caught 60,767 →
+    // 60,776 (all drops), normal-day false alarms 204 → 205 (as before the weekend change), first
+    // days back 14 → 14; issue 5 unchanged.
     const expected = mixtureMean(assessment.prediction.judging);
-    const plainlyNormal = assessment.quietShare < PLAINLY_NORMAL && this.regime.quiet < PLAINLY_NORMAL && !assessment.prediction.returning;
+    const plainlyNormal = assessment.quietShare < PLAINLY_NORMAL && this.regime.shownQuiet < PLAINLY_NORMAL && !assessment.prediction.returning;
     const share = plainlyNormal ? NEAR_ZERO_SHARE.normal : NEAR_ZERO_SHARE.nearQuiet;
     const nearEmpty = value <= Math.max(share * expected, 1);
     const lowBar = nearEmpty ? bars.empty : bars.single;
