@@ -105,11 +105,22 @@ export interface Episode {
 export interface RegimeStep {
   judging: RegimeWeights;
   filtering: RegimeWeights;
+  /** The filter's weights for a light run (see `shownQuiet`): entries the calendar anticipates only. */
+  showing: RegimeWeights;
 }
 
 export class RegimeFilter {
   /** P(quiet) after the last run. */
   quiet = 0;
+  /**
+   * P(quiet) as the runs that could show the stream's level have shown it: a light run (a weekend
+   * of a weekday feed) carries it on and lets only the calendar's anticipated entries into it. The
+   * filter's own P(quiet) also lets the generic entry hazard in on such runs, and a weekend's two
+   * empty runs expecting a record or two each raised it to about 0.2 — on a Monday the judge then
+   * read an unannounced quiet period as already under way, and a drop to a tenth of a busy day
+   * was judged against it and not reported (an unannounced start is news: see the judging weights).
+   */
+  shownQuiet = 0;
   episode: Episode | null = null;
   lastEpisode: { since: string; until: string } | null = null;
   /** The quiet spell the last episode belonged to, and the day it ended. */
@@ -224,10 +235,12 @@ export class RegimeFilter {
     // weekend with nothing to see is not a state, and must not excuse a drop. Leaving a quiet
     // period is never news: the judge always keeps a little room for it.
     // In the first days back the filter's doubt is no weekend's: the quiet period may not be over.
-    const shown = this.backRunsLeft > 0 ? this.quiet : this.quiet ** 3 / (this.quiet ** 3 + (1 - this.quiet) ** 3);
+    const q = this.shownQuiet;
+    const shown = this.backRunsLeft > 0 ? q : q ** 3 / (q ** 3 + (1 - q) ** 3);
     return {
       judging: weights(shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT)),
       filtering: weights(this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit),
+      showing: weights(q, filtered.anticipatedEntry, filtered.exit),
     };
   }
 
@@ -277,7 +290,7 @@ export class RegimeFilter {
    * day and the next three, `busyExpected` what the normal state expects of its busiest weekday.
    * Returns true when a long quiet period has just become the new normal.
    */
-  observe(run: { dayNumber: number; startedAt: string; informative: boolean; busy: boolean; nearRecess: () => number; busyExpected: () => number }, posterior: number, calendar: CalendarPrior, quietEvidence: number): boolean {
+  observe(run: { dayNumber: number; startedAt: string; informative: boolean; busy: boolean; nearRecess: () => number; busyExpected: () => number }, posterior: number, calendar: CalendarPrior, quietEvidence: number, shownPosterior = posterior): boolean {
     this.accountCalendar(calendar, run.informative ? quietEvidence : 0, run.informative);
     if (calendar.weight === 0 && run.informative) {
       this.quietElsewhere.runs += 1;
@@ -286,6 +299,7 @@ export class RegimeFilter {
     this.lastDay = run.dayNumber;
     this.lastCalendar = calendar.weight;
     this.quiet = posterior;
+    this.shownQuiet = shownPosterior;
     if (posterior < 0.5) this.normalRuns += 1;
     if (this.episode === null) {
       if (posterior >= 0.5) {
@@ -302,6 +316,7 @@ export class RegimeFilter {
       if (run.dayNumber - this.episode.spellSinceDay > this.promotionHorizon(this.episode, run.busyExpected)) {
         this.episode = null;
         this.quiet = 0;
+        this.shownQuiet = 0;
         return true;
       }
       return false;
@@ -325,6 +340,7 @@ export class RegimeFilter {
    */
   forceQuiet(since: string, sinceDay: number): void {
     this.quiet = 1;
+    this.shownQuiet = 1;
     this.episode ??= { since, sinceDay, runs: 2, anticipated: false, announced: false, spellSinceDay: this.spellStart(sinceDay) };
   }
 

@@ -70,6 +70,16 @@ const UNSEEN_RETURN_EVIDENCE = 2;
  * its second, and issue 5 a band moved two years on).
  */
 const MIN_UNSEEN_RECESS_RUNS = 3;
+/**
+ * A run of a light weekday (a weekend of a weekday feed) expecting fewer records than this cannot
+ * show the stream's level to the judge (see `RegimeFilter.shownQuiet`): the normal state brings
+ * it nothing one time in twenty. Development, 4 seeds pooled (caught of 66,609 / normal-day false
+ * alarms / first days back): before 60,741 / 205 / 14; every light weekday's run, at any
+ * expectation, 60,798 / 213 / 16; any run expecting under 2, 3 or 5 records, light weekday or not,
+ * 60,764 / 204 / 14, 60,766 / 205 / 14 and 60,791 / 218 / 14 (above 3 the judge stops seeing a
+ * low-count stream's quiet periods begin); this rule 60,767 / 204 / 14.
+ */
+const LIGHT_RUN_MEAN = 3;
 
 export interface RunContext {
   entry: HistoryEntry;
@@ -98,6 +108,8 @@ export interface RunEvaluation {
   findings: VolumeFinding[];
   /** P(quiet) once this run is seen. */
   quietAfter: number;
+  /** P(quiet) once this run is seen, as the runs that could show the level have shown it. */
+  shownAfter: number;
   quietEvidence: number;
 }
 
@@ -170,7 +182,7 @@ export class StreamWalk {
   private context(entry: HistoryEntry, dayNumber: number): RunContext {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
-    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber)) : { judging: NORMAL, filtering: NORMAL };
+    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
     return { entry, dayNumber, weekday: weekdayOf(dayNumber), calendar, step, returning: active && this.regime.backRunsLeft > 0 };
   }
 
@@ -211,7 +223,7 @@ export class StreamWalk {
       const prediction = track.predict(context.weekday, context.step.judging, context.returning);
       assessments[metric] = track.assess(context, valueOf(entry, metric), prediction, watch, judging);
     }
-    const { quietAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
+    const { quietAfter, shownAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
     const quietShare = context.step.judging.enter + context.step.judging.stay;
     for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
     const active = this.canJudge(context.weekday);
@@ -224,7 +236,7 @@ export class StreamWalk {
         if (finding) findings.push(finding);
       }
     }
-    return { context, assessments, findings, quietAfter, quietEvidence };
+    return { context, assessments, findings, quietAfter, shownAfter, quietEvidence };
   }
 
   /**
@@ -290,17 +302,20 @@ export class StreamWalk {
     return young ? 'down' : 'none';
   }
 
-  /** The filtered P(quiet) after this run, from fetched (the stream's state is one for all volumes). */
-  private filterQuiet(context: RunContext, fetched: TrackAssessment): { quietAfter: number; quietEvidence: number } {
-    if (this.runs < REGIME_FROM_RUNS) return { quietAfter: 0, quietEvidence: 0 };
-    const weights: RegimeWeights = context.step.filtering;
+  /**
+   * The filtered P(quiet) after this run, from fetched (the stream's state is one for all volumes),
+   * and as the runs that could show the level have shown it (`RegimeFilter.shownQuiet`).
+   */
+  private filterQuiet(context: RunContext, fetched: TrackAssessment): { quietAfter: number; shownAfter: number; quietEvidence: number } {
+    if (this.runs < REGIME_FROM_RUNS) return { quietAfter: 0, shownAfter: 0, quietEvidence: 0 };
+    const light = fetched.prediction.mean < INFORMATIVE_MEAN || (fetched.prediction.mean < LIGHT_RUN_MEAN && this.isQuietWeekday('fetched', context.weekday));
+    const { filtering, showing } = context.step;
     // A run expected to bring almost nothing cannot tell the states apart: the prior stands.
-    if (fetched.prediction.mean < INFORMATIVE_MEAN / 2) return { quietAfter: weights.enter + weights.stay, quietEvidence: 0 };
+    if (fetched.prediction.mean < INFORMATIVE_MEAN / 2) return { quietAfter: filtering.enter + filtering.stay, shownAfter: showing.enter + showing.stay, quietEvidence: 0 };
     const likelihood = this.tracks.fetched.likelihoods(fetched.prediction, fetched.value);
-    const quiet = weights.enter * likelihood.enter + weights.stay * likelihood.stay;
-    const total = quiet + weights.normal * likelihood.normal + weights.exit * likelihood.exit;
-    const quietAfter = total > 0 ? quiet / total : this.regime.quiet;
-    return { quietAfter, quietEvidence: Math.log(likelihood.enter / likelihood.normal) };
+    const quietAfter = posteriorQuiet(filtering, likelihood) ?? this.regime.quiet;
+    const shownAfter = light ? (posteriorQuiet(showing, likelihood) ?? this.regime.shownQuiet) : quietAfter;
+    return { quietAfter, shownAfter, quietEvidence: Math.log(likelihood.enter / likelihood.normal) };
   }
 
   private finding(metric: VolumeMetric, assessment: TrackAssessment): VolumeFinding | null {
@@ -311,8 +326,13 @@ export class StreamWalk {
     // or partial fetch, and has the lower bar — in a quiet period too: the expectation is then the
     // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
     // going missing is as much a failed fetch as a busy day's many.
+    // "Plainly normal" reads the state as the runs that could show the level have shown it, as the
+    // judging weights do: an empty weekend left it 0.1–0.2 in the filter, and a Monday at a sixth of
+    // its volume faced the full single-run bar. Development (4 seeds pooled): caught 60,767 →
+    // 60,776 (all drops), normal-day false alarms 204 → 205 (as before the weekend change), first
+    // days back 14 → 14; issue 5 unchanged.
     const expected = mixtureMean(assessment.prediction.judging);
-    const plainlyNormal = assessment.quietShare < PLAINLY_NORMAL && this.regime.quiet < PLAINLY_NORMAL && !assessment.prediction.returning;
+    const plainlyNormal = assessment.quietShare < PLAINLY_NORMAL && this.regime.shownQuiet < PLAINLY_NORMAL && !assessment.prediction.returning;
     const share = plainlyNormal ? NEAR_ZERO_SHARE.normal : NEAR_ZERO_SHARE.nearQuiet;
     const nearEmpty = value <= Math.max(share * expected, 1);
     const lowBar = nearEmpty ? bars.empty : bars.single;
@@ -477,7 +497,7 @@ export class StreamWalk {
     };
     const fetchedBaseline = this.tracks.fetched.baseline;
     const busyExpected = (): number => fetchedBaseline.level() * fetchedBaseline.busiestRate();
-    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence);
+    const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence, evaluation.shownAfter);
     for (const metric of VOLUME_METRICS) {
       const track = this.tracks[metric];
       if (promoted) track.promoteEpisode();
@@ -503,6 +523,13 @@ export class StreamWalk {
 }
 
 const NORMAL: RegimeWeights = { normal: 1, enter: 0, stay: 0, exit: 0 };
+
+/** P(quiet) after a run under these prior weights and the run's likelihood in each regime (null when nothing explains it). */
+function posteriorQuiet(weights: RegimeWeights, likelihood: RegimeWeights): number | null {
+  const quiet = weights.enter * likelihood.enter + weights.stay * likelihood.stay;
+  const total = quiet + weights.normal * likelihood.normal + weights.exit * likelihood.exit;
+  return total > 0 ? quiet / total : null;
+}
 
 function valueOf(entry: MetricsCarrier, metric: string): number {
   const value = entry.metrics[metric];
