@@ -28,10 +28,11 @@ export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
 
 /**
  * WriteTx.savepoint over a backend's way of running SAVEPOINT_STATEMENTS, given the steps that
- * can go together: PostgreSQL sends them in one round trip. Isolating one bad record of a batch
- * takes ≈ 13 savepoints, and a round trip costs ≈ 0.2 ms, so there a savepoint that held is
- * released only with the next one's SAVEPOINT, or by the COMMIT. `releaseLazily` is for a writer
- * that lives for one transaction: no release can be owed past its COMMIT.
+ * can go together: PostgreSQL sends them in one round trip. Isolation takes a savepoint per 16
+ * changes of a failed batch and about eight more per bad record, and a round trip costs ≈ 0.2 ms,
+ * so there a savepoint that held is released only with the next one's SAVEPOINT, or by the
+ * COMMIT. `releaseLazily` is for a writer that lives for one transaction: no release can be owed
+ * past its COMMIT.
  */
 export class Savepoints {
   private releaseOwed = false;
