@@ -21,8 +21,9 @@ const KIND_MEANING: Record<string, string> = {
   drop: 'volume ×0.05–0.2 / ×0.1',
   zero: 'nothing fetched',
   burst: "a busy day's volume on a quiet day (weekend or quiet period)",
-  'shift-down': 'lasting ×0.3–0.5 / ×0.4, judged on its 3rd–5th run',
-  'shift-up': 'lasting ×2–3 / ×2.5, judged on its 3rd–5th run',
+  // The shared harness draws a shift's factor for both worlds; each world only applies it.
+  'shift-down': 'lasting ×0.3–0.5 in both, judged on its 3rd–5th run',
+  'shift-up': 'lasting ×2–3 in both, judged on its 3rd–5th run',
   'all-new': 'every accepted record new',
   stale: 'nothing new or updated',
   quarantine: '20–40% / 25% quarantined',
