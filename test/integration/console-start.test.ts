@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDatabase } from '../../main/api/index.js';
 import { request } from '../helpers/console-http.js';
 
@@ -27,6 +27,8 @@ afterEach(() => {
   for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   for (const pid of descendantsOf(process.pid)) if (commandOf(pid).includes(dataFolder)) process.kill(pid, 'SIGKILL');
 });
+
+afterAll(() => fs.rmSync(dataFolder, { recursive: true, force: true }));
 
 /** Parent pid and state of a process from /proc, or null once it is gone. */
 function statOf(pid: number): { ppid: number; state: string } | null {

@@ -77,7 +77,8 @@ describe.skipIf(cannotMount !== null)('a full disk on SQLite (8 MB tmpfs)', () =
 
 describe('environment errors are the environment\'s fault on both backends', () => {
   it('classes disk full, I/O and read-only errors as environment, busy as transient, a refused row as the record\'s', async () => {
-    const store = await openStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-classify-')), 'g.db'));
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-classify-'));
+    const store = await openStore(path.join(folder, 'g.db'));
     try {
       const coded = (code: string) => Object.assign(new Error(code), { code });
       for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'ENOSPC']) expect(store.classifyError(coded(code))).toBe('environment');
@@ -85,6 +86,7 @@ describe('environment errors are the environment\'s fault on both backends', () 
       expect(store.classifyError(coded('SQLITE_CONSTRAINT_CHECK'))).toBe('record');
     } finally {
       await store.close();
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 });
