@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Backend, Db, RelatedTable, RelatedTotals, Store } from '../store/index.js';
+import { RELATED_TABLES, type Backend, type Db, type RelatedTable, type RelatedTotals, type Store } from '../store/index.js';
 
 /**
  * The counts the cross-batch reconciliation compares, each one set-based query bounded by the
@@ -41,13 +41,13 @@ export interface Sample {
 }
 
 const SAMPLE = 5;
+/** A committee link or appearance counts only where it names a stored committee or witness. */
+const REFERS_TO: Partial<Record<RelatedTable, RawBuilder<unknown>>> = {
+  hearing_committees: sql`JOIN committees AS c ON c.system_code = r.system_code`,
+  appearances: sql`JOIN witnesses AS w ON w.id = r.witness_id`,
+};
 /** Each related table, the record field listing its rows, and the join that proves a row's other reference. */
-const RELATED: { table: RelatedTable; field: string; refersTo?: RawBuilder<unknown> }[] = [
-  { table: 'hearing_committees', field: 'committees', refersTo: sql`JOIN committees AS c ON c.system_code = r.system_code` },
-  { table: 'appearances', field: 'witnesses', refersTo: sql`JOIN witnesses AS w ON w.id = r.witness_id` },
-  { table: 'videos', field: 'videos' },
-  { table: 'transcripts', field: 'transcripts' },
-];
+const RELATED = RELATED_TABLES.map(({ table, member }) => ({ table, field: member, refersTo: REFERS_TO[table] }));
 
 /**
  * `WITH h AS (…)`: the run's hearings with their stored record as `doc`. PostgreSQL materializes

@@ -52,7 +52,7 @@ export type RelatedTable = keyof ReturnType<typeof relatedRows>;
 export type RelatedTotals = Record<RelatedTable, { rows: number; weighted: number }>;
 
 export function noRelatedTotals(): RelatedTotals {
-  return { hearing_committees: { rows: 0, weighted: 0 }, appearances: { rows: 0, weighted: 0 }, videos: { rows: 0, weighted: 0 }, transcripts: { rows: 0, weighted: 0 } };
+  return Object.fromEntries(RELATED_TABLES.map(({ table }) => [table, { rows: 0, weighted: 0 }])) as RelatedTotals;
 }
 
 function addRows(total: { rows: number; weighted: number }, rows: number, position: number): void {
@@ -64,21 +64,27 @@ function addRows(total: { rows: number; weighted: number }, rows: number, positi
 export function withPlannedRelated(totals: RelatedTotals, changes: readonly PlannedChange[]): RelatedTotals {
   const sum = structuredClone(totals);
   for (const { hearing, position } of changes) {
-    addRows(sum.hearing_committees, hearing.committees.length, position);
-    addRows(sum.appearances, hearing.witnesses.length, position);
-    addRows(sum.videos, hearing.videos.length, position);
-    addRows(sum.transcripts, hearing.transcripts.length, position);
+    for (const { table, member } of RELATED_TABLES) addRows(sum[table], hearing[member].length, position);
   }
   return sum;
 }
 
+/** The members of a hearing's record that each become rows of a related table. */
+export type RelatedMember = 'committees' | 'witnesses' | 'videos' | 'transcripts';
+
 /**
  * Each table of relatedRows with its columns (camelCase, in the order of the values there), from
- * the schema, and the key its rows have in a hearing's before-image in the undo journal.
+ * the schema, the key its rows have in a hearing's before-image in the undo journal, and the
+ * member of the hearing's record its rows come from (one row per element).
  */
-export const RELATED_TABLES = ([['committees', 'hearingCommittees'], ['appearances', 'appearances'], ['videos', 'videos'], ['transcripts', 'transcripts']] as const satisfies [string, TableName][]).map(
-  ([imageKey, name]) => ({ imageKey, name, table: snakeCase(name) as RelatedTable, columns: columnsOf(name) }),
-);
+export const RELATED_TABLES = (
+  [
+    ['committees', 'hearingCommittees', 'committees'],
+    ['appearances', 'appearances', 'witnesses'],
+    ['videos', 'videos', 'videos'],
+    ['transcripts', 'transcripts', 'transcripts'],
+  ] as const satisfies [string, TableName, RelatedMember][]
+).map(([imageKey, name, member]) => ({ imageKey, name, member, table: snakeCase(name) as RelatedTable, columns: columnsOf(name) }));
 
 /** The parent of a subcommittee: hsif14 belongs to hsif00. */
 export function parentCommitteeCode(systemCode: string): string | null {
@@ -90,7 +96,7 @@ export function committeeChamber(systemCode: string): string {
 }
 
 function relatedCount(hearing: NormalizedHearing): number {
-  return hearing.committees.length + hearing.witnesses.length + hearing.videos.length + hearing.transcripts.length;
+  return RELATED_TABLES.reduce((sum, { member }) => sum + hearing[member].length, 0);
 }
 
 /** Witnesses are one row per name and organization, whatever the case of the organization. */
