@@ -50,11 +50,20 @@ export default tseslint.config(
     },
   },
   {
-    // The audit harness must not share what it measures (issue 10 item 8): its own folder and Node only.
+    // The evaluation must not share what it measures (issue 10 item 8): the harness imports its own
+    // folder and Node only; the audit world that, and the harness.
+    files: ['bench/validation/harness/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['../*', '**/main/**', '**/shared/**'], message: 'bench/validation/harness/ imports nothing outside its own folder (no validator, no world).' }],
+      }],
+    },
+  },
+  {
     files: ['bench/validation/audit/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['../*', '**/main/**', '**/shared/**'], message: 'bench/validation/audit/ imports nothing outside its own folder (no main/validation, no shared types).' }],
+        patterns: [{ group: ['../*', '!../harness', '!../harness/*', '**/main/**', '**/shared/**'], message: 'bench/validation/audit/ imports only its own folder and the harness (no main/validation, no shared types, not the development world).' }],
       }],
     },
   },

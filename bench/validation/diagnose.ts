@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { HistoryModel, judgeRun, type AlarmThresholds } from '../../main/validation/index.js';
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
-import { runAudit, type HarnessWorld } from './audit/harness.js';
-import type { AuditDay, AuditRun, AuditStream } from './audit/world.js';
+import { runHarness } from './harness/harness.js';
+import type { HarnessDay, HarnessRun, HarnessStream, HarnessWorld } from './harness/world.js';
 import { DEVELOPMENT_WORLD } from './development/world.js';
 
 /**
@@ -19,18 +19,18 @@ interface Pending {
 interface CaseRecord {
   stream: string;
   kind: string;
-  day: AuditDay | undefined;
-  current: AuditRun;
+  day: HarnessDay | undefined;
+  current: HarnessRun;
   verdict: ReturnType<typeof judgeRun>;
   factor?: number;
-  history?: readonly AuditRun[];
+  history?: readonly HarnessRun[];
   /** Judged against a short history (the harness's young-history cases). */
   young: boolean;
 }
 
 function diagnose(thresholds: Partial<AlarmThresholds>): CaseRecord[] {
-  let stream: AuditStream | null = null;
-  let byTime = new Map<string, AuditDay>();
+  let stream: HarnessStream | null = null;
+  let byTime = new Map<string, HarnessDay>();
   let pending: Pending | null = null;
   const world: HarnessWorld = {
     generate: (options) => {
@@ -48,18 +48,18 @@ function diagnose(thresholds: Partial<AlarmThresholds>): CaseRecord[] {
     },
   };
   const records: CaseRecord[] = [];
-  runAudit(
+  runHarness(
+    world,
     (history, current) => {
       const verdict = judgeRun(history, current, { thresholds });
       const injected = pending as Pending | null;
       pending = null;
       const kind = injected?.kind ?? 'clean';
       const keep = (kind === 'clean') === (verdict.verdict === 'anomalous');
-      records.push({ stream: (stream as AuditStream | null)?.id ?? '?', kind, factor: injected?.factor, day: byTime.get(current.startedAt), current, verdict, history: keep ? history : undefined, young: history.length < 100 });
+      records.push({ stream: (stream as HarnessStream | null)?.id ?? '?', kind, factor: injected?.factor, day: byTime.get(current.startedAt), current, verdict, history: keep ? history : undefined, young: history.length < 100 });
       return verdict;
     },
     { seed: 31_337 },
-    world,
   );
   return records;
 }
@@ -73,7 +73,7 @@ function describe(r: CaseRecord): string {
   return `${r.stream} ${r.current.startedAt.slice(0, 10)} ${r.kind}${r.factor ? `×${r.factor.toFixed(2)}` : ''} | ${truth} | fetched=${m.fetched} orig=${d?.run.metrics.fetched} | ${r.verdict.verdict} ${r.verdict.state?.description ?? ''} band=${band ? `${band.low.toFixed(0)}..${band.expected.toFixed(1)}..${band.high.toFixed(0)}` : '-'} ${words}`;
 }
 
-function runLine(entry: AuditRun): string {
+function runLine(entry: HarnessRun): string {
   const m = entry.metrics;
   return `    ${entry.startedAt.slice(0, 10)} fetched=${m.fetched} added=${m.added} updated=${m.updated} quarantined=${m.quarantined} durationMs=${m.durationMs}`;
 }

@@ -17,8 +17,9 @@ import {
   type RunAnomalyKind,
   type SyntheticDay,
 } from '../../main/validation/index.js';
-import { runAudit, type AuditOptions } from './audit/harness.js';
-import { summariseAudit, type AuditSummary } from './audit/report.js';
+import { AUDIT_SEED, AUDIT_WORLD } from './audit/index.js';
+import { runHarness, type HarnessOptions } from './harness/harness.js';
+import { summariseHarness, type HarnessSummary } from './harness/report.js';
 import { DEVELOPMENT_WORLD } from './development/world.js';
 import { cliAgreement, inProcessJudge, recordingJudge } from './judges.js';
 import { phase22Static, zScore30 } from './references.js';
@@ -245,15 +246,15 @@ function parseThresholds(text: string): Partial<AlarmThresholds> {
   return Object.fromEntries(text.split(',').map((pair) => pair.split(':')).map(([key, value]) => [key, Number(value)]));
 }
 
-/** The development harness: the issue 10 world the thresholds are tuned on. */
-export function runDevelopmentEval(thresholds?: Partial<AlarmThresholds>, overrides: Partial<AuditOptions> = {}): AuditSummary {
-  return summariseAudit(runAudit(inProcessJudge({ thresholds }), { seed: DEVELOPMENT_SEED, ...overrides }, DEVELOPMENT_WORLD));
+/** The development world: the one the thresholds are tuned on. */
+export function runDevelopmentEval(thresholds?: Partial<AlarmThresholds>, overrides: Partial<HarnessOptions> = {}): HarnessSummary {
+  return summariseHarness(runHarness(DEVELOPMENT_WORLD, inProcessJudge({ thresholds }), { seed: DEVELOPMENT_SEED, ...overrides }));
 }
 
-/** The audit harness, with a sample of its cases replayed through `gatehouse validate --batch`. */
-export function runAuditEval(overrides: Partial<AuditOptions> = {}, viaCli = true): { summary: AuditSummary; cli: { cases: number; differing: number } | null } {
+/** The audit world, with a sample of its cases replayed through `gatehouse validate --batch`. */
+export function runAuditEval(overrides: Partial<HarnessOptions> = {}, viaCli = true): { summary: HarnessSummary; cli: { cases: number; differing: number } | null } {
   const recording = recordingJudge(400);
-  const summary = summariseAudit(runAudit(recording.judge, overrides));
+  const summary = summariseHarness(runHarness(AUDIT_WORLD, recording.judge, { seed: AUDIT_SEED, ...overrides }));
   return { summary, cli: viaCli ? cliAgreement(recording.sample) : null };
 }
 

@@ -1,24 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { judgeRun, type JudgeOptions } from '../../main/validation/index.js';
-import type { AuditJudge, AuditVerdict } from './audit/harness.js';
-import type { AuditRun } from './audit/world.js';
+import type { HarnessJudge, HarnessVerdict } from './harness/harness.js';
+import type { HarnessRun } from './harness/world.js';
 
 /**
- * How the audit and development harnesses reach the validator: in process through `judgeRun`
+ * How the harness reaches the validator, in either world: in process through `judgeRun`
  * (what `gatehouse validate --batch` calls per line), and — to show the two agree — through the
  * real `gatehouse validate --batch` on a sample of the same cases.
  */
-export function inProcessJudge(options: JudgeOptions = {}): AuditJudge {
+export function inProcessJudge(options: JudgeOptions = {}): HarnessJudge {
   return (history, current) => judgeRun(history, current, options);
 }
 
 /** Records every case it is asked about (answering as the in-process judge does), for a replay through the CLI. */
-export function recordingJudge(every: number, options: JudgeOptions = {}): { judge: AuditJudge; sample: { line: string; verdict: AuditVerdict }[] } {
-  const sample: { line: string; verdict: AuditVerdict }[] = [];
+export function recordingJudge(every: number, options: JudgeOptions = {}): { judge: HarnessJudge; sample: { line: string; verdict: HarnessVerdict }[] } {
+  const sample: { line: string; verdict: HarnessVerdict }[] = [];
   const inner = inProcessJudge(options);
   let count = 0;
-  const judge: AuditJudge = (history, current) => {
+  const judge: HarnessJudge = (history, current) => {
     const verdict = inner(history, current);
     if (count++ % every === 0) sample.push({ line: JSON.stringify({ history: history.slice(-200), current }), verdict: inner(history.slice(-200), current) });
     return verdict;
@@ -27,7 +27,7 @@ export function recordingJudge(every: number, options: JudgeOptions = {}): { jud
 }
 
 /** Replays recorded cases through `node dist/cli.js validate --batch`; returns how many verdicts differ. */
-export function cliAgreement(sample: readonly { line: string; verdict: AuditVerdict }[]): { cases: number; differing: number } {
+export function cliAgreement(sample: readonly { line: string; verdict: HarnessVerdict }[]): { cases: number; differing: number } {
   const cli = fileURLToPath(new URL('../../main/cli.js', import.meta.url));
   const output = spawnSync(process.execPath, [cli, 'validate', '--batch'], { input: `${sample.map((s) => s.line).join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (output.status !== 0) throw new Error(`validate --batch failed: ${output.stderr}`);
@@ -40,4 +40,4 @@ export function cliAgreement(sample: readonly { line: string; verdict: AuditVerd
   return { cases: sample.length, differing };
 }
 
-export type { AuditRun };
+export type { HarnessRun };

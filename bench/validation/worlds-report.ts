@@ -1,9 +1,9 @@
-import { AUDIT_CATEGORIES, INJECTION_CONTEXTS } from './audit/harness.js';
-import { AUDIT_KINDS } from './audit/inject.js';
-import type { AuditSummary } from './audit/report.js';
+import { DAY_CATEGORIES, INJECTION_CONTEXTS } from './harness/harness.js';
+import type { HarnessSummary } from './harness/report.js';
+import { HARNESS_KINDS } from './harness/world.js';
 
 /**
- * The development and audit harnesses side by side: the same yardstick, two worlds. Thresholds
+ * The development and audit worlds side by side: the same yardstick, two worlds. Thresholds
  * are chosen on the development column only; the audit column is what the validator does on
  * streams it was never tuned on.
  */
@@ -30,12 +30,12 @@ const KIND_MEANING: Record<string, string> = {
   slow: 'duration ×4–8 / ×5',
 };
 
-export function formatWorlds(development: AuditSummary, audit: AuditSummary, cli: { cases: number; differing: number } | null): string {
-  const lines: string[] = ['## Development and audit harnesses (issue 10)', ''];
-  lines.push('Thresholds were chosen on the development world only. The audit world (bench/validation/audit) imports nothing from main/validation: its own streams (quiet periods on arbitrary dates, Poisson–lognormal days that wander, low-count and short histories), its own injections, its own random numbers.', '');
+export function formatWorlds(development: HarnessSummary, audit: HarnessSummary, cli: { cases: number; differing: number } | null): string {
+  const lines: string[] = ['## Development and audit worlds (issue 10)', ''];
+  lines.push('Thresholds were chosen on the development world only. The audit world (bench/validation/audit) imports nothing from main/validation: its own streams (quiet periods on arbitrary dates, Poisson–lognormal days that wander, low-count and short histories), its own injections, its own random numbers. Both worlds are sampled and scored by one harness (bench/validation/harness), which imports neither the validator nor either world.', '');
   lines.push('### Recall by injected kind', '');
   lines.push(row(['kind', 'what', 'development cases', 'development recall', 'audit cases', 'audit recall']), row(['---', '---', '---:', '---:', '---:', '---:']));
-  for (const kind of AUDIT_KINDS) {
+  for (const kind of HARNESS_KINDS) {
     const d = development.recall[kind]!;
     const a = audit.recall[kind]!;
     lines.push(row([kind, KIND_MEANING[kind] ?? '', d.cases, percent(d.rate), a.cases, percent(a.rate)]));
@@ -43,18 +43,18 @@ export function formatWorlds(development: AuditSummary, audit: AuditSummary, cli
   lines.push(row(['**overall recall**', '', development.overall.cases, `**${percent(development.overall.rate)}**`, audit.overall.cases, `**${percent(audit.overall.rate)}**`]), '');
   lines.push('### Audit recall by where the anomaly was injected', '');
   lines.push(row(['kind', ...INJECTION_CONTEXTS.map((c) => `${c} (cases)`)]), row(['---', ...INJECTION_CONTEXTS.map(() => '---:')]));
-  for (const kind of AUDIT_KINDS) {
+  for (const kind of HARNESS_KINDS) {
     lines.push(row([kind, ...INJECTION_CONTEXTS.map((c) => `${percent(audit.recall[kind]!.byContext[c]!.rate)} (${audit.recall[kind]!.byContext[c]!.cases})`)]));
   }
   lines.push('', '### False positives on clean runs', '');
   lines.push(row(['clean runs on', 'development cases', 'development', 'audit cases', 'audit']), row(['---', '---:', '---:', '---:', '---:']));
-  for (const category of AUDIT_CATEGORIES) {
+  for (const category of DAY_CATEGORIES) {
     const d = development.falsePositives[category]!;
     const a = audit.falsePositives[category]!;
     lines.push(row([CATEGORY_TITLES[category] ?? category, d.cases, percent(d.rate), a.cases, percent(a.rate)]));
   }
   lines.push(row(['**normal days (busy, light, quiet)**', development.normal.cases, `**${percent(development.normal.rate)}**`, audit.normal.cases, `**${percent(audit.normal.rate)}**`]), '');
-  const starts = (t: AuditSummary['onsets']): string => `${t.starts} judged, ${percent(t.alerted / Math.max(1, t.starts))} alerted, ${t.repeated} with more than one distinct alert`;
+  const starts = (t: HarnessSummary['onsets']): string => `${t.starts} judged, ${percent(t.alerted / Math.max(1, t.starts))} alerted, ${t.repeated} with more than one distinct alert`;
   lines.push(`Quiet-period starts (one alert is right unless the calendar announced it): development ${starts(development.onsets)}; audit ${starts(audit.onsets)}.`);
   lines.push(`Lasting level changes: development ${starts(development.changes)}; audit ${starts(audit.changes)}.`, '');
   lines.push('### Short histories', '');

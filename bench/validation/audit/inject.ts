@@ -1,15 +1,13 @@
-import type { AuditRun } from './world.js';
-import { uniform, type Rng } from './rng.js';
+import { uniform, type Rng } from '../harness/rng.js';
+import type { HarnessKind, HarnessRun } from '../harness/world.js';
 
 /**
  * The audit's own anomalies, written for the audit: what a broken source or engine does to one
  * run. Every kind keeps fetched = added + updated + unchanged + quarantined. Magnitudes are drawn
  * from ranges around the nominal ones, so no validator can be tuned to one exact factor.
  */
-export const AUDIT_KINDS = ['spike', 'drop', 'zero', 'burst', 'shift-down', 'shift-up', 'all-new', 'stale', 'quarantine', 'slow'] as const;
-export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-type Metrics = AuditRun['metrics'];
+type Metrics = HarnessRun['metrics'];
 
 /** Scales every part of a run by `factor`, keeping the parts whole and their sum right. */
 export function scaleRun(metrics: Metrics, factor: number): Metrics {
@@ -20,12 +18,8 @@ export function scaleRun(metrics: Metrics, factor: number): Metrics {
   return { ...parts, unchanged, fetched: parts.added + parts.updated + parts.quarantined + unchanged, durationMs: Math.round(metrics.durationMs * (1 / 3 + (2 / 3) * factor)) };
 }
 
-export function shiftFactor(rng: Rng, kind: 'shift-down' | 'shift-up'): number {
-  return kind === 'shift-down' ? uniform(rng, 0.3, 0.5) : uniform(rng, 2, 3);
-}
-
 /** One run as the anomaly leaves it; `busy` is a busy day's run of the same stream, for a burst. */
-export function injectAudit(rng: Rng, kind: Exclude<AuditKind, 'shift-down' | 'shift-up'>, run: AuditRun, busy: AuditRun): AuditRun {
+export function injectAudit(rng: Rng, kind: Exclude<HarnessKind, 'shift-down' | 'shift-up'>, run: HarnessRun, busy: HarnessRun): HarnessRun {
   const m = run.metrics;
   const metrics = ((): Metrics => {
     switch (kind) {

@@ -1,4 +1,5 @@
-import { binomial, chance, createRng, gaussian, logistic, pick, poisson, uniform, type Rng } from './rng.js';
+import { binomial, chance, createRng, gaussian, logistic, pick, poisson, uniform, type Rng } from '../harness/rng.js';
+import type { HarnessDay, HarnessRun, HarnessStream, StreamOptions } from '../harness/world.js';
 
 /**
  * The audit world: update streams as the audit imagines them, independently of how the validator
@@ -18,38 +19,6 @@ import { binomial, chance, createRng, gaussian, logistic, pick, poisson, uniform
  * The truth of every day is kept beside its run, so the harness can say what a day was.
  */
 
-export interface AuditRun {
-  startedAt: string;
-  metrics: { fetched: number; added: number; updated: number; unchanged: number; quarantined: number; durationMs: number };
-}
-
-export type DayState = 'normal' | 'quiet';
-
-export interface AuditDay {
-  run: AuditRun;
-  weekday: number;
-  state: DayState;
-  /** The expected fetched count of this day in the world (its noise-free mean). */
-  expected: number;
-  /** The expected count of the stream's busiest weekday at this time, normal state. */
-  busyExpected: number;
-  busyWeekday: boolean;
-  /** 1-based day of the quiet period, 0 outside one. */
-  quietDay: number;
-  /** 1-based busy day after a quiet period ended (1, 2), 0 otherwise. */
-  backDay: number;
-  /** Days since a lasting level change (0: none in the last week). */
-  sinceChange: number;
-  /** Within two days of a quiet period's start or end. */
-  boundary: boolean;
-  /** A one-day holiday: a legitimate one-day drop nothing could foresee (reported on its own). */
-  holiday: boolean;
-  /** The history carries a broken run here (never judged as clean). */
-  broken: boolean;
-  episode: number | null;
-  change: number | null;
-}
-
 interface Episode {
   start: number;
   length: number;
@@ -59,11 +28,6 @@ interface Episode {
   bump: number;
 }
 
-export interface AuditStream {
-  id: string;
-  days: AuditDay[];
-  episodes: number;
-}
 
 const DAY_MS = 86_400_000;
 const WEEK_PROFILES: Record<string, readonly number[]> = {
@@ -109,13 +73,8 @@ function quietFactor(episode: Episode, offset: number): number {
   return 1 - share * (1 - episode.depth);
 }
 
-export interface StreamOptions {
-  seed: number;
-  index: number;
-  days: number;
-}
 
-export function generateStream(options: StreamOptions): AuditStream {
+export function generateStream(options: StreamOptions): HarnessStream {
   const rng = createRng(options.seed, options.index, 0xa0d17);
   const total = options.days;
   const week = jitteredWeek(rng);
@@ -132,7 +91,7 @@ export function generateStream(options: StreamOptions): AuditStream {
   const mix = { added: uniform(rng, -2.2, -0.4), updated: uniform(rng, -2.5, -0.8), drift: uniform(rng, 0.02, 0.12), quarantine: chance(rng, 0.5) ? uniform(rng, 0.0005, 0.01) : 0 };
   const cost = { overhead: uniform(rng, 300, 4000), perRecord: uniform(rng, 3, 40), sigma: uniform(rng, 0.06, 0.25) };
   const busiest = week.indexOf(1);
-  const days: AuditDay[] = [];
+  const days: HarnessDay[] = [];
   let latent = 0;
   let addedLogit = mix.added;
   let updatedLogit = mix.updated;
@@ -166,7 +125,7 @@ export function generateStream(options: StreamOptions): AuditStream {
     slowness = 0.6 * slowness + cost.sigma * 0.8 * gaussian(rng);
     const durationMs = Math.round((cost.overhead + cost.perRecord * fetched) * Math.exp(slowness));
     const startedAt = new Date(dayNumber * DAY_MS + (hour + uniform(rng, 0, 0.5)) * 3_600_000).toISOString();
-    const run: AuditRun = { startedAt, metrics: { fetched, added, updated, unchanged: fetched - quarantined - added - updated, quarantined, durationMs } };
+    const run: HarnessRun = { startedAt, metrics: { fetched, added, updated, unchanged: fetched - quarantined - added - updated, quarantined, durationMs } };
     const nearStart = episodes.some((e) => Math.abs(i - e.start) <= 2);
     const nearEnd = episodes.some((e) => Math.abs(i - (e.start + e.length)) <= 2);
     days.push({
@@ -180,7 +139,7 @@ export function generateStream(options: StreamOptions): AuditStream {
 }
 
 /** About 1.5% of history days carry a broken run nobody reviewed: an outage, a duplicated page, a partial fetch. */
-function breakSomeDays(rng: Rng, days: AuditDay[]): void {
+function breakSomeDays(rng: Rng, days: HarnessDay[]): void {
   for (const day of days) {
     if (!chance(rng, 0.015)) continue;
     const m = day.run.metrics;

@@ -1,10 +1,8 @@
 import type { RunMetrics } from '../../../shared/run.js';
 import { asRunMetrics, calendarDay, injectRunAnomaly, jitteredCalendar, type RunAnomalyKind } from '../../../main/validation/index.js';
 import { betaSample, binomialSample, negativeBinomialSample, seedFrom, seededRandom, standardNormal, type Random } from '../../../main/validation/historical/random.js';
-import type { HarnessWorld } from '../audit/harness.js';
-import type { AuditKind } from '../audit/inject.js';
-import type { Rng } from '../audit/rng.js';
-import type { AuditDay, AuditRun, AuditStream, StreamOptions } from '../audit/world.js';
+import type { Rng } from '../harness/rng.js';
+import type { HarnessDay, HarnessKind, HarnessRun, HarnessStream, HarnessWorld, StreamOptions } from '../harness/world.js';
 
 /**
  * The development world: what the validator is tuned on. It is the issue 5 harness's world
@@ -100,7 +98,7 @@ function meanFor(random: Random, kind: StreamKind): number {
   return Math.exp(Math.log(10) + random() * Math.log(60));
 }
 
-export function generateDevelopmentStream(options: StreamOptions): AuditStream {
+export function generateDevelopmentStream(options: StreamOptions): HarnessStream {
   const random = seededRandom(seedFrom(options.seed, options.index, 0xdef));
   const kind = KINDS[options.index % KINDS.length]!;
   const meanPerDay = meanFor(random, kind);
@@ -127,7 +125,7 @@ export function generateDevelopmentStream(options: StreamOptions): AuditStream {
   // A change that begins inside a quiet period shows only when the stream comes back: its first days are from then.
   let changeShows = change ? change.day : Number.POSITIVE_INFINITY;
   while (changeShows < options.days && quietAt(changeShows)) changeShows++;
-  const days: AuditDay[] = [];
+  const days: HarnessDay[] = [];
   let quietRun = 0;
   let sinceQuiet = 1000;
   let backBusy = 0;
@@ -174,7 +172,7 @@ function runMetrics(random: Random, expected: number, phi: number, shares: { add
 
 const CONTAMINATION: readonly RunAnomalyKind[] = ['spike', 'drop', 'zero-volume', 'mix-shift', 'stale-source', 'quarantine-surge', 'duration-blowup'];
 
-function contaminate(random: Random, days: AuditDay[]): void {
+function contaminate(random: Random, days: HarnessDay[]): void {
   for (const day of days) {
     if (random() >= 0.012) continue;
     const kind = CONTAMINATION[Math.floor(random() * CONTAMINATION.length)]!;
@@ -183,14 +181,14 @@ function contaminate(random: Random, days: AuditDay[]): void {
   }
 }
 
-const INJECTED: Record<Exclude<AuditKind, 'shift-down' | 'shift-up'>, RunAnomalyKind> = {
+const INJECTED: Record<Exclude<HarnessKind, 'shift-down' | 'shift-up'>, RunAnomalyKind> = {
   spike: 'spike', drop: 'drop', zero: 'zero-volume', burst: 'weekend-burst', 'all-new': 'mix-shift', stale: 'stale-source', quarantine: 'quarantine-surge', slow: 'duration-blowup',
 };
 
 /** The development world injects with the validator's own injection code (the trials' too). */
 export const DEVELOPMENT_WORLD: HarnessWorld = {
   generate: generateDevelopmentStream,
-  inject: (_rng: Rng, kind, run: AuditRun, busy: AuditRun) => ({
+  inject: (_rng: Rng, kind, run: HarnessRun, busy: HarnessRun) => ({
     startedAt: run.startedAt,
     metrics: { ...injectRunAnomaly(run.metrics, { kind: INJECTED[kind] }, { busyDay: asRunMetrics(busy.metrics) }) },
   }),

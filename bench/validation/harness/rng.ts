@@ -1,8 +1,9 @@
 /**
- * The audit's own randomness: sfc32 (Chris Doty-Humphrey's small fast counter generator) seeded
- * through splitmix32, and the samplers the audit world needs. Nothing here is shared with the
- * validator or its development harness — the audit must not inherit their assumptions, down to
- * the random numbers.
+ * The harness's and the audit world's randomness: sfc32 (Chris Doty-Humphrey's small fast counter
+ * generator) seeded through splitmix32, and the samplers the audit world needs. Nothing here is
+ * shared with the validator, whose synthetic history (and so the development world) draws from
+ * main/validation's own generator — the audit must not inherit its assumptions, down to the
+ * random numbers.
  */
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -1,7 +1,7 @@
-import { AUDIT_CATEGORIES, INJECTION_CONTEXTS, type AuditResult, type Count, type StartTally } from './harness.js';
+import { DAY_CATEGORIES, INJECTION_CONTEXTS, type HarnessResult, type Count, type StartTally } from './harness.js';
 
-/** The audit's tables, as plain numbers (the combined report prints them beside development's). */
-export interface AuditSummary {
+/** A world's tables, as plain numbers (the combined report prints the audit's beside development's). */
+export interface HarnessSummary {
   recall: Record<string, { cases: number; rate: number; byContext: Record<string, { cases: number; rate: number }> }>;
   overall: { cases: number; rate: number };
   falsePositives: Record<string, { cases: number; rate: number }>;
@@ -13,13 +13,13 @@ export interface AuditSummary {
 
 const summary = (count: Count): { cases: number; rate: number } => ({ cases: count.cases, rate: count.rate });
 
-export function summariseAudit(result: AuditResult): AuditSummary {
+export function summariseHarness(result: HarnessResult): HarnessSummary {
   return {
     recall: Object.fromEntries(
       [...result.recall].map(([kind, count]) => [kind, { ...summary(count), byContext: Object.fromEntries(INJECTION_CONTEXTS.map((c) => [c, summary(result.recallByContext.get(kind)!.get(c)!)])) }]),
     ),
     overall: summary(result.overall),
-    falsePositives: Object.fromEntries(AUDIT_CATEGORIES.map((c) => [c, summary(result.clean.get(c)!)])),
+    falsePositives: Object.fromEntries(DAY_CATEGORIES.map((c) => [c, summary(result.clean.get(c)!)])),
     normal: summary(result.normal),
     onsets: result.onsets,
     changes: result.changes,

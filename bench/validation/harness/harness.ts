@@ -1,11 +1,13 @@
-import { AUDIT_KINDS, injectAudit, scaleRun, shiftFactor, type AuditKind } from './inject.js';
 import { createRng, pick, type Rng } from './rng.js';
-import { generateStream, type AuditDay, type AuditRun, type AuditStream, type StreamOptions } from './world.js';
+import { HARNESS_KINDS, shiftFactor, type HarnessDay, type HarnessKind, type HarnessRun, type HarnessStream, type HarnessWorld } from './world.js';
 
 /**
- * The audit harness: judges the audit world's runs with whatever judge it is handed — it imports
- * nothing from the validator (a guard test holds that line); `npm run eval:validation` hands it
- * the in-process judge, and `--via-cli` the `gatehouse validate --batch` contract.
+ * The harness: one experimental design for every world. It judges a world's runs with whatever
+ * judge it is handed and imports nothing from the validator, nor from any world (a guard test
+ * holds that line). The audit world and the development world each plug in their streams and
+ * injections (`HarnessWorld`); what is sampled, injected where, and how it is scored is decided
+ * here, once, for both. `npm run eval:validation` hands it the in-process judge, and a sample of
+ * the audit's cases is replayed through `gatehouse validate --batch`.
  *
  * What counts, fixed before any result was seen:
  * - clean runs by what the day was: `busy` and `light` weekdays in the normal state, `quiet`
@@ -21,31 +23,19 @@ import { generateStream, type AuditDay, type AuditRun, type AuditStream, type St
  * - onsets and changes: the share alerted, and how many raised more than one distinct alert.
  */
 
-/**
- * A world the harness measures in: the audit's own by default; the development harness plugs in
- * its generator and the validator's injection code, so both are measured by the same yardstick.
- */
-export interface HarnessWorld {
-  generate(options: StreamOptions): AuditStream;
-  inject(rng: Rng, kind: Exclude<AuditKind, 'shift-down' | 'shift-up'>, run: AuditRun, busy: AuditRun): AuditRun;
-  scale(metrics: AuditRun['metrics'], factor: number): AuditRun['metrics'];
-}
-
-export const AUDIT_WORLD: HarnessWorld = { generate: generateStream, inject: injectAudit, scale: scaleRun };
-
-export interface AuditVerdict {
+export interface HarnessVerdict {
   verdict: string;
   anomalies: readonly { changeId?: string; ongoing?: boolean }[];
 }
-export type AuditJudge = (history: readonly AuditRun[], current: AuditRun) => AuditVerdict;
+export type HarnessJudge = (history: readonly HarnessRun[], current: HarnessRun) => HarnessVerdict;
 
-export const AUDIT_CATEGORIES = ['busy', 'light', 'quiet', 'first-back', 'onset', 'after-change', 'holiday'] as const;
-export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+export const DAY_CATEGORIES = ['busy', 'light', 'quiet', 'first-back', 'onset', 'after-change', 'holiday'] as const;
+export type DayCategory = (typeof DAY_CATEGORIES)[number];
 export const INJECTION_CONTEXTS = ['normal', 'boundary', 'quiet', 'first-back'] as const;
 export type InjectionContext = (typeof INJECTION_CONTEXTS)[number];
 export const SHORT_LENGTHS = [3, 5, 10, 20, 40, 60] as const;
 
-export interface AuditOptions {
+export interface HarnessOptions {
   seed: number;
   streams: number;
   /** Days of each long history; the days from `judgeFrom` on are judged. */
@@ -55,7 +45,7 @@ export interface AuditOptions {
   shortStarts: number;
 }
 
-export const DEFAULT_AUDIT_OPTIONS: AuditOptions = { seed: 7_2026, streams: 30, days: 640, judgeFrom: 400, shortStarts: 4 };
+export const DEFAULT_HARNESS_OPTIONS: Omit<HarnessOptions, 'seed'> = { streams: 30, days: 640, judgeFrom: 400, shortStarts: 4 };
 
 export class Count {
   cases = 0;
@@ -77,21 +67,21 @@ export interface StartTally {
   repeated: number;
 }
 
-export interface AuditResult {
-  options: AuditOptions;
-  clean: Map<AuditCategory, Count>;
+export interface HarnessResult {
+  options: HarnessOptions;
+  clean: Map<DayCategory, Count>;
   normal: Count;
-  recall: Map<AuditKind, Count>;
-  recallByContext: Map<AuditKind, Map<InjectionContext, Count>>;
+  recall: Map<HarnessKind, Count>;
+  recallByContext: Map<HarnessKind, Map<InjectionContext, Count>>;
   overall: Count;
   onsets: StartTally;
   changes: StartTally;
   short: Map<number, { clean: Count; injected: Count; insufficient: Count }>;
 }
 
-const anomalous = (v: AuditVerdict): boolean => v.verdict === 'anomalous';
+const anomalous = (v: HarnessVerdict): boolean => v.verdict === 'anomalous';
 
-function categoryOf(day: AuditDay): AuditCategory {
+function categoryOf(day: HarnessDay): DayCategory {
   if (day.holiday) return 'holiday';
   if (day.sinceChange >= 1 && day.sinceChange <= 5) return 'after-change';
   if (day.quietDay >= 1 && day.quietDay <= 5) return 'onset';
@@ -100,16 +90,16 @@ function categoryOf(day: AuditDay): AuditCategory {
   return day.busyWeekday ? 'busy' : 'light';
 }
 
-function contextOf(day: AuditDay): InjectionContext {
+function contextOf(day: HarnessDay): InjectionContext {
   if (day.state === 'quiet') return 'quiet';
   if (day.backDay >= 1) return 'first-back';
   return day.boundary ? 'boundary' : 'normal';
 }
 
-type SingleKind = Exclude<AuditKind, 'shift-down' | 'shift-up'>;
+type SingleKind = Exclude<HarnessKind, 'shift-down' | 'shift-up'>;
 
 /** Whether a kind can exist on this day, by the world's own truth (never by what a validator sees). */
-function eligible(kind: SingleKind, day: AuditDay, busy: AuditDay | undefined): boolean {
+function eligible(kind: SingleKind, day: HarnessDay, busy: HarnessDay | undefined): boolean {
   switch (kind) {
     case 'spike':
       return day.expected >= 2;
@@ -128,7 +118,7 @@ function eligible(kind: SingleKind, day: AuditDay, busy: AuditDay | undefined): 
 }
 
 /** The latest clean busy day of the normal state before `index`. */
-function lastBusyDay(days: readonly AuditDay[], index: number): AuditDay | undefined {
+function lastBusyDay(days: readonly HarnessDay[], index: number): HarnessDay | undefined {
   for (let i = index - 1; i >= Math.max(0, index - 60); i--) {
     const d = days[i]!;
     if (d.busyWeekday && d.state === 'normal' && !d.broken && !d.holiday && d.backDay === 0) return d;
@@ -138,7 +128,7 @@ function lastBusyDay(days: readonly AuditDay[], index: number): AuditDay | undef
 
 class StartTracker {
   private readonly seen = new Map<string, { alerted: boolean; fresh: number; ids: Set<string> }>();
-  note(key: string, verdict: AuditVerdict): void {
+  note(key: string, verdict: HarnessVerdict): void {
     const entry = this.seen.get(key) ?? { alerted: false, fresh: 0, ids: new Set<string>() };
     if (anomalous(verdict)) {
       entry.alerted = true;
@@ -159,7 +149,7 @@ class StartTracker {
   }
 }
 
-function judgeLongStream(result: AuditResult, stream: AuditStream, judge: AuditJudge, rng: Rng, world: HarnessWorld): void {
+function judgeLongStream(result: HarnessResult, stream: HarnessStream, judge: HarnessJudge, rng: Rng, world: HarnessWorld): void {
   const { days } = stream;
   const onsets = new StartTracker();
   const changes = new StartTracker();
@@ -180,10 +170,10 @@ function judgeLongStream(result: AuditResult, stream: AuditStream, judge: AuditJ
   changes.tally(result.changes);
 }
 
-function judgeInjected(result: AuditResult, days: readonly AuditDay[], index: number, history: readonly AuditRun[], judge: AuditJudge, rng: Rng, world: HarnessWorld, into?: Count): void {
+function judgeInjected(result: HarnessResult, days: readonly HarnessDay[], index: number, history: readonly HarnessRun[], judge: HarnessJudge, rng: Rng, world: HarnessWorld, into?: Count): void {
   const day = days[index]!;
   const busy = lastBusyDay(days, index);
-  for (const kind of AUDIT_KINDS) {
+  for (const kind of HARNESS_KINDS) {
     if (kind === 'shift-down' || kind === 'shift-up' || !eligible(kind, day, busy)) continue;
     const caught = anomalous(judge(history, world.inject(rng, kind, day.run, busy?.run ?? day.run)));
     if (into) {
@@ -197,7 +187,7 @@ function judgeInjected(result: AuditResult, days: readonly AuditDay[], index: nu
 }
 
 /** A lasting shift that began 2–4 runs before this busy day of the normal state, judged on this run. */
-function judgeShift(result: AuditResult, days: readonly AuditDay[], index: number, judge: AuditJudge, rng: Rng, world: HarnessWorld): void {
+function judgeShift(result: HarnessResult, days: readonly HarnessDay[], index: number, judge: HarnessJudge, rng: Rng, world: HarnessWorld): void {
   const day = days[index]!;
   const span = 2 + Math.floor(rng.next() * 3);
   const window = days.slice(index - span, index + 1);
@@ -213,7 +203,7 @@ function judgeShift(result: AuditResult, days: readonly AuditDay[], index: numbe
   result.overall.add(caught);
 }
 
-function judgeShortHistories(result: AuditResult, stream: AuditStream, judge: AuditJudge, rng: Rng, world: HarnessWorld): void {
+function judgeShortHistories(result: HarnessResult, stream: HarnessStream, judge: HarnessJudge, rng: Rng, world: HarnessWorld): void {
   const { days } = stream;
   for (const length of SHORT_LENGTHS) {
     const tally = result.short.get(length)!;
@@ -232,14 +222,14 @@ function judgeShortHistories(result: AuditResult, stream: AuditStream, judge: Au
   }
 }
 
-export function runAudit(judge: AuditJudge, overrides: Partial<AuditOptions> = {}, world: HarnessWorld = AUDIT_WORLD): AuditResult {
-  const options = { ...DEFAULT_AUDIT_OPTIONS, ...overrides };
-  const result: AuditResult = {
+export function runHarness(world: HarnessWorld, judge: HarnessJudge, overrides: Partial<HarnessOptions> & Pick<HarnessOptions, 'seed'>): HarnessResult {
+  const options = { ...DEFAULT_HARNESS_OPTIONS, ...overrides };
+  const result: HarnessResult = {
     options,
-    clean: new Map(AUDIT_CATEGORIES.map((c) => [c, new Count()])),
+    clean: new Map(DAY_CATEGORIES.map((c) => [c, new Count()])),
     normal: new Count(),
-    recall: new Map(AUDIT_KINDS.map((k) => [k, new Count()])),
-    recallByContext: new Map(AUDIT_KINDS.map((k) => [k, new Map(INJECTION_CONTEXTS.map((c) => [c, new Count()]))])),
+    recall: new Map(HARNESS_KINDS.map((k) => [k, new Count()])),
+    recallByContext: new Map(HARNESS_KINDS.map((k) => [k, new Map(INJECTION_CONTEXTS.map((c) => [c, new Count()]))])),
     overall: new Count(),
     onsets: { starts: 0, alerted: 0, repeated: 0 },
     changes: { starts: 0, alerted: 0, repeated: 0 },
