@@ -1,16 +1,26 @@
-import { measureFloor, measureUpdate } from './engine.js';
+import { interruptedRun, measureFloor, measureUpdate, resumeInterrupted } from './engine.js';
 import { measurePostgresUpdate } from './postgres.js';
 
 /**
  * One measurement in its own process, so each peak RSS belongs to that measurement alone.
  * Usage: node dist/bench/measure-one.js batch|all-or-nothing|floor|postgres RECORDS
+ *        node dist/bench/measure-one.js interrupt|resume RECORDS DATABASE (a batch run stopped at 90 %, then resumed)
  */
-const [kind, count] = process.argv.slice(2);
+const [kind, count, database] = process.argv.slice(2);
 const records = Number(count);
-const measurement =
-  kind === 'floor'
-    ? await measureFloor(records)
-    : kind === 'postgres'
-      ? { ...(await measurePostgresUpdate(records)), mode: 'postgres' }
-      : await measureUpdate(records, kind === 'all-or-nothing' ? 'all-or-nothing' : 'batch', 50);
+async function measure() {
+  switch (kind) {
+    case 'floor':
+      return measureFloor(records);
+    case 'postgres':
+      return { ...(await measurePostgresUpdate(records)), mode: 'postgres' };
+    case 'interrupt':
+      return interruptedRun(records, database!, Math.floor(records * 0.9)).then(() => ({ records, mode: 'interrupted' }));
+    case 'resume':
+      return resumeInterrupted(records, database!);
+    default:
+      return measureUpdate(records, kind === 'all-or-nothing' ? 'all-or-nothing' : 'batch', 50);
+  }
+}
+const measurement = await measure();
 process.stdout.write(`${JSON.stringify({ ...measurement, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);

@@ -11,6 +11,7 @@ import { migration008 } from './008-sensitivity-versions.js';
 import { migration009 } from './009-review-reopened.js';
 import { migration010 } from './010-snapshot-policy-reconciliation.js';
 import { migration011 } from './011-checkpoint-planned-related.js';
+import { migration012 } from './012-run-hearings-in-key-order.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -42,7 +43,7 @@ export interface Migration {
   sql: (dialect: Dialect) => string;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */
