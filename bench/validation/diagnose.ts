@@ -6,7 +6,7 @@ import type { HarnessDay, HarnessRun, HarnessStream, HarnessWorld } from './harn
 import { DEVELOPMENT_WORLD } from './development/world.js';
 
 /**
- * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--young]] [--thresholds=...]`: the development
+ * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--young]] [--thresholds=...] [--dev-seed=N]`: the development
  * harness's misses per kind and its false positives, each with the day's truth and the verdict's
  * words — what tuning is read from. Development only: the audit world is never diagnosed.
  */
@@ -28,7 +28,7 @@ interface CaseRecord {
   young: boolean;
 }
 
-function diagnose(thresholds: Partial<AlarmThresholds>): CaseRecord[] {
+function diagnose(thresholds: Partial<AlarmThresholds>, seed: number): CaseRecord[] {
   let stream: HarnessStream | null = null;
   let byTime = new Map<string, HarnessDay>();
   let pending: Pending | null = null;
@@ -59,7 +59,7 @@ function diagnose(thresholds: Partial<AlarmThresholds>): CaseRecord[] {
       records.push({ stream: (stream as HarnessStream | null)?.id ?? '?', kind, factor: injected?.factor, day: byTime.get(current.startedAt), current, verdict, history: keep ? history : undefined, young: history.length < 100 });
       return verdict;
     },
-    { seed: 31_337 },
+    { seed },
   );
   return records;
 }
@@ -119,7 +119,7 @@ function histogram(records: readonly CaseRecord[], kind: string): string {
 function main(argv: readonly string[]): void {
   const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const thresholds = Object.fromEntries((value('thresholds') ?? '').split(',').filter(Boolean).map((p) => p.split(':')).map(([k, v]) => [k, Number(v)]));
-  const records = diagnose(thresholds);
+  const records = diagnose(thresholds, Number(value('dev-seed') ?? 31_337));
   const kind = value('kind');
   const limit = Number(value('limit') ?? 60);
   const traced = Number(value('trace') ?? 0);

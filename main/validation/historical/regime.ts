@@ -74,6 +74,11 @@ const MIN_JUDGED_EXIT = 0.05;
  * puts at least this much chance of a recess was anticipated: its start is no news.
  */
 const ANTICIPATED = 0.2;
+/**
+ * In the first days back, a filter this sure of the normal state is not in doubt: the judge reads
+ * it sharpened, as on any other day (see `returnInDoubt`).
+ */
+const SURE_OF_RETURN = 0.1;
 /** Calendar evidence per recess is capped: one recess never settles the question alone. */
 const MAX_RECESS_EVIDENCE = 8;
 
@@ -221,8 +226,9 @@ export class RegimeFilter {
   /**
    * The transition weights for a run on `dayNumber`, given what the calendar says of that day
    * (`calendar`) and of the days since the last run (`between`: starts and ends summed).
+   * `busyRun`: the run falls on one of the stream's busy weekdays, where it can show the level.
    */
-  step(dayNumber: number, calendar: CalendarPrior, between: { start: number; end: number }): RegimeStep {
+  step(dayNumber: number, calendar: CalendarPrior, between: { start: number; end: number }, busyRun = false): RegimeStep {
     const days = this.lastDay === null ? 1 : Math.max(1, Math.min(30, dayNumber - this.lastDay));
     // The judge reads the calendar as a young stream's prior says (see `agreementOn`); the filter,
     // which decides the state the stream learns in, only as far as its own recesses have shown.
@@ -236,12 +242,38 @@ export class RegimeFilter {
     // period is never news: the judge always keeps a little room for it.
     // In the first days back the filter's doubt is no weekend's: the quiet period may not be over.
     const q = this.shownQuiet;
-    const shown = this.backRunsLeft > 0 ? q : q ** 3 / (q ** 3 + (1 - q) ** 3);
+    const shown = this.returnInDoubt(q, calendar, judgedAgreement, busyRun) ? q : q ** 3 / (q ** 3 + (1 - q) ** 3);
     return {
       judging: weights(shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT)),
       filtering: weights(this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit),
       showing: weights(q, filtered.anticipatedEntry, filtered.exit),
     };
+  }
+
+  /**
+   * Whether the judge reads the filter's P(quiet) `q` as it stands, unsharpened: in the first days
+   * back, while the quiet period may not be over. It is not in doubt on a busy weekday's run once
+   * the filter is sure of the normal state (q under SURE_OF_RETURN), unless the calendar, as far
+   * as this stream follows it, still anticipates a recess, or the return rests on one busy run
+   * inside the calendar's recess dates (a day's work in a recess looks the same). A light run
+   * cannot show the level, and stays in doubt.
+   * Before, a 1-2 % chance of "still quiet" alone held a drop to a fifth or a tenth on a busy day
+   * back under the single-run bar, many at 2.1-2.9 sigmas (development, seed 31337: 67 of 105
+   * drops on the first two busy days back missed; pooled, those caught went 150 -> 166 of 384, and
+   * the later runs of the first-days-back window gained the rest). Development, 4 seeds pooled: caught 60,764 -> 60,810 of 66,609 (drop
+   * 6,937 -> 6,981, zero 8,128 -> 8,131, shift-up 876 -> 875), normal-day false alarms 204 -> 204
+   * (the same on every seed), first days back 14 -> 14; issue 5 recall 93.1 -> 93.2 %, false alarms
+   * unchanged, young 21 / 30 / 60 runs: false alarms unchanged, caught 941 / 1,006 / 1,127 ->
+   * 941 / 1,009 / 1,129. Tried: any run at q < 0.1, 60,849 but 208 false alarms (weekends of a
+   * quiet period after a false return); q < 0.05, 60,818 / 205; busy runs at q < 0.1, 60,832 / 206;
+   * without the one-run clause, 60,828 / 204 but a young 60-run false alarm (a busy day inside a
+   * recess taken for the return, the next day's drop reported); without the agreement clause, issue
+   * 5's recess-day false alarms 0.18 -> 0.54 %.
+   */
+  private returnInDoubt(q: number, calendar: CalendarPrior, judgedAgreement: number, busyRun: boolean): boolean {
+    if (this.backRunsLeft === 0) return false;
+    if (q >= SURE_OF_RETURN || !busyRun) return true;
+    return judgedAgreement * calendar.weight >= ANTICIPATED || (this.backRunsLeft === BACK_RUNS && calendar.weight > 0);
   }
 
   /** The calendar's anticipated entry and the chance of leaving a quiet period on this run, for a calendar agreement `c`. */

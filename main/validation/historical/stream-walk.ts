@@ -182,8 +182,9 @@ export class StreamWalk {
   private context(entry: HistoryEntry, dayNumber: number): RunContext {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
-    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
-    return { entry, dayNumber, weekday: weekdayOf(dayNumber), calendar, step, returning: active && this.regime.backRunsLeft > 0 };
+    const weekday = weekdayOf(dayNumber);
+    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber), !this.isQuietWeekday('fetched', weekday)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
+    return { entry, dayNumber, weekday, calendar, step, returning: active && this.regime.backRunsLeft > 0 };
   }
 
   /** Recess starts and ends the calendar expects on the days since the last run, this day included. */
