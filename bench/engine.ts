@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { rollback } from '../main/backup/index.js';
 import { runUpdate } from '../main/engine/index.js';
 import { openSource } from '../main/sources/index.js';
 import { openStore } from '../main/store/index.js';
@@ -9,7 +10,7 @@ import { floorHearings, writeSqliteFloor } from './floors.js';
 
 export interface EngineMeasurement {
   records: number;
-  mode: RunMode | 'floor' | 'resumed';
+  mode: RunMode | 'floor' | 'resumed' | 'rolled back';
   ms: number;
   recordsPerSecond: number;
 }
@@ -79,3 +80,14 @@ export async function resumeInterrupted(records: number, file: string): Promise<
   return { records, mode: 'resumed', ms, recordsPerSecond: (records / ms) * 1000 };
 }
 
+/** Rolls back the latest run of `file` whole, as support staff would: every hearing it added deleted, in one transaction. */
+export async function rollBackLatestRun(records: number, file: string): Promise<EngineMeasurement> {
+  const started = performance.now();
+  const store = await openStore(file);
+  const [latest] = await store.listRuns();
+  const report = await rollback(store, { runId: latest!.runId, reason: 'bench: roll back a large run', operator: 'bench' });
+  await store.close();
+  const ms = performance.now() - started;
+  if (report.counts.deleted !== records) throw new Error(`the rollback deleted ${report.counts.deleted} of ${records}`);
+  return { records, mode: 'rolled back', ms, recordsPerSecond: (records / ms) * 1000 };
+}

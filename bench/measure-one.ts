@@ -1,10 +1,10 @@
-import { interruptedRun, measureFloor, measureUpdate, resumeInterrupted } from './engine.js';
+import { interruptedRun, measureFloor, measureUpdate, resumeInterrupted, rollBackLatestRun } from './engine.js';
 import { measurePostgresUpdate } from './postgres.js';
 
 /**
  * One measurement in its own process, so each peak RSS belongs to that measurement alone.
  * Usage: node dist/bench/measure-one.js batch|all-or-nothing|floor|postgres RECORDS
- *        node dist/bench/measure-one.js interrupt|resume RECORDS DATABASE (a batch run stopped at 90 %, then resumed)
+ *        node dist/bench/measure-one.js interrupt|resume|rollback RECORDS DATABASE (a batch run stopped at 90 %, resumed, then rolled back)
  */
 const [kind, count, database] = process.argv.slice(2);
 const records = Number(count);
@@ -18,6 +18,8 @@ async function measure() {
       return interruptedRun(records, database!, Math.floor(records * 0.9)).then(() => ({ records, mode: 'interrupted' }));
     case 'resume':
       return resumeInterrupted(records, database!);
+    case 'rollback':
+      return rollBackLatestRun(records, database!);
     default:
       return measureUpdate(records, kind === 'all-or-nothing' ? 'all-or-nothing' : 'batch', 50);
   }

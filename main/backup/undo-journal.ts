@@ -167,7 +167,8 @@ async function laterWrites(driver: QueryLayer, trx: Db, entries: JournalEntry[])
   const hearings = entries.filter((entry) => entry.entity === 'hearing');
   const result = new Map<number, { journalId: number; runId: number; batchSeq: number }[]>();
   if (hearings.length === 0) return result;
-  const firstId = Math.min(...hearings.map((entry) => entry.id));
+  // A loop, not Math.min(...): a run of a million hearings overflowed the stack as arguments.
+  const firstId = hearings.reduce((first, entry) => Math.min(first, entry.id), Number.POSITIVE_INFINITY);
   const rows = await trx
     .selectFrom('undoJournal')
     .select(['id', 'runId', 'batchSeq', 'entityKey'])

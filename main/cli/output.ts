@@ -72,6 +72,7 @@ export function ignoreClosedOutput(): void {
 /** Fixed-width table for terminals; `--json` is the machine format. */
 export function printTable(headers: string[], rows: (string | number | null)[][]): void {
   const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '—' : String(cell))))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  // A loop, not Math.max(...): spreading a few hundred thousand rows as arguments overflows the stack.
+  const widths = headers.map((_, i) => cells.reduce((widest, row) => Math.max(widest, row[i]!.length), 0));
   for (const row of cells) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
 }
