@@ -15,6 +15,9 @@ export interface EngineMeasurement {
   recordsPerSecond: number;
 }
 
+/** The synthetic feed every engine measurement here reads: the same records for the same count. */
+const benchSource = (records: number) => openSource(`synthetic:seed=1,count=${records}`);
+
 function freshDatabase(): { file: string; remove: () => void } {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
   return { file: path.join(folder, 'bench.db'), remove: () => fs.rmSync(folder, { recursive: true, force: true }) };
@@ -26,7 +29,7 @@ export async function measureUpdate(records: number, mode: RunMode, batchSize = 
   try {
     const started = performance.now();
     const store = await openStore(file);
-    const source = await openSource(`synthetic:seed=1,count=${records}`);
+    const source = await benchSource(records);
     const summary = await runUpdate({ store, source, mode, batchSize });
     await store.close();
     const ms = performance.now() - started;
@@ -63,7 +66,7 @@ export async function interruptedRun(records: number, file: string, stopAt: numb
   const onEvent = (event: RunEvent) => {
     if (event.type === 'batch-finished' && event.metrics.fetched >= stopAt) stop.abort();
   };
-  const summary = await runUpdate({ store, source: await openSource(`synthetic:seed=1,count=${records}`), mode: 'batch', batchSize: 50, signal: stop.signal, onEvent });
+  const summary = await runUpdate({ store, source: await benchSource(records), mode: 'batch', batchSize: 50, signal: stop.signal, onEvent });
   await store.close();
   if (summary.status !== 'interrupted') throw new Error(`the run to resume ended ${summary.status}`);
 }
@@ -73,7 +76,7 @@ export async function resumeInterrupted(records: number, file: string): Promise<
   const started = performance.now();
   const store = await openStore(file);
   const [interrupted] = await store.listRuns();
-  const summary = await runUpdate({ store, source: await openSource(`synthetic:seed=1,count=${records}`), mode: 'batch', batchSize: 50, resumeRunId: interrupted!.runId });
+  const summary = await runUpdate({ store, source: await benchSource(records), mode: 'batch', batchSize: 50, resumeRunId: interrupted!.runId });
   await store.close();
   const ms = performance.now() - started;
   if (summary.metrics.added !== records) throw new Error(`the resumed run added ${summary.metrics.added} of ${records}`);

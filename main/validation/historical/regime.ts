@@ -257,18 +257,14 @@ export class RegimeFilter {
    * as this stream follows it, still anticipates a recess, or the return rests on one busy run
    * inside the calendar's recess dates (a day's work in a recess looks the same). A light run
    * cannot show the level, and stays in doubt.
-   * Before, a 1-2 % chance of "still quiet" alone held a drop to a fifth or a tenth on a busy day
-   * back under the single-run bar, many at 2.1-2.9 sigmas (development, seed 31337: 67 of 105
-   * drops on the first two busy days back missed; pooled, those caught went 150 -> 166 of 384, and
-   * the later runs of the first-days-back window gained the rest). Development, 4 seeds pooled: caught 60,764 -> 60,810 of 66,609 (drop
-   * 6,937 -> 6,981, zero 8,128 -> 8,131, shift-up 876 -> 875), normal-day false alarms 204 -> 204
-   * (the same on every seed), first days back 14 -> 14; issue 5 recall 93.1 -> 93.2 %, false alarms
-   * unchanged, young 21 / 30 / 60 runs: false alarms unchanged, caught 941 / 1,006 / 1,127 ->
-   * 941 / 1,009 / 1,129. Tried: any run at q < 0.1, 60,849 but 208 false alarms (weekends of a
-   * quiet period after a false return); q < 0.05, 60,818 / 205; busy runs at q < 0.1, 60,832 / 206;
-   * without the one-run clause, 60,828 / 204 but a young 60-run false alarm (a busy day inside a
-   * recess taken for the return, the next day's drop reported); without the agreement clause, issue
-   * 5's recess-day false alarms 0.18 -> 0.54 %.
+   * Why: a 1–2 % chance of "still quiet" alone held a drop to a fifth or a tenth on a busy day back
+   * under the single-run bar (development, seed 31337: 67 of 105 such drops missed, many at
+   * 2.1–2.9σ). Development, 4 seeds pooled: caught 60,764 → 60,810 of 66,609, normal-day false
+   * alarms and first days back unchanged; issue 5 recall 93.1 → 93.2 %. Each clause earns its
+   * place: sharpening any run at q < 0.1 gave 208 false alarms (weekends of a quiet period after a
+   * false return); without the one-run clause a young 60-run history raised a false alarm (a busy
+   * day inside a recess taken for the return); without the calendar clause issue 5's recess-day
+   * false alarms went 0.18 → 0.54 %.
    */
   private returnInDoubt(q: number, calendar: CalendarPrior, judgedAgreement: number, busyRun: boolean): boolean {
     if (this.backRunsLeft === 0) return false;
