@@ -228,7 +228,7 @@ export class RegimeFilter {
    * (`calendar`) and of the days since the last run (`between`: starts and ends summed).
    * `busyRun`: the run falls on one of the stream's busy weekdays, where it can show the level.
    */
-  step(dayNumber: number, calendar: CalendarPrior, between: { start: number; end: number }, busyRun = false): RegimeStep {
+  step(dayNumber: number, calendar: CalendarPrior, between: { start: number; end: number }, busyRun: boolean): RegimeStep {
     const days = this.lastDay === null ? 1 : Math.max(1, Math.min(30, dayNumber - this.lastDay));
     // The judge reads the calendar as a young stream's prior says (see `agreementOn`); the filter,
     // which decides the state the stream learns in, only as far as its own recesses have shown.
