@@ -125,9 +125,13 @@ export async function notifyRunOutcome(notifier: Notifier, summary: RunSummary, 
   return results;
 }
 
-/** A rollback done outside a run (main/backup/) reports through here. */
+/**
+ * A rollback done outside a run (main/backup/) reports through here. A warning, not an error: the
+ * data changed under everyone else's feet, but nothing failed (the CLI showed the operator who had
+ * just rolled back "error: run 1 was rolled back").
+ */
 export function rollbackNotification(what: string, subject = 'manual'): Notification {
-  return { cause: 'rollback', subject, level: 'error', title: `Gatehouse: ${what} was rolled back`, body: `${what} was rolled back by an operator` };
+  return { cause: 'rollback', subject, level: 'warning', title: `Gatehouse: ${what} was rolled back`, body: `${what} was rolled back by an operator` };
 }
 
 /** Announces a rollback that undid something, from the CLI and the console alike. */
