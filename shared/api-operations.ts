@@ -240,10 +240,14 @@ export const rollbackReportSchema = z.object({
   eventId: z.number().int().nullable(),
   message: z.string(),
   counts: z.object({ restored: z.number(), deleted: z.number(), skipped: z.number(), forced: z.number(), createdRowsDeleted: z.number(), createdRowsKept: z.number() }),
+  /** The first conflicts found; `conflictsNotListed` more were (a report stays bounded at a million hearings). */
   conflicts: z.array(conflictSchema),
+  conflictsNotListed: z.number().int(),
+  /** The first hearings undone, in that order; `hearingsNotListed` more were. */
   hearings: z.array(
     z.object({ eventId: z.string(), batchSeq: z.number().int(), action: z.enum(['restore', 'delete']), outcome: z.enum(['restored', 'deleted', 'skipped']), conflict: conflictSchema.nullable() }),
   ),
+  hearingsNotListed: z.number().int(),
   createdRows: z.array(z.object({ entity: z.enum(['committee', 'witness']), key: z.string(), outcome: z.enum(['deleted', 'kept', 'gone']) })),
 });
 export type RollbackReportView = z.infer<typeof rollbackReportSchema>;

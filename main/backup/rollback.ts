@@ -41,7 +41,21 @@ export interface RollbackRequest {
   clock?: () => Date;
   /** Told as hearings are checked and undone, so a console can show how far a long rollback got. */
   onProgress?: (progress: RollbackProgress) => void;
+  /** Journal entries per page and hearings (and conflicts) the report lists; tests make them small. */
+  limits?: RollbackLimits;
 }
+
+export interface RollbackLimits {
+  pageSize: number;
+  listed: number;
+}
+
+/**
+ * A rollback of a million hearings held every journal entry, its before-image and its line of the
+ * report at once (1.6 GB); it now holds a page of entries, the conflicts, and the report's first
+ * `listed` hearings.
+ */
+const DEFAULT_LIMITS: RollbackLimits = { pageSize: 10_000, listed: 10_000 };
 
 export interface RollbackProgress {
   phase: 'checking conflicts' | 'undoing hearings';
@@ -90,12 +104,16 @@ export interface RollbackReport {
   eventId: number | null;
   message: string;
   counts: RollbackCounts;
+  /** The first `limits.listed` conflicts; `conflictsNotListed` more were found. */
   conflicts: RollbackConflict[];
+  conflictsNotListed: number;
+  /** The first `limits.listed` hearings in the order they were undone; `hearingsNotListed` more were. */
   hearings: HearingUndo[];
+  hearingsNotListed: number;
   createdRows: CreatedRowUndo[];
 }
 
-function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 'clock' | 'onProgress'>> {
+function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 'clock' | 'onProgress' | 'limits'>> & { limits: RollbackLimits } {
   const { runId } = request;
   if (!Number.isSafeInteger(runId) || runId < 1) throw new GatehouseError('USAGE', `run id must be a whole number ≥ 1, got ${runId}`);
   const batchSeq = request.batchSeq ?? null;
@@ -109,7 +127,12 @@ function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 
   const reason = request.reason?.trim() || null;
   if (reason !== null && reason.length > MAX_REASON_LENGTH) throw new GatehouseError('USAGE', `reason is longer than ${MAX_REASON_LENGTH} characters`);
   const operator = checkedOperator(request.operator);
-  return { runId, batchSeq, dryRun: request.dryRun ?? false, reason, onConflict, operator };
+  const limits = request.limits ?? DEFAULT_LIMITS;
+  const whole = (n: number, least: number) => Number.isSafeInteger(n) && n >= least;
+  if (!whole(limits.pageSize, 1) || !whole(limits.listed, 0)) {
+    throw new GatehouseError('USAGE', `rollback limits must be whole numbers, a page of at least 1 entry: got pageSize ${limits.pageSize}, listed ${limits.listed}`);
+  }
+  return { runId, batchSeq, dryRun: request.dryRun ?? false, reason, onConflict, operator, limits };
 }
 
 /** Rolls back a run or one batch (or, with dryRun, reports what that would do). */
@@ -138,56 +161,89 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
     throw new GatehouseError('NOT_FOUND', `run ${request.runId} has no batch ${target.batchSeq}${seqs.length ? ` (its batches: ${seqs[0]}–${seqs.at(-1)})` : ' (it has no batches)'}`);
   }
   const report = emptyReport(request, at);
-  const pending = await tx.pendingJournal(target);
-  if (pending.length === 0) return nothingLeft(tx, report, run.status, batch?.status ?? null, what);
+  const created = await tx.pendingCreatedRows(target);
+  const total = await tx.pendingHearingCount(target);
+  if (total === 0 && created.length === 0) return nothingLeft(tx, report, run.status, batch?.status ?? null, what);
 
-  const hearingEntries = pending.filter((entry) => entry.entity === 'hearing').reverse();
-  progress({ phase: 'checking conflicts', done: 0, total: hearingEntries.length });
-  const conflicts = await findConflicts(tx, hearingEntries);
-  if (request.onConflict !== 'force' && pending.every((entry) => entry.skippedBefore && conflicts.has(entry.id))) {
-    return onlySkippedLeft(report, pending.length, what);
-  }
-  report.conflicts = [...conflicts.values()];
-  if (report.conflicts.length > 0 && request.onConflict === 'refuse') {
-    if (!request.dryRun) throw conflictError(what, report.conflicts);
+  progress({ phase: 'checking conflicts', done: 0, total });
+  const { pageSize, listed } = request.limits;
+  const { conflicts, onlySkippedConflicts } = await findConflicts(tx, target, { total, pageSize }, progress);
+  if (request.onConflict !== 'force' && created.length === 0 && onlySkippedConflicts) return onlySkippedLeft(report, total, what);
+  report.conflicts = [...conflicts.values()].slice(0, listed);
+  report.conflictsNotListed = conflicts.size - report.conflicts.length;
+  if (conflicts.size > 0 && request.onConflict === 'refuse') {
+    if (!request.dryRun) throw conflictError(what, [...conflicts.values()]);
     report.wouldRefuse = true;
   }
-  const outcomes: { journalId: number; outcome: JournalOutcome }[] = [];
-  for (const entry of hearingEntries) {
-    const conflict = conflicts.get(entry.id) ?? null;
-    const undo = await undoHearing(tx, entry, conflict, request.onConflict, report.counts);
-    report.hearings.push(undo);
-    outcomes.push({ journalId: entry.id, outcome: undo.outcome });
-    progress({ phase: 'undoing hearings', done: report.hearings.length, total: hearingEntries.length });
+  const outcomes = new Map<JournalOutcome, number[]>();
+  const consumed = (journalId: number, outcome: JournalOutcome) => {
+    const ids = outcomes.get(outcome);
+    if (ids) ids.push(journalId);
+    else outcomes.set(outcome, [journalId]);
+  };
+  let done = 0;
+  // Newest first, a page of before-images at a time: the hearings go back in reverse order of writing.
+  for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!.id)) {
+    for (const entry of page) {
+      const undo = await undoHearing(tx, entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts);
+      if (report.hearings.length < listed) report.hearings.push(undo);
+      else report.hearingsNotListed += 1;
+      consumed(entry.id, undo.outcome);
+      progress({ phase: 'undoing hearings', done: (done += 1), total });
+    }
   }
-  for (const entry of pending.filter((e) => e.entity !== 'hearing').reverse()) {
+  for (const entry of created.reverse()) {
     const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);
     report.createdRows.push({ entity: entry.entity as 'committee' | 'witness', key: entry.key, outcome });
     if (outcome === 'deleted') report.counts.createdRowsDeleted += 1;
     if (outcome === 'kept') report.counts.createdRowsKept += 1;
-    outcomes.push({ journalId: entry.id, outcome: outcome === 'kept' ? 'created-kept' : 'created-deleted' });
+    consumed(entry.id, outcome === 'kept' ? 'created-kept' : 'created-deleted');
   }
   await finishRollback(tx, report, outcomes);
   report.message = describeOutcome(report, what);
   return report;
 }
 
-async function findConflicts(tx: UndoTx, entries: JournalEntry[]): Promise<Map<number, RollbackConflict>> {
-  const later = await tx.laterHearingWrites(entries);
-  const hashes = await tx.currentHashes(entries.map((entry) => entry.key));
+function nextPage(tx: UndoTx, target: UndoTarget, pageSize: number, from: number | null): Promise<JournalEntry[]> {
+  return tx.pendingHearingPage(target, { order: 'desc', from, limit: pageSize, images: true });
+}
+
+/**
+ * Every pending hearing write in conflict, found a page at a time before anything is undone (a
+ * refused rollback changes nothing), and whether every pending write is one an earlier rollback
+ * skipped and is still in conflict.
+ */
+async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: number; pageSize: number }, progress: (progress: RollbackProgress) => void) {
+  const { total, pageSize } = pages;
   const conflicts = new Map<number, RollbackConflict>();
-  for (const entry of entries) {
-    const laterRuns = [...new Set((later.get(entry.id) ?? []).map((write) => write.runId))];
-    const currentHash = hashes.get(entry.key) ?? null;
-    if (laterRuns.length === 0 && currentHash === entry.afterHash) continue;
-    const message = laterRuns.length > 0
-      ? `hearing ${entry.key} was changed again by run ${laterRuns.join(', ')}`
-      : currentHash === null
-        ? `hearing ${entry.key} no longer exists`
-        : `hearing ${entry.key} changed since this write (content hash differs)`;
-    conflicts.set(entry.id, { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message });
+  let onlySkippedConflicts = true;
+  let checked = 0;
+  let from: number | null = null;
+  for (;;) {
+    const page = await tx.pendingHearingPage(target, { order: 'asc', from, limit: pageSize, images: false });
+    if (page.length === 0) break;
+    const later = await tx.laterHearingWrites(page);
+    const hashes = await tx.currentHashes(page.map((entry) => entry.key));
+    for (const entry of page) {
+      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null);
+      if (conflict) conflicts.set(entry.id, conflict);
+      onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
+    }
+    from = page.at(-1)!.id;
+    progress({ phase: 'checking conflicts', done: (checked += page.length), total });
   }
-  return conflicts;
+  return { conflicts, onlySkippedConflicts };
+}
+
+function conflictOf(entry: JournalEntry, later: { runId: number }[], currentHash: string | null): RollbackConflict | null {
+  const laterRuns = [...new Set(later.map((write) => write.runId))];
+  if (laterRuns.length === 0 && currentHash === entry.afterHash) return null;
+  const message = laterRuns.length > 0
+    ? `hearing ${entry.key} was changed again by run ${laterRuns.join(', ')}`
+    : currentHash === null
+      ? `hearing ${entry.key} no longer exists`
+      : `hearing ${entry.key} changed since this write (content hash differs)`;
+  return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message };
 }
 
 async function undoHearing(
@@ -215,11 +271,9 @@ async function undoHearing(
   return { ...base, outcome: 'restored' };
 }
 
-async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: { journalId: number; outcome: JournalOutcome }[]): Promise<void> {
+async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: Map<JournalOutcome, number[]>): Promise<void> {
   const wholeRun = report.batchSeq === null;
-  const handled = new Set(outcomes.map((o) => o.journalId));
-  const leftInRun = wholeRun ? [] : (await tx.pendingJournal({ runId: report.runId, batchSeq: null })).filter((e) => !handled.has(e.id) && !e.skippedBefore);
-  report.runRolledBack = leftInRun.length === 0;
+  report.runRolledBack = wholeRun || !(await tx.othersLeftInRun(report.runId, report.batchSeq!));
   const eventId = await tx.recordEvent(eventFields(report));
   await tx.markJournal(outcomes, eventId);
   await tx.markBatchesRolledBack(report.runId, wholeRun ? null : [report.batchSeq!]);
@@ -278,7 +332,9 @@ function emptyReport(request: CheckedRequest, at: string): RollbackReport {
     message: '',
     counts: { restored: 0, deleted: 0, skipped: 0, forced: 0, createdRowsDeleted: 0, createdRowsKept: 0 },
     conflicts: [],
+    conflictsNotListed: 0,
     hearings: [],
+    hearingsNotListed: 0,
     createdRows: [],
   };
 }

@@ -96,11 +96,38 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
       return { status: run.status as RunStatus, batches };
     },
-    /** Journal rows of the target not yet consumed by a rollback, oldest first. */
-    pendingJournal: async (target: UndoTarget): Promise<JournalEntry[]> => {
-      const entries = await pending(trx, target);
+    /** How many hearing writes of the target are not yet consumed by a rollback. */
+    pendingHearingCount: async (target: UndoTarget) => {
+      const row = await pendingRows(trx, target).where('entity', '=', 'hearing').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    /**
+     * One page of the target's pending hearing writes in id order (`order` 'asc': oldest first, after
+     * `from`; 'desc': newest first, before it), with their before-images only when `images` asks:
+     * a run's whole journal at once is a million images.
+     */
+    pendingHearingPage: async (target: UndoTarget, page: { order: 'asc' | 'desc'; from: number | null; limit: number; images: boolean }) => {
+      const rows = await pendingRows(trx, target)
+        .where('entity', '=', 'hearing')
+        .$if(page.from !== null, (q) => q.where('id', page.order === 'asc' ? '>' : '<', page.from!))
+        .select(['id', 'runId', 'batchSeq', 'entity', 'entityKey', 'afterHash', 'undoOutcome'])
+        .$if(page.images, (q) => q.select('beforeJson'))
+        .orderBy('id', page.order)
+        .limit(page.limit)
+        .execute();
+      return rows.map((row) => journalEntry({ beforeJson: null, ...row }));
+    },
+    /** The committees and witnesses the target created, not yet consumed by a rollback, oldest first. */
+    pendingCreatedRows: async (target: UndoTarget): Promise<JournalEntry[]> => {
+      const rows = await pendingRows(trx, target).where('entity', '<>', 'hearing').selectAll().orderBy('id').execute();
+      const entries = rows.map(journalEntry);
       createdWitnesses = entries.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key));
       return entries;
+    },
+    /** Whether the run has writes outside `batchSeq` that no rollback has consumed or skipped. */
+    othersLeftInRun: async (runId: number, batchSeq: number) => {
+      const row = await trx.selectFrom('undoJournal').select('id').where('runId', '=', runId).where('batchSeq', '<>', batchSeq).where('undoneBy', 'is', null).limit(1).executeTakeFirst();
+      return row !== undefined;
     },
     /** For each hearing entry: later journal rows of the same hearing (any run) not themselves rolled back. */
     laterHearingWrites: (entries: JournalEntry[]) => laterWrites(driver, trx, entries),
@@ -130,7 +157,8 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const row = await trx.insertInto('rollbackEvents').values({ ...event, runRolledBack: event.runRolledBack ? 1 : 0 }).returning('id').executeTakeFirstOrThrow();
       return row.id;
     },
-    markJournal: (outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number) => markJournal(driver, trx, outcomes, eventId),
+    /** Marks the consumed journal rows with the event, journal ids grouped by outcome. */
+    markJournal: (outcomes: Map<JournalOutcome, number[]>, eventId: number) => markJournal(driver, trx, outcomes, eventId),
     /** Marks batches `rolled_back`: the listed seqs, or every batch of the run when seqs is null. */
     markBatchesRolledBack: async (runId: number, seqs: number[] | null) => {
       await trx.updateTable('batches').set({ status: 'rolled_back' }).where('runId', '=', runId).$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1])).execute();
@@ -141,16 +169,19 @@ function undoTx(driver: QueryLayer, trx: Db) {
   };
 }
 
-async function pending(trx: Db, target: UndoTarget): Promise<JournalEntry[]> {
-  const rows = await trx
+/** The target's journal rows that still stand. */
+function pendingRows(trx: Db, target: UndoTarget) {
+  return trx
     .selectFrom('undoJournal')
-    .selectAll()
     .where('runId', '=', target.runId)
     .$if(target.batchSeq !== null, (q) => q.where('batchSeq', '=', target.batchSeq!))
-    .where(stillStands)
-    .orderBy('id')
-    .execute();
-  return rows.map((row) => ({
+    .where(stillStands);
+}
+
+type JournalRow = Pick<Selectable<Database['undoJournal']>, 'id' | 'runId' | 'batchSeq' | 'entity' | 'entityKey' | 'beforeJson' | 'afterHash' | 'undoOutcome'>;
+
+function journalEntry(row: JournalRow): JournalEntry {
+  return {
     id: row.id,
     runId: row.runId,
     batchSeq: row.batchSeq,
@@ -159,7 +190,7 @@ async function pending(trx: Db, target: UndoTarget): Promise<JournalEntry[]> {
     before: row.beforeJson === null ? null : (JSON.parse(row.beforeJson) as HearingImage),
     afterHash: row.afterHash,
     skippedBefore: row.undoOutcome === 'skipped',
-  }));
+  };
 }
 
 /** One query for all the entries: every live journal row of the same hearings, later ones kept per entry. */
@@ -193,10 +224,15 @@ async function referencedWitnesses(driver: QueryLayer, trx: Db, ids: number[]): 
   return new Set(rows.map((row) => Number(row.witnessId)));
 }
 
-async function markJournal(driver: QueryLayer, trx: Db, outcomes: { journalId: number; outcome: JournalOutcome }[], eventId: number): Promise<void> {
-  for (const [outcome, marked] of groupBy(outcomes, (o) => o.outcome)) {
-    const ids = marked.map((o) => o.journalId);
-    await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(driver.anyOf('id', ids)).execute();
+/** Journal ids per statement when marking: one list of a million ids is a 7 MB parameter. */
+const MARKED_PER_STATEMENT = 10_000;
+
+async function markJournal(driver: QueryLayer, trx: Db, outcomes: Map<JournalOutcome, number[]>, eventId: number): Promise<void> {
+  for (const [outcome, ids] of outcomes) {
+    for (let start = 0; start < ids.length; start += MARKED_PER_STATEMENT) {
+      const part = ids.slice(start, start + MARKED_PER_STATEMENT);
+      await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(driver.anyOf('id', part)).execute();
+    }
   }
 }
 

@@ -65,11 +65,13 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
 function printReport(report: RollbackReport): void {
   process.stdout.write(`${report.message}\n`);
   if (report.conflicts.length > 0) {
-    process.stdout.write(`conflicts (${report.conflicts.length}):\n`);
+    process.stdout.write(`conflicts (${report.conflicts.length + report.conflictsNotListed}):\n`);
     for (const conflict of report.conflicts) process.stdout.write(`  - ${conflict.message}\n`);
+    if (report.conflictsNotListed > 0) process.stdout.write(`  … and ${report.conflictsNotListed} more\n`);
   }
   if (report.dryRun && report.hearings.length > 0) {
     printTable(['eventId', 'batch', 'action', 'outcome', 'conflict'], report.hearings.map((h) => [h.eventId, h.batchSeq, h.action, h.outcome, h.conflict?.message ?? null]));
+    if (report.hearingsNotListed > 0) process.stdout.write(`… and ${report.hearingsNotListed} more hearings\n`);
   }
   if (report.dryRun && report.createdRows.length > 0) printTable(['created', 'key', 'outcome'], report.createdRows.map((r) => [r.entity, r.key, r.outcome]));
 }

@@ -186,6 +186,39 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       });
     });
 
+    it('pages through the journal and bounds its report: pages of 7 undo exactly what one page does, the report lists 20', async () => {
+      await withConflict(async (store) => {
+        const small = { pageSize: 7, listed: 20 };
+        const whole = await rollback(store, { runId: 2, dryRun: true, onConflict: 'skip' });
+        const paged = await rollback(store, { runId: 2, dryRun: true, onConflict: 'skip', limits: small });
+        expect(paged.counts).toEqual(whole.counts);
+        expect(paged.hearings).toEqual(whole.hearings.slice(0, 20));
+        expect([paged.hearings.length + paged.hearingsNotListed, whole.hearingsNotListed]).toEqual([150, 0]);
+        const refused = await rollback(store, { runId: 2, dryRun: true, limits: { pageSize: 3, listed: 4 } });
+        expect([refused.wouldRefuse, refused.conflicts.length, refused.conflictsNotListed]).toEqual([true, 4, 6]);
+        await expectError(rollback(store, { runId: 2, limits: { pageSize: 3, listed: 4 } }), 'CONFLICT', /10 hearing\(s\) changed since/);
+
+        const report = await rollback(store, { runId: 2, onConflict: 'force', limits: small });
+        expect(report.counts).toMatchObject({ restored: 100, deleted: 50, skipped: 0, forced: 10 });
+        // Newest write first, as one page undoes them.
+        expect(report.hearings.map((h) => h.eventId)).toEqual(whole.hearings.slice(0, 20).map((h) => h.eventId));
+        expect(report.runRolledBack).toBe(true);
+        const base = new Map(BASE.map((r) => [eventIdOf(r), r as { title: string }]));
+        // The 100 updated get their base title back (the 10 in conflict too, forced); the 50 added are gone.
+        const stored = await store.loadHearings(changedIds);
+        for (const id of changedIds) expect(stored.get(id)?.content.title).toBe(base.get(id)?.title);
+        expect((await rollback(store, { runId: 2, limits: small })).nothingToDo).toBe(true);
+        expect((await undoJournal(store).listEvents({ runId: 2 }))[0]).toMatchObject({ restored: 100, deleted: 50, forced: 10 });
+      });
+    });
+
+    it('refuses rollback limits that could never finish', async () => {
+      await withConflict(async (store) => {
+        await expectError(rollback(store, { runId: 2, limits: { pageSize: 0, listed: 5 } }), 'USAGE', /a page of at least 1 entry/);
+        await expectError(rollback(store, { runId: 2, limits: { pageSize: 2.5, listed: 5 } }), 'USAGE', /whole numbers/);
+      });
+    });
+
     it('with force restores all 100 before-images, discarding the later change', async () => {
       await withConflict(async (store) => {
         const report = await rollback(store, { runId: 2, onConflict: 'force' });

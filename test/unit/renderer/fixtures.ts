@@ -93,11 +93,13 @@ export function rollbackReport(overrides: Partial<RollbackReportView> = {}): Rol
     message: 'Would restore 2 hearing(s) and delete 1.',
     counts: { restored: 2, deleted: 1, skipped: 0, forced: 0, createdRowsDeleted: 0, createdRowsKept: 0 },
     conflicts: [],
+    conflictsNotListed: 0,
     hearings: [
       { eventId: 'EV-1', batchSeq: 1, action: 'restore', outcome: 'restored', conflict: null },
       { eventId: 'EV-2', batchSeq: 1, action: 'restore', outcome: 'restored', conflict: null },
       { eventId: 'EV-3', batchSeq: 2, action: 'delete', outcome: 'deleted', conflict: null },
     ],
+    hearingsNotListed: 0,
     createdRows: [],
     ...overrides,
   };
