@@ -40,3 +40,23 @@ describe('dating the start of a drop that began over a weekend', () => {
     expectReportedThroughFifthDay(broken);
   });
 });
+
+/**
+ * A weekend run expecting one to three records (a weekday feed of 20 a day, two at weekends)
+ * cannot show the level either: a drop that began on the Monday after it is dated from the middle
+ * of the gap (Sunday), not from that Saturday, and stays reported through Thursday; dated from
+ * the Saturday, its Thursday was taken for the sixth day of a quiet period and not reported.
+ */
+describe('dating a drop that began after a light weekend', () => {
+  it('reports a drop to 40 % from Monday, once opened, through Thursday', () => {
+    // From Monday 13 May 2024 (day 127) at 40 %; seeds whose drop opens by Wednesday.
+    for (const seed of [9, 12]) {
+      const runs = stream({ seed, start: '2024-01-07', days: 133, level: 20, periods: [{ from: 127, to: 133, factor: 0.4 }] });
+      const results = judgeEach(runs);
+      const at = (iso: string) => results[runs.findIndex((e) => e.startedAt.startsWith(iso))]!;
+      expect(at('2024-05-15').verdict).toBe('anomalous');
+      expect(at('2024-05-16').verdict).toBe('anomalous');
+      expect(at('2024-05-16').anomalies.find((a) => a.metric === 'fetched')?.ongoing).toBe(true);
+    }
+  });
+});
