@@ -397,8 +397,9 @@ export class StreamWalk {
    * its own past quiet periods' depth explains far better than a lasting halving (OWN_DEPTH_EVIDENCE)
    * is that period too. Development (4 seeds pooled): first five days of a quiet period 338 → 320
    * false alarms of 2,208 (fewer on every seed), normal days 202 → 201, caught 60,817 → 60,816 of
-   * 66,609 (one drop); from the second run or at evidence 1 instead, 13 or 26 drops and shift-downs
-   * of ×0.3–0.4 on streams whose quiet periods sit at a quarter went unreported.
+   * 66,609 (one drop). Read from the drop's second run, 8 drops went unreported (a drop the day
+   * after a one-day holiday); at evidence 1, 11 shift-downs of ×0.3–0.4 on streams whose quiet
+   * periods sit at a quarter (26 cases from the second run).
    */
   private atQuietDepth(change: { direction: Direction; runs: number }, assessment: TrackAssessment, track: VolumeTrack): boolean {
     if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
