@@ -28,6 +28,11 @@ export class RatioMemory {
     this.sumSquares += log * log;
   }
 
+  /** How many episodes the stream has shown of its own (the prior aside). */
+  get episodes(): number {
+    return this.count;
+  }
+
   /** The typical ratio (geometric mean, prior included). */
   get typical(): number {
     return this.summary().typical;

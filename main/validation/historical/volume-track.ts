@@ -33,6 +33,8 @@ const SPREAD_TRIM_SCORE = 3.5;
 /** Below this expectation a run cannot show a state or a change (a weekend of a weekday feed). */
 export const INFORMATIVE_MEAN = 1;
 const PRIOR_DEPTH = { ratio: 0.35, spread: 0.7 };
+/** Quiet periods of its own a stream must have shown before their depth can speak for a run (see `ownQuietDepthEvidence`). */
+const MIN_OWN_QUIET_EPISODES = 2;
 /**
  * A regime the judge gives less weight than this is left out of the mixture: it could move a
  * tail by at most 1e-4, not enough to move any alarm, and most runs are then one distribution.
@@ -233,6 +235,18 @@ export class VolumeTrack {
   returnEvidence(prediction: TrackPrediction, value: number): number {
     const { mean, phi } = prediction;
     return filterLogLikelihood(value, mean / this.depth.typical, phi + 1 / this.depth.shape) - filterLogLikelihood(value, mean, phi);
+  }
+
+  /**
+   * Evidence (log likelihood ratio) that a run lies at the depth of this stream's own past quiet
+   * periods rather than at the halving the shift test is built for. Null until the stream has
+   * shown MIN_OWN_QUIET_EPISODES quiet periods: the pooled prior alone (about a third, widely
+   * spread) says nothing about this stream, and would take a lasting drop for a quiet period.
+   */
+  ownQuietDepthEvidence(prediction: TrackPrediction, value: number): number | null {
+    if (this.depth.episodes < MIN_OWN_QUIET_EPISODES) return null;
+    const { mean, phi } = prediction;
+    return filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape) - filterLogLikelihood(value, mean * SHIFT_FACTORS.down, phi);
   }
 
   /**
