@@ -31,11 +31,14 @@ export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
  * can go together: PostgreSQL sends them in one round trip. Isolation takes a savepoint per 16
  * changes of a failed batch and about eight more per bad record, and a round trip costs ≈ 0.2 ms,
  * so there a savepoint that held is released only with the next one's SAVEPOINT, or by the
- * COMMIT. `releaseLazily` is for a writer that lives for one transaction: no release can be owed
- * past its COMMIT.
+ * COMMIT, and one rolled back to (ROLLBACK TO keeps it) serves the next work as it is. About
+ * four of those eight fail. `releaseLazily` is for a writer that lives for one transaction: no
+ * release can be owed past its COMMIT.
  */
 export class Savepoints {
   private releaseOwed = false;
+  /** Rolled back to and still there: ROLLBACK TO keeps the savepoint, so the next work may reuse it. */
+  private heldEmpty = false;
 
   constructor(
     private readonly run: (steps: SavepointStep[]) => Promise<unknown>,
@@ -43,8 +46,9 @@ export class Savepoints {
   ) {}
 
   async around<T>(work: () => Promise<T>): Promise<T> {
-    await this.run(this.releaseOwed ? ['release', 'take'] : ['take']);
+    if (!this.heldEmpty) await this.run(this.releaseOwed ? ['release', 'take'] : ['take']);
     this.releaseOwed = false;
+    this.heldEmpty = false;
     try {
       const result = await work();
       if (this.releaseLazily) this.releaseOwed = true;
@@ -52,7 +56,8 @@ export class Savepoints {
       return result;
     } catch (error) {
       // A transaction that cannot even return to its savepoint is lost: the first error says why.
-      await this.run(['rollBack', 'release']).catch(() => Promise.reject(error));
+      await this.run(this.releaseLazily ? ['rollBack'] : ['rollBack', 'release']).catch(() => Promise.reject(error));
+      this.heldEmpty = this.releaseLazily;
       throw error;
     }
   }
