@@ -37,7 +37,11 @@ export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
  */
 export class Savepoints {
   private releaseOwed = false;
-  /** Rolled back to and still there: ROLLBACK TO keeps the savepoint, so the next work may reuse it. */
+  /**
+   * Rolled back to and still there: ROLLBACK TO keeps the savepoint, so the next work may reuse it.
+   * That holds because isolation's tries follow one another with nothing written between them: a
+   * statement run between a failed try and the next would be undone by that try's ROLLBACK TO.
+   */
   private heldEmpty = false;
 
   constructor(
