@@ -2,7 +2,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
-import { undoJournal, type JournalEntry, type JournalOutcome, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
+import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPosition, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
 
 /**
  * Rollback of a run or of one batch, from the undo journal.
@@ -183,7 +183,7 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
   };
   let done = 0;
   // Newest first, a page of before-images at a time: the hearings go back in reverse order of writing.
-  for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!.id)) {
+  for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!)) {
     for (const entry of page) {
       const undo = await undoHearing(tx, entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts);
       if (report.hearings.length < listed) report.hearings.push(undo);
@@ -204,7 +204,7 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
   return report;
 }
 
-function nextPage(tx: UndoTx, target: UndoTarget, pageSize: number, from: number | null): Promise<JournalEntry[]> {
+function nextPage(tx: UndoTx, target: UndoTarget, pageSize: number, from: JournalPosition | null): Promise<JournalEntry[]> {
   return tx.pendingHearingPage(target, { order: 'desc', from, limit: pageSize, images: true });
 }
 
@@ -218,7 +218,7 @@ async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: num
   const conflicts = new Map<number, RollbackConflict>();
   let onlySkippedConflicts = true;
   let checked = 0;
-  let from: number | null = null;
+  let from: JournalPosition | null = null;
   for (;;) {
     const page = await tx.pendingHearingPage(target, { order: 'asc', from, limit: pageSize, images: false });
     if (page.length === 0) break;
@@ -229,7 +229,7 @@ async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: num
       if (conflict) conflicts.set(entry.id, conflict);
       onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
     }
-    from = page.at(-1)!.id;
+    from = page.at(-1)!;
     progress({ phase: 'checking conflicts', done: (checked += page.length), total });
   }
   return { conflicts, onlySkippedConflicts };

@@ -6,6 +6,9 @@ import { columnsOf, RELATED_TABLES, snakeCase, type Database, type Db, type Quer
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
 // transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
 
+/** Where a journal entry stands in its run's write order. */
+export type JournalPosition = Pick<JournalEntry, 'batchSeq' | 'id'>;
+
 /** A whole run (`batchSeq` null) or one of its batches. */
 export interface UndoTarget {
   runId: number;
@@ -102,16 +105,20 @@ function undoTx(driver: QueryLayer, trx: Db) {
       return Number(row?.n ?? 0);
     },
     /**
-     * One page of the target's pending hearing writes in id order (`order` 'asc': oldest first, after
-     * `from`; 'desc': newest first, before it), with their before-images only when `images` asks:
-     * a run's whole journal at once is a million images.
+     * One page of the target's pending hearing writes in the order they were written (`order`
+     * 'asc': oldest first, after `from`; 'desc': newest first, before it), with their before-images
+     * only when `images` asks: a run's whole journal at once is a million images. Keyed by (batch,
+     * id), which is write order within a run (batches commit one after another), because the run's
+     * index serves that order as it stands; ordered by id alone, SQLite sorted the whole run for
+     * every page (a million-hearing rollback took 124 s instead of 56).
      */
-    pendingHearingPage: async (target: UndoTarget, page: { order: 'asc' | 'desc'; from: number | null; limit: number; images: boolean }) => {
+    pendingHearingPage: async (target: UndoTarget, page: { order: 'asc' | 'desc'; from: JournalPosition | null; limit: number; images: boolean }) => {
       const rows = await pendingRows(trx, target)
         .where('entity', '=', 'hearing')
-        .$if(page.from !== null, (q) => q.where('id', page.order === 'asc' ? '>' : '<', page.from!))
+        .$if(page.from !== null, (q) => q.where((eb) => eb(eb.refTuple('batchSeq', 'id'), page.order === 'asc' ? '>' : '<', eb.tuple(page.from!.batchSeq, page.from!.id))))
         .select(['id', 'runId', 'batchSeq', 'entity', 'entityKey', 'afterHash', 'undoOutcome'])
         .$if(page.images, (q) => q.select('beforeJson'))
+        .orderBy('batchSeq', page.order)
         .orderBy('id', page.order)
         .limit(page.limit)
         .execute();
