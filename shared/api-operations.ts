@@ -224,8 +224,27 @@ export const restoreInputSchema = z.object({
 });
 export const restoresListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
 
+/** What a rollback does with a hearing a later write touched: refuse the whole rollback, leave it, or undo it anyway. */
 export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
-const conflictSchema = z.object({ eventId: z.string(), laterRuns: z.array(z.number().int()), expectedHash: z.string().nullable(), currentHash: z.string().nullable(), message: z.string() });
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+const rollbackConflictSchema = z.object({
+  eventId: z.string(),
+  /** Later runs (not rolled back) that wrote this hearing again. */
+  laterRuns: z.array(z.number().int()),
+  expectedHash: z.string().nullable(),
+  currentHash: z.string().nullable(),
+  message: z.string(),
+});
+const hearingUndoSchema = z.object({
+  eventId: z.string(),
+  batchSeq: z.number().int(),
+  /** What the journal asks for: put the before-image back, or delete a hearing that did not exist. */
+  action: z.enum(['restore', 'delete']),
+  outcome: z.enum(['restored', 'deleted', 'skipped']),
+  conflict: rollbackConflictSchema.nullable(),
+});
+const createdRowUndoSchema = z.object({ entity: z.enum(['committee', 'witness']), key: z.string(), outcome: z.enum(['deleted', 'kept', 'gone']) });
+/** The one description of a rollback's report: the backup folder builds it, the API checks it, the CLI and console show it. */
 export const rollbackReportSchema = z.object({
   runId: z.number().int(),
   batchSeq: z.number().int().nullable(),
@@ -234,23 +253,27 @@ export const rollbackReportSchema = z.object({
   operator: z.string(),
   at: z.string(),
   reason: z.string().nullable(),
+  /** True when there was nothing left to undo; nothing was written. */
   nothingToDo: z.boolean(),
+  /** Dry run with conflicts under `refuse`: the real rollback would refuse. */
   wouldRefuse: z.boolean(),
   runRolledBack: z.boolean(),
+  /** The recorded rollback event; null for a dry run or when there was nothing to do. */
   eventId: z.number().int().nullable(),
   message: z.string(),
   counts: z.object({ restored: z.number(), deleted: z.number(), skipped: z.number(), forced: z.number(), createdRowsDeleted: z.number(), createdRowsKept: z.number() }),
   /** The first conflicts found; `conflictsNotListed` more were (a report stays bounded at a million hearings). */
-  conflicts: z.array(conflictSchema),
+  conflicts: z.array(rollbackConflictSchema),
   conflictsNotListed: z.number().int(),
   /** The first hearings undone, in that order; `hearingsNotListed` more were. */
-  hearings: z.array(
-    z.object({ eventId: z.string(), batchSeq: z.number().int(), action: z.enum(['restore', 'delete']), outcome: z.enum(['restored', 'deleted', 'skipped']), conflict: conflictSchema.nullable() }),
-  ),
+  hearings: z.array(hearingUndoSchema),
   hearingsNotListed: z.number().int(),
-  createdRows: z.array(z.object({ entity: z.enum(['committee', 'witness']), key: z.string(), outcome: z.enum(['deleted', 'kept', 'gone']) })),
+  createdRows: z.array(createdRowUndoSchema),
 });
 export type RollbackReportView = z.infer<typeof rollbackReportSchema>;
+export type RollbackConflict = z.infer<typeof rollbackConflictSchema>;
+export type HearingUndo = z.infer<typeof hearingUndoSchema>;
+export type CreatedRowUndo = z.infer<typeof createdRowUndoSchema>;
 
 const RUN_ID_RULE = 'run id must be a whole number ≥ 1';
 const rollbackTarget = {

@@ -1,3 +1,4 @@
+import { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
@@ -27,8 +28,7 @@ import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPositi
  * - A dry run does the same work inside a transaction that is then rolled back, so what it lists is
  *   exactly what the rollback would do (including which created rows are still referenced).
  */
-export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
-export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+export { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackReport };
 
 export interface RollbackRequest {
   runId: number;
@@ -61,56 +61,6 @@ export interface RollbackProgress {
   phase: 'checking conflicts' | 'undoing hearings';
   done: number;
   total: number;
-}
-
-export interface RollbackConflict {
-  eventId: string;
-  /** Later runs (not rolled back) that wrote this hearing again. */
-  laterRuns: number[];
-  expectedHash: string | null;
-  currentHash: string | null;
-  message: string;
-}
-
-export interface HearingUndo {
-  eventId: string;
-  batchSeq: number;
-  /** What the journal asks for: put the before-image back, or delete a hearing that did not exist. */
-  action: 'restore' | 'delete';
-  outcome: 'restored' | 'deleted' | 'skipped';
-  conflict: RollbackConflict | null;
-}
-
-export interface CreatedRowUndo {
-  entity: 'committee' | 'witness';
-  key: string;
-  outcome: 'deleted' | 'kept' | 'gone';
-}
-
-export interface RollbackReport {
-  runId: number;
-  batchSeq: number | null;
-  dryRun: boolean;
-  onConflict: ConflictPolicy;
-  operator: string;
-  at: string;
-  reason: string | null;
-  /** True when there was nothing left to undo; nothing was written. */
-  nothingToDo: boolean;
-  /** Dry run with conflicts under `refuse`: the real rollback would refuse. */
-  wouldRefuse: boolean;
-  runRolledBack: boolean;
-  /** The recorded rollback event; null for a dry run or when there was nothing to do. */
-  eventId: number | null;
-  message: string;
-  counts: RollbackCounts;
-  /** The first `limits.listed` conflicts; `conflictsNotListed` more were found. */
-  conflicts: RollbackConflict[];
-  conflictsNotListed: number;
-  /** The first `limits.listed` hearings in the order they were undone; `hearingsNotListed` more were. */
-  hearings: HearingUndo[];
-  hearingsNotListed: number;
-  createdRows: CreatedRowUndo[];
 }
 
 function checkRequest(request: RollbackRequest): Required<Omit<RollbackRequest, 'clock' | 'onProgress' | 'limits'>> & { limits: RollbackLimits } {
