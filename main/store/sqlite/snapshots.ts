@@ -52,7 +52,7 @@ export class SqliteSnapshots implements SnapshotSupport {
       if (error instanceof GatehouseError) throw error;
       throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${this.place}: ${(error as Error).message}`, { cause: error });
     }
-    const snapshot: Snapshot = { ...meta, file: path.basename(file), sizeBytes: fs.statSync(file).size, sha256: await sha256OfFile(file) };
+    const snapshot: Snapshot = { ...meta, file: path.basename(file), sizeBytes: fs.statSync(file).size, sha256: sha256OfFile(file) };
     this.writeManifest([...this.readManifest(), snapshot]);
     return snapshot;
   }
@@ -65,7 +65,7 @@ export class SqliteSnapshots implements SnapshotSupport {
   async check(snapshot: Snapshot): Promise<string[]> {
     const file = path.join(this.place, snapshot.file);
     if (!fs.existsSync(file)) return [`file ${snapshot.file} is missing`];
-    return [...checksumProblems(snapshot, await sha256OfFile(file)), ...integrityProblems(file)];
+    return [...checksumProblems(snapshot, sha256OfFile(file)), ...integrityProblems(file)];
   }
 
   async remove(snapshot: Snapshot): Promise<void> {
@@ -135,8 +135,14 @@ function integrityProblems(file: string): string[] {
   }
 }
 
-async function sha256OfFile(file: string): Promise<string> {
+function sha256OfFile(file: string): string {
   const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    for (let read = fs.readSync(fd, buffer); read > 0; read = fs.readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
   return hash.digest('hex');
 }
