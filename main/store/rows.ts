@@ -48,15 +48,13 @@ export function quarantineFromRow({ reasonsJson, rawJson, ...rest }: Row<'quaran
 }
 
 export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
+  const { metricsJson, batchCountsJson, positionsDoneJson, plannedRelatedJson, ...keys } = row;
   return {
-    runId: row.runId,
-    batchSeq: row.batchSeq,
-    nextPosition: row.nextPosition,
-    metrics: JSON.parse(row.metricsJson),
-    batchCounts: JSON.parse(row.batchCountsJson),
-    positionsDoneInBatch: JSON.parse(row.positionsDoneJson),
-    updatedAt: row.updatedAt,
-    plannedRelated: row.plannedRelatedJson === null ? null : JSON.parse(row.plannedRelatedJson),
+    ...keys,
+    metrics: JSON.parse(metricsJson),
+    batchCounts: JSON.parse(batchCountsJson),
+    positionsDoneInBatch: JSON.parse(positionsDoneJson),
+    plannedRelated: parsed(plannedRelatedJson, null),
   };
 }
 

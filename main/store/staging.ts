@@ -108,15 +108,12 @@ async function holdsGatehouseDatabase(client: PgClient, schema: string): Promise
 /** One short-lived connection to the target's database; a failure to reach it reads as DB_UNREACHABLE. */
 async function withPostgresClient<T>(target: PostgresTarget, work: (client: PgClient) => Promise<T>): Promise<T> {
   // The driver loads only when a PostgreSQL staging target is used.
-  const { default: driver } = await import('pg');
-  const client = new driver.Client({ connectionString: target.connectionString });
-  client.on('error', () => {});
+  const { connectSession, unreachable } = await import('./postgres/connection.js');
+  const client = await connectSession(target);
   try {
-    await client.connect();
     return await work(client);
   } catch (error) {
-    if (error instanceof GatehouseError) throw error;
-    throw new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${target.location}: ${(error as Error).message}`);
+    throw error instanceof GatehouseError ? error : unreachable(target, error);
   } finally {
     await client.end().catch(() => {});
   }

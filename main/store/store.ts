@@ -1,5 +1,5 @@
 import type { IntegrityCheck } from '../../shared/run.js';
-import type { BulkHearingWriter, QueryLayer, StoreDriver } from './driver.js';
+import type { BulkHearingWriter, QueryLayer } from './driver.js';
 import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
@@ -16,24 +16,16 @@ import type { SnapshotSupport } from './snapshot-types.js';
  * staging copy (staging.ts) carries it over.
  */
 export class GatehouseStore extends RunRepository {
-  readonly backend: Backend;
+  readonly backend: Backend = this.driver.backend;
   /** Where the data lives, with any password removed. */
-  readonly location: string;
+  readonly location: string = this.driver.location;
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
-  readonly snapshots: SnapshotSupport;
-  readonly queries: QueryLayer;
+  readonly snapshots: SnapshotSupport = this.driver.snapshots;
+  readonly queries: QueryLayer = this.driver;
   readonly reports = new RunReports(this.driver);
   readonly trials = new Trials(this.driver);
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */
   private readonly known = new KnownRows();
-
-  constructor(driver: StoreDriver) {
-    super(driver);
-    this.backend = driver.backend;
-    this.location = driver.location;
-    this.snapshots = driver.snapshots;
-    this.queries = driver;
-  }
 
   close(): Promise<void> {
     return this.driver.close();

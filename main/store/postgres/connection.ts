@@ -32,6 +32,14 @@ export function clientConfig(target: PostgresTarget): pg.ClientConfig {
   return { ...connectionConfig(target), types };
 }
 
+/** A connection of its own, outside the pool, that never crashes the process either: a lost server surfaces on its next query. */
+export async function connectSession(target: PostgresTarget): Promise<pg.Client> {
+  const session = new pg.Client(clientConfig(target));
+  session.on('error', () => {});
+  await session.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
+  return session;
+}
+
 /** A pool whose broken connections never crash the process. */
 export function createPool(target: PostgresTarget): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(target), max: 4, idleTimeoutMillis: 30_000 });

@@ -48,21 +48,15 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
 }
 
 async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  let client: pg.PoolClient;
+  const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
   try {
-    client = await pool.connect();
+    const result = await work(client);
+    client.release();
+    return result;
   } catch (error) {
-    throw unreachable(target, error);
-  }
-  let failure: unknown;
-  try {
-    return await work(client);
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
     // A client that lost its server is destroyed rather than returned, so the pool hands out a fresh one.
-    client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
+    client.release(isConnectionError(error) ? (error as Error) : undefined);
+    throw error;
   }
 }
 

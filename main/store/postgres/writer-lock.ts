@@ -2,7 +2,7 @@ import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
 import { runsOfDeadProcesses } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
-import { clientConfig, isConnectionError, unreachable, type PostgresTarget } from './connection.js';
+import { connectSession, isConnectionError, type PostgresTarget } from './connection.js';
 
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
@@ -28,13 +28,7 @@ export class PostgresWriterLock {
   async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, now: Date): Promise<LockAttempt> {
     // Not re-entrant, as on SQLite: a second acquire through the same store is a second writer.
     if (this.session) return { acquired: false, holder: (await this.readHolder(this.session)) ?? unknownHolder(now) };
-    const session = new pg.Client(clientConfig(this.target));
-    session.on('error', () => {});
-    try {
-      await session.connect();
-    } catch (error) {
-      throw unreachable(this.target, error);
-    }
+    const session = await connectSession(this.target);
     try {
       const { rows } = await session.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS got`, [this.target.schema]);
       if (!rows[0]!.got) {

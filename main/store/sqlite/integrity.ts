@@ -19,13 +19,8 @@ import { CORRUPT_HINT, openFailure } from './open.js';
  * cannot tell from a run's own writes is another program writing the bytes during the run; the
  * integrity_check of the next snapshot's copy (at the latest, the day's first run) sees that.
  */
-interface FileIdentity {
-  dev: string;
-  ino: string;
-  size: string;
-  mtimeNs: string;
-  ctimeNs: string;
-}
+const IDENTITY_FIELDS = ['dev', 'ino', 'size', 'mtimeNs', 'ctimeNs'] as const;
+type FileIdentity = Record<(typeof IDENTITY_FIELDS)[number], string>;
 
 interface DatabaseIdentity {
   database: FileIdentity;
@@ -41,7 +36,7 @@ function verifiedRecordFile(databaseFile: string): string {
 function fileIdentity(file: string): FileIdentity | null {
   const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
   if (!stat) return null;
-  return { dev: String(stat.dev), ino: String(stat.ino), size: String(stat.size), mtimeNs: String(stat.mtimeNs), ctimeNs: String(stat.ctimeNs) };
+  return Object.fromEntries(IDENTITY_FIELDS.map((field) => [field, String(stat[field])])) as FileIdentity;
 }
 
 function databaseIdentity(databaseFile: string): DatabaseIdentity | null {
@@ -70,7 +65,7 @@ function identityChange(recorded: DatabaseIdentity, now: DatabaseIdentity | null
       if (before !== after) return `its ${name} file ${before ? 'is gone or empty' : 'appeared'}`;
       continue;
     }
-    const changed = (Object.keys(before) as (keyof FileIdentity)[]).filter((key) => before[key] !== after[key]);
+    const changed = IDENTITY_FIELDS.filter((field) => before[field] !== after[field]);
     if (changed.length > 0) return `its ${name} file's ${changed.join(', ')} changed`;
   }
   return null;
