@@ -65,6 +65,12 @@ const QUIET_FIT_SCORE = 0.5;
  * quiet period (see `atQuietDepth`).
  */
 const OWN_DEPTH_EVIDENCE = 2;
+/**
+ * How far (sigmas) below the quiet state's expectation a run at the stream's own depth may stand
+ * and still be the quiet period (see `atQuietDepth`): wider than QUIET_FIT_SCORE, because that
+ * expectation is the period's depth over all its runs so far, its shallow taper-in ones included.
+ */
+const OWN_DEPTH_FIT_SCORE = 1;
 /** Runs an open drop has shown before its next one may be read as a quiet period at the stream's own depth. */
 const OWN_DEPTH_AFTER_RUNS = 2;
 /**
@@ -417,14 +423,24 @@ export class StreamWalk {
    * 66,609 (one drop). Read from the drop's second run, 8 drops went unreported (a drop the day
    * after a one-day holiday); at evidence 1, 11 shift-downs of ×0.3–0.4 on streams whose quiet
    * periods sit at a quarter (26 cases from the second run).
+   * Such a run was still held to QUIET_FIT_SCORE against the quiet state's expectation, which is
+   * the period's depth over all its runs so far: a period that tapered in over days and settled
+   * deeper sat half a sigma to a sigma below it though it was exactly the stream's usual depth (of
+   * the 34 ongoing alarms on development's quiet days, 6th day on, runs at 0.11–0.19 of the normal
+   * level in periods whose runs so far averaged 0.2–0.3), and each of its first days raised an
+   * alarm. The own-depth evidence already weighs the run against the depth's spread, so this path
+   * takes a sigma (OWN_DEPTH_FIT_SCORE); a deeper run is still an outage the period may hide.
+   * Development (4 seeds pooled): normal-day false alarms 202 → 198 (quiet days 79 → 75; no seed
+   * more), first five days 329 → 322, caught 60,856 → 60,849 of 66,609 (shift-down 584 → 578, drop
+   * −1). At 1.5 sigmas: 196 normal-day, 319 first five days, 60,844 caught (shift-down −10); with
+   * no fit test on this path: 196, 310, 60,831 (shift-down −18).
    */
   private atQuietDepth(change: { direction: Direction; runs: number }, assessment: TrackAssessment, track: VolumeTrack): boolean {
     if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
-    if (assessment.lowScore >= QUIET_FIT_SCORE) return false;
-    if (assessment.value <= QUIET_DEPTH_SHARE * assessment.prediction.mean) return true;
+    if (assessment.value <= QUIET_DEPTH_SHARE * assessment.prediction.mean) return assessment.lowScore < QUIET_FIT_SCORE;
     if (change.runs < OWN_DEPTH_AFTER_RUNS) return false;
     const evidence = track.ownQuietDepthEvidence(assessment.prediction, assessment.value);
-    return evidence !== null && evidence > OWN_DEPTH_EVIDENCE;
+    return evidence !== null && evidence > OWN_DEPTH_EVIDENCE && assessment.lowScore < OWN_DEPTH_FIT_SCORE;
   }
 
   /**
