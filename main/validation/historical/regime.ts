@@ -114,6 +114,11 @@ export interface RegimeStep {
   showing: RegimeWeights;
 }
 
+/** The four regimes' weights for P(quiet) `q` before the run and the chances of entering and leaving a quiet period on it. */
+function regimeWeights(q: number, entry: number, leave: number): RegimeWeights {
+  return { normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave };
+}
+
 export class RegimeFilter {
   /** P(quiet) after the last run. */
   quiet = 0;
@@ -236,7 +241,6 @@ export class RegimeFilter {
     const judgedAgreement = this.agreementOn(calendar);
     const judged = judgedAgreement === this.calendarAgreement ? filtered : this.transitions(dayNumber, days, calendar, between, judgedAgreement);
     const genericEntry = days === 1 ? this.entries / this.normalRuns : 1 - Math.pow(1 - this.entries / this.normalRuns, days);
-    const weights = (q: number, entry: number, leave: number): RegimeWeights => ({ normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave });
     // The judge reads the state the runs show, sharpened: a tenth of a chance of "quiet" left by a
     // weekend with nothing to see is not a state, and must not excuse a drop. Leaving a quiet
     // period is never news: the judge always keeps a little room for it.
@@ -244,9 +248,9 @@ export class RegimeFilter {
     const q = this.shownQuiet;
     const shown = this.returnInDoubt(q, calendar, judgedAgreement, busyRun) ? q : q ** 3 / (q ** 3 + (1 - q) ** 3);
     return {
-      judging: weights(shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT)),
-      filtering: weights(this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit),
-      showing: weights(q, filtered.anticipatedEntry, filtered.exit),
+      judging: regimeWeights(shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT)),
+      filtering: regimeWeights(this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit),
+      showing: regimeWeights(q, filtered.anticipatedEntry, filtered.exit),
     };
   }
 

@@ -22,6 +22,8 @@ export const VOLUME_METRICS = ['fetched', 'added', 'updated'] as const;
 /** Runs on the judged weekday the walk needs before it judges that weekday itself. */
 export const MIN_SAME_WEEKDAY_RUNS = 3;
 export type VolumeMetric = (typeof VOLUME_METRICS)[number];
+/** The metrics whose findings a step of the walk (not a judgement) reads: see `evaluate`. */
+const WALKED_METRICS = ['fetched'] as const;
 const RECENT_RUNS = 90;
 /**
  * The regime filter and the outlier weights start after two weeks of runs (each weekday seen
@@ -237,7 +239,7 @@ export class StreamWalk {
     for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
     const active = this.canJudge(context.weekday);
     // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
-    const judged = judging ? VOLUME_METRICS : (['fetched'] as const);
+    const judged = judging ? VOLUME_METRICS : WALKED_METRICS;
     const findings: VolumeFinding[] = [];
     if (active) {
       for (const metric of judged) {

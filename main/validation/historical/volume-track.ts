@@ -209,7 +209,6 @@ export class VolumeTrack {
   likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
     const { mean, phi } = prediction;
     const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * mean + 12));
-    const of = (logLikelihood: number): number => (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
     // The same distributions as addRegimeComponents, each worked out once and without building them.
     const plain = Math.exp(filterLogLikelihood(value, mean, phi));
     const bumped = 0.5 * plain + 0.5 * Math.exp(filterLogLikelihood(value, mean * this.bump.typical, phi + 1 / this.bump.shape));
@@ -218,11 +217,12 @@ export class VolumeTrack {
     const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
     // A quiet state's uncertain depth gives it a long upper tail; it must never explain a run
     // busier than the normal state expects better than the normal state does.
-    const quiet = (likelihood: number): number => (value > mean ? Math.min(likelihood, normal) : likelihood);
+    const enter = withOutliers(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape), vague);
+    const stay = withOutliers(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape), vague);
     return {
       normal,
-      enter: quiet(of(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape))),
-      stay: quiet(of(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape))),
+      enter: value > mean ? Math.min(enter, normal) : enter,
+      stay: value > mean ? Math.min(stay, normal) : stay,
       exit: (1 - OUTLIER_PROBABILITY) * bumped + vague,
     };
   }
@@ -411,6 +411,15 @@ function changeSideScore(direction: Direction, value: number, prediction: TrackP
   if (direction === 'up') return highScore;
   if (lowScore >= LEANING_SCORE || value >= prediction.mean) return lowScore;
   return tailScore(countLowerTail(value, prediction.mean, prediction.phi));
+}
+
+/**
+ * A likelihood with the outlier share: (1 − OUTLIER_PROBABILITY) of the state's own, plus the
+ * `vague` share any run gets (a module function, not a closure per call: likelihoods runs on
+ * every run of every walk).
+ */
+function withOutliers(logLikelihood: number, vague: number): number {
+  return (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
 }
 
 /** One component of a regime's distribution, `share` of it, the regime weighing `weight` of the `kept` total. */
