@@ -46,6 +46,7 @@ export class VolumeBaseline {
   private day: number | null = null;
   private readonly rateValues = new Float64Array(7);
   private ratesFresh = false;
+  private busiest = 0;
   /** Cleared whenever the spread's sums change; the shared prior (another metric's spread) is read fresh each run. */
   private phiCache: number | null = null;
 
@@ -98,28 +99,40 @@ export class VolumeBaseline {
     return this.rates()[weekday]!;
   }
 
-  /** The busiest weekday's rate: what "a quiet weekday" is measured against. */
+  /** The busiest weekday's rate: what "a quiet weekday" is measured against (worked out with the rates). */
   busiestRate(): number {
-    const rates = this.rates();
-    let busiest = 0;
-    for (let w = 0; w < 7; w++) busiest = Math.max(busiest, rates[w]!);
-    return busiest;
+    this.rates();
+    return this.busiest;
   }
 
-  /** All seven rates, worked out once per state (the walk asks for them many times a run). */
+  /** All seven rates and the busiest, worked out once per state (the walk asks for them many times a run). */
   private rates(): Float64Array {
     if (this.ratesFresh) return this.rateValues;
+    const pooled = this.pooledRate();
+    const rates = this.rateValues;
+    let busiest = 0;
+    for (let w = 0; w < 7; w++) {
+      rates[w] = this.rateAt(w, pooled);
+      busiest = Math.max(busiest, rates[w]!);
+    }
+    this.busiest = busiest;
+    this.ratesFresh = true;
+    return rates;
+  }
+
+  /** The all-weekday rate the weekday rates shrink toward. */
+  private pooledRate(): number {
     let records = 0;
     let exposure = 0;
     for (let w = 0; w < 7; w++) {
       records += this.rateRecords[w]!;
       exposure += this.rateExposure[w]!;
     }
-    const pooled = exposure > 0 ? Math.max(records / exposure, 0.05) : 1;
-    const rates = this.rateValues;
-    for (let w = 0; w < 7; w++) rates[w] = (this.rateRecords[w]! + 1) / (this.rateExposure[w]! + 1 / pooled);
-    this.ratesFresh = true;
-    return rates;
+    return exposure > 0 ? Math.max(records / exposure, 0.05) : 1;
+  }
+
+  private rateAt(weekday: number, pooled: number): number {
+    return (this.rateRecords[weekday]! + 1) / (this.rateExposure[weekday]! + 1 / pooled);
   }
 
   /** The recent level that scales the weekly shape (1 = the shape's own scale). */
@@ -191,7 +204,8 @@ export class VolumeBaseline {
     // The level reads the rate as just updated: on a weekday's first runs the rate carries the
     // scale, and the level (starting at 1) must not learn the same scale a second time.
     this.levelRecords += weight * value;
-    this.levelExposure += weight * this.rate(weekday);
+    // One weekday's rate, not all seven: the day ages (and every rate changes) before anyone reads the rest.
+    this.levelExposure += weight * this.rateAt(weekday, this.pooledRate());
     this.levelRuns += weight;
     this.levelRuns2 += weight * weight;
   }
