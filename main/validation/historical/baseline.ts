@@ -22,16 +22,14 @@ const PHI_PRIOR_RUNS = 20;
 const PHI_PRIOR_REFERENCE_MEAN = 20;
 const MIN_RUNS_FOR_SPREAD = 3;
 
-/** 2^(-days/halfLife), the one-day factors computed once (daily runs age by one day almost always). */
-const ONE_DAY = new Map<number, number>();
-function decay(days: number, halfLife: number): number {
-  if (days !== 1) return 2 ** (-days / halfLife);
-  let factor = ONE_DAY.get(halfLife);
-  if (factor === undefined) {
-    factor = 2 ** (-1 / halfLife);
-    ONE_DAY.set(halfLife, factor);
-  }
-  return factor;
+/**
+ * 2^(-days/halfLife). Daily runs age by one day almost always: those factors (`oneDay`) are
+ * worked out once, here, rather than looked up by half-life in a map (three lookups per metric
+ * per run of the walk).
+ */
+const ONE_DAY_DECAY = { rates: 2 ** (-1 / HALF_LIFE_DAYS.rates), level: 2 ** (-1 / HALF_LIFE_DAYS.level), spread: 2 ** (-1 / HALF_LIFE_DAYS.spread) };
+function decay(days: number, halfLife: number, oneDay: number): number {
+  return days === 1 ? oneDay : 2 ** (-days / halfLife);
 }
 
 export class VolumeBaseline {
@@ -48,6 +46,7 @@ export class VolumeBaseline {
   private day: number | null = null;
   private readonly rateValues = new Float64Array(7);
   private ratesFresh = false;
+  private busiest = 0;
   /** Cleared whenever the spread's sums change; the shared prior (another metric's spread) is read fresh each run. */
   private phiCache: number | null = null;
 
@@ -74,7 +73,7 @@ export class VolumeBaseline {
   age(dayNumber: number): void {
     if (this.day !== null && dayNumber > this.day) {
       const days = dayNumber - this.day;
-      const rates = decay(days, HALF_LIFE_DAYS.rates);
+      const rates = decay(days, HALF_LIFE_DAYS.rates, ONE_DAY_DECAY.rates);
       this.ratesFresh = false;
       for (let w = 0; w < 7; w++) {
         this.rateRecords[w]! *= rates;
@@ -82,12 +81,12 @@ export class VolumeBaseline {
         this.rateRuns[w]! *= rates;
         this.rateRuns2[w]! *= rates * rates;
       }
-      const level = decay(days, HALF_LIFE_DAYS.level);
+      const level = decay(days, HALF_LIFE_DAYS.level, ONE_DAY_DECAY.level);
       this.levelRecords *= level;
       this.levelExposure *= level;
       this.levelRuns *= level;
       this.levelRuns2 *= level * level;
-      const spread = decay(days, HALF_LIFE_DAYS.spread);
+      const spread = decay(days, HALF_LIFE_DAYS.spread, ONE_DAY_DECAY.spread);
       this.phiCache = null;
       this.spreadSum *= spread;
       this.spreadInformation *= spread;
@@ -100,28 +99,40 @@ export class VolumeBaseline {
     return this.rates()[weekday]!;
   }
 
-  /** The busiest weekday's rate: what "a quiet weekday" is measured against. */
+  /** The busiest weekday's rate: what "a quiet weekday" is measured against (worked out with the rates). */
   busiestRate(): number {
-    const rates = this.rates();
-    let busiest = 0;
-    for (let w = 0; w < 7; w++) busiest = Math.max(busiest, rates[w]!);
-    return busiest;
+    this.rates();
+    return this.busiest;
   }
 
-  /** All seven rates, worked out once per state (the walk asks for them many times a run). */
+  /** All seven rates and the busiest, worked out once per state (the walk asks for them many times a run). */
   private rates(): Float64Array {
     if (this.ratesFresh) return this.rateValues;
+    const pooled = this.pooledRate();
+    const rates = this.rateValues;
+    let busiest = 0;
+    for (let w = 0; w < 7; w++) {
+      rates[w] = this.rateAt(w, pooled);
+      busiest = Math.max(busiest, rates[w]!);
+    }
+    this.busiest = busiest;
+    this.ratesFresh = true;
+    return rates;
+  }
+
+  /** The all-weekday rate the weekday rates shrink toward. */
+  private pooledRate(): number {
     let records = 0;
     let exposure = 0;
     for (let w = 0; w < 7; w++) {
       records += this.rateRecords[w]!;
       exposure += this.rateExposure[w]!;
     }
-    const pooled = exposure > 0 ? Math.max(records / exposure, 0.05) : 1;
-    const rates = this.rateValues;
-    for (let w = 0; w < 7; w++) rates[w] = (this.rateRecords[w]! + 1) / (this.rateExposure[w]! + 1 / pooled);
-    this.ratesFresh = true;
-    return rates;
+    return exposure > 0 ? Math.max(records / exposure, 0.05) : 1;
+  }
+
+  private rateAt(weekday: number, pooled: number): number {
+    return (this.rateRecords[weekday]! + 1) / (this.rateExposure[weekday]! + 1 / pooled);
   }
 
   /** The recent level that scales the weekly shape (1 = the shape's own scale). */
@@ -193,7 +204,8 @@ export class VolumeBaseline {
     // The level reads the rate as just updated: on a weekday's first runs the rate carries the
     // scale, and the level (starting at 1) must not learn the same scale a second time.
     this.levelRecords += weight * value;
-    this.levelExposure += weight * this.rate(weekday);
+    // One weekday's rate, not all seven: the day ages (and every rate changes) before anyone reads the rest.
+    this.levelExposure += weight * this.rateAt(weekday, this.pooledRate());
     this.levelRuns += weight;
     this.levelRuns2 += weight * weight;
   }

@@ -60,11 +60,27 @@ export function logCountProbability(y: number, mean: number, phi: number): numbe
   return logGamma(y + shape) - logGamma(shape) - logGamma(y + 1) + shape * Math.log(shape / (shape + mu)) + y * Math.log(mu / (shape + mu));
 }
 
-/** Ratio P(y+1)/P(y). */
-function stepRatio(y: number, mu: number, phi: number): number {
-  if (phi <= 1e-9) return mu / (y + 1);
+/**
+ * What P(y+1)/P(y) needs of one distribution (see `stepRatio`), worked out once per tail sum: at
+ * every term it cost two of the step's four divisions.
+ */
+interface StepTerms {
+  mu: number;
+  poisson: boolean;
+  shape: number;
+  /** mu / (shape + mu) */
+  odds: number;
+}
+
+function stepTerms(mu: number, phi: number): StepTerms {
   const shape = 1 / phi;
-  return ((y + shape) / (y + 1)) * (mu / (shape + mu));
+  return { mu, poisson: phi <= 1e-9, shape, odds: mu / (shape + mu) };
+}
+
+/** Ratio P(y+1)/P(y). */
+function stepRatio(y: number, terms: StepTerms): number {
+  if (terms.poisson) return terms.mu / (y + 1);
+  return ((y + terms.shape) / (y + 1)) * terms.odds;
 }
 
 function modeOf(mu: number, phi: number): number {
@@ -75,10 +91,11 @@ function modeOf(mu: number, phi: number): number {
 
 /** Σ P(k) for k = y, y-1, ... (terms shrink away from the mode). */
 function sumDown(y: number, mu: number, phi: number): number {
+  const terms = stepTerms(mu, phi);
   let p = Math.exp(logCountProbability(y, mu, phi));
   let sum = p;
   for (let k = y, n = 0; k > 0 && p > sum * NEGLIGIBLE_SHARE && n < MAX_TERMS; k--, n++) {
-    p /= stepRatio(k - 1, mu, phi);
+    p /= stepRatio(k - 1, terms);
     sum += p;
   }
   // `+ 0` changes no value (sum ≥ 0); it keeps V8 from boxing the running sum on the heap at
@@ -88,10 +105,11 @@ function sumDown(y: number, mu: number, phi: number): number {
 
 /** Σ P(k) for k = y, y+1, ... */
 function sumUp(y: number, mu: number, phi: number): number {
+  const terms = stepTerms(mu, phi);
   let p = Math.exp(logCountProbability(y, mu, phi));
   let sum = p;
   for (let k = y, n = 0; p > sum * NEGLIGIBLE_SHARE && n < MAX_TERMS; k++, n++) {
-    p *= stepRatio(k, mu, phi);
+    p *= stepRatio(k, terms);
     sum += p;
   }
   return sum + 0; // as in sumDown
@@ -173,12 +191,13 @@ export function countBand(mean: number, phi: number, alpha: number): { low: numb
   let p = Math.exp(logCountProbability(k, mu, phi));
   let below = k > 0 ? countLowerTail(k - 1, mu, phi) : 0;
   let low = -1;
+  const terms = stepTerms(mu, phi);
   for (let n = 0; n < MAX_TERMS; n++, k++) {
     // `below` is P(X < k): k is the band's top while P(X ≥ k) still reaches alpha.
     if (1 - below < alpha) return { low: Math.max(low, 0), high: Math.max(k - 1, Math.max(low, 0)) };
     below += p;
     if (low < 0 && below >= alpha) low = k;
-    p *= stepRatio(k, mu, phi);
+    p *= stepRatio(k, terms);
   }
   return { low: Math.max(low, 0), high: k };
 }

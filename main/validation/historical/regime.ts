@@ -114,6 +114,11 @@ export interface RegimeStep {
   showing: RegimeWeights;
 }
 
+/** The four regimes' weights for P(quiet) `q` before the run and the chances of entering and leaving a quiet period on it. */
+function regimeWeights(q: number, entry: number, leave: number): RegimeWeights {
+  return { normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave };
+}
+
 export class RegimeFilter {
   /** P(quiet) after the last run. */
   quiet = 0;
@@ -188,9 +193,10 @@ export class RegimeFilter {
    * its entry hazard) cost development 10 more false alarms on normal days in four seeds, a year
    * on. One-day holidays keep the bound: a young stream's holiday read as an announced quiet
    * period hid level shifts that began around it (issue 5, 30-run histories: five shifts missed).
+   * `calendarAgreement`: the bound, when the caller has it already.
    */
-  agreementOn(calendar: CalendarPrior): number {
-    return this.judgedByPrior(calendar) ? this.agreementAt(this.agreement.confirmed / this.agreement.seen) : this.calendarAgreement;
+  agreementOn(calendar: CalendarPrior, calendarAgreement?: number): number {
+    return this.judgedByPrior(calendar) ? this.agreementAt(this.agreement.confirmed / this.agreement.seen) : (calendarAgreement ?? this.calendarAgreement);
   }
 
   /** Whether this run is judged with the calendar prior at its mean (see `agreementOn`). */
@@ -232,11 +238,12 @@ export class RegimeFilter {
     const days = this.lastDay === null ? 1 : Math.max(1, Math.min(30, dayNumber - this.lastDay));
     // The judge reads the calendar as a young stream's prior says (see `agreementOn`); the filter,
     // which decides the state the stream learns in, only as far as its own recesses have shown.
-    const filtered = this.transitions(dayNumber, days, calendar, between, this.calendarAgreement);
-    const judgedAgreement = this.agreementOn(calendar);
-    const judged = judgedAgreement === this.calendarAgreement ? filtered : this.transitions(dayNumber, days, calendar, between, judgedAgreement);
+    // Worked out once here (a square root and two divisions), not at each of its three reads.
+    const calendarAgreement = this.calendarAgreement;
+    const filtered = this.transitions(dayNumber, days, calendar, between, calendarAgreement);
+    const judgedAgreement = this.agreementOn(calendar, calendarAgreement);
+    const judged = judgedAgreement === calendarAgreement ? filtered : this.transitions(dayNumber, days, calendar, between, judgedAgreement);
     const genericEntry = days === 1 ? this.entries / this.normalRuns : 1 - Math.pow(1 - this.entries / this.normalRuns, days);
-    const weights = (q: number, entry: number, leave: number): RegimeWeights => ({ normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave });
     // The judge reads the state the runs show, sharpened: a tenth of a chance of "quiet" left by a
     // weekend with nothing to see is not a state, and must not excuse a drop. Leaving a quiet
     // period is never news: the judge always keeps a little room for it.
@@ -244,9 +251,9 @@ export class RegimeFilter {
     const q = this.shownQuiet;
     const shown = this.returnInDoubt(q, calendar, judgedAgreement, busyRun) ? q : q ** 3 / (q ** 3 + (1 - q) ** 3);
     return {
-      judging: weights(shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT)),
-      filtering: weights(this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit),
-      showing: weights(q, filtered.anticipatedEntry, filtered.exit),
+      judging: regimeWeights(shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT)),
+      filtering: regimeWeights(this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit),
+      showing: regimeWeights(q, filtered.anticipatedEntry, filtered.exit),
     };
   }
 

@@ -22,6 +22,8 @@ export const VOLUME_METRICS = ['fetched', 'added', 'updated'] as const;
 /** Runs on the judged weekday the walk needs before it judges that weekday itself. */
 export const MIN_SAME_WEEKDAY_RUNS = 3;
 export type VolumeMetric = (typeof VOLUME_METRICS)[number];
+/** The metrics whose findings a step of the walk (not a judgement) reads: see `evaluate`. */
+const WALKED_METRICS = ['fetched'] as const;
 const RECENT_RUNS = 90;
 /**
  * The regime filter and the outlier weights start after two weeks of runs (each weekday seen
@@ -243,7 +245,7 @@ export class StreamWalk {
     for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
     const active = this.canJudge(context.weekday);
     // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
-    const judged = judging ? VOLUME_METRICS : (['fetched'] as const);
+    const judged = judging ? VOLUME_METRICS : WALKED_METRICS;
     const findings: VolumeFinding[] = [];
     if (active) {
       for (const metric of judged) {
@@ -602,9 +604,24 @@ function posteriorQuiet(weights: RegimeWeights, likelihood: RegimeWeights): numb
   return total > 0 ? quiet / total : null;
 }
 
-function valueOf(entry: MetricsCarrier, metric: string): number {
-  const value = entry.metrics[metric];
+function valueOf(entry: MetricsCarrier, metric: VolumeMetric): number {
+  const value = reading(entry.metrics, metric);
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0;
+}
+
+/**
+ * A volume metric's reading, by name: a read keyed by a changing name is a generic lookup, and
+ * the walk reads three metrics of every run (it was about 3 % of a cold judgement).
+ */
+function reading(metrics: MetricsCarrier['metrics'], metric: VolumeMetric): number | undefined {
+  switch (metric) {
+    case 'fetched':
+      return metrics.fetched;
+    case 'added':
+      return metrics.added;
+    case 'updated':
+      return metrics.updated;
+  }
 }
 
 /** A CUSUM statistic (log likelihood ratio) on the sigma scale: its false-alarm rate is at most e^-S. */

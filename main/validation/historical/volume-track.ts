@@ -162,56 +162,54 @@ export class VolumeTrack {
     const mean = this.baseline.expected(weekday);
     const phi = this.baseline.predictivePhi(weekday);
     const rate = this.baseline.rate(weekday);
-    const prediction: TrackPrediction = { mean, phi, rate, judging: [], returning };
     // Most runs are plainly in the normal state: one distribution, nothing else to build.
-    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
-      prediction.judging.push({ weight: 1, mean, phi });
-      return prediction;
-    }
+    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) return { mean, phi, rate, judging: [{ weight: 1, mean, phi }], returning };
     let kept = 0;
     for (const regime of REGIME_ORDER) if (weightOf(weights, regime) >= NEGLIGIBLE_WEIGHT) kept += weightOf(weights, regime);
+    const judging: CountComponent[] = [];
     for (const regime of REGIME_ORDER) {
       const weight = weightOf(weights, regime);
-      if (weight < NEGLIGIBLE_WEIGHT) continue;
-      // Each call builds its components afresh, so they are weighed in place rather than copied.
-      for (const c of this.regimeComponents(regime, mean, phi, returning)) {
-        c.weight = (c.weight * weight) / kept;
-        prediction.judging.push(c);
-      }
+      if (weight >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, regime, weight, kept, mean, phi, returning);
     }
-    return prediction;
+    return { mean, phi, rate, judging, returning };
   }
 
   /**
-   * The run's distribution under one regime: normal (bumped when returning), entering or staying
-   * quiet, leaving. Built for the regimes the judge weighs only: a cold walk predicts thousands of runs.
+   * Adds the run's distribution under one regime, weighed by the regime's `weight` of the `kept`
+   * total: normal (bumped when returning), entering or staying quiet, leaving. Built for the
+   * regimes the judge weighs only, straight into the mixture: a cold walk predicts thousands of
+   * runs, and a list per regime copied into the mixture was a fifth of its allocations.
    */
-  private regimeComponents(regime: keyof RegimeWeights, mean: number, phi: number, returning: boolean): CountComponent[] {
-    const bumped = (): CountComponent[] => [
-      { weight: 0.5, mean, phi },
-      { weight: 0.5, mean: mean * this.bump.typical, phi: phi + 1 / this.bump.shape },
-    ];
+  private addRegimeComponents(judging: CountComponent[], regime: keyof RegimeWeights, weight: number, kept: number, mean: number, phi: number, returning: boolean): void {
     switch (regime) {
       case 'normal':
-        return returning ? bumped() : [{ weight: 1, mean, phi }];
+        if (returning) this.addBumped(judging, weight, kept, mean, phi);
+        else judging.push(weighed(1, weight, kept, mean, phi));
+        return;
       case 'enter':
-        return [{ weight: 1, mean: mean * this.depth.typical, phi: phi + 1 / this.depth.shape }];
+        judging.push(weighed(1, weight, kept, mean * this.depth.typical, phi + 1 / this.depth.shape));
+        return;
       case 'stay': {
         const depthShape = this.depth.shape + this.episode.observed;
         const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
-        return [{ weight: 1, mean: (mean * depthShape) / depthRate, phi: phi + 1 / depthShape }];
+        judging.push(weighed(1, weight, kept, (mean * depthShape) / depthRate, phi + 1 / depthShape));
+        return;
       }
       case 'exit':
-        return bumped();
+        this.addBumped(judging, weight, kept, mean, phi);
     }
+  }
+
+  /** The normal state with a catch-up bump as likely as not (the first days back, leaving a quiet period). */
+  private addBumped(judging: CountComponent[], weight: number, kept: number, mean: number, phi: number): void {
+    judging.push(weighed(0.5, weight, kept, mean, phi), weighed(0.5, weight, kept, mean * this.bump.typical, phi + 1 / this.bump.shape));
   }
 
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
   likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
     const { mean, phi } = prediction;
     const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * mean + 12));
-    const of = (logLikelihood: number): number => (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
-    // The same distributions as regimeComponents, each worked out once and without building them.
+    // The same distributions as addRegimeComponents, each worked out once and without building them.
     const plain = Math.exp(filterLogLikelihood(value, mean, phi));
     const bumped = 0.5 * plain + 0.5 * Math.exp(filterLogLikelihood(value, mean * this.bump.typical, phi + 1 / this.bump.shape));
     const normal = (1 - OUTLIER_PROBABILITY) * (prediction.returning ? bumped : plain) + vague;
@@ -219,11 +217,12 @@ export class VolumeTrack {
     const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
     // A quiet state's uncertain depth gives it a long upper tail; it must never explain a run
     // busier than the normal state expects better than the normal state does.
-    const quiet = (likelihood: number): number => (value > mean ? Math.min(likelihood, normal) : likelihood);
+    const enter = withOutliers(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape), vague);
+    const stay = withOutliers(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape), vague);
     return {
       normal,
-      enter: quiet(of(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape))),
-      stay: quiet(of(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape))),
+      enter: value > mean ? Math.min(enter, normal) : enter,
+      stay: value > mean ? Math.min(stay, normal) : stay,
       exit: (1 - OUTLIER_PROBABILITY) * bumped + vague,
     };
   }
@@ -412,6 +411,20 @@ function changeSideScore(direction: Direction, value: number, prediction: TrackP
   if (direction === 'up') return highScore;
   if (lowScore >= LEANING_SCORE || value >= prediction.mean) return lowScore;
   return tailScore(countLowerTail(value, prediction.mean, prediction.phi));
+}
+
+/**
+ * A likelihood with the outlier share: (1 − OUTLIER_PROBABILITY) of the state's own, plus the
+ * `vague` share any run gets (a module function, not a closure per call: likelihoods runs on
+ * every run of every walk).
+ */
+function withOutliers(logLikelihood: number, vague: number): number {
+  return (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
+}
+
+/** One component of a regime's distribution, `share` of it, the regime weighing `weight` of the `kept` total. */
+function weighed(share: number, weight: number, kept: number, mean: number, phi: number): CountComponent {
+  return { weight: (share * weight) / kept, mean, phi };
 }
 
 /** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */
