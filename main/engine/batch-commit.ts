@@ -157,7 +157,7 @@ export class BatchCommitter {
         return null;
       } catch (error) {
         if (this.run.isRunFault(error)) throw error;
-        if (part.length === 1) refused.set(part[0]!, failureReason(error, part[0]!.hearing.eventId, 'the database refused the write'));
+        if (part.length === 1) refused.set(part[0]!, refusal(error, part[0]!));
         return { error };
       }
     };
@@ -202,7 +202,7 @@ export class BatchCommitter {
     } catch (error) {
       if (error instanceof MisledByName) return false;
       if (this.run.isRunFault(error)) throw error;
-      refused.set(named, failureReason(error, named.hearing.eventId, 'the database refused the write'));
+      refused.set(named, refusal(error, named));
       return true;
     }
     return false;
@@ -306,6 +306,11 @@ function countBatch(counts: BatchCounts, status: BatchStatus): BatchCounts {
   else if (status === 'isolated') next.isolated += 1;
   else next.failed += 1;
   return next;
+}
+
+/** Why the database refused `change`, written alone. */
+function refusal(error: unknown, change: PlannedChange): Rejection {
+  return failureReason(error, change.hearing.eventId, 'the database refused the write');
 }
 
 function failureReason(error: unknown, eventId: string | null, fallback: string): Rejection {
