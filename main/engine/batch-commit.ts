@@ -265,15 +265,17 @@ function isolationChunk(batchFailure: unknown, changes: PlannedChange[]): number
 class MisledByName extends Error {}
 
 /**
- * The change of `part` whose eventId the error names first, as a whole word of its message or
- * detail; undefined when it names none, or when the part is a single change (nothing to narrow).
+ * The change of `part` whose eventId the error's detail names first, as a whole word; undefined
+ * when it names none, or when the part is a single change (nothing to narrow). Only the detail:
+ * that is where PostgreSQL puts the refused row, while a message (a trigger's, SQLite's) may name
+ * anything, and SQLite gives no detail, so its refusals are halved.
  */
 export function firstNamedChange(error: unknown, part: PlannedChange[]): PlannedChange | undefined {
-  if (part.length < 2 || !(error instanceof Error)) return undefined;
-  const text = `${error.message}\n${String((error as { detail?: unknown }).detail ?? '')}`;
+  const detail = (error as { detail?: unknown } | null)?.detail;
+  if (part.length < 2 || typeof detail !== 'string') return undefined;
   let first: { change: PlannedChange; at: number } | undefined;
   for (const change of part) {
-    const at = wordIndex(text, change.hearing.eventId);
+    const at = wordIndex(detail, change.hearing.eventId);
     if (at >= 0 && (first === undefined || at < first.at)) first = { change, at };
   }
   return first?.change;

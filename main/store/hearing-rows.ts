@@ -138,6 +138,8 @@ export function writtenCountViolations(changes: PlannedChange[], found: { hearin
  */
 export function injectedWriteFault(eventId: string, backend: 'sqlite' | 'postgres'): Error {
   const error = new Error(`CHECK constraint failed (injected fault writing eventId ${eventId})`);
-  (error as Error & { code: string }).code = backend === 'sqlite' ? 'SQLITE_CONSTRAINT_CHECK' : '23514';
-  return error;
+  // Shaped as each database's own refusal, so isolation (and the bench) meet what they would meet:
+  // PostgreSQL names the failing row in the detail; SQLite names no row at all.
+  if (backend === 'sqlite') return Object.assign(error, { code: 'SQLITE_CONSTRAINT_CHECK' });
+  return Object.assign(error, { code: '23514', detail: `Failing row contains (${eventId}, …).` });
 }
