@@ -94,6 +94,17 @@ describe.each(testBackends())('cross-batch reconciliation ($name)', (backend) =>
     expect(summary.status).toBe('partial');
     expect(summary.reconciliation!.problems).toEqual([expect.stringMatching(/^quarantine matches the run metrics: quarantine: 0 entries; metrics: 1 quarantined$/)]);
   });
+
+  it('makes the run partial when a witness its journal says it created appears in none of its hearings', async () => {
+    const ghost = `INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES ('ghost witness', '', 'Ghost Witness', NULL);
+      INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, created_at)
+      SELECT 1, 1, 'witness', CAST(id AS TEXT), '2026-01-01T00:00:00Z' FROM witnesses WHERE normalized_name = 'ghost witness'`;
+    const summary = await run((location) => tamperingSource(arraySource(RECORDS), BETWEEN_WINDOWS, () => tamper(location, ghost)));
+    expect(summary.status).toBe('partial');
+    expect(summary.reconciliation!.problems).toEqual([
+      'created committees and witnesses are used: 0 committees and 1 witnesses the run created are referred to by none of its hearings',
+    ]);
+  });
   /** An update stopped after its third batch (its checkpoint durable) and resumed by a fresh call, as after a restart; `between` runs in the pause. */
   async function stopAndResume(location: string, options: StoreOptions, between: () => Promise<void> = async () => {}) {
     const store = await backend.open(location, options);
