@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calendarFromRecesses } from '../../../main/validation/historical/calendar.js';
 import type { ValidationResult } from '../../../shared/validation.js';
-import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
+import { dayIndexIn, judgeEach, RECESSES_2023, stream } from './stream-fixtures.js';
 
 /**
  * Issue 10: a stream that follows the calendar and whose level falls for good, back near its old
@@ -11,10 +11,7 @@ import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
  */
 describe('a lasting drop whose quiet periods keep reopening', () => {
   const recesses = [
-    { start: '2023-03-06', end: '2023-03-17' },
-    { start: '2023-05-29', end: '2023-06-09' },
-    { start: '2023-08-07', end: '2023-09-01' },
-    { start: '2023-11-20', end: '2023-12-01' },
+    ...RECESSES_2023,
     { start: '2024-02-19', end: '2024-03-01' },
   ];
   const dayIndex = dayIndexIn('2023-01-01');

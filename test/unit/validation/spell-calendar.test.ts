@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calendarFromRecesses } from '../../../main/validation/historical/calendar.js';
-import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
+import { dayIndexIn, judgeEach, RECESSES_2023, stream } from './stream-fixtures.js';
 
 /**
  * The spell that lets a lasting drop become the new normal (spell.test.ts) joins unannounced quiet
@@ -8,10 +8,7 @@ import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
  */
 describe('announced recesses a day apart', () => {
   const recesses = [
-    { start: '2023-03-06', end: '2023-03-17' },
-    { start: '2023-05-29', end: '2023-06-09' },
-    { start: '2023-08-07', end: '2023-09-01' },
-    { start: '2023-11-20', end: '2023-12-01' },
+    ...RECESSES_2023,
     // 24 and 29 days with one busy Thursday between: together longer than promotion needs.
     { start: '2024-03-04', end: '2024-03-27' },
     { start: '2024-03-29', end: '2024-04-26' },

@@ -60,3 +60,11 @@ export function distinctAlerts(results: readonly ValidationResult[]): string[] {
   }
   return alerts;
 }
+
+/** Four recesses of 2023, the calendar the spell tests' streams follow before what each one tests. */
+export const RECESSES_2023 = [
+  { start: '2023-03-06', end: '2023-03-17' },
+  { start: '2023-05-29', end: '2023-06-09' },
+  { start: '2023-08-07', end: '2023-09-01' },
+  { start: '2023-11-20', end: '2023-12-01' },
+] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calendarFromRecesses } from '../../../main/validation/historical/calendar.js';
-import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
+import { dayIndexIn, judgeEach, RECESSES_2023, stream } from './stream-fixtures.js';
 
 /**
  * Issue 10: a stream that follows the calendar, whose level falls for good a week before a recess
@@ -10,10 +10,7 @@ import { dayIndexIn, judgeEach, stream } from './stream-fixtures.js';
  */
 describe('a calendar stream that falls for good just before a recess', () => {
   const recesses = [
-    { start: '2023-03-06', end: '2023-03-17' },
-    { start: '2023-05-29', end: '2023-06-09' },
-    { start: '2023-08-07', end: '2023-09-01' },
-    { start: '2023-11-20', end: '2023-12-01' },
+    ...RECESSES_2023,
     { start: '2024-02-19', end: '2024-03-01' },
     { start: '2024-04-15', end: '2024-04-26' },
   ];
