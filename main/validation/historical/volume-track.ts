@@ -136,6 +136,15 @@ export class VolumeTrack {
    * or changes of their own — which keeps a walk over years of runs within milliseconds.
    */
   readonly followsFetched: boolean;
+  /**
+   * The prediction `predict` returns and the mixture components it is built of, overwritten at
+   * each prediction: a walk reads a run's prediction only while it judges and learns that run,
+   * and fresh ones (three numbers each, boxed) were about a third of a cold judgement's
+   * allocation. A copy starts with its own, so a probe's result outlives the walk's next step.
+   */
+  private readonly prediction: TrackPrediction = { mean: 0, phi: 0, rate: 0, judging: [], returning: false };
+  private readonly componentPool: CountComponent[] = [];
+  private componentsUsed = 0;
 
   constructor(
     readonly metric: string,
@@ -162,16 +171,40 @@ export class VolumeTrack {
     const mean = this.baseline.expected(weekday);
     const phi = this.baseline.predictivePhi(weekday);
     const rate = this.baseline.rate(weekday);
+    const prediction = this.prediction;
+    prediction.mean = mean;
+    prediction.phi = phi;
+    prediction.rate = rate;
+    prediction.returning = returning;
+    const judging = prediction.judging;
+    judging.length = 0;
+    this.componentsUsed = 0;
     // Most runs are plainly in the normal state: one distribution, nothing else to build.
-    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) return { mean, phi, rate, judging: [{ weight: 1, mean, phi }], returning };
+    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
+      judging.push(this.weighed(1, 1, 1, mean, phi));
+      return prediction;
+    }
     let kept = 0;
     for (const regime of REGIME_ORDER) if (weightOf(weights, regime) >= NEGLIGIBLE_WEIGHT) kept += weightOf(weights, regime);
-    const judging: CountComponent[] = [];
     for (const regime of REGIME_ORDER) {
       const weight = weightOf(weights, regime);
       if (weight >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, regime, weight, kept, mean, phi, returning);
     }
-    return { mean, phi, rate, judging, returning };
+    return prediction;
+  }
+
+  /** The next of the prediction's reused components: `share` of the regime's `weight` of the `kept` total. */
+  private weighed(share: number, weight: number, kept: number, mean: number, phi: number): CountComponent {
+    let component = this.componentPool[this.componentsUsed];
+    if (component === undefined) {
+      component = { weight: 0, mean: 0, phi: 0 };
+      this.componentPool.push(component);
+    }
+    this.componentsUsed += 1;
+    component.weight = (share * weight) / kept;
+    component.mean = mean;
+    component.phi = phi;
+    return component;
   }
 
   /**
@@ -184,15 +217,15 @@ export class VolumeTrack {
     switch (regime) {
       case 'normal':
         if (returning) this.addBumped(judging, weight, kept, mean, phi);
-        else judging.push(weighed(1, weight, kept, mean, phi));
+        else judging.push(this.weighed(1, weight, kept, mean, phi));
         return;
       case 'enter':
-        judging.push(weighed(1, weight, kept, mean * this.depth.typical, phi + 1 / this.depth.shape));
+        judging.push(this.weighed(1, weight, kept, mean * this.depth.typical, phi + 1 / this.depth.shape));
         return;
       case 'stay': {
         const depthShape = this.depth.shape + this.episode.observed;
         const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
-        judging.push(weighed(1, weight, kept, (mean * depthShape) / depthRate, phi + 1 / depthShape));
+        judging.push(this.weighed(1, weight, kept, (mean * depthShape) / depthRate, phi + 1 / depthShape));
         return;
       }
       case 'exit':
@@ -202,7 +235,7 @@ export class VolumeTrack {
 
   /** The normal state with a catch-up bump as likely as not (the first days back, leaving a quiet period). */
   private addBumped(judging: CountComponent[], weight: number, kept: number, mean: number, phi: number): void {
-    judging.push(weighed(0.5, weight, kept, mean, phi), weighed(0.5, weight, kept, mean * this.bump.typical, phi + 1 / this.bump.shape));
+    judging.push(this.weighed(0.5, weight, kept, mean, phi), this.weighed(0.5, weight, kept, mean * this.bump.typical, phi + 1 / this.bump.shape));
   }
 
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
@@ -420,11 +453,6 @@ function changeSideScore(direction: Direction, value: number, prediction: TrackP
  */
 function withOutliers(logLikelihood: number, vague: number): number {
   return (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
-}
-
-/** One component of a regime's distribution, `share` of it, the regime weighing `weight` of the `kept` total. */
-function weighed(share: number, weight: number, kept: number, mean: number, phi: number): CountComponent {
-  return { weight: (share * weight) / kept, mean, phi };
 }
 
 /** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */
