@@ -145,6 +145,8 @@ export class VolumeTrack {
   private readonly prediction: TrackPrediction = { mean: 0, phi: 0, rate: 0, judging: [], returning: false };
   private readonly componentPool: CountComponent[] = [];
   private componentsUsed = 0;
+  /** The assessment `assess` returns, overwritten at each assessment as the prediction is. */
+  private assessment: TrackAssessment | null = null;
 
   constructor(
     readonly metric: string,
@@ -296,7 +298,19 @@ export class VolumeTrack {
       leansWithChange = changeStatus === 'silent' && changeSideScore(this.change.direction, value, prediction, lowScore, highScore) >= LEANING_SCORE && leaningEvidence(this.change, value, prediction) > 0;
     }
     const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
-    return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, leansWithChange, shift };
+    const assessment = this.assessment ?? { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, leansWithChange, shift };
+    this.assessment = assessment;
+    assessment.prediction = prediction;
+    assessment.value = value;
+    assessment.weekday = run.weekday;
+    assessment.dayNumber = run.dayNumber;
+    assessment.quietShare = 0;
+    assessment.lowScore = lowScore;
+    assessment.highScore = highScore;
+    assessment.changeStatus = changeStatus;
+    assessment.leansWithChange = leansWithChange;
+    assessment.shift = shift;
+    return assessment;
   }
 
   /** Two-sided tail score: how much of an outlier the run is, whatever its direction. */
