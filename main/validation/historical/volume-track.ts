@@ -178,8 +178,9 @@ export class VolumeTrack {
     prediction.phi = phi;
     prediction.rate = rate;
     prediction.returning = returning;
-    const judging = prediction.judging;
-    judging.length = 0;
+    // A fresh list (cheap) over reused components: emptying the old one is a runtime call.
+    const judging: CountComponent[] = [];
+    prediction.judging = judging;
     this.componentsUsed = 0;
     // Most runs are plainly in the normal state: one distribution, nothing else to build.
     if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
