@@ -145,6 +145,8 @@ export class VolumeTrack {
   private readonly prediction: TrackPrediction = { mean: 0, phi: 0, rate: 0, judging: [], returning: false };
   private readonly componentPool: CountComponent[] = [];
   private componentsUsed = 0;
+  /** The likelihoods `likelihoods` returns, overwritten at each call as the prediction is. */
+  private readonly likelihood: Record<keyof RegimeWeights, number> = { normal: 0, enter: 0, stay: 0, exit: 0 };
   /** The assessment `assess` returns, overwritten at each assessment as the prediction is. */
   private assessment: TrackAssessment | null = null;
 
@@ -255,12 +257,12 @@ export class VolumeTrack {
     // busier than the normal state expects better than the normal state does.
     const enter = withOutliers(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape), vague);
     const stay = withOutliers(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape), vague);
-    return {
-      normal,
-      enter: value > mean ? Math.min(enter, normal) : enter,
-      stay: value > mean ? Math.min(stay, normal) : stay,
-      exit: (1 - OUTLIER_PROBABILITY) * bumped + vague,
-    };
+    const likelihood = this.likelihood;
+    likelihood.normal = normal;
+    likelihood.enter = value > mean ? Math.min(enter, normal) : enter;
+    likelihood.stay = value > mean ? Math.min(stay, normal) : stay;
+    likelihood.exit = (1 - OUTLIER_PROBABILITY) * bumped + vague;
+    return likelihood;
   }
 
   /**
