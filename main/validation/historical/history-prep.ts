@@ -64,10 +64,16 @@ export function runTime(startedAt: string): number {
   const minute = digitsAt(startedAt, 14, 2);
   const second = digitsAt(startedAt, 17, 2);
   const millisecond = length === 24 ? digitsAt(startedAt, 20, 3) : 0;
-  // Day 29 and later, and years before 1970, are rare enough to leave to the built-in parser.
-  const plain = year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millisecond >= 0;
+  // Years before 1970 are rare enough to leave to the built-in parser; days past the month's
+  // end go to it too, so how it treats an impossible date stays its own business.
+  const plain = year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millisecond >= 0;
   if (!separators || !plain) return Date.parse(startedAt);
   return daysSinceEpoch(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */

@@ -115,8 +115,19 @@ export interface RegimeStep {
 }
 
 /** The four regimes' weights for P(quiet) `q` before the run and the chances of entering and leaving a quiet period on it. */
-function regimeWeights(q: number, entry: number, leave: number): RegimeWeights {
-  return { normal: (1 - q) * (1 - entry), enter: (1 - q) * entry, stay: q * (1 - leave), exit: q * leave };
+function setRegimeWeights(weights: RegimeWeights, q: number, entry: number, leave: number): void {
+  weights.normal = (1 - q) * (1 - entry);
+  weights.enter = (1 - q) * entry;
+  weights.stay = q * (1 - leave);
+  weights.exit = q * leave;
+}
+
+function emptyStep(): RegimeStep {
+  return {
+    judging: { normal: 0, enter: 0, stay: 0, exit: 0 },
+    filtering: { normal: 0, enter: 0, stay: 0, exit: 0 },
+    showing: { normal: 0, enter: 0, stay: 0, exit: 0 },
+  };
 }
 
 export class RegimeFilter {
@@ -154,9 +165,16 @@ export class RegimeFilter {
   private agreement = { ...PRIOR_AGREEMENT };
   private recessEvidence: { logRatio: number; runs: number } | null = null;
   private quietElsewhere = { quiet: 0, runs: 0 };
+  /**
+   * The weights `step` returns, overwritten at each step: a walk reads them only while it judges
+   * that run, and three fresh sets of four numbers per run were a tenth of a cold judgement's
+   * allocation. A copy gets its own, so a probe's result outlives the walk's next step.
+   */
+  private stepWeights = emptyStep();
 
   copy(): RegimeFilter {
     const twin = Object.assign(new RegimeFilter(), this);
+    twin.stepWeights = emptyStep();
     twin.episode = this.episode ? { ...this.episode } : null;
     twin.episodeLengths = this.episodeLengths.slice();
     twin.agreement = { ...this.agreement };
@@ -236,6 +254,7 @@ export class RegimeFilter {
    * The transition weights for a run on `dayNumber`, given what the calendar says of that day
    * (`calendar`) and of the days since the last run (`between`: starts and ends summed).
    * `busyRun`: the run falls on one of the stream's busy weekdays, where it can show the level.
+   * The weights returned are this filter's own, overwritten by its next step.
    */
   step(dayNumber: number, calendar: CalendarPrior, between: { start: number; end: number }, busyRun: boolean): RegimeStep {
     const days = this.lastDay === null ? 1 : Math.max(1, Math.min(30, dayNumber - this.lastDay));
@@ -253,11 +272,11 @@ export class RegimeFilter {
     // In the first days back the filter's doubt is no weekend's: the quiet period may not be over.
     const q = this.shownQuiet;
     const shown = this.returnInDoubt(q, calendar, judgedAgreement, busyRun) ? q : q ** 3 / (q ** 3 + (1 - q) ** 3);
-    return {
-      judging: regimeWeights(shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT)),
-      filtering: regimeWeights(this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit),
-      showing: regimeWeights(q, filtered.anticipatedEntry, filtered.exit),
-    };
+    const step = this.stepWeights;
+    setRegimeWeights(step.judging, shown, judged.anticipatedEntry, Math.max(judged.exit, MIN_JUDGED_EXIT));
+    setRegimeWeights(step.filtering, this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit);
+    setRegimeWeights(step.showing, q, filtered.anticipatedEntry, filtered.exit);
+    return step;
   }
 
   /**

@@ -136,6 +136,19 @@ export class VolumeTrack {
    * or changes of their own — which keeps a walk over years of runs within milliseconds.
    */
   readonly followsFetched: boolean;
+  /**
+   * The prediction `predict` returns and the mixture components it is built of, overwritten at
+   * each prediction: a walk reads a run's prediction only while it judges and learns that run,
+   * and fresh ones (three numbers each, boxed) were about a third of a cold judgement's
+   * allocation. A copy starts with its own, so a probe's result outlives the walk's next step.
+   */
+  private readonly prediction: TrackPrediction = { mean: 0, phi: 0, rate: 0, judging: [], returning: false };
+  private readonly componentPool: CountComponent[] = [];
+  private componentsUsed = 0;
+  /** The likelihoods `likelihoods` returns, overwritten at each call as the prediction is. */
+  private readonly likelihood: Record<keyof RegimeWeights, number> = { normal: 0, enter: 0, stay: 0, exit: 0 };
+  /** The assessment `assess` returns, overwritten at each assessment as the prediction is. */
+  private assessment: TrackAssessment | null = null;
 
   constructor(
     readonly metric: string,
@@ -162,16 +175,41 @@ export class VolumeTrack {
     const mean = this.baseline.expected(weekday);
     const phi = this.baseline.predictivePhi(weekday);
     const rate = this.baseline.rate(weekday);
+    const prediction = this.prediction;
+    prediction.mean = mean;
+    prediction.phi = phi;
+    prediction.rate = rate;
+    prediction.returning = returning;
+    // A fresh list (cheap) over reused components: emptying the old one is a runtime call.
+    const judging: CountComponent[] = [];
+    prediction.judging = judging;
+    this.componentsUsed = 0;
     // Most runs are plainly in the normal state: one distribution, nothing else to build.
-    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) return { mean, phi, rate, judging: [{ weight: 1, mean, phi }], returning };
+    if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
+      judging.push(this.weighed(1, 1, 1, mean, phi));
+      return prediction;
+    }
     let kept = 0;
     for (const regime of REGIME_ORDER) if (weightOf(weights, regime) >= NEGLIGIBLE_WEIGHT) kept += weightOf(weights, regime);
-    const judging: CountComponent[] = [];
     for (const regime of REGIME_ORDER) {
       const weight = weightOf(weights, regime);
       if (weight >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, regime, weight, kept, mean, phi, returning);
     }
-    return { mean, phi, rate, judging, returning };
+    return prediction;
+  }
+
+  /** The next of the prediction's reused components: `share` of the regime's `weight` of the `kept` total. */
+  private weighed(share: number, weight: number, kept: number, mean: number, phi: number): CountComponent {
+    let component = this.componentPool[this.componentsUsed];
+    if (component === undefined) {
+      component = { weight: 0, mean: 0, phi: 0 };
+      this.componentPool.push(component);
+    }
+    this.componentsUsed += 1;
+    component.weight = (share * weight) / kept;
+    component.mean = mean;
+    component.phi = phi;
+    return component;
   }
 
   /**
@@ -184,15 +222,15 @@ export class VolumeTrack {
     switch (regime) {
       case 'normal':
         if (returning) this.addBumped(judging, weight, kept, mean, phi);
-        else judging.push(weighed(1, weight, kept, mean, phi));
+        else judging.push(this.weighed(1, weight, kept, mean, phi));
         return;
       case 'enter':
-        judging.push(weighed(1, weight, kept, mean * this.depth.typical, phi + 1 / this.depth.shape));
+        judging.push(this.weighed(1, weight, kept, mean * this.depth.typical, phi + 1 / this.depth.shape));
         return;
       case 'stay': {
         const depthShape = this.depth.shape + this.episode.observed;
         const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
-        judging.push(weighed(1, weight, kept, (mean * depthShape) / depthRate, phi + 1 / depthShape));
+        judging.push(this.weighed(1, weight, kept, (mean * depthShape) / depthRate, phi + 1 / depthShape));
         return;
       }
       case 'exit':
@@ -202,7 +240,7 @@ export class VolumeTrack {
 
   /** The normal state with a catch-up bump as likely as not (the first days back, leaving a quiet period). */
   private addBumped(judging: CountComponent[], weight: number, kept: number, mean: number, phi: number): void {
-    judging.push(weighed(0.5, weight, kept, mean, phi), weighed(0.5, weight, kept, mean * this.bump.typical, phi + 1 / this.bump.shape));
+    judging.push(this.weighed(0.5, weight, kept, mean, phi), this.weighed(0.5, weight, kept, mean * this.bump.typical, phi + 1 / this.bump.shape));
   }
 
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
@@ -219,12 +257,12 @@ export class VolumeTrack {
     // busier than the normal state expects better than the normal state does.
     const enter = withOutliers(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape), vague);
     const stay = withOutliers(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape), vague);
-    return {
-      normal,
-      enter: value > mean ? Math.min(enter, normal) : enter,
-      stay: value > mean ? Math.min(stay, normal) : stay,
-      exit: (1 - OUTLIER_PROBABILITY) * bumped + vague,
-    };
+    const likelihood = this.likelihood;
+    likelihood.normal = normal;
+    likelihood.enter = value > mean ? Math.min(enter, normal) : enter;
+    likelihood.stay = value > mean ? Math.min(stay, normal) : stay;
+    likelihood.exit = (1 - OUTLIER_PROBABILITY) * bumped + vague;
+    return likelihood;
   }
 
   /**
@@ -263,7 +301,19 @@ export class VolumeTrack {
       leansWithChange = changeStatus === 'silent' && changeSideScore(this.change.direction, value, prediction, lowScore, highScore) >= LEANING_SCORE && leaningEvidence(this.change, value, prediction) > 0;
     }
     const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
-    return { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, leansWithChange, shift };
+    const assessment = this.assessment ?? { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, leansWithChange, shift };
+    this.assessment = assessment;
+    assessment.prediction = prediction;
+    assessment.value = value;
+    assessment.weekday = run.weekday;
+    assessment.dayNumber = run.dayNumber;
+    assessment.quietShare = 0;
+    assessment.lowScore = lowScore;
+    assessment.highScore = highScore;
+    assessment.changeStatus = changeStatus;
+    assessment.leansWithChange = leansWithChange;
+    assessment.shift = shift;
+    return assessment;
   }
 
   /** Two-sided tail score: how much of an outlier the run is, whatever its direction. */
@@ -420,11 +470,6 @@ function changeSideScore(direction: Direction, value: number, prediction: TrackP
  */
 function withOutliers(logLikelihood: number, vague: number): number {
   return (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
-}
-
-/** One component of a regime's distribution, `share` of it, the regime weighing `weight` of the `kept` total. */
-function weighed(share: number, weight: number, kept: number, mean: number, phi: number): CountComponent {
-  return { weight: (share * weight) / kept, mean, phi };
 }
 
 /** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */

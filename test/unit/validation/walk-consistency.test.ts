@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HistoryModel, judgeRun, modelFor } from '../../../main/validation/index.js';
+import type { StreamWalk } from '../../../main/validation/historical/stream-walk.js';
 import { cleanHistory, entriesOf } from './fixtures.js';
 
 /**
@@ -16,6 +17,19 @@ describe('the walk forward', () => {
       if (i % 9 === 0 || walked.verdict === 'anomalous') expect(walked).toEqual(HistoryModel.fromHistory(entries.slice(0, i)).judge(entries[i]!));
       walk.learn(entries[i]!);
     }
+  });
+
+  it('keeps a probed run as it was while the walk steps on (the walk reuses its per-run objects)', () => {
+    const model = HistoryModel.fromHistory(entries.slice(0, 120));
+    const walk = (model as unknown as { walk: StreamWalk }).walk;
+    const probed = walk.probe(entries[120]!);
+    const seen = structuredClone({ assessments: probed.assessments, step: probed.context.step });
+    // An empty run, ten runs learnt, a huge run: the walk's reused predictions and weights all move.
+    walk.probe({ ...entries[121]!, metrics: { ...entries[121]!.metrics, fetched: 0 } });
+    for (const entry of entries.slice(120, 130)) model.learn(entry);
+    walk.probe({ ...entries[130]!, metrics: { ...entries[130]!.metrics, fetched: 100_000 } });
+    expect({ assessments: probed.assessments, step: probed.context.step }).toEqual(seen);
+    expect(walk.probe(entries[130]!).assessments.fetched.prediction).not.toEqual(seen.assessments.fetched.prediction);
   });
 
   it('extends a cached model by the runs a history gained, and judges as a cold model does', () => {
