@@ -104,11 +104,7 @@ async function countFacts(db: Db, backend: Backend, runId: number, planned: Rela
   if (hearingsMissing.count > 0) {
     for (const { table } of RELATED) orphanRows[table] = await count(db, sql`SELECT count(*) FROM ${sql.id(table)} AS r WHERE r.event_id IN (${missing})`);
   }
-  const storedRows = (table: RelatedTable, refersTo?: RawBuilder<unknown>) => sql`(SELECT count(*) FROM ${sql.id(table)} AS r ${refersTo ?? sql``} WHERE r.event_id = h.event_id)`;
-  // Aliased w0…w3, not by table: the query layer turns snake_case result keys into camelCase.
-  const weighted = sql.join(RELATED.map(({ table, refersTo }, i) => sql`sum(${storedRows(table, refersTo)} * (h.last_position + 1)) AS ${sql.id(`w${i}`)}`));
-  const stored = await counts<'total' | 'added' | `w${number}`>(db, sql`
-    SELECT count(*) AS total, sum(CASE WHEN h.first_run_id = ${runId} THEN 1 ELSE 0 END) AS added, ${weighted} FROM hearings AS h WHERE h.last_run_id = ${runId}`);
+  const stored = await counts<'total' | 'added' | `w${number}`>(db, storedTotals(runId));
   const storedWeighted = Object.fromEntries(RELATED.map(({ table }, i) => [table, stored[`w${i}`]])) as Record<RelatedTable, number>;
   const agree = planned !== null && RELATED.every(({ table }) => planned[table].weighted === storedWeighted[table]);
   const mismatch = sql.join(RELATED.map(({ table, field, refersTo }) => sql`${recordArrayLength(backend, field)} <> ${storedRows(table, refersTo)}`), sql` OR `);
@@ -128,6 +124,22 @@ async function countFacts(db: Db, backend: Backend, runId: number, planned: Rela
     batches: await batchCounts(db, runId),
     quarantineRows: await count(db, sql`SELECT count(*) FROM quarantine WHERE run_id = ${runId}`),
   };
+}
+
+/** The related rows of one hearing `h` of the run's, counted where they name a stored committee or witness. */
+function storedRows(table: RelatedTable, refersTo?: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`(SELECT count(*) FROM ${sql.id(table)} AS r ${refersTo ?? sql``} WHERE r.event_id = h.event_id)`;
+}
+
+/**
+ * The run's hearings (`total`), those it added, and per related table (w0…w3, not by table name:
+ * the query layer turns snake_case result keys into camelCase) its rows weighted by their hearing's
+ * position + 1. The hearings are read from the run's index alone, which carries first_run_id and
+ * last_position (migration 13): never their rows, stored JSON and all.
+ */
+export function storedTotals(runId: number): RawBuilder<unknown> {
+  const weighted = sql.join(RELATED.map(({ table, refersTo }, i) => sql`sum(${storedRows(table, refersTo)} * (h.last_position + 1)) AS ${sql.id(`w${i}`)}`));
+  return sql`SELECT count(*) AS total, sum(CASE WHEN h.first_run_id = ${runId} THEN 1 ELSE 0 END) AS added, ${weighted} FROM hearings AS h WHERE h.last_run_id = ${runId}`;
 }
 
 /**

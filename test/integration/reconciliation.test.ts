@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoreOptions } from '../../main/store/index.js';
 import { runUpdate } from '../../main/engine/index.js';
+import { storedTotals } from '../../main/engine/reconcile-facts.js';
 import { isPostgresUrl } from '../../main/store/index.js';
 import { connectionConfig, parsePostgresTarget } from '../../main/store/postgres/target.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
@@ -182,5 +183,27 @@ describe.each(testBackends())('cross-batch reconciliation ($name)', (backend) =>
     });
     expect(summary.status).toBe('partial');
     expect(summary.reconciliation!.problems).toEqual([expect.stringMatching(/^no hearing lost a related row: 1 hearings have fewer or more related rows than their record lists .*\(e\.g\. 100011\)$/)]);
+  });
+});
+
+describe('the index the reconciliation counts a run by', () => {
+  it('serves the run\'s hearings from the index alone on SQLite, never reading their rows', async () => {
+    const backend = testBackends()[0]!;
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await runUpdate({ store, source: arraySource(RECORDS.slice(0, 10)), batchSize: 5 });
+      const { sql: text, parameters } = storedTotals(1).compile(store.queries.db);
+      const db = new Database(location, { readonly: true });
+      try {
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...parameters) as { detail: string }[];
+        expect(plan.map((row) => row.detail)).toContain('SEARCH h USING COVERING INDEX hearings_by_last_run (last_run_id=?)');
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+      await backend.cleanup();
+    }
   });
 });

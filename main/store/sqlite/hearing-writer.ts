@@ -25,7 +25,8 @@ function prepareStatements(db: Database.Database) {
     insertCommittee: db.prepare('INSERT INTO committees (system_code, name, chamber, parent_code, created_run_id) VALUES (?, ?, ?, ?, ?)'),
     findWitness: db.prepare('SELECT id FROM witnesses WHERE normalized_name = ? AND organization_key = ?').pluck(),
     insertWitness: db.prepare('INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)'),
-    journal: db.prepare('INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    journal: db.prepare(`${INSERT_JOURNAL} ${JOURNAL_ROW}`),
+    journalRows: db.prepare(`${INSERT_JOURNAL} ${Array(JOURNAL_ROWS_PER_STATEMENT).fill(JOURNAL_ROW).join(', ')}`),
     // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
     savepoint: Object.fromEntries(Object.entries(SAVEPOINT_STATEMENTS).map(([step, text]) => [step, db.prepare(text)])) as Record<SavepointStep, Database.Statement>,
     earlierWrites: db.prepare('SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?').pluck(),
@@ -39,6 +40,8 @@ function prepareStatements(db: Database.Database) {
 export class SqliteHearingWriter implements BulkHearingWriter {
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly savepoints: Savepoints;
+  /** The journal rows of the writeHearings call under way, as one flat list of values in write order. */
+  private readonly journalValues: (string | number | null)[] = [];
 
   constructor(
     db: Database.Database,
@@ -51,6 +54,8 @@ export class SqliteHearingWriter implements BulkHearingWriter {
 
   async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
     const now = new Date().toISOString();
+    // What a call that threw left unwritten belongs to a transaction or savepoint rolled back since.
+    this.journalValues.length = 0;
     let hearings = 0;
     let related = 0;
     for (const change of changes) {
@@ -65,6 +70,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
       const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now, known));
       for (const { table } of RELATED_TABLES) for (const row of rows[table]) related += this.s.insertRelated[table].run(row).changes;
     }
+    this.writeJournal();
     return { hearings, related };
   }
 
@@ -111,9 +117,28 @@ export class SqliteHearingWriter implements BulkHearingWriter {
   }
 
   private journal(runId: number, batchSeq: number, entity: string, key: string, before: string | null, afterHash: string | null, now: string): void {
-    this.s.journal.run(runId, batchSeq, entity, key, before, afterHash, now);
+    this.journalValues.push(runId, batchSeq, entity, key, before, afterHash, now);
+  }
+
+  /**
+   * The call's journal rows, in the order they were journaled, JOURNAL_ROWS_PER_STATEMENT to a
+   * statement: one statement per row cost more in binding and stepping than in the rows themselves.
+   */
+  private writeJournal(): void {
+    const values = this.journalValues;
+    const perStatement = JOURNAL_ROW_VALUES * JOURNAL_ROWS_PER_STATEMENT;
+    let start = 0;
+    for (; start + perStatement <= values.length; start += perStatement) this.s.journalRows.run(values.slice(start, start + perStatement));
+    for (; start < values.length; start += JOURNAL_ROW_VALUES) this.s.journal.run(values.slice(start, start + JOURNAL_ROW_VALUES));
+    values.length = 0;
   }
 }
+
+const INSERT_JOURNAL = 'INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at) VALUES';
+const JOURNAL_ROW = '(?, ?, ?, ?, ?, ?, ?)';
+const JOURNAL_ROW_VALUES = 7;
+/** 350 values a statement, far below SQLite's limit of 32,766. */
+const JOURNAL_ROWS_PER_STATEMENT = 50;
 
 const INSERT_HEARING = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')}) VALUES (${HEARING_COLUMNS.map((c) => `@${c}`).join(', ')})`;
 /** An update keeps the hearing's first run. */
