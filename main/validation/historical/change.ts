@@ -41,6 +41,8 @@ export interface ShiftSide {
   /** Σ weekday rate over those runs: the exposure a re-baselined level is estimated on. */
   exposure: number;
   runs: number;
+  /** The excursion began on a run in doubt (`ShiftRun.doubt`): its first run need not be where the drop began. */
+  beganInDoubt: boolean;
 }
 
 export interface ShiftRun {
@@ -50,6 +52,12 @@ export interface ShiftRun {
   rate: number;
   startedAt: string;
   dayNumber: number;
+  /**
+   * Another level the run may still be at (the quiet period a return may not have ended), with
+   * its spread: the run's evidence for the shift is then the lesser of the shift against the
+   * baseline and against it.
+   */
+  doubt?: { mean: number; phi: number };
 }
 
 /** log P(y | level × ratio) − log P(y | level), closed form (no gamma functions needed). */
@@ -66,8 +74,13 @@ export function changeEvidence(value: number, mean: number, changed: number, phi
   return logCountProbability(value, Math.max(changed, 1e-9), phi) - logCountProbability(value, Math.max(mean, 1e-9), phi);
 }
 
+/** Evidence for the level having moved by `ratio` rather than being at the `doubt` level. */
+function doubtedEvidence(run: ShiftRun, doubt: { mean: number; phi: number }, ratio: number): number {
+  return logCountProbability(run.value, Math.max(ratio * run.mean, 1e-9), run.phi) - logCountProbability(run.value, Math.max(doubt.mean, 1e-9), doubt.phi);
+}
+
 /** No excursion under way: one shared, frozen value (most runs leave both sides here). */
-const NO_EXCURSION: ShiftSide = Object.freeze({ statistic: 0, since: null, sinceDay: 0, observed: 0, expected: 0, exposure: 0, runs: 0 });
+const NO_EXCURSION: ShiftSide = Object.freeze({ statistic: 0, since: null, sinceDay: 0, observed: 0, expected: 0, exposure: 0, runs: 0, beganInDoubt: false });
 function emptySide(): ShiftSide {
   return NO_EXCURSION;
 }
@@ -99,7 +112,7 @@ export class ShiftDetector {
   }
 
   private advanced(side: ShiftSide, run: ShiftRun, ratio: number): ShiftSide {
-    const evidence = Math.min(MAX_RUN_EVIDENCE, shiftEvidence(run.value, run.mean, run.phi, ratio));
+    const evidence = Math.min(MAX_RUN_EVIDENCE, shiftEvidence(run.value, run.mean, run.phi, ratio), run.doubt ? doubtedEvidence(run, run.doubt, ratio) : Number.POSITIVE_INFINITY);
     const statistic = side.statistic + evidence;
     if (statistic <= 0) return emptySide();
     const fresh = side.statistic <= 0;
@@ -111,6 +124,7 @@ export class ShiftDetector {
       expected: (fresh ? 0 : side.expected) + run.mean,
       exposure: (fresh ? 0 : side.exposure) + run.rate,
       runs: (fresh ? 0 : side.runs) + 1,
+      beganInDoubt: fresh ? run.doubt !== undefined : side.beganInDoubt,
     };
   }
 }

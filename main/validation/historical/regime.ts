@@ -78,7 +78,7 @@ const ANTICIPATED = 0.2;
  * In the first days back, a filter this sure of the normal state is not in doubt: the judge reads
  * it sharpened, as on any other day (see `returnInDoubt`).
  */
-const SURE_OF_RETURN = 0.1;
+export const SURE_OF_RETURN = 0.1;
 /** Calendar evidence per recess is capped: one recess never settles the question alone. */
 const MAX_RECESS_EVIDENCE = 8;
 

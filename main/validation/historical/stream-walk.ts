@@ -6,7 +6,7 @@ import { buildDurationModel, type DurationModel } from './duration.js';
 import type { TrainingRun } from './history-prep.js';
 import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
-import { RegimeFilter, type RegimeStep, type RegimeWeights } from './regime.js';
+import { RegimeFilter, SURE_OF_RETURN, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds } from './thresholds.js';
 import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
@@ -306,9 +306,21 @@ export class StreamWalk {
    * of it — the filter may settle on "quiet" before the evidence is strong enough to call, and an
    * unannounced quiet period is news worth one alert at its start, but once it is plainly the
    * state it is the baseline, not news.
+   * In the first days back only the downward side reads, once the filter is sure the stream is
+   * back (P(quiet) under SURE_OF_RETURN), and each run's evidence is weighed against the quiet
+   * period not being over as well (`VolumeTrack.returnDoubt`): a source that comes back at half
+   * its level is news, a quiet period that only paused is not. Closed, a shift that began in those
+   * days went unseen (development seed 31337: 29 of 183 missed shift-downs). Development (4 seeds
+   * pooled): caught 60,858 → 60,886 of 66,609 (drop +8, zero +8, shift-up +5, shift-down +3),
+   * normal-day false alarms 197 → 193, first days back 14 → 15; issue 5 totals unchanged (level
+   * shifts: subcommittee-5 +2, senate-15 −2; see `finding`). Opened without
+   * the filter's certainty or the doubt: 60,932 caught for 266 false alarms (a quiet period that
+   * paused for a day alerted on its next runs); certainty without the doubt: 60,865 for 199; the
+   * doubt without certainty: 60,880 for 202.
    */
   private watchesShift(context: RunContext): 'both' | 'down' | 'none' {
-    if (this.runs < this.minRuns || context.returning) return 'none';
+    if (this.runs < this.minRuns) return 'none';
+    if (context.returning) return this.regime.quiet < SURE_OF_RETURN ? 'down' : 'none';
     // A quiet period the calendar announces for now is no shift: its drop is no evidence of one.
     // A young stream's calendar prior announces one for as long as the recess lasts (see RegimeFilter.agreementOn).
     if (context.step.judging.enter >= ANNOUNCED_QUIET || this.regime.priorAnnouncesRecess(context.calendar)) return 'none';
@@ -373,7 +385,12 @@ export class StreamWalk {
       // 73 → 75 where the alarm moved to), caught 60,764 → 60,771 of 66,609; issue 5 unchanged.
       if (!side || side.runs < 2 || !this.showsLevel(assessment)) continue;
       // A drop shown only by runs from days back is a quiet period several runs long: the baseline, not news.
-      if (direction === 'down' && assessment.quietShare >= 0.5 && assessment.dayNumber - side.sinceDay >= CHANGE_OPEN_DAYS) continue;
+      // An excursion begun in the first days back may have gathered doubted evidence for days before
+      // the drop (see watchesShift): it is dated from where the drop showed. Dated from its first
+      // run, a level shift that began after the return was taken for a quiet period under way for
+      // a week, and not reported (issue 5: 4 of 1,070 level shifts).
+      const shownSince = side.beganInDoubt ? Math.max(side.sinceDay, this.dropStart()) : side.sinceDay;
+      if (direction === 'down' && assessment.quietShare >= 0.5 && assessment.dayNumber - shownSince >= CHANGE_OPEN_DAYS) continue;
       const score = shiftScore(side.statistic);
       if (score >= bars.shift) return { metric, assessment, kind: 'shift', direction, score, rule: 'level-shift', shift: side };
     }

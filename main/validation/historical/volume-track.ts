@@ -321,7 +321,7 @@ export class VolumeTrack {
       changeStatus = evidence >= ONGOING_EVIDENCE ? 'ongoing' : evidence <= RETURNED_EVIDENCE ? 'returned' : 'silent';
       leansWithChange = changeStatus === 'silent' && changeSideScore(this.change.direction, value, prediction, lowScore, highScore) >= LEANING_SCORE && leaningEvidence(this.change, value, prediction) > 0;
     }
-    const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber }, watchShift === 'both') : null;
+    const shift = watchShift !== 'none' && !this.change && !this.followsFetched ? this.shift.peek({ value, mean: prediction.mean, phi: prediction.phi, rate: prediction.rate, startedAt: run.entry.startedAt, dayNumber: run.dayNumber, doubt: this.returnDoubt(prediction) }, watchShift === 'both') : null;
     const assessment = this.assessment ?? { prediction, value, weekday: run.weekday, dayNumber: run.dayNumber, quietShare: 0, lowScore, highScore, changeStatus, leansWithChange, shift };
     this.assessment = assessment;
     assessment.prediction = prediction;
@@ -335,6 +335,15 @@ export class VolumeTrack {
     assessment.leansWithChange = leansWithChange;
     assessment.shift = shift;
     return assessment;
+  }
+
+  /**
+   * In the first days back, the quiet period may not be over: a run at the stream's usual quiet
+   * depth is no evidence of a shift (see StreamWalk.watchesShift). Undefined outside them.
+   */
+  private returnDoubt(prediction: TrackPrediction): { mean: number; phi: number } | undefined {
+    if (!prediction.returning) return undefined;
+    return { mean: prediction.mean * this.depth.typical, phi: prediction.phi + 1 / this.depth.shape };
   }
 
   /** Two-sided tail score: how much of an outlier the run is, whatever its direction. */
