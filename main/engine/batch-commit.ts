@@ -129,7 +129,7 @@ export class BatchCommitter {
         const refused = this.run.isolate ? await this.writeInSavepoints(tx, seq, pending.changes, isolationChunk(firstError, pending.changes)) : new Map(pending.changes.map((change) => [change, isolationOff]));
         const writtenChanges = pending.changes.filter((change) => !refused.has(change));
         const written = countChanges(writtenChanges);
-        await tx.addQuarantine(this.refusedEntries(seq, refused));
+        await tx.addQuarantine(this.refusedEntries(seq, pending.changes, refused));
         // Parts committed under the older halving isolation before a restart belong to this batch's row too.
         const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries: this.run.isolate ? 1 : 0 });
         const batch = this.batchRecord(seq, pending, outcome, true, started, error);
@@ -166,19 +166,40 @@ export class BatchCommitter {
      * half wrote, when their chunk failed) is split without being tried whole.
      */
     const isolateIn = async (part: PlannedChange[], knownToFail = false): Promise<boolean> => {
-      let failure: { error: unknown } | null = null;
       if (!knownToFail || part.length === 1) {
-        failure = await attempt(part);
+        const failure = await attempt(part);
         if (failure === null || part.length === 1) return failure === null;
+        await isolateFailed(part, failure.error);
+      } else await halve(part);
+      return false;
+    };
+    /**
+     * `part`, refused with `error`. When the error names one of its changes, the rest is written
+     * without it: written, the named change is the one the database refused, with that error as
+     * its reason (one try per bad record, not two). Refused too, the named change is tried alone
+     * (`refusedAsNamed`); if it wrote, the name misled and the part is halved in its own order.
+     */
+    const isolateFailed = async (part: PlannedChange[], error: unknown): Promise<void> => {
+      const named = firstNamedChange(error, part);
+      if (named !== undefined) {
+        const rest = part.filter((change) => change !== named);
+        const restFailure = await attempt(rest);
+        if (restFailure === null) {
+          refused.set(named, refusal(error, named));
+          return;
+        }
+        if (await this.refusedAsNamed(tx, seq, named, refused)) {
+          // A single change's try that failed has already put it among the refused.
+          if (rest.length > 1) await isolateFailed(rest, restFailure.error);
+          return;
+        }
       }
-      if (failure !== null && (await this.refusedAsNamed(tx, seq, part, failure.error, refused))) {
-        await isolateIn(part.filter((change) => !refused.has(change)));
-        return false;
-      }
+      await halve(part);
+    };
+    const halve = async (part: PlannedChange[]): Promise<void> => {
       const middle = Math.ceil(part.length / 2);
       const leftWritten = await isolateIn(part.slice(0, middle));
       await isolateIn(part.slice(middle), leftWritten);
-      return false;
     };
     for (let start = 0; start < changes.length; start += chunk) await isolateIn(changes.slice(start, start + chunk));
     return refused;
@@ -186,14 +207,13 @@ export class BatchCommitter {
 
   /**
    * PostgreSQL names the row it refused ("Failing row contains (eventId, …)", "Key (event_id)=(…)"),
-   * so the change the error names is tried alone before any halving: one try instead of about
-   * eight per bad record. Refused alone, it joins `refused` and true is returned. Written alone, the
-   * name misled (the eventId showed up as some other value): that try is rolled back, so the part
-   * is written in its own order, and halving finds the bad change as it would have.
+   * so isolation takes the change the error names out of its part before any halving (about eight
+   * tries per bad record). When the rest of the part is refused too, the named change is tried
+   * alone: refused, it joins `refused` and true is returned. Written alone, the name misled (the
+   * eventId showed up as some other value): that try is rolled back, so the part is written in its
+   * own order, and halving finds the bad change as it would have.
    */
-  private async refusedAsNamed(tx: WriteTx, seq: number, part: PlannedChange[], error: unknown, refused: Map<PlannedChange, Rejection>): Promise<boolean> {
-    const named = firstNamedChange(error, part);
-    if (named === undefined) return false;
+  private async refusedAsNamed(tx: WriteTx, seq: number, named: PlannedChange, refused: Map<PlannedChange, Rejection>): Promise<boolean> {
     try {
       await tx.savepoint(async () => {
         await this.writeChecked(tx, seq, [named]);
@@ -208,15 +228,13 @@ export class BatchCommitter {
     return false;
   }
 
-  private refusedEntries(seq: number, refused: Map<PlannedChange, Rejection>): NewQuarantineEntry[] {
-    return [...refused].map(([change, reason]) => ({
-      runId: this.run.runId,
-      batchSeq: seq,
-      eventId: change.hearing.eventId,
-      sourcePosition: change.position,
-      reasons: [reason],
-      raw: quarantinedRaw(change.raw),
-    }));
+  /** In the batch's order: isolation may find a part's refused changes last to first. */
+  private refusedEntries(seq: number, changes: PlannedChange[], refused: Map<PlannedChange, Rejection>): NewQuarantineEntry[] {
+    return changes.flatMap((change) => {
+      const reason = refused.get(change);
+      if (reason === undefined) return [];
+      return [{ runId: this.run.runId, batchSeq: seq, eventId: change.hearing.eventId, sourcePosition: change.position, reasons: [reason], raw: quarantinedRaw(change.raw) }];
+    });
   }
 
   /**
@@ -252,8 +270,8 @@ export class BatchCommitter {
  * Changes per savepoint when a failed batch is written again. Each chunk costs its round trips
  * (PostgreSQL: the savepoint, the witnesses, the rows), and a failed chunk its rows written for
  * nothing plus the tries that find its bad change: about eight halvings when the database names no
- * row (SQLite), so chunks of 16 leave most of them clean at 1 % bad; two (the named change alone,
- * then the rest) when the error that failed the batch named one of its changes, so fewer, larger
+ * row (SQLite), so chunks of 16 leave most of them clean at 1 % bad; one (the rest without the
+ * named change) when the error that failed the batch named one of its changes, so fewer, larger
  * chunks. PostgreSQL, 20k records at 1 % bad, named, dirty run in ms: chunks of 16 16,786 and
  * 16,994; 32 15,237 and 10,687; 48 13,446 and 14,476; 64 15,689 and 16,989; 100 28,111 and 25,238.
  */

@@ -104,6 +104,34 @@ describe.skipIf(postgres === null)('isolation on PostgreSQL with the database re
     });
   });
 
+  it('quarantines the change an error names once the rest of its part writes without it, tried alone only when the rest is refused too', async () => {
+    const bad = ['100003', '100040', '100041'];
+    const triesOf = new Map<string, number>();
+    const failWriteOf = (eventId: string) => {
+      triesOf.set(eventId, (triesOf.get(eventId) ?? 0) + 1);
+      return bad.includes(eventId);
+    };
+    await withFreshStore(
+      postgres!,
+      async (store) => {
+        const summary = await runUpdate({ store, source: arraySource(hearingRecords(50)), batchSize: 50 });
+        expect(summary.metrics).toMatchObject({ fetched: 50, added: 47, quarantined: 3 });
+        const entries = await store.listQuarantine({ runId: summary.runId });
+        expect(entries.map((entry) => entry.eventId)).toEqual(bad);
+        for (const [i, entry] of entries.entries()) expect(entry.reasons[0]!.message).toContain(`injected fault writing eventId ${bad[i]}`);
+        // 100003: the batch's try (the seam stops at the first refused change of a part), then its chunk's.
+        expect(triesOf.get('100003')).toBe(2);
+        // 100040 and 100041 share the second chunk: the rest without 100040 is refused too, naming
+        // 100041, so 100040 is tried alone; the rest without 100041 then writes, so it never is.
+        expect(triesOf.get('100040')).toBe(2);
+        expect(triesOf.get('100041')).toBe(1);
+        expect(await store.countHearings()).toBe(47);
+        expect((await store.getRun(summary.runId))!.reconciliation?.ok).toBe(true);
+      },
+      { failWriteOf },
+    );
+  });
+
   it('finds the refused records by halving when the error names another change of the batch, which stays written once', async () => {
     await withFreshStore(postgres!, async (store) => {
       await execute(

@@ -10,9 +10,22 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 
 interface JournalEntry {
   entity: 'hearing' | 'committee' | 'witness';
-  key: string;
+  /** Null for a witness the statement may create: its id is known only there. */
+  key: string | null;
   before: string | null;
   afterHash: string | null;
+  /** A witness's place among the part's unseen ones (from 1): journaled only if the statement creates it. */
+  unseenWitness: number | null;
+}
+
+/**
+ * The witnesses a part names that this run has not seen, in the order the part first names them,
+ * each with its place (from 1). The write statement finds or creates them itself; an appearance
+ * of one carries minus its place as its witness id until the statement puts the real id in.
+ */
+interface UnseenWitnesses {
+  places: Map<string, number>;
+  witnesses: Witness[];
 }
 
 /**
@@ -52,15 +65,12 @@ export class PostgresHearingWriter implements BulkHearingWriter {
    */
   private async writePart(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
     const createdCommittees = await this.ensureCommittees(changes, runId, known);
-    // The witnesses' statement is on its way while the client builds the hearings' columns.
-    const finding = this.ensureWitnesses(changes, known);
-    finding.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+    const unseen = unseenWitnesses(changes, known);
     const hearingColumns = hearingColumnArrays(changes, runId, batchSeq);
-    const witnesses = await finding;
     const beforeImages = await this.beforeImages(changes.filter((c) => c.kind === 'updated').map((c) => c.hearing.eventId));
     if (beforeImages.size > 0) await this.db.query(DELETE_RELATED, [[...beforeImages.keys()]]);
-    const journal = journalInWriteOrder(changes, hearingColumns[CONTENT_HASH] as string[], createdCommittees, witnesses.created, beforeImages);
-    return this.writeRows(runId, batchSeq, changes, hearingColumns, witnesses.ids, journal);
+    const journal = journalInWriteOrder(changes, hearingColumns[CONTENT_HASH] as string[], createdCommittees, unseen, beforeImages);
+    return this.writeRows(runId, batchSeq, changes, hearingColumns, unseen, journal, known);
   }
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
@@ -105,34 +115,6 @@ export class PostgresHearingWriter implements BulkHearingWriter {
     return created.map((c) => c.code);
   }
 
-  /** Finds or creates every witness the batch names; returns ids by witness key and the ids created, in order. */
-  private async ensureWitnesses(changes: PlannedChange[], known: KnownRows): Promise<{ ids: Map<string, number>; created: Map<string, number> }> {
-    const distinct = new Map<string, Witness>();
-    const ids = new Map<string, number>();
-    for (const witness of changes.flatMap((c) => c.hearing.witnesses)) {
-      const key = witnessKey(witness);
-      const id = known.witnessId(key);
-      if (id !== undefined) ids.set(key, id);
-      else if (!distinct.has(key)) distinct.set(key, witness);
-    }
-    const created = new Map<string, number>();
-    if (distinct.size === 0) return { ids, created };
-    const all = [...distinct.values()];
-    const { rows } = await this.db.query<{ id: number; normalized_name: string; organization_key: string; created: boolean }>(FIND_OR_CREATE_WITNESSES, [
-      all.map((w) => w.normalizedName),
-      all.map(organizationKey),
-      all.map((w) => w.name),
-      all.map((w) => w.organization),
-    ]);
-    for (const row of rows) {
-      const key = `${row.normalized_name}\u0000${row.organization_key}`;
-      ids.set(key, Number(row.id));
-      if (row.created) created.set(key, Number(row.id));
-      known.addWitness(key, Number(row.id));
-    }
-    return { ids, created };
-  }
-
   /** Every row each hearing owns, exactly as stored: what a rollback puts back. */
   private async beforeImages(eventIds: string[]): Promise<Map<string, string>> {
     if (eventIds.length === 0) return new Map();
@@ -141,29 +123,40 @@ export class PostgresHearingWriter implements BulkHearingWriter {
   }
 
   /**
-   * The hearings, their committee links, appearances, videos and transcripts, and the journal, in
-   * one statement: a related row's hearing is checked at the end of the statement, when it is stored.
+   * The part's unseen witnesses (found or created), the hearings, their committee links,
+   * appearances, videos and transcripts, and the journal, in one statement: a related row's hearing
+   * and witness are checked at the end of the statement, when they are stored. One round trip, so
+   * a part that isolation writes again does not find its witnesses a second time.
    */
   private async writeRows(
     runId: number,
     batchSeq: number,
     changes: PlannedChange[],
     hearingColumns: unknown[][],
-    witnessIds: Map<string, number>,
+    unseen: UnseenWitnesses,
     journal: JournalEntry[],
+    known: KnownRows,
   ): Promise<{ hearings: number; related: number }> {
-    const all = changes.map(({ hearing }) => relatedRows(hearing, (witness) => witnessIds.get(witnessKey(witness))!));
-    const { rows: written } = await this.db.query<{ hearings: string; related: string }>(WRITE_ROWS, [
+    const witnessId = (witness: Witness) => known.witnessId(witnessKey(witness)) ?? -unseen.places.get(witnessKey(witness))!;
+    const all = changes.map(({ hearing }) => relatedRows(hearing, witnessId));
+    const { rows: written } = await this.db.query<{ hearings: string; related: string; witness_ids: string[] }>(WRITE_ROWS, [
       ...hearingColumns,
       ...RELATED.flatMap(({ table, types }) => types.map((_, i) => all.flatMap((related) => related[table].map((row) => row[i] ?? null)))),
       journal.map((e) => e.entity),
       journal.map((e) => e.key),
       journal.map((e) => e.before),
       journal.map((e) => e.afterHash),
+      journal.map((e) => e.unseenWitness),
       runId,
       batchSeq,
       new Date().toISOString(),
+      unseen.witnesses.map((w) => w.normalizedName),
+      unseen.witnesses.map(organizationKey),
+      unseen.witnesses.map((w) => w.name),
+      unseen.witnesses.map((w) => w.organization),
     ]);
+    const ids = written[0]!.witness_ids;
+    for (const [i, witness] of unseen.witnesses.entries()) known.addWitness(witnessKey(witness), Number(ids[i]));
     return { hearings: Number(written[0]!.hearings), related: Number(written[0]!.related) };
   }
 }
@@ -177,27 +170,44 @@ function hearingColumnArrays(changes: PlannedChange[], runId: number, batchSeq: 
   return HEARING_COLUMNS.map((column) => rows.map((row) => row[column]));
 }
 
-/** The SQLite writer's journal order: per hearing, the committees it created, itself, then the witnesses it created. */
+/** The witnesses of `changes` that `known` lacks, in the order the part first names them. */
+function unseenWitnesses(changes: PlannedChange[], known: KnownRows): UnseenWitnesses {
+  const unseen: UnseenWitnesses = { places: new Map(), witnesses: [] };
+  for (const { hearing } of changes) {
+    for (const witness of hearing.witnesses) {
+      const key = witnessKey(witness);
+      if (known.witnessId(key) !== undefined || unseen.places.has(key)) continue;
+      unseen.witnesses.push(witness);
+      unseen.places.set(key, unseen.witnesses.length);
+    }
+  }
+  return unseen;
+}
+
+/**
+ * The SQLite writer's journal order: per hearing, the committees it created, itself, then the
+ * witnesses it created. Every unseen witness has an entry at the hearing that first names it; the
+ * statement keeps the entries of those it creates and drops those it finds.
+ */
 function journalInWriteOrder(
   changes: PlannedChange[],
   hashes: string[],
   createdCommittees: string[],
-  createdWitnesses: Map<string, number>,
+  unseen: UnseenWitnesses,
   beforeImages: Map<string, string>,
 ): JournalEntry[] {
   const committeesLeft = new Set(createdCommittees);
-  const witnessesLeft = new Map(createdWitnesses);
+  const witnessesLeft = new Set(unseen.places.keys());
   const entries: JournalEntry[] = [];
   for (const [i, { hearing, kind }] of changes.entries()) {
     for (const committee of hearing.committees) {
-      if (committeesLeft.delete(committee.systemCode)) entries.push({ entity: 'committee', key: committee.systemCode, before: null, afterHash: null });
+      if (committeesLeft.delete(committee.systemCode)) entries.push({ entity: 'committee', key: committee.systemCode, before: null, afterHash: null, unseenWitness: null });
     }
-    entries.push({ entity: 'hearing', key: hearing.eventId, before: kind === 'updated' ? (beforeImages.get(hearing.eventId) ?? null) : null, afterHash: hashes[i]! });
+    const before = kind === 'updated' ? (beforeImages.get(hearing.eventId) ?? null) : null;
+    entries.push({ entity: 'hearing', key: hearing.eventId, before, afterHash: hashes[i]!, unseenWitness: null });
     for (const witness of hearing.witnesses) {
-      const id = witnessesLeft.get(witnessKey(witness));
-      if (id === undefined) continue;
-      witnessesLeft.delete(witnessKey(witness));
-      entries.push({ entity: 'witness', key: String(id), before: null, afterHash: null });
+      const key = witnessKey(witness);
+      if (witnessesLeft.delete(key)) entries.push({ entity: 'witness', key: null, before: null, afterHash: null, unseenWitness: unseen.places.get(key)! });
     }
   }
   return entries;
@@ -218,45 +228,62 @@ const PG_TYPES = { text: 'text', int: 'integer', long: 'bigint' } as const;
 /** The PostgreSQL array element type of a column, for `unnest($n::type[])`. */
 export const pgType = (table: TableName, column: string) => PG_TYPES[(TABLES[table].columns as Record<string, string>)[column]!.replace('?', '') as keyof typeof PG_TYPES];
 
-/**
- * The batch's witnesses found by key, and the missing ones created, in one statement. Ids are
- * drawn in the order the batch first names the witnesses, as the SQLite writer draws them.
- */
-const FIND_OR_CREATE_WITNESSES = `WITH named AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(n, o, name, org, ord)
-  ), found AS (
-    SELECT w.id, w.normalized_name, w.organization_key FROM witnesses w JOIN named ON w.normalized_name = named.n AND w.organization_key = named.o
-  ), created AS (
-    INSERT INTO witnesses (normalized_name, organization_key, name, organization)
-    SELECT n, o, name, org FROM named WHERE NOT EXISTS (SELECT 1 FROM found WHERE found.normalized_name = named.n AND found.organization_key = named.o)
-    ORDER BY ord RETURNING id, normalized_name, organization_key
-  )
-  SELECT id, normalized_name, organization_key, false AS created FROM found
-  UNION ALL SELECT id, normalized_name, organization_key, true FROM created`;
-
 /** Hearings come as one array per column ($1 on); an update keeps the hearing's first run. */
 const UPSERT_HEARINGS = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')})
   SELECT * FROM unnest(${HEARING_COLUMNS.map((column, i) => `$${i + 1}::${pgType('hearings', column)}[]`).join(', ')})
   ON CONFLICT (event_id) DO UPDATE SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = excluded.${snakeCase(c)}`).join(', ')}`;
 
-const RELATED = RELATED_TABLES.map(({ name, table, columns }) => ({ table, columns: columns.map(snakeCase).join(', '), types: columns.map((column) => pgType(name, column)) }));
-/** Each related table's rows come as one array per column, after the hearings' parameters. */
-const RELATED_INSERTS = RELATED.map(({ table, columns, types }, t) => {
+const RELATED = RELATED_TABLES.map(({ name, table, columns }) => ({
+  table,
+  columns: columns.map(snakeCase).join(', '),
+  types: columns.map((column) => pgType(name, column)),
+  witnessColumn: columns.indexOf('witnessId' as never),
+}));
+/** After the hearings' and the related rows' parameters, the journal's, the run's and the unseen witnesses'. */
+const param = (offset: number) => `$${HEARING_COLUMNS.length + RELATED.reduce((n, { types }) => n + types.length, 0) + offset}`;
+/**
+ * Each related table's rows come as one array per column, after the hearings' parameters. A
+ * witness id below zero is minus the place of an unseen witness, found or created by the statement.
+ */
+const RELATED_INSERTS = RELATED.map(({ table, columns, types, witnessColumn }, t) => {
   const args = types.map((type, i) => `$${HEARING_COLUMNS.length + t * types.length + i + 1}::${type}[]`).join(', ');
-  return `INSERT INTO ${table} (${columns}) SELECT * FROM unnest(${args}) RETURNING 1`;
+  const names = types.map((_, i) => `c${i}`);
+  if (witnessColumn < 0) return `INSERT INTO ${table} (${columns}) SELECT * FROM unnest(${args}) RETURNING 1`;
+  const values = names.map((name, i) => (i === witnessColumn ? `coalesce(w.id, t.${name})` : `t.${name}`)).join(', ');
+  return `INSERT INTO ${table} (${columns}) SELECT ${values} FROM unnest(${args}) AS t(${names.join(', ')})
+    LEFT JOIN witness_ids w ON w.place = -t.c${witnessColumn} RETURNING 1`;
 });
-/** The journal's entries as four arrays, then the run, the batch and the time, after the related rows' parameters. */
-const JOURNAL_INSERT = (() => {
-  const p = (offset: number) => `$${HEARING_COLUMNS.length + RELATED.reduce((n, { types }) => n + types.length, 0) + offset}`;
-  return `INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
-   SELECT ${p(5)}, ${p(6)}, entity, entity_key, before_json, after_hash, ${p(7)}
-   FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::text[]) WITH ORDINALITY AS t(entity, entity_key, before_json, after_hash, ord)
-   ORDER BY ord`;
-})();
-const WRITE_ROWS = `WITH h AS (${UPSERT_HEARINGS} RETURNING 1),
+/**
+ * The part's unseen witnesses found by key, and the missing ones created. Ids are drawn in the
+ * order the part first names the witnesses, as the SQLite writer draws them.
+ */
+const WITNESS_CTES = `named AS (
+    SELECT * FROM unnest(${param(9)}::text[], ${param(10)}::text[], ${param(11)}::text[], ${param(12)}::text[]) WITH ORDINALITY AS t(n, o, name, org, place)
+  ), found AS (
+    SELECT w.id, named.place FROM witnesses w JOIN named ON w.normalized_name = named.n AND w.organization_key = named.o
+  ), created AS (
+    INSERT INTO witnesses (normalized_name, organization_key, name, organization)
+    SELECT n, o, name, org FROM named WHERE NOT EXISTS (SELECT 1 FROM found WHERE found.place = named.place)
+    ORDER BY place RETURNING id, normalized_name, organization_key
+  ), witness_ids AS (
+    SELECT id, place, false AS created FROM found
+    UNION ALL SELECT created.id, named.place, true FROM created JOIN named ON named.n = created.normalized_name AND named.o = created.organization_key
+  )`;
+/** The journal's entries as five arrays, in order; an unseen witness's entry stays only if the statement created it. */
+const JOURNAL_INSERT = `INSERT INTO undo_journal (run_id, batch_seq, entity, entity_key, before_json, after_hash, created_at)
+   SELECT ${param(6)}, ${param(7)}, t.entity, coalesce(t.entity_key, w.id::text), t.before_json, t.after_hash, ${param(8)}
+   FROM unnest(${param(1)}::text[], ${param(2)}::text[], ${param(3)}::jsonb[], ${param(4)}::text[], ${param(5)}::integer[])
+     WITH ORDINALITY AS t(entity, entity_key, before_json, after_hash, unseen_witness, ord)
+   LEFT JOIN witness_ids w ON w.place = t.unseen_witness
+   WHERE t.unseen_witness IS NULL OR w.created
+   ORDER BY t.ord`;
+/** The witnesses' ids come back in the order of their places, for the run's KnownRows. */
+const WRITE_ROWS = `WITH ${WITNESS_CTES},
+  h AS (${UPSERT_HEARINGS} RETURNING 1),
   ${RELATED_INSERTS.map((insert, t) => `r${t} AS (${insert})`).join(',\n  ')},
   j AS (${JOURNAL_INSERT})
-  SELECT (SELECT count(*) FROM h) AS hearings, ${RELATED.map((_, t) => `(SELECT count(*) FROM r${t})`).join(' + ')} AS related`;
+  SELECT (SELECT count(*) FROM h) AS hearings, ${RELATED.map((_, t) => `(SELECT count(*) FROM r${t})`).join(' + ')} AS related,
+    ARRAY(SELECT id FROM witness_ids ORDER BY place) AS witness_ids`;
 
 /** Before an update, the hearing's related rows go; the new ones replace them whole. */
 const DELETE_RELATED = `WITH ${RELATED.slice(0, 3).map(({ table }, t) => `d${t} AS (DELETE FROM ${table} WHERE event_id = ANY($1::text[]))`).join(', ')}
