@@ -11,3 +11,9 @@ export function digitsAt(text: string, from: number, count: number): number {
   }
   return value;
 }
+
+/** Days in `month` (1–12) of `year`, proleptic Gregorian: whether a fast path's date is a real day. */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}

@@ -12,7 +12,7 @@ import {
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { normalizeWitnessName } from './witness-names.js';
-import { digitsAt } from './ascii-digits.js';
+import { daysInMonth, digitsAt } from './ascii-digits.js';
 
 /** What the record rules need to know about the database. */
 export interface RecordRuleContext {
@@ -219,11 +219,6 @@ function plainUtcInstant(value: string): string | null {
   const second = digitsAt(value, 17, 2);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
   return length === 24 ? value : `${value.slice(0, 19)}.000Z`;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function readDate(value: unknown, field: string, reasons: Reasons, required: boolean): string | null {

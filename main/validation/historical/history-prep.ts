@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '../../../shared/validation.js';
 import { DAY_MS } from './calendar.js';
-import { digitsAt } from '../ascii-digits.js';
+import { daysInMonth, digitsAt } from '../ascii-digits.js';
 
 /**
  * What of a history may train the validator for one judged run (issue 10 item 4):
@@ -69,11 +69,6 @@ export function runTime(startedAt: string): number {
   const plain = year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millisecond >= 0;
   if (!separators || !plain) return Date.parse(startedAt);
   return daysSinceEpoch(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
