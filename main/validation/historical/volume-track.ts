@@ -249,14 +249,22 @@ export class VolumeTrack {
         // widened and its drops and zeros inside quiet periods went unreported (development,
         // 4 seeds pooled, decay 0.85: 39 fewer caught, normal-day false alarms 188; the filter
         // reading the settled depth as well: 211, busy and light days 74 / 48 → 90 / 56).
-        const settledShape = this.depth.shape + this.settledQuiet.observed;
-        const settledRate = this.depth.shape / this.depth.typical + this.settledQuiet.expected;
-        judging.push(this.weighed(1, weight, kept, (mean * settledShape) / settledRate, phi + 1 / (this.depth.shape + this.episode.observed)));
+        judging.push(this.weighed(1, weight, kept, this.quietMean(mean, this.settledQuiet), this.quietPhi(phi)));
         return;
       }
       case 'exit':
         this.addBumped(judging, weight, kept, mean, phi);
     }
+  }
+
+  /** A run's expected value in the quiet state: the stream's usual depth, updated by `quiet`'s runs. */
+  private quietMean(mean: number, quiet: RunningRatio): number {
+    return (mean * (this.depth.shape + quiet.observed)) / (this.depth.shape / this.depth.typical + quiet.expected);
+  }
+
+  /** The quiet state's spread: the depth's uncertainty, as the whole period's runs leave it. */
+  private quietPhi(phi: number): number {
+    return phi + 1 / (this.depth.shape + this.episode.observed);
   }
 
   /** The normal state with a catch-up bump as likely as not (the first days back, leaving a quiet period). */
@@ -268,16 +276,15 @@ export class VolumeTrack {
   likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
     const { mean, phi } = prediction;
     const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * mean + 12));
-    // The same distributions as addRegimeComponents, each worked out once and without building them.
+    // The same distributions as addRegimeComponents, each worked out once and without building them,
+    // but for a run that stays quiet: the filter reads the whole period's depth, the judge its settled one.
     const plain = Math.exp(filterLogLikelihood(value, mean, phi));
     const bumped = 0.5 * plain + 0.5 * Math.exp(filterLogLikelihood(value, mean * this.bump.typical, phi + 1 / this.bump.shape));
     const normal = (1 - OUTLIER_PROBABILITY) * (prediction.returning ? bumped : plain) + vague;
-    const depthShape = this.depth.shape + this.episode.observed;
-    const depthRate = this.depth.shape / this.depth.typical + this.episode.expected;
     // A quiet state's uncertain depth gives it a long upper tail; it must never explain a run
     // busier than the normal state expects better than the normal state does.
     const enter = withOutliers(filterLogLikelihood(value, mean * this.depth.typical, phi + 1 / this.depth.shape), vague);
-    const stay = withOutliers(filterLogLikelihood(value, (mean * depthShape) / depthRate, phi + 1 / depthShape), vague);
+    const stay = withOutliers(filterLogLikelihood(value, this.quietMean(mean, this.episode), this.quietPhi(phi)), vague);
     const likelihood = this.likelihood;
     likelihood.normal = normal;
     likelihood.enter = value > mean ? Math.min(enter, normal) : enter;
