@@ -81,7 +81,7 @@ export interface HarnessResult {
 
 const anomalous = (v: HarnessVerdict): boolean => v.verdict === 'anomalous';
 
-function categoryOf(day: HarnessDay): DayCategory {
+export function categoryOf(day: HarnessDay): DayCategory {
   if (day.holiday) return 'holiday';
   if (day.sinceChange >= 1 && day.sinceChange <= 5) return 'after-change';
   if (day.quietDay >= 1 && day.quietDay <= 5) return 'onset';
