@@ -23,7 +23,10 @@ export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudg
   const evaluation = walk.probe(current);
   const state = assumedState(walk, evaluation);
   const bands: Record<string, MetricBand> = {};
-  for (const metric of VOLUME_METRICS) bands[metric] = mixtureBand(evaluation.assessments[metric].prediction.judging, volumeBars(walk.thresholds, metric));
+  for (const metric of VOLUME_METRICS) {
+    const { prediction } = evaluation.assessments[metric];
+    bands[metric] = mixtureBand(prediction.judging, volumeBars(walk.thresholds, metric), evaluation.lowAgainstNormal ? prediction : null);
+  }
   const anomalies: Anomaly[] = [];
   for (const finding of evaluation.findings) {
     const repeatsFetched = finding.metric !== 'fetched' && evaluation.findings.some((f) => f.metric === 'fetched' && f.direction === finding.direction);
@@ -41,11 +44,17 @@ export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudg
   return { anomalies, bands, state };
 }
 
-/** The range a volume alarm fires outside of, under the predictive mixture (what the console draws). */
-function mixtureBand(components: readonly CountComponent[], bars: { single: number; empty: number }): MetricBand {
+/**
+ * The range a volume alarm fires outside of, under the predictive mixture (what the console draws).
+ * `normal`: the low side is judged against the normal state as well (`RunEvaluation.lowAgainstNormal`),
+ * and the band's low end is the higher of the two.
+ */
+function mixtureBand(components: readonly CountComponent[], bars: { single: number; empty: number }, normal: { mean: number; phi: number } | null): MetricBand {
   const alpha = tailForScore(bars.single);
-  const emptyAlarms = components.reduce((sum, c) => sum + c.weight * countLowerTail(0, c.mean, c.phi), 0) < tailForScore(bars.empty);
-  const low = Number.isFinite(bars.single) ? mixtureLowestNormal(components, alpha) : 0;
+  const emptyTail = tailForScore(bars.empty);
+  const emptyAlarms = components.reduce((sum, c) => sum + c.weight * countLowerTail(0, c.mean, c.phi), 0) < emptyTail || (normal !== null && countLowerTail(0, normal.mean, normal.phi) < emptyTail);
+  const mixtureLow = Number.isFinite(bars.single) ? mixtureLowestNormal(components, alpha) : 0;
+  const low = normal && Number.isFinite(bars.single) ? Math.max(mixtureLow, negativeBinomial(normal.mean, normal.phi).lowestNormal(alpha)) : mixtureLow;
   const high = Number.isFinite(bars.single) ? mixtureHighestNormal(components, alpha) : Number.MAX_SAFE_INTEGER;
   return { expected: round(mixtureMean(components), 1), low: Math.max(low, emptyAlarms ? 1 : 0), high };
 }
