@@ -66,7 +66,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
       const hearingValues = hearingRow(change, runId, batchSeq);
       this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, hearingValues.contentHash, now);
       if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
-      hearings += (before === null ? this.s.insertHearing : this.s.updateHearing).run(hearingValues).changes;
+      hearings += (before === null ? this.s.insertHearing.run(INSERTED.map((c) => hearingValues[c])) : this.s.updateHearing.run(UPDATED.map((c) => hearingValues[c]))).changes;
       const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now, known));
       for (const { table } of RELATED_TABLES) for (const row of rows[table]) related += this.s.insertRelated[table].run(row).changes;
     }
@@ -140,7 +140,14 @@ const JOURNAL_ROW_VALUES = 7;
 /** 350 values a statement, far below SQLite's limit of 32,766. */
 const JOURNAL_ROWS_PER_STATEMENT = 50;
 
-const INSERT_HEARING = `INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')}) VALUES (${HEARING_COLUMNS.map((c) => `@${c}`).join(', ')})`;
-/** An update keeps the hearing's first run. */
-const UPDATE_HEARING = `UPDATE hearings SET ${HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId').map((c) => `${snakeCase(c)} = @${c}`).join(', ')}
-  WHERE event_id = @eventId`;
+/**
+ * The hearing statements bind by position, the row's values read out in these orders: bound by name
+ * (`@eventId`, …), better-sqlite3 looks each of the 17 names up in the row object. 100,000 rows into
+ * a 17-column table took ≈ 285–350 ms of CPU by name, ≈ 230–255 ms by position from an array.
+ */
+const INSERTED = HEARING_COLUMNS;
+/** An update keeps the hearing's first run; the key comes last, for the WHERE clause. */
+const UPDATED = [...HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId'), 'eventId'] as const;
+const INSERT_HEARING = `INSERT INTO hearings (${INSERTED.map(snakeCase).join(', ')}) VALUES (${INSERTED.map(() => '?').join(', ')})`;
+const UPDATE_HEARING = `UPDATE hearings SET ${UPDATED.slice(0, -1).map((c) => `${snakeCase(c)} = ?`).join(', ')}
+  WHERE event_id = ?`;
