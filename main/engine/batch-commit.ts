@@ -1,6 +1,6 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
-import { withPlannedRelated, writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
+import { recordRefusedIn, withPlannedRelated, writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunContext } from './run-context.js';
@@ -283,14 +283,19 @@ function isolationChunk(batchFailure: unknown, changes: PlannedChange[]): number
 class MisledByName extends Error {}
 
 /**
- * The change of `part` whose eventId the error's detail names first, as a whole word; undefined
- * when it names none, or when the part is a single change (nothing to narrow). Only the detail:
- * that is where PostgreSQL puts the refused row, while a message (a trigger's, SQLite's) may name
- * anything, and SQLite gives no detail, so its refusals are halved.
+ * The change of `part` the refusal names; undefined when it names none, or when the part is a
+ * single change (nothing to narrow). Named by the writer, when it knows whose statement failed
+ * (SQLite's writes one record's statements at a time: `recordRefusedIn`), or else by the error's
+ * detail, as a whole word, first: that is where PostgreSQL puts the refused row, while a message
+ * (a trigger's, SQLite's) may name anything. Neither: the refusal is halved.
  */
 export function firstNamedChange(error: unknown, part: PlannedChange[]): PlannedChange | undefined {
+  if (part.length < 2) return undefined;
+  const writing = recordRefusedIn(error);
+  const byWriter = writing === undefined ? undefined : part.find((change) => change.hearing.eventId === writing);
+  if (byWriter !== undefined) return byWriter;
   const detail = (error as { detail?: unknown } | null)?.detail;
-  if (part.length < 2 || typeof detail !== 'string') return undefined;
+  if (typeof detail !== 'string') return undefined;
   let first: { change: PlannedChange; at: number } | undefined;
   for (const change of part) {
     const at = wordIndex(detail, change.hearing.eventId);

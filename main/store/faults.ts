@@ -21,3 +21,21 @@ export class WriterLockLost extends GatehouseError {
     });
   }
 }
+
+/**
+ * The record a writer was writing when the database refused it. SQLite's refusals name no row, but
+ * its writer runs one record's statements at a time, so it knows whose statement failed; isolation
+ * can then take that record out first, as it does with the row PostgreSQL names. Kept beside the
+ * error, not in it: the message and code stay the database's own.
+ */
+const refusedRecords = new WeakMap<object, string>();
+
+export function refusedWhileWriting(error: unknown, eventId: string): unknown {
+  if (typeof error === 'object' && error !== null) refusedRecords.set(error, eventId);
+  return error;
+}
+
+/** The eventId `refusedWhileWriting` put beside the error, if any. */
+export function recordRefusedIn(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? refusedRecords.get(error) : undefined;
+}

@@ -86,6 +86,28 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
     );
   });
 
+  it('takes the record whose own write was refused out of its chunk first: two tries for a bad record, one for a bad record the batch never reached', async () => {
+    const bad = ['100003', '100040'];
+    const triesOf = new Map<string, number>();
+    const failWriteOf = (eventId: string) => {
+      triesOf.set(eventId, (triesOf.get(eventId) ?? 0) + 1);
+      return bad.includes(eventId);
+    };
+    await withFreshStore(
+      backend,
+      async (store) => {
+        const summary = await update(store, hearingRecords(50));
+        expect(summary.metrics).toMatchObject({ fetched: 50, added: 48, quarantined: 2 });
+        expect((await quarantined(store, summary.runId)).map((q) => q.eventId)).toEqual(bad);
+        // SQLite names no row, but its writer knows whose statement failed; PostgreSQL names it in
+        // the detail. Either way: the batch's try and its chunk's, and the rest writes without it.
+        expect(bad.map((eventId) => triesOf.get(eventId))).toEqual([2, 1]);
+        expect(await store.countHearings()).toBe(48);
+      },
+      { failWriteOf },
+    );
+  });
+
   it('forgets the witness and committee a rolled-back savepoint created, so a later write in the transaction creates them again', async () => {
     const raw = (eventId: number) =>
       hearingRecord(eventId, { committees: [{ systemCode: 'hsxx00', name: 'Savepoint Committee' }], witnesses: [{ name: 'Ms. Ada Newcomer', organization: 'Savepoint Institute' }] });

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter, type SavepointStep } from '../driver.js';
+import { refusedWhileWriting } from '../faults.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, relatedRows, witnessKey } from '../hearing-rows.js';
 import type { RelatedTable, Witness } from '../hearing-rows.js';
@@ -57,20 +58,31 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     let hearings = 0;
     let related = 0;
     for (const change of changes) {
-      const { hearing } = change;
-      if (this.options.failWriteOf?.(hearing.eventId)) throw injectedWriteFault(hearing.eventId, 'sqlite');
-      this.ensureCommittees(hearing, runId, batchSeq, now, known);
-      const before = change.kind === 'added' ? null : this.beforeImage(hearing.eventId);
-      const hearingValues = hearingRow(change, runId, batchSeq);
-      this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, hearingValues.contentHash, now);
-      if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
-      hearings += (before === null ? this.s.insertHearing.run(INSERTED.map((c) => hearingValues[c])) : this.s.updateHearing.run(UPDATED.map((c) => hearingValues[c]))).changes;
-      const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now, known));
-      for (const { table } of RELATED_TABLES) for (const row of rows[table]) this.relatedInserts[table].add(row);
+      try {
+        hearings += this.writeHearing(change, runId, batchSeq, now, known);
+      } catch (error) {
+        throw refusedWhileWriting(error, change.hearing.eventId);
+      }
     }
+    // A refusal here falls on rows of many records: isolation finds whose by halving.
     for (const { table } of RELATED_TABLES) related += this.relatedInserts[table].insert();
     this.journalRows.insert();
     return { hearings, related };
+  }
+
+  /** One hearing's own statements (its related rows are gathered); the rows it wrote (0 or 1). */
+  private writeHearing(change: PlannedChange, runId: number, batchSeq: number, now: string, known: KnownRows): number {
+    const { hearing } = change;
+    if (this.options.failWriteOf?.(hearing.eventId)) throw injectedWriteFault(hearing.eventId, 'sqlite');
+    this.ensureCommittees(hearing, runId, batchSeq, now, known);
+    const before = change.kind === 'added' ? null : this.beforeImage(hearing.eventId);
+    const hearingValues = hearingRow(change, runId, batchSeq);
+    this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, hearingValues.contentHash, now);
+    if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
+    const written = before === null ? this.s.insertHearing.run(INSERTED.map((c) => hearingValues[c])) : this.s.updateHearing.run(UPDATED.map((c) => hearingValues[c]));
+    const rows = relatedRows(hearing, (witness) => this.witnessId(witness, runId, batchSeq, now, known));
+    for (const { table } of RELATED_TABLES) for (const row of rows[table]) this.relatedInserts[table].add(row);
+    return written.changes;
   }
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
