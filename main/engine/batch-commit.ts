@@ -20,11 +20,21 @@ export class BatchRuleFailure extends Error {
  * with savepoints around its parts, so only the failing records are quarantined.
  */
 export class BatchCommitter {
+  /**
+   * Set after a batch that had to be isolated: the chunk its savepoints took. The next batch is
+   * then written in savepoints from the start (`isolate` with no failed try), since data that
+   * held a bad record in the last few thousand likely holds one in the next: its whole try would
+   * fail at its first bad part, after writing every part before it, and be rolled back. A batch
+   * that proves clean sends the next one back to the whole try.
+   */
+  private savepointChunk: number | null = null;
+
   constructor(private readonly run: RunContext) {}
 
   async commit(pending: PendingBatch): Promise<BatchRecord> {
     const started = this.run.clock();
     const seq = this.run.state.batchSeq + 1;
+    if (this.savepointChunk !== null && this.run.isolate && pending.changes.length > 0) return this.isolate(seq, pending, null, started);
     try {
       return await this.run.withTransientRetry(() =>
         this.run.transaction(async (tx) => {
@@ -40,7 +50,7 @@ export class BatchCommitter {
       );
     } catch (error) {
       if (this.run.isRunFault(error)) throw error;
-      return this.isolate(seq, pending, error, started);
+      return this.isolate(seq, pending, { error }, started);
     }
   }
 
@@ -119,21 +129,29 @@ export class BatchCommitter {
    * A failed batch is written again in one transaction with savepoints (`writeInSavepoints`): a
    * change the database refuses is rolled back alone and quarantined with its reason, the others
    * commit together with the batch row and the checkpoint. With isolation off, the whole batch is
-   * quarantined instead.
+   * quarantined instead. `failedTry` null: the batch was not tried whole (see `savepointChunk`),
+   * so this is its first write — no retry, and `committed` when nothing was refused.
    */
-  private async isolate(seq: number, pending: PendingBatch, firstError: unknown, started: Date): Promise<BatchRecord> {
-    const error = redactSecrets(firstError instanceof Error ? firstError.message : String(firstError));
-    const isolationOff = failureReason(firstError, null, 'the batch failed and record isolation is off');
+  private async isolate(seq: number, pending: PendingBatch, failedTry: { error: unknown } | null, started: Date): Promise<BatchRecord> {
+    const isolationOff = this.run.isolate ? null : failureReason(failedTry?.error, null, 'the batch failed and record isolation is off');
     return this.run.withTransientRetry(() =>
       this.run.transaction(async (tx) => {
-        const refused = this.run.isolate ? await this.writeInSavepoints(tx, seq, pending.changes, isolationChunk(firstError, pending.changes)) : new Map(pending.changes.map((change) => [change, isolationOff]));
+        if (failedTry === null) await this.rejectEarlierWrites(tx, pending);
+        const chunk = failedTry === null ? this.savepointChunk! : isolationChunk(failedTry.error, pending.changes);
+        const { refused, firstError } = isolationOff === null ? await this.writeInSavepoints(tx, seq, pending.changes, chunk) : { refused: new Map(pending.changes.map((change) => [change, isolationOff])), firstError: failedTry!.error };
         const writtenChanges = pending.changes.filter((change) => !refused.has(change));
         const written = countChanges(writtenChanges);
         await tx.addQuarantine(this.refusedEntries(seq, pending.changes, refused));
         // Parts committed under the older halving isolation before a restart belong to this batch's row too.
-        const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries: this.run.isolate ? 1 : 0 });
-        const batch = this.batchRecord(seq, pending, outcome, true, started, error);
+        const retries = failedTry !== null && this.run.isolate ? 1 : 0;
+        const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries });
+        const error = failedTry?.error ?? firstError;
+        const isolated = failedTry !== null || refused.size > 0 || this.run.state.openBatch !== null;
+        const batch = this.batchRecord(seq, pending, outcome, isolated, started, error === undefined ? null : redactSecrets(error instanceof Error ? error.message : String(error)));
         await this.closeBatch(tx, pending, batch, { ...written, quarantined: refused.size, fetched: pending.changes.length }, writtenChanges);
+        this.run.afterCommit(() => {
+          this.savepointChunk = this.run.isolate && refused.size > 0 ? chunk : null;
+        });
         return batch;
       }),
     );
@@ -146,10 +164,11 @@ export class BatchCommitter {
    * Not halves of the whole batch: a grown batch holds a bad record every hundred or so at 1 % bad,
    * and its halves would fail, each after writing up to its first bad record, for six levels down
    * (SQLite, 100k records at 1 % bad: 7.2 s with chunks, 11.2 s with halves). `chunk` comes from
-   * `isolationChunk`.
+   * `isolationChunk`. `firstError` is the first refusal met, for the batch row of a batch not tried whole.
    */
-  private async writeInSavepoints(tx: WriteTx, seq: number, changes: PlannedChange[], chunk: number): Promise<Map<PlannedChange, Rejection>> {
+  private async writeInSavepoints(tx: WriteTx, seq: number, changes: PlannedChange[], chunk: number): Promise<{ refused: Map<PlannedChange, Rejection>; firstError: unknown }> {
     const refused = new Map<PlannedChange, Rejection>();
+    let firstError: unknown;
     /** The error that refused `part`, or null when all of it was written. */
     const attempt = async (part: PlannedChange[]): Promise<{ error: unknown } | null> => {
       try {
@@ -157,6 +176,7 @@ export class BatchCommitter {
         return null;
       } catch (error) {
         if (this.run.isRunFault(error)) throw error;
+        firstError ??= error;
         if (part.length === 1) refused.set(part[0]!, refusal(error, part[0]!));
         return { error };
       }
@@ -202,7 +222,7 @@ export class BatchCommitter {
       await isolateIn(part.slice(middle), leftWritten);
     };
     for (let start = 0; start < changes.length; start += chunk) await isolateIn(changes.slice(start, start + chunk));
-    return refused;
+    return { refused, firstError };
   }
 
   /**

@@ -108,6 +108,41 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
     );
   });
 
+  it('writes the batch after an isolated one in savepoints from the start, and sends the batch after a clean one back to its whole try', async () => {
+    // Each bad record sits at offset 10 of its batch: 100060 after an isolated batch, 100160 after a clean one.
+    const bad = [100003, 100060, 100160];
+    const triesOf = new Map<number, number>();
+    const failWriteOf = (eventId: string) => {
+      triesOf.set(Number(eventId), (triesOf.get(Number(eventId)) ?? 0) + 1);
+      return bad.includes(Number(eventId));
+    };
+    await withFreshStore(
+      backend,
+      async (store) => {
+        const summary = await update(store, hearingRecords(200));
+        expect(summary.metrics).toMatchObject({ fetched: 200, added: 197, quarantined: 3 });
+        const batches = (await store.getRun(summary.runId))!.batchList;
+        // Not tried whole, the second batch has no retry; the third, clean in its savepoints, is committed.
+        expect(batches.map((b) => [b.status, b.written, b.quarantined, b.retries])).toEqual([
+          ['isolated', 49, 1, 1],
+          ['isolated', 49, 1, 0],
+          ['committed', 50, 0, 0],
+          ['isolated', 49, 1, 1],
+        ]);
+        expect(batches[1]!.error).toContain('injected fault writing eventId 100060');
+        expect(triesOf.get(100060)).toBe(triesOf.get(100160)! - 1);
+        expect((await quarantined(store, summary.runId)).map((q) => [q.eventId, q.batchSeq])).toEqual([
+          ['100003', 1],
+          ['100060', 2],
+          ['100160', 4],
+        ]);
+        expect(await store.countHearings()).toBe(197);
+        expect((await store.getRun(summary.runId))!.reconciliation?.ok).toBe(true);
+      },
+      { failWriteOf },
+    );
+  });
+
   it('forgets the witness and committee a rolled-back savepoint created, so a later write in the transaction creates them again', async () => {
     const raw = (eventId: number) =>
       hearingRecord(eventId, { committees: [{ systemCode: 'hsxx00', name: 'Savepoint Committee' }], witnesses: [{ name: 'Ms. Ada Newcomer', organization: 'Savepoint Institute' }] });
