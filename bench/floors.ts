@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { contentHash } from '../main/engine/index.js';
 import { openSource, type SourceItem } from '../main/sources/index.js';
-import { HEARING_COLUMNS, hearingRow, organizationKey, relatedRows, witnessKey, type RelatedTable } from '../main/store/hearing-rows.js';
+import { HEARING_COLUMNS, hearingRow, organizationKey, relatedRows, witnessKey, type RelatedTable, type Witness } from '../main/store/hearing-rows.js';
 import { pgType } from '../main/store/postgres/hearing-writer.js';
 import { snakeCase } from '../main/store/schema.js';
 import { applyRecordRules } from '../main/validation/index.js';
@@ -74,17 +74,29 @@ export function writeSqliteFloor(file: string, hearings: FloorHearing[], commitE
   db.pragma('wal_autocheckpoint = 10000');
   try {
     const committee = db.prepare('INSERT INTO committees (system_code, name) VALUES (?, ?) ON CONFLICT DO NOTHING');
-    const hearing = db.prepare(`INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')}) VALUES (${HEARING_COLUMNS.map((c) => `@${c}`).join(', ')})`);
+    const hearing = db.prepare(`INSERT INTO hearings (${HEARING_COLUMNS.map(snakeCase).join(', ')}) VALUES (${HEARING_COLUMNS.map(() => '?').join(', ')})`);
     const witness = db.prepare(`INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)
       ON CONFLICT (normalized_name, organization_key) DO UPDATE SET name = excluded.name RETURNING id`).pluck();
     const related = Object.fromEntries(
       RELATED_TABLES.map((table) => [table, db.prepare(`INSERT INTO ${table} (${RELATED_COLUMNS[table]}) VALUES (?, ?, ?, ?)`)]),
     ) as Record<RelatedTable, Database.Statement>;
+    // Witness ids kept for the run, as the PostgreSQL floor and the engine's writers keep them.
+    const witnessIds = new Map<string, number>();
+    const witnessId = (w: Witness): number => {
+      const key = witnessKey(w);
+      const known = witnessIds.get(key);
+      if (known !== undefined) return known;
+      const id = witness.get(w.normalizedName, organizationKey(w), w.name, w.organization) as number;
+      witnessIds.set(key, id);
+      return id;
+    };
     const writeChunk = db.transaction((chunk: FloorHearing[], first: number) => {
       chunk.forEach((item, i) => {
         for (const c of item.hearing.committees) committee.run(c.systemCode, c.name);
-        hearing.run(hearingRow(asChange(item, first + i), 1, 1));
-        const rows = relatedRows(item.hearing, (w) => witness.get(w.normalizedName, organizationKey(w), w.name, w.organization) as number);
+        const row = hearingRow(asChange(item, first + i), 1, 1);
+        // By position, as the engine's SQLite writer binds: by name, better-sqlite3 looks each key up.
+        hearing.run(HEARING_COLUMNS.map((c) => row[c]));
+        const rows = relatedRows(item.hearing, witnessId);
         for (const table of RELATED_TABLES) for (const row of rows[table]) related[table].run(row);
       });
     });
