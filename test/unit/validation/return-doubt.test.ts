@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HistoryModel } from '../../../main/validation/index.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { stream } from './stream-fixtures.js';
+import { stream, withFetched } from './stream-fixtures.js';
 
 /**
  * Issue 10: "a one-day drop after busy days is news" — in the first days back from a quiet period
@@ -20,9 +20,7 @@ describe('a drop on a busy day after the stream came back from a quiet period', 
 
   /** A quarter of the volume: above the near-empty share, so the single-run bar is the one to meet. */
   function dropped(entry: HistoryEntry): HistoryEntry {
-    const fetched = Math.round((entry.metrics.fetched ?? 0) / 4);
-    const [added, updated] = [Math.round(fetched * 0.3), Math.round(fetched * 0.2)];
-    return { startedAt: entry.startedAt, metrics: { ...entry.metrics, fetched, added, updated, unchanged: fetched - added - updated } };
+    return withFetched(entry, Math.round((entry.metrics.fetched ?? 0) / 4));
   }
 
   it('alerts on the busy day after the return at a quarter of its volume', () => {

@@ -31,11 +31,21 @@ export function stream(spec: StreamSpec): HistoryEntry[] {
     const time = first + i * DAY_MS;
     const period = spec.periods?.find((p) => i >= p.from && i < p.to);
     const fetched = negativeBinomialSample(random, spec.level * WEEK[new Date(time).getUTCDay()]! * (period?.factor ?? 1), 0.03);
-    const added = Math.round(fetched * 0.3);
-    const updated = Math.round(fetched * 0.2);
-    const metrics = { fetched, added, updated, unchanged: fetched - added - updated, quarantined: 0, durationMs: 800 + 10 * fetched };
+    const metrics = { ...mixOf(fetched), quarantined: 0, durationMs: 800 + 10 * fetched };
     return { startedAt: new Date(time).toISOString(), metrics };
   });
+}
+
+/** `fetched` records split as the fixture streams split them: 30 % added, 20 % updated, the rest unchanged. */
+function mixOf(fetched: number): { fetched: number; added: number; updated: number; unchanged: number } {
+  const added = Math.round(fetched * 0.3);
+  const updated = Math.round(fetched * 0.2);
+  return { fetched, added, updated, unchanged: fetched - added - updated };
+}
+
+/** The run with `fetched` records, split as the fixture splits them, its other metrics kept. */
+export function withFetched(entry: HistoryEntry, fetched: number): HistoryEntry {
+  return { startedAt: entry.startedAt, metrics: { ...entry.metrics, ...mixOf(fetched) } };
 }
 
 /** Every run judged against the runs before it, as the engine would have, walking one model forward. */

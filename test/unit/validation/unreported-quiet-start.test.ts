@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HistoryModel } from '../../../main/validation/index.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { stream } from './stream-fixtures.js';
+import { stream, withFetched } from './stream-fixtures.js';
 
 /**
  * Issue 10: "a quiet period several runs long becomes the baseline, alerting once when it starts".
@@ -26,9 +26,7 @@ describe('a drop after a run that hinted at an unannounced quiet period', () => 
       const candidate = index >= 100 && !nearQuietPeriod(index);
       if (candidate && weekday === 0) entry = { startedAt: entry.startedAt, metrics: { ...entry.metrics, fetched: 2, added: 0, updated: 2, unchanged: 0 } };
       if (candidate && weekday === 1) {
-        const fetched = Math.round((entry.metrics.fetched ?? 0) / 5);
-        const [added, updated] = [Math.round(fetched * 0.3), Math.round(fetched * 0.2)];
-        const dropped = { startedAt: entry.startedAt, metrics: { ...entry.metrics, fetched, added, updated, unchanged: fetched - added - updated } };
+        const dropped = withFetched(entry, Math.round((entry.metrics.fetched ?? 0) / 5));
         judged += 1;
         if (model.judge(dropped).verdict === 'anomalous') alerted += 1;
       }

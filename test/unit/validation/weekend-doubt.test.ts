@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HistoryModel } from '../../../main/validation/index.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { stream } from './stream-fixtures.js';
+import { stream, withFetched } from './stream-fixtures.js';
 
 /**
  * Issue 10: "a one-day drop after busy days is news". A weekday feed of about 80 records a busy
@@ -39,9 +39,7 @@ describe('a drop on the first busy day after an empty weekend', () => {
     entries.forEach((entry, index) => {
       const afterEmptyWeekend = index >= 100 && new Date(entry.startedAt).getUTCDay() === 1 && entries[index - 1]!.metrics.fetched === 0 && entries[index - 2]!.metrics.fetched === 0;
       if (afterEmptyWeekend && !nearQuietPeriod(index)) {
-        const fetched = Math.round((entry.metrics.fetched ?? 0) / 10);
-        const [added, updated] = [Math.round(fetched * 0.3), Math.round(fetched * 0.2)];
-        const dropped = { startedAt: entry.startedAt, metrics: { ...entry.metrics, fetched, added, updated, unchanged: fetched - added - updated } };
+        const dropped = withFetched(entry, Math.round((entry.metrics.fetched ?? 0) / 10));
         judged += 1;
         if (model.judge(dropped).verdict === 'anomalous') alerted += 1;
       }
