@@ -14,6 +14,16 @@ import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.j
  */
 const failing = (...ids: number[]) => ({ failWriteOf: (eventId: string) => ids.includes(Number(eventId)) });
 
+/** A seam refusing `ids` that counts every try of every record. */
+function countingTries(...ids: number[]) {
+  const triesOf = new Map<number, number>();
+  const failWriteOf = (eventId: string) => {
+    triesOf.set(Number(eventId), (triesOf.get(Number(eventId)) ?? 0) + 1);
+    return ids.includes(Number(eventId));
+  };
+  return { triesOf, failWriteOf };
+}
+
 describe.each(testBackends())('record isolation on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
@@ -87,18 +97,14 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
   });
 
   it('takes the record whose own write was refused out of its chunk first: two tries for a bad record, one for a bad record the batch never reached', async () => {
-    const bad = ['100003', '100040'];
-    const triesOf = new Map<string, number>();
-    const failWriteOf = (eventId: string) => {
-      triesOf.set(eventId, (triesOf.get(eventId) ?? 0) + 1);
-      return bad.includes(eventId);
-    };
+    const bad = [100003, 100040];
+    const { triesOf, failWriteOf } = countingTries(...bad);
     await withFreshStore(
       backend,
       async (store) => {
         const summary = await update(store, hearingRecords(50));
         expect(summary.metrics).toMatchObject({ fetched: 50, added: 48, quarantined: 2 });
-        expect((await quarantined(store, summary.runId)).map((q) => q.eventId)).toEqual(bad);
+        expect((await quarantined(store, summary.runId)).map((q) => q.eventId)).toEqual(bad.map(String));
         // SQLite names no row, but its writer knows whose statement failed; PostgreSQL names it in
         // the detail. Either way: the batch's try and its chunk's, and the rest writes without it.
         expect(bad.map((eventId) => triesOf.get(eventId))).toEqual([2, 1]);
@@ -110,12 +116,7 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
 
   it('writes the batch after an isolated one in savepoints from the start, and sends the batch after a clean one back to its whole try', async () => {
     // Each bad record sits at offset 10 of its batch: 100060 after an isolated batch, 100160 after a clean one.
-    const bad = [100003, 100060, 100160];
-    const triesOf = new Map<number, number>();
-    const failWriteOf = (eventId: string) => {
-      triesOf.set(Number(eventId), (triesOf.get(Number(eventId)) ?? 0) + 1);
-      return bad.includes(Number(eventId));
-    };
+    const { triesOf, failWriteOf } = countingTries(100003, 100060, 100160);
     await withFreshStore(
       backend,
       async (store) => {
