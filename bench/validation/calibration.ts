@@ -6,6 +6,7 @@ import type { StreamWalk } from '../../main/validation/historical/stream-walk.js
 import { DEFAULT_HARNESS_OPTIONS, categoryOf } from './harness/harness.js';
 import type { HarnessDay } from './harness/world.js';
 import { DEVELOPMENT_WORLD } from './development/world.js';
+import { walkOf } from './diagnose.js';
 
 /**
  * `node dist/bench/validation/calibration.js [--dev-seed=31337,1,2,3]`: is the single-run band
@@ -65,7 +66,7 @@ function collect(seeds: readonly number[]): Map<string, Sample[]> {
       for (const day of stream.days.slice(judgeFrom)) {
         const category = categoryOf(day);
         if (!day.broken && (category === 'busy' || category === 'light' || category === 'quiet')) {
-          const walk = (model as unknown as { walk: StreamWalk }).walk;
+          const walk = walkOf(model);
           const evaluation = walk.probe(day.run);
           const { prediction, value } = evaluation.assessments.fetched;
           const weights = evaluation.context.step.judging;

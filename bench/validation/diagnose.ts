@@ -78,13 +78,21 @@ function runLine(entry: HarnessRun): string {
   return `    ${entry.startedAt.slice(0, 10)} fetched=${m.fetched} added=${m.added} updated=${m.updated} quarantined=${m.quarantined} durationMs=${m.durationMs}`;
 }
 
+/**
+ * The model's walk, which the product keeps private: the diagnostic tools read its state (regime,
+ * tracks, the probe's assessments) to show what each rule saw.
+ */
+export function walkOf(model: HistoryModel): StreamWalk {
+  return (model as unknown as { walk: StreamWalk }).walk;
+}
+
 /** The walk's view of the last runs before a case and of the case itself: what each rule saw. */
 function trace(r: CaseRecord, runs: number): string {
   const history = r.history ?? [];
   let model = HistoryModel.fromHistory(history.slice(0, history.length - runs));
   const lines: string[] = [];
   for (const entry of [...history.slice(history.length - runs), r.current]) {
-    const walk = (model as unknown as { walk: StreamWalk }).walk;
+    const walk = walkOf(model);
     const e = walk.probe(entry);
     const a = e.assessments.fetched;
     const w = e.context.step.judging;
