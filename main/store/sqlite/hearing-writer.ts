@@ -21,8 +21,8 @@ function prepareStatements(db: Database.Database) {
     insertCommittee: db.prepare('INSERT INTO committees (system_code, name, chamber, parent_code, created_run_id) VALUES (?, ?, ?, ?, ?)'),
     findWitness: db.prepare('SELECT id FROM witnesses WHERE normalized_name = ? AND organization_key = ?').pluck(),
     insertWitness: db.prepare('INSERT INTO witnesses (normalized_name, organization_key, name, organization) VALUES (?, ?, ?, ?)'),
-    // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
     savepoint: Object.fromEntries(Object.entries(SAVEPOINT_STATEMENTS).map(([step, text]) => [step, db.prepare(text)])) as Record<SavepointStep, Database.Statement>,
+    // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
     earlierWrites: db.prepare('SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?').pluck(),
   };
 }
