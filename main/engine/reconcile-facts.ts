@@ -115,8 +115,7 @@ async function countFacts(db: Db, backend: Backend, runId: number, planned: Rela
     orphanRows,
     unreferencedCreated: {
       committees: await count(db, sql`SELECT count(*) FROM committees AS c WHERE c.created_run_id = ${runId} AND NOT EXISTS (${committeeLinkOfRun(runId)})`),
-      witnesses: await count(db, sql`SELECT count(*) FROM undo_journal AS j WHERE j.run_id = ${runId} AND j.entity = 'witness' AND j.undone_by IS NULL
-        AND CAST(j.entity_key AS BIGINT) NOT IN (${witnessesOfRun(runId)})`),
+      witnesses: await count(db, sql`SELECT count(*) FROM (${witnessesCreatedBy(runId)} EXCEPT ${witnessesOfRun(runId)}) AS unreferenced`),
     },
     relatedTotals: { stored: storedWeighted, planned, agree },
     relatedMismatch: await sample(db, mismatched, sql<{ id: string }>`${withRunHearingDocs(backend, runId)} SELECT h.event_id AS id FROM h WHERE ${mismatch}`),
@@ -155,6 +154,18 @@ export function storedTotals(runId: number): RawBuilder<unknown> {
  */
 function committeeLinkOfRun(runId: number): RawBuilder<unknown> {
   return sql`SELECT 1 FROM hearing_committees AS r CROSS JOIN hearings AS h WHERE r.system_code = c.system_code AND h.event_id = r.event_id AND h.last_run_id = ${runId}`;
+}
+
+/**
+ * The witnesses the run's journal says it created (not undone since). Taken EXCEPT the witnesses of
+ * its appearances: SQLite keeps the created ones (thousands) in a temporary index and strikes off
+ * each appearance's, where `NOT IN (appearances)` first built an index of every appearance
+ * (≈ 400,000 at 100,000 hearings): ≈ 60–160 ms instead of ≈ 145–470 ms on a loaded machine. A
+ * witness is created once, so the journal holds each id once and the set difference counts what
+ * NOT IN counted (witness_id is NOT NULL).
+ */
+function witnessesCreatedBy(runId: number): RawBuilder<unknown> {
+  return sql`SELECT CAST(j.entity_key AS BIGINT) FROM undo_journal AS j WHERE j.run_id = ${runId} AND j.entity = 'witness' AND j.undone_by IS NULL`;
 }
 
 /**
