@@ -46,9 +46,10 @@ const NORMAL_LEVEL_SHARE = 0.6;
 const SHOWS_NORMAL_EVIDENCE = 1;
 /**
  * A run with at most this share of its expectation is "near zero": a fifth when the stream is
- * plainly in its normal state, a tenth anywhere near a quiet period (in one, leaving one, or
- * when the filter gives one any weight), whose expectation carries the uncertain depth of the
- * period and so lands that low without anything broken far more often.
+ * plainly in one state (its normal state, or plainly inside a quiet period), a tenth near a quiet
+ * period's edges (entering or leaving one, or when the filter gives either state real weight),
+ * whose expectation mixes the two levels and carries the uncertain depth of the period, and so
+ * lands that low without anything broken far more often.
  */
 const NEAR_ZERO_SHARE = { normal: 0.2, nearQuiet: 0.1 };
 /** P(quiet) below which the stream is plainly in its normal state. */
@@ -366,7 +367,13 @@ export class StreamWalk {
     // days back 14 → 14; issue 5 unchanged.
     const expected = mixtureMean(assessment.prediction.judging);
     const plainlyNormal = assessment.quietShare < PLAINLY_NORMAL && this.regime.shownQuiet < PLAINLY_NORMAL && !assessment.prediction.returning;
-    const share = plainlyNormal ? NEAR_ZERO_SHARE.normal : NEAR_ZERO_SHARE.nearQuiet;
+    // Plainly quiet is the mirror image: the expectation is then the quiet state's alone (its depth's
+    // spread is in the tail already), and a drop to a tenth of a quiet day landed above a tenth of
+    // the expectation about half the time and faced the full single-run bar. Development (4 seeds
+    // pooled): caught 60,938 → 61,008 of 66,609 (drop 7,032 → 7,102), normal-day false alarms
+    // 192 → 194 (quiet days 70 → 72), first days back 13 → 13; issue 5 unchanged.
+    const plainlyQuiet = assessment.quietShare > 1 - PLAINLY_NORMAL && this.regime.shownQuiet > 1 - PLAINLY_NORMAL && !assessment.prediction.returning;
+    const share = plainlyNormal || plainlyQuiet ? NEAR_ZERO_SHARE.normal : NEAR_ZERO_SHARE.nearQuiet;
     const nearEmpty = value <= Math.max(share * expected, 1);
     const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
