@@ -24,8 +24,10 @@ export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudg
   const state = assumedState(walk, evaluation);
   const bands: Record<string, MetricBand> = {};
   for (const metric of VOLUME_METRICS) {
-    const { prediction } = evaluation.assessments[metric];
-    bands[metric] = mixtureBand(prediction.judging, volumeBars(walk.thresholds, metric), evaluation.lowAgainstNormal ? prediction : null);
+    const assessment = evaluation.assessments[metric];
+    const { prediction } = assessment;
+    const bars = volumeBars(walk.thresholds, metric);
+    bands[metric] = mixtureBand(prediction.judging, bars, evaluation.lowAgainstNormal ? prediction : null, walk.nearEmptyCeiling(assessment, bars));
   }
   const anomalies: Anomaly[] = [];
   for (const finding of evaluation.findings) {
@@ -47,16 +49,24 @@ export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudg
 /**
  * The range a volume alarm fires outside of, under the predictive mixture (what the console draws).
  * `normal`: the low side is judged against the normal state as well (`RunEvaluation.lowAgainstNormal`),
- * and the band's low end is the higher of the two.
+ * and the band's low end is the higher of the two. `nearEmptyCeiling`: runs of at most this many
+ * records face the empty-run bar (`StreamWalk.finding`), and the low end says so: it once allowed
+ * only for the empty run, and a Friday of one record expected to bring 7.5 was flagged near-zero
+ * while its message read "usually brings 1–22".
  */
-function mixtureBand(components: readonly CountComponent[], bars: { single: number; empty: number }, normal: { mean: number; phi: number } | null): MetricBand {
-  const alpha = tailForScore(bars.single);
-  const emptyTail = tailForScore(bars.empty);
-  const emptyAlarms = components.reduce((sum, c) => sum + c.weight * countLowerTail(0, c.mean, c.phi), 0) < emptyTail || (normal !== null && countLowerTail(0, normal.mean, normal.phi) < emptyTail);
-  const mixtureLow = Number.isFinite(bars.single) ? mixtureLowestNormal(components, alpha) : 0;
-  const low = normal && Number.isFinite(bars.single) ? Math.max(mixtureLow, negativeBinomial(normal.mean, normal.phi).lowestNormal(alpha)) : mixtureLow;
-  const high = Number.isFinite(bars.single) ? mixtureHighestNormal(components, alpha) : Number.MAX_SAFE_INTEGER;
-  return { expected: round(mixtureMean(components), 1), low: Math.max(low, emptyAlarms ? 1 : 0), high };
+function mixtureBand(components: readonly CountComponent[], bars: { single: number; empty: number }, normal: { mean: number; phi: number } | null, nearEmptyCeiling: number): MetricBand {
+  const judged = Number.isFinite(bars.single);
+  const lowestNormal = (tail: number): number => {
+    const mixtureLow = mixtureLowestNormal(components, tail);
+    return normal ? Math.max(mixtureLow, negativeBinomial(normal.mean, normal.phi).lowestNormal(tail)) : mixtureLow;
+  };
+  // The lower tail grows with the count: the first near-empty count the empty-run bar lets
+  // through is the low end, or, if it flags them all, the first count above them that the
+  // single-run bar lets through.
+  const lowestUnflaggedNearEmpty = lowestNormal(tailForScore(bars.empty));
+  const low = lowestUnflaggedNearEmpty <= nearEmptyCeiling ? lowestUnflaggedNearEmpty : Math.max(Math.floor(nearEmptyCeiling) + 1, judged ? lowestNormal(tailForScore(bars.single)) : 0);
+  const high = judged ? mixtureHighestNormal(components, tailForScore(bars.single)) : Number.MAX_SAFE_INTEGER;
+  return { expected: round(mixtureMean(components), 1), low, high };
 }
 
 export function assumedState(walk: StreamWalk, evaluation: RunEvaluation): AssumedState {

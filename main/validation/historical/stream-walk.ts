@@ -7,7 +7,7 @@ import type { TrainingRun } from './history-prep.js';
 import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, SURE_OF_RETURN, type RegimeStep, type RegimeWeights } from './regime.js';
-import { volumeBars, type ResolvedThresholds } from './thresholds.js';
+import { volumeBars, type ResolvedThresholds, type VolumeBars } from './thresholds.js';
 import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
 /**
@@ -351,21 +351,14 @@ export class StreamWalk {
     return { quietAfter, shownAfter, quietEvidence: Math.log(likelihood.enter / likelihood.normal) };
   }
 
-  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean): VolumeFinding | null {
-    const bars = volumeBars(this.thresholds, metric);
-    const track = this.tracks[metric];
-    const { value, highScore } = assessment;
-    const lowScore = lowAgainstNormal ? lowScoreAgainstNormal(assessment) : assessment.lowScore;
-    // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
-    // or partial fetch, and has the lower bar — in a quiet period too: the expectation is then the
-    // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
-    // going missing is as much a failed fetch as a busy day's many.
+  /** The most records a run may bring and still be near-empty, facing the empty-run bar (see `finding`; the band shows it too). */
+  nearEmptyCeiling(assessment: TrackAssessment, bars: VolumeBars): number {
+    const expected = mixtureMean(assessment.prediction.judging);
     // "Plainly normal" reads the state as the runs that could show the level have shown it, as the
     // judging weights do: an empty weekend left it 0.1–0.2 in the filter, and a Monday at a sixth of
     // its volume faced the full single-run bar. Development (4 seeds pooled): caught 60,767 →
     // 60,776 (all drops), normal-day false alarms 204 → 205 (as before the weekend change), first
     // days back 14 → 14; issue 5 unchanged.
-    const expected = mixtureMean(assessment.prediction.judging);
     // A first day back is plainly normal too once the filter gives the quiet period's going on less
     // chance than the single-run bar's tail: the quiet state can then add no more to the run's lower
     // tail than the normal state alone would need to call it. Development (4 seeds pooled): caught
@@ -381,7 +374,19 @@ export class StreamWalk {
     // 192 → 194 (quiet days 70 → 72), first days back 13 → 13; issue 5 unchanged.
     const plainlyQuiet = assessment.quietShare > 1 - PLAINLY_NORMAL && this.regime.shownQuiet > 1 - PLAINLY_NORMAL && !assessment.prediction.returning;
     const share = plainlyNormal || plainlyQuiet ? NEAR_ZERO_SHARE.normal : NEAR_ZERO_SHARE.nearQuiet;
-    const nearEmpty = value <= Math.max(share * expected, 1);
+    return Math.max(share * expected, 1);
+  }
+
+  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean): VolumeFinding | null {
+    const bars = volumeBars(this.thresholds, metric);
+    const track = this.tracks[metric];
+    const { value, highScore } = assessment;
+    const lowScore = lowAgainstNormal ? lowScoreAgainstNormal(assessment) : assessment.lowScore;
+    // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
+    // or partial fetch, and has the lower bar — in a quiet period too: the expectation is then the
+    // quiet one, so the tail already allows for the quiet state, and a quiet day's few records
+    // going missing is as much a failed fetch as a busy day's many.
+    const nearEmpty = value <= this.nearEmptyCeiling(assessment, bars);
     const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
