@@ -24,3 +24,8 @@ export function redactSecrets(text: string): string {
     .replace(API_KEY_VALUE, '$1***')
     .replace(/(\bpassword\s*=\s*)('[^']*'|[^\s&"']+)/gi, '$1***');
 }
+
+/** What was thrown, as one message with its secrets redacted: an Error's message, anything else as a string. */
+export function redactedMessage(thrown: unknown): string {
+  return redactSecrets(thrown instanceof Error ? thrown.message : String(thrown));
+}

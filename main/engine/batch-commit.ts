@@ -1,7 +1,7 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
 import { recordRefusedIn, withPlannedRelated, writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
-import { redactSecrets } from '../../shared/redact.js';
+import { redactedMessage, redactSecrets } from '../../shared/redact.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunContext } from './run-context.js';
 import { addCounts, checkpointMetrics, countChanges, type Counts, type OpenBatch, type PendingBatch } from './run-state.js';
@@ -147,7 +147,7 @@ export class BatchCommitter {
         const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries });
         const error = failedTry?.error ?? firstError;
         const isolated = failedTry !== null || refused.size > 0 || this.run.state.openBatch !== null;
-        const batch = this.batchRecord(seq, pending, outcome, isolated, started, error === undefined ? null : redactSecrets(error instanceof Error ? error.message : String(error)));
+        const batch = this.batchRecord(seq, pending, outcome, isolated, started, error === undefined ? null : redactedMessage(error));
         await this.closeBatch(tx, pending, batch, { ...written, quarantined: refused.size, fetched: pending.changes.length }, writtenChanges);
         this.run.afterCommit(() => {
           this.savepointChunk = this.run.isolate && refused.size > 0 ? chunk : null;

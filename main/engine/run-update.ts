@@ -13,7 +13,7 @@ import {
 import type { ValidationResult } from '../../shared/validation.js';
 import type { RecordSource, SourceItem } from '../sources/index.js';
 import { WriterLockLost, type Store } from '../store/index.js';
-import { redactSecrets } from '../../shared/redact.js';
+import { redactedMessage } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
@@ -237,7 +237,7 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
     lockLost = failure instanceof WriterLockLost;
     const stoppedBy = runFault(store, failure, run.runId);
     status = stoppedBy === null ? 'failed' : 'interrupted';
-    error = stoppedBy ?? redactSecrets(failure instanceof Error ? failure.message : String(failure));
+    error = stoppedBy ?? redactedMessage(failure);
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
   if (lockLost && !(await retakeLock(store, run))) return recordedByNextWriter(options, run, error!);
@@ -252,7 +252,7 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
 function runFault(store: Store, failure: unknown, runId: number): string | null {
   const fault = store.classifyError(failure);
   if (fault === 'record') return null;
-  const message = redactSecrets(failure instanceof Error ? failure.message : String(failure)).replace(/\s+/g, ' ').trim();
+  const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
   const cause = failure instanceof WriterLockLost ? null : fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
   return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record — resume with --resume ${runId}`;
 }

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../shared/run.js';
 import type { Store } from '../store/index.js';
-import { redactSecrets } from '../../shared/redact.js';
+import { redactedMessage, redactSecrets } from '../../shared/redact.js';
 import { logger } from '../logging/index.js';
 import {
   desktopChannel,
@@ -59,7 +59,7 @@ export class Notifier {
       try {
         await channel.send(delivered);
       } catch (error) {
-        const message = redactSecrets(error instanceof Error ? error.message : String(error));
+        const message = redactedMessage(error);
         failures.push({ channel: channel.name, error: message });
         this.warn(`notification via ${channel.name} failed: ${message}`);
       }
