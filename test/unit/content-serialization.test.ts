@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classify, contentHash } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
-import { trackedFieldsText } from '../../main/store/hearing-content.js';
+import { trackedFieldsHash, trackedFieldsText } from '../../main/store/hearing-content.js';
 import { hearingRow } from '../../main/store/hearing-rows.js';
 import { applyRecordRules } from '../../main/validation/index.js';
 import { TRACKED_FIELDS, type NormalizedHearing } from '../../shared/record.js';
@@ -71,6 +71,25 @@ describe('the stored JSON and the content hash', () => {
     expect(JSON.stringify(hearing)).toContain('title":"T,\\"date\\"');
     expect(trackedFieldsText(JSON.stringify(hearing)), 'the hash was read from the JSON, not serialised again').not.toBeNull();
     expect(serializeUnhashed(hearing)).toEqual({ json: JSON.stringify(hearing), hash: storedHash(hearing) });
+  });
+
+  it('hashes the tracked fields cut out of the JSON bytes as it hashes the text cut out of the JSON, ASCII or not, short after long', () => {
+    const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+    const manyVideos = Array.from({ length: 30 }, (_, i) => ({ name: 'x'.repeat(1_500), url: `https://x.test/${i}` }));
+    const hearings = [
+      normalized(hearingRecord(4248)),
+      normalized(hearingRecord(4249, { title: 'Ünïcode — ✓ title', witnesses: [{ name: 'José Núñez', organization: 'Dept. of Ünity', position: null }] })),
+      // Longer than the reused buffer holds at first: it grows, and the shorter hearing after it reads no stale bytes.
+      normalized(hearingRecord(4250, { videos: manyVideos })),
+      normalized(hearingRecord(4251)),
+    ];
+    expect(JSON.stringify(hearings[2]).length * 3).toBeGreaterThan(64 * 1024);
+    for (const hearing of hearings) {
+      const json = JSON.stringify(hearing);
+      expect(trackedFieldsHash(json)).toBe(sha1(trackedFieldsText(json)!));
+      expect(trackedFieldsHash(json)).toBe(storedHash(hearing));
+    }
+    expect(trackedFieldsHash('{"congress":118}'), 'not in the shape of a hearing').toBeNull();
   });
 
   it('hashes the fields themselves when the hearing has a member left out, one more, or its members in another order', () => {
