@@ -21,8 +21,15 @@ export function storedContent(hearing: NormalizedHearing, known: string | null):
   const json = JSON.stringify(hearing);
   if (known !== null) return { json, hash: known };
   // A member beyond the known ones would be cut out as part of the value before it.
-  const tracked = Object.keys(hearing).length === MEMBERS.length ? trackedFieldsHash(json) : null;
+  const tracked = memberCount(hearing) === MEMBERS.length ? trackedFieldsHash(json) : null;
   return { json, hash: tracked ?? contentHash(hearing) };
+}
+
+/** How many own enumerable members `hearing` has: Object.keys(hearing).length, without the array. */
+function memberCount(hearing: NormalizedHearing): number {
+  let count = 0;
+  for (const member in hearing) if (Object.hasOwn(hearing, member)) count += 1;
+  return count;
 }
 
 /** The members of a NormalizedHearing in the order record-rules.ts builds it, so JSON.stringify writes them in this order. */

@@ -4,7 +4,7 @@ import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter, type Savepoin
 import { refusedWhileWriting } from '../faults.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, witnessKey } from '../hearing-rows.js';
-import type { RelatedRowSink, RelatedTable, Witness } from '../hearing-rows.js';
+import type { HearingColumn, HearingRow, RelatedRowSink, RelatedTable, Witness } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 
@@ -38,6 +38,9 @@ export class SqliteHearingWriter implements BulkHearingWriter {
   private readonly journalRows: GatheredRows;
   /** The related rows of the call's hearings, inserted once the hearings they point at are. */
   private readonly relatedInserts: Record<RelatedTable, GatheredRows>;
+  /** The hearing statements' bound values, refilled for each hearing rather than an array a hearing. */
+  private readonly insertArgs: Value[] = new Array<Value>(INSERTED.length).fill(null);
+  private readonly updateArgs: Value[] = new Array<Value>(UPDATED.length).fill(null);
   /** Each related row straight into its table's gathered rows, one closure for the writer's life. */
   private readonly gatherRelated: RelatedRowSink = (table, a, b, c, d) => this.relatedInserts[table].add4(a, b, c, d);
 
@@ -82,7 +85,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     const hearingValues = hearingRow(change, runId, batchSeq);
     this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, hearingValues.contentHash, now);
     if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
-    const written = before === null ? this.s.insertHearing.run(INSERTED.map((c) => hearingValues[c])) : this.s.updateHearing.run(UPDATED.map((c) => hearingValues[c]));
+    const written = before === null ? this.s.insertHearing.run(inOrder(this.insertArgs, INSERTED, hearingValues)) : this.s.updateHearing.run(inOrder(this.updateArgs, UPDATED, hearingValues));
     eachRelatedRow(hearing, witnessId, this.gatherRelated);
     return written.changes;
   }
@@ -198,6 +201,12 @@ class GatheredRows {
     this.values.fill(null, 0, this.count);
     this.count = 0;
   }
+}
+
+/** `args`, refilled with the row's values of `columns`, in that order. */
+function inOrder(args: Value[], columns: readonly HearingColumn[], row: HearingRow): Value[] {
+  for (let i = 0; i < columns.length; i++) args[i] = row[columns[i]!];
+  return args;
 }
 
 /** `args`, refilled with as many of `values` from `start`. */
