@@ -239,8 +239,10 @@ function readDate(value: unknown, field: string, reasons: Reasons, required: boo
 
 function readCommittees(value: unknown, context: RecordRuleContext, reasons: Reasons): NormalizedHearing['committees'] {
   const committees: NormalizedHearing['committees'] = [];
-  const seen = new Set<string>();
-  for (const entry of listOf(value)) {
+  const entries = listOf(value);
+  // A list of one (most records name one committee) cannot repeat itself: no Set to build.
+  const seen = entries.length > 1 ? new Set<string>() : null;
+  for (const entry of entries) {
     const code = isDict(entry) && typeof entry.systemCode === 'string' ? entry.systemCode.trim().toLowerCase() : '';
     const name = isDict(entry) && typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.trim() : null;
     if (!COMMITTEE_CODE_PATTERN.test(code)) {
@@ -252,8 +254,10 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
       reasons.add('UNKNOWN_COMMITTEE', `committee ${code} is not in the database and the record gives no name to create it with`);
       continue;
     }
-    if (seen.has(code)) continue;
-    seen.add(code);
+    if (seen !== null) {
+      if (seen.has(code)) continue;
+      seen.add(code);
+    }
     committees.push({ systemCode: code, name });
   }
   return committees;
@@ -280,16 +284,20 @@ function readLocation(value: unknown): NormalizedHearing['location'] {
 
 function readWitnesses(value: unknown): NormalizedHearing['witnesses'] {
   const witnesses: NormalizedHearing['witnesses'] = [];
-  const seen = new Set<string>();
-  for (const entry of listOf(value)) {
+  const entries = listOf(value);
+  // No repeat to find in a list of one or none: neither the Set nor a key per witness is built.
+  const seen = entries.length > 1 ? new Set<string>() : null;
+  for (const entry of entries) {
     if (!isDict(entry)) continue;
     const name = text(entry.name);
     if (name === null) continue;
     const normalizedName = normalizeWitnessName(name);
     const organization = text(entry.organization);
-    const key = `${normalizedName}\u0001${(organization ?? '').toLowerCase()}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (seen !== null) {
+      const key = `${normalizedName}\u0001${(organization ?? '').toLowerCase()}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
     witnesses.push({ name, normalizedName, organization, position: text(entry.position) });
   }
   return witnesses;
