@@ -38,61 +38,46 @@ const TRACKED = new Set<string>(TRACKED_FIELDS);
 /** `{"eventId":`, then `,"congress":` and so on. */
 const OPENINGS = MEMBERS.map((member, i) => `${i === 0 ? '{' : ','}${JSON.stringify(member)}:`);
 
-/**
- * `JSON.stringify` of the tracked fields' values as an array, cut out of the hearing's JSON: each
- * value is the text between its member's opening and the next one's. An opening `,"name":` cannot
- * occur inside a string (a quote in a string is escaped), and no nested object of a hearing has a
- * member named like the top-level member that follows it. Null when the JSON is not in exactly this
- * shape (a member left out because it was undefined, say): the caller serialises the fields instead.
- */
-export function trackedFieldsText(json: string): string | null {
-  if (!json.startsWith(OPENINGS[0]!)) return null;
-  let text = '[';
-  let start = OPENINGS[0]!.length;
-  for (let i = 1; i <= MEMBERS.length; i += 1) {
-    const end = i < MEMBERS.length ? json.indexOf(OPENINGS[i]!, start) : json.length - 1;
-    if (end < 0) return null;
-    if (TRACKED.has(MEMBERS[i - 1]!)) text += `${text.length > 1 ? ',' : ''}${json.slice(start, end)}`;
-    if (i < MEMBERS.length) start = end + OPENINGS[i]!.length;
-  }
-  return `${text}]`;
-}
-
-/** Where the tracked fields' bytes are gathered to be hashed: reused, and grown when a hearing needs more. */
+/** Where the tracked fields' bytes are cut out to be hashed: reused, and grown when a hearing needs more. */
 let scratch = Buffer.allocUnsafe(64 * 1024);
+const OPENING_BYTES = OPENINGS.map((opening) => Buffer.from(opening));
 const TRACKED_AT = MEMBERS.map((member) => TRACKED.has(member));
 const [OPEN_BRACKET, COMMA, CLOSE_BRACKET] = ['[', ',', ']'].map((char) => char.charCodeAt(0)) as [number, number, number];
 
 /**
- * The SHA-1 of `trackedFieldsText(json)`, cut out of the JSON's UTF-8 bytes in a reused buffer
- * rather than as a string: the text's slices, joins and the flat copy hashing made of them were
- * ≈ 2.5 KB of garbage a hearing (≈ a sixth of all a 100k run allocates), and each scavenge they
- * bring on copies the growing batch's hearings. Only for ASCII JSON, where a character's offset is
- * its byte's; otherwise, and when the JSON is not in the shape trackedFieldsText reads, the text
- * is cut out as a string (null when it cannot be).
+ * The SHA-1 of `JSON.stringify` of the tracked fields' values as an array, cut out of the hearing's
+ * JSON: each value is the text between its member's opening and the next one's. An opening
+ * `,"name":` cannot occur inside a string (a quote in a string is escaped), and no nested object of
+ * a hearing has a member named like the top-level member that follows it. Null when the JSON is not
+ * in exactly this shape (a member left out because it was undefined, say): the caller serialises
+ * the fields instead.
+ *
+ * Cut from the JSON's UTF-8 bytes in a reused buffer, not as a string: the text's slices, joins and
+ * the flat copy hashing made of them were ≈ 2.5 KB of garbage a hearing (≈ a sixth of all a 100k run
+ * allocates), and each scavenge they bring on copies the growing batch's hearings. The openings are
+ * ASCII, so they are found in the bytes as in the text, and the bytes hashed are the text's.
  */
 export function trackedFieldsHash(json: string): string | null {
   if (!json.startsWith(OPENINGS[0]!)) return null;
-  // UTF-8 takes at most three bytes a UTF-16 unit: the whole JSON fits, so a byte count equal to the length means ASCII.
+  // UTF-8 takes at most three bytes a UTF-16 unit: the whole JSON fits.
   if (scratch.length < json.length * 3) scratch = Buffer.allocUnsafe(json.length * 3);
-  if (scratch.write(json, 0, 'utf8') !== json.length) {
-    const text = trackedFieldsText(json);
-    return text === null ? null : hash('sha1', text, 'hex');
-  }
-  // Written in place: each value moves left by at least the opening dropped before it.
+  const bytes = scratch.subarray(0, scratch.write(json, 0, 'utf8'));
+  // In ASCII a character's offset is its byte's, and the string's search is the quicker (≈ 1 µs a hearing).
+  const ascii = bytes.length === json.length;
+  // Cut in place: each value moves left by at least the opening dropped before it.
   let length = 0;
-  scratch[length++] = OPEN_BRACKET;
-  let start = OPENINGS[0]!.length;
+  bytes[length++] = OPEN_BRACKET;
+  let start = OPENING_BYTES[0]!.length;
   for (let i = 1; i <= MEMBERS.length; i += 1) {
-    const end = i < MEMBERS.length ? json.indexOf(OPENINGS[i]!, start) : json.length - 1;
+    const end = i === MEMBERS.length ? bytes.length - 1 : ascii ? json.indexOf(OPENINGS[i]!, start) : bytes.indexOf(OPENING_BYTES[i]!, start);
     if (end < 0) return null;
     if (TRACKED_AT[i - 1]) {
-      if (length > 1) scratch[length++] = COMMA;
-      scratch.copyWithin(length, start, end);
+      if (length > 1) bytes[length++] = COMMA;
+      bytes.copyWithin(length, start, end);
       length += end - start;
     }
-    if (i < MEMBERS.length) start = end + OPENINGS[i]!.length;
+    if (i < MEMBERS.length) start = end + OPENING_BYTES[i]!.length;
   }
-  scratch[length++] = CLOSE_BRACKET;
-  return hash('sha1', scratch.subarray(0, length), 'hex');
+  bytes[length++] = CLOSE_BRACKET;
+  return hash('sha1', bytes.subarray(0, length), 'hex');
 }

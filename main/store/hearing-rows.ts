@@ -30,27 +30,23 @@ export function hearingRow({ hearing, contentHash, position }: PlannedChange, ru
   };
 }
 
-/** A hearing's committee links, appearances, videos and transcripts, as value lists in column order. */
-export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Witness) => number) {
-  const id = hearing.eventId;
-  return {
-    hearing_committees: hearing.committees.map((c, i) => [id, c.systemCode, i === 0 ? 1 : 0, i]),
-    appearances: hearing.witnesses.map((w, i) => [id, witnessId(w), i, w.position]),
-    videos: hearing.videos.map((v, i) => [id, i, v.name, v.url]),
-    transcripts: hearing.transcripts.map((t, i) => [id, i, t.jacketNumber, t.url]),
-  };
-}
-
-export type RelatedTable = keyof ReturnType<typeof relatedRows>;
+/** The related tables, as the writers and the undo journal name them. */
+export type RelatedTable = 'hearing_committees' | 'appearances' | 'videos' | 'transcripts';
 type RelatedValue = string | number | null;
 /** Receives one related row: every related table has four columns, passed in column order. */
 export type RelatedRowSink = (table: RelatedTable, a: RelatedValue, b: RelatedValue, c: RelatedValue, d: RelatedValue) => void;
 
+/** A hearing's committee links, appearances, videos and transcripts, as value lists in column order. */
+export function relatedRows(hearing: NormalizedHearing, witnessId: (witness: Witness) => number): Record<RelatedTable, RelatedValue[][]> {
+  const rows: Record<RelatedTable, RelatedValue[][]> = { hearing_committees: [], appearances: [], videos: [], transcripts: [] };
+  eachRelatedRow(hearing, witnessId, (table, ...values) => rows[table].push(values));
+  return rows;
+}
+
 /**
- * The rows of relatedRows, in the same order, handed over value by value: SQLite's writer gathers
+ * The rows of relatedRows, table by table, handed over value by value: SQLite's writer gathers
  * them into its multi-row statements anyway, and an array per row (≈ 1.2 KB of garbage a hearing)
- * only added to the scavenges that copy a growing batch's hearings. relatedRows stays as it is,
- * since the bench's floors write through it; a test holds the two to the same rows.
+ * only added to the scavenges that copy a growing batch's hearings.
  */
 export function eachRelatedRow(hearing: NormalizedHearing, witnessId: (witness: Witness) => number, row: RelatedRowSink): void {
   const id = hearing.eventId;
