@@ -70,6 +70,11 @@ export interface OpenChange {
   evidenceRuns: number;
   /** Marked `expected`: no longer reported; the next run that continues it makes it the baseline. */
   accepted: boolean;
+  /**
+   * The drop's runs' evidence for the depth of the stream's own quiet periods against a lasting
+   * halving, summed as a CUSUM (never below zero): see `weighQuietDepth`.
+   */
+  quietDepthEvidence: number;
 }
 
 export interface TrackPrediction {
@@ -397,8 +402,21 @@ export class VolumeTrack {
       exposure: from ? from.exposure : prediction.rate,
       evidenceRuns: from?.runs ?? 1,
       accepted: false,
+      quietDepthEvidence: 0,
     };
     this.shift.reset();
+  }
+
+  /**
+   * Adds a run of the open drop to its evidence for the stream's own quiet depth against a lasting
+   * halving (`ownQuietDepthEvidence`), as a CUSUM: a tapering quiet period's first partial runs
+   * lean to the halving and are forgotten, not held against the runs at its depth that follow.
+   */
+  weighQuietDepth(prediction: TrackPrediction, value: number): void {
+    const change = this.change;
+    if (!change || change.direction !== 'down') return;
+    const evidence = this.ownQuietDepthEvidence(prediction, value);
+    if (evidence !== null) change.quietDepthEvidence = Math.max(0, change.quietDepthEvidence + evidence);
   }
 
   /** Carries an open change over one more run. */
