@@ -63,12 +63,6 @@ const QUIET_DEPTH_SHARE = 0.1;
 /** ... if the quiet state explains it too: it stands less than this (sigmas) below the quiet expectation. */
 const QUIET_FIT_SCORE = 0.5;
 /**
- * Evidence (log likelihood ratio) a run of an open drop must show for the depth of the stream's
- * own past quiet periods against a lasting halving, from the drop's third run on, to be that
- * quiet period (see `atQuietDepth`).
- */
-const OWN_DEPTH_EVIDENCE = 2;
-/**
  * How far (sigmas) below the quiet state's expectation a run at the stream's own depth may stand
  * and still be the quiet period (see `atQuietDepth`): wider than QUIET_FIT_SCORE, because that
  * expectation is the period's depth over all its runs so far, its shallow taper-in ones included.
@@ -392,7 +386,7 @@ export class StreamWalk {
     const change = track.change;
     const continuesChange = assessment.changeStatus === 'ongoing' || assessment.leansWithChange;
     if (change && continuesChange && (fresh === null || fresh === change.direction)) {
-      if (!this.quietIsBaseline(change, assessment, track)) return change.accepted ? null : { metric, assessment, kind: 'ongoing', direction: change.direction, score: Math.max(lowScore, highScore), rule: change.rule };
+      if (!this.quietIsBaseline(change, assessment, metric)) return change.accepted ? null : { metric, assessment, kind: 'ongoing', direction: change.direction, score: Math.max(lowScore, highScore), rule: change.rule };
       // The quiet period is the baseline, and the tail above was taken against it: an empty run
       // that tail calls out is a failed fetch inside the quiet period, news of its own (below).
       if (!(fresh === 'down' && value === 0)) return null;
@@ -453,8 +447,8 @@ export class StreamWalk {
    * 6,983 → 6,987), normal-day false alarms 203 → 203, first days back 14 → 14; issue 5 zero-volume
    * 97.9 → 98.1 %, the rest unchanged.
    */
-  private quietIsBaseline(change: { direction: Direction; sinceDay: number; runs: number; quietDepthEvidence: number }, assessment: TrackAssessment, track: VolumeTrack): boolean {
-    return this.quietForLong(change, assessment) || this.atQuietDepth(change, assessment, track);
+  private quietIsBaseline(change: { direction: Direction; sinceDay: number; runs: number; quietDepthEvidence: number }, assessment: TrackAssessment, metric: VolumeMetric): boolean {
+    return this.quietForLong(change, assessment) || this.atQuietDepth(change, assessment, metric);
   }
 
   /**
@@ -481,8 +475,8 @@ export class StreamWalk {
    * a quiet period for their first days; a tenth without the quiet state's fit lost 76 drops and zeros.
    * A stream whose own quiet periods are shallower than a tenth (a committee thinning to a third)
    * raised an ongoing alarm on every run of each one's first days: from a drop's third run, a run
-   * its own past quiet periods' depth explains far better than a lasting halving (OWN_DEPTH_EVIDENCE)
-   * is that period too. Development (4 seeds pooled): first five days of a quiet period 338 → 320
+   * its own past quiet periods' depth explains far better than a lasting halving (then a bar of 2
+   * on the run alone; now summed, below) is that period too. Development (4 seeds pooled): first five days of a quiet period 338 → 320
    * false alarms of 2,208 (fewer on every seed), normal days 202 → 201, caught 60,817 → 60,816 of
    * 66,609 (one drop). Read from the drop's second run, 8 drops went unreported (a drop the day
    * after a one-day holiday); at evidence 1, 11 shift-downs of ×0.3–0.4 on streams whose quiet
@@ -498,24 +492,39 @@ export class StreamWalk {
    * more), first five days 329 → 322, caught 60,856 → 60,849 of 66,609 (shift-down 584 → 578, drop
    * −1). At 1.5 sigmas: 196 normal-day, 319 first five days, 60,844 caught (shift-down −10); with
    * no fit test on this path: 196, 310, 60,831 (shift-down −18).
-   * A run's own evidence is one run's word: a low-count stream's quiet period at its usual depth
-   * showed it at 0.5–2 on every run and was reported as the drop going on for its five days. The
-   * drop's runs now add theirs up (`VolumeTrack.weighQuietDepth`, a CUSUM from the drop's first
-   * run, so a taper's partial runs that lean to the halving are forgotten rather than held against
-   * the period), and a run that itself leans to the stream's depth is the period once the sum
-   * passes OWN_DEPTH_EVIDENCE. Development (4 seeds pooled): normal-day false alarms 194 → 187
-   * (quiet days 72 → 65; busy, light unchanged), first five days of a quiet period 314 → 286, first
-   * days back 13 → 13, caught 61,016 → 60,988 of 66,609 (shift-down 578 → 551, drop −1): a
-   * lasting fall to a third on a stream whose quiet periods sit at a third is read as one sooner.
+   * A run's own evidence was one run's word, held to a bar of 2: a stream whose quiet periods sit
+   * near the harness's shift-downs (a third) had single runs of a lasting fall taken for the
+   * period, and a low-count stream's period at its usual depth showed 0.5–2 on every run and was
+   * reported as the drop going on for its five days. The drop's runs now add theirs up
+   * (`VolumeTrack.weighQuietDepth`, a CUSUM from the drop's first run, so a taper's partial runs
+   * that lean to the halving are forgotten rather than held against the period), and a run that
+   * itself leans to the stream's depth is the period once the sum passes the shift test's own bar
+   * (`quietDepthBar`, about 5.4 at the default sensitivity). Development (4 seeds pooled): normal-day
+   * false alarms 194 → 190 (quiet days 72 → 68; busy, light unchanged), first five days of a quiet
+   * period 314 → 304, first days back 13 → 13, caught 61,016 → 61,017 of 66,609 (shift-down +1).
+   * The sum at a bar of 2, 3, 4, 5 or 7 instead: 187 / 187 / 187 / 188 / 193 normal-day false
+   * alarms, 286 / 289 / 295 / 302 / 307 in the first five days, 60,988 / 61,001 / 61,008 / 61,016 /
+   * 61,021 caught (the losses all shift-downs to 0.30–0.41 on streams whose quiet periods sit at
+   * 0.2–0.35, which the same runs cannot tell apart); plain sums rather than a CUSUM at 2 changed nothing.
    * Issue 5 unchanged.
    */
-  private atQuietDepth(change: { direction: Direction; runs: number; quietDepthEvidence: number }, assessment: TrackAssessment, track: VolumeTrack): boolean {
+  private atQuietDepth(change: { direction: Direction; runs: number; quietDepthEvidence: number }, assessment: TrackAssessment, metric: VolumeMetric): boolean {
     if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
     if (assessment.value <= QUIET_DEPTH_SHARE * assessment.prediction.mean) return assessment.lowScore < QUIET_FIT_SCORE;
     if (change.runs < OWN_DEPTH_AFTER_RUNS) return false;
-    const evidence = track.ownQuietDepthEvidence(assessment.prediction, assessment.value);
+    const evidence = this.tracks[metric].ownQuietDepthEvidence(assessment.prediction, assessment.value);
     if (evidence === null || evidence <= 0) return false;
-    return change.quietDepthEvidence + evidence > OWN_DEPTH_EVIDENCE && assessment.lowScore < OWN_DEPTH_FIT_SCORE;
+    return change.quietDepthEvidence + evidence > this.quietDepthBar(metric) && assessment.lowScore < OWN_DEPTH_FIT_SCORE;
+  }
+
+  /**
+   * The summed evidence (log likelihood ratio) an open drop's runs must show for the stream's own
+   * quiet depth against a lasting halving: as much as the shift test asks of its CUSUM to call the
+   * halving (`shiftScore` inverted at the shift bar), so neither reading of the same runs wins on
+   * less evidence than the other.
+   */
+  private quietDepthBar(metric: VolumeMetric): number {
+    return -Math.log(tailForScore(volumeBars(this.thresholds, metric).shift));
   }
 
   /**
