@@ -497,12 +497,13 @@ export class StreamWalk {
    * period, and a low-count stream's period at its usual depth showed 0.5–2 on every run and was
    * reported as the drop going on for its five days. The drop's runs now add theirs up
    * (`VolumeTrack.weighQuietDepth`, a CUSUM from the drop's first run, so a taper's partial runs
-   * that lean to the halving are forgotten rather than held against the period), and a run that
-   * itself leans to the stream's depth is the period once the sum passes the shift test's own bar
-   * (`quietDepthBar`, about 5.4 at the default sensitivity). Development (4 seeds pooled): normal-day
+   * that lean to the halving are forgotten rather than held against the period), and a run is the
+   * period once the sum with its own passes the shift test's own bar (`quietDepthBar`, about 5.4 at
+   * the default sensitivity). Development (4 seeds pooled): normal-day
    * false alarms 194 → 190 (quiet days 72 → 68; busy, light unchanged), first five days of a quiet
-   * period 314 → 304, first days back 13 → 13, caught 61,016 → 61,017 of 66,609 (shift-down +1).
-   * The sum at a bar of 2, 3, 4, 5 or 7 instead: 187 / 187 / 187 / 188 / 193 normal-day false
+   * period 314 → 299, first days back 13 → 13, caught 61,016 → 61,017 of 66,609 (shift-down +1).
+   * Asking the run itself to lean to the depth as well: the same but 304 in the first five days.
+   * The sum at a bar of 2, 3, 4, 5 or 7 instead (with that lean): 187 / 187 / 187 / 188 / 193 normal-day false
    * alarms, 286 / 289 / 295 / 302 / 307 in the first five days, 60,988 / 61,001 / 61,008 / 61,016 /
    * 61,021 caught (the losses all shift-downs to 0.30–0.41 on streams whose quiet periods sit at
    * 0.2–0.35, which the same runs cannot tell apart); plain sums rather than a CUSUM at 2 changed nothing.
@@ -513,7 +514,7 @@ export class StreamWalk {
     if (assessment.value <= QUIET_DEPTH_SHARE * assessment.prediction.mean) return assessment.lowScore < QUIET_FIT_SCORE;
     if (change.runs < OWN_DEPTH_AFTER_RUNS) return false;
     const evidence = this.tracks[metric].ownQuietDepthEvidence(assessment.prediction, assessment.value);
-    if (evidence === null || evidence <= 0) return false;
+    if (evidence === null) return false;
     return change.quietDepthEvidence + evidence > this.quietDepthBar(metric) && assessment.lowScore < OWN_DEPTH_FIT_SCORE;
   }
 
