@@ -1,7 +1,7 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
 import { recordRefusedIn, withPlannedRelated, writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
-import { redactedMessage, redactSecrets } from '../../shared/redact.js';
+import { redactedMessage } from '../../shared/redact.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunContext } from './run-context.js';
 import { addCounts, checkpointMetrics, countChanges, type Counts, type OpenBatch, type PendingBatch } from './run-state.js';
@@ -363,6 +363,5 @@ function failureReason(error: unknown, eventId: string | null, fallback: string)
     const own = error.violations.find((v) => v.eventId === eventId) ?? error.violations[0];
     if (own) return own.reason;
   }
-  const message = error instanceof Error ? redactSecrets(error.message) : String(error);
-  return { code: 'WRITE_FAILED', message: `${fallback}: ${message}` };
+  return { code: 'WRITE_FAILED', message: `${fallback}: ${redactedMessage(error)}` };
 }

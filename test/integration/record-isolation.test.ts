@@ -144,6 +144,29 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
     );
   });
 
+  it('quarantines a record refused with a thrown value that is not an Error, its secrets redacted', async () => {
+    // A driver may throw a bare string; its text reaches the quarantine row and the batch row all the same.
+    const failWriteOf = (eventId: string) => {
+      if (eventId === '100003') throw 'refused by postgres://gatehouse:hunter2@db.example/gh?api_key=k3y';
+      return false;
+    };
+    await withFreshStore(
+      backend,
+      async (store) => {
+        const summary = await update(store, hearingRecords(50));
+        expect(summary.metrics).toMatchObject({ added: 49, quarantined: 1 });
+        const [entry] = await store.listQuarantine({ runId: summary.runId });
+        expect(entry).toMatchObject({ eventId: '100003' });
+        const reason = entry!.reasons[0]!;
+        expect(reason.code).toBe('WRITE_FAILED');
+        expect(reason.message).toContain('postgres://gatehouse:***@db.example/gh?api_key=***');
+        const batchError = (await store.getRun(summary.runId))!.batchList[0]!.error!;
+        for (const text of [reason.message, batchError]) expect(text).not.toMatch(/hunter2|k3y/);
+      },
+      { failWriteOf },
+    );
+  });
+
   it('forgets the witness and committee a rolled-back savepoint created, so a later write in the transaction creates them again', async () => {
     const raw = (eventId: number) =>
       hearingRecord(eventId, { committees: [{ systemCode: 'hsxx00', name: 'Savepoint Committee' }], witnesses: [{ name: 'Ms. Ada Newcomer', organization: 'Savepoint Institute' }] });
