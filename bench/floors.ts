@@ -2,11 +2,11 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { contentHash } from '../main/engine/index.js';
 import { openSource, type SourceItem } from '../main/sources/index.js';
-import { HEARING_COLUMNS, hearingRow, organizationKey, relatedRows, witnessKey, type RelatedTable, type Witness } from '../main/store/hearing-rows.js';
+import { HEARING_COLUMNS, hearingRow, relatedRows, type RelatedTable } from '../main/store/hearing-rows.js';
 import { pgType } from '../main/store/postgres/hearing-writer.js';
 import { snakeCase } from '../main/store/schema.js';
 import { applyRecordRules } from '../main/validation/index.js';
-import type { NormalizedHearing } from '../shared/record.js';
+import { organizationKey, witnessKey, type NormalizedHearing, type Witness } from '../shared/record.js';
 
 /**
  * The floors (STYLE: measure against a floor): the same normalized rows the engine writes, into the

@@ -39,6 +39,18 @@ export interface NormalizedHearing {
   transcripts: { jacketNumber: string | null; url: string | null }[];
 }
 
+export type Witness = NormalizedHearing['witnesses'][number];
+
+/** Witnesses are one row per name and organization, whatever the case of the organization. */
+export function organizationKey(witness: Pick<Witness, 'organization'>): string {
+  return (witness.organization ?? '').toLowerCase();
+}
+
+/** Who a witness is, for the record rules' de-duplication and the store's one row per witness alike. */
+export function witnessKey(witness: Pick<Witness, 'normalizedName' | 'organization'>): string {
+  return `${witness.normalizedName}\u0000${organizationKey(witness)}`;
+}
+
 /** The fields whose change makes a hearing "updated" (updateDate alone does not). */
 export const TRACKED_FIELDS = [
   'congress',

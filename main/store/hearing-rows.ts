@@ -1,4 +1,4 @@
-import type { NormalizedHearing } from '../../shared/record.js';
+import type { NormalizedHearing, Witness } from '../../shared/record.js';
 import { storedContent } from './hearing-content.js';
 import { columnsOf, snakeCase, TABLES, type TableName } from './schema.js';
 import type { BatchRuleViolation, PlannedChange } from './types.js';
@@ -8,7 +8,6 @@ import type { BatchRuleViolation, PlannedChange } from './types.js';
  * batch rules' verdicts on what the database says was written. The writers differ only in how
  * they send these to their database.
  */
-export type Witness = NormalizedHearing['witnesses'][number];
 export type HearingColumn = keyof (typeof TABLES)['hearings']['columns'];
 
 export const HEARING_COLUMNS = columnsOf('hearings') as HearingColumn[];
@@ -111,15 +110,6 @@ export function committeeChamber(systemCode: string): string {
 
 function relatedCount(hearing: NormalizedHearing): number {
   return RELATED_TABLES.reduce((sum, { member }) => sum + hearing[member].length, 0);
-}
-
-/** Witnesses are one row per name and organization, whatever the case of the organization. */
-export function organizationKey(witness: Witness): string {
-  return (witness.organization ?? '').toLowerCase();
-}
-
-export function witnessKey(witness: Witness): string {
-  return `${witness.normalizedName}\u0000${organizationKey(witness)}`;
 }
 
 /** Batch rule before writing: an eventId this run already committed is a duplicate. */

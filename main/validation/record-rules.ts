@@ -9,6 +9,7 @@ import {
   type NormalizedHearing,
   type Rejection,
   type RejectionCode,
+  witnessKey,
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { normalizeWitnessName } from './witness-names.js';
@@ -294,7 +295,7 @@ function readWitnesses(value: unknown): NormalizedHearing['witnesses'] {
     const normalizedName = normalizeWitnessName(name);
     const organization = text(entry.organization);
     if (seen !== null) {
-      const key = `${normalizedName}\u0001${(organization ?? '').toLowerCase()}`;
+      const key = witnessKey({ normalizedName, organization });
       if (seen.has(key)) continue;
       seen.add(key);
     }

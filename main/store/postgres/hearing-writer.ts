@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, relatedRows, witnessKey } from '../hearing-rows.js';
-import type { Witness } from '../hearing-rows.js';
+import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES, relatedRows } from '../hearing-rows.js';
+import { organizationKey, witnessKey, type Witness } from '../../../shared/record.js';
 import { snakeCase, TABLES, type TableName } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 

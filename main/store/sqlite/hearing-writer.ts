@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { NormalizedHearing } from '../../../shared/record.js';
+import { organizationKey, witnessKey, type NormalizedHearing, type Witness } from '../../../shared/record.js';
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter, type SavepointStep } from '../driver.js';
 import { refusedWhileWriting } from '../faults.js';
 import type { KnownRows } from '../known-rows.js';
-import { committeeChamber, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, organizationKey, parentCommitteeCode, RELATED_TABLES, witnessKey } from '../hearing-rows.js';
-import type { HearingColumn, HearingRow, RelatedRowSink, RelatedTable, Witness } from '../hearing-rows.js';
+import { committeeChamber, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES } from '../hearing-rows.js';
+import type { HearingColumn, HearingRow, RelatedRowSink, RelatedTable } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
 
