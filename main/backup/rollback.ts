@@ -134,13 +134,16 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
   let done = 0;
   // Newest first, a page of before-images at a time: the hearings go back in reverse order of writing.
   for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!)) {
+    // A target writes each hearing once, so the page's deletions commute with its restores: one statement.
+    const deletions: string[] = [];
     for (const entry of page) {
-      const undo = await undoHearing(tx, entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts);
+      const undo = await undoHearing(tx, entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts, deletions);
       if (report.hearings.length < listed) report.hearings.push(undo);
       else report.hearingsNotListed += 1;
       consumed(entry.id, undo.outcome);
       progress({ phase: 'undoing hearings', done: (done += 1), total });
     }
+    await tx.deleteHearings(deletions);
   }
   for (const entry of created.reverse()) {
     const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);
@@ -202,6 +205,7 @@ async function undoHearing(
   conflict: RollbackConflict | null,
   policy: ConflictPolicy,
   counts: RollbackCounts,
+  deletions: string[],
 ): Promise<HearingUndo> {
   const action = entry.before === null ? 'delete' : 'restore';
   const base = { eventId: entry.key, batchSeq: entry.batchSeq, action, conflict } as const;
@@ -212,7 +216,7 @@ async function undoHearing(
   }
   if (conflict) counts.forced += 1;
   if (entry.before === null) {
-    await tx.deleteHearing(entry.key);
+    deletions.push(entry.key);
     counts.deleted += 1;
     return { ...base, outcome: 'deleted' };
   }

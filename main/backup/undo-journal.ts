@@ -152,8 +152,10 @@ function undoTx(driver: QueryLayer, trx: Db) {
         if (image[imageKey].length > 0) await trx.insertInto(name).values(image[imageKey].map((row) => imageRow(name, row)) as never).execute();
       }
     },
-    /** Deletes the hearing with its related rows; false when it did not exist. */
-    deleteHearing: async (eventId: string) => Number((await trx.deleteFrom('hearings').where('eventId', '=', eventId).executeTakeFirst()).numDeletedRows) > 0,
+    /** Deletes the hearings with their related rows (the foreign keys cascade). */
+    deleteHearings: async (eventIds: string[]) => {
+      if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
+    },
     /**
      * Deletes a committee or witness the journal says was created, unless something still refers to
      * it. Created rows are undone after every hearing, so the appearances read here are final.
