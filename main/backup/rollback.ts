@@ -3,7 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
-import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPosition, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
+import { undoJournal, type HearingImage, type JournalEntry, type JournalOutcome, type JournalPosition, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
 
 /**
  * Rollback of a run or of one batch, from the undo journal.
@@ -134,16 +134,17 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
   let done = 0;
   // Newest first, a page of before-images at a time: the hearings go back in reverse order of writing.
   for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!)) {
-    // A target writes each hearing once, so the page's deletions commute with its restores: one statement.
-    const deletions: string[] = [];
+    // A target writes each hearing once, so the page's undos commute: they are applied together.
+    const undos: PageUndos = { deletions: [], restorations: [] };
     for (const entry of page) {
-      const undo = await undoHearing(tx, entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts, deletions);
+      const undo = undoHearing(entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts, undos);
       if (report.hearings.length < listed) report.hearings.push(undo);
       else report.hearingsNotListed += 1;
       consumed(entry.id, undo.outcome);
       progress({ phase: 'undoing hearings', done: (done += 1), total });
     }
-    await tx.deleteHearings(deletions);
+    await tx.deleteHearings(undos.deletions);
+    await tx.restoreHearings(undos.restorations);
   }
   for (const entry of created.reverse()) {
     const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);
@@ -199,14 +200,19 @@ function conflictOf(entry: JournalEntry, later: { runId: number }[], currentHash
   return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message };
 }
 
-async function undoHearing(
-  tx: UndoTx,
+/** A page's hearings to delete (eventIds) and to put back (their before-images). */
+interface PageUndos {
+  deletions: string[];
+  restorations: HearingImage[];
+}
+
+function undoHearing(
   entry: JournalEntry,
   conflict: RollbackConflict | null,
   policy: ConflictPolicy,
   counts: RollbackCounts,
-  deletions: string[],
-): Promise<HearingUndo> {
+  undos: PageUndos,
+): HearingUndo {
   const action = entry.before === null ? 'delete' : 'restore';
   const base = { eventId: entry.key, batchSeq: entry.batchSeq, action, conflict } as const;
   // Under refuse only a dry run gets here with conflicts: it shows the rest as the skip would.
@@ -216,11 +222,11 @@ async function undoHearing(
   }
   if (conflict) counts.forced += 1;
   if (entry.before === null) {
-    deletions.push(entry.key);
+    undos.deletions.push(entry.key);
     counts.deleted += 1;
     return { ...base, outcome: 'deleted' };
   }
-  await tx.restoreHearing(entry.before);
+  undos.restorations.push(entry.before);
   counts.restored += 1;
   return { ...base, outcome: 'restored' };
 }

@@ -143,18 +143,14 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(driver.anyOf('eventId', eventIds)).execute();
       return new Map(rows.map((row) => [row.eventId, row.contentHash]));
     },
-    /** Replaces the hearing and all its related rows with the before-image. */
-    restoreHearing: async (image: HearingImage) => {
-      // Deleting first cascades to the related rows, so the image goes back whole, not merged.
-      await trx.deleteFrom('hearings').where('eventId', '=', String(image.hearing.event_id)).execute();
-      await trx.insertInto('hearings').values(imageRow('hearings', image.hearing) as never).execute();
-      for (const { imageKey, name } of RELATED_TABLES) {
-        if (image[imageKey].length > 0) await trx.insertInto(name).values(image[imageKey].map((row) => imageRow(name, row)) as never).execute();
-      }
-    },
     /** Deletes the hearings with their related rows (the foreign keys cascade). */
-    deleteHearings: async (eventIds: string[]) => {
-      if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
+    deleteHearings: (eventIds: string[]) => deleteHearings(driver, trx, eventIds),
+    /** Replaces each hearing and all its related rows with its before-image. */
+    restoreHearings: async (images: HearingImage[]) => {
+      // Deleting first cascades to the related rows, so each image goes back whole, not merged.
+      await deleteHearings(driver, trx, images.map((image) => String(image.hearing.event_id)));
+      await insertRows(trx, 'hearings', images.map((image) => imageRow('hearings', image.hearing)));
+      for (const { imageKey, name } of RELATED_TABLES) await insertRows(trx, name, images.flatMap((image) => image[imageKey].map((row) => imageRow(name, row))));
     },
     /**
      * Deletes a committee or witness the journal says was created, unless something still refers to
@@ -176,6 +172,21 @@ function undoTx(driver: QueryLayer, trx: Db) {
       await trx.updateTable('runs').set({ status: 'rolled_back' }).where('id', '=', runId).execute();
     },
   };
+}
+
+async function deleteHearings(driver: QueryLayer, trx: Db, eventIds: string[]): Promise<void> {
+  if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
+}
+
+/** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */
+const PARAMETERS_PER_STATEMENT = 30_000;
+
+/** `rows` (all of `table`'s columns) in as few multi-row inserts as the parameter limit allows. */
+async function insertRows(trx: Db, table: TableName, rows: Row[]): Promise<void> {
+  const perStatement = Math.floor(PARAMETERS_PER_STATEMENT / columnsOf(table).length);
+  for (let start = 0; start < rows.length; start += perStatement) {
+    await trx.insertInto(table).values(rows.slice(start, start + perStatement) as never).execute();
+  }
 }
 
 /** The target's journal rows that still stand. */

@@ -68,6 +68,25 @@ describe.each(testBackends())('rollback on $name', (backend) => {
     });
   });
 
+  it('puts back a page of before-images larger than one insert statement holds, exactly', async () => {
+    // 2,500 hearings of ~17 columns are more parameters than one statement may bind on either backend.
+    const base = await recordsOf('synthetic:seed=4,count=2500');
+    const revised = await recordsOf('synthetic:seed=4,count=2500,revision=1,changed=2500');
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await runUpdate({ store, source: arraySource(base, 'base') });
+      const before = hashDomainRows(await domainRows(location));
+      const second = await runUpdate({ store, source: arraySource(revised, 'revised') });
+      expect(second.metrics.updated).toBeGreaterThan(2000);
+      const report = await rollback(store, { runId: second.runId });
+      expect(report.counts.restored).toBe(second.metrics.updated);
+      expect(hashDomainRows(await domainRows(location))).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('says plainly that there is nothing to do when the same run is rolled back twice', async () => {
     await withTwoRuns(async (store, location, before) => {
       await rollback(store, { runId: 2 });
