@@ -132,6 +132,7 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
     else outcomes.set(outcome, [journalId]);
   };
   let done = 0;
+  progress({ phase: 'undoing hearings', done, total });
   // Newest first, a page of before-images at a time: the hearings go back in reverse order of writing.
   for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!)) {
     // A target writes each hearing once, so the page's undos commute: they are applied together.
@@ -141,10 +142,9 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
       if (report.hearings.length < listed) report.hearings.push(undo);
       else report.hearingsNotListed += 1;
       consumed(entry.id, undo.outcome);
-      progress({ phase: 'undoing hearings', done: (done += 1), total });
     }
-    await tx.deleteHearings(undos.deletions);
-    await tx.restoreHearings(undos.restorations);
+    await tx.undoHearings(undos);
+    progress({ phase: 'undoing hearings', done: (done += page.length), total });
   }
   for (const entry of created.reverse()) {
     const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);

@@ -143,14 +143,16 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(driver.anyOf('eventId', eventIds)).execute();
       return new Map(rows.map((row) => [row.eventId, row.contentHash]));
     },
-    /** Deletes the hearings with their related rows (the foreign keys cascade). */
-    deleteHearings: (eventIds: string[]) => deleteHearings(driver, trx, eventIds),
-    /** Replaces each hearing and all its related rows with its before-image. */
-    restoreHearings: async (images: HearingImage[]) => {
-      // Deleting first cascades to the related rows, so each image goes back whole, not merged.
-      await deleteHearings(driver, trx, images.map((image) => String(image.hearing.event_id)));
-      await insertRows(trx, 'hearings', images.map((image) => imageRow('hearings', image.hearing)));
-      for (const { imageKey, name } of RELATED_TABLES) await insertRows(trx, name, images.flatMap((image) => image[imageKey].map((row) => imageRow(name, row))));
+    /**
+     * Applies a page's undos: deletes the hearings the target added and those it changed, in one
+     * statement (the foreign keys cascade, so each before-image goes back whole, not merged), then
+     * inserts the before-images.
+     */
+    undoHearings: async (undos: { deletions: string[]; restorations: HearingImage[] }) => {
+      const eventIds = [...undos.deletions, ...undos.restorations.map((image) => String(image.hearing.event_id))];
+      if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
+      await insertRows(trx, 'hearings', undos.restorations.map((image) => imageRow('hearings', image.hearing)));
+      for (const { imageKey, name } of RELATED_TABLES) await insertRows(trx, name, undos.restorations.flatMap((image) => image[imageKey].map((row) => imageRow(name, row))));
     },
     /**
      * Deletes a committee or witness the journal says was created, unless something still refers to
@@ -172,10 +174,6 @@ function undoTx(driver: QueryLayer, trx: Db) {
       await trx.updateTable('runs').set({ status: 'rolled_back' }).where('id', '=', runId).execute();
     },
   };
-}
-
-async function deleteHearings(driver: QueryLayer, trx: Db, eventIds: string[]): Promise<void> {
-  if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
 }
 
 /** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */

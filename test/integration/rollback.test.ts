@@ -87,6 +87,18 @@ describe.each(testBackends())('rollback on $name', (backend) => {
     }
   });
 
+  it('reports progress a page at a time, once the page is written', async () => {
+    await withTwoRuns(async (store, location, before) => {
+      const undone: number[] = [];
+      const onProgress = (progress: { phase: string; done: number }) => {
+        if (progress.phase === 'undoing hearings') undone.push(progress.done);
+      };
+      await rollback(store, { runId: 2, limits: { pageSize: 40, listed: 10 }, onProgress });
+      expect(undone).toEqual([0, 40, 80, 120, 150]);
+      expect(hashDomainRows(await domainRows(location))).toEqual(before);
+    });
+  });
+
   it('says plainly that there is nothing to do when the same run is rolled back twice', async () => {
     await withTwoRuns(async (store, location, before) => {
       await rollback(store, { runId: 2 });
