@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
 import type { RunStatus } from '../../shared/run.js';
+import { slices } from '../../shared/slices.js';
 import { columnsOf, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
 
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
@@ -182,9 +183,7 @@ const PARAMETERS_PER_STATEMENT = 30_000;
 /** `rows` (all of `table`'s columns) in as few multi-row inserts as the parameter limit allows. */
 async function insertRows(trx: Db, table: TableName, rows: Row[]): Promise<void> {
   const perStatement = Math.floor(PARAMETERS_PER_STATEMENT / columnsOf(table).length);
-  for (let start = 0; start < rows.length; start += perStatement) {
-    await trx.insertInto(table).values(rows.slice(start, start + perStatement) as never).execute();
-  }
+  for (const part of slices(rows, perStatement)) await trx.insertInto(table).values(part as never).execute();
 }
 
 /** The target's journal rows that still stand. */
@@ -247,8 +246,7 @@ const MARKED_PER_STATEMENT = 10_000;
 
 async function markJournal(driver: QueryLayer, trx: Db, outcomes: Map<JournalOutcome, number[]>, eventId: number): Promise<void> {
   for (const [outcome, ids] of outcomes) {
-    for (let start = 0; start < ids.length; start += MARKED_PER_STATEMENT) {
-      const part = ids.slice(start, start + MARKED_PER_STATEMENT);
+    for (const part of slices(ids, MARKED_PER_STATEMENT)) {
       await trx.updateTable('undoJournal').set({ undoneBy: eventId, undoOutcome: outcome }).where(driver.anyOf('id', part)).execute();
     }
   }

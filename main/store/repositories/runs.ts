@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { QuarantineEntry } from '../../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchRecord, type Reconciliation, type RunSummary, type SnapshotDecision } from '../../../shared/run.js';
+import { slices } from '../../../shared/slices.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { checkpointFromRow, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
@@ -131,8 +132,8 @@ export class RunRepository {
 
   protected async insertQuarantine(trx: Db, entries: NewQuarantineEntry[]): Promise<void> {
     const createdAt = new Date().toISOString();
-    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
-      const rows = entries.slice(start, start + ROWS_PER_INSERT).map((entry) => ({
+    for (const part of slices(entries, ROWS_PER_INSERT)) {
+      const rows = part.map((entry) => ({
         runId: entry.runId, batchSeq: entry.batchSeq, eventId: textSafe(entry.eventId), sourcePosition: entry.sourcePosition,
         reasonsJson: JSON.stringify(entry.reasons), rawJson: rawToJson(entry.raw), createdAt,
       }));
