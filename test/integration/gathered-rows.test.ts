@@ -1,6 +1,10 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
+import { recordRefusedIn, type PlannedChange } from '../../main/store/index.js';
+import { KnownRows } from '../../main/store/known-rows.js';
+import { SqliteHearingWriter } from '../../main/store/sqlite/hearing-writer.js';
+import { applyRecordRules } from '../../main/validation/index.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
@@ -51,6 +55,52 @@ describe('related rows gathered into multi-row statements on sqlite', () => {
       expect(journaled).toEqual(written.map((i) => String(100000 + i)));
     } finally {
       reader.close();
+    }
+  });
+});
+
+/**
+ * Added hearings are gathered too, fifty to a statement (130 hearings: two statements and thirty
+ * single rows), and inserted before the related rows that point at them. A hearing row refused
+ * inside a gathered statement is written again row by row, so the refusal still names its record.
+ */
+describe('added hearings gathered into multi-row statements on sqlite', () => {
+  const backend = sqliteBackend();
+  afterAll(() => backend.cleanup());
+
+  const added = (records: Record<string, unknown>[]): PlannedChange[] =>
+    records.map((raw, position) => {
+      const outcome = applyRecordRules(raw, { isKnownCommittee: () => true });
+      if (!outcome.ok) throw new Error('test record rejected');
+      return { kind: 'added', hearing: outcome.hearing, contentHash: null, position, raw, diff: [] };
+    });
+  /** Rows per hearings INSERT, read from the statements as SQLite ran them (values inlined: `('100000', 119.0, …)`). */
+  const hearingRowsPerStatement = (statements: string[]) =>
+    statements.filter((text) => text.startsWith('INSERT INTO hearings ')).map((text) => text.match(/\('\d+', 119(\.0)?, /g)?.length ?? 0);
+
+  it('inserts 130 added hearings in two 50-row statements and thirty single rows, and names the record whose row the database refuses', async () => {
+    const location = await backend.freshLocation();
+    await (await backend.open(location)).close();
+    const statements: string[] = [];
+    const db = new Database(location, { verbose: (text) => statements.push(String(text)) });
+    try {
+      db.pragma('foreign_keys = ON');
+      const writer = new SqliteHearingWriter(db, {});
+      db.exec('BEGIN');
+      const written = await writer.writeHearings(1, 1, added(hearingRecords(130)), new KnownRows());
+      db.exec('COMMIT');
+      expect(written.hearings).toBe(130);
+      expect(hearingRowsPerStatement(statements)).toEqual([50, 50, ...Array<number>(30).fill(1)]);
+      expect(db.prepare('SELECT count(*) FROM hearings').pluck().get()).toBe(130);
+
+      db.exec("CREATE TRIGGER refuse_hearing BEFORE INSERT ON hearings WHEN NEW.event_id = '200077' BEGIN SELECT RAISE(ABORT, 'refused hearing'); END");
+      db.exec('BEGIN');
+      const error: unknown = await writer.writeHearings(1, 2, added(hearingRecords(130, 200000)), new KnownRows()).catch((refusal: unknown) => refusal);
+      db.exec('ROLLBACK');
+      expect(String(error)).toContain('refused hearing');
+      expect(recordRefusedIn(error)).toBe('200077');
+    } finally {
+      db.close();
     }
   });
 });

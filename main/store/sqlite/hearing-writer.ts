@@ -12,7 +12,6 @@ import type { PlannedChange, StoreOptions } from '../types.js';
 function prepareStatements(db: Database.Database) {
   const each = (sql: (table: RelatedTable) => string) => Object.fromEntries(RELATED_TABLES.map(({ table }) => [table, db.prepare(sql(table))])) as Record<RelatedTable, Database.Statement>;
   return {
-    insertHearing: db.prepare(INSERT_HEARING),
     updateHearing: db.prepare(UPDATE_HEARING),
     deleteRelated: each((table) => `DELETE FROM ${table} WHERE event_id = ?`),
     relatedRows: each((table) => `SELECT * FROM ${table} WHERE event_id = ? ORDER BY ordinal`),
@@ -36,6 +35,8 @@ export class SqliteHearingWriter implements BulkHearingWriter {
   private readonly savepoints: Savepoints;
   /** The journal rows of the writeHearings call under way, in the order they were journaled. */
   private readonly journalRows: GatheredRows;
+  /** The call's added hearings, inserted before the related rows that point at them. */
+  private readonly hearingInserts: GatheredRows;
   /** The related rows of the call's hearings, inserted once the hearings they point at are. */
   private readonly relatedInserts: Record<RelatedTable, GatheredRows>;
   /** The hearing statements' bound values, refilled for each hearing rather than an array a hearing. */
@@ -50,6 +51,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
   ) {
     this.s = prepareStatements(db);
     this.journalRows = new GatheredRows(db, 'undo_journal', JOURNAL_COLUMNS);
+    this.hearingInserts = new GatheredRows(db, 'hearings', INSERTED.map(snakeCase), INSERTED.indexOf('eventId'));
     this.relatedInserts = Object.fromEntries(RELATED_TABLES.map(({ table, columns }) => [table, new GatheredRows(db, table, columns.map(snakeCase))])) as Record<RelatedTable, GatheredRows>;
     // This writer outlives its transactions: each savepoint is released as it holds.
     this.savepoints = new Savepoints(async (steps) => steps.forEach((step) => this.s.savepoint[step].run()), false);
@@ -59,6 +61,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     const now = new Date().toISOString();
     // What a call that threw left unwritten belongs to a transaction or savepoint rolled back since.
     this.journalRows.discard();
+    this.hearingInserts.discard();
     for (const { table } of RELATED_TABLES) this.relatedInserts[table].discard();
     let hearings = 0;
     let related = 0;
@@ -70,13 +73,14 @@ export class SqliteHearingWriter implements BulkHearingWriter {
         throw refusedWhileWriting(error, change.hearing.eventId);
       }
     }
+    hearings += this.hearingInserts.insert();
     // A refusal here falls on rows of many records: isolation finds whose by halving.
     for (const { table } of RELATED_TABLES) related += this.relatedInserts[table].insert();
     this.journalRows.insert();
     return { hearings, related };
   }
 
-  /** One hearing's own statements (its related rows are gathered); the rows it wrote (0 or 1). */
+  /** One hearing's own statements (an added one's row and its related rows are gathered); the rows it updated (0 or 1). */
   private writeHearing(change: PlannedChange, runId: number, batchSeq: number, now: string, known: KnownRows, witnessId: (witness: Witness) => number): number {
     const { hearing } = change;
     if (this.options.failWriteOf?.(hearing.eventId)) throw injectedWriteFault(hearing.eventId, 'sqlite');
@@ -85,9 +89,10 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     const hearingValues = hearingRow(change, runId, batchSeq);
     this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, hearingValues.contentHash, now);
     if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
-    const written = before === null ? this.s.insertHearing.run(inOrder(this.insertArgs, INSERTED, hearingValues)) : this.s.updateHearing.run(inOrder(this.updateArgs, UPDATED, hearingValues));
+    const updated = before === null ? 0 : this.s.updateHearing.run(inOrder(this.updateArgs, UPDATED, hearingValues)).changes;
+    if (before === null) this.hearingInserts.add(inOrder(this.insertArgs, INSERTED, hearingValues));
     eachRelatedRow(hearing, witnessId, this.gatherRelated);
-    return written.changes;
+    return updated;
   }
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
@@ -143,7 +148,8 @@ type Value = string | number | null;
  * Rows for one table, gathered and then inserted ROWS_PER_STATEMENT to a statement (the rest one
  * by one), in the order they were added: one statement per row cost more in binding and stepping
  * than in the rows themselves (the undo journal; at 100,000 hearings, the ≈ 380,000 related rows
- * too: 400,000 four-column rows took ≈ 480–540 ms of CPU one a statement, ≈ 390 ms at 32).
+ * too: 400,000 four-column rows took ≈ 480–540 ms of CPU one a statement, ≈ 390 ms at 32; the
+ * 100,000 hearing rows ≈ 1.7–2.1 s one a statement, ≈ 1.4–1.5 s at 10 to 25).
  */
 class GatheredRows {
   /**
@@ -160,7 +166,17 @@ class GatheredRows {
   private readonly one: Database.Statement;
   private readonly many: Database.Statement;
 
-  constructor(db: Database.Database, table: string, private readonly columns: readonly string[]) {
+  /**
+   * `recordColumn`: where a row holds the eventId of its record. A multi-row statement the database
+   * refuses is then written again row by row, so the refusal names the record whose row it was, as
+   * when each record ran its own statement (isolation takes that record out first).
+   */
+  constructor(
+    private readonly db: Database.Database,
+    table: string,
+    private readonly columns: readonly string[],
+    private readonly recordColumn: number | null = null,
+  ) {
     const row = `(${columns.map(() => '?').join(', ')})`;
     const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES`;
     this.one = db.prepare(`${insert} ${row}`);
@@ -184,13 +200,34 @@ class GatheredRows {
 
   /** Inserts the rows added since the last insert or discard; returns how many the database inserted. */
   insert(): number {
-    const { values, count, manyArgs, oneArgs } = this;
+    const { count, manyArgs, oneArgs } = this;
     let inserted = 0;
     let start = 0;
-    for (; start + manyArgs.length <= count; start += manyArgs.length) inserted += this.many.run(filled(manyArgs, values, start)).changes;
-    for (; start < count; start += oneArgs.length) inserted += this.one.run(filled(oneArgs, values, start)).changes;
+    for (; start + manyArgs.length <= count; start += manyArgs.length) inserted += this.insertMany(start);
+    for (; start < count; start += oneArgs.length) inserted += this.insertOne(start);
     this.clear();
     return inserted;
+  }
+
+  private insertMany(start: number): number {
+    try {
+      return this.many.run(filled(this.manyArgs, this.values, start)).changes;
+    } catch (error) {
+      // SQLite undid the refused statement alone while the transaction lives on (a constraint, say):
+      // row by row, the refusal falls on one record's row.
+      if (this.recordColumn === null || !this.db.inTransaction) throw error;
+      let inserted = 0;
+      for (let row = start; row < start + this.manyArgs.length; row += this.oneArgs.length) inserted += this.insertOne(row);
+      return inserted;
+    }
+  }
+
+  private insertOne(start: number): number {
+    try {
+      return this.one.run(filled(this.oneArgs, this.values, start)).changes;
+    } catch (error) {
+      throw this.recordColumn === null ? error : refusedWhileWriting(error, String(this.values[start + this.recordColumn]));
+    }
   }
 
   discard(): void {
@@ -216,7 +253,7 @@ function filled(args: Value[], values: readonly Value[], start: number): Value[]
 }
 
 const JOURNAL_COLUMNS = ['run_id', 'batch_seq', 'entity', 'entity_key', 'before_json', 'after_hash', 'created_at'];
-/** At most 350 values a statement (the journal's seven columns), far below SQLite's limit of 32,766. */
+/** At most 850 values a statement (the hearings' seventeen columns), far below SQLite's limit of 32,766. */
 const ROWS_PER_STATEMENT = 50;
 
 /**
@@ -227,6 +264,5 @@ const ROWS_PER_STATEMENT = 50;
 const INSERTED = HEARING_COLUMNS;
 /** An update keeps the hearing's first run; the key comes last, for the WHERE clause. */
 const UPDATED = [...HEARING_COLUMNS.filter((c) => c !== 'eventId' && c !== 'firstRunId'), 'eventId'] as const;
-const INSERT_HEARING = `INSERT INTO hearings (${INSERTED.map(snakeCase).join(', ')}) VALUES (${INSERTED.map(() => '?').join(', ')})`;
 const UPDATE_HEARING = `UPDATE hearings SET ${UPDATED.slice(0, -1).map((c) => `${snakeCase(c)} = ?`).join(', ')}
   WHERE event_id = ?`;
