@@ -27,7 +27,7 @@ import { logCountProbability } from './distributions.js';
  * on busy days fell by a tenth (development harness) when it assumed ×2.5, with no rise lost.
  */
 export const SHIFT_FACTORS = { down: 0.5, up: 2.5 } as const;
-const MAX_RUN_EVIDENCE = 3.5;
+export const MAX_RUN_EVIDENCE = 3.5;
 
 export type Direction = 'down' | 'up';
 

@@ -6,7 +6,7 @@ const WEEKDAY = 2;
 /** A run of `value` records judged against an expectation of `mean`, with nothing remarkable about it. */
 function assessment(value: number, mean: number): TrackAssessment {
   const prediction = { mean, phi: 0.01, rate: 1, judging: [{ weight: 1, mean, phi: 0.01 }], returning: false };
-  return { prediction, value, weekday: WEEKDAY, dayNumber: 0, quietShare: 0, lowScore: 0, highScore: 0, changeStatus: 'none', leansWithChange: false, shift: null };
+  return { prediction, value, weekday: WEEKDAY, dayNumber: 0, quietShare: 0, lowScore: 0, highScore: 0, changeStatus: 'none', changeEvidence: 0, leansWithChange: false, shift: null };
 }
 
 /** A run on WEEKDAY, in the normal state unless `state` says otherwise, that may teach in full. */
