@@ -39,4 +39,28 @@ describe('Savepoints', () => {
     await expect(savepoints.around(fails)).rejects.toThrow('CHECK constraint failed');
     expect(calls).toEqual([['take'], ['rollBack']]);
   });
+  it('starts the work without waiting for the SAVEPOINT’s answer, so a pipelining connection sends both in one round trip', async () => {
+    const events: string[] = [];
+    let answer!: () => void;
+    const savepoints = new Savepoints((steps) => {
+      events.push(`sent ${steps.join('+')}`);
+      return new Promise<void>((resolve) => (answer = () => (events.push('answered'), resolve())));
+    }, true);
+    const done = savepoints.around(async () => void events.push('work'));
+    await Promise.resolve();
+    expect(events).toEqual(['sent take', 'work']);
+    answer();
+    await done;
+    expect(events).toEqual(['sent take', 'work', 'answered']);
+  });
+
+  it('reports a SAVEPOINT that failed, and returns to no savepoint, when the work behind it failed for that', async () => {
+    const calls: SavepointStep[][] = [];
+    const savepoints = new Savepoints(async (steps) => {
+      calls.push(steps);
+      if (steps.includes('take')) throw new Error('out of shared memory');
+    }, true);
+    await expect(savepoints.around(() => Promise.reject(new Error('current transaction is aborted')))).rejects.toThrow('out of shared memory');
+    expect(calls).toEqual([['take']]);
+  });
 });
