@@ -1,5 +1,6 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
+import { slices } from '../../shared/slices.js';
 import { recordRefusedIn, withPlannedRelated, writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { quarantinedRaw } from './quarantine-raw.js';
@@ -221,7 +222,7 @@ export class BatchCommitter {
       const leftWritten = await isolateIn(part.slice(0, middle));
       await isolateIn(part.slice(middle), leftWritten);
     };
-    for (let start = 0; start < changes.length; start += chunk) await isolateIn(changes.slice(start, start + chunk));
+    for (const part of slices(changes, chunk)) await isolateIn(part);
     return { refused, firstError };
   }
 

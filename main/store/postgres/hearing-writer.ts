@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { slices } from '../../../shared/slices.js';
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES, relatedRows } from '../hearing-rows.js';
@@ -46,8 +47,7 @@ export class PostgresHearingWriter implements BulkHearingWriter {
 
   async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
     const written = { hearings: 0, related: 0 };
-    for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
-      const changesOfPart = changes.slice(start, start + ROWS_PER_STATEMENT);
+    for (const changesOfPart of slices(changes, ROWS_PER_STATEMENT)) {
       const part = await this.writePart(runId, batchSeq, changesOfPart, known);
       // The test seam fails where the database would, in the statement that holds the record, once
       // it is written: a failed attempt costs its statements, as a real refusal's does.
