@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ValidationResult } from '../../../shared/validation.js';
-import { distinctAlerts, judgeEach, stream } from './stream-fixtures.js';
+import { distinctAlerts, fetchedAlert, judgeEach, stream } from './stream-fixtures.js';
 
 /**
  * A lasting rise that its own runs have carried on is not over at its first ordinary day: the
@@ -8,7 +7,6 @@ import { distinctAlerts, judgeEach, stream } from './stream-fixtures.js';
  * and the raised runs after it are that rise going on (one open anomaly), not a new one each time.
  */
 describe('a rise carried on by its runs, then one ordinary day', () => {
-  const fetchedAlert = (result: ValidationResult) => result.anomalies.find((a) => a.metric === 'fetched');
 
   it('reports the raised days after the ordinary one as the same rise', () => {
     // 30 records on a busy weekday; from Tuesday 23 May 2023 (day 141) at three times that, but

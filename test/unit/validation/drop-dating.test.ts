@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry, ValidationResult } from '../../../shared/validation.js';
-import { judgeEach, stream } from './stream-fixtures.js';
+import { fetchedAlert, judgeEach, stream } from './stream-fixtures.js';
 
 /**
  * A drop is reported while it is open, for its first CHANGE_OPEN_DAYS days, and then it is the
@@ -12,7 +12,6 @@ describe('dating the start of a drop that began over a weekend', () => {
   // 8 records on a busy weekday, under one on a weekend day; from Sunday 12 May 2024 (day 126) at 40 %.
   const entries = stream({ seed: 7, start: '2024-01-07', days: 132, level: 8, periods: [{ from: 126, to: 132, factor: 0.4 }] });
   const day = (entriesOfStream: readonly HistoryEntry[], results: readonly ValidationResult[], iso: string): ValidationResult => results[entriesOfStream.findIndex((e) => e.startedAt.startsWith(iso))]!;
-  const fetchedAlert = (result: ValidationResult) => result.anomalies.find((a) => a.metric === 'fetched');
 
   function expectReportedThroughFifthDay(runs: readonly HistoryEntry[]): void {
     const results = judgeEach(runs);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ValidationResult } from '../../../shared/validation.js';
 import { judgeRun } from '../../../main/validation/index.js';
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { stream, withFetched } from './stream-fixtures.js';
+import { fetchedAlert, stream, withFetched } from './stream-fixtures.js';
 
 /**
  * A run that cannot show the stream's level (a weekend of a weekday feed, expecting a record or
@@ -11,7 +11,6 @@ import { stream, withFetched } from './stream-fixtures.js';
  * the change.
  */
 describe('an open change over a weekend of a weekday feed', () => {
-  const fetchedAlert = (result: ValidationResult) => result.anomalies.find((a) => a.metric === 'fetched');
   // 20 records on a busy weekday, 2 on a weekend day; from Thursday 25 May 2023 (day 143) the stream runs at 2.5 times that.
   const rise = () => stream({ seed: 4, start: '2023-01-02', days: 148, level: 20, periods: [{ from: 143, to: 148, factor: 2.5 }] });
   // Each run judged against the plain runs before it, as `gatehouse validate --batch` judges them.

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ValidationResult } from '../../../shared/validation.js';
-import { judgeEach, stream } from './stream-fixtures.js';
+import { fetchedAlert, judgeEach, stream } from './stream-fixtures.js';
 
 /**
  * A lasting change often opens on its most extreme run: a drop to a fifth on its first day, half
@@ -9,7 +8,6 @@ import { judgeEach, stream } from './stream-fixtures.js';
  * passed as ordinary days.
  */
 describe('the runs of a change that opened on its most extreme run', () => {
-  const fetchedAlert = (result: ValidationResult) => result.anomalies.find((a) => a.metric === 'fetched');
 
   it('reports the days after a drop that opened at a fifth and went on at about half as that drop', () => {
     // 30 records on a busy weekday; Tuesday 23 May 2023 (day 141) at a fifth, Wednesday to Friday at 55 %.

@@ -58,6 +58,11 @@ export function judgeEach(entries: readonly HistoryEntry[], options: JudgeOption
   });
 }
 
+/** The run's anomaly on the fetched count, if it has one. */
+export function fetchedAlert(result: ValidationResult) {
+  return result.anomalies.find((a) => a.metric === 'fetched');
+}
+
 /** The distinct alerts among results: runs of one open change count once. */
 export function distinctAlerts(results: readonly ValidationResult[]): string[] {
   const ids = new Set<string>();
