@@ -3,7 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
-import { undoJournal, type HearingImage, type JournalEntry, type JournalOutcome, type JournalPosition, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
+import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPosition, type PageUndos, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
 
 /**
  * Rollback of a run or of one batch, from the undo journal.
@@ -198,12 +198,6 @@ function conflictOf(entry: JournalEntry, later: { runId: number }[], currentHash
       ? `hearing ${entry.key} no longer exists`
       : `hearing ${entry.key} changed since this write (content hash differs)`;
   return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message };
-}
-
-/** A page's hearings to delete (eventIds) and to put back (their before-images). */
-interface PageUndos {
-  deletions: string[];
-  restorations: HearingImage[];
 }
 
 function undoHearing(

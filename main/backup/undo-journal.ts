@@ -149,7 +149,7 @@ function undoTx(driver: QueryLayer, trx: Db) {
      * statement (the foreign keys cascade, so each before-image goes back whole, not merged), then
      * inserts the before-images.
      */
-    undoHearings: async (undos: { deletions: string[]; restorations: HearingImage[] }) => {
+    undoHearings: async (undos: PageUndos) => {
       const eventIds = [...undos.deletions, ...undos.restorations.map((image) => String(image.hearing.event_id))];
       if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
       await insertRows(trx, 'hearings', undos.restorations.map((image) => imageRow('hearings', image.hearing)));
@@ -175,6 +175,12 @@ function undoTx(driver: QueryLayer, trx: Db) {
       await trx.updateTable('runs').set({ status: 'rolled_back' }).where('id', '=', runId).execute();
     },
   };
+}
+
+/** A page's hearings to delete (eventIds) and to put back (their before-images). */
+export interface PageUndos {
+  deletions: string[];
+  restorations: HearingImage[];
 }
 
 /** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */

@@ -200,11 +200,11 @@ class GatheredRows {
 
   /** Inserts the rows added since the last insert or discard; returns how many the database inserted. */
   insert(): number {
-    const { count, manyArgs, oneArgs } = this;
+    const { count, manyArgs } = this;
     let inserted = 0;
     let start = 0;
     for (; start + manyArgs.length <= count; start += manyArgs.length) inserted += this.insertMany(start);
-    for (; start < count; start += oneArgs.length) inserted += this.insertOne(start);
+    inserted += this.insertEach(start, count);
     this.clear();
     return inserted;
   }
@@ -216,10 +216,15 @@ class GatheredRows {
       // SQLite undid the refused statement alone while the transaction lives on (a constraint, say):
       // row by row, the refusal falls on one record's row.
       if (this.recordColumn === null || !this.db.inTransaction) throw error;
-      let inserted = 0;
-      for (let row = start; row < start + this.manyArgs.length; row += this.oneArgs.length) inserted += this.insertOne(row);
-      return inserted;
+      return this.insertEach(start, start + this.manyArgs.length);
     }
+  }
+
+  /** The rows whose values lie in [from, to), one statement each. */
+  private insertEach(from: number, to: number): number {
+    let inserted = 0;
+    for (let start = from; start < to; start += this.oneArgs.length) inserted += this.insertOne(start);
+    return inserted;
   }
 
   private insertOne(start: number): number {
