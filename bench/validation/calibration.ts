@@ -5,11 +5,11 @@ import { mixtureLowerTail, mixtureMean, mixtureUpperTail, tailForScore, type Cou
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
 import { DEFAULT_HARNESS_OPTIONS, categoryOf } from './harness/harness.js';
 import type { HarnessDay } from './harness/world.js';
-import { DEVELOPMENT_WORLD } from './development/world.js';
+import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from './development/world.js';
 import { walkOf } from './diagnose.js';
 
 /**
- * `node dist/bench/validation/calibration.js [--dev-seed=31337,1,2,3]`: is the single-run band
+ * `node dist/bench/validation/calibration.js [--dev-seed=31337,1,2,3] [--dev-world=drift]`: is the single-run band
  * honest? For every clean normal day the harness counts (busy, light, quiet: the false-alarm
  * denominator), the tail probability fetched's judging mixture gives the run, each way (mid-p, so a
  * count is neither favoured nor penalised for being discrete): on an honest band the share beyond
@@ -56,12 +56,13 @@ function groupsOf(walk: StreamWalk, day: HarnessDay, mean: number, quietWeight: 
   ];
 }
 
-function collect(seeds: readonly number[]): Map<string, Sample[]> {
+function collect(seeds: readonly number[], variant: DevelopmentVariant): Map<string, Sample[]> {
+  const world = developmentWorld(variant);
   const groups = new Map<string, Sample[]>();
   const { streams, days, judgeFrom } = DEFAULT_HARNESS_OPTIONS;
   for (const seed of seeds) {
     for (let index = 0; index < streams; index++) {
-      const stream = DEVELOPMENT_WORLD.generate({ seed, index, days });
+      const stream = world.generate({ seed, index, days });
       const model = HistoryModel.fromHistory(stream.days.slice(0, judgeFrom).map((d) => d.run));
       for (const day of stream.days.slice(judgeFrom)) {
         const category = categoryOf(day);
@@ -96,9 +97,11 @@ function row(group: string, samples: readonly Sample[]): string {
 function main(argv: readonly string[]): void {
   const seeds = (argv.find((a) => a.startsWith('--dev-seed='))?.slice('--dev-seed='.length) ?? '31337,1,2,3').split(',').map(Number);
   if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--dev-seed takes integers separated by commas; got ${argv.join(' ')}`);
-  const groups = collect(seeds);
+  const variant = (argv.find((a) => a.startsWith('--dev-world='))?.slice('--dev-world='.length) ?? 'plain') as DevelopmentVariant;
+  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}`);
+  const groups = collect(seeds, variant);
   const percent = (p: number): string => (100 * p).toFixed(2).padStart(6);
-  process.stdout.write(`development seeds ${seeds.join(', ')}: clean busy, light and quiet days, fetched's single-run tails (%)\n`);
+  process.stdout.write(`development (${variant}) seeds ${seeds.join(', ')}: clean busy, light and quiet days, fetched's single-run tails (%)\n`);
   process.stdout.write(`${'group'.padEnd(34)} ${'days'.padStart(6)} ${'<2σ lo'.padStart(6)} ${'hi'.padStart(6)} ${`<${DEFAULT_THRESHOLDS.fetched}σ lo`.padStart(6)} ${'hi'.padStart(6)}   z mean    sd (10+ expected)\n`);
   process.stdout.write(`${'honest'.padEnd(34)} ${''.padStart(6)} ${percent(TWO_SIGMA)} ${percent(TWO_SIGMA)} ${percent(SINGLE_BAR)} ${percent(SINGLE_BAR)}     0.00  1.00\n`);
   for (const [group, samples] of [...groups].sort(([a], [b]) => a.localeCompare(b))) process.stdout.write(`${row(group, samples)}\n`);

@@ -3,10 +3,10 @@ import { HistoryModel, judgeRun, type AlarmThresholds } from '../../main/validat
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
 import { runHarness } from './harness/harness.js';
 import type { HarnessDay, HarnessRun, HarnessStream, HarnessWorld } from './harness/world.js';
-import { DEVELOPMENT_WORLD } from './development/world.js';
+import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from './development/world.js';
 
 /**
- * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--young]] [--thresholds=...] [--dev-seed=N]`: the development
+ * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--young]] [--thresholds=...] [--dev-seed=N] [--dev-world=drift]`: the development
  * harness's misses per kind and its false positives, each with the day's truth and the verdict's
  * words — what tuning is read from. Development only: the audit world is never diagnosed.
  */
@@ -28,23 +28,24 @@ interface CaseRecord {
   young: boolean;
 }
 
-function diagnose(thresholds: Partial<AlarmThresholds>, seed: number): CaseRecord[] {
+function diagnose(thresholds: Partial<AlarmThresholds>, seed: number, variant: DevelopmentVariant): CaseRecord[] {
+  const development = developmentWorld(variant);
   let stream: HarnessStream | null = null;
   let byTime = new Map<string, HarnessDay>();
   let pending: Pending | null = null;
   const world: HarnessWorld = {
     generate: (options) => {
-      stream = DEVELOPMENT_WORLD.generate(options);
+      stream = development.generate(options);
       byTime = new Map(stream.days.map((d) => [d.run.startedAt, d]));
       return stream;
     },
     inject: (rng, kind, run, busy) => {
       pending = { kind };
-      return DEVELOPMENT_WORLD.inject(rng, kind, run, busy);
+      return development.inject(rng, kind, run, busy);
     },
     scale: (metrics, factor) => {
       pending = { kind: factor < 1 ? 'shift-down' : 'shift-up', factor };
-      return DEVELOPMENT_WORLD.scale(metrics, factor);
+      return development.scale(metrics, factor);
     },
   };
   const records: CaseRecord[] = [];
@@ -127,7 +128,9 @@ function histogram(records: readonly CaseRecord[], kind: string): string {
 function main(argv: readonly string[]): void {
   const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const thresholds = Object.fromEntries((value('thresholds') ?? '').split(',').filter(Boolean).map((p) => p.split(':')).map(([k, v]) => [k, Number(v)]));
-  const records = diagnose(thresholds, Number(value('dev-seed') ?? 31_337));
+  const variant = (value('dev-world') ?? 'plain') as DevelopmentVariant;
+  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}`);
+  const records = diagnose(thresholds, Number(value('dev-seed') ?? 31_337), variant);
   const kind = value('kind');
   const limit = Number(value('limit') ?? 60);
   const traced = Number(value('trace') ?? 0);

@@ -20,7 +20,7 @@ import {
 import { AUDIT_SEED, AUDIT_WORLD } from './audit/index.js';
 import { runHarness, type HarnessOptions } from './harness/harness.js';
 import { summariseHarness, type HarnessSummary } from './harness/report.js';
-import { DEVELOPMENT_WORLD } from './development/world.js';
+import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from './development/world.js';
 import { cliAgreement, inProcessJudge, recordingJudge } from './judges.js';
 import { phase22Static, zScore30 } from './references.js';
 import { formatEvalMarkdown } from './report.js';
@@ -246,9 +246,9 @@ function parseThresholds(text: string): Partial<AlarmThresholds> {
   return Object.fromEntries(text.split(',').map((pair) => pair.split(':')).map(([key, value]) => [key, Number(value)]));
 }
 
-/** The development world: the one the thresholds are tuned on. */
-export function runDevelopmentEval(thresholds?: Partial<AlarmThresholds>, overrides: Partial<HarnessOptions> = {}): HarnessSummary {
-  return summariseHarness(runHarness(DEVELOPMENT_WORLD, inProcessJudge({ thresholds }), { seed: DEVELOPMENT_SEED, ...overrides }));
+/** The development world: the one the thresholds are tuned on (`drift`: its rougher variant, for a second opinion). */
+export function runDevelopmentEval(thresholds?: Partial<AlarmThresholds>, overrides: Partial<HarnessOptions> = {}, variant: DevelopmentVariant = 'plain'): HarnessSummary {
+  return summariseHarness(runHarness(developmentWorld(variant), inProcessJudge({ thresholds }), { seed: DEVELOPMENT_SEED, ...overrides }));
 }
 
 /** The audit world, with a sample of its cases replayed through `gatehouse validate --batch`. */
@@ -260,9 +260,10 @@ export function runAuditEval(overrides: Partial<HarnessOptions> = {}, viaCli = t
 
 const DEVELOPMENT_SEED = 31_337;
 
-const USAGE = `Usage: node dist/bench/validation/eval.js [--only=issue5|development|worlds] [--dev-seed=N] [--seed=N] [--days=N]
+const USAGE = `Usage: node dist/bench/validation/eval.js [--only=issue5|development|worlds] [--dev-seed=N] [--dev-world=plain|drift] [--seed=N] [--days=N]
   [--thresholds=fetched:3.2,mix:3.5] [--no-cli] [--json]
   Without --only: issue 5, development and the audit world (with a sample replayed through the CLI unless --no-cli).
+  --dev-world=drift: the development streams with a level that walks and over-dispersed days (issue 5 and the audit ignore it).
   Tuning runs use --only=development (other draws with --dev-seed, one seed per run) and --only=issue5: never the audit.`;
 
 /** A seed or a day count: `--dev-seed=31337,1` once read as NaN and ran the default draw unnoticed. */
@@ -280,6 +281,7 @@ function main(argv: string[]): void {
       days: { type: 'string' },
       thresholds: { type: 'string' },
       'dev-seed': { type: 'string' },
+      'dev-world': { type: 'string', default: 'plain' },
       'no-cli': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -289,6 +291,8 @@ function main(argv: string[]): void {
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const { only } = values;
   if (only !== undefined && !['issue5', 'development', 'worlds'].includes(only)) throw new Error(`--only takes issue5, development or worlds; got ${only}\n${USAGE}`);
+  const variant = values['dev-world'] as DevelopmentVariant;
+  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}\n${USAGE}`);
   const overrides: Partial<EvalOptions> = {};
   if (values.seed) overrides.seed = integerOption('--seed', values.seed);
   if (values.days) overrides.judgedDays = integerOption('--days', values.days);
@@ -304,7 +308,7 @@ function main(argv: string[]): void {
   }
   if (!only || only === 'worlds' || only === 'development') {
     // `--dev-seed`: another draw of the development world, so a tuning change is not a one-seed fluke.
-    const development = runDevelopmentEval(overrides.thresholds, developmentDraw);
+    const development = runDevelopmentEval(overrides.thresholds, developmentDraw, variant);
     json.development = development;
     if (only === 'development') out.push(formatWorlds(development, development, null));
     else {

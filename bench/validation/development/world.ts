@@ -98,8 +98,43 @@ function meanFor(random: Random, kind: StreamKind): number {
   return Math.exp(Math.log(10) + random() * Math.log(60));
 }
 
-export function generateDevelopmentStream(options: StreamOptions): HarnessStream {
+/**
+ * Which development world: `plain`, the one the validator is tuned on, or `drift`, the same
+ * streams rougher where real update streams are (issue 10's false alarms on busy normal days).
+ */
+export const DEVELOPMENT_VARIANTS = ['plain', 'drift'] as const;
+export type DevelopmentVariant = (typeof DEVELOPMENT_VARIANTS)[number];
+
+/**
+ * The drift variant's roughness of one stream: a level that walks (a random walk in log level,
+ * `walk` per day, never pulled back as the plain world's wander is; a third of the streams keep
+ * a steady level) and days over-dispersed beyond the negative binomial by a lognormal multiplier
+ * (`daySpread`), whose upper tail is heavier than the gamma's. Drawn from a generator of its own,
+ * so the plain world's draws are the same with or without it.
+ */
+interface Roughness {
+  random: Random;
+  walk: number;
+  daySpread: number;
+}
+
+function roughnessOf(options: StreamOptions, variant: DevelopmentVariant): Roughness | null {
+  if (variant === 'plain') return null;
+  const random = seededRandom(seedFrom(options.seed, options.index, 0xd21f7));
+  const walk = random() < 1 / 3 ? 0 : 0.01 + random() * 0.02;
+  return { random, walk, daySpread: 0.1 + random() * 0.2 };
+}
+
+/** A day's multiplier beyond the negative binomial: lognormal with mean 1. */
+function dayMultiplier(roughness: Roughness | null): number {
+  if (!roughness) return 1;
+  const { daySpread, random } = roughness;
+  return Math.exp(daySpread * standardNormal(random) - (daySpread * daySpread) / 2);
+}
+
+export function generateDevelopmentStream(options: StreamOptions, variant: DevelopmentVariant = 'plain'): HarnessStream {
   const random = seededRandom(seedFrom(options.seed, options.index, 0xdef));
+  const roughness = roughnessOf(options, variant);
   const kind = KINDS[options.index % KINDS.length]!;
   const meanPerDay = meanFor(random, kind);
   const phi = kind === 'sparse' ? random() * 0.05 : 0.03 + random() * 0.09;
@@ -131,6 +166,7 @@ export function generateDevelopmentStream(options: StreamOptions): HarnessStream
   let backBusy = 0;
   let lastBump = 1;
   let drift = 0;
+  let walked = 0;
   for (let i = 0; i < options.days; i++) {
     const weekday = infos[i]!.weekday;
     const stretch = stretchAt(i);
@@ -143,12 +179,13 @@ export function generateDevelopmentStream(options: StreamOptions): HarnessStream
       lastBump = stretch ? (stretch.taperOut > 0 ? 1 : stretch.bump) : 1.3;
     } else sinceQuiet++;
     drift = 0.97 * drift + wander * standardNormal(random);
+    if (roughness) walked += roughness.walk * standardNormal(roughness.random);
     const busyWeekday = shape[weekday]! >= 0.5 * busyShape;
     const backDay = !quiet && sinceQuiet < 10 && busyWeekday && backBusy < 2 ? ++backBusy : 0;
-    const level = (meanPerDay / (busyShape * 0.7)) * Math.exp((trend * i) / 365 + drift) * (change && i >= change.day ? change.factor : 1);
+    const level = (meanPerDay / (busyShape * 0.7)) * Math.exp((trend * i) / 365 + drift + walked) * (change && i >= change.day ? change.factor : 1);
     const season = stretch ? stretchShare(stretch, i) : quiet ? recessRatio : holiday ? 0.2 + random() * 0.3 : 1;
     const expected = level * shape[weekday]! * season * (backDay > 0 ? lastBump : 1);
-    const run = { startedAt: isoOf(i), metrics: runMetrics(random, expected, phi, shares, cost) };
+    const run = { startedAt: isoOf(i), metrics: runMetrics(random, expected * dayMultiplier(roughness), phi, shares, cost) };
     days.push({
       run, weekday, state: quiet ? 'quiet' : 'normal', expected, busyExpected: level * busyShape, busyWeekday, quietDay: quietRun, backDay,
       sinceChange: i >= changeShows && i - changeShows < 7 ? i - changeShows + 1 : 0,
@@ -186,8 +223,12 @@ const INJECTED: Record<Exclude<HarnessKind, 'shift-down' | 'shift-up'>, RunAnoma
 };
 
 /** The development world injects with the validator's own injection code (the trials' too). */
+export function developmentWorld(variant: DevelopmentVariant): HarnessWorld {
+  return { ...DEVELOPMENT_WORLD, generate: (options) => generateDevelopmentStream(options, variant) };
+}
+
 export const DEVELOPMENT_WORLD: HarnessWorld = {
-  generate: generateDevelopmentStream,
+  generate: (options) => generateDevelopmentStream(options),
   inject: (_rng: Rng, kind, run: HarnessRun, busy: HarnessRun) => ({
     startedAt: run.startedAt,
     metrics: { ...injectRunAnomaly(run.metrics, { kind: INJECTED[kind] }, { busyDay: asRunMetrics(busy.metrics) }) },
