@@ -223,10 +223,6 @@ const INJECTED: Record<Exclude<HarnessKind, 'shift-down' | 'shift-up'>, RunAnoma
 };
 
 /** The development world injects with the validator's own injection code (the trials' too). */
-export function developmentWorld(variant: DevelopmentVariant): HarnessWorld {
-  return { ...DEVELOPMENT_WORLD, generate: (options) => generateDevelopmentStream(options, variant) };
-}
-
 export const DEVELOPMENT_WORLD: HarnessWorld = {
   generate: (options) => generateDevelopmentStream(options),
   inject: (_rng: Rng, kind, run: HarnessRun, busy: HarnessRun) => ({
@@ -236,3 +232,8 @@ export const DEVELOPMENT_WORLD: HarnessWorld = {
   // The injection code scales the whole duration with the volume; a lasting shift of volume leaves the fixed part of a run's time alone.
   scale: (metrics, factor) => ({ ...injectRunAnomaly(metrics, { kind: 'level-shift', magnitude: factor }), durationMs: Math.round(metrics.durationMs * (1 / 3 + (2 / 3) * factor)) }),
 };
+
+/** One variant of the development world: the same injections, its streams drawn `plain` or with `drift`. */
+export function developmentWorld(variant: DevelopmentVariant): HarnessWorld {
+  return { ...DEVELOPMENT_WORLD, generate: (options) => generateDevelopmentStream(options, variant) };
+}
