@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { QuarantineEntry } from '../../../shared/record.js';
-import { emptyBatchCounts, emptyMetrics, type BatchRecord, type Reconciliation, type RunSummary, type SnapshotDecision } from '../../../shared/run.js';
+import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
 import { slices } from '../../../shared/slices.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
-import { checkpointFromRow, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
 /**
@@ -104,25 +104,28 @@ export class RunRepository {
       .updateTable('runs')
       .set({
         status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
-        validationJson: outcome.validation ? JSON.stringify(outcome.validation) : null, verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
+        validationJson: jsonOrNull(outcome.validation), verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
       })
       .where('id', '=', runId)
       .execute();
   }
 
-  /** Names the snapshot taken before the run. */
-  async setRunBackupId(runId: number, backupId: string): Promise<void> {
-    await this.db.updateTable('runs').set({ backupId }).where('id', '=', runId).execute();
-  }
-
-  /** Records whether a snapshot was taken before the run, and why. */
-  async setRunSnapshotDecision(runId: number, decision: SnapshotDecision): Promise<void> {
-    await this.db.updateTable('runs').set({ snapshotJson: JSON.stringify(decision) }).where('id', '=', runId).execute();
-  }
-
-  /** Records the cross-batch reconciliation of what the run wrote (judged in main/engine/reconcile.ts). */
-  async setRunReconciliation(runId: number, reconciliation: Reconciliation): Promise<void> {
-    await this.db.updateTable('runs').set({ reconciliationJson: JSON.stringify(reconciliation) }).where('id', '=', runId).execute();
+  /**
+   * What is learned about a run after createRun, named as its summary names it: whether a snapshot
+   * was taken before it and why, and which (backupId); the cross-batch reconciliation of what it
+   * wrote (judged in main/engine/reconcile.ts). Only the notes given are written.
+   */
+  async annotateRun(runId: number, notes: Partial<Pick<RunSummary, 'backupId' | 'snapshot' | 'reconciliation'>>): Promise<void> {
+    const { backupId, snapshot, reconciliation } = notes;
+    await this.db
+      .updateTable('runs')
+      .set({
+        ...(backupId !== undefined && { backupId }),
+        ...(snapshot !== undefined && { snapshotJson: jsonOrNull(snapshot) }),
+        ...(reconciliation !== undefined && { reconciliationJson: jsonOrNull(reconciliation) }),
+      })
+      .where('id', '=', runId)
+      .execute();
   }
 
   /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
@@ -150,7 +153,7 @@ export class RunRepository {
     const values = {
       batchSeq: checkpoint.batchSeq, nextPosition: checkpoint.nextPosition, metricsJson: JSON.stringify(checkpoint.metrics),
       batchCountsJson: JSON.stringify(checkpoint.batchCounts), positionsDoneJson: JSON.stringify(checkpoint.positionsDoneInBatch), updatedAt: checkpoint.updatedAt,
-      plannedRelatedJson: checkpoint.plannedRelated === null ? null : JSON.stringify(checkpoint.plannedRelated),
+      plannedRelatedJson: jsonOrNull(checkpoint.plannedRelated),
     };
     await trx.insertInto('checkpoints').values({ runId: checkpoint.runId, ...values }).onConflict((oc) => oc.column('runId').doUpdateSet(values)).execute();
   }
