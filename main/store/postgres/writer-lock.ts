@@ -86,32 +86,21 @@ export class PostgresWriterLock {
    * that session died — and with it the lock, which another writer may have taken since — this
    * throws before anything is written, so the transaction never COMMITs unguarded. Holding the
    * fence until COMMIT closes the gap between the check and the COMMIT: a new holder waits for it.
+   * `begin`, when given, opens the transaction first. One round trip: the statements go as one
+   * simple query, which takes no parameters, so the schema goes in as a literal.
    */
-  async fence(db: Pick<pg.ClientBase, 'query'>): Promise<void> {
-    if (!this.session) return;
-    await db.query(`SELECT pg_advisory_xact_lock(${FENCE_KEY})`, [this.target.schema]);
-    this.checkHolders(await this.holderPids(db));
-  }
-
-  private checkHolders(holderPids: number[]): void {
-    const ownPid = this.ownPid();
-    if (!holderPids.includes(ownPid ?? -1)) {
-      throw new WriterLockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
-    }
-  }
-
-  /**
-   * `begin` and then `fence`, in one round trip: the same statements in the same order, sent as
-   * one simple query (which takes no parameters, so the schema goes in as a literal).
-   */
-  async beginFenced(db: Pick<pg.ClientBase, 'query'>, begin: string): Promise<void> {
+  async fence(db: Pick<pg.ClientBase, 'query'>, begin?: string): Promise<void> {
     if (!this.session) {
-      await db.query(begin);
+      if (begin !== undefined) await db.query(begin);
       return;
     }
     const schema = pg.escapeLiteral(this.target.schema);
-    const results = (await db.query(`${begin}; SELECT pg_advisory_xact_lock(${FENCE_KEY.replace('$1', schema)}); ${HOLDER_PIDS.replace('$1', schema)}`)) as unknown as pg.QueryResult<{ pid: number }>[];
-    this.checkHolders(results.at(-1)!.rows.map((row) => row.pid));
+    const statements = [begin, `SELECT pg_advisory_xact_lock(${FENCE_KEY.replace('$1', schema)})`, HOLDER_PIDS.replace('$1', schema)];
+    const results = (await db.query(statements.filter((text) => text !== undefined).join('; '))) as unknown as pg.QueryResult<{ pid: number }>[];
+    const ownPid = this.ownPid();
+    if (!results.at(-1)!.rows.some((row) => row.pid === ownPid)) {
+      throw new WriterLockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
+    }
   }
 
   private ownPid(): number | null {
