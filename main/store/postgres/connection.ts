@@ -28,7 +28,7 @@ const types = {
 } as pg.CustomTypesConfig;
 
 /** A connection's settings: the store's schema and session options, and values read as on SQLite. */
-export function clientConfig(target: PostgresTarget): pg.ClientConfig {
+function clientConfig(target: PostgresTarget): pg.ClientConfig {
   return { ...connectionConfig(target), types };
 }
 

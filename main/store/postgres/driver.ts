@@ -47,16 +47,28 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
   return new PostgresDriver(pool, target, options);
 }
 
-async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * A client from the pool. One that lost its server (`failed` saw a connection error) is destroyed
+ * on release rather than returned, so the pool hands out a fresh one, not one to fail the retry.
+ */
+async function checkOut(pool: pg.Pool, target: PostgresTarget) {
   const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
+  let lost: Error | undefined;
+  const failed = (error: unknown) => {
+    if (isConnectionError(error)) lost = error as Error;
+    return error;
+  };
+  return { client, failed, release: () => client.release(lost) };
+}
+
+async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const { client, failed, release } = await checkOut(pool, target);
   try {
-    const result = await work(client);
-    client.release();
-    return result;
+    return await work(client);
   } catch (error) {
-    // A client that lost its server is destroyed rather than returned, so the pool hands out a fresh one.
-    client.release(isConnectionError(error) ? (error as Error) : undefined);
-    throw error;
+    throw failed(error);
+  } finally {
+    release();
   }
 }
 
@@ -125,15 +137,9 @@ class PostgresDriver implements StoreDriver {
     this.lock = new PostgresWriterLock(target);
     this.snapshots = new PostgresSnapshots(this, target.schema);
     const connect = async () => {
-      const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
-      // A client that lost its server is destroyed on release, not handed out again to fail the retry.
-      let lost: Error | undefined;
-      const query = (text: string, values?: unknown[]) =>
-        client.query(text, values).catch((error: unknown) => {
-          if (isConnectionError(error)) lost = error as Error;
-          return Promise.reject(asUnreachable(target, error));
-        });
-      return { query, release: () => client.release(lost) };
+      const { client, failed, release } = await checkOut(pool, target);
+      const query = (text: string, values?: unknown[]) => client.query(text, values).catch((error: unknown) => Promise.reject(asUnreachable(target, failed(error))));
+      return { query, release };
     };
     this.db = queryLayer(new PostgresDialect({ pool: { connect: connect as never, end: () => pool.end() } }));
   }
@@ -156,7 +162,7 @@ class PostgresDriver implements StoreDriver {
    * engine can tell a dropped connection (retry) from a bad record (isolate).
    */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
-    const begin = (client: pg.PoolClient) => this.lock.beginFenced(client, 'BEGIN; SET LOCAL enable_seqscan = off');
+    const begin = (client: pg.PoolClient) => this.lock.fence(client, 'BEGIN; SET LOCAL enable_seqscan = off');
     return inTransaction(this.pool, this.target, begin, async (client) => {
       const named = preparing(client);
       return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, this.options));
