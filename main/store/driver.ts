@@ -29,12 +29,12 @@ export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
 /**
  * WriteTx.savepoint over a backend's way of running SAVEPOINT_STATEMENTS, given the steps that
  * can go together: PostgreSQL sends them in one round trip, and its pipelining pool sends the
- * work's first statement right behind them, before their answer. Isolation takes a savepoint per 16
- * changes of a failed batch and about eight more per bad record, and a round trip costs ≈ 0.2 ms,
- * so there a savepoint that held is released only with the next one's SAVEPOINT, or by the
- * COMMIT, and one rolled back to (ROLLBACK TO keeps it) serves the next work as it is. About
- * four of those eight fail. `releaseLazily` is for a writer that lives for one transaction: no
- * release can be owed past its COMMIT.
+ * work's first statement right behind them, before their answer. Isolation takes a savepoint per
+ * 16 or 32 changes of a failed batch (batch-commit.ts's `isolationChunk`) and about eight more per
+ * bad record, and a round trip costs ≈ 0.2 ms, so there a savepoint that held is released only
+ * with the next one's SAVEPOINT, or by the COMMIT, and one rolled back to (ROLLBACK TO keeps it)
+ * serves the next work as it is. About four of those eight fail. `releaseLazily` is for a writer
+ * that lives for one transaction: no release can be owed past its COMMIT.
  */
 export class Savepoints {
   private releaseOwed = false;
@@ -52,7 +52,7 @@ export class Savepoints {
 
   async around<T>(work: () => Promise<T>): Promise<T> {
     // Not awaited before the work: on a pipelining connection the work's first statement goes out
-    // right behind the SAVEPOINT, one round trip for both (isolation takes one per 32 changes).
+    // right behind the SAVEPOINT, one round trip for both.
     const taking = this.heldEmpty ? null : this.run(this.releaseOwed ? ['release', 'take'] : ['take']);
     taking?.catch(() => {}); // awaited below, whichever way the work ends
     this.releaseOwed = false;
