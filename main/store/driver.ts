@@ -4,6 +4,7 @@ import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
+import type { RunningRun } from './process.js';
 
 export type Db = Kysely<Database>;
 
@@ -100,15 +101,26 @@ export interface StoreDriver {
   /** `LIKE` as people mean it: case-insensitive on both backends, `%` and `_` in the text taken literally. */
   contains(column: string, text: string): Expression<SqlBool>;
   classifyError(error: unknown): DatabaseFault;
-  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
-  heartbeat(now: Date, runId: number | null): Promise<void>;
-  releaseWriterLock(): Promise<void>;
-  /** Of the runs left `running`, those whose writer is gone. */
-  orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]>;
-  checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck>;
-  recordVerifiedRun(): Promise<void>;
+  readonly writerLock: WriterLock;
+  readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;
   close(): Promise<void>;
+}
+
+/** The one-writer lock, each backend's own: sqlite/writer-lock.ts, postgres/writer-lock.ts. */
+export interface WriterLock {
+  acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
+  heartbeat(now: Date, runId: number | null): Promise<void>;
+  release(): Promise<void>;
+  /** Of the runs left `running`, those whose writer is gone. */
+  orphans(running: RunningRun[]): Promise<number[]>;
+}
+
+/** When a run checks the whole database before it writes (GatehouseStore.checkIntegrity). */
+export interface IntegrityPolicy {
+  check(options?: { full?: boolean }): Promise<IntegrityCheck>;
+  /** After a run that began with `check`: vouches for what it leaves. */
+  recordVerified(): Promise<void>;
 }
 
 /**

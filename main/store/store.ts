@@ -47,12 +47,12 @@ export class GatehouseStore extends RunRepository {
    * (main/store/sqlite/integrity.ts); PostgreSQL checks its own pages.
    */
   checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck> {
-    return this.driver.checkIntegrity(options);
+    return this.driver.integrity.check(options);
   }
 
   /** After a run that began with checkIntegrity: vouches for the file it leaves, so the next run may skip the full check. */
   recordVerifiedRun(): Promise<void> {
-    return this.driver.recordVerifiedRun();
+    return this.driver.integrity.recordVerified();
   }
 
   /**
@@ -96,16 +96,16 @@ export class GatehouseStore extends RunRepository {
 
   acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }) {
     this.known.clear();
-    return this.driver.acquireWriterLock(holder, options);
+    return this.driver.writerLock.acquire(holder, options);
   }
 
   /** Refreshes the lock's heartbeat and names the run that holds it. */
   heartbeat(now: Date, runId: number | null): Promise<void> {
-    return this.driver.heartbeat(now, runId);
+    return this.driver.writerLock.heartbeat(now, runId);
   }
 
   releaseWriterLock(): Promise<void> {
     this.known.clear();
-    return this.driver.releaseWriterLock();
+    return this.driver.writerLock.release();
   }
 }

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { slices } from '../../../shared/slices.js';
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
@@ -6,8 +5,7 @@ import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, 
 import { organizationKey, witnessKey, type Witness } from '../../../shared/record.js';
 import { snakeCase, TABLES, type TableName } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
+import type { Queryable } from './connection.js';
 
 interface JournalEntry {
   entity: 'hearing' | 'committee' | 'witness';

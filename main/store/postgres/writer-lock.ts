@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
-import { runsOfDeadProcesses } from '../process.js';
+import type { WriterLock } from '../driver.js';
+import { runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
-import { connectSession, isConnectionError, type PostgresTarget } from './connection.js';
+import { connectSession, isConnectionError, withClient, type PostgresTarget, type Queryable } from './connection.js';
 
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
@@ -20,12 +21,16 @@ const FENCE_KEY = `${0x47415446}, hashtext($1)`;
  * `writer_lock` row beside it that names the holder for a refusal. The row is information only;
  * the advisory lock decides.
  */
-export class PostgresWriterLock {
+export class PostgresWriterLock implements WriterLock {
   private session: pg.Client | null = null;
 
-  constructor(private readonly target: PostgresTarget) {}
+  constructor(
+    private readonly target: PostgresTarget,
+    private readonly pool: pg.Pool,
+  ) {}
 
-  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, now: Date): Promise<LockAttempt> {
+  /** No stale takeover: a dead holder's session, and with it the advisory lock, is already gone. */
+  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, { now }: { now: Date }): Promise<LockAttempt> {
     // Not re-entrant, as on SQLite: a second acquire through the same store is a second writer.
     if (this.session) return { acquired: false, holder: (await this.readHolder(this.session)) ?? unknownHolder(now) };
     const session = await connectSession(this.target);
@@ -89,7 +94,7 @@ export class PostgresWriterLock {
    * `begin`, when given, opens the transaction first. One round trip: the statements go as one
    * simple query, which takes no parameters, so the schema goes in as a literal.
    */
-  async fence(db: Pick<pg.ClientBase, 'query'>, begin?: string): Promise<void> {
+  async fence(db: Queryable, begin?: string): Promise<void> {
     if (!this.session) {
       if (begin !== undefined) await db.query(begin);
       return;
@@ -107,20 +112,21 @@ export class PostgresWriterLock {
     return this.session ? (this.session as unknown as { processID: number | null }).processID : null;
   }
 
-  private async holderPids(db: Pick<pg.ClientBase, 'query'>): Promise<number[]> {
+  private async holderPids(db: Queryable): Promise<number[]> {
     const { rows } = await db.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]);
     return rows.map((row) => row.pid);
   }
 
   /** Which runs left `running` are orphans: nobody else holds the lock, or their process died on this host. */
-  async orphans(db: Pick<pg.ClientBase, 'query'>, running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
+  async orphans(running: RunningRun[]): Promise<number[]> {
     if (running.length === 0) return [];
     const ownPid = this.ownPid();
-    if (!(await this.holderPids(db)).some((pid) => pid !== ownPid)) return running.map((run) => run.id);
+    const holderPids = await withClient(this.pool, this.target, (client) => this.holderPids(client));
+    if (!holderPids.some((pid) => pid !== ownPid)) return running.map((run) => run.id);
     return runsOfDeadProcesses(running);
   }
 
-  private async readHolder(db: Pick<pg.ClientBase, 'query'>): Promise<LockHolder | null> {
+  private async readHolder(db: Queryable): Promise<LockHolder | null> {
     try {
       const { rows } = await db.query<LockHolder>('SELECT run_id AS "runId", pid, host, since, heartbeat_at AS "heartbeatAt" FROM writer_lock WHERE id = 1');
       return rows[0] ?? null;

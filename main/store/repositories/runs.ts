@@ -166,7 +166,7 @@ export class RunRepository {
   /** Runs still marked `running` whose writer is gone become `interrupted`; returns their ids. */
   async markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]> {
     const running = await this.db.selectFrom('runs').select(['id', 'pid', 'host']).where('status', '=', 'running').execute();
-    const orphans = await this.driver.orphanedRuns(running.filter((run) => run.id !== options.except));
+    const orphans = await this.driver.writerLock.orphans(running.filter((run) => run.id !== options.except));
     if (orphans.length === 0) return [];
     const fromCheckpoint = (column: 'metricsJson' | 'batchCountsJson') =>
       sql<string>`coalesce((SELECT ${sql.ref(`checkpoints.${column}`)} FROM checkpoints WHERE checkpoints.run_id = runs.id), ${sql.ref(`runs.${column}`)})`;
