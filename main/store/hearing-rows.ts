@@ -83,7 +83,7 @@ export function withPlannedRelated(totals: RelatedTotals, changes: readonly Plan
 }
 
 /** The members of a hearing's record that each become rows of a related table. */
-export type RelatedMember = 'committees' | 'witnesses' | 'videos' | 'transcripts';
+type RelatedMember = 'committees' | 'witnesses' | 'videos' | 'transcripts';
 
 /**
  * Each table of relatedRows with its columns (camelCase, in the order of the values there), from

@@ -61,9 +61,9 @@ export function trialFromRow({ caughtByJson, caught, ...rest }: Row<'trials'>): 
   return { ...rest, level: rest.level as TrialRecord['level'], caught: caught === 1, caughtBy: JSON.parse(caughtByJson) };
 }
 
-/** A JSON column's text, or SQL NULL for a value that is absent (null or undefined). */
-export function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+/** A JSON column's text; null stays SQL NULL, and undefined stays undefined: Kysely leaves such a column out. */
+export function jsonOrNull<T>(value: T): string | Extract<T, null | undefined> {
+  return value === null || value === undefined ? (value as Extract<T, null | undefined>) : JSON.stringify(value);
 }
 
 /** A stored raw value must survive JSON even when the source gave something JSON cannot hold. */

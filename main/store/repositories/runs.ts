@@ -112,20 +112,12 @@ export class RunRepository {
 
   /**
    * What is learned about a run after createRun, named as its summary names it: whether a snapshot
-   * was taken before it and why, and which (backupId); the cross-batch reconciliation of what it
-   * wrote (judged in main/engine/reconcile.ts). Only the notes given are written.
+   * was taken before it, why and which, and the cross-batch reconciliation of what it wrote (judged
+   * in main/engine/reconcile.ts). A note left out leaves its column as it is.
    */
   async annotateRun(runId: number, notes: Partial<Pick<RunSummary, 'backupId' | 'snapshot' | 'reconciliation'>>): Promise<void> {
-    const { backupId, snapshot, reconciliation } = notes;
-    await this.db
-      .updateTable('runs')
-      .set({
-        ...(backupId !== undefined && { backupId }),
-        ...(snapshot !== undefined && { snapshotJson: jsonOrNull(snapshot) }),
-        ...(reconciliation !== undefined && { reconciliationJson: jsonOrNull(reconciliation) }),
-      })
-      .where('id', '=', runId)
-      .execute();
+    const columns = { backupId: notes.backupId, snapshotJson: jsonOrNull(notes.snapshot), reconciliationJson: jsonOrNull(notes.reconciliation) };
+    await this.db.updateTable('runs').set(columns).where('id', '=', runId).execute();
   }
 
   /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
