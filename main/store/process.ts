@@ -16,11 +16,7 @@ export function isProcessAlive(pid: number, host: string): boolean {
 }
 
 /** A run left `running`, with the process that ran it. */
-export interface RunningRun {
-  id: number;
-  pid: number | null;
-  host: string | null;
-}
+export type RunningRun = { id: number; pid: number | null; host: string | null };
 
 /** Of the runs left `running`, those whose process is known to be dead (a run without pid or host counts as this host's). */
 export function runsOfDeadProcesses(running: RunningRun[]): number[] {

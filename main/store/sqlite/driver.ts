@@ -6,7 +6,7 @@ import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDr
 import { isEnvironmentFault } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
-import { openSqliteFile } from './open.js';
+import { immediateTransaction, openSqliteFile } from './open.js';
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
@@ -57,15 +57,7 @@ class SqliteDriver implements StoreDriver {
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
     if (this.raw.inTransaction) throw new GatehouseError('INTERNAL', 'nested transactions are not supported');
-    this.raw.exec('BEGIN IMMEDIATE');
-    try {
-      const result = await work(this.db);
-      this.raw.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-      return result;
-    } catch (error) {
-      if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
-      throw error;
-    }
+    return immediateTransaction(this.raw, () => work(this.db), options.dryRun);
   }
 
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
