@@ -36,11 +36,7 @@ export class PostgresWriterLock implements WriterLock {
     const session = await connectSession(this.target);
     try {
       const { rows } = await session.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS got`, [this.target.schema]);
-      if (!rows[0]!.got) {
-        const named = await this.readHolder(session);
-        await session.end().catch(() => {});
-        return { acquired: false, holder: named ?? unknownHolder(now) };
-      }
+      if (!rows[0]!.got) return { acquired: false, holder: (await this.readHolder(session)) ?? unknownHolder(now) };
       // A holder whose session died may still be committing its last transaction: let it end first.
       await session.query(`SELECT pg_advisory_lock(${FENCE_KEY})`, [this.target.schema]);
       await session.query(`SELECT pg_advisory_unlock(${FENCE_KEY})`, [this.target.schema]);
@@ -54,9 +50,9 @@ export class PostgresWriterLock implements WriterLock {
       this.session = session;
       // A row left behind means its writer died without releasing: the advisory lock was already free.
       return { acquired: true, tookOverFrom: previous };
-    } catch (error) {
-      await session.end().catch(() => {});
-      throw error;
+    } finally {
+      // A session that did not become the lock's (refused, or failed on the way) is closed.
+      if (this.session !== session) await session.end().catch(() => {});
     }
   }
 
