@@ -100,6 +100,7 @@ export interface StoreDriver {
   anyOf(column: string, values: readonly (string | number)[]): Expression<SqlBool>;
   /** `LIKE` as people mean it: case-insensitive on both backends, `%` and `_` in the text taken literally. */
   contains(column: string, text: string): Expression<SqlBool>;
+  /** Whose fault an error is, by the backend's own codes; the Store asks faults.ts's isEnvironmentFault first. */
   classifyError(error: unknown): DatabaseFault;
   readonly writerLock: WriterLock;
   readonly integrity: IntegrityPolicy;

@@ -1,5 +1,6 @@
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { BulkHearingWriter, QueryLayer } from './driver.js';
+import { isEnvironmentFault } from './faults.js';
 import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
@@ -38,7 +39,7 @@ export class GatehouseStore extends RunRepository {
    * (anything else: the batch's records may be at fault, so isolate them).
    */
   classifyError(error: unknown): DatabaseFault {
-    return this.driver.classifyError(error);
+    return isEnvironmentFault(error) ? 'environment' : this.driver.classifyError(error);
   }
 
   /**

@@ -4,7 +4,6 @@ import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
 import { applyMigrations } from '../migrations/index.js';
-import { isEnvironmentFault } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, isConnectionError, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { PostgresHearingWriter } from './hearing-writer.js';
@@ -175,7 +174,7 @@ class PostgresDriver implements StoreDriver {
   }
 
   classifyError(error: unknown): DatabaseFault {
-    if (isEnvironmentFault(error) || ENVIRONMENT_SQLSTATES.has(String((error as { code?: unknown } | null)?.code))) return 'environment';
+    if (ENVIRONMENT_SQLSTATES.has(String((error as { code?: unknown } | null)?.code))) return 'environment';
     return isConnectionError(error) ? 'transient' : 'record';
   }
 

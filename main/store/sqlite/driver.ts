@@ -3,7 +3,6 @@ import Database from 'better-sqlite3';
 import { sql, SqliteDialect, type SqlBool } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
-import { isEnvironmentFault } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
 import { immediateTransaction, openSqliteFile } from './open.js';
@@ -78,7 +77,6 @@ class SqliteDriver implements StoreDriver {
   }
 
   classifyError(error: unknown): DatabaseFault {
-    if (isEnvironmentFault(error)) return 'environment';
     // Extended result codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_BUSY_SNAPSHOT…) share their primary's prefix.
     const code = String((error as { code?: unknown } | null)?.code ?? '');
     if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'transient';
