@@ -3,7 +3,7 @@ import { organizationKey, witnessKey, type NormalizedHearing, type Witness } fro
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter, type SavepointStep } from '../driver.js';
 import { refusedWhileWriting } from '../faults.js';
 import type { KnownRows } from '../known-rows.js';
-import { committeeChamber, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES } from '../hearing-rows.js';
+import { committeesToCreate, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, RELATED_TABLES } from '../hearing-rows.js';
 import type { HearingColumn, HearingRow, RelatedRowSink, RelatedTable } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
@@ -110,13 +110,9 @@ export class SqliteHearingWriter implements BulkHearingWriter {
       known.addCommittee(code);
       return true;
     };
-    for (const committee of hearing.committees) {
-      if (exists(committee.systemCode)) continue;
-      const parent = parentCommitteeCode(committee.systemCode);
-      const parentKnown = parent !== null && exists(parent);
-      this.s.insertCommittee.run(committee.systemCode, committee.name, committeeChamber(committee.systemCode), parentKnown ? parent : null, runId);
-      known.addCommittee(committee.systemCode);
-      this.journal(runId, batchSeq, 'committee', committee.systemCode, null, null, now);
+    for (const committee of committeesToCreate(hearing.committees, exists, known)) {
+      this.s.insertCommittee.run(committee.code, committee.name, committee.chamber, committee.parent, runId);
+      this.journal(runId, batchSeq, 'committee', committee.code, null, null, now);
     }
   }
 
