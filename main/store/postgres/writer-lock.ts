@@ -108,17 +108,12 @@ export class PostgresWriterLock implements WriterLock {
     return this.session ? (this.session as unknown as { processID: number | null }).processID : null;
   }
 
-  private async holderPids(db: Queryable): Promise<number[]> {
-    const { rows } = await db.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]);
-    return rows.map((row) => row.pid);
-  }
-
   /** Which runs left `running` are orphans: nobody else holds the lock, or their process died on this host. */
   async orphans(running: RunningRun[]): Promise<number[]> {
     if (running.length === 0) return [];
     const ownPid = this.ownPid();
-    const holderPids = await withClient(this.pool, this.target, (client) => this.holderPids(client));
-    if (!holderPids.some((pid) => pid !== ownPid)) return running.map((run) => run.id);
+    const holders = await withClient(this.pool, this.target, (client) => client.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]));
+    if (!holders.rows.some((row) => row.pid !== ownPid)) return running.map((run) => run.id);
     return runsOfDeadProcesses(running);
   }
 
