@@ -151,7 +151,7 @@ class GatheredRows {
   /**
    * The values of the rows gathered so far, `count` of them: the array is kept from one call to the
    * next, where emptying it (length 0) gave its store up and a batch of 5,000 hearings grew it back
-   * through a dozen copies (≈ 0.9 KB of garbage a hearing). Emptied by `clear`, so no written
+   * through a dozen copies (≈ 0.9 KB of garbage a hearing). Emptied by `discard`, so no written
    * value (an update's before-image) outlives its call.
    */
   private readonly values: Value[] = [];
@@ -201,7 +201,7 @@ class GatheredRows {
     let start = 0;
     for (; start + manyArgs.length <= count; start += manyArgs.length) inserted += this.insertMany(start);
     inserted += this.insertEach(start, count);
-    this.clear();
+    this.discard();
     return inserted;
   }
 
@@ -231,11 +231,8 @@ class GatheredRows {
     }
   }
 
+  /** Forgets the rows added since the last insert or discard, written or not. */
   discard(): void {
-    this.clear();
-  }
-
-  private clear(): void {
     this.values.fill(null, 0, this.count);
     this.count = 0;
   }
