@@ -122,9 +122,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun(beforeRunInput(options)) : null;
     const opened = await openRun(options, clock, owner, retry);
     if (backup) {
-      await retry(() => store.setRunSnapshotDecision(opened.runId, backup.decision));
-      const { backupId } = backup;
-      if (backupId !== null) await retry(() => store.setRunBackupId(opened.runId, backupId));
+      await retry(() => store.annotateRun(opened.runId, { snapshot: backup.decision, backupId: backup.backupId }));
       await backup.runCreated?.(opened.runId);
     }
     await retry(() => store.heartbeat(clock(), opened.runId));
@@ -351,7 +349,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   }
   if (status === 'success' || status === 'partial') {
     const reconciliation = await reconcileRun(store, run.runId, metrics);
-    await store.setRunReconciliation(run.runId, reconciliation);
+    await store.annotateRun(run.runId, { reconciliation });
     if (!reconciliation.ok) {
       status = 'partial';
       error = [error, `reconciliation after the last batch failed: ${reconciliation.problems.join('; ')}`].filter(Boolean).join('; ');

@@ -4,6 +4,7 @@ import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
+import type { RunningRun } from './process.js';
 
 export type Db = Kysely<Database>;
 
@@ -29,12 +30,12 @@ export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
 /**
  * WriteTx.savepoint over a backend's way of running SAVEPOINT_STATEMENTS, given the steps that
  * can go together: PostgreSQL sends them in one round trip, and its pipelining pool sends the
- * work's first statement right behind them, before their answer. Isolation takes a savepoint per 16
- * changes of a failed batch and about eight more per bad record, and a round trip costs ≈ 0.2 ms,
- * so there a savepoint that held is released only with the next one's SAVEPOINT, or by the
- * COMMIT, and one rolled back to (ROLLBACK TO keeps it) serves the next work as it is. About
- * four of those eight fail. `releaseLazily` is for a writer that lives for one transaction: no
- * release can be owed past its COMMIT.
+ * work's first statement right behind them, before their answer. Isolation takes a savepoint per
+ * 16 or 32 changes of a failed batch (batch-commit.ts's `isolationChunk`) and about eight more per
+ * bad record, and a round trip costs ≈ 0.2 ms, so there a savepoint that held is released only
+ * with the next one's SAVEPOINT, or by the COMMIT, and one rolled back to (ROLLBACK TO keeps it)
+ * serves the next work as it is. About four of those eight fail. `releaseLazily` is for a writer
+ * that lives for one transaction: no release can be owed past its COMMIT.
  */
 export class Savepoints {
   private releaseOwed = false;
@@ -52,7 +53,7 @@ export class Savepoints {
 
   async around<T>(work: () => Promise<T>): Promise<T> {
     // Not awaited before the work: on a pipelining connection the work's first statement goes out
-    // right behind the SAVEPOINT, one round trip for both (isolation takes one per 32 changes).
+    // right behind the SAVEPOINT, one round trip for both.
     const taking = this.heldEmpty ? null : this.run(this.releaseOwed ? ['release', 'take'] : ['take']);
     taking?.catch(() => {}); // awaited below, whichever way the work ends
     this.releaseOwed = false;
@@ -99,16 +100,28 @@ export interface StoreDriver {
   anyOf(column: string, values: readonly (string | number)[]): Expression<SqlBool>;
   /** `LIKE` as people mean it: case-insensitive on both backends, `%` and `_` in the text taken literally. */
   contains(column: string, text: string): Expression<SqlBool>;
+  /** Whose fault an error is, by the backend's own codes; the Store asks faults.ts's isEnvironmentFault first. */
   classifyError(error: unknown): DatabaseFault;
-  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
-  heartbeat(now: Date, runId: number | null): Promise<void>;
-  releaseWriterLock(): Promise<void>;
-  /** Of the runs left `running`, those whose writer is gone. */
-  orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]>;
-  checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck>;
-  recordVerifiedRun(): Promise<void>;
+  readonly writerLock: WriterLock;
+  readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;
   close(): Promise<void>;
+}
+
+/** The one-writer lock, each backend's own: sqlite/writer-lock.ts, postgres/writer-lock.ts. */
+export interface WriterLock {
+  acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
+  heartbeat(now: Date, runId: number | null): Promise<void>;
+  release(): Promise<void>;
+  /** Of the runs left `running`, those whose writer is gone. */
+  orphans(running: RunningRun[]): Promise<number[]>;
+}
+
+/** When a run checks the whole database before it writes (GatehouseStore.checkIntegrity). */
+export interface IntegrityPolicy {
+  check(options?: { full?: boolean }): Promise<IntegrityCheck>;
+  /** After a run that began with `check`: vouches for what it leaves. */
+  recordVerified(): Promise<void>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { NormalizedHearing, Witness } from '../../shared/record.js';
 import { storedContent } from './hearing-content.js';
+import type { KnownRows } from './known-rows.js';
 import { columnsOf, snakeCase, TABLES, type TableName } from './schema.js';
 import type { BatchRuleViolation, PlannedChange } from './types.js';
 
@@ -83,7 +84,7 @@ export function withPlannedRelated(totals: RelatedTotals, changes: readonly Plan
 }
 
 /** The members of a hearing's record that each become rows of a related table. */
-export type RelatedMember = 'committees' | 'witnesses' | 'videos' | 'transcripts';
+type RelatedMember = 'committees' | 'witnesses' | 'videos' | 'transcripts';
 
 /**
  * Each table of relatedRows with its columns (camelCase, in the order of the values there), from
@@ -104,8 +105,22 @@ export function parentCommitteeCode(systemCode: string): string | null {
   return systemCode.endsWith('00') ? null : `${systemCode.slice(0, 4)}00`;
 }
 
-export function committeeChamber(systemCode: string): string {
+function committeeChamber(systemCode: string): string {
   return systemCode.startsWith('h') ? 'House' : systemCode.startsWith('s') ? 'Senate' : 'Joint';
+}
+
+/**
+ * The committees of `named` to create, in the order named, as both writers create them: those
+ * `exists` does not find, a subcommittee linked to its parent only when the parent exists by the
+ * time the subcommittee is reached. Each becomes known once the caller has handled it.
+ */
+export function* committeesToCreate(named: readonly NormalizedHearing['committees'][number][], exists: (code: string) => boolean, known: KnownRows) {
+  for (const { systemCode, name } of named) {
+    if (exists(systemCode)) continue;
+    const parent = parentCommitteeCode(systemCode);
+    yield { code: systemCode, name, chamber: committeeChamber(systemCode), parent: parent !== null && exists(parent) ? parent : null };
+    known.addCommittee(systemCode);
+  }
 }
 
 function relatedCount(hearing: NormalizedHearing): number {

@@ -15,7 +15,10 @@ export function isProcessAlive(pid: number, host: string): boolean {
   }
 }
 
+/** A run left `running`, with the process that ran it. */
+export type RunningRun = { id: number; pid: number | null; host: string | null };
+
 /** Of the runs left `running`, those whose process is known to be dead (a run without pid or host counts as this host's). */
-export function runsOfDeadProcesses(running: { id: number; pid: number | null; host: string | null }[]): number[] {
+export function runsOfDeadProcesses(running: RunningRun[]): number[] {
   return running.filter((run) => !isProcessAlive(run.pid ?? 0, run.host ?? os.hostname())).map((run) => run.id);
 }

@@ -38,7 +38,6 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
   };
 }
 
-/** A run as the reports read it: the summary plus the operator's review, if any. */
 export function reportedRunFromRow(row: Row<'runs'>): ReportedRun {
   return { ...runFromRow(row), review: row.review };
 }
@@ -60,6 +59,11 @@ export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
 
 export function trialFromRow({ caughtByJson, caught, ...rest }: Row<'trials'>): TrialRecord {
   return { ...rest, level: rest.level as TrialRecord['level'], caught: caught === 1, caughtBy: JSON.parse(caughtByJson) };
+}
+
+/** A JSON column's text; null stays SQL NULL, and undefined stays undefined: Kysely leaves such a column out. */
+export function jsonOrNull<T>(value: T): string | Extract<T, null | undefined> {
+  return value === null || value === undefined ? (value as Extract<T, null | undefined>) : JSON.stringify(value);
 }
 
 /** A stored raw value must survive JSON even when the source gave something JSON cannot hold. */

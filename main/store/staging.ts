@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type pg from 'pg';
 import { GatehouseError } from '../../shared/errors.js';
 import type { NewTrialRecord } from './repositories/trials.js';
+import type { Queryable } from './postgres/connection.js';
 import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
@@ -98,15 +98,13 @@ export async function stagingExists(staging: string): Promise<boolean> {
   return withPostgresClient(target, (client) => holdsGatehouseDatabase(client, target.schema));
 }
 
-type PgClient = Pick<pg.Client, 'query'>;
-
-async function holdsGatehouseDatabase(client: PgClient, schema: string): Promise<boolean> {
+async function holdsGatehouseDatabase(client: Queryable, schema: string): Promise<boolean> {
   const { rows } = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'runs']);
   return rows.length > 0;
 }
 
 /** One short-lived connection to the target's database; a failure to reach it reads as DB_UNREACHABLE. */
-async function withPostgresClient<T>(target: PostgresTarget, work: (client: PgClient) => Promise<T>): Promise<T> {
+async function withPostgresClient<T>(target: PostgresTarget, work: (client: Queryable) => Promise<T>): Promise<T> {
   // The driver loads only when a PostgreSQL staging target is used.
   const { connectSession, unreachable } = await import('./postgres/connection.js');
   const client = await connectSession(target);

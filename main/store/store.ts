@@ -1,5 +1,6 @@
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { BulkHearingWriter, QueryLayer } from './driver.js';
+import { isEnvironmentFault } from './faults.js';
 import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
@@ -38,7 +39,7 @@ export class GatehouseStore extends RunRepository {
    * (anything else: the batch's records may be at fault, so isolate them).
    */
   classifyError(error: unknown): DatabaseFault {
-    return this.driver.classifyError(error);
+    return isEnvironmentFault(error) ? 'environment' : this.driver.classifyError(error);
   }
 
   /**
@@ -47,12 +48,12 @@ export class GatehouseStore extends RunRepository {
    * (main/store/sqlite/integrity.ts); PostgreSQL checks its own pages.
    */
   checkIntegrity(options?: { full?: boolean }): Promise<IntegrityCheck> {
-    return this.driver.checkIntegrity(options);
+    return this.driver.integrity.check(options);
   }
 
   /** After a run that began with checkIntegrity: vouches for the file it leaves, so the next run may skip the full check. */
   recordVerifiedRun(): Promise<void> {
-    return this.driver.recordVerifiedRun();
+    return this.driver.integrity.recordVerified();
   }
 
   /**
@@ -96,16 +97,16 @@ export class GatehouseStore extends RunRepository {
 
   acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }) {
     this.known.clear();
-    return this.driver.acquireWriterLock(holder, options);
+    return this.driver.writerLock.acquire(holder, options);
   }
 
   /** Refreshes the lock's heartbeat and names the run that holds it. */
   heartbeat(now: Date, runId: number | null): Promise<void> {
-    return this.driver.heartbeat(now, runId);
+    return this.driver.writerLock.heartbeat(now, runId);
   }
 
   releaseWriterLock(): Promise<void> {
     this.known.clear();
-    return this.driver.releaseWriterLock();
+    return this.driver.writerLock.release();
   }
 }

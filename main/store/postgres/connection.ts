@@ -27,8 +27,11 @@ const types = {
   getTypeParser: (oid: number, format?: string) => PARSERS[oid] ?? (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format),
 } as pg.CustomTypesConfig;
 
+/** What runs a query: a pooled client, a session, or a wrapper that names (prepares) its statements. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
 /** A connection's settings: the store's schema and session options, and values read as on SQLite. */
-export function clientConfig(target: PostgresTarget): pg.ClientConfig {
+function clientConfig(target: PostgresTarget): pg.ClientConfig {
   return { ...connectionConfig(target), types };
 }
 
@@ -54,6 +57,31 @@ export function createPool(target: PostgresTarget): pg.Pool {
   // process; the failure surfaces instead on the next query, where the transaction sees it.
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/**
+ * A client from the pool. One that lost its server (`failed` saw a connection error) is destroyed
+ * on release rather than returned, so the pool hands out a fresh one, not one to fail the retry.
+ */
+export async function checkOut(pool: pg.Pool, target: PostgresTarget) {
+  const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
+  let lost: Error | undefined;
+  const failed = (error: unknown) => {
+    if (isConnectionError(error)) lost = error as Error;
+    return error;
+  };
+  return { client, failed, release: () => client.release(lost) };
+}
+
+export async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const { client, failed, release } = await checkOut(pool, target);
+  try {
+    return await work(client);
+  } catch (error) {
+    throw failed(error);
+  } finally {
+    release();
+  }
 }
 
 const TRANSIENT_SQLSTATES = new Set([

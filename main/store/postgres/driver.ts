@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
-import type { IntegrityCheck } from '../../../shared/run.js';
-import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
+import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
 import { applyMigrations } from '../migrations/index.js';
-import { isEnvironmentFault } from '../faults.js';
-import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
-import { asUnreachable, createPool, isConnectionError, parsePostgresTarget, quoteIdentifier, unreachable, type PostgresTarget } from './connection.js';
+import type { DatabaseFault, StoreOptions } from '../types.js';
+import { asUnreachable, checkOut, createPool, isConnectionError, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
@@ -47,19 +45,6 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
   return new PostgresDriver(pool, target, options);
 }
 
-async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
-  try {
-    const result = await work(client);
-    client.release();
-    return result;
-  } catch (error) {
-    // A client that lost its server is destroyed rather than returned, so the pool hands out a fresh one.
-    client.release(isConnectionError(error) ? (error as Error) : undefined);
-    throw error;
-  }
-}
-
 /** BEGIN (or `begin`), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */
 function inTransaction<T>(
   pool: pg.Pool,
@@ -82,8 +67,8 @@ function inTransaction<T>(
 }
 
 /** Kysely over one connection (a transaction's); `release` is the transaction's business, not Kysely's. */
-function kyselyOver(query: (text: string, values?: unknown[]) => Promise<pg.QueryResult>): Db {
-  const client = { query, release: () => {} };
+function kyselyOver(queryable: Queryable): Db {
+  const client = { query: (text: string, values?: unknown[]) => queryable.query(text, values), release: () => {} };
   const dialect = new PostgresDialect({ pool: { connect: async () => client as never, end: async () => {} } });
   return queryLayer(dialect);
 }
@@ -95,7 +80,7 @@ const statementNames = new Map<string, string>();
  * connection, the server parses and plans each only once. A text without parameters goes as a
  * simple query, which may hold several statements (a savepoint's RELEASE and the next SAVEPOINT).
  */
-function preparing(client: pg.PoolClient): Pick<pg.ClientBase, 'query'> {
+function preparing(client: pg.PoolClient): Queryable {
   const query = (text: string, values?: unknown[]) => {
     if (values === undefined) return client.query(text);
     let name = statementNames.get(text);
@@ -105,7 +90,7 @@ function preparing(client: pg.PoolClient): Pick<pg.ClientBase, 'query'> {
     }
     return client.query({ name, text, values });
   };
-  return { query } as unknown as Pick<pg.ClientBase, 'query'>;
+  return { query } as unknown as Queryable;
 }
 
 /** A pool, a session-scoped advisory lock for the one writer, schema snapshots. */
@@ -114,7 +99,12 @@ class PostgresDriver implements StoreDriver {
   readonly location: string;
   readonly db: Db;
   readonly snapshots: PostgresSnapshots;
-  private readonly lock: PostgresWriterLock;
+  readonly writerLock: PostgresWriterLock;
+  /** The server checks its own pages (and checksums, where enabled); nothing to ask it here. */
+  readonly integrity: IntegrityPolicy = {
+    check: async () => ({ check: 'skipped', reason: 'PostgreSQL checks its own pages' }),
+    recordVerified: async () => {},
+  };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -122,30 +112,30 @@ class PostgresDriver implements StoreDriver {
     private readonly options: StoreOptions,
   ) {
     this.location = target.location;
-    this.lock = new PostgresWriterLock(target);
+    this.writerLock = new PostgresWriterLock(target, pool);
     this.snapshots = new PostgresSnapshots(this, target.schema);
     const connect = async () => {
-      const client = await pool.connect().catch((error: unknown) => Promise.reject(unreachable(target, error)));
-      // A client that lost its server is destroyed on release, not handed out again to fail the retry.
-      let lost: Error | undefined;
-      const query = (text: string, values?: unknown[]) =>
-        client.query(text, values).catch((error: unknown) => {
-          if (isConnectionError(error)) lost = error as Error;
-          return Promise.reject(asUnreachable(target, error));
-        });
-      return { query, release: () => client.release(lost) };
+      const { client, failed, release } = await checkOut(pool, target);
+      const query = (text: string, values?: unknown[]) => client.query(text, values).catch((error: unknown) => Promise.reject(asUnreachable(target, failed(error))));
+      return { query, release };
     };
     this.db = queryLayer(new PostgresDialect({ pool: { connect: connect as never, end: () => pool.end() } }));
   }
 
   transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
-    return inTransaction(this.pool, this.target, 'BEGIN', async (client) => {
-      const result = await work(kyselyOver((text, values) => client.query(text, values)));
+    const fenced = async (trx: Db, client: pg.PoolClient) => {
+      const result = await work(trx);
       // Last, not first: some transactions must open with SET TRANSACTION (snapshots); before COMMIT is what counts.
-      if (!options.dryRun) await this.lock.fence(client);
+      if (!options.dryRun) await this.writerLock.fence(client);
       return result;
-    }, options.dryRun).catch(
-      (error: unknown) => Promise.reject(asUnreachable(this.target, error)),
+    };
+    return this.queryTransaction('BEGIN', fenced, options.dryRun);
+  }
+
+  /** `work` over the query layer in a transaction of its own; a connection failure reads as DB_UNREACHABLE. */
+  private queryTransaction<T>(begin: string, work: (trx: Db, client: pg.PoolClient) => Promise<T>, dryRun = false): Promise<T> {
+    return inTransaction(this.pool, this.target, begin, (client) => work(kyselyOver(client), client), dryRun).catch((error: unknown) =>
+      Promise.reject(asUnreachable(this.target, error)),
     );
   }
 
@@ -156,10 +146,10 @@ class PostgresDriver implements StoreDriver {
    * engine can tell a dropped connection (retry) from a bad record (isolate).
    */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
-    const begin = (client: pg.PoolClient) => this.lock.beginFenced(client, 'BEGIN; SET LOCAL enable_seqscan = off');
+    const begin = (client: pg.PoolClient) => this.writerLock.fence(client, 'BEGIN; SET LOCAL enable_seqscan = off');
     return inTransaction(this.pool, this.target, begin, async (client) => {
       const named = preparing(client);
-      return work(kyselyOver((text, values) => named.query(text, values)), new PostgresHearingWriter(named, this.options));
+      return work(kyselyOver(named), new PostgresHearingWriter(named, this.options));
     });
   }
 
@@ -171,9 +161,7 @@ class PostgresDriver implements StoreDriver {
    * stays a hashed subplan.
    */
   keyedReads<T>(work: (trx: Db) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, this.target, KEYED_READS_BEGIN, (client) => work(kyselyOver((text, values) => client.query(text, values)))).catch(
-      (error: unknown) => Promise.reject(asUnreachable(this.target, error)),
-    );
+    return this.queryTransaction(KEYED_READS_BEGIN, work);
   }
 
   anyOf(column: string, values: readonly (string | number)[]) {
@@ -186,36 +174,12 @@ class PostgresDriver implements StoreDriver {
   }
 
   classifyError(error: unknown): DatabaseFault {
-    if (isEnvironmentFault(error) || ENVIRONMENT_SQLSTATES.has(String((error as { code?: unknown } | null)?.code))) return 'environment';
+    if (ENVIRONMENT_SQLSTATES.has(String((error as { code?: unknown } | null)?.code))) return 'environment';
     return isConnectionError(error) ? 'transient' : 'record';
   }
 
-  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
-    // No stale takeover: a dead holder's session, and with it the advisory lock, is already gone.
-    return this.lock.acquire(holder, options.now);
-  }
-
-  heartbeat(now: Date, runId: number | null): Promise<void> {
-    return this.lock.heartbeat(now, runId);
-  }
-
-  releaseWriterLock(): Promise<void> {
-    return this.lock.release();
-  }
-
-  orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
-    return withClient(this.pool, this.target, (client) => this.lock.orphans(client, running));
-  }
-
-  /** The server checks its own pages (and checksums, where enabled); nothing to ask it here. */
-  async checkIntegrity(): Promise<IntegrityCheck> {
-    return { check: 'skipped', reason: 'PostgreSQL checks its own pages' };
-  }
-
-  async recordVerifiedRun(): Promise<void> {}
-
   async close(): Promise<void> {
-    await this.lock.release();
+    await this.writerLock.release();
     await this.db.destroy().catch(() => {});
     if (!this.pool.ended) await this.pool.end().catch(() => {});
   }

@@ -1,13 +1,11 @@
-import type pg from 'pg';
 import { slices } from '../../../shared/slices.js';
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
-import { committeeChamber, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES, relatedRows } from '../hearing-rows.js';
+import { committeesToCreate, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES, relatedRows } from '../hearing-rows.js';
 import { organizationKey, witnessKey, type Witness } from '../../../shared/record.js';
 import { snakeCase, TABLES, type TableName } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
+import type { Queryable } from './connection.js';
 
 interface JournalEntry {
   entity: 'hearing' | 'committee' | 'witness';
@@ -87,9 +85,8 @@ export class PostgresHearingWriter implements BulkHearingWriter {
   }
 
   /**
-   * Creates the committees the batch names that the database lacks. A subcommittee's parent is
-   * linked only when it is known by the time the subcommittee is reached, as in the SQLite writer.
-   * Returns the codes created, in the order the batch first names them.
+   * Creates the committees the batch names that the database lacks (`committeesToCreate`, read
+   * ahead in one query). Returns the codes created, in the order the batch first names them.
    */
   private async ensureCommittees(changes: PlannedChange[], runId: number, known: KnownRows): Promise<string[]> {
     const named = changes.flatMap((c) => c.hearing.committees);
@@ -99,18 +96,12 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       const { rows } = await this.db.query<{ system_code: string }>('SELECT system_code FROM committees WHERE system_code = ANY($1::text[])', [unseen]);
       for (const row of rows) known.addCommittee(row.system_code);
     }
-    const created: { code: string; name: string | null; parent: string | null }[] = [];
-    for (const committee of named) {
-      if (known.hasCommittee(committee.systemCode)) continue;
-      const parent = parentCommitteeCode(committee.systemCode);
-      created.push({ code: committee.systemCode, name: committee.name, parent: parent !== null && known.hasCommittee(parent) ? parent : null });
-      known.addCommittee(committee.systemCode);
-    }
+    const created = [...committeesToCreate(named, (code) => known.hasCommittee(code), known)];
     if (created.length === 0) return [];
     await this.db.query(
       `INSERT INTO committees (system_code, name, chamber, parent_code, created_run_id)
        SELECT code, name, chamber, parent, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(code, name, chamber, parent)`,
-      [created.map((c) => c.code), created.map((c) => c.name), created.map((c) => committeeChamber(c.code)), created.map((c) => c.parent), runId],
+      [created.map((c) => c.code), created.map((c) => c.name), created.map((c) => c.chamber), created.map((c) => c.parent), runId],
     );
     return created.map((c) => c.code);
   }

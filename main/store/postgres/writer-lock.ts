@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
-import { runsOfDeadProcesses } from '../process.js';
+import type { WriterLock } from '../driver.js';
+import { runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
-import { connectSession, isConnectionError, type PostgresTarget } from './connection.js';
+import { connectSession, isConnectionError, withClient, type PostgresTarget, type Queryable } from './connection.js';
 
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
@@ -20,22 +21,22 @@ const FENCE_KEY = `${0x47415446}, hashtext($1)`;
  * `writer_lock` row beside it that names the holder for a refusal. The row is information only;
  * the advisory lock decides.
  */
-export class PostgresWriterLock {
+export class PostgresWriterLock implements WriterLock {
   private session: pg.Client | null = null;
 
-  constructor(private readonly target: PostgresTarget) {}
+  constructor(
+    private readonly target: PostgresTarget,
+    private readonly pool: pg.Pool,
+  ) {}
 
-  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, now: Date): Promise<LockAttempt> {
+  /** No stale takeover: a dead holder's session, and with it the advisory lock, is already gone. */
+  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, { now }: { now: Date }): Promise<LockAttempt> {
     // Not re-entrant, as on SQLite: a second acquire through the same store is a second writer.
     if (this.session) return { acquired: false, holder: (await this.readHolder(this.session)) ?? unknownHolder(now) };
     const session = await connectSession(this.target);
     try {
       const { rows } = await session.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS got`, [this.target.schema]);
-      if (!rows[0]!.got) {
-        const named = await this.readHolder(session);
-        await session.end().catch(() => {});
-        return { acquired: false, holder: named ?? unknownHolder(now) };
-      }
+      if (!rows[0]!.got) return { acquired: false, holder: (await this.readHolder(session)) ?? unknownHolder(now) };
       // A holder whose session died may still be committing its last transaction: let it end first.
       await session.query(`SELECT pg_advisory_lock(${FENCE_KEY})`, [this.target.schema]);
       await session.query(`SELECT pg_advisory_unlock(${FENCE_KEY})`, [this.target.schema]);
@@ -49,9 +50,9 @@ export class PostgresWriterLock {
       this.session = session;
       // A row left behind means its writer died without releasing: the advisory lock was already free.
       return { acquired: true, tookOverFrom: previous };
-    } catch (error) {
-      await session.end().catch(() => {});
-      throw error;
+    } finally {
+      // A session that did not become the lock's (refused, or failed on the way) is closed.
+      if (this.session !== session) await session.end().catch(() => {});
     }
   }
 
@@ -86,52 +87,37 @@ export class PostgresWriterLock {
    * that session died — and with it the lock, which another writer may have taken since — this
    * throws before anything is written, so the transaction never COMMITs unguarded. Holding the
    * fence until COMMIT closes the gap between the check and the COMMIT: a new holder waits for it.
+   * `begin`, when given, opens the transaction first. One round trip: the statements go as one
+   * simple query, which takes no parameters, so the schema goes in as a literal.
    */
-  async fence(db: Pick<pg.ClientBase, 'query'>): Promise<void> {
-    if (!this.session) return;
-    await db.query(`SELECT pg_advisory_xact_lock(${FENCE_KEY})`, [this.target.schema]);
-    this.checkHolders(await this.holderPids(db));
-  }
-
-  private checkHolders(holderPids: number[]): void {
-    const ownPid = this.ownPid();
-    if (!holderPids.includes(ownPid ?? -1)) {
-      throw new WriterLockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
-    }
-  }
-
-  /**
-   * `begin` and then `fence`, in one round trip: the same statements in the same order, sent as
-   * one simple query (which takes no parameters, so the schema goes in as a literal).
-   */
-  async beginFenced(db: Pick<pg.ClientBase, 'query'>, begin: string): Promise<void> {
+  async fence(db: Queryable, begin?: string): Promise<void> {
     if (!this.session) {
-      await db.query(begin);
+      if (begin !== undefined) await db.query(begin);
       return;
     }
     const schema = pg.escapeLiteral(this.target.schema);
-    const results = (await db.query(`${begin}; SELECT pg_advisory_xact_lock(${FENCE_KEY.replace('$1', schema)}); ${HOLDER_PIDS.replace('$1', schema)}`)) as unknown as pg.QueryResult<{ pid: number }>[];
-    this.checkHolders(results.at(-1)!.rows.map((row) => row.pid));
+    const statements = [begin, `SELECT pg_advisory_xact_lock(${FENCE_KEY.replace('$1', schema)})`, HOLDER_PIDS.replace('$1', schema)];
+    const results = (await db.query(statements.filter((text) => text !== undefined).join('; '))) as unknown as pg.QueryResult<{ pid: number }>[];
+    const ownPid = this.ownPid();
+    if (!results.at(-1)!.rows.some((row) => row.pid === ownPid)) {
+      throw new WriterLockLost(this.target.location, `its database session${ownPid === null ? '' : ` (pid ${ownPid})`} ended`);
+    }
   }
 
   private ownPid(): number | null {
     return this.session ? (this.session as unknown as { processID: number | null }).processID : null;
   }
 
-  private async holderPids(db: Pick<pg.ClientBase, 'query'>): Promise<number[]> {
-    const { rows } = await db.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]);
-    return rows.map((row) => row.pid);
-  }
-
   /** Which runs left `running` are orphans: nobody else holds the lock, or their process died on this host. */
-  async orphans(db: Pick<pg.ClientBase, 'query'>, running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
+  async orphans(running: RunningRun[]): Promise<number[]> {
     if (running.length === 0) return [];
     const ownPid = this.ownPid();
-    if (!(await this.holderPids(db)).some((pid) => pid !== ownPid)) return running.map((run) => run.id);
+    const holders = await withClient(this.pool, this.target, (client) => client.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]));
+    if (!holders.rows.some((row) => row.pid !== ownPid)) return running.map((run) => run.id);
     return runsOfDeadProcesses(running);
   }
 
-  private async readHolder(db: Pick<pg.ClientBase, 'query'>): Promise<LockHolder | null> {
+  private async readHolder(db: Queryable): Promise<LockHolder | null> {
     try {
       const { rows } = await db.query<LockHolder>('SELECT run_id AS "runId", pid, host, since, heartbeat_at AS "heartbeatAt" FROM writer_lock WHERE id = 1');
       return rows[0] ?? null;

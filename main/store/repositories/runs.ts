@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { QuarantineEntry } from '../../../shared/record.js';
-import { emptyBatchCounts, emptyMetrics, type BatchRecord, type Reconciliation, type RunSummary, type SnapshotDecision } from '../../../shared/run.js';
+import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
 import { slices } from '../../../shared/slices.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
-import { checkpointFromRow, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
 /**
@@ -104,25 +104,20 @@ export class RunRepository {
       .updateTable('runs')
       .set({
         status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
-        validationJson: outcome.validation ? JSON.stringify(outcome.validation) : null, verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
+        validationJson: jsonOrNull(outcome.validation), verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
       })
       .where('id', '=', runId)
       .execute();
   }
 
-  /** Names the snapshot taken before the run. */
-  async setRunBackupId(runId: number, backupId: string): Promise<void> {
-    await this.db.updateTable('runs').set({ backupId }).where('id', '=', runId).execute();
-  }
-
-  /** Records whether a snapshot was taken before the run, and why. */
-  async setRunSnapshotDecision(runId: number, decision: SnapshotDecision): Promise<void> {
-    await this.db.updateTable('runs').set({ snapshotJson: JSON.stringify(decision) }).where('id', '=', runId).execute();
-  }
-
-  /** Records the cross-batch reconciliation of what the run wrote (judged in main/engine/reconcile.ts). */
-  async setRunReconciliation(runId: number, reconciliation: Reconciliation): Promise<void> {
-    await this.db.updateTable('runs').set({ reconciliationJson: JSON.stringify(reconciliation) }).where('id', '=', runId).execute();
+  /**
+   * What is learned about a run after createRun, named as its summary names it: whether a snapshot
+   * was taken before it, why and which, and the cross-batch reconciliation of what it wrote (judged
+   * in main/engine/reconcile.ts). A note left out leaves its column as it is.
+   */
+  async annotateRun(runId: number, notes: Partial<Pick<RunSummary, 'backupId' | 'snapshot' | 'reconciliation'>>): Promise<void> {
+    const columns = { backupId: notes.backupId, snapshotJson: jsonOrNull(notes.snapshot), reconciliationJson: jsonOrNull(notes.reconciliation) };
+    await this.db.updateTable('runs').set(columns).where('id', '=', runId).execute();
   }
 
   /** Quarantine entries written outside a batch transaction (e.g. after an all-or-nothing rollback). */
@@ -150,7 +145,7 @@ export class RunRepository {
     const values = {
       batchSeq: checkpoint.batchSeq, nextPosition: checkpoint.nextPosition, metricsJson: JSON.stringify(checkpoint.metrics),
       batchCountsJson: JSON.stringify(checkpoint.batchCounts), positionsDoneJson: JSON.stringify(checkpoint.positionsDoneInBatch), updatedAt: checkpoint.updatedAt,
-      plannedRelatedJson: checkpoint.plannedRelated === null ? null : JSON.stringify(checkpoint.plannedRelated),
+      plannedRelatedJson: jsonOrNull(checkpoint.plannedRelated),
     };
     await trx.insertInto('checkpoints').values({ runId: checkpoint.runId, ...values }).onConflict((oc) => oc.column('runId').doUpdateSet(values)).execute();
   }
@@ -163,7 +158,7 @@ export class RunRepository {
   /** Runs still marked `running` whose writer is gone become `interrupted`; returns their ids. */
   async markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]> {
     const running = await this.db.selectFrom('runs').select(['id', 'pid', 'host']).where('status', '=', 'running').execute();
-    const orphans = await this.driver.orphanedRuns(running.filter((run) => run.id !== options.except));
+    const orphans = await this.driver.writerLock.orphans(running.filter((run) => run.id !== options.except));
     if (orphans.length === 0) return [];
     const fromCheckpoint = (column: 'metricsJson' | 'batchCountsJson') =>
       sql<string>`coalesce((SELECT ${sql.ref(`checkpoints.${column}`)} FROM checkpoints WHERE checkpoints.run_id = runs.id), ${sql.ref(`runs.${column}`)})`;

@@ -2,15 +2,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql, SqliteDialect, type SqlBool } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
-import type { IntegrityCheck } from '../../../shared/run.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
-import { isProcessAlive, runsOfDeadProcesses } from '../process.js';
-import { isEnvironmentFault } from '../faults.js';
-import type { DatabaseFault, LockAttempt, LockHolder, StoreOptions } from '../types.js';
+import type { DatabaseFault, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
-import { openSqliteFile } from './open.js';
+import { immediateTransaction, openSqliteFile } from './open.js';
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
+import { SqliteWriterLock } from './writer-lock.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
@@ -40,9 +38,9 @@ class SqliteDriver implements StoreDriver {
   readonly backend = 'sqlite' as const;
   readonly db: Db;
   readonly snapshots: SqliteSnapshots;
+  readonly writerLock: SqliteWriterLock;
+  readonly integrity: IntegrityGuard;
   private readonly writer: SqliteHearingWriter;
-  private readonly integrity: IntegrityGuard;
-  private holdsLock = false;
 
   constructor(
     private readonly raw: Database.Database,
@@ -53,19 +51,12 @@ class SqliteDriver implements StoreDriver {
     this.writer = new SqliteHearingWriter(raw, options);
     this.snapshots = new SqliteSnapshots(raw, location, this);
     this.integrity = new IntegrityGuard(raw, location);
+    this.writerLock = new SqliteWriterLock(raw, location);
   }
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
     if (this.raw.inTransaction) throw new GatehouseError('INTERNAL', 'nested transactions are not supported');
-    this.raw.exec('BEGIN IMMEDIATE');
-    try {
-      const result = await work(this.db);
-      this.raw.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-      return result;
-    } catch (error) {
-      if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
-      throw error;
-    }
+    return immediateTransaction(this.raw, () => work(this.db), options.dryRun);
   }
 
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
@@ -86,58 +77,11 @@ class SqliteDriver implements StoreDriver {
   }
 
   classifyError(error: unknown): DatabaseFault {
-    if (isEnvironmentFault(error)) return 'environment';
     // Extended result codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_BUSY_SNAPSHOT…) share their primary's prefix.
     const code = String((error as { code?: unknown } | null)?.code ?? '');
     if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'transient';
     if (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return 'environment';
     return 'record';
-  }
-
-  async acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
-    const now = options.now.toISOString();
-    try {
-      return this.raw.transaction((): LockAttempt => {
-        const existing = this.readLock();
-        if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
-        this.raw.prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)').run(holder.runId, holder.pid, holder.host, now, now);
-        this.holdsLock = true;
-        return { acquired: true, tookOverFrom: existing };
-      }).immediate();
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
-      const holder = this.readLock();
-      if (holder) return { acquired: false, holder };
-      throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`);
-    }
-  }
-
-  private readLock(): LockHolder | null {
-    const row = this.raw.prepare('SELECT run_id AS runId, pid, host, since, heartbeat_at AS heartbeatAt FROM writer_lock WHERE id = 1').get();
-    return (row as LockHolder | undefined) ?? null;
-  }
-
-  async heartbeat(now: Date, runId: number | null): Promise<void> {
-    if (!this.holdsLock) return;
-    this.raw.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ?').run(now.toISOString(), runId, process.pid);
-  }
-
-  async releaseWriterLock(): Promise<void> {
-    if (!this.holdsLock || !this.raw.open) return;
-    this.raw.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ?').run(process.pid);
-    this.holdsLock = false;
-  }
-
-  async orphanedRuns(running: { id: number; pid: number | null; host: string | null }[]): Promise<number[]> {
-    return runsOfDeadProcesses(running);
-  }
-
-  async checkIntegrity(options: { full?: boolean } = {}): Promise<IntegrityCheck> {
-    return this.integrity.check(options);
-  }
-
-  async recordVerifiedRun(): Promise<void> {
-    this.integrity.recordVerified();
   }
 
   async close(): Promise<void> {
@@ -148,9 +92,4 @@ class SqliteDriver implements StoreDriver {
       if (this.raw.open) this.raw.close();
     });
   }
-}
-
-function isAbandoned(holder: LockHolder, options: { now: Date; staleAfterMs: number }): boolean {
-  const heartbeatAge = options.now.getTime() - Date.parse(holder.heartbeatAt);
-  return heartbeatAge > options.staleAfterMs || !isProcessAlive(holder.pid, holder.host);
 }

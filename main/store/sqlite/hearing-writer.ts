@@ -3,7 +3,7 @@ import { organizationKey, witnessKey, type NormalizedHearing, type Witness } fro
 import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter, type SavepointStep } from '../driver.js';
 import { refusedWhileWriting } from '../faults.js';
 import type { KnownRows } from '../known-rows.js';
-import { committeeChamber, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES } from '../hearing-rows.js';
+import { committeesToCreate, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, RELATED_TABLES } from '../hearing-rows.js';
 import type { HearingColumn, HearingRow, RelatedRowSink, RelatedTable } from '../hearing-rows.js';
 import { snakeCase } from '../schema.js';
 import type { PlannedChange, StoreOptions } from '../types.js';
@@ -110,13 +110,9 @@ export class SqliteHearingWriter implements BulkHearingWriter {
       known.addCommittee(code);
       return true;
     };
-    for (const committee of hearing.committees) {
-      if (exists(committee.systemCode)) continue;
-      const parent = parentCommitteeCode(committee.systemCode);
-      const parentKnown = parent !== null && exists(parent);
-      this.s.insertCommittee.run(committee.systemCode, committee.name, committeeChamber(committee.systemCode), parentKnown ? parent : null, runId);
-      known.addCommittee(committee.systemCode);
-      this.journal(runId, batchSeq, 'committee', committee.systemCode, null, null, now);
+    for (const committee of committeesToCreate(hearing.committees, exists, known)) {
+      this.s.insertCommittee.run(committee.code, committee.name, committee.chamber, committee.parent, runId);
+      this.journal(runId, batchSeq, 'committee', committee.code, null, null, now);
     }
   }
 
@@ -155,7 +151,7 @@ class GatheredRows {
   /**
    * The values of the rows gathered so far, `count` of them: the array is kept from one call to the
    * next, where emptying it (length 0) gave its store up and a batch of 5,000 hearings grew it back
-   * through a dozen copies (≈ 0.9 KB of garbage a hearing). Emptied by `clear`, so no written
+   * through a dozen copies (≈ 0.9 KB of garbage a hearing). Emptied by `discard`, so no written
    * value (an update's before-image) outlives its call.
    */
   private readonly values: Value[] = [];
@@ -205,7 +201,7 @@ class GatheredRows {
     let start = 0;
     for (; start + manyArgs.length <= count; start += manyArgs.length) inserted += this.insertMany(start);
     inserted += this.insertEach(start, count);
-    this.clear();
+    this.discard();
     return inserted;
   }
 
@@ -235,11 +231,8 @@ class GatheredRows {
     }
   }
 
+  /** Forgets the rows added since the last insert or discard, written or not. */
   discard(): void {
-    this.clear();
-  }
-
-  private clear(): void {
     this.values.fill(null, 0, this.count);
     this.count = 0;
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { IntegrityCheck } from '../../../shared/run.js';
+import type { IntegrityPolicy } from '../driver.js';
 import { CORRUPT_HINT, openFailure } from './open.js';
 
 /**
@@ -82,7 +83,7 @@ function quickCheckProblems(db: Database.Database, location: string): string[] {
 }
 
 /** One connection's view of whether the file it has open is verified. */
-export class IntegrityGuard {
+export class IntegrityGuard implements IntegrityPolicy {
   /** PRAGMA data_version when this connection last found the file verified; it moves only when another connection commits. */
   private verifiedAt: number | null = null;
 
@@ -92,7 +93,7 @@ export class IntegrityGuard {
   ) {}
 
   /** Refuses a corrupted database before a run writes; reads the whole file only when the policy says so. */
-  check(options: { full?: boolean } = {}): IntegrityCheck {
+  async check(options: { full?: boolean } = {}): Promise<IntegrityCheck> {
     const recorded = readVerifiedRecord(this.location);
     const change = recorded ? identityChange(recorded, databaseIdentity(this.location)) : 'no verified run has recorded it';
     if (!options.full && change === null) {
@@ -115,7 +116,7 @@ export class IntegrityGuard {
    * After a run: records the identity it leaves, if the run began verified and no other connection
    * committed since; otherwise removes the record, so the next run checks in full.
    */
-  recordVerified(): void {
+  async recordVerified(): Promise<void> {
     if (this.verifiedAt === null || this.dataVersion() !== this.verifiedAt) {
       this.forget();
       return;

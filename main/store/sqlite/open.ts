@@ -52,20 +52,30 @@ export async function migrateSqlite(db: Database.Database, location: string): Pr
   if (isCurrent(db)) return;
   // Migration 5 rebuilds two tables, which SQLite only allows with foreign keys off (checked before COMMIT).
   db.pragma('foreign_keys = OFF');
+  try {
+    await immediateTransaction(db, async () => {
+      const session = { dialect: 'sqlite' as const, location, exec: async (text: string) => void db.exec(text), value: async (text: string) => db.prepare(text).pluck().get() };
+      await applyMigrations(session);
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `migrating ${location} left ${broken.length} broken foreign key(s); nothing was changed`);
+      if (db.pragma('application_id', { simple: true }) !== GATEHOUSE_APPLICATION_ID) db.pragma(`application_id = ${GATEHOUSE_APPLICATION_ID}`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    });
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
+}
+
+/** BEGIN IMMEDIATE (the one writer from here on), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */
+export async function immediateTransaction<T>(db: Database.Database, work: () => Promise<T>, dryRun = false): Promise<T> {
   db.exec('BEGIN IMMEDIATE');
   try {
-    const session = { dialect: 'sqlite' as const, location, exec: async (text: string) => void db.exec(text), value: async (text: string) => db.prepare(text).pluck().get() };
-    await applyMigrations(session);
-    const broken = db.pragma('foreign_key_check') as unknown[];
-    if (broken.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `migrating ${location} left ${broken.length} broken foreign key(s); nothing was changed`);
-    if (db.pragma('application_id', { simple: true }) !== GATEHOUSE_APPLICATION_ID) db.pragma(`application_id = ${GATEHOUSE_APPLICATION_ID}`);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    db.exec('COMMIT');
+    const result = await work();
+    db.exec(dryRun ? 'ROLLBACK' : 'COMMIT');
+    return result;
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw error;
-  } finally {
-    db.pragma('foreign_keys = ON');
   }
 }
 

@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3';
+import { GatehouseError } from '../../../shared/errors.js';
+import type { WriterLock } from '../driver.js';
+import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
+import type { LockAttempt, LockHolder } from '../types.js';
+
+/**
+ * The one-writer lock on SQLite: the `writer_lock` row beside the data, claimed under BEGIN
+ * IMMEDIATE. A holder whose heartbeat went stale, or whose process on this host died, is taken over.
+ */
+export class SqliteWriterLock implements WriterLock {
+  private held = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly location: string,
+  ) {}
+
+  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
+    const now = options.now.toISOString();
+    try {
+      return this.db.transaction((): LockAttempt => {
+        const existing = this.readHolder();
+        if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
+        this.db.prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)').run(holder.runId, holder.pid, holder.host, now, now);
+        this.held = true;
+        return { acquired: true, tookOverFrom: existing };
+      }).immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      const holder = this.readHolder();
+      if (holder) return { acquired: false, holder };
+      throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`);
+    }
+  }
+
+  private readHolder(): LockHolder | null {
+    const row = this.db.prepare('SELECT run_id AS runId, pid, host, since, heartbeat_at AS heartbeatAt FROM writer_lock WHERE id = 1').get();
+    return (row as LockHolder | undefined) ?? null;
+  }
+
+  async heartbeat(now: Date, runId: number | null): Promise<void> {
+    if (!this.held) return;
+    this.db.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ?').run(now.toISOString(), runId, process.pid);
+  }
+
+  async release(): Promise<void> {
+    if (!this.held || !this.db.open) return;
+    this.db.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ?').run(process.pid);
+    this.held = false;
+  }
+
+  async orphans(running: RunningRun[]): Promise<number[]> {
+    return runsOfDeadProcesses(running);
+  }
+}
+
+function isAbandoned(holder: LockHolder, options: { now: Date; staleAfterMs: number }): boolean {
+  const heartbeatAge = options.now.getTime() - Date.parse(holder.heartbeatAt);
+  return heartbeatAge > options.staleAfterMs || !isProcessAlive(holder.pid, holder.host);
+}
