@@ -1,9 +1,10 @@
 import type { Anomaly, AssumedState, HistoryEntry, MetricBand } from '../../../shared/validation.js';
-import { countLowerTail, countUpperTail, mixtureHighestNormal, mixtureLowestNormal, mixtureMean, negativeBinomial, tailForScore, tailScore, type CountComponent } from './distributions.js';
+import { countLowerTail, countUpperTail, mixtureHighestNormal, mixtureLowestNormal, mixtureMean, negativeBinomial, tailForScore, tailScore } from './distributions.js';
 import { durationAnomaly, durationBand } from './duration.js';
 import { betaBinomialTail, mixAnomalies } from './mix.js';
 import { metricOf } from './points.js';
 import { VOLUME_METRICS, type RunEvaluation, type StreamWalk, type VolumeFinding } from './stream-walk.js';
+import type { TrackPrediction } from './volume-track.js';
 import { volumeBars } from './thresholds.js';
 import { countPhrase, dayPhrase, formatCount, formatPercent, formatRange, round, shortDate, volumeAdvice } from './wording.js';
 
@@ -27,7 +28,7 @@ export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudg
     const assessment = evaluation.assessments[metric];
     const { prediction } = assessment;
     const bars = volumeBars(walk.thresholds, metric);
-    bands[metric] = mixtureBand(prediction.judging, bars, evaluation.lowAgainstNormal ? prediction : null, walk.nearEmptyCeiling(assessment, bars));
+    bands[metric] = mixtureBand(prediction, bars, evaluation.lowAgainstNormal ? prediction : null, walk.nearEmptyCeiling(assessment, bars));
   }
   const anomalies: Anomaly[] = [];
   for (const finding of evaluation.findings) {
@@ -70,17 +71,20 @@ function explainedByFetched(walk: StreamWalk, finding: VolumeFinding, current: H
 }
 
 /**
- * The range a volume alarm fires outside of, under the predictive mixture (what the console draws).
- * `normal`: the low side is judged against the normal state as well (`RunEvaluation.lowAgainstNormal`),
- * and the band's low end is the higher of the two. `nearEmptyCeiling`: runs of at most this many
+ * The range a volume alarm fires outside of, under the predictive mixture (what the console draws);
+ * its low end under the mixture the low side is judged against (`TrackPrediction.lowJudging`: on a
+ * first day back the plain level, so the band agrees with the verdict). `normal`: the low side is
+ * judged against the normal state as well (`RunEvaluation.lowAgainstNormal`), and the band's low
+ * end is the higher of the two. `nearEmptyCeiling`: runs of at most this many
  * records face the empty-run bar (`StreamWalk.finding`), and the low end says so: it once allowed
  * only for the empty run, and a Friday of one record expected to bring 7.5 was flagged near-zero
  * while its message read "usually brings 1–22".
  */
-function mixtureBand(components: readonly CountComponent[], bars: { single: number; empty: number }, normal: { mean: number; phi: number } | null, nearEmptyCeiling: number): MetricBand {
+function mixtureBand(prediction: TrackPrediction, bars: { single: number; empty: number }, normal: { mean: number; phi: number } | null, nearEmptyCeiling: number): MetricBand {
+  const components = prediction.judging;
   const judged = Number.isFinite(bars.single);
   const lowestNormal = (tail: number): number => {
-    const mixtureLow = mixtureLowestNormal(components, tail);
+    const mixtureLow = mixtureLowestNormal(prediction.lowJudging ?? components, tail);
     return normal ? Math.max(mixtureLow, negativeBinomial(normal.mean, normal.phi).lowestNormal(tail)) : mixtureLow;
   };
   // The lower tail grows with the count: the first near-empty count the empty-run bar lets

@@ -92,6 +92,11 @@ export interface TrackPrediction {
   rate: number;
   /** The predictive mixture the run is judged against. */
   judging: CountComponent[];
+  /**
+   * What the low side alone is judged against, where it differs from `judging`: on a first day
+   * back, the normal state at its plain level (see `predict`). Absent: `judging` for both sides.
+   */
+  lowJudging?: CountComponent[];
   /** Among the first days back (the normal state may bring a catch-up bump). */
   returning: boolean;
 
@@ -172,7 +177,7 @@ export class VolumeTrack {
    * and fresh ones (three numbers each, boxed) were about a third of a cold judgement's
    * allocation. A copy starts with its own, so a probe's result outlives the walk's next step.
    */
-  private readonly prediction: TrackPrediction = { mean: 0, phi: 0, rate: 0, judging: [], returning: false };
+  private readonly prediction: TrackPrediction = { mean: 0, phi: 0, rate: 0, judging: [], lowJudging: undefined, returning: false };
   private readonly componentPool: CountComponent[] = [];
   private componentsUsed = 0;
   /** The likelihoods `likelihoods` returns, overwritten at each call as the prediction is. */
@@ -214,6 +219,7 @@ export class VolumeTrack {
     // A fresh list (cheap) over reused components: emptying the old one is a runtime call.
     const judging: CountComponent[] = [];
     prediction.judging = judging;
+    prediction.lowJudging = undefined;
     this.componentsUsed = 0;
     // Most runs are plainly in the normal state: one distribution, nothing else to build.
     if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
@@ -226,7 +232,31 @@ export class VolumeTrack {
       const weight = weightOf(weights, regime);
       if (weight >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, regime, weight, kept, mean, phi, returning);
     }
+    if (returning && this.bump.typical >= 1) prediction.lowJudging = this.lowSideOfReturn(weights, kept, mean, phi);
     return prediction;
+  }
+
+  /**
+   * The mixture a first day back's low side is judged against: the normal state (and the leaving
+   * one) at the plain level, not as likely as not bumped. A catch-up bump only ever adds records,
+   * but its remembered ratio is uncertain, and that spread gave the bumped half a long lower tail:
+   * a first day back at a fraction of the level, or empty, stood under the single-run bar. The
+   * quiet period's going on keeps its weight, so a run at the quiet depth is still no news.
+   * Development (4 seeds pooled): caught 61,044 → 61,073 of 66,609 (drop 7,121 → 7,145, zero
+   * 8,186 → 8,188, shift-down 582 → 585), normal-day false alarms 164 → 165 (busy days 65 → 66),
+   * first days back 13 → 13; issue 5 recall 0.93271 → 0.93293 (level shifts +2), false alarms
+   * unchanged. Built only when a stream is back with a bump of at least 1: below 1 the bumped
+   * half is the lower one, and judging against the plain level alone would be a stricter test.
+   */
+  private lowSideOfReturn(weights: RegimeWeights, kept: number, mean: number, phi: number): CountComponent[] {
+    const low: CountComponent[] = [];
+    for (const regime of REGIME_ORDER) {
+      const weight = weightOf(weights, regime);
+      if (weight < NEGLIGIBLE_WEIGHT) continue;
+      if (regime === 'normal' || regime === 'exit') low.push(this.weighed(1, weight, kept, mean, phi));
+      else this.addRegimeComponents(low, regime, weight, kept, mean, phi, false);
+    }
+    return low;
   }
 
   /** The next of the prediction's reused components: `share` of the regime's `weight` of the `kept` total. */
@@ -335,7 +365,7 @@ export class VolumeTrack {
    * outlier (a history run of a metric that follows fetched, see `followsFetched`).
    */
   assess(run: { weekday: number; dayNumber: number; entry: { startedAt: string } }, value: number, prediction: TrackPrediction, watchShift: 'both' | 'down' | 'none', exact: boolean): TrackAssessment {
-    const { lowScore, highScore } = exact || !this.followsFetched ? surprise(prediction.judging, value) : roughSurprise(prediction.judging, value);
+    const { lowScore, highScore } = exact || !this.followsFetched ? surprise(prediction.judging, value, prediction.lowJudging) : roughSurprise(prediction.judging, value, prediction.lowJudging);
     let changeStatus: TrackAssessment['changeStatus'] = 'none';
     let leansWithChange = false;
     let evidence = 0;
@@ -608,8 +638,11 @@ function filterLogLikelihood(value: number, mean: number, phi: number): number {
   return -0.5 * z * z - 0.5 * Math.log(2 * Math.PI) + Math.log(jacobian);
 }
 
-/** The cube-root approximation alone: enough to weigh a history run as an outlier or not. */
-function roughSurprise(components: readonly CountComponent[], value: number): { lowScore: number; highScore: number } {
+/**
+ * The cube-root approximation alone: enough to weigh a history run as an outlier or not. The low
+ * side under `lowComponents` (see `surprise`).
+ */
+function roughSurprise(components: readonly CountComponent[], value: number, lowComponents = components): { lowScore: number; highScore: number } {
   let low = Number.POSITIVE_INFINITY;
   let high = Number.POSITIVE_INFINITY;
   for (const c of components) {
@@ -617,10 +650,21 @@ function roughSurprise(components: readonly CountComponent[], value: number): { 
     low = Math.min(low, -score);
     high = Math.min(high, score);
   }
+  if (lowComponents !== components) {
+    low = Number.POSITIVE_INFINITY;
+    for (const c of lowComponents) low = Math.min(low, -roughScore(value, c.mean, c.phi));
+  }
   return { lowScore: Math.max(0, low), highScore: Math.max(0, high) };
 }
 
-export function surprise(components: readonly CountComponent[], value: number): { lowScore: number; highScore: number } {
+/**
+ * Sigma-scale surprise of the value each way: above `components`, and below `lowComponents` (a
+ * first day back's low side, `TrackPrediction.lowJudging`: the same states, the normal one at its
+ * plain level). Their states are the same, so a value plainly ordinary under `components` is so
+ * under both, and each side's tail is summed once, under its own mixture: first days back pay
+ * nothing more than other runs.
+ */
+export function surprise(components: readonly CountComponent[], value: number, lowComponents = components): { lowScore: number; highScore: number } {
   let plain = true;
   for (const c of components) {
     const near = c.mean < 3 ? Math.abs(value - c.mean) <= 1.5 * Math.sqrt(c.mean + c.phi * c.mean * c.mean) + 1 : Math.abs(roughScore(value, c.mean, c.phi)) <= 1.5;
@@ -630,9 +674,9 @@ export function surprise(components: readonly CountComponent[], value: number): 
     }
   }
   if (plain) return { lowScore: 0, highScore: 0 };
-  if (components.length === 1) {
+  if (components.length === 1 && lowComponents === components) {
     const c = components[0]!;
     return { lowScore: tailScore(countLowerTail(value, c.mean, c.phi)), highScore: tailScore(countUpperTail(value, c.mean, c.phi)) };
   }
-  return { lowScore: tailScore(mixtureLowerTail(components, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
+  return { lowScore: tailScore(mixtureLowerTail(lowComponents, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
 }
