@@ -1,6 +1,6 @@
 import { VolumeBaseline } from './baseline.js';
 import { MAX_RUN_EVIDENCE, SHIFT_FACTORS, ShiftDetector, changeEvidence, type Direction, type ShiftSide } from './change.js';
-import { countLowerTail, countUpperTail, logCountProbability, mixtureLowerTail, mixtureUpperTail, roughScore, tailScore, type CountComponent } from './distributions.js';
+import { countLowerTail, countUpperTail, logCountProbability, mixtureLowerTail, mixtureMean, mixtureUpperTail, roughScore, tailScore, type CountComponent } from './distributions.js';
 import { RatioMemory, RunningRatio } from './episodes.js';
 import type { RegimeWeights } from './regime.js';
 
@@ -618,11 +618,6 @@ function weightOf(weights: RegimeWeights, regime: keyof RegimeWeights): number {
 }
 
 /**
- * Sigma-scale tails of the value under the mixture. Exact sums are skipped for a run every
- * component finds plainly ordinary (within 1.5 sigma, on the cube-root scale from a mean of 3):
- * most runs, and what keeps a walk over years of runs within milliseconds.
- */
-/**
  * The filter's log likelihood of a count: exact for small expectations, the gamma (Wilson–Hilferty)
  * approximation's density beyond — the filter weighs states against each other (with an outlier
  * share capping the tails), it needs no more, and it runs on every run of every walk.
@@ -662,21 +657,62 @@ function roughSurprise(components: readonly CountComponent[], value: number, low
  * first day back's low side, `TrackPrediction.lowJudging`: the same states, the normal one at its
  * plain level). Their states are the same, so a value plainly ordinary under `components` is so
  * under both, and each side's tail is summed once, under its own mixture: first days back pay
- * nothing more than other runs.
+ * nothing more than other runs. Exact sums are skipped for a run every component finds plainly
+ * ordinary (within 1.5 sigma, on the cube-root scale from a mean of 3): most runs, and what keeps
+ * a walk over years of runs within milliseconds.
+ * Under one mixture for both sides, the tail on the value's side of its mean is summed first: when
+ * it holds less than half the mass (`SURELY_UNDER_HALF`), the other holds more than half and scores
+ * nothing, so it is not summed (`otherTailReachesHalf`). Summing it was half the terms of a cold
+ * walk's sums.
  */
 export function surprise(components: readonly CountComponent[], value: number, lowComponents = components): { lowScore: number; highScore: number } {
-  let plain = true;
+  if (plainlyOrdinary(components, value)) return { lowScore: 0, highScore: 0 };
+  if (lowComponents !== components) return { lowScore: tailScore(mixtureLowerTail(lowComponents, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
+  if (value >= mixtureMean(components)) {
+    const upper = upperTailOf(components, value);
+    return { lowScore: otherTailReachesHalf(upper) ? HALF_TAIL_SCORE : tailScore(lowerTailOf(components, value)), highScore: tailScore(upper) };
+  }
+  const lower = lowerTailOf(components, value);
+  return { lowScore: tailScore(lower), highScore: otherTailReachesHalf(lower) ? HALF_TAIL_SCORE : tailScore(upperTailOf(components, value)) };
+}
+
+/** Whether every component finds the value within 1.5 sigma (see `surprise`). */
+export function plainlyOrdinary(components: readonly CountComponent[], value: number): boolean {
   for (const c of components) {
     const near = c.mean < 3 ? Math.abs(value - c.mean) <= 1.5 * Math.sqrt(c.mean + c.phi * c.mean * c.mean) + 1 : Math.abs(roughScore(value, c.mean, c.phi)) <= 1.5;
-    if (!near) {
-      plain = false;
-      break;
-    }
+    if (!near) return false;
   }
-  if (plain) return { lowScore: 0, highScore: 0 };
-  if (components.length === 1 && lowComponents === components) {
-    const c = components[0]!;
-    return { lowScore: tailScore(countLowerTail(value, c.mean, c.phi)), highScore: tailScore(countUpperTail(value, c.mean, c.phi)) };
-  }
-  return { lowScore: tailScore(mixtureLowerTail(lowComponents, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
+  return true;
+}
+
+/**
+ * Below this a tail surely holds less than half the mass: the distributions' own error (the sums'
+ * truncation at 1e-13 of their total, rounding, the normal approximation's 1.5e-7) is far smaller.
+ */
+const SURELY_UNDER_HALF = 0.5 - 1e-6;
+/** The score of any tail of a half or more (`tailScore` bounds it there: the same value, bit for bit). */
+const HALF_TAIL_SCORE = tailScore(0.5);
+
+/**
+ * Whether the other tail of a value whose tail on one side is `tail` reaches half the mass: the two
+ * tails of a count both hold its own probability, so they sum to one or more (for the mixture too:
+ * its weights sum to one), and one under a half leaves the other over it. Only under one mixture:
+ * a first day back's low side is judged under another.
+ */
+function otherTailReachesHalf(tail: number): boolean {
+  return tail < SURELY_UNDER_HALF;
+}
+
+/** P(X ≤ value) under the mixture; a single distribution's own tail, unweighted, when it is one. */
+function lowerTailOf(components: readonly CountComponent[], value: number): number {
+  if (components.length !== 1) return mixtureLowerTail(components, value);
+  const c = components[0]!;
+  return countLowerTail(value, c.mean, c.phi);
+}
+
+/** P(X ≥ value) under the mixture, as `lowerTailOf`. */
+function upperTailOf(components: readonly CountComponent[], value: number): number {
+  if (components.length !== 1) return mixtureUpperTail(components, value);
+  const c = components[0]!;
+  return countUpperTail(value, c.mean, c.phi);
 }
