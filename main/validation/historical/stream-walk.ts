@@ -215,7 +215,7 @@ export class StreamWalk {
 
   /** The baselines forget up to the run's day (a mutation: `probe` does it on a copy). */
   private ageTo(dayNumber: number): void {
-    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.age(dayNumber);
+    for (const metric of VOLUME_METRICS) byMetric(this.tracks, metric).baseline.age(dayNumber);
   }
 
   /** Every volume rule on one run, as the live judge reads it; the walk itself is left as it was. */
@@ -231,15 +231,14 @@ export class StreamWalk {
     const context = this.context(entry, dayNumber);
     if (this.backFromUnseenRecess(context)) context.returning = this.runs >= REGIME_FROM_RUNS;
     const watch = this.watchesShift(context);
-    const assessments = {} as Record<VolumeMetric, TrackAssessment>;
-    for (const metric of VOLUME_METRICS) {
-      const track = this.tracks[metric];
-      const prediction = track.predict(context.weekday, context.step.judging, context.returning);
-      assessments[metric] = track.assess(context, valueOf(entry, metric), prediction, watch, judging);
-    }
+    const assessments: Record<VolumeMetric, TrackAssessment> = {
+      fetched: this.assess('fetched', context, watch, judging),
+      added: this.assess('added', context, watch, judging),
+      updated: this.assess('updated', context, watch, judging),
+    };
     const { quietAfter, shownAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
     const quietShare = context.step.judging.enter + context.step.judging.stay;
-    for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
+    for (const metric of VOLUME_METRICS) byMetric(assessments, metric).quietShare = quietShare;
     const active = this.canJudge(context.weekday);
     // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
     const judged = judging ? VOLUME_METRICS : WALKED_METRICS;
@@ -247,11 +246,18 @@ export class StreamWalk {
     const lowAgainstNormal = this.quietStartUnreported(context);
     if (active) {
       for (const metric of judged) {
-        const finding = this.finding(metric, assessments[metric], lowAgainstNormal);
+        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal);
         if (finding) findings.push(finding);
       }
     }
     return { context, assessments, findings, quietAfter, shownAfter, quietEvidence, lowAgainstNormal };
+  }
+
+  /** One metric's prediction and assessment of the run (see `evaluate`). */
+  private assess(metric: VolumeMetric, context: RunContext, watch: 'both' | 'down' | 'none', judging: boolean): TrackAssessment {
+    const track = byMetric(this.tracks, metric);
+    const prediction = track.predict(context.weekday, context.step.judging, context.returning);
+    return track.assess(context, valueOf(context.entry, metric), prediction, watch, judging);
   }
 
   /**
@@ -284,7 +290,7 @@ export class StreamWalk {
       if (this.runs <= REGIME_FROM_RUNS && regime.priorAnnouncesRecess(context.calendar) && regime.quiet < 0.5) this.unseenRecessRuns += 1;
       return false;
     }
-    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.scaleLevel(scale);
+    for (const metric of VOLUME_METRICS) byMetric(this.tracks, metric).baseline.scaleLevel(scale);
     this.unseenRecessRuns = 0;
     return true;
   }
@@ -373,7 +379,7 @@ export class StreamWalk {
 
   private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean): VolumeFinding | null {
     const bars = volumeBars(this.thresholds, metric);
-    const track = this.tracks[metric];
+    const track = byMetric(this.tracks, metric);
     const { value, highScore } = assessment;
     const lowScore = lowAgainstNormal ? lowScoreAgainstNormal(assessment) : assessment.lowScore;
     // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
@@ -522,7 +528,7 @@ export class StreamWalk {
     if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
     if (assessment.value <= QUIET_DEPTH_SHARE * assessment.prediction.mean) return assessment.lowScore < QUIET_FIT_SCORE;
     if (change.runs < OWN_DEPTH_AFTER_RUNS) return false;
-    const evidence = this.tracks[metric].ownQuietDepthEvidence(assessment.prediction, assessment.value);
+    const evidence = byMetric(this.tracks, metric).ownQuietDepthEvidence(assessment.prediction, assessment.value);
     if (evidence === null) return false;
     return change.quietDepthEvidence + evidence > this.quietDepthBar(metric) && assessment.lowScore < OWN_DEPTH_FIT_SCORE;
   }
@@ -572,7 +578,7 @@ export class StreamWalk {
 
   /** A weekday bringing less than 40% of the busiest weekday's volume. */
   private isQuietWeekday(metric: VolumeMetric, weekday: number): boolean {
-    const baseline = this.tracks[metric].baseline;
+    const baseline = byMetric(this.tracks, metric).baseline;
     return baseline.rate(weekday) < 0.4 * baseline.busiestRate();
   }
 
@@ -596,8 +602,8 @@ export class StreamWalk {
       announcedRecess: context.calendar.weight > 0,
     };
     for (const metric of VOLUME_METRICS) {
-      const track = this.tracks[metric];
-      const assessment = evaluation.assessments[metric];
+      const track = byMetric(this.tracks, metric);
+      const assessment = byMetric(evaluation.assessments, metric);
       const finding = alerted ? evaluation.findings.find((f) => f.metric === metric) : undefined;
       if (track.change) track.continueChange(assessment);
       const opened = finding !== undefined && finding.kind !== 'ongoing';
@@ -618,7 +624,7 @@ export class StreamWalk {
       this.firstShownAfterNormal = null;
     } else if (this.firstShownAfterNormal === null && this.showsLevel(fetched)) this.firstShownAfterNormal = context.dayNumber;
     const episode = this.regime.episode;
-    if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
+    if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) byMetric(this.tracks, metric).shift.reset();
     this.remember(run);
   }
 
@@ -665,7 +671,7 @@ export class StreamWalk {
     const busyExpected = (): number => fetchedBaseline.level() * fetchedBaseline.busiestRate();
     const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence, evaluation.shownAfter);
     for (const metric of VOLUME_METRICS) {
-      const track = this.tracks[metric];
+      const track = byMetric(this.tracks, metric);
       if (promoted) track.promoteEpisode();
       else if (hadEpisode && this.regime.episode === null) track.endEpisode(unannounced);
       if (wasReturning && this.regime.backRunsLeft === 0) track.endReturn();
@@ -698,22 +704,23 @@ function posteriorQuiet(weights: RegimeWeights, likelihood: RegimeWeights): numb
 }
 
 function valueOf(entry: MetricsCarrier, metric: VolumeMetric): number {
-  const value = reading(entry.metrics, metric);
+  const value: number | undefined = byMetric(entry.metrics, metric);
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0;
 }
 
 /**
- * A volume metric's reading, by name: a read keyed by a changing name is a generic lookup, and
- * the walk reads three metrics of every run (it was about 3 % of a cold judgement).
+ * A record's entry for a volume metric (a run's reading, a track, an assessment), read by name: a
+ * read keyed by a changing name is a generic lookup, and the walk makes a dozen of them per run
+ * (the run's readings alone were about 3 % of a cold judgement).
  */
-function reading(metrics: MetricsCarrier['metrics'], metric: VolumeMetric): number | undefined {
+function byMetric<T>(record: Readonly<Record<VolumeMetric, T>>, metric: VolumeMetric): T {
   switch (metric) {
     case 'fetched':
-      return metrics.fetched;
+      return record.fetched;
     case 'added':
-      return metrics.added;
+      return record.added;
     case 'updated':
-      return metrics.updated;
+      return record.updated;
   }
 }
 
