@@ -196,17 +196,20 @@ export class StreamWalk {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
     const weekday = weekdayOf(dayNumber);
-    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber), !this.isQuietWeekday('fetched', weekday)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
+    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber, calendar), !this.isQuietWeekday('fetched', weekday)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
     return { entry, dayNumber, weekday, calendar, step, returning: active && this.regime.backRunsLeft > 0 };
   }
 
-  /** Recess starts and ends the calendar expects on the days since the last run, this day included. */
-  private calendarBetween(dayNumber: number): { start: number; end: number } {
+  /**
+   * Recess starts and ends the calendar expects on the days since the last run, this day included
+   * (`today`: the calendar's word on it, which the caller has already looked up).
+   */
+  private calendarBetween(dayNumber: number, today: CalendarPrior): { start: number; end: number } {
     const from = Number.isFinite(this.lastTime) ? Math.max(Math.floor(this.lastTime / DAY_MS) + 1, dayNumber - 30) : dayNumber;
     let start = 0;
     let end = 0;
     for (let day = from; day <= dayNumber; day++) {
-      const prior = this.days.recessWeight(day);
+      const prior = day === dayNumber ? today : this.days.recessWeight(day);
       start += prior.start;
       end += prior.end;
     }
