@@ -40,7 +40,6 @@ const MIN_OWN_QUIET_EPISODES = 2;
  * tail by at most 1e-4, not enough to move any alarm, and most runs are then one distribution.
  */
 const NEGLIGIBLE_WEIGHT = 1e-4;
-const REGIME_ORDER = ['normal', 'enter', 'stay', 'exit'] as const;
 const PRIOR_BUMP = { ratio: 1.3, spread: 0.3 };
 /**
  * Per run, how much of the quiet runs' weight the level a promoted quiet period settles at keeps
@@ -226,12 +225,14 @@ export class VolumeTrack {
       judging.push(this.weighed(1, 1, 1, mean, phi));
       return prediction;
     }
-    let kept = 0;
-    for (const regime of REGIME_ORDER) if (weightOf(weights, regime) >= NEGLIGIBLE_WEIGHT) kept += weightOf(weights, regime);
-    for (const regime of REGIME_ORDER) {
-      const weight = weightOf(weights, regime);
-      if (weight >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, regime, weight, kept, mean, phi, returning);
-    }
+    // Each regime read by name, in this order (the order the kept weights are summed in): a read
+    // keyed by a changing name is a generic lookup, and predictions run for every metric of every run.
+    const { normal, enter, stay, exit } = weights;
+    const kept = keptWeight(normal) + keptWeight(enter) + keptWeight(stay) + keptWeight(exit);
+    if (normal >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'normal', normal, kept, mean, phi, returning);
+    if (enter >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'enter', enter, kept, mean, phi, returning);
+    if (stay >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'stay', stay, kept, mean, phi, returning);
+    if (exit >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'exit', exit, kept, mean, phi, returning);
     if (returning && this.bump.typical >= 1) prediction.lowJudging = this.lowSideOfReturn(weights, kept, mean, phi);
     return prediction;
   }
@@ -250,12 +251,11 @@ export class VolumeTrack {
    */
   private lowSideOfReturn(weights: RegimeWeights, kept: number, mean: number, phi: number): CountComponent[] {
     const low: CountComponent[] = [];
-    for (const regime of REGIME_ORDER) {
-      const weight = weightOf(weights, regime);
-      if (weight < NEGLIGIBLE_WEIGHT) continue;
-      if (regime === 'normal' || regime === 'exit') low.push(this.weighed(1, weight, kept, mean, phi));
-      else this.addRegimeComponents(low, regime, weight, kept, mean, phi, false);
-    }
+    const { normal, enter, stay, exit } = weights;
+    if (normal >= NEGLIGIBLE_WEIGHT) low.push(this.weighed(1, normal, kept, mean, phi));
+    if (enter >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(low, 'enter', enter, kept, mean, phi, false);
+    if (stay >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(low, 'stay', stay, kept, mean, phi, false);
+    if (exit >= NEGLIGIBLE_WEIGHT) low.push(this.weighed(1, exit, kept, mean, phi));
     return low;
   }
 
@@ -603,18 +603,9 @@ function withOutliers(logLikelihood: number, vague: number): number {
   return (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
 }
 
-/** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */
-function weightOf(weights: RegimeWeights, regime: keyof RegimeWeights): number {
-  switch (regime) {
-    case 'normal':
-      return weights.normal;
-    case 'enter':
-      return weights.enter;
-    case 'stay':
-      return weights.stay;
-    case 'exit':
-      return weights.exit;
-  }
+/** A regime's weight as the mixture keeps it: none when the judge gives it a negligible one. */
+function keptWeight(weight: number): number {
+  return weight >= NEGLIGIBLE_WEIGHT ? weight : 0;
 }
 
 /**
