@@ -128,7 +128,9 @@ export interface RunEvaluation {
 
 export class StreamWalk {
   regime = new RegimeFilter();
-  tracks: Record<VolumeMetric, VolumeTrack>;
+  tracks!: Record<VolumeMetric, VolumeTrack>;
+  /** The same tracks in VOLUME_METRICS order, for the loops over all three: visited by position, not by name (see `byMetric`). */
+  private trackList!: readonly VolumeTrack[];
   /** The latest training runs, for the mix and duration models (the last RECENT_RUNS of them: see `remember`). */
   recent: HistoryEntry[] = [];
   runs = 0;
@@ -151,7 +153,12 @@ export class StreamWalk {
   ) {
     const fetched = new VolumeTrack('fetched');
     const fetchedPhi = () => fetched.baseline.phi();
-    this.tracks = { fetched, added: new VolumeTrack('added', fetchedPhi), updated: new VolumeTrack('updated', fetchedPhi) };
+    this.useTracks({ fetched, added: new VolumeTrack('added', fetchedPhi), updated: new VolumeTrack('updated', fetchedPhi) });
+  }
+
+  private useTracks(tracks: Record<VolumeMetric, VolumeTrack>): void {
+    this.tracks = tracks;
+    this.trackList = [tracks.fetched, tracks.added, tracks.updated];
   }
 
   /** An independent copy: a cached model extended by one run, or a what-if, never disturbs the original. */
@@ -159,7 +166,7 @@ export class StreamWalk {
     const twin = new StreamWalk(this.days, this.thresholds, this.minRuns);
     const fetched = this.tracks.fetched.copy();
     const fetchedPhi = () => fetched.baseline.phi();
-    twin.tracks = { fetched, added: this.tracks.added.copy(fetchedPhi), updated: this.tracks.updated.copy(fetchedPhi) };
+    twin.useTracks({ fetched, added: this.tracks.added.copy(fetchedPhi), updated: this.tracks.updated.copy(fetchedPhi) });
     twin.regime = this.regime.copy();
     twin.recent = this.recent.slice(-RECENT_RUNS);
     twin.runs = this.runs;
@@ -218,7 +225,7 @@ export class StreamWalk {
 
   /** The baselines forget up to the run's day (a mutation: `probe` does it on a copy). */
   private ageTo(dayNumber: number): void {
-    for (const metric of VOLUME_METRICS) byMetric(this.tracks, metric).baseline.age(dayNumber);
+    for (const track of this.trackList) track.baseline.age(dayNumber);
   }
 
   /** Every volume rule on one run, as the live judge reads it; the walk itself is left as it was. */
@@ -241,7 +248,9 @@ export class StreamWalk {
     };
     const { quietAfter, shownAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
     const quietShare = context.step.judging.enter + context.step.judging.stay;
-    for (const metric of VOLUME_METRICS) byMetric(assessments, metric).quietShare = quietShare;
+    assessments.fetched.quietShare = quietShare;
+    assessments.added.quietShare = quietShare;
+    assessments.updated.quietShare = quietShare;
     const active = this.canJudge(context.weekday);
     // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
     const judged = judging ? VOLUME_METRICS : WALKED_METRICS;
@@ -293,7 +302,7 @@ export class StreamWalk {
       if (this.runs <= REGIME_FROM_RUNS && regime.priorAnnouncesRecess(context.calendar) && regime.quiet < 0.5) this.unseenRecessRuns += 1;
       return false;
     }
-    for (const metric of VOLUME_METRICS) byMetric(this.tracks, metric).baseline.scaleLevel(scale);
+    for (const track of this.trackList) track.baseline.scaleLevel(scale);
     this.unseenRecessRuns = 0;
     return true;
   }
@@ -604,22 +613,10 @@ export class StreamWalk {
       episodeOpen: this.regime.episode !== null,
       announcedRecess: context.calendar.weight > 0,
     };
-    for (const metric of VOLUME_METRICS) {
-      const track = byMetric(this.tracks, metric);
-      const assessment = byMetric(evaluation.assessments, metric);
-      const finding = alerted ? evaluation.findings.find((f) => f.metric === metric) : undefined;
-      if (track.change) track.continueChange(assessment);
-      const opened = finding !== undefined && finding.kind !== 'ongoing';
-      if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
-      else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
-      if (assessment.changeStatus === 'ongoing' || opened) track.weighQuietDepth(assessment.prediction, assessment.value);
-      track.learn(assessment, learned);
-      const change = track.change;
-      if (!change) continue;
-      if (run.expected && finding) change.accepted = true;
-      const continued = change.accepted && !opened && assessment.changeStatus === 'ongoing';
-      if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
-    }
+    // Fetched first: the others' settling reads its open change (see `settle`).
+    this.learnVolume(this.tracks.fetched, evaluation.assessments.fetched, alerted, evaluation, run, learned);
+    this.learnVolume(this.tracks.added, evaluation.assessments.added, alerted, evaluation, run, learned);
+    this.learnVolume(this.tracks.updated, evaluation.assessments.updated, alerted, evaluation, run, learned);
     this.advanceRegime(context, evaluation);
     const fetched = evaluation.assessments.fetched;
     if (fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean && evaluation.quietEvidence <= -SHOWS_NORMAL_EVIDENCE) {
@@ -627,8 +624,25 @@ export class StreamWalk {
       this.firstShownAfterNormal = null;
     } else if (this.firstShownAfterNormal === null && this.showsLevel(fetched)) this.firstShownAfterNormal = context.dayNumber;
     const episode = this.regime.episode;
-    if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) byMetric(this.tracks, metric).shift.reset();
+    if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const track of this.trackList) track.shift.reset();
     this.remember(run);
+  }
+
+  /** One metric's part of `advance`: the changes its finding opens or carries, then what the run teaches it. */
+  private learnVolume(track: VolumeTrack, assessment: TrackAssessment, alerted: boolean, evaluation: RunEvaluation, run: TrainingRun, learned: LearnedRun): void {
+    const { context, quietAfter } = evaluation;
+    const finding = alerted ? evaluation.findings.find((f) => f.metric === track.metric) : undefined;
+    if (track.change) track.continueChange(assessment);
+    const opened = finding !== undefined && finding.kind !== 'ongoing';
+    if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
+    else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
+    if (assessment.changeStatus === 'ongoing' || opened) track.weighQuietDepth(assessment.prediction, assessment.value);
+    track.learn(assessment, learned);
+    const change = track.change;
+    if (!change) return;
+    if (run.expected && finding) change.accepted = true;
+    const continued = change.accepted && !opened && assessment.changeStatus === 'ongoing';
+    if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
   }
 
   /**
@@ -673,8 +687,7 @@ export class StreamWalk {
     const fetchedBaseline = this.tracks.fetched.baseline;
     const busyExpected = (): number => fetchedBaseline.level() * fetchedBaseline.busiestRate();
     const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence, evaluation.shownAfter);
-    for (const metric of VOLUME_METRICS) {
-      const track = byMetric(this.tracks, metric);
+    for (const track of this.trackList) {
       if (promoted) track.promoteEpisode();
       else if (hadEpisode && this.regime.episode === null) track.endEpisode(unannounced);
       if (wasReturning && this.regime.backRunsLeft === 0) track.endReturn();
