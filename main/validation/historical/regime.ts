@@ -131,6 +131,12 @@ function setRegimeWeights(weights: RegimeWeights, q: number, entry: number, leav
   weights.exit = q * leave;
 }
 
+/** P(quiet) `q` sharpened toward 0 or 1 (see `step`); its cube worked out once (a power is not cheap, and this runs every run). */
+function sharpened(q: number): number {
+  const cubed = q ** 3;
+  return cubed / (cubed + (1 - q) ** 3);
+}
+
 function emptyStep(): RegimeStep {
   return {
     judging: { normal: 0, enter: 0, stay: 0, exit: 0 },
@@ -285,7 +291,7 @@ export class RegimeFilter {
     // period is never news: the judge always keeps a little room for it.
     // In the first days back the filter's doubt is no weekend's: the quiet period may not be over.
     const q = this.shownQuiet;
-    const shown = this.returnInDoubt(q, calendar, judgedAgreement, busyRun) ? q : q ** 3 / (q ** 3 + (1 - q) ** 3);
+    const shown = this.returnInDoubt(q, calendar, judgedAgreement, busyRun) ? q : sharpened(q);
     const step = this.stepWeights;
     setRegimeWeights(step.judging, shown, judged.anticipatedEntry, this.judgedExit(dayNumber, days, calendar, between, judgedAgreement, judged.exit));
     setRegimeWeights(step.filtering, this.quiet, Math.min(0.99, filtered.anticipatedEntry + genericEntry * (1 - filtered.anticipatedEntry)), filtered.exit);

@@ -128,7 +128,9 @@ export interface RunEvaluation {
 
 export class StreamWalk {
   regime = new RegimeFilter();
-  tracks: Record<VolumeMetric, VolumeTrack>;
+  tracks!: Record<VolumeMetric, VolumeTrack>;
+  /** The same tracks in VOLUME_METRICS order, for the loops over all three: visited by position, not by name (see `byMetric`). */
+  private trackList!: readonly VolumeTrack[];
   /** The latest training runs, for the mix and duration models (the last RECENT_RUNS of them: see `remember`). */
   recent: HistoryEntry[] = [];
   runs = 0;
@@ -151,7 +153,12 @@ export class StreamWalk {
   ) {
     const fetched = new VolumeTrack('fetched');
     const fetchedPhi = () => fetched.baseline.phi();
-    this.tracks = { fetched, added: new VolumeTrack('added', fetchedPhi), updated: new VolumeTrack('updated', fetchedPhi) };
+    this.useTracks({ fetched, added: new VolumeTrack('added', fetchedPhi), updated: new VolumeTrack('updated', fetchedPhi) });
+  }
+
+  private useTracks(tracks: Record<VolumeMetric, VolumeTrack>): void {
+    this.tracks = tracks;
+    this.trackList = [tracks.fetched, tracks.added, tracks.updated];
   }
 
   /** An independent copy: a cached model extended by one run, or a what-if, never disturbs the original. */
@@ -159,7 +166,7 @@ export class StreamWalk {
     const twin = new StreamWalk(this.days, this.thresholds, this.minRuns);
     const fetched = this.tracks.fetched.copy();
     const fetchedPhi = () => fetched.baseline.phi();
-    twin.tracks = { fetched, added: this.tracks.added.copy(fetchedPhi), updated: this.tracks.updated.copy(fetchedPhi) };
+    twin.useTracks({ fetched, added: this.tracks.added.copy(fetchedPhi), updated: this.tracks.updated.copy(fetchedPhi) });
     twin.regime = this.regime.copy();
     twin.recent = this.recent.slice(-RECENT_RUNS);
     twin.runs = this.runs;
@@ -196,17 +203,20 @@ export class StreamWalk {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
     const weekday = weekdayOf(dayNumber);
-    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber), !this.isQuietWeekday('fetched', weekday)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
+    const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber, calendar), !this.isQuietWeekday('fetched', weekday)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
     return { entry, dayNumber, weekday, calendar, step, returning: active && this.regime.backRunsLeft > 0 };
   }
 
-  /** Recess starts and ends the calendar expects on the days since the last run, this day included. */
-  private calendarBetween(dayNumber: number): { start: number; end: number } {
+  /**
+   * Recess starts and ends the calendar expects on the days since the last run, this day included
+   * (`today`: the calendar's word on it, which the caller has already looked up).
+   */
+  private calendarBetween(dayNumber: number, today: CalendarPrior): { start: number; end: number } {
     const from = Number.isFinite(this.lastTime) ? Math.max(Math.floor(this.lastTime / DAY_MS) + 1, dayNumber - 30) : dayNumber;
     let start = 0;
     let end = 0;
     for (let day = from; day <= dayNumber; day++) {
-      const prior = this.days.recessWeight(day);
+      const prior = day === dayNumber ? today : this.days.recessWeight(day);
       start += prior.start;
       end += prior.end;
     }
@@ -215,7 +225,7 @@ export class StreamWalk {
 
   /** The baselines forget up to the run's day (a mutation: `probe` does it on a copy). */
   private ageTo(dayNumber: number): void {
-    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.age(dayNumber);
+    for (const track of this.trackList) track.baseline.age(dayNumber);
   }
 
   /** Every volume rule on one run, as the live judge reads it; the walk itself is left as it was. */
@@ -231,15 +241,16 @@ export class StreamWalk {
     const context = this.context(entry, dayNumber);
     if (this.backFromUnseenRecess(context)) context.returning = this.runs >= REGIME_FROM_RUNS;
     const watch = this.watchesShift(context);
-    const assessments = {} as Record<VolumeMetric, TrackAssessment>;
-    for (const metric of VOLUME_METRICS) {
-      const track = this.tracks[metric];
-      const prediction = track.predict(context.weekday, context.step.judging, context.returning);
-      assessments[metric] = track.assess(context, valueOf(entry, metric), prediction, watch, judging);
-    }
+    const assessments: Record<VolumeMetric, TrackAssessment> = {
+      fetched: this.assess('fetched', context, watch, judging),
+      added: this.assess('added', context, watch, judging),
+      updated: this.assess('updated', context, watch, judging),
+    };
     const { quietAfter, shownAfter, quietEvidence } = this.filterQuiet(context, assessments.fetched);
     const quietShare = context.step.judging.enter + context.step.judging.stay;
-    for (const metric of VOLUME_METRICS) assessments[metric].quietShare = quietShare;
+    assessments.fetched.quietShare = quietShare;
+    assessments.added.quietShare = quietShare;
+    assessments.updated.quietShare = quietShare;
     const active = this.canJudge(context.weekday);
     // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
     const judged = judging ? VOLUME_METRICS : WALKED_METRICS;
@@ -247,11 +258,18 @@ export class StreamWalk {
     const lowAgainstNormal = this.quietStartUnreported(context);
     if (active) {
       for (const metric of judged) {
-        const finding = this.finding(metric, assessments[metric], lowAgainstNormal);
+        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal);
         if (finding) findings.push(finding);
       }
     }
     return { context, assessments, findings, quietAfter, shownAfter, quietEvidence, lowAgainstNormal };
+  }
+
+  /** One metric's prediction and assessment of the run (see `evaluate`). */
+  private assess(metric: VolumeMetric, context: RunContext, watch: 'both' | 'down' | 'none', judging: boolean): TrackAssessment {
+    const track = byMetric(this.tracks, metric);
+    const prediction = track.predict(context.weekday, context.step.judging, context.returning);
+    return track.assess(context, valueOf(context.entry, metric), prediction, watch, judging);
   }
 
   /**
@@ -284,7 +302,7 @@ export class StreamWalk {
       if (this.runs <= REGIME_FROM_RUNS && regime.priorAnnouncesRecess(context.calendar) && regime.quiet < 0.5) this.unseenRecessRuns += 1;
       return false;
     }
-    for (const metric of VOLUME_METRICS) this.tracks[metric].baseline.scaleLevel(scale);
+    for (const track of this.trackList) track.baseline.scaleLevel(scale);
     this.unseenRecessRuns = 0;
     return true;
   }
@@ -373,7 +391,7 @@ export class StreamWalk {
 
   private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean): VolumeFinding | null {
     const bars = volumeBars(this.thresholds, metric);
-    const track = this.tracks[metric];
+    const track = byMetric(this.tracks, metric);
     const { value, highScore } = assessment;
     const lowScore = lowAgainstNormal ? lowScoreAgainstNormal(assessment) : assessment.lowScore;
     // An empty or near-empty run (a tenth of the expectation or less) is the signature of a failed
@@ -522,7 +540,7 @@ export class StreamWalk {
     if (change.direction !== 'down' || assessment.quietShare < 0.5) return false;
     if (assessment.value <= QUIET_DEPTH_SHARE * assessment.prediction.mean) return assessment.lowScore < QUIET_FIT_SCORE;
     if (change.runs < OWN_DEPTH_AFTER_RUNS) return false;
-    const evidence = this.tracks[metric].ownQuietDepthEvidence(assessment.prediction, assessment.value);
+    const evidence = byMetric(this.tracks, metric).ownQuietDepthEvidence(assessment.prediction, assessment.value);
     if (evidence === null) return false;
     return change.quietDepthEvidence + evidence > this.quietDepthBar(metric) && assessment.lowScore < OWN_DEPTH_FIT_SCORE;
   }
@@ -572,7 +590,7 @@ export class StreamWalk {
 
   /** A weekday bringing less than 40% of the busiest weekday's volume. */
   private isQuietWeekday(metric: VolumeMetric, weekday: number): boolean {
-    const baseline = this.tracks[metric].baseline;
+    const baseline = byMetric(this.tracks, metric).baseline;
     return baseline.rate(weekday) < 0.4 * baseline.busiestRate();
   }
 
@@ -595,22 +613,10 @@ export class StreamWalk {
       episodeOpen: this.regime.episode !== null,
       announcedRecess: context.calendar.weight > 0,
     };
-    for (const metric of VOLUME_METRICS) {
-      const track = this.tracks[metric];
-      const assessment = evaluation.assessments[metric];
-      const finding = alerted ? evaluation.findings.find((f) => f.metric === metric) : undefined;
-      if (track.change) track.continueChange(assessment);
-      const opened = finding !== undefined && finding.kind !== 'ongoing';
-      if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
-      else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
-      if (assessment.changeStatus === 'ongoing' || opened) track.weighQuietDepth(assessment.prediction, assessment.value);
-      track.learn(assessment, learned);
-      const change = track.change;
-      if (!change) continue;
-      if (run.expected && finding) change.accepted = true;
-      const continued = change.accepted && !opened && assessment.changeStatus === 'ongoing';
-      if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
-    }
+    // Fetched first: the others' settling reads its open change (see `settle`).
+    this.learnVolume(this.tracks.fetched, evaluation.assessments.fetched, alerted, evaluation, run, learned);
+    this.learnVolume(this.tracks.added, evaluation.assessments.added, alerted, evaluation, run, learned);
+    this.learnVolume(this.tracks.updated, evaluation.assessments.updated, alerted, evaluation, run, learned);
     this.advanceRegime(context, evaluation);
     const fetched = evaluation.assessments.fetched;
     if (fetched.value >= NORMAL_LEVEL_SHARE * fetched.prediction.mean && evaluation.quietEvidence <= -SHOWS_NORMAL_EVIDENCE) {
@@ -618,8 +624,25 @@ export class StreamWalk {
       this.firstShownAfterNormal = null;
     } else if (this.firstShownAfterNormal === null && this.showsLevel(fetched)) this.firstShownAfterNormal = context.dayNumber;
     const episode = this.regime.episode;
-    if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const metric of VOLUME_METRICS) this.tracks[metric].shift.reset();
+    if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const track of this.trackList) track.shift.reset();
     this.remember(run);
+  }
+
+  /** One metric's part of `advance`: the changes its finding opens or carries, then what the run teaches it. */
+  private learnVolume(track: VolumeTrack, assessment: TrackAssessment, alerted: boolean, evaluation: RunEvaluation, run: TrainingRun, learned: LearnedRun): void {
+    const { context, quietAfter } = evaluation;
+    const finding = alerted ? evaluation.findings.find((f) => f.metric === track.metric) : undefined;
+    if (track.change) track.continueChange(assessment);
+    const opened = finding !== undefined && finding.kind !== 'ongoing';
+    if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
+    else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
+    if (assessment.changeStatus === 'ongoing' || opened) track.weighQuietDepth(assessment.prediction, assessment.value);
+    track.learn(assessment, learned);
+    const change = track.change;
+    if (!change) return;
+    if (run.expected && finding) change.accepted = true;
+    const continued = change.accepted && !opened && assessment.changeStatus === 'ongoing';
+    if (continued || context.dayNumber - change.sinceDay + 1 >= CHANGE_OPEN_DAYS) this.settle(track, quietAfter);
   }
 
   /**
@@ -664,8 +687,7 @@ export class StreamWalk {
     const fetchedBaseline = this.tracks.fetched.baseline;
     const busyExpected = (): number => fetchedBaseline.level() * fetchedBaseline.busiestRate();
     const promoted = this.regime.observe({ dayNumber: context.dayNumber, startedAt: context.entry.startedAt, informative, busy, nearRecess, busyExpected }, evaluation.quietAfter, context.calendar, evaluation.quietEvidence, evaluation.shownAfter);
-    for (const metric of VOLUME_METRICS) {
-      const track = this.tracks[metric];
+    for (const track of this.trackList) {
       if (promoted) track.promoteEpisode();
       else if (hadEpisode && this.regime.episode === null) track.endEpisode(unannounced);
       if (wasReturning && this.regime.backRunsLeft === 0) track.endReturn();
@@ -698,22 +720,23 @@ function posteriorQuiet(weights: RegimeWeights, likelihood: RegimeWeights): numb
 }
 
 function valueOf(entry: MetricsCarrier, metric: VolumeMetric): number {
-  const value = reading(entry.metrics, metric);
+  const value: number | undefined = byMetric(entry.metrics, metric);
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0;
 }
 
 /**
- * A volume metric's reading, by name: a read keyed by a changing name is a generic lookup, and
- * the walk reads three metrics of every run (it was about 3 % of a cold judgement).
+ * A record's entry for a volume metric (a run's reading, a track, an assessment), read by name: a
+ * read keyed by a changing name is a generic lookup, and the walk makes a dozen of them per run
+ * (the run's readings alone were about 3 % of a cold judgement).
  */
-function reading(metrics: MetricsCarrier['metrics'], metric: VolumeMetric): number | undefined {
+function byMetric<T>(record: Readonly<Record<VolumeMetric, T>>, metric: VolumeMetric): T {
   switch (metric) {
     case 'fetched':
-      return metrics.fetched;
+      return record.fetched;
     case 'added':
-      return metrics.added;
+      return record.added;
     case 'updated':
-      return metrics.updated;
+      return record.updated;
   }
 }
 

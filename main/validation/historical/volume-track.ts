@@ -1,6 +1,6 @@
 import { VolumeBaseline } from './baseline.js';
 import { MAX_RUN_EVIDENCE, SHIFT_FACTORS, ShiftDetector, changeEvidence, type Direction, type ShiftSide } from './change.js';
-import { countLowerTail, countUpperTail, logCountProbability, mixtureLowerTail, mixtureUpperTail, roughScore, tailScore, type CountComponent } from './distributions.js';
+import { countLowerTail, countUpperTail, logCountProbability, mixtureLowerTail, mixtureMean, mixtureUpperTail, roughScore, tailScore, type CountComponent } from './distributions.js';
 import { RatioMemory, RunningRatio } from './episodes.js';
 import type { RegimeWeights } from './regime.js';
 
@@ -40,7 +40,6 @@ const MIN_OWN_QUIET_EPISODES = 2;
  * tail by at most 1e-4, not enough to move any alarm, and most runs are then one distribution.
  */
 const NEGLIGIBLE_WEIGHT = 1e-4;
-const REGIME_ORDER = ['normal', 'enter', 'stay', 'exit'] as const;
 const PRIOR_BUMP = { ratio: 1.3, spread: 0.3 };
 /**
  * Per run, how much of the quiet runs' weight the level a promoted quiet period settles at keeps
@@ -226,12 +225,14 @@ export class VolumeTrack {
       judging.push(this.weighed(1, 1, 1, mean, phi));
       return prediction;
     }
-    let kept = 0;
-    for (const regime of REGIME_ORDER) if (weightOf(weights, regime) >= NEGLIGIBLE_WEIGHT) kept += weightOf(weights, regime);
-    for (const regime of REGIME_ORDER) {
-      const weight = weightOf(weights, regime);
-      if (weight >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, regime, weight, kept, mean, phi, returning);
-    }
+    // Each regime read by name, in this order (the order the kept weights are summed in): a read
+    // keyed by a changing name is a generic lookup, and predictions run for every metric of every run.
+    const { normal, enter, stay, exit } = weights;
+    const kept = keptWeight(normal) + keptWeight(enter) + keptWeight(stay) + keptWeight(exit);
+    if (normal >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'normal', normal, kept, mean, phi, returning);
+    if (enter >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'enter', enter, kept, mean, phi, returning);
+    if (stay >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'stay', stay, kept, mean, phi, returning);
+    if (exit >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'exit', exit, kept, mean, phi, returning);
     if (returning && this.bump.typical >= 1) prediction.lowJudging = this.lowSideOfReturn(weights, kept, mean, phi);
     return prediction;
   }
@@ -250,12 +251,11 @@ export class VolumeTrack {
    */
   private lowSideOfReturn(weights: RegimeWeights, kept: number, mean: number, phi: number): CountComponent[] {
     const low: CountComponent[] = [];
-    for (const regime of REGIME_ORDER) {
-      const weight = weightOf(weights, regime);
-      if (weight < NEGLIGIBLE_WEIGHT) continue;
-      if (regime === 'normal' || regime === 'exit') low.push(this.weighed(1, weight, kept, mean, phi));
-      else this.addRegimeComponents(low, regime, weight, kept, mean, phi, false);
-    }
+    const { normal, enter, stay, exit } = weights;
+    if (normal >= NEGLIGIBLE_WEIGHT) low.push(this.weighed(1, normal, kept, mean, phi));
+    if (enter >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(low, 'enter', enter, kept, mean, phi, false);
+    if (stay >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(low, 'stay', stay, kept, mean, phi, false);
+    if (exit >= NEGLIGIBLE_WEIGHT) low.push(this.weighed(1, exit, kept, mean, phi));
     return low;
   }
 
@@ -603,25 +603,11 @@ function withOutliers(logLikelihood: number, vague: number): number {
   return (1 - OUTLIER_PROBABILITY) * Math.exp(logLikelihood) + vague;
 }
 
-/** A regime's weight, read by name: a read keyed by a changing name is a generic lookup, and predictions run for every metric of every run. */
-function weightOf(weights: RegimeWeights, regime: keyof RegimeWeights): number {
-  switch (regime) {
-    case 'normal':
-      return weights.normal;
-    case 'enter':
-      return weights.enter;
-    case 'stay':
-      return weights.stay;
-    case 'exit':
-      return weights.exit;
-  }
+/** A regime's weight as the mixture keeps it: none when the judge gives it a negligible one. */
+function keptWeight(weight: number): number {
+  return weight >= NEGLIGIBLE_WEIGHT ? weight : 0;
 }
 
-/**
- * Sigma-scale tails of the value under the mixture. Exact sums are skipped for a run every
- * component finds plainly ordinary (within 1.5 sigma, on the cube-root scale from a mean of 3):
- * most runs, and what keeps a walk over years of runs within milliseconds.
- */
 /**
  * The filter's log likelihood of a count: exact for small expectations, the gamma (Wilson–Hilferty)
  * approximation's density beyond — the filter weighs states against each other (with an outlier
@@ -633,10 +619,14 @@ function filterLogLikelihood(value: number, mean: number, phi: number): number {
   const shape = mean / (1 + phi * mean);
   const spread = Math.sqrt(1 / (9 * shape));
   const y = value + 0.5;
-  const z = (Math.cbrt(y / mean) - (1 - 1 / (9 * shape))) / spread;
-  const jacobian = Math.cbrt(y / mean) / (3 * spread * y);
-  return -0.5 * z * z - 0.5 * Math.log(2 * Math.PI) + Math.log(jacobian);
+  // One cube root for both reads of it: the filter weighs four or five of these per run of every walk.
+  const root = Math.cbrt(y / mean);
+  const z = (root - (1 - 1 / (9 * shape))) / spread;
+  const jacobian = root / (3 * spread * y);
+  return -0.5 * z * z - HALF_LOG_TWO_PI + Math.log(jacobian);
 }
+
+const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
  * The cube-root approximation alone: enough to weigh a history run as an outlier or not. The low
@@ -662,21 +652,62 @@ function roughSurprise(components: readonly CountComponent[], value: number, low
  * first day back's low side, `TrackPrediction.lowJudging`: the same states, the normal one at its
  * plain level). Their states are the same, so a value plainly ordinary under `components` is so
  * under both, and each side's tail is summed once, under its own mixture: first days back pay
- * nothing more than other runs.
+ * nothing more than other runs. Exact sums are skipped for a run every component finds plainly
+ * ordinary (within 1.5 sigma, on the cube-root scale from a mean of 3): most runs, and what keeps
+ * a walk over years of runs within milliseconds.
+ * Under one mixture for both sides, the tail on the value's side of its mean is summed first: when
+ * it holds less than half the mass (`SURELY_UNDER_HALF`), the other holds more than half and scores
+ * nothing, so it is not summed (`otherTailReachesHalf`). Summing it was half the terms of a cold
+ * walk's sums.
  */
 export function surprise(components: readonly CountComponent[], value: number, lowComponents = components): { lowScore: number; highScore: number } {
-  let plain = true;
+  if (plainlyOrdinary(components, value)) return { lowScore: 0, highScore: 0 };
+  if (lowComponents !== components) return { lowScore: tailScore(mixtureLowerTail(lowComponents, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
+  if (value >= mixtureMean(components)) {
+    const upper = upperTailOf(components, value);
+    return { lowScore: otherTailReachesHalf(upper) ? HALF_TAIL_SCORE : tailScore(lowerTailOf(components, value)), highScore: tailScore(upper) };
+  }
+  const lower = lowerTailOf(components, value);
+  return { lowScore: tailScore(lower), highScore: otherTailReachesHalf(lower) ? HALF_TAIL_SCORE : tailScore(upperTailOf(components, value)) };
+}
+
+/** Whether every component finds the value within 1.5 sigma (see `surprise`). */
+export function plainlyOrdinary(components: readonly CountComponent[], value: number): boolean {
   for (const c of components) {
     const near = c.mean < 3 ? Math.abs(value - c.mean) <= 1.5 * Math.sqrt(c.mean + c.phi * c.mean * c.mean) + 1 : Math.abs(roughScore(value, c.mean, c.phi)) <= 1.5;
-    if (!near) {
-      plain = false;
-      break;
-    }
+    if (!near) return false;
   }
-  if (plain) return { lowScore: 0, highScore: 0 };
-  if (components.length === 1 && lowComponents === components) {
-    const c = components[0]!;
-    return { lowScore: tailScore(countLowerTail(value, c.mean, c.phi)), highScore: tailScore(countUpperTail(value, c.mean, c.phi)) };
-  }
-  return { lowScore: tailScore(mixtureLowerTail(lowComponents, value)), highScore: tailScore(mixtureUpperTail(components, value)) };
+  return true;
+}
+
+/**
+ * Below this a tail surely holds less than half the mass: the distributions' own error (the sums'
+ * truncation at 1e-13 of their total, rounding, the normal approximation's 1.5e-7) is far smaller.
+ */
+const SURELY_UNDER_HALF = 0.5 - 1e-6;
+/** The score of any tail of a half or more (`tailScore` bounds it there: the same value, bit for bit). */
+const HALF_TAIL_SCORE = tailScore(0.5);
+
+/**
+ * Whether the other tail of a value whose tail on one side is `tail` reaches half the mass: the two
+ * tails of a count both hold its own probability, so they sum to one or more (for the mixture too:
+ * its weights sum to one), and one under a half leaves the other over it. Only under one mixture:
+ * a first day back's low side is judged under another.
+ */
+function otherTailReachesHalf(tail: number): boolean {
+  return tail < SURELY_UNDER_HALF;
+}
+
+/** P(X ≤ value) under the mixture; a single distribution's own tail, unweighted, when it is one. */
+function lowerTailOf(components: readonly CountComponent[], value: number): number {
+  if (components.length !== 1) return mixtureLowerTail(components, value);
+  const c = components[0]!;
+  return countLowerTail(value, c.mean, c.phi);
+}
+
+/** P(X ≥ value) under the mixture, as `lowerTailOf`. */
+function upperTailOf(components: readonly CountComponent[], value: number): number {
+  if (components.length !== 1) return mixtureUpperTail(components, value);
+  const c = components[0]!;
+  return countUpperTail(value, c.mean, c.phi);
 }
