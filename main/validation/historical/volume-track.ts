@@ -41,6 +41,29 @@ const MIN_OWN_QUIET_EPISODES = 2;
  */
 const NEGLIGIBLE_WEIGHT = 1e-4;
 const PRIOR_BUMP = { ratio: 1.3, spread: 0.3 };
+
+/** Which of the normal and leaving states a mixture gives a catch-up bump, as likely as not (`addMixture`). */
+interface Bumped {
+  normal: boolean;
+  exit: boolean;
+}
+/** The first days back: the normal state may bring a catch-up bump too. */
+const BUMPED_BACK: Bumped = { normal: true, exit: true };
+/** Any other run: only a quiet period's end brings the bump. */
+const BUMPED_LEAVING: Bumped = { normal: false, exit: true };
+/**
+ * A first day back's low side (`TrackPrediction.lowJudging`): the normal state (and the leaving
+ * one) at the plain level, not as likely as not bumped. A catch-up bump only ever adds records,
+ * but its remembered ratio is uncertain, and that spread gave the bumped half a long lower tail:
+ * a first day back at a fraction of the level, or empty, stood under the single-run bar. The
+ * quiet period's going on keeps its weight, so a run at the quiet depth is still no news.
+ * Development (4 seeds pooled): caught 61,044 → 61,073 of 66,609 (drop 7,121 → 7,145, zero
+ * 8,186 → 8,188, shift-down 582 → 585), normal-day false alarms 164 → 165 (busy days 65 → 66),
+ * first days back 13 → 13; issue 5 recall 0.93271 → 0.93293 (level shifts +2), false alarms
+ * unchanged. Used only when a stream is back with a bump of at least 1: below 1 the bumped
+ * half is the lower one, and judging against the plain level alone would be a stricter test.
+ */
+const AT_PLAIN_LEVEL: Bumped = { normal: false, exit: false };
 /**
  * Per run, how much of the quiet runs' weight the level a promoted quiet period settles at keeps
  * (about a week and a half of memory; see `recentQuiet`).
@@ -225,38 +248,14 @@ export class VolumeTrack {
       judging.push(this.weighed(1, 1, 1, mean, phi));
       return prediction;
     }
-    // Each regime read by name, in this order (the order the kept weights are summed in): a read
-    // keyed by a changing name is a generic lookup, and predictions run for every metric of every run.
-    const { normal, enter, stay, exit } = weights;
-    const kept = keptWeight(normal) + keptWeight(enter) + keptWeight(stay) + keptWeight(exit);
-    if (normal >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'normal', normal, kept, mean, phi, returning);
-    if (enter >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'enter', enter, kept, mean, phi, returning);
-    if (stay >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'stay', stay, kept, mean, phi, returning);
-    if (exit >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(judging, 'exit', exit, kept, mean, phi, returning);
-    if (returning && this.bump.typical >= 1) prediction.lowJudging = this.lowSideOfReturn(weights, kept, mean, phi);
+    const kept = keptWeight(weights.normal) + keptWeight(weights.enter) + keptWeight(weights.stay) + keptWeight(weights.exit);
+    this.addMixture(judging, weights, kept, mean, phi, returning ? BUMPED_BACK : BUMPED_LEAVING);
+    if (returning && this.bump.typical >= 1) {
+      // The low side of a first day back (see `AT_PLAIN_LEVEL`).
+      prediction.lowJudging = [];
+      this.addMixture(prediction.lowJudging, weights, kept, mean, phi, AT_PLAIN_LEVEL);
+    }
     return prediction;
-  }
-
-  /**
-   * The mixture a first day back's low side is judged against: the normal state (and the leaving
-   * one) at the plain level, not as likely as not bumped. A catch-up bump only ever adds records,
-   * but its remembered ratio is uncertain, and that spread gave the bumped half a long lower tail:
-   * a first day back at a fraction of the level, or empty, stood under the single-run bar. The
-   * quiet period's going on keeps its weight, so a run at the quiet depth is still no news.
-   * Development (4 seeds pooled): caught 61,044 → 61,073 of 66,609 (drop 7,121 → 7,145, zero
-   * 8,186 → 8,188, shift-down 582 → 585), normal-day false alarms 164 → 165 (busy days 65 → 66),
-   * first days back 13 → 13; issue 5 recall 0.93271 → 0.93293 (level shifts +2), false alarms
-   * unchanged. Built only when a stream is back with a bump of at least 1: below 1 the bumped
-   * half is the lower one, and judging against the plain level alone would be a stricter test.
-   */
-  private lowSideOfReturn(weights: RegimeWeights, kept: number, mean: number, phi: number): CountComponent[] {
-    const low: CountComponent[] = [];
-    const { normal, enter, stay, exit } = weights;
-    if (normal >= NEGLIGIBLE_WEIGHT) low.push(this.weighed(1, normal, kept, mean, phi));
-    if (enter >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(low, 'enter', enter, kept, mean, phi, false);
-    if (stay >= NEGLIGIBLE_WEIGHT) this.addRegimeComponents(low, 'stay', stay, kept, mean, phi, false);
-    if (exit >= NEGLIGIBLE_WEIGHT) low.push(this.weighed(1, exit, kept, mean, phi));
-    return low;
   }
 
   /** The next of the prediction's reused components: `share` of the regime's `weight` of the `kept` total. */
@@ -274,32 +273,30 @@ export class VolumeTrack {
   }
 
   /**
-   * Adds the run's distribution under one regime, weighed by the regime's `weight` of the `kept`
-   * total: normal (bumped when returning), entering or staying quiet, leaving. Built for the
-   * regimes the judge weighs only, straight into the mixture: a cold walk predicts thousands of
-   * runs, and a list per regime copied into the mixture was a fifth of its allocations.
+   * Adds the run's distribution under each regime the judge weighs, each weighed by its weight of
+   * the `kept` total: normal, entering or staying quiet, leaving (`bumped` says which of normal and
+   * leaving carry a catch-up bump). Each regime read by name, in this order (the order the kept
+   * weights are summed in): a read keyed by a changing name is a generic lookup, and predictions
+   * run for every metric of every run. Built straight into the mixture: a cold walk predicts
+   * thousands of runs, and a list per regime copied into the mixture was a fifth of its allocations.
    */
-  private addRegimeComponents(judging: CountComponent[], regime: keyof RegimeWeights, weight: number, kept: number, mean: number, phi: number, returning: boolean): void {
-    switch (regime) {
-      case 'normal':
-        if (returning) this.addBumped(judging, weight, kept, mean, phi);
-        else judging.push(this.weighed(1, weight, kept, mean, phi));
-        return;
-      case 'enter':
-        judging.push(this.weighed(1, weight, kept, mean * this.depth.typical, phi + 1 / this.depth.shape));
-        return;
-      case 'stay': {
-        // At the depth the period settled at; its spread as the whole period's runs know it. With
-        // the settled runs' few records for the spread too, a low-count stream's quiet band
-        // widened and its drops and zeros inside quiet periods went unreported (development,
-        // 4 seeds pooled, decay 0.85: 39 fewer caught, normal-day false alarms 188; the filter
-        // reading the settled depth as well: 211, busy and light days 74 / 48 → 90 / 56).
-        judging.push(this.weighed(1, weight, kept, this.quietMean(mean, this.settledQuiet), this.quietPhi(phi)));
-        return;
-      }
-      case 'exit':
-        this.addBumped(judging, weight, kept, mean, phi);
-    }
+  private addMixture(mixture: CountComponent[], weights: RegimeWeights, kept: number, mean: number, phi: number, bumped: Bumped): void {
+    const { normal, enter, stay, exit } = weights;
+    if (normal >= NEGLIGIBLE_WEIGHT) this.addNormal(mixture, normal, kept, mean, phi, bumped.normal);
+    if (enter >= NEGLIGIBLE_WEIGHT) mixture.push(this.weighed(1, enter, kept, mean * this.depth.typical, phi + 1 / this.depth.shape));
+    // At the depth the period settled at; its spread as the whole period's runs know it. With
+    // the settled runs' few records for the spread too, a low-count stream's quiet band
+    // widened and its drops and zeros inside quiet periods went unreported (development,
+    // 4 seeds pooled, decay 0.85: 39 fewer caught, normal-day false alarms 188; the filter
+    // reading the settled depth as well: 211, busy and light days 74 / 48 → 90 / 56).
+    if (stay >= NEGLIGIBLE_WEIGHT) mixture.push(this.weighed(1, stay, kept, this.quietMean(mean, this.settledQuiet), this.quietPhi(phi)));
+    if (exit >= NEGLIGIBLE_WEIGHT) this.addNormal(mixture, exit, kept, mean, phi, bumped.exit);
+  }
+
+  /** The normal state's distribution at the plain level, or with a catch-up bump as likely as not. */
+  private addNormal(mixture: CountComponent[], weight: number, kept: number, mean: number, phi: number, bumped: boolean): void {
+    if (!bumped) mixture.push(this.weighed(1, weight, kept, mean, phi));
+    else mixture.push(this.weighed(0.5, weight, kept, mean, phi), this.weighed(0.5, weight, kept, mean * this.bump.typical, phi + 1 / this.bump.shape));
   }
 
   /** A run's expected value in the quiet state: the stream's usual depth, updated by `quiet`'s runs. */
@@ -312,16 +309,11 @@ export class VolumeTrack {
     return phi + 1 / (this.depth.shape + this.episode.observed);
   }
 
-  /** The normal state with a catch-up bump as likely as not (the first days back, leaving a quiet period). */
-  private addBumped(judging: CountComponent[], weight: number, kept: number, mean: number, phi: number): void {
-    judging.push(this.weighed(0.5, weight, kept, mean, phi), this.weighed(0.5, weight, kept, mean * this.bump.typical, phi + 1 / this.bump.shape));
-  }
-
   /** Likelihood of the value under each regime, with a small outlier share (a spike moves no state). */
   likelihoods(prediction: TrackPrediction, value: number): Record<keyof RegimeWeights, number> {
     const { mean, phi } = prediction;
     const vague = OUTLIER_PROBABILITY / ((value + 1) * Math.log(10 * mean + 12));
-    // The same distributions as addRegimeComponents, each worked out once and without building them,
+    // The same distributions as addMixture, each worked out once and without building them,
     // but for a run that stays quiet: the filter reads the whole period's depth, the judge its settled one.
     const plain = Math.exp(filterLogLikelihood(value, mean, phi));
     const bumped = 0.5 * plain + 0.5 * Math.exp(filterLogLikelihood(value, mean * this.bump.typical, phi + 1 / this.bump.shape));
