@@ -1,4 +1,6 @@
+import type { SelectQueryBuilder } from 'kysely';
 import type { StoreDriver } from '../driver.js';
+import type { Database } from '../schema.js';
 import type { ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
 
@@ -11,8 +13,7 @@ export class RunReports {
     const rows = await this.driver.db
       .selectFrom('runs')
       .selectAll()
-      .$if(options.since !== undefined, (q) => q.where('startedAt', '>=', options.since!))
-      .$if(options.until !== undefined, (q) => q.where('startedAt', '<', options.until!))
+      .$call((q) => startedWithin(q, options))
       .$if(options.task !== undefined, (q) => q.where('task', '=', options.task!))
       .orderBy('startedAt')
       .orderBy('id')
@@ -33,4 +34,9 @@ export class RunReports {
       .execute();
     return rows.map(reportedRunFromRow);
   }
+}
+
+/** Runs started in [since, until); a bound not given does not limit. */
+export function startedWithin<O>(query: SelectQueryBuilder<Database, 'runs', O>, { since, until }: { since?: string; until?: string }): SelectQueryBuilder<Database, 'runs', O> {
+  return query.$if(since !== undefined, (q) => q.where('startedAt', '>=', since!)).$if(until !== undefined, (q) => q.where('startedAt', '<', until!));
 }

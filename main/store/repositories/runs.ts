@@ -5,6 +5,7 @@ import { slices } from '../../../shared/slices.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import { startedWithin } from './reported-runs.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
 /**
@@ -191,8 +192,7 @@ export class RunRepository {
       .$if(verdict !== undefined, (q) => q.where('verdict', 'in', verdict!.length > 0 ? verdict! : ['']))
       .$if(task !== undefined, (q) => q.where('task', task === null ? 'is' : '=', task!))
       .$if(source !== undefined, (q) => q.where('source', '=', source!))
-      .$if(since !== undefined, (q) => q.where('startedAt', '>=', since!))
-      .$if(until !== undefined, (q) => q.where('startedAt', '<', until!))
+      .$call((q) => startedWithin(q, { since, until }))
       .$if(search !== undefined, (q) =>
         q.where((eb) => eb.or([this.driver.contains('source', search!), this.driver.contains('task', search!), this.driver.contains('error', search!)])),
       )

@@ -20,6 +20,7 @@ const ATTACHED = 'gatehouse_snapshot';
  */
 export class SqliteSnapshots implements SnapshotSupport {
   readonly place: string;
+  private readonly manifestFile: string;
 
   constructor(
     private readonly db: Database.Database,
@@ -27,6 +28,7 @@ export class SqliteSnapshots implements SnapshotSupport {
     private readonly driver: StoreDriver,
   ) {
     this.place = `${file}.backups`;
+    this.manifestFile = path.join(this.place, 'manifest.json');
   }
 
   async list(): Promise<Snapshot[]> {
@@ -107,7 +109,7 @@ export class SqliteSnapshots implements SnapshotSupport {
   }
 
   private readManifest(): Snapshot[] {
-    const file = path.join(this.place, 'manifest.json');
+    const file = this.manifestFile;
     if (!fs.existsSync(file)) return [];
     try {
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { snapshots?: unknown };
@@ -119,10 +121,9 @@ export class SqliteSnapshots implements SnapshotSupport {
   }
 
   private writeManifest(snapshots: Snapshot[]): void {
-    const file = path.join(this.place, 'manifest.json');
-    const temporary = `${file}.${process.pid}.tmp`;
+    const temporary = `${this.manifestFile}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, `${JSON.stringify({ version: 1, snapshots }, null, 2)}\n`);
-    fs.renameSync(temporary, file);
+    fs.renameSync(temporary, this.manifestFile);
   }
 }
 
