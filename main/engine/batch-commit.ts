@@ -292,12 +292,15 @@ export class BatchCommitter {
  * (PostgreSQL: the savepoint, the witnesses, the rows), and a failed chunk its rows written for
  * nothing plus the tries that find its bad change: about eight halvings when the database names no
  * row (SQLite), so chunks of 16 leave most of them clean at 1 % bad; one (the rest without the
- * named change) when the error that failed the batch named one of its changes, so fewer, larger
- * chunks. PostgreSQL, 20k records at 1 % bad, named, dirty run in ms: chunks of 16 16,786 and
- * 16,994; 32 15,237 and 10,687; 48 13,446 and 14,476; 64 15,689 and 16,989; 100 28,111 and 25,238.
+ * named change) when the error that failed the batch named one of its changes, so larger chunks.
+ * Not much larger: at 1 % bad the rows a failed try writes for nothing (≈ a chunk per bad record)
+ * cost more than the statements a smaller chunk adds. PostgreSQL, 100k records at 1 % bad, named,
+ * six alternated rounds, median wall (client + server CPU): chunks of 16 29.0 s (26.5 s), 24
+ * 26.0 s (24.8 s), 32 29.8 s (27.9 s); clean 18.5 s (17.2 s). SQLite's dirty CPU is the same at 24
+ * and 32 (median 6.1 and 6.2 s of four). At 20k, earlier: 48 ≈ 14 s, 64 ≈ 16.3 s, 100 ≈ 26.7 s.
  */
 function isolationChunk(batchFailure: unknown, changes: PlannedChange[]): number {
-  return firstNamedChange(batchFailure, changes) === undefined ? 16 : 32;
+  return firstNamedChange(batchFailure, changes) === undefined ? 16 : 24;
 }
 
 /** Thrown to roll back a change written alone because an error named it, when it proved good. */

@@ -31,7 +31,7 @@ export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
  * WriteTx.savepoint over a backend's way of running SAVEPOINT_STATEMENTS, given the steps that
  * can go together: PostgreSQL sends them in one round trip, and its pipelining pool sends the
  * work's first statement right behind them, before their answer. Isolation takes a savepoint per
- * 16 or 32 changes of a failed batch (batch-commit.ts's `isolationChunk`) and about eight more per
+ * 16 or 24 changes of a failed batch (batch-commit.ts's `isolationChunk`) and about eight more per
  * bad record, and a round trip costs ≈ 0.2 ms, so there a savepoint that held is released only
  * with the next one's SAVEPOINT, or by the COMMIT, and one rolled back to (ROLLBACK TO keeps it)
  * serves the next work as it is. About four of those eight fail. `releaseLazily` is for a writer

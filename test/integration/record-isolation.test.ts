@@ -144,6 +144,26 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
     );
   });
 
+  it('costs a bad record the changes before it in its chunk of 24, tried twice, and no other change of its batch', async () => {
+    // 100078 sits at offset 28 of the second batch, written in savepoints from the start: its
+    // chunk is offsets 24-47, so 100074-100077 are written in the try that fails and again in the
+    // rest; the first chunk (100050-100073) writes once.
+    const { triesOf, failWriteOf } = countingTries(100003, 100078);
+    await withFreshStore(
+      backend,
+      async (store) => {
+        const summary = await update(store, hearingRecords(100));
+        expect(summary.metrics).toMatchObject({ fetched: 100, added: 98, quarantined: 2 });
+        const secondBatch = Array.from({ length: 50 }, (_, i) => 100050 + i).filter((eventId) => eventId !== 100078);
+        expect(secondBatch.filter((eventId) => triesOf.get(eventId) === 2)).toEqual([100074, 100075, 100076, 100077]);
+        expect(secondBatch.every((eventId) => triesOf.get(eventId)! <= 2)).toBe(true);
+        expect((await quarantined(store, summary.runId)).map((q) => q.eventId)).toEqual(['100003', '100078']);
+        expect(await store.countHearings()).toBe(98);
+      },
+      { failWriteOf },
+    );
+  });
+
   it('quarantines a record refused with a thrown value that is not an Error, its secrets redacted', async () => {
     // A driver may throw a bare string; its text reaches the quarantine row and the batch row all the same.
     const failWriteOf = (eventId: string) => {
