@@ -183,7 +183,7 @@ export class RunRepository {
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
-    const { status, verdict, task, source, since, until, search, after } = query;
+    const { status, verdict, task, source, search, after } = query;
     const rows = await this.db
       .selectFrom('runs')
       .selectAll()
@@ -192,7 +192,7 @@ export class RunRepository {
       .$if(verdict !== undefined, (q) => q.where('verdict', 'in', verdict!.length > 0 ? verdict! : ['']))
       .$if(task !== undefined, (q) => q.where('task', task === null ? 'is' : '=', task!))
       .$if(source !== undefined, (q) => q.where('source', '=', source!))
-      .$call((q) => startedWithin(q, { since, until }))
+      .$call((q) => startedWithin(q, query))
       .$if(search !== undefined, (q) =>
         q.where((eb) => eb.or([this.driver.contains('source', search!), this.driver.contains('task', search!), this.driver.contains('error', search!)])),
       )
