@@ -5,11 +5,11 @@ import { diagnose, type CaseRecord } from './diagnose.js';
 import { categoryOf, contextOf } from './harness/harness.js';
 
 /**
- * `node dist/bench/validation/ceiling.js [--dev-seed=31337,1,2,3] [--dev-world=drift]`: how many of
- * the development world's volume cases any detector could catch at 1 % false positives on normal
- * days, and where the validator falls short of that. The oracle knows each day's true expected
+ * `node dist/bench/validation/ceiling.js [--dev-seed=31337,1,2,3] [--dev-world=drift] [--budget=0.01]`:
+ * how many of the development world's volume cases any detector could catch at 1 % (`--budget`)
+ * false positives on normal days, and where the validator falls short of that. The oracle knows each day's true expected
  * count, which no detector does, and alarms when the observed count's two-sided tail is below
- * alpha, with alpha set per seed so that it alarms on 1 % of the clean normal days (busy, light,
+ * alpha, with alpha set per seed so that it alarms on the budget's share of the clean normal days (busy, light,
  * quiet). Two oracles: Poisson, and negative binomial with each stream's over-dispersion measured
  * on its clean days' truth (in the drift world it absorbs the day multiplier too). A shift's oracle
  * sums the runs since the shift began. The mix, freshness, quarantine and duration kinds are not
@@ -17,7 +17,7 @@ import { categoryOf, contextOf } from './harness/harness.js';
  */
 
 const VOLUME_KINDS = ['spike', 'drop', 'zero', 'burst', 'shift-down', 'shift-up'];
-const FALSE_POSITIVE_BUDGET = 0.01;
+const DEFAULT_BUDGET = 0.01;
 const ORACLES = ['nb', 'poisson'] as const;
 type Oracle = (typeof ORACLES)[number];
 
@@ -46,9 +46,9 @@ function truthTail(r: CaseRecord, phi: number): number {
 }
 
 /** The largest alpha at which the oracle alarms on at most the budget's share of clean normal days. */
-function calibratedAlpha(cleanTails: number[]): number {
+function calibratedAlpha(cleanTails: number[], budget: number): number {
   const sorted = [...cleanTails].sort((a, b) => a - b);
-  return sorted[Math.floor(FALSE_POSITIVE_BUDGET * sorted.length)]!;
+  return sorted[Math.floor(budget * sorted.length)]!;
 }
 
 interface Row {
@@ -61,11 +61,11 @@ interface Row {
 
 const newRow = (): Row => ({ cases: 0, us: 0, oracle: { nb: 0, poisson: 0 }, gap: { nb: 0, poisson: 0 }, usOnly: { nb: 0, poisson: 0 } });
 
-function tallySeed(records: readonly CaseRecord[], rows: Map<string, Row>): string {
+function tallySeed(records: readonly CaseRecord[], budget: number, rows: Map<string, Row>): string {
   const phis = overDispersion(records);
   const phiOf = (r: CaseRecord, oracle: Oracle): number => (oracle === 'poisson' ? 0 : phis.get(r.stream) ?? 0);
   const normal = records.filter((r) => r.kind === 'clean' && !r.young && r.day && ['busy', 'light', 'quiet'].includes(categoryOf(r.day)));
-  const alpha = Object.fromEntries(ORACLES.map((o) => [o, calibratedAlpha(normal.map((r) => truthTail(r, phiOf(r, o))))])) as Record<Oracle, number>;
+  const alpha = Object.fromEntries(ORACLES.map((o) => [o, calibratedAlpha(normal.map((r) => truthTail(r, phiOf(r, o))), budget)])) as Record<Oracle, number>;
   for (const r of records) {
     if (!VOLUME_KINDS.includes(r.kind) || r.young || !r.day) continue;
     const us = r.verdict.verdict === 'anomalous';
@@ -98,9 +98,10 @@ function main(argv: readonly string[]): void {
   const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const variant = (value('dev-world') ?? 'plain') as DevelopmentVariant;
   if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}`);
+  const budget = Number(value('budget') ?? DEFAULT_BUDGET);
   const rows = new Map<string, Row>();
   for (const seed of (value('dev-seed') ?? '31337').split(',').map(Number)) {
-    process.stdout.write(`seed ${seed}: ${tallySeed(diagnose({}, seed, variant), rows)}\n`);
+    process.stdout.write(`seed ${seed}: ${tallySeed(diagnose({}, seed, variant), budget, rows)}\n`);
   }
   process.stdout.write(`${table(new Map([...rows].sort(([a], [b]) => a.localeCompare(b))))}\n`);
 }
