@@ -14,9 +14,11 @@ import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from 
 interface Pending {
   kind: string;
   factor?: number;
+  /** A shift's scaled fetched counts, oldest first, the judged run last. */
+  shifted?: number[];
 }
 
-interface CaseRecord {
+export interface CaseRecord {
   stream: string;
   kind: string;
   day: HarnessDay | undefined;
@@ -24,19 +26,22 @@ interface CaseRecord {
   verdict: ReturnType<typeof judgeRun>;
   factor?: number;
   history?: readonly HarnessRun[];
+  /** A shift's runs since it began, the judged run last: each day's truth and its scaled fetched count. */
+  shiftWindow?: { day: HarnessDay; fetched: number }[];
   /** Judged against a short history (the harness's young-history cases). */
   young: boolean;
 }
 
-function diagnose(thresholds: Partial<AlarmThresholds>, seed: number, variant: DevelopmentVariant): CaseRecord[] {
+/** Every judged run of the development harness (clean and injected), with its day's truth. */
+export function diagnose(thresholds: Partial<AlarmThresholds>, seed: number, variant: DevelopmentVariant): CaseRecord[] {
   const development = developmentWorld(variant);
   let stream: HarnessStream | null = null;
-  let byTime = new Map<string, HarnessDay>();
+  let indexByTime = new Map<string, number>();
   let pending: Pending | null = null;
   const world: HarnessWorld = {
     generate: (options) => {
       stream = development.generate(options);
-      byTime = new Map(stream.days.map((d) => [d.run.startedAt, d]));
+      indexByTime = new Map(stream.days.map((d, i) => [d.run.startedAt, i]));
       return stream;
     },
     inject: (rng, kind, run, busy) => {
@@ -44,8 +49,9 @@ function diagnose(thresholds: Partial<AlarmThresholds>, seed: number, variant: D
       return development.inject(rng, kind, run, busy);
     },
     scale: (metrics, factor) => {
-      pending = { kind: factor < 1 ? 'shift-down' : 'shift-up', factor };
-      return development.scale(metrics, factor);
+      const scaled = development.scale(metrics, factor);
+      pending = { kind: factor < 1 ? 'shift-down' : 'shift-up', factor, shifted: [...(pending?.shifted ?? []), scaled.fetched] };
+      return scaled;
     },
   };
   const records: CaseRecord[] = [];
@@ -57,7 +63,12 @@ function diagnose(thresholds: Partial<AlarmThresholds>, seed: number, variant: D
       pending = null;
       const kind = injected?.kind ?? 'clean';
       const keep = (kind === 'clean') === (verdict.verdict === 'anomalous');
-      records.push({ stream: (stream as HarnessStream | null)?.id ?? '?', kind, factor: injected?.factor, day: byTime.get(current.startedAt), current, verdict, history: keep ? history : undefined, young: history.length < 100 });
+      const days = (stream as HarnessStream | null)?.days ?? [];
+      const index = indexByTime.get(current.startedAt);
+      const day = index === undefined ? undefined : days[index];
+      const shifted = injected?.shifted;
+      const shiftWindow = shifted && index !== undefined ? shifted.map((fetched, k) => ({ day: days[index - shifted.length + 1 + k]!, fetched })) : undefined;
+      records.push({ stream: (stream as HarnessStream | null)?.id ?? '?', kind, factor: injected?.factor, day, current, verdict, history: keep ? history : undefined, shiftWindow, young: history.length < 100 });
       return verdict;
     },
     { seed },

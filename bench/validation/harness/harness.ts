@@ -90,7 +90,7 @@ export function categoryOf(day: HarnessDay): DayCategory {
   return day.busyWeekday ? 'busy' : 'light';
 }
 
-function contextOf(day: HarnessDay): InjectionContext {
+export function contextOf(day: HarnessDay): InjectionContext {
   if (day.state === 'quiet') return 'quiet';
   if (day.backDay >= 1) return 'first-back';
   return day.boundary ? 'boundary' : 'normal';
