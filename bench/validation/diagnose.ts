@@ -1,12 +1,12 @@
 import { pathToFileURL } from 'node:url';
 import { HistoryModel, judgeRun, type AlarmThresholds } from '../../main/validation/index.js';
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
-import { runHarness } from './harness/harness.js';
+import { categoryOf, runHarness } from './harness/harness.js';
 import type { HarnessDay, HarnessRun, HarnessStream, HarnessWorld } from './harness/world.js';
 import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from './development/world.js';
 
 /**
- * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--young]] [--thresholds=...] [--dev-seed=N] [--dev-world=drift]`: the development
+ * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--category=busy,light,quiet,first-back] [--young]] [--thresholds=...] [--dev-seed=N] [--dev-world=drift]`: the development
  * harness's misses per kind and its false positives, each with the day's truth and the verdict's
  * words — what tuning is read from. Development only: the audit world is never diagnosed.
  */
@@ -150,8 +150,10 @@ function main(argv: readonly string[]): void {
   const show = (r: CaseRecord): string => (r.history && r.history.length < 10 ? `${shown(r)}\n${r.history.map(runLine).join('\n')}` : shown(r));
   if (argv.includes('--fp')) {
     const young = argv.includes('--young');
-    const fps = records.filter((r) => r.kind === 'clean' && r.young === young && r.verdict.verdict === 'anomalous' && r.day && !r.day.broken && !r.day.holiday && r.day.sinceChange === 0 && !(r.day.quietDay >= 1 && r.day.quietDay <= 5));
-    process.stdout.write(`${fps.length} false positives\n${fps.slice(0, limit).map(show).join('\n')}\n`);
+    // The harness's own day categories, so the count is the one eval.js reports for them.
+    const categories = (value('category') ?? 'busy,light,quiet,first-back').split(',');
+    const fps = records.filter((r) => r.kind === 'clean' && r.young === young && r.verdict.verdict === 'anomalous' && r.day && categories.includes(categoryOf(r.day)));
+    process.stdout.write(`${fps.length} false positives on ${categories.join(', ')} days\n${fps.slice(0, limit).map(show).join('\n')}\n`);
   }
   if (kind && argv.includes('--histogram')) process.stdout.write(`${histogram(records, kind)}\n`);
   else if (kind) {
