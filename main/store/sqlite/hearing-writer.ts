@@ -141,11 +141,13 @@ export class SqliteHearingWriter implements BulkHearingWriter {
 type Value = string | number | null;
 
 /**
- * Rows for one table, gathered and then inserted ROWS_PER_STATEMENT to a statement (the rest one
- * by one), in the order they were added: one statement per row cost more in binding and stepping
- * than in the rows themselves (the undo journal; at 100,000 hearings, the ≈ 380,000 related rows
- * too: 400,000 four-column rows took ≈ 480–540 ms of CPU one a statement, ≈ 390 ms at 32; the
- * 100,000 hearing rows ≈ 1.7–2.1 s one a statement, ≈ 1.4–1.5 s at 10 to 25).
+ * Rows for one table, gathered and then inserted ROWS_PER_STATEMENT to a statement (the rest in one
+ * statement of their number), in the order they were added: one statement per row cost more in
+ * binding and stepping than in the rows themselves (the undo journal; at 100,000 hearings, the
+ * ≈ 380,000 related rows too: 400,000 four-column rows took ≈ 480–540 ms of CPU one a statement,
+ * ≈ 390 ms at 32; the 100,000 hearing rows ≈ 1.7–2.1 s one a statement, ≈ 1.4–1.5 s at 10 to 25).
+ * The rest matters most where isolation writes 16 or 24 changes a savepoint: written one a
+ * statement, nearly all of a dirty run's rows were.
  */
 class GatheredRows {
   /**
@@ -156,11 +158,13 @@ class GatheredRows {
    */
   private readonly values: Value[] = [];
   private count = 0;
-  /** The bound values of one statement, refilled for each: no copy of the values per statement. */
-  private readonly manyArgs: Value[];
-  private readonly oneArgs: Value[];
-  private readonly one: Database.Statement;
-  private readonly many: Database.Statement;
+  /**
+   * The statement for each number of rows up to ROWS_PER_STATEMENT (index: rows − 1), prepared when
+   * first needed, with its bound values refilled for each run: no copy of the values per statement.
+   */
+  private readonly statements: ({ statement: Database.Statement; args: Value[] } | undefined)[] = [];
+  private readonly insertText: string;
+  private readonly rowText: string;
 
   /**
    * `recordColumn`: where a row holds the eventId of its record. A multi-row statement the database
@@ -173,12 +177,8 @@ class GatheredRows {
     private readonly columns: readonly string[],
     private readonly recordColumn: number | null = null,
   ) {
-    const row = `(${columns.map(() => '?').join(', ')})`;
-    const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES`;
-    this.one = db.prepare(`${insert} ${row}`);
-    this.many = db.prepare(`${insert} ${Array(ROWS_PER_STATEMENT).fill(row).join(', ')}`);
-    this.manyArgs = new Array<Value>(columns.length * ROWS_PER_STATEMENT).fill(null);
-    this.oneArgs = new Array<Value>(columns.length).fill(null);
+    this.rowText = `(${columns.map(() => '?').join(', ')})`;
+    this.insertText = `INSERT INTO ${table} (${columns.join(', ')}) VALUES`;
   }
 
   add(row: readonly Value[]): void {
@@ -196,39 +196,38 @@ class GatheredRows {
 
   /** Inserts the rows added since the last insert or discard; returns how many the database inserted. */
   insert(): number {
-    const { count, manyArgs } = this;
+    const rows = this.count / this.columns.length;
     let inserted = 0;
-    let start = 0;
-    for (; start + manyArgs.length <= count; start += manyArgs.length) inserted += this.insertMany(start);
-    inserted += this.insertEach(start, count);
+    for (let first = 0; first < rows; first += ROWS_PER_STATEMENT) inserted += this.insertRows(first, Math.min(ROWS_PER_STATEMENT, rows - first));
     this.discard();
     return inserted;
   }
 
-  private insertMany(start: number): number {
+  /** Rows `first` to `first + rows − 1` (of those gathered) in one statement. */
+  private insertRows(first: number, rows: number): number {
+    const { statement, args } = this.statementFor(rows);
+    const start = first * this.columns.length;
     try {
-      return this.many.run(filled(this.manyArgs, this.values, start)).changes;
+      return statement.run(filled(args, this.values, start)).changes;
     } catch (error) {
+      if (rows === 1) throw this.recordColumn === null ? error : refusedWhileWriting(error, String(this.values[start + this.recordColumn]));
+      if (this.recordColumn === null || !this.db.inTransaction) throw error;
       // SQLite undid the refused statement alone while the transaction lives on (a constraint, say):
       // row by row, the refusal falls on one record's row.
-      if (this.recordColumn === null || !this.db.inTransaction) throw error;
-      return this.insertEach(start, start + this.manyArgs.length);
+      let inserted = 0;
+      for (let row = first; row < first + rows; row++) inserted += this.insertRows(row, 1);
+      return inserted;
     }
   }
 
-  /** The rows whose values lie in [from, to), one statement each. */
-  private insertEach(from: number, to: number): number {
-    let inserted = 0;
-    for (let start = from; start < to; start += this.oneArgs.length) inserted += this.insertOne(start);
-    return inserted;
-  }
-
-  private insertOne(start: number): number {
-    try {
-      return this.one.run(filled(this.oneArgs, this.values, start)).changes;
-    } catch (error) {
-      throw this.recordColumn === null ? error : refusedWhileWriting(error, String(this.values[start + this.recordColumn]));
+  private statementFor(rows: number): { statement: Database.Statement; args: Value[] } {
+    let prepared = this.statements[rows - 1];
+    if (prepared === undefined) {
+      const statement = this.db.prepare(`${this.insertText} ${Array(rows).fill(this.rowText).join(', ')}`);
+      prepared = { statement, args: new Array<Value>(this.columns.length * rows).fill(null) };
+      this.statements[rows - 1] = prepared;
     }
+    return prepared;
   }
 
   /** Forgets the rows added since the last insert or discard, written or not. */
