@@ -94,10 +94,11 @@ export function writeSqliteFloor(file: string, hearings: FloorHearing[], commitE
       chunk.forEach((item, i) => {
         for (const c of item.hearing.committees) committee.run(c.systemCode, c.name);
         const row = hearingRow(asChange(item, first + i), 1, 1);
-        // By position, as the engine's SQLite writer binds: by name, better-sqlite3 looks each key up.
-        hearing.run(HEARING_COLUMNS.map((c) => row[c]));
+        // By position and spread as arguments, as the engine's SQLite writer binds: by name,
+        // better-sqlite3 looks each key up, and an array it reads one element at a time.
+        hearing.run(...HEARING_COLUMNS.map((c) => row[c]));
         const rows = relatedRows(item.hearing, witnessId);
-        for (const table of RELATED_TABLES) for (const row of rows[table]) related[table].run(row);
+        for (const table of RELATED_TABLES) for (const row of rows[table]) related[table].run(...row);
       });
     });
     const size = commitEvery ?? hearings.length;
