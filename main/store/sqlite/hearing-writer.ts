@@ -89,7 +89,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     const hearingValues = hearingRow(change, runId, batchSeq);
     this.journal(runId, batchSeq, 'hearing', hearing.eventId, before, hearingValues.contentHash, now);
     if (before !== null) for (const { table } of RELATED_TABLES) this.s.deleteRelated[table].run(hearing.eventId);
-    const updated = before === null ? 0 : this.s.updateHearing.run(inOrder(this.updateArgs, UPDATED, hearingValues)).changes;
+    const updated = before === null ? 0 : this.s.updateHearing.run(...inOrder(this.updateArgs, UPDATED, hearingValues)).changes;
     if (before === null) this.hearingInserts.add(inOrder(this.insertArgs, INSERTED, hearingValues));
     eachRelatedRow(hearing, witnessId, this.gatherRelated);
     return updated;
