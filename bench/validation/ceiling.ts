@@ -99,8 +99,11 @@ function main(argv: readonly string[]): void {
   const variant = (value('dev-world') ?? 'plain') as DevelopmentVariant;
   if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}`);
   const budget = Number(value('budget') ?? DEFAULT_BUDGET);
+  if (!(budget > 0 && budget < 1)) throw new Error(`--budget takes a share of normal days between 0 and 1 (0.01 is 1 %); got ${value('budget')}`);
+  const seeds = (value('dev-seed') ?? '31337').split(',').map(Number);
+  if (!seeds.every(Number.isInteger)) throw new Error(`--dev-seed takes whole numbers separated by commas; got ${value('dev-seed')}`);
   const rows = new Map<string, Row>();
-  for (const seed of (value('dev-seed') ?? '31337').split(',').map(Number)) {
+  for (const seed of seeds) {
     process.stdout.write(`seed ${seed}: ${tallySeed(diagnose({}, seed, variant), budget, rows)}\n`);
   }
   process.stdout.write(`${table(new Map([...rows].sort(([a], [b]) => a.localeCompare(b))))}\n`);
