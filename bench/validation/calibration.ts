@@ -5,7 +5,8 @@ import { mixtureLowerTail, mixtureMean, mixtureUpperTail, tailForScore, type Cou
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
 import { DEFAULT_HARNESS_OPTIONS, categoryOf } from './harness/harness.js';
 import type { HarnessDay } from './harness/world.js';
-import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from './development/world.js';
+import { developmentSeeds, developmentVariant, optionValue } from './options.js';
+import { developmentWorld, type DevelopmentVariant } from './development/world.js';
 import { walkOf } from './diagnose.js';
 
 /**
@@ -95,10 +96,8 @@ function row(group: string, samples: readonly Sample[]): string {
 }
 
 function main(argv: readonly string[]): void {
-  const seeds = (argv.find((a) => a.startsWith('--dev-seed='))?.slice('--dev-seed='.length) ?? '31337,1,2,3').split(',').map(Number);
-  if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--dev-seed takes integers separated by commas; got ${argv.join(' ')}`);
-  const variant = (argv.find((a) => a.startsWith('--dev-world='))?.slice('--dev-world='.length) ?? 'plain') as DevelopmentVariant;
-  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}`);
+  const seeds = developmentSeeds(optionValue(argv, 'dev-seed'), '31337,1,2,3');
+  const variant = developmentVariant(optionValue(argv, 'dev-world'));
   const groups = collect(seeds, variant);
   const percent = (p: number): string => (100 * p).toFixed(2).padStart(6);
   process.stdout.write(`development (${variant}) seeds ${seeds.join(', ')}: clean busy, light and quiet days, fetched's single-run tails (%)\n`);

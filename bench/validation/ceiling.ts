@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { countLowerTail, countUpperTail } from '../../main/validation/historical/distributions.js';
-import { DEVELOPMENT_VARIANTS, type DevelopmentVariant } from './development/world.js';
+import { developmentSeeds, developmentVariant, optionValue } from './options.js';
 import { diagnose, type CaseRecord } from './diagnose.js';
 import { categoryOf, contextOf } from './harness/harness.js';
 
@@ -95,13 +95,11 @@ function table(rows: Map<string, Row>): string {
 }
 
 function main(argv: readonly string[]): void {
-  const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const variant = (value('dev-world') ?? 'plain') as DevelopmentVariant;
-  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}`);
+  const value = (name: string): string | undefined => optionValue(argv, name);
+  const variant = developmentVariant(value('dev-world'));
   const budget = Number(value('budget') ?? DEFAULT_BUDGET);
   if (!(budget > 0 && budget < 1)) throw new Error(`--budget takes a share of normal days between 0 and 1 (0.01 is 1 %); got ${value('budget')}`);
-  const seeds = (value('dev-seed') ?? '31337').split(',').map(Number);
-  if (!seeds.every(Number.isInteger)) throw new Error(`--dev-seed takes whole numbers separated by commas; got ${value('dev-seed')}`);
+  const seeds = developmentSeeds(value('dev-seed'), '31337');
   const rows = new Map<string, Row>();
   for (const seed of seeds) {
     process.stdout.write(`seed ${seed}: ${tallySeed(diagnose({}, seed, variant), budget, rows)}\n`);

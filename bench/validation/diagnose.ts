@@ -3,7 +3,8 @@ import { HistoryModel, judgeRun, type AlarmThresholds } from '../../main/validat
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
 import { categoryOf, runHarness } from './harness/harness.js';
 import type { HarnessDay, HarnessRun, HarnessStream, HarnessWorld } from './harness/world.js';
-import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from './development/world.js';
+import { developmentVariant, optionValue } from './options.js';
+import { developmentWorld, type DevelopmentVariant } from './development/world.js';
 
 /**
  * `node dist/bench/validation/diagnose.js [--kind=drop [--young]] [--fp [--category=busy,light,quiet,first-back] [--young]] [--thresholds=...] [--dev-seed=N] [--dev-world=drift]`: the development
@@ -137,10 +138,9 @@ function histogram(records: readonly CaseRecord[], kind: string): string {
 }
 
 function main(argv: readonly string[]): void {
-  const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const value = (name: string): string | undefined => optionValue(argv, name);
   const thresholds = Object.fromEntries((value('thresholds') ?? '').split(',').filter(Boolean).map((p) => p.split(':')).map(([k, v]) => [k, Number(v)]));
-  const variant = (value('dev-world') ?? 'plain') as DevelopmentVariant;
-  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}`);
+  const variant = developmentVariant(value('dev-world'));
   const records = diagnose(thresholds, Number(value('dev-seed') ?? 31_337), variant);
   const kind = value('kind');
   const limit = Number(value('limit') ?? 60);

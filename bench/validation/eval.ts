@@ -20,7 +20,8 @@ import {
 import { AUDIT_SEED, AUDIT_WORLD } from './audit/index.js';
 import { runHarness, type HarnessOptions } from './harness/harness.js';
 import { summariseHarness, type HarnessSummary } from './harness/report.js';
-import { DEVELOPMENT_VARIANTS, developmentWorld, type DevelopmentVariant } from './development/world.js';
+import { developmentVariant } from './options.js';
+import { developmentWorld, type DevelopmentVariant } from './development/world.js';
 import { cliAgreement, inProcessJudge, recordingJudge } from './judges.js';
 import { phase22Static, zScore30 } from './references.js';
 import { formatEvalMarkdown } from './report.js';
@@ -291,8 +292,7 @@ function main(argv: string[]): void {
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const { only } = values;
   if (only !== undefined && !['issue5', 'development', 'worlds'].includes(only)) throw new Error(`--only takes issue5, development or worlds; got ${only}\n${USAGE}`);
-  const variant = values['dev-world'] as DevelopmentVariant;
-  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}\n${USAGE}`);
+  const variant = developmentVariant(values['dev-world'], USAGE);
   const overrides: Partial<EvalOptions> = {};
   if (values.seed) overrides.seed = integerOption('--seed', values.seed);
   if (values.days) overrides.judgedDays = integerOption('--days', values.days);

@@ -1,0 +1,20 @@
+import { DEVELOPMENT_VARIANTS, type DevelopmentVariant } from './development/world.js';
+
+/** The text of `--name=text` in `argv`, or undefined when it is not given. */
+export function optionValue(argv: readonly string[], name: string): string | undefined {
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+/** The development world `--dev-world` names (plain when not given); any other name is refused. */
+export function developmentVariant(name: string | undefined, usage = ''): DevelopmentVariant {
+  const variant = (name ?? 'plain') as DevelopmentVariant;
+  if (!DEVELOPMENT_VARIANTS.includes(variant)) throw new Error(`--dev-world takes ${DEVELOPMENT_VARIANTS.join(' or ')}; got ${variant}${usage && `\n${usage}`}`);
+  return variant;
+}
+
+/** The seeds `--dev-seed` lists, comma-separated (`fallback` when not given); each must be a whole number. */
+export function developmentSeeds(list: string | undefined, fallback: string): number[] {
+  const seeds = (list ?? fallback).split(',').map(Number);
+  if (!seeds.every(Number.isInteger)) throw new Error(`--dev-seed takes whole numbers separated by commas; got ${list}`);
+  return seeds;
+}
