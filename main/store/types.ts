@@ -77,9 +77,6 @@ export interface ReportedRun extends RunSummary {
   review: string | null;
 }
 
-export interface RunDetail extends RunSummary {
-  batchList: BatchRecord[];
-}
 
 /** Which runs to list, newest first: the API's filters, applied in SQL before the limit, and its keyset cursor `after`. */
 export type RunQuery = Partial<ApiParsedInput<'runs.list'>>;
