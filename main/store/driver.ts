@@ -14,9 +14,11 @@ export function queryLayer(dialect: Dialect): Db {
 }
 
 /** The part of a batch transaction each backend writes its own way, for speed: the hearings. */
-export interface BulkHearingWriter extends Pick<WriteTx, 'findEarlierWrites' | 'savepoint'> {
+export interface BulkHearingWriter extends Pick<WriteTx, 'findEarlierWrites'> {
   /** WriteTx.writeHearings, reading only the committees and witnesses `known` lacks and telling it what it found. */
   writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }>;
+  /** WriteTx.savepoint, over the writer's way of sending the savepoint statements. */
+  readonly savepoints: Savepoints;
 }
 
 /** The statements of WriteTx.savepoint, the same on both backends. */

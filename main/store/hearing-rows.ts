@@ -69,16 +69,14 @@ export function noRelatedTotals(): RelatedTotals {
   return Object.fromEntries(RELATED_TABLES.map(({ table }) => [table, { rows: 0, weighted: 0 }])) as RelatedTotals;
 }
 
-function addRows(total: { rows: number; weighted: number }, rows: number, position: number): void {
-  total.rows += rows;
-  total.weighted += rows * (position + 1);
-}
-
 /** `totals` plus what the records of `changes` list: counted from each record as planned, not from what a writer inserted. */
 export function withPlannedRelated(totals: RelatedTotals, changes: readonly PlannedChange[]): RelatedTotals {
   const sum = structuredClone(totals);
   for (const { hearing, position } of changes) {
-    for (const { table, member } of RELATED_TABLES) addRows(sum[table], hearing[member].length, position);
+    for (const { table, member } of RELATED_TABLES) {
+      sum[table].rows += hearing[member].length;
+      sum[table].weighted += hearing[member].length * (position + 1);
+    }
   }
   return sum;
 }
@@ -123,10 +121,6 @@ export function* committeesToCreate(named: readonly NormalizedHearing['committee
   }
 }
 
-function relatedCount(hearing: NormalizedHearing): number {
-  return RELATED_TABLES.reduce((sum, { member }) => sum + hearing[member].length, 0);
-}
-
 /** Batch rule before writing: an eventId this run already committed is a duplicate. */
 export function earlierWriteViolations(eventIds: string[]): BatchRuleViolation[] {
   return eventIds.map((eventId) => ({
@@ -141,13 +135,10 @@ export function earlierWriteViolations(eventIds: string[]): BatchRuleViolation[]
  * since both backends enforce the foreign keys on the insert itself.
  */
 export function writtenCountViolations(changes: PlannedChange[], found: { hearings: number; related: number }): BatchRuleViolation[] {
-  const violations: BatchRuleViolation[] = [];
-  const plannedRelated = changes.reduce((sum, change) => sum + relatedCount(change.hearing), 0);
-  if (found.hearings !== changes.length || found.related !== plannedRelated) {
-    const message = `wrote ${found.hearings} hearings and ${found.related} related rows; planned ${changes.length} and ${plannedRelated}`;
-    violations.push({ eventId: null, reason: { code: 'WRITE_FAILED', message } });
-  }
-  return violations;
+  const plannedRelated = changes.reduce((sum, { hearing }) => sum + RELATED_TABLES.reduce((n, { member }) => n + hearing[member].length, 0), 0);
+  if (found.hearings === changes.length && found.related === plannedRelated) return [];
+  const message = `wrote ${found.hearings} hearings and ${found.related} related rows; planned ${changes.length} and ${plannedRelated}`;
+  return [{ eventId: null, reason: { code: 'WRITE_FAILED', message } }];
 }
 
 /**

@@ -5,12 +5,7 @@ export type SnapshotKind = Snapshot['kind'];
 export type RestoreEvent = RestoreEventView;
 
 /** Who restores and why: a restore is an audited event, never anonymous. */
-export interface RestoreRequest {
-  operator: string;
-  reason: string;
-  at: string;
-  safetySnapshotId: string | null;
-}
+export type RestoreRequest = Pick<RestoreEvent, 'operator' | 'reason' | 'at' | 'safetySnapshotId'>;
 
 /**
  * Snapshots of the live database and restores from them. SQLite keeps files beside the database

@@ -88,7 +88,7 @@ export class GatehouseStore extends RunRepository {
   private async withSavepoint<T>(writer: BulkHearingWriter, work: () => Promise<T>): Promise<T> {
     const savepoint = this.known.savepoint();
     try {
-      return await writer.savepoint(work);
+      return await writer.savepoints.around(work);
     } catch (error) {
       this.known.rolledBackTo(savepoint);
       throw error;

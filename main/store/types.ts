@@ -1,7 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, RunMetrics, RunStatus, RunSummary } from '../../shared/run.js';
-import type { ValidationResult } from '../../shared/validation.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunSummary } from '../../shared/run.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { RelatedTotals } from './hearing-rows.js';
 import type { Database } from './schema.js';
@@ -62,14 +61,8 @@ export interface Checkpoint {
 /** A run as createRun records it, with the process that runs it. */
 export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | 'source' | 'startedAt' | 'flags' | 'resumedFrom'>> & { pid: number; host: string };
 
-export interface RunOutcome {
-  status: RunStatus;
-  finishedAt: string;
-  metrics: RunMetrics;
-  batchCounts: BatchCounts;
-  validation: ValidationResult | null;
-  error: string | null;
-}
+/** How a run ended, as finishRun records it. */
+export type RunOutcome = Required<Pick<RunSummary, 'status' | 'metrics' | 'validation' | 'error'>> & { finishedAt: string; batchCounts: BatchCounts };
 
 /** A run as the reports read it: the summary plus the operator's review, if any. */
 export interface ReportedRun extends RunSummary {
@@ -77,9 +70,6 @@ export interface ReportedRun extends RunSummary {
   review: string | null;
 }
 
-export interface RunDetail extends RunSummary {
-  batchList: BatchRecord[];
-}
 
 /** Which runs to list, newest first: the API's filters, applied in SQL before the limit, and its keyset cursor `after`. */
 export type RunQuery = Partial<ApiParsedInput<'runs.list'>>;

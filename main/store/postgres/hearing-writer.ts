@@ -36,7 +36,7 @@ interface UnseenWitnesses {
  */
 export class PostgresHearingWriter implements BulkHearingWriter {
   /** One writer per transaction, so a savepoint's release may wait for the next SAVEPOINT (or the COMMIT). */
-  private readonly savepoints = new Savepoints((steps) => this.db.query(steps.map((step) => SAVEPOINT_STATEMENTS[step]).join('; ')), true);
+  readonly savepoints = new Savepoints((steps) => this.db.query(steps.map((step) => SAVEPOINT_STATEMENTS[step]).join('; ')), true);
 
   constructor(
     private readonly db: Queryable,
@@ -78,10 +78,6 @@ export class PostgresHearingWriter implements BulkHearingWriter {
       [runId, eventIds],
     );
     return earlierWriteViolations(rows.map((row) => row.event_id));
-  }
-
-  savepoint<T>(work: () => Promise<T>): Promise<T> {
-    return this.savepoints.around(work);
   }
 
   /**

@@ -2,11 +2,12 @@ import { sql } from 'kysely';
 import type { QuarantineEntry } from '../../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
 import { slices } from '../../../shared/slices.js';
+import type { RunDetailView } from '../../../shared/api.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import { startedWithin } from './reported-runs.js';
-import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunDetail, RunOutcome, RunQuery, StoredHearing } from '../types.js';
+import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
 /**
  * The content is parsed only when asked for: a hearing whose hash matches its record's (most of a
@@ -175,7 +176,7 @@ export class RunRepository {
     return orphans;
   }
 
-  async getRun(runId: number): Promise<RunDetail | null> {
+  async getRun(runId: number): Promise<RunDetailView | null> {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();

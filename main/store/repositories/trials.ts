@@ -3,10 +3,9 @@ import type { StoreDriver } from '../driver.js';
 import type { TrialRecordView } from '../../../shared/api-validation.js';
 import { trialFromRow } from '../rows.js';
 
-export type TrialLevel = 'run' | 'record' | 'control';
-
 /** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`record-rules:CODE`, `validator:RULE`): for an injection only alarms attributable to its kind. */
 export type TrialRecord = TrialRecordView;
+export type TrialLevel = TrialRecord['level'];
 
 export type NewTrialRecord = Omit<TrialRecord, 'id'>;
 

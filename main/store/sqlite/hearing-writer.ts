@@ -32,7 +32,7 @@ function prepareStatements(db: Database.Database) {
  */
 export class SqliteHearingWriter implements BulkHearingWriter {
   private readonly s: ReturnType<typeof prepareStatements>;
-  private readonly savepoints: Savepoints;
+  readonly savepoints: Savepoints;
   /** The journal rows of the writeHearings call under way, in the order they were journaled. */
   private readonly journalRows: GatheredRows;
   /** The call's added hearings, inserted before the related rows that point at them. */
@@ -97,10 +97,6 @@ export class SqliteHearingWriter implements BulkHearingWriter {
 
   async findEarlierWrites(runId: number, eventIds: string[]) {
     return earlierWriteViolations(this.s.earlierWrites.all(JSON.stringify(eventIds), runId) as string[]);
-  }
-
-  savepoint<T>(work: () => Promise<T>): Promise<T> {
-    return this.savepoints.around(work);
   }
 
   private ensureCommittees(hearing: NormalizedHearing, runId: number, batchSeq: number, now: string, known: KnownRows): void {
