@@ -70,7 +70,6 @@ export interface ReportedRun extends RunSummary {
   review: string | null;
 }
 
-
 /** Which runs to list, newest first: the API's filters, applied in SQL before the limit, and its keyset cursor `after`. */
 export type RunQuery = Partial<ApiParsedInput<'runs.list'>>;
 /** Quarantine entries oldest first, by run and batch, with the keyset cursor `after`. */
