@@ -65,25 +65,26 @@ function tallySeed(records: readonly CaseRecord[], budget: number, rows: Map<str
   const phis = overDispersion(records);
   const phiOf = (r: CaseRecord, oracle: Oracle): number => (oracle === 'poisson' ? 0 : phis.get(r.stream) ?? 0);
   const normal = records.filter((r) => r.kind === 'clean' && !r.young && r.day && ['busy', 'light', 'quiet'].includes(categoryOf(r.day)));
-  const alpha = Object.fromEntries(ORACLES.map((o) => [o, calibratedAlpha(normal.map((r) => truthTail(r, phiOf(r, o))), budget)])) as Record<Oracle, number>;
+  const normalTails = Object.fromEntries(ORACLES.map((o) => [o, normal.map((r) => truthTail(r, phiOf(r, o)))])) as Record<Oracle, number[]>;
+  const alpha = Object.fromEntries(ORACLES.map((o) => [o, calibratedAlpha(normalTails[o], budget)])) as Record<Oracle, number>;
   for (const r of records) {
     if (!VOLUME_KINDS.includes(r.kind) || r.young || !r.day) continue;
     const us = r.verdict.verdict === 'anomalous';
+    const oracle = Object.fromEntries(ORACLES.map((o) => [o, truthTail(r, phiOf(r, o)) < alpha[o]])) as Record<Oracle, boolean>;
     const family = r.stream.replace(/^development-|-\d+$/g, '');
     for (const key of [`${r.kind}`, `${r.kind} ${contextOf(r.day)}`, `${r.kind} ${family}`, 'all volume']) {
       const row = rows.get(key) ?? newRow();
       row.cases++;
       if (us) row.us++;
       for (const o of ORACLES) {
-        const oracle = truthTail(r, phiOf(r, o)) < alpha[o];
-        if (oracle) row.oracle[o]++;
-        if (oracle && !us) row.gap[o]++;
-        if (us && !oracle) row.usOnly[o]++;
+        if (oracle[o]) row.oracle[o]++;
+        if (oracle[o] && !us) row.gap[o]++;
+        if (us && !oracle[o]) row.usOnly[o]++;
       }
       rows.set(key, row);
     }
   }
-  const falseAlarms = (o: Oracle): number => normal.filter((r) => truthTail(r, phiOf(r, o)) < alpha[o]).length;
+  const falseAlarms = (o: Oracle): number => normalTails[o].filter((tail) => tail < alpha[o]).length;
   return ORACLES.map((o) => `${o} alpha ${alpha[o].toExponential(2)} (${falseAlarms(o)}/${normal.length} normal days)`).join(', ');
 }
 
