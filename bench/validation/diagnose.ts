@@ -3,7 +3,7 @@ import { HistoryModel, judgeRun, type AlarmThresholds } from '../../main/validat
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
 import { categoryOf, runHarness } from './harness/harness.js';
 import type { HarnessDay, HarnessRun, HarnessStream, HarnessWorld } from './harness/world.js';
-import { developmentVariant, optionValue } from './options.js';
+import { developmentSeeds, developmentVariant, optionValue, thresholdOverrides } from './options.js';
 import { developmentWorld, type DevelopmentVariant } from './development/world.js';
 
 /**
@@ -139,9 +139,11 @@ function histogram(records: readonly CaseRecord[], kind: string): string {
 
 function main(argv: readonly string[]): void {
   const value = (name: string): string | undefined => optionValue(argv, name);
-  const thresholds = Object.fromEntries((value('thresholds') ?? '').split(',').filter(Boolean).map((p) => p.split(':')).map(([k, v]) => [k, Number(v)]));
+  const thresholds = thresholdOverrides(value('thresholds'));
   const variant = developmentVariant(value('dev-world'));
-  const records = diagnose(thresholds, Number(value('dev-seed') ?? 31_337), variant);
+  const [seed, ...more] = developmentSeeds(value('dev-seed'), '31337');
+  if (more.length > 0) throw new Error(`--dev-seed takes one seed here; got ${value('dev-seed')}`);
+  const records = diagnose(thresholds, seed!, variant);
   const kind = value('kind');
   const limit = Number(value('limit') ?? 60);
   const traced = Number(value('trace') ?? 0);

@@ -20,7 +20,7 @@ import {
 import { AUDIT_SEED, AUDIT_WORLD } from './audit/index.js';
 import { runHarness, type HarnessOptions } from './harness/harness.js';
 import { summariseHarness, type HarnessSummary } from './harness/report.js';
-import { developmentVariant } from './options.js';
+import { developmentVariant, thresholdOverrides } from './options.js';
 import { developmentWorld, type DevelopmentVariant } from './development/world.js';
 import { cliAgreement, inProcessJudge, recordingJudge } from './judges.js';
 import { phase22Static, zScore30 } from './references.js';
@@ -243,10 +243,6 @@ export function evalResultJson(result: EvalResult): unknown {
 }
 
 /** "fetched:3.2,mix:3.5" → overrides, for tuning runs. */
-function parseThresholds(text: string): Partial<AlarmThresholds> {
-  return Object.fromEntries(text.split(',').map((pair) => pair.split(':')).map(([key, value]) => [key, Number(value)]));
-}
-
 /** The development world: the one the thresholds are tuned on (`drift`: its rougher variant, for a second opinion). */
 export function runDevelopmentEval(thresholds?: Partial<AlarmThresholds>, overrides: Partial<HarnessOptions> = {}, variant: DevelopmentVariant = 'plain'): HarnessSummary {
   return summariseHarness(runHarness(developmentWorld(variant), inProcessJudge({ thresholds }), { seed: DEVELOPMENT_SEED, ...overrides }));
@@ -296,7 +292,7 @@ function main(argv: string[]): void {
   const overrides: Partial<EvalOptions> = {};
   if (values.seed) overrides.seed = integerOption('--seed', values.seed);
   if (values.days) overrides.judgedDays = integerOption('--days', values.days);
-  if (values.thresholds) overrides.thresholds = parseThresholds(values.thresholds);
+  if (values.thresholds) overrides.thresholds = thresholdOverrides(values.thresholds);
   const developmentDraw = values['dev-seed'] ? { seed: integerOption('--dev-seed', values['dev-seed']) } : {};
   const started = performance.now();
   const out: string[] = [];

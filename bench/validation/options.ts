@@ -1,3 +1,4 @@
+import { DEFAULT_THRESHOLDS, type AlarmThresholds } from '../../main/validation/index.js';
 import { DEVELOPMENT_VARIANTS, type DevelopmentVariant } from './development/world.js';
 
 /** The text of `--name=text` in `argv`, or undefined when it is not given. */
@@ -17,4 +18,14 @@ export function developmentSeeds(list: string | undefined, fallback: string): nu
   const seeds = (list ?? fallback).split(',').map(Number);
   if (!seeds.every(Number.isInteger)) throw new Error(`--dev-seed takes whole numbers separated by commas; got ${list}`);
   return seeds;
+}
+
+/** `--thresholds=fetched:3.2,mix:3.5`: alarm thresholds to try instead of the defaults; an unknown name or a bar that is not a positive number is refused. */
+export function thresholdOverrides(text: string | undefined): Partial<AlarmThresholds> {
+  const pairs = (text ?? '').split(',').filter(Boolean).map((pair) => pair.split(':'));
+  for (const [name, bar] of pairs) {
+    if (!(name! in DEFAULT_THRESHOLDS)) throw new Error(`--thresholds names one of ${Object.keys(DEFAULT_THRESHOLDS).join(', ')}; got ${name}`);
+    if (!(Number(bar) > 0 && Number.isFinite(Number(bar)))) throw new Error(`--thresholds takes a positive number for ${name}; got ${bar}`);
+  }
+  return Object.fromEntries(pairs.map(([name, bar]) => [name, Number(bar)]));
 }
