@@ -23,14 +23,18 @@ function freshDatabase(): { file: string; remove: () => void } {
   return { file: path.join(folder, 'bench.db'), remove: () => fs.rmSync(folder, { recursive: true, force: true }) };
 }
 
-/** End to end, as `gatehouse update` does it: open, lock, fetch, rules, batches, record the run. */
-export async function measureUpdate(records: number, mode: RunMode, batchSize = 50): Promise<EngineMeasurement> {
+/**
+ * End to end, as `gatehouse update` does it: open, lock, fetch, rules, batches, record the run.
+ * `batchCeiling` null: fixed batches of `batchSize`, as runUpdate runs without one; the CLI's
+ * default (ADAPTIVE_BATCHES on) grows them to DEFAULT_BATCH_CEILING.
+ */
+export async function measureUpdate(records: number, mode: RunMode, batchSize = 50, batchCeiling: number | null = null): Promise<EngineMeasurement> {
   const { file, remove } = freshDatabase();
   try {
     const started = performance.now();
     const store = await openStore(file);
     const source = await benchSource(records);
-    const summary = await runUpdate({ store, source, mode, batchSize });
+    const summary = await runUpdate({ store, source, mode, batchSize, batchCeiling });
     await store.close();
     const ms = performance.now() - started;
     if (summary.metrics.added !== records) throw new Error(`bench run added ${summary.metrics.added} of ${records}`);
