@@ -12,7 +12,14 @@ export interface EngineMeasurement {
   records: number;
   mode: RunMode | 'floor' | 'resumed' | 'rolled back';
   ms: number;
+  /** This process's CPU (user + system) over the same span as `ms`: on a shared machine, steadier than wall time. */
+  cpuMs?: number;
   recordsPerSecond: number;
+}
+
+function cpuMsSince(before: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(before);
+  return (user + system) / 1000;
 }
 
 /** The synthetic feed every engine measurement here reads: the same records for the same count. */
@@ -23,18 +30,24 @@ function freshDatabase(): { file: string; remove: () => void } {
   return { file: path.join(folder, 'bench.db'), remove: () => fs.rmSync(folder, { recursive: true, force: true }) };
 }
 
-/** End to end, as `gatehouse update` does it: open, lock, fetch, rules, batches, record the run. */
-export async function measureUpdate(records: number, mode: RunMode, batchSize = 50): Promise<EngineMeasurement> {
+/**
+ * End to end, as `gatehouse update` does it: open, lock, fetch, rules, batches, record the run.
+ * `batchCeiling` null: fixed batches of `batchSize`, as runUpdate runs without one; the CLI's
+ * default (ADAPTIVE_BATCHES on) grows them to DEFAULT_BATCH_CEILING.
+ */
+export async function measureUpdate(records: number, mode: RunMode, batchSize = 50, batchCeiling: number | null = null): Promise<EngineMeasurement> {
   const { file, remove } = freshDatabase();
   try {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const store = await openStore(file);
     const source = await benchSource(records);
-    const summary = await runUpdate({ store, source, mode, batchSize });
+    const summary = await runUpdate({ store, source, mode, batchSize, batchCeiling });
     await store.close();
     const ms = performance.now() - started;
+    const cpuMs = cpuMsSince(cpuBefore);
     if (summary.metrics.added !== records) throw new Error(`bench run added ${summary.metrics.added} of ${records}`);
-    return { records, mode, ms, recordsPerSecond: (records / ms) * 1000 };
+    return { records, mode, ms, cpuMs, recordsPerSecond: (records / ms) * 1000 };
   } finally {
     remove();
   }
@@ -48,9 +61,10 @@ export async function measureFloor(records: number): Promise<EngineMeasurement> 
     await store.close();
     const hearings = await floorHearings(records);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     writeSqliteFloor(file, hearings, null);
     const ms = performance.now() - started;
-    return { records, mode: 'floor', ms, recordsPerSecond: (records / ms) * 1000 };
+    return { records, mode: 'floor', ms, cpuMs: cpuMsSince(cpuBefore), recordsPerSecond: (records / ms) * 1000 };
   } finally {
     remove();
   }
