@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 
 /**
- * Alternated pairs of two builds (COMMON.md's acceptance protocol): each pair runs measure-one.js
+ * Alternated pairs of two builds, the way a speed change is judged here: each pair runs measure-one.js
  * from the old and the new `dist` in separate processes, the old one first in odd pairs and the
  * new one first in even pairs. On a machine other helpers load, the load drifts within a minute:
  * with the same build first in every pair, eight pairs once put a build that only skipped the
