@@ -84,4 +84,23 @@ describe('update from the congress: source', () => {
     expect(run?.source).toBe(`congress:${server.baseUrl}`);
     expect(JSON.stringify(run)).not.toContain('refused-secret-key');
   });
+
+  it('stops listing a chamber whose server serves the same page again, instead of paging until the quota is spent', async () => {
+    const store = await temporaryStore();
+    const meetings = [hearingRecord(200001, { updateDate: RECENT }), hearingRecord(200002, { updateDate: RECENT })];
+    const server = await serve({ house: meetings });
+    // Ignores the offset and always links a next page, as a loop in the pagination would.
+    server.override = (request) => request.path.endsWith('/house')
+      ? { body: { committeeMeetings: meetings.map(({ eventId, updateDate }) => ({ eventId, updateDate })), pagination: { count: 1000, next: `${server.baseUrl}/committee-meeting/119/house?offset=0` } } }
+      : undefined;
+    const limiter = new RequestRateLimiter({ clock: () => NOW, limit: 50, sleep: () => Promise.reject(new Error('the hourly request quota is spent')) });
+    const source = congressSource(server, { limiter });
+    const summary = await runUpdate({ store, source, clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, updated: 0, unchanged: 0, quarantined: 0 });
+    expect(server.requests.filter((request) => request.path.endsWith('/house'))).toHaveLength(2);
+    expect(source.stats).toMatchObject({ repeatedPages: 1, duplicatesSkipped: 2 });
+    expect(await store.countHearings()).toBe(2);
+  });
 });

@@ -40,6 +40,8 @@ export interface CongressFetchStats {
   outsideWindow: number;
   /** The same chamber/eventId listed twice (the list shifted between pages). */
   duplicatesSkipped: number;
+  /** List pages that listed no meeting not already listed: the feed repeats itself, so that chamber's listing ends there. */
+  repeatedPages: number;
 }
 
 export interface CongressSource extends RecordSource {
@@ -65,7 +67,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   // Fixed when the source opens, so the same source always lists the same window (stable positions).
   const window = lookbackWindow(at, lookbackDays);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0 };
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0 };
   const reader = new MeetingReader(client, congress, window, stats);
   return {
     description: options.description,
@@ -116,6 +118,7 @@ class MeetingReader {
 
   private async *listChamber(chamber: ChamberPath, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
     const path = `committee-meeting/${this.congress}/${chamber}`;
+    const listed = new Set<string>();
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
       const page = await this.client.getJson(path, {
@@ -131,6 +134,14 @@ class MeetingReader {
       offset += meetings.length;
       const more = hasNext || (count !== null && offset < count);
       if (meetings.length === 0 || !more) return;
+      // A server that ignores the offset (or whose next link leads back) would be paged forever,
+      // spending the hourly quota on the same meetings; a shifted list repeats a few, never a page.
+      let firstListed = 0;
+      for (const meeting of meetings) if (firstListing(listed, meeting)) firstListed++;
+      if (firstListed === 0) {
+        this.stats.repeatedPages++;
+        return;
+      }
     }
   }
 
@@ -173,6 +184,15 @@ function endsTheRun(error: unknown): boolean {
   if (!(error instanceof GatehouseError)) return true;
   if (error.code === 'SOURCE_AUTH_REFUSED') return true;
   return error instanceof CongressFetchError && (error.reason === 'circuit-open' || error.reason === 'aborted');
+}
+
+/** Notes `meeting` as listed and says whether it was new; an entry without an eventId counts by its content. */
+function firstListing(listed: Set<string>, meeting: Record<string, unknown>): boolean {
+  const { eventId } = meeting;
+  const key = typeof eventId === 'string' || typeof eventId === 'number' ? `id:${String(eventId)}` : `entry:${JSON.stringify(meeting)}`;
+  if (listed.has(key)) return false;
+  listed.add(key);
+  return true;
 }
 
 interface ListPage {
