@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, startFakeCongress, type FakeCongress, type FakeReply } from '../helpers/congress-server.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
@@ -101,6 +102,37 @@ describe('update from the congress: source', () => {
     expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, updated: 0, unchanged: 0, quarantined: 0 });
     expect(server.requests.filter((request) => request.path.endsWith('/house'))).toHaveLength(2);
     expect(source.stats).toMatchObject({ repeatedPages: 1, duplicatesSkipped: 2 });
+    expect(await store.countHearings()).toBe(2);
+  });
+
+  it('reads list pages and details that start with a byte order mark, as the file sources do', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(210001, { updateDate: RECENT })], senate: [hearingRecord(210002, { chamber: 'Senate', updateDate: RECENT })] }, { byteOrderMark: true });
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, quarantined: 0 });
+    expect(await store.countHearings()).toBe(2);
+  });
+
+  it('asks again after a body that is not JSON (a cut-short gzip list page, an HTML page with 200) and stores every meeting', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(220001, { updateDate: RECENT }), hearingRecord(220002, { updateDate: RECENT })] });
+    const answered = new Set<string>();
+    server.override = (request): FakeReply | undefined => {
+      if (answered.has(request.path)) return undefined;
+      answered.add(request.path);
+      if (request.path.endsWith('/house')) {
+        const gzip = zlib.gzipSync(JSON.stringify({ committeeMeetings: [], pagination: { count: 0 } }));
+        return { body: gzip.subarray(0, gzip.length - 10), headers: { 'content-encoding': 'gzip' } };
+      }
+      if (request.path.endsWith('/220002')) return { body: '<html><body>Service temporarily busy</body></html>', headers: { 'content-type': 'text/html' } };
+      return undefined;
+    };
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, quarantined: 0 });
     expect(await store.countHearings()).toBe(2);
   });
 });

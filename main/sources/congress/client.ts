@@ -147,9 +147,11 @@ export class CongressClient {
         return { kind: 'fail', serverFault: true, error };
       }
       try {
-        return { kind: 'ok', body: JSON.parse(body!.toString('utf8')) as unknown };
+        // RFC 8259 §8.1 lets a parser ignore a byte order mark; the file sources do too.
+        return { kind: 'ok', body: JSON.parse(body.toString('utf8').replace(/^\uFEFF/, '')) as unknown };
       } catch {
-        return { kind: 'fail', serverFault: true, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
+        // A body cut short (a gzip stream that ends early) or a proxy's HTML page: asking again usually helps.
+        return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
       }
     } catch (error) {
       if (signal?.aborted) return { kind: 'fail', serverFault: false, error: aborted(shown) };
