@@ -135,4 +135,20 @@ describe('update from the congress: source', () => {
     expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, quarantined: 0 });
     expect(await store.countHearings()).toBe(2);
   });
+
+  it('quarantines a detail that describes another meeting as FETCH_FAILED, and stores that other meeting from its own detail', async () => {
+    const store = await temporaryStore();
+    const genuine = hearingRecord(230001, { title: 'The genuine title', updateDate: RECENT });
+    const server = await serve({ house: [hearingRecord(230002, { updateDate: RECENT }), genuine] });
+    server.override = (request) => (request.path.endsWith('/230002') ? { body: { committeeMeeting: { ...genuine, title: 'A title from the wrong detail' } } } : undefined);
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('partial');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 1, updated: 0, unchanged: 0, quarantined: 1 });
+    const [entry, ...others] = await store.listQuarantine({ runId: summary.runId });
+    expect(others).toEqual([]);
+    expect(entry).toMatchObject({ sourcePosition: 0, reasons: [{ code: 'FETCH_FAILED', message: 'the detail of meeting 230002 describes meeting 230001 instead' }], raw: { eventId: '230002' } });
+    expect((await store.loadHearings(['230001'])).get('230001')?.content.title).toBe('The genuine title');
+    expect(await store.countHearings()).toBe(1);
+  });
 });

@@ -156,6 +156,11 @@ class MeetingReader {
       if (typeof meeting !== 'object' || meeting === null || Array.isArray(meeting)) {
         return this.fetchFailed(position, listed, `the detail of meeting ${eventId} has no committeeMeeting object`);
       }
+      // Stored under another meeting's id, it would overwrite that hearing, or push it out as a duplicate.
+      const describes = (meeting as { eventId?: unknown }).eventId;
+      if ((typeof describes === 'string' || typeof describes === 'number') && String(describes) !== eventId) {
+        return this.fetchFailed(position, listed, `the detail of meeting ${eventId} describes meeting ${String(describes)} instead`);
+      }
       this.stats.detailsFetched++;
       return limitedItem(position, meeting);
     } catch (error) {
