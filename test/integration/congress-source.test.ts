@@ -151,4 +151,19 @@ describe('update from the congress: source', () => {
     expect((await store.loadHearings(['230001'])).get('230001')?.content.title).toBe('The genuine title');
     expect(await store.countHearings()).toBe(1);
   });
+
+  it('ends the run when Congress.gov asks it to stay away longer than it waits, instead of asking for every next detail and quarantining each', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [240001, 240002, 240003, 240004].map((id) => hearingRecord(id, { updateDate: RECENT })) });
+    server.override = (request) => (/\/24000[234]$/.test(request.path) ? { status: 429, headers: { 'retry-after': '3600' } } : undefined);
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatch(/HTTP 429.*asked to wait 3600 s/);
+    expect(server.requests.filter((request) => /\/24000[34]$/.test(request.path))).toEqual([]);
+    expect(await store.listQuarantine({ runId: summary.runId })).toEqual([]);
+    const { fetched, added, updated, unchanged, quarantined } = summary.metrics;
+    expect(fetched).toBe(added + updated + unchanged + quarantined);
+  });
 });
+

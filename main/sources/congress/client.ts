@@ -39,12 +39,15 @@ export class CongressFetchError extends GatehouseError {
   readonly status: number | null;
   /** Set when the answer itself is unusable (too large, not UTF-8): the code its record is quarantined with. */
   readonly rejection: RejectionCode | null;
+  /** Set when the server's Retry-After asked for a longer wait than the client allows: no request should follow soon. */
+  readonly askedToWaitMs: number | null;
 
-  constructor(reason: FetchFailureReason, message: string, status: number | null = null, rejection: RejectionCode | null = null) {
+  constructor(reason: FetchFailureReason, message: string, status: number | null = null, rejection: RejectionCode | null = null, askedToWaitMs: number | null = null) {
     super('SOURCE_FETCH_FAILED', redactSecrets(message));
     this.reason = reason;
     this.status = status;
     this.rejection = rejection;
+    this.askedToWaitMs = askedToWaitMs;
   }
 }
 
@@ -112,7 +115,8 @@ export class CongressClient {
         this.settleBreaker(attempt.serverFault, attempt.error);
         const error = withAttempts(attempt.error, retry + 1);
         if (attempt.kind === 'retry' && exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
-          throw new CongressFetchError(attempt.error.reason, `${error.message}; it asked to wait ${Math.ceil(attempt.waitMs! / 1000)} s, longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`, attempt.error.status);
+          const waitMs = attempt.waitMs!;
+          throw new CongressFetchError(attempt.error.reason, `${error.message}; it asked to wait ${Math.ceil(waitMs / 1000)} s, longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`, attempt.error.status, null, waitMs);
         }
         throw error;
       }

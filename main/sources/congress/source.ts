@@ -184,11 +184,15 @@ function redacted(listed: Record<string, unknown>): unknown {
   return JSON.parse(redactSecrets(JSON.stringify(listed))) as unknown;
 }
 
-/** A refused key, an open circuit or a stop request concern every record, not just this one. */
+/**
+ * A refused key, an open circuit, a stop request or a server that asked us to stay away longer than
+ * we wait concern every record, not just this one: asking for the next detail at once would ignore
+ * its Retry-After, and quarantine every remaining meeting for the server's state.
+ */
 function endsTheRun(error: unknown): boolean {
   if (!(error instanceof GatehouseError)) return true;
   if (error.code === 'SOURCE_AUTH_REFUSED') return true;
-  return error instanceof CongressFetchError && (error.reason === 'circuit-open' || error.reason === 'aborted');
+  return error instanceof CongressFetchError && (error.reason === 'circuit-open' || error.reason === 'aborted' || error.askedToWaitMs !== null);
 }
 
 /** Notes `meeting` as listed and says whether it was new; an entry without an eventId counts by its content. */
