@@ -100,9 +100,28 @@ describe('update from the congress: source', () => {
 
     expect(summary.status).toBe('success');
     expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, updated: 0, unchanged: 0, quarantined: 0 });
-    expect(server.requests.filter((request) => request.path.endsWith('/house'))).toHaveLength(2);
-    expect(source.stats).toMatchObject({ repeatedPages: 1, duplicatesSkipped: 2 });
+    expect(server.requests.filter((request) => request.path.endsWith('/house'))).toHaveLength(3);
+    expect(source.stats).toMatchObject({ repeatedPages: 2, duplicatesSkipped: 4 });
     expect(await store.countHearings()).toBe(2);
+  });
+
+  it('keeps listing past one page of repeats, as when a page’s worth of meetings moved to the front between two pages', async () => {
+    const store = await temporaryStore();
+    const house = [250001, 250002, 250003, 250004, 250005, 250006].map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const server = await serve({ house }, { pageSize: 2 });
+    server.override = (request) => {
+      if (request.path.endsWith('/house') && request.query.offset === '2' && house.length === 6) {
+        house.unshift(...[250101, 250102].map((id) => hearingRecord(id, { updateDate: RECENT })));
+      }
+      return undefined;
+    };
+    const source = congressSource(server);
+    const summary = await runUpdate({ store, source, clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 6, added: 6, quarantined: 0 });
+    expect(source.stats).toMatchObject({ repeatedPages: 1, duplicatesSkipped: 2 });
+    expect([...(await store.loadHearings(house.map((meeting) => String(meeting.eventId)))).keys()].sort()).toEqual(['250001', '250002', '250003', '250004', '250005', '250006']);
   });
 
   it('reads list pages and details that start with a byte order mark, as the file sources do', async () => {

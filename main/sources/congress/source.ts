@@ -19,6 +19,12 @@ import {
 export const CONGRESS_CHAMBERS = ['house', 'senate', 'nochamber'] as const;
 export type ChamberPath = (typeof CONGRESS_CHAMBERS)[number];
 export const PAGE_SIZE = 250;
+/**
+ * A server that ignores the offset (or whose next link leads back) would be paged forever, spending
+ * the hourly quota on the same meetings. One page of repeats can be honest — a page's worth of
+ * meetings updated at the front of the list between two requests — so it takes two in a row.
+ */
+const REPEATED_PAGES_THAT_END_A_LISTING = 2;
 
 export interface CongressSourceOptions extends Omit<CongressClientOptions, 'clock'> {
   /** Safe for logs and run records: must not contain the key. */
@@ -40,7 +46,7 @@ export interface CongressFetchStats {
   outsideWindow: number;
   /** The same chamber/eventId listed twice (the list shifted between pages). */
   duplicatesSkipped: number;
-  /** List pages that listed no meeting not already listed: the feed repeats itself, so that chamber's listing ends there. */
+  /** List pages that listed no meeting not already listed; two in a row end that chamber's listing (the feed repeats itself). */
   repeatedPages: number;
 }
 
@@ -119,6 +125,7 @@ class MeetingReader {
   private async *listChamber(chamber: ChamberPath, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
     const path = `committee-meeting/${this.congress}/${chamber}`;
     const listed = new Set<string>();
+    let repeatedInARow = 0;
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
       const page = await this.client.getJson(path, {
@@ -134,14 +141,14 @@ class MeetingReader {
       offset += meetings.length;
       const more = hasNext || (count !== null && offset < count);
       if (meetings.length === 0 || !more) return;
-      // A server that ignores the offset (or whose next link leads back) would be paged forever,
-      // spending the hourly quota on the same meetings; a shifted list repeats a few, never a page.
       let firstListed = 0;
       for (const meeting of meetings) if (firstListing(listed, meeting)) firstListed++;
-      if (firstListed === 0) {
-        this.stats.repeatedPages++;
-        return;
+      if (firstListed > 0) {
+        repeatedInARow = 0;
+        continue;
       }
+      this.stats.repeatedPages++;
+      if (++repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) return;
     }
   }
 
