@@ -184,5 +184,20 @@ describe('update from the congress: source', () => {
     const { fetched, added, updated, unchanged, quarantined } = summary.metrics;
     expect(fetched).toBe(added + updated + unchanged + quarantined);
   });
+
+  it('passes a list item whose numeric eventId JSON could not hold exactly to the record rules, without asking for a rounded id', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(260001, { updateDate: RECENT })] });
+    server.override = (request) => request.path.endsWith('/house')
+      ? { body: `{"committeeMeetings": [{"eventId": 260001, "updateDate": "${RECENT}"}, {"eventId": 12345678901234567890, "updateDate": "${RECENT}"}], "pagination": {"count": 2}}` }
+      : undefined;
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 1, quarantined: 1 });
+    const [entry] = await store.listQuarantine({ runId: summary.runId });
+    expect(entry?.sourcePosition).toBe(1);
+    expect(entry?.reasons[0]?.code).toBe('BAD_EVENT_ID');
+    expect(server.requests.map((request) => request.path).filter((path) => /\/\d{10,}$/.test(path))).toEqual([]);
+  });
 });
 

@@ -153,7 +153,8 @@ class MeetingReader {
   }
 
   private async detailItem(chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
-    const eventId = typeof listed.eventId === 'number' ? String(listed.eventId) : listed.eventId;
+    // Past 2^53 JSON.parse has already rounded the number: asking for that detail asks for a meeting nobody listed.
+    const eventId = typeof listed.eventId === 'number' && Number.isSafeInteger(listed.eventId) ? String(listed.eventId) : listed.eventId;
     const listedItem = limitedItem(position, listed);
     // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
     if (listedItem.error || typeof eventId !== 'string' || !/^\d+$/.test(eventId)) return listedItem;
