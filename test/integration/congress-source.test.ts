@@ -177,8 +177,8 @@ describe('update from the congress: source', () => {
     server.override = (request) => (/\/24000[234]$/.test(request.path) ? { status: 429, headers: { 'retry-after': '3600' } } : undefined);
     const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
 
-    expect(summary.status).toBe('failed');
-    expect(summary.error).toMatch(/HTTP 429.*asked to wait 3600 s/);
+    expect(summary.status).toBe('interrupted');
+    expect(summary.error).toMatch(/^the source stopped answering: .*HTTP 429.*asked to wait 3600 s.*resume with --resume/);
     expect(server.requests.filter((request) => /\/24000[34]$/.test(request.path))).toEqual([]);
     expect(await store.listQuarantine({ runId: summary.runId })).toEqual([]);
     const { fetched, added, updated, unchanged, quarantined } = summary.metrics;
@@ -198,6 +198,29 @@ describe('update from the congress: source', () => {
     expect(entry?.sourcePosition).toBe(1);
     expect(entry?.reasons[0]?.code).toBe('BAD_EVENT_ID');
     expect(server.requests.map((request) => request.path).filter((path) => /\/\d{10,}$/.test(path))).toEqual([]);
+  });
+
+  it('stops as interrupted when a list page stays unreachable mid-run, keeps the committed batches, and resumes to a clean run’s result', async () => {
+    const store = await temporaryStore();
+    const house = Array.from({ length: 600 }, (_, i) => hearingRecord(270000 + i, { updateDate: RECENT }));
+    const server = await serve({ house });
+    let down = true;
+    server.override = (request) => (down && request.path.endsWith('/house') && request.query.offset === '500' ? { status: 503 } : undefined);
+    const source = () => congressSource(server);
+    const stopped = await runUpdate({ store, source: source(), clock: () => NOW });
+
+    expect(stopped.status).toBe('interrupted');
+    expect(stopped.error).toMatch(/^the source stopped answering: .*offset=500.*HTTP 503.*resume with --resume/);
+    expect(await store.listQuarantine({ runId: stopped.runId })).toEqual([]);
+    const committed = await store.countHearings();
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBe(stopped.metrics.added);
+
+    down = false;
+    const resumed = await runUpdate({ store, source: source(), clock: () => NOW, resumeRunId: stopped.runId });
+    expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success' });
+    expect(resumed.metrics).toMatchObject({ fetched: 600, added: 600, updated: 0, unchanged: 0, quarantined: 0 });
+    expect(await store.countHearings()).toBe(600);
   });
 });
 
