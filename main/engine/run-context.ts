@@ -1,3 +1,4 @@
+import { GatehouseError } from '../../shared/errors.js';
 import type { Store, WriteTx } from '../store/index.js';
 import type { CommittedState } from './run-state.js';
 import { retryTransient } from './transient-retry.js';
@@ -44,8 +45,17 @@ export class RunContext {
     return retryTransient(this, work);
   }
 
-  /** Not the records' fault (transient beyond its retries, or the environment's): the run stops, nothing is isolated. */
+  /** Not the records' fault (transient beyond its retries, the environment's, the source's): the run stops, nothing is isolated. */
   isRunFault(error: unknown): boolean {
-    return this.store.classifyError(error) !== 'record';
+    return sourceStoppedAnswering(error) || this.store.classifyError(error) !== 'record';
   }
+}
+
+/**
+ * The source failed as a whole — a list page unreachable after its retries, an open circuit, a
+ * server asking to be left alone for longer than we wait: like a lost database connection, an
+ * environment fault, never a record's. A refused key (SOURCE_AUTH_REFUSED) is configuration instead.
+ */
+export function sourceStoppedAnswering(error: unknown): boolean {
+  return error instanceof GatehouseError && error.code === 'SOURCE_FETCH_FAILED';
 }

@@ -18,7 +18,7 @@ import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
 import { reconcileRun } from './reconcile.js';
-import { RunContext } from './run-context.js';
+import { RunContext, sourceStoppedAnswering } from './run-context.js';
 import { retryTransient } from './transient-retry.js';
 import { BatchSizes } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
@@ -244,14 +244,16 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
 
 /**
  * A fault that is not the records' — a connection lost beyond the retries, a full or failing disk,
- * a lost writer lock — stops the run as `interrupted` (resumable) with this one-line reason; null
- * for anything else, which fails the run.
+ * a lost writer lock, a source that stopped answering — stops the run as `interrupted` (resumable)
+ * with this one-line reason; null for anything else, which fails the run.
  */
 function runFault(store: Store, failure: unknown, runId: number): string | null {
-  const fault = store.classifyError(failure);
+  const fault = sourceStoppedAnswering(failure) ? 'source' : store.classifyError(failure);
   if (fault === 'record') return null;
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
-  const cause = failure instanceof WriterLockLost ? null : fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
+  const cause = failure instanceof WriterLockLost
+    ? null
+    : fault === 'source' ? 'the source stopped answering' : fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
   return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record — resume with --resume ${runId}`;
 }
 

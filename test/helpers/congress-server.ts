@@ -37,9 +37,10 @@ const CONGRESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
  */
 export async function startFakeCongress(
   meetings: Partial<Record<'house' | 'senate' | 'nochamber', Record<string, unknown>[]>>,
-  options: { pageSize?: number } = {},
+  options: { pageSize?: number; byteOrderMark?: boolean } = {},
 ): Promise<FakeCongress> {
   const pageSize = options.pageSize ?? 250;
+  const prefix = options.byteOrderMark ? '\uFEFF' : '';
   const requests: SeenRequest[] = [];
   const fake: FakeCongress = { baseUrl: '', requests, override: null, close: async () => {} };
   const server = http.createServer((req, res) => {
@@ -48,7 +49,7 @@ export async function startFakeCongress(
     requests.push(seen);
     const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl);
     if (reply.hang) return;
-    const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body ?? {});
+    const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
   });

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, startFakeCongress, type FakeCongress, type FakeReply } from '../helpers/congress-server.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
@@ -84,4 +85,142 @@ describe('update from the congress: source', () => {
     expect(run?.source).toBe(`congress:${server.baseUrl}`);
     expect(JSON.stringify(run)).not.toContain('refused-secret-key');
   });
+
+  it('stops listing a chamber whose server serves the same page again, instead of paging until the quota is spent', async () => {
+    const store = await temporaryStore();
+    const meetings = [hearingRecord(200001, { updateDate: RECENT }), hearingRecord(200002, { updateDate: RECENT })];
+    const server = await serve({ house: meetings });
+    // Ignores the offset and always links a next page, as a loop in the pagination would.
+    server.override = (request) => request.path.endsWith('/house')
+      ? { body: { committeeMeetings: meetings.map(({ eventId, updateDate }) => ({ eventId, updateDate })), pagination: { count: 1000, next: `${server.baseUrl}/committee-meeting/119/house?offset=0` } } }
+      : undefined;
+    const limiter = new RequestRateLimiter({ clock: () => NOW, limit: 50, sleep: () => Promise.reject(new Error('the hourly request quota is spent')) });
+    const source = congressSource(server, { limiter });
+    const summary = await runUpdate({ store, source, clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, updated: 0, unchanged: 0, quarantined: 0 });
+    expect(server.requests.filter((request) => request.path.endsWith('/house'))).toHaveLength(3);
+    expect(source.stats).toMatchObject({ repeatedPages: 2, duplicatesSkipped: 4 });
+    expect(await store.countHearings()).toBe(2);
+  });
+
+  it('keeps listing past one page of repeats, as when a page’s worth of meetings moved to the front between two pages', async () => {
+    const store = await temporaryStore();
+    const house = [250001, 250002, 250003, 250004, 250005, 250006].map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const server = await serve({ house }, { pageSize: 2 });
+    server.override = (request) => {
+      if (request.path.endsWith('/house') && request.query.offset === '2' && house.length === 6) {
+        house.unshift(...[250101, 250102].map((id) => hearingRecord(id, { updateDate: RECENT })));
+      }
+      return undefined;
+    };
+    const source = congressSource(server);
+    const summary = await runUpdate({ store, source, clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 6, added: 6, quarantined: 0 });
+    expect(source.stats).toMatchObject({ repeatedPages: 1, duplicatesSkipped: 2 });
+    expect([...(await store.loadHearings(house.map((meeting) => String(meeting.eventId)))).keys()].sort()).toEqual(['250001', '250002', '250003', '250004', '250005', '250006']);
+  });
+
+  it('reads list pages and details that start with a byte order mark, as the file sources do', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(210001, { updateDate: RECENT })], senate: [hearingRecord(210002, { chamber: 'Senate', updateDate: RECENT })] }, { byteOrderMark: true });
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, quarantined: 0 });
+    expect(await store.countHearings()).toBe(2);
+  });
+
+  it('asks again after a body that is not JSON (a cut-short gzip list page, an HTML page with 200) and stores every meeting', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(220001, { updateDate: RECENT }), hearingRecord(220002, { updateDate: RECENT })] });
+    const answered = new Set<string>();
+    server.override = (request): FakeReply | undefined => {
+      if (answered.has(request.path)) return undefined;
+      answered.add(request.path);
+      if (request.path.endsWith('/house')) {
+        const gzip = zlib.gzipSync(JSON.stringify({ committeeMeetings: [], pagination: { count: 0 } }));
+        return { body: gzip.subarray(0, gzip.length - 10), headers: { 'content-encoding': 'gzip' } };
+      }
+      if (request.path.endsWith('/220002')) return { body: '<html><body>Service temporarily busy</body></html>', headers: { 'content-type': 'text/html' } };
+      return undefined;
+    };
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, quarantined: 0 });
+    expect(await store.countHearings()).toBe(2);
+  });
+
+  it('quarantines a detail that describes another meeting as FETCH_FAILED, and stores that other meeting from its own detail', async () => {
+    const store = await temporaryStore();
+    const genuine = hearingRecord(230001, { title: 'The genuine title', updateDate: RECENT });
+    const server = await serve({ house: [hearingRecord(230002, { updateDate: RECENT }), genuine] });
+    server.override = (request) => (request.path.endsWith('/230002') ? { body: { committeeMeeting: { ...genuine, title: 'A title from the wrong detail' } } } : undefined);
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('partial');
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 1, updated: 0, unchanged: 0, quarantined: 1 });
+    const [entry, ...others] = await store.listQuarantine({ runId: summary.runId });
+    expect(others).toEqual([]);
+    expect(entry).toMatchObject({ sourcePosition: 0, reasons: [{ code: 'FETCH_FAILED', message: 'the detail of meeting 230002 describes meeting 230001 instead' }], raw: { eventId: '230002' } });
+    expect((await store.loadHearings(['230001'])).get('230001')?.content.title).toBe('The genuine title');
+    expect(await store.countHearings()).toBe(1);
+  });
+
+  it('ends the run when Congress.gov asks it to stay away longer than it waits, instead of asking for every next detail and quarantining each', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [240001, 240002, 240003, 240004].map((id) => hearingRecord(id, { updateDate: RECENT })) });
+    server.override = (request) => (/\/24000[234]$/.test(request.path) ? { status: 429, headers: { 'retry-after': '3600' } } : undefined);
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('interrupted');
+    expect(summary.error).toMatch(/^the source stopped answering: .*HTTP 429.*asked to wait 3600 s.*resume with --resume/);
+    expect(server.requests.filter((request) => /\/24000[34]$/.test(request.path))).toEqual([]);
+    expect(await store.listQuarantine({ runId: summary.runId })).toEqual([]);
+    const { fetched, added, updated, unchanged, quarantined } = summary.metrics;
+    expect(fetched).toBe(added + updated + unchanged + quarantined);
+  });
+
+  it('passes a list item whose numeric eventId JSON could not hold exactly to the record rules, without asking for a rounded id', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(260001, { updateDate: RECENT })] });
+    server.override = (request) => request.path.endsWith('/house')
+      ? { body: `{"committeeMeetings": [{"eventId": 260001, "updateDate": "${RECENT}"}, {"eventId": 12345678901234567890, "updateDate": "${RECENT}"}], "pagination": {"count": 2}}` }
+      : undefined;
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 1, quarantined: 1 });
+    const [entry] = await store.listQuarantine({ runId: summary.runId });
+    expect(entry?.sourcePosition).toBe(1);
+    expect(entry?.reasons[0]?.code).toBe('BAD_EVENT_ID');
+    expect(server.requests.map((request) => request.path).filter((path) => /\/\d{10,}$/.test(path))).toEqual([]);
+  });
+
+  it('stops as interrupted when a list page stays unreachable mid-run, keeps the committed batches, and resumes to a clean run’s result', async () => {
+    const store = await temporaryStore();
+    const house = Array.from({ length: 600 }, (_, i) => hearingRecord(270000 + i, { updateDate: RECENT }));
+    const server = await serve({ house });
+    let down = true;
+    server.override = (request) => (down && request.path.endsWith('/house') && request.query.offset === '500' ? { status: 503 } : undefined);
+    const source = () => congressSource(server);
+    const stopped = await runUpdate({ store, source: source(), clock: () => NOW });
+
+    expect(stopped.status).toBe('interrupted');
+    expect(stopped.error).toMatch(/^the source stopped answering: .*offset=500.*HTTP 503.*resume with --resume/);
+    expect(await store.listQuarantine({ runId: stopped.runId })).toEqual([]);
+    const committed = await store.countHearings();
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBe(stopped.metrics.added);
+
+    down = false;
+    const resumed = await runUpdate({ store, source: source(), clock: () => NOW, resumeRunId: stopped.runId });
+    expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success' });
+    expect(resumed.metrics).toMatchObject({ fetched: 600, added: 600, updated: 0, unchanged: 0, quarantined: 0 });
+    expect(await store.countHearings()).toBe(600);
+  });
 });
+

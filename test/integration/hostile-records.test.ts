@@ -65,6 +65,8 @@ describe.each(testBackends())('hostile records on $name', (backend) => {
     ['nested 3,000 arrays deep', () => recordText(HOSTILE, 'witnesses', DEEP_WITNESSES), 'TOO_DEEP'],
     ['larger than 1 MB', () => recordText(HOSTILE, 'witnesses', JSON.stringify(Array.from({ length: 12_000 }, (_, i) => ({ name: `Witness ${i}`, organization: 'o'.repeat(80) })))), 'OVERSIZE_RECORD'],
     ['not valid UTF-8', invalidUtf8Record, 'INVALID_UTF8'],
+    // JSON.stringify writes the lone surrogate as the escape \ud800: valid JSON, stored by SQLite as bytes that are not UTF-8, by PostgreSQL as U+FFFD.
+    ['holding a lone UTF-16 surrogate in a witness name', () => JSON.stringify(hearingRecord(HOSTILE, { witnesses: [{ name: 'Dr. J\ud800e', organization: 'Lab' }] })), 'INVALID_UTF8'],
   ];
 
   for (const [layout, wrap] of [['an NDJSON file', ndjsonAround], ['a JSON array file', arrayAround]] as const) {

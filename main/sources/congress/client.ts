@@ -39,12 +39,15 @@ export class CongressFetchError extends GatehouseError {
   readonly status: number | null;
   /** Set when the answer itself is unusable (too large, not UTF-8): the code its record is quarantined with. */
   readonly rejection: RejectionCode | null;
+  /** Set when the server's Retry-After asked for a longer wait than the client allows: no request should follow soon. */
+  readonly askedToWaitMs: number | null;
 
-  constructor(reason: FetchFailureReason, message: string, status: number | null = null, rejection: RejectionCode | null = null) {
+  constructor(reason: FetchFailureReason, message: string, status: number | null = null, rejection: RejectionCode | null = null, askedToWaitMs: number | null = null) {
     super('SOURCE_FETCH_FAILED', redactSecrets(message));
     this.reason = reason;
     this.status = status;
     this.rejection = rejection;
+    this.askedToWaitMs = askedToWaitMs;
   }
 }
 
@@ -112,7 +115,8 @@ export class CongressClient {
         this.settleBreaker(attempt.serverFault, attempt.error);
         const error = withAttempts(attempt.error, retry + 1);
         if (attempt.kind === 'retry' && exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
-          throw new CongressFetchError(attempt.error.reason, `${error.message}; it asked to wait ${Math.ceil(attempt.waitMs! / 1000)} s, longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`, attempt.error.status);
+          const waitMs = attempt.waitMs!;
+          throw new CongressFetchError(attempt.error.reason, `${error.message}; it asked to wait ${Math.ceil(waitMs / 1000)} s, longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`, attempt.error.status, null, waitMs);
         }
         throw error;
       }
@@ -147,9 +151,11 @@ export class CongressClient {
         return { kind: 'fail', serverFault: true, error };
       }
       try {
-        return { kind: 'ok', body: JSON.parse(body!.toString('utf8')) as unknown };
+        // RFC 8259 §8.1 lets a parser ignore a byte order mark; the file sources do too.
+        return { kind: 'ok', body: JSON.parse(body.toString('utf8').replace(/^\uFEFF/, '')) as unknown };
       } catch {
-        return { kind: 'fail', serverFault: true, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
+        // A body cut short (a gzip stream that ends early) or a proxy's HTML page: asking again usually helps.
+        return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
       }
     } catch (error) {
       if (signal?.aborted) return { kind: 'fail', serverFault: false, error: aborted(shown) };

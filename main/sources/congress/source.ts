@@ -19,6 +19,12 @@ import {
 export const CONGRESS_CHAMBERS = ['house', 'senate', 'nochamber'] as const;
 export type ChamberPath = (typeof CONGRESS_CHAMBERS)[number];
 export const PAGE_SIZE = 250;
+/**
+ * A server that ignores the offset (or whose next link leads back) would be paged forever, spending
+ * the hourly quota on the same meetings. One page of repeats can be honest — a page's worth of
+ * meetings updated at the front of the list between two requests — so it takes two in a row.
+ */
+const REPEATED_PAGES_THAT_END_A_LISTING = 2;
 
 export interface CongressSourceOptions extends Omit<CongressClientOptions, 'clock'> {
   /** Safe for logs and run records: must not contain the key. */
@@ -40,6 +46,8 @@ export interface CongressFetchStats {
   outsideWindow: number;
   /** The same chamber/eventId listed twice (the list shifted between pages). */
   duplicatesSkipped: number;
+  /** List pages that listed no meeting not already listed; two in a row end that chamber's listing (the feed repeats itself). */
+  repeatedPages: number;
 }
 
 export interface CongressSource extends RecordSource {
@@ -65,7 +73,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   // Fixed when the source opens, so the same source always lists the same window (stable positions).
   const window = lookbackWindow(at, lookbackDays);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0 };
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0 };
   const reader = new MeetingReader(client, congress, window, stats);
   return {
     description: options.description,
@@ -116,6 +124,8 @@ class MeetingReader {
 
   private async *listChamber(chamber: ChamberPath, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
     const path = `committee-meeting/${this.congress}/${chamber}`;
+    const listed = new Set<string>();
+    let repeatedInARow = 0;
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
       const page = await this.client.getJson(path, {
@@ -131,11 +141,20 @@ class MeetingReader {
       offset += meetings.length;
       const more = hasNext || (count !== null && offset < count);
       if (meetings.length === 0 || !more) return;
+      let firstListed = 0;
+      for (const meeting of meetings) if (firstListing(listed, meeting)) firstListed++;
+      if (firstListed > 0) {
+        repeatedInARow = 0;
+        continue;
+      }
+      this.stats.repeatedPages++;
+      if (++repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) return;
     }
   }
 
   private async detailItem(chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
-    const eventId = typeof listed.eventId === 'number' ? String(listed.eventId) : listed.eventId;
+    // Past 2^53 JSON.parse has already rounded the number: asking for that detail asks for a meeting nobody listed.
+    const eventId = typeof listed.eventId === 'number' && Number.isSafeInteger(listed.eventId) ? String(listed.eventId) : listed.eventId;
     const listedItem = limitedItem(position, listed);
     // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
     if (listedItem.error || typeof eventId !== 'string' || !/^\d+$/.test(eventId)) return listedItem;
@@ -144,6 +163,11 @@ class MeetingReader {
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
       if (typeof meeting !== 'object' || meeting === null || Array.isArray(meeting)) {
         return this.fetchFailed(position, listed, `the detail of meeting ${eventId} has no committeeMeeting object`);
+      }
+      // Stored under another meeting's id, it would overwrite that hearing, or push it out as a duplicate.
+      const describes = (meeting as { eventId?: unknown }).eventId;
+      if ((typeof describes === 'string' || typeof describes === 'number') && String(describes) !== eventId) {
+        return this.fetchFailed(position, listed, `the detail of meeting ${eventId} describes meeting ${String(describes)} instead`);
       }
       this.stats.detailsFetched++;
       return limitedItem(position, meeting);
@@ -168,11 +192,24 @@ function redacted(listed: Record<string, unknown>): unknown {
   return JSON.parse(redactSecrets(JSON.stringify(listed))) as unknown;
 }
 
-/** A refused key, an open circuit or a stop request concern every record, not just this one. */
+/**
+ * A refused key, an open circuit, a stop request or a server that asked us to stay away longer than
+ * we wait concern every record, not just this one: asking for the next detail at once would ignore
+ * its Retry-After, and quarantine every remaining meeting for the server's state.
+ */
 function endsTheRun(error: unknown): boolean {
   if (!(error instanceof GatehouseError)) return true;
   if (error.code === 'SOURCE_AUTH_REFUSED') return true;
-  return error instanceof CongressFetchError && (error.reason === 'circuit-open' || error.reason === 'aborted');
+  return error instanceof CongressFetchError && (error.reason === 'circuit-open' || error.reason === 'aborted' || error.askedToWaitMs !== null);
+}
+
+/** Notes `meeting` as listed and says whether it was new; an entry without an eventId counts by its content. */
+function firstListing(listed: Set<string>, meeting: Record<string, unknown>): boolean {
+  const { eventId } = meeting;
+  const key = typeof eventId === 'string' || typeof eventId === 'number' ? `id:${String(eventId)}` : `entry:${JSON.stringify(meeting)}`;
+  if (listed.has(key)) return false;
+  listed.add(key);
+  return true;
 }
 
 interface ListPage {
