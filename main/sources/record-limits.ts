@@ -4,12 +4,6 @@ import type { SourceItem } from './types.js';
 import { eventIdOf } from './wrappers.js';
 
 /**
- * A UTF-16 surrogate without its pair: JSON's `\ud800` escape parses to one, and no UTF-8 text can
- * hold it. With the u flag a paired surrogate is one code point (an emoji), so only lone ones match.
- */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
-/**
  * The parse-time limits every source applies to each record it yields: nesting depth, size, and
  * text that UTF-8 can store. A record past one becomes an item with its reason (TOO_DEEP,
  * OVERSIZE_RECORD, INVALID_UTF8), so it is quarantined alone and the records around it are stored.
@@ -22,8 +16,9 @@ export function recordLimitProblem(record: unknown): Rejection | null {
       problem = { code: 'TOO_DEEP', message: `the record nests more than ${MAX_RECORD_DEPTH} arrays or objects deep` };
       return false;
     }
-    // Stored, it would become U+FFFD on PostgreSQL and bytes that are not UTF-8 in SQLite.
-    if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+    // A lone UTF-16 surrogate (JSON's `\ud800` escape parses to one) is not well formed: stored, it
+    // would become U+FFFD on PostgreSQL and bytes that are not UTF-8 in SQLite.
+    if (typeof value === 'string' && !value.isWellFormed()) {
       problem = { code: 'INVALID_UTF8', message: `${path() || 'the record'} holds a lone UTF-16 surrogate (a \\u escape between d800 and dfff without its pair), which UTF-8 text cannot store` };
       return false;
     }
