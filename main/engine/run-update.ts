@@ -253,7 +253,7 @@ function runFault(store: Store, failure: unknown, runId: number): string | null 
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
   const cause = failure instanceof WriterLockLost
     ? null
-    : fault === 'source' ? 'the source stopped answering' : fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
+    : fault === 'source' ? 'the source failed' : fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
   return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record — resume with --resume ${runId}`;
 }
 

@@ -178,7 +178,7 @@ describe('update from the congress: source', () => {
     const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
 
     expect(summary.status).toBe('interrupted');
-    expect(summary.error).toMatch(/^the source stopped answering: .*HTTP 429.*asked to wait 3600 s.*resume with --resume/);
+    expect(summary.error).toMatch(/^the source failed: .*HTTP 429.*asked to wait 3600 s.*resume with --resume/);
     expect(server.requests.filter((request) => /\/24000[34]$/.test(request.path))).toEqual([]);
     expect(await store.listQuarantine({ runId: summary.runId })).toEqual([]);
     const { fetched, added, updated, unchanged, quarantined } = summary.metrics;
@@ -210,7 +210,7 @@ describe('update from the congress: source', () => {
     const stopped = await runUpdate({ store, source: source(), clock: () => NOW });
 
     expect(stopped.status).toBe('interrupted');
-    expect(stopped.error).toMatch(/^the source stopped answering: .*offset=500.*HTTP 503.*resume with --resume/);
+    expect(stopped.error).toMatch(/^the source failed: .*offset=500.*HTTP 503.*resume with --resume/);
     expect(await store.listQuarantine({ runId: stopped.runId })).toEqual([]);
     const committed = await store.countHearings();
     expect(committed).toBeGreaterThan(0);
