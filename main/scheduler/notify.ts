@@ -95,6 +95,9 @@ export function notificationsForRun(summary: RunSummary, options: { notifyOnAnom
   const found: Notification[] = [];
   if (summary.status === 'failed') {
     found.push({ ...base, cause: 'run-failed', level: 'error', title: `Gatehouse: ${who} failed`, body: redactSecrets(summary.error ?? 'the run failed') });
+  } else if (summary.status === 'interrupted') {
+    // A source outage, a full disk or a lost connection stops a run resumably: nobody resumes a scheduled task's run unless told.
+    found.push({ ...base, cause: 'run-interrupted', level: 'warning', title: `Gatehouse: ${who} was interrupted`, body: redactSecrets(summary.error ?? 'the run stopped before its last batch') });
   } else if (summary.status === 'rolled_back') {
     found.push({ ...base, cause: 'rollback', level: 'error', title: `Gatehouse: ${who} was rolled back`, body: redactSecrets(summary.error ?? 'no changes were kept') });
   }

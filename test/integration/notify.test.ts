@@ -68,10 +68,12 @@ describe('webhook payloads', () => {
 });
 
 describe('what a run is worth notifying', () => {
-  it('names a failed run, a rollback, failed batches and an anomaly, and nothing for a clean run', () => {
+  it('names a failed run, an interrupted one, a rollback, failed batches and an anomaly, and nothing for a clean run', () => {
     expect(notificationsForRun(run({}), { notifyOnAnomaly: true })).toEqual([]);
     expect(notificationsForRun(run({ status: 'failed', error: 'boom' }), { notifyOnAnomaly: true }).map((n) => n.cause)).toEqual(['run-failed']);
     expect(notificationsForRun(run({ status: 'rolled_back' }), { notifyOnAnomaly: true }).map((n) => n.cause)).toEqual(['rollback']);
+    const outage = notificationsForRun(run({ status: 'interrupted', error: 'the source failed: HTTP 503; nothing was blamed on a record — resume with --resume 7' }), { notifyOnAnomaly: true });
+    expect(outage).toMatchObject([{ cause: 'run-interrupted', level: 'warning', body: expect.stringMatching(/resume with --resume 7/) }]);
     expect(notificationsForRun(run({ status: 'partial', batches: { total: 3, succeeded: 2, failed: 1, isolated: 0 } }), { notifyOnAnomaly: true }).map((n) => n.cause)).toEqual(['batch-failed']);
     const anomalous = run({ validation: { verdict: 'anomalous', method: 'm', historySize: 20, anomalies: [{ metric: 'added', rule: 'r', value: 1, expected: 2, low: 1, high: 3, score: 5, message: 'far fewer added than usual' }] } });
     expect(notificationsForRun(anomalous, { notifyOnAnomaly: true })).toMatchObject([{ cause: 'run-anomalous', body: 'far fewer added than usual' }]);
