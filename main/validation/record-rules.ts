@@ -141,7 +141,9 @@ function readEventId(value: unknown, reasons: Reasons): string | null {
   }
   const text = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
   if (typeof text !== 'string' || !/^\d{1,20}$/.test(text)) {
-    reasons.add('BAD_EVENT_ID', `eventId must be a string of digits, got ${JSON.stringify(value)}`);
+    // Past 2^53 the parser has already rounded the number: printing it would show an id nobody sent.
+    const got = typeof value === 'number' && Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER ? 'a number too large to read exactly (send it as a string)' : JSON.stringify(value);
+    reasons.add('BAD_EVENT_ID', `eventId must be a string of digits, got ${got}`);
     return null;
   }
   return text;

@@ -191,4 +191,9 @@ describe('record rules give the outputs stored databases hold', () => {
     expect(codes({ title: 't', witnesses: [deep, { name: 'n\u0000' }] })).toEqual(['the record nests more than 32 arrays or objects deep']);
     expect(codes({ title: 'y'.repeat(2001), witnesses: [{ name: 'z'.repeat(2001) }] })).toEqual(['witnesses[0].name is longer than 2,000 characters']);
   });
+  it('says an eventId past 2^53 was too large to read, rather than print the number JSON.parse rounded it to', () => {
+    const outcome = applyRecordRules(JSON.parse('{"eventId": 12345678901234567891, "congress": 118, "chamber": "House"}') as Record<string, unknown>, { isKnownCommittee: () => true });
+    const reason = outcome.ok ? null : outcome.reasons.find((r) => r.code === 'BAD_EVENT_ID');
+    expect(reason?.message).toBe('eventId must be a string of digits, got a number too large to read exactly (send it as a string)');
+  });
 });
