@@ -4,6 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
+import { configureLogging } from '../../main/logging/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import { FAKE_API_KEY, startFakeCongress, type FakeCongress, type FakeReply } from '../helpers/congress-server.js';
@@ -96,12 +97,15 @@ describe('update from the congress: source', () => {
       : undefined;
     const limiter = new RequestRateLimiter({ clock: () => NOW, limit: 50, sleep: () => Promise.reject(new Error('the hourly request quota is spent')) });
     const source = congressSource(server, { limiter });
+    const terminal: string[] = [];
+    configureLogging({ file: null, terminal: (line) => terminal.push(line) });
     const summary = await runUpdate({ store, source, clock: () => NOW });
 
     expect(summary.status).toBe('success');
     expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, updated: 0, unchanged: 0, quarantined: 0 });
     expect(server.requests.filter((request) => request.path.endsWith('/house'))).toHaveLength(3);
     expect(source.stats).toMatchObject({ repeatedPages: 2, duplicatesSkipped: 4 });
+    expect(terminal).toEqual([expect.stringMatching(/^gatehouse: warning: Congress.gov served 2 list pages listing nothing new; .* meetings past them may be missing$/)]);
     expect(await store.countHearings()).toBe(2);
   });
 

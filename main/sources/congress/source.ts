@@ -1,5 +1,6 @@
 import { GatehouseError } from '../../../shared/errors.js';
 import { redactSecrets } from '../../../shared/redact.js';
+import { logger } from '../../logging/index.js';
 import { limitedItem } from '../record-limits.js';
 import type { RecordSource, SourceItem } from '../types.js';
 import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
@@ -14,6 +15,8 @@ import {
   updatedInside,
   type LookbackWindow,
 } from './window.js';
+
+const log = logger('congress');
 
 /** NoChamber (joint committees, commissions) is a chamber of its own: leaving it out loses meetings. */
 export const CONGRESS_CHAMBERS = ['house', 'senate', 'nochamber'] as const;
@@ -119,7 +122,15 @@ class MeetingReader {
       throw error;
     } finally {
       this.stats.requests = this.client.requestsSent;
+      this.reportOddities();
     }
+  }
+
+  /** A feed that shifted or repeated while it was listed may have hidden meetings: the operator should hear of it. */
+  private reportOddities(): void {
+    const { duplicatesSkipped, repeatedPages } = this.stats;
+    if (repeatedPages > 0) log.warn(`Congress.gov served ${repeatedPages} list page${repeatedPages === 1 ? '' : 's'} listing nothing new; a chamber's listing ends after two in a row, so meetings past them may be missing`, { repeatedPages, duplicatesSkipped });
+    else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${duplicatesSkipped} meeting${duplicatesSkipped === 1 ? '' : 's'} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
   }
 
   private async *listChamber(chamber: ChamberPath, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
