@@ -85,6 +85,14 @@ function shareAnomaly(metric: string, rule: string, side: 'high' | 'low', part: 
 }
 
 /**
+ * Above this many fetched records the tail is summed over the same share of this many. The sum
+ * runs term by term toward the far end of the tail, so its cost grows with the run's size (a run
+ * of 1e15 records never finished); and beyond a few thousand records the share's own spread
+ * (rho at least 0.02) dwarfs the counting noise, so the tail no longer depends on the size.
+ */
+const EXACT_TAIL_RECORDS = 20_000;
+
+/**
  * The beta-binomial tail of `part` of `whole` records, summed exactly at every size (null for a
  * share of 0 or 1: the caller then uses the normal approximation). It is the score, not one of
  * two to take the larger of: the normal approximation errs both ways. On a handful of records it
@@ -96,6 +104,11 @@ function shareAnomaly(metric: string, rule: string, side: 'high' | 'low', part: 
  */
 export function betaBinomialTail(side: 'high' | 'low', part: number, whole: number, estimate: ShareEstimate): number | null {
   if (!(estimate.share > 0 && estimate.share < 1)) return null;
+  // More new or updated records than fetched ones (metrics that do not add up) read as all of
+  // them: the log-gamma of the negative remainder is NaN, and a low-side sum from that part down
+  // to zero ran a billion steps on `added: 1e9`.
+  if (part > whole) return betaBinomialTail(side, whole, whole, estimate);
+  if (whole > EXACT_TAIL_RECORDS) return betaBinomialTail(side, Math.round((part * EXACT_TAIL_RECORDS) / whole), EXACT_TAIL_RECORDS, estimate);
   const rho = Math.min(0.5, Math.max(1e-6, estimate.rho));
   const a = (estimate.share * (1 - rho)) / rho;
   const b = ((1 - estimate.share) * (1 - rho)) / rho;
