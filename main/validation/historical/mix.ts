@@ -107,25 +107,26 @@ export function betaBinomialTail(side: 'high' | 'low', part: number, whole: numb
   // More new or updated records than fetched ones (metrics that do not add up) read as all of
   // them: the log-gamma of the negative remainder is NaN, and a low-side sum from that part down
   // to zero ran a billion steps on `added: 1e9`.
-  if (part > whole) return betaBinomialTail(side, whole, whole, estimate);
-  if (whole > EXACT_TAIL_RECORDS) return betaBinomialTail(side, Math.round((part * EXACT_TAIL_RECORDS) / whole), EXACT_TAIL_RECORDS, estimate);
+  const within = Math.min(part, whole);
+  const n = Math.min(whole, EXACT_TAIL_RECORDS);
+  const x = whole > EXACT_TAIL_RECORDS ? Math.round((within * EXACT_TAIL_RECORDS) / whole) : within;
   const rho = Math.min(0.5, Math.max(1e-6, estimate.rho));
   const a = (estimate.share * (1 - rho)) / rho;
   const b = ((1 - estimate.share) * (1 - rho)) / rho;
-  // From the observed count outward, in log space at the start (a product from k = 0 underflows
-  // on thousands of records): P(k+1)/P(k) = (whole-k)(a+k) / ((k+1)(b+whole-k-1)).
-  const logStart = logGamma(whole + 1) - logGamma(part + 1) - logGamma(whole - part + 1)
-    + logGamma(part + a) + logGamma(whole - part + b) - logGamma(whole + a + b) - (logGamma(a) + logGamma(b) - logGamma(a + b));
+  // From the observed count x of n outward, in log space at the start (a product from k = 0
+  // underflows on thousands of records): P(k+1)/P(k) = (n-k)(a+k) / ((k+1)(b+n-k-1)).
+  const logStart = logGamma(n + 1) - logGamma(x + 1) - logGamma(n - x + 1)
+    + logGamma(x + a) + logGamma(n - x + b) - logGamma(n + a + b) - (logGamma(a) + logGamma(b) - logGamma(a + b));
   let pmf = Math.exp(logStart);
   let tail = pmf;
   if (side === 'high') {
-    for (let k = part; k < whole && pmf > tail * 1e-12; k++) {
-      pmf *= ((whole - k) * (a + k)) / ((k + 1) * (b + whole - k - 1));
+    for (let k = x; k < n && pmf > tail * 1e-12; k++) {
+      pmf *= ((n - k) * (a + k)) / ((k + 1) * (b + n - k - 1));
       tail += pmf;
     }
   } else {
-    for (let k = part; k > 0 && pmf > tail * 1e-12; k--) {
-      pmf *= (k * (b + whole - k)) / ((whole - k + 1) * (a + k - 1));
+    for (let k = x; k > 0 && pmf > tail * 1e-12; k--) {
+      pmf *= (k * (b + n - k)) / ((n - k + 1) * (a + k - 1));
       tail += pmf;
     }
   }
