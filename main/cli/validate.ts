@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
@@ -61,7 +62,7 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string)
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(withoutByteOrderMark(text));
   } catch (error) {
     throw new GatehouseError('INPUT_INVALID', `${path} is not valid JSON: ${(error as Error).message}`);
   }
@@ -70,14 +71,42 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string)
   return checked.data;
 }
 
-/** One verdict line per input line, in order; output waits for the pipe when it is full. */
+/** Editors on Windows start UTF-8 files with one; JSON.parse refuses it as an unexpected token. */
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * One verdict line per input line, in order; output waits for the pipe when it is full. A reader
+ * that goes away (`| head -1`) ends the command quietly: nobody reads the verdicts still to come,
+ * and judging them changes nothing.
+ */
 export async function validateBatch(io: ValidateIo): Promise<void> {
   const judge = createBatchJudge();
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber++;
-    if (!io.stdout.write(`${judge.judgeLine(line, lineNumber)}\n`)) await once(io.stdout, 'drain');
+    const written = io.stdout.write(`${judge.judgeLine(lineNumber === 1 ? withoutByteOrderMark(line) : line, lineNumber)}\n`);
+    if (!written && !(await drained(io.stdout))) break;
+  }
+}
+
+/** Whether the output drained (true) or closed or failed instead (false). */
+async function drained(output: NodeJS.WritableStream): Promise<boolean> {
+  if ((output as Partial<Writable>).destroyed) return false;
+  const controller = new AbortController();
+  const { signal } = controller;
+  try {
+    return await Promise.race([
+      once(output, 'drain', { signal }).then(() => true),
+      once(output, 'close', { signal }).then(() => false),
+      once(output, 'error', { signal }).then(() => false),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    controller.abort();
   }
 }
 

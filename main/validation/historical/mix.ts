@@ -85,6 +85,14 @@ function shareAnomaly(metric: string, rule: string, side: 'high' | 'low', part: 
 }
 
 /**
+ * Above this many fetched records the tail is summed over the same share of this many. The sum
+ * runs term by term toward the far end of the tail, so its cost grows with the run's size (a run
+ * of 1e15 records never finished); and beyond a few thousand records the share's own spread
+ * (rho at least 0.02) dwarfs the counting noise, so the tail no longer depends on the size.
+ */
+const EXACT_TAIL_RECORDS = 20_000;
+
+/**
  * The beta-binomial tail of `part` of `whole` records, summed exactly at every size (null for a
  * share of 0 or 1: the caller then uses the normal approximation). It is the score, not one of
  * two to take the larger of: the normal approximation errs both ways. On a handful of records it
@@ -96,23 +104,29 @@ function shareAnomaly(metric: string, rule: string, side: 'high' | 'low', part: 
  */
 export function betaBinomialTail(side: 'high' | 'low', part: number, whole: number, estimate: ShareEstimate): number | null {
   if (!(estimate.share > 0 && estimate.share < 1)) return null;
+  // More new or updated records than fetched ones (metrics that do not add up) read as all of
+  // them: the log-gamma of the negative remainder is NaN, and a low-side sum from that part down
+  // to zero ran a billion steps on `added: 1e9`.
+  const within = Math.min(part, whole);
+  const n = Math.min(whole, EXACT_TAIL_RECORDS);
+  const x = whole > EXACT_TAIL_RECORDS ? Math.round((within * EXACT_TAIL_RECORDS) / whole) : within;
   const rho = Math.min(0.5, Math.max(1e-6, estimate.rho));
   const a = (estimate.share * (1 - rho)) / rho;
   const b = ((1 - estimate.share) * (1 - rho)) / rho;
-  // From the observed count outward, in log space at the start (a product from k = 0 underflows
-  // on thousands of records): P(k+1)/P(k) = (whole-k)(a+k) / ((k+1)(b+whole-k-1)).
-  const logStart = logGamma(whole + 1) - logGamma(part + 1) - logGamma(whole - part + 1)
-    + logGamma(part + a) + logGamma(whole - part + b) - logGamma(whole + a + b) - (logGamma(a) + logGamma(b) - logGamma(a + b));
+  // From the observed count x of n outward, in log space at the start (a product from k = 0
+  // underflows on thousands of records): P(k+1)/P(k) = (n-k)(a+k) / ((k+1)(b+n-k-1)).
+  const logStart = logGamma(n + 1) - logGamma(x + 1) - logGamma(n - x + 1)
+    + logGamma(x + a) + logGamma(n - x + b) - logGamma(n + a + b) - (logGamma(a) + logGamma(b) - logGamma(a + b));
   let pmf = Math.exp(logStart);
   let tail = pmf;
   if (side === 'high') {
-    for (let k = part; k < whole && pmf > tail * 1e-12; k++) {
-      pmf *= ((whole - k) * (a + k)) / ((k + 1) * (b + whole - k - 1));
+    for (let k = x; k < n && pmf > tail * 1e-12; k++) {
+      pmf *= ((n - k) * (a + k)) / ((k + 1) * (b + n - k - 1));
       tail += pmf;
     }
   } else {
-    for (let k = part; k > 0 && pmf > tail * 1e-12; k--) {
-      pmf *= (k * (b + whole - k)) / ((whole - k + 1) * (a + k - 1));
+    for (let k = x; k > 0 && pmf > tail * 1e-12; k--) {
+      pmf *= (k * (b + n - k)) / ((n - k + 1) * (a + k - 1));
       tail += pmf;
     }
   }

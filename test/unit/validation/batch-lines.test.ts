@@ -30,6 +30,33 @@ describe('validate --batch line handler', () => {
     expect(output[6]).toEqual(output[0]);
   });
 
+  it('judges a run of a thousand million million records as anomalous, in its own line', () => {
+    const judge = createBatchJudge();
+    const huge = { ...clean.current, metrics: { ...clean.current.metrics, fetched: 1e15, unchanged: 1e15 } };
+    const lines = [JSON.stringify({ history: clean.history, current: huge }), JSON.stringify(clean)];
+    const [first, second] = lines.map((line, i) => validationResultSchema.parse(JSON.parse(judge.judgeLine(line, i + 1))));
+    expect(first!.verdict).toBe('anomalous');
+    expect(first!.anomalies.map((a) => a.metric)).toContain('fetched');
+    expect(second!.verdict).toBe('ok');
+  });
+
+  it('gives every anomaly a numeric score when more records are new or updated than were fetched', () => {
+    const judge = createBatchJudge();
+    const overcounted = [
+      { fetched: 5, added: 30, updated: 15 },
+      { fetched: 5, added: 7, updated: 15 },
+      { fetched: 7, added: 1e9, updated: 0 },
+    ];
+    for (const [i, counts] of overcounted.entries()) {
+      const current = { ...clean.current, metrics: { ...clean.current.metrics, ...counts } };
+      const line = judge.judgeLine(JSON.stringify({ history: clean.history, current }), i + 1);
+      // The schema wants a number: a NaN score printed as null fails it.
+      const result = validationResultSchema.parse(JSON.parse(line));
+      expect(result.verdict).toBe('anomalous');
+      expect(result.anomalies.map((a) => a.metric)).toContain('addedShare');
+    }
+  });
+
   it('gives the same verdicts whether consecutive lines share a history or not', () => {
     const shared = createBatchJudge();
     const lines = [JSON.stringify(clean), JSON.stringify(spiked), JSON.stringify(clean)];

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerValidateCommand } from '../../../main/cli/validate.js';
+import { registerValidateCommand, validateBatch } from '../../../main/cli/validate.js';
 import { validationResultSchema } from '../../../shared/validation.js';
 import { SESSION_TUESDAY, caseAt, cleanHistory } from './fixtures.js';
 
@@ -62,5 +62,21 @@ describe('gatehouse validate', () => {
     expect(output[0].verdict).toBe('anomalous');
     expect(output[1].error.code).toBe('INPUT_INVALID');
     expect(output[2]).toEqual(output[0]);
+  });
+
+  it('reads files and a --batch stream that start with a byte-order mark', async () => {
+    const bom = '\uFEFF';
+    const fromFiles = JSON.parse(await run(['--history', file('bom-history.json', bom + JSON.stringify(spiked.history)), '--current', file('bom-current.json', bom + JSON.stringify(spiked.current)), '--json']));
+    expect(fromFiles.verdict).toBe('anomalous');
+    const output = (await run(['--batch'], `${bom}${JSON.stringify(spiked)}\r\n${JSON.stringify(spiked)}\r\n`)).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(output).toEqual([fromFiles, fromFiles]);
+  });
+
+  it('--batch ends quietly when the reader of its output goes away', async () => {
+    // What a closed pipe does to process.stdout; main/cli/output.ts listens for the error, as here.
+    const closed = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, callback) => callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })) });
+    closed.on('error', () => {});
+    const lines = Array.from({ length: 5 }, () => `${JSON.stringify(spiked)}\n`);
+    await expect(validateBatch({ stdin: Readable.from(lines), stdout: closed })).resolves.toBeUndefined();
   });
 });
