@@ -32,6 +32,7 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
   registerTuneCommand(validate);
   return validate
     .description('judge a run against the history of earlier runs (historical validation)')
+    .addHelpText('after', '\nmetrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),\nquarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.')
     .option('--history <file>', 'JSON array of earlier runs: [{"startedAt": ISO, "metrics": {...}}]')
     .option('--current <file>', 'the run to judge: {"startedAt": ISO, "metrics": {...}}')
     .option('--batch', 'read NDJSON {"history": [...], "current": {...}} lines on stdin; write one verdict line per input line')

@@ -12,8 +12,25 @@ import type { JudgeOptions } from './model.js';
  * building altogether.
  */
 
-/** A run as the CLI accepts it: the §3 history entry, with the six run metrics required. */
-export const runEntrySchema = historyEntrySchema.extend({ metrics: runMetricsSchema });
+const count = z.number().int().nonnegative();
+
+/**
+ * The run metrics as the CLI accepts them from a harness that is not Gatehouse: fetched, added and
+ * updated are required; what a caller may not track is filled in, never guessed from other runs —
+ * quarantined 0, unchanged as the rest of fetched (§4: fetched = added + updated + unchanged +
+ * quarantined), and a duration left out as 0, which no rule reads as slow. A duration may carry
+ * fractions of a millisecond (a timer's reading); it is rounded.
+ */
+const cliMetricsSchema = runMetricsSchema
+  .extend({
+    unchanged: count.optional(),
+    quarantined: count.default(0),
+    durationMs: z.number().nonnegative().default(0).transform(Math.round),
+  })
+  .transform((metrics) => ({ ...metrics, unchanged: metrics.unchanged ?? Math.max(0, metrics.fetched - metrics.added - metrics.updated - metrics.quarantined) }));
+
+/** A run as the CLI accepts it: the §3 history entry, with its metrics completed as above. */
+export const runEntrySchema = historyEntrySchema.extend({ metrics: cliMetricsSchema });
 export const batchLineSchema = z.object({ history: z.array(runEntrySchema), current: runEntrySchema });
 
 /** The first problem zod found, as one line a person can fix ("history[3].metrics.fetched: ..."). */

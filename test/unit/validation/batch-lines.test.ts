@@ -30,6 +30,27 @@ describe('validate --batch line handler', () => {
     expect(output[6]).toEqual(output[0]);
   });
 
+  it('fills in the metrics a foreign harness may not track, and still refuses a run without its volumes', () => {
+    type Entry = { startedAt: string; metrics: Record<string, number> };
+    const judge = createBatchJudge();
+    const judged = (line: unknown, n: number) => JSON.parse(judge.judgeLine(JSON.stringify(line), n));
+    const volumes = ({ fetched, added, updated }: Record<string, number>) => ({ fetched: fetched!, added: added!, updated: updated! });
+    const sparse = (entry: Entry, extra: Record<string, number> = {}) => ({ startedAt: entry.startedAt, metrics: { ...volumes(entry.metrics), ...extra } });
+    const completed = (entry: Entry) => {
+      const { fetched, added, updated } = volumes(entry.metrics);
+      return sparse(entry, { unchanged: fetched - added - updated, quarantined: 0, durationMs: 0 });
+    };
+    for (const [n, source] of [clean, spiked].entries()) {
+      const fromSparse = judged({ history: source.history.map((e) => sparse(e)), current: sparse(source.current) }, n + 1);
+      expect(fromSparse).toEqual(judged({ history: source.history.map(completed), current: completed(source.current) }, n + 1));
+      expect(validationResultSchema.parse(fromSparse).verdict).toBe(n === 0 ? 'ok' : 'anomalous');
+    }
+    const timed = (fraction: number) => (e: Entry) => sparse(e, { durationMs: e.metrics.durationMs! + fraction });
+    expect(judged({ history: clean.history.map(timed(0.4)), current: timed(0.4)(clean.current) }, 3)).toEqual(judged({ history: clean.history.map(timed(0)), current: timed(0)(clean.current) }, 3));
+    const withoutFetched = { startedAt: clean.current.startedAt, metrics: { added: 1, updated: 1 } };
+    expect(judged({ history: clean.history, current: withoutFetched }, 4).error.message).toMatch(/^line 4: current\.metrics\.fetched:/);
+  });
+
   it('judges a run of a thousand million million records as anomalous, in its own line', () => {
     const judge = createBatchJudge();
     const huge = { ...clean.current, metrics: { ...clean.current.metrics, fetched: 1e15, unchanged: 1e15 } };
