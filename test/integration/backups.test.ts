@@ -183,4 +183,14 @@ describe('gatehouse rollback (CLI)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
+
+  it.each([['1.5'], ['abc'], ['-2']])('refuses --run %s naming only the options the command has', (run) => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=5', '--no-snapshot']);
+    const result = runCli(['rollback', '--db', db, '--run', run, '--reason', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--run/);
+    // The console's typed confirmation is not a command-line option: running the command confirms it.
+    expect(result.stderr).not.toMatch(/confirm/);
+  });
 });
