@@ -11,8 +11,11 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, action:
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     const h = lock.holder;
-    throw new GatehouseError('LOCK_HELD', `cannot ${action}: an update holds ${store.location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`, {
-      hint: 'wait for the run to finish or stop it (SIGINT) first',
+    // A holder without a run id is a rollback, restore or prune (or an update not yet given its id):
+    // naming an update there sends support looking for a run that is not there.
+    const who = h.runId ? 'an update' : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
+    throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${who} holds ${store.location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`, {
+      hint: h.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
     });
   }
   try {

@@ -92,7 +92,26 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   const progress = request.onProgress ?? (() => undefined);
   const work = () => undoJournal(store).transaction((tx) => rollbackInTransaction(tx, checked, clock().toISOString(), progress), { dryRun: checked.dryRun });
   // A dry run writes nothing that survives, so it may look while an update runs.
-  return checked.dryRun ? work() : withWriterLock(store, clock, 'rollback', work);
+  if (checked.dryRun) {
+    await markRunInterruptedIfOrphaned(store, checked.runId, clock);
+    return work();
+  }
+  return withWriterLock(store, clock, 'rollback', work);
+}
+
+/**
+ * A run left `running` by a process that died (kill -9, a crash) is only marked `interrupted` by
+ * the next writer. A preview, which takes no lock, would tell support to stop a process that is
+ * gone: so for a run still marked running it takes the lock for a moment, as any writer would,
+ * which marks the run interrupted if its writer is gone; a live run keeps the lock and stays running.
+ */
+async function markRunInterruptedIfOrphaned(store: Store, runId: number, clock: () => Date): Promise<void> {
+  if ((await store.getRun(runId))?.status !== 'running') return;
+  try {
+    await withWriterLock(store, clock, 'preview a rollback', async () => undefined);
+  } catch (error) {
+    if (!(error instanceof GatehouseError && error.code === 'LOCK_HELD')) throw error;
+  }
 }
 
 type CheckedRequest = ReturnType<typeof checkRequest>;

@@ -9,6 +9,7 @@ import {
   flagEventView,
   GLOBAL_SCOPE,
   parseScope,
+  parseStoredValue,
   revertFlagEvent,
   setFlag,
   unsetFlag,
@@ -75,7 +76,8 @@ export function registerFlagsCommand(program: Command): void {
         const scope = parseScope(options.scope);
         const resolution = await evaluateFlag(store, name, { task: taskOf(scope) });
         if (resolution.errorCode === 'FLAG_NOT_FOUND') throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
-        const stored = (await flagStore(store).values(name)).map((v) => ({ scope: v.scope, value: v.valueJson, updatedAt: v.updatedAt, updatedBy: v.updatedBy }));
+        // Values, not JSON text: the same shape as a flag's scopes in the API's flags.list.
+        const stored = (await flagStore(store).values(name)).map((v) => ({ scope: v.scope, value: parseStoredValue(v.valueJson), updatedAt: v.updatedAt, updatedBy: v.updatedBy }));
         const result = { ...resolution, ...describe(name), stored };
         if (options.json) return printJson(result);
         process.stdout.write(`${name} = ${show(resolution.value)} (${resolution.reason}${resolution.scope ? ` from ${resolution.scope}` : ''}${resolution.errorMessage ? `: ${resolution.errorMessage}` : ''})\n`);

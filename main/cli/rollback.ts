@@ -51,7 +51,8 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
   const target = { runId: flags.run, batchSeq: flags.batch, onConflict: flags.onConflict };
   const request = flags.dryRun
     ? { ...parseOptions(rollbackPreviewInputSchema, target, NAMES), dryRun: true }
-    : parseOptions(withOperator(rollbackApplyInputSchema), { ...target, reason: flags.reason, operator: flags.operator, confirmRunId: flags.run }, NAMES);
+    // Running the command is the confirmation the console asks for by a typed run id (as restore does).
+    : parseOptions(withOperator(rollbackApplyInputSchema.omit({ confirmRunId: true })), { ...target, reason: flags.reason, operator: flags.operator }, NAMES);
   return withStore(flags.db, async (store) => {
     const report = await rollback(store, request);
     if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq });

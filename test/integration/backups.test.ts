@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSnapshot, listSnapshots, pruneSnapshots, snapshotFolder, verifySnapshots } from '../../main/backup/index.js';
 import { openStore, snapshotSchemaPrefix } from '../../main/store/index.js';
+import { updateWithSignal } from '../../bench/kill-resume.js';
 import { runCli } from '../helpers/cli.js';
 import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 
@@ -182,5 +183,32 @@ describe('gatehouse rollback (CLI)', () => {
     const result = runCli([...args, '--db', db]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('previews the rollback of a run whose process was killed, instead of asking to stop a process that is gone', async () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=6,count=50', '--no-snapshot']);
+    // Batches of 50 that do not grow: the run is still writing when the kill comes.
+    json(['flags', 'set', 'ADAPTIVE_BATCHES', 'false', '--reason', 'fixed batches', '--db', db]);
+    const killed = await updateWithSignal(db, 'synthetic:seed=6,offset=50,count=20000', ['--no-snapshot', '--batch-size', '50'], 'SIGKILL', { batches: 1 });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(json<{ runId: number; status: string }[]>(['runs', 'list', '--db', db]).find((r) => r.runId === 2)?.status).toBe('running');
+    const plan = json<{ dryRun: boolean; counts: { deleted: number }; runRolledBack: boolean }>(['rollback', '--db', db, '--run', '2', '--dry-run']);
+    expect(plan.dryRun).toBe(true);
+    expect(plan.counts.deleted).toBeGreaterThan(0);
+    expect(plan.runRolledBack).toBe(true);
+    expect(json<{ runId: number; status: string }[]>(['runs', 'list', '--db', db]).find((r) => r.runId === 2)?.status).toBe('interrupted');
+    const done = json<{ counts: { deleted: number } }>(['rollback', '--db', db, '--run', '2', '--reason', 'killed mid-run', '--operator', 'sam']);
+    expect(done.counts.deleted).toBe(plan.counts.deleted);
+  });
+
+  it.each([['1.5'], ['abc'], ['-2']])('refuses --run %s naming only the options the command has', (run) => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=5', '--no-snapshot']);
+    const result = runCli(['rollback', '--db', db, '--run', run, '--reason', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--run/);
+    // The console's typed confirmation is not a command-line option: running the command confirms it.
+    expect(result.stderr).not.toMatch(/confirm/);
   });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flagViewSchema } from '../../shared/api-operations.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 let folder: string;
@@ -34,6 +35,15 @@ describe('gatehouse flags', () => {
     const history = json(['flags', 'history']) as { id: number }[];
     expect(history.map((e) => e.id)).toEqual([2, 1]);
     expect(json(['flags', 'history', '--limit', '1', '--after', '2'])).toEqual([expect.objectContaining({ id: 1, newValue: false })]);
+  });
+
+  it('shows the stored values of a flag as values, in the shape the API gives a flag\'s scopes', () => {
+    json(['flags', 'set', 'BATCH_SIZE', '30', '--reason', 'smaller', '--operator', 'dana']);
+    json(['flags', 'set', 'BATCH_SIZE', '7', '--scope', 'task:hourly', '--reason', 'tiny', '--operator', 'dana']);
+    const flag = json(['flags', 'get', 'BATCH_SIZE', '--scope', 'task:hourly']) as { value: unknown; stored: unknown };
+    expect(flag.value).toBe(7);
+    const stored = flagViewSchema.shape.scopes.parse(flag.stored);
+    expect(stored.map((s) => [s.scope, s.value, s.updatedBy])).toEqual([['global', 30, 'dana'], ['task:hourly', 7, 'dana']]);
   });
 
   it('exits 2 with a clear message for a missing reason, a bad value and an unknown flag', () => {

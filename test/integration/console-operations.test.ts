@@ -68,6 +68,13 @@ describe('flags through the API', () => {
     expect(await api['flags.history']({ limit: 10 }, tester)).toEqual([]);
   });
 
+  it('refuses the history of an unknown flag or a malformed scope, as the CLI does, rather than an empty trail', async () => {
+    await api['flags.set']({ flag: 'BATCH_SIZE', scope: 'global', value: 20, reason: 'smaller' }, tester);
+    expect(await failure('flags.history', { flag: 'BATCH_SIZ', limit: 10 })).toMatchObject({ code: 'NOT_FOUND', message: 'unknown flag "BATCH_SIZ"' });
+    expect(await failure('flags.history', { scope: 'daily', limit: 10 })).toMatchObject({ code: 'USAGE' });
+    expect((await api['flags.history']({ flag: 'BATCH_SIZE', scope: 'global', limit: 10 }, tester)).map((e) => e.newValue)).toEqual([20]);
+  });
+
   it('refuses to revert an event that does not exist', async () => {
     expect(await failure('flags.revert', { eventId: 999, reason: 'undo' })).toMatchObject({ code: 'NOT_FOUND' });
   });

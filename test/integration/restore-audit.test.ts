@@ -44,7 +44,9 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       expect(await flagStore(store).values('BATCH_SIZE')).toEqual([]);
       const after = await audit(store);
       expect(after.rollbacks).toEqual(before.rollbacks);
-      expect(after.flagEvents).toEqual(before.flagEvents);
+      // The restore removed BATCH_SIZE = 25 and says so in one new event; the earlier ones stay as they were.
+      expect(after.flagEvents.slice(1)).toEqual(before.flagEvents);
+      expect(after.flagEvents[0]).toMatchObject({ flag: 'BATCH_SIZE', oldJson: '25', newJson: null, actor: 'dee' });
       expect(after.reviews).toEqual(before.reviews);
       expect(after.restores).toEqual([report.event]);
       expect(report.event).toMatchObject({ snapshotId: snapshot.id, operator: 'dee', reason: 'runs 2 and 3 came from a test feed', hearingsBefore: 60, hearingsAfter: 60 });
@@ -64,6 +66,32 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to the snapshot' });
       expect(await validationHistory(store)).toEqual([]);
       expect((await runReviews(store).list()).map((review) => review.reason)).toEqual(['a real anomaly']);
+    });
+  });
+
+  it('records every flag value the restore puts back as a flag event, so a kill switch never flips unseen', async () => {
+    await withFreshStore(backend, async (store) => {
+      await update(store, 'synthetic:seed=11,count=10');
+      await setFlag(store, { flag: 'BATCH_SIZE', value: 30, reason: 'tuning', operator: 'fay' });
+      await setFlag(store, { flag: 'NOTIFY_ON_ANOMALY', value: false, reason: 'noisy', operator: 'fay' });
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: true, reason: 'incident 42: stop the schedule', operator: 'gus' });
+      await setFlag(store, { flag: 'BATCH_SIZE', value: 10, reason: 'smaller', operator: 'gus' });
+      const eventsBefore = (await flagStore(store).history()).length;
+
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad feed since 9:00', operator: 'hal' });
+
+      const stored = (await flagStore(store).values()).map((v) => [v.flag, v.scope, v.valueJson]);
+      expect(stored).toEqual([['BATCH_SIZE', 'global', '30'], ['NOTIFY_ON_ANOMALY', 'global', 'false']]);
+      const events = await flagStore(store).history();
+      expect(events).toHaveLength(eventsBefore + 2);
+      const restoreEvents = events.slice(0, 2).map((e) => [e.flag, e.scope, e.oldJson, e.newJson, e.actor, e.reason]).sort();
+      const why = `restore from snapshot ${snapshot.id}: bad feed since 9:00`;
+      expect(restoreEvents).toEqual([['BATCH_SIZE', 'global', '10', '30', 'hal', why], ['PAUSE_SCHEDULED_RUNS', 'global', 'true', null, 'hal', why]]);
+      // The newest event of each flag now tells the value in force: what a reader of the trail would check.
+      for (const [flag, scope, valueJson] of [...stored, ['PAUSE_SCHEDULED_RUNS', 'global', null]]) {
+        expect(events.find((e) => e.flag === flag && e.scope === scope)?.newJson ?? null).toBe(valueJson);
+      }
     });
   });
 

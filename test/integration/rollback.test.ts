@@ -289,4 +289,20 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       }
     });
   });
+
+  it('refuses a rollback while another rollback holds the lock, without blaming an update that is not running', async () => {
+    await withTwoRuns(async (store, location) => {
+      const other = await backend.open(location);
+      try {
+        // What a rollback, restore or prune in another process holds: the writer lock without a run id.
+        const lock = await other.acquireWriterLock({ runId: null, pid: process.pid, host: 'elsewhere' }, { now: new Date(), staleAfterMs: 60_000 });
+        expect(lock.acquired).toBe(true);
+        await expectError(rollback(store, { runId: 2, reason: 'second', operator: 'bo' }), 'LOCK_HELD', /cannot rollback: another writer \(a rollback, a restore, a snapshot prune or an update starting\) holds/);
+        expect(await undoJournal(store).listEvents()).toEqual([]);
+      } finally {
+        await other.releaseWriterLock();
+        await other.close();
+      }
+    });
+  });
 });
