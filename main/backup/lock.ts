@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
-import { STALE_LOCK_MS } from '../engine/index.js';
+import { lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -10,12 +10,8 @@ import type { Store } from '../store/index.js';
 export async function withWriterLock<T>(store: Store, clock: () => Date, action: string, work: () => Promise<T>): Promise<T> {
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
-    const h = lock.holder;
-    // A holder without a run id is a rollback, restore or prune (or an update not yet given its id):
-    // naming an update there sends support looking for a run that is not there.
-    const who = h.runId ? 'an update' : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
-    throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${who} holds ${store.location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`, {
-      hint: h.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
+    throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location)}`, {
+      hint: lock.holder.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
     });
   }
   try {

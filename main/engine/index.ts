@@ -1,2 +1,2 @@
-export { runUpdate, checkBatchSize, STALE_LOCK_MS, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult } from './run-update.js';
+export { runUpdate, checkBatchSize, lockHolderText, STALE_LOCK_MS, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult } from './run-update.js';
 export { contentHash, diffHearings, classify } from './classify.js';

@@ -12,7 +12,7 @@ import {
 } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import type { RecordSource, SourceItem } from '../sources/index.js';
-import { WriterLockLost, type Store } from '../store/index.js';
+import { WriterLockLost, type LockHolder, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
@@ -98,6 +98,16 @@ export function checkBatchSize(batchSize: number): number {
   return checked.data;
 }
 
+/**
+ * Who holds the writer lock, for a refusal. A holder without a run id is a rollback, a restore, a
+ * prune, or an update not yet given its id: calling it an update sends support looking for a run
+ * that is not there.
+ */
+export function lockHolderText(h: LockHolder, location: string): string {
+  const who = h.runId ? 'an update' : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
+  return `${who} holds ${location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`;
+}
+
 /** One update run: lock → fetch → rules → classify → batches → checks → validation → run record. */
 export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const { store } = options;
@@ -106,8 +116,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const owner = { pid: process.pid, host: os.hostname() };
   const lock = await store.acquireWriterLock({ runId: null, ...owner }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
-    const h = lock.holder;
-    throw new GatehouseError('LOCK_HELD', `another update holds ${store.location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`, {
+    throw new GatehouseError('LOCK_HELD', lockHolderText(lock.holder, store.location), {
       hint: LOCK_HELD_HINT[store.backend],
     });
   }
