@@ -8,8 +8,10 @@ import { limitedItem } from './record-limits.js';
 import { recordsIn, wrongShape } from './wrappers.js';
 import type { RecordSource, SourceItem } from './types.js';
 
-/** Enough to hold any real first record; past it the file is one huge line, i.e. a JSON document. */
-const OPENING_SCAN_LIMIT = 32 * 1024 * 1024;
+/** Enough to hold any real record; a longer line is too large to store, or a whole minified document. */
+const OPENING_LINE_LIMIT = 32 * 1024 * 1024;
+/** What is kept of a longer line: its end, which says whether it opens a value. */
+const LINE_END_KEPT = 1024;
 const BYTE_ORDER_MARK = '\uFEFF';
 /** How many non-blank lines decide between NDJSON and a document: a few broken first lines still leave whole records to see. */
 const OPENING_LINES = 8;
@@ -25,7 +27,8 @@ export async function openFileSource(path: string, description: string): Promise
   if (opening.length === 0) return documentSource(description, []);
   if (looksLikeNdjson(opening)) {
     // Later lines stand or fall alone; a first line that is no record at all says the file is something else.
-    if (isJsonObjectText(opening[0]!)) refuseWrongShape(path, JSON.parse(opening[0]!));
+    const first = opening[0]!;
+    if (first.whole && isJsonObjectText(first.text)) refuseWrongShape(path, JSON.parse(first.text));
     return ndjsonSource(path, description);
   }
   return documentSource(description, await readDocument(path));
@@ -91,32 +94,62 @@ function unreadable(path: string, error: unknown): GatehouseError {
   return new GatehouseError('SOURCE_UNREADABLE', `cannot read ${path}: ${reason}`, { cause: error });
 }
 
-/** The first few non-blank lines, read a chunk at a time so a 1 GB NDJSON file costs one chunk. */
-async function readOpeningLines(path: string): Promise<string[]> {
+/**
+ * An opening line: its text, or — for a line longer than OPENING_LINE_LIMIT (a record too large to
+ * store, or a whole minified document) — only its last bytes, enough to see how it ends.
+ */
+interface OpeningLine {
+  text: string;
+  whole: boolean;
+}
+
+/**
+ * The first few non-blank lines, read a chunk at a time so a 1 GB NDJSON file costs one chunk.
+ * A line past the limit is not kept, but the scan goes on past it: a 50 MB first record must not
+ * hide that the lines after it are NDJSON.
+ */
+async function readOpeningLines(path: string): Promise<OpeningLine[]> {
   const handle = await open(path, 'r').catch((error: unknown) => Promise.reject(unreadable(path, error)));
   try {
-    const found: string[] = [];
+    const found: OpeningLine[] = [];
     let partial: Buffer[] = [];
+    let partialBytes = 0;
+    let tail = Buffer.alloc(0);
     let offset = 0;
-    const keep = (bytes: Buffer): void => {
-      const line = bytes.toString('utf8').replace(BYTE_ORDER_MARK, '');
-      if (line.trim() !== '') found.push(line);
+    const keep = (bytes: Buffer | null): void => {
+      const line = bytes === null ? { text: tail.toString('utf8'), whole: false } : { text: bytes.toString('utf8').replace(BYTE_ORDER_MARK, ''), whole: true };
+      if (line.text.trim() !== '') found.push(line);
+      partial = [];
+      partialBytes = 0;
+      tail = Buffer.alloc(0);
     };
+    const extend = (piece: Buffer): void => {
+      if (partialBytes + piece.length <= OPENING_LINE_LIMIT) {
+        partial.push(piece);
+        partialBytes += piece.length;
+        return;
+      }
+      const end = Buffer.concat([...partial, tail, piece]);
+      tail = end.subarray(Math.max(0, end.length - LINE_END_KEPT));
+      partial = [];
+      partialBytes = Number.POSITIVE_INFINITY;
+    };
+    const finishLine = (): void => keep(partialBytes === Number.POSITIVE_INFINITY ? null : Buffer.concat(partial));
     while (found.length < OPENING_LINES) {
       const chunk = Buffer.alloc(64 * 1024);
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
       offset += bytesRead;
-      if (bytesRead === 0 || offset > OPENING_SCAN_LIMIT) {
-        keep(Buffer.concat(partial));
+      if (bytesRead === 0) {
+        finishLine();
         break;
       }
       let lineStart = 0;
       for (let newline = chunk.indexOf(10, 0); newline !== -1 && newline < bytesRead; newline = chunk.indexOf(10, lineStart)) {
-        keep(Buffer.concat([...partial, chunk.subarray(lineStart, newline)]));
-        partial = [];
+        extend(chunk.subarray(lineStart, newline));
+        finishLine();
         lineStart = newline + 1;
       }
-      partial.push(chunk.subarray(lineStart, bytesRead));
+      extend(chunk.subarray(lineStart, bytesRead));
     }
     return found.slice(0, OPENING_LINES);
   } finally {
@@ -131,9 +164,10 @@ async function readOpeningLines(path: string): Promise<string[]> {
  * followed by a new value without a comma, so this never takes a valid document for NDJSON — a
  * pretty-printed one ends its lines in `[`, `{`, `,` or `:` before each whole record.
  */
-function looksLikeNdjson(lines: string[]): boolean {
-  if (lines[0] !== undefined && isJsonObjectText(lines[0])) return true;
-  return lines.some((line, index) => index > 0 && !opensValue(lines[index - 1]!) && (isJsonObjectText(line) || isJsonArrayText(line)));
+function looksLikeNdjson(lines: OpeningLine[]): boolean {
+  const isRecordLine = (line: OpeningLine) => line.whole && (isJsonObjectText(line.text) || isJsonArrayText(line.text));
+  if (lines[0]?.whole === true && isJsonObjectText(lines[0].text)) return true;
+  return lines.some((line, index) => index > 0 && !opensValue(lines[index - 1]!.text) && isRecordLine(line));
 }
 
 function opensValue(line: string): boolean {

@@ -192,6 +192,15 @@ describe('file: records past a limit or not UTF-8', () => {
     expect((items[1]!.raw as string).length).toBeLessThanOrEqual(10_000);
   });
 
+  it('reads NDJSON whose first line is a 40 MB record, quarantining it and storing the records after', async () => {
+    const huge = `{"eventId": "1", "title": "${'x'.repeat(40 * 1024 * 1024)}"}`;
+    const path = writeInput('huge-first.ndjson', `${huge}\n${JSON.stringify(hearing('2'))}\n${JSON.stringify(hearing('3'))}\n`);
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['OVERSIZE_RECORD', 'ok', 'ok']);
+    expect(items[0]!.error!.message).toBe('line 1 is 40 MB; one line may hold at most 16 MB');
+    expect(items.slice(1).map((item) => item.raw)).toEqual([hearing('2'), hearing('3')]);
+  });
+
   it('judges each record of a page line on its own', async () => {
     const deep = { ...hearing('2'), witnesses: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown };
     const path = writeInput('page.ndjson', `${JSON.stringify({ committeeMeetings: [hearing('1'), deep, hearing('3')] })}\n`);
