@@ -8,9 +8,13 @@ import { limitedItem } from './record-limits.js';
 import { recordsIn, wrongShape } from './wrappers.js';
 import type { RecordSource, SourceItem } from './types.js';
 
-/** Enough to hold any real first record; past it the file is one huge line, i.e. a JSON document. */
-const OPENING_SCAN_LIMIT = 32 * 1024 * 1024;
+/** Enough to hold any real record; a longer line is too large to store, or a whole minified document. */
+const OPENING_LINE_LIMIT = 32 * 1024 * 1024;
+/** What is kept of a longer line: its end, which says whether it opens a value. */
+const LINE_END_KEPT = 1024;
 const BYTE_ORDER_MARK = '\uFEFF';
+/** How many non-blank lines decide between NDJSON and a document: a few broken first lines still leave whole records to see. */
+const OPENING_LINES = 8;
 
 /**
  * `file:PATH` — a JSON array, a Congress.gov page or detail, a bare record, or NDJSON (streamed,
@@ -18,11 +22,13 @@ const BYTE_ORDER_MARK = '\uFEFF';
  */
 export async function openFileSource(path: string, description: string): Promise<RecordSource> {
   await requireReadableFile(path);
+  await refuseUtf16(path);
   const opening = await readOpeningLines(path);
   if (opening.length === 0) return documentSource(description, []);
   if (looksLikeNdjson(opening)) {
     // Later lines stand or fall alone; a first line that is no record at all says the file is something else.
-    if (isJsonObjectText(opening[0]!)) refuseWrongShape(path, JSON.parse(opening[0]!));
+    const first = opening[0]!;
+    if (first.whole && isJsonObjectText(first.text)) refuseWrongShape(path, JSON.parse(first.text));
     return ndjsonSource(path, description);
   }
   return documentSource(description, await readDocument(path));
@@ -36,9 +42,38 @@ function refuseWrongShape(path: string, value: unknown): void {
   });
 }
 
+/**
+ * A UTF-16 file (Windows "Unicode" exports) reads as UTF-8 full of NUL bytes and would fail as
+ * "invalid JSON at line 1, column 1": say what it is instead. Known by its byte order mark, or
+ * without one by a `[` or `{` beside a NUL byte where the text starts.
+ */
+async function refuseUtf16(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch((error: unknown) => Promise.reject(unreadable(path, error)));
+  let start: Buffer;
+  try {
+    const buffer = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(buffer, 0, 2, 0);
+    start = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const opens = (byte: number | undefined) => byte === 0x5b || byte === 0x7b;
+  const order = start[0] === 0xff && start[1] === 0xfe ? 'UTF-16LE'
+    : start[0] === 0xfe && start[1] === 0xff ? 'UTF-16BE'
+      : opens(start[0]) && start[1] === 0 ? 'UTF-16LE'
+        : start[0] === 0 && opens(start[1]) ? 'UTF-16BE' : null;
+  if (order === null) return;
+  throw new GatehouseError('INPUT_INVALID', `${path}: the file is ${order} text; a file source reads UTF-8`, {
+    hint: `convert it first, e.g. iconv -f ${order} -t UTF-8 ${path} > converted.json`,
+  });
+}
+
 async function requireReadableFile(path: string): Promise<void> {
   try {
-    if ((await stat(path)).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    const found = await stat(path);
+    if (found.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    // A pipe or device can be read only once, and only forwards: the format check and a --resume both read again.
+    if (!found.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
     await access(path, constants.R_OK);
   } catch (error) {
     throw unreadable(path, error);
@@ -53,60 +88,106 @@ function unreadable(path: string, error: unknown): GatehouseError {
     EACCES: 'permission denied',
     EPERM: 'permission denied',
     EISDIR: 'it is a directory, not a file',
+    ENOTREG: 'it is a pipe or device, not a regular file (a file source is read more than once: save the input to a file first)',
   };
   const reason = (code !== undefined ? reasons[code] : undefined) ?? (error instanceof Error ? error.message : String(error));
   return new GatehouseError('SOURCE_UNREADABLE', `cannot read ${path}: ${reason}`, { cause: error });
 }
 
-/** The first two non-blank lines, read a chunk at a time so a 1 GB NDJSON file costs one chunk. */
-async function readOpeningLines(path: string): Promise<string[]> {
+/**
+ * An opening line: its text, or — for a line longer than OPENING_LINE_LIMIT (a record too large to
+ * store, or a whole minified document) — only its last bytes, enough to see how it ends.
+ */
+interface OpeningLine {
+  text: string;
+  whole: boolean;
+}
+
+/**
+ * The first few non-blank lines, read a chunk at a time so a 1 GB NDJSON file costs one chunk.
+ * A line past the limit is not kept, but the scan goes on past it: a 50 MB first record must not
+ * hide that the lines after it are NDJSON.
+ */
+async function readOpeningLines(path: string): Promise<OpeningLine[]> {
   const handle = await open(path, 'r').catch((error: unknown) => Promise.reject(unreadable(path, error)));
   try {
-    const found: string[] = [];
+    const found: OpeningLine[] = [];
     let partial: Buffer[] = [];
+    let partialBytes = 0;
+    let tail = Buffer.alloc(0);
     let offset = 0;
-    const keep = (bytes: Buffer): void => {
-      const line = bytes.toString('utf8').replace(BYTE_ORDER_MARK, '');
-      if (line.trim() !== '') found.push(line);
+    const keep = (bytes: Buffer | null): void => {
+      const line = bytes === null ? { text: tail.toString('utf8'), whole: false } : { text: bytes.toString('utf8').replace(BYTE_ORDER_MARK, ''), whole: true };
+      if (line.text.trim() !== '') found.push(line);
+      partial = [];
+      partialBytes = 0;
+      tail = Buffer.alloc(0);
     };
-    while (found.length < 2) {
+    const extend = (piece: Buffer): void => {
+      if (partialBytes + piece.length <= OPENING_LINE_LIMIT) {
+        partial.push(piece);
+        partialBytes += piece.length;
+        return;
+      }
+      const end = Buffer.concat([...partial, tail, piece]);
+      tail = end.subarray(Math.max(0, end.length - LINE_END_KEPT));
+      partial = [];
+      partialBytes = Number.POSITIVE_INFINITY;
+    };
+    const finishLine = (): void => keep(partialBytes === Number.POSITIVE_INFINITY ? null : Buffer.concat(partial));
+    while (found.length < OPENING_LINES) {
       const chunk = Buffer.alloc(64 * 1024);
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
       offset += bytesRead;
-      if (bytesRead === 0 || offset > OPENING_SCAN_LIMIT) {
-        keep(Buffer.concat(partial));
+      if (bytesRead === 0) {
+        finishLine();
         break;
       }
       let lineStart = 0;
       for (let newline = chunk.indexOf(10, 0); newline !== -1 && newline < bytesRead; newline = chunk.indexOf(10, lineStart)) {
-        keep(Buffer.concat([...partial, chunk.subarray(lineStart, newline)]));
-        partial = [];
+        extend(chunk.subarray(lineStart, newline));
+        finishLine();
         lineStart = newline + 1;
       }
-      partial.push(chunk.subarray(lineStart, bytesRead));
+      extend(chunk.subarray(lineStart, bytesRead));
     }
-    return found.slice(0, 2);
+    return found.slice(0, OPENING_LINES);
   } finally {
     await handle.close();
   }
 }
 
 /**
- * NDJSON when the first line is a whole JSON object. A truncated first record still counts when
- * the second line is one — but not when the first line opens a pretty-printed document.
+ * NDJSON when the first line is a whole JSON object. A file whose first lines are broken (a
+ * truncated record, stray text, `null`) or whole arrays still counts when a later opening line is
+ * a whole object or array and the line before it ends in a value: no JSON document has a value
+ * followed by a new value without a comma, so this never takes a valid document for NDJSON — a
+ * pretty-printed one ends its lines in `[`, `{`, `,` or `:` before each whole record.
  */
-function looksLikeNdjson([first, second]: string[]): boolean {
-  if (first !== undefined && isJsonObjectText(first)) return true;
-  const opensDocument = /[[{,:]\s*$/.test(first ?? '');
-  return first?.trimStart().startsWith('{') === true && !opensDocument && second !== undefined && isJsonObjectText(second);
+function looksLikeNdjson(lines: OpeningLine[]): boolean {
+  const isRecordLine = (line: OpeningLine) => line.whole && (isJsonObjectText(line.text) || isJsonArrayText(line.text));
+  if (lines[0]?.whole === true && isJsonObjectText(lines[0].text)) return true;
+  return lines.some((line, index) => index > 0 && !opensValue(lines[index - 1]!.text) && isRecordLine(line));
+}
+
+function opensValue(line: string): boolean {
+  return /[[{,:]\s*$/.test(line);
 }
 
 function isJsonObjectText(line: string): boolean {
+  const value = parsedOrUndefined(line);
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isJsonArrayText(line: string): boolean {
+  return Array.isArray(parsedOrUndefined(line));
+}
+
+function parsedOrUndefined(line: string): unknown {
   try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+    return JSON.parse(line) as unknown;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

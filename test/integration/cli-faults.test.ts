@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,42 @@ describe('an unreachable database', () => {
       expect(result.code).toBe(6);
       expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'DB_UNREACHABLE' } });
     }
+  });
+});
+
+/**
+ * Write-protects a file the way its owner would meet it: without write permission, or — for root,
+ * whom permissions do not stop — marked immutable. Returns how to undo it, or null where neither works.
+ */
+function writeProtect(file: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    fs.chmodSync(file, 0o444);
+    return () => fs.chmodSync(file, 0o644);
+  }
+  try {
+    execFileSync('chattr', ['+i', file], { stdio: 'pipe' });
+    return () => execFileSync('chattr', ['-i', file], { stdio: 'pipe' });
+  } catch {
+    return null;
+  }
+}
+
+describe('a database file that cannot be written', () => {
+  it('refuses the update with DB_NOT_WRITABLE and exit 2, not an unexpected error, and leaves the file as it was', (context) => {
+    const file = writeInput('input.ndjson', `${JSON.stringify(hearingRecord(700001))}\n`);
+    expect(runCli(['update', '--db', db, '--source', `file:${file}`, '--no-snapshot']).code).toBe(0);
+    const before = fs.readFileSync(db);
+    const undo = writeProtect(db);
+    if (undo === null) return context.skip('cannot write-protect a file here (root without chattr)');
+    try {
+      const result = runCli(['update', '--db', db, '--source', `file:${file}`, '--no-snapshot', '--json']);
+      expect(result.code, result.stderr).toBe(2);
+      expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'DB_NOT_WRITABLE', message: `cannot use database ${db}: attempt to write a readonly database`, hint: expect.stringMatching(/permissions/) } });
+      expect(result.stderr).not.toMatch(/unexpected error/);
+    } finally {
+      undo();
+    }
+    expect(fs.readFileSync(db).equals(before)).toBe(true);
   });
 });
 

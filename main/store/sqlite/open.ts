@@ -146,8 +146,13 @@ export function openFailure(file: string, error: unknown): GatehouseError {
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /not a database|malformed/i.test(message)) {
     return new GatehouseError('INPUT_INVALID', `cannot use database ${file}: ${message}`, { hint: CORRUPT_HINT, cause: error });
   }
+  if (code?.startsWith('SQLITE_READONLY')) {
+    return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}`, { hint: READ_ONLY_HINT, cause: error });
+  }
   return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}`, { cause: error });
 }
+
+const READ_ONLY_HINT = 'the file, its folder or its -wal/-shm files cannot be written: check their permissions, that the file is not marked immutable (lsattr), and that the disk is not mounted read-only';
 
 /** A damaged file cannot take a restore (its safety snapshot would fail): it is repaired or replaced outside Gatehouse. */
 export const CORRUPT_HINT = 'the file is damaged: recover it with the sqlite3 shell (.recover), or replace it with a verified snapshot file from <db>.backups/ (gatehouse backups list)';

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +127,28 @@ describe('file: malformed input', () => {
     expect(items[0]?.error?.message).toContain('line 1 is not valid JSON');
   });
 
+  it('reads NDJSON whose first two lines are broken, quarantining them and storing the records after', async () => {
+    const lines = ['not json at all', '{"eventId": "2", "title": tru', JSON.stringify(hearing('3')), JSON.stringify(hearing('4'))];
+    const path = writeInput('two-broken.ndjson', `${lines.join('\n')}\n`);
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => [item.position, item.error?.code])).toEqual([[0, 'INVALID_JSON'], [1, 'INVALID_JSON'], [2, undefined], [3, undefined]]);
+    expect(items[2]?.raw).toEqual(hearing('3'));
+  });
+
+  it('reads NDJSON whose lines are JSON arrays of records, and one whose first line is null', async () => {
+    const arrays = writeInput('arrays.ndjson', `${JSON.stringify([hearing('1'), hearing('2')])}\n${JSON.stringify([hearing('3')])}\n`);
+    expect((await readAll(`file:${arrays}`)).map((item) => item.raw)).toEqual([hearing('1'), hearing('2'), hearing('3')]);
+    const nullFirst = writeInput('null-first.ndjson', `null\n${JSON.stringify(hearing('1'))}\n`);
+    expect(await readAll(`file:${nullFirst}`)).toEqual([{ position: 0, raw: null }, { position: 1, raw: hearing('1') }]);
+  });
+
+  it('still reads a pretty-printed array whose second line is one whole record as a document', async () => {
+    const path = writeInput('pretty.json', `[\n${JSON.stringify(hearing('1'))}\n]\n`);
+    const source = await openSource(`file:${path}`);
+    expect(source.expectedCount).toBe(1);
+    expect(await readAll(`file:${path}`)).toEqual([{ position: 0, raw: hearing('1') }]);
+  });
+
   it('truncates the raw text of a huge malformed line to 10,000 characters', async () => {
     const huge = `{"eventId": "2", "title": "${'x'.repeat(20_000)}`;
     const path = writeInput('huge.ndjson', `${JSON.stringify(hearing('1'))}\n${huge}\n`);
@@ -167,6 +190,15 @@ describe('file: records past a limit or not UTF-8', () => {
     expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['ok', 'OVERSIZE_RECORD', 'ok']);
     expect(items[1]!.error!.message).toBe('line 2 is 17 MB; one line may hold at most 16 MB');
     expect((items[1]!.raw as string).length).toBeLessThanOrEqual(10_000);
+  });
+
+  it('reads NDJSON whose first line is a 40 MB record, quarantining it and storing the records after', async () => {
+    const huge = `{"eventId": "1", "title": "${'x'.repeat(40 * 1024 * 1024)}"}`;
+    const path = writeInput('huge-first.ndjson', `${huge}\n${JSON.stringify(hearing('2'))}\n${JSON.stringify(hearing('3'))}\n`);
+    const items = await readAll(`file:${path}`);
+    expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['OVERSIZE_RECORD', 'ok', 'ok']);
+    expect(items[0]!.error!.message).toBe('line 1 is 40 MB; one line may hold at most 16 MB');
+    expect(items.slice(1).map((item) => item.raw)).toEqual([hearing('2'), hearing('3')]);
   });
 
   it('judges each record of a page line on its own', async () => {
@@ -214,6 +246,33 @@ describe('file: unreadable paths', () => {
     const error = await openError(`file:${path}`);
     expect(error.code).toBe('SOURCE_UNREADABLE');
     expect(error.message).toBe(`cannot read ${path}: it is a directory, not a file`);
+  });
+
+  it('refuses a named pipe with a clear reason instead of failing on a seek', async () => {
+    const path = join(dir, 'pipe.ndjson');
+    execFileSync('mkfifo', [path]);
+    // A writer on the other end, so that opening the pipe cannot block the test.
+    const writer = spawn('sh', ['-c', `printf '%s\\n' '${JSON.stringify(hearing('1'))}' > "$0"`, path], { stdio: 'ignore' });
+    try {
+      const error = await openError(`file:${path}`);
+      expect(error.code).toBe('SOURCE_UNREADABLE');
+      expect(error.message).toMatch(new RegExp(`^cannot read ${path}: it is a pipe or device, not a regular file`));
+    } finally {
+      writer.kill();
+    }
+  });
+
+  it('refuses a UTF-16 file, with or without its byte order mark, naming the encoding', async () => {
+    const text = JSON.stringify([hearing('1')]);
+    const withMark = join(dir, 'utf16.json');
+    writeFileSync(withMark, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const bigEndian = join(dir, 'utf16be.ndjson');
+    writeFileSync(bigEndian, Buffer.from(`${JSON.stringify(hearing('1'))}\n`, 'utf16le').swap16());
+    for (const [path, order] of [[withMark, 'UTF-16LE'], [bigEndian, 'UTF-16BE']] as const) {
+      const error = await openError(`file:${path}`);
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toBe(`${path}: the file is ${order} text; a file source reads UTF-8`);
+    }
   });
 
   it.skipIf(process.getuid?.() === 0)('says a file without read permission is not readable', async () => {
