@@ -31,7 +31,22 @@ export async function withStore<T>(db: string | undefined, work: (store: Store) 
   const store = await openStore(databaseOption(db), options);
   try {
     return await work(store);
+  } catch (error) {
+    throw environmentFailure(store, error);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A write the database's environment refused (a read-only or immutable file, a full disk, an I/O
+ * error) in a command that is not an update — flags, reviews, tasks — as the one clear error an
+ * update already gives, instead of an unexpected one.
+ */
+function environmentFailure(store: Store, error: unknown): unknown {
+  if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
+  return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
+    hint: 'check that the database and its folder can be written (permissions, an immutable flag, a read-only mount) and that the disk has room',
+    cause: error,
+  });
 }

@@ -112,7 +112,7 @@ function writeProtect(file: string): (() => void) | null {
 }
 
 describe('a database file that cannot be written', () => {
-  it('refuses the update with DB_NOT_WRITABLE and exit 2, not an unexpected error, and leaves the file as it was', (context) => {
+  it('refuses the update and a flag change with DB_NOT_WRITABLE and exit 2, not an unexpected error, and leaves the file as it was', (context) => {
     const file = writeInput('input.ndjson', `${JSON.stringify(hearingRecord(700001))}\n`);
     expect(runCli(['update', '--db', db, '--source', `file:${file}`, '--no-snapshot']).code).toBe(0);
     const before = fs.readFileSync(db);
@@ -123,6 +123,9 @@ describe('a database file that cannot be written', () => {
       expect(result.code, result.stderr).toBe(2);
       expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'DB_NOT_WRITABLE', message: `cannot use database ${db}: attempt to write a readonly database`, hint: expect.stringMatching(/permissions/) } });
       expect(result.stderr).not.toMatch(/unexpected error/);
+      const flag = runCli(['flags', 'set', 'BATCH_SIZE', '30', '--reason', 'kill switch drill', '--operator', 'support', '--db', db, '--json']);
+      expect(flag.code, flag.stderr).toBe(2);
+      expect(JSON.parse(flag.stdout)).toMatchObject({ error: { code: 'DB_NOT_WRITABLE', message: expect.stringMatching(/readonly database/) } });
     } finally {
       undo();
     }
