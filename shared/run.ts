@@ -85,6 +85,18 @@ export const reconciliationSchema = z.object({
 export type Reconciliation = z.infer<typeof reconciliationSchema>;
 export type ReconciliationCheck = z.infer<typeof reconciliationCheckSchema>;
 
+/**
+ * What a run saw of its `file:` source when it started, so `--resume` — which skips items by
+ * position — can refuse a file that changed under it (DESIGN §4: a resumed run reaches the same
+ * result). `sampleSha256` hashes the first and last 64 KiB only (the whole file when it is smaller).
+ */
+export const sourceFingerprintSchema = z.object({
+  size: z.number().int(),
+  modifiedAt: z.string(),
+  sampleSha256: z.string(),
+});
+export type SourceFingerprint = z.infer<typeof sourceFingerprintSchema>;
+
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */
 export const runSummarySchema = z.object({
   runId: z.number().int(),
@@ -104,6 +116,8 @@ export const runSummarySchema = z.object({
   backupId: z.string().nullable().optional(),
   snapshot: snapshotDecisionSchema.nullable().optional(),
   reconciliation: reconciliationSchema.nullable().optional(),
+  /** Null for a source that is not a file, and for runs recorded before fingerprints were (they resume unchecked). */
+  sourceFingerprint: sourceFingerprintSchema.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -11,7 +11,7 @@ import {
   type SnapshotDecision,
 } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import type { RecordSource, SourceItem } from '../sources/index.js';
+import { fingerprintChanges, type RecordSource, type SourceItem } from '../sources/index.js';
 import { WriterLockLost, type LockHolder, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
@@ -174,6 +174,7 @@ async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: 
     ...owner,
     flags: options.flags ?? {},
     resumedFrom: null,
+    sourceFingerprint: source.fingerprint ?? null,
   }));
   return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }
@@ -189,6 +190,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
     throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
   }
   const checkpoint = await retry(() => store.getCheckpoint(runId));
+  refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
   await retry(() => store.reopenRun(runId, owner));
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
@@ -196,6 +198,24 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const eventIdsInRun = new EventIdSet();
   await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
+}
+
+/**
+ * A resume skips the items the run already read by position, so it is right only over the same
+ * file: one replaced, reordered or appended to would have other records skipped, stored twice or
+ * never read, with no warning. A file only touched (same size and sampled bytes, new mtime) is
+ * refused too: the middle of the file is not sampled, and a same-size edit there (a regenerated
+ * export with a fixed title) shows only in the mtime. A new run is always safe: what is already
+ * stored is classified unchanged. Runs recorded before fingerprints (null) resume as before.
+ */
+function refuseChangedSource(run: RunSummary, source: RecordSource, itemsRead: number): void {
+  const recorded = run.sourceFingerprint;
+  if (!recorded) return;
+  const changes = source.fingerprint ? fingerprintChanges(recorded, source.fingerprint) : ['it can no longer be fingerprinted'];
+  if (changes.length === 0) return;
+  throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: ${run.source} changed since the run started (${changes.join('; ')})`, {
+    hint: `the resume would skip the first ${itemsRead.toLocaleString('en-US')} items of the file by position, which are no longer the ones the run read; start a new run with the same --source instead (records already stored are classified unchanged, nothing is written twice)`,
+  });
 }
 
 /**

@@ -2,6 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { access, constants, open, readFile, stat } from 'node:fs/promises';
 import { GatehouseError } from '../../shared/errors.js';
 import { walkRecord } from '../../shared/record-walk.js';
+import type { SourceFingerprint } from '../../shared/run.js';
+import { fileFingerprint } from './fingerprint.js';
 import { locateJsonSyntaxError } from './json-syntax.js';
 import { readNdjson } from './ndjson.js';
 import { limitedItem } from './record-limits.js';
@@ -22,16 +24,18 @@ const OPENING_LINES = 8;
  */
 export async function openFileSource(path: string, description: string): Promise<RecordSource> {
   await requireReadableFile(path);
+  // Taken before anything is read: a file that changes while the run reads it then fails a resume's check too.
+  const fingerprint = await fileFingerprint(path).catch((error: unknown) => Promise.reject(unreadable(path, error)));
   await refuseUtf16(path);
   const opening = await readOpeningLines(path);
-  if (opening.length === 0) return documentSource(description, []);
+  if (opening.length === 0) return documentSource(description, [], fingerprint);
   if (looksLikeNdjson(opening)) {
     // Later lines stand or fall alone; a first line that is no record at all says the file is something else.
     const first = opening[0]!;
     if (first.whole && isJsonObjectText(first.text)) refuseWrongShape(path, JSON.parse(first.text));
-    return ndjsonSource(path, description);
+    return ndjsonSource(path, description, fingerprint);
   }
-  return documentSource(description, await readDocument(path));
+  return documentSource(description, await readDocument(path), fingerprint);
 }
 
 function refuseWrongShape(path: string, value: unknown): void {
@@ -243,9 +247,10 @@ function holdsReplacementCharacter(record: unknown): boolean {
   return found;
 }
 
-function documentSource(description: string, items: SourceItem[]): RecordSource {
+function documentSource(description: string, items: SourceItem[], fingerprint: SourceFingerprint): RecordSource {
   return {
     description,
+    fingerprint,
     expectedCount: items.length,
     async *items({ skip = 0, signal } = {}): AsyncIterable<SourceItem> {
       for (let position = Math.max(0, skip); position < items.length; position++) {
@@ -256,9 +261,10 @@ function documentSource(description: string, items: SourceItem[]): RecordSource 
   };
 }
 
-function ndjsonSource(path: string, description: string): RecordSource {
+function ndjsonSource(path: string, description: string, fingerprint: SourceFingerprint): RecordSource {
   return {
     description,
+    fingerprint,
     expectedCount: null,
     async *items({ skip = 0, signal } = {}) {
       try {

@@ -1,4 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
+import type { SourceFingerprint } from '../../shared/run.js';
 
 /** One item read from a source, before any rule has looked at it. */
 export interface SourceItem {
@@ -20,6 +21,11 @@ export interface RecordSource {
   readonly description: string;
   /** How many items the source expects to yield, when it knows (for progress and ETA). */
   readonly expectedCount: number | null;
+  /**
+   * A file source's size, modified time and sampled bytes as it was opened, recorded on the run so a
+   * resume can refuse a file that changed; absent for sources re-listed by design (synthetic, congress).
+   */
+  readonly fingerprint?: SourceFingerprint;
   /** Streams the items in a stable order; `skip` items are read past without being yielded. */
   items(options?: { skip?: number; signal?: AbortSignal }): AsyncIterable<SourceItem>;
 }

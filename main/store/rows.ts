@@ -35,6 +35,7 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     backupId: row.backupId,
     snapshot: parsed(row.snapshotJson, null),
     reconciliation: parsed(row.reconciliationJson, null),
+    sourceFingerprint: parsed(row.sourceFingerprintJson, null),
   };
 }
 

@@ -34,7 +34,7 @@ export const TABLES = {
       id: 'serial', status: 'text', mode: 'text', batchSize: 'int', task: 'text?', source: 'text', startedAt: 'time',
       finishedAt: 'time?', pid: 'int?', host: 'text?', metricsJson: 'json', batchCountsJson: 'json', validationJson: 'json?',
       verdict: 'text?', flagsJson: 'json', error: 'text?', resumedFrom: 'long?', backupId: 'text?', review: 'text?',
-      schemaVersion: 'int?', snapshotJson: 'json?', reconciliationJson: 'json?',
+      schemaVersion: 'int?', snapshotJson: 'json?', reconciliationJson: 'json?', sourceFingerprintJson: 'json?',
     },
   },
   committees: {

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, RunMetrics, RunSummary } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunSummary, SourceFingerprint } from '../../shared/run.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { RelatedTotals } from './hearing-rows.js';
 import type { Database } from './schema.js';
@@ -59,7 +59,12 @@ export interface Checkpoint {
 }
 
 /** A run as createRun records it, with the process that runs it. */
-export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | 'source' | 'startedAt' | 'flags' | 'resumedFrom'>> & { pid: number; host: string };
+export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | 'source' | 'startedAt' | 'flags' | 'resumedFrom'>> & {
+  pid: number;
+  host: string;
+  /** What a `file:` source looked like as the run started; absent or null for other sources. */
+  sourceFingerprint?: SourceFingerprint | null;
+};
 
 /** How a run ended, as finishRun records it. */
 export type RunOutcome = Required<Pick<RunSummary, 'status' | 'metrics' | 'validation' | 'error'>> & { finishedAt: string; batchCounts: BatchCounts };

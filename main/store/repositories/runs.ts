@@ -90,6 +90,7 @@ export class RunRepository {
           id, status: 'running', mode: run.mode, batchSize: run.batchSize, task: run.task, source: run.source, startedAt: run.startedAt,
           pid: run.pid, host: run.host, metricsJson: JSON.stringify(emptyMetrics()), batchCountsJson: JSON.stringify(emptyBatchCounts()),
           flagsJson: JSON.stringify(run.flags), resumedFrom: run.resumedFrom, schemaVersion: SCHEMA_VERSION,
+          sourceFingerprintJson: jsonOrNull(run.sourceFingerprint ?? null),
         })
         .execute();
       return id;

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import { GatehouseError } from '../../shared/errors.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { runCli } from '../helpers/cli.js';
+import { hearingRecords } from '../helpers/records.js';
+
+/**
+ * `update --resume` skips the items the run already read by position: over a file that changed
+ * since, that skips other records (or stores some twice) with no warning. A run records its file's
+ * fingerprint and a resume refuses a file that no longer matches it.
+ */
+let folder: string;
+let file: string;
+beforeEach(() => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-source-'));
+  file = path.join(folder, 'hearings.ndjson');
+});
+afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+const RECORDS = hearingRecords(300);
+const SPEC = () => `file:${file}`;
+
+function writeNdjson(records: unknown[]): void {
+  fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+}
+
+/** A run over the file stopped by its signal after its first batch: 50 of 300 records stored. */
+async function interruptedRun(store: Store): Promise<RunSummary> {
+  const controller = new AbortController();
+  const run = await runUpdate({
+    store, source: await openSource(SPEC()), batchSize: 50, batchCeiling: null, signal: controller.signal,
+    onEvent: (event: RunEvent) => {
+      if (event.type === 'batch-finished') controller.abort();
+    },
+  });
+  expect(run).toMatchObject({ status: 'interrupted', metrics: { added: 50 } });
+  return run;
+}
+
+async function resumeRefusal(store: Store, runId: number): Promise<GatehouseError> {
+  const refused = await runUpdate({ store, source: await openSource(SPEC()), resumeRunId: runId }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(refused).toBeInstanceOf(GatehouseError);
+  return refused as GatehouseError;
+}
+
+/** Nothing was written by a refused resume: the run is still interrupted at its checkpoint, with its 50 hearings. */
+async function expectUntouched(store: Store, run: RunSummary): Promise<void> {
+  expect(await store.countHearings()).toBe(50);
+  expect(await store.getRun(run.runId)).toMatchObject({ status: 'interrupted', metrics: { added: 50 } });
+  expect((await store.getCheckpoint(run.runId))?.nextPosition).toBe(50);
+}
+
+describe.each(testBackends())('resuming a file run on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('records the file\'s size, modified time and sampled hash on the run', async () => {
+    await withFreshStore(backend, async (store) => {
+      writeNdjson(RECORDS);
+      const run = await interruptedRun(store);
+      const stored = await store.getRun(run.runId);
+      expect(stored?.sourceFingerprint).toEqual({
+        size: fs.statSync(file).size,
+        modifiedAt: fs.statSync(file).mtime.toISOString(),
+        sampleSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+    });
+  });
+
+  it('refuses a file replaced by the same records in reverse order, naming the content, and writes nothing', async () => {
+    await withFreshStore(backend, async (store) => {
+      writeNdjson(RECORDS);
+      const run = await interruptedRun(store);
+      writeNdjson([...RECORDS].reverse());
+      const refused = await resumeRefusal(store, run.runId);
+      expect(refused.code).toBe('CONFLICT');
+      expect(refused.message).toContain(`run ${run.runId} cannot be resumed`);
+      expect(refused.message).toContain('content');
+      expect(refused.hint).toContain('start a new run');
+      await expectUntouched(store, run);
+      // The safe way on: a new run stores the other 250 and finds the first 50 unchanged.
+      const fresh = await runUpdate({ store, source: await openSource(SPEC()) });
+      expect(fresh.metrics).toMatchObject({ fetched: 300, added: 250, unchanged: 50 });
+    });
+  });
+
+  it('refuses a file appended to since the run started, naming the size', async () => {
+    await withFreshStore(backend, async (store) => {
+      writeNdjson(RECORDS);
+      const run = await interruptedRun(store);
+      fs.appendFileSync(file, JSON.stringify(hearingRecords(1, 900000)[0]) + '\n');
+      const refused = await resumeRefusal(store, run.runId);
+      expect(refused.code).toBe('CONFLICT');
+      expect(refused.message).toMatch(/size [\d,]+ → [\d,]+ bytes/);
+      await expectUntouched(store, run);
+    });
+  });
+
+  it('refuses a file only touched (same bytes, new modified time): a same-size edit in its unsampled middle looks just like it', async () => {
+    await withFreshStore(backend, async (store) => {
+      writeNdjson(RECORDS);
+      const run = await interruptedRun(store);
+      const later = new Date(fs.statSync(file).mtimeMs + 60_000);
+      fs.utimesSync(file, later, later);
+      const refused = await resumeRefusal(store, run.runId);
+      expect(refused.code).toBe('CONFLICT');
+      expect(refused.message).toContain('modified time');
+      expect(refused.message).not.toContain('content');
+      await expectUntouched(store, run);
+    });
+  });
+
+  it('resumes over the same file to the result of one clean run', async () => {
+    await withFreshStore(backend, async (store) => {
+      writeNdjson(RECORDS);
+      const run = await interruptedRun(store);
+      const resumed = await runUpdate({ store, source: await openSource(SPEC()), resumeRunId: run.runId });
+      expect(resumed).toMatchObject({ runId: run.runId, status: 'success', metrics: { fetched: 300, added: 300 } });
+      expect(await store.countHearings()).toBe(300);
+    });
+  });
+
+  it('resumes a run recorded before fingerprints (NULL) as before, without checking the file', async () => {
+    await withFreshStore(backend, async (store) => {
+      writeNdjson(RECORDS);
+      const run = await interruptedRun(store);
+      // What migration 014 leaves on every earlier run.
+      await store.queries.db.updateTable('runs').set({ sourceFingerprintJson: null }).where('id', '=', run.runId).execute();
+      const later = new Date(fs.statSync(file).mtimeMs + 60_000);
+      fs.utimesSync(file, later, later);
+      const resumed = await runUpdate({ store, source: await openSource(SPEC()), resumeRunId: run.runId });
+      expect(resumed).toMatchObject({ status: 'success', metrics: { fetched: 300, added: 300 }, sourceFingerprint: null });
+    });
+  });
+});
+
+describe('gatehouse update --resume over a changed file', () => {
+  it('exits 2 naming what changed, and leaves the run interrupted', async () => {
+    const db = path.join(folder, 'gatehouse.db');
+    writeNdjson(RECORDS);
+    const { openStore } = await import('../../main/store/index.js');
+    const store = await openStore(db);
+    let runId: number;
+    try {
+      runId = (await interruptedRun(store)).runId;
+    } finally {
+      await store.close();
+    }
+    writeNdjson([...RECORDS].reverse());
+    const refused = runCli(['update', '--db', db, '--resume', String(runId), '--source', SPEC()]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`run ${runId} cannot be resumed: ${SPEC()} changed since the run started`);
+    expect(refused.stderr).toContain('start a new run');
+    const shown = runCli(['runs', 'show', String(runId), '--db', db, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'interrupted', metrics: { added: 50 } });
+  });
+});
