@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
-import { immediateTransaction, openSqliteFile } from './open.js';
+import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './open.js';
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
@@ -80,7 +80,7 @@ class SqliteDriver implements StoreDriver {
     // Extended result codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_BUSY_SNAPSHOT…) share their primary's prefix.
     const code = String((error as { code?: unknown } | null)?.code ?? '');
     if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'transient';
-    if (/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return 'environment';
+    if (ENVIRONMENT_FAULT_CODE.test(code)) return 'environment';
     return 'record';
   }
 

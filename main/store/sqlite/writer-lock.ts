@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { WriterLock } from '../driver.js';
-import { openFailure } from './open.js';
+import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
 
@@ -30,7 +30,7 @@ export class SqliteWriterLock implements WriterLock {
     } catch (error) {
       const code = String((error as { code?: unknown }).code ?? '');
       // The first write of every run lands here: a file opened read-only (write-protected, immutable) or a full disk is the database's, said as such.
-      if (/^SQLITE_(READONLY|CANTOPEN|FULL|IOERR)/.test(code)) throw openFailure(this.location, error);
+      if (ENVIRONMENT_FAULT_CODE.test(code)) throw openFailure(this.location, error);
       if (code !== 'SQLITE_BUSY') throw error;
       const holder = this.readHolder();
       if (holder) return { acquired: false, holder };
