@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { createBatchJudge, describeZodError, judgeRun, runEntrySchema } from '../validation/index.js';
+import { withoutByteOrderMark } from '../sources/index.js';
 import { registerTuneCommand } from './validate-tune.js';
 
 /**
@@ -70,11 +71,6 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string)
   const checked = schema.safeParse(parsed);
   if (!checked.success) throw new GatehouseError('INPUT_INVALID', `${path} is not ${what}: ${describeZodError(checked.error)}`);
   return checked.data;
-}
-
-/** Editors on Windows start UTF-8 files with one; JSON.parse refuses it as an unexpected token. */
-function withoutByteOrderMark(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**

@@ -4,7 +4,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import type { SourceFingerprint } from '../../shared/run.js';
 import { fileFingerprint } from './fingerprint.js';
-import { locateJsonSyntaxError } from './json-syntax.js';
+import { locateJsonSyntaxError, withoutByteOrderMark } from './json-syntax.js';
 import { readNdjson } from './ndjson.js';
 import { limitedItem } from './record-limits.js';
 import { recordsIn, wrongShape } from './wrappers.js';
@@ -14,7 +14,6 @@ import type { RecordSource, SourceItem } from './types.js';
 const OPENING_LINE_LIMIT = 32 * 1024 * 1024;
 /** What is kept of a longer line: its end, which says whether it opens a value. */
 const LINE_END_KEPT = 1024;
-const BYTE_ORDER_MARK = '\uFEFF';
 /** How many non-blank lines decide between NDJSON and a document: a few broken first lines still leave whole records to see. */
 const OPENING_LINES = 8;
 
@@ -121,7 +120,7 @@ async function readOpeningLines(path: string): Promise<OpeningLine[]> {
     let tail = Buffer.alloc(0);
     let offset = 0;
     const keep = (bytes: Buffer | null): void => {
-      const line = bytes === null ? { text: tail.toString('utf8'), whole: false } : { text: bytes.toString('utf8').replace(BYTE_ORDER_MARK, ''), whole: true };
+      const line = bytes === null ? { text: tail.toString('utf8'), whole: false } : { text: withoutByteOrderMark(bytes.toString('utf8')), whole: true };
       if (line.text.trim() !== '') found.push(line);
       partial = [];
       partialBytes = 0;
@@ -207,7 +206,7 @@ async function readDocument(path: string): Promise<SourceItem[]> {
   let text: string;
   try {
     bytes = await readFile(path);
-    text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+    text = withoutByteOrderMark(bytes.toString('utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG' || error instanceof RangeError) {
       throw new GatehouseError('SOURCE_UNREADABLE', `cannot read ${path}: too large to read as one JSON document`, {

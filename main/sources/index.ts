@@ -29,6 +29,7 @@ export {
   type SyntheticOptions,
 } from './synthetic.js';
 export { eventIdOf, recordsIn } from './wrappers.js';
+export { withoutByteOrderMark } from './json-syntax.js';
 export { fingerprintChanges } from './fingerprint.js';
 export {
   CONGRESS_CHAMBERS,

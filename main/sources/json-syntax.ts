@@ -17,6 +17,15 @@ type Expectation = 'value' | 'valueOrClose' | 'key' | 'keyOrClose' | 'colon' | '
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const WHITESPACE = /[ \t\n\r]*/y;
 
+/**
+ * The text without the byte order mark some editors (and some servers) put before UTF-8: RFC 8259
+ * §8.1 lets a parser ignore it, and JSON.parse refuses it as an unexpected token. Only a leading
+ * one: a U+FEFF inside a value is the record's own text.
+ */
+export function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 export function locateJsonSyntaxError(text: string): JsonSyntaxError | null {
   const offset = firstBadOffset(text);
   return offset === null ? null : describeAt(text, offset);

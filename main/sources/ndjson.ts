@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { locateJsonSyntaxError } from './json-syntax.js';
+import { locateJsonSyntaxError, withoutByteOrderMark } from './json-syntax.js';
 import { formatBytes, limitedItem } from './record-limits.js';
 import { eventIdOf, recordsIn } from './wrappers.js';
 import type { SourceItem } from './types.js';
@@ -12,7 +12,6 @@ import type { SourceItem } from './types.js';
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** What an unparseable line keeps as its raw value; quarantine bounds it again. */
 const RAW_LINE_LIMIT = 10_000;
-const BYTE_ORDER_MARK = '\uFEFF';
 
 interface RawLine {
   number: number;
@@ -61,7 +60,7 @@ function decodeLine(line: RawLine): string | Omit<SourceItem, 'position'> | null
     return eventId === null ? item : { ...item, eventId };
   }
   const text = line.bytes.toString('utf8');
-  const clean = line.number === 1 ? text.replace(BYTE_ORDER_MARK, '') : text;
+  const clean = line.number === 1 ? withoutByteOrderMark(text) : text;
   return clean.trim() === '' ? null : clean;
 }
 

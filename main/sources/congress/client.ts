@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { RejectionCode } from '../../../shared/record.js';
 import { redactSecrets } from '../../../shared/redact.js';
+import { withoutByteOrderMark } from '../json-syntax.js';
 import { formatBytes } from '../record-limits.js';
 import { CircuitBreaker } from './breaker.js';
 import { processRequestLimiter, type RequestRateLimiter } from './rate-limit.js';
@@ -151,8 +152,7 @@ export class CongressClient {
         return { kind: 'fail', serverFault: true, error };
       }
       try {
-        // RFC 8259 §8.1 lets a parser ignore a byte order mark; the file sources do too.
-        return { kind: 'ok', body: JSON.parse(body.toString('utf8').replace(/^\uFEFF/, '')) as unknown };
+        return { kind: 'ok', body: JSON.parse(withoutByteOrderMark(body.toString('utf8'))) as unknown };
       } catch {
         // A body cut short (a gzip stream that ends early) or a proxy's HTML page: asking again usually helps.
         return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
