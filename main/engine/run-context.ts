@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import type { Store, WriteTx } from '../store/index.js';
+import type { DatabaseFault, Store, WriteTx } from '../store/index.js';
 import type { CommittedState } from './run-state.js';
 import { retryTransient } from './transient-retry.js';
 
@@ -47,15 +47,16 @@ export class RunContext {
 
   /** Not the records' fault (transient beyond its retries, the environment's, the source's): the run stops, nothing is isolated. */
   isRunFault(error: unknown): boolean {
-    return sourceStoppedAnswering(error) || this.store.classifyError(error) !== 'record';
+    return faultOf(this.store, error) !== 'record';
   }
 }
 
 /**
- * The source failed as a whole — a list page unreachable after its retries, an open circuit, a
- * server asking to be left alone for longer than we wait: like a lost database connection, an
- * environment fault, never a record's. A refused key (SOURCE_AUTH_REFUSED) is configuration instead.
+ * Whose fault a failure is. `source`: the source failed as a whole — a list page unreachable after
+ * its retries, an open circuit, a server asking to be left alone for longer than we wait — which,
+ * like a lost database connection, is never a record's. A refused key (SOURCE_AUTH_REFUSED) is
+ * configuration, not an outage: it fails the run.
  */
-export function sourceStoppedAnswering(error: unknown): boolean {
-  return error instanceof GatehouseError && error.code === 'SOURCE_FETCH_FAILED';
+export function faultOf(store: Store, error: unknown): DatabaseFault | 'source' {
+  return error instanceof GatehouseError && error.code === 'SOURCE_FETCH_FAILED' ? 'source' : store.classifyError(error);
 }

@@ -18,7 +18,7 @@ import { runAllOrNothing } from './all-or-nothing.js';
 import { BatchCommitter } from './batch-commit.js';
 import { RunPlanner } from './planner.js';
 import { reconcileRun } from './reconcile.js';
-import { RunContext, sourceStoppedAnswering } from './run-context.js';
+import { faultOf, RunContext } from './run-context.js';
 import { retryTransient } from './transient-retry.js';
 import { BatchSizes } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
@@ -277,7 +277,7 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
  * with this one-line reason; null for anything else, which fails the run.
  */
 function runFault(store: Store, failure: unknown, runId: number): string | null {
-  const fault = sourceStoppedAnswering(failure) ? 'source' : store.classifyError(failure);
+  const fault = faultOf(store, failure);
   if (fault === 'record') return null;
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
   const cause = failure instanceof WriterLockLost
