@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import type { FlagView } from '../../shared/api-operations.js';
-import { evaluateAllFlags, FLAG_DEFINITIONS, flagDefinition, flagEventView, flagStore, type FlagValue, parseScope, parseStoredValue, revertFlagEvent, setFlag, type StoredFlagValue, unsetFlag } from '../flags/index.js';
+import { evaluateAllFlags, FLAG_DEFINITIONS, flagEventView, flagHistoryQuery, flagStore, type FlagValue, parseStoredValue, revertFlagEvent, setFlag, type StoredFlagValue, unsetFlag } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
 import { addTask, editTask, requireTask, taskStore, taskView } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
@@ -42,12 +42,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     },
     'flags.set': async ({ flag, scope, value, reason }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
     'flags.unset': async ({ flag, scope, reason }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator: requireOperator(caller) })),
-    'flags.history': async (query) => {
-      // The same refusals as `gatehouse flags history`: an empty trail must not stand in for a misspelt flag or scope.
-      if (query.flag !== undefined && !flagDefinition(query.flag)) throw new GatehouseError('NOT_FOUND', `unknown flag "${query.flag}"`, { hint: 'see the flags list' });
-      const scope = query.scope === undefined ? undefined : parseScope(query.scope);
-      return (await flagStore(store).history({ ...query, scope })).map(flagEventView);
-    },
+    'flags.history': async (query) => (await flagStore(store).history(flagHistoryQuery(query))).map(flagEventView),
     'flags.revert': async ({ eventId, reason }, caller) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator: requireOperator(caller) })),
     'canary.report': async ({ task, since }) => {
       const { canary } = await buildReport(store, { kind: 'canary', task, since });

@@ -5,8 +5,8 @@ import {
   evaluateAllFlags,
   evaluateFlag,
   FLAG_DEFINITIONS,
-  flagDefinition,
   flagEventView,
+  flagHistoryQuery,
   GLOBAL_SCOPE,
   parseScope,
   parseStoredValue,
@@ -116,9 +116,8 @@ export function registerFlagsCommand(program: Command): void {
       .option('--limit <n>', 'how many events (default 200)')
       .option('--after <eventId>', 'the next page: events older than this one'),
   ).action(async (name: string | undefined, options: FlagsOptions) => {
-    if (name !== undefined && !flagDefinition(name)) throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`);
-    const scope = options.scope === undefined ? undefined : parseScope(options.scope);
-    const query = parseOptions(flagHistoryInputSchema, { flag: name, scope, limit: options.limit, after: options.after });
+    const { flag, scope } = flagHistoryQuery({ flag: name, scope: options.scope });
+    const query = parseOptions(flagHistoryInputSchema, { flag, scope, limit: options.limit, after: options.after });
     await withStore(options.db, async (store) => {
       const events = (await flagStore(store).history(query)).map(flagEventView);
       if (options.json) return printJson(events);

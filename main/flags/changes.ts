@@ -96,6 +96,12 @@ export function parseStoredValue(json: string | null): FlagValue | null {
 }
 
 /** An audit event as the API and the CLI both show it: values, not JSON text. */
+/** A query of the audit trail with its flag known and its scope parsed: a misspelt one is refused, never answered with an empty trail. */
+export function flagHistoryQuery<Query extends { flag?: string | undefined; scope?: string | undefined }>(query: Query): Query {
+  if (query.flag !== undefined) knownFlag(query.flag);
+  return query.scope === undefined ? query : { ...query, scope: parseScope(query.scope) };
+}
+
 export function flagEventView(event: FlagEvent): FlagEventView {
   const { oldJson, newJson, ...rest } = event;
   return { ...rest, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson) };
