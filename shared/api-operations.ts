@@ -41,10 +41,12 @@ export const flagViewSchema = z.object({
   max: z.number().optional(),
   /** Stored values, one per scope (`global`, `task:NAME`). */
   scopes: z.array(z.object({ scope: z.string(), value: flagValueSchema.nullable(), updatedAt: z.string(), updatedBy: z.string() })),
-  /** What a manual run (global scope) gets now. */
+  /** What a run in the asked scope (a manual run: global, the default) gets now. */
   inForce: flagResolutionSchema,
 });
 export type FlagView = z.infer<typeof flagViewSchema>;
+/** The scope whose runs' values `inForce` shows: `global` (the default) or `task:NAME`. */
+export const flagsListInputSchema = z.object({ scope: z.string().trim().min(1).max(80).optional() }).strict().default({});
 
 const scope = z.string().trim().min(1).max(80).default('global');
 

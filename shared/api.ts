@@ -19,6 +19,7 @@ import {
   flagSetInputSchema,
   flagUnsetInputSchema,
   flagViewSchema,
+  flagsListInputSchema,
   notifyResultSchema,
   preferencesSchema,
   restoreEventSchema,
@@ -317,7 +318,7 @@ export const API_METHODS = {
   'settings.saveCongressKey': { input: z.object({ apiKey: z.string().trim().min(1).max(200).nullable() }), output: preferencesSchema },
   /** A postgres:// URL (its password goes to the keychain) or null for the embedded file; used from the next start. */
   'settings.saveDatabase': { input: z.object({ location: z.string().trim().min(1).max(2_000).nullable() }), output: preferencesSchema },
-  'flags.list': { input: noInput, output: z.array(flagViewSchema) },
+  'flags.list': { input: flagsListInputSchema, output: z.array(flagViewSchema) },
   'flags.set': { input: flagSetInputSchema, output: flagEventSchema },
   'flags.unset': { input: flagUnsetInputSchema, output: flagEventSchema },
   'flags.history': { input: flagHistoryInputSchema, output: z.array(flagEventSchema) },

@@ -1,7 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import type { FlagView } from '../../shared/api-operations.js';
-import { evaluateAllFlags, FLAG_DEFINITIONS, flagEventView, flagHistoryQuery, flagStore, type FlagValue, parseStoredValue, revertFlagEvent, setFlag, type StoredFlagValue, unsetFlag } from '../flags/index.js';
+import { flagEventView, flagHistoryQuery, flagStore, type FlagValue, flagViews, revertFlagEvent, setFlag, unsetFlag } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
 import { addTask, editTask, requireTask, taskStore, taskView } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
@@ -24,22 +23,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
   const auditLog = (event: string, operator: string, fields: Record<string, unknown>) =>
     context.notifications?.log?.(JSON.stringify({ level: 'info', event, operator, at: new Date().toISOString(), ...fields }));
   return {
-    'flags.list': async () => {
-      const [stored, inForce] = await Promise.all([flagStore(store).values(), evaluateAllFlags(store, {})]);
-      return FLAG_DEFINITIONS.map((definition, index): FlagView => {
-        const resolution = inForce[index]!;
-        return {
-          name: definition.name,
-          type: definition.type,
-          kind: definition.kind,
-          description: definition.description,
-          defaultValue: definition.defaultValue,
-          ...('min' in definition ? { min: definition.min, max: definition.max } : {}),
-          scopes: stored.filter((value) => value.flag === definition.name).map(scopeValue),
-          inForce: { value: resolution.value, reason: resolution.reason, scope: resolution.scope, errorMessage: resolution.errorMessage },
-        };
-      });
-    },
+    'flags.list': async ({ scope }) => flagViews(store, scope),
     'flags.set': async ({ flag, scope, value, reason }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
     'flags.unset': async ({ flag, scope, reason }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator: requireOperator(caller) })),
     'flags.history': async (query) => (await flagStore(store).history(flagHistoryQuery(query))).map(flagEventView),
@@ -91,8 +75,4 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       return preferencesView(preferences);
     },
   };
-}
-
-function scopeValue(stored: StoredFlagValue): FlagView['scopes'][number] {
-  return { scope: stored.scope, value: parseStoredValue(stored.valueJson), updatedAt: stored.updatedAt, updatedBy: stored.updatedBy };
 }

@@ -2,16 +2,16 @@ import type { Command } from 'commander';
 import { flagHistoryInputSchema, flagRevertInputSchema, flagSetInputSchema, flagUnsetInputSchema, type FlagEventView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import {
-  evaluateAllFlags,
   evaluateFlag,
   FLAG_DEFINITIONS,
   flagEventView,
   flagHistoryQuery,
+  flagViews,
   GLOBAL_SCOPE,
   parseScope,
-  parseStoredValue,
   revertFlagEvent,
   setFlag,
+  storedFlagView,
   unsetFlag,
 } from '../flags/index.js';
 import { withStore } from './database.js';
@@ -62,11 +62,13 @@ export function registerFlagsCommand(program: Command): void {
   common(flags.command('list').description('every flag with its value in force for a scope'), (c) => c.option('--scope <scope>', 'global | task:NAME'))
     .action(async (options: FlagsOptions) =>
       withStore(options.db, async (store) => {
-        const scope = parseScope(options.scope);
-        const resolved = await evaluateAllFlags(store, { task: taskOf(scope) });
-        const rows = resolved.map((r) => ({ ...r, ...describe(r.flag) }));
-        if (options.json) return printJson(rows);
-        printTable(['flag', 'value', 'reason', 'scope', 'default', 'kind', 'type'], rows.map((r) => [r.flag, show(r.value), r.reason + (r.errorCode ? ` (${r.errorCode})` : ''), r.scope ?? null, show(r.defaultValue), r.kind ?? null, r.type ?? null]));
+        // The API's flags.list, whole: the same action prints the same JSON on both.
+        const views = await flagViews(store, options.scope);
+        if (options.json) return printJson(views);
+        printTable(
+          ['flag', 'value', 'reason', 'from', 'default', 'kind', 'type'],
+          views.map((v) => [v.name, show(v.inForce.value), v.inForce.reason + (v.inForce.errorMessage ? ` (${v.inForce.errorMessage})` : ''), v.inForce.scope ?? null, show(v.defaultValue), v.kind, v.type]),
+        );
       }),
     );
 
@@ -77,7 +79,7 @@ export function registerFlagsCommand(program: Command): void {
         const resolution = await evaluateFlag(store, name, { task: taskOf(scope) });
         if (resolution.errorCode === 'FLAG_NOT_FOUND') throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
         // Values, not JSON text: the same shape as a flag's scopes in the API's flags.list.
-        const stored = (await flagStore(store).values(name)).map((v) => ({ scope: v.scope, value: parseStoredValue(v.valueJson), updatedAt: v.updatedAt, updatedBy: v.updatedBy }));
+        const stored = (await flagStore(store).values(name)).map(storedFlagView);
         const result = { ...resolution, ...describe(name), stored };
         if (options.json) return printJson(result);
         process.stdout.write(`${name} = ${show(resolution.value)} (${resolution.reason}${resolution.scope ? ` from ${resolution.scope}` : ''}${resolution.errorMessage ? `: ${resolution.errorMessage}` : ''})\n`);

@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flagViewSchema } from '../../shared/api-operations.js';
+import { createApi, createInProcessEngineHost, dispatch, memoryPreferences } from '../../main/api/index.js';
+import { openStore } from '../../main/store/index.js';
+import { tester } from '../helpers/callers.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 let folder: string;
@@ -27,8 +30,8 @@ describe('gatehouse flags', () => {
     const event = json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--scope', 'task:hourly', '--reason', 'baseline', '--operator', 'dana']);
     // The same JSON the API returns for flags.set.
     expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, actor: 'dana', reason: 'baseline', at: expect.any(String) });
-    const list = json(['flags', 'list', '--scope', 'task:hourly']) as { flag: string; value: unknown; reason: string }[];
-    expect(list.find((f) => f.flag === 'ENABLE_BATCH_PROCESSING')).toMatchObject({ value: false, reason: 'TARGETING_MATCH' });
+    const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
+    expect(list.find((f) => f.name === 'ENABLE_BATCH_PROCESSING')!.inForce).toMatchObject({ value: false, reason: 'TARGETING_MATCH', scope: 'task:hourly' });
     expect(json(['flags', 'get', 'ENABLE_BATCH_PROCESSING'])).toMatchObject({ value: true, reason: 'DEFAULT' });
     const reverted = json(['flags', 'revert', String(event.id), '--reason', 'canary over']);
     expect(reverted).toMatchObject({ oldValue: false, newValue: null });
@@ -44,6 +47,28 @@ describe('gatehouse flags', () => {
     expect(flag.value).toBe(7);
     const stored = flagViewSchema.shape.scopes.parse(flag.stored);
     expect(stored.map((s) => [s.scope, s.value, s.updatedBy])).toEqual([['global', 30, 'dana'], ['task:hourly', 7, 'dana']]);
+  });
+
+  it('lists flags as the API\'s flags.list does, for the same scope, and refuses a malformed scope', async () => {
+    json(['flags', 'set', 'BATCH_SIZE', '30', '--reason', 'smaller', '--operator', 'dana']);
+    json(['flags', 'set', 'BATCH_SIZE', '7', '--scope', 'task:hourly', '--reason', 'tiny', '--operator', 'dana']);
+    const store = await openStore(db);
+    try {
+      const api = createApi({ store, engine: createInProcessEngineHost({ location: db }), transport: 'http', preferences: memoryPreferences({}) });
+      for (const scope of ['global', 'task:hourly', 'task:daily']) {
+        const viaApi = await dispatch(api, 'flags.list', { scope }, tester);
+        expect(viaApi.ok).toBe(true);
+        expect(json(['flags', 'list', '--scope', scope])).toEqual((viaApi as { data: unknown }).data);
+      }
+      expect(json(['flags', 'list'])).toEqual(await api['flags.list']({}, tester));
+      const badScope = await dispatch(api, 'flags.list', { scope: 'tasks:hourly' }, tester);
+      expect(badScope).toMatchObject({ ok: false, error: { message: expect.stringContaining('scope must be') } });
+    } finally {
+      await store.close();
+    }
+    const badCli = runCli(['flags', 'list', '--scope', 'tasks:hourly', '--db', db]);
+    expect(badCli.code).toBe(2);
+    expect(badCli.stderr).toContain('scope must be');
   });
 
   it('exits 2 with a clear message for a missing reason, a bad value and an unknown flag', () => {
