@@ -57,6 +57,7 @@ export function createBatchJudge(options: JudgeOptions = {}): BatchJudge {
   let previous: { fingerprint: string; history: HistoryEntry[] } | null = null;
 
   const outcome = (line: string, lineNumber: number): BatchOutcome => {
+    if (line.trim() === '') return errorLine(lineNumber, 'empty line (expected one JSON object {"history": [...], "current": {...}})');
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);

@@ -18,6 +18,8 @@ describe('validate --batch line handler', () => {
       JSON.stringify({ history: [{ startedAt: '2024-01-01T06:00:00Z', metrics: { fetched: 'many' } }], current: clean.current }),
       '',
       JSON.stringify(clean),
+      JSON.stringify({ history: clean.history, current: { startedAt: '1', metrics: clean.current.metrics } }),
+      '   \t',
     ];
     const output = input.map((line, i) => JSON.parse(judge.judgeLine(line, i + 1)));
     expect(validationResultSchema.parse(output[0]).verdict).toBe('ok');
@@ -26,8 +28,11 @@ describe('validate --batch line handler', () => {
     expect(validationResultSchema.parse(output[2]).verdict).toBe('anomalous');
     expect(output[3].error.message).toMatch(/^line 4: current\.startedAt: startedAt must be an ISO 8601 date/);
     expect(output[4].error.message).toMatch(/^line 5: history\[0\]\.metrics\.fetched:/);
-    expect(output[5].error.message).toMatch(/^line 6: not valid JSON/);
+    expect(output[5].error.message).toMatch(/^line 6: empty line/);
     expect(output[6]).toEqual(output[0]);
+    // Date.parse reads "1" as the year 2001; it is not a date a harness meant.
+    expect(output[7].error.message).toMatch(/^line 8: current\.startedAt: startedAt must be an ISO 8601 date/);
+    expect(output[8].error.message).toMatch(/^line 9: empty line/);
   });
 
   it('fills in the metrics a foreign harness may not track, and still refuses a run without its volumes', () => {
