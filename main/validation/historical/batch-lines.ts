@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { runMetricsSchema } from '../../../shared/run.js';
 import { historyEntrySchema, type HistoryEntry, type ValidationResult } from '../../../shared/validation.js';
+import { describeZodError } from '../../../shared/zod-problems.js';
 import { historyFingerprint, judgeRun } from './cache.js';
 import type { JudgeOptions } from './model.js';
+
+export { describeZodError };
 
 /**
  * `gatehouse validate --batch`, minus the streams: one NDJSON line in, one verdict line out. A
@@ -32,15 +35,6 @@ const cliMetricsSchema = runMetricsSchema
 /** A run as the CLI accepts it: the §3 history entry, with its metrics completed as above. */
 export const runEntrySchema = historyEntrySchema.extend({ metrics: cliMetricsSchema });
 export const batchLineSchema = z.object({ history: z.array(runEntrySchema), current: runEntrySchema });
-
-/** The first problem zod found, as one line a person can fix ("history[3].metrics.fetched: ..."). */
-export function describeZodError(error: z.ZodError, within = ''): string {
-  const [first] = error.issues;
-  if (!first) return `${within || 'input'} does not match the expected shape`;
-  const path = first.path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), within);
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return `${path || 'input'}: ${first.message}${more}`;
-}
 
 export interface BatchJudge {
   /** The output line (without newline) for one input line; `lineNumber` is 1-based, for messages. */
