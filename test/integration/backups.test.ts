@@ -66,6 +66,23 @@ describe('snapshots and restore (SQLite)', () => {
     expect(JSON.parse(result.stdout)[0].problems.join()).toMatch(/checksum differs/);
   });
 
+  it('refuses a damaged manifest with a clear error and a way on, for listing and for a run that may need a snapshot', () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=50']);
+    const manifest = path.join(snapshotFolder(db), 'manifest.json');
+    for (const damaged of ['{"snapshots": [1, {"id": 3}]}', '{trunc']) {
+      fs.writeFileSync(manifest, damaged);
+      for (const args of [['backups', 'list'], ['backups', 'prune'], ['update', '--source', 'synthetic:seed=6,count=10', '--snapshot']]) {
+        const result = runCli([...args, '--db', db, '--json']);
+        expect(result.code, result.stderr).toBe(2);
+        expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('manifest.json is unreadable'), hint: expect.stringContaining('move it aside') });
+      }
+    }
+    expect(json<{ runId: number }[]>(['runs', 'list', '--db', db]).map((run) => run.runId)).toEqual([1]);
+    fs.rmSync(manifest);
+    expect(snapshotsOf(db)).toEqual([]);
+  });
+
   it('restores a snapshot: the later run is gone, a safety snapshot holds the state before the restore, the restore is recorded', () => {
     const db = freshDb();
     json(['update', '--db', db, '--source', 'synthetic:seed=5,count=100', '--no-snapshot']);

@@ -2,12 +2,18 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { snapshotSchema } from '../../../shared/api-operations.js';
 import { GatehouseError } from '../../../shared/errors.js';
+import { describeZodError } from '../../../shared/zod-problems.js';
 import type { StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
+
+/** manifest.json: written only by this class, but a file a person can edit or a disk can damage. */
+const manifestSchema = z.object({ snapshots: z.array(snapshotSchema) });
 
 /** The name the snapshot being restored is attached under. */
 const ATTACHED = 'gatehouse_snapshot';
@@ -111,13 +117,19 @@ export class SqliteSnapshots implements SnapshotSupport {
   private readManifest(): Snapshot[] {
     const file = this.manifestFile;
     if (!fs.existsSync(file)) return [];
+    let problem: string;
     try {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { snapshots?: unknown };
-      if (!Array.isArray(parsed.snapshots)) throw new Error('no snapshots array');
-      return parsed.snapshots as Snapshot[];
+      const checked = manifestSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+      if (checked.success) return checked.data.snapshots;
+      problem = describeZodError(checked.error);
     } catch (error) {
-      throw new GatehouseError('INPUT_INVALID', `snapshot manifest ${file} is unreadable: ${(error as Error).message}`);
+      problem = (error as Error).message;
     }
+    // Every command that lists snapshots (and every update, to see whether one is due) stops here;
+    // the way on is the operator's, so say what is safe to do.
+    throw new GatehouseError('INPUT_INVALID', `snapshot manifest ${file} is unreadable: ${problem}`, {
+      hint: `move it aside (the snapshot files beside it are kept, but no longer listed) and a new manifest starts with the next snapshot`,
+    });
   }
 
   private writeManifest(snapshots: Snapshot[]): void {
