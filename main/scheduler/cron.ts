@@ -1,10 +1,13 @@
 import { Cron } from 'croner';
 import { GatehouseError } from '../../shared/errors.js';
 
-/** A cron job that never fires by itself: we only ask it for times. */
-function pausedCron(expression: string): Cron {
+/**
+ * A cron job that never fires by itself: we only ask it for times. New schedules are five fields; a
+ * stored one with a seconds field (accepted before) still runs, so an upgrade never stops a task.
+ */
+function pausedCron(expression: string, mode: '5-part' | '5-or-6-parts' = '5-or-6-parts'): Cron {
   // UTC so a schedule means the same on every machine sharing the database.
-  return new Cron(expression, { paused: true, mode: '5-or-6-parts', timezone: 'UTC' });
+  return new Cron(expression, { paused: true, mode, timezone: 'UTC' });
 }
 
 /** Returns the expression when croner accepts it; a USAGE error naming the problem otherwise. */
@@ -12,7 +15,8 @@ export function checkCron(expression: string): string {
   const trimmed = expression.trim();
   if (trimmed === '') throw new GatehouseError('USAGE', 'the cron expression is empty');
   try {
-    const cron = pausedCron(trimmed);
+    // A sixth field is croner's seconds: "* * * * * *" would start an update every second.
+    const cron = pausedCron(trimmed, '5-part');
     const next = cron.nextRun();
     cron.stop();
     if (next === null) throw new Error('it never fires');
