@@ -83,18 +83,38 @@ export function parseWebhookUrl(text: string): URL {
   return url;
 }
 
+/**
+ * fetch refuses a URL with `user:password@` in it; receivers that take basic auth are common, so the
+ * credentials travel the way curl sends them, as an Authorization header.
+ */
+function splitCredentials(url: URL): { target: URL; authorization: string | null } {
+  if (url.username === '' && url.password === '') return { target: url, authorization: null };
+  const target = new URL(url);
+  target.username = '';
+  target.password = '';
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return { target, authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
+}
+
 export function webhookChannel(urlText: string, options: { timeoutMs?: number } = {}): NotificationChannel {
-  const url = parseWebhookUrl(urlText);
+  const { target, authorization } = splitCredentials(parseWebhookUrl(urlText));
   return {
     name: 'webhook',
     async send(n) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(webhookPayload(url, n)),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      if (!response.ok) throw new Error(`webhook ${url.host} answered ${response.status}`);
+      let response: Response;
+      try {
+        response = await fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body: JSON.stringify(webhookPayload(target, n)),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+      } catch (error) {
+        // undici says only "fetch failed"; why (refused, no such host, timed out) is in its cause.
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new Error(`webhook ${target.host} unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+      }
+      if (!response.ok) throw new Error(`webhook ${target.host} answered ${response.status}`);
     },
   };
 }

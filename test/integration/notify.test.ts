@@ -67,6 +67,33 @@ describe('webhook payloads', () => {
   });
 });
 
+describe('webhook delivery', () => {
+  it('sends the credentials of a user:password@ URL as basic auth, which fetch refuses inside a URL', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume().on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await webhookChannel(`http://hook%20user:s%3Acret@127.0.0.1:${port}/hook`).send({ ...failure, at: '2026-03-01T00:00:00Z', folded: 0 });
+      await webhookChannel(`http://127.0.0.1:${port}/hook`).send({ ...failure, at: '2026-03-01T00:00:00Z', folded: 0 });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(seen).toEqual([`Basic ${Buffer.from('hook user:s:cret').toString('base64')}`, undefined]);
+  });
+
+  it('says why a webhook cannot be reached, not only "fetch failed"', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(webhookChannel(`http://127.0.0.1:${port}/hook`).send({ ...failure, at: '2026-03-01T00:00:00Z', folded: 0 })).rejects.toThrow(`webhook 127.0.0.1:${port} unreachable: ECONNREFUSED`);
+  });
+});
+
 describe('what a run is worth notifying', () => {
   it('names a failed run, an interrupted one, a rollback, failed batches and an anomaly, and nothing for a clean run', () => {
     expect(notificationsForRun(run({}), { notifyOnAnomaly: true })).toEqual([]);
