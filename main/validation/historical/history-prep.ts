@@ -9,7 +9,10 @@ import { daysInMonth, digitsAt } from '../ascii-digits.js';
  * - an anomalous run nobody reviewed yet may be a broken source: it teaches a quarter of what a
  *   clean run teaches, until someone says `expected` (full weight, and the model re-baselines on
  *   it) or `confirmed` (out);
- * - an entry's own `weight`, when the caller gives one, scales all of that.
+ * - an entry's own `weight`, when the caller gives one, scales all of that; a run of weight 0
+ *   may teach nothing, so it leaves the history like a confirmed anomaly (kept, it counted as a
+ *   run the walk had learnt from: 21 of them and the walk judged against its untaught prior, and
+ *   called a steady stream of 100 anomalous where "a Monday usually brings about 2").
  * The input order is not trusted (stores may page newest first).
  */
 
@@ -29,7 +32,7 @@ export function trainingWeight(entry: HistoryEntry): number {
 }
 
 export function trainsFor(entry: HistoryEntry, current?: HistoryEntry): boolean {
-  if (entry.review === 'confirmed') return false;
+  if (entry.review === 'confirmed' || entry.weight === 0) return false;
   return entry.origin !== 'trial' || current?.origin === 'trial';
 }
 

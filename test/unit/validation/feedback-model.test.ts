@@ -62,6 +62,19 @@ describe('feedback that teaches', () => {
     expect(judgeRun(withConfirmed, current)).toEqual(judgeRun(without, current));
   });
 
+  it('leaves a run of weight 0 out of the training history: it judges exactly as if it had never been', () => {
+    const history = stream({ seed: 13, start: '2024-01-08', days: 61, level: 300 });
+    const current = history.pop()!;
+    // Every run weighed 0 (a harness that sends weights): before, 21 of them let the walk judge
+    // against its untaught prior, and a steady day of about 300 was called anomalous.
+    for (const length of [3, 21, 25, 60]) {
+      const weightless = history.slice(0, length).map((entry) => ({ ...entry, weight: 0 }));
+      expect(judgeRun(weightless, current)).toEqual(judgeRun([], current));
+    }
+    const someWeightless = history.map((entry, i) => (i % 3 === 0 ? { ...entry, metrics: { ...entry.metrics, fetched: 9_000 }, weight: 0 } : entry));
+    expect(judgeRun(someWeightless, current)).toEqual(judgeRun(history.filter((_, i) => i % 3 !== 0), current));
+  });
+
   it('never lets trial runs train the judgement of a production run, and lets them train a trial run', () => {
     const history = stream({ seed: 12, start: '2024-01-08', days: 60, level: 300 });
     const current = history.pop()!;
