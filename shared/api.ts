@@ -68,6 +68,7 @@ import {
   sensitivityWhatIfInputSchema,
   sensitivityWhatIfSchema,
 } from './api-sensitivity.js';
+import { parseInstant } from './instant.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -78,8 +79,8 @@ const after = z.number().int().positive().optional();
 const instant = z
   .string()
   .trim()
-  .refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 date or date and time')
-  .transform((text) => new Date(text).toISOString());
+  .refine((text) => !Number.isNaN(parseInstant(text)), 'must be an ISO 8601 date or date and time')
+  .transform((text) => new Date(parseInstant(text)).toISOString());
 
 /** Which runs to list, newest first; every filter applies in SQL before the limit. */
 export const runsListInputSchema = z

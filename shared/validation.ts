@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseInstant } from './instant.js';
 
 /**
  * DESIGN §2 step 7: `baseline` is a first load (nothing before it to compare with): never an
@@ -88,8 +89,7 @@ export function feedbackReview(review: string | null | undefined): AnomalyReview
  * learns from feedback: the review, the verdict stored when the run was judged, and its origin.
  */
 export const historyEntrySchema = z.object({
-  // Date.parse alone takes "1" as the year 2001; a calendar date first keeps stray text out.
-  startedAt: z.string().refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), 'startedAt must be an ISO 8601 date (YYYY-MM-DD...)'),
+  startedAt: z.string().refine((s) => !Number.isNaN(parseInstant(s)), 'startedAt must be an ISO 8601 date (YYYY-MM-DD...)'),
   metrics: z.record(z.string(), z.number()),
   review: z.enum(ANOMALY_REVIEWS).nullable().optional(),
   verdict: z.enum(VERDICTS).nullable().optional(),

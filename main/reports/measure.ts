@@ -1,4 +1,5 @@
 import type { ReportedRun } from '../store/index.js';
+import { parseInstant } from '../../shared/instant.js';
 
 /** Runs that ended; a run still going says nothing yet. */
 export function finished(runs: ReportedRun[]): ReportedRun[] {
@@ -77,9 +78,11 @@ export function parseSince(text: string, now: Date): Date {
   const match = /^(\d+)\s*([mhdw])$/i.exec(text.trim());
   if (match) {
     const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd' | 'w'];
-    return new Date(now.getTime() - Number(match[1]) * unitMs);
+    const since = new Date(now.getTime() - Number(match[1]) * unitMs);
+    if (Number.isNaN(since.getTime())) throw new RangeError(`"${text}" reaches back past the earliest date there is`);
+    return since;
   }
-  const parsed = Date.parse(text);
+  const parsed = parseInstant(text);
   if (Number.isNaN(parsed)) throw new RangeError(`"${text}" is neither a duration (48h, 7d) nor an ISO date`);
   return new Date(parsed);
 }
