@@ -100,6 +100,23 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(fromCli.stderr).toMatch(/--batch/);
     expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'USAGE' }) });
   });
+
+  it('refuses text holding a NUL character as bad input naming the field, and writes nothing (PostgreSQL text cannot hold one)', async () => {
+    const runsBefore = (await api('runs.list', {})).json;
+    const cases: [string, unknown, string][] = [
+      ['flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller\u0000batches' }, 'reason'],
+      ['runs.start', { source: 'synthetic:seed=5,count=3', task: 'night\u0000ly' }, 'task'],
+      ['runs.list', { search: 'synthetic\u0000' }, 'search'],
+      ['sensitivity.history', { task: 'dai\u0000ly' }, 'task'],
+    ];
+    for (const [method, body, field] of cases) {
+      const reply = await api(method, body);
+      expect(reply.status, method).toBe(400);
+      expect(reply.json, method).toEqual({ error: { code: 'INPUT_INVALID', message: `bad input for ${method}: ${field} cannot hold the NUL character (U+0000)` } });
+    }
+    expect((await api('flags.history', {})).json).toEqual([]);
+    expect((await api('runs.list', {})).json).toEqual(runsBefore);
+  });
 });
 
 describe('the HTTP transport with a body larger than it reads', () => {
