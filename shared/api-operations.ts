@@ -171,6 +171,8 @@ export const backupsListSchema = z.object({
   supported: z.boolean(),
   explanation: z.string().nullable(),
   snapshots: z.array(snapshotSchema),
+  /** The listed snapshots' sizes added up, as recorded when each was taken. */
+  totalBytes: z.number().int().nonnegative(),
   /** What each run's before-run snapshot applies afterwards. */
   retention: retentionSchema,
   /** ENABLE_SNAPSHOTS in force for a manual run: a full copy of the database before every run. */

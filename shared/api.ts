@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorPayload } from './errors.js';
 import { quarantineEntrySchema } from './record.js';
-import { batchRecordSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
+import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
 import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
@@ -103,7 +103,7 @@ export const runsListInputSchema = z
 /** Quarantine entries oldest first; a batch of the run, or null for entries set aside outside any batch. */
 export const quarantineListInputSchema = z.object({
   runId: runId.optional(),
-  batchSeq: z.number().int().nonnegative().nullable().optional(),
+  batchSeq: batchSeqSchema.nullable().optional(),
   limit: limit(5_000, 500),
   after,
 });

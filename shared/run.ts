@@ -16,6 +16,12 @@ export const DEFAULT_BATCH_CEILING = 5_000;
 
 const BATCH_SIZE_RULE = `batch size must be a whole number from ${MIN_BATCH_SIZE} to ${MAX_BATCH_SIZE.toLocaleString('en-US')}`;
 /** The one rule for a batch size, wherever one is given (CLI, API, engine). */
+/**
+ * A batch's number as a request names it: batch numbers are INTEGER columns, so a larger one is
+ * refused here as bad input rather than by PostgreSQL as an out-of-range value (a 500).
+ */
+export const MAX_BATCH_SEQ = 2_147_483_647;
+export const batchSeqSchema = z.number().int().nonnegative().max(MAX_BATCH_SEQ, `no batch is numbered above ${MAX_BATCH_SEQ}`);
 export const batchSizeSchema = z.number().int(BATCH_SIZE_RULE).min(MIN_BATCH_SIZE, BATCH_SIZE_RULE).max(MAX_BATCH_SIZE, BATCH_SIZE_RULE);
 
 /** DESIGN §3: one object, used everywhere a run is described. More keys are allowed. */

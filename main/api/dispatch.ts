@@ -23,8 +23,26 @@ export async function dispatch(handlers: ApiHandlers, method: string, payload: u
 
 function parseInput(method: ApiMethod, payload: unknown): unknown {
   const parsed = API_METHODS[method].input.safeParse(payload ?? undefined);
-  if (parsed.success) return parsed.data;
-  throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')}`);
+  if (!parsed.success) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')}`);
+  const withNul = method === 'sources.upload' ? null : fieldWithNul(parsed.data, []);
+  if (withNul !== null) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${withNul || 'the input'} cannot hold the NUL character (U+0000)`);
+  return parsed.data;
+}
+
+/**
+ * The path of the first text holding U+0000, which PostgreSQL text cannot store: a name, reason or
+ * filter with one is refused as bad input on both backends, where PostgreSQL answered a 500 and
+ * SQLite stored it. (An uploaded file's content is records, which the record rules judge as a
+ * file's; a command line cannot carry the character at all.)
+ */
+function fieldWithNul(value: unknown, path: (string | number)[]): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const found = fieldWithNul(item, [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /**

@@ -42,6 +42,8 @@ const COOKIE = 'gatehouse_session';
 const MAX_BODY_BYTES = 1_000_000;
 /** An upload's JSON body: the file's text with its escapes (NDJSON quotes double in JSON) and its name. */
 const MAX_UPLOAD_BODY_BYTES = 2 * MAX_UPLOAD_BYTES + 10_000;
+/** How much of an oversized body is read (and dropped) so its client still gets the 413. */
+const DRAINED_BYTES_CAP = 4 * MAX_UPLOAD_BODY_BYTES;
 const SSE_KEEPALIVE_MS = 15_000;
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
@@ -123,8 +125,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       const body = await readBody(request, method === 'sources.upload' ? MAX_UPLOAD_BODY_BYTES : MAX_BODY_BYTES);
       payload = body.trim() === '' ? undefined : JSON.parse(body);
     } catch (error) {
-      const result = { ok: false as const, error: { code: 'INPUT_INVALID' as const, message: `the request body is not JSON: ${(error as Error).message}` } };
-      return send(response, 400, JSON_TYPE, JSON.stringify(result));
+      const tooLarge = error instanceof BodyTooLarge;
+      const message = tooLarge ? error.message : `the request body is not JSON: ${(error as Error).message}`;
+      const result = { ok: false as const, error: { code: 'INPUT_INVALID' as const, message } };
+      return send(response, tooLarge ? 413 : 400, JSON_TYPE, JSON.stringify(result));
     }
     const result = await dispatch(options.handlers, method, payload, caller);
     send(response, httpStatusOf(result), JSON_TYPE, JSON.stringify(result));
@@ -188,18 +192,27 @@ function cookieValue(header: string, name: string): string | undefined {
   return undefined;
 }
 
+class BodyTooLarge extends Error {}
+
+/**
+ * The body as text, up to maxBytes. Past that it is read and dropped, so the client finishes
+ * sending and reads the 413 that says why (a reset connection says nothing); a body past
+ * DRAINED_BYTES_CAP is not worth reading to the end, and its connection is closed.
+ */
 function readBody(request: http.IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooLarge = () => new BodyTooLarge(`the request body is larger than ${maxBytes} bytes`);
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
-        reject(new Error(`larger than ${maxBytes} bytes`));
+      if (size <= maxBytes) chunks.push(chunk);
+      else if (size > DRAINED_BYTES_CAP) {
+        reject(tooLarge());
         request.destroy();
-      } else chunks.push(chunk);
+      }
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => (size > maxBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     request.on('error', reject);
   });
 }

@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import type { ApiHandlers, ApiOutput } from '../../shared/api.js';
-import { DEFAULT_RETENTION, listRestores, listSnapshots, pruneSnapshotsOnRequest, type Snapshot, snapshotFolder, undoJournal } from '../backup/index.js';
-import { evaluateFlag } from '../flags/index.js';
+import type { ApiHandlers } from '../../shared/api.js';
+import { backupsList, listRestores, pruneReport, undoJournal } from '../backup/index.js';
 import { notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
@@ -22,19 +19,10 @@ type UndoHandlers = Pick<
  */
 export function undoHandlers(store: Store, engine: EngineHost, notifier: () => Notifier): UndoHandlers {
   return {
-    'backups.list': async () => {
-      const snapshots = await listSnapshots(store);
-      const snapshotsBeforeRuns = (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
-      return { backend: store.backend, supported: true, explanation: null, snapshots, retention: DEFAULT_RETENTION, snapshotsBeforeRuns, disk: diskUsage(store, snapshots) };
-    },
+    'backups.list': () => backupsList(store),
     'backups.create': (_input, caller) => engine.perform({ kind: 'snapshot', operator: caller.operator }),
     'backups.verify': ({ id }, caller) => engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) }),
-    'backups.prune': async ({ keep, maxAgeDays, maxTotalMb, dryRun }) => {
-      const retention = { keep: keep ?? DEFAULT_RETENTION.keep, maxAgeDays: maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays, maxTotalMb: maxTotalMb ?? DEFAULT_RETENTION.maxTotalMb };
-      const before = (await listSnapshots(store)).length;
-      const pruned = await pruneSnapshotsOnRequest(store, retention, { dryRun });
-      return { dryRun, retention, pruned, freedBytes: pruned.reduce((sum, s) => sum + s.sizeBytes, 0), remaining: before - pruned.length };
-    },
+    'backups.prune': (request) => pruneReport(store, request),
     'backups.restore': async ({ id, reason, confirmId }, caller) => {
       const operator = requireOperator(caller);
       if (confirmId !== id) {
@@ -58,21 +46,3 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
   };
 }
 
-/**
- * Bytes on disk now. A SQLite database's snapshot folder is measured file by file, not from the
- * list (leftovers such as a `.partial` from a crash take space too); PostgreSQL snapshots are
- * schemas on the server, sized when they are taken.
- */
-function diskUsage(store: Store, snapshots: Snapshot[]): ApiOutput<'backups.list'>['disk'] {
-  if (store.backend !== 'sqlite') {
-    return { snapshotBytes: snapshots.reduce((sum, s) => sum + s.sizeBytes, 0), snapshotFiles: snapshots.length, databaseBytes: null };
-  }
-  const size = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
-  const folder = snapshotFolder(store.location);
-  const files = fs.existsSync(folder) ? fs.readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isFile()) : [];
-  return {
-    snapshotBytes: files.reduce((sum, entry) => sum + size(path.join(folder, entry.name)), 0),
-    snapshotFiles: files.filter((entry) => entry.name.endsWith('.sqlite')).length,
-    databaseBytes: size(store.location) + size(`${store.location}-wal`),
-  };
-}

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
-import { createSnapshot, DEFAULT_RETENTION, listRestores, listSnapshots, pruneSnapshots, restoreSnapshot, totalSnapshotBytes, verifySnapshots } from '../backup/index.js';
+import { backupsPruneInputSchema, restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
+import { backupsList, createSnapshot, DEFAULT_RETENTION, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -18,13 +17,8 @@ interface BackupFlags {
   operator?: string;
   limit?: string;
   after?: string;
+  dryRun?: boolean;
 }
-
-const retentionSchema = z.object({
-  keep: z.number().int().min(1).default(DEFAULT_RETENTION.keep),
-  maxAgeDays: z.number().positive().default(DEFAULT_RETENTION.maxAgeDays),
-  maxTotalMb: z.number().positive().nullable().default(DEFAULT_RETENTION.maxTotalMb ?? null),
-});
 
 const dbOption = ['--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)'] as const;
 
@@ -32,11 +26,11 @@ export function registerBackupCommands(program: Command): void {
   const backups = program.command('backups').description('snapshots of the database: files beside a SQLite database, schemas beside a PostgreSQL one');
   backups.command('list').description('snapshots, newest first').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const snapshots = await listSnapshots(store);
-      const totalBytes = totalSnapshotBytes(snapshots);
-      if (flags.json) return printJson({ backend: store.backend, supported: true, explanation: null, snapshots, totalBytes });
-      printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
-      process.stdout.write(`${snapshots.length} snapshot(s), ${totalBytes} bytes in total\n`);
+      // The console's backups.list, whole: the same action prints the same JSON on both.
+      const list = await backupsList(store);
+      if (flags.json) return printJson(list);
+      printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
+      process.stdout.write(`${list.snapshots.length} snapshot(s), ${list.totalBytes} bytes in total\n`);
     }));
   backups.command('create').description('take a snapshot now').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
@@ -55,13 +49,19 @@ export function registerBackupCommands(program: Command): void {
   backups.command('prune').description('apply retention by count, age (from each snapshot\'s own timestamp) and total size').option(...dbOption)
     .option('--keep <n>', `keep at most N snapshots (default ${DEFAULT_RETENTION.keep})`)
     .option('--max-age-days <days>', `drop snapshots older than this (default ${DEFAULT_RETENTION.maxAgeDays})`)
-    .option('--max-total-mb <mb>', 'keep the newest snapshots whose sizes add up to at most this many MiB (default: no limit)')
+    .option('--max-total-mb <mb>', `keep the newest snapshots whose sizes add up to at most this many MiB (default ${DEFAULT_RETENTION.maxTotalMb})`)
+    .option('--dry-run', 'list what would be deleted; delete nothing')
     .option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const pruned = await pruneSnapshots(store, parseOptions(retentionSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb }));
-      if (flags.json) return printJson({ pruned });
-      process.stdout.write(`pruned ${pruned.length} snapshot(s)${pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
-    }));
+    .action((flags: BackupFlags) => {
+      // The console's backups.prune: its schema and its report; here a real prune unless --dry-run.
+      const request = parseOptions(backupsPruneInputSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb, dryRun: flags.dryRun ?? false });
+      return withStore(flags.db, async (store) => {
+        const report = await pruneReport(store, request);
+        if (flags.json) return printJson(report);
+        const verb = report.dryRun ? 'would prune' : 'pruned';
+        process.stdout.write(`${verb} ${report.pruned.length} snapshot(s)${report.pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
+      });
+    });
   backups.command('restores').description('the restores done to this database, newest first (they outlive every restore)').option(...dbOption)
     .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: restores before this one').option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
 import { slices } from '../../../shared/slices.js';
@@ -204,6 +205,7 @@ export class RunRepository {
     return rows.map(runFromRow);
   }
 
+  /** A run that does not exist is NOT_FOUND, not an empty list (a mistyped id must not read as "nothing quarantined"). */
   async listQuarantine(query: QuarantineQuery = {}): Promise<QuarantineEntry[]> {
     const { runId, batchSeq, after } = query;
     const rows = await this.db
@@ -215,6 +217,11 @@ export class RunRepository {
       .orderBy('id')
       .limit(query.limit ?? 1000)
       .execute();
+    // Entries name their run, so only an empty page needs to ask whether the run is there.
+    if (rows.length === 0 && runId !== undefined) {
+      const run = await this.db.selectFrom('runs').select('id').where('id', '=', runId).executeTakeFirst();
+      if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+    }
     return rows.map(quarantineFromRow);
   }
 

@@ -45,6 +45,7 @@ describe('the Backups page', () => {
     supported: true,
     explanation: null,
     snapshots,
+    totalBytes: snapshots.reduce((sum, s) => sum + s.sizeBytes, 0),
     retention,
     snapshotsBeforeRuns: true,
     disk: { snapshotBytes: snapshots.reduce((sum, s) => sum + s.sizeBytes, 0), snapshotFiles: snapshots.length, databaseBytes: 98 * MB },

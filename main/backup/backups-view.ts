@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BackupsList, BackupsPruneReport } from '../../shared/api-operations.js';
+import { evaluateFlag } from '../flags/index.js';
+import type { Snapshot, Store } from '../store/index.js';
+import { DEFAULT_RETENTION, listSnapshots, pruneSnapshotsOnRequest, snapshotFolder, totalSnapshotBytes } from './snapshots.js';
+
+/**
+ * The snapshots of a database as support staff see them, the same for `gatehouse backups list
+ * --json` and the console's backups.list: one serialiser, so the two never drift apart.
+ */
+export async function backupsList(store: Store): Promise<BackupsList> {
+  const snapshots = await listSnapshots(store);
+  const snapshotsBeforeRuns = (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
+  return {
+    backend: store.backend,
+    supported: true,
+    explanation: null,
+    snapshots,
+    totalBytes: totalSnapshotBytes(snapshots),
+    retention: DEFAULT_RETENTION,
+    snapshotsBeforeRuns,
+    disk: diskUsage(store, snapshots),
+  };
+}
+
+/** Retention on request (a dry run or for real), reported the same by `gatehouse backups prune` and backups.prune. */
+export async function pruneReport(store: Store, request: { keep?: number; maxAgeDays?: number; maxTotalMb?: number | null; dryRun: boolean }): Promise<BackupsPruneReport> {
+  const retention = {
+    keep: request.keep ?? DEFAULT_RETENTION.keep,
+    maxAgeDays: request.maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays,
+    maxTotalMb: request.maxTotalMb === undefined ? DEFAULT_RETENTION.maxTotalMb : request.maxTotalMb,
+  };
+  const before = (await listSnapshots(store)).length;
+  const pruned = await pruneSnapshotsOnRequest(store, retention, { dryRun: request.dryRun });
+  return { dryRun: request.dryRun, retention, pruned, freedBytes: totalSnapshotBytes(pruned), remaining: before - pruned.length };
+}
+
+/**
+ * Bytes on disk now. A SQLite database's snapshot folder is measured file by file, not from the
+ * list (leftovers such as a `.partial` from a crash take space too); PostgreSQL snapshots are
+ * schemas on the server, sized when they are taken.
+ */
+function diskUsage(store: Store, snapshots: Snapshot[]): BackupsList['disk'] {
+  if (store.backend !== 'sqlite') {
+    return { snapshotBytes: totalSnapshotBytes(snapshots), snapshotFiles: snapshots.length, databaseBytes: null };
+  }
+  const size = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+  const folder = snapshotFolder(store.location);
+  const files = fs.existsSync(folder) ? fs.readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isFile()) : [];
+  return {
+    snapshotBytes: files.reduce((sum, entry) => sum + size(path.join(folder, entry.name)), 0),
+    snapshotFiles: files.filter((entry) => entry.name.endsWith('.sqlite')).length,
+    databaseBytes: size(store.location) + size(`${store.location}-wal`),
+  };
+}

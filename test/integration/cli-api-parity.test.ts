@@ -1,0 +1,170 @@
+import http from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { listSnapshots } from '../../main/backup/index.js';
+import type { Store } from '../../main/store/index.js';
+import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { runCli } from '../helpers/cli.js';
+import { callApi, request } from '../helpers/console-http.js';
+
+/**
+ * Issue 12: the CLI and the API return the same JSON for the same action and parse input with the
+ * same zod schemas. Each action here is done once with `gatehouse … --json` (a child process) and
+ * once over real HTTP against `gatehouse serve`'s server, on the same database.
+ */
+describe.each(testBackends().map((backend) => [backend.name, backend] as const))('the CLI and the API as one contract (%s)', (_name, backend: TestBackend) => {
+  let location: string;
+  let store: Store;
+  let engine: EngineHost;
+  let server: RunningServer;
+
+  beforeEach(async () => {
+    location = await backend.freshLocation();
+    // Two runs through the CLI: the first takes a before-run snapshot, the second quarantines nothing.
+    for (const seed of [1, 2]) expect(runCli(['update', '--db', location, '--source', `synthetic:seed=${seed},count=20`, '--batch-size', '7', '--json']).code).toBe(0);
+    store = await backend.open(location);
+    engine = createInProcessEngineHost({ location });
+    server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', databaseLocation: location }), engine, staticRoot: null });
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await engine.close();
+    await store.close();
+    await backend.cleanup();
+  });
+
+  const bearer = () => ({ Authorization: `Bearer ${server.apiToken}` });
+  const cli = (args: string[]) => {
+    const result = runCli([...args, '--db', location, '--json']);
+    return { code: result.code, stderr: result.stderr, json: JSON.parse(result.stdout) as unknown };
+  };
+  const api = async (method: string, body: unknown) => {
+    const { status, result } = await callApi(server, method, body, bearer());
+    return { status, json: result.ok ? result.data : { error: result.error } };
+  };
+
+  it('lists the backups with the same JSON: sizes, retention, whether runs take snapshots, bytes on disk', async () => {
+    const fromCli = cli(['backups', 'list']);
+    const fromApi = await api('backups.list', {});
+    expect(fromCli.code).toBe(0);
+    expect(fromApi.status).toBe(200);
+    expect(fromCli.json).toEqual(fromApi.json);
+    expect(fromCli.json).toMatchObject({ retention: { keep: 10 }, snapshotsBeforeRuns: true, totalBytes: expect.any(Number), disk: expect.any(Object) });
+  });
+
+  it('prunes backups with the same report, previewed with --dry-run as the console previews, and parses retention with the same schema', async () => {
+    expect(runCli(['backups', 'create', '--db', location]).code).toBe(0);
+    const snapshots = await listSnapshots(store);
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
+
+    const preview = cli(['backups', 'prune', '--keep', '1', '--dry-run']);
+    expect(preview.code).toBe(0);
+    expect(preview.json).toEqual((await api('backups.prune', { keep: 1, dryRun: true })).json);
+    expect(preview.json).toMatchObject({ dryRun: true, pruned: snapshots.slice(1), remaining: 1 });
+    expect(await listSnapshots(store)).toEqual(snapshots);
+
+    // The console's schema: a whole number of days.
+    const fractional = cli(['backups', 'prune', '--keep', '1', '--max-age-days', '0.5']);
+    expect(fractional.code).toBe(2);
+    expect(fractional.stderr).toMatch(/--max-age-days/);
+    expect((await api('backups.prune', { keep: 1, maxAgeDays: 0.5, dryRun: false })).status).toBe(400);
+    expect(await listSnapshots(store)).toEqual(snapshots);
+
+    const done = cli(['backups', 'prune', '--keep', '1']);
+    expect(done.code).toBe(0);
+    expect(done.json).toMatchObject({ dryRun: false, pruned: snapshots.slice(1), freedBytes: snapshots.slice(1).reduce((sum, s) => sum + s.sizeBytes, 0), remaining: 1 });
+    expect(await listSnapshots(store)).toEqual(snapshots.slice(0, 1));
+  });
+
+  it('says a run that does not exist is not found when listing its quarantine, on both (not an empty list)', async () => {
+    const fromCli = cli(['quarantine', 'list', '--run', '999']);
+    const fromApi = await api('quarantine.list', { runId: 999 });
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(404);
+    expect(fromCli.json).toEqual(fromApi.json);
+    expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'run 999 does not exist' }) });
+    // A run that exists with nothing quarantined is an empty list on both.
+    expect(cli(['quarantine', 'list', '--run', '1']).json).toEqual([]);
+    expect((await api('quarantine.list', { runId: 1 })).json).toEqual([]);
+  });
+
+  it('refuses a batch number beyond what a batch column holds as bad input naming the field, on both (not an internal error)', async () => {
+    for (const body of [{ batchSeq: 2_147_483_648 }, { runId: 1, batchSeq: 3_000_000_000 }]) {
+      const fromApi = await api('quarantine.list', body);
+      expect(fromApi.status).toBe(400);
+      expect(fromApi.json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/batchSeq/) }) });
+    }
+    const fromCli = cli(['quarantine', 'list', '--run', '1', '--batch', '3000000000']);
+    expect(fromCli.code).toBe(2);
+    expect(fromCli.stderr).toMatch(/--batch/);
+    expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'USAGE' }) });
+  });
+
+  it('refuses text holding a NUL character as bad input naming the field, and writes nothing (PostgreSQL text cannot hold one)', async () => {
+    const runsBefore = (await api('runs.list', {})).json;
+    const cases: [string, unknown, string][] = [
+      ['flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller\u0000batches' }, 'reason'],
+      ['runs.start', { source: 'synthetic:seed=5,count=3', task: 'night\u0000ly' }, 'task'],
+      ['runs.list', { search: 'synthetic\u0000' }, 'search'],
+      ['sensitivity.history', { task: 'dai\u0000ly' }, 'task'],
+    ];
+    for (const [method, body, field] of cases) {
+      const reply = await api(method, body);
+      expect(reply.status, method).toBe(400);
+      expect(reply.json, method).toEqual({ error: { code: 'INPUT_INVALID', message: `bad input for ${method}: ${field} cannot hold the NUL character (U+0000)` } });
+    }
+    expect((await api('flags.history', {})).json).toEqual([]);
+    expect((await api('runs.list', {})).json).toEqual(runsBefore);
+  });
+});
+
+describe('the HTTP transport with a body larger than it reads', () => {
+  const backend = testBackends()[0]!;
+  let store: Store;
+  let engine: EngineHost;
+  let server: RunningServer;
+
+  beforeEach(async () => {
+    const location = await backend.freshLocation();
+    store = await backend.open(location);
+    engine = createInProcessEngineHost({ location });
+    server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot: null });
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await engine.close();
+    await store.close();
+    await backend.cleanup();
+  });
+
+  it('answers 413 with the error envelope and the limit, instead of resetting the connection', async () => {
+    const body = JSON.stringify({ name: 'x'.repeat(3_000_000) });
+    const reply = await request(server.port, '/api/session.name', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.apiToken}` }, body });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.body)).toEqual({ ok: false, error: { code: 'INPUT_INVALID', message: 'the request body is larger than 1000000 bytes' } });
+    // The connection and the server are still good for the next request.
+    const next = await callApi(server, 'runs.list', {}, { Authorization: `Bearer ${server.apiToken}` });
+    expect(next).toEqual({ status: 200, result: { ok: true, data: [] } });
+  });
+
+  it('closes the connection of a body past what it is willing to read and drop, and keeps serving', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/runs.list', method: 'POST', headers: { Authorization: `Bearer ${server.apiToken}`, 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(`answered ${res.statusCode}`));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      // Written until the server stops reading: chunks past its cap.
+      const chunk = Buffer.alloc(1_000_000, 0x20);
+      const pump = () => {
+        while (!req.destroyed && req.write(chunk));
+        if (!req.destroyed) req.once('drain', pump);
+      };
+      pump();
+    });
+    expect(outcome).toMatch(/ECONNRESET|EPIPE|answered 413/);
+    expect((await callApi(server, 'runs.list', {}, { Authorization: `Bearer ${server.apiToken}` })).status).toBe(200);
+  });
+});
