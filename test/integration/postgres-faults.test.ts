@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, listRestores, restoreSnapshot } from '../../main/backup/index.js';
+import { createSnapshot, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -248,6 +248,37 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       const restored = await restoreSnapshot(store, request);
       expect([restored.hearingsBefore, restored.hearingsAfter]).toEqual([700, 300]);
       expect(await listRestores(store)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a rollback whose lock session is terminated before it commits changes nothing and says so; the rollback asked again succeeds', async () => {
+    const { store, schema, url } = await freshStore();
+    try {
+      await runUpdate({ store, source: arraySource(RECORDS.slice(0, 300), 'memory:first') });
+      const second = await runUpdate({ store, source: arraySource(RECORDS, 'memory:second') });
+      const before = await domainRows(url);
+      let terminated = 0;
+      // Told inside the rollback's transaction, before it undoes anything: that is where the session goes.
+      const onProgress = () => {
+        if (terminated === 0) terminated = terminateLockSessionNow(schema);
+      };
+      const request = { runId: second.runId, reason: 'the second feed was a test feed', operator: 'sam' };
+      const failure = await rollback(store, { ...request, onProgress }).catch((error: unknown) => error);
+      expect(terminated).toBe(1);
+      expect(failure).toMatchObject({
+        code: 'INTERRUPTED',
+        message: expect.stringMatching(/^rollback of run 2 stopped: lost the writer lock on .*; nothing was changed$/),
+        hint: 'run the rollback again once no other writer holds the database',
+      });
+      expect(await domainRows(url)).toEqual(before);
+      expect(await undoJournal(store).listEvents()).toEqual([]);
+      expect((await store.getRun(second.runId))!.status).toBe('success');
+
+      const report = await rollback(store, request);
+      expect(report).toMatchObject({ runRolledBack: true, counts: { deleted: 400 } });
+      expect(await store.countHearings()).toBe(300);
     } finally {
       await store.close();
     }
