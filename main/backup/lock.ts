@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
-import { lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
+import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -14,10 +14,13 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, action:
       hint: lock.holder.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
     });
   }
+  // A rollback of a large run or a restore of a large database holds the lock for minutes: keep it visibly alive.
+  const stopHeartbeat = keepLockFresh(store, clock, () => null);
   try {
     await store.markOrphanedRunsInterrupted({ now: clock() });
     return await work();
   } finally {
+    stopHeartbeat();
     await store.releaseWriterLock();
   }
 }

@@ -1,6 +1,6 @@
 import { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import type { Store } from '../store/index.js';
+import { WriterLockLost, type Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPosition, type PageUndos, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
@@ -96,7 +96,14 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
     return work();
   }
-  return withWriterLock(store, clock, 'rollback', work);
+  return withWriterLock(store, clock, 'rollback', work).catch((error: unknown) => {
+    // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
+    if (!(error instanceof WriterLockLost)) throw error;
+    throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {
+      hint: 'run the rollback again once no other writer holds the database',
+      cause: error,
+    });
+  });
 }
 
 /**

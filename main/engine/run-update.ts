@@ -24,6 +24,7 @@ import { BatchSizes } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
 import { freshState, invariantHolds, PendingBatch, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
+import { keepLockFresh } from './lock-heartbeat.js';
 
 
 /** A lock whose heartbeat is older than this is taken over (its holder is presumed dead). */
@@ -33,7 +34,6 @@ const LOCK_HELD_HINT: Record<Store['backend'], string> = {
   sqlite: `wait for it to finish; a holder that died, or whose heartbeat is ${STALE_LOCK_MS / 60_000} minutes old, is taken over`,
   postgres: 'wait for it to finish; PostgreSQL releases the lock as soon as the holder\'s database session ends (its process stops or its connection drops)',
 };
-const HEARTBEAT_EVERY_MS = 10_000;
 /** Unchanged or rejected records are checkpointed at least this often even when nothing changes. */
 const CHECKPOINT_EVERY_ITEMS = 2_000;
 
@@ -126,10 +126,13 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   }
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }) }, work);
+  let runId: number | null = null;
+  const stopHeartbeat = keepLockFresh(store, clock, () => runId);
   try {
     await retry(() => store.markOrphanedRunsInterrupted({ now: clock() }));
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun(beforeRunInput(options)) : null;
     const opened = await openRun(options, clock, owner, retry);
+    runId = opened.runId;
     if (backup) {
       await retry(() => store.annotateRun(opened.runId, { snapshot: backup.decision, backupId: backup.backupId }));
       await backup.runCreated?.(opened.runId);
@@ -137,6 +140,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     await retry(() => store.heartbeat(clock(), opened.runId));
     return await executeRun(options, { ...opened, clock, emit, sleep, retry });
   } finally {
+    stopHeartbeat();
     await store.releaseWriterLock();
   }
 }
@@ -319,7 +323,6 @@ async function runBatches(
   run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal },
 ): Promise<boolean> {
   let pending = new PendingBatch();
-  let lastHeartbeat = run.clock().getTime();
   const flush = async () => {
     if (pending.size === 0 && context.state.openBatch === null) return;
     const batch = pending.changes.length === 0 ? await committer.checkpointWithoutChanges(pending) : await committer.commit(pending);
@@ -328,10 +331,6 @@ async function runBatches(
       run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
     }
     pending = new PendingBatch();
-    if (run.clock().getTime() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
-      lastHeartbeat = run.clock().getTime();
-      await context.withTransientRetry(() => context.store.heartbeat(run.clock(), run.runId));
-    }
   };
   for await (const window of inWindows(items, run.windowSize)) {
     if (run.signal?.aborted) return false;

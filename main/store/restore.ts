@@ -71,10 +71,17 @@ async function recordFlagChanges(
   if (events.length > 0) await trx.insertInto('flagEvents').values(events).execute();
 }
 
-/** Any failure of a restore, whichever backend: it happened in one transaction, so nothing was restored. */
+/**
+ * Any failure of a restore, whichever backend: it happened in one transaction, so nothing was
+ * restored, and the message says so whatever failed — a lost connection or a lost writer lock too,
+ * which support staff would otherwise read as a restore cut off half-way. Their code stays.
+ */
 export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseError {
-  if (error instanceof GatehouseError) return error;
-  return new GatehouseError('DB_NOT_WRITABLE', `restore from snapshot ${snapshot.id} failed: ${(error as Error).message}; nothing was restored`, { cause: error });
+  const failed = `restore from snapshot ${snapshot.id} failed`;
+  if (!(error instanceof GatehouseError)) return new GatehouseError('DB_NOT_WRITABLE', `${failed}: ${(error as Error).message}; nothing was restored`, { cause: error });
+  // A lost lock's own hint is a run's ("resume the run"): a restore is simply asked again.
+  const hint = error.code === 'INTERRUPTED' ? 'run the restore again once no other writer holds the database' : error.hint;
+  return new GatehouseError(error.code, `${failed}: ${error.message}; nothing was restored`, { hint, cause: error });
 }
 
 /** What re-checking a snapshot's checksum finds: [] when it is the one recorded. */

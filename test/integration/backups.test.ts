@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSnapshot, listSnapshots, pruneSnapshots, snapshotFolder, verifySnapshots } from '../../main/backup/index.js';
 import { openStore, snapshotSchemaPrefix } from '../../main/store/index.js';
-import { updateWithSignal } from '../../bench/kill-resume.js';
-import { runCli } from '../helpers/cli.js';
+import { fingerprint, updateWithSignal } from '../../bench/kill-resume.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 
 /** The backups and rollback CLI on SQLite, and on PostgreSQL where the server is up (their logic runs on both backends in restore-audit.test.ts and rollback.test.ts). */
@@ -99,6 +99,30 @@ describe('snapshots and restore (SQLite)', () => {
     const restores = json<{ snapshotId: string; operator: string; reason: string }[]>(['backups', 'restores', '--db', db]);
     expect(restores.map((r) => [r.snapshotId, r.reason])).toEqual([[report.safetySnapshot.id, 'undo the restore'], [second.backupId, 'run 2 read a bad feed']]);
     expect(restores[1]!.operator).toBe('kim');
+  });
+
+  it('a restore killed with kill -9 leaves the database before or after, never half; the next restore removes the working copy it left beside the database', async () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=2000', '--no-snapshot']);
+    const snapshot = json<SnapshotRow>(['backups', 'create', '--db', db]);
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,offset=2000,count=300', '--no-snapshot']);
+    const before = await fingerprint(db);
+    const copies = () => fs.readdirSync(path.dirname(db)).filter((name) => name.startsWith('g.db.restoring-'));
+    const restore = ['restore', '--db', db, '--backup', snapshot.id, '--reason', 'run 2 read a bad feed'];
+    const { child, done } = startCli(restore);
+    // Killed once it has copied the snapshot beside the database (a state), on its way to the restore transaction.
+    while (copies().length === 0 && child.exitCode === null) await new Promise((resolve) => setImmediate(resolve));
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    const afterKill = await fingerprint(db);
+    expect(copies()).toHaveLength(1);
+
+    const finished = runCli(restore);
+    expect(finished.code, finished.stderr).toBe(0);
+    const restored = await fingerprint(db);
+    expect(restored).not.toEqual(before);
+    expect([before, restored]).toContainEqual(afterKill);
+    expect(copies()).toEqual([]);
   });
 
   it('refuses to restore while a run holds the lock, and an unknown snapshot', async () => {

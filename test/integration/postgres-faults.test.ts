@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSnapshot, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -67,6 +69,17 @@ async function terminateLockSession(schema: string): Promise<number> {
   } finally {
     await client.end();
   }
+}
+
+/** The same, synchronously (psql), for a moment inside a call that cannot wait: the writer's clock. */
+function terminateLockSessionNow(schema: string): number {
+  const sql = `SELECT count(pg_terminate_backend(l.pid, 5000)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${0x47415445} AND a.application_name = 'gatehouse:${schema}'`;
+  return Number(execFileSync('psql', [PG_URL, '-XAtc', sql], { encoding: 'utf8' }).trim());
+}
+
+function safetySnapshotTaken(schema: string): boolean {
+  return execFileSync('psql', [PG_URL, '-XAtc', `SELECT count(*) FROM "${schema}".snapshots WHERE kind = 'safety'`], { encoding: 'utf8' }).trim() !== '0';
 }
 
 /** The records, with a hook run (and awaited) just before the item at `position` is handed to the run. */
@@ -202,6 +215,72 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       await secondRun?.catch(() => null);
       await first.close();
       await second.close();
+    }
+  });
+
+  it('a restore whose lock session is terminated before it commits restores nothing and says so; the restore asked again succeeds', async () => {
+    const { store, schema, url } = await freshStore();
+    try {
+      await runUpdate({ store, source: arraySource(RECORDS.slice(0, 300), 'memory:first') });
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await runUpdate({ store, source: arraySource(RECORDS, 'memory:second') });
+      const before = await domainRows(url);
+      let armed = true;
+      // The restore reads the clock once its safety snapshot is taken, just before its transaction.
+      const clock = () => {
+        if (armed && safetySnapshotTaken(schema)) {
+          armed = false;
+          expect(terminateLockSessionNow(schema)).toBe(1);
+        }
+        return new Date();
+      };
+      const request = { snapshotId: snapshot.id, reason: 'the second feed was a test feed', operator: 'sam' };
+      const failure = await restoreSnapshot(store, { ...request, clock }).catch((error: unknown) => error);
+      expect(armed).toBe(false);
+      expect(failure).toMatchObject({
+        code: 'INTERRUPTED',
+        message: expect.stringMatching(new RegExp(`^restore from snapshot ${snapshot.id} failed: lost the writer lock on .*; nothing was restored$`)),
+        hint: 'run the restore again once no other writer holds the database',
+      });
+      expect(await domainRows(url)).toEqual(before);
+      expect(await listRestores(store)).toEqual([]);
+
+      const restored = await restoreSnapshot(store, request);
+      expect([restored.hearingsBefore, restored.hearingsAfter]).toEqual([700, 300]);
+      expect(await listRestores(store)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a rollback whose lock session is terminated before it commits changes nothing and says so; the rollback asked again succeeds', async () => {
+    const { store, schema, url } = await freshStore();
+    try {
+      await runUpdate({ store, source: arraySource(RECORDS.slice(0, 300), 'memory:first') });
+      const second = await runUpdate({ store, source: arraySource(RECORDS, 'memory:second') });
+      const before = await domainRows(url);
+      let terminated = 0;
+      // Told inside the rollback's transaction, before it undoes anything: that is where the session goes.
+      const onProgress = () => {
+        if (terminated === 0) terminated = terminateLockSessionNow(schema);
+      };
+      const request = { runId: second.runId, reason: 'the second feed was a test feed', operator: 'sam' };
+      const failure = await rollback(store, { ...request, onProgress }).catch((error: unknown) => error);
+      expect(terminated).toBe(1);
+      expect(failure).toMatchObject({
+        code: 'INTERRUPTED',
+        message: expect.stringMatching(/^rollback of run 2 stopped: lost the writer lock on .*; nothing was changed$/),
+        hint: 'run the rollback again once no other writer holds the database',
+      });
+      expect(await domainRows(url)).toEqual(before);
+      expect(await undoJournal(store).listEvents()).toEqual([]);
+      expect((await store.getRun(second.runId))!.status).toBe('success');
+
+      const report = await rollback(store, request);
+      expect(report).toMatchObject({ runRolledBack: true, counts: { deleted: 400 } });
+      expect(await store.countHearings()).toBe(300);
+    } finally {
+      await store.close();
     }
   });
 

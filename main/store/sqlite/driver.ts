@@ -56,7 +56,11 @@ class SqliteDriver implements StoreDriver {
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
     if (this.raw.inTransaction) throw new GatehouseError('INTERNAL', 'nested transactions are not supported');
-    return immediateTransaction(this.raw, () => work(this.db), options.dryRun);
+    return immediateTransaction(this.raw, async () => {
+      // First, not last as on PostgreSQL: BEGIN IMMEDIATE already shuts out every other writer.
+      if (!options.dryRun) this.writerLock.fence();
+      return work(this.db);
+    }, options.dryRun);
   }
 
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restor
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
+import { isProcessAlive } from '../process.js';
 
 /** manifest.json: written only by this class, but a file a person can edit or a disk can damage. */
 const manifestSchema = z.object({ snapshots: z.array(snapshotSchema) });
@@ -86,9 +88,11 @@ export class SqliteSnapshots implements SnapshotSupport {
    * live ones in one transaction: a crash leaves the database either as it was or restored.
    */
   async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
+    this.removeCopiesOfKilledRestores();
     const copy = `${this.file}.restoring-${process.pid}`;
-    fs.copyFileSync(path.join(this.place, snapshot.file), copy);
     try {
+      // Inside the try: a copy cut short (a full disk) is removed with the rest.
+      fs.copyFileSync(path.join(this.place, snapshot.file), copy);
       const prepared = new Database(copy);
       try {
         await migrateSqlite(prepared, copy);
@@ -111,6 +115,21 @@ export class SqliteSnapshots implements SnapshotSupport {
       throw restoreFailure(snapshot, error);
     } finally {
       for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${copy}${suffix}`, { force: true });
+    }
+  }
+
+  /**
+   * A restore killed before its cleanup (kill -9, a crash, a power cut) left its working copy of a
+   * snapshot — the size of the database — beside the database, under its process id; nothing else
+   * would ever remove it. Those of processes that are gone are removed before the next restore.
+   */
+  private removeCopiesOfKilledRestores(): void {
+    const prefix = `${path.basename(this.file)}.restoring-`;
+    const folder = path.dirname(this.file);
+    for (const name of fs.readdirSync(folder)) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = /^(\d+)(-wal|-shm|-journal)?$/.exec(name.slice(prefix.length))?.[1];
+      if (pid !== undefined && !isProcessAlive(Number(pid), os.hostname())) fs.rmSync(path.join(folder, name), { force: true });
     }
   }
 

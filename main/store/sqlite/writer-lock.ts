@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { WriterLock } from '../driver.js';
+import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
@@ -8,9 +9,16 @@ import type { LockAttempt, LockHolder } from '../types.js';
 /**
  * The one-writer lock on SQLite: the `writer_lock` row beside the data, claimed under BEGIN
  * IMMEDIATE. A holder whose heartbeat went stale, or whose process on this host died, is taken over.
+ * The row we wrote (pid and since) is ours for as long as it stands: a holder that was taken over
+ * finds another row there at its next write transaction (`fence`) and stops.
  */
 export class SqliteWriterLock implements WriterLock {
-  private held = false;
+  /** When we took the lock, as written in its row; null when we do not hold it. */
+  private since: string | null = null;
+
+  private get held(): boolean {
+    return this.since !== null;
+  }
 
   constructor(
     private readonly db: Database.Database,
@@ -24,7 +32,7 @@ export class SqliteWriterLock implements WriterLock {
         const existing = this.readHolder();
         if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
         this.db.prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)').run(holder.runId, holder.pid, holder.host, now, now);
-        this.held = true;
+        this.since = now;
         return { acquired: true, tookOverFrom: existing };
       }).immediate();
     } catch (error) {
@@ -44,14 +52,29 @@ export class SqliteWriterLock implements WriterLock {
   }
 
   async heartbeat(now: Date, runId: number | null): Promise<void> {
-    if (!this.held) return;
-    this.db.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ?').run(now.toISOString(), runId, process.pid);
+    if (!this.held || !this.db.open) return;
+    this.db.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ? AND since = ?').run(now.toISOString(), runId, process.pid, this.since);
   }
 
+  /** Only our own row: a writer that took the lock over keeps its. */
   async release(): Promise<void> {
     if (!this.held || !this.db.open) return;
-    this.db.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ?').run(process.pid);
-    this.held = false;
+    this.db.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ? AND since = ?').run(process.pid, this.since);
+    this.since = null;
+  }
+
+  /**
+   * Inside each write transaction of the holder (under BEGIN IMMEDIATE, so no other writer can
+   * change the row before COMMIT): throws if the lock row is no longer ours — another writer took
+   * it over, judging us dead by a stale heartbeat (a process suspended for minutes) — so nothing
+   * is written beside the new holder. Does nothing when this store does not hold the lock.
+   */
+  fence(): void {
+    if (!this.held) return;
+    const current = this.readHolder();
+    if (current?.pid === process.pid && current.since === this.since) return;
+    const by = current ? `pid ${current.pid} on ${current.host} took it over at ${current.since}` : 'its row was removed';
+    throw new WriterLockLost(this.location, by);
   }
 
   async orphans(running: RunningRun[]): Promise<number[]> {
