@@ -12,7 +12,9 @@ import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPositi
  * - Hearings the target wrote are put back in reverse order of writing: an updated hearing gets its
  *   before-image (the hearing row and all its related rows, exactly as stored), an added one is
  *   deleted. Committees and witnesses the target created are deleted afterwards, unless another
- *   hearing (or a subcommittee) still refers to them: then they are kept and reported as kept.
+ *   hearing (or a subcommittee) still refers to them, or a before-image of another write that still
+ *   stands names them (rolling that write back puts them back in use): then they are kept and
+ *   reported as kept.
  * - A hearing is in conflict when a later write that has not been rolled back touched it (a later
  *   run, or a later batch of the same run), or when its stored content hash is no longer the hash
  *   the target wrote (changed outside the journal, e.g. a restore). By default a rollback with any

@@ -92,6 +92,10 @@ function undoTx(driver: QueryLayer, trx: Db) {
   // The witnesses the pending journal created, and which of them appearances still name, read once.
   let createdWitnesses: number[] = [];
   let stillReferenced: Promise<Set<number>> | null = null;
+  // The created rows, and which of them a before-image that another rollback may still put back names, read once.
+  let created: { target: UndoTarget; entries: JournalEntry[] } | null = null;
+  let namedByImages: Promise<NamedRows> | null = null;
+  const namedByStandingImages = () => (namedByImages ??= created ? rowsNamedByStandingImages(trx, created.target, created.entries) : Promise.resolve(noNamedRows()));
   return {
     /** The run's status and its batches' seqs and statuses; null when there is no such run. */
     run: async (runId: number) => {
@@ -130,6 +134,7 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const rows = await pendingRows(trx, target).where('entity', '<>', 'hearing').selectAll().orderBy('id').execute();
       const entries = rows.map(journalEntry);
       createdWitnesses = entries.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key));
+      created = { target, entries };
       return entries;
     },
     /** Whether the run has writes outside `batchSeq` that no rollback has consumed or skipped. */
@@ -159,8 +164,12 @@ function undoTx(driver: QueryLayer, trx: Db) {
      * Deletes a committee or witness the journal says was created, unless something still refers to
      * it. Created rows are undone after every hearing, so the appearances read here are final.
      */
-    deleteCreatedRow: async (entity: 'committee' | 'witness', key: string) =>
-      entity === 'committee' ? deleteCommittee(trx, key) : deleteWitness(trx, Number(key), await (stillReferenced ??= referencedWitnesses(driver, trx, createdWitnesses))),
+    deleteCreatedRow: async (entity: 'committee' | 'witness', key: string) => {
+      const named = await namedByStandingImages();
+      if (entity === 'committee') return deleteCommittee(trx, key, named.committees);
+      const referenced = await (stillReferenced ??= referencedWitnesses(driver, trx, createdWitnesses));
+      return deleteWitness(trx, Number(key), referenced, named.witnesses);
+    },
     recordEvent: async (event: Omit<RollbackEventRecord, 'id'>) => {
       const row = await trx.insertInto('rollbackEvents').values({ ...event, runRolledBack: event.runRolledBack ? 1 : 0 }).returning('id').executeTakeFirstOrThrow();
       return row.id;
@@ -266,8 +275,58 @@ function stillStands(eb: ExpressionBuilder<Database, 'undoJournal'>) {
   return eb.or([eb('undoneBy', 'is', null), eb('undoOutcome', '=', 'skipped')]);
 }
 
-async function deleteCommittee(trx: Db, code: string): Promise<'deleted' | 'kept' | 'gone'> {
+/** The committees and witnesses (by id) that before-images name. */
+interface NamedRows {
+  committees: Set<string>;
+  witnesses: Set<number>;
+}
+
+function noNamedRows(): NamedRows {
+  return { committees: new Set(), witnesses: new Set() };
+}
+
+/** Before-images read per page when looking for the created rows they name. */
+const IMAGES_PER_PAGE = 1_000;
+
+/**
+ * Which of the `created` committees and witnesses a before-image still standing in the journal
+ * names, outside the target: another rollback may yet put that image back, and its committee links
+ * and appearances point at these rows (by code, by witness id). Deleting one made that rollback fail
+ * on a foreign key — or, on SQLite, which gives a freed witness id again, put back an appearance of
+ * whichever witness took the id. Only images written after the first of these rows was created can
+ * name one; rolling back the latest run reads none.
+ */
+async function rowsNamedByStandingImages(trx: Db, target: UndoTarget, created: JournalEntry[]): Promise<NamedRows> {
+  const named = noNamedRows();
+  if (created.length === 0) return named;
+  const committees = new Set(created.filter((entry) => entry.entity === 'committee').map((entry) => entry.key));
+  const witnesses = new Set(created.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key)));
+  let after = created.reduce((first, entry) => Math.min(first, entry.id), Number.POSITIVE_INFINITY);
+  for (;;) {
+    const rows = await trx
+      .selectFrom('undoJournal')
+      .select(['id', 'beforeJson'])
+      .where('entity', '=', 'hearing')
+      .where('beforeJson', 'is not', null)
+      .where('id', '>', after)
+      .where(stillStands)
+      .where((eb) => (target.batchSeq === null ? eb('runId', '<>', target.runId) : eb.or([eb('runId', '<>', target.runId), eb('batchSeq', '<>', target.batchSeq)])))
+      .orderBy('id')
+      .limit(IMAGES_PER_PAGE)
+      .execute();
+    for (const row of rows) {
+      const image = (typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as HearingImage;
+      for (const link of image.committees) if (committees.has(String(link.system_code))) named.committees.add(String(link.system_code));
+      for (const appearance of image.appearances) if (witnesses.has(Number(appearance.witness_id))) named.witnesses.add(Number(appearance.witness_id));
+    }
+    if (rows.length < IMAGES_PER_PAGE) return named;
+    after = rows.at(-1)!.id;
+  }
+}
+
+async function deleteCommittee(trx: Db, code: string, namedByImages: Set<string>): Promise<'deleted' | 'kept' | 'gone'> {
   if (!(await trx.selectFrom('committees').select('systemCode').where('systemCode', '=', code).executeTakeFirst())) return 'gone';
+  if (namedByImages.has(code)) return 'kept';
   const linked = await trx.selectFrom('hearingCommittees').select('eventId').where('systemCode', '=', code).limit(1).executeTakeFirst();
   const parent = await trx.selectFrom('committees').select('systemCode').where('parentCode', '=', code).limit(1).executeTakeFirst();
   if (linked || parent) return 'kept';
@@ -275,9 +334,9 @@ async function deleteCommittee(trx: Db, code: string): Promise<'deleted' | 'kept
   return 'deleted';
 }
 
-async function deleteWitness(trx: Db, id: number, referenced: Set<number>): Promise<'deleted' | 'kept' | 'gone'> {
+async function deleteWitness(trx: Db, id: number, referenced: Set<number>, namedByImages: Set<number>): Promise<'deleted' | 'kept' | 'gone'> {
   if (!(await trx.selectFrom('witnesses').select('id').where('id', '=', id).executeTakeFirst())) return 'gone';
-  if (referenced.has(id)) return 'kept';
+  if (referenced.has(id) || namedByImages.has(id)) return 'kept';
   await trx.deleteFrom('witnesses').where('id', '=', id).execute();
   return 'deleted';
 }

@@ -58,4 +58,55 @@ describe.each(testBackends())('rolling back the witnesses a run created, on $nam
     const rows = await withReader(location, (query) => query('SELECT a.event_id, w.name FROM appearances a JOIN witnesses w ON w.id = a.witness_id'));
     expect(rows.map((row) => [row.event_id, row.name])).toEqual([['2', 'Dee Once']]);
   });
+  it('puts back the witness a later run dropped, not whichever witness took its id after a skip deleted it', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      const first = await runUpdate({ store, source: arraySource([hearingRecord(1, { witnesses: [witness('Wanda West')] })]) });
+      const second = await runUpdate({ store, source: arraySource([hearingRecord(1, { witnesses: [] })]) });
+      await rollback(store, { runId: first.runId, onConflict: 'skip' });
+      await runUpdate({ store, source: arraySource([hearingRecord(2, { witnesses: [witness('Victor Vale')] })]) });
+      expect((await rollback(store, { runId: second.runId })).counts.restored).toBe(1);
+    } finally {
+      await store.close();
+    }
+    const rows = await withReader(location, (query) => query('SELECT a.event_id, w.name FROM appearances a JOIN witnesses w ON w.id = a.witness_id ORDER BY a.event_id'));
+    expect(rows.map((row) => [row.event_id, row.name])).toEqual([['1', 'Wanda West'], ['2', 'Victor Vale']]);
+  });
+
+  describe('when a later run dropped the witness and committee an earlier run created', () => {
+    const named = hearingRecord(1, { committees: [{ systemCode: 'ssju00', name: 'Judiciary' }], witnesses: [witness('Wanda West')] });
+    const dropped = hearingRecord(1, { committees: [{ systemCode: 'hsif00', name: 'Energy and Commerce Committee' }], witnesses: [] });
+    /** Hearing 1's committees and witnesses, by name, as a checker reads them. */
+    const relatedOf = (location: string) =>
+      withReader(location, async (query) => ({
+        committees: (await query("SELECT system_code FROM hearing_committees WHERE event_id = '1' ORDER BY ordinal")).map((row) => row.system_code),
+        witnesses: (await query("SELECT w.name FROM appearances a JOIN witnesses w ON w.id = a.witness_id WHERE a.event_id = '1' ORDER BY a.ordinal")).map((row) => row.name),
+      }));
+
+    it.each(['skip', 'force'] as const)(
+      'rolling back the earlier run with %s keeps them while the later run can still be undone, which then puts hearing 1 back whole',
+      async (policy) => {
+        const location = await backend.freshLocation();
+        const store = await backend.open(location);
+        try {
+          const first = await runUpdate({ store, source: arraySource([named]) });
+          const second = await runUpdate({ store, source: arraySource([dropped]) });
+          expect(second.metrics.updated).toBe(1);
+          // Hearing 1 conflicts (run 2 changed it): skip leaves it as run 2 wrote it, force deletes it.
+          const earlier = await rollback(store, { runId: first.runId, onConflict: policy });
+          const createdRows = earlier.createdRows.map((row) => [row.entity, row.outcome]).sort();
+          // A new witness and committee after the rollback: on SQLite a freed witness id would be given again.
+          await runUpdate({ store, source: arraySource([hearingRecord(2, { committees: [{ systemCode: 'sshr00', name: 'HELP' }], witnesses: [witness('Victor Vale')] })]) });
+          const later = await rollback(store, { runId: second.runId, onConflict: policy === 'force' ? 'force' : 'refuse' });
+          expect(later.counts.restored).toBe(1);
+          // Kept: a before-image a rollback can still put back names them.
+          expect(createdRows).toEqual([['committee', 'kept'], ['witness', 'kept']]);
+        } finally {
+          await store.close();
+        }
+        expect(await relatedOf(location)).toEqual({ committees: ['ssju00'], witnesses: ['Wanda West'] });
+      },
+    );
+  });
 });
