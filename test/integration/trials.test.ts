@@ -92,6 +92,12 @@ describe('gatehouse trial on SQLite', () => {
       expect(() => parseTrialSpec(bad), bad).toThrow(expect.objectContaining({ code: 'USAGE' }));
     }
     expect(parseTrialSpec('duplicates')).toMatchObject({ level: 'record', kind: 'duplicates', magnitude: 0.2 });
+    // A share past all of it, or a factor no run could realise, is refused by name rather than run as something else (or for hours).
+    for (const [bad, why] of [['mix-shift:5', 'at most 1'], ['quarantine-surge:2', 'at most 1'], ['drop:2', 'at most 1'], ['spike:1e9', 'at most 100'], ['zero-volume:1e12', 'at most 100'], ['duration-blowup:1e300', 'at most 100']]) {
+      expect(() => parseTrialSpec(bad!), bad).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(why!) }));
+    }
+    expect(parseTrialSpec('quarantine-surge:1')).toMatchObject({ level: 'run', magnitude: 1 });
+    expect(parseTrialSpec('spike:100')).toMatchObject({ level: 'run', magnitude: 100 });
     const source = tempFile('refuse.db');
     await (await openStore(source)).close();
     const before = sha256(source);
@@ -104,6 +110,11 @@ describe('gatehouse trial on SQLite', () => {
     fs.writeFileSync(notADatabase, 'my notes, not a database');
     await expect(runTrials({ source, staging: notADatabase, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(fs.readFileSync(notADatabase, 'utf8')).toBe('my notes, not a database');
+    const never = tempFile('never.db');
+    const blowup = runCli(['trial', '--db', source, '--staging', never, '--inject', 'duration-blowup:1e300', '--control', '0']);
+    expect(blowup.code, blowup.stderr).toBe(2);
+    expect(blowup.stderr).toContain('duration-blowup magnitude is at most 100');
+    expect(fs.existsSync(never)).toBe(false);
     expect(sha256(source)).toBe(before);
   });
 });
