@@ -186,6 +186,25 @@ describe.skipIf(postgresProblem !== null)('gatehouse trial on a PostgreSQL schem
     await expect(runTrials({ source, staging: source, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE' });
   }, 60_000);
 
+  it('refuses a staging schema holding another application\'s tables, leaving them and the schema exactly as they were', async () => {
+    const [sourceSchema, foreignSchema] = [uniqueSchema('gh_trial_src'), uniqueSchema('gh_trial_foreign')];
+    schemas.push(sourceSchema, foreignSchema);
+    await (await openStore(urlWithSchema(sourceSchema))).close();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA "${foreignSchema}"; CREATE TABLE "${foreignSchema}".customers (id int, name text); INSERT INTO "${foreignSchema}".customers VALUES (1, 'Acme')`);
+      const result = runCli(['trial', '--db', urlWithSchema(sourceSchema), '--staging', urlWithSchema(foreignSchema), '--control', '1']);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`staging schema ${foreignSchema} holds what Gatehouse did not make (customers)`);
+      const { rows } = await client.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [foreignSchema]);
+      expect(rows).toEqual([{ table_name: 'customers' }]);
+      expect((await client.query(`SELECT name FROM "${foreignSchema}".customers`)).rows).toEqual([{ name: 'Acme' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('reads the trial ledger of a staging schema never made as empty, in the console, without creating the schema', async () => {
     const schema = uniqueSchema();
     schemas.push(schema);
