@@ -1,6 +1,6 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { flagStore, parseStoredValue, setFlag, unsetFlag, type StoredFlagValue } from '../flags/index.js';
+import { actorName, flagStore, setFlag, type StoredFlagValue } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { stageScope } from './stages.js';
 
@@ -82,10 +82,9 @@ export async function revertRolloutFlags(store: Store, rollout: FlagsOf, actor: 
   const overridden = await overriddenFlags(store, rollout);
   for (const { flag, scope, previousJson } of [...rollout.applied].reverse()) {
     if (overridden.some((o) => o.flag === flag && o.scope === scope)) continue;
-    const previous = parseStoredValue(previousJson);
-    const request = { flag, scope, operator: actor.operator, reason: actor.reason, now: actor.now };
-    if (previous === null) await unsetFlag(store, request);
-    else await setFlag(store, { ...request, value: previous });
+    // The stored text put back as it was, audited, like `flags revert`: a flag this build no longer
+    // knows, or a value its bounds now refuse, must not leave a rollout that can never be ended.
+    await flagStore(store).change({ flag, scope, valueJson: previousJson, actor: actorName(actor.operator), reason: actor.reason, at: actor.now.toISOString() });
   }
   return overridden;
 }

@@ -317,6 +317,22 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('aborts a rollout of a flag this build no longer knows, putting its stored value back (audited), so the next rollout can start', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      // As a later release that renamed the flag finds the database: the rollout and the value it set name the old flag.
+      const renamed = 'ENABLE_BATCH_PIPELINE_V0';
+      await h.store.queries.db.updateTable('rollouts').set({ flagChangesJson: JSON.stringify([{ flag: renamed, value: true }]), appliedJson: JSON.stringify([{ flag: renamed, scope: `task:${CANARY}`, previousJson: 'false' }]) }).where('id', '=', rollout.id).execute();
+      await h.store.queries.db.updateTable('flagValues').set({ flag: renamed }).where('flag', '=', FLAG).where('scope', '=', `task:${CANARY}`).execute();
+
+      const aborted = await abortRollout(h.store, { rolloutId: rollout.id, reason: 'the flag was renamed' }, { operator: 'ops-alice', now: h.time.clock() });
+      expect(aborted).toMatchObject({ state: 'aborted', applied: [] });
+      const [revert] = await flagStore(h.store).history({ flag: renamed, limit: 1 });
+      expect(revert).toMatchObject({ scope: `task:${CANARY}`, actor: 'ops-alice', oldJson: 'true', newJson: 'false', reason: 'the flag was renamed' });
+      expect(await start(h, { name: 'the next one' })).toMatchObject({ state: 'active' });
+    });
+  });
+
   it('refuses an unknown flag, an unknown canary task, stages out of order and a second open rollout', async () => {
     await withHarness(async (h) => {
       await expect(start(h, { flagChanges: [{ flag: 'ENABLE_TELEPORT', value: true }] })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('ENABLE_TELEPORT') });
