@@ -7,6 +7,7 @@ import type { Queryable } from './postgres/connection.js';
 import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
+import { redactConnectionString } from '../../shared/redact.js';
 import { snakeCase, TABLES } from './schema.js';
 
 /**
@@ -71,7 +72,15 @@ async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]
     throw new GatehouseError('CONFLICT', `staging ${staging} exists and cannot be opened as a Gatehouse database (${(error as Error).message}); choose another target`);
   }
   try {
-    return (await store.trials.list()).map(({ id: _id, ...trial }) => trial);
+    const trials = await store.trials.list();
+    // Trials never write a source, so a database with runs and no trial ledger is someone's real one
+    // (--db and --staging swapped, say): a fresh copy would delete its hearings, runs and audit.
+    if (trials.length === 0 && (await store.listRuns({ limit: 1 })).length > 0) {
+      throw new GatehouseError('CONFLICT', `staging ${redactConnectionString(staging)} holds a Gatehouse database with runs and no trial ledger: it is not a staging copy, and a fresh copy would replace it; nothing was changed`, {
+        hint: 'check --db and --staging are not swapped; if it is a staging copy whose first trial never finished, remove it first',
+      });
+    }
+    return trials.map(({ id: _id, ...trial }) => trial);
   } finally {
     await store.close();
   }

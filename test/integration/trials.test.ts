@@ -87,7 +87,7 @@ describe('gatehouse trial on SQLite', () => {
     expect(seeded.trials[0]).toMatchObject({ caught: true, verdict: 'anomalous' });
   }, 60_000);
 
-  it('refuses bad injections, a staging target that is the source, and a source that does not exist', async () => {
+  it('refuses bad injections, a staging target that is the source or a real database, and a source that does not exist', async () => {
     for (const bad of ['nonsense', 'spike:-1', 'spike:abc', 'spike:', 'drop:1:2', 'bad-date:2', 'bad-date:0']) {
       expect(() => parseTrialSpec(bad), bad).toThrow(expect.objectContaining({ code: 'USAGE' }));
     }
@@ -110,6 +110,14 @@ describe('gatehouse trial on SQLite', () => {
     fs.writeFileSync(notADatabase, 'my notes, not a database');
     await expect(runTrials({ source, staging: notADatabase, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(fs.readFileSync(notADatabase, 'utf8')).toBe('my notes, not a database');
+    // --db and --staging swapped: the "staging" is a real database (runs, no trial ledger); it is left byte for byte.
+    const production = tempFile('production.db');
+    const other = await openStore(production);
+    await seedSyntheticHistory(other, { days: 2, firstDay: new Date('2025-03-03T00:00:00Z') });
+    await other.close();
+    const productionBefore = sha256(production);
+    await expect(runTrials({ source, staging: production, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('not a staging copy') });
+    expect(sha256(production)).toBe(productionBefore);
     const never = tempFile('never.db');
     const blowup = runCli(['trial', '--db', source, '--staging', never, '--inject', 'duration-blowup:1e300', '--control', '0']);
     expect(blowup.code, blowup.stderr).toBe(2);
