@@ -32,6 +32,7 @@ export interface TimeRatio {
 
 export interface SideMeasures {
   runs: number;
+  /** Ended runs the comparison judges: an interrupted run (an environment fault) is not one. */
   finished: number;
   failedRuns: number;
   batches: number;
@@ -59,8 +60,17 @@ export interface WindowComparison {
   guardrails: { failures: GuardrailStatus; dataLoss: GuardrailStatus; perRecordTime: GuardrailStatus; alertRate: GuardrailStatus };
 }
 
+/**
+ * Runs that say something about the code: ended, and not stopped by an environment fault (a lost
+ * connection, a full disk, a lost lock), which is never the canary's doing (DESIGN §4) — as the
+ * rollout guardrails read runs.
+ */
+function judged(runs: readonly ReportedRun[]): ReportedRun[] {
+  return finished([...runs]).filter((run) => run.status !== 'interrupted');
+}
+
 function sideMeasures(runs: readonly ReportedRun[]): SideMeasures {
-  const done = finished([...runs]);
+  const done = judged(runs);
   const anomalous = done.filter((run) => run.validation?.verdict === 'anomalous');
   const alerts = anomalous.length;
   return {
@@ -80,7 +90,7 @@ function sideMeasures(runs: readonly ReportedRun[]): SideMeasures {
 
 /** log(ms per record) of each finished, successful run that fetched something. */
 function logPaces(runs: readonly ReportedRun[]): number[] {
-  return finished([...runs])
+  return judged(runs)
     .filter((run) => !isError(run) && run.metrics.fetched > 0 && run.metrics.durationMs > 0)
     .map((run) => Math.log(run.metrics.durationMs / run.metrics.fetched));
 }

@@ -12,7 +12,7 @@ import type { RunSummary } from '../../shared/run.js';
 import type { z } from 'zod';
 import type { Notification, Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
-import { applyStageFlags, revertRolloutFlags } from './flags.js';
+import { applyStageFlags, overriddenFlags, revertRolloutFlags, type OverriddenFlag } from './flags.js';
 import { observeStage } from './observe.js';
 import { checkCanaryTask, checkFlagChanges, checkStages, DEFAULT_STAGES } from './stages.js';
 import { rolloutLedger, type NewLedgerEntry, type RolloutPatch } from './ledger.js';
@@ -73,10 +73,12 @@ async function advance(store: Store, rollout: RolloutView, actor: Actor, reason:
   return rolloutLedger(store).record(rollout.id, patch, entry(rollout, actor, { kind: 'promote', decision: 'proceed', reason, evidence }));
 }
 
-/** Reverts the flags and moves to `state`, with the ledger entry that says why. */
+const leftAlone = (overridden: OverriddenFlag[]): string => (overridden.length === 0 ? '' : ` (left as changed outside the rollout: ${overridden.map((o) => o.description).join('; ')})`);
+
+/** Reverts the flags and moves to `state`, with the ledger entry that says why (and which flags it left as someone else set them). */
 async function revertTo(store: Store, rollout: RolloutView, state: RolloutView['state'], actor: Actor, fields: Pick<NewLedgerEntry, 'kind' | 'reason'> & Partial<NewLedgerEntry>): Promise<RolloutView> {
-  await revertRolloutFlags(store, rollout, { ...actor, reason: fields.reason });
-  return rolloutLedger(store).record(rollout.id, { state, applied: [], updatedAt: actor.now.toISOString() }, entry(rollout, actor, fields));
+  const overridden = await revertRolloutFlags(store, rollout, { ...actor, reason: fields.reason });
+  return rolloutLedger(store).record(rollout.id, { state, applied: [], updatedAt: actor.now.toISOString() }, entry(rollout, actor, { ...fields, reason: fields.reason + leftAlone(overridden) }));
 }
 
 function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date): boolean {
@@ -98,7 +100,8 @@ export interface GuardDependencies {
 /**
  * After every run: the open rollout's guardrails over its stage window. A breach pauses the rollout
  * and reverts its flags by itself, audited with the guardrail as the reason, and notifies; a clean
- * window with enough runs promotes it when the rollout asked for that. Returns the rollout as it
+ * window with enough runs promotes it when the rollout asked for that. A flag of the rollout someone
+ * changed outside it (a kill switch flipped mid-rollout) holds it paused, that change left standing. Returns the rollout as it
  * now stands, or null when no active rollout watches this run.
  */
 export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>, deps: GuardDependencies = {}): Promise<GuardOutcome | null> {
@@ -114,6 +117,12 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
     const notification = breachNotification(paused, reason, run.runId);
     await deps.notifier?.notify(notification);
     return { rollout: paused, breach: notification };
+  }
+  // A flag of the rollout changed outside it (a kill switch): its runs no longer run what is being rolled out. Hold it, touching no flag.
+  const overridden = await overriddenFlags(store, rollout);
+  if (overridden.length > 0) {
+    const reason = `held: ${overridden.map((o) => o.description).join('; ')}`;
+    return { rollout: await rolloutLedger(store).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
   }
   const checked = await rolloutLedger(store).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
   if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };

@@ -1,5 +1,6 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
-import { flagStore, parseStoredValue, setFlag, unsetFlag } from '../flags/index.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { actorName, flagStore, setFlag, type StoredFlagValue } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { stageScope } from './stages.js';
 
@@ -8,19 +9,63 @@ interface Actor {
   now: Date;
 }
 
+type FlagsOf = Pick<RolloutView, 'name' | 'flagChanges' | 'applied'>;
+
+/** A scope the rollout set whose value someone changed since, outside the rollout: a kill switch, say. */
+export interface OverriddenFlag {
+  flag: string;
+  scope: string;
+  /** "set to false by ops-bob at 2026-… (batches corrupting)". */
+  description: string;
+}
+
+function storedAt(stored: StoredFlagValue[], flag: string, scope: string): string | null {
+  return stored.find((value) => value.flag === flag && value.scope === scope)?.valueJson ?? null;
+}
+
+/**
+ * The scopes the rollout applied that no longer hold the rollout's value. A change made outside the
+ * rollout (support staff flipping a flag off mid-rollout) stands: the rollout neither re-applies
+ * nor reverts over it.
+ */
+export async function overriddenFlags(store: Store, rollout: FlagsOf): Promise<OverriddenFlag[]> {
+  const stored = await flagStore(store).values();
+  const overridden: OverriddenFlag[] = [];
+  for (const { flag, scope } of rollout.applied) {
+    const wanted = rollout.flagChanges.find((change) => change.flag === flag);
+    const now = storedAt(stored, flag, scope);
+    if (wanted === undefined || now === JSON.stringify(wanted.value)) continue;
+    const [last] = await flagStore(store).history({ flag, scope, limit: 1 });
+    const value = now === null ? 'unset' : `set to ${now}`;
+    const by = last ? ` by ${last.actor} at ${last.at} (${last.reason})` : '';
+    overridden.push({ flag, scope, description: `${flag} at ${scope} was ${value}${by} after rollout "${rollout.name}" set it to ${JSON.stringify(wanted.value)}` });
+  }
+  return overridden;
+}
+
+/** Refuses to move a rollout whose flags were changed outside it: that change is someone's decision, not to be undone unseen. */
+export async function refuseOverridden(store: Store, rollout: FlagsOf): Promise<void> {
+  const overridden = await overriddenFlags(store, rollout);
+  if (overridden.length === 0) return;
+  throw new GatehouseError('CONFLICT', `${overridden.map((o) => o.description).join('; ')}; the rollout will not set it back`, {
+    hint: 'abort the rollout (the change made outside it stays), or set the flag back with `gatehouse flags set` first',
+  });
+}
+
 /**
  * Sets the rollout's flags where stage `stageIndex` wants them, through the flags module (each
  * change audited). Returns what the rollout has applied so far, each scope with the value it held
  * before the rollout first touched it: what a revert puts back.
  */
 export async function applyStageFlags(store: Store, rollout: Pick<RolloutView, 'name' | 'flagChanges' | 'canaryTask' | 'stages' | 'applied'>, stageIndex: number, actor: Actor): Promise<AppliedFlag[]> {
+  await refuseOverridden(store, rollout);
   const stage = rollout.stages[stageIndex]!.stage;
   const scope = stageScope(stage, rollout.canaryTask);
   if (scope === null) return rollout.applied;
   const applied = [...rollout.applied];
   const stored = await flagStore(store).values();
   for (const change of rollout.flagChanges) {
-    const current = stored.find((value) => value.flag === change.flag && value.scope === scope)?.valueJson ?? null;
+    const current = storedAt(stored, change.flag, scope);
     if (current === JSON.stringify(change.value)) continue;
     if (!applied.some((a) => a.flag === change.flag && a.scope === scope)) applied.push({ flag: change.flag, scope, previousJson: current });
     await setFlag(store, { flag: change.flag, scope, value: change.value, operator: actor.operator, reason: `rollout "${rollout.name}" enters stage ${stage}`, now: actor.now });
@@ -28,12 +73,18 @@ export async function applyStageFlags(store: Store, rollout: Pick<RolloutView, '
   return applied;
 }
 
-/** Puts back what the rollout changed, newest first, each change audited with `reason`. */
-export async function revertRolloutFlags(store: Store, rollout: Pick<RolloutView, 'applied'>, actor: Actor & { reason: string }): Promise<void> {
+/**
+ * Puts back what the rollout changed, newest first, each change audited with `reason`. A scope
+ * someone changed since, outside the rollout, is left as they set it: reverting it would undo a
+ * kill switch flipped mid-rollout. Returns those left alone.
+ */
+export async function revertRolloutFlags(store: Store, rollout: FlagsOf, actor: Actor & { reason: string }): Promise<OverriddenFlag[]> {
+  const overridden = await overriddenFlags(store, rollout);
   for (const { flag, scope, previousJson } of [...rollout.applied].reverse()) {
-    const previous = parseStoredValue(previousJson);
-    const request = { flag, scope, operator: actor.operator, reason: actor.reason, now: actor.now };
-    if (previous === null) await unsetFlag(store, request);
-    else await setFlag(store, { ...request, value: previous });
+    if (overridden.some((o) => o.flag === flag && o.scope === scope)) continue;
+    // The stored text put back as it was, audited, like `flags revert`: a flag this build no longer
+    // knows, or a value its bounds now refuse, must not leave a rollout that can never be ended.
+    await flagStore(store).change({ flag, scope, valueJson: previousJson, actor: actorName(actor.operator), reason: actor.reason, at: actor.now.toISOString() });
   }
+  return overridden;
 }

@@ -7,6 +7,8 @@ import type { Queryable } from './postgres/connection.js';
 import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
+import { redactConnectionString } from '../../shared/redact.js';
+import { snakeCase, TABLES } from './schema.js';
 
 /**
  * Copies a database to a staging target for trials without writing a byte of the source: SQLite
@@ -48,6 +50,8 @@ export function checkStagingTarget(source: string, staging: string): void {
 
 export async function copyToStaging(source: string, staging: string, open: Open): Promise<StagingCopy> {
   checkStagingTarget(source, staging);
+  // Before the ledger is read: reading opens the target as a Store, which would migrate into someone else's schema.
+  if (isPostgresUrl(staging)) await refuseForeignSchema(parsePostgresTarget(staging));
   const kept = isPostgresUrl(source) || fs.existsSync(staging) ? await keptTrials(staging, open) : [];
   if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), staging, open);
   else copySqlite(path.resolve(source), path.resolve(staging));
@@ -68,7 +72,15 @@ async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]
     throw new GatehouseError('CONFLICT', `staging ${staging} exists and cannot be opened as a Gatehouse database (${(error as Error).message}); choose another target`);
   }
   try {
-    return (await store.trials.list()).map(({ id: _id, ...trial }) => trial);
+    const trials = await store.trials.list();
+    // Trials never write a source, so a database with runs and no trial ledger is someone's real one
+    // (--db and --staging swapped, say): a fresh copy would delete its hearings, runs and audit.
+    if (trials.length === 0 && (await store.listRuns({ limit: 1 })).length > 0) {
+      throw new GatehouseError('CONFLICT', `staging ${redactConnectionString(staging)} holds a Gatehouse database with runs and no trial ledger: it is not a staging copy, and a fresh copy would replace it; nothing was changed`, {
+        hint: 'check --db and --staging are not swapped; if it is a staging copy whose first trial never finished, remove it first',
+      });
+    }
+    return trials.map(({ id: _id, ...trial }) => trial);
   } finally {
     await store.close();
   }
@@ -115,6 +127,28 @@ async function withPostgresClient<T>(target: PostgresTarget, work: (client: Quer
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** What a Gatehouse schema holds; a fresh copy drops the staging schema with everything in it. */
+const GATEHOUSE_RELATIONS = new Set([...Object.keys(TABLES).map(snakeCase), 'schema_migrations']);
+
+/**
+ * Refuses a staging schema that holds tables, views or functions Gatehouse did not make, as the
+ * SQLite side refuses a file of another application: DROP SCHEMA … CASCADE would take them along.
+ */
+async function refuseForeignSchema(target: PostgresTarget): Promise<void> {
+  const foreign = await withPostgresClient(target, async (client) => {
+    const { rows } = await client.query(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+       UNION ALL SELECT p.proname || '()' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 ORDER BY 1`,
+      [target.schema],
+    );
+    return (rows as { name: string }[]).map((row) => row.name).filter((name) => !GATEHOUSE_RELATIONS.has(name));
+  });
+  if (foreign.length === 0) return;
+  throw new GatehouseError('CONFLICT', `staging schema ${target.schema} holds what Gatehouse did not make (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); a fresh staging copy would drop it, so nothing was changed`, {
+    hint: 'choose another staging schema: --staging postgres://…?schema=NAME',
+  });
 }
 
 async function copyPostgres(from: PostgresTarget, staging: string, open: Open): Promise<void> {

@@ -25,11 +25,25 @@ export type TrialSpec =
 
 export const TRIAL_KINDS: readonly string[] = [...RUN_ANOMALY_KINDS, ...Object.keys(RECORD_ANOMALY_KINDS)];
 
+/** Run-level kinds whose magnitude is a share of the run (or, for a drop, of its volume): 1 is all of it. */
+const SHARE_KINDS: readonly RunAnomalyKind[] = ['drop', 'mix-shift', 'stale-source', 'quarantine-surge'];
+/**
+ * The largest factor (or record count, for zero-volume) a run-level trial takes: a hundredfold
+ * spike or slowdown is already blatant, and each one is realised as real records on staging.
+ */
+export const MAX_RUN_MAGNITUDE = 100;
+
+function runMagnitudeProblem(kind: RunAnomalyKind, magnitude: number): string | null {
+  const meaning = RUN_ANOMALY_MAGNITUDES[kind].meaning;
+  if (SHARE_KINDS.includes(kind)) return magnitude > 1 ? `a ${kind} magnitude is at most 1 (${meaning})` : null;
+  return magnitude > MAX_RUN_MAGNITUDE ? `a ${kind} magnitude is at most ${MAX_RUN_MAGNITUDE} (${meaning})` : null;
+}
+
 function isRecordKind(kind: string): kind is RecordAnomalyKind {
   return Object.hasOwn(RECORD_ANOMALY_KINDS, kind);
 }
 
-/** `spike`, `drop:0.2`, `bad-date:0.1` → a spec; USAGE for an unknown kind or a bad magnitude. */
+/** `spike`, `drop:0.2`, `bad-date:0.1` → a spec; USAGE for an unknown kind or a magnitude it cannot take. */
 export function parseTrialSpec(text: string): TrialSpec {
   const [kind = '', magnitudeText, ...rest] = text.trim().split(':');
   if (!isRunAnomalyKind(kind) && !isRecordKind(kind)) {
@@ -41,6 +55,8 @@ export function parseTrialSpec(text: string): TrialSpec {
     const spec = parseRunAnomalySpec(text);
     if (!spec) throw bad('the magnitude must be a number ≥ 0');
     const magnitude = spec.magnitude ?? RUN_ANOMALY_MAGNITUDES[kind].default;
+    const problem = runMagnitudeProblem(kind, magnitude);
+    if (problem) throw bad(problem);
     return { level: 'run', kind, magnitude, label: `${kind}:${magnitude}` };
   }
   const magnitude = magnitudeText === undefined ? DEFAULT_RECORD_FRACTION : Number(magnitudeText);

@@ -54,6 +54,16 @@ describe('canary comparison', () => {
     expect(compareCanary([run('daily', { batches: { total: 2, succeeded: 1, failed: 1, isolated: 0 } }), run('hourly')], 'daily', period).recommendation).toBe('Rollback');
   });
 
+  it('never blames the canary for a run an environment fault interrupted: it is not a failure, and it does not count towards the minimum', () => {
+    const lostConnection = run('daily', { status: 'interrupted', batches: { total: 2, succeeded: 1, failed: 0, isolated: 0 } });
+    const result = compareCanary([lostConnection, ...three('daily', 1000), ...three('hourly', 1000)], 'daily', period);
+    expect(result.window.canary).toMatchObject({ runs: 4, finished: 3, failedRuns: 0 });
+    expect(result.criteria[0]).toMatchObject({ name: 'No errors', status: 'pass' });
+    expect(result.recommendation).toBe('Full rollout');
+    const few = compareCanary([lostConnection, run('daily'), run('daily'), ...three('hourly', 1000)], 'daily', period);
+    expect(few.recommendation).toBe('Not enough data');
+  });
+
   it('recommends iterating when the canary is more than 10 % slower per record, with the interval to show it', () => {
     const result = compareCanary([...three('daily', 1200), ...three('hourly', 1000)], 'daily', period);
     expect(result.durationOverheadPercent).toBeCloseTo(20, 0);

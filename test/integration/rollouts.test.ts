@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateFlag, flagStore, setFlag } from '../../main/flags/index.js';
-import { decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
+import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
+import { abortRollout, decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -279,6 +279,57 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       expect(detail).toMatchObject({ stageIndex: 1, applied: [{ flag: FLAG, scope: `task:${CANARY}`, previousJson: null }] });
       expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', decision: 'proceed', operator: 'ops-alice', stage: 'deployed' });
       expect(await flagFor(h.store, CANARY)).toBe(true);
+    });
+  });
+
+  it('leaves a kill switch flipped mid-rollout standing: the next run holds the rollout, Proceed is refused, and Abort reverts only what is still the rollout\'s', async () => {
+    await withHarness(async (h) => {
+      // Before the rollout the flag is at its default (on): the value a revert would put back.
+      await unsetFlag(h.store, { flag: FLAG, operator: 'setup', reason: 'back to the default', now: h.time.clock() });
+      const rollout = await start(h, { autoPromote: true });
+      const alice = () => ({ operator: 'ops-alice', now: h.time.clock() });
+      await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'canary looks fine' }, alice());
+      expect(await flagFor(h.store, null)).toBe(true);
+      h.time.at('2026-06-01T00:30:00Z');
+      await setFlag(h.store, { flag: FLAG, value: false, operator: 'support-bob', reason: 'kill switch: batches corrupting hearings', now: h.time.clock() });
+
+      // Past the stage window, with a clean run: auto-promotion would set the flag back on. It holds instead.
+      h.time.at('2026-06-01T02:00:00Z');
+      const run = await h.run(CONTROLS[0]!);
+      let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'paused', stageIndex: 1 });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'pause', operator: GUARDRAIL_OPERATOR, runId: run });
+      expect(detail.ledger.at(-1)!.reason).toContain('support-bob');
+      expect(await flagFor(h.store, null)).toBe(false);
+
+      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('kill switch') });
+      expect(await flagFor(h.store, null)).toBe(false);
+
+      detail = await abortRollout(h.store, { rolloutId: rollout.id, reason: 'batches are broken' }, alice()).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
+      expect(detail).toMatchObject({ state: 'aborted', applied: [] });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'abort', operator: 'ops-alice' });
+      expect(detail.ledger.at(-1)!.reason).toContain('left as changed outside the rollout');
+      // The kill switch stands everywhere; the canary task's own value, still the rollout's, went back.
+      expect(await flagFor(h.store, null)).toBe(false);
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+      const [last] = await flagStore(h.store).history({ flag: FLAG, scope: 'global', limit: 1 });
+      expect(last).toMatchObject({ actor: 'support-bob', newJson: 'false' });
+    });
+  });
+
+  it('aborts a rollout of a flag this build no longer knows, putting its stored value back (audited), so the next rollout can start', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      // As a later release that renamed the flag finds the database: the rollout and the value it set name the old flag.
+      const renamed = 'ENABLE_BATCH_PIPELINE_V0';
+      await h.store.queries.db.updateTable('rollouts').set({ flagChangesJson: JSON.stringify([{ flag: renamed, value: true }]), appliedJson: JSON.stringify([{ flag: renamed, scope: `task:${CANARY}`, previousJson: 'false' }]) }).where('id', '=', rollout.id).execute();
+      await h.store.queries.db.updateTable('flagValues').set({ flag: renamed }).where('flag', '=', FLAG).where('scope', '=', `task:${CANARY}`).execute();
+
+      const aborted = await abortRollout(h.store, { rolloutId: rollout.id, reason: 'the flag was renamed' }, { operator: 'ops-alice', now: h.time.clock() });
+      expect(aborted).toMatchObject({ state: 'aborted', applied: [] });
+      const [revert] = await flagStore(h.store).history({ flag: renamed, limit: 1 });
+      expect(revert).toMatchObject({ scope: `task:${CANARY}`, actor: 'ops-alice', oldJson: 'true', newJson: 'false', reason: 'the flag was renamed' });
+      expect(await start(h, { name: 'the next one' })).toMatchObject({ state: 'active' });
     });
   });
 

@@ -87,11 +87,17 @@ describe('gatehouse trial on SQLite', () => {
     expect(seeded.trials[0]).toMatchObject({ caught: true, verdict: 'anomalous' });
   }, 60_000);
 
-  it('refuses bad injections, a staging target that is the source, and a source that does not exist', async () => {
+  it('refuses bad injections, a staging target that is the source or a real database, and a source that does not exist', async () => {
     for (const bad of ['nonsense', 'spike:-1', 'spike:abc', 'spike:', 'drop:1:2', 'bad-date:2', 'bad-date:0']) {
       expect(() => parseTrialSpec(bad), bad).toThrow(expect.objectContaining({ code: 'USAGE' }));
     }
     expect(parseTrialSpec('duplicates')).toMatchObject({ level: 'record', kind: 'duplicates', magnitude: 0.2 });
+    // A share past all of it, or a factor no run could realise, is refused by name rather than run as something else (or for hours).
+    for (const [bad, why] of [['mix-shift:5', 'at most 1'], ['quarantine-surge:2', 'at most 1'], ['drop:2', 'at most 1'], ['spike:1e9', 'at most 100'], ['zero-volume:1e12', 'at most 100'], ['duration-blowup:1e300', 'at most 100']]) {
+      expect(() => parseTrialSpec(bad!), bad).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(why!) }));
+    }
+    expect(parseTrialSpec('quarantine-surge:1')).toMatchObject({ level: 'run', magnitude: 1 });
+    expect(parseTrialSpec('spike:100')).toMatchObject({ level: 'run', magnitude: 100 });
     const source = tempFile('refuse.db');
     await (await openStore(source)).close();
     const before = sha256(source);
@@ -104,6 +110,19 @@ describe('gatehouse trial on SQLite', () => {
     fs.writeFileSync(notADatabase, 'my notes, not a database');
     await expect(runTrials({ source, staging: notADatabase, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(fs.readFileSync(notADatabase, 'utf8')).toBe('my notes, not a database');
+    // --db and --staging swapped: the "staging" is a real database (runs, no trial ledger); it is left byte for byte.
+    const production = tempFile('production.db');
+    const other = await openStore(production);
+    await seedSyntheticHistory(other, { days: 2, firstDay: new Date('2025-03-03T00:00:00Z') });
+    await other.close();
+    const productionBefore = sha256(production);
+    await expect(runTrials({ source, staging: production, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('not a staging copy') });
+    expect(sha256(production)).toBe(productionBefore);
+    const never = tempFile('never.db');
+    const blowup = runCli(['trial', '--db', source, '--staging', never, '--inject', 'duration-blowup:1e300', '--control', '0']);
+    expect(blowup.code, blowup.stderr).toBe(2);
+    expect(blowup.stderr).toContain('duration-blowup magnitude is at most 100');
+    expect(fs.existsSync(never)).toBe(false);
     expect(sha256(source)).toBe(before);
   });
 });
@@ -174,6 +193,25 @@ describe.skipIf(postgresProblem !== null)('gatehouse trial on a PostgreSQL schem
     }
     await expect(runTrials({ source, staging: source, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE' });
   }, 60_000);
+
+  it('refuses a staging schema holding another application\'s tables, leaving them and the schema exactly as they were', async () => {
+    const [sourceSchema, foreignSchema] = [uniqueSchema('gh_trial_src'), uniqueSchema('gh_trial_foreign')];
+    schemas.push(sourceSchema, foreignSchema);
+    await (await openStore(urlWithSchema(sourceSchema))).close();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA "${foreignSchema}"; CREATE TABLE "${foreignSchema}".customers (id int, name text); INSERT INTO "${foreignSchema}".customers VALUES (1, 'Acme')`);
+      const result = runCli(['trial', '--db', urlWithSchema(sourceSchema), '--staging', urlWithSchema(foreignSchema), '--control', '1']);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`staging schema ${foreignSchema} holds what Gatehouse did not make (customers)`);
+      const { rows } = await client.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [foreignSchema]);
+      expect(rows).toEqual([{ table_name: 'customers' }]);
+      expect((await client.query(`SELECT name FROM "${foreignSchema}".customers`)).rows).toEqual([{ name: 'Acme' }]);
+    } finally {
+      await client.end();
+    }
+  });
 
   it('reads the trial ledger of a staging schema never made as empty, in the console, without creating the schema', async () => {
     const schema = uniqueSchema();
