@@ -9,7 +9,7 @@ import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, SURE_OF_RETURN, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds, type VolumeBars } from './thresholds.js';
-import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type LearnedRun, type TrackAssessment } from './volume-track.js';
+import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, teachesNothing, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
 /**
  * The validator's model of one stream, walked forward one run at a time (issue 10): everything it
@@ -317,6 +317,10 @@ export class StreamWalk {
     const prediction = fetched.predict(context.weekday, NORMAL, false);
     const value = valueOf(context.entry, 'fetched');
     if (prediction.mean < INFORMATIVE_MEAN || fetched.returnEvidence(prediction, value) < UNSEEN_RETURN_EVIDENCE) return null;
+    // A run the young-history screen would not let teach the level at all is a spike, not the
+    // return: tripled by the 100,000 of a stream of 100 on the Thursday after the Easter recess,
+    // the level had the runs after it read as a quiet period (see `warmUpOutlier`).
+    if (teachesNothing(this.warmUpOutlier('fetched', value))) return null;
     return Math.min(1 / fetched.depth.typical, Math.max(1, value / (prediction.mean * fetched.bump.typical)));
   }
 
