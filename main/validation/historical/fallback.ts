@@ -68,6 +68,17 @@ function spreadAround(values: readonly number[], match: Comparison['match']): Sp
   return { center: floor(center), lowFrom: floor(Math.min(...values)), highFrom: floor(Math.max(...values)), phi };
 }
 
+/**
+ * How far (sigmas) a volume stands outside the range of a young history's runs, as this judge
+ * reads a run that no run is alike (the loosest match: low end from the quietest run, high end
+ * from the busiest, several times the spread): only a run none of them comes near scores. The
+ * walk weighs its warm-up runs by it (see `StreamWalk.warmUpOutlier`). `history` must not be empty.
+ */
+export function outOfRangeScore(history: readonly HistoryEntry[], metric: string, value: number): number {
+  const { lowFrom, highFrom, phi } = spreadAround(history.map((entry) => metricOf(entry, metric)), 'any');
+  return Math.max(tailScore(countLowerTail(value, lowFrom, phi)), tailScore(countUpperTail(value, highFrom, phi)));
+}
+
 export interface FallbackJudgement {
   anomalies: Anomaly[];
   bands: Record<string, MetricBand>;

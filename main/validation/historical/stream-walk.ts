@@ -3,12 +3,13 @@ import { DAY_MS, dayNumberOf, weekdayOf, type CalendarDays, type CalendarPrior }
 import type { Direction, ShiftSide } from './change.js';
 import { countLowerTail, mixtureMean, tailForScore, tailScore } from './distributions.js';
 import { buildDurationModel, type DurationModel } from './duration.js';
+import { outOfRangeScore } from './fallback.js';
 import type { TrainingRun } from './history-prep.js';
 import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, SURE_OF_RETURN, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds, type VolumeBars } from './thresholds.js';
-import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, type LearnedRun, type TrackAssessment } from './volume-track.js';
+import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, teachesNothing, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
 /**
  * The validator's model of one stream, walked forward one run at a time (issue 10): everything it
@@ -91,6 +92,9 @@ const MIN_UNSEEN_RECESS_RUNS = 3;
  * low-count stream's quiet periods begin); this rule 60,767 / 204 / 14.
  */
 const LIGHT_RUN_MEAN = 3;
+
+/** Earlier runs a warm-up run is screened against (see `warmUpOutlier`): as many as the young-history judge needs to answer ok or anomalous. */
+const MIN_SCREENING_RUNS = 3;
 
 export interface RunContext {
   entry: HistoryEntry;
@@ -313,6 +317,10 @@ export class StreamWalk {
     const prediction = fetched.predict(context.weekday, NORMAL, false);
     const value = valueOf(context.entry, 'fetched');
     if (prediction.mean < INFORMATIVE_MEAN || fetched.returnEvidence(prediction, value) < UNSEEN_RETURN_EVIDENCE) return null;
+    // A run the young-history screen would not let teach the level at all is a spike, not the
+    // return: tripled by the 100,000 of a stream of 100 on the Thursday after the Easter recess,
+    // the level had the runs after it read as a quiet period (see `warmUpOutlier`).
+    if (teachesNothing(this.warmUpOutlier('fetched', value))) return null;
     return Math.min(1 / fetched.depth.typical, Math.max(1, value / (prediction.mean * fetched.bump.typical)));
   }
 
@@ -637,7 +645,7 @@ export class StreamWalk {
     if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
     else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
     if (assessment.changeStatus === 'ongoing' || opened) track.weighQuietDepth(assessment.prediction, assessment.value);
-    track.learn(assessment, learned);
+    track.learn(assessment, learned, learned.warmingUp ? this.warmUpOutlier(track.metric, assessment.value) : 0);
     const change = track.change;
     if (!change) return;
     if (run.expected && finding) change.accepted = true;
@@ -670,6 +678,27 @@ export class StreamWalk {
    */
   private tooYoungToTrim(weekday: number): boolean {
     return this.runs < REGIME_FROM_RUNS || this.weekdayRuns[weekday]! < MIN_SAME_WEEKDAY_RUNS;
+  }
+
+  /**
+   * How much of an outlier (sigmas) a run the walk is too young to trim by its own expectation
+   * (`tooYoungToTrim`) stands among the runs so far: the young-history judge's loosest reading
+   * (`outOfRangeScore`: outside the quietest and the busiest run, with several times their spread).
+   * Learning every such run in full let one wildly out-of-scale run teach the level: a spike of
+   * 100,000 on the 11th day of a daily stream of 100 left the level many times too high, the runs
+   * after it read as a quiet period, and an empty run on the 26th was judged ok. The screen is on
+   * the walk's own scale (ROBUST_SCORES): a run gets full weight up to about ten times the
+   * busiest run so far and none from about thirty times it; what a young stream really does (a
+   * first busy weekday after a recess start, a weekend, a zero) teaches as before. Development
+   * (4 seeds pooled) and issue 5 unchanged, every figure. Weighing runs against the median of the
+   * most alike runs instead (the judge's own match) took too much: 19 fewer caught of 66,609 and
+   * a first day back more. No run is screened before MIN_SCREENING_RUNS: one or two runs say
+   * nothing of the stream's range.
+   */
+  private warmUpOutlier(metric: string, value: number): number {
+    const recent = this.recent.length > RECENT_RUNS ? this.recent.slice(-RECENT_RUNS) : this.recent;
+    if (recent.length < MIN_SCREENING_RUNS) return 0;
+    return outOfRangeScore(recent, metric, value);
   }
 
   private advanceRegime(context: RunContext, evaluation: RunEvaluation): void {

@@ -397,12 +397,16 @@ export class VolumeTrack {
     return Math.max(assessment.lowScore, assessment.highScore);
   }
 
-  /** Learns the run, in proportion to what it may teach and the state the filter puts it in. */
-  learn(assessment: TrackAssessment, run: LearnedRun): void {
+  /**
+   * Learns the run, in proportion to what it may teach and the state the filter puts it in.
+   * `warmUpOutlier`: while the walk (or the run's weekday) is young its own expectations are too
+   * rough to call anything an outlier, and the run is weighed by this score instead (see
+   * `StreamWalk.warmUpOutlier`).
+   */
+  learn(assessment: TrackAssessment, run: LearnedRun, warmUpOutlier = 0): void {
     const { quiet, weight, returning, warmingUp, episodeOpen, announcedRecess } = run;
-    // While the walk (or the run's weekday) is young its expectations are too rough to call anything an outlier.
-    const outlier = warmingUp ? 0 : VolumeTrack.outlierScore(assessment);
-    const robust = outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
+    const outlier = warmingUp ? warmUpOutlier : VolumeTrack.outlierScore(assessment);
+    const robust = robustWeight(outlier);
     const { value, prediction } = assessment;
     const inChange = this.change !== null;
     if (!returning && !inChange) this.baseline.learn(value, run.weekday, (1 - quiet) * weight * robust, outlier >= SPREAD_TRIM_SCORE);
@@ -521,6 +525,16 @@ export class VolumeTrack {
     this.change = null;
     this.shift.reset();
   }
+}
+
+/** The share of its weight a run this far out (sigmas, either way) teaches the level with (ROBUST_SCORES). */
+function robustWeight(outlier: number): number {
+  return outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
+}
+
+/** Whether a run this far out (sigmas) teaches the level nothing (see `robustWeight`). */
+export function teachesNothing(outlier: number): boolean {
+  return robustWeight(outlier) === 0;
 }
 
 /**
