@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -123,6 +124,21 @@ describe('snapshots and restore (SQLite)', () => {
     expect(restored).not.toEqual(before);
     expect([before, restored]).toContainEqual(afterKill);
     expect(copies()).toEqual([]);
+  });
+
+  it('removes the half-written snapshot a killed process left, and keeps one a live process is still writing', async () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=20', '--no-snapshot']);
+    const folder = snapshotFolder(db);
+    fs.mkdirSync(folder, { recursive: true });
+    // A pid that was surely a process here and is gone now: a child that has exited.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const leftovers = [`20260101T000000000Z-aaaaaa.sqlite.${gone}.partial`, `20260101T000000000Z-aaaaaa.sqlite.${gone}.partial-journal`];
+    const live = `20260101T000000000Z-bbbbbb.sqlite.${process.pid}.partial`;
+    for (const name of [...leftovers, live]) fs.writeFileSync(path.join(folder, name), 'half a snapshot');
+    json(['backups', 'create', '--db', db]);
+    const partials = fs.readdirSync(folder).filter((name) => name.includes('.partial'));
+    expect(partials).toEqual([live]);
   });
 
   it('refuses to restore while a run holds the lock, and an unknown snapshot', async () => {

@@ -46,7 +46,9 @@ export class SqliteSnapshots implements SnapshotSupport {
   async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {
     fs.mkdirSync(this.place, { recursive: true });
     const file = path.join(this.place, `${meta.id}.sqlite`);
-    const partial = `${file}.partial`;
+    // Named by process, so a snapshot killed half-way is recognised as a leftover by the next one.
+    removeLeftoversOfGoneProcesses(this.place, /^.+\.sqlite\.(\d+)\.partial(?:-wal|-shm|-journal)?$/);
+    const partial = `${file}.${process.pid}.partial`;
     try {
       await this.db.backup(partial);
       // A snapshot is one self-contained file: rollback-journal mode, so opening it read-only later
@@ -88,7 +90,8 @@ export class SqliteSnapshots implements SnapshotSupport {
    * live ones in one transaction: a crash leaves the database either as it was or restored.
    */
   async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
-    this.removeCopiesOfKilledRestores();
+    const restoring = `${path.basename(this.file)}.restoring-`;
+    removeLeftoversOfGoneProcesses(path.dirname(this.file), new RegExp(`^${escapeRegExp(restoring)}(\\d+)(?:-wal|-shm|-journal)?$`));
     const copy = `${this.file}.restoring-${process.pid}`;
     try {
       // Inside the try: a copy cut short (a full disk) is removed with the rest.
@@ -118,21 +121,6 @@ export class SqliteSnapshots implements SnapshotSupport {
     }
   }
 
-  /**
-   * A restore killed before its cleanup (kill -9, a crash, a power cut) left its working copy of a
-   * snapshot — the size of the database — beside the database, under its process id; nothing else
-   * would ever remove it. Those of processes that are gone are removed before the next restore.
-   */
-  private removeCopiesOfKilledRestores(): void {
-    const prefix = `${path.basename(this.file)}.restoring-`;
-    const folder = path.dirname(this.file);
-    for (const name of fs.readdirSync(folder)) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = /^(\d+)(-wal|-shm|-journal)?$/.exec(name.slice(prefix.length))?.[1];
-      if (pid !== undefined && !isProcessAlive(Number(pid), os.hostname())) fs.rmSync(path.join(folder, name), { force: true });
-    }
-  }
-
   private readManifest(): Snapshot[] {
     const file = this.manifestFile;
     if (!fs.existsSync(file)) return [];
@@ -156,6 +144,24 @@ export class SqliteSnapshots implements SnapshotSupport {
     fs.writeFileSync(temporary, `${JSON.stringify({ version: 1, snapshots }, null, 2)}\n`);
     fs.renameSync(temporary, this.manifestFile);
   }
+}
+
+/**
+ * A snapshot or restore killed before its cleanup (kill -9, a crash, a power cut) leaves its working
+ * copy — the size of the database — under its process id, and nothing else would ever remove it.
+ * Those of processes that are gone are removed before the next one starts; `pattern`'s first group
+ * is the pid.
+ */
+function removeLeftoversOfGoneProcesses(folder: string, pattern: RegExp): void {
+  if (!fs.existsSync(folder)) return;
+  for (const name of fs.readdirSync(folder)) {
+    const pid = pattern.exec(name)?.[1];
+    if (pid !== undefined && !isProcessAlive(Number(pid), os.hostname())) fs.rmSync(path.join(folder, name), { force: true });
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** PRAGMA integrity_check of a snapshot file, opened read-only: [] when it is sound. */
