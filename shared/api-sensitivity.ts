@@ -60,8 +60,9 @@ export const sensitivitySaveInputSchema = z.object({
   /** Every change carries a reason (DESIGN §4). */
   reason: z.string().trim().min(1, 'a reason is required').max(2_000),
 });
+/** Newest first; `after` is the id of the last version of the previous page. */
 export const sensitivityHistoryInputSchema = z
-  .object({ task: task.optional(), limit: z.number().int().min(1).max(500).default(100) })
+  .object({ task: task.optional(), limit: z.number().int().min(1).max(500).default(100), after: z.number().int().positive().optional() })
   .default({ limit: 100 });
 
 /** Settings in a line, as the CLI prints them and the panel's history shows them. */

@@ -58,7 +58,7 @@ import {
   trialsSummaryOutputSchema,
 } from './api-validation.js';
 import { historyAnnotationsInputSchema, historyAnnotationsSchema } from './api-history.js';
-import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutDetailSchema, rolloutStartInputSchema, rolloutViewSchema } from './api-rollouts.js';
+import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutDetailSchema, rolloutStartInputSchema, rolloutViewSchema, rolloutsListInputSchema } from './api-rollouts.js';
 import {
   sensitivityHistoryInputSchema,
   sensitivitySaveInputSchema,
@@ -342,7 +342,7 @@ export const API_METHODS = {
   'rollback.preview': { input: rollbackPreviewInputSchema, output: rollbackReportSchema },
   'rollback.apply': { input: rollbackApplyInputSchema, output: rollbackReportSchema },
   'rollback.events': { input: rollbackEventsInputSchema, output: z.array(rollbackEventSchema) },
-  'rollouts.list': { input: noInput, output: z.array(rolloutViewSchema) },
+  'rollouts.list': { input: rolloutsListInputSchema, output: z.array(rolloutViewSchema) },
   /** One rollout with its ledger and its guardrails now; without an id, the newest (null when none was started). */
   'rollouts.get': { input: z.object({ rolloutId: z.number().int().positive().optional() }).default({}), output: rolloutDetailSchema.nullable() },
   'rollouts.start': { input: rolloutStartInputSchema, output: rolloutDetailSchema },

@@ -10,7 +10,7 @@ export function rolloutHandlers(store: Store, clock: () => Date = () => new Date
   const actor = (caller: Parameters<RolloutHandlers['rollouts.start']>[1]) => ({ operator: requireOperator(caller), now: clock() });
   const detail = async (rollout: { id: number }) => rolloutDetail(store, rollout.id, clock());
   return {
-    'rollouts.list': () => rolloutLedger(store).list({ limit: 500 }),
+    'rollouts.list': ({ limit, after }) => rolloutLedger(store).list({ limit, after }),
     'rollouts.get': async ({ rolloutId }) => {
       const id = rolloutId ?? (await rolloutLedger(store).list({ limit: 1 }))[0]?.id;
       return id === undefined ? null : rolloutDetail(store, id, clock());

@@ -21,6 +21,6 @@ export function sensitivityHandlers(store: Store, source: string): SensitivityHa
       return withStaging ?? whatIfForTask(store, task, settings);
     },
     'sensitivity.save': ({ task, settings, reason }, caller) => saveSensitivity(store, { task, settings, reason, operator: requireOperator(caller) }),
-    'sensitivity.history': ({ task, limit }) => sensitivityHistory(store, { task, limit }),
+    'sensitivity.history': ({ task, limit, after }) => sensitivityHistory(store, { task, limit, after }),
   };
 }

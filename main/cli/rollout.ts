@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
+import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { actorName } from '../flags/index.js';
 import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../rollouts/index.js';
@@ -20,6 +20,8 @@ interface RolloutOptions {
   threshold?: string;
   autoPromote?: boolean;
   decision?: string;
+  limit?: string;
+  after?: string;
 }
 
 function common(command: Command): Command {
@@ -121,9 +123,15 @@ export function registerRolloutCommands(program: Command): void {
     }),
   );
 
-  common(rollout.command('list').description('every rollout, newest first')).action(async (options: RolloutOptions) =>
+  common(
+    rollout
+      .command('list')
+      .description('rollouts, newest first')
+      .option('--limit <n>', 'how many (default 500)')
+      .option('--after <id>', 'the next page: rollouts older than this one'),
+  ).action(async (options: RolloutOptions) =>
     withStore(options.db, async (store) => {
-      const rollouts = await rolloutLedger(store).list({ limit: 500 });
+      const rollouts = await rolloutLedger(store).list(parseOptions(rolloutsListInputSchema, { limit: options.limit, after: options.after }));
       if (options.json) return printJson(rollouts);
       printTable(['id', 'name', 'state', 'stage', 'canary task', 'started', 'by'], rollouts.map((r) => [r.id, r.name, r.state, r.stages[r.stageIndex]!.stage, r.canaryTask, r.startedAt, r.operator]));
     }),

@@ -54,11 +54,13 @@ class RolloutLedger {
   }
 
   /** Newest first. */
-  async list(options: { states?: readonly string[]; limit?: number } = {}): Promise<RolloutView[]> {
+  /** Newest first; `after` is the id of the last rollout of the previous page. */
+  async list(options: { states?: readonly string[]; limit?: number; after?: number } = {}): Promise<RolloutView[]> {
     const rows = await this.driver.db
       .selectFrom('rollouts')
       .selectAll()
       .$if(options.states !== undefined, (q) => q.where(this.driver.anyOf('state', options.states!)))
+      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
       .orderBy('id', 'desc')
       .limit(options.limit ?? 100)
       .execute();

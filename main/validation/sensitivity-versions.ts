@@ -32,11 +32,12 @@ class SensitivityVersions {
   }
 
   /** Newest first; every task unless one is named. */
-  async history(options: { task?: string; limit?: number } = {}): Promise<SensitivityVersionRow[]> {
+  async history(options: { task?: string; limit?: number; after?: number } = {}): Promise<SensitivityVersionRow[]> {
     return this.driver.db
       .selectFrom('sensitivityVersions')
       .selectAll()
       .$if(options.task !== undefined, (q) => q.where('task', '=', options.task!))
+      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
       .orderBy('id', 'desc')
       .limit(options.limit ?? 100)
       .execute();

@@ -119,7 +119,7 @@ export async function saveSensitivity(store: Store, save: SensitivitySave): Prom
 }
 
 /** Saved versions, newest first (every task unless one is named). */
-export async function sensitivityHistory(store: Store, options: { task?: string; limit: number }): Promise<SensitivityVersionView[]> {
+export async function sensitivityHistory(store: Store, options: { task?: string; limit: number; after?: number }): Promise<SensitivityVersionView[]> {
   if (options.task !== undefined) await requireKnownTask(store, options.task);
   return (await sensitivityVersions(store).history(options)).map(versionView);
 }
