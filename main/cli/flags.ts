@@ -7,11 +7,11 @@ import {
   flagEventView,
   flagHistoryQuery,
   flagViews,
-  GLOBAL_SCOPE,
   parseScope,
   revertFlagEvent,
   setFlag,
   storedFlagView,
+  taskOfScope,
   unsetFlag,
 } from '../flags/index.js';
 import { withStore } from './database.js';
@@ -27,11 +27,6 @@ interface FlagsOptions {
   limit?: string;
   after?: string;
   json?: boolean;
-}
-
-/** The task a scope names, for evaluation: `task:daily` → daily. */
-function taskOf(scope: string): string | null {
-  return scope === GLOBAL_SCOPE ? null : scope.slice('task:'.length);
 }
 
 function show(value: unknown): string {
@@ -76,7 +71,7 @@ export function registerFlagsCommand(program: Command): void {
     .action(async (name: string, options: FlagsOptions) =>
       withStore(options.db, async (store) => {
         const scope = parseScope(options.scope);
-        const resolution = await evaluateFlag(store, name, { task: taskOf(scope) });
+        const resolution = await evaluateFlag(store, name, { task: taskOfScope(scope) });
         if (resolution.errorCode === 'FLAG_NOT_FOUND') throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
         // Values, not JSON text: the same shape as a flag's scopes in the API's flags.list.
         const stored = (await flagStore(store).values(name)).map(storedFlagView);

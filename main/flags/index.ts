@@ -25,5 +25,5 @@ export {
 export { actorName, checkFlagValue, flagEventView, flagHistoryQuery, parseStoredValue, revertFlagEvent, setFlag, unsetFlag, type FlagChangeRequest } from './changes.js';
 export { flagStore, type FlagEvent, type StoredFlagValue } from './flag-store.js';
 export { flagViews, storedFlagView } from './views.js';
-export { GLOBAL_SCOPE, parseScope, TASK_NAME_PATTERN, taskScope } from './scope.js';
+export { GLOBAL_SCOPE, parseScope, TASK_NAME_PATTERN, taskOfScope, taskScope } from './scope.js';
 export { anomalyHold, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions } from './run-options.js';

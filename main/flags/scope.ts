@@ -16,3 +16,8 @@ export function parseScope(text: string | undefined): string {
   if (match && TASK_NAME_PATTERN.test(match[1]!)) return text;
   throw new GatehouseError('USAGE', `scope must be "global" or "task:NAME", got "${text}"`);
 }
+
+/** The task a parsed scope names, for evaluation: `task:daily` → daily; `global` → null. */
+export function taskOfScope(scope: string): string | null {
+  return scope === GLOBAL_SCOPE ? null : scope.slice('task:'.length);
+}

@@ -4,7 +4,7 @@ import { parseStoredValue } from './changes.js';
 import { FLAG_DEFINITIONS } from './definitions.js';
 import { evaluateAllFlags } from './evaluate.js';
 import { flagStore, type StoredFlagValue } from './flag-store.js';
-import { GLOBAL_SCOPE, parseScope } from './scope.js';
+import { parseScope, taskOfScope } from './scope.js';
 
 /** A stored value as the CLI and the API show it: the value itself, not its JSON text. */
 export function storedFlagView(stored: StoredFlagValue): FlagView['scopes'][number] {
@@ -16,8 +16,7 @@ export function storedFlagView(stored: StoredFlagValue): FlagView['scopes'][numb
  * both `flags list --json` and the API's flags.list return, so the two cannot drift apart.
  */
 export async function flagViews(store: Store, scopeText?: string): Promise<FlagView[]> {
-  const scope = parseScope(scopeText);
-  const task = scope === GLOBAL_SCOPE ? null : scope.slice('task:'.length);
+  const task = taskOfScope(parseScope(scopeText));
   const [stored, inForce] = await Promise.all([flagStore(store).values(), evaluateAllFlags(store, { task })]);
   return FLAG_DEFINITIONS.map((definition, index): FlagView => {
     const resolution = inForce[index]!;
