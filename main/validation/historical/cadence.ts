@@ -109,7 +109,12 @@ export class RunCadence {
     this.gaps[this.gapCount % GAP_WINDOW] = to - from;
     this.gapCount += 1;
     this.typicallySubDaily = this.medianGapIsSubDaily();
-    if (!(weight > 0) || records <= 0 || to - from >= 2 * DAY_MS) return;
+    // The hours are learnt while the stream runs several times a day: a daily run's records
+    // spread over a whole day teach the profile nothing but inertia, and a stream polled daily for
+    // months, then four times a day, read its new runs with that flat profile taken as settled
+    // (own generator: 45 % of the new runs alarmed, 18 % with the daily runs left out).
+    if (!this.typicallySubDaily || !(weight > 0) || records <= 0 || to - from >= 2 * DAY_MS) return;
+    this.profileFirstDay ??= Math.floor(to / DAY_MS);
     this.ageProfile(Math.floor(to / DAY_MS));
     let total = 0;
     this.eachHour(from, to, (_, share) => (total += share));
@@ -125,7 +130,6 @@ export class RunCadence {
       for (let h = 0; h < HOURS; h++) this.hourRecords[h]! *= factor;
     }
     if (this.profileDay === null || day > this.profileDay) this.profileDay = day;
-    this.profileFirstDay ??= day;
   }
 
   /** Each clock hour the span (from, to] touches, with the share of a day's records the profile puts in the part it covers. */

@@ -71,6 +71,24 @@ describe('a stream that runs several times a day', () => {
   });
 });
 
+describe('a stream that moves from daily runs to four a day', () => {
+  it('learns the hours of its day from the new runs only, and takes two weeks of them to trust them', () => {
+    const daily = subDailyStream({ seed: 52_007, start: '2024-01-01', days: 120, level: 120, runsPerDay: 1, jitterHours: 1 });
+    const fourADay = subDailyStream({ seed: 52_008, start: '2024-05-01', days: 30, level: 120, runsPerDay: 4, jitterHours: 1.5 });
+    const entries = [...daily.filter((e) => e.startedAt < '2024-04-30'), ...fourADay];
+    const cadence = new RunCadence();
+    const settledOn: string[] = [];
+    for (let i = 1; i < entries.length; i++) {
+      const [from, to] = [Date.parse(entries[i - 1]!.startedAt), Date.parse(entries[i]!.startedAt)];
+      if (cadence.subDaily && cadence.span(from, to, Math.floor(to / 86_400_000)).settled) settledOn.push(entries[i]!.startedAt.slice(0, 10));
+      cadence.learn(from, to, entries[i]!.metrics.fetched ?? 0, 1);
+    }
+    // Months of daily runs taught it nothing of the hours: its first sub-daily runs are not settled.
+    expect(settledOn[0]! >= '2024-05-14').toBe(true);
+    expect(settledOn.length).toBeGreaterThan(50);
+  });
+});
+
 describe('a daily stream', () => {
   it('is read as daily, a rerun on one day and a missed day notwithstanding', () => {
     const cadence = new RunCadence();
