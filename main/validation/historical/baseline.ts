@@ -144,6 +144,14 @@ export class VolumeBaseline {
     return this.level() * this.rate(weekday);
   }
 
+  /** Records at level 1 of a run bringing these shares of each weekday's records (one whole weekday: its rate). */
+  rateOver(byWeekday: readonly number[]): number {
+    const rates = this.rates();
+    let rate = 0;
+    for (let w = 0; w < 7; w++) if (byWeekday[w]! !== 0) rate += rates[w]! * byWeekday[w]!;
+    return rate;
+  }
+
   /** Clean runs seen on this weekday (effective, after forgetting). */
   runsOn(weekday: number): number {
     return this.rateRuns[weekday]!;
@@ -183,10 +191,12 @@ export class VolumeBaseline {
    * Learns one in-state run with this weight (0–1). `trimmed`: its tail probability marks it an
    * outlier, so it stays out of the spread (the level and shape already got a reduced weight).
    */
-  learn(value: number, weekday: number, weight: number, trimmed: boolean): void {
+  learn(value: number, span: { byWeekday: readonly number[]; weekday: number }, weight: number, trimmed: boolean): void {
     if (!(weight > 0)) return;
+    const { byWeekday, weekday } = span;
     const level = this.level();
-    const mean = Math.max(level * this.rate(weekday), 1e-6);
+    const spanRate = this.rateOver(byWeekday);
+    const mean = Math.max(level * spanRate, 1e-6);
     // A weekday's first runs say more about its rate than about the spread around it.
     if (!trimmed && this.rateRuns[weekday]! >= MIN_RUNS_FOR_SPREAD) {
       const phi = this.phi();
@@ -196,16 +206,24 @@ export class VolumeBaseline {
       this.spreadSum += weight * information * excess;
       this.spreadInformation += weight * information;
     }
+    // Each weekday the run brings records of learns its part of them, as its rate expects them.
+    const rates = this.rates();
+    for (let w = 0; w < 7; w++) {
+      const exposure = byWeekday[w]!;
+      if (exposure === 0) continue;
+      const part = spanRate > 0 ? (rates[w]! * exposure) / spanRate : 0;
+      this.rateRecords[w]! += weight * value * part;
+      this.rateExposure[w]! += weight * level * exposure;
+      this.rateRuns[w]! += weight * part;
+      this.rateRuns2[w]! += weight * part * (weight * part);
+    }
     this.ratesFresh = false;
-    this.rateRecords[weekday]! += weight * value;
-    this.rateExposure[weekday]! += weight * level;
-    this.rateRuns[weekday]! += weight;
-    this.rateRuns2[weekday]! += weight * weight;
     // The level reads the rate as just updated: on a weekday's first runs the rate carries the
     // scale, and the level (starting at 1) must not learn the same scale a second time.
     this.levelRecords += weight * value;
-    // One weekday's rate, not all seven: the day ages (and every rate changes) before anyone reads the rest.
-    this.levelExposure += weight * this.rateAt(weekday, this.pooledRate());
+    // The weekdays' rates the run spans, not all seven: the day ages (and every rate changes) before anyone reads the rest.
+    const pooled = this.pooledRate();
+    for (let w = 0; w < 7; w++) if (byWeekday[w]! !== 0) this.levelExposure += weight * this.rateAt(w, pooled) * byWeekday[w]!;
     this.levelRuns += weight;
     this.levelRuns2 += weight * weight;
   }

@@ -1,5 +1,5 @@
 import type { Anomaly, HistoryEntry, MetricBand, SensitivitySettings, ValidationResult } from '../../../shared/validation.js';
-import { CalendarDays, approximateCongressCalendar, dayNumberOf, weekdayOf, type CongressCalendar } from './calendar.js';
+import { CalendarDays, approximateCongressCalendar, dayNumberOf, type CongressCalendar } from './calendar.js';
 import { fallbackJudgement } from './fallback.js';
 import { trainingRuns, type TrainingRun } from './history-prep.js';
 import { judgeWithWalk } from './judgement.js';
@@ -115,7 +115,7 @@ export class HistoryModel {
     if (this.runs.length === 0) {
       return { verdict: 'baseline', method: BASELINE_METHOD, historySize: 0, anomalies: [], bands: {}, state: { regime: 'young', since: null, description: 'a first load: nothing before it to compare with' } };
     }
-    const weekday = weekdayOf(dayNumberOf(current.startedAt));
+    const { weekday } = this.walk.spanOf(current, dayNumberOf(current.startedAt));
     if (this.walk.canJudge(weekday)) {
       const { anomalies, bands, state } = judgeWithWalk(this.walk, current);
       return this.result(anomalies, bands, SEASONAL_METHOD, state);

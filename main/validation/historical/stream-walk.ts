@@ -1,10 +1,11 @@
 import type { HistoryEntry } from '../../../shared/validation.js';
+import { DAILY_SPAN, RunCadence, type RunSpan } from './cadence.js';
 import { DAY_MS, dayNumberOf, weekdayOf, type CalendarDays, type CalendarPrior } from './calendar.js';
 import type { Direction, ShiftSide } from './change.js';
 import { countLowerTail, mixtureMean, tailForScore, tailScore } from './distributions.js';
 import { buildDurationModel, type DurationModel } from './duration.js';
 import { outOfRangeScore } from './fallback.js';
-import type { TrainingRun } from './history-prep.js';
+import { runTime, type TrainingRun } from './history-prep.js';
 import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, SURE_OF_RETURN, type RegimeStep, type RegimeWeights } from './regime.js';
@@ -99,7 +100,10 @@ const MIN_SCREENING_RUNS = 3;
 export interface RunContext {
   entry: HistoryEntry;
   dayNumber: number;
+  /** The weekday whose records the run brings (its own day's, for a daily stream: see `RunCadence.span`). */
   weekday: number;
+  /** The share of each weekday's records the run brings: all of its own day's for a daily stream (see `RunCadence.span`). */
+  span: RunSpan;
   calendar: CalendarPrior;
   step: RegimeStep;
   /** Among the first informative runs after a quiet period. */
@@ -140,6 +144,8 @@ export class StreamWalk {
   runs = 0;
   readonly weekdayRuns = [0, 0, 0, 0, 0, 0, 0];
   lastTime = Number.NEGATIVE_INFINITY;
+  /** How often the stream runs and when its records arrive: a run of a stream that runs several times a day brings part of a day. */
+  cadence = new RunCadence();
   /** The day of the latest informative run at the normal level (a drop that follows it began after it). */
   lastNormalDay = Number.NEGATIVE_INFINITY;
   /** The day of the first run since `lastNormalDay` that could show the level (`showsLevel`) and did not show the normal one (null until one comes): where a drop that followed it showed first. */
@@ -176,6 +182,7 @@ export class StreamWalk {
     twin.runs = this.runs;
     twin.weekdayRuns.splice(0, 7, ...this.weekdayRuns);
     twin.lastTime = this.lastTime;
+    twin.cadence = this.cadence.copy();
     twin.lastNormalDay = this.lastNormalDay;
     twin.firstShownAfterNormal = this.firstShownAfterNormal;
     twin.unseenRecessRuns = this.unseenRecessRuns;
@@ -203,12 +210,19 @@ export class StreamWalk {
     return this.models;
   }
 
+  /** What the run brings, if it comes next: its weekday and its share of a day (see `RunCadence.span`). */
+  spanOf(entry: HistoryEntry, dayNumber: number): RunSpan {
+    if (!this.cadence.subDaily) return DAILY_SPAN[weekdayOf(dayNumber)]!;
+    return this.cadence.span(this.lastTime, runTime(entry.startedAt), dayNumber);
+  }
+
   private context(entry: HistoryEntry, dayNumber: number): RunContext {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
-    const weekday = weekdayOf(dayNumber);
+    const span = this.spanOf(entry, dayNumber);
+    const weekday = span.weekday;
     const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber, calendar), !this.isQuietWeekday('fetched', weekday)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
-    return { entry, dayNumber, weekday, calendar, step, returning: active && this.regime.backRunsLeft > 0 };
+    return { entry, dayNumber, weekday, span, calendar, step, returning: active && this.regime.backRunsLeft > 0 };
   }
 
   /**
@@ -272,7 +286,7 @@ export class StreamWalk {
   /** One metric's prediction and assessment of the run (see `evaluate`). */
   private assess(metric: VolumeMetric, context: RunContext, watch: 'both' | 'down' | 'none', judging: boolean): TrackAssessment {
     const track = byMetric(this.tracks, metric);
-    const prediction = track.predict(context.weekday, context.step.judging, context.returning);
+    const prediction = track.predict(context.span, context.step.judging, context.returning);
     return track.assess(context, valueOf(context.entry, metric), prediction, watch, judging);
   }
 
@@ -314,7 +328,7 @@ export class StreamWalk {
   /** The factor the level rises by if this run shows the return from an unseen recess (see `backFromUnseenRecess`), else null. */
   private returnScale(context: RunContext): number | null {
     const fetched = this.tracks.fetched;
-    const prediction = fetched.predict(context.weekday, NORMAL, false);
+    const prediction = fetched.predict(context.span, NORMAL, false);
     const value = valueOf(context.entry, 'fetched');
     if (prediction.mean < INFORMATIVE_MEAN || fetched.returnEvidence(prediction, value) < UNSEEN_RETURN_EVIDENCE) return null;
     // A run the young-history screen would not let teach the level at all is a spike, not the
@@ -608,12 +622,16 @@ export class StreamWalk {
    */
   advance(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean = (e) => e.findings.length > 0): void {
     const dayNumber = Math.floor(run.time / DAY_MS);
+    if (!this.spanOf(run.entry, dayNumber).settled) {
+      this.learnHoursOnly(run);
+      return;
+    }
     this.ageTo(dayNumber);
     const evaluation = this.evaluate(run.entry, dayNumber);
     const { context, quietAfter } = evaluation;
     const alerted = anomalous(evaluation);
     const learned: LearnedRun = {
-      weekday: context.weekday,
+      span: context.span,
       quiet: quietAfter,
       weight: run.weight,
       returning: context.returning,
@@ -633,7 +651,8 @@ export class StreamWalk {
     } else if (this.firstShownAfterNormal === null && this.showsLevel(fetched)) this.firstShownAfterNormal = context.dayNumber;
     const episode = this.regime.episode;
     if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const track of this.trackList) track.shift.reset();
-    this.remember(run);
+    this.cadence.learn(this.lastTime, run.time, fetched.value, alerted ? 0 : run.weight);
+    this.remember(run, context.weekday);
   }
 
   /** One metric's part of `advance`: the changes its finding opens or carries, then what the run teaches it. */
@@ -725,11 +744,29 @@ export class StreamWalk {
     this.pendingQuiet = null;
   }
 
-  private remember(run: TrainingRun): void {
-    const weekday = weekdayOf(Math.floor(run.time / DAY_MS));
+  /**
+   * A run of a sub-daily stream whose hours are not known yet (`RunSpan.settled`) teaches only
+   * them: the walk starts once its runs' shares of the day can be told, and the young-history
+   * judge answers until then. Taught with the first week's flat profile, an evening run bringing
+   * most of a Monday was read as a seventh of one, the Monday rate came out fifteen times too high,
+   * and with the rates' half-year memory the stream's Mondays and the days after them alarmed for
+   * months (own generator, 4 runs a day, one stream in two).
+   */
+  private learnHoursOnly(run: TrainingRun): void {
+    this.cadence.learn(this.lastTime, run.time, valueOf(run.entry, 'fetched'), run.weight);
+    this.lastTime = Math.max(this.lastTime, run.time);
+    this.rememberRecent(run);
+  }
+
+  private remember(run: TrainingRun, weekday: number): void {
     this.runs += 1;
     this.weekdayRuns[weekday]! += 1;
     this.lastTime = Math.max(this.lastTime, run.time);
+    this.rememberRecent(run);
+  }
+
+  /** Keeps a run for the mix and duration models (the last RECENT_RUNS of them). */
+  private rememberRecent(run: TrainingRun): void {
     if (run.weight >= 0.5) {
       this.recent.push(run.entry);
       // Trimmed in bulk, not shifted on every run (a shift moves the whole window: it was a few per cent of a cold walk).

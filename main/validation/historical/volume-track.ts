@@ -1,4 +1,5 @@
 import { VolumeBaseline } from './baseline.js';
+import type { RunSpan } from './cadence.js';
 import { MAX_RUN_EVIDENCE, SHIFT_FACTORS, ShiftDetector, changeEvidence, type Direction, type ShiftSide } from './change.js';
 import { countLowerTail, countUpperTail, logCountProbability, mixtureLowerTail, mixtureMean, mixtureUpperTail, roughScore, tailScore, type CountComponent } from './distributions.js';
 import { RatioMemory, RunningRatio } from './episodes.js';
@@ -146,9 +147,10 @@ export interface TrackAssessment {
   shift: Record<Direction, ShiftSide> | null;
 }
 
-/** A run as the track learns it: its weekday and what the walk knows about it. */
+/** A run as the track learns it: the weekdays it brings records of and what the walk knows about it. */
 export interface LearnedRun {
-  weekday: number;
+  /** The share of each weekday's records the run brings, and its weekday (see `RunCadence.span`). */
+  span: RunSpan;
   /** The filtered P(quiet) after the run. */
   quiet: number;
   /** What the run may teach (feedback). */
@@ -229,10 +231,11 @@ export class VolumeTrack {
     return twin;
   }
 
-  predict(weekday: number, weights: RegimeWeights, returning: boolean): TrackPrediction {
-    const mean = this.baseline.expected(weekday);
-    const phi = this.baseline.predictivePhi(weekday);
-    const rate = this.baseline.rate(weekday);
+  /** `span`: the share of each weekday's records the run brings (see `RunCadence.span`). */
+  predict(span: RunSpan, weights: RegimeWeights, returning: boolean): TrackPrediction {
+    const rate = this.baseline.rateOver(span.byWeekday);
+    const mean = this.baseline.level() * rate;
+    const phi = this.baseline.predictivePhi(span.weekday);
     const prediction = this.prediction;
     prediction.mean = mean;
     prediction.phi = phi;
@@ -409,7 +412,7 @@ export class VolumeTrack {
     const robust = robustWeight(outlier);
     const { value, prediction } = assessment;
     const inChange = this.change !== null;
-    if (!returning && !inChange) this.baseline.learn(value, run.weekday, (1 - quiet) * weight * robust, outlier >= SPREAD_TRIM_SCORE);
+    if (!returning && !inChange) this.baseline.learn(value, run.span, (1 - quiet) * weight * robust, outlier >= SPREAD_TRIM_SCORE || !run.span.settled);
     // The depth is learnt from the runs the filter thinks may be quiet, in proportion; once it is
     // sure of the normal state again, a half-begun episode is forgotten.
     if (quiet > 0.05) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DAILY_SPAN } from '../../../main/validation/historical/cadence.js';
 import { VolumeTrack, type LearnedRun, type TrackAssessment } from '../../../main/validation/historical/volume-track.js';
 
 const WEEKDAY = 2;
@@ -11,7 +12,7 @@ function assessment(value: number, mean: number): TrackAssessment {
 
 /** A run on WEEKDAY, in the normal state unless `state` says otherwise, that may teach in full. */
 function run(state: Partial<LearnedRun> = {}): LearnedRun {
-  return { weekday: WEEKDAY, quiet: 0, weight: 1, returning: false, warmingUp: false, episodeOpen: false, announcedRecess: false, ...state };
+  return { span: DAILY_SPAN[WEEKDAY]!, quiet: 0, weight: 1, returning: false, warmingUp: false, episodeOpen: false, announcedRecess: false, ...state };
 }
 
 /**
