@@ -75,4 +75,28 @@ describe.skipIf(executablePath === null)('runs the CLI writes, seen in the conso
     expect(newest).toHaveLength(2);
     for (const run of newest) await rowOf(run.runId).locator('.badge', { hasText: 'success' }).waitFor();
   });
+
+  it('says which CLI run holds the database when a rollback cannot even be previewed, and stays usable', async () => {
+    const fresh = path.join(app.folder, 'fresh.ndjson');
+    fs.writeFileSync(fresh, `${hearingRecords(100, 800000).map((record) => JSON.stringify(record)).join('\n')}\n`);
+    // An update inside its write transaction for as long as the test needs: its write of record 30 never returns.
+    const held = startCli(['update', '--db', app.location, '--source', `file:${fresh}`, '--batch-size', '20', '--no-snapshot'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_HANG_WRITE: '800030' });
+    children.push(held.child);
+    const heldRunId = (await store.listRuns({ limit: 1 }))[0]!.runId + 1;
+    await rowOf(heldRunId).locator('.badge', { hasText: 'running' }).waitFor();
+
+    await rowOf(1).getByRole('link', { name: 'Run 1' }).click();
+    await page.getByRole('button', { name: 'Roll back run 1…' }).click();
+    const dialog = page.getByTestId('rollback-dialog');
+    const refusal = dialog.getByRole('alert');
+    await refusal.waitFor({ timeout: 60_000 });
+    expect(await refusal.textContent()).toMatch(new RegExp(`^cannot preview the rollback of run 1: an update holds .*: pid ${held.child.pid} on .* \\(run ${heldRunId}\\) — wait for the run to finish or stop it`));
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Flags', exact: true }).click();
+    await page.getByTestId('flags-table').waitFor();
+
+    held.child.kill('SIGKILL');
+    await held.done;
+  });
 });
