@@ -50,20 +50,23 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
   const hasMore = ref(false);
   const loading = ref(false);
   const error = ref<string | null>(null);
-  async function fetchAfter(kept: T[]): Promise<void> {
+  /** A reload outdates pages still on their way (a slow answer for the task chosen before must not land after the new one). */
+  let generation = 0;
+  async function fetchAfter(kept: T[], asked: number): Promise<void> {
     loading.value = true;
     error.value = null;
     try {
       const page = await read(kept.length === 0 ? undefined : keyOf(kept.at(-1)!));
+      if (asked !== generation) return;
       items.value = [...kept, ...page];
       hasMore.value = page.length === pageSize;
     } catch (failure) {
-      error.value = describeError(failure);
+      if (asked === generation) error.value = describeError(failure);
     } finally {
-      loading.value = false;
+      if (asked === generation) loading.value = false;
     }
   }
-  return { items, hasMore, loading, error, loadMore: () => fetchAfter(items.value ?? []), reload: () => fetchAfter([]) };
+  return { items, hasMore, loading, error, loadMore: () => fetchAfter(items.value ?? [], generation), reload: () => fetchAfter([], ++generation) };
 }
 
 export function describeError(failure: unknown): string {
