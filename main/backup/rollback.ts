@@ -96,7 +96,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   // A dry run writes nothing that survives, so it may look while an update runs.
   if (checked.dryRun) {
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
-    return work();
+    return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
   }
   return withWriterLock(store, clock, 'rollback', work).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
@@ -106,6 +106,18 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
       cause: error,
     });
   });
+}
+
+/**
+ * A dry run looks between an update's transactions; on SQLite one that finds the database inside
+ * another writer's transaction (an all-or-nothing run, a long batch) fails after the busy timeout
+ * with a bare "database is locked". It then asks for the writer lock: a held lock is refused with
+ * the holder named (run, pid, host) and a hint; a free one means the transaction has ended, and
+ * the dry run is made again under the lock.
+ */
+async function lookUnderTheLock(store: Store, clock: () => Date, request: CheckedRequest, work: () => Promise<RollbackReport>, error: unknown): Promise<RollbackReport> {
+  if (store.classifyError(error) !== 'transient') throw error;
+  return withWriterLock(store, clock, `preview the rollback of ${describeTarget({ runId: request.runId, batchSeq: request.batchSeq })}`, work);
 }
 
 /**

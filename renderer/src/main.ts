@@ -18,6 +18,7 @@ const pinia = createPinia();
 app.use(pinia);
 app.provide(CLIENT_KEY, client);
 useLiveRuns(pinia).connect(client);
+useLiveRuns(pinia).followOtherWriters(client);
 useOperations(pinia).connect(client);
 void useOperator(pinia).connect(client).catch(() => undefined);
 app.mount('#app');

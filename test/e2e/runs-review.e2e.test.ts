@@ -70,6 +70,9 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     expect(run.metrics.added).toBeGreaterThan(0);
     expect(run.metrics.updated).toBe(0);
     expect(run.metrics.unchanged).toBe(0);
+    // The next default starts above what this run added, so starting again adds new records again.
+    await expect.poll(() => source.inputValue()).not.toBe(spec);
+    expect(Number(/offset=(\d+)/.exec(await source.inputValue())![1])).toBeGreaterThan(Number(/offset=(\d+)/.exec(spec)![1]));
     await app.shot('start-run-default-adds-records');
   });
 

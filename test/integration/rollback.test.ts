@@ -290,6 +290,38 @@ describe.each(testBackends())('rollback on $name', (backend) => {
     });
   });
 
+  it('previews while an update is inside a write transaction: SQLite names the update holding the database, PostgreSQL previews', async () => {
+    await withTwoRuns(async (store, location) => {
+      const other = await backend.open(location);
+      let endTransaction: () => void = () => undefined;
+      const transactionEnds = new Promise<void>((resolve) => (endTransaction = resolve));
+      let inTransaction: () => void = () => undefined;
+      const transactionOpen = new Promise<void>((resolve) => (inTransaction = resolve));
+      try {
+        const lock = await other.acquireWriterLock({ runId: 7, pid: process.pid, host: 'elsewhere' }, { now: new Date(), staleAfterMs: 60_000 });
+        expect(lock.acquired).toBe(true);
+        // What an all-or-nothing run holds for its whole update: one open write transaction (here on run 1's row, which the preview of run 2 does not touch).
+        const held = other.queries.transaction(async (trx) => {
+          await trx.updateTable('runs').set({ error: 'writing' }).where('id', '=', 1).execute();
+          inTransaction();
+          await transactionEnds;
+        });
+        await transactionOpen;
+        if (backend.name === 'sqlite') {
+          await expectError(rollback(store, { runId: 2, dryRun: true }), 'LOCK_HELD', /cannot preview the rollback of run 2: an update holds .*run 7/);
+        } else {
+          expect((await rollback(store, { runId: 2, dryRun: true })).hearings).toHaveLength(150);
+        }
+        endTransaction();
+        await held;
+      } finally {
+        endTransaction();
+        await other.releaseWriterLock();
+        await other.close();
+      }
+    });
+  });
+
   it('refuses a rollback while another rollback holds the lock, without blaming an update that is not running', async () => {
     await withTwoRuns(async (store, location) => {
       const other = await backend.open(location);

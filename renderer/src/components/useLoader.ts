@@ -28,6 +28,47 @@ export function useLoader<T>(fetcher: () => Promise<T>): Loader<T> {
   return { data, loading, error, load };
 }
 
+export interface Pages<T> {
+  /** null until the first page has been read. */
+  items: ShallowRef<T[] | null>;
+  hasMore: Ref<boolean>;
+  loading: Ref<boolean>;
+  error: Ref<string | null>;
+  /** Reads the page after the last item read (the first page when none is). */
+  loadMore: () => Promise<void>;
+  /** Forgets what was read and reads the first page again. */
+  reload: () => Promise<void>;
+}
+
+/**
+ * A list the server pages by keyset: `read(after)` returns up to `pageSize` items after the key
+ * of the last one read. A list that can grow past what a page holds (an audit trail, a big run's
+ * quarantine) is read this way rather than capped at one large read.
+ */
+export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, keyOf: (item: T) => number, pageSize: number): Pages<T> {
+  const items = shallowRef<T[] | null>(null);
+  const hasMore = ref(false);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  /** A reload outdates pages still on their way (a slow answer for the task chosen before must not land after the new one). */
+  let generation = 0;
+  async function fetchAfter(kept: T[], asked: number): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      const page = await read(kept.length === 0 ? undefined : keyOf(kept.at(-1)!));
+      if (asked !== generation) return;
+      items.value = [...kept, ...page];
+      hasMore.value = page.length === pageSize;
+    } catch (failure) {
+      if (asked === generation) error.value = describeError(failure);
+    } finally {
+      if (asked === generation) loading.value = false;
+    }
+  }
+  return { items, hasMore, loading, error, loadMore: () => fetchAfter(items.value ?? [], generation), reload: () => fetchAfter([], ++generation) };
+}
+
 export function describeError(failure: unknown): string {
   if (failure instanceof ApiError) return failure.hint ? `${failure.message} — ${failure.hint}` : failure.message;
   return failure instanceof Error ? failure.message : String(failure);

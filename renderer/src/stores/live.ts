@@ -15,13 +15,21 @@ export interface LiveRun {
   summary: RunSummary | null;
 }
 
+/** How often the newest stored runs are read again for runs another process writes. */
+export const OTHER_WRITERS_POLL_MS = 3_000;
+/** The newest runs compared at each look: more than could start between two looks. */
+const NEWEST_RUNS = 20;
+
 /** Runs in progress as the event stream tells them; views read rates and ETAs from here. */
 export const useLiveRuns = defineStore('live-runs', () => {
   const runs = ref<Record<number, LiveRun>>({});
   const warnings = ref<string[]>([]);
-  /** Bumped whenever a run finishes, so lists reload. */
+  /** Bumped whenever a run finishes (or one another process writes starts or ends), so lists reload. */
   const finishedCount = ref(0);
+  /** Bumped at each look that saw a run another process writes running or ending, so its page reloads. */
+  const othersMoved = ref(0);
   let connected = false;
+  let lastLook: Map<number, RunSummary['status']> | null = null;
 
   function connect(client: GatehouseClient): void {
     if (connected) return;
@@ -64,7 +72,38 @@ export const useLiveRuns = defineStore('live-runs', () => {
     return run !== undefined && run.summary === null;
   }
 
-  return { runs, warnings, finishedCount, connect, apply, isActive };
+  /**
+   * The event stream carries only the runs this server executes: a run the CLI (or another
+   * console on the same database) starts, writes and ends in between is seen here, in the newest
+   * stored runs. A run that appeared or changed status reloads the lists; while one is stored as
+   * running, each look reloads its page (its batches are in the database, not on the stream). A
+   * run this stream follows but the database says has ended (its run-finished event was lost while
+   * the stream reconnected) is finished from the stored row.
+   */
+  async function lookForOtherWriters(client: GatehouseClient): Promise<void> {
+    const newest = await client.call('runs.list', { limit: NEWEST_RUNS });
+    const previous = lastLook;
+    lastLook = new Map(newest.map((run) => [run.runId, run.status]));
+    for (const run of newest) if (isActive(run.runId) && run.status !== 'running') apply({ type: 'run-finished', runId: run.runId, summary: run });
+    if (previous === null) return;
+    const others = newest.filter((run) => runs.value[run.runId] === undefined);
+    const changed = others.some((run) => previous.get(run.runId) !== run.status);
+    if (changed) finishedCount.value += 1;
+    if (changed || others.some((run) => run.status === 'running')) othersMoved.value += 1;
+  }
+
+  /**
+   * Looks at once — what the views are about to load is the baseline, so a run that starts before
+   * the next look is news — then every OTHER_WRITERS_POLL_MS while the page is visible; returns the stop.
+   */
+  function followOtherWriters(client: GatehouseClient, everyMs = OTHER_WRITERS_POLL_MS): () => void {
+    const look = () => void lookForOtherWriters(client).catch(() => undefined);
+    look();
+    const timer = setInterval(() => document.visibilityState !== 'hidden' && look(), everyMs);
+    return () => clearInterval(timer);
+  }
+
+  return { runs, warnings, finishedCount, othersMoved, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
 });
 
 function emptyMetrics(): RunMetrics {

@@ -7,10 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent, h, ref } from 'vue';
 import BatchTimeline from '../../../renderer/src/components/BatchTimeline.vue';
 import { drawPlan, fullView, layoutBatches, nextWith, viewOfBar, barsInView, tickStep } from '../../../renderer/src/charts/timeline.js';
+import { QUARANTINE_PAGE_SIZE } from '../../../renderer/src/components/QuarantinePages.vue';
 import RunDetail from '../../../renderer/src/views/RunDetail.vue';
 import { BATCH_STATUSES, type BatchRecord, type BatchStatus } from '../../../shared/run.js';
 import { fakeClient } from './fake-client.js';
-import { batch, quarantined, runDetail } from './fixtures.js';
+import { batch, quarantineAnswer, quarantined, runDetail } from './fixtures.js';
 import { mountWith } from './mount.js';
 
 // A path, not a URL: under happy-dom the global URL is the DOM's, which fs does not take.
@@ -169,10 +170,10 @@ describe('opening a batch on the run page', () => {
     document.body.innerHTML = '';
   });
 
-  it('shows the quarantined records of the chosen batch with their reasons', async () => {
+  it('shows the quarantined records of the chosen batch with their reasons, reading each batch once', async () => {
     const client = fakeClient({
       'runs.get': ({ runId }) => runDetail(runId, four, { status: 'partial' }),
-      'quarantine.list': () => [quarantined(1, 2, 'date 2026-02-30 does not exist'), quarantined(2, 3, 'chamber missing'), quarantined(3, null, 'not JSON')],
+      'quarantine.list': quarantineAnswer([quarantined(1, 2, 'date 2026-02-30 does not exist'), quarantined(2, 3, 'chamber missing'), quarantined(3, null, 'not JSON')]),
       'rollback.events': () => [],
     });
     const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
@@ -185,12 +186,39 @@ describe('opening a batch on the run page', () => {
     expect(panel.text()).toContain('constraint violation');
     expect(panel.text()).toContain('chamber missing');
     expect(panel.text()).not.toContain('date 2026-02-30');
-    expect(client.callsOf('quarantine.list')).toEqual([{ runId: 7, limit: 5_000 }]);
+    expect(client.callsOf('quarantine.list')).toEqual([{ runId: 7, batchSeq: 3, limit: QUARANTINE_PAGE_SIZE }]);
 
     await wrapper.get('.timeline-frame').trigger('keydown', { key: 'Home' });
     await flushPromises();
     expect(wrapper.get('section[aria-label="Batch 1"]').text()).toContain('No record of this batch was quarantined.');
-    expect(client.callsOf('quarantine.list')).toHaveLength(1);
+    await wrapper.get('[data-testid="next-failed"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('section[aria-label="Batch 3"]').text()).toContain('chamber missing');
+    expect(client.callsOf('quarantine.list')).toHaveLength(2);
+    wrapper.unmount();
+  });
+
+  it('shows every quarantined record of a batch late in a big run, a page at a time', async () => {
+    // 5,200 rejected in batch 1 and 250 in batch 2: a read of the whole run's first 5,000 never reaches batch 2.
+    const entries = Array.from({ length: 5_450 }, (_, i) => quarantined(i + 1, i < 5_200 ? 1 : 2, i < 5_200 ? 'date missing' : `chamber missing ${i + 1}`));
+    const batches = [batch(1, 'committed', { quarantined: 5_200 }), batch(2, 'committed', { quarantined: 250 })];
+    const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, batches, { status: 'partial' }), 'quarantine.list': quarantineAnswer(entries), 'rollback.events': () => [] });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    await flushPromises();
+    await wrapper.get('.timeline-frame').trigger('keydown', { key: 'End' });
+    await flushPromises();
+    const panel = () => wrapper.get('section[aria-label="Batch 2"]');
+    expect(panel().findAll('.quarantine-entry')).toHaveLength(QUARANTINE_PAGE_SIZE);
+    expect(panel().get('[data-testid="quarantine-shown"]').text()).toBe('Quarantined records shown: 100 of 250.');
+    while (panel().find('button.load-more').exists()) {
+      await panel().get('button.load-more').trigger('click');
+      await flushPromises();
+    }
+    const rows = panel().findAll('.quarantine-entry');
+    expect(rows).toHaveLength(250);
+    expect(rows.every((row) => row.text().includes('chamber missing'))).toBe(true);
+    expect(new Set(rows.map((row) => row.text())).size).toBe(250);
+    expect(panel().get('[data-testid="quarantine-shown"]').text()).toBe('Quarantined records shown: all 250.');
     wrapper.unmount();
   });
 

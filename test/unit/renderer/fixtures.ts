@@ -141,3 +141,12 @@ export function anomalousRun(overrides: Partial<AnomalousRunView> = {}): Anomalo
     ...overrides,
   };
 }
+
+/** quarantine.list answered as the store does: filtered by run and batch, ordered by id, paged by keyset. */
+export function quarantineAnswer(entries: QuarantineEntry[]): (query: { runId?: number; batchSeq?: number | null; limit: number; after?: number }) => QuarantineEntry[] {
+  return ({ runId, batchSeq, limit, after }) =>
+    entries
+      .filter((e) => (runId === undefined || e.runId === runId) && (batchSeq === undefined || e.batchSeq === batchSeq) && (after === undefined || e.id > after))
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit);
+}

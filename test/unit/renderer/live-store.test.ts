@@ -90,6 +90,37 @@ describe('the live runs store', () => {
     expect(live.finishedCount).toBe(0);
   });
 
+  it('counts a run another process started or ended as a change, and follows nothing it did not see here', async () => {
+    let stored = [runSummary(1)];
+    const client = fakeClient({ 'runs.list': () => stored });
+    const live = useLiveRuns();
+    await live.lookForOtherWriters(client); // the baseline: what the views load
+    expect([live.finishedCount, live.othersMoved]).toEqual([0, 0]);
+
+    stored = [runSummary(2, { status: 'running', finishedAt: null }), ...stored];
+    await live.lookForOtherWriters(client);
+    expect([live.finishedCount, live.othersMoved]).toEqual([1, 1]);
+    await live.lookForOtherWriters(client); // still writing: its page reloads, the lists do not
+    expect([live.finishedCount, live.othersMoved]).toEqual([1, 2]);
+
+    stored = [runSummary(2, { status: 'partial' }), runSummary(1)];
+    await live.lookForOtherWriters(client);
+    expect([live.finishedCount, live.othersMoved]).toEqual([2, 3]);
+    await live.lookForOtherWriters(client);
+    expect([live.finishedCount, live.othersMoved]).toEqual([2, 3]);
+    expect(live.runs[2]).toBeUndefined();
+  });
+
+  it('finishes a run it follows from the stored row when the run-finished event was lost', async () => {
+    const client = fakeClient({ 'runs.list': () => [runSummary(5, { status: 'partial' })] });
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 5, mode: 'batch', batchSize: 50, expectedRecords: 150 });
+    await live.lookForOtherWriters(client);
+    expect(live.isActive(5)).toBe(false);
+    expect(live.runs[5]!.summary?.status).toBe('partial');
+    expect(live.finishedCount).toBe(1);
+  });
+
   it('keeps only the five latest warnings', () => {
     const live = useLiveRuns();
     for (let i = 1; i <= 7; i++) live.apply({ type: 'warning', runId: null, message: `warning ${i}` });

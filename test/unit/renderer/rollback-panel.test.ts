@@ -7,6 +7,7 @@ import type { RollbackEventView, RollbackReportView } from '../../../shared/api-
 import { fakeClient, type FakeClient, type Handlers } from './fake-client.js';
 import { rollbackEvent, rollbackReport } from './fixtures.js';
 import { mountWith } from './mount.js';
+import { useOperations } from '../../../renderer/src/stores/operations.js';
 
 const conflict = { eventId: 'EV-2', laterRuns: [14], expectedHash: 'a1', currentHash: 'b2', message: 'EV-2 was changed by run 14 since' };
 
@@ -66,6 +67,18 @@ describe('the rollback panel', () => {
     expect(row).toContain('ada');
     expect(row).toContain('bad source file');
     expect(row).toContain('force, 1 forced');
+  });
+
+  it('lists a rollback another window finished without being reopened', async () => {
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false } });
+    useOperations().connect(client);
+    await flushPromises();
+    expect(wrapper.text()).toContain('This run has never been rolled back.');
+    events = [rollbackEvent({ reason: 'rolled back from the other window' })];
+    const rollbackElsewhere = { operationId: 'op-9', kind: 'rollback' as const, target: 'run 12', operator: 'Bo', startedAt: '2026-11-28T12:00:00.000Z', phase: 'finished', done: 1, total: 1, error: null };
+    client.emitOperation({ type: 'operation-finished', operation: { ...rollbackElsewhere, status: 'done', finishedAt: '2026-11-28T12:00:05.000Z' } });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="rollback-events"] tbody tr').text()).toContain('rolled back from the other window');
   });
 
   it('previews the rollback as a dry run before anything can be applied', async () => {

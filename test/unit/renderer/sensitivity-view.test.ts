@@ -82,3 +82,48 @@ describe('the Sensitivity panel', () => {
     expect(client.callsOf('sensitivity.save')).toEqual([]);
   });
 });
+
+describe('the Sensitivity panel\'s versions', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  function version(task: string, id: number): SensitivityVersionView {
+    return { id, task, version: id, settings: DEFAULTS, operator: 'Ada', reason: `${task} change ${id}`, at: '2026-11-30T17:00:00.000Z' };
+  }
+
+  it('reaches every saved version of a task, older pages on demand', async () => {
+    const versions = Array.from({ length: 120 }, (_, i) => version('daily', 120 - i));
+    const client = fakeClient({
+      'sensitivity.tasks': () => [{ task: 'daily', settings: DEFAULTS, version: versions[0]! }],
+      'sensitivity.history': ({ limit, after }) => versions.filter((v) => after === undefined || v.id < after).slice(0, limit),
+    });
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    const rows = () => wrapper.findAll('[data-testid=sensitivity-history] tbody tr');
+    expect(rows()).toHaveLength(50);
+    while (wrapper.find('button.load-more').exists()) {
+      await wrapper.get('button.load-more').trigger('click');
+      await flushPromises();
+    }
+    expect(rows().map((row) => row.attributes('data-version'))).toEqual(versions.map((v) => String(v.version)));
+  });
+
+  it('shows the versions of the task chosen last, however late the answer for the one before arrives', async () => {
+    const answers: Record<string, () => void> = {};
+    const client = fakeClient({
+      'sensitivity.tasks': () => [{ task: 'daily', settings: DEFAULTS, version: null }, { task: 'weekly', settings: DEFAULTS, version: null }],
+      'sensitivity.history': ({ task }) => new Promise((resolve) => (answers[task!] = () => resolve([version(task!, task === 'daily' ? 1 : 2)]))),
+    });
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    await wrapper.get('select[name=task]').setValue('weekly');
+    await flushPromises();
+    answers.weekly!();
+    await flushPromises();
+    answers.daily!();
+    await flushPromises();
+    expect(wrapper.get('[data-testid=sensitivity-history] tbody').text()).toContain('weekly change 2');
+    expect(wrapper.get('[data-testid=sensitivity-history] tbody').text()).not.toContain('daily');
+  });
+});

@@ -5,6 +5,8 @@ import StartRunForm from '../../../renderer/src/components/StartRunForm.vue';
 import { ApiError } from '../../../renderer/src/client/index.js';
 import { fakeClient, type FakeClient } from './fake-client.js';
 import { mountWith } from './mount.js';
+import { runSummary } from './fixtures.js';
+import { useLiveRuns } from '../../../renderer/src/stores/live.js';
 
 const DEFAULTS = { synthetic: 'synthetic:seed=121,count=500,invalid=bad-date:0.01,offset=120', congress: null };
 const sourceDefaults = () => DEFAULTS;
@@ -98,21 +100,31 @@ describe('the start-run form', () => {
     expect(startButton(wrapper).text()).toBe('Start run');
   });
 
-  it('moves a source left at the default above the records the run just added, and offers Congress.gov only with a key', async () => {
+  it('moves a source left at the default above the records a run added once that run has ended, and offers Congress.gov only with a key', async () => {
     let offset = 120;
     const client = fakeClient({
       'runs.sourceDefaults': () => ({ synthetic: `synthetic:seed=1,count=500,offset=${offset}`, congress: offset > 120 ? 'congress:' : null }),
-      'runs.start': () => ((offset += 500), { runId: 44 }),
+      'runs.start': () => ({ runId: 44 }),
     });
     const wrapper = mountWith(StartRunForm, client);
+    const live = useLiveRuns();
     await flushPromises();
+    const source = () => (wrapper.get('input[name="source"]').element as HTMLInputElement).value;
     const congress = wrapper.findAll('button').find((b) => b.text() === 'Congress.gov')!;
     expect(congress.attributes('disabled')).toBeDefined();
     await submit(wrapper);
     expect(client.callsOf('runs.start')).toEqual([{ source: 'synthetic:seed=1,count=500,offset=120', task: null }]);
-    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('synthetic:seed=1,count=500,offset=620');
+    // As the server answers: the run is started, and has stored nothing yet.
+    live.apply({ type: 'run-started', runId: 44, mode: 'batch', batchSize: 50, expectedRecords: 500 });
+    await flushPromises();
+    expect(source()).toBe('synthetic:seed=1,count=500,offset=120');
+
+    offset += 500;
+    live.apply({ type: 'run-finished', runId: 44, summary: runSummary(44) });
+    await flushPromises();
+    expect(source()).toBe('synthetic:seed=1,count=500,offset=620');
     await congress.trigger('click');
-    expect((wrapper.get('input[name="source"]').element as HTMLInputElement).value).toBe('congress:');
+    expect(source()).toBe('congress:');
   });
 
   it('uploads a chosen file in browser mode and runs the file: source the server kept', async () => {
