@@ -84,6 +84,9 @@ export async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work:
   }
 }
 
+/** lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
+export const LOCK_TIMEOUT_SQLSTATE = '55P03';
+
 const TRANSIENT_SQLSTATES = new Set([
   '57P01', // admin_shutdown: pg_terminate_backend, server restart
   '57P02', // crash_shutdown

@@ -77,8 +77,13 @@ export class SqliteWriterLock implements WriterLock {
     throw new WriterLockLost(this.location, by);
   }
 
+  /**
+   * Which runs left `running` are orphans. While we hold the lock, every one: no other writer can be
+   * writing, as PostgreSQL's lock also says — including a run of this very process whose end could
+   * not be written (the file stayed busy), which its pid alone would keep `running` for good.
+   */
   async orphans(running: RunningRun[]): Promise<number[]> {
-    return runsOfDeadProcesses(running);
+    return this.held ? running.map((run) => run.id) : runsOfDeadProcesses(running);
   }
 }
 
