@@ -22,6 +22,9 @@ interface StuckSession {
   letGo(): Promise<void>;
 }
 
+/** The CLI's own wait for another session's lock, shortened (cli/database.ts). */
+const SHORT_LOCK_WAIT = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: String(LOCK_WAIT_MS) };
+
 function schemaOf(location: string): string {
   return new URL(location).searchParams.get('schema')!;
 }
@@ -33,7 +36,8 @@ async function pgSession(): Promise<pg.Client> {
   return client;
 }
 
-function stuckSession(backend: TestBackend, location: string): StuckSession {
+/** `table` of the store held as by an operator's open transaction: SQLite's whole file, PostgreSQL's one table. */
+function stuckSession(backend: TestBackend, location: string, table = 'hearings'): StuckSession {
   if (backend.name === 'sqlite') {
     let shell: Database.Database | null = null;
     return {
@@ -53,7 +57,7 @@ function stuckSession(backend: TestBackend, location: string): StuckSession {
       psql = await pgSession();
       await psql.query('BEGIN');
       // EXCLUSIVE: others may still read the table (the run's lookups), but not write it.
-      await psql.query(`LOCK TABLE "${schemaOf(location)}".hearings IN EXCLUSIVE MODE`);
+      await psql.query(`LOCK TABLE "${schemaOf(location)}".${table} IN EXCLUSIVE MODE`);
     },
     letGo: async () => {
       await psql?.query('ROLLBACK');
@@ -110,6 +114,29 @@ describe.each(testBackends())('a lock held by a stuck session, on $name', (backe
     expect(summary).toMatchObject({ runId: stopped.runId, status: 'success' });
     expect(summary.metrics).toMatchObject({ fetched: 120, added: 120, updated: 0, unchanged: 0, quarantined: 0 });
     await withStoreAt(backend, location, async (store) => expect(await store.countHearings()).toBe(120));
+  });
+
+  it('refuses an update that cannot even start (the runs are held) with LOCK_HELD, exit 5 and a hint, instead of an unexpected error', async () => {
+    const location = await backend.freshLocation();
+    await withStoreAt(backend, location, async () => {});
+    const stuck = stuckSession(backend, location, 'runs');
+    await stuck.take();
+    let refused: ReturnType<typeof runCli>;
+    try {
+      refused = runCli(['update', '--db', location, '--source', SOURCE, '--json'], { env: SHORT_LOCK_WAIT });
+    } finally {
+      await stuck.letGo();
+    }
+    expect(refused.code).toBe(5);
+    const { error } = JSON.parse(refused.stdout) as { error: { code: string; message: string; hint?: string } };
+    expect(error.code).toBe('LOCK_HELD');
+    expect(error.message).toMatch(/is busy/);
+    expect(error.hint).toBeTruthy();
+    expect(refused.stderr).not.toMatch(/unexpected/);
+    await withStoreAt(backend, location, async (store) => {
+      expect(await store.listRuns()).toEqual([]);
+      expect(await store.countHearings()).toBe(0);
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
-import { asUnreachable, checkOut, createPool, isConnectionError, LOCK_TIMEOUT_SQLSTATE, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
+import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
@@ -179,7 +179,7 @@ class PostgresDriver implements StoreDriver {
   classifyError(error: unknown): DatabaseFault {
     const code = String((error as { code?: unknown } | null)?.code);
     if (ENVIRONMENT_SQLSTATES.has(code)) return 'environment';
-    return isConnectionError(error) || code === LOCK_TIMEOUT_SQLSTATE ? 'transient' : 'record';
+    return isConnectionError(error) || isLockTimeout(error) ? 'transient' : 'record';
   }
 
   async close(): Promise<void> {

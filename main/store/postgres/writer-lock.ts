@@ -3,7 +3,7 @@ import { WriterLockLost } from '../faults.js';
 import type { WriterLock } from '../driver.js';
 import { runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
-import { connectSession, isConnectionError, LOCK_TIMEOUT_SQLSTATE, withClient, type PostgresTarget, type Queryable } from './connection.js';
+import { connectSession, isConnectionError, isLockTimeout, withClient, type PostgresTarget, type Queryable } from './connection.js';
 
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
@@ -40,7 +40,7 @@ export class PostgresWriterLock implements WriterLock {
       // A holder whose session died may still be committing its last transaction: let it end first.
       // One stuck past lock_timeout (its process suspended mid-commit) still holds the database: a refusal naming it.
       const fenced = await session.query(`SELECT pg_advisory_lock(${FENCE_KEY})`, [this.target.schema]).then(() => true, (error: unknown) => {
-        if ((error as { code?: unknown }).code === LOCK_TIMEOUT_SQLSTATE) return false;
+        if (isLockTimeout(error)) return false;
         throw error;
       });
       if (!fenced) return { acquired: false, holder: (await this.readHolder(session)) ?? unknownHolder(now) };

@@ -42,7 +42,9 @@ export class SqliteWriterLock implements WriterLock {
       if (code !== 'SQLITE_BUSY') throw error;
       const holder = this.readHolder();
       if (holder) return { acquired: false, holder };
-      throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`);
+      throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`, {
+        hint: 'Gatehouse\'s own writers wait for each other, so this is likely a transaction left open elsewhere (a sqlite3 shell, another program): end it, then try again',
+      });
     }
   }
 
