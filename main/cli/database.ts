@@ -11,14 +11,17 @@ export function databaseOption(db: string | undefined): string {
 /**
  * The fault-injection seam for tests that spawn the CLI: writes of the GATEHOUSE_FAIL_WRITES
  * eventIds throw as a database error would; the first write of GATEHOUSE_HANG_WRITE blocks the
- * process for good, holding it at a known point for a kill -9. Only honoured with
+ * process for good, holding it at a known point for a kill -9; GATEHOUSE_LOCK_WAIT_MS shortens the
+ * wait for another session's lock (StoreOptions.lockWaitMs). Only honoured with
  * GATEHOUSE_TEST_FAULTS=1 so it cannot be set by accident.
  */
 export function storeOptionsFromEnvironment(): StoreOptions {
   if (process.env.GATEHOUSE_TEST_FAULTS !== '1') return {};
   const ids = new Set((process.env.GATEHOUSE_FAIL_WRITES ?? '').split(',').filter(Boolean));
   const hangAt = process.env.GATEHOUSE_HANG_WRITE;
+  const lockWaitMs = Number(process.env.GATEHOUSE_LOCK_WAIT_MS);
   return {
+    ...(Number.isInteger(lockWaitMs) && lockWaitMs > 0 ? { lockWaitMs } : {}),
     failWriteOf: (eventId) => {
       if (eventId === hangAt) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       return ids.has(eventId);

@@ -141,7 +141,8 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     return await executeRun(options, { ...opened, clock, emit, sleep, retry });
   } finally {
     stopHeartbeat();
-    await store.releaseWriterLock();
+    // A lock row left by a database that stays busy is taken over once this process is gone; the run's outcome stands.
+    await store.releaseWriterLock().catch((error: unknown) => emit({ type: 'warning', runId, message: `could not release the writer lock: ${redactedMessage(error)}` }));
   }
 }
 
@@ -272,7 +273,23 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
   if (lockLost && !(await retakeLock(store, run))) return recordedByNextWriter(options, run, error!);
-  return finishRun(options, run, status, error);
+  return finishOrLeaveToNextWriter(options, run, status, error);
+}
+
+/**
+ * A database that stays busy or unreachable when the run's end is written (a session outside the
+ * writer lock holding the file, the connection gone) cannot take the run row either: what was
+ * committed stands, and the row, still `running`, is marked interrupted by the next writer, so the
+ * operator gets an interrupted summary naming the resume, not an unexpected error.
+ */
+async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
+  try {
+    return await finishRun(options, run, status, error);
+  } catch (failure) {
+    const stoppedBy = runFault(options.store, failure, run.runId);
+    if (stoppedBy === null) throw failure;
+    return recordedByNextWriter(options, run, `the run's end could not be recorded: ${stoppedBy}`);
+  }
 }
 
 /**
@@ -286,7 +303,7 @@ function runFault(store: Store, failure: unknown, runId: number): string | null 
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
   const cause = failure instanceof WriterLockLost
     ? null
-    : fault === 'source' ? 'the source failed' : fault === 'transient' ? 'the database stayed unreachable after retries' : 'the database environment failed';
+    : fault === 'source' ? 'the source failed' : fault === 'transient' ? 'the database stayed unreachable or busy after retries' : 'the database environment failed';
   return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record — resume with --resume ${runId}`;
 }
 

@@ -5,6 +5,14 @@ import { GatehouseError } from '../../shared/errors.js';
  * saying the disk is full, failing or read-only, and a writer that lost its lock (it must stop
  * before writing unguarded). The engine stops such a run as `interrupted`, quarantining nothing.
  */
+/**
+ * A statement waits this long for a lock another session holds, on either backend. Gatehouse's own
+ * writers take turns through the writer lock, so a longer wait means a session outside it is stuck
+ * (an operator's open transaction, a DBA's LOCK TABLE): failing, retrying and then stopping the run
+ * as interrupted tells the operator; waiting forever does not, and no signal can stop that wait.
+ */
+export const DEFAULT_LOCK_WAIT_MS = 5_000;
+
 const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
 export function isEnvironmentFault(error: unknown): boolean {

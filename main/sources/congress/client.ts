@@ -223,7 +223,8 @@ function exceeds(waitMs: number | null, limitMs: number): boolean {
 
 function withAttempts(error: GatehouseError, attempts: number): GatehouseError {
   if (!(error instanceof CongressFetchError) || attempts === 1) return error;
-  return new CongressFetchError(error.reason, `${error.message} (gave up after ${attempts} attempts)`, error.status);
+  // What the last answer said about the record (its rejection) and the server (its wait) stays with it.
+  return new CongressFetchError(error.reason, `${error.message} (gave up after ${attempts} attempts)`, error.status, error.rejection, error.askedToWaitMs);
 }
 
 function aborted(shown: string): CongressFetchError {

@@ -84,6 +84,9 @@ export async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work:
   }
 }
 
+/** lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
+const LOCK_TIMEOUT_SQLSTATE = '55P03';
+
 const TRANSIENT_SQLSTATES = new Set([
   '57P01', // admin_shutdown: pg_terminate_backend, server restart
   '57P02', // crash_shutdown
@@ -132,7 +135,22 @@ export function unreachable(target: PostgresTarget, error: unknown): GatehouseEr
   });
 }
 
-/** Connection failures outside a batch read as DB_UNREACHABLE; any other error is the query's own. */
+/** Connection failures outside a batch read as DB_UNREACHABLE, a lock wait past lock_timeout as LOCK_HELD; any other error is the query's own. */
 export function asUnreachable(target: PostgresTarget, error: unknown): unknown {
-  return isConnectionError(error) && !(error instanceof GatehouseError) ? unreachable(target, error) : error;
+  if (error instanceof GatehouseError) return error;
+  if (isLockTimeout(error)) return lockedByAnotherSession(target, error);
+  return isConnectionError(error) ? unreachable(target, error) : error;
+}
+
+export function isLockTimeout(error: unknown): boolean {
+  if (error instanceof GatehouseError) return error.code === 'LOCK_HELD' && error.cause !== undefined && isLockTimeout(error.cause);
+  return (error as { code?: unknown } | null)?.code === LOCK_TIMEOUT_SQLSTATE;
+}
+
+/** Gatehouse's own writers take turns through the writer lock: a session outside it holds what this needs. */
+function lockedByAnotherSession(target: PostgresTarget, error: unknown): GatehouseError {
+  return new GatehouseError('LOCK_HELD', `PostgreSQL at ${target.location} is busy: another session has held a lock this needs for longer than lock_timeout (${(error as Error).message})`, {
+    hint: "a transaction left open (a psql session, LOCK TABLE) holds it: find it in pg_stat_activity (state 'idle in transaction') or with pg_blocking_pids, end it, then try again",
+    cause: error,
+  });
 }

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
-import { asUnreachable, checkOut, createPool, isConnectionError, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
+import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
@@ -22,12 +22,15 @@ const MIGRATION_LOCK_CLASS = 0x4d494752;
 
 /** Opens (creating and migrating as needed) the store in one schema of a PostgreSQL database. */
 export async function openPostgresDriver(url: string, options: StoreOptions): Promise<StoreDriver> {
-  const target = parsePostgresTarget(url);
+  const target: PostgresTarget = { ...parsePostgresTarget(url), lockWaitMs: options.lockWaitMs };
   const pool = createPool(target);
   try {
     // One transaction under a lock on the schema's name: of two processes creating it, the second waits and finds it migrated.
     await inTransaction(pool, target, 'BEGIN', async (client) => {
+      // Another process migrating (an index over a large table) is worth waiting for, however long.
+      await client.query('SET LOCAL lock_timeout = 0');
       await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
+      await client.query('SET LOCAL lock_timeout TO DEFAULT');
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
       await applyMigrations({
         dialect: 'postgres',
@@ -174,8 +177,9 @@ class PostgresDriver implements StoreDriver {
   }
 
   classifyError(error: unknown): DatabaseFault {
-    if (ENVIRONMENT_SQLSTATES.has(String((error as { code?: unknown } | null)?.code))) return 'environment';
-    return isConnectionError(error) ? 'transient' : 'record';
+    const code = String((error as { code?: unknown } | null)?.code);
+    if (ENVIRONMENT_SQLSTATES.has(code)) return 'environment';
+    return isConnectionError(error) || isLockTimeout(error) ? 'transient' : 'record';
   }
 
   async close(): Promise<void> {

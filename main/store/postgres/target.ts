@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { redactConnectionString } from '../../../shared/redact.js';
+import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
 
 // What a PostgreSQL location means, without loading the driver: staging checks and messages use it.
 
@@ -12,6 +13,8 @@ export interface PostgresTarget {
   schema: string;
   /** For messages, logs and run records: password removed. */
   location: string;
+  /** lock_timeout of every connection (StoreOptions.lockWaitMs); DEFAULT_LOCK_WAIT_MS when absent. */
+  lockWaitMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
@@ -48,7 +51,8 @@ export function connectionConfig(target: PostgresTarget): pg.ClientConfig {
     // nothing committed, only a crash of the server's machine can cost the last commits, and
     // batch and checkpoint always go together. It spares each batch a WAL flush.
     // UTC: a date without a time compares the same as on SQLite, whatever the server's zone.
-    options: `-c search_path=${quoteIdentifier(target.schema)} -c synchronous_commit=off -c TimeZone=UTC`,
+    // lock_timeout: without it a statement waits forever behind a stuck session's lock (faults.ts).
+    options: `-c search_path=${quoteIdentifier(target.schema)} -c synchronous_commit=off -c TimeZone=UTC -c lock_timeout=${Math.round(target.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS)}`,
     application_name: `gatehouse:${target.schema}`.slice(0, 63),
     connectionTimeoutMillis: 5_000,
     keepAlive: true,

@@ -3,7 +3,7 @@ import { WriterLockLost } from '../faults.js';
 import type { WriterLock } from '../driver.js';
 import { runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
-import { connectSession, isConnectionError, withClient, type PostgresTarget, type Queryable } from './connection.js';
+import { connectSession, isConnectionError, isLockTimeout, withClient, type PostgresTarget, type Queryable } from './connection.js';
 
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
 const LOCK_CLASS = 0x47415445;
@@ -38,7 +38,12 @@ export class PostgresWriterLock implements WriterLock {
       const { rows } = await session.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS got`, [this.target.schema]);
       if (!rows[0]!.got) return { acquired: false, holder: (await this.readHolder(session)) ?? unknownHolder(now) };
       // A holder whose session died may still be committing its last transaction: let it end first.
-      await session.query(`SELECT pg_advisory_lock(${FENCE_KEY})`, [this.target.schema]);
+      // One stuck past lock_timeout (its process suspended mid-commit) still holds the database: a refusal naming it.
+      const fenced = await session.query(`SELECT pg_advisory_lock(${FENCE_KEY})`, [this.target.schema]).then(() => true, (error: unknown) => {
+        if (isLockTimeout(error)) return false;
+        throw error;
+      });
+      if (!fenced) return { acquired: false, holder: (await this.readHolder(session)) ?? unknownHolder(now) };
       await session.query(`SELECT pg_advisory_unlock(${FENCE_KEY})`, [this.target.schema]);
       const previous = await this.readHolder(session);
       await session.query(

@@ -12,7 +12,7 @@ import { SqliteWriterLock } from './writer-lock.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
-  return new SqliteDriver(await openSqliteFile(resolved), resolved, options);
+  return new SqliteDriver(await openSqliteFile(resolved, options.lockWaitMs), resolved, options);
 }
 
 /** Kysely prepares every query it runs; keeping the statements saves SQLite re-parsing them. */

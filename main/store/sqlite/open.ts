@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
+import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 
 /** PRAGMA application_id of every Gatehouse database: "GATE". */
@@ -13,13 +14,13 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
  * Gatehouse's is refused before anything could write to it (no WAL switch, no migration, no
  * journal left behind): it stays byte for byte as it was.
  */
-export async function openSqliteFile(file: string): Promise<Database.Database> {
+export async function openSqliteFile(file: string, lockWaitMs = DEFAULT_LOCK_WAIT_MS): Promise<Database.Database> {
   const folder = path.dirname(file);
   if (!fs.existsSync(folder)) throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: folder ${folder} does not exist`);
   refuseForeignFile(file);
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: 5000 });
+    db = new Database(file, { timeout: lockWaitMs });
     db.pragma('journal_mode = WAL');
   } catch (error) {
     throw openFailure(file, error);

@@ -42,7 +42,9 @@ export class SqliteWriterLock implements WriterLock {
       if (code !== 'SQLITE_BUSY') throw error;
       const holder = this.readHolder();
       if (holder) return { acquired: false, holder };
-      throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`);
+      throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`, {
+        hint: 'Gatehouse\'s own writers wait for each other, so this is likely a transaction left open elsewhere (a sqlite3 shell, another program): end it, then try again',
+      });
     }
   }
 
@@ -77,8 +79,13 @@ export class SqliteWriterLock implements WriterLock {
     throw new WriterLockLost(this.location, by);
   }
 
+  /**
+   * Which runs left `running` are orphans. While we hold the lock, every one: no other writer can be
+   * writing, as PostgreSQL's lock also says — including a run of this very process whose end could
+   * not be written (the file stayed busy), which its pid alone would keep `running` for good.
+   */
   async orphans(running: RunningRun[]): Promise<number[]> {
-    return runsOfDeadProcesses(running);
+    return this.held ? running.map((run) => run.id) : runsOfDeadProcesses(running);
   }
 }
 

@@ -239,6 +239,20 @@ describe('congress: source against a congress.gov-shaped server', () => {
     expect(items[2]).toMatchObject({ position: 2, eventId: '9203', raw: expect.stringContaining('"…"') });
   });
 
+  it('quarantines a detail as INVALID_UTF8 when its bad bytes come on a retry after a 503, not as a plain fetch failure', async () => {
+    const server = await serve({ house: [meeting(9211), meeting(9212)] });
+    const [head, tail] = JSON.stringify({ committeeMeeting: meeting(9212) }).split('Oversight');
+    let asked = 0;
+    server.override = (request) => {
+      if (!request.path.endsWith('/9212')) return undefined;
+      return ++asked === 1 ? { status: 503 } : { body: Buffer.concat([Buffer.from(head!), Buffer.from([0xff]), Buffer.from(tail!)]) };
+    };
+    const items = await collect(congressSource(server).source.items());
+    expect(asked).toBe(2);
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'INVALID_UTF8']);
+    expect(items[1]!.error!.message).toMatch(/not UTF-8 .*\(gave up after 2 attempts\)/);
+  });
+
   it('counts a detail answered without a committeeMeeting object as a fetch error', async () => {
     const server = await serve({ house: [meeting(9101)] });
     server.override = (request) => (request.path.endsWith('/9101') ? { body: { request: {} } } : undefined);
