@@ -26,9 +26,12 @@ export type FlagEventView = z.infer<typeof flagEventSchema>;
 
 export const flagResolutionSchema = z.object({
   value: flagValueSchema.nullable(),
-  reason: z.enum(['STATIC', 'TARGETING_MATCH', 'DEFAULT', 'ERROR']),
+  /** DISABLED: a kill (scope `kill`: a kill switch on, any other on/off flag off) that no task's or global value overrides. */
+  reason: z.enum(['STATIC', 'TARGETING_MATCH', 'DISABLED', 'DEFAULT', 'ERROR']),
   scope: z.string().optional(),
   errorMessage: z.string().optional(),
+  /** With DISABLED: "killed by NAME at TIME", and the value it overrides. */
+  killed: z.string().optional(),
 });
 
 export const flagViewSchema = z.object({

@@ -40,6 +40,21 @@ describe('gatehouse flags', () => {
     expect(json(['flags', 'history', '--limit', '1', '--after', '2'])).toEqual([expect.objectContaining({ id: 1, newValue: false })]);
   });
 
+  it('shows a kill over a task value as the value in force, with who killed it, in flags get, flags list and the table', () => {
+    json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'true', '--scope', 'task:hourly', '--reason', 'hourly needs isolation', '--operator', 'dana']);
+    expect(json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'off', '--scope', 'kill', '--reason', 'isolation loops', '--operator', 'ops-bob'])).toMatchObject({ scope: 'kill', oldValue: null, newValue: false, actor: 'ops-bob' });
+    const turnedOn = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'on', '--scope', 'kill', '--reason', 'x', '--db', db]);
+    expect(turnedOn.code).toBe(2);
+    expect(turnedOn.stderr).toContain('a kill holds ENABLE_RECORD_ISOLATION at false, not true');
+    const got = json(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:hourly']);
+    expect(got).toMatchObject({ value: false, reason: 'DISABLED', scope: 'kill', killed: expect.stringMatching(/^killed by ops-bob at \S+, over task:hourly's true$/) });
+    const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
+    expect(list.find((f) => f.name === 'ENABLE_RECORD_ISOLATION')!.inForce).toEqual({ value: false, reason: 'DISABLED', scope: 'kill', killed: got.killed });
+    const text = runCli(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:hourly', '--db', db]);
+    expect(text.stdout).toContain(`ENABLE_RECORD_ISOLATION = false (DISABLED from kill: ${got.killed})`);
+    expect(runCli(['flags', 'list', '--scope', 'task:hourly', '--db', db]).stdout).toMatch(/ENABLE_RECORD_ISOLATION\s+false\s+DISABLED \(killed by ops-bob/);
+  });
+
   it('shows the stored values of a flag as values, in the shape the API gives a flag\'s scopes', () => {
     json(['flags', 'set', 'BATCH_SIZE', '30', '--reason', 'smaller', '--operator', 'dana']);
     json(['flags', 'set', 'BATCH_SIZE', '7', '--scope', 'task:hourly', '--reason', 'tiny', '--operator', 'dana']);
