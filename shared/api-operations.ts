@@ -146,7 +146,12 @@ export const taskEditInputSchema = z.object({
   enabled: z.boolean().optional(),
 });
 
-export const notifyResultSchema = z.object({ sent: z.boolean(), folded: z.number().int(), failures: z.array(z.object({ channel: z.string(), error: z.string() })) });
+/** `sent`: delivered through at least one channel; `channels`: each one tried, delivered or why not. */
+export const notifyResultSchema = z.object({
+  sent: z.boolean(),
+  folded: z.number().int(),
+  channels: z.array(z.object({ channel: z.string(), delivered: z.boolean(), error: z.string().optional() })),
+});
 
 export const SNAPSHOT_KINDS = ['before-run', 'manual', 'safety'] as const;
 export const snapshotSchema = z.object({

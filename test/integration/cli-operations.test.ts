@@ -99,6 +99,37 @@ describe('gatehouse flags', () => {
   });
 });
 
+describe('gatehouse notify test against receivers that fail', () => {
+  /** A port nothing listens on: one a server had, closed again. */
+  async function refusedPort(): Promise<number> {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it('reports each channel, and exits 3 when the webhook answered 500 or refused while the log delivered', async () => {
+    const failing = http.createServer((_request, response) => response.writeHead(500).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const env = { GATEHOUSE_LOG_FILE: path.join(folder, 'log.ndjson') };
+    try {
+      const answered500 = `127.0.0.1:${(failing.address() as AddressInfo).port}`;
+      const refused = `127.0.0.1:${await refusedPort()}`;
+      for (const [host, why] of [[answered500, 'answered 500'], [refused, 'unreachable: ECONNREFUSED']] as const) {
+        const json = await startCli(['notify', 'test', '--webhook', `http://${host}/hook`, '--json'], env).done;
+        expect(json.code).toBe(3);
+        expect(JSON.parse(json.stdout)).toEqual({ sent: true, folded: 0, channels: [{ channel: 'log', delivered: true }, { channel: 'webhook', delivered: false, error: `webhook ${host} ${why}` }] });
+        const text = await startCli(['notify', 'test', '--webhook', `http://${host}/hook`], env).done;
+        expect(text.code).toBe(3);
+        expect(text.stdout).toBe(`log: delivered\nwebhook: NOT delivered — webhook ${host} ${why}\n`);
+      }
+    } finally {
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+    }
+  });
+});
+
 describe('gatehouse tasks and report canary', () => {
   it('runs a canary and a baseline task with their scoped flags and reports the comparison', () => {
     json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--reason', 'baseline for everyone']);
@@ -158,7 +189,7 @@ describe('gatehouse notify test', () => {
     const result = await startCli(['notify', 'test', '--webhook', url, '--json'], { GATEHOUSE_LOG_FILE: path.join(folder, 'log.ndjson') }).done;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ sent: true, failures: [] });
+    expect(JSON.parse(result.stdout)).toEqual({ sent: true, folded: 0, channels: [{ channel: 'log', delivered: true }, { channel: 'webhook', delivered: true }] });
     expect(bodies).toMatchObject([{ source: 'gatehouse', cause: 'test' }]);
     expect(fs.readFileSync(path.join(folder, 'log.ndjson'), 'utf8')).toContain('"cause":"test"');
   });
