@@ -110,7 +110,8 @@ export const canaryReportSchema = z.object({
   timeRatio: timeRatioSchema.nullable(),
   durationOverheadPercent: z.number().nullable(),
   criteria: z.array(criterionSchema),
-  recommendation: z.enum(['Full rollout', 'Rollback', 'Iterate', 'Not enough data']),
+  /** Hold: every measure passed, but the reasons name what is not proven yet (unreviewed canary anomalies, a kill over the canary's values). */
+  recommendation: z.enum(['Full rollout', 'Hold', 'Rollback', 'Iterate', 'Not enough data']),
   reasons: z.array(z.string()),
 });
 export type CanaryReportView = z.infer<typeof canaryReportSchema>;
