@@ -84,8 +84,9 @@ async function revertTo(store: Store, rollout: RolloutView, state: RolloutView['
 function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date): boolean {
   const stage = rollout.stages[rollout.stageIndex]!;
   const elapsed = now.getTime() - Date.parse(rollout.stageStartedAt) >= stage.windowHours * 3_600_000;
-  // A window passes clean only when every guardrail with data passed: an inconclusive one waits for more runs.
-  return elapsed && evidence.canaryRuns.length >= stage.minRuns && !evidence.guardrails.some((g) => g.status === 'inconclusive');
+  // A window passes clean only when every guardrail passed: an inconclusive one waits for more runs, and one
+  // without data (no control run beside the canary, no record fetched) was never measured, so it is no pass either.
+  return elapsed && evidence.canaryRuns.length >= stage.minRuns && evidence.guardrails.every((g) => g.status === 'pass');
 }
 
 function breachReason(rollout: RolloutView, breaches: GuardrailResult[]): string {

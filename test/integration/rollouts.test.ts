@@ -317,6 +317,21 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('never promotes a canary whose guardrails have no control data to compare with, however long its window ran clean', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h, { autoPromote: true });
+      h.time.at('2026-06-01T02:00:00Z');
+      // Only the canary runs: its control tasks are off (no other task ran in the window).
+      for (let i = 0; i < 6; i += 1) await h.run(CANARY);
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 0 });
+      expect(detail.latest!.controlRuns).toEqual([]);
+      expect(detail.latest!.guardrails.filter((g) => g.status === 'no data').map((g) => g.name)).toEqual(['failures', 'quarantine-rate', 'per-record-time', 'alert-rate']);
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'check', reason: expect.stringContaining('without data yet') });
+      expect(await flagFor(h.store, null)).toBe(false);
+    });
+  });
+
   it('holds a rollout whose flag is killed mid-canary, refuses Proceed and a new rollout under the kill, and aborts with the kill standing', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h);
