@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateAllFlags, evaluateFlag, flagStore, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
@@ -73,6 +74,32 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       await flagStore(store).change({ flag: 'BATCH_SIZE', scope: 'kill', valueJson: '5', actor: 't', reason, at: new Date().toISOString() });
       expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 50, reason: 'DEFAULT' });
     });
+  });
+
+  // SQLite's BEGIN IMMEDIATE already shuts a second writer out; PostgreSQL's row lock has no row to hold on a first value.
+  it.runIf(backend.name === 'postgres')('keeps the old value in the trail when another process sets the same flag first, concurrently', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const other = new pg.Client({ connectionString: location.replace(/[?&]schema=[^&]*/, '') });
+    await other.connect();
+    try {
+      await other.query(`SET search_path TO "${new URL(location).searchParams.get('schema')!}"`);
+      // Another Gatehouse process in the middle of setting BATCH_SIZE for the first time.
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO flag_values (flag, scope, value_json, updated_at, updated_by) VALUES ('BATCH_SIZE', 'global', '10', now(), 'other')`);
+      await other.query(`INSERT INTO flag_events (flag, scope, old_json, new_json, actor, reason, at) VALUES ('BATCH_SIZE', 'global', NULL, '10', 'other', 'first', now())`);
+      const mine = setFlag(store, { flag: 'BATCH_SIZE', value: 20, reason: 'second', operator: 'me' });
+      // Wait for the state, not a clock: this change blocked behind the other process's transaction.
+      const blocked = async () => (await other.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rows[0]!.n > 0;
+      while (!(await blocked())) await new Promise((resolve) => setImmediate(resolve));
+      await other.query('COMMIT');
+      expect(await mine).toMatchObject({ oldJson: '10', newJson: '20' });
+      expect((await flagStore(store).history({ flag: 'BATCH_SIZE' })).map((e) => [e.actor, e.oldJson, e.newJson])).toEqual([['me', '10', '20'], ['other', null, '10']]);
+      expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 20 });
+    } finally {
+      await other.end();
+      await store.close();
+    }
   });
 
   it('answers an unknown flag with FLAG_NOT_FOUND instead of throwing', async () => {
