@@ -26,9 +26,12 @@ export type FlagEventView = z.infer<typeof flagEventSchema>;
 
 export const flagResolutionSchema = z.object({
   value: flagValueSchema.nullable(),
-  reason: z.enum(['STATIC', 'TARGETING_MATCH', 'DEFAULT', 'ERROR']),
+  /** DISABLED: a kill (scope `kill`: a kill switch on, any other on/off flag off) that no task's or global value overrides. */
+  reason: z.enum(['STATIC', 'TARGETING_MATCH', 'DISABLED', 'DEFAULT', 'ERROR']),
   scope: z.string().optional(),
   errorMessage: z.string().optional(),
+  /** With DISABLED: "killed by NAME at TIME", and the value it overrides. */
+  killed: z.string().optional(),
 });
 
 export const flagViewSchema = z.object({
@@ -107,7 +110,8 @@ export const canaryReportSchema = z.object({
   timeRatio: timeRatioSchema.nullable(),
   durationOverheadPercent: z.number().nullable(),
   criteria: z.array(criterionSchema),
-  recommendation: z.enum(['Full rollout', 'Rollback', 'Iterate', 'Not enough data']),
+  /** Hold: every measure passed, but the reasons name what is not proven yet (unreviewed canary anomalies, a kill over the canary's values). */
+  recommendation: z.enum(['Full rollout', 'Hold', 'Rollback', 'Iterate', 'Not enough data']),
   reasons: z.array(z.string()),
 });
 export type CanaryReportView = z.infer<typeof canaryReportSchema>;
@@ -143,7 +147,12 @@ export const taskEditInputSchema = z.object({
   enabled: z.boolean().optional(),
 });
 
-export const notifyResultSchema = z.object({ sent: z.boolean(), folded: z.number().int(), failures: z.array(z.object({ channel: z.string(), error: z.string() })) });
+/** `sent`: delivered through at least one channel; `channels`: each one tried, delivered or why not. */
+export const notifyResultSchema = z.object({
+  sent: z.boolean(),
+  folded: z.number().int(),
+  channels: z.array(z.object({ channel: z.string(), delivered: z.boolean(), error: z.string().optional() })),
+});
 
 export const SNAPSHOT_KINDS = ['before-run', 'manual', 'safety'] as const;
 export const snapshotSchema = z.object({

@@ -17,7 +17,7 @@ export interface ConsoleNotifications {
  */
 export function consoleNotifier(store: Store | null, preferences: ConsolePreferences, notifications: ConsoleNotifications): Notifier {
   const channels = notificationChannels({
-    log: notifications.log ?? (() => undefined),
+    log: notifications.log,
     desktop: notifications.desktop,
     webhookUrl: preferences.webhookUrl() ?? undefined,
   });

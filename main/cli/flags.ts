@@ -46,7 +46,7 @@ function common(command: Command, extra: (c: Command) => Command = (c) => c): Co
 
 function changeOptions(command: Command): Command {
   return command
-    .option('--scope <scope>', 'global | task:NAME (default global)')
+    .option('--scope <scope>', 'global | kill | task:NAME (default global); kill: off for every task, whatever their own values')
     .option('--reason <text>', 'why (required: every change is audited)')
     .option('--operator <name>', 'who is making the change (default: the OS user)');
 }
@@ -62,7 +62,7 @@ export function registerFlagsCommand(program: Command): void {
         if (options.json) return printJson(views);
         printTable(
           ['flag', 'value', 'reason', 'from', 'default', 'kind', 'type'],
-          views.map((v) => [v.name, show(v.inForce.value), v.inForce.reason + (v.inForce.errorMessage ? ` (${v.inForce.errorMessage})` : ''), v.inForce.scope ?? null, show(v.defaultValue), v.kind, v.type]),
+          views.map((v) => [v.name, show(v.inForce.value), v.inForce.reason + (v.inForce.errorMessage ? ` (${v.inForce.errorMessage})` : v.inForce.killed ? ` (${v.inForce.killed})` : ''), v.inForce.scope ?? null, show(v.defaultValue), v.kind, v.type]),
         );
       }),
     );
@@ -77,7 +77,7 @@ export function registerFlagsCommand(program: Command): void {
         const stored = (await flagStore(store).values(name)).map(storedFlagView);
         const result = { ...resolution, ...describe(name), stored };
         if (options.json) return printJson(result);
-        process.stdout.write(`${name} = ${show(resolution.value)} (${resolution.reason}${resolution.scope ? ` from ${resolution.scope}` : ''}${resolution.errorMessage ? `: ${resolution.errorMessage}` : ''})\n`);
+        process.stdout.write(`${name} = ${show(resolution.value)} (${resolution.reason}${resolution.scope ? ` from ${resolution.scope}` : ''}${resolution.errorMessage ? `: ${resolution.errorMessage}` : ''}${resolution.killed ? `: ${resolution.killed}` : ''})\n`);
       }),
     );
 

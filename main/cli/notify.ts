@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { NotifyResult } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { cliNotifier } from './notifier.js';
 import { printJson } from './output.js';
@@ -17,7 +18,14 @@ export function registerNotifyCommand(program: Command): void {
       const notifier = cliNotifier(store, { webhookUrl: options.webhook });
       const result = await notifier.notify({ cause: 'test', subject: 'test', level: 'info', title: 'Gatehouse: test notification', body: `sent at ${new Date().toISOString()}` });
       if (options.json) printJson(result);
-      else process.stdout.write(result.failures.length === 0 ? 'sent\n' : `failed: ${result.failures.map((f) => `${f.channel}: ${f.error}`).join('; ')}\n`);
-      if (result.failures.length > 0) process.exitCode = 4;
+      else process.stdout.write(result.channels.map((c) => (c.delivered ? `${c.channel}: delivered\n` : `${c.channel}: NOT delivered — ${c.error}\n`)).join(''));
+      process.exitCode = testExitCode(result);
     });
+}
+
+/** As an update's: 0 every channel delivered, 3 some did (partial), 4 none did. */
+function testExitCode(result: NotifyResult): number {
+  const delivered = result.channels.filter((c) => c.delivered).length;
+  if (delivered === result.channels.length && delivered > 0) return 0;
+  return delivered > 0 ? 3 : 4;
 }

@@ -2,8 +2,8 @@ import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
 import type { FlagEventView } from '../../shared/api-operations.js';
 import type { Store } from '../store/index.js';
-import { flagDefinition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
-import { parseScope } from './scope.js';
+import { flagDefinition, killedPosition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
+import { KILL_SCOPE, parseScope } from './scope.js';
 import { type FlagEvent, flagStore } from './flag-store.js';
 
 export interface FlagChangeRequest {
@@ -46,12 +46,22 @@ export function checkFlagValue(definition: FlagDefinition, input: FlagValue | st
   return value as FlagValue;
 }
 
+/** A kill holds its flag off (a kill switch on) and nothing else: a kill that turned something on would be no kill. */
+function checkKill(definition: FlagDefinition, scope: string, value: FlagValue): void {
+  if (scope !== KILL_SCOPE) return;
+  const killed = killedPosition(definition);
+  if (killed === null) throw new GatehouseError('USAGE', `${definition.name} takes a ${definition.type === 'integer' ? 'number' : 'choice'}, which has no off position to kill it at`, { hint: 'set it globally instead' });
+  if (value !== killed) throw new GatehouseError('USAGE', `a kill holds ${definition.name} at ${String(killed)}, not ${String(value)}`, { hint: `to lift the kill: gatehouse flags unset ${definition.name} --scope kill --reason "why"` });
+}
+
 export async function setFlag(store: Store, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {
   const definition = knownFlag(request.flag);
   const value = checkFlagValue(definition, request.value);
+  const scope = parseScope(request.scope);
+  checkKill(definition, scope, value);
   return flagStore(store).change({
     flag: definition.name,
-    scope: parseScope(request.scope),
+    scope,
     valueJson: JSON.stringify(value),
     actor: actorName(request.operator),
     reason: requiredReason(request.reason),

@@ -108,6 +108,15 @@ export function isFlagName(name: string): name is FlagName {
   return BY_NAME.has(name);
 }
 
+/**
+ * The position a kill holds a flag at (scope `kill`): a kill switch engaged, any other on/off flag
+ * off. A number or a choice has no "off", so it cannot be killed.
+ */
+export function killedPosition(definition: FlagDefinition): FlagValue | null {
+  if (definition.type !== 'boolean') return null;
+  return definition.kind === 'kill-switch';
+}
+
 /** Why a value does not fit its flag, or null when it does. */
 export function valueProblem(definition: FlagDefinition, value: unknown): string | null {
   switch (definition.type) {

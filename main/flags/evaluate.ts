@@ -1,14 +1,15 @@
 import type { Store } from '../store/index.js';
-import { FLAG_DEFINITIONS, flagDefinition, valueProblem, type FlagDefinition, type FlagName, type FlagValue, type FlagValues } from './definitions.js';
-import { GLOBAL_SCOPE, taskScope } from './scope.js';
+import { FLAG_DEFINITIONS, flagDefinition, killedPosition, valueProblem, type FlagDefinition, type FlagName, type FlagValue, type FlagValues } from './definitions.js';
+import { GLOBAL_SCOPE, KILL_SCOPE, taskScope } from './scope.js';
 import { flagStore, type StoredFlagValue } from './flag-store.js';
 
 /**
  * OpenFeature's resolution details: the value always comes back; the reason says where it came
- * from. STATIC: the global stored value; TARGETING_MATCH: the task's own value; DEFAULT: nothing
+ * from. STATIC: the global stored value; TARGETING_MATCH: the task's own value; DISABLED: a kill
+ * (scope `kill`), which no task's or global value overrides; DEFAULT: nothing
  * stored; ERROR: something was wrong, so the default was used.
  */
-export type FlagReason = 'STATIC' | 'TARGETING_MATCH' | 'DEFAULT' | 'ERROR';
+export type FlagReason = 'STATIC' | 'TARGETING_MATCH' | 'DISABLED' | 'DEFAULT' | 'ERROR';
 export type FlagErrorCode = 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TYPE_MISMATCH' | 'GENERAL';
 
 export interface FlagResolution {
@@ -19,6 +20,8 @@ export interface FlagResolution {
   scope?: string;
   errorCode?: FlagErrorCode;
   errorMessage?: string;
+  /** DISABLED: who killed it and when, and the value it overrides ("killed by bo at …, over task:daily's true"). */
+  killed?: string;
 }
 
 export interface FlagContext {
@@ -35,24 +38,43 @@ async function storedValues(store: Store | null): Promise<{ values: StoredFlagVa
   }
 }
 
+/** A stored value in the flag's type, or why it cannot be used. */
+function storedValue(definition: FlagDefinition, stored: StoredFlagValue): { value: FlagValue } | { errorCode: FlagErrorCode; errorMessage: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored.valueJson);
+  } catch {
+    return { errorCode: 'PARSE_ERROR', errorMessage: `stored value for ${stored.scope} is not JSON` };
+  }
+  const problem = valueProblem(definition, parsed);
+  if (problem) return { errorCode: 'TYPE_MISMATCH', errorMessage: `stored value for ${stored.scope} is invalid: ${problem}` };
+  return { value: parsed as FlagValue };
+}
+
+/**
+ * A kill (scope `kill`) holds the flag at its killed position for every task and manual run: support
+ * staff turned the feature off for everything, and a task value set earlier must not turn it back
+ * on. The row's presence is the kill, so even a mangled one fails safe.
+ */
+function killOf(definition: FlagDefinition, values: StoredFlagValue[], overridden: StoredFlagValue | undefined): FlagResolution | null {
+  const killed = killedPosition(definition);
+  const kill = values.find((v) => v.flag === definition.name && v.scope === KILL_SCOPE);
+  if (killed === null || !kill) return null;
+  const over = overridden && overridden.valueJson !== JSON.stringify(killed) ? `, over ${overridden.scope}'s ${overridden.valueJson}` : '';
+  return { flag: definition.name, value: killed, reason: 'DISABLED', scope: KILL_SCOPE, killed: `killed by ${kill.updatedBy} at ${kill.updatedAt}${over}` };
+}
+
 function resolveFrom(definition: FlagDefinition, values: StoredFlagValue[], context: FlagContext, readError?: string): FlagResolution {
   const fallback = { flag: definition.name, value: definition.defaultValue };
   if (readError !== undefined) return { ...fallback, reason: 'ERROR', errorCode: 'GENERAL', errorMessage: `flags could not be read: ${readError}` };
   const scopes = context.task ? [taskScope(context.task), GLOBAL_SCOPE] : [GLOBAL_SCOPE];
-  for (const scope of scopes) {
-    const stored = values.find((v) => v.flag === definition.name && v.scope === scope);
-    if (!stored) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(stored.valueJson);
-    } catch {
-      return { ...fallback, reason: 'ERROR', errorCode: 'PARSE_ERROR', errorMessage: `stored value for ${scope} is not JSON` };
-    }
-    const problem = valueProblem(definition, parsed);
-    if (problem) return { ...fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `stored value for ${scope} is invalid: ${problem}` };
-    return { flag: definition.name, value: parsed as FlagValue, reason: scope === GLOBAL_SCOPE ? 'STATIC' : 'TARGETING_MATCH', scope };
-  }
-  return { ...fallback, reason: 'DEFAULT' };
+  const stored = scopes.map((scope) => values.find((v) => v.flag === definition.name && v.scope === scope)).find((v) => v !== undefined);
+  const kill = killOf(definition, values, stored);
+  if (kill) return kill;
+  if (!stored) return { ...fallback, reason: 'DEFAULT' };
+  const read = storedValue(definition, stored);
+  if (!('value' in read)) return { ...fallback, reason: 'ERROR', ...read };
+  return { flag: definition.name, value: read.value, reason: stored.scope === GLOBAL_SCOPE ? 'STATIC' : 'TARGETING_MATCH', scope: stored.scope };
 }
 
 /** Evaluates one flag. Never throws: unknown flags, bad values and database errors come back as ERROR. */

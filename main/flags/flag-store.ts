@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Database, QueryLayer, Store } from '../store/index.js';
+import type { Database, Db, QueryLayer, Store } from '../store/index.js';
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
 export type StoredFlagValue = Selectable<Database['flagValues']>;
@@ -32,23 +32,34 @@ class FlagStore {
   /** The value and its audit event in one transaction: no change without its event. */
   async change(change: FlagChange): Promise<FlagEvent> {
     return this.driver.transaction(async (trx) => {
-      const old = await trx
-        .selectFrom('flagValues')
-        .select('valueJson')
-        .where('flag', '=', change.flag)
-        .where('scope', '=', change.scope)
-        // SQLite's transaction already holds the write lock; PostgreSQL locks the row.
-        .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirst();
-      if (change.valueJson === null) {
-        await trx.deleteFrom('flagValues').where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
-      } else {
-        const value = { valueJson: change.valueJson, updatedAt: change.at, updatedBy: change.actor };
-        await trx.insertInto('flagValues').values({ flag: change.flag, scope: change.scope, ...value }).onConflict((oc) => oc.columns(['flag', 'scope']).doUpdateSet(value)).execute();
-      }
-      const event = { flag: change.flag, scope: change.scope, oldJson: old?.valueJson ?? null, newJson: change.valueJson, actor: change.actor, reason: change.reason, at: change.at };
+      const oldJson = await this.replaceValue(trx, change);
+      const event = { flag: change.flag, scope: change.scope, oldJson, newJson: change.valueJson, actor: change.actor, reason: change.reason, at: change.at };
       return trx.insertInto('flagEvents').values(event).returningAll().executeTakeFirstOrThrow();
     });
+  }
+
+  /**
+   * Puts the change in place and returns the value it replaced. A first value is inserted before
+   * anything is read: on PostgreSQL that insert waits for another process writing the same flag
+   * and scope to commit, where a read first saw no row and the event said "null →", losing that
+   * process's value from the trail. SQLite's transaction already holds the write lock.
+   */
+  private async replaceValue(trx: Db, change: FlagChange): Promise<string | null> {
+    const value = change.valueJson === null ? null : { valueJson: change.valueJson, updatedAt: change.at, updatedBy: change.actor };
+    if (value !== null) {
+      const inserted = await trx.insertInto('flagValues').values({ flag: change.flag, scope: change.scope, ...value }).onConflict((oc) => oc.columns(['flag', 'scope']).doNothing()).returning('flag').executeTakeFirst();
+      if (inserted) return null;
+    }
+    const old = await trx
+      .selectFrom('flagValues')
+      .select('valueJson')
+      .where('flag', '=', change.flag)
+      .where('scope', '=', change.scope)
+      .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (value === null) await trx.deleteFrom('flagValues').where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
+    else await trx.updateTable('flagValues').set(value).where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
+    return old?.valueJson ?? null;
   }
 
   /** Newest first; `after` is the id of the last event of the previous page. */

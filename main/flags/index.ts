@@ -2,6 +2,7 @@ export {
   FLAG_DEFINITIONS,
   flagDefinition,
   isFlagName,
+  killedPosition,
   parseFlagInput,
   valueProblem,
   type FlagDefinition,
@@ -25,5 +26,5 @@ export {
 export { actorName, checkFlagValue, flagEventView, flagHistoryQuery, parseStoredValue, revertFlagEvent, setFlag, unsetFlag, type FlagChangeRequest } from './changes.js';
 export { flagStore, type FlagEvent, type StoredFlagValue } from './flag-store.js';
 export { flagViews, storedFlagView } from './views.js';
-export { GLOBAL_SCOPE, parseScope, TASK_NAME_PATTERN, taskOfScope, taskScope } from './scope.js';
+export { GLOBAL_SCOPE, KILL_SCOPE, parseScope, TASK_NAME_PATTERN, taskOfScope, taskScope } from './scope.js';
 export { anomalyHold, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions } from './run-options.js';

@@ -1,6 +1,12 @@
 import { GatehouseError } from '../../shared/errors.js';
 
 export const GLOBAL_SCOPE = 'global';
+/**
+ * A kill: support staff turning a feature off for everything. It is a scope above global that no
+ * task's own value overrides — unlike a global value, which a canary task's value may (rollouts
+ * rely on that).
+ */
+export const KILL_SCOPE = 'kill';
 
 /** Task names are what `task:NAME` scopes and `--task` refer to. */
 export const TASK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -9,15 +15,15 @@ export function taskScope(task: string): string {
   return `task:${task}`;
 }
 
-/** `global` or `task:NAME`; anything else is a USAGE error. */
+/** `global`, `kill` or `task:NAME`; anything else is a USAGE error. */
 export function parseScope(text: string | undefined): string {
-  if (text === undefined || text === GLOBAL_SCOPE) return GLOBAL_SCOPE;
+  if (text === undefined || text === GLOBAL_SCOPE || text === KILL_SCOPE) return text ?? GLOBAL_SCOPE;
   const match = /^task:(.+)$/.exec(text);
   if (match && TASK_NAME_PATTERN.test(match[1]!)) return text;
-  throw new GatehouseError('USAGE', `scope must be "global" or "task:NAME", got "${text}"`);
+  throw new GatehouseError('USAGE', `scope must be "global", "kill" or "task:NAME", got "${text}"`);
 }
 
-/** The task a parsed scope names, for evaluation: `task:daily` → daily; `global` → null. */
+/** The task a parsed scope names, for evaluation: `task:daily` → daily; `global` and `kill` → null (what manual runs get). */
 export function taskOfScope(scope: string): string | null {
-  return scope === GLOBAL_SCOPE ? null : scope.slice('task:'.length);
+  return scope.startsWith('task:') ? scope.slice('task:'.length) : null;
 }

@@ -28,7 +28,7 @@ export async function flagViews(store: Store, scopeText?: string): Promise<FlagV
       defaultValue: definition.defaultValue,
       ...('min' in definition ? { min: definition.min, max: definition.max } : {}),
       scopes: stored.filter((value) => value.flag === definition.name).map(storedFlagView),
-      inForce: { value: resolution.value, reason: resolution.reason, scope: resolution.scope, errorMessage: resolution.errorMessage },
+      inForce: { value: resolution.value, reason: resolution.reason, scope: resolution.scope, errorMessage: resolution.errorMessage, killed: resolution.killed },
     };
   });
 }

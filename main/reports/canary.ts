@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { flagStore, taskScope } from '../flags/index.js';
+import { evaluateAllFlags, flagStore, taskScope } from '../flags/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
 import { percent, type Criterion, type ReportDocument } from './document.js';
@@ -8,13 +8,16 @@ import { taskStore } from '../scheduler/index.js';
 
 export const MAX_OVERHEAD_PERCENT = DEFAULT_MAX_SLOWDOWN_PERCENT;
 
-export type Recommendation = 'Full rollout' | 'Rollback' | 'Iterate' | 'Not enough data';
+/** Hold: every measure passed, but something the rollout depends on is not proven yet (the reasons say what). */
+export type Recommendation = 'Full rollout' | 'Hold' | 'Rollback' | 'Iterate' | 'Not enough data';
 
 export interface CanaryPeriod {
   since: string | null;
   until: string;
   /** When the canary task's flag scope was last set: the window never starts before it. */
   canaryStartedAt: string | null;
+  /** The canary task's own flag values a kill overrides ("X is killed by … over task:daily's true"): its runs did not run them. */
+  killedFlags?: string[];
 }
 
 export interface CanaryComparison extends CanaryPeriod {
@@ -69,8 +72,21 @@ function criteriaFor(w: WindowComparison): Criterion[] {
   ];
 }
 
-/** Rollback when the canary broke something; "Not enough data" (never a pass) below the minimum; Full rollout only when every measure passed. */
-function recommend(criteria: Criterion[], w: WindowComparison, canaryStartedAt: string | null): { recommendation: Recommendation; reasons: string[] } {
+/** What keeps a clean canary from proving the rollout: anomalies nobody has judged yet, and canary values a kill overrode. */
+function rolloutBlockers(w: WindowComparison, killedFlags: string[]): string[] {
+  const unreviewed = w.canary.unreviewedAnomalies;
+  return [
+    ...(unreviewed > 0 ? [`${unreviewed} canary ${unreviewed === 1 ? 'anomaly awaits' : 'anomalies await'} an analyst's review: each may be what the change broke (confirm it or mark it expected first)`] : []),
+    ...killedFlags.map((killed) => `${killed}: the canary's runs did not run its value`),
+  ];
+}
+
+/**
+ * Rollback when the canary broke something; "Not enough data" (never a pass) below the minimum; Hold
+ * when every measure passed but something is unproven; Full rollout only when nothing is.
+ */
+function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPeriod): { recommendation: Recommendation; reasons: string[] } {
+  const { canaryStartedAt } = period;
   const [errors, performance, loss, alerts, anomaly] = criteria as [Criterion, Criterion, Criterion, Criterion, Criterion];
   const broken = [errors, loss].filter((c) => c.status === 'fail').map((c) => `${c.name.toLowerCase()}: ${c.actual}`);
   if (broken.length > 0) return { recommendation: 'Rollback', reasons: broken };
@@ -80,6 +96,8 @@ function recommend(criteria: Criterion[], w: WindowComparison, canaryStartedAt: 
   }
   const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}`);
   if (reasons.length > 0) return { recommendation: 'Iterate', reasons };
+  const blockers = rolloutBlockers(w, period.killedFlags ?? []);
+  if (blockers.length > 0) return { recommendation: 'Hold', reasons: blockers };
   return { recommendation: 'Full rollout', reasons: anomaly.status === 'no data' ? ['every criterion met; note: no confirmed anomaly to see in this window'] : ['every criterion met'] };
 }
 
@@ -102,7 +120,7 @@ export function compareCanary(runs: ReportedRun[], task: string, period: CanaryP
     timeRatio: window.timeRatio,
     durationOverheadPercent: window.timeRatio === null ? null : (window.timeRatio.ratio - 1) * 100,
     criteria,
-    ...recommend(criteria, window, period.canaryStartedAt),
+    ...recommend(criteria, window, period),
   };
 }
 
@@ -121,7 +139,14 @@ export async function canaryWindowRuns(store: Store, task: string, period: { sin
   const canaryStartedAt = latest?.at ?? null;
   const since = [period.since, canaryStartedAt].filter((t): t is string => t !== null).sort().at(-1) ?? null;
   const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until: period.until });
-  return { period: { since, until: period.until, canaryStartedAt }, runs };
+  return { period: { since, until: period.until, canaryStartedAt, killedFlags: await killedCanaryFlags(store, task) }, runs };
+}
+
+/** The canary task's own flag values that a kill overrides now. */
+async function killedCanaryFlags(store: Store, task: string): Promise<string[]> {
+  const scope = taskScope(task);
+  const [stored, inForce] = await Promise.all([flagStore(store).values(), evaluateAllFlags(store, { task })]);
+  return inForce.flatMap((r) => (r.reason === 'DISABLED' && stored.some((v) => v.flag === r.flag && v.scope === scope) ? [`${r.flag} is ${r.killed}`] : []));
 }
 
 function statsRow(label: string, canary: number | string | null, baseline: number | string | null): (string | number | null)[] {

@@ -12,7 +12,7 @@ import type { RunSummary } from '../../shared/run.js';
 import type { z } from 'zod';
 import type { Notification, Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
-import { applyStageFlags, overriddenFlags, revertRolloutFlags, type OverriddenFlag } from './flags.js';
+import { applyStageFlags, killedFlags, overriddenFlags, revertRolloutFlags, type OverriddenFlag } from './flags.js';
 import { observeStage } from './observe.js';
 import { checkCanaryTask, checkFlagChanges, checkStages, DEFAULT_STAGES } from './stages.js';
 import { rolloutLedger, type NewLedgerEntry, type RolloutPatch } from './ledger.js';
@@ -84,8 +84,9 @@ async function revertTo(store: Store, rollout: RolloutView, state: RolloutView['
 function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date): boolean {
   const stage = rollout.stages[rollout.stageIndex]!;
   const elapsed = now.getTime() - Date.parse(rollout.stageStartedAt) >= stage.windowHours * 3_600_000;
-  // A window passes clean only when every guardrail with data passed: an inconclusive one waits for more runs.
-  return elapsed && evidence.canaryRuns.length >= stage.minRuns && !evidence.guardrails.some((g) => g.status === 'inconclusive');
+  // A window passes clean only when every guardrail passed: an inconclusive one waits for more runs, and one
+  // without data (no control run beside the canary, no record fetched) was never measured, so it is no pass either.
+  return elapsed && evidence.canaryRuns.length >= stage.minRuns && evidence.guardrails.every((g) => g.status === 'pass');
 }
 
 function breachReason(rollout: RolloutView, breaches: GuardrailResult[]): string {
@@ -118,10 +119,10 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
     await deps.notifier?.notify(notification);
     return { rollout: paused, breach: notification };
   }
-  // A flag of the rollout changed outside it (a kill switch): its runs no longer run what is being rolled out. Hold it, touching no flag.
-  const overridden = await overriddenFlags(store, rollout);
-  if (overridden.length > 0) {
-    const reason = `held: ${overridden.map((o) => o.description).join('; ')}`;
+  // A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out. Hold it, touching no flag.
+  const held = [...(await killedFlags(store, rollout)), ...(await overriddenFlags(store, rollout)).map((o) => o.description)];
+  if (held.length > 0) {
+    const reason = `held: ${held.join('; ')}`;
     return { rollout: await rolloutLedger(store).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
   }
   const checked = await rolloutLedger(store).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));

@@ -1,6 +1,6 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { actorName, flagStore, setFlag, type StoredFlagValue } from '../flags/index.js';
+import { actorName, evaluateAllFlags, flagStore, setFlag, type StoredFlagValue } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { stageScope } from './stages.js';
 
@@ -43,8 +43,29 @@ export async function overriddenFlags(store: Store, rollout: FlagsOf): Promise<O
   return overridden;
 }
 
-/** Refuses to move a rollout whose flags were changed outside it: that change is someone's decision, not to be undone unseen. */
+/**
+ * The rollout's flags a kill holds at another value: no run gets what is being rolled out, so its
+ * guardrails would measure nothing, and its last stage must not look like it lifted the kill.
+ */
+export async function killedFlags(store: Store, rollout: Pick<RolloutView, 'flagChanges'>): Promise<string[]> {
+  const inForce = await evaluateAllFlags(store);
+  return rollout.flagChanges.flatMap(({ flag, value }) => {
+    const resolution = inForce.find((r) => r.flag === flag);
+    return resolution?.reason === 'DISABLED' && resolution.value !== value ? [`${flag} is ${resolution.killed}`] : [];
+  });
+}
+
+/**
+ * Refuses to move a rollout whose flags were changed outside it (that change is someone's decision,
+ * not to be undone unseen) or are killed (a rollout never runs under a kill).
+ */
 export async function refuseOverridden(store: Store, rollout: FlagsOf): Promise<void> {
+  const killed = await killedFlags(store, rollout);
+  if (killed.length > 0) {
+    throw new GatehouseError('CONFLICT', `${killed.join('; ')}: rollout "${rollout.name}" does not run under a kill`, {
+      hint: `abort the rollout, or lift the kill first: gatehouse flags unset FLAG --scope kill --reason "why"`,
+    });
+  }
   const overridden = await overriddenFlags(store, rollout);
   if (overridden.length === 0) return;
   throw new GatehouseError('CONFLICT', `${overridden.map((o) => o.description).join('; ')}; the rollout will not set it back`, {

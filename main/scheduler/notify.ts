@@ -17,11 +17,19 @@ const log = logger('notify');
 /** One message per cause per hour; what comes in between is counted into the next one. */
 export const THROTTLE_WINDOW_MS = 60 * 60_000;
 
+export interface ChannelResult {
+  channel: string;
+  delivered: boolean;
+  /** Why it was not delivered. */
+  error?: string;
+}
+
 export interface NotifyResult {
+  /** Delivered through at least one channel: false when the throttle held it back or every channel failed. */
   sent: boolean;
   folded: number;
-  /** Channels that failed, with why; a failed channel never stops the others or the caller. */
-  failures: { channel: string; error: string }[];
+  /** Each channel tried, in order, with whether it delivered; a failed channel never stops the others or the caller. */
+  channels: ChannelResult[];
 }
 
 export interface NotifierOptions {
@@ -52,19 +60,20 @@ export class Notifier {
         this.warn(`notification throttle unavailable, sending anyway: ${(error as Error).message}`);
       }
     }
-    if (!claim.send) return { sent: false, folded: claim.folded, failures: [] };
+    if (!claim.send) return { sent: false, folded: claim.folded, channels: [] };
     const delivered = { ...notification, at: now.toISOString(), folded: claim.folded };
-    const failures: NotifyResult['failures'] = [];
+    const channels: ChannelResult[] = [];
     for (const channel of this.options.channels) {
       try {
         await channel.send(delivered);
+        channels.push({ channel: channel.name, delivered: true });
       } catch (error) {
         const message = redactedMessage(error);
-        failures.push({ channel: channel.name, error: message });
+        channels.push({ channel: channel.name, delivered: false, error: message });
         this.warn(`notification via ${channel.name} failed: ${message}`);
       }
     }
-    return { sent: true, folded: claim.folded, failures };
+    return { sent: channels.some((c) => c.delivered), folded: claim.folded, channels };
   }
 
   private warn(message: string): void {
@@ -73,15 +82,16 @@ export class Notifier {
 }
 
 export interface ChannelConfig {
-  /** Lines for the log channel (JSON). */
-  log: (line: string) => void;
+  /** Lines for the log channel (JSON); absent: no log channel, rather than one that reports lines written nowhere as delivered. */
+  log?: (line: string) => void;
   /** The Electron shell's notifier; without it (headless) desktop messages go to the log. */
   desktop?: DesktopNotifier;
   webhookUrl?: string;
 }
 
 export function notificationChannels(config: ChannelConfig): NotificationChannel[] {
-  const channels = [logChannel(config.log)];
+  const channels: NotificationChannel[] = [];
+  if (config.log) channels.push(logChannel(config.log));
   if (config.desktop) channels.push(desktopChannel(config.desktop));
   if (config.webhookUrl) channels.push(webhookChannel(config.webhookUrl));
   return channels;

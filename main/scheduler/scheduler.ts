@@ -73,7 +73,7 @@ export class Scheduler {
     };
     if (this.running.has(task.name) || (await this.runningInDatabase(task.name))) return skip('the previous run of this task is still going');
     const paused = await evaluateFlag(this.options.store, 'PAUSE_SCHEDULED_RUNS', { task: task.name });
-    if (paused.value === true) return skip(`paused by PAUSE_SCHEDULED_RUNS (${paused.scope ?? 'global'})`);
+    if (paused.value === true) return skip(`paused by PAUSE_SCHEDULED_RUNS (${paused.killed ?? paused.scope ?? 'global'})`);
     this.running.add(task.name);
     await taskStore(this.options.store).markFired(task.name, scheduledFor, null);
     this.log({ event: 'task-started', task: task.name, scheduledFor });

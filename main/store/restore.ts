@@ -10,8 +10,8 @@ import type { RestoreEvent, RestoreRequest, Snapshot } from './snapshot-types.js
  * replaces is emptied (children first) and refilled from the snapshot's copy (parents first), then
  * the restore is recorded. The audit tables and the run-id high-water mark are never touched, so
  * rollback events, flag events, reviews and earlier restores outlive it and no run id comes back.
- * Flag values go back with the snapshot too, and each one that changes gets its own flag event
- * (the restore's operator, why): a kill switch flipped after the snapshot is never re-armed unseen.
+ * Flag values are kept too: they are support staff's standing decisions, not data, so a kill switch
+ * flipped this morning is still on after restoring yesterday's database.
  *
  * `source` names where the snapshot's tables are (an attached SQLite database or a PostgreSQL
  * schema); `columnsIn` lists the SQL names of the columns a snapshot table shares with the live one, so a snapshot from before a
@@ -25,7 +25,6 @@ export async function replaceFromSnapshot(
   request: RestoreRequest,
 ): Promise<RestoreEvent> {
   const hearingsBefore = await countHearings(trx);
-  const flagsBefore = await flagValuesByKey(trx);
   for (const table of [...REPLACED_TABLES].reverse()) await sql`DELETE FROM ${sql.id(snakeCase(table))}`.execute(trx);
   for (const table of REPLACED_TABLES) {
     const columns = sql.join((await columnsIn(table)).map((column) => sql.id(column)));
@@ -34,7 +33,6 @@ export async function replaceFromSnapshot(
     await sql`INSERT INTO ${sql.id(snakeCase(table))} (${columns}) SELECT ${columns} FROM ${from}`.execute(trx);
   }
   await reapplyReviewMarks(trx);
-  await recordFlagChanges(trx, flagsBefore, await flagValuesByKey(trx), snapshot, request);
   return trx
     .insertInto('restoreEvents')
     .values({
@@ -43,32 +41,6 @@ export async function replaceFromSnapshot(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-}
-
-type FlagKey = string;
-
-async function flagValuesByKey(trx: Db): Promise<Map<FlagKey, { flag: string; scope: string; valueJson: string }>> {
-  const rows = await trx.selectFrom('flagValues').select(['flag', 'scope', 'valueJson']).execute();
-  return new Map(rows.map((row) => [JSON.stringify([row.flag, row.scope]), row]));
-}
-
-/** One flag event per flag value the restore changed, put back or removed: every flag change is audited. */
-async function recordFlagChanges(
-  trx: Db,
-  before: Awaited<ReturnType<typeof flagValuesByKey>>,
-  after: Awaited<ReturnType<typeof flagValuesByKey>>,
-  snapshot: Snapshot,
-  request: RestoreRequest,
-): Promise<void> {
-  const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
-  const events = keys.flatMap((key) => {
-    const old = before.get(key);
-    const now = after.get(key);
-    if (old?.valueJson === now?.valueJson) return [];
-    const { flag, scope } = (old ?? now)!;
-    return [{ flag, scope, oldJson: old?.valueJson ?? null, newJson: now?.valueJson ?? null, actor: request.operator, reason: `restore from snapshot ${snapshot.id}: ${request.reason}`, at: request.at }];
-  });
-  if (events.length > 0) await trx.insertInto('flagEvents').values(events).execute();
 }
 
 /**

@@ -90,7 +90,8 @@ export const TABLES = {
       createdAt: 'time', undoneBy: 'long?', undoOutcome: 'text?',
     },
   },
-  flagValues: { role: 'replaced', columns: { flag: 'text', scope: 'text', valueJson: 'text', updatedAt: 'time', updatedBy: 'text' } },
+  /** Kept: a restore brings back data, never an older flag value (a kill switch flipped since stays on). */
+  flagValues: { role: 'kept', columns: { flag: 'text', scope: 'text', valueJson: 'text', updatedAt: 'time', updatedBy: 'text' } },
   flagEvents: {
     role: 'kept',
     columns: { id: 'serial', flag: 'text', scope: 'text', oldJson: 'text?', newJson: 'text?', actor: 'text', reason: 'text', at: 'time' },

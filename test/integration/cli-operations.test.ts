@@ -40,6 +40,21 @@ describe('gatehouse flags', () => {
     expect(json(['flags', 'history', '--limit', '1', '--after', '2'])).toEqual([expect.objectContaining({ id: 1, newValue: false })]);
   });
 
+  it('shows a kill over a task value as the value in force, with who killed it, in flags get, flags list and the table', () => {
+    json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'true', '--scope', 'task:hourly', '--reason', 'hourly needs isolation', '--operator', 'dana']);
+    expect(json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'off', '--scope', 'kill', '--reason', 'isolation loops', '--operator', 'ops-bob'])).toMatchObject({ scope: 'kill', oldValue: null, newValue: false, actor: 'ops-bob' });
+    const turnedOn = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'on', '--scope', 'kill', '--reason', 'x', '--db', db]);
+    expect(turnedOn.code).toBe(2);
+    expect(turnedOn.stderr).toContain('a kill holds ENABLE_RECORD_ISOLATION at false, not true');
+    const got = json(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:hourly']);
+    expect(got).toMatchObject({ value: false, reason: 'DISABLED', scope: 'kill', killed: expect.stringMatching(/^killed by ops-bob at \S+, over task:hourly's true$/) });
+    const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
+    expect(list.find((f) => f.name === 'ENABLE_RECORD_ISOLATION')!.inForce).toEqual({ value: false, reason: 'DISABLED', scope: 'kill', killed: got.killed });
+    const text = runCli(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:hourly', '--db', db]);
+    expect(text.stdout).toContain(`ENABLE_RECORD_ISOLATION = false (DISABLED from kill: ${got.killed})`);
+    expect(runCli(['flags', 'list', '--scope', 'task:hourly', '--db', db]).stdout).toMatch(/ENABLE_RECORD_ISOLATION\s+false\s+DISABLED \(killed by ops-bob/);
+  });
+
   it('shows the stored values of a flag as values, in the shape the API gives a flag\'s scopes', () => {
     json(['flags', 'set', 'BATCH_SIZE', '30', '--reason', 'smaller', '--operator', 'dana']);
     json(['flags', 'set', 'BATCH_SIZE', '7', '--scope', 'task:hourly', '--reason', 'tiny', '--operator', 'dana']);
@@ -81,6 +96,37 @@ describe('gatehouse flags', () => {
     const unknown = runCli(['flags', 'get', 'NOPE', '--db', db]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown flag');
+  });
+});
+
+describe('gatehouse notify test against receivers that fail', () => {
+  /** A port nothing listens on: one a server had, closed again. */
+  async function refusedPort(): Promise<number> {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it('reports each channel, and exits 3 when the webhook answered 500 or refused while the log delivered', async () => {
+    const failing = http.createServer((_request, response) => response.writeHead(500).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const env = { GATEHOUSE_LOG_FILE: path.join(folder, 'log.ndjson') };
+    try {
+      const answered500 = `127.0.0.1:${(failing.address() as AddressInfo).port}`;
+      const refused = `127.0.0.1:${await refusedPort()}`;
+      for (const [host, why] of [[answered500, 'answered 500'], [refused, 'unreachable: ECONNREFUSED']] as const) {
+        const json = await startCli(['notify', 'test', '--webhook', `http://${host}/hook`, '--json'], env).done;
+        expect(json.code).toBe(3);
+        expect(JSON.parse(json.stdout)).toEqual({ sent: true, folded: 0, channels: [{ channel: 'log', delivered: true }, { channel: 'webhook', delivered: false, error: `webhook ${host} ${why}` }] });
+        const text = await startCli(['notify', 'test', '--webhook', `http://${host}/hook`], env).done;
+        expect(text.code).toBe(3);
+        expect(text.stdout).toBe(`log: delivered\nwebhook: NOT delivered — webhook ${host} ${why}\n`);
+      }
+    } finally {
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+    }
   });
 });
 
@@ -143,7 +189,7 @@ describe('gatehouse notify test', () => {
     const result = await startCli(['notify', 'test', '--webhook', url, '--json'], { GATEHOUSE_LOG_FILE: path.join(folder, 'log.ndjson') }).done;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ sent: true, failures: [] });
+    expect(JSON.parse(result.stdout)).toEqual({ sent: true, folded: 0, channels: [{ channel: 'log', delivered: true }, { channel: 'webhook', delivered: true }] });
     expect(bodies).toMatchObject([{ source: 'gatehouse', cause: 'test' }]);
     expect(fs.readFileSync(path.join(folder, 'log.ndjson'), 'utf8')).toContain('"cause":"test"');
   });

@@ -158,11 +158,35 @@ describe('scheduled tasks and notifications through the API', () => {
       const saved = await api['settings.saveWebhook']({ url: `http://127.0.0.1:${port}/hooks/secret-token` }, tester);
       expect(saved).toMatchObject({ webhookHost: `127.0.0.1:${port}`, secretStorage: 'memory' });
       expect(JSON.stringify(saved)).not.toContain('secret-token');
-      expect(await api['notify.test']({}, tester)).toEqual({ sent: true, folded: 0, failures: [] });
+      expect(await api['notify.test']({}, tester)).toEqual({ sent: true, folded: 0, channels: [{ channel: 'webhook', delivered: true }] });
       expect(received).toEqual([expect.objectContaining({ source: 'gatehouse', cause: 'test', title: 'Gatehouse: test notification' })]);
     } finally {
       receiver.close();
     }
+  });
+});
+
+describe('notify.test through the API', () => {
+  it('says sent: false, per channel, when its only channel failed, and the same JSON as the CLI when the log delivered', async () => {
+    const failing = http.createServer((_request, response) => response.writeHead(500).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (failing.address() as { port: number }).port;
+      await api['settings.saveWebhook']({ url: `http://127.0.0.1:${port}/hook` }, tester);
+      expect(await api['notify.test']({}, tester)).toEqual({ sent: false, folded: 0, channels: [{ channel: 'webhook', delivered: false, error: `webhook 127.0.0.1:${port} answered 500` }] });
+      const lines: string[] = [];
+      const logged = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({ GATEHOUSE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook` }), notifications: { log: (line) => lines.push(line) } });
+      expect(await logged['notify.test']({}, tester)).toEqual({
+        sent: true, folded: 0, channels: [{ channel: 'log', delivered: true }, { channel: 'webhook', delivered: false, error: `webhook 127.0.0.1:${port} answered 500` }],
+      });
+      expect(lines.map((line) => JSON.parse(line) as { event?: string; level: string })).toMatchObject([{ event: 'notification', cause: 'test' }, { level: 'warning', message: expect.stringContaining('answered 500') }]);
+    } finally {
+      failing.close();
+    }
+  });
+
+  it('says sent: false with no channel at all rather than pretending', async () => {
+    expect(await api['notify.test']({}, tester)).toEqual({ sent: false, folded: 0, channels: [] });
   });
 });
 

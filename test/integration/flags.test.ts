@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateAllFlags, evaluateFlag, flagStore, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
@@ -30,6 +31,75 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       expect(await evaluateFlag(store, 'ENABLE_BATCH_PROCESSING', { task: 'hourly' })).toMatchObject({ value: false, reason: 'STATIC' });
       expect((await resolveRunFlags(store, 'daily')).ENABLE_BATCH_PROCESSING).toBe(true);
     });
+  });
+
+  it('lets a kill win over every task and global value set earlier, saying who killed it and when, until the kill is lifted', async () => {
+    await withStore(async (store) => {
+      await setFlag(store, { flag: 'ENABLE_RECORD_ISOLATION', value: true, scope: 'task:daily', reason: 'daily needs isolation' });
+      await setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: 'off', scope: 'task:daily', reason: 'daily keeps running through maintenance' });
+      const at = new Date('2026-03-02T07:30:00Z');
+      await setFlag(store, { flag: 'ENABLE_RECORD_ISOLATION', value: 'off', scope: 'kill', reason: 'isolation loops on bad batches', operator: 'ops-bob', now: at });
+      await setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: true, scope: 'kill', reason: 'incident 42', operator: 'ops-bob', now: at });
+      const killed = 'killed by ops-bob at 2026-03-02T07:30:00.000Z';
+      expect(await evaluateFlag(store, 'ENABLE_RECORD_ISOLATION', { task: 'daily' })).toEqual({
+        flag: 'ENABLE_RECORD_ISOLATION', value: false, reason: 'DISABLED', scope: 'kill', killed: `${killed}, over task:daily's true`,
+      });
+      expect(await evaluateFlag(store, 'PAUSE_SCHEDULED_RUNS', { task: 'daily' })).toMatchObject({ value: true, reason: 'DISABLED', killed: `${killed}, over task:daily's false` });
+      expect(await evaluateFlag(store, 'PAUSE_SCHEDULED_RUNS', { task: 'hourly' })).toMatchObject({ value: true, reason: 'DISABLED', killed });
+      expect(await evaluateFlag(store, 'ENABLE_RECORD_ISOLATION')).toMatchObject({ value: false, reason: 'DISABLED', killed });
+      expect(await resolveRunFlags(store, 'daily')).toMatchObject({ ENABLE_RECORD_ISOLATION: false, PAUSE_SCHEDULED_RUNS: true });
+      // A later global or task value does not lift a kill either.
+      await setFlag(store, { flag: 'ENABLE_RECORD_ISOLATION', value: true, reason: 'turned on for everyone' });
+      expect(await evaluateFlag(store, 'ENABLE_RECORD_ISOLATION', { task: 'hourly' })).toMatchObject({ value: false, reason: 'DISABLED', killed: `${killed}, over global's true` });
+
+      await unsetFlag(store, { flag: 'ENABLE_RECORD_ISOLATION', scope: 'kill', reason: 'fixed in 2.4', operator: 'ops-bob' });
+      expect(await evaluateFlag(store, 'ENABLE_RECORD_ISOLATION', { task: 'daily' })).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+      expect((await flagStore(store).history({ flag: 'ENABLE_RECORD_ISOLATION' })).map((e) => [e.scope, e.oldJson, e.newJson, e.actor])).toEqual([
+        ['kill', 'false', null, 'ops-bob'], ['global', null, 'true', expect.any(String)], ['kill', null, 'false', 'ops-bob'], ['task:daily', null, 'true', expect.any(String)],
+      ]);
+    });
+  });
+
+  it('refuses a kill that would turn something on, or of a flag with no off position, and stores nothing', async () => {
+    await withStore(async (store) => {
+      await expect(setFlag(store, { flag: 'ENABLE_RECORD_ISOLATION', value: true, scope: 'kill', reason })).rejects.toMatchObject({ code: 'USAGE', message: 'a kill holds ENABLE_RECORD_ISOLATION at false, not true' });
+      await expect(setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: false, scope: 'kill', reason })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('at true, not false') });
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, scope: 'kill', reason })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('no off position') });
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, scope: 'killed', reason })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('"kill"') });
+      expect(await flagStore(store).values()).toEqual([]);
+      expect(await flagStore(store).history()).toEqual([]);
+      // A kill row written around the checks (an older build, by hand) still kills: it fails safe.
+      await flagStore(store).change({ flag: 'ADAPTIVE_BATCHES', scope: 'kill', valueJson: '{', actor: 't', reason, at: new Date().toISOString() });
+      expect(await evaluateFlag(store, 'ADAPTIVE_BATCHES')).toMatchObject({ value: false, reason: 'DISABLED' });
+      await flagStore(store).change({ flag: 'BATCH_SIZE', scope: 'kill', valueJson: '5', actor: 't', reason, at: new Date().toISOString() });
+      expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 50, reason: 'DEFAULT' });
+    });
+  });
+
+  // SQLite's BEGIN IMMEDIATE already shuts a second writer out; PostgreSQL's row lock has no row to hold on a first value.
+  it.runIf(backend.name === 'postgres')('keeps the old value in the trail when another process sets the same flag first, concurrently', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const other = new pg.Client({ connectionString: location.replace(/[?&]schema=[^&]*/, '') });
+    await other.connect();
+    try {
+      await other.query(`SET search_path TO "${new URL(location).searchParams.get('schema')!}"`);
+      // Another Gatehouse process in the middle of setting BATCH_SIZE for the first time.
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO flag_values (flag, scope, value_json, updated_at, updated_by) VALUES ('BATCH_SIZE', 'global', '10', now(), 'other')`);
+      await other.query(`INSERT INTO flag_events (flag, scope, old_json, new_json, actor, reason, at) VALUES ('BATCH_SIZE', 'global', NULL, '10', 'other', 'first', now())`);
+      const mine = setFlag(store, { flag: 'BATCH_SIZE', value: 20, reason: 'second', operator: 'me' });
+      // Wait for the state, not a clock: this change blocked behind the other process's transaction.
+      const blocked = async () => (await other.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rows[0]!.n > 0;
+      while (!(await blocked())) await new Promise((resolve) => setImmediate(resolve));
+      await other.query('COMMIT');
+      expect(await mine).toMatchObject({ oldJson: '10', newJson: '20' });
+      expect((await flagStore(store).history({ flag: 'BATCH_SIZE' })).map((e) => [e.actor, e.oldJson, e.newJson])).toEqual([['me', '10', '20'], ['other', null, '10']]);
+      expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 20 });
+    } finally {
+      await other.end();
+      await store.close();
+    }
   });
 
   it('answers an unknown flag with FLAG_NOT_FOUND instead of throwing', async () => {

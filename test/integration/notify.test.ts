@@ -134,7 +134,7 @@ describe.each(testBackends())('notifications on $name', (backend) => {
     const { store } = await open();
     let now = new Date('2026-03-01T10:00:00Z');
     const notifier = new Notifier({ store, clock: () => now, channels: [webhookChannel(receiver.url)] });
-    expect(await notifier.notify(failure)).toEqual({ sent: true, folded: 0, failures: [] });
+    expect(await notifier.notify(failure)).toEqual({ sent: true, folded: 0, channels: [{ channel: 'webhook', delivered: true }] });
     now = new Date('2026-03-01T10:20:00Z');
     expect(await notifier.notify(failure)).toMatchObject({ sent: false, folded: 1 });
     now = new Date('2026-03-01T10:40:00Z');
@@ -169,9 +169,18 @@ describe.each(testBackends())('notifications on $name', (backend) => {
     });
     const result = await notifier.notify(failure);
     await refusing.close();
-    expect(result.failures).toMatchObject([{ channel: 'webhook', error: expect.stringContaining('500') }]);
+    expect(result).toMatchObject({ sent: true, channels: [{ channel: 'webhook', delivered: false, error: expect.stringContaining('500') }, { channel: 'log', delivered: true }] });
     expect(logged).toEqual(['Gatehouse: run 7 failed']);
     expect(warnings).toHaveLength(1);
+  });
+
+  it('says not sent when every channel failed', async () => {
+    const { store } = await open();
+    const refusing = await startReceiver(500);
+    const notifier = new Notifier({ store, warn: () => undefined, channels: [webhookChannel(refusing.url), { name: 'desktop', send: async () => Promise.reject(new Error('no display')) }] });
+    const result = await notifier.notify(failure);
+    await refusing.close();
+    expect(result).toEqual({ sent: false, folded: 0, channels: [{ channel: 'webhook', delivered: false, error: expect.stringContaining('answered 500') }, { channel: 'desktop', delivered: false, error: 'no display' }] });
   });
 
   it('notifies a failed run once per hour however many times it fails', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag, unsetFlag } from '../../main/flags/index.js';
-import { buildReport, compareCanary, perRecordTimeRatio, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
-import { runFlaggedUpdate } from '../../main/scheduler/index.js';
+import { buildReport, canaryWindowRuns, compareCanary, perRecordTimeRatio, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
+import { addTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { ReportedRun, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
@@ -91,6 +91,21 @@ describe('canary comparison', () => {
     expect(falsePositive.recommendation).toBe('Iterate');
   });
 
+  it('holds, never recommending a full rollout, while a canary anomaly awaits review or a kill overrode the canary\'s values, saying what blocks it', () => {
+    const clean = [...three('daily', 1000), ...three('hourly', 1000)];
+    expect(compareCanary(clean, 'daily', period).recommendation).toBe('Full rollout');
+    const unreviewed = compareCanary([...clean, run('daily', { validation: anomalous }), run('daily', { validation: anomalous })], 'daily', period);
+    expect(unreviewed.criteria.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'no data']);
+    expect(unreviewed).toMatchObject({ recommendation: 'Hold', reasons: [expect.stringMatching(/^2 canary anomalies await an analyst's review/)] });
+    // Once an analyst marked them expected, nothing blocks it.
+    const reviewed = compareCanary([...clean, run('daily', { validation: anomalous, review: 'expected' })], 'daily', period);
+    expect(reviewed.recommendation).toBe('Full rollout');
+    const killed = compareCanary(clean, 'daily', { ...period, killedFlags: ["ENABLE_BATCH_PROCESSING is killed by ops-bob at 2026-03-01T09:00:00.000Z, over task:daily's true"] });
+    expect(killed).toMatchObject({ recommendation: 'Hold', reasons: [expect.stringContaining("over task:daily's true: the canary's runs did not run its value")] });
+    // A broken canary is still a rollback, blockers or not.
+    expect(compareCanary([run('daily', { status: 'failed', validation: anomalous }), ...clean], 'daily', period).recommendation).toBe('Rollback');
+  });
+
   it('leaves seeded (no task), trial and pre-canary runs out of both sides', () => {
     const slowOld = three('hourly', 5000, { startedAt: '2026-02-01T00:00:00.000Z' });
     const seeded = three('', 5000).map((r) => ({ ...r, task: null }));
@@ -150,6 +165,21 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
   afterAll(() => backend.cleanup());
 
   const withStore = <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withFreshStore(backend, work, options);
+
+  it('names the canary task\'s own flag values a kill overrides, and only those', async () => {
+    await withStore(async (store) => {
+      await addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-03-01T00:00:00Z'));
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'baseline everywhere' });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary' });
+      const until = '2030-01-01T00:00:00.000Z';
+      expect((await canaryWindowRuns(store, 'daily', { since: null, until })).period.killedFlags).toEqual([]);
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'kill', reason: 'corrupting hearings', operator: 'ops-bob', now: new Date('2026-03-01T09:00:00Z') });
+      await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'kill', reason: 'not the canary\'s flag', operator: 'ops-bob' });
+      expect((await canaryWindowRuns(store, 'daily', { since: null, until })).period.killedFlags).toEqual([
+        "ENABLE_BATCH_PROCESSING is killed by ops-bob at 2026-03-01T09:00:00.000Z, over task:daily's true",
+      ]);
+    });
+  });
 
   it('compares a batch-processing canary with control tasks from the moment its flag was set, never with seeded or earlier runs', async () => {
     await withStore(async (store) => {

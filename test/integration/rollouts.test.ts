@@ -317,6 +317,51 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('never promotes a canary whose guardrails have no control data to compare with, however long its window ran clean', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h, { autoPromote: true });
+      h.time.at('2026-06-01T02:00:00Z');
+      // Only the canary runs: its control tasks are off (no other task ran in the window).
+      for (let i = 0; i < 6; i += 1) await h.run(CANARY);
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 0 });
+      expect(detail.latest!.controlRuns).toEqual([]);
+      expect(detail.latest!.guardrails.filter((g) => g.status === 'no data').map((g) => g.name)).toEqual(['failures', 'quarantine-rate', 'per-record-time', 'alert-rate']);
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'check', reason: expect.stringContaining('without data yet') });
+      expect(await flagFor(h.store, null)).toBe(false);
+    });
+  });
+
+  it('holds a rollout whose flag is killed mid-canary, refuses Proceed and a new rollout under the kill, and aborts with the kill standing', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      expect(await flagFor(h.store, CANARY)).toBe(true);
+      h.time.at('2026-06-01T00:30:00Z');
+      await setFlag(h.store, { flag: FLAG, value: false, scope: 'kill', operator: 'support-bob', reason: 'batches corrupting hearings', now: h.time.clock() });
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+
+      const run = await h.run(CANARY);
+      let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'paused', stageIndex: 0 });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'pause', operator: GUARDRAIL_OPERATOR, runId: run });
+      expect(detail.ledger.at(-1)!.reason).toContain(`${FLAG} is killed by support-bob at 2026-06-01T00:30:00.000Z`);
+
+      const alice = () => ({ operator: 'ops-alice', now: h.time.clock() });
+      const eventsBefore = await flagStore(h.store).history();
+      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('does not run under a kill') });
+      expect(await flagStore(h.store).history()).toEqual(eventsBefore);
+
+      detail = await abortRollout(h.store, { rolloutId: rollout.id, reason: 'batches are broken' }, alice()).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
+      expect(detail).toMatchObject({ state: 'aborted', applied: [] });
+      expect((await flagStore(h.store).values(FLAG)).map((v) => [v.scope, v.valueJson])).toEqual([['global', 'false'], ['kill', 'false']]);
+
+      await expect(start(h, { name: 'batch processing, again' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('killed by support-bob') });
+      expect(await rolloutLedger(h.store).list({ states: ['active', 'paused'] })).toEqual([]);
+      // A rollout that turns the killed flag off too is no conflict with the kill.
+      await expect(start(h, { name: 'batch processing off', flagChanges: [{ flag: FLAG, value: false }] })).resolves.toMatchObject({ state: 'active' });
+    });
+  });
+
   it('aborts a rollout of a flag this build no longer knows, putting its stored value back (audited), so the next rollout can start', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h);

@@ -133,6 +133,21 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     });
   });
 
+  it('skips every task when PAUSE_SCHEDULED_RUNS is killed on, a task\'s earlier "false" included, naming who paused it', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'daily', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      await setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: false, scope: 'task:daily', reason: 'daily keeps going through maintenance' });
+      await setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: true, scope: 'kill', reason: 'incident 42', operator: 'ops-bob' });
+      const runs: string[] = [];
+      const { scheduler } = schedulerFor(store, time, runs);
+      time.set('2026-03-01T01:00:00Z');
+      const report = await scheduler.tick();
+      expect(report.entries).toMatchObject([{ task: 'daily', outcome: 'skipped', reason: expect.stringContaining('killed by ops-bob') }]);
+      expect(runs).toEqual([]);
+    });
+  });
+
   it('reports a task whose source cannot be opened as failed and notifies', async () => {
     await withStore(async (store) => {
       const time = manualClock('2026-03-01T00:00:00Z');

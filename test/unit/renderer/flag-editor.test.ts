@@ -73,6 +73,23 @@ describe('the flag editor', () => {
     expect(wrapper.emitted('saved')).toHaveLength(1);
   });
 
+  it('offers a kill for an on/off flag only, and says what a kill does before it is saved', async () => {
+    const killable = mountWith(FlagEditor, client, { props: { flag: flagView(), scopes: ['global', 'kill', 'task:nightly'] } });
+    expect(killable.findAll('select[name="scope"] option').map((o) => o.text())).toEqual(['global', 'kill', 'task:nightly']);
+    expect(killable.find('[data-testid="kill-note"]').exists()).toBe(false);
+    await killable.get('select[name="scope"]').setValue('kill');
+    expect(killable.get('[data-testid="kill-note"]').text()).toBe('A kill holds ENABLE_BATCH_PROCESSING off for every task and manual run, whatever their own values, until the kill value is removed.');
+    await killable.get('select[name="value"]').setValue('false');
+    await killable.get('textarea[name="reason"]').setValue('incident 42: writes stall');
+    await killable.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'kill', value: false, reason: 'incident 42: writes stall' }]);
+
+    const number = flagView({ name: 'BATCH_SIZE', type: 'integer', kind: 'operational', defaultValue: 50, inForce: { value: 50, reason: 'DEFAULT' } });
+    const knob = mountWith(FlagEditor, client, { props: { flag: number, scopes: ['global', 'kill', 'task:nightly'] } });
+    expect(knob.findAll('select[name="scope"] option').map((o) => o.text())).toEqual(['global', 'task:nightly']);
+  });
+
   it('sends an integer flag as a number', async () => {
     const flag = flagView({ name: 'BATCH_SIZE', type: 'integer', kind: 'operational', defaultValue: 50, min: 1, max: 10_000, inForce: { value: 50, reason: 'DEFAULT' } });
     const { wrapper } = editor(client, flag);
