@@ -276,8 +276,9 @@ export const API_METHODS = {
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },
+  /** The newest finished runs, drawn oldest first; `after` is the lowest run id of the previous page (older runs). */
   'history.metrics': {
-    input: z.object({ limit: limit(2_000, 400), task: z.string().nullable().optional() }).default({ limit: 400 }),
+    input: z.object({ limit: limit(2_000, 400), after, task: z.string().nullable().optional() }).default({ limit: 400 }),
     output: z.array(historyPointSchema),
   },
   /** The validator's expected band per run and metric, each run judged against the runs before it. */

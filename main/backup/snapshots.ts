@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import type { RestoreEvent, Snapshot, SnapshotKind, Store } from '../store/index.js';
+import { newestFirstPage, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -170,8 +170,6 @@ export function listRestores(store: Pick<Store, 'queries'>, options: { limit?: n
   return store.queries.db
     .selectFrom('restoreEvents')
     .selectAll()
-    .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
-    .orderBy('id', 'desc')
-    .limit(options.limit ?? 50)
+    .$call((q) => newestFirstPage(q, options, 50))
     .execute();
 }
