@@ -68,19 +68,14 @@ import {
   sensitivityWhatIfInputSchema,
   sensitivityWhatIfSchema,
 } from './api-sensitivity.js';
-import { parseInstant } from './instant.js';
+import { instantSchema } from './instant.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
 const noInput = z.object({}).strict().default({});
 /** Keyset pagination: the id of the last item of the previous page (lists never skip or repeat an item as new ones arrive). */
 const after = z.number().int().positive().optional();
-/** An instant in any ISO 8601 form, compared as UTC. */
-const instant = z
-  .string()
-  .trim()
-  .refine((text) => !Number.isNaN(parseInstant(text)), 'must be an ISO 8601 date or date and time')
-  .transform((text) => new Date(parseInstant(text)).toISOString());
+const instant = instantSchema;
 
 /** Which runs to list, newest first; every filter applies in SQL before the limit. */
 export const runsListInputSchema = z
