@@ -136,6 +136,22 @@ describe.each(testBackends())('keyset pages of the history, the anomalies and th
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'run 9999 does not exist' } });
   });
 
+  it('counts every run of the overview\'s window, past the 2,000 it once read and filtered afterwards', async () => {
+    const manyRuns = 2_050;
+    const start = Date.parse(day(1));
+    let lastRunId = 0;
+    for (let i = 0; i < manyRuns; i++) {
+      const startedAt = new Date(start + i * 1_000).toISOString();
+      lastRunId = await store.createRun({ mode: 'batch', batchSize: 50, task: 'hourly', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+    }
+    await storeFinishedRun(store, day(1).replace('06:00', '05:00'));
+    const overview = await call('overview.get', { windowDays: 1 });
+    expect(overview.runsInWindow).toBe(manyRuns + 1);
+    expect(overview.runsByStatus).toEqual({ running: manyRuns, success: 1 });
+    expect(overview.recentRuns).toHaveLength(10);
+    expect(overview.lastRun!.runId).toBe(lastRunId + 1);
+  });
+
   it('walks the staging trial ledger newest first a page at a time, read in SQL', async () => {
     const stagingLocation = await backend.freshLocation();
     const staging = await backend.open(stagingLocation);
