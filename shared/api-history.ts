@@ -4,6 +4,7 @@
  * markers. Built from the audit each folder already keeps; nothing here is written.
  */
 import { z } from 'zod';
+import { instantSchema } from './instant.js';
 
 /** `rollout` is the slot main/rollouts fills with its decisions (stage moves, auto-reverts). */
 export const HISTORY_EVENT_KINDS = ['flag', 'rollout', 'rollback', 'restore', 'review'] as const;
@@ -25,8 +26,8 @@ export type HistoryEvent = z.infer<typeof historyEventSchema>;
 
 export const historyAnnotationsInputSchema = z
   .object({
-    /** Only events at or after this ISO time. */
-    since: z.iso.datetime({ offset: true }).optional(),
+    /** Only events at or after this instant (any ISO 8601 form, as runs.list reads one). */
+    since: instantSchema.optional(),
     /** At most this many of each kind, the newest. */
     limit: z.number().int().min(1).max(2_000).default(500),
   })

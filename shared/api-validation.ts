@@ -59,8 +59,9 @@ export const anomalousRunSchema = z.object({
 });
 export type AnomalousRunView = z.infer<typeof anomalousRunSchema>;
 
+/** Newest first; `after` is the runId of the last entry of the previous page. */
 export const anomaliesListInputSchema = z
-  .object({ open: z.boolean().default(false), limit: z.number().int().min(1).max(500).default(100) })
+  .object({ open: z.boolean().default(false), limit: z.number().int().min(1).max(500).default(100), after: runId.optional() })
   .default({ open: false, limit: 100 });
 export const anomaliesMarkInputSchema = z.object({
   runId,
@@ -171,7 +172,10 @@ export const trialJobSchema = z.object({
 });
 export type TrialJobView = z.infer<typeof trialJobSchema>;
 
-export const trialsListInputSchema = z.object({ staging, limit: z.number().int().min(1).max(2_000).default(200) }).default({ limit: 200 });
+/** The ledger newest first; `after` is the id of the last trial of the previous page. */
+export const trialsListInputSchema = z
+  .object({ staging, limit: z.number().int().min(1).max(2_000).default(200), after: z.number().int().positive().optional() })
+  .default({ limit: 200 });
 export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.array(trialRecordSchema) });
 export const trialsSummaryOutputSchema = ledgerSummarySchema.extend({ staging: z.string() });
 

@@ -68,19 +68,14 @@ import {
   sensitivityWhatIfInputSchema,
   sensitivityWhatIfSchema,
 } from './api-sensitivity.js';
-import { parseInstant } from './instant.js';
+import { instantSchema } from './instant.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
 const noInput = z.object({}).strict().default({});
 /** Keyset pagination: the id of the last item of the previous page (lists never skip or repeat an item as new ones arrive). */
 const after = z.number().int().positive().optional();
-/** An instant in any ISO 8601 form, compared as UTC. */
-const instant = z
-  .string()
-  .trim()
-  .refine((text) => !Number.isNaN(parseInstant(text)), 'must be an ISO 8601 date or date and time')
-  .transform((text) => new Date(parseInstant(text)).toISOString());
+const instant = instantSchema;
 
 /** Which runs to list, newest first; every filter applies in SQL before the limit. */
 export const runsListInputSchema = z
@@ -276,8 +271,9 @@ export const API_METHODS = {
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },
+  /** The newest finished runs, drawn oldest first; `after` is the lowest run id of the previous page (older runs). */
   'history.metrics': {
-    input: z.object({ limit: limit(2_000, 400), task: z.string().nullable().optional() }).default({ limit: 400 }),
+    input: z.object({ limit: limit(2_000, 400), after, task: z.string().nullable().optional() }).default({ limit: 400 }),
     output: z.array(historyPointSchema),
   },
   /** The validator's expected band per run and metric, each run judged against the runs before it. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatehouseError, toErrorPayload, type ErrorCode } from '../../shared/errors.js';
 import { API_METHODS, isApiMethod, type ApiCaller, type ApiHandlers, type ApiMethod, type ApiResult } from '../../shared/api.js';
 import { redactSecrets } from '../../shared/redact.js';
+import { unrecognizedFields } from '../../shared/zod-shape.js';
 
 /**
  * The one door into the API for every transport: checks the method name, parses the payload with
@@ -22,11 +23,24 @@ export async function dispatch(handlers: ApiHandlers, method: string, payload: u
 }
 
 function parseInput(method: ApiMethod, payload: unknown): unknown {
-  const parsed = API_METHODS[method].input.safeParse(payload ?? undefined);
-  if (!parsed.success) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')}`);
+  const schema = API_METHODS[method].input;
+  const input = withoutCallerName(payload ?? undefined);
+  const parsed = schema.safeParse(input);
+  const problems = [...unrecognizedFields(schema, input), ...(parsed.success ? [] : [z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')])];
+  if (!parsed.success || problems.length > 0) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${problems.join('; ')}`);
   const withNul = method === 'sources.upload' ? null : fieldWithNul(parsed.data, []);
   if (withNul !== null) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${withNul || 'the input'} cannot hold the NUL character (U+0000)`);
   return parsed.data;
+}
+
+/**
+ * Who calls is the transport's to say (ApiCaller), never the body's; scripts written when inputs
+ * still named an `operator` keep working, and the audit records the caller the transport vouched for.
+ */
+function withoutCallerName(payload: unknown): unknown {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || !('operator' in payload)) return payload;
+  const { operator: _ignored, ...input } = payload as Record<string, unknown>;
+  return input;
 }
 
 /**

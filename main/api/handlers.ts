@@ -68,9 +68,9 @@ export function createApi(context: ApiContext): ApiHandlers {
     'runs.start': (input) => engine.start(input),
     'runs.cancel': async ({ runId }) => ({ cancelled: await engine.cancel(runId) }),
     'quarantine.list': (query) => store.listQuarantine(query),
-    'history.metrics': async ({ limit, task }) => {
-      const runs = await store.listRuns({ limit, task, status: FINISHED_STATUSES });
-      return runs.map(historyPoint).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    'history.metrics': async ({ limit, after, task }) => {
+      const runs = await store.listRuns({ limit, after, task, status: FINISHED_STATUSES });
+      return runs.map(historyPoint).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId - b.runId);
     },
     'overview.get': async ({ windowDays }) => buildOverview(store, engine, windowDays, await defaultLedgerRates(source)),
     'settings.get': async () => ({

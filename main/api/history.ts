@@ -18,7 +18,7 @@ type EventSource = (store: Store, limit: number) => Promise<HistoryEvent[]>;
 const EVENT_SOURCES: Partial<Record<HistoryEventKind, EventSource>> = {
   flag: async (store, limit) => (await flagStore(store).history({ limit })).map((event) => flagEvent(flagEventView(event))),
   rollback: async (store, limit) => (await undoJournal(store).listEvents({ limit })).map(rollbackEvent),
-  review: async (store, limit) => (await runReviews(store).list()).slice(-limit).map(reviewEvent),
+  review: async (store, limit) => (await runReviews(store).latest({ limit })).map(reviewEvent),
   restore: async (store, limit) => (await listRestores(store, { limit })).map(restoreEvent),
 };
 

@@ -7,25 +7,27 @@ import type { EngineHost } from './engine-host.js';
 
 const DAY_MS = 86_400_000;
 const RECENT_RUNS = 10;
-/** Enough runs to cover a year of daily updates with retries; older ones do not change the picture. */
-const WINDOW_RUN_LIMIT = 2_000;
+/** Open anomalies read for the count; more than this many open at once is not an overview. */
+const OPEN_ANOMALIES_READ = 2_000;
+/** The window is read a page at a time, by keyset: a busy task can start thousands of runs in it. */
+const WINDOW_PAGE = 1_000;
 
 /** The at-a-glance numbers, all computed from stored runs — nothing here is a placeholder. */
 export async function buildOverview(store: Store, engine: EngineHost, windowDays: number, trials: Overview['trials'] = null): Promise<Overview> {
-  const runs = await store.listRuns({ limit: WINDOW_RUN_LIMIT });
-  const newest = runs.reduce((latest, run) => Math.max(latest, Date.parse(run.startedAt)), 0);
+  const latest = await store.listRuns({ limit: WINDOW_PAGE });
+  const newest = latest.reduce((start, run) => Math.max(start, Date.parse(run.startedAt)), 0);
   // The window ends at the newest run rather than at "now", so a quiet week does not empty the page.
   const since = (newest === 0 ? Date.now() : newest) - windowDays * DAY_MS;
-  const inWindow = runs.filter((run) => Date.parse(run.startedAt) >= since);
+  const inWindow = await runsStartedSince(store, new Date(since).toISOString());
   const anomalousRuns = inWindow
     .filter((run) => run.validation?.verdict === 'anomalous')
     .map((run) => ({ runId: run.runId, startedAt: run.startedAt, anomalies: run.validation?.anomalies ?? [] }));
   // Open: flagged and not yet marked expected or confirmed; the runs of one change count once, as the anomalies list shows them.
-  const openAnomalies = (await listAnomalousRuns(store, { open: true, limit: WINDOW_RUN_LIMIT })).filter((fold) => Date.parse(fold.lastStartedAt) >= since);
+  const openAnomalies = (await listAnomalousRuns(store, { open: true, limit: OPEN_ANOMALIES_READ })).filter((fold) => Date.parse(fold.lastStartedAt) >= since);
   return {
     database: { backend: store.backend, location: store.location, hearings: await store.countHearings() },
     windowDays,
-    recentRuns: runs.slice(0, RECENT_RUNS),
+    recentRuns: latest.slice(0, RECENT_RUNS),
     runsInWindow: inWindow.length,
     runsByStatus: countByStatus(inWindow),
     batchSuccessRate: batchSuccessRate(inWindow),
@@ -35,9 +37,23 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
     trials,
     anomalousRuns,
     activeRuns: engine.active(),
-    lastRun: runs[0] ?? null,
+    lastRun: latest[0] ?? null,
     nextTasks: await nextTasks(store),
   };
+}
+
+/**
+ * Every run started at or after `since`, newest first, filtered in SQL and read by keyset pages: one
+ * capped read filtered afterwards counted at most the cap, however many runs the window held.
+ */
+async function runsStartedSince(store: Store, since: string): Promise<RunSummary[]> {
+  const runs: RunSummary[] = [];
+  for (let after: number | undefined; ; ) {
+    const page = await store.listRuns({ since, limit: WINDOW_PAGE, after });
+    runs.push(...page);
+    if (page.length < WINDOW_PAGE) return runs;
+    after = page.at(-1)!.runId;
+  }
 }
 
 /** Enabled tasks by their next scheduled time; a broken cron expression leaves its task out. */

@@ -75,9 +75,9 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       if (!job) throw new GatehouseError('NOT_FOUND', `no trial job ${id}`);
       return { ...job };
     },
-    'trials.list': async ({ staging, limit }) => {
+    'trials.list': async ({ staging, limit, after }) => {
       const target = stagingTargetFor(source, staging);
-      const trials = await withLedger(target, async (ledger) => (await ledger.trials.list()).reverse().slice(0, limit));
+      const trials = await withLedger(target, (ledger) => ledger.trials.latest({ limit, after }));
       return { staging: stagingLabel(target), trials: trials ?? [] };
     },
     'trials.summary': async ({ staging }) => {

@@ -31,9 +31,8 @@ export async function pruneReport(store: Store, request: { keep?: number; maxAge
     maxAgeDays: request.maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays,
     maxTotalMb: request.maxTotalMb === undefined ? DEFAULT_RETENTION.maxTotalMb : request.maxTotalMb,
   };
-  const before = (await listSnapshots(store)).length;
-  const pruned = await pruneSnapshotsOnRequest(store, retention, { dryRun: request.dryRun });
-  return { dryRun: request.dryRun, retention, pruned, freedBytes: totalSnapshotBytes(pruned), remaining: before - pruned.length };
+  const { pruned, remaining } = await pruneSnapshotsOnRequest(store, retention, { dryRun: request.dryRun });
+  return { dryRun: request.dryRun, retention, pruned, freedBytes: totalSnapshotBytes(pruned), remaining };
 }
 
 /**

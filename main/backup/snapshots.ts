@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import type { RestoreEvent, Snapshot, SnapshotKind, Store } from '../store/index.js';
+import { newestFirstPage, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -83,6 +83,11 @@ export async function verifySnapshots(store: Store, id?: string): Promise<Snapsh
  * once the newer ones' sizes are added up — never the newest.
  */
 export async function snapshotsToPrune(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Promise<Snapshot[]> {
+  return retentionVictims(await listSnapshots(store), policy, now);
+}
+
+/** snapshotsToPrune over a listing already read (newest first). */
+function retentionVictims(snapshots: Snapshot[], policy: RetentionPolicy, now: Date): Snapshot[] {
   if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new GatehouseError('USAGE', `keep must be a whole number ≥ 1, got ${policy.keep}`);
   if (!(policy.maxAgeDays > 0)) throw new GatehouseError('USAGE', `max age must be a positive number of days, got ${policy.maxAgeDays}`);
   const maxTotalMb = policy.maxTotalMb ?? null;
@@ -90,7 +95,7 @@ export async function snapshotsToPrune(store: Store, policy: RetentionPolicy = D
   const cutoff = now.getTime() - policy.maxAgeDays * 86_400_000;
   const budget = maxTotalMb === null ? Infinity : maxTotalMb * MEGABYTE;
   let total = 0;
-  return (await listSnapshots(store)).filter((s, rank) => {
+  return snapshots.filter((s, rank) => {
     total += s.sizeBytes;
     return rank > 0 && (rank >= policy.keep || Date.parse(s.createdAt) < cutoff || total > budget);
   });
@@ -103,20 +108,27 @@ export function totalSnapshotBytes(snapshots: Snapshot[]): number {
 
 /** Applies retention (see snapshotsToPrune): removes those snapshots. */
 export async function pruneSnapshots(store: Store, policy: RetentionPolicy = DEFAULT_RETENTION, now: Date = new Date()): Promise<Snapshot[]> {
-  const pruned = await snapshotsToPrune(store, policy, now);
-  for (const snapshot of pruned) await store.snapshots.remove(snapshot);
-  return pruned;
+  return (await applyRetention(store, policy, now, { dryRun: false })).pruned;
+}
+
+/** What retention prunes (or, on a dry run, would) and how many snapshots it leaves, judged on one listing. */
+async function applyRetention(store: Store, policy: RetentionPolicy, now: Date, options: { dryRun: boolean }): Promise<{ pruned: Snapshot[]; remaining: number }> {
+  const snapshots = await listSnapshots(store);
+  const pruned = retentionVictims(snapshots, policy, now);
+  if (!options.dryRun) for (const snapshot of pruned) await store.snapshots.remove(snapshot);
+  return { pruned, remaining: snapshots.length - pruned.length };
 }
 
 /**
  * Retention asked for by an operator rather than by a run: a dry run only lists what would go; a
  * real one takes the writer lock first, so it never removes snapshots while a run's before-run
- * snapshot is being taken.
+ * snapshot is being taken. What is left is counted from the listing judged under that lock: a
+ * count read before it missed a snapshot a run took in between (or counted one its retention pruned).
  */
-export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date }): Promise<Snapshot[]> {
+export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date }): Promise<{ pruned: Snapshot[]; remaining: number }> {
   const clock = options.clock ?? (() => new Date());
-  if (options.dryRun) return snapshotsToPrune(store, policy, clock());
-  return withWriterLock(store, clock, 'prune snapshots', async () => pruneSnapshots(store, policy, clock()));
+  if (options.dryRun) return applyRetention(store, policy, clock(), options);
+  return withWriterLock(store, clock, 'prune snapshots', () => applyRetention(store, policy, clock(), options));
 }
 
 export interface RestoreRequest {
@@ -170,8 +182,6 @@ export function listRestores(store: Pick<Store, 'queries'>, options: { limit?: n
   return store.queries.db
     .selectFrom('restoreEvents')
     .selectAll()
-    .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
-    .orderBy('id', 'desc')
-    .limit(options.limit ?? 50)
+    .$call((q) => newestFirstPage(q, options, 50))
     .execute();
 }

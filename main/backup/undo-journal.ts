@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
 import type { RunStatus } from '../../shared/run.js';
 import { slices } from '../../shared/slices.js';
-import { columnsOf, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
+import { columnsOf, newestFirstPage, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
 
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
 // transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
@@ -77,9 +77,7 @@ class UndoJournal {
       .selectFrom('rollbackEvents')
       .selectAll()
       .$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!))
-      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
-      .orderBy('id', 'desc')
-      .limit(options.limit ?? 100)
+      .$call((q) => newestFirstPage(q, options, 100))
       .execute();
     return rows.map(rollbackEventFromRow);
   }

@@ -20,10 +20,11 @@ export function registerAnomaliesCommands(program: Command): void {
     .description('open anomalies, newest first, with their review (the runs of one change fold into one)')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--open', 'only anomalies nobody has marked yet')
-    .option('--limit <n>', 'how many runs (default 100)')
+    .option('--limit <n>', 'how many anomalies (default 100)')
+    .option('--after <runId>', 'the next page: anomalies older than this one (the last run id of the previous page)')
     .option('--json', 'print JSON')
-    .action(async (flags: CommonFlags & { open?: boolean; limit?: string }) => {
-      const query = parseOptions(anomaliesListInputSchema, { open: flags.open ?? false, limit: flags.limit });
+    .action(async (flags: CommonFlags & { open?: boolean; limit?: string; after?: string }) => {
+      const query = parseOptions(anomaliesListInputSchema, { open: flags.open ?? false, limit: flags.limit, after: flags.after });
       const store = await openStore(databaseOption(flags.db));
       try {
         const list = await listAnomalousRuns(store, query);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
+import { core, type Def } from '../../shared/zod-shape.js';
 
 /**
  * Command-line options parsed with the API's own zod schemas, so a value the console would refuse
@@ -8,18 +9,6 @@ import { GatehouseError } from '../../shared/errors.js';
  * the schema's to judge. Problems name the option as typed (`--batch-size`), not the field.
  */
 type Schema = z.ZodType;
-type Def = { type: string; innerType?: Schema; in?: Schema; element?: Schema; shape?: Record<string, Schema> };
-
-function defOf(schema: Schema): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
-
-/** What a field holds once optional, nullable, default and transform wrappers are set aside. */
-function core(schema: Schema): Def {
-  let def = defOf(schema);
-  while (def.innerType || def.in) def = defOf((def.innerType ?? def.in)!);
-  return def;
-}
 
 function fromText(def: Def, value: unknown): unknown {
   if (typeof value !== 'string') return value;

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Database, Db, QueryLayer, Store } from '../store/index.js';
+import { newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
 export type StoredFlagValue = Selectable<Database['flagValues']>;
@@ -69,9 +69,7 @@ class FlagStore {
       .selectAll()
       .$if(options.flag !== undefined, (q) => q.where('flag', '=', options.flag!))
       .$if(options.scope !== undefined, (q) => q.where('scope', '=', options.scope!))
-      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
-      .orderBy('id', 'desc')
-      .limit(options.limit ?? 100)
+      .$call((q) => newestFirstPage(q, options, 100))
       .execute();
   }
 

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { LedgerEntry, RolloutView } from '../../shared/api-rollouts.js';
-import type { Database, QueryLayer, Store } from '../store/index.js';
+import { newestFirstPage, type Database, type QueryLayer, type Store } from '../store/index.js';
 
 export type NewRollout = Omit<RolloutView, 'id'>;
 export type RolloutPatch = Partial<Pick<RolloutView, 'state' | 'stageIndex' | 'stageStartedAt' | 'applied' | 'updatedAt'>>;
@@ -60,9 +60,7 @@ class RolloutLedger {
       .selectFrom('rollouts')
       .selectAll()
       .$if(options.states !== undefined, (q) => q.where(this.driver.anyOf('state', options.states!)))
-      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
-      .orderBy('id', 'desc')
-      .limit(options.limit ?? 100)
+      .$call((q) => newestFirstPage(q, options, 100))
       .execute();
     return rows.map(rolloutFromRow);
   }

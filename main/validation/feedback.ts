@@ -103,6 +103,12 @@ function requireAnomalous(run: RunSummary): void {
   }
 }
 
+/** Whether `run` comes before `other` in the order folds are listed in (foldAnomalousRuns): start time, then id. */
+function isBefore(run: { startedAt: string; runId: number }, other: { startedAt: string; runId: number }): boolean {
+  const byTime = Date.parse(run.startedAt) - Date.parse(other.startedAt);
+  return byTime < 0 || (byTime === 0 && run.runId < other.runId);
+}
+
 /** The status a held run would have had without BLOCK_ON_ANOMALY. */
 function statusBeforeHold(run: RunSummary): RunStatus {
   const { metrics, batches } = run;
@@ -129,13 +135,17 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
 /**
  * Open anomalies, newest first: the runs of one change fold into one entry (issue 10 item 3) with
  * the run that raised it, how many runs it has lasted, and the last of them. `open` keeps the
- * folds with a run nobody has reviewed yet.
+ * folds with a run nobody has reviewed yet. Folding is the validator's rule over the anomalous runs
+ * read back, so the page is cut here, after the filter: by the raising run's (startedAt, runId),
+ * the order the folds are listed in, from the run `after` names on.
  */
-export async function listAnomalousRuns(store: Store, options: { open: boolean; limit: number }): Promise<AnomalousRunView[]> {
+export async function listAnomalousRuns(store: Store, options: { open: boolean; limit: number; after?: number }): Promise<AnomalousRunView[]> {
   const [folds, reviews] = await Promise.all([anomalyFolds(store), runReviews(store).list()]);
   const byRun = new Map<number, RunReview[]>();
   for (const review of reviews) byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
-  const listed = folds.filter((fold) => !options.open || foldIsOpen(fold)).reverse().slice(0, options.limit);
+  const cursor = options.after === undefined ? null : await requireRun(store, options.after);
+  const olderThanCursor = (fold: AnomalyFold) => cursor === null || isBefore(fold.runs[0]!, cursor);
+  const listed = folds.filter((fold) => (!options.open || foldIsOpen(fold)) && olderThanCursor(fold)).reverse().slice(0, options.limit);
   return listed.map(({ runs }) => {
     const first = runs[0]!;
     const last = runs.at(-1)!;

@@ -1,7 +1,7 @@
 import type { RunReviewView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus } from '../../shared/run.js';
-import { REVIEW_MARKS, type Db, type QueryLayer, type Store } from '../store/index.js';
+import { newestFirstPage, REVIEW_MARKS, type Db, type KeysetPage, type QueryLayer, type Store } from '../store/index.js';
 
 export type RunReview = RunReviewView;
 
@@ -68,5 +68,10 @@ class RunReviews {
   async list(options: { runId?: number } = {}): Promise<RunReview[]> {
     const rows = await this.driver.db.selectFrom('runReviews').selectAll().$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!)).orderBy('id').execute();
     return rows as RunReview[];
+  }
+
+  /** One page of the reviews, newest first (the History markers), without reading them all. */
+  async latest(page: KeysetPage): Promise<RunReview[]> {
+    return (await newestFirstPage(this.driver.db.selectFrom('runReviews').selectAll(), page, 100).execute()) as RunReview[];
   }
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Database, QueryLayer, Store } from '../store/index.js';
+import { newestFirstPage, type Database, type QueryLayer, type Store } from '../store/index.js';
 
 /** One saved version of a task's sensitivity settings (JSON text), with who saved it, why and when. */
 export type SensitivityVersionRow = Selectable<Database['sensitivityVersions']>;
@@ -37,9 +37,7 @@ class SensitivityVersions {
       .selectFrom('sensitivityVersions')
       .selectAll()
       .$if(options.task !== undefined, (q) => q.where('task', '=', options.task!))
-      .$if(options.after !== undefined, (q) => q.where('id', '<', options.after!))
-      .orderBy('id', 'desc')
-      .limit(options.limit ?? 100)
+      .$call((q) => newestFirstPage(q, options, 100))
       .execute();
   }
 

@@ -122,6 +122,15 @@ describe('History annotations: the audit as markers', () => {
     expect(await dispatch(api, 'history.annotations', { since: 'last tuesday' }, tester)).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
   });
 
+  it('reads its since as runs.list reads one: a calendar date, or a time without a zone, as UTC', async () => {
+    const flagged = await call('flags.set', { flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'one' });
+    const today = flagged.at.slice(0, 10);
+    const tomorrow = new Date(Date.parse(today) + 86_400_000).toISOString().slice(0, 10);
+    expect((await call('history.annotations', { since: today })).events.map((e) => e.reason)).toEqual(['one']);
+    expect((await call('history.annotations', { since: `${tomorrow}T00:00:00` })).events).toEqual([]);
+    expect(await call('runs.list', { since: today })).toEqual([]);
+  });
+
   it('still shows the other markers when one audit cannot be read, and says why that one is missing', async () => {
     await call('flags.set', { flag: 'BLOCK_ON_ANOMALY', value: true, reason: 'one' });
     const damage = new Database(location);

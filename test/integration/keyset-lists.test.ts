@@ -1,10 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch, type EngineHost } from '../../main/api/index.js';
+import type { Store } from '../../main/store/index.js';
+import type { ApiHandlers, ApiInput, ApiMethod, ApiOutput } from '../../shared/api.js';
+import { testBackends } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
 import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 
 /** Lists that had a limit and no cursor: older items past one page could not be reached. */
 let c: ConsoleApi;
-afterEach(() => c.close());
 
 function cliJson(args: string[]): unknown {
   const result = runCli([...args, '--db', c.location, '--json']);
@@ -13,6 +17,8 @@ function cliJson(args: string[]): unknown {
 }
 
 describe('keyset pages of rollouts and sensitivity versions', () => {
+  afterEach(() => c.close());
+
   it('walks rollouts newest first a page at a time, the same on the CLI, and refuses a bad cursor', async () => {
     c = await openConsoleApi('gatehouse-keyset-');
     await c.call('tasks.add', { name: 'canary-feed', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' });
@@ -38,5 +44,129 @@ describe('keyset pages of rollouts and sensitivity versions', () => {
     const secondPage = await c.call('sensitivity.history', { task: 'daily', limit: 2, after: firstPage.at(-1)!.id });
     expect([...firstPage, ...secondPage].map((v) => v.reason)).toEqual(['3 signals', '2 signals', '1 signals']);
     expect(await c.call('sensitivity.history', { task: 'daily', after: secondPage[0]!.id })).toEqual([]);
+  });
+});
+
+const anomaly = { metric: 'fetched', rule: 'crafted', value: 1, expected: null, low: null, high: null, score: 5, message: 'odd' };
+
+/** A finished run as the engine records one; with `anomalous`, the validator flagged it (each one its own anomaly). */
+async function storeFinishedRun(store: Store, startedAt: string, options: { task?: string | null; anomalous?: boolean } = {}): Promise<number> {
+  const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: options.task ?? null, source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+  const validation = options.anomalous ? { verdict: 'anomalous' as const, method: 'crafted', historySize: 30, anomalies: [anomaly] } : null;
+  const metrics = { fetched: 10, added: 1, updated: 1, unchanged: 8, quarantined: 0, durationMs: 5 };
+  await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics, batchCounts: { total: 1, succeeded: 1, failed: 0, isolated: 0 }, validation, error: null });
+  return runId;
+}
+
+/** Every page of a list, walked with `after` as the console does, until a page comes back short. */
+async function walk<T>(readPage: (after: number | undefined) => Promise<T[]>, cursorOf: (page: T[]) => number, pageSize: number): Promise<T[]> {
+  const items: T[] = [];
+  for (let after: number | undefined; ; ) {
+    const page = await readPage(after);
+    items.push(...page);
+    if (page.length < pageSize) return items;
+    after = cursorOf(page);
+  }
+}
+
+const day = (n: number) => `2026-03-${String(n).padStart(2, '0')}T06:00:00.000Z`;
+
+/**
+ * history.metrics, anomalies.list and trials.list had a limit and no cursor: past one page the
+ * older history, anomalies and trials could not be reached, and a second call repeated the first page.
+ */
+describe.each(testBackends())('keyset pages of the history, the anomalies and the trial ledger ($name)', (backend) => {
+  let location: string;
+  let store: Store;
+  let engine: EngineHost;
+  let api: ApiHandlers;
+  const call = async <M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> => {
+    const result = await dispatch(api, method, input, tester);
+    if (!result.ok) throw new Error(`${method} refused: ${result.error.code} ${result.error.message}`);
+    return result.data as ApiOutput<M>;
+  };
+
+  beforeEach(async () => {
+    location = await backend.freshLocation();
+    store = await backend.open(location);
+    engine = createInProcessEngineHost({ location });
+    api = createApi({ store, engine, transport: 'http', databaseLocation: location });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    await store.close();
+    await backend.cleanup();
+  });
+
+  it('walks a task\'s finished runs back a page at a time, each run once, drawn oldest first; runs of one instant in id order', async () => {
+    const nightly: number[] = [];
+    for (const n of [1, 2, 3, 4]) nightly.push(await storeFinishedRun(store, day(n), { task: 'nightly' }));
+    await storeFinishedRun(store, day(5), { task: 'other' });
+    nightly.push(await storeFinishedRun(store, day(6), { task: 'nightly' }), await storeFinishedRun(store, day(6), { task: 'nightly' }));
+    await store.createRun({ mode: 'batch', batchSize: 50, task: 'nightly', source: 'crafted', startedAt: day(7), pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+
+    const firstPage = await call('history.metrics', { task: 'nightly', limit: 2 });
+    expect(firstPage.map((p) => p.runId)).toEqual(nightly.slice(-2));
+    const pages = await walk((after) => call('history.metrics', { task: 'nightly', limit: 2, after }), (page) => Math.min(...page.map((p) => p.runId)), 2);
+    expect(pages.map((p) => p.runId).sort((a, b) => a - b)).toEqual(nightly);
+    expect(await call('history.metrics', { task: 'nightly', after: nightly[0]! })).toEqual([]);
+  });
+
+  it('walks the anomalies newest first a page at a time, open ones filtered before the page is cut, the same on the CLI', async () => {
+    const anomalous: number[] = [];
+    for (const n of [1, 2, 3]) anomalous.push(await storeFinishedRun(store, day(n), { anomalous: true }));
+    await storeFinishedRun(store, day(4));
+    // Two anomalies of one instant keep one order: the raising run's id.
+    anomalous.push(await storeFinishedRun(store, day(5), { anomalous: true }), await storeFinishedRun(store, day(5), { anomalous: true }));
+    const newestFirst = [...anomalous].reverse();
+
+    const pages = await walk((after) => call('anomalies.list', { limit: 2, after }), (page) => page.at(-1)!.runId, 2);
+    expect(pages.map((a) => a.runId)).toEqual(newestFirst);
+
+    await call('anomalies.mark', { runId: anomalous[3]!, as: 'confirmed', reason: 'a bad feed' });
+    const openPage = await call('anomalies.list', { open: true, limit: 2, after: anomalous[4]! });
+    expect(openPage.map((a) => a.runId)).toEqual([anomalous[2]!, anomalous[1]!]);
+
+    const cli = runCli(['anomalies', 'list', '--open', '--limit', '2', '--after', String(anomalous[4]!), '--db', location, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual(openPage);
+    expect(runCli(['anomalies', 'list', '--after', '0', '--db', location]).code).toBe(2);
+    const missing = await dispatch(api, 'anomalies.list', { after: 9_999 }, tester);
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'run 9999 does not exist' } });
+  });
+
+  it('counts every run of the overview\'s window, past the 2,000 it once read and filtered afterwards', async () => {
+    const manyRuns = 2_050;
+    const start = Date.parse(day(1));
+    let lastRunId = 0;
+    for (let i = 0; i < manyRuns; i++) {
+      const startedAt = new Date(start + i * 1_000).toISOString();
+      lastRunId = await store.createRun({ mode: 'batch', batchSize: 50, task: 'hourly', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+    }
+    await storeFinishedRun(store, day(1).replace('06:00', '05:00'));
+    const overview = await call('overview.get', { windowDays: 1 });
+    expect(overview.runsInWindow).toBe(manyRuns + 1);
+    expect(overview.runsByStatus).toEqual({ running: manyRuns, success: 1 });
+    expect(overview.recentRuns).toHaveLength(10);
+    expect(overview.lastRun!.runId).toBe(lastRunId + 1);
+  });
+
+  it('walks the staging trial ledger newest first a page at a time, read in SQL', async () => {
+    const stagingLocation = await backend.freshLocation();
+    const staging = await backend.open(stagingLocation);
+    const recorded: number[] = [];
+    try {
+      for (const label of ['a', 'b', 'c', 'd', 'e']) {
+        const trial = await staging.trials.record({ session: 's1', at: day(1), source: 'test', label, kind: 'spike', level: 'run', magnitude: null, runId: null, caught: true, caughtBy: [], verdict: null, detail: null });
+        recorded.push(trial.id);
+      }
+    } finally {
+      await staging.close();
+    }
+    const stagingName = backend.name === 'postgres' ? new URL(stagingLocation).searchParams.get('schema')! : stagingLocation;
+    const pages = await walk(async (after) => (await call('trials.list', { staging: stagingName, limit: 2, after })).trials, (page) => page.at(-1)!.id, 2);
+    expect(pages.map((t) => t.id)).toEqual([...recorded].reverse());
+    expect((await call('trials.list', { staging: stagingName, limit: 500 })).trials.map((t) => t.label)).toEqual(['e', 'd', 'c', 'b', 'a']);
   });
 });

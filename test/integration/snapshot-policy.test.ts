@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, listSnapshots, pruneSnapshots, restoreSnapshot, type RetentionPolicy } from '../../main/backup/index.js';
+import { createSnapshot, listSnapshots, pruneReport, pruneSnapshots, restoreSnapshot, type RetentionPolicy } from '../../main/backup/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -80,6 +80,30 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
       expect(tiny.map((s) => s.id)).toEqual([middle!.id]);
       expect((await listSnapshots(store)).map((s) => s.id)).toEqual([newest!.id]);
       await expect(pruneSnapshots(store, { keep: 10, maxAgeDays: 30, maxTotalMb: 0 })).rejects.toThrow(/total size must be a positive number of megabytes, got 0/);
+    }));
+
+  it('reports what a prune leaves from the listing it judged under the writer lock, also when a run took a snapshot just before', () =>
+    withFreshStore(backend, async (store) => {
+      for (let hour = 1; hour <= 3; hour++) await createSnapshot(store, { kind: 'manual', clock: clockAt(new Date(`2026-06-30T0${hour}:00:00Z`)) });
+      // Another process's run finishes its before-run snapshot and lets go of the lock just as the prune asks for it.
+      const racedByARun = new Proxy(store, {
+        get(target, key) {
+          if (key === 'acquireWriterLock') {
+            return async (...args: Parameters<Store['acquireWriterLock']>) => {
+              await createSnapshot(target, { kind: 'before-run', clock: clockAt(new Date('2026-06-30T04:00:00Z')) });
+              return target.acquireWriterLock(...args);
+            };
+          }
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const report = await pruneReport(racedByARun, { keep: 2, maxAgeDays: 3_650, dryRun: false });
+      expect(report.pruned).toHaveLength(2);
+      expect(report.remaining).toBe((await listSnapshots(store)).length);
+      expect(report.remaining).toBe(2);
+      const preview = await pruneReport(store, { keep: 1, maxAgeDays: 3_650, dryRun: true });
+      expect([preview.pruned.length, preview.remaining]).toEqual([1, 1]);
     }));
 
   it('applies retention by count, age and total size right after the snapshot a run takes', () =>

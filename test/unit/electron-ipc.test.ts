@@ -80,4 +80,13 @@ describe('the IPC wrapper', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
     expect(runsGet).not.toHaveBeenCalled();
   });
+
+  it.each([
+    [{ runID: 7 }, 'runID'],
+    [{ runId: 7, limt: 5 }, 'limt'],
+  ])('refuses %j naming the unknown field instead of dropping it, without running the handler', async (payload, field) => {
+    const result = await call('runs.get', event(ourWindow, topFrame('app://gatehouse/')), payload);
+    expect(result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining(`Unrecognized key: "${field}"`) } });
+    expect(runsGet).not.toHaveBeenCalled();
+  });
 });

@@ -5,6 +5,7 @@ import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } fro
 import { slices } from '../../../shared/slices.js';
 import type { RunDetailView } from '../../../shared/api.js';
 import type { Db, StoreDriver } from '../driver.js';
+import { newestFirstPage } from '../keyset.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import { startedWithin } from './reported-runs.js';
@@ -186,11 +187,10 @@ export class RunRepository {
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
-    const { status, verdict, task, source, search, after } = query;
+    const { status, verdict, task, source, search } = query;
     const rows = await this.db
       .selectFrom('runs')
       .selectAll()
-      .$if(after !== undefined, (q) => q.where('id', '<', after!))
       .$if(status !== undefined, (q) => q.where('status', 'in', status!.length > 0 ? status! : ['']))
       .$if(verdict !== undefined, (q) => q.where('verdict', 'in', verdict!.length > 0 ? verdict! : ['']))
       .$if(task !== undefined, (q) => q.where('task', task === null ? 'is' : '=', task!))
@@ -199,8 +199,7 @@ export class RunRepository {
       .$if(search !== undefined, (q) =>
         q.where((eb) => eb.or([this.driver.contains('source', search!), this.driver.contains('task', search!), this.driver.contains('error', search!)])),
       )
-      .orderBy('id', 'desc')
-      .limit(query.limit ?? 50)
+      .$call((q) => newestFirstPage(q, query, 50))
       .execute();
     return rows.map(runFromRow);
   }

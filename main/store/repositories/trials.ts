@@ -1,6 +1,7 @@
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { StoreDriver } from '../driver.js';
 import type { TrialRecordView } from '../../../shared/api-validation.js';
+import { newestFirstPage, type KeysetPage } from '../keyset.js';
 import { trialFromRow } from '../rows.js';
 
 /** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`record-rules:CODE`, `validator:RULE`): for an injection only alarms attributable to its kind. */
@@ -27,6 +28,12 @@ export class Trials {
       .$if(options.until !== undefined, (q) => q.where('at', '<=', options.until!))
       .orderBy('id')
       .execute();
+    return rows.map(trialFromRow);
+  }
+
+  /** One page of the ledger, newest first (the console's list; the summaries read it all with list). */
+  async latest(page: KeysetPage): Promise<TrialRecord[]> {
+    const rows = await newestFirstPage(this.driver.db.selectFrom('trials').selectAll(), page, 200).execute();
     return rows.map(trialFromRow);
   }
 

@@ -222,6 +222,27 @@ describe('opening a batch on the run page', () => {
     wrapper.unmount();
   });
 
+  it('reads a batch by itself when the run quarantined more than one read holds, so earlier batches do not crowd it out', async () => {
+    // As the server pages: the batch filter applies in SQL, before the limit.
+    const stored = [...Array.from({ length: 5_000 }, (_, i) => quarantined(i + 1, 2, 'title missing')), quarantined(5_001, 3, 'chamber missing'), quarantined(5_002, null, 'not JSON')];
+    const client = fakeClient({
+      'runs.get': ({ runId }) => runDetail(runId, four, { status: 'partial' }),
+      'quarantine.list': ({ batchSeq, limit }) => stored.filter((e) => batchSeq === undefined || e.batchSeq === batchSeq).slice(0, limit),
+      'rollback.events': () => [],
+    });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    await flushPromises();
+    await wrapper.get('[data-testid="next-failed"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('section[aria-label="Batch 3"]').text()).toContain('chamber missing');
+    expect(client.callsOf('quarantine.list').every((call) => call.batchSeq !== undefined)).toBe(true);
+
+    await wrapper.get('details.panel').trigger('toggle');
+    await flushPromises();
+    expect(wrapper.get('details.panel').text()).toContain('not JSON');
+    wrapper.unmount();
+  });
+
   it('says so when the quarantine cannot be read', async () => {
     const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, four), 'rollback.events': () => [] });
     const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });

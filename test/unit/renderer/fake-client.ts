@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { API_METHODS, type ApiMethod, type ApiOutput, type OperationEvent, type RunEvent } from '../../../shared/api.js';
 import { ApiError, plain, type GatehouseClient } from '../../../renderer/src/client/index.js';
+import { unrecognizedFields } from '../../../shared/zod-shape.js';
 
 type Handler<M extends ApiMethod> = (input: z.output<(typeof API_METHODS)[M]['input']>) => ApiOutput<M> | Promise<ApiOutput<M>>;
 export type Handlers = { [M in ApiMethod]?: Handler<M> };
@@ -41,8 +42,10 @@ export function fakeClient(handlers: Handlers = {}): FakeClient {
       // What the wire carries, as the real client sends it: a plain copy.
       const input = plain(sent);
       const parsed = API_METHODS[method].input.safeParse(input);
-      if (!parsed.success) {
-        const refused = `invalid input for ${method}: ${z.prettifyError(parsed.error)}`;
+      // The server also refuses a key the method does not know (dispatch); so does this.
+      const unknown = unrecognizedFields(API_METHODS[method].input, input);
+      if (!parsed.success || unknown.length > 0) {
+        const refused = `invalid input for ${method}: ${[...unknown, ...(parsed.success ? [] : [z.prettifyError(parsed.error)])].join('; ')}`;
         calls.push({ method, input, refused });
         throw new ApiError('INPUT_INVALID', refused);
       }
