@@ -1,9 +1,10 @@
 import http from 'node:http';
 import os from 'node:os';
-import { expect } from 'vitest';
-import type { EngineHost, RunningServer } from '../../main/api/index.js';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
+import type { TestBackend } from './backends.js';
 
 /** A real HTTP client for `gatehouse serve` tests: what a browser or curl would send, nothing more. */
 export interface Reply {
@@ -95,4 +96,29 @@ export async function runToTheEnd(context: { server: RunningServer; engine: Engi
     return attempt.acquired;
   }).toBe(true);
   return summary;
+}
+
+/** What `servedPerTest` opens for each test: a fresh store, its in-process engine and `gatehouse serve`'s HTTP server over them. */
+export interface ServedStore {
+  store: Store;
+  engine: EngineHost;
+  server: RunningServer;
+}
+
+/** Opens a fresh served store before each test of the calling block and closes it after; read its parts inside the tests. */
+export function servedPerTest(backend: TestBackend): ServedStore {
+  const served = {} as ServedStore;
+  beforeEach(async () => {
+    const location = await backend.freshLocation();
+    served.store = await backend.open(location);
+    served.engine = createInProcessEngineHost({ location });
+    served.server = await startHttpServer({ handlers: createApi({ store: served.store, engine: served.engine, transport: 'http' }), engine: served.engine, staticRoot: null });
+  });
+  afterEach(async () => {
+    await served.server.close();
+    await served.engine.close();
+    await served.store.close();
+    await backend.cleanup();
+  });
+  return served;
 }

@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
-import type { Store } from '../../main/store/index.js';
+import { describe, expect, it } from 'vitest';
+import { createApi, dispatch } from '../../main/api/index.js';
 import { API_METHOD_NAMES } from '../../shared/api.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
-import { callApi } from '../helpers/console-http.js';
+import { callApi, servedPerTest } from '../helpers/console-http.js';
 
 /**
  * Zod's plain objects drop keys they do not name, so a typo in a field read as "not given": `{"limt": 5}`
@@ -12,25 +11,9 @@ import { callApi } from '../helpers/console-http.js';
  */
 describe('input fields the API does not know', () => {
   const backend = sqliteBackend();
-  let store: Store;
-  let engine: EngineHost;
-  let server: RunningServer;
+  const served = servedPerTest(backend);
 
-  beforeEach(async () => {
-    const location = await backend.freshLocation();
-    store = await backend.open(location);
-    engine = createInProcessEngineHost({ location });
-    server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot: null });
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await engine.close();
-    await store.close();
-    await backend.cleanup();
-  });
-
-  const bearer = () => ({ Authorization: `Bearer ${server.apiToken}` });
+  const bearer = () => ({ Authorization: `Bearer ${served.server.apiToken}` });
 
   it.each([
     ['runs.get', { runID: 3 }, 'runID'],
@@ -38,19 +21,19 @@ describe('input fields the API does not know', () => {
     ['history.metrics', { limit: 5, tsak: 'nightly' }, 'tsak'],
     ['flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', scpoe: 'task:nightly' }, 'scpoe'],
   ])('refuses %s %j over HTTP as bad input naming the unknown key', async (method, body, key) => {
-    const reply = await callApi(server, method, body, bearer());
+    const reply = await callApi(served.server, method, body, bearer());
     expect(reply.status).toBe(400);
     expect(reply.result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining(`Unrecognized key: "${key}"`) } });
   });
 
   it('names an unknown key inside a list of objects with its path', async () => {
-    const reply = await callApi(server, 'trials.run', { injections: [{ kind: 'volume_drop', magnitud: 0.5 }] }, bearer());
+    const reply = await callApi(served.server, 'trials.run', { injections: [{ kind: 'volume_drop', magnitud: 0.5 }] }, bearer());
     expect(reply.status).toBe(400);
     expect(reply.result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringMatching(/Unrecognized key: "magnitud"; → at injections\[0\]/) } });
   });
 
   it('refuses an unknown key on every method of the API table, before its handler runs', async () => {
-    const handlers = createApi({ store, engine, transport: 'http' });
+    const handlers = createApi({ store: served.store, engine: served.engine, transport: 'http' });
     for (const method of API_METHOD_NAMES) {
       const result = await dispatch(handlers, method, { zzTypo: 1 }, tester);
       expect(result, method).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining('Unrecognized key: "zzTypo"') } });
@@ -58,7 +41,7 @@ describe('input fields the API does not know', () => {
   });
 
   it('still lets a body name an operator, and records the caller the transport vouches for', async () => {
-    const reply = await callApi(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'mallory' }, bearer());
+    const reply = await callApi(served.server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'mallory' }, bearer());
     expect(reply.status).toBe(200);
     expect(reply.result).toMatchObject({ ok: true, data: { actor: expect.not.stringMatching(/mallory/) } });
   });

@@ -5,7 +5,7 @@ import { listSnapshots } from '../../main/backup/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
-import { callApi, request } from '../helpers/console-http.js';
+import { callApi, request, servedPerTest } from '../helpers/console-http.js';
 
 /**
  * Issue 12: the CLI and the API return the same JSON for the same action and parse input with the
@@ -121,37 +121,21 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
 
 describe('the HTTP transport with a body larger than it reads', () => {
   const backend = testBackends()[0]!;
-  let store: Store;
-  let engine: EngineHost;
-  let server: RunningServer;
-
-  beforeEach(async () => {
-    const location = await backend.freshLocation();
-    store = await backend.open(location);
-    engine = createInProcessEngineHost({ location });
-    server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot: null });
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await engine.close();
-    await store.close();
-    await backend.cleanup();
-  });
+  const served = servedPerTest(backend);
 
   it('answers 413 with the error envelope and the limit, instead of resetting the connection', async () => {
     const body = JSON.stringify({ name: 'x'.repeat(3_000_000) });
-    const reply = await request(server.port, '/api/session.name', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.apiToken}` }, body });
+    const reply = await request(served.server.port, '/api/session.name', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${served.server.apiToken}` }, body });
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.body)).toEqual({ ok: false, error: { code: 'INPUT_INVALID', message: 'the request body is larger than 1000000 bytes' } });
     // The connection and the server are still good for the next request.
-    const next = await callApi(server, 'runs.list', {}, { Authorization: `Bearer ${server.apiToken}` });
+    const next = await callApi(served.server, 'runs.list', {}, { Authorization: `Bearer ${served.server.apiToken}` });
     expect(next).toEqual({ status: 200, result: { ok: true, data: [] } });
   });
 
   it('closes the connection of a body past what it is willing to read and drop, and keeps serving', async () => {
     const outcome = await new Promise<string>((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/runs.list', method: 'POST', headers: { Authorization: `Bearer ${server.apiToken}`, 'Content-Type': 'application/json' } }, (res) => {
+      const req = http.request({ host: '127.0.0.1', port: served.server.port, path: '/api/runs.list', method: 'POST', headers: { Authorization: `Bearer ${served.server.apiToken}`, 'Content-Type': 'application/json' } }, (res) => {
         res.resume();
         res.on('end', () => resolve(`answered ${res.statusCode}`));
       });
@@ -165,6 +149,6 @@ describe('the HTTP transport with a body larger than it reads', () => {
       pump();
     });
     expect(outcome).toMatch(/ECONNRESET|EPIPE|answered 413/);
-    expect((await callApi(server, 'runs.list', {}, { Authorization: `Bearer ${server.apiToken}` })).status).toBe(200);
+    expect((await callApi(served.server, 'runs.list', {}, { Authorization: `Bearer ${served.server.apiToken}` })).status).toBe(200);
   });
 });
