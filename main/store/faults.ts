@@ -1,11 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 
 /**
- * What both backends class as the environment's fault, not the records': the operating system
- * saying the disk is full, failing or read-only, and a writer that lost its lock (it must stop
- * before writing unguarded). The engine stops such a run as `interrupted`, quarantining nothing.
- */
-/**
  * A statement waits this long for a lock another session holds, on either backend. Gatehouse's own
  * writers take turns through the writer lock, so a longer wait means a session outside it is stuck
  * (an operator's open transaction, a DBA's LOCK TABLE): failing, retrying and then stopping the run
@@ -15,6 +10,11 @@ export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
 const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
+/**
+ * What both backends class as the environment's fault, not the records': the operating system
+ * saying the disk is full, failing or read-only, and a writer that lost its lock (it must stop
+ * before writing unguarded). The engine stops such a run as `interrupted`, quarantining nothing.
+ */
 export function isEnvironmentFault(error: unknown): boolean {
   if (error instanceof GatehouseError) return error.code === 'INTERRUPTED';
   const code = (error as { code?: unknown } | null)?.code;
