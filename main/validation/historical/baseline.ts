@@ -1,3 +1,5 @@
+import type { RunSpan } from './cadence.js';
+
 /**
  * The normal state of one volume metric, learnt one run at a time (issue 10 items 1–2): a rate
  * per weekday (the weekly shape), a recent level that scales it, and the day-to-day spread. All
@@ -145,10 +147,11 @@ export class VolumeBaseline {
   }
 
   /** Records at level 1 of a run bringing these shares of each weekday's records (one whole weekday: its rate). */
-  rateOver(byWeekday: readonly number[]): number {
+  rateOver(span: RunSpan): number {
+    if (span.wholeDay) return this.rate(span.weekday);
     const rates = this.rates();
     let rate = 0;
-    for (let w = 0; w < 7; w++) if (byWeekday[w]! !== 0) rate += rates[w]! * byWeekday[w]!;
+    for (let w = 0; w < 7; w++) if (span.byWeekday[w]! !== 0) rate += rates[w]! * span.byWeekday[w]!;
     return rate;
   }
 
@@ -191,11 +194,13 @@ export class VolumeBaseline {
    * Learns one in-state run with this weight (0–1). `trimmed`: its tail probability marks it an
    * outlier, so it stays out of the spread (the level and shape already got a reduced weight).
    */
-  learn(value: number, span: { byWeekday: readonly number[]; weekday: number }, weight: number, trimmed: boolean): void {
+  learn(value: number, span: RunSpan, weight: number, trimmed: boolean): void {
     if (!(weight > 0)) return;
     const { byWeekday, weekday } = span;
+    // The weekdays the run brings records of: its own alone for a whole day.
+    const [first, last] = span.wholeDay ? [weekday, weekday] : [0, 6];
     const level = this.level();
-    const spanRate = this.rateOver(byWeekday);
+    const spanRate = this.rateOver(span);
     const mean = Math.max(level * spanRate, 1e-6);
     // A weekday's first runs say more about its rate than about the spread around it.
     if (!trimmed && this.rateRuns[weekday]! >= MIN_RUNS_FOR_SPREAD) {
@@ -208,7 +213,7 @@ export class VolumeBaseline {
     }
     // Each weekday the run brings records of learns its part of them, as its rate expects them.
     const rates = this.rates();
-    for (let w = 0; w < 7; w++) {
+    for (let w = first; w <= last; w++) {
       const exposure = byWeekday[w]!;
       if (exposure === 0) continue;
       const part = spanRate > 0 ? (rates[w]! * exposure) / spanRate : 0;
@@ -223,7 +228,7 @@ export class VolumeBaseline {
     this.levelRecords += weight * value;
     // The weekdays' rates the run spans, not all seven: the day ages (and every rate changes) before anyone reads the rest.
     const pooled = this.pooledRate();
-    for (let w = 0; w < 7; w++) if (byWeekday[w]! !== 0) this.levelExposure += weight * this.rateAt(w, pooled) * byWeekday[w]!;
+    for (let w = first; w <= last; w++) if (byWeekday[w]! !== 0) this.levelExposure += weight * this.rateAt(w, pooled) * byWeekday[w]!;
     this.levelRuns += weight;
     this.levelRuns2 += weight * weight;
   }

@@ -233,7 +233,7 @@ export class VolumeTrack {
 
   /** `span`: the share of each weekday's records the run brings (see `RunCadence.span`). */
   predict(span: RunSpan, weights: RegimeWeights, returning: boolean): TrackPrediction {
-    const rate = this.baseline.rateOver(span.byWeekday);
+    const rate = this.baseline.rateOver(span);
     const mean = this.baseline.level() * rate;
     const phi = this.baseline.predictivePhi(span.weekday);
     const prediction = this.prediction;

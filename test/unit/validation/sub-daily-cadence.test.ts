@@ -97,7 +97,7 @@ describe('a daily stream', () => {
     for (let i = 1; i < times.length; i++) cadence.learn(times[i - 1]!, times[i]!, 50, 1);
     expect(cadence.subDaily).toBe(false);
     const monday = Math.floor(times[7]! / day);
-    expect(cadence.span(times[6]!, times[7]!, monday)).toEqual({ byWeekday: [0, 1, 0, 0, 0, 0, 0], weekday: 1, settled: true });
+    expect(cadence.span(times[6]!, times[7]!, monday)).toEqual({ byWeekday: [0, 1, 0, 0, 0, 0, 0], weekday: 1, settled: true, wholeDay: true });
   });
 
   it('ignores a gap that is no gap: the same instant twice, or time running backwards', () => {
@@ -107,7 +107,7 @@ describe('a daily stream', () => {
     cadence.learn(time, time - HOUR_MS, 10, 1);
     cadence.learn(Number.NEGATIVE_INFINITY, time, 10, 1);
     expect(cadence.subDaily).toBe(false);
-    expect(cadence.span(time, time + HOUR_MS, Math.floor(time / 86_400_000))).toEqual({ byWeekday: [0, 1, 0, 0, 0, 0, 0], weekday: 1, settled: true });
+    expect(cadence.span(time, time + HOUR_MS, Math.floor(time / 86_400_000))).toEqual({ byWeekday: [0, 1, 0, 0, 0, 0, 0], weekday: 1, settled: true, wholeDay: true });
   });
 
   it('is judged exactly as before the cadence was learnt', () => {
