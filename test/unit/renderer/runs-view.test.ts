@@ -78,6 +78,25 @@ describe('the Runs list', () => {
     expect(wrapper.get('a.run-link').attributes('href')).toBe('#/runs/3?verdict=anomalous');
   });
 
+  it('reads older runs a page at a time after the last one shown, and stops offering more at a short page', async () => {
+    const stored = Array.from({ length: 150 }, (_, i) => runSummary(150 - i, { validation: ok }));
+    const client = fakeClient({
+      'runs.list': (input: ApiParsedInput<'runs.list'>) => stored.filter((run) => input.after === undefined || run.runId < input.after).slice(0, input.limit),
+      'tasks.list': () => [],
+      'operations.active': () => [],
+      'runs.active': () => [],
+      'runs.sourceDefaults': () => ({ synthetic: 'synthetic:seed=1,count=500', congress: null }),
+    });
+    const wrapper = await mountRuns(client);
+    expect(shownRows(wrapper)).toHaveLength(100);
+
+    await wrapper.get('button.load-more').trigger('click');
+    await flushPromises();
+    expect(client.callsOf('runs.list').at(-1)).toEqual({ limit: 100, after: 51 });
+    expect(shownRows(wrapper).map((row) => row.split(' | ')[0])).toEqual(stored.map((run) => `Run ${run.runId}`));
+    expect(wrapper.find('button.load-more').exists()).toBe(false);
+  });
+
   it('flips a row to rolled back when a rollback ends on the event stream, without a reload', async () => {
     const runs = [runSummary(5, { validation: anomalous })];
     const client = serverOf(() => runs);
