@@ -33,7 +33,7 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
   registerTuneCommand(validate);
   return validate
     .description('judge a run against the history of earlier runs (historical validation)')
-    .addHelpText('after', '\nmetrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),\nquarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.')
+    .addHelpText('after', '\nmetrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),\nquarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.\nstartedAt: an ISO 8601 date or date and time; a time without a zone (Z, +05:00) is read as UTC.')
     .option('--history <file>', 'JSON array of earlier runs: [{"startedAt": ISO, "metrics": {...}}]')
     .option('--current <file>', 'the run to judge: {"startedAt": ISO, "metrics": {...}}')
     .option('--batch', 'read NDJSON {"history": [...], "current": {...}} lines on stdin; write one verdict line per input line')
