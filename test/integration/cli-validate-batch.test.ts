@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
 
 /**
  * `gatehouse validate --batch` as an outside harness runs it (DESIGN §3): a real child process,
@@ -28,6 +32,9 @@ function quietSundays(): Entry[] {
   });
 }
 
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-validate-batch-'));
+afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+
 const withoutZone = (iso: string) => iso.replace(/\.000Z$/, '');
 
 function batch(lines: string[], env: Record<string, string> = {}) {
@@ -49,5 +56,51 @@ describe('gatehouse validate --batch', () => {
     expect(inUtc.map((line) => line.verdict)).toEqual(['ok', 'ok', 'ok']);
     expect(batch([zoned, zoneless, spaced], { TZ: 'America/Los_Angeles' })).toEqual(inUtc);
     expect(batch([zoned, zoneless, spaced], { TZ: 'Asia/Kolkata' })).toEqual(inUtc);
+  });
+
+  it('reads the lines from a file given after --batch, byte for byte as from stdin, and - as stdin', () => {
+    const history = quietSundays();
+    const lines = [
+      JSON.stringify({ history, current: { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: 600, added: 300, updated: 20 } } }),
+      'not json',
+      '',
+      JSON.stringify({ history, current: { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: '110', added: 12, updated: 20 } } }),
+    ];
+    const input = `\uFEFF${lines.join('\r\n')}\r\n`;
+    const file = path.join(folder, 'lines.ndjson');
+    fs.writeFileSync(file, input);
+
+    const fromStdin = runCli(['validate', '--batch'], { input });
+    expect(fromStdin.code).toBe(0);
+    const verdicts = fromStdin.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(verdicts.map((v) => v.verdict ?? v.error.message)).toEqual([
+      'anomalous',
+      expect.stringMatching(/^line 2: not valid JSON/),
+      expect.stringMatching(/^line 3: empty line/),
+      'line 4: current.metrics.fetched: Invalid input: expected number, received string',
+    ]);
+    for (const args of [['validate', '--batch', file], ['validate', '--batch', '--json', file], ['validate', file, '--batch']]) {
+      const fromFile = runCli(args);
+      expect({ code: fromFile.code, stderr: fromFile.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(fromFile.stdout).toBe(fromStdin.stdout);
+    }
+    expect(runCli(['validate', '--batch', '-'], { input }).stdout).toBe(fromStdin.stdout);
+  });
+
+  it('refuses a missing file, a directory (named or on stdin) and a file without --batch with one line and exit 2', () => {
+    const missing = runCli(['validate', '--batch', path.join(folder, 'missing.ndjson')]);
+    expect(missing).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^gatehouse: cannot read .*missing\.ndjson: no such file\n$/) });
+    expect(runCli(['validate', '--batch', folder])).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/a directory, not a file\n$/) });
+    expect(runCli(['validate', path.join(folder, 'x.ndjson')])).toMatchObject({ code: 2, stderr: expect.stringContaining('only with --batch') });
+
+    // `gatehouse validate --batch < folder`: Node's stdin ends with no error and no data, so it
+    // answered nothing with exit 0, as an empty input would.
+    const directory = fs.openSync(folder, 'r');
+    try {
+      const onStdin = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { stdio: [directory, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect({ code: onStdin.status, stdout: onStdin.stdout, stderr: onStdin.stderr }).toEqual({ code: 2, stdout: '', stderr: 'gatehouse: validate --batch: stdin is a directory, not NDJSON lines\n' });
+    } finally {
+      fs.closeSync(directory);
+    }
   });
 });
