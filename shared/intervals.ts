@@ -21,7 +21,9 @@ export function wilsonInterval(successes: number, n: number, z = Z_95): Interval
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At 0 of n and n of n the bound is exactly 0 or 1; centre ∓ half leaves rounding dust there
+  // (0 of 3 read 5.6e-17, 10 of 10 read 0.9999999999999999 in the API's JSON).
+  return { low: successes === 0 ? 0 : Math.max(0, centre - half), high: successes === n ? 1 : Math.min(1, centre + half) };
 }
 
 /** "95 % CI 4.6–69.9 %", or empty when there is no interval. */

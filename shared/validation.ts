@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInstant } from './instant.js';
+import { parseInstant, zonelessAsUtc } from './instant.js';
 
 /**
  * DESIGN §2 step 7: `baseline` is a first load (nothing before it to compare with): never an
@@ -89,7 +89,10 @@ export function feedbackReview(review: string | null | undefined): AnomalyReview
  * learns from feedback: the review, the verdict stored when the run was judged, and its origin.
  */
 export const historyEntrySchema = z.object({
-  startedAt: z.string().refine((s) => !Number.isNaN(parseInstant(s)), 'startedAt must be an ISO 8601 date (YYYY-MM-DD...)'),
+  startedAt: z
+    .string()
+    .refine((s) => !Number.isNaN(parseInstant(s)), 'startedAt must be an ISO 8601 date (YYYY-MM-DD...)')
+    .transform(zonelessAsUtc),
   metrics: z.record(z.string(), z.number()),
   review: z.enum(ANOMALY_REVIEWS).nullable().optional(),
   verdict: z.enum(VERDICTS).nullable().optional(),

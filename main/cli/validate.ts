@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { fstatSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
@@ -33,17 +34,24 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
   registerTuneCommand(validate);
   return validate
     .description('judge a run against the history of earlier runs (historical validation)')
-    .addHelpText('after', '\nmetrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),\nquarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.')
+    .addHelpText('after', '\nmetrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),\nquarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.\nstartedAt: an ISO 8601 date or date and time; a time without a zone (Z, +05:00) is read as UTC.')
     .option('--history <file>', 'JSON array of earlier runs: [{"startedAt": ISO, "metrics": {...}}]')
     .option('--current <file>', 'the run to judge: {"startedAt": ISO, "metrics": {...}}')
-    .option('--batch', 'read NDJSON {"history": [...], "current": {...}} lines on stdin; write one verdict line per input line')
+    .argument('[file]', 'with --batch: read the NDJSON lines from FILE instead of stdin (- is stdin)')
+    .option('--batch', 'read NDJSON {"history": [...], "current": {...}} lines on stdin or from FILE; write one verdict line per input line')
     .option('--json', 'print the verdict as JSON')
-    .action(async (flags: ValidateFlags) => {
+    .action(async (file: string | undefined, flags: ValidateFlags) => {
       if (flags.batch) {
-        if (flags.history !== undefined || flags.current !== undefined) throw new GatehouseError('USAGE', 'validate --batch reads stdin; do not combine it with --history or --current');
+        if (flags.history !== undefined || flags.current !== undefined) throw new GatehouseError('USAGE', 'validate --batch reads NDJSON lines; do not combine it with --history or --current');
+        if (file !== undefined && file !== '-') {
+          await withBatchFile(file, (stdin) => validateBatch({ ...io, stdin }));
+          return;
+        }
+        if (io.stdin === process.stdin) refuseDirectoryOnStdin();
         await validateBatch(io);
         return;
       }
+      if (file !== undefined) throw new GatehouseError('USAGE', `validate reads ${file} only with --batch; to judge one run, give --history FILE and --current FILE`);
       if (flags.history === undefined || flags.current === undefined) {
         throw new GatehouseError('USAGE', 'validate needs --history FILE and --current FILE (or --batch to read NDJSON on stdin)');
       }
@@ -82,11 +90,44 @@ export async function validateBatch(io: ValidateIo): Promise<void> {
   const judge = createBatchJudge();
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    const written = io.stdout.write(`${judge.judgeLine(lineNumber === 1 ? withoutByteOrderMark(line) : line, lineNumber)}\n`);
-    if (!written && !(await drained(io.stdout))) break;
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      const written = io.stdout.write(`${judge.judgeLine(lineNumber === 1 ? withoutByteOrderMark(line) : line, lineNumber)}\n`);
+      if (!written && !(await drained(io.stdout))) break;
+    }
+  } catch (error) {
+    throw new GatehouseError('INPUT_INVALID', `cannot read the NDJSON input after line ${lineNumber}: ${(error as Error).message}`);
   }
+}
+
+/** Opened before any line is read, so a missing file is one clear refusal and no output. */
+async function withBatchFile(path: string, read: (input: NodeJS.ReadableStream) => Promise<void>): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('a directory, not a file'), { code: 'EISDIR' });
+  } catch (error) {
+    await handle?.close();
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new GatehouseError('INPUT_INVALID', `cannot read ${path}: ${reason}`);
+  }
+  try {
+    await read(handle.createReadStream({ autoClose: false }));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Node's stdin ends at once, with no error, on a directory (`< some/folder`): it would read as empty input. */
+function refuseDirectoryOnStdin(): void {
+  let directory = false;
+  try {
+    directory = fstatSync(0).isDirectory();
+  } catch {
+    // No stdin to inspect (closed): readline reports whatever reading it does.
+  }
+  if (directory) throw new GatehouseError('INPUT_INVALID', 'validate --batch: stdin is a directory, not NDJSON lines');
 }
 
 /** Whether the output drained (true) or closed or failed instead (false). */

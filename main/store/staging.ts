@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../shared/errors.js';
@@ -9,6 +10,7 @@ import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import { snakeCase, TABLES } from './schema.js';
+import { isProcessAlive } from './process.js';
 
 /**
  * Copies a database to a staging target for trials without writing a byte of the source: SQLite
@@ -62,6 +64,81 @@ export async function copyToStaging(source: string, staging: string, open: Open)
   } finally {
     await store.close();
   }
+}
+
+/** Held by one trial session on its staging target, from the copy to its last ledger row. */
+export interface StagingLock {
+  release(): Promise<void>;
+}
+
+/** "TRIA": first key of a trial session's advisory lock; the second is the staging schema's hash. */
+const TRIAL_LOCK_KEY = `${0x54524941}, hashtext($1)`;
+
+/**
+ * One trial session at a time per staging target. A second one (another CLI, the console) would
+ * copy a fresh staging database over the first's while it runs: on SQLite the first goes on
+ * writing its trials into the replaced file, and its ledger rows vanish without a word. SQLite: a
+ * lock file beside the target naming its holder, taken over when that process is dead; PostgreSQL:
+ * a session advisory lock, gone with its session.
+ */
+export async function lockStaging(staging: string): Promise<StagingLock> {
+  return isPostgresUrl(staging) ? lockPostgresStaging(parsePostgresTarget(staging)) : lockSqliteStaging(path.resolve(staging));
+}
+
+interface LockFileHolder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+function lockSqliteStaging(staging: string): StagingLock {
+  const file = `${staging}.trial-lock`;
+  const holder: LockFileHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify(holder), { flag: 'wx' });
+      return { release: async () => fs.rmSync(file, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new GatehouseError('DB_NOT_WRITABLE', `cannot lock staging ${staging} for this trial (${file}): ${(error as Error).message}`);
+    }
+    const other = readLockFile(file);
+    if (other && isProcessAlive(other.pid, other.host)) {
+      throw new GatehouseError('CONFLICT', `staging ${staging} is in use by another trial (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, {
+        hint: 'wait for it to finish, or give this trial its own --staging target',
+      });
+    }
+    // Its holder died (or left the file half-written): take it over, once.
+    if (attempt > 0) throw new GatehouseError('CONFLICT', `staging ${staging} is locked by ${file}, which could not be taken over; remove it if no trial is running`);
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function readLockFile(file: string): LockFileHolder | null {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockFileHolder>;
+    return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? { pid: parsed.pid, host: parsed.host, since: String(parsed.since) } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function lockPostgresStaging(target: PostgresTarget): Promise<StagingLock> {
+  const { connectSession, unreachable } = await import('./postgres/connection.js');
+  const session = await connectSession(target);
+  let got = false;
+  try {
+    // Booleans arrive as 1/0 (connection.ts reads them as SQLite gives them).
+    const { rows } = await session.query<{ got: number }>(`SELECT pg_try_advisory_lock(${TRIAL_LOCK_KEY}) AS got`, [target.schema]);
+    got = Boolean(rows[0]?.got);
+  } catch (error) {
+    await session.end().catch(() => {});
+    throw unreachable(target, error);
+  }
+  if (!got) {
+    await session.end().catch(() => {});
+    throw new GatehouseError('CONFLICT', `staging schema ${target.schema} is in use by another trial; nothing was changed`, { hint: 'wait for it to finish, or give this trial its own staging schema' });
+  }
+  return { release: () => session.end().catch(() => {}) };
 }
 
 async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]> {

@@ -5,7 +5,7 @@ import { runUpdate } from '../engine/index.js';
 import { openStore, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { HistoryEntry } from '../../shared/validation.js';
-import { copyToStaging } from '../store/index.js';
+import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
 import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, runReviews, validationHistory } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
@@ -96,6 +96,21 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   const planned = plan(request.injections, request.controls);
   const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
   report('copying', 0);
+  checkStagingTarget(request.source, request.staging);
+  const lock = await lockStaging(request.staging);
+  try {
+    return await trialSession(request, open, planned, report);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trialSession(
+  request: TrialRequest,
+  open: (location: string) => Promise<Store>,
+  planned: PlannedTrial[],
+  report: (phase: TrialProgress['phase'], done: number, latest?: TrialResult | null) => void,
+): Promise<TrialOutcome> {
   const copy = await copyToStaging(request.source, request.staging, open);
   const store = await open(request.staging);
   try {

@@ -35,6 +35,10 @@ describe('attributable trial catches', () => {
     expect(few.low).toBeLessThan(0.5);
     expect(many.low).toBeGreaterThan(few.low);
     expect(wilsonInterval(0, 10)!.low).toBe(0);
+    for (const n of [1, 2, 3, 5, 10, 13, 100]) {
+      expect(wilsonInterval(0, n)!.low, `0 of ${n}`).toBe(0);
+      expect(wilsonInterval(n, n)!.high, `${n} of ${n}`).toBe(1);
+    }
   });
 });
 

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+
+/**
+ * `gatehouse validate --batch` as an outside harness runs it (DESIGN §3): a real child process,
+ * NDJSON on stdin, one verdict line per input line.
+ */
+
+const DAY_MS = 86_400_000;
+
+interface Entry {
+  startedAt: string;
+  metrics: { fetched: number; added: number; updated: number };
+}
+
+/**
+ * Sixty daily runs at 23:30 UTC: Sundays (UTC) bring almost nothing, other days about a hundred.
+ * A run at 23:30 on a Sunday is a Monday morning in any zone east of UTC and west of it a Sunday
+ * still, so which day a zoneless time means decides the verdict of a quiet run.
+ */
+function quietSundays(): Entry[] {
+  const first = Date.UTC(2026, 0, 5, 23, 30);
+  return Array.from({ length: 60 }, (_, day) => {
+    const at = new Date(first + day * DAY_MS);
+    const sunday = at.getUTCDay() === 0;
+    const fetched = sunday ? 5 : 100 + ((day * 37) % 20);
+    return { startedAt: at.toISOString(), metrics: { fetched, added: sunday ? 0 : 12, updated: sunday ? 0 : 20 } };
+  });
+}
+
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-validate-batch-'));
+afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+const withoutZone = (iso: string) => iso.replace(/\.000Z$/, '');
+
+function batch(lines: string[], env: Record<string, string> = {}) {
+  const result = runCli(['validate', '--batch'], { input: lines.map((line) => `${line}\n`).join(''), env });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { verdict?: string; error?: unknown });
+}
+
+describe('gatehouse validate --batch', () => {
+  it('reads a date and time without a zone as UTC, so the verdict does not depend on the machine it runs on', () => {
+    const history = quietSundays();
+    const quietSunday = { metrics: { fetched: 5, added: 0, updated: 0 } };
+    const zoned = JSON.stringify({ history, current: { ...quietSunday, startedAt: '2026-03-08T23:30:00Z' } });
+    const zoneless = JSON.stringify({ history: history.map((e) => ({ ...e, startedAt: withoutZone(e.startedAt) })), current: { ...quietSunday, startedAt: '2026-03-08T23:30:00' } });
+    const spaced = JSON.stringify({ history, current: { ...quietSunday, startedAt: '2026-03-08 23:30' } });
+
+    const inUtc = batch([zoned, zoneless, spaced], { TZ: 'UTC' });
+    expect(inUtc.map((line) => line.verdict)).toEqual(['ok', 'ok', 'ok']);
+    expect(batch([zoned, zoneless, spaced], { TZ: 'America/Los_Angeles' })).toEqual(inUtc);
+    expect(batch([zoned, zoneless, spaced], { TZ: 'Asia/Kolkata' })).toEqual(inUtc);
+  });
+
+  it('reads the lines from a file given after --batch, byte for byte as from stdin, and - as stdin', () => {
+    const history = quietSundays();
+    const lines = [
+      JSON.stringify({ history, current: { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: 600, added: 300, updated: 20 } } }),
+      'not json',
+      '',
+      JSON.stringify({ history, current: { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: '110', added: 12, updated: 20 } } }),
+    ];
+    const input = `\uFEFF${lines.join('\r\n')}\r\n`;
+    const file = path.join(folder, 'lines.ndjson');
+    fs.writeFileSync(file, input);
+
+    const fromStdin = runCli(['validate', '--batch'], { input });
+    expect(fromStdin.code).toBe(0);
+    const verdicts = fromStdin.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(verdicts.map((v) => v.verdict ?? v.error.message)).toEqual([
+      'anomalous',
+      expect.stringMatching(/^line 2: not valid JSON/),
+      expect.stringMatching(/^line 3: empty line/),
+      'line 4: current.metrics.fetched: Invalid input: expected number, received string',
+    ]);
+    for (const args of [['validate', '--batch', file], ['validate', '--batch', '--json', file], ['validate', file, '--batch']]) {
+      const fromFile = runCli(args);
+      expect({ code: fromFile.code, stderr: fromFile.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(fromFile.stdout).toBe(fromStdin.stdout);
+    }
+    expect(runCli(['validate', '--batch', '-'], { input }).stdout).toBe(fromStdin.stdout);
+  });
+
+  it('refuses a missing file, a directory (named or on stdin) and a file without --batch with one line and exit 2', () => {
+    const missing = runCli(['validate', '--batch', path.join(folder, 'missing.ndjson')]);
+    expect(missing).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^gatehouse: cannot read .*missing\.ndjson: no such file\n$/) });
+    expect(runCli(['validate', '--batch', folder])).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/a directory, not a file\n$/) });
+    expect(runCli(['validate', path.join(folder, 'x.ndjson')])).toMatchObject({ code: 2, stderr: expect.stringContaining('only with --batch') });
+
+    // `gatehouse validate --batch < folder`: Node's stdin ends with no error and no data, so it
+    // answered nothing with exit 0, as an empty input would.
+    const directory = fs.openSync(folder, 'r');
+    try {
+      const onStdin = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { stdio: [directory, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect({ code: onStdin.status, stdout: onStdin.stdout, stderr: onStdin.stderr }).toEqual({ code: 2, stdout: '', stderr: 'gatehouse: validate --batch: stdin is a directory, not NDJSON lines\n' });
+    } finally {
+      fs.closeSync(directory);
+    }
+  });
+});
