@@ -34,6 +34,42 @@ export class RunReports {
       .execute();
     return rows.map(reportedRunFromRow);
   }
+
+  /**
+   * Runs newest start first, a keyset page of `limit` after the run `before` (by start, then id: the
+   * order the validator walks in reverse), for readers that need only the tail of a long history.
+   */
+  async newestFirst(options: { before?: { startedAt: string; runId: number }; limit: number }): Promise<ReportedRun[]> {
+    const { before } = options;
+    const rows = await this.driver.db
+      .selectFrom('runs')
+      .selectAll()
+      .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
+      .orderBy('startedAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+      .execute();
+    return rows.map(reportedRunFromRow);
+  }
+
+  /** When the latest-started run started (by its start, not its id: an imported or resumed run can be older); null with no runs. */
+  async newestStart(): Promise<string | null> {
+    const row = await this.driver.db.selectFrom('runs').select('startedAt').orderBy('startedAt', 'desc').limit(1).executeTakeFirst();
+    return row?.startedAt ?? null;
+  }
+
+  /**
+   * Every anomalous run, oldest id first, read a keyset page at a time: folding a change's runs
+   * needs each one back to the run that raised it, however many anomalies the years have piled up.
+   */
+  async *allAnomalous(pageSize = 5_000): AsyncGenerator<ReportedRun[]> {
+    for (let after = 0; ; ) {
+      const rows = await this.driver.db.selectFrom('runs').selectAll().where('verdict', '=', 'anomalous').where('id', '>', after).orderBy('id').limit(pageSize).execute();
+      if (rows.length > 0) yield rows.map(reportedRunFromRow);
+      if (rows.length < pageSize) return;
+      after = rows.at(-1)!.id;
+    }
+  }
 }
 
 /** Runs started in [since, until); a bound not given does not limit. */
