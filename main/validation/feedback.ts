@@ -2,7 +2,7 @@ import type { AnomalousRunView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus, RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
-import type { ReportedRun, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { foldAnomalousRuns, foldIsOpen, type AnomalyFold } from './anomaly-folds.js';
 import { type RunReview, runReviews } from './reviews.js';
 
@@ -66,9 +66,7 @@ export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'ru
  * under the wrong run, and left the older anomalies out of every page and every count.
  */
 async function anomalyFolds(store: Store): Promise<AnomalyFold[]> {
-  const runs: ReportedRun[] = [];
-  for await (const page of store.reports.allAnomalous()) runs.push(...page);
-  return foldAnomalousRuns(runs);
+  return foldAnomalousRuns(await store.reports.anomalousForFolding());
 }
 
 /** The runs given and every run of the folds they belong to, each once. */

@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { StoreDriver } from '../driver.js';
 import type { Database } from '../schema.js';
-import type { ReportedRun } from '../types.js';
+import type { FoldedRun, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
@@ -59,16 +59,19 @@ export class RunReports {
   }
 
   /**
-   * Every anomalous run, oldest id first, read a keyset page at a time: folding a change's runs
-   * needs each one back to the run that raised it, however many anomalies the years have piled up.
+   * Every anomalous run, oldest first, with only what folding needs: a change is folded back to the
+   * run that raised it, however many anomalies the years have piled up. One read in start order
+   * (the runs_by_start index): keyset pages by id made each page sort every anomalous run again.
    */
-  async *allAnomalous(pageSize = 5_000): AsyncGenerator<ReportedRun[]> {
-    for (let after = 0; ; ) {
-      const rows = await this.driver.db.selectFrom('runs').selectAll().where('verdict', '=', 'anomalous').where('id', '>', after).orderBy('id').limit(pageSize).execute();
-      if (rows.length > 0) yield rows.map(reportedRunFromRow);
-      if (rows.length < pageSize) return;
-      after = rows.at(-1)!.id;
-    }
+  async anomalousForFolding(): Promise<FoldedRun[]> {
+    const rows = await this.driver.db
+      .selectFrom('runs')
+      .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson'])
+      .where('verdict', '=', 'anomalous')
+      .orderBy('startedAt')
+      .orderBy('id')
+      .execute();
+    return rows.map(({ id, validationJson, ...run }) => ({ ...run, runId: id, status: run.status as FoldedRun['status'], validation: validationJson === null ? null : (JSON.parse(validationJson) as FoldedRun['validation']) }));
   }
 }
 
