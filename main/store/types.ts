@@ -75,6 +75,9 @@ export interface ReportedRun extends RunSummary {
   review: string | null;
 }
 
+/** An anomalous run as folding reads it: what the anomalies list shows of it, and no more. */
+export type FoldedRun = Pick<ReportedRun, 'runId' | 'task' | 'status' | 'startedAt' | 'review'> & { validation: Pick<NonNullable<RunSummary['validation']>, 'anomalies'> | null };
+
 /** Which runs to list, newest first: the API's filters, applied in SQL before the limit, and its keyset cursor `after`. */
 export type RunQuery = Partial<ApiParsedInput<'runs.list'>>;
 /** Quarantine entries oldest first, by run and batch, with the keyset cursor `after`. */

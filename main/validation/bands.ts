@@ -2,7 +2,34 @@ import type { MetricBand } from '../../shared/validation.js';
 import type { Store } from '../store/index.js';
 import type { JudgeOptions } from './historical/model.js';
 import { sensitivityByTask } from './sensitivity.js';
-import { firstOfLast, walkStoredRuns } from './walk-stored.js';
+import type { ReportedRun } from '../store/index.js';
+import { originOf } from './historical/store-judge.js';
+import { firstOfLast, LIVE_HISTORY_RUNS, walkStoredRuns, wasJudgeable } from './walk-stored.js';
+
+const TAIL_PAGE = 1_000;
+
+/**
+ * The runs the walk uses, oldest first, and no more: back to the first of the last `limit`
+ * judgeable production runs, then LIVE_HISTORY_RUNS production runs before it (where the walk
+ * starts). Reading every run ever stored cost a second on ten years of daily runs to draw 400.
+ */
+async function runsTheWalkReads(store: Store, limit: number): Promise<ReportedRun[]> {
+  const newestFirst: ReportedRun[] = [];
+  let judgeable = 0;
+  let before = 0;
+  for (;;) {
+    const last = newestFirst.at(-1);
+    const page = await store.reports.newestFirst({ limit: TAIL_PAGE, ...(last ? { before: { startedAt: last.startedAt, runId: last.runId } } : {}) });
+    for (const run of page) {
+      newestFirst.push(run);
+      if (originOf(run) !== 'production') continue;
+      if (judgeable >= limit) {
+        if (++before >= LIVE_HISTORY_RUNS) return newestFirst.reverse();
+      } else if (wasJudgeable(run.status)) judgeable++;
+    }
+    if (page.length < TAIL_PAGE) return newestFirst.reverse();
+  }
+}
 
 export interface RunBands {
   runId: number;
@@ -20,7 +47,7 @@ export interface RunBands {
  * task's runs get the band of its sensitivity in force, as the live judge would draw it.
  */
 export async function expectedBands(store: Store, options: JudgeOptions & { limit?: number } = {}): Promise<RunBands[]> {
-  const runs = await store.reports.runs();
+  const runs = await runsTheWalkReads(store, options.limit ?? 400);
   const drawn: RunBands[] = [];
   const taskSensitivity = options.sensitivity ? new Map() : await sensitivityByTask(store);
   walkStoredRuns(

@@ -60,11 +60,13 @@ export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'ru
   return runReviews(store).addMany((await withTheirFolds(store, runIds)).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
 }
 
-/** Folding reads this many anomalous runs back: a fold older than them is listed from its newer runs. */
-const FOLDED_RUNS_READ = 5_000;
-
+/**
+ * Every anomalous run folded into its changes. A fold reaches back to the run that raised it,
+ * however old: folding only the newest few thousand listed an old change from its newer runs,
+ * under the wrong run, and left the older anomalies out of every page and every count.
+ */
 async function anomalyFolds(store: Store): Promise<AnomalyFold[]> {
-  return foldAnomalousRuns(await store.reports.anomalous({ limit: FOLDED_RUNS_READ }));
+  return foldAnomalousRuns(await store.reports.anomalousForFolding());
 }
 
 /** The runs given and every run of the folds they belong to, each once. */
@@ -132,6 +134,12 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
   return { review, status };
 }
 
+/** Open anomalies (folds, as the list shows them) whose latest run started at or after `since`. */
+export async function countOpenAnomalies(store: Store, since: string): Promise<number> {
+  const from = Date.parse(since);
+  return (await anomalyFolds(store)).filter((fold) => foldIsOpen(fold) && Date.parse(fold.runs.at(-1)!.startedAt) >= from).length;
+}
+
 /**
  * Open anomalies, newest first: the runs of one change fold into one entry (issue 10 item 3) with
  * the run that raised it, how many runs it has lasted, and the last of them. `open` keeps the
@@ -140,12 +148,15 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
  * the order the folds are listed in, from the run `after` names on.
  */
 export async function listAnomalousRuns(store: Store, options: { open: boolean; limit: number; after?: number }): Promise<AnomalousRunView[]> {
-  const [folds, reviews] = await Promise.all([anomalyFolds(store), runReviews(store).list()]);
-  const byRun = new Map<number, RunReview[]>();
-  for (const review of reviews) byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
+  const folds = await anomalyFolds(store);
   const cursor = options.after === undefined ? null : await requireRun(store, options.after);
   const olderThanCursor = (fold: AnomalyFold) => cursor === null || isBefore(fold.runs[0]!, cursor);
   const listed = folds.filter((fold) => (!options.open || foldIsOpen(fold)) && olderThanCursor(fold)).reverse().slice(0, options.limit);
+  // The reviews of the runs listed, not every review ever written.
+  const byRun = new Map<number, RunReview[]>();
+  for (const review of await runReviews(store).list({ runIds: listed.flatMap((fold) => fold.runs.map((r) => r.runId)) })) {
+    byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
+  }
   return listed.map(({ runs }) => {
     const first = runs[0]!;
     const last = runs.at(-1)!;

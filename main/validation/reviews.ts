@@ -18,6 +18,9 @@ async function writeReview(trx: Db, review: NewRunReview, acceptedStatus?: RunSt
 }
 
 /** A store's operator feedback on anomalous and held runs. */
+/** Bound parameters per IN list: well under SQLite's and PostgreSQL's limits. */
+const RUN_IDS_PER_QUERY = 1_000;
+
 export function runReviews(store: Pick<Store, 'queries'>): RunReviews {
   return new RunReviews(store.queries);
 }
@@ -65,7 +68,16 @@ class RunReviews {
     });
   }
 
-  async list(options: { runId?: number } = {}): Promise<RunReview[]> {
+  /** Reviews oldest first: of one run, of the runs given (a chunk of ids per query), or all of them. */
+  async list(options: { runId?: number; runIds?: readonly number[] } = {}): Promise<RunReview[]> {
+    if (options.runIds !== undefined) {
+      const reviews: RunReview[] = [];
+      for (let start = 0; start < options.runIds.length; start += RUN_IDS_PER_QUERY) {
+        const ids = options.runIds.slice(start, start + RUN_IDS_PER_QUERY);
+        reviews.push(...((await this.driver.db.selectFrom('runReviews').selectAll().where('runId', 'in', ids).execute()) as RunReview[]));
+      }
+      return reviews.sort((a, b) => a.id - b.id);
+    }
     const rows = await this.driver.db.selectFrom('runReviews').selectAll().$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!)).orderBy('id').execute();
     return rows as RunReview[];
   }

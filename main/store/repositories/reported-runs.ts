@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { StoreDriver } from '../driver.js';
 import type { Database } from '../schema.js';
-import type { ReportedRun } from '../types.js';
+import type { FoldedRun, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
@@ -33,6 +33,45 @@ export class RunReports {
       .limit(options.limit ?? 1000)
       .execute();
     return rows.map(reportedRunFromRow);
+  }
+
+  /**
+   * Runs newest start first, a keyset page of `limit` after the run `before` (by start, then id: the
+   * order the validator walks in reverse), for readers that need only the tail of a long history.
+   */
+  async newestFirst(options: { before?: { startedAt: string; runId: number }; limit: number }): Promise<ReportedRun[]> {
+    const { before } = options;
+    const rows = await this.driver.db
+      .selectFrom('runs')
+      .selectAll()
+      .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
+      .orderBy('startedAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+      .execute();
+    return rows.map(reportedRunFromRow);
+  }
+
+  /** When the latest-started run started (by its start, not its id: an imported or resumed run can be older); null with no runs. */
+  async newestStart(): Promise<string | null> {
+    const row = await this.driver.db.selectFrom('runs').select('startedAt').orderBy('startedAt', 'desc').limit(1).executeTakeFirst();
+    return row?.startedAt ?? null;
+  }
+
+  /**
+   * Every anomalous run, oldest first, with only what folding needs: a change is folded back to the
+   * run that raised it, however many anomalies the years have piled up. One read in start order
+   * (the runs_by_start index): keyset pages by id made each page sort every anomalous run again.
+   */
+  async anomalousForFolding(): Promise<FoldedRun[]> {
+    const rows = await this.driver.db
+      .selectFrom('runs')
+      .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson'])
+      .where('verdict', '=', 'anomalous')
+      .orderBy('startedAt')
+      .orderBy('id')
+      .execute();
+    return rows.map(({ id, validationJson, ...run }) => ({ ...run, runId: id, status: run.status as FoldedRun['status'], validation: validationJson === null ? null : (JSON.parse(validationJson) as FoldedRun['validation']) }));
   }
 }
 

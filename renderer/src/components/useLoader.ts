@@ -36,8 +36,14 @@ export interface Pages<T> {
   error: Ref<string | null>;
   /** Reads the page after the last item read (the first page when none is). */
   loadMore: () => Promise<void>;
-  /** Forgets what was read and reads the first page again. */
+  /** Forgets what was read and reads the first page again (a new filter: a new list). */
   reload: () => Promise<void>;
+  /**
+   * Reads the same list again as deep as the operator had opened it (as many pages), and only then
+   * swaps it in: a live update (a run finished, a rollback) must not close the older pages someone
+   * was reading.
+   */
+  refresh: () => Promise<void>;
 }
 
 /**
@@ -52,21 +58,40 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
   const error = ref<string | null>(null);
   /** A reload outdates pages still on their way (a slow answer for the task chosen before must not land after the new one). */
   let generation = 0;
-  async function fetchAfter(kept: T[], asked: number): Promise<void> {
+  /** How many pages the list shown was read in: what a refresh reads again. */
+  let pagesShown = 0;
+  async function fetchPages(kept: T[], keptPages: number, pages: number, asked: number): Promise<void> {
     loading.value = true;
     error.value = null;
     try {
-      const page = await read(kept.length === 0 ? undefined : keyOf(kept.at(-1)!));
-      if (asked !== generation) return;
-      items.value = [...kept, ...page];
-      hasMore.value = page.length === pageSize;
+      let fresh = kept;
+      let more = true;
+      let count = 0;
+      while (count < pages && more) {
+        const page = await read(fresh.length === 0 ? undefined : keyOf(fresh.at(-1)!));
+        if (asked !== generation) return;
+        fresh = [...fresh, ...page];
+        more = page.length === pageSize;
+        count++;
+      }
+      items.value = fresh;
+      hasMore.value = more;
+      pagesShown = keptPages + count;
     } catch (failure) {
       if (asked === generation) error.value = describeError(failure);
     } finally {
       if (asked === generation) loading.value = false;
     }
   }
-  return { items, hasMore, loading, error, loadMore: () => fetchAfter(items.value ?? [], generation), reload: () => fetchAfter([], ++generation) };
+  return {
+    items,
+    hasMore,
+    loading,
+    error,
+    loadMore: () => fetchPages(items.value ?? [], pagesShown, 1, generation),
+    reload: () => fetchPages([], 0, 1, ++generation),
+    refresh: () => fetchPages([], 0, Math.max(1, pagesShown), ++generation),
+  };
 }
 
 export function describeError(failure: unknown): string {

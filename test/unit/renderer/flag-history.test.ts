@@ -38,6 +38,27 @@ describe('the flags audit history', () => {
     wrapper.unmount();
   });
 
+  it('keeps the older pages open when a flag is set meanwhile, the new change on top', async () => {
+    let count = 450;
+    const client = fakeClient({ 'flags.history': (page: { limit: number; after?: number }) => historyOf(count)(page) });
+    const wrapper = mountWith(FlagHistory, client, { props: { version: 0 } });
+    await flushPromises();
+    const rows = () => wrapper.findAll('[data-testid="flag-history"] tbody tr');
+    await wrapper.get('button.load-more').trigger('click');
+    await flushPromises();
+    expect(rows()).toHaveLength(400);
+    count = 451;
+    await wrapper.setProps({ version: 1 });
+    await flushPromises();
+    expect(rows()).toHaveLength(400);
+    expect(rows()[0]!.text()).toContain('change 451');
+    expect(rows().at(-1)!.text()).toContain('change 52');
+    await wrapper.get('button.load-more').trigger('click');
+    await flushPromises();
+    expect(rows()).toHaveLength(451);
+    wrapper.unmount();
+  });
+
   it('reverts once however often the confirmation is submitted while the revert is on its way', async () => {
     let answer: (event: FlagEventView) => void = () => undefined;
     const client = fakeClient({ 'flags.history': historyOf(3), 'flags.revert': () => new Promise<FlagEventView>((resolve) => (answer = resolve)) });

@@ -9,7 +9,7 @@ import HistoryView from '../../../renderer/src/views/HistoryView.vue';
 import type { HistoryPoint } from '../../../shared/api.js';
 import type { HistoryEvent } from '../../../shared/api-history.js';
 import { fakeClient, type FakeClient } from './fake-client.js';
-import { metrics } from './fixtures.js';
+import { anomalousRun, metrics } from './fixtures.js';
 import { mountWith } from './mount.js';
 
 const FIRST_DAY = Date.parse('2025-11-01T06:00:00.000Z');
@@ -198,5 +198,44 @@ describe('the History page', () => {
     await brush.trigger('keydown', { key: '+' });
     const shown = Date.parse(volumeChart(wrapper).attributes('data-x-max')!) - Date.parse(volumeChart(wrapper).attributes('data-x-min')!);
     expect(shown).toBe(45 * DAY_MS);
+  });
+});
+
+describe('the History page\'s anomalies on a long history', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('reaches every open anomaly a page at a time, not only the newest 100, and keeps them open when a run is reviewed', async () => {
+    /** anomalies.list as the API answers it: newest raising run first, `after` the last one of the page before. */
+    let open = Array.from({ length: 250 }, (_, i) => anomalousRun({ runId: 1_000 - i, runIds: [1_000 - i], lastRunId: 1_000 - i }));
+    const client = fakeClient({
+      'history.metrics': () => yearOfHistory(),
+      'history.bands': () => [],
+      'history.annotations': () => ({ events: [], unavailable: [] }),
+      'anomalies.list': ({ limit, after }: { limit: number; after?: number }) => open.filter((fold) => after === undefined || fold.runId < after).slice(0, limit),
+      'anomalies.markMany': () => ({ reviews: [] }),
+    });
+    const wrapper = mountWith(HistoryView, client);
+    await flushPromises();
+    const shown = () => wrapper.findAll('[data-testid="anomalies-panel"] input[name="select-run"]');
+    const older = () => wrapper.findAll('button').find((b) => b.text() === 'Older anomalies…');
+    expect(shown()).toHaveLength(100);
+    await older()!.trigger('click');
+    await flushPromises();
+    expect(shown()).toHaveLength(200);
+
+    // Reviewing re-reads the two pages open, not the first alone.
+    open = open.slice(1);
+    const bulk = wrapper.findComponent({ name: 'BulkReview' });
+    bulk.vm.$emit('changed');
+    await flushPromises();
+    expect(shown()).toHaveLength(200);
+    await older()!.trigger('click');
+    await flushPromises();
+    expect(shown()).toHaveLength(249);
+    expect(older()).toBeUndefined();
+    expect(client.callsOf('anomalies.list').at(-1)).toMatchObject({ open: true, limit: 100 });
+    wrapper.unmount();
   });
 });
