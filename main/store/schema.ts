@@ -109,6 +109,11 @@ export const TABLES = {
       lastFiredAt: 'time?', lastRunId: 'long?',
     },
   },
+  /** Every change to a scheduled task (the task as JSON before and after, its source redacted): append-only. */
+  taskEvents: {
+    role: 'kept',
+    columns: { id: 'serial', task: 'text', action: 'text', oldJson: 'text?', newJson: 'text', operator: 'text', at: 'time' },
+  },
   notificationThrottle: { role: 'kept', columns: { cause: 'text', lastSentAt: 'time', folded: 'int' } },
   runReviews: {
     role: 'kept',

@@ -108,10 +108,13 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       await taskStore(store).markFired('hourly', '2026-03-01T05:00:00.000Z', null);
       await addTask(store, { name: 'weekly', cron: '0 4 * * 1', source: 'synthetic:seed=3,count=5' }, clock());
       const tasksBefore = await taskStore(store).list();
+      const taskEventsBefore = await taskStore(store).history();
+      expect(taskEventsBefore.map((e) => [e.task, e.action])).toEqual([['weekly', 'added'], ['nightly', 'edited'], ['hourly', 'added'], ['nightly', 'added']]);
 
       await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad feed since 4:00', operator: 'ida' });
 
       expect(await taskStore(store).list()).toEqual(tasksBefore);
+      expect(await taskStore(store).history()).toEqual(taskEventsBefore);
       // Nothing is due before 6:00: the hourly task's last firing was not wound back, the nightly one is still off.
       const fired: string[] = [];
       const scheduler = new Scheduler({ store, clock, log: () => {}, runTask: async (task) => Promise.reject(new Error(`${fired.push(task.name)} should not run`)) });
