@@ -62,6 +62,9 @@ export class PostgresSnapshots implements SnapshotSupport {
     });
   }
 
+  /** A snapshot schema lives beside the database it was taken of, which this code has already opened (and would have refused if newer). */
+  async refuseUnrestorable(): Promise<void> {}
+
   async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
     try {
       return await this.driver.transaction(async (trx) => {
