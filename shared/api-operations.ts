@@ -147,6 +147,22 @@ export const taskEditInputSchema = z.object({
   enabled: z.boolean().optional(),
 });
 
+export const taskHistoryInputSchema = z
+  .object({ task: taskName.optional(), limit: z.number().int().min(1).max(1_000).default(100), after: z.number().int().positive().optional() })
+  .default({ limit: 100 });
+/** What a task event keeps of the task: what an operator sets, never what the scheduler last did. */
+const auditedTaskSchema = z.object({ cron: z.string(), source: z.string(), lookbackDays: z.number().int(), enabled: z.boolean() });
+export const taskEventViewSchema = z.object({
+  id: z.number().int(),
+  task: z.string(),
+  action: z.enum(['added', 'edited']),
+  before: auditedTaskSchema.nullable(),
+  after: auditedTaskSchema,
+  operator: z.string(),
+  at: z.string(),
+});
+export type TaskEventView = z.infer<typeof taskEventViewSchema>;
+
 /** `sent`: delivered through at least one channel; `channels`: each one tried, delivered or why not. */
 export const notifyResultSchema = z.object({
   sent: z.boolean(),

@@ -3,7 +3,6 @@ import type { ApiHandlers } from '../../shared/api.js';
 import { flagEventView, flagHistoryQuery, flagStore, type FlagValue, flagViews, revertFlagEvent, setFlag, unsetFlag } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
 import { addTask, editTask, requireTask, taskStore, taskView } from '../scheduler/index.js';
-import { redactSecrets } from '../../shared/redact.js';
 import { requireOperator } from './caller.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
@@ -19,9 +18,6 @@ type OperationsHandlers = Pick<
 /** Flags, the canary comparison, scheduled tasks, notifications and console preferences. */
 export function operationsHandlers(context: ApiContext, preferences: ConsolePreferences): OperationsHandlers {
   const { store, engine } = context;
-  // Tasks have no audit table of their own (yet): who changed one goes to the console's log.
-  const auditLog = (event: string, operator: string, fields: Record<string, unknown>) =>
-    context.notifications?.log?.(JSON.stringify({ level: 'info', event, operator, at: new Date().toISOString(), ...fields }));
   return {
     'flags.list': async ({ scope }) => flagViews(store, scope),
     'flags.set': async ({ flag, scope, value, reason }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
@@ -34,18 +30,9 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       return canary;
     },
     'tasks.list': async () => (await taskStore(store).list()).map((task) => taskView(task)),
-    'tasks.add': async (input, caller) => {
-      const operator = requireOperator(caller);
-      const task = await addTask(store, input);
-      auditLog('task-added', operator, { task: task.name, cron: task.cron, source: redactSecrets(task.source), enabled: task.enabled });
-      return taskView(task);
-    },
-    'tasks.edit': async ({ name, ...patch }, caller) => {
-      const operator = requireOperator(caller);
-      const task = await editTask(store, name, patch);
-      auditLog('task-edited', operator, { task: task.name, changed: Object.keys(patch).filter((key) => patch[key as keyof typeof patch] !== undefined) });
-      return taskView(task);
-    },
+    // Who changed a task is kept with the change, in its audit event (task_events).
+    'tasks.add': async (input, caller) => taskView(await addTask(store, input, new Date(), requireOperator(caller))),
+    'tasks.edit': async ({ name, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller))),
     'tasks.run': async ({ name }) => {
       const task = await requireTask(store, name);
       const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays });

@@ -164,6 +164,7 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   return withWriterLock(store, clock, 'restore', async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
+    await store.snapshots.refuseUnrestorable(chosen);
     const safetySnapshot = await createSnapshot(store, { kind: 'safety', clock });
     const event = await store.snapshots.restore(chosen, { operator, reason, at: clock().toISOString(), safetySnapshotId: safetySnapshot.id });
     return {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { taskAddInputSchema, taskEditInputSchema } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskStore, taskView } from '../scheduler/index.js';
+import { taskAddInputSchema, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
+import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore, taskView } from '../scheduler/index.js';
 import { withStore } from './database.js';
-import { parseOptions } from './input.js';
+import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
 import { EXIT_CODE_BY_STATUS, printJson, printTable } from './output.js';
 
@@ -13,6 +13,9 @@ interface TaskOptions {
   source?: string;
   lookbackDays?: string;
   disabled?: boolean;
+  operator?: string;
+  limit?: string;
+  after?: string;
 }
 
 /** The same JSON the API returns for a task: with its next run. */
@@ -23,6 +26,7 @@ function printTask(task: ScheduledTask, json: boolean | undefined): void {
 }
 
 const dbOption = (c: Command) => c.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
+const operatorOption = (c: Command) => c.option('--operator <name>', 'who is changing it, kept in the task\'s history (default: the OS user)');
 
 export function registerTasksCommands(program: Command): void {
   const tasks = program.command('tasks').description('scheduled update tasks (cron, UTC)');
@@ -35,7 +39,7 @@ export function registerTasksCommands(program: Command): void {
     }),
   );
 
-  dbOption(
+  operatorOption(dbOption(
     tasks
       .command('add <name>')
       .description('schedule a task')
@@ -43,28 +47,44 @@ export function registerTasksCommands(program: Command): void {
       .requiredOption('--source <spec>', 'the update source spec')
       .option('--lookback-days <n>', 'days of updates to fetch (default 7)')
       .option('--disabled', 'add it switched off'),
-  ).action(async (name: string, options: TaskOptions) => {
-    const input = parseOptions(taskAddInputSchema, { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled }, { name: 'name' });
-    await withStore(options.db, async (store) => printTask(await addTask(store, input), options.json));
+  )).action(async (name: string, options: TaskOptions) => {
+    const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, operator: options.operator }, { name: 'name' });
+    await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json));
   });
 
-  dbOption(
+  operatorOption(dbOption(
     tasks
       .command('edit <name>')
       .description('change a task')
       .option('--cron <expr>', 'when (UTC)')
       .option('--source <spec>', 'the update source spec')
       .option('--lookback-days <n>', 'days of updates to fetch'),
-  ).action(async (name: string, options: TaskOptions) => {
-    const { name: _name, ...patch } = parseOptions(taskEditInputSchema, { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays }, { name: 'name' });
-    await withStore(options.db, async (store) => printTask(await editTask(store, name, patch), options.json));
+  )).action(async (name: string, options: TaskOptions) => {
+    const { name: _name, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, operator: options.operator }, { name: 'name' });
+    await withStore(options.db, async (store) => printTask(await editTask(store, name, patch, new Date(), operator), options.json));
   });
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
-    dbOption(tasks.command(`${verb} <name>`).description(`${verb} a task`)).action(async (name: string, options: TaskOptions) =>
-      withStore(options.db, async (store) => printTask(await editTask(store, name, { enabled }), options.json)),
-    );
+    operatorOption(dbOption(tasks.command(`${verb} <name>`).description(`${verb} a task`))).action(async (name: string, options: TaskOptions) => {
+      const { operator } = parseOptions(withOperator(taskEditInputSchema.pick({ name: true })), { name, operator: options.operator }, { name: 'name' });
+      await withStore(options.db, async (store) => printTask(await editTask(store, name, { enabled }, new Date(), operator), options.json));
+    });
   }
+
+  dbOption(
+    tasks
+      .command('history [name]')
+      .description('who added and changed tasks (or one task), newest first; kept through every restore')
+      .option('--limit <n>', 'how many events (default 100)')
+      .option('--after <eventId>', 'the next page: events older than this one'),
+  ).action(async (name: string | undefined, options: TaskOptions) => {
+    const query = parseOptions(taskHistoryInputSchema, { task: name, limit: options.limit, after: options.after }, { task: 'name' });
+    await withStore(options.db, async (store) => {
+      const events = await taskStore(store).history(query);
+      if (options.json) return printJson(events.map(taskEventView));
+      printTable(['event', 'at', 'task', 'action', 'operator', 'before', 'after'], events.map((e) => [e.id, e.at, e.task, e.action, e.operator, e.oldJson, e.newJson]));
+    });
+  });
 
   dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags')).action(async (name: string, options: TaskOptions) => {
     process.exitCode = await withStore(options.db, async (store) => {

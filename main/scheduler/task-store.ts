@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
-import type { TaskView } from '../../shared/api-operations.js';
+import { taskEventViewSchema, type TaskEventView, type TaskView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import type { Database, QueryLayer, Store } from '../store/index.js';
+import { redactSecrets } from '../../shared/redact.js';
+import { newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
 export type ScheduledTask = Omit<TaskView, 'nextRunAt'>;
 
@@ -13,6 +14,27 @@ export interface ThrottleClaim {
   send: boolean;
   /** Messages for the cause folded since the last one sent (included in this one when `send`). */
   folded: number;
+}
+
+/** One audited change of a task: the task as JSON before (null when added) and after. */
+export type TaskEvent = Selectable<Database['taskEvents']>;
+
+/** What a task event keeps of it: what the operator set, the source redacted; not what the scheduler last did. */
+function auditedTask(task: ScheduledTask): string {
+  return JSON.stringify({ cron: task.cron, source: redactSecrets(task.source), lookbackDays: task.lookbackDays, enabled: task.enabled });
+}
+
+async function recordTaskEvent(trx: Db, event: { task: string; action: 'added' | 'edited'; old: ScheduledTask | null; now: ScheduledTask; operator: string; at: string }): Promise<void> {
+  await trx
+    .insertInto('taskEvents')
+    .values({ task: event.task, action: event.action, oldJson: event.old && auditedTask(event.old), newJson: auditedTask(event.now), operator: event.operator, at: event.at })
+    .execute();
+}
+
+/** A task event as the CLI shows it: the task before and after as objects, not JSON text. */
+export function taskEventView(event: TaskEvent): TaskEventView {
+  const { oldJson, newJson, ...rest } = event;
+  return taskEventViewSchema.parse({ ...rest, before: oldJson === null ? null : JSON.parse(oldJson), after: JSON.parse(newJson) });
 }
 
 function taskFromRow(row: Selectable<Database['scheduledTasks']>): ScheduledTask {
@@ -36,27 +58,48 @@ class TaskStore {
     return row ? taskFromRow(row) : null;
   }
 
-  async insert(task: NewScheduledTask): Promise<ScheduledTask> {
-    const row = await this.driver.db
-      .insertInto('scheduledTasks')
-      .values({ name: task.name, cron: task.cron, source: task.source, lookbackDays: task.lookbackDays, enabled: task.enabled ? 1 : 0, createdAt: task.at, updatedAt: task.at })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new GatehouseError('CONFLICT', `task "${task.name}" already exists`, { hint: 'use `gatehouse tasks edit`' });
-    return taskFromRow(row);
+  /** The task and its audit event in one transaction: no change without its event. */
+  async insert(task: NewScheduledTask, operator: string): Promise<ScheduledTask> {
+    return this.driver.transaction(async (trx) => {
+      const row = await trx
+        .insertInto('scheduledTasks')
+        .values({ name: task.name, cron: task.cron, source: task.source, lookbackDays: task.lookbackDays, enabled: task.enabled ? 1 : 0, createdAt: task.at, updatedAt: task.at })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new GatehouseError('CONFLICT', `task "${task.name}" already exists`, { hint: 'use `gatehouse tasks edit`' });
+      const added = taskFromRow(row);
+      await recordTaskEvent(trx, { task: added.name, action: 'added', old: null, now: added, operator, at: task.at });
+      return added;
+    });
   }
 
-  async update(name: string, patch: ScheduledTaskPatch, at: string): Promise<ScheduledTask> {
-    const { enabled, ...rest } = patch;
-    const row = await this.driver.db
-      .updateTable('scheduledTasks')
-      .set({ ...rest, ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }), updatedAt: at })
-      .where('name', '=', name)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
-    return taskFromRow(row);
+  /** The change and its audit event in one transaction; the task is read under its row lock, so the event's "before" is the one replaced. */
+  async update(name: string, patch: ScheduledTaskPatch, at: string, operator: string): Promise<ScheduledTask> {
+    return this.driver.transaction(async (trx) => {
+      const before = await trx.selectFrom('scheduledTasks').selectAll().where('name', '=', name).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
+      if (!before) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+      const { enabled, ...rest } = patch;
+      const row = await trx
+        .updateTable('scheduledTasks')
+        .set({ ...rest, ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }), updatedAt: at })
+        .where('name', '=', name)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const edited = taskFromRow(row);
+      await recordTaskEvent(trx, { task: name, action: 'edited', old: taskFromRow(before), now: edited, operator, at });
+      return edited;
+    });
+  }
+
+  /** Newest first; `after` is the id of the last event of the previous page. */
+  async history(options: { task?: string; limit?: number; after?: number } = {}): Promise<TaskEvent[]> {
+    return this.driver.db
+      .selectFrom('taskEvents')
+      .selectAll()
+      .$if(options.task !== undefined, (q) => q.where('task', '=', options.task!))
+      .$call((q) => newestFirstPage(q, options, 100))
+      .execute();
   }
 
   async markFired(name: string, firedAt: string, runId: number | null): Promise<void> {

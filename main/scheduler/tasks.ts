@@ -1,6 +1,6 @@
 import type { TaskView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { TASK_NAME_PATTERN } from '../flags/index.js';
+import { actorName, TASK_NAME_PATTERN } from '../flags/index.js';
 import { parseSourceSpec } from '../sources/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
@@ -47,7 +47,8 @@ export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView 
   return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
 }
 
-export async function addTask(store: Store, input: TaskInput, now: Date = new Date()): Promise<ScheduledTask> {
+/** `operator`: who, recorded with the task's audit event (the OS user when absent, as for flags). */
+export async function addTask(store: Store, input: TaskInput, now: Date = new Date(), operator?: string): Promise<ScheduledTask> {
   return taskStore(store).insert({
     name: checkTaskName(input.name),
     cron: checkCron(input.cron),
@@ -55,17 +56,17 @@ export async function addTask(store: Store, input: TaskInput, now: Date = new Da
     lookbackDays: checkLookback(input.lookbackDays ?? DEFAULT_LOOKBACK_DAYS),
     enabled: input.enabled ?? true,
     at: now.toISOString(),
-  });
+  }, actorName(operator));
 }
 
-export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch, now: Date = new Date()): Promise<ScheduledTask> {
+export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch, now: Date = new Date(), operator?: string): Promise<ScheduledTask> {
   const checked: ScheduledTaskPatch = {};
   if (patch.cron !== undefined) checked.cron = checkCron(patch.cron);
   if (patch.source !== undefined) checked.source = checkSource(patch.source);
   if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookback(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;
   if (Object.keys(checked).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, a source, lookback days or enabled');
-  return taskStore(store).update(name, checked, now.toISOString());
+  return taskStore(store).update(name, checked, now.toISOString(), actorName(operator));
 }
 
 export async function requireTask(store: Store, name: string): Promise<ScheduledTask> {

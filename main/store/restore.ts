@@ -10,8 +10,9 @@ import type { RestoreEvent, RestoreRequest, Snapshot } from './snapshot-types.js
  * replaces is emptied (children first) and refilled from the snapshot's copy (parents first), then
  * the restore is recorded. The audit tables and the run-id high-water mark are never touched, so
  * rollback events, flag events, reviews and earlier restores outlive it and no run id comes back.
- * Flag values are kept too: they are support staff's standing decisions, not data, so a kill switch
- * flipped this morning is still on after restoring yesterday's database.
+ * Flag values and scheduled tasks are kept too: they are support staff's standing decisions, not
+ * data, so a kill switch flipped this morning is still on after restoring yesterday's database, and
+ * a task disabled since stays off.
  *
  * `source` names where the snapshot's tables are (an attached SQLite database or a PostgreSQL
  * schema); `columnsIn` lists the SQL names of the columns a snapshot table shares with the live one, so a snapshot from before a

@@ -16,8 +16,9 @@ type Column = Kind | `${Exclude<Kind, 'serial'>}?`;
 
 /**
  * What a restore does with a table: `replaced` tables go back to the snapshot's rows; `kept`
- * tables are the audit (append-only, outliving every restore) and what belongs to this database
- * alone (its lock, its notification throttle, its snapshot list).
+ * tables are the audit (append-only, outliving every restore), support staff's standing
+ * configuration (flag values, scheduled tasks) and what belongs to this database alone (its lock,
+ * its notification throttle, its snapshot list).
  */
 type Role = 'replaced' | 'kept';
 
@@ -96,12 +97,22 @@ export const TABLES = {
     role: 'kept',
     columns: { id: 'serial', flag: 'text', scope: 'text', oldJson: 'text?', newJson: 'text?', actor: 'text', reason: 'text', at: 'time' },
   },
+  /**
+   * Kept, as flag values are: a task is operations configuration, not data. Restoring yesterday's
+   * database must not start a task disabled since, drop one added since, or wind its last firing
+   * back (the scheduler would take the runs in between as missed and fire at once).
+   */
   scheduledTasks: {
-    role: 'replaced',
+    role: 'kept',
     columns: {
       name: 'text', cron: 'text', source: 'text', lookbackDays: 'int', enabled: 'bool', createdAt: 'time', updatedAt: 'time',
       lastFiredAt: 'time?', lastRunId: 'long?',
     },
+  },
+  /** Every change to a scheduled task (the task as JSON before and after, its source redacted): append-only. */
+  taskEvents: {
+    role: 'kept',
+    columns: { id: 'serial', task: 'text', action: 'text', oldJson: 'text?', newJson: 'text', operator: 'text', at: 'time' },
   },
   notificationThrottle: { role: 'kept', columns: { cause: 'text', lastSentAt: 'time', folded: 'int' } },
   runReviews: {

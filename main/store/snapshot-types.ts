@@ -26,7 +26,13 @@ export interface SnapshotSupport {
   check(snapshot: Snapshot): Promise<string[]>;
   remove(snapshot: Snapshot): Promise<void>;
   /**
-   * Replaces the run and domain tables (hearings, runs, flags, tasks…) with the snapshot's and
+   * Throws (SCHEMA_TOO_NEW) when this code could not restore the snapshot whatever state the
+   * database is in: asked before a restore takes its safety snapshot, so a refused restore leaves
+   * no snapshot behind (each would push an older one out at the next retention).
+   */
+  refuseUnrestorable(snapshot: Snapshot): Promise<void>;
+  /**
+   * Replaces the run and domain tables (hearings, runs, quarantine, the undo journal…) with the snapshot's and
    * records the restore, in one transaction; the audit tables and the run-id high-water mark stay.
    * The caller holds the writer lock.
    */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,6 +140,33 @@ describe('snapshots and restore (SQLite)', () => {
     json(['backups', 'create', '--db', db]);
     const partials = fs.readdirSync(folder).filter((name) => name.includes('.partial'));
     expect(partials).toEqual([live]);
+  });
+
+  it('refuses a snapshot a newer Gatehouse wrote with SCHEMA_TOO_NEW before taking a safety snapshot: nothing restored, no snapshot added', async () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=6,count=20', '--no-snapshot']);
+    const snapshot = json<SnapshotRow>(['backups', 'create', '--db', db]);
+    json(['update', '--db', db, '--source', 'synthetic:seed=6,offset=20,count=10', '--no-snapshot']);
+    // As if copied in from an install a version ahead: its schema one migration past this code's, its checksum recorded for those bytes.
+    const file = path.join(snapshotFolder(db), `${snapshot.id}.sqlite`);
+    const { default: Database } = await import('better-sqlite3');
+    const copy = new Database(file);
+    copy.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES ((SELECT max(version) + 1 FROM schema_migrations), 'from the future', '2027-01-01T00:00:00Z')").run();
+    copy.close();
+    const manifest = path.join(snapshotFolder(db), 'manifest.json');
+    const listed = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { snapshots: SnapshotRow[] };
+    listed.snapshots[0]!.sha256 = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    listed.snapshots[0]!.sizeBytes = fs.statSync(file).size;
+    fs.writeFileSync(manifest, JSON.stringify(listed));
+
+    const refused = runCli(['restore', '--db', db, '--backup', snapshot.id, '--reason', 'back to before run 2']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`snapshot ${snapshot.id} has schema version \\d+; this Gatehouse knows up to \\d+; nothing was restored`));
+    expect(refused.stderr).toMatch(/hint: upgrade Gatehouse before restoring this snapshot/);
+    expect(snapshotsOf(db).map((s) => s.id)).toEqual([snapshot.id]);
+    expect(json<unknown[]>(['backups', 'restores', '--db', db])).toEqual([]);
+    expect(json<{ runId: number }[]>(['runs', 'list', '--db', db]).map((r) => r.runId)).toEqual([2, 1]);
+    expect(fs.readdirSync(path.dirname(db)).filter((name) => name.includes('.restoring-'))).toEqual([]);
   });
 
   it('refuses to restore while a run holds the lock, and an unknown snapshot', async () => {

@@ -155,6 +155,21 @@ describe('gatehouse tasks and report canary', () => {
     expect(fs.readFileSync(out, 'utf8')).toContain('<svg');
   });
 
+  it('keeps who added, disabled and edited a task in tasks history, newest first, paged, and nothing for a refused change', () => {
+    json(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'kim']);
+    json(['tasks', 'disable', 'nightly', '--operator', 'lee']);
+    json(['tasks', 'edit', 'nightly', '--cron', '0 3 * * *', '--operator', 'max']);
+    expect(runCli(['tasks', 'disable', 'ghost', '--operator', 'max', '--db', db]).code).toBe(2);
+    expect(runCli(['tasks', 'edit', 'nightly', '--cron', '* * 99 * *', '--db', db]).code).toBe(2);
+    const history = json(['tasks', 'history']);
+    expect(history.map((e: { id: number; action: string; operator: string }) => [e.id, e.action, e.operator])).toEqual([[3, 'edited', 'max'], [2, 'edited', 'lee'], [1, 'added', 'kim']]);
+    expect(history[1]).toMatchObject({ task: 'nightly', before: { enabled: true, cron: '0 2 * * *' }, after: { enabled: false, cron: '0 2 * * *' } });
+    expect(json(['tasks', 'history', 'nightly', '--limit', '1', '--after', '3']).map((e: { id: number }) => e.id)).toEqual([2]);
+    expect(runCli(['tasks', 'history', '--db', db]).stdout).toMatch(/2\s+\S+\s+nightly\s+edited\s+lee/);
+    const badLimit = runCli(['tasks', 'history', '--limit', '0', '--db', db]);
+    expect([badLimit.code, badLimit.stderr]).toEqual([2, expect.stringContaining('--limit')]);
+  });
+
   it('refuses a bad cron and an unknown task', () => {
     const badCron = runCli(['tasks', 'add', 'x', '--cron', '* * 99 * *', '--source', 'synthetic:seed=1,count=1', '--db', db]);
     expect(badCron.code).toBe(2);

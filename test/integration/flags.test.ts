@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateAllFlags, evaluateFlag, flagStore, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
@@ -156,6 +157,29 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, scope: 'team:x', reason })).rejects.toMatchObject({ code: 'USAGE' });
       expect(await flagStore(store).history()).toEqual([]);
       expect(await flagStore(store).values()).toEqual([]);
+    });
+  });
+
+  it('writes no value without its audit event: when the event cannot be written, set, unset and revert change nothing', async () => {
+    await withStore(async (store) => {
+      await setFlag(store, { flag: 'BATCH_SIZE', value: 100, reason: 'before the fault', operator: 'ann' });
+      const change = await setFlag(store, { flag: 'BATCH_SIZE', value: 40, reason: 'smaller', operator: 'ann' });
+      const values = await flagStore(store).values();
+      const events = await flagStore(store).history();
+      // The audit table refuses every new row, as a full disk or a lost connection would refuse the event's statement.
+      if (backend.name === 'sqlite') {
+        await sql`CREATE TRIGGER refuse_flag_events BEFORE INSERT ON flag_events BEGIN SELECT RAISE(ABORT, 'audit write refused'); END`.execute(store.queries.db);
+      } else {
+        await sql`CREATE FUNCTION refuse_flag_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit write refused'; END $$`.execute(store.queries.db);
+        await sql`CREATE TRIGGER refuse_flag_events BEFORE INSERT ON flag_events FOR EACH ROW EXECUTE FUNCTION refuse_flag_events()`.execute(store.queries.db);
+      }
+      await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, reason: 'kill it', operator: 'bo' })).rejects.toThrow(/audit write refused/);
+      await expect(setFlag(store, { flag: 'ENABLE_SNAPSHOTS', value: false, scope: 'kill', reason: 'a first value', operator: 'bo' })).rejects.toThrow(/audit write refused/);
+      await expect(unsetFlag(store, { flag: 'BATCH_SIZE', reason: 'back to default', operator: 'bo' })).rejects.toThrow(/audit write refused/);
+      await expect(revertFlagEvent(store, change.id, { reason: 'undo', operator: 'bo' })).rejects.toThrow(/audit write refused/);
+      expect(await flagStore(store).values()).toEqual(values);
+      expect(await flagStore(store).history()).toEqual(events);
+      expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 40 });
     });
   });
 

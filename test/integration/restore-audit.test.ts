@@ -1,6 +1,9 @@
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
+import { createSnapshot, listRestores, restoreSnapshot, rollback, undoJournal, verifySnapshots } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
+import { addTask, editTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -91,6 +94,35 @@ describe.each(testBackends())('a restore on $name', (backend) => {
     });
   });
 
+  it('keeps the scheduled tasks as they are now: a task disabled since stays off, one added since stays, none wound back to fire at once for runs it already had', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = { now: new Date('2026-03-01T05:30:00Z') };
+      const clock = () => new Date(time.now);
+      await update(store, 'synthetic:seed=12,count=10');
+      await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-02-28T12:00:00Z'));
+      await addTask(store, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=2,count=5' }, new Date('2026-02-28T12:00:00Z'));
+      await taskStore(store).markFired('nightly', '2026-03-01T02:00:00.000Z', 1);
+      await taskStore(store).markFired('hourly', '2026-03-01T02:00:00.000Z', 1);
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await editTask(store, 'nightly', { enabled: false }, clock());
+      await taskStore(store).markFired('hourly', '2026-03-01T05:00:00.000Z', null);
+      await addTask(store, { name: 'weekly', cron: '0 4 * * 1', source: 'synthetic:seed=3,count=5' }, clock());
+      const tasksBefore = await taskStore(store).list();
+      const taskEventsBefore = await taskStore(store).history();
+      expect(taskEventsBefore.map((e) => [e.task, e.action])).toEqual([['weekly', 'added'], ['nightly', 'edited'], ['hourly', 'added'], ['nightly', 'added']]);
+
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad feed since 4:00', operator: 'ida' });
+
+      expect(await taskStore(store).list()).toEqual(tasksBefore);
+      expect(await taskStore(store).history()).toEqual(taskEventsBefore);
+      // Nothing is due before 6:00: the hourly task's last firing was not wound back, the nightly one is still off.
+      const fired: string[] = [];
+      const scheduler = new Scheduler({ store, clock, log: () => {}, runTask: async (task) => Promise.reject(new Error(`${fired.push(task.name)} should not run`)) });
+      expect(await scheduler.tick()).toMatchObject({ entries: [], missed: [] });
+      expect(fired).toEqual([]);
+    });
+  });
+
   it('refuses a restore without a reason and changes nothing', async () => {
     await withFreshStore(backend, async (store) => {
       await update(store, 'synthetic:seed=10,count=10');
@@ -99,6 +131,40 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: '  ' })).rejects.toThrow(/a restore needs a reason/);
       expect(await store.countHearings()).toBe(20);
       expect(await listRestores(store)).toEqual([]);
+    });
+  });
+});
+
+describe.each(testBackends().filter((backend) => backend.name === 'postgres'))('an older snapshot on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  /** The tables a snapshot copied, and hashed, while a restore still put flag values and tasks back. */
+  const OLDER_SNAPSHOT_TABLES = ['runs', 'committees', 'hearings', 'hearing_committees', 'witnesses', 'appearances', 'videos', 'transcripts', 'batches', 'quarantine', 'checkpoints', 'undo_journal', 'flag_values', 'scheduled_tasks'];
+
+  it('verifies and restores a snapshot that still holds copies of the flag values and tasks, keeping the live ones', async () => {
+    await withFreshStore(backend, async (store) => {
+      await update(store, 'synthetic:seed=13,count=10');
+      await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' });
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      // As a Gatehouse of before this change took it: the two tables copied, the hash over all fourteen.
+      const place = sql.id(snapshot.file);
+      for (const table of ['flag_values', 'scheduled_tasks']) await sql`CREATE TABLE ${place}.${sql.id(table)} AS TABLE ${sql.id(table)}`.execute(store.queries.db);
+      const hash = crypto.createHash('sha256');
+      for (const table of OLDER_SNAPSHOT_TABLES) {
+        const { rows } = await sql<{ n: number; digest: string }>`SELECT count(*) AS n,
+          md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS digest FROM ${place}.${sql.id(table)} AS x`.execute(store.queries.db);
+        hash.update(`${table}:${rows[0]!.n}:${rows[0]!.digest}\n`);
+      }
+      await store.queries.db.updateTable('snapshots').set({ sha256: hash.digest('hex') }).where('id', '=', snapshot.id).execute();
+      await update(store, 'synthetic:seed=13,offset=10,count=10');
+      await editTask(store, 'nightly', { enabled: false });
+      const tasksBefore = await taskStore(store).list();
+
+      expect(await verifySnapshots(store, snapshot.id)).toEqual([{ id: snapshot.id, ok: true, problems: [] }]);
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'the second feed was wrong', operator: 'jo' });
+
+      expect(await store.countHearings()).toBe(10);
+      expect(await taskStore(store).list()).toEqual(tasksBefore);
     });
   });
 });

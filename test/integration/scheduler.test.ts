@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
-import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
+import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -178,6 +179,43 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       await expect(editTask(store, 'daily', { cron: '* * *' })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(requireTask(store, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect((await taskStore(store).list()).map((t) => t.name)).toEqual(['daily']);
+    });
+  });
+
+  it('records who added and changed a task, with the task before and after, and nothing for a refused change', async () => {
+    await withStore(async (store) => {
+      const at = new Date('2026-03-01T10:00:00Z');
+      await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, at, 'kim');
+      await editTask(store, 'nightly', { enabled: false }, at, 'lee');
+      await editTask(store, 'nightly', { cron: '0 3 * * *', lookbackDays: 2 }, at, 'lee');
+      await expect(addTask(store, { name: 'nightly', cron: '0 4 * * *', source: 'synthetic:seed=1,count=5' }, at, 'max')).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(editTask(store, 'nope', { enabled: false }, at, 'max')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(editTask(store, 'nightly', { cron: '* * *' }, at, 'max')).rejects.toMatchObject({ code: 'USAGE' });
+      const added = { cron: '0 2 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 7, enabled: true };
+      expect((await taskStore(store).history()).map(taskEventView)).toEqual([
+        { id: 3, task: 'nightly', action: 'edited', before: { ...added, enabled: false }, after: { ...added, enabled: false, cron: '0 3 * * *', lookbackDays: 2 }, operator: 'lee', at: at.toISOString() },
+        { id: 2, task: 'nightly', action: 'edited', before: added, after: { ...added, enabled: false }, operator: 'lee', at: at.toISOString() },
+        { id: 1, task: 'nightly', action: 'added', before: null, after: added, operator: 'kim', at: at.toISOString() },
+      ]);
+      expect((await taskStore(store).history({ task: 'nightly', limit: 1, after: 3 })).map((e) => e.id)).toEqual([2]);
+      expect(await taskStore(store).history({ task: 'nope' })).toEqual([]);
+    });
+  });
+
+  it('changes no task without its audit event: when the event cannot be written, add and edit change nothing', async () => {
+    await withStore(async (store) => {
+      await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date(), 'kim');
+      const tasks = await taskStore(store).list();
+      if (backend.name === 'sqlite') {
+        await sql`CREATE TRIGGER refuse_task_events BEFORE INSERT ON task_events BEGIN SELECT RAISE(ABORT, 'audit write refused'); END`.execute(store.queries.db);
+      } else {
+        await sql`CREATE FUNCTION refuse_task_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit write refused'; END $$`.execute(store.queries.db);
+        await sql`CREATE TRIGGER refuse_task_events BEFORE INSERT ON task_events FOR EACH ROW EXECUTE FUNCTION refuse_task_events()`.execute(store.queries.db);
+      }
+      await expect(editTask(store, 'nightly', { enabled: false }, new Date(), 'lee')).rejects.toThrow(/audit write refused/);
+      await expect(addTask(store, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, new Date(), 'lee')).rejects.toThrow(/audit write refused/);
+      expect(await taskStore(store).list()).toEqual(tasks);
+      expect(await taskStore(store).history()).toHaveLength(1);
     });
   });
 });

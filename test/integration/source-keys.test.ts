@@ -38,7 +38,7 @@ function expectRefused(result: ReturnType<typeof runCli>): void {
 }
 
 async function insertTaskWithStoredKey(store: Store): Promise<void> {
-  await taskStore(store).insert({ name: 'legacy', cron: '0 6 * * *', source: KEYED_SPECS[0]!, lookbackDays: 7, enabled: true, at: new Date().toISOString() });
+  await taskStore(store).insert({ name: 'legacy', cron: '0 6 * * *', source: KEYED_SPECS[0]!, lookbackDays: 7, enabled: true, at: new Date().toISOString() }, 'an older gatehouse');
 }
 
 describe('an API key inside a source spec', () => {
@@ -58,7 +58,7 @@ describe('an API key inside a source spec', () => {
     const store = await openStore(db);
     await insertTaskWithStoredKey(store);
     await store.close();
-    for (const args of [['tasks', 'list'], ['tasks', 'list', '--json']]) {
+    for (const args of [['tasks', 'list'], ['tasks', 'list', '--json'], ['tasks', 'history'], ['tasks', 'history', '--json']]) {
       const listed = runCli([...args, '--db', db]);
       expect(listed.code).toBe(0);
       expect(listed.stdout).toContain('api_key=***');

@@ -11,6 +11,7 @@ import type { StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
+import { SCHEMA_VERSION } from '../migrations/index.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
 import { isProcessAlive } from '../process.js';
 
@@ -78,6 +79,17 @@ export class SqliteSnapshots implements SnapshotSupport {
     const file = path.join(this.place, snapshot.file);
     if (!fs.existsSync(file)) return [`file ${snapshot.file} is missing`];
     return [...checksumProblems(snapshot, sha256OfFile(file)), ...integrityProblems(file)];
+  }
+
+  /** A snapshot file a newer Gatehouse wrote (copied in from another install) has a schema this code cannot bring it to. */
+  async refuseUnrestorable(snapshot: Snapshot): Promise<void> {
+    const file = path.join(this.place, snapshot.file);
+    const version = readOnlyLook(file, (copy) => Number(copy.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get()));
+    if (version > SCHEMA_VERSION) {
+      throw new GatehouseError('SCHEMA_TOO_NEW', `snapshot ${snapshot.id} has schema version ${version}; this Gatehouse knows up to ${SCHEMA_VERSION}; nothing was restored`, {
+        hint: 'upgrade Gatehouse before restoring this snapshot',
+      });
+    }
   }
 
   async remove(snapshot: Snapshot): Promise<void> {

@@ -94,6 +94,13 @@ describe('the restore dialog (issue 14, item 7)', () => {
     expect(wrapper.emitted('restored')).toEqual([[`restored the database from snapshot ${SNAPSHOT.id}; recorded as restore 1 by Ada`]]);
   });
 
+  it('says what a restore puts back and what it keeps: flags and tasks stay as they are now', async () => {
+    const text = mountWith(RestoreDialog, client, { props: { snapshot: SNAPSHOT } }).get('[data-testid="restore-dialog"]').text();
+    expect(text).toContain('Runs, hearings and their quarantine go back with it');
+    expect(text).toContain('flag values, scheduled tasks and the audit (rollbacks, flag changes, reviews, restores) stay as they are now');
+    expect(text).not.toMatch(/flags, tasks — is replaced/);
+  });
+
   it('sends nothing when submitted (Enter) without the matching id', async () => {
     const wrapper = mountWith(RestoreDialog, client, { props: { snapshot: SNAPSHOT } });
     await wrapper.get('textarea[name="restore-reason"]').setValue('undo the bad feed');
