@@ -24,6 +24,8 @@ type Role = 'replaced' | 'kept';
 interface TableSpec {
   role: Role;
   columns: Record<string, Column>;
+  /** The migration that created the table, when a snapshot taken before it may lack it. */
+  since?: number;
 }
 
 /** In foreign-key order: a table comes after every table it refers to. */
@@ -35,6 +37,7 @@ export const TABLES = {
       finishedAt: 'time?', pid: 'int?', host: 'text?', metricsJson: 'json', batchCountsJson: 'json', validationJson: 'json?',
       verdict: 'text?', flagsJson: 'json', error: 'text?', resumedFrom: 'long?', backupId: 'text?', review: 'text?',
       schemaVersion: 'int?', snapshotJson: 'json?', reconciliationJson: 'json?', sourceFingerprintJson: 'json?',
+      sourceWindowJson: 'json?',
     },
   },
   committees: {
@@ -75,6 +78,12 @@ export const TABLES = {
       updatedAt: 'time', plannedRelatedJson: 'json?',
     },
   },
+  /**
+   * The keys (eventIds) of the items each committed batch of a re-listed run handled, written with
+   * its checkpoint: what a resume of the run skips (migration 015). Absent from snapshots taken
+   * before it, which restore it empty.
+   */
+  runHandled: { role: 'replaced', columns: { runId: 'long', itemKey: 'text' }, since: 15 },
   rollbackEvents: {
     role: 'kept',
     columns: {
@@ -174,3 +183,11 @@ export function columnsOf(table: TableName): string[] {
 
 /** The tables a restore replaces, in foreign-key order. */
 export const REPLACED_TABLES = (Object.keys(TABLES) as TableName[]).filter((table) => TABLES[table].role === 'replaced');
+
+/**
+ * Replaced tables created after snapshots already existed (`since`): a snapshot may lack them, and
+ * one whose copy is empty hashes as if it lacked them, so checksums taken before they existed hold.
+ */
+export function addedAfterSnapshots(table: TableName): boolean {
+  return (TABLES[table] as TableSpec).since !== undefined;
+}

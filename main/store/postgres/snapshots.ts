@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
-import { columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
+import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
 import { snapshotSchemaPrefix } from './target.js';
 
@@ -50,7 +50,7 @@ export class PostgresSnapshots implements SnapshotSupport {
     const present = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${snapshot.file}`.execute(this.driver.db);
     if (present.rows.length === 0) return [`schema ${snapshot.file} is missing`];
     const names = new Set(present.rows.map((row) => row.name));
-    const missing = REPLACED_TABLES.map(snakeCase).filter((table) => !names.has(table));
+    const missing = REPLACED_TABLES.filter((table) => !addedAfterSnapshots(table)).map(snakeCase).filter((table) => !names.has(table));
     if (missing.length > 0) return [`tables missing from ${snapshot.file}: ${missing.join(', ')}`];
     return checksumProblems(snapshot, await contentHash(this.driver.db, snapshot.file));
   }
@@ -96,10 +96,18 @@ async function raiseSequences(trx: Db): Promise<void> {
 /** One hash over every copied row, table by table, independent of row order. */
 async function contentHash(db: Db, place: string): Promise<string> {
   const hash = crypto.createHash('sha256');
-  for (const table of REPLACED_TABLES.map(snakeCase)) {
+  for (const name of REPLACED_TABLES) {
+    const table = snakeCase(name);
+    if (addedAfterSnapshots(name) && !(await tableIn(db, place, table))) continue;
     const { rows } = await sql<{ n: number; digest: string }>`SELECT count(*) AS n,
       md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS digest FROM ${sql.id(place, table)} AS x`.execute(db);
+    if (addedAfterSnapshots(name) && Number(rows[0]!.n) === 0) continue;
     hash.update(`${table}:${rows[0]!.n}:${rows[0]!.digest}\n`);
   }
   return hash.digest('hex');
+}
+
+async function tableIn(db: Db, place: string, table: string): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ${place} AND table_name = ${table}`.execute(db);
+  return Number(rows[0]!.n) > 0;
 }
