@@ -103,6 +103,14 @@ export const sourceFingerprintSchema = z.object({
 });
 export type SourceFingerprint = z.infer<typeof sourceFingerprintSchema>;
 
+/**
+ * The updateDate window a source re-listed by design (congress) listed when the run started, ISO
+ * 8601 instants, and the Congress it lists: recorded on the run so a resume lists the same window,
+ * not one computed from the clock at the resume (a day later, another window), of the same Congress.
+ */
+export const sourceWindowSchema = z.object({ from: z.string(), to: z.string(), congress: z.number().int().nullable().optional() });
+export type SourceWindow = z.infer<typeof sourceWindowSchema>;
+
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */
 export const runSummarySchema = z.object({
   runId: z.number().int(),
@@ -124,6 +132,8 @@ export const runSummarySchema = z.object({
   reconciliation: reconciliationSchema.nullable().optional(),
   /** Null for a source that is not a file, and for runs recorded before fingerprints were (they resume unchecked). */
   sourceFingerprint: sourceFingerprintSchema.nullable().optional(),
+  /** Null for a source that is not re-listed by design, and for runs recorded before windows were (a congress one cannot be resumed). */
+  sourceWindow: sourceWindowSchema.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -89,6 +89,8 @@ export class BatchCommitter {
     const { state, runId } = this.run;
     const plannedRelated = state.plannedRelated === null ? null : withPlannedRelated(state.plannedRelated, written);
     await tx.addQuarantine(pending.quarantineEntries(runId, batch?.seq ?? null));
+    // With the checkpoint, in its transaction: a resume by identity skips exactly what the checkpoint counts.
+    if (pending.handled.length > 0) await tx.recordHandled(runId, pending.handled);
     if (batch) await tx.recordBatch(batch);
     const metrics = { ...state.metrics };
     addCounts(metrics, {

@@ -87,6 +87,8 @@ export class PendingBatch {
   unchanged = 0;
   firstPosition = -1;
   lastPosition = -1;
+  /** Keys of the items added, for a source re-listed by design (`RecordSource.listing`): what a resume skips. */
+  handled: string[] = [];
 
   constructor(private readonly keepChanges = true) {}
 

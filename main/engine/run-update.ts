@@ -9,9 +9,10 @@ import {
   type RunStatus,
   type RunSummary,
   type SnapshotDecision,
+  type SourceWindow,
 } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import { fingerprintChanges, type RecordSource, type SourceItem } from '../sources/index.js';
+import { fingerprintChanges, type RecordSource, type ResumeByIdentity, type SourceItem } from '../sources/index.js';
 import { WriterLockLost, type LockHolder, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
@@ -162,6 +163,8 @@ interface OpenedRun {
   /** The duration of the run's earlier segments (0 for a new run). */
   priorDurationMs: number;
   eventIdsInRun: EventIdSet;
+  /** A resume of a run over a re-listed source: its window and the keys its batches handled. */
+  resume?: ResumeByIdentity;
 }
 
 async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
@@ -180,6 +183,7 @@ async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: 
     flags: options.flags ?? {},
     resumedFrom: null,
     sourceFingerprint: source.fingerprint ?? null,
+    sourceWindow: source.listing?.window ?? null,
   }));
   return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }
@@ -196,13 +200,48 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   }
   const checkpoint = await retry(() => store.getCheckpoint(runId));
   refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
+  const window = source.listing ? recordedWindow(run, source.listing.window) : null;
   await retry(() => store.reopenRun(runId, owner));
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
   const eventIdsInRun = new EventIdSet();
   await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
-  return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
+  const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
+  if (window === null) return opened;
+  // Compact: a Congress.gov key is its decimal eventId, kept as a bit (event-id-set.ts).
+  const handled = new EventIdSet();
+  await retry(() => store.addKeysHandledByRun(runId, handled));
+  return { ...opened, resume: { window, handled } };
+}
+
+/**
+ * The window a run over a re-listed source (congress) listed when it started. The resume lists
+ * that window again and skips by eventId what the run handled; a window computed now would be
+ * another one (a day later, a day's meetings fewer at its start). A run recorded before windows
+ * were, or whose window cannot be read, cannot be resumed by identity, and by position it would
+ * lose meetings and quarantine stored ones as duplicates of themselves: refused, before it is touched.
+ */
+function recordedWindow(run: RunSummary, now: SourceWindow): SourceWindow {
+  const window = run.sourceWindow;
+  const readable = window && !Number.isNaN(Date.parse(window.from)) && !Number.isNaN(Date.parse(window.to)) && Date.parse(window.from) <= Date.parse(window.to);
+  if (window && readable && (window.congress ?? null) !== (now.congress ?? null)) {
+    throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: it listed the ${ordinal(window.congress)} Congress, and this source lists the ${ordinal(now.congress)}`, {
+      hint: `resume it with --congress ${window.congress ?? '(the one it listed)'}, or start a new run for the ${ordinal(now.congress)}`,
+    });
+  }
+  if (window && readable) return window;
+  const what = window ? `its recorded window (${window.from} to ${window.to}) cannot be read` : 'it did not record the window it listed (it began before this version of Gatehouse)';
+  throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: ${what}`, {
+    hint: `a resume re-lists ${run.source} and skips what the run handled by eventId within that window; start a new run with the same --source instead (records already stored are classified unchanged, nothing is written twice)`,
+  });
+}
+
+function ordinal(congress: number | null | undefined): string {
+  if (congress === null || congress === undefined) return 'unnamed';
+  const tens = congress % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[congress % 10] ?? 'th';
+  return `${congress}${suffix}`;
 }
 
 /**
@@ -252,7 +291,8 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
   let error: string | null = null;
   let lockLost = false;
   try {
-    const items = source.items({ skip: run.state.nextPosition, signal: options.signal });
+    // A re-listed source (congress) skips by identity on a resume (`run.resume`), a file or synthetic one by position.
+    const items = source.items({ skip: run.state.nextPosition, signal: options.signal, resume: run.resume });
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
   const sizes = new BatchSizes(run.batchSize, options.batchCeiling ?? null);
     if (run.mode === 'all-or-nothing') {
@@ -261,7 +301,7 @@ async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSu
       status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
       error = result.error;
     } else {
-      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal });
+      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
       if (!finished) error = 'stopped by a signal after the last committed batch';
     }
@@ -337,8 +377,10 @@ async function runBatches(
   planner: RunPlanner,
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
-  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal },
+  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean },
 ): Promise<boolean> {
+  // A re-listed source's item keys, by position, for the window being planned: each batch notes those it handled.
+  const keyAt = run.recordsHandled ? new Map<number, string>() : null;
   let pending = new PendingBatch();
   const flush = async () => {
     if (pending.size === 0 && context.state.openBatch === null) return;
@@ -352,8 +394,14 @@ async function runBatches(
   for await (const window of inWindows(items, run.windowSize)) {
     if (run.signal?.aborted) return false;
     const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
+    if (keyAt) {
+      keyAt.clear();
+      for (const item of fresh) if (item.key !== undefined) keyAt.set(item.position, item.key);
+    }
     for (const item of await planner.plan(fresh)) {
       pending.add(item);
+      const key = keyAt?.get(item.position);
+      if (key !== undefined) pending.handled.push(key);
       if (pending.changes.length >= run.sizes.next) {
         await flush();
         await yieldToEventLoop();

@@ -8,7 +8,7 @@ import { CONGRESS_API_KEY_VARIABLE, parseSourceSpec } from './spec.js';
 import { createSyntheticSource } from './synthetic.js';
 import type { RecordSource, SourceOptions } from './types.js';
 
-export type { RecordSource, SourceItem, SourceOptions } from './types.js';
+export type { RecordSource, ResumeByIdentity, SourceItem, SourceOptions } from './types.js';
 export { CONGRESS_API_KEY_VARIABLE, parseSourceSpec, parseSyntheticOptions, SPEC_FORMS, type SourceSpec } from './spec.js';
 export {
   CORRUPTION_KINDS,

@@ -1,5 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
-import type { SourceFingerprint } from '../../shared/run.js';
+import type { SourceFingerprint, SourceWindow } from '../../shared/run.js';
 
 /** One item read from a source, before any rule has looked at it. */
 export interface SourceItem {
@@ -14,6 +14,19 @@ export interface SourceItem {
   error?: Rejection;
   /** The record's eventId when `raw` no longer carries it as a field (a record past a limit kept as text). */
   eventId?: string;
+  /**
+   * A source re-listed by design (`RecordSource.listing`) names each item by this key — its eventId,
+   * or a digest of an entry without one — so a resume skips what the run already handled by identity.
+   */
+  key?: string;
+}
+
+/** How a resume of a run over a re-listed source reads it: the same window, minus what was handled. */
+export interface ResumeByIdentity {
+  /** The window the run listed when it started. */
+  window: SourceWindow;
+  /** Keys of the items the run's committed batches handled (written, unchanged or quarantined): not yielded again. */
+  handled: { has(key: string): boolean };
 }
 
 export interface RecordSource {
@@ -26,8 +39,19 @@ export interface RecordSource {
    * resume can refuse a file that changed; absent for sources re-listed by design (synthetic, congress).
    */
   readonly fingerprint?: SourceFingerprint;
-  /** Streams the items in a stable order; `skip` items are read past without being yielded. */
-  items(options?: { skip?: number; signal?: AbortSignal }): AsyncIterable<SourceItem>;
+  /**
+   * Present for a source re-listed by design (congress), whose listing may gain, lose or reorder
+   * items between two readings: a resume then skips by item key (`SourceItem.key`), not by position,
+   * and lists the window the run recorded. Absent: positions are stable (a file checked by its
+   * fingerprint, a synthetic spec that fixes every record).
+   */
+  readonly listing?: { readonly window: SourceWindow };
+  /**
+   * Streams the items in a stable order; `skip` items are read past without being yielded. With
+   * `resume` (a source with `listing`), items whose key is handled are read past instead, and the
+   * others are numbered from `skip` on, after every position the run has already checkpointed.
+   */
+  items(options?: { skip?: number; signal?: AbortSignal; resume?: ResumeByIdentity }): AsyncIterable<SourceItem>;
 }
 
 export interface SourceOptions {

@@ -28,7 +28,10 @@ export async function replaceFromSnapshot(
   const hearingsBefore = await countHearings(trx);
   for (const table of [...REPLACED_TABLES].reverse()) await sql`DELETE FROM ${sql.id(snakeCase(table))}`.execute(trx);
   for (const table of REPLACED_TABLES) {
-    const columns = sql.join((await columnsIn(table)).map((column) => sql.id(column)));
+    const shared = await columnsIn(table);
+    // A table created after the snapshot was taken comes back empty.
+    if (shared.length === 0) continue;
+    const columns = sql.join(shared.map((column) => sql.id(column)));
     // Quoted here, not by the query layer, which would rewrite capitals in a user's schema name.
     const from = sql.raw(`"${source.replaceAll('"', '""')}"."${snakeCase(table)}"`);
     await sql`INSERT INTO ${sql.id(snakeCase(table))} (${columns}) SELECT ${columns} FROM ${from}`.execute(trx);

@@ -36,6 +36,7 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     snapshot: parsed(row.snapshotJson, null),
     reconciliation: parsed(row.reconciliationJson, null),
     sourceFingerprint: parsed(row.sourceFingerprintJson, null),
+    sourceWindow: parsed(row.sourceWindowJson, null),
   };
 }
 

@@ -25,6 +25,8 @@ type Role = 'replaced' | 'kept';
 interface TableSpec {
   role: Role;
   columns: Record<string, Column>;
+  /** The migration that created the table, when a snapshot taken before it may lack it. */
+  since?: number;
 }
 
 /** In foreign-key order: a table comes after every table it refers to. */
@@ -36,6 +38,7 @@ export const TABLES = {
       finishedAt: 'time?', pid: 'int?', host: 'text?', metricsJson: 'json', batchCountsJson: 'json', validationJson: 'json?',
       verdict: 'text?', flagsJson: 'json', error: 'text?', resumedFrom: 'long?', backupId: 'text?', review: 'text?',
       schemaVersion: 'int?', snapshotJson: 'json?', reconciliationJson: 'json?', sourceFingerprintJson: 'json?',
+      sourceWindowJson: 'json?',
     },
   },
   committees: {
@@ -76,6 +79,12 @@ export const TABLES = {
       updatedAt: 'time', plannedRelatedJson: 'json?',
     },
   },
+  /**
+   * The keys (eventIds) of the items each committed batch of a re-listed run handled, written with
+   * its checkpoint: what a resume of the run skips (migration 016). Absent from snapshots taken
+   * before it, which restore it empty.
+   */
+  runHandled: { role: 'replaced', columns: { runId: 'long', itemKey: 'text' }, since: 16 },
   rollbackEvents: {
     role: 'kept',
     columns: {
@@ -185,3 +194,11 @@ export function columnsOf(table: TableName): string[] {
 
 /** The tables a restore replaces, in foreign-key order. */
 export const REPLACED_TABLES = (Object.keys(TABLES) as TableName[]).filter((table) => TABLES[table].role === 'replaced');
+
+/**
+ * Replaced tables created after snapshots already existed (`since`): a snapshot may lack them, so
+ * its check does not ask for them (its checksum covers only the tables it holds).
+ */
+export function addedAfterSnapshots(table: TableName): boolean {
+  return (TABLES[table] as TableSpec).since !== undefined;
+}

@@ -80,6 +80,7 @@ export class GatehouseStore extends RunRepository {
         addQuarantine: (entries) => this.insertQuarantine(trx, entries),
         recordBatch: (batch) => this.recordBatch(trx, batch),
         saveCheckpoint: (checkpoint) => this.saveCheckpoint(trx, checkpoint),
+        recordHandled: (runId, keys) => this.recordHandled(trx, runId, keys),
       }),
     );
   }

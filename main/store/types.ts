@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, RunMetrics, RunSummary, SourceFingerprint } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunSummary, SourceFingerprint, SourceWindow } from '../../shared/run.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { RelatedTotals } from './hearing-rows.js';
 import type { Database } from './schema.js';
@@ -64,6 +64,8 @@ export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | '
   host: string;
   /** What a `file:` source looked like as the run started; absent or null for other sources. */
   sourceFingerprint?: SourceFingerprint | null;
+  /** The window a source re-listed by design (congress) lists; absent or null for other sources. */
+  sourceWindow?: SourceWindow | null;
 };
 
 /** How a run ended, as finishRun records it. */
@@ -100,6 +102,11 @@ export interface WriteTx {
   addQuarantine(entries: NewQuarantineEntry[]): Promise<void>;
   recordBatch(batch: BatchRecord): Promise<void>;
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Notes the keys (eventIds) of the items this batch handled, for a resume by identity
+   * (`addKeysHandledByRun`): one multi-row statement per 500 keys, a key noted twice kept once.
+   */
+  recordHandled(runId: number, keys: readonly string[]): Promise<void>;
   /**
    * Runs `work` inside a savepoint: when it throws, everything it wrote is rolled back, the
    * transaction stays open for the rest, and the error is rethrown. What isolates one record of a

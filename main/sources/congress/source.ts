@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import { GatehouseError } from '../../../shared/errors.js';
+import type { SourceWindow } from '../../../shared/run.js';
 import { redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
 import { limitedItem } from '../record-limits.js';
-import type { RecordSource, SourceItem } from '../types.js';
+import type { RecordSource, ResumeByIdentity, SourceItem } from '../types.js';
 import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
 import { systemClock } from './timing.js';
 import {
@@ -51,6 +53,8 @@ export interface CongressFetchStats {
   duplicatesSkipped: number;
   /** List pages that listed no meeting not already listed; two in a row end that chamber's listing (the feed repeats itself). */
   repeatedPages: number;
+  /** Meetings a resumed run had already handled before it was interrupted: listed, not fetched again. */
+  handledBefore: number;
 }
 
 export interface CongressSource extends RecordSource {
@@ -73,47 +77,85 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   if (options.apiKey.trim() === '') {
     throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: 'set GATEHOUSE_CONGRESS_API_KEY' });
   }
-  // Fixed when the source opens, so the same source always lists the same window (stable positions).
+  // Fixed when the source opens; a run records it, and a resume lists the window its run recorded.
   const window = lookbackWindow(at, lookbackDays);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0 };
-  const reader = new MeetingReader(client, congress, window, stats);
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0 };
+  const reader = new MeetingReader(client, congress, stats);
   return {
     description: options.description,
     expectedCount: null,
     congress,
     window,
     stats,
-    items: ({ skip = 0, signal } = {}) => reader.items(Math.max(0, skip), signal),
+    // Re-listed by design: meetings come and go in the listing, so a resume goes by eventId.
+    listing: { window: { from: window.from.toISOString(), to: window.to.toISOString(), congress } },
+    items: ({ skip = 0, signal, resume } = {}) => reader.items(resume ? windowOf(resume.window) : window, Math.max(0, skip), signal, resume),
   };
+}
+
+/** The window a run recorded, as the reader lists it; one that cannot be read is refused, never guessed. */
+function windowOf(recorded: SourceWindow): LookbackWindow {
+  const from = new Date(recorded.from);
+  const to = new Date(recorded.to);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from.getTime() > to.getTime()) {
+    throw new GatehouseError('CONFLICT', `the run's recorded Congress.gov window (${recorded.from} to ${recorded.to}) cannot be read`, {
+      hint: 'start a new run instead: records already stored are classified unchanged, nothing is written twice',
+    });
+  }
+  return { from, to };
+}
+
+/**
+ * What a resume knows a listed meeting by: its eventId, as the detail request and the record rules
+ * spell it; an entry without a usable one (rejected by the record rules) by a digest of the entry.
+ */
+function itemKey(listed: Record<string, unknown>): string {
+  const { eventId } = listed;
+  if (typeof eventId === 'string' || (typeof eventId === 'number' && Number.isSafeInteger(eventId))) return String(eventId);
+  return `entry:${crypto.createHash('sha256').update(JSON.stringify(listed)).digest('hex').slice(0, 32)}`;
 }
 
 class MeetingReader {
   constructor(
     private readonly client: CongressClient,
     private readonly congress: number,
-    private readonly window: LookbackWindow,
     private readonly stats: CongressFetchStats,
   ) {}
 
-  async *items(skip: number, signal: AbortSignal | undefined): AsyncIterable<SourceItem> {
+  /**
+   * A new run reads every listed meeting from position 0 (`skip` past the first ones). A resume
+   * reads past the meetings its run handled, by key, and numbers the others from `skip` on: the
+   * listing fetched again may have gained, lost or reordered meetings since, so its positions are
+   * not the ones the run checkpointed.
+   */
+  async *items(window: LookbackWindow, skip: number, signal: AbortSignal | undefined, resume: ResumeByIdentity | undefined): AsyncIterable<SourceItem> {
     const seen = new Set<string>();
-    let position = 0;
+    let position = resume ? skip : 0;
     try {
       for (const chamber of CONGRESS_CHAMBERS) {
-        for await (const listed of this.listChamber(chamber, signal)) {
-          if (!updatedInside(this.window, listed.updateDate)) {
+        for await (const listed of this.listChamber(chamber, window, signal)) {
+          if (!updatedInside(window, listed.updateDate)) {
             this.stats.outsideWindow++;
             continue;
           }
-          const key = `${chamber}/${String(listed.eventId)}`;
-          if (seen.has(key)) {
+          const listing = `${chamber}/${String(listed.eventId)}`;
+          if (seen.has(listing)) {
             this.stats.duplicatesSkipped++;
             continue;
           }
-          seen.add(key);
-          // Skipped positions were handled by an earlier attempt of this run: no detail needed.
-          if (position >= skip) yield await this.detailItem(chamber, listed, position, signal);
+          seen.add(listing);
+          const key = itemKey(listed);
+          // Handled by an earlier attempt of this run (by key on a resume, by position otherwise): no detail needed.
+          if (resume?.handled.has(key)) {
+            this.stats.handledBefore++;
+            continue;
+          }
+          if (position >= skip) {
+            const item = await this.detailItem(chamber, listed, position, signal);
+            item.key = key;
+            yield item;
+          }
           position++;
         }
       }
@@ -133,15 +175,15 @@ class MeetingReader {
     else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${duplicatesSkipped} meeting${duplicatesSkipped === 1 ? '' : 's'} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
   }
 
-  private async *listChamber(chamber: ChamberPath, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
+  private async *listChamber(chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
     const path = `committee-meeting/${this.congress}/${chamber}`;
     const listed = new Set<string>();
     let repeatedInARow = 0;
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
       const page = await this.client.getJson(path, {
-        fromDateTime: congressDateTime(this.window.from),
-        toDateTime: congressDateTime(this.window.to),
+        fromDateTime: congressDateTime(window.from),
+        toDateTime: congressDateTime(window.to),
         limit: PAGE_SIZE,
         offset,
       }, signal);

@@ -15,6 +15,7 @@ import { migration012 } from './012-run-hearings-in-key-order.js';
 import { migration013 } from './013-run-hearings-carry-reconciled-columns.js';
 import { migration014 } from './014-run-source-fingerprint.js';
 import { migration015 } from './015-task-events.js';
+import { migration016 } from './016-resume-by-identity.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -46,7 +47,7 @@ export interface Migration {
   sql: (dialect: Dialect) => string;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
-import { columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
+import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
 import { snapshotSchemaPrefix } from './target.js';
 
@@ -50,7 +50,7 @@ export class PostgresSnapshots implements SnapshotSupport {
     const present = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${snapshot.file}`.execute(this.driver.db);
     if (present.rows.length === 0) return [`schema ${snapshot.file} is missing`];
     const names = new Set(present.rows.map((row) => row.name));
-    const missing = REPLACED_TABLES.map(snakeCase).filter((table) => !names.has(table));
+    const missing = REPLACED_TABLES.filter((table) => !addedAfterSnapshots(table)).map(snakeCase).filter((table) => !names.has(table));
     if (missing.length > 0) return [`tables missing from ${snapshot.file}: ${missing.join(', ')}`];
     return checksumProblems(snapshot, await contentHash(this.driver.db, snapshot.file));
   }

@@ -76,6 +76,31 @@ export class RunRepository {
     }
   }
 
+  /**
+   * Adds the keys of the items this run's committed batches handled (written, unchanged or
+   * quarantined: `WriteTx.recordHandled`) to `keys`, a page at a time in key order, straight into
+   * the caller's compact set (see addEventIdsWrittenByRun). What a resume by identity skips.
+   */
+  async addKeysHandledByRun(runId: number, keys: { add(key: string): void }, pageSize = EVENT_ID_PAGE): Promise<void> {
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`page size must be a whole number of at least 1, got ${pageSize}`);
+    let after: string | null = null;
+    for (;;) {
+      let page = this.db.selectFrom('runHandled').select('itemKey').where('runId', '=', runId);
+      if (after !== null) page = page.where('itemKey', '>', after);
+      const rows = await page.orderBy('itemKey').limit(pageSize).execute();
+      for (const row of rows) keys.add(row.itemKey);
+      if (rows.length < pageSize) return;
+      after = rows.at(-1)!.itemKey;
+    }
+  }
+
+  protected async recordHandled(trx: Db, runId: number, keys: readonly string[]): Promise<void> {
+    for (const part of slices([...keys], ROWS_PER_INSERT)) {
+      const rows = part.map((itemKey) => ({ runId, itemKey: textSafe(itemKey)! }));
+      await trx.insertInto('runHandled').values(rows).onConflict((oc) => oc.columns(['runId', 'itemKey']).doNothing()).execute();
+    }
+  }
+
   /** The id comes from a high-water mark no restore lowers, so a run id is never given twice. */
   async createRun(run: NewRun): Promise<number> {
     return this.driver.transaction(async (trx) => {
@@ -92,7 +117,7 @@ export class RunRepository {
           id, status: 'running', mode: run.mode, batchSize: run.batchSize, task: run.task, source: run.source, startedAt: run.startedAt,
           pid: run.pid, host: run.host, metricsJson: JSON.stringify(emptyMetrics()), batchCountsJson: JSON.stringify(emptyBatchCounts()),
           flagsJson: JSON.stringify(run.flags), resumedFrom: run.resumedFrom, schemaVersion: SCHEMA_VERSION,
-          sourceFingerprintJson: jsonOrNull(run.sourceFingerprint ?? null),
+          sourceFingerprintJson: jsonOrNull(run.sourceFingerprint ?? null), sourceWindowJson: jsonOrNull(run.sourceWindow ?? null),
         })
         .execute();
       return id;
