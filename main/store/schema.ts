@@ -196,8 +196,8 @@ export function columnsOf(table: TableName): string[] {
 export const REPLACED_TABLES = (Object.keys(TABLES) as TableName[]).filter((table) => TABLES[table].role === 'replaced');
 
 /**
- * Replaced tables created after snapshots already existed (`since`): a snapshot may lack them, so
- * its check does not ask for them (its checksum covers only the tables it holds).
+ * Replaced tables created after snapshots already existed (`since`): a snapshot may lack them, and
+ * one whose copy is empty hashes as if it lacked them, so checksums taken before they existed hold.
  */
 export function addedAfterSnapshots(table: TableName): boolean {
   return (TABLES[table] as TableSpec).since !== undefined;
