@@ -10,7 +10,7 @@ import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, SURE_OF_RETURN, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds, type VolumeBars } from './thresholds.js';
-import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, teachesNothing, type LearnedRun, type TrackAssessment } from './volume-track.js';
+import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, robustWeight, teachesNothing, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
 /**
  * The validator's model of one stream, walked forward one run at a time (issue 10): everything it
@@ -154,6 +154,10 @@ export class StreamWalk {
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
   /** The runs inside a recess the calendar's prior announces, under way since before the walk could see it begin (see `backFromUnseenRecess`). */
   private unseenRecessRuns = 0;
+  /** The first runs the walk learnt, kept until they can be screened against each other (see `screenFirstRuns`); null once they have been. */
+  private firstRuns: TrainingRun[] | null = [];
+  /** While the first runs are learnt again: each one's score among the others (see `screenFirstRuns`). */
+  private firstRunScores: Map<TrainingRun, Record<string, number>> | null = null;
 
   constructor(
     readonly days: CalendarDays,
@@ -186,7 +190,24 @@ export class StreamWalk {
     twin.lastNormalDay = this.lastNormalDay;
     twin.firstShownAfterNormal = this.firstShownAfterNormal;
     twin.unseenRecessRuns = this.unseenRecessRuns;
+    twin.firstRuns = this.firstRuns && [...this.firstRuns];
     return twin;
+  }
+
+  /** Takes on everything a walk learnt (a fresh one, which nothing else holds). */
+  private adopt(walk: StreamWalk): void {
+    this.useTracks(walk.tracks);
+    this.regime = walk.regime;
+    this.recent = walk.recent;
+    this.runs = walk.runs;
+    this.weekdayRuns.splice(0, 7, ...walk.weekdayRuns);
+    this.lastTime = walk.lastTime;
+    this.cadence = walk.cadence;
+    this.lastNormalDay = walk.lastNormalDay;
+    this.firstShownAfterNormal = walk.firstShownAfterNormal;
+    this.models = null;
+    this.pendingQuiet = walk.pendingQuiet;
+    this.unseenRecessRuns = walk.unseenRecessRuns;
   }
 
   /** Whether the walk judges a run on this weekday, or the young-history fallback does. */
@@ -626,6 +647,7 @@ export class StreamWalk {
       this.learnHoursOnly(run);
       return;
     }
+    if (this.screenFirstRuns(run, anomalous)) return;
     this.ageTo(dayNumber);
     const evaluation = this.evaluate(run.entry, dayNumber);
     const { context, quietAfter } = evaluation;
@@ -664,7 +686,8 @@ export class StreamWalk {
     if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
     else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
     if (assessment.changeStatus === 'ongoing' || opened) track.weighQuietDepth(assessment.prediction, assessment.value);
-    track.learn(assessment, learned, learned.warmingUp ? this.warmUpOutlier(track.metric, assessment.value) : 0);
+    const screened = this.firstRunScores?.get(run);
+    track.learn(assessment, learned, learned.warmingUp ? (screened?.[track.metric] ?? this.warmUpOutlier(track.metric, assessment.value)) : 0);
     const change = track.change;
     if (!change) return;
     if (run.expected && finding) change.accepted = true;
@@ -714,6 +737,42 @@ export class StreamWalk {
    * a first day back more. No run is screened before MIN_SCREENING_RUNS: one or two runs say
    * nothing of the stream's range.
    */
+  /**
+   * The first MIN_SCREENING_RUNS runs have too few before them to be screened (`warmUpOutlier`),
+   * so they are kept until one more has come, and then each is scored among the others (the
+   * young-history judge's loosest reading, leave one out). If one of them stands out enough to
+   * teach less, the walk learns them all again with those scores (`run` with them: it returns
+   * true, and the run has been learnt). Learnt in full, a second run fifty times the others was in
+   * the level and the spread: the walk, taking over at three weeks, read the stream's ordinary
+   * runs as a quiet period against it and a drop to a fifth as ok. Streams whose first runs are
+   * alike are learnt exactly as before (nothing is learnt again).
+   */
+  private screenFirstRuns(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean): boolean {
+    const first = this.firstRuns;
+    if (first === null || this.firstRunScores !== null) return false;
+    first.push(run);
+    if (first.length <= MIN_SCREENING_RUNS) return false;
+    this.firstRuns = null;
+    const scores = new Map<TrainingRun, Record<string, number>>();
+    let outlier = false;
+    for (const [index, candidate] of first.entries()) {
+      const others = first.filter((r) => r !== candidate && r.weight >= 0.5).map((r) => r.entry);
+      if (others.length < MIN_SCREENING_RUNS) return false;
+      const score = (metric: VolumeMetric) => outOfRangeScore(others, metric, valueOf(candidate.entry, metric));
+      const own = { fetched: score('fetched'), added: score('added'), updated: score('updated') };
+      scores.set(candidate, own);
+      if (index < MIN_SCREENING_RUNS && VOLUME_METRICS.some((metric) => robustWeight(own[metric]) < 1)) outlier = true;
+    }
+    if (!outlier) return false;
+    const walk = new StreamWalk(this.days, this.thresholds, this.minRuns);
+    walk.firstRuns = null;
+    walk.firstRunScores = scores;
+    for (const earlier of first) walk.advance(earlier, anomalous);
+    walk.firstRunScores = null;
+    this.adopt(walk);
+    return true;
+  }
+
   private warmUpOutlier(metric: string, value: number): number {
     const recent = this.recent.length > RECENT_RUNS ? this.recent.slice(-RECENT_RUNS) : this.recent;
     if (recent.length < MIN_SCREENING_RUNS) return 0;
