@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { DAILY_SPAN, RunCadence, type RunSpan } from './cadence.js';
-import { DAY_MS, dayNumberOf, weekdayOf, type CalendarDays, type CalendarPrior } from './calendar.js';
+import { RunCadence, type RunSpan } from './cadence.js';
+import { DAY_MS, dayNumberOf, type CalendarDays, type CalendarPrior } from './calendar.js';
 import type { Direction, ShiftSide } from './change.js';
 import { countLowerTail, mixtureMean, tailForScore, tailScore } from './distributions.js';
 import { buildDurationModel, type DurationModel } from './duration.js';
@@ -94,6 +94,13 @@ const MIN_UNSEEN_RECESS_RUNS = 3;
  */
 const LIGHT_RUN_MEAN = 3;
 
+/**
+ * Runs of each weekday the weekly shape a daily stream learnt is worth once it runs several times
+ * a day (see `rebaseWeekdays`): a daily run in the working day brings part of the day before's
+ * records and part of its own, a blend no move of whole days undoes.
+ */
+const RESHAPE_RUNS = 3;
+
 /** Earlier runs a warm-up run is screened against (see `warmUpOutlier`): as many as the young-history judge needs to answer ok or anomalous. */
 const MIN_SCREENING_RUNS = 3;
 
@@ -156,6 +163,8 @@ export class StreamWalk {
   private unseenRecessRuns = 0;
   /** The first runs the walk learnt, kept until they can be screened against each other (see `screenFirstRuns`); null once they have been. */
   private firstRuns: TrainingRun[] | null = [];
+  /** Runs have taught the weekly shape as whole days of their own since the stream last ran several times a day (see `rebaseWeekdays`). */
+  private learntDaily = false;
   /** While the first runs are learnt again: each one's score among the others (see `screenFirstRuns`). */
   private firstRunScores: Map<TrainingRun, Record<string, number>> | null = null;
 
@@ -191,6 +200,7 @@ export class StreamWalk {
     twin.firstShownAfterNormal = this.firstShownAfterNormal;
     twin.unseenRecessRuns = this.unseenRecessRuns;
     twin.firstRuns = this.firstRuns && [...this.firstRuns];
+    twin.learntDaily = this.learntDaily;
     return twin;
   }
 
@@ -208,6 +218,7 @@ export class StreamWalk {
     this.models = null;
     this.pendingQuiet = walk.pendingQuiet;
     this.unseenRecessRuns = walk.unseenRecessRuns;
+    this.learntDaily = walk.learntDaily;
   }
 
   /** Whether the walk judges a run on this weekday, or the young-history fallback does. */
@@ -233,7 +244,6 @@ export class StreamWalk {
 
   /** What the run brings, if it comes next: its weekday and its share of a day (see `RunCadence.span`). */
   spanOf(entry: HistoryEntry, dayNumber: number): RunSpan {
-    if (!this.cadence.subDaily) return DAILY_SPAN[weekdayOf(dayNumber)]!;
     return this.cadence.span(this.lastTime, runTime(entry.startedAt), dayNumber);
   }
 
@@ -297,7 +307,7 @@ export class StreamWalk {
     const lowAgainstNormal = this.quietStartUnreported(context);
     if (active) {
       for (const metric of judged) {
-        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal);
+        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal, context.span.settled);
         if (finding) findings.push(finding);
       }
     }
@@ -432,7 +442,8 @@ export class StreamWalk {
     return Math.max(share * expected, 1);
   }
 
-  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean): VolumeFinding | null {
+  /** `shareKnown`: the share of the day the run brings is known (see `RunCadence.span`); a run whose share is not may bring nothing, and is never a drop. */
+  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean, shareKnown: boolean): VolumeFinding | null {
     const bars = volumeBars(this.thresholds, metric);
     const track = byMetric(this.tracks, metric);
     const { value, highScore } = assessment;
@@ -443,9 +454,11 @@ export class StreamWalk {
     // going missing is as much a failed fetch as a busy day's many.
     const nearEmpty = value <= this.nearEmptyCeiling(assessment, bars);
     const lowBar = nearEmpty ? bars.empty : bars.single;
-    const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
+    const fresh: Direction | null = lowScore >= lowBar && shareKnown ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
     const continuesChange = assessment.changeStatus === 'ongoing' || assessment.leansWithChange;
+    // A run that may bring nothing is no evidence that a drop goes on either (as a light run, below).
+    if (change && change.direction === 'down' && !shareKnown && fresh === null) return null;
     if (change && continuesChange && (fresh === null || fresh === change.direction)) {
       if (!this.quietIsBaseline(change, assessment, metric)) {
         // A run that cannot show the level (a weekend of a weekday feed expecting a record or two)
@@ -466,6 +479,7 @@ export class StreamWalk {
       return { metric, assessment, kind: 'single', direction: fresh, score: fresh === 'down' ? lowScore : highScore, rule };
     }
     for (const direction of ['down', 'up'] as const) {
+      if (direction === 'down' && !shareKnown) continue;
       const side = assessment.shift?.[direction];
       // A weekend run of a weekday feed shows no level: the alarm waits for a run that can show the shift.
       // Development (4 seeds pooled): normal-day false alarms 204 → 202 (weekends 53 → 48, busy days
@@ -648,6 +662,7 @@ export class StreamWalk {
       return;
     }
     if (this.screenFirstRuns(run, anomalous)) return;
+    this.rebaseWeekdays(this.spanOf(run.entry, dayNumber));
     this.ageTo(dayNumber);
     const evaluation = this.evaluate(run.entry, dayNumber);
     const { context, quietAfter } = evaluation;
@@ -675,6 +690,34 @@ export class StreamWalk {
     if (episode && (episode.announced || context.dayNumber - episode.sinceDay + 1 >= CHANGE_OPEN_DAYS)) for (const track of this.trackList) track.shift.reset();
     this.cadence.learn(this.lastTime, run.time, fetched.value, alerted ? 0 : run.weight);
     this.remember(run, context.weekday);
+  }
+
+  /**
+   * A daily stream's runs teach its weekly shape on the days they run (DAILY_SPAN), a sub-daily
+   * one's on the days its records arrive. A daily run before the working day brings the day
+   * before's records, so when such a stream starts running several times a day its Monday rate is
+   * its Sundays' and its Saturday rate its Fridays': with the rates' half-year memory, a stream
+   * that went from one run a day to four alarmed on 14 % of its runs for months (own generator,
+   * `subDailyStream` with a cadence change: busy Monday runs as bursts on a quiet day, Saturdays as
+   * drops). At its first run judged by the hours of the day, the shape is unblended by the share
+   * of a daily run's records that came from the day before (`RunCadence.dailyRunsDayBefore`), and
+   * kept worth only RESHAPE_RUNS runs a weekday: a run in the middle of the working day brings
+   * part of each day, and moving whole days left a 400-a-day stream's Sunday rate four times its
+   * own, its Sundays read as quiet periods and, in one, nothing learnt.
+   */
+  private rebaseWeekdays(span: RunSpan): void {
+    if (span.wholeDay) {
+      // A first run (nothing before it) is no daily run: a sub-daily stream's first is read as one.
+      if (Number.isFinite(this.lastTime)) this.learntDaily = true;
+      return;
+    }
+    if (!this.learntDaily || !span.settled) return;
+    this.learntDaily = false;
+    const dayBefore = this.cadence.dailyRunsDayBefore();
+    for (const track of this.trackList) {
+      track.baseline.unblendWeekdays(dayBefore);
+      track.baseline.doubtShape(RESHAPE_RUNS);
+    }
   }
 
   /** One metric's part of `advance`: the changes its finding opens or carries, then what the run teaches it. */
@@ -750,6 +793,12 @@ export class StreamWalk {
   private screenFirstRuns(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean): boolean {
     const first = this.firstRuns;
     if (first === null || this.firstRunScores !== null) return false;
+    // A sub-daily stream's runs bring parts of days, not comparable counts (and its walk has
+    // learnt the hours of its day in between, which learning the runs again would lose).
+    if (this.cadence.subDaily) {
+      this.firstRuns = null;
+      return false;
+    }
     first.push(run);
     if (first.length <= MIN_SCREENING_RUNS) return false;
     this.firstRuns = null;
