@@ -657,12 +657,13 @@ export class StreamWalk {
    */
   advance(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean = (e) => e.findings.length > 0): void {
     const dayNumber = Math.floor(run.time / DAY_MS);
-    if (!this.spanOf(run.entry, dayNumber).settled) {
+    const span = this.spanOf(run.entry, dayNumber);
+    if (!span.settled) {
       this.learnHoursOnly(run);
       return;
     }
     if (this.screenFirstRuns(run, anomalous)) return;
-    this.rebaseWeekdays(this.spanOf(run.entry, dayNumber));
+    this.rebaseWeekdays(span);
     this.ageTo(dayNumber);
     const evaluation = this.evaluate(run.entry, dayNumber);
     const { context, quietAfter } = evaluation;
