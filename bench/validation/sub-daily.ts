@@ -32,6 +32,10 @@ export interface SubDailySpec {
   missedDays?: number;
   /** Hours (UTC) the day's records arrive between: a US working day by default. */
   arrivals?: { from: number; to: number };
+  /** From this day (index) on, the runs come this many times a day instead (an operator changed the schedule). */
+  cadenceChange?: { day: number; runsPerDay: number };
+  /** Days (indices) with one more run `hours` after the day's first, as an operator's re-run. */
+  reruns?: { days: readonly number[]; hours: number };
 }
 
 /**
@@ -50,10 +54,13 @@ export function subDailyStream(spec: SubDailySpec): HistoryEntry[] {
     const records = negativeBinomialSample(random, spec.level * WEEK[new Date(dayStart).getUTCDay()]!, 0.03);
     for (let r = 0; r < records; r++) arrivals.push(dayStart + arrivalHour(random, spec.arrivals ?? { from: 13, to: 23 }) * HOUR_MS);
     if (random() < (spec.missedDays ?? 0)) continue;
-    for (let slot = 0; slot < spec.runsPerDay; slot++) {
-      const hour = offset + (slot * 24) / spec.runsPerDay + (2 * random() - 1) * (spec.jitterHours ?? 1);
+    const runsPerDay = spec.cadenceChange && day >= spec.cadenceChange.day ? spec.cadenceChange.runsPerDay : spec.runsPerDay;
+    const dayRuns = runTimes.length;
+    for (let slot = 0; slot < runsPerDay; slot++) {
+      const hour = (offset % (24 / runsPerDay)) + (slot * 24) / runsPerDay + (2 * random() - 1) * (spec.jitterHours ?? 1);
       runTimes.push(dayStart + Math.min(23.99, Math.max(0, hour)) * HOUR_MS);
     }
+    if (spec.reruns?.days.includes(day)) runTimes.push(runTimes[dayRuns]! + spec.reruns.hours * HOUR_MS);
   }
   arrivals.sort((a, b) => a - b);
   runTimes.sort((a, b) => a - b);

@@ -151,7 +151,8 @@ export class VolumeBaseline {
     if (span.wholeDay) return this.rate(span.weekday);
     const rates = this.rates();
     let rate = 0;
-    for (let w = 0; w < 7; w++) if (span.byWeekday[w]! !== 0) rate += rates[w]! * span.byWeekday[w]!;
+    if (span.oneOf) for (let w = 0; w < 7; w++) rate = Math.max(rate, rates[w]! * span.byWeekday[w]!);
+    else for (let w = 0; w < 7; w++) if (span.byWeekday[w]! !== 0) rate += rates[w]! * span.byWeekday[w]!;
     return rate;
   }
 
@@ -245,6 +246,38 @@ export class VolumeBaseline {
     this.levelRuns2 = runs;
   }
 
+  /**
+   * The weekly shape as the days the records arrived on, from one learnt on the days of runs that
+   * each brought `dayBefore` of their records from the day before (see
+   * `RunCadence.dailyRunsDayBefore`): learnt(w) = dayBefore · true(w − 1) + (1 − dayBefore) · true(w),
+   * solved for the true rates, which the exposure behind each weekday then carries.
+   */
+  unblendWeekdays(dayBefore: number): void {
+    if (!(dayBefore > 0)) return;
+    const learnt = Array.from({ length: 7 }, (_, w) => (this.rateExposure[w]! > 0 ? this.rateRecords[w]! / this.rateExposure[w]! : 0));
+    const rates = solveCirculant(dayBefore, learnt);
+    if (rates === null) return;
+    // Each learnt rate is a weighted mean of two true ones, so the true rates lie about as far
+    // apart as the learnt ones: the solution is kept within half the quietest and half again the
+    // busiest, where the noise the unblending amplifies (most with runs in the middle of the
+    // working day) could otherwise take a weekend's rate to nothing, and its runs read as bursts.
+    const [floor, ceiling] = [0.5 * Math.min(...learnt), 1.5 * Math.max(...learnt)];
+    for (let w = 0; w < 7; w++) this.rateRecords[w] = Math.min(ceiling, Math.max(rates[w]!, floor)) * this.rateExposure[w]!;
+    this.ratesFresh = false;
+  }
+
+  /** Keeps the weekly shape as it is, worth at most `runs` runs of each weekday, so that the runs to come reshape it. */
+  doubtShape(runs: number): void {
+    for (let w = 0; w < 7; w++) {
+      const factor = this.rateRuns[w]! > runs ? runs / this.rateRuns[w]! : 1;
+      this.rateRecords[w]! *= factor;
+      this.rateExposure[w]! *= factor;
+      this.rateRuns[w]! *= factor;
+      this.rateRuns2[w]! *= factor * factor;
+    }
+    this.ratesFresh = false;
+  }
+
   /** Scales the level (a long quiet period that became the new normal), keeping the evidence behind it. */
   scaleLevel(factor: number): void {
     const target = Math.max(this.level() * factor, 1e-6);
@@ -255,4 +288,31 @@ export class VolumeBaseline {
       this.levelExposure = Math.max(0, 1 / target - 1);
     }
   }
+}
+
+/**
+ * x such that (1 − p) · x[w] + p · x[w − 1] = y[w] for every w (indices mod 7), by elimination on
+ * the 7 × 7 system; null when it is singular (it is not for 0 < p < 1: seven is odd).
+ */
+function solveCirculant(p: number, y: readonly number[]): number[] | null {
+  const n = y.length;
+  const a = Array.from({ length: n }, (_, row) => {
+    const line = new Array<number>(n + 1).fill(0);
+    line[row] = 1 - p;
+    line[(row + n - 1) % n]! += p;
+    line[n] = y[row]!;
+    return line;
+  });
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let row = col + 1; row < n; row++) if (Math.abs(a[row]![col]!) > Math.abs(a[pivot]![col]!)) pivot = row;
+    if (Math.abs(a[pivot]![col]!) < 1e-9) return null;
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    for (let row = 0; row < n; row++) {
+      if (row === col) continue;
+      const factor = a[row]![col]! / a[col]![col]!;
+      if (factor !== 0) for (let k = col; k <= n; k++) a[row]![k]! -= factor * a[col]![k]!;
+    }
+  }
+  return a.map((line, row) => line[n]! / line[row]!);
 }

@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '../../../shared/validation.js';
-import { DAILY_SPAN, RunCadence, type RunSpan } from './cadence.js';
-import { DAY_MS, dayNumberOf, weekdayOf, type CalendarDays, type CalendarPrior } from './calendar.js';
+import { RunCadence, type RunSpan } from './cadence.js';
+import { DAY_MS, dayNumberOf, type CalendarDays, type CalendarPrior } from './calendar.js';
 import type { Direction, ShiftSide } from './change.js';
 import { countLowerTail, mixtureMean, tailForScore, tailScore } from './distributions.js';
 import { buildDurationModel, type DurationModel } from './duration.js';
@@ -10,7 +10,7 @@ import { buildMixModel, type MixModel } from './mix.js';
 import type { MetricsCarrier } from './points.js';
 import { RegimeFilter, SURE_OF_RETURN, type RegimeStep, type RegimeWeights } from './regime.js';
 import { volumeBars, type ResolvedThresholds, type VolumeBars } from './thresholds.js';
-import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, teachesNothing, type LearnedRun, type TrackAssessment } from './volume-track.js';
+import { CHANGE_OPEN_DAYS, INFORMATIVE_MEAN, VolumeTrack, robustWeight, teachesNothing, type LearnedRun, type TrackAssessment } from './volume-track.js';
 
 /**
  * The validator's model of one stream, walked forward one run at a time (issue 10): everything it
@@ -94,6 +94,13 @@ const MIN_UNSEEN_RECESS_RUNS = 3;
  */
 const LIGHT_RUN_MEAN = 3;
 
+/**
+ * Runs of each weekday the weekly shape a daily stream learnt is worth once it runs several times
+ * a day (see `rebaseWeekdays`): a daily run in the working day brings part of the day before's
+ * records and part of its own, a blend no move of whole days undoes.
+ */
+const RESHAPE_RUNS = 3;
+
 /** Earlier runs a warm-up run is screened against (see `warmUpOutlier`): as many as the young-history judge needs to answer ok or anomalous. */
 const MIN_SCREENING_RUNS = 3;
 
@@ -154,6 +161,12 @@ export class StreamWalk {
   private pendingQuiet: { since: string; sinceDay: number } | null = null;
   /** The runs inside a recess the calendar's prior announces, under way since before the walk could see it begin (see `backFromUnseenRecess`). */
   private unseenRecessRuns = 0;
+  /** The first runs the walk learnt, kept until they can be screened against each other (see `screenFirstRuns`); null once they have been. */
+  private firstRuns: TrainingRun[] | null = [];
+  /** Runs have taught the weekly shape as whole days of their own since the stream last ran several times a day (see `rebaseWeekdays`). */
+  private learntDaily = false;
+  /** While the first runs are learnt again: each one's score among the others (see `screenFirstRuns`). */
+  private firstRunScores: Map<TrainingRun, Record<string, number>> | null = null;
 
   constructor(
     readonly days: CalendarDays,
@@ -186,7 +199,26 @@ export class StreamWalk {
     twin.lastNormalDay = this.lastNormalDay;
     twin.firstShownAfterNormal = this.firstShownAfterNormal;
     twin.unseenRecessRuns = this.unseenRecessRuns;
+    twin.firstRuns = this.firstRuns && [...this.firstRuns];
+    twin.learntDaily = this.learntDaily;
     return twin;
+  }
+
+  /** Takes on everything a walk learnt (a fresh one, which nothing else holds). */
+  private adopt(walk: StreamWalk): void {
+    this.useTracks(walk.tracks);
+    this.regime = walk.regime;
+    this.recent = walk.recent;
+    this.runs = walk.runs;
+    this.weekdayRuns.splice(0, 7, ...walk.weekdayRuns);
+    this.lastTime = walk.lastTime;
+    this.cadence = walk.cadence;
+    this.lastNormalDay = walk.lastNormalDay;
+    this.firstShownAfterNormal = walk.firstShownAfterNormal;
+    this.models = null;
+    this.pendingQuiet = walk.pendingQuiet;
+    this.unseenRecessRuns = walk.unseenRecessRuns;
+    this.learntDaily = walk.learntDaily;
   }
 
   /** Whether the walk judges a run on this weekday, or the young-history fallback does. */
@@ -212,7 +244,6 @@ export class StreamWalk {
 
   /** What the run brings, if it comes next: its weekday and its share of a day (see `RunCadence.span`). */
   spanOf(entry: HistoryEntry, dayNumber: number): RunSpan {
-    if (!this.cadence.subDaily) return DAILY_SPAN[weekdayOf(dayNumber)]!;
     return this.cadence.span(this.lastTime, runTime(entry.startedAt), dayNumber);
   }
 
@@ -276,7 +307,7 @@ export class StreamWalk {
     const lowAgainstNormal = this.quietStartUnreported(context);
     if (active) {
       for (const metric of judged) {
-        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal);
+        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal, context.span.settled);
         if (finding) findings.push(finding);
       }
     }
@@ -411,7 +442,8 @@ export class StreamWalk {
     return Math.max(share * expected, 1);
   }
 
-  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean): VolumeFinding | null {
+  /** `shareKnown`: the share of the day the run brings is known (see `RunCadence.span`); a run whose share is not may bring nothing, and is never a drop. */
+  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean, shareKnown: boolean): VolumeFinding | null {
     const bars = volumeBars(this.thresholds, metric);
     const track = byMetric(this.tracks, metric);
     const { value, highScore } = assessment;
@@ -422,9 +454,11 @@ export class StreamWalk {
     // going missing is as much a failed fetch as a busy day's many.
     const nearEmpty = value <= this.nearEmptyCeiling(assessment, bars);
     const lowBar = nearEmpty ? bars.empty : bars.single;
-    const fresh: Direction | null = lowScore >= lowBar ? 'down' : highScore >= bars.single ? 'up' : null;
+    const fresh: Direction | null = lowScore >= lowBar && shareKnown ? 'down' : highScore >= bars.single ? 'up' : null;
     const change = track.change;
     const continuesChange = assessment.changeStatus === 'ongoing' || assessment.leansWithChange;
+    // A run that may bring nothing is no evidence that a drop goes on either (as a light run, below).
+    if (change && change.direction === 'down' && !shareKnown && fresh === null) return null;
     if (change && continuesChange && (fresh === null || fresh === change.direction)) {
       if (!this.quietIsBaseline(change, assessment, metric)) {
         // A run that cannot show the level (a weekend of a weekday feed expecting a record or two)
@@ -445,6 +479,7 @@ export class StreamWalk {
       return { metric, assessment, kind: 'single', direction: fresh, score: fresh === 'down' ? lowScore : highScore, rule };
     }
     for (const direction of ['down', 'up'] as const) {
+      if (direction === 'down' && !shareKnown) continue;
       const side = assessment.shift?.[direction];
       // A weekend run of a weekday feed shows no level: the alarm waits for a run that can show the shift.
       // Development (4 seeds pooled): normal-day false alarms 204 → 202 (weekends 53 → 48, busy days
@@ -622,10 +657,13 @@ export class StreamWalk {
    */
   advance(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean = (e) => e.findings.length > 0): void {
     const dayNumber = Math.floor(run.time / DAY_MS);
-    if (!this.spanOf(run.entry, dayNumber).settled) {
+    const span = this.spanOf(run.entry, dayNumber);
+    if (!span.settled) {
       this.learnHoursOnly(run);
       return;
     }
+    if (this.screenFirstRuns(run, anomalous)) return;
+    this.rebaseWeekdays(span);
     this.ageTo(dayNumber);
     const evaluation = this.evaluate(run.entry, dayNumber);
     const { context, quietAfter } = evaluation;
@@ -655,6 +693,34 @@ export class StreamWalk {
     this.remember(run, context.weekday);
   }
 
+  /**
+   * A daily stream's runs teach its weekly shape on the days they run (DAILY_SPAN), a sub-daily
+   * one's on the days its records arrive. A daily run before the working day brings the day
+   * before's records, so when such a stream starts running several times a day its Monday rate is
+   * its Sundays' and its Saturday rate its Fridays': with the rates' half-year memory, a stream
+   * that went from one run a day to four alarmed on 14 % of its runs for months (own generator,
+   * `subDailyStream` with a cadence change: busy Monday runs as bursts on a quiet day, Saturdays as
+   * drops). At its first run judged by the hours of the day, the shape is unblended by the share
+   * of a daily run's records that came from the day before (`RunCadence.dailyRunsDayBefore`), and
+   * kept worth only RESHAPE_RUNS runs a weekday: a run in the middle of the working day brings
+   * part of each day, and moving whole days left a 400-a-day stream's Sunday rate four times its
+   * own, its Sundays read as quiet periods and, in one, nothing learnt.
+   */
+  private rebaseWeekdays(span: RunSpan): void {
+    if (span.wholeDay) {
+      // A first run (nothing before it) is no daily run: a sub-daily stream's first is read as one.
+      if (Number.isFinite(this.lastTime)) this.learntDaily = true;
+      return;
+    }
+    if (!this.learntDaily || !span.settled) return;
+    this.learntDaily = false;
+    const dayBefore = this.cadence.dailyRunsDayBefore();
+    for (const track of this.trackList) {
+      track.baseline.unblendWeekdays(dayBefore);
+      track.baseline.doubtShape(RESHAPE_RUNS);
+    }
+  }
+
   /** One metric's part of `advance`: the changes its finding opens or carries, then what the run teaches it. */
   private learnVolume(track: VolumeTrack, assessment: TrackAssessment, alerted: boolean, evaluation: RunEvaluation, run: TrainingRun, learned: LearnedRun): void {
     const { context, quietAfter } = evaluation;
@@ -664,7 +730,8 @@ export class StreamWalk {
     if (opened) track.open(finding.direction, finding.rule, { startedAt: run.entry.startedAt, dayNumber: context.dayNumber, value: assessment.value }, assessment.prediction, finding.shift);
     else if (assessment.shift && !track.change) track.shift.commit(assessment.shift);
     if (assessment.changeStatus === 'ongoing' || opened) track.weighQuietDepth(assessment.prediction, assessment.value);
-    track.learn(assessment, learned, learned.warmingUp ? this.warmUpOutlier(track.metric, assessment.value) : 0);
+    const screened = this.firstRunScores?.get(run);
+    track.learn(assessment, learned, learned.warmingUp ? (screened?.[track.metric] ?? this.warmUpOutlier(track.metric, assessment.value)) : 0);
     const change = track.change;
     if (!change) return;
     if (run.expected && finding) change.accepted = true;
@@ -714,6 +781,48 @@ export class StreamWalk {
    * a first day back more. No run is screened before MIN_SCREENING_RUNS: one or two runs say
    * nothing of the stream's range.
    */
+  /**
+   * The first MIN_SCREENING_RUNS runs have too few before them to be screened (`warmUpOutlier`),
+   * so they are kept until one more has come, and then each is scored among the others (the
+   * young-history judge's loosest reading, leave one out). If one of them stands out enough to
+   * teach less, the walk learns them all again with those scores (`run` with them: it returns
+   * true, and the run has been learnt). Learnt in full, a second run fifty times the others was in
+   * the level and the spread: the walk, taking over at three weeks, read the stream's ordinary
+   * runs as a quiet period against it and a drop to a fifth as ok. Streams whose first runs are
+   * alike are learnt exactly as before (nothing is learnt again).
+   */
+  private screenFirstRuns(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean): boolean {
+    const first = this.firstRuns;
+    if (first === null || this.firstRunScores !== null) return false;
+    // A sub-daily stream's runs bring parts of days, not comparable counts (and its walk has
+    // learnt the hours of its day in between, which learning the runs again would lose).
+    if (this.cadence.subDaily) {
+      this.firstRuns = null;
+      return false;
+    }
+    first.push(run);
+    if (first.length <= MIN_SCREENING_RUNS) return false;
+    this.firstRuns = null;
+    const scores = new Map<TrainingRun, Record<string, number>>();
+    let outlier = false;
+    for (const [index, candidate] of first.entries()) {
+      const others = first.filter((r) => r !== candidate && r.weight >= 0.5).map((r) => r.entry);
+      if (others.length < MIN_SCREENING_RUNS) return false;
+      const score = (metric: VolumeMetric) => outOfRangeScore(others, metric, valueOf(candidate.entry, metric));
+      const own = { fetched: score('fetched'), added: score('added'), updated: score('updated') };
+      scores.set(candidate, own);
+      if (index < MIN_SCREENING_RUNS && VOLUME_METRICS.some((metric) => robustWeight(own[metric]) < 1)) outlier = true;
+    }
+    if (!outlier) return false;
+    const walk = new StreamWalk(this.days, this.thresholds, this.minRuns);
+    walk.firstRuns = null;
+    walk.firstRunScores = scores;
+    for (const earlier of first) walk.advance(earlier, anomalous);
+    walk.firstRunScores = null;
+    this.adopt(walk);
+    return true;
+  }
+
   private warmUpOutlier(metric: string, value: number): number {
     const recent = this.recent.length > RECENT_RUNS ? this.recent.slice(-RECENT_RUNS) : this.recent;
     if (recent.length < MIN_SCREENING_RUNS) return 0;

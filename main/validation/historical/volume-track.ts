@@ -531,7 +531,7 @@ export class VolumeTrack {
 }
 
 /** The share of its weight a run this far out (sigmas, either way) teaches the level with (ROBUST_SCORES). */
-function robustWeight(outlier: number): number {
+export function robustWeight(outlier: number): number {
   return outlier <= ROBUST_SCORES.full ? 1 : Math.max(0, (ROBUST_SCORES.none - outlier) / (ROBUST_SCORES.none - ROBUST_SCORES.full));
 }
 
