@@ -767,21 +767,6 @@ export class StreamWalk {
   }
 
   /**
-   * How much of an outlier (sigmas) a run the walk is too young to trim by its own expectation
-   * (`tooYoungToTrim`) stands among the runs so far: the young-history judge's loosest reading
-   * (`outOfRangeScore`: outside the quietest and the busiest run, with several times their spread).
-   * Learning every such run in full let one wildly out-of-scale run teach the level: a spike of
-   * 100,000 on the 11th day of a daily stream of 100 left the level many times too high, the runs
-   * after it read as a quiet period, and an empty run on the 26th was judged ok. The screen is on
-   * the walk's own scale (ROBUST_SCORES): a run gets full weight up to about ten times the
-   * busiest run so far and none from about thirty times it; what a young stream really does (a
-   * first busy weekday after a recess start, a weekend, a zero) teaches as before. Development
-   * (4 seeds pooled) and issue 5 unchanged, every figure. Weighing runs against the median of the
-   * most alike runs instead (the judge's own match) took too much: 19 fewer caught of 66,609 and
-   * a first day back more. No run is screened before MIN_SCREENING_RUNS: one or two runs say
-   * nothing of the stream's range.
-   */
-  /**
    * The first MIN_SCREENING_RUNS runs have too few before them to be screened (`warmUpOutlier`),
    * so they are kept until one more has come, and then each is scored among the others (the
    * young-history judge's loosest reading, leave one out). If one of them stands out enough to
@@ -823,6 +808,22 @@ export class StreamWalk {
     return true;
   }
 
+  /**
+   * How much of an outlier (sigmas) a run the walk is too young to trim by its own expectation
+   * (`tooYoungToTrim`) stands among the runs so far: the young-history judge's loosest reading
+   * (`outOfRangeScore`: outside the quietest and the busiest run, with several times their spread).
+   * Learning every such run in full let one wildly out-of-scale run teach the level: a spike of
+   * 100,000 on the 11th day of a daily stream of 100 left the level many times too high, the runs
+   * after it read as a quiet period, and an empty run on the 26th was judged ok. The screen is on
+   * the walk's own scale (ROBUST_SCORES): a run gets full weight up to about ten times the
+   * busiest run so far and none from about thirty times it; what a young stream really does (a
+   * first busy weekday after a recess start, a weekend, a zero) teaches as before. Development
+   * (4 seeds pooled) and issue 5 unchanged, every figure. Weighing runs against the median of the
+   * most alike runs instead (the judge's own match) took too much: 19 fewer caught of 66,609 and
+   * a first day back more. No run is screened here before MIN_SCREENING_RUNS: one or two runs say
+   * nothing of the stream's range (the first ones are screened among each other instead, once one
+   * more has come: `screenFirstRuns`).
+   */
   private warmUpOutlier(metric: string, value: number): number {
     const recent = this.recent.length > RECENT_RUNS ? this.recent.slice(-RECENT_RUNS) : this.recent;
     if (recent.length < MIN_SCREENING_RUNS) return 0;
