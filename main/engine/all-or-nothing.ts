@@ -53,7 +53,7 @@ export async function runAllOrNothing(
     return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
   } catch (error) {
     if (error instanceof Interrupted) return { outcome: 'interrupted', error: 'stopped by a signal; nothing was committed', batch: null };
-    // Not the records' fault: the run stops as interrupted (run-update.ts) and a resume starts it over.
+    // Not the records' fault: the run stops as interrupted (finish-run.ts runFault) and a resume starts it over.
     if (run.isRunFault(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const batch = batchRow(run, all, 'rolled_back', started, message, { added: 0, updated: 0 });

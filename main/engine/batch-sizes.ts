@@ -1,4 +1,5 @@
-import type { BatchStatus } from '../../shared/run.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { batchSizeSchema, type BatchStatus } from '../../shared/run.js';
 
 /**
  * How many changes the next batch takes (issue 12 item 3). Clean data pays close to one
@@ -28,4 +29,11 @@ export class BatchSizes {
     if (this.ceiling === null || this.ceiling <= this.configured) return;
     this.current = status === 'failed' ? this.configured : Math.min(this.ceiling, this.current * 2);
   }
+}
+
+/** The same rule the CLI and the API apply (shared/run.ts), as the engine's last guard. */
+export function checkBatchSize(batchSize: number): number {
+  const checked = batchSizeSchema.safeParse(batchSize);
+  if (!checked.success) throw new GatehouseError('USAGE', `${checked.error.issues[0]!.message}, got ${batchSize}`);
+  return checked.data;
 }

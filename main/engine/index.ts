@@ -1,3 +1,4 @@
-export { runUpdate, checkBatchSize, lockHolderText, STALE_LOCK_MS, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult } from './run-update.js';
+export { runUpdate, lockHolderText, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult } from './run-update.js';
+export { checkBatchSize } from './batch-sizes.js';
 export { contentHash, diffHearings, classify } from './classify.js';
-export { keepLockFresh, HEARTBEAT_EVERY_MS } from './lock-heartbeat.js';
+export { keepLockFresh, HEARTBEAT_EVERY_MS, STALE_LOCK_MS } from './lock-heartbeat.js';

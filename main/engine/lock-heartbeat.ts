@@ -1,5 +1,8 @@
 import type { Store } from '../store/index.js';
 
+/** A lock whose heartbeat is older than this is taken over (its holder is presumed dead). */
+export const STALE_LOCK_MS = 2 * 60_000;
+
 /** How often a held writer lock's heartbeat is refreshed: well inside STALE_LOCK_MS. */
 export const HEARTBEAT_EVERY_MS = 10_000;
 

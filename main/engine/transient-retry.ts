@@ -1,5 +1,8 @@
 import type { Store } from '../store/index.js';
 
+/** Runs database work with the transient retries of the run it belongs to. */
+export type Retry = <T>(work: () => Promise<T>) => Promise<T>;
+
 const TRANSIENT_RETRY_LIMIT = 5;
 const MAX_BACKOFF_MS = 5_000;
 

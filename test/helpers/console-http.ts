@@ -1,10 +1,12 @@
 import http from 'node:http';
 import os from 'node:os';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { createApi, createInProcessEngineHost, dispatch, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
+import type { ApiHandlers, ApiInput, ApiMethod, ApiOutput } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { TestBackend } from './backends.js';
+import { tester } from './callers.js';
 
 /** A real HTTP client for `gatehouse serve` tests: what a browser or curl would send, nothing more. */
 export interface Reply {
@@ -98,27 +100,73 @@ export async function runToTheEnd(context: { server: RunningServer; engine: Engi
   return summary;
 }
 
-/** What `servedPerTest` opens for each test: a fresh store, its in-process engine and `gatehouse serve`'s HTTP server over them. */
-export interface ServedStore {
+/** A fresh store of the backend and the in-process engine over it, as `gatehouse serve` opens them. */
+interface OpenedStore {
+  location: string;
   store: Store;
   engine: EngineHost;
+}
+
+/** Opens a fresh store and its engine before each test of the calling block, `then` adds to them; all is closed after. */
+function openedPerTest<T extends OpenedStore>(backend: TestBackend, then: (opened: T) => Promise<void> | void, close: (opened: T) => Promise<void> = async () => {}): T {
+  const opened = {} as T;
+  beforeEach(async () => {
+    opened.location = await backend.freshLocation();
+    opened.store = await backend.open(opened.location);
+    opened.engine = createInProcessEngineHost({ location: opened.location });
+    await then(opened);
+  });
+  afterEach(async () => {
+    await close(opened);
+    await opened.engine.close();
+    await opened.store.close();
+    await backend.cleanup();
+  });
+  return opened;
+}
+
+/** What `servedPerTest` opens for each test: a fresh store, its in-process engine and `gatehouse serve`'s HTTP server over them. */
+export interface ServedStore extends OpenedStore {
   server: RunningServer;
 }
 
 /** Opens a fresh served store before each test of the calling block and closes it after; read its parts inside the tests. */
 export function servedPerTest(backend: TestBackend): ServedStore {
-  const served = {} as ServedStore;
-  beforeEach(async () => {
-    const location = await backend.freshLocation();
-    served.store = await backend.open(location);
-    served.engine = createInProcessEngineHost({ location });
-    served.server = await startHttpServer({ handlers: createApi({ store: served.store, engine: served.engine, transport: 'http' }), engine: served.engine, staticRoot: null });
+  return openedPerTest<ServedStore>(
+    backend,
+    async (served) => {
+      served.server = await startHttpServer({ handlers: createApi({ store: served.store, engine: served.engine, transport: 'http' }), engine: served.engine, staticRoot: null });
+    },
+    (served) => served.server.close(),
+  );
+}
+
+/** What `dispatchedPerTest` opens for each test: the HTTP transport's API handlers over a fresh store, called without a socket. */
+export interface DispatchedStore extends OpenedStore {
+  api: ApiHandlers;
+  /** Calls a method as the tester would; a refusal throws with its code and message. */
+  call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>>;
+}
+
+/** Opens a fresh store with its engine and API before each test of the calling block and closes them after. */
+export function dispatchedPerTest(backend: TestBackend): DispatchedStore {
+  return openedPerTest<DispatchedStore>(backend, (opened) => {
+    opened.api = createApi({ store: opened.store, engine: opened.engine, transport: 'http', databaseLocation: opened.location });
+    opened.call = async (method, input) => {
+      const result = await dispatch(opened.api, method, input, tester);
+      if (!result.ok) throw new Error(`${method} refused: ${result.error.code} ${result.error.message}`);
+      return result.data as ApiOutput<typeof method>;
+    };
   });
-  afterEach(async () => {
-    await served.server.close();
-    await served.engine.close();
-    await served.store.close();
-    await backend.cleanup();
-  });
-  return served;
+}
+
+/** Every page of a keyset list, walked with `after` as the console does, until a page comes back short. */
+export async function walkPages<T>(readPage: (after: number | undefined) => Promise<T[]>, cursorOf: (page: T[]) => number, pageSize: number): Promise<T[]> {
+  const items: T[] = [];
+  for (let after: number | undefined; ; ) {
+    const page = await readPage(after);
+    items.push(...page);
+    if (page.length < pageSize) return items;
+    after = cursorOf(page);
+  }
 }

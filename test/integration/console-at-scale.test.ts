@@ -1,13 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch, type EngineHost } from '../../main/api/index.js';
-import type { Store } from '../../main/store/index.js';
-import type { ApiHandlers, ApiInput, ApiMethod, ApiOutput } from '../../shared/api.js';
+import { describe, expect, it } from 'vitest';
+import type { ApiOutput } from '../../shared/api.js';
 import { anomalyOf, dailyRuns, insertRuns, type LongHistoryRun } from '../../bench/long-history.js';
 import { expectedBands } from '../../main/validation/index.js';
 import { sensitivityByTask } from '../../main/validation/sensitivity.js';
 import { firstOfLast, walkStoredRuns } from '../../main/validation/walk-stored.js';
 import { testBackends } from '../helpers/backends.js';
-import { tester } from '../helpers/callers.js';
+import { dispatchedPerTest, walkPages } from '../helpers/console-http.js';
 
 const DAY_MS = 86_400_000;
 const dayAt = (n: number) => new Date(Date.parse('2010-01-01T06:00:00.000Z') + n * DAY_MS).toISOString();
@@ -18,40 +16,14 @@ const dayAt = (n: number) => new Date(Date.parse('2010-01-01T06:00:00.000Z') + n
  * console does, through dispatch.
  */
 describe.each(testBackends())('the console on a long history ($name)', (backend) => {
-  let store: Store;
-  let engine: EngineHost;
-  let api: ApiHandlers;
-  const call = async <M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> => {
-    const result = await dispatch(api, method, input, tester);
-    if (!result.ok) throw new Error(`${method} refused: ${result.error.code} ${result.error.message}`);
-    return result.data as ApiOutput<M>;
-  };
+  const opened = dispatchedPerTest(backend);
+  const call: typeof opened.call = (method, input) => opened.call(method, input);
   /** Every page of the anomalies list, walked with `after` as the console does. */
-  async function allAnomalies(open: boolean): Promise<ApiOutput<'anomalies.list'>> {
-    const listed: ApiOutput<'anomalies.list'> = [];
-    for (let after: number | undefined; ; ) {
-      const page = await call('anomalies.list', { open, limit: 500, ...(after === undefined ? {} : { after }) });
-      listed.push(...page);
-      if (page.length < 500) return listed;
-      after = page.at(-1)!.runId;
-    }
-  }
-
-  beforeEach(async () => {
-    const location = await backend.freshLocation();
-    store = await backend.open(location);
-    engine = createInProcessEngineHost({ location });
-    api = createApi({ store, engine, transport: 'http', databaseLocation: location });
-  });
-
-  afterEach(async () => {
-    await engine.close();
-    await store.close();
-    await backend.cleanup();
-  });
+  const allAnomalies = (open: boolean): Promise<ApiOutput<'anomalies.list'>> =>
+    walkPages((after) => call('anomalies.list', { open, limit: 500, ...(after === undefined ? {} : { after }) }), (page) => page.at(-1)!.runId, 500);
 
   it('lists every one of 5,300 anomalies a page at a time, the oldest too, each once', async () => {
-    const ids = await insertRuns(store, dailyRuns(5_300, { anomalousEvery: 1, end: dayAt(5_299) }));
+    const ids = await insertRuns(opened.store, dailyRuns(5_300, { anomalousEvery: 1, end: dayAt(5_299) }));
     const listed = await allAnomalies(false);
     expect(listed).toHaveLength(5_300);
     expect(listed.map((fold) => fold.runId)).toEqual([...ids].reverse());
@@ -62,7 +34,7 @@ describe.each(testBackends())('the console on a long history ($name)', (backend)
     const runs: LongHistoryRun[] = [{ startedAt: dayAt(0), anomalies: [anomalyOf('fetched:down:2010-01-01')] }];
     for (let n = 1; n <= 5_100; n++) runs.push({ startedAt: dayAt(n), anomalies: [anomalyOf(`one-off-${n}`)] });
     runs.push({ startedAt: dayAt(5_101), anomalies: [anomalyOf('fetched:down:2010-01-01', true)] });
-    const ids = await insertRuns(store, runs);
+    const ids = await insertRuns(opened.store, runs);
     const [raised, still] = [ids[0]!, ids.at(-1)!];
 
     const listed = await allAnomalies(true);
@@ -83,7 +55,7 @@ describe.each(testBackends())('the console on a long history ($name)', (backend)
     const runs: LongHistoryRun[] = [{ startedAt: dayAt(0), anomalies: [anomalyOf('fetched:down:2010-01-01')] }];
     for (let n = 1; n <= 2_100; n++) runs.push({ startedAt: dayAt(n), anomalies: [anomalyOf(`one-off-${n}`)] });
     runs.push({ startedAt: dayAt(2_101), anomalies: [anomalyOf('fetched:down:2010-01-01', true)] });
-    await insertRuns(store, runs);
+    await insertRuns(opened.store, runs);
     const overview = await call('overview.get', { windowDays: 30 });
     // The window is the 30 days up to the newest run: 30 one-off anomalies and the old change still open in it.
     expect(overview.runsInWindow).toBe(31);

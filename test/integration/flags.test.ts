@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateAllFlags, evaluateFlag, flagStore, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 const reason = 'testing';
@@ -167,12 +167,7 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       const values = await flagStore(store).values();
       const events = await flagStore(store).history();
       // The audit table refuses every new row, as a full disk or a lost connection would refuse the event's statement.
-      if (backend.name === 'sqlite') {
-        await sql`CREATE TRIGGER refuse_flag_events BEFORE INSERT ON flag_events BEGIN SELECT RAISE(ABORT, 'audit write refused'); END`.execute(store.queries.db);
-      } else {
-        await sql`CREATE FUNCTION refuse_flag_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit write refused'; END $$`.execute(store.queries.db);
-        await sql`CREATE TRIGGER refuse_flag_events BEFORE INSERT ON flag_events FOR EACH ROW EXECUTE FUNCTION refuse_flag_events()`.execute(store.queries.db);
-      }
+      await refuseInserts(store, 'flag_events');
       await expect(setFlag(store, { flag: 'BATCH_SIZE', value: 10, reason: 'kill it', operator: 'bo' })).rejects.toThrow(/audit write refused/);
       await expect(setFlag(store, { flag: 'ENABLE_SNAPSHOTS', value: false, scope: 'kill', reason: 'a first value', operator: 'bo' })).rejects.toThrow(/audit write refused/);
       await expect(unsetFlag(store, { flag: 'BATCH_SIZE', reason: 'back to default', operator: 'bo' })).rejects.toThrow(/audit write refused/);

@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch, type EngineHost } from '../../main/api/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
-import type { ApiHandlers, ApiInput, ApiMethod, ApiOutput } from '../../shared/api.js';
 import { testBackends } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
 import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
+import { dispatchedPerTest, walkPages as walk } from '../helpers/console-http.js';
 
 /** Lists that had a limit and no cursor: older items past one page could not be reached. */
 let c: ConsoleApi;
@@ -58,17 +58,6 @@ async function storeFinishedRun(store: Store, startedAt: string, options: { task
   return runId;
 }
 
-/** Every page of a list, walked with `after` as the console does, until a page comes back short. */
-async function walk<T>(readPage: (after: number | undefined) => Promise<T[]>, cursorOf: (page: T[]) => number, pageSize: number): Promise<T[]> {
-  const items: T[] = [];
-  for (let after: number | undefined; ; ) {
-    const page = await readPage(after);
-    items.push(...page);
-    if (page.length < pageSize) return items;
-    after = cursorOf(page);
-  }
-}
-
 const day = (n: number) => `2026-03-${String(n).padStart(2, '0')}T06:00:00.000Z`;
 
 /**
@@ -76,35 +65,15 @@ const day = (n: number) => `2026-03-${String(n).padStart(2, '0')}T06:00:00.000Z`
  * older history, anomalies and trials could not be reached, and a second call repeated the first page.
  */
 describe.each(testBackends())('keyset pages of the history, the anomalies and the trial ledger ($name)', (backend) => {
-  let location: string;
-  let store: Store;
-  let engine: EngineHost;
-  let api: ApiHandlers;
-  const call = async <M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> => {
-    const result = await dispatch(api, method, input, tester);
-    if (!result.ok) throw new Error(`${method} refused: ${result.error.code} ${result.error.message}`);
-    return result.data as ApiOutput<M>;
-  };
-
-  beforeEach(async () => {
-    location = await backend.freshLocation();
-    store = await backend.open(location);
-    engine = createInProcessEngineHost({ location });
-    api = createApi({ store, engine, transport: 'http', databaseLocation: location });
-  });
-
-  afterEach(async () => {
-    await engine.close();
-    await store.close();
-    await backend.cleanup();
-  });
+  const opened = dispatchedPerTest(backend);
+  const call: typeof opened.call = (method, input) => opened.call(method, input);
 
   it('walks a task\'s finished runs back a page at a time, each run once, drawn oldest first; runs of one instant in id order', async () => {
     const nightly: number[] = [];
-    for (const n of [1, 2, 3, 4]) nightly.push(await storeFinishedRun(store, day(n), { task: 'nightly' }));
-    await storeFinishedRun(store, day(5), { task: 'other' });
-    nightly.push(await storeFinishedRun(store, day(6), { task: 'nightly' }), await storeFinishedRun(store, day(6), { task: 'nightly' }));
-    await store.createRun({ mode: 'batch', batchSize: 50, task: 'nightly', source: 'crafted', startedAt: day(7), pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+    for (const n of [1, 2, 3, 4]) nightly.push(await storeFinishedRun(opened.store, day(n), { task: 'nightly' }));
+    await storeFinishedRun(opened.store, day(5), { task: 'other' });
+    nightly.push(await storeFinishedRun(opened.store, day(6), { task: 'nightly' }), await storeFinishedRun(opened.store, day(6), { task: 'nightly' }));
+    await opened.store.createRun({ mode: 'batch', batchSize: 50, task: 'nightly', source: 'crafted', startedAt: day(7), pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
 
     const firstPage = await call('history.metrics', { task: 'nightly', limit: 2 });
     expect(firstPage.map((p) => p.runId)).toEqual(nightly.slice(-2));
@@ -115,10 +84,10 @@ describe.each(testBackends())('keyset pages of the history, the anomalies and th
 
   it('walks the anomalies newest first a page at a time, open ones filtered before the page is cut, the same on the CLI', async () => {
     const anomalous: number[] = [];
-    for (const n of [1, 2, 3]) anomalous.push(await storeFinishedRun(store, day(n), { anomalous: true }));
-    await storeFinishedRun(store, day(4));
+    for (const n of [1, 2, 3]) anomalous.push(await storeFinishedRun(opened.store, day(n), { anomalous: true }));
+    await storeFinishedRun(opened.store, day(4));
     // Two anomalies of one instant keep one order: the raising run's id.
-    anomalous.push(await storeFinishedRun(store, day(5), { anomalous: true }), await storeFinishedRun(store, day(5), { anomalous: true }));
+    anomalous.push(await storeFinishedRun(opened.store, day(5), { anomalous: true }), await storeFinishedRun(opened.store, day(5), { anomalous: true }));
     const newestFirst = [...anomalous].reverse();
 
     const pages = await walk((after) => call('anomalies.list', { limit: 2, after }), (page) => page.at(-1)!.runId, 2);
@@ -128,11 +97,11 @@ describe.each(testBackends())('keyset pages of the history, the anomalies and th
     const openPage = await call('anomalies.list', { open: true, limit: 2, after: anomalous[4]! });
     expect(openPage.map((a) => a.runId)).toEqual([anomalous[2]!, anomalous[1]!]);
 
-    const cli = runCli(['anomalies', 'list', '--open', '--limit', '2', '--after', String(anomalous[4]!), '--db', location, '--json']);
+    const cli = runCli(['anomalies', 'list', '--open', '--limit', '2', '--after', String(anomalous[4]!), '--db', opened.location, '--json']);
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual(openPage);
-    expect(runCli(['anomalies', 'list', '--after', '0', '--db', location]).code).toBe(2);
-    const missing = await dispatch(api, 'anomalies.list', { after: 9_999 }, tester);
+    expect(runCli(['anomalies', 'list', '--after', '0', '--db', opened.location]).code).toBe(2);
+    const missing = await dispatch(opened.api, 'anomalies.list', { after: 9_999 }, tester);
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'run 9999 does not exist' } });
   });
 
@@ -142,9 +111,9 @@ describe.each(testBackends())('keyset pages of the history, the anomalies and th
     let lastRunId = 0;
     for (let i = 0; i < manyRuns; i++) {
       const startedAt = new Date(start + i * 1_000).toISOString();
-      lastRunId = await store.createRun({ mode: 'batch', batchSize: 50, task: 'hourly', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+      lastRunId = await opened.store.createRun({ mode: 'batch', batchSize: 50, task: 'hourly', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
     }
-    await storeFinishedRun(store, day(1).replace('06:00', '05:00'));
+    await storeFinishedRun(opened.store, day(1).replace('06:00', '05:00'));
     const overview = await call('overview.get', { windowDays: 1 });
     expect(overview.runsInWindow).toBe(manyRuns + 1);
     expect(overview.runsByStatus).toEqual({ running: manyRuns, success: 1 });

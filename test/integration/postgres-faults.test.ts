@@ -13,7 +13,7 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
 const backend = await availablePostgresBackend();
 
 const RECORDS = hearingRecords(700);
-/** The last item of the second window of 256 (run-update.ts MINIMUM_WINDOW): the next thing the run does is that window's lookup. */
+/** The last item of the second window of 256 (execute-run.ts MINIMUM_WINDOW): the next thing the run does is that window's lookup. */
 const LAST_OF_SECOND_WINDOW = 511;
 
 async function connect(): Promise<pg.Client> {

@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 /** A clock the test moves by hand: no sleeping. */
@@ -206,12 +206,7 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     await withStore(async (store) => {
       await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date(), 'kim');
       const tasks = await taskStore(store).list();
-      if (backend.name === 'sqlite') {
-        await sql`CREATE TRIGGER refuse_task_events BEFORE INSERT ON task_events BEGIN SELECT RAISE(ABORT, 'audit write refused'); END`.execute(store.queries.db);
-      } else {
-        await sql`CREATE FUNCTION refuse_task_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit write refused'; END $$`.execute(store.queries.db);
-        await sql`CREATE TRIGGER refuse_task_events BEFORE INSERT ON task_events FOR EACH ROW EXECUTE FUNCTION refuse_task_events()`.execute(store.queries.db);
-      }
+      await refuseInserts(store, 'task_events');
       await expect(editTask(store, 'nightly', { enabled: false }, new Date(), 'lee')).rejects.toThrow(/audit write refused/);
       await expect(addTask(store, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, new Date(), 'lee')).rejects.toThrow(/audit write refused/);
       expect(await taskStore(store).list()).toEqual(tasks);

@@ -14,7 +14,7 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
  * before its next commit instead of writing into the new holder's database.
  */
 const MINUTE = 60_000;
-/** How often the engine refreshes a held lock (run-update.ts HEARTBEAT_EVERY_MS). */
+/** How often the engine refreshes a held lock (lock-heartbeat.ts HEARTBEAT_EVERY_MS). */
 const HEARTBEAT_EVERY_MS = 10_000;
 
 /** The records, stalled before the item at `position` until `resume()`; `stalled` resolves when the run gets there. */

@@ -34,6 +34,21 @@ const ROWS_PER_INSERT = 500;
 const EVENT_ID_PAGE = 10_000;
 
 /** Runs, their batches, checkpoints and quarantine, and the hearing reads that plan a run: the Store's own methods. */
+/**
+ * Adds every key `readPage` returns to `keys`, a page of at most `pageSize` keys at a time in key
+ * order, each page read after the last key of the one before, until a page comes back short.
+ */
+async function addKeysPaged(keys: { add(key: string): void }, pageSize: number, readPage: (after: string | null) => Promise<string[]>): Promise<void> {
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`page size must be a whole number of at least 1, got ${pageSize}`);
+  let after: string | null = null;
+  for (;;) {
+    const page = await readPage(after);
+    for (const key of page) keys.add(key);
+    if (page.length < pageSize) return;
+    after = page.at(-1)!;
+  }
+}
+
 export class RunRepository {
   constructor(protected readonly driver: StoreDriver) {}
 
@@ -64,16 +79,11 @@ export class RunRepository {
    * range): one result of a million rows held ≈ 280 MB at once.
    */
   async addEventIdsWrittenByRun(runId: number, eventIds: { add(eventId: string): void }, pageSize = EVENT_ID_PAGE): Promise<void> {
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`page size must be a whole number of at least 1, got ${pageSize}`);
-    let after: string | null = null;
-    for (;;) {
+    await addKeysPaged(eventIds, pageSize, async (after) => {
       let page = this.db.selectFrom('hearings').select('eventId').where('lastRunId', '=', runId);
       if (after !== null) page = page.where('eventId', '>', after);
-      const rows = await page.orderBy('eventId').limit(pageSize).execute();
-      for (const row of rows) eventIds.add(row.eventId);
-      if (rows.length < pageSize) return;
-      after = rows.at(-1)!.eventId;
-    }
+      return (await page.orderBy('eventId').limit(pageSize).execute()).map((row) => row.eventId);
+    });
   }
 
   /**
@@ -82,16 +92,11 @@ export class RunRepository {
    * the caller's compact set (see addEventIdsWrittenByRun). What a resume by identity skips.
    */
   async addKeysHandledByRun(runId: number, keys: { add(key: string): void }, pageSize = EVENT_ID_PAGE): Promise<void> {
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`page size must be a whole number of at least 1, got ${pageSize}`);
-    let after: string | null = null;
-    for (;;) {
+    await addKeysPaged(keys, pageSize, async (after) => {
       let page = this.db.selectFrom('runHandled').select('itemKey').where('runId', '=', runId);
       if (after !== null) page = page.where('itemKey', '>', after);
-      const rows = await page.orderBy('itemKey').limit(pageSize).execute();
-      for (const row of rows) keys.add(row.itemKey);
-      if (rows.length < pageSize) return;
-      after = rows.at(-1)!.itemKey;
-    }
+      return (await page.orderBy('itemKey').limit(pageSize).execute()).map((row) => row.itemKey);
+    });
   }
 
   protected async recordHandled(trx: Db, runId: number, keys: readonly string[]): Promise<void> {

@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../../../renderer/src/client/index.js';
+import { useLiveRuns } from '../../../renderer/src/stores/live.js';
 import RunDetail from '../../../renderer/src/views/RunDetail.vue';
 import type { ApiOutput } from '../../../shared/api.js';
 import { fakeClient } from './fake-client.js';
@@ -62,5 +64,40 @@ describe('a run\'s page', () => {
     const items = section.findAll('li');
     expect(items.map((li) => li.text())).toEqual(['✗ hearings stored: 1 of 10 hearings the run wrote are no longer stored (e.g. 5)', '✓ journal matches the writes: undo journal: 10 hearings; metrics: 10 written']);
     expect(items[0]!.classes()).toContain('form-error');
+  });
+});
+
+describe('stopping a running run from its page', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  async function mountRunning(cancel: () => { cancelled: boolean }) {
+    const client = fakeClient({ 'runs.get': () => detail({ status: 'running', finishedAt: null }), 'rollback.events': () => [], 'quarantine.list': () => [], 'runs.cancel': cancel });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    useLiveRuns().apply({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 100 });
+    await flushPromises();
+    const stop = wrapper.get('[data-testid="live-progress"] button');
+    expect(stop.text()).toBe('Stop after this batch');
+    await stop.trigger('click');
+    await flushPromises();
+    return wrapper.get('[data-testid="live-progress"]');
+  }
+
+  it('says the run will stop after its batch when the engine took the stop', async () => {
+    const progress = await mountRunning(() => ({ cancelled: true }));
+    expect(progress.get('[data-testid="stop-note"]').text()).toMatch(/^Stopping after the batch in progress/);
+  });
+
+  it('says so when this console\'s engine does not run it, rather than doing nothing', async () => {
+    const progress = await mountRunning(() => ({ cancelled: false }));
+    expect(progress.get('[data-testid="stop-note"]').text()).toBe('Run 7 is not running in this console\'s engine (it may have just finished, or another process runs it): stop it where it was started.');
+  });
+
+  it('shows a refused stop as an error', async () => {
+    const progress = await mountRunning(() => {
+      throw new ApiError('DB_UNREACHABLE', 'the database did not answer');
+    });
+    expect(progress.get('[role="alert"]').text()).toBe('The run could not be stopped: the database did not answer');
   });
 });

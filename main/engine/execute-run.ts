@@ -1,0 +1,61 @@
+import { WriterLockLost } from '../store/index.js';
+import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
+import { redactedMessage } from '../../shared/redact.js';
+import { runAllOrNothing } from './all-or-nothing.js';
+import { runBatches } from './batch-loop.js';
+import { BatchCommitter } from './batch-commit.js';
+import { BatchSizes } from './batch-sizes.js';
+import { elapsedMs, finishOrLeaveToNextWriter, nothingStored, recordedByNextWriter, retakeLock, runFault, statusFromCounts } from './finish-run.js';
+import type { OpenedRun } from './open-run.js';
+import { RunPlanner } from './planner.js';
+import { RunContext } from './run-context.js';
+import type { UpdateOptions } from './run-update.js';
+import type { Retry } from './transient-retry.js';
+
+export interface Execution extends OpenedRun {
+  clock: () => Date;
+  emit: (event: RunEvent) => void;
+  sleep: (ms: number) => Promise<void>;
+  retry: Retry;
+}
+
+const MINIMUM_WINDOW = 256;
+const MAXIMUM_WINDOW = 10_000;
+
+export async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSummary> {
+  const { store, source } = options;
+  const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
+  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, run.sleep, () => elapsedMs(run));
+  const lookup = (eventIds: string[]) => context.withTransientRetry(() => store.loadHearings(eventIds));
+  const planner = new RunPlanner(lookup, await run.retry(() => store.knownCommitteeCodes()), run.eventIdsInRun);
+  const committer = new BatchCommitter(context);
+  run.emit({ type: 'run-started', runId: run.runId, mode: run.mode, batchSize: run.batchSize, expectedRecords: source.expectedCount });
+
+  let status: RunStatus;
+  let error: string | null = null;
+  let lockLost = false;
+  try {
+    // A re-listed source (congress) skips by identity on a resume (`run.resume`), a file or synthetic one by position.
+    const items = source.items({ skip: run.state.nextPosition, signal: options.signal, resume: run.resume });
+    const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
+    const sizes = new BatchSizes(run.batchSize, options.batchCeiling ?? null);
+    if (run.mode === 'all-or-nothing') {
+      const result = await runAllOrNothing(context, planner, committer, items, { windowSize, chunkSize: run.batchSize, signal: options.signal });
+      if (result.batch) run.emit({ type: 'batch-finished', runId: run.runId, batch: result.batch, metrics: run.state.metrics });
+      status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
+      error = result.error;
+    } else {
+      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined });
+      status = finished ? statusFromCounts(run.state) : 'interrupted';
+      if (!finished) error = 'stopped by a signal after the last committed batch';
+    }
+  } catch (failure) {
+    lockLost = failure instanceof WriterLockLost;
+    const stoppedBy = runFault(store, failure, run.runId);
+    status = stoppedBy === null ? 'failed' : 'interrupted';
+    error = stoppedBy ?? redactedMessage(failure);
+  }
+  if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
+  if (lockLost && !(await retakeLock(store, run))) return recordedByNextWriter(options, run, error!);
+  return finishOrLeaveToNextWriter(options, run, status, error);
+}

@@ -1,0 +1,116 @@
+import os from 'node:os';
+import type { RunStatus, RunSummary } from '../../shared/run.js';
+import type { ValidationResult } from '../../shared/validation.js';
+import { WriterLockLost, type Store } from '../store/index.js';
+import { redactedMessage } from '../../shared/redact.js';
+import type { Execution } from './execute-run.js';
+import { STALE_LOCK_MS } from './lock-heartbeat.js';
+import type { RunPlanner } from './planner.js';
+import { reconcileRun } from './reconcile.js';
+import { faultOf } from './run-context.js';
+import { invariantHolds, type CommittedState } from './run-state.js';
+import type { UpdateOptions } from './run-update.js';
+
+/**
+ * A database that stays busy or unreachable when the run's end is written (a session outside the
+ * writer lock holding the file, the connection gone) cannot take the run row either: what was
+ * committed stands, and the row, still `running`, is marked interrupted by the next writer, so the
+ * operator gets an interrupted summary naming the resume, not an unexpected error.
+ */
+export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
+  try {
+    return await finishRun(options, run, status, error);
+  } catch (failure) {
+    const stoppedBy = runFault(options.store, failure, run.runId);
+    if (stoppedBy === null) throw failure;
+    return recordedByNextWriter(options, run, `the run's end could not be recorded: ${stoppedBy}`);
+  }
+}
+
+/**
+ * A fault that is not the records' — a connection lost beyond the retries, a full or failing disk,
+ * a lost writer lock, a source that stopped answering — stops the run as `interrupted` (resumable)
+ * with this one-line reason; null for anything else, which fails the run.
+ */
+export function runFault(store: Store, failure: unknown, runId: number): string | null {
+  const fault = faultOf(store, failure);
+  if (fault === 'record') return null;
+  const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
+  const cause = failure instanceof WriterLockLost
+    ? null
+    : fault === 'source' ? 'the source failed' : fault === 'transient' ? 'the database stayed unreachable or busy after retries' : 'the database environment failed';
+  return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record — resume with --resume ${runId}`;
+}
+
+/** After losing the lock, the run row may be written only by whoever holds it: us again, if nobody took it. */
+export async function retakeLock(store: Store, run: Execution): Promise<boolean> {
+  await store.releaseWriterLock();
+  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname() }, { now: run.clock(), staleAfterMs: STALE_LOCK_MS });
+  return again.acquired;
+}
+
+/**
+ * Another writer holds the lock now: this run writes nothing more. The next writer marks it
+ * interrupted as it starts (an orphan: its lock is gone); the summary says what this process knows.
+ */
+export async function recordedByNextWriter(options: UpdateOptions, run: Execution, error: string): Promise<RunSummary> {
+  const stored = await run.retry(() => options.store.getRun(run.runId));
+  const { batchList: _batches, ...recorded } = stored!;
+  const metrics = { ...run.state.metrics, durationMs: elapsedMs(run) };
+  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString() };
+  run.emit({ type: 'warning', runId: run.runId, message: error });
+  run.emit({ type: 'run-finished', runId: run.runId, summary });
+  return summary;
+}
+
+/** Earlier segments plus this one. */
+export function elapsedMs(run: Pick<Execution, 'priorDurationMs' | 'startedAt' | 'clock'>): number {
+  return run.priorDurationMs + Math.max(0, run.clock().getTime() - run.startedAt.getTime());
+}
+
+/** Why a run failed without an error: every record was quarantined. Says what was expected and found. */
+export function nothingStored(state: CommittedState, planner: RunPlanner): string {
+  const top = planner.mostCommonRejection();
+  const all = `all ${state.metrics.fetched.toLocaleString('en-US')} records read were quarantined`;
+  return top === null ? all : `${all}; most often ${top.code} (${top.count.toLocaleString('en-US')}), e.g. ${top.example}`;
+}
+
+export function statusFromCounts(state: CommittedState): RunStatus {
+  const { metrics, batchCounts } = state;
+  if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
+  if (metrics.quarantined > 0 || batchCounts.failed > 0 || batchCounts.isolated > 0) return 'partial';
+  return 'success';
+}
+
+async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
+  const { store } = options;
+  const metrics = { ...run.state.metrics, durationMs: elapsedMs(run) };
+  if (!invariantHolds(metrics)) {
+    status = 'failed';
+    error = `run accounting does not add up: fetched ${metrics.fetched} ≠ added ${metrics.added} + updated ${metrics.updated} + unchanged ${metrics.unchanged} + quarantined ${metrics.quarantined}`;
+  }
+  if (status === 'success' || status === 'partial') {
+    const reconciliation = await reconcileRun(store, run.runId, metrics);
+    await store.annotateRun(run.runId, { reconciliation });
+    if (!reconciliation.ok) {
+      status = 'partial';
+      error = [error, `reconciliation after the last batch failed: ${reconciliation.problems.join('; ')}`].filter(Boolean).join('; ');
+      run.emit({ type: 'warning', runId: run.runId, message: error });
+    }
+  }
+  let validation: ValidationResult | null = null;
+  if (options.judge && (status === 'success' || status === 'partial')) {
+    try {
+      validation = await options.judge({ store, runId: run.runId, startedAt: run.startedAt.toISOString(), task: options.task ?? null, metrics });
+    } catch (judgeError) {
+      run.emit({ type: 'warning', runId: run.runId, message: `historical validation failed: ${(judgeError as Error).message}` });
+    }
+  }
+  if (options.finalStatus) status = options.finalStatus(status, validation);
+  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error };
+  await run.retry(() => store.finishRun(run.runId, finished));
+  const detail = await run.retry(() => store.getRun(run.runId));
+  const { batchList: _batches, ...summary } = detail!;
+  run.emit({ type: 'run-finished', runId: run.runId, summary });
+  return summary;
+}

@@ -1,0 +1,129 @@
+import { GatehouseError } from '../../shared/errors.js';
+import { DEFAULT_BATCH_SIZE, type RunMode, type RunSummary, type SourceWindow } from '../../shared/run.js';
+import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '../sources/index.js';
+import type { Store } from '../store/index.js';
+import { checkBatchSize } from './batch-sizes.js';
+import { EventIdSet } from './event-id-set.js';
+import { freshState, stateFromCheckpoint, type CommittedState } from './run-state.js';
+import type { Retry } from './transient-retry.js';
+import type { UpdateOptions } from './run-update.js';
+
+// A run's opening: a new run's row, or a resumed run's checkpoint, window and handled keys, refused when it cannot resume safely.
+
+export interface OpenedRun {
+  runId: number;
+  state: CommittedState;
+  mode: RunMode;
+  batchSize: number;
+  /** When this segment started: a resumed run is timed as the sum of its segments. */
+  startedAt: Date;
+  /** The duration of the run's earlier segments (0 for a new run). */
+  priorDurationMs: number;
+  eventIdsInRun: EventIdSet;
+  /** A resume of a run over a re-listed source: its window and the keys its batches handled. */
+  resume?: ResumeByIdentity;
+}
+
+export async function openRun(options: UpdateOptions, clock: () => Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
+  const { store, source } = options;
+  const startedAt = clock();
+  if (options.resumeRunId !== undefined) return resumeRun(options, options.resumeRunId, startedAt, owner, retry);
+  const mode = options.mode ?? 'batch';
+  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const runId = await retry(() => store.createRun({
+    mode,
+    batchSize,
+    task: options.task ?? null,
+    source: source.description,
+    startedAt: startedAt.toISOString(),
+    ...owner,
+    flags: options.flags ?? {},
+    resumedFrom: null,
+    sourceFingerprint: source.fingerprint ?? null,
+    sourceWindow: source.listing?.window ?? null,
+  }));
+  return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
+}
+
+async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
+  const { store, source } = options;
+  const run = await retry(() => store.getRun(runId));
+  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (run.status !== 'interrupted' && !failedOnLostConnection(store, run)) {
+    throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
+  }
+  if (run.source !== source.description) {
+    throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
+  }
+  const checkpoint = await retry(() => store.getCheckpoint(runId));
+  refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
+  const window = source.listing ? recordedWindow(run, source.listing.window) : null;
+  await retry(() => store.reopenRun(runId, owner));
+  const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
+  // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
+  const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
+  const eventIdsInRun = new EventIdSet();
+  await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
+  const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
+  if (window === null) return opened;
+  // Compact: a Congress.gov key is its decimal eventId, kept as a bit (event-id-set.ts).
+  const handled = new EventIdSet();
+  await retry(() => store.addKeysHandledByRun(runId, handled));
+  return { ...opened, resume: { window, handled } };
+}
+
+/**
+ * The window a run over a re-listed source (congress) listed when it started. The resume lists
+ * that window again and skips by eventId what the run handled; a window computed now would be
+ * another one (a day later, a day's meetings fewer at its start). A run recorded before windows
+ * were, or whose window cannot be read, cannot be resumed by identity, and by position it would
+ * lose meetings and quarantine stored ones as duplicates of themselves: refused, before it is touched.
+ */
+function recordedWindow(run: RunSummary, now: SourceWindow): SourceWindow {
+  const window = run.sourceWindow;
+  const readable = window && !Number.isNaN(Date.parse(window.from)) && !Number.isNaN(Date.parse(window.to)) && Date.parse(window.from) <= Date.parse(window.to);
+  if (window && readable && (window.congress ?? null) !== (now.congress ?? null)) {
+    throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: it listed the ${ordinal(window.congress)} Congress, and this source lists the ${ordinal(now.congress)}`, {
+      hint: `resume it with --congress ${window.congress ?? '(the one it listed)'}, or start a new run for the ${ordinal(now.congress)}`,
+    });
+  }
+  if (window && readable) return window;
+  const what = window ? `its recorded window (${window.from} to ${window.to}) cannot be read` : 'it did not record the window it listed (it began before this version of Gatehouse)';
+  throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: ${what}`, {
+    hint: `a resume re-lists ${run.source} and skips what the run handled by eventId within that window; start a new run with the same --source instead (records already stored are classified unchanged, nothing is written twice)`,
+  });
+}
+
+function ordinal(congress: number | null | undefined): string {
+  if (congress === null || congress === undefined) return 'unnamed';
+  const tens = congress % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[congress % 10] ?? 'th';
+  return `${congress}${suffix}`;
+}
+
+/**
+ * A resume skips the items the run already read by position, so it is right only over the same
+ * file: one replaced, reordered or appended to would have other records skipped, stored twice or
+ * never read, with no warning. A file only touched (same size and sampled bytes, new mtime) is
+ * refused too: the middle of the file is not sampled, and a same-size edit there (a regenerated
+ * export with a fixed title) shows only in the mtime. A new run is always safe: what is already
+ * stored is classified unchanged. Runs recorded before fingerprints (null) resume as before.
+ */
+function refuseChangedSource(run: RunSummary, source: RecordSource, itemsRead: number): void {
+  const recorded = run.sourceFingerprint;
+  if (!recorded) return;
+  const changes = source.fingerprint ? fingerprintChanges(recorded, source.fingerprint) : ['it can no longer be fingerprinted'];
+  if (changes.length === 0) return;
+  throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: ${run.source} changed since the run started (${changes.join('; ')})`, {
+    hint: `the resume would skip the first ${itemsRead.toLocaleString('en-US')} items of the file by position, which are no longer the ones the run read; start a new run with the same --source instead (records already stored are classified unchanged, nothing is written twice)`,
+  });
+}
+
+/**
+ * Runs recorded before transient faults stopped runs as interrupted ended `failed` with the
+ * driver's message ("terminating connection due to administrator command"): the same classifier
+ * reads it, so such a run resumes from its last checkpoint like an interrupted one.
+ */
+function failedOnLostConnection(store: Store, run: RunSummary): boolean {
+  return run.status === 'failed' && typeof run.error === 'string' && store.classifyError(new Error(run.error)) === 'transient';
+}

@@ -1,0 +1,89 @@
+// @vitest-environment happy-dom
+import { flushPromises, type VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../../../renderer/src/client/index.js';
+import TrialsView from '../../../renderer/src/views/TrialsView.vue';
+import type { ApiOutput } from '../../../shared/api.js';
+import type { LedgerSummaryView, TrialJobView } from '../../../shared/api-validation.js';
+import { fakeClient, type Handlers } from './fake-client.js';
+import { mountWith } from './mount.js';
+
+const STAGING = '/data/gatehouse-trials.db';
+const KINDS: ApiOutput<'trials.kinds'> = { kinds: [{ kind: 'spike', level: 'run', defaultMagnitude: 3, meaning: 'a run far above its usual count' }], defaultStaging: STAGING, backend: 'sqlite' };
+const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } };
+
+/** A ledger holding control runs only: rates, but no injected trial to put on the sweep's chart. */
+const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
+const WITH_SPIKES: LedgerSummaryView = {
+  ...CONTROLS_ONLY,
+  trials: 3,
+  injected: 2,
+  caught: 1,
+  detectionRate: 0.5,
+  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } })),
+};
+
+function job(status: TrialJobView['status']): TrialJobView {
+  return { jobId: 'job-1', startedBy: 'Ada', status, staging: STAGING, phase: status === 'running' ? 'trials' : 'finished', done: status === 'running' ? 1 : 2, total: 2, startedAt: '2026-11-30T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-11-30T10:01:00.000Z', error: null, historyNote: null, trials: [], summary: null, ledger: null };
+}
+
+describe('the Trials page', () => {
+  let wrapper: VueWrapper | undefined;
+  afterEach(() => wrapper?.unmount());
+
+  async function open(summary: LedgerSummaryView | null, handlers: Handlers = {}): Promise<VueWrapper> {
+    const client = fakeClient({
+      'trials.kinds': () => KINDS,
+      'trials.summary': () => {
+        if (summary === null) throw new ApiError('SOURCE_UNREADABLE', 'the staging ledger cannot be read');
+        return { ...summary, staging: STAGING };
+      },
+      'trials.list': () => ({ staging: STAGING, trials: [] }),
+      'trials.job': () => null,
+      ...handlers,
+    });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    return wrapper;
+  }
+
+  it('says why there is no detection-against-magnitude chart when the ledger holds no injected trial, instead of an empty heading', async () => {
+    const page = await open(CONTROLS_ONLY);
+    expect(page.find('[data-testid="ledger-false-positives"]').text()).toBe('0.0 %');
+    expect(page.find('[data-testid="detection-sweep"]').exists()).toBe(false);
+    expect(page.find('[data-testid="no-sweep"]').text()).toMatch(/^Nothing to plot yet: no injected trial in this ledger has a magnitude/);
+  });
+
+  it('draws the sweep, and no empty-state note, once injected trials have magnitudes', async () => {
+    const page = await open(WITH_SPIKES);
+    expect(page.findAll('[data-sweep]').map((row) => row.attributes('data-sweep'))).toEqual(['spike:1.5', 'spike:3']);
+    expect(page.find('[data-testid="no-sweep"]').exists()).toBe(false);
+  });
+
+  it('names the ledger only when it knows it: no empty brackets when the kinds and the ledger cannot be read', async () => {
+    const page = await open(null, { 'trials.kinds': () => { throw new ApiError('INTERNAL', 'the trial kinds cannot be listed'); } });
+    const heading = page.findAll('h2').find((h) => h.text().startsWith('Ledger so far'))!;
+    expect(heading.text()).toBe('Ledger so far');
+    expect(page.text()).toContain('the staging ledger cannot be read');
+  });
+
+  it('does not claim a trial still runs after its progress could not be read, and checks again on request', async () => {
+    const answers: (() => TrialJobView)[] = [
+      () => job('running'),
+      () => { throw new ApiError('INTERNAL', 'the console lost its connection'); },
+      () => job('done'),
+    ];
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => answers.shift()!() });
+    const panel = () => page.find('[data-testid="trial-job"]');
+    // The running job is polled again on its own; the second answer fails.
+    await expect.poll(() => panel().find('[role="alert"]').exists()).toBe(true);
+    expect(panel().find('h2').text()).toBe('Trial status unknown');
+    expect(panel().find('[role="alert"]').text()).toContain('Could not read the trial\'s progress: the console lost its connection');
+
+    await panel().find('[data-testid="poll-again"]').trigger('click');
+    await flushPromises();
+    expect(panel().find('h2').text()).toBe('Latest trial');
+    expect(panel().find('[role="alert"]').exists()).toBe(false);
+    expect(answers).toHaveLength(0);
+  });
+});
