@@ -1,0 +1,18 @@
+import { refoldWhereStale } from '../repositories/anomaly-folds.js';
+import type { Migration } from './index.js';
+
+/**
+ * Each anomalous run keeps the id of the run that opened its fold (issue 10 item 3's change), set
+ * when its verdict is recorded: the anomaly list, its open count and the overview read folds by
+ * SQL instead of folding every anomalous run ever recorded on each call. The runs of a database
+ * from before get theirs by the same rule, here, in the migration's transaction.
+ */
+export const migration017: Migration = {
+  version: 17,
+  name: 'anomaly folds stored',
+  sql: (d) => `
+    ALTER TABLE runs ADD COLUMN fold_start_id ${d.long};
+    CREATE INDEX runs_by_fold ON runs(fold_start_id, review);
+    CREATE INDEX runs_by_verdict_start ON runs(verdict, started_at, id);`,
+  backfill: refoldWhereStale,
+};

@@ -1,0 +1,82 @@
+import { sql } from 'kysely';
+import { slices } from '../../../shared/slices.js';
+import { foldAnomalousRuns } from '../../validation/anomaly-folds.js';
+import type { Db } from '../driver.js';
+import type { FoldedRun } from '../types.js';
+
+/** Runs per UPDATE when fold ids are written: three bound parameters each, far below either backend's limit. */
+const FOLD_UPDATE_CHUNK = 500;
+
+/**
+ * The anomalous runs of one task (null: the runs without one; undefined: every task), oldest
+ * first, with only what folding needs and the fold id each one has stored.
+ */
+export async function anomalousForFolding(db: Db, task?: string | null): Promise<(FoldedRun & { foldStartId: number | null })[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson', 'foldStartId'])
+    .where('verdict', '=', 'anomalous')
+    .$if(task === null, (q) => q.where('task', 'is', null))
+    .$if(typeof task === 'string', (q) => q.where('task', '=', task!))
+    .orderBy('startedAt')
+    .orderBy('id')
+    .execute();
+  return rows.map(({ id, validationJson, foldStartId, ...run }) => ({
+    ...run,
+    runId: id,
+    status: run.status as FoldedRun['status'],
+    validation: validationJson === null ? null : (JSON.parse(validationJson) as FoldedRun['validation']),
+    foldStartId: foldStartId === null ? null : Number(foldStartId),
+  }));
+}
+
+/**
+ * Stores the fold of every anomalous run of `task` by the validator's rule (foldAnomalousRuns), and
+ * clears it from the task's runs no longer anomalous. Folds never cross tasks, and a run judged
+ * out of start order (an import, a resume) can change the folds of later runs: the whole task is
+ * folded again, and only the runs whose fold changed are written.
+ */
+export async function refoldTask(db: Db, task: string | null): Promise<void> {
+  const runs = await anomalousForFolding(db, task);
+  const stored = new Map(runs.map((run) => [run.runId, run.foldStartId]));
+  const changed: [runId: number, foldStartId: number][] = [];
+  for (const fold of foldAnomalousRuns(runs)) {
+    const start = fold.runs[0]!.runId;
+    for (const { runId } of fold.runs) if (stored.get(runId) !== start) changed.push([runId, start]);
+  }
+  for (const part of slices(changed, FOLD_UPDATE_CHUNK)) {
+    const cases = sql.join(part.map(([runId, start]) => sql`WHEN ${runId} THEN CAST(${start} AS bigint)`), sql` `);
+    await db
+      .updateTable('runs')
+      .set({ foldStartId: sql<number>`CASE ${sql.ref('id')} ${cases} END` })
+      .where('id', 'in', part.map(([runId]) => runId))
+      .execute();
+  }
+  await db
+    .updateTable('runs')
+    .set({ foldStartId: null })
+    .where((eb) => (task === null ? eb('task', 'is', null) : eb('task', '=', task)))
+    .where('foldStartId', 'is not', null)
+    .where((eb) => eb.or([eb('verdict', 'is', null), eb('verdict', '<>', 'anomalous')]))
+    .execute();
+}
+
+/**
+ * Folds again every task whose stored folds cannot be right: an anomalous run without a fold id
+ * (a database migrated from before folds were stored, a restore of a snapshot from then) or a run
+ * that keeps one without being anomalous.
+ */
+export async function refoldWhereStale(db: Db): Promise<void> {
+  const stale = await db
+    .selectFrom('runs')
+    .select('task')
+    .distinct()
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('verdict', '=', 'anomalous'), eb('foldStartId', 'is', null)]),
+        eb.and([eb('foldStartId', 'is not', null), eb.or([eb('verdict', 'is', null), eb('verdict', '<>', 'anomalous')])]),
+      ]),
+    )
+    .execute();
+  for (const { task } of stale) await refoldTask(db, task);
+}
