@@ -8,7 +8,7 @@ import { foldAnomalousRuns } from '../../main/validation/anomaly-folds.js';
 import { countOpenAnomalies, listAnomalousRuns, markAnomalies, markAnomaly, undoMarks } from '../../main/validation/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { Anomaly } from '../../shared/validation.js';
-import { anomalyOf } from '../../bench/long-history.js';
+import { anomalyOf, insertRuns } from '../../bench/long-history.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { PG_URL } from '../helpers/postgres.js';
 
@@ -170,6 +170,24 @@ describe.each(testBackends())('stored anomaly folds ($name)', (backend) => {
       await store.close();
     }
   }, 300_000);
+
+  it("joins today's run to a change last carried more than a page of anomalies ago", async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      const day = (i: number) => new Date(T0 + i * DAY_MS).toISOString();
+      // The change, 1,200 one-off anomalies of the task since and another task's change of the same id, seeded straight into the table and folded.
+      const [raising] = await insertRuns(store, [
+        { startedAt: day(0), task: 'daily', anomalies: [anomalyOf('old-change')] },
+        ...Array.from({ length: 1_200 }, (_, i) => ({ startedAt: day(1 + i), task: 'daily', anomalies: [anomalyOf(`spike-${i}`)] })),
+        { startedAt: day(1_300), task: 'hourly', anomalies: [anomalyOf('old-change')] },
+      ]);
+      const [today] = await recordRuns(store, [{ startedAt: day(1_400), task: 'daily', anomalies: [anomalyOf('old-change', true), anomalyOf('spike-3', true)] }]);
+      expect((await storedFolds(store))[today!]).toBe(raising);
+      await expectFoldsAsTheRuleMakesThem(store);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
   it('are backfilled when a database built at schema version 16 is opened', async () => {
     const location = await backend.freshLocation();

@@ -48,7 +48,7 @@ export interface Migration {
   name: string;
   sql: (dialect: Dialect) => string;
   /** Fills what SQL alone cannot derive, in the migration's transaction, once its SQL has run. */
-  backfill?: (db: Db) => Promise<void>;
+  backfill?: (db: Db, dialect: Dialect) => Promise<void>;
 }
 
 export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017];
@@ -80,7 +80,7 @@ export async function applyMigrations(session: MigrationSession, now: Date = new
   const pending = MIGRATIONS.filter((migration) => migration.version > current);
   for (const migration of pending) {
     await session.exec(migration.sql(dialect));
-    await migration.backfill?.(session.db);
+    await migration.backfill?.(session.db, dialect);
     // Versions and names are constants of this file, never input.
     await session.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, '${migration.name}', '${now.toISOString()}')`);
   }

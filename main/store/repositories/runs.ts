@@ -8,7 +8,7 @@ import type { Db, StoreDriver } from '../driver.js';
 import { newestFirstPage } from '../keyset.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
-import { refoldTask } from './anomaly-folds.js';
+import { foldAppendedRun, refoldTask } from './anomaly-folds.js';
 import { startedWithin } from './reported-runs.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
@@ -137,7 +137,7 @@ export class RunRepository {
    */
   async finishRun(runId: number, outcome: RunOutcome): Promise<void> {
     await this.driver.transaction(async (trx) => {
-      const before = await trx.selectFrom('runs').select(['task', 'foldStartId']).where('id', '=', runId).executeTakeFirst();
+      const before = await trx.selectFrom('runs').select(['task', 'startedAt', 'foldStartId']).where('id', '=', runId).executeTakeFirst();
       await trx
         .updateTable('runs')
         .set({
@@ -146,7 +146,10 @@ export class RunRepository {
         })
         .where('id', '=', runId)
         .execute();
-      if (before && (outcome.validation?.verdict === 'anomalous' || before.foldStartId !== null)) await refoldTask(trx, before.task);
+      if (!before || (outcome.validation?.verdict !== 'anomalous' && before.foldStartId === null)) return;
+      // Today's run only looks back for the changes it continues; one recorded before later ones (an import, a resume) or judged again moves the task's folds.
+      const appended = before.foldStartId === null && (await foldAppendedRun(trx, { runId, task: before.task, startedAt: before.startedAt, anomalies: outcome.validation!.anomalies }));
+      if (!appended) await refoldTask(trx, before.task);
     });
   }
 
