@@ -9,17 +9,13 @@ import type { FoldedRun } from '../types.js';
 /** Runs per UPDATE when fold ids are written: three bound parameters each, far below either backend's limit. */
 const FOLD_UPDATE_CHUNK = 500;
 
-/**
- * The anomalous runs of one task (null: the runs without one; undefined: every task), oldest
- * first, with only what folding needs and the fold id each one has stored.
- */
-export async function anomalousForFolding(db: Db, task?: string | null): Promise<(FoldedRun & { foldStartId: number | null })[]> {
+/** The anomalous runs of one task (null: the runs without one), oldest first, with only what folding needs and the fold id each one has stored. */
+async function anomalousForFolding(db: Db, task: string | null): Promise<(FoldedRun & { foldStartId: number | null })[]> {
   const rows = await db
     .selectFrom('runs')
     .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson', 'foldStartId'])
     .where('verdict', '=', 'anomalous')
-    .$if(task === null, (q) => q.where('task', 'is', null))
-    .$if(typeof task === 'string', (q) => q.where('task', '=', task!))
+    .where((eb) => (task === null ? eb('task', 'is', null) : eb('task', '=', task)))
     .orderBy('startedAt')
     .orderBy('id')
     .execute();
