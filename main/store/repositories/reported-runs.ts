@@ -70,7 +70,7 @@ export class RunReports {
     const openers = await this.driver.db
       .selectFrom('runs')
       .select('id')
-      .where('verdict', '=', 'anomalous')
+      // The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold).
       .whereRef('foldStartId', '=', 'id')
       .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
       .$if(options.open, (q) => q.where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null))))
