@@ -47,6 +47,8 @@ export async function insertRuns(store: Store, runs: readonly LongHistoryRun[]):
     const inserted = await store.queries.db.insertInto('runs').values(rows).returning('id').execute();
     ids.push(...inserted.map((row) => row.id).sort((a, b) => a - b));
   }
+  // Written around finishRun, which stores each anomalous run's fold: folded here, as a migrated database is.
+  await store.reports.refoldStale();
   return ids;
 }
 

@@ -8,18 +8,22 @@ import { type RunReview, runReviews } from '../validation/index.js';
 
 type HistoryHandlers = Pick<ApiHandlers, 'history.annotations'>;
 
-/** One kind of marker: its newest `limit` audit rows as events. */
-type EventSource = (store: Store, limit: number) => Promise<HistoryEvent[]>;
+/**
+ * One kind of marker: its newest `limit` audit rows at or after `since` as events. The window is
+ * applied in SQL before the limit: filtered afterwards, a kind with more than `limit` rows older
+ * than the window's newest came back short or empty.
+ */
+type EventSource = (store: Store, window: { since?: string; limit: number }) => Promise<HistoryEvent[]>;
 
 /**
  * The audit each folder already keeps, read as markers for the History charts. Rollouts have a
  * slot (HISTORY_EVENT_KINDS) and no source yet: main/rollouts adds its decision ledger here.
  */
 const EVENT_SOURCES: Partial<Record<HistoryEventKind, EventSource>> = {
-  flag: async (store, limit) => (await flagStore(store).history({ limit })).map((event) => flagEvent(flagEventView(event))),
-  rollback: async (store, limit) => (await undoJournal(store).listEvents({ limit })).map(rollbackEvent),
-  review: async (store, limit) => (await runReviews(store).latest({ limit })).map(reviewEvent),
-  restore: async (store, limit) => (await listRestores(store, { limit })).map(restoreEvent),
+  flag: async (store, window) => (await flagStore(store).history(window)).map((event) => flagEvent(flagEventView(event))),
+  rollback: async (store, window) => (await undoJournal(store).listEvents(window)).map(rollbackEvent),
+  review: async (store, window) => (await runReviews(store).latest(window)).map(reviewEvent),
+  restore: async (store, window) => (await listRestores(store, window)).map(restoreEvent),
 };
 
 export function historyHandlers(store: Store): HistoryHandlers {
@@ -29,15 +33,13 @@ export function historyHandlers(store: Store): HistoryHandlers {
       const unavailable: { kind: HistoryEventKind; why: string }[] = [];
       for (const [kind, source] of Object.entries(EVENT_SOURCES) as [HistoryEventKind, EventSource][]) {
         try {
-          events.push(...(await source(store, limit)));
+          events.push(...(await source(store, { since, limit })));
         } catch (error) {
           // One unreadable audit (a damaged snapshot manifest) must not hide the others.
           unavailable.push({ kind, why: error instanceof Error ? error.message : String(error) });
         }
       }
-      const from = since === undefined ? Number.NEGATIVE_INFINITY : Date.parse(since);
-      const inWindow = events.filter((event) => Date.parse(event.at) >= from);
-      return { events: inWindow.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)), unavailable };
+      return { events: events.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)), unavailable };
     },
   };
 }

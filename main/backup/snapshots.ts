@@ -179,10 +179,11 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
 }
 
 /** The restores done to the store, newest first (an audit that outlives them); `after` is the id of the last restore of the previous page. */
-export function listRestores(store: Pick<Store, 'queries'>, options: { limit?: number; after?: number } = {}): Promise<RestoreEvent[]> {
+export function listRestores(store: Pick<Store, 'queries'>, options: { since?: string; limit?: number; after?: number } = {}): Promise<RestoreEvent[]> {
   return store.queries.db
     .selectFrom('restoreEvents')
     .selectAll()
+    .$if(options.since !== undefined, (q) => q.where('at', '>=', options.since!))
     .$call((q) => newestFirstPage(q, options, 50))
     .execute();
 }

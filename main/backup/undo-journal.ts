@@ -72,11 +72,13 @@ class UndoJournal {
   }
 
   /** Newest first; `after` is the id of the last event of the previous page. */
-  async listEvents(options: { runId?: number; limit?: number; after?: number } = {}): Promise<RollbackEventRecord[]> {
+  /** Newest first; `since` keeps the events at or after that instant (canonical ISO 8601), before the limit applies. */
+  async listEvents(options: { runId?: number; since?: string; limit?: number; after?: number } = {}): Promise<RollbackEventRecord[]> {
     const rows = await this.driver.db
       .selectFrom('rollbackEvents')
       .selectAll()
       .$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!))
+      .$if(options.since !== undefined, (q) => q.where('at', '>=', options.since!))
       .$call((q) => newestFirstPage(q, options, 100))
       .execute();
     return rows.map(rollbackEventFromRow);

@@ -63,12 +63,14 @@ class FlagStore {
   }
 
   /** Newest first; `after` is the id of the last event of the previous page. */
-  async history(options: { flag?: string; scope?: string; limit?: number; after?: number } = {}): Promise<FlagEvent[]> {
+  /** Newest first; `since` keeps the events at or after that instant (canonical ISO 8601), before the limit applies. */
+  async history(options: { flag?: string; scope?: string; since?: string; limit?: number; after?: number } = {}): Promise<FlagEvent[]> {
     return this.driver.db
       .selectFrom('flagEvents')
       .selectAll()
       .$if(options.flag !== undefined, (q) => q.where('flag', '=', options.flag!))
       .$if(options.scope !== undefined, (q) => q.where('scope', '=', options.scope!))
+      .$if(options.since !== undefined, (q) => q.where('at', '>=', options.since!))
       .$call((q) => newestFirstPage(q, options, 100))
       .execute();
   }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Db } from './driver.js';
+import { refoldWhereStale } from './repositories/anomaly-folds.js';
 import { countHearings } from './repositories/runs.js';
 import { REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot } from './snapshot-types.js';
@@ -37,6 +38,8 @@ export async function replaceFromSnapshot(
     await sql`INSERT INTO ${sql.id(snakeCase(table))} (${columns}) SELECT ${columns} FROM ${from}`.execute(trx);
   }
   await reapplyReviewMarks(trx);
+  // A snapshot from before folds were stored brings its anomalous runs back without them.
+  await refoldWhereStale(trx);
   return trx
     .insertInto('restoreEvents')
     .values({

@@ -3,7 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus, RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
 import type { Store } from '../store/index.js';
-import { foldAnomalousRuns, foldIsOpen, type AnomalyFold } from './anomaly-folds.js';
+import { foldIsOpen } from './anomaly-folds.js';
 import { type RunReview, runReviews } from './reviews.js';
 
 /**
@@ -42,9 +42,9 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
   const mark = checkMark(request);
   const run = await requireRun(store, request.runId);
   requireAnomalous(run);
-  // A review applies to the whole fold: every run of the change is the same anomaly.
+  // A review applies to the whole fold (each anomalous run stores its own): every run of the change is the same anomaly.
   const at = request.at ?? new Date().toISOString();
-  const reviews = await runReviews(store).addMany((await withTheirFolds(store, [run.runId])).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+  const reviews = await runReviews(store).addMany((await store.reports.withTheirFolds([run.runId])).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
   return reviews.find((review) => review.runId === run.runId)!;
 }
 
@@ -57,27 +57,7 @@ export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'ru
   const runIds = [...new Set(request.runIds)];
   for (const runId of runIds) requireAnomalous(await requireRun(store, runId));
   const at = request.at ?? new Date().toISOString();
-  return runReviews(store).addMany((await withTheirFolds(store, runIds)).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
-}
-
-/**
- * Every anomalous run folded into its changes. A fold reaches back to the run that raised it,
- * however old: folding only the newest few thousand listed an old change from its newer runs,
- * under the wrong run, and left the older anomalies out of every page and every count.
- */
-async function anomalyFolds(store: Store): Promise<AnomalyFold[]> {
-  return foldAnomalousRuns(await store.reports.anomalousForFolding());
-}
-
-/** The runs given and every run of the folds they belong to, each once. */
-async function withTheirFolds(store: Store, runIds: number[]): Promise<number[]> {
-  const folds = await anomalyFolds(store);
-  const all = new Set<number>();
-  for (const runId of runIds) {
-    const fold = folds.find((f) => f.runs.some((r) => r.runId === runId));
-    for (const id of fold ? fold.runs.map((r) => r.runId) : [runId]) all.add(id);
-  }
-  return [...all];
+  return runReviews(store).addMany((await store.reports.withTheirFolds(runIds)).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
 }
 
 /** Undo of expected/confirmed marks (e.g. a bulk review): each run gets back its earlier review state, audited. */
@@ -105,12 +85,6 @@ function requireAnomalous(run: RunSummary): void {
   }
 }
 
-/** Whether `run` comes before `other` in the order folds are listed in (foldAnomalousRuns): start time, then id. */
-function isBefore(run: { startedAt: string; runId: number }, other: { startedAt: string; runId: number }): boolean {
-  const byTime = Date.parse(run.startedAt) - Date.parse(other.startedAt);
-  return byTime < 0 || (byTime === 0 && run.runId < other.runId);
-}
-
 /** The status a held run would have had without BLOCK_ON_ANOMALY. */
 function statusBeforeHold(run: RunSummary): RunStatus {
   const { metrics, batches } = run;
@@ -136,28 +110,25 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
 
 /** Open anomalies (folds, as the list shows them) whose latest run started at or after `since`. */
 export async function countOpenAnomalies(store: Store, since: string): Promise<number> {
-  const from = Date.parse(since);
-  return (await anomalyFolds(store)).filter((fold) => foldIsOpen(fold) && Date.parse(fold.runs.at(-1)!.startedAt) >= from).length;
+  return store.reports.countOpenFolds(since);
 }
 
 /**
  * Open anomalies, newest first: the runs of one change fold into one entry (issue 10 item 3) with
  * the run that raised it, how many runs it has lasted, and the last of them. `open` keeps the
- * folds with a run nobody has reviewed yet. Folding is the validator's rule over the anomalous runs
- * read back, so the page is cut here, after the filter: by the raising run's (startedAt, runId),
- * the order the folds are listed in, from the run `after` names on.
+ * folds with a run nobody has reviewed yet. Each anomalous run stores its fold, so a page is read
+ * by SQL: by the raising run's (startedAt, runId), the order the folds are listed in, from the run
+ * `after` names on.
  */
 export async function listAnomalousRuns(store: Store, options: { open: boolean; limit: number; after?: number }): Promise<AnomalousRunView[]> {
-  const folds = await anomalyFolds(store);
-  const cursor = options.after === undefined ? null : await requireRun(store, options.after);
-  const olderThanCursor = (fold: AnomalyFold) => cursor === null || isBefore(fold.runs[0]!, cursor);
-  const listed = folds.filter((fold) => (!options.open || foldIsOpen(fold)) && olderThanCursor(fold)).reverse().slice(0, options.limit);
+  const cursor = options.after === undefined ? undefined : await requireRun(store, options.after);
+  const listed = await store.reports.folds({ open: options.open, limit: options.limit, before: cursor });
   // The reviews of the runs listed, not every review ever written.
   const byRun = new Map<number, RunReview[]>();
-  for (const review of await runReviews(store).list({ runIds: listed.flatMap((fold) => fold.runs.map((r) => r.runId)) })) {
+  for (const review of await runReviews(store).list({ runIds: listed.flatMap((runs) => runs.map((r) => r.runId)) })) {
     byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
   }
-  return listed.map(({ runs }) => {
+  return listed.map((runs) => {
     const first = runs[0]!;
     const last = runs.at(-1)!;
     return {
@@ -165,7 +136,7 @@ export async function listAnomalousRuns(store: Store, options: { open: boolean; 
       task: first.task ?? null,
       status: first.status,
       startedAt: first.startedAt,
-      review: runs.some((r) => r.review === null) ? null : last.review,
+      review: foldIsOpen({ runs }) ? null : last.review,
       anomalies: first.validation?.anomalies ?? [],
       reviews: runs.flatMap((r) => byRun.get(r.runId) ?? []).sort((a, b) => a.id - b.id),
       runCount: runs.length,

@@ -83,7 +83,10 @@ class RunReviews {
   }
 
   /** One page of the reviews, newest first (the History markers), without reading them all. */
-  async latest(page: KeysetPage): Promise<RunReview[]> {
-    return (await newestFirstPage(this.driver.db.selectFrom('runReviews').selectAll(), page, 100).execute()) as RunReview[];
+  /** Newest first; `since` keeps the reviews at or after that instant (canonical ISO 8601), before the limit applies. */
+  async latest(page: KeysetPage & { since?: string }): Promise<RunReview[]> {
+    const since = page.since;
+    const reviews = this.driver.db.selectFrom('runReviews').selectAll().$if(since !== undefined, (q) => q.where('at', '>=', since!));
+    return (await newestFirstPage(reviews, page, 100).execute()) as RunReview[];
   }
 }

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../../shared/errors.js';
+import type { Db } from '../driver.js';
 import type { Backend } from '../types.js';
 import { migration001 } from './001-domain-and-operations.js';
 import { migration002 } from './002-flags-tasks-notifications.js';
@@ -16,6 +17,7 @@ import { migration013 } from './013-run-hearings-carry-reconciled-columns.js';
 import { migration014 } from './014-run-source-fingerprint.js';
 import { migration015 } from './015-task-events.js';
 import { migration016 } from './016-resume-by-identity.js';
+import { migration017 } from './017-anomaly-folds-stored.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -45,9 +47,11 @@ export interface Migration {
   version: number;
   name: string;
   sql: (dialect: Dialect) => string;
+  /** Fills what SQL alone cannot derive, in the migration's transaction, once its SQL has run. */
+  backfill?: (db: Db, dialect: Dialect) => Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */
@@ -59,6 +63,8 @@ interface MigrationSession {
   exec(sql: string): Promise<void>;
   /** The first column of the first row of a query without parameters. */
   value(sql: string): Promise<unknown>;
+  /** The query layer over the same connection, for a migration's backfill. */
+  readonly db: Db;
 }
 
 /** Applies the migrations the database lacks; refuses one that a newer Gatehouse has migrated. Returns how many ran. */
@@ -74,6 +80,7 @@ export async function applyMigrations(session: MigrationSession, now: Date = new
   const pending = MIGRATIONS.filter((migration) => migration.version > current);
   for (const migration of pending) {
     await session.exec(migration.sql(dialect));
+    await migration.backfill?.(session.db, dialect);
     // Versions and names are constants of this file, never input.
     await session.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, '${migration.name}', '${now.toISOString()}')`);
   }

@@ -37,6 +37,7 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
         location: `${target.location} (schema ${target.schema})`,
         exec: async (text) => void (await client.query(text)),
         value: async (text) => Object.values((await client.query(text)).rows[0] ?? {})[0],
+        db: kyselyOver(client),
       });
     });
   } catch (error) {

@@ -3,6 +3,7 @@ import type { StoreDriver } from '../driver.js';
 import type { Database } from '../schema.js';
 import type { FoldedRun, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
+import { refoldWhereStale } from './anomaly-folds.js';
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
 export class RunReports {
@@ -59,19 +60,68 @@ export class RunReports {
   }
 
   /**
-   * Every anomalous run, oldest first, with only what folding needs: a change is folded back to the
-   * run that raised it, however many anomalies the years have piled up. One read in start order
-   * (the runs_by_start index): keyset pages by id made each page sort every anomalous run again.
+   * A page of anomaly folds (each anomalous run stores the run that opened its fold:
+   * repositories/anomaly-folds.ts), newest opening run first, each fold's runs oldest first. A keyset
+   * page by the opening run's (start, id) after `before`; `open` keeps the folds with a run nobody
+   * has reviewed yet. Reads the page's folds only, however many anomalies the years have piled up.
    */
-  async anomalousForFolding(): Promise<FoldedRun[]> {
+  async folds(options: { open: boolean; limit: number; before?: { startedAt: string; runId: number } }): Promise<FoldedRun[][]> {
+    const { before } = options;
+    const openers = await this.driver.db
+      .selectFrom('runs')
+      .select('id')
+      // The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold).
+      .whereRef('foldStartId', '=', 'id')
+      .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
+      .$if(options.open, (q) => q.where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null))))
+      .orderBy('startedAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+      .execute();
+    if (openers.length === 0) return [];
     const rows = await this.driver.db
       .selectFrom('runs')
-      .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson'])
-      .where('verdict', '=', 'anomalous')
+      .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson', 'foldStartId'])
+      .where('foldStartId', 'in', openers.map((row) => row.id))
       .orderBy('startedAt')
       .orderBy('id')
       .execute();
-    return rows.map(({ id, validationJson, ...run }) => ({ ...run, runId: id, status: run.status as FoldedRun['status'], validation: validationJson === null ? null : (JSON.parse(validationJson) as FoldedRun['validation']) }));
+    const byFold = new Map<number, FoldedRun[]>(openers.map((row) => [row.id, []]));
+    for (const { id, validationJson, foldStartId, ...run } of rows) {
+      const validation = validationJson === null ? null : (JSON.parse(validationJson) as FoldedRun['validation']);
+      byFold.get(Number(foldStartId))!.push({ ...run, runId: id, status: run.status as FoldedRun['status'], validation });
+    }
+    return [...byFold.values()];
+  }
+
+  /** Folds with a run not yet reviewed whose latest run started at or after `since`: only the runs since then are read. */
+  async countOpenFolds(since: string): Promise<number> {
+    const row = await this.driver.db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.count<number | string>('foldStartId').distinct().as('folds'))
+      .where('verdict', '=', 'anomalous')
+      .where('startedAt', '>=', since)
+      .where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.foldStartId').where('member.review', 'is', null)))
+      .executeTakeFirstOrThrow();
+    return Number(row.folds);
+  }
+
+  /** Stores the folds of every task whose runs were written around finishRun (seeded histories), in one transaction. */
+  async refoldStale(): Promise<void> {
+    await this.driver.transaction((trx) => refoldWhereStale(trx));
+  }
+
+  /** The runs given and every run of the folds they belong to, each once: each given run's fold in start order, in the order given. */
+  async withTheirFolds(runIds: readonly number[]): Promise<number[]> {
+    if (runIds.length === 0) return [];
+    const given = await this.driver.db.selectFrom('runs').select(['id', 'foldStartId']).where(this.driver.anyOf('id', runIds)).execute();
+    const foldOf = new Map(given.map((row) => [row.id, row.foldStartId === null ? null : Number(row.foldStartId)]));
+    const folds = [...new Set([...foldOf.values()].filter((fold) => fold !== null))];
+    const members = folds.length === 0 ? [] : await this.driver.db.selectFrom('runs').select(['id', 'foldStartId']).where(this.driver.anyOf('foldStartId', folds)).orderBy('startedAt').orderBy('id').execute();
+    const runsOf = new Map<number, number[]>();
+    for (const row of members) runsOf.set(Number(row.foldStartId), [...(runsOf.get(Number(row.foldStartId)) ?? []), row.id]);
+    const fold = (runId: number) => runsOf.get(foldOf.get(runId) ?? Number.NaN) ?? [runId];
+    return [...new Set(runIds.flatMap(fold))];
   }
 }
 

@@ -8,6 +8,7 @@ import type { Db, StoreDriver } from '../driver.js';
 import { newestFirstPage } from '../keyset.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
+import { foldAppendedRun, refoldTask } from './anomaly-folds.js';
 import { startedWithin } from './reported-runs.js';
 import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
@@ -134,15 +135,27 @@ export class RunRepository {
     await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host }).where('id', '=', runId).execute();
   }
 
+  /**
+   * Records how the run ended, and with its verdict the folds of its task's anomalies
+   * (repositories/anomaly-folds.ts), in one transaction: a run that is or was anomalous may open,
+   * join or leave a fold.
+   */
   async finishRun(runId: number, outcome: RunOutcome): Promise<void> {
-    await this.db
-      .updateTable('runs')
-      .set({
-        status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
-        validationJson: jsonOrNull(outcome.validation), verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
-      })
-      .where('id', '=', runId)
-      .execute();
+    await this.driver.transaction(async (trx) => {
+      const before = await trx.selectFrom('runs').select(['task', 'startedAt', 'foldStartId']).where('id', '=', runId).executeTakeFirst();
+      await trx
+        .updateTable('runs')
+        .set({
+          status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
+          validationJson: jsonOrNull(outcome.validation), verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
+        })
+        .where('id', '=', runId)
+        .execute();
+      if (!before || (outcome.validation?.verdict !== 'anomalous' && before.foldStartId === null)) return;
+      // Today's run only looks back for the changes it continues; one recorded before later ones (an import, a resume) or judged again moves the task's folds.
+      const appended = before.foldStartId === null && (await foldAppendedRun(trx, { runId, task: before.task, startedAt: before.startedAt, anomalies: outcome.validation!.anomalies }));
+      if (!appended) await refoldTask(trx, before.task);
+    });
   }
 
   /**

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
+import { queryLayer } from '../driver.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 
@@ -55,7 +57,11 @@ export async function migrateSqlite(db: Database.Database, location: string): Pr
   db.pragma('foreign_keys = OFF');
   try {
     await immediateTransaction(db, async () => {
-      const session = { dialect: 'sqlite' as const, location, exec: async (text: string) => void db.exec(text), value: async (text: string) => db.prepare(text).pluck().get() };
+      // The query layer over this connection is for backfills; it is never destroyed (that would close the file).
+      const session = {
+        dialect: 'sqlite' as const, location, exec: async (text: string) => void db.exec(text), value: async (text: string) => db.prepare(text).pluck().get(),
+        db: queryLayer(new SqliteDialect({ database: db })),
+      };
       await applyMigrations(session);
       const broken = db.pragma('foreign_key_check') as unknown[];
       if (broken.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `migrating ${location} left ${broken.length} broken foreign key(s); nothing was changed`);
