@@ -17,6 +17,7 @@ export {
 export {
   attachRunToSnapshot,
   createSnapshot,
+  createSnapshotOnRequest,
   listRestores,
   listSnapshots,
   pruneSnapshots,

@@ -50,6 +50,17 @@ export async function createSnapshot(store: Store, options: { kind: SnapshotKind
   return store.snapshots.take({ id: snapshotId(at), kind: options.kind, createdAt: at.toISOString(), runId: options.runId ?? null });
 }
 
+/**
+ * A snapshot asked for by an operator (`backups create`, the console), not by a run: it takes the
+ * writer lock first, so it never copies a database a run is half-way through — such a copy holds
+ * the run as `running`, and restoring it brings back a run no process is doing. While a run (or a
+ * rollback, restore or prune) holds the lock it refuses with LOCK_HELD, naming the holder.
+ */
+export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date } = {}): Promise<Snapshot> {
+  const clock = options.clock ?? (() => new Date());
+  return withWriterLock(store, clock, 'take a snapshot', () => createSnapshot(store, { kind: 'manual', clock }));
+}
+
 /** Newest first. */
 export function listSnapshots(store: Store): Promise<Snapshot[]> {
   return store.snapshots.list();
