@@ -225,6 +225,9 @@ export const backupsPruneReportSchema = z.object({
 export type BackupsPruneReport = z.infer<typeof backupsPruneReportSchema>;
 export const snapshotCheckSchema = z.object({ id: z.string(), ok: z.boolean(), problems: z.array(z.string()) });
 /** A restore is part of the audit: who, why, from which snapshot, and what it changed. */
+/** A kept task whose last run a restore removed: pointed at its newest run that survived, or at none. */
+export const repointedTaskSchema = z.object({ task: z.string(), lastRunIdBefore: z.number().int(), lastRunIdAfter: z.number().int().nullable() });
+export type RepointedTask = z.infer<typeof repointedTaskSchema>;
 export const restoreEventSchema = z.object({
   id: z.number().int(),
   snapshotId: z.string(),
@@ -235,6 +238,7 @@ export const restoreEventSchema = z.object({
   at: z.string(),
   hearingsBefore: z.number().int(),
   hearingsAfter: z.number().int(),
+  repointedTasks: z.array(repointedTaskSchema),
 });
 export type RestoreEventView = z.infer<typeof restoreEventSchema>;
 export const restoreReportSchema = z.object({
