@@ -150,6 +150,7 @@ export const taskEditInputSchema = z.object({
 export const taskHistoryInputSchema = z
   .object({ task: taskName.optional(), limit: z.number().int().min(1).max(1_000).default(100), after: z.number().int().positive().optional() })
   .default({ limit: 100 });
+export type TaskHistoryQuery = z.infer<typeof taskHistoryInputSchema>;
 /** What a task event keeps of the task: what an operator sets, never what the scheduler last did. */
 const auditedTaskSchema = z.object({ cron: z.string(), source: z.string(), lookbackDays: z.number().int(), enabled: z.boolean() });
 export const taskEventViewSchema = z.object({
