@@ -150,6 +150,7 @@ export const taskEditInputSchema = z.object({
 export const taskHistoryInputSchema = z
   .object({ task: taskName.optional(), limit: z.number().int().min(1).max(1_000).default(100), after: z.number().int().positive().optional() })
   .default({ limit: 100 });
+export type TaskHistoryQuery = z.infer<typeof taskHistoryInputSchema>;
 /** What a task event keeps of the task: what an operator sets, never what the scheduler last did. */
 const auditedTaskSchema = z.object({ cron: z.string(), source: z.string(), lookbackDays: z.number().int(), enabled: z.boolean() });
 export const taskEventViewSchema = z.object({
@@ -225,6 +226,9 @@ export const backupsPruneReportSchema = z.object({
 export type BackupsPruneReport = z.infer<typeof backupsPruneReportSchema>;
 export const snapshotCheckSchema = z.object({ id: z.string(), ok: z.boolean(), problems: z.array(z.string()) });
 /** A restore is part of the audit: who, why, from which snapshot, and what it changed. */
+/** A kept task whose last run a restore removed: pointed at its newest run that survived, or at none. */
+export const repointedTaskSchema = z.object({ task: z.string(), lastRunIdBefore: z.number().int(), lastRunIdAfter: z.number().int().nullable() });
+export type RepointedTask = z.infer<typeof repointedTaskSchema>;
 export const restoreEventSchema = z.object({
   id: z.number().int(),
   snapshotId: z.string(),
@@ -235,6 +239,7 @@ export const restoreEventSchema = z.object({
   at: z.string(),
   hearingsBefore: z.number().int(),
   hearingsAfter: z.number().int(),
+  repointedTasks: z.array(repointedTaskSchema),
 });
 export type RestoreEventView = z.infer<typeof restoreEventSchema>;
 export const restoreReportSchema = z.object({

@@ -34,6 +34,8 @@ import {
   snapshotSchema,
   taskAddInputSchema,
   taskEditInputSchema,
+  taskEventViewSchema,
+  taskHistoryInputSchema,
   taskViewSchema,
 } from './api-operations.js';
 import {
@@ -324,6 +326,8 @@ export const API_METHODS = {
   'tasks.list': { input: noInput, output: z.array(taskViewSchema) },
   'tasks.add': { input: taskAddInputSchema, output: taskViewSchema },
   'tasks.edit': { input: taskEditInputSchema, output: taskViewSchema },
+  /** Who added and changed tasks (or one task), newest first; `after`: the id of the last event of the previous page. An unknown task is NOT_FOUND. */
+  'tasks.history': { input: taskHistoryInputSchema, output: z.array(taskEventViewSchema) },
   /** Starts the task now through the engine host, with its task-scoped flags. */
   'tasks.run': { input: z.object({ name: z.string().trim().min(1).max(64) }), output: z.object({ runId }) },
   'notify.test': { input: noInput, output: notifyResultSchema },

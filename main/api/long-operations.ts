@@ -1,6 +1,6 @@
 import type { OperationEvent, OperationView } from '../../shared/api.js';
 import {
-  createSnapshot,
+  createSnapshotOnRequest,
   restoreSnapshot,
   rollback,
   verifySnapshots,
@@ -91,7 +91,7 @@ export async function performOperation(location: string, storeOptions: StoreOpti
         return await restoreSnapshot(store, { snapshotId: request.snapshotId, operator: request.operator, reason: request.reason });
       case 'snapshot':
         progress({ phase: 'copying and checking', done: 0, total: null });
-        return await createSnapshot(store, { kind: 'manual' });
+        return await createSnapshotOnRequest(store);
       case 'verify':
         progress({ phase: 'checking checksums and integrity', done: 0, total: null });
         return await verifySnapshots(store, request.snapshotId);

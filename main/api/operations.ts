@@ -2,7 +2,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { flagEventView, flagHistoryQuery, flagStore, type FlagValue, flagViews, revertFlagEvent, setFlag, unsetFlag } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
-import { addTask, editTask, requireTask, taskStore, taskView } from '../scheduler/index.js';
+import { addTask, editTask, requireTask, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { requireOperator } from './caller.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
@@ -11,7 +11,7 @@ import { checkWebhookUrl, preferencesView, type ConsolePreferences } from './pre
 type OperationsHandlers = Pick<
   ApiHandlers,
   | 'flags.list' | 'flags.set' | 'flags.unset' | 'flags.history' | 'flags.revert' | 'canary.report'
-  | 'tasks.list' | 'tasks.add' | 'tasks.edit' | 'tasks.run' | 'notify.test'
+  | 'tasks.list' | 'tasks.add' | 'tasks.edit' | 'tasks.history' | 'tasks.run' | 'notify.test'
   | 'settings.preferences' | 'settings.saveWebhook' | 'settings.saveCongressKey' | 'settings.saveDatabase'
 >;
 
@@ -33,6 +33,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     // Who changed a task is kept with the change, in its audit event (task_events).
     'tasks.add': async (input, caller) => taskView(await addTask(store, input, new Date(), requireOperator(caller))),
     'tasks.edit': async ({ name, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller))),
+    'tasks.history': (query) => taskHistory(store, query),
     'tasks.run': async ({ name }) => {
       const task = await requireTask(store, name);
       const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays });

@@ -5,6 +5,7 @@
 export { currentOperator } from './operator.js';
 export {
   rollback,
+  undidNothing,
   CONFLICT_POLICIES,
   type ConflictPolicy,
   type RollbackProgress,
@@ -17,6 +18,7 @@ export {
 export {
   attachRunToSnapshot,
   createSnapshot,
+  createSnapshotOnRequest,
   listRestores,
   listSnapshots,
   pruneSnapshots,

@@ -356,7 +356,27 @@ function conflictError(what: string, conflicts: RollbackConflict[]): GatehouseEr
   });
 }
 
+/**
+ * A rollback under --on-conflict skip where every hearing it would undo was changed again later:
+ * it ran (the skips are recorded, so a forced rollback can still take them) but undid nothing.
+ */
+export function undidNothing(report: RollbackReport): boolean {
+  const c = report.counts;
+  return !report.nothingToDo && !report.wouldRefuse && c.skipped > 0 && c.restored + c.deleted + c.createdRowsDeleted === 0;
+}
+
+/** Said first, not as a count of zero among the others: support must not read it as done. */
+function describeNothingUndone(report: RollbackReport, what: string): string {
+  const laterRuns = [...new Set(report.conflicts.flatMap((c) => c.laterRuns))].sort((a, b) => a - b);
+  const by = laterRuns.length > 0 ? ` (by run ${laterRuns.join(', ')})` : '';
+  const head = report.dryRun ? `dry run: rolling back ${what} would undo nothing` : `rolling back ${what} undid nothing`;
+  const kept = report.counts.createdRowsKept > 0 ? `; ${report.counts.createdRowsKept} created committee/witness row(s) kept (still referenced)` : '';
+  const marked = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked rolled_back all the same` : '';
+  return `${head}: all ${report.counts.skipped} hearing(s) it wrote were changed again later${by} and are left as they are by --on-conflict skip${kept}${marked}; --on-conflict force restores them`;
+}
+
 function describeOutcome(report: RollbackReport, what: string): string {
+  if (undidNothing(report)) return describeNothingUndone(report, what);
   const c = report.counts;
   const verb = report.dryRun ? 'would restore' : 'restored';
   const parts = [

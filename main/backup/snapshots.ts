@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { newestFirstPage, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -48,6 +48,17 @@ function snapshotId(at: Date): string {
 export async function createSnapshot(store: Store, options: { kind: SnapshotKind; runId?: number | null; clock?: () => Date }): Promise<Snapshot> {
   const at = (options.clock ?? (() => new Date()))();
   return store.snapshots.take({ id: snapshotId(at), kind: options.kind, createdAt: at.toISOString(), runId: options.runId ?? null });
+}
+
+/**
+ * A snapshot asked for by an operator (`backups create`, the console), not by a run: it takes the
+ * writer lock first, so it never copies a database a run is half-way through — such a copy holds
+ * the run as `running`, and restoring it brings back a run no process is doing. While a run (or a
+ * rollback, restore or prune) holds the lock it refuses with LOCK_HELD, naming the holder.
+ */
+export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date } = {}): Promise<Snapshot> {
+  const clock = options.clock ?? (() => new Date());
+  return withWriterLock(store, clock, 'take a snapshot', () => createSnapshot(store, { kind: 'manual', clock }));
 }
 
 /** Newest first. */
@@ -173,17 +184,25 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
       hearingsBefore: event.hearingsBefore,
       hearingsAfter: event.hearingsAfter,
       event,
-      message: `restored ${store.location} from snapshot ${chosen.id} (taken ${chosen.createdAt}); hearings ${event.hearingsBefore} → ${event.hearingsAfter}; the state before the restore is snapshot ${safetySnapshot.id}; recorded as restore ${event.id} by ${operator}`,
+      message: `restored ${store.location} from snapshot ${chosen.id} (taken ${chosen.createdAt}); hearings ${event.hearingsBefore} → ${event.hearingsAfter}${describeRepointed(event)}; the state before the restore is snapshot ${safetySnapshot.id}; recorded as restore ${event.id} by ${operator}`,
     };
   });
 }
 
+/** The kept tasks whose last run the restore removed, and the run each names now. */
+function describeRepointed(event: RestoreEvent): string {
+  if (event.repointedTasks.length === 0) return '';
+  const tasks = event.repointedTasks.map((t) => `${t.task} (run ${t.lastRunIdBefore} → ${t.lastRunIdAfter === null ? 'none' : `run ${t.lastRunIdAfter}`})`);
+  return `; last run of task(s) re-pointed: ${tasks.join(', ')}`;
+}
+
 /** The restores done to the store, newest first (an audit that outlives them); `after` is the id of the last restore of the previous page. */
-export function listRestores(store: Pick<Store, 'queries'>, options: { since?: string; limit?: number; after?: number } = {}): Promise<RestoreEvent[]> {
-  return store.queries.db
+export async function listRestores(store: Pick<Store, 'queries'>, options: { since?: string; limit?: number; after?: number } = {}): Promise<RestoreEvent[]> {
+  const rows = await store.queries.db
     .selectFrom('restoreEvents')
     .selectAll()
     .$if(options.since !== undefined, (q) => q.where('at', '>=', options.since!))
     .$call((q) => newestFirstPage(q, options, 50))
     .execute();
+  return rows.map(restoreEventFromRow);
 }

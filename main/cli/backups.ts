@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { backupsPruneInputSchema, restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
-import { backupsList, createSnapshot, DEFAULT_RETENTION, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
+import { backupsList, createSnapshotOnRequest, DEFAULT_RETENTION, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -32,9 +32,9 @@ export function registerBackupCommands(program: Command): void {
       printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
       process.stdout.write(`${list.snapshots.length} snapshot(s), ${list.totalBytes} bytes in total\n`);
     }));
-  backups.command('create').description('take a snapshot now').option(...dbOption).option('--json', 'print JSON')
+  backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      const snapshot = await createSnapshotOnRequest(store);
       if (flags.json) return printJson(snapshot);
       process.stdout.write(`snapshot ${snapshot.id}: ${snapshot.sizeBytes} bytes, integrity ok, sha256 ${snapshot.sha256}\n`);
     }));

@@ -33,6 +33,13 @@ export const EXIT_CODE_BY_STATUS: Record<RunStatus, number> = {
   running: 1,
 };
 
+/**
+ * A rollback that undid nothing (every hearing skipped as changed again later): DESIGN §3's 4,
+ * "failed", since none of what was asked happened — not 0, which scripts read as done, and not 2,
+ * which says the request itself was wrong.
+ */
+export const EXIT_CODE_NOTHING_UNDONE = 4;
+
 export function exitCodeFor(error: unknown): number {
   return isGatehouseError(error) ? EXIT_CODE_BY_ERROR[error.code] : 1;
 }

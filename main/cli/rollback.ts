@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { rollbackEventsInputSchema } from '../../shared/api.js';
 import { rollbackApplyInputSchema, rollbackPreviewInputSchema } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { rollback, type RollbackReport, undoJournal } from '../backup/index.js';
+import { rollback, type RollbackReport, undidNothing, undoJournal } from '../backup/index.js';
 import { notifyRollback } from '../scheduler/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliNotifier } from './notifier.js';
-import { printJson, printTable } from './output.js';
+import { EXIT_CODE_NOTHING_UNDONE, printJson, printTable } from './output.js';
 
 interface RollbackFlags {
   db?: string;
@@ -58,8 +58,9 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
     if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq });
     if (flags.json) printJson(report);
     else printReport(report);
-    // A dry run that the real rollback would refuse exits like the refusal would.
-    return report.wouldRefuse ? 2 : 0;
+    // A dry run exits as the real rollback would: refused, or undoing nothing.
+    if (report.wouldRefuse) return 2;
+    return undidNothing(report) ? EXIT_CODE_NOTHING_UNDONE : 0;
   });
 }
 

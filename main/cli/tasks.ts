@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { taskAddInputSchema, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore, taskView } from '../scheduler/index.js';
+import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
@@ -80,9 +80,10 @@ export function registerTasksCommands(program: Command): void {
   ).action(async (name: string | undefined, options: TaskOptions) => {
     const query = parseOptions(taskHistoryInputSchema, { task: name, limit: options.limit, after: options.after }, { task: 'name' });
     await withStore(options.db, async (store) => {
-      const events = await taskStore(store).history(query);
-      if (options.json) return printJson(events.map(taskEventView));
-      printTable(['event', 'at', 'task', 'action', 'operator', 'before', 'after'], events.map((e) => [e.id, e.at, e.task, e.action, e.operator, e.oldJson, e.newJson]));
+      // The API's tasks.history, whole: the same query prints the same JSON on both.
+      const events = await taskHistory(store, query);
+      if (options.json) return printJson(events);
+      printTable(['event', 'at', 'task', 'action', 'operator', 'before', 'after'], events.map((e) => [e.id, e.at, e.task, e.action, e.operator, e.before && JSON.stringify(e.before), JSON.stringify(e.after)]));
     });
   });
 

@@ -1,11 +1,11 @@
-import type { TaskView } from '../../shared/api-operations.js';
+import type { TaskEventView, TaskHistoryQuery, TaskView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { actorName, TASK_NAME_PATTERN } from '../flags/index.js';
 import { parseSourceSpec } from '../sources/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
 import { checkCron, nextOccurrence } from './cron.js';
-import { type ScheduledTask, type ScheduledTaskPatch, taskStore } from './task-store.js';
+import { type ScheduledTask, type ScheduledTaskPatch, taskEventView, taskStore } from './task-store.js';
 
 export const DEFAULT_LOOKBACK_DAYS = 7;
 const MAX_LOOKBACK_DAYS = 3650;
@@ -73,4 +73,16 @@ export async function requireTask(store: Store, name: string): Promise<Scheduled
   const task = await taskStore(store).get(name);
   if (!task) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
   return task;
+}
+
+/**
+ * Who added and changed tasks (or one task), newest first, a keyset page at a time: the one answer
+ * of `gatehouse tasks history` and the API's tasks.history. A task name that matches no task is
+ * NOT_FOUND, not an empty page (a typo must not read as "nobody changed it"); asked only when the
+ * page is empty, since a task with events exists (tasks are never deleted).
+ */
+export async function taskHistory(store: Store, query: TaskHistoryQuery): Promise<TaskEventView[]> {
+  const events = await taskStore(store).history(query);
+  if (events.length === 0 && query.task !== undefined) await requireTask(store, query.task);
+  return events.map(taskEventView);
 }

@@ -13,7 +13,7 @@ export { recordRefusedIn, WriterLockLost } from './faults.js';
 export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolations, type RelatedTable, type RelatedTotals } from './hearing-rows.js';
 export { contentHash } from './hearing-content.js';
 export { newestFirstPage, type KeysetPage } from './keyset.js';
-export { REVIEW_MARKS } from './restore.js';
+export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { checkStagingTarget, copyToStaging, lockStaging, stagingExists, type StagingCopy, type StagingLock } from './staging.js';

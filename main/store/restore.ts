@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
+import type { RepointedTask } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Db } from './driver.js';
 import { refoldWhereStale } from './repositories/anomaly-folds.js';
 import { countHearings } from './repositories/runs.js';
-import { REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
+import { type Database, REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot } from './snapshot-types.js';
 
 /**
@@ -40,14 +41,44 @@ export async function replaceFromSnapshot(
   await reapplyReviewMarks(trx);
   // A snapshot from before folds were stored brings its anomalous runs back without them.
   await refoldWhereStale(trx);
-  return trx
+  const repointedTasks = await repointTasksPastRemovedRuns(trx);
+  const row = await trx
     .insertInto('restoreEvents')
     .values({
       snapshotId: snapshot.id, snapshotTakenAt: snapshot.createdAt, safetySnapshotId: request.safetySnapshotId, operator: request.operator,
-      reason: request.reason, at: request.at, hearingsBefore, hearingsAfter: await countHearings(trx),
+      reason: request.reason, at: request.at, hearingsBefore, hearingsAfter: await countHearings(trx), repointedTasksJson: JSON.stringify(repointedTasks),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  return restoreEventFromRow(row);
+}
+
+/** A restore as recorded, the tasks it re-pointed as objects (the same on both backends: JSON text). */
+export function restoreEventFromRow(row: Selectable<Database['restoreEvents']>): RestoreEvent {
+  const { repointedTasksJson, ...rest } = row;
+  return { ...rest, repointedTasks: JSON.parse(repointedTasksJson) as RepointedTask[] };
+}
+
+/**
+ * Scheduled tasks are kept through a restore, but the run a task names as its last may be one the
+ * restore took away (a run after the snapshot): the task then names its newest run that survived,
+ * or none, so the console and `tasks list` never point at a run that does not exist. Run ids are
+ * never reused, so the largest id is the newest run.
+ */
+async function repointTasksPastRemovedRuns(trx: Db): Promise<RepointedTask[]> {
+  const removedRun = (eb: ExpressionBuilder<Database, 'scheduledTasks'>) =>
+    eb.and([eb('scheduledTasks.lastRunId', 'is not', null), eb.not(eb.exists(eb.selectFrom('runs').select('runs.id').whereRef('runs.id', '=', 'scheduledTasks.lastRunId')))]);
+  const newestSurviving = (eb: ExpressionBuilder<Database, 'scheduledTasks'>) =>
+    eb.selectFrom('runs').select((r) => r.fn.max('runs.id').as('id')).whereRef('runs.task', '=', 'scheduledTasks.name');
+  const repointed = await trx
+    .selectFrom('scheduledTasks')
+    .select((eb) => ['name as task', 'lastRunId as lastRunIdBefore', newestSurviving(eb).as('lastRunIdAfter')])
+    .where(removedRun)
+    .orderBy('name')
+    .execute();
+  if (repointed.length === 0) return [];
+  await trx.updateTable('scheduledTasks').set((eb) => ({ lastRunId: newestSurviving(eb) })).where(removedRun).execute();
+  return repointed.map((task) => ({ task: task.task, lastRunIdBefore: Number(task.lastRunIdBefore), lastRunIdAfter: task.lastRunIdAfter === null ? null : Number(task.lastRunIdAfter) }));
 }
 
 /**

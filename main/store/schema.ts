@@ -142,7 +142,7 @@ export const TABLES = {
     role: 'kept',
     columns: {
       id: 'serial', snapshotId: 'text', snapshotTakenAt: 'time', safetySnapshotId: 'text?', operator: 'text', reason: 'text',
-      at: 'time', hearingsBefore: 'int', hearingsAfter: 'int',
+      at: 'time', hearingsBefore: 'int', hearingsAfter: 'int', repointedTasksJson: 'json',
     },
   },
   /** Sensitivity settings per task, one row per saved version: the latest is in force (main/validation). */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { listSnapshots } from '../../main/backup/index.js';
@@ -87,6 +88,40 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     // A run that exists with nothing quarantined is an empty list on both.
     expect(cli(['quarantine', 'list', '--run', '1']).json).toEqual([]);
     expect((await api('quarantine.list', { runId: 1 })).json).toEqual([]);
+  });
+
+  it('shows a task\'s history with the same JSON, a page at a time, and says a task that does not exist is not found on both', async () => {
+    expect(runCli(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann', '--db', location]).code).toBe(0);
+    expect(runCli(['tasks', 'add', 'weekly', '--cron', '0 4 * * 1', '--source', 'synthetic:seed=2,count=5', '--operator', 'ann', '--db', location]).code).toBe(0);
+    expect((await api('tasks.edit', { name: 'nightly', cron: '30 2 * * *' })).status).toBe(200);
+    expect(runCli(['tasks', 'disable', 'nightly', '--operator', 'bo', '--db', location]).code).toBe(0);
+
+    const whole = cli(['tasks', 'history', 'nightly']);
+    expect(whole.code).toBe(0);
+    expect(whole.json).toEqual((await api('tasks.history', { task: 'nightly' })).json);
+    expect(whole.json).toMatchObject([
+      { task: 'nightly', action: 'edited', operator: 'bo', before: { enabled: true }, after: { cron: '30 2 * * *', enabled: false } },
+      // Over HTTP without a named session the operator is the OS user serving it.
+      { task: 'nightly', action: 'edited', operator: os.userInfo().username, before: { cron: '0 2 * * *' }, after: { cron: '30 2 * * *' } },
+      { task: 'nightly', action: 'added', operator: 'ann', before: null, after: { cron: '0 2 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 7, enabled: true } },
+    ]);
+    const [newest, middle] = whole.json as { id: number }[];
+    const page = cli(['tasks', 'history', 'nightly', '--limit', '1', '--after', String(newest!.id)]);
+    expect(page.json).toEqual((await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
+    expect((page.json as { id: number }[]).map((e) => e.id)).toEqual([middle!.id]);
+    // Every task's events, and a page past the last one of a task that exists: empty, not an error.
+    expect(cli(['tasks', 'history']).json).toEqual((await api('tasks.history', {})).json);
+    expect(cli(['tasks', 'history', 'weekly', '--after', '1']).json).toEqual([]);
+
+    const fromCli = cli(['tasks', 'history', 'nighlty']);
+    const fromApi = await api('tasks.history', { task: 'nighlty' });
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(404);
+    expect(fromCli.json).toEqual(fromApi.json);
+    expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'task "nighlty" does not exist' }) });
+    // The same schema refuses the same bad page on both.
+    expect(cli(['tasks', 'history', 'nightly', '--limit', '0']).code).toBe(2);
+    expect((await api('tasks.history', { task: 'nightly', limit: 0 })).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/limit/) }) });
   });
 
   it('refuses a batch number beyond what a batch column holds as bad input naming the field, on both (not an internal error)', async () => {

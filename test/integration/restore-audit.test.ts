@@ -123,6 +123,39 @@ describe.each(testBackends())('a restore on $name', (backend) => {
     });
   });
 
+  it('points a kept task whose last run the restore removed at its newest run that survived (or none), and records which tasks it re-pointed', async () => {
+    await withFreshStore(backend, async (store) => {
+      const asTask = async (task: string, spec: string) => (await runUpdate({ store, source: await openSource(spec), batchSize: 20, task })).runId;
+      for (const name of ['daily', 'weekly', 'steady', 'never']) await addTask(store, { name, cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' });
+      const dailyFirst = await asTask('daily', 'synthetic:seed=14,count=10');
+      const steady = await asTask('steady', 'synthetic:seed=14,offset=10,count=10');
+      await taskStore(store).markFired('daily', '2026-03-01T02:00:00.000Z', dailyFirst);
+      await taskStore(store).markFired('steady', '2026-03-01T02:00:00.000Z', steady);
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      const dailyLater = await asTask('daily', 'synthetic:seed=14,offset=20,count=10');
+      const weeklyOnly = await asTask('weekly', 'synthetic:seed=14,offset=30,count=10');
+      await taskStore(store).markFired('daily', '2026-03-02T02:00:00.000Z', dailyLater);
+      await taskStore(store).markFired('weekly', '2026-03-02T04:00:00.000Z', weeklyOnly);
+
+      const report = await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad feeds since the 1st', operator: 'jo' });
+
+      const repointed = [
+        { task: 'daily', lastRunIdBefore: dailyLater, lastRunIdAfter: dailyFirst },
+        { task: 'weekly', lastRunIdBefore: weeklyOnly, lastRunIdAfter: null },
+      ];
+      expect(report.event.repointedTasks).toEqual(repointed);
+      expect(report.message).toContain(`last run of task(s) re-pointed: daily (run ${dailyLater} → run ${dailyFirst}), weekly (run ${weeklyOnly} → none)`);
+      expect((await listRestores(store))[0]!.repointedTasks).toEqual(repointed);
+      const lastRuns = Object.fromEntries((await taskStore(store).list()).map((task) => [task.name, [task.lastRunId, task.lastFiredAt]]));
+      // When each last fired is the scheduler's, and stays: only the run it names had gone.
+      expect(lastRuns).toEqual({ daily: [dailyFirst, '2026-03-02T02:00:00.000Z'], weekly: [null, '2026-03-02T04:00:00.000Z'], steady: [steady, '2026-03-01T02:00:00.000Z'], never: [null, null] });
+
+      // A restore that removes no task's last run re-points nothing.
+      const again = await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'once more', operator: 'jo' });
+      expect(again.event.repointedTasks).toEqual([]);
+    });
+  });
+
   it('refuses a restore without a reason and changes nothing', async () => {
     await withFreshStore(backend, async (store) => {
       await update(store, 'synthetic:seed=10,count=10');

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
-import type { Checkpoint, Store } from '../../main/store/index.js';
+import type { Store } from '../../main/store/index.js';
 import type { RunEvent } from '../../shared/run.js';
 import { testBackends, withFreshStore, type TestBackend } from '../helpers/backends.js';
+import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
@@ -18,21 +19,6 @@ beforeEach(() => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-'));
 });
 afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
-
-/** Polls the database (not the clock) until `ready` holds for the run's checkpoint. */
-async function waitForCheckpoint(backend: TestBackend, location: string, runId: number, ready: (checkpoint: Checkpoint) => boolean): Promise<Checkpoint> {
-  const store = await backend.open(location);
-  try {
-    for (let attempt = 0; attempt < 1_200; attempt++) {
-      const checkpoint = await store.getCheckpoint(runId).catch(() => null);
-      if (checkpoint && ready(checkpoint)) return checkpoint;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${runId} never reached the awaited checkpoint`);
-  } finally {
-    await store.close();
-  }
-}
 
 async function withStoreAt<T>(backend: TestBackend, location: string, work: (store: Store) => Promise<T>): Promise<T> {
   const store = await backend.open(location);

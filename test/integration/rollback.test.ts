@@ -6,6 +6,7 @@ import type { Store } from '../../main/store/index.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { testBackends } from '../helpers/backends.js';
 import { domainRows, hashDomainRows } from '../helpers/domain-rows.js';
+import { runCli } from '../helpers/cli.js';
 import { arraySource } from '../helpers/records.js';
 import { validationHistory } from '../../main/validation/index.js';
 
@@ -261,6 +262,31 @@ describe.each(testBackends())('rollback on $name', (backend) => {
         await expectError(rollback(store, { runId: 3 }), 'CONFLICT', /content hash differs/);
       });
     });
+  });
+
+  it('with skip, when every hearing the run wrote was changed again later, says it undid nothing and exits 4 (its dry run too), not 0', async () => {
+    const location = await backend.freshLocation();
+    const update = (spec: string) => expect(runCli(['update', '--db', location, '--source', spec, '--no-snapshot']).code).toBe(0);
+    update('synthetic:seed=5,count=100');
+    update('synthetic:seed=5,count=100,revision=1,changed=10');
+    // Run 3 writes again every hearing run 2 changed (and 10 more).
+    update('synthetic:seed=5,count=100,revision=2,changed=10');
+    const before = hashDomainRows(await domainRows(location));
+    const args = ['rollback', '--db', location, '--run', '2', '--on-conflict', 'skip'];
+
+    const preview = runCli([...args, '--dry-run']);
+    expect(preview.code, preview.stderr).toBe(4);
+    expect(preview.stdout).toMatch(/^dry run: rolling back run 2 would undo nothing: all 10 hearing\(s\) it wrote were changed again later \(by run 3\)/);
+
+    const done = runCli([...args, '--reason', 'wrong revision', '--json']);
+    expect(done.code, done.stderr).toBe(4);
+    const report = JSON.parse(done.stdout) as RollbackReport;
+    expect(report.counts).toMatchObject({ restored: 0, deleted: 0, skipped: 10, forced: 0, createdRowsDeleted: 0 });
+    expect(report.message).toMatch(/^rolling back run 2 undid nothing: .*left as they are by --on-conflict skip.*--on-conflict force restores them$/);
+    expect(hashDomainRows(await domainRows(location))).toEqual(before);
+
+    // One undone hearing is a rollback that did something: exit 0 as before.
+    expect(runCli(['rollback', '--db', location, '--run', '3', '--on-conflict', 'skip', '--reason', 'undo the later one']).code).toBe(0);
   });
 
   it('refuses clearly: a run that does not exist, a batch it does not have, bad arguments', async () => {

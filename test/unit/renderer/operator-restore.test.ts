@@ -67,7 +67,7 @@ describe('the restore dialog (issue 14, item 7)', () => {
         safetySnapshot: { ...SNAPSHOT, id: 'safety-1', kind: 'safety' },
         hearingsBefore: 25,
         hearingsAfter: 10,
-        event: { id: 1, snapshotId: id, snapshotTakenAt: SNAPSHOT.createdAt, safetySnapshotId: 'safety-1', operator: 'Ada', reason, at: '2026-11-28T12:30:00.000Z', hearingsBefore: 25, hearingsAfter: 10 },
+        event: { id: 1, snapshotId: id, snapshotTakenAt: SNAPSHOT.createdAt, safetySnapshotId: 'safety-1', operator: 'Ada', reason, at: '2026-11-28T12:30:00.000Z', hearingsBefore: 25, hearingsAfter: 10, repointedTasks: [] },
         message: `restored the database from snapshot ${id}; recorded as restore 1 by Ada`,
       }),
     });

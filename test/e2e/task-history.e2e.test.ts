@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTask, editTask } from '../../main/scheduler/index.js';
+import { findChromium } from './chromium.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+
+const executablePath = findChromium();
+
+/** A task's history in the console (tasks.history), reached from the task list in Settings: who changed what, and when. */
+describe.skipIf(executablePath === null)('a scheduled task\'s history (browser mode)', () => {
+  let app: ConsoleInBrowser;
+
+  beforeAll(async () => {
+    app = await openConsoleInBrowser({
+      executablePath: executablePath!,
+      seed: async () => undefined,
+      prepare: async ({ store }) => {
+        await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-11-01T09:00:00Z'), 'Ann');
+        await editTask(store, 'nightly', { cron: '30 2 * * *', lookbackDays: 3 }, new Date('2026-11-02T09:00:00Z'), 'Bo');
+        await addTask(store, { name: 'weekly', cron: '0 4 * * 1', source: 'synthetic:seed=2,count=5' }, new Date('2026-11-03T09:00:00Z'), 'Cy');
+      },
+    });
+  });
+
+  afterAll(async () => {
+    expect(app?.pageErrors ?? []).toEqual([]);
+    await app?.close();
+  });
+
+  const rowsOf = (history: ReturnType<ConsoleInBrowser['page']['getByTestId']>) => history.locator('tbody tr');
+
+  it('opens from the task list and shows who changed the task, what changed and when, newest first', async () => {
+    const { page } = app;
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('[data-task=nightly]').getByRole('button', { name: 'History' }).click();
+    const history = page.getByTestId('task-history');
+    await history.getByRole('heading', { name: 'History of nightly' }).waitFor();
+    await expect.poll(() => rowsOf(history).allInnerTexts()).toHaveLength(2);
+    const [edited, added] = await rowsOf(history).allInnerTexts();
+    expect(edited).toMatch(/Bo\s+edited\s+cron 0 2 \* \* \* → 30 2 \* \* \*\s+lookback 7 d → 3 d/);
+    expect(edited).not.toMatch(/source|enabled/);
+    expect(added).toMatch(/Ann\s+added\s+cron 0 2 \* \* \*\s+source synthetic:seed=1,count=5\s+lookback 7 d\s+enabled yes/);
+    // When: the dates of the changes, not of the page load.
+    expect(edited).toMatch(/2026/);
+    await app.shot('task-history');
+  });
+
+  it('shows a change made in the console at once, under the name of the session that made it, and switches to another task', async () => {
+    const { page } = app;
+    await nameSessionUnlessNamed(page, 'Dee');
+    await page.locator('[data-task=nightly]').getByRole('button', { name: 'Disable' }).click();
+    const history = page.getByTestId('task-history');
+    await expect.poll(() => rowsOf(history).allInnerTexts()).toHaveLength(3);
+    expect((await rowsOf(history).allInnerTexts())[0]).toMatch(/Dee\s+edited\s+enabled yes → no/);
+
+    await page.locator('[data-task=weekly]').getByRole('button', { name: 'History' }).click();
+    await history.getByRole('heading', { name: 'History of weekly' }).waitFor();
+    await expect.poll(() => rowsOf(history).allInnerTexts()).toEqual([expect.stringMatching(/Cy\s+added\s+cron 0 4 \* \* 1/)]);
+    await history.getByRole('button', { name: 'Close' }).click();
+    await history.waitFor({ state: 'detached' });
+  });
+});
