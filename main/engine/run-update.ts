@@ -131,6 +131,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const stopHeartbeat = keepLockFresh(store, clock, () => runId);
   try {
     await retry(() => store.markOrphanedRunsInterrupted({ now: clock() }));
+    await retry(() => store.pruneHandledKeys((run) => resumable(store, run)));
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun(beforeRunInput(options)) : null;
     const opened = await openRun(options, clock, owner, retry);
     runId = opened.runId;
@@ -192,7 +193,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const { store, source } = options;
   const run = await retry(() => store.getRun(runId));
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
-  if (run.status !== 'interrupted' && !failedOnLostConnection(store, run)) {
+  if (!resumable(store, run)) {
     throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
   }
   if (run.source !== source.description) {
@@ -275,8 +276,13 @@ function refuseChangedSource(run: RunSummary, source: RecordSource, itemsRead: n
  * driver's message ("terminating connection due to administrator command"): the same classifier
  * reads it, so such a run resumes from its last checkpoint like an interrupted one.
  */
-function failedOnLostConnection(store: Store, run: RunSummary): boolean {
+function failedOnLostConnection(store: Store, run: { status: string; error?: string | null }): boolean {
   return run.status === 'failed' && typeof run.error === 'string' && store.classifyError(new Error(run.error)) === 'transient';
+}
+
+/** Whether `update --resume` takes the run: what keeps the keys its batches handled. */
+function resumable(store: Store, run: { status: string; error?: string | null }): boolean {
+  return run.status === 'interrupted' || failedOnLostConnection(store, run);
 }
 
 interface Execution extends OpenedRun {
@@ -468,7 +474,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
     }
   }
   if (options.finalStatus) status = options.finalStatus(status, validation);
-  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error };
+  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error, resumable: resumable(store, { status, error }) };
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...summary } = detail!;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, restoreSnapshot } from '../../main/backup/index.js';
+import { createSnapshot, restoreSnapshot, rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -8,7 +8,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
-import { hearingRecord } from '../helpers/records.js';
+import { arraySource, hearingRecord } from '../helpers/records.js';
 
 /**
  * A Congress.gov run is re-listed when it is resumed, and the listing may have gained, lost or
@@ -303,6 +303,44 @@ describe.each(testBackends())('resuming a Congress.gov run by congress, chamber 
         expectAccountedFor(resumed);
         expect(detailsRequested(server, resumedFrom).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `119/house/${730050 + i}`), '119/senate/730010'].sort());
         expect(resumed.metrics).toMatchObject({ fetched: 61, added: 60, quarantined: 1 });
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('forgets the handled keys of a run that finished or was rolled back, in the transaction that ends it, and those earlier versions left at the next run', async () => {
+    // Each run interrupted after its first batch needs meetings not stored yet: a batch commits at 50 changes.
+    const meetingsFrom = (first: number) => Array.from({ length: 120 }, (_, i) => hearingRecord(first + i, { updateDate: RECENT }));
+    const feed = { house: meetingsFrom(740000) };
+    const server = await startFakeCongress(feed, { pageSize: 40 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const finished = await interruptedRun(store, server);
+        expect(await handledKeys(store, finished.runId)).toHaveLength(50);
+        expect(await resume(store, server, finished.runId)).toMatchObject({ status: 'success' });
+        expect(await handledKeys(store, finished.runId)).toEqual([]);
+
+        feed.house = meetingsFrom(741000);
+        const rolledBack = await interruptedRun(store, server);
+        expect(await handledKeys(store, rolledBack.runId)).toHaveLength(50);
+        await rollback(store, { runId: rolledBack.runId, reason: 'wrong feed' });
+        expect(await store.getRun(rolledBack.runId)).toMatchObject({ status: 'rolled_back' });
+        expect(await handledKeys(store, rolledBack.runId)).toEqual([]);
+
+        // What a version before this one left behind: keys of a finished run, beside an interrupted run's.
+        feed.house = meetingsFrom(742000);
+        const stillResumable = await interruptedRun(store, server);
+        await store.queries.db.insertInto('runHandled').values([{ runId: finished.runId, itemKey: '119/house/740000' }]).execute();
+        await runUpdate({ store, source: arraySource([]), clock: () => NOW });
+        expect(await handledKeys(store, finished.runId)).toEqual([]);
+        expect(await handledKeys(store, stillResumable.runId)).toHaveLength(50);
+        if (backend.name === 'postgres') {
+          // A run recorded as failed on a lost connection (before such faults interrupted runs) still resumes: its keys stay.
+          await store.queries.db.updateTable('runs').set({ status: 'failed', error: 'terminating connection due to administrator command' }).where('id', '=', stillResumable.runId).execute();
+          await runUpdate({ store, source: arraySource([]), clock: () => NOW });
+          expect(await handledKeys(store, stillResumable.runId)).toHaveLength(50);
+        }
       });
     } finally {
       await server.close();

@@ -129,15 +129,36 @@ export class RunRepository {
     await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host }).where('id', '=', runId).execute();
   }
 
+  /** Records how the run ended; a run that cannot be resumed forgets its handled keys in the same transaction. */
   async finishRun(runId: number, outcome: RunOutcome): Promise<void> {
-    await this.db
-      .updateTable('runs')
-      .set({
-        status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
-        validationJson: jsonOrNull(outcome.validation), verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
-      })
-      .where('id', '=', runId)
+    await this.driver.transaction(async (trx) => {
+      await trx
+        .updateTable('runs')
+        .set({
+          status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
+          validationJson: jsonOrNull(outcome.validation), verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
+        })
+        .where('id', '=', runId)
+        .execute();
+      if (!(outcome.resumable ?? outcome.status === 'interrupted')) await trx.deleteFrom('runHandled').where('runId', '=', runId).execute();
+    });
+  }
+
+  /**
+   * Deletes the handled keys of runs that ended and cannot be resumed (left by versions that kept
+   * them, or by a run whose end another writer recorded); `resumable` decides a failed run, which
+   * one that failed on a lost connection still is. Returns the runs whose keys went.
+   */
+  async pruneHandledKeys(resumable: (run: { status: string; error: string | null }) => boolean): Promise<number[]> {
+    const ended = await this.db
+      .selectFrom('runs')
+      .select(['id', 'status', 'error'])
+      .where('status', 'not in', ['running', 'interrupted'])
+      .where((eb) => eb.exists(eb.selectFrom('runHandled').select('runHandled.runId').whereRef('runHandled.runId', '=', 'runs.id')))
       .execute();
+    const runIds = ended.filter((run) => !resumable(run)).map((run) => run.id);
+    for (const part of slices(runIds, ROWS_PER_INSERT)) await this.db.deleteFrom('runHandled').where('runId', 'in', part).execute();
+    return runIds;
   }
 
   /**
