@@ -106,7 +106,7 @@ export interface WriteTx {
   recordBatch(batch: BatchRecord): Promise<void>;
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /**
-   * Notes the keys (eventIds) of the items this batch handled, for a resume by identity
+   * Notes the keys (`SourceItem.key`) of the items this batch handled, for a resume by identity
    * (`addKeysHandledByRun`): one multi-row statement per 500 keys, a key noted twice kept once.
    */
   recordHandled(runId: number, keys: readonly string[]): Promise<void>;

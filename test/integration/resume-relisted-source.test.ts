@@ -371,4 +371,24 @@ describe.each(testBackends())('resuming a Congress.gov run by congress, chamber 
       await server.close();
     }
   });
+
+  it('resumes a run whose window spans two Congresses by listing both again, weeks later', async () => {
+    const feed = {
+      house: [
+        ...Array.from({ length: 80 }, (_, i) => hearingRecord(760000 + i, { congress: 118, updateDate: '2024-12-30T12:00:00Z' })),
+        ...Array.from({ length: 40 }, (_, i) => hearingRecord(761000 + i, { congress: 119, updateDate: '2025-01-04T12:00:00Z' })),
+      ],
+    };
+    const server = await startFakeCongress(feed, { pageSize: 40, byCongress: true });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const run = await interruptedRun(store, server, FIVE_DAYS_INTO_119TH);
+        const resumed = await resume(store, server, run.runId, new Date('2025-02-01T00:00:00Z'));
+        expect(resumed).toMatchObject({ status: 'success', metrics: { fetched: 120, added: 120, quarantined: 0 } });
+        expectAccountedFor(resumed);
+      });
+    } finally {
+      await server.close();
+    }
+  });
 });
