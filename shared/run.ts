@@ -105,10 +105,17 @@ export type SourceFingerprint = z.infer<typeof sourceFingerprintSchema>;
 
 /**
  * The updateDate window a source re-listed by design (congress) listed when the run started, ISO
- * 8601 instants, and the Congress it lists: recorded on the run so a resume lists the same window,
- * not one computed from the clock at the resume (a day later, another window), of the same Congress.
+ * 8601 instants, and the Congresses it lists (`congress` the latest; `congresses` all, oldest first,
+ * recorded since a window across 3 January of an odd year lists two): recorded on the run so a
+ * resume lists the same window, not one computed from the clock at the resume (a day later, another
+ * window, perhaps of a new Congress), of the same Congresses.
  */
-export const sourceWindowSchema = z.object({ from: z.string(), to: z.string(), congress: z.number().int().nullable().optional() });
+export const sourceWindowSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  congress: z.number().int().nullable().optional(),
+  congresses: z.array(z.number().int()).optional(),
+});
 export type SourceWindow = z.infer<typeof sourceWindowSchema>;
 
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */

@@ -180,8 +180,10 @@ function undoTx(driver: QueryLayer, trx: Db) {
     markBatchesRolledBack: async (runId: number, seqs: number[] | null) => {
       await trx.updateTable('batches').set({ status: 'rolled_back' }).where('runId', '=', runId).$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1])).execute();
     },
+    /** A rolled-back run cannot be resumed: the keys its batches handled go with it. */
     markRunRolledBack: async (runId: number) => {
       await trx.updateTable('runs').set({ status: 'rolled_back' }).where('id', '=', runId).execute();
+      await trx.deleteFrom('runHandled').where('runId', '=', runId).execute();
     },
   };
 }

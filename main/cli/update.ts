@@ -50,7 +50,7 @@ export function registerUpdateCommand(program: Command): void {
     .option('--no-snapshot', 'take no snapshot before this run (the undo journal keeps it reversible)')
     .option('--full-integrity-check', 'run quick_check over the whole database before this run, even when it is as the last verified run left it')
     .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
-    .option('--congress <n>', 'congress: which Congress to list (default: the current one)')
+    .option('--congress <n>', 'congress: which Congress to list (default: each one sitting during the lookback window; a resume lists those its run listed)')
     .option('--json', 'print the run summary as JSON')
     .action(async (flags: UpdateFlags) => {
       process.exitCode = await update(flags);

@@ -5,6 +5,7 @@ import { WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import type { Execution } from './execute-run.js';
 import { STALE_LOCK_MS } from './lock-heartbeat.js';
+import { resumable } from './open-run.js';
 import type { RunPlanner } from './planner.js';
 import { reconcileRun } from './reconcile.js';
 import { faultOf } from './run-context.js';
@@ -107,7 +108,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
     }
   }
   if (options.finalStatus) status = options.finalStatus(status, validation);
-  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error };
+  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error, resumable: resumable(store, { status, error }) };
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...summary } = detail!;

@@ -49,7 +49,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const { store, source } = options;
   const run = await retry(() => store.getRun(runId));
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
-  if (run.status !== 'interrupted' && !failedOnLostConnection(store, run)) {
+  if (!resumable(store, run)) {
     throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
   }
   if (run.source !== source.description) {
@@ -57,7 +57,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   }
   const checkpoint = await retry(() => store.getCheckpoint(runId));
   refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
-  const window = source.listing ? recordedWindow(run, source.listing.window) : null;
+  const window = source.listing ? recordedWindow(run, source.listing) : null;
   await retry(() => store.reopenRun(runId, owner));
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
@@ -66,7 +66,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
   const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
   if (window === null) return opened;
-  // Compact: a Congress.gov key is its decimal eventId, kept as a bit (event-id-set.ts).
+  // Compact for a decimal key (a bare eventId, recorded before keys named the chamber); a Congress.gov run handles thousands at most.
   const handled = new EventIdSet();
   await retry(() => store.addKeysHandledByRun(runId, handled));
   return { ...opened, resume: { window, handled } };
@@ -74,17 +74,19 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
 
 /**
  * The window a run over a re-listed source (congress) listed when it started. The resume lists
- * that window again and skips by eventId what the run handled; a window computed now would be
- * another one (a day later, a day's meetings fewer at its start). A run recorded before windows
- * were, or whose window cannot be read, cannot be resumed by identity, and by position it would
- * lose meetings and quarantine stored ones as duplicates of themselves: refused, before it is touched.
+ * that window again, of the Congresses the run listed, and skips by key what the run handled; a
+ * window computed now would be another one (a day later, a day's meetings fewer at its start; after
+ * 3 January of an odd year, a new Congress). Only a Congress the operator named (`--congress`) and
+ * the run did not list is refused. A run recorded before windows were, or whose window cannot be
+ * read, cannot be resumed by identity, and by position it would lose meetings and quarantine stored
+ * ones as duplicates of themselves: refused, before it is touched.
  */
-function recordedWindow(run: RunSummary, now: SourceWindow): SourceWindow {
+function recordedWindow(run: RunSummary, now: NonNullable<RecordSource['listing']>): SourceWindow {
   const window = run.sourceWindow;
   const readable = window && !Number.isNaN(Date.parse(window.from)) && !Number.isNaN(Date.parse(window.to)) && Date.parse(window.from) <= Date.parse(window.to);
-  if (window && readable && (window.congress ?? null) !== (now.congress ?? null)) {
-    throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: it listed the ${ordinal(window.congress)} Congress, and this source lists the ${ordinal(now.congress)}`, {
-      hint: `resume it with --congress ${window.congress ?? '(the one it listed)'}, or start a new run for the ${ordinal(now.congress)}`,
+  if (window && readable && now.congressNamed && congressesText(window) !== congressesText(now.window)) {
+    throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: it listed the ${congressesText(window)}, and this source lists the ${congressesText(now.window)}`, {
+      hint: `resume it without --congress (a resume lists what its run listed), or start a new run for the ${congressesText(now.window)}`,
     });
   }
   if (window && readable) return window;
@@ -92,6 +94,12 @@ function recordedWindow(run: RunSummary, now: SourceWindow): SourceWindow {
   throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: ${what}`, {
     hint: `a resume re-lists ${run.source} and skips what the run handled by eventId within that window; start a new run with the same --source instead (records already stored are classified unchanged, nothing is written twice)`,
   });
+}
+
+/** "119th Congress", or "118th and 119th Congress" for a window across a new one. */
+function congressesText(window: SourceWindow): string {
+  const congresses = window.congresses && window.congresses.length > 0 ? window.congresses : [window.congress];
+  return `${congresses.map(ordinal).join(' and ')} Congress`;
 }
 
 function ordinal(congress: number | null | undefined): string {
@@ -124,6 +132,11 @@ function refuseChangedSource(run: RunSummary, source: RecordSource, itemsRead: n
  * driver's message ("terminating connection due to administrator command"): the same classifier
  * reads it, so such a run resumes from its last checkpoint like an interrupted one.
  */
-function failedOnLostConnection(store: Store, run: RunSummary): boolean {
+function failedOnLostConnection(store: Store, run: { status: string; error?: string | null }): boolean {
   return run.status === 'failed' && typeof run.error === 'string' && store.classifyError(new Error(run.error)) === 'transient';
+}
+
+/** Whether `update --resume` takes the run: what keeps the keys its batches handled. */
+export function resumable(store: Store, run: { status: string; error?: string | null }): boolean {
+  return run.status === 'interrupted' || failedOnLostConnection(store, run);
 }

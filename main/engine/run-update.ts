@@ -8,7 +8,7 @@ import { redactedMessage } from '../../shared/redact.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { executeRun } from './execute-run.js';
 import { keepLockFresh, STALE_LOCK_MS } from './lock-heartbeat.js';
-import { openRun } from './open-run.js';
+import { openRun, resumable } from './open-run.js';
 import { retryTransient, type Retry } from './transient-retry.js';
 
 /** How each backend's lock outlives its holder: a row with a heartbeat, or an advisory lock tied to a session. */
@@ -103,6 +103,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const stopHeartbeat = keepLockFresh(store, clock, () => runId);
   try {
     await retry(() => store.markOrphanedRunsInterrupted({ now: clock() }));
+    await retry(() => store.pruneHandledKeys((run) => resumable(store, run)));
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun(beforeRunInput(options)) : null;
     const opened = await openRun(options, clock, owner, retry);
     runId = opened.runId;

@@ -41,7 +41,7 @@ export {
 export { CongressClient, CongressFetchError, DEFAULT_CONGRESS_BASE_URL, retryAfterMs, type CongressClientOptions } from './congress/client.js';
 export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter } from './congress/rate-limit.js';
 export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
-export { congressDateTime, currentCongress, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from './congress/window.js';
+export { congressDateTime, congressesSitting, currentCongress, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, noonEastern } from './congress/window.js';
 
 /**
  * Opens `file:PATH`, `synthetic:…` or `congress:[BASE_URL]`. Throws GatehouseError SOURCE_SPEC_UNKNOWN

@@ -15,15 +15,16 @@ export interface SourceItem {
   /** The record's eventId when `raw` no longer carries it as a field (a record past a limit kept as text). */
   eventId?: string;
   /**
-   * A source re-listed by design (`RecordSource.listing`) names each item by this key — its eventId,
-   * or a digest of an entry without one — so a resume skips what the run already handled by identity.
+   * A source re-listed by design (`RecordSource.listing`) names each item by this key — for
+   * Congress.gov `congress/chamber/eventId`, as its API addresses a meeting, or a digest of an entry
+   * without an eventId — so a resume skips what the run already handled by identity.
    */
   key?: string;
 }
 
 /** How a resume of a run over a re-listed source reads it: the same window, minus what was handled. */
 export interface ResumeByIdentity {
-  /** The window the run listed when it started. */
+  /** The window the run listed when it started, with the Congresses it listed. */
   window: SourceWindow;
   /** Keys of the items the run's committed batches handled (written, unchanged or quarantined): not yielded again. */
   handled: { has(key: string): boolean };
@@ -45,7 +46,14 @@ export interface RecordSource {
    * and lists the window the run recorded. Absent: positions are stable (a file checked by its
    * fingerprint, a synthetic spec that fixes every record).
    */
-  readonly listing?: { readonly window: SourceWindow };
+  readonly listing?: {
+    readonly window: SourceWindow;
+    /**
+     * True when the operator named what the window lists (`--congress`): a resume of a run that
+     * listed another Congress is refused. False: the default, and a resume lists what its run recorded.
+     */
+    readonly congressNamed: boolean;
+  };
   /**
    * Streams the items in a stable order; `skip` items are read past without being yielded. With
    * `resume` (a source with `listing`), items whose key is handled are read past instead, and the

@@ -80,9 +80,10 @@ export const TABLES = {
     },
   },
   /**
-   * The keys (eventIds) of the items each committed batch of a re-listed run handled, written with
-   * its checkpoint: what a resume of the run skips (migration 016). Absent from snapshots taken
-   * before it, which restore it empty.
+   * The keys of the items each committed batch of a re-listed run handled (congress/chamber/eventId;
+   * a bare eventId from runs of migrations 016 to 018), written with its checkpoint: what a resume of
+   * the run skips (migration 016). Deleted when the run ends unresumable. Absent from snapshots
+   * taken before it, which restore it empty.
    */
   runHandled: { role: 'replaced', columns: { runId: 'long', itemKey: 'text' }, since: 16 },
   rollbackEvents: {

@@ -68,8 +68,11 @@ export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | '
   sourceWindow?: SourceWindow | null;
 };
 
-/** How a run ended, as finishRun records it. */
-export type RunOutcome = Required<Pick<RunSummary, 'status' | 'metrics' | 'validation' | 'error'>> & { finishedAt: string; batchCounts: BatchCounts };
+/**
+ * How a run ended, as finishRun records it. `resumable` (by default: the run is interrupted) keeps
+ * the keys its batches handled for `update --resume`; otherwise they are deleted with the run's end.
+ */
+export type RunOutcome = Required<Pick<RunSummary, 'status' | 'metrics' | 'validation' | 'error'>> & { finishedAt: string; batchCounts: BatchCounts; resumable?: boolean };
 
 /** A run as the reports read it: the summary plus the operator's review, if any. */
 export interface ReportedRun extends RunSummary {
@@ -103,7 +106,7 @@ export interface WriteTx {
   recordBatch(batch: BatchRecord): Promise<void>;
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /**
-   * Notes the keys (eventIds) of the items this batch handled, for a resume by identity
+   * Notes the keys (`SourceItem.key`) of the items this batch handled, for a resume by identity
    * (`addKeysHandledByRun`): one multi-row statement per 500 keys, a key noted twice kept once.
    */
   recordHandled(runId: number, keys: readonly string[]): Promise<void>;

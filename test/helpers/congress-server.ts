@@ -37,7 +37,8 @@ const CONGRESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
  */
 export async function startFakeCongress(
   meetings: Partial<Record<'house' | 'senate' | 'nochamber', Record<string, unknown>[]>>,
-  options: { pageSize?: number; byteOrderMark?: boolean } = {},
+  /** `byCongress`: list and detail only the meetings whose `congress` is the one in the path, as the real API does. */
+  options: { pageSize?: number; byteOrderMark?: boolean; byCongress?: boolean } = {},
 ): Promise<FakeCongress> {
   const pageSize = options.pageSize ?? 250;
   const prefix = options.byteOrderMark ? '\uFEFF' : '';
@@ -47,7 +48,7 @@ export async function startFakeCongress(
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const seen = { path: url.pathname, query: Object.fromEntries(url.searchParams) };
     requests.push(seen);
-    const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl);
+    const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl, options.byCongress ?? false);
     if (reply.hang) return;
     const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
@@ -68,11 +69,12 @@ function feedReply(
   meetings: Partial<Record<string, Record<string, unknown>[]>>,
   pageSize: number,
   baseUrl: string,
+  byCongress: boolean,
 ): FakeReply {
   if (seen.query.api_key !== FAKE_API_KEY) return { status: 403, body: { error: { code: 'API_KEY_INVALID' } } };
   if (seen.query.format !== 'json') return { status: 400, body: { error: 'format=json expected' } };
   const [, , congress, chamber, eventId] = seen.path.split('/').slice(1);
-  const records = meetings[chamber ?? ''] ?? [];
+  const records = (meetings[chamber ?? ''] ?? []).filter((r) => !byCongress || r.congress === Number(congress));
   if (eventId !== undefined) {
     const record = records.find((r) => r.eventId === eventId);
     return record ? { body: { committeeMeeting: record } } : { status: 404, body: { error: 'not found' } };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, restoreSnapshot } from '../../main/backup/index.js';
+import { createSnapshot, restoreSnapshot, rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -8,7 +8,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
-import { hearingRecord } from '../helpers/records.js';
+import { arraySource, hearingRecord } from '../helpers/records.js';
 
 /**
  * A Congress.gov run is re-listed when it is resumed, and the listing may have gained, lost or
@@ -40,10 +40,10 @@ function source(server: FakeCongress, now: Date, overrides: Partial<CongressSour
 }
 
 /** Stopped by its signal once its first batch (50 changes) has committed: a state, not a clock. */
-async function interruptedRun(store: Store, server: FakeCongress): Promise<RunSummary> {
+async function interruptedRun(store: Store, server: FakeCongress, now = NOW): Promise<RunSummary> {
   const controller = new AbortController();
   const run = await runUpdate({
-    store, source: source(server, NOW), batchSize: 50, batchCeiling: null, signal: controller.signal, clock: () => NOW,
+    store, source: source(server, now), batchSize: 50, batchCeiling: null, signal: controller.signal, clock: () => now,
     onEvent: (event: RunEvent) => {
       if (event.type === 'batch-finished') controller.abort();
     },
@@ -156,7 +156,7 @@ describe.each(testBackends())('resuming a Congress.gov run whose feed changed, o
     try {
       await withFreshStore(backend, async (store) => {
         const run = await interruptedRun(store, server);
-        expect((await store.getRun(run.runId))?.sourceWindow).toEqual({ from: '2025-03-01T00:00:00.000Z', to: '2025-03-08T00:00:00.000Z', congress: 119 });
+        expect((await store.getRun(run.runId))?.sourceWindow).toEqual({ from: '2025-03-01T00:00:00.000Z', to: '2025-03-08T00:00:00.000Z', congress: 119, congresses: [119] });
 
         // What migration 016 leaves on every earlier run.
         await store.queries.db.updateTable('runs').set({ sourceWindowJson: null }).where('id', '=', run.runId).execute();
@@ -187,7 +187,7 @@ describe.each(testBackends())('resuming a Congress.gov run whose feed changed, o
         const run = await interruptedRun(store, server);
         const otherCongress = await refusal(resume(store, server, run.runId, TWO_DAYS_LATER, { congress: 118 }));
         expect(otherCongress.code).toBe('CONFLICT');
-        expect(otherCongress.message).toBe(`run ${run.runId} cannot be resumed: it listed the 119th Congress, and this source lists the 118th`);
+        expect(otherCongress.message).toBe(`run ${run.runId} cannot be resumed: it listed the 119th Congress, and this source lists the 118th Congress`);
         const otherServer = await refusal(runUpdate({ store, source: source(other, TWO_DAYS_LATER), resumeRunId: run.runId }));
         expect(otherServer.code).toBe('USAGE');
         expect(otherServer.message).toContain('resume it with the same --source');
@@ -216,6 +216,176 @@ describe.each(testBackends())('resuming a Congress.gov run whose feed changed, o
         const report = await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'before the congress run' });
         expect(report.event).toMatchObject({ hearingsAfter: 0 });
         expect(await store.queries.db.selectFrom('runHandled').select('itemKey').execute()).toEqual([]);
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** The keys a run's committed batches handled, as run_handled holds them. */
+async function handledKeys(store: Store, runId: number): Promise<string[]> {
+  const rows = await store.queries.db.selectFrom('runHandled').select('itemKey').where('runId', '=', runId).orderBy('itemKey').execute();
+  return rows.map((row) => row.itemKey);
+}
+
+function detailsRequested(server: FakeCongress, since = 0): string[] {
+  return server.requests.slice(since).filter((request) => request.path.split('/').length === 6).map((request) => request.path.replace('/v3/committee-meeting/', ''));
+}
+
+/** A Congress begins at noon Eastern Time on 3 January of an odd year: 17:00 UTC (EST). */
+const DAY_BEFORE_119TH = new Date('2025-01-02T12:00:00Z');
+const WEEK_INTO_119TH = new Date('2025-01-10T12:00:00Z');
+const FIVE_DAYS_INTO_119TH = new Date('2025-01-05T12:00:00Z');
+
+describe.each(testBackends())('resuming a Congress.gov run by congress, chamber and eventId, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('resumes a run begun under the 118th Congress, after the 119th began, by listing the 118th as it started', async () => {
+    const feed = { house: Array.from({ length: 120 }, (_, i) => hearingRecord(710000 + i, { congress: 118, updateDate: '2024-12-30T12:00:00Z' })) };
+    const server = await startFakeCongress(feed, { pageSize: 40, byCongress: true });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const run = await interruptedRun(store, server, DAY_BEFORE_119TH);
+        expect((await store.getRun(run.runId))?.sourceWindow).toMatchObject({ congress: 118, congresses: [118] });
+        const resumedFrom = server.requests.length;
+
+        const resumed = await resume(store, server, run.runId, WEEK_INTO_119TH);
+        expect(resumed).toMatchObject({ status: 'success', metrics: { fetched: 120, added: 120, quarantined: 0 } });
+        expectAccountedFor(resumed);
+        expect(new Set(server.requests.slice(resumedFrom).map((request) => request.path.split('/')[3]))).toEqual(new Set(['118']));
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads on a resume a Senate meeting whose eventId a handled House meeting has, instead of skipping it as handled', async () => {
+    const feed = {
+      house: Array.from({ length: 60 }, (_, i) => hearingRecord(720000 + i, { updateDate: RECENT })),
+      senate: [hearingRecord(720010, { chamber: 'Senate', updateDate: RECENT, title: 'The Senate meeting numbered like a House one' })],
+    };
+    const server = await startFakeCongress(feed, { pageSize: 40 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const run = await interruptedRun(store, server);
+        const resumedFrom = server.requests.length;
+
+        const resumed = await resume(store, server, run.runId);
+        expectAccountedFor(resumed);
+        expect(detailsRequested(server, resumedFrom)).toContain('119/senate/720010');
+        // The store knows a hearing by eventId alone: the second meeting is quarantined as a duplicate, visibly, not skipped.
+        expect(resumed.metrics).toMatchObject({ fetched: 61, added: 60, quarantined: 1 });
+        expect((await store.listQuarantine({ runId: run.runId })).map((entry) => entry.eventId)).toEqual(['720010']);
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resumes a run whose handled keys were recorded as bare eventIds (migrations 016-018): none read again, the same eventId in the Senate read', async () => {
+    const feed = {
+      house: Array.from({ length: 60 }, (_, i) => hearingRecord(730000 + i, { updateDate: RECENT })),
+      senate: [hearingRecord(730010, { chamber: 'Senate', updateDate: RECENT })],
+    };
+    const server = await startFakeCongress(feed, { pageSize: 40 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const run = await interruptedRun(store, server);
+        const keys = await handledKeys(store, run.runId);
+        expect(keys).toHaveLength(50);
+        const { db } = store.queries;
+        await db.deleteFrom('runHandled').where('runId', '=', run.runId).execute();
+        await db.insertInto('runHandled').values(keys.map((key) => ({ runId: run.runId, itemKey: key.split('/').at(-1)! }))).execute();
+        const resumedFrom = server.requests.length;
+
+        const resumed = await resume(store, server, run.runId);
+        expectAccountedFor(resumed);
+        expect(detailsRequested(server, resumedFrom).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `119/house/${730050 + i}`), '119/senate/730010'].sort());
+        expect(resumed.metrics).toMatchObject({ fetched: 61, added: 60, quarantined: 1 });
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('forgets the handled keys of a run that finished or was rolled back, in the transaction that ends it, and those earlier versions left at the next run', async () => {
+    // Each run interrupted after its first batch needs meetings not stored yet: a batch commits at 50 changes.
+    const meetingsFrom = (first: number) => Array.from({ length: 120 }, (_, i) => hearingRecord(first + i, { updateDate: RECENT }));
+    const feed = { house: meetingsFrom(740000) };
+    const server = await startFakeCongress(feed, { pageSize: 40 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const finished = await interruptedRun(store, server);
+        expect(await handledKeys(store, finished.runId)).toHaveLength(50);
+        expect(await resume(store, server, finished.runId)).toMatchObject({ status: 'success' });
+        expect(await handledKeys(store, finished.runId)).toEqual([]);
+
+        feed.house = meetingsFrom(741000);
+        const rolledBack = await interruptedRun(store, server);
+        expect(await handledKeys(store, rolledBack.runId)).toHaveLength(50);
+        await rollback(store, { runId: rolledBack.runId, reason: 'wrong feed' });
+        expect(await store.getRun(rolledBack.runId)).toMatchObject({ status: 'rolled_back' });
+        expect(await handledKeys(store, rolledBack.runId)).toEqual([]);
+
+        // What a version before this one left behind: keys of a finished run, beside an interrupted run's.
+        feed.house = meetingsFrom(742000);
+        const stillResumable = await interruptedRun(store, server);
+        await store.queries.db.insertInto('runHandled').values([{ runId: finished.runId, itemKey: '119/house/740000' }]).execute();
+        await runUpdate({ store, source: arraySource([]), clock: () => NOW });
+        expect(await handledKeys(store, finished.runId)).toEqual([]);
+        expect(await handledKeys(store, stillResumable.runId)).toHaveLength(50);
+        if (backend.name === 'postgres') {
+          // A run recorded as failed on a lost connection (before such faults interrupted runs) still resumes: its keys stay.
+          await store.queries.db.updateTable('runs').set({ status: 'failed', error: 'terminating connection due to administrator command' }).where('id', '=', stillResumable.runId).execute();
+          await runUpdate({ store, source: arraySource([]), clock: () => NOW });
+          expect(await handledKeys(store, stillResumable.runId)).toHaveLength(50);
+        }
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('lists the 118th and the 119th Congress over a lookback window across 3 January, and records both for a resume', async () => {
+    const feed = {
+      house: [
+        hearingRecord(750001, { congress: 118, updateDate: '2024-12-29T18:00:00Z' }),
+        hearingRecord(750002, { congress: 118, updateDate: '2025-01-04T09:00:00Z', title: 'Transcript posted after the 118th ended' }),
+        hearingRecord(750003, { congress: 119, updateDate: '2025-01-04T15:00:00Z' }),
+      ],
+    };
+    const server = await startFakeCongress(feed, { byCongress: true });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const run = await runUpdate({ store, source: source(server, FIVE_DAYS_INTO_119TH), clock: () => FIVE_DAYS_INTO_119TH });
+        expect(run).toMatchObject({ status: 'success', metrics: { fetched: 3, added: 3 } });
+        expect(detailsRequested(server).sort()).toEqual(['118/house/750001', '118/house/750002', '119/house/750003']);
+        expect((await store.getRun(run.runId))?.sourceWindow).toEqual({ from: '2024-12-29T12:00:00.000Z', to: '2025-01-05T12:00:00.000Z', congress: 119, congresses: [118, 119] });
+
+        // A Congress the operator names is the only one listed.
+        const named = await runUpdate({ store, source: source(server, FIVE_DAYS_INTO_119TH, { congress: 119 }), clock: () => FIVE_DAYS_INTO_119TH });
+        expect(named.metrics).toMatchObject({ fetched: 1, unchanged: 1 });
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resumes a run whose window spans two Congresses by listing both again, weeks later', async () => {
+    const feed = {
+      house: [
+        ...Array.from({ length: 80 }, (_, i) => hearingRecord(760000 + i, { congress: 118, updateDate: '2024-12-30T12:00:00Z' })),
+        ...Array.from({ length: 40 }, (_, i) => hearingRecord(761000 + i, { congress: 119, updateDate: '2025-01-04T12:00:00Z' })),
+      ],
+    };
+    const server = await startFakeCongress(feed, { pageSize: 40, byCongress: true });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const run = await interruptedRun(store, server, FIVE_DAYS_INTO_119TH);
+        const resumed = await resume(store, server, run.runId, new Date('2025-02-01T00:00:00Z'));
+        expect(resumed).toMatchObject({ status: 'success', metrics: { fetched: 120, added: 120, quarantined: 0 } });
+        expectAccountedFor(resumed);
       });
     } finally {
       await server.close();

@@ -11,6 +11,7 @@ import {
   checkCongress,
   checkLookbackDays,
   congressDateTime,
+  congressesSitting,
   currentCongress,
   DEFAULT_LOOKBACK_DAYS,
   lookbackWindow,
@@ -49,7 +50,7 @@ export interface CongressFetchStats {
   fetchErrors: number;
   /** List items whose updateDate lies outside the lookback window: not part of this run. */
   outsideWindow: number;
-  /** The same chamber/eventId listed twice (the list shifted between pages). */
+  /** The same congress/chamber/eventId listed twice (the list shifted between pages). */
   duplicatesSkipped: number;
   /** List pages that listed no meeting not already listed; two in a row end that chamber's listing (the feed repeats itself). */
   repeatedPages: number;
@@ -58,7 +59,10 @@ export interface CongressFetchStats {
 }
 
 export interface CongressSource extends RecordSource {
+  /** The latest Congress listed: the one named, or the one sitting at the end of the window. */
   readonly congress: number;
+  /** Every Congress a new run lists, oldest first (see `Listing`). */
+  readonly congresses: readonly number[];
   readonly window: LookbackWindow;
   readonly stats: CongressFetchStats;
 }
@@ -79,19 +83,43 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   }
   // Fixed when the source opens; a run records it, and a resume lists the window its run recorded.
   const window = lookbackWindow(at, lookbackDays);
+  const congresses = options.congress === undefined ? congressesSitting(window) : [congress];
   const client = new CongressClient({ ...options, clock: now });
   const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0 };
-  const reader = new MeetingReader(client, congress, stats);
+  const reader = new MeetingReader(client, stats);
+  const latest = congresses.at(-1)!;
+  const recorded = { from: window.from.toISOString(), to: window.to.toISOString(), congress: latest, congresses };
   return {
     description: options.description,
     expectedCount: null,
-    congress,
+    congress: latest,
+    congresses,
     window,
     stats,
-    // Re-listed by design: meetings come and go in the listing, so a resume goes by eventId.
-    listing: { window: { from: window.from.toISOString(), to: window.to.toISOString(), congress } },
-    items: ({ skip = 0, signal, resume } = {}) => reader.items(resume ? windowOf(resume.window) : window, Math.max(0, skip), signal, resume),
+    // Re-listed by design: meetings come and go in the listing, so a resume goes by identity.
+    listing: { window: recorded, congressNamed: options.congress !== undefined },
+    items: ({ skip = 0, signal, resume } = {}) => resume
+      ? reader.items({ window: windowOf(resume.window), congresses: congressesOf(resume.window, congresses) }, Math.max(0, skip), signal, resume)
+      : reader.items({ window, congresses }, Math.max(0, skip), signal, undefined),
   };
+}
+
+/**
+ * A default run lists every Congress that sat during its lookback window (`congressesSitting`):
+ * on 5 January with a 7-day lookback, meetings updated from 29 December belong to the previous
+ * Congress, and listing only the new one would miss them without a word. A meeting of the previous
+ * Congress updated after the new one began (a transcript posted late) is in the window too, so the
+ * previous Congress is listed over the whole window, not only up to the 3 January noon.
+ */
+interface Listing {
+  window: LookbackWindow;
+  congresses: readonly number[];
+}
+
+/** The Congresses a run recorded, for its resume; a run recorded without them (never since 016) lists this source's. */
+function congressesOf(recorded: SourceWindow, fallback: readonly number[]): readonly number[] {
+  if (recorded.congresses && recorded.congresses.length > 0) return recorded.congresses;
+  return typeof recorded.congress === 'number' ? [recorded.congress] : fallback;
 }
 
 /** The window a run recorded, as the reader lists it; one that cannot be read is refused, never guessed. */
@@ -106,20 +134,46 @@ function windowOf(recorded: SourceWindow): LookbackWindow {
   return { from, to };
 }
 
-/**
- * What a resume knows a listed meeting by: its eventId, as the detail request and the record rules
- * spell it; an entry without a usable one (rejected by the record rules) by a digest of the entry.
- */
-function itemKey(listed: Record<string, unknown>): string {
+/** A listed meeting's eventId as the detail request and the record rules spell it; null when it has no usable one. */
+function listedEventId(listed: Record<string, unknown>): string | null {
   const { eventId } = listed;
-  if (typeof eventId === 'string' || (typeof eventId === 'number' && Number.isSafeInteger(eventId))) return String(eventId);
+  return typeof eventId === 'string' || (typeof eventId === 'number' && Number.isSafeInteger(eventId)) ? String(eventId) : null;
+}
+
+/**
+ * What a resume knows a listed meeting by: `congress/chamber/eventId`, the path Congress.gov
+ * addresses a meeting by (`committee-meeting/118/house/115538`) — an eventId alone may be listed by
+ * two chambers, and a resume skipped the second as handled. An entry without a usable eventId
+ * (rejected by the record rules) is known by a digest of the entry.
+ */
+function itemKey(congress: number, chamber: ChamberPath, listed: Record<string, unknown>): string {
+  const eventId = listedEventId(listed);
+  if (eventId !== null) return `${congress}/${chamber}/${eventId}`;
   return `entry:${crypto.createHash('sha256').update(JSON.stringify(listed)).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * What a resume reads past. Runs begun by Gatehouse versions with migrations 016 to 018 recorded
+ * a meeting's bare eventId: such a key stands for the first meeting listed with that eventId. Those
+ * versions listed the chambers in the same order and committed their batches in listing order, so
+ * that is the meeting they handled; the same eventId in a later chamber is read, never skipped unread.
+ */
+class HandledBefore {
+  private readonly claimedByBareKey = new Set<string>();
+
+  constructor(private readonly handled: ResumeByIdentity['handled']) {}
+
+  has(key: string, eventId: string | null): boolean {
+    if (this.handled.has(key)) return true;
+    if (eventId === null || this.claimedByBareKey.has(eventId) || !this.handled.has(eventId)) return false;
+    this.claimedByBareKey.add(eventId);
+    return true;
+  }
 }
 
 class MeetingReader {
   constructor(
     private readonly client: CongressClient,
-    private readonly congress: number,
     private readonly stats: CongressFetchStats,
   ) {}
 
@@ -129,35 +183,23 @@ class MeetingReader {
    * listing fetched again may have gained, lost or reordered meetings since, so its positions are
    * not the ones the run checkpointed.
    */
-  async *items(window: LookbackWindow, skip: number, signal: AbortSignal | undefined, resume: ResumeByIdentity | undefined): AsyncIterable<SourceItem> {
-    const seen = new Set<string>();
+  async *items(listing: Listing, skip: number, signal: AbortSignal | undefined, resume: ResumeByIdentity | undefined): AsyncIterable<SourceItem> {
+    const handled = resume ? new HandledBefore(resume.handled) : null;
     let position = resume ? skip : 0;
     try {
-      for (const chamber of CONGRESS_CHAMBERS) {
-        for await (const listed of this.listChamber(chamber, window, signal)) {
-          if (!updatedInside(window, listed.updateDate)) {
-            this.stats.outsideWindow++;
-            continue;
-          }
-          const listing = `${chamber}/${String(listed.eventId)}`;
-          if (seen.has(listing)) {
-            this.stats.duplicatesSkipped++;
-            continue;
-          }
-          seen.add(listing);
-          const key = itemKey(listed);
-          // Handled by an earlier attempt of this run (by key on a resume, by position otherwise): no detail needed.
-          if (resume?.handled.has(key)) {
-            this.stats.handledBefore++;
-            continue;
-          }
-          if (position >= skip) {
-            const item = await this.detailItem(chamber, listed, position, signal);
-            item.key = key;
-            yield item;
-          }
-          position++;
+      for await (const { congress, chamber, listed } of this.listedInWindow(listing, signal)) {
+        const key = itemKey(congress, chamber, listed);
+        // Handled by an earlier attempt of this run (by key on a resume, by position otherwise): no detail needed.
+        if (handled?.has(key, listedEventId(listed))) {
+          this.stats.handledBefore++;
+          continue;
         }
+        if (position >= skip) {
+          const item = await this.detailItem(congress, chamber, listed, position, signal);
+          item.key = key;
+          yield item;
+        }
+        position++;
       }
     } catch (error) {
       if (error instanceof CongressFetchError && error.reason === 'aborted') return;
@@ -168,6 +210,28 @@ class MeetingReader {
     }
   }
 
+  /** The meetings listed as updated inside the window, each Congress's chambers in turn; one listed twice, once. */
+  private async *listedInWindow({ window, congresses }: Listing, signal: AbortSignal | undefined): AsyncIterable<{ congress: number; chamber: ChamberPath; listed: Record<string, unknown> }> {
+    const seen = new Set<string>();
+    for (const congress of congresses) {
+      for (const chamber of CONGRESS_CHAMBERS) {
+        for await (const listed of this.listChamber(congress, chamber, window, signal)) {
+          if (!updatedInside(window, listed.updateDate)) {
+            this.stats.outsideWindow++;
+            continue;
+          }
+          const listing = `${congress}/${chamber}/${String(listed.eventId)}`;
+          if (seen.has(listing)) {
+            this.stats.duplicatesSkipped++;
+            continue;
+          }
+          seen.add(listing);
+          yield { congress, chamber, listed };
+        }
+      }
+    }
+  }
+
   /** A feed that shifted or repeated while it was listed may have hidden meetings: the operator should hear of it. */
   private reportOddities(): void {
     const { duplicatesSkipped, repeatedPages } = this.stats;
@@ -175,8 +239,8 @@ class MeetingReader {
     else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${duplicatesSkipped} meeting${duplicatesSkipped === 1 ? '' : 's'} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
   }
 
-  private async *listChamber(chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
-    const path = `committee-meeting/${this.congress}/${chamber}`;
+  private async *listChamber(congress: number, chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
+    const path = `committee-meeting/${congress}/${chamber}`;
     const listed = new Set<string>();
     let repeatedInARow = 0;
     for (let offset = 0; ; ) {
@@ -205,14 +269,14 @@ class MeetingReader {
     }
   }
 
-  private async detailItem(chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
+  private async detailItem(congress: number, chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
     // Past 2^53 JSON.parse has already rounded the number: asking for that detail asks for a meeting nobody listed.
     const eventId = typeof listed.eventId === 'number' && Number.isSafeInteger(listed.eventId) ? String(listed.eventId) : listed.eventId;
     const listedItem = limitedItem(position, listed);
     // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
     if (listedItem.error || typeof eventId !== 'string' || !/^\d+$/.test(eventId)) return listedItem;
     try {
-      const detail = await this.client.getJson(`committee-meeting/${this.congress}/${chamber}/${eventId}`, {}, signal);
+      const detail = await this.client.getJson(`committee-meeting/${congress}/${chamber}/${eventId}`, {}, signal);
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
       if (typeof meeting !== 'object' || meeting === null || Array.isArray(meeting)) {
         return this.fetchFailed(position, listed, `the detail of meeting ${eventId} has no committeeMeeting object`);

@@ -29,9 +29,44 @@ export function updatedInside(window: LookbackWindow, updateDate: unknown): bool
   return at >= window.from.getTime() && at <= window.to.getTime();
 }
 
-/** The Congress sitting on `now`'s calendar year: the 1st began in 1789, one every two years. */
+/**
+ * The Congress sitting at `now`. Since the 20th Amendment (the 74th Congress, 1935) a Congress
+ * begins at noon Eastern Time on 3 January of an odd year, so from 1 January until that noon the
+ * previous one still sits; before 1935 Congresses began in March and the calendar year is kept.
+ */
 export function currentCongress(now: Date): number {
-  return Math.floor((now.getUTCFullYear() - 1789) / 2) + 1;
+  const year = now.getUTCFullYear();
+  const byYear = Math.floor((year - 1789) / 2) + 1;
+  const beforeItsFirstNoon = year >= 1935 && year % 2 === 1 && now.getTime() < noonEastern(year, 0, 3).getTime();
+  return beforeItsFirstNoon ? byYear - 1 : byYear;
+}
+
+/**
+ * The Congresses that sat at some time in the window, oldest first: a lookback across 3 January of
+ * an odd year spans two (the maximum lookback is far shorter than a Congress).
+ */
+export function congressesSitting(window: LookbackWindow): number[] {
+  const congresses: number[] = [];
+  for (let congress = currentCongress(window.from); congress <= currentCongress(window.to); congress++) congresses.push(congress);
+  return congresses;
+}
+
+const EASTERN_OFFSET = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', timeZoneName: 'shortOffset' });
+
+/** Noon in Washington on that day (month from 0), as an instant: 17:00 UTC under EST, 16:00 under EDT. */
+export function noonEastern(year: number, month: number, day: number): Date {
+  const noonUtc = Date.UTC(year, month, day, 12);
+  // Clocks change at 2 a.m. local, so the offset at noon UTC is the one at noon Eastern the same day.
+  return new Date(noonUtc - easternOffsetMinutes(new Date(noonUtc)) * 60_000);
+}
+
+/** Washington's offset from UTC at `instant` in minutes (-300 under EST), read from the time-zone database. */
+function easternOffsetMinutes(instant: Date): number {
+  const name = EASTERN_OFFSET.formatToParts(instant).find((part) => part.type === 'timeZoneName')?.value ?? '';
+  const offset = /^GMT(?:([+-])(\d{1,2})(?::(\d{2}))?)?$/.exec(name);
+  if (!offset) throw new Error(`cannot read the offset of America/New_York from "${name}"`);
+  const minutes = Number(offset[2] ?? 0) * 60 + Number(offset[3] ?? 0);
+  return offset[1] === '-' ? -minutes : minutes;
 }
 
 export function checkLookbackDays(days: number): number {

@@ -138,7 +138,7 @@ export class RunRepository {
   /**
    * Records how the run ended, and with its verdict the folds of its task's anomalies
    * (repositories/anomaly-folds.ts), in one transaction: a run that is or was anomalous may open,
-   * join or leave a fold.
+   * join or leave a fold. A run that cannot be resumed forgets its handled keys in the same transaction.
    */
   async finishRun(runId: number, outcome: RunOutcome): Promise<void> {
     await this.driver.transaction(async (trx) => {
@@ -151,11 +151,29 @@ export class RunRepository {
         })
         .where('id', '=', runId)
         .execute();
+      if (!(outcome.resumable ?? outcome.status === 'interrupted')) await trx.deleteFrom('runHandled').where('runId', '=', runId).execute();
       if (!before || (outcome.validation?.verdict !== 'anomalous' && before.foldStartId === null)) return;
       // Today's run only looks back for the changes it continues; one recorded before later ones (an import, a resume) or judged again moves the task's folds.
       const appended = before.foldStartId === null && (await foldAppendedRun(trx, { runId, task: before.task, startedAt: before.startedAt, anomalies: outcome.validation!.anomalies }));
       if (!appended) await refoldTask(trx, before.task);
     });
+  }
+
+  /**
+   * Deletes the handled keys of runs that ended and cannot be resumed (left by versions that kept
+   * them, or by a run whose end another writer recorded); `resumable` decides a failed run, which
+   * one that failed on a lost connection still is. Returns the runs whose keys went.
+   */
+  async pruneHandledKeys(resumable: (run: { status: string; error: string | null }) => boolean): Promise<number[]> {
+    const ended = await this.db
+      .selectFrom('runs')
+      .select(['id', 'status', 'error'])
+      .where('status', 'not in', ['running', 'interrupted'])
+      .where((eb) => eb.exists(eb.selectFrom('runHandled').select('runHandled.runId').whereRef('runHandled.runId', '=', 'runs.id')))
+      .execute();
+    const runIds = ended.filter((run) => !resumable(run)).map((run) => run.id);
+    for (const part of slices(runIds, ROWS_PER_INSERT)) await this.db.deleteFrom('runHandled').where('runId', 'in', part).execute();
+    return runIds;
   }
 
   /**

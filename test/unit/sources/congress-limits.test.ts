@@ -3,7 +3,9 @@ import {
   CircuitBreaker,
   CONGRESS_REQUESTS_PER_HOUR,
   congressDateTime,
+  congressesSitting,
   currentCongress,
+  noonEastern,
   RequestRateLimiter,
   retryAfterMs,
 } from '../../../main/sources/index.js';
@@ -127,12 +129,31 @@ describe('Congress.gov formats', () => {
     expect(congressDateTime(new Date('2025-03-10T12:34:56.789Z'))).toBe('2025-03-10T12:34:56Z');
   });
 
+  // A Congress begins at noon Eastern Time on 3 January of an odd year (20th Amendment), not on
+  // 1 January: the 118th sat until 17:00 UTC on 3 January 2025 (EST, UTC-5, in January). Before
+  // 1935 Congresses began in March, and the calendar year is kept.
   it.each([
-    ['2025-01-01T00:00:00Z', 119],
+    ['2025-01-01T00:00:00Z', 118],
+    ['2025-01-03T16:59:59Z', 118],
+    ['2025-01-03T17:00:00Z', 119],
     ['2026-12-31T23:59:59Z', 119],
+    ['2027-01-03T16:59:59Z', 119],
     ['2027-06-01T00:00:00Z', 120],
+    ['1935-01-03T16:59:59Z', 73],
+    ['1935-01-03T17:00:00Z', 74],
     ['1789-03-04T00:00:00Z', 1],
   ])('on %s the current Congress is the %ith', (date, congress) => {
     expect(currentCongress(new Date(date))).toBe(congress);
+  });
+
+  it('puts noon in Washington at 17:00 UTC under EST and 16:00 UTC under EDT', () => {
+    expect(noonEastern(2025, 0, 3).toISOString()).toBe('2025-01-03T17:00:00.000Z');
+    expect(noonEastern(2025, 6, 4).toISOString()).toBe('2025-07-04T16:00:00.000Z');
+  });
+
+  it('lists both Congresses for a lookback window across the noon a new one begins, one otherwise', () => {
+    const across = { from: new Date('2024-12-29T12:00:00Z'), to: new Date('2025-01-05T12:00:00Z') };
+    expect(congressesSitting(across)).toEqual([118, 119]);
+    expect(congressesSitting({ from: new Date('2025-01-03T17:00:00Z'), to: new Date('2025-01-10T12:00:00Z') })).toEqual([119]);
   });
 });
