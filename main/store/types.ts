@@ -80,6 +80,22 @@ export interface ReportedRun extends RunSummary {
   review: string | null;
 }
 
+/**
+ * A run as the validator's replays (what-if, backtest) judge it: its origin, status, review, metrics and the verdict
+ * stored when it ran, and no more. A ReportedRun is one.
+ */
+export type JudgedRun = Pick<ReportedRun, 'runId' | 'task' | 'status' | 'source' | 'startedAt' | 'metrics' | 'review'> & {
+  validation: Pick<NonNullable<RunSummary['validation']>, 'verdict'> | null;
+};
+
+/** Which runs a replay reads, filtered in SQL: a task's, production ones, those that may train the validator, or the runs given. */
+export interface JudgedRunQuery {
+  task?: string;
+  production?: boolean;
+  training?: boolean;
+  runIds?: readonly number[];
+}
+
 /** An anomalous run as folding reads it: what the anomalies list shows of it, and no more. */
 export type FoldedRun = Pick<ReportedRun, 'runId' | 'task' | 'status' | 'startedAt' | 'review'> & { validation: Pick<NonNullable<RunSummary['validation']>, 'anomalies'> | null };
 

@@ -42,7 +42,8 @@ export interface BacktestReport {
  * `sensitivity` replays every run under those settings instead.
  */
 export async function backtest(store: Store, options: JudgeOptions & { all?: boolean; sensitivity?: SensitivitySettings } = {}): Promise<BacktestReport> {
-  const runs = await store.reports.runs();
+  // Every task's production runs (the walk judges them all), with only the columns it judges by.
+  const runs = await store.reports.judged({ production: true });
   const report: BacktestReport = { runsJudged: 0, alerted: 0, alerts: 0, ok: 0, insufficientHistory: 0, baseline: 0, byRule: {}, runs: [] };
   const changes = new Set<string>();
   const taskSensitivity = options.sensitivity ? new Map() : await sensitivityByTask(store);

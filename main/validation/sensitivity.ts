@@ -1,9 +1,9 @@
 import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
-import type { ReportedRun, Store } from '../store/index.js';
+import type { JudgedRun, Store } from '../store/index.js';
 import { MIN_HISTORY_RUNS, type JudgeOptions } from './historical/model.js';
-import { historicalJudge as judgeAgainstStoredHistory, historyEntryOf, originOf, trainsValidator, type StoredRunToJudge } from './historical/store-judge.js';
+import { historicalJudge as judgeAgainstStoredHistory, historyEntryOf, type StoredRunToJudge } from './historical/store-judge.js';
 import { sensitivityWhatIf, type TrialCase } from './what-if.js';
 import { sensitivityVersions, type SensitivityVersionRow } from './sensitivity-versions.js';
 
@@ -52,20 +52,21 @@ export async function historicalJudge(input: StoredRunToJudge, options: JudgeOpt
 }
 
 /**
- * The runs the task's judge learns from, as the live judge picks them: the task's own training
- * runs when it has MIN_HISTORY_RUNS of them, every production training run otherwise.
+ * The runs the task's judge learns from, as the live judge picks them: the task's own production
+ * training runs when it has MIN_HISTORY_RUNS of them, every production training run otherwise.
+ * Filtered in SQL: a what-if on one task of many reads that task's runs only.
  */
-function trainingRunsFor(runs: readonly ReportedRun[], task: string): ReportedRun[] {
-  const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
-  const own = training.filter((run) => run.task === task);
-  return own.length >= MIN_HISTORY_RUNS ? own : training;
+async function trainingRunsFor(store: Store, task: string): Promise<JudgedRun[]> {
+  const own = await store.reports.judged({ task, production: true, training: true });
+  return own.length >= MIN_HISTORY_RUNS ? own : store.reports.judged({ production: true, training: true });
 }
 
-/** Stored trial cases (run-level injections and clean controls) with the run each one produced. */
-function trialCases(runs: readonly ReportedRun[], trials: Awaited<ReturnType<Store['trials']['list']>>): TrialCase[] {
-  const byId = new Map(runs.map((run) => [run.runId, run]));
+/** Stored trial cases (run-level injections and clean controls) with the run each one produced, read by id. */
+async function trialCases(store: Store): Promise<TrialCase[]> {
+  const trials = (await store.trials.list()).filter((trial) => trial.level !== 'record' && trial.runId !== null);
+  const byId = new Map((await store.reports.judged({ runIds: [...new Set(trials.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
   return trials.flatMap((trial) => {
-    const run = trial.level === 'record' || trial.runId === null ? undefined : byId.get(trial.runId);
+    const run = byId.get(trial.runId!);
     return run ? [{ kind: trial.kind, label: trial.label, current: { startedAt: run.startedAt, metrics: run.metrics } }] : [];
   });
 }
@@ -75,9 +76,8 @@ function trialCases(runs: readonly ReportedRun[], trials: Awaited<ReturnType<Sto
  * that database's runs before it, the history it was judged against when it ran.
  */
 async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
-  const [runs, trials] = await Promise.all([staging.reports.runs(), staging.trials.list()]);
-  const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
-  return trialCases(runs, trials).map((trial) => {
+  const [training, cases] = await Promise.all([staging.reports.judged({ production: true, training: true }), trialCases(staging)]);
+  return cases.map((trial) => {
     const time = Date.parse(trial.current.startedAt);
     return { ...trial, history: training.filter((run) => Date.parse(run.startedAt) < time).map(historyEntryOf) };
   });
@@ -90,10 +90,10 @@ async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
  */
 export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}, staging?: Store): Promise<SensitivityWhatIfView> {
   await requireKnownTask(store, task);
-  const [state, runs, trials, stagingCases] = await Promise.all([sensitivityInForce(store, task), store.reports.runs(), store.trials.list(), staging ? stagingTrialCases(staging) : []]);
+  const [state, runs, cases, stagingCases] = await Promise.all([sensitivityInForce(store, task), trainingRunsFor(store, task), trialCases(store), staging ? stagingTrialCases(staging) : []]);
   const report = sensitivityWhatIf({
-    runs: trainingRunsFor(runs, task).map(historyEntryOf),
-    trials: [...trialCases(runs, trials), ...stagingCases],
+    runs: runs.map(historyEntryOf),
+    trials: [...cases, ...stagingCases],
     before: state.settings,
     after,
     options,

@@ -1,5 +1,5 @@
 import type { SensitivitySettings, ValidationResult } from '../../shared/validation.js';
-import type { ReportedRun } from '../store/index.js';
+import type { JudgedRun } from '../store/index.js';
 import { HistoryModel, MIN_HISTORY_RUNS, type JudgeOptions } from './historical/model.js';
 import { historyEntryOf, originOf, trainsValidator } from './historical/store-judge.js';
 
@@ -23,11 +23,11 @@ export function wasJudgeable(status: string): boolean {
  * runs use options.sensitivity) — and then, if it may, it trains the walk. Linear in the runs
  * walked, which start at most LIVE_HISTORY_RUNS before `from`, times the distinct settings in force.
  */
-export function walkStoredRuns(
-  runs: readonly ReportedRun[],
+export function walkStoredRuns<Run extends JudgedRun>(
+  runs: readonly Run[],
   options: JudgeOptions,
   from: number,
-  report: (run: ReportedRun, result: ValidationResult) => void,
+  report: (run: Run, result: ValidationResult) => void,
   taskSensitivity: ReadonlyMap<string, SensitivitySettings> = new Map(),
 ): void {
   const production = runs.filter((run) => originOf(run) === 'production');
@@ -56,7 +56,7 @@ export function walkStoredRuns(
 }
 
 /** The index in `runs` (production runs, start order) of the first of the last `limit` judgeable runs. */
-export function firstOfLast(runs: readonly ReportedRun[], limit: number): number {
+export function firstOfLast(runs: readonly JudgedRun[], limit: number): number {
   const production = runs.filter((run) => originOf(run) === 'production');
   let seen = 0;
   for (let i = production.length - 1; i >= 0; i--) {

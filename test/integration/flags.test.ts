@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateAllFlags, evaluateFlag, flagStore, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
-import type { Store, StoreOptions } from '../../main/store/index.js';
+import type { QueryLayer, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
@@ -177,6 +177,35 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 40 });
     });
   });
+
+  it('writes the value through the audit event\'s transaction, not beside it: a second connection never sees a value without its event', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const other = await backend.open(location);
+    try {
+      const at = new Date().toISOString();
+      await flagStore(store).change({ flag: 'BATCH_SIZE', scope: 'global', valueJson: '40', actor: 'ann', reason, at });
+      await refuseInserts(store, 'flag_events');
+      // Statements outside the transaction go through another connection, as PostgreSQL's pool sends them: on SQLite's
+      // one connection a write beside the transaction would land inside it and roll back with it, hiding the fault.
+      const { queries } = store;
+      const apart: QueryLayer = { backend: queries.backend, db: other.queries.db, transaction: (work, options) => queries.transaction(work, options), keyedReads: (work) => queries.keyedReads(work), anyOf: (column, values) => queries.anyOf(column, values), contains: (column, text) => queries.contains(column, text) };
+      await expect(flagStore({ queries: apart }).change({ flag: 'BATCH_SIZE', scope: 'global', valueJson: '10', actor: 'bo', reason, at })).rejects.toThrow(/audit write refused/);
+      await expect(flagStore({ queries: apart }).change({ flag: 'ENABLE_SNAPSHOTS', scope: 'kill', valueJson: 'false', actor: 'bo', reason, at })).rejects.toThrow(/audit write refused/);
+      await expect(flagStore({ queries: apart }).change({ flag: 'BATCH_SIZE', scope: 'global', valueJson: null, actor: 'bo', reason, at })).rejects.toThrow(/audit write refused/);
+      // Read back through a store of its own on the same database: the value, its last writer and the trail are as before.
+      const fresh = await backend.open(location);
+      try {
+        expect((await flagStore(fresh).values()).map((v) => [v.flag, v.scope, v.valueJson, v.updatedBy])).toEqual([['BATCH_SIZE', 'global', '40', 'ann']]);
+        expect((await flagStore(fresh).history()).map((e) => [e.oldJson, e.newJson, e.actor])).toEqual([[null, '40', 'ann']]);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await other.close();
+      await store.close();
+    }
+  }, 60_000);
 
   it('puts back an earlier value with one revert, itself audited', async () => {
     await withStore(async (store) => {

@@ -1,8 +1,9 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { StoreDriver } from '../driver.js';
 import type { Database } from '../schema.js';
-import type { FoldedRun, ReportedRun } from '../types.js';
+import type { FoldedRun, JudgedRun, JudgedRunQuery, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
+import type { Verdict } from '../../../shared/validation.js';
 import { refoldWhereStale } from './anomaly-folds.js';
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
@@ -20,6 +21,27 @@ export class RunReports {
       .orderBy('id')
       .execute();
     return rows.map(reportedRunFromRow);
+  }
+
+  /**
+   * Runs oldest first (by start, then id, as `runs`), with only the columns a replay judges by: the task, origin and
+   * training filters are trainsValidator's and originOf's rules in SQL, so a what-if reads one task's runs, not all.
+   */
+  async judged(options: JudgedRunQuery = {}): Promise<JudgedRun[]> {
+    const { task, production, training, runIds } = options;
+    if (runIds !== undefined && runIds.length === 0) return [];
+    const rows = await this.driver.db
+      .selectFrom('runs')
+      .select(['id', 'task', 'status', 'source', 'startedAt', 'metricsJson', 'review', 'verdict'])
+      .$if(task !== undefined, (q) => q.where('task', '=', task!))
+      // substr, not LIKE: SQLite's LIKE ignores case, and runOrigin does not.
+      .$if(production === true, (q) => q.where(sql<string>`substr(${sql.ref('source')}, 1, 6)`, '<>', 'trial:'))
+      .$if(training === true, (q) => q.where('status', 'in', ['success', 'partial']).where((eb) => eb.or([eb('review', 'is', null), eb('review', '<>', 'confirmed')])))
+      .$if(runIds !== undefined, (q) => q.where(this.driver.anyOf('id', runIds!)))
+      .orderBy('startedAt')
+      .orderBy('id')
+      .execute();
+    return rows.map(({ id, status, metricsJson, verdict, ...run }) => ({ ...run, runId: id, status: status as JudgedRun['status'], metrics: JSON.parse(metricsJson), validation: verdict === null ? null : { verdict: verdict as Verdict } }));
   }
 
   /** Runs the validator called anomalous, newest first; `open` leaves out those already marked. */

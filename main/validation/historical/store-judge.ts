@@ -1,6 +1,6 @@
 import type { RunMetrics } from '../../../shared/run.js';
 import { feedbackReview, runOrigin, VERDICTS, type HistoryEntry, type RunOrigin, type ValidationResult } from '../../../shared/validation.js';
-import type { ReportedRun, Store } from '../../store/index.js';
+import type { JudgedRun, Store } from '../../store/index.js';
 import { judgeRun } from './cache.js';
 import { daysFor, MIN_HISTORY_RUNS, type JudgeOptions } from './model.js';
 import { dayNumberOf, type CongressCalendar, type DayInfo } from './calendar.js';
@@ -68,12 +68,12 @@ function historyEntryFromRun(run: { startedAt: string; metricsJson: string; revi
 }
 
 /** Whether a stored run may train the validator: the same rule as validationHistory. */
-export function trainsValidator(run: ReportedRun): boolean {
+export function trainsValidator(run: Pick<JudgedRun, 'status' | 'review'>): boolean {
   return (run.status === 'success' || run.status === 'partial') && run.review !== 'confirmed';
 }
 
 /** A stored run as a history entry, with what the model learns from feedback. */
-export function historyEntryOf(run: ReportedRun): HistoryEntry {
+export function historyEntryOf(run: JudgedRun): HistoryEntry {
   return { startedAt: run.startedAt, metrics: run.metrics, review: feedbackReview(run.review), verdict: run.validation?.verdict ?? null, origin: originOf(run) };
 }
 
