@@ -55,18 +55,18 @@ function expectAccountedFor(run: RunSummary): void {
 }
 
 /** The batch rollback is refused (dry run too) and changes nothing: no event, batches and hearings as they were. */
-async function expectBatchRollbackRefused(store: Store, run: RunSummary, stored: number): Promise<void> {
+async function expectBatchRollbackRefused(store: Store, run: RunSummary, stored: number, status = 'interrupted'): Promise<void> {
   for (const dryRun of [true, false]) {
     const error = await refusal(rollback(store, { runId: run.runId, batchSeq: 1, dryRun, reason: 'bad batch' }));
     expect(error.code).toBe('CONFLICT');
-    expect(error.message).toMatch(new RegExp(`refusing to roll back batch 1 of run ${run.runId}: the run is interrupted and can still be resumed`));
+    expect(error.message).toMatch(new RegExp(`refusing to roll back batch 1 of run ${run.runId}: the run is ${status} and can still be resumed`));
     expect(error.message).toMatch(/nothing was changed/);
     expect(error.hint).toMatch(/update --resume/);
   }
   expect(await store.countHearings()).toBe(stored);
   expect(await undoJournal(store).listEvents({ runId: run.runId })).toEqual([]);
   const detail = await store.getRun(run.runId);
-  expect(detail?.status).toBe('interrupted');
+  expect(detail?.status).toBe(status);
   expect(detail?.batchList.map((batch) => batch.status)).not.toContain('rolled_back');
 }
 
@@ -117,6 +117,21 @@ describe.each(testBackends())('rolling back a batch of a run that can still be r
     } finally {
       await server.close();
     }
+  });
+
+  // The message is PostgreSQL's: only that backend reads it as a lost connection (and resumes the run).
+  it.runIf(backend.name === 'postgres')('a run recorded as failed on a lost connection resumes too: refused all the same', async () => {
+    const file = path.join(folder, 'hearings.ndjson');
+    fs.writeFileSync(file, hearingRecords(150).map((record) => JSON.stringify(record)).join('\n') + '\n');
+    await withFreshStore(backend, async (store) => {
+      const run = await interruptedRun(store, await openSource(`file:${file}`), 2);
+      // As versions before transient faults stopped runs as interrupted recorded such a run.
+      await store.queries.db.updateTable('runs').set({ status: 'failed', error: 'terminating connection due to administrator command' }).where('id', '=', run.runId).execute();
+      await expectBatchRollbackRefused(store, run, 100, 'failed');
+      const resumed = await runUpdate({ store, source: await openSource(`file:${file}`), resumeRunId: run.runId, batchSize: 50, batchCeiling: null, clock: () => NOW });
+      expect(resumed).toMatchObject({ status: 'success', metrics: { fetched: 150, added: 150 } });
+      expect(await store.countHearings()).toBe(150);
+    });
   });
 
   it('rolling back the whole interrupted run is still allowed, and the run is then no longer resumable', async () => {
