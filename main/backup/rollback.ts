@@ -1,5 +1,6 @@
 import { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { resumable } from '../engine/open-run.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
@@ -27,6 +28,10 @@ import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPositi
  * - Skipped hearings stay pending: rolling back the same target again without `force` finds nothing
  *   to do while they are still in conflict and says so, writing nothing and recording no event; with
  *   `force` (or once the conflict is gone) they are undone then, so a skip never strands them.
+ * - One batch of a run that can still be resumed (interrupted, or failed on a lost connection) is
+ *   refused, dry run too: the resume skips what the run did, by position or by handled key, so the
+ *   records whose writes the rollback undid would be skipped and lost. Support resumes the run first
+ *   and rolls the batch back once it has ended, or rolls back the whole run (which ends it).
  * - A dry run does the same work inside a transaction that is then rolled back, so what it lists is
  *   exactly what the rollback would do (including which created rows are still referenced).
  */
@@ -92,7 +97,8 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   const checked = checkRequest(request);
   const clock = request.clock ?? (() => new Date());
   const progress = request.onProgress ?? (() => undefined);
-  const work = () => undoJournal(store).transaction((tx) => rollbackInTransaction(tx, checked, clock().toISOString(), progress), { dryRun: checked.dryRun });
+  const canResume = (run: { status: string; error: string | null }) => resumable(store, run);
+  const work = () => undoJournal(store).transaction((tx) => rollbackInTransaction(tx, { ...checked, canResume }, clock().toISOString(), progress), { dryRun: checked.dryRun });
   // A dry run writes nothing that survives, so it may look while an update runs.
   if (checked.dryRun) {
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
@@ -137,7 +143,9 @@ async function markRunInterruptedIfOrphaned(store: Store, runId: number, clock: 
 
 type CheckedRequest = ReturnType<typeof checkRequest>;
 
-async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: string, progress: (progress: RollbackProgress) => void): Promise<RollbackReport> {
+type TransactionRequest = CheckedRequest & { canResume: (run: { status: string; error: string | null }) => boolean };
+
+async function rollbackInTransaction(tx: UndoTx, request: TransactionRequest, at: string, progress: (progress: RollbackProgress) => void): Promise<RollbackReport> {
   const target: UndoTarget = { runId: request.runId, batchSeq: request.batchSeq };
   const what = describeTarget(target);
   const run = await tx.run(request.runId);
@@ -150,6 +158,7 @@ async function rollbackInTransaction(tx: UndoTx, request: CheckedRequest, at: st
     const seqs = run.batches.map((b) => b.seq);
     throw new GatehouseError('NOT_FOUND', `run ${request.runId} has no batch ${target.batchSeq}${seqs.length ? ` (its batches: ${seqs[0]}–${seqs.at(-1)})` : ' (it has no batches)'}`);
   }
+  if (target.batchSeq !== null && request.canResume(run)) throw resumableRunError(what, request.runId, run.status);
   const report = emptyReport(request, at);
   const created = await tx.pendingCreatedRows(target);
   const total = await tx.pendingHearingCount(target);
@@ -344,6 +353,13 @@ function eventFields(report: RollbackReport) {
     ...report.counts,
     runRolledBack: report.runRolledBack,
   };
+}
+
+/** Why one batch of a resumable run is not rolled back: its resume would skip, and so lose, the records the rollback undid. */
+function resumableRunError(what: string, runId: number, status: string): GatehouseError {
+  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: the run is ${status} and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again; nothing was changed`, {
+    hint: `finish the run first (gatehouse update --resume ${runId} with its --source), then roll back the batch; or roll back the whole run (--run ${runId} without --batch), which ends it`,
+  });
 }
 
 const CONFLICTS_IN_MESSAGE = 5;

@@ -97,12 +97,12 @@ function undoTx(driver: QueryLayer, trx: Db) {
   let namedByImages: Promise<NamedRows> | null = null;
   const namedByStandingImages = () => (namedByImages ??= created ? rowsNamedByStandingImages(trx, created.target, created.entries) : Promise.resolve(noNamedRows()));
   return {
-    /** The run's status and its batches' seqs and statuses; null when there is no such run. */
+    /** The run's status (and error, which decides whether a failed run is resumable) and its batches' seqs and statuses; null when there is no such run. */
     run: async (runId: number) => {
-      const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).$if(driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
+      const run = await trx.selectFrom('runs').select(['status', 'error']).where('id', '=', runId).$if(driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
       if (!run) return null;
       const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
-      return { status: run.status as RunStatus, batches };
+      return { status: run.status as RunStatus, error: run.error, batches };
     },
     /** How many hearing writes of the target are not yet consumed by a rollback. */
     pendingHearingCount: async (target: UndoTarget) => {

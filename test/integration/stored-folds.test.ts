@@ -1,9 +1,12 @@
+import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSnapshot, restoreSnapshot, rollback } from '../../main/backup/index.js';
 import { DIALECTS, MIGRATIONS } from '../../main/store/migrations/index.js';
 import type { Store } from '../../main/store/index.js';
+import { snapshotSchemaPrefix } from '../../main/store/postgres/target.js';
+import { addedAfterSnapshots, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../../main/store/schema.js';
 import { foldAnomalousRuns } from '../../main/validation/anomaly-folds.js';
 import { countOpenAnomalies, listAnomalousRuns, markAnomalies, markAnomaly, undoMarks } from '../../main/validation/index.js';
 import type { RunSummary } from '../../shared/run.js';
@@ -203,6 +206,62 @@ describe.each(testBackends())('stored anomaly folds ($name)', (backend) => {
     }
   }, 120_000);
 });
+
+describe.each(testBackends().filter((backend) => backend.name === 'postgres'))('stored anomaly folds after restoring an older snapshot ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('are folded again when a snapshot taken at schema version 16, which holds no folds, is restored', async () => {
+    const location = await backend.freshLocation();
+    const history = craftedHistory(31, 150);
+    await buildAtVersion16(backend, location, history);
+    const snapshotId = await snapshotAsVersion16TookIt(location);
+    const store = await backend.open(location);
+    try {
+      // Later runs, some started before runs recorded already: they change the folds of older runs.
+      await recordRuns(store, craftedHistory(32, 60, 100));
+      await expectFoldsAsTheRuleMakesThem(store);
+      await restoreSnapshot(store, { snapshotId, reason: 'the later runs were a test', operator: 'eve' });
+      expect(await store.reports.runs()).toHaveLength(history.length);
+      expect(Object.keys(await storedFolds(store)).length).toBeGreaterThan(50);
+      await expectFoldsAsTheRuleMakesThem(store);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
+/**
+ * A snapshot of a PostgreSQL database at schema version 16, as the code of then took it: a schema
+ * beside the store's with a copy of each replaced table it had (runs without fold_start_id),
+ * listed in `snapshots` with its size and content hash. Returns its id.
+ */
+async function snapshotAsVersion16TookIt(location: string): Promise<string> {
+  const schema = new URL(location).searchParams.get('schema')!;
+  const id = `20260101T000000000Z-${crypto.randomBytes(3).toString('hex')}`;
+  const place = `${snapshotSchemaPrefix(schema)}${id.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`SET search_path = ${schema}`);
+    const present = new Set((await client.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [schema])).rows.map((row) => row.name));
+    const copied = REPLACED_TABLES.filter((table) => present.has(snakeCase(table)));
+    await client.query(`CREATE SCHEMA ${place}`);
+    for (const table of copied) await client.query(`CREATE TABLE ${place}.${snakeCase(table)} AS TABLE ${snakeCase(table)}`);
+    const hash = crypto.createHash('sha256');
+    for (const table of (Object.keys(TABLES) as TableName[]).filter((name) => copied.includes(name))) {
+      const { rows } = await client.query<{ n: string; digest: string }>(`SELECT count(*) AS n,
+        md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS digest FROM ${place}.${snakeCase(table)} AS x`);
+      if (addedAfterSnapshots(table) && Number(rows[0]!.n) === 0) continue;
+      hash.update(`${snakeCase(table)}:${rows[0]!.n}:${rows[0]!.digest}\n`);
+    }
+    await client.query(`INSERT INTO snapshots (id, place, created_at, kind, run_id, size_bytes, sha256) VALUES ($1, $2, $3, 'manual', NULL, 0, $4)`, [id, place, '2026-01-01T00:00:00Z', hash.digest('hex')]);
+    const columns = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [place, 'runs', 'fold_start_id']);
+    expect(columns.rowCount, 'a snapshot of version 16 has no fold column').toBe(0);
+  } finally {
+    await client.end();
+  }
+  return id;
+}
 
 /** The runs as migrations 1–16 left them: written by the code of then, with no fold stored. */
 async function buildAtVersion16(backend: TestBackend, location: string, runs: readonly CraftedRun[]): Promise<void> {
