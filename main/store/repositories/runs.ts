@@ -34,7 +34,6 @@ const ROWS_PER_INSERT = 500;
 /** Event ids per page when a resumed run rebuilds its duplicate check. */
 const EVENT_ID_PAGE = 10_000;
 
-/** Runs, their batches, checkpoints and quarantine, and the hearing reads that plan a run: the Store's own methods. */
 /**
  * Adds every key `readPage` returns to `keys`, a page of at most `pageSize` keys at a time in key
  * order, each page read after the last key of the one before, until a page comes back short.
@@ -50,6 +49,7 @@ async function addKeysPaged(keys: { add(key: string): void }, pageSize: number, 
   }
 }
 
+/** Runs, their batches, checkpoints and quarantine, and the hearing reads that plan a run: the Store's own methods. */
 export class RunRepository {
   constructor(protected readonly driver: StoreDriver) {}
 
@@ -165,11 +165,12 @@ export class RunRepository {
    * one that failed on a lost connection still is. Returns the runs whose keys went.
    */
   async pruneHandledKeys(resumable: (run: { status: string; error: string | null }) => boolean): Promise<number[]> {
+    // The runs that keep keys (few: a run forgets them when it ends), looked up by id; not a scan of every run ever made at each start.
     const ended = await this.db
       .selectFrom('runs')
       .select(['id', 'status', 'error'])
+      .where('id', 'in', (eb) => eb.selectFrom('runHandled').select('runHandled.runId').distinct())
       .where('status', 'not in', ['running', 'interrupted'])
-      .where((eb) => eb.exists(eb.selectFrom('runHandled').select('runHandled.runId').whereRef('runHandled.runId', '=', 'runs.id')))
       .execute();
     const runIds = ended.filter((run) => !resumable(run)).map((run) => run.id);
     for (const part of slices(runIds, ROWS_PER_INSERT)) await this.db.deleteFrom('runHandled').where('runId', 'in', part).execute();
