@@ -134,7 +134,11 @@ function windowOf(recorded: SourceWindow): LookbackWindow {
   return { from, to };
 }
 
-/** A listed meeting's eventId as the detail request and the record rules spell it; null when it has no usable one. */
+/**
+ * A listed meeting's eventId as the detail request and the record rules spell it; null when it has
+ * no usable one. Past 2^53 JSON.parse has already rounded a number: asking for that detail would ask
+ * for a meeting nobody listed.
+ */
 function listedEventId(listed: Record<string, unknown>): string | null {
   const { eventId } = listed;
   return typeof eventId === 'string' || (typeof eventId === 'number' && Number.isSafeInteger(eventId)) ? String(eventId) : null;
@@ -270,11 +274,10 @@ class MeetingReader {
   }
 
   private async detailItem(congress: number, chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
-    // Past 2^53 JSON.parse has already rounded the number: asking for that detail asks for a meeting nobody listed.
-    const eventId = typeof listed.eventId === 'number' && Number.isSafeInteger(listed.eventId) ? String(listed.eventId) : listed.eventId;
+    const eventId = listedEventId(listed);
     const listedItem = limitedItem(position, listed);
     // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
-    if (listedItem.error || typeof eventId !== 'string' || !/^\d+$/.test(eventId)) return listedItem;
+    if (listedItem.error || eventId === null || !/^\d+$/.test(eventId)) return listedItem;
     try {
       const detail = await this.client.getJson(`committee-meeting/${congress}/${chamber}/${eventId}`, {}, signal);
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
