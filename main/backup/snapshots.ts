@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { atOrAfter, newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -201,7 +201,7 @@ export async function listRestores(store: Pick<Store, 'queries'>, options: { sin
   const rows = await store.queries.db
     .selectFrom('restoreEvents')
     .selectAll()
-    .$if(options.since !== undefined, (q) => q.where('at', '>=', options.since!))
+    .$call((q) => atOrAfter(q, options.since))
     .$call((q) => newestFirstPage(q, options, 50))
     .execute();
   return rows.map(restoreEventFromRow);

@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
 import type { RunStatus } from '../../shared/run.js';
 import { slices } from '../../shared/slices.js';
-import { columnsOf, newestFirstPage, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
+import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
 
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
 // transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
@@ -71,14 +71,13 @@ class UndoJournal {
     return this.driver.transaction((trx) => work(undoTx(this.driver, trx)), options);
   }
 
-  /** Newest first; `after` is the id of the last event of the previous page. */
-  /** Newest first; `since` keeps the events at or after that instant (canonical ISO 8601), before the limit applies. */
+  /** Newest first; `after` is the id of the last event of the previous page; `since` keeps the events at or after that instant. */
   async listEvents(options: { runId?: number; since?: string; limit?: number; after?: number } = {}): Promise<RollbackEventRecord[]> {
     const rows = await this.driver.db
       .selectFrom('rollbackEvents')
       .selectAll()
       .$if(options.runId !== undefined, (q) => q.where('runId', '=', options.runId!))
-      .$if(options.since !== undefined, (q) => q.where('at', '>=', options.since!))
+      .$call((q) => atOrAfter(q, options.since))
       .$call((q) => newestFirstPage(q, options, 100))
       .execute();
     return rows.map(rollbackEventFromRow);

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
+import { atOrAfter, newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
 export type StoredFlagValue = Selectable<Database['flagValues']>;
@@ -62,15 +62,14 @@ class FlagStore {
     return old?.valueJson ?? null;
   }
 
-  /** Newest first; `after` is the id of the last event of the previous page. */
-  /** Newest first; `since` keeps the events at or after that instant (canonical ISO 8601), before the limit applies. */
+  /** Newest first; `after` is the id of the last event of the previous page; `since` keeps the events at or after that instant. */
   async history(options: { flag?: string; scope?: string; since?: string; limit?: number; after?: number } = {}): Promise<FlagEvent[]> {
     return this.driver.db
       .selectFrom('flagEvents')
       .selectAll()
       .$if(options.flag !== undefined, (q) => q.where('flag', '=', options.flag!))
       .$if(options.scope !== undefined, (q) => q.where('scope', '=', options.scope!))
-      .$if(options.since !== undefined, (q) => q.where('at', '>=', options.since!))
+      .$call((q) => atOrAfter(q, options.since))
       .$call((q) => newestFirstPage(q, options, 100))
       .execute();
   }

@@ -12,7 +12,7 @@ export { columnsOf, snakeCase, type Database, type TableName } from './schema.js
 export { recordRefusedIn, WriterLockLost } from './faults.js';
 export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolations, type RelatedTable, type RelatedTotals } from './hearing-rows.js';
 export { contentHash } from './hearing-content.js';
-export { newestFirstPage, type KeysetPage } from './keyset.js';
+export { atOrAfter, newestFirstPage, type KeysetPage } from './keyset.js';
 export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';

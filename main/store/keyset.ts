@@ -4,6 +4,9 @@ import type { Database } from './schema.js';
 /** Tables whose rows carry an increasing integer `id`: the key every list pages by. */
 type TableWithId = { [T in keyof Database]: Database[T] extends { id: unknown } ? T : never }[keyof Database];
 
+/** Audit tables: each row records when it happened in `at`. */
+type TableWithAt = { [T in keyof Database]: Database[T] extends { at: unknown } ? T : never }[keyof Database];
+
 /** One page of a list: how many, and the id of the last item of the previous page. */
 export interface KeysetPage {
   limit?: number;
@@ -21,4 +24,13 @@ export function newestFirstPage<T extends TableWithId, O>(query: SelectQueryBuil
     .$if(page.after !== undefined, (q) => q.where(id, '<', page.after!))
     .orderBy(id, 'desc')
     .limit(page.limit ?? defaultLimit);
+}
+
+/**
+ * The rows at or after `since` (canonical ISO 8601, which orders as text), or all without it. Put
+ * before newestFirstPage, so a time window applies before the LIMIT: filtered afterwards, a list
+ * whose newest rows lie outside the window came back short or empty.
+ */
+export function atOrAfter<T extends TableWithAt, O>(query: SelectQueryBuilder<Database, T, O>, since: string | undefined): SelectQueryBuilder<Database, T, O> {
+  return since === undefined ? query : query.where(sql.ref<string>('at'), '>=', since);
 }

@@ -1,7 +1,7 @@
 import type { RunReviewView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunStatus } from '../../shared/run.js';
-import { newestFirstPage, REVIEW_MARKS, type Db, type KeysetPage, type QueryLayer, type Store } from '../store/index.js';
+import { atOrAfter, newestFirstPage, REVIEW_MARKS, type Db, type KeysetPage, type QueryLayer, type Store } from '../store/index.js';
 
 export type RunReview = RunReviewView;
 
@@ -82,11 +82,9 @@ class RunReviews {
     return rows as RunReview[];
   }
 
-  /** One page of the reviews, newest first (the History markers), without reading them all. */
-  /** Newest first; `since` keeps the reviews at or after that instant (canonical ISO 8601), before the limit applies. */
+  /** One page of the reviews, newest first (the History markers), without reading them all; `since` keeps those at or after that instant. */
   async latest(page: KeysetPage & { since?: string }): Promise<RunReview[]> {
-    const since = page.since;
-    const reviews = this.driver.db.selectFrom('runReviews').selectAll().$if(since !== undefined, (q) => q.where('at', '>=', since!));
+    const reviews = atOrAfter(this.driver.db.selectFrom('runReviews').selectAll(), page.since);
     return (await newestFirstPage(reviews, page, 100).execute()) as RunReview[];
   }
 }

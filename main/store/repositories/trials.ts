@@ -1,7 +1,7 @@
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { StoreDriver } from '../driver.js';
 import type { TrialRecordView } from '../../../shared/api-validation.js';
-import { newestFirstPage, type KeysetPage } from '../keyset.js';
+import { atOrAfter, newestFirstPage, type KeysetPage } from '../keyset.js';
 import { trialFromRow } from '../rows.js';
 
 /** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`record-rules:CODE`, `validator:RULE`): for an injection only alarms attributable to its kind. */
@@ -24,7 +24,7 @@ export class Trials {
     const rows = await this.driver.db
       .selectFrom('trials')
       .selectAll()
-      .$if(options.since !== undefined && options.since !== null, (q) => q.where('at', '>=', options.since!))
+      .$call((q) => atOrAfter(q, options.since ?? undefined))
       .$if(options.until !== undefined, (q) => q.where('at', '<=', options.until!))
       .orderBy('id')
       .execute();
