@@ -1,4 +1,4 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Anomaly } from '../../../shared/validation.js';
 import { slices } from '../../../shared/slices.js';
 import { foldAnomalousRuns } from '../../validation/anomaly-folds.js';
@@ -9,23 +9,33 @@ import type { FoldedRun } from '../types.js';
 /** Runs per UPDATE when fold ids are written: three bound parameters each, far below either backend's limit. */
 const FOLD_UPDATE_CHUNK = 500;
 
-/** The anomalous runs of one task (null: the runs without one), oldest first, with only what folding needs and the fold id each one has stored. */
-async function anomalousForFolding(db: Db, task: string | null): Promise<(FoldedRun & { foldStartId: number | null })[]> {
-  const rows = await db
-    .selectFrom('runs')
-    .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson', 'foldStartId'])
-    .where('verdict', '=', 'anomalous')
-    .where((eb) => (task === null ? eb('task', 'is', null) : eb('task', '=', task)))
-    .orderBy('startedAt')
-    .orderBy('id')
-    .execute();
-  return rows.map(({ id, validationJson, foldStartId, ...run }) => ({
+/** The columns folding reads of a run: what the anomalies list shows of it, and the fold it has stored. */
+export const FOLDED_RUN_COLUMNS = ['id', 'task', 'status', 'startedAt', 'review', 'validationJson', 'foldStartId'] as const;
+
+type FoldedRunRow = Pick<Selectable<Database['runs']>, (typeof FOLDED_RUN_COLUMNS)[number]>;
+
+/** A run as folding reads it, from its FOLDED_RUN_COLUMNS (a bigint fold id arrives as text on PostgreSQL). */
+export function foldedRunFromRow({ id, validationJson, foldStartId, ...run }: FoldedRunRow): FoldedRun & { foldStartId: number | null } {
+  return {
     ...run,
     runId: id,
     status: run.status as FoldedRun['status'],
     validation: validationJson === null ? null : (JSON.parse(validationJson) as FoldedRun['validation']),
     foldStartId: foldStartId === null ? null : Number(foldStartId),
-  }));
+  };
+}
+
+/** The anomalous runs of one task (null: the runs without one), oldest first, with only what folding needs and the fold id each one has stored. */
+async function anomalousForFolding(db: Db, task: string | null): Promise<(FoldedRun & { foldStartId: number | null })[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .select(FOLDED_RUN_COLUMNS)
+    .where('verdict', '=', 'anomalous')
+    .where((eb) => (task === null ? eb('task', 'is', null) : eb('task', '=', task)))
+    .orderBy('startedAt')
+    .orderBy('id')
+    .execute();
+  return rows.map(foldedRunFromRow);
 }
 
 /**

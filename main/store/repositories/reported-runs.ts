@@ -4,7 +4,7 @@ import type { Database } from '../schema.js';
 import type { FoldedRun, JudgedRun, JudgedRunQuery, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
 import type { Verdict } from '../../../shared/validation.js';
-import { refoldWhereStale } from './anomaly-folds.js';
+import { FOLDED_RUN_COLUMNS, foldedRunFromRow, refoldWhereStale } from './anomaly-folds.js';
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
 export class RunReports {
@@ -103,15 +103,15 @@ export class RunReports {
     if (openers.length === 0) return [];
     const rows = await this.driver.db
       .selectFrom('runs')
-      .select(['id', 'task', 'status', 'startedAt', 'review', 'validationJson', 'foldStartId'])
+      .select(FOLDED_RUN_COLUMNS)
       .where('foldStartId', 'in', openers.map((row) => row.id))
       .orderBy('startedAt')
       .orderBy('id')
       .execute();
     const byFold = new Map<number, FoldedRun[]>(openers.map((row) => [row.id, []]));
-    for (const { id, validationJson, foldStartId, ...run } of rows) {
-      const validation = validationJson === null ? null : (JSON.parse(validationJson) as FoldedRun['validation']);
-      byFold.get(Number(foldStartId))!.push({ ...run, runId: id, status: run.status as FoldedRun['status'], validation });
+    for (const row of rows) {
+      const { foldStartId, ...run } = foldedRunFromRow(row);
+      byFold.get(foldStartId!)!.push(run);
     }
     return [...byFold.values()];
   }
