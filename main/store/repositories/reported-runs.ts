@@ -4,7 +4,7 @@ import type { Database } from '../schema.js';
 import type { FoldedRun, JudgedRun, JudgedRunQuery, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
 import type { Verdict } from '../../../shared/validation.js';
-import { FOLDED_RUN_COLUMNS, foldedRunFromRow, refoldWhereStale } from './anomaly-folds.js';
+import { FOLDED_RUN_COLUMNS, foldedRunFromRow, inStartOrder, refoldWhereStale } from './anomaly-folds.js';
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
 export class RunReports {
@@ -67,7 +67,7 @@ export class RunReports {
     const rows = await this.driver.db
       .selectFrom('runs')
       .selectAll()
-      .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
+      .$if(before !== undefined, (q) => q.where((eb) => inStartOrder(eb, '<', before!)))
       .orderBy('startedAt', 'desc')
       .orderBy('id', 'desc')
       .limit(options.limit)
@@ -94,7 +94,7 @@ export class RunReports {
       .select('id')
       // The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold).
       .whereRef('foldStartId', '=', 'id')
-      .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
+      .$if(before !== undefined, (q) => q.where((eb) => inStartOrder(eb, '<', before!)))
       .$if(options.open, (q) => q.where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null))))
       .orderBy('startedAt', 'desc')
       .orderBy('id', 'desc')
