@@ -31,7 +31,7 @@ export async function countedQueries<T>(store: Store, work: () => Promise<T>): P
     },
   };
   layer.db = db.withPlugin(plugin);
-  layer.transaction = (inner, options) => transaction.call(layer, (trx) => inner(trx.withPlugin(plugin)), options);
+  layer.transaction = <R>(inner: (trx: Db) => Promise<R>, options?: { dryRun?: boolean }): Promise<R> => transaction.call(layer, (trx) => inner(trx.withPlugin(plugin)), options) as Promise<R>;
   try {
     return { result: await work(), statements };
   } finally {
