@@ -13,19 +13,36 @@ export interface AnomalyFold {
 
 /** Folds anomalous runs (any order) into their changes, oldest fold first. */
 export function foldAnomalousRuns(runs: readonly FoldedRun[]): AnomalyFold[] {
+  const folds = new Map<number, AnomalyFold>();
+  for (const { run, foldStartId } of foldStarts(runs)) {
+    const fold = folds.get(foldStartId) ?? { runs: [] };
+    folds.set(foldStartId, fold);
+    fold.runs.push(run);
+  }
+  return [...folds.values()];
+}
+
+/** What a fold remembers of a change: the task's and the change's ids (folds never cross tasks). */
+export function changeKey(task: string | null | undefined, changeId: string): string {
+  return `${task ?? ''}|${changeId}`;
+}
+
+/**
+ * Each run (any order) with the fold it joins, named by the fold's first run, in start order.
+ * `openedBefore`: for folding from a run onward, the changes runs before it raised (changeKey →
+ * the fold of the latest run that carried it); folds of earlier runs do not depend on later ones.
+ */
+export function foldStarts(runs: readonly FoldedRun[], openedBefore: ReadonlyMap<string, number> = new Map()): { run: FoldedRun; foldStartId: number }[] {
   // Each start parsed once: tens of thousands of anomalous runs are folded on every list.
   const ordered = runs.map((run) => ({ run, at: Date.parse(run.startedAt) })).sort((a, b) => a.at - b.at || a.run.runId - b.run.runId).map(({ run }) => run);
-  const foldOfChange = new Map<string, AnomalyFold>();
-  const folds: AnomalyFold[] = [];
-  for (const run of ordered) {
-    const keys = (run.validation?.anomalies ?? []).map((a) => ({ key: a.changeId ? `${run.task ?? ''}|${a.changeId}` : null, ongoing: a.ongoing === true }));
+  const foldOfChange = new Map(openedBefore);
+  return ordered.map((run) => {
+    const keys = (run.validation?.anomalies ?? []).map((a) => ({ key: a.changeId ? changeKey(run.task, a.changeId) : null, ongoing: a.ongoing === true }));
     const continues = keys.length > 0 && keys.every((k) => k.ongoing && k.key !== null && foldOfChange.has(k.key));
-    const fold = continues ? foldOfChange.get(keys[0]!.key!)! : { runs: [] };
-    if (!continues) folds.push(fold);
-    fold.runs.push(run);
-    for (const { key } of keys) if (key !== null) foldOfChange.set(key, fold);
-  }
-  return folds;
+    const foldStartId = continues ? foldOfChange.get(keys[0]!.key!)! : run.runId;
+    for (const { key } of keys) if (key !== null) foldOfChange.set(key, foldStartId);
+    return { run, foldStartId };
+  });
 }
 
 /** Whether any run of the fold still waits for a review. */

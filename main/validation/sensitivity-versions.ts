@@ -19,6 +19,15 @@ class SensitivityVersions {
     return row ?? null;
   }
 
+  /** The version in force of every task that has one, in one read (the latest of each task, by the unique (task, version) key). */
+  async allInForce(): Promise<SensitivityVersionRow[]> {
+    return this.driver.db
+      .selectFrom('sensitivityVersions')
+      .selectAll()
+      .where(({ eb, selectFrom }) => eb('version', '=', selectFrom('sensitivityVersions as newer').select((n) => n.fn.max('newer.version').as('version')).whereRef('newer.task', '=', 'sensitivityVersions.task')))
+      .execute();
+  }
+
   /**
    * Saves the next version of the task's settings. Two saves racing for one number: the unique
    * (task, version) key refuses the second, so no version is ever overwritten.

@@ -27,13 +27,19 @@ export async function requireKnownTask(store: Store, task: string): Promise<void
 /** The settings in force for a task: its latest saved version, or the evaluated defaults. */
 export async function sensitivityInForce(store: Store, task: string | null): Promise<SensitivityStateView> {
   const row = task === null ? null : await sensitivityVersions(store).inForce(task);
-  const version = row ? versionView(row) : null;
-  return { task: task ?? '', settings: version?.settings ?? DEFAULT_SENSITIVITY, version };
+  return stateOf(task ?? '', row ? versionView(row) : null);
 }
 
-/** Every known task with its settings in force, by name: what the Sensitivity panel offers. */
+/** Every known task with its settings in force, by name: what the Sensitivity panel offers. A constant number of reads, however many tasks. */
 export async function sensitivityTasks(store: Store): Promise<SensitivityStateView[]> {
-  return Promise.all((await sensitivityVersions(store).tasks()).map((task) => sensitivityInForce(store, task)));
+  const versions = sensitivityVersions(store);
+  const [tasks, inForce] = await Promise.all([versions.tasks(), versions.allInForce()]);
+  const byTask = new Map(inForce.map((row) => [row.task, versionView(row)]));
+  return tasks.map((task) => stateOf(task, byTask.get(task) ?? null));
+}
+
+function stateOf(task: string, version: SensitivityVersionView | null): SensitivityStateView {
+  return { task, settings: version?.settings ?? DEFAULT_SENSITIVITY, version };
 }
 
 /** The settings saved for each task that has a version in force (the others use the defaults). */

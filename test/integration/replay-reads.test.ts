@@ -5,9 +5,11 @@ import { backtest, saveSensitivity, sensitivityInForce, sensitivityWhatIf, whatI
 import { MIN_HISTORY_RUNS } from '../../main/validation/historical/model.js';
 import { historyEntryOf, originOf, trainsValidator } from '../../main/validation/historical/store-judge.js';
 import { sensitivityByTask } from '../../main/validation/sensitivity.js';
-import { walkStoredRuns } from '../../main/validation/walk-stored.js';
+import { firstOfLast, walkStoredRuns } from '../../main/validation/walk-stored.js';
+import { expectedBands } from '../../main/validation/bands.js';
 import type { SensitivitySettings } from '../../shared/validation.js';
 import { testBackends } from '../helpers/backends.js';
+import { countedQueries } from '../helpers/counted-queries.js';
 
 /**
  * The what-if and the backtest read only the runs and columns they judge (a task's runs, filtered
@@ -48,6 +50,16 @@ async function referenceBacktest(store: Store) {
     judged.push({ runId: run.runId, task: run.task, verdict: result.verdict, rules: result.anomalies.map((a) => `${a.metric}:${a.rule}`), storedVerdict: run.validation?.verdict ?? null, review: run.review });
   }, await sensitivityByTask(store));
   return judged;
+}
+
+/** The bands of the latest `limit` runs as drawn when every run was read whole. */
+async function referenceBands(store: Store, limit: number) {
+  const runs = await store.reports.runs();
+  const drawn: unknown[] = [];
+  walkStoredRuns(runs, {}, firstOfLast(runs, limit), (run, result) => {
+    drawn.push({ runId: run.runId, startedAt: run.startedAt, method: result.method, bands: result.bands ?? {} });
+  }, await sensitivityByTask(store));
+  return drawn;
 }
 
 /** A mixed history of five tasks, a task with too little history of its own, trial runs and a ledger naming them. */
@@ -92,6 +104,14 @@ describe.each(testBackends())('what-if and backtest read only what they judge ($
       expect(report.runs.map(({ runId, task, verdict, rules, storedVerdict, review }) => ({ runId, task, verdict, rules, storedVerdict, review }))).toEqual(reference);
       expect(report.alerted).toBeGreaterThan(0);
       expect(report.runsJudged).toBe(reference.length);
+
+      // The bands read the tail of the history with only the columns the walk judges by, and draw what the whole rows drew.
+      const { result: bands, statements } = await countedQueries(store, () => expectedBands(store, { limit: 150 }));
+      expect(bands).toEqual(await referenceBands(store, 150));
+      expect(bands).toHaveLength(150);
+      const runReads = statements.filter((statement) => /from "runs"/.test(statement.sql));
+      expect(runReads.length).toBeGreaterThan(0);
+      for (const { sql } of runReads) expect(sql).not.toMatch(/select \*|validation_json|error|batch_counts_json/);
     } finally {
       await store.close();
       await staging.close();

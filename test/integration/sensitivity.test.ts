@@ -2,7 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import type { ApiResult } from '../../shared/api.js';
 import { operatorCaller, tester } from '../helpers/callers.js';
-import { backtest, historicalJudge, saveSensitivity, sensitivityHistory, sensitivityInForce, whatIfForTask } from '../../main/validation/index.js';
+import { backtest, historicalJudge, saveSensitivity, sensitivityHistory, sensitivityInForce, sensitivityTasks, whatIfForTask } from '../../main/validation/index.js';
+import { insertRuns } from '../../bench/long-history.js';
+import { countedQueries } from '../helpers/counted-queries.js';
+import { taskStore } from '../../main/scheduler/index.js';
 import type { SensitivitySettings } from '../../shared/validation.js';
 import { testBackends } from '../helpers/backends.js';
 import { seedTunableTask, spiked } from '../helpers/sensitivity-fixtures.js';
@@ -70,6 +73,27 @@ describe.each(testBackends())('sensitivity settings per task ($name)', (backend)
       expect(whatIf.report.runsJudged).toBe(91);
     } finally {
       await staging.close();
+      await store.close();
+    }
+  }, 120_000);
+
+  it('lists every task with its settings in force in a constant number of reads, however many tasks have versions', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      await insertRuns(store, Array.from({ length: 12 }, (_, i) => ({ startedAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(), task: `task-${String(i).padStart(2, '0')}` })));
+      await taskStore(store).insert({ name: 'only-scheduled', cron: '0 6 * * *', source: 'synthetic:seed=1,count=40', lookbackDays: 7, enabled: true, at: '2026-01-01T00:00:00.000Z' }, 'ada');
+      for (const [i, task] of ['task-03', 'task-07', 'task-07', 'task-11', 'only-scheduled'].entries()) {
+        await saveSensitivity(store, { task, settings: { metrics: { fetched: i % 2 === 0 ? 'high' : 'low' }, minSignals: 1 + (i % 2) }, reason: `save ${i}`, operator: 'ada' });
+      }
+      const { result: listed, statements } = await countedQueries(store, () => sensitivityTasks(store));
+      // One at a time, as each task's panel entry reads it.
+      const oneByOne = await Promise.all(listed.map((state) => sensitivityInForce(store, state.task)));
+      expect(listed).toEqual(oneByOne);
+      expect(listed.map((state) => state.task)).toEqual(['only-scheduled', ...Array.from({ length: 12 }, (_, i) => `task-${String(i).padStart(2, '0')}`)]);
+      expect(listed.filter((state) => state.version !== null).map((state) => [state.task, state.version!.version])).toEqual([['only-scheduled', 1], ['task-03', 1], ['task-07', 2], ['task-11', 1]]);
+      // The task names (scheduled and run) and every version in force: three reads, not one more per task.
+      expect(statements).toHaveLength(3);
+    } finally {
       await store.close();
     }
   }, 120_000);

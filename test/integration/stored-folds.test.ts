@@ -13,6 +13,7 @@ import type { RunSummary } from '../../shared/run.js';
 import type { Anomaly } from '../../shared/validation.js';
 import { anomalyOf, insertRuns } from '../../bench/long-history.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { countedQueries, runRowsRead } from '../helpers/counted-queries.js';
 import { PG_URL } from '../helpers/postgres.js';
 
 /**
@@ -187,6 +188,33 @@ describe.each(testBackends())('stored anomaly folds ($name)', (backend) => {
       const [today] = await recordRuns(store, [{ startedAt: day(1_400), task: 'daily', anomalies: [anomalyOf('old-change', true), anomalyOf('spike-3', true)] }]);
       expect((await storedFolds(store))[today!]).toBe(raising);
       await expectFoldsAsTheRuleMakesThem(store);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('folds again only from a run recorded out of start order on, continuing the changes runs before it raised', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      const day = (i: number) => new Date(T0 + i * DAY_MS).toISOString();
+      const ongoing = (...changeIds: string[]) => changeIds.map((changeId) => anomalyOf(changeId, true));
+      // A change raised long ago and still carried, 3,000 one-off anomalies between, and two runs continuing a change nobody raised yet.
+      const ids = await insertRuns(store, [
+        { startedAt: day(0), task: 'daily', anomalies: [anomalyOf('old-change')] },
+        ...Array.from({ length: 3_000 }, (_, i) => ({ startedAt: day(1 + i), task: 'daily', anomalies: [anomalyOf(`spike-${i}`)] })),
+        ...[3_001, 3_002, 3_003].map((d) => ({ startedAt: day(d), task: 'daily', anomalies: ongoing('old-change') })),
+        ...[3_005, 3_006].map((d) => ({ startedAt: day(d), task: 'daily', anomalies: ongoing('mid') })),
+      ]);
+      const anomalousOfTask = ids.length;
+      // An import recorded late: it continues the old change and raises the one the two later runs continue.
+      const { result: [late], statements } = await countedQueries(store, () => recordRuns(store, [{ startedAt: day(3_004), task: 'daily', anomalies: [...ongoing('old-change'), anomalyOf('mid')] }]));
+      const folds = await storedFolds(store);
+      expect(folds[late!]).toBe(late);
+      expect([folds[ids.at(-2)!], folds[ids.at(-1)!]]).toEqual([late, late]);
+      expect(folds[ids.at(-3)!]).toBe(ids[0]);
+      await expectFoldsAsTheRuleMakesThem(store);
+      // The runs from it on and one page back to where the old change was last carried; not the task's every anomalous run.
+      expect(runRowsRead(statements)).toBeLessThan(anomalousOfTask / 2);
     } finally {
       await store.close();
     }

@@ -1,10 +1,17 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { StoreDriver } from '../driver.js';
 import type { Database } from '../schema.js';
 import type { FoldedRun, JudgedRun, JudgedRunQuery, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
 import type { Verdict } from '../../../shared/validation.js';
-import { FOLDED_RUN_COLUMNS, foldedRunFromRow, refoldWhereStale } from './anomaly-folds.js';
+import { FOLDED_RUN_COLUMNS, foldedRunFromRow, inStartOrder, refoldWhereStale } from './anomaly-folds.js';
+
+/** The columns a replay judges a run by (JudgedRun), not the rest of its row. */
+const JUDGED_RUN_COLUMNS = ['id', 'task', 'status', 'source', 'startedAt', 'metricsJson', 'review', 'verdict'] as const;
+
+function judgedRunFromRow({ id, status, metricsJson, verdict, ...run }: Pick<Selectable<Database['runs']>, (typeof JUDGED_RUN_COLUMNS)[number]>): JudgedRun {
+  return { ...run, runId: id, status: status as JudgedRun['status'], metrics: JSON.parse(metricsJson), validation: verdict === null ? null : { verdict: verdict as Verdict } };
+}
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
 export class RunReports {
@@ -32,7 +39,7 @@ export class RunReports {
     if (runIds !== undefined && runIds.length === 0) return [];
     const rows = await this.driver.db
       .selectFrom('runs')
-      .select(['id', 'task', 'status', 'source', 'startedAt', 'metricsJson', 'review', 'verdict'])
+      .select(JUDGED_RUN_COLUMNS)
       .$if(task !== undefined, (q) => q.where('task', '=', task!))
       // substr, not LIKE: SQLite's LIKE ignores case, and runOrigin does not.
       .$if(production === true, (q) => q.where(sql<string>`substr(${sql.ref('source')}, 1, 6)`, '<>', 'trial:'))
@@ -41,7 +48,7 @@ export class RunReports {
       .orderBy('startedAt')
       .orderBy('id')
       .execute();
-    return rows.map(({ id, status, metricsJson, verdict, ...run }) => ({ ...run, runId: id, status: status as JudgedRun['status'], metrics: JSON.parse(metricsJson), validation: verdict === null ? null : { verdict: verdict as Verdict } }));
+    return rows.map(judgedRunFromRow);
   }
 
   /** Runs the validator called anomalous, newest first; `open` leaves out those already marked. */
@@ -60,19 +67,20 @@ export class RunReports {
 
   /**
    * Runs newest start first, a keyset page of `limit` after the run `before` (by start, then id: the
-   * order the validator walks in reverse), for readers that need only the tail of a long history.
+   * order the validator walks in reverse), for replays that need only the tail of a long history:
+   * with only the columns a replay judges by, as `judged`.
    */
-  async newestFirst(options: { before?: { startedAt: string; runId: number }; limit: number }): Promise<ReportedRun[]> {
+  async newestFirst(options: { before?: { startedAt: string; runId: number }; limit: number }): Promise<JudgedRun[]> {
     const { before } = options;
     const rows = await this.driver.db
       .selectFrom('runs')
-      .selectAll()
-      .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
+      .select(JUDGED_RUN_COLUMNS)
+      .$if(before !== undefined, (q) => q.where((eb) => inStartOrder(eb, '<', before!)))
       .orderBy('startedAt', 'desc')
       .orderBy('id', 'desc')
       .limit(options.limit)
       .execute();
-    return rows.map(reportedRunFromRow);
+    return rows.map(judgedRunFromRow);
   }
 
   /** When the latest-started run started (by its start, not its id: an imported or resumed run can be older); null with no runs. */
@@ -94,7 +102,7 @@ export class RunReports {
       .select('id')
       // The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold).
       .whereRef('foldStartId', '=', 'id')
-      .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('startedAt', '<', before!.startedAt), eb.and([eb('startedAt', '=', before!.startedAt), eb('id', '<', before!.runId)])])))
+      .$if(before !== undefined, (q) => q.where((eb) => inStartOrder(eb, '<', before!)))
       .$if(options.open, (q) => q.where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null))))
       .orderBy('startedAt', 'desc')
       .orderBy('id', 'desc')

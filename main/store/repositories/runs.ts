@@ -155,7 +155,7 @@ export class RunRepository {
       if (!before || (outcome.validation?.verdict !== 'anomalous' && before.foldStartId === null)) return;
       // Today's run only looks back for the changes it continues; one recorded before later ones (an import, a resume) or judged again moves the task's folds.
       const appended = before.foldStartId === null && (await foldAppendedRun(trx, { runId, task: before.task, startedAt: before.startedAt, anomalies: outcome.validation!.anomalies }));
-      if (!appended) await refoldTask(trx, before.task);
+      if (!appended) await refoldTask(trx, before.task, { startedAt: before.startedAt, runId });
     });
   }
 
