@@ -36,6 +36,8 @@ const PROFILE_HALF_LIFE_DAYS = 60;
 const PROFILE_SETTLED_DAYS = 14;
 /** A gap longer than this is read as this long: no more days of records than this in one run. */
 const LONGEST_SPAN_MS = 14 * DAY_MS;
+/** A gap this many times the stream's typical one (and a day and a half at least) may follow missed runs (see `catchUp`). */
+const CATCH_UP_GAP = 1.5;
 
 /**
  * What a run covers: the share of each weekday's records it brings (a run of a daily stream: all
@@ -50,6 +52,14 @@ export interface RunSpan {
   wholeDay: boolean;
   /** The run brings at most the records of one of the weekdays `byWeekday` names, not all of them (an unsettled run's most: see `span`). */
   oneOf?: boolean;
+  /** The first run after missed ones: `byWeekday` counts the runs it stands for (see `RunCadence.catchUp`). */
+  catchUp?: CatchUp;
+}
+
+/** What a catch-up run covers: the calendar days since the run before it, and when that run came. */
+export interface CatchUp {
+  days: number;
+  since: number;
 }
 
 export class RunCadence {
@@ -131,6 +141,31 @@ export class RunCadence {
     const touched = byWeekday.map((share) => share > 0);
     for (let w = 0; w < 7; w++) byWeekday[w] = touched[w] || touched[(w + 6) % 7] ? 1 : 0;
     return { byWeekday, weekday, settled, wholeDay: false, oneOf: to - from <= DAY_MS };
+  }
+
+  /**
+   * The run of a stream that runs once a day or less, after runs it usually makes were missed
+   * (machine off, source down, failed runs: issue 10), or null. Congress.gov is listed over a fixed
+   * lookback window, so the first run after a gap classifies the changes of every missed day as
+   * added or updated, and a file or feed delivered since the last run holds them all: a run after
+   * two missed days brings up to three days' records, and was judged against one day's (own
+   * generator, 90 daily runs then two missed: 5 of 5 such runs alarmed at three times a day's
+   * volume). Its `byWeekday` counts the days in the gap the stream usually runs on (`runsOn`) and
+   * its own, so a weekday feed's Monday after a Friday is no catch-up; the gap must also be at
+   * least CATCH_UP_GAP times the stream's typical one, so a stream at irregular hours is judged as
+   * before. Its expectation is the sum of those days'; the low side stays at one run's (see
+   * `VolumeTrack.predict`): a source listed over a fixed window fetches no more records.
+   */
+  catchUp(from: number, to: number, dayNumber: number, runsOn: (weekday: number) => boolean): RunSpan | null {
+    if (!Number.isFinite(from) || this.typicallySubDaily || !(to - from >= CATCH_UP_GAP * DAY_MS)) return null;
+    const gaps = Array.from(this.gaps.subarray(0, Math.min(this.gapCount, GAP_WINDOW))).sort((a, b) => a - b);
+    if (gaps.length === 0 || to - from < CATCH_UP_GAP * gaps[Math.floor(gaps.length / 2)]!) return null;
+    const byWeekday = [0, 0, 0, 0, 0, 0, 0];
+    const fromDay = Math.max(Math.floor(from / DAY_MS), dayNumber - LONGEST_SPAN_MS / DAY_MS);
+    for (let day = fromDay + 1; day <= dayNumber; day++) if (day === dayNumber || runsOn(weekdayOf(day))) byWeekday[weekdayOf(day)]! += 1;
+    if (byWeekday.reduce((sum, runs) => sum + runs, 0) < 2) return null;
+    const catchUp = { days: dayNumber - Math.floor(from / DAY_MS), since: from };
+    return { byWeekday, weekday: weekdayOf(dayNumber), settled: true, wholeDay: false, catchUp };
   }
 
   /**

@@ -6,7 +6,7 @@ import { metricOf } from './points.js';
 import { VOLUME_METRICS, type RunEvaluation, type StreamWalk, type VolumeFinding } from './stream-walk.js';
 import type { TrackPrediction } from './volume-track.js';
 import { volumeBars } from './thresholds.js';
-import { countPhrase, dayPhrase, formatCount, formatPercent, formatRange, round, shortDate, volumeAdvice } from './wording.js';
+import { catchUpPhrase, countPhrase, dayPhrase, formatCount, formatPercent, formatRange, round, shortDate, volumeAdvice } from './wording.js';
 
 /**
  * A walk's verdict on one run, worded: the state the walk assumed (named in every message), each
@@ -44,7 +44,8 @@ export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudg
     const band = durationBand(duration, metricOf(current, 'fetched'), walk.thresholds.duration);
     bands.durationMs = { expected: round(band.expected, 0), low: round(band.low, 0), high: round(band.high, 0) };
   }
-  return { anomalies, bands, state };
+  const catchUp = evaluation.context.span.catchUp;
+  return { anomalies, bands, state: catchUp ? { ...state, description: `${state.description}; ${catchUpPhrase(catchUp)}` } : state };
 }
 
 /**
@@ -121,10 +122,14 @@ function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: Vol
   const value = assessment.value;
   const base = { metric, rule: finding.rule, value };
   if (finding.kind === 'single') {
+    const catchUp = evaluation.context.span.catchUp;
+    const usually = catchUp
+      ? `${catchUpPhrase(catchUp)}${state.regime === 'normal' ? '' : ` (${state.description})`}, which usually bring`
+      : `${dayPhrase(weekday, state)} usually brings`;
     return {
       ...base, expected: band.expected, low: band.low, high: band.high, score: round(finding.score, 2),
       changeId: `${metric}:${finding.direction}:${evaluation.context.entry.startedAt}`, ongoing: false,
-      message: `${countPhrase(metric, value)}; ${dayPhrase(weekday, state)} usually brings ${formatRange(band.low, band.high)} (about ${formatCount(band.expected)}) — ${volumeAdvice(finding.rule)}.`,
+      message: `${countPhrase(metric, value)}; ${usually} ${formatRange(band.low, band.high)} (about ${formatCount(band.expected)}) — ${volumeAdvice(finding.rule)}.`,
     };
   }
   // A change: this run against the level before it began.

@@ -68,7 +68,7 @@ export class HistoryModel {
   /** A model of no history: the start of a walk. */
   static empty(options: JudgeOptions = {}, forTrial = false): HistoryModel {
     const thresholds = resolveThresholds(options.sensitivity, options.thresholds);
-    return new HistoryModel(new StreamWalk(daysFor(options.calendar), thresholds, MIN_HISTORY_RUNS), [], options, thresholds, forTrial);
+    return new HistoryModel(new StreamWalk(daysFor(options.calendar), thresholds, MIN_HISTORY_RUNS, !forTrial), [], options, thresholds, forTrial);
   }
 
   /** This model walked one run further (the run must start after every run in it); this one is left as it was. */

@@ -173,6 +173,14 @@ export class StreamWalk {
     readonly thresholds: ResolvedThresholds,
     /** Below this many runs the walk only learns: a young history is judged by the fallback. */
     readonly minRuns: number,
+    /**
+     * Whether a run after missed ones is read as standing for them (see `RunCadence.catchUp`). A
+     * trial's walk does not: the trial planner picks its days (mid-week, away from recesses; its
+     * injected runs leave the history as confirmed) and realises each as one typical day, so its
+     * gaps are no missed runs (trial --sweep: the threefold and fourfold spikes, weeks after the last
+     * control, passed as fourteen days' runs).
+     */
+    readonly readsCatchUps = true,
   ) {
     const fetched = new VolumeTrack('fetched');
     const fetchedPhi = () => fetched.baseline.phi();
@@ -186,7 +194,7 @@ export class StreamWalk {
 
   /** An independent copy: a cached model extended by one run, or a what-if, never disturbs the original. */
   copy(): StreamWalk {
-    const twin = new StreamWalk(this.days, this.thresholds, this.minRuns);
+    const twin = new StreamWalk(this.days, this.thresholds, this.minRuns, this.readsCatchUps);
     const fetched = this.tracks.fetched.copy();
     const fetchedPhi = () => fetched.baseline.phi();
     twin.useTracks({ fetched, added: this.tracks.added.copy(fetchedPhi), updated: this.tracks.updated.copy(fetchedPhi) });
@@ -244,8 +252,13 @@ export class StreamWalk {
 
   /** What the run brings, if it comes next: its weekday and its share of a day (see `RunCadence.span`). */
   spanOf(entry: HistoryEntry, dayNumber: number): RunSpan {
-    return this.cadence.span(this.lastTime, runTime(entry.startedAt), dayNumber);
+    const time = runTime(entry.startedAt);
+    const span = this.cadence.span(this.lastTime, time, dayNumber);
+    return (span.wholeDay && this.readsCatchUps && this.cadence.catchUp(this.lastTime, time, dayNumber, this.runsOn)) || span;
   }
+
+  /** Whether the stream usually runs on this weekday (half its share of the runs or more): a day it skips is no missed run. */
+  private readonly runsOn = (weekday: number): boolean => 14 * this.weekdayRuns[weekday]! >= this.runs;
 
   private context(entry: HistoryEntry, dayNumber: number): RunContext {
     const calendar = this.days.recessWeight(dayNumber);
@@ -289,7 +302,9 @@ export class StreamWalk {
   private evaluate(entry: HistoryEntry, dayNumber: number, judging = false): RunEvaluation {
     const context = this.context(entry, dayNumber);
     if (this.backFromUnseenRecess(context)) context.returning = this.runs >= REGIME_FROM_RUNS;
-    const watch = this.watchesShift(context);
+    // A catch-up's expectation is a range (see `RunCadence.catchUp`): it is judged alone, no evidence of a lasting change.
+    const catchUp = context.span.catchUp !== undefined;
+    const watch = catchUp ? 'none' : this.watchesShift(context);
     const assessments: Record<VolumeMetric, TrackAssessment> = {
       fetched: this.assess('fetched', context, watch, judging),
       added: this.assess('added', context, watch, judging),
@@ -304,10 +319,10 @@ export class StreamWalk {
     // Added and updated speak for themselves only in a judgement: in the walk they open no changes.
     const judged = judging ? VOLUME_METRICS : WALKED_METRICS;
     const findings: VolumeFinding[] = [];
-    const lowAgainstNormal = this.quietStartUnreported(context);
+    const lowAgainstNormal = !catchUp && this.quietStartUnreported(context);
     if (active) {
       for (const metric of judged) {
-        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal, context.span.settled);
+        const finding = this.finding(metric, byMetric(assessments, metric), lowAgainstNormal, context.span.settled, catchUp);
         if (finding) findings.push(finding);
       }
     }
@@ -442,8 +457,11 @@ export class StreamWalk {
     return Math.max(share * expected, 1);
   }
 
-  /** `shareKnown`: the share of the day the run brings is known (see `RunCadence.span`); a run whose share is not may bring nothing, and is never a drop. */
-  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean, shareKnown: boolean): VolumeFinding | null {
+  /**
+   * `shareKnown`: the share of the day the run brings is known (see `RunCadence.span`); a run whose share is not may bring nothing, and is never a drop.
+   * `alone`: a catch-up (see `RunCadence.catchUp`), judged on its own: it neither carries an open change nor shows a shift.
+   */
+  private finding(metric: VolumeMetric, assessment: TrackAssessment, lowAgainstNormal: boolean, shareKnown: boolean, alone = false): VolumeFinding | null {
     const bars = volumeBars(this.thresholds, metric);
     const track = byMetric(this.tracks, metric);
     const { value, highScore } = assessment;
@@ -455,7 +473,7 @@ export class StreamWalk {
     const nearEmpty = value <= this.nearEmptyCeiling(assessment, bars);
     const lowBar = nearEmpty ? bars.empty : bars.single;
     const fresh: Direction | null = lowScore >= lowBar && shareKnown ? 'down' : highScore >= bars.single ? 'up' : null;
-    const change = track.change;
+    const change = alone ? null : track.change;
     const continuesChange = assessment.changeStatus === 'ongoing' || assessment.leansWithChange;
     // A run that may bring nothing is no evidence that a drop goes on either (as a light run, below).
     if (change && change.direction === 'down' && !shareKnown && fresh === null) return null;
@@ -478,7 +496,7 @@ export class StreamWalk {
       const rule = fresh === 'down' ? (nearEmpty ? 'near-zero-volume' : 'below-seasonal-range') : this.quietDay(metric, assessment.weekday) ? 'quiet-day-burst' : 'above-seasonal-range';
       return { metric, assessment, kind: 'single', direction: fresh, score: fresh === 'down' ? lowScore : highScore, rule };
     }
-    for (const direction of ['down', 'up'] as const) {
+    for (const direction of alone ? [] : (['down', 'up'] as const)) {
       if (direction === 'down' && !shareKnown) continue;
       const side = assessment.shift?.[direction];
       // A weekend run of a weekday feed shows no level: the alarm waits for a run that can show the shift.
@@ -658,7 +676,8 @@ export class StreamWalk {
   advance(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean = (e) => e.findings.length > 0): void {
     const dayNumber = Math.floor(run.time / DAY_MS);
     const span = this.spanOf(run.entry, dayNumber);
-    if (!span.settled) {
+    // A catch-up's records are one to several days' (see `RunCadence.catchUp`): no rate may learn from them.
+    if (!span.settled || span.catchUp) {
       this.learnHoursOnly(run);
       return;
     }
@@ -799,7 +818,7 @@ export class StreamWalk {
       if (index < MIN_SCREENING_RUNS && VOLUME_METRICS.some((metric) => robustWeight(own[metric]) < 1)) outlier = true;
     }
     if (!outlier) return false;
-    const walk = new StreamWalk(this.days, this.thresholds, this.minRuns);
+    const walk = new StreamWalk(this.days, this.thresholds, this.minRuns, this.readsCatchUps);
     walk.firstRuns = null;
     walk.firstRunScores = scores;
     for (const earlier of first) walk.advance(earlier, anomalous);

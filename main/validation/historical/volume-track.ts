@@ -249,6 +249,7 @@ export class VolumeTrack {
     // Most runs are plainly in the normal state: one distribution, nothing else to build.
     if (!returning && weights.normal >= 1 - NEGLIGIBLE_WEIGHT) {
       judging.push(this.weighed(1, 1, 1, mean, phi));
+      if (span.catchUp) this.lowSideOfOneRun(span, prediction);
       return prediction;
     }
     const kept = keptWeight(weights.normal) + keptWeight(weights.enter) + keptWeight(weights.stay) + keptWeight(weights.exit);
@@ -258,7 +259,18 @@ export class VolumeTrack {
       prediction.lowJudging = [];
       this.addMixture(prediction.lowJudging, weights, kept, mean, phi, AT_PLAIN_LEVEL);
     }
+    if (span.catchUp) this.lowSideOfOneRun(span, prediction);
     return prediction;
+  }
+
+  /**
+   * A catch-up's low side is judged against one run of its own weekday (see `RunCadence.catchUp`:
+   * a source listed over a fixed window fetches no more records after a gap), its high side
+   * against all the runs it stands for.
+   */
+  private lowSideOfOneRun(span: RunSpan, prediction: TrackPrediction): void {
+    const scale = prediction.rate > 0 ? this.baseline.rate(span.weekday) / prediction.rate : 1;
+    prediction.lowJudging = (prediction.lowJudging ?? prediction.judging).map((c) => ({ ...c, mean: c.mean * scale }));
   }
 
   /** The next of the prediction's reused components: `share` of the regime's `weight` of the `kept` total. */

@@ -38,6 +38,11 @@ export function shortDate(iso: string): string {
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
 }
 
+/** "this run covers 3 days since the last run on 2 Apr": a catch-up after missed runs (see `RunCadence.catchUp`). */
+export function catchUpPhrase(catchUp: { days: number; since: number }): string {
+  return `this run covers ${catchUp.days} days since the last run on ${shortDate(new Date(catchUp.since).toISOString())}`;
+}
+
 /** "a Tuesday", "a Tuesday in a quiet period since 12 Aug", ... as the band applies to it. */
 export function dayPhrase(weekday: number, state: AssumedState): string {
   const day = `a ${WEEKDAY_NAMES[weekday] ?? 'day'}`;

@@ -38,7 +38,9 @@ describe('feedback that teaches', () => {
       metrics: { ...entry.metrics, fetched: 50_000, unchanged: 50_000 - entry.metrics.added! - entry.metrics.updated! },
       ...(verdict ? { verdict: 'anomalous' as const } : {}),
     });
-    const clean = judgeRun(normal.slice(0, 90), judgedDay).bands!.fetched!;
+    // The same 93 days without the huge runs: the judged Wednesday comes the day after the last of
+    // them (ending three days earlier, the clean history read the Wednesday as a catch-up of four).
+    const clean = judgeRun(normal, judgedDay).bands!.fetched!;
 
     it.each([
       ['scattered, flagged anomalous when they ran', [30, 55, 80], true],
