@@ -100,4 +100,16 @@ describe('stopping a running run from its page', () => {
     });
     expect(progress.get('[role="alert"]').text()).toBe('The run could not be stopped: the database did not answer');
   });
+
+  it('offers no "Try again" for a run that does not exist (asking again gives the same answer), and offers it when the database did not answer', async () => {
+    const missing = mountWith(RunDetail, fakeClient({ 'runs.get': () => Promise.reject(new ApiError('NOT_FOUND', 'run 7 does not exist')) }), { props: { runId: 7 } });
+    await flushPromises();
+    expect(missing.get('[role="alert"]').text()).toBe('run 7 does not exist');
+    expect(missing.findAll('button').filter((b) => b.text() === 'Try again')).toEqual([]);
+
+    const unreachable = mountWith(RunDetail, fakeClient({ 'runs.get': () => Promise.reject(new ApiError('DB_UNREACHABLE', 'the database did not answer')) }), { props: { runId: 7 } });
+    await flushPromises();
+    expect(unreachable.get('[role="alert"]').text()).toContain('the database did not answer');
+    expect(unreachable.findAll('button').filter((b) => b.text() === 'Try again')).toHaveLength(1);
+  });
 });
