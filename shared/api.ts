@@ -106,8 +106,19 @@ export const quarantineListInputSchema = z.object({
 });
 export const rollbackEventsInputSchema = z.object({ runId: runId.optional(), limit: limit(500, 100), after }).default({ limit: 100 });
 
-export const runDetailSchema = runSummarySchema.extend({ batchList: z.array(batchRecordSchema) });
+export const runDetailSchema = runSummarySchema.extend({
+  batchList: z.array(batchRecordSchema),
+  /**
+   * Whether `update --resume` takes the run (interrupted, or failed on a lost connection): the
+   * engine's own rule, since the renderer cannot classify a driver's error. One batch of such a run
+   * is not rolled back (the resume would skip what the rollback undid), so the console offers only
+   * the whole run.
+   */
+  resumable: z.boolean(),
+});
 export type RunDetailView = z.infer<typeof runDetailSchema>;
+/** A run with its batches as the store keeps it; whether it can be resumed is the engine's call. */
+export type StoredRunDetail = Omit<RunDetailView, 'resumable'>;
 
 /** A run the engine host is executing now, as the console draws its live progress. */
 export const activeRunSchema = z.object({

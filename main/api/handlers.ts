@@ -4,6 +4,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
 import { RUN_STATUSES, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
+import { runDetail } from '../engine/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { EngineHost } from './engine-host.js';
 import { historyHandlers } from './history.js';
@@ -59,11 +60,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...sourceHandlers(store, preferences),
     ...uploadHandlers(store, context.uploadsFolder),
     'runs.list': (query) => store.listRuns(query),
-    'runs.get': async ({ runId }) => {
-      const run = await store.getRun(runId);
-      if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
-      return run;
-    },
+    'runs.get': ({ runId }) => runDetail(store, runId),
     'runs.active': async () => engine.active(),
     'runs.start': (input) => engine.start(input),
     'runs.cancel': async ({ runId }) => ({ cancelled: await engine.cancel(runId) }),

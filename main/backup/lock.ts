@@ -10,7 +10,7 @@ import type { Store } from '../store/index.js';
 export async function withWriterLock<T>(store: Store, clock: () => Date, action: string, work: () => Promise<T>): Promise<T> {
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
-    throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location)}`, {
+    throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location, lock.afterBusyWait)}`, {
       hint: lock.holder.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
     });
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { API_METHODS, quarantineListInputSchema, runsListInputSchema } from '../../shared/api.js';
-import { GatehouseError } from '../../shared/errors.js';
+import { runDetail } from '../engine/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
@@ -51,8 +51,7 @@ export function registerRunsCommands(program: Command): void {
     .action((runIdText: string, flags: ListFlags) => {
       const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, { runId: 'runId' });
       return withStore(flags.db, async (store) => {
-        const run = await store.getRun(runId);
-        if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+        const run = await runDetail(store, runId);
         if (flags.json) return printJson(run);
         const { batchList, ...summary } = run;
         printJson(summary);

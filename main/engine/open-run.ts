@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
+import type { RunDetailView } from '../../shared/api.js';
 import { DEFAULT_BATCH_SIZE, type RunMode, type RunSummary, type SourceWindow } from '../../shared/run.js';
 import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '../sources/index.js';
 import type { Store } from '../store/index.js';
@@ -139,4 +140,11 @@ function failedOnLostConnection(store: Store, run: { status: string; error?: str
 /** Whether `update --resume` takes the run: what keeps the keys its batches handled. */
 export function resumable(store: Store, run: { status: string; error?: string | null }): boolean {
   return run.status === 'interrupted' || failedOnLostConnection(store, run);
+}
+
+/** One run with its batches and whether it can be resumed, as `runs show` and the console's runs.get give it. */
+export async function runDetail(store: Store, runId: number): Promise<RunDetailView> {
+  const run = await store.getRun(runId);
+  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  return { ...run, resumable: resumable(store, run) };
 }

@@ -76,9 +76,10 @@ export interface BeforeRunResult {
  * prune, or an update not yet given its id: calling it an update sends support looking for a run
  * that is not there.
  */
-export function lockHolderText(h: LockHolder, location: string): string {
+export function lockHolderText(h: LockHolder, location: string, afterBusyWait = false): string {
   const who = h.runId ? 'an update' : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
-  return `${who} holds ${location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}`;
+  const waited = afterBusyWait ? ', and its write transaction kept the database busy for the whole lock wait' : '';
+  return `${who} holds ${location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}${waited}`;
 }
 
 /** One update run: lock → fetch → rules → classify → batches → checks → validation → run record. */
@@ -89,7 +90,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const owner = { pid: process.pid, host: os.hostname() };
   const lock = await store.acquireWriterLock({ runId: null, ...owner }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
-    throw new GatehouseError('LOCK_HELD', lockHolderText(lock.holder, store.location), {
+    throw new GatehouseError('LOCK_HELD', lockHolderText(lock.holder, store.location, lock.afterBusyWait), {
       hint: LOCK_HELD_HINT[store.backend],
     });
   }

@@ -13,7 +13,8 @@ export type LockHolder = Omit<Selectable<Database['writerLock']>, 'id'>;
 
 export type LockAttempt =
   | { acquired: true; tookOverFrom: LockHolder | null }
-  | { acquired: false; holder: LockHolder };
+  /** afterBusyWait: SQLite waited out its busy timeout behind the holder's write transaction before naming it. */
+  | { acquired: false; holder: LockHolder; afterBusyWait?: boolean };
 
 /** What the database holds for a hearing, as classification needs it. */
 export interface StoredHearing {

@@ -3,7 +3,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
 import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
 import { slices } from '../../../shared/slices.js';
-import type { RunDetailView } from '../../../shared/api.js';
+import type { StoredRunDetail } from '../../../shared/api.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { newestFirstPage } from '../keyset.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
@@ -241,7 +241,7 @@ export class RunRepository {
     return orphans;
   }
 
-  async getRun(runId: number): Promise<RunDetailView | null> {
+  async getRun(runId: number): Promise<StoredRunDetail | null> {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();

@@ -28,6 +28,12 @@ export class SqliteWriterLock implements WriterLock {
   async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
     const now = options.now.toISOString();
     try {
+      // A live holder is read first, outside any transaction (WAL readers never wait): the holder
+      // of a run is inside a batch's write transaction most of the time, and BEGIN IMMEDIATE would
+      // sit out the whole busy timeout behind it only to find the same row — PostgreSQL's
+      // try-lock answers at once, and so does this.
+      const holding = this.readHolder();
+      if (holding && !isAbandoned(holding, options)) return { acquired: false, holder: holding };
       return this.db.transaction((): LockAttempt => {
         const existing = this.readHolder();
         if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
@@ -41,7 +47,8 @@ export class SqliteWriterLock implements WriterLock {
       if (ENVIRONMENT_FAULT_CODE.test(code)) throw openFailure(this.location, error);
       if (code !== 'SQLITE_BUSY') throw error;
       const holder = this.readHolder();
-      if (holder) return { acquired: false, holder };
+      // Only when the row was written between the look above and BEGIN IMMEDIATE, or its holder looked abandoned (a stale heartbeat) yet still writes.
+      if (holder) return { acquired: false, holder, afterBusyWait: true };
       throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`, {
         hint: 'Gatehouse\'s own writers wait for each other, so this is likely a transaction left open elsewhere (a sqlite3 shell, another program): end it, then try again',
       });

@@ -6,6 +6,8 @@ export interface Loader<T> {
   data: ShallowRef<T | null>;
   loading: Ref<boolean>;
   error: Ref<string | null>;
+  /** The error is one asking again cannot change (the thing is not there): no "Try again". */
+  final: Ref<boolean>;
   load: () => Promise<void>;
 }
 
@@ -14,18 +16,21 @@ export function useLoader<T>(fetcher: () => Promise<T>): Loader<T> {
   const data = shallowRef<T | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
+  const final = ref(false);
   async function load(): Promise<void> {
     loading.value = data.value === null;
     error.value = null;
+    final.value = false;
     try {
       data.value = await fetcher();
     } catch (failure) {
       error.value = describeError(failure);
+      final.value = failure instanceof ApiError && failure.code === 'NOT_FOUND';
     } finally {
       loading.value = false;
     }
   }
-  return { data, loading, error, load };
+  return { data, loading, error, final, load };
 }
 
 export interface Pages<T> {

@@ -88,7 +88,7 @@ describe('the Backups page', () => {
     expect(wrapper.get('[data-testid="retention"]').text()).toBe('newest 10, none older than 30 days');
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/about 98.0 MB per run .* up to about 980 MB/);
     expect(wrapper.text()).not.toMatch(/\d B\b/);
-    expect(wrapper.get('[data-testid="listed-bytes"]').text()).toBe('900 MB in 6');
+    expect(wrapper.get('[data-testid="listed-bytes"]').text()).toBe('900 MB in 6 snapshot(s)');
   });
 
   it('shows a retention by total size and caps the policy\'s worst case with it', async () => {

@@ -48,7 +48,8 @@ export function runSummary(runId: number, overrides: Partial<RunSummary> = {}): 
 }
 
 export function runDetail(runId: number, batchList: BatchRecord[], overrides: Partial<RunSummary> = {}): ApiOutput<'runs.get'> {
-  return { ...runSummary(runId, overrides), batchList };
+  const summary = runSummary(runId, overrides);
+  return { ...summary, batchList, resumable: summary.status === 'interrupted' };
 }
 
 export function quarantined(id: number, batchSeq: number | null, message: string): QuarantineEntry {

@@ -35,7 +35,7 @@ describe('the rollback panel', () => {
   }
 
   async function openDialog(props: { batchSeq?: number | null; running?: boolean } = {}, label = 'Roll back run 12…') {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: props.batchSeq ?? null, running: props.running ?? false } });
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: props.batchSeq ?? null, running: props.running ?? false, resumable: false, status: 'partial' } });
     await flushPromises();
     await buttonNamed(wrapper, label).trigger('click');
     await flushPromises();
@@ -55,12 +55,12 @@ describe('the rollback panel', () => {
   });
 
   it('says when a run was never rolled back, and lists the rollbacks it had', async () => {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false } });
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, resumable: false, status: 'partial' } });
     await flushPromises();
     expect(wrapper.text()).toContain('This run has never been rolled back.');
 
     events = [rollbackEvent({ batchSeq: 2, runRolledBack: false, onConflict: 'force', forced: 1 })];
-    const again = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false } });
+    const again = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, resumable: false, status: 'partial' } });
     await flushPromises();
     const row = again.get('[data-testid="rollback-events"] tbody tr').text();
     expect(row).toContain('batch 2');
@@ -70,7 +70,7 @@ describe('the rollback panel', () => {
   });
 
   it('lists a rollback another window finished without being reopened', async () => {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false } });
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, resumable: false, status: 'partial' } });
     useOperations().connect(client);
     await flushPromises();
     expect(wrapper.text()).toContain('This run has never been rolled back.');
@@ -181,7 +181,7 @@ describe('the rollback panel', () => {
   });
 
   it('cannot be started while the run is still running', async () => {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: 2, running: true } });
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: 2, running: true, resumable: false, status: 'running' } });
     await flushPromises();
     expect(buttonNamed(wrapper, 'Roll back run 12…').attributes('disabled')).toBeDefined();
     expect(buttonNamed(wrapper, 'Roll back batch 2…').attributes('disabled')).toBeDefined();

@@ -15,7 +15,7 @@ function detail(overrides: Partial<Detail>): Detail {
     runId: 7, status: 'success', mode: 'batch', batchSize: 50, task: null, source: 'synthetic:seed=1,count=10',
     startedAt: '2026-06-30T08:00:00.000Z', finishedAt: '2026-06-30T08:00:01.000Z',
     metrics: { fetched: 10, added: 10, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1000 },
-    batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null, backupId: null, batchList: [],
+    batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null, backupId: null, batchList: [], resumable: false,
     ...overrides,
   };
 }
@@ -99,5 +99,17 @@ describe('stopping a running run from its page', () => {
       throw new ApiError('DB_UNREACHABLE', 'the database did not answer');
     });
     expect(progress.get('[role="alert"]').text()).toBe('The run could not be stopped: the database did not answer');
+  });
+
+  it('offers no "Try again" for a run that does not exist (asking again gives the same answer), and offers it when the database did not answer', async () => {
+    const missing = mountWith(RunDetail, fakeClient({ 'runs.get': () => Promise.reject(new ApiError('NOT_FOUND', 'run 7 does not exist')) }), { props: { runId: 7 } });
+    await flushPromises();
+    expect(missing.get('[role="alert"]').text()).toBe('run 7 does not exist');
+    expect(missing.findAll('button').filter((b) => b.text() === 'Try again')).toEqual([]);
+
+    const unreachable = mountWith(RunDetail, fakeClient({ 'runs.get': () => Promise.reject(new ApiError('DB_UNREACHABLE', 'the database did not answer')) }), { props: { runId: 7 } });
+    await flushPromises();
+    expect(unreachable.get('[role="alert"]').text()).toContain('the database did not answer');
+    expect(unreachable.findAll('button').filter((b) => b.text() === 'Try again')).toHaveLength(1);
   });
 });
