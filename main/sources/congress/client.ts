@@ -250,11 +250,17 @@ async function readBody(response: Response, limit: number): Promise<Buffer | nul
   return Buffer.concat(chunks);
 }
 
-/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
+/**
+ * Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable.
+ * Seconds with a fraction are read as meant. Every HTTP-date names its month: without a letter the
+ * text is no date, though Date.parse reads "1.5" or "-3" as days of 2001 — a wait of 0 that skipped
+ * the backoff and retried at once.
+ */
 export function retryAfterMs(header: string | null, now: Date): number | null {
   if (header === null || header.trim() === '') return null;
   const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+  if (!/[a-z]/i.test(text)) return null;
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }

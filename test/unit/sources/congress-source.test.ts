@@ -344,6 +344,25 @@ describe('congress: retry limits', () => {
   });
 });
 
+describe('congress: Retry-After that is not plain delay-seconds', () => {
+  it.each([
+    ['seconds with a fraction', '1.5', 1_500],
+    ['a negative number (the backoff instead)', '-3', 250],
+  ])('waits out a 503 whose Retry-After is %s before asking again', async (_form, retryAfter, waitedMs) => {
+    const server = await serve({ house: [meeting(3101)] });
+    let refused = false;
+    server.override = (request) => {
+      if (refused || !request.path.endsWith('/3101')) return undefined;
+      refused = true;
+      return { status: 503, headers: { 'retry-after': retryAfter }, body: 'busy' };
+    };
+    const { source, sleeps } = congressSource(server, { retryBaseMs: 250 });
+    const items = await collect(source.items());
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok']);
+    expect(sleeps).toEqual([waitedMs]);
+  });
+});
+
 describe('congress: redirects', () => {
   it('does not follow a detail redirected to another host, whom the API key would reach in the URL', async () => {
     const elsewhere = await startFakeCongress({ house: [meeting(9302)] });
