@@ -12,6 +12,8 @@ export const DEFAULT_CONGRESS_BASE_URL = 'https://api.congress.gov/v3';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** A list page of 250 meetings is about 200 KB; a detail a few KB. Anything far past that is not an answer. */
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** A moved endpoint redirects once or twice; more is a loop, and each hop spends the hourly quota. */
+export const MAX_REDIRECTS = 5;
 
 export interface CongressClientOptions {
   baseUrl: string;
@@ -138,9 +140,9 @@ export class CongressClient {
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     const forwardAbort = () => controller.abort();
     signal?.addEventListener('abort', forwardAbort, { once: true });
-    this.requestsSent++;
     try {
-      const response = await this.fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } });
+      const response = await this.followRedirects(url, shown, controller.signal, signal);
+      if ('kind' in response) return response;
       if (!response.ok) {
         await response.body?.cancel().catch(() => {});
         return this.failedStatus(response, shown);
@@ -170,6 +172,30 @@ export class CongressClient {
     }
   }
 
+  /**
+   * Follows redirects by hand: the API key rides in the URL, so fetch's own following would hand it
+   * to whatever host a redirect names (it strips only an Authorization header). Each hop is a request
+   * of the hourly quota (the first one's share is taken before the attempt's timeout starts). Throws
+   * what fetch throws; a stop request while a hop waits for the quota throws `aborted`.
+   */
+  private async followRedirects(url: URL, shown: string, timeout: AbortSignal, signal: AbortSignal | undefined): Promise<Response | Attempt> {
+    let target = url;
+    for (let hops = 0; ; hops++) {
+      if (hops > 0 && !(await this.limiter.acquire(signal))) throw aborted(shown);
+      this.requestsSent++;
+      const response = await this.fetch(target, { signal: timeout, headers: { accept: 'application/json' }, redirect: 'manual' });
+      const location = isRedirect(response.status) ? response.headers.get('location') : null;
+      if (location === null) return response;
+      await response.body?.cancel().catch(() => {});
+      const next = sameApiOrigin(new URL(location, target), url);
+      if (next === null || hops >= MAX_REDIRECTS) {
+        const why = next === null ? `was redirected to another host (${new URL(location, target).origin}), which is not sent the API key` : `was redirected more than ${MAX_REDIRECTS} times`;
+        return { kind: 'fail', serverFault: true, error: new CongressFetchError('http', `GET ${shown} ${why}`, response.status) };
+      }
+      target = next;
+    }
+  }
+
   private failedStatus(response: Response, shown: string): Attempt {
     const status = response.status;
     if (status === 401 || status === 403) {
@@ -191,6 +217,22 @@ export class CongressClient {
   }
 }
 
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/**
+ * `target` with the API key, when it is on the API's host (an upgrade to https included); null when
+ * it is elsewhere. A same-host redirect that dropped the key would otherwise read as a refused key.
+ */
+function sameApiOrigin(target: URL, api: URL): URL | null {
+  const upgrade = api.protocol === 'http:' && target.protocol === 'https:' && target.hostname === api.hostname;
+  if (target.origin !== api.origin && !upgrade) return null;
+  const next = new URL(target);
+  if (!next.searchParams.has('api_key')) next.searchParams.set('api_key', api.searchParams.get('api_key') ?? '');
+  return next;
+}
+
 /**
  * The body as bytes, or null once it passes `limit` (the rest is not read): decoding happens after a
  * strict UTF-8 check, so a broken byte fails the request instead of reaching a record as U+FFFD.
@@ -208,11 +250,17 @@ async function readBody(response: Response, limit: number): Promise<Buffer | nul
   return Buffer.concat(chunks);
 }
 
-/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
+/**
+ * Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable.
+ * Seconds with a fraction are read as meant. Every HTTP-date names its month: without a letter the
+ * text is no date, though Date.parse reads "1.5" or "-3" as days of 2001 — a wait of 0 that skipped
+ * the backoff and retried at once.
+ */
 export function retryAfterMs(header: string | null, now: Date): number | null {
   if (header === null || header.trim() === '') return null;
   const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+  if (!/[a-z]/i.test(text)) return null;
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }

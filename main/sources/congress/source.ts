@@ -315,12 +315,15 @@ function redacted(listed: Record<string, unknown>): unknown {
 /**
  * A refused key, an open circuit, a stop request or a server that asked us to stay away longer than
  * we wait concern every record, not just this one: asking for the next detail at once would ignore
- * its Retry-After, and quarantine every remaining meeting for the server's state.
+ * its Retry-After, and quarantine every remaining meeting for the server's state. So does a 429
+ * that outlasted every retry: the server limits this client, not this meeting (and rate-limiting
+ * never opens the circuit breaker, so nothing else would stop it).
  */
 function endsTheRun(error: unknown): boolean {
   if (!(error instanceof GatehouseError)) return true;
   if (error.code === 'SOURCE_AUTH_REFUSED') return true;
-  return error instanceof CongressFetchError && (error.reason === 'circuit-open' || error.reason === 'aborted' || error.askedToWaitMs !== null);
+  if (!(error instanceof CongressFetchError)) return false;
+  return error.reason === 'circuit-open' || error.reason === 'aborted' || error.reason === 'rate-limited' || error.askedToWaitMs !== null;
 }
 
 /** Notes `meeting` as listed and says whether it was new; an entry without an eventId counts by its content. */

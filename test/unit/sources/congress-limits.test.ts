@@ -120,6 +120,9 @@ describe('Congress.gov formats', () => {
     ['Mon, 10 Mar 2025 12:00:30 GMT', 30_000],
     ['Mon, 10 Mar 2025 11:00:00 GMT', 0],
     ['soon', null],
+    ['1.5', 1_500],
+    ['-3', null],
+    ['2.5.1', null],
     [null, null],
   ])('reads Retry-After %s as %s ms', (header, expected) => {
     expect(retryAfterMs(header, now)).toBe(expected);

@@ -343,3 +343,70 @@ describe('congress: retry limits', () => {
     expect(sleeps).toEqual([]);
   });
 });
+
+describe('congress: Retry-After that is not plain delay-seconds', () => {
+  it.each([
+    ['seconds with a fraction', '1.5', 1_500],
+    ['a negative number (the backoff instead)', '-3', 250],
+  ])('waits out a 503 whose Retry-After is %s before asking again', async (_form, retryAfter, waitedMs) => {
+    const server = await serve({ house: [meeting(3101)] });
+    let refused = false;
+    server.override = (request) => {
+      if (refused || !request.path.endsWith('/3101')) return undefined;
+      refused = true;
+      return { status: 503, headers: { 'retry-after': retryAfter }, body: 'busy' };
+    };
+    const { source, sleeps } = congressSource(server, { retryBaseMs: 250 });
+    const items = await collect(source.items());
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok']);
+    expect(sleeps).toEqual([waitedMs]);
+  });
+});
+
+describe('congress: redirects', () => {
+  it('does not follow a detail redirected to another host, whom the API key would reach in the URL', async () => {
+    const elsewhere = await startFakeCongress({ house: [meeting(9302)] });
+    try {
+      const server = await serve({ house: [meeting(9301), meeting(9302), meeting(9303)] });
+      server.override = (request) => (request.path.endsWith('/9302')
+        ? { status: 302, headers: { location: `${elsewhere.baseUrl}/committee-meeting/119/house/9302?format=json&api_key=${FAKE_API_KEY}` } }
+        : undefined);
+      const { source } = congressSource(server, { maxRetries: 2 });
+      const items = await collect(source.items());
+
+      expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'FETCH_FAILED', 'ok']);
+      expect(items[1]!.error?.message).toMatch(/redirected to another host \(http:\/\/127\.0\.0\.1:\d+\), which is not sent the API key/);
+      expect(elsewhere.requests).toEqual([]);
+      // Asking again would be redirected again.
+      expect(detailRequests(server).filter((r) => r.path.endsWith('/9302'))).toHaveLength(1);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('gives up on a list page that redirects to itself after a few hops, without retrying the loop', async () => {
+    const server = await serve({ house: [meeting(9311)] });
+    server.override = (request) => ({ status: 301, headers: { location: `${request.path}?${new URLSearchParams(request.query).toString()}` } });
+    const { source, sleeps } = congressSource(server, { maxRetries: 3 });
+    const error = await failure(source.items());
+
+    expect(error.code).toBe('SOURCE_FETCH_FAILED');
+    expect(error.message).toMatch(/committee-meeting\/119\/house\?.* was redirected more than 5 times/);
+    expect(error.message).not.toContain(FAKE_API_KEY);
+    expect(server.requests).toHaveLength(6);
+    expect(sleeps).toEqual([]);
+    expect(source.stats.requests).toBe(6);
+  });
+
+  it('follows a redirect on the same host that drops the key, sending the key again instead of reading a refusal', async () => {
+    const server = await serve({ house: [meeting(9321), meeting(9322)] });
+    server.override = (request) => (request.path.endsWith('/9322') && request.query.moved === undefined
+      ? { status: 307, headers: { location: `${request.path}?format=json&moved=1` } }
+      : undefined);
+    const { source } = congressSource(server);
+    const items = await collect(source.items());
+
+    expect(items.map((i) => i.error?.code ?? (i.raw as { eventId: string }).eventId)).toEqual(['9321', '9322']);
+    expect(server.requests.filter((r) => r.query.moved === '1').map((r) => r.query.api_key)).toEqual([FAKE_API_KEY]);
+  });
+});

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import { createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { hearingRecord } from '../helpers/records.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const RECENT = '2025-03-08T09:30:00Z';
+
+let server: FakeCongress | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+function congressSource(fake: FakeCongress) {
+  return createCongressSource({
+    baseUrl: fake.baseUrl,
+    apiKey: FAKE_API_KEY,
+    description: `congress:${fake.baseUrl}`,
+    now: () => NOW,
+    sleep: async () => {},
+    limiter: new RequestRateLimiter({ clock: () => NOW }),
+    maxRetries: 2,
+  });
+}
+
+const detailsAsked = (fake: FakeCongress, since = 0) => fake.requests.slice(since).filter((request) => request.path.split('/').length === 6).length;
+
+describe.each(testBackends())('a Congress.gov that keeps answering 429 to details, on $name', (backend) => {
+  it('stops as interrupted after the first detail outlasts its retries, quarantines no meeting for it, and resumes to a clean run’s result', async () => {
+    await withFreshStore(backend, async (store) => {
+      server = await startFakeCongress({ house: [250001, 250002, 250003, 250004, 250005].map((id) => hearingRecord(id, { updateDate: RECENT })) });
+      let limiting = true;
+      // A short Retry-After the client does sit out, every time: only the retries run out.
+      server.override = (request) => (limiting && /\/25000[2-5]$/.test(request.path) ? { status: 429, headers: { 'retry-after': '1' } } : undefined);
+      const stopped = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.error).toMatch(/^the source failed: .*HTTP 429.*gave up after 3 attempts.*resume with --resume/);
+      expect(await store.listQuarantine({ runId: stopped.runId })).toEqual([]);
+      // Meeting 250001 and three tries at 250002; none at the meetings after it.
+      expect(detailsAsked(server)).toBe(4);
+
+      limiting = false;
+      const since = server.requests.length;
+      const resumed = await runUpdate({ store, source: congressSource(server), clock: () => NOW, resumeRunId: stopped.runId });
+      expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success' });
+      expect(resumed.metrics).toMatchObject({ fetched: 5, added: 5, updated: 0, unchanged: 0, quarantined: 0 });
+      expect(detailsAsked(server, since)).toBe(5);
+      expect(await store.countHearings()).toBe(5);
+    });
+  });
+});
