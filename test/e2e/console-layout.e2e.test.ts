@@ -33,7 +33,7 @@ describe.skipIf(executablePath === null)('the console laid out at 1400 px (brows
     await header.waitFor();
     const box = await page.evaluate(() => {
       const list = document.querySelector('.run-list')!.getBoundingClientRect();
-      const th = [...document.querySelectorAll('[data-testid="runs-table"] thead th')].at(-1)!.getBoundingClientRect();
+      const th = Array.from(document.querySelectorAll('[data-testid="runs-table"] thead th')).at(-1)!.getBoundingClientRect();
       return { listRight: list.right, headerRight: th.right };
     });
     expect(await header.textContent()).toBe('Records');
