@@ -25,7 +25,7 @@ export function useLoader<T>(fetcher: () => Promise<T>): Loader<T> {
       data.value = await fetcher();
     } catch (failure) {
       error.value = describeError(failure);
-      final.value = failure instanceof ApiError && failure.code === 'NOT_FOUND';
+      final.value = isFinal(failure);
     } finally {
       loading.value = false;
     }
@@ -39,6 +39,8 @@ export interface Pages<T> {
   hasMore: Ref<boolean>;
   loading: Ref<boolean>;
   error: Ref<string | null>;
+  /** As Loader.final: the list's owner (a task, a run) is not there, so "Try again" would only repeat it. */
+  final: Ref<boolean>;
   /** Reads the page after the last item read (the first page when none is). */
   loadMore: () => Promise<void>;
   /** Forgets what was read and reads the first page again (a new filter: a new list). */
@@ -61,6 +63,7 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
   const hasMore = ref(false);
   const loading = ref(false);
   const error = ref<string | null>(null);
+  const final = ref(false);
   /** A reload outdates pages still on their way (a slow answer for the task chosen before must not land after the new one). */
   let generation = 0;
   /** How many pages the list shown was read in: what a refresh reads again. */
@@ -68,6 +71,7 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
   async function fetchPages(kept: T[], keptPages: number, pages: number, asked: number): Promise<void> {
     loading.value = true;
     error.value = null;
+    final.value = false;
     try {
       let fresh = kept;
       let more = true;
@@ -83,7 +87,10 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
       hasMore.value = more;
       pagesShown = keptPages + count;
     } catch (failure) {
-      if (asked === generation) error.value = describeError(failure);
+      if (asked === generation) {
+        error.value = describeError(failure);
+        final.value = isFinal(failure);
+      }
     } finally {
       if (asked === generation) loading.value = false;
     }
@@ -93,10 +100,16 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
     hasMore,
     loading,
     error,
+    final,
     loadMore: () => fetchPages(items.value ?? [], pagesShown, 1, generation),
     reload: () => fetchPages([], 0, 1, ++generation),
     refresh: () => fetchPages([], 0, Math.max(1, pagesShown), ++generation),
   };
+}
+
+/** NOT_FOUND: the thing asked about is not there, and asking again gives the same answer. */
+export function isFinal(failure: unknown): boolean {
+  return failure instanceof ApiError && failure.code === 'NOT_FOUND';
 }
 
 export function describeError(failure: unknown): string {

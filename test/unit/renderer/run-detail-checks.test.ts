@@ -5,6 +5,7 @@ import { ApiError } from '../../../renderer/src/client/index.js';
 import { useLiveRuns } from '../../../renderer/src/stores/live.js';
 import RunDetail from '../../../renderer/src/views/RunDetail.vue';
 import type { ApiOutput } from '../../../shared/api.js';
+import { batch } from './fixtures.js';
 import { fakeClient } from './fake-client.js';
 import { mountWith } from './mount.js';
 
@@ -64,6 +65,31 @@ describe('a run\'s page', () => {
     const items = section.findAll('li');
     expect(items.map((li) => li.text())).toEqual(['✗ hearings stored: 1 of 10 hearings the run wrote are no longer stored (e.g. 5)', '✓ journal matches the writes: undo journal: 10 hearings; metrics: 10 written']);
     expect(items[0]!.classes()).toContain('form-error');
+  });
+});
+
+describe('a batch opened on a run\'s page', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  async function openFirstBatch(b: ReturnType<typeof batch>) {
+    const wrapper = await mountDetail(detail({ status: 'partial', batchList: [b] }));
+    await wrapper.get('.timeline-frame').trigger('keydown', { key: 'ArrowRight' });
+    return wrapper.get('.batch-panel');
+  }
+
+  it('shows an isolated batch as committed with its records set aside, the database error as a muted reason, not as a failure', async () => {
+    const panel = await openFirstBatch(batch(1, 'isolated', { quarantined: 1, error: 'CHECK constraint failed: hearings_court' }));
+    expect(panel.get('[data-testid="batch-isolated"]').text()).toBe('Committed; 1 record set aside to quarantine (listed below). Reason: CHECK constraint failed: hearings_court');
+    expect(panel.get('[data-testid="batch-isolated"]').classes()).toEqual(['subtle']);
+    expect(panel.findAll('.form-error')).toEqual([]);
+  });
+
+  it('keeps a failed batch\'s error red', async () => {
+    const panel = await openFirstBatch(batch(1, 'failed', { error: 'disk I/O error' }));
+    expect(panel.get('[data-testid="batch-error"]').classes()).toContain('form-error');
+    expect(panel.find('[data-testid="batch-isolated"]').exists()).toBe(false);
   });
 });
 

@@ -60,6 +60,23 @@ describe('the Trials page', () => {
     expect(page.find('[data-testid="no-sweep"]').exists()).toBe(false);
   });
 
+  it('gives the detection rate per kind as a number, not a one-dot chart, when each kind was tried at one magnitude', async () => {
+    const at = (kind: string, magnitude: number, caught: number) => ({ ...WITH_SPIKES.byMagnitude[0]!, kind, magnitude, injected: 2, caught, detectionRate: caught / 2, detectionInterval: null });
+    const page = await open({ ...WITH_SPIKES, byMagnitude: [at('spike', 4, 1), at('drop', 0.1, 2)] });
+    expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text())).toEqual([
+      'spike at magnitude 4: 50.0 % (1 of 2) detected',
+      'drop at magnitude 0.1: 100.0 % (2 of 2) detected',
+      'One magnitude per kind, so no curve to draw: tick "Sweep" for a ladder of magnitudes.',
+    ]);
+    expect(page.get('[data-testid="sweep-chart"]').isVisible()).toBe(false);
+  });
+
+  it('draws the chart, and no single-magnitude note, once a kind has two magnitudes', async () => {
+    const page = await open(WITH_SPIKES);
+    expect(page.get('[data-testid="sweep-chart"]').isVisible()).toBe(true);
+    expect(page.find('[data-testid="sweep-single"]').exists()).toBe(false);
+  });
+
   it('names the ledger only when it knows it: no empty brackets when the kinds and the ledger cannot be read', async () => {
     const page = await open(null, { 'trials.kinds': () => { throw new ApiError('INTERNAL', 'the trial kinds cannot be listed'); } });
     const heading = page.findAll('h2').find((h) => h.text().startsWith('Ledger so far'))!;
