@@ -129,6 +129,7 @@ describe.each(testBackends())('a Congress.gov task after missed runs, on $name',
     await pastRun(seeded, server, 'success', { from: ago(19), to: ago(12), congress: null }).finally(() => seeded.close());
     const cli = await startCli(['update', '--db', location, '--source', `congress:${server.baseUrl}`, '--task', TASK, '--no-snapshot'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
     expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`listed: updates from ${ago(12)} to `);
     const store = await backend.open(location);
     try {
       const [run] = await store.listRuns({ task: TASK, limit: 1 });
