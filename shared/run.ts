@@ -169,4 +169,4 @@ export type RunEvent =
   | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
   | { type: 'run-finished'; runId: number; summary: RunSummary }
   /** `cause` names warnings the console turns into notifications (a rollout a guardrail paused). */
-  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' };
+  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' | 'coverage-gap' };

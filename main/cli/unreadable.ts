@@ -13,6 +13,9 @@ export function reportingUnreadable(source: RecordSource, warn: (message: string
   return {
     description: source.description,
     expectedCount: source.expectedCount,
+    // The run records the window a re-listed source lists (and a task's run widens it): without it a
+    // Congress.gov run from the command line recorded none, could not be resumed, and covered nothing.
+    listing: source.listing,
     items: (options) => warnAbout(source.items(options), warn),
   };
 }

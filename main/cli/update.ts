@@ -131,6 +131,8 @@ function printHumanSummary(summary: RunSummary): void {
     `  batches: ${b.succeeded}/${b.total} committed, ${b.isolated} isolated, ${b.failed} failed`,
     `  ${m.durationMs} ms (${rate} records/s)`,
   ];
+  // A task's run reaches back over missed runs: the window it listed is not always the lookback asked for.
+  if (summary.sourceWindow) lines.push(`  listed: updates from ${summary.sourceWindow.from} to ${summary.sourceWindow.to}`);
   if (summary.snapshot) lines.push(`  snapshot: ${summary.snapshot.taken ? `taken (${summary.backupId ?? 'no id'})` : 'none'}: ${summary.snapshot.reason}`);
   if (summary.snapshot?.integrity) lines.push(`  integrity check: ${summary.snapshot.integrity.check}: ${summary.snapshot.integrity.reason}`);
   if (summary.reconciliation) {

@@ -8,6 +8,7 @@ import type { Store } from '../store/index.js';
 import { guardAfterRun } from '../rollouts/index.js';
 import { logger } from '../logging/index.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
+import { catchUpTask } from './catch-up.js';
 import type { ScheduledTask } from './task-store.js';
 
 const log = logger('rollouts');
@@ -44,6 +45,8 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
   // Before the lock and anything a run writes (issue 13 #5); the whole file is read only when the
   // policy needs it (main/store/sqlite/integrity.ts).
   const integrity = await request.store.checkIntegrity({ full: request.fullIntegrityCheck });
+  // A resume lists the window its run recorded; a new run of a task reaches back over missed days.
+  const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task) : { warning: null };
   const summary = await runUpdate({
     ...request.extra,
     store: request.store,
@@ -57,16 +60,29 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     resumeRunId: request.resumeRunId,
     clock: request.clock,
     signal: request.signal,
-    onEvent: request.onEvent,
+    onEvent: warning ? warnOnStart(request.onEvent, warning.message) : request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
     beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
+  if (request.notifier && warning) await request.notifier.notify({ ...warning.notification, runId: summary.runId });
   await guardRollout(request, summary);
   // Last, after the run's own writes and its rollout bookkeeping, so the identity recorded is the one the next run finds.
   await request.store.recordVerifiedRun();
   return { summary, flags };
+}
+
+/**
+ * Says the warning as the run's own once it has an id, so the run's log and the console show it
+ * with the run; without a notifier here (the console's engine thread), the console notifies from it.
+ */
+function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, message: string): ((event: RunEvent) => void) | undefined {
+  if (!onEvent) return undefined;
+  return (event) => {
+    onEvent(event);
+    if (event.type === 'run-started') onEvent({ type: 'warning', runId: event.runId, message, cause: 'coverage-gap' });
+  };
 }
 
 function snapshotRequest(asked: boolean | undefined, enabled: boolean): SnapshotRequest {

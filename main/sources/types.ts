@@ -53,6 +53,12 @@ export interface RecordSource {
      * listed another Congress is refused. False: the default, and a resume lists what its run recorded.
      */
     readonly congressNamed: boolean;
+    /**
+     * Widens a new run's window back to `coveredUntil` (where the task's last covered run's window
+     * ended) when that is earlier than the lookback, within the source's maximum; returns the span
+     * even that leaves out (ISO 8601 instants), or null. Only before the run opens: it records `window`.
+     */
+    catchUp?(coveredUntil: Date): { from: string; to: string } | null;
   };
   /**
    * Streams the items in a stable order; `skip` items are read past without being yielded. With

@@ -38,7 +38,7 @@ const CONGRESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 export async function startFakeCongress(
   meetings: Partial<Record<'house' | 'senate' | 'nochamber', Record<string, unknown>[]>>,
   /** `byCongress`: list and detail only the meetings whose `congress` is the one in the path, as the real API does. */
-  options: { pageSize?: number; byteOrderMark?: boolean; byCongress?: boolean } = {},
+  options: { pageSize?: number; byteOrderMark?: boolean; byCongress?: boolean; honourDates?: boolean } = {},
 ): Promise<FakeCongress> {
   const pageSize = options.pageSize ?? 250;
   const prefix = options.byteOrderMark ? '\uFEFF' : '';
@@ -48,7 +48,7 @@ export async function startFakeCongress(
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const seen = { path: url.pathname, query: Object.fromEntries(url.searchParams) };
     requests.push(seen);
-    const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl, options.byCongress ?? false);
+    const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl, options.byCongress ?? false, options.honourDates ?? false);
     if (reply.hang) return;
     const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
@@ -70,6 +70,8 @@ function feedReply(
   pageSize: number,
   baseUrl: string,
   byCongress: boolean,
+  /** List only meetings whose updateDate lies within fromDateTime…toDateTime, as the real API does. */
+  honourDates = false,
 ): FakeReply {
   if (seen.query.api_key !== FAKE_API_KEY) return { status: 403, body: { error: { code: 'API_KEY_INVALID' } } };
   if (seen.query.format !== 'json') return { status: 400, body: { error: 'format=json expected' } };
@@ -83,17 +85,23 @@ function feedReply(
   if (!CONGRESS_DATE_TIME.test(fromDateTime) || !CONGRESS_DATE_TIME.test(toDateTime)) {
     return { status: 400, body: { error: `bad date: ${fromDateTime} / ${toDateTime}` } };
   }
+  const listed = honourDates ? records.filter((r) => updatedWithin(r.updateDate, fromDateTime, toDateTime)) : records;
   const offset = Number(seen.query.offset ?? 0);
   const limit = Math.min(Number(seen.query.limit ?? 20), pageSize);
-  const page = records.slice(offset, offset + limit).map((r) => ({
+  const page = listed.slice(offset, offset + limit).map((r) => ({
     chamber: r.chamber,
     congress: Number(congress),
     eventId: r.eventId,
     updateDate: r.updateDate,
     url: `${baseUrl}/committee-meeting/${congress}/${chamber}/${String(r.eventId)}?format=json`,
   }));
-  const next = offset + limit < records.length
+  const next = offset + limit < listed.length
     ? `${baseUrl}/committee-meeting/${congress}/${chamber}?offset=${offset + limit}&limit=${limit}&format=json`
     : undefined;
-  return { body: { committeeMeetings: page, pagination: { count: records.length, ...(next ? { next } : {}) } } };
+  return { body: { committeeMeetings: page, pagination: { count: listed.length, ...(next ? { next } : {}) } } };
+}
+
+function updatedWithin(updateDate: unknown, from: string, to: string): boolean {
+  const at = Date.parse(String(updateDate));
+  return at >= Date.parse(from) && at <= Date.parse(to);
 }

@@ -8,11 +8,11 @@ import type { RecordSource, ResumeByIdentity, SourceItem } from '../types.js';
 import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
 import { systemClock } from './timing.js';
 import {
+  catchUpWindow,
   checkCongress,
   checkLookbackDays,
   congressDateTime,
   congressesSitting,
-  currentCongress,
   DEFAULT_LOOKBACK_DAYS,
   lookbackWindow,
   updatedInside,
@@ -77,31 +77,52 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   const now = options.now ?? systemClock;
   const at = now();
   const lookbackDays = checkLookbackDays(options.lookbackDays ?? DEFAULT_LOOKBACK_DAYS);
-  const congress = options.congress === undefined ? currentCongress(at) : checkCongress(options.congress, at);
+  if (options.congress !== undefined) checkCongress(options.congress, at);
   if (options.apiKey.trim() === '') {
     throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: 'set GATEHOUSE_CONGRESS_API_KEY' });
   }
-  // Fixed when the source opens; a run records it, and a resume lists the window its run recorded.
-  const window = lookbackWindow(at, lookbackDays);
-  const congresses = options.congress === undefined ? congressesSitting(window) : [congress];
+  // Fixed when the source opens (or widened by `catchUp` before its run opens); a run records it,
+  // and a resume lists the window its run recorded.
+  let window = lookbackWindow(at, lookbackDays);
+  let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
   const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0 };
   const reader = new MeetingReader(client, stats);
-  const latest = congresses.at(-1)!;
-  const recorded = { from: window.from.toISOString(), to: window.to.toISOString(), congress: latest, congresses };
   return {
     description: options.description,
     expectedCount: null,
-    congress: latest,
-    congresses,
-    window,
+    get congress() {
+      return congresses.at(-1)!;
+    },
+    get congresses() {
+      return congresses;
+    },
+    get window() {
+      return window;
+    },
     stats,
     // Re-listed by design: meetings come and go in the listing, so a resume goes by identity.
-    listing: { window: recorded, congressNamed: options.congress !== undefined },
+    listing: {
+      get window() {
+        return { from: window.from.toISOString(), to: window.to.toISOString(), congress: congresses.at(-1)!, congresses: [...congresses] };
+      },
+      congressNamed: options.congress !== undefined,
+      catchUp(coveredUntil) {
+        const caught = catchUpWindow(at, lookbackDays, coveredUntil);
+        window = caught.window;
+        congresses = listedCongresses(window, options.congress);
+        return caught.uncovered && { from: caught.uncovered.from.toISOString(), to: caught.uncovered.to.toISOString() };
+      },
+    },
     items: ({ skip = 0, signal, resume } = {}) => resume
       ? reader.items({ window: windowOf(resume.window), congresses: congressesOf(resume.window, congresses) }, Math.max(0, skip), signal, resume)
       : reader.items({ window, congresses }, Math.max(0, skip), signal, undefined),
   };
+}
+
+/** The Congress named, or every one sitting during the window. */
+function listedCongresses(window: LookbackWindow, named: number | undefined): readonly number[] {
+  return named === undefined ? congressesSitting(window) : [named];
 }
 
 /**

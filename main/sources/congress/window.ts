@@ -13,6 +13,26 @@ export function lookbackWindow(now: Date, lookbackDays: number): LookbackWindow 
   return { from: new Date(now.getTime() - lookbackDays * DAY_MS), to: now };
 }
 
+/** A new run's window reached back to where the task's last covered run's ended, and what even the cap leaves out. */
+export interface CatchUp {
+  window: LookbackWindow;
+  /** The updates no run listed and this one cannot (older than MAX_LOOKBACK_DAYS); null when none. */
+  uncovered: LookbackWindow | null;
+}
+
+/**
+ * The lookback counts from now, so runs missed for longer than it (a machine off over a holiday, a
+ * source down) leave days no run lists. A run reaches back to `coveredUntil`, but never past
+ * MAX_LOOKBACK_DAYS: the hourly request quota bounds how much one run can list.
+ */
+export function catchUpWindow(now: Date, lookbackDays: number, coveredUntil: Date): CatchUp {
+  const plain = lookbackWindow(now, lookbackDays);
+  if (coveredUntil.getTime() >= plain.from.getTime()) return { window: plain, uncovered: null };
+  const cap = lookbackWindow(now, MAX_LOOKBACK_DAYS).from;
+  if (coveredUntil.getTime() >= cap.getTime()) return { window: { from: coveredUntil, to: now }, uncovered: null };
+  return { window: { from: cap, to: now }, uncovered: { from: coveredUntil, to: cap } };
+}
+
 /**
  * `YYYY-MM-DDTHH:MM:SSZ`, the only form Congress.gov honours: with milliseconds the filter is
  * silently ignored and the feed answers 0 rows.

@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { notifyRunOutcomes } from '../../main/api/index.js';
+import { Notifier, type DeliveredNotification } from '../../main/scheduler/index.js';
+import type { RunEvent } from '../../shared/run.js';
+import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
+import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { hearingRecord } from '../helpers/records.js';
+
+const DAY_MS = 86_400_000;
+const TASK = 'congress-daily';
+
+describe('a Congress.gov task run from the console after a gap longer than 90 days', () => {
+  let consoleApi: ConsoleApi | undefined;
+  let server: FakeCongress | undefined;
+  const keyBefore = process.env.GATEHOUSE_CONGRESS_API_KEY;
+  afterEach(async () => {
+    await consoleApi?.close();
+    await server?.close();
+    if (keyBefore === undefined) delete process.env.GATEHOUSE_CONGRESS_API_KEY;
+    else process.env.GATEHOUSE_CONGRESS_API_KEY = keyBefore;
+  });
+
+  it('lists 90 days, shows the warning with the run and the console notifies the span no run listed', async () => {
+    // The engine host opens the source on the real clock: the feed and the past run are dated from it.
+    const now = Date.now();
+    const ago = (days: number) => new Date(now - days * DAY_MS).toISOString();
+    server = await startFakeCongress({ house: [3, 80, 100].map((days) => hearingRecord(400000 + days, { updateDate: ago(days) })) }, { honourDates: true });
+    process.env.GATEHOUSE_CONGRESS_API_KEY = FAKE_API_KEY;
+    const c = (consoleApi = await openConsoleApi('gatehouse-catch-up-api-'));
+    const sent: DeliveredNotification[] = [];
+    const stopNotifying = notifyRunOutcomes(c.engine, () => new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] }));
+    const warnings: RunEvent[] = [];
+    const stopListening = c.engine.subscribe((event) => void (event.type === 'warning' && warnings.push(event)));
+    const source = `congress:${server.baseUrl}`;
+    await c.call('tasks.add', { name: TASK, cron: '0 6 * * *', source, lookbackDays: 7 });
+    const past = await c.store.createRun({ mode: 'batch', batchSize: 50, task: TASK, source, startedAt: ago(120), pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow: { from: ago(127), to: ago(120), congress: null } });
+    await c.store.finishRun(past, { status: 'success', finishedAt: ago(120), metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 }, batchCounts: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null });
+
+    const { runId } = await c.call('tasks.run', { name: TASK });
+    await vi.waitFor(async () => expect((await c.store.getRun(runId))?.status).toBe('success'));
+    const run = await c.call('runs.get', { runId });
+    expect(run.metrics.fetched).toBe(2);
+    expect(Date.parse(run.sourceWindow!.to) - Date.parse(run.sourceWindow!.from)).toBe(90 * DAY_MS);
+    expect(warnings).toEqual([expect.objectContaining({ runId, cause: 'coverage-gap', message: expect.stringContaining(`from ${ago(120)} to ${run.sourceWindow!.from}`) })]);
+    await vi.waitFor(() => expect(sent.filter((n) => n.cause === 'coverage-gap')).toEqual([expect.objectContaining({ level: 'error', runId })]));
+    stopListening();
+    stopNotifying();
+  });
+});
