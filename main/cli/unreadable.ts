@@ -16,6 +16,9 @@ export function reportingUnreadable(source: RecordSource, warn: (message: string
     // The run records the window a re-listed source lists (and a task's run widens it): without it a
     // Congress.gov run from the command line recorded none, could not be resumed, and covered nothing.
     listing: source.listing,
+    // Likewise the file's fingerprint: without it a command-line run recorded none (a resume over a
+    // changed file went unchecked), and a resume from the command line refused every file run.
+    fingerprint: source.fingerprint,
     items: (options) => warnAbout(source.items(options), warn),
   };
 }

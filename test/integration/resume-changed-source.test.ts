@@ -144,6 +144,33 @@ describe.each(testBackends())('resuming a file run on $name', (backend) => {
 });
 
 describe('gatehouse update --resume over a changed file', () => {
+  it('records the fingerprint of a run started from the command line, so its resume is checked', () => {
+    const db = path.join(folder, 'gatehouse.db');
+    writeNdjson(RECORDS);
+    const started = runCli(['update', '--db', db, '--source', SPEC()]);
+    expect(started.code).toBe(0);
+    const shown = runCli(['runs', 'show', '1', '--db', db, '--json']);
+    expect(JSON.parse(shown.stdout).sourceFingerprint).toMatchObject({ size: fs.statSync(file).size });
+  });
+
+  it('resumes from the command line over the same file to the result of one clean run', async () => {
+    const db = path.join(folder, 'gatehouse.db');
+    writeNdjson(RECORDS);
+    const { openStore } = await import('../../main/store/index.js');
+    const store = await openStore(db);
+    let runId: number;
+    try {
+      runId = (await interruptedRun(store)).runId;
+    } finally {
+      await store.close();
+    }
+    const resumed = runCli(['update', '--db', db, '--resume', String(runId), '--source', SPEC()]);
+    expect(resumed.stderr).not.toContain('cannot be resumed');
+    expect(resumed.code).toBe(0);
+    const shown = runCli(['runs', 'show', String(runId), '--db', db, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'success', metrics: { added: 300 } });
+  });
+
   it('exits 2 naming what changed, and leaves the run interrupted', async () => {
     const db = path.join(folder, 'gatehouse.db');
     writeNdjson(RECORDS);
