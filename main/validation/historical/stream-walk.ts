@@ -252,7 +252,11 @@ export class StreamWalk {
 
   /** What the run brings, if it comes next: its weekday and its share of a day (see `RunCadence.span`). */
   spanOf(entry: HistoryEntry, dayNumber: number): RunSpan {
-    const time = runTime(entry.startedAt);
+    return this.spanAt(runTime(entry.startedAt), dayNumber);
+  }
+
+  /** `spanOf` for a run whose start is already parsed (a training run's `time`). */
+  private spanAt(time: number, dayNumber: number): RunSpan {
     const span = this.cadence.span(this.lastTime, time, dayNumber);
     return (span.wholeDay && this.readsCatchUps && this.cadence.catchUp(this.lastTime, time, dayNumber, this.runsOn)) || span;
   }
@@ -260,10 +264,9 @@ export class StreamWalk {
   /** Whether the stream usually runs on this weekday (half its share of the runs or more): a day it skips is no missed run. */
   private readonly runsOn = (weekday: number): boolean => 14 * this.weekdayRuns[weekday]! >= this.runs;
 
-  private context(entry: HistoryEntry, dayNumber: number): RunContext {
+  private context(entry: HistoryEntry, dayNumber: number, span: RunSpan): RunContext {
     const calendar = this.days.recessWeight(dayNumber);
     const active = this.runs >= REGIME_FROM_RUNS;
-    const span = this.spanOf(entry, dayNumber);
     const weekday = span.weekday;
     const step = active ? this.regime.step(dayNumber, calendar, this.calendarBetween(dayNumber, calendar), !this.isQuietWeekday('fetched', weekday)) : { judging: NORMAL, filtering: NORMAL, showing: NORMAL };
     return { entry, dayNumber, weekday, span, calendar, step, returning: active && this.regime.backRunsLeft > 0 };
@@ -295,12 +298,12 @@ export class StreamWalk {
     const twin = this.copy();
     const dayNumber = dayNumberOf(entry.startedAt);
     twin.ageTo(dayNumber);
-    return twin.evaluate(entry, dayNumber, true);
+    return twin.evaluate(entry, dayNumber, twin.spanOf(entry, dayNumber), true);
   }
 
   /** `judging`: a judgement (exact tails everywhere) rather than a step of the walk. */
-  private evaluate(entry: HistoryEntry, dayNumber: number, judging = false): RunEvaluation {
-    const context = this.context(entry, dayNumber);
+  private evaluate(entry: HistoryEntry, dayNumber: number, span: RunSpan, judging = false): RunEvaluation {
+    const context = this.context(entry, dayNumber, span);
     if (this.backFromUnseenRecess(context)) context.returning = this.runs >= REGIME_FROM_RUNS;
     // A catch-up's expectation is a range (see `RunCadence.catchUp`): it is judged alone, no evidence of a lasting change.
     const catchUp = context.span.catchUp !== undefined;
@@ -675,7 +678,7 @@ export class StreamWalk {
    */
   advance(run: TrainingRun, anomalous: (evaluation: RunEvaluation) => boolean = (e) => e.findings.length > 0): void {
     const dayNumber = Math.floor(run.time / DAY_MS);
-    const span = this.spanOf(run.entry, dayNumber);
+    const span = this.spanAt(run.time, dayNumber);
     // A catch-up's records are one to several days' (see `RunCadence.catchUp`): no rate may learn from them.
     if (!span.settled || span.catchUp) {
       this.learnHoursOnly(run);
@@ -684,7 +687,8 @@ export class StreamWalk {
     if (this.screenFirstRuns(run, anomalous)) return;
     this.rebaseWeekdays(span);
     this.ageTo(dayNumber);
-    const evaluation = this.evaluate(run.entry, dayNumber);
+    // The span read above: neither rebasing the weekdays nor ageing the baselines moves the cadence it reads.
+    const evaluation = this.evaluate(run.entry, dayNumber, span);
     const { context, quietAfter } = evaluation;
     const alerted = anomalous(evaluation);
     const learned: LearnedRun = {
