@@ -143,6 +143,19 @@ describe.each(testBackends())('resuming a file run on $name', (backend) => {
   });
 });
 
+/** A SQLite file holding an interrupted run over the file, for the command line to resume. */
+async function interruptedRunInFile(): Promise<{ db: string; runId: number }> {
+  const db = path.join(folder, 'gatehouse.db');
+  writeNdjson(RECORDS);
+  const { openStore } = await import('../../main/store/index.js');
+  const store = await openStore(db);
+  try {
+    return { db, runId: (await interruptedRun(store)).runId };
+  } finally {
+    await store.close();
+  }
+}
+
 describe('gatehouse update --resume over a changed file', () => {
   it('records the fingerprint of a run started from the command line, so its resume is checked', () => {
     const db = path.join(folder, 'gatehouse.db');
@@ -154,16 +167,7 @@ describe('gatehouse update --resume over a changed file', () => {
   });
 
   it('resumes from the command line over the same file to the result of one clean run', async () => {
-    const db = path.join(folder, 'gatehouse.db');
-    writeNdjson(RECORDS);
-    const { openStore } = await import('../../main/store/index.js');
-    const store = await openStore(db);
-    let runId: number;
-    try {
-      runId = (await interruptedRun(store)).runId;
-    } finally {
-      await store.close();
-    }
+    const { db, runId } = await interruptedRunInFile();
     const resumed = runCli(['update', '--db', db, '--resume', String(runId), '--source', SPEC()]);
     expect(resumed.stderr).not.toContain('cannot be resumed');
     expect(resumed.code).toBe(0);
@@ -172,16 +176,7 @@ describe('gatehouse update --resume over a changed file', () => {
   });
 
   it('exits 2 naming what changed, and leaves the run interrupted', async () => {
-    const db = path.join(folder, 'gatehouse.db');
-    writeNdjson(RECORDS);
-    const { openStore } = await import('../../main/store/index.js');
-    const store = await openStore(db);
-    let runId: number;
-    try {
-      runId = (await interruptedRun(store)).runId;
-    } finally {
-      await store.close();
-    }
+    const { db, runId } = await interruptedRunInFile();
     writeNdjson([...RECORDS].reverse());
     const refused = runCli(['update', '--db', db, '--resume', String(runId), '--source', SPEC()]);
     expect(refused.code).toBe(2);
