@@ -44,8 +44,9 @@ function stateOf(task: string, version: SensitivityVersionView | null): Sensitiv
 
 /** The settings saved for each task that has a version in force (the others use the defaults). */
 export async function sensitivityByTask(store: Store): Promise<Map<string, SensitivitySettings>> {
-  const states = await sensitivityTasks(store);
-  return new Map(states.flatMap((state) => (state.version ? [[state.task, state.settings] as const] : [])));
+  // The versions alone: the task list (a DISTINCT over every run) adds only tasks on the defaults.
+  const inForce = await sensitivityVersions(store).allInForce();
+  return new Map(inForce.map((row) => [row.task, versionView(row).settings] as const));
 }
 
 /**
