@@ -169,4 +169,6 @@ export type RunEvent =
   | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
   | { type: 'run-finished'; runId: number; summary: RunSummary }
   /** `cause` names warnings the console turns into notifications (a rollout a guardrail paused). */
-  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' | 'coverage-gap' };
+  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' }
+  /** A task's run cannot list every day since its last covering run (`level` error), or cannot tell (`warning`). */
+  | { type: 'warning'; runId: number | null; message: string; cause: 'coverage-gap'; task: string; level: 'warning' | 'error' };

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
-import { notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier, type Notification } from '../scheduler/index.js';
+import { coverageGapNotification, notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier, type Notification } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 import type { ConsolePreferences } from './preferences.js';
@@ -31,7 +31,7 @@ export function consoleNotifier(store: Store | null, preferences: ConsolePrefere
 export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier): () => void {
   return engine.subscribe((event) => {
     if (event.type === 'warning' && event.cause === 'rollout-breach') void notifier().notify(rolloutBreach(event.runId, event.message));
-    if (event.type === 'warning' && event.cause === 'coverage-gap') void notifier().notify(coverageGap(event.runId, event.message));
+    if (event.type === 'warning' && event.cause === 'coverage-gap') void notifier().notify(coverageGapNotification(event, event.runId));
     if (event.type !== 'run-finished') return;
     void notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: notifyOnAnomaly(event.summary) });
   });
@@ -45,9 +45,4 @@ function notifyOnAnomaly(summary: RunSummary): boolean {
 /** A guardrail paused a rollout in the engine's thread: the console sends the notification. */
 function rolloutBreach(runId: number | null, message: string): Notification {
   return { cause: 'rollout-breach', subject: 'rollouts', level: 'error', title: 'Gatehouse: a rollout was paused and its flags reverted', body: message, ...(runId === null ? {} : { runId }) };
-}
-
-/** A task's run could not list every day its missed runs left: the console sends the notification. */
-function coverageGap(runId: number | null, message: string): Notification {
-  return { cause: 'coverage-gap', subject: 'coverage', level: 'error', title: 'Gatehouse: a task cannot list every missed day', body: message, ...(runId === null ? {} : { runId }) };
 }

@@ -8,10 +8,11 @@ import type { Store } from '../store/index.js';
 import { guardAfterRun } from '../rollouts/index.js';
 import { logger } from '../logging/index.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
-import { catchUpTask } from './catch-up.js';
+import { catchUpTask, coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
 import type { ScheduledTask } from './task-store.js';
 
 const log = logger('rollouts');
+const catchUpLog = logger('scheduler');
 
 export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   store: Store;
@@ -47,6 +48,8 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
   const integrity = await request.store.checkIntegrity({ full: request.fullIntegrityCheck });
   // A resume lists the window its run recorded; a new run of a task reaches back over missed days.
   const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task) : { warning: null };
+  // Said once: as the run's event to whoever listens (the CLI's progress display prints it), else in the log.
+  if (warning && !request.onEvent) catchUpLog.warn(warning.message);
   const summary = await runUpdate({
     ...request.extra,
     store: request.store,
@@ -60,13 +63,13 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     resumeRunId: request.resumeRunId,
     clock: request.clock,
     signal: request.signal,
-    onEvent: warning ? warnOnStart(request.onEvent, warning.message) : request.onEvent,
+    onEvent: warning ? warnOnStart(request.onEvent, warning) : request.onEvent,
     finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
     beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
-  if (request.notifier && warning) await request.notifier.notify({ ...warning.notification, runId: summary.runId });
+  if (request.notifier && warning) await request.notifier.notify(coverageGapNotification(warning, summary.runId));
   await guardRollout(request, summary);
   // Last, after the run's own writes and its rollout bookkeeping, so the identity recorded is the one the next run finds.
   await request.store.recordVerifiedRun();
@@ -77,11 +80,11 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
  * Says the warning as the run's own once it has an id, so the run's log and the console show it
  * with the run; without a notifier here (the console's engine thread), the console notifies from it.
  */
-function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, message: string): ((event: RunEvent) => void) | undefined {
+function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, warning: CoverageGapWarning): ((event: RunEvent) => void) | undefined {
   if (!onEvent) return undefined;
   return (event) => {
     onEvent(event);
-    if (event.type === 'run-started') onEvent({ type: 'warning', runId: event.runId, message, cause: 'coverage-gap' });
+    if (event.type === 'run-started') onEvent({ type: 'warning', runId: event.runId, cause: 'coverage-gap', ...warning });
   };
 }
 

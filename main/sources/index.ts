@@ -41,7 +41,17 @@ export {
 export { CongressClient, CongressFetchError, DEFAULT_CONGRESS_BASE_URL, retryAfterMs, type CongressClientOptions } from './congress/client.js';
 export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter } from './congress/rate-limit.js';
 export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
-export { congressDateTime, congressesSitting, currentCongress, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, noonEastern } from './congress/window.js';
+export {
+  CATCH_UP_OVERLAP_MS,
+  congressDateTime,
+  congressesSitting,
+  currentCongress,
+  DEFAULT_LOOKBACK_DAYS,
+  listedEveryCongressSitting,
+  MAX_LOOKBACK_DAYS,
+  noonEastern,
+  recordedWindow,
+} from './congress/window.js';
 
 /**
  * Opens `file:PATH`, `synthetic:…` or `congress:[BASE_URL]`. Throws GatehouseError SOURCE_SPEC_UNKNOWN

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Notifier, runFlaggedUpdate, type DeliveredNotification } from '../../main/scheduler/index.js';
-import { createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
+import { CATCH_UP_OVERLAP_MS, congressesSitting, createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent, RunStatus, SourceWindow } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -17,16 +17,19 @@ import { startCli } from '../helpers/cli.js';
 const DAY_MS = 86_400_000;
 const NOW = new Date('2025-06-15T07:00:00Z');
 const daysAgo = (days: number): string => new Date(NOW.getTime() - days * DAY_MS).toISOString();
+/** Where a catch-up after a run whose window ended at `end` starts listing: the overlap before it. */
+const overlapBefore = (end: string): string => new Date(Date.parse(end) - CATCH_UP_OVERLAP_MS).toISOString();
 const TASK = 'daily-congress';
 
 /** One meeting updated `days` ago, known by that number. */
 const meetingUpdated = (days: number) => hearingRecord(200000 + days, { updateDate: daysAgo(days) });
 const FEED = { house: [3, 10, 20, 80, 100].map(meetingUpdated) };
 
-function congressSource(server: FakeCongress) {
+function congressSource(server: FakeCongress, options: { now?: Date; congress?: number } = {}) {
+  const now = options.now ?? NOW;
   return createCongressSource({
-    baseUrl: server.baseUrl, apiKey: FAKE_API_KEY, description: `congress:${server.baseUrl}`, lookbackDays: 7,
-    now: () => NOW, sleep: async () => {}, limiter: new RequestRateLimiter({ clock: () => NOW }), maxRetries: 1,
+    baseUrl: server.baseUrl, apiKey: FAKE_API_KEY, description: `congress:${server.baseUrl}`, lookbackDays: 7, congress: options.congress,
+    now: () => now, sleep: async () => {}, limiter: new RequestRateLimiter({ clock: () => now }), maxRetries: 1,
   });
 }
 
@@ -45,14 +48,29 @@ async function pastRun(store: Store, server: FakeCongress, status: RunStatus, so
 
 const windowEndingDaysAgo = (days: number): SourceWindow => ({ from: daysAgo(days + 7), to: daysAgo(days), congress: 119, congresses: [119] });
 
-async function runTaskNow(store: Store, server: FakeCongress) {
+/** A window as a default run records it: every Congress sitting in it listed. */
+function listedWindow(from: string, to: string): SourceWindow {
+  const congresses = congressesSitting({ from: new Date(from), to: new Date(to) });
+  return { from, to, congress: congresses.at(-1)!, congresses };
+}
+
+/** `gatehouse update --task` over the fake feed (the CLI reads the real clock). */
+function updateFromCli(location: string, server: FakeCongress, extra: string[] = []) {
+  const args = ['update', '--db', location, '--source', `congress:${server.baseUrl}`, '--task', TASK, '--no-snapshot', ...extra];
+  return startCli(args, { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
+}
+
+async function runTaskNow(store: Store, server: FakeCongress, options: { now?: Date; congress?: number } = {}) {
   const events: RunEvent[] = [];
   const sent: DeliveredNotification[] = [];
   const notifier = new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] });
-  const { summary } = await runFlaggedUpdate({ store, source: congressSource(server), task: TASK, notifier, clock: () => NOW, onEvent: (e) => events.push(e), snapshots: false });
+  const clock = () => options.now ?? NOW;
+  const source = congressSource(server, options);
+  const requestsBefore = server.requests.length;
+  const { summary } = await runFlaggedUpdate({ store, source, task: TASK, notifier, clock, onEvent: (e) => events.push(e), snapshots: false });
   const stored = await store.getRun(summary.runId);
   // The meetings whose detail the run fetched: those the feed listed inside the window asked for.
-  const fetched = server.requests.map((r) => r.path.split('/')).filter((parts) => parts.length === 6).map((parts) => Number(parts[5]) - 200000);
+  const fetched = server.requests.slice(requestsBefore).map((r) => r.path.split('/')).filter((parts) => parts.length === 6).map((parts) => Number(parts[5]) - 200000);
   const warnings = events.filter((e): e is Extract<RunEvent, { type: 'warning' }> => e.type === 'warning');
   return { summary, stored, fetchedDaysAgo: fetched.sort((a, b) => a - b), warnings, sent };
 }
@@ -73,7 +91,7 @@ describe.each(testBackends())('a Congress.gov task after missed runs, on $name',
       const run = await runTaskNow(store, server);
       expect(run.summary.status).toBe('success');
       expect(run.fetchedDaysAgo).toEqual([3, 10]);
-      expect(run.stored?.sourceWindow).toMatchObject({ from: daysAgo(12), to: NOW.toISOString() });
+      expect(run.stored?.sourceWindow).toMatchObject({ from: overlapBefore(daysAgo(12)), to: NOW.toISOString() });
       expect(run.warnings).toEqual([]);
       expect(run.sent.filter((n) => n.cause === 'coverage-gap')).toEqual([]);
     });
@@ -88,11 +106,56 @@ describe.each(testBackends())('a Congress.gov task after missed runs, on $name',
       expect(run.stored?.sourceWindow).toMatchObject({ from: daysAgo(90), to: NOW.toISOString() });
       const span = `from ${daysAgo(120)} to ${daysAgo(90)}`;
       expect(run.warnings).toEqual([expect.objectContaining({ runId: run.summary.runId, cause: 'coverage-gap', message: expect.stringContaining(span) })]);
+      expect(run.warnings[0]).toMatchObject({ task: TASK, level: 'error' });
       expect(run.warnings[0]!.message).toContain(`run, ${last},`);
       expect(run.sent.filter((n) => n.cause === 'coverage-gap')).toEqual([
-        expect.objectContaining({ subject: TASK, level: 'error', runId: run.summary.runId, body: expect.stringContaining('gatehouse update --source file:PATH') }),
+        expect.objectContaining({
+          subject: TASK, level: 'error', runId: run.summary.runId, title: `Gatehouse: task ${TASK} cannot list every missed day`, body: expect.stringContaining('gatehouse update --source file:PATH'),
+        }),
       ]);
       expect(run.sent.find((n) => n.cause === 'coverage-gap')?.body).toContain(span);
+    });
+  });
+
+  it('does not count a `--congress` run of another Congress as covering: the next run reaches back past it', async () => {
+    await withFreshStore(backend, async (store) => {
+      await pastRun(store, server, 'success', windowEndingDaysAgo(12));
+      const named = await runTaskNow(store, server, { now: new Date(Date.parse(daysAgo(2))), congress: 117 });
+      expect(named.stored?.sourceWindow).toMatchObject({ to: daysAgo(2), congresses: [117] });
+      const run = await runTaskNow(store, server);
+      expect(run.fetchedDaysAgo).toEqual([3, 10]);
+      expect(run.stored?.sourceWindow).toMatchObject({ from: overlapBefore(daysAgo(12)), to: NOW.toISOString() });
+      expect(run.warnings).toEqual([]);
+    });
+  });
+
+  it('pages back past more than a page of runs that did not list every Congress, or name none, to the last that did', async () => {
+    await withFreshStore(backend, async (store) => {
+      await pastRun(store, server, 'partial', windowEndingDaysAgo(12));
+      for (let i = 0; i < 25; i++) {
+        const listedPart = i % 3 === 0 ? { ...windowEndingDaysAgo(2), congress: null, congresses: [] } : { ...windowEndingDaysAgo(2), congress: 118, congresses: [118] };
+        await pastRun(store, server, 'success', listedPart);
+      }
+      const run = await runTaskNow(store, server);
+      expect(run.fetchedDaysAgo).toEqual([3, 10]);
+      expect(run.stored?.sourceWindow).toMatchObject({ from: overlapBefore(daysAgo(12)) });
+    });
+  });
+
+  it('lists again the last hour of the covered window: a meeting shown late is added, one listed before counts unchanged', async () => {
+    const coveredEnd = daysAgo(12);
+    const beforeEnd = (minutes: number) => new Date(Date.parse(coveredEnd) - minutes * 60_000).toISOString();
+    const house = [meetingUpdated(3), meetingUpdated(10), hearingRecord(300020, { updateDate: beforeEnd(20) })];
+    await server.close();
+    server = await startFakeCongress({ house }, { honourDates: true });
+    await withFreshStore(backend, async (store) => {
+      const first = await runTaskNow(store, server, { now: new Date(Date.parse(coveredEnd)) });
+      expect(first.summary.metrics).toMatchObject({ fetched: 1, added: 1 });
+      // Dated before the first run's window ended, but the feed showed it only after that run.
+      house.push(hearingRecord(300030, { updateDate: beforeEnd(30) }));
+      const run = await runTaskNow(store, server);
+      expect(run.stored?.sourceWindow).toMatchObject({ from: overlapBefore(coveredEnd), to: NOW.toISOString() });
+      expect(run.summary.metrics).toMatchObject({ fetched: 4, added: 3, updated: 0, unchanged: 1, quarantined: 0 });
     });
   });
 
@@ -126,17 +189,43 @@ describe.each(testBackends())('a Congress.gov task after missed runs, on $name',
     server = await startFakeCongress({ house: [3, 10, 20].map((days) => hearingRecord(300000 + days, { updateDate: ago(days) })) }, { honourDates: true });
     const location = await backend.freshLocation();
     const seeded = await backend.open(location);
-    await pastRun(seeded, server, 'success', { from: ago(19), to: ago(12), congress: null }).finally(() => seeded.close());
-    const cli = await startCli(['update', '--db', location, '--source', `congress:${server.baseUrl}`, '--task', TASK, '--no-snapshot'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
+    await pastRun(seeded, server, 'success', listedWindow(ago(19), ago(12))).finally(() => seeded.close());
+    const cli = await updateFromCli(location, server);
     expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.stdout).toContain(`listed: updates from ${ago(12)} to `);
+    expect(cli.stdout).toContain(`listed: updates from ${overlapBefore(ago(12))} to `);
     const store = await backend.open(location);
     try {
       const [run] = await store.listRuns({ task: TASK, limit: 1 });
       expect(run?.metrics.fetched).toBe(2);
-      expect(run?.sourceWindow?.from).toBe(ago(12));
+      expect(run?.sourceWindow?.from).toBe(overlapBefore(ago(12)));
     } finally {
       await store.close();
     }
+  });
+
+  it('reaches back past a `gatehouse update --task --congress` of another Congress: that run covered nothing', async () => {
+    const now = Date.now();
+    const ago = (days: number) => new Date(now - days * DAY_MS).toISOString();
+    const location = await backend.freshLocation();
+    const seeded = await backend.open(location);
+    await pastRun(seeded, server, 'success', listedWindow(ago(19), ago(12))).finally(() => seeded.close());
+    const named = await updateFromCli(location, server, ['--congress', '117']);
+    expect(named.code, named.stderr).toBe(0);
+    const cli = await updateFromCli(location, server);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`listed: updates from ${overlapBefore(ago(12))} to `);
+  });
+
+  it('says a gap beyond 90 days once on the terminal from `gatehouse update --task`, besides its notification', async () => {
+    const now = Date.now();
+    const ago = (days: number) => new Date(now - days * DAY_MS).toISOString();
+    const location = await backend.freshLocation();
+    const seeded = await backend.open(location);
+    await pastRun(seeded, server, 'success', listedWindow(ago(127), ago(120))).finally(() => seeded.close());
+    const cli = await updateFromCli(location, server);
+    expect(cli.code, cli.stderr).toBe(0);
+    const lines = cli.stderr.split('\n');
+    expect(lines.filter((line) => line.includes('were listed by no run') && !line.includes('cannot list every missed day')), cli.stderr).toHaveLength(1);
+    expect(lines.filter((line) => line.includes(`task ${TASK} cannot list every missed day`)), cli.stderr).toHaveLength(1);
   });
 });

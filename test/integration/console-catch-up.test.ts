@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifyRunOutcomes } from '../../main/api/index.js';
 import { Notifier, type DeliveredNotification } from '../../main/scheduler/index.js';
+import { congressesSitting } from '../../main/sources/index.js';
 import type { RunEvent } from '../../shared/run.js';
 import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
@@ -33,7 +34,7 @@ describe('a Congress.gov task run from the console after a gap longer than 90 da
     const stopListening = c.engine.subscribe((event) => void (event.type === 'warning' && warnings.push(event)));
     const source = `congress:${server.baseUrl}`;
     await c.call('tasks.add', { name: TASK, cron: '0 6 * * *', source, lookbackDays: 7 });
-    const past = await c.store.createRun({ mode: 'batch', batchSize: 50, task: TASK, source, startedAt: ago(120), pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow: { from: ago(127), to: ago(120), congress: null } });
+    const past = await c.store.createRun({ mode: 'batch', batchSize: 50, task: TASK, source, startedAt: ago(120), pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow: { from: ago(127), to: ago(120), congresses: congressesSitting({ from: new Date(ago(127)), to: new Date(ago(120)) }) } });
     await c.store.finishRun(past, { status: 'success', finishedAt: ago(120), metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 }, batchCounts: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null });
 
     const { runId } = await c.call('tasks.run', { name: TASK });
@@ -41,8 +42,13 @@ describe('a Congress.gov task run from the console after a gap longer than 90 da
     const run = await c.call('runs.get', { runId });
     expect(run.metrics.fetched).toBe(2);
     expect(Date.parse(run.sourceWindow!.to) - Date.parse(run.sourceWindow!.from)).toBe(90 * DAY_MS);
-    expect(warnings).toEqual([expect.objectContaining({ runId, cause: 'coverage-gap', message: expect.stringContaining(`from ${ago(120)} to ${run.sourceWindow!.from}`) })]);
-    await vi.waitFor(() => expect(sent.filter((n) => n.cause === 'coverage-gap')).toEqual([expect.objectContaining({ level: 'error', runId })]));
+    expect(warnings).toEqual([
+      expect.objectContaining({ runId, cause: 'coverage-gap', task: TASK, level: 'error', message: expect.stringContaining(`from ${ago(120)} to ${run.sourceWindow!.from}`) }),
+    ]);
+    // The same notification `gatehouse update` and the scheduler send: the task is its subject (and its throttle's key).
+    await vi.waitFor(() => expect(sent.filter((n) => n.cause === 'coverage-gap')).toEqual([
+      expect.objectContaining({ subject: TASK, level: 'error', runId, title: `Gatehouse: task ${TASK} cannot list every missed day`, body: (warnings[0] as { message: string }).message }),
+    ]));
     stopListening();
     stopNotifying();
   });

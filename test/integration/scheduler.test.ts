@@ -5,7 +5,9 @@ import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
-import { arraySource, hearingRecords } from '../helpers/records.js';
+import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
+import { FAKE_API_KEY, startFakeCongress } from '../helpers/congress-server.js';
+import { createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
 
 /** A clock the test moves by hand: no sleeping. */
 function manualClock(start: string) {
@@ -212,5 +214,39 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       expect(await taskStore(store).list()).toEqual(tasks);
       expect(await taskStore(store).history()).toHaveLength(1);
     });
+  });
+  it('runs a Congress.gov task re-enabled after 120 days once, over 90 days, with one coverage-gap notice naming the task', async () => {
+    const updated = ['2026-01-08T12:00:00Z', '2026-03-01T12:00:00Z', '2026-05-09T12:00:00Z'];
+    const server = await startFakeCongress({ house: updated.map((updateDate, i) => hearingRecord(500000 + i, { updateDate })) }, { honourDates: true });
+    try {
+      await withStore(async (store) => {
+        const time = manualClock('2026-01-10T05:30:00Z');
+        await addTask(store, { name: 'congress-daily', cron: '0 6 * * *', source: `congress:${server.baseUrl}` }, time.clock());
+        // No throttle: a second notice of the gap would be seen, not swallowed.
+        const sent: DeliveredNotification[] = [];
+        const notifier = new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] });
+        const openTaskSource = async (task: ScheduledTask) => createCongressSource({
+          baseUrl: server.baseUrl, apiKey: FAKE_API_KEY, description: task.source, lookbackDays: task.lookbackDays,
+          now: time.clock, sleep: async () => {}, limiter: new RequestRateLimiter({ clock: time.clock }), maxRetries: 1,
+        });
+        const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task) => runTask(store, task, { notifier, clock: time.clock, openTaskSource }) });
+        time.set('2026-01-10T06:00:30Z');
+        expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
+        await editTask(store, 'congress-daily', { enabled: false }, time.clock());
+        time.set('2026-05-10T06:00:30Z');
+        await editTask(store, 'congress-daily', { enabled: true }, time.clock());
+        const [reenabled] = (await scheduler.tick()).entries;
+        expect(reenabled).toMatchObject({ outcome: 'ran', status: 'success' });
+        time.set('2026-05-11T06:00:30Z');
+        expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
+        const runId = reenabled!.outcome === 'ran' ? reenabled!.runId : null;
+        expect((await store.getRun(runId!))?.metrics.fetched).toBe(2);
+        expect(sent.filter((n) => n.cause === 'coverage-gap')).toEqual([
+          expect.objectContaining({ subject: 'congress-daily', level: 'error', runId, body: expect.stringContaining('from 2026-01-10T06:00:30.000Z to 2026-02-09T06:00:30.000Z') }),
+        ]);
+      });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -15,6 +15,8 @@ import {
   congressesSitting,
   DEFAULT_LOOKBACK_DAYS,
   lookbackWindow,
+  recordedCongresses,
+  recordedWindow,
   updatedInside,
   type LookbackWindow,
 } from './window.js';
@@ -139,20 +141,19 @@ interface Listing {
 
 /** The Congresses a run recorded, for its resume; a run recorded without them (never since 016) lists this source's. */
 function congressesOf(recorded: SourceWindow, fallback: readonly number[]): readonly number[] {
-  if (recorded.congresses && recorded.congresses.length > 0) return recorded.congresses;
-  return typeof recorded.congress === 'number' ? [recorded.congress] : fallback;
+  const listed = recordedCongresses(recorded);
+  return listed.length > 0 ? listed : fallback;
 }
 
 /** The window a run recorded, as the reader lists it; one that cannot be read is refused, never guessed. */
 function windowOf(recorded: SourceWindow): LookbackWindow {
-  const from = new Date(recorded.from);
-  const to = new Date(recorded.to);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from.getTime() > to.getTime()) {
+  const window = recordedWindow(recorded);
+  if (!window) {
     throw new GatehouseError('CONFLICT', `the run's recorded Congress.gov window (${recorded.from} to ${recorded.to}) cannot be read`, {
       hint: 'start a new run instead: records already stored are classified unchanged, nothing is written twice',
     });
   }
-  return { from, to };
+  return window;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../../shared/errors.js';
+import type { SourceWindow } from '../../../shared/run.js';
 
 export const DEFAULT_LOOKBACK_DAYS = 7;
 export const MAX_LOOKBACK_DAYS = 90;
@@ -21,16 +22,52 @@ export interface CatchUp {
 }
 
 /**
+ * How much of the last covered window a catch-up lists again: an update Congress.gov dates just
+ * before that window ended but shows only later (its clock apart from ours, a feed that lags) would
+ * otherwise fall between two runs. A meeting listed again that did not change is classified unchanged.
+ */
+export const CATCH_UP_OVERLAP_MS = 3_600_000;
+
+/**
  * The lookback counts from now, so runs missed for longer than it (a machine off over a holiday, a
- * source down) leave days no run lists. A run reaches back to `coveredUntil`, but never past
- * MAX_LOOKBACK_DAYS: the hourly request quota bounds how much one run can list.
+ * source down) leave days no run lists. A run reaches back to `coveredUntil` less the overlap, but
+ * never past MAX_LOOKBACK_DAYS: the hourly request quota bounds how much one run can list.
  */
 export function catchUpWindow(now: Date, lookbackDays: number, coveredUntil: Date): CatchUp {
   const plain = lookbackWindow(now, lookbackDays);
-  if (coveredUntil.getTime() >= plain.from.getTime()) return { window: plain, uncovered: null };
+  const reachFrom = coveredUntil.getTime() - CATCH_UP_OVERLAP_MS;
+  if (reachFrom >= plain.from.getTime()) return { window: plain, uncovered: null };
   const cap = lookbackWindow(now, MAX_LOOKBACK_DAYS).from;
-  if (coveredUntil.getTime() >= cap.getTime()) return { window: { from: coveredUntil, to: now }, uncovered: null };
+  if (coveredUntil.getTime() >= cap.getTime()) return { window: { from: new Date(Math.max(reachFrom, cap.getTime())), to: now }, uncovered: null };
   return { window: { from: cap, to: now }, uncovered: { from: coveredUntil, to: cap } };
+}
+
+/** A window a run recorded, read; null for one missing or unreadable (text that is not an instant, from after to). */
+export function recordedWindow(recorded: SourceWindow | null | undefined): LookbackWindow | null {
+  if (!recorded || typeof recorded.from !== 'string' || typeof recorded.to !== 'string') return null;
+  const from = new Date(recorded.from);
+  const to = new Date(recorded.to);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from.getTime() > to.getTime()) return null;
+  return { from, to };
+}
+
+/** The Congresses a run recorded listing, oldest first: `congresses`, or the one `congress` of a run recorded before them; none when it names none. */
+export function recordedCongresses(recorded: SourceWindow): readonly number[] {
+  if (Array.isArray(recorded.congresses) && recorded.congresses.length > 0) return recorded.congresses;
+  return typeof recorded.congress === 'number' ? [recorded.congress] : [];
+}
+
+/**
+ * True when the run listed every Congress that sat during its recorded window: only then did it list
+ * every meeting updated in it, and cover it for a task's catch-up. A `--congress` run of another
+ * Congress, or one across 3 January that listed only one of the two, left the others' meetings
+ * unlisted; a window that names no Congress, or cannot be read, proves nothing.
+ */
+export function listedEveryCongressSitting(recorded: SourceWindow): boolean {
+  const window = recordedWindow(recorded);
+  if (!window) return false;
+  const listed = recordedCongresses(recorded);
+  return congressesSitting(window).every((congress) => listed.includes(congress));
 }
 
 /**
