@@ -105,3 +105,25 @@ function updatedWithin(updateDate: unknown, from: string, to: string): boolean {
   const at = Date.parse(String(updateDate));
   return at >= Date.parse(from) && at <= Date.parse(to);
 }
+
+/** A request for one meeting's detail (`/v3/committee-meeting/119/house/115538`), not a list page. */
+export function isDetailRequest(request: SeenRequest): boolean {
+  return request.path.split('/').length === 6;
+}
+
+/**
+ * Calls `stop` when the fake is asked for the `nth` meeting detail from now on, before it answers:
+ * a run whose stop request that is has fetched exactly `nth - 1` details. Any override already set
+ * still answers; the returned function puts it back.
+ */
+export function stopAtDetail(fake: FakeCongress, nth: number, stop: () => void): () => void {
+  const before = fake.override;
+  let asked = 0;
+  fake.override = (request) => {
+    if (isDetailRequest(request) && ++asked === nth) stop();
+    return before?.(request);
+  };
+  return () => {
+    fake.override = before;
+  };
+}
