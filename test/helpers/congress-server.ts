@@ -14,6 +14,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** Never answer: for timeout tests. */
   hang?: boolean;
+  /** Drop the connection without an answer: a connection lost. */
+  drop?: boolean;
 }
 
 export type FakeHandler = (request: SeenRequest) => FakeReply | undefined;
@@ -50,6 +52,10 @@ export async function startFakeCongress(
     requests.push(seen);
     const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl, options.byCongress ?? false, options.honourDates ?? false);
     if (reply.hang) return;
+    if (reply.drop) {
+      req.socket.destroy();
+      return;
+    }
     const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
@@ -112,16 +118,18 @@ export function isDetailRequest(request: SeenRequest): boolean {
 }
 
 /**
- * Calls `stop` when the fake is asked for the `nth` meeting detail from now on, before it answers:
- * a run whose stop request that is has fetched exactly `nth - 1` details. Any override already set
- * still answers; the returned function puts it back.
+ * Calls `stop` when the fake is asked for the `nth` meeting detail from now on, and leaves that
+ * request unanswered: a run stopped by it has fetched exactly `nth - 1` details, whether it runs in
+ * this process or is a child signalled from here. Any override already set still answers the other
+ * requests; the returned function puts it back.
  */
 export function stopAtDetail(fake: FakeCongress, nth: number, stop: () => void): () => void {
   const before = fake.override;
   let asked = 0;
   fake.override = (request) => {
-    if (isDetailRequest(request) && ++asked === nth) stop();
-    return before?.(request);
+    if (!isDetailRequest(request) || ++asked !== nth) return before?.(request);
+    stop();
+    return { hang: true };
   };
   return () => {
     fake.override = before;
