@@ -176,6 +176,7 @@ describe.each(testBackends())('a Congress.gov run interrupted part-way through a
     const stopped = await cli.done;
 
     expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain('SIGINT: committing the records already fetched, then stopping');
     const hint = /error: stopped by a signal after the last committed batch — resume with --resume (\d+)\n/.exec(stopped.stdout);
     expect(hint, stopped.stdout).not.toBeNull();
     expect(stopped.stdout).toContain('30 fetched: 30 added');
