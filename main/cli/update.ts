@@ -74,7 +74,9 @@ async function update(flags: UpdateFlags): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143);
     stoppedBy = signal;
-    log.warn(`${signal}: finishing the current batch, then stopping (send again to quit at once)`);
+    // A re-listed source (congress) commits what it already fetched: each record cost a request of its quota.
+    const finishing = source.listing ? 'committing the records already fetched' : 'finishing the current batch';
+    log.warn(`${signal}: ${finishing}, then stopping (send again to quit at once)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -10,7 +10,12 @@ import { inWindows, yieldToEventLoop } from './windows.js';
 /** Unchanged or rejected records are checkpointed at least this often even when nothing changes. */
 const CHECKPOINT_EVERY_ITEMS = 2_000;
 
-/** Returns false when a signal stopped the run between batches. */
+/**
+ * Returns false when a stop request ended the run between batches. A re-listed source (Congress.gov:
+ * `recordsHandled`) paid a request for every item of the window it handed over, and its resume skips
+ * by key what the batches handled: a stop commits the rest of that window first. Other sources stop
+ * at once; their resume reads again from the last checkpoint's position.
+ */
 export async function runBatches(
   context: RunContext,
   planner: RunPlanner,
@@ -20,6 +25,8 @@ export async function runBatches(
 ): Promise<boolean> {
   // A re-listed source's item keys, by position, for the window being planned: each batch notes those it handled.
   const keyAt = run.recordsHandled ? new Map<number, string>() : null;
+  const stopRequested = () => run.signal?.aborted === true;
+  const stopsAtOnce = () => stopRequested() && !run.recordsHandled;
   let pending = new PendingBatch();
   const flush = async () => {
     if (pending.size === 0 && context.state.openBatch === null) return;
@@ -30,8 +37,8 @@ export async function runBatches(
     }
     pending = new PendingBatch();
   };
-  for await (const window of inWindows(items, run.windowSize)) {
-    if (run.signal?.aborted) return false;
+  for await (const window of committedBeforeSourceFailure(inWindows(items, run.windowSize), flush)) {
+    if (stopsAtOnce()) return false;
     const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
     if (keyAt) {
       keyAt.clear();
@@ -44,13 +51,29 @@ export async function runBatches(
       if (pending.changes.length >= run.sizes.next) {
         await flush();
         await yieldToEventLoop();
-        if (run.signal?.aborted) return false;
+        if (stopsAtOnce()) return false;
       }
     }
     if (pending.changes.length === 0 && pending.size >= CHECKPOINT_EVERY_ITEMS) await flush();
     run.emit({ type: 'progress', runId: run.runId, metrics: { ...context.state.metrics }, elapsedMs: run.clock().getTime() - run.startedAt.getTime() });
+    if (stopRequested()) break;
   }
-  if (run.signal?.aborted) return false;
+  if (stopsAtOnce()) return false;
   await flush();
-  return true;
+  return !stopRequested();
+}
+
+/**
+ * The windows, and when the source fails part-way, the changes planned from them and not yet in a
+ * batch committed before the failure goes on: the run still ends failed or interrupted with its
+ * reason, and keeps what it fetched. A failure of the loop itself (a commit) is not the source's
+ * and is not caught here: the loop's exceptions close the windows, they do not pass through them.
+ */
+async function* committedBeforeSourceFailure<T>(windows: AsyncIterable<T>, commitPending: () => Promise<void>): AsyncGenerator<T> {
+  try {
+    yield* windows;
+  } catch (failure) {
+    await commitPending();
+    throw failure;
+  }
 }

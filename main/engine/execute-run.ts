@@ -5,7 +5,7 @@ import { runAllOrNothing } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
 import { BatchCommitter } from './batch-commit.js';
 import { BatchSizes } from './batch-sizes.js';
-import { elapsedMs, finishOrLeaveToNextWriter, nothingStored, recordedByNextWriter, retakeLock, runFault, statusFromCounts } from './finish-run.js';
+import { elapsedMs, finishOrLeaveToNextWriter, nothingStored, recordedByNextWriter, resumeHint, retakeLock, runFault, statusFromCounts } from './finish-run.js';
 import type { OpenedRun } from './open-run.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
@@ -47,7 +47,7 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
     } else {
       const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
-      if (!finished) error = 'stopped by a signal after the last committed batch';
+      if (!finished) error = `stopped by a signal after the last committed batch ${resumeHint(run.runId)}`;
     }
   } catch (failure) {
     lockLost = failure instanceof WriterLockLost;

@@ -40,7 +40,12 @@ export function runFault(store: Store, failure: unknown, runId: number): string 
   const cause = failure instanceof WriterLockLost
     ? null
     : fault === 'source' ? 'the source failed' : fault === 'transient' ? 'the database stayed unreachable or busy after retries' : 'the database environment failed';
-  return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record — resume with --resume ${runId}`;
+  return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record ${resumeHint(runId)}`;
+}
+
+/** How an interrupted run's reason ends: the command that continues it. */
+export function resumeHint(runId: number): string {
+  return `— resume with --resume ${runId}`;
 }
 
 /** After losing the lock, the run row may be written only by whoever holds it: us again, if nobody took it. */

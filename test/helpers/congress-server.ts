@@ -14,6 +14,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** Never answer: for timeout tests. */
   hang?: boolean;
+  /** Drop the connection without an answer: a connection lost. */
+  drop?: boolean;
 }
 
 export type FakeHandler = (request: SeenRequest) => FakeReply | undefined;
@@ -50,6 +52,10 @@ export async function startFakeCongress(
     requests.push(seen);
     const reply = fake.override?.(seen) ?? feedReply(seen, meetings, pageSize, fake.baseUrl, options.byCongress ?? false, options.honourDates ?? false);
     if (reply.hang) return;
+    if (reply.drop) {
+      req.socket.destroy();
+      return;
+    }
     const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
@@ -104,4 +110,28 @@ function feedReply(
 function updatedWithin(updateDate: unknown, from: string, to: string): boolean {
   const at = Date.parse(String(updateDate));
   return at >= Date.parse(from) && at <= Date.parse(to);
+}
+
+/** A request for one meeting's detail (`/v3/committee-meeting/119/house/115538`), not a list page. */
+export function isDetailRequest(request: SeenRequest): boolean {
+  return request.path.split('/').length === 6;
+}
+
+/**
+ * Calls `stop` when the fake is asked for the `nth` meeting detail from now on, and leaves that
+ * request unanswered: a run stopped by it has fetched exactly `nth - 1` details, whether it runs in
+ * this process or is a child signalled from here. Any override already set still answers the other
+ * requests; the returned function puts it back.
+ */
+export function stopAtDetail(fake: FakeCongress, nth: number, stop: () => void): () => void {
+  const before = fake.override;
+  let asked = 0;
+  fake.override = (request) => {
+    if (!isDetailRequest(request) || ++asked !== nth) return before?.(request);
+    stop();
+    return { hang: true };
+  };
+  return () => {
+    fake.override = before;
+  };
 }

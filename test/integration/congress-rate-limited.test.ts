@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
@@ -26,10 +26,10 @@ function congressSource(fake: FakeCongress) {
   });
 }
 
-const detailsAsked = (fake: FakeCongress, since = 0) => fake.requests.slice(since).filter((request) => request.path.split('/').length === 6).length;
+const detailsAsked = (fake: FakeCongress, since = 0) => fake.requests.slice(since).filter(isDetailRequest).length;
 
 describe.each(testBackends())('a Congress.gov that keeps answering 429 to details, on $name', (backend) => {
-  it('stops as interrupted after the first detail outlasts its retries, quarantines no meeting for it, and resumes to a clean run’s result', async () => {
+  it('stops as interrupted after the first detail outlasts its retries, keeps the meeting fetched before it, quarantines none for it, and resumes to a clean run’s result', async () => {
     await withFreshStore(backend, async (store) => {
       server = await startFakeCongress({ house: [250001, 250002, 250003, 250004, 250005].map((id) => hearingRecord(id, { updateDate: RECENT })) });
       let limiting = true;
@@ -42,13 +42,16 @@ describe.each(testBackends())('a Congress.gov that keeps answering 429 to detail
       expect(await store.listQuarantine({ runId: stopped.runId })).toEqual([]);
       // Meeting 250001 and three tries at 250002; none at the meetings after it.
       expect(detailsAsked(server)).toBe(4);
+      // What was fetched before the failure is committed, not fetched again by the resume.
+      expect(stopped.metrics).toMatchObject({ fetched: 1, added: 1, quarantined: 0 });
+      expect(await store.countHearings()).toBe(1);
 
       limiting = false;
       const since = server.requests.length;
       const resumed = await runUpdate({ store, source: congressSource(server), clock: () => NOW, resumeRunId: stopped.runId });
       expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success' });
       expect(resumed.metrics).toMatchObject({ fetched: 5, added: 5, updated: 0, unchanged: 0, quarantined: 0 });
-      expect(detailsAsked(server, since)).toBe(5);
+      expect(detailsAsked(server, since)).toBe(4);
       expect(await store.countHearings()).toBe(5);
     });
   });

@@ -5,9 +5,9 @@ import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { GatehouseError } from '../../shared/errors.js';
-import type { RunEvent, RunSummary } from '../../shared/run.js';
+import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, isDetailRequest, startFakeCongress, stopAtDetail, type FakeCongress } from '../helpers/congress-server.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
 
 /**
@@ -39,17 +39,21 @@ function source(server: FakeCongress, now: Date, overrides: Partial<CongressSour
   });
 }
 
-/** Stopped by its signal once its first batch (50 changes) has committed: a state, not a clock. */
-async function interruptedRun(store: Store, server: FakeCongress, now = NOW): Promise<RunSummary> {
+/**
+ * Stopped by its signal when the server is asked for detail `fetched + 1`: a state, not a clock.
+ * The meetings already fetched are committed before the run stops (50 changes: one batch), so the
+ * resume has the rest of the listing to read.
+ */
+async function interruptedRun(store: Store, server: FakeCongress, now = NOW, fetched = 50): Promise<RunSummary> {
   const controller = new AbortController();
-  const run = await runUpdate({
-    store, source: source(server, now), batchSize: 50, batchCeiling: null, signal: controller.signal, clock: () => now,
-    onEvent: (event: RunEvent) => {
-      if (event.type === 'batch-finished') controller.abort();
-    },
-  });
-  expect(run.status).toBe('interrupted');
-  return run;
+  const restore = stopAtDetail(server, fetched + 1, () => controller.abort());
+  try {
+    const run = await runUpdate({ store, source: source(server, now), batchSize: 50, batchCeiling: null, signal: controller.signal, clock: () => now });
+    expect(run.status).toBe('interrupted');
+    return run;
+  } finally {
+    restore();
+  }
 }
 
 function resume(store: Store, server: FakeCongress, runId: number, now = TWO_DAYS_LATER, overrides: Partial<CongressSourceOptions> = {}): Promise<RunSummary> {
@@ -130,7 +134,7 @@ describe.each(testBackends())('resuming a Congress.gov run whose feed changed, o
     const server = await startFakeCongress(feed, { pageSize: 40 });
     try {
       await withFreshStore(backend, async (store) => {
-        const run = await interruptedRun(store, server);
+        const run = await interruptedRun(store, server, NOW, 51);
         expect(run.metrics).toMatchObject({ fetched: 51, added: 50, quarantined: 1 });
         feed.house[3] = hearingRecord(300003, { updateDate: LATER });
         feed.house.unshift(hearingRecord(300900, { updateDate: RECENT }));
@@ -230,7 +234,7 @@ async function handledKeys(store: Store, runId: number): Promise<string[]> {
 }
 
 function detailsRequested(server: FakeCongress, since = 0): string[] {
-  return server.requests.slice(since).filter((request) => request.path.split('/').length === 6).map((request) => request.path.replace('/v3/committee-meeting/', ''));
+  return server.requests.slice(since).filter(isDetailRequest).map((request) => request.path.replace('/v3/committee-meeting/', ''));
 }
 
 /** A Congress begins at noon Eastern Time on 3 January of an odd year: 17:00 UTC (EST). */

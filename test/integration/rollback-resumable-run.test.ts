@@ -9,7 +9,7 @@ import type { Store } from '../../main/store/index.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, startFakeCongress } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
 import { hearingRecord, hearingRecords } from '../helpers/records.js';
 
 /**
@@ -29,14 +29,19 @@ afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 const NOW = new Date('2025-03-08T00:00:00Z');
 const RECENT = '2025-03-06T12:00:00Z';
 
-/** Stopped by its signal once `batches` batches of 50 have committed: a state, not a clock. */
-async function interruptedRun(store: Store, source: RecordSource, batches: number): Promise<RunSummary> {
+/**
+ * Stopped by its signal once `batches` batches of 50 have committed, or when `armStop` calls for it:
+ * a state, not a clock. A Congress.gov run commits every meeting it fetched before it stops, so it is
+ * stopped at a detail request instead (see the Congress.gov case).
+ */
+async function interruptedRun(store: Store, source: RecordSource, batches: number, armStop?: (stop: () => void) => void): Promise<RunSummary> {
   const controller = new AbortController();
+  armStop?.(() => controller.abort());
   let finished = 0;
   const run = await runUpdate({
     store, source, batchSize: 50, batchCeiling: null, signal: controller.signal, clock: () => NOW,
     onEvent: (event: RunEvent) => {
-      if (event.type === 'batch-finished' && ++finished === batches) controller.abort();
+      if (!armStop && event.type === 'batch-finished' && ++finished === batches) controller.abort();
     },
   });
   expect(run).toMatchObject({ status: 'interrupted', metrics: { added: 50 * batches } });
@@ -105,7 +110,8 @@ describe.each(testBackends())('rolling back a batch of a run that can still be r
     });
     try {
       await withFreshStore(backend, async (store) => {
-        const run = await interruptedRun(store, source(), 2);
+        // Asked for the 101st detail, it stops with the 100 fetched before it committed in two batches.
+        const run = await interruptedRun(store, source(), 2, (stop) => stopAtDetail(server, 101, stop));
         await expectBatchRollbackRefused(store, run, 100);
 
         const resumed = await runUpdate({ store, source: source(), resumeRunId: run.runId, batchSize: 50, batchCeiling: null, clock: () => NOW });
