@@ -46,6 +46,8 @@ export const flagViewSchema = z.object({
   scopes: z.array(z.object({ scope: z.string(), value: flagValueSchema.nullable(), updatedAt: z.string(), updatedBy: z.string() })),
   /** What a run in the asked scope (a manual run: global, the default) gets now. */
   inForce: flagResolutionSchema,
+  /** When the kill now in force was set (scope `kill`, whoever set it); null when the flag is not killed. */
+  killedAt: z.string().nullable(),
 });
 export type FlagView = z.infer<typeof flagViewSchema>;
 /** The scope whose runs' values `inForce` shows: `global` (the default) or `task:NAME`. */
@@ -305,6 +307,12 @@ export const rollbackReportSchema = z.object({
   createdRows: z.array(createdRowUndoSchema),
 });
 export type RollbackReportView = z.infer<typeof rollbackReportSchema>;
+/**
+ * A rollback of a run (batchSeq null) or of one of its batches that the API would refuse or that
+ * would find nothing to do, in the rollback's own words: the console shows it instead of a button.
+ */
+export const rollbackRefusalSchema = z.object({ batchSeq: z.number().int().nullable(), message: z.string(), hint: z.string() });
+export type RollbackRefusalView = z.infer<typeof rollbackRefusalSchema>;
 export type RollbackConflict = z.infer<typeof rollbackConflictSchema>;
 export type HearingUndo = z.infer<typeof hearingUndoSchema>;
 export type CreatedRowUndo = z.infer<typeof createdRowUndoSchema>;

@@ -29,6 +29,7 @@ import {
   rollbackApplyInputSchema,
   rollbackEventSchema,
   rollbackPreviewInputSchema,
+  rollbackRefusalSchema,
   rollbackReportSchema,
   snapshotCheckSchema,
   snapshotSchema,
@@ -115,10 +116,12 @@ export const runDetailSchema = runSummarySchema.extend({
    * the whole run.
    */
   resumable: z.boolean(),
+  /** The run and each of its batches whose rollback would be refused or do nothing, and why (main/backup decides, as the rollback does). */
+  rollbackRefusals: z.array(rollbackRefusalSchema),
 });
 export type RunDetailView = z.infer<typeof runDetailSchema>;
-/** A run with its batches as the store keeps it; whether it can be resumed is the engine's call. */
-export type StoredRunDetail = Omit<RunDetailView, 'resumable'>;
+/** A run with its batches as the store keeps it; whether it can be resumed is the engine's call, what a rollback would refuse the backup folder's. */
+export type StoredRunDetail = Omit<RunDetailView, 'resumable' | 'rollbackRefusals'>;
 
 /** A run the engine host is executing now, as the console draws its live progress. */
 export const activeRunSchema = z.object({
@@ -252,6 +255,8 @@ export const operationViewSchema = z.object({
   kind: z.enum(OPERATION_KINDS),
   /** What it works on, for people: "run 12", "snapshot 2026…". */
   target: z.string(),
+  /** The run a rollback (or its dry run) works on, so a run's page can tie the operation to it; null for the others. */
+  runId: z.number().int().nullable(),
   operator: z.string().nullable(),
   status: z.enum(['running', 'done', 'failed']),
   phase: z.string(),

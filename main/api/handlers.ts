@@ -5,6 +5,7 @@ import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
 import { RUN_STATUSES, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
 import { runDetail } from '../engine/index.js';
+import { withRollbackRefusals } from '../backup/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { EngineHost } from './engine-host.js';
 import { historyHandlers } from './history.js';
@@ -60,7 +61,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...sourceHandlers(store, preferences),
     ...uploadHandlers(store, context.uploadsFolder),
     'runs.list': (query) => store.listRuns(query),
-    'runs.get': ({ runId }) => runDetail(store, runId),
+    'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId)),
     'runs.active': async () => engine.active(),
     'runs.start': (input) => engine.start(input),
     'runs.cancel': async ({ runId }) => ({ cancelled: await engine.cancel(runId) }),

@@ -128,6 +128,7 @@ export class OperationBook {
       operationId: `op-${this.nextId++}`,
       kind: request.kind,
       target: operationTarget(request),
+      runId: 'runId' in request ? request.runId : null,
       operator: request.operator,
       status: 'running',
       phase: 'starting',

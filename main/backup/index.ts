@@ -6,11 +6,13 @@ export { currentOperator } from './operator.js';
 export {
   rollback,
   undidNothing,
+  withRollbackRefusals,
   CONFLICT_POLICIES,
   type ConflictPolicy,
   type RollbackProgress,
   type RollbackRequest,
   type RollbackReport,
+  type RollbackRefusal,
   type RollbackConflict,
   type HearingUndo,
   type CreatedRowUndo,

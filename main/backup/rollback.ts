@@ -1,4 +1,12 @@
-import { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import {
+  CONFLICT_POLICIES,
+  type ConflictPolicy,
+  type CreatedRowUndo,
+  type HearingUndo,
+  type RollbackConflict,
+  type RollbackRefusalView as RollbackRefusal,
+  type RollbackReportView as RollbackReport,
+} from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { resumable } from '../engine/open-run.js';
 import { WriterLockLost, type Store } from '../store/index.js';
@@ -35,7 +43,7 @@ import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPositi
  * - A dry run does the same work inside a transaction that is then rolled back, so what it lists is
  *   exactly what the rollback would do (including which created rows are still referenced).
  */
-export { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackReport };
+export { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackRefusal, type RollbackReport };
 
 export interface RollbackRequest {
   runId: number;
@@ -150,19 +158,17 @@ async function rollbackInTransaction(tx: UndoTx, request: TransactionRequest, at
   const what = describeTarget(target);
   const run = await tx.run(request.runId);
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${request.runId} does not exist`, { hint: 'see gatehouse runs list' });
-  if (run.status === 'running') {
-    throw new GatehouseError('CONFLICT', `run ${request.runId} is still running; stop it (or let it finish) before rolling it back`);
-  }
-  const batch = target.batchSeq === null ? null : run.batches.find((b) => b.seq === target.batchSeq);
-  if (target.batchSeq !== null && !batch) {
+  if (target.batchSeq !== null && !run.batches.some((b) => b.seq === target.batchSeq)) {
     const seqs = run.batches.map((b) => b.seq);
     throw new GatehouseError('NOT_FOUND', `run ${request.runId} has no batch ${target.batchSeq}${seqs.length ? ` (its batches: ${seqs[0]}–${seqs.at(-1)})` : ' (it has no batches)'}`);
   }
-  if (target.batchSeq !== null && request.canResume(run)) throw resumableRunError(what, request.runId, run.status);
   const report = emptyReport(request, at);
   const created = await tx.pendingCreatedRows(target);
   const total = await tx.pendingHearingCount(target);
-  if (total === 0 && created.length === 0) return nothingLeft(tx, report, run.status, batch?.status ?? null, what);
+  const refusal = refusalOf(target, run, { resumable: request.canResume(run), pending: total > 0 || created.length > 0 });
+  if (refusal?.refused) throw new GatehouseError('CONFLICT', `${refusal.message}; nothing was changed`, { hint: refusal.hint });
+  if (refusal) return Object.assign(report, { nothingToDo: true, message: refusal.message });
+  if (total === 0 && created.length === 0) return markedRolledBackUnchanged(tx, report, what);
 
   progress({ phase: 'checking conflicts', done: 0, total });
   const { pageSize, listed } = request.limits;
@@ -284,21 +290,8 @@ async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: Map<
   report.eventId = report.dryRun ? null : eventId;
 }
 
-/** Nothing left in the journal: say so plainly; a whole run not yet marked is marked now. */
-async function nothingLeft(tx: UndoTx, report: RollbackReport, runStatus: string, batchStatus: string | null, what: string): Promise<RollbackReport> {
-  if (report.batchSeq !== null) {
-    report.nothingToDo = true;
-    report.message = batchStatus === 'rolled_back'
-      ? `${what} was already rolled back; nothing to do`
-      : `${what} wrote no rows; nothing to roll back`;
-    return report;
-  }
-  if (runStatus === 'rolled_back') {
-    report.nothingToDo = true;
-    report.message = `${what} was already rolled back; nothing to do`;
-    return report;
-  }
-  // A run that changed nothing still leaves the validator history when support rolls it back.
+/** A run that changed nothing still leaves the validator history when support rolls it back. */
+async function markedRolledBackUnchanged(tx: UndoTx, report: RollbackReport, what: string): Promise<RollbackReport> {
   report.runRolledBack = true;
   const eventId = await tx.recordEvent(eventFields(report));
   await tx.markBatchesRolledBack(report.runId, null);
@@ -355,11 +348,59 @@ function eventFields(report: RollbackReport) {
   };
 }
 
-/** Why one batch of a resumable run is not rolled back: its resume would skip, and so lose, the records the rollback undid. */
-function resumableRunError(what: string, runId: number, status: string): GatehouseError {
-  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: the run is ${status} and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again; nothing was changed`, {
-    hint: `finish the run first (gatehouse update --resume ${runId} with its --source), then roll back the batch; or roll back the whole run (--run ${runId} without --batch), which ends it`,
+interface RunState {
+  status: string;
+  batches: { seq: number; status: string }[];
+}
+
+/** `refused`: the rollback throws CONFLICT; otherwise it finds nothing to do and says so. */
+type Refusal = Omit<RollbackRefusal, 'batchSeq'> & { refused: boolean };
+
+/**
+ * Why rolling back the target would be refused or find nothing to do, from what is known before any
+ * journal page is read. The rollback asks it, and so does runs.get (rollbackRefusals), so the console
+ * never offers a rollback the API then refuses. Conflicts with later writes are not here: the
+ * rollback's dry run lists them, and skip or force takes the rollback through them.
+ */
+function refusalOf(target: UndoTarget, run: RunState, facts: { resumable: boolean; pending: boolean }): Refusal | null {
+  const what = describeTarget(target);
+  if (run.status === 'running') {
+    return { refused: true, message: `run ${target.runId} is still running; stop it (or let it finish) before rolling it back`, hint: 'what it committed stays; roll it back once it has stopped' };
+  }
+  // One batch of a resumable run: its resume would skip, and so lose, the records the rollback undid.
+  if (target.batchSeq !== null && facts.resumable) {
+    return {
+      refused: true,
+      message: `refusing to roll back ${what}: the run is ${run.status} and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
+      hint: `finish the run first (gatehouse update --resume ${target.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${target.runId} without --batch), which ends it`,
+    };
+  }
+  if (facts.pending) return null;
+  const statusOfTarget = target.batchSeq === null ? run.status : run.batches.find((b) => b.seq === target.batchSeq)?.status;
+  if (statusOfTarget === 'rolled_back') return { refused: false, message: `${what} was already rolled back; nothing to do`, hint: 'its rollback events say who rolled it back, when and why' };
+  // A whole run that wrote nothing is still marked rolled_back (it leaves the validator's history).
+  if (target.batchSeq === null) return null;
+  return { refused: false, message: `${what} wrote no rows; nothing to roll back`, hint: 'its records were unchanged or quarantined; see the batch\'s counts' };
+}
+
+/**
+ * The run and each of its batches whose rollback would be refused or find nothing to do, in the
+ * rollback's own words (refusalOf): what runs.get and `runs show --json` add to a run's detail.
+ */
+export async function withRollbackRefusals<T extends { runId: number; status: string; resumable: boolean; batchList: RunState['batches'] }>(
+  store: Store,
+  run: T,
+): Promise<T & { rollbackRefusals: RollbackRefusal[] }> {
+  // A running run is refused whatever its journal holds, so the journal is not read while it grows.
+  const pendingBatches = run.status === 'running' ? new Set<number>() : await undoJournal(store).batchesWithPendingWrites(run.runId);
+  const state: RunState = { status: run.status, batches: run.batchList };
+  const targets = [null, ...run.batchList.map((b) => b.seq)];
+  const rollbackRefusals = targets.flatMap((batchSeq) => {
+    const pending = batchSeq === null ? pendingBatches.size > 0 : pendingBatches.has(batchSeq);
+    const refusal = refusalOf({ runId: run.runId, batchSeq }, state, { resumable: run.resumable, pending });
+    return refusal ? [{ batchSeq, message: refusal.message, hint: refusal.hint }] : [];
   });
+  return { ...run, rollbackRefusals };
 }
 
 const CONFLICTS_IN_MESSAGE = 5;

@@ -71,6 +71,12 @@ class UndoJournal {
     return this.driver.transaction((trx) => work(undoTx(this.driver, trx)), options);
   }
 
+  /** The run's batches that still have journal rows a rollback would take (never undone, or skipped and left standing). */
+  async batchesWithPendingWrites(runId: number): Promise<Set<number>> {
+    const rows = await pendingRows(this.driver.db, { runId, batchSeq: null }).select('batchSeq').distinct().execute();
+    return new Set(rows.map((row) => row.batchSeq));
+  }
+
   /** Newest first; `after` is the id of the last event of the previous page; `since` keeps the events at or after that instant. */
   async listEvents(options: { runId?: number; since?: string; limit?: number; after?: number } = {}): Promise<RollbackEventRecord[]> {
     const rows = await this.driver.db

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { API_METHODS, quarantineListInputSchema, runsListInputSchema } from '../../shared/api.js';
+import { withRollbackRefusals } from '../backup/index.js';
 import { runDetail } from '../engine/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
@@ -51,7 +52,7 @@ export function registerRunsCommands(program: Command): void {
     .action((runIdText: string, flags: ListFlags) => {
       const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, { runId: 'runId' });
       return withStore(flags.db, async (store) => {
-        const run = await runDetail(store, runId);
+        const run = await withRollbackRefusals(store, await runDetail(store, runId));
         if (flags.json) return printJson(run);
         const { batchList, ...summary } = run;
         printJson(summary);

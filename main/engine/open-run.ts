@@ -142,8 +142,8 @@ export function resumable(store: Store, run: { status: string; error?: string | 
   return run.status === 'interrupted' || failedOnLostConnection(store, run);
 }
 
-/** One run with its batches and whether it can be resumed, as `runs show` and the console's runs.get give it. */
-export async function runDetail(store: Store, runId: number): Promise<RunDetailView> {
+/** One run with its batches and whether it can be resumed; `runs show` and the console's runs.get add what a rollback of it would refuse (main/backup). */
+export async function runDetail(store: Store, runId: number): Promise<Omit<RunDetailView, 'rollbackRefusals'>> {
   const run = await store.getRun(runId);
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
   return { ...run, resumable: resumable(store, run) };

@@ -4,7 +4,7 @@ import { parseStoredValue } from './changes.js';
 import { FLAG_DEFINITIONS } from './definitions.js';
 import { evaluateAllFlags } from './evaluate.js';
 import { flagStore, type StoredFlagValue } from './flag-store.js';
-import { parseScope, taskOfScope } from './scope.js';
+import { KILL_SCOPE, parseScope, taskOfScope } from './scope.js';
 
 /** A stored value as the CLI and the API show it: the value itself, not its JSON text. */
 export function storedFlagView(stored: StoredFlagValue): FlagView['scopes'][number] {
@@ -20,6 +20,9 @@ export async function flagViews(store: Store, scopeText?: string): Promise<FlagV
   const [stored, inForce] = await Promise.all([flagStore(store).values(), evaluateAllFlags(store, { task })]);
   return FLAG_DEFINITIONS.map((definition, index): FlagView => {
     const resolution = inForce[index]!;
+    const own = stored.filter((value) => value.flag === definition.name);
+    // The kill row's presence is the kill (evaluate.ts), so its time is when the switch was flipped.
+    const kill = own.find((value) => value.scope === KILL_SCOPE);
     return {
       name: definition.name,
       type: definition.type,
@@ -27,8 +30,9 @@ export async function flagViews(store: Store, scopeText?: string): Promise<FlagV
       description: definition.description,
       defaultValue: definition.defaultValue,
       ...('min' in definition ? { min: definition.min, max: definition.max } : {}),
-      scopes: stored.filter((value) => value.flag === definition.name).map(storedFlagView),
+      scopes: own.map(storedFlagView),
       inForce: { value: resolution.value, reason: resolution.reason, scope: resolution.scope, errorMessage: resolution.errorMessage, killed: resolution.killed },
+      killedAt: kill?.updatedAt ?? null,
     };
   });
 }

@@ -49,7 +49,12 @@ describe('gatehouse flags', () => {
     const got = json(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:hourly']);
     expect(got).toMatchObject({ value: false, reason: 'DISABLED', scope: 'kill', killed: expect.stringMatching(/^killed by ops-bob at \S+, over task:hourly's true$/) });
     const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
-    expect(list.find((f) => f.name === 'ENABLE_RECORD_ISOLATION')!.inForce).toEqual({ value: false, reason: 'DISABLED', scope: 'kill', killed: got.killed });
+    const isolation = list.find((f) => f.name === 'ENABLE_RECORD_ISOLATION')!;
+    expect(isolation.inForce).toEqual({ value: false, reason: 'DISABLED', scope: 'kill', killed: got.killed });
+    // killedAt is when the switch was flipped: the kill value's time, the one the `killed` text names.
+    expect(isolation.killedAt).toBe(isolation.scopes.find((s) => s.scope === 'kill')!.updatedAt);
+    expect(got.killed).toContain(` at ${isolation.killedAt},`);
+    expect(list.filter((f) => f.killedAt !== null).map((f) => f.name)).toEqual(['ENABLE_RECORD_ISOLATION']);
     const text = runCli(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:hourly', '--db', db]);
     expect(text.stdout).toContain(`ENABLE_RECORD_ISOLATION = false (DISABLED from kill: ${got.killed})`);
     expect(runCli(['flags', 'list', '--scope', 'task:hourly', '--db', db]).stdout).toMatch(/ENABLE_RECORD_ISOLATION\s+false\s+DISABLED \(killed by ops-bob/);

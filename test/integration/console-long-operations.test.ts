@@ -63,7 +63,7 @@ describe.skipIf(!fs.existsSync(workerScript))('long operations off the request p
       order.push(operationEvents(stream.frames).some((event) => event.type === 'operation-finished') ? 'read answered after the end' : 'read answered');
       expect(active).toMatchObject({ status: 200, result: { ok: true, data: [] } });
       const operations = await data<{ kind: string; target: string; operator: string; status: string }[]>(server, 'operations.active', {}, cookie);
-      expect(operations).toEqual([expect.objectContaining({ kind: 'rollback-preview', target: `run ${run.runId}`, operator: 'Ada', status: 'running' })]);
+      expect(operations).toEqual([expect.objectContaining({ kind: 'rollback-preview', target: `run ${run.runId}`, runId: run.runId, operator: 'Ada', status: 'running' })]);
     } finally {
       writer.exec('ROLLBACK');
       writer.close();
@@ -86,7 +86,7 @@ describe.skipIf(!fs.existsSync(workerScript))('long operations off the request p
     await expect.poll(() => operationEvents(stream.frames).at(-1)?.type).toBe('operation-finished');
     stream.stop();
     const events = operationEvents(stream.frames);
-    expect(events[0]).toMatchObject({ type: 'operation-started', operation: { kind: 'rollback', target: `run ${run.runId}`, operator: 'Ada', status: 'running' } });
+    expect(events[0]).toMatchObject({ type: 'operation-started', operation: { kind: 'rollback', target: `run ${run.runId}`, runId: run.runId, operator: 'Ada', status: 'running' } });
     const undoing = events.filter((event) => event.type === 'operation-progress' && event.operation.phase === 'undoing hearings');
     expect(undoing.length).toBeGreaterThan(1);
     expect(undoing.at(-1)!.operation).toMatchObject({ done: 300, total: 300 });

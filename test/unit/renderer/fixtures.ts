@@ -49,7 +49,7 @@ export function runSummary(runId: number, overrides: Partial<RunSummary> = {}): 
 
 export function runDetail(runId: number, batchList: BatchRecord[], overrides: Partial<RunSummary> = {}): ApiOutput<'runs.get'> {
   const summary = runSummary(runId, overrides);
-  return { ...summary, batchList, resumable: summary.status === 'interrupted' };
+  return { ...summary, batchList, resumable: summary.status === 'interrupted', rollbackRefusals: [] };
 }
 
 export function quarantined(id: number, batchSeq: number | null, message: string): QuarantineEntry {
@@ -74,6 +74,7 @@ export function flagView(overrides: Partial<FlagView> = {}): FlagView {
     defaultValue: true,
     scopes: [],
     inForce: { value: true, reason: 'DEFAULT' },
+    killedAt: null,
     ...overrides,
   };
 }

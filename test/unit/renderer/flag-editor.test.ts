@@ -133,6 +133,18 @@ describe('the flag editor', () => {
   });
 
 
+  it('says since when a killed flag has been held, and nothing of the kind for a flag that is not killed', async () => {
+    const killed = flagView({
+      scopes: [{ scope: 'kill', value: false, updatedAt: '2026-11-27T09:15:00.000Z', updatedBy: 'Bo' }],
+      inForce: { value: false, reason: 'DISABLED', scope: 'kill', killed: 'killed by Bo at 2026-11-27T09:15:00.000Z' },
+      killedAt: '2026-11-27T09:15:00.000Z',
+    });
+    expect(editor(client, killed).wrapper.get('[data-testid="killed-at"]').text()).toBe('Killed since 2026-11-27 09:15: held off for every task and manual run until the kill value is removed.');
+    const pause = flagView({ name: 'PAUSE_SCHEDULED_RUNS', kind: 'kill-switch', defaultValue: false, killedAt: '2026-11-28T00:00:00.000Z' });
+    expect(editor(client, pause).wrapper.get('[data-testid="killed-at"]').text()).toContain('held on for every task');
+    expect(editor(client).wrapper.find('[data-testid="killed-at"]').exists()).toBe(false);
+  });
+
   it('cancels without calling the API', async () => {
     const { wrapper } = editor(client);
     await wrapper.findAll('button').find((b) => b.text() === 'Cancel')!.trigger('click');

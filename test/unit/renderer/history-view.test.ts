@@ -201,6 +201,51 @@ describe('the History page', () => {
   });
 });
 
+describe('the History page\'s time span', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  /** Ten daily runs, and a rollback 60 days before the oldest of them (its run is gone from the history shown). */
+  const OLDEST_RUN = FIRST_DAY + 300 * DAY_MS;
+  const runs = Array.from({ length: 10 }, (_, i) => point(i + 50, OLDEST_RUN + i * DAY_MS, metrics({ fetched: 40 + i })));
+  const oldRollback: HistoryEvent = {
+    kind: 'rollback', id: 'rollback:3', at: new Date(OLDEST_RUN - 60 * DAY_MS).toISOString(), title: 'Run 7 rolled back: 40 restored, 0 deleted', actor: 'bo', reason: 'bad feed', runId: 7,
+  };
+
+  async function openWith(events: HistoryEvent[]) {
+    const client = fakeClient({
+      'history.metrics': () => runs,
+      'history.bands': () => [],
+      'history.annotations': () => ({ events, unavailable: [] }),
+      'anomalies.list': () => [],
+    });
+    const wrapper = mountWith(HistoryView, client);
+    await flushPromises();
+    return wrapper;
+  }
+
+  it('reaches back to an audit event older than the oldest run: listed, inside the span, and zoomed to', async () => {
+    const wrapper = await openWith([oldRollback]);
+    expect(wrapper.get('[data-event="rollback:3"]').text()).toContain('Run 7 rolled back');
+    const chart = wrapper.findAll('figure.history-chart')[0]!;
+    expect(Date.parse(chart.attributes('data-x-min')!)).toBeLessThanOrEqual(Date.parse(oldRollback.at));
+    await wrapper.get('[data-event="rollback:3"] button').trigger('click');
+    const min = Date.parse(chart.attributes('data-x-min')!);
+    const max = Date.parse(chart.attributes('data-x-max')!);
+    expect(min).toBeLessThanOrEqual(Date.parse(oldRollback.at));
+    expect(max).toBeGreaterThanOrEqual(Date.parse(oldRollback.at));
+    expect(max).toBeLessThan(OLDEST_RUN);
+  });
+
+  it('spans the runs alone when there is no audit event', async () => {
+    const wrapper = await openWith([]);
+    const chart = wrapper.findAll('figure.history-chart')[0]!;
+    expect(Date.parse(chart.attributes('data-x-min')!)).toBe(OLDEST_RUN - DAY_MS / 2);
+    expect(wrapper.find('[data-testid="history-events"] [data-event]').exists()).toBe(false);
+  });
+});
+
 describe('the History page\'s anomalies on a long history', () => {
   afterEach(() => {
     document.body.innerHTML = '';

@@ -24,7 +24,7 @@ const TRIALS_PAGE: Handlers = {
 /** Each view that reads one named thing (a task, a run, a batch, a staging ledger), and the read that names it. */
 const VIEWS: { name: string; component: Component; props?: Record<string, unknown>; method: ApiMethod; others?: Handlers }[] = [
   { name: 'a task\'s history', component: TaskHistory, props: { task: 'nightly', version: 0 }, method: 'tasks.history' },
-  { name: 'a run\'s rollback events', component: RollbackPanel, props: { runId: 7, batchSeq: null, running: false, resumable: false, status: 'success' }, method: 'rollback.events' },
+  { name: 'a run\'s rollback events', component: RollbackPanel, props: { runId: 7, batchSeq: null, running: false, refusals: [] }, method: 'rollback.events' },
   { name: 'a task\'s sensitivity versions', component: SensitivityView, method: 'sensitivity.history', others: { 'sensitivity.tasks': () => [{ task: 'daily', settings: { metrics: {}, minSignals: 1 }, version: null }] } },
   { name: 'a staging ledger\'s summary', component: TrialsView, method: 'trials.summary', others: TRIALS_PAGE },
   { name: 'a staging ledger\'s recent trials', component: TrialsView, method: 'trials.list', others: TRIALS_PAGE },

@@ -7,7 +7,7 @@ import { describeOperation, useOperations } from '../../../renderer/src/stores/o
 import { fakeClient } from './fake-client.js';
 
 const dryRun: OperationView = {
-  operationId: 'op-1', kind: 'rollback-preview', target: 'run 12', operator: 'Ada', status: 'running', phase: 'undoing hearings',
+  operationId: 'op-1', kind: 'rollback-preview', target: 'run 12', runId: 12, operator: 'Ada', status: 'running', phase: 'undoing hearings',
   done: 400, total: 1_000, startedAt: '2026-11-28T12:00:00.000Z', finishedAt: null, error: null,
 };
 

@@ -3,7 +3,7 @@ import { flushPromises, type VueWrapper } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import RollbackPanel from '../../../renderer/src/components/RollbackPanel.vue';
 import { ApiError } from '../../../renderer/src/client/index.js';
-import type { RollbackEventView, RollbackReportView } from '../../../shared/api-operations.js';
+import type { RollbackEventView, RollbackRefusalView, RollbackReportView } from '../../../shared/api-operations.js';
 import { fakeClient, type FakeClient, type Handlers } from './fake-client.js';
 import { rollbackEvent, rollbackReport } from './fixtures.js';
 import { mountWith } from './mount.js';
@@ -34,8 +34,8 @@ describe('the rollback panel', () => {
     };
   }
 
-  async function openDialog(props: { batchSeq?: number | null; running?: boolean } = {}, label = 'Roll back run 12…') {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: props.batchSeq ?? null, running: props.running ?? false, resumable: false, status: 'partial' } });
+  async function openDialog(props: { batchSeq?: number | null; running?: boolean; refusals?: RollbackRefusalView[] } = {}, label = 'Roll back run 12…') {
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: props.batchSeq ?? null, running: props.running ?? false, refusals: props.refusals ?? [] } });
     await flushPromises();
     await buttonNamed(wrapper, label).trigger('click');
     await flushPromises();
@@ -55,12 +55,12 @@ describe('the rollback panel', () => {
   });
 
   it('says when a run was never rolled back, and lists the rollbacks it had', async () => {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, resumable: false, status: 'partial' } });
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, refusals: [] } });
     await flushPromises();
     expect(wrapper.text()).toContain('This run has never been rolled back.');
 
     events = [rollbackEvent({ batchSeq: 2, runRolledBack: false, onConflict: 'force', forced: 1 })];
-    const again = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, resumable: false, status: 'partial' } });
+    const again = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, refusals: [] } });
     await flushPromises();
     const row = again.get('[data-testid="rollback-events"] tbody tr').text();
     expect(row).toContain('batch 2');
@@ -70,12 +70,12 @@ describe('the rollback panel', () => {
   });
 
   it('lists a rollback another window finished without being reopened', async () => {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, resumable: false, status: 'partial' } });
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, refusals: [] } });
     useOperations().connect(client);
     await flushPromises();
     expect(wrapper.text()).toContain('This run has never been rolled back.');
     events = [rollbackEvent({ reason: 'rolled back from the other window' })];
-    const rollbackElsewhere = { operationId: 'op-9', kind: 'rollback' as const, target: 'run 12', operator: 'Bo', startedAt: '2026-11-28T12:00:00.000Z', phase: 'finished', done: 1, total: 1, error: null };
+    const rollbackElsewhere = { operationId: 'op-9', kind: 'rollback' as const, target: 'run 12', runId: 12, operator: 'Bo', startedAt: '2026-11-28T12:00:00.000Z', phase: 'finished', done: 1, total: 1, error: null };
     client.emitOperation({ type: 'operation-finished', operation: { ...rollbackElsewhere, status: 'done', finishedAt: '2026-11-28T12:00:05.000Z' } });
     await flushPromises();
     expect(wrapper.get('[data-testid="rollback-events"] tbody tr').text()).toContain('rolled back from the other window');
@@ -181,11 +181,55 @@ describe('the rollback panel', () => {
   });
 
   it('cannot be started while the run is still running', async () => {
-    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: 2, running: true, resumable: false, status: 'running' } });
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: 2, running: true, refusals: [] } });
     await flushPromises();
     expect(buttonNamed(wrapper, 'Roll back run 12…').attributes('disabled')).toBeDefined();
     expect(buttonNamed(wrapper, 'Roll back batch 2…').attributes('disabled')).toBeDefined();
     expect(wrapper.text()).toContain('A running run cannot be rolled back; stop it first.');
+  });
+
+  it('shows why the API would refuse the run or the batch beside disabled buttons, in the API\'s words', async () => {
+    const refusals: RollbackRefusalView[] = [
+      { batchSeq: null, message: 'run 12 was already rolled back; nothing to do', hint: 'its rollback events say who rolled it back, when and why' },
+      { batchSeq: 2, message: 'batch 2 of run 12 wrote no rows; nothing to roll back', hint: 'its records were unchanged or quarantined' },
+    ];
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: 2, running: false, refusals } });
+    await flushPromises();
+    const runButton = buttonNamed(wrapper, 'Roll back run 12…');
+    const batchButton = buttonNamed(wrapper, 'Roll back batch 2…');
+    expect(runButton.attributes('disabled')).toBeDefined();
+    expect(batchButton.attributes('disabled')).toBeDefined();
+    expect(runButton.attributes('aria-describedby')).toBe('rollback-run-refused');
+    expect(batchButton.attributes('aria-describedby')).toBe('rollback-batch-refused');
+    expect(wrapper.get('[data-testid="rollback-run-refused"]').text()).toBe('run 12 was already rolled back; nothing to do. its rollback events say who rolled it back, when and why');
+    expect(wrapper.get('[data-testid="rollback-batch-refused"]').text()).toContain('batch 2 of run 12 wrote no rows; nothing to roll back');
+    await runButton.trigger('click');
+    await flushPromises();
+    expect(client.callsOf('rollback.preview')).toEqual([]);
+  });
+
+  it('refuses only the batch the refusal names: another batch and the run stay offered', async () => {
+    const refusals: RollbackRefusalView[] = [{ batchSeq: 1, message: 'refusing to roll back batch 1 of run 12: the run is interrupted and can still be resumed', hint: 'resume it first' }];
+    const wrapper = await openDialog({ batchSeq: 2, refusals }, 'Roll back batch 2…');
+    expect(client.callsOf('rollback.preview')).toEqual([{ runId: 12, batchSeq: 2, onConflict: 'refuse' }]);
+    expect(wrapper.find('[data-testid="rollback-batch-refused"]').exists()).toBe(false);
+    expect(buttonNamed(wrapper, 'Roll back run 12…').attributes('disabled')).toBeUndefined();
+  });
+
+  it('offers nothing while a rollback of this run is under way elsewhere, and offers again once it ends', async () => {
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: 2, running: false, refusals: [] } });
+    const operations = useOperations();
+    const elsewhere = { operationId: 'op-3', kind: 'rollback' as const, target: 'batch 2 of run 12', runId: 12, operator: 'Bo', startedAt: '2026-11-28T12:00:00.000Z', phase: 'undoing hearings', done: 1, total: 4, finishedAt: null, error: null };
+    operations.apply({ ...elsewhere, status: 'running' });
+    operations.apply({ ...elsewhere, operationId: 'op-4', target: 'run 13', runId: 13, status: 'running' });
+    await flushPromises();
+    expect(buttonNamed(wrapper, 'Roll back run 12…').attributes('disabled')).toBeDefined();
+    expect(buttonNamed(wrapper, 'Roll back batch 2…').attributes('disabled')).toBeDefined();
+    expect(wrapper.get('[data-testid="rollback-in-progress"]').text()).toBe('A rollback of batch 2 of run 12 is under way (Bo): undoing hearings.');
+    operations.apply({ ...elsewhere, status: 'done', phase: 'finished', finishedAt: '2026-11-28T12:00:05.000Z' });
+    await flushPromises();
+    expect(buttonNamed(wrapper, 'Roll back run 12…').attributes('disabled')).toBeUndefined();
+    expect(wrapper.find('[data-testid="rollback-in-progress"]').exists()).toBe(false);
   });
 
   it('closes the dialog on Cancel without applying', async () => {

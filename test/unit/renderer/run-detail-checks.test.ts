@@ -16,7 +16,7 @@ function detail(overrides: Partial<Detail>): Detail {
     runId: 7, status: 'success', mode: 'batch', batchSize: 50, task: null, source: 'synthetic:seed=1,count=10',
     startedAt: '2026-06-30T08:00:00.000Z', finishedAt: '2026-06-30T08:00:01.000Z',
     metrics: { fetched: 10, added: 10, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1000 },
-    batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null, backupId: null, batchList: [], resumable: false,
+    batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null, backupId: null, batchList: [], resumable: false, rollbackRefusals: [],
     ...overrides,
   };
 }

@@ -103,7 +103,7 @@ describe('the Runs list', () => {
     const wrapper = await mountRuns(client);
     expect(shownRows(wrapper)[0]).toContain('success');
     runs[0] = { ...runs[0]!, status: 'rolled_back' };
-    const operation = { operationId: 'op1', kind: 'rollback' as const, target: 'run 5', phase: 'done', done: 1, total: 1, startedAt: '2026-11-28T12:00:00.000Z', finishedAt: '2026-11-28T12:00:01.000Z', error: null };
+    const operation = { operationId: 'op1', kind: 'rollback' as const, target: 'run 5', runId: 5, phase: 'done', done: 1, total: 1, startedAt: '2026-11-28T12:00:00.000Z', finishedAt: '2026-11-28T12:00:01.000Z', error: null };
     client.emitOperation({ type: 'operation-finished', operation: { ...operation, status: 'done' } });
     await flushPromises();
     expect(shownRows(wrapper)[0]).toContain('rolled back');

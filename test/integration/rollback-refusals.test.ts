@@ -1,0 +1,178 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
+import { rollback, withRollbackRefusals } from '../../main/backup/index.js';
+import { runDetail, runUpdate } from '../../main/engine/index.js';
+import type { RecordSource } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import type { ApiHandlers } from '../../shared/api.js';
+import type { RollbackRefusalView } from '../../shared/api-operations.js';
+import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
+import { runCli } from '../helpers/cli.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+
+/**
+ * The console offered rollbacks the API then refused (a run already rolled back, a batch with
+ * nothing left, one batch of a resumable run, a running run). runs.get now lists, for the run and
+ * each batch, the rollback it would refuse or find nothing to do, in the rollback's own words, from
+ * the same checks the rollback makes: every target it lists is refused (or does nothing) with that
+ * very message, and every target it leaves out is a rollback that goes through.
+ */
+type Api = ApiHandlers;
+
+async function refusalsOf(api: Api, runId: number): Promise<RollbackRefusalView[]> {
+  const result = await dispatch(api, 'runs.get', { runId }, tester);
+  if (!result.ok) throw new Error(result.error.message);
+  return (result.data as { rollbackRefusals: RollbackRefusalView[] }).rollbackRefusals;
+}
+
+async function batchesOf(store: Store, runId: number): Promise<number[]> {
+  return (await store.getRun(runId))!.batchList.map((batch) => batch.seq);
+}
+
+/** Each listed target is refused (CONFLICT) or does nothing, saying exactly what runs.get said; each other target's dry run goes through. */
+async function expectOffersHold(api: Api, store: Store, runId: number): Promise<RollbackRefusalView[]> {
+  const refusals = await refusalsOf(api, runId);
+  for (const batchSeq of [null, ...(await batchesOf(store, runId))]) {
+    const refusal = refusals.find((r) => r.batchSeq === batchSeq);
+    const preview = await dispatch(api, 'rollback.preview', { runId, batchSeq, onConflict: 'refuse' }, tester);
+    if (!refusal) {
+      expect(preview, `batch ${batchSeq} of run ${runId} is offered`).toMatchObject({ ok: true, data: { nothingToDo: false } });
+      continue;
+    }
+    if (preview.ok) expect(preview.data).toMatchObject({ nothingToDo: true, message: refusal.message });
+    else expect(preview.error).toMatchObject({ code: 'CONFLICT', message: `${refusal.message}; nothing was changed`, hint: refusal.hint });
+  }
+  return refusals;
+}
+
+async function apply(api: Api, runId: number, batchSeq: number | null) {
+  return dispatch(api, 'rollback.apply', { runId, batchSeq, onConflict: 'refuse', reason: 'a bad feed', confirmRunId: runId }, tester);
+}
+
+/** Holds the run at record `at` (a state the test waits for) until released. */
+function gatedSource(records: unknown[], at: number) {
+  let reach = () => {};
+  let release = () => {};
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  const inner = arraySource(records);
+  const source: RecordSource = {
+    ...inner,
+    async *items(options: { skip?: number } = {}) {
+      for await (const item of inner.items(options)) {
+        if (item.position === at) {
+          reach();
+          await opened;
+        }
+        yield item;
+      }
+    },
+  };
+  return { source, reached, release: () => release() };
+}
+
+async function withConsole(backend: TestBackend, work: (api: Api, store: Store, location: string) => Promise<void>): Promise<void> {
+  const location = await backend.freshLocation();
+  const store = await backend.open(location);
+  const engine = createInProcessEngineHost({ location });
+  try {
+    await work(createApi({ store, engine, transport: 'http', databaseLocation: location }), store, location);
+  } finally {
+    await engine.close();
+    await store.close();
+  }
+}
+
+describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('offers every target of a finished run, and each offered rollback goes through', async () => {
+    await withConsole(backend, async (api, store) => {
+      const run = await runUpdate({ store, source: arraySource(hearingRecords(30, 300000)), batchSize: 10 });
+      expect(await expectOffersHold(api, store, run.runId)).toEqual([]);
+      expect(await apply(api, run.runId, 3)).toMatchObject({ ok: true, data: { counts: { deleted: 10 } } });
+      expect(await expectOffersHold(api, store, run.runId)).toEqual([{ batchSeq: 3, message: `batch 3 of run ${run.runId} was already rolled back; nothing to do`, hint: expect.any(String) }]);
+      // Directly, not through a second rollback.apply: on SQLite that one can meet the first one's notification still writing ("database is locked").
+      expect(await rollback(store, { runId: run.runId, reason: 'a bad feed', operator: 'ada' })).toMatchObject({ counts: { deleted: 20 }, runRolledBack: true });
+      expect(await store.countHearings()).toBe(0);
+    });
+  });
+
+  it('lists a rolled-back batch, then the rolled-back run and all its batches, as nothing to do', async () => {
+    await withConsole(backend, async (api, store, location) => {
+      const run = await runUpdate({ store, source: arraySource(hearingRecords(30, 300000)), batchSize: 10 });
+      await rollback(store, { runId: run.runId, batchSeq: 2, reason: 'bad batch', operator: 'ada' });
+      expect(await expectOffersHold(api, store, run.runId)).toEqual([
+        { batchSeq: 2, message: `batch 2 of run ${run.runId} was already rolled back; nothing to do`, hint: expect.stringMatching(/rollback events/) },
+      ]);
+      await rollback(store, { runId: run.runId, reason: 'bad feed', operator: 'ada' });
+      const refusals = await expectOffersHold(api, store, run.runId);
+      expect(refusals.map((r) => [r.batchSeq, r.message])).toEqual([
+        [null, `run ${run.runId} was already rolled back; nothing to do`],
+        ...[1, 2, 3].map((seq) => [seq, `batch ${seq} of run ${run.runId} was already rolled back; nothing to do`]),
+      ]);
+      // Bad input: rolling back a run already rolled back writes nothing and says so.
+      const again = await apply(api, run.runId, null);
+      expect(again).toMatchObject({ ok: true, data: { nothingToDo: true, eventId: null, message: refusals[0]!.message } });
+      expect(await dispatch(api, 'rollback.events', { runId: run.runId }, tester)).toMatchObject({ ok: true, data: [{ batchSeq: null }, { batchSeq: 2 }] });
+      // `runs show --json` is runs.get.
+      const shown = runCli(['runs', 'show', String(run.runId), '--db', location, '--json']);
+      expect(JSON.parse(shown.stdout).rollbackRefusals).toEqual(refusals);
+    });
+  });
+
+  it('lists each batch of a resumable run, in the API\'s refusal, and still offers the whole run', async () => {
+    await withConsole(backend, async (api, store) => {
+      const controller = new AbortController();
+      const run = await runUpdate({ store, source: arraySource(hearingRecords(30, 400000)), batchSize: 10, signal: controller.signal, onEvent: (event) => event.type === 'batch-finished' && controller.abort() });
+      expect(run.status).toBe('interrupted');
+      const refusals = await expectOffersHold(api, store, run.runId);
+      expect(refusals).toEqual((await batchesOf(store, run.runId)).map((seq) => ({
+        batchSeq: seq,
+        message: `refusing to roll back batch ${seq} of run ${run.runId}: the run is interrupted and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
+        hint: expect.stringMatching(new RegExp(`update --resume ${run.runId}`)),
+      })));
+      expect(refusals.length).toBeGreaterThan(0);
+      expect(await apply(api, run.runId, null)).toMatchObject({ ok: true, data: { runRolledBack: true } });
+      expect(await refusalsOf(api, run.runId)).toEqual([
+        { batchSeq: null, message: `run ${run.runId} was already rolled back; nothing to do`, hint: expect.any(String) },
+        ...refusals.map((r) => ({ batchSeq: r.batchSeq, message: `batch ${r.batchSeq} of run ${run.runId} was already rolled back; nothing to do`, hint: expect.any(String) })),
+      ]);
+    });
+  });
+
+  it('lists the run and every batch while the run is still running, as the rollback refuses it', async () => {
+    await withConsole(backend, async (api, store, location) => {
+      // A second connection looks while the first writes, as another console would.
+      const looker = await backend.open(location);
+      const gate = gatedSource(hearingRecords(30, 500000), 25);
+      try {
+        const finished = runUpdate({ store, source: gate.source, batchSize: 10 });
+        await gate.reached;
+        const runId = (await looker.listRuns({ limit: 1 }))[0]!.runId;
+        const refusals = await withRollbackRefusals(looker, await runDetail(looker, runId));
+        const running = `run ${runId} is still running; stop it (or let it finish) before rolling it back`;
+        expect(refusals.status).toBe('running');
+        expect(refusals.rollbackRefusals.map((r) => r.message)).toEqual(Array(refusals.batchList.length + 1).fill(running));
+        expect(refusals.rollbackRefusals[0]!.batchSeq).toBeNull();
+        const error = await rollback(looker, { runId, dryRun: true }).then(() => null, (failure: unknown) => failure);
+        expect(error).toMatchObject({ code: 'CONFLICT', message: `${running}; nothing was changed`, hint: refusals.rollbackRefusals[0]!.hint });
+        gate.release();
+        expect((await finished).status).toBe('success');
+        expect(await expectOffersHold(api, store, runId)).toEqual([]);
+      } finally {
+        gate.release();
+        await looker.close();
+      }
+    });
+  });
+
+  it('refuses a run id that does not exist, on runs.get and on the rollback', async () => {
+    await withConsole(backend, async (api) => {
+      expect(await dispatch(api, 'runs.get', { runId: 999 }, tester)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'run 999 does not exist' } });
+      expect(await apply(api, 999, null)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'run 999 does not exist' } });
+      expect(await dispatch(api, 'rollback.preview', { runId: 999, batchSeq: 1 }, tester)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    });
+  });
+});
