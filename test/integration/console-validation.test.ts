@@ -105,6 +105,8 @@ describe('trials in the console API', () => {
     expect(failure(await dispatch(api, 'trials.run', { injections: [], controls: 0 }, tester)).message).toMatch(/nothing to try/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: location }, tester)).message).toMatch(/is the source database/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: path.join(folder, 'missing', 'x.db') }, tester)).message).toMatch(/does not exist/);
+    fs.mkdirSync(path.join(folder, 'a-folder'));
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: path.join(folder, 'a-folder') }, tester))).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/is a folder/) });
     expect(fs.existsSync(path.join(folder, 'gatehouse.staging.db'))).toBe(false);
   });
 

@@ -128,6 +128,10 @@ describe('gatehouse trial on SQLite', () => {
     await expect(runTrials({ source: tempFile('missing.db'), staging: tempFile('s.db'), injections: [], controls: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(runTrials({ source, staging: 'postgres://postgres@127.0.0.1:5432/postgres?schema=x', injections: [], controls: 1 })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
     await expect(runTrials({ source, staging: tempFile('s2.db'), injections: [], controls: 0 })).rejects.toMatchObject({ code: 'USAGE' });
+    const folderTarget = tempFile('staging-folder');
+    fs.mkdirSync(folderTarget);
+    await expect(runTrials({ source, staging: folderTarget, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('is a folder') });
+    expect(fs.readdirSync(folderTarget)).toEqual([]);
     const notADatabase = tempFile('notes.txt');
     fs.writeFileSync(notADatabase, 'my notes, not a database');
     await expect(runTrials({ source, staging: notADatabase, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
