@@ -18,7 +18,7 @@ import { isProcessAlive } from './process.js';
  * through VACUUM INTO on a read-only connection; PostgreSQL as a restore into a fresh staging
  * schema whose "snapshot" is the source schema, only read (it is never opened as a Store, since
  * opening migrates). The staging target's `trials` table is the trial ledger: its rows survive
- * each fresh copy.
+ * each fresh copy, and the copy's run ids start above theirs.
  */
 export interface StagingCopy {
   /** The trials the staging target held before the copy, written back into it. */
