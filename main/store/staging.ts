@@ -207,9 +207,9 @@ async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]
 
 /** VACUUM INTO refuses an existing file: a killed copy's leftover goes first. */
 function copySqlite(from: string, to: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${to}${suffix}`, { force: true });
   let db: Database.Database | null = null;
   try {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${to}${suffix}`, { force: true });
     db = new Database(from, { readonly: true, fileMustExist: true });
     db.prepare('VACUUM INTO ?').run(to);
   } catch (error) {
