@@ -6,7 +6,7 @@ import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
 import { isPostgresUrl, type Store } from '../store/index.js';
-import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, withStagingLedger as withLedger, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, type TrialResult, type TrialSpec } from '../trials/index.js';
+import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -48,8 +48,8 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
   return {
     'trials.kinds': async () => ({
       kinds: [
-        ...RUN_ANOMALY_KINDS.map((kind) => ({ kind, level: 'run' as const, defaultMagnitude: RUN_ANOMALY_MAGNITUDES[kind].default, meaning: RUN_ANOMALY_MAGNITUDES[kind].meaning })),
-        ...Object.keys(RECORD_ANOMALY_KINDS).map((kind) => ({ kind, level: 'record' as const, defaultMagnitude: DEFAULT_RECORD_FRACTION, meaning: 'share of the run\'s new records corrupted (above 0, at most 1)' })),
+        ...RUN_ANOMALY_KINDS.map((kind) => ({ kind, level: 'run' as const, defaultMagnitude: RUN_ANOMALY_MAGNITUDES[kind].default, meaning: magnitudeMeaning(kind) })),
+        ...(Object.keys(RECORD_ANOMALY_KINDS) as RecordAnomalyKind[]).map((kind) => ({ kind, level: 'record' as const, defaultMagnitude: DEFAULT_RECORD_FRACTION, meaning: magnitudeMeaning(kind) })),
       ],
       defaultStaging: stagingLabel(stagingTargetFor(source)),
       backend: isPostgresUrl(source) ? 'postgres' : 'sqlite',

@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
+import { redactConnectionString } from '../../shared/redact.js';
 import { openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** `--db` wins; otherwise GATEHOUSE_DB. */
@@ -23,10 +24,32 @@ export function storeOptionsFromEnvironment(): StoreOptions {
   return {
     ...(Number.isInteger(lockWaitMs) && lockWaitMs > 0 ? { lockWaitMs } : {}),
     failWriteOf: (eventId) => {
-      if (eventId === hangAt) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      if (eventId === hangAt) holdForGood();
       return ids.has(eventId);
     },
   };
+}
+
+/**
+ * How a command that opens several stores opens them (a trial: its staging copy being built, then
+ * staging), with the seam's options; GATEHOUSE_HANG_OPEN=SUFFIX also holds the process for good as
+ * it opens a location ending in SUFFIX, once it has said so on stderr: a kill -9 at a known step.
+ */
+export function storeOpenerFromEnvironment(): (location: string) => Promise<Store> {
+  const options = storeOptionsFromEnvironment();
+  const hangAt = process.env.GATEHOUSE_TEST_FAULTS === '1' ? process.env.GATEHOUSE_HANG_OPEN : undefined;
+  return async (location) => {
+    if (hangAt && location.endsWith(hangAt)) {
+      // A pipe's write is synchronous on Linux: the line is out before the process stops.
+      process.stderr.write(`test seam: holding at the open of ${redactConnectionString(location)}\n`);
+      holdForGood();
+    }
+    return openStore(location, options);
+  };
+}
+
+function holdForGood(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 /** Opens the store `--db` (or GATEHOUSE_DB) names, runs `work`, and closes it whatever happens. */

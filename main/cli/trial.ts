@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import { rateWithN as rateText } from '../../shared/intervals.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
-import { databaseOption } from './database.js';
+import { databaseOption, storeOpenerFromEnvironment } from './database.js';
 import { trialsRunInputSchema } from '../../shared/api-validation.js';
 import { parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -48,7 +48,7 @@ export function registerTrialCommand(program: Command): void {
       if (flags.repeat !== undefined && !flags.sweep) throw new GatehouseError('USAGE', '--repeat goes with --sweep');
       if (flags.sweep && flags.inject.length === 0) throw new GatehouseError('USAGE', '--sweep needs the kinds to sweep: --inject KIND (repeatable)');
       const injections = flags.sweep ? sweepSpecs(flags.inject, repeat) : flags.inject.map(parseTrialSpec);
-      const outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays });
+      const outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays, open: storeOpenerFromEnvironment() });
       if (flags.json) return printJson(outcome);
       printOutcome(outcome);
       if (flags.sweep) printSweep(outcome.summary);

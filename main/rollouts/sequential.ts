@@ -1,3 +1,5 @@
+import { wilsonInterval } from '../../shared/intervals.js';
+
 /**
  * The statistics the guardrails stand on, kept small enough to check by hand.
  *
@@ -44,14 +46,14 @@ export interface Proportion {
   high: number;
 }
 
-/** The Wilson score interval for `hits` out of `total` (95 % by default). */
+/**
+ * The Wilson score interval for `hits` out of `total` (95 % by default), from the one the gates
+ * report with; z stays 1.96 so guardrail evidence reads as it always has. Nothing measured yet is
+ * the whole of [0, 1].
+ */
 export function wilson(hits: number, total: number, z = 1.96): Proportion {
-  if (total === 0) return { rate: 0, low: 0, high: 1 };
-  const rate = hits / total;
-  const z2 = z * z;
-  const centre = (rate + z2 / (2 * total)) / (1 + z2 / total);
-  const half = (z * Math.sqrt((rate * (1 - rate)) / total + z2 / (4 * total * total))) / (1 + z2 / total);
-  return { rate, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  const interval = wilsonInterval(hits, total, z) ?? { low: 0, high: 1 };
+  return { rate: total === 0 ? 0 : hits / total, ...interval };
 }
 
 /** Difference of two proportions with Newcombe's interval built from their Wilson intervals (his method 10). */

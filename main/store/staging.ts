@@ -1,9 +1,10 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../shared/errors.js';
-import type { NewTrialRecord } from './repositories/trials.js';
+import { STAGING_COPY_OPERATOR, stagingCopyReason, type NewTrialRecord } from './repositories/trials.js';
 import type { Queryable } from './postgres/connection.js';
 import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
@@ -17,7 +18,7 @@ import { isProcessAlive } from './process.js';
  * through VACUUM INTO on a read-only connection; PostgreSQL as a restore into a fresh staging
  * schema whose "snapshot" is the source schema, only read (it is never opened as a Store, since
  * opening migrates). The staging target's `trials` table is the trial ledger: its rows survive
- * each fresh copy.
+ * each fresh copy, and the copy's run ids start above theirs.
  */
 export interface StagingCopy {
   /** The trials the staging target held before the copy, written back into it. */
@@ -47,23 +48,63 @@ export function checkStagingTarget(source: string, staging: string): void {
   if (from === to || (fs.existsSync(to) && fs.realpathSync(from) === fs.realpathSync(to))) {
     throw new GatehouseError('USAGE', `staging ${staging} is the source database; trials never write the source`);
   }
+  if (fs.existsSync(to) && fs.statSync(to).isDirectory()) throw new GatehouseError('USAGE', `staging ${staging} is a folder; name a database file, in it or elsewhere`);
   if (!fs.existsSync(path.dirname(to))) throw new GatehouseError('USAGE', `staging folder ${path.dirname(to)} does not exist`);
 }
 
+/**
+ * The copy is built beside the staging target (`<staging>.copying`, a `gh_copying_…` schema), given
+ * the ledger and its staging marker there, and only then put in the target's place in one step
+ * (a rename; on PostgreSQL one transaction): a trial killed part-way leaves the target and its
+ * ledger as they were, and the next trial builds its copy afresh over the leftover.
+ */
 export async function copyToStaging(source: string, staging: string, open: Open): Promise<StagingCopy> {
   checkStagingTarget(source, staging);
+  const copying = stagingCopyTarget(staging);
   // Before the ledger is read: reading opens the target as a Store, which would migrate into someone else's schema.
-  if (isPostgresUrl(staging)) await refuseForeignSchema(parsePostgresTarget(staging));
-  const kept = isPostgresUrl(source) || fs.existsSync(staging) ? await keptTrials(staging, open) : [];
-  if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), staging, open);
-  else copySqlite(path.resolve(source), path.resolve(staging));
-  const store = await open(staging);
+  if (isPostgresUrl(staging)) for (const target of [staging, copying]) await refuseForeignSchema(parsePostgresTarget(target));
+  const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : [];
+  if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), copying, open);
+  else copySqlite(path.resolve(source), copying);
+  const store = await open(copying);
   try {
-    for (const trial of kept) await store.trials.record(trial);
-    return { keptTrials: kept.length };
+    if (!isPostgresUrl(source)) await store.trials.markStagingCopy(path.resolve(source), new Date().toISOString());
+    await store.trials.keep(kept);
   } finally {
     await store.close();
   }
+  await putInPlace(copying, staging);
+  return { keptTrials: kept.length };
+}
+
+/** Where a staging copy is built: beside a file, or a schema of its own named after the target's (whose name may be too long to extend). */
+export function stagingCopyTarget(staging: string): string {
+  if (!isPostgresUrl(staging)) return `${path.resolve(staging)}.copying`;
+  const url = new URL(staging);
+  const schema = parsePostgresTarget(staging).schema;
+  url.searchParams.set('schema', `gh_copying_${crypto.createHash('sha1').update(schema).digest('hex').slice(0, 8)}`);
+  return url.toString();
+}
+
+async function putInPlace(copying: string, staging: string): Promise<void> {
+  if (!isPostgresUrl(staging)) {
+    // The replaced database's journal must not be read as the copy's; it was closed cleanly, so it holds nothing.
+    for (const suffix of ['-wal', '-shm', '-journal']) fs.rmSync(`${path.resolve(staging)}${suffix}`, { force: true });
+    fs.renameSync(copying, path.resolve(staging));
+    return;
+  }
+  const [from, to] = [parsePostgresTarget(copying), parsePostgresTarget(staging)];
+  await withPostgresClient(to, async (client) => {
+    await client.query('BEGIN');
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(to.schema)} CASCADE`);
+      await client.query(`ALTER SCHEMA ${quoteIdentifier(from.schema)} RENAME TO ${quoteIdentifier(to.schema)}`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  });
 }
 
 /** Held by one trial session on its staging target, from the copy to its last ledger row. */
@@ -152,9 +193,10 @@ async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]
     const trials = await store.trials.list();
     // Trials never write a source, so a database with runs and no trial ledger is someone's real one
     // (--db and --staging swapped, say): a fresh copy would delete its hearings, runs and audit.
-    if (trials.length === 0 && (await store.listRuns({ limit: 1 })).length > 0) {
+    // A staging copy whose first trial was cut short has runs and no ledger yet: its marker tells it apart.
+    if (trials.length === 0 && (await store.listRuns({ limit: 1 })).length > 0 && !(await store.trials.isStagingCopy())) {
       throw new GatehouseError('CONFLICT', `staging ${redactConnectionString(staging)} holds a Gatehouse database with runs and no trial ledger: it is not a staging copy, and a fresh copy would replace it; nothing was changed`, {
-        hint: 'check --db and --staging are not swapped; if it is a staging copy whose first trial never finished, remove it first',
+        hint: 'check --db and --staging are not swapped; a staging copy made before copies were marked as such must be removed first',
       });
     }
     return trials.map(({ id: _id, ...trial }) => trial);
@@ -163,10 +205,11 @@ async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]
   }
 }
 
+/** VACUUM INTO refuses an existing file: a killed copy's leftover goes first. */
 function copySqlite(from: string, to: string): void {
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${to}${suffix}`, { force: true });
   let db: Database.Database | null = null;
   try {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${to}${suffix}`, { force: true });
     db = new Database(from, { readonly: true, fileMustExist: true });
     db.prepare('VACUUM INTO ?').run(to);
   } catch (error) {
@@ -238,7 +281,7 @@ async function copyPostgres(from: PostgresTarget, staging: string, open: Open): 
   try {
     const at = new Date().toISOString();
     const source: Snapshot = { id: `schema ${from.schema}`, file: from.schema, createdAt: at, kind: 'manual', runId: null, sizeBytes: 0, sha256: '' };
-    await store.snapshots.restore(source, { operator: 'gatehouse trial', reason: `staging copy of schema ${from.schema}`, at, safetySnapshotId: null });
+    await store.snapshots.restore(source, { operator: STAGING_COPY_OPERATOR, reason: stagingCopyReason(`schema ${from.schema}`), at, safetySnapshotId: null });
   } finally {
     await store.close();
   }

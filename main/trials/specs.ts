@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { RejectionCode } from '../../shared/record.js';
 import type { CorruptionKind } from '../sources/index.js';
-import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, isRunAnomalyKind, parseRunAnomalySpec, type RunAnomalyKind } from '../validation/index.js';
+import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, isRunAnomalyKind, type RunAnomalyKind } from '../validation/index.js';
 
 /**
  * What `--inject KIND[:MAGNITUDE]` may name. Run-level kinds change a run's volume, mix, day or
@@ -25,18 +25,60 @@ export type TrialSpec =
 
 export const TRIAL_KINDS: readonly string[] = [...RUN_ANOMALY_KINDS, ...Object.keys(RECORD_ANOMALY_KINDS)];
 
-/** Run-level kinds whose magnitude is a share of the run (or, for a drop, of its volume): 1 is all of it. */
-const SHARE_KINDS: readonly RunAnomalyKind[] = ['drop', 'mix-shift', 'stale-source', 'quarantine-surge'];
 /**
  * The largest factor (or record count, for zero-volume) a run-level trial takes: a hundredfold
  * spike or slowdown is already blatant, and each one is realised as real records on staging.
  */
 export const MAX_RUN_MAGNITUDE = 100;
 
-function runMagnitudeProblem(kind: RunAnomalyKind, magnitude: number): string | null {
-  const meaning = RUN_ANOMALY_MAGNITUDES[kind].meaning;
-  if (SHARE_KINDS.includes(kind)) return magnitude > 1 ? `a ${kind} magnitude is at most 1 (${meaning})` : null;
-  return magnitude > MAX_RUN_MAGNITUDE ? `a ${kind} magnitude is at most ${MAX_RUN_MAGNITUDE} (${meaning})` : null;
+/**
+ * The magnitudes a kind takes, and the one that would leave the run as it was (`none`): a spike
+ * of 1, a drop of nothing, a shift of 0 injects no anomaly, and a trial of it would only ever be
+ * scored as "missed", dragging the kind's detection rate down for nothing.
+ */
+interface MagnitudeRange {
+  accepts: (magnitude: number) => boolean;
+  text: string;
+  none: number | null;
+}
+
+const aboveUpTo = (none: number, high: number): MagnitudeRange => ({ accepts: (m) => m > none && m <= high, text: `above ${none} and at most ${high}`, none });
+const SHARE = aboveUpTo(0, 1);
+const FACTOR_UP = aboveUpTo(1, MAX_RUN_MAGNITUDE);
+
+const MAGNITUDE_RANGES: Record<RunAnomalyKind | RecordAnomalyKind, MagnitudeRange> = {
+  spike: FACTOR_UP,
+  drop: { accepts: (m) => m >= 0 && m < 1, text: 'at least 0 and below 1', none: 1 },
+  'zero-volume': { accepts: (m) => m >= 0 && m <= MAX_RUN_MAGNITUDE, text: `at least 0 and at most ${MAX_RUN_MAGNITUDE}`, none: null },
+  'weekend-burst': aboveUpTo(0, MAX_RUN_MAGNITUDE),
+  'level-shift': { accepts: (m) => m >= 0 && m <= MAX_RUN_MAGNITUDE && m !== 1, text: `at least 0 and at most ${MAX_RUN_MAGNITUDE}, other than 1`, none: 1 },
+  'mix-shift': SHARE,
+  'stale-source': SHARE,
+  'quarantine-surge': SHARE,
+  'duration-blowup': FACTOR_UP,
+  'bad-date': SHARE,
+  'bad-enum': SHARE,
+  'empty-title': SHARE,
+  duplicates: SHARE,
+  'unknown-committee': SHARE,
+};
+
+const RECORD_MEANING = "share of the run's new records corrupted";
+
+function meaningOf(kind: RunAnomalyKind | RecordAnomalyKind): string {
+  return isRunAnomalyKind(kind) ? RUN_ANOMALY_MAGNITUDES[kind].meaning : RECORD_MEANING;
+}
+
+/** What a kind's magnitude means and the values it takes, as the console lists the kinds. */
+export function magnitudeMeaning(kind: RunAnomalyKind | RecordAnomalyKind): string {
+  return `${meaningOf(kind)}; ${MAGNITUDE_RANGES[kind].text}`;
+}
+
+function magnitudeProblem(kind: RunAnomalyKind | RecordAnomalyKind, magnitude: number): string | null {
+  const range = MAGNITUDE_RANGES[kind];
+  if (range.accepts(magnitude)) return null;
+  const nothing = magnitude === range.none ? `a ${kind} of ${magnitude} injects no anomaly; ` : '';
+  return `${nothing}a ${kind} magnitude is ${range.text} (${meaningOf(kind)})`;
 }
 
 function isRecordKind(kind: string): kind is RecordAnomalyKind {
@@ -51,15 +93,11 @@ export function parseTrialSpec(text: string): TrialSpec {
   }
   const bad = (why: string) => new GatehouseError('USAGE', `injection ${text}: ${why}`);
   if (rest.length > 0 || magnitudeText === '') throw bad('write KIND or KIND:MAGNITUDE');
-  if (isRunAnomalyKind(kind)) {
-    const spec = parseRunAnomalySpec(text);
-    if (!spec) throw bad('the magnitude must be a number ≥ 0');
-    const magnitude = spec.magnitude ?? RUN_ANOMALY_MAGNITUDES[kind].default;
-    const problem = runMagnitudeProblem(kind, magnitude);
-    if (problem) throw bad(problem);
-    return { level: 'run', kind, magnitude, label: `${kind}:${magnitude}` };
-  }
-  const magnitude = magnitudeText === undefined ? DEFAULT_RECORD_FRACTION : Number(magnitudeText);
-  if (!Number.isFinite(magnitude) || magnitude <= 0 || magnitude > 1) throw bad('a record-level magnitude is the share of new records corrupted, above 0 and at most 1');
-  return { level: 'record', kind, magnitude, label: `${kind}:${magnitude}` };
+  const fallback = isRunAnomalyKind(kind) ? RUN_ANOMALY_MAGNITUDES[kind].default : DEFAULT_RECORD_FRACTION;
+  const magnitude = magnitudeText === undefined ? fallback : Number(magnitudeText);
+  if (!Number.isFinite(magnitude)) throw bad(`the magnitude must be a number: a ${kind} magnitude is ${MAGNITUDE_RANGES[kind].text}`);
+  const problem = magnitudeProblem(kind, magnitude);
+  if (problem) throw bad(problem);
+  const label = `${kind}:${magnitude}`;
+  return isRunAnomalyKind(kind) ? { level: 'run', kind, magnitude, label } : { level: 'record', kind, magnitude, label };
 }

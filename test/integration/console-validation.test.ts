@@ -92,16 +92,21 @@ describe('trials in the console API', () => {
     expect(kinds.backend).toBe('sqlite');
     expect(kinds.defaultStaging).toBe(path.join(folder, 'gatehouse.staging.db'));
     expect(kinds.kinds.find((k) => k.kind === 'spike')).toMatchObject({ level: 'run', defaultMagnitude: 4 });
-    expect(kinds.kinds.find((k) => k.kind === 'bad-date')).toMatchObject({ level: 'record', defaultMagnitude: 0.2 });
+    expect(kinds.kinds.find((k) => k.kind === 'bad-date')).toMatchObject({ level: 'record', defaultMagnitude: 0.2, meaning: expect.stringContaining('above 0 and at most 1') });
+    expect(kinds.kinds.find((k) => k.kind === 'spike')?.meaning).toContain('above 1 and at most 100');
   });
 
   it('refuses an unknown kind, a bad magnitude, nothing to try and a staging target that is the source', async () => {
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'meteor' }] }, tester)).message).toMatch(/unknown kind "meteor"/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike', magnitude: -2 }] }, tester)).code).toBe('USAGE');
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'bad-date', magnitude: 3 }] }, tester)).message).toMatch(/at most 1/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'drop', magnitude: 1 }] }, tester)).message).toMatch(/a drop of 1 injects no anomaly; a drop magnitude is at least 0 and below 1/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'mix-shift', magnitude: 0 }] }, tester)).message).toMatch(/a mix-shift of 0 injects no anomaly/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [], controls: 0 }, tester)).message).toMatch(/nothing to try/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: location }, tester)).message).toMatch(/is the source database/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: path.join(folder, 'missing', 'x.db') }, tester)).message).toMatch(/does not exist/);
+    fs.mkdirSync(path.join(folder, 'a-folder'));
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike' }], staging: path.join(folder, 'a-folder') }, tester))).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/is a folder/) });
     expect(fs.existsSync(path.join(folder, 'gatehouse.staging.db'))).toBe(false);
   });
 

@@ -1,9 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listRestores } from '../../main/backup/index.js';
+import { isPostgresUrl, stagingCopyTarget } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { startCli } from '../helpers/cli.js';
+import { PG_URL } from '../helpers/postgres.js';
 
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
@@ -27,6 +32,56 @@ async function ledgerOf(backend: TestBackend, staging: string) {
   } finally {
     await store.close();
   }
+}
+
+async function stagingRestores(backend: TestBackend, staging: string) {
+  const store = await backend.open(staging);
+  try {
+    return await listRestores(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `gatehouse trial` held for good as it opens the location ending in `suffix` (the CLI's test seam),
+ * killed -9 once it says it is there. Fails if the trial ends without getting there.
+ */
+async function trialKilledAtOpenOf(source: string, staging: string, suffix: string): Promise<void> {
+  const { child, done } = startCli(['trial', '--db', source, '--staging', staging, '--control', '1', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_HANG_OPEN: suffix });
+  let stderr = '';
+  const held = new Promise<void>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('test seam: holding at the open of')) resolve();
+    });
+  });
+  const ended = await Promise.race([held.then(() => null), done]);
+  expect(ended, 'the trial ended before it reached the open it was to be held at').toBeNull();
+  child.kill('SIGKILL');
+  expect(await done).toMatchObject({ signal: 'SIGKILL' });
+  if (isPostgresUrl(staging)) await sessionsGone(staging);
+}
+
+/** The killed trial's sessions on the staging schema (its advisory lock among them) have ended: the server has seen the kill. */
+async function sessionsGone(staging: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const name = `gatehouse:${new URL(staging).searchParams.get('schema')}`;
+    for (;;) {
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [name]);
+      if (Number(rows[0]!.n) === 0) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** What a staging location ends with, as the CLI opens it: the file name, or the schema parameter. */
+function openedAs(location: string): string {
+  return isPostgresUrl(location) ? `schema=${new URL(location).searchParams.get('schema')}` : location;
 }
 
 describe.each(backends)('trial sessions sharing a staging target ($name)', (backend) => {
@@ -58,6 +113,48 @@ describe.each(backends)('trial sessions sharing a staging target ($name)', (back
     // Once the first has ended, the next session runs and keeps the whole ledger.
     const next = await runTrials({ source, staging, injections: [], controls: 1 });
     expect(next).toMatchObject({ keptTrials: 6, ledger: { trials: 7 } });
+  }, 120_000);
+});
+
+describe.each(backends)('a trial killed part-way ($name)', (backend) => {
+  it('killed while the staging copy is built: the staging target and its ledger stay as they were, and the next trial copies afresh over the leftover', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    const first = await runTrials({ source, staging, injections: [parseTrialSpec('spike')], controls: 1 });
+    const copying = stagingCopyTarget(staging);
+    await trialKilledAtOpenOf(source, staging, openedAs(copying));
+    if (backend.name === 'sqlite') expect(fs.existsSync(copying), 'the half-built copy').toBe(true);
+    expect((await ledgerOf(backend, staging)).map((trial) => trial.runId)).toEqual(first.trials.map((trial) => trial.runId));
+
+    const next = await runTrials({ source, staging, injections: [], controls: 1 });
+    expect(next).toMatchObject({ keptTrials: 2, ledger: { trials: 3 } });
+    if (backend.name === 'sqlite') {
+      expect(fs.existsSync(copying)).toBe(false);
+      expect(fs.existsSync(`${staging}.trial-lock`)).toBe(false);
+    }
+  }, 120_000);
+
+  it('killed after the copy, before its first ledger row: the copy says it is one, so the next trial goes ahead', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    await trialKilledAtOpenOf(source, staging, openedAs(staging));
+    // Runs (the source's) and no ledger: without its marker it would pass for someone's real database.
+    expect(await ledgerOf(backend, staging)).toEqual([]);
+    expect(await stagingRestores(backend, staging)).toEqual([expect.objectContaining({ operator: 'gatehouse trial', reason: expect.stringMatching(/^staging copy of /), hearingsBefore: 0 })]);
+
+    const next = await runTrials({ source, staging, injections: [], controls: 1 });
+    expect(next).toMatchObject({ keptTrials: 0, ledger: { trials: 1 } });
+  }, 120_000);
+
+  it('gives each fresh copy run ids above every run its ledger names, so no ledger row ever names two runs', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    const first = await runTrials({ source, staging, injections: [parseTrialSpec('drop')], controls: 2 });
+    const second = await runTrials({ source, staging, injections: [], controls: 1 });
+    const earlier = first.trials.map((trial) => trial.runId!);
+    expect(second.trials[0]!.runId).toBeGreaterThan(Math.max(...earlier));
+    const ledger = await ledgerOf(backend, staging);
+    expect(new Set(ledger.map((trial) => trial.runId)).size).toBe(ledger.length);
   }, 120_000);
 });
 

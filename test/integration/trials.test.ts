@@ -93,8 +93,30 @@ describe('gatehouse trial on SQLite', () => {
     }
     expect(parseTrialSpec('duplicates')).toMatchObject({ level: 'record', kind: 'duplicates', magnitude: 0.2 });
     // A share past all of it, or a factor no run could realise, is refused by name rather than run as something else (or for hours).
-    for (const [bad, why] of [['mix-shift:5', 'at most 1'], ['quarantine-surge:2', 'at most 1'], ['drop:2', 'at most 1'], ['spike:1e9', 'at most 100'], ['zero-volume:1e12', 'at most 100'], ['duration-blowup:1e300', 'at most 100']]) {
+    for (const [bad, why] of [['mix-shift:5', 'at most 1'], ['quarantine-surge:2', 'at most 1'], ['drop:2', 'below 1'], ['spike:1e9', 'at most 100'], ['zero-volume:1e12', 'at most 100'], ['duration-blowup:1e300', 'at most 100']]) {
       expect(() => parseTrialSpec(bad!), bad).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(why!) }));
+    }
+    // A magnitude that leaves the run as it was would only ever count as missed: refused, naming the kind and what it takes.
+    for (const [none, why] of [
+      ['spike:1', 'a spike of 1 injects no anomaly; a spike magnitude is above 1 and at most 100'],
+      ['drop:1', 'a drop of 1 injects no anomaly; a drop magnitude is at least 0 and below 1'],
+      ['level-shift:1', 'a level-shift of 1 injects no anomaly; a level-shift magnitude is at least 0 and at most 100, other than 1'],
+      ['duration-blowup:1', 'a duration-blowup of 1 injects no anomaly; a duration-blowup magnitude is above 1 and at most 100'],
+      ['weekend-burst:0', 'a weekend-burst of 0 injects no anomaly; a weekend-burst magnitude is above 0 and at most 100'],
+      ['mix-shift:0', 'a mix-shift of 0 injects no anomaly; a mix-shift magnitude is above 0 and at most 1'],
+      ['stale-source:0', 'a stale-source of 0 injects no anomaly'],
+      ['quarantine-surge:0', 'a quarantine-surge of 0 injects no anomaly'],
+      ['bad-date:0', 'a bad-date of 0 injects no anomaly; a bad-date magnitude is above 0 and at most 1'],
+      ['spike:0.5', 'a spike magnitude is above 1 and at most 100'],
+      ['duration-blowup:0.5', 'a duration-blowup magnitude is above 1'],
+      ['spike:-1', 'a spike magnitude is above 1'],
+      ['drop:abc', 'the magnitude must be a number: a drop magnitude is at least 0 and below 1'],
+      ['meteor:0', 'unknown kind "meteor"'],
+    ]) {
+      expect(() => parseTrialSpec(none!), none).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(why!) }));
+    }
+    for (const [edge, magnitude] of [['drop:0', 0], ['level-shift:0', 0], ['level-shift:1.5', 1.5], ['zero-volume:0', 0], ['spike:1.01', 1.01], ['bad-date:1', 1]] as const) {
+      expect(parseTrialSpec(edge), edge).toMatchObject({ magnitude });
     }
     expect(parseTrialSpec('quarantine-surge:1')).toMatchObject({ level: 'run', magnitude: 1 });
     expect(parseTrialSpec('spike:100')).toMatchObject({ level: 'run', magnitude: 100 });
@@ -106,6 +128,10 @@ describe('gatehouse trial on SQLite', () => {
     await expect(runTrials({ source: tempFile('missing.db'), staging: tempFile('s.db'), injections: [], controls: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(runTrials({ source, staging: 'postgres://postgres@127.0.0.1:5432/postgres?schema=x', injections: [], controls: 1 })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
     await expect(runTrials({ source, staging: tempFile('s2.db'), injections: [], controls: 0 })).rejects.toMatchObject({ code: 'USAGE' });
+    const folderTarget = tempFile('staging-folder');
+    fs.mkdirSync(folderTarget);
+    await expect(runTrials({ source, staging: folderTarget, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('is a folder') });
+    expect(fs.readdirSync(folderTarget)).toEqual([]);
     const notADatabase = tempFile('notes.txt');
     fs.writeFileSync(notADatabase, 'my notes, not a database');
     await expect(runTrials({ source, staging: notADatabase, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -121,7 +147,10 @@ describe('gatehouse trial on SQLite', () => {
     const never = tempFile('never.db');
     const blowup = runCli(['trial', '--db', source, '--staging', never, '--inject', 'duration-blowup:1e300', '--control', '0']);
     expect(blowup.code, blowup.stderr).toBe(2);
-    expect(blowup.stderr).toContain('duration-blowup magnitude is at most 100');
+    expect(blowup.stderr).toContain('duration-blowup magnitude is above 1 and at most 100');
+    const nothing = runCli(['trial', '--db', source, '--staging', never, '--inject', 'spike:1', '--control', '0']);
+    expect(nothing.code, nothing.stderr).toBe(2);
+    expect(nothing.stderr).toContain('a spike of 1 injects no anomaly');
     expect(fs.existsSync(never)).toBe(false);
     expect(sha256(source)).toBe(before);
   });

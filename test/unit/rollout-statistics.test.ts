@@ -18,6 +18,9 @@ describe('rollout statistics', () => {
     expect(half.high).toBeCloseTo(0.7634, 4);
     expect(wilson(0, 10).high).toBeCloseTo(0.2775, 4);
     expect(wilson(0, 0)).toEqual({ rate: 0, low: 0, high: 1 });
+    // None or all of them: the bounds are exactly 0 and 1, not rounding dust beside them.
+    expect(wilson(0, 11).low).toBe(0);
+    expect(wilson(6, 6)).toMatchObject({ rate: 1, high: 1 });
   });
 
   it('makes the always-valid interval wider than a fixed-sample one, as the price of looking after every run', () => {

@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { StoreDriver } from '../driver.js';
 import type { TrialRecordView } from '../../../shared/api-validation.js';
 import { atOrAfter, newestFirstPage, type KeysetPage } from '../keyset.js';
 import { trialFromRow } from '../rows.js';
+import { countHearings } from './runs.js';
 
 /** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`record-rules:CODE`, `validator:RULE`): for an injection only alarms attributable to its kind. */
 export type TrialRecord = TrialRecordView;
@@ -10,13 +12,25 @@ export type TrialLevel = TrialRecord['level'];
 
 export type NewTrialRecord = Omit<TrialRecord, 'id'>;
 
+/** Who a staging copy's restore event names: what marks a database as a staging copy, not someone's real one. */
+export const STAGING_COPY_OPERATOR = 'gatehouse trial';
+const STAGING_COPY_REASON = 'staging copy of ';
+
+/** The reason a staging copy's restore event gives: where its history came from. */
+export function stagingCopyReason(copiedFrom: string): string {
+  return `${STAGING_COPY_REASON}${copiedFrom}`;
+}
+
+function trialRow({ caughtBy, caught, ...rest }: NewTrialRecord) {
+  return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy) };
+}
+
 /** The staging trial ledger. */
 export class Trials {
   constructor(private readonly driver: StoreDriver) {}
 
   async record(trial: NewTrialRecord): Promise<TrialRecord> {
-    const { caughtBy, caught, ...rest } = trial;
-    const row = await this.driver.db.insertInto('trials').values({ ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy) }).returningAll().executeTakeFirstOrThrow();
+    const row = await this.driver.db.insertInto('trials').values(trialRow(trial)).returningAll().executeTakeFirstOrThrow();
     return trialFromRow(row);
   }
 
@@ -35,6 +49,42 @@ export class Trials {
   async latest(page: KeysetPage): Promise<TrialRecord[]> {
     const rows = await newestFirstPage(this.driver.db.selectFrom('trials').selectAll(), page, 200).execute();
     return rows.map(trialFromRow);
+  }
+
+  /**
+   * Writes the ledger a fresh staging copy keeps, and raises the run-id high-water mark above every
+   * run id it names, in one transaction: the copy's own mark is the source's, so the next trial run
+   * would otherwise take the id of a run an earlier session recorded (the ledger would name two runs).
+   */
+  async keep(trials: readonly NewTrialRecord[]): Promise<void> {
+    await this.driver.transaction(async (trx) => {
+      for (const trial of trials) await trx.insertInto('trials').values(trialRow(trial)).execute();
+      const highest = sql<number>`(SELECT coalesce(max(run_id), 0) FROM trials)`;
+      await trx.updateTable('sequences').set({ value: sql`CASE WHEN value > ${highest} THEN value ELSE ${highest} END` }).where('name', '=', 'runs').execute();
+    });
+  }
+
+  /** Records, as a restore event, that this database is a staging copy of `copiedFrom` (a PostgreSQL copy's restore records its own). */
+  async markStagingCopy(copiedFrom: string, at: string): Promise<void> {
+    await this.driver.db
+      .insertInto('restoreEvents')
+      .values({
+        snapshotId: `file ${copiedFrom}`, snapshotTakenAt: at, safetySnapshotId: null, operator: STAGING_COPY_OPERATOR, reason: stagingCopyReason(copiedFrom), at,
+        hearingsBefore: 0, hearingsAfter: await countHearings(this.driver.db), repointedTasksJson: '[]',
+      })
+      .execute();
+  }
+
+  /** Whether a staging copy's restore event marks this database as one. */
+  async isStagingCopy(): Promise<boolean> {
+    const marker = await this.driver.db
+      .selectFrom('restoreEvents')
+      .select('id')
+      .where('operator', '=', STAGING_COPY_OPERATOR)
+      .where('reason', 'like', `${STAGING_COPY_REASON}%`)
+      .limit(1)
+      .executeTakeFirst();
+    return marker !== undefined;
   }
 
   /** Stored hearings to replay or revise in a trial input, most recent first. */
