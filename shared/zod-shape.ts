@@ -8,17 +8,25 @@ export type Def = {
   element?: z.ZodType;
   shape?: Record<string, z.ZodType>;
   catchall?: z.ZodType;
+  options?: z.ZodType[];
+  entries?: Record<string, string | number>;
+  values?: unknown[];
 };
 
 export function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
 }
 
+/** The schema a field holds once optional, nullable, default and transform wrappers are set aside. */
+export function unwrapped(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  for (let def = defOf(inner); def.innerType || def.in; def = defOf(inner)) inner = (def.innerType ?? def.in)!;
+  return inner;
+}
+
 /** What a field holds once optional, nullable, default and transform wrappers are set aside. */
 export function core(schema: z.ZodType): Def {
-  let def = defOf(schema);
-  while (def.innerType || def.in) def = defOf((def.innerType ?? def.in)!);
-  return def;
+  return defOf(unwrapped(schema));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
