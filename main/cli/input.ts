@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
-import { core, defOf, unwrapped, type Def } from '../../shared/zod-shape.js';
+import { core, fieldAt, ruleOf, type Def } from '../../shared/zod-shape.js';
 
 /**
  * Command-line options parsed with the API's own zod schemas, so a value the console would refuse
@@ -37,37 +37,11 @@ export function optionName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
-function numberRange(schema: z.ZodNumber): string {
-  const kind = schema.isInt ? 'a whole number' : 'a number';
-  const bounded = (limit: number | null): limit is number => limit !== null && Math.abs(limit) < Number.MAX_SAFE_INTEGER;
-  // positive() keeps 0 as its minValue, exclusive: the bound is whatever the schema itself takes.
-  const low = bounded(schema.minValue) && !schema.safeParse(schema.minValue).success && schema.isInt ? schema.minValue + 1 : schema.minValue;
-  const high = schema.maxValue;
-  if (bounded(low) && bounded(high)) return `${kind} from ${low} to ${high}`;
-  if (bounded(low)) return `${kind} ≥ ${low}`;
-  return bounded(high) ? `${kind} ≤ ${high}` : kind;
-}
-
-/** What a field takes, in words, for the options whose own rule zod can only state in part (a number's range, each side of a union). */
-function accepted(schema: z.ZodType): string {
-  const inner = unwrapped(schema);
-  const def = defOf(inner);
-  if (def.type === 'enum') return `one of ${Object.values(def.entries!).join(', ')}`;
-  if (def.type === 'literal') return def.values!.map(String).join(' or ');
-  if (def.type === 'number') return numberRange(inner as z.ZodNumber);
-  if (def.type === 'union') return def.options!.map(accepted).join(', or ');
-  return def.type === 'boolean' ? 'true or false' : 'text';
-}
-
-/** Zod's own wording (not a schema's message): "Too big: expected number to be <=90" says less than the option's whole rule. */
-const ZOD_DEFAULT_MESSAGE = /^(Invalid input|Too (big|small)|Invalid option)/;
-
 function describe(issue: z.core.$ZodIssue, given: unknown, name: string, field: z.ZodType | undefined): string {
   if (issue.code === 'invalid_type' && given === undefined) return `${name} is required`;
   if (issue.code === 'invalid_value') return `${name} must be one of ${issue.values.map(String).join(', ')}, got "${String(given)}"`;
-  const type = field && core(field).type;
-  if ((type === 'number' || type === 'union') && ZOD_DEFAULT_MESSAGE.test(issue.message)) return `${name} must be ${accepted(field!)}, got "${String(given)}"`;
-  return `${name}: ${issue.message}`;
+  const rule = field ? ruleOf(field, issue) : issue.message;
+  return rule === issue.message ? `${name}: ${rule}` : `${name} ${rule}, got "${String(given)}"`;
 }
 
 /**
@@ -87,8 +61,7 @@ export function parseOptions<S extends Schema>(schema: S, values: Record<string,
     const key = String(issue.path[0] ?? '');
     const inList = issue.path.length > 1;
     const given = inList ? (prepared[key] as unknown[])[issue.path[1] as number] : prepared[key];
-    const field = shape[key] && inList ? core(shape[key]).element : shape[key];
-    return describe(issue, given, nameOf(key), field);
+    return describe(issue, given, nameOf(key), fieldAt(schema, issue.path));
   });
   throw new GatehouseError('USAGE', [...new Set(problems)].join('; '));
 }
