@@ -209,6 +209,8 @@ export const backupsListSchema = z.object({
   disk: z.object({ snapshotBytes: z.number().int().nonnegative(), snapshotFiles: z.number().int().nonnegative(), databaseBytes: z.number().int().nonnegative().nullable() }),
 });
 export type BackupsList = z.infer<typeof backupsListSchema>;
+/** One snapshot by id, or (no id) every one. */
+export const backupsVerifyInputSchema = z.object({ id: z.string().trim().min(1).max(200).optional() }).default({});
 export const backupsPruneInputSchema = z.object({
   keep: retentionSchema.shape.keep.optional(),
   maxAgeDays: retentionSchema.shape.maxAgeDays.optional(),

@@ -11,6 +11,7 @@ import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
   backupsPruneInputSchema,
+  backupsVerifyInputSchema,
   backupsPruneReportSchema,
   canaryReportSchema,
   flagEventSchema,
@@ -61,7 +62,7 @@ import {
   trialsSummaryOutputSchema,
 } from './api-validation.js';
 import { historyAnnotationsInputSchema, historyAnnotationsSchema } from './api-history.js';
-import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutDetailSchema, rolloutStartInputSchema, rolloutViewSchema, rolloutsListInputSchema } from './api-rollouts.js';
+import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutDetailSchema, rolloutStartInputSchema, rolloutViewSchema, rolloutsGetInputSchema, rolloutsListInputSchema } from './api-rollouts.js';
 import {
   sensitivityHistoryInputSchema,
   sensitivitySaveInputSchema,
@@ -349,7 +350,7 @@ export const API_METHODS = {
   'notify.test': { input: noInput, output: notifyResultSchema },
   'backups.list': { input: noInput, output: backupsListSchema },
   'backups.create': { input: noInput, output: snapshotSchema },
-  'backups.verify': { input: z.object({ id: z.string().trim().min(1).max(200).optional() }).default({}), output: z.array(snapshotCheckSchema) },
+  'backups.verify': { input: backupsVerifyInputSchema, output: z.array(snapshotCheckSchema) },
   /** Retention on request: a dry run (the default) lists what would go; otherwise it deletes them. */
   'backups.prune': { input: backupsPruneInputSchema, output: backupsPruneReportSchema },
   'backups.restore': { input: restoreInputSchema, output: restoreReportSchema },
@@ -360,7 +361,7 @@ export const API_METHODS = {
   'rollback.events': { input: rollbackEventsInputSchema, output: z.array(rollbackEventSchema) },
   'rollouts.list': { input: rolloutsListInputSchema, output: z.array(rolloutViewSchema) },
   /** One rollout with its ledger and its guardrails now; without an id, the newest (null when none was started). */
-  'rollouts.get': { input: z.object({ rolloutId: z.number().int().positive().optional() }).default({}), output: rolloutDetailSchema.nullable() },
+  'rollouts.get': { input: rolloutsGetInputSchema, output: rolloutDetailSchema.nullable() },
   'rollouts.start': { input: rolloutStartInputSchema, output: rolloutDetailSchema },
   'rollouts.decide': { input: rolloutDecideInputSchema, output: rolloutDetailSchema },
   'rollouts.pause': { input: rolloutActInputSchema, output: rolloutDetailSchema },

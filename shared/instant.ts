@@ -1,13 +1,33 @@
 import { z } from 'zod';
 
+const CALENDAR_START = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?/;
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 /**
- * The milliseconds of an instant written as ISO 8601 (a calendar date, then optionally a time and
- * zone), or NaN. Date.parse alone is looser than its callers promise: it reads "1" as the year 2001
- * and "June 5" as some June 5th, so the calendar date must come first.
+ * Why `text` names no instant, or null when it does. Date.parse is looser than its callers promise:
+ * it reads "1" as the year 2001 and "June 5" as some June 5th, so the calendar date must come first;
+ * and it rolls an impossible day over into the next month ("2026-02-30" is March 2nd), so the
+ * fields are checked against the calendar before it reads them.
  */
-export function parseInstant(text: string): number {
+export function instantProblem(text: string): string | null {
   const trimmed = text.trim();
-  return /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  const fields = CALENDAR_START.exec(trimmed);
+  if (!fields) return `"${trimmed}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])`;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = fields.slice(1).map((field) => (field === undefined ? undefined : Number(field))) as number[];
+  if (month! < 1 || month! > 12) return `"${trimmed}" names month ${month}: months run from 01 to 12`;
+  const lastDay = daysIn(year!, month!);
+  if (day! < 1 || day! > lastDay) return `"${trimmed}" names day ${day} of ${MONTH_NAMES[month! - 1]} ${year}, which has ${lastDay} days`;
+  if (hour > 23 || minute > 59 || second > 59) return `"${trimmed}" is not a time of day: hours run from 00 to 23, minutes and seconds from 00 to 59`;
+  return Number.isNaN(Date.parse(trimmed)) ? `"${trimmed}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])` : null;
+}
+
+/** The milliseconds of an instant written as ISO 8601 (a calendar date, then optionally a time and zone), or NaN. */
+export function parseInstant(text: string): number {
+  return instantProblem(text) === null ? Date.parse(text.trim()) : Number.NaN;
 }
 
 const ZONELESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
@@ -22,9 +42,15 @@ export function zonelessAsUtc(text: string): string {
   return ZONELESS_DATE_TIME.test(trimmed) ? `${trimmed}Z` : trimmed;
 }
 
+/** Refuses text that names no instant, with the reason (the one check behind every instant the CLI and API take). */
+export function refineInstant(text: string, context: z.core.$RefinementCtx<string>): void {
+  const problem = instantProblem(text);
+  if (problem !== null) context.addIssue({ code: 'custom', message: problem, input: text });
+}
+
 /** An instant in any ISO 8601 form, compared as UTC: the one rule for every time an API input filters by. */
 export const instantSchema = z
   .string()
   .trim()
-  .refine((text) => !Number.isNaN(parseInstant(text)), 'must be an ISO 8601 date or date and time')
+  .superRefine(refineInstant)
   .transform((text) => new Date(parseInstant(text)).toISOString());

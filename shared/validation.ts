@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInstant, zonelessAsUtc } from './instant.js';
+import { instantProblem, zonelessAsUtc } from './instant.js';
 
 /**
  * DESIGN §2 step 7: `baseline` is a first load (nothing before it to compare with): never an
@@ -91,7 +91,10 @@ export function feedbackReview(review: string | null | undefined): AnomalyReview
 export const historyEntrySchema = z.object({
   startedAt: z
     .string()
-    .refine((s) => !Number.isNaN(parseInstant(s)), 'startedAt must be an ISO 8601 date (YYYY-MM-DD...)')
+    .superRefine((text, context) => {
+      const problem = instantProblem(text);
+      if (problem !== null) context.addIssue({ code: 'custom', message: `startedAt must be an ISO 8601 date (YYYY-MM-DD...): ${problem}`, input: text });
+    })
     .transform(zonelessAsUtc),
   metrics: z.record(z.string(), z.number()),
   review: z.enum(ANOMALY_REVIEWS).nullable().optional(),

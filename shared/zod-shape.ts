@@ -8,17 +8,70 @@ export type Def = {
   element?: z.ZodType;
   shape?: Record<string, z.ZodType>;
   catchall?: z.ZodType;
+  options?: z.ZodType[];
+  entries?: Record<string, string | number>;
+  values?: unknown[];
 };
 
 export function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
 }
 
+/** The schema a field holds once optional, nullable, default and transform wrappers are set aside. */
+export function unwrapped(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  for (let def = defOf(inner); def.innerType || def.in; def = defOf(inner)) inner = (def.innerType ?? def.in)!;
+  return inner;
+}
+
 /** What a field holds once optional, nullable, default and transform wrappers are set aside. */
 export function core(schema: z.ZodType): Def {
-  let def = defOf(schema);
-  while (def.innerType || def.in) def = defOf((def.innerType ?? def.in)!);
-  return def;
+  return defOf(unwrapped(schema));
+}
+
+function numberRange(schema: z.ZodNumber): string {
+  const kind = schema.isInt ? 'a whole number' : 'a number';
+  const bounded = (limit: number | null): limit is number => limit !== null && Math.abs(limit) < Number.MAX_SAFE_INTEGER;
+  // positive() keeps 0 as its minValue, exclusive: the bound is whatever the schema itself takes.
+  const low = bounded(schema.minValue) && !schema.safeParse(schema.minValue).success && schema.isInt ? schema.minValue + 1 : schema.minValue;
+  const high = schema.maxValue;
+  if (bounded(low) && bounded(high)) return `${kind} from ${low} to ${high}`;
+  if (bounded(low)) return `${kind} ≥ ${low}`;
+  return bounded(high) ? `${kind} ≤ ${high}` : kind;
+}
+
+/** What a field takes, in words: a number's whole range, each side of a union. */
+function accepted(schema: z.ZodType): string {
+  const inner = unwrapped(schema);
+  const def = defOf(inner);
+  if (def.type === 'enum') return `one of ${Object.values(def.entries!).join(', ')}`;
+  if (def.type === 'literal') return def.values!.map(String).join(' or ');
+  if (def.type === 'number') return numberRange(inner as z.ZodNumber);
+  if (def.type === 'union') return def.options!.map(accepted).join(', or ');
+  return def.type === 'boolean' ? 'true or false' : 'text';
+}
+
+/** Zod's own wording, not a schema's message: "Too big: expected number to be <=90" states half of the rule. */
+const ZOD_DEFAULT_MESSAGE = /^(Invalid input|Too (big|small)|Invalid option)/;
+
+/**
+ * The rule a problem broke, as both transports state it: a schema's own message as written; for a
+ * number or a union (a sensitivity: a level or a number of sigmas), what the field takes
+ * ("must be a whole number from 1 to 90") instead of zod's half of it.
+ */
+export function ruleOf(field: z.ZodType, issue: z.core.$ZodIssue): string {
+  const type = core(field).type;
+  return (type === 'number' || type === 'union') && ZOD_DEFAULT_MESSAGE.test(issue.message) ? `must be ${accepted(field)}` : issue.message;
+}
+
+/** The field an issue's path leads to, through objects and lists; undefined past what the schema describes. */
+export function fieldAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let field: z.ZodType | undefined = schema;
+  for (const key of path) {
+    const def: Def | undefined = field && core(field);
+    field = def?.type === 'array' ? def.element : def?.shape?.[String(key)];
+  }
+  return field;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

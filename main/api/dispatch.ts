@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GatehouseError, toErrorPayload, type ErrorCode } from '../../shared/errors.js';
 import { API_METHODS, isApiMethod, type ApiCaller, type ApiHandlers, type ApiMethod, type ApiResult } from '../../shared/api.js';
 import { redactSecrets } from '../../shared/redact.js';
-import { unrecognizedFields } from '../../shared/zod-shape.js';
+import { fieldAt, ruleOf, unrecognizedFields } from '../../shared/zod-shape.js';
 
 /**
  * The one door into the API for every transport: checks the method name, parses the payload with
@@ -26,11 +26,19 @@ function parseInput(method: ApiMethod, payload: unknown): unknown {
   const schema = API_METHODS[method].input;
   const input = withoutCallerName(payload ?? undefined);
   const parsed = schema.safeParse(input);
-  const problems = [...unrecognizedFields(schema, input), ...(parsed.success ? [] : [z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')])];
+  const problems = [...unrecognizedFields(schema, input), ...(parsed.success ? [] : [z.prettifyError(withRules(schema, parsed.error)).replace(/\s*\n\s*/g, '; ')])];
   if (!parsed.success || problems.length > 0) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${problems.join('; ')}`);
   const withNul = method === 'sources.upload' ? null : fieldWithNul(parsed.data, []);
   if (withNul !== null) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${withNul || 'the input'} cannot hold the NUL character (U+0000)`);
   return parsed.data;
+}
+
+/** Each problem worded by the rule it broke, as the command line words it (ruleOf). */
+function withRules(schema: z.ZodType, error: z.ZodError): z.ZodError {
+  return new z.ZodError(error.issues.map((issue) => {
+    const field = fieldAt(schema, issue.path);
+    return field ? { ...issue, message: ruleOf(field, issue) } : issue;
+  }));
 }
 
 /**

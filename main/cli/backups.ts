@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { backupsPruneInputSchema, restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
+import { backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
 import { backupsList, createSnapshotOnRequest, DEFAULT_RETENTION, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -40,12 +40,15 @@ export function registerBackupCommands(program: Command): void {
     }));
   backups.command('verify').description('recompute checksums and check each copy\'s integrity').option(...dbOption)
     .option('--id <id>', 'only this snapshot').option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const checks = await verifySnapshots(store, flags.id);
-      if (flags.json) printJson(checks);
-      else printTable(['id', 'ok', 'problems'], checks.map((c) => [c.id, c.ok ? 'yes' : 'NO', c.problems.join('; ') || null]));
-      if (checks.some((c) => !c.ok)) process.exitCode = 4;
-    }));
+    .action((flags: BackupFlags) => {
+      const { id } = parseOptions(backupsVerifyInputSchema, { id: flags.id });
+      return withStore(flags.db, async (store) => {
+        const checks = await verifySnapshots(store, id);
+        if (flags.json) printJson(checks);
+        else printTable(['id', 'ok', 'problems'], checks.map((c) => [c.id, c.ok ? 'yes' : 'NO', c.problems.join('; ') || null]));
+        if (checks.some((c) => !c.ok)) process.exitCode = 4;
+      });
+    });
   backups.command('prune').description('apply retention by count, age (from each snapshot\'s own timestamp) and total size').option(...dbOption)
     .option('--keep <n>', `keep at most N snapshots (default ${DEFAULT_RETENTION.keep})`)
     .option('--max-age-days <days>', `drop snapshots older than this (default ${DEFAULT_RETENTION.maxAgeDays})`)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
-import { core, type Def } from '../../shared/zod-shape.js';
+import { core, fieldAt, ruleOf, type Def } from '../../shared/zod-shape.js';
 
 /**
  * Command-line options parsed with the API's own zod schemas, so a value the console would refuse
@@ -10,10 +10,26 @@ import { core, type Def } from '../../shared/zod-shape.js';
  */
 type Schema = z.ZodType;
 
-function fromText(def: Def, value: unknown): unknown {
+const NUMBER_TEXT = /^\s*-?\d+(\.\d+)?\s*$/;
+
+/** A union of a number and words (a sensitivity: `high` or `2.5`) reads numeric text as the number; one that also takes free text keeps it as text. */
+function readsAsNumber(def: Def): boolean {
+  if (def.type === 'number') return true;
+  const options = def.type === 'union' ? def.options!.map((option) => core(option).type) : [];
+  return options.includes('number') && !options.includes('string');
+}
+
+/** "a,,b" or "a," is a slip of the keyboard, not a shorter list: dropping the empty item would run with a filter nobody asked for. */
+function listItems(value: string, name: string): string[] {
+  const items = value.split(',').map((item) => item.trim());
+  if (items.includes('')) throw new GatehouseError('USAGE', `${name} has an empty item in "${value}": separate the values with single commas, none at either end`);
+  return items;
+}
+
+function fromText(def: Def, value: unknown, name: string): unknown {
   if (typeof value !== 'string') return value;
-  if (def.type === 'number') return /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-  if (def.type === 'array') return value.split(',').map((item) => fromText(core(def.element!), item.trim())).filter((item) => item !== '');
+  if (readsAsNumber(def)) return NUMBER_TEXT.test(value) ? Number(value) : value;
+  if (def.type === 'array') return listItems(value, name).map((item) => fromText(core(def.element!), item, name));
   return value;
 }
 
@@ -21,11 +37,11 @@ export function optionName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
-function describe(issue: z.core.$ZodIssue, given: unknown, name: string): string {
+function describe(issue: z.core.$ZodIssue, given: unknown, name: string, field: z.ZodType | undefined): string {
   if (issue.code === 'invalid_type' && given === undefined) return `${name} is required`;
-  if (issue.code === 'invalid_type' && issue.expected === 'number') return `${name} must be a whole number, got "${String(given)}"`;
   if (issue.code === 'invalid_value') return `${name} must be one of ${issue.values.map(String).join(', ')}, got "${String(given)}"`;
-  return `${name}: ${issue.message}`;
+  const rule = field ? ruleOf(field, issue) : issue.message;
+  return rule === issue.message ? `${name}: ${rule}` : `${name} ${rule}, got "${String(given)}"`;
 }
 
 /**
@@ -34,16 +50,18 @@ function describe(issue: z.core.$ZodIssue, given: unknown, name: string): string
  */
 export function parseOptions<S extends Schema>(schema: S, values: Record<string, unknown>, names: Record<string, string> = {}): z.output<S> {
   const shape = core(schema).shape ?? {};
+  const nameOf = (key: string) => names[key] ?? optionName(key);
   const prepared: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined) prepared[key] = shape[key] ? fromText(core(shape[key]), value) : value;
+    if (value !== undefined) prepared[key] = shape[key] ? fromText(core(shape[key]), value, nameOf(key)) : value;
   }
   const parsed = schema.safeParse(prepared);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '');
-    const given = issue.path.length > 1 ? (prepared[key] as unknown[])[issue.path[1] as number] : prepared[key];
-    return describe(issue, given, names[key] ?? optionName(key));
+    const inList = issue.path.length > 1;
+    const given = inList ? (prepared[key] as unknown[])[issue.path[1] as number] : prepared[key];
+    return describe(issue, given, nameOf(key), fieldAt(schema, issue.path));
   });
   throw new GatehouseError('USAGE', [...new Set(problems)].join('; '));
 }

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { rolloutsGetInputSchema } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
 import { databaseOption } from './database.js';
+import { parseOptions } from './input.js';
 import { printJson } from './output.js';
 
 interface ReportOptions {
@@ -48,9 +50,7 @@ export function registerReportCommand(program: Command): void {
 
 async function writeReport(kind: ReportKind, options: ReportOptions): Promise<void> {
   const format = formatFor(options);
-  if (options.out && !fs.existsSync(path.dirname(path.resolve(options.out)))) {
-    throw new GatehouseError('USAGE', `--out: folder ${path.dirname(path.resolve(options.out))} does not exist`);
-  }
+  if (options.out) refuseUnwritableOut(options.out);
   const store = await openStore(databaseOption(options.db));
   // Trials never write the source database: their ledger lives in the staging target.
   let ledger: Store | null = null;
@@ -71,12 +71,18 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
   }
 }
 
+/** Checked before the report is computed, so a wrong path costs nothing and leaves no half-written file. */
+function refuseUnwritableOut(out: string): void {
+  const folder = path.dirname(path.resolve(out));
+  if (!fs.existsSync(folder)) throw new GatehouseError('USAGE', `--out: folder ${folder} does not exist`);
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new GatehouseError('USAGE', `--out: ${out} is a directory; give a file name to write the report to`);
+}
+
 /** When a rollout exists, the canary and monitoring reports are its ledger: each decision with the evidence it saw. */
 async function fromRolloutLedger(store: Store, kind: ReportKind, options: ReportOptions): Promise<BuiltReport | null> {
   if (kind !== 'canary' && kind !== 'monitoring') return null;
   if (options.rollout === undefined && options.task !== undefined) return null;
-  const rolloutId = options.rollout === undefined ? undefined : Number(options.rollout);
-  if (rolloutId !== undefined && !(Number.isInteger(rolloutId) && rolloutId > 0)) throw new GatehouseError('USAGE', `--rollout takes a rollout id, got "${options.rollout}"`);
+  const { rolloutId } = parseOptions(rolloutsGetInputSchema, { rolloutId: options.rollout }, { rolloutId: '--rollout' });
   const document = await rolloutReport(store, kind, { rolloutId });
   return document ? { document } : null;
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { startRunInputSchema } from '../../shared/api.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
-import { openSource } from '../sources/index.js';
+import { MAX_LOOKBACK_DAYS, openSource } from '../sources/index.js';
 import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { cliNotifier } from './notifier.js';
@@ -18,8 +18,9 @@ const log = logger('cli');
 /** What the console sends to start a run, plus what only the command line offers. */
 const updateInputSchema = startRunInputSchema.extend({
   resumeRunId: z.number().int().positive().optional(),
-  lookbackDays: z.number().int().optional(),
-  congress: z.number().int().optional(),
+  // Checked here for every source, not only by the congress source that reads them: a bad value is a slip however the run is fed.
+  lookbackDays: z.number().int().min(1).max(MAX_LOOKBACK_DAYS).optional(),
+  congress: z.number().int().min(1).optional(),
 });
 
 interface UpdateFlags {

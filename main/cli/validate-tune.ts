@@ -38,11 +38,6 @@ interface TuneFlags {
   json?: boolean;
 }
 
-/** A level stays a word; a number of sigmas is read as a number. */
-function sensitivityText(text: string | undefined): string | number | undefined {
-  return text !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
-}
-
 /**
  * `gatehouse validate tune`: changes one task's sensitivity, printing first what the change would
  * have done (stored runs that would alert, trial cases caught, old beside new) and saving a new
@@ -65,7 +60,7 @@ export function registerTuneCommand(validate: Command): void {
     .action(async (_options: TuneFlags, command: Command) => {
       // validate's own --json is recognised after `tune` too: read both.
       const flags = command.optsWithGlobals<TuneFlags>();
-      const input = parseOptions(tuneInputSchema, { ...flags, sensitivity: sensitivityText(flags.sensitivity), dryRun: flags.dryRun ?? false, db: undefined, json: undefined, staging: undefined });
+      const input = parseOptions(tuneInputSchema, { ...flags, dryRun: flags.dryRun ?? false, db: undefined, json: undefined, staging: undefined });
       const staging = existingStagingFor(databaseOption(flags.db), flags.staging);
       await withStore(flags.db, async (store) => {
         const current = (await sensitivityInForce(store, input.task)).settings;

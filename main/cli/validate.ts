@@ -62,13 +62,18 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
     });
 }
 
+function unreadableFile(path: string, error: unknown): GatehouseError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : (error as Error).message;
+  return new GatehouseError('INPUT_INVALID', `cannot read ${path}: ${reason}`);
+}
+
 async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new GatehouseError('INPUT_INVALID', `cannot read ${path}: ${reason}`);
+    throw unreadableFile(path, error);
   }
   let parsed: unknown;
   try {
@@ -106,11 +111,10 @@ async function withBatchFile(path: string, read: (input: NodeJS.ReadableStream) 
   let handle;
   try {
     handle = await open(path, 'r');
-    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('a directory, not a file'), { code: 'EISDIR' });
+    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
   } catch (error) {
     await handle?.close();
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new GatehouseError('INPUT_INVALID', `cannot read ${path}: ${reason}`);
+    throw unreadableFile(path, error);
   }
   try {
     await read(handle.createReadStream({ autoClose: false }));

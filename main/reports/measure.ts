@@ -1,5 +1,5 @@
 import type { ReportedRun } from '../store/index.js';
-import { parseInstant } from '../../shared/instant.js';
+import { instantProblem, parseInstant } from '../../shared/instant.js';
 
 /** Runs that ended; a run still going says nothing yet. */
 export function finished(runs: ReportedRun[]): ReportedRun[] {
@@ -82,7 +82,7 @@ export function parseSince(text: string, now: Date): Date {
     if (Number.isNaN(since.getTime())) throw new RangeError(`"${text}" reaches back past the earliest date there is`);
     return since;
   }
-  const parsed = parseInstant(text);
-  if (Number.isNaN(parsed)) throw new RangeError(`"${text}" is neither a duration (48h, 7d) nor an ISO date`);
-  return new Date(parsed);
+  const problem = instantProblem(text);
+  if (problem !== null) throw new RangeError(/^\s*\d{4}-/.test(text) ? problem : `"${text}" is neither a duration (48h, 7d) nor an ISO date`);
+  return new Date(parseInstant(text));
 }

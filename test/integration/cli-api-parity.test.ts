@@ -1,6 +1,6 @@
 import http from 'node:http';
 import os from 'node:os';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { listSnapshots } from '../../main/backup/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -19,7 +19,8 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
   let engine: EngineHost;
   let server: RunningServer;
 
-  beforeEach(async () => {
+  // One database for the whole block (each CLI call is a process start): every test compares both sides at the same moment.
+  beforeAll(async () => {
     location = await backend.freshLocation();
     // Two runs through the CLI: the first takes a before-run snapshot, the second quarantines nothing.
     for (const seed of [1, 2]) expect(runCli(['update', '--db', location, '--source', `synthetic:seed=${seed},count=20`, '--batch-size', '7', '--json']).code).toBe(0);
@@ -28,7 +29,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', databaseLocation: location }), engine, staticRoot: null });
   });
 
-  afterEach(async () => {
+  afterAll(async () => {
     await server.close();
     await engine.close();
     await store.close();
@@ -44,6 +45,46 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const { status, result } = await callApi(server, method, body, bearer());
     return { status, json: result.ok ? result.data : { error: result.error } };
   };
+
+  const reads: [string, string[], string, unknown][] = [
+    ['runs list', ['runs', 'list'], 'runs.list', {}],
+    ['runs list, filtered', ['runs', 'list', '--status', 'success,partial', '--since', '2020-02-29', '--limit', '1'], 'runs.list', { status: ['success', 'partial'], since: '2020-02-29', limit: 1 }],
+    ['runs show', ['runs', 'show', '1'], 'runs.get', { runId: 1 }],
+    ['quarantine list', ['quarantine', 'list', '--run', '2'], 'quarantine.list', { runId: 2 }],
+    ['backups verify', ['backups', 'verify'], 'backups.verify', {}],
+    ['backups restores', ['backups', 'restores'], 'backups.restores', {}],
+    ['flags list', ['flags', 'list'], 'flags.list', {}],
+    ['rollback --list', ['rollback', '--list'], 'rollback.events', {}],
+    ['rollout list', ['rollout', 'list'], 'rollouts.list', {}],
+  ];
+
+  it.each(reads)('answers %s with the API\'s JSON', async (_what, args, method, body) => {
+    const fromCli = cli(args);
+    const fromApi = await api(method, body);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    expect(fromApi.status).toBe(200);
+    expect(fromCli.json).toEqual(fromApi.json);
+  });
+
+  /** [what, CLI arguments, API method and body, the field, the rule both state]. */
+  const refusals: [string, string[], string, unknown, string, string][] = [
+    ['an impossible day of the month', ['runs', 'list', '--since', '2026-02-30'], 'runs.list', { since: '2026-02-30' }, 'since', '"2026-02-30" names day 30 of February 2026, which has 28 days'],
+    ['an impossible time of day', ['runs', 'list', '--until', '2026-01-01T24:61'], 'runs.list', { until: '2026-01-01T24:61' }, 'until', '"2026-01-01T24:61" is not a time of day: hours run from 00 to 23, minutes and seconds from 00 to 59'],
+    ['a page size out of range', ['runs', 'list', '--limit', '0'], 'runs.list', { limit: 0 }, 'limit', 'must be a whole number from 1 to 500'],
+    ['an empty snapshot id', ['backups', 'verify', '--id', ' '], 'backups.verify', { id: ' ' }, 'id', 'Too small: expected string to have >=1 characters'],
+    ['rollout id 0', ['report', 'canary', '--rollout', '0'], 'rollouts.get', { rolloutId: 0 }, 'rolloutId', 'must be a whole number ≥ 1'],
+    ['a fractional rollout id', ['report', 'monitoring', '--rollout', '1.5'], 'rollouts.get', { rolloutId: 1.5 }, 'rolloutId', 'must be a whole number ≥ 1'],
+    ['too many restores at once', ['backups', 'restores', '--limit', '501'], 'backups.restores', { limit: 501 }, 'limit', 'must be a whole number from 1 to 500'],
+  ];
+
+  it.each(refusals)('refuses %s on both with the same rule', async (_what, args, method, body, field, rule) => {
+    const fromCli = cli(args);
+    const fromApi = await api(method, body);
+    expect(fromCli.code).toBe(2);
+    expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: expect.stringContaining(rule) } });
+    expect(fromApi.status).toBe(400);
+    expect(fromApi.json).toEqual({ error: { code: 'INPUT_INVALID', message: `bad input for ${method}: ✖ ${rule}; → at ${field}` } });
+  });
 
   it('lists the backups with the same JSON: sizes, retention, whether runs take snapshots, bytes on disk', async () => {
     const fromCli = cli(['backups', 'list']);

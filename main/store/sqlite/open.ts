@@ -98,7 +98,11 @@ function isCurrent(db: Database.Database): boolean {
  * is refused with the reason. Only reads: the header bytes, then a read-only look at the schema.
  */
 function refuseForeignFile(file: string): void {
-  if (!fs.existsSync(file) || fs.statSync(file).size === 0) return;
+  if (!fs.existsSync(file)) return;
+  if (fs.statSync(file).isDirectory()) {
+    throw new GatehouseError('INPUT_INVALID', `cannot use database ${file}: it is a directory, not a file`, { hint: 'give the path of a Gatehouse database, or a new file name to create one' });
+  }
+  if (fs.statSync(file).size === 0) return;
   const header = Buffer.alloc(100);
   const fd = fs.openSync(file, 'r');
   try {

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+/**
+ * README "Exit codes": each class of failure exits with its documented code and one line on stderr
+ * that says what was wrong. One database serves every case: a refused command must leave it as it was.
+ */
+let folder: string;
+let db: string;
+let historyFile: string;
+let impossibleRunFile: string;
+let recordsFile: string;
+
+beforeAll(() => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-exit-codes-'));
+  db = path.join(folder, 'gatehouse.db');
+  historyFile = path.join(folder, 'history.json');
+  impossibleRunFile = path.join(folder, 'current.json');
+  recordsFile = path.join(folder, 'records.json');
+  fs.writeFileSync(historyFile, '[]');
+  fs.writeFileSync(impossibleRunFile, JSON.stringify({ startedAt: '2026-02-30T10:00:00Z', metrics: { fetched: 1 } }));
+  fs.writeFileSync(recordsFile, '[]');
+  expect(runCli(['update', '--db', db, '--source', 'synthetic:seed=1,count=10', '--no-snapshot']).code).toBe(0);
+});
+afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+const withDb = (args: string[]) => [...args, '--db', db];
+const update = (...extra: string[]) => withDb(['update', '--source', 'synthetic:seed=2,count=5', '--no-snapshot', ...extra]);
+const tune = (...extra: string[]) => withDb(['validate', 'tune', '--task', 'daily', '--metric', 'fetched', '--dry-run', ...extra]);
+
+/** [what, arguments (a function: the folder exists only once the suite starts), exit code, what stderr says]. */
+const refusals: [string, () => string[], number, RegExp][] = [
+  ['an impossible day of the month', () => withDb(['runs', 'list', '--since', '2026-02-30']), 2, /--since: "2026-02-30" names day 30 of February 2026, which has 28 days/],
+  ['the 31st of a 30-day month, with a time', () => withDb(['runs', 'list', '--until', '2026-04-31T10:00Z']), 2, /--until: "2026-04-31T10:00Z" names day 31 of April 2026, which has 30 days/],
+  ['a thirteenth month', () => withDb(['runs', 'list', '--since', '2026-13-01']), 2, /--since: "2026-13-01" names month 13: months run from 01 to 12/],
+  ['an impossible time of day', () => withDb(['runs', 'list', '--since', '2026-01-01T24:61']), 2, /--since: "2026-01-01T24:61" is not a time of day/],
+  ['an impossible date in a report window', () => withDb(['report', 'validation', '--since', '2026-02-29']), 2, /"2026-02-29" names day 29 of February 2026, which has 28 days/],
+  ['an impossible run start in a validate file', () => ['validate', '--history', historyFile, '--current', impossibleRunFile], 2, /startedAt must be an ISO 8601 date.*names day 30 of February 2026/],
+  ['a list with an empty item', () => withDb(['runs', 'list', '--status', 'success,,failed']), 2, /--status has an empty item in "success,,failed"/],
+  ['a list with a trailing comma', () => withDb(['runs', 'list', '--verdict', 'ok,']), 2, /--verdict has an empty item in "ok,"/],
+  ['an empty list', () => withDb(['runs', 'list', '--status', '']), 2, /--status has an empty item/],
+  ['an empty snapshot id', () => withDb(['backups', 'verify', '--id', ' ']), 2, /--id: Too small/],
+  ['a rollout id written in hex', () => withDb(['report', 'canary', '--rollout', '0x10']), 2, /--rollout must be a whole number ≥ 1, got "0x10"/],
+  ['a fractional rollout id', () => withDb(['report', 'monitoring', '--rollout', '1.5']), 2, /--rollout must be a whole number ≥ 1, got "1.5"/],
+  ['a folder as the file source', () => withDb(['update', '--source', `file:${folder}`]), 2, /cannot read .*: it is a directory, not a file/],
+  ['a folder as validate\'s history', () => ['validate', '--history', folder, '--current', impossibleRunFile], 2, /cannot read .*: it is a directory, not a file/],
+  ['a folder as the report to write', () => withDb(['report', 'validation', '--out', folder]), 2, /--out: .* is a directory; give a file name/],
+  ['a folder as the database', () => ['runs', 'list', '--db', folder], 2, /cannot use database .*: it is a directory, not a file/],
+  ['a folder as the trial ledger', () => withDb(['report', 'trial', '--trials', folder]), 2, /cannot use database .*: it is a directory, not a file/],
+  ['no lookback at all, from a synthetic source', () => update('--lookback-days', '0'), 2, /--lookback-days must be a whole number from 1 to 90, got "0"/],
+  ['a lookback past 90 days, from a file source', () => withDb(['update', '--source', `file:${recordsFile}`, '--lookback-days', '91']), 2, /--lookback-days must be a whole number from 1 to 90, got "91"/],
+  ['a lookback in words', () => update('--lookback-days', 'week'), 2, /--lookback-days must be a whole number from 1 to 90, got "week"/],
+  ['Congress number 0', () => update('--congress', '0'), 2, /--congress must be a whole number ≥ 1, got "0"/],
+  ['a fractional Congress', () => update('--congress', '118.5'), 2, /--congress must be a whole number ≥ 1, got "118.5"/],
+  ['a sensitivity word it does not know', () => tune('--sensitivity', 'extreme'), 2, /--sensitivity must be one of off, low, normal, high, or a number from 1 to 10, got "extreme"/],
+  ['a sensitivity above its range', () => tune('--sensitivity', '11'), 2, /--sensitivity must be one of off, low, normal, high, or a number from 1 to 10, got "11"/],
+  ['an option no command has', () => withDb(['runs', 'list', '--sincee', '2026-01-01']), 2, /unknown option '--sincee'/],
+  ['a run that does not exist', () => withDb(['runs', 'show', '999']), 2, /run 999 does not exist/],
+  ['a database that cannot be reached', () => ['runs', 'list', '--db', 'postgres://postgres@127.0.0.1:1/gatehouse'], 6, /127\.0\.0\.1:1/],
+];
+
+describe('gatehouse exit codes', () => {
+  it.each(refusals)('refuses %s with its exit code and a clear message', (_what, args, code, message) => {
+    const result = runCli(args());
+    expect(result.stderr).toMatch(message);
+    expect(result.code, result.stderr).toBe(code);
+    expect(result.stderr).not.toMatch(/unexpected error/);
+  });
+
+  it('with --json also prints the refusal on stdout as the error envelope', () => {
+    const result = runCli(withDb(['runs', 'list', '--since', '2026-02-30', '--json']));
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'USAGE', message: '--since: "2026-02-30" names day 30 of February 2026, which has 28 days' } });
+  });
+
+  it('accepts the last day of each month, a leap day and a list without gaps, and ran nothing for any refused update', () => {
+    for (const since of ['2024-02-29', '2026-04-30T23:59:59Z', '2026-12-31']) expect(runCli(withDb(['runs', 'list', '--since', since])).code, since).toBe(0);
+    const runs = runCli(withDb(['runs', 'list', '--status', 'success, partial', '--json']));
+    expect(runs.code).toBe(0);
+    expect(JSON.parse(runs.stdout)).toHaveLength(1);
+  });
+
+  it('exits 0 for a successful update and 3 for a partial one', () => {
+    expect(runCli(update('--lookback-days', '90', '--congress', '118')).code).toBe(0);
+    expect(runCli(withDb(['update', '--source', 'synthetic:seed=3,count=20,invalid=bad-date:0.2', '--no-snapshot'])).code).toBe(3);
+  });
+});
