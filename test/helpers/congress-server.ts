@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createCongressSource, RequestRateLimiter, type CongressSource, type CongressSourceOptions } from '../../main/sources/index.js';
 
 /** One request as the fake Congress.gov saw it. */
 export interface SeenRequest {
@@ -134,4 +135,21 @@ export function stopAtDetail(fake: FakeCongress, nth: number, stop: () => void):
   return () => {
     fake.override = before;
   };
+}
+
+/**
+ * A Congress.gov source reading the fake on a stopped clock, never sleeping between retries: what the
+ * source tests share, so each names only what it varies (retries, lookback, congress).
+ */
+export function fakeCongressSource(fake: FakeCongress, clock: () => Date, overrides: Partial<CongressSourceOptions> = {}): CongressSource {
+  return createCongressSource({
+    baseUrl: fake.baseUrl,
+    apiKey: FAKE_API_KEY,
+    description: `congress:${fake.baseUrl}`,
+    now: clock,
+    sleep: async () => {},
+    limiter: new RequestRateLimiter({ clock }),
+    maxRetries: 1,
+    ...overrides,
+  });
 }

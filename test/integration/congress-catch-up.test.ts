@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Notifier, runFlaggedUpdate, type DeliveredNotification } from '../../main/scheduler/index.js';
-import { CATCH_UP_OVERLAP_MS, congressesSitting, createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
+import { CATCH_UP_OVERLAP_MS, congressesSitting } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent, RunStatus, SourceWindow } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { fakeCongressSource, FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 import { startCli } from '../helpers/cli.js';
 
@@ -27,10 +27,7 @@ const FEED = { house: [3, 10, 20, 80, 100].map(meetingUpdated) };
 
 function congressSource(server: FakeCongress, options: { now?: Date; congress?: number } = {}) {
   const now = options.now ?? NOW;
-  return createCongressSource({
-    baseUrl: server.baseUrl, apiKey: FAKE_API_KEY, description: `congress:${server.baseUrl}`, lookbackDays: 7, congress: options.congress,
-    now: () => now, sleep: async () => {}, limiter: new RequestRateLimiter({ clock: () => now }), maxRetries: 1,
-  });
+  return fakeCongressSource(server, () => now, { lookbackDays: 7, congress: options.congress });
 }
 
 /** A finished run of the task as the store keeps it, with the window it recorded. */

@@ -1,11 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
-import { createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
-import { FAKE_API_KEY, isDetailRequest, startFakeCongress, stopAtDetail, type FakeCongress, type FakeHandler, type SeenRequest } from '../helpers/congress-server.js';
+import { fakeCongressSource, FAKE_API_KEY, isDetailRequest, startFakeCongress, stopAtDetail, type FakeCongress, type FakeHandler, type SeenRequest } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 
 /**
@@ -32,17 +31,7 @@ function feed(overrides: (i: number) => Record<string, unknown> = () => ({})): {
   return { house: Array.from({ length: MEETINGS }, (_, i) => hearingRecord(FIRST_ID + i, { updateDate: RECENT, ...overrides(i) })) };
 }
 
-function source(fake: FakeCongress) {
-  return createCongressSource({
-    baseUrl: fake.baseUrl,
-    apiKey: FAKE_API_KEY,
-    description: `congress:${fake.baseUrl}`,
-    now: () => NOW,
-    sleep: async () => {},
-    limiter: new RequestRateLimiter({ clock: () => NOW }),
-    maxRetries: 1,
-  });
-}
+const source = (fake: FakeCongress) => fakeCongressSource(fake, () => NOW);
 
 function update(store: Store, fake: FakeCongress, options: { resumeRunId?: number; signal?: AbortSignal } = {}): Promise<RunSummary> {
   return runUpdate({ store, source: source(fake), batchSize: 50, batchCeiling: null, clock: () => NOW, ...options });

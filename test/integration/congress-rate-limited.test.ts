@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
-import { createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { fakeCongressSource, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
@@ -14,17 +13,7 @@ afterEach(async () => {
   server = null;
 });
 
-function congressSource(fake: FakeCongress) {
-  return createCongressSource({
-    baseUrl: fake.baseUrl,
-    apiKey: FAKE_API_KEY,
-    description: `congress:${fake.baseUrl}`,
-    now: () => NOW,
-    sleep: async () => {},
-    limiter: new RequestRateLimiter({ clock: () => NOW }),
-    maxRetries: 2,
-  });
-}
+const congressSource = (fake: FakeCongress) => fakeCongressSource(fake, () => NOW, { maxRetries: 2 });
 
 const detailsAsked = (fake: FakeCongress, since = 0) => fake.requests.slice(since).filter(isDetailRequest).length;
 

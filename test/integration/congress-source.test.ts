@@ -5,9 +5,9 @@ import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { configureLogging } from '../../main/logging/index.js';
-import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
+import { RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress, type FakeReply } from '../helpers/congress-server.js';
+import { fakeCongressSource, FAKE_API_KEY, startFakeCongress, type FakeCongress, type FakeReply } from '../helpers/congress-server.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
@@ -33,16 +33,7 @@ async function serve(...args: Parameters<typeof startFakeCongress>): Promise<Fak
 }
 
 function congressSource(server: FakeCongress, overrides: Partial<CongressSourceOptions> = {}) {
-  return createCongressSource({
-    baseUrl: server.baseUrl,
-    apiKey: FAKE_API_KEY,
-    description: `congress:${server.baseUrl}`,
-    now: () => NOW,
-    sleep: async () => {},
-    limiter: new RequestRateLimiter({ clock: () => NOW }),
-    maxRetries: 1,
-    ...overrides,
-  });
+  return fakeCongressSource(server, () => NOW, overrides);
 }
 
 describe('update from the congress: source', () => {

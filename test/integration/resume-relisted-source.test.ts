@@ -2,12 +2,12 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSnapshot, restoreSnapshot, rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
-import { createCongressSource, RequestRateLimiter, type CongressSourceOptions } from '../../main/sources/index.js';
+import { type CongressSourceOptions } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, isDetailRequest, startFakeCongress, stopAtDetail, type FakeCongress } from '../helpers/congress-server.js';
+import { fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, type FakeCongress } from '../helpers/congress-server.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
 
 /**
@@ -27,16 +27,7 @@ const EARLY_IN_WINDOW = '2025-03-01T06:00:00Z';
 type Feed = { house: Record<string, unknown>[]; senate: Record<string, unknown>[] };
 
 function source(server: FakeCongress, now: Date, overrides: Partial<CongressSourceOptions> = {}) {
-  return createCongressSource({
-    baseUrl: server.baseUrl,
-    apiKey: FAKE_API_KEY,
-    description: `congress:${server.baseUrl}`,
-    now: () => now,
-    sleep: async () => {},
-    limiter: new RequestRateLimiter({ clock: () => now }),
-    maxRetries: 1,
-    ...overrides,
-  });
+  return fakeCongressSource(server, () => now, overrides);
 }
 
 /**

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
-import { createCongressSource, openSource, RequestRateLimiter, type RecordSource } from '../../main/sources/index.js';
+import { openSource, type RecordSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
+import { fakeCongressSource, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
 import { hearingRecord, hearingRecords } from '../helpers/records.js';
 
 /**
@@ -104,10 +104,7 @@ describe.each(testBackends())('rolling back a batch of a run that can still be r
   it('a Congress.gov source: refused; the resume stores every meeting, none quarantined', async () => {
     const feed = { house: Array.from({ length: 120 }, (_, i) => hearingRecord(400000 + i, { updateDate: RECENT })), senate: [] as Record<string, unknown>[] };
     const server = await startFakeCongress(feed, { pageSize: 40 });
-    const source = () => createCongressSource({
-      baseUrl: server.baseUrl, apiKey: FAKE_API_KEY, description: `congress:${server.baseUrl}`, now: () => NOW,
-      sleep: async () => {}, limiter: new RequestRateLimiter({ clock: () => NOW }), maxRetries: 1,
-    });
+    const source = () => fakeCongressSource(server, () => NOW);
     try {
       await withFreshStore(backend, async (store) => {
         // Asked for the 101st detail, it stops with the 100 fetched before it committed in two batches.

@@ -6,8 +6,7 @@ import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
-import { FAKE_API_KEY, startFakeCongress } from '../helpers/congress-server.js';
-import { createCongressSource, RequestRateLimiter } from '../../main/sources/index.js';
+import { fakeCongressSource, startFakeCongress } from '../helpers/congress-server.js';
 
 /** A clock the test moves by hand: no sleeping. */
 function manualClock(start: string) {
@@ -225,10 +224,7 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
         // No throttle: a second notice of the gap would be seen, not swallowed.
         const sent: DeliveredNotification[] = [];
         const notifier = new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] });
-        const openTaskSource = async (task: ScheduledTask) => createCongressSource({
-          baseUrl: server.baseUrl, apiKey: FAKE_API_KEY, description: task.source, lookbackDays: task.lookbackDays,
-          now: time.clock, sleep: async () => {}, limiter: new RequestRateLimiter({ clock: time.clock }), maxRetries: 1,
-        });
+        const openTaskSource = async (task: ScheduledTask) => fakeCongressSource(server, time.clock, { description: task.source, lookbackDays: task.lookbackDays });
         const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task) => runTask(store, task, { notifier, clock: time.clock, openTaskSource }) });
         time.set('2026-01-10T06:00:30Z');
         expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
