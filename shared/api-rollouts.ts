@@ -114,7 +114,7 @@ export type RolloutView = z.infer<typeof rolloutViewSchema>;
 export const rolloutDetailSchema = rolloutViewSchema.extend({ ledger: z.array(ledgerEntrySchema), latest: rolloutEvidenceSchema.nullable() });
 export type RolloutDetail = z.infer<typeof rolloutDetailSchema>;
 
-/** Newest first; `after` is the id of the last rollout of the previous page. */
 /** One rollout by id, or (no id) the newest. */
 export const rolloutsGetInputSchema = z.object({ rolloutId: z.number().int().positive().optional() }).default({});
+/** Newest first; `after` is the id of the last rollout of the previous page. */
 export const rolloutsListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(500), after: z.number().int().positive().optional() }).strict().default({ limit: 500 });

@@ -30,7 +30,6 @@ export {
   injectRunAnomaly,
   isRunAnomalyKind,
   magnitudeOf,
-  parseRunAnomalySpec,
   type InjectionContext,
   type RunAnomalyKind,
   type RunAnomalySpec,

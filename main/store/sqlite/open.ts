@@ -99,10 +99,11 @@ function isCurrent(db: Database.Database): boolean {
  */
 function refuseForeignFile(file: string): void {
   if (!fs.existsSync(file)) return;
-  if (fs.statSync(file).isDirectory()) {
+  const stat = fs.statSync(file);
+  if (stat.isDirectory()) {
     throw new GatehouseError('INPUT_INVALID', `cannot use database ${file}: it is a directory, not a file`, { hint: 'give the path of a Gatehouse database, or a new file name to create one' });
   }
-  if (fs.statSync(file).size === 0) return;
+  if (stat.size === 0) return;
   const header = Buffer.alloc(100);
   const fd = fs.openSync(file, 'r');
   try {

@@ -56,15 +56,6 @@ export function isRunAnomalyKind(value: string): value is RunAnomalyKind {
   return (RUN_ANOMALY_KINDS as readonly string[]).includes(value);
 }
 
-/** "spike", "drop:0.2" → a spec; null when the kind is unknown or the magnitude is not a number ≥ 0. */
-export function parseRunAnomalySpec(text: string): RunAnomalySpec | null {
-  const [kind, magnitude, ...rest] = text.trim().split(':');
-  if (kind === undefined || !isRunAnomalyKind(kind) || rest.length > 0) return null;
-  if (magnitude === undefined) return { kind };
-  const value = Number(magnitude);
-  return magnitude !== '' && Number.isFinite(value) && value >= 0 ? { kind, magnitude: value } : null;
-}
-
 export function magnitudeOf(spec: RunAnomalySpec): number {
   return spec.magnitude ?? RUN_ANOMALY_MAGNITUDES[spec.kind].default;
 }
