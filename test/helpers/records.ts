@@ -37,3 +37,28 @@ export function arraySource(records: unknown[], description = `memory:${records.
     },
   };
 }
+
+/**
+ * The records, stalled before the item at `position` until `resume()`; `stalled` resolves when the
+ * run gets there: a state a test waits for (a run holding its lock, a run still running), not a time.
+ */
+export function stallingSource(records: unknown[], position: number, description?: string): { source: RecordSource; stalled: Promise<void>; resume: () => void } {
+  const inner = arraySource(records, description);
+  let reached: () => void = () => {};
+  let release: () => void = () => {};
+  const stalled = new Promise<void>((resolve) => (reached = resolve));
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const source: RecordSource = {
+    ...inner,
+    async *items(options = {}): AsyncGenerator<SourceItem> {
+      for await (const item of inner.items(options)) {
+        if (item.position === position) {
+          reached();
+          await gate;
+        }
+        yield item;
+      }
+    },
+  };
+  return { source, stalled, resume: () => release() };
+}

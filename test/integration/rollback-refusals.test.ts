@@ -2,14 +2,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { rollback, withRollbackRefusals } from '../../main/backup/index.js';
 import { runDetail, runUpdate } from '../../main/engine/index.js';
-import type { RecordSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import type { RollbackRefusalView } from '../../shared/api-operations.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
-import { arraySource, hearingRecords } from '../helpers/records.js';
+import { arraySource, hearingRecords, stallingSource } from '../helpers/records.js';
 
 /**
  * The console offered rollbacks the API then refused (a run already rolled back, a batch with
@@ -48,28 +47,6 @@ async function expectOffersHold(api: Api, store: Store, runId: number): Promise<
 
 async function apply(api: Api, runId: number, batchSeq: number | null) {
   return dispatch(api, 'rollback.apply', { runId, batchSeq, onConflict: 'refuse', reason: 'a bad feed', confirmRunId: runId }, tester);
-}
-
-/** Holds the run at record `at` (a state the test waits for) until released. */
-function gatedSource(records: unknown[], at: number) {
-  let reach = () => {};
-  let release = () => {};
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  const opened = new Promise<void>((resolve) => (release = resolve));
-  const inner = arraySource(records);
-  const source: RecordSource = {
-    ...inner,
-    async *items(options: { skip?: number } = {}) {
-      for await (const item of inner.items(options)) {
-        if (item.position === at) {
-          reach();
-          await opened;
-        }
-        yield item;
-      }
-    },
-  };
-  return { source, reached, release: () => release() };
 }
 
 async function withConsole(backend: TestBackend, work: (api: Api, store: Store, location: string) => Promise<void>): Promise<void> {
@@ -146,10 +123,10 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
     await withConsole(backend, async (api, store, location) => {
       // A second connection looks while the first writes, as another console would.
       const looker = await backend.open(location);
-      const gate = gatedSource(hearingRecords(30, 500000), 25);
+      const gate = stallingSource(hearingRecords(30, 500000), 25);
       try {
         const finished = runUpdate({ store, source: gate.source, batchSize: 10 });
-        await gate.reached;
+        await gate.stalled;
         const runId = (await looker.listRuns({ limit: 1 }))[0]!.runId;
         const refusals = await withRollbackRefusals(looker, await runDetail(looker, runId));
         const running = `run ${runId} is still running; stop it (or let it finish) before rolling it back`;
@@ -158,11 +135,11 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
         expect(refusals.rollbackRefusals[0]!.batchSeq).toBeNull();
         const error = await rollback(looker, { runId, dryRun: true }).then(() => null, (failure: unknown) => failure);
         expect(error).toMatchObject({ code: 'CONFLICT', message: `${running}; nothing was changed`, hint: refusals.rollbackRefusals[0]!.hint });
-        gate.release();
+        gate.resume();
         expect((await finished).status).toBe('success');
         expect(await expectOffersHold(api, store, runId)).toEqual([]);
       } finally {
-        gate.release();
+        gate.resume();
         await looker.close();
       }
     });

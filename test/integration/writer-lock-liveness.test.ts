@@ -1,10 +1,9 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
-import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
-import { arraySource, hearingRecords } from '../helpers/records.js';
+import { arraySource, hearingRecords, stallingSource } from '../helpers/records.js';
 
 /**
  * The one-writer lock while its holder is alive but not committing: waiting minutes on its source
@@ -16,28 +15,6 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
 const MINUTE = 60_000;
 /** How often the engine refreshes a held lock (lock-heartbeat.ts HEARTBEAT_EVERY_MS). */
 const HEARTBEAT_EVERY_MS = 10_000;
-
-/** The records, stalled before the item at `position` until `resume()`; `stalled` resolves when the run gets there. */
-function stallingSource(records: unknown[], position: number, description: string) {
-  const inner = arraySource(records, description);
-  let reached: () => void = () => {};
-  let release: () => void = () => {};
-  const stalled = new Promise<void>((resolve) => (reached = resolve));
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const source: RecordSource = {
-    ...inner,
-    async *items(options = {}): AsyncGenerator<SourceItem> {
-      for await (const item of inner.items(options)) {
-        if (item.position === position) {
-          reached();
-          await gate;
-        }
-        yield item;
-      }
-    },
-  };
-  return { source, stalled, resume: () => release() };
-}
 
 function warningsInto(into: string[]) {
   return (event: RunEvent) => {
