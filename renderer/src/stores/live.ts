@@ -118,3 +118,14 @@ export function pace(run: LiveRun, nowMs = Date.now()): { perSecond: number | nu
   const left = run.expectedRecords === null ? null : Math.max(0, run.expectedRecords - run.metrics.fetched);
   return { perSecond, etaSeconds: left === null ? null : left / perSecond };
 }
+
+/**
+ * A run's batches as its page shows them: the stored ones (they carry what happened since, such as
+ * a rollback), then those the stream reported after them. A page opened or reloaded mid-run read
+ * the first batches from the database and hears only the later ones from the stream.
+ */
+export function withStreamedBatches(stored: BatchRecord[], streamed: BatchRecord[]): BatchRecord[] {
+  const lastStored = stored.at(-1)?.seq ?? 0;
+  const newer = streamed.filter((b) => b.seq > lastStored);
+  return newer.length === 0 ? stored : [...stored, ...newer];
+}

@@ -159,6 +159,26 @@ describe('the run page while a run is live', () => {
     wrapper.unmount();
   });
 
+  it('keeps the stored batches and adds the streamed ones when the page is opened (or reloaded) mid-run', async () => {
+    // The page reads batches 1–3 from the database; the stream it joined late only carries 4 and on.
+    const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, [batch(1), batch(2, 'isolated'), batch(3)], { status: 'running', finishedAt: null }), 'rollback.events': () => [] });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 1_000 });
+    await flushPromises();
+    const timeline = () => wrapper.get('.batch-timeline');
+    expect(timeline().attributes('data-total')).toBe('3');
+
+    for (const seq of [4, 5, 6, 7]) {
+      live.apply({ type: 'batch-finished', runId: 7, batch: batch(seq), metrics: metrics({ fetched: seq * 50 }) });
+      await flushPromises();
+      expect(timeline().attributes('data-total')).toBe(String(seq));
+    }
+    expect(wrapper.get('[data-testid="next-isolated"]').text()).toBe('Next isolated (1)');
+    expect(wrapper.get('h3').text()).toBe('Batches (7)');
+    wrapper.unmount();
+  });
+
   it('drops the live panel and reloads the stored run when the run finishes', async () => {
     let status: 'running' | 'partial' = 'running';
     const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, [batch(1), batch(2, 'failed')], { status }), 'rollback.events': () => [] });
