@@ -54,6 +54,20 @@ describe('the Trials page', () => {
     expect(page.find('[data-testid="no-sweep"]').text()).toMatch(/^Nothing to plot yet: no injected trial in this ledger has a magnitude/);
   });
 
+  it('reads sensibly when the ledger holds control runs only, or injected trials only: no "no data (n = 0) injected caught"', async () => {
+    const page = await open(CONTROLS_ONLY);
+    const label = (testId: string) => wrapper!.get(`[data-testid="${testId}"]`).element.parentElement!.querySelector('.card-label')!.textContent;
+    expect(page.get('[data-testid="ledger-detection"]').text()).toBe('—');
+    expect(label('ledger-detection')).toBe('detection: no anomaly injected yet (n = 0) — run a trial that injects one');
+    expect(label('ledger-false-positives')).toBe('false positives: 0.0 % (0 of 1; 95 % CI 0.0–79.0 %) clean runs flagged');
+    wrapper!.unmount();
+
+    const injectedOnly = await open({ ...WITH_SPIKES, detectionInterval: { low: 0.0945, high: 0.9055 }, controls: 0, falsePositiveRate: null, falsePositiveInterval: null });
+    expect(injectedOnly.get('[data-testid="ledger-false-positives"]').text()).toBe('—');
+    expect(label('ledger-detection')).toBe('detection: 50.0 % (1 of 2; 95 % CI 9.4–90.5 %) injected caught by an alarm of their own kind');
+    expect(label('ledger-false-positives')).toBe('false positives: no control run yet (n = 0) — run a trial with control runs');
+  });
+
   it('draws the sweep, and no empty-state note, once injected trials have magnitudes', async () => {
     const page = await open(WITH_SPIKES);
     expect(page.findAll('[data-sweep]').map((row) => row.attributes('data-sweep'))).toEqual(['spike:1.5', 'spike:3']);
