@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../renderer/src/client/index.js';
 import RolloutsView from '../../../renderer/src/views/RolloutsView.vue';
 import type { FlagView } from '../../../shared/api-operations.js';
+import type { RolloutDetail } from '../../../shared/api-rollouts.js';
 import { fakeClient } from './fake-client.js';
 import { flagView } from './fixtures.js';
 import { mountWith } from './mount.js';
@@ -34,5 +35,28 @@ describe('the Rollouts page', () => {
     await flushPromises();
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
     expect(wrapper.find('form[aria-label="Start a rollout"]').exists()).toBe(true);
+  });
+
+  it('gives every time as the rest of the console does, in UTC and saying so, not as raw ISO strings', async () => {
+    const evidence = { window: { since: '2026-11-29T10:00:00.000Z', until: '2026-12-01T09:30:12.345Z' }, canaryRuns: [4], controlRuns: [5, 6], guardrails: [] };
+    const rollout: RolloutDetail = {
+      id: 3, name: 'batching on', state: 'active', flagChanges: [{ flag: 'ENABLE_BATCH_PROCESSING', value: true }], canaryTask: 'house-feed',
+      stages: [{ stage: 'canary', windowHours: 48, minRuns: 3 }, { stage: 'all', windowHours: 24, minRuns: 3 }], stageIndex: 0, stageStartedAt: '2026-11-29T10:00:00.000Z',
+      timeThreshold: 0.1, autoPromote: false, applied: [], operator: 'Ada', reason: 'try it', startedAt: '2026-11-29T10:00:00.000Z', updatedAt: '2026-12-01T09:30:12.345Z',
+      ledger: [
+        { id: 1, rolloutId: 3, at: '2026-11-29T10:00:00.000Z', stage: 'canary', kind: 'start', decision: null, operator: 'Ada', reason: 'try it', runId: null, evidence: null },
+        { id: 2, rolloutId: 3, at: '2026-12-01T09:30:12.345Z', stage: 'canary', kind: 'check', decision: null, operator: 'gatehouse', reason: 'within limits', runId: 6, evidence },
+      ],
+      latest: evidence,
+    };
+    const client = fakeClient({ 'rollouts.get': () => rollout, 'rollouts.list': () => [rollout, { ...rollout, id: 2 }], 'flags.list': () => [flagView()], 'tasks.list': () => [] });
+    wrapper = mountWith(RolloutsView, client);
+    await flushPromises();
+    expect(wrapper.text()).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect(wrapper.get('[data-testid="stage-timeline"] li[aria-current="step"]').text()).toContain('since 2026-11-29 10:00 UTC');
+    expect(wrapper.get('[data-testid="rollout-window"]').text()).toMatch(/^Window 2026-11-29 10:00 → 2026-12-01 09:30 UTC: 1 canary run\(s\), 2 control run\(s\)\.$/);
+    const ledger = wrapper.get('[data-testid="rollout-ledger"]');
+    expect(ledger.get('thead').text()).toContain('When (UTC)');
+    expect(ledger.findAll('tbody tr').map((row) => row.find('td').text())).toEqual(['2026-12-01 09:30', '2026-11-29 10:00']);
   });
 });
