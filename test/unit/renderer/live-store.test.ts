@@ -179,6 +179,32 @@ describe('the run page while a run is live', () => {
     wrapper.unmount();
   });
 
+  it('says, once a run stopped from this page has stopped, which batches it kept', async () => {
+    let stored: { status: 'running' | 'interrupted'; batches: ReturnType<typeof batch>[] } = { status: 'running', batches: [] };
+    const client = fakeClient({
+      'runs.get': ({ runId }) => runDetail(runId, stored.batches, { status: stored.status, metrics: metrics({ fetched: 150, added: 110, updated: 30, quarantined: 3 }) }),
+      'runs.cancel': () => ({ cancelled: true }),
+      'rollback.events': () => [],
+    });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 1_000 });
+    live.apply({ type: 'batch-finished', runId: 7, batch: batch(1), metrics: metrics({ fetched: 50 }) });
+    await flushPromises();
+    await wrapper.get('[data-testid="live-progress"] button').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="stop-note"]').text()).toMatch(/^Stopping after the batch in progress/);
+
+    stored = { status: 'interrupted', batches: [batch(1), batch(2), batch(3, 'isolated')] };
+    live.apply({ type: 'run-finished', runId: 7, summary: runSummary(7, { status: 'interrupted' }) });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="live-progress"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="stop-note"]').text()).toBe(
+      'Stopped as asked after batch 3: the 3 committed batches stay (110 added, 30 updated, 3 quarantined); nothing after them was written, and the run can be resumed.',
+    );
+    wrapper.unmount();
+  });
+
   it('drops the live panel and reloads the stored run when the run finishes', async () => {
     let status: 'running' | 'partial' = 'running';
     const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, [batch(1), batch(2, 'failed')], { status }), 'rollback.events': () => [] });
