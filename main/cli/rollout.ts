@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { actorName } from '../flags/index.js';
 import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../rollouts/index.js';
 import { withStore } from './database.js';
@@ -58,8 +59,9 @@ function stageLine(rollout: RolloutView): string {
   return `${stage.stage} (${rollout.stageIndex + 1}/${rollout.stages.length}, window ${stage.windowHours} h, min ${stage.minRuns} runs, since ${rollout.stageStartedAt})`;
 }
 
+/** In the units the console and the gate reports show (`--json` keeps the raw log ratios and rates). */
 function guardrailRow(g: GuardrailResult): (string | null)[] {
-  const show = (v: number | null) => (v === null ? null : v.toFixed(4));
+  const show = (v: number | null) => (v === null ? null : guardrailValueText(g.name, v));
   return [g.name, g.status, show(g.difference), g.low === null ? null : `[${show(g.low)}, ${show(g.high)}]`, show(g.limit), g.summary];
 }
 

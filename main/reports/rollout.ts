@@ -1,6 +1,7 @@
 import type { GuardrailResult, LedgerEntry, RolloutDetail, RolloutStageName } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { logRatioPercent, rolloutDetail, rolloutLedger } from '../rollouts/index.js';
+import { guardrailValueText } from '../../shared/guardrail-values.js';
+import { rolloutDetail, rolloutLedger } from '../rollouts/index.js';
 import type { Store } from '../store/index.js';
 import type { Criterion, ReportDocument } from './document.js';
 
@@ -8,10 +9,7 @@ import type { Criterion, ReportDocument } from './document.js';
 const REPORT_STAGES: Record<'canary' | 'monitoring', readonly RolloutStageName[]> = { canary: ['canary'], monitoring: ['all', 'monitoring'] };
 
 function shown(guardrail: GuardrailResult, value: number | null): string {
-  if (value === null) return 'no data';
-  if (guardrail.name === 'per-record-time') return logRatioPercent(value);
-  if (guardrail.name === 'data-loss') return `${value} run(s)`;
-  return `${(value * 100).toFixed(1)} pts`;
+  return value === null ? 'no data' : guardrailValueText(guardrail.name, value);
 }
 
 function criterion(guardrail: GuardrailResult): Criterion {

@@ -1,4 +1,5 @@
 import type { GuardrailResult } from '../../shared/api-rollouts.js';
+import { logRatioPercent } from '../../shared/guardrail-values.js';
 import type { RunSummary } from '../../shared/run.js';
 import { rateDifference, sequentialDifference, wilson, type MeanDifference } from './sequential.js';
 
@@ -95,8 +96,3 @@ export function evaluateGuardrails(canary: ObservedRun[], control: ObservedRun[]
   ];
 }
 
-/** A difference of log times as a percentage; past ×10 the interval of a handful of runs says only "more than". */
-export function logRatioPercent(logRatio: number): string {
-  const change = (Math.exp(logRatio) - 1) * 100;
-  return change > 900 ? '> +900 %' : `${change.toFixed(1)} %`;
-}

@@ -1,5 +1,5 @@
 export { abortRollout, breachNotification, decideRollout, GUARDRAIL_OPERATOR, guardAfterRun, pauseRollout, rolloutDetail, startRollout, type Actor, type GuardDependencies, type GuardOutcome } from './controller.js';
-export { evaluateGuardrails, logRatioPercent, type ObservedRun } from './guardrails.js';
+export { evaluateGuardrails, type ObservedRun } from './guardrails.js';
 export { alwaysValidHalfWidth, rateDifference, sequentialDifference, wilson } from './sequential.js';
 export { DEFAULT_STAGES, parseStageSpec } from './stages.js';
 export { rolloutLedger } from './ledger.js';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { RolloutDetail } from '../../shared/api-rollouts.js';
 import { runCli } from '../helpers/cli.js';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-rollout-cli-'));
@@ -61,6 +62,10 @@ describe('gatehouse rollout', () => {
     expect(history[0]).toMatchObject({ actor: 'gatehouse-guardrail', scope: 'task:canary-feed', oldValue: true, newValue: null });
     const text = cli(db, ['rollout', 'status']);
     expect(text.stdout).toContain('quarantine-rate  breach');
+    // In the console's and the report's units, not raw rates: the quarantine rate as percentage points.
+    const breach = (JSON.parse(status.stdout) as RolloutDetail).latest!.guardrails.find((g) => g.name === 'quarantine-rate')!;
+    const pts = (rate: number | null) => `${(rate! * 100).toFixed(1)} pts`;
+    expect(text.stdout).toMatch(new RegExp(`quarantine-rate +breach +${pts(breach.difference)} +\\[${pts(breach.low)}, ${pts(breach.high)}\\] +${pts(breach.limit)} `));
     const report = cli(db, ['report', 'canary']);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain('Canary report — rollout 1 "ENABLE_BATCH_PROCESSING=true"');

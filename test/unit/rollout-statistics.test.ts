@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateGuardrails, logRatioPercent, type ObservedRun } from '../../main/rollouts/index.js';
+import { evaluateGuardrails, type ObservedRun } from '../../main/rollouts/index.js';
+import { logRatioPercent } from '../../shared/guardrail-values.js';
 import { alwaysValidHalfWidth, rateDifference, sequentialDifference, wilson } from '../../main/rollouts/index.js';
 import type { RunSummary } from '../../shared/run.js';
 
