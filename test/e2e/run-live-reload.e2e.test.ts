@@ -1,0 +1,67 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setFlag } from '../../main/flags/index.js';
+import { openStore } from '../../main/store/index.js';
+import { findChromium } from './chromium.js';
+import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+
+const executablePath = findChromium();
+
+/**
+ * An operator watching a long run (batches of 50, far more than a page could list) reloads its
+ * page halfway: the batches committed before the reload stay on the timeline and the later ones
+ * join them live; then they stop the run from the console and read what it kept.
+ */
+describe.skipIf(executablePath === null)('a long run watched live across a reload, then stopped (browser mode)', () => {
+  let app: ConsoleInBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    app = await openConsoleInBrowser({
+      executablePath: executablePath!,
+      worker: true,
+      seed: async (location) => {
+        const store = await openStore(location);
+        // Fixed batches of 50: a 200,000-record run would write 4,000 of them.
+        await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'one batch size for the whole run' });
+        await store.close();
+      },
+    });
+    ({ page } = app);
+  });
+
+  afterAll(async () => {
+    expect(app?.pageErrors ?? []).toEqual([]);
+    await app?.close();
+  });
+
+  const timeline = () => page.locator('.batch-timeline');
+  const total = async () => Number(await timeline().getAttribute('data-total'));
+
+  it('keeps the batches from before a reload and adds the later ones, then says what a stopped run kept', async () => {
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.locator('input[name=source]').fill('synthetic:seed=77,count=200000');
+    await page.locator('input[name=batchSize]').fill('50');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/#\/runs\/\d+$/);
+    await expect.poll(total).toBeGreaterThanOrEqual(10);
+
+    await page.reload();
+    await page.getByTestId('live-progress').waitFor();
+    const readAtLoad = await total();
+    // Later batches join the ones read at load: more than either list alone, starting at batch 1.
+    await expect.poll(total).toBeGreaterThan(2 * readAtLoad + 1);
+    await page.locator('.timeline-frame').press('Home');
+    await expect.poll(() => timeline().getAttribute('data-selected')).toBe('1');
+
+    await page.getByRole('button', { name: 'Stop after this batch' }).click();
+    await page.getByTestId('stop-note').getByText(/^Stopping after the batch in progress/).waitFor();
+    await page.locator('.run-header .badge', { hasText: 'interrupted' }).waitFor({ timeout: 60_000 });
+    const note = page.getByTestId('stop-note');
+    await expect.poll(() => note.textContent()).toMatch(/^Stopped as asked after batch \d+: the [\d,]+ committed batches stay \([\d,]+ added, 0 updated, 0 quarantined\); nothing after them was written, and the run can be resumed\.$/);
+    const kept = Number(/after batch (\d+)/.exec((await note.textContent())!)![1]);
+    await expect.poll(total).toBe(kept);
+    await expect.poll(() => page.locator('dl.metrics').textContent()).toContain(`Added${(kept * 50).toLocaleString('en-US')}`);
+    await app.shot('run-stopped-after-reload');
+  });
+});
