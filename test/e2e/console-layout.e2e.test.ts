@@ -64,4 +64,17 @@ describe.skipIf(executablePath === null)('the console laid out at 1400 px (brows
     expect(fits.scroll).toBeLessThanOrEqual(fits.client);
     await staging.fill('');
   });
+
+  it('says once, on every page, that its times are UTC, and names UTC where a run\'s start is given', async () => {
+    const convention = page.getByTestId('time-convention');
+    await expect.poll(() => convention.textContent()).toMatch(/^All times are UTC · now \d\d:\d\d UTC$/);
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByTestId('runs-table').locator('thead th', { hasText: 'Started (UTC)' }).waitFor();
+    const newest = (await app.store.listRuns({ limit: 1 }))[0]!;
+    await page.getByTestId('runs-table').locator(`tr[data-run-id="${newest.runId}"] a`).first().click();
+    const started = `started ${newest.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
+    await expect.poll(() => page.locator('.run-header').textContent()).toContain(started);
+    await page.getByRole('link', { name: 'Rollouts', exact: true }).click();
+    await expect.poll(() => convention.isVisible()).toBe(true);
+  });
 });
