@@ -117,4 +117,9 @@ describe('the Trials page', () => {
     expect(panel().find('[role="alert"]').exists()).toBe(false);
     expect(answers).toHaveLength(0);
   });
+
+  it('sums up a trial of control runs only without "detection no data (n = 0)"', async () => {
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY }) });
+    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).');
+  });
 });
