@@ -37,9 +37,14 @@ export function catchUpWindow(now: Date, lookbackDays: number, coveredUntil: Dat
   const plain = lookbackWindow(now, lookbackDays);
   const reachFrom = coveredUntil.getTime() - CATCH_UP_OVERLAP_MS;
   if (reachFrom >= plain.from.getTime()) return { window: plain, uncovered: null };
-  const cap = lookbackWindow(now, MAX_LOOKBACK_DAYS).from;
+  const cap = catchUpHorizon(now);
   if (coveredUntil.getTime() >= cap.getTime()) return { window: { from: new Date(Math.max(reachFrom, cap.getTime())), to: now }, uncovered: null };
   return { window: { from: cap, to: now }, uncovered: { from: coveredUntil, to: cap } };
+}
+
+/** The furthest back a run at `now` reaches, however long ago its task's last covering run ended. */
+export function catchUpHorizon(now: Date): Date {
+  return lookbackWindow(now, MAX_LOOKBACK_DAYS).from;
 }
 
 /** A window a run recorded, read; null for one missing or unreadable (text that is not an instant, from after to). */
