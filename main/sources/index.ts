@@ -43,6 +43,7 @@ export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter }
 export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
 export {
   CATCH_UP_OVERLAP_MS,
+  checkLookbackDays,
   congressDateTime,
   congressesSitting,
   currentCongress,

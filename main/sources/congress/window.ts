@@ -1,8 +1,8 @@
 import { GatehouseError } from '../../../shared/errors.js';
+import { lookbackDaysSchema, MAX_LOOKBACK_DAYS } from '../../../shared/lookback.js';
 import type { SourceWindow } from '../../../shared/run.js';
 
-export const DEFAULT_LOOKBACK_DAYS = 7;
-export const MAX_LOOKBACK_DAYS = 90;
+export { DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from '../../../shared/lookback.js';
 const DAY_MS = 86_400_000;
 
 export interface LookbackWindow {
@@ -132,7 +132,7 @@ function easternOffsetMinutes(instant: Date): number {
 }
 
 export function checkLookbackDays(days: number): number {
-  if (!Number.isInteger(days) || days < 1 || days > MAX_LOOKBACK_DAYS) {
+  if (!lookbackDaysSchema.safeParse(days).success) {
     throw new GatehouseError('USAGE', `lookback days must be a whole number from 1 to ${MAX_LOOKBACK_DAYS}, got ${days}`);
   }
   return days;
