@@ -1,5 +1,5 @@
 import type { RunStatus, RunSummary } from '../../shared/run.js';
-import { listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
+import { catchUpHorizon, catchUpSourceDescription, listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { Notification } from './notify-channels.js';
 
@@ -87,6 +87,27 @@ async function lastCoveringRun(store: Store, scope: { task: string; source: stri
   if (horizon === undefined) return undefined;
   const [beyond] = await store.listRuns({ ...runs, until: horizon, limit: 1 });
   return beyond;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What a task's run that could not start (the writer lock held, the source not opened) leaves
+ * unlisted, for its failure notice: it recorded no run, and the next run's catch-up says nothing
+ * until the gap passes what one run reaches back. Null for a source without a catch-up (file, synthetic).
+ */
+export async function gapLeftByFailedStart(store: Store, task: { name: string; source: string; lookbackDays: number }, now: Date): Promise<string | null> {
+  const source = catchUpSourceDescription(task.source);
+  if (source === null) return null;
+  const horizon = catchUpHorizon(now);
+  const last = await lastCoveringRun(store, { task: task.name, source, horizon: horizon.toISOString() });
+  const until = last?.sourceWindow ? recordedWindow(last.sourceWindow)?.to : undefined;
+  if (!last || !until) return `updates to ${source} over the last ${task.lookbackDays} days were listed by no run of the task`;
+  const since = `updates to ${source} since ${until.toISOString()}, where run ${last.runId}'s window ended, are listed by no run yet`;
+  const reachable = new Date(until.getTime() + MAX_LOOKBACK_DAYS * DAY_MS);
+  return reachable.getTime() > now.getTime()
+    ? `${since}; the next run of the task lists them if it starts before ${reachable.toISOString()} (${MAX_LOOKBACK_DAYS} days on)`
+    : `${since}; those before ${horizon.toISOString()} are beyond the ${MAX_LOOKBACK_DAYS} days one run reaches back, and the next run will say so`;
 }
 
 function unreadable(task: string, why: string): CatchUpOutcome {
