@@ -4,6 +4,7 @@
  * mirror what main/flags, main/scheduler, main/reports and main/backup return.
  */
 import { z } from 'zod';
+import { lookbackDaysSchema } from './lookback.js';
 
 /** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
@@ -138,14 +139,14 @@ export const taskAddInputSchema = z.object({
   name: taskName,
   cron: z.string().trim().min(1).max(200),
   source: z.string().trim().min(1).max(2_000),
-  lookbackDays: z.number().int().min(0).max(3_650).optional(),
+  lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().default(true),
 });
 export const taskEditInputSchema = z.object({
   name: taskName,
   cron: z.string().trim().min(1).max(200).optional(),
   source: z.string().trim().min(1).max(2_000).optional(),
-  lookbackDays: z.number().int().min(0).max(3_650).optional(),
+  lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().optional(),
 });
 

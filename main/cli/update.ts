@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { startRunInputSchema } from '../../shared/api.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
-import { MAX_LOOKBACK_DAYS, openSource } from '../sources/index.js';
+import { openSource } from '../sources/index.js';
+import { lookbackDaysSchema } from '../../shared/lookback.js';
 import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { cliNotifier } from './notifier.js';
@@ -19,7 +20,7 @@ const log = logger('cli');
 const updateInputSchema = startRunInputSchema.extend({
   resumeRunId: z.number().int().positive().optional(),
   // Checked here for every source, not only by the congress source that reads them: a bad value is a slip however the run is fed.
-  lookbackDays: z.number().int().min(1).max(MAX_LOOKBACK_DAYS).optional(),
+  lookbackDays: lookbackDaysSchema.optional(),
   congress: z.number().int().min(1).optional(),
 });
 

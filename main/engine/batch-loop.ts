@@ -1,3 +1,4 @@
+import { redactedMessage } from '../../shared/redact.js';
 import type { SourceItem } from '../sources/index.js';
 import type { BatchCommitter } from './batch-commit.js';
 import type { BatchSizes } from './batch-sizes.js';
@@ -64,6 +65,22 @@ export async function runBatches(
 }
 
 /**
+ * The source failed part-way, and the commit of what it had fetched since the last committed batch
+ * failed too. The source's reason is the run's, said first; the commit's says what that cost.
+ */
+export class FetchedPartNotKept extends Error {
+  constructor(
+    readonly sourceFailure: unknown,
+    readonly commitFailure: unknown,
+  ) {
+    super(`${redactedMessage(sourceFailure)}; ${FETCHED_PART_NOT_KEPT}: ${redactedMessage(commitFailure)}`);
+    this.name = 'FetchedPartNotKept';
+  }
+}
+
+export const FETCHED_PART_NOT_KEPT = 'the records fetched since the last committed batch could not be kept';
+
+/**
  * The windows, and when the source fails part-way, the changes planned from them and not yet in a
  * batch committed before the failure goes on: the run still ends failed or interrupted with its
  * reason, and keeps what it fetched. A failure of the loop itself (a commit) is not the source's
@@ -73,7 +90,11 @@ async function* committedBeforeSourceFailure<T>(windows: AsyncIterable<T>, commi
   try {
     yield* windows;
   } catch (failure) {
-    await commitPending();
+    try {
+      await commitPending();
+    } catch (commitFailure) {
+      throw new FetchedPartNotKept(failure, commitFailure);
+    }
     throw failure;
   }
 }

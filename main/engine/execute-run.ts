@@ -1,11 +1,9 @@
-import { WriterLockLost } from '../store/index.js';
 import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
-import { redactedMessage } from '../../shared/redact.js';
 import { runAllOrNothing } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
 import { BatchCommitter } from './batch-commit.js';
 import { BatchSizes } from './batch-sizes.js';
-import { elapsedMs, finishOrLeaveToNextWriter, nothingStored, recordedByNextWriter, resumeHint, retakeLock, runFault, statusFromCounts } from './finish-run.js';
+import { elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, resumeHint, retakeLock, runFault, statusFromCounts } from './finish-run.js';
 import type { OpenedRun } from './open-run.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
@@ -50,10 +48,10 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
       if (!finished) error = `stopped by a signal after the last committed batch ${resumeHint(run.runId)}`;
     }
   } catch (failure) {
-    lockLost = failure instanceof WriterLockLost;
+    lockLost = lostTheLock(failure);
     const stoppedBy = runFault(store, failure, run.runId);
     status = stoppedBy === null ? 'failed' : 'interrupted';
-    error = stoppedBy ?? redactedMessage(failure);
+    error = stoppedBy ?? failureMessage(store, failure);
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
   if (lockLost && !(await retakeLock(store, run))) return recordedByNextWriter(options, run, error!);

@@ -8,6 +8,7 @@ import { STALE_LOCK_MS } from './lock-heartbeat.js';
 import { resumable } from './open-run.js';
 import type { RunPlanner } from './planner.js';
 import { reconcileRun } from './reconcile.js';
+import { FETCHED_PART_NOT_KEPT, FetchedPartNotKept } from './batch-loop.js';
 import { faultOf } from './run-context.js';
 import { invariantHolds, type CommittedState } from './run-state.js';
 import type { UpdateOptions } from './run-update.js';
@@ -31,16 +32,39 @@ export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Exe
 /**
  * A fault that is not the records' — a connection lost beyond the retries, a full or failing disk,
  * a lost writer lock, a source that stopped answering — stops the run as `interrupted` (resumable)
- * with this one-line reason; null for anything else, which fails the run.
+ * with this one-line reason; null for anything else, which fails the run. A source that failed
+ * part-way decides the status when what it had fetched could not be kept either: its reason first.
  */
 export function runFault(store: Store, failure: unknown, runId: number): string | null {
+  const failed = failure instanceof FetchedPartNotKept ? failure.sourceFailure : failure;
+  const reason = faultReason(store, failed);
+  return reason === null ? null : `${reason}${notKept(store, failure)}; nothing was blamed on a record ${resumeHint(runId)}`;
+}
+
+/** Why a run failed (not a fault of `runFault`'s), on one line, with what it could not keep. */
+export function failureMessage(store: Store, failure: unknown): string {
+  return failure instanceof FetchedPartNotKept ? `${redactedMessage(failure.sourceFailure)}${notKept(store, failure)}` : redactedMessage(failure);
+}
+
+function notKept(store: Store, failure: unknown): string {
+  if (!(failure instanceof FetchedPartNotKept)) return '';
+  return `; ${FETCHED_PART_NOT_KEPT}: ${faultReason(store, failure.commitFailure) ?? redactedMessage(failure.commitFailure)}`;
+}
+
+/** Whose fault a failure is and what it said, on one line; null for a record's. */
+function faultReason(store: Store, failure: unknown): string | null {
   const fault = faultOf(store, failure);
   if (fault === 'record') return null;
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
   const cause = failure instanceof WriterLockLost
     ? null
     : fault === 'source' ? 'the source failed' : fault === 'transient' ? 'the database stayed unreachable or busy after retries' : 'the database environment failed';
-  return `${cause === null ? '' : `${cause}: `}${message}; nothing was blamed on a record ${resumeHint(runId)}`;
+  return `${cause === null ? '' : `${cause}: `}${message}`;
+}
+
+/** The failure that cost the run its writer lock, if one did: also a commit after the source failed. */
+export function lostTheLock(failure: unknown): boolean {
+  return (failure instanceof FetchedPartNotKept ? failure.commitFailure : failure) instanceof WriterLockLost;
 }
 
 /** How an interrupted run's reason ends: the command that continues it. */

@@ -1,5 +1,5 @@
 import type { RunStatus, RunSummary } from '../../shared/run.js';
-import { listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
+import { catchUpHorizon, catchUpSourceDescription, listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { Notification } from './notify-channels.js';
 
@@ -36,11 +36,11 @@ const COVERING_RUNS_PAGE = 20;
  * with a warning.
  */
 export async function catchUpTask(store: Store, source: RecordSource, task: string | null): Promise<CatchUpOutcome> {
-  const catchUp = source.listing?.catchUp;
-  if (task === null || !catchUp) return { warning: null };
+  const listing = source.listing;
+  if (task === null || !listing?.catchUp) return { warning: null };
   let last: RunSummary | undefined;
   try {
-    last = await lastCoveringRun(store, task, source.description);
+    last = await lastCoveringRun(store, { task, source: source.description, horizon: listing.catchUpHorizon });
   } catch (error) {
     // A row whose window is not JSON at all (written by hand, a damaged file): the run still goes.
     return unreadable(task, `its last run cannot be read (${error instanceof Error ? error.message : String(error)})`);
@@ -49,12 +49,15 @@ export async function catchUpTask(store: Store, source: RecordSource, task: stri
   if (!last?.sourceWindow) return { warning: null };
   const until = recordedWindow(last.sourceWindow)?.to;
   if (!until) return unreadable(task, `run ${last.runId}'s recorded window cannot be read`);
-  const uncovered = catchUp.call(source.listing, until);
+  const uncovered = listing.catchUp(until);
   if (!uncovered) return { warning: null };
+  const since = listedEveryCongressSitting(last.sourceWindow)
+    ? `the last covering run, ${last.runId}, ended at ${uncovered.from}`
+    : `no run in the last ${MAX_LOOKBACK_DAYS} days listed every Congress sitting, and the newest before them, ${last.runId}, ended at ${uncovered.from} without doing so: the span may begin earlier`;
   // No option reaches further: `--lookback-days` stops at 90 too, and `--congress` lists that Congress over the lookback.
   const message =
     `task ${task}: updates to ${source.description} from ${uncovered.from} to ${uncovered.to} were listed by no run ` +
-    `(the last covering run, ${last.runId}, ended at ${uncovered.from}) and this run lists only from ${uncovered.to}, the most one run reaches back (${MAX_LOOKBACK_DAYS} days). ` +
+    `(${since}) and this run lists only from ${uncovered.to}, the most one run reaches back (${MAX_LOOKBACK_DAYS} days). ` +
     'Gatehouse cannot list that span from Congress.gov: obtain those meetings another way and load them with `gatehouse update --source file:PATH`, or accept the gap';
   return { warning: { task, level: 'error', message } };
 }
@@ -64,15 +67,47 @@ export async function catchUpTask(store: Store, source: RecordSource, task: stri
  * (`--congress` of one Congress, one of the two across 3 January): their windows end later than
  * what was really listed. A run recorded without a window, or with one that cannot be read, ends the
  * search too: the caller says what it makes of them.
+ *
+ * The paging stops at the horizon (runs started since it: a run's window ends when its source
+ * opened, before the run started). Any run that ended before it widens the window to the horizon
+ * and no further, so past it one row is read — the newest run, which says where the gap began — not
+ * the thousands a task that listed one Congress for months would have.
  */
-async function lastCoveringRun(store: Store, task: string, source: string): Promise<RunSummary | undefined> {
+async function lastCoveringRun(store: Store, scope: { task: string; source: string; horizon: string | undefined }): Promise<RunSummary | undefined> {
+  const { task, source, horizon } = scope;
+  const runs = { task, source, status: [...COVERING_STATUSES] };
   let after: number | undefined;
   for (;;) {
-    const page = await store.listRuns({ task, source, status: [...COVERING_STATUSES], limit: COVERING_RUNS_PAGE, after });
+    const page = await store.listRuns({ ...runs, since: horizon, limit: COVERING_RUNS_PAGE, after });
     const found = page.find((run) => !run.sourceWindow || !recordedWindow(run.sourceWindow) || listedEveryCongressSitting(run.sourceWindow));
-    if (found || page.length < COVERING_RUNS_PAGE) return found;
+    if (found) return found;
+    if (page.length < COVERING_RUNS_PAGE) break;
     after = page.at(-1)!.runId;
   }
+  if (horizon === undefined) return undefined;
+  const [beyond] = await store.listRuns({ ...runs, until: horizon, limit: 1 });
+  return beyond;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What a task's run that could not start (the writer lock held, the source not opened) leaves
+ * unlisted, for its failure notice: it recorded no run, and the next run's catch-up says nothing
+ * until the gap passes what one run reaches back. Null for a source without a catch-up (file, synthetic).
+ */
+export async function gapLeftByFailedStart(store: Store, task: { name: string; source: string; lookbackDays: number }, now: Date): Promise<string | null> {
+  const source = catchUpSourceDescription(task.source);
+  if (source === null) return null;
+  const horizon = catchUpHorizon(now);
+  const last = await lastCoveringRun(store, { task: task.name, source, horizon: horizon.toISOString() });
+  const until = last?.sourceWindow ? recordedWindow(last.sourceWindow)?.to : undefined;
+  if (!last || !until) return `updates to ${source} over the last ${task.lookbackDays} days were listed by no run of the task`;
+  const since = `updates to ${source} since ${until.toISOString()}, where run ${last.runId}'s window ended, are listed by no run yet`;
+  const reachable = new Date(until.getTime() + MAX_LOOKBACK_DAYS * DAY_MS);
+  return reachable.getTime() > now.getTime()
+    ? `${since}; the next run of the task lists them if it starts before ${reachable.toISOString()} (${MAX_LOOKBACK_DAYS} days on)`
+    : `${since}; those before ${horizon.toISOString()} are beyond the ${MAX_LOOKBACK_DAYS} days one run reaches back, and the next run will say so`;
 }
 
 function unreadable(task: string, why: string): CatchUpOutcome {

@@ -1,5 +1,5 @@
 export { checkCron, nextOccurrence, occurrencesBetween } from './cron.js';
-export { addTask, checkTaskName, DEFAULT_LOOKBACK_DAYS, editTask, requireTask, taskHistory, taskView, type TaskInput } from './tasks.js';
+export { addTask, checkTaskName, editTask, requireTask, taskHistory, taskView, type TaskInput } from './tasks.js';
 export { notificationThrottle, taskEventView, taskStore, type ScheduledTask, type TaskEvent } from './task-store.js';
 export { coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
 export { runFlaggedUpdate, runTask, type FlaggedUpdateRequest, type TaskRunDependencies } from './run-task.js';

@@ -3,6 +3,7 @@ import { evaluateFlag } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { nextOccurrence, occurrencesBetween } from './cron.js';
 import type { Notifier } from './notify.js';
+import { gapLeftByFailedStart } from './catch-up.js';
 import { type ScheduledTask, taskStore } from './task-store.js';
 
 export interface MissedRuns {
@@ -84,11 +85,22 @@ export class Scheduler {
       return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.log({ event: 'task-failed', task: task.name, scheduledFor, error: message });
-      await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body: message });
+      const uncovered = await this.gapLeft(task);
+      this.log({ event: 'task-failed', task: task.name, scheduledFor, error: message, ...(uncovered ? { uncovered } : {}) });
+      const body = uncovered ? `${message}. Not listed: ${uncovered}` : message;
+      await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body });
       return { task: task.name, outcome: 'failed', scheduledFor, error: message };
     } finally {
       this.running.delete(task.name);
+    }
+  }
+
+  /** Said once, with the failure: the task's run recorded nothing that would say it. */
+  private async gapLeft(task: ScheduledTask): Promise<string | null> {
+    try {
+      return await gapLeftByFailedStart(this.options.store, task, this.options.clock());
+    } catch (error) {
+      return `which updates no run listed cannot be told (${error instanceof Error ? error.message : String(error)})`;
     }
   }
 

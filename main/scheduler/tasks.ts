@@ -1,14 +1,12 @@
 import type { TaskEventView, TaskHistoryQuery, TaskView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { actorName, TASK_NAME_PATTERN } from '../flags/index.js';
-import { parseSourceSpec } from '../sources/index.js';
+import { checkLookbackDays, DEFAULT_LOOKBACK_DAYS, parseSourceSpec } from '../sources/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
 import { checkCron, nextOccurrence } from './cron.js';
 import { type ScheduledTask, type ScheduledTaskPatch, taskEventView, taskStore } from './task-store.js';
 
-export const DEFAULT_LOOKBACK_DAYS = 7;
-const MAX_LOOKBACK_DAYS = 3650;
 
 export interface TaskInput {
   name: string;
@@ -23,13 +21,6 @@ export function checkTaskName(name: string): string {
     throw new GatehouseError('USAGE', `task name "${name}" must be 1–64 letters, digits, "_", "-" or ".", starting with a letter or digit`);
   }
   return name;
-}
-
-function checkLookback(days: number): number {
-  if (!Number.isInteger(days) || days < 0 || days > MAX_LOOKBACK_DAYS) {
-    throw new GatehouseError('USAGE', `lookback must be a whole number of days from 0 to ${MAX_LOOKBACK_DAYS}, got ${days}`);
-  }
-  return days;
 }
 
 /** The spec must parse now, so a typo (or an API key written into it) is caught when the task is added, not at 3 a.m. */
@@ -53,7 +44,7 @@ export async function addTask(store: Store, input: TaskInput, now: Date = new Da
     name: checkTaskName(input.name),
     cron: checkCron(input.cron),
     source: checkSource(input.source),
-    lookbackDays: checkLookback(input.lookbackDays ?? DEFAULT_LOOKBACK_DAYS),
+    lookbackDays: checkLookbackDays(input.lookbackDays ?? DEFAULT_LOOKBACK_DAYS),
     enabled: input.enabled ?? true,
     at: now.toISOString(),
   }, actorName(operator));
@@ -63,7 +54,7 @@ export async function editTask(store: Store, name: string, patch: ScheduledTaskP
   const checked: ScheduledTaskPatch = {};
   if (patch.cron !== undefined) checked.cron = checkCron(patch.cron);
   if (patch.source !== undefined) checked.source = checkSource(patch.source);
-  if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookback(patch.lookbackDays);
+  if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookbackDays(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;
   if (Object.keys(checked).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, a source, lookback days or enabled');
   return taskStore(store).update(name, checked, now.toISOString(), actorName(operator));

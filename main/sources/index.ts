@@ -43,6 +43,8 @@ export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter }
 export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
 export {
   CATCH_UP_OVERLAP_MS,
+  catchUpHorizon,
+  checkLookbackDays,
   congressDateTime,
   congressesSitting,
   currentCongress,
@@ -58,6 +60,22 @@ export {
  * for another scheme, USAGE for a bad option or a missing API key, SOURCE_UNREADABLE / INPUT_INVALID
  * for a file that cannot be used.
  */
+/** What a `congress:` source's runs are recorded under: the catch-up finds a task's earlier runs by it. */
+const congressDescription = (baseUrl: string): string => `congress:${baseUrl}`;
+
+/**
+ * The description runs of `spec` are recorded under when its source catches up over missed runs
+ * (congress); null for one that does not (file, synthetic) or a spec that does not parse.
+ */
+export function catchUpSourceDescription(spec: string): string | null {
+  try {
+    const parsed = parseSourceSpec(spec);
+    return parsed.scheme === 'congress' ? congressDescription(parsed.baseUrl) : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function openSource(spec: string, options: SourceOptions = {}): Promise<RecordSource> {
   const parsed = parseSourceSpec(spec);
   const description = spec.trim();
@@ -74,7 +92,7 @@ export async function openSource(spec: string, options: SourceOptions = {}): Pro
       return createCongressSource({
         baseUrl: parsed.baseUrl,
         apiKey,
-        description: `congress:${parsed.baseUrl}`,
+        description: congressDescription(parsed.baseUrl),
         lookbackDays: options.lookbackDays,
         congress: options.congress,
         now: options.now,

@@ -59,6 +59,11 @@ export interface RecordSource {
      * even that leaves out (ISO 8601 instants), or null. Only before the run opens: it records `window`.
      */
     catchUp?(coveredUntil: Date): { from: string; to: string } | null;
+    /**
+     * With `catchUp`: the furthest back a catch-up reaches (ISO 8601). A covering run that ended before
+     * it widens the window no more than one that ended there, so the lookup for one stops at it.
+     */
+    readonly catchUpHorizon?: string;
   };
   /**
    * Streams the items in a stable order; `skip` items are read past without being yielded. With

@@ -21,6 +21,14 @@ export async function postgresReachable(url = PG_URL): Promise<string | null> {
   }
 }
 
+/** A plain client of the test server, its errors (a terminated session) left to the caller's queries. */
+export async function connectToPostgres(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
 let counter = 0;
 
 /** A schema name no other test file or process will pick. */

@@ -139,6 +139,51 @@ describe.each(testBackends())('a Congress.gov task after missed runs, on $name',
     });
   });
 
+  describe('looks for a covering run no further back than the 90-day horizon', () => {
+    /** A run of `--congress 117` that ended `days` ago: it covered nothing. */
+    const ofAnotherCongress = (days: number): SourceWindow => ({ from: daysAgo(days + 1), to: daysAgo(days), congress: 117, congresses: [117] });
+    /** Counts the runs the store hands back to anyone listing them (only the catch-up lists runs while a task runs). */
+    function countRunsListed(store: Store): () => number {
+      let listed = 0;
+      const listRuns = store.listRuns.bind(store);
+      store.listRuns = async (query) => {
+        const page = await listRuns(query);
+        listed += page.length;
+        return page;
+      };
+      return () => listed;
+    }
+
+    it('reads one run past the horizon, not months of runs that listed another Congress, and warns that the gap may begin earlier', async () => {
+      await withFreshStore(backend, async (store) => {
+        await pastRun(store, server, 'success', listedWindow(daysAgo(207), daysAgo(200)), 200);
+        for (let days = 180; days > 100; days--) await pastRun(store, server, 'success', ofAnotherCongress(days), days);
+        const runsListed = countRunsListed(store);
+        const run = await runTaskNow(store, server);
+        expect(run.summary.status).toBe('success');
+        expect(run.stored?.sourceWindow).toMatchObject({ from: daysAgo(90), to: NOW.toISOString() });
+        expect(run.warnings).toEqual([expect.objectContaining({ cause: 'coverage-gap', level: 'error', message: expect.stringContaining(`from ${daysAgo(101)} to ${daysAgo(90)}`) })]);
+        expect(run.warnings[0]!.message).toContain('no run in the last 90 days listed every Congress sitting');
+        expect(run.warnings[0]!.message).toContain('the span may begin earlier');
+        expect(runsListed()).toBe(1);
+      });
+    });
+
+    it('names the newest run past the horizon as the last covering run when it listed every Congress, past runs newer than the horizon that did not', async () => {
+      await withFreshStore(backend, async (store) => {
+        for (let days = 160; days > 100; days--) await pastRun(store, server, 'success', ofAnotherCongress(days), days);
+        const last = await pastRun(store, server, 'success', listedWindow(daysAgo(102), daysAgo(95)), 95);
+        for (let days = 80; days > 50; days--) await pastRun(store, server, 'success', ofAnotherCongress(days), days);
+        const runsListed = countRunsListed(store);
+        const run = await runTaskNow(store, server);
+        expect(run.warnings).toEqual([expect.objectContaining({ message: expect.stringContaining(`from ${daysAgo(95)} to ${daysAgo(90)}`) })]);
+        expect(run.warnings[0]!.message).toContain(`(the last covering run, ${last}, ended at ${daysAgo(95)})`);
+        // The 30 runs since the horizon, a page at a time, then the one before it.
+        expect(runsListed()).toBe(31);
+      });
+    });
+  });
+
   it('lists again the last hour of the covered window: a meeting shown late is added, one listed before counts unchanged', async () => {
     const coveredEnd = daysAgo(12);
     const beforeEnd = (minutes: number) => new Date(Date.parse(coveredEnd) - minutes * 60_000).toISOString();

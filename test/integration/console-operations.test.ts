@@ -127,6 +127,10 @@ describe('scheduled tasks and notifications through the API', () => {
     ['tasks.add', { name: 'bad', cron: 'every morning', source: 'synthetic:seed=1,count=1' }, 'USAGE'],
     ['tasks.add', { name: 'bad name!', cron: '0 6 * * *', source: 'synthetic:seed=1,count=1' }, 'USAGE'],
     ['tasks.add', { name: 'x', cron: '0 6 * * *', source: 'ftp:nowhere' }, 'SOURCE_SPEC_UNKNOWN'],
+    // One range with `gatehouse update --lookback-days`: a task's run could never list 0 or more than 90 days.
+    ['tasks.add', { name: 'x', cron: '0 6 * * *', source: 'congress:', lookbackDays: 0 }, 'INPUT_INVALID'],
+    ['tasks.add', { name: 'x', cron: '0 6 * * *', source: 'congress:', lookbackDays: 91 }, 'INPUT_INVALID'],
+    ['tasks.edit', { name: 'daily', lookbackDays: 3650 }, 'INPUT_INVALID'],
     ['tasks.edit', { name: 'ghost', cron: '0 6 * * *' }, 'NOT_FOUND'],
     ['tasks.edit', { name: 'ghost' }, 'USAGE'],
     ['tasks.run', { name: 'ghost' }, 'NOT_FOUND'],

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSnapshot, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
@@ -7,7 +6,7 @@ import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { domainRows } from '../helpers/domain-rows.js';
-import { availablePostgresBackend, PG_URL } from '../helpers/postgres.js';
+import { availablePostgresBackend, connectToPostgres as connect, PG_URL } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 const backend = await availablePostgresBackend();
@@ -15,13 +14,6 @@ const backend = await availablePostgresBackend();
 const RECORDS = hearingRecords(700);
 /** The last item of the second window of 256 (execute-run.ts MINIMUM_WINDOW): the next thing the run does is that window's lookup. */
 const LAST_OF_SECOND_WINDOW = 511;
-
-async function connect(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
 
 /**
  * Holds the schema's hearings table locked from another connection, so the run's next lookup

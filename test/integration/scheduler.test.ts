@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore } from '../../main/scheduler/index.js';
@@ -159,6 +160,7 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       time.set('2026-03-01T01:00:00Z');
       expect((await scheduler.tick()).entries).toMatchObject([{ task: 'broken', outcome: 'failed' }]);
       expect(sent.map((n) => n.cause)).toEqual(['run-failed']);
+      expect(sent[0]!.body).not.toContain('Not listed');
     });
   });
 
@@ -244,5 +246,60 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     } finally {
       await server.close();
     }
+  });
+
+  it('says in the failure notice of a Congress.gov task that could not start (the writer lock held) since when no run listed its updates, and nothing more when the next run covers them', async () => {
+    const server = await startFakeCongress({ house: [hearingRecord(510000, { updateDate: '2026-01-09T12:00:00Z' })] }, { honourDates: true });
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const holder = await backend.open(location);
+    try {
+      const time = manualClock('2026-01-10T05:30:00Z');
+      await addTask(store, { name: 'congress-daily', cron: '0 6 * * *', source: `congress:${server.baseUrl}` }, time.clock());
+      const { notifier, sent } = recordingNotifier(store, time.clock);
+      const openTaskSource = async (task: ScheduledTask) => fakeCongressSource(server, time.clock, { description: task.source, lookbackDays: task.lookbackDays });
+      const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task) => runTask(store, task, { notifier, clock: time.clock, openTaskSource }) });
+      time.set('2026-01-10T06:00:30Z');
+      const [first] = (await scheduler.tick()).entries;
+      expect(first).toMatchObject({ outcome: 'ran', status: 'success' });
+
+      time.set('2026-01-11T06:00:30Z');
+      // Taken at the tick's time: a heartbeat a day old would be stale, and the run would take the lock over.
+      await holder.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: time.clock(), staleAfterMs: 86_400_000 });
+      expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'failed' }]);
+      const failed = sent.filter((n) => n.cause === 'run-failed');
+      expect(failed).toHaveLength(1);
+      const firstRunId = first!.outcome === 'ran' ? first!.runId : null;
+      expect(failed[0]!.body).toContain(
+        `Not listed: updates to congress:${server.baseUrl} since 2026-01-10T06:00:30.000Z, where run ${firstRunId}'s window ended, are listed by no run yet; ` +
+          'the next run of the task lists them if it starts before 2026-04-10T06:00:30.000Z (90 days on)',
+      );
+
+      await holder.releaseWriterLock();
+      time.set('2026-01-12T06:00:30Z');
+      const [next] = (await scheduler.tick()).entries;
+      expect(next).toMatchObject({ outcome: 'ran', status: 'success' });
+      expect((await store.getRun(next!.outcome === 'ran' ? next!.runId : -1))?.sourceWindow?.from).toBe('2026-01-05T06:00:30.000Z');
+      expect(sent.map((n) => n.cause).filter((cause) => cause === 'run-failed' || cause === 'coverage-gap')).toEqual(['run-failed']);
+    } finally {
+      await holder.close();
+      await store.close();
+      await server.close();
+    }
+  });
+
+  it('says a Congress.gov task that never ran and cannot open its source left its whole lookback unlisted; a file task\'s notice says only why', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'congress-hourly', cron: '0 * * * *', source: 'congress:http://127.0.0.1:1/v3', lookbackDays: 3 }, time.clock());
+      const { notifier, sent } = recordingNotifier(store, time.clock);
+      const unopened = async () => {
+        throw new Error('congress: needs an API key');
+      };
+      const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task) => runTask(store, task, { clock: time.clock, openTaskSource: unopened }) });
+      time.set('2026-03-01T01:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'failed' }]);
+      expect(sent.map((n) => n.body)).toEqual(['congress: needs an API key. Not listed: updates to congress:http://127.0.0.1:1/v3 over the last 3 days were listed by no run of the task']);
+    });
   });
 });

@@ -8,6 +8,7 @@ import type { RecordSource, ResumeByIdentity, SourceItem } from '../types.js';
 import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
 import { systemClock } from './timing.js';
 import {
+  catchUpHorizon,
   catchUpWindow,
   checkCongress,
   checkLookbackDays,
@@ -115,6 +116,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
         congresses = listedCongresses(window, options.congress);
         return caught.uncovered && { from: caught.uncovered.from.toISOString(), to: caught.uncovered.to.toISOString() };
       },
+      catchUpHorizon: catchUpHorizon(at).toISOString(),
     },
     items: ({ skip = 0, signal, resume } = {}) => resume
       ? reader.items({ window: windowOf(resume.window), congresses: congressesOf(resume.window, congresses) }, Math.max(0, skip), signal, resume)

@@ -1,8 +1,8 @@
 import { GatehouseError } from '../../../shared/errors.js';
+import { lookbackDaysSchema, MAX_LOOKBACK_DAYS } from '../../../shared/lookback.js';
 import type { SourceWindow } from '../../../shared/run.js';
 
-export const DEFAULT_LOOKBACK_DAYS = 7;
-export const MAX_LOOKBACK_DAYS = 90;
+export { DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from '../../../shared/lookback.js';
 const DAY_MS = 86_400_000;
 
 export interface LookbackWindow {
@@ -37,9 +37,14 @@ export function catchUpWindow(now: Date, lookbackDays: number, coveredUntil: Dat
   const plain = lookbackWindow(now, lookbackDays);
   const reachFrom = coveredUntil.getTime() - CATCH_UP_OVERLAP_MS;
   if (reachFrom >= plain.from.getTime()) return { window: plain, uncovered: null };
-  const cap = lookbackWindow(now, MAX_LOOKBACK_DAYS).from;
+  const cap = catchUpHorizon(now);
   if (coveredUntil.getTime() >= cap.getTime()) return { window: { from: new Date(Math.max(reachFrom, cap.getTime())), to: now }, uncovered: null };
   return { window: { from: cap, to: now }, uncovered: { from: coveredUntil, to: cap } };
+}
+
+/** The furthest back a run at `now` reaches, however long ago its task's last covering run ended. */
+export function catchUpHorizon(now: Date): Date {
+  return lookbackWindow(now, MAX_LOOKBACK_DAYS).from;
 }
 
 /** A window a run recorded, read; null for one missing or unreadable (text that is not an instant, from after to). */
@@ -127,7 +132,7 @@ function easternOffsetMinutes(instant: Date): number {
 }
 
 export function checkLookbackDays(days: number): number {
-  if (!Number.isInteger(days) || days < 1 || days > MAX_LOOKBACK_DAYS) {
+  if (!lookbackDaysSchema.safeParse(days).success) {
     throw new GatehouseError('USAGE', `lookback days must be a whole number from 1 to ${MAX_LOOKBACK_DAYS}, got ${days}`);
   }
   return days;
