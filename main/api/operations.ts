@@ -20,8 +20,8 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
   const { store, engine } = context;
   return {
     'flags.list': async ({ scope }) => flagViews(store, scope),
-    'flags.set': async ({ flag, scope, value, reason }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
-    'flags.unset': async ({ flag, scope, reason }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator: requireOperator(caller) })),
+    'flags.set': async ({ flag, scope, value, reason, expected }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, expected, operator: requireOperator(caller) })),
+    'flags.unset': async ({ flag, scope, reason, expected }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, expected, operator: requireOperator(caller) })),
     'flags.history': async (query) => (await flagStore(store).history(flagHistoryQuery(query))).map(flagEventView),
     'flags.revert': async ({ eventId, reason }, caller) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator: requireOperator(caller) })),
     'canary.report': async ({ task, since }) => {
