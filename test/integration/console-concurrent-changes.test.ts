@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flagStore } from '../../main/flags/index.js';
 import type { FlagView } from '../../shared/api-operations.js';
+import type { SensitivityStateView } from '../../shared/api-sensitivity.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { callApi, data, servedPerTest, signIn } from '../helpers/console-http.js';
@@ -96,5 +97,36 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
     const staleUnset = runCli(['flags', 'unset', 'BATCH_SIZE', '--expect', '20', '--reason', 'back to default', '--db', served.location]);
     expect(staleUnset.code).toBe(2);
     expect(await storedAsShown(ada, 'BATCH_SIZE')).toBe(200);
+  });
+
+  it('refuses a sensitivity save edited from a version someone has since replaced, naming theirs, and saves nothing', async () => {
+    const ada = await browser('Ada');
+    const grace = await browser('Grace');
+    await data(served.server, 'tasks.add', { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=10' }, ada);
+    const seen = async (cookie: string) => (await data<SensitivityStateView>(served.server, 'sensitivity.get', { task: 'daily' }, cookie)).version?.version ?? null;
+    const [adaSaw, graceSaw] = [await seen(ada), await seen(grace)];
+    expect([adaSaw, graceSaw]).toEqual([null, null]);
+
+    await data(served.server, 'sensitivity.save', { task: 'daily', settings: { metrics: { fetched: 'high' }, minSignals: 1 }, reason: 'catch spikes', basedOnVersion: adaSaw }, ada);
+    const stale = await callApi(served.server, 'sensitivity.save', { task: 'daily', settings: { metrics: {}, minSignals: 3 }, reason: 'fewer alerts', basedOnVersion: graceSaw }, grace);
+    expect(stale.status).toBe(409);
+    expect(stale.result.ok ? '' : stale.result.error.message).toContain("daily's sensitivity is now version 1 (saved by Ada");
+    const history = await data<{ version: number; operator: string }[]>(served.server, 'sensitivity.history', { task: 'daily' }, grace);
+    expect(history.map(({ version, operator }) => [version, operator])).toEqual([[1, 'Ada']]);
+
+    const retried = await data<{ version: number }>(served.server, 'sensitivity.save', { task: 'daily', settings: { metrics: {}, minSignals: 3 }, reason: 'fewer alerts', basedOnVersion: 1 }, grace);
+    expect(retried.version).toBe(2);
+  });
+
+  it('lets exactly one of two simultaneous sensitivity saves from the same version through', async () => {
+    const ada = await browser('Ada');
+    const grace = await browser('Grace');
+    await data(served.server, 'tasks.add', { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=10' }, ada);
+    const replies = await Promise.all([
+      callApi(served.server, 'sensitivity.save', { task: 'daily', settings: { metrics: {}, minSignals: 2 }, reason: 'two signals', basedOnVersion: null }, ada),
+      callApi(served.server, 'sensitivity.save', { task: 'daily', settings: { metrics: {}, minSignals: 3 }, reason: 'three signals', basedOnVersion: null }, grace),
+    ]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 409]);
+    expect(await data<unknown[]>(served.server, 'sensitivity.history', { task: 'daily' }, ada)).toHaveLength(1);
   });
 });
