@@ -153,6 +153,12 @@ export const taskEditInputSchema = z.object({
   source: z.string().trim().min(1).max(2_000).optional(),
   lookbackDays: z.number().int().min(0).max(3_650).optional(),
   enabled: z.boolean().optional(),
+  /**
+   * The task's fields as the operator saw them (tasks.list). Given, a field someone changed since
+   * refuses the edit with CONFLICT naming it and who changed the task, instead of the edit
+   * overwriting it unseen; the console always sends what its form was loaded with.
+   */
+  expected: z.object({ cron: z.string().optional(), source: z.string().optional(), lookbackDays: z.number().int().optional(), enabled: z.boolean().optional() }).optional(),
 });
 
 export const taskHistoryInputSchema = z

@@ -32,7 +32,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     'tasks.list': async () => (await taskStore(store).list()).map((task) => taskView(task)),
     // Who changed a task is kept with the change, in its audit event (task_events).
     'tasks.add': async (input, caller) => taskView(await addTask(store, input, new Date(), requireOperator(caller))),
-    'tasks.edit': async ({ name, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller))),
+    'tasks.edit': async ({ name, expected, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller), expected)),
     'tasks.history': (query) => taskHistory(store, query),
     'tasks.run': async ({ name }) => {
       const task = await requireTask(store, name);

@@ -129,4 +129,25 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
     expect(replies.map((reply) => reply.status).sort()).toEqual([200, 409]);
     expect(await data<unknown[]>(served.server, 'sensitivity.history', { task: 'daily' }, ada)).toHaveLength(1);
   });
+
+  it('refuses a task edit from a form loaded before someone else changed the task, naming the field, and changes nothing', async () => {
+    const ada = await browser('Ada');
+    const grace = await browser('Grace');
+    await data(served.server, 'tasks.add', { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=10', lookbackDays: 7 }, ada);
+    const loaded = { cron: '0 6 * * *', source: 'synthetic:seed=1,count=10', lookbackDays: 7 };
+    // Ada moves the schedule; Grace, with the old form open, changes the lookback and sends the old schedule back.
+    await data(served.server, 'tasks.edit', { name: 'daily', ...loaded, cron: '0 7 * * *', expected: loaded }, ada);
+    const stale = await callApi(served.server, 'tasks.edit', { name: 'daily', ...loaded, lookbackDays: 30, expected: loaded }, grace);
+    expect(stale.status).toBe(409);
+    expect(stale.result.ok ? '' : stale.result.error.message).toContain('task "daily" was changed meanwhile (by Ada');
+    expect(stale.result.ok ? '' : stale.result.error.message).toContain('cron is now "0 7 * * *", not "0 6 * * *"');
+    const [task] = await data<{ cron: string; lookbackDays: number }[]>(served.server, 'tasks.list', {}, grace);
+    expect(task).toMatchObject({ cron: '0 7 * * *', lookbackDays: 7 });
+
+    // A toggle from a stale view (it showed the task enabled; Ada has disabled it) is refused too.
+    await data(served.server, 'tasks.edit', { name: 'daily', enabled: false, expected: { enabled: true } }, ada);
+    const staleToggle = await callApi(served.server, 'tasks.edit', { name: 'daily', enabled: false, expected: { enabled: true } }, grace);
+    expect(staleToggle.status).toBe(409);
+    expect((await data<unknown[]>(served.server, 'tasks.history', { task: 'daily' }, ada))).toHaveLength(3);
+  });
 });
