@@ -56,8 +56,14 @@ export const flagsListInputSchema = z.object({ scope: z.string().trim().min(1).m
 
 const scope = z.string().trim().min(1).max(80).default('global');
 
-export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason });
-export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason });
+/**
+ * The value stored for the scope when the operator decided (null: none stored), as flags.list showed
+ * it. Given, a change someone else made meanwhile refuses this one with CONFLICT naming the value now
+ * stored and who set it, instead of being overwritten unseen; the console always sends it.
+ */
+const expected = flagValueSchema.nullable().optional();
+export const flagSetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, value: flagValueSchema, reason, expected });
+export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).max(100), scope, reason, expected });
 /** Newest first; `after` is the id of the last event of the previous page. */
 export const flagHistoryInputSchema = z
   .object({ flag: z.string().optional(), scope: z.string().optional(), limit: z.number().int().min(1).max(1_000).default(200), after: z.number().int().positive().optional() })
@@ -148,6 +154,12 @@ export const taskEditInputSchema = z.object({
   source: z.string().trim().min(1).max(2_000).optional(),
   lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().optional(),
+  /**
+   * The task's fields as the operator saw them (tasks.list). Given, a field someone changed since
+   * refuses the edit with CONFLICT naming it and who changed the task, instead of the edit
+   * overwriting it unseen; the console always sends what its form was loaded with.
+   */
+  expected: z.object({ cron: z.string().optional(), source: z.string().optional(), lookbackDays: z.number().int().optional(), enabled: z.boolean().optional() }).optional(),
 });
 
 export const taskHistoryInputSchema = z

@@ -59,6 +59,12 @@ export const sensitivitySaveInputSchema = z.object({
   settings: sensitivitySettingsSchema,
   /** Every change carries a reason (DESIGN §4). */
   reason: z.string().trim().min(1, 'a reason is required').max(2_000),
+  /**
+   * The version the settings were edited from, as sensitivity.get showed it (null: none saved yet).
+   * Given, a version someone saved since refuses this save with CONFLICT naming it, instead of being
+   * replaced unseen; the console always sends it.
+   */
+  basedOnVersion: z.number().int().positive().nullable().optional(),
 });
 /** Newest first; `after` is the id of the last version of the previous page. */
 export const sensitivityHistoryInputSchema = z

@@ -4,6 +4,7 @@ import { MAX_UPLOAD_BYTES, type ApiCaller, type ApiHandlers, type ConsoleEvent }
 import { osUserCaller } from './caller.js';
 import { dispatch, httpStatusOf } from './dispatch.js';
 import type { EngineHost } from './engine-host.js';
+import { EventStreams } from './event-stream.js';
 import { DEFAULT_SESSION_TTL_MS, randomSecret, sameSecret, SessionBook } from './http-sessions.js';
 import { rendererFile, type RendererFile } from './renderer-files.js';
 
@@ -71,7 +72,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const apiToken = options.apiToken ?? randomSecret();
   const apiCaller: ApiCaller = { operator: options.apiOperator ?? osUserCaller().operator, identity: 'api-token' };
   const sessions = new SessionBook(options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, options.now ?? Date.now);
-  const streams = new Set<http.ServerResponse>();
+  const streams = new EventStreams();
   let port = 0;
   const server = http.createServer((request, response) => {
     void handle(request, response).catch(() => send(response, 500, TEXT, 'internal error'));
@@ -84,7 +85,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (request.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) return signIn(url.searchParams.get('token') ?? '', request, response);
     const caller = authenticate(request);
     if (typeof caller === 'string') return send(response, 401, TEXT, caller);
-    if (url.pathname === '/api/events' && request.method === 'GET') return openEventStream(response);
+    if (url.pathname === '/api/events' && request.method === 'GET') return streams.open(response, lastEventId(request), SECURITY_HEADERS);
     if (url.pathname.startsWith('/api/')) return callApi(request, response, url.pathname.slice('/api/'.length), caller);
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, TEXT, 'method not allowed');
     return serveStatic(options.staticRoot, url.pathname, response);
@@ -134,21 +135,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     send(response, httpStatusOf(result), JSON_TYPE, JSON.stringify(result));
   }
 
-  function openEventStream(response: http.ServerResponse): void {
-    response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    response.write(': connected\n\n');
-    streams.add(response);
-    response.on('close', () => streams.delete(response));
-  }
-
-  const broadcast = (name: 'run' | 'operation', event: ConsoleEvent) => {
-    const frame = `event: ${name}\ndata: ${JSON.stringify(event)}\n\n`;
-    for (const stream of streams) stream.write(frame);
-  };
+  const broadcast = (name: 'run' | 'operation', event: ConsoleEvent) => streams.broadcast(name, event);
   const unsubscribe = [options.engine.subscribe((event) => broadcast('run', event)), options.engine.subscribeOperations((event) => broadcast('operation', event))];
-  const keepalive = setInterval(() => {
-    for (const stream of streams) stream.write(': keepalive\n\n');
-  }, SSE_KEEPALIVE_MS);
+  const keepalive = setInterval(() => streams.keepalive(), SSE_KEEPALIVE_MS);
   keepalive.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -164,7 +153,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     async close() {
       unsubscribe.forEach((stop) => stop());
       clearInterval(keepalive);
-      for (const stream of streams) stream.end();
+      streams.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -182,6 +171,12 @@ function fromOurOrigin(request: http.IncomingMessage, port: number): boolean {
   if (origin !== undefined && !allowedHosts.some((host) => origin === `http://${host}`)) return false;
   const site = request.headers['sec-fetch-site'];
   return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+/** The id of the last event a reconnecting EventSource saw. */
+function lastEventId(request: http.IncomingMessage): string | undefined {
+  const header = request.headers['last-event-id'];
+  return typeof header === 'string' && header !== '' ? header : undefined;
 }
 
 function cookieValue(header: string, name: string): string | undefined {

@@ -20,8 +20,8 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
   const { store, engine } = context;
   return {
     'flags.list': async ({ scope }) => flagViews(store, scope),
-    'flags.set': async ({ flag, scope, value, reason }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, operator: requireOperator(caller) })),
-    'flags.unset': async ({ flag, scope, reason }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, operator: requireOperator(caller) })),
+    'flags.set': async ({ flag, scope, value, reason, expected }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, expected, operator: requireOperator(caller) })),
+    'flags.unset': async ({ flag, scope, reason, expected }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, expected, operator: requireOperator(caller) })),
     'flags.history': async (query) => (await flagStore(store).history(flagHistoryQuery(query))).map(flagEventView),
     'flags.revert': async ({ eventId, reason }, caller) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator: requireOperator(caller) })),
     'canary.report': async ({ task, since }) => {
@@ -32,7 +32,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     'tasks.list': async () => (await taskStore(store).list()).map((task) => taskView(task)),
     // Who changed a task is kept with the change, in its audit event (task_events).
     'tasks.add': async (input, caller) => taskView(await addTask(store, input, new Date(), requireOperator(caller))),
-    'tasks.edit': async ({ name, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller))),
+    'tasks.edit': async ({ name, expected, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller), expected)),
     'tasks.history': (query) => taskHistory(store, query),
     'tasks.run': async ({ name }) => {
       const task = await requireTask(store, name);

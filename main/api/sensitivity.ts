@@ -20,7 +20,7 @@ export function sensitivityHandlers(store: Store, source: string): SensitivityHa
       const withStaging = target === null ? null : await withStagingLedger(target, (ledger) => whatIfForTask(store, task, settings, {}, ledger));
       return withStaging ?? whatIfForTask(store, task, settings);
     },
-    'sensitivity.save': ({ task, settings, reason }, caller) => saveSensitivity(store, { task, settings, reason, operator: requireOperator(caller) }),
+    'sensitivity.save': ({ task, settings, reason, basedOnVersion }, caller) => saveSensitivity(store, { task, settings, reason, basedOnVersion, operator: requireOperator(caller) }),
     'sensitivity.history': ({ task, limit, after }) => sensitivityHistory(store, { task, limit, after }),
   };
 }

@@ -39,6 +39,7 @@ export {
   type SnapshotKind,
 } from './snapshots.js';
 export { backupsList, pruneReport } from './backups-view.js';
+export { settleOrphanedRuns } from './lock.js';
 export { undoJournal, type RollbackEventRecord } from './undo-journal.js';
 export { snapshotBeforeRun } from './before-run.js';
 export { decideSnapshot, type SnapshotRequest } from './snapshot-policy.js';

@@ -24,3 +24,17 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, action:
     await store.releaseWriterLock();
   }
 }
+
+/**
+ * A run left `running` by a process that died (kill -9 of `gatehouse serve` mid-update, a crash)
+ * is only marked `interrupted`, with its resume hint, by the next writer; until then the console
+ * shows it running for good. This takes the lock for a moment, as any writer would, which marks
+ * such runs interrupted; a live writer keeps the lock, and its run stays running.
+ */
+export async function settleOrphanedRuns(store: Store, clock: () => Date = () => new Date()): Promise<void> {
+  try {
+    await withWriterLock(store, clock, 'settle runs left running', async () => undefined);
+  } catch (error) {
+    if (!(error instanceof GatehouseError && error.code === 'LOCK_HELD')) throw error;
+  }
+}

@@ -10,7 +10,7 @@ import {
 import { GatehouseError } from '../../shared/errors.js';
 import { resumable } from '../engine/open-run.js';
 import { WriterLockLost, type Store } from '../store/index.js';
-import { withWriterLock } from './lock.js';
+import { settleOrphanedRuns, withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { undoJournal, type JournalEntry, type JournalOutcome, type JournalPosition, type PageUndos, type RollbackCounts, type UndoTarget, type UndoTx } from './undo-journal.js';
 
@@ -135,18 +135,11 @@ async function lookUnderTheLock(store: Store, clock: () => Date, request: Checke
 }
 
 /**
- * A run left `running` by a process that died (kill -9, a crash) is only marked `interrupted` by
- * the next writer. A preview, which takes no lock, would tell support to stop a process that is
- * gone: so for a run still marked running it takes the lock for a moment, as any writer would,
- * which marks the run interrupted if its writer is gone; a live run keeps the lock and stays running.
+ * A preview takes no lock, so for a run still marked running whose writer is gone it would tell
+ * support to stop a process that no longer exists: settle such runs first.
  */
 async function markRunInterruptedIfOrphaned(store: Store, runId: number, clock: () => Date): Promise<void> {
-  if ((await store.getRun(runId))?.status !== 'running') return;
-  try {
-    await withWriterLock(store, clock, 'preview a rollback', async () => undefined);
-  } catch (error) {
-    if (!(error instanceof GatehouseError && error.code === 'LOCK_HELD')) throw error;
-  }
+  if ((await store.getRun(runId))?.status === 'running') await settleOrphanedRuns(store, clock);
 }
 
 type CheckedRequest = ReturnType<typeof checkRequest>;

@@ -26,7 +26,13 @@ interface FlagsOptions {
   operator?: string;
   limit?: string;
   after?: string;
+  expect?: string;
   json?: boolean;
+}
+
+/** `--expect none`: the change expects no stored value for the scope (every flag is a boolean or a number). */
+function expectedOption(text: string | undefined): string | null | undefined {
+  return text?.trim().toLowerCase() === 'none' ? null : text;
 }
 
 function show(value: unknown): string {
@@ -48,7 +54,8 @@ function changeOptions(command: Command): Command {
   return command
     .option('--scope <scope>', 'global | kill | task:NAME (default global); kill: off for every task, whatever their own values')
     .option('--reason <text>', 'why (required: every change is audited)')
-    .option('--operator <name>', 'who is making the change (default: the OS user)');
+    .option('--operator <name>', 'who is making the change (default: the OS user)')
+    .option('--expect <value>', 'change only if the value stored for the scope is still this (`none`: nothing stored); otherwise refuse with exit 2 and say who changed it');
 }
 
 export function registerFlagsCommand(program: Command): void {
@@ -81,16 +88,16 @@ export function registerFlagsCommand(program: Command): void {
       }),
     );
 
-  const positional = { flag: 'flag', value: 'value', eventId: 'eventId' };
+  const positional = { flag: 'flag', value: 'value', eventId: 'eventId', expected: '--expect' };
   common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
     .action(async (flag: string, value: string, options: FlagsOptions) => {
-      const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
+      const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
       await withStore(options.db, async (store) => printEvent(await setFlag(store, input), options.json));
     });
 
   common(changeOptions(flags.command('unset <flag>').description('remove the value stored for a scope (audited)')))
     .action(async (flag: string, options: FlagsOptions) => {
-      const input = parseOptions(withOperator(flagUnsetInputSchema), { flag, scope: options.scope, reason: options.reason, operator: options.operator }, positional);
+      const input = parseOptions(withOperator(flagUnsetInputSchema), { flag, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
       await withStore(options.db, async (store) => printEvent(await unsetFlag(store, input), options.json));
     });
 

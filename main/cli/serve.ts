@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
+import { settleOrphanedRuns } from '../backup/index.js';
 import { openStore } from '../store/index.js';
+import { toErrorPayload } from '../../shared/errors.js';
 import { databaseOption } from './database.js';
 import { cliLog } from './notifier.js';
 import { parseOptions } from './input.js';
@@ -45,6 +47,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
   }
   const store = await openStore(location);
+  // A run left `running` when a server was killed shows at once as interrupted, with its resume hint.
+  await settleOrphanedRuns(store).catch((error: unknown) => log.warn(`runs left running were not checked: ${toErrorPayload(error).message}`));
   const engine = createWorkerEngineHost({ location });
   const staticRoot = flags.static ?? defaultStaticRoot();
   const preferences = memoryPreferences();

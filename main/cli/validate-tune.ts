@@ -63,7 +63,8 @@ export function registerTuneCommand(validate: Command): void {
       const input = parseOptions(tuneInputSchema, { ...flags, dryRun: flags.dryRun ?? false, db: undefined, json: undefined, staging: undefined });
       const staging = existingStagingFor(databaseOption(flags.db), flags.staging);
       await withStore(flags.db, async (store) => {
-        const current = (await sensitivityInForce(store, input.task)).settings;
+        const inForce = await sensitivityInForce(store, input.task);
+        const current = inForce.settings;
         const after: SensitivitySettings = {
           metrics: input.metric ? { ...current.metrics, [input.metric]: input.sensitivity } : current.metrics,
           minSignals: input.minSignals ?? current.minSignals,
@@ -72,7 +73,7 @@ export function registerTuneCommand(validate: Command): void {
         const withStaging = staging === null ? null : await withStagingLedger(staging, (ledger) => whatIfForTask(store, input.task, after, {}, ledger));
         if (withStaging === null && flags.staging !== undefined) throw new GatehouseError('NOT_FOUND', `staging database ${flags.staging} does not exist`);
         const whatIf = withStaging ?? (await whatIfForTask(store, input.task, after));
-        const saved = input.dryRun ? null : await saveSensitivity(store, { task: input.task, settings: after, reason: input.reason!, operator: actorName(input.operator) });
+        const saved = input.dryRun ? null : await saveSensitivity(store, { task: input.task, settings: after, reason: input.reason!, operator: actorName(input.operator), basedOnVersion: inForce.version?.version ?? null });
         if (flags.json) return printJson({ ...whatIf, saved });
         printWhatIf(whatIf);
         process.stdout.write(saved ? `saved version ${saved.version} of ${saved.task}'s sensitivity by ${saved.operator}: ${saved.reason}\n` : 'dry run: nothing saved\n');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, Notification, session } from 'electron';
 import { RUN_EVENT_CHANNEL } from '../../shared/api.js';
 import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, osUserCaller, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
+import { settleOrphanedRuns } from '../backup/index.js';
 import type { DesktopNotifier } from '../scheduler/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
@@ -67,6 +68,8 @@ async function start(): Promise<void> {
   // First start: a demo history so the console is alive at once. Runs before the window opens.
   await seedDemoDatabase(location);
   store = await openStore(location);
+  // A run left `running` when the app was killed shows at once as interrupted, with its resume hint.
+  await settleOrphanedRuns(store).catch(() => undefined);
   const preferences = desktopPreferences(app.getPath('userData'));
   engine = createWorkerEngineHost({ location, workerScript: path.join(__dirname, 'engine-worker.cjs') });
   const notifications: ConsoleNotifications = { desktop: desktopNotifier, log: appLog(path.join(app.getPath('userData'), 'gatehouse.log')) };

@@ -13,6 +13,11 @@ export interface FlagChangeRequest {
   operator?: string;
   reason: string | undefined;
   now?: Date;
+  /**
+   * The value stored for the scope when the operator decided (null: none stored; operator text is
+   * read in the flag's type). Given, the change is refused with CONFLICT if it has changed since.
+   */
+  expected?: FlagValue | string | null;
 }
 
 /** Who made a change: the operator name when given, else the OS user. */
@@ -46,6 +51,14 @@ export function checkFlagValue(definition: FlagDefinition, input: FlagValue | st
   return value as FlagValue;
 }
 
+/** The expected stored value as JSON text, read in the flag's type; undefined when the change expects nothing. */
+function expectedJson(definition: FlagDefinition, expected: FlagValue | string | null | undefined): string | null | undefined {
+  if (expected === undefined || expected === null) return expected;
+  const value = typeof expected === 'string' && definition.type !== 'string' ? parseFlagInput(definition, expected) : expected;
+  if (value === null) throw new GatehouseError('USAGE', `bad expected value "${String(expected)}": ${definition.name} takes ${definition.type === 'boolean' ? 'true or false' : 'a whole number'}`);
+  return JSON.stringify(value);
+}
+
 /** A kill holds its flag off (a kill switch on) and nothing else: a kill that turned something on would be no kill. */
 function checkKill(definition: FlagDefinition, scope: string, value: FlagValue): void {
   if (scope !== KILL_SCOPE) return;
@@ -66,6 +79,7 @@ export async function setFlag(store: Store, request: FlagChangeRequest & { value
     actor: actorName(request.operator),
     reason: requiredReason(request.reason),
     at: (request.now ?? new Date()).toISOString(),
+    expectedJson: expectedJson(definition, request.expected),
   });
 }
 
@@ -78,6 +92,7 @@ export async function unsetFlag(store: Store, request: FlagChangeRequest): Promi
     actor: actorName(request.operator),
     reason: requiredReason(request.reason),
     at: (request.now ?? new Date()).toISOString(),
+    expectedJson: expectedJson(definition, request.expected),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { GatehouseError } from '../../shared/errors.js';
 import { atOrAfter, newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
@@ -15,6 +16,12 @@ export interface FlagChange {
   actor: string;
   reason: string;
   at: string;
+  /**
+   * The stored value (JSON text; null: none) the change was based on, as the operator saw it. When
+   * given, a change made meanwhile by someone else refuses this one with CONFLICT instead of being
+   * silently overwritten; undefined changes whatever is stored.
+   */
+  expectedJson?: string | null;
 }
 
 /** A store's feature flag values by scope (`global`, `task:NAME`) and the audit event of every change. */
@@ -48,15 +55,20 @@ class FlagStore {
     const value = change.valueJson === null ? null : { valueJson: change.valueJson, updatedAt: change.at, updatedBy: change.actor };
     if (value !== null) {
       const inserted = await trx.insertInto('flagValues').values({ flag: change.flag, scope: change.scope, ...value }).onConflict((oc) => oc.columns(['flag', 'scope']).doNothing()).returning('flag').executeTakeFirst();
-      if (inserted) return null;
+      if (inserted) {
+        // Thrown inside the transaction, so the insert goes with it.
+        refuseStaleChange(change, undefined);
+        return null;
+      }
     }
     const old = await trx
       .selectFrom('flagValues')
-      .select('valueJson')
+      .select(['valueJson', 'updatedBy', 'updatedAt'])
       .where('flag', '=', change.flag)
       .where('scope', '=', change.scope)
       .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
+    refuseStaleChange(change, old);
     if (value === null) await trx.deleteFrom('flagValues').where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
     else await trx.updateTable('flagValues').set(value).where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
     return old?.valueJson ?? null;
@@ -76,5 +88,24 @@ class FlagStore {
 
   async event(id: number): Promise<FlagEvent | null> {
     return (await this.driver.db.selectFrom('flagEvents').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+}
+
+/** A change based on a value that is no longer stored would overwrite someone else's change unseen (a lost update). */
+function refuseStaleChange(change: FlagChange, stored: Pick<StoredFlagValue, 'valueJson' | 'updatedBy' | 'updatedAt'> | undefined): void {
+  if (change.expectedJson === undefined || sameJson(change.expectedJson, stored?.valueJson ?? null)) return;
+  const now = stored ? `${stored.valueJson} (set by ${stored.updatedBy} at ${stored.updatedAt})` : 'unset';
+  const seen = change.expectedJson === null ? 'unset' : change.expectedJson;
+  throw new GatehouseError('CONFLICT', `${change.flag} [${change.scope}] is now ${now}, not ${seen} as this change expected: someone changed it meanwhile; nothing was changed`, {
+    hint: 'look at the value now in force (and `gatehouse flags history`), then make the change again if it is still needed',
+  });
+}
+
+function sameJson(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return a === b;
   }
 }

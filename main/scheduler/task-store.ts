@@ -75,10 +75,12 @@ class TaskStore {
   }
 
   /** The change and its audit event in one transaction; the task is read under its row lock, so the event's "before" is the one replaced. */
-  async update(name: string, patch: ScheduledTaskPatch, at: string, operator: string): Promise<ScheduledTask> {
+  /** `expected`: the fields as the operator saw them; any that differ now refuse the change (CONFLICT), so nobody's edit is replaced unseen. */
+  async update(name: string, patch: ScheduledTaskPatch, at: string, operator: string, expected: ScheduledTaskPatch = {}): Promise<ScheduledTask> {
     return this.driver.transaction(async (trx) => {
       const before = await trx.selectFrom('scheduledTasks').selectAll().where('name', '=', name).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
       if (!before) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+      await refuseStaleEdit(trx, taskFromRow(before), expected);
       const { enabled, ...rest } = patch;
       const row = await trx
         .updateTable('scheduledTasks')
@@ -140,4 +142,14 @@ class NotificationThrottle {
       return { send: true, folded: row.folded };
     });
   }
+}
+
+async function refuseStaleEdit(trx: Db, task: ScheduledTask, expected: ScheduledTaskPatch): Promise<void> {
+  const changed = (Object.keys(expected) as (keyof ScheduledTaskPatch)[]).filter((field) => expected[field] !== undefined && expected[field] !== task[field]);
+  if (changed.length === 0) return;
+  const last = await trx.selectFrom('taskEvents').select(['operator', 'at']).where('task', '=', task.name).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const fields = changed.map((field) => `${field} is now ${JSON.stringify(task[field])}, not ${JSON.stringify(expected[field])}`).join('; ');
+  throw new GatehouseError('CONFLICT', `task "${task.name}" was changed meanwhile${last ? ` (by ${last.operator} at ${last.at})` : ''}: ${fields}; nothing was changed`, {
+    hint: 'look at the task as it is now, then make the change again if it is still needed',
+  });
 }

@@ -50,14 +50,15 @@ export async function addTask(store: Store, input: TaskInput, now: Date = new Da
   }, actorName(operator));
 }
 
-export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch, now: Date = new Date(), operator?: string): Promise<ScheduledTask> {
+/** `expected`: the task's fields as the operator saw them; a field someone has changed since refuses the edit (CONFLICT). */
+export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch, now: Date = new Date(), operator?: string, expected?: ScheduledTaskPatch): Promise<ScheduledTask> {
   const checked: ScheduledTaskPatch = {};
   if (patch.cron !== undefined) checked.cron = checkCron(patch.cron);
   if (patch.source !== undefined) checked.source = checkSource(patch.source);
   if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookbackDays(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;
   if (Object.keys(checked).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, a source, lookback days or enabled');
-  return taskStore(store).update(name, checked, now.toISOString(), actorName(operator));
+  return taskStore(store).update(name, checked, now.toISOString(), actorName(operator), expected);
 }
 
 export async function requireTask(store: Store, name: string): Promise<ScheduledTask> {

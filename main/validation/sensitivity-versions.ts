@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { GatehouseError } from '../../shared/errors.js';
 import { newestFirstPage, type Database, type QueryLayer, type Store } from '../store/index.js';
 
 /** One saved version of a task's sensitivity settings (JSON text), with who saved it, why and when. */
@@ -29,14 +30,32 @@ class SensitivityVersions {
   }
 
   /**
-   * Saves the next version of the task's settings. Two saves racing for one number: the unique
-   * (task, version) key refuses the second, so no version is ever overwritten.
+   * Saves the next version of the task's settings. `basedOn` is the version the new settings were
+   * edited from (null: none was saved yet): when another has been saved since, the save is refused
+   * with CONFLICT rather than silently replacing it. Two saves racing for one number: the unique
+   * (task, version) key refuses the second, which is refused the same way.
    */
-  async add(version: NewSensitivityVersion): Promise<SensitivityVersionRow> {
-    return this.driver.transaction(async (trx) => {
-      const latest = await trx.selectFrom('sensitivityVersions').select((eb) => eb.fn.max('version').as('version')).where('task', '=', version.task).executeTakeFirst();
-      const next = Number(latest?.version ?? 0) + 1;
-      return trx.insertInto('sensitivityVersions').values({ ...version, version: next }).returningAll().executeTakeFirstOrThrow();
+  async add(version: NewSensitivityVersion, basedOn?: number | null): Promise<SensitivityVersionRow> {
+    let latest: number | null = null;
+    try {
+      return await this.driver.transaction(async (trx) => {
+        const found = await trx.selectFrom('sensitivityVersions').select((eb) => eb.fn.max('version').as('version')).where('task', '=', version.task).executeTakeFirst();
+        latest = found?.version == null ? null : Number(found.version);
+        if (basedOn !== undefined && basedOn !== latest) await this.refuseStale(version.task, basedOn);
+        return trx.insertInto('sensitivityVersions').values({ ...version, version: (latest ?? 0) + 1 }).returningAll().executeTakeFirstOrThrow();
+      });
+    } catch (error) {
+      const now = await this.inForce(version.task);
+      if (error instanceof GatehouseError || now === null || now.version === latest) throw error;
+      return this.refuseStale(version.task, latest);
+    }
+  }
+
+  private async refuseStale(task: string, basedOn: number | null): Promise<never> {
+    const now = await this.inForce(task);
+    const saved = now ? `version ${now.version} (saved by ${now.operator} at ${now.at}: ${now.reason})` : 'no saved version';
+    throw new GatehouseError('CONFLICT', `${task}'s sensitivity is now ${saved}, not ${basedOn === null ? 'unsaved' : `version ${basedOn}`} as this change started from: someone saved meanwhile; nothing was saved`, {
+      hint: 'reload the settings in force, then make the change again if it is still needed',
     });
   }
 

@@ -114,6 +114,8 @@ export interface SensitivitySave {
   reason: string;
   operator: string;
   at?: string;
+  /** The version the settings were edited from (null: none saved yet); given, a newer one refuses the save (CONFLICT). */
+  basedOnVersion?: number | null;
 }
 
 export async function saveSensitivity(store: Store, save: SensitivitySave): Promise<SensitivityVersionView> {
@@ -121,7 +123,7 @@ export async function saveSensitivity(store: Store, save: SensitivitySave): Prom
   const reason = save.reason.trim();
   if (reason === '') throw new GatehouseError('USAGE', '--reason must say why (it is recorded with the version)');
   const settings = sensitivitySettingsSchema.parse(save.settings);
-  const row = await sensitivityVersions(store).add({ task: save.task, settingsJson: JSON.stringify(settings), operator: save.operator, reason, at: save.at ?? new Date().toISOString() });
+  const row = await sensitivityVersions(store).add({ task: save.task, settingsJson: JSON.stringify(settings), operator: save.operator, reason, at: save.at ?? new Date().toISOString() }, save.basedOnVersion);
   return versionView(row);
 }
 

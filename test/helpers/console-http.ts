@@ -50,14 +50,17 @@ export async function data<T>(server: RunningServer, method: string, body: unkno
 }
 
 /**
- * Reads the SSE stream of a server: every `event: NAME` frame as { name, data }, in order.
+ * Reads the SSE stream of a server: every `event: NAME` frame as { id, name, data }, in order;
+ * `lastEventId` reconnects as an EventSource does. `closed` says whether the server ended it;
  * `stop()` closes the connection.
  */
-export function openEventStream(server: RunningServer, cookie: string): { frames: { name: string; data: unknown }[]; ready: Promise<void>; stop(): void } {
-  const frames: { name: string; data: unknown }[] = [];
+export function openEventStream(server: RunningServer, cookie: string, lastEventId?: string): { frames: { id: string | null; name: string; data: unknown }[]; ready: Promise<void>; readonly closed: boolean; stop(): void } {
+  const frames: { id: string | null; name: string; data: unknown }[] = [];
   let req: http.ClientRequest | null = null;
+  let closed = false;
+  const headers: Record<string, string> = { Cookie: cookie, ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) };
   const ready = new Promise<void>((resolve, reject) => {
-    req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: { Cookie: cookie } }, (res) => {
+    req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/events', headers }, (res) => {
       res.setEncoding('utf8');
       let buffer = '';
       res.on('data', (chunk: string) => {
@@ -65,17 +68,19 @@ export function openEventStream(server: RunningServer, cookie: string): { frames
         const parts = buffer.split('\n\n');
         buffer = parts.pop() ?? '';
         for (const part of parts) {
+          const id = /^id: (.+)$/m.exec(part)?.[1] ?? null;
           const name = /^event: (.+)$/m.exec(part)?.[1];
           const payload = /^data: (.+)$/m.exec(part)?.[1];
-          if (name !== undefined && payload !== undefined) frames.push({ name, data: JSON.parse(payload) });
+          if (name !== undefined && payload !== undefined) frames.push({ id, name, data: JSON.parse(payload) });
         }
       });
+      res.on('close', () => (closed = true));
       resolve();
     });
     req.on('error', (error) => reject(error));
     req.end();
   });
-  return { frames, ready, stop: () => req?.destroy() };
+  return { frames, ready, get closed() { return closed; }, stop: () => req?.destroy() };
 }
 
 /**

@@ -3,7 +3,8 @@ import type { ApiTransport } from './client.js';
 
 /**
  * Browser mode: POST /api/<method> with the session cookie the server set, run and operation
- * events over one shared EventSource (it reconnects on its own after a dropped connection).
+ * events over one shared EventSource (it reconnects on its own after a dropped connection, and the
+ * server sends again what it missed).
  */
 export function httpTransport(base = ''): ApiTransport {
   const runListeners = new Set<(event: RunEvent) => void>();
@@ -17,6 +18,9 @@ export function httpTransport(base = ''): ApiTransport {
       const event = JSON.parse((message as MessageEvent<string>).data) as RunEvent;
       for (const listener of runListeners) listener(event);
     });
+    // Reconnected after a gap the server no longer holds (it replays shorter ones): what the page
+    // shows may be stale, and only reading everything again puts it right.
+    source.addEventListener('reset', () => window.location.reload());
     source.addEventListener('operation', (message) => {
       const event = JSON.parse((message as MessageEvent<string>).data) as OperationEvent;
       for (const listener of operationListeners) listener(event);
