@@ -4,7 +4,7 @@
  */
 import type { ConflictPolicy, HearingUndo, RollbackConflict, RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { conflictError, conflictOf, describeTarget, refusalOf } from './rollback-decision.js';
+import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcomes, refusalOf, summarizeConflicts, undoesHearing } from './rollback-decision.js';
 import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
 import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
 
@@ -52,11 +52,15 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   progress({ phase: 'checking conflicts', done: 0, total });
   const { pageSize, listed } = request.limits;
   const { conflicts, onlySkippedConflicts } = await findConflicts(tx, target, { total, pageSize }, progress);
-  if (request.onConflict !== 'force' && created.length === 0 && onlySkippedConflicts) return onlySkippedLeft(report, total, what);
+  const facts = { conflicted: conflicts.size, clean: total - conflicts.size, onlySkippedConflicts, createdRows: created.length };
+  report.conflictSummary = summarizeConflicts(conflicts.values());
+  report.policies = policyOutcomes(facts, report.conflictSummary);
+  const decision = policyDecision(request.onConflict, facts);
+  if (decision.nothingToDo) return onlySkippedLeft(report, total, what);
   report.conflicts = [...conflicts.values()].slice(0, listed);
   report.conflictsNotListed = conflicts.size - report.conflicts.length;
-  if (conflicts.size > 0 && request.onConflict === 'refuse') {
-    if (!request.dryRun) throw conflictError(what, [...conflicts.values()]);
+  if (decision.refused) {
+    if (!request.dryRun) throw conflictError(what, [...conflicts.values()], report.policies);
     report.wouldRefuse = true;
   }
   const outcomes = new Map<JournalOutcome, number[]>();
@@ -132,8 +136,7 @@ function undoHearing(
 ): HearingUndo {
   const action = entry.before === null ? 'delete' : 'restore';
   const base = { eventId: entry.key, batchSeq: entry.batchSeq, action, conflict } as const;
-  // Under refuse only a dry run gets here with conflicts: it shows the rest as the skip would.
-  if (conflict && policy !== 'force') {
+  if (!undoesHearing(policy, conflict)) {
     counts.skipped += 1;
     return { ...base, outcome: 'skipped' };
   }

@@ -2,7 +2,7 @@
  * What decides whether a rollback may go ahead: refusals known before the journal is read, and
  * conflicts with later writes.
  */
-import type { RollbackConflict, RollbackRefusalView as RollbackRefusal } from '../../shared/api-operations.js';
+import { CONFLICT_POLICIES, describeConflictSources, type ConflictPolicy, type ConflictSummary, type PolicyOutcome, type RollbackConflict, type RollbackRefusalView as RollbackRefusal } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import { undoJournal, type JournalEntry, type UndoTarget } from './undo-journal.js';
@@ -77,12 +77,78 @@ export async function withRollbackRefusals<T extends { runId: number; status: st
   return { ...run, rollbackRefusals };
 }
 
+/** What the conflict pass found of the target's pending writes: all a policy's decision needs. */
+export interface ConflictFacts {
+  /** Pending hearing writes in conflict, and not. */
+  conflicted: number;
+  clean: number;
+  /** Every pending hearing write was left by an earlier skip and is still in conflict. */
+  onlySkippedConflicts: boolean;
+  /** Committees and witnesses the target created, not yet consumed by a rollback. */
+  createdRows: number;
+}
+
+type Decision = Omit<PolicyOutcome, 'policy' | 'message'>;
+
+/**
+ * What `policy` does with the target as a whole. The rollback acts on the one it was given, and
+ * its report shows all three (report.policies), so what the preview says each policy would do is
+ * what that policy then does.
+ */
+export function policyDecision(policy: ConflictPolicy, facts: ConflictFacts): Decision {
+  // What an earlier skip left is still in conflict: only force takes it.
+  const nothingToDo = policy !== 'force' && facts.createdRows === 0 && facts.onlySkippedConflicts;
+  const refused = !nothingToDo && policy === 'refuse' && facts.conflicted > 0;
+  if (nothingToDo || refused) return { refused, nothingToDo, undone: 0, skipped: 0, forced: 0 };
+  const forced = policy === 'force' ? facts.conflicted : 0;
+  return { refused, nothingToDo, undone: facts.clean + forced, skipped: facts.conflicted - forced, forced };
+}
+
+/** What `policy` does with one hearing. Under refuse only a dry run asks about a conflicting one: it shows it as the skip would. */
+export function undoesHearing(policy: ConflictPolicy, conflict: RollbackConflict | null): boolean {
+  return conflict === null || policy === 'force';
+}
+
+/** Every conflict, by the later runs that changed its hearing again (a hearing two later runs wrote counts for both). */
+export function summarizeConflicts(conflicts: Iterable<RollbackConflict>): ConflictSummary {
+  const byRun = new Map<number, number>();
+  let hearings = 0;
+  let changedOtherwise = 0;
+  for (const conflict of conflicts) {
+    hearings += 1;
+    if (conflict.laterRuns.length === 0) changedOtherwise += 1;
+    for (const runId of conflict.laterRuns) byRun.set(runId, (byRun.get(runId) ?? 0) + 1);
+  }
+  const laterRuns = [...byRun].sort(([a], [b]) => a - b).map(([runId, count]) => ({ runId, hearings: count }));
+  return { hearings, laterRuns, changedOtherwise };
+}
+
+/** refuse, skip and force side by side, each in words. */
+export function policyOutcomes(facts: ConflictFacts, summary: ConflictSummary): PolicyOutcome[] {
+  return CONFLICT_POLICIES.map((policy) => {
+    const decision = policyDecision(policy, facts);
+    return { policy, ...decision, message: describePolicy(policy, decision, summary) };
+  });
+}
+
+function describePolicy(policy: ConflictPolicy, decision: Decision, summary: ConflictSummary): string {
+  const changed = `${summary.hearings} hearing(s) changed since (${describeConflictSources(summary)})`;
+  if (decision.nothingToDo) return `${policy}: nothing to do — what is left was skipped before and is still in conflict`;
+  if (decision.refused) return `${policy}: refused, nothing changes — ${changed}`;
+  const undone = `undoes ${decision.undone} hearing(s)`;
+  if (decision.forced > 0) return `${policy}: ${undone}, discarding the later changes to the ${changed}`;
+  if (decision.skipped > 0) return `${policy}: ${decision.undone === 0 ? 'undoes nothing' : undone}, leaving the ${changed} as they are now`;
+  return `${policy}: ${undone}; no conflicts`;
+}
+
 const CONFLICTS_IN_MESSAGE = 5;
 
-export function conflictError(what: string, conflicts: RollbackConflict[]): GatehouseError {
+export function conflictError(what: string, conflicts: RollbackConflict[], policies: PolicyOutcome[]): GatehouseError {
   const shown = conflicts.slice(0, CONFLICTS_IN_MESSAGE).map((c) => c.message).join('; ');
   const more = conflicts.length > CONFLICTS_IN_MESSAGE ? ` and ${conflicts.length - CONFLICTS_IN_MESSAGE} more` : '';
-  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${conflicts.length} hearing(s) changed since: ${shown}${more}; nothing was changed`, {
-    hint: 'see them with --dry-run; then --on-conflict skip (leave those as they are now) or --on-conflict force (restore them anyway)',
+  const by = describeConflictSources(summarizeConflicts(conflicts));
+  const choices = policies.filter((outcome) => outcome.policy !== 'refuse').map((outcome) => `--on-conflict ${outcome.message}`).join('; ');
+  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${conflicts.length} hearing(s) changed since: ${shown}${more} (by ${by}); nothing was changed`, {
+    hint: `see them with --dry-run; ${choices}`,
   });
 }
