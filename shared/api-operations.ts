@@ -295,6 +295,29 @@ const hearingUndoSchema = z.object({
   conflict: rollbackConflictSchema.nullable(),
 });
 const createdRowUndoSchema = z.object({ entity: z.enum(['committee', 'witness']), key: z.string(), outcome: z.enum(['deleted', 'kept', 'gone']) });
+/** Every hearing in conflict (not only those listed), by what changed it since. */
+const conflictSummarySchema = z.object({
+  hearings: z.number().int(),
+  /** Each later run (not rolled back) that wrote conflicting hearings again, oldest first, with how many of them. */
+  laterRuns: z.array(z.object({ runId: z.number().int(), hearings: z.number().int() })),
+  /** Changed by no later run of the journal (a restore, an edit outside Gatehouse) or gone. */
+  changedOtherwise: z.number().int(),
+});
+/** What one conflict policy would do with the target as it stands: the preview gives all three, so support chooses before confirming. */
+const policyOutcomeSchema = z.object({
+  policy: z.enum(CONFLICT_POLICIES),
+  /** The rollback would be refused and change nothing. */
+  refused: z.boolean(),
+  /** Nothing would be left to do (what is left was skipped before and is still in conflict). */
+  nothingToDo: z.boolean(),
+  /** Hearings put back to their earlier version or deleted. */
+  undone: z.number().int(),
+  /** Conflicting hearings left as they are now. */
+  skipped: z.number().int(),
+  /** Conflicting hearings undone anyway: their later change is discarded. */
+  forced: z.number().int(),
+  message: z.string(),
+});
 /** The one description of a rollback's report: the backup folder builds it, the API checks it, the CLI and console show it. */
 export const rollbackReportSchema = z.object({
   runId: z.number().int(),
@@ -316,6 +339,9 @@ export const rollbackReportSchema = z.object({
   /** The first conflicts found; `conflictsNotListed` more were (a report stays bounded at a million hearings). */
   conflicts: z.array(rollbackConflictSchema),
   conflictsNotListed: z.number().int(),
+  conflictSummary: conflictSummarySchema,
+  /** refuse, skip and force, in that order; empty when the target is refused or has nothing to do before its journal is read. */
+  policies: z.array(policyOutcomeSchema),
   /** The first hearings undone, in that order; `hearingsNotListed` more were. */
   hearings: z.array(hearingUndoSchema),
   hearingsNotListed: z.number().int(),
@@ -331,6 +357,15 @@ export type RollbackRefusalView = z.infer<typeof rollbackRefusalSchema>;
 export type RollbackConflict = z.infer<typeof rollbackConflictSchema>;
 export type HearingUndo = z.infer<typeof hearingUndoSchema>;
 export type CreatedRowUndo = z.infer<typeof createdRowUndoSchema>;
+export type ConflictSummary = z.infer<typeof conflictSummarySchema>;
+
+/** "run 5 (10), run 6 (2)": who changed a rollback's conflicting hearings since, as the CLI, the console and the CONFLICT error say it. */
+export function describeConflictSources(summary: ConflictSummary): string {
+  const runs = summary.laterRuns.map((run) => `run ${run.runId} (${run.hearings})`);
+  const otherwise = summary.changedOtherwise > 0 ? [`${summary.changedOtherwise} changed outside later runs (a restore, an edit) or gone`] : [];
+  return [...runs, ...otherwise].join(', ');
+}
+export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;
 
 const RUN_ID_RULE = 'run id must be a whole number ≥ 1';
 const rollbackTarget = {

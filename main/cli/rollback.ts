@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { rollbackEventsInputSchema } from '../../shared/api.js';
-import { rollbackApplyInputSchema, rollbackPreviewInputSchema } from '../../shared/api-operations.js';
+import { describeConflictSources, rollbackApplyInputSchema, rollbackPreviewInputSchema } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { rollback, type RollbackReport, undidNothing, undoJournal } from '../backup/index.js';
 import { notifyRollback } from '../scheduler/index.js';
@@ -66,6 +66,13 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
 
 function printReport(report: RollbackReport): void {
   process.stdout.write(`${report.message}\n`);
+  const summary = report.conflictSummary;
+  if (summary.hearings > 0) process.stdout.write(`${summary.hearings} conflicting hearing(s), changed since by ${describeConflictSources(summary)}\n`);
+  // Before the user runs it for real: the same decision the rollback will make, for each policy.
+  if (report.dryRun && summary.hearings > 0) {
+    process.stdout.write('what each --on-conflict would do:\n');
+    for (const outcome of report.policies) process.stdout.write(`  ${outcome.message}${outcome.policy === report.onConflict ? '  (chosen)' : ''}\n`);
+  }
   if (report.conflicts.length > 0) {
     process.stdout.write(`conflicts (${report.conflicts.length + report.conflictsNotListed}):\n`);
     for (const conflict of report.conflicts) process.stdout.write(`  - ${conflict.message}\n`);

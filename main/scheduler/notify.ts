@@ -147,9 +147,13 @@ export function rollbackNotification(what: string, subject = 'manual'): Notifica
   return { cause: 'rollback', subject, level: 'warning', title: `Gatehouse: ${what} was rolled back`, body: `${what} was rolled back by an operator` };
 }
 
-/** Announces a rollback that undid something, from the CLI and the console alike. */
+/**
+ * Announces a rollback that undid something, from the CLI and the console alike. Never throws, as
+ * Notifier.notify: the console does not wait for it, and a run it cannot read (the console closing)
+ * is announced under 'manual' rather than left as an unhandled rejection.
+ */
 export async function notifyRollback(notifier: Notifier, store: Store, target: { runId: number; batchSeq: number | null }): Promise<NotifyResult> {
-  const run = await store.getRun(target.runId);
+  const run = await store.getRun(target.runId).catch(() => null);
   const what = target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
   return notifier.notify({ ...rollbackNotification(what, run?.task ?? 'manual'), runId: target.runId });
 }

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { sql, SqliteDialect, type SqlBool } from 'kysely';
-import { GatehouseError } from '../../../shared/errors.js';
+import { sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
@@ -9,6 +8,7 @@ import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
+import { gatedSqliteDialect } from './write-gate.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
@@ -47,7 +47,7 @@ class SqliteDriver implements StoreDriver {
     readonly location: string,
     options: StoreOptions,
   ) {
-    this.db = queryLayer(new SqliteDialect({ database: withStatementCache(raw) }));
+    this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw)));
     this.writer = new SqliteHearingWriter(raw, options);
     this.snapshots = new SqliteSnapshots(raw, location, this);
     this.integrity = new IntegrityGuard(raw, location);
@@ -55,7 +55,6 @@ class SqliteDriver implements StoreDriver {
   }
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
-    if (this.raw.inTransaction) throw new GatehouseError('INTERNAL', 'nested transactions are not supported');
     return immediateTransaction(this.raw, async () => {
       // First, not last as on PostgreSQL: BEGIN IMMEDIATE already shuts out every other writer.
       if (!options.dryRun) this.writerLock.fence();

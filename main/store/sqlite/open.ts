@@ -6,6 +6,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { queryLayer } from '../driver.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
+import { writeGateOf } from './write-gate.js';
 
 /** PRAGMA application_id of every Gatehouse database: "GATE". */
 const GATEHOUSE_APPLICATION_ID = 0x47415445;
@@ -73,17 +74,22 @@ export async function migrateSqlite(db: Database.Database, location: string): Pr
   }
 }
 
-/** BEGIN IMMEDIATE (the one writer from here on), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */
+/**
+ * BEGIN IMMEDIATE (the one writer from here on), then COMMIT when `work` resolves — ROLLBACK when
+ * it throws, or always for a dry run. Behind this thread's other transactions on the file (write-gate.ts).
+ */
 export async function immediateTransaction<T>(db: Database.Database, work: () => Promise<T>, dryRun = false): Promise<T> {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const result = await work();
-    db.exec(dryRun ? 'ROLLBACK' : 'COMMIT');
-    return result;
-  } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw error;
-  }
+  return writeGateOf(db).around(db, async () => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      db.exec(dryRun ? 'ROLLBACK' : 'COMMIT');
+      return result;
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  });
 }
 
 function isCurrent(db: Database.Database): boolean {

@@ -3,6 +3,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import type { WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
+import { writeGateOf } from './write-gate.js';
 import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockHolder } from '../types.js';
 
@@ -20,10 +21,15 @@ export class SqliteWriterLock implements WriterLock {
     return this.since !== null;
   }
 
+  /** The lock row is written outside any transaction: behind this thread's other transactions on the file (write-gate.ts). */
+  private readonly gate: ReturnType<typeof writeGateOf>;
+
   constructor(
     private readonly db: Database.Database,
     private readonly location: string,
-  ) {}
+  ) {
+    this.gate = writeGateOf(db);
+  }
 
   async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
     const now = options.now.toISOString();
@@ -34,13 +40,15 @@ export class SqliteWriterLock implements WriterLock {
       // try-lock answers at once, and so does this.
       const holding = this.readHolder();
       if (holding && !isAbandoned(holding, options)) return { acquired: false, holder: holding };
-      return this.db.transaction((): LockAttempt => {
-        const existing = this.readHolder();
-        if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
-        this.db.prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)').run(holder.runId, holder.pid, holder.host, now, now);
-        this.since = now;
-        return { acquired: true, tookOverFrom: existing };
-      }).immediate();
+      return await this.gate.write(this.db, () =>
+        this.db.transaction((): LockAttempt => {
+          const existing = this.readHolder();
+          if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
+          this.db.prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)').run(holder.runId, holder.pid, holder.host, now, now);
+          this.since = now;
+          return { acquired: true, tookOverFrom: existing };
+        }).immediate(),
+      );
     } catch (error) {
       const code = String((error as { code?: unknown }).code ?? '');
       // The first write of every run lands here: a file opened read-only (write-protected, immutable) or a full disk is the database's, said as such.
@@ -62,13 +70,13 @@ export class SqliteWriterLock implements WriterLock {
 
   async heartbeat(now: Date, runId: number | null): Promise<void> {
     if (!this.held || !this.db.open) return;
-    this.db.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ? AND since = ?').run(now.toISOString(), runId, process.pid, this.since);
+    await this.gate.write(this.db, () => this.db.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ? AND since = ?').run(now.toISOString(), runId, process.pid, this.since));
   }
 
   /** Only our own row: a writer that took the lock over keeps its. */
   async release(): Promise<void> {
     if (!this.held || !this.db.open) return;
-    this.db.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ? AND since = ?').run(process.pid, this.since);
+    await this.gate.write(this.db, () => this.db.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ? AND since = ?').run(process.pid, this.since));
     this.since = null;
   }
 

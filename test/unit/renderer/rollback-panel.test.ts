@@ -138,11 +138,24 @@ describe('the rollback panel', () => {
     expect(wrapper.get('dialog').attributes('aria-label')).toBe('Roll back batch 3 of run 12');
   });
 
-  it('blocks a rollback that would hit conflicts until a policy is chosen', async () => {
-    preview = (policy) => rollbackReport({ wouldRefuse: policy === 'refuse', conflicts: [conflict], message: policy === 'refuse' ? 'Would refuse: 1 hearing changed since.' : 'Would skip 1 changed hearing.' });
+  it('blocks a rollback that would hit conflicts until a policy is chosen, saying before it is confirmed which runs changed them and what each choice would do', async () => {
+    const policies = [
+      { policy: 'refuse', refused: true, nothingToDo: false, undone: 0, skipped: 0, forced: 0, message: 'refuse: refused, nothing changes — 1 hearing(s) changed since (run 14 (1))' },
+      { policy: 'skip', refused: false, nothingToDo: false, undone: 2, skipped: 1, forced: 0, message: 'skip: undoes 2 hearing(s), leaving the 1 hearing(s) changed since (run 14 (1)) as they are now' },
+      { policy: 'force', refused: false, nothingToDo: false, undone: 3, skipped: 0, forced: 1, message: 'force: undoes 3 hearing(s), discarding the later changes to the 1 hearing(s) changed since (run 14 (1))' },
+    ] as const;
+    preview = (policy) =>
+      rollbackReport({
+        wouldRefuse: policy === 'refuse',
+        conflicts: [conflict],
+        conflictSummary: { hearings: 1, laterRuns: [{ runId: 14, hearings: 1 }], changedOtherwise: 0 },
+        policies: [...policies],
+        message: policy === 'refuse' ? 'Would refuse: 1 hearing changed since.' : 'Would skip 1 changed hearing.',
+      });
     const wrapper = await openDialog();
-    expect(wrapper.text()).toContain('1 hearing(s) changed since this write.');
+    expect(wrapper.get('[data-testid="rollback-conflicts"]').text()).toContain('1 hearing(s) changed since this write, by run 14 (1).');
     expect(wrapper.text()).toContain('EV-2 was changed by run 14 since');
+    expect(wrapper.findAll('[data-testid="rollback-policies"] li').map((li) => li.text())).toEqual(policies.map((p) => p.message));
     await wrapper.get('input[name="confirm-run-id"]').setValue('12');
     await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
     expect(applyButton(wrapper).attributes('disabled')).toBeDefined();

@@ -1,0 +1,180 @@
+/**
+ * The work of one rollback inside its transaction: refusals, conflicts, the undo a page at a time, the
+ * event (rollback.ts says what it promises).
+ */
+import type { ConflictPolicy, HearingUndo, RollbackConflict, RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcomes, refusalOf, summarizeConflicts, undoesHearing } from './rollback-decision.js';
+import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
+import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
+
+export interface RollbackLimits {
+  pageSize: number;
+  listed: number;
+}
+
+export interface RollbackProgress {
+  phase: 'checking conflicts' | 'undoing hearings';
+  done: number;
+  total: number;
+}
+
+/** A request rollback.ts has checked. */
+export interface CheckedRequest {
+  runId: number;
+  batchSeq: number | null;
+  dryRun: boolean;
+  reason: string | null;
+  onConflict: ConflictPolicy;
+  operator: string;
+  limits: RollbackLimits;
+}
+
+type TransactionRequest = CheckedRequest & { canResume: (run: { status: string; error: string | null }) => boolean };
+
+export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequest, at: string, progress: (progress: RollbackProgress) => void): Promise<RollbackReport> {
+  const target: UndoTarget = { runId: request.runId, batchSeq: request.batchSeq };
+  const what = describeTarget(target);
+  const run = await tx.run(request.runId);
+  if (!run) throw new GatehouseError('NOT_FOUND', `run ${request.runId} does not exist`, { hint: 'see gatehouse runs list' });
+  if (target.batchSeq !== null && !run.batches.some((b) => b.seq === target.batchSeq)) {
+    const seqs = run.batches.map((b) => b.seq);
+    throw new GatehouseError('NOT_FOUND', `run ${request.runId} has no batch ${target.batchSeq}${seqs.length ? ` (its batches: ${seqs[0]}–${seqs.at(-1)})` : ' (it has no batches)'}`);
+  }
+  const report = emptyReport(request, at);
+  const created = await tx.pendingCreatedRows(target);
+  const total = await tx.pendingHearingCount(target);
+  const refusal = refusalOf(target, run, { resumable: request.canResume(run), pending: total > 0 || created.length > 0 });
+  if (refusal?.refused) throw new GatehouseError('CONFLICT', `${refusal.message}; nothing was changed`, { hint: refusal.hint });
+  if (refusal) return Object.assign(report, { nothingToDo: true, message: refusal.message });
+  if (total === 0 && created.length === 0) return markedRolledBackUnchanged(tx, report, what);
+
+  progress({ phase: 'checking conflicts', done: 0, total });
+  const { pageSize, listed } = request.limits;
+  const { conflicts, onlySkippedConflicts } = await findConflicts(tx, target, { total, pageSize }, progress);
+  const facts = { conflicted: conflicts.size, clean: total - conflicts.size, onlySkippedConflicts, createdRows: created.length };
+  report.conflictSummary = summarizeConflicts(conflicts.values());
+  report.policies = policyOutcomes(facts, report.conflictSummary);
+  const decision = policyDecision(request.onConflict, facts);
+  if (decision.nothingToDo) return onlySkippedLeft(report, total, what);
+  report.conflicts = [...conflicts.values()].slice(0, listed);
+  report.conflictsNotListed = conflicts.size - report.conflicts.length;
+  if (decision.refused) {
+    if (!request.dryRun) throw conflictError(what, [...conflicts.values()], report.policies);
+    report.wouldRefuse = true;
+  }
+  const outcomes = new Map<JournalOutcome, number[]>();
+  const consumed = (journalId: number, outcome: JournalOutcome) => {
+    const ids = outcomes.get(outcome);
+    if (ids) ids.push(journalId);
+    else outcomes.set(outcome, [journalId]);
+  };
+  let done = 0;
+  progress({ phase: 'undoing hearings', done, total });
+  // Newest first, a page of before-images at a time: the hearings go back in reverse order of writing.
+  for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!)) {
+    // A target writes each hearing once, so the page's undos commute: they are applied together.
+    const undos: PageUndos = { deletions: [], restorations: [] };
+    for (const entry of page) {
+      const undo = undoHearing(entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts, undos);
+      if (report.hearings.length < listed) report.hearings.push(undo);
+      else report.hearingsNotListed += 1;
+      consumed(entry.id, undo.outcome);
+    }
+    await tx.undoHearings(undos);
+    progress({ phase: 'undoing hearings', done: (done += page.length), total });
+  }
+  for (const entry of created.reverse()) {
+    const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);
+    report.createdRows.push({ entity: entry.entity as 'committee' | 'witness', key: entry.key, outcome });
+    if (outcome === 'deleted') report.counts.createdRowsDeleted += 1;
+    if (outcome === 'kept') report.counts.createdRowsKept += 1;
+    consumed(entry.id, outcome === 'kept' ? 'created-kept' : 'created-deleted');
+  }
+  await finishRollback(tx, report, outcomes);
+  report.message = describeOutcome(report, what);
+  return report;
+}
+
+function nextPage(tx: UndoTx, target: UndoTarget, pageSize: number, from: JournalPosition | null): Promise<JournalEntry[]> {
+  return tx.pendingHearingPage(target, { order: 'desc', from, limit: pageSize, images: true });
+}
+
+/**
+ * Every pending hearing write in conflict, found a page at a time before anything is undone (a
+ * refused rollback changes nothing), and whether every pending write is one an earlier rollback
+ * skipped and is still in conflict.
+ */
+async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: number; pageSize: number }, progress: (progress: RollbackProgress) => void) {
+  const { total, pageSize } = pages;
+  const conflicts = new Map<number, RollbackConflict>();
+  let onlySkippedConflicts = true;
+  let checked = 0;
+  let from: JournalPosition | null = null;
+  for (;;) {
+    const page = await tx.pendingHearingPage(target, { order: 'asc', from, limit: pageSize, images: false });
+    if (page.length === 0) break;
+    const later = await tx.laterHearingWrites(page);
+    const hashes = await tx.currentHashes(page.map((entry) => entry.key));
+    for (const entry of page) {
+      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null);
+      if (conflict) conflicts.set(entry.id, conflict);
+      onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
+    }
+    from = page.at(-1)!;
+    progress({ phase: 'checking conflicts', done: (checked += page.length), total });
+  }
+  return { conflicts, onlySkippedConflicts };
+}
+
+function undoHearing(
+  entry: JournalEntry,
+  conflict: RollbackConflict | null,
+  policy: ConflictPolicy,
+  counts: RollbackCounts,
+  undos: PageUndos,
+): HearingUndo {
+  const action = entry.before === null ? 'delete' : 'restore';
+  const base = { eventId: entry.key, batchSeq: entry.batchSeq, action, conflict } as const;
+  if (!undoesHearing(policy, conflict)) {
+    counts.skipped += 1;
+    return { ...base, outcome: 'skipped' };
+  }
+  if (conflict) counts.forced += 1;
+  if (entry.before === null) {
+    undos.deletions.push(entry.key);
+    counts.deleted += 1;
+    return { ...base, outcome: 'deleted' };
+  }
+  undos.restorations.push(entry.before);
+  counts.restored += 1;
+  return { ...base, outcome: 'restored' };
+}
+
+async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: Map<JournalOutcome, number[]>): Promise<void> {
+  const wholeRun = report.batchSeq === null;
+  report.runRolledBack = wholeRun || !(await tx.othersLeftInRun(report.runId, report.batchSeq!));
+  const eventId = await tx.recordEvent(eventFields(report));
+  await tx.markJournal(outcomes, eventId);
+  await tx.markBatchesRolledBack(report.runId, wholeRun ? null : [report.batchSeq!]);
+  if (report.runRolledBack) await tx.markRunRolledBack(report.runId);
+  report.eventId = report.dryRun ? null : eventId;
+}
+
+/** A run that changed nothing still leaves the validator history when support rolls it back. */
+async function markedRolledBackUnchanged(tx: UndoTx, report: RollbackReport, what: string): Promise<RollbackReport> {
+  report.runRolledBack = true;
+  const eventId = await tx.recordEvent(eventFields(report));
+  await tx.markBatchesRolledBack(report.runId, null);
+  await tx.markRunRolledBack(report.runId);
+  report.eventId = report.dryRun ? null : eventId;
+  report.message = `${what} changed no rows; ${report.dryRun ? 'it would be' : 'it is now'} marked rolled_back`;
+  return report;
+}
+
+/** What an earlier skip left standing is still in conflict: nothing changes unless support forces it. */
+function onlySkippedLeft(report: RollbackReport, skipped: number, what: string): RollbackReport {
+  report.nothingToDo = true;
+  report.message = `${what} was already rolled back except ${skipped} conflicting hearing(s) left as they are by --on-conflict skip; nothing to do (--on-conflict force restores them)`;
+  return report;
+}

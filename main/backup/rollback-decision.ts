@@ -1,0 +1,154 @@
+/**
+ * What decides whether a rollback may go ahead: refusals known before the journal is read, and
+ * conflicts with later writes.
+ */
+import { CONFLICT_POLICIES, describeConflictSources, type ConflictPolicy, type ConflictSummary, type PolicyOutcome, type RollbackConflict, type RollbackRefusalView as RollbackRefusal } from '../../shared/api-operations.js';
+import { GatehouseError } from '../../shared/errors.js';
+import type { Store } from '../store/index.js';
+import { undoJournal, type JournalEntry, type UndoTarget } from './undo-journal.js';
+
+export function describeTarget(target: UndoTarget): string {
+  return target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
+}
+
+export function conflictOf(entry: JournalEntry, later: { runId: number }[], currentHash: string | null): RollbackConflict | null {
+  const laterRuns = [...new Set(later.map((write) => write.runId))];
+  if (laterRuns.length === 0 && currentHash === entry.afterHash) return null;
+  const message = laterRuns.length > 0
+    ? `hearing ${entry.key} was changed again by run ${laterRuns.join(', ')}`
+    : currentHash === null
+      ? `hearing ${entry.key} no longer exists`
+      : `hearing ${entry.key} changed since this write (content hash differs)`;
+  return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message };
+}
+
+interface RunState {
+  status: string;
+  batches: { seq: number; status: string }[];
+}
+
+/** `refused`: the rollback throws CONFLICT; otherwise it finds nothing to do and says so. */
+type Refusal = Omit<RollbackRefusal, 'batchSeq'> & { refused: boolean };
+
+/**
+ * Why rolling back the target would be refused or find nothing to do, from what is known before any
+ * journal page is read. The rollback asks it, and so does runs.get (rollbackRefusals), so the console
+ * never offers a rollback the API then refuses. Conflicts with later writes are not here: the
+ * rollback's dry run lists them, and skip or force takes the rollback through them.
+ */
+export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable: boolean; pending: boolean }): Refusal | null {
+  const what = describeTarget(target);
+  if (run.status === 'running') {
+    return { refused: true, message: `run ${target.runId} is still running; stop it (or let it finish) before rolling it back`, hint: 'what it committed stays; roll it back once it has stopped' };
+  }
+  // One batch of a resumable run: its resume would skip, and so lose, the records the rollback undid.
+  if (target.batchSeq !== null && facts.resumable) {
+    return {
+      refused: true,
+      message: `refusing to roll back ${what}: the run is ${run.status} and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
+      hint: `finish the run first (gatehouse update --resume ${target.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${target.runId} without --batch), which ends it`,
+    };
+  }
+  if (facts.pending) return null;
+  const statusOfTarget = target.batchSeq === null ? run.status : run.batches.find((b) => b.seq === target.batchSeq)?.status;
+  if (statusOfTarget === 'rolled_back') return { refused: false, message: `${what} was already rolled back; nothing to do`, hint: 'its rollback events say who rolled it back, when and why' };
+  // A whole run that wrote nothing is still marked rolled_back (it leaves the validator's history).
+  if (target.batchSeq === null) return null;
+  return { refused: false, message: `${what} wrote no rows; nothing to roll back`, hint: 'its records were unchanged or quarantined; see the batch\'s counts' };
+}
+
+/**
+ * The run and each of its batches whose rollback would be refused or find nothing to do, in the
+ * rollback's own words (refusalOf): what runs.get and `runs show --json` add to a run's detail.
+ */
+export async function withRollbackRefusals<T extends { runId: number; status: string; resumable: boolean; batchList: RunState['batches'] }>(
+  store: Store,
+  run: T,
+): Promise<T & { rollbackRefusals: RollbackRefusal[] }> {
+  // A running run is refused whatever its journal holds, so the journal is not read while it grows.
+  const pendingBatches = run.status === 'running' ? new Set<number>() : await undoJournal(store).batchesWithPendingWrites(run.runId);
+  const state: RunState = { status: run.status, batches: run.batchList };
+  const targets = [null, ...run.batchList.map((b) => b.seq)];
+  const rollbackRefusals = targets.flatMap((batchSeq) => {
+    const pending = batchSeq === null ? pendingBatches.size > 0 : pendingBatches.has(batchSeq);
+    const refusal = refusalOf({ runId: run.runId, batchSeq }, state, { resumable: run.resumable, pending });
+    return refusal ? [{ batchSeq, message: refusal.message, hint: refusal.hint }] : [];
+  });
+  return { ...run, rollbackRefusals };
+}
+
+/** What the conflict pass found of the target's pending writes: all a policy's decision needs. */
+export interface ConflictFacts {
+  /** Pending hearing writes in conflict, and not. */
+  conflicted: number;
+  clean: number;
+  /** Every pending hearing write was left by an earlier skip and is still in conflict. */
+  onlySkippedConflicts: boolean;
+  /** Committees and witnesses the target created, not yet consumed by a rollback. */
+  createdRows: number;
+}
+
+type Decision = Omit<PolicyOutcome, 'policy' | 'message'>;
+
+/**
+ * What `policy` does with the target as a whole. The rollback acts on the one it was given, and
+ * its report shows all three (report.policies), so what the preview says each policy would do is
+ * what that policy then does.
+ */
+export function policyDecision(policy: ConflictPolicy, facts: ConflictFacts): Decision {
+  // What an earlier skip left is still in conflict: only force takes it.
+  const nothingToDo = policy !== 'force' && facts.createdRows === 0 && facts.onlySkippedConflicts;
+  const refused = !nothingToDo && policy === 'refuse' && facts.conflicted > 0;
+  if (nothingToDo || refused) return { refused, nothingToDo, undone: 0, skipped: 0, forced: 0 };
+  const forced = policy === 'force' ? facts.conflicted : 0;
+  return { refused, nothingToDo, undone: facts.clean + forced, skipped: facts.conflicted - forced, forced };
+}
+
+/** What `policy` does with one hearing. Under refuse only a dry run asks about a conflicting one: it shows it as the skip would. */
+export function undoesHearing(policy: ConflictPolicy, conflict: RollbackConflict | null): boolean {
+  return conflict === null || policy === 'force';
+}
+
+/** Every conflict, by the later runs that changed its hearing again (a hearing two later runs wrote counts for both). */
+export function summarizeConflicts(conflicts: Iterable<RollbackConflict>): ConflictSummary {
+  const byRun = new Map<number, number>();
+  let hearings = 0;
+  let changedOtherwise = 0;
+  for (const conflict of conflicts) {
+    hearings += 1;
+    if (conflict.laterRuns.length === 0) changedOtherwise += 1;
+    for (const runId of conflict.laterRuns) byRun.set(runId, (byRun.get(runId) ?? 0) + 1);
+  }
+  const laterRuns = [...byRun].sort(([a], [b]) => a - b).map(([runId, count]) => ({ runId, hearings: count }));
+  return { hearings, laterRuns, changedOtherwise };
+}
+
+/** refuse, skip and force side by side, each in words. */
+export function policyOutcomes(facts: ConflictFacts, summary: ConflictSummary): PolicyOutcome[] {
+  return CONFLICT_POLICIES.map((policy) => {
+    const decision = policyDecision(policy, facts);
+    return { policy, ...decision, message: describePolicy(policy, decision, summary) };
+  });
+}
+
+function describePolicy(policy: ConflictPolicy, decision: Decision, summary: ConflictSummary): string {
+  const changed = `${summary.hearings} hearing(s) changed since (${describeConflictSources(summary)})`;
+  if (decision.nothingToDo) return `${policy}: nothing to do — what is left was skipped before and is still in conflict`;
+  if (decision.refused) return `${policy}: refused, nothing changes — ${changed}`;
+  const undone = `undoes ${decision.undone} hearing(s)`;
+  if (decision.forced > 0) return `${policy}: ${undone}, discarding the later changes to the ${changed}`;
+  if (decision.skipped > 0) return `${policy}: ${decision.undone === 0 ? 'undoes nothing' : undone}, leaving the ${changed} as they are now`;
+  return `${policy}: ${undone}; no conflicts`;
+}
+
+const CONFLICTS_IN_MESSAGE = 5;
+
+export function conflictError(what: string, conflicts: RollbackConflict[], policies: PolicyOutcome[]): GatehouseError {
+  const shown = conflicts.slice(0, CONFLICTS_IN_MESSAGE).map((c) => c.message).join('; ');
+  const more = conflicts.length > CONFLICTS_IN_MESSAGE ? ` and ${conflicts.length - CONFLICTS_IN_MESSAGE} more` : '';
+  const by = describeConflictSources(summarizeConflicts(conflicts));
+  const choices = policies.filter((outcome) => outcome.policy !== 'refuse').map((outcome) => `--on-conflict ${outcome.message}`).join('; ');
+  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${conflicts.length} hearing(s) changed since: ${shown}${more} (by ${by}); nothing was changed`, {
+    hint: `see them with --dry-run; ${choices}`,
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * What a rollback's report says (the dry run's preview and the applied rollback's result alike) and
+ * what its event records.
+ */
+import type { RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import type { CheckedRequest } from './rollback-apply.js';
+
+export function emptyReport(request: CheckedRequest, at: string): RollbackReport {
+  return {
+    runId: request.runId,
+    batchSeq: request.batchSeq,
+    dryRun: request.dryRun,
+    onConflict: request.onConflict,
+    operator: request.operator,
+    at,
+    reason: request.reason,
+    nothingToDo: false,
+    wouldRefuse: false,
+    runRolledBack: false,
+    eventId: null,
+    message: '',
+    counts: { restored: 0, deleted: 0, skipped: 0, forced: 0, createdRowsDeleted: 0, createdRowsKept: 0 },
+    conflicts: [],
+    conflictsNotListed: 0,
+    conflictSummary: { hearings: 0, laterRuns: [], changedOtherwise: 0 },
+    policies: [],
+    hearings: [],
+    hearingsNotListed: 0,
+    createdRows: [],
+  };
+}
+
+export function eventFields(report: RollbackReport) {
+  return {
+    runId: report.runId,
+    batchSeq: report.batchSeq,
+    operator: report.operator,
+    at: report.at,
+    reason: report.reason,
+    onConflict: report.onConflict,
+    ...report.counts,
+    runRolledBack: report.runRolledBack,
+  };
+}
+
+/**
+ * A rollback under --on-conflict skip where every hearing it would undo was changed again later:
+ * it ran (the skips are recorded, so a forced rollback can still take them) but undid nothing.
+ */
+export function undidNothing(report: RollbackReport): boolean {
+  const c = report.counts;
+  return !report.nothingToDo && !report.wouldRefuse && c.skipped > 0 && c.restored + c.deleted + c.createdRowsDeleted === 0;
+}
+
+/** Said first, not as a count of zero among the others: support must not read it as done. */
+function describeNothingUndone(report: RollbackReport, what: string): string {
+  const laterRuns = [...new Set(report.conflicts.flatMap((c) => c.laterRuns))].sort((a, b) => a - b);
+  const by = laterRuns.length > 0 ? ` (by run ${laterRuns.join(', ')})` : '';
+  const head = report.dryRun ? `dry run: rolling back ${what} would undo nothing` : `rolling back ${what} undid nothing`;
+  const kept = report.counts.createdRowsKept > 0 ? `; ${report.counts.createdRowsKept} created committee/witness row(s) kept (still referenced)` : '';
+  const marked = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked rolled_back all the same` : '';
+  return `${head}: all ${report.counts.skipped} hearing(s) it wrote were changed again later${by} and are left as they are by --on-conflict skip${kept}${marked}; --on-conflict force restores them`;
+}
+
+export function describeOutcome(report: RollbackReport, what: string): string {
+  if (undidNothing(report)) return describeNothingUndone(report, what);
+  const c = report.counts;
+  const verb = report.dryRun ? 'would restore' : 'restored';
+  const parts = [
+    `${verb} ${c.restored} hearing(s) to their earlier state`,
+    `${report.dryRun ? 'would delete' : 'deleted'} ${c.deleted} hearing(s) it added`,
+    `${c.createdRowsDeleted} created committee/witness row(s) ${report.dryRun ? 'would be ' : ''}deleted, ${c.createdRowsKept} kept (still referenced)`,
+  ];
+  if (c.skipped > 0) parts.push(`${c.skipped} conflicting hearing(s) ${report.dryRun ? 'would be ' : ''}left as they are now`);
+  if (c.forced > 0) parts.push(`${c.forced} conflicting hearing(s) restored anyway`);
+  const head = report.wouldRefuse
+    ? `dry run: rolling back ${what} would be refused: ${report.conflicts.length} conflict(s); with --on-conflict skip it`
+    : `${report.dryRun ? 'dry run: rolling back ' : 'rolled back '}${what}:`;
+  const tail = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} rolled_back` : '';
+  return `${head} ${parts.join(', ')}${tail}`;
+}
+

@@ -1,0 +1,114 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
+import { GatehouseError } from '../../../shared/errors.js';
+
+/**
+ * Write transactions here are async (a batch, a rollback, a throttle claim await between
+ * statements), but better-sqlite3 waits out a busy database synchronously, blocking the thread.
+ * So a second connection to the same file on the same thread — the console's store beside a
+ * rollback's own, in the in-process engine host — that wrote while the first sat inside BEGIN
+ * IMMEDIATE blocked the very thread that would COMMIT it, and failed after the whole busy timeout
+ * with "database is locked". Connections of one thread therefore queue for a file here, in JS:
+ * a write transaction enters the gate (one at a time, whichever connection), a write outside a
+ * transaction waits until no other connection is inside. Each waits as long as SQLite's busy
+ * timeout would have, then fails as SQLite would (SQLITE_BUSY), so callers still name the holder.
+ * Other threads and processes still meet SQLite's own busy wait, which works there: their waiting
+ * does not stop this thread.
+ */
+class WriteGate {
+  private holder: Database.Database | null = null;
+  private waiting: (() => void)[] = [];
+
+  /**
+   * Runs `statement` (synchronous: one write outside a transaction) once no other connection of
+   * this thread is inside a write transaction on the file; the check and the statement are one
+   * synchronous step, so no transaction can enter between them.
+   */
+  async write<T>(connection: Database.Database, statement: () => T): Promise<Awaited<T>> {
+    const giveUpAt = Date.now() + busyTimeoutOf(connection);
+    while (this.holder !== null && this.holder !== connection) await this.turn(giveUpAt);
+    return await statement();
+  }
+
+  /** Runs `work` as the one write transaction of this thread on the file, after any before it. */
+  async around<T>(connection: Database.Database, work: () => Promise<T>): Promise<T> {
+    if (insideTransactionOf.getStore() === connection) throw new GatehouseError('INTERNAL', 'nested transactions are not supported');
+    // Checked and taken in one synchronous step: no other waiter can slip in between.
+    const giveUpAt = Date.now() + busyTimeoutOf(connection);
+    while (this.holder !== null) await this.turn(giveUpAt);
+    this.holder = connection;
+    try {
+      return await insideTransactionOf.run(connection, work);
+    } finally {
+      this.holder = null;
+      for (const wake of this.waiting.splice(0)) wake();
+    }
+  }
+
+  /** Until the holder leaves; past `giveUpAt`, SQLite's own busy error. */
+  private turn(giveUpAt: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((wake) => wake !== woken);
+        reject(new Database.SqliteError('database is locked', 'SQLITE_BUSY'));
+      }, Math.max(0, giveUpAt - Date.now()));
+      const woken = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiting.push(woken);
+    });
+  }
+}
+
+function busyTimeoutOf(connection: Database.Database): number {
+  return connection.pragma('busy_timeout', { simple: true }) as number;
+}
+
+/** The connection whose transaction the current async call chain is inside: a transaction begun there again is nesting, not queueing. */
+const insideTransactionOf = new AsyncLocalStorage<Database.Database>();
+
+const gates = new Map<string, WriteGate>();
+
+/** This thread's gate for the file `connection` has open. */
+export function writeGateOf(connection: Database.Database): WriteGate {
+  const file = path.resolve(connection.name);
+  let gate = gates.get(file);
+  if (!gate) gates.set(file, (gate = new WriteGate()));
+  return gate;
+}
+
+/** Kysely over `database` (the statement cache of `connection`), each statement that writes first clearing the gate. */
+export function gatedSqliteDialect(connection: Database.Database, database: { close(): void; prepare(sql: string): Database.Statement }): Dialect {
+  const gate = writeGateOf(connection);
+  return new (class extends SqliteDialect {
+    override createDriver(): Driver {
+      return new GatedDriver(super.createDriver(), (query, run) => (database.prepare(query.sql).readonly ? run() : gate.write(connection, run)));
+    }
+  })({ database });
+}
+
+class GatedDriver implements Driver {
+  constructor(
+    private readonly inner: Driver,
+    private readonly gated: <R>(query: CompiledQuery, run: () => Promise<QueryResult<R>>) => Promise<QueryResult<R>>,
+  ) {}
+
+  init = () => this.inner.init();
+  destroy = () => this.inner.destroy();
+  beginTransaction = (connection: DatabaseConnection, settings: Parameters<Driver['beginTransaction']>[1]) => this.inner.beginTransaction(connection, settings);
+  commitTransaction = (connection: DatabaseConnection) => this.inner.commitTransaction(connection);
+  rollbackTransaction = (connection: DatabaseConnection) => this.inner.rollbackTransaction(connection);
+  releaseConnection = (connection: DatabaseConnection) => this.inner.releaseConnection(connection);
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await this.inner.acquireConnection();
+    return {
+      // better-sqlite3 runs the statement synchronously, inside the call.
+      executeQuery: <R>(query: CompiledQuery) => this.gated(query, () => connection.executeQuery<R>(query)),
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+  }
+}
