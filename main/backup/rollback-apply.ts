@@ -36,7 +36,7 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   const target: UndoTarget = { runId: request.runId, batchSeq: request.batchSeq };
   const what = describeTarget(target);
   const run = await tx.run(request.runId);
-  if (!run) throw new GatehouseError('NOT_FOUND', `run ${request.runId} does not exist`, { hint: 'see gatehouse runs list' });
+  if (!run) throw await runNotFound(tx, request.runId);
   if (target.batchSeq !== null && !run.batches.some((b) => b.seq === target.batchSeq)) {
     const seqs = run.batches.map((b) => b.seq);
     throw new GatehouseError('NOT_FOUND', `run ${request.runId} has no batch ${target.batchSeq}${seqs.length ? ` (its batches: ${seqs[0]}–${seqs.at(-1)})` : ' (it has no batches)'}`);
@@ -94,6 +94,17 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   await finishRollback(tx, report, outcomes);
   report.message = describeOutcome(report, what);
   return report;
+}
+
+/** A run a restore took away is said to be so, with the restore, not as an id that never was. */
+async function runNotFound(tx: UndoTx, runId: number): Promise<GatehouseError> {
+  const restore = await tx.restoreThatRemoved(runId);
+  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: 'see gatehouse runs list' });
+  return new GatehouseError(
+    'NOT_FOUND',
+    `run ${runId} no longer exists: a restore took the database back to before it (the latest: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
+    { hint: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore' },
+  );
 }
 
 function nextPage(tx: UndoTx, target: UndoTarget, pageSize: number, from: JournalPosition | null): Promise<JournalEntry[]> {

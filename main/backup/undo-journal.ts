@@ -109,6 +109,15 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
       return { status: run.status as RunStatus, error: run.error, batches };
     },
+    /**
+     * The newest restore, when run `runId` was given once (ids come from a high-water mark no
+     * restore lowers) and no longer exists: a restore took it away with everything it wrote.
+     */
+    restoreThatRemoved: async (runId: number) => {
+      const mark = await trx.selectFrom('sequences').select('value').where('name', '=', 'runs').executeTakeFirst();
+      if (!mark || Number(mark.value) < runId) return null;
+      return (await trx.selectFrom('restoreEvents').select(['snapshotId', 'snapshotTakenAt', 'operator', 'at']).orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
+    },
     /** How many hearing writes of the target are not yet consumed by a rollback. */
     pendingHearingCount: async (target: UndoTarget) => {
       const row = await pendingRows(trx, target).where('entity', '=', 'hearing').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
