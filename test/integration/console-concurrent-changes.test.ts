@@ -3,7 +3,7 @@ import { flagStore } from '../../main/flags/index.js';
 import type { FlagView } from '../../shared/api-operations.js';
 import type { SensitivityStateView } from '../../shared/api-sensitivity.js';
 import { testBackends } from '../helpers/backends.js';
-import { runCli } from '../helpers/cli.js';
+import { startCli } from '../helpers/cli.js';
 import { callApi, data, servedPerTest, signIn } from '../helpers/console-http.js';
 
 /**
@@ -86,15 +86,17 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
   });
 
   it('refuses the same stale change on the command line (`--expect`), exit 2, and applies a current one', async () => {
+    // Not runCli: a blocked event loop would let the server drop this test's kept-alive HTTP connection.
+    const cli = (args: string[]) => startCli(args).done;
     const ada = await browser('Ada');
     await data(served.server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches', expected: null }, ada);
-    const stale = runCli(['flags', 'set', 'BATCH_SIZE', '200', '--expect', 'none', '--reason', 'larger', '--operator', 'grace', '--db', served.location]);
+    const stale = await cli(['flags', 'set', 'BATCH_SIZE', '200', '--expect', 'none', '--reason', 'larger', '--operator', 'grace', '--db', served.location]);
     expect(stale.code).toBe(2);
     expect(stale.stderr).toContain('BATCH_SIZE [global] is now 20 (set by Ada');
-    const current = runCli(['flags', 'set', 'BATCH_SIZE', '200', '--expect', '20', '--reason', 'larger', '--operator', 'grace', '--db', served.location, '--json']);
+    const current = await cli(['flags', 'set', 'BATCH_SIZE', '200', '--expect', '20', '--reason', 'larger', '--operator', 'grace', '--db', served.location, '--json']);
     expect(current.code, current.stderr).toBe(0);
     expect(JSON.parse(current.stdout)).toMatchObject({ oldValue: 20, newValue: 200, actor: 'grace' });
-    const staleUnset = runCli(['flags', 'unset', 'BATCH_SIZE', '--expect', '20', '--reason', 'back to default', '--db', served.location]);
+    const staleUnset = await cli(['flags', 'unset', 'BATCH_SIZE', '--expect', '20', '--reason', 'back to default', '--db', served.location]);
     expect(staleUnset.code).toBe(2);
     expect(await storedAsShown(ada, 'BATCH_SIZE')).toBe(200);
   });

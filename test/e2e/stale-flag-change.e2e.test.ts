@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flagStore, setFlag } from '../../main/flags/index.js';
+import { findChromium } from './chromium.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+
+const executablePath = findChromium();
+
+/**
+ * Two support staff on one server: the flag editor is open in this browser when someone else
+ * changes the same flag. Saving must show who changed it, and leave their value in place.
+ */
+describe.skipIf(executablePath === null)('a flag change from a stale editor (browser mode)', () => {
+  let app: ConsoleInBrowser;
+
+  beforeAll(async () => {
+    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: async () => undefined });
+  });
+
+  afterAll(async () => {
+    expect(app?.pageErrors ?? []).toEqual([]);
+    await app?.close();
+  });
+
+  it('refuses the save with the value now stored and who set it, and changes nothing', async () => {
+    const { page, store } = app;
+    await nameSessionUnlessNamed(page, 'Grace');
+    await page.getByRole('link', { name: 'Flags' }).click();
+    await page.locator('[data-flag=BLOCK_ON_ANOMALY]').getByRole('button', { name: 'Change…' }).click();
+    const editor = page.getByRole('form', { name: 'Change BLOCK_ON_ANOMALY' });
+    await editor.locator('select[name=value]').selectOption('true');
+    await editor.locator('textarea[name=reason]').fill('hold anomalous runs');
+    // Meanwhile, from another terminal or browser:
+    await setFlag(store, { flag: 'BLOCK_ON_ANOMALY', value: false, reason: 'audit over', operator: 'Ada' });
+    await editor.getByRole('button', { name: 'Save for global' }).click();
+    const alert = editor.getByRole('alert');
+    await alert.waitFor();
+    await expect.poll(() => alert.textContent()).toContain('is now false (set by Ada');
+    expect((await flagStore(store).history({ flag: 'BLOCK_ON_ANOMALY' })).map((event) => [event.actor, event.newJson])).toEqual([['Ada', 'false']]);
+  });
+});
