@@ -15,9 +15,14 @@ export interface Reply {
   body: string;
 }
 
+/**
+ * One request on a connection of its own: Node's global agent keeps connections alive, and a test
+ * that blocks its own event loop (runCli waits synchronously) outlasts the in-process server's
+ * keep-alive timeout, so the next request met a socket the server had closed (ECONNRESET).
+ */
 export function request(port: number, pathname: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathname, method: options.method ?? 'GET', headers: options.headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathname, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
