@@ -15,6 +15,8 @@ export interface StartRunRequest {
   task: string | null;
   /** A scheduled task's lookback window (congress: sources). */
   lookbackDays?: number;
+  /** A scheduled task's interrupted run, resumed as `gatehouse update --resume` does. */
+  resumeRunId?: number;
   /** `--full-integrity-check`: read the whole database before the run even when it is as the last verified run left it. */
   fullIntegrityCheck?: boolean;
 }
@@ -137,6 +139,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         batchSize: request.batchSize,
         task: request.task,
         fullIntegrityCheck: request.fullIntegrityCheck,
+        resumeRunId: request.resumeRunId,
         signal: controller.signal,
         clock: options.clock,
         extra: { judge: options.judge },

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
-import { abortableSleep, type Notifier, runSchedulerLoop, type ScheduledTask, Scheduler } from '../scheduler/index.js';
+import { abortableSleep, type Notifier, runSchedulerLoop, type ScheduledTask, Scheduler, type TaskRunRequest } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 
@@ -7,7 +7,7 @@ import type { EngineHost } from './engine-host.js';
  * Runs a scheduled task through the engine host (a worker thread in the app), resolving with its
  * summary once it finishes. Events may arrive before `start` resolves, so early finishes are kept.
  */
-export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask): Promise<RunSummary> {
+export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask, request: TaskRunRequest = {}): Promise<RunSummary> {
   return new Promise((resolve, reject) => {
     const early = new Map<number, RunSummary>();
     let wanted: number | null = null;
@@ -25,7 +25,7 @@ export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask): P
         settle(() => reject(new Error(event.message)));
       }
     });
-    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays }).then(
+    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId }).then(
       ({ runId }) => {
         const summary = early.get(runId);
         if (summary) settle(() => resolve(summary));
@@ -53,7 +53,7 @@ export function runConsoleScheduler(options: ConsoleSchedulerOptions): Promise<v
     clock,
     notifier: options.notifier(),
     log: options.log,
-    runTask: (task) => runTaskThroughEngine(options.engine, task),
+    runTask: (task, request) => runTaskThroughEngine(options.engine, task, request),
   });
   return runSchedulerLoop(scheduler, { signal: options.signal, clock, sleep: abortableSleep });
 }

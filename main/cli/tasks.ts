@@ -108,7 +108,7 @@ export function registerTasksCommands(program: Command): void {
       withStore(options.db, async (store) => {
         const notifier = cliNotifier(store);
         const clock = () => new Date();
-        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), runTask: (task) => runTask(store, task, { notifier, clock }) });
+        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), runTask: (task, request) => runTask(store, task, { notifier, clock }, request) });
         if (options.once) {
           const report = await scheduler.tick();
           if (options.json) printJson(report);

@@ -2,4 +2,4 @@ export { runUpdate, lockHolderText, type UpdateOptions, type JudgeInput, type Be
 export { checkBatchSize } from './batch-sizes.js';
 export { contentHash, diffHearings, classify } from './classify.js';
 export { keepLockFresh, HEARTBEAT_EVERY_MS, STALE_LOCK_MS } from './lock-heartbeat.js';
-export { runDetail } from './open-run.js';
+export { resumable, runDetail } from './open-run.js';

@@ -106,7 +106,7 @@ export function notificationsForRun(summary: RunSummary, options: { notifyOnAnom
   if (summary.status === 'failed') {
     found.push({ ...base, cause: 'run-failed', level: 'error', title: `Gatehouse: ${who} failed`, body: redactSecrets(summary.error ?? 'the run failed') });
   } else if (summary.status === 'interrupted') {
-    // A source outage, a full disk or a lost connection stops a run resumably: nobody resumes a scheduled task's run unless told.
+    // A source outage, a full disk or a lost connection stops a run resumably: a task's next scheduled run resumes it (Scheduler), `--resume` sooner.
     found.push({ ...base, cause: 'run-interrupted', level: 'warning', title: `Gatehouse: ${who} was interrupted`, body: redactSecrets(summary.error ?? 'the run stopped before its last batch') });
   } else if (summary.status === 'rolled_back') {
     found.push({ ...base, cause: 'rollback', level: 'error', title: `Gatehouse: ${who} was rolled back`, body: redactSecrets(summary.error ?? 'no changes were kept') });

@@ -120,8 +120,13 @@ export interface TaskRunDependencies {
   openTaskSource?: (task: ScheduledTask) => Promise<RecordSource>;
 }
 
-/** Runs a scheduled task now, with its source, lookback and task-scoped flags. */
-export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDependencies = {}): Promise<RunSummary> {
+/** What a scheduled run of a task does: a new run, or the resume of its interrupted one (`Scheduler`). */
+export interface TaskRunRequest {
+  resumeRunId?: number;
+}
+
+/** Runs a scheduled task now, with its source, lookback and task-scoped flags; or resumes its run `resumeRunId`. */
+export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDependencies = {}, request: TaskRunRequest = {}): Promise<RunSummary> {
   const source = deps.openTaskSource
     ? await deps.openTaskSource(task)
     : await openSource(task.source, { lookbackDays: task.lookbackDays, now: deps.clock });
@@ -133,6 +138,7 @@ export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDe
     clock: deps.clock,
     signal: deps.signal,
     onEvent: deps.onEvent,
+    resumeRunId: request.resumeRunId,
     extra: { judge: deps.judge },
   });
   return summary;

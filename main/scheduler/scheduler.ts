@@ -1,9 +1,12 @@
 import type { RunSummary } from '../../shared/run.js';
+import { GatehouseError } from '../../shared/errors.js';
+import { resumable } from '../engine/index.js';
 import { evaluateFlag } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { nextOccurrence, occurrencesBetween } from './cron.js';
 import type { Notifier } from './notify.js';
-import { gapLeftByFailedStart } from './catch-up.js';
+import { COVERING_STATUSES, gapLeftByFailedStart } from './catch-up.js';
+import type { TaskRunRequest } from './run-task.js';
 import { type ScheduledTask, taskStore } from './task-store.js';
 
 export interface MissedRuns {
@@ -14,7 +17,7 @@ export interface MissedRuns {
 }
 
 export type TickEntry =
-  | { task: string; outcome: 'ran'; scheduledFor: string; runId: number; status: RunSummary['status'] }
+  | { task: string; outcome: 'ran'; scheduledFor: string; runId: number; status: RunSummary['status']; resumed?: { runId: number; status: RunSummary['status'] } }
   | { task: string; outcome: 'failed'; scheduledFor: string; error: string }
   | { task: string; outcome: 'skipped'; scheduledFor: string; reason: string };
 
@@ -27,7 +30,7 @@ export interface TickReport {
 export interface SchedulerOptions {
   store: Store;
   clock: () => Date;
-  runTask: (task: ScheduledTask) => Promise<RunSummary>;
+  runTask: (task: ScheduledTask, request?: TaskRunRequest) => Promise<RunSummary>;
   notifier?: Notifier;
   /** One structured line per decision. */
   log: (line: string) => void;
@@ -79,10 +82,13 @@ export class Scheduler {
     await taskStore(this.options.store).markFired(task.name, scheduledFor, null);
     this.log({ event: 'task-started', task: task.name, scheduledFor });
     try {
-      const summary = await this.options.runTask(task);
+      const resumed = await this.resumeInterrupted(task, scheduledFor);
+      // A resume that covered its window is followed by the new run; one that stopped again (the source still down) is not: it would only fail the same way.
+      const summary = resumed && !COVERING_STATUSES.includes(resumed.status) ? resumed : await this.options.runTask(task);
+      const alsoResumed = resumed && resumed !== summary ? { resumed: { runId: resumed.runId, status: resumed.status } } : {};
       await taskStore(this.options.store).markFired(task.name, scheduledFor, summary.runId);
-      this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status });
-      return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status };
+      this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
+      return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const uncovered = await this.gapLeft(task);
@@ -92,6 +98,27 @@ export class Scheduler {
       return { task: task.name, outcome: 'failed', scheduledFor, error: message };
     } finally {
       this.running.delete(task.name);
+    }
+  }
+
+  /**
+   * The task's newest run, when it was interrupted (or failed on a lost connection), is resumed
+   * first, as `gatehouse update --resume` would: it lists its own recorded window again and skips
+   * what it handled, where a new run would fetch every Congress.gov detail of that window again
+   * against the hourly quota. The new run then catches up from where the resumed one's window
+   * ended. A resume refused before it starts (the task's source edited since, a window it cannot
+   * read) leaves the new run to cover the window; null when nothing was resumed.
+   */
+  private async resumeInterrupted(task: ScheduledTask, scheduledFor: string): Promise<RunSummary | null> {
+    const [newest] = await this.options.store.listRuns({ task: task.name, limit: 1 });
+    if (!newest || !resumable(this.options.store, newest)) return null;
+    this.log({ event: 'task-resuming', task: task.name, scheduledFor, runId: newest.runId });
+    try {
+      return await this.options.runTask(task, { resumeRunId: newest.runId });
+    } catch (error) {
+      if (!(error instanceof GatehouseError) || !RESUME_REFUSALS.includes(error.code)) throw error;
+      this.log({ event: 'task-resume-refused', task: task.name, scheduledFor, runId: newest.runId, reason: error.message });
+      return null;
     }
   }
 
@@ -128,6 +155,9 @@ export class Scheduler {
     this.options.log(JSON.stringify({ at: this.options.clock().toISOString(), ...fields }));
   }
 }
+
+/** How `gatehouse update --resume` refuses a run it cannot continue (open-run.ts), before it touches it. */
+const RESUME_REFUSALS: readonly string[] = ['CONFLICT', 'USAGE'];
 
 export interface LoopOptions {
   signal: AbortSignal;

@@ -7,7 +7,7 @@ import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
-import { fakeCongressSource, startFakeCongress } from '../helpers/congress-server.js';
+import { fakeCongressSource, isDetailRequest, startFakeCongress } from '../helpers/congress-server.js';
 
 /** A clock the test moves by hand: no sleeping. */
 function manualClock(start: string) {
@@ -33,9 +33,9 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       clock: time.clock,
       notifier,
       log: (line) => log.push(line),
-      runTask: (task) => {
+      runTask: (task, request) => {
         runs.push(task.name);
-        return runTask(store, task, { clock: time.clock, openTaskSource: async () => arraySource(hearingRecords(5, 1000 + runs.length * 10)) });
+        return runTask(store, task, { clock: time.clock, openTaskSource: async () => arraySource(hearingRecords(5, 1000 + runs.length * 10)) }, request);
       },
     });
     return { scheduler, log };
@@ -300,6 +300,68 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       time.set('2026-03-01T01:00:00Z');
       expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'failed' }]);
       expect(sent.map((n) => n.body)).toEqual(['congress: needs an API key. Not listed: updates to congress:http://127.0.0.1:1/v3 over the last 3 days were listed by no run of the task']);
+    });
+  });
+
+  it('resumes a Congress.gov task\'s interrupted run at its next scheduled time, fetching only the details it had not handled, then runs the task anew', async () => {
+    const meetings = Array.from({ length: 120 }, (_, i) => hearingRecord(520000 + i, { updateDate: '2026-01-09T12:00:00Z' }));
+    const server = await startFakeCongress({ house: meetings }, { pageSize: 40 });
+    try {
+      await withStore(async (store) => {
+        const time = manualClock('2026-01-10T05:30:00Z');
+        await addTask(store, { name: 'congress-hourly', cron: '0 * * * *', source: `congress:${server.baseUrl}` }, time.clock());
+        const { notifier, sent } = recordingNotifier(store, time.clock);
+        const openTaskSource = async (task: ScheduledTask) => fakeCongressSource(server, time.clock, { description: task.source, lookbackDays: task.lookbackDays });
+        const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task, request) => runTask(store, task, { notifier, clock: time.clock, openTaskSource }, request) });
+        // The third list page fails past its retries: 80 details fetched and committed, the run interrupted.
+        server.override = (request) => (!isDetailRequest(request) && request.query.offset === '80' ? { status: 503 } : undefined);
+        time.set('2026-01-10T06:00:30Z');
+        const [stopped] = (await scheduler.tick()).entries;
+        expect(stopped).toMatchObject({ outcome: 'ran', status: 'interrupted' });
+        const interruptedId = stopped!.outcome === 'ran' ? stopped!.runId : -1;
+        expect(sent.filter((n) => n.cause === 'run-interrupted')).toHaveLength(1);
+
+        server.override = null;
+        const since = server.requests.length;
+        time.set('2026-01-10T07:00:30Z');
+        const [next] = (await scheduler.tick()).entries;
+        expect(next).toMatchObject({ outcome: 'ran', status: 'success', resumed: { runId: interruptedId, status: 'success' } });
+        const resumed = await store.getRun(interruptedId);
+        expect(resumed).toMatchObject({ status: 'success', metrics: { fetched: 120, added: 120, quarantined: 0 } });
+        const fresh = await store.getRun(next!.outcome === 'ran' ? next!.runId : -1);
+        expect(fresh).toMatchObject({ task: 'congress-hourly', status: 'success', metrics: { fetched: 120, added: 0, unchanged: 120 } });
+        // The resume asked for the 40 details the interrupted run had not handled; the new run for its own window's.
+        expect(server.requests.slice(since).filter(isDetailRequest)).toHaveLength(40 + 120);
+        expect(await store.countHearings()).toBe(120);
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs a task anew when its interrupted run cannot be resumed (the task\'s source edited since), and resumes nothing else', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'nightly', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      const runs: string[] = [];
+      const { scheduler, log } = schedulerFor(store, time, runs);
+      const stoppedId = await store.createRun({
+        mode: 'batch', batchSize: 50, task: 'nightly', source: 'synthetic:seed=2,count=5', startedAt: time.clock().toISOString(), pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow: null,
+      });
+      await store.finishRun(stoppedId, {
+        status: 'interrupted', finishedAt: time.clock().toISOString(), metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 },
+        batchCounts: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: 'the source failed',
+      });
+      time.set('2026-03-01T01:00:30Z');
+      const [entry] = (await scheduler.tick()).entries;
+      expect(entry).toMatchObject({ outcome: 'ran', status: 'success' });
+      expect(entry).not.toHaveProperty('resumed');
+      expect(log.map((line) => JSON.parse(line).event)).toEqual(['task-started', 'task-resuming', 'task-resume-refused', 'task-finished']);
+      expect(runs).toEqual(['nightly', 'nightly']);
+      expect(await store.getRun(stoppedId)).toMatchObject({ status: 'interrupted' });
+      time.set('2026-03-01T02:00:30Z');
+      await scheduler.tick();
+      expect(log.map((line) => JSON.parse(line).event).slice(4)).toEqual(['task-started', 'task-finished']);
     });
   });
 });
