@@ -69,7 +69,7 @@ describe('the flag editor', () => {
     await save().trigger('submit');
     await flushPromises();
 
-    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', value: false, reason: 'incident 42: writes stall' }]);
+    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', value: false, reason: 'incident 42: writes stall', expected: null }]);
     expect(wrapper.emitted('saved')).toHaveLength(1);
   });
 
@@ -83,7 +83,7 @@ describe('the flag editor', () => {
     await killable.get('textarea[name="reason"]').setValue('incident 42: writes stall');
     await killable.get('form').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'kill', value: false, reason: 'incident 42: writes stall' }]);
+    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'kill', value: false, reason: 'incident 42: writes stall', expected: null }]);
 
     const number = flagView({ name: 'BATCH_SIZE', type: 'integer', kind: 'operational', defaultValue: 50, inForce: { value: 50, reason: 'DEFAULT' } });
     const knob = mountWith(FlagEditor, client, { props: { flag: number, scopes: ['global', 'kill', 'task:nightly'] } });
@@ -128,7 +128,7 @@ describe('the flag editor', () => {
     expect(wrapper.text()).toContain('Stored for task:nightly: off');
     await remove().trigger('click');
     await flushPromises();
-    expect(client.callsOf('flags.unset')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', reason: 'back to the default' }]);
+    expect(client.callsOf('flags.unset')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:nightly', reason: 'back to the default', expected: false }]);
     expect(wrapper.emitted('saved')).toHaveLength(1);
   });
 

@@ -40,7 +40,7 @@ describe('naming a browser session before its first change (issue 14, item 7)', 
     await prompt.trigger('submit');
     await flushPromises();
     expect(client.callsOf('session.name')).toEqual([{ name: 'Grace' }]);
-    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'global', value: true, reason: 'incident 42' }]);
+    expect(client.callsOf('flags.set')).toEqual([{ flag: 'ENABLE_BATCH_PROCESSING', scope: 'global', value: true, reason: 'incident 42', expected: null }]);
     expect(wrapper.find('[data-testid="operator-prompt"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="operator-note"]').text()).toBe('Recorded as Grace.');
   });

@@ -65,7 +65,7 @@ describe('the Sensitivity panel', () => {
 
     await wrapper.get('form').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('sensitivity.save')).toEqual([{ task: 'daily', settings, reason: 'durations vary with the network' }]);
+    expect(client.callsOf('sensitivity.save')).toEqual([{ task: 'daily', settings, reason: 'durations vary with the network', basedOnVersion: null }]);
     expect(wrapper.get('[data-testid=sensitivity-history] tr[data-version="1"]').text()).toContain('updated off, duration 6.5σ; any one signal alerts');
     expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 1 in force, saved by Ada');
   });
