@@ -68,7 +68,8 @@ export const flagUnsetInputSchema = z.object({ flag: z.string().trim().min(1).ma
 export const flagHistoryInputSchema = z
   .object({ flag: z.string().optional(), scope: z.string().optional(), limit: z.number().int().min(1).max(1_000).default(200), after: z.number().int().positive().optional() })
   .default({ limit: 200 });
-export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason });
+/** `expected`: the value the operator saw stored for the event's flag and scope when choosing to revert it (the console: its trail's newest value). */
+export const flagRevertInputSchema = z.object({ eventId: z.number().int().positive(), reason, expected });
 
 const criterionSchema = z.object({ name: z.string(), target: z.string(), actual: z.string(), status: z.enum(['pass', 'fail', 'inconclusive', 'no data']), note: z.string().optional() });
 const groupStatsSchema = z.object({

@@ -23,7 +23,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     'flags.set': async ({ flag, scope, value, reason, expected }, caller) => flagEventView(await setFlag(store, { flag, scope, value: value as FlagValue, reason, expected, operator: requireOperator(caller) })),
     'flags.unset': async ({ flag, scope, reason, expected }, caller) => flagEventView(await unsetFlag(store, { flag, scope, reason, expected, operator: requireOperator(caller) })),
     'flags.history': async (query) => (await flagStore(store).history(flagHistoryQuery(query))).map(flagEventView),
-    'flags.revert': async ({ eventId, reason }, caller) => flagEventView(await revertFlagEvent(store, eventId, { reason, operator: requireOperator(caller) })),
+    'flags.revert': async ({ eventId, reason, expected }, caller) => flagEventView(await revertFlagEvent(store, eventId, { reason, expected, operator: requireOperator(caller) })),
     'canary.report': async ({ task, since }) => {
       const { canary } = await buildReport(store, { kind: 'canary', task, since });
       if (!canary) throw new GatehouseError('INTERNAL', 'the canary report returned no comparison');

@@ -3,12 +3,24 @@ import { GatehouseError } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 
+/** What a writer other than an update does under the lock: `action` for its own refusal, `operation` (and `operator`) for others'. */
+export interface WriterPurpose {
+  /** What this writer could not do, as a verb: "rollback", "take a snapshot". */
+  action: string;
+  /** What it is, as a second writer is told it holds the lock: "a rollback of run 12". */
+  operation: string;
+  operator?: string;
+}
+
 /**
  * Rollback and restore take the same one-writer lock as an update, so they never interleave with
- * a run's batches; while a run holds it they refuse, naming the holder.
+ * a run's batches; while a run holds it they refuse, naming the holder. The lock row names this
+ * writer's operation and operator, so whoever it refuses meanwhile — in any process — knows what
+ * to wait for and whom to ask.
  */
-export async function withWriterLock<T>(store: Store, clock: () => Date, action: string, work: () => Promise<T>): Promise<T> {
-  const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
+export async function withWriterLock<T>(store: Store, clock: () => Date, purpose: WriterPurpose, work: () => Promise<T>): Promise<T> {
+  const { action, operation, operator } = purpose;
+  const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname(), operation, operator: operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location, lock.afterBusyWait)}`, {
       hint: lock.holder.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
@@ -33,7 +45,7 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, action:
  */
 export async function settleOrphanedRuns(store: Store, clock: () => Date = () => new Date()): Promise<void> {
   try {
-    await withWriterLock(store, clock, 'settle runs left running', async () => undefined);
+    await withWriterLock(store, clock, { action: 'settle runs left running', operation: 'a check for runs left running' }, async () => undefined);
   } catch (error) {
     if (!(error instanceof GatehouseError && error.code === 'LOCK_HELD')) throw error;
   }

@@ -107,7 +107,8 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
     return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
   }
-  return withWriterLock(store, clock, 'rollback', work).catch((error: unknown) => {
+  const operation = `a rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })}`;
+  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator }, work).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
     throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {
@@ -126,7 +127,8 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
  */
 async function lookUnderTheLock(store: Store, clock: () => Date, request: CheckedRequest, work: () => Promise<RollbackReport>, error: unknown): Promise<RollbackReport> {
   if (store.classifyError(error) !== 'transient') throw error;
-  return withWriterLock(store, clock, `preview the rollback of ${describeTarget({ runId: request.runId, batchSeq: request.batchSeq })}`, work);
+  const target = describeTarget({ runId: request.runId, batchSeq: request.batchSeq });
+  return withWriterLock(store, clock, { action: `preview the rollback of ${target}`, operation: `a preview of the rollback of ${target}`, operator: request.operator }, work);
 }
 
 /**

@@ -58,7 +58,7 @@ export async function createSnapshot(store: Store, options: { kind: SnapshotKind
  */
 export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date } = {}): Promise<Snapshot> {
   const clock = options.clock ?? (() => new Date());
-  return withWriterLock(store, clock, 'take a snapshot', () => createSnapshot(store, { kind: 'manual', clock }));
+  return withWriterLock(store, clock, { action: 'take a snapshot', operation: 'a snapshot asked for by an operator' }, () => createSnapshot(store, { kind: 'manual', clock }));
 }
 
 /** Newest first. */
@@ -139,7 +139,7 @@ async function applyRetention(store: Store, policy: RetentionPolicy, now: Date, 
 export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date }): Promise<{ pruned: Snapshot[]; remaining: number }> {
   const clock = options.clock ?? (() => new Date());
   if (options.dryRun) return applyRetention(store, policy, clock(), options);
-  return withWriterLock(store, clock, 'prune snapshots', () => applyRetention(store, policy, clock(), options));
+  return withWriterLock(store, clock, { action: 'prune snapshots', operation: 'a snapshot prune' }, () => applyRetention(store, policy, clock(), options));
 }
 
 export interface RestoreRequest {
@@ -172,7 +172,7 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   const operator = checkedOperator(request.operator);
   const clock = request.clock ?? (() => new Date());
   const chosen = await findSnapshot(store, request.snapshotId);
-  return withWriterLock(store, clock, 'restore', async () => {
+  return withWriterLock(store, clock, { action: 'restore', operation: `a restore of snapshot ${chosen.id}`, operator }, async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     await store.snapshots.refuseUnrestorable(chosen);

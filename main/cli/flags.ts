@@ -50,12 +50,14 @@ function common(command: Command, extra: (c: Command) => Command = (c) => c): Co
   return extra(command.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON'));
 }
 
+const EXPECT_OPTION = ['--expect <value>', 'change only if the value stored for the scope is still this (`none`: nothing stored); otherwise refuse with exit 2 and say who changed it'] as const;
+
 function changeOptions(command: Command): Command {
   return command
     .option('--scope <scope>', 'global | kill | task:NAME (default global); kill: off for every task, whatever their own values')
     .option('--reason <text>', 'why (required: every change is audited)')
     .option('--operator <name>', 'who is making the change (default: the OS user)')
-    .option('--expect <value>', 'change only if the value stored for the scope is still this (`none`: nothing stored); otherwise refuse with exit 2 and say who changed it');
+    .option(...EXPECT_OPTION);
 }
 
 export function registerFlagsCommand(program: Command): void {
@@ -106,9 +108,10 @@ export function registerFlagsCommand(program: Command): void {
       .command('revert <eventId>')
       .description('put back the value a flag had before an audit event (itself audited)')
       .option('--reason <text>', 'why (required)')
-      .option('--operator <name>', 'who is making the change (default: the OS user)'),
+      .option('--operator <name>', 'who is making the change (default: the OS user)')
+      .option(...EXPECT_OPTION),
   ).action(async (eventId: string, options: FlagsOptions) => {
-    const input = parseOptions(withOperator(flagRevertInputSchema), { eventId, reason: options.reason, operator: options.operator }, positional);
+    const input = parseOptions(withOperator(flagRevertInputSchema), { eventId, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
     await withStore(options.db, async (store) => printEvent(await revertFlagEvent(store, input.eventId, input), options.json));
   });
 

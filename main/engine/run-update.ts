@@ -74,10 +74,10 @@ export interface BeforeRunResult {
 /**
  * Who holds the writer lock, for a refusal. A holder without a run id is a rollback, a restore, a
  * prune, or an update not yet given its id: calling it an update sends support looking for a run
- * that is not there.
+ * that is not there. A rollback or restore names itself and its operator in the lock row.
  */
 export function lockHolderText(h: LockHolder, location: string, afterBusyWait = false): string {
-  const who = h.runId ? 'an update' : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
+  const who = h.runId ? 'an update' : h.operation ? `${h.operation}${h.operator ? ` by ${h.operator}` : ''}` : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
   const waited = afterBusyWait ? ', and its write transaction kept the database busy for the whole lock wait' : '';
   return `${who} holds ${location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}${waited}`;
 }

@@ -96,7 +96,11 @@ export async function unsetFlag(store: Store, request: FlagChangeRequest): Promi
   });
 }
 
-/** Puts back the value a flag had before event `eventId` (or removes it, if it had none). */
+/**
+ * Puts back the value a flag had before event `eventId` (or removes it, if it had none). With
+ * `expected`, refused with CONFLICT like a set when the flag has been changed since the trail the
+ * operator looked at (an old event's value would otherwise overwrite a newer change unseen).
+ */
 export async function revertFlagEvent(store: Store, eventId: number, request: Omit<FlagChangeRequest, 'flag' | 'scope'>): Promise<FlagEvent> {
   const event = await flagStore(store).event(eventId);
   if (!event) throw new GatehouseError('NOT_FOUND', `flag event ${eventId} does not exist`, { hint: 'see `gatehouse flags history`' });
@@ -107,6 +111,8 @@ export async function revertFlagEvent(store: Store, eventId: number, request: Om
     actor: actorName(request.operator),
     reason: requiredReason(request.reason),
     at: (request.now ?? new Date()).toISOString(),
+    // An event of a flag since removed can still be reverted blind; only an expectation needs its type.
+    expectedJson: request.expected === undefined ? undefined : expectedJson(knownFlag(event.flag), request.expected),
   });
 }
 

@@ -2,7 +2,7 @@ import { CamelCasePlugin, Kysely, sql, type Dialect, type Expression, type SqlBo
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
-import type { Backend, DatabaseFault, LockAttempt, LockHolder, PlannedChange, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockAttempt, LockClaim, PlannedChange, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 import type { RunningRun } from './process.js';
 
@@ -112,7 +112,7 @@ export interface StoreDriver {
 
 /** The one-writer lock, each backend's own: sqlite/writer-lock.ts, postgres/writer-lock.ts. */
 export interface WriterLock {
-  acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
+  acquire(holder: LockClaim, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
   heartbeat(now: Date, runId: number | null): Promise<void>;
   release(): Promise<void>;
   /** Of the runs left `running`, those whose writer is gone. */

@@ -136,7 +136,8 @@ export const TABLES = {
       runId: 'long?', caught: 'bool', caughtByJson: 'json', verdict: 'text?', detail: 'text?',
     },
   },
-  writerLock: { role: 'kept', columns: { id: 'int', runId: 'long?', pid: 'int', host: 'text', since: 'time', heartbeatAt: 'time' } },
+  /** `operation` and `operator` name a holder that is not an update (its run id names that): what to wait for, whom to ask. */
+  writerLock: { role: 'kept', columns: { id: 'int', runId: 'long?', pid: 'int', host: 'text', since: 'time', heartbeatAt: 'time', operation: 'text?', operator: 'text?' } },
   /** High-water marks no restore lowers: the next run id is always above every run id ever given. */
   sequences: { role: 'kept', columns: { name: 'text', value: 'long' } },
   restoreEvents: {

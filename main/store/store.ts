@@ -5,7 +5,7 @@ import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
-import type { Backend, DatabaseFault, LockHolder, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockClaim, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 
 /**
@@ -96,7 +96,7 @@ export class GatehouseStore extends RunRepository {
     }
   }
 
-  acquireWriterLock(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }) {
+  acquireWriterLock(holder: LockClaim, options: { now: Date; staleAfterMs: number }) {
     this.known.clear();
     return this.driver.writerLock.acquire(holder, options);
   }

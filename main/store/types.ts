@@ -10,6 +10,8 @@ export type Backend = 'sqlite' | 'postgres';
 
 /** Who holds the one-writer lock, as a refusal names it: its writer_lock row. */
 export type LockHolder = Omit<Selectable<Database['writerLock']>, 'id'>;
+/** What a writer claims the lock as: `operation` and `operator` only when it is not an update. */
+export type LockClaim = Omit<LockHolder, 'since' | 'heartbeatAt' | 'operation' | 'operator'> & Partial<Pick<LockHolder, 'operation' | 'operator'>>;
 
 export type LockAttempt =
   | { acquired: true; tookOverFrom: LockHolder | null }

@@ -37,4 +37,23 @@ describe.skipIf(executablePath === null)('a flag change from a stale editor (bro
     await expect.poll(() => alert.textContent()).toContain('is now false (set by Ada');
     expect((await flagStore(store).history({ flag: 'BLOCK_ON_ANOMALY' })).map((event) => [event.actor, event.newJson])).toEqual([['Ada', 'false']]);
   });
+
+  it('refuses a revert chosen from a trail someone has since added to, naming them, and changes nothing', async () => {
+    const { page, store } = app;
+    await nameSessionUnlessNamed(page, 'Grace');
+    await setFlag(store, { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches for the audit', operator: 'Ada' });
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Flags' }).click();
+    const entry = page.getByTestId('flag-history').locator('tr', { hasText: 'smaller batches for the audit' });
+    await entry.getByRole('button', { name: 'Revert…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('textarea[name=revert-reason]').fill('back to the default');
+    // Meanwhile, from another terminal or browser:
+    await setFlag(store, { flag: 'BATCH_SIZE', value: 80, reason: 'a bit larger', operator: 'Ada' });
+    await dialog.getByRole('button', { name: 'Revert' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    await expect.poll(() => alert.textContent()).toContain('BATCH_SIZE [global] is now 80 (set by Ada');
+    expect((await flagStore(store).history({ flag: 'BATCH_SIZE' })).map((event) => [event.actor, event.newJson])).toEqual([['Ada', '80'], ['Ada', '20']]);
+  });
 });

@@ -101,6 +101,46 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
     expect(await storedAsShown(ada, 'BATCH_SIZE')).toBe(200);
   });
 
+  it('refuses a revert of an old event when the flag was changed since the trail the console showed, naming who, and applies a current one', async () => {
+    const ada = await browser('Ada');
+    const grace = await browser('Grace');
+    const first = await data<{ id: number }>(served.server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches', expected: null }, ada);
+    // Grace's trail shows BATCH_SIZE at 20 (event `first`); Ada then sets 80.
+    await data(served.server, 'flags.set', { flag: 'BATCH_SIZE', value: 80, reason: 'a bit larger', expected: 20 }, ada);
+    const stale = await callApi(served.server, 'flags.revert', { eventId: first.id, reason: 'undo smaller batches', expected: 20 }, grace);
+    expect(stale.status).toBe(409);
+    expect(stale.result).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(stale.result.ok ? '' : stale.result.error.message).toContain('BATCH_SIZE [global] is now 80 (set by Ada');
+    expect(await storedAsShown(grace, 'BATCH_SIZE')).toBe(80);
+    expect(await flagStore(served.store).history({ flag: 'BATCH_SIZE' })).toHaveLength(2);
+
+    // Having seen Ada's 80, Grace's revert puts back what was there before `first`: nothing.
+    const current = await data<{ oldValue: unknown; newValue: unknown; actor: string }>(served.server, 'flags.revert', { eventId: first.id, reason: 'undo smaller batches', expected: 80 }, grace);
+    expect(current).toMatchObject({ oldValue: 80, newValue: null, actor: 'Grace' });
+    expect(await storedAsShown(grace, 'BATCH_SIZE')).toBeNull();
+
+    const badExpectation = await callApi(served.server, 'flags.revert', { eventId: first.id, reason: 'r', expected: 'lots' }, grace);
+    expect(badExpectation.status).toBe(400);
+    expect(badExpectation.result.ok ? '' : badExpectation.result.error.message).toContain('bad expected value "lots"');
+  });
+
+  it('refuses a stale revert on the command line (`flags revert --expect`), exit 2, and applies a current one', async () => {
+    const cli = (args: string[]) => startCli(args).done;
+    const ada = await browser('Ada');
+    const first = await data<{ id: number }>(served.server, 'flags.set', { flag: 'ENABLE_SNAPSHOTS', value: false, reason: 'disk nearly full', expected: null }, ada);
+    await data(served.server, 'flags.set', { flag: 'ENABLE_SNAPSHOTS', value: true, reason: 'disk cleaned', expected: false }, ada);
+    const stale = await cli(['flags', 'revert', String(first.id), '--expect', 'false', '--reason', 'undo', '--operator', 'grace', '--db', served.location]);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('ENABLE_SNAPSHOTS [global] is now true (set by Ada');
+    expect(await storedAsShown(ada, 'ENABLE_SNAPSHOTS')).toBe(true);
+    const current = await cli(['flags', 'revert', String(first.id), '--expect', 'true', '--reason', 'undo', '--operator', 'grace', '--db', served.location, '--json']);
+    expect(current.code, current.stderr).toBe(0);
+    expect(JSON.parse(current.stdout)).toMatchObject({ oldValue: true, newValue: null, actor: 'grace' });
+    const staleNone = await cli(['flags', 'revert', String(first.id), '--expect', 'true', '--reason', 'again', '--db', served.location]);
+    expect(staleNone.code).toBe(2);
+    expect(staleNone.stderr).toContain('is now unset, not true');
+  });
+
   it('refuses a sensitivity save edited from a version someone has since replaced, naming theirs, and saves nothing', async () => {
     const ada = await browser('Ada');
     const grace = await browser('Grace');

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
 import type { WriterLock } from '../driver.js';
 import { runsOfDeadProcesses, type RunningRun } from '../process.js';
-import type { LockAttempt, LockHolder } from '../types.js';
+import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 import { connectSession, isConnectionError, isLockTimeout, withClient, type PostgresTarget, type Queryable } from './connection.js';
 
 /** First key of the two-key advisory lock: "GATE". The second is the schema's hash, so schemas lock apart. */
@@ -30,7 +30,7 @@ export class PostgresWriterLock implements WriterLock {
   ) {}
 
   /** No stale takeover: a dead holder's session, and with it the advisory lock, is already gone. */
-  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, { now }: { now: Date }): Promise<LockAttempt> {
+  async acquire(holder: LockClaim, { now }: { now: Date }): Promise<LockAttempt> {
     // Not re-entrant, as on SQLite: a second acquire through the same store is a second writer.
     if (this.session) return { acquired: false, holder: (await this.readHolder(this.session)) ?? unknownHolder(now) };
     const session = await connectSession(this.target);
@@ -47,10 +47,10 @@ export class PostgresWriterLock implements WriterLock {
       await session.query(`SELECT pg_advisory_unlock(${FENCE_KEY})`, [this.target.schema]);
       const previous = await this.readHolder(session);
       await session.query(
-        `INSERT INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, $1, $2, $3, $4, $4)
+        `INSERT INTO writer_lock (id, run_id, pid, host, since, heartbeat_at, operation, operator) VALUES (1, $1, $2, $3, $4, $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, host = excluded.host,
-           since = excluded.since, heartbeat_at = excluded.heartbeat_at`,
-        [holder.runId, holder.pid, holder.host, now.toISOString()],
+           since = excluded.since, heartbeat_at = excluded.heartbeat_at, operation = excluded.operation, operator = excluded.operator`,
+        [holder.runId, holder.pid, holder.host, now.toISOString(), holder.operation ?? null, holder.operator ?? null],
       );
       this.session = session;
       // A row left behind means its writer died without releasing: the advisory lock was already free.
@@ -124,7 +124,7 @@ export class PostgresWriterLock implements WriterLock {
 
   private async readHolder(db: Queryable): Promise<LockHolder | null> {
     try {
-      const { rows } = await db.query<LockHolder>('SELECT run_id AS "runId", pid, host, since, heartbeat_at AS "heartbeatAt" FROM writer_lock WHERE id = 1');
+      const { rows } = await db.query<LockHolder>('SELECT run_id AS "runId", pid, host, since, heartbeat_at AS "heartbeatAt", operation, operator FROM writer_lock WHERE id = 1');
       return rows[0] ?? null;
     } catch {
       return null;
@@ -134,5 +134,5 @@ export class PostgresWriterLock implements WriterLock {
 
 /** The advisory lock is taken but its row is not written yet (the holder is between the two statements). */
 function unknownHolder(now: Date): LockHolder {
-  return { runId: null, pid: 0, host: 'unknown host', since: now.toISOString(), heartbeatAt: now.toISOString() };
+  return { runId: null, pid: 0, host: 'unknown host', since: now.toISOString(), heartbeatAt: now.toISOString(), operation: null, operator: null };
 }

@@ -5,7 +5,7 @@ import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { writeGateOf } from './write-gate.js';
 import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
-import type { LockAttempt, LockHolder } from '../types.js';
+import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 
 /**
  * The one-writer lock on SQLite: the `writer_lock` row beside the data, claimed under BEGIN
@@ -31,7 +31,7 @@ export class SqliteWriterLock implements WriterLock {
     this.gate = writeGateOf(db);
   }
 
-  async acquire(holder: Omit<LockHolder, 'since' | 'heartbeatAt'>, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
+  async acquire(holder: LockClaim, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt> {
     const now = options.now.toISOString();
     try {
       // A live holder is read first, outside any transaction (WAL readers never wait): the holder
@@ -44,7 +44,9 @@ export class SqliteWriterLock implements WriterLock {
         this.db.transaction((): LockAttempt => {
           const existing = this.readHolder();
           if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
-          this.db.prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)').run(holder.runId, holder.pid, holder.host, now, now);
+          this.db
+            .prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at, operation, operator) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
+            .run(holder.runId, holder.pid, holder.host, now, now, holder.operation ?? null, holder.operator ?? null);
           this.since = now;
           return { acquired: true, tookOverFrom: existing };
         }).immediate(),
@@ -64,7 +66,7 @@ export class SqliteWriterLock implements WriterLock {
   }
 
   private readHolder(): LockHolder | null {
-    const row = this.db.prepare('SELECT run_id AS runId, pid, host, since, heartbeat_at AS heartbeatAt FROM writer_lock WHERE id = 1').get();
+    const row = this.db.prepare('SELECT run_id AS runId, pid, host, since, heartbeat_at AS heartbeatAt, operation, operator FROM writer_lock WHERE id = 1').get();
     return (row as LockHolder | undefined) ?? null;
   }
 

@@ -70,11 +70,25 @@ describe('the flags audit history', () => {
     await dialog.trigger('submit');
     await dialog.trigger('submit');
     await flushPromises();
-    expect(client.callsOf('flags.revert')).toEqual([{ eventId: 3, reason: 'the batch size change broke the nightly run' }]);
+    expect(client.callsOf('flags.revert')).toEqual([{ eventId: 3, reason: 'the batch size change broke the nightly run', expected: 3 }]);
     expect(dialog.get('button[type="submit"]').attributes('disabled')).toBeDefined();
     answer(flagEvent(4));
     await flushPromises();
     expect(wrapper.emitted('changed')).toHaveLength(1);
+    wrapper.unmount();
+  });
+
+  it('reverting an older change says it replaces the later one and sends the value the trail shows now, so a change made since is refused', async () => {
+    const client = fakeClient({ 'flags.history': historyOf(3), 'flags.revert': () => flagEvent(4) });
+    const wrapper = mountWith(FlagHistory, client, { props: { version: 0 } });
+    await flushPromises();
+    await wrapper.findAll('[data-testid="flag-history"] tbody tr').at(-1)!.get('button').trigger('click');
+    expect(wrapper.get('[data-testid="revert-replaces"]').text()).toContain('Replaces the value changed since: 3, set by Ada');
+    const dialog = wrapper.get('dialog form');
+    await dialog.get('textarea[name="revert-reason"]').setValue('back to before the first change');
+    await dialog.trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('flags.revert')).toEqual([{ eventId: 1, reason: 'back to before the first change', expected: 3 }]);
     wrapper.unmount();
   });
 });

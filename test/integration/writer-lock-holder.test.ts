@@ -1,0 +1,56 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { rollback } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import { testBackends } from '../helpers/backends.js';
+import { startCli } from '../helpers/cli.js';
+
+/**
+ * Support staff met a bare "another writer (a rollback, a restore, …) holds … pid N" while a
+ * colleague's rollback ran: the lock now names the operation and its operator, and a refusal in
+ * another process (the CLI) reads them from the lock itself. Real stores on both backends, a real
+ * rollback held mid-way, a real second process.
+ */
+describe.each(testBackends())('the writer lock names what holds it, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  /** The same store, whose writers stop just after taking the lock until `resume`: a rollback of a large run, frozen. */
+  function stallingAfterLock(store: Store) {
+    let reached: () => void = () => {};
+    let release: () => void = () => {};
+    const stalled = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const stalling: Store = Object.create(store);
+    stalling.markOrphanedRunsInterrupted = async (options) => {
+      reached();
+      await gate;
+      return store.markOrphanedRunsInterrupted(options);
+    };
+    return { stalling, stalled, resume: () => release() };
+  }
+
+  it("tells a second operator's rollback in another process which rollback holds the database and whose it is", async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await runUpdate({ store, source: await openSource('synthetic:seed=3,count=30') });
+      await runUpdate({ store, source: await openSource('synthetic:seed=3,count=30,revision=1,changed=10') });
+      const held = stallingAfterLock(store);
+      const adas = rollback(held.stalling, { runId: 2, reason: 'bad feed', operator: 'Ada' });
+      await held.stalled;
+
+      const refused = await startCli(['rollback', '--db', location, '--run', '2', '--reason', 'bad feed too', '--operator', 'Grace']).done;
+      expect(refused.code).toBe(5);
+      expect(refused.stderr).toMatch(/cannot rollback: a rollback of run 2 by Ada holds .*: pid \d+ on \S+ since \d{4}-/);
+
+      held.resume();
+      expect((await adas).runRolledBack).toBe(true);
+      // Released: the lock names nobody, and the next writer goes ahead.
+      const next = await startCli(['rollback', '--db', location, '--run', '1', '--reason', 'start over', '--operator', 'Grace', '--json']).done;
+      expect(next.code, next.stderr).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
