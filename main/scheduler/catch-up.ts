@@ -1,5 +1,5 @@
 import type { RunStatus, RunSummary } from '../../shared/run.js';
-import { catchUpHorizon, catchUpSourceDescription, listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
+import { catchUpHorizon, catchUpSourceDescription, lastCatchUpFor, listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { Notification } from './notify-channels.js';
 
@@ -89,8 +89,6 @@ async function lastCoveringRun(store: Store, scope: { task: string; source: stri
   return beyond;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * What a task's run that could not start (the writer lock held, the source not opened) leaves
  * unlisted, for its failure notice: it recorded no run, and the next run's catch-up says nothing
@@ -104,7 +102,7 @@ export async function gapLeftByFailedStart(store: Store, task: { name: string; s
   const until = last?.sourceWindow ? recordedWindow(last.sourceWindow)?.to : undefined;
   if (!last || !until) return `updates to ${source} over the last ${task.lookbackDays} days were listed by no run of the task`;
   const since = `updates to ${source} since ${until.toISOString()}, where run ${last.runId}'s window ended, are listed by no run yet`;
-  const reachable = new Date(until.getTime() + MAX_LOOKBACK_DAYS * DAY_MS);
+  const reachable = lastCatchUpFor(until);
   return reachable.getTime() > now.getTime()
     ? `${since}; the next run of the task lists them if it starts before ${reachable.toISOString()} (${MAX_LOOKBACK_DAYS} days on)`
     : `${since}; those before ${horizon.toISOString()} are beyond the ${MAX_LOOKBACK_DAYS} days one run reaches back, and the next run will say so`;

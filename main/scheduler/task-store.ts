@@ -74,8 +74,11 @@ class TaskStore {
     });
   }
 
-  /** The change and its audit event in one transaction; the task is read under its row lock, so the event's "before" is the one replaced. */
-  /** `expected`: the fields as the operator saw them; any that differ now refuse the change (CONFLICT), so nobody's edit is replaced unseen. */
+  /**
+   * The change and its audit event in one transaction; the task is read under its row lock, so the
+   * event's "before" is the one replaced. `expected`: the fields as the operator saw them; any that
+   * differ now refuse the change (CONFLICT), so nobody's edit is replaced unseen.
+   */
   async update(name: string, patch: ScheduledTaskPatch, at: string, operator: string, expected: ScheduledTaskPatch = {}): Promise<ScheduledTask> {
     return this.driver.transaction(async (trx) => {
       const before = await trx.selectFrom('scheduledTasks').selectAll().where('name', '=', name).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();

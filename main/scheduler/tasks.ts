@@ -7,7 +7,6 @@ import type { Store } from '../store/index.js';
 import { checkCron, nextOccurrence } from './cron.js';
 import { type ScheduledTask, type ScheduledTaskPatch, taskEventView, taskStore } from './task-store.js';
 
-
 export interface TaskInput {
   name: string;
   cron: string;

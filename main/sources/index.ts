@@ -44,6 +44,7 @@ export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
 export {
   CATCH_UP_OVERLAP_MS,
   catchUpHorizon,
+  lastCatchUpFor,
   checkLookbackDays,
   congressDateTime,
   congressesSitting,

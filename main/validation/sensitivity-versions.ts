@@ -45,8 +45,10 @@ class SensitivityVersions {
         return trx.insertInto('sensitivityVersions').values({ ...version, version: (latest ?? 0) + 1 }).returningAll().executeTakeFirstOrThrow();
       });
     } catch (error) {
+      // Our own refusal, or a failure that is not a racing save having taken the number.
+      if (error instanceof GatehouseError) throw error;
       const now = await this.inForce(version.task);
-      if (error instanceof GatehouseError || now === null || now.version === latest) throw error;
+      if (now === null || now.version === latest) throw error;
       return this.refuseStale(version.task, latest);
     }
   }

@@ -47,6 +47,11 @@ export function catchUpHorizon(now: Date): Date {
   return lookbackWindow(now, MAX_LOOKBACK_DAYS).from;
 }
 
+/** The last moment a run can still reach back to `coveredUntil` (the inverse of catchUpHorizon). */
+export function lastCatchUpFor(coveredUntil: Date): Date {
+  return new Date(coveredUntil.getTime() + MAX_LOOKBACK_DAYS * DAY_MS);
+}
+
 /** A window a run recorded, read; null for one missing or unreadable (text that is not an instant, from after to). */
 export function recordedWindow(recorded: SourceWindow | null | undefined): LookbackWindow | null {
   if (!recorded || typeof recorded.from !== 'string' || typeof recorded.to !== 'string') return null;
