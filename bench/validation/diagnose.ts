@@ -35,22 +35,29 @@ export interface CaseRecord {
 
 /** Every judged run of the development harness (clean and injected), with its day's truth. */
 export function diagnose(thresholds: Partial<AlarmThresholds>, seed: number, variant: DevelopmentVariant): CaseRecord[] {
-  const development = developmentWorld(variant);
+  return judgedCases(developmentWorld(variant), thresholds, seed);
+}
+
+/**
+ * Every judged run of `source`'s harness, with its day's truth. Only `bound.ts` passes the audit
+ * world, and it reports totals per kind, never a case.
+ */
+export function judgedCases(source: HarnessWorld, thresholds: Partial<AlarmThresholds>, seed: number): CaseRecord[] {
   let stream: HarnessStream | null = null;
   let indexByTime = new Map<string, number>();
   let pending: Pending | null = null;
   const world: HarnessWorld = {
     generate: (options) => {
-      stream = development.generate(options);
+      stream = source.generate(options);
       indexByTime = new Map(stream.days.map((d, i) => [d.run.startedAt, i]));
       return stream;
     },
     inject: (rng, kind, run, busy) => {
       pending = { kind };
-      return development.inject(rng, kind, run, busy);
+      return source.inject(rng, kind, run, busy);
     },
     scale: (metrics, factor) => {
-      const scaled = development.scale(metrics, factor);
+      const scaled = source.scale(metrics, factor);
       pending = { kind: factor < 1 ? 'shift-down' : 'shift-up', factor, shifted: [...(pending?.shifted ?? []), scaled.fetched] };
       return scaled;
     },

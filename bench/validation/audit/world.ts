@@ -116,7 +116,8 @@ export function generateStream(options: StreamOptions): HarnessStream {
     latent = latentRho * latent + latentSigma * Math.sqrt(1 - latentRho * latentRho) * gaussian(rng);
     const quiet = episode ? quietFactor(episode, i - episode.start) : 1;
     const expected = level * week[weekday]! * quiet * (holidays.has(i) ? 0.25 : 1) * (backDay > 0 ? bumpOf : 1) * (date.getUTCDate() >= lastOfMonth - 1 ? monthEnd : 1);
-    const fetched = poisson(rng, expected * Math.exp(latent - (latentSigma * latentSigma) / 2));
+    const exactMean = expected * Math.exp(latent - (latentSigma * latentSigma) / 2);
+    const fetched = poisson(rng, exactMean);
     addedLogit += mix.drift * gaussian(rng) + 0.05 * (mix.added - addedLogit);
     updatedLogit += mix.drift * gaussian(rng) + 0.05 * (mix.updated - updatedLogit);
     const quarantined = binomial(rng, fetched, mix.quarantine);
@@ -129,7 +130,7 @@ export function generateStream(options: StreamOptions): HarnessStream {
     const nearStart = episodes.some((e) => Math.abs(i - e.start) <= 2);
     const nearEnd = episodes.some((e) => Math.abs(i - (e.start + e.length)) <= 2);
     days.push({
-      run, weekday, state: episode ? 'quiet' : 'normal', expected, busyExpected: level * week[busiest]!, busyWeekday,
+      run, weekday, state: episode ? 'quiet' : 'normal', expected, exactMean, busyExpected: level * week[busiest]!, busyWeekday,
       quietDay: episode ? i - episode.start + 1 : 0, backDay, sinceChange: change && i >= change.day && i - change.day < 7 ? i - change.day + 1 : 0,
       boundary: nearStart || nearEnd, holiday: holidays.has(i), broken: false, episode: episode ? episodeIndex : null, change: change && i >= change.day ? 0 : null,
     });

@@ -19,6 +19,11 @@ export interface HarnessDay {
   state: DayState;
   /** The expected fetched count of this day in the world (its noise-free mean). */
   expected: number;
+  /**
+   * The day's count mean with the world's own daily wander in it, which no detector can know (the audit
+   * world's latent activity): only the ceiling's exact oracle reads it. Absent where a world has none.
+   */
+  exactMean?: number;
   /** The expected count of the stream's busiest weekday at this time, normal state. */
   busyExpected: number;
   busyWeekday: boolean;
