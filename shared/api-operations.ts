@@ -276,6 +276,25 @@ export const restoreInputSchema = z.object({
 });
 export const restoresListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
 
+/**
+ * A rollback or restore as it started and ended: `outcome` null while it runs, `unfinished` when its
+ * process died before saying how it ended (settled by the next writer), with what is known in `detail`.
+ */
+export const WRITER_ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'unfinished'] as const;
+export const writerAttemptSchema = z.object({
+  id: z.number().int(),
+  operation: z.string(),
+  operator: z.string().nullable(),
+  pid: z.number().int(),
+  host: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  outcome: z.enum(WRITER_ATTEMPT_OUTCOMES).nullable(),
+  detail: z.string().nullable(),
+});
+export type WriterAttemptView = z.infer<typeof writerAttemptSchema>;
+export const writerAttemptsInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
+
 /** What a rollback does with a hearing a later write touched: refuse the whole rollback, leave it, or undo it anyway. */
 export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];

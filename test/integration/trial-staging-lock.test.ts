@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listRestores } from '../../main/backup/index.js';
 import { isPostgresUrl, stagingCopyTarget } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
-import { PG_URL } from '../helpers/postgres.js';
+import { sessionsGone } from '../helpers/postgres.js';
 
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
@@ -61,22 +60,6 @@ async function trialKilledAtOpenOf(source: string, staging: string, suffix: stri
   child.kill('SIGKILL');
   expect(await done).toMatchObject({ signal: 'SIGKILL' });
   if (isPostgresUrl(staging)) await sessionsGone(staging);
-}
-
-/** The killed trial's sessions on the staging schema (its advisory lock among them) have ended: the server has seen the kill. */
-async function sessionsGone(staging: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    const name = `gatehouse:${new URL(staging).searchParams.get('schema')}`;
-    for (;;) {
-      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [name]);
-      if (Number(rows[0]!.n) === 0) return;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    await client.end();
-  }
 }
 
 /** What a staging location ends with, as the CLI opens it: the file name, or the schema parameter. */
