@@ -37,7 +37,10 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
     return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work();
   } finally {
     stopHeartbeat();
-    await store.releaseWriterLock();
+    // The operation's own outcome stands, as an update's does: a failed release must not replace
+    // its error (or turn a committed rollback into a reported failure). A lock row it leaves is
+    // taken over once its heartbeat is stale.
+    await store.releaseWriterLock().catch(() => undefined);
   }
 }
 
