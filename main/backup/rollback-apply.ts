@@ -102,7 +102,7 @@ async function runNotFound(tx: UndoTx, runId: number): Promise<GatehouseError> {
   if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: 'see gatehouse runs list' });
   return new GatehouseError(
     'NOT_FOUND',
-    `run ${runId} no longer exists: a restore took the database back to before it (the latest: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
+    `run ${runId} no longer exists: a restore took the database back to before it (${restore.certain ? `restore ${restore.id}` : 'the latest'}: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
     { hint: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore' },
   );
 }

@@ -90,6 +90,16 @@ class UndoJournal {
   }
 }
 
+/** The restore that took a run away; `certain` false when only the latest restore (recorded before restores listed their removed runs) can be named. */
+export interface RemovingRestore {
+  id: number;
+  snapshotId: string;
+  snapshotTakenAt: string;
+  operator: string;
+  at: string;
+  certain: boolean;
+}
+
 /** The rollback primitives inside its one transaction. */
 export type UndoTx = ReturnType<typeof undoTx>;
 
@@ -113,10 +123,16 @@ function undoTx(driver: QueryLayer, trx: Db) {
      * The newest restore, when run `runId` was given once (ids come from a high-water mark no
      * restore lowers) and no longer exists: a restore took it away with everything it wrote.
      */
-    restoreThatRemoved: async (runId: number) => {
+    restoreThatRemoved: async (runId: number): Promise<RemovingRestore | null> => {
       const mark = await trx.selectFrom('sequences').select('value').where('name', '=', 'runs').executeTakeFirst();
       if (!mark || Number(mark.value) < runId) return null;
-      return (await trx.selectFrom('restoreEvents').select(['snapshotId', 'snapshotTakenAt', 'operator', 'at']).orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
+      // Restores are few: each one's list of removed runs is read, newest first.
+      const restores = await trx.selectFrom('restoreEvents').select(['id', 'snapshotId', 'snapshotTakenAt', 'operator', 'at', 'removedRunIdsJson']).orderBy('id', 'desc').execute();
+      const removing = restores.find((restore) => restore.removedRunIdsJson !== null && (JSON.parse(restore.removedRunIdsJson) as number[]).includes(runId));
+      // Restores recorded before they listed what they removed: only the latest can be named.
+      const latest = restores.find((restore) => restore.removedRunIdsJson === null);
+      const found = removing ?? latest;
+      return found ? { id: Number(found.id), snapshotId: found.snapshotId, snapshotTakenAt: found.snapshotTakenAt, operator: found.operator, at: found.at, certain: found === removing } : null;
     },
     /** How many hearing writes of the target are not yet consumed by a rollback. */
     pendingHearingCount: async (target: UndoTarget) => {

@@ -144,7 +144,7 @@ export const TABLES = {
     role: 'kept',
     columns: {
       id: 'serial', snapshotId: 'text', snapshotTakenAt: 'time', safetySnapshotId: 'text?', operator: 'text', reason: 'text',
-      at: 'time', hearingsBefore: 'int', hearingsAfter: 'int', repointedTasksJson: 'json',
+      at: 'time', hearingsBefore: 'int', hearingsAfter: 'int', repointedTasksJson: 'json', removedRunIdsJson: 'json?',
     },
   },
   /** Rollbacks and restores as they start and end; one whose process died is settled `unfinished` by the next writer (main/backup/attempts.ts). */
