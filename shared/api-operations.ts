@@ -382,7 +382,7 @@ export type ConflictSummary = z.infer<typeof conflictSummarySchema>;
 /** "run 5 (10), run 6 (2)": who changed a rollback's conflicting hearings since, as the CLI, the console and the CONFLICT error say it. */
 export function describeConflictSources(summary: ConflictSummary): string {
   const runs = summary.laterRuns.map((run) => `run ${run.runId} (${run.hearings})`);
-  const otherwise = summary.changedOtherwise > 0 ? [`${summary.changedOtherwise} changed outside later runs (a restore, an edit) or gone`] : [];
+  const otherwise = summary.changedOtherwise > 0 ? [`${summary.changedOtherwise} changed outside later runs (a restore, an edit, a forced rollback of an earlier run) or gone`] : [];
   return [...runs, ...otherwise].join(', ');
 }
 export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;

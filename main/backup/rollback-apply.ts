@@ -127,8 +127,10 @@ async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: num
     if (page.length === 0) break;
     const later = await tx.laterHearingWrites(page);
     const hashes = await tx.currentHashes(page.map((entry) => entry.key));
+    const changedOtherwise = page.filter((entry) => !later.has(entry.id) && hashes.get(entry.key) !== entry.afterHash);
+    const undone = await tx.undoneSinceWritten(changedOtherwise);
     for (const entry of page) {
-      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null);
+      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, undone.get(entry.id) ?? null);
       if (conflict) conflicts.set(entry.id, conflict);
       onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
     }

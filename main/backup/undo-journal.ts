@@ -174,6 +174,7 @@ function undoTx(driver: QueryLayer, trx: Db) {
     },
     /** For each hearing entry: later journal rows of the same hearing (any run) not themselves rolled back. */
     laterHearingWrites: (entries: JournalEntry[]) => laterWrites(driver, trx, entries),
+    undoneSinceWritten: (entries: JournalEntry[]) => undoneSinceWritten(driver, trx, entries),
     /** content_hash of the hearings that exist now. */
     currentHashes: async (eventIds: string[]) => {
       const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(driver.anyOf('eventId', eventIds)).execute();
@@ -278,6 +279,36 @@ async function laterWrites(driver: QueryLayer, trx: Db, entries: JournalEntry[])
     const later = (byHearing.get(entry.key) ?? []).filter((row) => row.id > entry.id);
     if (later.length > 0) result.set(entry.id, later.map((row) => ({ journalId: row.id, runId: row.runId, batchSeq: row.batchSeq })));
   }
+  return result;
+}
+
+/** A rollback that undid an earlier write of a hearing after a later write of it: forced through the later one. */
+export interface UndoneSince {
+  rollbackEventId: number;
+  runId: number;
+  operator: string;
+}
+
+/**
+ * For each entry, the rollback (the latest) that undid an earlier write of its hearing after this
+ * entry was written: a forced rollback of an earlier run, which put the hearing back past this
+ * write. What explains a hearing no later write touched yet no longer as this write left it.
+ */
+async function undoneSinceWritten(driver: QueryLayer, trx: Db, entries: JournalEntry[]): Promise<Map<number, UndoneSince>> {
+  const result = new Map<number, UndoneSince>();
+  if (entries.length === 0) return result;
+  const rows = await trx
+    .selectFrom('undoJournal as entry')
+    .innerJoin('undoJournal as earlier', (join) => join.onRef('earlier.entityKey', '=', 'entry.entityKey').onRef('earlier.id', '<', 'entry.id'))
+    .innerJoin('rollbackEvents as event', 'event.id', 'earlier.undoneBy')
+    .select(['entry.id as entryId', 'event.id as rollbackEventId', 'event.runId as runId', 'event.operator as operator'])
+    .where(driver.anyOf('entry.id', entries.map((entry) => entry.id)))
+    .where('earlier.entity', '=', 'hearing')
+    .where('earlier.undoOutcome', 'in', ['restored', 'deleted'])
+    .whereRef('event.at', '>', 'entry.createdAt')
+    .orderBy('event.id')
+    .execute();
+  for (const row of rows) result.set(Number(row.entryId), { rollbackEventId: Number(row.rollbackEventId), runId: Number(row.runId), operator: row.operator });
   return result;
 }
 
