@@ -320,7 +320,7 @@ const conflictSummarySchema = z.object({
   hearings: z.number().int(),
   /** Each later run (not rolled back) that wrote conflicting hearings again, oldest first, with how many of them. */
   laterRuns: z.array(z.object({ runId: z.number().int(), hearings: z.number().int() })),
-  /** Changed by no later run of the journal (a restore, an edit outside Gatehouse) or gone. */
+  /** Changed by no later run of the journal (a restore, an edit outside Gatehouse, a forced rollback of an earlier run) or gone. */
   changedOtherwise: z.number().int(),
 });
 /** What one conflict policy would do with the target as it stands: the preview gives all three, so support chooses before confirming. */
