@@ -276,6 +276,25 @@ export const restoreInputSchema = z.object({
 });
 export const restoresListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
 
+/**
+ * A rollback or restore as it started and ended: `outcome` null while it runs, `unfinished` when its
+ * process died before saying how it ended (settled by the next writer), with what is known in `detail`.
+ */
+export const WRITER_ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'unfinished'] as const;
+export const writerAttemptSchema = z.object({
+  id: z.number().int(),
+  operation: z.string(),
+  operator: z.string().nullable(),
+  pid: z.number().int(),
+  host: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  outcome: z.enum(WRITER_ATTEMPT_OUTCOMES).nullable(),
+  detail: z.string().nullable(),
+});
+export type WriterAttemptView = z.infer<typeof writerAttemptSchema>;
+export const writerAttemptsInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
+
 /** What a rollback does with a hearing a later write touched: refuse the whole rollback, leave it, or undo it anyway. */
 export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
@@ -301,7 +320,7 @@ const conflictSummarySchema = z.object({
   hearings: z.number().int(),
   /** Each later run (not rolled back) that wrote conflicting hearings again, oldest first, with how many of them. */
   laterRuns: z.array(z.object({ runId: z.number().int(), hearings: z.number().int() })),
-  /** Changed by no later run of the journal (a restore, an edit outside Gatehouse) or gone. */
+  /** Changed by no later run of the journal (a restore, an edit outside Gatehouse, a forced rollback of an earlier run) or gone. */
   changedOtherwise: z.number().int(),
 });
 /** What one conflict policy would do with the target as it stands: the preview gives all three, so support chooses before confirming. */
@@ -363,7 +382,7 @@ export type ConflictSummary = z.infer<typeof conflictSummarySchema>;
 /** "run 5 (10), run 6 (2)": who changed a rollback's conflicting hearings since, as the CLI, the console and the CONFLICT error say it. */
 export function describeConflictSources(summary: ConflictSummary): string {
   const runs = summary.laterRuns.map((run) => `run ${run.runId} (${run.hearings})`);
-  const otherwise = summary.changedOtherwise > 0 ? [`${summary.changedOtherwise} changed outside later runs (a restore, an edit) or gone`] : [];
+  const otherwise = summary.changedOtherwise > 0 ? [`${summary.changedOtherwise} changed outside later runs (a restore, an edit, a forced rollback of an earlier run) or gone`] : [];
   return [...runs, ...otherwise].join(', ');
 }
 export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;

@@ -27,6 +27,8 @@ import {
   restoreInputSchema,
   restoreReportSchema,
   restoresListInputSchema,
+  writerAttemptSchema,
+  writerAttemptsInputSchema,
   rollbackApplyInputSchema,
   rollbackEventSchema,
   rollbackPreviewInputSchema,
@@ -356,6 +358,8 @@ export const API_METHODS = {
   'backups.restore': { input: restoreInputSchema, output: restoreReportSchema },
   /** The restores done to this database, newest first: part of the audit, kept through every restore. */
   'backups.restores': { input: restoresListInputSchema, output: z.array(restoreEventSchema) },
+  /** Rollbacks and restores as they started and ended, newest first; `unfinished` when its process died part-way. */
+  'backups.attempts': { input: writerAttemptsInputSchema, output: z.array(writerAttemptSchema) },
   'rollback.preview': { input: rollbackPreviewInputSchema, output: rollbackReportSchema },
   'rollback.apply': { input: rollbackApplyInputSchema, output: rollbackReportSchema },
   'rollback.events': { input: rollbackEventsInputSchema, output: z.array(rollbackEventSchema) },

@@ -10,7 +10,7 @@ import {
   type Snapshot,
   type SnapshotCheck,
 } from '../backup/index.js';
-import { openStore, type StoreOptions } from '../store/index.js';
+import { holdForGood, openStore, type StoreOptions } from '../store/index.js';
 import { runTrials, type TrialOutcome, type TrialRequest, type TrialResult } from '../trials/index.js';
 
 /**
@@ -76,7 +76,7 @@ export function operationTarget(request: OperationRequest): string {
  * this off the request thread; the in-process host calls it directly.
  */
 export async function performOperation(location: string, storeOptions: StoreOptions, request: OperationRequest, report: (progress: OperationProgress) => void): Promise<unknown> {
-  const progress = throttled(report);
+  const progress = throttled(holdingPartWay(report));
   if (request.kind === 'trials') return runTrials({ ...request.trial, onProgress: (step) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null) });
   const store = await openStore(location, storeOptions);
   try {
@@ -99,6 +99,20 @@ export async function performOperation(location: string, storeOptions: StoreOpti
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_HANG_PROGRESS=PHASE): the operation stops for good
+ * once it has reported part of PHASE — inside a rollback's transaction for "undoing hearings" — so a
+ * test can kill -9 `gatehouse serve` mid-operation, at a step it waits for, not at a time.
+ */
+function holdingPartWay(report: (progress: OperationProgress) => void): (progress: OperationProgress) => void {
+  const phase = process.env.GATEHOUSE_TEST_FAULTS === '1' ? process.env.GATEHOUSE_HANG_PROGRESS : undefined;
+  if (!phase) return report;
+  return (progress) => {
+    report(progress);
+    if (progress.phase === phase && progress.done > 0) holdForGood(`${phase} (${progress.done} done)`);
+  };
 }
 
 /**

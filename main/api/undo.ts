@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import { backupsList, listRestores, pruneReport, undoJournal } from '../backup/index.js';
+import { backupsList, listAttempts, listRestores, pruneReport, undoJournal } from '../backup/index.js';
 import { notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
@@ -8,7 +8,7 @@ import type { EngineHost } from './engine-host.js';
 
 type UndoHandlers = Pick<
   ApiHandlers,
-  'backups.list' | 'backups.create' | 'backups.verify' | 'backups.prune' | 'backups.restore' | 'backups.restores' | 'rollback.preview' | 'rollback.apply' | 'rollback.events' | 'operations.active'
+  'backups.list' | 'backups.create' | 'backups.verify' | 'backups.prune' | 'backups.restore' | 'backups.restores' | 'backups.attempts' | 'rollback.preview' | 'rollback.apply' | 'rollback.events' | 'operations.active'
 >;
 
 /**
@@ -31,6 +31,7 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       return engine.perform({ kind: 'restore', operator, snapshotId: id, reason });
     },
     'backups.restores': ({ limit, after }) => listRestores(store, { limit, after }),
+    'backups.attempts': ({ limit, after }) => listAttempts(store, { limit, after }),
     'rollback.preview': ({ runId, batchSeq, onConflict }, caller) => engine.perform({ kind: 'rollback-preview', operator: caller.operator, runId, batchSeq, onConflict, reason: null }),
     'rollback.apply': async ({ runId, batchSeq, onConflict, reason, confirmRunId }, caller) => {
       const operator = requireOperator(caller);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import type { Store } from '../store/index.js';
+import { beginAttempt, endAttempt, settleUnfinishedAttempts } from './attempts.js';
 
 /** What a writer other than an update does under the lock: `action` for its own refusal, `operation` (and `operator`) for others'. */
 export interface WriterPurpose {
@@ -10,6 +11,8 @@ export interface WriterPurpose {
   /** What it is, as a second writer is told it holds the lock: "a rollback of run 12". */
   operation: string;
   operator?: string;
+  /** Recorded as an attempt (attempts.ts): a change support staff must see tried, even when its process dies. */
+  audited?: boolean;
 }
 
 /**
@@ -30,10 +33,28 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   const stopHeartbeat = keepLockFresh(store, clock, () => null);
   try {
     await store.markOrphanedRunsInterrupted({ now: clock() });
-    return await work();
+    await settleUnfinishedAttempts(store, clock());
+    return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work();
   } finally {
     stopHeartbeat();
-    await store.releaseWriterLock();
+    // The operation's own outcome stands, as an update's does: a failed release must not replace
+    // its error (or turn a committed rollback into a reported failure). A lock row it leaves is
+    // taken over once its heartbeat is stale.
+    await store.releaseWriterLock().catch(() => undefined);
+  }
+}
+
+/** `work` between its attempt's start and end rows; a failure to close the row leaves it for the next writer to settle. */
+async function asAttempt<T>(store: Store, clock: () => Date, purpose: WriterPurpose, work: () => Promise<T>): Promise<T> {
+  const attempt = await beginAttempt(store, { operation: purpose.operation, operator: purpose.operator ?? null, at: clock() });
+  const end = (outcome: 'succeeded' | 'failed', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail }).catch(() => undefined);
+  try {
+    const result = await work();
+    await end('succeeded', null);
+    return result;
+  } catch (error) {
+    await end('failed', error instanceof Error ? error.message : String(error));
+    throw error;
   }
 }
 

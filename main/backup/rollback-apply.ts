@@ -102,7 +102,7 @@ async function runNotFound(tx: UndoTx, runId: number): Promise<GatehouseError> {
   if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: 'see gatehouse runs list' });
   return new GatehouseError(
     'NOT_FOUND',
-    `run ${runId} no longer exists: a restore took the database back to before it (the latest: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
+    `run ${runId} no longer exists: a restore took the database back to before it (${restore.certain ? `restore ${restore.id}` : 'the latest'}: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
     { hint: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore' },
   );
 }
@@ -127,8 +127,10 @@ async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: num
     if (page.length === 0) break;
     const later = await tx.laterHearingWrites(page);
     const hashes = await tx.currentHashes(page.map((entry) => entry.key));
+    const changedOtherwise = page.filter((entry) => !later.has(entry.id) && hashes.get(entry.key) !== entry.afterHash);
+    const undone = await tx.undoneSinceWritten(changedOtherwise);
     for (const entry of page) {
-      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null);
+      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, undone.get(entry.id) ?? null);
       if (conflict) conflicts.set(entry.id, conflict);
       onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
     }

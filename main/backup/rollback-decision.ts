@@ -5,20 +5,22 @@
 import { CONFLICT_POLICIES, describeConflictSources, type ConflictPolicy, type ConflictSummary, type PolicyOutcome, type RollbackConflict, type RollbackRefusalView as RollbackRefusal } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
-import { undoJournal, type JournalEntry, type UndoTarget } from './undo-journal.js';
+import { undoJournal, type JournalEntry, type UndoneSince, type UndoTarget } from './undo-journal.js';
 
 export function describeTarget(target: UndoTarget): string {
   return target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
 }
 
-export function conflictOf(entry: JournalEntry, later: { runId: number }[], currentHash: string | null): RollbackConflict | null {
+/** `undoneBy`: a forced rollback of an earlier run that put the hearing back past this write, named so support does not hunt for a restore or an edit. */
+export function conflictOf(entry: JournalEntry, later: { runId: number }[], currentHash: string | null, undoneBy: UndoneSince | null = null): RollbackConflict | null {
   const laterRuns = [...new Set(later.map((write) => write.runId))];
   if (laterRuns.length === 0 && currentHash === entry.afterHash) return null;
+  const byRollback = undoneBy ? ` by rollback ${undoneBy.rollbackEventId} of run ${undoneBy.runId} (forced, by ${undoneBy.operator})` : '';
   const message = laterRuns.length > 0
     ? `hearing ${entry.key} was changed again by run ${laterRuns.join(', ')}`
     : currentHash === null
-      ? `hearing ${entry.key} no longer exists`
-      : `hearing ${entry.key} changed since this write (content hash differs)`;
+      ? `hearing ${entry.key} no longer exists${byRollback ? `: deleted${byRollback}` : ''}`
+      : `hearing ${entry.key} changed since this write (${byRollback ? `put back${byRollback}` : 'content hash differs'})`;
   return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message };
 }
 

@@ -108,7 +108,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
   }
   const operation = `a rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })}`;
-  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator }, work).catch((error: unknown) => {
+  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator, audited: true }, work).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
     throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {

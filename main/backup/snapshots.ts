@@ -172,7 +172,7 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   const operator = checkedOperator(request.operator);
   const clock = request.clock ?? (() => new Date());
   const chosen = await findSnapshot(store, request.snapshotId);
-  return withWriterLock(store, clock, { action: 'restore', operation: `a restore of snapshot ${chosen.id}`, operator }, async () => {
+  return withWriterLock(store, clock, { action: 'restore', operation: `a restore of snapshot ${chosen.id}`, operator, audited: true }, async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     await store.snapshots.refuseUnrestorable(chosen);

@@ -90,6 +90,16 @@ class UndoJournal {
   }
 }
 
+/** The restore that took a run away; `certain` false when only the latest restore (recorded before restores listed their removed runs) can be named. */
+export interface RemovingRestore {
+  id: number;
+  snapshotId: string;
+  snapshotTakenAt: string;
+  operator: string;
+  at: string;
+  certain: boolean;
+}
+
 /** The rollback primitives inside its one transaction. */
 export type UndoTx = ReturnType<typeof undoTx>;
 
@@ -113,10 +123,16 @@ function undoTx(driver: QueryLayer, trx: Db) {
      * The newest restore, when run `runId` was given once (ids come from a high-water mark no
      * restore lowers) and no longer exists: a restore took it away with everything it wrote.
      */
-    restoreThatRemoved: async (runId: number) => {
+    restoreThatRemoved: async (runId: number): Promise<RemovingRestore | null> => {
       const mark = await trx.selectFrom('sequences').select('value').where('name', '=', 'runs').executeTakeFirst();
       if (!mark || Number(mark.value) < runId) return null;
-      return (await trx.selectFrom('restoreEvents').select(['snapshotId', 'snapshotTakenAt', 'operator', 'at']).orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
+      // Restores are few: each one's list of removed runs is read, newest first.
+      const restores = await trx.selectFrom('restoreEvents').select(['id', 'snapshotId', 'snapshotTakenAt', 'operator', 'at', 'removedRunIdsJson']).orderBy('id', 'desc').execute();
+      const removing = restores.find((restore) => restore.removedRunIdsJson !== null && (JSON.parse(restore.removedRunIdsJson) as number[]).includes(runId));
+      // Restores recorded before they listed what they removed: only the latest can be named.
+      const latest = restores.find((restore) => restore.removedRunIdsJson === null);
+      const found = removing ?? latest;
+      return found ? { id: Number(found.id), snapshotId: found.snapshotId, snapshotTakenAt: found.snapshotTakenAt, operator: found.operator, at: found.at, certain: found === removing } : null;
     },
     /** How many hearing writes of the target are not yet consumed by a rollback. */
     pendingHearingCount: async (target: UndoTarget) => {
@@ -158,6 +174,7 @@ function undoTx(driver: QueryLayer, trx: Db) {
     },
     /** For each hearing entry: later journal rows of the same hearing (any run) not themselves rolled back. */
     laterHearingWrites: (entries: JournalEntry[]) => laterWrites(driver, trx, entries),
+    undoneSinceWritten: (entries: JournalEntry[]) => undoneSinceWritten(driver, trx, entries),
     /** content_hash of the hearings that exist now. */
     currentHashes: async (eventIds: string[]) => {
       const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(driver.anyOf('eventId', eventIds)).execute();
@@ -262,6 +279,36 @@ async function laterWrites(driver: QueryLayer, trx: Db, entries: JournalEntry[])
     const later = (byHearing.get(entry.key) ?? []).filter((row) => row.id > entry.id);
     if (later.length > 0) result.set(entry.id, later.map((row) => ({ journalId: row.id, runId: row.runId, batchSeq: row.batchSeq })));
   }
+  return result;
+}
+
+/** A rollback that undid an earlier write of a hearing after a later write of it: forced through the later one. */
+export interface UndoneSince {
+  rollbackEventId: number;
+  runId: number;
+  operator: string;
+}
+
+/**
+ * For each entry, the rollback (the latest) that undid an earlier write of its hearing after this
+ * entry was written: a forced rollback of an earlier run, which put the hearing back past this
+ * write. What explains a hearing no later write touched yet no longer as this write left it.
+ */
+async function undoneSinceWritten(driver: QueryLayer, trx: Db, entries: JournalEntry[]): Promise<Map<number, UndoneSince>> {
+  const result = new Map<number, UndoneSince>();
+  if (entries.length === 0) return result;
+  const rows = await trx
+    .selectFrom('undoJournal as entry')
+    .innerJoin('undoJournal as earlier', (join) => join.onRef('earlier.entityKey', '=', 'entry.entityKey').onRef('earlier.id', '<', 'entry.id'))
+    .innerJoin('rollbackEvents as event', 'event.id', 'earlier.undoneBy')
+    .select(['entry.id as entryId', 'event.id as rollbackEventId', 'event.runId as runId', 'event.operator as operator'])
+    .where(driver.anyOf('entry.id', entries.map((entry) => entry.id)))
+    .where('earlier.entity', '=', 'hearing')
+    .where('earlier.undoOutcome', 'in', ['restored', 'deleted'])
+    .whereRef('event.at', '>', 'entry.createdAt')
+    .orderBy('event.id')
+    .execute();
+  for (const row of rows) result.set(Number(row.entryId), { rollbackEventId: Number(row.rollbackEventId), runId: Number(row.runId), operator: row.operator });
   return result;
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema } from '../../shared/api-operations.js';
-import { backupsList, createSnapshotOnRequest, DEFAULT_RETENTION, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
+import { backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
+import { backupsList, createSnapshotOnRequest, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -71,6 +71,14 @@ export function registerBackupCommands(program: Command): void {
       const events = await listRestores(store, parseOptions(restoresListInputSchema, { limit: flags.limit, after: flags.after }));
       if (flags.json) return printJson(events);
       printTable(['restore', 'at', 'snapshot', 'operator', 'hearings', 'reason'], events.map((e) => [e.id, e.at, e.snapshotId, e.operator, `${e.hearingsBefore} → ${e.hearingsAfter}`, e.reason]));
+    }));
+
+  backups.command('attempts').description('rollbacks and restores as they started and ended, newest first; "unfinished": its process died part-way').option(...dbOption)
+    .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: attempts before this one').option('--json', 'print JSON')
+    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
+      const attempts = await listAttempts(store, parseOptions(writerAttemptsInputSchema, { limit: flags.limit, after: flags.after }));
+      if (flags.json) return printJson(attempts);
+      printTable(['attempt', 'started', 'operation', 'operator', 'outcome', 'ended', 'detail'], attempts.map((a) => [a.id, a.startedAt, a.operation, a.operator ?? '—', a.outcome ?? 'running', a.endedAt ?? '—', a.detail ?? '']));
     }));
 
   program.command('restore').description('put the database back as a snapshot holds it (a safety snapshot first; refused while a run holds the lock; the audit stays)')

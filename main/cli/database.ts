@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { redactConnectionString } from '../../shared/redact.js';
-import { openStore, type Store, type StoreOptions } from '../store/index.js';
+import { holdForGood, openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** `--db` wins; otherwise GATEHOUSE_DB. */
 export function databaseOption(db: string | undefined): string {
@@ -24,7 +24,7 @@ export function storeOptionsFromEnvironment(): StoreOptions {
   return {
     ...(Number.isInteger(lockWaitMs) && lockWaitMs > 0 ? { lockWaitMs } : {}),
     failWriteOf: (eventId) => {
-      if (eventId === hangAt) holdForGood();
+      if (eventId === hangAt) holdForGood(`the write of ${eventId}`);
       return ids.has(eventId);
     },
   };
@@ -40,16 +40,10 @@ export function storeOpenerFromEnvironment(): (location: string) => Promise<Stor
   const hangAt = process.env.GATEHOUSE_TEST_FAULTS === '1' ? process.env.GATEHOUSE_HANG_OPEN : undefined;
   return async (location) => {
     if (hangAt && location.endsWith(hangAt)) {
-      // A pipe's write is synchronous on Linux: the line is out before the process stops.
-      process.stderr.write(`test seam: holding at the open of ${redactConnectionString(location)}\n`);
-      holdForGood();
+      holdForGood(`the open of ${redactConnectionString(location)}`);
     }
     return openStore(location, options);
   };
-}
-
-function holdForGood(): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 /** Opens the store `--db` (or GATEHOUSE_DB) names, runs `work`, and closes it whatever happens. */

@@ -47,3 +47,12 @@ export function refusedWhileWriting(error: unknown, eventId: string): unknown {
 export function recordRefusedIn(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? refusedRecords.get(error) : undefined;
 }
+
+/**
+ * Test seams only (GATEHOUSE_TEST_FAULTS=1): stops this thread for good, once `where` is on stderr
+ * (a pipe's write is synchronous on Linux, so the line is out first): a kill -9 at a known step.
+ */
+export function holdForGood(where: string): void {
+  process.stderr.write(`test seam: holding at ${where}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}

@@ -28,6 +28,7 @@ export async function replaceFromSnapshot(
   request: RestoreRequest,
 ): Promise<RestoreEvent> {
   const hearingsBefore = await countHearings(trx);
+  const removedRunIds = await runsNotIn(trx, source);
   for (const table of [...REPLACED_TABLES].reverse()) await sql`DELETE FROM ${sql.id(snakeCase(table))}`.execute(trx);
   for (const table of REPLACED_TABLES) {
     const shared = await columnsIn(table);
@@ -47,15 +48,24 @@ export async function replaceFromSnapshot(
     .values({
       snapshotId: snapshot.id, snapshotTakenAt: snapshot.createdAt, safetySnapshotId: request.safetySnapshotId, operator: request.operator,
       reason: request.reason, at: request.at, hearingsBefore, hearingsAfter: await countHearings(trx), repointedTasksJson: JSON.stringify(repointedTasks),
+      removedRunIdsJson: JSON.stringify(removedRunIds),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
   return restoreEventFromRow(row);
 }
 
+/** The live runs the snapshot at `source` lacks: the ones this restore takes away. */
+async function runsNotIn(trx: Db, source: string): Promise<number[]> {
+  const from = sql.raw(`"${source.replaceAll('"', '""')}"."runs"`);
+  const { rows } = await sql<{ id: number | string }>`SELECT id FROM runs WHERE id NOT IN (SELECT id FROM ${from}) ORDER BY id`.execute(trx);
+  return rows.map((row) => Number(row.id));
+}
+
 /** A restore as recorded, the tasks it re-pointed as objects (the same on both backends: JSON text). */
 export function restoreEventFromRow(row: Selectable<Database['restoreEvents']>): RestoreEvent {
-  const { repointedTasksJson, ...rest } = row;
+  // Which runs it removed is read only by a rollback that asks for one of them (restoreThatRemoved).
+  const { repointedTasksJson, removedRunIdsJson: _removed, ...rest } = row;
   return { ...rest, repointedTasks: JSON.parse(repointedTasksJson) as RepointedTask[] };
 }
 

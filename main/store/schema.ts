@@ -144,7 +144,14 @@ export const TABLES = {
     role: 'kept',
     columns: {
       id: 'serial', snapshotId: 'text', snapshotTakenAt: 'time', safetySnapshotId: 'text?', operator: 'text', reason: 'text',
-      at: 'time', hearingsBefore: 'int', hearingsAfter: 'int', repointedTasksJson: 'json',
+      at: 'time', hearingsBefore: 'int', hearingsAfter: 'int', repointedTasksJson: 'json', removedRunIdsJson: 'json?',
+    },
+  },
+  /** Rollbacks and restores as they start and end; one whose process died is settled `unfinished` by the next writer (main/backup/attempts.ts). */
+  writerAttempts: {
+    role: 'kept',
+    columns: {
+      id: 'serial', operation: 'text', operator: 'text?', pid: 'int', host: 'text', startedAt: 'time', endedAt: 'time?', outcome: 'text?', detail: 'text?',
     },
   },
   /** Sensitivity settings per task, one row per saved version: the latest is in force (main/validation). */

@@ -86,3 +86,21 @@ export async function availablePostgresBackend(): Promise<TestBackend | null> {
   console.warn(message);
   return null;
 }
+
+/**
+ * Every session Gatehouse opened on the schema of `location` has ended: the server has seen a killed
+ * process go (its advisory locks with it). Wait for this before the next writer, not for a time.
+ */
+export async function sessionsGone(location: string): Promise<void> {
+  const client = await connectToPostgres();
+  try {
+    const name = `gatehouse:${new URL(location).searchParams.get('schema')}`;
+    for (;;) {
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [name]);
+      if (Number(rows[0]!.n) === 0) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -53,6 +53,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['quarantine list', ['quarantine', 'list', '--run', '2'], 'quarantine.list', { runId: 2 }],
     ['backups verify', ['backups', 'verify'], 'backups.verify', {}],
     ['backups restores', ['backups', 'restores'], 'backups.restores', {}],
+    ['backups attempts', ['backups', 'attempts'], 'backups.attempts', {}],
     ['flags list', ['flags', 'list'], 'flags.list', {}],
     ['rollback --list', ['rollback', '--list'], 'rollback.events', {}],
     ['rollout list', ['rollout', 'list'], 'rollouts.list', {}],

@@ -21,7 +21,7 @@ describe.each(testBackends())('rolling back a run a restore took away, on $name'
       const snapshot = await createSnapshot(store, { kind: 'manual' });
       await runUpdate({ store, source: arraySource(hearingRecords(10, 300000, () => ({ title: 'A later look' }))) });
       await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'a bad feed since the snapshot', operator: 'bea' });
-      const removed = new RegExp(`^run 2 no longer exists: a restore took the database back to before it \\(the latest: snapshot ${snapshot.id} of ${snapshot.createdAt.replace(/[.]/g, '\\.')}, restored by bea at [^)]+\\), and what it wrote went with it; nothing to roll back$`);
+      const removed = new RegExp(`^run 2 no longer exists: a restore took the database back to before it \\(restore 1: snapshot ${snapshot.id} of ${snapshot.createdAt.replace(/[.]/g, '\\.')}, restored by bea at [^)]+\\), and what it wrote went with it; nothing to roll back$`);
       for (const dryRun of [true, false]) {
         await expect(rollback(store, { runId: 2, dryRun, reason: 'bad', operator: 'ada' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(removed) });
       }
@@ -29,6 +29,26 @@ describe.each(testBackends())('rolling back a run a restore took away, on $name'
       const cli = runCli(['rollback', '--db', location, '--run', '2', '--dry-run']);
       expect(cli.stderr).toContain('run 2 no longer exists: a restore took the database back to before it');
       expect(cli.stderr).toContain('gatehouse backups restores');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('names the restore that removed the run, not a later one that removed another', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await runUpdate({ store, source: arraySource(hearingRecords(10, 310000)) });
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await runUpdate({ store, source: arraySource(hearingRecords(10, 310000, () => ({ title: 'A later look' }))) });
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'run 2 was a bad feed', operator: 'bea' });
+      await runUpdate({ store, source: arraySource(hearingRecords(10, 310000, () => ({ title: 'Another look' }))) });
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'run 3 was a bad feed too', operator: 'cal' });
+      for (const [runId, restore, operator] of [[2, 1, 'bea'], [3, 2, 'cal']] as const) {
+        const cli = runCli(['rollback', '--db', location, '--run', String(runId), '--dry-run']);
+        expect(cli.stderr).toContain(`run ${runId} no longer exists: a restore took the database back to before it (restore ${restore}: snapshot ${snapshot.id}`);
+        expect(cli.stderr).toContain(`restored by ${operator} at`);
+      }
     } finally {
       await store.close();
     }

@@ -1,9 +1,15 @@
+import os from 'node:os';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { undoJournal, type WriterAttempt } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { isPostgresUrl, type Store } from '../../main/store/index.js';
 import type { ActiveRun } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
-import { startCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { callApi } from '../helpers/console-http.js';
+import { sessionsGone } from '../helpers/postgres.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
 import type { RunningServer } from '../../main/api/index.js';
 
 /**
@@ -19,8 +25,8 @@ type Serve = ReturnType<typeof startCli> & { server: RunningServer };
 const started: Serve[] = [];
 
 /** Starts `gatehouse serve` and resolves once it prints its sign-in link (it is listening then). */
-async function serve(db: string): Promise<Serve> {
-  const process = startCli(['serve', '--db', db, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN });
+async function serve(db: string, env: Record<string, string> = {}): Promise<Serve> {
+  const process = startCli(['serve', '--db', db, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, ...env });
   const port = await new Promise<number>((resolve, reject) => {
     let printed = '';
     process.child.stdout.on('data', (chunk: Buffer) => {
@@ -33,6 +39,18 @@ async function serve(db: string): Promise<Serve> {
   const running = { ...process, server: { port } as RunningServer };
   started.push(running);
   return running;
+}
+
+/** Resolves once `serve` has said `line` on stderr (a test seam's "holding at …"); fails if it exits first. */
+function saidOnStderr(served: Serve, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let said = '';
+    served.child.stderr.on('data', (chunk: Buffer) => {
+      said += chunk.toString('utf8');
+      if (said.includes(line)) resolve();
+    });
+    void served.done.then((result) => reject(new Error(`serve exited (${result.code}) before saying "${line}": ${result.stderr}`)));
+  });
 }
 
 async function api<T>(served: Serve, method: string, body: unknown): Promise<T> {
@@ -67,5 +85,61 @@ describe.each(testBackends())('gatehouse serve restarted after kill -9 mid-updat
     expect(detail).toMatchObject({ status: 'interrupted', resumable: true });
     expect(detail.rollbackRefusals.map((refusal) => refusal.message).join('\n')).not.toContain('still running');
     expect(await api(second, 'runs.active', {})).toEqual([]);
+  });
+});
+
+/**
+ * A rollback killed with `serve` (kill -9 mid-transaction) left nothing in the audit: its rollback
+ * event dies with its transaction, so support staff could not see that anyone had tried. Its attempt
+ * row now says who started what, and the next `serve` settles it as unfinished; the rollback itself
+ * stays all-or-nothing.
+ */
+describe.each(testBackends())('a rollback killed with gatehouse serve, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  async function withStoreAt<T>(db: string, work: (store: Store) => Promise<T>): Promise<T> {
+    const store = await backend.open(db);
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  const titles = (store: Store) => store.queries.db.selectFrom('hearings').select(['eventId', 'title']).orderBy('eventId').execute();
+
+  it('shows the attempt as started and unfinished after the restart, and nothing of the rollback was kept', async () => {
+    const db = await backend.freshLocation();
+    const before = await withStoreAt(db, async (store) => {
+      await runUpdate({ store, source: arraySource(hearingRecords(10, 400000)) });
+      await runUpdate({ store, source: arraySource(hearingRecords(12, 400000, () => ({ title: 'A later look' }))) });
+      return titles(store);
+    });
+    const first = await serve(db, { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_HANG_PROGRESS: 'undoing hearings' });
+    const held = saidOnStderr(first, 'test seam: holding at undoing hearings');
+    const applied = api(first, 'rollback.apply', { runId: 2, confirmRunId: 2, reason: 'a bad feed' }).catch((error: unknown) => error);
+    await held;
+    const operator = os.userInfo().username;
+    expect(await api<WriterAttempt[]>(first, 'backups.attempts', {})).toEqual([expect.objectContaining({ operation: 'a rollback of run 2', operator, outcome: null, endedAt: null })]);
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    await applied;
+    if (isPostgresUrl(db)) await sessionsGone(db);
+
+    const second = await serve(db);
+    const [attempt] = await api<WriterAttempt[]>(second, 'backups.attempts', {});
+    expect(attempt).toMatchObject({ operation: 'a rollback of run 2', operator, outcome: 'unfinished', endedAt: expect.any(String) });
+    expect(attempt!.detail).toContain('stopped before it reported an outcome');
+    const cli = runCli(['backups', 'attempts', '--db', db]);
+    expect(cli.stdout).toMatch(/a rollback of run 2 +\S+ +unfinished/);
+    await withStoreAt(db, async (store) => {
+      expect(await titles(store)).toEqual(before);
+      expect(await undoJournal(store).listEvents({ runId: 2 })).toEqual([]);
+      expect((await store.getRun(2))?.status).toBe('success');
+    });
+
+    const report = await api<{ runRolledBack: boolean }>(second, 'rollback.apply', { runId: 2, confirmRunId: 2, reason: 'a bad feed, again' });
+    expect(report.runRolledBack).toBe(true);
+    expect((await api<WriterAttempt[]>(second, 'backups.attempts', {})).map((a) => a.outcome)).toEqual(['succeeded', 'unfinished']);
   });
 });

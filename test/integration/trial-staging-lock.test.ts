@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listRestores } from '../../main/backup/index.js';
 import { isPostgresUrl, stagingCopyTarget } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
-import { PG_URL } from '../helpers/postgres.js';
+import { connectToPostgres, sessionsGone } from '../helpers/postgres.js';
 
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
@@ -61,22 +61,6 @@ async function trialKilledAtOpenOf(source: string, staging: string, suffix: stri
   child.kill('SIGKILL');
   expect(await done).toMatchObject({ signal: 'SIGKILL' });
   if (isPostgresUrl(staging)) await sessionsGone(staging);
-}
-
-/** The killed trial's sessions on the staging schema (its advisory lock among them) have ended: the server has seen the kill. */
-async function sessionsGone(staging: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    const name = `gatehouse:${new URL(staging).searchParams.get('schema')}`;
-    for (;;) {
-      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [name]);
-      if (Number(rows[0]!.n) === 0) return;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } finally {
-    await client.end();
-  }
 }
 
 /** What a staging location ends with, as the CLI opens it: the file name, or the schema parameter. */
@@ -170,3 +154,53 @@ describe('a trial interrupted mid-way (SQLite)', () => {
     expect(fs.existsSync(`${staging}.trial-lock`)).toBe(false);
   }, 60_000);
 });
+
+/**
+ * A PostgreSQL staging copy read the live source table by table in a READ COMMITTED transaction, so
+ * a writer committing on the source meanwhile — a restore, whose one transaction replaces every
+ * table — left staging with some tables from before it and some from after. The copy now reads one
+ * consistent state. The source's writer is played by one SQL transaction across two tables, held
+ * until the copy waits on the later one (a state, seen in pg_locks, not a time).
+ */
+describe.runIf(backends.some((backend) => backend.name === 'postgres'))('a PostgreSQL staging copy made while the source changes', () => {
+  it('copies the source as one state: a change committed mid-copy is in staging whole or not at all', async () => {
+    const backend = backends.find((candidate) => candidate.name === 'postgres')!;
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    const schema = new URL(source).searchParams.get('schema')!;
+    const writer = await connectToPostgres();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(`LOCK TABLE "${schema}".undo_journal IN ACCESS EXCLUSIVE MODE`);
+      const trial = startCli(['trial', '--db', source, '--staging', staging, '--control', '1', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '600000' });
+      await copyWaitingOn(writer, `"${schema}".undo_journal`, trial.done);
+      await writer.query(`UPDATE "${schema}".runs SET error = 'changed mid-copy' WHERE id = 1`);
+      await writer.query(`UPDATE "${schema}".undo_journal SET after_hash = 'changed mid-copy' WHERE id = (SELECT min(id) FROM "${schema}".undo_journal)`);
+      await writer.query('COMMIT');
+      const ended = await trial.done;
+      expect(ended.code, ended.stderr).toBe(0);
+    } finally {
+      await writer.end();
+    }
+    const store = await backend.open(staging);
+    try {
+      const run = await store.queries.db.selectFrom('runs').select('error').where('id', '=', 1).executeTakeFirstOrThrow();
+      const journal = await store.queries.db.selectFrom('undoJournal').select('afterHash').orderBy('id').limit(1).executeTakeFirstOrThrow();
+      expect([run.error, journal.afterHash === 'changed mid-copy']).toEqual([null, false]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
+/** Resolves once another session waits for a lock on `table`: the trial's copy has got that far. Fails if the trial ends first. */
+async function copyWaitingOn(client: pg.Client, table: string, ended: Promise<unknown>): Promise<void> {
+  let over = false;
+  void ended.then(() => (over = true));
+  for (;;) {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted', [table]);
+    if (Number(rows[0]!.n) > 0) return;
+    if (over) throw new Error('the trial ended before its copy reached the locked table');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

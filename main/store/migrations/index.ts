@@ -20,6 +20,8 @@ import { migration016 } from './016-resume-by-identity.js';
 import { migration017 } from './017-anomaly-folds-stored.js';
 import { migration018 } from './018-restore-repointed-tasks.js';
 import { migration019 } from './019-writer-lock-names-its-operation.js';
+import { migration020 } from './020-writer-attempts.js';
+import { migration021 } from './021-restore-removed-runs.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -53,7 +55,7 @@ export interface Migration {
   backfill?: (db: Db, dialect: Dialect) => Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019, migration020, migration021];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */

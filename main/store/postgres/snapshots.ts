@@ -68,6 +68,9 @@ export class PostgresSnapshots implements SnapshotSupport {
   async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
     try {
       return await this.driver.transaction(async (trx) => {
+        // A staging copy's "snapshot" is a live schema that writers (a restore, a run) change as it is
+        // read: one snapshot of the database for every table, or staging mixes before and after.
+        await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
         // A snapshot from before a migration that added a column restores with that column's default.
         const columns = async (table: TableName) => {
           const found = await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns

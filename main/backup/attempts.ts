@@ -1,0 +1,46 @@
+import os from 'node:os';
+import type { WriterAttemptView as WriterAttempt } from '../../shared/api-operations.js';
+import { newestFirstPage, type Store } from '../store/index.js';
+
+/**
+ * The audit of rollbacks and restores as attempts: a row as one starts (under the writer lock),
+ * closed with its outcome as it ends. A rollback or restore killed with its process (kill -9 of
+ * `gatehouse serve`) wrote nothing else — its own event is written in its one transaction, which
+ * died with it — so without this row support staff could not tell that X had tried.
+ */
+export type { WriterAttempt };
+
+/**
+ * What is known of an attempt whose process died: each operation is one transaction, so either its
+ * own event (rollback event, restore) is in the audit after `startedAt`, or nothing of it was kept.
+ */
+const UNFINISHED_DETAIL = 'the process running it stopped before it reported an outcome (killed or crashed); it ran in one transaction, so unless its rollback event or restore is in the audit, nothing of it was changed';
+
+type AuditStore = Pick<Store, 'queries'>;
+
+export async function beginAttempt(store: AuditStore, attempt: { operation: string; operator: string | null; at: Date }): Promise<number> {
+  const row = await store.queries.db
+    .insertInto('writerAttempts')
+    .values({ operation: attempt.operation, operator: attempt.operator, pid: process.pid, host: os.hostname(), startedAt: attempt.at.toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function endAttempt(store: AuditStore, id: number, end: { at: Date; outcome: 'succeeded' | 'failed'; detail: string | null }): Promise<void> {
+  await store.queries.db.updateTable('writerAttempts').set({ endedAt: end.at.toISOString(), outcome: end.outcome, detail: end.detail }).where('id', '=', id).execute();
+}
+
+/**
+ * Called with the writer lock held: no other rollback or restore can be running, so every attempt
+ * still open belongs to a process that died, as every run still `running` does then.
+ */
+export async function settleUnfinishedAttempts(store: AuditStore, now: Date): Promise<void> {
+  await store.queries.db.updateTable('writerAttempts').set({ endedAt: now.toISOString(), outcome: 'unfinished', detail: UNFINISHED_DETAIL }).where('outcome', 'is', null).execute();
+}
+
+/** Attempts newest first; `after` is the id of the last attempt of the previous page. */
+export async function listAttempts(store: AuditStore, options: { limit?: number; after?: number } = {}): Promise<WriterAttempt[]> {
+  const rows = await store.queries.db.selectFrom('writerAttempts').selectAll().$call((q) => newestFirstPage(q, options, 50)).execute();
+  return rows.map((row) => ({ ...row, id: Number(row.id), pid: Number(row.pid), outcome: row.outcome as WriterAttempt['outcome'] }));
+}
