@@ -48,15 +48,21 @@ function entriesOf(value: unknown, field: string, reasons: ReasonSink): { entry:
   return entries;
 }
 
-/** Trimmed text, null when absent or blank; a number, object or list where text belongs is a BAD_SHAPE reason. */
-function textAt(container: Dict, key: string, path: string, reasons: ReasonSink): string | null {
-  const value = container[key];
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
+/**
+ * Trimmed text, null when absent or blank. A number (room 2123) is its text, as a jacket number is;
+ * a boolean, object or list where text belongs is a BAD_SHAPE reason.
+ */
+export function textOf(value: unknown, path: string, reasons: ReasonSink): string | null {
+  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
+    const trimmed = String(value).trim();
     return trimmed === '' ? null : trimmed;
   }
-  if (value !== undefined && value !== null) reasons.add('BAD_SHAPE', `${path}.${key} must be text, got ${describe(value)}`);
+  if (value !== undefined && value !== null) reasons.add('BAD_SHAPE', `${path} must be text, got ${describe(value)}`);
   return null;
+}
+
+function textAt(container: Dict, key: string, path: string, reasons: ReasonSink): string | null {
+  return textOf(container[key], `${path}.${key}`, reasons);
 }
 
 export function readLocation(value: unknown, reasons: ReasonSink): NormalizedHearing['location'] {
@@ -107,17 +113,9 @@ export function readVideos(value: unknown, reasons: ReasonSink): NormalizedHeari
 export function readTranscripts(value: unknown, reasons: ReasonSink): NormalizedHearing['transcripts'] {
   const transcripts: NormalizedHearing['transcripts'] = [];
   for (const { entry, path } of entriesOf(value, 'hearingTranscript', reasons)) {
-    const jacketNumber = readJacketNumber(entry.jacketNumber, path, reasons);
+    const jacketNumber = textAt(entry, 'jacketNumber', path, reasons);
     const url = textAt(entry, 'url', path, reasons);
     if (jacketNumber !== null || url !== null) transcripts.push({ jacketNumber, url });
   }
   return transcripts;
-}
-
-/** Congress.gov sends the jacket number as a number or as text; both are kept as text. */
-function readJacketNumber(value: unknown, path: string, reasons: ReasonSink): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return String(value).trim() || null;
-  reasons.add('BAD_SHAPE', `${path}.jacketNumber must be a number or text, got ${describe(value)}`);
-  return null;
 }

@@ -12,7 +12,7 @@ import {
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { daysInMonth, digitsAt } from './ascii-digits.js';
-import { describe, isDict, listOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ReasonSink } from './record-parts.js';
+import { describe, isDict, listOf, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ReasonSink } from './record-parts.js';
 
 /** What the record rules need to know about the database. */
 export interface RecordRuleContext {
@@ -166,12 +166,10 @@ function readEnum<T extends string>(
 }
 
 function readTitle(value: unknown, reasons: Reasons): string | null {
-  if (value !== undefined && value !== null && typeof value !== 'string') {
-    reasons.add('BAD_SHAPE', `title must be text, got ${describe(value)}`);
-    return null;
-  }
-  const title = typeof value === 'string' ? value.trim() : '';
-  if (title === '') {
+  const before = reasons.list.length;
+  const title = textOf(value, 'title', reasons);
+  if (reasons.list.length > before) return null;
+  if (title === null) {
     reasons.add('EMPTY_TITLE', 'title is missing or blank');
     return null;
   }

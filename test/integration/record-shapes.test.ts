@@ -21,12 +21,13 @@ const misshapen: [string, Record<string, unknown>, string][] = [
   ['witnesses given as a string', { witnesses: 'Dr. Jane Roe' }, 'witnesses must be a list (or {"item": [...]}), got a string'],
   ['committees given as a bare code', { committees: 'hsif00' }, 'committees must be a list (or {"item": [...]}), got a string'],
   ['a witness that is a number', { witnesses: [{ name: 'Dr. A', organization: 'Lab' }, 42] }, 'witnesses[1] must be an object, got a number'],
-  ['a witness name that is a number', { witnesses: [{ name: 7, organization: 'Lab' }] }, 'witnesses[0].name must be text, got a number'],
+  ['a witness name that is an object', { witnesses: [{ name: { first: 'Jane' }, organization: 'Lab' }] }, 'witnesses[0].name must be text, got an object'],
   ['videos wrapped around a string', { videos: { item: 'https://x.test/v' } }, 'videos must be a list (or {"item": [...]}), got an object'],
   ['a video url that is a list', { videos: [{ name: 'v', url: ['https://x.test/v'] }] }, 'videos[0].url must be text, got an array'],
-  ['a transcript jacket number that is an object', { hearingTranscript: [{ jacketNumber: { id: 5 } }] }, 'hearingTranscript[0].jacketNumber must be a number or text, got an object'],
+  ['a transcript jacket number that is an object', { hearingTranscript: [{ jacketNumber: { id: 5 } }] }, 'hearingTranscript[0].jacketNumber must be text, got an object'],
   ['location given as a string', { location: 'Room 2123' }, 'location must be an object with room, building and address, got a string'],
-  ['a title that is a number', { title: 123 }, 'title must be text, got a number'],
+  ['a title that is a list', { title: ['Oversight', 'Part 2'] }, 'title must be text, got an array'],
+  ['a room that is true', { location: { room: true } }, 'location.room must be text, got a boolean'],
 ];
 
 let folder: string;
@@ -64,16 +65,17 @@ describe.each(testBackends())('misshapen record parts on $name', (backend) => {
     expect(storedColumn(await domainRows(db), 'hearings', 0)).toEqual(GOOD);
   });
 
-  it('still stores what Congress.gov sends: lists wrapped in item (one item as an object), null and empty parts, numeric jacket numbers', async () => {
+  it('still stores what Congress.gov sends: lists wrapped in item (one item as an object), null and empty parts, numeric jacket numbers and rooms', async () => {
     const db = await backend.freshLocation();
     const file = ndjsonFile([
       hearingRecord(GOOD[0]!, { witnesses: { item: { name: 'Dr. A', organization: 'Lab', position: null } }, videos: {}, location: null }),
-      hearingRecord(GOOD[1]!, { committees: { item: [{ systemCode: 'hsif00', name: 'E' }] }, hearingTranscript: [{ jacketNumber: 55123, url: null }], witnesses: null }),
+      hearingRecord(GOOD[1]!, { committees: { item: [{ systemCode: 'hsif00', name: 'E' }] }, hearingTranscript: [{ jacketNumber: 55123, url: null }], witnesses: null, location: { room: 2123 } }),
     ]);
     const result = runCli(['update', '--db', db, '--source', `file:${file}`, '--no-snapshot', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const rows = await domainRows(db);
     expect(rows.appearances).toHaveLength(1);
     expect(storedColumn(rows, 'transcripts', 2)).toEqual(['55123']);
+    expect(storedColumn(rows, 'hearings', 8).sort()).toEqual(['2123', null]);
   });
 });
