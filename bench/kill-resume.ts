@@ -182,7 +182,8 @@ export async function killAndResumeUntilDone(options: {
     const exit = await updateWithSignal(options.db, options.source, [...resume, ...(options.extraArgs ?? [])], killNow ? 'SIGKILL' : null, at, options.env);
     if (exit.signal === 'SIGKILL' && (await newestRunStatus(options.db)) === 'running') kills += 1;
     else if (exit.signal === 'SIGKILL') lateKills += 1;
-    else if (exit.code !== 0) throw new Error(`update exited ${exit.code}: ${exit.stderr.trim()}`);
+    // 3 is a partial run: finished, with quarantined records, as a source holding bad ones ends.
+    else if (exit.code !== 0 && exit.code !== 3) throw new Error(`update exited ${exit.code}: ${exit.stderr.trim()}`);
   }
   throw new Error(`the run did not finish after ${options.kills} kills`);
 }

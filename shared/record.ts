@@ -93,6 +93,7 @@ export const REJECTION_CODES = [
   'TOO_DEEP',
   'OVERSIZE_RECORD',
   'DUPLICATE_EVENT_ID',
+  'BAD_SHAPE',
   'WRITE_FAILED',
   'FETCH_FAILED',
 ] as const;

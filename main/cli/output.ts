@@ -40,6 +40,19 @@ export const EXIT_CODE_BY_STATUS: Record<RunStatus, number> = {
  */
 export const EXIT_CODE_NOTHING_UNDONE = 4;
 
+/** What `update --help` says of its exit codes, read from the tables above so the two cannot drift. */
+export function updateExitCodesHelp(): string {
+  const status = EXIT_CODE_BY_STATUS;
+  const error = EXIT_CODE_BY_ERROR;
+  return [
+    '',
+    `exit codes: ${status.success} success; ${status.partial} partial (records quarantined, the rest stored) or held for review;`,
+    `${status.failed} failed or rolled back; ${error.LOCK_HELD} another run holds the writer lock; ${error.DB_UNREACHABLE} the database cannot be reached;`,
+    `${error.USAGE} usage or input error (nothing read or written); ${status.interrupted} interrupted — the source or the database failed part-way,`,
+    `or SIGINT (143: SIGTERM) — and --resume RUN continues it; ${error.INTERNAL} an unexpected error.`,
+  ].join('\n');
+}
+
 export function exitCodeFor(error: unknown): number {
   return isGatehouseError(error) ? EXIT_CODE_BY_ERROR[error.code] : 1;
 }

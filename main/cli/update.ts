@@ -7,7 +7,7 @@ import { lookbackDaysSchema } from '../../shared/lookback.js';
 import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { cliNotifier } from './notifier.js';
-import { EXIT_CODE_BY_STATUS, printJson } from './output.js';
+import { EXIT_CODE_BY_STATUS, printJson, updateExitCodesHelp } from './output.js';
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
@@ -54,6 +54,7 @@ export function registerUpdateCommand(program: Command): void {
     .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
     .option('--congress <n>', 'congress: which Congress to list (default: each one sitting during the lookback window; a resume lists those its run listed)')
     .option('--json', 'print the run summary as JSON')
+    .addHelpText('after', updateExitCodesHelp())
     .action(async (flags: UpdateFlags) => {
       process.exitCode = await update(flags);
     });

@@ -25,7 +25,7 @@ export async function openFileSource(path: string, description: string): Promise
   await requireReadableFile(path);
   // Taken before anything is read: a file that changes while the run reads it then fails a resume's check too.
   const fingerprint = await fileFingerprint(path).catch((error: unknown) => Promise.reject(unreadable(path, error)));
-  await refuseUtf16(path);
+  await refuseUnreadableEncoding(path);
   const opening = await readOpeningLines(path);
   if (opening.length === 0) return documentSource(description, [], fingerprint);
   if (looksLikeNdjson(opening)) {
@@ -46,19 +46,17 @@ function refuseWrongShape(path: string, value: unknown): void {
 }
 
 /**
- * A UTF-16 file (Windows "Unicode" exports) reads as UTF-8 full of NUL bytes and would fail as
- * "invalid JSON at line 1, column 1": say what it is instead. Known by its byte order mark, or
- * without one by a `[` or `{` beside a NUL byte where the text starts.
+ * A UTF-16 file (Windows "Unicode" exports) reads as UTF-8 full of NUL bytes, and a gzip file as
+ * bytes that are no text at all: both would fail as "invalid JSON at line 1, column 1", so say what
+ * the file is instead. UTF-16 is known by its byte order mark, or without one by a `[` or `{` beside
+ * a NUL byte where the text starts; gzip by its magic number.
  */
-async function refuseUtf16(path: string): Promise<void> {
-  const handle = await open(path, 'r').catch((error: unknown) => Promise.reject(unreadable(path, error)));
-  let start: Buffer;
-  try {
-    const buffer = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(buffer, 0, 2, 0);
-    start = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
+async function refuseUnreadableEncoding(path: string): Promise<void> {
+  const start = await firstBytes(path, 2);
+  if (start[0] === 0x1f && start[1] === 0x8b) {
+    throw new GatehouseError('INPUT_INVALID', `${path}: the file is gzip-compressed; a file source reads uncompressed UTF-8 JSON or NDJSON`, {
+      hint: `decompress it first, e.g. gzip -dc ${path} > records.ndjson`,
+    });
   }
   const opens = (byte: number | undefined) => byte === 0x5b || byte === 0x7b;
   const order = start[0] === 0xff && start[1] === 0xfe ? 'UTF-16LE'
@@ -69,6 +67,17 @@ async function refuseUtf16(path: string): Promise<void> {
   throw new GatehouseError('INPUT_INVALID', `${path}: the file is ${order} text; a file source reads UTF-8`, {
     hint: `convert it first, e.g. iconv -f ${order} -t UTF-8 ${path} > converted.json`,
   });
+}
+
+async function firstBytes(path: string, count: number): Promise<Buffer> {
+  const handle = await open(path, 'r').catch((error: unknown) => Promise.reject(unreadable(path, error)));
+  try {
+    const buffer = Buffer.alloc(count);
+    const { bytesRead } = await handle.read(buffer, 0, count, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function requireReadableFile(path: string): Promise<void> {

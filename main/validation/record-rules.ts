@@ -9,11 +9,10 @@ import {
   type NormalizedHearing,
   type Rejection,
   type RejectionCode,
-  witnessKey,
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
-import { normalizeWitnessName } from './witness-names.js';
 import { daysInMonth, digitsAt } from './ascii-digits.js';
+import { describe, isDict, listOf, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ReasonSink } from './record-parts.js';
 
 /** What the record rules need to know about the database. */
 export interface RecordRuleContext {
@@ -26,13 +25,7 @@ const EARLIEST_YEAR = 1789;
 const LATEST_YEAR = 2100;
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-type Dict = Record<string, unknown>;
-
-function isDict(value: unknown): value is Dict {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-class Reasons {
+class Reasons implements ReasonSink {
   readonly list: Rejection[] = [];
   add(code: RejectionCode, message: string): void {
     this.list.push({ code, message });
@@ -48,7 +41,7 @@ export function applyRecordRules(raw: unknown, context: RecordRuleContext): Rule
     return { ok: false, reasons: [{ code: 'NOT_AN_OBJECT', message: `expected a committee-meeting object, got ${describe(raw)}` }] };
   }
   const reasons = new Reasons();
-  checkStrings(raw, reasons);
+  const tooDeep = checkStrings(raw, reasons);
   const eventId = readEventId(raw.eventId, reasons);
   const congress = readCongress(raw.congress, reasons);
   const chamber = readEnum(raw.chamber, CHAMBERS, 'chamber', 'BAD_CHAMBER', reasons);
@@ -58,6 +51,12 @@ export function applyRecordRules(raw: unknown, context: RecordRuleContext): Rule
   const date = readDate(raw.date, 'date', reasons, true);
   const updateDate = readDate(raw.updateDate, 'updateDate', reasons, false);
   const committees = readCommittees(raw.committees, context, reasons);
+  // Past a container nested too deep the record's shape is not read: the walk stopped there too.
+  if (tooDeep) return { ok: false, reasons: reasons.list };
+  const location = readLocation(raw.location, reasons);
+  const witnesses = readWitnesses(raw.witnesses, reasons);
+  const videos = readVideos(raw.videos, reasons);
+  const transcripts = readTranscripts(raw.hearingTranscript, reasons);
   if (reasons.list.length > 0) return { ok: false, reasons: reasons.list };
   return {
     ok: true,
@@ -70,27 +69,22 @@ export function applyRecordRules(raw: unknown, context: RecordRuleContext): Rule
       title: title!,
       date: date!,
       updateDate,
-      location: readLocation(raw.location),
+      location,
       committees,
-      witnesses: readWitnesses(raw.witnesses),
-      videos: readVideos(raw.videos),
-      transcripts: readTranscripts(raw.hearingTranscript),
+      witnesses,
+      videos,
+      transcripts,
     },
   };
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
-}
-
 /**
  * NUL characters and oversize text anywhere in the record (title excepted: it has its own limit),
- * and nesting past MAX_RECORD_DEPTH for records that did not come through a parsing source.
+ * and nesting past MAX_RECORD_DEPTH for records that did not come through a parsing source. True
+ * when the record nests too deep.
  */
-function checkStrings(raw: Dict, reasons: Reasons): void {
-  if (containerWithinLimits(raw, 1)) return;
+function checkStrings(raw: Dict, reasons: Reasons): boolean {
+  if (containerWithinLimits(raw, 1)) return false;
   let sawNul = false;
   let oversize: string | null = null;
   let tooDeep = false;
@@ -110,6 +104,7 @@ function checkStrings(raw: Dict, reasons: Reasons): void {
   if (oversize !== null) {
     reasons.add('OVERSIZE_FIELD', `${oversize} is longer than ${MAX_TEXT_FIELD_LENGTH.toLocaleString('en-US')} characters`);
   }
+  return tooDeep;
 }
 
 /**
@@ -171,8 +166,10 @@ function readEnum<T extends string>(
 }
 
 function readTitle(value: unknown, reasons: Reasons): string | null {
-  const title = typeof value === 'string' ? value.trim() : '';
-  if (title === '') {
+  const before = reasons.list.length;
+  const title = textOf(value, 'title', reasons);
+  if (reasons.list.length > before) return null;
+  if (title === null) {
     reasons.add('EMPTY_TITLE', 'title is missing or blank');
     return null;
   }
@@ -242,7 +239,7 @@ function readDate(value: unknown, field: string, reasons: Reasons, required: boo
 
 function readCommittees(value: unknown, context: RecordRuleContext, reasons: Reasons): NormalizedHearing['committees'] {
   const committees: NormalizedHearing['committees'] = [];
-  const entries = listOf(value);
+  const entries = listOf(value, 'committees', reasons);
   // A list of one (most records name one committee) cannot repeat itself: no Set to build.
   const seen = entries.length > 1 ? new Set<string>() : null;
   for (const entry of entries) {
@@ -264,64 +261,4 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
     committees.push({ systemCode: code, name });
   }
   return committees;
-}
-
-/** Congress.gov wraps some lists as `{item: [...]}`. */
-function listOf(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (isDict(value) && Array.isArray(value.item)) return value.item;
-  return [];
-}
-
-function text(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const trimmed = value.trim();
-  return trimmed === '' ? null : trimmed;
-}
-
-function readLocation(value: unknown): NormalizedHearing['location'] {
-  if (!isDict(value)) return null;
-  const location = { room: text(value.room), building: text(value.building), address: text(value.address) };
-  return location.room === null && location.building === null && location.address === null ? null : location;
-}
-
-function readWitnesses(value: unknown): NormalizedHearing['witnesses'] {
-  const witnesses: NormalizedHearing['witnesses'] = [];
-  const entries = listOf(value);
-  // No repeat to find in a list of one or none: neither the Set nor a key per witness is built.
-  const seen = entries.length > 1 ? new Set<string>() : null;
-  for (const entry of entries) {
-    if (!isDict(entry)) continue;
-    const name = text(entry.name);
-    if (name === null) continue;
-    const normalizedName = normalizeWitnessName(name);
-    const organization = text(entry.organization);
-    if (seen !== null) {
-      const key = witnessKey({ normalizedName, organization });
-      if (seen.has(key)) continue;
-      seen.add(key);
-    }
-    witnesses.push({ name, normalizedName, organization, position: text(entry.position) });
-  }
-  return witnesses;
-}
-
-function readVideos(value: unknown): NormalizedHearing['videos'] {
-  const videos: NormalizedHearing['videos'] = [];
-  for (const entry of listOf(value)) {
-    const url = isDict(entry) ? text(entry.url) : null;
-    if (url !== null) videos.push({ name: text((entry as Dict).name), url });
-  }
-  return videos;
-}
-
-function readTranscripts(value: unknown): NormalizedHearing['transcripts'] {
-  const transcripts: NormalizedHearing['transcripts'] = [];
-  for (const entry of listOf(value)) {
-    if (!isDict(entry)) continue;
-    const jacketNumber = entry.jacketNumber === undefined || entry.jacketNumber === null ? null : String(entry.jacketNumber).trim() || null;
-    const url = text(entry.url);
-    if (jacketNumber !== null || url !== null) transcripts.push({ jacketNumber, url });
-  }
-  return transcripts;
 }

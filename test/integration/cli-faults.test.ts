@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STALE_LOCK_MS } from '../../main/engine/index.js';
 import { runSummarySchema } from '../../shared/run.js';
@@ -130,6 +131,26 @@ describe('a database file that cannot be written', () => {
       undo();
     }
     expect(fs.readFileSync(db).equals(before)).toBe(true);
+  });
+});
+
+describe.each(testBackends())('a gzip-compressed file source on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('is refused with exit 2, saying it is gzip and how to decompress it, and no run is recorded', async () => {
+    const location = await backend.freshLocation();
+    const file = path.join(folder, 'records.ndjson.gz');
+    fs.writeFileSync(file, zlib.gzipSync(`${JSON.stringify(hearingRecord(800101))}\n`));
+    const result = runCli(['update', '--db', location, '--source', `file:${file}`, '--no-snapshot', '--json']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: {
+        code: 'INPUT_INVALID',
+        message: `${file}: the file is gzip-compressed; a file source reads uncompressed UTF-8 JSON or NDJSON`,
+        hint: `decompress it first, e.g. gzip -dc ${file} > records.ndjson`,
+      },
+    });
+    expect(JSON.parse(runCli(['runs', 'list', '--db', location, '--json']).stdout)).toEqual([]);
   });
 });
 

@@ -131,6 +131,13 @@ describe('gatehouse update', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage: gatehouse/);
   });
+
+  it('lists its exit codes in update --help, interrupted (130) among them, since a script reads them', () => {
+    const help = runCli(['update', '--help']).stdout;
+    for (const code of [/0 success/, /3 partial/, /4 failed or rolled back/, /5 another run holds the writer lock/, /6 the database cannot be reached/, /2 usage or input error/, /130 interrupted/]) {
+      expect(help).toMatch(code);
+    }
+  });
 });
 
 function firstEventId(spec: string): string {

@@ -34,6 +34,13 @@ export const PAGE_SIZE = 250;
  * meetings updated at the front of the list between two requests — so it takes two in a row.
  */
 const REPEATED_PAGES_THAT_END_A_LISTING = 2;
+/**
+ * An empty page whose pagination still promises more cannot be paged past (the offset does not
+ * move), and ending the listing there would report a run without the meetings after it as a
+ * success. It is asked for again once — a list that shrank between two requests answers the second
+ * time — and a second empty page fails the source: the run stops as interrupted, to be resumed.
+ */
+const EMPTY_PAGES_THAT_FAIL_A_LISTING = 2;
 
 export interface CongressSourceOptions extends Omit<CongressClientOptions, 'clock'> {
   /** Safe for logs and run records: must not contain the key. */
@@ -271,6 +278,7 @@ class MeetingReader {
     const path = `committee-meeting/${congress}/${chamber}`;
     const listed = new Set<string>();
     let repeatedInARow = 0;
+    let emptyInARow = 0;
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
       const page = await this.client.getJson(path, {
@@ -285,7 +293,12 @@ class MeetingReader {
       yield* meetings;
       offset += meetings.length;
       const more = hasNext || (count !== null && offset < count);
-      if (meetings.length === 0 || !more) return;
+      if (!more) return;
+      if (meetings.length === 0) {
+        if (++emptyInARow >= EMPTY_PAGES_THAT_FAIL_A_LISTING) throw listingStoppedShort(path, offset, count);
+        continue;
+      }
+      emptyInARow = 0;
       let firstListed = 0;
       for (const meeting of meetings) if (firstListing(listed, meeting)) firstListed++;
       if (firstListed > 0) {
@@ -357,6 +370,11 @@ function firstListing(listed: Set<string>, meeting: Record<string, unknown>): bo
   if (listed.has(key)) return false;
   listed.add(key);
   return true;
+}
+
+function listingStoppedShort(path: string, offset: number, count: number | null): CongressFetchError {
+  const promised = count === null ? 'a next page' : `${count} meetings`;
+  return new CongressFetchError('malformed', `Congress.gov listed no meetings at offset ${offset} of ${path} twice in a row while its pagination promised ${promised}; the meetings after them would be missed`);
 }
 
 interface ListPage {

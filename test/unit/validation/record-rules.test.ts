@@ -48,7 +48,7 @@ describe('record rules', () => {
     let deep: unknown = [];
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(reasonsFor({ witnesses: deep })).toEqual(['TOO_DEEP']);
-    expect(reasonsFor({ witnesses: JSON.parse('['.repeat(30) + ']'.repeat(30)) as unknown })).toEqual([]);
+    expect(reasonsFor({ extra: JSON.parse('['.repeat(30) + ']'.repeat(30)) as unknown })).toEqual([]);
   });
 
   it('names the path of a NUL character or an oversize field found deep inside the record', () => {

@@ -1,0 +1,121 @@
+import { witnessKey, type NormalizedHearing, type RejectionCode } from '../../shared/record.js';
+import { normalizeWitnessName } from './witness-names.js';
+
+/** Where a reader puts what is wrong with the record. */
+export interface ReasonSink {
+  add(code: RejectionCode, message: string): void;
+}
+
+export type Dict = Record<string, unknown>;
+
+export function isDict(value: unknown): value is Dict {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A record's list: an array, or Congress.gov's `{item: [...]}` wrapper (`{item: {...}}` is a list of
+ * one, as XML turned into JSON gives it). Absent or null is an empty list. Anything else is a
+ * BAD_SHAPE reason, not an empty list: storing the hearing without its witnesses would drop them
+ * without a word.
+ */
+export function listOf(value: unknown, field: string, reasons: ReasonSink): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value;
+  if (isDict(value)) {
+    if (Array.isArray(value.item)) return value.item;
+    if (isDict(value.item)) return [value.item];
+    if (value.item === undefined && Object.keys(value).length === 0) return [];
+  }
+  reasons.add('BAD_SHAPE', `${field} must be a list (or {"item": [...]}), got ${describe(value)}`);
+  return [];
+}
+
+/** The list's entries that are objects; every other entry is a BAD_SHAPE reason naming its place. */
+function entriesOf(value: unknown, field: string, reasons: ReasonSink): { entry: Dict; path: string }[] {
+  const entries: { entry: Dict; path: string }[] = [];
+  const list = listOf(value, field, reasons);
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    if (isDict(entry)) entries.push({ entry, path: `${field}[${i}]` });
+    else reasons.add('BAD_SHAPE', `${field}[${i}] must be an object, got ${describe(entry)}`);
+  }
+  return entries;
+}
+
+/**
+ * Trimmed text, null when absent or blank. A number (room 2123) is its text, as a jacket number is;
+ * a boolean, object or list where text belongs is a BAD_SHAPE reason.
+ */
+export function textOf(value: unknown, path: string, reasons: ReasonSink): string | null {
+  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
+    const trimmed = String(value).trim();
+    return trimmed === '' ? null : trimmed;
+  }
+  if (value !== undefined && value !== null) reasons.add('BAD_SHAPE', `${path} must be text, got ${describe(value)}`);
+  return null;
+}
+
+function textAt(container: Dict, key: string, path: string, reasons: ReasonSink): string | null {
+  return textOf(container[key], `${path}.${key}`, reasons);
+}
+
+export function readLocation(value: unknown, reasons: ReasonSink): NormalizedHearing['location'] {
+  if (value === undefined || value === null) return null;
+  if (!isDict(value)) {
+    reasons.add('BAD_SHAPE', `location must be an object with room, building and address, got ${describe(value)}`);
+    return null;
+  }
+  const location = {
+    room: textAt(value, 'room', 'location', reasons),
+    building: textAt(value, 'building', 'location', reasons),
+    address: textAt(value, 'address', 'location', reasons),
+  };
+  return location.room === null && location.building === null && location.address === null ? null : location;
+}
+
+export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHearing['witnesses'] {
+  const witnesses: NormalizedHearing['witnesses'] = [];
+  const entries = entriesOf(value, 'witnesses', reasons);
+  // No repeat to find in a list of one or none: neither the Set nor a key per witness is built.
+  const seen = entries.length > 1 ? new Set<string>() : null;
+  for (const { entry, path } of entries) {
+    const name = textAt(entry, 'name', path, reasons);
+    const organization = textAt(entry, 'organization', path, reasons);
+    const position = textAt(entry, 'position', path, reasons);
+    if (name === null) continue;
+    const normalizedName = normalizeWitnessName(name);
+    if (seen !== null) {
+      const key = witnessKey({ normalizedName, organization });
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    witnesses.push({ name, normalizedName, organization, position });
+  }
+  return witnesses;
+}
+
+export function readVideos(value: unknown, reasons: ReasonSink): NormalizedHearing['videos'] {
+  const videos: NormalizedHearing['videos'] = [];
+  for (const { entry, path } of entriesOf(value, 'videos', reasons)) {
+    const name = textAt(entry, 'name', path, reasons);
+    const url = textAt(entry, 'url', path, reasons);
+    if (url !== null) videos.push({ name, url });
+  }
+  return videos;
+}
+
+export function readTranscripts(value: unknown, reasons: ReasonSink): NormalizedHearing['transcripts'] {
+  const transcripts: NormalizedHearing['transcripts'] = [];
+  for (const { entry, path } of entriesOf(value, 'hearingTranscript', reasons)) {
+    const jacketNumber = textAt(entry, 'jacketNumber', path, reasons);
+    const url = textAt(entry, 'url', path, reasons);
+    if (jacketNumber !== null || url !== null) transcripts.push({ jacketNumber, url });
+  }
+  return transcripts;
+}
