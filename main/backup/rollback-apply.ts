@@ -51,7 +51,7 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
 
   progress({ phase: 'checking conflicts', done: 0, total });
   const { pageSize, listed } = request.limits;
-  const { conflicts, onlySkippedConflicts } = await findConflicts(tx, target, { total, pageSize }, progress);
+  const { conflicts, onlySkippedConflicts } = await findConflicts(tx, { ...target, task: run.task }, { total, pageSize }, progress);
   const facts = { conflicted: conflicts.size, clean: total - conflicts.size, onlySkippedConflicts, createdRows: created.length };
   report.conflictSummary = summarizeConflicts(conflicts.values());
   report.policies = policyOutcomes(facts, report.conflictSummary);
@@ -116,7 +116,7 @@ function nextPage(tx: UndoTx, target: UndoTarget, pageSize: number, from: Journa
  * refused rollback changes nothing), and whether every pending write is one an earlier rollback
  * skipped and is still in conflict.
  */
-async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: number; pageSize: number }, progress: (progress: RollbackProgress) => void) {
+async function findConflicts(tx: UndoTx, target: UndoTarget & { task: string | null }, pages: { total: number; pageSize: number }, progress: (progress: RollbackProgress) => void) {
   const { total, pageSize } = pages;
   const conflicts = new Map<number, RollbackConflict>();
   let onlySkippedConflicts = true;
@@ -130,7 +130,7 @@ async function findConflicts(tx: UndoTx, target: UndoTarget, pages: { total: num
     const changedOtherwise = page.filter((entry) => !later.has(entry.id) && hashes.get(entry.key) !== entry.afterHash);
     const undone = await tx.undoneSinceWritten(changedOtherwise);
     for (const entry of page) {
-      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, undone.get(entry.id) ?? null);
+      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, { targetTask: target.task, undoneBy: undone.get(entry.id) ?? null });
       if (conflict) conflicts.set(entry.id, conflict);
       onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
     }

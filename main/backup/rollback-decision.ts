@@ -11,13 +11,29 @@ export function describeTarget(target: UndoTarget): string {
   return target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
 }
 
-/** `undoneBy`: a forced rollback of an earlier run that put the hearing back past this write, named so support does not hunt for a restore or an edit. */
-export function conflictOf(entry: JournalEntry, later: { runId: number }[], currentHash: string | null, undoneBy: UndoneSince | null = null): RollbackConflict | null {
+/** What else is known of a conflict: the target run's task, and a forced rollback of an earlier run that put the hearing back past this write. */
+export interface ConflictContext {
+  targetTask: string | null;
+  undoneBy: UndoneSince | null;
+}
+
+/**
+ * A later run of another task than the target's is named with its task, so support rolling back one
+ * task's run sees that another task's data is at stake (force discards it); a forced rollback is
+ * named so support does not hunt for a restore or an edit.
+ */
+export function conflictOf(entry: JournalEntry, later: { runId: number; task: string | null }[], currentHash: string | null, context: ConflictContext): RollbackConflict | null {
   const laterRuns = [...new Set(later.map((write) => write.runId))];
   if (laterRuns.length === 0 && currentHash === entry.afterHash) return null;
+  const { undoneBy, targetTask } = context;
   const byRollback = undoneBy ? ` by rollback ${undoneBy.rollbackEventId} of run ${undoneBy.runId} (forced, by ${undoneBy.operator})` : '';
+  const taskOf = new Map(later.map((write) => [write.runId, write.task]));
+  const named = laterRuns.map((runId) => {
+    const task = taskOf.get(runId) ?? null;
+    return task === targetTask ? `${runId}` : `${runId} (${task === null ? 'no scheduled task' : `task ${task}`})`;
+  });
   const message = laterRuns.length > 0
-    ? `hearing ${entry.key} was changed again by run ${laterRuns.join(', ')}`
+    ? `hearing ${entry.key} was changed again by run ${named.join(', ')}`
     : currentHash === null
       ? `hearing ${entry.key} no longer exists${byRollback ? `: deleted${byRollback}` : ''}`
       : `hearing ${entry.key} changed since this write (${byRollback ? `put back${byRollback}` : 'content hash differs'})`;

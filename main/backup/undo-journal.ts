@@ -114,10 +114,10 @@ function undoTx(driver: QueryLayer, trx: Db) {
   return {
     /** The run's status (and error, which decides whether a failed run is resumable) and its batches' seqs and statuses; null when there is no such run. */
     run: async (runId: number) => {
-      const run = await trx.selectFrom('runs').select(['status', 'error']).where('id', '=', runId).$if(driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
+      const run = await trx.selectFrom('runs').select(['status', 'error', 'task']).where('id', '=', runId).$if(driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
       if (!run) return null;
       const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
-      return { status: run.status as RunStatus, error: run.error, batches };
+      return { status: run.status as RunStatus, error: run.error, task: run.task, batches };
     },
     /**
      * The newest restore, when run `runId` was given once (ids come from a high-water mark no
@@ -261,23 +261,25 @@ function journalEntry(row: JournalRow): JournalEntry {
 /** One query for all the entries: every live journal row of the same hearings, later ones kept per entry. */
 async function laterWrites(driver: QueryLayer, trx: Db, entries: JournalEntry[]) {
   const hearings = entries.filter((entry) => entry.entity === 'hearing');
-  const result = new Map<number, { journalId: number; runId: number; batchSeq: number }[]>();
+  const result = new Map<number, { journalId: number; runId: number; batchSeq: number; task: string | null }[]>();
   if (hearings.length === 0) return result;
   // A loop, not Math.min(...): a run of a million hearings overflowed the stack as arguments.
   const firstId = hearings.reduce((first, entry) => Math.min(first, entry.id), Number.POSITIVE_INFINITY);
   const rows = await trx
     .selectFrom('undoJournal')
-    .select(['id', 'runId', 'batchSeq', 'entityKey'])
-    .where('entity', '=', 'hearing')
-    .where(driver.anyOf('entityKey', [...new Set(hearings.map((entry) => entry.key))]))
-    .where('id', '>', firstId)
+    // The later run's task: support rolling back one task's run is told when another task's data is at stake.
+    .leftJoin('runs', 'runs.id', 'undoJournal.runId')
+    .select(['undoJournal.id as id', 'undoJournal.runId as runId', 'undoJournal.batchSeq as batchSeq', 'undoJournal.entityKey as entityKey', 'runs.task as task'])
+    .where('undoJournal.entity', '=', 'hearing')
+    .where(driver.anyOf('undoJournal.entityKey', [...new Set(hearings.map((entry) => entry.key))]))
+    .where('undoJournal.id', '>', firstId)
     .where(stillStands)
-    .orderBy('id')
+    .orderBy('undoJournal.id')
     .execute();
   const byHearing = groupBy(rows, (row) => row.entityKey);
   for (const entry of hearings) {
     const later = (byHearing.get(entry.key) ?? []).filter((row) => row.id > entry.id);
-    if (later.length > 0) result.set(entry.id, later.map((row) => ({ journalId: row.id, runId: row.runId, batchSeq: row.batchSeq })));
+    if (later.length > 0) result.set(entry.id, later.map((row) => ({ journalId: row.id, runId: row.runId, batchSeq: row.batchSeq, task: row.task })));
   }
   return result;
 }

@@ -7,8 +7,9 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
 
 /**
  * Two scheduled tasks write overlapping hearings: task alpha's run 1 adds 10, task beta's run 2
- * changes the last 5 of them and adds 5 more. Support rolls back alpha's run. skip leaves beta's
- * data as it is; force discards beta's changes to the shared hearings, as the preview says. Beta's
+ * changes the last 5 of them and adds 5 more. Support rolls back alpha's run. The refusal said only
+ * "changed again by run 2"; it now says the run is another task's (beta), whose changes force would
+ * discard. skip leaves beta's data as it is; force discards beta's changes to the shared hearings. Beta's
  * run then showed those hearings as "changed outside later runs (a restore, an edit) or gone",
  * sending support after a restore or an edit nobody made; it now names the forced rollback.
  */
@@ -32,7 +33,7 @@ describe.each(testBackends())('rolling back another task\'s run that shares hear
       const preview = runCli(['rollback', '--db', location, '--run', '1', '--dry-run', '--json']);
       expect(JSON.parse(preview.stdout)).toMatchObject({ wouldRefuse: true, conflictSummary: { hearings: 5, laterRuns: [{ runId: 2, hearings: 5 }], changedOtherwise: 0 } });
       const refused = runCli(['rollback', '--db', location, '--run', '1', '--reason', 'alpha fed bad titles', '--operator', 'sam']);
-      expect(refused.stderr).toContain('refusing to roll back run 1: 5 hearing(s) changed since');
+      expect(refused.stderr).toContain('refusing to roll back run 1: 5 hearing(s) changed since: hearing 600005 was changed again by run 2 (task beta);');
       expect(refused.stderr).toContain('--on-conflict skip');
       const skipped = runCli(['rollback', '--db', location, '--run', '1', '--reason', 'alpha fed bad titles', '--operator', 'sam', '--on-conflict', 'skip']);
       expect(skipped.code, skipped.stderr).toBe(0);
