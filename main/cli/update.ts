@@ -79,7 +79,7 @@ async function update(flags: UpdateFlags): Promise<number> {
     // A re-listed source (congress) commits what it already fetched: each record cost a request of its quota.
     const finishing = source.listing ? 'committing the records already fetched' : 'finishing the current batch';
     log.warn(`${signal}: ${finishing}, then stopping (send again to quit at once)`);
-    controller.abort();
+    controller.abort(`by ${signal} to gatehouse update (pid ${process.pid})`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

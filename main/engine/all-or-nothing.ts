@@ -4,7 +4,7 @@ import type { BatchCommitter } from './batch-commit.js';
 import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
 import { withPlannedRelated, type RelatedTotals } from '../store/index.js';
-import { resumeHint } from './finish-run.js';
+import { resumeHint, stoppedBy } from './finish-run.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
 import { inWindows } from './windows.js';
 
@@ -53,7 +53,7 @@ export async function runAllOrNothing(
     });
     return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
   } catch (error) {
-    if (error instanceof Interrupted) return { outcome: 'interrupted', error: `stopped by a signal; nothing was committed ${resumeHint(run.runId)}`, batch: null };
+    if (error instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal)}; nothing was committed ${resumeHint(run.runId)}`, batch: null };
     // Not the records' fault: the run stops as interrupted (finish-run.ts runFault) and a resume starts it over.
     if (run.isRunFault(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
