@@ -19,6 +19,8 @@ export interface StartRunRequest {
   resumeRunId?: number;
   /** `--full-integrity-check`: read the whole database before the run even when it is as the last verified run left it. */
   fullIntegrityCheck?: boolean;
+  /** Who starts it (the console's operator, the scheduler): named to whoever its writer lock refuses. */
+  operator?: string;
 }
 
 export type RunEventListener = (event: RunEvent) => void;
@@ -149,6 +151,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         task: request.task,
         fullIntegrityCheck: request.fullIntegrityCheck,
         resumeRunId: request.resumeRunId,
+        operator: request.operator,
         signal: controller.signal,
         clock: options.clock,
         extra: { judge: options.judge },

@@ -63,7 +63,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId)),
     'runs.active': async () => engine.active(),
-    'runs.start': (input) => engine.start(input),
+    'runs.start': (input, caller) => engine.start({ ...input, ...(caller.operator === null ? {} : { operator: caller.operator }) }),
     'runs.cancel': async ({ runId }, caller) => ({ cancelled: await engine.cancel(runId, stopRequestedBy(caller)) }),
     'quarantine.list': (query) => store.listQuarantine(query),
     'history.metrics': async ({ limit, after, task }) => {

@@ -6,6 +6,7 @@ import { openSource } from '../sources/index.js';
 import { lookbackDaysSchema } from '../../shared/lookback.js';
 import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
+import { currentOperator } from '../backup/index.js';
 import { cliNotifier } from './notifier.js';
 import { EXIT_CODE_BY_STATUS, printJson } from './output.js';
 import { terminalProgress } from './progress.js';
@@ -106,6 +107,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       batchSize,
       task,
       resumeRunId,
+      operator: currentOperator(),
       snapshots: flags.snapshot,
       fullIntegrityCheck,
       notifier: cliNotifier(store),

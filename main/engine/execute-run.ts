@@ -54,6 +54,6 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
     error = fault ?? failureMessage(store, failure);
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
-  if (lockLost && !(await retakeLock(store, run))) return recordedByNextWriter(options, run, error!);
+  if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);
   return finishOrLeaveToNextWriter(options, run, status, error);
 }

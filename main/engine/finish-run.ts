@@ -82,9 +82,10 @@ export function stoppedBy(signal: AbortSignal | undefined): string {
 }
 
 /** After losing the lock, the run row may be written only by whoever holds it: us again, if nobody took it. */
-export async function retakeLock(store: Store, run: Execution): Promise<boolean> {
+export async function retakeLock(options: UpdateOptions, run: Execution): Promise<boolean> {
+  const { store } = options;
   await store.releaseWriterLock();
-  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname() }, { now: run.clock(), staleAfterMs: STALE_LOCK_MS });
+  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname(), operator: options.operator ?? null }, { now: run.clock(), staleAfterMs: STALE_LOCK_MS });
   return again.acquired;
 }
 

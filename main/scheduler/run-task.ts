@@ -23,6 +23,8 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   resumeRunId?: number;
+  /** Who started the run, named in its writer-lock row (UpdateOptions.operator). */
+  operator?: string;
   /**
    * Snapshots follow the policy (main/backup/snapshot-policy.ts) unless this says otherwise: true
    * forces one (`--snapshot`), false skips it (`--no-snapshot`), as does ENABLE_SNAPSHOTS off.
@@ -61,6 +63,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     task: request.task,
     flags,
     resumeRunId: request.resumeRunId,
+    operator: request.operator,
     clock: request.clock,
     signal: request.signal,
     onEvent: warning ? warnOnStart(request.onEvent, warning) : request.onEvent,
@@ -125,6 +128,11 @@ export interface TaskRunRequest {
   resumeRunId?: number;
 }
 
+/** Who a scheduled run was started by, as its writer lock names it. */
+export function schedulerOperator(task: string): string {
+  return `the scheduler (task ${task})`;
+}
+
 /** Runs a scheduled task now, with its source, lookback and task-scoped flags; or resumes its run `resumeRunId`. */
 export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDependencies = {}, request: TaskRunRequest = {}): Promise<RunSummary> {
   const source = deps.openTaskSource
@@ -139,6 +147,7 @@ export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDe
     signal: deps.signal,
     onEvent: deps.onEvent,
     resumeRunId: request.resumeRunId,
+    operator: schedulerOperator(task.name),
     extra: { judge: deps.judge },
   });
   return summary;
