@@ -21,6 +21,8 @@ export interface StartRunRequest {
   fullIntegrityCheck?: boolean;
   /** Who starts it (the console's operator, the scheduler): named to whoever its writer lock refuses. */
   operator?: string;
+  /** A scheduled task's new run right after the resume of its interrupted run (TaskRunRequest.afterResume). */
+  afterResume?: boolean;
 }
 
 export type RunEventListener = (event: RunEvent) => void;
@@ -152,6 +154,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         fullIntegrityCheck: request.fullIntegrityCheck,
         resumeRunId: request.resumeRunId,
         operator: request.operator,
+        afterResume: request.afterResume,
         signal: controller.signal,
         clock: options.clock,
         extra: { judge: options.judge },
