@@ -181,6 +181,8 @@ export async function runSchedulerLoop(scheduler: Scheduler, options: LoopOption
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  // Aborted during the tick (SIGINT while a task ran): an abort listener added now would never fire.
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { consoleNotifier, memoryPreferences, notifyRunOutcomes, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { currentOperator } from '../../main/backup/index.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
-import { updateWithSignal } from '../../bench/kill-resume.js';
+import { addTask } from '../../main/scheduler/index.js';
+import { latestCheckpoint, listRuns, updateWithSignal } from '../../bench/kill-resume.js';
 import { testBackends } from '../helpers/backends.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { data, servedPerTest, signIn } from '../helpers/console-http.js';
 
 /**
@@ -70,4 +71,23 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
     expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'interrupted', error: summary.error });
     expect(stopped.stderr).toContain(summary.error);
   }, 60_000);
+
+  it('a task\'s run stopped as `gatehouse scheduler` shuts down on SIGINT says so, and stops after its batch instead of running to the end', async () => {
+    const db = await backend.freshLocation();
+    const store = await backend.open(db);
+    try {
+      // Due at once: every minute, added two minutes ago.
+      await addTask(store, { name: 'minutely', cron: '* * * * *', source: 'synthetic:seed=12,count=200000' }, new Date(Date.now() - 120_000), 'Ada');
+    } finally {
+      await store.close();
+    }
+    const scheduler = startCli(['scheduler', '--db', db]);
+    await expect.poll(() => latestCheckpoint(db), { timeout: 60_000 }).not.toBeNull();
+    scheduler.child.kill('SIGINT');
+    const ended = await scheduler.done;
+    expect(ended.code, ended.stderr).toBe(0);
+    const [run] = listRuns(db);
+    expect(run).toMatchObject({ status: 'interrupted' });
+    expect((run as unknown as RunSummary).error).toMatch(new RegExp(`^stopped as gatehouse scheduler \\(pid ${scheduler.child.pid}\\) shut down on SIGINT after the last committed batch — resume with --resume ${run!.runId}$`));
+  }, 90_000);
 });
