@@ -6,6 +6,8 @@ import { addTask } from '../../main/scheduler/index.js';
 import { latestCheckpoint, listRuns, updateWithSignal } from '../../bench/kill-resume.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { FAKE_API_KEY, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
+import { hearingRecord } from '../helpers/records.js';
 import { data, servedPerTest, signIn } from '../helpers/console-http.js';
 
 /**
@@ -89,5 +91,25 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
     const [run] = listRuns(db);
     expect(run).toMatchObject({ status: 'interrupted' });
     expect((run as unknown as RunSummary).error).toMatch(new RegExp(`^stopped as gatehouse scheduler \\(pid ${scheduler.child.pid}\\) shut down on SIGINT after the last committed batch — resume with --resume ${run!.runId}$`));
+  }, 90_000);
+
+  it('an all-or-nothing update from Congress.gov stopped by SIGINT says it rolls the update back, not that it commits what it fetched, and keeps nothing', async () => {
+    // The CLI reads the real clock: the feed is dated from it.
+    const recent = new Date(Date.now() - 86_400_000).toISOString();
+    const server = await startFakeCongress({ house: Array.from({ length: 120 }, (_, i) => hearingRecord(820000 + i, { updateDate: recent })) }, { pageSize: 40 });
+    try {
+      const db = await backend.freshLocation();
+      let update: ReturnType<typeof startCli> | null = null;
+      stopAtDetail(server, 31, () => update!.child.kill('SIGINT'));
+      update = startCli(['update', '--db', db, '--source', `congress:${server.baseUrl}`, '--mode', 'all-or-nothing', '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY });
+      const stopped = await update.done;
+      expect(stopped.code, stopped.stderr).toBe(130);
+      expect(stopped.stderr).toContain('SIGINT: rolling back the update (all-or-nothing keeps nothing of a run that did not finish), then stopping');
+      const summary = JSON.parse(stopped.stdout) as RunSummary;
+      expect(summary).toMatchObject({ status: 'interrupted', metrics: { added: 0 } });
+      expect(summary.error).toMatch(/^stopped by SIGINT to gatehouse update \(pid \d+\); nothing was committed — resume with --resume \d+$/);
+    } finally {
+      await server.close();
+    }
   }, 90_000);
 });
