@@ -19,9 +19,16 @@ export interface StartRunRequest {
   resumeRunId?: number;
   /** `--full-integrity-check`: read the whole database before the run even when it is as the last verified run left it. */
   fullIntegrityCheck?: boolean;
+  /** Who starts it (the console's operator, the scheduler): named to whoever its writer lock refuses. */
+  operator?: string;
+  /** A scheduled task's new run right after the resume of its interrupted run (TaskRunRequest.afterResume). */
+  afterResume?: boolean;
 }
 
 export type RunEventListener = (event: RunEvent) => void;
+
+/** What a run stopped by a closing engine host says stopped it, when its closer names nothing more precise. */
+export const CONSOLE_SHUTDOWN = 'as the console shut down';
 
 /**
  * Where update runs execute for the console. The API starts runs through it and streams its
@@ -31,8 +38,11 @@ export interface EngineHost {
   readonly kind: 'worker' | 'in-process';
   /** Resolves once the run has its id (the engine has the lock and created the run row). */
   start(request: StartRunRequest): Promise<{ runId: number }>;
-  /** Asks a run to stop after its current batch; false when no such run is active here. */
-  cancel(runId: number): Promise<boolean>;
+  /**
+   * Asks a run to stop after its current batch; false when no such run is active here. `by`: who
+   * asked ("by Ada from the console"), which the run's stored reason says.
+   */
+  cancel(runId: number, by: string): Promise<boolean>;
   active(): ActiveRun[];
   subscribe(listener: RunEventListener): () => void;
   /**
@@ -43,8 +53,11 @@ export interface EngineHost {
   /** Operations in progress. */
   operations(): OperationView[];
   subscribeOperations(listener: (event: OperationEvent) => void): () => void;
-  /** Stops active runs (after their current batch), lets operations that write the database finish, and waits. */
-  close(): Promise<void>;
+  /**
+   * Stops active runs (after their current batch), lets operations that write the database finish,
+   * and waits. `why`: what their stored reason says stopped them (default: the console shutting down).
+   */
+  close(why?: string): Promise<void>;
 }
 
 export interface EngineHostOptions {
@@ -140,6 +153,8 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         task: request.task,
         fullIntegrityCheck: request.fullIntegrityCheck,
         resumeRunId: request.resumeRunId,
+        operator: request.operator,
+        afterResume: request.afterResume,
         signal: controller.signal,
         clock: options.clock,
         extra: { judge: options.judge },
@@ -171,10 +186,10 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   return {
     kind: 'in-process',
     start,
-    async cancel(runId) {
+    async cancel(runId, by) {
       const controller = controllers.get(runId);
       if (!controller) return false;
-      controller.abort();
+      controller.abort(by);
       return true;
     },
     active: () => active.list(),
@@ -187,8 +202,8 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     },
     operations: () => book.list(),
     subscribeOperations: (listener) => book.subscribe(listener),
-    async close() {
-      for (const controller of controllers.values()) controller.abort();
+    async close(why = CONSOLE_SHUTDOWN) {
+      for (const controller of controllers.values()) controller.abort(why);
       await Promise.allSettled([...running]);
     },
   };
@@ -221,7 +236,7 @@ export function writesLiveDatabase(kind: OperationKind): boolean {
 }
 
 /** Messages between a worker engine host and its worker thread (structured-clone safe). */
-export type WorkerRequest = { type: 'start'; id: number; request: StartRunRequest } | { type: 'cancel'; id: number; runId: number } | { type: 'close'; id: number };
+export type WorkerRequest = { type: 'start'; id: number; request: StartRunRequest } | { type: 'cancel'; id: number; runId: number; by: string } | { type: 'close'; id: number; why?: string };
 /** Messages from a worker that performs one long operation, then exits. */
 export type OperationReply = { type: 'progress'; progress: OperationProgress } | { type: 'done'; result: unknown } | { type: 'failed'; error: ErrorPayload };
 export type WorkerReply =

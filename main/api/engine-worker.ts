@@ -37,9 +37,9 @@ function serveRuns(location: string): void {
         return reply({ type: 'started', id: message.id, runId });
       }
       case 'cancel':
-        return reply({ type: 'cancelled', id: message.id, cancelled: await host.cancel(message.runId) });
+        return reply({ type: 'cancelled', id: message.id, cancelled: await host.cancel(message.runId, message.by) });
       case 'close':
-        await host.close();
+        await host.close(message.why);
         return reply({ type: 'closed', id: message.id });
     }
   }

@@ -11,7 +11,7 @@ import type { EngineHost } from './engine-host.js';
 import { historyHandlers } from './history.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
-import { sessionHandlers } from './caller.js';
+import { sessionHandlers, stopRequestedBy } from './caller.js';
 import { rolloutHandlers } from './rollouts.js';
 import { sensitivityHandlers } from './sensitivity.js';
 import { sourceHandlers } from './sources.js';
@@ -63,8 +63,8 @@ export function createApi(context: ApiContext): ApiHandlers {
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId)),
     'runs.active': async () => engine.active(),
-    'runs.start': (input) => engine.start(input),
-    'runs.cancel': async ({ runId }) => ({ cancelled: await engine.cancel(runId) }),
+    'runs.start': (input, caller) => engine.start({ ...input, ...(caller.operator === null ? {} : { operator: caller.operator }) }),
+    'runs.cancel': async ({ runId }, caller) => ({ cancelled: await engine.cancel(runId, stopRequestedBy(caller)) }),
     'quarantine.list': (query) => store.listQuarantine(query),
     'history.metrics': async ({ limit, after, task }) => {
       const runs = await store.listRuns({ limit, after, task, status: FINISHED_STATUSES });

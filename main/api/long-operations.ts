@@ -77,7 +77,7 @@ export function operationTarget(request: OperationRequest): string {
  */
 export async function performOperation(location: string, storeOptions: StoreOptions, request: OperationRequest, report: (progress: OperationProgress) => void): Promise<unknown> {
   const progress = throttled(holdingPartWay(report));
-  if (request.kind === 'trials') return runTrials({ ...request.trial, onProgress: (step) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null) });
+  if (request.kind === 'trials') return runTrials({ ...request.trial, operator: request.operator, onProgress: (step) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null) });
   const store = await openStore(location, storeOptions);
   try {
     switch (request.kind) {

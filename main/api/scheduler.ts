@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
-import { abortableSleep, type Notifier, runSchedulerLoop, type ScheduledTask, Scheduler, type TaskRunRequest } from '../scheduler/index.js';
+import { abortableSleep, type Notifier, runSchedulerLoop, type ScheduledTask, Scheduler, schedulerOperator, type TaskRunRequest } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 
@@ -25,7 +25,7 @@ export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask, re
         settle(() => reject(new Error(event.message)));
       }
     });
-    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId }).then(
+    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId, afterResume: request.afterResume, operator: schedulerOperator(task.name) }).then(
       ({ runId }) => {
         const summary = early.get(runId);
         if (summary) settle(() => resolve(summary));

@@ -99,8 +99,8 @@ export function createWorkerEngineHost(options: { location: string; workerScript
       if (reply.type !== 'started') throw new GatehouseError('INTERNAL', `unexpected reply ${reply.type} from the engine worker`);
       return { runId: reply.runId };
     },
-    async cancel(runId) {
-      const reply = await send({ type: 'cancel', runId });
+    async cancel(runId, by) {
+      const reply = await send({ type: 'cancel', runId, by });
       return reply.type === 'cancelled' && reply.cancelled;
     },
     active: () => active.list(),
@@ -109,12 +109,12 @@ export function createWorkerEngineHost(options: { location: string; workerScript
       trackOperation(book, request, onProgress, (report) => inWorker(request, report)) as Promise<OperationResults[K]>,
     operations: () => book.list(),
     subscribeOperations: (listener) => book.subscribe(listener),
-    async close() {
+    async close(why) {
       // A rollback, restore or snapshot is left to finish (each is one transaction or a checked
       // copy); a dry run, a verification or a staging trial is only reading or writing staging.
       const finishing = [...operations].map(([operationWorker, { kind, done }]) => (writesLiveDatabase(kind) ? done : operationWorker.terminate()));
       await Promise.allSettled(finishing);
-      if (!exited) await send({ type: 'close' }).catch(() => undefined);
+      if (!exited) await send({ type: 'close', why }).catch(() => undefined);
       await worker.terminate();
     },
   };

@@ -59,16 +59,15 @@ async function serve(flags: ServeFlags): Promise<void> {
   const server = await startHttpServer({ handlers, engine, staticRoot, port, onSignIn, ...(process.env.GATEHOUSE_API_TOKEN ? { apiToken: process.env.GATEHOUSE_API_TOKEN } : {}) });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) log.warn(`no console build in ${staticRoot} (npm run build:renderer); serving the API only`);
   process.stdout.write(`${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const stoppedBy = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
     // Started by a supervisor over an IPC channel (`npm start`): stop with it, even when it was killed.
-    if (process.connected) process.once('disconnect', stop);
+    if (process.connected) process.once('disconnect', () => resolve('its supervisor going away'));
   });
   await server.close();
   stopNotifying();
-  await engine.close();
+  await engine.close(`as gatehouse serve (pid ${process.pid}) shut down on ${stoppedBy}`);
   await store.close();
   // An open IPC channel to the supervisor keeps this process alive after everything else closed.
   if (process.connected) process.disconnect();

@@ -108,14 +108,15 @@ export function registerTasksCommands(program: Command): void {
       withStore(options.db, async (store) => {
         const notifier = cliNotifier(store);
         const clock = () => new Date();
-        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), runTask: (task, request) => runTask(store, task, { notifier, clock }, request) });
+        // Stopping the scheduler stops a task's run after its batch too (resumed at the next tick), its reason saying so.
+        const controller = new AbortController();
+        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal }, request) });
         if (options.once) {
           const report = await scheduler.tick();
           if (options.json) printJson(report);
           return;
         }
-        const controller = new AbortController();
-        const stop = () => controller.abort();
+        const stop = (signal: NodeJS.Signals) => controller.abort(`as gatehouse scheduler (pid ${process.pid}) shut down on ${signal}`);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         await runSchedulerLoop(scheduler, { signal: controller.signal, clock, sleep: abortableSleep });

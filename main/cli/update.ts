@@ -6,6 +6,7 @@ import { openSource } from '../sources/index.js';
 import { lookbackDaysSchema } from '../../shared/lookback.js';
 import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
+import { currentOperator } from '../backup/index.js';
 import { cliNotifier } from './notifier.js';
 import { EXIT_CODE_BY_STATUS, printJson, updateExitCodesHelp } from './output.js';
 import { terminalProgress } from './progress.js';
@@ -74,19 +75,24 @@ async function update(flags: UpdateFlags): Promise<number> {
   const store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
+  // Unset, the flags in force choose it; the run says which as it starts.
+  let runMode = mode;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143);
     stoppedBy = signal;
     // A re-listed source (congress) commits what it already fetched: each record cost a request of its quota.
-    const finishing = source.listing ? 'committing the records already fetched' : 'finishing the current batch';
+    const finishing = runMode === 'all-or-nothing'
+      ? 'rolling back the update (all-or-nothing keeps nothing of a run that did not finish)'
+      : source.listing ? 'committing the records already fetched' : 'finishing the current batch';
     log.warn(`${signal}: ${finishing}, then stopping (send again to quit at once)`);
-    controller.abort();
+    controller.abort(`by ${signal} to gatehouse update (pid ${process.pid})`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
   const runLog = logRunEvents(logger('run', { terminalLevel: 'silent' }).child({ db: store.location }));
   const onEvent = (event: RunEvent) => {
+    if (event.type === 'run-started') runMode = event.mode;
     progress.onEvent(event);
     runLog(event);
   };
@@ -107,6 +113,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       batchSize,
       task,
       resumeRunId,
+      operator: currentOperator(),
       snapshots: flags.snapshot,
       fullIntegrityCheck,
       notifier: cliNotifier(store),

@@ -132,7 +132,7 @@ function createWindow(): void {
 async function shutDown(): Promise<void> {
   stopScheduler.abort();
   // Closing the engine stops a scheduled run after its batch, which lets the scheduler's tick end.
-  await engine?.close();
+  await engine?.close('as the Gatehouse app quit');
   await schedulerDone;
   stopNotifying();
   await store?.close();

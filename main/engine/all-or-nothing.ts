@@ -4,7 +4,8 @@ import type { BatchCommitter } from './batch-commit.js';
 import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
 import { withPlannedRelated, type RelatedTotals } from '../store/index.js';
-import { resumeHint } from './finish-run.js';
+import { FetchedPartNotKept } from './batch-loop.js';
+import { resumeHint, stoppedBy } from './finish-run.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
 import { inWindows } from './windows.js';
 
@@ -27,6 +28,7 @@ export async function runAllOrNothing(
   const started = run.clock();
   let written = { added: 0, updated: 0 };
   let plannedRelated = run.state.plannedRelated;
+  const source = new WatchedSource(items);
   try {
     await run.transaction(async (tx) => {
       let chunk = new PendingBatch();
@@ -37,7 +39,7 @@ export async function runAllOrNothing(
         if (plannedRelated !== null) plannedRelated = withPlannedRelated(plannedRelated, chunk.changes);
         chunk = new PendingBatch();
       };
-      for await (const window of inWindows(items, options.windowSize)) {
+      for await (const window of inWindows(source.items(), options.windowSize)) {
         if (options.signal?.aborted) throw new Interrupted();
         for (const item of await planner.plan(window)) {
           all.add(item);
@@ -52,10 +54,12 @@ export async function runAllOrNothing(
       await tx.saveCheckpoint(checkpointAfter(run, all, batch, written, plannedRelated));
     });
     return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
-  } catch (error) {
-    if (error instanceof Interrupted) return { outcome: 'interrupted', error: `stopped by a signal; nothing was committed ${resumeHint(run.runId)}`, batch: null };
+  } catch (thrown) {
+    if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal)}; nothing was committed ${resumeHint(run.runId)}`, batch: null };
+    // The source failed part-way: said as the batch path says it, the source's reason first, then what the run could not keep.
+    const error = source.failed(thrown) && all.size > 0 ? new FetchedPartNotKept(thrown, new Error(`all ${all.size} were rolled back with the update: an all-or-nothing run keeps nothing of an update that did not finish`)) : thrown;
     // Not the records' fault: the run stops as interrupted (finish-run.ts runFault) and a resume starts it over.
-    if (run.isRunFault(error)) throw error;
+    if (run.isRunFault(thrown)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const batch = batchRow(run, all, 'rolled_back', started, message, { added: 0, updated: 0 });
     await run.transaction(async (tx) => {
@@ -68,6 +72,26 @@ export async function runAllOrNothing(
 }
 
 class Interrupted extends Error {}
+
+/** The source's items, remembering what they threw: a failure of the source, not of a write. */
+class WatchedSource {
+  private failure: unknown = undefined;
+
+  constructor(private readonly source: AsyncIterable<SourceItem>) {}
+
+  async *items(): AsyncGenerator<SourceItem> {
+    try {
+      yield* this.source;
+    } catch (failure) {
+      this.failure = failure;
+      throw failure;
+    }
+  }
+
+  failed(thrown: unknown): boolean {
+    return this.failure !== undefined && thrown === this.failure;
+  }
+}
 
 function batchRow(
   run: RunContext,

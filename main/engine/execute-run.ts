@@ -3,7 +3,7 @@ import { runAllOrNothing } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
 import { BatchCommitter } from './batch-commit.js';
 import { BatchSizes } from './batch-sizes.js';
-import { elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, resumeHint, retakeLock, runFault, statusFromCounts } from './finish-run.js';
+import { elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, resumeHint, retakeLock, runFault, statusFromCounts, stoppedBy } from './finish-run.js';
 import type { OpenedRun } from './open-run.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
@@ -45,15 +45,15 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
     } else {
       const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
-      if (!finished) error = `stopped by a signal after the last committed batch ${resumeHint(run.runId)}`;
+      if (!finished) error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${resumeHint(run.runId)}`;
     }
   } catch (failure) {
     lockLost = lostTheLock(failure);
-    const stoppedBy = runFault(store, failure, run.runId);
-    status = stoppedBy === null ? 'failed' : 'interrupted';
-    error = stoppedBy ?? failureMessage(store, failure);
+    const fault = runFault(store, failure, run.runId);
+    status = fault === null ? 'failed' : 'interrupted';
+    error = fault ?? failureMessage(store, failure);
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
-  if (lockLost && !(await retakeLock(store, run))) return recordedByNextWriter(options, run, error!);
+  if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);
   return finishOrLeaveToNextWriter(options, run, status, error);
 }

@@ -72,10 +72,20 @@ export function resumeHint(runId: number): string {
   return `— resume with --resume ${runId}`;
 }
 
+/**
+ * Who or what asked the run to stop ("by Ada from the console", "by SIGTERM to gatehouse update
+ * (pid 41)"), as whoever aborted its signal gave it: the stored reason names them, so support does
+ * not go looking for a signal nobody sent.
+ */
+export function stoppedBy(signal: AbortSignal | undefined): string {
+  return typeof signal?.reason === 'string' ? signal.reason : 'on request';
+}
+
 /** After losing the lock, the run row may be written only by whoever holds it: us again, if nobody took it. */
-export async function retakeLock(store: Store, run: Execution): Promise<boolean> {
+export async function retakeLock(options: UpdateOptions, run: Execution): Promise<boolean> {
+  const { store } = options;
   await store.releaseWriterLock();
-  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname() }, { now: run.clock(), staleAfterMs: STALE_LOCK_MS });
+  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname(), operator: options.operator ?? null }, { now: run.clock(), staleAfterMs: STALE_LOCK_MS });
   return again.acquired;
 }
 

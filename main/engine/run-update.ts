@@ -39,6 +39,8 @@ export interface UpdateOptions {
    */
   batchCeiling?: number | null;
   task?: string | null;
+  /** Who started the run ("Ada", "the scheduler (task daily)"): its writer-lock row names them to anyone it refuses. */
+  operator?: string;
   flags?: Record<string, unknown>;
   resumeRunId?: number;
   clock?: () => Date;
@@ -72,14 +74,18 @@ export interface BeforeRunResult {
 }
 
 /**
- * Who holds the writer lock, for a refusal. A holder without a run id is a rollback, a restore, a
- * prune, or an update not yet given its id: calling it an update sends support looking for a run
- * that is not there. A rollback or restore names itself and its operator in the lock row.
+ * Who holds the writer lock, for a refusal: "an update (run 12) started by Ada at …", "a rollback
+ * of run 3 by Bo". A holder without a run id is a rollback, a restore, a prune, or an update not yet
+ * given its id: calling it an update sends support looking for a run that is not there. Every
+ * writer but an update names its operation in the lock row; an update names its operator there
+ * (none in a row written before updates did), and its run once it has one.
  */
 export function lockHolderText(h: LockHolder, location: string, afterBusyWait = false): string {
-  const who = h.runId ? 'an update' : h.operation ? `${h.operation}${h.operator ? ` by ${h.operator}` : ''}` : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
+  const by = h.operator ? ` by ${h.operator}` : '';
   const waited = afterBusyWait ? ', and its write transaction kept the database busy for the whole lock wait' : '';
-  return `${who} holds ${location}: pid ${h.pid} on ${h.host} since ${h.since}${h.runId ? ` (run ${h.runId})` : ''}${waited}`;
+  if (h.runId) return `an update (run ${h.runId}) started${by} at ${h.since} holds ${location}: pid ${h.pid} on ${h.host}${waited}`;
+  const who = h.operation ? `${h.operation}${by}` : h.operator ? `an update started${by}, before its run was created,` : 'another writer (a rollback, a restore, a snapshot prune or an update starting)';
+  return `${who} holds ${location}: pid ${h.pid} on ${h.host} since ${h.since}${waited}`;
 }
 
 /** One update run: lock → fetch → rules → classify → batches → checks → validation → run record. */
@@ -88,7 +94,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const clock = options.clock ?? (() => new Date());
   const emit = options.onEvent ?? (() => {});
   const owner = { pid: process.pid, host: os.hostname() };
-  const lock = await store.acquireWriterLock({ runId: null, ...owner }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
+  const lock = await store.acquireWriterLock({ runId: null, ...owner, operator: options.operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', lockHolderText(lock.holder, store.location, lock.afterBusyWait), {
       hint: LOCK_HELD_HINT[store.backend],

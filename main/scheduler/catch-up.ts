@@ -33,9 +33,11 @@ const COVERING_RUNS_PAGE = 20;
  * Reaches a task's new run back to where its last covering run's window ended (a source that offers
  * `catchUp`, i.e. congress), so runs missed for longer than the lookback lose no updates. A task
  * without such a run keeps its plain lookback; one whose recorded window cannot be read does too,
- * with a warning.
+ * with a warning. `afterResume`: the run follows at once the resume of the task's interrupted run,
+ * which has just listed its whole window again, so it lists only from where that coverage ends
+ * (`continueFrom`) rather than its whole lookback a second time.
  */
-export async function catchUpTask(store: Store, source: RecordSource, task: string | null): Promise<CatchUpOutcome> {
+export async function catchUpTask(store: Store, source: RecordSource, task: string | null, options: { afterResume?: boolean } = {}): Promise<CatchUpOutcome> {
   const listing = source.listing;
   if (task === null || !listing?.catchUp) return { warning: null };
   let last: RunSummary | undefined;
@@ -49,7 +51,7 @@ export async function catchUpTask(store: Store, source: RecordSource, task: stri
   if (!last?.sourceWindow) return { warning: null };
   const until = recordedWindow(last.sourceWindow)?.to;
   if (!until) return unreadable(task, `run ${last.runId}'s recorded window cannot be read`);
-  const uncovered = listing.catchUp(until);
+  const uncovered = options.afterResume && listing.continueFrom ? listing.continueFrom(until) : listing.catchUp(until);
   if (!uncovered) return { warning: null };
   const since = listedEveryCongressSitting(last.sourceWindow)
     ? `the last covering run, ${last.runId}, ended at ${uncovered.from}`

@@ -23,6 +23,10 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   resumeRunId?: number;
+  /** Who started the run, named in its writer-lock row (UpdateOptions.operator). */
+  operator?: string;
+  /** The run follows at once a resume of the task's run that covered its window: it lists from where that ended (`catchUpTask`). */
+  afterResume?: boolean;
   /**
    * Snapshots follow the policy (main/backup/snapshot-policy.ts) unless this says otherwise: true
    * forces one (`--snapshot`), false skips it (`--no-snapshot`), as does ENABLE_SNAPSHOTS off.
@@ -47,7 +51,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
   // policy needs it (main/store/sqlite/integrity.ts).
   const integrity = await request.store.checkIntegrity({ full: request.fullIntegrityCheck });
   // A resume lists the window its run recorded; a new run of a task reaches back over missed days.
-  const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task) : { warning: null };
+  const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task, { afterResume: request.afterResume }) : { warning: null };
   // Said once: as the run's event to whoever listens (the CLI's progress display prints it), else in the log.
   if (warning && !request.onEvent) catchUpLog.warn(warning.message);
   const summary = await runUpdate({
@@ -61,6 +65,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     task: request.task,
     flags,
     resumeRunId: request.resumeRunId,
+    operator: request.operator,
     clock: request.clock,
     signal: request.signal,
     onEvent: warning ? warnOnStart(request.onEvent, warning) : request.onEvent,
@@ -123,6 +128,13 @@ export interface TaskRunDependencies {
 /** What a scheduled run of a task does: a new run, or the resume of its interrupted one (`Scheduler`). */
 export interface TaskRunRequest {
   resumeRunId?: number;
+  /** A new run right after the resume of the task's run, which covered its window (FlaggedUpdateRequest.afterResume). */
+  afterResume?: boolean;
+}
+
+/** Who a scheduled run was started by, as its writer lock names it. */
+export function schedulerOperator(task: string): string {
+  return `the scheduler (task ${task})`;
 }
 
 /** Runs a scheduled task now, with its source, lookback and task-scoped flags; or resumes its run `resumeRunId`. */
@@ -139,6 +151,8 @@ export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDe
     signal: deps.signal,
     onEvent: deps.onEvent,
     resumeRunId: request.resumeRunId,
+    afterResume: request.afterResume,
+    operator: schedulerOperator(task.name),
     extra: { judge: deps.judge },
   });
   return summary;

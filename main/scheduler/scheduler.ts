@@ -84,7 +84,7 @@ export class Scheduler {
     try {
       const resumed = await this.resumeInterrupted(task, scheduledFor);
       // A resume that covered its window is followed by the new run; one that stopped again (the source still down) is not: it would only fail the same way.
-      const summary = resumed && !COVERING_STATUSES.includes(resumed.status) ? resumed : await this.options.runTask(task);
+      const summary = resumed && !COVERING_STATUSES.includes(resumed.status) ? resumed : await this.options.runTask(task, resumed ? { afterResume: true } : undefined);
       const alsoResumed = resumed && resumed !== summary ? { resumed: { runId: resumed.runId, status: resumed.status } } : {};
       await taskStore(this.options.store).markFired(task.name, scheduledFor, summary.runId);
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
@@ -105,9 +105,10 @@ export class Scheduler {
    * The task's newest run, when it was interrupted (or failed on a lost connection), is resumed
    * first, as `gatehouse update --resume` would: it lists its own recorded window again and skips
    * what it handled, where a new run would fetch every Congress.gov detail of that window again
-   * against the hourly quota. The new run then catches up from where the resumed one's window
-   * ended. A resume refused before it starts (the task's source edited since, a window it cannot
-   * read) leaves the new run to cover the window; null when nothing was resumed.
+   * against the hourly quota. The new run then lists only from where the resumed one's window ended
+   * (less the catch-up overlap), not its whole lookback a second time. A resume refused before it
+   * starts (the task's source edited since, a window it cannot read) leaves the new run to cover
+   * the window; null when nothing was resumed.
    */
   private async resumeInterrupted(task: ScheduledTask, scheduledFor: string): Promise<RunSummary | null> {
     const [newest] = await this.options.store.listRuns({ task: task.name, limit: 1 });
@@ -180,6 +181,8 @@ export async function runSchedulerLoop(scheduler: Scheduler, options: LoopOption
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  // Aborted during the tick (SIGINT while a task ran): an abort listener added now would never fire.
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

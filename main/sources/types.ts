@@ -60,6 +60,12 @@ export interface RecordSource {
      */
     catchUp?(coveredUntil: Date): { from: string; to: string } | null;
     /**
+     * With `catchUp`: a new run that follows at once a run that has just listed up to `coveredUntil`
+     * (a resume, which lists its own window again) lists only from there (less the overlap) instead of
+     * its whole lookback; as `catchUp` when `coveredUntil` is older than the lookback. Only before the run opens.
+     */
+    continueFrom?(coveredUntil: Date): { from: string; to: string } | null;
+    /**
      * With `catchUp`: the furthest back a catch-up reaches (ISO 8601). A covering run that ended before
      * it widens the window no more than one that ended there, so the lookup for one stops at it.
      */

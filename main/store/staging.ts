@@ -113,7 +113,8 @@ export interface StagingLock {
 }
 
 /** "TRIA": first key of a trial session's advisory lock; the second is the staging schema's hash. */
-const TRIAL_LOCK_KEY = `${0x54524941}, hashtext($1)`;
+const TRIAL_LOCK_CLASS = 0x54524941;
+const TRIAL_LOCK_KEY = `${TRIAL_LOCK_CLASS}, hashtext($1)`;
 
 /**
  * One trial session at a time per staging target. A second one (another CLI, the console) would
@@ -122,19 +123,26 @@ const TRIAL_LOCK_KEY = `${0x54524941}, hashtext($1)`;
  * lock file beside the target naming its holder, taken over when that process is dead; PostgreSQL:
  * a session advisory lock, gone with its session.
  */
-export async function lockStaging(staging: string): Promise<StagingLock> {
-  return isPostgresUrl(staging) ? lockPostgresStaging(parsePostgresTarget(staging)) : lockSqliteStaging(path.resolve(staging));
+export async function lockStaging(staging: string, operator: string): Promise<StagingLock> {
+  return isPostgresUrl(staging) ? lockPostgresStaging(parsePostgresTarget(staging), operator) : lockSqliteStaging(path.resolve(staging), operator);
 }
 
 interface LockFileHolder {
   pid: number;
   host: string;
   since: string;
+  /** Who started the trial; absent in a lock file written before trials named theirs. */
+  operator?: string;
 }
 
-function lockSqliteStaging(staging: string): StagingLock {
+/** "another trial started by Ada": who to ask, when the holder said. */
+function otherTrial(operator: string | null | undefined): string {
+  return `another trial${operator ? ` started by ${operator}` : ''}`;
+}
+
+function lockSqliteStaging(staging: string, operator: string): StagingLock {
   const file = `${staging}.trial-lock`;
-  const holder: LockFileHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  const holder: LockFileHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), operator };
   for (let attempt = 0; ; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(holder), { flag: 'wx' });
@@ -144,7 +152,7 @@ function lockSqliteStaging(staging: string): StagingLock {
     }
     const other = readLockFile(file);
     if (other && isProcessAlive(other.pid, other.host)) {
-      throw new GatehouseError('CONFLICT', `staging ${staging} is in use by another trial (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, {
+      throw new GatehouseError('CONFLICT', `staging ${staging} is in use by ${otherTrial(other.operator)} (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, {
         hint: 'wait for it to finish, or give this trial its own --staging target',
       });
     }
@@ -157,29 +165,54 @@ function lockSqliteStaging(staging: string): StagingLock {
 function readLockFile(file: string): LockFileHolder | null {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockFileHolder>;
-    return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? { pid: parsed.pid, host: parsed.host, since: String(parsed.since) } : null;
+    if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return null;
+    return { pid: parsed.pid, host: parsed.host, since: String(parsed.since), ...(typeof parsed.operator === 'string' ? { operator: parsed.operator } : {}) };
   } catch {
     return null;
   }
 }
 
-async function lockPostgresStaging(target: PostgresTarget): Promise<StagingLock> {
+/** What the session holding a trial's advisory lock calls itself: how a refused trial learns who started it. */
+const TRIAL_SESSION_PREFIX = 'gatehouse trial by ';
+
+async function lockPostgresStaging(target: PostgresTarget, operator: string): Promise<StagingLock> {
   const { connectSession, unreachable } = await import('./postgres/connection.js');
   const session = await connectSession(target);
-  let got = false;
+  let holder: { operator: string | null; since: string } | null = null;
   try {
     // Booleans arrive as 1/0 (connection.ts reads them as SQLite gives them).
     const { rows } = await session.query<{ got: number }>(`SELECT pg_try_advisory_lock(${TRIAL_LOCK_KEY}) AS got`, [target.schema]);
-    got = Boolean(rows[0]?.got);
+    if (rows[0]?.got) await session.query(`SELECT set_config('application_name', $1, false)`, [`${TRIAL_SESSION_PREFIX}${operator}`]);
+    else holder = await trialLockHolder(session, target.schema);
   } catch (error) {
     await session.end().catch(() => {});
     throw unreachable(target, error);
   }
-  if (!got) {
+  if (holder) {
     await session.end().catch(() => {});
-    throw new GatehouseError('CONFLICT', `staging schema ${target.schema} is in use by another trial; nothing was changed`, { hint: 'wait for it to finish, or give this trial its own staging schema' });
+    throw new GatehouseError('CONFLICT', `staging schema ${target.schema} is in use by ${otherTrial(holder.operator)} (since ${holder.since}); nothing was changed`, {
+      hint: 'wait for it to finish, or give this trial its own staging schema',
+    });
   }
   return { release: () => session.end().catch(() => {}) };
+}
+
+/**
+ * The session holding the trial lock of `schema`: who started its trial (from the name it gave
+ * itself; PostgreSQL cuts a name at 63 bytes) and since when.
+ */
+async function trialLockHolder(session: Queryable, schema: string): Promise<{ operator: string | null; since: string }> {
+  const { rows } = await session.query<{ name: string | null; since: string | Date | null }>(
+    `SELECT a.application_name AS name, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${TRIAL_LOCK_CLASS}::oid AND l.objid = hashtext($1)::oid AND l.objsubid = 2`,
+    [schema],
+  );
+  const name = rows[0]?.name ?? '';
+  const since = rows[0]?.since;
+  return {
+    operator: name.startsWith(TRIAL_SESSION_PREFIX) ? name.slice(TRIAL_SESSION_PREFIX.length) : null,
+    since: since instanceof Date ? since.toISOString() : (since ?? 'an unknown time'),
+  };
 }
 
 async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/run.js';
+import { currentOperator } from '../backup/index.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
@@ -28,6 +29,8 @@ export interface TrialRequest {
   controls: number;
   /** When staging holds fewer than MIN_HISTORY_RUNS runs: seed this many synthetic days first. */
   seedHistoryDays?: number;
+  /** Who started the trials (default: the OS user): a second trial refused on the same staging target is told. */
+  operator?: string;
   open?: (location: string) => Promise<Store>;
   /** Told after each step, so a console can show progress; trials take seconds each. */
   onProgress?: (progress: TrialProgress) => void;
@@ -97,7 +100,7 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
   report('copying', 0);
   checkStagingTarget(request.source, request.staging);
-  const lock = await lockStaging(request.staging);
+  const lock = await lockStaging(request.staging, request.operator ?? currentOperator());
   try {
     return await trialSession(request, open, planned, report);
   } finally {

@@ -178,7 +178,7 @@ describe('snapshots and restore (SQLite)', () => {
       await holder.acquireWriterLock({ runId: 1, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
       const refused = runCli(['restore', '--db', db, '--backup', snapshot.id, '--reason', 'x']);
       expect(refused.code).toBe(5);
-      expect(refused.stderr).toMatch(/cannot restore: an update holds/);
+      expect(refused.stderr).toMatch(/cannot restore: an update \(run \d+\) started at \d{4}-\S+ holds/);
     } finally {
       await holder.releaseWriterLock();
       await holder.close();

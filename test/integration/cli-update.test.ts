@@ -63,7 +63,7 @@ describe('gatehouse update', () => {
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 5]);
     const refused = a.code === 5 ? a : b;
-    expect(refused.stderr).toMatch(/(an update|another writer \(.*\)) holds .*: pid \d+ on \S+ since \d{4}-/);
+    expect(refused.stderr).toMatch(/(an update \(run \d+\) started by \S+ at \d{4}-\S+ holds .*: pid \d+ on \S+|an update started by \S+, before its run was created, holds .*: pid \d+ on \S+ since \d{4}-)/);
     expect(refused.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
   });
 

@@ -86,12 +86,12 @@ describe.each(testBackends())('a Congress.gov run interrupted part-way through a
     await withFreshStore(backend, async (store) => {
       server = await startFakeCongress(feed(), { pageSize: PAGE_SIZE });
       const controller = new AbortController();
-      const restore = stopAtDetail(server, 71, () => controller.abort());
+      const restore = stopAtDetail(server, 71, () => controller.abort('by Ada from the console'));
       const stopped = await update(store, server, { signal: controller.signal });
       restore();
 
       expect(stopped.status).toBe('interrupted');
-      expect(stopped.error).toBe(`stopped by a signal after the last committed batch — resume with --resume ${stopped.runId}`);
+      expect(stopped.error).toBe(`stopped by Ada from the console after the last committed batch — resume with --resume ${stopped.runId}`);
       expect(stopped.metrics).toMatchObject({ fetched: 70, added: 70, quarantined: 0 });
       expect(stopped.batches).toMatchObject({ total: 2, succeeded: 2 });
       expect(await store.countHearings()).toBe(70);
@@ -166,7 +166,7 @@ describe.each(testBackends())('a Congress.gov run interrupted part-way through a
 
     expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).toContain('SIGINT: committing the records already fetched, then stopping');
-    const hint = /error: stopped by a signal after the last committed batch — resume with --resume (\d+)\n/.exec(stopped.stdout);
+    const hint = /error: stopped by SIGINT to gatehouse update \(pid \d+\) after the last committed batch — resume with --resume (\d+)\n/.exec(stopped.stdout);
     expect(hint, stopped.stdout).not.toBeNull();
     expect(stopped.stdout).toContain('30 fetched: 30 added');
 

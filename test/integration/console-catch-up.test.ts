@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { notifyRunOutcomes } from '../../main/api/index.js';
-import { Notifier, type DeliveredNotification } from '../../main/scheduler/index.js';
+import { notifyRunOutcomes, runTaskThroughEngine } from '../../main/api/index.js';
+import { Notifier, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
 import { congressesSitting } from '../../main/sources/index.js';
 import type { RunEvent } from '../../shared/run.js';
 import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 
 const DAY_MS = 86_400_000;
@@ -51,5 +51,34 @@ describe('a Congress.gov task run from the console after a gap longer than 90 da
     ]));
     stopListening();
     stopNotifying();
+  });
+
+  it('the app\'s scheduler resumes a task\'s interrupted run, then lists only from where its window ended: no detail asked twice', async () => {
+    const now = Date.now();
+    const meetings = Array.from({ length: 120 }, (_, i) => hearingRecord(540000 + i, { updateDate: new Date(now - DAY_MS).toISOString() }));
+    server = await startFakeCongress({ house: meetings }, { pageSize: 40, honourDates: true });
+    process.env.GATEHOUSE_CONGRESS_API_KEY = FAKE_API_KEY;
+    const c = (consoleApi = await openConsoleApi('gatehouse-resume-then-new-'));
+    await c.call('tasks.add', { name: TASK, cron: '0 * * * *', source: `congress:${server.baseUrl}`, lookbackDays: 7 });
+    // The scheduler's ticks come an hour apart; the engine host opens each source on the real clock.
+    let tickAt = now + 3_600_000;
+    const scheduler = new Scheduler({ store: c.store, clock: () => new Date(tickAt), log: () => {}, runTask: (task, request) => runTaskThroughEngine(c.engine, task, request) });
+    const fake = server;
+    fake.override = (request) => (!isDetailRequest(request) && request.query.offset === '80' ? { status: 503 } : undefined);
+    const [stopped] = (await scheduler.tick()).entries;
+    expect(stopped).toMatchObject({ outcome: 'ran', status: 'interrupted' });
+    const ended = (await c.store.getRun(stopped!.outcome === 'ran' ? stopped!.runId : -1))!.sourceWindow!.to;
+
+    fake.override = null;
+    // Updated the whole second after the interrupted run's window ended (Congress.gov's window bounds are whole seconds).
+    meetings.push(hearingRecord(540500, { updateDate: new Date(Math.floor(Date.parse(ended) / 1000) * 1000 + 1000).toISOString() }));
+    const since = fake.requests.length;
+    tickAt += 3_600_000;
+    const [next] = (await scheduler.tick()).entries;
+    expect(next).toMatchObject({ outcome: 'ran', status: 'success', resumed: { status: 'success' } });
+    const fresh = await c.call('runs.get', { runId: next!.outcome === 'ran' ? next!.runId : -1 });
+    expect(fresh.sourceWindow!.from).toBe(new Date(Date.parse(ended) - 3_600_000).toISOString());
+    expect(fresh.metrics).toMatchObject({ fetched: 1, added: 1 });
+    expect(fake.requests.slice(since).filter(isDetailRequest)).toHaveLength(40 + 1);
   });
 });

@@ -27,7 +27,7 @@ describe.skipIf(!fs.existsSync(workerScript))('the worker engine host (Electron 
       expect(events.filter((e) => e.type === 'batch-finished')).toHaveLength(2);
       expect(events.at(-1)).toMatchObject({ type: 'run-finished', runId, summary: { status: 'success' } });
       expect(host.active()).toEqual([]);
-      expect(await host.cancel(runId)).toBe(false);
+      expect(await host.cancel(runId, 'by tester from the console')).toBe(false);
     } finally {
       await host.close();
     }

@@ -306,7 +306,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       try {
         const lock = await other.acquireWriterLock({ runId: 7, pid: process.pid, host: 'elsewhere' }, { now: new Date(), staleAfterMs: 60_000 });
         expect(lock.acquired).toBe(true);
-        await expectError(rollback(store, { runId: 2 }), 'LOCK_HELD', /cannot rollback: an update holds/);
+        await expectError(rollback(store, { runId: 2 }), 'LOCK_HELD', /cannot rollback: an update \(run \d+\) started at \d{4}-\S+ holds/);
         const plan: RollbackReport = await rollback(store, { runId: 2, dryRun: true });
         expect(plan.hearings).toHaveLength(150);
       } finally {
@@ -334,7 +334,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
         });
         await transactionOpen;
         if (backend.name === 'sqlite') {
-          await expectError(rollback(store, { runId: 2, dryRun: true }), 'LOCK_HELD', /cannot preview the rollback of run 2: an update holds .*run 7/);
+          await expectError(rollback(store, { runId: 2, dryRun: true }), 'LOCK_HELD', /cannot preview the rollback of run 2: an update \(run 7\) started at \d{4}-\S+ holds /);
         } else {
           expect((await rollback(store, { runId: 2, dryRun: true })).hearings).toHaveLength(150);
         }

@@ -7,7 +7,7 @@ import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
-import { fakeCongressSource, isDetailRequest, startFakeCongress } from '../helpers/congress-server.js';
+import { fakeCongressSource, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 
 /** A clock the test moves by hand: no sleeping. */
 function manualClock(start: string) {
@@ -19,6 +19,24 @@ function recordingNotifier(store: Store, clock: () => Date) {
   const sent: DeliveredNotification[] = [];
   const notifier = new Notifier({ store, clock, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] });
   return { notifier, sent };
+}
+
+/**
+ * An hourly Congress.gov task whose run at 06:00:30 on 10 January is interrupted after 80 of the
+ * server's meetings: the third list page fails past its retries. The server answers again after.
+ */
+async function congressTaskInterrupted(store: Store, server: FakeCongress) {
+  const time = manualClock('2026-01-10T05:30:00Z');
+  await addTask(store, { name: 'congress-hourly', cron: '0 * * * *', source: `congress:${server.baseUrl}` }, time.clock());
+  const { notifier, sent } = recordingNotifier(store, time.clock);
+  const openTaskSource = async (task: ScheduledTask) => fakeCongressSource(server, time.clock, { description: task.source, lookbackDays: task.lookbackDays });
+  const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task, request) => runTask(store, task, { notifier, clock: time.clock, openTaskSource }, request) });
+  server.override = (request) => (!isDetailRequest(request) && request.query.offset === '80' ? { status: 503 } : undefined);
+  time.set('2026-01-10T06:00:30Z');
+  const [stopped] = (await scheduler.tick()).entries;
+  expect(stopped).toMatchObject({ outcome: 'ran', status: 'interrupted' });
+  server.override = null;
+  return { time, sent, scheduler, interruptedId: stopped!.outcome === 'ran' ? stopped!.runId : -1 };
 }
 
 describe.each(testBackends())('scheduler on $name', (backend) => {
@@ -308,20 +326,10 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     const server = await startFakeCongress({ house: meetings }, { pageSize: 40 });
     try {
       await withStore(async (store) => {
-        const time = manualClock('2026-01-10T05:30:00Z');
-        await addTask(store, { name: 'congress-hourly', cron: '0 * * * *', source: `congress:${server.baseUrl}` }, time.clock());
-        const { notifier, sent } = recordingNotifier(store, time.clock);
-        const openTaskSource = async (task: ScheduledTask) => fakeCongressSource(server, time.clock, { description: task.source, lookbackDays: task.lookbackDays });
-        const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task, request) => runTask(store, task, { notifier, clock: time.clock, openTaskSource }, request) });
-        // The third list page fails past its retries: 80 details fetched and committed, the run interrupted.
-        server.override = (request) => (!isDetailRequest(request) && request.query.offset === '80' ? { status: 503 } : undefined);
-        time.set('2026-01-10T06:00:30Z');
-        const [stopped] = (await scheduler.tick()).entries;
-        expect(stopped).toMatchObject({ outcome: 'ran', status: 'interrupted' });
-        const interruptedId = stopped!.outcome === 'ran' ? stopped!.runId : -1;
+        // 80 details fetched and committed, the run interrupted.
+        const { time, sent, scheduler, interruptedId } = await congressTaskInterrupted(store, server);
         expect(sent.filter((n) => n.cause === 'run-interrupted')).toHaveLength(1);
 
-        server.override = null;
         const since = server.requests.length;
         time.set('2026-01-10T07:00:30Z');
         const [next] = (await scheduler.tick()).entries;
@@ -329,10 +337,41 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
         const resumed = await store.getRun(interruptedId);
         expect(resumed).toMatchObject({ status: 'success', metrics: { fetched: 120, added: 120, quarantined: 0 } });
         const fresh = await store.getRun(next!.outcome === 'ran' ? next!.runId : -1);
-        expect(fresh).toMatchObject({ task: 'congress-hourly', status: 'success', metrics: { fetched: 120, added: 0, unchanged: 120 } });
-        // The resume asked for the 40 details the interrupted run had not handled; the new run for its own window's.
-        expect(server.requests.slice(since).filter(isDetailRequest)).toHaveLength(40 + 120);
+        // Nothing was updated since the resumed window ended: the new run, listing only from there, fetches nothing again.
+        expect(fresh).toMatchObject({ task: 'congress-hourly', status: 'success', metrics: { fetched: 0, added: 0, unchanged: 0 } });
+        // The resume asked for the 40 details the interrupted run had not handled, and nothing was asked twice.
+        expect(server.requests.slice(since).filter(isDetailRequest)).toHaveLength(40);
         expect(await store.countHearings()).toBe(120);
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('after resuming a Congress.gov task\'s interrupted run, the new run lists only from where the resumed window ended: no detail asked twice, no update missed', async () => {
+    const meetings = Array.from({ length: 120 }, (_, i) => hearingRecord(530000 + i, { updateDate: '2026-01-09T12:00:00Z' }));
+    const server = await startFakeCongress({ house: meetings }, { pageSize: 40, honourDates: true });
+    try {
+      await withStore(async (store) => {
+        const { time, scheduler, interruptedId } = await congressTaskInterrupted(store, server);
+        const window = (await store.getRun(interruptedId))!.sourceWindow!;
+        expect(window).toMatchObject({ from: '2026-01-03T06:00:30.000Z', to: '2026-01-10T06:00:30.000Z' });
+
+        // After the interrupted run's window ended: one meeting scheduled, one of the committed ones renamed.
+        meetings.push(hearingRecord(530500, { updateDate: '2026-01-10T06:30:00Z' }));
+        meetings[0] = { ...meetings[0]!, title: 'Renamed after the interruption', updateDate: '2026-01-10T06:45:00Z' };
+        const since = server.requests.length;
+        time.set('2026-01-10T07:00:30Z');
+        const [next] = (await scheduler.tick()).entries;
+        expect(next).toMatchObject({ outcome: 'ran', status: 'success', resumed: { status: 'success' } });
+        const fresh = await store.getRun(next!.outcome === 'ran' ? next!.runId : -1);
+        // From an hour before the resumed window ended (the catch-up overlap), not the whole 7-day lookback again.
+        expect(fresh?.sourceWindow).toMatchObject({ from: '2026-01-10T05:00:30.000Z', to: '2026-01-10T07:00:30.000Z' });
+        expect(fresh).toMatchObject({ status: 'success', metrics: { fetched: 2, added: 1, updated: 1 } });
+        // The 40 details the interrupted run had not handled, then the 2 changed since its window ended: none twice.
+        expect(server.requests.slice(since).filter(isDetailRequest)).toHaveLength(40 + 2);
+        expect(await store.countHearings()).toBe(121);
+        expect((await store.loadHearings(['530000'])).get('530000')?.content.title).toBe('Renamed after the interruption');
       });
     } finally {
       await server.close();

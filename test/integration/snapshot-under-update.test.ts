@@ -61,14 +61,14 @@ describe.each(testBackends())('a manual snapshot while an update runs on $name',
 
       const fromCli = runCli(['backups', 'create', '--db', location, '--json']);
       expect(fromCli.code, fromCli.stderr).toBe(5);
-      expect(fromCli.stderr).toMatch(/cannot take a snapshot: an update holds .*run 1/);
+      expect(fromCli.stderr).toMatch(/cannot take a snapshot: an update \(run 1\) started by \S+ at \d{4}-\S+ holds /);
       // Named from the lock row at once, as PostgreSQL's try-lock does: not after waiting out the update's write transaction.
       expect(fromCli.stderr).not.toMatch(/busy/);
       expect(JSON.parse(fromCli.stdout)).toEqual({ error: expect.objectContaining({ code: 'LOCK_HELD' }) });
 
       const api = createApi({ store, engine, transport: 'http', databaseLocation: location });
       const fromApi = await dispatch(api, 'backups.create', {}, tester);
-      expect(fromApi).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: expect.stringMatching(/cannot take a snapshot: an update holds .*run 1/) } });
+      expect(fromApi).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: expect.stringMatching(/cannot take a snapshot: an update \(run 1\) started by \S+ at \d{4}-\S+ holds /) } });
       expect(fromApi).toMatchObject({ ok: false, error: { message: expect.not.stringMatching(/busy/) } });
 
       expect(await listSnapshots(store)).toEqual([]);

@@ -135,3 +135,44 @@ describe.each(testBackends())('a run whose source fails part-way and whose commi
     expect(failed.metrics).toMatchObject({ fetched: 250, added: 250 });
   });
 });
+
+/**
+ * The all-or-nothing path said only the source's failure, as if nothing had been fetched (its
+ * metrics say 0 fetched, since nothing was committed): the 280 meetings it had fetched, each a
+ * request of the hourly quota, were rolled back without a word. It now says it as the batch path
+ * does, the source's reason first, then what the run could not keep.
+ */
+describe.each(testBackends())('an all-or-nothing run whose source fails part-way, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  async function allOrNothing(location: string, options: { resumeRunId?: number } = {}): Promise<RunSummary> {
+    const store = await backend.open(location);
+    try {
+      return await runUpdate({ store, source: fakeCongressSource(server!, () => NOW), mode: 'all-or-nothing', batchSize: 50, clock: () => NOW, sleep: async () => {}, ...options });
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('says the source failed first, then that the 280 meetings fetched were rolled back with the update; the resume lists them all again and commits', async () => {
+    server = await startFakeCongress(feed, { pageSize: PAGE_SIZE });
+    failingPage(server);
+    const location = await backend.freshLocation();
+    const stopped = await allOrNothing(location);
+    expect(stopped.status).toBe('interrupted');
+    expect(stopped.error).toMatch(/^the source failed: .*HTTP 503[^;]*; the records fetched since the last committed batch could not be kept: all 280 were rolled back with the update: an all-or-nothing run keeps nothing of an update that did not finish; /);
+    expect(stopped.error).toMatch(new RegExp(`; nothing was blamed on a record — resume with --resume ${stopped.runId}$`));
+
+    server.override = null;
+    expect(await allOrNothing(location, { resumeRunId: stopped.runId })).toMatchObject({ runId: stopped.runId, status: 'success', metrics: { fetched: MEETINGS, added: MEETINGS } });
+  });
+
+  it('rolls back with the refused key first, then that the 280 meetings fetched were not kept, when Congress.gov refuses the key part-way', async () => {
+    server = await startFakeCongress(feed, { pageSize: PAGE_SIZE });
+    failingPage(server, 403);
+    const rolledBack = await allOrNothing(await backend.freshLocation());
+    expect(rolledBack.status).toBe('rolled_back');
+    expect(rolledBack.error).toMatch(/^[^;]*403[^;]*; the records fetched since the last committed batch could not be kept: all 280 were rolled back with the update/);
+    expect(rolledBack.metrics).toMatchObject({ fetched: 280, added: 0, rolledBack: 280 });
+  });
+});

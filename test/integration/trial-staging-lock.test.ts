@@ -69,7 +69,7 @@ function openedAs(location: string): string {
 }
 
 describe.each(backends)('trial sessions sharing a staging target ($name)', (backend) => {
-  it('refuses a second trial while one runs on the same staging target, and every trial of the first stays in the ledger', async () => {
+  it('refuses a second trial while one runs on the same staging target, naming who started the first, and every trial of the first stays in the ledger', async () => {
     const source = await seededSource(backend);
     const staging = await backend.freshLocation();
     let second: Promise<{ outcome: TrialOutcome } | { error: unknown }> | null = null;
@@ -78,16 +78,17 @@ describe.each(backends)('trial sessions sharing a staging target ($name)', (back
       staging,
       injections: ['spike', 'drop', 'spike'].map(parseTrialSpec),
       controls: 3,
+      operator: 'Ada',
       // The second starts while the first has trials to go: it would copy a fresh staging over the first's.
       onProgress: ({ phase, done }) => {
         if (phase === 'trials' && done === 1 && second === null) {
           // Settled into a value at once: its refusal arrives while the first still runs.
-          second = runTrials({ source, staging, injections: [parseTrialSpec('zero-volume')], controls: 1 }).then((outcome) => ({ outcome }), (error: unknown) => ({ error }));
+          second = runTrials({ source, staging, injections: [parseTrialSpec('zero-volume')], controls: 1, operator: 'Grace' }).then((outcome) => ({ outcome }), (error: unknown) => ({ error }));
         }
       },
     });
     expect(second).not.toBeNull();
-    expect(await second).toMatchObject({ error: { code: 'CONFLICT', message: expect.stringMatching(/in use by another trial/) } });
+    expect(await second).toMatchObject({ error: { code: 'CONFLICT', message: expect.stringMatching(/in use by another trial started by Ada \(.*since \d{4}-/) } });
 
     expect(first.trials).toHaveLength(6);
     expect(first.ledger.trials).toBe(6);

@@ -3,8 +3,10 @@ import { rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
+import type { RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
+import { callApi, data, servedPerTest, signIn } from '../helpers/console-http.js';
 
 /**
  * Support staff met a bare "another writer (a rollback, a restore, …) holds … pid N" while a
@@ -53,4 +55,33 @@ describe.each(testBackends())('the writer lock names what holds it, on $name', (
       await store.close();
     }
   });
+});
+
+/**
+ * An update's lock row named its run and no operator, so a refused operator knew which run to wait
+ * for but not whom to ask. Started from the console by a named operator, a real run holds the lock
+ * while a CLI in another process and the console itself try to start a second one.
+ */
+describe.each(testBackends())('the writer lock names who started the update holding it, on $name', (backend) => {
+  const served = servedPerTest(backend);
+
+  it('a second update, from the CLI or the console, is told the run holding the database and the operator who started it', async () => {
+    const cookie = await signIn(served.server);
+    await data(served.server, 'session.name', { name: 'Ada' }, cookie);
+    let runId: number | null = null;
+    const firstBatch = new Promise<void>((resolve) => served.engine.subscribe((event) => event.type === 'batch-finished' && event.runId === runId && resolve()));
+    const finished = new Promise<RunSummary>((resolve) => served.engine.subscribe((event) => event.type === 'run-finished' && event.runId === runId && resolve(event.summary)));
+    ({ runId } = await data<{ runId: number }>(served.server, 'runs.start', { source: 'synthetic:seed=5,count=200000', batchSize: 10, mode: 'batch' }, cookie));
+    await firstBatch;
+
+    const holder = new RegExp(`an update \\(run ${runId}\\) started by Ada at \\d{4}-\\S+ holds .*: pid ${process.pid} on \\S+`);
+    const fromCli = await startCli(['update', '--db', served.location, '--source', 'synthetic:seed=6,count=10', '--json']).done;
+    expect(fromCli.code, fromCli.stderr).toBe(5);
+    expect(fromCli.stderr).toMatch(holder);
+    const fromConsole = await callApi(served.server, 'runs.start', { source: 'synthetic:seed=6,count=10' }, cookie);
+    expect(fromConsole.result).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: expect.stringMatching(holder) } });
+
+    await data(served.server, 'runs.cancel', { runId }, cookie);
+    expect(await finished).toMatchObject({ status: 'interrupted' });
+  }, 60_000);
 });

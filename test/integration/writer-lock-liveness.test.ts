@@ -47,7 +47,7 @@ describe.each(testBackends())('a live writer keeps the lock on $name', (backend)
       }
       await expect(runUpdate({ store: second, source: arraySource(hearingRecords(5, 200000)), clock })).rejects.toMatchObject({
         code: 'LOCK_HELD',
-        message: expect.stringMatching(/^an update holds .*\(run 1\)$/),
+        message: expect.stringMatching(/^an update \(run 1\) started at \d{4}-\S+ holds .*: pid \d+ on \S+$/),
       });
       resume();
       const summary = await running;

@@ -10,6 +10,7 @@ import { systemClock } from './timing.js';
 import {
   catchUpHorizon,
   catchUpWindow,
+  continuationWindow,
   checkCongress,
   checkLookbackDays,
   congressDateTime,
@@ -19,6 +20,7 @@ import {
   recordedCongresses,
   recordedWindow,
   updatedInside,
+  type CatchUp,
   type LookbackWindow,
 } from './window.js';
 
@@ -98,6 +100,11 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   const client = new CongressClient({ ...options, clock: now });
   const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0 };
   const reader = new MeetingReader(client, stats);
+  const reachTo = (caught: CatchUp) => {
+    window = caught.window;
+    congresses = listedCongresses(window, options.congress);
+    return caught.uncovered && { from: caught.uncovered.from.toISOString(), to: caught.uncovered.to.toISOString() };
+  };
   return {
     description: options.description,
     expectedCount: null,
@@ -117,12 +124,8 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
         return { from: window.from.toISOString(), to: window.to.toISOString(), congress: congresses.at(-1)!, congresses: [...congresses] };
       },
       congressNamed: options.congress !== undefined,
-      catchUp(coveredUntil) {
-        const caught = catchUpWindow(at, lookbackDays, coveredUntil);
-        window = caught.window;
-        congresses = listedCongresses(window, options.congress);
-        return caught.uncovered && { from: caught.uncovered.from.toISOString(), to: caught.uncovered.to.toISOString() };
-      },
+      catchUp: (coveredUntil) => reachTo(catchUpWindow(at, lookbackDays, coveredUntil)),
+      continueFrom: (coveredUntil) => reachTo(continuationWindow(at, lookbackDays, coveredUntil)),
       catchUpHorizon: catchUpHorizon(at).toISOString(),
     },
     items: ({ skip = 0, signal, resume } = {}) => resume

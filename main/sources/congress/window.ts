@@ -42,6 +42,17 @@ export function catchUpWindow(now: Date, lookbackDays: number, coveredUntil: Dat
   return { window: { from: cap, to: now }, uncovered: { from: coveredUntil, to: cap } };
 }
 
+/**
+ * The window of a run that follows one which has just listed up to `coveredUntil`: from there less
+ * the overlap, not the whole lookback again (all of which that run listed moments ago). Older than
+ * the lookback, it is a catch-up.
+ */
+export function continuationWindow(now: Date, lookbackDays: number, coveredUntil: Date): CatchUp {
+  const reachFrom = Math.min(now.getTime(), coveredUntil.getTime() - CATCH_UP_OVERLAP_MS);
+  if (reachFrom < lookbackWindow(now, lookbackDays).from.getTime()) return catchUpWindow(now, lookbackDays, coveredUntil);
+  return { window: { from: new Date(reachFrom), to: now }, uncovered: null };
+}
+
 /** The furthest back a run at `now` reaches, however long ago its task's last covering run ended. */
 export function catchUpHorizon(now: Date): Date {
   return lookbackWindow(now, MAX_LOOKBACK_DAYS).from;

@@ -22,6 +22,7 @@ import { migration018 } from './018-restore-repointed-tasks.js';
 import { migration019 } from './019-writer-lock-names-its-operation.js';
 import { migration020 } from './020-writer-attempts.js';
 import { migration021 } from './021-restore-removed-runs.js';
+import { migration022 } from './022-task-lookback-in-range.js';
 
 /** The column types that differ between the backends; a migration writes the rest literally. */
 export interface Dialect {
@@ -51,11 +52,11 @@ export interface Migration {
   version: number;
   name: string;
   sql: (dialect: Dialect) => string;
-  /** Fills what SQL alone cannot derive, in the migration's transaction, once its SQL has run. */
-  backfill?: (db: Db, dialect: Dialect) => Promise<void>;
+  /** Fills what SQL alone cannot derive, in the migration's transaction, once its SQL has run; `now` as the migration records. */
+  backfill?: (db: Db, dialect: Dialect, now: Date) => Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019, migration020, migration021];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019, migration020, migration021, migration022];
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** What the runner needs from a connection; the caller holds the lock that serializes migrations. */
@@ -84,7 +85,7 @@ export async function applyMigrations(session: MigrationSession, now: Date = new
   const pending = MIGRATIONS.filter((migration) => migration.version > current);
   for (const migration of pending) {
     await session.exec(migration.sql(dialect));
-    await migration.backfill?.(session.db, dialect);
+    await migration.backfill?.(session.db, dialect, now);
     // Versions and names are constants of this file, never input.
     await session.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, '${migration.name}', '${now.toISOString()}')`);
   }
