@@ -1,0 +1,114 @@
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoDatabase } from '../../main/api/index.js';
+import { findChromium } from './chromium.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+
+const executablePath = findChromium();
+
+/** The focused element as a keyboard user meets it: its field name, else its accessible text. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const at = document.activeElement as HTMLElement | null;
+    if (!at || at === document.body) return 'body';
+    const name = at.getAttribute('name');
+    return name ? `field ${name}` : `${at.tagName.toLowerCase()} ${at.getAttribute('aria-label') ?? at.textContent?.trim()}`;
+  });
+}
+
+/** Whether focus is inside the open dialog. */
+function focusInDialog(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.activeElement?.closest('dialog[open]') != null);
+}
+
+/** Opens with the keyboard (focus, Enter), as a keyboard user does. */
+async function pressOpen(button: Locator): Promise<void> {
+  await button.focus();
+  await button.press('Enter');
+}
+
+/**
+ * Support staff who use only the keyboard: each dialog opens on the field to fill in (not on the
+ * ✕ before a long preview), keeps Tab inside, and hands focus back to what opened it on Escape,
+ * on Cancel and when its work is done.
+ */
+describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', () => {
+  let app: ConsoleInBrowser;
+  let page: Page;
+  let runId: number;
+
+  beforeAll(async () => {
+    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: (location) => seedDemoDatabase(location, { days: 3 }) });
+    page = app.page;
+    runId = (await app.store.listRuns({ limit: 1 }))[0]!.runId;
+    await nameSessionUnlessNamed(page, 'e2e-keyboard');
+  });
+
+  afterAll(async () => {
+    expect(app?.pageErrors ?? []).toEqual([]);
+    await app?.close();
+  });
+
+  it('opens the rollback dialog on its confirm field once the preview is in, keeps Tab inside, and Escape and Cancel return to the button', async () => {
+    await page.goto(`${new URL(page.url()).origin}/#/runs/${runId}`);
+    const open = page.getByRole('button', { name: `Roll back run ${runId}…` });
+    await pressOpen(open);
+    const dialog = page.getByTestId('rollback-dialog');
+    await dialog.getByTestId('rollback-preview').waitFor();
+    await expect.poll(() => focused(page)).toBe('field confirm-run-id');
+
+    // Round the dialog twice forwards and once backwards: focus never leaves it.
+    const stops: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      expect(await focusInDialog(page)).toBe(true);
+      stops.push(await focused(page));
+    }
+    expect(stops).toContain('button Close');
+    expect(stops).toContain('field rollback-reason');
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Shift+Tab');
+      expect(await focusInDialog(page)).toBe(true);
+    }
+
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe(`button Roll back run ${runId}…`);
+
+    await pressOpen(open);
+    await dialog.getByTestId('rollback-preview').waitFor();
+    await pressOpen(dialog.getByRole('button', { name: 'Cancel' }));
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe(`button Roll back run ${runId}…`);
+  });
+
+  it('after the rollback, focus lands on what it did (the button that opened it is disabled now)', async () => {
+    const open = page.getByRole('button', { name: `Roll back run ${runId}…` });
+    await pressOpen(open);
+    const dialog = page.getByTestId('rollback-dialog');
+    await dialog.getByTestId('rollback-preview').waitFor();
+    await expect.poll(() => focused(page)).toBe('field confirm-run-id');
+    await page.keyboard.type(String(runId));
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('e2e: keyboard only');
+    await dialog.getByRole('button', { name: `Roll back run ${runId}` }).press('Enter');
+    await page.getByTestId('rollback-result').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toMatch(/rolled back|restored|deleted/i);
+    await expect.poll(() => open.isDisabled()).toBe(true);
+  });
+
+  it('opens the restore dialog on the snapshot id to type, and Escape returns to that row\'s Restore button', async () => {
+    await page.getByRole('link', { name: 'Backups' }).click();
+    await pressOpen(page.getByRole('button', { name: 'Take a snapshot now' }));
+    await page.getByTestId('backups-message').waitFor();
+    const restore = page.getByTestId('backups-table').locator('tbody tr').first().getByRole('button', { name: /^Restore/ });
+    await pressOpen(restore);
+    const dialog = page.getByTestId('restore-dialog');
+    await dialog.waitFor();
+    await expect.poll(() => focused(page)).toBe('field confirm-snapshot-id');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('tr') !== null && /^Restore/.test(document.activeElement?.textContent ?? ''))).toBe(true);
+  });
+});
