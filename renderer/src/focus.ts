@@ -41,9 +41,30 @@ export function keepTabInside(root: HTMLElement, event: KeyboardEvent): void {
   }
 }
 
-/** Focus back on what opened a dialog or form, if it can still take it; false when it cannot (gone, disabled). */
-export function returnFocus(opener: Element | null): boolean {
-  if (!(opener instanceof HTMLElement) || !opener.isConnected) return false;
-  opener.focus();
-  return document.activeElement === opener;
+/** Where to put focus back to: what opened the dialog, and the list item, row or section it sat in. */
+export interface FocusReturn {
+  opener: Element | null;
+  place: Element | null;
+}
+
+export function rememberFocus(): FocusReturn {
+  const opener = document.activeElement;
+  return { opener, place: opener?.closest('li, tr, section, main') ?? null };
+}
+
+function tryFocus(element: Element | null | undefined): boolean {
+  if (!(element instanceof HTMLElement) || !element.isConnected) return false;
+  element.focus();
+  return document.activeElement === element;
+}
+
+/**
+ * Focus back on what opened a dialog; when that is gone or disabled now (a review mark removes its
+ * buttons, a rollback disables its own), on the first thing to reach where it was, so a keyboard
+ * user carries on from the same item rather than from the top of the page.
+ */
+export function returnFocus({ opener, place }: FocusReturn): void {
+  if (tryFocus(opener)) return;
+  if (place instanceof HTMLElement && place.isConnected && tryFocus(tabbables(place)[0])) return;
+  tryFocus(document.getElementById('main'));
 }

@@ -1,6 +1,8 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDatabase } from '../../main/api/index.js';
+import { flagStore } from '../../main/flags/index.js';
+import { runReviews } from '../../main/validation/index.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
@@ -38,7 +40,7 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
   let runId: number;
 
   beforeAll(async () => {
-    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: (location) => seedDemoDatabase(location, { days: 3 }) });
+    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: (location) => seedDemoDatabase(location, { days: 28 }) });
     page = app.page;
     runId = (await app.store.listRuns({ limit: 1 }))[0]!.runId;
     await nameSessionUnlessNamed(page, 'e2e-keyboard');
@@ -112,5 +114,55 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(() => page.evaluate(() => document.activeElement?.closest('tr') !== null && /^Restore/.test(document.activeElement?.textContent ?? ''))).toBe(true);
+  });
+
+  it('changes a flag in a dialog that opens on its first field, returns to the row\'s button on Escape, and saves by keyboard alone', async () => {
+    await page.getByRole('link', { name: 'Flags' }).click();
+    const change = page.locator('[data-flag=BATCH_SIZE]').getByRole('button', { name: 'Change… BATCH_SIZE' });
+    await pressOpen(change);
+    const editor = page.getByRole('dialog', { name: 'Change BATCH_SIZE' });
+    await editor.waitFor();
+    await expect.poll(() => focused(page)).toBe('field scope');
+    await page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe('button Change… BATCH_SIZE');
+
+    await pressOpen(change);
+    await expect.poll(() => focused(page)).toBe('field scope');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('field value');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('40');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('field reason');
+    await page.keyboard.type('smaller batches while the feed is slow');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe('button Change… BATCH_SIZE');
+    const stored = await flagStore(app.store).history({ flag: 'BATCH_SIZE' });
+    expect(stored.map((event) => [event.actor, event.newJson])).toEqual([['e2e-keyboard', '40']]);
+  });
+
+  it('reviews an anomaly in a dialog that opens on its first field and returns to the item\'s button on Escape', async () => {
+    await page.getByRole('link', { name: 'History' }).click();
+    const item = page.locator('[data-anomalous-run]').first();
+    await item.waitFor();
+    const runId = Number(await item.getAttribute('data-anomalous-run'));
+    const open = item.getByRole('button', { name: `Confirmed… run ${runId}` });
+    await pressOpen(open);
+    const dialog = page.getByRole('dialog', { name: `Mark run ${runId} confirmed` });
+    await dialog.waitFor();
+    await expect.poll(() => focused(page)).toBe('field review-reason');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe(`button Confirmed… run ${runId}`);
+
+    await pressOpen(open);
+    await expect.poll(() => focused(page)).toBe('field review-reason');
+    await page.keyboard.type('a real outage upstream');
+    await dialog.getByRole('button', { name: 'Mark confirmed' }).press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await runReviews(app.store).list({ runId })).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'e2e-keyboard']]);
   });
 });
