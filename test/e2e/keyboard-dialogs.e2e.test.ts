@@ -165,4 +165,17 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(async () => (await runReviews(app.store).list({ runId })).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'e2e-keyboard']]);
   });
+
+  it('names every action button on the support and analyst pages by what it acts on: no two read the same to a screen reader', async () => {
+    for (const section of ['Flags', 'Backups', 'History', 'Settings', 'Runs']) {
+      await page.getByRole('link', { name: section, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: section }).waitFor();
+      await page.locator('main .state[role=status]').waitFor({ state: 'detached' });
+      const names = await page.evaluate(() =>
+        Array.from(document.querySelectorAll<HTMLButtonElement>('main button')).filter((b) => b.getClientRects().length > 0).map((b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim()),
+      );
+      expect(names.filter((name) => name === ''), section).toEqual([]);
+      expect(names.filter((name, i) => names.indexOf(name) !== i), `${section}: ${names.join(' | ')}`).toEqual([]);
+    }
+  });
 });
