@@ -138,4 +138,19 @@ describe('the Trials page', () => {
     expect(wrapper.get('[data-testid="trial-job"]').text()).toContain(`staging ${custom}`);
     expect(wrapper.findAll('h2').map((h) => h.text())).toContain(`Ledger so far (${custom})`);
   });
+
+  it('tells a screen reader each trial done and then the result, from a region there before the trial started', async () => {
+    const answers: (() => TrialJobView | null)[] = [() => null, () => job('running'), () => ({ ...job('done'), summary: CONTROLS_ONLY })];
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => answers.shift()!(), 'trials.run': () => job('running') });
+    const news = page.get('[data-testid="trial-news"]');
+    expect(news.attributes('role')).toBe('status');
+    expect(news.text()).toBe('');
+    expect(page.find('[data-testid="trial-job"]').exists()).toBe(false);
+
+    await page.get('input[name=controls]').setValue(1);
+    await page.get('form').trigger('submit');
+    await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 1 of 2 trials done.`);
+    expect(page.get('[data-testid="trial-job"]').attributes('aria-live')).toBeUndefined();
+    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).`);
+  });
 });
