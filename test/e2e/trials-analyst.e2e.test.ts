@@ -84,4 +84,12 @@ describe.skipIf(executablePath === null)('an analyst\'s trial from the Trials pa
     await expect.poll(() => page.getByTestId('ledger-detection').textContent()).toBe(percent(api.detectionRate));
     await expect.poll(() => page.locator('.card-label').nth(1).textContent()).toMatch(/no control run yet \(n = 0\)/);
   });
+
+  it('moves focus to the trial\'s panel when "Run trials" pressed by keyboard is disabled for the run, not to the top of the page', async () => {
+    const run = page.getByRole('form', { name: 'New trial' }).getByRole('button', { name: 'Run trials' });
+    await run.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('trial-job');
+    await page.getByTestId('job-summary').waitFor({ timeout: 120_000 });
+  });
 });
