@@ -2,10 +2,9 @@ import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
-import { openStore } from '../../main/store/index.js';
 import { FIRST_SYNTHETIC_EVENT_ID as FIRST_EVENT_ID } from '../../main/sources/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -22,16 +21,11 @@ describe.skipIf(executablePath === null)('a run\'s news read out to a screen rea
   beforeAll(async () => {
     app = await openConsoleInBrowser({
       executablePath: executablePath!,
-      seed: async (location) => {
-        const store = await openStore(location);
-        try {
-          await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'batches of 50: the second one is the refused one' });
-          // Records 50–99 of the synthetic source: the whole second batch, refused as a constraint would refuse it.
-          await sql`CREATE TRIGGER refuse_second_batch BEFORE INSERT ON hearings WHEN CAST(NEW.event_id AS INTEGER) BETWEEN ${sql.lit(FIRST_EVENT_ID + 50)} AND ${sql.lit(FIRST_EVENT_ID + 99)} BEGIN SELECT RAISE(ABORT, 'e2e: refused by trigger'); END`.execute(store.queries.db);
-        } finally {
-          await store.close();
-        }
-      },
+      seed: seedStore(async (store) => {
+        await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'batches of 50: the second one is the refused one' });
+        // Records 50–99 of the synthetic source: the whole second batch, refused as a constraint would refuse it.
+        await sql`CREATE TRIGGER refuse_second_batch BEFORE INSERT ON hearings WHEN CAST(NEW.event_id AS INTEGER) BETWEEN ${sql.lit(FIRST_EVENT_ID + 50)} AND ${sql.lit(FIRST_EVENT_ID + 99)} BEGIN SELECT RAISE(ABORT, 'e2e: refused by trigger'); END`.execute(store.queries.db);
+      }),
     });
     page = app.page;
   });
