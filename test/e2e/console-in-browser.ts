@@ -77,6 +77,18 @@ export async function openConsoleInBrowser(options: {
   };
 }
 
+/** A `seed` that opens the database file, hands it to `work`, and closes it whatever happens. */
+export function seedStore(work: (store: Store) => Promise<void>): (location: string) => Promise<void> {
+  return async (location) => {
+    const store = await openStore(location);
+    try {
+      await work(store);
+    } finally {
+      await store.close();
+    }
+  };
+}
+
 /**
  * Names the browser session from the header's "Name this session…" unless an earlier test already
  * named it (by answering the prompt of its first change), so a test that records audit rows does

@@ -36,6 +36,9 @@ describe.skipIf(executablePath === null)('a flag change from a stale editor (bro
     await alert.waitFor();
     await expect.poll(() => alert.textContent()).toContain('is now false (set by Ada');
     expect((await flagStore(store).history({ flag: 'BLOCK_ON_ANOMALY' })).map((event) => [event.actor, event.newJson])).toEqual([['Ada', 'false']]);
+    // The editor is a modal dialog: the page behind is back once it is closed.
+    await page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached' });
   });
 
   it('refuses a revert chosen from a trail someone has since added to, naming them, and changes nothing', async () => {

@@ -17,6 +17,8 @@ export const useOperations = defineStore('operations', () => {
   const running = ref<Record<string, OperationView>>({});
   /** Bumped when a rollback or restore ends, so lists and run pages reload what it changed. */
   const changedData = ref(0);
+  /** The last operation that ended, in words, for the sidebar's live region: its line vanishes from the list. */
+  const lastEnded = ref('');
   let connected = false;
 
   function apply(operation: OperationView): void {
@@ -24,6 +26,8 @@ export const useOperations = defineStore('operations', () => {
       running.value[operation.operationId] = operation;
       return;
     }
+    // A dry run's answer is on screen in the dialog that asked for it: no news for the sidebar.
+    if (operation.kind !== 'rollback-preview') lastEnded.value = describeEnd(operation);
     delete running.value[operation.operationId];
     if ((operation.kind === 'rollback' || operation.kind === 'restore')) changedData.value += 1;
   }
@@ -35,11 +39,17 @@ export const useOperations = defineStore('operations', () => {
     void client.call('operations.active', {}).then((active) => active.forEach(apply), () => undefined);
   }
 
-  return { running, changedData, connect, apply };
+  return { running, changedData, lastEnded, connect, apply };
 });
 
 /** "Rollback of run 12: undoing hearings 40 %", for the sidebar. */
 export function describeOperation(operation: OperationView): string {
   const progress = operation.total ? ` ${Math.floor((operation.done / operation.total) * 100)} %` : '';
   return `${LABELS[operation.kind]} of ${operation.target}: ${operation.phase}${progress}`;
+}
+
+/** "Rollback of run 12 finished." or "Restore of snapshot … failed: …". */
+export function describeEnd(operation: OperationView): string {
+  const what = `${LABELS[operation.kind]} of ${operation.target}`;
+  return operation.status === 'failed' ? `${what} failed${operation.error ? `: ${operation.error}` : ''}.` : `${what} finished.`;
 }

@@ -109,6 +109,9 @@ describe('the Backups page', () => {
 
   it('previews again when the retention is changed, and deletes what it showed on confirmation', async () => {
     const wrapper = await openPrune();
+    // The status region is there before the prune: a live region inserted with its words is not read out.
+    const status = wrapper.get('[data-testid="backups-message"]');
+    expect([status.attributes('role'), status.text()]).toEqual(['status', '']);
     await wrapper.get('input[name="prune-keep"]').setValue(2);
     await wrapper.get('input[name="prune-keep"]').trigger('change');
     await flushPromises();
@@ -117,7 +120,7 @@ describe('the Backups page', () => {
     await flushPromises();
     expect(client.callsOf('backups.prune').at(-1)).toEqual({ keep: 2, maxAgeDays: 30, dryRun: false });
     expect(snapshots.map((s) => s.id)).toEqual(['s6', 's5']);
-    expect(wrapper.get('[data-testid="backups-message"]').text()).toBe('Deleted 4 snapshot(s), freeing 600 MB; 2 remain.');
+    expect(status.text()).toBe('Deleted 4 snapshot(s), freeing 600 MB; 2 remain.');
     expect(wrapper.findAll('[data-testid="backups-table"] tbody tr')).toHaveLength(2);
   });
 

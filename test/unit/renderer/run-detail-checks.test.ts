@@ -130,12 +130,38 @@ describe('stopping a running run from its page', () => {
   it('offers no "Try again" for a run that does not exist (asking again gives the same answer), and offers it when the database did not answer', async () => {
     const missing = mountWith(RunDetail, fakeClient({ 'runs.get': () => Promise.reject(new ApiError('NOT_FOUND', 'run 7 does not exist')) }), { props: { runId: 7 } });
     await flushPromises();
-    expect(missing.get('[role="alert"]').text()).toBe('run 7 does not exist');
+    expect(missing.get('.state-error[role="alert"]').text()).toBe('run 7 does not exist');
     expect(missing.findAll('button').filter((b) => b.text() === 'Try again')).toEqual([]);
 
     const unreachable = mountWith(RunDetail, fakeClient({ 'runs.get': () => Promise.reject(new ApiError('DB_UNREACHABLE', 'the database did not answer')) }), { props: { runId: 7 } });
     await flushPromises();
-    expect(unreachable.get('[role="alert"]').text()).toContain('the database did not answer');
+    expect(unreachable.get('.state-error[role="alert"]').text()).toContain('the database did not answer');
     expect(unreachable.findAll('button').filter((b) => b.text() === 'Try again')).toHaveLength(1);
+  });
+
+  it('tells a screen reader of a batch that fails while it watches, and of the run\'s end, but not of every second of progress', async () => {
+    const client = fakeClient({ 'runs.get': () => detail({ status: 'running', finishedAt: null }), 'rollback.events': () => [], 'quarantine.list': () => [] });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 150 });
+    await flushPromises();
+    // Regions there before the news: one inserted together with its words is not read out.
+    const alert = wrapper.get('[data-testid="run-batch-alert"]');
+    expect(alert.attributes('role')).toBe('alert');
+    expect(alert.text()).toBe('');
+    const progress = wrapper.get('[data-testid="live-progress"]');
+    expect(progress.attributes('aria-live')).toBeUndefined();
+    expect(progress.attributes('role')).toBeUndefined();
+
+    const metrics = { fetched: 100, added: 40, updated: 10, unchanged: 0, quarantined: 50, durationMs: 200 };
+    live.apply({ type: 'batch-finished', runId: 7, batch: batch(1), metrics });
+    live.apply({ type: 'batch-finished', runId: 7, batch: batch(2, 'failed', { quarantined: 50 }), metrics });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="run-batch-alert"]').text()).toBe('Batch 2 failed: 0 of 50 records written, 50 quarantined (constraint violation).');
+
+    const summary = { ...detail({ status: 'partial' }), metrics: { ...metrics, fetched: 150, added: 90 }, batches: { total: 3, succeeded: 2, failed: 1, isolated: 0 } };
+    live.apply({ type: 'run-finished', runId: 7, summary });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="run-ended-note"]').text()).toBe('Run 7 ended partial: 90 added, 10 updated, 50 quarantined; 1 of 3 batches failed.');
   });
 });

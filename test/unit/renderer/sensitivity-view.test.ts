@@ -70,6 +70,24 @@ describe('the Sensitivity panel', () => {
     expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 1 in force, saved by Ada');
   });
 
+  it('says what was saved from a status region there before, and puts focus on it, since the Save button pressed is disabled after the save', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    const note = wrapper.get('[data-testid=sensitivity-saved]');
+    expect(note.attributes('role')).toBe('status');
+    expect(note.text()).toBe('');
+    await wrapper.get('select[name=sensitivity-updated]').setValue('off');
+    await wrapper.get('textarea[name=sensitivity-reason]').setValue('updates are noise this month');
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    (saveButton(wrapper).element as HTMLButtonElement).focus();
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(note.text()).toBe('Saved version 1 for daily: updated off; any one signal alerts.');
+    expect(saveButton(wrapper).attributes('disabled')).toBeDefined();
+    expect(document.activeElement).toBe(note.element);
+  });
+
   it('does not save without a reason, or settings equal to those in force', async () => {
     const wrapper = mountWith(SensitivityView, client);
     await flushPromises();

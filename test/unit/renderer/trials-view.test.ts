@@ -122,4 +122,35 @@ describe('the Trials page', () => {
     const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY }) });
     expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).');
   });
+
+  it('reads the ledger and the report of the staging the latest trial ran on when the page is opened again, not the default one', async () => {
+    const custom = '/data/a-very-long-staging-folder-name-for-the-quarterly-detection-review/trials-q4.db';
+    const client = fakeClient({
+      'trials.kinds': () => KINDS,
+      'trials.summary': (input) => ({ ...CONTROLS_ONLY, staging: input.staging ?? STAGING }),
+      'trials.list': (input) => ({ staging: input.staging ?? STAGING, trials: [] }),
+      'trials.job': () => ({ ...job('done'), staging: custom, summary: CONTROLS_ONLY }),
+    });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    expect(client.callsOf('trials.summary')).toEqual([{ staging: custom }]);
+    expect(client.callsOf('trials.list')).toEqual([{ staging: custom, limit: 50 }]);
+    expect(wrapper.get('[data-testid="trial-job"]').text()).toContain(`staging ${custom}`);
+    expect(wrapper.findAll('h2').map((h) => h.text())).toContain(`Ledger so far (${custom})`);
+  });
+
+  it('tells a screen reader each trial done and then the result, from a region there before the trial started', async () => {
+    const answers: (() => TrialJobView | null)[] = [() => null, () => job('running'), () => ({ ...job('done'), summary: CONTROLS_ONLY })];
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => answers.shift()!(), 'trials.run': () => job('running') });
+    const news = page.get('[data-testid="trial-news"]');
+    expect(news.attributes('role')).toBe('status');
+    expect(news.text()).toBe('');
+    expect(page.find('[data-testid="trial-job"]').exists()).toBe(false);
+
+    await page.get('input[name=controls]').setValue(1);
+    await page.get('form').trigger('submit');
+    await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 1 of 2 trials done.`);
+    expect(page.get('[data-testid="trial-job"]').attributes('aria-live')).toBeUndefined();
+    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).`);
+  });
 });
