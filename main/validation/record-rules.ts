@@ -166,6 +166,11 @@ function readEnum<T extends string>(
 }
 
 function readTitle(value: unknown, reasons: Reasons): string | null {
+  // Words, unlike a room or a jacket number: a number here is a field mixed up (an event id, a count), not a title to store.
+  if (typeof value === 'number') {
+    reasons.add('BAD_SHAPE', `title must be text, got ${describe(value)}`);
+    return null;
+  }
   const before = reasons.list.length;
   const title = textOf(value, 'title', reasons);
   if (reasons.list.length > before) return null;

@@ -30,6 +30,7 @@ describe('record rules', () => {
     [{ meetingStatus: 'Done' }, 'BAD_STATUS'],
     [{ title: '   ' }, 'EMPTY_TITLE'],
     [{ title: undefined }, 'EMPTY_TITLE'],
+    [{ title: 2123 }, 'BAD_SHAPE'],
     [{ title: 'x'.repeat(10_001) }, 'OVERSIZE_FIELD'],
     [{ location: { room: 'r'.repeat(2_001) } }, 'OVERSIZE_FIELD'],
     [{ date: 'next tuesday' }, 'BAD_DATE'],
