@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { logCountProbability } from '../../main/validation/historical/distributions.js';
 import { AUDIT_SEED, AUDIT_WORLD } from './audit/index.js';
 import { judgedCases, type CaseRecord } from './diagnose.js';
-import { categoryOf } from './harness/harness.js';
+import { isNormalDay } from './harness/harness.js';
 import { optionValue } from './options.js';
 
 /**
@@ -72,7 +72,7 @@ function main(argv: readonly string[]): void {
   const budget = Number(optionValue(argv, 'budget') ?? 0.01);
   if (!(budget > 0 && budget < 1)) throw new Error(`--budget takes a share of normal days between 0 and 1 (0.01 is 1 %); got ${optionValue(argv, 'budget')}`);
   const records = judgedCases(AUDIT_WORLD, {}, AUDIT_SEED).filter((r) => !r.young && r.day);
-  const normal = records.filter((r) => r.kind === 'clean' && !r.day!.broken && ['busy', 'light', 'quiet'].includes(categoryOf(r.day!)));
+  const normal = records.filter((r) => r.kind === 'clean' && !r.day!.broken && isNormalDay(r.day!));
   const injected = records.filter((r) => r.kind !== 'clean');
   const count = (kind: string): number => injected.filter((r) => r.kind === kind).length;
   const scaled = Object.keys(SCALED_KINDS);

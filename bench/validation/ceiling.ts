@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { countLowerTail, countUpperTail } from '../../main/validation/historical/distributions.js';
 import { developmentSeeds, developmentVariant, optionValue } from './options.js';
 import { diagnose, type CaseRecord } from './diagnose.js';
-import { categoryOf, contextOf } from './harness/harness.js';
+import { contextOf, isNormalDay } from './harness/harness.js';
 
 /**
  * `node dist/bench/validation/ceiling.js [--dev-seed=31337,1,2,3] [--dev-world=drift] [--budget=0.01]`:
@@ -64,7 +64,7 @@ const newRow = (): Row => ({ cases: 0, us: 0, oracle: { nb: 0, poisson: 0 }, gap
 function tallySeed(records: readonly CaseRecord[], budget: number, rows: Map<string, Row>): string {
   const phis = overDispersion(records);
   const phiOf = (r: CaseRecord, oracle: Oracle): number => (oracle === 'poisson' ? 0 : phis.get(r.stream) ?? 0);
-  const normal = records.filter((r) => r.kind === 'clean' && !r.young && r.day && ['busy', 'light', 'quiet'].includes(categoryOf(r.day)));
+  const normal = records.filter((r) => r.kind === 'clean' && !r.young && r.day && isNormalDay(r.day));
   const normalTails = Object.fromEntries(ORACLES.map((o) => [o, normal.map((r) => truthTail(r, phiOf(r, o)))])) as Record<Oracle, number[]>;
   const alpha = Object.fromEntries(ORACLES.map((o) => [o, calibratedAlpha(normalTails[o], budget)])) as Record<Oracle, number>;
   for (const r of records) {

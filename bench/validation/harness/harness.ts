@@ -30,6 +30,12 @@ export interface HarnessVerdict {
 export type HarnessJudge = (history: readonly HarnessRun[], current: HarnessRun) => HarnessVerdict;
 
 export const DAY_CATEGORIES = ['busy', 'light', 'quiet', 'first-back', 'onset', 'after-change', 'holiday'] as const;
+
+/** The days the normal-day false-positive rate counts: every tool that budgets against it reads this one list. */
+export function isNormalDay(day: HarnessDay): boolean {
+  const category = categoryOf(day);
+  return category === 'busy' || category === 'light' || category === 'quiet';
+}
 export type DayCategory = (typeof DAY_CATEGORIES)[number];
 export const INJECTION_CONTEXTS = ['normal', 'boundary', 'quiet', 'first-back'] as const;
 export type InjectionContext = (typeof INJECTION_CONTEXTS)[number];
@@ -160,7 +166,7 @@ function judgeLongStream(result: HarnessResult, stream: HarnessStream, judge: Ha
     const clean = judge(history, day.run);
     const category = categoryOf(day);
     result.clean.get(category)!.add(anomalous(clean));
-    if (category === 'busy' || category === 'light' || category === 'quiet') result.normal.add(anomalous(clean));
+    if (isNormalDay(day)) result.normal.add(anomalous(clean));
     if (category === 'onset') onsets.note(`${stream.id}:${day.episode}`, clean);
     if (category === 'after-change') changes.note(`${stream.id}:change`, clean);
     if (index % 2 === 0) judgeInjected(result, days, index, history, judge, rng, world);
