@@ -26,17 +26,23 @@ export function recordingJudge(every: number, options: JudgeOptions = {}): { jud
   return { judge, sample };
 }
 
-/** Replays recorded cases through `node dist/cli.js validate --batch`; returns how many verdicts differ. */
-export function cliAgreement(sample: readonly { line: string; verdict: HarnessVerdict }[]): { cases: number; differing: number } {
+/** The answer lines of the real `node dist/main/cli.js validate --batch` to `lines`, parsed, in order. */
+export function cliVerdictLines(lines: readonly string[]): unknown[] {
   const cli = fileURLToPath(new URL('../../main/cli.js', import.meta.url));
-  const output = spawnSync(process.execPath, [cli, 'validate', '--batch'], { input: `${sample.map((s) => s.line).join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const output = spawnSync(process.execPath, [cli, 'validate', '--batch'], { input: `${lines.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (output.status !== 0) throw new Error(`validate --batch failed: ${output.stderr}`);
-  const lines = output.stdout.trimEnd().split('\n');
-  let differing = 0;
-  sample.forEach((s, i) => {
-    const answer = JSON.parse(lines[i] ?? '{}') as { verdict?: string };
-    if (answer.verdict !== s.verdict.verdict) differing++;
-  });
+  const answers = output.stdout.trimEnd().split('\n');
+  if (answers.length !== lines.length) throw new Error(`validate --batch answered ${answers.length} lines to ${lines.length}`);
+  return answers.map((answer) => JSON.parse(answer) as unknown);
+}
+
+/**
+ * Replays recorded cases through the CLI; returns how many answers differ from the in-process
+ * judge's — the whole result (anomalies, bands, state), not only the verdict word.
+ */
+export function cliAgreement(sample: readonly { line: string; verdict: HarnessVerdict }[]): { cases: number; differing: number } {
+  const answers = cliVerdictLines(sample.map((s) => s.line));
+  const differing = sample.filter((s, i) => JSON.stringify(answers[i]) !== JSON.stringify(s.verdict)).length;
   return { cases: sample.length, differing };
 }
 

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import { createBatchJudge, describeZodError, judgeRun, runEntrySchema } from '../validation/index.js';
+import { createBatchJudge, describeZodError, judgeAsStored, LIVE_HISTORY_RUNS, runEntrySchema } from '../validation/index.js';
 import { withoutByteOrderMark } from '../sources/index.js';
 import { registerTuneCommand } from './validate-tune.js';
 
@@ -29,12 +29,29 @@ interface ValidateFlags {
   json?: boolean;
 }
 
+const VALIDATE_HELP = `
+metrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),
+quarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.
+startedAt: an ISO 8601 date or date and time; a time without a zone (Z, +05:00) is read as UTC.
+history: in any order; runs at or after the judged run's start are left out, and of the rest the
+latest ${LIVE_HISTORY_RUNS.toLocaleString('en-US')} count, as \`update\` judges a run against the runs stored before it.
+
+--batch: line k of the output answers input line k. A line may carry "id" (text or a number): its
+answer repeats it. Every verdict has the same keys: verdict (ok | anomalous | insufficient_history |
+baseline), method, historySize, anomalies [{metric, rule, value, expected, low, high, score, message}],
+bands {metric: {expected, low, high}}, state {regime, since, description}; scores are sigmas on one
+scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message naming its line
+and id, and the lines after it are judged as usual.
+
+exit codes: 0 every line answered (error lines included); 2 usage error, or the input cannot be read
+(nothing judged, or the lines before the fault answered); 1 an unexpected error.`;
+
 export function registerValidateCommand(program: Command, io: ValidateIo = { stdin: process.stdin, stdout: process.stdout }): Command {
   const validate = program.command('validate');
   registerTuneCommand(validate);
   return validate
     .description('judge a run against the history of earlier runs (historical validation)')
-    .addHelpText('after', '\nmetrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),\nquarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.\nstartedAt: an ISO 8601 date or date and time; a time without a zone (Z, +05:00) is read as UTC.')
+    .addHelpText('after', VALIDATE_HELP)
     .option('--history <file>', 'JSON array of earlier runs: [{"startedAt": ISO, "metrics": {...}}]')
     .option('--current <file>', 'the run to judge: {"startedAt": ISO, "metrics": {...}}')
     .argument('[file]', 'with --batch: read the NDJSON lines from FILE instead of stdin (- is stdin)')
@@ -57,7 +74,7 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
       }
       const history = await readJsonFile(flags.history, z.array(runEntrySchema), 'a JSON array of runs');
       const current = await readJsonFile(flags.current, runEntrySchema, 'one run object');
-      const result = judgeRun(history, current);
+      const result = judgeAsStored(history, current);
       io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatVerdict(result));
     });
 }

@@ -1,13 +1,10 @@
 import type { SensitivitySettings, ValidationResult } from '../../shared/validation.js';
 import type { JudgedRun } from '../store/index.js';
 import { HistoryModel, MIN_HISTORY_RUNS, type JudgeOptions } from './historical/model.js';
-import { historyEntryOf, originOf, trainsValidator } from './historical/store-judge.js';
+import { historyEntryOf, LIVE_HISTORY_RUNS, originOf, trainsValidator } from './historical/store-judge.js';
 
-/**
- * The live judge reads at most this many earlier runs (the store's validationHistory default);
- * a walk over stored runs starts this far before the first run it reports, no further.
- */
-export const LIVE_HISTORY_RUNS = 2000;
+/** A walk over stored runs starts this far before the first run it reports, no further: as far back as the live judge reads. */
+export { LIVE_HISTORY_RUNS };
 
 /** Runs the engine would have judged: the ones that finished with their changes standing (or held). */
 export function wasJudgeable(status: string): boolean {

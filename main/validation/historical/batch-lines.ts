@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { runMetricsSchema } from '../../../shared/run.js';
 import { historyEntrySchema, type HistoryEntry, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
-import { historyFingerprint, judgeRun } from './cache.js';
+import { historyFingerprint } from './cache.js';
+import { judgeAsStored } from './store-judge.js';
 import type { JudgeOptions } from './model.js';
 
 export { describeZodError };
@@ -32,8 +33,15 @@ const cliMetricsSchema = runMetricsSchema
   })
   .transform((metrics) => ({ ...metrics, unchanged: metrics.unchanged ?? Math.max(0, metrics.fetched - metrics.added - metrics.updated - metrics.quarantined) }));
 
-/** A run as the CLI accepts it: the §3 history entry, with its metrics completed as above. */
-export const runEntrySchema = historyEntrySchema.extend({ metrics: cliMetricsSchema });
+/**
+ * A run as the CLI accepts it: the §3 history entry, with its metrics completed as above and its
+ * start in UTC as the store keeps it (`+05:00` or no zone in, `Z` out), so the ids and dates a
+ * verdict names are the ones `update` would have named.
+ */
+export const runEntrySchema = historyEntrySchema.extend({
+  startedAt: historyEntrySchema.shape.startedAt.transform((text) => new Date(Date.parse(text)).toISOString()),
+  metrics: cliMetricsSchema,
+});
 export const batchLineSchema = z.object({ history: z.array(runEntrySchema), current: runEntrySchema });
 
 export interface BatchJudge {
@@ -41,34 +49,66 @@ export interface BatchJudge {
   judgeLine(line: string, lineNumber: number): string;
 }
 
-export type BatchOutcome = ValidationResult | { error: { code: 'INPUT_INVALID' | 'INTERNAL'; message: string } };
+/** An outside harness names its cases: `id` (text or a number) is answered back on the case's line. */
+type CaseId = string | number;
+type Answer = ValidationResult | { error: { code: 'INPUT_INVALID' | 'INTERNAL'; message: string } };
+export type BatchOutcome = Answer & { id?: CaseId };
 
-function errorLine(lineNumber: number, message: string): BatchOutcome {
-  return { error: { code: 'INPUT_INVALID', message: `line ${lineNumber}: ${message}` } };
+const ID_FIRST = /^\s*\{\s*"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)\s*[,}]/;
+
+/** The id of a line that is not valid JSON, when it is the first key and readable on its own (a line cut short keeps it). */
+function leadingId(line: string): CaseId | undefined {
+  const match = ID_FIRST.exec(line);
+  if (!match) return undefined;
+  try {
+    return JSON.parse(match[1]!) as CaseId;
+  } catch {
+    return undefined;
+  }
+}
+
+function caseName(lineNumber: number, id: CaseId | undefined): string {
+  return id === undefined ? `line ${lineNumber}` : `line ${lineNumber} (id ${JSON.stringify(id)})`;
+}
+
+function errorOf(code: 'INPUT_INVALID' | 'INTERNAL', lineNumber: number, id: CaseId | undefined, message: string): BatchOutcome {
+  return { ...(id === undefined ? {} : { id }), error: { code, message: `${caseName(lineNumber, id)}: ${message}` } };
 }
 
 export function createBatchJudge(options: JudgeOptions = {}): BatchJudge {
   let previous: { fingerprint: string; history: HistoryEntry[] } | null = null;
 
+  const answer = (parsed: unknown): Answer | string => {
+    const rawHistory = (parsed as { history?: unknown }).history;
+    const fingerprint = historyFingerprint(rawHistory);
+    if (previous && fingerprint === previous.fingerprint) {
+      const current = runEntrySchema.safeParse((parsed as { current?: unknown }).current);
+      if (!current.success) return describeZodError(current.error, 'current');
+      return judgeAsStored(previous.history, current.data, options);
+    }
+    const checked = batchLineSchema.safeParse(parsed);
+    if (!checked.success) return describeZodError(checked.error);
+    if (fingerprint !== null) previous = { fingerprint, history: checked.data.history };
+    return judgeAsStored(checked.data.history, checked.data.current, options);
+  };
+
   const outcome = (line: string, lineNumber: number): BatchOutcome => {
-    if (line.trim() === '') return errorLine(lineNumber, 'empty line (expected one JSON object {"history": [...], "current": {...}})');
+    if (line.trim() === '') return errorOf('INPUT_INVALID', lineNumber, undefined, 'empty line (expected one JSON object {"history": [...], "current": {...}})');
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      return errorLine(lineNumber, `not valid JSON (${(error as Error).message})`);
+      return errorOf('INPUT_INVALID', lineNumber, leadingId(line), `not valid JSON (${(error as Error).message})`);
     }
-    const rawHistory = typeof parsed === 'object' && parsed !== null ? (parsed as { history?: unknown }).history : undefined;
-    const fingerprint = historyFingerprint(rawHistory);
-    if (previous && fingerprint === previous.fingerprint) {
-      const current = runEntrySchema.safeParse((parsed as { current?: unknown }).current);
-      if (!current.success) return errorLine(lineNumber, describeZodError(current.error, 'current'));
-      return judgeRun(previous.history, current.data, options);
+    const given = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { id?: unknown }).id : undefined;
+    if (given !== undefined && typeof given !== 'string' && !(typeof given === 'number' && Number.isFinite(given))) {
+      return errorOf('INPUT_INVALID', lineNumber, undefined, `id must be text or a number, got ${JSON.stringify(given)}`);
     }
-    const checked = batchLineSchema.safeParse(parsed);
-    if (!checked.success) return errorLine(lineNumber, describeZodError(checked.error));
-    if (fingerprint !== null) previous = { fingerprint, history: checked.data.history };
-    return judgeRun(checked.data.history, checked.data.current, options);
+    const id = given as CaseId | undefined;
+    if (typeof parsed !== 'object' || parsed === null) return errorOf('INPUT_INVALID', lineNumber, id, describeZodError(batchLineSchema.safeParse(parsed).error!));
+    const result = answer(parsed);
+    if (typeof result === 'string') return errorOf('INPUT_INVALID', lineNumber, id, result);
+    return id === undefined ? result : { id, ...result };
   };
 
   return {
@@ -77,7 +117,7 @@ export function createBatchJudge(options: JudgeOptions = {}): BatchJudge {
         return JSON.stringify(outcome(line, lineNumber));
       } catch (error) {
         // A bug must not cost the caller the alignment of every later line.
-        return JSON.stringify({ error: { code: 'INTERNAL', message: `line ${lineNumber}: ${(error as Error).message}` } });
+        return JSON.stringify(errorOf('INTERNAL', lineNumber, leadingId(line), (error as Error).message));
       }
     },
   };

@@ -2,8 +2,12 @@ import type { RunMetrics } from '../../../shared/run.js';
 import { feedbackReview, runOrigin, VERDICTS, type HistoryEntry, type RunOrigin, type ValidationResult } from '../../../shared/validation.js';
 import type { JudgedRun, Store } from '../../store/index.js';
 import { judgeRun } from './cache.js';
+import { runTime } from './history-prep.js';
 import { daysFor, MIN_HISTORY_RUNS, type JudgeOptions } from './model.js';
 import { dayNumberOf, type CongressCalendar, type DayInfo } from './calendar.js';
+
+/** The live judge reads at most this many earlier runs, the latest (validationHistory's default). */
+export const LIVE_HISTORY_RUNS = 2000;
 
 /** What the engine hands its judge after the last batch (structurally the engine's JudgeInput). */
 export interface StoredRunToJudge {
@@ -41,6 +45,31 @@ async function historyFor(store: Store, before: string, task: string | null): Pr
   return validationHistory(store, { before });
 }
 
+/**
+ * The verdict historicalJudge would give `current` if `history` were the stored runs (all of them
+ * finished and standing): judged, as there, against at most the LIVE_HISTORY_RUNS latest runs
+ * before it that are not confirmed anomalies. What `gatehouse validate` answers, so that a run
+ * judged from files is judged as `gatehouse update` judges it from the store.
+ */
+export function judgeAsStored(history: readonly HistoryEntry[], current: HistoryEntry, options: JudgeOptions = {}): ValidationResult {
+  return judgeRun(latestReadable(history, current), current, options);
+}
+
+/** validationHistory's read, over runs in memory: the history itself (same array) whenever the read would keep all of it. */
+function latestReadable(history: readonly HistoryEntry[], current: HistoryEntry): readonly HistoryEntry[] {
+  const cutoff = runTime(current.startedAt);
+  const readable = (entry: HistoryEntry): boolean => entry.review !== 'confirmed' && runTime(entry.startedAt) < cutoff;
+  let count = 0;
+  for (const entry of history) if (readable(entry)) count++;
+  if (count <= LIVE_HISTORY_RUNS) return history;
+  return history
+    .filter(readable)
+    .map((entry, index) => ({ entry, index, time: runTime(entry.startedAt) }))
+    .sort((a, b) => a.time - b.time || a.index - b.index)
+    .slice(-LIVE_HISTORY_RUNS)
+    .map(({ entry }) => entry);
+}
+
 /** Past runs that may train the historical validator, oldest first: the rule of trainsValidator, in SQL. */
 export async function validationHistory(store: Pick<Store, 'queries'>, options: { before?: string; task?: string | null; limit?: number } = {}): Promise<HistoryEntry[]> {
   const rows = await store.queries.db
@@ -51,7 +80,7 @@ export async function validationHistory(store: Pick<Store, 'queries'>, options: 
     .$if(options.before !== undefined, (q) => q.where('startedAt', '<', options.before!))
     .$if(options.task !== undefined && options.task !== null, (q) => q.where('task', '=', options.task!))
     .orderBy('startedAt', 'desc')
-    .limit(options.limit ?? 2000)
+    .limit(options.limit ?? LIVE_HISTORY_RUNS)
     .execute();
   return rows.reverse().map(historyEntryFromRun);
 }

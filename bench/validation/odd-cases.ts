@@ -1,0 +1,89 @@
+import { generateHistory, SYNTHETIC_ORGANISATIONS } from '../../main/validation/index.js';
+
+/**
+ * Batch lines an outside benchmark may send that Gatehouse's own harness never generates: odd but
+ * valid histories (answered with a verdict that must equal the live judge's) and bad lines
+ * (answered with an error line carrying the case id, without disturbing the lines around them).
+ */
+
+export interface OddCase {
+  id: string;
+  /** The NDJSON line as sent. */
+  line: string;
+  /** `verdict`: a valid case the live judge can be asked about too; `error`: bad input, refused on its own line. */
+  answer: 'verdict' | 'error';
+}
+
+type Run = { startedAt: string; metrics: Record<string, unknown> } & Record<string, unknown>;
+
+const DAY_MS = 86_400_000;
+
+/** `days` daily runs of the busiest synthetic organisation, from a seeded draw: a history like a real feed's. */
+function dailyRuns(days: number, seed = 7): Run[] {
+  const profile = SYNTHETIC_ORGANISATIONS[0]!;
+  return generateHistory(profile, { seed, days, start: '2024-01-08' }).map((day) => ({ startedAt: day.entry.startedAt, metrics: { ...day.entry.metrics } }));
+}
+
+function shifted(runs: readonly Run[], days: number): Run[] {
+  return runs.map((run) => ({ ...run, startedAt: new Date(Date.parse(run.startedAt) + days * DAY_MS).toISOString() }));
+}
+
+/** The day after the last run, with the metrics given (or the median day's). */
+function nextRun(runs: readonly Run[], metrics?: Record<string, unknown>): Run {
+  const last = runs[runs.length - 1]!;
+  const typical = [...runs].sort((a, b) => (a.metrics.fetched as number) - (b.metrics.fetched as number))[Math.floor(runs.length / 2)]!;
+  return { startedAt: new Date(Date.parse(last.startedAt) + DAY_MS).toISOString(), metrics: metrics ?? { ...typical.metrics } };
+}
+
+const inZone = (iso: string, offsetHours: number): string => {
+  const local = new Date(Date.parse(iso) + offsetHours * 3_600_000).toISOString().slice(0, 19);
+  const sign = offsetHours < 0 ? '-' : '+';
+  return `${local}${sign}${String(Math.abs(offsetHours)).padStart(2, '0')}:00`;
+};
+
+export function oddCases(): OddCase[] {
+  const year = dailyRuns(400);
+  const current = nextRun(year);
+  const cases: OddCase[] = [];
+  const valid = (id: string, history: readonly unknown[], judged: unknown, extra: Record<string, unknown> = {}) =>
+    cases.push({ id, line: JSON.stringify({ id, ...extra, history, current: judged }), answer: 'verdict' });
+  const invalid = (id: string, line: string) => cases.push({ id, line, answer: 'error' });
+
+  valid('steady-year', year, current);
+  valid('spike', year, { ...current, metrics: { ...current.metrics, fetched: (current.metrics.fetched as number) * 8 + 50 } });
+  valid('empty-history', [], current);
+  valid('one-run', year.slice(-1), current);
+  valid('two-runs', year.slice(-2), current);
+  valid('newest-first', [...year].reverse(), current);
+  valid('duplicate-dates', [...year.slice(0, 200), ...year.slice(100, 200), ...year.slice(200)], current);
+  valid('offset-zones', year.map((run, i) => ({ ...run, startedAt: inZone(run.startedAt, i % 2 === 0 ? 5 : -8) })), { ...current, startedAt: inZone(current.startedAt, -3) });
+  valid('zoneless-times', year.map((run) => ({ ...run, startedAt: run.startedAt.replace(/\.\d{3}Z$/, '') })), { ...current, startedAt: current.startedAt.replace(/\.\d{3}Z$/, '') });
+  valid('gap-of-months', [...year.slice(0, 200), ...shifted(year.slice(200), 120)], nextRun(shifted(year, 120)));
+  valid('far-future', year, { ...current, startedAt: '2099-06-01T07:00:00Z' });
+  valid('history-after-current', [...year, ...shifted(year.slice(-30), 60)], current);
+  valid('current-before-history', year, { ...current, startedAt: '2023-01-02T07:00:00Z' });
+  valid('metrics-left-out', year.map((run) => ({ startedAt: run.startedAt, metrics: { fetched: run.metrics.fetched, added: run.metrics.added, updated: run.metrics.updated } })), { startedAt: current.startedAt, metrics: { fetched: current.metrics.fetched, added: current.metrics.added, updated: current.metrics.updated } });
+  valid('fractional-duration', year, { ...current, metrics: { ...current.metrics, durationMs: 1234.56 } });
+  valid('extra-fields', year.map((run) => ({ ...run, note: 'x', metrics: { ...run.metrics, retries: 2 } })), { ...current, runId: 9 }, { source: 'elsewhere' });
+  valid('zero-runs-only', year.map((run) => ({ ...run, metrics: { fetched: 0, added: 0, updated: 0 } })), current);
+  // More new and updated records than fetched: judged (a share anomaly), not refused — a harness may inject into a part alone.
+  valid('parts-above-fetched', year.slice(-60), { ...current, metrics: { fetched: 10, added: 50, updated: 50 } });
+  valid('offset-zones-spike', year.map((run) => ({ ...run, startedAt: inZone(run.startedAt, 9) })), { startedAt: inZone(current.startedAt, 9), metrics: { ...current.metrics, fetched: (current.metrics.fetched as number) * 8 + 50 } });
+  valid('longer-than-live-reads', dailyRuns(2400, 11), nextRun(dailyRuns(2400, 11)));
+
+  const good = (metrics: Record<string, unknown>) => JSON.stringify({ history: year.slice(-60), current: { ...current, metrics } });
+  const withId = (id: string, line: string) => line.replace(/^\{/, `{"id":${JSON.stringify(id)},`);
+  invalid('negative-count', withId('negative-count', good({ fetched: -5, added: 1, updated: 1 })));
+  invalid('nan-text', withId('nan-text', good({ fetched: 'NaN', added: 1, updated: 1 })));
+  invalid('nan-literal', `{"id":"nan-literal","history":[],"current":{"startedAt":"2026-03-06","metrics":{"fetched":NaN,"added":1,"updated":1}}}`);
+  invalid('huge-count', withId('huge-count', good({ fetched: 1e300, added: 1, updated: 1 })));
+  invalid('fractional-count', withId('fractional-count', good({ fetched: 10.5, added: 1, updated: 1 })));
+  invalid('missing-current', JSON.stringify({ id: 'missing-current', history: year.slice(-5) }));
+  invalid('missing-metrics', JSON.stringify({ id: 'missing-metrics', history: [], current: { startedAt: current.startedAt } }));
+  invalid('impossible-date', JSON.stringify({ id: 'impossible-date', history: year.slice(-5), current: { ...current, startedAt: '2026-02-30' } }));
+  invalid('history-not-array', JSON.stringify({ id: 'history-not-array', history: {}, current }));
+  invalid('truncated-line', '{"id":"truncated-line","history":[');
+  invalid('empty-line', '');
+  invalid('not-an-object', '[1,2]');
+  return cases;
+}
