@@ -3,7 +3,7 @@ import { logCountProbability } from '../../main/validation/historical/distributi
 import { AUDIT_SEED, AUDIT_WORLD } from './audit/index.js';
 import { judgedCases, type CaseRecord } from './diagnose.js';
 import { isNormalDay } from './harness/harness.js';
-import { optionValue } from './options.js';
+import { answeredHelp, optionValue } from './options.js';
 
 /**
  * `node dist/bench/validation/bound.js [--budget=0.01]`: an upper bound on the audit's recall at a
@@ -68,7 +68,11 @@ function bounds(tests: ReadonlyMap<string, (r: CaseRecord) => number>, records: 
   return caught;
 }
 
+const USAGE = `Usage: node dist/bench/validation/bound.js [--budget=0.01]
+  An upper bound on the audit's recall per kind at a normal-day false-positive budget (default 1 %).`;
+
 function main(argv: readonly string[]): void {
+  if (answeredHelp(argv, USAGE, ['--budget'])) return;
   const budget = Number(optionValue(argv, 'budget') ?? 0.01);
   if (!(budget > 0 && budget < 1)) throw new Error(`--budget takes a share of normal days between 0 and 1 (0.01 is 1 %); got ${optionValue(argv, 'budget')}`);
   const records = judgedCases(AUDIT_WORLD, {}, AUDIT_SEED).filter((r) => !r.young && r.day);

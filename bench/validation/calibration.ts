@@ -5,7 +5,7 @@ import { mixtureLowerTail, mixtureMean, mixtureUpperTail, tailForScore, type Cou
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
 import { DEFAULT_HARNESS_OPTIONS, categoryOf } from './harness/harness.js';
 import type { HarnessDay } from './harness/world.js';
-import { developmentSeeds, developmentVariant, optionValue } from './options.js';
+import { answeredHelp, developmentSeeds, developmentVariant, optionValue } from './options.js';
 import { developmentWorld, type DevelopmentVariant } from './development/world.js';
 import { walkOf } from './diagnose.js';
 
@@ -95,7 +95,11 @@ function row(group: string, samples: readonly Sample[]): string {
   return `${group.padEnd(34)} ${String(samples.length).padStart(6)} ${share((s) => s.lower < TWO_SIGMA)} ${share((s) => s.upper < TWO_SIGMA)} ${share((s) => s.lower < SINGLE_BAR)} ${share((s) => s.upper < SINGLE_BAR)}   ${spread}`;
 }
 
+const USAGE = `Usage: node dist/bench/validation/calibration.js [--dev-seed=31337,1,2,3] [--dev-world=plain|drift]
+  Whether fetched's single-run band is honest: the share of clean normal days beyond 2 sigmas and beyond the bar, by group.`;
+
 function main(argv: readonly string[]): void {
+  if (answeredHelp(argv, USAGE, ['--dev-seed', '--dev-world'])) return;
   const seeds = developmentSeeds(optionValue(argv, 'dev-seed'), '31337,1,2,3');
   const variant = developmentVariant(optionValue(argv, 'dev-world'));
   const groups = collect(seeds, variant);

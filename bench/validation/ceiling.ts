@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { countLowerTail, countUpperTail } from '../../main/validation/historical/distributions.js';
-import { developmentSeeds, developmentVariant, optionValue } from './options.js';
+import { answeredHelp, developmentSeeds, developmentVariant, optionValue } from './options.js';
 import { diagnose, type CaseRecord } from './diagnose.js';
 import { contextOf, isNormalDay } from './harness/harness.js';
 
@@ -95,7 +95,11 @@ function table(rows: Map<string, Row>): string {
   return [header, ...lines].join('\n');
 }
 
+const USAGE = `Usage: node dist/bench/validation/ceiling.js [--dev-seed=31337,1,2,3] [--dev-world=plain|drift] [--budget=0.01]
+  How many development volume cases an oracle catches at the budget's false positives on normal days, beside the validator.`;
+
 function main(argv: readonly string[]): void {
+  if (answeredHelp(argv, USAGE, ['--dev-seed', '--dev-world', '--budget'])) return;
   const value = (name: string): string | undefined => optionValue(argv, name);
   const variant = developmentVariant(value('dev-world'));
   const budget = Number(value('budget') ?? DEFAULT_BUDGET);

@@ -3,7 +3,7 @@ import { HistoryModel, judgeRun, type AlarmThresholds } from '../../main/validat
 import type { StreamWalk } from '../../main/validation/historical/stream-walk.js';
 import { categoryOf, runHarness } from './harness/harness.js';
 import type { HarnessDay, HarnessRun, HarnessStream, HarnessWorld } from './harness/world.js';
-import { developmentSeeds, developmentVariant, optionValue, thresholdOverrides } from './options.js';
+import { answeredHelp, developmentSeeds, developmentVariant, optionValue, thresholdOverrides } from './options.js';
 import { developmentWorld, type DevelopmentVariant } from './development/world.js';
 
 /**
@@ -144,7 +144,16 @@ function histogram(records: readonly CaseRecord[], kind: string): string {
   return [...rows].sort(([a], [b]) => a.localeCompare(b)).map(([key, row]) => `${key.padEnd(18)} ${String(row.missed).padStart(5)} missed of ${String(row.cases).padStart(5)}`).join('\n');
 }
 
+const USAGE = `Usage: node dist/bench/validation/diagnose.js (--kind=KIND [--young] [--histogram] | --fp [--category=busy,light,quiet,first-back] [--young])
+  [--thresholds=fetched:3.2,mix:3.5] [--dev-seed=N] [--dev-world=plain|drift] [--limit=60] [--trace=RUNS]
+  The development harness's misses of one kind (--kind) or its false positives (--fp), each with the day's truth and the
+  verdict's words; --histogram counts the misses by expected count and context, --trace=N shows the walk's last N runs.
+  Without --kind or --fp it has nothing to print.`;
+
 function main(argv: readonly string[]): void {
+  if (answeredHelp(argv, USAGE, ['--kind', '--young', '--histogram', '--fp', '--category', '--thresholds', '--dev-seed', '--dev-world', '--limit', '--trace'])) return;
+  // Judging the whole development harness takes minutes: not for nothing to print.
+  if (optionValue(argv, 'kind') === undefined && !argv.includes('--fp')) throw new Error(`diagnose needs --kind=KIND or --fp\n${USAGE}`);
   const value = (name: string): string | undefined => optionValue(argv, name);
   const thresholds = thresholdOverrides(value('thresholds'));
   const variant = developmentVariant(value('dev-world'));

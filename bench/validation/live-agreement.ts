@@ -7,6 +7,7 @@ import { openStore, type Store } from '../../main/store/index.js';
 import { historicalJudge, runEntrySchema } from '../../main/validation/index.js';
 import { cliVerdictLines } from './judges.js';
 import { oddCases, type OddCase } from './odd-cases.js';
+import { answeredHelp } from './options.js';
 
 /**
  * `node dist/bench/validation/live-agreement.js [--json]`: does `gatehouse validate --batch` say,
@@ -86,9 +87,7 @@ function summaryOf(result: CaseAgreement): string {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  if (argv.includes('--help')) return void process.stdout.write(`${USAGE}\n`);
-  const unknown = argv.filter((arg) => arg !== '--json');
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}\n${USAGE}`);
+  if (answeredHelp(argv, USAGE, ['--json'])) return;
   const results = await liveAgreement();
   if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else process.stdout.write(`${results.map(summaryOf).join('\n')}\n${results.filter((r) => !r.agrees).length} of ${results.length} cases disagree\n`);

@@ -1,6 +1,22 @@
 import { DEFAULT_THRESHOLDS, type AlarmThresholds } from '../../main/validation/index.js';
 import { DEVELOPMENT_VARIANTS, type DevelopmentVariant } from './development/world.js';
 
+/**
+ * Every bench/validation script's first step: `--help` (or `-h`) prints `usage` and answers true,
+ * and the script does nothing else; an option it does not take (`known`: names with their dashes)
+ * is refused with the usage. A slip — a misspelt option, `--seed 3` for `--seed=3` — once fell
+ * through to a full run on the defaults, minutes long and printing numbers for a draw nobody asked for.
+ */
+export function answeredHelp(argv: readonly string[], usage: string, known: readonly string[]): boolean {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    return true;
+  }
+  const unknown = argv.find((arg) => !known.includes(arg.split('=')[0]!));
+  if (unknown !== undefined) throw new Error(`unknown option ${unknown}\n${usage}`);
+  return false;
+}
+
 /** The text of `--name=text` in `argv`, or undefined when it is not given. */
 export function optionValue(argv: readonly string[], name: string): string | undefined {
   return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

@@ -6,6 +6,7 @@ import { quantile } from 'simple-statistics';
 import type { HistoryEntry } from '../../shared/validation.js';
 import { openStore } from '../../main/store/index.js';
 import { HistoryModel, SYNTHETIC_ORGANISATIONS, backtest, expectedBands, generateHistory, historyFingerprint, judgeRun } from '../../main/validation/index.js';
+import { answeredHelp } from './options.js';
 import { zScore30 } from './references.js';
 
 /**
@@ -111,7 +112,11 @@ export function formatSpeed(result: SpeedResult): string {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+const USAGE = `Usage: node dist/bench/validation/speed.js [--json]
+  How long one judgement takes against ~1,100 runs of history (cold, cached, fingerprint, the z-score floor),
+  then the console's bands and a backtest over a SQLite store of 5,000 runs.`;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && !answeredHelp(process.argv.slice(2), USAGE, ['--json'])) {
   const result = await measureValidationSpeed();
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(result)}\n` : formatSpeed(result));
 }

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import type { HistoryEntry } from '../../shared/validation.js';
 import { HistoryModel } from '../../main/validation/index.js';
 import { negativeBinomialSample, seededRandom, type Random } from '../../main/validation/historical/random.js';
-import { optionValue } from './options.js';
+import { answeredHelp, optionValue } from './options.js';
 
 /**
  * A stream whose records arrive through the day and whose update runs come several times a day
@@ -121,8 +121,12 @@ export function scoreStream(entries: readonly HistoryEntry[], judgeFrom: number,
   return score;
 }
 
+const USAGE = `Usage: node dist/bench/validation/sub-daily.js [--seed=7] [--streams=6]
+  Per cadence (1, 2, 4, 24 runs a day): the share of clean runs judged anomalous and of injected spikes, drops and zeros caught.`;
+
 function main(): void {
   const args = process.argv.slice(2);
+  if (answeredHelp(args, USAGE, ['--seed', '--streams'])) return;
   const seed = Number(optionValue(args, 'seed') ?? 7);
   const streams = Number(optionValue(args, 'streams') ?? 6);
   for (const runsPerDay of [1, 2, 4, 24]) {

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import type { HistoryEntry } from '../../shared/validation.js';
 import { HistoryModel, LEVEL_SHIFT_SPAN, asRunMetrics, generateHistory, injectIntoSeries, injectRunAnomaly, typicalBusyDay, type RunAnomalyKind, type SyntheticDay } from '../../main/validation/index.js';
 import { DEFAULT_EVAL_OPTIONS, SHORT_HISTORY_LENGTHS, kindsFor } from './eval.js';
-import { optionValue } from './options.js';
+import { answeredHelp, optionValue } from './options.js';
 
 /**
  * `node dist/bench/validation/young-fp.js [--runs=21] [--seed=N] [--all]`: issue5's young-history
@@ -49,7 +49,12 @@ function injectedLines(organisation: string, window: readonly SyntheticDay[], mo
   });
 }
 
+const USAGE = `Usage: node dist/bench/validation/young-fp.js [--runs=21] [--seed=N] [--all] [--injected]
+  Issue 5's young-history false alarms, each with the day's truth and the verdict's words; --all adds the clean
+  cases that passed, --injected the injected cases of the same histories.`;
+
 function main(argv: readonly string[]): void {
+  if (answeredHelp(argv, USAGE, ['--runs', '--seed', '--all', '--injected'])) return;
   const value = (name: string): string | undefined => optionValue(argv, name);
   const length = Number(value('runs') ?? 21);
   if (!(SHORT_HISTORY_LENGTHS as readonly number[]).includes(length)) throw new Error(`--runs must be one of ${SHORT_HISTORY_LENGTHS.join(', ')}`);
