@@ -58,10 +58,16 @@ export async function liveVerdict(line: string, location: string): Promise<Valid
   }
 }
 
-/** Every odd case through the CLI and, where valid, through the live judge. */
-export async function liveAgreement(cases: readonly OddCase[] = oddCases()): Promise<CaseAgreement[]> {
+/**
+ * Every odd case through the CLI and, where valid, through the live judge over a fresh database
+ * from `freshLocation` for each (SQLite files in a temporary folder unless given: the tests pass
+ * PostgreSQL schemas too).
+ */
+export async function liveAgreement(cases: readonly OddCase[] = oddCases(), freshLocation?: () => Promise<string>): Promise<CaseAgreement[]> {
   const answers = cliVerdictLines(cases.map((c) => c.line));
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-agreement-'));
+  const folder = freshLocation ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-agreement-'));
+  let databases = 0;
+  const location = freshLocation ?? (async () => path.join(folder!, `${++databases}.db`));
   try {
     const results: CaseAgreement[] = [];
     for (const [index, oddCase] of cases.entries()) {
@@ -72,12 +78,12 @@ export async function liveAgreement(cases: readonly OddCase[] = oddCases()): Pro
         results.push({ id: oddCase.id, answer: 'error', batch: JSON.stringify(batch), live: null, agrees });
         continue;
       }
-      const live = JSON.stringify(await liveVerdict(oddCase.line, path.join(folder, `${index}.db`)));
+      const live = JSON.stringify(await liveVerdict(oddCase.line, await location()));
       results.push({ id: oddCase.id, answer: 'verdict', batch: JSON.stringify(verdict), live, agrees: id === oddCase.id && JSON.stringify(verdict) === live });
     }
     return results;
   } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
+    if (folder) fs.rmSync(folder, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, describe, expect, it } from 'vitest';
+import { liveAgreement } from '../../bench/validation/live-agreement.js';
+import { oddCases } from '../../bench/validation/odd-cases.js';
+import { testBackends } from '../helpers/backends.js';
+import { CLI, runCli } from '../helpers/cli.js';
+
+/**
+ * `gatehouse validate --batch` fed what an outside benchmark generates, not what Gatehouse's own
+ * harness does: the real CLI, answered line by line, each verdict the one `update`'s judge gives
+ * over the same history stored in a database.
+ */
+
+interface Answer {
+  id?: unknown;
+  verdict?: string;
+  historySize?: number;
+  anomalies?: { changeId?: string }[];
+  error?: { code: string; message: string };
+}
+
+const cases = oddCases();
+const batchOf = (lines: string[]) => runCli(['validate', '--batch'], { input: `${lines.join('\n')}\n` });
+const answersOf = (stdout: string) => stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Answer);
+
+describe.each(testBackends())('validate --batch agrees with the live judge on odd inputs ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('answers every odd but valid case as update judges it from the store, and refuses every bad one on its own line', async () => {
+    const results = await liveAgreement(cases, () => backend.freshLocation());
+    expect(results.filter((result) => !result.agrees)).toEqual([]);
+    expect(results.map((result) => result.answer)).toEqual(cases.map((c) => c.answer));
+  }, 240_000);
+});
+
+describe('validate --batch on inputs it never generated', () => {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const run = batchOf(cases.map((c) => c.line));
+  const answers = answersOf(run.stdout);
+
+  it('answers one line per case, in order, and exits 0 with bad lines among them', () => {
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(answers).toHaveLength(cases.length);
+    cases.forEach((c, i) => expect(answers[i]!.error === undefined ? 'verdict' : 'error').toBe(c.answer));
+  });
+
+  it('repeats each case id on its answer, and a bad case names its line and id in the message', () => {
+    cases.forEach((c, i) => {
+      if (c.line.startsWith('{"id"')) expect(answers[i]!.id).toBe(c.id);
+    });
+    const negative = answers[cases.indexOf(byId.get('negative-count')!)]!;
+    expect(negative).toEqual({ id: 'negative-count', error: { code: 'INPUT_INVALID', message: expect.stringMatching(/^line \d+ \(id "negative-count"\): current\.metrics\.fetched: /) } });
+    // A line cut short is not JSON, but the id it starts with is still readable.
+    expect(answers[cases.indexOf(byId.get('truncated-line')!)]).toMatchObject({ id: 'truncated-line', error: { message: expect.stringMatching(/^line \d+ \(id "truncated-line"\): not valid JSON/) } });
+  });
+
+  it('judges against the latest 2,000 runs before the judged one, as update reads them, and names every date in UTC', () => {
+    expect(answers[cases.indexOf(byId.get('longer-than-live-reads')!)]!.historySize).toBe(2000);
+    const zoned = answers[cases.indexOf(byId.get('offset-zones-spike')!)]!;
+    expect(zoned.verdict).toBe('anomalous');
+    for (const anomaly of zoned.anomalies!) if (anomaly.changeId) expect(anomaly.changeId).toMatch(/:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('refuses an id that is neither text nor a number, and answers a numeric id as given', () => {
+    const steady = JSON.parse(byId.get('steady-year')!.line) as Record<string, unknown>;
+    const lines = [{ ...steady, id: { case: 1 } }, { ...steady, id: 17 }, { ...steady, id: null }].map((line) => JSON.stringify(line));
+    const [object, numeric, nullId] = answersOf(batchOf(lines).stdout);
+    expect(object!.error!.message).toBe('line 1: id must be text or a number, got {"case":1}');
+    expect(numeric).toMatchObject({ id: 17, verdict: 'ok' });
+    expect(nullId!.error!.message).toBe('line 3: id must be text or a number, got null');
+  });
+
+  it('says in --help what a line holds, what a bad line gets and what each exit code means', () => {
+    const help = runCli(['validate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('A line may carry "id"');
+    expect(help.stdout).toMatch(/exit codes: 0 every line answered \(error lines included\); 2 usage error/);
+    expect(help.stdout).toContain('latest 2,000 count');
+  });
+
+  it('answers a line before the next one is written: a long batch streams instead of waiting for its end', async () => {
+    const child = spawn(process.execPath, [CLI, 'validate', '--batch']);
+    const lines = [byId.get('steady-year')!.line, byId.get('spike')!.line];
+    let stdout = '';
+    let onData = () => {};
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      onData();
+    });
+    const answered = (count: number) =>
+      new Promise<void>((resolve) => {
+        onData = () => {
+          if (stdout.split('\n').length > count) resolve();
+        };
+        onData();
+      });
+    child.stdin.write(`${lines[0]}\n`);
+    await answered(1);
+    expect(answersOf(stdout)).toMatchObject([{ id: 'steady-year', verdict: 'ok' }]);
+    child.stdin.end(`${lines[1]}\n`);
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code).toBe(0);
+    expect(answersOf(stdout).map((a) => a.id)).toEqual(['steady-year', 'spike']);
+  });
+});
