@@ -71,6 +71,24 @@ describe('validate --batch on inputs it never generated', () => {
     expect(nullId!.error!.message).toBe('line 3: id must be text or a number, got null');
   });
 
+  it('judges each line as it would alone, even right after a line whose history differs from it in one bad value', () => {
+    type Line = { history: { metrics: Record<string, unknown> }[] } & Record<string, unknown>;
+    const steady = JSON.parse(byId.get('steady-year')!.line) as Line;
+    const withEntry = (id: string, change: (entry: Line['history'][number]) => object): string =>
+      JSON.stringify({ ...steady, id, history: steady.history.map((entry, i) => (i === 10 ? change(entry) : entry)) });
+    const base = withEntry('base', (entry) => ({ ...entry, metrics: { ...entry.metrics, fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0 } }));
+    // Each bad line once mixed into the same history fingerprint as `base`, and was judged as base.
+    const bad = [
+      withEntry('huge', (entry) => ({ ...entry, metrics: { ...entry.metrics, fetched: 1e300, added: 0, updated: 0, unchanged: 0, quarantined: 0 } })),
+      withEntry('empty-review', (entry) => ({ ...entry, metrics: { ...entry.metrics, fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0 }, review: '' })),
+      withEntry('weight-as-text', (entry) => ({ ...entry, metrics: { ...entry.metrics, fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0 }, weight: '0.5' })),
+    ];
+    const alone = bad.map((line) => answersOf(batchOf([line]).stdout)[0]!);
+    expect(alone.map((answer) => answer.error?.code)).toEqual(['INPUT_INVALID', 'INPUT_INVALID', 'INPUT_INVALID']);
+    const afterBase = answersOf(batchOf(bad.flatMap((line) => [base, line])).stdout);
+    expect(afterBase.filter((_, i) => i % 2 === 1).map((answer) => answer.error?.message.replace(/^line \d+/, 'line 1'))).toEqual(alone.map((answer) => answer.error!.message));
+  });
+
   it('says in --help what a line holds, what a bad line gets and what each exit code means', () => {
     const help = runCli(['validate', '--help']);
     expect(help.code).toBe(0);

@@ -47,6 +47,9 @@ function cacheFor(options: JudgeOptions, forTrial: boolean): ModelCache {
 /** How many runs back a cached model may be found and walked forward from. */
 const EXTEND_AT_MOST = 8;
 
+const NUMBER_BITS = new Float64Array(1);
+const NUMBER_WORDS = new Uint32Array(NUMBER_BITS.buffer);
+
 /**
  * FNV-1a over every field the model reads (time, metrics, review, verdict, origin, weight), with
  * the fingerprints of the history without its last 1…EXTEND_AT_MOST runs alongside (the prefixes
@@ -59,11 +62,20 @@ export function historyFingerprints(history: unknown): { full: string; prefixes:
   const mixString = (text: string): void => {
     for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   };
-  // Numbers are mixed as numbers (low word, high word, fraction): String() on each was the cost.
+  // Numbers are mixed as their 64 bits (String() on each was the cost). Their low word, high word
+  // and fraction once stood in for them, and 1e300 (or Infinity) mixed as 0 did: a --batch line
+  // whose history had 1e300 where the line before had 0 was taken for that history, judged, and
+  // never refused.
   const mixNumber = (value: number): void => {
-    hash = Math.imul(hash ^ (value | 0), 0x01000193);
-    hash = Math.imul(hash ^ ((value / 4294967296) | 0), 0x01000193);
-    if (!Number.isInteger(value)) hash = Math.imul(hash ^ (((value % 1) * 4294967296) | 0), 0x01000193);
+    NUMBER_BITS[0] = value;
+    hash = Math.imul(hash ^ NUMBER_WORDS[0]!, 0x01000193);
+    hash = Math.imul(hash ^ NUMBER_WORDS[1]!, 0x01000193);
+  };
+  // Any value of these fields, with its type: a review of "" or a weight of "0.5" is not the
+  // absent one it was once mixed as (both are refused; taken for the line before's history, they were not).
+  const mixField = (value: unknown): void => {
+    if (typeof value === 'number') mixNumber(value);
+    else mixString(`${typeof value}:${String(value)}|`);
   };
   const length = history.length;
   for (let index = 0; index < length; index++) {
@@ -76,11 +88,14 @@ export function historyFingerprints(history: unknown): { full: string; prefixes:
     for (const key in metrics) {
       const value = (metrics as Record<string, unknown>)[key];
       mixString(key);
-      if (typeof value === 'number') mixNumber(value);
-      else mixString(String(value));
+      mixField(value);
     }
-    if (review || verdict || origin) mixString(`|${String(review ?? '')}|${String(verdict ?? '')}|${String(origin ?? '')}|`);
-    if (typeof weight === 'number') mixNumber(weight);
+    if (review !== undefined || verdict !== undefined || origin !== undefined || weight !== undefined) {
+      mixField(review);
+      mixField(verdict);
+      mixField(origin);
+      mixField(weight);
+    }
   }
   return { full: `${length}:${(hash >>> 0).toString(36)}`, prefixes };
 }
