@@ -34,13 +34,14 @@ metrics: fetched, added and updated are required whole numbers; unchanged (defau
 quarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.
 startedAt: an ISO 8601 date or date and time; a time without a zone (Z, +05:00) is read as UTC.
 history: in any order; runs at or after the judged run's start are left out, and of the rest the
-latest ${LIVE_HISTORY_RUNS.toLocaleString('en-US')} count, as \`update\` judges a run against the runs stored before it.
+latest ${LIVE_HISTORY_RUNS.toLocaleString('en-US')} count, as \`update\` judges a run against the runs stored before it
+(a run listed twice counts twice, as two stored runs would; gaps are judged as catch-ups).
 
 --batch: line k of the output answers input line k. A line may carry "id" (text or a number): its
 answer repeats it. Every verdict has the same keys: verdict (ok | anomalous | insufficient_history |
-baseline), method, historySize, anomalies [{metric, rule, value, expected, low, high, score, message}],
-bands {metric: {expected, low, high}}, state {regime, since, description}; scores are sigmas on one
-scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message naming its line
+baseline), method, historySize, anomalies [{metric, rule, value, expected, low, high, score, message,
+and on a volume anomaly changeId, ongoing}], bands {metric: {expected, low, high}} for each metric the
+history can bound (none on a baseline), state {regime, since, description}; scores are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message naming its line
 and id, and the lines after it are judged as usual.
 
 exit codes: 0 every line answered (error lines included); 2 usage error, or the input cannot be read
