@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveAgreement } from '../../bench/validation/live-agreement.js';
 import { oddCases } from '../../bench/validation/odd-cases.js';
 import { testBackends } from '../helpers/backends.js';
@@ -36,8 +36,12 @@ describe.each(testBackends())('validate --batch agrees with the live judge on od
 
 describe('validate --batch on inputs it never generated', () => {
   const byId = new Map(cases.map((c) => [c.id, c]));
-  const run = batchOf(cases.map((c) => c.line));
-  const answers = answersOf(run.stdout);
+  let run: ReturnType<typeof batchOf>;
+  let answers: Answer[];
+  beforeAll(() => {
+    run = batchOf(cases.map((c) => c.line));
+    answers = answersOf(run.stdout);
+  });
 
   it('answers one line per case, in order, and exits 0 with bad lines among them', () => {
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
