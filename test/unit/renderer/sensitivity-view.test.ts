@@ -70,6 +70,16 @@ describe('the Sensitivity panel', () => {
     expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 1 in force, saved by Ada');
   });
 
+  it('names every column of the what-if tables, so a screen reader reads a header for each cell', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    await wrapper.get('select[name=sensitivity-updated]').setValue('off');
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    const headers = wrapper.findAll('[data-testid=what-if] thead th').map((th) => th.text());
+    expect(headers).toEqual(['Settings', 'Runs alerting', 'Distinct alerts', 'Kind', 'Cases', 'In force', 'New']);
+  });
+
   it('says what was saved from a status region there before, and puts focus on it, since the Save button pressed is disabled after the save', async () => {
     const wrapper = mountWith(SensitivityView, client);
     await flushPromises();
