@@ -99,7 +99,7 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toMatch(/rolled back|restored|deleted/i);
     await expect.poll(() => open.isDisabled()).toBe(true);
     // The sidebar's live region says it ended, for whoever is on another page by now.
-    await expect.poll(() => page.getByTestId('operation-ended').textContent()).toBe(`Rollback of run ${runId} finished.`);
+    await expect.poll(() => page.getByTestId('operation-news').textContent()).toBe(`Rollback of run ${runId} finished.`);
   });
 
   it('opens the restore dialog on the snapshot id to type, and Escape returns to that row\'s Restore button', async () => {
