@@ -283,4 +283,29 @@ describe('the History page\'s anomalies on a long history', () => {
     expect(client.callsOf('anomalies.list').at(-1)).toMatchObject({ open: true, limit: 100 });
     wrapper.unmount();
   });
+
+  it('puts focus on "include reviewed" once the last open anomaly is reviewed and the list is gone', async () => {
+    let open = [anomalousRun({ runId: 40, runIds: [40], lastRunId: 40 })];
+    const client = fakeClient({
+      'history.metrics': () => yearOfHistory(),
+      'history.bands': () => [],
+      'history.annotations': () => ({ events: [], unavailable: [] }),
+      'anomalies.list': () => open,
+      'anomalies.mark': ({ runId, as, reason }) => {
+        open = [];
+        return { id: 7, runId, action: as, reasonKind: null, reason, operator: 'Ada', at: '2026-11-28T12:00:00.000Z' };
+      },
+    });
+    const wrapper = mountWith(HistoryView, client);
+    await flushPromises();
+    const opener = wrapper.get('button[aria-label="Confirmed… run 40"]');
+    (opener.element as HTMLElement).focus();
+    await opener.trigger('click');
+    await wrapper.get('textarea[name="review-reason"]').setValue('the feed doubled rows');
+    await wrapper.get('form[aria-label="Mark run 40 confirmed"]').trigger('submit');
+    await flushPromises();
+    expect(wrapper.text()).toContain('No open anomalies: every flagged run has been reviewed.');
+    expect(document.activeElement?.getAttribute('name')).toBe('show-reviewed');
+    wrapper.unmount();
+  });
 });
