@@ -144,11 +144,13 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     expect(stored.map((event) => [event.actor, event.newJson])).toEqual([['e2e-keyboard', '40']]);
   });
 
-  it('reviews an anomaly in a dialog that opens on its first field and returns to the item\'s button on Escape', async () => {
+  it('reviews an anomaly in a dialog that opens on its first field, returns to the item\'s button on Escape, and carries on at the next open anomaly once saved', async () => {
     await page.getByRole('link', { name: 'History' }).click();
     const item = page.locator('[data-anomalous-run]').first();
     await item.waitFor();
     const runId = Number(await item.getAttribute('data-anomalous-run'));
+    const nextRunId = await page.locator('[data-anomalous-run]').nth(1).getAttribute('data-anomalous-run');
+    expect(nextRunId).not.toBeNull();
     const open = item.getByRole('button', { name: `Confirmed… run ${runId}` });
     await pressOpen(open);
     const dialog = page.getByRole('dialog', { name: `Mark run ${runId} confirmed` });
@@ -164,6 +166,9 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await dialog.getByRole('button', { name: 'Mark confirmed' }).press('Enter');
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(async () => (await runReviews(app.store).list({ runId })).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'e2e-keyboard']]);
+    // The run reviewed leaves the open list: focus goes on to the next one, not back to the top of the page.
+    await page.locator(`[data-anomalous-run="${runId}"]`).waitFor({ state: 'detached' });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('[data-anomalous-run]')?.getAttribute('data-anomalous-run') ?? document.activeElement?.tagName)).toBe(nextRunId);
   });
 
   it('names every action button on the support and analyst pages by what it acts on: no two read the same to a screen reader', async () => {
