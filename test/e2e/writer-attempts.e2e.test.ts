@@ -83,9 +83,12 @@ describe.skipIf(executablePath === null)('rollback and restore attempts (browser
     expect(await row(3).locator('.badge').textContent()).toBe('succeeded');
   });
 
-  it('says the server cannot be reached, with a way to try again, when it is down', async () => {
+  it('says the server cannot be reached, with a way to try again, and that live updates stopped, when it is down', async () => {
     await page.getByRole('link', { name: 'Flags', exact: true }).click();
+    expect(await page.getByTestId('stream-lost').textContent()).toBe('');
     await app.server.close();
+    // The sidebar, on every page: a run shown as running may have ended meanwhile.
+    await page.getByTestId('stream-lost').getByText('Live updates stopped: the Gatehouse server is not answering').waitFor();
     await page.getByRole('link', { name: 'Backups', exact: true }).click();
     const refusal = page.getByTestId('writer-attempts').getByRole('alert');
     await refusal.waitFor();
