@@ -170,6 +170,8 @@ describe('the History page', () => {
   it('steps to the flagged run with the keyboard and says why it was flagged', async () => {
     const wrapper = await open();
     const chart = volumeChart(wrapper).get('.chart');
+    // The stop Tab reaches has a name of its own, not only the keys it describes.
+    expect(chart.attributes()).toMatchObject({ tabindex: '0', role: 'group', 'aria-label': 'Chart: Fetched per run' });
     await chart.trigger('keydown', { key: 'n' });
     const tooltip = volumeChart(wrapper).get('[data-testid="chart-tooltip"]');
     expect(tooltip.text()).toContain(`Run ${BIG_RUN}`);
