@@ -51,6 +51,18 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await app?.close();
   });
 
+  it('reaches the open run\'s page with one Tab from the run list, however long the list', async () => {
+    await page.goto(`${new URL(page.url()).origin}/#/runs/${runId}`);
+    await page.getByRole('button', { name: `Roll back run ${runId}…` }).waitFor();
+    await page.keyboard.press('g');
+    await expect.poll(() => focused(page)).toBe(`a Run ${runId}`);
+    await page.keyboard.press('j');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('.run-detail-pane') !== null)).toBe(true);
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toBe(`a Run ${runId - 1}`);
+  });
+
   it('opens the rollback dialog on its confirm field once the preview is in, keeps Tab inside, and Escape and Cancel return to the button', async () => {
     await page.goto(`${new URL(page.url()).origin}/#/runs/${runId}`);
     const open = page.getByRole('button', { name: `Roll back run ${runId}…` });
