@@ -16,11 +16,10 @@ const daily: TaskView = {
 function taskServer(stored: TaskView) {
   return fakeClient({
     'tasks.list': () => [stored],
-    'tasks.edit': ({ enabled, expected }) => {
-      if (expected?.enabled !== undefined && expected.enabled !== stored.enabled) {
-        throw new ApiError('CONFLICT', `task daily is ${stored.enabled ? 'enabled' : 'disabled'} now (changed by bo): nothing was changed`);
-      }
-      Object.assign(stored, { enabled: enabled ?? stored.enabled, nextRunAt: enabled === false ? null : stored.nextRunAt });
+    'tasks.edit': ({ name, expected, ...change }) => {
+      const changed = Object.entries(expected ?? {}).find(([field, value]) => stored[field as keyof TaskView] !== value);
+      if (changed) throw new ApiError('CONFLICT', `task ${name}'s ${changed[0]} is ${String(stored[changed[0] as keyof TaskView])} now (changed by bo): nothing was changed`);
+      Object.assign(stored, change);
       return stored;
     },
   });
@@ -40,7 +39,7 @@ describe('the scheduled tasks panel', () => {
     stored.enabled = false;
     await wrapper.get('button[aria-label="Disable task daily"]').trigger('click');
     await flushPromises();
-    expect(wrapper.get('[role=alert]').text()).toContain('task daily is disabled now (changed by bo)');
+    expect(wrapper.get('[role=alert]').text()).toContain('task daily\'s enabled is false now (changed by bo)');
     expect(wrapper.get('tr[data-task=daily] .badge').text()).toBe('disabled');
 
     await wrapper.get('button[aria-label="Enable task daily"]').trigger('click');
@@ -51,5 +50,27 @@ describe('the scheduled tasks panel', () => {
     ]);
     expect(wrapper.get('tr[data-task=daily] .badge').text()).toBe('enabled');
     expect(wrapper.find('[role=alert]').exists()).toBe(false);
+  });
+
+  it('keeps an edit refused for a change made meanwhile in the form, and saves it on a second try against the task as now shown', async () => {
+    const stored = { ...daily };
+    const client = taskServer(stored);
+    const wrapper = mountWith(TasksPanel, client);
+    await flushPromises();
+    await wrapper.get('button[aria-label="Edit task daily"]').trigger('click');
+    stored.cron = '0 7 * * *';
+    await wrapper.get('input[name=task-lookback]').setValue('14');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get('[role=alert]').text()).toContain('cron is 0 7 * * * now');
+    expect(wrapper.get('tr[data-task=daily] td.value').text()).toBe('0 7 * * *');
+    expect((wrapper.get('input[name=task-lookback]').element as HTMLInputElement).value).toBe('14');
+
+    await wrapper.get('input[name=task-cron]').setValue('0 7 * * *');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    const fields = { cron: '0 7 * * *', source: daily.source, lookbackDays: 14 };
+    expect(client.callsOf('tasks.edit').at(-1)).toEqual({ name: 'daily', ...fields, expected: { cron: '0 7 * * *', source: daily.source, lookbackDays: 7 } });
+    expect(stored).toMatchObject(fields);
   });
 });
