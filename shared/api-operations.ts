@@ -291,6 +291,10 @@ export const writerAttemptSchema = z.object({
   endedAt: z.string().nullable(),
   outcome: z.enum(WRITER_ATTEMPT_OUTCOMES).nullable(),
   detail: z.string().nullable(),
+  /** The run a rollback worked on (or one batch of it); null for a restore. */
+  runId: z.number().int().nullable(),
+  /** The snapshot a restore put back; null for a rollback. */
+  snapshotId: z.string().nullable(),
 });
 export type WriterAttemptView = z.infer<typeof writerAttemptSchema>;
 export const writerAttemptsInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });

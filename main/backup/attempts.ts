@@ -1,6 +1,8 @@
 import os from 'node:os';
 import type { WriterAttemptView as WriterAttempt } from '../../shared/api-operations.js';
 import { newestFirstPage, type Store } from '../store/index.js';
+import { describeTarget } from './rollback-decision.js';
+import type { UndoTarget } from './undo-journal.js';
 
 /**
  * The audit of rollbacks and restores as attempts: a row as one starts (under the writer lock),
@@ -17,6 +19,26 @@ export type { WriterAttempt };
 const UNFINISHED_DETAIL = 'the process running it stopped before it reported an outcome (killed or crashed); it ran in one transaction, so unless its rollback event or restore is in the audit, nothing of it was changed';
 
 type AuditStore = Pick<Store, 'queries'>;
+
+/** "a rollback of batch 3 of run 12": the attempt's operation, and what a second writer is told holds the lock. */
+export function rollbackOperation(target: UndoTarget): string {
+  return `a rollback of ${describeTarget(target)}`;
+}
+
+/** "a restore of snapshot 2026-…". */
+export function restoreOperation(snapshotId: string): string {
+  return `a restore of snapshot ${snapshotId}`;
+}
+
+/**
+ * The run or snapshot an attempt worked on, read back from its operation as the two functions
+ * above word it (the row keeps the words only), so the console and the CLI's JSON can point at it.
+ */
+function attemptTarget(operation: string): Pick<WriterAttempt, 'runId' | 'snapshotId'> {
+  const rollback = /^a rollback of (?:batch \d+ of )?run (\d+)$/.exec(operation);
+  const restore = /^a restore of snapshot (\S+)$/.exec(operation);
+  return { runId: rollback ? Number(rollback[1]) : null, snapshotId: restore ? restore[1]! : null };
+}
 
 export async function beginAttempt(store: AuditStore, attempt: { operation: string; operator: string | null; at: Date }): Promise<number> {
   const row = await store.queries.db
@@ -42,5 +64,5 @@ export async function settleUnfinishedAttempts(store: AuditStore, now: Date): Pr
 /** Attempts newest first; `after` is the id of the last attempt of the previous page. */
 export async function listAttempts(store: AuditStore, options: { limit?: number; after?: number } = {}): Promise<WriterAttempt[]> {
   const rows = await store.queries.db.selectFrom('writerAttempts').selectAll().$call((q) => newestFirstPage(q, options, 50)).execute();
-  return rows.map((row) => ({ ...row, id: Number(row.id), pid: Number(row.pid), outcome: row.outcome as WriterAttempt['outcome'] }));
+  return rows.map((row) => ({ ...row, id: Number(row.id), pid: Number(row.pid), outcome: row.outcome as WriterAttempt['outcome'], ...attemptTarget(row.operation) }));
 }

@@ -13,6 +13,7 @@ import { WriterLockLost, type Store } from '../store/index.js';
 import { settleOrphanedRuns, withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { rollbackInTransaction, type CheckedRequest, type RollbackLimits, type RollbackProgress } from './rollback-apply.js';
+import { rollbackOperation } from './attempts.js';
 import { describeTarget } from './rollback-decision.js';
 import { undoJournal } from './undo-journal.js';
 
@@ -107,7 +108,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
     return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
   }
-  const operation = `a rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })}`;
+  const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
   return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator, audited: true }, work).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;

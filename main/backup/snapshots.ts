@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import { atOrAfter, newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { restoreOperation } from './attempts.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -172,7 +173,7 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   const operator = checkedOperator(request.operator);
   const clock = request.clock ?? (() => new Date());
   const chosen = await findSnapshot(store, request.snapshotId);
-  return withWriterLock(store, clock, { action: 'restore', operation: `a restore of snapshot ${chosen.id}`, operator, audited: true }, async () => {
+  return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true }, async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     await store.snapshots.refuseUnrestorable(chosen);

@@ -65,6 +65,17 @@ function tryFocus(element: Element | null | undefined): boolean {
  */
 export function returnFocus({ opener, place }: FocusReturn): void {
   if (tryFocus(opener)) return;
-  if (place instanceof HTMLElement && place.isConnected && tryFocus(tabbables(place)[0])) return;
+  if (focusInside(place)) return;
   tryFocus(document.getElementById('main'));
+}
+
+/** Focus on the first thing Tab reaches inside `place`; false when there is none. */
+export function focusInside(place: Element | null | undefined): boolean {
+  return place instanceof HTMLElement && place.isConnected && tryFocus(tabbables(place)[0]);
+}
+
+/** Nowhere a keyboard user would carry on from: nothing, or the top of the page `returnFocus` falls back to. */
+export function focusLost(): boolean {
+  const at = document.activeElement;
+  return at === null || at === document.body || at === document.getElementById('main');
 }

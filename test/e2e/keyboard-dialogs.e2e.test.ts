@@ -51,6 +51,18 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await app?.close();
   });
 
+  it('reaches the open run\'s page with one Tab from the run list, however long the list', async () => {
+    await page.goto(`${new URL(page.url()).origin}/#/runs/${runId}`);
+    await page.getByRole('button', { name: `Roll back run ${runId}…` }).waitFor();
+    await page.keyboard.press('g');
+    await expect.poll(() => focused(page)).toBe(`a Run ${runId}`);
+    await page.keyboard.press('j');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('.run-detail-pane') !== null)).toBe(true);
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toBe(`a Run ${runId - 1}`);
+  });
+
   it('opens the rollback dialog on its confirm field once the preview is in, keeps Tab inside, and Escape and Cancel return to the button', async () => {
     await page.goto(`${new URL(page.url()).origin}/#/runs/${runId}`);
     const open = page.getByRole('button', { name: `Roll back run ${runId}…` });
@@ -99,7 +111,7 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toMatch(/rolled back|restored|deleted/i);
     await expect.poll(() => open.isDisabled()).toBe(true);
     // The sidebar's live region says it ended, for whoever is on another page by now.
-    await expect.poll(() => page.getByTestId('operation-ended').textContent()).toBe(`Rollback of run ${runId} finished.`);
+    await expect.poll(() => page.getByTestId('operation-news').textContent()).toBe(`Rollback of run ${runId} finished.`);
   });
 
   it('opens the restore dialog on the snapshot id to type, and Escape returns to that row\'s Restore button', async () => {
@@ -144,11 +156,13 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     expect(stored.map((event) => [event.actor, event.newJson])).toEqual([['e2e-keyboard', '40']]);
   });
 
-  it('reviews an anomaly in a dialog that opens on its first field and returns to the item\'s button on Escape', async () => {
+  it('reviews an anomaly in a dialog that opens on its first field, returns to the item\'s button on Escape, and carries on at the next open anomaly once saved', async () => {
     await page.getByRole('link', { name: 'History' }).click();
     const item = page.locator('[data-anomalous-run]').first();
     await item.waitFor();
     const runId = Number(await item.getAttribute('data-anomalous-run'));
+    const nextRunId = await page.locator('[data-anomalous-run]').nth(1).getAttribute('data-anomalous-run');
+    expect(nextRunId).not.toBeNull();
     const open = item.getByRole('button', { name: `Confirmed… run ${runId}` });
     await pressOpen(open);
     const dialog = page.getByRole('dialog', { name: `Mark run ${runId} confirmed` });
@@ -164,6 +178,9 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     await dialog.getByRole('button', { name: 'Mark confirmed' }).press('Enter');
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(async () => (await runReviews(app.store).list({ runId })).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'e2e-keyboard']]);
+    // The run reviewed leaves the open list: focus goes on to the next one, not back to the top of the page.
+    await page.locator(`[data-anomalous-run="${runId}"]`).waitFor({ state: 'detached' });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('[data-anomalous-run]')?.getAttribute('data-anomalous-run') ?? document.activeElement?.tagName)).toBe(nextRunId);
   });
 
   it('names every action button on the support and analyst pages by what it acts on: no two read the same to a screen reader', async () => {

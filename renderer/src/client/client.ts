@@ -8,6 +8,8 @@ export interface ApiTransport {
   invoke(method: ApiMethod, input: unknown): Promise<ApiResult<unknown>>;
   onRunEvent(listener: (event: RunEvent) => void): () => void;
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
+  /** Browser mode: told when the event stream drops (server gone) and when it is back; IPC never drops. */
+  onStreamStatus?(listener: (live: boolean) => void): () => void;
   /** The desktop's file picker (a `file:` source, null when cancelled); absent in a browser. */
   pickRecordFile?(): Promise<ApiResult<string | null>>;
 }
@@ -18,6 +20,8 @@ export interface GatehouseClient {
   onRunEvent(listener: (event: RunEvent) => void): () => void;
   /** Rollbacks, restores, snapshots and trials in progress, from the same stream as runs. */
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
+  /** Told `false` when run and operation events stop arriving (the server is gone) and `true` when they flow again. */
+  onStreamStatus(listener: (live: boolean) => void): () => void;
   /** Present in the desktop app only: browser mode uploads the file instead (sources.upload). */
   pickRecordFile?(): Promise<string | null>;
 }
@@ -50,6 +54,7 @@ export function createClient(transport: ApiTransport): GatehouseClient {
     },
     onRunEvent: (listener) => transport.onRunEvent(listener),
     onOperationEvent: (listener) => transport.onOperationEvent(listener),
+    onStreamStatus: (listener) => transport.onStreamStatus?.(listener) ?? (() => undefined),
     ...(transport.pickRecordFile ? { pickRecordFile: () => pickWith(transport.pickRecordFile!.bind(transport)) } : {}),
   };
 }

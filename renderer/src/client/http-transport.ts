@@ -9,6 +9,7 @@ import type { ApiTransport } from './client.js';
 export function httpTransport(base = ''): ApiTransport {
   const runListeners = new Set<(event: RunEvent) => void>();
   const operationListeners = new Set<(event: OperationEvent) => void>();
+  const statusListeners = new Set<(live: boolean) => void>();
   let source: EventSource | null = null;
 
   function ensureStream(): void {
@@ -25,6 +26,9 @@ export function httpTransport(base = ''): ApiTransport {
       const event = JSON.parse((message as MessageEvent<string>).data) as OperationEvent;
       for (const listener of operationListeners) listener(event);
     });
+    // An error is a dropped connection (or a failed retry of it): EventSource keeps retrying by itself.
+    source.addEventListener('open', () => statusListeners.forEach((listener) => listener(true)));
+    source.addEventListener('error', () => statusListeners.forEach((listener) => listener(false)));
   }
 
   function listen<E>(listeners: Set<(event: E) => void>, listener: (event: E) => void): () => void {
@@ -58,5 +62,6 @@ export function httpTransport(base = ''): ApiTransport {
     },
     onRunEvent: (listener) => listen(runListeners, listener),
     onOperationEvent: (listener) => listen(operationListeners, listener),
+    onStreamStatus: (listener) => listen(statusListeners, listener),
   };
 }

@@ -28,6 +28,8 @@ export const useLiveRuns = defineStore('live-runs', () => {
   const finishedCount = ref(0);
   /** Bumped at each look that saw a run another process writes running or ending, so its page reloads. */
   const othersMoved = ref(0);
+  /** The event stream dropped (browser mode, server gone): runs shown as running may have moved on since. */
+  const streamLost = ref(false);
   let connected = false;
   let lastLook: Map<number, RunSummary['status']> | null = null;
 
@@ -35,6 +37,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     if (connected) return;
     connected = true;
     client.onRunEvent(apply);
+    client.onStreamStatus((live) => (streamLost.value = !live));
     void client.call('runs.active', {}).then((active) => active.forEach(adopt), () => undefined);
   }
 
@@ -103,7 +106,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     return () => clearInterval(timer);
   }
 
-  return { runs, warnings, finishedCount, othersMoved, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
+  return { runs, warnings, streamLost, finishedCount, othersMoved, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
 });
 
 function emptyMetrics(): RunMetrics {

@@ -60,6 +60,7 @@ describe('the Backups page', () => {
     snapshots = [snapshot('s6', 0), snapshot('s5', 1), snapshot('s4', 2), snapshot('s3', 35), snapshot('s2', 40), snapshot('s1', 50)];
     client = fakeClient({
       'backups.list': list,
+      'backups.attempts': () => [],
       'backups.prune': ({ keep = 10, maxAgeDays = 30, dryRun }) => {
         const pruned = pruneBy(keep, maxAgeDays);
         if (!dryRun) snapshots = snapshots.filter((s) => !pruned.includes(s));
@@ -153,5 +154,16 @@ describe('the Backups page', () => {
     const wrapper = await openPrune();
     expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Nothing to prune: every snapshot is within this retention.');
     expect(wrapper.get('[data-testid="prune-dialog"] button[type="submit"]').attributes('disabled')).toBeDefined();
+  });
+
+  it('on PostgreSQL, says there are no file snapshots and still lists the rollbacks tried', async () => {
+    client = fakeClient({
+      'backups.list': () => ({ ...list(), backend: 'postgres', supported: false, explanation: 'PostgreSQL is backed up by its own tools (pg_dump, PITR).', snapshots: [] }),
+      'backups.attempts': () => [{ id: 1, operation: 'a rollback of run 3', operator: 'sam', pid: 7, host: 'ops-1', startedAt: '2026-11-30T10:00:00.000Z', endedAt: null, outcome: 'unfinished', detail: null, runId: 3, snapshotId: null }],
+    });
+    const wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="backups-unsupported"]').text()).toContain('No file snapshots on postgres.');
+    expect(wrapper.get('[data-testid="attempts-table"] tr[data-attempt="1"]').text()).toContain('a rollback of run 3');
   });
 });

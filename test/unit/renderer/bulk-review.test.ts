@@ -10,14 +10,18 @@ import { mountWith } from './mount.js';
 const at = '2026-11-28T12:00:00.000Z';
 const runs = [anomalousRun({ runId: 31 }), anomalousRun({ runId: 32 }), anomalousRun({ runId: 33, review: 'expected' })];
 
-function buttonNamed(wrapper: VueWrapper, text: string) {
-  const button = wrapper.findAll('button').find((b) => b.text() === text);
+function buttonNamed(wrapper: VueWrapper, text: string, runId?: number) {
+  const scope = runId === undefined ? wrapper : wrapper.get(`[data-anomalous-run="${runId}"]`);
+  const button = scope.findAll('button').find((b) => b.text() === text);
   if (!button) throw new Error(`no button "${text}" in: ${wrapper.text()}`);
   return button;
 }
 
+const markOne = ({ runId, as, reasonKind, reason }: { runId: number; as: 'expected' | 'confirmed'; reasonKind?: string; reason: string }) => ({ id: 90, runId, action: as, reasonKind: reasonKind ?? null, reason, operator: 'Ada', at });
+
 function answeringClient() {
   return fakeClient({
+    'anomalies.mark': markOne,
     'anomalies.markMany': ({ runIds, as, reasonKind, reason }) => ({ reviews: runIds.map((runId, i) => ({ id: 100 + i, runId, action: as, reasonKind: reasonKind ?? null, reason, operator: 'Ada', at })) }),
     'anomalies.undoMarks': ({ reviewIds, reason }) => ({ reviews: reviewIds.map((id, i) => ({ id: 200 + i, runId: 31 + i, action: 'reopened' as const, reasonKind: null, reason, operator: 'Ada', at })) }),
   });
@@ -61,6 +65,52 @@ describe('bulk review', () => {
     await flushPromises();
     expect(client.callsOf('anomalies.undoMarks')).toEqual([{ reviewIds: [100], reason: 'undo of bulk mark expected: “recess week”' }]);
     expect(wrapper.get('[data-testid="bulk-result"]').text()).toBe('Undone: 1 runs have their earlier review state back.');
+  });
+
+  it('after a review reloads the list, puts focus on the next open run, not the top of the page', async () => {
+    const client = answeringClient();
+    const open = [anomalousRun({ runId: 31 }), anomalousRun({ runId: 32 }), anomalousRun({ runId: 34 })];
+    const wrapper = mountWith(BulkReview, client, { props: { runs: open } });
+    const review = async (runId: number, left: ReturnType<typeof anomalousRun>[]) => {
+      const opener = buttonNamed(wrapper, 'Expected…', runId);
+      (opener.element as HTMLElement).focus();
+      await opener.trigger('click');
+      await wrapper.get('textarea[name="review-reason"]').setValue('recess week');
+      await wrapper.get('form').trigger('submit');
+      await flushPromises();
+      // The list reloads without the run reviewed (the default: open anomalies only).
+      await wrapper.setProps({ runs: left });
+      await flushPromises();
+      return document.activeElement?.closest('[data-anomalous-run]')?.getAttribute('data-anomalous-run');
+    };
+    expect(await review(32, [open[0]!, open[2]!])).toBe('34');
+    // The last one in the list: the nearest open run before it.
+    expect(await review(34, [open[0]!])).toBe('31');
+    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 32, reason: 'recess week', as: 'expected', reasonKind: 'weekly' }, { runId: 34, reason: 'recess week', as: 'expected', reasonKind: 'weekly' }]);
+  });
+
+  it('keeps focus on the run reviewed when the list still shows it, and on the result of a bulk mark and its undo', async () => {
+    const client = answeringClient();
+    const wrapper = mountWith(BulkReview, client, { props: { runs } });
+    const opener = buttonNamed(wrapper, 'Confirmed…', 31);
+    (opener.element as HTMLElement).focus();
+    await opener.trigger('click');
+    await wrapper.get('textarea[name="review-reason"]').setValue('real drop');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    await wrapper.setProps({ runs: [anomalousRun({ runId: 31, review: 'confirmed' }), runs[1]!, runs[2]!] });
+    await flushPromises();
+    expect(document.activeElement?.closest('[data-anomalous-run]')?.getAttribute('data-anomalous-run')).toBe('32');
+
+    await wrapper.get('input[name="select-all-visible"]').setValue(true);
+    await buttonNamed(wrapper, 'Mark selected expected…').trigger('click');
+    await wrapper.get('textarea[name="bulk-reason"]').setValue('recess week');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(document.activeElement?.textContent).toBe('Undo');
+    await buttonNamed(wrapper, 'Undo').trigger('click');
+    await flushPromises();
+    expect(document.activeElement?.getAttribute('data-testid')).toBe('bulk-result');
   });
 
   it('says why the server refused and keeps the selection', async () => {

@@ -28,6 +28,8 @@ export interface FakeClient extends GatehouseClient {
   emit(event: RunEvent): void;
   /** Push an operation event, as the same stream would. */
   emitOperation(event: OperationEvent): void;
+  /** The event stream dropping (false) or coming back (true), as EventSource tells it. */
+  emitStreamStatus(live: boolean): void;
   listenerCount(): number;
 }
 
@@ -35,6 +37,7 @@ export function fakeClient(handlers: Handlers = {}): FakeClient {
   const calls: Call[] = [];
   const listeners = new Set<(event: RunEvent) => void>();
   const operationListeners = new Set<(event: OperationEvent) => void>();
+  const statusListeners = new Set<(live: boolean) => void>();
   return {
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.input),
@@ -66,6 +69,13 @@ export function fakeClient(handlers: Handlers = {}): FakeClient {
     onOperationEvent(listener) {
       operationListeners.add(listener);
       return () => operationListeners.delete(listener);
+    },
+    onStreamStatus(listener) {
+      statusListeners.add(listener);
+      return () => statusListeners.delete(listener);
+    },
+    emitStreamStatus(live) {
+      for (const listener of statusListeners) listener(live);
     },
     emitOperation(event) {
       for (const listener of operationListeners) listener(event);

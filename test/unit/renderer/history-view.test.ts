@@ -170,6 +170,8 @@ describe('the History page', () => {
   it('steps to the flagged run with the keyboard and says why it was flagged', async () => {
     const wrapper = await open();
     const chart = volumeChart(wrapper).get('.chart');
+    // The stop Tab reaches has a name of its own, not only the keys it describes.
+    expect(chart.attributes()).toMatchObject({ tabindex: '0', role: 'group', 'aria-label': 'Chart: Fetched per run' });
     await chart.trigger('keydown', { key: 'n' });
     const tooltip = volumeChart(wrapper).get('[data-testid="chart-tooltip"]');
     expect(tooltip.text()).toContain(`Run ${BIG_RUN}`);
@@ -281,6 +283,31 @@ describe('the History page\'s anomalies on a long history', () => {
     expect(shown()).toHaveLength(249);
     expect(older()).toBeUndefined();
     expect(client.callsOf('anomalies.list').at(-1)).toMatchObject({ open: true, limit: 100 });
+    wrapper.unmount();
+  });
+
+  it('puts focus on "include reviewed" once the last open anomaly is reviewed and the list is gone', async () => {
+    let open = [anomalousRun({ runId: 40, runIds: [40], lastRunId: 40 })];
+    const client = fakeClient({
+      'history.metrics': () => yearOfHistory(),
+      'history.bands': () => [],
+      'history.annotations': () => ({ events: [], unavailable: [] }),
+      'anomalies.list': () => open,
+      'anomalies.mark': ({ runId, as, reason }) => {
+        open = [];
+        return { id: 7, runId, action: as, reasonKind: null, reason, operator: 'Ada', at: '2026-11-28T12:00:00.000Z' };
+      },
+    });
+    const wrapper = mountWith(HistoryView, client);
+    await flushPromises();
+    const opener = wrapper.get('button[aria-label="Confirmed… run 40"]');
+    (opener.element as HTMLElement).focus();
+    await opener.trigger('click');
+    await wrapper.get('textarea[name="review-reason"]').setValue('the feed doubled rows');
+    await wrapper.get('form[aria-label="Mark run 40 confirmed"]').trigger('submit');
+    await flushPromises();
+    expect(wrapper.text()).toContain('No open anomalies: every flagged run has been reviewed.');
+    expect(document.activeElement?.getAttribute('name')).toBe('show-reviewed');
     wrapper.unmount();
   });
 });

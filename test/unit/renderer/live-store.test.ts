@@ -41,6 +41,18 @@ describe('the live runs store', () => {
     expect(live.isActive(9)).toBe(true);
   });
 
+  it('knows when the event stream drops, so the sidebar can say runs shown may be stale, and when it is back', () => {
+    const client = fakeClient({ 'runs.active': () => [] });
+    const live = useLiveRuns();
+    live.connect(client);
+    expect(live.streamLost).toBe(false);
+    client.emitStreamStatus(false);
+    client.emitStreamStatus(false);
+    expect(live.streamLost).toBe(true);
+    client.emitStreamStatus(true);
+    expect(live.streamLost).toBe(false);
+  });
+
   it('adds each finished batch and updates the counts, the rate and the ETA', () => {
     const client = fakeClient({ 'runs.active': () => [] });
     const live = useLiveRuns();

@@ -133,4 +133,28 @@ describe('the Runs list', () => {
     expect(document.activeElement?.textContent).toBe('Run 2');
     expect(wrapper.get('#runs-keys').text()).toContain('t jumps to its batch timeline');
   });
+
+  it('keeps a long list of runs one Tab stop: the run focused last, else the open one, else the newest', async () => {
+    const client = serverOf(() => Array.from({ length: 100 }, (_, i) => runSummary(100 - i)));
+    const wrapper = await mountRuns(client);
+    const stops = () => wrapper.findAll('a.run-link').filter((link) => link.attributes('tabindex') === '0').map((link) => link.text());
+    expect(stops()).toEqual(['Run 100']);
+    const table = wrapper.get('table');
+    await table.trigger('keydown', { key: 'j' });
+    await table.trigger('keydown', { key: 'j' });
+    expect(document.activeElement?.textContent).toBe('Run 99');
+    expect(stops()).toEqual(['Run 99']);
+    await table.trigger('keydown', { key: 'End' });
+    expect(document.activeElement?.textContent).toBe('Run 1');
+    expect(stops()).toEqual(['Run 1']);
+    await table.trigger('keydown', { key: 'Home' });
+    expect(stops()).toEqual(['Run 100']);
+    wrapper.unmount();
+
+    window.location.hash = '#/runs/40';
+    const opened = await mountRuns(client);
+    expect(opened.findAll('a.run-link').filter((link) => link.attributes('tabindex') === '0').map((link) => link.text())).toEqual(['Run 40']);
+    opened.unmount();
+    window.location.hash = '';
+  });
 });

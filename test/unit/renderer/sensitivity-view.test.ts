@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import SensitivityView from '../../../renderer/src/views/SensitivityView.vue';
 import type { SensitivityVersionView } from '../../../shared/api-sensitivity.js';
 import type { SensitivitySettings } from '../../../shared/validation.js';
+import { ApiError } from '../../../renderer/src/client/index.js';
 import { fakeClient, type FakeClient } from './fake-client.js';
 import { mountWith } from './mount.js';
 
@@ -23,7 +24,9 @@ function sensitivityServer(): FakeClient {
       after: settings,
       report: { runsJudged: 40, before: { alertedRuns: 3, alerts: 2 }, after: outcome, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2, caughtBefore: 2, caughtAfter: 1 }], trialCases: [] },
     }),
-    'sensitivity.save': ({ task, settings, reason }) => {
+    'sensitivity.save': ({ task, settings, reason, basedOnVersion }) => {
+      // As the server refuses it: a save must start from the version in force.
+      if ((versions[0]?.version ?? null) !== basedOnVersion) throw new ApiError('CONFLICT', `daily's sensitivity is now version ${versions[0]?.version}, not ${basedOnVersion ?? 'unsaved'}: someone saved meanwhile; nothing was saved`);
       versions.unshift({ id: versions.length + 1, task, version: versions.length + 1, settings, operator: 'Ada', reason, at: '2026-11-30T17:00:00.000Z' });
       return versions[0]!;
     },
@@ -70,6 +73,16 @@ describe('the Sensitivity panel', () => {
     expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 1 in force, saved by Ada');
   });
 
+  it('names every column of the what-if tables, so a screen reader reads a header for each cell', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    await wrapper.get('select[name=sensitivity-updated]').setValue('off');
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    const headers = wrapper.findAll('[data-testid=what-if] thead th').map((th) => th.text());
+    expect(headers).toEqual(['Settings', 'Runs alerting', 'Distinct alerts', 'Kind', 'Cases', 'In force', 'New']);
+  });
+
   it('says what was saved from a status region there before, and puts focus on it, since the Save button pressed is disabled after the save', async () => {
     const wrapper = mountWith(SensitivityView, client);
     await flushPromises();
@@ -86,6 +99,36 @@ describe('the Sensitivity panel', () => {
     expect(note.text()).toBe('Saved version 1 for daily: updated off; any one signal alerts.');
     expect(saveButton(wrapper).attributes('disabled')).toBeDefined();
     expect(document.activeElement).toBe(note.element);
+  });
+
+  it('after a refused save (someone saved meanwhile), shows the version now in force, keeps the change, and asks for its what-if again', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    // Bo saves version 1 from another window after this page read the settings.
+    await client.call('sensitivity.save', { task: 'daily', settings: { metrics: { added: 'low' }, minSignals: 1 }, reason: 'Bo: fewer alarms on added', basedOnVersion: null });
+    await wrapper.get('select[name=sensitivity-updated]').setValue('off');
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    await wrapper.get('textarea[name=sensitivity-reason]').setValue('updates are noise this month');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get('[role=alert]').text()).toContain('someone saved meanwhile');
+    expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 1 in force, saved by Ada');
+    expect(wrapper.find('[data-testid=sensitivity-history] tr[data-version="1"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=what-if]').exists()).toBe(false);
+    expect(saveButton(wrapper).attributes('disabled')).toBeDefined();
+    expect((wrapper.get('select[name=sensitivity-updated]').element as HTMLSelectElement).value).toBe('off');
+    expect((wrapper.get('textarea[name=sensitivity-reason]').element as HTMLTextAreaElement).value).toBe('updates are noise this month');
+
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('sensitivity.save').slice(1)).toEqual([
+      { task: 'daily', settings: { metrics: { updated: 'off' }, minSignals: 1 }, reason: 'updates are noise this month', basedOnVersion: null },
+      { task: 'daily', settings: { metrics: { updated: 'off' }, minSignals: 1 }, reason: 'updates are noise this month', basedOnVersion: 1 },
+    ]);
+    expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 2 in force, saved by Ada');
   });
 
   it('does not save without a reason, or settings equal to those in force', async () => {
