@@ -20,6 +20,14 @@ export const MAX_RECORD_DEPTH = 32;
 export const MAX_RECORD_BYTES = 1024 * 1024;
 export const COMMITTEE_CODE_PATTERN = /^[hsj][a-z]{3}\d{2}$/;
 
+/**
+ * "0061" → "61": Congress.gov event ids are numbers, so every spelling of one names the same meeting,
+ * and this is the one it is compared and stored by. Only for a string of digits.
+ */
+export function canonicalEventId(digits: string): string {
+  return digits.replace(/^0+(?=\d)/, '');
+}
+
 /** A hearing after normalization: the form that is classified, stored and diffed. */
 export interface NormalizedHearing {
   eventId: string;
