@@ -24,7 +24,8 @@ export type RuleOutcome = { ok: true; hearing: NormalizedHearing } | { ok: false
 
 const EARLIEST_YEAR = 1789;
 const LATEST_YEAR = 2100;
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** RFC 3339 lets `t` and `z` be lower case, and ISO 8601 an offset of whole hours (`-05`): both are read. */
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 class Reasons implements ReasonSink {
   readonly list: Rejection[] = [];
@@ -219,7 +220,9 @@ export function parseIsoDate(value: string): { iso: string } | { problem: string
   if (match[4] !== undefined && (Number(match[4]) > 23 || Number(match[5]) > 59 || Number(match[6] ?? 0) > 59)) {
     return { problem: 'has an impossible time of day' };
   }
-  const zoned = match[4] !== undefined && match[7] === undefined ? `${value.trim()}Z` : value.trim();
+  const text = value.trim().toUpperCase();
+  const zone = match[7];
+  const zoned = match[4] === undefined ? text : zone === undefined ? `${text}Z` : /^[+-]\d{2}$/.test(zone) ? `${text}:00` : text;
   const instant = new Date(zoned.replace(' ', 'T'));
   if (Number.isNaN(instant.getTime())) return { problem: 'is not an ISO 8601 date' };
   if (year < EARLIEST_YEAR || year > LATEST_YEAR) return { problem: `is outside ${EARLIEST_YEAR}–${LATEST_YEAR}` };
