@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
 import { quarantineEntrySchema } from '../../shared/record.js';
 import { runSummarySchema } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
-import { hearingRecord } from '../helpers/records.js';
+import { arraySource, hearingRecord } from '../helpers/records.js';
 
 /**
  * What an outside benchmark checks of one `gatehouse update` over a file: which spelling of an
@@ -88,6 +89,31 @@ describe.each(testBackends())('record identity and the run summary, on $name', (
     );
     const check = update(db, ndjsonFile([hearingRecord(7001, { title: 'First copy', updateDate: '2025-03-01T00:00:00Z' })]));
     expect(check.summary.metrics).toMatchObject({ unchanged: 1 });
+  });
+
+  it('quarantines a later copy of a hearing its run found unchanged before a stop as it would without the stop: the resume remembers the copy it took', async () => {
+    const stored = hearingRecord(7101, { title: 'As stored' });
+    const records = [stored, hearingRecord(7102), hearingRecord(7101, { title: 'A later copy', updateDate: '2025-03-05T00:00:00Z' }), hearingRecord(7103)];
+    const outcome = async (stop: boolean) => {
+      const location = await backend.freshLocation();
+      const store = await backend.open(location);
+      try {
+        await runUpdate({ store, source: arraySource([stored]) });
+        const source = arraySource(records, 'memory:repeat');
+        const controller = new AbortController();
+        const first = await runUpdate({ store, source, batchSize: 1, signal: controller.signal, onEvent: (event) => stop && event.type === 'batch-finished' && controller.abort() });
+        const summary = stop ? await runUpdate({ store, source, resumeRunId: first.runId }) : first;
+        const quarantined = await store.listQuarantine({ runId: summary.runId });
+        return { status: summary.status, metrics: summary.metrics, stopped: first.status, quarantined: quarantined.map((entry) => [entry.sourcePosition, entry.reasons[0]!.code]), title: (await store.loadHearings(['7101'])).get('7101')?.content.title };
+      } finally {
+        await store.close();
+      }
+    };
+    const clean = await outcome(false);
+    const resumed = await outcome(true);
+    expect(resumed.stopped).toBe('interrupted');
+    expect(clean).toMatchObject({ status: 'partial', title: 'As stored', quarantined: [[2, 'DUPLICATE_EVENT_ID']], metrics: { fetched: 4, added: 2, unchanged: 1, quarantined: 1, duplicates: 1 } });
+    expect({ ...resumed, stopped: clean.stopped, metrics: { ...resumed.metrics, durationMs: clean.metrics.durationMs } }).toEqual(clean);
   });
 
   it('gives an empty source the same summary keys as any other run', async () => {
