@@ -1,6 +1,7 @@
 import {
   canonicalEventId,
   CHAMBERS,
+  eventIdProblem,
   COMMITTEE_CODE_PATTERN,
   MAX_RECORD_DEPTH,
   MAX_TEXT_FIELD_LENGTH,
@@ -131,9 +132,6 @@ function valueWithinLimits(value: unknown, depth: number): boolean {
   return typeof value !== 'object' || value === null || containerWithinLimits(value, depth + 1);
 }
 
-/** The most digits an eventId keeps, leading zeros aside (Congress.gov's have six today). */
-export const MAX_EVENT_ID_DIGITS = 20;
-
 /**
  * Congress.gov event ids are numbers: "061", "61" and 61 name one meeting, stored as "61". Anything
  * else is refused with what is wrong with it, never stored under a spelling another copy does not share.
@@ -149,22 +147,6 @@ function readEventId(value: unknown, reasons: Reasons): string | null {
     return null;
   }
   return canonicalEventId(String(value));
-}
-
-function eventIdProblem(value: unknown): string | null {
-  if (typeof value === 'number') {
-    // Past 2^53 the parser has already rounded the number: printing it would show an id nobody sent.
-    if (Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER) return 'eventId must be a string of digits, got a number too large to read exactly (send it as a string)';
-    if (!Number.isSafeInteger(value) || value <= 0) return `eventId must be a positive whole number, got ${JSON.stringify(value)}`;
-    return null;
-  }
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) return `eventId must be a string of digits, got ${value === undefined ? 'nothing' : JSON.stringify(typeof value === 'string' && value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  const digits = canonicalEventId(value);
-  if (digits === '0') return `eventId must be a positive number, got ${JSON.stringify(value)}`;
-  if (digits.length > MAX_EVENT_ID_DIGITS) {
-    return `eventId has ${digits.length} digits (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}); an eventId has at most ${MAX_EVENT_ID_DIGITS}`;
-  }
-  return null;
 }
 
 function readCongress(value: unknown, reasons: Reasons): number | null {

@@ -196,6 +196,23 @@ describe('update from the congress: source', () => {
     expect(server.requests.map((request) => request.path).filter((path) => /\/\d{10,}$/.test(path))).toEqual([]);
   });
 
+  it('asks for meeting 61 once when the list spells it "061" and 61, stores it as 61, and quarantines a 21-digit eventId as BAD_EVENT_ID without asking for its detail', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(61, { updateDate: RECENT })] });
+    server.override = (request) => request.path.endsWith('/house')
+      ? { body: { committeeMeetings: [{ eventId: '061', updateDate: RECENT }, { eventId: 61, updateDate: RECENT }, { eventId: '123456789012345678901', updateDate: RECENT }], pagination: { count: 3 } } }
+      : undefined;
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 1, quarantined: 1, fetchErrors: 0 });
+    expect(server.requests.map((request) => request.path).filter((path) => !/\/(house|senate|nochamber)$/.test(path))).toEqual(['/v3/committee-meeting/119/house/61']);
+    const [entry, ...others] = await store.listQuarantine({ runId: summary.runId });
+    expect(others).toEqual([]);
+    // The list item, which has no more than its eventId and updateDate to judge.
+    expect(entry?.reasons[0]).toEqual({ code: 'BAD_EVENT_ID', message: 'eventId has 21 digits ("123456789012345678901"); an eventId has at most 20' });
+    expect([...(await store.loadHearings(['61', '061'])).keys()]).toEqual(['61']);
+  });
+
   it('stops as interrupted when a list page stays unreachable mid-run, keeps the committed batches, and resumes to a clean run’s result', async () => {
     const store = await temporaryStore();
     const house = Array.from({ length: 600 }, (_, i) => hearingRecord(270000 + i, { updateDate: RECENT }));

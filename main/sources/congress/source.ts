@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { GatehouseError } from '../../../shared/errors.js';
-import { canonicalEventId } from '../../../shared/record.js';
+import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
 import type { SourceWindow } from '../../../shared/run.js';
 import { redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
@@ -321,8 +321,8 @@ class MeetingReader {
   private async detailItem(congress: number, chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
     const eventId = listedEventId(listed);
     const listedItem = limitedItem(position, listed);
-    // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
-    if (listedItem.error || eventId === null || !/^\d+$/.test(eventId)) return listedItem;
+    // Without a usable eventId there is no detail to ask for; the record rules reject the list item, saying why.
+    if (listedItem.error || eventId === null || eventIdProblem(listed.eventId) !== null) return listedItem;
     try {
       const detail = await this.client.getJson(`committee-meeting/${congress}/${chamber}/${eventId}`, {}, signal);
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
