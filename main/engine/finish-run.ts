@@ -104,12 +104,13 @@ export async function recordedByNextWriter(options: UpdateOptions, run: Executio
 }
 
 /**
- * The run's metrics as its summary gives them: every run's carries the same keys, so a count of
- * `quarantined` by cause is 0 in a run that fetched nothing, or began before it was counted, rather than absent.
+ * The run's metrics as its summary gives them: every run's carries the same keys, in either mode, so
+ * a count is 0 in a run that had none of it (fetched nothing, wrote in batches, began before the count
+ * was kept) rather than absent.
  */
 function finalMetrics(run: Execution): RunMetrics {
   const { metrics } = run.state;
-  return { ...metrics, durationMs: elapsedMs(run), fetchErrors: metrics.fetchErrors ?? 0, duplicates: metrics.duplicates ?? 0 };
+  return { ...metrics, durationMs: elapsedMs(run), rolledBack: metrics.rolledBack ?? 0, fetchErrors: metrics.fetchErrors ?? 0, duplicates: metrics.duplicates ?? 0 };
 }
 
 /** Earlier segments plus this one. */

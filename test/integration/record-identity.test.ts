@@ -116,14 +116,16 @@ describe.each(testBackends())('record identity and the run summary, on $name', (
     expect({ ...resumed, stopped: clean.stopped, metrics: { ...resumed.metrics, durationMs: clean.metrics.durationMs } }).toEqual(clean);
   });
 
-  it('gives an empty source the same summary keys as any other run', async () => {
+  it('gives an empty source, a failed run and an all-or-nothing run the same summary keys as any other run', async () => {
     const db = await backend.freshLocation();
     const empty = update(db, ndjsonFile([], () => ''));
     const full = update(db, ndjsonFile([hearingRecord(8001)]));
-    expect(empty.code).toBe(0);
-    expect(empty.summary.metrics).toMatchObject({ fetched: 0, fetchErrors: 0, duplicates: 0 });
-    expect(Object.keys(empty.summary.metrics).sort()).toEqual(Object.keys(full.summary.metrics).sort());
-    expect(Object.keys(JSON.parse(empty.stdout) as object).sort()).toEqual(Object.keys(JSON.parse(full.stdout) as object).sort());
+    const failed = update(db, ndjsonFile([{ eventId: 'x' }]));
+    const whole = update(db, ndjsonFile([hearingRecord(8002)]), '--mode', 'all-or-nothing');
+    expect([empty.code, full.code, failed.code, whole.code]).toEqual([0, 0, 4, 0]);
+    expect(empty.summary.metrics).toMatchObject({ fetched: 0, rolledBack: 0, fetchErrors: 0, duplicates: 0 });
+    const keys = (result: { stdout: string; summary: { metrics: object } }) => [Object.keys(JSON.parse(result.stdout) as object).sort(), Object.keys(result.summary.metrics).sort()];
+    for (const other of [empty, failed, whole]) expect(keys(other)).toEqual(keys(full));
   });
 
   it('reads a file with a byte order mark, CRLF line ends and blank lines as its records alone', async () => {
