@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { fingerprint, listRuns, updateWithSignal } from '../../bench/kill-resume.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { quarantineEntrySchema } from '../../shared/record.js';
 import { runSummarySchema } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
-import { arraySource, hearingRecord } from '../helpers/records.js';
+import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 
 /**
  * What an outside benchmark checks of one `gatehouse update` over a file: which spelling of an
@@ -114,6 +115,36 @@ describe.each(testBackends())('record identity and the run summary, on $name', (
     expect(resumed.stopped).toBe('interrupted');
     expect(clean).toMatchObject({ status: 'partial', title: 'As stored', quarantined: [[2, 'DUPLICATE_EVENT_ID']], metrics: { fetched: 4, added: 2, unchanged: 1, quarantined: 1, duplicates: 1 } });
     expect({ ...resumed, stopped: clean.stopped, metrics: { ...resumed.metrics, durationMs: clean.metrics.durationMs } }).toEqual(clean);
+  });
+
+  it('kill -9 mid-run over a file that repeats hearings the run found unchanged: the resumed run stores and quarantines what a clean run does', async () => {
+    const stored = hearingRecords(300, 510000);
+    const later = stored.slice(0, 60).map((record) => ({ ...record, title: 'A later copy', updateDate: '2025-03-09T00:00:00Z' }));
+    const before = ndjsonFile(stored);
+    const file = ndjsonFile([...stored, ...hearingRecords(6000, 520000), ...later]);
+    const args = ['--batch-size', '20', '--no-snapshot'];
+    const prepared = async () => {
+      const location = await backend.freshLocation();
+      expect(update(location, before).code).toBe(0);
+      return location;
+    };
+    const clean = await prepared();
+    const cleanRun = update(clean, file, ...args).summary;
+    expect(cleanRun.metrics).toMatchObject({ fetched: 6360, added: 6000, unchanged: 300, quarantined: 60, duplicates: 60 });
+
+    const killed = await prepared();
+    const exit = await updateWithSignal(killed, `file:${file}`, args, 'SIGKILL', { batches: 2 });
+    expect(exit.signal).toBe('SIGKILL');
+    const [interrupted] = listRuns(killed);
+    expect(interrupted?.status).toBe('running');
+    const resumed = await updateWithSignal(killed, `file:${file}`, ['--resume', String(interrupted!.runId), ...args], null);
+    expect(resumed.code, resumed.stderr).toBe(3);
+    const { durationMs: _resumed, ...metrics } = runSummarySchema.parse(JSON.parse(resumed.stdout)).metrics;
+    const { durationMs: _clean, ...cleanMetrics } = cleanRun.metrics;
+    expect(metrics).toEqual(cleanMetrics);
+    expect(await fingerprint(killed)).toEqual(await fingerprint(clean));
+    const codes = (db: string, runId: number) => quarantine(db, runId).map((entry) => `${entry.sourcePosition}:${entry.reasons[0]!.code}`).sort();
+    expect(codes(killed, interrupted!.runId)).toEqual(codes(clean, cleanRun.runId));
   });
 
   it('gives an empty source, a failed run and an all-or-nothing run the same summary keys as any other run', async () => {
