@@ -20,6 +20,36 @@ export const MAX_RECORD_DEPTH = 32;
 export const MAX_RECORD_BYTES = 1024 * 1024;
 export const COMMITTEE_CODE_PATTERN = /^[hsj][a-z]{3}\d{2}$/;
 
+/** The most digits an eventId keeps, leading zeros aside (Congress.gov's have six today). */
+export const MAX_EVENT_ID_DIGITS = 20;
+
+/** What is wrong with an eventId as a record gives it (present: missing is the caller's), or null. */
+export function eventIdProblem(value: unknown): string | null {
+  if (typeof value === 'number') {
+    // Past 2^53 the parser has already rounded the number: printing it would show an id nobody sent.
+    if (Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER) return 'eventId must be a string of digits, got a number too large to read exactly (send it as a string)';
+    if (!Number.isSafeInteger(value) || value <= 0) return `eventId must be a positive whole number, got ${JSON.stringify(value)}`;
+    return null;
+  }
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return `eventId must be a string of digits, got ${value === undefined ? 'nothing' : JSON.stringify(shortened(value))}`;
+  const digits = canonicalEventId(value);
+  if (digits === '0') return `eventId must be a positive number, got ${JSON.stringify(value)}`;
+  if (digits.length > MAX_EVENT_ID_DIGITS) return `eventId has ${digits.length} digits (${JSON.stringify(shortened(value))}); an eventId has at most ${MAX_EVENT_ID_DIGITS}`;
+  return null;
+}
+
+function shortened(value: unknown): unknown {
+  return typeof value === 'string' && value.length > 40 ? `${value.slice(0, 40)}…` : value;
+}
+
+/**
+ * "0061" → "61": Congress.gov event ids are numbers, so every spelling of one names the same meeting,
+ * and this is the one it is compared and stored by. Only for a string of digits.
+ */
+export function canonicalEventId(digits: string): string {
+  return digits.replace(/^0+(?=\d)/, '');
+}
+
 /** A hearing after normalization: the form that is classified, stored and diffed. */
 export interface NormalizedHearing {
   eventId: string;

@@ -130,6 +130,7 @@ function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord,
     quarantined: all.rejected.length,
     rolledBack: written === null ? all.planned.added + all.planned.updated : 0,
     fetchErrors: all.fetchErrors,
+    duplicates: all.duplicates,
   });
   const batchCounts = {
     total: 1,

@@ -99,6 +99,7 @@ export class BatchCommitter {
       unchanged: pending.unchanged,
       quarantined: (counts.quarantined ?? 0) + pending.rejected.length,
       fetchErrors: pending.fetchErrors,
+      duplicates: pending.duplicates,
     });
     const batchCounts = batch ? countBatch(state.batchCounts, batch.status) : state.batchCounts;
     const batchSeq = batch?.seq ?? state.batchSeq;

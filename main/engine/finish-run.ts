@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { RunStatus, RunSummary } from '../../shared/run.js';
+import type { RunMetrics, RunStatus, RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -96,11 +96,21 @@ export async function retakeLock(options: UpdateOptions, run: Execution): Promis
 export async function recordedByNextWriter(options: UpdateOptions, run: Execution, error: string): Promise<RunSummary> {
   const stored = await run.retry(() => options.store.getRun(run.runId));
   const { batchList: _batches, ...recorded } = stored!;
-  const metrics = { ...run.state.metrics, durationMs: elapsedMs(run) };
+  const metrics = finalMetrics(run);
   const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString() };
   run.emit({ type: 'warning', runId: run.runId, message: error });
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
+}
+
+/**
+ * The run's metrics as its summary gives them: every run's carries the same keys, in either mode, so
+ * a count is 0 in a run that had none of it (fetched nothing, wrote in batches, began before the count
+ * was kept) rather than absent.
+ */
+function finalMetrics(run: Execution): RunMetrics {
+  const { metrics } = run.state;
+  return { ...metrics, durationMs: elapsedMs(run), rolledBack: metrics.rolledBack ?? 0, fetchErrors: metrics.fetchErrors ?? 0, duplicates: metrics.duplicates ?? 0 };
 }
 
 /** Earlier segments plus this one. */
@@ -124,7 +134,7 @@ export function statusFromCounts(state: CommittedState): RunStatus {
 
 async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
   const { store } = options;
-  const metrics = { ...run.state.metrics, durationMs: elapsedMs(run) };
+  const metrics = finalMetrics(run);
   if (!invariantHolds(metrics)) {
     status = 'failed';
     error = `run accounting does not add up: fetched ${metrics.fetched} ≠ added ${metrics.added} + updated ${metrics.updated} + unchanged ${metrics.unchanged} + quarantined ${metrics.quarantined}`;

@@ -5,6 +5,7 @@ import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '..
 import type { Store } from '../store/index.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
+import { addEventIdsTakenBefore } from './taken-before.js';
 import { freshState, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import type { Retry } from './transient-retry.js';
 import type { UpdateOptions } from './run-update.js';
@@ -65,6 +66,11 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
   const eventIdsInRun = new EventIdSet();
   await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
+  // Every eventId read before the checkpoint was written unless some were found unchanged or set aside.
+  const notAllWritten = state.metrics.unchanged + state.metrics.quarantined > 0;
+  if (!source.listing && state.nextPosition > 0 && notAllWritten) {
+    await addEventIdsTakenBefore(source, state.nextPosition, eventIdsInRun, await retry(() => store.knownCommitteeCodes()));
+  }
   const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
   if (window === null) return opened;
   // Compact for a decimal key (a bare eventId, recorded before keys named the chamber); a Congress.gov run handles thousands at most.

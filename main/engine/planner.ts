@@ -43,11 +43,7 @@ export class RunPlanner {
       if (item.error) return this.reject(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
       if (!outcome!.ok) return this.reject(item, eventIdOf(item.raw), outcome!.reasons);
       const hearing = outcome!.hearing;
-      if (this.eventIdsInRun.has(hearing.eventId)) {
-        return this.reject(item, hearing.eventId, [
-          { code: 'DUPLICATE_EVENT_ID', message: `eventId ${hearing.eventId} appears more than once in this run's input` },
-        ]);
-      }
+      if (this.eventIdsInRun.has(hearing.eventId)) return this.reject(item, hearing.eventId, [repeatedEventId(hearing)]);
       this.eventIdsInRun.add(hearing.eventId);
       for (const committee of hearing.committees) this.knownCommittees.add(committee.systemCode);
       const before = stored.get(hearing.eventId);
@@ -73,6 +69,18 @@ export class RunPlanner {
   private readonly ruleContext = {
     isKnownCommittee: (code: string) => this.knownCommittees.has(code),
   };
+}
+
+/**
+ * The rule for a hearing listed twice in one run: the first copy read is the one the run keeps, and
+ * every later copy is quarantined, whatever its updateDate. A run writes each hearing once — its undo
+ * journal, batch rollback and reconciliation rest on that — and streams its input, so "the newest
+ * copy" is not known when the first is written. Each later copy's reason gives its updateDate, and
+ * the run's metrics count them (`duplicates`), so the operator sees that the input repeated itself.
+ */
+function repeatedEventId(hearing: NormalizedHearing): Rejection {
+  const dated = hearing.updateDate === null ? 'this copy has no updateDate' : `this copy's updateDate is ${hearing.updateDate}`;
+  return { code: 'DUPLICATE_EVENT_ID', message: `eventId ${hearing.eventId} appears more than once in this run's input; the run keeps the first copy it read and quarantines later ones, newer or not (${dated})` };
 }
 
 /** One object literal, not a spread: a spread copy cost ≈ 2 µs a change and made larger objects, which a filling batch carries through every scavenge. */

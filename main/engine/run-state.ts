@@ -4,7 +4,7 @@ import { noRelatedTotals, type Checkpoint, type NewQuarantineEntry, type Planned
 import type { PlannedItem } from './planner.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 
-export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack' | 'fetchErrors', number>>;
+export type Counts = Partial<Record<'fetched' | 'added' | 'updated' | 'unchanged' | 'quarantined' | 'rolledBack' | 'fetchErrors' | 'duplicates', number>>;
 
 /**
  * What the parts of a batch under isolation had committed before the batch closed, when isolation
@@ -95,6 +95,11 @@ export class PendingBatch {
   /** Records the source could not fetch (a failed detail request): part of `quarantined`. */
   get fetchErrors(): number {
     return this.rejected.filter((item) => item.reasons.some((reason) => reason.code === 'FETCH_FAILED')).length;
+  }
+
+  /** Later copies of an eventId this run already took: part of `quarantined` (planner.ts says which copy is kept). */
+  get duplicates(): number {
+    return this.rejected.filter((item) => item.reasons.some((reason) => reason.code === 'DUPLICATE_EVENT_ID')).length;
   }
 
   get size(): number {

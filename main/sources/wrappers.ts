@@ -1,3 +1,5 @@
+import { canonicalEventId } from '../../shared/record.js';
+
 /**
  * Congress.gov wraps records two ways: a list page `{"committeeMeetings": [...]}` and a detail
  * `{"committeeMeeting": {...}}`. Sources unwrap both so every item is one record; anything else
@@ -68,5 +70,8 @@ function kindOf(value: unknown): string {
 /** A record's eventId as quarantine names it, whatever its type, or null when it has none. */
 export function eventIdOf(record: unknown): string | null {
   const id = isPlainObject(record) ? record.eventId : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 64) : null;
+  if (typeof id !== 'string' && typeof id !== 'number') return null;
+  const text = String(id);
+  // Named as the hearing it would be stored as, so a search of the quarantine by eventId finds every spelling.
+  return (/^\d+$/.test(text) ? canonicalEventId(text) : text).slice(0, 64);
 }

@@ -1,5 +1,7 @@
 import {
+  canonicalEventId,
   CHAMBERS,
+  eventIdProblem,
   COMMITTEE_CODE_PATTERN,
   MAX_RECORD_DEPTH,
   MAX_TEXT_FIELD_LENGTH,
@@ -23,7 +25,8 @@ export type RuleOutcome = { ok: true; hearing: NormalizedHearing } | { ok: false
 
 const EARLIEST_YEAR = 1789;
 const LATEST_YEAR = 2100;
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** RFC 3339 lets `t` and `z` be lower case, and ISO 8601 an offset of whole hours (`-05`): both are read. */
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 class Reasons implements ReasonSink {
   readonly list: Rejection[] = [];
@@ -129,19 +132,21 @@ function valueWithinLimits(value: unknown, depth: number): boolean {
   return typeof value !== 'object' || value === null || containerWithinLimits(value, depth + 1);
 }
 
+/**
+ * Congress.gov event ids are numbers: "061", "61" and 61 name one meeting, stored as "61". Anything
+ * else is refused with what is wrong with it, never stored under a spelling another copy does not share.
+ */
 function readEventId(value: unknown, reasons: Reasons): string | null {
   if (value === undefined || value === null || value === '') {
     reasons.add('MISSING_EVENT_ID', 'eventId is missing');
     return null;
   }
-  const text = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
-  if (typeof text !== 'string' || !/^\d{1,20}$/.test(text)) {
-    // Past 2^53 the parser has already rounded the number: printing it would show an id nobody sent.
-    const got = typeof value === 'number' && Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER ? 'a number too large to read exactly (send it as a string)' : JSON.stringify(value);
-    reasons.add('BAD_EVENT_ID', `eventId must be a string of digits, got ${got}`);
+  const problem = eventIdProblem(value);
+  if (problem !== null) {
+    reasons.add('BAD_EVENT_ID', problem);
     return null;
   }
-  return text;
+  return canonicalEventId(String(value));
 }
 
 function readCongress(value: unknown, reasons: Reasons): number | null {
@@ -197,7 +202,9 @@ export function parseIsoDate(value: string): { iso: string } | { problem: string
   if (match[4] !== undefined && (Number(match[4]) > 23 || Number(match[5]) > 59 || Number(match[6] ?? 0) > 59)) {
     return { problem: 'has an impossible time of day' };
   }
-  const zoned = match[4] !== undefined && match[7] === undefined ? `${value.trim()}Z` : value.trim();
+  const text = value.trim().toUpperCase();
+  const zone = match[7];
+  const zoned = match[4] === undefined ? text : zone === undefined ? `${text}Z` : /^[+-]\d{2}$/.test(zone) ? `${text}:00` : text;
   const instant = new Date(zoned.replace(' ', 'T'));
   if (Number.isNaN(instant.getTime())) return { problem: 'is not an ISO 8601 date' };
   if (year < EARLIEST_YEAR || year > LATEST_YEAR) return { problem: `is outside ${EARLIEST_YEAR}–${LATEST_YEAR}` };

@@ -78,7 +78,7 @@ describe('update from the congress: source', () => {
     expect(JSON.stringify(run)).not.toContain('refused-secret-key');
   });
 
-  it('stops listing a chamber whose server serves the same page again, instead of paging until the quota is spent', async () => {
+  it('stops the run as interrupted, with the reason, when the server serves the same page again, instead of paging until the quota is spent or ending in success without the meetings its pagination promised', async () => {
     const store = await temporaryStore();
     const meetings = [hearingRecord(200001, { updateDate: RECENT }), hearingRecord(200002, { updateDate: RECENT })];
     const server = await serve({ house: meetings });
@@ -92,11 +92,12 @@ describe('update from the congress: source', () => {
     configureLogging({ file: null, terminal: (line) => terminal.push(line) });
     const summary = await runUpdate({ store, source, clock: () => NOW });
 
-    expect(summary.status).toBe('success');
+    expect(summary.status).toBe('interrupted');
+    expect(summary.error).toMatch(/^the source failed: Congress\.gov served list pages of committee-meeting\/119\/house that listed only meetings it had already listed, 2 in a row up to offset 6, while its pagination promised 1000 meetings; the listing cannot be trusted/);
     expect(summary.metrics).toMatchObject({ fetched: 2, added: 2, updated: 0, unchanged: 0, quarantined: 0 });
     expect(server.requests.filter((request) => request.path.endsWith('/house'))).toHaveLength(3);
     expect(source.stats).toMatchObject({ repeatedPages: 2, duplicatesSkipped: 4 });
-    expect(terminal).toEqual([expect.stringMatching(/^gatehouse: warning: Congress.gov served 2 list pages listing nothing new; .* meetings past them may be missing$/)]);
+    expect(terminal).toContainEqual(expect.stringMatching(/^gatehouse: warning: Congress.gov served 2 list pages listing nothing new; two in a row stop the run/));
     expect(await store.countHearings()).toBe(2);
   });
 
@@ -193,6 +194,23 @@ describe('update from the congress: source', () => {
     expect(entry?.sourcePosition).toBe(1);
     expect(entry?.reasons[0]?.code).toBe('BAD_EVENT_ID');
     expect(server.requests.map((request) => request.path).filter((path) => /\/\d{10,}$/.test(path))).toEqual([]);
+  });
+
+  it('asks for meeting 61 once when the list spells it "061" and 61, stores it as 61, and quarantines a 21-digit eventId as BAD_EVENT_ID without asking for its detail', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [hearingRecord(61, { updateDate: RECENT })] });
+    server.override = (request) => request.path.endsWith('/house')
+      ? { body: { committeeMeetings: [{ eventId: '061', updateDate: RECENT }, { eventId: 61, updateDate: RECENT }, { eventId: '123456789012345678901', updateDate: RECENT }], pagination: { count: 3 } } }
+      : undefined;
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.metrics).toMatchObject({ fetched: 2, added: 1, quarantined: 1, fetchErrors: 0 });
+    expect(server.requests.map((request) => request.path).filter((path) => !/\/(house|senate|nochamber)$/.test(path))).toEqual(['/v3/committee-meeting/119/house/61']);
+    const [entry, ...others] = await store.listQuarantine({ runId: summary.runId });
+    expect(others).toEqual([]);
+    // The list item, which has no more than its eventId and updateDate to judge.
+    expect(entry?.reasons[0]).toEqual({ code: 'BAD_EVENT_ID', message: 'eventId has 21 digits ("123456789012345678901"); an eventId has at most 20' });
+    expect([...(await store.loadHearings(['61', '061'])).keys()]).toEqual(['61']);
   });
 
   it('stops as interrupted when a list page stays unreachable mid-run, keeps the committed batches, and resumes to a clean run’s result', async () => {

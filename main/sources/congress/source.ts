@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { GatehouseError } from '../../../shared/errors.js';
+import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
 import type { SourceWindow } from '../../../shared/run.js';
 import { redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
@@ -33,7 +34,9 @@ export const PAGE_SIZE = 250;
 /**
  * A server that ignores the offset (or whose next link leads back) would be paged forever, spending
  * the hourly quota on the same meetings. One page of repeats can be honest — a page's worth of
- * meetings updated at the front of the list between two requests — so it takes two in a row.
+ * meetings updated at the front of the list between two requests — so it takes two in a row. Those
+ * fail the source, as an empty page does: the meetings the pagination still promised were never
+ * listed, and a run that ended `success` without them would say the listing was complete.
  */
 const REPEATED_PAGES_THAT_END_A_LISTING = 2;
 /**
@@ -175,7 +178,9 @@ function windowOf(recorded: SourceWindow): LookbackWindow {
  */
 function listedEventId(listed: Record<string, unknown>): string | null {
   const { eventId } = listed;
-  return typeof eventId === 'string' || (typeof eventId === 'number' && Number.isSafeInteger(eventId)) ? String(eventId) : null;
+  const text = typeof eventId === 'string' || (typeof eventId === 'number' && Number.isSafeInteger(eventId)) ? String(eventId) : null;
+  // "061" and 61 are one meeting (canonicalEventId): listed, asked for and matched with its detail as one.
+  return text !== null && /^\d+$/.test(text) ? canonicalEventId(text) : text;
 }
 
 /**
@@ -258,7 +263,7 @@ class MeetingReader {
             this.stats.outsideWindow++;
             continue;
           }
-          const listing = `${congress}/${chamber}/${String(listed.eventId)}`;
+          const listing = `${congress}/${chamber}/${listedEventId(listed) ?? String(listed.eventId)}`;
           if (seen.has(listing)) {
             this.stats.duplicatesSkipped++;
             continue;
@@ -273,7 +278,7 @@ class MeetingReader {
   /** A feed that shifted or repeated while it was listed may have hidden meetings: the operator should hear of it. */
   private reportOddities(): void {
     const { duplicatesSkipped, repeatedPages } = this.stats;
-    if (repeatedPages > 0) log.warn(`Congress.gov served ${repeatedPages} list page${repeatedPages === 1 ? '' : 's'} listing nothing new; a chamber's listing ends after two in a row, so meetings past them may be missing`, { repeatedPages, duplicatesSkipped });
+    if (repeatedPages > 0) log.warn(`Congress.gov served ${repeatedPages} list page${repeatedPages === 1 ? '' : 's'} listing nothing new; two in a row stop the run, one may have hidden meetings that moved while the list was read`, { repeatedPages, duplicatesSkipped });
     else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${duplicatesSkipped} meeting${duplicatesSkipped === 1 ? '' : 's'} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
   }
 
@@ -309,15 +314,15 @@ class MeetingReader {
         continue;
       }
       this.stats.repeatedPages++;
-      if (++repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) return;
+      if (++repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) throw listingRepeated(path, offset, count);
     }
   }
 
   private async detailItem(congress: number, chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
     const eventId = listedEventId(listed);
     const listedItem = limitedItem(position, listed);
-    // Without a usable eventId there is no detail to ask for; the record rules reject the list item.
-    if (listedItem.error || eventId === null || !/^\d+$/.test(eventId)) return listedItem;
+    // Without a usable eventId there is no detail to ask for; the record rules reject the list item, saying why.
+    if (listedItem.error || eventId === null || eventIdProblem(listed.eventId) !== null) return listedItem;
     try {
       const detail = await this.client.getJson(`committee-meeting/${congress}/${chamber}/${eventId}`, {}, signal);
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
@@ -326,7 +331,7 @@ class MeetingReader {
       }
       // Stored under another meeting's id, it would overwrite that hearing, or push it out as a duplicate.
       const describes = (meeting as { eventId?: unknown }).eventId;
-      if ((typeof describes === 'string' || typeof describes === 'number') && String(describes) !== eventId) {
+      if ((typeof describes === 'string' || typeof describes === 'number') && listedEventId({ eventId: describes }) !== eventId) {
         return this.fetchFailed(position, listed, `the detail of meeting ${eventId} describes meeting ${String(describes)} instead`);
       }
       this.stats.detailsFetched++;
@@ -368,8 +373,8 @@ function endsTheRun(error: unknown): boolean {
 
 /** Notes `meeting` as listed and says whether it was new; an entry without an eventId counts by its content. */
 function firstListing(listed: Set<string>, meeting: Record<string, unknown>): boolean {
-  const { eventId } = meeting;
-  const key = typeof eventId === 'string' || typeof eventId === 'number' ? `id:${String(eventId)}` : `entry:${JSON.stringify(meeting)}`;
+  const eventId = listedEventId(meeting);
+  const key = eventId !== null ? `id:${eventId}` : `entry:${JSON.stringify(meeting)}`;
   if (listed.has(key)) return false;
   listed.add(key);
   return true;
@@ -378,6 +383,11 @@ function firstListing(listed: Set<string>, meeting: Record<string, unknown>): bo
 function listingStoppedShort(path: string, offset: number, count: number | null): CongressFetchError {
   const promised = count === null ? 'a next page' : `${count} meetings`;
   return new CongressFetchError('malformed', `Congress.gov listed no meetings at offset ${offset} of ${path} twice in a row while its pagination promised ${promised}; the meetings after them would be missed`);
+}
+
+function listingRepeated(path: string, offset: number, count: number | null): CongressFetchError {
+  const promised = count === null ? 'a next page' : `${count} meetings`;
+  return new CongressFetchError('malformed', `Congress.gov served list pages of ${path} that listed only meetings it had already listed, ${REPEATED_PAGES_THAT_END_A_LISTING} in a row up to offset ${offset}, while its pagination promised ${promised}; the listing cannot be trusted and the meetings after them would be missed`);
 }
 
 interface ListPage {

@@ -22,8 +22,10 @@ describe('record rules give the outputs stored databases hold', () => {
     ['2025-01-06T19:00:00.1234Z', { iso: '2025-01-06T19:00:00.123Z' }],
     ['  2025-01-06T19:00:00Z\n', { iso: '2025-01-06T19:00:00.000Z' }],
     ['2025-01-06T19:00:00.000Z ', { iso: '2025-01-06T19:00:00.000Z' }],
-    ['2025-01-06t19:00:00z', { problem: 'is not an ISO 8601 date' }],
-    ['2025-01-06T19:00:00z', { problem: 'is not an ISO 8601 date' }],
+    // RFC 3339 §5.6 allows lower-case t and z; refusing them quarantined good records.
+    ['2025-01-06t19:00:00z', { iso: '2025-01-06T19:00:00.000Z' }],
+    ['2025-01-06T19:00:00z', { iso: '2025-01-06T19:00:00.000Z' }],
+    ['2025-01-06T19:00:00-05', { iso: '2025-01-07T00:00:00.000Z' }],
     ['2024-02-29T12:00:00Z', { iso: '2024-02-29T12:00:00.000Z' }],
     ['2025-02-29T12:00:00Z', { problem: 'is not a real calendar date' }],
     ['2100-02-29T00:00:00Z', { problem: 'is not a real calendar date' }],

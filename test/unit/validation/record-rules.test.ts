@@ -45,6 +45,39 @@ describe('record rules', () => {
     expect(reasonsFor(overrides)).toContain(code);
   });
 
+  it.each([
+    ['2025-03-04T10:00:00-05', '2025-03-04T15:00:00.000Z'],
+    ['2025-03-04T10:00-05', '2025-03-04T15:00:00.000Z'],
+    ['2025-03-04t10:00:00z', '2025-03-04T10:00:00.000Z'],
+    ['2025-03-04T10:00:00.5+0530', '2025-03-04T04:30:00.500Z'],
+    ['2025-03-04 10:00:00', '2025-03-04T10:00:00.000Z'],
+  ])('reads the date %s, an RFC 3339 or ISO 8601 spelling, as the instant %s', (date, instant) => {
+    const outcome = applyRecordRules(hearingRecord(123456, { date }), known);
+    expect(outcome.ok ? outcome.hearing.date : outcome.reasons).toBe(instant);
+  });
+
+  it.each([
+    ['061', '61'],
+    [61, '61'],
+    ['0000061', '61'],
+    ['115538', '115538'],
+  ])('stores the eventId %j as %s: Congress.gov event ids are numbers, one spelling each', (eventId, stored) => {
+    const outcome = applyRecordRules(hearingRecord(123456, { eventId }), known);
+    expect(outcome.ok ? outcome.hearing.eventId : outcome.reasons).toBe(stored);
+  });
+
+  it.each([
+    ['0', 'eventId must be a positive number, got "0"'],
+    [0, 'eventId must be a positive whole number, got 0'],
+    [-5, 'eventId must be a positive whole number, got -5'],
+    [1.5, 'eventId must be a positive whole number, got 1.5'],
+    ['61 ', 'eventId must be a string of digits, got "61 "'],
+    ['123456789012345678901', 'eventId has 21 digits ("123456789012345678901"); an eventId has at most 20'],
+  ])('refuses the eventId %j saying what is wrong: %s', (eventId, message) => {
+    const outcome = applyRecordRules(hearingRecord(123456, { eventId }), known);
+    expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'BAD_EVENT_ID', message }]);
+  });
+
   it('rejects a record nested 100,000 arrays deep as TOO_DEEP without overflowing the stack', () => {
     let deep: unknown = [];
     for (let i = 0; i < 100_000; i++) deep = [deep];
