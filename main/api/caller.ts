@@ -21,9 +21,12 @@ export function requireOperator(caller: ApiCaller): string {
 /** Where a caller acts from, said after its name in a run's stop reason and the like. */
 const ACTS_FROM: Record<ApiCaller['identity'], string> = { 'os-user': 'from the desktop console', session: 'from the console', 'api-token': 'through the API' };
 
-/** Who asked a run to stop, for its stored reason: "by Ada from the console", "by ci-bot through the API". */
+/**
+ * Who asked a run to stop, for its stored reason: "by Ada from the console", "by ci-bot through the
+ * API". A stop is refused, as any write is, until a browser session has named its operator.
+ */
 export function stopRequestedBy(caller: ApiCaller): string {
-  return caller.operator === null ? 'by a console session that had not named its operator' : `by ${caller.operator} ${ACTS_FROM[caller.identity]}`;
+  return `by ${requireOperator(caller)} ${ACTS_FROM[caller.identity]}`;
 }
 
 export function callerView(caller: ApiCaller): CallerView {

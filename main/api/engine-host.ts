@@ -69,6 +69,15 @@ export interface EngineHostOptions {
   clock?: () => Date;
 }
 
+/**
+ * A closing host starts nothing more: a run or operation begun while it waits for the others would
+ * outlive the close (a run left `running` in a closed database). `gatehouse serve` keeps answering
+ * requests while its last run finishes its batch.
+ */
+export function shuttingDown(what: 'run' | OperationKind): GatehouseError {
+  return new GatehouseError('CONFLICT', `the console is shutting down: the ${what} was not started`, { hint: 'start it again once the console is back' });
+}
+
 /** Keeps the live picture of active runs from the events, shared by both hosts. */
 export class ActiveRuns {
   private readonly runs = new Map<number, ActiveRun>();
@@ -131,6 +140,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   const book = new OperationBook(clock);
   const controllers = new Map<number, AbortController>();
   const running = new Set<Promise<unknown>>();
+  let closing = false;
 
   function publish(event: RunEvent): void {
     active.observe(event, clock());
@@ -138,6 +148,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   }
 
   async function start(request: StartRunRequest): Promise<{ runId: number }> {
+    if (closing) throw shuttingDown('run');
     const source = await openSource(request.source, request.lookbackDays === undefined ? {} : { lookbackDays: request.lookbackDays });
     const store = await openStore(options.location, options.storeOptions ?? {});
     const controller = new AbortController();
@@ -195,6 +206,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     active: () => active.list(),
     subscribe: (listener) => listeners.add(listener),
     perform: <K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void) => {
+      if (closing) return Promise.reject(shuttingDown(request.kind));
       const work = trackOperation(book, request, onProgress, (report) => performOperation(options.location, options.storeOptions ?? {}, request, report));
       running.add(work);
       void work.catch(() => undefined).finally(() => running.delete(work));
@@ -203,6 +215,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     operations: () => book.list(),
     subscribeOperations: (listener) => book.subscribe(listener),
     async close(why = CONSOLE_SHUTDOWN) {
+      closing = true;
       for (const controller of controllers.values()) controller.abort(why);
       await Promise.allSettled([...running]);
     },

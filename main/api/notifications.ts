@@ -26,15 +26,28 @@ export function consoleNotifier(store: Store | null, preferences: ConsolePrefere
 
 /**
  * Notifies the outcome of every run the engine host finishes (failed batches, anomalies, failures),
- * as `gatehouse update` does, whichever thread ran it. Returns the unsubscribe function.
+ * as `gatehouse update` does, whichever thread ran it. Returns the stop function, which resolves
+ * once the notifications already under way are sent: a console shutting down stops its last run
+ * first, and that run's outcome must still reach the log and the webhook before the store closes.
  */
-export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier): () => void {
-  return engine.subscribe((event) => {
-    if (event.type === 'warning' && event.cause === 'rollout-breach') void notifier().notify(rolloutBreach(event.runId, event.message));
-    if (event.type === 'warning' && event.cause === 'coverage-gap') void notifier().notify(coverageGapNotification(event, event.runId));
+export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier): () => Promise<void> {
+  const sending = new Set<Promise<unknown>>();
+  const send = (work: () => Promise<unknown>) => {
+    const sent: Promise<unknown> = work()
+      .catch(() => undefined)
+      .finally(() => sending.delete(sent));
+    sending.add(sent);
+  };
+  const unsubscribe = engine.subscribe((event) => {
+    if (event.type === 'warning' && event.cause === 'rollout-breach') send(() => notifier().notify(rolloutBreach(event.runId, event.message)));
+    if (event.type === 'warning' && event.cause === 'coverage-gap') send(() => notifier().notify(coverageGapNotification(event, event.runId)));
     if (event.type !== 'run-finished') return;
-    void notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: notifyOnAnomaly(event.summary) });
+    send(() => notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: notifyOnAnomaly(event.summary) }));
   });
+  return async () => {
+    unsubscribe();
+    await Promise.allSettled([...sending]);
+  };
 }
 
 /** The run stored the flags in force; NOTIFY_ON_ANOMALY defaults to on. */

@@ -4,6 +4,7 @@ import {
   ActiveRuns,
   errorFromPayload,
   Listeners,
+  shuttingDown,
   trackOperation,
   writesLiveDatabase,
   type EngineHost,
@@ -39,6 +40,7 @@ export function createWorkerEngineHost(options: { location: string; workerScript
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let exited: Error | null = null;
+  let closing = false;
 
   worker.on('message', (reply: WorkerReply) => {
     if (reply.type === 'event') {
@@ -95,6 +97,7 @@ export function createWorkerEngineHost(options: { location: string; workerScript
   return {
     kind: 'worker',
     async start(request: StartRunRequest) {
+      if (closing) throw shuttingDown('run');
       const reply = await send({ type: 'start', request });
       if (reply.type !== 'started') throw new GatehouseError('INTERNAL', `unexpected reply ${reply.type} from the engine worker`);
       return { runId: reply.runId };
@@ -106,10 +109,11 @@ export function createWorkerEngineHost(options: { location: string; workerScript
     active: () => active.list(),
     subscribe: (listener) => listeners.add(listener),
     perform: <K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void) =>
-      trackOperation(book, request, onProgress, (report) => inWorker(request, report)) as Promise<OperationResults[K]>,
+      closing ? Promise.reject(shuttingDown(request.kind)) : (trackOperation(book, request, onProgress, (report) => inWorker(request, report)) as Promise<OperationResults[K]>),
     operations: () => book.list(),
     subscribeOperations: (listener) => book.subscribe(listener),
     async close(why) {
+      closing = true;
       // A rollback, restore or snapshot is left to finish (each is one transaction or a checked
       // copy); a dry run, a verification or a staging trial is only reading or writing staging.
       const finishing = [...operations].map(([operationWorker, { kind, done }]) => (writesLiveDatabase(kind) ? done : operationWorker.terminate()));

@@ -65,9 +65,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     // Started by a supervisor over an IPC channel (`npm start`): stop with it, even when it was killed.
     if (process.connected) process.once('disconnect', () => resolve('its supervisor going away'));
   });
-  await server.close();
-  stopNotifying();
+  // The engine first: the run it stops ends with a run-finished that the consoles still connected
+  // and the notifications must get; only then do the event streams and the server close.
   await engine.close(`as gatehouse serve (pid ${process.pid}) shut down on ${stoppedBy}`);
+  await stopNotifying();
+  await server.close();
   await store.close();
   // An open IPC channel to the supervisor keeps this process alive after everything else closed.
   if (process.connected) process.disconnect();

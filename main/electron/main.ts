@@ -28,7 +28,7 @@ let quitting = false;
 /** Stops the scheduler loop and the run-outcome notifications on quit. */
 const stopScheduler = new AbortController();
 let schedulerDone: Promise<void> = Promise.resolve();
-let stopNotifying: () => void = () => undefined;
+let stopNotifying: () => Promise<void> = async () => undefined;
 
 /** Electron's Notification behind the scheduler's DesktopNotifier; silent where the OS has none. */
 const desktopNotifier: DesktopNotifier = {
@@ -134,7 +134,7 @@ async function shutDown(): Promise<void> {
   // Closing the engine stops a scheduled run after its batch, which lets the scheduler's tick end.
   await engine?.close('as the Gatehouse app quit');
   await schedulerDone;
-  stopNotifying();
+  await stopNotifying();
   await store?.close();
   engine = null;
   store = null;

@@ -85,7 +85,7 @@ export function stoppedBy(signal: AbortSignal | undefined): string {
 export async function retakeLock(options: UpdateOptions, run: Execution): Promise<boolean> {
   const { store } = options;
   await store.releaseWriterLock();
-  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname(), operator: options.operator ?? null }, { now: run.clock(), staleAfterMs: STALE_LOCK_MS });
+  const again = await store.acquireWriterLock({ runId: run.runId, pid: process.pid, host: os.hostname(), operator: options.operator ?? null }, { now: (options.lockClock ?? run.clock)(), staleAfterMs: STALE_LOCK_MS });
   return again.acquired;
 }
 

@@ -44,6 +44,13 @@ export interface UpdateOptions {
   flags?: Record<string, unknown>;
   resumeRunId?: number;
   clock?: () => Date;
+  /**
+   * The writer lock's times (its since and heartbeat), which another writer judges by its own wall
+   * clock; `clock` by default. A run on a simulated clock (a trial, a seeded history) passes the wall
+   * clock: its lock otherwise carries a heartbeat days old, and on SQLite the next writer takes it
+   * over while the run still writes.
+   */
+  lockClock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
@@ -92,9 +99,10 @@ export function lockHolderText(h: LockHolder, location: string, afterBusyWait = 
 export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const { store } = options;
   const clock = options.clock ?? (() => new Date());
+  const lockClock = options.lockClock ?? clock;
   const emit = options.onEvent ?? (() => {});
   const owner = { pid: process.pid, host: os.hostname() };
-  const lock = await store.acquireWriterLock({ runId: null, ...owner, operator: options.operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
+  const lock = await store.acquireWriterLock({ runId: null, ...owner, operator: options.operator ?? null }, { now: lockClock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', lockHolderText(lock.holder, store.location, lock.afterBusyWait), {
       hint: LOCK_HELD_HINT[store.backend],
@@ -107,7 +115,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }) }, work);
   let runId: number | null = null;
-  const stopHeartbeat = keepLockFresh(store, clock, () => runId);
+  const stopHeartbeat = keepLockFresh(store, lockClock, () => runId);
   try {
     await retry(() => store.markOrphanedRunsInterrupted({ now: clock() }));
     await retry(() => store.pruneHandledKeys((run) => resumable(store, run)));
@@ -118,7 +126,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
       await retry(() => store.annotateRun(opened.runId, { snapshot: backup.decision, backupId: backup.backupId }));
       await backup.runCreated?.(opened.runId);
     }
-    await retry(() => store.heartbeat(clock(), opened.runId));
+    await retry(() => store.heartbeat(lockClock(), opened.runId));
     return await executeRun(options, { ...opened, clock, emit, sleep, retry });
   } finally {
     stopHeartbeat();

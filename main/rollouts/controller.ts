@@ -110,7 +110,7 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
   if (!rollout) return null;
   const actor = { operator: GUARDRAIL_OPERATOR, now: (deps.clock ?? (() => new Date()))() };
   const evidence = await observeStage(store, rollout, actor.now);
-  if (!evidence.canaryRuns.includes(run.runId) && !evidence.controlRuns.includes(run.runId)) return null;
+  if (!evidence.canaryRuns.includes(run.runId) && !evidence.controlRuns.includes(run.runId)) return (await ranInStage(store, rollout, run)) ? holdIfChangedOutside(store, rollout, actor, run, evidence) : null;
   const breaches = evidence.guardrails.filter((g) => g.status === 'breach');
   if (breaches.length > 0) {
     const reason = breachReason(rollout, breaches);
@@ -119,15 +119,26 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
     await deps.notifier?.notify(notification);
     return { rollout: paused, breach: notification };
   }
-  // A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out. Hold it, touching no flag.
-  const held = [...(await killedFlags(store, rollout)), ...(await overriddenFlags(store, rollout)).map((o) => o.description)];
-  if (held.length > 0) {
-    const reason = `held: ${held.join('; ')}`;
-    return { rollout: await rolloutLedger(store).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
-  }
+  const held = await holdIfChangedOutside(store, rollout, actor, run, evidence);
+  if (held) return held;
   const checked = await rolloutLedger(store).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
   if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
   return { rollout: checked, breach: null };
+}
+
+/** A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out. Holds it, touching no flag. */
+async function holdIfChangedOutside(store: Store, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
+  const held = [...(await killedFlags(store, rollout)), ...(await overriddenFlags(store, rollout)).map((o) => o.description)];
+  if (held.length === 0) return null;
+  const reason = `held: ${held.join('; ')}`;
+  return { rollout: await rolloutLedger(store).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
+}
+
+/** A run the stage's evidence leaves out (it ran on other flags) that still started in the stage's window. */
+async function ranInStage(store: Store, rollout: RolloutView, run: Pick<RunSummary, 'runId'>): Promise<boolean> {
+  const stored = await store.getRun(run.runId);
+  const watched = stageOf(rollout) !== 'canary' || stored?.task === rollout.canaryTask;
+  return stored !== null && watched && stored.startedAt >= rollout.stageStartedAt;
 }
 
 /** "Clean" only when every guardrail passed: one without data or with an open interval is said by name. */

@@ -12,6 +12,16 @@ function finished(run: ReportedRun): boolean {
 }
 
 /**
+ * A run read its flags before it was given a start time: a run that read them just before a stage
+ * applied its changes, then took its snapshot and started inside the stage's window, ran on the
+ * old values. It says nothing about the changes, so only runs that stored every changed flag at
+ * its new value count for them.
+ */
+function ranOnTheChanges(run: ReportedRun, rollout: RolloutView): boolean {
+  return rollout.flagChanges.every(({ flag, value }) => run.flags?.[flag] === value);
+}
+
+/**
  * Canary and control of the rollout's current stage. In the canary stage both come from the same
  * window, from the moment the stage began: the canary task's runs against the other scheduled
  * tasks' runs (never manual, seeded or earlier runs). In the other stages every run is on the same
@@ -20,14 +30,20 @@ function finished(run: ReportedRun): boolean {
 async function stageRuns(store: Store, rollout: RolloutView): Promise<{ canary: ReportedRun[]; control: ReportedRun[] }> {
   const stage = rollout.stages[rollout.stageIndex]!.stage;
   const inWindow = (await store.reports.runs({ since: rollout.stageStartedAt })).filter(finished);
+  if (stage === 'deployed') return { canary: inWindow, control: await baseline(store, rollout) };
   if (stage === 'canary') {
     return {
-      canary: inWindow.filter((run) => run.task === rollout.canaryTask),
+      canary: inWindow.filter((run) => run.task === rollout.canaryTask && ranOnTheChanges(run, rollout)),
       control: inWindow.filter((run) => run.task !== null && run.task !== undefined && run.task !== rollout.canaryTask),
     };
   }
+  return { canary: inWindow.filter((run) => ranOnTheChanges(run, rollout)), control: await baseline(store, rollout) };
+}
+
+/** The flags-off baseline: scheduled tasks' runs from before the rollout. */
+async function baseline(store: Store, rollout: RolloutView): Promise<ReportedRun[]> {
   const before = (await store.reports.runs({ until: rollout.startedAt })).filter((run) => finished(run) && run.task !== null && run.task !== undefined);
-  return { canary: inWindow, control: before.slice(-BASELINE_RUNS) };
+  return before.slice(-BASELINE_RUNS);
 }
 
 async function withQuarantineRows(store: Store, runs: ReportedRun[]): Promise<ObservedRun[]> {

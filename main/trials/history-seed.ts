@@ -18,6 +18,8 @@ export interface SeedOptions {
   /** The first seeded day (UTC midnight); runs start at 14:00 UTC, a Washington morning. */
   firstDay: Date;
   seed?: number;
+  /** Who the seeding runs' writer lock names to a writer it refuses (the trial's operator). */
+  operator?: string;
 }
 
 /** Weekday volumes with quiet weekends and a little noise: what a validator should call normal. */
@@ -43,7 +45,7 @@ export async function seedSyntheticHistory(store: Store, options: SeedOptions): 
     if (lookback > 0) Object.assign(spec, { revision: index, changed: Math.min(lookback, 2 + (index % 3)) });
     const clock = new TrialClock(startMs, SEEDED_MS_PER_RECORD);
     const source = meteredSource(await openSource(formatSyntheticSpec(spec)), clock, SEEDED_EVENT_ID_SHIFT);
-    runs.push(await runUpdate({ store, source, batchSize: 50, task: null, clock: clock.now, judge: historicalJudge, sleep: async () => {} }));
+    runs.push(await runUpdate({ store, source, batchSize: 50, task: null, operator: options.operator, clock: clock.now, lockClock: () => new Date(), judge: historicalJudge, sleep: async () => {} }));
     offset += fresh;
   }
   return runs;

@@ -100,16 +100,17 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
   report('copying', 0);
   checkStagingTarget(request.source, request.staging);
-  const lock = await lockStaging(request.staging, request.operator ?? currentOperator());
+  const operator = request.operator ?? currentOperator();
+  const lock = await lockStaging(request.staging, operator);
   try {
-    return await trialSession(request, open, planned, report);
+    return await trialSession({ ...request, operator }, open, planned, report);
   } finally {
     await lock.release();
   }
 }
 
 async function trialSession(
-  request: TrialRequest,
+  request: TrialRequest & { operator: string },
   open: (location: string) => Promise<Store>,
   planned: PlannedTrial[],
   report: (phase: TrialProgress['phase'], done: number, latest?: TrialResult | null) => void,
@@ -121,14 +122,14 @@ async function trialSession(
     let seededRuns = 0;
     if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
       report('seeding', 0);
-      seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store) })).length;
+      seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator })).length;
       history = await validationHistory(store);
     }
     const historyNote =
       history.length < MIN_HISTORY_RUNS
         ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
         : null;
-    const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8));
+    const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator);
     const session = `${new Date().toISOString()}#${runner.tag}`;
     const trials: TrialResult[] = [];
     report('trials', 0);
@@ -173,6 +174,8 @@ class TrialRunner {
     private readonly store: Store,
     private nextDay: Date,
     readonly tag: string,
+    /** Who started the trials: each trial run's writer lock on staging names them to a writer it refuses. */
+    private readonly operator: string,
   ) {}
 
   /**
@@ -264,7 +267,7 @@ class TrialRunner {
       label: trial.label,
     });
     this.offset += newRecords;
-    const summary = await runUpdate({ store: this.store, source, batchSize: 50, task: null, flags: { trial: trial.label }, clock: clock.now, judge: historicalJudge, sleep: async () => {} });
+    const summary = await runUpdate({ store: this.store, source, batchSize: 50, task: null, operator: this.operator, flags: { trial: trial.label }, clock: clock.now, lockClock: () => new Date(), judge: historicalJudge, sleep: async () => {} });
     return { summary, corrupt: composition.corruption?.count ?? 0, typicalFetched: typical.fetched };
   }
 

@@ -69,6 +69,25 @@ describe('operator identity in browser mode', () => {
     expect(blank.result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
   });
 
+  it('refuses to stop a run from a session that has not named itself, and the run goes on until a named one stops it', async () => {
+    const bearer = { Authorization: `Bearer ${server.apiToken}` };
+    const firstBatch = new Promise<void>((resolve) => {
+      const stop = engine.subscribe((event) => event.type === 'batch-finished' && (stop(), resolve()));
+    });
+    const finished = new Promise<{ status: string; error?: string | null }>((resolve) => {
+      const stop = engine.subscribe((event) => event.type === 'run-finished' && (stop(), resolve(event.summary)));
+    });
+    const { runId } = await data<{ runId: number }>(server, 'runs.start', { source: 'synthetic:seed=5,count=20000', batchSize: 10 }, bearer);
+    await firstBatch;
+    const refused = await callApi(server, 'runs.cancel', { runId, operator: 'mallory' }, await signIn(server));
+    expect(refused.status).toBe(400);
+    expect(refused.result).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringMatching(/not named its operator/) } });
+    expect(engine.active().map((run) => run.runId)).toEqual([runId]);
+
+    expect(await data(server, 'runs.cancel', { runId }, await namedSession('Ada'))).toEqual({ cancelled: true });
+    expect(await finished).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^stopped by Ada from the console /) });
+  }, 60_000);
+
   it('names API clients after the user who started the server, and they cannot rename themselves', async () => {
     const bearer = { Authorization: `Bearer ${server.apiToken}` };
     expect(await data(server, 'session.get', {}, bearer)).toEqual({ operator: 'serve-owner', identity: 'api-token', canName: false });

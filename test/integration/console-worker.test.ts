@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWorkerEngineHost } from '../../main/api/index.js';
+import { createInProcessEngineHost, createWorkerEngineHost, type EngineHost } from '../../main/api/index.js';
 import type { RunEvent } from '../../shared/run.js';
 
 // The worker runs compiled JavaScript, as in the app; `npm test` builds dist/ first.
@@ -40,5 +40,25 @@ describe.skipIf(!fs.existsSync(workerScript))('the worker engine host (Electron 
     } finally {
       await host.close();
     }
+  });
+
+  /**
+   * `gatehouse serve` keeps answering while its engine stops the last run after its batch: a run
+   * started in that moment would outlive the close, left `running` in a closed database.
+   */
+  it.each([
+    ['worker', (location: string) => createWorkerEngineHost({ location, workerScript })],
+    ['in-process', (location: string) => createInProcessEngineHost({ location })],
+  ] as const)('a closing %s host refuses to start a run or an operation, and stops the run it has', async (kind, create) => {
+    const host: EngineHost = create(path.join(folder, `closing-${kind}.db`));
+    const firstBatch = new Promise<void>((resolve) => host.subscribe((event) => event.type === 'batch-finished' && resolve()));
+    const finished = new Promise<RunEvent>((resolve) => host.subscribe((event) => event.type === 'run-finished' && resolve(event)));
+    await host.start({ source: 'synthetic:seed=6,count=200000', batchSize: 50, mode: 'batch', task: null });
+    await firstBatch;
+    const closed = host.close('as the test closed its host');
+    await expect(host.start({ source: 'synthetic:seed=7,count=10', task: null })).rejects.toMatchObject({ code: 'CONFLICT', message: 'the console is shutting down: the run was not started' });
+    await expect(host.perform({ kind: 'snapshot', operator: 'tester' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await closed;
+    expect(await finished).toMatchObject({ summary: { status: 'interrupted', error: expect.stringContaining('as the test closed its host') } });
   });
 });

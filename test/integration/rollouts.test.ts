@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
-import { abortRollout, decideRollout, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
+import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -71,7 +71,7 @@ async function seedTasks(h: Harness): Promise<void> {
   for (const name of [CANARY, ...CONTROLS]) await h.run(name);
 }
 
-async function start(h: Harness, input: Partial<RolloutStartInput> = {}) {
+async function start(h: Harness, input: Partial<RolloutStartInput> = {}, now = h.time.clock()) {
   const parsed = rolloutStartInputSchema.parse({
     name: 'batch processing',
     flagChanges: [{ flag: FLAG, value: true }],
@@ -84,7 +84,7 @@ async function start(h: Harness, input: Partial<RolloutStartInput> = {}) {
     reason: 'Phase 2.3 canary',
     ...input,
   });
-  return startRollout(h.store, parsed, { operator: 'ops-alice', now: h.time.clock() });
+  return startRollout(h.store, parsed, { operator: 'ops-alice', now });
 }
 
 async function flagFor(store: Store, task: string | null) {
@@ -135,6 +135,26 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await h.run(CANARY);
       expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger.at(-1)!.kind).toBe('breach');
       expect(await flagFor(h.store, CANARY)).toBe(false);
+    });
+  });
+
+  it('judges the canary only by runs on its flags: a run that read the old flags just before the stage began, and started inside it, neither breaches nor counts', async () => {
+    await withHarness(async (h) => {
+      h.time.at('2026-06-01T00:10:00Z');
+      // The canary's run read its flags (the old ones), then its row was created a moment after the
+      // stage began (as after a long before-run snapshot); its guard check comes once it ends.
+      const stageBegan = new Date(h.time.clock().getTime() - 1);
+      const raced = await h.run(CANARY, { bad: 12 });
+      const rollout = await start(h, {}, stageBegan);
+      expect(await guardAfterRun(h.store, { runId: raced })).toBeNull();
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.state).toBe('active');
+      expect(detail.latest?.canaryRuns).toEqual([]);
+      expect(await flagFor(h.store, CANARY)).toBe(true);
+
+      for (const name of CONTROLS) await h.run(name);
+      const surge = await h.run(CANARY, { bad: 12 });
+      await expectPausedAndReverted(h, rollout.id, surge, 'quarantine-rate');
     });
   });
 

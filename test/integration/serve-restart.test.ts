@@ -4,10 +4,10 @@ import { undoJournal, type WriterAttempt } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { isPostgresUrl, type Store } from '../../main/store/index.js';
 import type { ActiveRun } from '../../shared/api.js';
-import type { RunSummary } from '../../shared/run.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { callApi } from '../helpers/console-http.js';
+import { callApi, openEventStream, signIn } from '../helpers/console-http.js';
 import { sessionsGone } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 import type { RunningServer } from '../../main/api/index.js';
@@ -27,16 +27,16 @@ const started: Serve[] = [];
 /** Starts `gatehouse serve` and resolves once it prints its sign-in link (it is listening then). */
 async function serve(db: string, env: Record<string, string> = {}): Promise<Serve> {
   const process = startCli(['serve', '--db', db, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, ...env });
-  const port = await new Promise<number>((resolve, reject) => {
+  const url = await new Promise<URL>((resolve, reject) => {
     let printed = '';
     process.child.stdout.on('data', (chunk: Buffer) => {
       printed += chunk.toString('utf8');
-      const found = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(printed);
-      if (found) resolve(Number(found[1]));
+      const found = /http:\/\/127\.0\.0\.1:\d+\/\S*\n/.exec(printed);
+      if (found) resolve(new URL(found[0].trim()));
     });
     void process.done.then((result) => reject(new Error(`serve exited (${result.code}): ${result.stderr}`)));
   });
-  const running = { ...process, server: { port } as RunningServer };
+  const running = { ...process, server: { port: Number(url.port), url: url.toString() } as RunningServer };
   started.push(running);
   return running;
 }
@@ -85,6 +85,34 @@ describe.each(testBackends())('gatehouse serve restarted after kill -9 mid-updat
     expect(detail).toMatchObject({ status: 'interrupted', resumable: true });
     expect(detail.rollbackRefusals.map((refusal) => refusal.message).join('\n')).not.toContain('still running');
     expect(await api(second, 'runs.active', {})).toEqual([]);
+  });
+});
+
+/**
+ * `gatehouse serve` stopped with SIGTERM while a run goes on: it closed the consoles' event streams
+ * and stopped notifying before it stopped the run, so the run's end (interrupted, and by what) never
+ * reached a console still connected, nor the notification log.
+ */
+describe.each(testBackends())('gatehouse serve shut down mid-update, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('pushes the stopped run\'s end to the consoles still connected, and notifies it, before it closes', async () => {
+    const db = await backend.freshLocation();
+    const served = await serve(db);
+    const cookie = await signIn(served.server, served.server.url);
+    const stream = openEventStream(served.server, cookie);
+    await stream.ready;
+    const runEvents = () => stream.frames.filter((frame) => frame.name === 'run').map((frame) => frame.data as RunEvent);
+    const { runId } = await api<{ runId: number }>(served, 'runs.start', { source: 'synthetic:seed=8,count=200000', batchSize: 50 });
+    await expect.poll(() => runEvents().some((event) => event.type === 'batch-finished' && event.runId === runId), { timeout: 60_000 }).toBe(true);
+
+    served.child.kill('SIGTERM');
+    const ended = await served.done;
+    expect(ended.code, ended.stderr).toBe(0);
+    const reason = `stopped as gatehouse serve (pid ${served.child.pid}) shut down on SIGTERM after the last committed batch — resume with --resume ${runId}`;
+    expect(runEvents().find((event) => event.type === 'run-finished')).toMatchObject({ runId, summary: { status: 'interrupted', error: reason } });
+    expect(stream.closed).toBe(true);
+    expect(ended.stderr).toContain(reason);
   });
 });
 

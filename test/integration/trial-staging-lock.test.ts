@@ -4,11 +4,13 @@ import os from 'node:os';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listRestores } from '../../main/backup/index.js';
-import { isPostgresUrl, stagingCopyTarget } from '../../main/store/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { isPostgresUrl, stagingCopyTarget, type Store } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 import { connectToPostgres, sessionsGone } from '../helpers/postgres.js';
+import { arraySource } from '../helpers/records.js';
 
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
@@ -99,6 +101,39 @@ describe.each(backends)('trial sessions sharing a staging target ($name)', (back
     const next = await runTrials({ source, staging, injections: [], controls: 1 });
     expect(next).toMatchObject({ keptTrials: 6, ledger: { trials: 7 } });
   }, 120_000);
+});
+
+describe.each(backends)('a writer that meets a trial on staging ($name)', (backend) => {
+  it('is refused, told whose trial run holds staging — not an anonymous update, nor a lock so old it is taken over', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    let refusal: Promise<unknown> | null = null;
+    // Once the trial's run holds staging's writer lock (its first heartbeat with a run id), another writer tries staging.
+    const open = async (location: string) => {
+      const store = await backend.open(location);
+      if (location !== staging) return store;
+      const heartbeat = store.heartbeat.bind(store);
+      store.heartbeat = async (now, runId) => {
+        await heartbeat(now, runId);
+        if (runId !== undefined && runId !== null) refusal ??= withOtherStore(staging, (other) => runUpdate({ store: other, source: arraySource([]) })).catch((error: unknown) => error);
+        // The trial's run waits for the answer, so the other writer meets it holding the lock.
+        await refusal;
+      };
+      return store;
+    };
+    await runTrials({ source, staging, injections: [], controls: 1, operator: 'Ada', open });
+    expect(refusal).not.toBeNull();
+    expect(await refusal).toMatchObject({ code: 'LOCK_HELD', message: expect.stringMatching(/^an update \(run \d+\) started by Ada at /) });
+  }, 120_000);
+
+  async function withOtherStore<T>(location: string, work: (store: Store) => Promise<T>): Promise<T> {
+    const store = await backend.open(location);
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  }
 });
 
 describe.each(backends)('a trial killed part-way ($name)', (backend) => {

@@ -3,6 +3,7 @@ import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../renderer/src/client/index.js';
 import { useLiveRuns } from '../../../renderer/src/stores/live.js';
+import { useOperator } from '../../../renderer/src/stores/operator.js';
 import RunDetail from '../../../renderer/src/views/RunDetail.vue';
 import type { ApiOutput } from '../../../shared/api.js';
 import { batch } from './fixtures.js';
@@ -118,6 +119,34 @@ describe('stopping a running run from its page', () => {
   it('says so when this console\'s engine does not run it, rather than doing nothing', async () => {
     const progress = await mountRunning(() => ({ cancelled: false }));
     expect(progress.get('[data-testid="stop-note"]').text()).toBe('Run 7 is not running in this console\'s engine (it may have just finished, or another process runs it): stop it where it was started.');
+  });
+
+  it('asks an unnamed browser session for its name before stopping, and stops nothing when the prompt is dismissed', async () => {
+    const client = fakeClient({
+      'runs.get': () => detail({ status: 'running', finishedAt: null }),
+      'rollback.events': () => [],
+      'quarantine.list': () => [],
+      'runs.cancel': () => ({ cancelled: true }),
+      'session.name': ({ name }) => ({ operator: name, identity: 'session', canName: false }),
+    });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } }, { operator: null, identity: 'session', canName: true });
+    useLiveRuns().apply({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 100 });
+    await flushPromises();
+    await wrapper.get('[data-testid="live-progress"] button').trigger('click');
+    await flushPromises();
+    const operator = useOperator();
+    expect(operator.asking).toBe(true);
+    expect(client.callsOf('runs.cancel')).toEqual([]);
+    operator.dismiss();
+    await flushPromises();
+    expect(client.callsOf('runs.cancel')).toEqual([]);
+
+    await wrapper.get('[data-testid="live-progress"] button').trigger('click');
+    await flushPromises();
+    expect(operator.asking).toBe(true);
+    await operator.nameSession(client, 'Grace');
+    await flushPromises();
+    expect(client.callsOf('runs.cancel')).toEqual([{ runId: 7 }]);
   });
 
   it('shows a refused stop as an error', async () => {
