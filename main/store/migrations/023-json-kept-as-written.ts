@@ -21,8 +21,8 @@ const KEPT_AS_WRITTEN: Record<string, string[]> = {
   restore_events: ['repointed_tasks_json', 'removed_run_ids_json'],
 };
 
-export const migration025: Migration = {
-  version: 25,
+export const migration023: Migration = {
+  version: 23,
   name: 'json kept as written',
   sql: (d) =>
     d.name !== 'postgres'
