@@ -34,7 +34,7 @@ export interface Dialect {
   long: string;
   /** An operational timestamp, written and read as ISO 8601. */
   time: string;
-  /** jsonb on PostgreSQL, as migrations 1–22 created it; 25 turns the columns read back to people into json, which keeps their key order. */
+  /** jsonb on PostgreSQL, as migrations 1–22 created it; 23 turns the columns read back to people into json, which keeps their key order. */
   json: string;
   bool: string;
   real: string;
