@@ -1,8 +1,11 @@
 import os from 'node:os';
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
+import { logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
 import { beginAttempt, endAttempt, settleUnfinishedAttempts } from './attempts.js';
+
+const log = logger('backup');
 
 /** What a writer other than an update does under the lock: `action` for its own refusal, `operation` (and `operator`) for others'. */
 export interface WriterPurpose {
@@ -39,8 +42,10 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
     stopHeartbeat();
     // The operation's own outcome stands, as an update's does: a failed release must not replace
     // its error (or turn a committed rollback into a reported failure). A lock row it leaves is
-    // taken over once its heartbeat is stale.
-    await store.releaseWriterLock().catch(() => undefined);
+    // taken over once its heartbeat is stale — said in the log, so a lock that lingers has a cause.
+    await store.releaseWriterLock().catch((error: unknown) => {
+      log.warn(`the writer lock on ${store.location} was not released after ${operation}: ${toErrorPayload(error).message}; another writer takes it over once its heartbeat is stale`, { db: store.location });
+    });
   }
 }
 
