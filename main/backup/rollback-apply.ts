@@ -129,8 +129,11 @@ async function findConflicts(tx: UndoTx, target: UndoTarget & { task: string | n
     const hashes = await tx.currentHashes(page.map((entry) => entry.key));
     const changedOtherwise = page.filter((entry) => !later.has(entry.id) && hashes.get(entry.key) !== entry.afterHash);
     const undone = await tx.undoneSinceWritten(changedOtherwise);
+    const inConflict = page.filter((entry) => later.has(entry.id) || hashes.get(entry.key) !== entry.afterHash);
+    const undoneImages = await tx.beforeImagesUndone(inConflict);
     for (const entry of page) {
-      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, { targetTask: target.task, undoneBy: undone.get(entry.id) ?? null });
+      const context = { targetTask: target.task, undoneBy: undone.get(entry.id) ?? null, bringsBack: undoneImages.get(entry.id) ?? null };
+      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, context);
       if (conflict) conflicts.set(entry.id, conflict);
       onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
     }

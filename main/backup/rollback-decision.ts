@@ -5,16 +5,21 @@
 import { CONFLICT_POLICIES, describeConflictSources, type ConflictPolicy, type ConflictSummary, type PolicyOutcome, type RollbackConflict, type RollbackRefusalView as RollbackRefusal } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
-import { undoJournal, type JournalEntry, type UndoneSince, type UndoTarget } from './undo-journal.js';
+import { undoJournal, type JournalEntry, type UndoneSince, type UndoneVersion, type UndoTarget } from './undo-journal.js';
 
 export function describeTarget(target: UndoTarget): string {
   return target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
 }
 
-/** What else is known of a conflict: the target run's task, and a forced rollback of an earlier run that put the hearing back past this write. */
+/**
+ * What else is known of a conflict: the target run's task, a forced rollback of an earlier run that
+ * put the hearing back past this write, and whether the version this write replaced is one a
+ * rollback has undone since (forcing it brings that version back).
+ */
 export interface ConflictContext {
   targetTask: string | null;
   undoneBy: UndoneSince | null;
+  bringsBack: UndoneVersion | null;
 }
 
 /**
@@ -37,7 +42,11 @@ export function conflictOf(entry: JournalEntry, later: { runId: number; task: st
     : currentHash === null
       ? `hearing ${entry.key} no longer exists${byRollback ? `: deleted${byRollback}` : ''}`
       : `hearing ${entry.key} changed since this write (${byRollback ? `put back${byRollback}` : 'content hash differs'})`;
-  return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message };
+  const { bringsBack } = context;
+  // Forcing it puts back the before-image, which is that rolled-back run's version: said, not done quietly.
+  const undidIt = bringsBack?.rollbackEventId === undoneBy?.rollbackEventId ? 'that rollback' : `rollback ${bringsBack?.rollbackEventId}`;
+  const revived = bringsBack ? `; forcing it brings back the version run ${bringsBack.runId} wrote, which ${undidIt} undid` : '';
+  return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, bringsBack, message: `${message}${revived}` };
 }
 
 interface RunState {
@@ -132,13 +141,15 @@ export function summarizeConflicts(conflicts: Iterable<RollbackConflict>): Confl
   const byRun = new Map<number, number>();
   let hearings = 0;
   let changedOtherwise = 0;
+  let bringBackUndone = 0;
   for (const conflict of conflicts) {
     hearings += 1;
     if (conflict.laterRuns.length === 0) changedOtherwise += 1;
+    if (conflict.bringsBack) bringBackUndone += 1;
     for (const runId of conflict.laterRuns) byRun.set(runId, (byRun.get(runId) ?? 0) + 1);
   }
   const laterRuns = [...byRun].sort(([a], [b]) => a - b).map(([runId, count]) => ({ runId, hearings: count }));
-  return { hearings, laterRuns, changedOtherwise };
+  return { hearings, laterRuns, changedOtherwise, bringBackUndone };
 }
 
 /** refuse, skip and force side by side, each in words. */
@@ -154,9 +165,14 @@ function describePolicy(policy: ConflictPolicy, decision: Decision, summary: Con
   if (decision.nothingToDo) return `${policy}: nothing to do — what is left was skipped before and is still in conflict`;
   if (decision.refused) return `${policy}: refused, nothing changes — ${changed}`;
   const undone = `undoes ${decision.undone} hearing(s)`;
-  if (decision.forced > 0) return `${policy}: ${undone}, discarding the later changes to the ${changed}`;
+  if (decision.forced > 0) return `${policy}: ${undone}, discarding the later changes to the ${changed}${bringingBack(summary)}`;
   if (decision.skipped > 0) return `${policy}: ${decision.undone === 0 ? 'undoes nothing' : undone}, leaving the ${changed} as they are now`;
   return `${policy}: ${undone}; no conflicts`;
+}
+
+/** What force does beyond discarding: a version a rollback undid comes back (conflictOf names the runs). */
+function bringingBack(summary: ConflictSummary): string {
+  return summary.bringBackUndone > 0 ? `, and bringing back for ${summary.bringBackUndone} of them the version of a run that has been rolled back since (see each conflict)` : '';
 }
 
 const CONFLICTS_IN_MESSAGE = 5;
