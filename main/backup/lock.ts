@@ -2,7 +2,7 @@ import os from 'node:os';
 import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import { logger } from '../logging/index.js';
-import type { Store } from '../store/index.js';
+import { runningTrialOn, type Store } from '../store/index.js';
 import { beginAttempt, endAttempt, settleUnfinishedAttempts } from './attempts.js';
 
 const log = logger('backup');
@@ -35,6 +35,7 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   // A rollback of a large run or a restore of a large database holds the lock for minutes: keep it visibly alive.
   const stopHeartbeat = keepLockFresh(store, clock, () => null);
   try {
+    if (purpose.audited) await refuseDuringTrial(store, action);
     await store.markOrphanedRunsInterrupted({ now: clock() });
     await settleUnfinishedAttempts(store, clock());
     return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work();
@@ -47,6 +48,21 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
       log.warn(`the writer lock on ${store.location} was not released after ${operation}: ${toErrorPayload(error).message}; another writer takes it over once its heartbeat is stale`, { db: store.location });
     });
   }
+}
+
+/**
+ * A trial holds its staging database from its copy to its last ledger row, but the writer lock only
+ * while one of its updates runs: a restore or rollback between two of them would be copied over by
+ * the next trial, or change the history the next one is judged against. Asked under the writer lock,
+ * so no update of the trial can be running meanwhile.
+ */
+async function refuseDuringTrial(store: Store, action: string): Promise<void> {
+  const trial = await runningTrialOn(store);
+  if (!trial) return;
+  const by = trial.operator ? ` started by ${trial.operator}` : '';
+  throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${store.location} is the staging database of a trial${by} that is still running (${trial.where ? `${trial.where}, ` : ''}since ${trial.since}); nothing was changed`, {
+    hint: 'wait for the trial to finish, then try again',
+  });
 }
 
 /** `work` between its attempt's start and end rows; a failure to close the row leaves it for the next writer to settle. */
