@@ -29,7 +29,9 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname(), operation, operator: operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location, lock.afterBusyWait)}`, {
-      hint: lock.holder.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
+      hint: lock.holder.runId
+        ? { cli: 'wait for the run to finish or stop it (SIGINT) first', console: 'wait for the run to finish, or stop it from its run page (Stop after this batch) first' }
+        : 'wait for it to finish, then try again',
     });
   }
   // A rollback of a large run or a restore of a large database holds the lock for minutes: keep it visibly alive.

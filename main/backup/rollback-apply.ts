@@ -99,11 +99,16 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
 /** A run a restore took away is said to be so, with the restore, not as an id that never was. */
 async function runNotFound(tx: UndoTx, runId: number): Promise<GatehouseError> {
   const restore = await tx.restoreThatRemoved(runId);
-  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: 'see gatehouse runs list' });
+  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: { cli: 'see gatehouse runs list', console: 'see the Runs page' } });
   return new GatehouseError(
     'NOT_FOUND',
     `run ${runId} no longer exists: a restore took the database back to before it (${restore.certain ? `restore ${restore.id}` : 'the latest'}: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
-    { hint: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore' },
+    {
+      hint: {
+        cli: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore',
+        console: 'see the restores on the Backups page; the run\'s rollback events outlive the restore',
+      },
+    },
   );
 }
 

@@ -3,7 +3,7 @@
  * conflicts with later writes.
  */
 import { CONFLICT_POLICIES, describeConflictSources, type ConflictPolicy, type ConflictSummary, type PolicyOutcome, type RollbackConflict, type RollbackRefusalView as RollbackRefusal } from '../../shared/api-operations.js';
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, hintFor, type Surface, type SurfaceHint } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import { undoJournal, type JournalEntry, type UndoneSince, type UndoneVersion, type UndoTarget } from './undo-journal.js';
 
@@ -55,7 +55,11 @@ interface RunState {
 }
 
 /** `refused`: the rollback throws CONFLICT; otherwise it finds nothing to do and says so. */
-type Refusal = Omit<RollbackRefusal, 'batchSeq'> & { refused: boolean };
+interface Refusal {
+  refused: boolean;
+  message: string;
+  hint: string | SurfaceHint;
+}
 
 /**
  * Why rolling back the target would be refused or find nothing to do, from what is known before any
@@ -73,7 +77,10 @@ export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable:
     return {
       refused: true,
       message: `refusing to roll back ${what}: the run is ${run.status} and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
-      hint: `finish the run first (gatehouse update --resume ${target.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${target.runId} without --batch), which ends it`,
+      hint: {
+        cli: `finish the run first (gatehouse update --resume ${target.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${target.runId} without --batch), which ends it`,
+        console: `finish the run first (resume it with the command on run ${target.runId}'s page), then roll back the batch; or roll back the whole run, which ends it`,
+      },
     };
   }
   if (facts.pending) return null;
@@ -91,6 +98,7 @@ export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable:
 export async function withRollbackRefusals<T extends { runId: number; status: string; resumable: boolean; batchList: RunState['batches'] }>(
   store: Store,
   run: T,
+  surface: Surface,
 ): Promise<T & { rollbackRefusals: RollbackRefusal[] }> {
   // A running run is refused whatever its journal holds, so the journal is not read while it grows.
   const pendingBatches = run.status === 'running' ? new Set<number>() : await undoJournal(store).batchesWithPendingWrites(run.runId);
@@ -99,7 +107,7 @@ export async function withRollbackRefusals<T extends { runId: number; status: st
   const rollbackRefusals = targets.flatMap((batchSeq) => {
     const pending = batchSeq === null ? pendingBatches.size > 0 : pendingBatches.has(batchSeq);
     const refusal = refusalOf({ runId: run.runId, batchSeq }, state, { resumable: run.resumable, pending });
-    return refusal ? [{ batchSeq, message: refusal.message, hint: refusal.hint }] : [];
+    return refusal ? [{ batchSeq, message: refusal.message, hint: hintFor(refusal.hint, surface) }] : [];
   });
   return { ...run, rollbackRefusals };
 }
@@ -181,8 +189,8 @@ export function conflictError(what: string, conflicts: RollbackConflict[], polic
   const shown = conflicts.slice(0, CONFLICTS_IN_MESSAGE).map((c) => c.message).join('; ');
   const more = conflicts.length > CONFLICTS_IN_MESSAGE ? ` and ${conflicts.length - CONFLICTS_IN_MESSAGE} more` : '';
   const by = describeConflictSources(summarizeConflicts(conflicts));
-  const choices = policies.filter((outcome) => outcome.policy !== 'refuse').map((outcome) => `--on-conflict ${outcome.message}`).join('; ');
+  const choices = (prefix: string) => policies.filter((outcome) => outcome.policy !== 'refuse').map((outcome) => `${prefix}${outcome.message}`).join('; ');
   return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${conflicts.length} hearing(s) changed since: ${shown}${more} (by ${by}); nothing was changed`, {
-    hint: `see them with --dry-run; ${choices}`,
+    hint: { cli: `see them with --dry-run; ${choices('--on-conflict ')}`, console: `see them in the rollback's preview, and choose what to do with them there: ${choices('')}` },
   });
 }

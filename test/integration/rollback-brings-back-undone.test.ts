@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
+import { toErrorPayload } from '../../shared/errors.js';
 import { testBackends } from '../helpers/backends.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
 
@@ -25,6 +26,12 @@ describe.each(testBackends())('forcing a write whose earlier version a rollback 
       await runUpdate({ store, source: arraySource([titled(700001, 'as run 2 wrote it'), titled(700002, 'as run 2 wrote it')]) });
       await runUpdate({ store, source: arraySource([titled(700001, 'as run 3 wrote it'), titled(700002, 'as run 3 wrote it')]) });
       await runUpdate({ store, source: arraySource([titled(700001, 'as run 4 wrote it')]) });
+
+      // Refused first: the hint words the next step for the command line, and for the console (the API).
+      const refused = await rollback(store, { runId: 3, reason: 'bad feed', operator: 'sam' }).then(() => null, (error: unknown) => error);
+      expect(toErrorPayload(refused, 'cli')).toMatchObject({ code: 'CONFLICT', hint: expect.stringMatching(/^see them with --dry-run; --on-conflict skip: .+; --on-conflict force: /) });
+      expect(toErrorPayload(refused, 'console')).toMatchObject({ code: 'CONFLICT', hint: expect.stringMatching(/^see them in the rollback's preview, and choose what to do with them there: skip: .+; force: /) });
+      expect(toErrorPayload(refused, 'console').hint).not.toContain('--');
 
       const skipped = await rollback(store, { runId: 3, onConflict: 'skip', reason: 'bad feed', operator: 'sam' });
       expect(skipped.conflicts.map((c) => [c.eventId, c.bringsBack])).toEqual([['700001', null]]);
