@@ -291,8 +291,6 @@ export const writerAttemptSchema = z.object({
   endedAt: z.string().nullable(),
   outcome: z.enum(WRITER_ATTEMPT_OUTCOMES).nullable(),
   detail: z.string().nullable(),
-  /** A trial session's staging target (a SQLite path or a PostgreSQL schema); null for a rollback or restore. */
-  trialStaging: z.string().nullable(),
 });
 export type WriterAttemptView = z.infer<typeof writerAttemptSchema>;
 export const writerAttemptsInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });

@@ -3,7 +3,7 @@ import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import { logger } from '../logging/index.js';
 import { runningTrialOn, type Store } from '../store/index.js';
-import { asAttempt, settleUnfinishedAttempts } from './attempts.js';
+import { beginAttempt, endAttempt, settleUnfinishedAttempts } from './attempts.js';
 
 const log = logger('backup');
 
@@ -40,7 +40,7 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
     if (purpose.audited) await refuseDuringTrial(store, action);
     await store.markOrphanedRunsInterrupted({ now: clock() });
     await settleUnfinishedAttempts(store, clock());
-    return purpose.audited ? await asAttempt(store, { operation: purpose.operation, operator: purpose.operator ?? null }, clock, work) : await work();
+    return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work();
   } finally {
     stopHeartbeat();
     // The operation's own outcome stands, as an update's does: a failed release must not replace
@@ -65,6 +65,20 @@ async function refuseDuringTrial(store: Store, action: string): Promise<void> {
   throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${store.location} is the staging database of a trial${by} that is still running (${trial.where ? `${trial.where}, ` : ''}since ${trial.since}); nothing was changed`, {
     hint: 'wait for the trial to finish, then try again',
   });
+}
+
+/** `work` between its attempt's start and end rows; a failure to close the row leaves it for the next writer to settle. */
+async function asAttempt<T>(store: Store, clock: () => Date, purpose: WriterPurpose, work: () => Promise<T>): Promise<T> {
+  const attempt = await beginAttempt(store, { operation: purpose.operation, operator: purpose.operator ?? null, at: clock() });
+  const end = (outcome: 'succeeded' | 'failed', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail }).catch(() => undefined);
+  try {
+    const result = await work();
+    await end('succeeded', null);
+    return result;
+  } catch (error) {
+    await end('failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
 }
 
 /**

@@ -151,7 +151,7 @@ export const TABLES = {
   writerAttempts: {
     role: 'kept',
     columns: {
-      id: 'serial', operation: 'text', operator: 'text?', pid: 'int', host: 'text', startedAt: 'time', endedAt: 'time?', outcome: 'text?', detail: 'text?', trialStaging: 'text?',
+      id: 'serial', operation: 'text', operator: 'text?', pid: 'int', host: 'text', startedAt: 'time', endedAt: 'time?', outcome: 'text?', detail: 'text?',
     },
   },
   /** Sensitivity settings per task, one row per saved version: the latest is in force (main/validation). */

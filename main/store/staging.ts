@@ -228,25 +228,18 @@ export interface RunningTrial {
 }
 
 /**
- * The trial session holding `staging` (a SQLite path, or a schema of the database `store` is in),
- * by default the database `store` has open. Between its updates a trial holds no writer lock, yet
- * a restore or rollback then would be overwritten by its next copy, or would change the staging
- * data its next trial is judged against: writers of support staff ask this first.
+ * The trial session running on the database `store` has open, when that database is a staging
+ * target one holds (lockStaging). Between its updates a trial holds no writer lock, yet a restore
+ * or rollback then would be overwritten by its next copy, or would change the staging data its
+ * next trial is judged against: writers of support staff ask this first.
  */
-export async function runningTrialOn(store: Pick<Store, 'backend' | 'location' | 'queries'>, staging?: string): Promise<RunningTrial | null> {
+export async function runningTrialOn(store: Pick<Store, 'backend' | 'location' | 'queries'>): Promise<RunningTrial | null> {
   if (store.backend === 'sqlite') {
-    const holder = readLockFile(`${path.resolve(staging ?? store.location)}.trial-lock`);
+    const holder = readLockFile(`${path.resolve(store.location)}.trial-lock`);
     return holder && isProcessAlive(holder.pid, holder.host) ? { operator: holder.operator ?? null, since: holder.since, where: `pid ${holder.pid} on ${holder.host}` } : null;
   }
-  // A literal, not a parameter: the query text is shared with a plain pg session's (trialLockHolder).
-  const schema = staging === undefined ? 'current_schema()' : `'${staging.replaceAll("'", "''")}'`;
-  const { rows } = await sql<TrialHolderRow>`${sql.raw(trialHolderQuery(schema))}`.execute(store.queries.db);
+  const { rows } = await sql<TrialHolderRow>`${sql.raw(trialHolderQuery('current_schema()'))}`.execute(store.queries.db);
   return rows[0] ? { ...trialHolderOf(rows[0]), where: null } : null;
-}
-
-/** How an attempt names the staging target a trial holds: the file's absolute path, or the schema (never a URL, which may carry a password). */
-export function stagingKeyOf(staging: string): string {
-  return isPostgresUrl(staging) ? parsePostgresTarget(staging).schema : path.resolve(staging);
 }
 
 async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]> {

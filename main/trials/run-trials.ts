@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/run.js';
-import { asAttempt, currentOperator, settleTrialAttempts } from '../backup/index.js';
-import { logger } from '../logging/index.js';
+import { currentOperator } from '../backup/index.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { HistoryEntry } from '../../shared/validation.js';
-import { checkStagingTarget, copyToStaging, lockStaging, stagingKeyOf } from '../store/index.js';
+import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
 import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, runReviews, validationHistory } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
@@ -21,7 +20,6 @@ const RUN_HOUR_UTC = 14;
 /** Trial records' eventIds are moved up by this: far from seeded, demo and real-feed eventIds. */
 const TRIAL_EVENT_ID_SHIFT = 90_000_000;
 const TRIAL_OPERATOR = 'gatehouse trial';
-const log = logger('trials');
 
 export interface TrialRequest {
   source: string;
@@ -102,45 +100,11 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
   report('copying', 0);
   checkStagingTarget(request.source, request.staging);
-  const operator = request.operator ?? currentOperator();
-  const lock = await lockStaging(request.staging, operator);
+  const lock = await lockStaging(request.staging, request.operator ?? currentOperator());
   try {
-    return await asSourceAttempt(request, { open, operator, trials: planned.length }, () => trialSession(request, open, planned, report));
+    return await trialSession(request, open, planned, report);
   } finally {
     await lock.release();
-  }
-}
-
-/**
- * The session as an attempt in the source's audit (backups attempts), where support staff look: a
- * trial killed with its process (kill -9 of `gatehouse serve`) otherwise left no trace there. With
- * the staging lock held, any attempt still open on this target was a trial that died. A source
- * that cannot take the row (a read-only file) does not stop the trial, which never writes it.
- */
-async function asSourceAttempt<T>(request: TrialRequest, session: { open: (location: string) => Promise<Store>; operator: string; trials: number }, work: () => Promise<T>): Promise<T> {
-  const trialStaging = stagingKeyOf(request.staging);
-  const source = await openSettled(session.open, request.source, trialStaging).catch((error: unknown) => {
-    log.warn(`trial on staging ${redactConnectionString(request.staging)} not recorded as an attempt in ${redactConnectionString(request.source)}: ${(error as Error).message}`);
-    return null;
-  });
-  if (!source) return work();
-  try {
-    const operation = `a trial session of ${session.trials} trial(s) on staging ${redactConnectionString(request.staging)}`;
-    return await asAttempt(source, { operation, operator: session.operator, trialStaging }, () => new Date(), work);
-  } finally {
-    await source.close();
-  }
-}
-
-/** The source, its earlier trials on this staging target that died settled as unfinished. */
-async function openSettled(open: (location: string) => Promise<Store>, location: string, trialStaging: string): Promise<Store> {
-  const store = await open(location);
-  try {
-    await settleTrialAttempts(store, trialStaging, new Date());
-    return store;
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw error;
   }
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshotOnRequest, listAttempts, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
+import { createSnapshotOnRequest, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { isPostgresUrl, stagingCopyTarget } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
@@ -173,51 +173,6 @@ describe.each(backends)('restoring or rolling back a staging database a trial is
 
       await trial.kill();
       await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to yesterday', operator: 'sam' })).resolves.toMatchObject({ event: { operator: 'sam' } });
-    } finally {
-      await store.close();
-    }
-  }, 120_000);
-});
-
-/**
- * A rollback or restore leaves an attempt row in the database's audit, settled `unfinished` when its
- * process dies; a trial killed with its process (kill -9 of `gatehouse serve`) left nothing there.
- * Its session is now an attempt in the source's audit, naming the staging target it holds.
- */
-describe.each(backends)('a trial session as an attempt in the source\'s audit ($name)', (backend) => {
-  it('is listed while it runs, kept open by other writers while its trial holds the target, and settled unfinished once killed', async () => {
-    const source = await seededSource(backend);
-    const staging = await backend.freshLocation();
-    const store = await backend.open(source);
-    try {
-      const trial = await trialHeldAtOpenOf(source, staging, openedAs(staging));
-      const running = { operation: expect.stringMatching(/^a trial session of 1 trial\(s\) on staging /), operator: expect.any(String), outcome: null, trialStaging: expect.any(String) };
-      expect(await listAttempts(store)).toEqual([expect.objectContaining(running)]);
-      // Another writer on the source settles what died under its lock; this trial is alive, holding its target.
-      await createSnapshotOnRequest(store);
-      expect(await listAttempts(store)).toEqual([expect.objectContaining(running)]);
-
-      await trial.kill();
-      const outcome = await runTrials({ source, staging, injections: [], controls: 1, operator: 'Grace' });
-      expect(outcome.ledger.trials).toBe(1);
-      expect((await listAttempts(store)).map((a) => [a.operator, a.outcome, a.detail?.slice(0, 44) ?? null])).toEqual([
-        ['Grace', 'succeeded', null],
-        [expect.any(String), 'unfinished', 'the process running the trial stopped before'],
-      ]);
-    } finally {
-      await store.close();
-    }
-  }, 120_000);
-
-  it('is settled unfinished by the next writer of the source once no trial holds its target', async () => {
-    const source = await seededSource(backend);
-    const staging = await backend.freshLocation();
-    await trialKilledAtOpenOf(source, staging, openedAs(staging));
-    const store = await backend.open(source);
-    try {
-      expect((await listAttempts(store)).map((a) => a.outcome)).toEqual([null]);
-      await createSnapshotOnRequest(store);
-      expect((await listAttempts(store)).map((a) => a.outcome)).toEqual(['unfinished']);
     } finally {
       await store.close();
     }
