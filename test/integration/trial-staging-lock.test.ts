@@ -59,7 +59,9 @@ async function trialHeldAtOpenOf(source: string, staging: string, suffix: string
   const ended = await Promise.race([held.then(() => null), done]);
   expect(ended, 'the trial ended before it reached the open it was to be held at').toBeNull();
   return {
+    /** Once; again is a no-op, so a test's `finally` can make sure no held trial outlives it. */
     async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       expect(await done).toMatchObject({ signal: 'SIGKILL' });
       if (isPostgresUrl(staging)) await sessionsGone(staging);
@@ -174,6 +176,7 @@ describe.each(backends)('restoring or rolling back a staging database a trial is
       await trial.kill();
       await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to yesterday', operator: 'sam' })).resolves.toMatchObject({ event: { operator: 'sam' } });
     } finally {
+      await trial.kill();
       await store.close();
     }
   }, 120_000);
