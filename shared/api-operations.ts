@@ -308,6 +308,11 @@ const rollbackConflictSchema = z.object({
   laterRuns: z.array(z.number().int()),
   expectedHash: z.string().nullable(),
   currentHash: z.string().nullable(),
+  /**
+   * The run whose version of the hearing this write's before-image holds, when a rollback undid that
+   * version since: forcing this conflict brings back what that run wrote, rolled back as it is.
+   */
+  bringsBack: z.object({ runId: z.number().int(), rollbackEventId: z.number().int() }).nullable(),
   message: z.string(),
 });
 const hearingUndoSchema = z.object({
@@ -326,6 +331,8 @@ const conflictSummarySchema = z.object({
   laterRuns: z.array(z.object({ runId: z.number().int(), hearings: z.number().int() })),
   /** Changed by no later run of the journal (a restore, an edit outside Gatehouse, a forced rollback of an earlier run) or gone. */
   changedOtherwise: z.number().int(),
+  /** Of them, those whose earlier version a rollback has undone since (`bringsBack`): force puts that version back. */
+  bringBackUndone: z.number().int(),
 });
 /** What one conflict policy would do with the target as it stands: the preview gives all three, so support chooses before confirming. */
 const policyOutcomeSchema = z.object({

@@ -28,21 +28,47 @@ export interface ErrorPayload {
   hint?: string;
 }
 
+/** Who reads an error: a terminal (`gatehouse …`), or the console and other API callers. */
+export type Surface = 'cli' | 'console';
+
+/**
+ * A hint whose next step differs by surface: a command line names flags and commands, the console
+ * names its pages and buttons. One error, one message, the hint rendered for whoever reads it.
+ */
+export interface SurfaceHint {
+  cli: string;
+  console: string;
+}
+
+/** A hint as `surface` words it. */
+export function hintFor(hint: string | SurfaceHint, surface: Surface): string {
+  return typeof hint === 'object' ? hint[surface] : hint;
+}
+
 export class GatehouseError extends Error {
   readonly code: ErrorCode;
-  readonly hint: string | undefined;
+  /** The hint as given: one text for every surface, or one per surface. */
+  readonly hints: string | SurfaceHint | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string | SurfaceHint; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatehouseError';
     this.code = code;
-    this.hint = options.hint;
+    this.hints = options.hint;
   }
 
-  toPayload(): ErrorPayload {
-    return this.hint === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, hint: this.hint };
+  /** The hint as the command line words it. */
+  get hint(): string | undefined {
+    return this.hintFor('cli');
+  }
+
+  hintFor(surface: Surface): string | undefined {
+    return this.hints === undefined ? undefined : hintFor(this.hints, surface);
+  }
+
+  toPayload(surface: Surface = 'cli'): ErrorPayload {
+    const hint = this.hintFor(surface);
+    return hint === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, hint };
   }
 }
 
@@ -51,8 +77,8 @@ export function isGatehouseError(error: unknown): error is GatehouseError {
 }
 
 /** Anything thrown, as a payload a person can read; unknown errors keep their message only. */
-export function toErrorPayload(error: unknown): ErrorPayload {
-  if (isGatehouseError(error)) return error.toPayload();
+export function toErrorPayload(error: unknown, surface: Surface = 'cli'): ErrorPayload {
+  if (isGatehouseError(error)) return error.toPayload(surface);
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', message };
 }

@@ -17,7 +17,8 @@ export async function dispatch(handlers: ApiHandlers, method: string, payload: u
     const output = API_METHODS[method].output.parse(await handler(input, caller));
     return { ok: true, data: output };
   } catch (error) {
-    const payloadOut = toErrorPayload(error);
+    // The hint names the console's next step, not a command line's.
+    const payloadOut = toErrorPayload(error, 'console');
     return { ok: false, error: { ...payloadOut, message: redactSecrets(payloadOut.message) } };
   }
 }

@@ -19,7 +19,7 @@ if (data.role === 'operation') {
   const reply = (message: OperationReply) => port.postMessage(message);
   performOperation(data.location, {}, data.request, (progress) => reply({ type: 'progress', progress })).then(
     (result) => reply({ type: 'done', result }),
-    (error: unknown) => reply({ type: 'failed', error: toErrorPayload(error) }),
+    (error: unknown) => reply({ type: 'failed', error: toErrorPayload(error, 'console') }),
   );
 } else {
   serveRuns(data.location);
@@ -45,6 +45,6 @@ function serveRuns(location: string): void {
   }
 
   port!.on('message', (message: WorkerRequest) => {
-    void handle(message).catch((error: unknown) => reply({ type: 'failed', id: message.id, error: toErrorPayload(error) }));
+    void handle(message).catch((error: unknown) => reply({ type: 'failed', id: message.id, error: toErrorPayload(error, 'console') }));
   });
 }

@@ -61,7 +61,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...sourceHandlers(store, preferences),
     ...uploadHandlers(store, context.uploadsFolder),
     'runs.list': (query) => store.listRuns(query),
-    'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId)),
+    'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId), 'console'),
     'runs.active': async () => engine.active(),
     'runs.start': (input, caller) => engine.start({ ...input, ...(caller.operator === null ? {} : { operator: caller.operator }) }),
     'runs.cancel': async ({ runId }, caller) => ({ cancelled: await engine.cancel(runId, stopRequestedBy(caller)) }),
@@ -102,7 +102,7 @@ async function testConnection(location: string): Promise<{ backend: string; loca
   try {
     store = await openStore(location);
   } catch (error) {
-    if (error instanceof GatehouseError) throw new GatehouseError(error.code, redactConnectionString(error.message), error.hint === undefined ? {} : { hint: error.hint });
+    if (error instanceof GatehouseError) throw new GatehouseError(error.code, redactConnectionString(error.message), error.hints === undefined ? {} : { hint: error.hints });
     throw new GatehouseError('DB_UNREACHABLE', `cannot open ${redactConnectionString(location)}`);
   }
   try {

@@ -40,7 +40,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       if (progress.latest) job.trials = [...job.trials, resultView(progress.latest)];
     }).then(
       (outcome) => Object.assign(job, { status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, summary: outcome.summary, ledger: outcome.ledger }),
-      (error: unknown) => Object.assign(job, { status: 'failed', phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error) }),
+      (error: unknown) => Object.assign(job, { status: 'failed', phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error, 'console') }),
     );
     return { ...job };
   }

@@ -27,7 +27,7 @@ export function uploadHandlers(store: Store, uploadsFolder?: string): Pick<ApiHa
         return { source: `file:${file}`, bytes, records: source.expectedCount };
       } catch (error) {
         fs.rmSync(file, { force: true });
-        if (error instanceof GatehouseError) throw new GatehouseError(error.code, error.message.replace(file, name), error.hint === undefined ? {} : { hint: error.hint });
+        if (error instanceof GatehouseError) throw new GatehouseError(error.code, error.message.replace(file, name), error.hints === undefined ? {} : { hint: error.hints });
         throw error;
       }
     },

@@ -1,8 +1,11 @@
 import os from 'node:os';
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
-import type { Store } from '../store/index.js';
+import { logger } from '../logging/index.js';
+import { runningTrialOn, type Store } from '../store/index.js';
 import { beginAttempt, endAttempt, settleUnfinishedAttempts } from './attempts.js';
+
+const log = logger('backup');
 
 /** What a writer other than an update does under the lock: `action` for its own refusal, `operation` (and `operator`) for others'. */
 export interface WriterPurpose {
@@ -26,12 +29,15 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname(), operation, operator: operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location, lock.afterBusyWait)}`, {
-      hint: lock.holder.runId ? 'wait for the run to finish or stop it (SIGINT) first' : 'wait for it to finish, then try again',
+      hint: lock.holder.runId
+        ? { cli: 'wait for the run to finish or stop it (SIGINT) first', console: 'wait for the run to finish, or stop it from its run page (Stop after this batch) first' }
+        : 'wait for it to finish, then try again',
     });
   }
   // A rollback of a large run or a restore of a large database holds the lock for minutes: keep it visibly alive.
   const stopHeartbeat = keepLockFresh(store, clock, () => null);
   try {
+    if (purpose.audited) await refuseDuringTrial(store, action);
     await store.markOrphanedRunsInterrupted({ now: clock() });
     await settleUnfinishedAttempts(store, clock());
     return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work();
@@ -39,9 +45,26 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
     stopHeartbeat();
     // The operation's own outcome stands, as an update's does: a failed release must not replace
     // its error (or turn a committed rollback into a reported failure). A lock row it leaves is
-    // taken over once its heartbeat is stale.
-    await store.releaseWriterLock().catch(() => undefined);
+    // taken over once its heartbeat is stale — said in the log, so a lock that lingers has a cause.
+    await store.releaseWriterLock().catch((error: unknown) => {
+      log.warn(`the writer lock on ${store.location} was not released after ${operation}: ${toErrorPayload(error).message}; another writer takes it over once its heartbeat is stale`, { db: store.location });
+    });
   }
+}
+
+/**
+ * A trial holds its staging database from its copy to its last ledger row, but the writer lock only
+ * while one of its updates runs: a restore or rollback between two of them would be copied over by
+ * the next trial, or change the history the next one is judged against. Asked under the writer lock,
+ * so no update of the trial can be running meanwhile.
+ */
+async function refuseDuringTrial(store: Store, action: string): Promise<void> {
+  const trial = await runningTrialOn(store);
+  if (!trial) return;
+  const by = trial.operator ? ` started by ${trial.operator}` : '';
+  throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${store.location} is the staging database of a trial${by} that is still running (${trial.where ? `${trial.where}, ` : ''}since ${trial.since}); nothing was changed`, {
+    hint: 'wait for the trial to finish, then try again',
+  });
 }
 
 /** `work` between its attempt's start and end rows; a failure to close the row leaves it for the next writer to settle. */

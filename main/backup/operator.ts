@@ -20,7 +20,7 @@ export function checkedOperator(operator: string | undefined): string {
 /** A reason an operator must give: blank is not a reason. */
 export function checkedReason(reason: string | null | undefined, what: string): string {
   const text = reason?.trim() ?? '';
-  if (text === '') throw new GatehouseError('USAGE', `${what} needs a reason`, { hint: 'pass --reason "why"' });
+  if (text === '') throw new GatehouseError('USAGE', `${what} needs a reason`, { hint: { cli: 'pass --reason "why"', console: 'say why in the reason field; it is kept with the audit event' } });
   if (text.length > MAX_REASON_LENGTH) throw new GatehouseError('USAGE', `reason is longer than ${MAX_REASON_LENGTH} characters`);
   return text;
 }

@@ -99,11 +99,16 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
 /** A run a restore took away is said to be so, with the restore, not as an id that never was. */
 async function runNotFound(tx: UndoTx, runId: number): Promise<GatehouseError> {
   const restore = await tx.restoreThatRemoved(runId);
-  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: 'see gatehouse runs list' });
+  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: { cli: 'see gatehouse runs list', console: 'see the Runs page' } });
   return new GatehouseError(
     'NOT_FOUND',
     `run ${runId} no longer exists: a restore took the database back to before it (${restore.certain ? `restore ${restore.id}` : 'the latest'}: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
-    { hint: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore' },
+    {
+      hint: {
+        cli: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore',
+        console: 'see the restores on the Backups page; the run\'s rollback events outlive the restore',
+      },
+    },
   );
 }
 
@@ -129,8 +134,11 @@ async function findConflicts(tx: UndoTx, target: UndoTarget & { task: string | n
     const hashes = await tx.currentHashes(page.map((entry) => entry.key));
     const changedOtherwise = page.filter((entry) => !later.has(entry.id) && hashes.get(entry.key) !== entry.afterHash);
     const undone = await tx.undoneSinceWritten(changedOtherwise);
+    const inConflict = page.filter((entry) => later.has(entry.id) || hashes.get(entry.key) !== entry.afterHash);
+    const undoneImages = await tx.beforeImagesUndone(inConflict);
     for (const entry of page) {
-      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, { targetTask: target.task, undoneBy: undone.get(entry.id) ?? null });
+      const context = { targetTask: target.task, undoneBy: undone.get(entry.id) ?? null, bringsBack: undoneImages.get(entry.id) ?? null };
+      const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, context);
       if (conflict) conflicts.set(entry.id, conflict);
       onlySkippedConflicts &&= entry.skippedBefore && conflict !== null;
     }

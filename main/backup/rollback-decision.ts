@@ -3,18 +3,23 @@
  * conflicts with later writes.
  */
 import { CONFLICT_POLICIES, describeConflictSources, type ConflictPolicy, type ConflictSummary, type PolicyOutcome, type RollbackConflict, type RollbackRefusalView as RollbackRefusal } from '../../shared/api-operations.js';
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, hintFor, type Surface, type SurfaceHint } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
-import { undoJournal, type JournalEntry, type UndoneSince, type UndoTarget } from './undo-journal.js';
+import { undoJournal, type JournalEntry, type UndoneSince, type UndoneVersion, type UndoTarget } from './undo-journal.js';
 
 export function describeTarget(target: UndoTarget): string {
   return target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
 }
 
-/** What else is known of a conflict: the target run's task, and a forced rollback of an earlier run that put the hearing back past this write. */
+/**
+ * What else is known of a conflict: the target run's task, a forced rollback of an earlier run that
+ * put the hearing back past this write, and whether the version this write replaced is one a
+ * rollback has undone since (forcing it brings that version back).
+ */
 export interface ConflictContext {
   targetTask: string | null;
   undoneBy: UndoneSince | null;
+  bringsBack: UndoneVersion | null;
 }
 
 /**
@@ -37,7 +42,11 @@ export function conflictOf(entry: JournalEntry, later: { runId: number; task: st
     : currentHash === null
       ? `hearing ${entry.key} no longer exists${byRollback ? `: deleted${byRollback}` : ''}`
       : `hearing ${entry.key} changed since this write (${byRollback ? `put back${byRollback}` : 'content hash differs'})`;
-  return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, message };
+  const { bringsBack } = context;
+  // Forcing it puts back the before-image, which is that rolled-back run's version: said, not done quietly.
+  const undidIt = bringsBack?.rollbackEventId === undoneBy?.rollbackEventId ? 'that rollback' : `rollback ${bringsBack?.rollbackEventId}`;
+  const revived = bringsBack ? `; forcing it brings back the version run ${bringsBack.runId} wrote, which ${undidIt} undid` : '';
+  return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, bringsBack, message: `${message}${revived}` };
 }
 
 interface RunState {
@@ -46,7 +55,11 @@ interface RunState {
 }
 
 /** `refused`: the rollback throws CONFLICT; otherwise it finds nothing to do and says so. */
-type Refusal = Omit<RollbackRefusal, 'batchSeq'> & { refused: boolean };
+interface Refusal {
+  refused: boolean;
+  message: string;
+  hint: string | SurfaceHint;
+}
 
 /**
  * Why rolling back the target would be refused or find nothing to do, from what is known before any
@@ -64,7 +77,10 @@ export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable:
     return {
       refused: true,
       message: `refusing to roll back ${what}: the run is ${run.status} and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
-      hint: `finish the run first (gatehouse update --resume ${target.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${target.runId} without --batch), which ends it`,
+      hint: {
+        cli: `finish the run first (gatehouse update --resume ${target.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${target.runId} without --batch), which ends it`,
+        console: `finish the run first (resume it with the command on run ${target.runId}'s page), then roll back the batch; or roll back the whole run, which ends it`,
+      },
     };
   }
   if (facts.pending) return null;
@@ -82,6 +98,7 @@ export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable:
 export async function withRollbackRefusals<T extends { runId: number; status: string; resumable: boolean; batchList: RunState['batches'] }>(
   store: Store,
   run: T,
+  surface: Surface,
 ): Promise<T & { rollbackRefusals: RollbackRefusal[] }> {
   // A running run is refused whatever its journal holds, so the journal is not read while it grows.
   const pendingBatches = run.status === 'running' ? new Set<number>() : await undoJournal(store).batchesWithPendingWrites(run.runId);
@@ -90,7 +107,7 @@ export async function withRollbackRefusals<T extends { runId: number; status: st
   const rollbackRefusals = targets.flatMap((batchSeq) => {
     const pending = batchSeq === null ? pendingBatches.size > 0 : pendingBatches.has(batchSeq);
     const refusal = refusalOf({ runId: run.runId, batchSeq }, state, { resumable: run.resumable, pending });
-    return refusal ? [{ batchSeq, message: refusal.message, hint: refusal.hint }] : [];
+    return refusal ? [{ batchSeq, message: refusal.message, hint: hintFor(refusal.hint, surface) }] : [];
   });
   return { ...run, rollbackRefusals };
 }
@@ -132,13 +149,15 @@ export function summarizeConflicts(conflicts: Iterable<RollbackConflict>): Confl
   const byRun = new Map<number, number>();
   let hearings = 0;
   let changedOtherwise = 0;
+  let bringBackUndone = 0;
   for (const conflict of conflicts) {
     hearings += 1;
     if (conflict.laterRuns.length === 0) changedOtherwise += 1;
+    if (conflict.bringsBack) bringBackUndone += 1;
     for (const runId of conflict.laterRuns) byRun.set(runId, (byRun.get(runId) ?? 0) + 1);
   }
   const laterRuns = [...byRun].sort(([a], [b]) => a - b).map(([runId, count]) => ({ runId, hearings: count }));
-  return { hearings, laterRuns, changedOtherwise };
+  return { hearings, laterRuns, changedOtherwise, bringBackUndone };
 }
 
 /** refuse, skip and force side by side, each in words. */
@@ -154,9 +173,14 @@ function describePolicy(policy: ConflictPolicy, decision: Decision, summary: Con
   if (decision.nothingToDo) return `${policy}: nothing to do — what is left was skipped before and is still in conflict`;
   if (decision.refused) return `${policy}: refused, nothing changes — ${changed}`;
   const undone = `undoes ${decision.undone} hearing(s)`;
-  if (decision.forced > 0) return `${policy}: ${undone}, discarding the later changes to the ${changed}`;
+  if (decision.forced > 0) return `${policy}: ${undone}, discarding the later changes to the ${changed}${bringingBack(summary)}`;
   if (decision.skipped > 0) return `${policy}: ${decision.undone === 0 ? 'undoes nothing' : undone}, leaving the ${changed} as they are now`;
   return `${policy}: ${undone}; no conflicts`;
+}
+
+/** What force does beyond discarding: a version a rollback undid comes back (conflictOf names the runs). */
+function bringingBack(summary: ConflictSummary): string {
+  return summary.bringBackUndone > 0 ? `, and bringing back for ${summary.bringBackUndone} of them the version of a run that has been rolled back since (see each conflict)` : '';
 }
 
 const CONFLICTS_IN_MESSAGE = 5;
@@ -165,8 +189,8 @@ export function conflictError(what: string, conflicts: RollbackConflict[], polic
   const shown = conflicts.slice(0, CONFLICTS_IN_MESSAGE).map((c) => c.message).join('; ');
   const more = conflicts.length > CONFLICTS_IN_MESSAGE ? ` and ${conflicts.length - CONFLICTS_IN_MESSAGE} more` : '';
   const by = describeConflictSources(summarizeConflicts(conflicts));
-  const choices = policies.filter((outcome) => outcome.policy !== 'refuse').map((outcome) => `--on-conflict ${outcome.message}`).join('; ');
+  const choices = (prefix: string) => policies.filter((outcome) => outcome.policy !== 'refuse').map((outcome) => `${prefix}${outcome.message}`).join('; ');
   return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${conflicts.length} hearing(s) changed since: ${shown}${more} (by ${by}); nothing was changed`, {
-    hint: `see them with --dry-run; ${choices}`,
+    hint: { cli: `see them with --dry-run; ${choices('--on-conflict ')}`, console: `see them in the rollback's preview, and choose what to do with them there: ${choices('')}` },
   });
 }

@@ -22,7 +22,7 @@ export function emptyReport(request: CheckedRequest, at: string): RollbackReport
     counts: { restored: 0, deleted: 0, skipped: 0, forced: 0, createdRowsDeleted: 0, createdRowsKept: 0 },
     conflicts: [],
     conflictsNotListed: 0,
-    conflictSummary: { hearings: 0, laterRuns: [], changedOtherwise: 0 },
+    conflictSummary: { hearings: 0, laterRuns: [], changedOtherwise: 0, bringBackUndone: 0 },
     policies: [],
     hearings: [],
     hearingsNotListed: 0,

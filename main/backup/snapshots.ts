@@ -74,7 +74,7 @@ export function attachRunToSnapshot(store: Store, snapshotId: string, runId: num
 
 async function findSnapshot(store: Store, id: string): Promise<Snapshot> {
   const found = (await listSnapshots(store)).find((s) => s.id === id);
-  if (!found) throw new GatehouseError('NOT_FOUND', `no snapshot ${id} for ${store.location}`, { hint: 'see gatehouse backups list' });
+  if (!found) throw new GatehouseError('NOT_FOUND', `no snapshot ${id} for ${store.location}`, { hint: { cli: 'see gatehouse backups list', console: 'see the snapshots on the Backups page' } });
   return found;
 }
 

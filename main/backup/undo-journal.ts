@@ -175,6 +175,7 @@ function undoTx(driver: QueryLayer, trx: Db) {
     /** For each hearing entry: later journal rows of the same hearing (any run) not themselves rolled back. */
     laterHearingWrites: (entries: JournalEntry[]) => laterWrites(driver, trx, entries),
     undoneSinceWritten: (entries: JournalEntry[]) => undoneSinceWritten(driver, trx, entries),
+    beforeImagesUndone: (entries: JournalEntry[]) => beforeImagesUndone(driver, trx, entries),
     /** content_hash of the hearings that exist now. */
     currentHashes: async (eventIds: string[]) => {
       const rows = await trx.selectFrom('hearings').select(['eventId', 'contentHash']).where(driver.anyOf('eventId', eventIds)).execute();
@@ -311,6 +312,38 @@ async function undoneSinceWritten(driver: QueryLayer, trx: Db, entries: JournalE
     .orderBy('event.id')
     .execute();
   for (const row of rows) result.set(Number(row.entryId), { rollbackEventId: Number(row.rollbackEventId), runId: Number(row.runId), operator: row.operator });
+  return result;
+}
+
+/** The version an entry's before-image holds: written by `runId`, and undone since by rollback `rollbackEventId`. */
+export interface UndoneVersion {
+  runId: number;
+  rollbackEventId: number;
+}
+
+/**
+ * For each entry, the write just before it of the same hearing — whose result is the entry's
+ * before-image — when a rollback undid that write after this entry was written (a forced rollback of
+ * an earlier run). Restoring the entry's before-image then brings back what that rolled-back run
+ * wrote, which support must be told before forcing it.
+ */
+async function beforeImagesUndone(driver: QueryLayer, trx: Db, entries: JournalEntry[]): Promise<Map<number, UndoneVersion>> {
+  const result = new Map<number, UndoneVersion>();
+  if (entries.length === 0) return result;
+  const rows = await trx
+    .selectFrom('undoJournal as entry')
+    .innerJoin('undoJournal as earlier', (join) => join.onRef('earlier.entityKey', '=', 'entry.entityKey').onRef('earlier.id', '<', 'entry.id'))
+    .innerJoin('rollbackEvents as event', 'event.id', 'earlier.undoneBy')
+    .select(['entry.id as entryId', 'earlier.runId as runId', 'event.id as rollbackEventId'])
+    .where(driver.anyOf('entry.id', entries.map((entry) => entry.id)))
+    .where('earlier.entity', '=', 'hearing')
+    .where('earlier.undoOutcome', 'in', ['restored', 'deleted'])
+    .whereRef('event.at', '>', 'entry.createdAt')
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('undoJournal as between').select('between.id').where('between.entity', '=', 'hearing').whereRef('between.entityKey', '=', 'entry.entityKey').whereRef('between.id', '>', 'earlier.id').whereRef('between.id', '<', 'entry.id'))),
+    )
+    .execute();
+  for (const row of rows) result.set(Number(row.entryId), { runId: Number(row.runId), rollbackEventId: Number(row.rollbackEventId) });
   return result;
 }
 

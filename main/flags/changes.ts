@@ -64,7 +64,7 @@ function checkKill(definition: FlagDefinition, scope: string, value: FlagValue):
   if (scope !== KILL_SCOPE) return;
   const killed = killedPosition(definition);
   if (killed === null) throw new GatehouseError('USAGE', `${definition.name} takes a ${definition.type === 'integer' ? 'number' : 'choice'}, which has no off position to kill it at`, { hint: 'set it globally instead' });
-  if (value !== killed) throw new GatehouseError('USAGE', `a kill holds ${definition.name} at ${String(killed)}, not ${String(value)}`, { hint: `to lift the kill: gatehouse flags unset ${definition.name} --scope kill --reason "why"` });
+  if (value !== killed) throw new GatehouseError('USAGE', `a kill holds ${definition.name} at ${String(killed)}, not ${String(value)}`, { hint: { cli: `to lift the kill: gatehouse flags unset ${definition.name} --scope kill --reason "why"`, console: `to lift the kill, unset ${definition.name}'s kill scope on the Flags page, with a reason` } });
 }
 
 export async function setFlag(store: Store, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {

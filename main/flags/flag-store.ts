@@ -97,7 +97,10 @@ function refuseStaleChange(change: FlagChange, stored: Pick<StoredFlagValue, 'va
   const now = stored ? `${stored.valueJson} (set by ${stored.updatedBy} at ${stored.updatedAt})` : 'unset';
   const seen = change.expectedJson === null ? 'unset' : change.expectedJson;
   throw new GatehouseError('CONFLICT', `${change.flag} [${change.scope}] is now ${now}, not ${seen} as this change expected: someone changed it meanwhile; nothing was changed`, {
-    hint: 'look at the value now in force (and `gatehouse flags history`), then make the change again if it is still needed',
+    hint: {
+      cli: 'look at the value now in force (and `gatehouse flags history`), then make the change again if it is still needed',
+      console: 'look at the value now in force (and the flag\'s history on the Flags page), then make the change again if it is still needed',
+    },
   });
 }
 

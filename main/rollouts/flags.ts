@@ -63,13 +63,13 @@ export async function refuseOverridden(store: Store, rollout: FlagsOf): Promise<
   const killed = await killedFlags(store, rollout);
   if (killed.length > 0) {
     throw new GatehouseError('CONFLICT', `${killed.join('; ')}: rollout "${rollout.name}" does not run under a kill`, {
-      hint: `abort the rollout, or lift the kill first: gatehouse flags unset FLAG --scope kill --reason "why"`,
+      hint: { cli: 'abort the rollout, or lift the kill first: gatehouse flags unset FLAG --scope kill --reason "why"', console: 'abort the rollout, or lift the kill first: unset the flag\'s kill scope on the Flags page, with a reason' },
     });
   }
   const overridden = await overriddenFlags(store, rollout);
   if (overridden.length === 0) return;
   throw new GatehouseError('CONFLICT', `${overridden.map((o) => o.description).join('; ')}; the rollout will not set it back`, {
-    hint: 'abort the rollout (the change made outside it stays), or set the flag back with `gatehouse flags set` first',
+    hint: { cli: 'abort the rollout (the change made outside it stays), or set the flag back with `gatehouse flags set` first', console: 'abort the rollout (the change made outside it stays), or set the flag back on the Flags page first' },
   });
 }
 

@@ -100,7 +100,7 @@ export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseErr
   const failed = `restore from snapshot ${snapshot.id} failed`;
   if (!(error instanceof GatehouseError)) return new GatehouseError('DB_NOT_WRITABLE', `${failed}: ${(error as Error).message}; nothing was restored`, { cause: error });
   // A lost lock's own hint is a run's ("resume the run"): a restore is simply asked again.
-  const hint = error.code === 'INTERRUPTED' ? 'run the restore again once no other writer holds the database' : error.hint;
+  const hint = error.code === 'INTERRUPTED' ? 'run the restore again once no other writer holds the database' : error.hints;
   return new GatehouseError(error.code, `${failed}: ${error.message}; nothing was restored`, { hint, cause: error });
 }
 

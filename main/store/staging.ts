@@ -11,6 +11,7 @@ import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import { snakeCase, TABLES } from './schema.js';
+import { sql } from 'kysely';
 import { isProcessAlive } from './process.js';
 
 /**
@@ -197,22 +198,48 @@ async function lockPostgresStaging(target: PostgresTarget, operator: string): Pr
   return { release: () => session.end().catch(() => {}) };
 }
 
-/**
- * The session holding the trial lock of `schema`: who started its trial (from the name it gave
- * itself; PostgreSQL cuts a name at 63 bytes) and since when.
- */
-async function trialLockHolder(session: Queryable, schema: string): Promise<{ operator: string | null; since: string }> {
-  const { rows } = await session.query<{ name: string | null; since: string | Date | null }>(
-    `SELECT a.application_name AS name, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${TRIAL_LOCK_CLASS}::oid AND l.objid = hashtext($1)::oid AND l.objsubid = 2`,
-    [schema],
-  );
-  const name = rows[0]?.name ?? '';
-  const since = rows[0]?.since;
+/** The session holding the trial lock of the schema `schema` names (a parameter, or current_schema()). */
+const trialHolderQuery = (schema: string) => `SELECT a.application_name AS name, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${TRIAL_LOCK_CLASS}::oid AND l.objid = hashtext(${schema})::oid AND l.objsubid = 2`;
+
+type TrialHolderRow = { name: string | null; since: string | Date | null };
+
+/** Who started the trial (from the name its session gave itself; PostgreSQL cuts a name at 63 bytes) and since when. */
+function trialHolderOf(row: TrialHolderRow | undefined): { operator: string | null; since: string } {
+  const name = row?.name ?? '';
+  const since = row?.since;
   return {
     operator: name.startsWith(TRIAL_SESSION_PREFIX) ? name.slice(TRIAL_SESSION_PREFIX.length) : null,
     since: since instanceof Date ? since.toISOString() : (since ?? 'an unknown time'),
   };
+}
+
+async function trialLockHolder(session: Queryable, schema: string): Promise<{ operator: string | null; since: string }> {
+  const { rows } = await session.query<TrialHolderRow>(trialHolderQuery('$1'), [schema]);
+  return trialHolderOf(rows[0]);
+}
+
+/** A trial session holding a staging target: who started it (when it said), where, since when. */
+export interface RunningTrial {
+  operator: string | null;
+  since: string;
+  /** "pid 123 on host": SQLite's lock file names its process; PostgreSQL's holder is a session. */
+  where: string | null;
+}
+
+/**
+ * The trial session running on the database `store` has open, when that database is a staging
+ * target one holds (lockStaging). Between its updates a trial holds no writer lock, yet a restore
+ * or rollback then would be overwritten by its next copy, or would change the staging data its
+ * next trial is judged against: writers of support staff ask this first.
+ */
+export async function runningTrialOn(store: Pick<Store, 'backend' | 'location' | 'queries'>): Promise<RunningTrial | null> {
+  if (store.backend === 'sqlite') {
+    const holder = readLockFile(`${path.resolve(store.location)}.trial-lock`);
+    return holder && isProcessAlive(holder.pid, holder.host) ? { operator: holder.operator ?? null, since: holder.since, where: `pid ${holder.pid} on ${holder.host}` } : null;
+  }
+  const { rows } = await sql<TrialHolderRow>`${sql.raw(trialHolderQuery('current_schema()'))}`.execute(store.queries.db);
+  return rows[0] ? { ...trialHolderOf(rows[0]), where: null } : null;
 }
 
 async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]> {

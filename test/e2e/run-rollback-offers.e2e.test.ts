@@ -5,6 +5,7 @@ import { rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
+import { toErrorPayload } from '../../shared/errors.js';
 import { runCli } from '../helpers/cli.js';
 import { findChromium } from './chromium.js';
 import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
@@ -25,7 +26,8 @@ async function recordInterruptedRun(store: Store): Promise<number> {
 async function refusalOf(store: Store, target: { runId: number; batchSeq: number }): Promise<{ message: string; hint: string }> {
   const error = await rollback(store, { ...target, dryRun: true }).then(() => null, (failure: unknown) => failure);
   expect(error).toMatchObject({ code: 'CONFLICT' });
-  return error as { message: string; hint: string };
+  // As the API sends it: the hint in the console's words, not the command line's.
+  return toErrorPayload(error, 'console') as { message: string; hint: string };
 }
 
 async function openBatchOne(page: Page, runId: number): Promise<void> {

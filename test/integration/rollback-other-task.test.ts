@@ -52,7 +52,7 @@ describe.each(testBackends())('rolling back another task\'s run that shares hear
       expect(await titles(store)).toEqual(betaTitles.slice(5));
       const preview = JSON.parse(runCli(['rollback', '--db', location, '--run', '2', '--dry-run', '--json']).stdout) as { conflicts: { eventId: string; message: string }[] };
       expect(preview.conflicts.map((conflict) => conflict.message)).toEqual(
-        Array.from({ length: 5 }, (_, i) => `hearing ${600005 + i} no longer exists: deleted by rollback 1 of run 1 (forced, by sam)`),
+        Array.from({ length: 5 }, (_, i) => `hearing ${600005 + i} no longer exists: deleted by rollback 1 of run 1 (forced, by sam); forcing it brings back the version run 1 wrote, which that rollback undid`),
       );
     } finally {
       await store.close();

@@ -31,7 +31,7 @@ async function withLaterRuns(backend: TestBackend, work: (store: Store, location
   }
 }
 
-const summary = { hearings: 12, laterRuns: [{ runId: 2, hearings: 10 }, { runId: 3, hearings: 4 }], changedOtherwise: 0 };
+const summary = { hearings: 12, laterRuns: [{ runId: 2, hearings: 10 }, { runId: 3, hearings: 4 }], changedOtherwise: 0, bringBackUndone: 0 };
 
 /** What a dry run under `policy` (or the rollback itself) did, in a policy outcome's terms. */
 function asOutcome(report: RollbackReportView) {
@@ -83,7 +83,7 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
       try {
         const api = createApi({ store, engine, transport: 'http', databaseLocation: location });
         const preview = await dispatch(api, 'rollback.preview', { runId: 1, batchSeq: 1, onConflict: 'skip' }, tester);
-        const batchSummary = { hearings: 10, laterRuns: [{ runId: 2, hearings: 10 }, { runId: 3, hearings: 2 }], changedOtherwise: 0 };
+        const batchSummary = { hearings: 10, laterRuns: [{ runId: 2, hearings: 10 }, { runId: 3, hearings: 2 }], changedOtherwise: 0, bringBackUndone: 0 };
         expect(preview).toMatchObject({ ok: true, data: { conflictSummary: batchSummary, policies: [{ policy: 'refuse', refused: true }, { policy: 'skip', undone: 0, skipped: 10 }, { policy: 'force', undone: 10, forced: 10 }] } });
         const json = runCli(['rollback', '--db', location, '--run', '1', '--batch', '1', '--on-conflict', 'skip', '--dry-run', '--json']);
         expect(JSON.parse(json.stdout)).toMatchObject({ conflictSummary: (preview as { data: RollbackReportView }).data.conflictSummary, policies: (preview as { data: RollbackReportView }).data.policies });
@@ -101,7 +101,7 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
   it('says there are no conflicts, and that each policy undoes everything, when no later run touched the target', async () => {
     await withLaterRuns(backend, async (store) => {
       const preview = await rollback(store, { runId: 1, batchSeq: 3, dryRun: true });
-      expect(preview.conflictSummary).toEqual({ hearings: 0, laterRuns: [], changedOtherwise: 0 });
+      expect(preview.conflictSummary).toEqual({ hearings: 0, laterRuns: [], changedOtherwise: 0, bringBackUndone: 0 });
       expect(preview.policies.map((p) => [p.policy, p.refused, p.undone, p.message])).toEqual(CONFLICT_POLICIES.map((policy) => [policy, false, 10, `${policy}: undoes 10 hearing(s); no conflicts`]));
     });
   });

@@ -99,7 +99,7 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
   });
 
   it('lists each batch of a resumable run, in the API\'s refusal, and still offers the whole run', async () => {
-    await withConsole(backend, async (api, store) => {
+    await withConsole(backend, async (api, store, location) => {
       const controller = new AbortController();
       const run = await runUpdate({ store, source: arraySource(hearingRecords(30, 400000)), batchSize: 10, signal: controller.signal, onEvent: (event) => event.type === 'batch-finished' && controller.abort() });
       expect(run.status).toBe('interrupted');
@@ -107,9 +107,16 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
       expect(refusals).toEqual((await batchesOf(store, run.runId)).map((seq) => ({
         batchSeq: seq,
         message: `refusing to roll back batch ${seq} of run ${run.runId}: the run is interrupted and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
-        hint: expect.stringMatching(new RegExp(`update --resume ${run.runId}`)),
+        // The console's own next step: it has no command line to pass --resume or --batch to.
+        hint: `finish the run first (resume it with the command on run ${run.runId}'s page), then roll back the batch; or roll back the whole run, which ends it`,
       })));
       expect(refusals.length).toBeGreaterThan(0);
+      // The same refusal on the command line, in its words.
+      const shown = runCli(['runs', 'show', String(run.runId), '--db', location, '--json']);
+      expect(shown.code, shown.stderr).toBe(0);
+      const cliRefusals = (JSON.parse(shown.stdout) as { rollbackRefusals: RollbackRefusalView[] }).rollbackRefusals;
+      expect(cliRefusals.map((r) => r.message)).toEqual(refusals.map((r) => r.message));
+      expect(cliRefusals[0]!.hint).toBe(`finish the run first (gatehouse update --resume ${run.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${run.runId} without --batch), which ends it`);
       expect(await apply(api, run.runId, null)).toMatchObject({ ok: true, data: { runRolledBack: true } });
       expect(await refusalsOf(api, run.runId)).toEqual([
         { batchSeq: null, message: `run ${run.runId} was already rolled back; nothing to do`, hint: expect.any(String) },
@@ -127,7 +134,7 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
         const finished = runUpdate({ store, source: gate.source, batchSize: 10 });
         await gate.stalled;
         const runId = (await looker.listRuns({ limit: 1 }))[0]!.runId;
-        const refusals = await withRollbackRefusals(looker, await runDetail(looker, runId));
+        const refusals = await withRollbackRefusals(looker, await runDetail(looker, runId), 'cli');
         const running = `run ${runId} is still running; stop it (or let it finish) before rolling it back`;
         expect(refusals.status).toBe('running');
         expect(refusals.rollbackRefusals.map((r) => r.message)).toEqual(Array(refusals.batchList.length + 1).fill(running));

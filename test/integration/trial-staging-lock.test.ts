@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listRestores } from '../../main/backup/index.js';
+import { createSnapshotOnRequest, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { isPostgresUrl, stagingCopyTarget, type Store } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
@@ -47,9 +47,9 @@ async function stagingRestores(backend: TestBackend, staging: string) {
 
 /**
  * `gatehouse trial` held for good as it opens the location ending in `suffix` (the CLI's test seam),
- * killed -9 once it says it is there. Fails if the trial ends without getting there.
+ * once it says it is there; `kill` ends it with kill -9. Fails if the trial ends without getting there.
  */
-async function trialKilledAtOpenOf(source: string, staging: string, suffix: string): Promise<void> {
+async function trialHeldAtOpenOf(source: string, staging: string, suffix: string): Promise<{ kill(): Promise<void> }> {
   const { child, done } = startCli(['trial', '--db', source, '--staging', staging, '--control', '1', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_HANG_OPEN: suffix });
   let stderr = '';
   const held = new Promise<void>((resolve) => {
@@ -60,9 +60,19 @@ async function trialKilledAtOpenOf(source: string, staging: string, suffix: stri
   });
   const ended = await Promise.race([held.then(() => null), done]);
   expect(ended, 'the trial ended before it reached the open it was to be held at').toBeNull();
-  child.kill('SIGKILL');
-  expect(await done).toMatchObject({ signal: 'SIGKILL' });
-  if (isPostgresUrl(staging)) await sessionsGone(staging);
+  return {
+    /** Once; again is a no-op, so a test's `finally` can make sure no held trial outlives it. */
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      expect(await done).toMatchObject({ signal: 'SIGKILL' });
+      if (isPostgresUrl(staging)) await sessionsGone(staging);
+    },
+  };
+}
+
+async function trialKilledAtOpenOf(source: string, staging: string, suffix: string): Promise<void> {
+  await (await trialHeldAtOpenOf(source, staging, suffix)).kill();
 }
 
 /** What a staging location ends with, as the CLI opens it: the file name, or the schema parameter. */
@@ -175,6 +185,35 @@ describe.each(backends)('a trial killed part-way ($name)', (backend) => {
     expect(second.trials[0]!.runId).toBeGreaterThan(Math.max(...earlier));
     const ledger = await ledgerOf(backend, staging);
     expect(new Set(ledger.map((trial) => trial.runId)).size).toBe(ledger.length);
+  }, 120_000);
+});
+
+/**
+ * A trial holds its staging database from the copy to its last ledger row, but the writer lock only
+ * while one of its updates runs. A restore of staging (or a rollback there) between two of them
+ * went ahead: the next trial copied over it, or the trials still to run were judged against the
+ * restored history. Support's writers now refuse while a trial holds the target.
+ */
+describe.each(backends)('restoring or rolling back a staging database a trial is using ($name)', (backend) => {
+  it('is refused, naming the trial, and goes ahead once the trial has stopped', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    const trial = await trialHeldAtOpenOf(source, staging, openedAs(staging));
+    const store = await backend.open(staging);
+    try {
+      const snapshot = await createSnapshotOnRequest(store);
+      const refused = /^cannot (restore|rollback): .+ is the staging database of a trial started by .+ that is still running \(.*since .+\); nothing was changed$/;
+      await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to yesterday', operator: 'sam' })).rejects.toMatchObject({ code: 'LOCK_HELD', message: expect.stringMatching(refused) });
+      await expect(rollback(store, { runId: 1, reason: 'a bad day', operator: 'sam', onConflict: 'force' })).rejects.toMatchObject({ code: 'LOCK_HELD', message: expect.stringMatching(refused) });
+      expect(await listRestores(store)).toHaveLength(1);
+      expect(await undoJournal(store).listEvents()).toEqual([]);
+
+      await trial.kill();
+      await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to yesterday', operator: 'sam' })).resolves.toMatchObject({ event: { operator: 'sam' } });
+    } finally {
+      await trial.kill();
+      await store.close();
+    }
   }, 120_000);
 });
 

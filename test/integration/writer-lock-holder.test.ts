@@ -81,6 +81,17 @@ describe.each(testBackends())('the writer lock names who started the update hold
     const fromConsole = await callApi(served.server, 'runs.start', { source: 'synthetic:seed=6,count=10' }, cookie);
     expect(fromConsole.result).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: expect.stringMatching(holder) } });
 
+    // A rollback refused meanwhile gets the next step in its own surface's words: a terminal can send
+    // SIGINT, the console has its Stop button (and no signal to send).
+    const rollbackFromCli = await startCli(['rollback', '--db', served.location, '--run', String(runId), '--reason', 'bad feed', '--operator', 'sam']).done;
+    expect(rollbackFromCli.code, rollbackFromCli.stderr).toBe(5);
+    expect(rollbackFromCli.stderr).toContain('  hint: wait for the run to finish or stop it (SIGINT) first');
+    const rollbackFromConsole = await callApi(served.server, 'rollback.apply', { runId: runId!, batchSeq: null, onConflict: 'refuse', reason: 'bad feed', confirmRunId: runId! }, cookie);
+    expect(rollbackFromConsole.result).toMatchObject({
+      ok: false,
+      error: { code: 'LOCK_HELD', message: expect.stringMatching(holder), hint: 'wait for the run to finish, or stop it from its run page (Stop after this batch) first' },
+    });
+
     await data(served.server, 'runs.cancel', { runId }, cookie);
     expect(await finished).toMatchObject({ status: 'interrupted' });
   }, 60_000);

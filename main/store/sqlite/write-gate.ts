@@ -20,6 +20,14 @@ import { GatehouseError } from '../../../shared/errors.js';
 class WriteGate {
   private holder: Database.Database | null = null;
   private waiting: (() => void)[] = [];
+  /** Every connection that took this gate; once all are closed and none waits, the gate is forgotten (writeGateOf). */
+  readonly connections = new Set<Database.Database>();
+
+  /** Nothing inside, nothing waiting, and no connection left that could enter: the gate can go. */
+  get unused(): boolean {
+    for (const connection of this.connections) if (!connection.open) this.connections.delete(connection);
+    return this.holder === null && this.waiting.length === 0 && this.connections.size === 0;
+  }
 
   /**
    * Runs `statement` (synchronous: one write outside a transaction) once no other connection of
@@ -72,12 +80,29 @@ const insideTransactionOf = new AsyncLocalStorage<Database.Database>();
 
 const gates = new Map<string, WriteGate>();
 
-/** This thread's gate for the file `connection` has open. */
+/**
+ * This thread's gate for the file `connection` has open. A long-running `gatehouse serve` opens
+ * many files over its life (staging copies, snapshots being checked, each trial's copy), so the
+ * gates of files whose every connection has closed are dropped here; a gate still in use is never
+ * dropped, since a second gate for the same file would let two transactions in at once.
+ */
 export function writeGateOf(connection: Database.Database): WriteGate {
+  forgetUnusedGates();
   const file = path.resolve(connection.name);
   let gate = gates.get(file);
   if (!gate) gates.set(file, (gate = new WriteGate()));
+  gate.connections.add(connection);
   return gate;
+}
+
+/** How many files this thread keeps a gate for (files with a connection still open, or one in use). */
+export function writeGateCount(): number {
+  forgetUnusedGates();
+  return gates.size;
+}
+
+function forgetUnusedGates(): void {
+  for (const [file, gate] of gates) if (gate.unused) gates.delete(file);
 }
 
 /** Kysely over `database` (the statement cache of `connection`), each statement that writes first clearing the gate. */

@@ -96,7 +96,7 @@ export function rollbackReport(overrides: Partial<RollbackReportView> = {}): Rol
     counts: { restored: 2, deleted: 1, skipped: 0, forced: 0, createdRowsDeleted: 0, createdRowsKept: 0 },
     conflicts: [],
     conflictsNotListed: 0,
-    conflictSummary: { hearings: 0, laterRuns: [], changedOtherwise: 0 },
+    conflictSummary: { hearings: 0, laterRuns: [], changedOtherwise: 0, bringBackUndone: 0 },
     policies: [],
     hearings: [
       { eventId: 'EV-1', batchSeq: 1, action: 'restore', outcome: 'restored', conflict: null },

@@ -9,7 +9,7 @@ import { rollbackEvent, rollbackReport } from './fixtures.js';
 import { mountWith } from './mount.js';
 import { useOperations } from '../../../renderer/src/stores/operations.js';
 
-const conflict = { eventId: 'EV-2', laterRuns: [14], expectedHash: 'a1', currentHash: 'b2', message: 'EV-2 was changed by run 14 since' };
+const conflict = { eventId: 'EV-2', laterRuns: [14], expectedHash: 'a1', currentHash: 'b2', bringsBack: null, message: 'EV-2 was changed by run 14 since' };
 
 function buttonNamed(wrapper: VueWrapper, text: string) {
   const button = wrapper.findAll('button').find((b) => b.text() === text);
@@ -148,7 +148,7 @@ describe('the rollback panel', () => {
       rollbackReport({
         wouldRefuse: policy === 'refuse',
         conflicts: [conflict],
-        conflictSummary: { hearings: 1, laterRuns: [{ runId: 14, hearings: 1 }], changedOtherwise: 0 },
+        conflictSummary: { hearings: 1, laterRuns: [{ runId: 14, hearings: 1 }], changedOtherwise: 0, bringBackUndone: 0 },
         policies: [...policies],
         message: policy === 'refuse' ? 'Would refuse: 1 hearing changed since.' : 'Would skip 1 changed hearing.',
       });
