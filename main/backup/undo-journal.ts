@@ -285,6 +285,21 @@ async function laterWrites(driver: QueryLayer, trx: Db, entries: JournalEntry[])
   return result;
 }
 
+/**
+ * Each entry joined to the earlier writes of its hearing (`earlier`) that a rollback (`event`) undid
+ * after the entry was written: the forced rollbacks of earlier runs both questions below ask about.
+ */
+function earlierWritesUndoneSince(driver: QueryLayer, trx: Db, entries: JournalEntry[]) {
+  return trx
+    .selectFrom('undoJournal as entry')
+    .innerJoin('undoJournal as earlier', (join) => join.onRef('earlier.entityKey', '=', 'entry.entityKey').onRef('earlier.id', '<', 'entry.id'))
+    .innerJoin('rollbackEvents as event', 'event.id', 'earlier.undoneBy')
+    .where(driver.anyOf('entry.id', entries.map((entry) => entry.id)))
+    .where('earlier.entity', '=', 'hearing')
+    .where('earlier.undoOutcome', 'in', ['restored', 'deleted'])
+    .whereRef('event.at', '>', 'entry.createdAt');
+}
+
 /** A rollback that undid an earlier write of a hearing after a later write of it: forced through the later one. */
 export interface UndoneSince {
   rollbackEventId: number;
@@ -300,15 +315,8 @@ export interface UndoneSince {
 async function undoneSinceWritten(driver: QueryLayer, trx: Db, entries: JournalEntry[]): Promise<Map<number, UndoneSince>> {
   const result = new Map<number, UndoneSince>();
   if (entries.length === 0) return result;
-  const rows = await trx
-    .selectFrom('undoJournal as entry')
-    .innerJoin('undoJournal as earlier', (join) => join.onRef('earlier.entityKey', '=', 'entry.entityKey').onRef('earlier.id', '<', 'entry.id'))
-    .innerJoin('rollbackEvents as event', 'event.id', 'earlier.undoneBy')
+  const rows = await earlierWritesUndoneSince(driver, trx, entries)
     .select(['entry.id as entryId', 'event.id as rollbackEventId', 'event.runId as runId', 'event.operator as operator'])
-    .where(driver.anyOf('entry.id', entries.map((entry) => entry.id)))
-    .where('earlier.entity', '=', 'hearing')
-    .where('earlier.undoOutcome', 'in', ['restored', 'deleted'])
-    .whereRef('event.at', '>', 'entry.createdAt')
     .orderBy('event.id')
     .execute();
   for (const row of rows) result.set(Number(row.entryId), { rollbackEventId: Number(row.rollbackEventId), runId: Number(row.runId), operator: row.operator });
@@ -330,15 +338,8 @@ export interface UndoneVersion {
 async function beforeImagesUndone(driver: QueryLayer, trx: Db, entries: JournalEntry[]): Promise<Map<number, UndoneVersion>> {
   const result = new Map<number, UndoneVersion>();
   if (entries.length === 0) return result;
-  const rows = await trx
-    .selectFrom('undoJournal as entry')
-    .innerJoin('undoJournal as earlier', (join) => join.onRef('earlier.entityKey', '=', 'entry.entityKey').onRef('earlier.id', '<', 'entry.id'))
-    .innerJoin('rollbackEvents as event', 'event.id', 'earlier.undoneBy')
+  const rows = await earlierWritesUndoneSince(driver, trx, entries)
     .select(['entry.id as entryId', 'earlier.runId as runId', 'event.id as rollbackEventId'])
-    .where(driver.anyOf('entry.id', entries.map((entry) => entry.id)))
-    .where('earlier.entity', '=', 'hearing')
-    .where('earlier.undoOutcome', 'in', ['restored', 'deleted'])
-    .whereRef('event.at', '>', 'entry.createdAt')
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('undoJournal as between').select('between.id').where('between.entity', '=', 'hearing').whereRef('between.entityKey', '=', 'entry.entityKey').whereRef('between.id', '>', 'earlier.id').whereRef('between.id', '<', 'entry.id'))),
     )
