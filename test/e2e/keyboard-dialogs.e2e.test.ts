@@ -187,7 +187,8 @@ describe.skipIf(executablePath === null)('dialogs by keyboard (browser mode)', (
     for (const section of ['Flags', 'Backups', 'History', 'Settings', 'Runs']) {
       await page.getByRole('link', { name: section, exact: true }).click();
       await page.getByRole('heading', { level: 1, name: section }).waitFor();
-      await page.locator('main .state[role=status]').waitFor({ state: 'detached' });
+      // A page may load more than one part (Backups: snapshots and attempts); wait for every one.
+      await expect.poll(() => page.locator('main .state[role=status]').count()).toBe(0);
       const names = await page.evaluate(() =>
         Array.from(document.querySelectorAll<HTMLButtonElement>('main button')).filter((b) => b.getClientRects().length > 0).map((b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim()),
       );

@@ -55,6 +55,10 @@ describe.skipIf(executablePath === null)('a long run watched live across a reloa
     await expect.poll(() => timeline().getAttribute('data-selected')).toBe('1');
 
     await page.getByRole('button', { name: 'Stop after this batch' }).click();
+    // A stop names who asked for it: the session's first change asks for its operator, then sends the stop.
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
+    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.locator('.run-header .badge', { hasText: 'interrupted' }).waitFor({ timeout: 60_000 });
     const note = page.getByTestId('stop-note');
     const stopped = /^Stopped as asked after batch (\d+): the ([\d,]+) committed batches stay \(([\d,]+) added, ([\d,]+) updated, [\d,]+ quarantined\); nothing after them was written, and the run can be resumed\.$/;
