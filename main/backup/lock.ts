@@ -29,9 +29,7 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname(), operation, operator: operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location, lock.afterBusyWait)}`, {
-      hint: lock.holder.runId
-        ? { cli: 'wait for the run to finish or stop it (SIGINT) first', console: 'wait for the run to finish, or stop it from its run page (Stop after this batch) first' }
-        : 'wait for it to finish, then try again',
+      hint: lock.holder.runId ? { cli: 'wait for the run to finish or stop it (SIGINT) first', console: consoleStopHint(lock.holder) } : 'wait for it to finish, then try again',
     });
   }
   // A rollback of a large run or a restore of a large database holds the lock for minutes: keep it visibly alive.
@@ -50,6 +48,12 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
       log.warn(`the writer lock on ${store.location} was not released after ${operation}: ${toErrorPayload(error).message}; another writer takes it over once its heartbeat is stale`, { db: store.location });
     });
   }
+}
+
+/** The console's Stop reaches only the runs of its own engine; a run another process holds is stopped where it was started. */
+function consoleStopHint(holder: { pid: number; host: string }): string {
+  const here = holder.pid === process.pid && holder.host === os.hostname();
+  return here ? 'wait for the run to finish, or stop it from its run page (Stop after this batch) first' : 'wait for the run to finish, or stop it where it was started (Ctrl+C, or SIGINT to its process) first';
 }
 
 /**

@@ -90,7 +90,7 @@ describe.skipIf(executablePath === null)('runs the CLI writes, seen in the conso
     const dialog = page.getByTestId('rollback-dialog');
     const refusal = dialog.getByRole('alert');
     await refusal.waitFor({ timeout: 60_000 });
-    expect(await refusal.textContent()).toMatch(new RegExp(`^cannot preview the rollback of run 1: an update \\(run ${heldRunId}\\) started by \\S+ at \\d{4}-\\S+ holds .*: pid ${held.child.pid} on \\S+ — wait for the run to finish or stop it`));
+    expect(await refusal.textContent()).toMatch(new RegExp(`^cannot preview the rollback of run 1: an update \\(run ${heldRunId}\\) started by \\S+ at \\d{4}-\\S+ holds .*: pid ${held.child.pid} on \\S+ — wait for the run to finish, or stop it where it was started`));
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Flags', exact: true }).click();
