@@ -44,10 +44,11 @@ function shortened(value: unknown): unknown {
 
 /**
  * "0061" → "61": Congress.gov event ids are numbers, so every spelling of one names the same meeting,
- * and this is the one it is compared and stored by. Only for a string of digits.
+ * and this is the one it is compared and stored by.
  */
-export function canonicalEventId(digits: string): string {
-  return digits.replace(/^0+(?=\d)/, '');
+export function canonicalEventId(text: string): string {
+  // Only a string of digits has another spelling; anything else is named as it came, for its refusal to quote.
+  return /^\d+$/.test(text) ? text.replace(/^0+(?=\d)/, '') : text;
 }
 
 /** A hearing after normalization: the form that is classified, stored and diffed. */

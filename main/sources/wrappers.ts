@@ -73,5 +73,5 @@ export function eventIdOf(record: unknown): string | null {
   if (typeof id !== 'string' && typeof id !== 'number') return null;
   const text = String(id);
   // Named as the hearing it would be stored as, so a search of the quarantine by eventId finds every spelling.
-  return (/^\d+$/.test(text) ? canonicalEventId(text) : text).slice(0, 64);
+  return canonicalEventId(text).slice(0, 64);
 }

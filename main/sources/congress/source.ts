@@ -180,7 +180,7 @@ function listedEventId(listed: Record<string, unknown>): string | null {
   const { eventId } = listed;
   const text = typeof eventId === 'string' || (typeof eventId === 'number' && Number.isSafeInteger(eventId)) ? String(eventId) : null;
   // "061" and 61 are one meeting (canonicalEventId): listed, asked for and matched with its detail as one.
-  return text !== null && /^\d+$/.test(text) ? canonicalEventId(text) : text;
+  return text === null ? null : canonicalEventId(text);
 }
 
 /**
