@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { taskAddInputSchema, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
+import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
@@ -90,7 +91,7 @@ export function registerTasksCommands(program: Command): void {
   dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags')).action(async (name: string, options: TaskOptions) => {
     process.exitCode = await withStore(options.db, async (store) => {
       const task = await requireTask(store, name);
-      const summary = await runTask(store, task, { notifier: cliNotifier(store) });
+      const summary = await runTask(store, task, { notifier: cliNotifier(store) }, { operator: currentOperator() });
       await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
       if (options.json) printJson(summary);
       else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
