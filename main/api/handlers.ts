@@ -11,7 +11,7 @@ import type { EngineHost } from './engine-host.js';
 import { historyHandlers } from './history.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
-import { sessionHandlers, stopRequestedBy } from './caller.js';
+import { requireOperator, sessionHandlers, stopRequestedBy } from './caller.js';
 import { rolloutHandlers } from './rollouts.js';
 import { sensitivityHandlers } from './sensitivity.js';
 import { sourceHandlers } from './sources.js';
@@ -63,7 +63,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId), 'console'),
     'runs.active': async () => engine.active(),
-    'runs.start': (input, caller) => engine.start({ ...input, ...(caller.operator === null ? {} : { operator: caller.operator }) }),
+    'runs.start': async (input, caller) => engine.start({ ...input, operator: requireOperator(caller) }),
     'runs.cancel': async ({ runId }, caller) => ({ cancelled: await engine.cancel(runId, stopRequestedBy(caller)) }),
     'quarantine.list': (query) => store.listQuarantine(query),
     'history.metrics': async ({ limit, after, task }) => {

@@ -34,9 +34,10 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     'tasks.add': async (input, caller) => taskView(await addTask(store, input, new Date(), requireOperator(caller))),
     'tasks.edit': async ({ name, expected, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller), expected)),
     'tasks.history': (query) => taskHistory(store, query),
-    'tasks.run': async ({ name }) => {
+    'tasks.run': async ({ name }, caller) => {
+      const operator = requireOperator(caller);
       const task = await requireTask(store, name);
-      const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays });
+      const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, operator });
       // Names the run as the task's latest without moving its schedule (as `gatehouse tasks run`).
       await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, started.runId);
       return started;
@@ -47,15 +48,19 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       return notifier.notify({ cause: 'test', subject: 'test', level: 'info', title: 'Gatehouse: test notification', body: `sent from the console at ${new Date().toISOString()}` });
     },
     'settings.preferences': async () => preferencesView(preferences),
-    'settings.saveWebhook': async ({ url }) => {
+    // Settings apply to every session of this server: changed, like any write, only by a named one.
+    'settings.saveWebhook': async ({ url }, caller) => {
+      requireOperator(caller);
       preferences.saveWebhookUrl(checkWebhookUrl(url));
       return preferencesView(preferences);
     },
-    'settings.saveCongressKey': async ({ apiKey }) => {
+    'settings.saveCongressKey': async ({ apiKey }, caller) => {
+      requireOperator(caller);
       preferences.saveCongressApiKey(apiKey);
       return preferencesView(preferences);
     },
-    'settings.saveDatabase': async ({ location }) => {
+    'settings.saveDatabase': async ({ location }, caller) => {
+      requireOperator(caller);
       if (location !== null && !/^postgres(ql)?:\/\//i.test(location)) {
         throw new GatehouseError('USAGE', 'only a postgres:// URL can be saved; leave it empty for the embedded SQLite file');
       }

@@ -20,9 +20,13 @@ type UndoHandlers = Pick<
 export function undoHandlers(store: Store, engine: EngineHost, notifier: () => Notifier): UndoHandlers {
   return {
     'backups.list': () => backupsList(store),
-    'backups.create': (_input, caller) => engine.perform({ kind: 'snapshot', operator: caller.operator }),
+    'backups.create': async (_input, caller) => engine.perform({ kind: 'snapshot', operator: requireOperator(caller) }),
     'backups.verify': ({ id }, caller) => engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) }),
-    'backups.prune': (request) => pruneReport(store, request),
+    'backups.prune': async (request, caller) => {
+      // A preview deletes nothing and may be asked by anyone; deleting snapshots is a write like any other.
+      if (!request.dryRun) requireOperator(caller);
+      return pruneReport(store, request);
+    },
     'backups.restore': async ({ id, reason, confirmId }, caller) => {
       const operator = requireOperator(caller);
       if (confirmId !== id) {

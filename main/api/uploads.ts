@@ -5,6 +5,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { MAX_UPLOAD_BYTES, type ApiHandlers } from '../../shared/api.js';
 import { openSource } from '../sources/index.js';
 import type { Store } from '../store/index.js';
+import { requireOperator } from './caller.js';
 
 /**
  * Browser mode has no file path to give: the console sends the file's text, the server keeps it in
@@ -14,7 +15,9 @@ import type { Store } from '../store/index.js';
  */
 export function uploadHandlers(store: Store, uploadsFolder?: string): Pick<ApiHandlers, 'sources.upload'> {
   return {
-    'sources.upload': async ({ name, content }) => {
+    'sources.upload': async ({ name, content }, caller) => {
+      // A file kept on the server's disk is a write: refused, as every other, until a browser session is named.
+      requireOperator(caller);
       const bytes = Buffer.byteLength(content, 'utf8');
       if (bytes > MAX_UPLOAD_BYTES) throw new GatehouseError('INPUT_INVALID', `${name} is ${bytes} bytes; uploads are limited to ${MAX_UPLOAD_BYTES}`, { hint: 'run a larger file with `gatehouse update --source file:PATH`' });
       const folder = uploadsFolder ?? uploadsBeside(store);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { taskAddInputSchema, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
+import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
@@ -28,8 +29,23 @@ function printTask(task: ScheduledTask, json: boolean | undefined): void {
 const dbOption = (c: Command) => c.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
 const operatorOption = (c: Command) => c.option('--operator <name>', 'who is changing it, kept in the task\'s history (default: the OS user)');
 
+/** What the scheduler (the desktop app while open, or `gatehouse scheduler`) does when a task's time comes. */
+const SCHEDULE_RULES = `
+When a task's time comes (run by the desktop app while it is open, or by \`gatehouse scheduler\`;
+\`gatehouse serve\` runs no tasks):
+  - times missed while no scheduler was up are not replayed one by one: they are reported once
+    (log and a \`missed-runs\` notice) and the task runs once, reaching back over the missed days
+  - a task whose previous run is still going is not started a second time: that time is skipped,
+    logged as task-skipped with the reason
+  - a run that cannot start (source unreachable, database held) is notified once per hour per task
+    (what came in between is counted into the next notice) and tried again at the next time
+  - schedulers sharing one database each see the task due; one claims the time and runs it, the
+    others skip it ("another scheduler sharing this database took this run")
+  - a cron that never fires (30 February) is refused at \`tasks add\` and \`tasks edit\`
+`;
+
 export function registerTasksCommands(program: Command): void {
-  const tasks = program.command('tasks').description('scheduled update tasks (cron, UTC)');
+  const tasks = program.command('tasks').description('scheduled update tasks (cron, UTC)').addHelpText('after', SCHEDULE_RULES);
 
   dbOption(tasks.command('list').description('every task with its next run')).action(async (options: TaskOptions) =>
     withStore(options.db, async (store) => {
@@ -90,7 +106,7 @@ export function registerTasksCommands(program: Command): void {
   dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags')).action(async (name: string, options: TaskOptions) => {
     process.exitCode = await withStore(options.db, async (store) => {
       const task = await requireTask(store, name);
-      const summary = await runTask(store, task, { notifier: cliNotifier(store) });
+      const summary = await runTask(store, task, { notifier: cliNotifier(store) }, { operator: currentOperator() });
       await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
       if (options.json) printJson(summary);
       else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);

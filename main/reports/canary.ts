@@ -129,17 +129,27 @@ const CANARY_EVENTS_READ = 200;
 
 /**
  * The canary's window: from the latest flag change that set a value on the task's scope (or `since`, when later)
- * until `until`. An unknown task is an error, not an empty report.
+ * until `until`, or until the revert that left the scope with no value (a guardrail's, an operator's): the
+ * task's runs after it ran on everyone's values, and judging them as the canary's blamed it for them. An
+ * unknown task is an error, not an empty report.
  */
 export async function canaryWindowRuns(store: Store, task: string, period: { since: string | null; until: string }): Promise<{ period: CanaryPeriod; runs: ReportedRun[] }> {
   const known = (await taskStore(store).get(task)) !== null || (await store.reports.runs({ task })).length > 0;
   if (!known) throw new GatehouseError('NOT_FOUND', `no scheduled task or run is named "${task}"`, { hint: 'the canary is one of the scheduled tasks' });
   // The scope was set by the latest change that gave it a value; a revert (unset) ends a canary, it does not begin one.
-  const latest = (await flagStore(store).history({ scope: taskScope(task), limit: CANARY_EVENTS_READ })).find((event) => event.newJson !== null);
+  const events = await flagStore(store).history({ scope: taskScope(task), limit: CANARY_EVENTS_READ });
+  const latest = events.find((event) => event.newJson !== null);
   const canaryStartedAt = latest?.at ?? null;
   const since = [period.since, canaryStartedAt].filter((t): t is string => t !== null).sort().at(-1) ?? null;
-  const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until: period.until });
-  return { period: { since, until: period.until, canaryStartedAt, killedFlags: await killedCanaryFlags(store, task) }, runs };
+  const revertedAt = latest && events[0] !== latest && !(await scopeHoldsValues(store, task)) ? events[0]!.at : null;
+  const until = revertedAt !== null && revertedAt < period.until ? revertedAt : period.until;
+  const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until });
+  return { period: { since, until, canaryStartedAt, killedFlags: await killedCanaryFlags(store, task) }, runs };
+}
+
+async function scopeHoldsValues(store: Store, task: string): Promise<boolean> {
+  const scope = taskScope(task);
+  return (await flagStore(store).values()).some((value) => value.scope === scope);
 }
 
 /** The canary task's own flag values that a kill overrides now. */

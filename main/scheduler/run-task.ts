@@ -130,6 +130,8 @@ export interface TaskRunRequest {
   resumeRunId?: number;
   /** A new run right after the resume of the task's run, which covered its window (FlaggedUpdateRequest.afterResume). */
   afterResume?: boolean;
+  /** A person who runs the task now (`gatehouse tasks run`, the console): named in the lock instead of the scheduler. */
+  operator?: string;
 }
 
 /** Who a scheduled run was started by, as its writer lock names it. */
@@ -152,7 +154,7 @@ export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDe
     onEvent: deps.onEvent,
     resumeRunId: request.resumeRunId,
     afterResume: request.afterResume,
-    operator: schedulerOperator(task.name),
+    operator: request.operator ?? schedulerOperator(task.name),
     extra: { judge: deps.judge },
   });
   return summary;

@@ -54,8 +54,15 @@ export class Scheduler {
       const due = occurrencesBetween(task.cron, new Date(task.lastFiredAt ?? task.createdAt), now);
       const latest = due.at(-1);
       if (!latest) continue;
+      // Schedulers sharing a database (a team on PostgreSQL) each see the task due: one takes it.
+      if (!(await taskStore(this.options.store).claimOccurrence(task.name, latest.toISOString()))) {
+        report.entries.push(this.skipped(task, latest, 'another scheduler sharing this database took this run'));
+        continue;
+      }
       if (due.length > 1) report.missed.push(await this.reportMissed(task, due.slice(0, -1)));
-      report.entries.push(await this.fire(task, latest));
+      const entry = await this.fire(task, latest);
+      report.entries.push(entry);
+      if (entry.outcome !== 'skipped') report.entries.push(...(await this.skipTimesPassedDuringRun(task, latest)));
     }
     return report;
   }
@@ -68,25 +75,26 @@ export class Scheduler {
     return times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
   }
 
+  private skipped(task: ScheduledTask, scheduled: Date, reason: string): TickEntry {
+    const scheduledFor = scheduled.toISOString();
+    this.log({ event: 'task-skipped', task: task.name, scheduledFor, reason });
+    return { task: task.name, outcome: 'skipped', scheduledFor, reason };
+  }
+
+  /** Runs a scheduled time this scheduler has claimed (Scheduler.tick), unless the task is still running or paused. */
   private async fire(task: ScheduledTask, scheduled: Date): Promise<TickEntry> {
     const scheduledFor = scheduled.toISOString();
-    const skip = async (reason: string): Promise<TickEntry> => {
-      await taskStore(this.options.store).markFired(task.name, scheduledFor, null);
-      this.log({ event: 'task-skipped', task: task.name, scheduledFor, reason });
-      return { task: task.name, outcome: 'skipped', scheduledFor, reason };
-    };
-    if (this.running.has(task.name) || (await this.runningInDatabase(task.name))) return skip('the previous run of this task is still going');
+    if (this.running.has(task.name) || (await this.runningInDatabase(task.name))) return this.skipped(task, scheduled, 'the previous run of this task is still going');
     const paused = await evaluateFlag(this.options.store, 'PAUSE_SCHEDULED_RUNS', { task: task.name });
-    if (paused.value === true) return skip(`paused by PAUSE_SCHEDULED_RUNS (${paused.killed ?? paused.scope ?? 'global'})`);
+    if (paused.value === true) return this.skipped(task, scheduled, `paused by PAUSE_SCHEDULED_RUNS (${paused.killed ?? paused.scope ?? 'global'})`);
     this.running.add(task.name);
-    await taskStore(this.options.store).markFired(task.name, scheduledFor, null);
     this.log({ event: 'task-started', task: task.name, scheduledFor });
     try {
       const resumed = await this.resumeInterrupted(task, scheduledFor);
       // A resume that covered its window is followed by the new run; one that stopped again (the source still down) is not: it would only fail the same way.
       const summary = resumed && !COVERING_STATUSES.includes(resumed.status) ? resumed : await this.options.runTask(task, resumed ? { afterResume: true } : undefined);
       const alsoResumed = resumed && resumed !== summary ? { resumed: { runId: resumed.runId, status: resumed.status } } : {};
-      await taskStore(this.options.store).markFired(task.name, scheduledFor, summary.runId);
+      await taskStore(this.options.store).recordRun(task.name, summary.runId);
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
       return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
     } catch (error) {
@@ -99,6 +107,19 @@ export class Scheduler {
     } finally {
       this.running.delete(task.name);
     }
+  }
+
+  /**
+   * Scheduled times that came while this scheduler ran the task are skipped, not started late
+   * behind it nor reported as missed (something was running): the next run reaches back over
+   * their window anyway. Said in the log and the tick's report.
+   */
+  private async skipTimesPassedDuringRun(task: ScheduledTask, fired: Date): Promise<TickEntry[]> {
+    const passed = occurrencesBetween(task.cron, fired, this.options.clock());
+    const last = passed.at(-1);
+    if (!last || !(await taskStore(this.options.store).claimOccurrence(task.name, last.toISOString()))) return [];
+    const times = passed.length === 1 ? 'its time' : `${passed.length} of its times from ${passed[0]!.toISOString()}`;
+    return [this.skipped(task, last, `the previous run of this task was still going at ${times}`)];
   }
 
   /**

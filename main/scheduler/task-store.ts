@@ -107,6 +107,27 @@ class TaskStore {
       .execute();
   }
 
+  /**
+   * Takes the scheduled time `scheduledFor` of a task for this scheduler: false when another
+   * scheduler on the same database took it (or a later one) first. One conditional UPDATE: on
+   * PostgreSQL the second of two concurrent claims waits on the row and then finds it moved; on
+   * SQLite writes are serialised.
+   */
+  async claimOccurrence(name: string, scheduledFor: string): Promise<boolean> {
+    const result = await this.driver.db
+      .updateTable('scheduledTasks')
+      .set({ lastFiredAt: scheduledFor })
+      .where('name', '=', name)
+      .where((eb) => eb.or([eb('lastFiredAt', 'is', null), eb('lastFiredAt', '<', scheduledFor)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** The run a claimed time started, kept as the task's latest without moving its last scheduled time (a later one may be claimed meanwhile). */
+  async recordRun(name: string, runId: number): Promise<void> {
+    await this.driver.db.updateTable('scheduledTasks').set({ lastRunId: runId }).where('name', '=', name).execute();
+  }
+
   async markFired(name: string, firedAt: string, runId: number | null): Promise<void> {
     await this.driver.db
       .updateTable('scheduledTasks')

@@ -132,7 +132,7 @@ export interface IntegrityPolicy {
  */
 export type QueryLayer = Pick<StoreDriver, 'backend' | 'db' | 'transaction' | 'keyedReads' | 'anyOf' | 'contains'>;
 
-/** The shared half of `contains`: the dialect picks the operator; `%` and `_` in the text are escaped to stand for themselves. */
-export function containsWith(operator: 'like' | 'ilike', column: string, text: string): Expression<SqlBool> {
-  return sql<SqlBool>`${sql.ref(column)} ${sql.raw(operator)} ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
+/** The shared half of `contains`: the dialect picks the operator; `%`, `_` and `\\` in the text are escaped to stand for themselves. */
+export function containsWith(operator: 'like' | 'ilike', subject: Expression<string | null>, text: string): Expression<SqlBool> {
+  return sql<SqlBool>`${subject} ${sql.raw(operator)} ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 }

@@ -47,6 +47,11 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.locator('input[name=source]').fill('synthetic:seed=77,count=3000');
     await page.locator('input[name=batchSize]').fill('50');
     await page.getByRole('button', { name: 'Start run' }).click();
+    // The session's first change: the console asks once who is at it, and the server keeps the name.
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
+    await shot('operator-prompt');
+    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.waitForURL(/#\/runs\/\d+$/);
     await page.locator('.batch-timeline').waitFor();
     await shot('run-live');
@@ -79,6 +84,8 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
   });
 
   it('marks an anomaly expected with a reason kind and shows the review recorded', async () => {
+    // Starting a run named the session; if that test failed before, name it here.
+    await nameSessionUnlessNamed(page, 'e2e-operator');
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByText('Fetched', { exact: true }).first().click();
     await page.getByTestId('band-note').getByText(/shaded band/).waitFor();
@@ -90,11 +97,6 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await form.locator('select[name=reason-kind]').selectOption('known-event');
     await form.locator('textarea[name=review-reason]').fill('committee markup marathon');
     await form.getByRole('button', { name: 'Mark expected' }).click();
-    // The session's first change: the console asks once who is at it, and the server keeps the name.
-    const prompt = page.getByTestId('operator-prompt');
-    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
-    await shot('operator-prompt');
-    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.locator(`[data-anomalous-run="${runId}"]`).waitFor({ state: 'detached' });
     await page.locator('input[name=show-reviewed]').check();
     const reviewed = page.locator(`[data-anomalous-run="${runId}"]`);

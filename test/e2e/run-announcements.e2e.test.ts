@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { FIRST_SYNTHETIC_EVENT_ID as FIRST_EVENT_ID } from '../../main/sources/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -39,6 +39,8 @@ describe.skipIf(executablePath === null)('a run\'s news read out to a screen rea
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.locator('input[name=source]').fill('synthetic:seed=77,count=150');
     await page.locator('input[name=batchSize]').fill('50');
+    // Starting a run is recorded under the session's operator: named first, so Enter starts it at once.
+    await nameSessionUnlessNamed(page, 'e2e-operator');
     await page.getByRole('button', { name: 'Start run' }).press('Enter');
     await page.waitForURL(/#\/runs\/\d+$/);
     const runId = Number(/(\d+)$/.exec(page.url())![1]);

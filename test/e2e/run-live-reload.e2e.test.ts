@@ -43,6 +43,10 @@ describe.skipIf(executablePath === null)('a long run watched live across a reloa
     await page.locator('input[name=source]').fill('synthetic:seed=77,count=200000');
     await page.locator('input[name=batchSize]').fill('50');
     await page.getByRole('button', { name: 'Start run' }).click();
+    // A run's writer lock and any stop name who started it: the session's first change asks for its operator.
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
+    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.waitForURL(/#\/runs\/\d+$/);
     await expect.poll(total).toBeGreaterThanOrEqual(10);
 
@@ -55,10 +59,6 @@ describe.skipIf(executablePath === null)('a long run watched live across a reloa
     await expect.poll(() => timeline().getAttribute('data-selected')).toBe('1');
 
     await page.getByRole('button', { name: 'Stop after this batch' }).click();
-    // A stop names who asked for it: the session's first change asks for its operator, then sends the stop.
-    const prompt = page.getByTestId('operator-prompt');
-    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
-    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.locator('.run-header .badge', { hasText: 'interrupted' }).waitFor({ timeout: 60_000 });
     const note = page.getByTestId('stop-note');
     const stopped = /^Stopped as asked after batch (\d+): the ([\d,]+) committed batches stay \(([\d,]+) added, ([\d,]+) updated, [\d,]+ quarantined\); nothing after them was written, and the run can be resumed\.$/;

@@ -62,6 +62,10 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     await page.waitForFunction(() => /offset=\d+/.test((document.querySelector('input[name=source]') as HTMLInputElement | null)?.value ?? ''));
     const spec = await source.inputValue();
     await page.getByRole('button', { name: 'Start run' }).click();
+    // The session's first change: the console asks once who is at it.
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
+    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.waitForURL(/#\/runs\/\d+$/);
     const runId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
     await page.locator('.run-header .badge', { hasText: /success|partial|held/ }).waitFor({ timeout: 120_000 });
@@ -117,6 +121,8 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
   it('keeps the filtered list true after a rollback: the row flips to rolled back without a reload', async () => {
     const demoAnomalous = (await store.listRuns({ limit: 500, verdict: ['anomalous'], task: 'daily' }))[0]!;
     await page.goto(`http://127.0.0.1:${server.port}/#/runs/${demoAnomalous.runId}?verdict=anomalous`);
+    // The first run's start named the session; if that test failed before, name it here.
+    await nameSessionUnlessNamed(page, 'e2e-operator');
     const row = page.locator(`[data-testid=runs-table] tr[data-run-id="${demoAnomalous.runId}"]`);
     await row.getByText('success').or(row.getByText('partial')).first().waitFor();
     // Keyboard: the list is reachable and the timeline is one key away from the detail. The detail
@@ -136,10 +142,6 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     await dialog.locator('input[name=confirm-run-id]').fill(String(demoAnomalous.runId));
     await dialog.locator('textarea[name=rollback-reason]').fill('e2e: spike was a duplicated feed');
     await dialog.getByRole('button', { name: `Roll back run ${demoAnomalous.runId}` }).click();
-    // The session's first change: the console asks once who is at it.
-    const prompt = page.getByTestId('operator-prompt');
-    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
-    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.getByTestId('rollback-result').waitFor();
     await row.getByText('rolled back').waitFor();
     await page.locator('.run-header .badge', { hasText: 'rolled back' }).waitFor();
@@ -149,7 +151,7 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
   });
 
   it('marks ten anomalous runs confirmed at once with one reason, then undoes it', async () => {
-    // The rollback test's prompt named the session; if it failed before that, name it here.
+    // The first run's start named the session; if that test failed before, name it here.
     await nameSessionUnlessNamed(page, 'e2e-operator');
     await page.getByRole('link', { name: 'History' }).click();
     const panel = page.getByTestId('anomalies-panel');

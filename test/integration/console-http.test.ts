@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, HTTP_STATUS_BY_ERROR, startHttpServer, type EngineHost, type HttpServerOptions, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import { callApi, openEventStream, request, signIn } from '../helpers/console-http.js';
+import { callApi, data, openEventStream, request, signIn } from '../helpers/console-http.js';
 
 let folder: string;
 let staticRoot: string;
@@ -92,6 +92,8 @@ describe('gatehouse serve over HTTP', () => {
 
   it('streams batch events of a started run as Server-Sent Events', async () => {
     const cookie = await signIn(server);
+    // Starting a run is a write: the session names its operator first.
+    await data(server, 'session.name', { name: 'Ada' }, cookie);
     const stream = openEventStream(server, cookie);
     await stream.ready;
     const started = await callApi<{ runId: number }>(server, 'runs.start', { source: 'synthetic:seed=9,count=25', batchSize: 10 }, cookie);

@@ -226,8 +226,16 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
       expect(later.canary).toMatchObject({ canary: { runs: 0 }, recommendation: 'Not enough data' });
       // A revert (a guardrail unsetting the task's flag) ends the canary; it does not move its start.
       await unsetFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:daily', reason: 'guardrail breached', now: new Date('2026-03-01T13:00:00Z') });
+      // The task's runs after the revert ran on everyone's values: the canary's window ends at the revert.
+      clockMs = Date.parse('2026-03-01T13:30:00Z');
+      await update('daily', 9500, [hearingRecord(9500, { date: 'not a date' })]);
+      await update('daily', 9600);
       const reverted = await buildReport(store, { kind: 'canary', task: 'daily', now: new Date('2026-03-01T14:00:00Z') });
-      expect(reverted.canary!.canaryStartedAt).toBe('2026-03-01T00:00:01.000Z');
+      expect(reverted.canary).toMatchObject({ canaryStartedAt: '2026-03-01T00:00:01.000Z', until: '2026-03-01T13:00:00.000Z', canary: { runs: 4, errors: 1 } });
+      // Set again, the canary begins anew and runs to now.
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary, again', now: new Date('2026-03-01T13:40:00Z') });
+      const again = await buildReport(store, { kind: 'canary', task: 'daily', now: new Date('2026-03-01T14:00:00Z') });
+      expect(again.canary).toMatchObject({ canaryStartedAt: '2026-03-01T13:40:00.000Z', until: '2026-03-01T14:00:00.000Z', canary: { runs: 0 } });
 
       await expect(buildReport(store, { kind: 'canary', task: 'ghost' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(buildReport(store, { kind: 'canary', task: 'daily', since: 'yesterday-ish' })).rejects.toThrow(/^since: /);

@@ -7,6 +7,7 @@ import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
+import { startCli } from '../helpers/cli.js';
 import { fakeCongressSource, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 
 /** A clock the test moves by hand: no sleeping. */
@@ -121,9 +122,107 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       const second = await scheduler.tick();
       expect(second.entries).toMatchObject([{ task: 'slow', outcome: 'skipped', reason: 'the previous run of this task is still going' }]);
       release();
+      // The time the second tick skipped stays taken: the first run's end does not wind it back.
       expect((await first).entries).toMatchObject([{ outcome: 'ran' }]);
       expect(started).toBe(1);
+      expect(await scheduler.tick()).toMatchObject({ entries: [], missed: [] });
+      expect(await requireTask(store, 'slow')).toMatchObject({ lastFiredAt: '2026-03-01T00:10:00.000Z', lastRunId: 1 });
     });
+  });
+
+  it('skips the times that came while its own run went on, in one scheduler: not started late behind it, nor reported missed', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'slow', cron: '*/5 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      const { notifier, sent } = recordingNotifier(store, time.clock);
+      const log: string[] = [];
+      let started = 0;
+      const scheduler = new Scheduler({
+        store,
+        clock: time.clock,
+        notifier,
+        log: (line) => log.push(line),
+        runTask: async (task: ScheduledTask) => {
+          started += 1;
+          // The run takes 12 minutes: 00:10 and 00:15 come while it goes on.
+          time.set('2026-03-01T00:17:00Z');
+          return { runId: started, status: 'success', task: task.name } as RunSummary;
+        },
+      });
+      time.set('2026-03-01T00:05:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([
+        { outcome: 'ran', scheduledFor: '2026-03-01T00:05:00.000Z' },
+        { outcome: 'skipped', scheduledFor: '2026-03-01T00:15:00.000Z', reason: 'the previous run of this task was still going at 2 of its times from 2026-03-01T00:10:00.000Z' },
+      ]);
+      time.set('2026-03-01T00:18:00Z');
+      expect(await scheduler.tick()).toMatchObject({ entries: [], missed: [] });
+      time.set('2026-03-01T00:20:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'ran', scheduledFor: '2026-03-01T00:20:00.000Z' }]);
+      expect(started).toBe(2);
+      expect(sent).toEqual([]);
+      expect(log.map((line) => JSON.parse(line).event)).toContain('task-skipped');
+    });
+  });
+
+  it('runs a due task once when two schedulers share the database: the other one says another scheduler took it', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      // Added 150 minutes ago: the last whole hour is due, and one or two before it were missed.
+      await addTask(store, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=1,count=3000' }, new Date(Date.now() - 150 * 60_000));
+      const schedulers = [0, 1].map(() => startCli(['scheduler', '--once', '--json', '--db', location]));
+      const reports = await Promise.all(schedulers.map(async ({ done }) => {
+        const { code, stdout, stderr } = await done;
+        expect(code, stderr).toBe(0);
+        return JSON.parse(stdout) as { entries: { outcome: string; reason?: string; scheduledFor: string }[]; missed: unknown[] };
+      }));
+      // The second either found the time taken already or lost the claim: never a second run, never a failure.
+      const entries = reports.flatMap((report) => report.entries);
+      expect(entries.filter((entry) => entry.outcome === 'ran')).toHaveLength(1);
+      for (const entry of entries.filter((entry) => entry.outcome !== 'ran')) expect(entry).toMatchObject({ outcome: 'skipped', reason: 'another scheduler sharing this database took this run' });
+      // The missed hour is said once, by the scheduler that ran the task.
+      expect(reports.flatMap((report) => report.missed)).toHaveLength(1);
+      expect((await store.listRuns({})).map((run) => [run.task, run.status])).toEqual([['hourly', 'success']]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('lets one of two schedulers that both found a task due run it; the other skips it, saying another scheduler took it', async () => {
+    const location = await backend.freshLocation();
+    const stores = [await backend.open(location), await backend.open(location)];
+    try {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(stores[0]!, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      time.set('2026-03-01T01:00:30Z');
+      // Both have read the task as due before either goes on: each waits at its first look at the
+      // runs until the other is there too, or has finished its tick.
+      const arrived = [false, false];
+      const finished = [false, false];
+      for (const [i, store] of stores.entries()) {
+        const listRuns = store.listRuns.bind(store);
+        store.listRuns = async (query) => {
+          arrived[i] = true;
+          while (!arrived[1 - i] && !finished[1 - i]) await new Promise((resolve) => setImmediate(resolve));
+          return listRuns(query);
+        };
+      }
+      const runs: string[] = [];
+      const reports = await Promise.all(stores.map(async (store, i) => {
+        try {
+          return await schedulerFor(store, time, runs).scheduler.tick();
+        } finally {
+          finished[i] = true;
+        }
+      }));
+      expect(runs).toEqual(['hourly']);
+      expect(reports.flatMap((report) => report.entries).map((entry) => ({ outcome: entry.outcome, reason: 'reason' in entry ? entry.reason : undefined })).sort((a, b) => a.outcome.localeCompare(b.outcome))).toEqual([
+        { outcome: 'ran', reason: undefined },
+        { outcome: 'skipped', reason: 'another scheduler sharing this database took this run' },
+      ]);
+    } finally {
+      for (const store of stores) await store.close();
+    }
   });
 
   it('skips a task whose run another process still has open in the database', async () => {

@@ -174,7 +174,7 @@ class PostgresDriver implements StoreDriver {
   }
 
   contains(column: string, text: string) {
-    return containsWith('ilike', column, text);
+    return containsWith('ilike', sql.ref<string | null>(column), text);
   }
 
   classifyError(error: unknown): DatabaseFault {

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
+import { foldCase, foldedColumn } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
 import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './open.js';
 import { IntegrityGuard } from './integrity.js';
@@ -75,8 +76,8 @@ class SqliteDriver implements StoreDriver {
   }
 
   contains(column: string, text: string) {
-    // SQLite's LIKE already ignores ASCII case.
-    return containsWith('like', column, text);
+    // LIKE ignores ASCII case only: both sides are folded first, as ILIKE does on PostgreSQL.
+    return containsWith('like', foldedColumn(column), foldCase(text));
   }
 
   classifyError(error: unknown): DatabaseFault {

@@ -6,6 +6,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { queryLayer } from '../driver.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
+import { registerCaseFold } from './case-fold.js';
 import { writeGateOf } from './write-gate.js';
 
 /** PRAGMA application_id of every Gatehouse database: "GATE". */
@@ -25,6 +26,7 @@ export async function openSqliteFile(file: string, lockWaitMs = DEFAULT_LOCK_WAI
   try {
     db = new Database(file, { timeout: lockWaitMs });
     db.pragma('journal_mode = WAL');
+    registerCaseFold(db);
   } catch (error) {
     throw openFailure(file, error);
   }

@@ -142,14 +142,25 @@ export function useAction(): Action {
   return { busy, error, run };
 }
 
-/** An action the audit records: it runs only once the operator is known (a browser session names itself first). */
+/**
+ * An action the audit records: it runs only once the operator is known (a browser session names
+ * itself first). Busy from the click on, while the name is asked too, so a second click cannot
+ * queue a second start behind the prompt.
+ */
 export function useAuditedAction(): Action {
   const operator = useOperator();
   const action = useAction();
   return {
     ...action,
     async run(work) {
-      if (await operator.ensureNamed()) await action.run(work);
+      action.busy.value = true;
+      let named = false;
+      try {
+        named = await operator.ensureNamed();
+      } finally {
+        if (!named) action.busy.value = false;
+      }
+      if (named) await action.run(work);
     },
   };
 }

@@ -7,6 +7,7 @@ import { fakeClient, type FakeClient } from './fake-client.js';
 import { mountWith } from './mount.js';
 import { runSummary } from './fixtures.js';
 import { useLiveRuns } from '../../../renderer/src/stores/live.js';
+import { useOperator } from '../../../renderer/src/stores/operator.js';
 
 const DEFAULTS = { synthetic: 'synthetic:seed=121,count=500,invalid=bad-date:0.01,offset=120', congress: null };
 const sourceDefaults = () => DEFAULTS;
@@ -145,6 +146,41 @@ describe('the start-run form', () => {
     expect(wrapper.get('[data-testid="file-note"]').text()).toContain('week.ndjson uploaded');
     await submit(wrapper);
     expect(client.callsOf('runs.start')).toEqual([{ source: 'file:/data/uploads/x-week.ndjson', task: null }]);
+  });
+
+  it('asks an unnamed browser session for its name before starting or uploading, and sends nothing when the prompt is dismissed', async () => {
+    const client = fakeClient({
+      'runs.sourceDefaults': sourceDefaults,
+      'sources.upload': ({ name }) => ({ source: `file:/data/uploads/x-${name}`, bytes: 16, records: 1 }),
+      'runs.start': () => ({ runId: 46 }),
+      'session.name': ({ name }) => ({ operator: name, identity: 'session', canName: false }),
+    });
+    const wrapper = mountWith(StartRunForm, client, {}, { operator: null, identity: 'session', canName: true });
+    await flushPromises();
+    const operator = useOperator();
+    await wrapper.get('form').trigger('submit');
+    expect(operator.asking).toBe(true);
+    // A second press while the name is asked queues no second start.
+    expect(startButton(wrapper).attributes('disabled')).toBeDefined();
+    await wrapper.get('form').trigger('submit');
+    operator.dismiss();
+    await flushPromises();
+    expect(client.callsOf('runs.start')).toEqual([]);
+    expect(startButton(wrapper).text()).toBe('Start run');
+
+    const input = wrapper.get('input[name="record-file"]');
+    Object.defineProperty(input.element, 'files', { value: [new File(['{"eventId":"1"}\n'], 'week.ndjson')], configurable: true });
+    await input.trigger('change');
+    await flushPromises();
+    expect(operator.asking).toBe(true);
+    expect(client.callsOf('sources.upload')).toEqual([]);
+    await operator.nameSession(client, 'Grace');
+    await flushPromises();
+    expect(client.callsOf('sources.upload')).toHaveLength(1);
+
+    await submit(wrapper);
+    expect(client.callsOf('runs.start')).toEqual([{ source: 'file:/data/uploads/x-week.ndjson', task: null }]);
+    expect(wrapper.emitted('started')).toEqual([[46]]);
   });
 
   it('says why the server refused an uploaded file', async () => {

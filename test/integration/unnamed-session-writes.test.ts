@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { currentOperator } from '../../main/backup/index.js';
+import { addTask } from '../../main/scheduler/index.js';
+import type { Store } from '../../main/store/index.js';
+import type { RunSummary } from '../../shared/run.js';
+import { testBackends } from '../helpers/backends.js';
+import { startCli } from '../helpers/cli.js';
+import { callApi, data, servedPerTest, signIn } from '../helpers/console-http.js';
+
+/**
+ * Every write through `gatehouse serve` is refused, with nothing written, until a browser session
+ * names its operator: an operator starting a run from the console's form was recorded as no one in
+ * its writer lock, and snapshots were taken, pruned and settings changed anonymously. Real HTTP, a
+ * real store on each backend.
+ */
+const NOT_NAMED = { ok: false, error: { code: 'USAGE', message: expect.stringMatching(/has not named its operator yet; nothing was changed/), hint: expect.any(String) } };
+
+/** Who holds the writer lock, read from the lock row as another writer would meet it; null while no run holds it. */
+async function lockHolder(store: Store): Promise<{ runId: number | null; operator: string | null } | null> {
+  const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+  if (attempt.acquired) {
+    await store.releaseWriterLock();
+    return null;
+  }
+  return { runId: attempt.holder.runId, operator: attempt.holder.operator ?? null };
+}
+
+describe.each(testBackends())('writes from a browser session that has not named its operator, on $name', (backend) => {
+  const served = servedPerTest(backend);
+
+  it('are refused, each of them, and write nothing; reads and previews still answer', async () => {
+    await addTask(served.store, { name: 'nightly', cron: '0 6 * * *', source: 'synthetic:seed=3,count=20', lookbackDays: 7, enabled: true }, new Date(), 'Dee');
+    const unnamed = await signIn(served.server);
+    const writes: [string, unknown][] = [
+      ['runs.start', { source: 'synthetic:seed=1,count=20' }],
+      ['tasks.run', { name: 'nightly' }],
+      ['tasks.run', { name: 'no-such-task' }],
+      ['backups.create', {}],
+      ['backups.prune', { keep: 1, maxAgeDays: 1, dryRun: false }],
+      ['sources.upload', { name: 'hearings.json', content: '[{"eventId":"1"}]' }],
+      ['settings.saveWebhook', { url: 'https://hooks.example.org/gatehouse' }],
+      ['settings.saveCongressKey', { apiKey: 'not-a-real-key' }],
+      ['settings.saveDatabase', { location: null }],
+    ];
+    for (const [method, input] of writes) {
+      const reply = await callApi(served.server, method, input, unnamed);
+      expect({ method, status: reply.status, result: reply.result }).toEqual({ method, status: 400, result: NOT_NAMED });
+    }
+    // A bad input is still answered as bad input, before anyone is asked for a name.
+    expect((await callApi(served.server, 'runs.start', { source: '' }, unnamed)).result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
+
+    expect(await served.store.listRuns({ limit: 10 })).toEqual([]);
+    expect(await data(served.server, 'backups.list', {}, unnamed)).toMatchObject({ snapshots: [] });
+    expect(await data(served.server, 'settings.preferences', {}, unnamed)).toMatchObject({ webhookHost: null, congressApiKeySet: false });
+    if (backend.name === 'sqlite') expect(fs.existsSync(path.join(path.dirname(served.location), 'uploads'))).toBe(false);
+    expect(await data(served.server, 'backups.prune', { keep: 1, maxAgeDays: 1, dryRun: true }, unnamed)).toMatchObject({ dryRun: true, pruned: [] });
+  });
+
+  it('are taken once the session is named, and a task run from the console names its operator in the writer lock', async () => {
+    await addTask(served.store, { name: 'nightly', cron: '0 6 * * *', source: 'synthetic:seed=5,count=200000', lookbackDays: 7, enabled: true }, new Date(), 'Dee');
+    const cookie = await signIn(served.server);
+    await data(served.server, 'session.name', { name: 'Ada' }, cookie);
+    let runId: number | null = null;
+    const firstBatch = new Promise<void>((resolve) => served.engine.subscribe((event) => event.type === 'batch-finished' && event.runId === runId && resolve()));
+    const finished = new Promise<RunSummary>((resolve) => served.engine.subscribe((event) => event.type === 'run-finished' && event.runId === runId && resolve(event.summary)));
+    ({ runId } = await data<{ runId: number }>(served.server, 'tasks.run', { name: 'nightly' }, cookie));
+    await firstBatch;
+    expect(await lockHolder(served.store)).toEqual({ runId, operator: 'Ada' });
+
+    await data(served.server, 'runs.cancel', { runId }, cookie);
+    expect(await finished).toMatchObject({ status: 'interrupted', task: 'nightly' });
+    expect(await data(served.server, 'settings.saveWebhook', { url: 'https://hooks.example.org/gatehouse' }, cookie)).toMatchObject({ webhookHost: 'hooks.example.org' });
+  }, 60_000);
+});
+
+describe.each(testBackends())('gatehouse tasks run, on $name', (backend) => {
+  const served = servedPerTest(backend);
+
+  it('names the person who ran it in the writer lock, not the scheduler', async () => {
+    await addTask(served.store, { name: 'nightly', cron: '0 6 * * *', source: 'synthetic:seed=5,count=200000', lookbackDays: 7, enabled: true }, new Date(), 'Dee');
+    const cli = startCli(['tasks', 'run', 'nightly', '--db', served.location, '--json']);
+    await expect.poll(() => lockHolder(served.store), { timeout: 30_000 }).toMatchObject({ runId: expect.any(Number), operator: currentOperator() });
+    // `tasks run` has no stop of its own: the process ends, and the database goes with the test.
+    cli.child.kill('SIGKILL');
+    await cli.done;
+  }, 60_000);
+});
