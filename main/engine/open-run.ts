@@ -22,6 +22,8 @@ export interface OpenedRun {
   /** The duration of the run's earlier segments (0 for a new run). */
   priorDurationMs: number;
   eventIdsInRun: EventIdSet;
+  /** The committees the record rules know at the checkpoint, when a resume judged the items before it again; else those stored. */
+  knownCommittees?: Set<string>;
   /** A resume of a run over a re-listed source: its window and the keys its batches handled. */
   resume?: ResumeByIdentity;
 }
@@ -68,10 +70,10 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
   // Every eventId read before the checkpoint was written unless some were found unchanged or set aside.
   const notAllWritten = state.metrics.unchanged + state.metrics.quarantined > 0;
-  if (!source.listing && state.nextPosition > 0 && notAllWritten) {
-    await addEventIdsTakenBefore(source, state.nextPosition, eventIdsInRun, await retry(() => store.knownCommitteeCodes()));
-  }
-  const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
+  const knownCommittees = !source.listing && state.nextPosition > 0 && notAllWritten
+    ? await addEventIdsTakenBefore(source, state.nextPosition, eventIdsInRun, await retry(() => store.knownCommitteeCodes({ exceptCreatedBy: runId })))
+    : undefined;
+  const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun, knownCommittees };
   if (window === null) return opened;
   // Compact for a decimal key (a bare eventId, recorded before keys named the chamber); a Congress.gov run handles thousands at most.
   const handled = new EventIdSet();
