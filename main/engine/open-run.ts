@@ -5,7 +5,7 @@ import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '..
 import type { Store } from '../store/index.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
-import { addEventIdsTakenBefore } from './taken-before.js';
+import { addEventIdsTakenBefore, addEventIdsTakenByIdentity } from './taken-before.js';
 import { freshState, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import type { Retry } from './transient-retry.js';
 import type { UpdateOptions } from './run-update.js';
@@ -77,7 +77,18 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   if (window === null) return opened;
   // Compact for a decimal key (a bare eventId, recorded before keys named the chamber); a Congress.gov run handles thousands at most.
   const handled = new EventIdSet();
-  await retry(() => store.addKeysHandledByRun(runId, handled));
+  const handledTimes = new Map<string, number>();
+  await retry(() => {
+    handledTimes.clear();
+    return store.addKeysHandledByRun(runId, {
+      add(key) {
+        handled.add(key);
+        const eventId = source.listing!.eventIdOfKey(key);
+        if (eventId !== null) handledTimes.set(eventId, (handledTimes.get(eventId) ?? 0) + 1);
+      },
+    });
+  });
+  await retry(() => addEventIdsTakenByIdentity(store, runId, handledTimes, eventIdsInRun));
   return { ...opened, resume: { window, handled } };
 }
 

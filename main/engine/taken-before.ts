@@ -1,4 +1,5 @@
 import type { RecordSource } from '../sources/index.js';
+import type { Store } from '../store/index.js';
 import { EventIdSet } from './event-id-set.js';
 import { RunRules } from './run-rules.js';
 
@@ -24,4 +25,31 @@ export async function addEventIdsTakenBefore(source: RecordSource, nextPosition:
     if (judgement.ok) eventIds.add(judgement.hearing.eventId);
   }
   return knownAtStart;
+}
+
+/** Quarantined for these, a record still took its eventId: it passed the record rules (refused by the database), or an earlier copy did. */
+const TAKEN_THOUGH_QUARANTINED = new Set(['WRITE_FAILED', 'DUPLICATE_EVENT_ID']);
+
+/**
+ * The eventIds a run over a re-listed source took before it stopped, from what its batches
+ * recorded: the items they handled (`handledTimes`: eventId → items handled) and its quarantine.
+ * An eventId is taken when one of its handled items was not refused by the record rules — stored,
+ * found unchanged (never written, so the store alone does not know it) or refused by the database
+ * — or a copy was quarantined as a duplicate. Without these, the copy a second chamber lists after
+ * the stop would be stored over the first instead of quarantined as the uninterrupted run does.
+ */
+export async function addEventIdsTakenByIdentity(store: Store, runId: number, handledTimes: ReadonlyMap<string, number>, eventIds: EventIdSet): Promise<void> {
+  const refusedTimes = new Map<string, number>();
+  const page = 1000;
+  for (let after: number | undefined; ;) {
+    const entries = await store.listQuarantine({ runId, limit: page, ...(after === undefined ? {} : { after }) });
+    for (const { eventId, reasons } of entries) {
+      if (eventId === null) continue;
+      if (reasons.some((reason) => TAKEN_THOUGH_QUARANTINED.has(reason.code))) eventIds.add(eventId);
+      else refusedTimes.set(eventId, (refusedTimes.get(eventId) ?? 0) + 1);
+    }
+    if (entries.length < page) break;
+    after = entries.at(-1)!.id;
+  }
+  for (const [eventId, times] of handledTimes) if (times > (refusedTimes.get(eventId) ?? 0)) eventIds.add(eventId);
 }
