@@ -43,6 +43,17 @@ export const runMetricsSchema = z
   .catchall(z.number());
 export type RunMetrics = z.infer<typeof runMetricsSchema>;
 
+/**
+ * The status a finished run's counts earn: `failed` when it read records and quarantined every one,
+ * `partial` when it quarantined some (exit 3: records quarantined, the rest stored), else `success`.
+ * A batch the database refused whole whose records were each then written by isolation (a failure
+ * no record owned) quarantines nothing: the run is a success, the batch row `isolated` with the error.
+ */
+export function statusEarned(metrics: RunMetrics): 'success' | 'partial' | 'failed' {
+  if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
+  return metrics.quarantined > 0 ? 'partial' : 'success';
+}
+
 export function emptyMetrics(): RunMetrics {
   return { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 };
 }

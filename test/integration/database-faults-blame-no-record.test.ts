@@ -109,3 +109,32 @@ describe.skipIf(postgres === null)('a statement cancelled mid-batch, on postgres
     }
   });
 });
+
+describe.skipIf(postgres === null)('a batch refused whole whose records each write, on postgres', () => {
+  afterAll(() => postgres?.cleanup());
+
+  it('stores every record, quarantines none and ends success (exit 0), its batch row isolated with the refusal', async () => {
+    const url = await postgres!.freshLocation();
+    const schema = new URL(url).searchParams.get('schema')!;
+    const store = await postgres!.open(url);
+    const admin = await connect();
+    try {
+      // A statement-level check no single record fails: more than 20 rows in one INSERT, the first time only (a sequence is not rolled back).
+      await admin.query(`CREATE SEQUENCE "${schema}".refusals`);
+      await admin.query(`CREATE FUNCTION "${schema}".refuse_large_once() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF (SELECT count(*) FROM new_rows) > 20 AND nextval('"${schema}".refusals') = 1 THEN RAISE EXCEPTION 'too many rows at once' USING ERRCODE = '23514'; END IF; RETURN NULL; END $$`);
+      await admin.query(`CREATE TRIGGER refuse_large_once AFTER INSERT ON "${schema}".hearings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".refuse_large_once()`);
+      const summary = await runUpdate({ store, source: arraySource(hearingRecords(120)), batchSize: 50, batchCeiling: null });
+      expect(summary.status).toBe('success');
+      expect(summary.metrics).toMatchObject({ fetched: 120, added: 120, quarantined: 0 });
+      expect(summary.batches).toEqual({ total: 3, succeeded: 2, failed: 0, isolated: 1 });
+      const [first] = (await store.getRun(summary.runId))!.batchList;
+      expect(first).toMatchObject({ status: 'isolated', written: 50, quarantined: 0, error: expect.stringContaining('too many rows at once') });
+      expect(await store.listQuarantine()).toEqual([]);
+      expect(await store.countHearings()).toBe(120);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+});
