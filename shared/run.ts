@@ -24,7 +24,13 @@ export const MAX_BATCH_SEQ = 2_147_483_647;
 export const batchSeqSchema = z.number().int().nonnegative().max(MAX_BATCH_SEQ, `no batch is numbered above ${MAX_BATCH_SEQ}`);
 export const batchSizeSchema = z.number().int(BATCH_SIZE_RULE).min(MIN_BATCH_SIZE, BATCH_SIZE_RULE).max(MAX_BATCH_SIZE, BATCH_SIZE_RULE);
 
-/** DESIGN §3: one object, used everywhere a run is described. More keys are allowed. */
+/**
+ * DESIGN §3: one object, used everywhere a run is described. More keys are allowed: every summary
+ * also carries `rolledBack`, `fetchErrors` and `duplicates` (0 when none). Whatever the status,
+ * fetched = added + updated + unchanged + quarantined + rolledBack, where `rolledBack` is non-zero
+ * only in a rolled-back all-or-nothing run (the changes it undid; added and updated are then 0),
+ * and duplicates and fetchErrors are parts of quarantined (test run-accounting).
+ */
 export const runMetricsSchema = z
   .object({
     fetched: z.number().int().nonnegative(),
@@ -36,6 +42,17 @@ export const runMetricsSchema = z
   })
   .catchall(z.number());
 export type RunMetrics = z.infer<typeof runMetricsSchema>;
+
+/**
+ * The status a finished run's counts earn: `failed` when it read records and quarantined every one,
+ * `partial` when it quarantined some (exit 3: records quarantined, the rest stored), else `success`.
+ * A batch the database refused whole whose records were each then written by isolation (a failure
+ * no record owned) quarantines nothing: the run is a success, the batch row `isolated` with the error.
+ */
+export function statusEarned(metrics: RunMetrics): 'success' | 'partial' | 'failed' {
+  if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
+  return metrics.quarantined > 0 ? 'partial' : 'success';
+}
 
 export function emptyMetrics(): RunMetrics {
   return { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 };

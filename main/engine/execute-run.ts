@@ -7,6 +7,7 @@ import { elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, noth
 import type { OpenedRun } from './open-run.js';
 import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
+import { RunRules } from './run-rules.js';
 import type { UpdateOptions } from './run-update.js';
 import type { Retry } from './transient-retry.js';
 
@@ -25,7 +26,8 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
   const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
   const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, run.sleep, () => elapsedMs(run));
   const lookup = (eventIds: string[]) => context.withTransientRetry(() => store.loadHearings(eventIds));
-  const planner = new RunPlanner(lookup, await run.retry(() => store.knownCommitteeCodes()), run.eventIdsInRun);
+  const knownCommittees = run.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
+  const planner = new RunPlanner(lookup, new RunRules(knownCommittees, run.eventIdsInRun));
   const committer = new BatchCommitter(context);
   run.emit({ type: 'run-started', runId: run.runId, mode: run.mode, batchSize: run.batchSize, expectedRecords: source.expectedCount });
 

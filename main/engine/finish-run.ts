@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { RunMetrics, RunStatus, RunSummary } from '../../shared/run.js';
+import { statusEarned, type RunMetrics, type RunStatus, type RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -126,10 +126,7 @@ export function nothingStored(state: CommittedState, planner: RunPlanner): strin
 }
 
 export function statusFromCounts(state: CommittedState): RunStatus {
-  const { metrics, batchCounts } = state;
-  if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
-  if (metrics.quarantined > 0 || batchCounts.failed > 0 || batchCounts.isolated > 0) return 'partial';
-  return 'success';
+  return statusEarned(state.metrics);
 }
 
 async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {

@@ -5,7 +5,7 @@ import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '..
 import type { Store } from '../store/index.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
-import { addEventIdsTakenBefore } from './taken-before.js';
+import { addEventIdsTakenBefore, addEventIdsTakenByIdentity } from './taken-before.js';
 import { freshState, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import type { Retry } from './transient-retry.js';
 import type { UpdateOptions } from './run-update.js';
@@ -22,6 +22,8 @@ export interface OpenedRun {
   /** The duration of the run's earlier segments (0 for a new run). */
   priorDurationMs: number;
   eventIdsInRun: EventIdSet;
+  /** The committees the record rules know at the checkpoint, when a resume judged the items before it again; else those stored. */
+  knownCommittees?: Set<string>;
   /** A resume of a run over a re-listed source: its window and the keys its batches handled. */
   resume?: ResumeByIdentity;
 }
@@ -68,14 +70,25 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
   // Every eventId read before the checkpoint was written unless some were found unchanged or set aside.
   const notAllWritten = state.metrics.unchanged + state.metrics.quarantined > 0;
-  if (!source.listing && state.nextPosition > 0 && notAllWritten) {
-    await addEventIdsTakenBefore(source, state.nextPosition, eventIdsInRun, await retry(() => store.knownCommitteeCodes()));
-  }
-  const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun };
+  const knownCommittees = !source.listing && state.nextPosition > 0 && notAllWritten
+    ? await addEventIdsTakenBefore(source, state.nextPosition, eventIdsInRun, await retry(() => store.knownCommitteeCodes({ exceptCreatedBy: runId })))
+    : undefined;
+  const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun, knownCommittees };
   if (window === null) return opened;
   // Compact for a decimal key (a bare eventId, recorded before keys named the chamber); a Congress.gov run handles thousands at most.
   const handled = new EventIdSet();
-  await retry(() => store.addKeysHandledByRun(runId, handled));
+  const handledTimes = new Map<string, number>();
+  await retry(() => {
+    handledTimes.clear();
+    return store.addKeysHandledByRun(runId, {
+      add(key) {
+        handled.add(key);
+        const eventId = source.listing!.eventIdOfKey(key);
+        if (eventId !== null) handledTimes.set(eventId, (handledTimes.get(eventId) ?? 0) + 1);
+      },
+    });
+  });
+  await retry(() => addEventIdsTakenByIdentity(store, runId, handledTimes, eventIdsInRun));
   return { ...opened, resume: { window, handled } };
 }
 

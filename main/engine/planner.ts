@@ -1,10 +1,9 @@
 import type { FieldChange, NormalizedHearing, Rejection } from '../../shared/record.js';
 import { eventIdOf, type SourceItem } from '../sources/index.js';
 import type { PlannedChange, StoredHearing } from '../store/index.js';
-import { applyRecordRules } from '../validation/index.js';
 import { classify } from './classify.js';
-import type { EventIdSet } from './event-id-set.js';
 import { quarantinedRaw } from './quarantine-raw.js';
+import type { RunRules } from './run-rules.js';
 
 /** One source item after the record rules and classification. */
 export type PlannedItem =
@@ -13,16 +12,15 @@ export type PlannedItem =
   | { position: number; outcome: 'rejected'; eventId: string | null; reasons: Rejection[]; raw: unknown };
 
 /**
- * Turns windows of source items into planned items: record rules first, then one database
- * lookup per window to classify what passed. Remembers which eventIds this run has planned,
- * so a repeat of one is rejected as a duplicate however far apart the two are.
+ * Turns windows of source items into planned items: the run's record rules first (`RunRules`: in
+ * source order, a repeated eventId a duplicate however far apart the two are), then one database
+ * lookup per window to classify what passed.
  */
 export class RunPlanner {
   constructor(
     /** The stored hearings of these eventIds (retried by the caller on a transient fault). */
     private readonly loadHearings: (eventIds: string[]) => Promise<Map<string, StoredHearing>>,
-    private readonly knownCommittees: Set<string>,
-    private readonly eventIdsInRun: EventIdSet,
+    private readonly rules: RunRules,
   ) {}
 
   /** Why records were rejected, by code, with one message each: explains a run that stored nothing. */
@@ -36,16 +34,13 @@ export class RunPlanner {
   }
 
   async plan(window: SourceItem[]): Promise<PlannedItem[]> {
-    const checked = window.map((item) => ({ item, outcome: item.error ? null : applyRecordRules(item.raw, this.ruleContext) }));
-    const ids = checked.flatMap(({ outcome }) => (outcome?.ok ? [outcome.hearing.eventId] : []));
+    const judged = window.map((item) => ({ item, judgement: item.error ? null : this.rules.judge(item.raw) }));
+    const ids = judged.flatMap(({ judgement }) => (judgement?.ok ? [judgement.hearing.eventId] : []));
     const stored = ids.length > 0 ? await this.loadHearings(ids) : new Map();
-    return checked.map(({ item, outcome }): PlannedItem => {
+    return judged.map(({ item, judgement }): PlannedItem => {
       if (item.error) return this.reject(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
-      if (!outcome!.ok) return this.reject(item, eventIdOf(item.raw), outcome!.reasons);
-      const hearing = outcome!.hearing;
-      if (this.eventIdsInRun.has(hearing.eventId)) return this.reject(item, hearing.eventId, [repeatedEventId(hearing)]);
-      this.eventIdsInRun.add(hearing.eventId);
-      for (const committee of hearing.committees) this.knownCommittees.add(committee.systemCode);
+      if (!judgement!.ok) return this.reject(item, judgement!.eventId ?? eventIdOf(item.raw), judgement!.reasons);
+      const hearing = judgement!.hearing;
       const before = stored.get(hearing.eventId);
       // Nothing stored to compare with: the hash is read from the stored JSON as the row is written.
       if (before === undefined) return changed(item, 'added', hearing, null, []);
@@ -65,22 +60,6 @@ export class RunPlanner {
     }
     return rejected(item, eventId, reasons);
   }
-
-  private readonly ruleContext = {
-    isKnownCommittee: (code: string) => this.knownCommittees.has(code),
-  };
-}
-
-/**
- * The rule for a hearing listed twice in one run: the first copy read is the one the run keeps, and
- * every later copy is quarantined, whatever its updateDate. A run writes each hearing once — its undo
- * journal, batch rollback and reconciliation rest on that — and streams its input, so "the newest
- * copy" is not known when the first is written. Each later copy's reason gives its updateDate, and
- * the run's metrics count them (`duplicates`), so the operator sees that the input repeated itself.
- */
-function repeatedEventId(hearing: NormalizedHearing): Rejection {
-  const dated = hearing.updateDate === null ? 'this copy has no updateDate' : `this copy's updateDate is ${hearing.updateDate}`;
-  return { code: 'DUPLICATE_EVENT_ID', message: `eventId ${hearing.eventId} appears more than once in this run's input; the run keeps the first copy it read and quarantines later ones, newer or not (${dated})` };
 }
 
 /** One object literal, not a spread: a spread copy cost ≈ 2 µs a change and made larger objects, which a filling batch carries through every scavenge. */

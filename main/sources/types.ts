@@ -70,6 +70,8 @@ export interface RecordSource {
      * it widens the window no more than one that ended there, so the lookup for one stops at it.
      */
     readonly catchUpHorizon?: string;
+    /** The eventId an item key (`SourceItem.key`) names, canonical; null for a key naming none. */
+    eventIdOfKey(key: string): string | null;
   };
   /**
    * Streams the items in a stable order; `skip` items are read past without being yielded. With

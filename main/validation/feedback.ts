@@ -1,6 +1,6 @@
 import type { AnomalousRunView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
-import type { RunStatus, RunSummary } from '../../shared/run.js';
+import { statusEarned, type RunStatus, type RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
 import type { Store } from '../store/index.js';
 import { foldIsOpen } from './anomaly-folds.js';
@@ -87,8 +87,7 @@ function requireAnomalous(run: RunSummary): void {
 
 /** The status a held run would have had without BLOCK_ON_ANOMALY. */
 function statusBeforeHold(run: RunSummary): RunStatus {
-  const { metrics, batches } = run;
-  return metrics.quarantined > 0 || batches.failed > 0 || batches.isolated > 0 ? 'partial' : 'success';
+  return statusEarned(run.metrics);
 }
 
 /**

@@ -130,6 +130,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
       catchUp: (coveredUntil) => reachTo(catchUpWindow(at, lookbackDays, coveredUntil)),
       continueFrom: (coveredUntil) => reachTo(continuationWindow(at, lookbackDays, coveredUntil)),
       catchUpHorizon: catchUpHorizon(at).toISOString(),
+      eventIdOfKey,
     },
     items: ({ skip = 0, signal, resume } = {}) => resume
       ? reader.items({ window: windowOf(resume.window), congresses: congressesOf(resume.window, congresses) }, Math.max(0, skip), signal, resume)
@@ -193,6 +194,12 @@ function itemKey(congress: number, chamber: ChamberPath, listed: Record<string, 
   const eventId = listedEventId(listed);
   if (eventId !== null) return `${congress}/${chamber}/${eventId}`;
   return `entry:${crypto.createHash('sha256').update(JSON.stringify(listed)).digest('hex').slice(0, 32)}`;
+}
+
+/** The eventId of `itemKey`'s `congress/chamber/eventId`, or of a bare eventId key (HandledBefore); null for an `entry:` digest. */
+function eventIdOfKey(key: string): string | null {
+  const last = key.slice(key.lastIndexOf('/') + 1);
+  return /^\d+$/.test(last) ? canonicalEventId(last) : null;
 }
 
 /**

@@ -10,12 +10,16 @@ import { PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
 
-/** The server's disk is full or failing, or it only reads: the environment's fault, never a record's. */
-const ENVIRONMENT_SQLSTATES = new Set([
-  '53100', // disk_full
-  '58030', // io_error
-  '25006', // read_only_sql_transaction: a standby, or default_transaction_read_only
-]);
+/**
+ * The server is out of disk, memory or another resource (class 53 but too_many_connections, which
+ * is transient), its system or files fail (58), its own data or indexes are corrupt (XX), or it only
+ * reads: the environment's fault, never a record's. A record refused for itself raises a data or
+ * constraint error (22, 23), or one a trigger raises (P0001).
+ */
+const ENVIRONMENT_SQLSTATES = /^(53(?!300)|58|XX|25006$)/;
+
+/** query_canceled: a statement_timeout passed, or an administrator's pg_cancel_backend. Retried like a busy database, then the run stops. */
+const QUERY_CANCELED_SQLSTATE = '57014';
 
 /** Serializes migrations of one schema across processes opening it at the same moment. */
 const MIGRATION_LOCK_CLASS = 0x4d494752;
@@ -179,8 +183,8 @@ class PostgresDriver implements StoreDriver {
 
   classifyError(error: unknown): DatabaseFault {
     const code = String((error as { code?: unknown } | null)?.code);
-    if (ENVIRONMENT_SQLSTATES.has(code)) return 'environment';
-    return isConnectionError(error) || isLockTimeout(error) ? 'transient' : 'record';
+    if (ENVIRONMENT_SQLSTATES.test(code)) return 'environment';
+    return isConnectionError(error) || isLockTimeout(error) || code === QUERY_CANCELED_SQLSTATE ? 'transient' : 'record';
   }
 
   async close(): Promise<void> {

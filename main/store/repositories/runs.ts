@@ -57,8 +57,12 @@ export class RunRepository {
     return this.driver.db;
   }
 
-  async knownCommitteeCodes(): Promise<Set<string>> {
-    return new Set((await this.db.selectFrom('committees').select('systemCode').execute()).map((row) => row.systemCode));
+  /** Every stored committee's code; `exceptCreatedBy`: but those that run created (what it knew when it began). */
+  async knownCommitteeCodes(options: { exceptCreatedBy?: number } = {}): Promise<Set<string>> {
+    let query = this.db.selectFrom('committees').select('systemCode');
+    const runId = options.exceptCreatedBy;
+    if (runId !== undefined) query = query.where((eb) => eb.or([eb('createdRunId', 'is', null), eb('createdRunId', '!=', runId)]));
+    return new Set((await query.execute()).map((row) => row.systemCode));
   }
 
   async loadHearings(eventIds: string[]): Promise<Map<string, StoredHearing>> {

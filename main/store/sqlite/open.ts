@@ -156,8 +156,11 @@ function foreign(file: string, why: string): GatehouseError {
   });
 }
 
-/** Result codes (extended ones share their primary's prefix) that say the file or its disk refused, not the data: read-only, unopenable, full, failing. */
-export const ENVIRONMENT_FAULT_CODE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/;
+/**
+ * Result codes (extended ones share their primary's prefix) that say the file, its disk or the
+ * process refused, not the data: read-only, unopenable, full, failing, damaged, out of memory.
+ */
+export const ENVIRONMENT_FAULT_CODE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|PROTOCOL|NOLFS|PERM)/;
 
 /** Driver failures while opening, as people read them: busy (another writer), corrupt or foreign, or unwritable. */
 export function openFailure(file: string, error: unknown): GatehouseError {
