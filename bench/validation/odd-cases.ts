@@ -1,3 +1,4 @@
+import type { SensitivitySettings } from '../../shared/validation.js';
 import { generateHistory, SYNTHETIC_ORGANISATIONS } from '../../main/validation/index.js';
 
 /**
@@ -12,7 +13,15 @@ export interface OddCase {
   line: string;
   /** `verdict`: a valid case the live judge can be asked about too; `error`: bad input, refused on its own line. */
   answer: 'verdict' | 'error';
+  /**
+   * A case judged for a task with these settings in force: the line gives them as "sensitivity",
+   * and, without them, is judged again with `--db --task` over a database where they were saved.
+   */
+  task?: { name: string; settings: SensitivitySettings };
 }
+
+/** The task the sensitivity cases are judged for. */
+export const ODD_TASK = 'outside-nightly';
 
 type Run = { startedAt: string; metrics: Record<string, unknown> } & Record<string, unknown>;
 
@@ -48,6 +57,8 @@ export function oddCases(): OddCase[] {
   const valid = (id: string, history: readonly unknown[], judged: unknown, extra: Record<string, unknown> = {}) =>
     cases.push({ id, line: JSON.stringify({ id, ...extra, history, current: judged }), answer: 'verdict' });
   const invalid = (id: string, line: string) => cases.push({ id, line, answer: 'error' });
+  const forTask = (id: string, history: readonly unknown[], judged: unknown, settings: SensitivitySettings) =>
+    cases.push({ id, line: JSON.stringify({ id, sensitivity: settings, history, current: judged }), answer: 'verdict', task: { name: ODD_TASK, settings } });
 
   valid('steady-year', year, current);
   valid('spike', year, { ...current, metrics: { ...current.metrics, fetched: (current.metrics.fetched as number) * 8 + 50 } });
@@ -71,6 +82,12 @@ export function oddCases(): OddCase[] {
   valid('offset-zones-spike', year.map((run) => ({ ...run, startedAt: inZone(run.startedAt, 9) })), { startedAt: inZone(current.startedAt, 9), metrics: { ...current.metrics, fetched: (current.metrics.fetched as number) * 8 + 50 } });
   valid('longer-than-live-reads', dailyRuns(2400, 11), nextRun(dailyRuns(2400, 11)));
 
+  // A task tuned away from the defaults: the verdict must be the tuned one, not the default's.
+  const spike = { ...current, metrics: { ...current.metrics, fetched: (current.metrics.fetched as number) * 8 + 50 } };
+  forTask('spike-volumes-off', year, spike, { metrics: { fetched: 'off', added: 'off', updated: 'off' }, minSignals: 1 });
+  forTask('spike-three-signals', year, spike, { metrics: {}, minSignals: 3 });
+  forTask('steady-year-high', year, current, { metrics: { fetched: 'high', added: 1.5, mix: 'high' }, minSignals: 1 });
+
   const good = (metrics: Record<string, unknown>) => JSON.stringify({ history: year.slice(-60), current: { ...current, metrics } });
   const withId = (id: string, line: string) => line.replace(/^\{/, `{"id":${JSON.stringify(id)},`);
   invalid('negative-count', withId('negative-count', good({ fetched: -5, added: 1, updated: 1 })));
@@ -85,5 +102,7 @@ export function oddCases(): OddCase[] {
   invalid('truncated-line', '{"id":"truncated-line","history":[');
   invalid('empty-line', '');
   invalid('not-an-object', '[1,2]');
+  invalid('bad-sensitivity', JSON.stringify({ id: 'bad-sensitivity', sensitivity: { metrics: { fetched: 'loud' } }, history: year.slice(-5), current }));
+  invalid('task-without-db', JSON.stringify({ id: 'task-without-db', task: ODD_TASK, history: year.slice(-5), current }));
   return cases;
 }
