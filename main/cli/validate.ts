@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';
-import { createBatchJudge, describeZodError, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, sensitivityTasks, type BatchSensitivity } from '../validation/index.js';
+import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, sensitivityTasks, type BatchSensitivity } from '../validation/index.js';
 import { withoutByteOrderMark } from '../sources/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
@@ -40,7 +40,9 @@ quarantined (default 0) and durationMs (default 0; fractions are rounded) may be
 startedAt: an ISO 8601 date or date and time; a time without a zone (Z, +05:00) is read as UTC.
 history: in any order; runs at or after the judged run's start are left out, and of the rest the
 latest ${LIVE_HISTORY_RUNS.toLocaleString('en-US')} count, as \`update\` judges a run against the runs stored before it
-(a run listed twice counts twice, as two stored runs would; gaps are judged as catch-ups).
+(a run listed twice counts twice, as two stored runs would; gaps are judged as catch-ups). A history
+whose latest run is ${FORGOTTEN_AFTER_DAYS.toLocaleString('en-US')} days (about ten years) or more before the judged run is stale:
+insufficient_history, method stale-history, no bands.
 
 sensitivity: judged on the defaults unless --task names a task of the database --db (default
 $GATEHOUSE_DB): then under that task's settings in force, as \`update\` judges its runs.
@@ -52,8 +54,9 @@ added | updated | mix | quarantine | duration: off | low | normal | high | 1–1
 which win over any task's. Every verdict has the same keys: verdict (ok | anomalous | insufficient_history |
 baseline), method, historySize, anomalies [{metric, rule, value, expected, low, high, score, message,
 and on a volume anomaly changeId, ongoing}], bands {metric: {expected, low, high}} for each metric the
-history can bound (none on a baseline), state {regime, since, description}; scores are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message naming its line
-and id, and the lines after it are judged as usual.
+history can bound (none on a baseline or a stale history), state {regime, since, description}; scores
+are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message
+naming its line and id, and the lines after it are judged as usual.
 
 exit codes: 0 every line answered (error lines included); 2 usage error, or the input cannot be read
 (nothing judged, or the lines before the fault answered); 1 an unexpected error.`;

@@ -4,6 +4,7 @@ export { normalizeWitnessName } from './witness-names.js';
 
 // ── Historical validation: one run judged against the runs before it (issues 5 and 10). ──
 export { judgeRun, modelFor, historyFingerprint } from './historical/cache.js';
+export { FORGOTTEN_AFTER_DAYS } from './historical/baseline.js';
 export {
   BASELINE_METHOD,
   FALLBACK_METHOD,

@@ -135,6 +135,30 @@ describe('validate --batch on inputs it never generated', () => {
     for (const anomaly of zoned.anomalies!) if (anomaly.changeId) expect(anomaly.changeId).toMatch(/:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('never answers NaN, Infinity or a negative or upside-down band, whatever the counts', () => {
+    type Verdict = { id?: unknown; bands: Record<string, { expected: number; low: number; high: number }>; anomalies: Record<string, number | null>[] };
+    const verdicts = answers.filter((answer) => answer.error === undefined) as unknown as Verdict[];
+    for (const answer of verdicts) {
+      const numbers = [...Object.values(answer.bands).flatMap((band) => [band.expected, band.low, band.high]), ...answer.anomalies.flatMap((a) => [a.value, a.expected, a.low, a.high, a.score])];
+      for (const value of numbers) if (value !== null) expect(Number.isFinite(value) && value! >= 0, `${String(answer.id)}: ${String(value)}`).toBe(true);
+      for (const band of Object.values(answer.bands)) expect(band.low, String(answer.id)).toBeLessThanOrEqual(band.high);
+    }
+    const of = (id: string) => answers[cases.indexOf(byId.get(id)!)]!;
+    // Three runs are enough for the fallback to answer (issue 10); a 2^53 count or a negative duration is refused.
+    expect(of('three-runs').verdict).toBe('ok');
+    expect(of('three-runs-spike').verdict).toBe('anomalous');
+    expect(of('count-past-exact').error!.message).toMatch(/current\.metrics\.fetched: Too big/);
+    expect(of('negative-duration').error!.message).toMatch(/current\.metrics\.durationMs: Too small/);
+  });
+
+  it('calls a history decades older than the run stale, and still judges one with such a gap inside it', () => {
+    const of = (id: string) => answers[cases.indexOf(byId.get(id)!)]! as Answer & { method: string; bands: object; state: { description: string } };
+    expect(of('gap-of-74-years')).toMatchObject({ verdict: 'insufficient_history', method: 'stale-history', historySize: 200, anomalies: [], bands: {} });
+    expect(of('gap-of-74-years').state.description).toBe('a stale history: its latest run (2024-07-25) is 74 years before this one, and nothing learnt from it still holds');
+    expect(of('gap-of-8-years')).toMatchObject({ verdict: 'ok', method: 'regime-walk-v2' });
+    expect(of('gap-inside-history')).toMatchObject({ verdict: 'ok', historySize: 300 });
+  });
+
   it('refuses an id that is neither text nor a number, and answers a numeric id as given', () => {
     const steady = JSON.parse(byId.get('steady-year')!.line) as Record<string, unknown>;
     const lines = [{ ...steady, id: { case: 1 } }, { ...steady, id: 17 }, { ...steady, id: null }].map((line) => JSON.stringify(line));
