@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';
-import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, sensitivityTasks, type BatchSensitivity } from '../validation/index.js';
+import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity } from '../validation/index.js';
 import { withoutByteOrderMark } from '../sources/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
@@ -204,7 +204,8 @@ async function drained(output: NodeJS.WritableStream): Promise<boolean> {
 
 export function formatVerdict(result: ValidationResult): string {
   const head = `${result.verdict} — ${result.method}, ${result.historySize} earlier run${result.historySize === 1 ? '' : 's'}`;
-  const note = result.verdict === 'insufficient_history' ? ['  too little history for a seasonal judgement; the static rules found nothing.'] : [];
+  const stale = result.method === STALE_METHOD ? result.state?.description : undefined;
+  const note = result.verdict === 'insufficient_history' ? [`  ${stale ? `${stale}.` : 'too little history for a seasonal judgement; the static rules found nothing.'}`] : [];
   const anomalies = result.anomalies.map((a) => `  ! ${a.metric} (${a.rule}, score ${a.score}): ${a.message}`);
   return [head, ...note, ...anomalies].join('\n') + '\n';
 }

@@ -13,6 +13,7 @@ export {
   MIN_HISTORY_RUNS,
   MIN_SAME_WEEKDAY_RUNS,
   SEASONAL_METHOD,
+  STALE_METHOD,
   type JudgeOptions,
   type MetricBand,
 } from './historical/model.js';

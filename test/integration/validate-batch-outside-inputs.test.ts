@@ -157,6 +157,17 @@ describe('validate --batch on inputs it never generated', () => {
     expect(of('gap-of-74-years').state.description).toBe('a stale history: its latest run (2024-07-25) is 74 years before this one, and nothing learnt from it still holds');
     expect(of('gap-of-8-years')).toMatchObject({ verdict: 'ok', method: 'regime-walk-v2' });
     expect(of('gap-inside-history')).toMatchObject({ verdict: 'ok', historySize: 300 });
+    // The same pair from files says so in words, not "too little history".
+    const { history, current } = JSON.parse(byId.get('gap-of-74-years')!.line) as { history: unknown; current: unknown };
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-validate-stale-'));
+    try {
+      fs.writeFileSync(path.join(folder, 'history.json'), JSON.stringify(history));
+      fs.writeFileSync(path.join(folder, 'current.json'), JSON.stringify(current));
+      const single = runCli(['validate', '--history', path.join(folder, 'history.json'), '--current', path.join(folder, 'current.json')]);
+      expect(single.stdout).toBe(`insufficient_history — stale-history, 200 earlier runs\n  ${of('gap-of-74-years').state.description}.\n`);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('refuses an id that is neither text nor a number, and answers a numeric id as given', () => {
