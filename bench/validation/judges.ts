@@ -29,10 +29,10 @@ export function recordingJudge(every: number, options: JudgeOptions = {}): { jud
 /** The installed command (bin/gatehouse.js runs the built CLI), from dist/bench/validation or, under vitest, from the source. */
 const BIN = import.meta.url.includes('/dist/bench/') ? '../../../bin/gatehouse.js' : '../../bin/gatehouse.js';
 
-/** The answer lines of the real `gatehouse validate --batch` to `lines`, parsed, in order. */
-export function cliVerdictLines(lines: readonly string[]): unknown[] {
+/** The answer lines of the real `gatehouse validate --batch [...options]` to `lines`, parsed, in order. */
+export function cliVerdictLines(lines: readonly string[], options: readonly string[] = []): unknown[] {
   const cli = fileURLToPath(new URL(BIN, import.meta.url));
-  const output = spawnSync(process.execPath, [cli, 'validate', '--batch'], { input: `${lines.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const output = spawnSync(process.execPath, [cli, 'validate', '--batch', ...options], { input: `${lines.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (output.status !== 0) throw new Error(`validate --batch failed: ${output.stderr}`);
   const answers = output.stdout.trimEnd().split('\n');
   if (answers.length !== lines.length) throw new Error(`validate --batch answered ${answers.length} lines to ${lines.length}`);

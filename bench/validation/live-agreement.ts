@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ValidationResult } from '../../shared/validation.js';
 import { openStore, type Store } from '../../main/store/index.js';
-import { historicalJudge, runEntrySchema } from '../../main/validation/index.js';
+import { historicalJudge, runEntrySchema, saveSensitivity } from '../../main/validation/index.js';
 import { cliVerdictLines } from './judges.js';
 import { oddCases, type OddCase } from './odd-cases.js';
 import { answeredHelp } from './options.js';
@@ -33,26 +33,30 @@ export interface CaseAgreement {
 /** How `update` writes a run's start: its clock's Date, as UTC ISO text (not the text a file gave). */
 const asUpdateWritesIt = (startedAt: string): string => new Date(Date.parse(startedAt)).toISOString();
 
-/** Stores each history entry as a finished production run, as `update` would have left it. */
-export async function storeHistory(store: Store, history: ReturnType<typeof runEntrySchema.parse>[]): Promise<void> {
+/** Stores each history entry as a finished production run of `task`, as `update` would have left it. */
+export async function storeHistory(store: Store, history: ReturnType<typeof runEntrySchema.parse>[], task: string | null = null): Promise<void> {
   for (const entry of history) {
     const startedAt = asUpdateWritesIt(entry.startedAt);
-    const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: null, source: 'file:/feeds/outside.json', startedAt, pid: process.pid, host: 'agreement', flags: {}, resumedFrom: null });
+    const runId = await store.createRun({ mode: 'batch', batchSize: 50, task, source: 'file:/feeds/outside.json', startedAt, pid: process.pid, host: 'agreement', flags: {}, resumedFrom: null });
     const validation = entry.verdict ? { verdict: entry.verdict, method: 'stored', historySize: 0, anomalies: [] } : null;
     const metrics = entry.metrics as Parameters<Store['finishRun']>[1]['metrics'];
     await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics, batchCounts: { total: 1, succeeded: 1, failed: 0, isolated: 0 }, validation, error: null });
   }
 }
 
-/** The live judge's verdict on one batch line: its history stored in a fresh database at `location`, its current run judged there. */
-export async function liveVerdict(line: string, location: string): Promise<ValidationResult> {
+/**
+ * The live judge's verdict on one batch line: its history stored in a fresh database at `location`
+ * (as runs of the case's task, its settings saved in force), its current run judged there.
+ */
+export async function liveVerdict(line: string, location: string, task?: OddCase['task']): Promise<ValidationResult> {
   const parsed = JSON.parse(line) as { history: unknown[]; current: unknown };
   const history = parsed.history.map((entry) => runEntrySchema.parse(entry));
   const current = runEntrySchema.parse(parsed.current);
   const store = await openStore(location);
   try {
-    await storeHistory(store, history);
-    return await historicalJudge({ store, startedAt: asUpdateWritesIt(current.startedAt), task: null, metrics: current.metrics as Parameters<typeof historicalJudge>[0]['metrics'] });
+    await storeHistory(store, history, task?.name ?? null);
+    if (task) await saveSensitivity(store, { task: task.name, settings: task.settings, reason: 'the case\'s settings', operator: 'agreement' });
+    return await historicalJudge({ store, startedAt: asUpdateWritesIt(current.startedAt), task: task?.name ?? null, metrics: current.metrics as Parameters<typeof historicalJudge>[0]['metrics'] });
   } finally {
     await store.close();
   }
@@ -78,13 +82,24 @@ export async function liveAgreement(cases: readonly OddCase[] = oddCases(), fres
         results.push({ id: oddCase.id, answer: 'error', batch: JSON.stringify(batch), live: null, agrees });
         continue;
       }
-      const live = JSON.stringify(await liveVerdict(oddCase.line, await location()));
+      const database = await location();
+      const live = JSON.stringify(await liveVerdict(oddCase.line, database, oddCase.task));
       results.push({ id: oddCase.id, answer: 'verdict', batch: JSON.stringify(verdict), live, agrees: id === oddCase.id && JSON.stringify(verdict) === live });
+      if (oddCase.task) results.push(fromDatabase(oddCase, database, live));
     }
     return results;
   } finally {
     if (folder) fs.rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** A task's case again, without its settings on the line: `--db --task` must read the ones saved in force there. */
+function fromDatabase(oddCase: OddCase, database: string, live: string): CaseAgreement {
+  const { sensitivity: _given, ...line } = JSON.parse(oddCase.line) as Record<string, unknown>;
+  const [answer] = cliVerdictLines([JSON.stringify(line)], ['--db', database, '--task', oddCase.task!.name]) as [Record<string, unknown>];
+  const { id, ...verdict } = answer;
+  const batch = JSON.stringify(verdict);
+  return { id: `${oddCase.id} (--db --task)`, answer: 'verdict', batch, live, agrees: id === oddCase.id && batch === live };
 }
 
 function summaryOf(result: CaseAgreement): string {

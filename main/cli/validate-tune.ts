@@ -48,7 +48,7 @@ export function registerTuneCommand(validate: Command): void {
     .command('tune')
     .description('set a metric\'s sensitivity for a task: shows the what-if (backtest and trial cases, old vs new), then saves a new audited version')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
-    .requiredOption('--task <name>', 'the task whose settings change')
+    .option('--task <name>', 'the task whose settings change (required)')
     .option('--metric <metric>', SENSITIVITY_METRICS.join(' | '))
     .option('--sensitivity <value>', 'off | low | normal | high, or the alarm score in sigmas (1–10)')
     .option('--min-signals <n>', 'alert only when this many metrics are off (1–4; the seed\'s "require 2+ signals")')
@@ -58,7 +58,7 @@ export function registerTuneCommand(validate: Command): void {
     .option('--operator <name>', 'who is making the change (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (_options: TuneFlags, command: Command) => {
-      // validate's own --json is recognised after `tune` too: read both.
+      // validate's own --json, --db and --task are recognised after `tune` too (commander gives them to validate): read both.
       const flags = command.optsWithGlobals<TuneFlags>();
       const input = parseOptions(tuneInputSchema, { ...flags, dryRun: flags.dryRun ?? false, db: undefined, json: undefined, staging: undefined });
       const staging = existingStagingFor(databaseOption(flags.db), flags.staging);

@@ -7,8 +7,11 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import { createBatchJudge, describeZodError, judgeAsStored, LIVE_HISTORY_RUNS, runEntrySchema } from '../validation/index.js';
+import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';
+import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity } from '../validation/index.js';
 import { withoutByteOrderMark } from '../sources/index.js';
+import { withStore } from './database.js';
+import { parseOptions } from './input.js';
 import { registerTuneCommand } from './validate-tune.js';
 
 /**
@@ -27,6 +30,8 @@ interface ValidateFlags {
   current?: string;
   batch?: boolean;
   json?: boolean;
+  db?: string;
+  task?: string;
 }
 
 const VALIDATE_HELP = `
@@ -35,14 +40,23 @@ quarantined (default 0) and durationMs (default 0; fractions are rounded) may be
 startedAt: an ISO 8601 date or date and time; a time without a zone (Z, +05:00) is read as UTC.
 history: in any order; runs at or after the judged run's start are left out, and of the rest the
 latest ${LIVE_HISTORY_RUNS.toLocaleString('en-US')} count, as \`update\` judges a run against the runs stored before it
-(a run listed twice counts twice, as two stored runs would; gaps are judged as catch-ups).
+(a run listed twice counts twice, as two stored runs would; gaps are judged as catch-ups). A history
+whose latest run is ${FORGOTTEN_AFTER_DAYS.toLocaleString('en-US')} days (about ten years) or more before the judged run is stale:
+insufficient_history, method stale-history, no bands.
+
+sensitivity: judged on the defaults unless --task names a task of the database --db (default
+$GATEHOUSE_DB): then under that task's settings in force, as \`update\` judges its runs.
 
 --batch: line k of the output answers input line k. A line may carry "id" (text or a number): its
-answer repeats it. Every verdict has the same keys: verdict (ok | anomalous | insufficient_history |
+answer repeats it; "task", judged under that task's settings in force in --db (instead of --task's);
+and "sensitivity", settings of its own in the shape \`validate tune\` saves ({"metrics": {fetched |
+added | updated | mix | quarantine | duration: off | low | normal | high | 1–10}, "minSignals": 1–4}),
+which win over any task's. Every verdict has the same keys: verdict (ok | anomalous | insufficient_history |
 baseline), method, historySize, anomalies [{metric, rule, value, expected, low, high, score, message,
 and on a volume anomaly changeId, ongoing}], bands {metric: {expected, low, high}} for each metric the
-history can bound (none on a baseline), state {regime, since, description}; scores are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message naming its line
-and id, and the lines after it are judged as usual.
+history can bound (none on a baseline or a stale history), state {regime, since, description}; scores
+are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message
+naming its line and id, and the lines after it are judged as usual.
 
 exit codes: 0 every line answered (error lines included); 2 usage error, or the input cannot be read
 (nothing judged, or the lines before the fault answered); 1 an unexpected error.`;
@@ -57,16 +71,19 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
     .option('--current <file>', 'the run to judge: {"startedAt": ISO, "metrics": {...}}')
     .argument('[file]', 'with --batch: read the NDJSON lines from FILE instead of stdin (- is stdin)')
     .option('--batch', 'read NDJSON {"history": [...], "current": {...}} lines on stdin or from FILE; write one verdict line per input line')
+    .option('--db <db>', 'judge under the sensitivity each task has in force in this database (SQLite path or postgres:// URL; default with --task: $GATEHOUSE_DB)')
+    .option('--task <name>', 'the task a run (or a line that names none) is judged for: its sensitivity in force')
     .option('--json', 'print the verdict as JSON')
     .action(async (file: string | undefined, flags: ValidateFlags) => {
+      const sensitivity = await sensitivityFor(flags);
       if (flags.batch) {
         if (flags.history !== undefined || flags.current !== undefined) throw new GatehouseError('USAGE', 'validate --batch reads NDJSON lines; do not combine it with --history or --current');
         if (file !== undefined && file !== '-') {
-          await withBatchFile(file, (stdin) => validateBatch({ ...io, stdin }));
+          await withBatchFile(file, (stdin) => validateBatch({ ...io, stdin }, sensitivity));
           return;
         }
         if (io.stdin === process.stdin) refuseDirectoryOnStdin();
-        await validateBatch(io);
+        await validateBatch(io, sensitivity);
         return;
       }
       if (file !== undefined) throw new GatehouseError('USAGE', `validate reads ${file} only with --batch; to judge one run, give --history FILE and --current FILE`);
@@ -75,9 +92,24 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
       }
       const history = await readJsonFile(flags.history, z.array(runEntrySchema), 'a JSON array of runs');
       const current = await readJsonFile(flags.current, runEntrySchema, 'one run object');
-      const result = judgeAsStored(history, current);
+      const result = judgeCase(history, { current }, sensitivity);
+      if (typeof result === 'string') throw new GatehouseError('USAGE', result);
       io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatVerdict(result));
     });
+}
+
+/**
+ * With --db (or --task), every task's sensitivity in force, read once before the first line: a
+ * batch is judged under one snapshot of the settings, and the store is closed while it streams.
+ */
+async function sensitivityFor(flags: ValidateFlags): Promise<BatchSensitivity | undefined> {
+  if (flags.db === undefined && flags.task === undefined) return undefined;
+  const { task } = parseOptions(sensitivityTaskInputSchema.partial(), { task: flags.task });
+  return withStore(flags.db, async (store) => {
+    if (task !== undefined) await requireKnownTask(store, task);
+    const tasks = await sensitivityTasks(store);
+    return { inForce: new Map(tasks.map((state) => [state.task, state.settings])), ...(task === undefined ? {} : { defaultTask: task }) };
+  });
 }
 
 function unreadableFile(path: string, error: unknown): GatehouseError {
@@ -109,8 +141,8 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string)
  * that goes away (`| head -1`) ends the command quietly: nobody reads the verdicts still to come,
  * and judging them changes nothing.
  */
-export async function validateBatch(io: ValidateIo): Promise<void> {
-  const judge = createBatchJudge();
+export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivity): Promise<void> {
+  const judge = createBatchJudge({}, sensitivity);
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   let lineNumber = 0;
   try {
@@ -172,7 +204,8 @@ async function drained(output: NodeJS.WritableStream): Promise<boolean> {
 
 export function formatVerdict(result: ValidationResult): string {
   const head = `${result.verdict} — ${result.method}, ${result.historySize} earlier run${result.historySize === 1 ? '' : 's'}`;
-  const note = result.verdict === 'insufficient_history' ? ['  too little history for a seasonal judgement; the static rules found nothing.'] : [];
+  const stale = result.method === STALE_METHOD ? result.state?.description : undefined;
+  const note = result.verdict === 'insufficient_history' ? [`  ${stale ? `${stale}.` : 'too little history for a seasonal judgement; the static rules found nothing.'}`] : [];
   const anomalies = result.anomalies.map((a) => `  ! ${a.metric} (${a.rule}, score ${a.score}): ${a.message}`);
   return [head, ...note, ...anomalies].join('\n') + '\n';
 }

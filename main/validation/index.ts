@@ -4,6 +4,7 @@ export { normalizeWitnessName } from './witness-names.js';
 
 // ── Historical validation: one run judged against the runs before it (issues 5 and 10). ──
 export { judgeRun, modelFor, historyFingerprint } from './historical/cache.js';
+export { FORGOTTEN_AFTER_DAYS } from './historical/baseline.js';
 export {
   BASELINE_METHOD,
   FALLBACK_METHOD,
@@ -12,6 +13,7 @@ export {
   MIN_HISTORY_RUNS,
   MIN_SAME_WEEKDAY_RUNS,
   SEASONAL_METHOD,
+  STALE_METHOD,
   type JudgeOptions,
   type MetricBand,
 } from './historical/model.js';
@@ -43,7 +45,7 @@ export {
   type OrganisationProfile,
   type SyntheticDay,
 } from './historical/synthetic-history.js';
-export { createBatchJudge, describeZodError, runEntrySchema, type BatchJudge, type BatchOutcome } from './historical/batch-lines.js';
+export { createBatchJudge, describeZodError, judgeCase, runEntrySchema, type BatchJudge, type BatchOutcome, type BatchSensitivity } from './historical/batch-lines.js';
 export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './historical/thresholds.js';
 export { calendarDay, historyEntryOf, judgeAsStored, originOf, trainsValidator, validationHistory, type StoredRunToJudge } from './historical/store-judge.js';
 export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';

@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveAgreement } from '../../bench/validation/live-agreement.js';
-import { oddCases } from '../../bench/validation/odd-cases.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { liveAgreement, storeHistory } from '../../bench/validation/live-agreement.js';
+import { ODD_TASK, oddCases } from '../../bench/validation/odd-cases.js';
+import { runEntrySchema, saveSensitivity } from '../../main/validation/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { CLI, runCli } from '../helpers/cli.js';
 
@@ -16,7 +20,7 @@ interface Answer {
   id?: unknown;
   verdict?: string;
   historySize?: number;
-  anomalies?: { changeId?: string }[];
+  anomalies?: { metric: string; changeId?: string }[];
   error?: { code: string; message: string };
 }
 
@@ -30,8 +34,73 @@ describe.each(testBackends())('validate --batch agrees with the live judge on od
   it('answers every odd but valid case as update judges it from the store, and refuses every bad one on its own line', async () => {
     const results = await liveAgreement(cases, () => backend.freshLocation());
     expect(results.filter((result) => !result.agrees)).toEqual([]);
-    expect(results.map((result) => result.answer)).toEqual(cases.map((c) => c.answer));
+    // A task's case is answered twice: with its settings on the line, and from the database with --db --task.
+    const expected = cases.flatMap((c) => [{ id: c.id, answer: c.answer }, ...(c.task ? [{ id: `${c.id} (--db --task)`, answer: c.answer }] : [])]);
+    expect(results.map(({ id, answer }) => ({ id, answer }))).toEqual(expected);
   }, 240_000);
+});
+
+describe.each(testBackends())('validate --db --task: a task\'s sensitivity in force ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+  const spike = JSON.parse(cases.find((c) => c.id === 'spike-volumes-off')!.line) as { history: unknown[]; current: unknown };
+  const plain = JSON.stringify({ history: spike.history, current: spike.current });
+  let db: string;
+
+  beforeAll(async () => {
+    db = await backend.freshLocation();
+    const store = await backend.open(db);
+    try {
+      await storeHistory(store, spike.history.map((entry) => runEntrySchema.parse(entry)), ODD_TASK);
+      await saveSensitivity(store, { task: ODD_TASK, settings: { metrics: { fetched: 'off', added: 'off', updated: 'off' }, minSignals: 1 }, reason: 'volumes are noisy', operator: 'test' });
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  const volumeAlarms = (answer: Answer) => answer.anomalies!.filter((a) => ['fetched', 'added', 'updated'].includes(a.metric)).length;
+
+  it('judges each line for --task, or the task a line names, under the settings saved for it; a line\'s own settings win', () => {
+    const lines = [
+      plain,
+      JSON.stringify({ id: 'named', task: ODD_TASK, history: spike.history, current: spike.current }),
+      JSON.stringify({ id: 'own', sensitivity: { metrics: {} }, history: spike.history, current: spike.current }),
+      JSON.stringify({ id: 'unknown', task: 'no-such-task', history: spike.history, current: spike.current }),
+      JSON.stringify({ id: 'blank', task: '  ', history: spike.history, current: spike.current }),
+    ];
+    const untuned = answersOf(batchOf([plain]).stdout)[0]!;
+    expect(volumeAlarms(untuned)).toBeGreaterThan(0);
+    const run = runCli(['validate', '--batch', '--db', db, '--task', ODD_TASK], { input: `${lines.join('\n')}\n` });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const [tuned, named, own, unknown, blank] = answersOf(run.stdout);
+    expect(volumeAlarms(tuned!)).toBe(0);
+    expect(named).toEqual({ id: 'named', ...tuned });
+    expect(own).toEqual({ id: 'own', ...untuned });
+    expect(unknown!.error!.message).toBe('line 4 (id "unknown"): task: unknown task "no-such-task": no scheduled task or stored run has that name in the database');
+    expect(blank!.error!.message).toMatch(/^line 5 \(id "blank"\): task: /);
+  }, 120_000);
+
+  it('judges --history FILE --current FILE for --task as --batch does', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-validate-task-'));
+    try {
+      fs.writeFileSync(path.join(folder, 'history.json'), JSON.stringify(spike.history));
+      fs.writeFileSync(path.join(folder, 'current.json'), JSON.stringify(spike.current));
+      const single = runCli(['validate', '--history', path.join(folder, 'history.json'), '--current', path.join(folder, 'current.json'), '--db', db, '--task', ODD_TASK, '--json']);
+      const batch = runCli(['validate', '--batch', '--db', db, '--task', ODD_TASK], { input: `${plain}\n` });
+      expect(single.code).toBe(0);
+      expect(JSON.parse(single.stdout)).toEqual(JSON.parse(batch.stdout));
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses an unknown --task, and --task with no database, before reading a line', () => {
+    const unknown = runCli(['validate', '--batch', '--db', db, '--task', 'no-such-task'], { input: `${plain}\n` });
+    expect({ code: unknown.code, stdout: unknown.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(unknown.stderr).toContain('unknown task "no-such-task"');
+    const nowhere = runCli(['validate', '--batch', '--task', ODD_TASK], { input: `${plain}\n`, env: { GATEHOUSE_DB: '' } });
+    expect({ code: nowhere.code, stdout: nowhere.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(nowhere.stderr).toContain('no database given');
+  });
 });
 
 describe('validate --batch on inputs it never generated', () => {
@@ -64,6 +133,41 @@ describe('validate --batch on inputs it never generated', () => {
     const zoned = answers[cases.indexOf(byId.get('offset-zones-spike')!)]!;
     expect(zoned.verdict).toBe('anomalous');
     for (const anomaly of zoned.anomalies!) if (anomaly.changeId) expect(anomaly.changeId).toMatch(/:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('never answers NaN, Infinity or a negative or upside-down band, whatever the counts', () => {
+    type Verdict = { id?: unknown; bands: Record<string, { expected: number; low: number; high: number }>; anomalies: Record<string, number | null>[] };
+    const verdicts = answers.filter((answer) => answer.error === undefined) as unknown as Verdict[];
+    for (const answer of verdicts) {
+      const numbers = [...Object.values(answer.bands).flatMap((band) => [band.expected, band.low, band.high]), ...answer.anomalies.flatMap((a) => [a.value, a.expected, a.low, a.high, a.score])];
+      for (const value of numbers) if (value !== null) expect(Number.isFinite(value) && value! >= 0, `${String(answer.id)}: ${String(value)}`).toBe(true);
+      for (const band of Object.values(answer.bands)) expect(band.low, String(answer.id)).toBeLessThanOrEqual(band.high);
+    }
+    const of = (id: string) => answers[cases.indexOf(byId.get(id)!)]!;
+    // Three runs are enough for the fallback to answer (issue 10); a 2^53 count or a negative duration is refused.
+    expect(of('three-runs').verdict).toBe('ok');
+    expect(of('three-runs-spike').verdict).toBe('anomalous');
+    expect(of('count-past-exact').error!.message).toMatch(/current\.metrics\.fetched: Too big/);
+    expect(of('negative-duration').error!.message).toMatch(/current\.metrics\.durationMs: Too small/);
+  });
+
+  it('calls a history decades older than the run stale, and still judges one with such a gap inside it', () => {
+    const of = (id: string) => answers[cases.indexOf(byId.get(id)!)]! as Answer & { method: string; bands: object; state: { description: string } };
+    expect(of('gap-of-74-years')).toMatchObject({ verdict: 'insufficient_history', method: 'stale-history', historySize: 200, anomalies: [], bands: {} });
+    expect(of('gap-of-74-years').state.description).toBe('a stale history: its latest run (2024-07-25) is 74 years before this one, and nothing learnt from it still holds');
+    expect(of('gap-of-8-years')).toMatchObject({ verdict: 'ok', method: 'regime-walk-v2' });
+    expect(of('gap-inside-history')).toMatchObject({ verdict: 'ok', historySize: 300 });
+    // The same pair from files says so in words, not "too little history".
+    const { history, current } = JSON.parse(byId.get('gap-of-74-years')!.line) as { history: unknown; current: unknown };
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-validate-stale-'));
+    try {
+      fs.writeFileSync(path.join(folder, 'history.json'), JSON.stringify(history));
+      fs.writeFileSync(path.join(folder, 'current.json'), JSON.stringify(current));
+      const single = runCli(['validate', '--history', path.join(folder, 'history.json'), '--current', path.join(folder, 'current.json')]);
+      expect(single.stdout).toBe(`insufficient_history — stale-history, 200 earlier runs\n  ${of('gap-of-74-years').state.description}.\n`);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('refuses an id that is neither text nor a number, and answers a numeric id as given', () => {

@@ -12,6 +12,14 @@ import type { RunSpan } from './cadence.js';
  */
 
 const HALF_LIFE_DAYS = { rates: 182, level: 28, spread: 120 };
+/**
+ * After this many days without a run even the slowest part (the weekly shape) keeps under a
+ * millionth of what it learnt (20 half-lives): the history no longer says anything about the
+ * next run, and forgetting for longer only underflows. Past ~41 years the squared weights went to
+ * zero: a 74-year-old history drew a band narrower than its own expectation, and a history with
+ * such a gap inside it never finished its walk.
+ */
+export const FORGOTTEN_AFTER_DAYS = 20 * Math.max(...Object.values(HALF_LIFE_DAYS));
 /** ~10% day-to-day noise at least: the level itself is estimated, and rounding never helps. */
 export const PHI_FLOOR = 0.01;
 export const PHI_PRIOR = 0.05;
@@ -74,7 +82,8 @@ export class VolumeBaseline {
   /** Forgets as days pass: called before each run is judged. */
   age(dayNumber: number): void {
     if (this.day !== null && dayNumber > this.day) {
-      const days = dayNumber - this.day;
+      // Forgetting for longer forgets nothing more that counts, and the squared weights would underflow.
+      const days = Math.min(dayNumber - this.day, FORGOTTEN_AFTER_DAYS);
       const rates = decay(days, HALF_LIFE_DAYS.rates, ONE_DAY_DECAY.rates);
       this.ratesFresh = false;
       for (let w = 0; w < 7; w++) {

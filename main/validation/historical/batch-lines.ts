@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { sensitivityTaskInputSchema } from '../../../shared/api-sensitivity.js';
 import { runMetricsSchema } from '../../../shared/run.js';
-import { historyEntrySchema, type HistoryEntry, type ValidationResult } from '../../../shared/validation.js';
+import { historyEntrySchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
 import { historyFingerprint } from './cache.js';
 import { judgeAsStored } from './store-judge.js';
@@ -42,7 +43,24 @@ export const runEntrySchema = historyEntrySchema.extend({
   startedAt: historyEntrySchema.shape.startedAt.transform((text) => new Date(Date.parse(text)).toISOString()),
   metrics: cliMetricsSchema,
 });
-export const batchLineSchema = z.object({ history: z.array(runEntrySchema), current: runEntrySchema });
+/**
+ * Besides its runs, a line may name the task it is judged for (its sensitivity in force, read from
+ * `--db`) or give the sensitivity outright, in the shape `validate tune` and the Sensitivity panel
+ * save; the line's own settings win over its task's.
+ */
+const lineSettingsSchema = z.object({ task: sensitivityTaskInputSchema.shape.task.optional(), sensitivity: sensitivitySettingsSchema.optional() });
+export const batchLineSchema = lineSettingsSchema.extend({ history: z.array(runEntrySchema), current: runEntrySchema });
+const lineWithoutHistorySchema = batchLineSchema.omit({ history: true });
+
+/**
+ * The sensitivity each task had in force when the batch began (`--db`), and the task a line that
+ * names none is judged for (`--task`). Absent, a line may still give `sensitivity`; one naming a
+ * task is refused, since its settings cannot be read.
+ */
+export interface BatchSensitivity {
+  inForce: ReadonlyMap<string, SensitivitySettings>;
+  defaultTask?: string;
+}
 
 export interface BatchJudge {
   /** The output line (without newline) for one input line; `lineNumber` is 1-based, for messages. */
@@ -75,21 +93,41 @@ function errorOf(code: 'INPUT_INVALID' | 'INTERNAL', lineNumber: number, id: Cas
   return { ...(id === undefined ? {} : { id }), error: { code, message: `${caseName(lineNumber, id)}: ${message}` } };
 }
 
-export function createBatchJudge(options: JudgeOptions = {}): BatchJudge {
+/** The settings a line is judged under, or why they cannot be known. */
+function lineSensitivity(line: z.infer<typeof lineSettingsSchema>, sensitivity: BatchSensitivity | undefined): SensitivitySettings | undefined | string {
+  if (line.sensitivity !== undefined) return line.sensitivity;
+  const task = line.task ?? sensitivity?.defaultTask;
+  if (task === undefined) return undefined;
+  if (sensitivity === undefined) return `task: "${task}"'s sensitivity is kept in a database: give --db DB (or "sensitivity" on the line)`;
+  return sensitivity.inForce.get(task) ?? `task: unknown task "${task}": no scheduled task or stored run has that name in the database`;
+}
+
+/**
+ * One case — a batch line, or `validate --history --current` — judged under its settings; a text
+ * when they cannot be known. Both modes come through here, so a pair gets one answer either way.
+ */
+export function judgeCase(history: readonly HistoryEntry[], line: z.infer<typeof lineWithoutHistorySchema>, sensitivity?: BatchSensitivity, options: JudgeOptions = {}): ValidationResult | string {
+  const settings = lineSensitivity(line, sensitivity);
+  if (typeof settings === 'string') return settings;
+  return judgeAsStored(history, line.current, settings === undefined ? options : { ...options, sensitivity: settings });
+}
+
+export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: BatchSensitivity): BatchJudge {
   let previous: { fingerprint: string; history: HistoryEntry[] } | null = null;
+  const judged = (history: readonly HistoryEntry[], line: z.infer<typeof lineWithoutHistorySchema>) => judgeCase(history, line, sensitivity, options);
 
   const answer = (parsed: unknown): Answer | string => {
     const rawHistory = (parsed as { history?: unknown }).history;
     const fingerprint = historyFingerprint(rawHistory);
     if (previous && fingerprint === previous.fingerprint) {
-      const current = runEntrySchema.safeParse((parsed as { current?: unknown }).current);
-      if (!current.success) return describeZodError(current.error, 'current');
-      return judgeAsStored(previous.history, current.data, options);
+      const rest = lineWithoutHistorySchema.safeParse(parsed);
+      if (!rest.success) return describeZodError(rest.error);
+      return judged(previous.history, rest.data);
     }
     const checked = batchLineSchema.safeParse(parsed);
     if (!checked.success) return describeZodError(checked.error);
     if (fingerprint !== null) previous = { fingerprint, history: checked.data.history };
-    return judgeAsStored(checked.data.history, checked.data.current, options);
+    return judged(checked.data.history, checked.data);
   };
 
   const outcome = (line: string, lineNumber: number): BatchOutcome => {

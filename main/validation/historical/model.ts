@@ -1,4 +1,5 @@
-import type { Anomaly, HistoryEntry, MetricBand, SensitivitySettings, ValidationResult } from '../../../shared/validation.js';
+import type { Anomaly, AssumedState, HistoryEntry, MetricBand, SensitivitySettings, ValidationResult } from '../../../shared/validation.js';
+import { FORGOTTEN_AFTER_DAYS } from './baseline.js';
 import { CalendarDays, approximateCongressCalendar, dayNumberOf, type CongressCalendar } from './calendar.js';
 import { fallbackJudgement } from './fallback.js';
 import { trainingRuns, type TrainingRun } from './history-prep.js';
@@ -11,6 +12,7 @@ export type { MetricBand };
 export const SEASONAL_METHOD = 'regime-walk-v2';
 export const FALLBACK_METHOD = 'median-fallback';
 export const BASELINE_METHOD = 'first-load';
+export const STALE_METHOD = 'stale-history';
 
 /**
  * Below this many training runs the walk only learns and the young-history fallback judges:
@@ -115,6 +117,8 @@ export class HistoryModel {
     if (this.runs.length === 0) {
       return { verdict: 'baseline', method: BASELINE_METHOD, historySize: 0, anomalies: [], bands: {}, state: { regime: 'young', since: null, description: 'a first load: nothing before it to compare with' } };
     }
+    const stale = staleHistory(this.runs[this.runs.length - 1]!.entry.startedAt, current.startedAt);
+    if (stale) return { verdict: 'insufficient_history', method: STALE_METHOD, historySize: this.runs.length, anomalies: [], bands: {}, state: stale };
     const { weekday } = this.walk.spanOf(current, dayNumberOf(current.startedAt));
     if (this.walk.canJudge(weekday)) {
       const { anomalies, bands, state } = judgeWithWalk(this.walk, current);
@@ -135,6 +139,18 @@ export class HistoryModel {
     const verdict = anomalous ? 'anomalous' : this.runs.length < MIN_FALLBACK_RUNS ? 'insufficient_history' : 'ok';
     return { verdict, method, historySize: this.runs.length, anomalies: anomalous ? anomalies : [], bands, state };
   }
+}
+
+/**
+ * The state of a run that comes FORGOTTEN_AFTER_DAYS or more after the latest run of its history,
+ * or null: nothing learnt still holds (the fallback's medians no more than the walk's bands), so
+ * the honest answer is that the history is too old to judge by — no bands, no alarms.
+ */
+function staleHistory(latest: string, current: string): AssumedState | null {
+  const days = dayNumberOf(current) - dayNumberOf(latest);
+  if (days < FORGOTTEN_AFTER_DAYS) return null;
+  const years = Math.round(days / 365.25);
+  return { regime: 'young', since: null, description: `a stale history: its latest run (${new Date(Date.parse(latest)).toISOString().slice(0, 10)}) is ${years} years before this one, and nothing learnt from it still holds` };
 }
 
 /**

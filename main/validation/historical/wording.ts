@@ -38,9 +38,13 @@ export function shortDate(iso: string): string {
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
 }
 
-/** "this run covers 3 days since the last run on 2 Apr": a catch-up after missed runs (see `RunCadence.catchUp`). */
+/**
+ * "this run covers 3 days since the last run on 2 Apr": a catch-up after missed runs (see
+ * `RunCadence.catchUp`); after most of a year, the date has its year ("on 2024-04-02").
+ */
 export function catchUpPhrase(catchUp: { days: number; since: number }): string {
-  return `this run covers ${catchUp.days} days since the last run on ${shortDate(new Date(catchUp.since).toISOString())}`;
+  const since = new Date(catchUp.since).toISOString();
+  return `this run covers ${catchUp.days} days since the last run on ${catchUp.days > 300 ? since.slice(0, 10) : shortDate(since)}`;
 }
 
 /** "a Tuesday", "a Tuesday in a quiet period since 12 Aug", ... as the band applies to it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBatchJudge } from '../../../main/validation/index.js';
+import { createBatchJudge, FORGOTTEN_AFTER_DAYS } from '../../../main/validation/index.js';
 import { validationResultSchema } from '../../../shared/validation.js';
 import { SESSION_TUESDAY, caseAt, cleanHistory } from './fixtures.js';
 
@@ -7,6 +7,31 @@ describe('validate --batch line handler', () => {
   const days = cleanHistory('house-40');
   const clean = caseAt(days, SESSION_TUESDAY);
   const spiked = caseAt(days, SESSION_TUESDAY, { kind: 'spike', magnitude: 6 });
+
+  it('judges a run up to FORGOTTEN_AFTER_DAYS after its history on a band, and from then on calls the history stale', () => {
+    const judge = createBatchJudge();
+    const latest = Date.parse(clean.history[clean.history.length - 1]!.startedAt);
+    const after = (days: number) => JSON.parse(judge.judgeLine(JSON.stringify({ ...spiked, current: { ...spiked.current, startedAt: new Date(latest + days * 86_400_000).toISOString() } }), 1));
+    const judged = after(FORGOTTEN_AFTER_DAYS - 1);
+    expect(judged.method).toBe('regime-walk-v2');
+    for (const band of Object.values(judged.bands) as { expected: number; low: number; high: number }[]) expect(band.high).toBeGreaterThanOrEqual(band.expected);
+    expect(after(FORGOTTEN_AFTER_DAYS)).toMatchObject({ verdict: 'insufficient_history', method: 'stale-history', anomalies: [], bands: {}, state: { regime: 'young', since: null } });
+    // A spike is no spike against a history nothing of which still holds, however large.
+    expect(after(40_000).verdict).toBe('insufficient_history');
+  });
+
+  it('judges a line under its own sensitivity, and refuses one naming a task when no database gives its settings', () => {
+    const judge = createBatchJudge();
+    const untuned = JSON.parse(judge.judgeLine(JSON.stringify(spiked), 1));
+    const deaf = JSON.parse(judge.judgeLine(JSON.stringify({ ...spiked, sensitivity: { metrics: { fetched: 'off', added: 'off', updated: 'off', mix: 'off', quarantine: 'off', duration: 'off' } } }), 2));
+    const fromTask = createBatchJudge({}, { inForce: new Map([['weekly', { metrics: { fetched: 'off', added: 'off', updated: 'off', mix: 'off', quarantine: 'off', duration: 'off' }, minSignals: 1 }]]), defaultTask: 'weekly' });
+    expect(untuned.verdict).toBe('anomalous');
+    expect(deaf.verdict).toBe('ok');
+    expect(JSON.parse(fromTask.judgeLine(JSON.stringify(spiked), 1))).toEqual(deaf);
+    expect(JSON.parse(fromTask.judgeLine(JSON.stringify({ ...spiked, task: 'daily' }), 2)).error.message).toBe('line 2: task: unknown task "daily": no scheduled task or stored run has that name in the database');
+    expect(JSON.parse(judge.judgeLine(JSON.stringify({ ...spiked, task: 'weekly' }), 3)).error.message).toMatch(/^line 3: task: "weekly"'s sensitivity is kept in a database: give --db DB/);
+    expect(JSON.parse(judge.judgeLine(JSON.stringify({ ...spiked, sensitivity: { minSignals: 9 } }), 4)).error.message).toMatch(/^line 4: sensitivity\.minSignals: /);
+  });
 
   it('answers every line in order, with an error line in place of each bad one', () => {
     const judge = createBatchJudge();
