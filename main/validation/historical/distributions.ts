@@ -202,13 +202,20 @@ export function countBand(mean: number, phi: number, alpha: number): { low: numb
   return { low: Math.max(low, 0), high: k };
 }
 
+/**
+ * Where the band searches stop doubling: a component whose mean underflowed or overflowed (an
+ * outside history with an absurd gap or count) can keep a tail above alpha forever, and the search
+ * must still end with a number a count can be.
+ */
+const LARGEST_COUNT = Number.MAX_SAFE_INTEGER;
+
 /** The smallest count whose lower tail under the mixture reaches `alpha`. */
 export function mixtureLowestNormal(components: readonly CountComponent[], alpha: number): number {
   if (components.length === 1) return countBand(components[0]!.mean, components[0]!.phi, alpha).low;
   let low = 0;
   let high = Math.ceil(Math.max(1, ...components.map((c) => c.mean)));
   if (mixtureLowerTail(components, 0) >= alpha) return 0;
-  while (mixtureLowerTail(components, high) < alpha) high *= 2;
+  while (high < LARGEST_COUNT && mixtureLowerTail(components, high) < alpha) high = Math.min(LARGEST_COUNT, high * 2);
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
     if (mixtureLowerTail(components, mid) >= alpha) high = mid;
@@ -222,7 +229,7 @@ export function mixtureHighestNormal(components: readonly CountComponent[], alph
   if (components.length === 1) return countBand(components[0]!.mean, components[0]!.phi, alpha).high;
   let low = Math.floor(Math.min(...components.map((c) => c.mean)));
   let high = Math.ceil(Math.max(2, ...components.map((c) => c.mean)) * 2);
-  while (mixtureUpperTail(components, high) >= alpha) high *= 2;
+  while (high < LARGEST_COUNT && mixtureUpperTail(components, high) >= alpha) high = Math.min(LARGEST_COUNT, high * 2);
   if (mixtureUpperTail(components, low) < alpha) low = 0;
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
