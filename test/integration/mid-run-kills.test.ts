@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
-import type { Store } from '../../main/store/index.js';
+import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
@@ -31,9 +31,9 @@ async function plannedSizes(store: Store, runId: number): Promise<number[]> {
  * committed; the run then goes on, its next batch (5, 160 records, planned before anything is read
  * again) commits, and the boundary after it is the first a kill can reach.
  */
-async function runWithChangeAtBatch4(backend: TestBackend, meanwhile: (other: Store) => Promise<unknown>): Promise<{ summary: RunSummary; location: string }> {
+async function runWithChangeAtBatch4(backend: TestBackend, meanwhile: (other: Store) => Promise<unknown>, options?: StoreOptions): Promise<{ summary: RunSummary; location: string }> {
   const location = await backend.freshLocation();
-  const store = await backend.open(location);
+  const store = await backend.open(location, options);
   try {
     await configure(store);
     const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
@@ -85,6 +85,20 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       } finally {
         await engine.close();
       }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a kill of ENABLE_RECORD_ISOLATION: a batch after it that fails is not split, its records all quarantined', async () => {
+    const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ENABLE_RECORD_ISOLATION'), { failWriteOf: (id) => id === '100500' });
+    const store = await backend.open(location);
+    try {
+      // Batch 7 (positions 470–629) holds the record that cannot be written; batches keep growing (ADAPTIVE_BATCHES was not killed).
+      const batches = (await store.getRun(summary.runId))!.batchList;
+      expect(batches[6]).toMatchObject({ status: 'failed', planned: 160, written: 0, quarantined: 160, firstPosition: 470 });
+      expect(summary.metrics).toMatchObject({ fetched: 700, quarantined: 160 });
+      expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'ENABLE_RECORD_ISOLATION', value: false, at: 'batch', batch: 6, applied: true })]);
     } finally {
       await store.close();
     }
