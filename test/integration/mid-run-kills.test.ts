@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { setFlag } from '../../main/flags/index.js';
-import { runFlaggedUpdate } from '../../main/scheduler/index.js';
+import { rolloutDetail, startRollout } from '../../main/rollouts/index.js';
+import { addTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
+import { rolloutStartInputSchema } from '../../shared/api-rollouts.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
@@ -31,13 +33,17 @@ async function plannedSizes(store: Store, runId: number): Promise<number[]> {
  * committed; the run then goes on, its next batch (5, 160 records, planned before anything is read
  * again) commits, and the boundary after it is the first a kill can reach.
  */
-async function runWithChangeAtBatch4(backend: TestBackend, meanwhile: (other: Store) => Promise<unknown>, options?: StoreOptions): Promise<{ summary: RunSummary; location: string }> {
-  const location = await backend.freshLocation();
-  const store = await backend.open(location, options);
+async function runWithChangeAtBatch4(
+  backend: TestBackend,
+  meanwhile: (other: Store) => Promise<unknown>,
+  options: { store?: StoreOptions; location?: string; task?: string } = {},
+): Promise<{ summary: RunSummary; location: string }> {
+  const location = options.location ?? (await backend.freshLocation());
+  const store = await backend.open(location, options.store);
   try {
-    await configure(store);
+    if (!options.location) await configure(store);
     const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
-    const running = runFlaggedUpdate({ store, source, task: null, extra: { judge: async () => ANOMALOUS } });
+    const running = runFlaggedUpdate({ store, source, task: options.task ?? null, extra: { judge: async () => ANOMALOUS } });
     await stalled;
     const run = (await store.reports.runs({})).find((r) => r.status === 'running')!;
     await waitForCheckpoint(backend, location, run.runId, (checkpoint) => checkpoint.batchSeq >= 4);
@@ -91,7 +97,7 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
   }, 60_000);
 
   it('a kill of ENABLE_RECORD_ISOLATION: a batch after it that fails is not split, its records all quarantined', async () => {
-    const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ENABLE_RECORD_ISOLATION'), { failWriteOf: (id) => id === '100500' });
+    const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ENABLE_RECORD_ISOLATION'), { store: { failWriteOf: (id) => id === '100500' } });
     const store = await backend.open(location);
     try {
       // Batch 7 (positions 470–629) holds the record that cannot be written; batches keep growing (ADAPTIVE_BATCHES was not killed).
@@ -155,6 +161,38 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     } finally {
       await sql`ALTER TABLE flag_values_away RENAME TO flag_values`.execute(store.queries.db);
       await store.close();
+    }
+  }, 60_000);
+
+  it('a canary run whose rollout flag a kill turned back mid-run is not counted as a canary on the new values', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    let rolloutId: number;
+    try {
+      await configure(store);
+      const now = new Date();
+      for (const name of ['canary-feed', 'house-feed']) await addTask(store, { name, cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, now);
+      await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'global', reason: 'baseline', operator: 'setup' });
+      const input = rolloutStartInputSchema.parse({
+        name: 'adaptive batches',
+        flagChanges: [{ flag: 'ADAPTIVE_BATCHES', value: true }],
+        canaryTask: 'canary-feed',
+        stages: [{ stage: 'canary', windowHours: 1, minRuns: 2 }, { stage: 'all', windowHours: 1, minRuns: 1 }],
+        reason: 'roll out growth',
+      });
+      rolloutId = (await startRollout(store, input, { operator: 'ops-alice', now })).id;
+    } finally {
+      await store.close();
+    }
+    const { summary } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ADAPTIVE_BATCHES'), { location, task: 'canary-feed' });
+    expect(summary.flags).toMatchObject({ ADAPTIVE_BATCHES: true });
+    expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'ADAPTIVE_BATCHES', applied: true })]);
+    const reopened = await backend.open(location);
+    try {
+      const detail = await rolloutDetail(reopened, rolloutId, new Date());
+      expect(detail.latest!.canaryRuns).not.toContain(summary.runId);
+    } finally {
+      await reopened.close();
     }
   }, 60_000);
 
