@@ -119,9 +119,9 @@ export const sourceWindowSchema = z.object({
 export type SourceWindow = z.infer<typeof sourceWindowSchema>;
 
 /**
- * A kill (flag scope `kill`) that reached the run while it was going: the run's `flags` stay the
- * flags it started with, and each of these says where a kill changed one (DESIGN §2a). `at`: the
- * batch boundary (`batch`, the batch it applies from) or the end of the run (`end`, where
+ * A kill (flag scope `kill`) that reached the run while it was going (main/flags/mid-run-kills.ts):
+ * the run's `flags` stay the flags it started with, and each of these says where a kill changed one.
+ * `at`: the batch boundary (`batch`, the batch it applies from) or the end of the run (`end`, where
  * validation, the hold and notifications are decided). `applied` false: the run was past the point
  * where the flag matters (ENABLE_BATCH_PROCESSING and ENABLE_SNAPSHOTS: always), so the kill acts
  * from the next run; `effect` says which, in words.
