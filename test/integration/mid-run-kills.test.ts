@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import { rolloutDetail, startRollout } from '../../main/rollouts/index.js';
-import { addTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
+import { addTask, Notifier, runFlaggedUpdate, type DeliveredNotification as Notification } from '../../main/scheduler/index.js';
 import { rolloutStartInputSchema } from '../../shared/api-rollouts.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
@@ -36,14 +36,16 @@ async function plannedSizes(store: Store, runId: number): Promise<number[]> {
 async function runWithChangeAtBatch4(
   backend: TestBackend,
   meanwhile: (other: Store) => Promise<unknown>,
-  options: { store?: StoreOptions; location?: string; task?: string } = {},
+  options: { store?: StoreOptions; location?: string; task?: string; notified?: Notification[] } = {},
 ): Promise<{ summary: RunSummary; location: string }> {
   const location = options.location ?? (await backend.freshLocation());
   const store = await backend.open(location, options.store);
   try {
     if (!options.location) await configure(store);
     const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
-    const running = runFlaggedUpdate({ store, source, task: options.task ?? null, extra: { judge: async () => ANOMALOUS } });
+    const notified = options.notified;
+    const notifier = notified && new Notifier({ store, channels: [{ name: 'memory', send: async (n) => void notified.push(n) }] });
+    const running = runFlaggedUpdate({ store, source, task: options.task ?? null, notifier, extra: { judge: async () => ANOMALOUS } });
     await stalled;
     const run = (await store.reports.runs({})).find((r) => r.status === 'running')!;
     await waitForCheckpoint(backend, location, run.runId, (checkpoint) => checkpoint.batchSeq >= 4);
@@ -115,6 +117,16 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     expect(summary.status).toBe('success');
     expect(summary.validation).toMatchObject({ verdict: 'anomalous' });
     expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'BLOCK_ON_ANOMALY', value: false, at: 'end', batch: null, applied: true, effect: 'an anomalous verdict does not hold the run' })]);
+  }, 60_000);
+
+  it('a kill of NOTIFY_ON_ANOMALY while an anomalous run writes: its verdict is not notified (a run without the kill is)', async () => {
+    const killed: Notification[] = [];
+    const notKilled: Notification[] = [];
+    const { summary } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'NOTIFY_ON_ANOMALY'), { notified: killed });
+    await runWithChangeAtBatch4(backend, async () => {}, { notified: notKilled });
+    expect(notKilled.map((n) => n.cause)).toContain('run-anomalous');
+    expect(killed.map((n) => n.cause)).not.toContain('run-anomalous');
+    expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'NOTIFY_ON_ANOMALY', at: 'end', applied: true, effect: 'an anomalous verdict is not notified' })]);
   }, 60_000);
 
   it('kills of ENABLE_BATCH_PROCESSING and ENABLE_SNAPSHOTS mid-run change nothing in it, and the run says so; a kill twice is one change', async () => {
