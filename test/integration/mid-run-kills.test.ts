@@ -6,7 +6,7 @@ import { rolloutDetail, startRollout } from '../../main/rollouts/index.js';
 import { addTask, Notifier, runFlaggedUpdate, type DeliveredNotification as Notification } from '../../main/scheduler/index.js';
 import { rolloutStartInputSchema } from '../../shared/api-rollouts.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
-import type { RunSummary } from '../../shared/run.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
@@ -36,7 +36,7 @@ async function plannedSizes(store: Store, runId: number): Promise<number[]> {
 async function runWithChangeAtBatch4(
   backend: TestBackend,
   meanwhile: (other: Store) => Promise<unknown>,
-  options: { store?: StoreOptions; location?: string; task?: string; notified?: Notification[] } = {},
+  options: { store?: StoreOptions; location?: string; task?: string; notified?: Notification[]; stopAfterBatch?: number } = {},
 ): Promise<{ summary: RunSummary; location: string }> {
   const location = options.location ?? (await backend.freshLocation());
   const store = await backend.open(location, options.store);
@@ -45,7 +45,9 @@ async function runWithChangeAtBatch4(
     const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
     const notified = options.notified;
     const notifier = notified && new Notifier({ store, channels: [{ name: 'memory', send: async (n) => void notified.push(n) }] });
-    const running = runFlaggedUpdate({ store, source, task: options.task ?? null, notifier, extra: { judge: async () => ANOMALOUS } });
+    const stop = new AbortController();
+    const onEvent = (event: RunEvent) => event.type === 'batch-finished' && event.batch.seq === options.stopAfterBatch && stop.abort();
+    const running = runFlaggedUpdate({ store, source, task: options.task ?? null, notifier, signal: stop.signal, onEvent, extra: { judge: async () => ANOMALOUS } });
     await stalled;
     const run = (await store.reports.runs({})).find((r) => r.status === 'running')!;
     await waitForCheckpoint(backend, location, run.runId, (checkpoint) => checkpoint.batchSeq >= 4);
@@ -127,6 +129,27 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     expect(notKilled.map((n) => n.cause)).toContain('run-anomalous');
     expect(killed.map((n) => n.cause)).not.toContain('run-anomalous');
     expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'NOTIFY_ON_ANOMALY', at: 'end', applied: true, effect: 'an anomalous verdict is not notified' })]);
+  }, 60_000);
+
+  it('a resumed run keeps the kills that reached it before it was stopped, and adds those that reach it after', async () => {
+    const { summary: stopped, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ADAPTIVE_BATCHES'), { stopAfterBatch: 7 });
+    expect(stopped.status).toBe('interrupted');
+    const store = await backend.open(location);
+    try {
+      const { source, stalled, resume } = stallingSource(hearingRecords(700), 600);
+      const resuming = runFlaggedUpdate({ store, source, task: null, resumeRunId: stopped.runId, extra: { judge: async () => ANOMALOUS } });
+      await stalled;
+      await kill(store, 'ENABLE_RECORD_ISOLATION');
+      resume();
+      const { summary } = await resuming;
+      expect(summary).toMatchObject({ runId: stopped.runId, status: 'held', metrics: { fetched: 700 } });
+      expect(summary.flagChanges!.map((change) => [change.flag, change.at, change.applied])).toEqual([
+        ['ADAPTIVE_BATCHES', 'batch', true],
+        ['ENABLE_RECORD_ISOLATION', 'batch', true],
+      ]);
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 
   it('kills of ENABLE_BATCH_PROCESSING and ENABLE_SNAPSHOTS mid-run change nothing in it, and the run says so; a kill twice is one change', async () => {
