@@ -68,7 +68,7 @@ export class MidRunKills {
     this.changes = [...earlier];
   }
 
-  /** The flags as the run now uses them: its start flags with the kills that reached it. */
+  /** The run's start flags with the kills that reached it (a `start` flag's kill is noted here too; nothing reads it again). */
   get flags(): FlagValues {
     return this.inForce;
   }
@@ -96,9 +96,9 @@ export class MidRunKills {
     }
     if (taken.length === 0) return taken;
     this.changes.push(...taken);
-    for (const change of taken) log.info(`${change.flag} killed by ${change.killedBy} reached run ${runId}${change.batch === null ? ' at its end' : ` at batch ${change.batch}`}: ${change.effect}`);
+    for (const change of taken) log.info(`${change.flag} killed by ${change.killedBy} reached run ${runId}${change.batch === null ? ' at its end' : ` before batch ${change.batch}`}: ${change.effect}`, { runId, batch });
     await this.store.annotateRun(runId, { flagChanges: this.changes }).catch((error: unknown) => {
-      log.warn(`run ${runId}: the kills that reached it could not be recorded on it: ${redactedMessage(error)}`);
+      log.warn(`run ${runId}: the kills that reached it could not be recorded on it: ${redactedMessage(error)}`, { runId, batch });
     });
     return taken;
   }
@@ -108,7 +108,7 @@ export class MidRunKills {
     try {
       return await flagStore(this.store).kills();
     } catch (error) {
-      log.warn(`run ${runId}: flag kills not read ${at === 'batch' ? `before batch ${batch}` : 'at its end'} (the run keeps the flags it has): ${redactedMessage(error)}`);
+      log.warn(`run ${runId}: flag kills not read ${at === 'batch' ? `before batch ${batch}` : 'at its end'} (the run keeps the flags it has): ${redactedMessage(error)}`, { runId, batch });
       return [];
     }
   }
