@@ -135,6 +135,32 @@ export const sourceWindowSchema = z.object({
 });
 export type SourceWindow = z.infer<typeof sourceWindowSchema>;
 
+/**
+ * A kill (flag scope `kill`) that reached the run while it was going (main/flags/mid-run-kills.ts):
+ * the run's `flags` stay the flags it started with, and each of these says where a kill changed one.
+ * `at`: the batch boundary (`batch`, the batch it applies from) or the end of the run (`end`, where
+ * validation, the hold and notifications are decided). `applied` false: the run was past the point
+ * where the flag matters (ENABLE_BATCH_PROCESSING and ENABLE_SNAPSHOTS: always), so the kill acts
+ * from the next run; `effect` says which, in words.
+ */
+export const runFlagChangeSchema = z.object({
+  flag: z.string(),
+  value: z.union([z.boolean(), z.number(), z.string()]),
+  killedBy: z.string(),
+  killedAt: z.string(),
+  at: z.enum(['batch', 'end']),
+  batch: z.number().int().nullable(),
+  applied: z.boolean(),
+  effect: z.string(),
+});
+export type RunFlagChange = z.infer<typeof runFlagChangeSchema>;
+
+/** One line per change, as `gatehouse update` and the console's run detail both say it. */
+export function flagChangeLine(change: RunFlagChange): string {
+  const where = change.at === 'batch' ? `before batch ${change.batch}` : 'at the end of the run';
+  return `${change.flag} killed by ${change.killedBy} (${change.killedAt}), reached the run ${where}: ${change.applied ? '' : 'not for this run: '}${change.effect}`;
+}
+
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */
 export const runSummarySchema = z.object({
   runId: z.number().int(),
@@ -158,6 +184,8 @@ export const runSummarySchema = z.object({
   sourceFingerprint: sourceFingerprintSchema.nullable().optional(),
   /** Null for a source that is not re-listed by design, and for runs recorded before windows were (a congress one cannot be resumed). */
   sourceWindow: sourceWindowSchema.nullable().optional(),
+  /** Kills that reached the run while it was going, in the order it met them; `flags` stay the flags at its start. */
+  flagChanges: z.array(runFlagChangeSchema).optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -43,4 +43,4 @@ export { settleOrphanedRuns } from './lock.js';
 export { undoJournal, type RollbackEventRecord } from './undo-journal.js';
 export { snapshotBeforeRun } from './before-run.js';
 export { decideSnapshot, type SnapshotRequest } from './snapshot-policy.js';
-export { listAttempts, type WriterAttempt } from './attempts.js';
+export { beginAttempt, endAttempt, listAttempts, type WriterAttempt } from './attempts.js';

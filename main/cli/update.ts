@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startRunInputSchema } from '../../shared/api.js';
-import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { flagChangeLine, type RunEvent, type RunSummary } from '../../shared/run.js';
 import { openSource } from '../sources/index.js';
 import { lookbackDaysSchema } from '../../shared/lookback.js';
 import { openStore } from '../store/index.js';
@@ -151,6 +151,7 @@ function printHumanSummary(summary: RunSummary): void {
     const r = summary.reconciliation;
     lines.push(`  reconciliation: ${r.ok ? `ok (${r.checks.length} checks)` : `FAILED${r.problems.map((p) => `\n    - ${p}`).join('')}`}`);
   }
+  for (const change of summary.flagChanges ?? []) lines.push(`  kill: ${flagChangeLine(change)}`);
   if (summary.validation) lines.push(`  validation: ${summary.validation.verdict}${summary.validation.anomalies.map((a) => `\n    - ${a.message}`).join('')}`);
   if (summary.status === 'held') {
     lines.push(`  held for review (BLOCK_ON_ANOMALY): gatehouse runs accept ${summary.runId} --reason TEXT, or gatehouse rollback --run ${summary.runId}`);

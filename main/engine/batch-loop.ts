@@ -5,6 +5,7 @@ import type { BatchSizes } from './batch-sizes.js';
 import type { Execution } from './execute-run.js';
 import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
+import type { UpdateOptions } from './run-update.js';
 import { PendingBatch } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
 
@@ -22,7 +23,7 @@ export async function runBatches(
   planner: RunPlanner,
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
-  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean },
+  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean; betweenBatches?: UpdateOptions['betweenBatches'] },
 ): Promise<boolean> {
   // A re-listed source's item keys, by position, for the window being planned: each batch notes those it handled.
   const keyAt = run.recordsHandled ? new Map<number, string>() : null;
@@ -35,6 +36,11 @@ export async function runBatches(
     if (batch) {
       run.sizes.after(batch.status);
       run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
+      const settings = await run.betweenBatches?.(run.runId, batch.seq + 1);
+      if (settings) {
+        context.isolate = settings.isolate;
+        run.sizes.limitTo(settings.batchCeiling);
+      }
     }
     pending = new PendingBatch();
   };

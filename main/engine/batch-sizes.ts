@@ -15,13 +15,19 @@ export class BatchSizes {
   /** `ceiling` null (or not above `configured`): every batch is the configured size. */
   constructor(
     private readonly configured: number,
-    private readonly ceiling: number | null,
+    private ceiling: number | null,
   ) {
     this.current = configured;
   }
 
   get next(): number {
     return this.current;
+  }
+
+  /** A new ceiling from the next batch on (a kill of ADAPTIVE_BATCHES: null, every batch the configured size). */
+  limitTo(ceiling: number | null): void {
+    this.ceiling = ceiling;
+    this.current = ceiling === null ? this.configured : Math.min(this.current, ceiling);
   }
 
   /** A committed or isolated batch doubles the next one, up to the ceiling; a failed one resets it. */

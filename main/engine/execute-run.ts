@@ -45,7 +45,7 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
       status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
       error = result.error;
     } else {
-      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined });
+      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined, betweenBatches: options.betweenBatches });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
       if (!finished) error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${resumeHint(run.runId)}`;
     }

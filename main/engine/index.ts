@@ -1,4 +1,4 @@
-export { runUpdate, lockHolderText, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult } from './run-update.js';
+export { runUpdate, lockHolderText, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult, type BatchSettings } from './run-update.js';
 export { checkBatchSize } from './batch-sizes.js';
 export { contentHash, diffHearings, classify } from './classify.js';
 export { keepLockFresh, HEARTBEAT_EVERY_MS, STALE_LOCK_MS } from './lock-heartbeat.js';

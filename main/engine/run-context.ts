@@ -16,7 +16,8 @@ export class RunContext {
     readonly runId: number,
     readonly state: CommittedState,
     readonly clock: () => Date,
-    readonly isolate: boolean,
+    /** ENABLE_RECORD_ISOLATION; a kill that reaches the run turns it off at a batch boundary. */
+    public isolate: boolean,
     readonly warn: (message: string) => void,
     readonly sleep: (ms: number) => Promise<void>,
     /** The run's duration so far, earlier segments of a resumed run included. */

@@ -38,6 +38,13 @@ export interface UpdateOptions {
    * null: every batch is `batchSize`.
    */
   batchCeiling?: number | null;
+  /**
+   * Called at each batch boundary — after a batch committed, before the next is planned, never
+   * inside a transaction — with the batch that comes next: the settings the batches take from
+   * there (a kill that reached the run, main/flags/mid-run-kills.ts), or null to keep them. It must
+   * not throw: a run is never failed over reading them.
+   */
+  betweenBatches?: (runId: number, nextBatch: number) => Promise<BatchSettings | null>;
   task?: string | null;
   /** Who started the run ("Ada", "the scheduler (task daily)"): its writer-lock row names them to anyone it refuses. */
   operator?: string;
@@ -64,6 +71,12 @@ export interface UpdateOptions {
    * run before it starts.
    */
   beforeRun?: (input: BeforeRunInput) => Promise<BeforeRunResult | null>;
+}
+
+/** What a batch boundary may change for the batches after it (UpdateOptions.betweenBatches). */
+export interface BatchSettings {
+  isolate: boolean;
+  batchCeiling: number | null;
 }
 
 /** What a new run will be, for a decision made before it starts. */

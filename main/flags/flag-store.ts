@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { GatehouseError } from '../../shared/errors.js';
+import { KILL_SCOPE } from './scope.js';
 import { atOrAfter, newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
@@ -34,6 +35,11 @@ class FlagStore {
 
   async values(flag?: string): Promise<StoredFlagValue[]> {
     return this.driver.db.selectFrom('flagValues').selectAll().$if(flag !== undefined, (q) => q.where('flag', '=', flag!)).orderBy('flag').orderBy('scope').execute();
+  }
+
+  /** The kills (scope `kill`): what a run under way reads at each batch boundary, so one small query. */
+  async kills(): Promise<StoredFlagValue[]> {
+    return this.driver.db.selectFrom('flagValues').selectAll().where('scope', '=', KILL_SCOPE).orderBy('flag').execute();
   }
 
   /** The value and its audit event in one transaction: no change without its event. */

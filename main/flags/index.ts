@@ -28,3 +28,4 @@ export { flagStore, type FlagEvent, type StoredFlagValue } from './flag-store.js
 export { flagViews, storedFlagView } from './views.js';
 export { GLOBAL_SCOPE, KILL_SCOPE, parseScope, TASK_NAME_PATTERN, taskOfScope, taskScope } from './scope.js';
 export { anomalyHold, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions } from './run-options.js';
+export { MidRunKills } from './mid-run-kills.js';

@@ -15,10 +15,13 @@ function finished(run: ReportedRun): boolean {
  * A run read its flags before it was given a start time: a run that read them just before a stage
  * applied its changes, then took its snapshot and started inside the stage's window, ran on the
  * old values. It says nothing about the changes, so only runs that stored every changed flag at
- * its new value count for them.
+ * its new value count for them — and that kept it: a kill that reached the run mid-run and turned a
+ * changed flag back (main/flags/mid-run-kills.ts) leaves a run on both, which speaks for neither. A
+ * kill recorded as not applied (the run was past where the flag matters) changed nothing it ran.
  */
 function ranOnTheChanges(run: ReportedRun, rollout: RolloutView): boolean {
-  return rollout.flagChanges.every(({ flag, value }) => run.flags?.[flag] === value);
+  const turnedBack = (flag: string, value: unknown) => (run.flagChanges ?? []).some((change) => change.applied && change.flag === flag && change.value !== value);
+  return rollout.flagChanges.every(({ flag, value }) => run.flags?.[flag] === value && !turnedBack(flag, value));
 }
 
 /**

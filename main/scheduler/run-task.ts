@@ -1,6 +1,6 @@
-import type { RunEvent, RunSummary } from '../../shared/run.js';
-import { runUpdate, type UpdateOptions } from '../engine/index.js';
-import { anomalyHold, booleanFlag, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlagValues } from '../flags/index.js';
+import type { RunEvent, RunFlagChange, RunSummary } from '../../shared/run.js';
+import { runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
+import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
@@ -42,10 +42,15 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
 /**
  * One update run with the flags in force for its task: they choose the path (batch or
  * all-or-nothing, batch size, isolation), are stored with the run, and decide what is notified.
+ * They are read once, at the start; only a kill reaches the run while it goes (MidRunKills says why),
+ * at each batch boundary and at the end, where it is judged, held and notified.
  */
 export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: RunSummary; flags: FlagValues }> {
   const flags = await resolveRunFlags(request.store, request.task);
-  const chosen = runOptionsFromFlags(flags, { mode: request.mode, batchSize: request.batchSize });
+  const explicit = { mode: request.mode, batchSize: request.batchSize };
+  const chosen = runOptionsFromFlags(flags, explicit);
+  const kills = new MidRunKills(request.store, flags, await earlierFlagChanges(request));
+  const judge = request.extra?.judge ?? historicalJudge;
   const snapshot = snapshotRequest(request.snapshots, booleanFlag(flags, 'ENABLE_SNAPSHOTS'));
   // Before the lock and anything a run writes (issue 13 #5); the whole file is read only when the
   // policy needs it (main/store/sqlite/integrity.ts).
@@ -62,6 +67,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     batchSize: chosen.batchSize,
     isolate: chosen.isolate,
     batchCeiling: chosen.batchCeiling,
+    betweenBatches: async (runId, nextBatch) => ((await kills.atBatchBoundary(runId, nextBatch)) ? batchSettings(runOptionsFromFlags(kills.flags, explicit)) : null),
     task: request.task,
     flags,
     resumeRunId: request.resumeRunId,
@@ -69,11 +75,17 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     clock: request.clock,
     signal: request.signal,
     onEvent: warning ? warnOnStart(request.onEvent, warning) : request.onEvent,
-    finalStatus: anomalyHold(chosen) ?? request.extra?.finalStatus,
+    finalStatus: holdUnlessKilled(chosen, kills) ?? request.extra?.finalStatus,
     beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
-    judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? (request.extra?.judge ?? historicalJudge) : undefined,
+    // Validation, the hold and the notification are the end's decisions: the kills are read once, before it is judged.
+    judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION')
+      ? async (input) => {
+          await kills.atEnd(input.runId);
+          return booleanFlag(kills.flags, 'ENABLE_HISTORICAL_VALIDATION') ? judge(input) : null;
+        }
+      : undefined,
   });
-  if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(flags, 'NOTIFY_ON_ANOMALY') });
+  if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(kills.flags, 'NOTIFY_ON_ANOMALY') });
   if (request.notifier && warning) await request.notifier.notify(coverageGapNotification(warning, summary.runId));
   await guardRollout(request, summary);
   // Last, after the run's own writes and its rollout bookkeeping, so the identity recorded is the one the next run finds.
@@ -91,6 +103,23 @@ function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, warning: 
     onEvent(event);
     if (event.type === 'run-started') onEvent({ type: 'warning', runId: event.runId, cause: 'coverage-gap', ...warning });
   };
+}
+
+function batchSettings(chosen: FlaggedRunOptions): BatchSettings {
+  return { isolate: chosen.isolate, batchCeiling: chosen.batchCeiling };
+}
+
+/** BLOCK_ON_ANOMALY as the run started with it, unless a kill reached the run before it was judged. */
+function holdUnlessKilled(chosen: FlaggedRunOptions, kills: MidRunKills): UpdateOptions['finalStatus'] {
+  const hold = anomalyHold(chosen);
+  return hold && ((status, validation) => (booleanFlag(kills.flags, 'BLOCK_ON_ANOMALY') ? hold(status, validation) : status));
+}
+
+/** A resumed run keeps the kills that reached it before it was interrupted. */
+async function earlierFlagChanges(request: FlaggedUpdateRequest): Promise<RunFlagChange[]> {
+  if (request.resumeRunId === undefined) return [];
+  const run = await request.store.getRun(request.resumeRunId);
+  return run?.flagChanges ?? [];
 }
 
 function snapshotRequest(asked: boolean | undefined, enabled: boolean): SnapshotRequest {

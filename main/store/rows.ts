@@ -37,6 +37,7 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     reconciliation: parsed(row.reconciliationJson, null),
     sourceFingerprint: parsed(row.sourceFingerprintJson, null),
     sourceWindow: parsed(row.sourceWindowJson, null),
+    flagChanges: parsed(row.flagChangesJson, []),
   };
 }
 

@@ -38,7 +38,7 @@ export const TABLES = {
       finishedAt: 'time?', pid: 'int?', host: 'text?', metricsJson: 'json', batchCountsJson: 'json', validationJson: 'json?',
       verdict: 'text?', flagsJson: 'json', error: 'text?', resumedFrom: 'long?', backupId: 'text?', review: 'text?',
       schemaVersion: 'int?', snapshotJson: 'json?', reconciliationJson: 'json?', sourceFingerprintJson: 'json?',
-      sourceWindowJson: 'json?', foldStartId: 'long?',
+      sourceWindowJson: 'json?', foldStartId: 'long?', flagChangesJson: 'json?',
     },
   },
   committees: {

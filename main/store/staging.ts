@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../shared/errors.js';
-import { STAGING_COPY_OPERATOR, stagingCopyReason, type NewTrialRecord } from './repositories/trials.js';
+import { STAGING_COPY_OPERATOR, stagingCopyReason, type KeptSessionAttempt, type NewTrialRecord } from './repositories/trials.js';
 import type { Queryable } from './postgres/connection.js';
 import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
@@ -64,18 +64,19 @@ export async function copyToStaging(source: string, staging: string, open: Open)
   const copying = stagingCopyTarget(staging);
   // Before the ledger is read: reading opens the target as a Store, which would migrate into someone else's schema.
   if (isPostgresUrl(staging)) for (const target of [staging, copying]) await refuseForeignSchema(parsePostgresTarget(target));
-  const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : [];
+  const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : { trials: [], sessions: [] };
   if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), copying, open);
   else copySqlite(path.resolve(source), copying);
   const store = await open(copying);
   try {
     if (!isPostgresUrl(source)) await store.trials.markStagingCopy(path.resolve(source), new Date().toISOString());
-    await store.trials.keep(kept);
+    await store.trials.keep(kept.trials);
+    await store.trials.keepSessionAttempts(kept.sessions);
   } finally {
     await store.close();
   }
   await putInPlace(copying, staging);
-  return { keptTrials: kept.length };
+  return { keptTrials: kept.trials.length };
 }
 
 /** Where a staging copy is built: beside a file, or a schema of its own named after the target's (whose name may be too long to extend). */
@@ -242,7 +243,8 @@ export async function runningTrialOn(store: Pick<Store, 'backend' | 'location' |
   return rows[0] ? { ...trialHolderOf(rows[0]), where: null } : null;
 }
 
-async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]> {
+/** The staging target's ledger and its trial sessions' attempts, which a fresh copy keeps. */
+async function keptTrials(staging: string, open: Open): Promise<{ trials: NewTrialRecord[]; sessions: KeptSessionAttempt[] }> {
   let store: Store;
   try {
     store = await open(staging);
@@ -259,7 +261,7 @@ async function keptTrials(staging: string, open: Open): Promise<NewTrialRecord[]
         hint: 'check --db and --staging are not swapped; a staging copy made before copies were marked as such must be removed first',
       });
     }
-    return trials.map(({ id: _id, ...trial }) => trial);
+    return { trials: trials.map(({ id: _id, ...trial }) => trial), sessions: await store.trials.sessionAttempts(new Date()) };
   } finally {
     await store.close();
   }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/run.js';
-import { currentOperator } from '../backup/index.js';
+import { beginAttempt, currentOperator, endAttempt } from '../backup/index.js';
 import { runUpdate } from '../engine/index.js';
-import { openStore, type Store, type TrialLevel } from '../store/index.js';
+import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { HistoryEntry } from '../../shared/validation.js';
 import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
@@ -118,43 +118,73 @@ async function trialSession(
   const copy = await copyToStaging(request.source, request.staging, open);
   const store = await open(request.staging);
   try {
-    let history = await validationHistory(store);
-    let seededRuns = 0;
-    if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
-      report('seeding', 0);
-      seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator })).length;
-      history = await validationHistory(store);
-    }
-    const historyNote =
-      history.length < MIN_HISTORY_RUNS
-        ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
-        : null;
-    const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator);
-    const session = `${new Date().toISOString()}#${runner.tag}`;
-    const trials: TrialResult[] = [];
-    report('trials', 0);
-    for (const trial of planned) {
-      const result = await runner.run(trial);
-      trials.push(result);
-      const { startedAt: _startedAt, ...recorded } = result;
-      await store.trials.record({ session, at: new Date().toISOString(), source: redactConnectionString(request.source), ...recorded });
-      report('trials', trials.length, result);
-    }
-    return {
-      session,
-      source: redactConnectionString(request.source),
-      staging: redactConnectionString(request.staging),
-      historyRuns: history.length,
-      seededRuns,
-      historyNote,
-      keptTrials: copy.keptTrials,
-      trials,
-      summary: summariseTrials(trials),
-      ledger: summariseTrials(await store.trials.list()),
-    };
+    return await asSessionAttempt(store, request, planned.length, () => trialsOnCopy(store, request, planned, report, copy.keptTrials));
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The session as an attempt row in the staging target it writes (`backups attempts --db STAGING`),
+ * never in the source, whose bytes a trial does not change: one killed with its process (kill -9
+ * of `gatehouse serve`) otherwise left no trace anywhere. A fresh copy keeps these rows like the
+ * ledger, and settles one still open — its session died, as this one holds the staging lock — as
+ * unfinished (repositories/trials.ts).
+ */
+async function asSessionAttempt<T>(store: Store, request: TrialRequest & { operator: string }, trials: number, work: () => Promise<T>): Promise<T> {
+  const operation = `${TRIAL_SESSION_OPERATION} of ${trials} trial${trials === 1 ? '' : 's'} from ${redactConnectionString(request.source)}`;
+  const id = await beginAttempt(store, { operation, operator: request.operator, at: new Date() });
+  try {
+    const outcome = await work();
+    await endAttempt(store, id, { at: new Date(), outcome: 'succeeded', detail: null });
+    return outcome;
+  } catch (error) {
+    await endAttempt(store, id, { at: new Date(), outcome: 'failed', detail: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function trialsOnCopy(
+  store: Store,
+  request: TrialRequest & { operator: string },
+  planned: PlannedTrial[],
+  report: (phase: TrialProgress['phase'], done: number, latest?: TrialResult | null) => void,
+  keptTrials: number,
+): Promise<TrialOutcome> {
+  let history = await validationHistory(store);
+  let seededRuns = 0;
+  if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
+    report('seeding', 0);
+    seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator })).length;
+    history = await validationHistory(store);
+  }
+  const historyNote =
+    history.length < MIN_HISTORY_RUNS
+      ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
+      : null;
+  const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator);
+  const session = `${new Date().toISOString()}#${runner.tag}`;
+  const trials: TrialResult[] = [];
+  report('trials', 0);
+  for (const trial of planned) {
+    const result = await runner.run(trial);
+    trials.push(result);
+    const { startedAt: _startedAt, ...recorded } = result;
+    await store.trials.record({ session, at: new Date().toISOString(), source: redactConnectionString(request.source), ...recorded });
+    report('trials', trials.length, result);
+  }
+  return {
+    session,
+    source: redactConnectionString(request.source),
+    staging: redactConnectionString(request.staging),
+    historyRuns: history.length,
+    seededRuns,
+    historyNote,
+    keptTrials,
+    trials,
+    summary: summariseTrials(trials),
+    ledger: summariseTrials(await store.trials.list()),
+  };
 }
 
 /** UTC midnight of the day after the latest stored run (today, for an empty database). */

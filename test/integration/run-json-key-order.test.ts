@@ -73,6 +73,7 @@ describe.each(backends.filter((backend) => backend.name === 'postgres'))('a Post
     try {
       // As schema 22 left it: the summaries in jsonb.
       await sql`ALTER TABLE runs ALTER COLUMN metrics_json TYPE jsonb, ALTER COLUMN flags_json TYPE jsonb, ALTER COLUMN validation_json TYPE jsonb`.execute(store.queries.db);
+      await sql`ALTER TABLE runs DROP COLUMN flag_changes_json`.execute(store.queries.db);
       await sql`DELETE FROM schema_migrations WHERE version >= 23`.execute(store.queries.db);
     } finally {
       await store.close();

@@ -23,6 +23,8 @@ async function databaseWithOutOfRangeLookbacks(backend: TestBackend): Promise<st
     const db = store.queries.db;
     await db.updateTable('scheduledTasks').set({ lookbackDays: 0 }).where('name', '=', 'none').execute();
     await db.updateTable('scheduledTasks').set({ lookbackDays: 120, enabled: 0 }).where('name', '=', 'wide').execute();
+    // Schema 21 had no run flag changes either (migration 24).
+    await sql`ALTER TABLE runs DROP COLUMN flag_changes_json`.execute(db);
     await sql`DELETE FROM schema_migrations WHERE version >= 22`.execute(db);
   } finally {
     await store.close();

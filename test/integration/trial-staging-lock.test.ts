@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshotOnRequest, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
+import { createSnapshotOnRequest, listAttempts, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { isPostgresUrl, stagingCopyTarget, type Store } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
@@ -279,3 +280,60 @@ async function copyWaitingOn(client: pg.Client, table: string, ended: Promise<un
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/** How many trial-session attempts `staging` holds still open, read without opening it as a Store (which would migrate a schema the copy is about to replace). */
+async function openSessionAttempts(staging: string): Promise<number> {
+  const query = `SELECT count(*) AS n FROM writer_attempts WHERE outcome IS NULL AND operation LIKE 'a trial session%'`;
+  if (!isPostgresUrl(staging)) {
+    if (!fs.existsSync(staging)) return 0;
+    const db = new Database(staging, { readonly: true, fileMustExist: true });
+    try {
+      return Number((db.prepare(query).get() as { n: number }).n);
+    } catch {
+      return 0;
+    } finally {
+      db.close();
+    }
+  }
+  const client = await connectToPostgres();
+  try {
+    const schema = new URL(staging).searchParams.get('schema')!;
+    await client.query(`SELECT set_config('search_path', $1, false)`, [`"${schema}"`]);
+    return Number((await client.query<{ n: string }>(query)).rows[0]!.n);
+  } catch {
+    return 0;
+  } finally {
+    await client.end();
+  }
+}
+
+describe.each(backends)('a trial session killed with its process ($name)', (backend) => {
+  it('leaves its attempt in the staging target it wrote, settled unfinished by the next trial, which keeps it; the source gains none', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    const { child, done } = startCli(['trial', '--db', source, '--staging', staging, '--control', '20', '--inject', 'spike', '--inject', 'drop', '--inject', 'zero-volume', '--json']);
+    for (let attempt = 0; (await openSessionAttempts(staging)) === 0; attempt++) {
+      expect(attempt, 'the trial never recorded its session').toBeLessThan(1_200);
+      expect(child.exitCode, 'the trial ended before it could be killed').toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGKILL');
+    expect(await done).toMatchObject({ signal: 'SIGKILL' });
+    if (isPostgresUrl(staging)) await sessionsGone(staging);
+
+    await runTrials({ source, staging, injections: [], controls: 1, operator: 'bo' });
+    const store = await backend.open(staging);
+    const sourceStore = await backend.open(source);
+    try {
+      const sessions = (await listAttempts(store)).filter((attempt) => attempt.operation.startsWith('a trial session'));
+      expect(sessions).toEqual([
+        expect.objectContaining({ operation: expect.stringMatching(/^a trial session of 1 trial from /), operator: 'bo', outcome: 'succeeded' }),
+        expect.objectContaining({ operation: expect.stringMatching(/^a trial session of 23 trials from /), outcome: 'unfinished', detail: expect.stringMatching(/killed or crashed/) }),
+      ]);
+      expect(await listAttempts(sourceStore)).toEqual([]);
+    } finally {
+      await store.close();
+      await sourceStore.close();
+    }
+  }, 180_000);
+});

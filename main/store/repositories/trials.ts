@@ -1,10 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { StoreDriver } from '../driver.js';
 import type { TrialRecordView } from '../../../shared/api-validation.js';
 import { atOrAfter, newestFirstPage, type KeysetPage } from '../keyset.js';
 import { trialFromRow } from '../rows.js';
 import { countHearings } from './runs.js';
+import type { Database } from '../schema.js';
 
 /** One trial: `session` groups one `gatehouse trial` invocation; `caughtBy` names what caught it (`record-rules:CODE`, `validator:RULE`): for an injection only alarms attributable to its kind. */
 export type TrialRecord = TrialRecordView;
@@ -20,6 +21,18 @@ const STAGING_COPY_REASON = 'staging copy of ';
 export function stagingCopyReason(copiedFrom: string): string {
   return `${STAGING_COPY_REASON}${copiedFrom}`;
 }
+
+/**
+ * How a trial session's attempt row (writer_attempts, `backups attempts`) in its staging target
+ * begins: what tells it from the source's own attempts, which the copy brings along.
+ */
+export const TRIAL_SESSION_OPERATION = 'a trial session';
+
+/** A session's attempt as a fresh copy keeps it (its id is the copy's to give). */
+export type KeptSessionAttempt = Omit<Selectable<Database['writerAttempts']>, 'id'>;
+
+/** What is known of a session whose process died: the trials it finished are in the ledger, the run it was writing is left `running` until the next writer marks it interrupted. */
+const UNFINISHED_SESSION = 'the process running it stopped before it reported an outcome (killed or crashed); the trials it finished are in the ledger, and the staging run it was writing, if any, is interrupted';
 
 function trialRow({ caughtBy, caught, ...rest }: NewTrialRecord) {
   return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy) };
@@ -62,6 +75,20 @@ export class Trials {
       const highest = sql<number>`(SELECT coalesce(max(run_id), 0) FROM trials)`;
       await trx.updateTable('sequences').set({ value: sql`CASE WHEN value > ${highest} THEN value ELSE ${highest} END` }).where('name', '=', 'runs').execute();
     });
+  }
+
+  /**
+   * The trial sessions' attempts this staging target holds, for a fresh copy to keep like the
+   * ledger. Read with the staging lock held: one still open belongs to a session that died, and is
+   * kept as `unfinished`.
+   */
+  async sessionAttempts(now: Date): Promise<KeptSessionAttempt[]> {
+    const rows = await this.driver.db.selectFrom('writerAttempts').selectAll().where('operation', 'like', `${TRIAL_SESSION_OPERATION}%`).orderBy('id').execute();
+    return rows.map(({ id: _id, ...row }) => (row.outcome === null ? { ...row, endedAt: now.toISOString(), outcome: 'unfinished', detail: UNFINISHED_SESSION } : row));
+  }
+
+  async keepSessionAttempts(attempts: readonly KeptSessionAttempt[]): Promise<void> {
+    for (const attempt of attempts) await this.driver.db.insertInto('writerAttempts').values(attempt).execute();
   }
 
   /** Records, as a restore event, that this database is a staging copy of `copiedFrom` (a PostgreSQL copy's restore records its own). */

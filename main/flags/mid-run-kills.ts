@@ -1,0 +1,129 @@
+import type { RunFlagChange } from '../../shared/run.js';
+import { redactedMessage } from '../../shared/redact.js';
+import { logger } from '../logging/index.js';
+import type { Store } from '../store/index.js';
+import { flagDefinition, killedPosition, type FlagName, type FlagValue, type FlagValues } from './definitions.js';
+import { flagStore, type StoredFlagValue } from './flag-store.js';
+
+const log = logger('flags');
+
+/**
+ * Where a run reads each flag, and so where a kill reaches a run under way: at each batch boundary
+ * (`batch`), at the end of the run where it is judged, held or not, and notified or not (`end`), or
+ * only at its start (`start`): a run already batched is not switched to one all-or-nothing
+ * transaction (that would undo nothing its batches committed, and leave the rest unbatched), a
+ * snapshot is taken (or not) before anything is written, and pausing the scheduler stops the runs
+ * it would start, not this one. A kill of a `start` flag is still said in the run's detail.
+ */
+const READ_AT: Record<FlagName, 'start' | 'batch' | 'end'> = {
+  ENABLE_BATCH_PROCESSING: 'start',
+  BATCH_SIZE: 'start',
+  ADAPTIVE_BATCHES: 'batch',
+  ADAPTIVE_BATCH_CEILING: 'start',
+  ENABLE_RECORD_ISOLATION: 'batch',
+  ENABLE_HISTORICAL_VALIDATION: 'end',
+  BLOCK_ON_ANOMALY: 'end',
+  ENABLE_SNAPSHOTS: 'start',
+  NOTIFY_ON_ANOMALY: 'end',
+  PAUSE_SCHEDULED_RUNS: 'start',
+};
+
+/** What a kill did to the run, by flag: `batch` is the batch it applies from. */
+const EFFECT: Partial<Record<FlagName, (batch: number | null) => string>> = {
+  ADAPTIVE_BATCHES: (batch) => `batches from ${batch} on stay at the run's batch size`,
+  ENABLE_RECORD_ISOLATION: (batch) => `from batch ${batch} on, a batch that fails is not split to find its bad records`,
+  ENABLE_HISTORICAL_VALIDATION: () => 'the run was not judged against earlier runs',
+  BLOCK_ON_ANOMALY: () => 'an anomalous verdict does not hold the run',
+  NOTIFY_ON_ANOMALY: () => 'an anomalous verdict is not notified',
+};
+
+/** Why a kill that reached the run did nothing to it. */
+const NOT_FOR_THIS_RUN: Partial<Record<FlagName, string>> = {
+  ENABLE_BATCH_PROCESSING: 'the run keeps its batches (a run under way cannot become one all-or-nothing transaction); runs from the next one on are all-or-nothing',
+  ENABLE_SNAPSHOTS: 'the snapshot decision was made before the run wrote anything; runs from the next one on take no snapshot',
+  PAUSE_SCHEDULED_RUNS: 'the scheduler starts no more runs; this one goes on (stop it to end it)',
+};
+const AFTER_THE_LAST_BATCH = 'came after the last batch: nothing left in this run for it to change';
+
+/**
+ * The kills (flag scope `kill`) that reach a run while it is going, at its next safe point: each
+ * batch boundary, and the end of the run. Only kills: a global or task value changed meanwhile is
+ * an ordinary change (a tuning, a rollout's stage) that the run's stored flags must keep describing
+ * — guarded rollouts count runs by them — so it waits for the next run. A kill is support staff
+ * turning something off now, and turning off is what every safe point can take; lifting a kill
+ * likewise waits for the next run. The run's stored flags stay "the flags at its start"; each kill
+ * that reached it is recorded in the run's flag changes, with the point it took effect.
+ */
+export class MidRunKills {
+  private readonly inForce: FlagValues;
+  private readonly changes: RunFlagChange[];
+
+  /** `earlier`: the changes a resumed run recorded before it was interrupted. */
+  constructor(
+    private readonly store: Store,
+    startFlags: FlagValues,
+    earlier: readonly RunFlagChange[] = [],
+  ) {
+    this.inForce = { ...startFlags };
+    this.changes = [...earlier];
+  }
+
+  /** The run's start flags with the kills that reached it (a `start` flag's kill is noted here too; nothing reads it again). */
+  get flags(): FlagValues {
+    return this.inForce;
+  }
+
+  /** Between batch `nextBatch - 1` and `nextBatch`; true when a batch-level flag changed. */
+  async atBatchBoundary(runId: number, nextBatch: number): Promise<boolean> {
+    const taken = await this.take(runId, 'batch', nextBatch);
+    return taken.some((change) => change.applied);
+  }
+
+  /** Before the run is judged: the end-of-run flags (validation, the hold, the notification) are decided here. */
+  async atEnd(runId: number): Promise<void> {
+    await this.take(runId, 'end', null);
+  }
+
+  /** Reads the kills (one small query), applies those this point takes, and records them on the run. */
+  private async take(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<RunFlagChange[]> {
+    const kills = await this.readKills(runId, at, batch);
+    const taken: RunFlagChange[] = [];
+    for (const kill of kills) {
+      const change = this.changeFor(kill, at, batch);
+      if (!change) continue;
+      this.inForce[kill.flag as FlagName] = change.value;
+      taken.push(change);
+    }
+    if (taken.length === 0) return taken;
+    this.changes.push(...taken);
+    for (const change of taken) log.info(`${change.flag} killed by ${change.killedBy} reached run ${runId}${change.batch === null ? ' at its end' : ` before batch ${change.batch}`}: ${change.effect}`, { runId, batch });
+    await this.store.annotateRun(runId, { flagChanges: this.changes }).catch((error: unknown) => {
+      log.warn(`run ${runId}: the kills that reached it could not be recorded on it: ${redactedMessage(error)}`, { runId, batch });
+    });
+    return taken;
+  }
+
+  /** A read that fails leaves the run on the flags it has: a kill is never worth failing a run over. */
+  private async readKills(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<StoredFlagValue[]> {
+    try {
+      return await flagStore(this.store).kills();
+    } catch (error) {
+      log.warn(`run ${runId}: flag kills not read ${at === 'batch' ? `before batch ${batch}` : 'at its end'} (the run keeps the flags it has): ${redactedMessage(error)}`, { runId, batch });
+      return [];
+    }
+  }
+
+  /** The change a kill makes at this point, or null: already in force, unknown or unkillable, or for a later point. */
+  private changeFor(kill: StoredFlagValue, at: RunFlagChange['at'], batch: number | null): RunFlagChange | null {
+    const definition = flagDefinition(kill.flag);
+    const value: FlagValue | null = definition ? killedPosition(definition) : null;
+    if (value === null || this.inForce[kill.flag as FlagName] === value) return null;
+    const name = kill.flag as FlagName;
+    const readAt = READ_AT[name];
+    // An end-of-run flag killed during the batches is taken at the end, where the run reads it.
+    if (readAt === 'end' && at === 'batch') return null;
+    const applied = readAt === at;
+    const effect = applied ? EFFECT[name]!(batch) : (NOT_FOR_THIS_RUN[name] ?? AFTER_THE_LAST_BATCH);
+    return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, at, batch, applied, effect };
+  }
+}

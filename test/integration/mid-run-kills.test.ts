@@ -1,0 +1,245 @@
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
+import { setFlag } from '../../main/flags/index.js';
+import { rolloutDetail, startRollout } from '../../main/rollouts/index.js';
+import { addTask, Notifier, runFlaggedUpdate, type DeliveredNotification as Notification } from '../../main/scheduler/index.js';
+import { rolloutStartInputSchema } from '../../shared/api-rollouts.js';
+import type { Store, StoreOptions } from '../../main/store/index.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
+import type { ValidationResult } from '../../shared/validation.js';
+import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
+import { waitForCheckpoint } from '../helpers/checkpoints.js';
+import { runCli } from '../helpers/cli.js';
+import { hearingRecords, stallingSource } from '../helpers/records.js';
+
+const ANOMALOUS: ValidationResult = { verdict: 'anomalous', method: 'test', historySize: 30, anomalies: [] };
+
+/** Every run here: batches of 10 growing to 160, judged anomalous by a stand-in judge and held for it. */
+async function configure(store: Store): Promise<void> {
+  for (const [flag, value] of [['BATCH_SIZE', '10'], ['ADAPTIVE_BATCH_CEILING', '160'], ['BLOCK_ON_ANOMALY', 'true']] as const) {
+    await setFlag(store, { flag, value, scope: 'global', reason: 'test setup', operator: 'setup' });
+  }
+}
+
+async function plannedSizes(store: Store, runId: number): Promise<number[]> {
+  return (await store.getRun(runId))!.batchList.map((batch) => batch.planned);
+}
+
+/**
+ * A run of 700 records stalled before position 400: its first window (256 records) has made batches
+ * 1–4 (10, 20, 40, 80) by then. `meanwhile` acts from another connection once batch 4's checkpoint is
+ * committed; the run then goes on, its next batch (5, 160 records, planned before anything is read
+ * again) commits, and the boundary after it is the first a kill can reach.
+ */
+async function runWithChangeAtBatch4(
+  backend: TestBackend,
+  meanwhile: (other: Store) => Promise<unknown>,
+  options: { store?: StoreOptions; location?: string; task?: string; notified?: Notification[]; stopAfterBatch?: number } = {},
+): Promise<{ summary: RunSummary; location: string }> {
+  const location = options.location ?? (await backend.freshLocation());
+  const store = await backend.open(location, options.store);
+  try {
+    if (!options.location) await configure(store);
+    const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
+    const notified = options.notified;
+    const notifier = notified && new Notifier({ store, channels: [{ name: 'memory', send: async (n) => void notified.push(n) }] });
+    const stop = new AbortController();
+    const onEvent = (event: RunEvent) => event.type === 'batch-finished' && event.batch.seq === options.stopAfterBatch && stop.abort();
+    const running = runFlaggedUpdate({ store, source, task: options.task ?? null, notifier, signal: stop.signal, onEvent, extra: { judge: async () => ANOMALOUS } });
+    await stalled;
+    const run = (await store.reports.runs({})).find((r) => r.status === 'running')!;
+    await waitForCheckpoint(backend, location, run.runId, (checkpoint) => checkpoint.batchSeq >= 4);
+    const other = await backend.open(location);
+    try {
+      await meanwhile(other);
+    } finally {
+      await other.close();
+    }
+    resume();
+    const { summary } = await running;
+    return { summary, location };
+  } finally {
+    await store.close();
+  }
+}
+
+const kill = (store: Store, flag: string, operator = 'support-sam', value: string | boolean = false) =>
+  setFlag(store, { flag, value, scope: 'kill', reason: 'stop it now', operator });
+
+describe.each(testBackends())('kills that reach a run under way ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('a kill of ADAPTIVE_BATCHES keeps later batches at BATCH_SIZE; the run says when, and its stored flags stay those it started with', async () => {
+    const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ADAPTIVE_BATCHES'));
+    const store = await backend.open(location);
+    try {
+      expect(summary.status).toBe('held');
+      expect(summary.metrics).toMatchObject({ fetched: 700, added: 700 });
+      const sizes = await plannedSizes(store, summary.runId);
+      expect(sizes.slice(0, 6)).toEqual([10, 20, 40, 80, 160, 10]);
+      expect(new Set(sizes.slice(5))).toEqual(new Set([10]));
+      expect(summary.flags).toMatchObject({ ADAPTIVE_BATCHES: true });
+      expect(summary.flagChanges).toEqual([
+        { flag: 'ADAPTIVE_BATCHES', value: false, killedBy: 'support-sam', killedAt: expect.any(String), at: 'batch', batch: 6, applied: true, effect: "batches from 6 on stay at the run's batch size" },
+      ]);
+      // The same JSON from `runs show --json` and the API's runs.get.
+      const shown = runCli(['runs', 'show', String(summary.runId), '--db', location, '--json']);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect((JSON.parse(shown.stdout) as RunSummary).flagChanges).toEqual(summary.flagChanges);
+      const engine = createInProcessEngineHost({ location });
+      try {
+        const detail = await dispatch(createApi({ store, engine, transport: 'http' }), 'runs.get', { runId: summary.runId }, tester);
+        expect(detail).toMatchObject({ ok: true, data: { flagChanges: summary.flagChanges } });
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a kill of ENABLE_RECORD_ISOLATION: a batch after it that fails is not split, its records all quarantined', async () => {
+    const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ENABLE_RECORD_ISOLATION'), { store: { failWriteOf: (id) => id === '100500' } });
+    const store = await backend.open(location);
+    try {
+      // Batch 7 (positions 470–629) holds the record that cannot be written; batches keep growing (ADAPTIVE_BATCHES was not killed).
+      const batches = (await store.getRun(summary.runId))!.batchList;
+      expect(batches[6]).toMatchObject({ status: 'failed', planned: 160, written: 0, quarantined: 160, firstPosition: 470 });
+      expect(summary.metrics).toMatchObject({ fetched: 700, quarantined: 160 });
+      expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'ENABLE_RECORD_ISOLATION', value: false, at: 'batch', batch: 6, applied: true })]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a kill of BLOCK_ON_ANOMALY while an anomalous run writes: the run is not held, and says so', async () => {
+    const { summary } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'BLOCK_ON_ANOMALY'));
+    expect(summary.status).toBe('success');
+    expect(summary.validation).toMatchObject({ verdict: 'anomalous' });
+    expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'BLOCK_ON_ANOMALY', value: false, at: 'end', batch: null, applied: true, effect: 'an anomalous verdict does not hold the run' })]);
+  }, 60_000);
+
+  it('a kill of NOTIFY_ON_ANOMALY while an anomalous run writes: its verdict is not notified (a run without the kill is)', async () => {
+    const killed: Notification[] = [];
+    const notKilled: Notification[] = [];
+    const { summary } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'NOTIFY_ON_ANOMALY'), { notified: killed });
+    await runWithChangeAtBatch4(backend, async () => {}, { notified: notKilled });
+    expect(notKilled.map((n) => n.cause)).toContain('run-anomalous');
+    expect(killed.map((n) => n.cause)).not.toContain('run-anomalous');
+    expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'NOTIFY_ON_ANOMALY', at: 'end', applied: true, effect: 'an anomalous verdict is not notified' })]);
+  }, 60_000);
+
+  it('a resumed run keeps the kills that reached it before it was stopped, and adds those that reach it after', async () => {
+    const { summary: stopped, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ADAPTIVE_BATCHES'), { stopAfterBatch: 7 });
+    expect(stopped.status).toBe('interrupted');
+    const store = await backend.open(location);
+    try {
+      const { source, stalled, resume } = stallingSource(hearingRecords(700), 600);
+      const resuming = runFlaggedUpdate({ store, source, task: null, resumeRunId: stopped.runId, extra: { judge: async () => ANOMALOUS } });
+      await stalled;
+      await kill(store, 'ENABLE_RECORD_ISOLATION');
+      resume();
+      const { summary } = await resuming;
+      expect(summary).toMatchObject({ runId: stopped.runId, status: 'held', metrics: { fetched: 700 } });
+      expect(summary.flagChanges!.map((change) => [change.flag, change.at, change.applied])).toEqual([
+        ['ADAPTIVE_BATCHES', 'batch', true],
+        ['ENABLE_RECORD_ISOLATION', 'batch', true],
+      ]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('kills of ENABLE_BATCH_PROCESSING and ENABLE_SNAPSHOTS mid-run change nothing in it, and the run says so; a kill twice is one change', async () => {
+    const { summary } = await runWithChangeAtBatch4(backend, async (other) => {
+      await kill(other, 'ENABLE_BATCH_PROCESSING');
+      await kill(other, 'ENABLE_BATCH_PROCESSING', 'support-kim');
+      await kill(other, 'ENABLE_SNAPSHOTS');
+    });
+    expect(summary.mode).toBe('batch');
+    expect(summary.batches.succeeded).toBeGreaterThan(5);
+    expect(summary.flagChanges!.map(({ flag, killedBy, batch, applied }) => ({ flag, killedBy, batch, applied }))).toEqual([
+      { flag: 'ENABLE_BATCH_PROCESSING', killedBy: 'support-kim', batch: 6, applied: false },
+      { flag: 'ENABLE_SNAPSHOTS', killedBy: 'support-sam', batch: 6, applied: false },
+    ]);
+    expect(summary.flagChanges![0]!.effect).toMatch(/keeps its batches/);
+    expect(summary.flagChanges![1]!.effect).toMatch(/next one on take no snapshot/);
+  }, 60_000);
+
+  it('a global (not kill) change mid-run waits for the next run', async () => {
+    const { summary, location } = await runWithChangeAtBatch4(backend, async (other) => {
+      await setFlag(other, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'global', reason: 'tuning', operator: 'ops' });
+      await setFlag(other, { flag: 'BLOCK_ON_ANOMALY', value: false, scope: 'global', reason: 'tuning', operator: 'ops' });
+    });
+    const store = await backend.open(location);
+    try {
+      expect(await plannedSizes(store, summary.runId)).toEqual([10, 20, 40, 80, 160, 160, 160, 70]);
+      expect(summary.status).toBe('held');
+      expect(summary.flagChanges).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a kill that cannot be read (the flag table gone mid-run) leaves the run on its flags; it finishes', async () => {
+    const { summary, location } = await runWithChangeAtBatch4(backend, async (other) => {
+      await kill(other, 'ADAPTIVE_BATCHES');
+      await sql`ALTER TABLE flag_values RENAME TO flag_values_away`.execute(other.queries.db);
+    });
+    const store = await backend.open(location);
+    try {
+      expect(summary.status).toBe('held');
+      expect(await plannedSizes(store, summary.runId)).toEqual([10, 20, 40, 80, 160, 160, 160, 70]);
+      expect(summary.flagChanges).toEqual([]);
+    } finally {
+      await sql`ALTER TABLE flag_values_away RENAME TO flag_values`.execute(store.queries.db);
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a canary run whose rollout flag a kill turned back mid-run is not counted as a canary on the new values', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    let rolloutId: number;
+    try {
+      await configure(store);
+      const now = new Date();
+      for (const name of ['canary-feed', 'house-feed']) await addTask(store, { name, cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, now);
+      await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'global', reason: 'baseline', operator: 'setup' });
+      const input = rolloutStartInputSchema.parse({
+        name: 'adaptive batches',
+        flagChanges: [{ flag: 'ADAPTIVE_BATCHES', value: true }],
+        canaryTask: 'canary-feed',
+        stages: [{ stage: 'canary', windowHours: 1, minRuns: 2 }, { stage: 'all', windowHours: 1, minRuns: 1 }],
+        reason: 'roll out growth',
+      });
+      rolloutId = (await startRollout(store, input, { operator: 'ops-alice', now })).id;
+    } finally {
+      await store.close();
+    }
+    const { summary } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ADAPTIVE_BATCHES'), { location, task: 'canary-feed' });
+    expect(summary.flags).toMatchObject({ ADAPTIVE_BATCHES: true });
+    expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'ADAPTIVE_BATCHES', applied: true })]);
+    const reopened = await backend.open(location);
+    try {
+      const detail = await rolloutDetail(reopened, rolloutId, new Date());
+      expect(detail.latest!.canaryRuns).not.toContain(summary.runId);
+    } finally {
+      await reopened.close();
+    }
+  }, 60_000);
+
+  it('refuses to kill an unknown flag or a number, and a kill at the "on" position', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await expect(kill(store, 'ADAPTIVE_BATCHEZ')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(kill(store, 'BATCH_SIZE', 'sam', '10')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/no off position/) });
+      await expect(kill(store, 'ADAPTIVE_BATCHES', 'sam', true)).rejects.toMatchObject({ code: 'USAGE' });
+    } finally {
+      await store.close();
+    }
+  });
+});
