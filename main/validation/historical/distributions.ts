@@ -203,9 +203,9 @@ export function countBand(mean: number, phi: number, alpha: number): { low: numb
 }
 
 /**
- * Where the band searches stop doubling: a component whose mean underflowed or overflowed (an
- * outside history with an absurd gap or count) can keep a tail above alpha forever, and the search
- * must still end with a number a count can be.
+ * Where the band searches start and stop doubling: a component whose mean overflowed or whose tail
+ * is NaN (an outside history with an absurd gap or count) must not keep a bisection going for ever;
+ * the search still ends with a number a count can be.
  */
 const LARGEST_COUNT = Number.MAX_SAFE_INTEGER;
 
@@ -213,7 +213,7 @@ const LARGEST_COUNT = Number.MAX_SAFE_INTEGER;
 export function mixtureLowestNormal(components: readonly CountComponent[], alpha: number): number {
   if (components.length === 1) return countBand(components[0]!.mean, components[0]!.phi, alpha).low;
   let low = 0;
-  let high = Math.ceil(Math.max(1, ...components.map((c) => c.mean)));
+  let high = Math.min(LARGEST_COUNT, Math.ceil(Math.max(1, ...components.map((c) => c.mean))));
   if (mixtureLowerTail(components, 0) >= alpha) return 0;
   while (high < LARGEST_COUNT && mixtureLowerTail(components, high) < alpha) high = Math.min(LARGEST_COUNT, high * 2);
   while (high - low > 1) {
@@ -228,7 +228,7 @@ export function mixtureLowestNormal(components: readonly CountComponent[], alpha
 export function mixtureHighestNormal(components: readonly CountComponent[], alpha: number): number {
   if (components.length === 1) return countBand(components[0]!.mean, components[0]!.phi, alpha).high;
   let low = Math.floor(Math.min(...components.map((c) => c.mean)));
-  let high = Math.ceil(Math.max(2, ...components.map((c) => c.mean)) * 2);
+  let high = Math.min(LARGEST_COUNT, Math.ceil(Math.max(2, ...components.map((c) => c.mean)) * 2));
   while (high < LARGEST_COUNT && mixtureUpperTail(components, high) >= alpha) high = Math.min(LARGEST_COUNT, high * 2);
   if (mixtureUpperTail(components, low) < alpha) low = 0;
   while (high - low > 1) {
