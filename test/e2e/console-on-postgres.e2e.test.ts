@@ -1,0 +1,120 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flagStore, setFlag } from '../../main/flags/index.js';
+import { availablePostgresBackend } from '../helpers/postgres.js';
+import { findChromium } from './chromium.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+
+const executablePath = findChromium();
+const postgres = executablePath === null ? null : await availablePostgresBackend();
+
+/**
+ * A team's console: `gatehouse serve --db postgres://…` (runs in worker threads) in Chromium. One
+ * run started here is watched to its end, its quarantine read, a batch and then the run rolled
+ * back from their previews; a flag killed and un-killed; a snapshot taken and restored.
+ */
+describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', () => {
+  let app: ConsoleInBrowser;
+  let page: Page;
+  let runId: number;
+
+  beforeAll(async () => {
+    app = await openConsoleInBrowser({
+      executablePath: executablePath!,
+      backend: postgres!,
+      worker: true,
+      // Batches of exactly 50: six of them for the run below.
+      seed: seedStore((store) => setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'one batch size for the whole run' }).then(() => undefined)),
+    });
+    page = app.page;
+    await nameSessionUnlessNamed(page, 'e2e-team');
+  });
+
+  afterAll(async () => {
+    expect(app?.pageErrors ?? []).toEqual([]);
+    await app?.close();
+  });
+
+  const header = () => page.locator('.run-header .badge');
+
+  it('starts a run from the Runs page, shows it live to its end, and lists what it quarantined', async () => {
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.locator('input[name=source]').fill('synthetic:seed=5,count=300,invalid=bad-date:0.05');
+    await page.locator('input[name=batchSize]').fill('50');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/#\/runs\/\d+$/);
+    runId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    await header().filter({ hasText: /success|partial|held/ }).waitFor({ timeout: 60_000 });
+    const run = (await app.store.getRun(runId))!;
+    expect(run.metrics.fetched).toBe(300);
+    expect(run.metrics.quarantined).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.batch-timeline').getAttribute('data-total')).toBe('6');
+    await expect.poll(() => page.locator('dl.metrics').textContent()).toContain(`Quarantined${run.metrics.quarantined}`);
+    // The runs list beside it has the run, ended.
+    const row = page.locator(`[data-testid=runs-table] tr[data-run-id="${runId}"]`);
+    await row.getByText(run.status).waitFor();
+
+    // The quarantine of the batches, read page by page from the server, adds up to the run's.
+    const timeline = page.locator('.timeline-frame');
+    let listed = 0;
+    await timeline.press('Home');
+    for (let seq = 1; seq <= 6; seq++) {
+      if (seq > 1) await timeline.press('ArrowRight');
+      await expect.poll(() => page.locator('.batch-timeline').getAttribute('data-selected')).toBe(String(seq));
+      const batch = page.getByRole('region', { name: `Batch ${seq}` });
+      const quarantined = Number(/(\d+) quarantined/.exec((await batch.locator('p').first().textContent())!)![1]);
+      if (quarantined > 0) await expect.poll(() => batch.locator('tbody tr').count()).toBe(quarantined);
+      listed += quarantined;
+    }
+    expect(listed).toBe(run.metrics.quarantined);
+    await app.shot('postgres-run-quarantine');
+  });
+
+  it('rolls back a batch, then the rest of the run, each from its preview', async () => {
+    const panel = page.getByRole('region', { name: 'Roll back' });
+    await page.locator('.timeline-frame').press('End');
+    await panel.getByRole('button', { name: 'Roll back batch 6…' }).click();
+    let dialog = page.getByTestId('rollback-dialog');
+    await expect.poll(() => dialog.getByTestId('rollback-preview').textContent()).toMatch(/batch 6/);
+    await dialog.locator('input[name=confirm-run-id]').fill(String(runId));
+    await dialog.locator('textarea[name=rollback-reason]').fill('e2e: the last batch came from a bad page');
+    await dialog.getByRole('button', { name: `Roll back batch 6 of run ${runId}` }).click();
+    await page.getByTestId('rollback-result').waitFor();
+    await page.getByTestId('rollback-events').locator('tbody tr', { hasText: 'batch 6' }).waitFor();
+
+    await panel.getByRole('button', { name: `Roll back run ${runId}…` }).click();
+    dialog = page.getByTestId('rollback-dialog');
+    await dialog.getByTestId('rollback-preview').waitFor();
+    await dialog.locator('input[name=confirm-run-id]').fill(String(runId));
+    await dialog.locator('textarea[name=rollback-reason]').fill('e2e: the whole feed was wrong');
+    await dialog.getByRole('button', { name: `Roll back run ${runId}` }).click();
+    await header().filter({ hasText: 'rolled back' }).waitFor();
+    expect((await app.store.getRun(runId))!.status).toBe('rolled_back');
+    expect(await app.store.countHearings()).toBe(0);
+  });
+
+  it('kills a flag for every run and removes the kill', async () => {
+    await page.getByRole('link', { name: 'Flags', exact: true }).click();
+    const flag = page.locator('[data-flag=ENABLE_SNAPSHOTS]');
+    await flag.getByRole('button', { name: 'Change…' }).click();
+    let editor = page.getByRole('form', { name: 'Change ENABLE_SNAPSHOTS' });
+    await editor.locator('select[name=scope]').selectOption('kill');
+    await editor.getByTestId('kill-note').waitFor();
+    await editor.locator('select[name=value]').selectOption('false');
+    await editor.locator('textarea[name=reason]').fill('e2e: the snapshot disk is full');
+    await editor.getByRole('button', { name: 'Save for kill' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => flag.textContent()).toContain('kill = off by e2e-team');
+
+    await flag.getByRole('button', { name: 'Change…' }).click();
+    editor = page.getByRole('form', { name: 'Change ENABLE_SNAPSHOTS' });
+    await editor.getByTestId('killed-at').waitFor();
+    await editor.locator('select[name=scope]').selectOption('kill');
+    await editor.locator('textarea[name=reason]').fill('e2e: disk cleared');
+    await editor.getByRole('button', { name: 'Remove the kill value' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => flag.textContent()).not.toContain('kill =');
+    const history = await flagStore(app.store).history({ flag: 'ENABLE_SNAPSHOTS' });
+    expect(history.map((event) => [event.scope, event.actor, event.newJson])).toEqual([['kill', 'e2e-team', null], ['kill', 'e2e-team', 'false']]);
+  });
+});
