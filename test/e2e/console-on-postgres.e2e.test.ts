@@ -117,4 +117,50 @@ describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', (
     const history = await flagStore(app.store).history({ flag: 'ENABLE_SNAPSHOTS' });
     expect(history.map((event) => [event.scope, event.actor, event.newJson])).toEqual([['kill', 'e2e-team', null], ['kill', 'e2e-team', 'false']]);
   });
+
+  it('says on the Backups page that its snapshots are schemas on the same server, takes one and restores it', async () => {
+    await page.getByRole('link', { name: 'Backups', exact: true }).click();
+    const onServer = page.getByTestId('backups-on-server');
+    await expect.poll(() => onServer.textContent()).toMatch(/a snapshot is a schema on the same server, not a file/);
+    // The run above took one before it (the day's first run): a schema beside this database's.
+    const before = (await app.store.snapshots.list()).length;
+    expect(before).toBe(1);
+    const schemas = (n: number) => new RegExp(`^[\\d.]+ (KB|MB) in ${n} schema\\(s\\)$`);
+    await expect.poll(() => page.getByTestId('snapshot-bytes').textContent()).toMatch(schemas(before));
+    expect(await page.getByTestId('database-bytes').textContent()).toBe('on the PostgreSQL server (not measured here)');
+    await expect.poll(() => page.getByTestId('snapshot-cost').textContent()).toMatch(/about [\d.]+ KB per run/);
+
+    await page.getByRole('button', { name: 'Take a snapshot now' }).click();
+    const message = page.getByTestId('backups-message');
+    await expect.poll(() => message.textContent()).toMatch(/^Snapshot \S+ taken: [\d.]+ (B|KB|MB), integrity ok\.$/);
+    const snapshotId = /^Snapshot (\S+) taken/.exec((await message.textContent())!)![1]!;
+    await expect.poll(() => page.getByTestId('snapshot-bytes').textContent()).toMatch(schemas(before + 1));
+
+    await page.getByRole('button', { name: `Restore… snapshot ${snapshotId}` }).click();
+    const dialog = page.getByTestId('restore-dialog');
+    await dialog.locator('input[name=confirm-snapshot-id]').fill(snapshotId);
+    await dialog.locator('textarea[name=restore-reason]').fill('e2e: back to before the bad morning');
+    await dialog.getByRole('button', { name: 'Restore this snapshot' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => message.textContent()).toContain(snapshotId);
+    // The safety snapshot taken first joins the list.
+    await expect.poll(() => page.getByTestId('snapshot-bytes').textContent()).toMatch(schemas(before + 2));
+    await app.shot('postgres-backups-restored');
+  });
+
+  it('goes from a restore attempt to the row of the snapshot it restored, by keyboard', async () => {
+    const attempt = page.getByTestId('attempts-table').locator('tbody tr', { hasText: 'a restore of snapshot' });
+    const snapshotId = /a restore of snapshot (\S+)/.exec((await attempt.textContent())!)![1]!;
+    const link = attempt.getByRole('link', { name: `Snapshot ${snapshotId}: its row in the snapshot list` });
+    await link.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`#/backups\\?snapshot=${snapshotId}$`));
+    await page.waitForFunction((id) => document.activeElement?.getAttribute('data-snapshot') === id, snapshotId);
+    expect(await page.locator(`tr[data-snapshot="${snapshotId}"]`).getAttribute('aria-current')).toBe('location');
+    expect(await page.getByTestId('snapshot-not-listed').count()).toBe(0);
+
+    // A snapshot retention removed since: the page says so instead of pointing nowhere.
+    await page.goto(`${new URL(page.url()).origin}/#/backups?snapshot=20260101T000000000Z-abcdef`);
+    await expect.poll(() => page.getByTestId('snapshot-not-listed').textContent()).toMatch(/^Snapshot 20260101T000000000Z-abcdef is not listed any more/);
+  });
 });
