@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagStore, setFlag } from '../../main/flags/index.js';
-import { availablePostgresBackend } from '../helpers/postgres.js';
+import { availablePostgresBackend, dropSchemas } from '../helpers/postgres.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
 
@@ -32,6 +32,8 @@ describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', (
 
   afterAll(async () => {
     expect(app?.pageErrors ?? []).toEqual([]);
+    // The trials' staging copy: a schema of its own beside this database's (`<schema>_staging`).
+    if (app) await dropSchemas([`${new URL(app.location).searchParams.get('schema')}_staging`]);
     await app?.close();
   });
 
@@ -162,5 +164,27 @@ describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', (
     // A snapshot retention removed since: the page says so instead of pointing nowhere.
     await page.goto(`${new URL(page.url()).origin}/#/backups?snapshot=20260101T000000000Z-abcdef`);
     await expect.poll(() => page.getByTestId('snapshot-not-listed').textContent()).toMatch(/^Snapshot 20260101T000000000Z-abcdef is not listed any more/);
+  });
+
+  it('runs a small trial on a staging schema of its own, the kinds\' meanings shown to the keyboard', async () => {
+    await page.getByRole('link', { name: 'Trials', exact: true }).click();
+    const form = page.getByRole('form', { name: 'New trial' });
+    const schema = new URL(app.location).searchParams.get('schema')!;
+    expect(await form.locator('input[name=staging]').getAttribute('placeholder')).toBe(`${schema}_staging`);
+    const kind = form.locator('input[name=kind-bad-date]');
+    await kind.focus();
+    const meaning = form.locator('#meaning-bad-date');
+    await expect.poll(async () => (await meaning.boundingBox())?.width ?? 0).toBeGreaterThan(50);
+    await page.keyboard.press('Space');
+    await form.locator('input[name=controls]').fill('0');
+    await form.getByRole('button', { name: 'Run trials' }).click();
+    const summary = page.getByTestId('job-summary');
+    await summary.waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.getByTestId('trial-job').textContent()).toContain(`staging ${schema}_staging`);
+    await expect.poll(() => summary.textContent()).toMatch(/^This trial: detection \d+ of 1 /);
+    await page.getByTestId('ledger-by-kind').locator('tbody tr', { hasText: 'bad-date' }).waitFor();
+    // The source was never written: its runs are the ones this file made.
+    expect((await app.store.listRuns({ limit: 50 })).map((run) => run.source)).toEqual(['synthetic:seed=5,count=300,invalid=bad-date:0.05']);
+    await app.shot('postgres-trial');
   });
 });

@@ -59,6 +59,12 @@ describe('the Trials page', () => {
     expect(page.text()).toContain('Hover or tab to a kind for what its magnitude means.');
   });
 
+  it('on PostgreSQL offers the default staging schema as the name to type, not its label "schema …" (which the server refuses)', async () => {
+    const page = await open(CONTROLS_ONLY, { 'trials.kinds': () => ({ ...KINDS, defaultStaging: 'schema team_staging', backend: 'postgres' }) });
+    expect(page.get('input[name=staging]').attributes('placeholder')).toBe('team_staging');
+    expect(page.text()).toContain('Staging target (schema name)');
+  });
+
   it('says why there is no detection-against-magnitude chart when the ledger holds no injected trial, instead of an empty heading', async () => {
     const page = await open(CONTROLS_ONLY);
     expect(page.find('[data-testid="ledger-false-positives"]').text()).toBe('0.0 %');
