@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { TestBackend } from '../helpers/backends.js';
+import { availablePostgresBackend } from '../helpers/postgres.js';
 import { CHROMIUM_ARGS } from './chromium.js';
 import { ensureRendererBuilt } from './renderer-build.js';
 
@@ -113,4 +114,14 @@ export async function nameSessionUnlessNamed(page: Page, name: string): Promise<
     await prompt.getByRole('button', { name: 'Save name' }).click();
   }
   await header.locator('strong', { hasText: name }).waitFor();
+}
+
+/**
+ * The databases a browser suite that must work on both runs on: SQLite (the temp-folder file) and
+ * PostgreSQL, a fresh schema per console. A PostgreSQL server that does not answer skips its half
+ * with one line outside CI and fails the run in CI (CI=true).
+ */
+export async function consoleBackends(): Promise<Array<{ name: 'sqlite' | 'postgres'; backend: TestBackend | undefined }>> {
+  const postgres = await availablePostgresBackend();
+  return [{ name: 'sqlite', backend: undefined }, ...(postgres ? [{ name: 'postgres' as const, backend: postgres }] : [])];
 }
