@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagStore, setFlag } from '../../main/flags/index.js';
+import { stagingCopyTarget } from '../../main/store/index.js';
+import { stagingTargetFor } from '../../main/trials/index.js';
 import { availablePostgresBackend, dropSchemas } from '../helpers/postgres.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
@@ -32,8 +34,11 @@ describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', (
 
   afterAll(async () => {
     expect(app?.pageErrors ?? []).toEqual([]);
-    // The trials' staging copy: a schema of its own beside this database's (`<schema>_staging`).
-    if (app) await dropSchemas([`${new URL(app.location).searchParams.get('schema')}_staging`]);
+    // The trials' staging copy (`<schema>_staging`), and the schema it is built in should a copy fail.
+    if (app) {
+      const staging = stagingTargetFor(app.location);
+      await dropSchemas([staging, stagingCopyTarget(staging)].map((location) => new URL(location).searchParams.get('schema')!));
+    }
     await app?.close();
   });
 
