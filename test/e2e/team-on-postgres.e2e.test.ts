@@ -150,6 +150,10 @@ describe.skipIf(postgres === null)('two consoles of a team on one PostgreSQL dat
     await b.getByTestId('rollback-events').locator('tbody tr', { hasText: 'ada: the feed was wrong' }).waitFor();
     await b.screenshot({ path: `${SCREENSHOTS}/team-rollback-refused.png`, fullPage: true });
     expect((await app.store.getRun(runId))!.status).toBe('rolled_back');
+    // Behind the dialog, B's run page and list catch up with A's rollback without a reload.
+    await b.keyboard.press('Escape');
+    await b.locator('.run-header .badge', { hasText: 'rolled back' }).waitFor();
+    await rowIn(b, runId).locator('.badge', { hasText: 'rolled back' }).waitFor();
     expect(await app.store.countHearings()).toBe(hearingsAfterA);
   });
 });

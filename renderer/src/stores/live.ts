@@ -28,6 +28,8 @@ export const useLiveRuns = defineStore('live-runs', () => {
   const finishedCount = ref(0);
   /** Bumped at each look that saw a run another process writes running or ending, so its page reloads. */
   const othersMoved = ref(0);
+  /** Runs whose stored status changed between the last two looks, not by a run this stream follows: their pages read them again. */
+  const statusMoved = ref<number[]>([]);
   /** Runs another process (the CLI, a teammate's console) is writing, as the last look found them stored. */
   const othersRunning = ref<number[]>([]);
   /** Runs in progress on this database, this server's and others': the sidebar's count. */
@@ -95,7 +97,10 @@ export const useLiveRuns = defineStore('live-runs', () => {
     const others = newest.filter((run) => runs.value[run.runId] === undefined);
     othersRunning.value = others.filter((run) => run.status === 'running').map((run) => run.runId);
     if (previous === null) return;
-    const changed = others.some((run) => previous.get(run.runId) !== run.status);
+    // Stored runs whose status changed though no run of this stream is writing them: ended elsewhere,
+    // or rolled back or restored away by another process (a teammate's console, the CLI).
+    statusMoved.value = newest.filter((run) => !isActive(run.runId) && previous.has(run.runId) && previous.get(run.runId) !== run.status).map((run) => run.runId);
+    const changed = statusMoved.value.length > 0 || others.some((run) => previous.get(run.runId) !== run.status);
     if (changed) finishedCount.value += 1;
     if (changed || others.some((run) => run.status === 'running')) othersMoved.value += 1;
   }
@@ -111,7 +116,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     return () => clearInterval(timer);
   }
 
-  return { runs, warnings, streamLost, finishedCount, othersMoved, othersRunning, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
+  return { runs, warnings, streamLost, finishedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
 });
 
 function emptyMetrics(): RunMetrics {
