@@ -410,6 +410,12 @@ export const rollbackApplyInputSchema = z.object({
   reason,
   /** The run id typed by the operator; must equal runId. */
   confirmRunId: z.number().int(),
+  /**
+   * The run's newest rollback event when its preview was read (null: none). A rollback of the run
+   * recorded since (another console, the CLI) refuses this one with CONFLICT, naming it, instead of
+   * applying what was not previewed. Absent: not checked.
+   */
+  previewedAfterEvent: z.number().int().positive().nullable().optional(),
 });
 export const rollbackEventSchema = z.object({
   id: z.number().int(),

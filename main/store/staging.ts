@@ -10,7 +10,7 @@ import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarge
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
 import { redactConnectionString } from '../../shared/redact.js';
-import { snakeCase, TABLES } from './schema.js';
+import { columnsOf, snakeCase, TABLES } from './schema.js';
 import { sql } from 'kysely';
 import { isProcessAlive } from './process.js';
 
@@ -333,6 +333,22 @@ async function refuseForeignSchema(target: PostgresTarget): Promise<void> {
   });
 }
 
+/**
+ * A restore brings the replaced tables only; the undo journal among them points at the rollbacks
+ * that undid its rows, an audit table a restore keeps. The live schema always holds them; a fresh
+ * staging schema does not, so they are copied first (as VACUUM INTO copies them on SQLite), with
+ * their id sequence moved past them.
+ */
+async function copyRollbackEvents(client: Queryable, fromSchema: string, toSchema: string): Promise<void> {
+  const table = snakeCase('rollbackEvents');
+  const { rows } = await client.query<{ name: string }>('SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [fromSchema, table]);
+  const inSource = new Set(rows.map((row) => row.name));
+  const columns = columnsOf('rollbackEvents').map(snakeCase).filter((column) => inSource.has(column)).map(quoteIdentifier).join(', ');
+  const [from, to] = [`${quoteIdentifier(fromSchema)}.${table}`, `${quoteIdentifier(toSchema)}.${table}`];
+  await client.query(`INSERT INTO ${to} (${columns}) SELECT ${columns} FROM ${from}`);
+  await client.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), max(id)) FROM ${to} HAVING count(*) > 0`, [to]);
+}
+
 async function copyPostgres(from: PostgresTarget, staging: string, open: Open): Promise<void> {
   const to = parsePostgresTarget(staging);
   await withPostgresClient(to, async (client) => {
@@ -341,6 +357,7 @@ async function copyPostgres(from: PostgresTarget, staging: string, open: Open): 
   });
   const store = await open(staging);
   try {
+    await withPostgresClient(to, (client) => copyRollbackEvents(client, from.schema, to.schema));
     const at = new Date().toISOString();
     const source: Snapshot = { id: `schema ${from.schema}`, file: from.schema, createdAt: at, kind: 'manual', runId: null, sizeBytes: 0, sha256: '' };
     await store.snapshots.restore(source, { operator: STAGING_COPY_OPERATOR, reason: stagingCopyReason(`schema ${from.schema}`), at, safetySnapshotId: null });

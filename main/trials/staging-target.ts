@@ -40,14 +40,15 @@ export function stagingLabel(staging: string): string {
 }
 
 /**
- * The staging copy whose trial ledger a what-if adds: the one named, or the default SQLite file
- * when it exists; null otherwise. A default PostgreSQL schema is not looked for: opening it would
- * create it, and a read should leave the database as it was.
+ * The staging copy whose trial ledger a what-if adds: the one named, or the default one (the SQLite
+ * file, the PostgreSQL `<schema>_staging`) when it may exist; null otherwise. A PostgreSQL schema is
+ * looked for by `withStagingLedger`, which does not open (and so create) one that is not there.
  */
 export function existingStagingFor(source: string, given?: string | null): string | null {
   if (given?.trim()) return stagingTargetFor(source, given);
   const target = stagingTargetFor(source);
-  return !isPostgresUrl(target) && target !== path.resolve(source) && fs.existsSync(target) ? target : null;
+  if (isPostgresUrl(target)) return target;
+  return target !== path.resolve(source) && fs.existsSync(target) ? target : null;
 }
 
 /** Opens the staging ledger to read it; null when the staging file or schema was never made (it is not created here). */

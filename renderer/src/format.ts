@@ -48,3 +48,8 @@ export function bytes(value: number | null): string {
 
 
 export { intervalText, rateWithN } from '../../shared/intervals.js';
+
+/** What to type for a staging target the API labels: a SQLite path as it is, "schema NAME" on PostgreSQL as NAME. */
+export function stagingInputOf(label: string): string {
+  return label.replace(/^schema /, '');
+}

@@ -4,13 +4,17 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
+import type { TestBackend } from '../helpers/backends.js';
+import { availablePostgresBackend } from '../helpers/postgres.js';
 import { CHROMIUM_ARGS } from './chromium.js';
 import { ensureRendererBuilt } from './renderer-build.js';
 
 export const SCREENSHOTS = path.resolve('test-results/screenshots');
 
 export interface ConsoleInBrowser {
+  /** A temp folder for the test's files (and the database itself on SQLite). */
   folder: string;
+  /** The database: the SQLite file in `folder`, or a `postgres://…?schema=` URL of its own schema. */
   location: string;
   store: Store;
   engine: EngineHost;
@@ -24,13 +28,16 @@ export interface ConsoleInBrowser {
 }
 
 /**
- * `gatehouse serve` as the browser suites use it: a SQLite database in a temp folder filled by
- * `seed`, the API and the built console over HTTP, and Debian Chromium on the token URL. `prepare`
- * runs once the store and the engine are open, before the server starts.
+ * `gatehouse serve` as the browser suites use it: a SQLite database in a temp folder (or a fresh
+ * PostgreSQL schema, given `backend`) filled by `seed`, the API and the built console over HTTP,
+ * and Debian Chromium on the token URL. `prepare` runs once the store and the engine are open,
+ * before the server starts.
  */
 export async function openConsoleInBrowser(options: {
   executablePath: string;
   seed: (location: string) => Promise<unknown>;
+  /** Where the database lives (dropped on close); a SQLite file in the temp folder when absent. */
+  backend?: TestBackend;
   prepare?: (opened: { store: Store; engine: EngineHost }) => Promise<void>;
   viewport?: { width: number; height: number };
   /** Judge runs with the historical validator, as `gatehouse serve` does. */
@@ -43,7 +50,7 @@ export async function openConsoleInBrowser(options: {
 }): Promise<ConsoleInBrowser> {
   const staticRoot = await ensureRendererBuilt();
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
-  const location = path.join(folder, 'gatehouse.db');
+  const location = options.backend ? await options.backend.freshLocation() : path.join(folder, 'gatehouse.db');
   await options.seed(location);
   const store = await openStore(location);
   const engine = options.worker
@@ -72,6 +79,7 @@ export async function openConsoleInBrowser(options: {
       await server.close();
       await engine.close();
       await store.close();
+      await options.backend?.cleanup();
       fs.rmSync(folder, { recursive: true, force: true });
     },
   };
@@ -106,4 +114,14 @@ export async function nameSessionUnlessNamed(page: Page, name: string): Promise<
     await prompt.getByRole('button', { name: 'Save name' }).click();
   }
   await header.locator('strong', { hasText: name }).waitFor();
+}
+
+/**
+ * The databases a browser suite that must work on both runs on: SQLite (the temp-folder file) and
+ * PostgreSQL, a fresh schema per console. A PostgreSQL server that does not answer skips its half
+ * with one line outside CI and fails the run in CI (CI=true).
+ */
+export async function consoleBackends(): Promise<Array<{ name: 'sqlite' | 'postgres'; backend: TestBackend | undefined }>> {
+  const postgres = await availablePostgresBackend();
+  return [{ name: 'sqlite', backend: undefined }, ...(postgres ? [{ name: 'postgres' as const, backend: postgres }] : [])];
 }

@@ -3,19 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../main/store/index.js';
 import { seedTunableTask } from '../helpers/sensitivity-fixtures.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleBackends, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 import { sensitivityVersions } from '../../main/validation/index.js';
 
 const executablePath = findChromium();
+const backends = executablePath === null ? [] : await consoleBackends();
 
-/** Issue 10 item 7 in the console: change a sensitivity, see the what-if, save, see the audit row. */
-describe.skipIf(executablePath === null)('the Sensitivity panel in Chromium', () => {
+/** Issue 10 item 7 in the console, on both backends: change a sensitivity, see the what-if, save, see the audit row. */
+describe.skipIf(executablePath === null).each(backends)('the Sensitivity panel in Chromium ($name)', ({ backend }) => {
   let app: ConsoleInBrowser;
   let page: Page;
 
   beforeAll(async () => {
     app = await openConsoleInBrowser({
       executablePath: executablePath!,
+      backend,
       seed: async (location) => {
         const store = await openStore(location);
         try {

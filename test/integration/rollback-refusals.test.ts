@@ -98,6 +98,26 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
     });
   });
 
+  it('refuses a rollback confirmed from a preview a teammate\'s rollback made stale, naming it, and applies one previewed after it', async () => {
+    await withConsole(backend, async (api, store) => {
+      const run = await runUpdate({ store, source: arraySource(hearingRecords(30, 300000)), batchSize: 10 });
+      const confirm = (previewedAfterEvent: number | null) =>
+        dispatch(api, 'rollback.apply', { runId: run.runId, batchSeq: null, onConflict: 'refuse', reason: 'bob: a bad feed', confirmRunId: run.runId, previewedAfterEvent }, tester);
+      // Bob previewed the whole run (no rollback yet); meanwhile Ada rolls back batch 2 from another console.
+      await rollback(store, { runId: run.runId, batchSeq: 2, reason: 'a bad page', operator: 'ada' });
+      const stale = await confirm(null);
+      expect(stale).toMatchObject({ ok: false, error: { code: 'CONFLICT', hint: expect.stringMatching(/new preview/) } });
+      expect(!stale.ok && stale.error.message).toMatch(new RegExp(`^run ${run.runId} changed since this preview: ada rolled back batch 2 at \\S+ \\(a bad page\\); nothing was rolled back now$`));
+      expect(await store.countHearings()).toBe(20);
+      // Bad input: an event id that is not the newest (nor any) is stale too.
+      expect(await confirm(999)).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+      const [newest] = (await dispatch(api, 'rollback.events', { runId: run.runId, limit: 1 }, tester) as { ok: true; data: Array<{ id: number }> }).data;
+      expect(await confirm(newest!.id)).toMatchObject({ ok: true, data: { counts: { deleted: 20 }, runRolledBack: true } });
+      // Without the field (the CLI, older callers) nothing is checked, as before.
+      expect(await apply(api, run.runId, null)).toMatchObject({ ok: true, data: { nothingToDo: true } });
+    });
+  });
+
   it('lists each batch of a resumable run, in the API\'s refusal, and still offers the whole run', async () => {
     await withConsole(backend, async (api, store, location) => {
       const controller = new AbortController();

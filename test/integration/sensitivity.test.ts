@@ -9,6 +9,9 @@ import { taskStore } from '../../main/scheduler/index.js';
 import type { SensitivitySettings } from '../../shared/validation.js';
 import { testBackends } from '../helpers/backends.js';
 import { seedTunableTask, spiked } from '../helpers/sensitivity-fixtures.js';
+import { dropSchemas } from '../helpers/postgres.js';
+import { openStore, stagingExists } from '../../main/store/index.js';
+import { stagingTargetFor } from '../../main/trials/index.js';
 
 const ALL_OFF: SensitivitySettings = { metrics: { fetched: 'off', added: 'off', updated: 'off', mix: 'off', quarantine: 'off', duration: 'off' }, minSignals: 1 };
 
@@ -74,6 +77,32 @@ describe.each(testBackends())('sensitivity settings per task ($name)', (backend)
     } finally {
       await staging.close();
       await store.close();
+    }
+  }, 120_000);
+
+  it('adds the default staging copy\'s trial cases to the console\'s what-if on either backend (a PostgreSQL one is a schema beside it)', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    const stagingLocation = stagingTargetFor(location);
+    try {
+      await seedTunableTask(store);
+      const api = createApi({ store, engine, transport: 'http' });
+      const whatIf = async () => {
+        const result = await dispatch(api, 'sensitivity.whatIf', { task: 'daily', settings: ALL_OFF }, tester);
+        if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+        return (result.data as { report: { trials: Array<{ kind: string; cases: number }> } }).report.trials.find((t) => t.kind === 'spike')!.cases;
+      };
+      // No staging copy yet: the database's own trial case only, and looking made no staging copy.
+      expect(await whatIf()).toBe(1);
+      expect(await stagingExists(stagingLocation)).toBe(false);
+      const staging = await openStore(stagingLocation);
+      await seedTunableTask(staging).finally(() => staging.close());
+      expect(await whatIf()).toBe(2);
+    } finally {
+      await engine.close();
+      await store.close();
+      if (backend.name === 'postgres') await dropSchemas([new URL(stagingLocation).searchParams.get('schema')!]);
     }
   }, 120_000);
 

@@ -5,6 +5,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../main/store/index.js';
+import { rollback } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { buildReport } from '../../main/reports/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -221,6 +224,31 @@ describe.skipIf(postgresProblem !== null)('gatehouse trial on a PostgreSQL schem
       await stagingStore.close();
     }
     await expect(runTrials({ source, staging: source, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'USAGE' });
+  }, 60_000);
+
+  it('copies a source that has been rolled back: its undo journal comes with the rollbacks that undid it', async () => {
+    const [sourceSchema, stagingSchema] = [uniqueSchema('gh_trial_src'), uniqueSchema('gh_trial_stg')];
+    schemas.push(sourceSchema, stagingSchema);
+    const source = urlWithSchema(sourceSchema);
+    await seededDatabase(source);
+    const store = await openStore(source);
+    try {
+      const { runId } = await runUpdate({ store, source: arraySource(hearingRecords(30, 610000)), batchSize: 10 });
+      await rollback(store, { runId, batchSeq: 2, reason: 'a bad page', operator: 'ada' });
+    } finally {
+      await store.close();
+    }
+    const staging = urlWithSchema(stagingSchema);
+    const outcome = await runTrials({ source, staging, injections: [], controls: 1 });
+    expect(outcome.summary).toMatchObject({ controls: 1 });
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const undone = `SELECT e.batch_seq, e.operator, count(*)::int AS n FROM "${stagingSchema}".undo_journal j JOIN "${stagingSchema}".rollback_events e ON e.id = j.undone_by GROUP BY 1, 2`;
+      expect((await client.query(undone)).rows).toEqual([{ batch_seq: 2, operator: 'ada', n: 10 }]);
+    } finally {
+      await client.end();
+    }
   }, 60_000);
 
   it('refuses a staging schema holding another application\'s tables, leaving them and the schema exactly as they were', async () => {

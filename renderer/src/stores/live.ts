@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { markRaw, ref } from 'vue';
+import { computed, markRaw, ref } from 'vue';
 import type { ActiveRun, RunEvent } from '../../../shared/api.js';
 import type { BatchRecord, RunMetrics, RunSummary } from '../../../shared/run.js';
 import type { GatehouseClient } from '../client/index.js';
@@ -28,6 +28,12 @@ export const useLiveRuns = defineStore('live-runs', () => {
   const finishedCount = ref(0);
   /** Bumped at each look that saw a run another process writes running or ending, so its page reloads. */
   const othersMoved = ref(0);
+  /** Runs whose stored status changed between the last two looks, not by a run this stream follows: their pages read them again. */
+  const statusMoved = ref<number[]>([]);
+  /** Runs another process (the CLI, a teammate's console) is writing, as the last look found them stored. */
+  const othersRunning = ref<number[]>([]);
+  /** Runs in progress on this database, this server's and others': the sidebar's count. */
+  const activeCount = computed(() => Object.values(runs.value).filter((run) => run.summary === null).length + othersRunning.value.length);
   /** The event stream dropped (browser mode, server gone): runs shown as running may have moved on since. */
   const streamLost = ref(false);
   let connected = false;
@@ -88,9 +94,13 @@ export const useLiveRuns = defineStore('live-runs', () => {
     const previous = lastLook;
     lastLook = new Map(newest.map((run) => [run.runId, run.status]));
     for (const run of newest) if (isActive(run.runId) && run.status !== 'running') apply({ type: 'run-finished', runId: run.runId, summary: run });
-    if (previous === null) return;
     const others = newest.filter((run) => runs.value[run.runId] === undefined);
-    const changed = others.some((run) => previous.get(run.runId) !== run.status);
+    othersRunning.value = others.filter((run) => run.status === 'running').map((run) => run.runId);
+    if (previous === null) return;
+    // Stored runs whose status changed though no run of this stream is writing them: ended elsewhere,
+    // or rolled back or restored away by another process (a teammate's console, the CLI).
+    statusMoved.value = newest.filter((run) => !isActive(run.runId) && previous.has(run.runId) && previous.get(run.runId) !== run.status).map((run) => run.runId);
+    const changed = statusMoved.value.length > 0 || others.some((run) => previous.get(run.runId) !== run.status);
     if (changed) finishedCount.value += 1;
     if (changed || others.some((run) => run.status === 'running')) othersMoved.value += 1;
   }
@@ -106,7 +116,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     return () => clearInterval(timer);
   }
 
-  return { runs, warnings, streamLost, finishedCount, othersMoved, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
+  return { runs, warnings, streamLost, finishedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
 });
 
 function emptyMetrics(): RunMetrics {

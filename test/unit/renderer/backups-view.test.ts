@@ -100,6 +100,25 @@ describe('the Backups page', () => {
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/up to about 500 MB/);
   });
 
+  it('on PostgreSQL says its snapshots are schemas on the same server, and sizes a run\'s snapshot from the newest one, unknown before any', async () => {
+    const onPostgres = (taken: Snapshot[]) => () => ({ ...list(), backend: 'postgres' as const, snapshots: taken, disk: { snapshotBytes: taken.reduce((sum, s) => sum + s.sizeBytes, 0), snapshotFiles: taken.length, databaseBytes: null } });
+    client = fakeClient({ 'backups.list': onPostgres([]), 'backups.attempts': () => [] });
+    let wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="backups-on-server"]').text()).toMatch(/^On PostgreSQL a snapshot is a schema on the same server, not a file\..*goes with the server.*pg_dump/);
+    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('0 B in 0 schema(s)');
+    expect(wrapper.get('[data-testid="database-bytes"]').text()).toBe('on the PostgreSQL server (not measured here)');
+    expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/^A run the policy snapshots copies the whole database first; its size shows here once the first snapshot is taken\. After each one the retention above is applied\. Turn/);
+    expect(wrapper.get('[data-testid="snapshot-cost"]').text()).not.toMatch(/\d B\b/);
+    wrapper.unmount();
+
+    client = fakeClient({ 'backups.list': onPostgres([snapshot('s2', 0, 12 * MB), snapshot('s1', 1, 10 * MB)]), 'backups.attempts': () => [] });
+    wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('22.0 MB in 2 schema(s)');
+    expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/about 12.0 MB per run .* up to about 120 MB/);
+  });
+
   it('previews what the retention would delete before deleting anything', async () => {
     const wrapper = await openPrune();
     expect(client.callsOf('backups.prune')).toEqual([{ keep: 10, maxAgeDays: 30, dryRun: true }]);

@@ -123,6 +123,40 @@ describe('the live runs store', () => {
     expect(live.runs[2]).toBeUndefined();
   });
 
+  it('counts a run another process writes among the runs in progress, from the first look until it ends', async () => {
+    let stored = [runSummary(3, { status: 'running', finishedAt: null }), runSummary(1)];
+    const client = fakeClient({ 'runs.list': () => stored });
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 4, mode: 'batch', batchSize: 50, expectedRecords: 150 });
+    expect(live.activeCount).toBe(1);
+    await live.lookForOtherWriters(client);
+    expect([live.othersRunning, live.activeCount]).toEqual([[3], 2]);
+    // This server's own run, stored as running too, is counted once.
+    stored = [runSummary(4, { status: 'running', finishedAt: null }), ...stored];
+    await live.lookForOtherWriters(client);
+    expect([live.othersRunning, live.activeCount]).toEqual([[3], 2]);
+    stored = [runSummary(4, { status: 'running', finishedAt: null }), runSummary(3, { status: 'interrupted' }), runSummary(1)];
+    await live.lookForOtherWriters(client);
+    expect([live.othersRunning, live.activeCount]).toEqual([[], 1]);
+  });
+
+  it('names a stored run whose status another process changed, one this console ran included, so its page reads it again', async () => {
+    let stored = [runSummary(2, { status: 'interrupted' }), runSummary(1)];
+    const client = fakeClient({ 'runs.list': () => stored });
+    const live = useLiveRuns();
+    live.apply({ type: 'run-started', runId: 1, mode: 'batch', batchSize: 50, expectedRecords: 150 });
+    live.apply({ type: 'run-finished', runId: 1, summary: runSummary(1) });
+    await live.lookForOtherWriters(client);
+    await live.lookForOtherWriters(client);
+    expect([live.statusMoved, live.othersMoved]).toEqual([[], 0]);
+    // A teammate's console rolls back both: the run it did not run here, and the one it did.
+    stored = [runSummary(2, { status: 'rolled_back' }), runSummary(1, { status: 'rolled_back' })];
+    await live.lookForOtherWriters(client);
+    expect([live.statusMoved, live.othersMoved, live.finishedCount]).toEqual([[2, 1], 1, 2]);
+    await live.lookForOtherWriters(client);
+    expect(live.statusMoved).toEqual([]);
+  });
+
   it('finishes a run it follows from the stored row when the run-finished event was lost', async () => {
     const client = fakeClient({ 'runs.list': () => [runSummary(5, { status: 'partial' })] });
     const live = useLiveRuns();

@@ -125,11 +125,34 @@ describe('the rollback panel', () => {
     await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
     await flushPromises();
 
-    expect(client.callsOf('rollback.apply')).toEqual([{ runId: 12, batchSeq: null, onConflict: 'refuse', reason: 'bad source file', confirmRunId: 12 }]);
+    expect(client.callsOf('rollback.apply')).toEqual([{ runId: 12, batchSeq: null, onConflict: 'refuse', reason: 'bad source file', confirmRunId: 12, previewedAfterEvent: null }]);
     expect(wrapper.emitted('rolledBack')).toHaveLength(1);
     expect(wrapper.find('[data-testid="rollback-dialog"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="rollback-result"]').text()).toContain('run 12 is rolled back');
     expect(wrapper.get('[data-testid="rollback-events"]').text()).toContain('Ada');
+  });
+
+  it('sends the rollback event its preview was read after; refused as stale, it says who rolled back since and shows the new preview', async () => {
+    events = [rollbackEvent({ id: 7, batchSeq: 2, runRolledBack: false })];
+    client = fakeClient(handlers({
+      'rollback.apply': () => {
+        events = [rollbackEvent({ id: 8, operator: 'bo', reason: 'the feed was wrong' }), ...events];
+        preview = () => rollbackReport({ nothingToDo: true, message: 'run 12 was already rolled back; nothing to do' });
+        return Promise.reject(new ApiError('CONFLICT', 'run 12 changed since this preview: bo rolled back the whole run at 2026-11-21T09:06:00.000Z (the feed was wrong); nothing was rolled back now', 'read the new preview'));
+      },
+    }));
+    const wrapper = await openDialog();
+    await wrapper.get('input[name="confirm-run-id"]').setValue('12');
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
+    await wrapper.get('[data-testid="rollback-dialog"] form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('rollback.apply')).toMatchObject([{ previewedAfterEvent: 7 }]);
+    expect(wrapper.get('[data-testid="rollback-apply-error"]').text()).toMatch(/^run 12 changed since this preview: bo rolled back the whole run/);
+    expect(client.callsOf('rollback.preview')).toHaveLength(2);
+    expect(wrapper.get('[data-testid="rollback-preview"]').text()).toBe('run 12 was already rolled back; nothing to do');
+    expect(wrapper.find('input[name="confirm-run-id"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="rollback-events"]').text()).toContain('bo');
+    expect(wrapper.emitted('rolledBack')).toBeUndefined();
   });
 
   it('rolls back one batch when a batch is open', async () => {

@@ -47,6 +47,24 @@ describe('the Trials page', () => {
     return wrapper;
   }
 
+  it('gives each kind\'s meaning to keyboard and screen-reader users too, not only as a mouse hover title', async () => {
+    const page = await open(CONTROLS_ONLY);
+    const option = page.get('.kind-option');
+    expect(option.attributes('title')).toBeUndefined();
+    for (const field of ['input[name=kind-spike]', 'input[name=magnitude-spike]']) {
+      const described = option.get(field).attributes('aria-describedby')!;
+      expect(page.get(`#${described}`).text()).toBe('a run far above its usual count');
+    }
+    expect(option.get('input[name=magnitude-spike]').attributes('aria-label')).toBe('spike magnitude');
+    expect(page.text()).toContain('Hover or tab to a kind for what its magnitude means.');
+  });
+
+  it('on PostgreSQL offers the default staging schema as the name to type, not its label "schema …" (which the server refuses)', async () => {
+    const page = await open(CONTROLS_ONLY, { 'trials.kinds': () => ({ ...KINDS, defaultStaging: 'schema team_staging', backend: 'postgres' }) });
+    expect(page.get('input[name=staging]').attributes('placeholder')).toBe('team_staging');
+    expect(page.text()).toContain('Staging target (schema name)');
+  });
+
   it('says why there is no detection-against-magnitude chart when the ledger holds no injected trial, instead of an empty heading', async () => {
     const page = await open(CONTROLS_ONLY);
     expect(page.find('[data-testid="ledger-false-positives"]').text()).toBe('0.0 %');

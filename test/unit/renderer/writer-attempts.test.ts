@@ -22,7 +22,7 @@ describe('the rollback and restore attempts on the Backups page', () => {
     document.body.innerHTML = '';
   });
 
-  it('lists who tried what and when, how it ended, and links a rollback to its run', async () => {
+  it('lists who tried what and when, how it ended, and links a rollback to its run and a restore to its snapshot', async () => {
     const attempts = [
       attempt(4, { operation: 'a restore of snapshot s-1', runId: null, snapshotId: 's-1', outcome: null, endedAt: null }),
       attempt(3, { operation: 'a rollback of batch 2 of run 7', runId: 7, outcome: 'unfinished', detail: 'the process running it stopped before it reported an outcome' }),
@@ -40,7 +40,8 @@ describe('the rollback and restore attempts on the Backups page', () => {
     expect(unfinished.text()).toContain('sam (pid 4242 on ops-1)');
     expect(unfinished.text()).toContain('the process running it stopped');
     expect(unfinished.get('a').attributes('href')).toBe('#/runs/7');
-    expect(wrapper.get('tr[data-attempt="4"]').find('a').exists()).toBe(false);
+    const restore = wrapper.get('tr[data-attempt="4"]').get('a');
+    expect([restore.attributes('href'), restore.attributes('aria-label'), restore.text()]).toEqual(['#/backups?snapshot=s-1', 'Snapshot s-1: its row in the snapshot list', 'Its snapshot']);
     expect(wrapper.get('tr[data-attempt="1"]').text()).toContain('— (pid');
     expect(wrapper.get('[data-testid="attempts-summary"]').text()).toBe('2 failed or unfinished among the 4 listed.');
 
