@@ -21,7 +21,7 @@ import { isProcessAlive } from './process.js';
  * Copies a database to a staging target for trials without writing a byte of the source: SQLite
  * through VACUUM INTO on a read-only connection; PostgreSQL as a restore into a fresh staging
  * schema whose "snapshot" is the source schema, only read (it is never opened as a Store, since
- * opening migrates). The staging target's `trials` table is the trial ledger: its rows survive
+ * opening migrates), with the kept tables a copy carries (STAGING_KEPT_TABLES) in the same read. The staging target's `trials` table is the trial ledger: its rows survive
  * each fresh copy, and the copy's run ids start above theirs.
  */
 export interface StagingCopy {
