@@ -10,7 +10,10 @@ import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarge
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
 import { redactConnectionString } from '../../shared/redact.js';
-import { columnsOf, snakeCase, TABLES } from './schema.js';
+import { snakeCase, TABLES, type TableName } from './schema.js';
+import type { Db } from './driver.js';
+import { columnsIn, raiseSequences, readOneSnapshot, restoreInTransaction } from './postgres/snapshots.js';
+import { restoreFailure } from './restore.js';
 import { sql } from 'kysely';
 import { isProcessAlive } from './process.js';
 
@@ -18,7 +21,7 @@ import { isProcessAlive } from './process.js';
  * Copies a database to a staging target for trials without writing a byte of the source: SQLite
  * through VACUUM INTO on a read-only connection; PostgreSQL as a restore into a fresh staging
  * schema whose "snapshot" is the source schema, only read (it is never opened as a Store, since
- * opening migrates). The staging target's `trials` table is the trial ledger: its rows survive
+ * opening migrates), with the kept tables a copy carries (STAGING_KEPT_TABLES) in the same read. The staging target's `trials` table is the trial ledger: its rows survive
  * each fresh copy, and the copy's run ids start above theirs.
  */
 export interface StagingCopy {
@@ -66,7 +69,10 @@ export async function copyToStaging(source: string, staging: string, open: Open)
   if (isPostgresUrl(staging)) for (const target of [staging, copying]) await refuseForeignSchema(parsePostgresTarget(target));
   const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : { trials: [], sessions: [] };
   if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), copying, open);
-  else copySqlite(path.resolve(source), copying);
+  else {
+    copySqlite(path.resolve(source), copying);
+    emptyLeftOutTables(copying);
+  }
   const store = await open(copying);
   try {
     if (!isPostgresUrl(source)) await store.trials.markStagingCopy(path.resolve(source), new Date().toISOString());
@@ -333,20 +339,70 @@ async function refuseForeignSchema(target: PostgresTarget): Promise<void> {
   });
 }
 
+type KeptTable = { [T in TableName]: (typeof TABLES)[T]['role'] extends 'kept' ? T : never }[TableName];
+
 /**
- * A restore brings the replaced tables only; the undo journal among them points at the rollbacks
- * that undid its rows, an audit table a restore keeps. The live schema always holds them; a fresh
- * staging schema does not, so they are copied first (as VACUUM INTO copies them on SQLite), with
- * their id sequence moved past them.
+ * What a staging copy carries besides the tables a restore replaces (which it always carries):
+ * every table a restore keeps is named here, copied or left out with the reason, and both backends
+ * honour the one list — SQLite's whole-file copy empties the tables left out, PostgreSQL's copy
+ * brings the ones copied. A trial runs and is judged as the source would run and judge: its flag
+ * values (a kill too), its sensitivity versions, its tasks and its audit (the undo journal points
+ * at rollbacks, a rollback at the restore that removed its run, review marks at their reviews).
+ * The type names every kept table, so a new one does not compile until it is placed here.
  */
-async function copyRollbackEvents(client: Queryable, fromSchema: string, toSchema: string): Promise<void> {
-  const table = snakeCase('rollbackEvents');
-  const { rows } = await client.query<{ name: string }>('SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [fromSchema, table]);
-  const inSource = new Set(rows.map((row) => row.name));
-  const columns = columnsOf('rollbackEvents').map(snakeCase).filter((column) => inSource.has(column)).map(quoteIdentifier).join(', ');
-  const [from, to] = [`${quoteIdentifier(fromSchema)}.${table}`, `${quoteIdentifier(toSchema)}.${table}`];
-  await client.query(`INSERT INTO ${to} (${columns}) SELECT ${columns} FROM ${from}`);
-  await client.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), max(id)) FROM ${to} HAVING count(*) > 0`, [to]);
+export const STAGING_KEPT_TABLES: Record<KeptTable, 'copied' | { leftOut: string }> = {
+  rollbackEvents: 'copied',
+  flagValues: 'copied',
+  flagEvents: 'copied',
+  scheduledTasks: 'copied',
+  taskEvents: 'copied',
+  notificationThrottle: 'copied',
+  runReviews: 'copied',
+  // A source's own ledger (one made from an earlier staging copy) comes along; the staging target's is added to it (keptTrials).
+  trials: 'copied',
+  writerLock: { leftOut: "names the source's writer, which holds nothing in the copy: a live one would keep the trial's runs waiting" },
+  // The run-id high-water mark: a trial run never takes the id of a source run a restore removed.
+  sequences: 'copied',
+  restoreEvents: 'copied',
+  writerAttempts: 'copied',
+  sensitivityVersions: 'copied',
+  snapshots: { leftOut: "lists the source's snapshot schemas: pruning or removing one in staging would drop the source's backups" },
+  rollouts: 'copied',
+  rolloutLedger: 'copied',
+};
+
+const keptTables = (decision: 'copied' | 'leftOut') =>
+  (Object.keys(STAGING_KEPT_TABLES) as KeptTable[]).filter((table) => (STAGING_KEPT_TABLES[table] === 'copied') === (decision === 'copied'));
+
+/**
+ * The kept tables a staging copy carries, from the source schema into the fresh staging schema (the
+ * transaction's search path), in the caller's transaction: the same snapshot of the source as the
+ * restore that follows. A fresh schema's own rows (the high-water mark's) give way to the source's;
+ * each id sequence is moved past the copied ids, and a source older than a table brings it empty.
+ */
+async function copyKeptTables(trx: Db, fromSchema: string): Promise<void> {
+  const copied = keptTables('copied');
+  for (const table of copied) {
+    const columns = await columnsIn(trx, fromSchema, table);
+    if (columns.length === 0) continue;
+    const list = sql.raw(columns.map(quoteIdentifier).join(', '));
+    await sql`DELETE FROM ${sql.id(snakeCase(table))}`.execute(trx);
+    await sql`INSERT INTO ${sql.id(snakeCase(table))} (${list}) SELECT ${list} FROM ${sql.raw(`${quoteIdentifier(fromSchema)}.${quoteIdentifier(snakeCase(table))}`)}`.execute(trx);
+  }
+  await raiseSequences(trx, copied);
+}
+
+/** VACUUM INTO copies every table: the ones a staging copy leaves out are emptied in the copy (never in the source). */
+function emptyLeftOutTables(copy: string): void {
+  const db = new Database(copy, { fileMustExist: true });
+  try {
+    // A source older than a table lacks it: opening the copy will create it empty.
+    const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name));
+    const leftOut = keptTables('leftOut').map(snakeCase).filter((table) => present.has(table));
+    db.transaction(() => leftOut.forEach((table) => db.prepare(`DELETE FROM ${quoteIdentifier(table)}`).run()))();
+  } finally {
+    db.close();
+  }
 }
 
 async function copyPostgres(from: PostgresTarget, staging: string, open: Open): Promise<void> {
@@ -356,11 +412,17 @@ async function copyPostgres(from: PostgresTarget, staging: string, open: Open): 
     await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(to.schema)} CASCADE`);
   });
   const store = await open(staging);
+  const at = new Date().toISOString();
+  const source: Snapshot = { id: `schema ${from.schema}`, file: from.schema, createdAt: at, kind: 'manual', runId: null, sizeBytes: 0, sha256: '' };
+  const request = { operator: STAGING_COPY_OPERATOR, reason: stagingCopyReason(`schema ${from.schema}`), at, safetySnapshotId: null };
   try {
-    await withPostgresClient(to, (client) => copyRollbackEvents(client, from.schema, to.schema));
-    const at = new Date().toISOString();
-    const source: Snapshot = { id: `schema ${from.schema}`, file: from.schema, createdAt: at, kind: 'manual', runId: null, sizeBytes: 0, sha256: '' };
-    await store.snapshots.restore(source, { operator: STAGING_COPY_OPERATOR, reason: stagingCopyReason(`schema ${from.schema}`), at, safetySnapshotId: null });
+    await store.queries.transaction(async (trx) => {
+      await readOneSnapshot(trx);
+      await copyKeptTables(trx, from.schema);
+      await restoreInTransaction(trx, source, request);
+    });
+  } catch (error) {
+    throw restoreFailure(source, error);
   } finally {
     await store.close();
   }

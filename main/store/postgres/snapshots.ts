@@ -68,19 +68,8 @@ export class PostgresSnapshots implements SnapshotSupport {
   async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
     try {
       return await this.driver.transaction(async (trx) => {
-        // A staging copy's "snapshot" is a live schema that writers (a restore, a run) change as it is
-        // read: one snapshot of the database for every table, or staging mixes before and after.
-        await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
-        // A snapshot from before a migration that added a column restores with that column's default.
-        const columns = async (table: TableName) => {
-          const found = await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
-            WHERE table_schema = ${snapshot.file} AND table_name = ${snakeCase(table)}`.execute(trx);
-          const inSnapshot = new Set(found.rows.map((row) => row.name));
-          return columnsOf(table).map(snakeCase).filter((column) => inSnapshot.has(column));
-        };
-        const event = await replaceFromSnapshot(trx, snapshot.file, columns, snapshot, request);
-        await raiseSequences(trx);
-        return event;
+        await readOneSnapshot(trx);
+        return await restoreInTransaction(trx, snapshot, request);
       });
     } catch (error) {
       throw restoreFailure(snapshot, error);
@@ -89,11 +78,39 @@ export class PostgresSnapshots implements SnapshotSupport {
 }
 
 /**
+ * A staging copy's "snapshot" is a live schema that writers (a restore, a run) change as it is
+ * read: one snapshot of the database for every table read in the transaction, or staging mixes
+ * before and after. The transaction's first statement.
+ */
+export async function readOneSnapshot(trx: Db): Promise<void> {
+  await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
+}
+
+/** The restore inside the caller's transaction (begun with readOneSnapshot), for a staging copy that copies more in the same one. */
+export async function restoreInTransaction(trx: Db, snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
+  const event = await replaceFromSnapshot(trx, snapshot.file, (table) => columnsIn(trx, snapshot.file, table), snapshot, request);
+  await raiseSequences(trx, REPLACED_TABLES);
+  return event;
+}
+
+/**
+ * The SQL names of the columns `table` in schema `schema` shares with the live one: a snapshot (or
+ * an older source) from before a migration that added a column restores with that column's
+ * default; [] when the schema lacks the table.
+ */
+export async function columnsIn(trx: Db, schema: string, table: TableName): Promise<string[]> {
+  const found = await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+    WHERE table_schema = ${schema} AND table_name = ${snakeCase(table)}`.execute(trx);
+  const inSchema = new Set(found.rows.map((row) => row.name));
+  return columnsOf(table).map(snakeCase).filter((column) => inSchema.has(column));
+}
+
+/**
  * Rows came back with their ids; each id sequence is moved past them (never back), so the next
  * insert does not collide — in a fresh staging schema as after a restore.
  */
-async function raiseSequences(trx: Db): Promise<void> {
-  for (const table of REPLACED_TABLES.filter((name) => (TABLES[name].columns as Record<string, string>).id === 'serial').map(snakeCase)) {
+export async function raiseSequences(trx: Db, tables: readonly TableName[]): Promise<void> {
+  for (const table of tables.filter((name) => (TABLES[name].columns as Record<string, string>).id === 'serial').map(snakeCase)) {
     await sql`SELECT setval(s, greatest(coalesce(pg_sequence_last_value(s), 1), (SELECT coalesce(max(id), 1) FROM ${sql.id(table)})))
       FROM CAST(pg_get_serial_sequence(${table}, 'id') AS regclass) AS s`.execute(trx);
   }
