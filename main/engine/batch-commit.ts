@@ -142,7 +142,7 @@ export class BatchCommitter {
       this.run.transaction(async (tx) => {
         if (failedTry === null) await this.rejectEarlierWrites(tx, pending);
         const chunk = failedTry === null ? this.savepointChunk! : isolationChunk(failedTry.error, pending.changes);
-        const { refused, firstError } = isolationOff === null ? await this.writeInSavepoints(tx, seq, pending.changes, chunk) : { refused: new Map(pending.changes.map((change) => [change, isolationOff])), firstError: failedTry!.error };
+        const { refused, firstError } = isolationOff === null ? await this.writeInSavepoints(tx, seq, pending.changes, chunk, failedTry !== null) : { refused: new Map(pending.changes.map((change) => [change, isolationOff])), firstError: failedTry!.error };
         const writtenChanges = pending.changes.filter((change) => !refused.has(change));
         const written = countChanges(writtenChanges);
         await tx.addQuarantine(this.refusedEntries(seq, pending.changes, refused));
@@ -169,14 +169,18 @@ export class BatchCommitter {
    * and its halves would fail, each after writing up to its first bad record, for six levels down
    * (SQLite, 100k records at 1 % bad: 7.2 s with chunks, 11.2 s with halves). `chunk` comes from
    * `isolationChunk`. `firstError` is the first refusal met, for the batch row of a batch not tried whole.
+   * A change is quarantined only when refused alone after an earlier try (`triedWhole`: the batch's),
+   * so a refusal met once does not decide its fate, wherever the batch's bounds fell.
    */
-  private async writeInSavepoints(tx: WriteTx, seq: number, changes: PlannedChange[], chunk: number): Promise<{ refused: Map<PlannedChange, Rejection>; firstError: unknown }> {
+  private async writeInSavepoints(tx: WriteTx, seq: number, changes: PlannedChange[], chunk: number, triedWhole: boolean): Promise<{ refused: Map<PlannedChange, Rejection>; firstError: unknown }> {
     const refused = new Map<PlannedChange, Rejection>();
     let firstError: unknown;
     /** The error that refused `part`, or null when all of it was written. */
     const attempt = async (part: PlannedChange[]): Promise<{ error: unknown } | null> => {
       try {
         await tx.savepoint(() => this.writeChecked(tx, seq, part));
+        // Written on a second try alone: its first refusal no longer counts.
+        if (part.length === 1) refused.delete(part[0]!);
         return null;
       } catch (error) {
         if (this.run.isRunFault(error)) throw error;
@@ -198,25 +202,19 @@ export class BatchCommitter {
       return false;
     };
     /**
-     * `part`, refused with `error`. When the error names one of its changes, the rest is written
-     * without it: written, the named change is the one the database refused, with that error as
-     * its reason (one try per bad record, not two). Refused too, the named change is tried alone
-     * (`refusedAsNamed`); if it wrote, the name misled and the part is halved in its own order.
+     * `part`, refused with `error`. When the error names one of its changes, that change is tried
+     * alone first (`refusedAsNamed`): refused alone, it is quarantined with the error it got alone
+     * and the rest is written without it. Written alone, the refusal was not its own (it happened
+     * once, or another change of the part caused it): the part is halved in its own order.
      */
     const isolateFailed = async (part: PlannedChange[], error: unknown): Promise<void> => {
       const named = firstNamedChange(error, part);
-      if (named !== undefined) {
+      if (named !== undefined && (await this.refusedAsNamed(tx, seq, named, refused))) {
         const rest = part.filter((change) => change !== named);
         const restFailure = await attempt(rest);
-        if (restFailure === null) {
-          refused.set(named, refusal(error, named));
-          return;
-        }
-        if (await this.refusedAsNamed(tx, seq, named, refused)) {
-          // A single change's try that failed has already put it among the refused.
-          if (rest.length > 1) await isolateFailed(rest, restFailure.error);
-          return;
-        }
+        // A single change's try that failed has already put it among the refused.
+        if (restFailure !== null && rest.length > 1) await isolateFailed(rest, restFailure.error);
+        return;
       }
       await halve(part);
     };
@@ -225,17 +223,20 @@ export class BatchCommitter {
       const leftWritten = await isolateIn(part.slice(0, middle));
       await isolateIn(part.slice(middle), leftWritten);
     };
-    for (const part of slices(changes, chunk)) await isolateIn(part);
+    for (const part of slices(changes, chunk)) {
+      // A chunk of one change not tried whole before was its first try: it gets the second one a larger chunk's change gets.
+      if (!(await isolateIn(part)) && part.length === 1 && !triedWhole) await isolateIn(part);
+    }
     return { refused, firstError };
   }
 
   /**
    * PostgreSQL names the row it refused ("Failing row contains (eventId, …)", "Key (event_id)=(…)"),
-   * so isolation takes the change the error names out of its part before any halving (about eight
-   * tries per bad record). When the rest of the part is refused too, the named change is tried
-   * alone: refused, it joins `refused` and true is returned. Written alone, the name misled (the
-   * eventId showed up as some other value): that try is rolled back, so the part is written in its
-   * own order, and halving finds the bad change as it would have.
+   * so isolation tries the change the error names alone before any halving (about eight tries per
+   * bad record): refused, it joins `refused` with the error it got alone and true is returned.
+   * Written alone, the name misled (the eventId showed up as some other value), or the refusal was
+   * a passing one or another change's: that try is rolled back, so the part is written in its own
+   * order, and halving finds a bad change, if any, as it would have.
    */
   private async refusedAsNamed(tx: WriteTx, seq: number, named: PlannedChange, refused: Map<PlannedChange, Rejection>): Promise<boolean> {
     try {
@@ -294,8 +295,8 @@ export class BatchCommitter {
  * Changes per savepoint when a failed batch is written again. Each chunk costs its round trips
  * (PostgreSQL: the savepoint, the witnesses, the rows), and a failed chunk its rows written for
  * nothing plus the tries that find its bad change: about eight halvings when the database names no
- * row (SQLite), so chunks of 16 leave most of them clean at 1 % bad; one (the rest without the
- * named change) when the error that failed the batch named one of its changes, so larger chunks.
+ * row (SQLite), so chunks of 16 leave most of them clean at 1 % bad; two (the named change alone,
+ * then the rest) when the error that failed the batch named one of its changes, so larger chunks.
  * Not much larger: at 1 % bad the rows a failed try writes for nothing (≈ a chunk per bad record)
  * cost more than the statements a smaller chunk adds. PostgreSQL, 100k records at 1 % bad, named,
  * six alternated rounds, median wall (client + server CPU): chunks of 16 29.0 s (26.5 s), 24

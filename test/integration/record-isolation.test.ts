@@ -96,7 +96,7 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
     );
   });
 
-  it('takes the record whose own write was refused out of its chunk first: two tries for a bad record, one for a bad record the batch never reached', async () => {
+  it('tries the record whose own write was refused alone before the rest of its chunk: three tries for a bad record, two for a bad record the batch never reached', async () => {
     const bad = [100003, 100040];
     const { triesOf, failWriteOf } = countingTries(...bad);
     await withFreshStore(
@@ -106,8 +106,8 @@ describe.each(testBackends())('record isolation on $name', (backend) => {
         expect(summary.metrics).toMatchObject({ fetched: 50, added: 48, quarantined: 2 });
         expect((await quarantined(store, summary.runId)).map((q) => q.eventId)).toEqual(bad.map(String));
         // SQLite names no row, but its writer knows whose statement failed; PostgreSQL names it in
-        // the detail. Either way: the batch's try and its chunk's, and the rest writes without it.
-        expect(bad.map((eventId) => triesOf.get(eventId))).toEqual([2, 1]);
+        // the detail. Either way: the batch's try, its chunk's and its own alone; the rest then writes without it.
+        expect(bad.map((eventId) => triesOf.get(eventId))).toEqual([3, 2]);
         expect(await store.countHearings()).toBe(48);
       },
       { failWriteOf },
