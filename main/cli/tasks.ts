@@ -65,7 +65,7 @@ export function registerTasksCommands(program: Command): void {
       .option('--disabled', 'add it switched off'),
   )).action(async (name: string, options: TaskOptions) => {
     const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, operator: options.operator }, { name: 'name' });
-    await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json));
+    await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json), { mustExist: false });
   });
 
   operatorOption(dbOption(
