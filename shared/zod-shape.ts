@@ -40,13 +40,20 @@ function numberRange(schema: z.ZodNumber): string {
   return bounded(high) ? `${kind} ≤ ${high}` : kind;
 }
 
-/** What a field takes, in words: a number's whole range, each side of a union. */
+function textLength(schema: z.ZodString): string {
+  const { minLength: low, maxLength: high } = schema;
+  if (high === null) return low !== null && low > 0 ? (low === 1 ? 'text, not empty' : `text of at least ${low} characters`) : 'text';
+  return `text of ${low !== null && low > 0 ? low : 0} to ${high} characters`;
+}
+
+/** What a field takes, in words: a number's whole range, a text's length, each side of a union. */
 function accepted(schema: z.ZodType): string {
   const inner = unwrapped(schema);
   const def = defOf(inner);
   if (def.type === 'enum') return `one of ${Object.values(def.entries!).join(', ')}`;
   if (def.type === 'literal') return def.values!.map(String).join(' or ');
   if (def.type === 'number') return numberRange(inner as z.ZodNumber);
+  if (def.type === 'string') return textLength(inner as z.ZodString);
   if (def.type === 'union') return def.options!.map(accepted).join(', or ');
   return def.type === 'boolean' ? 'true or false' : 'text';
 }
@@ -56,12 +63,12 @@ const ZOD_DEFAULT_MESSAGE = /^(Invalid input|Too (big|small)|Invalid option)/;
 
 /**
  * The rule a problem broke, as both transports state it: a schema's own message as written; for a
- * number or a union (a sensitivity: a level or a number of sigmas), what the field takes
- * ("must be a whole number from 1 to 90") instead of zod's half of it.
+ * number, a text or a union (a sensitivity: a level or a number of sigmas), what the field takes
+ * ("must be a whole number from 1 to 90", "must be text, not empty") instead of zod's half of it.
  */
 export function ruleOf(field: z.ZodType, issue: z.core.$ZodIssue): string {
   const type = core(field).type;
-  return (type === 'number' || type === 'union') && ZOD_DEFAULT_MESSAGE.test(issue.message) ? `must be ${accepted(field)}` : issue.message;
+  return (type === 'number' || type === 'union' || type === 'string') && ZOD_DEFAULT_MESSAGE.test(issue.message) ? `must be ${accepted(field)}` : issue.message;
 }
 
 /** The field an issue's path leads to, through objects and lists; undefined past what the schema describes. */

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { anomaliesListInputSchema, anomaliesMarkInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
 import { actorName } from '../flags/index.js';
-import { openStore } from '../store/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomaly } from '../validation/index.js';
-import { databaseOption } from './database.js';
+import { openExistingStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 
@@ -25,7 +24,7 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { open?: boolean; limit?: string; after?: string }) => {
       const query = parseOptions(anomaliesListInputSchema, { open: flags.open ?? false, limit: flags.limit, after: flags.after });
-      const store = await openStore(databaseOption(flags.db));
+      const store = await openExistingStore(flags.db);
       try {
         const list = await listAnomalousRuns(store, query);
         if (flags.json) return printJson(list);
@@ -49,7 +48,7 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { run: string; as: string; reasonKind?: string; reason: string; operator?: string }) => {
       const { runId, ...mark } = parseOptions(withOperator(anomaliesMarkInputSchema), { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator }, { runId: '--run' });
-      const store = await openStore(databaseOption(flags.db));
+      const store = await openExistingStore(flags.db);
       try {
         const review = await markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) });
         if (flags.json) return printJson(review);
@@ -72,7 +71,7 @@ export function registerAcceptCommand(runs: Command): void {
     .option('--json', 'print JSON')
     .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
       const { runId, reason, operator } = parseOptions(withOperator(runsAcceptInputSchema), { runId: runIdText, reason: flags.reason, operator: flags.operator }, { runId: 'runId' });
-      const store = await openStore(databaseOption(flags.db));
+      const store = await openExistingStore(flags.db);
       try {
         const accepted = await acceptHeldRun(store, { runId, reason, operator: actorName(operator) });
         if (flags.json) return printJson({ runId, status: accepted.status, review: accepted.review });
@@ -92,7 +91,7 @@ export function registerBacktestCommand(program: Command): void {
     .option('--all', 'list every judged run, not only those that would have alerted')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { all?: boolean }) => {
-      const store = await openStore(databaseOption(flags.db));
+      const store = await openExistingStore(flags.db);
       try {
         const report = await backtest(store, { all: flags.all ?? false });
         if (flags.json) return printJson(report);

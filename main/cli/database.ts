@@ -46,9 +46,18 @@ export function storeOpenerFromEnvironment(): (location: string) => Promise<Stor
   };
 }
 
-/** Opens the store `--db` (or GATEHOUSE_DB) names, runs `work`, and closes it whatever happens. */
+/**
+ * Opens the store `--db` (or GATEHOUSE_DB) names, which must be there already: only `update`,
+ * `serve` and `tasks add` (a schedule set up before the first run) may start a database, so a
+ * mistyped path elsewhere is refused instead of answering from, or writing to, a new empty store.
+ */
+export function openExistingStore(db: string | undefined, options: StoreOptions = {}): Promise<Store> {
+  return openStore(databaseOption(db), { mustExist: true, ...options });
+}
+
+/** Opens the store as openExistingStore does, runs `work`, and closes it whatever happens. */
 export async function withStore<T>(db: string | undefined, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
-  const store = await openStore(databaseOption(db), options);
+  const store = await openExistingStore(db, options);
   try {
     return await work(store);
   } catch (error) {

@@ -37,11 +37,17 @@ export function optionName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
+/** What was given, as a refusal quotes it: a pasted page is counted, not echoed back. */
+function quoted(given: unknown): string {
+  const text = String(given);
+  return text.length > 80 ? `${text.length} characters` : `"${text}"`;
+}
+
 function describe(issue: z.core.$ZodIssue, given: unknown, name: string, field: z.ZodType | undefined): string {
   if (issue.code === 'invalid_type' && given === undefined) return `${name} is required`;
-  if (issue.code === 'invalid_value') return `${name} must be one of ${issue.values.map(String).join(', ')}, got "${String(given)}"`;
+  if (issue.code === 'invalid_value') return `${name} must be one of ${issue.values.map(String).join(', ')}, got ${quoted(given)}`;
   const rule = field ? ruleOf(field, issue) : issue.message;
-  return rule === issue.message ? `${name}: ${rule}` : `${name} ${rule}, got "${String(given)}"`;
+  return rule === issue.message ? `${name}: ${rule}` : `${name} ${rule}, got ${quoted(given)}`;
 }
 
 /**

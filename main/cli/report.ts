@@ -6,7 +6,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
-import { databaseOption } from './database.js';
+import { openExistingStore } from './database.js';
 import { parseOptions } from './input.js';
 import { printJson } from './output.js';
 
@@ -51,11 +51,11 @@ export function registerReportCommand(program: Command): void {
 async function writeReport(kind: ReportKind, options: ReportOptions): Promise<void> {
   const format = formatFor(options);
   if (options.out) refuseUnwritableOut(options.out);
-  const store = await openStore(databaseOption(options.db));
+  const store = await openExistingStore(options.db);
   // Trials never write the source database: their ledger lives in the staging target.
   let ledger: Store | null = null;
   try {
-    ledger = options.trials ? await openStore(options.trials) : null;
+    ledger = options.trials ? await openStore(options.trials, { mustExist: true }) : null;
     const trialReader: TrialReader | undefined = ledger ? (_store, period) => ledgerTrials(ledger!, period) : undefined;
     const fromLedger = await fromRolloutLedger(store, kind, options);
     if (!fromLedger && kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task) when no rollout reached its canary stage');

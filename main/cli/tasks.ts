@@ -5,7 +5,8 @@ import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
-import { EXIT_CODE_BY_STATUS, printJson, printTable } from './output.js';
+import { printJson, printTable } from './output.js';
+import { stopRunOnSignals } from './stop-signals.js';
 
 interface TaskOptions {
   db?: string;
@@ -65,7 +66,7 @@ export function registerTasksCommands(program: Command): void {
       .option('--disabled', 'add it switched off'),
   )).action(async (name: string, options: TaskOptions) => {
     const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, operator: options.operator }, { name: 'name' });
-    await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json));
+    await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json), { mustExist: false });
   });
 
   operatorOption(dbOption(
@@ -103,14 +104,19 @@ export function registerTasksCommands(program: Command): void {
     });
   });
 
-  dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags')).action(async (name: string, options: TaskOptions) => {
+  dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags; Ctrl-C stops it after the current batch (exit 130; 143 on SIGTERM) as update does, a second one at once')).action(async (name: string, options: TaskOptions) => {
     process.exitCode = await withStore(options.db, async (store) => {
       const task = await requireTask(store, name);
-      const summary = await runTask(store, task, { notifier: cliNotifier(store) }, { operator: currentOperator() });
-      await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
-      if (options.json) printJson(summary);
-      else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
-      return EXIT_CODE_BY_STATUS[summary.status];
+      const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
+      try {
+        const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
+        await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
+        if (options.json) printJson(summary);
+        else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
+        return stopping.exitCode(summary.status);
+      } finally {
+        stopping.dispose();
+      }
     });
   });
 

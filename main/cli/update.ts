@@ -8,7 +8,8 @@ import { openStore } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { cliNotifier } from './notifier.js';
-import { EXIT_CODE_BY_STATUS, printJson, updateExitCodesHelp } from './output.js';
+import { printJson, updateExitCodesHelp } from './output.js';
+import { stopRunOnSignals } from './stop-signals.js';
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
@@ -73,22 +74,12 @@ async function update(flags: UpdateFlags): Promise<number> {
   );
   const source = await openSource(input.source, { lookbackDays, congress });
   const store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | null = null;
   // Unset, the flags in force choose it; the run says which as it starts.
   let runMode = mode;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stoppedBy) process.exit(signal === 'SIGINT' ? 130 : 143);
-    stoppedBy = signal;
-    // A re-listed source (congress) commits what it already fetched: each record cost a request of its quota.
-    const finishing = runMode === 'all-or-nothing'
-      ? 'rolling back the update (all-or-nothing keeps nothing of a run that did not finish)'
-      : source.listing ? 'committing the records already fetched' : 'finishing the current batch';
-    log.warn(`${signal}: ${finishing}, then stopping (send again to quit at once)`);
-    controller.abort(`by ${signal} to gatehouse update (pid ${process.pid})`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A re-listed source (congress) commits what it already fetched: each record cost a request of its quota.
+  const stopping = stopRunOnSignals('update', () => runMode === 'all-or-nothing'
+    ? 'rolling back the update (all-or-nothing keeps nothing of a run that did not finish)'
+    : source.listing ? 'committing the records already fetched' : 'finishing the current batch');
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
   const runLog = logRunEvents(logger('run', { terminalLevel: 'silent' }).child({ db: store.location }));
   const onEvent = (event: RunEvent) => {
@@ -117,18 +108,16 @@ async function update(flags: UpdateFlags): Promise<number> {
       snapshots: flags.snapshot,
       fullIntegrityCheck,
       notifier: cliNotifier(store),
-      signal: controller.signal,
+      signal: stopping.signal,
       onEvent,
     });
     progress.stop();
     if (flags.json) printJson(summary);
     else printHumanSummary(summary);
-    if (summary.status === 'interrupted' && stoppedBy) return stoppedBy === 'SIGTERM' ? 143 : 130;
-    return EXIT_CODE_BY_STATUS[summary.status];
+    return stopping.exitCode(summary.status);
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopping.dispose();
     await store.close();
   }
 }

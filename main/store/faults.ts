@@ -8,6 +8,13 @@ import { GatehouseError } from '../../shared/errors.js';
  */
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
+/** A command that reads or changes a store was pointed at one that is not there (StoreOptions.mustExist). */
+export function noDatabaseAt(location: string): GatehouseError {
+  return new GatehouseError('DB_UNREACHABLE', `no database at ${location}`, {
+    hint: 'check --db (or GATEHOUSE_DB) for a typo; `gatehouse update` creates a database',
+  });
+}
+
 const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
 /**

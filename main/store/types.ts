@@ -148,6 +148,11 @@ export interface StoreOptions {
    * interrupted. Default DEFAULT_LOCK_WAIT_MS; tests shorten it.
    */
   lockWaitMs?: number;
+  /**
+   * Refuse (DB_UNREACHABLE) a database that is not there — no SQLite file, no PostgreSQL schema —
+   * instead of creating an empty one: a mistyped `--db` must not answer from, or write to, a new store.
+   */
+  mustExist?: boolean;
 }
 
 /**

@@ -42,7 +42,10 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['a list with an empty item', () => withDb(['runs', 'list', '--status', 'success,,failed']), 2, /--status has an empty item in "success,,failed"/],
   ['a list with a trailing comma', () => withDb(['runs', 'list', '--verdict', 'ok,']), 2, /--verdict has an empty item in "ok,"/],
   ['an empty list', () => withDb(['runs', 'list', '--status', '']), 2, /--status has an empty item/],
-  ['an empty snapshot id', () => withDb(['backups', 'verify', '--id', ' ']), 2, /--id: Too small/],
+  ['an empty snapshot id', () => withDb(['backups', 'verify', '--id', ' ']), 2, /--id must be text of 1 to 200 characters, got " "\n/],
+  ['an empty search', () => withDb(['runs', 'list', '--search', '']), 2, /--search must be text of 1 to 200 characters, got ""\n/],
+  ['an empty task name', () => withDb(['tasks', 'add', '', '--cron', '0 6 * * *', '--source', 'synthetic:count=1']), 2, /name must be text of 1 to 64 characters, got ""\n/],
+  ['a search pasted far past its length', () => withDb(['runs', 'list', '--search', 'x'.repeat(300)]), 2, /--search must be text of 1 to 200 characters, got 300 characters\n/],
   ['a rollout id written in hex', () => withDb(['report', 'canary', '--rollout', '0x10']), 2, /--rollout must be a whole number ≥ 1, got "0x10"/],
   ['a fractional rollout id', () => withDb(['report', 'monitoring', '--rollout', '1.5']), 2, /--rollout must be a whole number ≥ 1, got "1.5"/],
   ['a folder as the file source', () => withDb(['update', '--source', `file:${folder}`]), 2, /cannot read .*: it is a directory, not a file/],
@@ -62,6 +65,7 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['a sensitivity above its range', () => tune('--sensitivity', '11'), 2, /--sensitivity must be one of off, low, normal, high, or a number from 1 to 10, got "11"/],
   ['an option no command has', () => withDb(['runs', 'list', '--sincee', '2026-01-01']), 2, /unknown option '--sincee'/],
   ['a run that does not exist', () => withDb(['runs', 'show', '999']), 2, /run 999 does not exist/],
+  ['a database file that is not there', () => ['flags', 'set', 'BATCH_SIZE', '50', '--reason', 'x', '--db', path.join(folder, 'typo.db')], 6, /no database at .*typo\.db\n/],
   ['a database that cannot be reached', () => ['runs', 'list', '--db', 'postgres://postgres@127.0.0.1:1/gatehouse'], 6, /127\.0\.0\.1:1/],
 ];
 

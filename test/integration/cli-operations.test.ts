@@ -13,9 +13,11 @@ import { runCli, startCli } from '../helpers/cli.js';
 let folder: string;
 let db: string;
 
-beforeEach(() => {
+beforeEach(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-ops-'));
   db = path.join(folder, 'gatehouse.db');
+  // An empty store, as `update` or `tasks add` leaves it: the other commands refuse a database that is not there.
+  await (await openStore(db)).close();
 });
 afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 

@@ -93,6 +93,22 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
     expect((run as unknown as RunSummary).error).toMatch(new RegExp(`^stopped as gatehouse scheduler \\(pid ${scheduler.child.pid}\\) shut down on SIGINT after the last committed batch — resume with --resume ${run!.runId}$`));
   }, 90_000);
 
+  it('a task run by `gatehouse tasks run` and stopped by SIGINT stops after its batch as update does (130), naming the signal and the pid', async () => {
+    const db = await backend.freshLocation();
+    expect(runCli(['tasks', 'add', 'nightly', '--cron', '0 6 * * *', '--source', 'synthetic:seed=13,count=200000', '--db', db]).code).toBe(0);
+    expect(runCli(['tasks', 'run', 'no-such-task', '--db', db]).code).toBe(2);
+    const running = startCli(['tasks', 'run', 'nightly', '--db', db, '--json']);
+    await expect.poll(() => latestCheckpoint(db), { timeout: 60_000 }).not.toBeNull();
+    running.child.kill('SIGINT');
+    const stopped = await running.done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain('SIGINT: stopping the run at its next batch boundary, then stopping');
+    const summary = JSON.parse(stopped.stdout) as RunSummary;
+    expect(summary).toMatchObject({ status: 'interrupted' });
+    expect(summary.error).toBe(`stopped by SIGINT to gatehouse tasks run (pid ${running.child.pid}) after the last committed batch — resume with --resume ${summary.runId}`);
+    expect(listRuns(db)[0]).toMatchObject({ runId: summary.runId, status: 'interrupted' });
+  }, 90_000);
+
   it('an all-or-nothing update from Congress.gov stopped by SIGINT says it rolls the update back, not that it commits what it fetched, and keeps nothing', async () => {
     // The CLI reads the real clock: the feed is dated from it.
     const recent = new Date(Date.now() - 86_400_000).toISOString();

@@ -3,6 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
+import { noDatabaseAt } from '../faults.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
@@ -35,10 +36,12 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
       await client.query('SET LOCAL lock_timeout = 0');
       await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
       await client.query('SET LOCAL lock_timeout TO DEFAULT');
+      const location = `${target.location} (schema ${target.schema})`;
+      if (options.mustExist && !(await holdsAStore(client, target.schema))) throw noDatabaseAt(location);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
       await applyMigrations({
         dialect: 'postgres',
-        location: `${target.location} (schema ${target.schema})`,
+        location,
         exec: async (text) => void (await client.query(text)),
         value: async (text) => Object.values((await client.query(text)).rows[0] ?? {})[0],
         db: kyselyOver(client),
@@ -51,6 +54,12 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
     throw new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${target.location}: ${(error as Error).message}`, { cause: error });
   }
   return new PostgresDriver(pool, target, options);
+}
+
+/** A store's schema has its migrations table; a bare `public` schema, there in every database, is no store. */
+async function holdsAStore(client: Queryable, schema: string): Promise<boolean> {
+  const found = await client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, 'schema_migrations']);
+  return found.rows.length > 0;
 }
 
 /** BEGIN (or `begin`), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
+import { noDatabaseAt } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { foldCase, foldedColumn } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
@@ -13,6 +15,7 @@ import { gatedSqliteDialect } from './write-gate.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
+  if (options.mustExist && !fs.existsSync(resolved)) throw noDatabaseAt(resolved);
   return new SqliteDriver(await openSqliteFile(resolved, options.lockWaitMs), resolved, options);
 }
 
