@@ -84,8 +84,10 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
     await tx.undoHearings(undos);
     progress({ phase: 'undoing hearings', done: (done += page.length), total });
   }
-  for (const entry of created.reverse()) {
-    const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);
+  const undoneFirst = created.reverse();
+  const createdOutcomes = await tx.deleteCreatedRows(undoneFirst);
+  for (const [index, entry] of undoneFirst.entries()) {
+    const outcome = createdOutcomes[index]!;
     report.createdRows.push({ entity: entry.entity as 'committee' | 'witness', key: entry.key, outcome });
     if (outcome === 'deleted') report.counts.createdRowsDeleted += 1;
     if (outcome === 'kept') report.counts.createdRowsKept += 1;
