@@ -131,6 +131,11 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const found = removing ?? latest;
       return found ? { id: Number(found.id), snapshotId: found.snapshotId, snapshotTakenAt: found.snapshotTakenAt, operator: found.operator, at: found.at, certain: found === removing } : null;
     },
+    /** The run's newest rollback event, read inside the rollback's transaction (and so under its writer lock). */
+    newestEvent: async (runId: number): Promise<RollbackEventRecord | null> => {
+      const row = await trx.selectFrom('rollbackEvents').selectAll().where('runId', '=', runId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return row ? rollbackEventFromRow(row) : null;
+    },
     /** How many hearing writes of the target are not yet consumed by a rollback. */
     pendingHearingCount: async (target: UndoTarget) => {
       const row = await pendingRows(trx, target).where('entity', '=', 'hearing').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
