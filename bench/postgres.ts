@@ -11,6 +11,18 @@ export interface PostgresMeasurement {
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** The server benches use: GATEHOUSE_PG_URL, or the local one. */
+export function postgresBenchUrl(): string {
+  return process.env.GATEHOUSE_PG_URL ?? DEFAULT_URL;
+}
+
+/** A store location in `schema` of the server at `url`. */
+export function benchSchemaUrl(url: string, schema: string): string {
+  const location = new URL(url);
+  location.searchParams.set('schema', schema);
+  return location.toString();
+}
+
 /**
  * The 100,000-record synthetic run on PostgreSQL in batch mode (N=50), end to end as
  * `gatehouse update --db postgres://…` does it, into a fresh schema dropped afterwards.
@@ -18,14 +30,12 @@ const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
  */
 export async function measurePostgresUpdate(
   records = 100_000,
-  url = process.env.GATEHOUSE_PG_URL ?? DEFAULT_URL,
+  url = postgresBenchUrl(),
 ): Promise<PostgresMeasurement> {
   const schema = `gh_bench_${process.pid}_${Date.now().toString(36)}`;
-  const location = new URL(url);
-  location.searchParams.set('schema', schema);
   try {
     const started = performance.now();
-    const store = await openStore(location.toString());
+    const store = await openStore(benchSchemaUrl(url, schema));
     const source = await openSource(`synthetic:seed=1,count=${records}`);
     const summary = await runUpdate({ store, source, mode: 'batch', batchSize: 50 });
     await store.close();
@@ -37,7 +47,7 @@ export async function measurePostgresUpdate(
   }
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
   try {

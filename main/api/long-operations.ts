@@ -28,7 +28,7 @@ interface RollbackTarget {
 
 export type OperationRequest =
   | ({ kind: 'rollback-preview' } & RollbackTarget)
-  | ({ kind: 'rollback' } & RollbackTarget)
+  | ({ kind: 'rollback'; previewedAfterEvent?: number | null } & RollbackTarget)
   | { kind: 'restore'; operator: string; snapshotId: string; reason: string }
   | { kind: 'snapshot'; operator: string | null }
   | { kind: 'verify'; operator: string | null; snapshotId?: string }
@@ -84,7 +84,8 @@ export async function performOperation(location: string, storeOptions: StoreOpti
       case 'rollback-preview':
       case 'rollback': {
         const { runId, batchSeq, onConflict, reason } = request;
-        return await rollback(store, { runId, batchSeq, onConflict, reason, operator: request.operator ?? undefined, dryRun: request.kind === 'rollback-preview', onProgress: (step) => progress(step) });
+        const previewedAfterEvent = request.kind === 'rollback' ? request.previewedAfterEvent : undefined;
+        return await rollback(store, { runId, batchSeq, onConflict, reason, previewedAfterEvent, operator: request.operator ?? undefined, dryRun: request.kind === 'rollback-preview', onProgress: (step) => progress(step) });
       }
       case 'restore':
         progress({ phase: 'verifying, then restoring', done: 0, total: null });

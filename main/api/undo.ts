@@ -42,25 +42,12 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       if (confirmRunId !== runId) {
         throw new GatehouseError('USAGE', `the typed confirmation ${confirmRunId} is not run ${runId}; nothing was rolled back`, { hint: 'type the run id exactly to confirm' });
       }
-      if (previewedAfterEvent !== undefined) await refuseRolledBackSincePreview(store, runId, previewedAfterEvent);
-      const report = await engine.perform({ kind: 'rollback', operator, runId, batchSeq, onConflict, reason });
+      // A rollback of the run since the preview is refused inside the rollback's own lock (rollback-apply.ts), where no other can slip in.
+      const report = await engine.perform({ kind: 'rollback', operator, runId, batchSeq, onConflict, reason, previewedAfterEvent });
       if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq });
       return report;
     },
     'rollback.events': ({ runId, limit, after }) => undoJournal(store).listEvents({ runId, limit, after }),
     'operations.active': async () => engine.operations(),
   };
-}
-
-/**
- * A teammate's rollback of the run between this preview and its confirmation: what was previewed
- * is no longer what would happen (less, or nothing), so the operator reads the preview again.
- */
-async function refuseRolledBackSincePreview(store: Store, runId: number, previewedAfterEvent: number | null): Promise<void> {
-  const [newest] = await undoJournal(store).listEvents({ runId, limit: 1 });
-  if (newest === undefined || newest.id === previewedAfterEvent) return;
-  const what = newest.batchSeq === null ? 'the whole run' : `batch ${newest.batchSeq}`;
-  throw new GatehouseError('CONFLICT', `run ${runId} changed since this preview: ${newest.operator} rolled back ${what} at ${newest.at}${newest.reason ? ` (${newest.reason})` : ''}; nothing was rolled back now`, {
-    hint: 'read the new preview, then confirm again if anything is left to roll back',
-  });
 }

@@ -28,6 +28,8 @@ export interface CheckedRequest {
   onConflict: ConflictPolicy;
   operator: string;
   limits: RollbackLimits;
+  /** The run's newest rollback event when the confirmed preview was read (null: none); undefined: not checked. */
+  previewedAfterEvent: number | null | undefined;
 }
 
 type TransactionRequest = CheckedRequest & { canResume: (run: { status: string; error: string | null }) => boolean };
@@ -35,6 +37,7 @@ type TransactionRequest = CheckedRequest & { canResume: (run: { status: string; 
 export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequest, at: string, progress: (progress: RollbackProgress) => void): Promise<RollbackReport> {
   const target: UndoTarget = { runId: request.runId, batchSeq: request.batchSeq };
   const what = describeTarget(target);
+  if (request.previewedAfterEvent !== undefined) await refuseRolledBackSincePreview(tx, request.runId, request.previewedAfterEvent);
   const run = await tx.run(request.runId);
   if (!run) throw await runNotFound(tx, request.runId);
   if (target.batchSeq !== null && !run.batches.some((b) => b.seq === target.batchSeq)) {
@@ -84,8 +87,10 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
     await tx.undoHearings(undos);
     progress({ phase: 'undoing hearings', done: (done += page.length), total });
   }
-  for (const entry of created.reverse()) {
-    const outcome = await tx.deleteCreatedRow(entry.entity as 'committee' | 'witness', entry.key);
+  const undoneFirst = created.reverse();
+  const createdOutcomes = await tx.deleteCreatedRows(undoneFirst);
+  for (const [index, entry] of undoneFirst.entries()) {
+    const outcome = createdOutcomes[index]!;
     report.createdRows.push({ entity: entry.entity as 'committee' | 'witness', key: entry.key, outcome });
     if (outcome === 'deleted') report.counts.createdRowsDeleted += 1;
     if (outcome === 'kept') report.counts.createdRowsKept += 1;
@@ -94,6 +99,21 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   await finishRollback(tx, report, outcomes);
   report.message = describeOutcome(report, what);
   return report;
+}
+
+/**
+ * A teammate's rollback of the run between this preview and its confirmation: what was previewed
+ * is no longer what would happen (less, or nothing), so the operator reads the preview again.
+ * Asked inside the rollback's transaction, under its writer lock: a rollback another console
+ * commits just before this one takes the lock is seen, not raced.
+ */
+async function refuseRolledBackSincePreview(tx: UndoTx, runId: number, previewedAfterEvent: number | null): Promise<void> {
+  const newest = await tx.newestEvent(runId);
+  if (newest === null || newest.id === previewedAfterEvent) return;
+  const what = newest.batchSeq === null ? 'the whole run' : `batch ${newest.batchSeq}`;
+  throw new GatehouseError('CONFLICT', `run ${runId} changed since this preview: ${newest.operator} rolled back ${what} at ${newest.at}${newest.reason ? ` (${newest.reason})` : ''}; nothing was rolled back now`, {
+    hint: 'read the new preview, then confirm again if anything is left to roll back',
+  });
 }
 
 /** A run a restore took away is said to be so, with the restore, not as an id that never was. */

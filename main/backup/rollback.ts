@@ -62,6 +62,11 @@ export interface RollbackRequest {
   clock?: () => Date;
   /** Told as hearings are checked and undone, so a console can show how far a long rollback got. */
   onProgress?: (progress: RollbackProgress) => void;
+  /**
+   * The run's newest rollback event when the preview being confirmed was read (null: none): a
+   * rollback of the run recorded since refuses this one with CONFLICT. Undefined: not checked.
+   */
+  previewedAfterEvent?: number | null;
   /** Journal entries per page and hearings (and conflicts) the report lists; tests make them small. */
   limits?: RollbackLimits;
 }
@@ -93,7 +98,11 @@ function checkRequest(request: RollbackRequest): CheckedRequest {
   if (!whole(limits.pageSize, 1) || !whole(limits.listed, 0)) {
     throw new GatehouseError('USAGE', `rollback limits must be whole numbers, a page of at least 1 entry: got pageSize ${limits.pageSize}, listed ${limits.listed}`);
   }
-  return { runId, batchSeq, dryRun: request.dryRun ?? false, reason, onConflict, operator, limits };
+  const { previewedAfterEvent } = request;
+  if (previewedAfterEvent != null && (!Number.isSafeInteger(previewedAfterEvent) || previewedAfterEvent < 1)) {
+    throw new GatehouseError('USAGE', `the previewed rollback event must be a whole number ≥ 1 or null, got ${previewedAfterEvent}`);
+  }
+  return { runId, batchSeq, dryRun: request.dryRun ?? false, reason, onConflict, operator, limits, previewedAfterEvent };
 }
 
 /** Rolls back a run or one batch (or, with dryRun, reports what that would do). */

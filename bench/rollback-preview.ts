@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { rollback } from '../main/backup/index.js';
+import { runUpdate } from '../main/engine/index.js';
+import { openSource } from '../main/sources/index.js';
+import { openStore } from '../main/store/index.js';
+import { benchSchemaUrl, dropSchema, postgresBenchUrl } from './postgres.js';
+
+/**
+ * How long the preview (dry run) of a run's rollback takes, on SQLite and on PostgreSQL: a synthetic
+ * run of HEARINGS (default 3,500) over 70 batches, previewed whole and for one batch. Reported, never
+ * asserted. Usage: node dist/bench/rollback-preview.js [HEARINGS]
+ */
+const hearings = Number(process.argv[2] ?? 3_500);
+
+async function previewTimes(location: string): Promise<{ runMs: number; batchMs: number }> {
+  const store = await openStore(location);
+  try {
+    const source = await openSource(`synthetic:seed=1,count=${hearings}`);
+    const run = await runUpdate({ store, source, mode: 'batch', batchSize: Math.max(1, Math.round(hearings / 70)) });
+    const timed = async (batchSeq: number | null) => {
+      const started = performance.now();
+      await rollback(store, { runId: run.runId, batchSeq, dryRun: true });
+      return performance.now() - started;
+    };
+    return { runMs: await timed(null), batchMs: await timed(2) };
+  } finally {
+    await store.close();
+  }
+}
+
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+const url = postgresBenchUrl();
+const schema = `gh_bench_${process.pid}_${Date.now().toString(36)}`;
+try {
+  const sqlite = await previewTimes(path.join(folder, 'gatehouse.db'));
+  const postgres = await previewTimes(benchSchemaUrl(url, schema));
+  const ms = (n: number) => `${n.toFixed(0)} ms`;
+  process.stdout.write(`rollback preview of ${hearings} hearings over 70 batches: run ${ms(sqlite.runMs)} SQLite, ${ms(postgres.runMs)} PostgreSQL; one batch ${ms(sqlite.batchMs)} SQLite, ${ms(postgres.batchMs)} PostgreSQL\n`);
+} finally {
+  fs.rmSync(folder, { recursive: true, force: true });
+  await dropSchema(url, schema);
+}
