@@ -31,6 +31,10 @@ describe.skipIf(executablePath === null)('a kill that reached a run under way, i
     await page.locator('input[name=source]').fill('synthetic:seed=78,count=200000');
     await page.locator('input[name=batchSize]').fill('50');
     await page.getByRole('button', { name: 'Start run' }).click();
+    // A run's writer lock names who started it: the session's first change asks for its operator.
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
+    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.waitForURL(/#\/runs\/\d+$/);
     await expect.poll(total).toBeGreaterThanOrEqual(3);
     // From the server's own connection, as `gatehouse flags set --scope kill` would from another process.
@@ -39,9 +43,6 @@ describe.skipIf(executablePath === null)('a kill that reached a run under way, i
     await expect.poll(total).toBeGreaterThan(killedAt + 2);
 
     await page.getByRole('button', { name: 'Stop after this batch' }).click();
-    const prompt = page.getByTestId('operator-prompt');
-    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
-    await prompt.getByRole('button', { name: 'Save name' }).click();
     await page.locator('.run-header .badge', { hasText: 'interrupted' }).waitFor({ timeout: 60_000 });
     const changes = page.getByTestId('run-flag-changes');
     await expect.poll(() => changes.textContent()).toMatch(/ADAPTIVE_BATCHES killed by e2e-support \(.+\), reached the run before batch (\d+): batches from \1 on stay at the run's batch size/);
