@@ -117,6 +117,25 @@ export async function nameSessionUnlessNamed(page: Page, name: string): Promise<
 }
 
 /**
+ * Starts a run from the Runs page's form and waits for its page: the run's id. `operator` answers
+ * the name prompt of a session's first change (a run's writer lock names who started it); leave it
+ * out when the session was named before.
+ */
+export async function startRunFromConsole(page: Page, run: { source: string; batchSize: number; operator?: string }): Promise<number> {
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  await page.locator('input[name=source]').fill(run.source);
+  await page.locator('input[name=batchSize]').fill(String(run.batchSize));
+  await page.getByRole('button', { name: 'Start run' }).click();
+  if (run.operator !== undefined) {
+    const prompt = page.getByTestId('operator-prompt');
+    await prompt.locator('input[name=session-operator]').fill(run.operator);
+    await prompt.getByRole('button', { name: 'Save name' }).click();
+  }
+  await page.waitForURL(/#\/runs\/\d+$/);
+  return Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+}
+
+/**
  * The databases a browser suite that must work on both runs on: SQLite (the temp-folder file) and
  * PostgreSQL, a fresh schema per console. A PostgreSQL server that does not answer skips its half
  * with one line outside CI and fails the run in CI (CI=true).

@@ -5,7 +5,7 @@ import { stagingCopyTarget } from '../../main/store/index.js';
 import { stagingTargetFor } from '../../main/trials/index.js';
 import { availablePostgresBackend, dropSchemas } from '../helpers/postgres.js';
 import { findChromium } from './chromium.js';
-import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const postgres = executablePath === null ? null : await availablePostgresBackend();
@@ -45,12 +45,7 @@ describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', (
   const header = () => page.locator('.run-header .badge');
 
   it('starts a run from the Runs page, shows it live to its end, and lists what it quarantined', async () => {
-    await page.getByRole('link', { name: 'Runs', exact: true }).click();
-    await page.locator('input[name=source]').fill('synthetic:seed=5,count=300,invalid=bad-date:0.05');
-    await page.locator('input[name=batchSize]').fill('50');
-    await page.getByRole('button', { name: 'Start run' }).click();
-    await page.waitForURL(/#\/runs\/\d+$/);
-    runId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    runId = await startRunFromConsole(page, { source: 'synthetic:seed=5,count=300,invalid=bad-date:0.05', batchSize: 50 });
     await header().filter({ hasText: /success|partial|held/ }).waitFor({ timeout: 60_000 });
     const run = (await app.store.getRun(runId))!;
     expect(run.metrics.fetched).toBe(300);

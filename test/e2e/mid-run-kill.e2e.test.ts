@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { openConsoleInBrowser, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -27,15 +27,7 @@ describe.skipIf(executablePath === null)('a kill that reached a run under way, i
   const total = async () => Number(await page.locator('.batch-timeline').getAttribute('data-total'));
 
   it('lists the kill with the batch it took effect from', async () => {
-    await page.getByRole('link', { name: 'Runs', exact: true }).click();
-    await page.locator('input[name=source]').fill('synthetic:seed=78,count=200000');
-    await page.locator('input[name=batchSize]').fill('50');
-    await page.getByRole('button', { name: 'Start run' }).click();
-    // A run's writer lock names who started it: the session's first change asks for its operator.
-    const prompt = page.getByTestId('operator-prompt');
-    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
-    await prompt.getByRole('button', { name: 'Save name' }).click();
-    await page.waitForURL(/#\/runs\/\d+$/);
+    await startRunFromConsole(page, { source: 'synthetic:seed=78,count=200000', batchSize: 50, operator: 'e2e-operator' });
     await expect.poll(total).toBeGreaterThanOrEqual(3);
     // From the server's own connection, as `gatehouse flags set --scope kill` would from another process.
     await setFlag(app.store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'kill', operator: 'e2e-support', reason: 'batches ballooning' });

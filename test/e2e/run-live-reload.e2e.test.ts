@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { openStore } from '../../main/store/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { openConsoleInBrowser, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -39,15 +39,7 @@ describe.skipIf(executablePath === null)('a long run watched live across a reloa
   const total = async () => Number(await timeline().getAttribute('data-total'));
 
   it('keeps the batches from before a reload and adds the later ones, then says what a stopped run kept', async () => {
-    await page.getByRole('link', { name: 'Runs', exact: true }).click();
-    await page.locator('input[name=source]').fill('synthetic:seed=77,count=200000');
-    await page.locator('input[name=batchSize]').fill('50');
-    await page.getByRole('button', { name: 'Start run' }).click();
-    // A run's writer lock and any stop name who started it: the session's first change asks for its operator.
-    const prompt = page.getByTestId('operator-prompt');
-    await prompt.locator('input[name=session-operator]').fill('e2e-operator');
-    await prompt.getByRole('button', { name: 'Save name' }).click();
-    await page.waitForURL(/#\/runs\/\d+$/);
+    await startRunFromConsole(page, { source: 'synthetic:seed=77,count=200000', batchSize: 50, operator: 'e2e-operator' });
     await expect.poll(total).toBeGreaterThanOrEqual(10);
 
     await page.reload();

@@ -5,7 +5,7 @@ import { flagStore, setFlag } from '../../main/flags/index.js';
 import { startCli } from '../helpers/cli.js';
 import { availablePostgresBackend } from '../helpers/postgres.js';
 import { findChromium } from './chromium.js';
-import { nameSessionUnlessNamed, openConsoleInBrowser, SCREENSHOTS, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, SCREENSHOTS, seedStore, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
 import { ensureRendererBuilt } from './renderer-build.js';
 
 const executablePath = findChromium();
@@ -72,12 +72,7 @@ describe.skipIf(postgres === null)('two consoles of a team on one PostgreSQL dat
     await b.getByRole('link', { name: 'Runs', exact: true }).click();
     await b.getByTestId('runs-empty').waitFor();
 
-    await a.getByRole('link', { name: 'Runs', exact: true }).click();
-    await a.locator('input[name=source]').fill('synthetic:seed=31,count=200000');
-    await a.locator('input[name=batchSize]').fill('50');
-    await a.getByRole('button', { name: 'Start run' }).click();
-    await a.waitForURL(/#\/runs\/\d+$/);
-    runId = Number(/#\/runs\/(\d+)$/.exec(a.url())![1]);
+    runId = await startRunFromConsole(a, { source: 'synthetic:seed=31,count=200000', batchSize: 50 });
 
     await rowIn(b, runId).locator('.badge', { hasText: 'running' }).waitFor();
     await b.getByRole('navigation', { name: 'Sections' }).getByLabel('1 running').waitFor();
