@@ -39,7 +39,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       const task = await requireTask(store, name);
       const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, operator });
       // Names the run as the task's latest without moving its schedule (as `gatehouse tasks run`).
-      await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, started.runId);
+      await taskStore(store).recordRun(task.name, started.runId);
       return started;
     },
     'notify.test': async () => {

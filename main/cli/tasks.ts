@@ -110,7 +110,7 @@ export function registerTasksCommands(program: Command): void {
       const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
       try {
         const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
-        await taskStore(store).markFired(task.name, task.lastFiredAt ?? task.createdAt, summary.runId);
+        await taskStore(store).recordRun(task.name, summary.runId);
         if (options.json) printJson(summary);
         else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
         return stopping.exitCode(summary.status);

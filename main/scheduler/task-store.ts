@@ -128,13 +128,6 @@ class TaskStore {
     await this.driver.db.updateTable('scheduledTasks').set({ lastRunId: runId }).where('name', '=', name).execute();
   }
 
-  async markFired(name: string, firedAt: string, runId: number | null): Promise<void> {
-    await this.driver.db
-      .updateTable('scheduledTasks')
-      .set((eb) => ({ lastFiredAt: firedAt, lastRunId: runId ?? eb.ref('lastRunId') }))
-      .where('name', '=', name)
-      .execute();
-  }
 }
 
 /** Before any message was sent for a cause: far enough back that the first one always goes. */

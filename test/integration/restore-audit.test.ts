@@ -15,6 +15,12 @@ async function update(store: Store, spec: string) {
 }
 
 /** Everything the audit holds, as a support person would read it back. */
+/** A task's scheduled time taken as a scheduler takes it, and the run it started (if any) named its latest. */
+async function firedAt(store: Store, task: string, scheduledFor: string, runId?: number) {
+  await taskStore(store).claimOccurrence(task, scheduledFor);
+  if (runId !== undefined) await taskStore(store).recordRun(task, runId);
+}
+
 async function audit(store: Store) {
   return {
     rollbacks: await undoJournal(store).listEvents(),
@@ -101,11 +107,11 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       await update(store, 'synthetic:seed=12,count=10');
       await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-02-28T12:00:00Z'));
       await addTask(store, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=2,count=5' }, new Date('2026-02-28T12:00:00Z'));
-      await taskStore(store).markFired('nightly', '2026-03-01T02:00:00.000Z', 1);
-      await taskStore(store).markFired('hourly', '2026-03-01T02:00:00.000Z', 1);
+      await firedAt(store, 'nightly', '2026-03-01T02:00:00.000Z', 1);
+      await firedAt(store, 'hourly', '2026-03-01T02:00:00.000Z', 1);
       const snapshot = await createSnapshot(store, { kind: 'manual' });
       await editTask(store, 'nightly', { enabled: false }, clock());
-      await taskStore(store).markFired('hourly', '2026-03-01T05:00:00.000Z', null);
+      await firedAt(store, 'hourly', '2026-03-01T05:00:00.000Z');
       await addTask(store, { name: 'weekly', cron: '0 4 * * 1', source: 'synthetic:seed=3,count=5' }, clock());
       const tasksBefore = await taskStore(store).list();
       const taskEventsBefore = await taskStore(store).history();
@@ -129,13 +135,13 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       for (const name of ['daily', 'weekly', 'steady', 'never']) await addTask(store, { name, cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' });
       const dailyFirst = await asTask('daily', 'synthetic:seed=14,count=10');
       const steady = await asTask('steady', 'synthetic:seed=14,offset=10,count=10');
-      await taskStore(store).markFired('daily', '2026-03-01T02:00:00.000Z', dailyFirst);
-      await taskStore(store).markFired('steady', '2026-03-01T02:00:00.000Z', steady);
+      await firedAt(store, 'daily', '2026-03-01T02:00:00.000Z', dailyFirst);
+      await firedAt(store, 'steady', '2026-03-01T02:00:00.000Z', steady);
       const snapshot = await createSnapshot(store, { kind: 'manual' });
       const dailyLater = await asTask('daily', 'synthetic:seed=14,offset=20,count=10');
       const weeklyOnly = await asTask('weekly', 'synthetic:seed=14,offset=30,count=10');
-      await taskStore(store).markFired('daily', '2026-03-02T02:00:00.000Z', dailyLater);
-      await taskStore(store).markFired('weekly', '2026-03-02T04:00:00.000Z', weeklyOnly);
+      await firedAt(store, 'daily', '2026-03-02T02:00:00.000Z', dailyLater);
+      await firedAt(store, 'weekly', '2026-03-02T04:00:00.000Z', weeklyOnly);
 
       const report = await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad feeds since the 1st', operator: 'jo' });
 
