@@ -72,9 +72,17 @@ export interface NormalizedHearing {
 
 export type Witness = NormalizedHearing['witnesses'][number];
 
-/** Witnesses are one row per name and organization, whatever the case of the organization. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * Witnesses are one row per name and organization, whatever the case of the organization and however
+ * its accents are encoded: "Ü" precomposed (NFC, as most sources send it) and "U" + combining
+ * diaeresis (NFD, as macOS file names and some exports do) are the same text. Lower case first, then
+ * NFC: lower-casing can leave a letter and its mark composable ("J̌" → "ǰ"), composing first would miss it.
+ */
 export function organizationKey(witness: Pick<Witness, 'organization'>): string {
-  return (witness.organization ?? '').toLowerCase();
+  const lower = (witness.organization ?? '').toLowerCase();
+  return NON_ASCII.test(lower) ? lower.normalize('NFC') : lower;
 }
 
 /** Who a witness is, for the record rules' de-duplication and the store's one row per witness alike. */

@@ -1,0 +1,123 @@
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rollback } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import type { Store } from '../../main/store/index.js';
+import { testBackends } from '../helpers/backends.js';
+import { arraySource, hearingRecord } from '../helpers/records.js';
+
+const backends = testBackends();
+afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
+
+/** The same text twice: "ä" and "ü" precomposed (NFC), and as a letter followed by a combining diaeresis (NFD). */
+const COMPOSED = 'Universit\u00e4t M\u00fcnchen';
+const DECOMPOSED = 'Universita\u0308t Mu\u0308nchen';
+const witness = (organization: string, name = 'Dr. Jane Roe') => ({ name, organization, position: 'Director' });
+
+async function witnessRows(store: Store): Promise<{ id: number; organizationKey: string }[]> {
+  return store.queries.db.selectFrom('witnesses').select(['id', 'organizationKey']).orderBy('id').execute();
+}
+
+async function appearancesOf(store: Store, eventId: string): Promise<number[]> {
+  const rows = await store.queries.db.selectFrom('appearances').select('witnessId').where('eventId', '=', eventId).orderBy('witnessId').execute();
+  return rows.map((row) => Number(row.witnessId));
+}
+
+describe.each(backends)('an organization written precomposed and decomposed ($name)', (backend) => {
+  it('is one witness: across runs, within one record, whichever form came first', async () => {
+    expect(DECOMPOSED).not.toBe(COMPOSED);
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      await runUpdate({ store, source: arraySource([hearingRecord(1, { witnesses: [witness(COMPOSED)] })]), batchSize: 50 });
+      const second = await runUpdate({
+        store,
+        source: arraySource([
+          hearingRecord(2, { witnesses: [witness(DECOMPOSED)] }),
+          hearingRecord(3, { witnesses: [witness(COMPOSED), witness(DECOMPOSED.toUpperCase())] }),
+        ]),
+        batchSize: 50,
+      });
+      expect(second.status).toBe('success');
+      const rows = await witnessRows(store);
+      expect(rows).toEqual([{ id: rows[0]!.id, organizationKey: COMPOSED.toLowerCase() }]);
+      for (const eventId of ['1', '2', '3']) expect(await appearancesOf(store, eventId)).toEqual([rows[0]!.id]);
+      expect((await store.loadHearings(['3'])).get('3')!.content.witnesses).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stored twice by an earlier Gatehouse, is merged by the upgrade; rollbacks of the runs from before it still work', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const db = store.queries.db;
+    let kept: number, merged: number, alone: number;
+    try {
+      // Run 1 stores witness Roe (composed); run 2 adds hearing 2 (decomposed) and 3 (both forms), and Moe (decomposed).
+      await runUpdate({ store, source: arraySource([hearingRecord(1, { witnesses: [witness(COMPOSED)] })]), batchSize: 50 });
+      await runUpdate({
+        store,
+        source: arraySource([
+          hearingRecord(2, { witnesses: [witness(DECOMPOSED)] }),
+          hearingRecord(3, { witnesses: [witness(COMPOSED), witness(DECOMPOSED)] }),
+          hearingRecord(4, { witnesses: [witness(DECOMPOSED, 'Max Moe')] }),
+        ]),
+        batchSize: 50,
+      });
+      // As an earlier Gatehouse left it: run 2 created a second Roe under the decomposed key, which hearings 2 and 3
+      // list, and keyed Moe decomposed.
+      [kept, alone] = (await witnessRows(store)).map((row) => row.id) as [number, number];
+      const inserted = await db
+        .insertInto('witnesses')
+        .values({ normalizedName: 'jane roe', organizationKey: DECOMPOSED.toLowerCase(), name: 'Jane Roe', organization: DECOMPOSED })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      merged = Number(inserted.id);
+      await db.updateTable('appearances').set({ witnessId: merged }).where('eventId', '=', '2').execute();
+      await db.insertInto('appearances').values({ eventId: '3', witnessId: merged, ordinal: 1, position: 'Director' }).execute();
+      await db.insertInto('undoJournal').values({ runId: 2, batchSeq: 1, entity: 'witness', entityKey: String(merged), beforeJson: null, afterHash: null, createdAt: new Date().toISOString() }).execute();
+      await db.updateTable('witnesses').set({ organizationKey: DECOMPOSED.toLowerCase() }).where('id', '=', alone).execute();
+      // Run 3 changes hearings 2 and 3: their before-images name the second Roe.
+      const third = await runUpdate({
+        store,
+        source: arraySource([hearingRecord(2, { title: 'changed', witnesses: [witness(DECOMPOSED)] }), hearingRecord(3, { title: 'changed', witnesses: [witness(COMPOSED)] })]),
+        batchSize: 50,
+      });
+      expect(third.metrics).toMatchObject({ updated: 2, quarantined: 0 });
+      await sql`DELETE FROM schema_migrations WHERE version >= 29`.execute(db);
+    } finally {
+      await store.close();
+    }
+
+    const upgraded = await backend.open(location);
+    try {
+      expect(await witnessRows(upgraded)).toEqual([
+        { id: kept, organizationKey: COMPOSED.toLowerCase() },
+        { id: alone, organizationKey: COMPOSED.toLowerCase() },
+      ]);
+      const images = await upgraded.queries.db.selectFrom('undoJournal').select('beforeJson').where('runId', '=', 3).where('entity', '=', 'hearing').execute();
+      for (const { beforeJson } of images) {
+        const image = (typeof beforeJson === 'string' ? JSON.parse(beforeJson) : beforeJson) as { appearances: { witness_id: unknown }[] };
+        expect(image.appearances.map((appearance) => Number(appearance.witness_id))).toEqual([kept]);
+      }
+
+      // Moe read composed is the witness stored decomposed: nothing new.
+      const again = await runUpdate({ store: upgraded, source: arraySource([hearingRecord(4, { witnesses: [witness(COMPOSED, 'Max Moe')] })]), batchSize: 50 });
+      expect(again.status).toBe('success');
+      expect((await witnessRows(upgraded)).map((row) => row.id)).toEqual([kept, alone]);
+      await rollback(upgraded, { runId: 4, reason: 'test', operator: 'ann' });
+
+      // Run 3's rollback puts back hearings 2 and 3 listing the Roe kept; run 2's removes them and finds its second Roe gone.
+      const undoThird = await rollback(upgraded, { runId: 3, reason: 'test', operator: 'ann' });
+      expect(undoThird.conflicts).toEqual([]);
+      for (const eventId of ['2', '3']) expect(await appearancesOf(upgraded, eventId)).toEqual([kept]);
+      const undoSecond = await rollback(upgraded, { runId: 2, reason: 'test', operator: 'ann' });
+      expect(undoSecond.conflicts).toEqual([]);
+      expect(await upgraded.countHearings()).toBe(1);
+      expect(await appearancesOf(upgraded, '1')).toEqual([kept]);
+      expect((await witnessRows(upgraded)).map((row) => row.id)).toEqual([kept]);
+    } finally {
+      await upgraded.close();
+    }
+  });
+});
