@@ -134,6 +134,42 @@ describe('a database file that cannot be written', () => {
   });
 });
 
+/** A real read-only mount (a small tmpfs remounted ro), which needs root — null, saying why, where it cannot be had. */
+function mountReadOnlyAfter(disk: string, prepare: () => void): string | null {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', disk], { stdio: 'pipe' });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  prepare();
+  execFileSync('mount', ['-o', 'remount,ro', disk], { stdio: 'pipe' });
+  return null;
+}
+
+describe('a database on a read-only mount', () => {
+  it('refuses the update with DB_NOT_WRITABLE and exit 2, naming the read-only file system, for a database there and a new one', (context) => {
+    const file = writeInput('input.ndjson', `${JSON.stringify(hearingRecord(700001))}\n`);
+    const disk = path.join(folder, 'disk');
+    fs.mkdirSync(disk);
+    const stored = path.join(disk, 'gatehouse.db');
+    const cannotMount = mountReadOnlyAfter(disk, () => expect(runCli(['update', '--db', stored, '--source', `file:${file}`, '--no-snapshot']).code).toBe(0));
+    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
+    try {
+      const before = fs.readFileSync(stored);
+      for (const [location, place] of [[stored, stored], [path.join(disk, 'new.db'), disk]] as const) {
+        const result = runCli(['update', '--db', location, '--source', `file:${file}`, '--no-snapshot', '--json']);
+        expect(result.code, result.stderr).toBe(2);
+        expect(JSON.parse(result.stdout)).toEqual({
+          error: { code: 'DB_NOT_WRITABLE', message: `cannot use database ${location}: unable to open database file: ${place} is on a read-only file system`, hint: expect.stringMatching(/mounted read-only/) },
+        });
+      }
+      expect(fs.readFileSync(stored).equals(before)).toBe(true);
+    } finally {
+      execFileSync('umount', [disk], { stdio: 'pipe' });
+    }
+  });
+});
+
 describe.each(testBackends())('a gzip-compressed file source on $name', (backend) => {
   afterAll(() => backend.cleanup());
 

@@ -175,7 +175,26 @@ export function openFailure(file: string, error: unknown): GatehouseError {
   if (code?.startsWith('SQLITE_READONLY')) {
     return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}`, { hint: READ_ONLY_HINT, cause: error });
   }
+  if (code?.startsWith('SQLITE_CANTOPEN')) {
+    // SQLite says only "unable to open database file"; a WAL database that cannot have its -wal and -shm created says the same.
+    const why = unwritableBecause(file);
+    if (why !== null) return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}: ${why}`, { hint: READ_ONLY_HINT, cause: error });
+  }
   return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}`, { cause: error });
+}
+
+/** Why the file, or the folder its -wal and -shm go in, cannot be written, as access(2) says (root too on a read-only mount); null when both can. */
+function unwritableBecause(file: string): string | null {
+  for (const place of fs.existsSync(file) ? [file, path.dirname(file)] : [path.dirname(file)]) {
+    try {
+      fs.accessSync(place, fs.constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EROFS') return `${place} is on a read-only file system`;
+      if (code === 'EACCES' || code === 'EPERM') return `${place} cannot be written by this user`;
+    }
+  }
+  return null;
 }
 
 const READ_ONLY_HINT = 'the file, its folder or its -wal/-shm files cannot be written: check their permissions, that the file is not marked immutable (lsattr), and that the disk is not mounted read-only';
