@@ -28,7 +28,7 @@ export function eventIdProblem(value: unknown): string | null {
   if (typeof value === 'number') {
     // Past 2^53 the parser has already rounded the number: printing it would show an id nobody sent.
     if (Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER) return 'eventId must be a string of digits, got a number too large to read exactly (send it as a string)';
-    if (!Number.isSafeInteger(value) || value <= 0) return `eventId must be a positive whole number, got ${JSON.stringify(value)}`;
+    if (!Number.isSafeInteger(value) || value <= 0) return `eventId must be a positive whole number, got ${quotedValue(value)}`;
     return null;
   }
   if (typeof value !== 'string' || !/^\d+$/.test(value)) return `eventId must be a string of digits, got ${value === undefined ? 'nothing' : JSON.stringify(shortened(value))}`;
@@ -36,6 +36,15 @@ export function eventIdProblem(value: unknown): string | null {
   if (digits === '0') return `eventId must be a positive number, got ${JSON.stringify(value)}`;
   if (digits.length > MAX_EVENT_ID_DIGITS) return `eventId has ${digits.length} digits (${JSON.stringify(shortened(value))}); an eventId has at most ${MAX_EVENT_ID_DIGITS}`;
   return null;
+}
+
+/**
+ * A value as a reason quotes it: its JSON, "nothing" when absent. A number literal past what a double
+ * holds (1e400) is ±Infinity once parsed, which JSON would print as null, a value nobody sent.
+ */
+export function quotedValue(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to read (beyond ±1.8e308)';
+  return JSON.stringify(value) ?? 'nothing';
 }
 
 function shortened(value: unknown): unknown {

@@ -8,6 +8,7 @@ import {
   MAX_TITLE_LENGTH,
   MEETING_STATUSES,
   MEETING_TYPES,
+  quotedValue,
   type NormalizedHearing,
   type Rejection,
   type RejectionCode,
@@ -152,7 +153,7 @@ function readEventId(value: unknown, reasons: Reasons): string | null {
 function readCongress(value: unknown, reasons: Reasons): number | null {
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > 200) {
-    reasons.add('BAD_CONGRESS', `congress must be a whole number from 1 to 200, got ${JSON.stringify(value)}`);
+    reasons.add('BAD_CONGRESS', `congress must be a whole number from 1 to 200, got ${quotedValue(value)}`);
     return null;
   }
   return number;
@@ -166,7 +167,7 @@ function readEnum<T extends string>(
   reasons: Reasons,
 ): T | null {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  reasons.add(code, `${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value) ?? 'nothing'}`);
+  reasons.add(code, `${field} must be one of ${allowed.join(', ')}, got ${quotedValue(value)}`);
   return null;
 }
 
@@ -239,7 +240,7 @@ function readDate(value: unknown, field: string, reasons: Reasons, required: boo
     return null;
   }
   if (typeof value !== 'string') {
-    reasons.add('BAD_DATE', `${field} must be an ISO 8601 string, got ${JSON.stringify(value)}`);
+    reasons.add('BAD_DATE', `${field} must be an ISO 8601 string, got ${quotedValue(value)}`);
     return null;
   }
   const parsed = parseIsoDate(value);

@@ -82,6 +82,19 @@ describe.each(testBackends())('hostile records on $name', (backend) => {
     });
   }
 
+  it('names a number too large to read as such, not as the null JSON would print for it', async () => {
+    await withFreshStore(backend, async (store) => {
+      const hostile = recordText(HOSTILE, 'congress', '1e400').replace(/}$/, ',"date":-1e999}');
+      const summary = await updateFrom(store, writeFile('input.ndjson', ndjsonAround(hostile)));
+      expect(summary.metrics).toMatchObject({ fetched: 3, added: 2, quarantined: 1 });
+      const [entry] = await store.listQuarantine({ runId: summary.runId });
+      expect(entry!.reasons).toEqual([
+        { code: 'BAD_CONGRESS', message: 'congress must be a whole number from 1 to 200, got a number too large to read (beyond ±1.8e308)' },
+        { code: 'BAD_DATE', message: 'date must be an ISO 8601 string, got a number too large to read (beyond ±1.8e308)' },
+      ]);
+    });
+  });
+
   it('names the line of a broken NDJSON record and never stores a U+FFFD in its place', async () => {
     await withFreshStore(backend, async (store) => {
       const summary = await updateFrom(store, writeFile('input.ndjson', ndjsonAround(invalidUtf8Record())));
