@@ -7,11 +7,22 @@ export { contentHash };
 export function diffHearings(before: NormalizedHearing, after: NormalizedHearing): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const field of TRACKED_FIELDS) {
-    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) {
+    if (comparable(before[field]) !== comparable(after[field])) {
       changes.push({ field, before: before[field], after: after[field] });
     }
   }
   return changes;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * A field as compared: its JSON, composed (NFC). "Ü" precomposed and "U" + combining diaeresis are
+ * the same text, so a source that sends the other form has not changed the field.
+ */
+function comparable(value: unknown): string {
+  const json = JSON.stringify(value) ?? '';
+  return NON_ASCII.test(json) ? json.normalize('NFC') : json;
 }
 
 export type Classification =

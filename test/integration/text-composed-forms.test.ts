@@ -23,8 +23,8 @@ async function appearancesOf(store: Store, eventId: string): Promise<number[]> {
   return rows.map((row) => Number(row.witnessId));
 }
 
-describe.each(backends)('an organization written precomposed and decomposed ($name)', (backend) => {
-  it('is one witness: across runs, within one record, whichever form came first', async () => {
+describe.each(backends)('text written precomposed and decomposed ($name)', (backend) => {
+  it('names one witness: across runs, within one record, whichever form came first', async () => {
     expect(DECOMPOSED).not.toBe(COMPOSED);
     const store = await backend.open(await backend.freshLocation());
     try {
@@ -47,7 +47,29 @@ describe.each(backends)('an organization written precomposed and decomposed ($na
     }
   });
 
-  it('stored twice by an earlier Gatehouse, is merged by the upgrade; rollbacks of the runs from before it still work', async () => {
+  it('is no change to a hearing: read again decomposed it is unchanged, and a real change beside it is still an update', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    const record = (form: (text: string) => string, overrides: Record<string, unknown> = {}) =>
+      hearingRecord(5, {
+        title: form('Anh\u00f6rung \u00fcber M\u00fcnchen'),
+        committees: [{ systemCode: 'hsif00', name: form('Energie und Handel (\u00c9nergie)') }],
+        witnesses: [witness(form(COMPOSED))],
+        ...overrides,
+      });
+    const decompose = (text: string) => text.normalize('NFD');
+    try {
+      await runUpdate({ store, source: arraySource([record((text) => text)]), batchSize: 50 });
+      const again = await runUpdate({ store, source: arraySource([record(decompose)]), batchSize: 50 });
+      expect(again.metrics).toMatchObject({ fetched: 1, added: 0, updated: 0, unchanged: 1 });
+      const moved = await runUpdate({ store, source: arraySource([record(decompose, { meetingStatus: 'Postponed' })]), batchSize: 50 });
+      expect(moved.metrics).toMatchObject({ fetched: 1, updated: 1 });
+      expect((await store.loadHearings(['5'])).get('5')!.content.meetingStatus).toBe('Postponed');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('in witnesses stored twice by an earlier Gatehouse, is merged by the upgrade; rollbacks of the runs from before it still work', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
     const db = store.queries.db;
