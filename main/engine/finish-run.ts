@@ -90,17 +90,40 @@ export async function retakeLock(options: UpdateOptions, run: Execution): Promis
 }
 
 /**
- * Another writer holds the lock now: this run writes nothing more. The next writer marks it
- * interrupted as it starts (an orphan: its lock is gone); the summary says what this process knows.
+ * Another writer holds the lock now, or the database cannot take the run's end: this run writes
+ * nothing more. The next writer marks it interrupted as it starts (an orphan: its lock is gone); the
+ * summary says what this process knows — the run row as stored, or, when the database cannot even
+ * be read (the server gone), the run as this process started it.
  */
 export async function recordedByNextWriter(options: UpdateOptions, run: Execution, error: string): Promise<RunSummary> {
-  const stored = await run.retry(() => options.store.getRun(run.runId));
-  const { batchList: _batches, ...recorded } = stored!;
+  const recorded = await storedRun(options, run).catch((failure: unknown) => {
+    if (runFault(options.store, failure, run.runId) === null) throw failure;
+    return startedRun(options, run);
+  });
   const metrics = finalMetrics(run);
   const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString() };
   run.emit({ type: 'warning', runId: run.runId, message: error });
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
+}
+
+async function storedRun(options: UpdateOptions, run: Execution): Promise<Omit<RunSummary, 'status' | 'metrics' | 'batches' | 'finishedAt'>> {
+  const { batchList: _batches, ...recorded } = (await run.retry(() => options.store.getRun(run.runId)))!;
+  return recorded;
+}
+
+/** The run as this process started it (this segment's start, for a resume), when its row cannot be read. */
+function startedRun(options: UpdateOptions, run: Execution): Omit<RunSummary, 'status' | 'metrics' | 'batches' | 'finishedAt'> {
+  return {
+    runId: run.runId,
+    mode: run.mode,
+    batchSize: run.batchSize,
+    task: options.task ?? null,
+    source: options.source.description,
+    startedAt: run.startedAt.toISOString(),
+    validation: null,
+    flags: options.flags ?? {},
+  };
 }
 
 /**
