@@ -84,14 +84,21 @@ export type Witness = NormalizedHearing['witnesses'][number];
 const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
+ * Text in its composed form (NFC): "Ü" precomposed, as most sources send it, and "U" + combining
+ * diaeresis (NFD, as macOS file names and some exports give it) are the same text, and compare and
+ * key as one. ASCII, which has one form, is returned as it is without the cost of normalizing.
+ */
+export function composedText(text: string): string {
+  return NON_ASCII.test(text) ? text.normalize('NFC') : text;
+}
+
+/**
  * Witnesses are one row per name and organization, whatever the case of the organization and however
- * its accents are encoded: "Ü" precomposed (NFC, as most sources send it) and "U" + combining
- * diaeresis (NFD, as macOS file names and some exports do) are the same text. Lower case first, then
- * NFC: lower-casing can leave a letter and its mark composable ("J̌" → "ǰ"), composing first would miss it.
+ * its accents are encoded. Lower case first, then composed: lower-casing can leave a letter and its
+ * mark composable ("J̌" → "ǰ"), composing first would miss it.
  */
 export function organizationKey(witness: Pick<Witness, 'organization'>): string {
-  const lower = (witness.organization ?? '').toLowerCase();
-  return NON_ASCII.test(lower) ? lower.normalize('NFC') : lower;
+  return composedText((witness.organization ?? '').toLowerCase());
 }
 
 /** Who a witness is, for the record rules' de-duplication and the store's one row per witness alike. */

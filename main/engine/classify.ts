@@ -1,4 +1,4 @@
-import { TRACKED_FIELDS, type FieldChange, type NormalizedHearing } from '../../shared/record.js';
+import { composedText, TRACKED_FIELDS, type FieldChange, type NormalizedHearing } from '../../shared/record.js';
 import { contentHash, type StoredHearing } from '../store/index.js';
 
 /** The hash the store writes with each hearing (store/hearing-content.ts): classification compares by it. */
@@ -14,15 +14,9 @@ export function diffHearings(before: NormalizedHearing, after: NormalizedHearing
   return changes;
 }
 
-const NON_ASCII = /[\u0080-\uffff]/;
-
-/**
- * A field as compared: its JSON, composed (NFC). "Ü" precomposed and "U" + combining diaeresis are
- * the same text, so a source that sends the other form has not changed the field.
- */
+/** A field as compared: its JSON, composed (`composedText`): a source that sends the other Unicode form of the same text has not changed the field. */
 function comparable(value: unknown): string {
-  const json = JSON.stringify(value) ?? '';
-  return NON_ASCII.test(json) ? json.normalize('NFC') : json;
+  return composedText(JSON.stringify(value) ?? '');
 }
 
 export type Classification =
