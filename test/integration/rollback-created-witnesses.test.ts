@@ -43,6 +43,30 @@ describe.each(testBackends())('rolling back the witnesses a run created, on $nam
     expect(indexes).toEqual([]);
   });
 
+  it('a rollback deleting hundreds of created witnesses (the index it builds for its own transaction) keeps the shared ones and leaves no index behind, previewed or done', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const own = (i: number) => witness(`Only ${i}`);
+    try {
+      const first = await runUpdate({ store, source: arraySource(Array.from({ length: 150 }, (_, i) => hearingRecord(i + 1, { witnesses: [own(i), witness(`Shared ${i % 10}`)] }))) });
+      await runUpdate({ store, source: arraySource(Array.from({ length: 10 }, (_, i) => hearingRecord(1_000 + i, { witnesses: [witness(`Shared ${i}`)] }))) });
+      const preview = await rollback(store, { runId: first.runId, dryRun: true });
+      expect(preview.counts).toMatchObject({ deleted: 150, createdRowsDeleted: 150, createdRowsKept: 10 + 1 });
+      const report = await rollback(store, { runId: first.runId, reason: 'bad feed', operator: 'support-ann' });
+      expect(report.counts).toEqual(preview.counts);
+    } finally {
+      await store.close();
+    }
+    const names = await withReader(location, (query) => query('SELECT name FROM witnesses ORDER BY name'));
+    expect(names.map((row) => row.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Shared ${i}`));
+    const indexes = await withReader(location, (query) =>
+      backend.name === 'sqlite'
+        ? query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appearances' AND sql IS NOT NULL")
+        : query("SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'appearances' AND indexname NOT LIKE '%pkey'"),
+    );
+    expect(indexes).toEqual([]);
+  });
+
   it('in the same process, a run after a rollback creates again the committee and witness the rollback deleted', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
