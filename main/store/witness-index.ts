@@ -6,16 +6,17 @@ import type { Db } from './driver.js';
  * the witness. Migration 006 dropped the index on appearances.witness_id (half of batch mode's extra
  * WAL, for this one reader), so each check reads the whole table — on PostgreSQL together with the
  * appearances this same transaction deleted, which stay in the table until it ends. The rollback of
- * a first load of 20,000 hearings spent 3 of its 4 s there on PostgreSQL, growing with the square of
- * the run. From this many witnesses on, the rollback builds the index inside its own transaction
- * (one pass over the table) and drops it before it commits: the batches never write it, and a
- * dry run's rollback takes it away with everything else.
+ * a first load of 20,000 hearings spent 3 of its 4 s there on PostgreSQL, a restore of 40,000
+ * hearings 15 of its 22 s, growing with the square of the size. From this many witnesses on, a
+ * rollback (and a PostgreSQL restore) builds the index inside its own transaction (one pass over the
+ * table) and drops it before it commits: the batches never write it, and a dry run's rollback takes
+ * it away with everything else.
  */
 export const WITNESSES_WORTH_AN_INDEX = 64;
 
-const INDEX = sql.id('appearances_by_witness_in_rollback');
+const INDEX = sql.id('appearances_by_witness_in_transaction');
 
-/** `work`, inside the caller's transaction `trx`, with appearances indexed by witness while it runs when `witnesses` is large enough. */
+/** `work`, inside the caller's transaction `trx`, with appearances indexed by witness while it runs when `witnesses` (about to be deleted) is large enough. */
 export async function withAppearancesByWitness<T>(trx: Db, witnesses: number, work: () => Promise<T>): Promise<T> {
   if (witnesses < WITNESSES_WORTH_AN_INDEX) return work();
   await sql`CREATE INDEX ${INDEX} ON appearances (witness_id)`.execute(trx);
