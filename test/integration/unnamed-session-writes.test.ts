@@ -10,6 +10,7 @@ import type { RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 import { callApi, data, servedPerTest, signIn } from '../helpers/console-http.js';
+import { connectToPostgres } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 /**
@@ -84,6 +85,27 @@ describe.each(testBackends())('writes from a browser session that has not named 
     expect(await auditRows(served.store)).toEqual(before);
     expect((await served.store.getRun(runId))!.status).toBe('success');
   });
+
+  // PostgreSQL only: there its copy can be held part-way, on a table locked from outside; a SQLite snapshot (the backup API, a reader) cannot.
+  it.runIf(backend.name === 'postgres')('a snapshot taken from the console names its operator in the writer lock while it copies, for whoever it refuses meanwhile', async () => {
+    await runUpdate({ store: served.store, source: arraySource(hearingRecords(5)) });
+    const cookie = await signIn(served.server);
+    await data(served.server, 'session.name', { name: 'Ada' }, cookie);
+    const schema = new URL(served.location).searchParams.get('schema')!;
+    const outside = await connectToPostgres();
+    try {
+      await outside.query('BEGIN');
+      await outside.query(`LOCK TABLE "${schema}".hearings IN ACCESS EXCLUSIVE MODE`);
+      const taken = data(served.server, 'backups.create', {}, cookie);
+      // Awaited below; a failed wait for the holder must not leave it unhandled.
+      taken.catch(() => undefined);
+      await expect.poll(() => lockHolder(served.store), { timeout: 30_000 }).toEqual({ runId: null, operator: 'Ada' });
+      await outside.query('COMMIT');
+      expect(await taken).toMatchObject({ kind: 'manual' });
+    } finally {
+      await outside.end();
+    }
+  }, 60_000);
 
   it('are taken once the session is named, and a task run from the console names its operator in the writer lock', async () => {
     await addTask(served.store, { name: 'nightly', cron: '0 6 * * *', source: 'synthetic:seed=5,count=200000', lookbackDays: 7, enabled: true }, new Date(), 'Dee');
