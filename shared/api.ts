@@ -241,7 +241,7 @@ export const operatorNameSchema = z
   .trim()
   .min(1, 'a name is required')
   .max(80)
-  .regex(/^[^\p{Cc}]+$/u, 'a name cannot hold control characters');
+  .regex(/^[^\p{Cc}]*$/u, 'a name cannot hold control characters');
 
 /** What a handler knows of its caller, from the transport. */
 export interface ApiCaller {

@@ -1,6 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiCaller, ApiHandlers, CallerView } from '../../shared/api.js';
 import { currentOperator } from '../backup/index.js';
+import { actorName } from '../flags/index.js';
 
 /** The desktop app and the CLI: the person logged in to this computer. */
 export function osUserCaller(): ApiCaller {
@@ -12,7 +13,7 @@ export function osUserCaller(): ApiCaller {
  * named itself: an audit row must name a person, not whoever runs the server.
  */
 export function requireOperator(caller: ApiCaller): string {
-  if (caller.operator !== null) return caller.operator;
+  if (caller.operator !== null) return actorName(caller.operator);
   throw new GatehouseError('USAGE', 'this browser session has not named its operator yet; nothing was changed', {
     hint: 'give your name once (the console asks for it); every change you make is recorded under it',
   });

@@ -92,7 +92,7 @@ export async function performOperation(location: string, storeOptions: StoreOpti
         return await restoreSnapshot(store, { snapshotId: request.snapshotId, operator: request.operator, reason: request.reason });
       case 'snapshot':
         progress({ phase: 'copying and checking', done: 0, total: null });
-        return await createSnapshotOnRequest(store);
+        return await createSnapshotOnRequest(store, { operator: request.operator ?? undefined });
       case 'verify':
         progress({ phase: 'checking checksums and integrity', done: 0, total: null });
         return await verifySnapshots(store, request.snapshotId);

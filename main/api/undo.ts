@@ -24,8 +24,7 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
     'backups.verify': ({ id }, caller) => engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) }),
     'backups.prune': async (request, caller) => {
       // A preview deletes nothing and may be asked by anyone; deleting snapshots is a write like any other.
-      if (!request.dryRun) requireOperator(caller);
-      return pruneReport(store, request);
+      return pruneReport(store, request.dryRun ? request : { ...request, operator: requireOperator(caller) });
     },
     'backups.restore': async ({ id, reason, confirmId }, caller) => {
       const operator = requireOperator(caller);

@@ -1,21 +1,13 @@
-import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
+import { actorName, currentOperator } from '../flags/index.js';
 
 /** Who and why, as the undo audit records them. */
 export const MAX_REASON_LENGTH = 2_000;
 
-export function currentOperator(): string {
-  try {
-    return os.userInfo().username || process.env.USER || 'unknown';
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
+export { currentOperator };
 
-/** The operator named, or the OS user. */
-export function checkedOperator(operator: string | undefined): string {
-  return operator?.trim() || currentOperator();
-}
+/** The operator named, or the OS user when none is; a blank name is refused (flags' actorName, the one rule for every audited change). */
+export const checkedOperator = actorName;
 
 /** A reason an operator must give: blank is not a reason. */
 export function checkedReason(reason: string | null | undefined, what: string): string {

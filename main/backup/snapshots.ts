@@ -57,9 +57,10 @@ export async function createSnapshot(store: Store, options: { kind: SnapshotKind
  * the run as `running`, and restoring it brings back a run no process is doing. While a run (or a
  * rollback, restore or prune) holds the lock it refuses with LOCK_HELD, naming the holder.
  */
-export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date } = {}): Promise<Snapshot> {
+export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date; operator?: string } = {}): Promise<Snapshot> {
   const clock = options.clock ?? (() => new Date());
-  return withWriterLock(store, clock, { action: 'take a snapshot', operation: 'a snapshot asked for by an operator' }, () => createSnapshot(store, { kind: 'manual', clock }));
+  // The lock row names who asked, so a rollback or restore it refuses meanwhile knows whom to ask.
+  return withWriterLock(store, clock, { action: 'take a snapshot', operation: 'a snapshot asked for by an operator', operator: options.operator }, () => createSnapshot(store, { kind: 'manual', clock }));
 }
 
 /** Newest first. */
@@ -137,10 +138,10 @@ async function applyRetention(store: Store, policy: RetentionPolicy, now: Date, 
  * snapshot is being taken. What is left is counted from the listing judged under that lock: a
  * count read before it missed a snapshot a run took in between (or counted one its retention pruned).
  */
-export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date }): Promise<{ pruned: Snapshot[]; remaining: number }> {
+export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date; operator?: string }): Promise<{ pruned: Snapshot[]; remaining: number }> {
   const clock = options.clock ?? (() => new Date());
   if (options.dryRun) return applyRetention(store, policy, clock(), options);
-  return withWriterLock(store, clock, { action: 'prune snapshots', operation: 'a snapshot prune' }, () => applyRetention(store, policy, clock(), options));
+  return withWriterLock(store, clock, { action: 'prune snapshots', operation: 'a snapshot prune', operator: options.operator }, () => applyRetention(store, policy, clock(), options));
 }
 
 export interface RestoreRequest {

@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
 import type { RunStatus } from '../../shared/run.js';
 import { slices } from '../../shared/slices.js';
-import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName } from '../store/index.js';
+import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName, withAppearancesByWitness } from '../store/index.js';
 
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
 // transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
@@ -205,12 +205,15 @@ function undoTx(driver: QueryLayer, trx: Db) {
       const codes = [...new Set(entries.filter((entry) => entry.entity === 'committee').map((entry) => entry.key))];
       const ids = [...new Set(entries.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key)))];
       const committees = await committeeLinks(driver, trx, codes);
-      const witnesses = await witnessLinks(driver, trx, ids);
       const deleted = { committees: new Set<string>(), witnesses: new Set<number>() };
-      const outcomes = entries.map((entry) =>
-        entry.entity === 'committee' ? committeeOutcome(entry.key, committees, named.committees, deleted.committees) : witnessOutcome(Number(entry.key), witnesses, named.witnesses, deleted.witnesses),
-      );
-      for (const part of slices([...deleted.witnesses], MARKED_PER_STATEMENT)) await trx.deleteFrom('witnesses').where(driver.anyOf('id', part)).execute();
+      const outcomes = await withAppearancesByWitness(trx, ids.length, async () => {
+        const witnesses = await witnessLinks(driver, trx, ids);
+        const decided = entries.map((entry) =>
+          entry.entity === 'committee' ? committeeOutcome(entry.key, committees, named.committees, deleted.committees) : witnessOutcome(Number(entry.key), witnesses, named.witnesses, deleted.witnesses),
+        );
+        for (const part of slices([...deleted.witnesses], MARKED_PER_STATEMENT)) await trx.deleteFrom('witnesses').where(driver.anyOf('id', part)).execute();
+        return decided;
+      });
       // Parent and child go in one statement: the parent_code key is checked at its end, not row by row.
       for (const part of slices([...deleted.committees], MARKED_PER_STATEMENT)) await trx.deleteFrom('committees').where(driver.anyOf('systemCode', part)).execute();
       return outcomes;
@@ -460,7 +463,7 @@ function committeeOutcome(code: string, links: CommitteeLinks, namedByImages: Se
   return 'deleted';
 }
 
-/** The created witnesses that exist, and those appearances name (one pass over the appearances: no index on witness_id, migration 006). */
+/** The created witnesses that exist, and those appearances name (one pass over the appearances per slice, or the rollback's own index: main/store/witness-index.ts). */
 async function witnessLinks(driver: QueryLayer, trx: Db, ids: number[]): Promise<{ existing: Set<number>; referenced: Set<number> }> {
   const links = { existing: new Set<number>(), referenced: new Set<number>() };
   for (const part of slices(ids, MARKED_PER_STATEMENT)) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
-import { backupsList, createSnapshotOnRequest, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
+import { backupsList, createSnapshotOnRequest, currentOperator, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -34,7 +34,7 @@ export function registerBackupCommands(program: Command): void {
     }));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const snapshot = await createSnapshotOnRequest(store);
+      const snapshot = await createSnapshotOnRequest(store, { operator: currentOperator() });
       if (flags.json) return printJson(snapshot);
       process.stdout.write(`snapshot ${snapshot.id}: ${snapshot.sizeBytes} bytes, integrity ok, sha256 ${snapshot.sha256}\n`);
     }));
@@ -59,7 +59,7 @@ export function registerBackupCommands(program: Command): void {
       // The console's backups.prune: its schema and its report; here a real prune unless --dry-run.
       const request = parseOptions(backupsPruneInputSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb, dryRun: flags.dryRun ?? false });
       return withStore(flags.db, async (store) => {
-        const report = await pruneReport(store, request);
+        const report = await pruneReport(store, { ...request, operator: currentOperator() });
         if (flags.json) return printJson(report);
         const verb = report.dryRun ? 'would prune' : 'pruned';
         process.stdout.write(`${verb} ${report.pruned.length} snapshot(s)${report.pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);

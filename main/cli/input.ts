@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operatorNameSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { core, fieldAt, ruleOf, type Def } from '../../shared/zod-shape.js';
 
@@ -74,9 +75,11 @@ export function parseOptions<S extends Schema>(schema: S, values: Record<string,
 
 /**
  * The console's operator comes from its transport (the session's name, the OS user in the app);
- * on the command line it is `--operator`, the OS user when absent.
+ * on the command line it is `--operator`, the OS user when absent. Given, it is a name as the
+ * console's session takes one: `--operator ''` (an unset variable in a script) is refused, not
+ * recorded as whoever runs the command.
  */
-const operatorOption = { operator: z.string().trim().max(200).optional() };
+const operatorOption = { operator: operatorNameSchema.optional() };
 
 export function withOperator<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
   return schema.extend(operatorOption);

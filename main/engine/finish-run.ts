@@ -168,6 +168,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
       run.emit({ type: 'warning', runId: run.runId, message: error });
     }
   }
+  if (status !== 'interrupted') await options.atEnd?.(run.runId, status);
   let validation: ValidationResult | null = null;
   if (options.judge && (status === 'success' || status === 'partial')) {
     try {

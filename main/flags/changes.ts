@@ -20,14 +20,29 @@ export interface FlagChangeRequest {
   expected?: FlagValue | string | null;
 }
 
-/** Who made a change: the operator name when given, else the OS user. */
-export function actorName(operator: string | undefined): string {
-  if (operator !== undefined && operator.trim() !== '') return operator.trim();
+/** The person logged in to this computer: who a change is recorded under when no operator is named. */
+export function currentOperator(): string {
   try {
-    return os.userInfo().username;
+    return os.userInfo().username || process.env.USER || 'unknown';
   } catch {
     return process.env.USER ?? 'unknown';
   }
+}
+
+/**
+ * Who made an audited change (a flag, a rollback, a restore, a review, a rollout, a task): the
+ * operator named, or the OS user when none is. A name given blank is refused, not defaulted: it is
+ * a script's empty variable or a slip, and the audit would otherwise name whoever runs the process.
+ */
+export function actorName(operator: string | undefined): string {
+  if (operator === undefined) return currentOperator();
+  const name = operator.trim();
+  if (name === '') {
+    throw new GatehouseError('USAGE', 'the operator named is blank: every audited change names the person who made it; nothing was changed', {
+      hint: { cli: 'pass --operator NAME, or leave --operator out to be recorded as the OS user', console: 'give your name' },
+    });
+  }
+  return name;
 }
 
 function knownFlag(name: string): FlagDefinition {

@@ -44,6 +44,7 @@ const NOT_FOR_THIS_RUN: Partial<Record<FlagName, string>> = {
   PAUSE_SCHEDULED_RUNS: 'the scheduler starts no more runs; this one goes on (stop it to end it)',
 };
 const AFTER_THE_LAST_BATCH = 'came after the last batch: nothing left in this run for it to change';
+const NOT_JUDGED = 'it was not judged, held or notified of an anomaly, so there was nothing in it for this kill to change';
 
 /**
  * The kills (flag scope `kill`) that reach a run while it is going, at its next safe point: each
@@ -79,17 +80,21 @@ export class MidRunKills {
     return taken.some((change) => change.applied);
   }
 
-  /** Before the run is judged: the end-of-run flags (validation, the hold, the notification) are decided here. */
-  async atEnd(runId: number): Promise<void> {
-    await this.take(runId, 'end', null);
+  /**
+   * At the end of every run that ended, before it is judged: the end-of-run flags (validation, the
+   * hold, the notification) are decided here. `notJudged`: why the run is not judged (it failed,
+   * validation was off), and so why an end-of-run kill has nothing to change in it; null when it is.
+   */
+  async atEnd(runId: number, notJudged: string | null = null): Promise<void> {
+    await this.take(runId, 'end', null, notJudged);
   }
 
   /** Reads the kills (one small query), applies those this point takes, and records them on the run. */
-  private async take(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<RunFlagChange[]> {
+  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, notJudged: string | null = null): Promise<RunFlagChange[]> {
     const kills = await this.readKills(runId, at, batch);
     const taken: RunFlagChange[] = [];
     for (const kill of kills) {
-      const change = this.changeFor(kill, at, batch);
+      const change = this.changeFor(kill, at, batch, notJudged);
       if (!change) continue;
       this.inForce[kill.flag as FlagName] = change.value;
       taken.push(change);
@@ -114,7 +119,7 @@ export class MidRunKills {
   }
 
   /** The change a kill makes at this point, or null: already in force, unknown or unkillable, or for a later point. */
-  private changeFor(kill: StoredFlagValue, at: RunFlagChange['at'], batch: number | null): RunFlagChange | null {
+  private changeFor(kill: StoredFlagValue, at: RunFlagChange['at'], batch: number | null, notJudged: string | null): RunFlagChange | null {
     const definition = flagDefinition(kill.flag);
     const value: FlagValue | null = definition ? killedPosition(definition) : null;
     if (value === null || this.inForce[kill.flag as FlagName] === value) return null;
@@ -122,6 +127,9 @@ export class MidRunKills {
     const readAt = READ_AT[name];
     // An end-of-run flag killed during the batches is taken at the end, where the run reads it.
     if (readAt === 'end' && at === 'batch') return null;
+    if (readAt === 'end' && notJudged !== null) {
+      return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, at, batch, applied: false, effect: `${notJudged}: ${NOT_JUDGED}` };
+    }
     const applied = readAt === at;
     const effect = applied ? EFFECT[name]!(batch) : (NOT_FOR_THIS_RUN[name] ?? AFTER_THE_LAST_BATCH);
     return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, at, batch, applied, effect };

@@ -1,4 +1,4 @@
-import type { RunEvent, RunFlagChange, RunSummary } from '../../shared/run.js';
+import type { RunEvent, RunFlagChange, RunStatus, RunSummary } from '../../shared/run.js';
 import { runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
@@ -77,13 +77,10 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     onEvent: warning ? warnOnStart(request.onEvent, warning) : request.onEvent,
     finalStatus: holdUnlessKilled(chosen, kills) ?? request.extra?.finalStatus,
     beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
-    // Validation, the hold and the notification are the end's decisions: the kills are read once, before it is judged.
-    judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION')
-      ? async (input) => {
-          await kills.atEnd(input.runId);
-          return booleanFlag(kills.flags, 'ENABLE_HISTORICAL_VALIDATION') ? judge(input) : null;
-        }
-      : undefined,
+    // Validation, the hold and the notification are the end's decisions: the kills are read once, at
+    // the end of every run that ends (a failed one too, which is judged by no one), before it is judged.
+    atEnd: (runId, status) => kills.atEnd(runId, whyNotJudged(status, flags)),
+    judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? async (input) => (booleanFlag(kills.flags, 'ENABLE_HISTORICAL_VALIDATION') ? judge(input) : null) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(kills.flags, 'NOTIFY_ON_ANOMALY') });
   if (request.notifier && warning) await request.notifier.notify(coverageGapNotification(warning, summary.runId));
@@ -107,6 +104,14 @@ function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, warning: 
 
 function batchSettings(chosen: FlaggedRunOptions): BatchSettings {
   return { isolate: chosen.isolate, batchCeiling: chosen.batchCeiling };
+}
+
+/** Why a run that ended is not judged against earlier runs, or null when it is. */
+function whyNotJudged(status: RunStatus, flags: FlagValues): string | null {
+  if (status === 'failed') return 'the run failed';
+  if (status === 'rolled_back') return 'the run was rolled back whole (all-or-nothing)';
+  if (status !== 'success' && status !== 'partial') return `the run ended ${status}`;
+  return booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? null : 'ENABLE_HISTORICAL_VALIDATION was off from the run\'s start';
 }
 
 /** BLOCK_ON_ANOMALY as the run started with it, unless a kill reached the run before it was judged. */

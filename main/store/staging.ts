@@ -75,7 +75,9 @@ export async function copyToStaging(source: string, staging: string, open: Open)
   }
   const store = await open(copying);
   try {
-    if (!isPostgresUrl(source)) await store.trials.markStagingCopy(path.resolve(source), new Date().toISOString());
+    const copiedAt = new Date().toISOString();
+    if (!isPostgresUrl(source)) await store.trials.markStagingCopy(path.resolve(source), copiedAt);
+    await store.trials.endCopiedAttempts(copiedAt);
     await store.trials.keep(kept.trials);
     await store.trials.keepSessionAttempts(kept.sessions);
   } finally {

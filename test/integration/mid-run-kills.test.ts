@@ -231,6 +231,53 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     }
   }, 60_000);
 
+  /**
+   * A run of 700 records stalled before position 400, killed there from another connection; what
+   * reaches it at its end is read there whatever its status (only a judged run used to read them).
+   */
+  async function runKilledBeforeItsEnd(records: unknown[], flags: string[], setup: (store: Store) => Promise<unknown> = configure): Promise<{ summary: RunSummary; location: string }> {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await setup(store);
+      const { source, stalled, resume } = stallingSource(records, 400);
+      const running = runFlaggedUpdate({ store, source, task: null, extra: { judge: async () => ANOMALOUS } });
+      await stalled;
+      const other = await backend.open(location);
+      try {
+        for (const flag of flags) await kill(other, flag);
+      } finally {
+        await other.close();
+      }
+      resume();
+      return { summary: (await running).summary, location };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('kills that reach a run which then fails (every record quarantined) are recorded at its end as having nothing to change, and runs show says them', async () => {
+    const { summary, location } = await runKilledBeforeItsEnd(hearingRecords(700, 100000, () => ({ date: 'not a date' })), ['BLOCK_ON_ANOMALY', 'NOTIFY_ON_ANOMALY']);
+    expect(summary).toMatchObject({ status: 'failed', metrics: { fetched: 700, quarantined: 700 } });
+    const notJudged = expect.stringMatching(/^the run failed: it was not judged, held or notified of an anomaly/);
+    expect(summary.flagChanges).toEqual([
+      expect.objectContaining({ flag: 'BLOCK_ON_ANOMALY', killedBy: 'support-sam', at: 'end', batch: null, applied: false, effect: notJudged }),
+      expect.objectContaining({ flag: 'NOTIFY_ON_ANOMALY', killedBy: 'support-sam', at: 'end', batch: null, applied: false, effect: notJudged }),
+    ]);
+    const shown = await runCli(['runs', 'show', String(summary.runId), '--db', location, '--json']);
+    expect(JSON.parse(shown.stdout).flagChanges).toEqual(summary.flagChanges);
+  }, 60_000);
+
+  it('a run judged by no one (ENABLE_HISTORICAL_VALIDATION off from its start) still records the kills that reached its end', async () => {
+    const off = async (store: Store) => {
+      await configure(store);
+      await setFlag(store, { flag: 'ENABLE_HISTORICAL_VALIDATION', value: false, scope: 'global', reason: 'test setup', operator: 'setup' });
+    };
+    const { summary } = await runKilledBeforeItsEnd(hearingRecords(700), ['BLOCK_ON_ANOMALY'], off);
+    expect(summary).toMatchObject({ status: 'success', validation: null });
+    expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'BLOCK_ON_ANOMALY', at: 'end', applied: false, effect: expect.stringMatching(/not judged/) })]);
+  }, 60_000);
+
   it('refuses to kill an unknown flag or a number, and a kill at the "on" position', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { rollback } from '../../main/backup/index.js';
+import { createSnapshotOnRequest, restoreSnapshot, rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { withReader } from '../helpers/domain-rows.js';
@@ -13,6 +13,14 @@ const witness = (name: string) => ({ name, organization: 'Institute of Things', 
  */
 describe.each(testBackends())('rolling back the witnesses a run created, on $name', (backend) => {
   afterAll(() => backend.cleanup());
+
+  /** The indexes on appearances besides its primary key: none, since migration 006. */
+  const appearanceIndexes = (location: string) =>
+    withReader(location, (query) =>
+      backend.name === 'sqlite'
+        ? query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appearances' AND sql IS NOT NULL")
+        : query("SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'appearances' AND indexname NOT LIKE '%pkey'"),
+    );
 
   it('deletes the witnesses only the rolled-back run named and keeps the one a later run also names', async () => {
     const location = await backend.freshLocation();
@@ -41,6 +49,42 @@ describe.each(testBackends())('rolling back the witnesses a run created, on $nam
         : query("SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'appearances_by_witness'"),
     );
     expect(indexes).toEqual([]);
+  });
+
+  it('a rollback deleting hundreds of created witnesses (the index it builds for its own transaction) keeps the shared ones and leaves no index behind, previewed or done', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const own = (i: number) => witness(`Only ${i}`);
+    try {
+      const first = await runUpdate({ store, source: arraySource(Array.from({ length: 150 }, (_, i) => hearingRecord(i + 1, { witnesses: [own(i), witness(`Shared ${i % 10}`)] }))) });
+      await runUpdate({ store, source: arraySource(Array.from({ length: 10 }, (_, i) => hearingRecord(1_000 + i, { witnesses: [witness(`Shared ${i}`)] }))) });
+      const preview = await rollback(store, { runId: first.runId, dryRun: true });
+      expect(preview.counts).toMatchObject({ deleted: 150, createdRowsDeleted: 150, createdRowsKept: 10 + 1 });
+      const report = await rollback(store, { runId: first.runId, reason: 'bad feed', operator: 'support-ann' });
+      expect(report.counts).toEqual(preview.counts);
+    } finally {
+      await store.close();
+    }
+    const names = await withReader(location, (query) => query('SELECT name FROM witnesses ORDER BY name'));
+    expect(names.map((row) => row.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Shared ${i}`));
+    expect(await appearanceIndexes(location)).toEqual([]);
+  });
+
+  it('a restore over hundreds of witnesses (the index it builds for its own transaction on PostgreSQL) puts back exactly the snapshot\'s, and leaves no index behind', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await runUpdate({ store, source: arraySource(Array.from({ length: 100 }, (_, i) => hearingRecord(i + 1, { witnesses: [witness(`Before ${i}`)] }))) });
+      const snapshot = await createSnapshotOnRequest(store);
+      await runUpdate({ store, source: arraySource(Array.from({ length: 100 }, (_, i) => hearingRecord(1_000 + i, { witnesses: [witness(`After ${i}`), witness(`Before ${i}`)] }))) });
+      const restored = await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad day', operator: 'support-ann' });
+      expect(restored).toMatchObject({ hearingsBefore: 200, hearingsAfter: 100 });
+    } finally {
+      await store.close();
+    }
+    const rows = await withReader(location, (query) => query('SELECT a.event_id, w.name FROM appearances a JOIN witnesses w ON w.id = a.witness_id ORDER BY w.name'));
+    expect(rows.map((row) => row.name)).toEqual(Array.from({ length: 100 }, (_, i) => `Before ${i}`).sort());
+    expect(await appearanceIndexes(location)).toEqual([]);
   });
 
   it('in the same process, a run after a rollback creates again the committee and witness the rollback deleted', async () => {

@@ -3,12 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentOperator } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
 import { addTask } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 import { callApi, data, servedPerTest, signIn } from '../helpers/console-http.js';
+import { connectToPostgres } from '../helpers/postgres.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
 
 /**
  * Every write through `gatehouse serve` is refused, with nothing written, until a browser session
@@ -26,6 +29,16 @@ async function lockHolder(store: Store): Promise<{ runId: number | null; operato
     return null;
   }
   return { runId: attempt.holder.runId, operator: attempt.holder.operator ?? null };
+}
+
+/** Every audit table's rows, as counts: what a call that needs no name must leave as it was. */
+async function auditRows(store: Store): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ['flagEvents', 'rollbackEvents', 'runReviews', 'restoreEvents', 'rolloutLedger', 'taskEvents', 'writerAttempts'] as const) {
+    const row = await store.queries.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    counts[table] = Number(row.n);
+  }
+  return counts;
 }
 
 describe.each(testBackends())('writes from a browser session that has not named its operator, on $name', (backend) => {
@@ -58,6 +71,41 @@ describe.each(testBackends())('writes from a browser session that has not named 
     if (backend.name === 'sqlite') expect(fs.existsSync(path.join(path.dirname(served.location), 'uploads'))).toBe(false);
     expect(await data(served.server, 'backups.prune', { keep: 1, maxAgeDays: 1, dryRun: true }, unnamed)).toMatchObject({ dryRun: true, pruned: [] });
   });
+
+  it('a rollback preview, a snapshot check and a test notification answer it: they change nothing and leave no audit row, so they need no name', async () => {
+    const { runId } = await runUpdate({ store: served.store, source: arraySource(hearingRecords(5)) });
+    const named = await signIn(served.server);
+    await data(served.server, 'session.name', { name: 'Ada' }, named);
+    const { id: snapshotId } = await data<{ id: string }>(served.server, 'backups.create', {}, named);
+    const before = await auditRows(served.store);
+    const unnamed = await signIn(served.server);
+    expect(await data(served.server, 'rollback.preview', { runId, batchSeq: null, onConflict: 'refuse' }, unnamed)).toMatchObject({ dryRun: true, eventId: null, counts: { deleted: 5 } });
+    expect(await data(served.server, 'backups.verify', { id: snapshotId }, unnamed)).toEqual([{ id: snapshotId, ok: true, problems: [] }]);
+    expect((await callApi(served.server, 'notify.test', {}, unnamed)).status).toBe(200);
+    expect(await auditRows(served.store)).toEqual(before);
+    expect((await served.store.getRun(runId))!.status).toBe('success');
+  });
+
+  // PostgreSQL only: there its copy can be held part-way, on a table locked from outside; a SQLite snapshot (the backup API, a reader) cannot.
+  it.runIf(backend.name === 'postgres')('a snapshot taken from the console names its operator in the writer lock while it copies, for whoever it refuses meanwhile', async () => {
+    await runUpdate({ store: served.store, source: arraySource(hearingRecords(5)) });
+    const cookie = await signIn(served.server);
+    await data(served.server, 'session.name', { name: 'Ada' }, cookie);
+    const schema = new URL(served.location).searchParams.get('schema')!;
+    const outside = await connectToPostgres();
+    try {
+      await outside.query('BEGIN');
+      await outside.query(`LOCK TABLE "${schema}".hearings IN ACCESS EXCLUSIVE MODE`);
+      const taken = data(served.server, 'backups.create', {}, cookie);
+      // Awaited below; a failed wait for the holder must not leave it unhandled.
+      taken.catch(() => undefined);
+      await expect.poll(() => lockHolder(served.store), { timeout: 30_000 }).toEqual({ runId: null, operator: 'Ada' });
+      await outside.query('COMMIT');
+      expect(await taken).toMatchObject({ kind: 'manual' });
+    } finally {
+      await outside.end();
+    }
+  }, 60_000);
 
   it('are taken once the session is named, and a task run from the console names its operator in the writer lock', async () => {
     await addTask(served.store, { name: 'nightly', cron: '0 6 * * *', source: 'synthetic:seed=5,count=200000', lookbackDays: 7, enabled: true }, new Date(), 'Dee');

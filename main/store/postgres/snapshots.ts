@@ -5,6 +5,7 @@ import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restor
 import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
 import { snapshotSchemaPrefix } from './target.js';
+import { withAppearancesByWitness } from '../witness-index.js';
 
 /**
  * PostgreSQL snapshots: each one a schema beside the store's, holding a server-side copy of every
@@ -88,7 +89,10 @@ export async function readOneSnapshot(trx: Db): Promise<void> {
 
 /** The restore inside the caller's transaction (begun with readOneSnapshot), for a staging copy that copies more in the same one. */
 export async function restoreInTransaction(trx: Db, snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
-  const event = await replaceFromSnapshot(trx, snapshot.file, (table) => columnsIn(trx, snapshot.file, table), snapshot, request);
+  // Emptying the witnesses checks each against the appearances this transaction has just emptied,
+  // whose rows stay in the table until it ends (witness-index.ts).
+  const witnesses = await trx.selectFrom('witnesses').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const event = await withAppearancesByWitness(trx, Number(witnesses.n), () => replaceFromSnapshot(trx, snapshot.file, (table) => columnsIn(trx, snapshot.file, table), snapshot, request));
   await raiseSequences(trx, REPLACED_TABLES);
   return event;
 }

@@ -34,6 +34,9 @@ export type KeptSessionAttempt = Omit<Selectable<Database['writerAttempts']>, 'i
 /** What is known of a session whose process died: the trials it finished are in the ledger, the run it was writing is left `running` until the next writer marks it interrupted. */
 const UNFINISHED_SESSION = 'the process running it stopped before it reported an outcome (killed or crashed); the trials it finished are in the ledger, and the staging run it was writing, if any, is interrupted';
 
+/** What a staging copy knows of an attempt the source had not ended when it was copied. */
+const COPIED_OPEN = "copied from the source before it ended there: nothing of it is in this copy (it runs in one transaction, not committed when copied); its outcome is in the source's own attempts";
+
 function trialRow({ caughtBy, caught, ...rest }: NewTrialRecord) {
   return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy) };
 }
@@ -85,6 +88,16 @@ export class Trials {
   async sessionAttempts(now: Date): Promise<KeptSessionAttempt[]> {
     const rows = await this.driver.db.selectFrom('writerAttempts').selectAll().where('operation', 'like', `${TRIAL_SESSION_OPERATION}%`).orderBy('id').execute();
     return rows.map(({ id: _id, ...row }) => (row.outcome === null ? { ...row, endedAt: now.toISOString(), outcome: 'unfinished', detail: UNFINISHED_SESSION } : row));
+  }
+
+  /**
+   * Ends, in a fresh staging copy, the attempts the source had open as it was copied (a rollback or
+   * restore under way there). Nothing in staging would ever end them: they showed as running in the
+   * copy for good, and its next writer settled them as killed or crashed, of a process perhaps alive
+   * and well on the source. Called before the kept sessions go in, so only the source's are open.
+   */
+  async endCopiedAttempts(at: string): Promise<void> {
+    await this.driver.db.updateTable('writerAttempts').set({ endedAt: at, outcome: 'unfinished', detail: COPIED_OPEN }).where('outcome', 'is', null).execute();
   }
 
   async keepSessionAttempts(attempts: readonly KeptSessionAttempt[]): Promise<void> {
