@@ -136,10 +136,23 @@ export const taskViewSchema = z.object({
   updatedAt: z.string(),
   lastFiredAt: z.string().nullable(),
   lastRunId: z.number().int().nullable(),
-  /** From the cron expression (UTC); null while disabled. */
+  /** Scheduled runs that failed (or could not start) in a row since the last that did not; an on-demand run or an edit starts again from 0. */
+  consecutiveFailures: z.number().int(),
+  /** While the task backs off after failures: the scheduled time it tries next (the times before it are skipped); else null. */
+  retryAt: z.string().nullable(),
+  /** From the cron expression (UTC), or the backoff's retry; null while disabled. */
   nextRunAt: z.string().nullable(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
+
+/**
+ * The one sentence for a task backing off, as the CLI and the console show it (each formats the
+ * time its way); null when it is not backing off at `now`.
+ */
+export function taskBackoffText(task: Pick<TaskView, 'consecutiveFailures' | 'retryAt' | 'enabled'>, now: Date, time: (iso: string) => string): string | null {
+  if (!task.enabled || task.retryAt === null || Date.parse(task.retryAt) <= now.getTime()) return null;
+  return `backing off after ${task.consecutiveFailures} failures in a row; next try ${time(task.retryAt)}`;
+}
 
 const taskName = z.string().trim().min(1).max(64);
 export const taskAddInputSchema = z.object({

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { taskAddInputSchema, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
+import { taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
@@ -22,9 +22,11 @@ interface TaskOptions {
 
 /** The same JSON the API returns for a task: with its next run. */
 function printTask(task: ScheduledTask, json: boolean | undefined): void {
-  const t = taskView(task);
+  const now = new Date();
+  const t = taskView(task, now);
   if (json) return printJson(t);
-  process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}\n`);
+  const backoff = taskBackoffText(t, now, (iso) => iso);
+  process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}\n`);
 }
 
 const dbOption = (c: Command) => c.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
@@ -39,7 +41,11 @@ When a task's time comes (run by the desktop app while it is open, or by \`gateh
   - a task whose previous run is still going is not started a second time: that time is skipped,
     logged as task-skipped with the reason
   - a run that cannot start (source unreachable, database held) is notified once per hour per task
-    (what came in between is counted into the next notice) and tried again at the next time
+    (what came in between is counted into the next notice)
+  - a task that fails (or cannot start) again and again backs off: after a first failure it is tried
+    at its next time; after 2 in a row it skips 1 time, after 3 it skips 3, then 7…, but never waits
+    more than 6 hours past its last failure (\`tasks list\` and \`tasks show\` give the next try). A run
+    that works, \`tasks run\`, or an edit of the task ends the backoff
   - schedulers sharing one database each see the task due; one claims the time and runs it, the
     others skip it ("another scheduler sharing this database took this run")
   - a cron that never fires (30 February) is refused at \`tasks add\` and \`tasks edit\`
@@ -50,10 +56,18 @@ export function registerTasksCommands(program: Command): void {
 
   dbOption(tasks.command('list').description('every task with its next run')).action(async (options: TaskOptions) =>
     withStore(options.db, async (store) => {
-      const list = (await taskStore(store).list()).map((task) => taskView(task));
+      const now = new Date();
+      const list = (await taskStore(store).list()).map((task) => taskView(task, now));
       if (options.json) return printJson(list);
-      printTable(['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run'], list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId]));
+      printTable(
+        ['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run', 'backoff'],
+        list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId, taskBackoffText(t, now, (iso) => iso)]),
+      );
     }),
+  );
+
+  dbOption(tasks.command('show <name>').description('one task with its next run and, after failures, its backoff')).action(async (name: string, options: TaskOptions) =>
+    withStore(options.db, async (store) => printTask(await requireTask(store, name), options.json)),
   );
 
   operatorOption(dbOption(
@@ -110,7 +124,7 @@ export function registerTasksCommands(program: Command): void {
       const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
       try {
         const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
-        await taskStore(store).recordRun(task.name, summary.runId);
+        await taskStore(store).recordOnDemandRun(task.name, summary.runId);
         if (options.json) printJson(summary);
         else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
         return stopping.exitCode(summary.status);

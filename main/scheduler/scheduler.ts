@@ -3,6 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { resumable } from '../engine/index.js';
 import { evaluateFlag } from '../flags/index.js';
 import type { Store } from '../store/index.js';
+import { retryAfterFailures } from './backoff.js';
 import { nextOccurrence, occurrencesBetween } from './cron.js';
 import type { Notifier } from './notify.js';
 import { COVERING_STATUSES, gapLeftByFailedStart } from './catch-up.js';
@@ -55,12 +56,21 @@ export class Scheduler {
       const latest = due.at(-1);
       if (!latest) continue;
       // Schedulers sharing a database (a team on PostgreSQL) each see the task due: one takes it.
-      if (!(await taskStore(this.options.store).claimOccurrence(task.name, latest.toISOString()))) {
+      const claimed = await taskStore(this.options.store).claimOccurrence(task.name, latest.toISOString());
+      if (!claimed) {
         report.entries.push(this.skipped(task, latest, 'another scheduler sharing this database took this run'));
         continue;
       }
-      if (due.length > 1) report.missed.push(await this.reportMissed(task, due.slice(0, -1)));
+      // Taken all the same, so the time is spent and not reported as missed once the backoff ends.
+      if (claimed.retryAt !== null && Date.parse(claimed.retryAt) > latest.getTime()) {
+        report.entries.push(this.skipped(task, latest, `backing off after ${claimed.consecutiveFailures} failures in a row; next try ${claimed.retryAt}`));
+        continue;
+      }
+      // Times before the backoff's retry were to be skipped anyway: not missed for want of a scheduler.
+      const missed = due.slice(0, -1).filter((time) => claimed.retryAt === null || time.getTime() >= Date.parse(claimed.retryAt));
+      if (missed.length > 0) report.missed.push(await this.reportMissed(task, missed));
       const entry = await this.fire(task, latest);
+      await this.recordOutcome(task, latest, entry);
       report.entries.push(entry);
       if (entry.outcome !== 'skipped') report.entries.push(...(await this.skipTimesPassedDuringRun(task, latest)));
     }
@@ -107,6 +117,19 @@ export class Scheduler {
     } finally {
       this.running.delete(task.name);
     }
+  }
+
+  /**
+   * A run that failed or stopped short (or could not start) counts toward the task's backoff
+   * (backoff.ts); one that did its work ends it. A time skipped because the previous run was still
+   * going or the task is paused says nothing about the source, and counts neither way.
+   */
+  private async recordOutcome(task: ScheduledTask, scheduled: Date, entry: TickEntry): Promise<void> {
+    if (entry.outcome === 'skipped') return;
+    const tasks = taskStore(this.options.store);
+    if (entry.outcome === 'ran' && !FAILED_RUNS.includes(entry.status)) return tasks.recordSuccess(task.name);
+    const backoff = await tasks.recordFailure(task.name, (failures) => retryAfterFailures(task.cron, scheduled, failures)?.toISOString() ?? null);
+    if (backoff.retryAt !== null) this.log({ event: 'task-backing-off', task: task.name, consecutiveFailures: backoff.consecutiveFailures, retryAt: backoff.retryAt });
   }
 
   /**
@@ -177,6 +200,9 @@ export class Scheduler {
     this.options.log(JSON.stringify({ at: this.options.clock().toISOString(), ...fields }));
   }
 }
+
+/** A task's runs that did not do their work: trying again at every time would only fail the same way. */
+const FAILED_RUNS: readonly RunSummary['status'][] = ['failed', 'interrupted', 'rolled_back'];
 
 /** How `gatehouse update --resume` refuses a run it cannot continue (open-run.ts), before it touches it. */
 const RESUME_REFUSALS: readonly string[] = ['CONFLICT', 'USAGE'];

@@ -34,7 +34,13 @@ function checkSource(spec: string): string {
  * source fixes it).
  */
 export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
-  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
+  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? nextRun(task, now) : null };
+}
+
+/** The next scheduled time, or the backoff's retry when the times before it are skipped. */
+function nextRun(task: ScheduledTask, now: Date): string | null {
+  if (task.retryAt !== null && Date.parse(task.retryAt) > now.getTime()) return task.retryAt;
+  return nextOccurrence(task.cron, now)?.toISOString() ?? null;
 }
 
 /** `operator`: who, recorded with the task's audit event (the OS user when absent, as for flags). */
