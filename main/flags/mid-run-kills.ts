@@ -1,4 +1,4 @@
-import type { RunFlagChange } from '../../shared/run.js';
+import type { RunFlagChange, RunSummary } from '../../shared/run.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
@@ -68,6 +68,18 @@ export class MidRunKills {
     this.changes = [...earlier];
   }
 
+  /** Every kill that reached the run, as recorded on it. */
+  get recorded(): readonly RunFlagChange[] {
+    return this.changes;
+  }
+
+  /** A finished run's flags as it recorded them: those it started with, and the kills that reached it in force. */
+  static ofFinishedRun(store: Store, run: Pick<RunSummary, 'flags' | 'flagChanges'>): MidRunKills {
+    const kills = new MidRunKills(store, (run.flags ?? {}) as FlagValues, run.flagChanges ?? []);
+    for (const change of run.flagChanges ?? []) if (change.applied) kills.inForce[change.flag as FlagName] = change.value;
+    return kills;
+  }
+
   /** The run's start flags with the kills that reached it (a `start` flag's kill is noted here too; nothing reads it again). */
   get flags(): FlagValues {
     return this.inForce;
@@ -84,11 +96,21 @@ export class MidRunKills {
     await this.take(runId, 'end', null);
   }
 
-  /** Reads the kills (one small query), applies those this point takes, and records them on the run. */
-  private async take(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<RunFlagChange[]> {
+  /**
+   * As the run's notices are sent, after it was judged: a NOTIFY_ON_ANOMALY kill placed since the
+   * end of the run still stops its anomaly notice (recorded as reaching it at its end, where the
+   * others no longer change anything and are left for the next run).
+   */
+  async beforeNotices(runId: number): Promise<void> {
+    await this.take(runId, 'end', null, ['NOTIFY_ON_ANOMALY']);
+  }
+
+  /** Reads the kills (one small query), applies those this point takes (of `only`, when given), and records them on the run. */
+  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, only?: readonly FlagName[]): Promise<RunFlagChange[]> {
     const kills = await this.readKills(runId, at, batch);
     const taken: RunFlagChange[] = [];
     for (const kill of kills) {
+      if (only && !only.includes(kill.flag as FlagName)) continue;
       const change = this.changeFor(kill, at, batch);
       if (!change) continue;
       this.inForce[kill.flag as FlagName] = change.value;

@@ -42,7 +42,7 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
 
   it('a run stopped from the console names the operator of that session in its summary, runs.get and the notification', async () => {
     const lines: string[] = [];
-    const stopNotifying = notifyRunOutcomes(served.engine, () => consoleNotifier(served.store, memoryPreferences(), { log: (line) => lines.push(line) }));
+    const stopNotifying = notifyRunOutcomes(served.engine, served.store, () => consoleNotifier(served.store, memoryPreferences(), { log: (line) => lines.push(line) }));
     try {
       const cookie = await signIn(served.server);
       await data(served.server, 'session.name', { name: 'Ada' }, cookie);
