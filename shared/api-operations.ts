@@ -154,6 +154,9 @@ export function taskBackoffText(task: Pick<TaskView, 'consecutiveFailures' | 're
   return `backing off after ${task.consecutiveFailures} failures in a row; next try ${time(task.retryAt)}`;
 }
 
+/** A task's runs may come at most this often unless the operator says they mean it (`allowFrequent`; main/scheduler/cron.ts). */
+export const MIN_TASK_INTERVAL_MINUTES = 5;
+
 const taskName = z.string().trim().min(1).max(64);
 export const taskAddInputSchema = z.object({
   name: taskName,
@@ -161,6 +164,8 @@ export const taskAddInputSchema = z.object({
   source: z.string().trim().min(1).max(2_000),
   lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().default(true),
+  /** A schedule whose runs come less than MIN_TASK_INTERVAL_MINUTES apart is refused unless this says the operator means it (main/scheduler/cron.ts). */
+  allowFrequent: z.boolean().optional(),
 });
 export const taskEditInputSchema = z.object({
   name: taskName,
@@ -168,6 +173,8 @@ export const taskEditInputSchema = z.object({
   source: z.string().trim().min(1).max(2_000).optional(),
   lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().optional(),
+  /** As for tasks.add: a new cron whose runs come less than MIN_TASK_INTERVAL_MINUTES apart is refused unless this is true. */
+  allowFrequent: z.boolean().optional(),
   /**
    * The task's fields as the operator saw them (tasks.list). Given, a field someone changed since
    * refuses the edit with CONFLICT naming it and who changed the task, instead of the edit

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
+import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
@@ -18,7 +18,10 @@ interface TaskOptions {
   operator?: string;
   limit?: string;
   after?: string;
+  allowFrequent?: boolean;
 }
+
+const ALLOW_FREQUENT = ['--allow-frequent', `accept a cron whose runs come less than ${MIN_TASK_INTERVAL_MINUTES} minutes apart`] as const;
 
 /** The same JSON the API returns for a task: with its next run. */
 function printTask(task: ScheduledTask, json: boolean | undefined): void {
@@ -48,7 +51,8 @@ When a task's time comes (run by the desktop app while it is open, or by \`gateh
     that works, \`tasks run\`, or an edit of the task ends the backoff
   - schedulers sharing one database each see the task due; one claims the time and runs it, the
     others skip it ("another scheduler sharing this database took this run")
-  - a cron that never fires (30 February) is refused at \`tasks add\` and \`tasks edit\`
+  - a cron that never fires (30 February) is refused at \`tasks add\` and \`tasks edit\`, and so is one
+    whose runs come less than ${MIN_TASK_INTERVAL_MINUTES} minutes apart, unless \`--allow-frequent\` says it is meant
 `;
 
 export function registerTasksCommands(program: Command): void {
@@ -77,9 +81,10 @@ export function registerTasksCommands(program: Command): void {
       .requiredOption('--cron <expr>', 'when, e.g. "0 6 * * *" (UTC)')
       .requiredOption('--source <spec>', 'the update source spec')
       .option('--lookback-days <n>', 'days of updates to fetch (default 7)')
-      .option('--disabled', 'add it switched off'),
+      .option('--disabled', 'add it switched off')
+      .option(...ALLOW_FREQUENT),
   )).action(async (name: string, options: TaskOptions) => {
-    const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, operator: options.operator }, { name: 'name' });
+    const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
     await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json), { mustExist: false });
   });
 
@@ -89,9 +94,10 @@ export function registerTasksCommands(program: Command): void {
       .description('change a task')
       .option('--cron <expr>', 'when (UTC)')
       .option('--source <spec>', 'the update source spec')
-      .option('--lookback-days <n>', 'days of updates to fetch'),
+      .option('--lookback-days <n>', 'days of updates to fetch')
+      .option(...ALLOW_FREQUENT),
   )).action(async (name: string, options: TaskOptions) => {
-    const { name: _name, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, operator: options.operator }, { name: 'name' });
+    const { name: _name, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
     await withStore(options.db, async (store) => printTask(await editTask(store, name, patch, new Date(), operator), options.json));
   });
 

@@ -13,6 +13,8 @@ export interface TaskInput {
   source: string;
   lookbackDays?: number;
   enabled?: boolean;
+  /** The operator means a schedule whose runs come less than MIN_TASK_INTERVAL_MS apart (`checkCron`). */
+  allowFrequent?: boolean;
 }
 
 export function checkTaskName(name: string): string {
@@ -47,7 +49,7 @@ function nextRun(task: ScheduledTask, now: Date): string | null {
 export async function addTask(store: Store, input: TaskInput, now: Date = new Date(), operator?: string): Promise<ScheduledTask> {
   return taskStore(store).insert({
     name: checkTaskName(input.name),
-    cron: checkCron(input.cron),
+    cron: checkCron(input.cron, { allowFrequent: input.allowFrequent, now }),
     source: checkSource(input.source),
     lookbackDays: checkLookbackDays(input.lookbackDays ?? DEFAULT_LOOKBACK_DAYS),
     enabled: input.enabled ?? true,
@@ -56,9 +58,13 @@ export async function addTask(store: Store, input: TaskInput, now: Date = new Da
 }
 
 /** `expected`: the task's fields as the operator saw them; a field someone has changed since refuses the edit (CONFLICT). */
-export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch, now: Date = new Date(), operator?: string, expected?: ScheduledTaskPatch): Promise<ScheduledTask> {
+export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch & Pick<TaskInput, 'allowFrequent'>, now: Date = new Date(), operator?: string, expected?: ScheduledTaskPatch): Promise<ScheduledTask> {
   const checked: ScheduledTaskPatch = {};
-  if (patch.cron !== undefined) checked.cron = checkCron(patch.cron);
+  if (patch.cron !== undefined) {
+    // The schedule the task has already (the console's form sends it with every edit) was accepted when it was set.
+    const unchanged = (await taskStore(store).get(name))?.cron === patch.cron.trim();
+    checked.cron = checkCron(patch.cron, { allowFrequent: patch.allowFrequent || unchanged, now });
+  }
   if (patch.source !== undefined) checked.source = checkSource(patch.source);
   if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookbackDays(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;
