@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost } from '../../main/api/index.js';
 import { addTask, editTask, requireTask, runTask, Scheduler, taskView, type TickEntry } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
 import { hearingRecords } from '../helpers/records.js';
 
@@ -179,6 +181,15 @@ describe.each(testBackends())('a failing task backs off on $name', (backend) => 
       const listed = runCli(['tasks', 'list', '--db', location]);
       expect(listed.stdout).toContain(`backing off after 2 failures in a row; next try ${retryAt}`);
       expect(JSON.parse(runCli(['tasks', 'list', '--json', '--db', location]).stdout)).toMatchObject([{ name: 'every-minute', consecutiveFailures: 2, retryAt }]);
+      // The API the console reads: its task list and the overview's next tasks give the retry, not the next minute.
+      const engine = createInProcessEngineHost({ location });
+      try {
+        const api = createApi({ store, engine, transport: 'http' });
+        expect(await api['tasks.list']({}, tester)).toMatchObject([{ name: 'every-minute', consecutiveFailures: 2, retryAt, nextRunAt: retryAt }]);
+        expect((await api['overview.get']({ windowDays: 30 }, tester)).nextTasks).toEqual([{ name: 'every-minute', cron: '*/1 * * * *', nextRunAt: retryAt }]);
+      } finally {
+        await engine.close();
+      }
 
       source.up();
       const ran = runCli(['tasks', 'run', 'every-minute', '--json', '--db', location]);
