@@ -94,6 +94,19 @@ export function occurrencesBetween(expression: string, after: Date, until: Date,
   return found;
 }
 
+/**
+ * Why a stored schedule cannot be read, or null: one written by hand or by another version. The
+ * scheduler passes such a task over, saying so, and the task list shows it without a next run.
+ */
+export function storedCronProblem(expression: string): string | null {
+  try {
+    pausedCron(expression).stop();
+    return null;
+  } catch (error) {
+    return (error as Error).message.replace(/^CronPattern: /, '');
+  }
+}
+
 export function nextOccurrence(expression: string, after: Date): Date | null {
   const cron = pausedCron(expression);
   const next = cron.nextRun(after);

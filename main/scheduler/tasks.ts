@@ -4,7 +4,7 @@ import { actorName, TASK_NAME_PATTERN } from '../flags/index.js';
 import { checkLookbackDays, DEFAULT_LOOKBACK_DAYS, parseSourceSpec } from '../sources/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
-import { checkCron, nextOccurrence } from './cron.js';
+import { checkCron, nextOccurrence, storedCronProblem } from './cron.js';
 import { type ScheduledTask, type ScheduledTaskPatch, taskEventView, taskStore } from './task-store.js';
 
 export interface TaskInput {
@@ -42,6 +42,8 @@ export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView 
 /** The next scheduled time, or the backoff's retry when the times before it are skipped. */
 function nextRun(task: ScheduledTask, now: Date): string | null {
   if (task.retryAt !== null && Date.parse(task.retryAt) > now.getTime()) return task.retryAt;
+  // A stored schedule that cannot be read (the scheduler says so when it passes the task over): no next run.
+  if (storedCronProblem(task.cron) !== null) return null;
   return nextOccurrence(task.cron, now)?.toISOString() ?? null;
 }
 
