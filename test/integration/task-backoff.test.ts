@@ -134,6 +134,27 @@ describe.each(testBackends())('a failing task backs off on $name', (backend) => 
     });
   });
 
+  it('the API\'s tasks.run (the console\'s Run now) ends the backoff', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      const source = fileSource();
+      sources.push(source);
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'five-min', cron: '*/5 * * * *', source: source.spec }, time.clock());
+      source.down();
+      expect(await tickAt(schedulerOn(store, time.clock), time, everyFiveMinutes('00:05', 2))).toEqual(['failed', 'failed']);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 2, retryAt: '2026-03-01T00:20:00.000Z' });
+      source.up();
+      const { runId } = await createApi({ store, engine, transport: 'http' })['tasks.run']({ name: 'five-min' }, tester);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null, lastRunId: runId });
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
   it('two schedulers sharing the database agree on the backoff: neither runs a skipped time, one runs the retry', async () => {
     const location = await backend.freshLocation();
     const stores = [await backend.open(location), await backend.open(location)];
