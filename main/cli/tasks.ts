@@ -152,7 +152,7 @@ export function registerTasksCommands(program: Command): void {
         const clock = () => new Date();
         // Stopping the scheduler stops a task's run after its batch too (resumed at the next tick), its reason saying so.
         const controller = new AbortController();
-        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal }, request) });
+        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal }, request) });
         if (options.once) {
           const report = await scheduler.tick();
           if (options.json) printJson(report);

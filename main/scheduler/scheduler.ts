@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   notifier?: Notifier;
   /** One structured line per decision. */
   log: (line: string) => void;
+  /** The scheduler's own stop (shutdown), which also stops the run under way: a run it interrupted is no failure of the task. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -147,6 +149,8 @@ export class Scheduler {
    */
   private async recordOutcome(task: ScheduledTask, scheduled: Date, entry: TickEntry): Promise<void> {
     if (entry.outcome === 'skipped') return;
+    // Stopped with the scheduler: the next tick resumes it, and says then whether the source works.
+    if (entry.outcome === 'ran' && entry.status === 'interrupted' && this.options.signal?.aborted) return;
     const tasks = taskStore(this.options.store);
     if (entry.outcome === 'ran' && !FAILED_RUNS.includes(entry.status)) return tasks.recordSuccess(task.name);
     const backoff = await tasks.recordFailure(task.name, (failures) => retryAfterFailures(task.cron, scheduled, failures)?.toISOString() ?? null);

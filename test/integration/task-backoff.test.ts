@@ -8,7 +8,7 @@ import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
-import { hearingRecords } from '../helpers/records.js';
+import { hearingRecords, stallingSource } from '../helpers/records.js';
 
 /** A clock the test moves by hand: no sleeping. */
 function manualClock(start: string) {
@@ -153,6 +153,26 @@ describe.each(testBackends())('a failing task backs off on $name', (backend) => 
       await engine.close();
       await store.close();
     }
+  });
+
+  it('a run the scheduler\'s own shutdown interrupted is no failure of the task', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'five-min', cron: '*/5 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      const shutdown = new AbortController();
+      const { source, stalled, resume } = stallingSource(hearingRecords(200), 120);
+      const scheduler = new Scheduler({
+        store, clock: time.clock, log: () => {}, signal: shutdown.signal,
+        runTask: (task, request) => runTask(store, task, { clock: time.clock, signal: shutdown.signal, openTaskSource: async () => source }, request),
+      });
+      time.set('2026-03-01T00:05:30Z');
+      const ticking = scheduler.tick();
+      await stalled;
+      shutdown.abort('the scheduler shut down');
+      resume();
+      expect((await ticking).entries).toMatchObject([{ outcome: 'ran', status: 'interrupted' }]);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    });
   });
 
   it('two schedulers sharing the database agree on the backoff: neither runs a skipped time, one runs the retry', async () => {
