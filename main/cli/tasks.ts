@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
+import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -47,7 +47,7 @@ When a task's time comes (run by the desktop app while it is open, or by \`gateh
     (what came in between is counted into the next notice)
   - a task that fails (or cannot start) again and again backs off: after a first failure it is tried
     at its next time; after 2 in a row it skips 1 time, after 3 it skips 3, then 7…, but never waits
-    more than 6 hours past its last failure (\`tasks list\` and \`tasks show\` give the next try). A run
+    more than ${MAX_BACKOFF_MS / 3_600_000} hours past its last failure (\`tasks list\` and \`tasks show\` give the next try). A run
     that works, \`tasks run\`, or an edit of the task ends the backoff
   - schedulers sharing one database each see the task due; one claims the time and runs it, the
     others skip it ("another scheduler sharing this database took this run")

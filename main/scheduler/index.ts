@@ -1,4 +1,5 @@
 export { checkCron, nextOccurrence, occurrencesBetween } from './cron.js';
+export { MAX_BACKOFF_MS } from './backoff.js';
 export { addTask, checkTaskName, editTask, requireTask, taskHistory, taskView, type TaskInput } from './tasks.js';
 export { notificationThrottle, taskEventView, taskStore, type ScheduledTask, type TaskEvent } from './task-store.js';
 export { catchUpTask, coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
