@@ -136,10 +136,26 @@ export const taskViewSchema = z.object({
   updatedAt: z.string(),
   lastFiredAt: z.string().nullable(),
   lastRunId: z.number().int().nullable(),
-  /** From the cron expression (UTC); null while disabled. */
+  /** Scheduled runs that failed (or could not start) in a row since the last that did not; an on-demand run or an edit starts again from 0. */
+  consecutiveFailures: z.number().int(),
+  /** While the task backs off after failures: the scheduled time it tries next (the times before it are skipped); else null. */
+  retryAt: z.string().nullable(),
+  /** From the cron expression (UTC), or the backoff's retry; null while disabled. */
   nextRunAt: z.string().nullable(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
+
+/**
+ * The one sentence for a task backing off, as the CLI and the console show it (each formats the
+ * time its way); null when it is not backing off at `now`.
+ */
+export function taskBackoffText(task: Pick<TaskView, 'consecutiveFailures' | 'retryAt' | 'enabled'>, now: Date, time: (iso: string) => string): string | null {
+  if (!task.enabled || task.retryAt === null || Date.parse(task.retryAt) <= now.getTime()) return null;
+  return `backing off after ${task.consecutiveFailures} failures in a row; next try ${time(task.retryAt)}`;
+}
+
+/** A task's runs may come at most this often unless the operator says they mean it (`allowFrequent`; main/scheduler/cron.ts). */
+export const MIN_TASK_INTERVAL_MINUTES = 5;
 
 const taskName = z.string().trim().min(1).max(64);
 export const taskAddInputSchema = z.object({
@@ -148,6 +164,8 @@ export const taskAddInputSchema = z.object({
   source: z.string().trim().min(1).max(2_000),
   lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().default(true),
+  /** A schedule whose runs come less than MIN_TASK_INTERVAL_MINUTES apart is refused unless this says the operator means it (main/scheduler/cron.ts). */
+  allowFrequent: z.boolean().optional(),
 });
 export const taskEditInputSchema = z.object({
   name: taskName,
@@ -155,6 +173,8 @@ export const taskEditInputSchema = z.object({
   source: z.string().trim().min(1).max(2_000).optional(),
   lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().optional(),
+  /** As for tasks.add: a new cron whose runs come less than MIN_TASK_INTERVAL_MINUTES apart is refused unless this is true. */
+  allowFrequent: z.boolean().optional(),
   /**
    * The task's fields as the operator saw them (tasks.list). Given, a field someone changed since
    * refuses the edit with CONFLICT naming it and who changed the task, instead of the edit

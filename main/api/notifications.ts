@@ -1,5 +1,5 @@
-import type { RunSummary } from '../../shared/run.js';
-import { coverageGapNotification, notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier, type Notification } from '../scheduler/index.js';
+import { MidRunKills } from '../flags/index.js';
+import { anomalyNoticeAllowed, coverageGapNotification, notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier, type Notification } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 import type { ConsolePreferences } from './preferences.js';
@@ -30,7 +30,7 @@ export function consoleNotifier(store: Store | null, preferences: ConsolePrefere
  * once the notifications already under way are sent: a console shutting down stops its last run
  * first, and that run's outcome must still reach the log and the webhook before the store closes.
  */
-export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier): () => Promise<void> {
+export function notifyRunOutcomes(engine: EngineHost, store: Store, notifier: () => Notifier): () => Promise<void> {
   const sending = new Set<Promise<unknown>>();
   const send = (work: () => Promise<unknown>) => {
     const sent: Promise<unknown> = work()
@@ -42,17 +42,12 @@ export function notifyRunOutcomes(engine: EngineHost, notifier: () => Notifier):
     if (event.type === 'warning' && event.cause === 'rollout-breach') send(() => notifier().notify(rolloutBreach(event.runId, event.message)));
     if (event.type === 'warning' && event.cause === 'coverage-gap') send(() => notifier().notify(coverageGapNotification(event, event.runId)));
     if (event.type !== 'run-finished') return;
-    send(() => notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: notifyOnAnomaly(event.summary) }));
+    send(async () => notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: await anomalyNoticeAllowed(MidRunKills.ofFinishedRun(store, event.summary), event.summary) }));
   });
   return async () => {
     unsubscribe();
     await Promise.allSettled([...sending]);
   };
-}
-
-/** The run stored the flags in force; NOTIFY_ON_ANOMALY defaults to on. */
-function notifyOnAnomaly(summary: RunSummary): boolean {
-  return summary.flags?.NOTIFY_ON_ANOMALY !== false;
 }
 
 /** A guardrail paused a rollout in the engine's thread: the console sends the notification. */

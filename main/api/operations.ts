@@ -38,8 +38,8 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       const operator = requireOperator(caller);
       const task = await requireTask(store, name);
       const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, operator });
-      // Names the run as the task's latest without moving its schedule (as `gatehouse tasks run`).
-      await taskStore(store).recordRun(task.name, started.runId);
+      // Names the run as the task's latest without moving its schedule, and ends any backoff (as `gatehouse tasks run`).
+      await taskStore(store).recordOnDemandRun(task.name, started.runId);
       return started;
     },
     'notify.test': async () => {

@@ -1,6 +1,6 @@
 import type { Overview } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
-import { nextOccurrence, taskStore } from '../scheduler/index.js';
+import { taskStore, taskView } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { countOpenAnomalies } from '../validation/index.js';
 import type { EngineHost } from './engine-host.js';
@@ -61,14 +61,15 @@ async function nextTasks(store: Store, now: Date = new Date()): Promise<Overview
   const tasks = (await taskStore(store).list()).filter((task) => task.enabled);
   const upcoming: Overview['nextTasks'] = [];
   for (const task of tasks) {
+    // As tasks.list shows it: a task backing off after failures next runs at its retry.
     const next = (() => {
       try {
-        return nextOccurrence(task.cron, now);
+        return taskView(task, now).nextRunAt;
       } catch {
         return null;
       }
     })();
-    if (next) upcoming.push({ name: task.name, cron: task.cron, nextRunAt: next.toISOString() });
+    if (next) upcoming.push({ name: task.name, cron: task.cron, nextRunAt: next });
   }
   return upcoming.sort((a, b) => a.nextRunAt.localeCompare(b.nextRunAt));
 }

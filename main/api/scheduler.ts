@@ -53,6 +53,7 @@ export function runConsoleScheduler(options: ConsoleSchedulerOptions): Promise<v
     clock,
     notifier: options.notifier(),
     log: options.log,
+    signal: options.signal,
     runTask: (task, request) => runTaskThroughEngine(options.engine, task, request),
   });
   return runSchedulerLoop(scheduler, { signal: options.signal, clock, sleep: abortableSleep });

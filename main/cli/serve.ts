@@ -53,7 +53,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const staticRoot = flags.static ?? defaultStaticRoot();
   const preferences = memoryPreferences();
   const notifications = { log: cliLog() };
-  const stopNotifying = notifyRunOutcomes(engine, () => consoleNotifier(store, preferences, notifications));
+  const stopNotifying = notifyRunOutcomes(engine, store, () => consoleNotifier(store, preferences, notifications));
   const handlers = createApi({ store, engine, transport: 'http', preferences, notifications, databaseLocation: location });
   const onSignIn = (next: string) => log.info(`a browser signed in; the next one can use ${next}`);
   const server = await startHttpServer({ handlers, engine, staticRoot, port, onSignIn, ...(process.env.GATEHOUSE_API_TOKEN ? { apiToken: process.env.GATEHOUSE_API_TOKEN } : {}) });

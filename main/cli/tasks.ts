@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { taskAddInputSchema, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
+import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
+import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -18,13 +18,18 @@ interface TaskOptions {
   operator?: string;
   limit?: string;
   after?: string;
+  allowFrequent?: boolean;
 }
+
+const ALLOW_FREQUENT = ['--allow-frequent', `accept a cron whose runs come less than ${MIN_TASK_INTERVAL_MINUTES} minutes apart`] as const;
 
 /** The same JSON the API returns for a task: with its next run. */
 function printTask(task: ScheduledTask, json: boolean | undefined): void {
-  const t = taskView(task);
+  const now = new Date();
+  const t = taskView(task, now);
   if (json) return printJson(t);
-  process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}\n`);
+  const backoff = taskBackoffText(t, now, (iso) => iso);
+  process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}\n`);
 }
 
 const dbOption = (c: Command) => c.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
@@ -39,10 +44,15 @@ When a task's time comes (run by the desktop app while it is open, or by \`gateh
   - a task whose previous run is still going is not started a second time: that time is skipped,
     logged as task-skipped with the reason
   - a run that cannot start (source unreachable, database held) is notified once per hour per task
-    (what came in between is counted into the next notice) and tried again at the next time
+    (what came in between is counted into the next notice)
+  - a task that fails (or cannot start) again and again backs off: after a first failure it is tried
+    at its next time; after 2 in a row it skips 1 time, after 3 it skips 3, then 7…, but never waits
+    more than ${MAX_BACKOFF_MS / 3_600_000} hours past its last failure (\`tasks list\` and \`tasks show\` give the next try). A run
+    that works, \`tasks run\`, or an edit of the task ends the backoff
   - schedulers sharing one database each see the task due; one claims the time and runs it, the
     others skip it ("another scheduler sharing this database took this run")
-  - a cron that never fires (30 February) is refused at \`tasks add\` and \`tasks edit\`
+  - a cron that never fires (30 February) is refused at \`tasks add\` and \`tasks edit\`, and so is one
+    whose runs come less than ${MIN_TASK_INTERVAL_MINUTES} minutes apart, unless \`--allow-frequent\` says it is meant
 `;
 
 export function registerTasksCommands(program: Command): void {
@@ -50,10 +60,18 @@ export function registerTasksCommands(program: Command): void {
 
   dbOption(tasks.command('list').description('every task with its next run')).action(async (options: TaskOptions) =>
     withStore(options.db, async (store) => {
-      const list = (await taskStore(store).list()).map((task) => taskView(task));
+      const now = new Date();
+      const list = (await taskStore(store).list()).map((task) => taskView(task, now));
       if (options.json) return printJson(list);
-      printTable(['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run'], list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId]));
+      printTable(
+        ['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run', 'backoff'],
+        list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId, taskBackoffText(t, now, (iso) => iso)]),
+      );
     }),
+  );
+
+  dbOption(tasks.command('show <name>').description('one task with its next run and, after failures, its backoff')).action(async (name: string, options: TaskOptions) =>
+    withStore(options.db, async (store) => printTask(await requireTask(store, name), options.json)),
   );
 
   operatorOption(dbOption(
@@ -63,9 +81,10 @@ export function registerTasksCommands(program: Command): void {
       .requiredOption('--cron <expr>', 'when, e.g. "0 6 * * *" (UTC)')
       .requiredOption('--source <spec>', 'the update source spec')
       .option('--lookback-days <n>', 'days of updates to fetch (default 7)')
-      .option('--disabled', 'add it switched off'),
+      .option('--disabled', 'add it switched off')
+      .option(...ALLOW_FREQUENT),
   )).action(async (name: string, options: TaskOptions) => {
-    const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, operator: options.operator }, { name: 'name' });
+    const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
     await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json), { mustExist: false });
   });
 
@@ -75,9 +94,10 @@ export function registerTasksCommands(program: Command): void {
       .description('change a task')
       .option('--cron <expr>', 'when (UTC)')
       .option('--source <spec>', 'the update source spec')
-      .option('--lookback-days <n>', 'days of updates to fetch'),
+      .option('--lookback-days <n>', 'days of updates to fetch')
+      .option(...ALLOW_FREQUENT),
   )).action(async (name: string, options: TaskOptions) => {
-    const { name: _name, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, operator: options.operator }, { name: 'name' });
+    const { name: _name, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
     await withStore(options.db, async (store) => printTask(await editTask(store, name, patch, new Date(), operator), options.json));
   });
 
@@ -110,7 +130,7 @@ export function registerTasksCommands(program: Command): void {
       const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
       try {
         const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
-        await taskStore(store).recordRun(task.name, summary.runId);
+        await taskStore(store).recordOnDemandRun(task.name, summary.runId);
         if (options.json) printJson(summary);
         else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
         return stopping.exitCode(summary.status);
@@ -132,7 +152,7 @@ export function registerTasksCommands(program: Command): void {
         const clock = () => new Date();
         // Stopping the scheduler stops a task's run after its batch too (resumed at the next tick), its reason saying so.
         const controller = new AbortController();
-        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal }, request) });
+        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal }, request) });
         if (options.once) {
           const report = await scheduler.tick();
           if (options.json) printJson(report);

@@ -80,7 +80,7 @@ async function start(): Promise<void> {
   serveRecordFilePicker(pickRecordFile, () => window?.webContents ?? null);
   engine.subscribe((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
   engine.subscribeOperations((event) => window?.webContents.send(RUN_EVENT_CHANNEL, event));
-  stopNotifying = notifyRunOutcomes(engine, notifier);
+  stopNotifying = notifyRunOutcomes(engine, openStoreNow, notifier);
   // Scheduled tasks run while the app is open, through the worker like any other run.
   schedulerDone = runConsoleScheduler({ store, engine, notifier, log: notifications.log!, signal: stopScheduler.signal }).catch((error: unknown) => {
     notifications.log?.(JSON.stringify({ level: 'error', event: 'scheduler-stopped', message: redactSecrets(String(error)) }));

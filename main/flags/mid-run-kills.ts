@@ -1,4 +1,4 @@
-import type { RunFlagChange } from '../../shared/run.js';
+import type { RunFlagChange, RunSummary } from '../../shared/run.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
@@ -55,6 +55,12 @@ const NOT_JUDGED = 'it was not judged, held or notified of an anomaly, so there 
  * likewise waits for the next run. The run's stored flags stay "the flags at its start"; each kill
  * that reached it is recorded in the run's flag changes, with the point it took effect.
  */
+/** What one reading of the kills takes: `only` these flags; `notJudged`, why the run is not judged (an end kill then changes nothing). */
+interface TakeOptions {
+  notJudged?: string | null;
+  only?: readonly FlagName[];
+}
+
 export class MidRunKills {
   private readonly inForce: FlagValues;
   private readonly changes: RunFlagChange[];
@@ -67,6 +73,18 @@ export class MidRunKills {
   ) {
     this.inForce = { ...startFlags };
     this.changes = [...earlier];
+  }
+
+  /** Every kill that reached the run, as recorded on it. */
+  get recorded(): readonly RunFlagChange[] {
+    return this.changes;
+  }
+
+  /** A finished run's flags as it recorded them: those it started with, and the kills that reached it in force. */
+  static ofFinishedRun(store: Store, run: Pick<RunSummary, 'flags' | 'flagChanges'>): MidRunKills {
+    const kills = new MidRunKills(store, (run.flags ?? {}) as FlagValues, run.flagChanges ?? []);
+    for (const change of run.flagChanges ?? []) if (change.applied) kills.inForce[change.flag as FlagName] = change.value;
+    return kills;
   }
 
   /** The run's start flags with the kills that reached it (a `start` flag's kill is noted here too; nothing reads it again). */
@@ -86,14 +104,24 @@ export class MidRunKills {
    * validation was off), and so why an end-of-run kill has nothing to change in it; null when it is.
    */
   async atEnd(runId: number, notJudged: string | null = null): Promise<void> {
-    await this.take(runId, 'end', null, notJudged);
+    await this.take(runId, 'end', null, { notJudged });
   }
 
-  /** Reads the kills (one small query), applies those this point takes, and records them on the run. */
-  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, notJudged: string | null = null): Promise<RunFlagChange[]> {
+  /**
+   * As the run's notices are sent, after it was judged: a NOTIFY_ON_ANOMALY kill placed since the
+   * end of the run still stops its anomaly notice (recorded as reaching it at its end, where the
+   * others no longer change anything and are left for the next run).
+   */
+  async beforeNotices(runId: number): Promise<void> {
+    await this.take(runId, 'end', null, { only: ['NOTIFY_ON_ANOMALY'] });
+  }
+
+  /** Reads the kills (one small query), applies those this point takes (of `only`, when given), and records them on the run. */
+  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, { notJudged = null, only }: TakeOptions = {}): Promise<RunFlagChange[]> {
     const kills = await this.readKills(runId, at, batch);
     const taken: RunFlagChange[] = [];
     for (const kill of kills) {
+      if (only && !only.includes(kill.flag as FlagName)) continue;
       const change = this.changeFor(kill, at, batch, notJudged);
       if (!change) continue;
       this.inForce[kill.flag as FlagName] = change.value;

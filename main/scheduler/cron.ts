@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { MIN_TASK_INTERVAL_MINUTES } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 
 /**
@@ -10,22 +11,72 @@ function pausedCron(expression: string, mode: '5-part' | '5-or-6-parts' = '5-or-
   return new Cron(expression, { paused: true, mode, timezone: 'UTC' });
 }
 
-/** Returns the expression when croner accepts it; a USAGE error naming the problem otherwise. */
-export function checkCron(expression: string): string {
+/**
+ * A task's runs may come at most this often unless the operator says they mean it (`allowFrequent`):
+ * every minute would start an update, skip it while the last one goes, and spend a Congress.gov
+ * quota, all without a word.
+ */
+export const MIN_TASK_INTERVAL_MS = MIN_TASK_INTERVAL_MINUTES * 60_000;
+
+/** How many times ahead the shortest gap is looked for: enough for "0,1 6 * * *" (the pair comes daily) and any schedule whose gaps repeat within a few hundred runs. */
+const GAP_LOOKAHEAD = 500;
+
+const FIELDS_HINT = 'five fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * *"';
+
+/**
+ * Returns the expression when it is a schedule a task may have: five fields (or a nickname such as
+ * @daily) that croner accepts, that fires, and whose runs are at least MIN_TASK_INTERVAL_MS apart
+ * unless `allowFrequent`. A USAGE error naming the problem otherwise: the one check of `tasks add`,
+ * `tasks edit`, the API and the console's form.
+ */
+export function checkCron(expression: string, options: { allowFrequent?: boolean; now?: Date } = {}): string {
   const trimmed = expression.trim();
-  if (trimmed === '') throw new GatehouseError('USAGE', 'the cron expression is empty');
+  if (trimmed === '') throw new GatehouseError('USAGE', 'the cron expression is empty', { hint: FIELDS_HINT });
+  const fields = trimmed.split(/\s+/).length;
+  // croner's own message offers six and seven fields, which a task does not take.
+  if (!trimmed.startsWith('@') && fields !== 5) {
+    const seconds = fields === 6 ? ' (a sixth field would be seconds: a run every second is not a schedule for an update)' : '';
+    throw new GatehouseError('USAGE', `bad cron expression "${trimmed}": it has ${fields} field${fields === 1 ? '' : 's'}, not five${seconds}`, { hint: FIELDS_HINT });
+  }
+  let cron: Cron;
   try {
-    // A sixth field is croner's seconds: "* * * * * *" would start an update every second.
-    const cron = pausedCron(trimmed, '5-part');
-    const next = cron.nextRun();
-    cron.stop();
-    if (next === null) throw new Error('it never fires');
+    cron = pausedCron(trimmed, '5-part');
   } catch (error) {
-    throw new GatehouseError('USAGE', `bad cron expression "${trimmed}": ${(error as Error).message}`, {
-      hint: 'five fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * *"',
-    });
+    throw new GatehouseError('USAGE', `bad cron expression "${trimmed}": ${(error as Error).message.replace(/^CronPattern: /, '')}`, { hint: FIELDS_HINT });
+  }
+  try {
+    const gap = shortestGap(cron, options.now ?? new Date());
+    if (gap === null) throw new GatehouseError('USAGE', `bad cron expression "${trimmed}": it never fires`, { hint: FIELDS_HINT });
+    if (gap.ms < MIN_TASK_INTERVAL_MS && !options.allowFrequent) {
+      throw new GatehouseError('USAGE', `cron expression "${trimmed}" has runs ${minutes(gap.ms)} apart (${gap.from} and ${gap.to}); a task's runs must be at least ${minutes(MIN_TASK_INTERVAL_MS)} apart`, {
+        hint: 'choose a sparser schedule, e.g. "*/15 * * * *"; or, if it must run that often, say so: --allow-frequent (API: allowFrequent: true)',
+      });
+    }
+  } finally {
+    cron.stop();
   }
   return trimmed;
+}
+
+/** The shortest time between two consecutive runs in the next GAP_LOOKAHEAD, with when it comes; null when it never fires. */
+function shortestGap(cron: Cron, from: Date): { ms: number; from: string; to: string } | null {
+  let previous = cron.nextRun(from);
+  if (previous === null) return null;
+  let shortest = { ms: Number.POSITIVE_INFINITY, from: previous.toISOString(), to: previous.toISOString() };
+  for (let i = 0; i < GAP_LOOKAHEAD; i++) {
+    const next = cron.nextRun(previous);
+    if (next === null) break;
+    const ms = next.getTime() - previous.getTime();
+    if (ms < shortest.ms) shortest = { ms, from: previous.toISOString(), to: next.toISOString() };
+    if (ms < MIN_TASK_INTERVAL_MS) break;
+    previous = next;
+  }
+  return shortest;
+}
+
+function minutes(ms: number): string {
+  const value = Math.round(ms / 60_000);
+  return value === 1 ? '1 minute' : `${value} minutes`;
 }
 
 /** Scheduled times t with after < t ≤ until, oldest first (at most `limit`; the newest are kept). */
@@ -41,6 +92,19 @@ export function occurrencesBetween(expression: string, after: Date, until: Date,
   }
   cron.stop();
   return found;
+}
+
+/**
+ * Why a stored schedule cannot be read, or null: one written by hand or by another version. The
+ * scheduler passes such a task over, saying so, and the task list shows it without a next run.
+ */
+export function storedCronProblem(expression: string): string | null {
+  try {
+    pausedCron(expression).stop();
+    return null;
+  } catch (error) {
+    return (error as Error).message.replace(/^CronPattern: /, '');
+  }
 }
 
 export function nextOccurrence(expression: string, after: Date): Date | null {

@@ -59,7 +59,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
   const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task, { afterResume: request.afterResume }) : { warning: null };
   // Said once: as the run's event to whoever listens (the CLI's progress display prints it), else in the log.
   if (warning && !request.onEvent) catchUpLog.warn(warning.message);
-  const summary = await runUpdate({
+  let summary = await runUpdate({
     ...request.extra,
     store: request.store,
     source: request.source,
@@ -82,12 +82,25 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     atEnd: (runId, status) => kills.atEnd(runId, whyNotJudged(status, flags)),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? async (input) => (booleanFlag(kills.flags, 'ENABLE_HISTORICAL_VALIDATION') ? judge(input) : null) : undefined,
   });
-  if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: booleanFlag(kills.flags, 'NOTIFY_ON_ANOMALY') });
+  if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: await anomalyNoticeAllowed(kills, summary) });
+  // A kill that reached the run as its notices were sent is recorded on it: the summary printed says so too.
+  if (kills.recorded.length > (summary.flagChanges?.length ?? 0)) summary = { ...summary, flagChanges: [...kills.recorded] };
   if (request.notifier && warning) await request.notifier.notify(coverageGapNotification(warning, summary.runId));
   await guardRollout(request, summary);
   // Last, after the run's own writes and its rollout bookkeeping, so the identity recorded is the one the next run finds.
   await request.store.recordVerifiedRun();
   return { summary, flags };
+}
+
+/**
+ * NOTIFY_ON_ANOMALY for a finished run, read as its notices are sent: the run's own value (its
+ * start flags and the kills that reached it), unless a kill placed since it was judged says no. The
+ * one answer for `gatehouse update`, the scheduler and the console (which notifies from the run's
+ * event: `MidRunKills.ofFinishedRun`).
+ */
+export async function anomalyNoticeAllowed(kills: MidRunKills, summary: RunSummary): Promise<boolean> {
+  if (summary.validation?.verdict === 'anomalous' && booleanFlag(kills.flags, 'NOTIFY_ON_ANOMALY')) await kills.beforeNotices(summary.runId);
+  return booleanFlag(kills.flags, 'NOTIFY_ON_ANOMALY');
 }
 
 /**

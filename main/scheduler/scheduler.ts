@@ -1,9 +1,11 @@
 import type { RunSummary } from '../../shared/run.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { redactedMessage } from '../../shared/redact.js';
 import { resumable } from '../engine/index.js';
 import { evaluateFlag } from '../flags/index.js';
 import type { Store } from '../store/index.js';
-import { nextOccurrence, occurrencesBetween } from './cron.js';
+import { retryAfterFailures } from './backoff.js';
+import { nextOccurrence, occurrencesBetween, storedCronProblem } from './cron.js';
 import type { Notifier } from './notify.js';
 import { COVERING_STATUSES, gapLeftByFailedStart } from './catch-up.js';
 import type { TaskRunRequest } from './run-task.js';
@@ -34,6 +36,8 @@ export interface SchedulerOptions {
   notifier?: Notifier;
   /** One structured line per decision. */
   log: (line: string) => void;
+  /** The scheduler's own stop (shutdown), which also stops the run under way: a run it interrupted is no failure of the task. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -51,27 +55,56 @@ export class Scheduler {
     const report: TickReport = { at: now.toISOString(), entries: [], missed: [] };
     const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
     for (const task of tasks) {
-      const due = occurrencesBetween(task.cron, new Date(task.lastFiredAt ?? task.createdAt), now);
-      const latest = due.at(-1);
-      if (!latest) continue;
-      // Schedulers sharing a database (a team on PostgreSQL) each see the task due: one takes it.
-      if (!(await taskStore(this.options.store).claimOccurrence(task.name, latest.toISOString()))) {
-        report.entries.push(this.skipped(task, latest, 'another scheduler sharing this database took this run'));
-        continue;
+      try {
+        await this.tickTask(task, now, report);
+      } catch (error) {
+        // One task whose schedule cannot be read (written by hand, by another version) or whose claim failed stops neither the others nor the scheduler.
+        report.entries.push(await this.unchecked(task, now, error));
       }
-      if (due.length > 1) report.missed.push(await this.reportMissed(task, due.slice(0, -1)));
-      const entry = await this.fire(task, latest);
-      report.entries.push(entry);
-      if (entry.outcome !== 'skipped') report.entries.push(...(await this.skipTimesPassedDuringRun(task, latest)));
     }
     return report;
+  }
+
+  private async tickTask(task: ScheduledTask, now: Date, report: TickReport): Promise<void> {
+    const due = occurrencesBetween(task.cron, new Date(task.lastFiredAt ?? task.createdAt), now);
+    const latest = due.at(-1);
+    if (!latest) return;
+    // Schedulers sharing a database (a team on PostgreSQL) each see the task due: one takes it.
+    const claimed = await taskStore(this.options.store).claimOccurrence(task.name, latest.toISOString());
+    if (!claimed) {
+      report.entries.push(this.skipped(task, latest, 'another scheduler sharing this database took this run'));
+      return;
+    }
+    // Taken all the same, so the time is spent and not reported as missed once the backoff ends.
+    if (claimed.retryAt !== null && Date.parse(claimed.retryAt) > latest.getTime()) {
+      report.entries.push(this.skipped(task, latest, `backing off after ${claimed.consecutiveFailures} failures in a row; next try ${claimed.retryAt}`));
+      return;
+    }
+    // Times before the backoff's retry were to be skipped anyway: not missed for want of a scheduler.
+    const missed = due.slice(0, -1).filter((time) => claimed.retryAt === null || time.getTime() >= Date.parse(claimed.retryAt));
+    if (missed.length > 0) report.missed.push(await this.reportMissed(task, missed));
+    const entry = await this.fire(task, latest);
+    await this.recordOutcome(task, latest, entry);
+    report.entries.push(entry);
+    if (entry.outcome !== 'skipped') report.entries.push(...(await this.skipTimesPassedDuringRun(task, latest)));
+  }
+
+  private async unchecked(task: ScheduledTask, now: Date, error: unknown): Promise<TickEntry> {
+    const problem = storedCronProblem(task.cron);
+    const message = problem
+      ? `its schedule "${task.cron}" cannot be read (${problem}); give it one: gatehouse tasks edit ${task.name} --cron "..."`
+      : `it was not checked: ${redactedMessage(error)}`;
+    const scheduledFor = now.toISOString();
+    this.log({ event: 'task-failed', task: task.name, scheduledFor, error: message });
+    await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body: message });
+    return { task: task.name, outcome: 'failed', scheduledFor, error: message };
   }
 
   /** When the next task is due, or null when none is scheduled. */
   async nextWake(): Promise<Date | null> {
     const now = this.options.clock();
     const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
-    const times = tasks.map((task) => nextOccurrence(task.cron, now)).filter((t): t is Date => t !== null);
+    const times = tasks.map((task) => (storedCronProblem(task.cron) === null ? nextOccurrence(task.cron, now) : null)).filter((t): t is Date => t !== null);
     return times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
   }
 
@@ -107,6 +140,21 @@ export class Scheduler {
     } finally {
       this.running.delete(task.name);
     }
+  }
+
+  /**
+   * A run that failed or stopped short (or could not start) counts toward the task's backoff
+   * (backoff.ts); one that did its work ends it. A time skipped because the previous run was still
+   * going or the task is paused says nothing about the source, and counts neither way.
+   */
+  private async recordOutcome(task: ScheduledTask, scheduled: Date, entry: TickEntry): Promise<void> {
+    if (entry.outcome === 'skipped') return;
+    // Stopped with the scheduler: the next tick resumes it, and says then whether the source works.
+    if (entry.outcome === 'ran' && entry.status === 'interrupted' && this.options.signal?.aborted) return;
+    const tasks = taskStore(this.options.store);
+    if (entry.outcome === 'ran' && !FAILED_RUNS.includes(entry.status)) return tasks.recordSuccess(task.name);
+    const backoff = await tasks.recordFailure(task.name, (failures) => retryAfterFailures(task.cron, scheduled, failures)?.toISOString() ?? null);
+    if (backoff.retryAt !== null) this.log({ event: 'task-backing-off', task: task.name, consecutiveFailures: backoff.consecutiveFailures, retryAt: backoff.retryAt });
   }
 
   /**
@@ -177,6 +225,9 @@ export class Scheduler {
     this.options.log(JSON.stringify({ at: this.options.clock().toISOString(), ...fields }));
   }
 }
+
+/** A task's runs that did not do their work: trying again at every time would only fail the same way. */
+const FAILED_RUNS: readonly RunSummary['status'][] = ['failed', 'interrupted', 'rolled_back'];
 
 /** How `gatehouse update --resume` refuses a run it cannot continue (open-run.ts), before it touches it. */
 const RESUME_REFUSALS: readonly string[] = ['CONFLICT', 'USAGE'];

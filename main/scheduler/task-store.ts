@@ -9,6 +9,11 @@ export type ScheduledTask = Omit<TaskView, 'nextRunAt'>;
 export type NewScheduledTask = Pick<ScheduledTask, 'name' | 'cron' | 'source' | 'lookbackDays' | 'enabled'> & { at: string };
 export type ScheduledTaskPatch = Partial<Pick<ScheduledTask, 'cron' | 'source' | 'lookbackDays' | 'enabled'>>;
 
+/** A task's failures in a row, and the scheduled time it tries next while it backs off (null: at its next time). */
+export type TaskBackoff = Pick<ScheduledTask, 'consecutiveFailures' | 'retryAt'>;
+
+const NO_BACKOFF = { consecutiveFailures: 0, retryAt: null } as const;
+
 export interface ThrottleClaim {
   /** True when this caller may send now. */
   send: boolean;
@@ -63,7 +68,7 @@ class TaskStore {
     return this.driver.transaction(async (trx) => {
       const row = await trx
         .insertInto('scheduledTasks')
-        .values({ name: task.name, cron: task.cron, source: task.source, lookbackDays: task.lookbackDays, enabled: task.enabled ? 1 : 0, createdAt: task.at, updatedAt: task.at })
+        .values({ name: task.name, cron: task.cron, source: task.source, lookbackDays: task.lookbackDays, enabled: task.enabled ? 1 : 0, createdAt: task.at, updatedAt: task.at, ...NO_BACKOFF })
         .onConflict((oc) => oc.column('name').doNothing())
         .returningAll()
         .executeTakeFirst();
@@ -87,7 +92,8 @@ class TaskStore {
       const { enabled, ...rest } = patch;
       const row = await trx
         .updateTable('scheduledTasks')
-        .set({ ...rest, ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }), updatedAt: at })
+        // An operator who changed the task (fixed its source, switched it back on) expects it tried at its next time.
+        .set({ ...rest, ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }), updatedAt: at, ...NO_BACKOFF })
         .where('name', '=', name)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -108,19 +114,21 @@ class TaskStore {
   }
 
   /**
-   * Takes the scheduled time `scheduledFor` of a task for this scheduler: false when another
+   * Takes the scheduled time `scheduledFor` of a task for this scheduler: null when another
    * scheduler on the same database took it (or a later one) first. One conditional UPDATE: on
    * PostgreSQL the second of two concurrent claims waits on the row and then finds it moved; on
-   * SQLite writes are serialised.
+   * SQLite writes are serialised. It answers with the task's backoff as the claim found it, so
+   * schedulers sharing the database agree on whether this time is one the backoff skips.
    */
-  async claimOccurrence(name: string, scheduledFor: string): Promise<boolean> {
-    const result = await this.driver.db
+  async claimOccurrence(name: string, scheduledFor: string): Promise<TaskBackoff | null> {
+    const row = await this.driver.db
       .updateTable('scheduledTasks')
       .set({ lastFiredAt: scheduledFor })
       .where('name', '=', name)
       .where((eb) => eb.or([eb('lastFiredAt', 'is', null), eb('lastFiredAt', '<', scheduledFor)]))
+      .returning(['consecutiveFailures', 'retryAt'])
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return row ? { consecutiveFailures: row.consecutiveFailures, retryAt: row.retryAt } : null;
   }
 
   /** The run a claimed time started, kept as the task's latest without moving its last scheduled time (a later one may be claimed meanwhile). */
@@ -128,6 +136,33 @@ class TaskStore {
     await this.driver.db.updateTable('scheduledTasks').set({ lastRunId: runId }).where('name', '=', name).execute();
   }
 
+  /** A run someone started now (`tasks run`, the console): the task's latest, and whatever backoff it was in is over. */
+  async recordOnDemandRun(name: string, runId: number): Promise<void> {
+    await this.driver.db.updateTable('scheduledTasks').set({ lastRunId: runId, ...NO_BACKOFF }).where('name', '=', name).execute();
+  }
+
+  /** A scheduled run that did its work: the task tries at every time again. */
+  async recordSuccess(name: string): Promise<void> {
+    await this.driver.db.updateTable('scheduledTasks').set(NO_BACKOFF).where('name', '=', name).execute();
+  }
+
+  /**
+   * One more failure in a row; `retryAt` says, from the count after it, when the task tries next.
+   * Counted in the row (not read, then written) so two schedulers' failures both count.
+   */
+  async recordFailure(name: string, retryAt: (failures: number) => string | null): Promise<TaskBackoff> {
+    return this.driver.transaction(async (trx) => {
+      const { consecutiveFailures } = await trx
+        .updateTable('scheduledTasks')
+        .set((eb) => ({ consecutiveFailures: eb('consecutiveFailures', '+', 1) }))
+        .where('name', '=', name)
+        .returning('consecutiveFailures')
+        .executeTakeFirstOrThrow();
+      const backoff = { consecutiveFailures, retryAt: retryAt(consecutiveFailures) };
+      await trx.updateTable('scheduledTasks').set({ retryAt: backoff.retryAt }).where('name', '=', name).execute();
+      return backoff;
+    });
+  }
 }
 
 /** Before any message was sent for a cause: far enough back that the first one always goes. */

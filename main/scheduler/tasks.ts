@@ -4,7 +4,7 @@ import { actorName, TASK_NAME_PATTERN } from '../flags/index.js';
 import { checkLookbackDays, DEFAULT_LOOKBACK_DAYS, parseSourceSpec } from '../sources/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
-import { checkCron, nextOccurrence } from './cron.js';
+import { checkCron, nextOccurrence, storedCronProblem } from './cron.js';
 import { type ScheduledTask, type ScheduledTaskPatch, taskEventView, taskStore } from './task-store.js';
 
 export interface TaskInput {
@@ -13,6 +13,8 @@ export interface TaskInput {
   source: string;
   lookbackDays?: number;
   enabled?: boolean;
+  /** The operator means a schedule whose runs come less than MIN_TASK_INTERVAL_MS apart (`checkCron`). */
+  allowFrequent?: boolean;
 }
 
 export function checkTaskName(name: string): string {
@@ -34,14 +36,22 @@ function checkSource(spec: string): string {
  * source fixes it).
  */
 export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
-  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? (nextOccurrence(task.cron, now)?.toISOString() ?? null) : null };
+  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? nextRun(task, now) : null };
+}
+
+/** The next scheduled time, or the backoff's retry when the times before it are skipped. */
+function nextRun(task: ScheduledTask, now: Date): string | null {
+  if (task.retryAt !== null && Date.parse(task.retryAt) > now.getTime()) return task.retryAt;
+  // A stored schedule that cannot be read (the scheduler says so when it passes the task over): no next run.
+  if (storedCronProblem(task.cron) !== null) return null;
+  return nextOccurrence(task.cron, now)?.toISOString() ?? null;
 }
 
 /** `operator`: who, recorded with the task's audit event (the OS user when absent, as for flags). */
 export async function addTask(store: Store, input: TaskInput, now: Date = new Date(), operator?: string): Promise<ScheduledTask> {
   return taskStore(store).insert({
     name: checkTaskName(input.name),
-    cron: checkCron(input.cron),
+    cron: checkCron(input.cron, { allowFrequent: input.allowFrequent, now }),
     source: checkSource(input.source),
     lookbackDays: checkLookbackDays(input.lookbackDays ?? DEFAULT_LOOKBACK_DAYS),
     enabled: input.enabled ?? true,
@@ -50,9 +60,13 @@ export async function addTask(store: Store, input: TaskInput, now: Date = new Da
 }
 
 /** `expected`: the task's fields as the operator saw them; a field someone has changed since refuses the edit (CONFLICT). */
-export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch, now: Date = new Date(), operator?: string, expected?: ScheduledTaskPatch): Promise<ScheduledTask> {
+export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch & Pick<TaskInput, 'allowFrequent'>, now: Date = new Date(), operator?: string, expected?: ScheduledTaskPatch): Promise<ScheduledTask> {
   const checked: ScheduledTaskPatch = {};
-  if (patch.cron !== undefined) checked.cron = checkCron(patch.cron);
+  if (patch.cron !== undefined) {
+    // The schedule the task has already (the console's form sends it with every edit) was accepted when it was set.
+    const unchanged = (await taskStore(store).get(name))?.cron === patch.cron.trim();
+    checked.cron = checkCron(patch.cron, { allowFrequent: patch.allowFrequent || unchanged, now });
+  }
   if (patch.source !== undefined) checked.source = checkSource(patch.source);
   if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookbackDays(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;

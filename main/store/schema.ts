@@ -116,7 +116,7 @@ export const TABLES = {
     role: 'kept',
     columns: {
       name: 'text', cron: 'text', source: 'text', lookbackDays: 'int', enabled: 'bool', createdAt: 'time', updatedAt: 'time',
-      lastFiredAt: 'time?', lastRunId: 'long?',
+      lastFiredAt: 'time?', lastRunId: 'long?', consecutiveFailures: 'int', retryAt: 'time?',
     },
   },
   /** Every change to a scheduled task (the task as JSON before and after, its source redacted): append-only. */

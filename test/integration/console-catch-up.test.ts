@@ -29,7 +29,7 @@ describe('a Congress.gov task run from the console after a gap longer than 90 da
     process.env.GATEHOUSE_CONGRESS_API_KEY = FAKE_API_KEY;
     const c = (consoleApi = await openConsoleApi('gatehouse-catch-up-api-'));
     const sent: DeliveredNotification[] = [];
-    const stopNotifying = notifyRunOutcomes(c.engine, () => new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] }));
+    const stopNotifying = notifyRunOutcomes(c.engine, c.store, () => new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] }));
     const warnings: RunEvent[] = [];
     const stopListening = c.engine.subscribe((event) => void (event.type === 'warning' && warnings.push(event)));
     const source = `congress:${server.baseUrl}`;

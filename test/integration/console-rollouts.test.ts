@@ -17,7 +17,7 @@ describe('guarded rollouts through the console API', () => {
     const c = (consoleApi = await openConsoleApi('gatehouse-rollouts-api-'));
     // As the app wires it: the engine's thread has no notifier, the console announces what it reports.
     const sent: DeliveredNotification[] = [];
-    const stopNotifying = notifyRunOutcomes(c.engine, () => new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] }));
+    const stopNotifying = notifyRunOutcomes(c.engine, c.store, () => new Notifier({ store: null, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] }));
     for (const [name, source] of Object.entries(SOURCES)) await c.call('tasks.add', { name, cron: '0 6 * * *', source });
     await c.call('flags.set', { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'Phase 2.2 baseline' });
     expect(await c.call('rollouts.get', {})).toBeNull();

@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
+import { windSchemaBackTo } from '../helpers/schema-rewind.js';
 
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
@@ -43,7 +43,7 @@ async function databaseWithLeadingZeroIds(backend: TestBackend): Promise<string>
     await runUpdate({ store, source: arraySource(second), batchSize: 50 });
     for (const [from, to] of [['61', '061'], ['42', '0042'], ['8', '07'], ['19', '09']]) await spellAs(store, from!, to!);
     await store.queries.db.updateTable('quarantine').set({ eventId: '005' }).where('eventId', '=', '5').execute();
-    await sql`DELETE FROM schema_migrations WHERE version >= 25`.execute(store.queries.db);
+    await windSchemaBackTo(store.queries.db, 25);
   } finally {
     await store.close();
   }
@@ -92,7 +92,7 @@ describe.each(backends)('hearings stored under a leading-zero eventId, after the
     const store = await backend.open(location);
     try {
       await runUpdate({ store, source: arraySource([hearingRecord(10), hearingRecord(100)]), batchSize: 50 });
-      await sql`DELETE FROM schema_migrations WHERE version >= 25`.execute(store.queries.db);
+      await windSchemaBackTo(store.queries.db, 25);
     } finally {
       await store.close();
     }

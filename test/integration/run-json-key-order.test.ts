@@ -4,6 +4,7 @@ import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/i
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
+import { windSchemaBackTo } from '../helpers/schema-rewind.js';
 
 /**
  * DESIGN §3: one run summary, whichever backend stored the run. PostgreSQL kept run summaries as
@@ -73,8 +74,7 @@ describe.each(backends.filter((backend) => backend.name === 'postgres'))('a Post
     try {
       // As schema 22 left it: the summaries in jsonb.
       await sql`ALTER TABLE runs ALTER COLUMN metrics_json TYPE jsonb, ALTER COLUMN flags_json TYPE jsonb, ALTER COLUMN validation_json TYPE jsonb`.execute(store.queries.db);
-      await sql`ALTER TABLE runs DROP COLUMN flag_changes_json`.execute(store.queries.db);
-      await sql`DELETE FROM schema_migrations WHERE version >= 23`.execute(store.queries.db);
+      await windSchemaBackTo(store.queries.db, 23);
     } finally {
       await store.close();
     }

@@ -42,7 +42,7 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
 
   it('a run stopped from the console names the operator of that session in its summary, runs.get and the notification', async () => {
     const lines: string[] = [];
-    const stopNotifying = notifyRunOutcomes(served.engine, () => consoleNotifier(served.store, memoryPreferences(), { log: (line) => lines.push(line) }));
+    const stopNotifying = notifyRunOutcomes(served.engine, served.store, () => consoleNotifier(served.store, memoryPreferences(), { log: (line) => lines.push(line) }));
     try {
       const cookie = await signIn(served.server);
       await data(served.server, 'session.name', { name: 'Ada' }, cookie);
@@ -79,7 +79,7 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
     const store = await backend.open(db);
     try {
       // Due at once: every minute, added two minutes ago.
-      await addTask(store, { name: 'minutely', cron: '* * * * *', source: 'synthetic:seed=12,count=200000' }, new Date(Date.now() - 120_000), 'Ada');
+      await addTask(store, { name: 'minutely', cron: '* * * * *', source: 'synthetic:seed=12,count=200000', allowFrequent: true }, new Date(Date.now() - 120_000), 'Ada');
     } finally {
       await store.close();
     }

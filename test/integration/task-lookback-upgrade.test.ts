@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addTask } from '../../main/scheduler/index.js';
 import { LOOKBACK_MIGRATION_OPERATOR } from '../../main/store/migrations/022-task-lookback-in-range.js';
 import type { TaskEventView, TaskView } from '../../shared/api-operations.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
+import { windSchemaBackTo } from '../helpers/schema-rewind.js';
 
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
@@ -23,9 +23,7 @@ async function databaseWithOutOfRangeLookbacks(backend: TestBackend): Promise<st
     const db = store.queries.db;
     await db.updateTable('scheduledTasks').set({ lookbackDays: 0 }).where('name', '=', 'none').execute();
     await db.updateTable('scheduledTasks').set({ lookbackDays: 120, enabled: 0 }).where('name', '=', 'wide').execute();
-    // Schema 21 had no run flag changes either (migration 24).
-    await sql`ALTER TABLE runs DROP COLUMN flag_changes_json`.execute(db);
-    await sql`DELETE FROM schema_migrations WHERE version >= 22`.execute(db);
+    await windSchemaBackTo(db, 22);
   } finally {
     await store.close();
   }

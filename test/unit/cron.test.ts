@@ -9,13 +9,33 @@ describe('task schedules', () => {
   });
 
   it.each([
-    ['* * * * * *', /requires exactly 5 parts/],
-    ['0 0 6 * * *', /requires exactly 5 parts/],
-    ['61 * * * *', /minute/],
-    ['0 6 31 2 *', /never fires/],
-    ['   ', /empty/],
+    ['* * * * * *', 'bad cron expression "* * * * * *": it has 6 fields, not five (a sixth field would be seconds: a run every second is not a schedule for an update)'],
+    ['0 0 6 * * *', 'it has 6 fields, not five'],
+    ['* * *', 'bad cron expression "* * *": it has 3 fields, not five'],
+    ['0 6 * * * 2026 x', 'it has 7 fields, not five'],
+    ['61 * * * *', 'bad cron expression "61 * * * *": Invalid value for minute: 61'],
+    ['*/0 * * * *', 'illegal stepping: 0'],
+    ['@every 5m', 'bad cron expression "@every 5m"'],
+    ['0 6 31 2 *', 'bad cron expression "0 6 31 2 *": it never fires'],
+    ['   ', 'the cron expression is empty'],
   ])('refuses %j with the reason', (expression, reason) => {
     expect(() => checkCron(expression)).toThrow(reason);
+  });
+
+  const now = new Date('2026-03-08T12:00:00Z');
+
+  it.each([
+    ['* * * * *', 'cron expression "* * * * *" has runs 1 minute apart (2026-03-08T12:01:00.000Z and 2026-03-08T12:02:00.000Z); a task\'s runs must be at least 5 minutes apart'],
+    ['*/2 * * * *', 'has runs 2 minutes apart'],
+    ['0,1 6 * * *', 'has runs 1 minute apart (2026-03-09T06:00:00.000Z and 2026-03-09T06:01:00.000Z)'],
+    ['* 6 * * 1', 'has runs 1 minute apart (2026-03-09T06:00:00.000Z and 2026-03-09T06:01:00.000Z)'],
+  ])('refuses %j, whose runs come less than 5 minutes apart, unless the operator says it is meant', (expression, reason) => {
+    expect(() => checkCron(expression, { now })).toThrow(reason);
+    expect(checkCron(expression, { now, allowFrequent: true })).toBe(expression);
+  });
+
+  it.each(['*/5 * * * *', '0,5 6 * * *', '@hourly', '0 6 29 2 *'])('takes %j: its runs are at least 5 minutes apart', (expression) => {
+    expect(checkCron(expression, { now })).toBe(expression);
   });
 
   it('still runs a stored schedule with a seconds field, written before six fields were refused', () => {

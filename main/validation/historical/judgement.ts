@@ -45,7 +45,7 @@ export function judgeWithWalk(walk: StreamWalk, current: HistoryEntry): WalkJudg
     bands.durationMs = { expected: round(band.expected, 0), low: round(band.low, 0), high: round(band.high, 0) };
   }
   const catchUp = evaluation.context.span.catchUp;
-  return { anomalies, bands, state: catchUp ? { ...state, description: `${state.description}; ${catchUpPhrase(catchUp)}` } : state };
+  return { anomalies, bands, state: catchUp ? { ...state, description: `${state.description}; ${catchUpPhrase(catchUp, current.startedAt)}` } : state };
 }
 
 /**
@@ -98,33 +98,35 @@ function mixtureBand(prediction: TrackPrediction, bars: { single: number; empty:
 }
 
 export function assumedState(walk: StreamWalk, evaluation: RunEvaluation): AssumedState {
+  const run = evaluation.context.entry.startedAt;
   const weights = evaluation.context.step.judging;
   const regime = walk.regime;
   if (weights.enter + weights.stay >= 0.5) {
     const since = regime.episode?.since ?? null;
-    return { regime: 'quiet', since, description: since ? `a quiet period since ${shortDate(since)}` : 'a quiet period the calendar expects to start now' };
+    return { regime: 'quiet', since, description: since ? `a quiet period since ${shortDate(since, run)}` : 'a quiet period the calendar expects to start now' };
   }
   if (evaluation.context.returning || weights.exit >= 0.5) {
     const last = regime.lastEpisode;
-    return { regime: 'returning', since: last?.until ?? null, description: last ? `the first days back after a quiet period (${shortDate(last.since)} – ${shortDate(last.until)})` : 'the first days back after a quiet period' };
+    return { regime: 'returning', since: last?.until ?? null, description: last ? `the first days back after a quiet period (${shortDate(last.since, run)} – ${shortDate(last.until, run)})` : 'the first days back after a quiet period' };
   }
   const change = walk.tracks.fetched.change;
   if (change && !change.accepted) {
-    return { regime: 'change', since: change.since, description: `a ${change.direction === 'down' ? 'drop' : 'rise'} that began on ${shortDate(change.since)}` };
+    return { regime: 'change', since: change.since, description: `a ${change.direction === 'down' ? 'drop' : 'rise'} that began on ${shortDate(change.since, run)}` };
   }
   const since = regime.lastEpisode?.until ?? null;
-  return { regime: 'normal', since, description: since ? `the normal state since ${shortDate(since)}` : 'the normal state' };
+  return { regime: 'normal', since, description: since ? `the normal state since ${shortDate(since, run)}` : 'the normal state' };
 }
 
 function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: VolumeFinding, band: MetricBand, state: AssumedState): Anomaly {
   const { metric, assessment } = finding;
+  const run = evaluation.context.entry.startedAt;
   const weekday = evaluation.context.weekday;
   const value = assessment.value;
   const base = { metric, rule: finding.rule, value };
   if (finding.kind === 'single') {
     const catchUp = evaluation.context.span.catchUp;
     const usually = catchUp
-      ? `${catchUpPhrase(catchUp)}${state.regime === 'normal' ? '' : ` (${state.description})`}, which usually bring`
+      ? `${catchUpPhrase(catchUp, run)}${state.regime === 'normal' ? '' : ` (${state.description})`}, which usually bring`
       : `${dayPhrase(weekday, state)} usually brings`;
     return {
       ...base, expected: band.expected, low: band.low, high: band.high, score: round(finding.score, 2),
@@ -144,7 +146,7 @@ function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: Vol
     const share = side.expected > 0 ? side.observed / side.expected : 0;
     return {
       ...base, expected: round(mean, 1), low, high, score: round(finding.score, 2), changeId: `${metric}:${finding.direction}:${side.since}`, ongoing: false,
-      message: `${countPhrase(metric, value)}; the ${side.runs} runs since ${shortDate(side.since!)} brought ${formatPercent(share)} of their usual volume (${usual}) — a sustained ${finding.direction === 'down' ? 'drop' : 'rise'}: ${volumeAdvice('level-shift')}.`,
+      message: `${countPhrase(metric, value)}; the ${side.runs} runs since ${shortDate(side.since!, run)} brought ${formatPercent(share)} of their usual volume (${usual}) — a sustained ${finding.direction === 'down' ? 'drop' : 'rise'}: ${volumeAdvice('level-shift')}.`,
     };
   }
   const change = walk.tracks[metric].change!;
@@ -153,6 +155,6 @@ function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: Vol
   const tail = finding.direction === 'down' ? countLowerTail(observed, expected, phi) : countUpperTail(observed, expected, phi);
   return {
     ...base, expected: round(mean, 1), low, high, score: round(tailScore(tail), 2), changeId: change.id, ongoing: true,
-    message: `${countPhrase(metric, value)}, still ${finding.direction === 'down' ? 'below' : 'above'} the level before ${shortDate(change.since)} (${usual}) — the ${finding.direction === 'down' ? 'drop' : 'rise'} that began on ${shortDate(change.since)} is still open: ${volumeAdvice('level-shift')}.`,
+    message: `${countPhrase(metric, value)}, still ${finding.direction === 'down' ? 'below' : 'above'} the level before ${shortDate(change.since, run)} (${usual}) — the ${finding.direction === 'down' ? 'drop' : 'rise'} that began on ${shortDate(change.since, run)} is still open: ${volumeAdvice('level-shift')}.`,
   };
 }

@@ -32,19 +32,20 @@ export function formatSeconds(ms: number): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
-/** "12 Aug" (UTC), as the messages name the day a state or a change began. */
-export function shortDate(iso: string): string {
+/**
+ * "12 Aug" (UTC), as the messages name the day a state or a change began; "18 Dec 2023" when that
+ * day is not in the year of the run judged (`run`), so a date across New Year or from a long
+ * history is not read as this year's.
+ */
+export function shortDate(iso: string, run: string): string {
   const date = new Date(iso);
-  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+  const day = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+  return date.getUTCFullYear() === new Date(run).getUTCFullYear() ? day : `${day} ${date.getUTCFullYear()}`;
 }
 
-/**
- * "this run covers 3 days since the last run on 2 Apr": a catch-up after missed runs (see
- * `RunCadence.catchUp`); after most of a year, the date has its year ("on 2024-04-02").
- */
-export function catchUpPhrase(catchUp: { days: number; since: number }): string {
-  const since = new Date(catchUp.since).toISOString();
-  return `this run covers ${catchUp.days} days since the last run on ${catchUp.days > 300 ? since.slice(0, 10) : shortDate(since)}`;
+/** "this run covers 3 days since the last run on 2 Apr": a catch-up after missed runs (see `RunCadence.catchUp`) of the run started at `run`. */
+export function catchUpPhrase(catchUp: { days: number; since: number }, run: string): string {
+  return `this run covers ${catchUp.days} days since the last run on ${shortDate(new Date(catchUp.since).toISOString(), run)}`;
 }
 
 /** "a Tuesday", "a Tuesday in a quiet period since 12 Aug", ... as the band applies to it. */

@@ -9,7 +9,7 @@ import { mountWith } from './mount.js';
 
 const daily: TaskView = {
   name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=200', lookbackDays: 7, enabled: true,
-  createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z', lastFiredAt: null, lastRunId: null, nextRunAt: '2026-12-05T06:00:00.000Z',
+  createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z', lastFiredAt: null, lastRunId: null, consecutiveFailures: 0, retryAt: null, nextRunAt: '2026-12-05T06:00:00.000Z',
 };
 
 /** tasks.list and tasks.edit as the server answers them: an edit from a stale view is refused (CONFLICT). */
@@ -72,5 +72,13 @@ describe('the scheduled tasks panel', () => {
     const fields = { cron: '0 7 * * *', source: daily.source, lookbackDays: 14 };
     expect(client.callsOf('tasks.edit').at(-1)).toEqual({ name: 'daily', ...fields, expected: { cron: '0 7 * * *', source: daily.source, lookbackDays: 7 } });
     expect(stored).toMatchObject(fields);
+  });
+
+  it('says a task is backing off after failures, with its next try, and nothing for a task that is not', async () => {
+    const failing: TaskView = { ...daily, name: 'feed', consecutiveFailures: 3, retryAt: '2099-01-01T06:40:00.000Z', nextRunAt: '2099-01-01T06:40:00.000Z' };
+    const wrapper = mountWith(TasksPanel, fakeClient({ 'tasks.list': () => [daily, failing] }));
+    await flushPromises();
+    expect(wrapper.get('tr[data-task=feed] [data-testid=task-backoff]').text()).toBe('backing off after 3 failures in a row; next try 2099-01-01 06:40');
+    expect(wrapper.find('tr[data-task=daily] [data-testid=task-backoff]').exists()).toBe(false);
   });
 });

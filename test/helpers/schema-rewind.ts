@@ -1,0 +1,21 @@
+import { sql } from 'kysely';
+import type { Db } from '../../main/store/index.js';
+
+/** Columns migrations added with nothing else (no backfill to undo), by the version that added them. */
+const ADDED_COLUMNS: readonly { version: number; table: string; column: string }[] = [
+  { version: 24, table: 'runs', column: 'flag_changes_json' },
+  { version: 27, table: 'scheduled_tasks', column: 'consecutive_failures' },
+  { version: 27, table: 'scheduled_tasks', column: 'retry_at' },
+];
+
+/**
+ * Makes a database look as one from before migration `version` to the next open: the columns
+ * added since dropped and the migrations forgotten, so they apply again as they would on an old
+ * database. One list, so a new migration that adds a column is undone in every test that winds back.
+ */
+export async function windSchemaBackTo(db: Db, version: number): Promise<void> {
+  for (const added of [...ADDED_COLUMNS].reverse().filter((added) => added.version >= version)) {
+    await sql`ALTER TABLE ${sql.table(added.table)} DROP COLUMN ${sql.ref(added.column)}`.execute(db);
+  }
+  await sql`DELETE FROM schema_migrations WHERE version >= ${version}`.execute(db);
+}

@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost } from '../../main/api/index.js';
+import { addTask, editTask, requireTask, runTask, Scheduler, taskView, type TickEntry } from '../../main/scheduler/index.js';
+import type { Store } from '../../main/store/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
+import { runCli } from '../helpers/cli.js';
+import { hearingRecords, stallingSource } from '../helpers/records.js';
+
+/** A clock the test moves by hand: no sleeping. */
+function manualClock(start: string) {
+  let now = new Date(start);
+  return { clock: () => new Date(now), set: (iso: string) => (now = new Date(iso)) };
+}
+
+/** A task's file source, which the test takes away (the source is down) and puts back. */
+function fileSource() {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-backoff-'));
+  const file = path.join(folder, 'meetings.json');
+  let batch = 0;
+  return {
+    spec: `file:${file}`,
+    up: () => fs.writeFileSync(file, JSON.stringify(hearingRecords(3, 5_000 + 10 * batch++))),
+    down: () => fs.rmSync(file, { force: true }),
+    cleanup: () => fs.rmSync(folder, { recursive: true, force: true }),
+  };
+}
+
+function schedulerOn(store: Store, clock: () => Date) {
+  return new Scheduler({ store, clock, log: () => {}, runTask: (task, request) => runTask(store, task, { clock }, request) });
+}
+
+/** Ticks at each time in turn; returns what the task did at each, 'ran:<status>', 'failed' or the skip reason. */
+async function tickAt(scheduler: Scheduler, time: ReturnType<typeof manualClock>, times: string[]): Promise<string[]> {
+  const outcomes: string[] = [];
+  for (const at of times) {
+    time.set(at);
+    const entries: TickEntry[] = (await scheduler.tick()).entries;
+    outcomes.push(entries.map((e) => (e.outcome === 'ran' ? `ran:${e.status}` : e.outcome === 'failed' ? 'failed' : e.reason)).join(',') || 'nothing');
+  }
+  return outcomes;
+}
+
+/** Every 5 minutes from `from` (HH:MM on 1 March 2026), `count` of them, 30 s past each. */
+function everyFiveMinutes(from: string, count: number): string[] {
+  const start = Date.parse(`2026-03-01T${from}:30Z`);
+  return Array.from({ length: count }, (_, i) => new Date(start + i * 5 * 60_000).toISOString());
+}
+
+describe.each(testBackends())('a failing task backs off on $name', (backend) => {
+  const sources: ReturnType<typeof fileSource>[] = [];
+  afterEach(() => sources.splice(0).forEach((source) => source.cleanup()));
+  afterAll(() => backend.cleanup());
+
+  it('skips 1, then 3, then 7 of its times while its source is down, says so in tasks list and show, and runs every time again once one works', async () => {
+    await withFreshStore(backend, async (store) => {
+      const source = fileSource();
+      sources.push(source);
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'five-min', cron: '*/5 * * * *', source: source.spec }, time.clock());
+      const scheduler = schedulerOn(store, time.clock);
+      source.down();
+      const outcomes = await tickAt(scheduler, time, everyFiveMinutes('00:05', 8));
+      const backingOff = (failures: number, retry: string) => `backing off after ${failures} failures in a row; next try 2026-03-01T${retry}:00.000Z`;
+      expect(outcomes).toEqual([
+        'failed', // 00:05, a first failure: tried at the next time
+        'failed', // 00:10, the second: one time skipped
+        backingOff(2, '00:20'),
+        'failed', // 00:20, the third: three skipped
+        backingOff(3, '00:40'),
+        backingOff(3, '00:40'),
+        backingOff(3, '00:40'),
+        'failed', // 00:40, the fourth: seven skipped, next try 01:20
+      ]);
+      const task = await requireTask(store, 'five-min');
+      expect(task).toMatchObject({ consecutiveFailures: 4, retryAt: '2026-03-01T01:20:00.000Z', lastFiredAt: '2026-03-01T00:40:00.000Z' });
+      // The view every caller shows: the next run is the retry, not 00:45.
+      expect(taskView(task, time.clock())).toMatchObject({ nextRunAt: '2026-03-01T01:20:00.000Z', consecutiveFailures: 4, retryAt: '2026-03-01T01:20:00.000Z' });
+
+      // The source is back: the retry runs (the skipped times are not reported as missed), and the task runs at every time again.
+      source.up();
+      time.set('2026-03-01T01:20:30Z');
+      const report = await scheduler.tick();
+      expect(report.entries).toMatchObject([{ outcome: 'ran', status: 'success', scheduledFor: '2026-03-01T01:20:00.000Z' }]);
+      expect(report.missed).toEqual([]);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      expect(await tickAt(scheduler, time, ['2026-03-01T01:25:30Z'])).toEqual(['ran:success']);
+    });
+  });
+
+  it('never waits more than 6 hours past the last failure, however many came before', async () => {
+    await withFreshStore(backend, async (store) => {
+      const source = fileSource();
+      sources.push(source);
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'hourly', cron: '0 * * * *', source: source.spec }, time.clock());
+      const scheduler = schedulerOn(store, time.clock);
+      source.down();
+      // Hourly: the retries come after 1, 2, 4 and 8 hours; the 8 is capped to 6.
+      const hours = ['01', '02', '04', '08', '14', '20'].map((h) => `2026-03-01T${h}:00:30Z`);
+      expect(await tickAt(scheduler, time, hours)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed', 'failed']);
+      expect(await requireTask(store, 'hourly')).toMatchObject({ consecutiveFailures: 6, retryAt: '2026-03-02T02:00:00.000Z' });
+    });
+  });
+
+  it('a daily task that fails is tried again at its next time: it has nothing to skip under the cap, and is not said to back off', async () => {
+    await withFreshStore(backend, async (store) => {
+      const source = fileSource();
+      sources.push(source);
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'daily', cron: '0 6 * * *', source: source.spec }, time.clock());
+      const scheduler = schedulerOn(store, time.clock);
+      source.down();
+      expect(await tickAt(scheduler, time, ['2026-03-01T06:00:30Z', '2026-03-02T06:00:30Z', '2026-03-03T06:00:30Z'])).toEqual(['failed', 'failed', 'failed']);
+      expect(await requireTask(store, 'daily')).toMatchObject({ consecutiveFailures: 3, retryAt: null });
+    });
+  });
+
+  it('an edit of the task ends its backoff: the next time tries the fixed source', async () => {
+    await withFreshStore(backend, async (store) => {
+      const [broken, fixed] = [fileSource(), fileSource()];
+      sources.push(broken, fixed);
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'five-min', cron: '*/5 * * * *', source: broken.spec }, time.clock());
+      const scheduler = schedulerOn(store, time.clock);
+      expect(await tickAt(scheduler, time, everyFiveMinutes('00:05', 3))).toEqual(['failed', 'failed', 'backing off after 2 failures in a row; next try 2026-03-01T00:20:00.000Z']);
+      fixed.up();
+      await editTask(store, 'five-min', { source: fixed.spec }, time.clock(), 'ops');
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      expect(await tickAt(scheduler, time, everyFiveMinutes('00:20', 1))).toEqual(['ran:success']);
+    });
+  });
+
+  it('the API\'s tasks.run (the console\'s Run now) ends the backoff', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      const source = fileSource();
+      sources.push(source);
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'five-min', cron: '*/5 * * * *', source: source.spec }, time.clock());
+      source.down();
+      expect(await tickAt(schedulerOn(store, time.clock), time, everyFiveMinutes('00:05', 2))).toEqual(['failed', 'failed']);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 2, retryAt: '2026-03-01T00:20:00.000Z' });
+      source.up();
+      const { runId } = await createApi({ store, engine, transport: 'http' })['tasks.run']({ name: 'five-min' }, tester);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null, lastRunId: runId });
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
+  it('a run the scheduler\'s own shutdown interrupted is no failure of the task', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'five-min', cron: '*/5 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      const shutdown = new AbortController();
+      const { source, stalled, resume } = stallingSource(hearingRecords(200), 120);
+      const scheduler = new Scheduler({
+        store, clock: time.clock, log: () => {}, signal: shutdown.signal,
+        runTask: (task, request) => runTask(store, task, { clock: time.clock, signal: shutdown.signal, openTaskSource: async () => source }, request),
+      });
+      time.set('2026-03-01T00:05:30Z');
+      const ticking = scheduler.tick();
+      await stalled;
+      shutdown.abort('the scheduler shut down');
+      resume();
+      expect((await ticking).entries).toMatchObject([{ outcome: 'ran', status: 'interrupted' }]);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    });
+  });
+
+  it('two schedulers sharing the database agree on the backoff: neither runs a skipped time, one runs the retry', async () => {
+    const location = await backend.freshLocation();
+    const stores = [await backend.open(location), await backend.open(location)];
+    try {
+      const source = fileSource();
+      sources.push(source);
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(stores[0]!, { name: 'five-min', cron: '*/5 * * * *', source: source.spec }, time.clock());
+      const [first, second] = stores.map((store) => schedulerOn(store, time.clock));
+      source.down();
+      // The first scheduler's two failures put the task in backoff; the second finds it there.
+      expect(await tickAt(first!, time, everyFiveMinutes('00:05', 2))).toEqual(['failed', 'failed']);
+      expect(await tickAt(second!, time, everyFiveMinutes('00:15', 1))).toEqual(['backing off after 2 failures in a row; next try 2026-03-01T00:20:00.000Z']);
+      expect(await tickAt(first!, time, everyFiveMinutes('00:15', 1))).toEqual(['nothing']);
+      source.up();
+      time.set('2026-03-01T00:20:30Z');
+      const reports = [await second!.tick(), await first!.tick()];
+      expect(reports.flatMap((r) => r.entries).map((e) => e.outcome)).toEqual(['ran']);
+      expect((await stores[0]!.listRuns({})).map((run) => run.status)).toEqual(['success']);
+      expect(await requireTask(stores[1]!, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
+  it('`gatehouse tasks list` and `tasks show` say a task backs off, and `tasks run` ends it', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      const source = fileSource();
+      sources.push(source);
+      // In real time, so the CLI (which reads the real clock) sees the retry ahead: the task is every minute, its failures a minute apart up to now.
+      const now = new Date();
+      const minute = (back: number) => new Date(Math.floor(now.getTime() / 60_000) * 60_000 - back * 60_000);
+      await addTask(store, { name: 'every-minute', cron: '*/1 * * * *', source: source.spec, allowFrequent: true }, minute(2));
+      const time = manualClock(minute(1).toISOString());
+      const scheduler = schedulerOn(store, time.clock);
+      source.down();
+      expect(await tickAt(scheduler, time, [minute(1), minute(0)].map((t) => new Date(t.getTime() + 1_000).toISOString()))).toEqual(['failed', 'failed']);
+      // Two failures in a row, the second at the start of this minute: one time skipped, the next try after it, still ahead.
+      const retryAt = new Date(minute(0).getTime() + 2 * 60_000).toISOString();
+      const shown = runCli(['tasks', 'show', 'every-minute', '--json', '--db', location]);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ consecutiveFailures: 2, retryAt });
+      const listed = runCli(['tasks', 'list', '--db', location]);
+      expect(listed.stdout).toContain(`backing off after 2 failures in a row; next try ${retryAt}`);
+      expect(JSON.parse(runCli(['tasks', 'list', '--json', '--db', location]).stdout)).toMatchObject([{ name: 'every-minute', consecutiveFailures: 2, retryAt }]);
+      // The API the console reads: its task list and the overview's next tasks give the retry, not the next minute.
+      const engine = createInProcessEngineHost({ location });
+      try {
+        const api = createApi({ store, engine, transport: 'http' });
+        expect(await api['tasks.list']({}, tester)).toMatchObject([{ name: 'every-minute', consecutiveFailures: 2, retryAt, nextRunAt: retryAt }]);
+        expect((await api['overview.get']({ windowDays: 30 }, tester)).nextTasks).toEqual([{ name: 'every-minute', cron: '*/1 * * * *', nextRunAt: retryAt }]);
+      } finally {
+        await engine.close();
+      }
+
+      source.up();
+      const ran = runCli(['tasks', 'run', 'every-minute', '--json', '--db', location]);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(JSON.parse(runCli(['tasks', 'show', 'every-minute', '--json', '--db', location]).stdout)).toMatchObject({ consecutiveFailures: 0, retryAt: null, lastRunId: JSON.parse(ran.stdout).runId });
+      expect(runCli(['tasks', 'list', '--db', location]).stdout).not.toContain('backing off');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
