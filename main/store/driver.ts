@@ -36,8 +36,10 @@ export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
  * 16 or 24 changes of a failed batch (batch-commit.ts's `isolationChunk`) and about eight more per
  * bad record, and a round trip costs ≈ 0.2 ms, so there a savepoint that held is released only
  * with the next one's SAVEPOINT, or by the COMMIT, and one rolled back to (ROLLBACK TO keeps it)
- * serves the next work as it is. About four of those eight fail. `releaseLazily` is for a writer
- * that lives for one transaction: no release can be owed past its COMMIT.
+ * serves the next work as it is; the ROLLBACK TO itself goes out unanswered, ahead of whatever the
+ * transaction sends next. About four of those eight fail. `releaseLazily` is for a writer that
+ * lives for one transaction on one pipelining connection: no release can be owed past its COMMIT,
+ * and its statements run in the order they were sent.
  */
 export class Savepoints {
   private releaseOwed = false;
@@ -66,9 +68,16 @@ export class Savepoints {
     } catch (error) {
       // A savepoint not taken failed the work too: its error is the cause, and there is nothing to return to.
       await taking;
+      if (this.releaseLazily) {
+        // Not awaited either: whatever the transaction sends next (the next try, the batch row, the
+        // COMMIT) goes out right behind the ROLLBACK TO and runs after it, one round trip for both.
+        // A transaction that cannot return to its savepoint has lost its connection: what it sends next fails with it.
+        this.run(['rollBack']).catch(() => {});
+        this.heldEmpty = true;
+        throw error;
+      }
       // A transaction that cannot even return to its savepoint is lost: the first error says why.
-      await this.run(this.releaseLazily ? ['rollBack'] : ['rollBack', 'release']).catch(() => Promise.reject(error));
-      this.heldEmpty = this.releaseLazily;
+      await this.run(['rollBack', 'release']).catch(() => Promise.reject(error));
       throw error;
     }
     await taking;

@@ -82,6 +82,26 @@ describe.skipIf(postgres === null)('isolation on PostgreSQL with the database re
     });
   });
 
+  it('quarantines a batch the database refuses whole, each record with its own reason, and writes the next batch whole, though every try ended with a ROLLBACK TO sent unanswered', async () => {
+    await withFreshStore(postgres!, async (store) => {
+      await refuseMarkedRecords(store.location);
+      // The first batch's tries all fail, the last of them right before its quarantine entries, batch row and checkpoint.
+      const records = hearingRecords(60, 100000, (i) => (i < 30 ? { title: `Hearing ${i}, refused by its title` } : {}));
+      const summary = await runUpdate({ store, source: arraySource(records), batchSize: 30 });
+      expect(summary.metrics).toMatchObject({ fetched: 60, added: 30, quarantined: 30 });
+      const run = (await store.getRun(summary.runId))!;
+      expect(run.batchList.map((b) => [b.status, b.planned, b.written, b.quarantined])).toEqual([
+        ['failed', 30, 0, 30],
+        ['committed', 30, 30, 0],
+      ]);
+      const entries = await store.listQuarantine({ runId: summary.runId });
+      expect(entries.map((entry) => entry.sourcePosition)).toEqual([...Array(30).keys()]);
+      for (const entry of entries) expect(entry.reasons[0]!.message).toContain('title_not_refused');
+      expect(await store.countHearings()).toBe(30);
+      expect(run.reconciliation?.ok).toBe(true);
+    });
+  });
+
   it("names the refused row in the error's detail, and isolation picks that change out of its part", async () => {
     await withFreshStore(postgres!, async (store) => {
       const part = ['100001', '100002', '118', '100003'].map((eventId) => ({ hearing: { eventId } }) as PlannedChange);

@@ -54,6 +54,26 @@ describe('Savepoints', () => {
     expect(events).toEqual(['sent take', 'work', 'answered']);
   });
 
+  it('does not wait for a failed try’s ROLLBACK TO: the next work goes out right behind it, one round trip for both', async () => {
+    const events: string[] = [];
+    const answers: (() => void)[] = [];
+    const savepoints = new Savepoints((steps) => {
+      events.push(`sent ${steps.join('+')}`);
+      return new Promise<void>((resolve) => answers.push(() => (events.push(`answered ${steps.join('+')}`), resolve())));
+    }, true);
+    let thrown: unknown;
+    const failed = savepoints.around(fails).catch((error: unknown) => void (thrown = error));
+    await Promise.resolve();
+    answers.shift()!(); // the SAVEPOINT's answer; the ROLLBACK TO's is still to come
+    await new Promise(setImmediate);
+    expect(String(thrown)).toContain('CHECK');
+    const next = savepoints.around(async () => void events.push('next work'));
+    expect(events).toEqual(['sent take', 'answered take', 'sent rollBack', 'next work']);
+    answers.shift()!();
+    await Promise.all([failed, next]);
+    expect(events.at(-1)).toBe('answered rollBack');
+  });
+
   it('reports a SAVEPOINT that failed, and returns to no savepoint, when the work behind it failed for that', async () => {
     const calls: SavepointStep[][] = [];
     const savepoints = new Savepoints(async (steps) => {
