@@ -107,8 +107,18 @@ export const trialResultSchema = z.object({
   caughtBy: z.array(z.string()),
   verdict: z.string().nullable(),
   detail: z.string().nullable(),
+  /** The task the trial ran as, whose sensitivity judged it; null: no task, the default sensitivity (every trial before tasks could be named). */
+  task: z.string().nullable(),
+  /** That task's sensitivity version in force when the trial ran; null: the defaults (no task, or none saved for it). */
+  sensitivityVersion: z.number().int().nullable(),
 });
 export type TrialResultView = z.infer<typeof trialResultSchema>;
+
+/** The settings that judged a trial, in words: the CLI's and the console's reports say it alike. */
+export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResultView, 'task' | 'sensitivityVersion'>): string {
+  if (task === null) return 'the default sensitivity (no task)';
+  return `task ${task}, sensitivity ${sensitivityVersion === null ? 'defaults (no version saved)' : `version ${sensitivityVersion}`}`;
+}
 export const trialRecordSchema = trialResultSchema.extend({ id: z.number().int(), session: z.string(), at: z.string(), source: z.string() });
 export type TrialRecordView = z.infer<typeof trialRecordSchema>;
 
@@ -148,6 +158,8 @@ export const trialsRunInputSchema = z.object({
   /** With a sweep: trials per magnitude. */
   repeat: z.number().int().min(1).max(10).default(1),
   staging,
+  /** Judge as this task (its sensitivity in force, its own history when it has enough); absent or null: the default sensitivity, no task. */
+  task: z.string().trim().min(1).max(200).nullable().optional(),
 });
 export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;
 
@@ -164,6 +176,9 @@ export const trialJobSchema = z.object({
   finishedAt: z.string().nullable(),
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), hint: z.string().optional() }).nullable(),
   historyNote: z.string().nullable(),
+  /** The task the trials run as (null: the default sensitivity) and its sensitivity version in force (null: the defaults). */
+  task: z.string().nullable(),
+  sensitivityVersion: z.number().int().nullable(),
   /** This job's trials so far, in the order they ran. */
   trials: z.array(trialResultSchema),
   /** This job's trials, and the whole staging ledger, once the job finished. */

@@ -20,7 +20,9 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
 
 export async function requireKnownTask(store: Store, task: string): Promise<void> {
   if (!(await sensitivityVersions(store).taskExists(task))) {
-    throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, { hint: 'see `gatehouse tasks list`' });
+    throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, {
+      hint: { cli: 'see `gatehouse tasks list`', console: 'the Tasks page lists the scheduled tasks' },
+    });
   }
 }
 

@@ -11,7 +11,8 @@ import type { Database } from '../schema.js';
 export type TrialRecord = TrialRecordView;
 export type TrialLevel = TrialRecord['level'];
 
-export type NewTrialRecord = Omit<TrialRecord, 'id'>;
+/** Without a task and sensitivity version, a trial was judged by the default sensitivity. */
+export type NewTrialRecord = Omit<TrialRecord, 'id' | 'task' | 'sensitivityVersion'> & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion'>>;
 
 /** Who a staging copy's restore event names: what marks a database as a staging copy, not someone's real one. */
 export const STAGING_COPY_OPERATOR = 'gatehouse trial';
@@ -34,8 +35,8 @@ export type KeptSessionAttempt = Omit<Selectable<Database['writerAttempts']>, 'i
 /** What is known of a session whose process died: the trials it finished are in the ledger, the run it was writing is left `running` until the next writer marks it interrupted. */
 const UNFINISHED_SESSION = 'the process running it stopped before it reported an outcome (killed or crashed); the trials it finished are in the ledger, and the staging run it was writing, if any, is interrupted';
 
-function trialRow({ caughtBy, caught, ...rest }: NewTrialRecord) {
-  return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy) };
+function trialRow({ caughtBy, caught, task, sensitivityVersion, ...rest }: NewTrialRecord) {
+  return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy), task: task ?? null, sensitivityVersion: sensitivityVersion ?? null };
 }
 
 /** The staging trial ledger. */

@@ -1,0 +1,141 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
+import { taskStore } from '../../main/scheduler/index.js';
+import { openStore } from '../../main/store/index.js';
+import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
+import { saveSensitivity, validationHistory } from '../../main/validation/index.js';
+import { storeRun } from '../helpers/sensitivity-fixtures.js';
+import type { SensitivitySettings } from '../../shared/validation.js';
+import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
+import { runCli } from '../helpers/cli.js';
+import { dropSchemas, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+
+const ALL_OFF: SensitivitySettings = { metrics: { fetched: 'off', added: 'off', updated: 'off', mix: 'off', quarantine: 'off', duration: 'off' }, minSignals: 1 };
+
+/** A staging target beside the source: a file in the same folder, or another schema of the same PostgreSQL database. */
+function stagingFor(backend: TestBackend, source: string, schemas: string[]): string {
+  if (backend.name === 'sqlite') return source.replace(/\.db$/, '-staging.db');
+  const schema = uniqueSchema('gh_trial_task');
+  schemas.push(schema);
+  return urlWithSchema(schema);
+}
+
+/**
+ * Five weeks of daily runs (no task), a scheduled task "quiet" whose analyst silenced every
+ * metric (version 2, after a first version that changed nothing the spike needs), and "loud",
+ * a task with no version saved.
+ */
+async function sourceWithTunedTask(backend: TestBackend): Promise<string> {
+  const source = await backend.freshLocation();
+  const store = await backend.open(source);
+  try {
+    await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
+    for (const name of ['quiet', 'loud']) {
+      await taskStore(store).insert({ name, cron: '0 6 * * *', source: 'synthetic:seed=1,count=40', lookbackDays: 7, enabled: true, at: '2025-03-31T00:00:00.000Z' }, 'ada');
+    }
+    await saveSensitivity(store, { task: 'quiet', settings: { metrics: { fetched: 'high' }, minSignals: 1 }, reason: 'first try', operator: 'ada' });
+    await saveSensitivity(store, { task: 'quiet', settings: ALL_OFF, reason: 'silence the validator during the migration', operator: 'ada' });
+  } finally {
+    await store.close();
+  }
+  return source;
+}
+
+const kindRate = (outcome: TrialOutcome, kind: string) => outcome.summary.byKind.find((k) => k.kind === kind);
+
+describe.each(testBackends())('trials as a task ($name)', (backend) => {
+  const schemas: string[] = [];
+  afterAll(async () => {
+    await dropSchemas(schemas);
+    await backend.cleanup();
+  });
+
+  it("judges with the task's saved sensitivity: a spike the defaults catch is missed under settings that silence every metric, and each trial says which task and version judged it", async () => {
+    const source = await sourceWithTunedTask(backend);
+    const staging = stagingFor(backend, source, schemas);
+    const injections = ['spike', 'bad-date:0.2'].map(parseTrialSpec);
+
+    const asDefault = await runTrials({ source, staging, injections, controls: 1 });
+    expect(asDefault).toMatchObject({ task: null, sensitivityVersion: null });
+    expect(kindRate(asDefault, 'spike')).toMatchObject({ trials: 1, caught: 1, rate: 1 });
+
+    const asQuiet = await runTrials({ source, staging, injections, controls: 1, task: 'quiet' });
+    expect(asQuiet).toMatchObject({ task: 'quiet', sensitivityVersion: 2, sensitivity: ALL_OFF });
+    // The validator is silenced for this task; the record rules are not sensitivity's to tune.
+    expect(kindRate(asQuiet, 'spike')).toMatchObject({ trials: 1, caught: 0, rate: 0 });
+    expect(kindRate(asQuiet, 'bad-date')).toMatchObject({ trials: 1, caught: 1, rate: 1 });
+    expect(kindRate(asQuiet, 'control')).toMatchObject({ trials: 1, caught: 0 });
+    expect(asQuiet.trials.every((t) => t.task === 'quiet' && t.sensitivityVersion === 2)).toBe(true);
+    expect(asQuiet.summary).toMatchObject({ injected: 2, caught: 1, controls: 1, falsePositives: 0 });
+
+    // A task with nothing saved is judged with the defaults, and says so (version null).
+    const asLoud = await runTrials({ source, staging, injections: [parseTrialSpec('spike')], controls: 1, task: 'loud' });
+    expect(asLoud).toMatchObject({ task: 'loud', sensitivityVersion: null });
+    expect(kindRate(asLoud, 'spike')).toMatchObject({ caught: 1 });
+
+    const stagingStore = await openStore(staging);
+    try {
+      const ledger = await stagingStore.trials.list();
+      expect(ledger.map((t) => [t.kind, t.task, t.sensitivityVersion])).toEqual([
+        ['control', null, null], ['spike', null, null], ['bad-date', null, null],
+        ['control', 'quiet', 2], ['spike', 'quiet', 2], ['bad-date', 'quiet', 2],
+        ['control', 'loud', null], ['spike', 'loud', null],
+      ]);
+      // The trial runs are the task's runs on staging (the latest session's copy), as its production runs are on the source.
+      const loudRuns = await stagingStore.reports.judged({ task: 'loud' });
+      expect(loudRuns.map((run) => run.runId).sort((a, b) => a - b)).toEqual(asLoud.trials.map((t) => t.runId!).sort((a, b) => a - b));
+    } finally {
+      await stagingStore.close();
+    }
+  }, 240_000);
+
+  it("builds a task's clean runs from the history its judge reads: a task five times the daily feed's size gets controls of its size, not flagged as drops", async () => {
+    const source = await backend.freshLocation();
+    const store = await backend.open(source);
+    try {
+      await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
+      // "bulk" ran each of those days too, later in the day, at five times the volume: 35 runs of its own, enough to be judged by them alone.
+      for (const day of await validationHistory(store)) {
+        const m = day.metrics as Record<string, number>;
+        const metrics = { fetched: 5 * m.fetched!, added: 5 * m.added!, updated: 5 * m.updated!, unchanged: 5 * m.unchanged!, quarantined: 0, durationMs: 5 * m.durationMs! };
+        await storeRun(store, { startedAt: day.startedAt.replace('T14:', 'T18:'), metrics }, 'bulk');
+      }
+    } finally {
+      await store.close();
+    }
+    const staging = stagingFor(backend, source, schemas);
+    const outcome = await runTrials({ source, staging, injections: [parseTrialSpec('spike')], controls: 2, task: 'bulk' });
+    expect(outcome).toMatchObject({ task: 'bulk', sensitivityVersion: null, historyNote: null });
+    expect(outcome.summary).toMatchObject({ injected: 1, caught: 1, controls: 2, falsePositives: 0 });
+  }, 240_000);
+
+  it('refuses a task the source does not know, from the engine, the CLI and the API, before any trial runs', async () => {
+    const source = await sourceWithTunedTask(backend);
+    const staging = stagingFor(backend, source, schemas);
+    await expect(runTrials({ source, staging, injections: [parseTrialSpec('spike')], controls: 1, task: 'nightly' })).rejects.toMatchObject({
+      code: 'NOT_FOUND', message: expect.stringContaining('unknown task "nightly"'),
+    });
+
+    const cli = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--task', 'nightly', '--json']);
+    expect(cli.code).toBe(2);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringContaining('unknown task "nightly"') } });
+
+    const store = await backend.open(source);
+    const engine = createInProcessEngineHost({ location: source });
+    const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: source });
+    try {
+      await expect(api['trials.run']({ injections: [{ kind: 'spike' }], controls: 1, seedHistoryDays: 0, sweep: false, repeat: 1, staging: null, task: 'nightly' }, tester)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await api['trials.job']({}, tester)).toBeNull();
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+    const stagingStore = await openStore(staging);
+    try {
+      expect(await stagingStore.trials.list()).toEqual([]);
+    } finally {
+      await stagingStore.close();
+    }
+  }, 120_000);
+});
