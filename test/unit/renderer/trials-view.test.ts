@@ -24,7 +24,7 @@ const WITH_SPIKES: LedgerSummaryView = {
 };
 
 function job(status: TrialJobView['status']): TrialJobView {
-  return { jobId: 'job-1', startedBy: 'Ada', status, staging: STAGING, phase: status === 'running' ? 'trials' : 'finished', done: status === 'running' ? 1 : 2, total: 2, startedAt: '2026-11-30T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-11-30T10:01:00.000Z', error: null, historyNote: null, trials: [], summary: null, ledger: null };
+  return { jobId: 'job-1', startedBy: 'Ada', status, staging: STAGING, phase: status === 'running' ? 'trials' : 'finished', done: status === 'running' ? 1 : 2, total: 2, startedAt: '2026-11-30T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-11-30T10:01:00.000Z', error: null, historyNote: null, task: null, sensitivityVersion: null, trials: [], summary: null, ledger: null };
 }
 
 describe('the Trials page', () => {
@@ -40,6 +40,7 @@ describe('the Trials page', () => {
       },
       'trials.list': () => ({ staging: STAGING, trials: [] }),
       'trials.job': () => null,
+      'sensitivity.tasks': () => [],
       ...handlers,
     });
     wrapper = mountWith(TrialsView, client);
@@ -138,7 +139,7 @@ describe('the Trials page', () => {
 
   it('sums up a trial of control runs only without "detection no data (n = 0)"', async () => {
     const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY }) });
-    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).');
+    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity (no task).');
   });
 
   it('reads the ledger and the report of the staging the latest trial ran on when the page is opened again, not the default one', async () => {
@@ -148,6 +149,7 @@ describe('the Trials page', () => {
       'trials.summary': (input) => ({ ...CONTROLS_ONLY, staging: input.staging ?? STAGING }),
       'trials.list': (input) => ({ staging: input.staging ?? STAGING, trials: [] }),
       'trials.job': () => ({ ...job('done'), staging: custom, summary: CONTROLS_ONLY }),
+      'sensitivity.tasks': () => [],
     });
     wrapper = mountWith(TrialsView, client);
     await flushPromises();
@@ -169,6 +171,79 @@ describe('the Trials page', () => {
     await page.get('form').trigger('submit');
     await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 1 of 2 trials done.`);
     expect(page.get('[data-testid="trial-job"]').attributes('aria-live')).toBeUndefined();
-    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).`);
+    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity (no task).`);
+  });
+
+  const QUIET_V2 = {
+    task: 'quiet',
+    settings: { metrics: { fetched: 'off' as const }, minSignals: 1 },
+    version: { id: 7, task: 'quiet', version: 2, settings: { metrics: { fetched: 'off' as const }, minSignals: 1 }, operator: 'Ada', reason: 'migration week', at: '2026-11-29T09:00:00.000Z' },
+  };
+  const LOUD = { task: 'loud', settings: { metrics: {}, minSignals: 1 }, version: null };
+
+  function trialsClient(handlers: Handlers) {
+    return fakeClient({
+      'trials.kinds': () => KINDS,
+      'trials.summary': () => ({ ...CONTROLS_ONLY, staging: STAGING }),
+      'trials.list': () => ({ staging: STAGING, trials: [] }),
+      'trials.job': () => null,
+      'trials.run': () => job('running'),
+      ...handlers,
+    });
+  }
+
+  it("offers every task with its sensitivity version and sends the chosen one as the trial's task; no choice sends none (the default sensitivity)", async () => {
+    const client = trialsClient({ 'sensitivity.tasks': () => [LOUD, QUIET_V2] });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    const select = wrapper.get('select[name=task]');
+    expect(select.findAll('option').map((o) => [o.attributes('value'), o.text()])).toEqual([
+      ['', 'No task — the default sensitivity'],
+      ['loud', 'loud — default sensitivity (no version saved)'],
+      ['quiet', 'quiet — sensitivity version 2'],
+    ]);
+    await wrapper.get('input[name=kind-spike]').setValue(true);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    await select.setValue('quiet');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('trials.run').map((input) => (input as { task: unknown }).task)).toEqual([null, 'quiet']);
+    expect(client.callsOf('trials.run')[1]).toEqual({ injections: [{ kind: 'spike', magnitude: 3 }], controls: 1, seedHistoryDays: 0, sweep: false, repeat: 1, staging: null, task: 'quiet' });
+  });
+
+  it('still runs trials with the default sensitivity when the tasks cannot be listed, and says why none is offered', async () => {
+    const client = trialsClient({ 'sensitivity.tasks': () => { throw new ApiError('SOURCE_UNREADABLE', 'the database cannot be read'); } });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="trial-tasks-error"]').text()).toContain('the database cannot be read');
+    expect(wrapper.get('select[name=task]').findAll('option')).toHaveLength(1);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('trials.run')).toMatchObject([{ task: null, controls: 1 }]);
+  });
+
+  it('says which task and sensitivity version judged the latest trial and each trial of the ledger', async () => {
+    const trial = { label: 'spike:3', kind: 'spike', level: 'run' as const, magnitude: 3, runId: 41, caught: false, caughtBy: [], verdict: 'ok', detail: null };
+    const client = trialsClient({
+      'sensitivity.tasks': () => [QUIET_V2],
+      'trials.job': () => ({ ...job('done'), task: 'quiet', sensitivityVersion: 2, summary: CONTROLS_ONLY }),
+      'trials.list': () => ({
+        staging: STAGING,
+        trials: [
+          { ...trial, id: 2, session: 's2', at: '2026-11-30T10:01:00.000Z', source: 'a.db', task: 'quiet', sensitivityVersion: 2 },
+          { ...trial, id: 1, session: 's1', at: '2026-11-30T09:01:00.000Z', source: 'a.db', caught: true, caughtBy: ['validator:volume'], task: null, sensitivityVersion: null },
+        ],
+      }),
+    });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="trial-job"]').text()).toContain('judged with task quiet, sensitivity version 2');
+    expect(wrapper.get('[data-testid="job-summary"]').text()).toMatch(/judged with task quiet, sensitivity version 2\.$/);
+    const rows = wrapper.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((row) => row.findAll('td').map((td) => td.text()).slice(1, 4));
+    expect(rows).toEqual([
+      ['spike:3', 'task quiet, sensitivity version 2', 'MISSED'],
+      ['spike:3', 'the default sensitivity (no task)', 'caught'],
+    ]);
   });
 });
