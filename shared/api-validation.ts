@@ -116,8 +116,13 @@ export type TrialResultView = z.infer<typeof trialResultSchema>;
 
 /** The settings that judged a trial, in words: the CLI's and the console's reports say it alike. */
 export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResultView, 'task' | 'sensitivityVersion'>): string {
-  if (task === null) return 'the default sensitivity (no task)';
-  return `task ${task}, sensitivity ${sensitivityVersion === null ? 'defaults (no version saved)' : `version ${sensitivityVersion}`}`;
+  if (task === null) return 'the default sensitivity, no task';
+  return `task ${task}, ${sensitivityVersion === null ? 'the default sensitivity, no version saved' : `sensitivity version ${sensitivityVersion}`}`;
+}
+
+/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
+export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'>): string {
+  return tally.task === null ? tally.kind : `${tally.kind} (${trialSettingsText(tally)})`;
 }
 export const trialRecordSchema = trialResultSchema.extend({ id: z.number().int(), session: z.string(), at: z.string(), source: z.string() });
 export type TrialRecordView = z.infer<typeof trialRecordSchema>;
@@ -136,13 +141,15 @@ const detectionTallyFields = {
   falsePositiveRate: z.number().nullable(),
   falsePositiveInterval: intervalSchema,
 };
-export const magnitudeTallySchema = z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), magnitude: z.number().nullable(), ...detectionTallyFields });
+/** The task and its sensitivity version that judged a tally's trials (both null: the defaults): trials judged otherwise are tallied apart. */
+const judgedWithFields = { task: z.string().nullable(), sensitivityVersion: z.number().int().nullable() };
+export const magnitudeTallySchema = z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), magnitude: z.number().nullable(), ...judgedWithFields, ...detectionTallyFields });
 export type MagnitudeTallyView = z.infer<typeof magnitudeTallySchema>;
 /** Rates are fractions (0–1); every rate has its n and a Wilson 95 % interval beside it. */
 export const ledgerSummarySchema = z.object({
   trials: z.number().int(),
   ...detectionTallyFields,
-  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
+  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), ...judgedWithFields, trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
   byMagnitude: z.array(magnitudeTallySchema),
 });
 export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;

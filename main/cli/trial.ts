@@ -69,8 +69,8 @@ function printSummary(title: string, summary: LedgerSummary): void {
 function printSweep(summary: LedgerSummary): void {
   process.stdout.write('detection against magnitude (this session; false positives: controls on which the same alarms fired)\n');
   printTable(
-    ['kind', 'magnitude', 'detection', 'false positives'],
-    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval), rateText(m.falsePositives, m.controls, m.falsePositiveInterval)]),
+    ['kind', 'magnitude', 'detection', 'false positives', 'judged with'],
+    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval), rateText(m.falsePositives, m.controls, m.falsePositiveInterval), trialSettingsText(m)]),
   );
 }
 
@@ -84,6 +84,7 @@ function printOutcome(outcome: TrialOutcome): void {
   );
   printSummary('this session', outcome.summary);
   printSummary(`ledger (${outcome.ledger.trials} trials)`, outcome.ledger);
-  printTable(['kind', 'trials', 'caught', 'rate'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval)]));
+  // Per kind and per task's settings: a kind judged as a task and without one is two rows, not one rate of both.
+  printTable(['kind', 'trials', 'caught', 'rate', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval), trialSettingsText(k)]));
 }
 

@@ -1,3 +1,4 @@
+import { kindAsJudged } from '../../shared/api-validation.js';
 import type { Store } from '../store/index.js';
 import { summariseTrials, type MagnitudeTally } from '../trials/index.js';
 
@@ -33,11 +34,12 @@ export const ledgerTrials: TrialReader = async (store, period) => {
     cleanRuns: summary.controls,
     falsePositives: summary.falsePositives,
     byMagnitude: summary.byMagnitude,
-    rows: summary.byKind.map((k) =>
-      k.level === 'control'
-        ? { name: k.kind, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught }
-        : { name: k.kind, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0 },
-    ),
+    rows: summary.byKind.map((k) => {
+      const name = kindAsJudged(k);
+      return k.level === 'control'
+        ? { name, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught }
+        : { name, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0 };
+    }),
   };
 };
 

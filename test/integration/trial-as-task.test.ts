@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 import { taskStore } from '../../main/scheduler/index.js';
+import { buildReport } from '../../main/reports/index.js';
 import { openStore } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { saveSensitivity, validationHistory } from '../../main/validation/index.js';
@@ -68,11 +69,22 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
     expect(kindRate(asQuiet, 'control')).toMatchObject({ trials: 1, caught: 0 });
     expect(asQuiet.trials.every((t) => t.task === 'quiet' && t.sensitivityVersion === 2)).toBe(true);
     expect(asQuiet.summary).toMatchObject({ injected: 2, caught: 1, controls: 1, falsePositives: 0 });
+    // The ledger keeps each settings' per-kind rates apart: not one spike rate of 1 in 2 that neither setting gives.
+    const spikes = (outcome: TrialOutcome) => outcome.ledger.byKind.filter((k) => k.kind === 'spike').map((k) => [k.task, k.sensitivityVersion, k.trials, k.caught]);
+    expect(spikes(asQuiet)).toEqual([[null, null, 1, 1], ['quiet', 2, 1, 0]]);
+    expect(asQuiet.ledger.byMagnitude.filter((m) => m.kind === 'spike').map((m) => [m.task, m.injected, m.caught, m.controls, m.falsePositives])).toEqual([[null, 1, 1, 1, 0], ['quiet', 1, 0, 1, 0]]);
 
-    // A task with nothing saved is judged with the defaults, and says so (version null).
-    const asLoud = await runTrials({ source, staging, injections: [parseTrialSpec('spike')], controls: 1, task: 'loud' });
-    expect(asLoud).toMatchObject({ task: 'loud', sensitivityVersion: null });
-    expect(kindRate(asLoud, 'spike')).toMatchObject({ caught: 1 });
+    // From the CLI, a task with nothing saved is judged with the defaults, and says so.
+    const cli = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--control', '1', '--task', 'loud']);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('judged with task loud, the default sensitivity, no version saved');
+    const ledgerRows = cli.stdout.split('\n').filter((line) => /^spike\s/.test(line)).map((line) => line.trim().split(/\s{2,}/));
+    expect(ledgerRows.map((row) => [row[1], row[2], row.at(-1)])).toEqual([
+      ['1', '1', 'the default sensitivity, no task'],
+      ['1', '0', 'task quiet, sensitivity version 2'],
+      ['1', '1', 'task loud, the default sensitivity, no version saved'],
+    ]);
 
     const stagingStore = await openStore(staging);
     try {
@@ -84,7 +96,13 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
       ]);
       // The trial runs are the task's runs on staging (the latest session's copy), as its production runs are on the source.
       const loudRuns = await stagingStore.reports.judged({ task: 'loud' });
-      expect(loudRuns.map((run) => run.runId).sort((a, b) => a - b)).toEqual(asLoud.trials.map((t) => t.runId!).sort((a, b) => a - b));
+      expect(loudRuns.map((run) => run.runId).sort((a, b) => a - b)).toEqual(ledger.filter((t) => t.task === 'loud').map((t) => t.runId!).sort((a, b) => a - b));
+      const report = await buildReport(stagingStore, { kind: 'trial' });
+      expect(report.document.sections[0]!.table!.rows.map((row) => row[0])).toEqual([
+        'control', 'spike', 'bad-date',
+        'control (task quiet, sensitivity version 2)', 'spike (task quiet, sensitivity version 2)', 'bad-date (task quiet, sensitivity version 2)',
+        'control (task loud, the default sensitivity, no version saved)', 'spike (task loud, the default sensitivity, no version saved)',
+      ]);
     } finally {
       await stagingStore.close();
     }

@@ -13,14 +13,14 @@ const KINDS: ApiOutput<'trials.kinds'> = { kinds: [{ kind: 'spike', level: 'run'
 const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } };
 
 /** A ledger holding control runs only: rates, but no injected trial to put on the sweep's chart. */
-const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
+const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
 const WITH_SPIKES: LedgerSummaryView = {
   ...CONTROLS_ONLY,
   trials: 3,
   injected: 2,
   caught: 1,
   detectionRate: 0.5,
-  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } })),
+  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, task: null, sensitivityVersion: null, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } })),
 };
 
 function job(status: TrialJobView['status']): TrialJobView {
@@ -139,7 +139,7 @@ describe('the Trials page', () => {
 
   it('sums up a trial of control runs only without "detection no data (n = 0)"', async () => {
     const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY }) });
-    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity (no task).');
+    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.');
   });
 
   it('reads the ledger and the report of the staging the latest trial ran on when the page is opened again, not the default one', async () => {
@@ -171,7 +171,7 @@ describe('the Trials page', () => {
     await page.get('form').trigger('submit');
     await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 1 of 2 trials done.`);
     expect(page.get('[data-testid="trial-job"]').attributes('aria-live')).toBeUndefined();
-    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity (no task).`);
+    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.`);
   });
 
   const QUIET_V2 = {
@@ -243,7 +243,29 @@ describe('the Trials page', () => {
     const rows = wrapper.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((row) => row.findAll('td').map((td) => td.text()).slice(1, 4));
     expect(rows).toEqual([
       ['spike:3', 'task quiet, sensitivity version 2', 'MISSED'],
-      ['spike:3', 'the default sensitivity (no task)', 'caught'],
+      ['spike:3', 'the default sensitivity, no task', 'caught'],
+    ]);
+  });
+
+  it('keeps a kind judged as a task apart from the same kind judged with the defaults, in the per-kind table and the sweep', async () => {
+    const quiet = { task: 'quiet', sensitivityVersion: 2 };
+    const row = (magnitude: number, caught: number, settings: { task: string | null; sensitivityVersion: number | null }) => ({ ...WITH_SPIKES.byMagnitude[0]!, ...settings, magnitude, caught, detectionRate: caught });
+    const page = await open({
+      ...WITH_SPIKES,
+      byKind: [
+        { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 2, caught: 1, rate: 0.5, interval: null },
+        { kind: 'spike', level: 'run', ...quiet, trials: 1, caught: 0, rate: 0, interval: null },
+      ],
+      byMagnitude: [row(3, 1, { task: null, sensitivityVersion: null }), row(3, 0, quiet)],
+    });
+    const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
+    expect(byKind.map((cells) => [cells[0], cells[2], cells[3], cells.at(-1)])).toEqual([
+      ['spike', '2', '1', 'the default sensitivity, no task'],
+      ['spike', '1', '0', 'task quiet, sensitivity version 2'],
+    ]);
+    expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text()).slice(0, 2)).toEqual([
+      'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1; 95 % CI 0.0–100.0 %) detected',
+      'spike (task quiet, sensitivity version 2) at magnitude 3: 0.0 % (0 of 1; 95 % CI 0.0–100.0 %) detected',
     ]);
   });
 });
