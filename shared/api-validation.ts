@@ -121,6 +121,12 @@ export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResult
 }
 
 /** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
+/** Said beside overall rates that add up trials judged with more than one task's settings; null when they were all judged alike. */
+export function mixedSettingsNote(judgedWith: readonly Pick<TrialResultView, 'task' | 'sensitivityVersion'>[]): string | null {
+  if (judgedWith.length < 2) return null;
+  return `these rates add up trials judged with ${judgedWith.length} settings (${judgedWith.map(trialSettingsText).join('; ')}); the per-kind rows keep them apart`;
+}
+
 export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'>): string {
   return tally.task === null ? tally.kind : `${tally.kind} (${trialSettingsText(tally)})`;
 }
@@ -148,6 +154,8 @@ export type MagnitudeTallyView = z.infer<typeof magnitudeTallySchema>;
 /** Rates are fractions (0–1); every rate has its n and a Wilson 95 % interval beside it. */
 export const ledgerSummarySchema = z.object({
   trials: z.number().int(),
+  /** Each task's settings the trials were judged with (more than one: the overall rates add up trials judged differently; byKind and byMagnitude keep them apart). */
+  judgedWith: z.array(z.object(judgedWithFields)),
   ...detectionTallyFields,
   byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), ...judgedWithFields, trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
   byMagnitude: z.array(magnitudeTallySchema),

@@ -3,7 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { rateWithN as rateText } from '../../shared/intervals.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
-import { trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
+import { mixedSettingsNote, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
 import { parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
 
@@ -84,6 +84,8 @@ function printOutcome(outcome: TrialOutcome): void {
   );
   printSummary('this session', outcome.summary);
   printSummary(`ledger (${outcome.ledger.trials} trials)`, outcome.ledger);
+  const mixed = mixedSettingsNote(outcome.ledger.judgedWith);
+  if (mixed) process.stdout.write(`note: ${mixed}\n`);
   // Per kind and per task's settings: a kind judged as a task and without one is two rows, not one rate of both.
   printTable(['kind', 'trials', 'caught', 'rate', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval), trialSettingsText(k)]));
 }

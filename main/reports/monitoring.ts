@@ -61,7 +61,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
     title: 'Trial report',
     generatedAt,
     period,
-    headline: `${trials.trials} trials: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged`,
+    headline: `${trials.trials} trials: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
     sections: [
       { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives]) } },
       {

@@ -1,4 +1,4 @@
-import { kindAsJudged } from '../../shared/api-validation.js';
+import { kindAsJudged, mixedSettingsNote } from '../../shared/api-validation.js';
 import type { Store } from '../store/index.js';
 import { summariseTrials, type MagnitudeTally } from '../trials/index.js';
 
@@ -16,6 +16,8 @@ export interface TrialMeasurements {
   rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number }[];
   /** Detection per kind and magnitude, beside the same alarms' false positives on controls. */
   byMagnitude?: MagnitudeTally[];
+  /** Set when the trials were judged with more than one task's settings: what the overall figures add up. */
+  mixedSettings?: string | null;
 }
 
 export type TrialReader = (store: Store, period: { since: string | null; until: string }) => Promise<TrialMeasurements | null>;
@@ -34,6 +36,7 @@ export const ledgerTrials: TrialReader = async (store, period) => {
     cleanRuns: summary.controls,
     falsePositives: summary.falsePositives,
     byMagnitude: summary.byMagnitude,
+    mixedSettings: mixedSettingsNote(summary.judgedWith),
     rows: summary.byKind.map((k) => {
       const name = kindAsJudged(k);
       return k.level === 'control'

@@ -52,6 +52,8 @@ export interface DetectionTally {
  */
 export interface LedgerSummary extends DetectionTally {
   trials: number;
+  /** Every task's settings the trials were judged with, first seen first: more than one, and the overall rates add trials judged differently. */
+  judgedWith: JudgedWith[];
   byKind: KindTally[];
   byMagnitude: MagnitudeTally[];
 }
@@ -106,8 +108,10 @@ export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
   const controls = trials.filter((t) => t.level === 'control');
   const caught = injected.filter(isAttributableCatch).length;
   const falsePositives = controls.filter((t) => t.caught).length;
+  const judgedWithAll = new Map(trials.map((trial) => [settingsKey(trial), judgedWith(trial)]));
   return {
     trials: trials.length,
+    judgedWith: [...judgedWithAll.values()],
     injected: injected.length,
     caught,
     detectionRate: rate(caught, injected.length),

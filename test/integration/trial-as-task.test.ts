@@ -72,6 +72,8 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
     // The ledger keeps each settings' per-kind rates apart: not one spike rate of 1 in 2 that neither setting gives.
     const spikes = (outcome: TrialOutcome) => outcome.ledger.byKind.filter((k) => k.kind === 'spike').map((k) => [k.task, k.sensitivityVersion, k.trials, k.caught]);
     expect(spikes(asQuiet)).toEqual([[null, null, 1, 1], ['quiet', 2, 1, 0]]);
+    expect(asQuiet.summary.judgedWith).toEqual([{ task: 'quiet', sensitivityVersion: 2 }]);
+    expect(asQuiet.ledger.judgedWith).toEqual([{ task: null, sensitivityVersion: null }, { task: 'quiet', sensitivityVersion: 2 }]);
     expect(asQuiet.ledger.byMagnitude.filter((m) => m.kind === 'spike').map((m) => [m.task, m.injected, m.caught, m.controls, m.falsePositives])).toEqual([[null, 1, 1, 1, 0], ['quiet', 1, 0, 1, 0]]);
 
     // From the CLI, a task with nothing saved is judged with the defaults, and says so.
@@ -79,6 +81,7 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('judged with task loud, the default sensitivity, no version saved');
+    expect(cli.stdout).toContain('note: these rates add up trials judged with 3 settings (the default sensitivity, no task; task quiet, sensitivity version 2; task loud, the default sensitivity, no version saved)');
     const ledgerRows = cli.stdout.split('\n').filter((line) => /^spike\s/.test(line)).map((line) => line.trim().split(/\s{2,}/));
     expect(ledgerRows.map((row) => [row[1], row[2], row.at(-1)])).toEqual([
       ['1', '1', 'the default sensitivity, no task'],
@@ -98,6 +101,7 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
       const loudRuns = await stagingStore.reports.judged({ task: 'loud' });
       expect(loudRuns.map((run) => run.runId).sort((a, b) => a - b)).toEqual(ledger.filter((t) => t.task === 'loud').map((t) => t.runId!).sort((a, b) => a - b));
       const report = await buildReport(stagingStore, { kind: 'trial' });
+      expect(report.document.headline).toContain('4 of 5 injected anomalies caught; 0 of 3 clean runs flagged (these rates add up trials judged with 3 settings');
       expect(report.document.sections[0]!.table!.rows.map((row) => row[0])).toEqual([
         'control', 'spike', 'bad-date',
         'control (task quiet, sensitivity version 2)', 'spike (task quiet, sensitivity version 2)', 'bad-date (task quiet, sensitivity version 2)',

@@ -13,7 +13,7 @@ const KINDS: ApiOutput<'trials.kinds'> = { kinds: [{ kind: 'spike', level: 'run'
 const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } };
 
 /** A ledger holding control runs only: rates, but no injected trial to put on the sweep's chart. */
-const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
+const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, judgedWith: [{ task: null, sensitivityVersion: null }], injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
 const WITH_SPIKES: LedgerSummaryView = {
   ...CONTROLS_ONLY,
   trials: 3,
@@ -68,6 +68,7 @@ describe('the Trials page', () => {
 
   it('says why there is no detection-against-magnitude chart when the ledger holds no injected trial, instead of an empty heading', async () => {
     const page = await open(CONTROLS_ONLY);
+    expect(page.find('[data-testid="ledger-mixed-settings"]').exists()).toBe(false);
     expect(page.find('[data-testid="ledger-false-positives"]').text()).toBe('0.0 %');
     expect(page.find('[data-testid="detection-sweep"]').exists()).toBe(false);
     expect(page.find('[data-testid="no-sweep"]').text()).toMatch(/^Nothing to plot yet: no injected trial in this ledger has a magnitude/);
@@ -257,7 +258,11 @@ describe('the Trials page', () => {
         { kind: 'spike', level: 'run', ...quiet, trials: 1, caught: 0, rate: 0, interval: null },
       ],
       byMagnitude: [row(3, 1, { task: null, sensitivityVersion: null }), row(3, 0, quiet)],
+      judgedWith: [{ task: null, sensitivityVersion: null }, quiet],
     });
+    expect(page.get('[data-testid="ledger-mixed-settings"]').text()).toBe(
+      'Judged more than one way: these rates add up trials judged with 2 settings (the default sensitivity, no task; task quiet, sensitivity version 2); the per-kind rows keep them apart.',
+    );
     const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
     expect(byKind.map((cells) => [cells[0], cells[2], cells[3], cells.at(-1)])).toEqual([
       ['spike', '2', '1', 'the default sensitivity, no task'],
