@@ -4,9 +4,9 @@ import { taskStore } from '../../main/scheduler/index.js';
 import { buildReport } from '../../main/reports/index.js';
 import { openStore } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
-import { saveSensitivity, validationHistory } from '../../main/validation/index.js';
+import { saveSensitivity, validationHistory, whatIfForTask } from '../../main/validation/index.js';
 import { storeRun } from '../helpers/sensitivity-fixtures.js';
-import type { SensitivitySettings } from '../../shared/validation.js';
+import { DEFAULT_SENSITIVITY, type SensitivitySettings } from '../../shared/validation.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
@@ -127,9 +127,21 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
       await store.close();
     }
     const staging = stagingFor(backend, source, schemas);
-    const outcome = await runTrials({ source, staging, injections: [parseTrialSpec('spike')], controls: 2, task: 'bulk' });
+    const outcome = await runTrials({ source, staging, injections: ['spike', 'drop'].map(parseTrialSpec), controls: 2, task: 'bulk' });
     expect(outcome).toMatchObject({ task: 'bulk', sensitivityVersion: null, historyNote: null });
-    expect(outcome.summary).toMatchObject({ injected: 1, caught: 1, controls: 2, falsePositives: 0 });
+    expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, controls: 2, falsePositives: 0 });
+
+    // The Sensitivity what-if replays these trial cases under the settings in force — the ones that
+    // judged them — and must give each the verdict the trial did: against the history its judge read
+    // (the task's own, the session's earlier control in it), as a trial run.
+    const [sourceStore, stagingStore] = [await backend.open(source), await openStore(staging)];
+    try {
+      const whatIf = await whatIfForTask(sourceStore, 'bulk', DEFAULT_SENSITIVITY, {}, stagingStore);
+      expect(whatIf.report.trialCases.map((c) => [c.label, c.caughtBefore])).toEqual(outcome.trials.map((t) => [t.label, t.verdict === 'anomalous']));
+    } finally {
+      await sourceStore.close();
+      await stagingStore.close();
+    }
   }, 240_000);
 
   it('refuses a task the source does not know, from the engine, the CLI and the API, before any trial runs', async () => {

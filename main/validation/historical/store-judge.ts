@@ -45,9 +45,14 @@ export async function historicalJudge(input: StoredRunToJudge, options: JudgeOpt
 export async function judgedHistory(store: Pick<Store, 'queries'>, { before, task }: { before?: string; task: string | null }): Promise<HistoryEntry[]> {
   if (task !== null) {
     const own = await validationHistory(store, { before, task });
-    if (own.length >= MIN_HISTORY_RUNS) return own;
+    if (ownHistoryEnough(own)) return own;
   }
   return validationHistory(store, { before });
+}
+
+/** Whether a task's own runs are history enough to judge it by them alone (else every task's runs judge it). */
+export function ownHistoryEnough(own: readonly unknown[]): boolean {
+  return own.length >= MIN_HISTORY_RUNS;
 }
 
 /**
