@@ -7,13 +7,13 @@ import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from 
 import { redactConnectionString } from '../../shared/redact.js';
 import { DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
 import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
-import { calendarDay, historicalJudge, injectRunAnomaly, judgedHistory, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
+import { historicalJudge, injectRunAnomaly, judgedHistory, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
 import { seedSyntheticHistory } from './history-seed.js';
 import { RECORD_ANOMALY_KINDS, type TrialSpec } from './specs.js';
-import { busyWeekday, historyPace, typicalRun } from './typical.js';
+import { awayFromRecess, busyWeekday, historyPace, typicalRun } from './typical.js';
 
 const DAY_MS = 86_400_000;
 const RUN_HOUR_UTC = 14;
@@ -250,9 +250,7 @@ class TrialRunner {
   private takeDays(trial: PlannedTrial): Date[] {
     const wanted = trial.kind === 'weekend-burst' ? [6] : [2, 3, 4];
     const span = trial.kind === 'level-shift' ? LEVEL_SHIFT_SPAN : 1;
-    const fits = (last: Date) =>
-      wanted.includes(last.getUTCDay()) &&
-      Array.from({ length: span }, (_, i) => calendarDay(new Date(last.getTime() - i * DAY_MS).toISOString())).every((d) => !d.recess && !d.nearBoundary);
+    const fits = (last: Date) => wanted.includes(last.getUTCDay()) && Array.from({ length: span }, (_, i) => i).every((i) => awayFromRecess(new Date(last.getTime() - i * DAY_MS).toISOString()));
     let last = new Date(this.nextDay.getTime() + (span - 1) * DAY_MS);
     for (let tries = 0; !fits(last) && tries < 400; tries++) last = new Date(last.getTime() + DAY_MS);
     this.nextDay = new Date(last.getTime() + DAY_MS);

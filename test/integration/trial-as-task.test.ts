@@ -10,17 +10,10 @@ import { DEFAULT_SENSITIVITY, type SensitivitySettings } from '../../shared/vali
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
-import { dropSchemas, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+import { dropSchemas } from '../helpers/postgres.js';
+import { trialStagingFor } from '../helpers/trial-staging.js';
 
 const ALL_OFF: SensitivitySettings = { metrics: { fetched: 'off', added: 'off', updated: 'off', mix: 'off', quarantine: 'off', duration: 'off' }, minSignals: 1 };
-
-/** A staging target beside the source: a file in the same folder, or another schema of the same PostgreSQL database. */
-function stagingFor(backend: TestBackend, source: string, schemas: string[]): string {
-  if (backend.name === 'sqlite') return source.replace(/\.db$/, '-staging.db');
-  const schema = uniqueSchema('gh_trial_task');
-  schemas.push(schema);
-  return urlWithSchema(schema);
-}
 
 /**
  * Five weeks of daily runs (no task), a scheduled task "quiet" whose analyst silenced every
@@ -54,7 +47,7 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
 
   it("judges with the task's saved sensitivity: a spike the defaults catch is missed under settings that silence every metric, and each trial says which task and version judged it", async () => {
     const source = await sourceWithTunedTask(backend);
-    const staging = stagingFor(backend, source, schemas);
+    const staging = trialStagingFor(backend, source, schemas);
     const injections = ['spike', 'bad-date:0.2'].map(parseTrialSpec);
 
     const asDefault = await runTrials({ source, staging, injections, controls: 1 });
@@ -126,7 +119,7 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
     } finally {
       await store.close();
     }
-    const staging = stagingFor(backend, source, schemas);
+    const staging = trialStagingFor(backend, source, schemas);
     const outcome = await runTrials({ source, staging, injections: ['spike', 'drop'].map(parseTrialSpec), controls: 2, task: 'bulk' });
     expect(outcome).toMatchObject({ task: 'bulk', sensitivityVersion: null, historyNote: null });
     expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, controls: 2, falsePositives: 0 });
@@ -146,7 +139,7 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
 
   it('refuses a task the source does not know, from the engine, the CLI and the API, before any trial runs', async () => {
     const source = await sourceWithTunedTask(backend);
-    const staging = stagingFor(backend, source, schemas);
+    const staging = trialStagingFor(backend, source, schemas);
     await expect(runTrials({ source, staging, injections: [parseTrialSpec('spike')], controls: 1, task: 'nightly' })).rejects.toMatchObject({
       code: 'NOT_FOUND', message: expect.stringContaining('unknown task "nightly"'),
     });
