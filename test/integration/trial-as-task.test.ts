@@ -137,6 +137,33 @@ describe.each(testBackends())('trials as a task ($name)', (backend) => {
     }
   }, 240_000);
 
+  it("runs a console trial as a task: the job names the task and version from the start, and its trials are judged with them", async () => {
+    const source = await sourceWithTunedTask(backend);
+    const staging = trialStagingFor(backend, source, schemas);
+    const stagingInput = backend.name === 'sqlite' ? staging : new URL(staging).searchParams.get('schema')!;
+    const store = await backend.open(source);
+    const engine = createInProcessEngineHost({ location: source });
+    const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: source });
+    try {
+      const started = await api['trials.run']({ injections: [{ kind: 'spike' }], controls: 1, seedHistoryDays: 0, sweep: false, repeat: 1, staging: stagingInput, task: 'quiet' }, tester);
+      expect(started).toMatchObject({ status: 'running', task: 'quiet', sensitivityVersion: 2 });
+      let job = started;
+      // The in-process job runs on this event loop: each check yields to it (setImmediate), waiting for its state, not for time.
+      while (job.status === 'running') {
+        await new Promise((resolve) => setImmediate(resolve));
+        job = (await api['trials.job']({ jobId: started.jobId }, tester))!;
+      }
+      expect(job.error).toBeNull();
+      expect(job).toMatchObject({ status: 'done', task: 'quiet', sensitivityVersion: 2, summary: { injected: 1, caught: 0, controls: 1, falsePositives: 0 } });
+      expect(job.trials.map((t) => [t.kind, t.task, t.sensitivityVersion])).toEqual([['control', 'quiet', 2], ['spike', 'quiet', 2]]);
+      const listed = await api['trials.list']({ staging: stagingInput, limit: 10 }, tester);
+      expect(listed.trials.map((t) => [t.kind, t.task, t.sensitivityVersion])).toEqual([['spike', 'quiet', 2], ['control', 'quiet', 2]]);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  }, 240_000);
+
   it('refuses a task the source does not know, from the engine, the CLI and the API, before any trial runs', async () => {
     const source = await sourceWithTunedTask(backend);
     const staging = trialStagingFor(backend, source, schemas);
