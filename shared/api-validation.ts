@@ -107,8 +107,29 @@ export const trialResultSchema = z.object({
   caughtBy: z.array(z.string()),
   verdict: z.string().nullable(),
   detail: z.string().nullable(),
+  /** The task the trial ran as, whose sensitivity judged it; null: no task, the default sensitivity (every trial before tasks could be named). */
+  task: z.string().nullable(),
+  /** That task's sensitivity version in force when the trial ran; null: the defaults (no task, or none saved for it). */
+  sensitivityVersion: z.number().int().nullable(),
 });
 export type TrialResultView = z.infer<typeof trialResultSchema>;
+
+/** The settings that judged a trial, in words: the CLI's and the console's reports say it alike. */
+export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResultView, 'task' | 'sensitivityVersion'>): string {
+  if (task === null) return 'the default sensitivity, no task';
+  return `task ${task}, ${sensitivityVersion === null ? 'the default sensitivity, no version saved' : `sensitivity version ${sensitivityVersion}`}`;
+}
+
+/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
+/** Said beside overall rates that add up trials judged with more than one task's settings; null when they were all judged alike. */
+export function mixedSettingsNote(judgedWith: readonly Pick<TrialResultView, 'task' | 'sensitivityVersion'>[]): string | null {
+  if (judgedWith.length < 2) return null;
+  return `these rates add up trials judged with ${judgedWith.length} settings (${judgedWith.map(trialSettingsText).join('; ')}); the per-kind rows keep them apart`;
+}
+
+export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'>): string {
+  return tally.task === null ? tally.kind : `${tally.kind} (${trialSettingsText(tally)})`;
+}
 export const trialRecordSchema = trialResultSchema.extend({ id: z.number().int(), session: z.string(), at: z.string(), source: z.string() });
 export type TrialRecordView = z.infer<typeof trialRecordSchema>;
 
@@ -126,13 +147,17 @@ const detectionTallyFields = {
   falsePositiveRate: z.number().nullable(),
   falsePositiveInterval: intervalSchema,
 };
-export const magnitudeTallySchema = z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), magnitude: z.number().nullable(), ...detectionTallyFields });
+/** The task and its sensitivity version that judged a tally's trials (both null: the defaults): trials judged otherwise are tallied apart. */
+const judgedWithFields = { task: z.string().nullable(), sensitivityVersion: z.number().int().nullable() };
+export const magnitudeTallySchema = z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), magnitude: z.number().nullable(), ...judgedWithFields, ...detectionTallyFields });
 export type MagnitudeTallyView = z.infer<typeof magnitudeTallySchema>;
 /** Rates are fractions (0–1); every rate has its n and a Wilson 95 % interval beside it. */
 export const ledgerSummarySchema = z.object({
   trials: z.number().int(),
+  /** Each task's settings the trials were judged with (more than one: the overall rates add up trials judged differently; byKind and byMagnitude keep them apart). */
+  judgedWith: z.array(z.object(judgedWithFields)),
   ...detectionTallyFields,
-  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
+  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), ...judgedWithFields, trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
   byMagnitude: z.array(magnitudeTallySchema),
 });
 export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;
@@ -148,6 +173,8 @@ export const trialsRunInputSchema = z.object({
   /** With a sweep: trials per magnitude. */
   repeat: z.number().int().min(1).max(10).default(1),
   staging,
+  /** Judge as this task (its sensitivity in force, its own history when it has enough); absent or null: the default sensitivity, no task. */
+  task: z.string().trim().min(1).max(200).nullable().optional(),
 });
 export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;
 
@@ -164,6 +191,9 @@ export const trialJobSchema = z.object({
   finishedAt: z.string().nullable(),
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), hint: z.string().optional() }).nullable(),
   historyNote: z.string().nullable(),
+  /** The task the trials run as (null: the default sensitivity) and its sensitivity version in force (null: the defaults). */
+  task: z.string().nullable(),
+  sensitivityVersion: z.number().int().nullable(),
   /** This job's trials so far, in the order they ran. */
   trials: z.array(trialResultSchema),
   /** This job's trials, and the whole staging ledger, once the job finished. */

@@ -7,7 +7,7 @@ import type { TrialJobView, TrialResultView } from '../../shared/api-validation.
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
 import { isPostgresUrl, type Store } from '../store/index.js';
 import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
-import { RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES } from '../validation/index.js';
+import { requireKnownTask, RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, sensitivityInForce } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
 
@@ -26,10 +26,10 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
   const jobs = new Map<string, TrialJobView>();
   let latest: string | null = null;
 
-  function start(staging: string, operator: string, request: { injections: TrialSpec[]; controls: number; seedHistoryDays: number }): TrialJobView {
+  function start(staging: string, operator: string, request: { injections: TrialSpec[]; controls: number; seedHistoryDays: number; task: string | null }, sensitivityVersion: number | null): TrialJobView {
     const job: TrialJobView = {
       jobId: randomUUID(), startedBy: operator, status: 'running', staging: stagingLabel(staging), phase: 'queued', done: 0, total: request.injections.length + request.controls,
-      startedAt: new Date().toISOString(), finishedAt: null, error: null, historyNote: null, trials: [], summary: null, ledger: null,
+      startedAt: new Date().toISOString(), finishedAt: null, error: null, historyNote: null, task: request.task, sensitivityVersion, trials: [], summary: null, ledger: null,
     };
     jobs.set(job.jobId, job);
     latest = job.jobId;
@@ -39,7 +39,9 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       Object.assign(job, { phase: progress.phase, done: progress.done, total: progress.total ?? job.total });
       if (progress.latest) job.trials = [...job.trials, resultView(progress.latest)];
     }).then(
-      (outcome) => Object.assign(job, { status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, summary: outcome.summary, ledger: outcome.ledger }),
+      (outcome) => Object.assign(job, {
+        status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, sensitivityVersion: outcome.sensitivityVersion, summary: outcome.summary, ledger: outcome.ledger,
+      }),
       (error: unknown) => Object.assign(job, { status: 'failed', phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error, 'console') }),
     );
     return { ...job };
@@ -54,7 +56,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       defaultStaging: stagingLabel(stagingTargetFor(source)),
       backend: isPostgresUrl(source) ? 'postgres' : 'sqlite',
     }),
-    'trials.run': async ({ injections, controls, seedHistoryDays, sweep, repeat, staging }, caller) => {
+    'trials.run': async ({ injections, controls, seedHistoryDays, sweep, repeat, staging, task }, caller) => {
       const operator = requireOperator(caller);
       // Everything that can be refused is refused here, before the job starts: an unknown kind, a
       // bad magnitude, a staging target that is the source.
@@ -66,7 +68,10 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       if ([...jobs.values()].some((job) => job.status === 'running')) {
         throw new GatehouseError('CONFLICT', 'a trial is already running; wait for it to finish', { hint: 'its progress is on the Trials page' });
       }
-      return start(target, operator, { injections: specs, controls, seedHistoryDays });
+      // The copy judges with the version it carries (the job takes that from the outcome); this is the version in force now.
+      const asTask = task ?? null;
+      const sensitivityVersion = asTask === null ? null : await versionInForce(store, asTask);
+      return start(target, operator, { injections: specs, controls, seedHistoryDays, task: asTask }, sensitivityVersion);
     },
     'trials.job': async ({ jobId }) => {
       const id = jobId ?? latest;
@@ -94,6 +99,12 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       return { format, headline: document.headline, text, savedTo };
     },
   };
+}
+
+/** A task's sensitivity version in force (null: the defaults); an unknown task is refused before any trial starts. */
+async function versionInForce(store: Store, task: string): Promise<number | null> {
+  await requireKnownTask(store, task);
+  return (await sensitivityInForce(store, task)).version?.version ?? null;
 }
 
 /** The Overview's trial card: the default staging target's ledger, or null before any trial. */

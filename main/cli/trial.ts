@@ -3,7 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { rateWithN as rateText } from '../../shared/intervals.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
-import { trialsRunInputSchema } from '../../shared/api-validation.js';
+import { mixedSettingsNote, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
 import { parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
 
@@ -17,6 +17,7 @@ interface TrialFlags {
   seedHistory?: string;
   sweep?: boolean;
   repeat?: string;
+  task?: string;
   json?: boolean;
 }
 
@@ -36,6 +37,7 @@ export function registerTrialCommand(program: Command): void {
     .option('--seed-history <days>', 'when staging has too little history for the seasonal validator, seed this many synthetic days first (default 0: say so instead)')
     .option('--sweep', 'run each --inject kind at a ladder of magnitudes (its own magnitude is ignored) and report detection against magnitude')
     .option('--repeat <n>', `with --sweep: trials per magnitude, 1 to ${MAX_SWEEP_REPEAT} (default 1)`)
+    .option('--task <name>', "judge as this task: its sensitivity version in force, and its own history when it has enough (default: no task, the default sensitivity)")
     .option('--json', 'print JSON')
     .action(async (flags: TrialFlags) => {
       const source = databaseOption(flags.db);
@@ -48,7 +50,9 @@ export function registerTrialCommand(program: Command): void {
       if (flags.repeat !== undefined && !flags.sweep) throw new GatehouseError('USAGE', '--repeat goes with --sweep');
       if (flags.sweep && flags.inject.length === 0) throw new GatehouseError('USAGE', '--sweep needs the kinds to sweep: --inject KIND (repeatable)');
       const injections = flags.sweep ? sweepSpecs(flags.inject, repeat) : flags.inject.map(parseTrialSpec);
-      const outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays, open: storeOpenerFromEnvironment() });
+      const task = flags.task === undefined ? null : flags.task.trim();
+      if (task === '') throw new GatehouseError('USAGE', '--task needs a task name (see `gatehouse tasks list`)');
+      const outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays, task, open: storeOpenerFromEnvironment() });
       if (flags.json) return printJson(outcome);
       printOutcome(outcome);
       if (flags.sweep) printSweep(outcome.summary);
@@ -65,13 +69,14 @@ function printSummary(title: string, summary: LedgerSummary): void {
 function printSweep(summary: LedgerSummary): void {
   process.stdout.write('detection against magnitude (this session; false positives: controls on which the same alarms fired)\n');
   printTable(
-    ['kind', 'magnitude', 'detection', 'false positives'],
-    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval), rateText(m.falsePositives, m.controls, m.falsePositiveInterval)]),
+    ['kind', 'magnitude', 'detection', 'false positives', 'judged with'],
+    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval), rateText(m.falsePositives, m.controls, m.falsePositiveInterval), trialSettingsText(m)]),
   );
 }
 
 function printOutcome(outcome: TrialOutcome): void {
   process.stdout.write(`staging ${outcome.staging}: copy of ${outcome.source}, ${outcome.historyRuns} runs of history${outcome.seededRuns ? ` (${outcome.seededRuns} seeded)` : ''}\n`);
+  process.stdout.write(`judged with ${trialSettingsText(outcome)}${outcome.task === null ? '; --task NAME judges as a task' : ''}\n`);
   if (outcome.historyNote) process.stdout.write(`note: ${outcome.historyNote}\n`);
   printTable(
     ['trial', 'run', 'day', 'caught', 'by', 'verdict'],
@@ -79,5 +84,9 @@ function printOutcome(outcome: TrialOutcome): void {
   );
   printSummary('this session', outcome.summary);
   printSummary(`ledger (${outcome.ledger.trials} trials)`, outcome.ledger);
-  printTable(['kind', 'trials', 'caught', 'rate'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval)]));
+  const mixed = mixedSettingsNote(outcome.ledger.judgedWith);
+  if (mixed) process.stdout.write(`note: ${mixed}\n`);
+  // Per kind and per task's settings: a kind judged as a task and without one is two rows, not one rate of both.
+  printTable(['kind', 'trials', 'caught', 'rate', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval), trialSettingsText(k)]));
 }
+

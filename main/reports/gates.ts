@@ -18,6 +18,9 @@ function below(name: string, target: number, value: number | null, note?: string
   return { name, target: `< ${target} %`, actual: percent(value), status: value === null ? 'no data' : value < target ? 'pass' : 'fail', ...(note ? { note } : {}) };
 }
 
+/** A gate's trial figures that add up trials judged with more than one task's settings say so. */
+const mixed = (trials: TrialMeasurements): string => (trials.mixedSettings ? ` (${trials.mixedSettings})` : '');
+
 export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasurements | null): Criterion[] {
   const done = finished(runs);
   const batchRuns = done.filter((run) => run.mode === 'batch');
@@ -28,9 +31,9 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   const noTrials = 'no trial data yet';
   return [
     atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? 'no batches in the period' : `${committed} of ${batches} batches committed`),
-    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught` : noTrials),
+    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught${mixed(trials)}` : noTrials),
     below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
-    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged` : noTrials),
+    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${mixed(trials)}` : noTrials),
     {
       name: 'Zero data loss',
       target: '0 records lost',

@@ -1,3 +1,4 @@
+import { kindAsJudged } from '../../shared/api-validation.js';
 import { rateWithN } from '../../shared/intervals.js';
 import type { ReportedRun } from '../store/index.js';
 import type { ReportDocument } from './document.js';
@@ -60,7 +61,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
     title: 'Trial report',
     generatedAt,
     period,
-    headline: `${trials.trials} trials: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged`,
+    headline: `${trials.trials} trials: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
     sections: [
       { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives]) } },
       {
@@ -74,7 +75,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
               paragraphs: ["An injection counts as caught only when an alarm of its own kind fired on it and not on its paired control; false positives are controls on which that kind's alarms fired. Intervals: Wilson, 95 %."],
               table: {
                 headers: ['kind', 'magnitude', 'detection', 'false positives'],
-                rows: trials.byMagnitude.map((m) => [m.kind, m.magnitude, rateWithN(m.caught, m.injected, m.detectionInterval), rateWithN(m.falsePositives, m.controls, m.falsePositiveInterval)]),
+                rows: trials.byMagnitude.map((m) => [kindAsJudged(m), m.magnitude, rateWithN(m.caught, m.injected, m.detectionInterval), rateWithN(m.falsePositives, m.controls, m.falsePositiveInterval)]),
               },
             },
           ]

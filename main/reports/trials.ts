@@ -1,3 +1,4 @@
+import { kindAsJudged, mixedSettingsNote } from '../../shared/api-validation.js';
 import type { Store } from '../store/index.js';
 import { summariseTrials, type MagnitudeTally } from '../trials/index.js';
 
@@ -15,6 +16,8 @@ export interface TrialMeasurements {
   rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number }[];
   /** Detection per kind and magnitude, beside the same alarms' false positives on controls. */
   byMagnitude?: MagnitudeTally[];
+  /** Set when the trials were judged with more than one task's settings: what the overall figures add up. */
+  mixedSettings?: string | null;
 }
 
 export type TrialReader = (store: Store, period: { since: string | null; until: string }) => Promise<TrialMeasurements | null>;
@@ -33,11 +36,13 @@ export const ledgerTrials: TrialReader = async (store, period) => {
     cleanRuns: summary.controls,
     falsePositives: summary.falsePositives,
     byMagnitude: summary.byMagnitude,
-    rows: summary.byKind.map((k) =>
-      k.level === 'control'
-        ? { name: k.kind, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught }
-        : { name: k.kind, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0 },
-    ),
+    mixedSettings: mixedSettingsNote(summary.judgedWith),
+    rows: summary.byKind.map((k) => {
+      const name = kindAsJudged(k);
+      return k.level === 'control'
+        ? { name, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught }
+        : { name, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0 };
+    }),
   };
 };
 

@@ -133,7 +133,7 @@ export const TABLES = {
     role: 'kept',
     columns: {
       id: 'serial', session: 'text', at: 'time', source: 'text', label: 'text', kind: 'text', level: 'text', magnitude: 'real?',
-      runId: 'long?', caught: 'bool', caughtByJson: 'json', verdict: 'text?', detail: 'text?',
+      runId: 'long?', caught: 'bool', caughtByJson: 'json', verdict: 'text?', detail: 'text?', task: 'text?', sensitivityVersion: 'int?',
     },
   },
   /** `operation` and `operator` name a holder that is not an update (its run id names that): what to wait for, whom to ask. */

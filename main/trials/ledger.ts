@@ -2,9 +2,20 @@ import { wilsonInterval, type Interval } from '../../shared/intervals.js';
 import type { TrialLevel, TrialRecord } from '../store/index.js';
 import { attributableAlarms } from './attribution.js';
 
-type ScoredTrial = Pick<TrialRecord, 'kind' | 'level' | 'caught' | 'caughtBy'> & { magnitude: number | null };
+/** A trial without a task and version (a ledger row written before trials could be run as a task) was judged by the defaults. */
+type ScoredTrial = Pick<TrialRecord, 'kind' | 'level' | 'caught' | 'caughtBy'> & { magnitude: number | null } & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion'>>;
 
-export interface KindTally {
+/** The settings that judged a trial: its task and that task's sensitivity version (both null: the defaults, no task). */
+export interface JudgedWith {
+  task: string | null;
+  sensitivityVersion: number | null;
+}
+
+const judgedWith = (trial: ScoredTrial): JudgedWith => ({ task: trial.task ?? null, sensitivityVersion: trial.sensitivityVersion ?? null });
+const settingsKey = (trial: ScoredTrial): string => JSON.stringify(Object.values(judgedWith(trial)));
+
+/** One kind under one task's settings: trials judged with other settings are another row, never added into it. */
+export interface KindTally extends JudgedWith {
   kind: string;
   level: TrialLevel;
   trials: number;
@@ -14,8 +25,8 @@ export interface KindTally {
   interval: Interval | null;
 }
 
-/** One kind at one magnitude: detection on injected runs beside false positives of the same alarms on controls. */
-export interface MagnitudeTally extends DetectionTally {
+/** One kind at one magnitude under one task's settings: detection on injected runs beside false positives of the same alarms on controls judged the same way. */
+export interface MagnitudeTally extends DetectionTally, JudgedWith {
   kind: string;
   level: TrialLevel;
   magnitude: number | null;
@@ -41,6 +52,8 @@ export interface DetectionTally {
  */
 export interface LedgerSummary extends DetectionTally {
   trials: number;
+  /** Every task's settings the trials were judged with, first seen first: more than one, and the overall rates add trials judged differently. */
+  judgedWith: JudgedWith[];
   byKind: KindTally[];
   byMagnitude: MagnitudeTally[];
 }
@@ -58,12 +71,13 @@ export function isAttributableCatch(trial: Pick<ScoredTrial, 'kind' | 'caught' |
 const isCaught = (trial: ScoredTrial): boolean => (trial.level === 'control' ? trial.caught : isAttributableCatch(trial));
 
 function kindTallies(trials: readonly ScoredTrial[]): KindTally[] {
-  const byKind = new Map<string, { kind: string; level: TrialLevel; trials: number; caught: number }>();
+  const byKind = new Map<string, JudgedWith & { kind: string; level: TrialLevel; trials: number; caught: number }>();
   for (const trial of trials) {
-    const tally = byKind.get(trial.kind) ?? { kind: trial.kind, level: trial.level, trials: 0, caught: 0 };
+    const key = `${trial.kind}\u0000${settingsKey(trial)}`;
+    const tally = byKind.get(key) ?? { kind: trial.kind, level: trial.level, ...judgedWith(trial), trials: 0, caught: 0 };
     tally.trials += 1;
     if (isCaught(trial)) tally.caught += 1;
-    byKind.set(trial.kind, tally);
+    byKind.set(key, tally);
   }
   return [...byKind.values()].map((t) => ({ ...t, rate: rate(t.caught, t.trials), interval: wilsonInterval(t.caught, t.trials) }));
 }
@@ -71,20 +85,22 @@ function kindTallies(trials: readonly ScoredTrial[]): KindTally[] {
 function magnitudeTallies(injected: readonly ScoredTrial[], controls: readonly ScoredTrial[]): MagnitudeTally[] {
   const groups = new Map<string, ScoredTrial[]>();
   for (const trial of injected) {
-    const key = `${trial.kind}\u0000${trial.magnitude ?? ''}`;
+    const key = `${trial.kind}\u0000${trial.magnitude ?? ''}\u0000${settingsKey(trial)}`;
     groups.set(key, [...(groups.get(key) ?? []), trial]);
   }
   const rows = [...groups.values()].map((group): MagnitudeTally => {
     const { kind, level, magnitude } = group[0]!;
     const caught = group.filter(isAttributableCatch).length;
-    const falsePositives = controls.filter((control) => attributableAlarms(kind, control.caughtBy).length > 0).length;
+    const sameSettings = controls.filter((control) => settingsKey(control) === settingsKey(group[0]!));
+    const falsePositives = sameSettings.filter((control) => attributableAlarms(kind, control.caughtBy).length > 0).length;
     return {
-      kind, level, magnitude,
+      kind, level, magnitude, ...judgedWith(group[0]!),
       injected: group.length, caught, detectionRate: rate(caught, group.length), detectionInterval: wilsonInterval(caught, group.length),
-      controls: controls.length, falsePositives, falsePositiveRate: rate(falsePositives, controls.length), falsePositiveInterval: wilsonInterval(falsePositives, controls.length),
+      controls: sameSettings.length, falsePositives, falsePositiveRate: rate(falsePositives, sameSettings.length), falsePositiveInterval: wilsonInterval(falsePositives, sameSettings.length),
     };
   });
-  return rows.sort((a, b) => a.kind.localeCompare(b.kind) || (a.magnitude ?? 0) - (b.magnitude ?? 0));
+  const bySettings = (a: MagnitudeTally, b: MagnitudeTally) => (a.task ?? '').localeCompare(b.task ?? '') || (a.sensitivityVersion ?? 0) - (b.sensitivityVersion ?? 0);
+  return rows.sort((a, b) => a.kind.localeCompare(b.kind) || bySettings(a, b) || (a.magnitude ?? 0) - (b.magnitude ?? 0));
 }
 
 export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
@@ -92,8 +108,10 @@ export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
   const controls = trials.filter((t) => t.level === 'control');
   const caught = injected.filter(isAttributableCatch).length;
   const falsePositives = controls.filter((t) => t.caught).length;
+  const judgedWithAll = new Map(trials.map((trial) => [settingsKey(trial), judgedWith(trial)]));
   return {
     trials: trials.length,
+    judgedWith: [...judgedWithAll.values()],
     injected: injected.length,
     caught,
     detectionRate: rate(caught, injected.length),

@@ -5,15 +5,15 @@ import { beginAttempt, currentOperator, endAttempt } from '../backup/index.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
-import type { HistoryEntry } from '../../shared/validation.js';
+import { DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
 import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
-import { calendarDay, historicalJudge, injectRunAnomaly, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, runReviews, validationHistory } from '../validation/index.js';
+import { historicalJudge, injectRunAnomaly, judgedHistory, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
 import { seedSyntheticHistory } from './history-seed.js';
 import { RECORD_ANOMALY_KINDS, type TrialSpec } from './specs.js';
-import { busyWeekday, historyPace, typicalRun } from './typical.js';
+import { awayFromRecess, busyWeekday, historyPace, typicalRun } from './typical.js';
 
 const DAY_MS = 86_400_000;
 const RUN_HOUR_UTC = 14;
@@ -31,6 +31,12 @@ export interface TrialRequest {
   seedHistoryDays?: number;
   /** Who started the trials (default: the OS user): a second trial refused on the same staging target is told. */
   operator?: string;
+  /**
+   * Run the trials as this task: its runs on staging, judged with its sensitivity version in force
+   * and against the history its production runs are judged against. Absent or null: no task, the
+   * default sensitivity. A task the source does not know is refused (NOT_FOUND).
+   */
+  task?: string | null;
   open?: (location: string) => Promise<Store>;
   /** Told after each step, so a console can show progress; trials take seconds each. */
   onProgress?: (progress: TrialProgress) => void;
@@ -55,6 +61,9 @@ export interface TrialResult {
   caughtBy: string[];
   verdict: string | null;
   detail: string;
+  /** The task the trial ran as (null: none, the default sensitivity) and its sensitivity version it was judged with (null: the defaults). */
+  task: string | null;
+  sensitivityVersion: number | null;
 }
 
 export interface TrialOutcome {
@@ -65,6 +74,10 @@ export interface TrialOutcome {
   seededRuns: number;
   /** Set when the history is too short for the seasonal validator. */
   historyNote: string | null;
+  /** The task the trials ran as, null for none; its sensitivity version in force (null: the defaults) and those settings. */
+  task: string | null;
+  sensitivityVersion: number | null;
+  sensitivity: SensitivitySettings;
   keptTrials: number;
   trials: TrialResult[];
   /** This invocation's trials. */
@@ -151,18 +164,19 @@ async function trialsOnCopy(
   report: (phase: TrialProgress['phase'], done: number, latest?: TrialResult | null) => void,
   keptTrials: number,
 ): Promise<TrialOutcome> {
-  let history = await validationHistory(store);
+  const settings = await sessionSettings(store, request.task ?? null);
+  let history = await judgedHistory(store, { task: settings.task });
   let seededRuns = 0;
   if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
     report('seeding', 0);
     seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator })).length;
-    history = await validationHistory(store);
+    history = await judgedHistory(store, { task: settings.task });
   }
   const historyNote =
     history.length < MIN_HISTORY_RUNS
       ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
       : null;
-  const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator);
+  const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator, settings);
   const session = `${new Date().toISOString()}#${runner.tag}`;
   const trials: TrialResult[] = [];
   report('trials', 0);
@@ -180,11 +194,29 @@ async function trialsOnCopy(
     historyRuns: history.length,
     seededRuns,
     historyNote,
+    task: settings.task,
+    sensitivityVersion: settings.version,
+    sensitivity: settings.sensitivity,
     keptTrials,
     trials,
     summary: summariseTrials(trials),
     ledger: summariseTrials(await store.trials.list()),
   };
+}
+
+/** What judges a session's trial runs: a task's sensitivity version in force, or no task and the defaults. */
+interface SessionSettings {
+  task: string | null;
+  version: number | null;
+  sensitivity: SensitivitySettings;
+}
+
+/** Read from the staging copy, which carries the source's tasks, runs and sensitivity versions as they were at the copy. */
+async function sessionSettings(store: Store, task: string | null): Promise<SessionSettings> {
+  if (task === null) return { task: null, version: null, sensitivity: DEFAULT_SENSITIVITY };
+  await requireKnownTask(store, task);
+  const inForce = await sensitivityInForce(store, task);
+  return { task, version: inForce.version?.version ?? null, sensitivity: inForce.settings };
 }
 
 /** UTC midnight of the day after the latest stored run (today, for an empty database). */
@@ -206,6 +238,8 @@ class TrialRunner {
     readonly tag: string,
     /** Who started the trials: each trial run's writer lock on staging names them to a writer it refuses. */
     private readonly operator: string,
+    /** The task the runs are recorded under and judged as, with the sensitivity read once for the whole session. */
+    private readonly settings: SessionSettings,
   ) {}
 
   /**
@@ -216,9 +250,7 @@ class TrialRunner {
   private takeDays(trial: PlannedTrial): Date[] {
     const wanted = trial.kind === 'weekend-burst' ? [6] : [2, 3, 4];
     const span = trial.kind === 'level-shift' ? LEVEL_SHIFT_SPAN : 1;
-    const fits = (last: Date) =>
-      wanted.includes(last.getUTCDay()) &&
-      Array.from({ length: span }, (_, i) => calendarDay(new Date(last.getTime() - i * DAY_MS).toISOString())).every((d) => !d.recess && !d.nearBoundary);
+    const fits = (last: Date) => wanted.includes(last.getUTCDay()) && Array.from({ length: span }, (_, i) => i).every((i) => awayFromRecess(new Date(last.getTime() - i * DAY_MS).toISOString()));
     let last = new Date(this.nextDay.getTime() + (span - 1) * DAY_MS);
     for (let tries = 0; !fits(last) && tries < 400; tries++) last = new Date(last.getTime() + DAY_MS);
     this.nextDay = new Date(last.getTime() + DAY_MS);
@@ -255,6 +287,8 @@ class TrialRunner {
       caught: caughtBy.length > 0,
       caughtBy,
       verdict,
+      task: this.settings.task,
+      sensitivityVersion: this.settings.version,
       detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${summary.validation.anomalies.map((a) => a.message).join('; ')}` : ''}${attributionNote}`,
     };
   }
@@ -277,7 +311,8 @@ class TrialRunner {
   }
 
   private async runDay(trial: PlannedTrial, day: Date): Promise<{ summary: RunSummary; corrupt: number; typicalFetched: number }> {
-    const history = await validationHistory(this.store);
+    // The history this run's judge reads: a task's own, when it has enough, so a clean run looks like the task's clean runs.
+    const history = await judgedHistory(this.store, { task: this.settings.task });
     const pace = historyPace(history);
     const startMs = day.getTime() + RUN_HOUR_UTC * 3_600_000;
     const typical = typicalRun(history, day.getUTCDay(), pace);
@@ -297,7 +332,11 @@ class TrialRunner {
       label: trial.label,
     });
     this.offset += newRecords;
-    const summary = await runUpdate({ store: this.store, source, batchSize: 50, task: null, operator: this.operator, flags: { trial: trial.label }, clock: clock.now, lockClock: () => new Date(), judge: historicalJudge, sleep: async () => {} });
+    const { task, sensitivity } = this.settings;
+    const summary = await runUpdate({
+      store: this.store, source, batchSize: 50, task, operator: this.operator, flags: { trial: trial.label }, clock: clock.now, lockClock: () => new Date(),
+      judge: (input) => historicalJudge(input, { sensitivity }), sleep: async () => {},
+    });
     return { summary, corrupt: composition.corruption?.count ?? 0, typicalFetched: typical.fetched };
   }
 

@@ -1,7 +1,7 @@
 import { median } from 'simple-statistics';
 import type { RunMetrics } from '../../shared/run.js';
 import type { HistoryEntry } from '../../shared/validation.js';
-import { asRunMetrics } from '../validation/index.js';
+import { asRunMetrics, calendarDay } from '../validation/index.js';
 
 const PARTS = ['added', 'updated', 'unchanged', 'quarantined'] as const;
 const RECENT_SAME_WEEKDAY = 4;
@@ -11,13 +11,27 @@ function medianOf(values: number[]): number {
 }
 
 /**
+ * A day a trial may run on, and a clean run is measured on: in session and away from a recess
+ * boundary, where the calendar (not the injection) would decide the verdict.
+ */
+export function awayFromRecess(iso: string): boolean {
+  const day = calendarDay(iso);
+  return !day.recess && !day.nearBoundary;
+}
+
+/**
  * What a clean run on `weekday` looks like in this history: the median of each accounting part
  * over the last few runs on that weekday (the validator reads a recent level, so the recent runs
- * are the fair yardstick), falling back to the last week when the weekday never ran.
+ * are the fair yardstick), falling back to the last week when the weekday never ran. Only runs on
+ * days like a trial's (awayFromRecess) count while the history has any: a history ending in a
+ * recess otherwise made a session day's clean run recess-sized, and a fourfold spike of it smaller
+ * than an ordinary session day.
  */
 export function typicalRun(history: readonly HistoryEntry[], weekday: number, msPerRecord: number): RunMetrics {
-  const same = history.filter((entry) => new Date(entry.startedAt).getUTCDay() === weekday).slice(-RECENT_SAME_WEEKDAY);
-  const basis = (same.length > 0 ? same : history.slice(-7)).map((entry) => asRunMetrics(entry.metrics));
+  const inSession = history.filter((entry) => awayFromRecess(entry.startedAt));
+  const pool = inSession.length > 0 ? inSession : history;
+  const same = pool.filter((entry) => new Date(entry.startedAt).getUTCDay() === weekday).slice(-RECENT_SAME_WEEKDAY);
+  const basis = (same.length > 0 ? same : pool.slice(-7)).map((entry) => asRunMetrics(entry.metrics));
   const out: RunMetrics = { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 };
   for (const part of PARTS) out[part] = medianOf(basis.map((m) => m[part]));
   out.fetched = out.added + out.updated + out.unchanged + out.quarantined;

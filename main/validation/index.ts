@@ -47,7 +47,7 @@ export {
 } from './historical/synthetic-history.js';
 export { createBatchJudge, describeZodError, judgeCase, runEntrySchema, type BatchJudge, type BatchOutcome, type BatchSensitivity } from './historical/batch-lines.js';
 export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './historical/thresholds.js';
-export { calendarDay, historyEntryOf, judgeAsStored, originOf, trainsValidator, validationHistory, type StoredRunToJudge } from './historical/store-judge.js';
+export { calendarDay, historyEntryOf, judgeAsStored, judgedHistory, originOf, trainsValidator, validationHistory, type StoredRunToJudge } from './historical/store-judge.js';
 export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';
 export type { DayInfo } from './historical/calendar.js';
 export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, countOpenAnomalies, listAnomalousRuns, markAnomaly, markAnomalies, undoMarks, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';

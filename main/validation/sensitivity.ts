@@ -2,8 +2,8 @@ import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfVie
 import { GatehouseError } from '../../shared/errors.js';
 import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
 import type { JudgedRun, Store } from '../store/index.js';
-import { MIN_HISTORY_RUNS, type JudgeOptions } from './historical/model.js';
-import { historicalJudge as judgeAgainstStoredHistory, historyEntryOf, type StoredRunToJudge } from './historical/store-judge.js';
+import type { JudgeOptions } from './historical/model.js';
+import { historicalJudge as judgeAgainstStoredHistory, historyEntryOf, originOf, ownHistoryEnough, type StoredRunToJudge } from './historical/store-judge.js';
 import { sensitivityWhatIf, type TrialCase } from './what-if.js';
 import { sensitivityVersions, type SensitivityVersionRow } from './sensitivity-versions.js';
 
@@ -20,7 +20,9 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
 
 export async function requireKnownTask(store: Store, task: string): Promise<void> {
   if (!(await sensitivityVersions(store).taskExists(task))) {
-    throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, { hint: 'see `gatehouse tasks list`' });
+    throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, {
+      hint: { cli: 'see `gatehouse tasks list`', console: 'the Tasks page lists the scheduled tasks' },
+    });
   }
 }
 
@@ -65,28 +67,37 @@ export async function historicalJudge(input: StoredRunToJudge, options: JudgeOpt
  */
 async function trainingRunsFor(store: Store, task: string): Promise<JudgedRun[]> {
   const own = await store.reports.judged({ task, production: true, training: true });
-  return own.length >= MIN_HISTORY_RUNS ? own : store.reports.judged({ production: true, training: true });
+  return ownHistoryEnough(own) ? own : store.reports.judged({ production: true, training: true });
 }
 
-/** Stored trial cases (run-level injections and clean controls) with the run each one produced, read by id. */
-async function trialCases(store: Store): Promise<TrialCase[]> {
+/**
+ * Stored trial cases (run-level injections and clean controls) with the run each one produced, read
+ * by id, and the task each ran as. Each is judged as the trial run it was (its origin), as the trial's
+ * own judge did: a production run after a gap is read as a catch-up standing for the missed days,
+ * which a trial's planned days never are.
+ */
+async function trialCases(store: Store): Promise<(TrialCase & { task: string | null })[]> {
   const trials = (await store.trials.list()).filter((trial) => trial.level !== 'record' && trial.runId !== null);
   const byId = new Map((await store.reports.judged({ runIds: [...new Set(trials.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
   return trials.flatMap((trial) => {
     const run = byId.get(trial.runId!);
-    return run ? [{ kind: trial.kind, label: trial.label, current: { startedAt: run.startedAt, metrics: run.metrics } }] : [];
+    return run ? [{ kind: trial.kind, label: trial.label, task: trial.task, current: { startedAt: run.startedAt, metrics: run.metrics, origin: originOf(run) } }] : [];
   });
 }
 
 /**
  * Trial cases of another database's ledger (the staging copy trials ran on): each judged against
- * that database's runs before it, the history it was judged against when it ran.
+ * that database's runs before it, the history it was judged against when it ran — the session's
+ * earlier controls among them, and for a trial run as a task with history enough of its own, that
+ * task's runs alone, as its judge read them.
  */
 async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
-  const [training, cases] = await Promise.all([staging.reports.judged({ production: true, training: true }), trialCases(staging)]);
-  return cases.map((trial) => {
+  const [training, cases] = await Promise.all([staging.reports.judged({ training: true }), trialCases(staging)]);
+  return cases.map(({ task, ...trial }) => {
     const time = Date.parse(trial.current.startedAt);
-    return { ...trial, history: training.filter((run) => Date.parse(run.startedAt) < time).map(historyEntryOf) };
+    const before = training.filter((run) => Date.parse(run.startedAt) < time);
+    const own = task === null ? [] : before.filter((run) => run.task === task);
+    return { ...trial, history: (ownHistoryEnough(own) ? own : before).map(historyEntryOf) };
   });
 }
 

@@ -92,4 +92,20 @@ describe.skipIf(executablePath === null)('an analyst\'s trial from the Trials pa
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('trial-job');
     await page.getByTestId('job-summary').waitFor({ timeout: 120_000 });
   });
+
+  it('runs a trial as a task chosen in the form, and the job panel and the per-kind table say which settings judged it', async () => {
+    const form = page.getByRole('form', { name: 'New trial' });
+    await form.locator('select[name=task]').selectOption({ label: 'daily — default sensitivity (no version saved)' });
+    await form.locator('input[name=kind-spike]').setChecked(true);
+    await form.locator('input[name=controls]').fill('1');
+    await form.getByRole('button', { name: 'Run trials' }).click();
+    const job = page.getByTestId('trial-job');
+    await expect.poll(() => page.getByTestId('job-summary').textContent(), { timeout: 120_000 }).toMatch(/judged with task daily, the default sensitivity, no version saved\.$/);
+    expect(await job.textContent()).toContain('judged with task daily, the default sensitivity, no version saved');
+    const asDaily = page.getByTestId('ledger-by-kind').locator('tbody tr', { hasText: 'task daily' });
+    await expect.poll(() => asDaily.count()).toBeGreaterThan(0);
+    // The form came back empty when the page was opened again: this trial went to the default staging.
+    const api = await data<LedgerSummaryView>(app.server, 'trials.summary', {}, { Authorization: `Bearer ${app.server.apiToken}` });
+    expect(api.byKind.filter((k) => k.task === 'daily').map((k) => k.kind).sort()).toEqual(['control', 'spike']);
+  });
 });

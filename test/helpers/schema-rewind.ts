@@ -4,8 +4,10 @@ import type { Db } from '../../main/store/index.js';
 /** Columns migrations added with nothing else (no backfill to undo), by the version that added them. */
 const ADDED_COLUMNS: readonly { version: number; table: string; column: string }[] = [
   { version: 24, table: 'runs', column: 'flag_changes_json' },
-  { version: 27, table: 'scheduled_tasks', column: 'consecutive_failures' },
-  { version: 27, table: 'scheduled_tasks', column: 'retry_at' },
+  { version: 26, table: 'scheduled_tasks', column: 'consecutive_failures' },
+  { version: 26, table: 'scheduled_tasks', column: 'retry_at' },
+  { version: 27, table: 'trials', column: 'task' },
+  { version: 27, table: 'trials', column: 'sensitivity_version' },
 ];
 
 /**

@@ -28,12 +28,15 @@ function referenceTrainingRuns(runs: readonly ReportedRun[], task: string): Repo
 
 async function referenceTrialCases(store: Store, runs: readonly ReportedRun[], againstHistory: boolean): Promise<TrialCase[]> {
   const byId = new Map(runs.map((run) => [run.runId, run]));
-  const training = runs.filter((run) => originOf(run) === 'production' && trainsValidator(run));
+  // As the trial's own judge read them: every run that trains the validator (a trial run's earlier controls too), its task's alone when they are enough.
+  const training = runs.filter((run) => trainsValidator(run));
   return (await store.trials.list()).flatMap((trial) => {
     const run = trial.level === 'record' || trial.runId === null ? undefined : byId.get(trial.runId);
     if (!run) return [];
-    const history = againstHistory ? { history: training.filter((r) => Date.parse(r.startedAt) < Date.parse(run.startedAt)).map(historyEntryOf) } : {};
-    return [{ kind: trial.kind, label: trial.label, current: { startedAt: run.startedAt, metrics: run.metrics }, ...history }];
+    const before = training.filter((r) => Date.parse(r.startedAt) < Date.parse(run.startedAt));
+    const own = before.filter((r) => trial.task !== null && r.task === trial.task);
+    const history = againstHistory ? { history: (own.length >= MIN_HISTORY_RUNS ? own : before).map(historyEntryOf) } : {};
+    return [{ kind: trial.kind, label: trial.label, current: { startedAt: run.startedAt, metrics: run.metrics, origin: originOf(run) }, ...history }];
   });
 }
 

@@ -11,7 +11,8 @@ import type { Database } from '../schema.js';
 export type TrialRecord = TrialRecordView;
 export type TrialLevel = TrialRecord['level'];
 
-export type NewTrialRecord = Omit<TrialRecord, 'id'>;
+/** Without a task and sensitivity version, a trial was judged by the default sensitivity. */
+export type NewTrialRecord = Omit<TrialRecord, 'id' | 'task' | 'sensitivityVersion'> & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion'>>;
 
 /** Who a staging copy's restore event names: what marks a database as a staging copy, not someone's real one. */
 export const STAGING_COPY_OPERATOR = 'gatehouse trial';
@@ -37,8 +38,8 @@ const UNFINISHED_SESSION = 'the process running it stopped before it reported an
 /** What a staging copy knows of an attempt the source had not ended when it was copied. */
 const COPIED_OPEN = "copied from the source before it ended there: nothing of it is in this copy (it runs in one transaction, not committed when copied); its outcome is in the source's own attempts";
 
-function trialRow({ caughtBy, caught, ...rest }: NewTrialRecord) {
-  return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy) };
+function trialRow({ caughtBy, caught, task, sensitivityVersion, ...rest }: NewTrialRecord) {
+  return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy), task: task ?? null, sensitivityVersion: sensitivityVersion ?? null };
 }
 
 /** The staging trial ledger. */

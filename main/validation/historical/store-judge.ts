@@ -32,17 +32,27 @@ export function originOf(run: { source?: string | null }): RunOrigin {
  * blur both.
  */
 export async function historicalJudge(input: StoredRunToJudge, options: JudgeOptions = {}): Promise<ValidationResult> {
-  const history = await historyFor(input.store, input.startedAt, input.task);
+  const history = await judgedHistory(input.store, { before: input.startedAt, task: input.task });
   const stored = input.runId === undefined ? null : await input.store.getRun(input.runId);
   return judgeRun(history, { startedAt: input.startedAt, metrics: input.metrics, origin: stored ? originOf(stored) : 'production' }, options);
 }
 
-async function historyFor(store: Store, before: string, task: string | null): Promise<HistoryEntry[]> {
+/**
+ * The history a run of `task` is judged against: the task's own when it holds MIN_HISTORY_RUNS
+ * runs, every task's otherwise (and for a run of no task). A trial run as a task builds its clean
+ * runs from the same history its judge reads.
+ */
+export async function judgedHistory(store: Pick<Store, 'queries'>, { before, task }: { before?: string; task: string | null }): Promise<HistoryEntry[]> {
   if (task !== null) {
     const own = await validationHistory(store, { before, task });
-    if (own.length >= MIN_HISTORY_RUNS) return own;
+    if (ownHistoryEnough(own)) return own;
   }
   return validationHistory(store, { before });
+}
+
+/** Whether a task's own runs are history enough to judge it by them alone (else every task's runs judge it). */
+export function ownHistoryEnough(own: readonly unknown[]): boolean {
+  return own.length >= MIN_HISTORY_RUNS;
 }
 
 /**

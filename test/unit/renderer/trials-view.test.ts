@@ -13,18 +13,18 @@ const KINDS: ApiOutput<'trials.kinds'> = { kinds: [{ kind: 'spike', level: 'run'
 const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } };
 
 /** A ledger holding control runs only: rates, but no injected trial to put on the sweep's chart. */
-const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
+const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, judgedWith: [{ task: null, sensitivityVersion: null }], injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
 const WITH_SPIKES: LedgerSummaryView = {
   ...CONTROLS_ONLY,
   trials: 3,
   injected: 2,
   caught: 1,
   detectionRate: 0.5,
-  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } })),
+  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, task: null, sensitivityVersion: null, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } })),
 };
 
 function job(status: TrialJobView['status']): TrialJobView {
-  return { jobId: 'job-1', startedBy: 'Ada', status, staging: STAGING, phase: status === 'running' ? 'trials' : 'finished', done: status === 'running' ? 1 : 2, total: 2, startedAt: '2026-11-30T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-11-30T10:01:00.000Z', error: null, historyNote: null, trials: [], summary: null, ledger: null };
+  return { jobId: 'job-1', startedBy: 'Ada', status, staging: STAGING, phase: status === 'running' ? 'trials' : 'finished', done: status === 'running' ? 1 : 2, total: 2, startedAt: '2026-11-30T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-11-30T10:01:00.000Z', error: null, historyNote: null, task: null, sensitivityVersion: null, trials: [], summary: null, ledger: null };
 }
 
 describe('the Trials page', () => {
@@ -40,6 +40,7 @@ describe('the Trials page', () => {
       },
       'trials.list': () => ({ staging: STAGING, trials: [] }),
       'trials.job': () => null,
+      'sensitivity.tasks': () => [],
       ...handlers,
     });
     wrapper = mountWith(TrialsView, client);
@@ -67,6 +68,7 @@ describe('the Trials page', () => {
 
   it('says why there is no detection-against-magnitude chart when the ledger holds no injected trial, instead of an empty heading', async () => {
     const page = await open(CONTROLS_ONLY);
+    expect(page.find('[data-testid="ledger-mixed-settings"]').exists()).toBe(false);
     expect(page.find('[data-testid="ledger-false-positives"]').text()).toBe('0.0 %');
     expect(page.find('[data-testid="detection-sweep"]').exists()).toBe(false);
     expect(page.find('[data-testid="no-sweep"]').text()).toMatch(/^Nothing to plot yet: no injected trial in this ledger has a magnitude/);
@@ -138,7 +140,7 @@ describe('the Trials page', () => {
 
   it('sums up a trial of control runs only without "detection no data (n = 0)"', async () => {
     const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY }) });
-    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).');
+    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.');
   });
 
   it('reads the ledger and the report of the staging the latest trial ran on when the page is opened again, not the default one', async () => {
@@ -148,6 +150,7 @@ describe('the Trials page', () => {
       'trials.summary': (input) => ({ ...CONTROLS_ONLY, staging: input.staging ?? STAGING }),
       'trials.list': (input) => ({ staging: input.staging ?? STAGING, trials: [] }),
       'trials.job': () => ({ ...job('done'), staging: custom, summary: CONTROLS_ONLY }),
+      'sensitivity.tasks': () => [],
     });
     wrapper = mountWith(TrialsView, client);
     await flushPromises();
@@ -169,6 +172,105 @@ describe('the Trials page', () => {
     await page.get('form').trigger('submit');
     await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 1 of 2 trials done.`);
     expect(page.get('[data-testid="trial-job"]').attributes('aria-live')).toBeUndefined();
-    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %).`);
+    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.`);
+  });
+
+  const QUIET_V2 = {
+    task: 'quiet',
+    settings: { metrics: { fetched: 'off' as const }, minSignals: 1 },
+    version: { id: 7, task: 'quiet', version: 2, settings: { metrics: { fetched: 'off' as const }, minSignals: 1 }, operator: 'Ada', reason: 'migration week', at: '2026-11-29T09:00:00.000Z' },
+  };
+  const LOUD = { task: 'loud', settings: { metrics: {}, minSignals: 1 }, version: null };
+
+  function trialsClient(handlers: Handlers) {
+    return fakeClient({
+      'trials.kinds': () => KINDS,
+      'trials.summary': () => ({ ...CONTROLS_ONLY, staging: STAGING }),
+      'trials.list': () => ({ staging: STAGING, trials: [] }),
+      'trials.job': () => null,
+      'trials.run': () => job('running'),
+      ...handlers,
+    });
+  }
+
+  it("offers every task with its sensitivity version and sends the chosen one as the trial's task; no choice sends none (the default sensitivity)", async () => {
+    const client = trialsClient({ 'sensitivity.tasks': () => [LOUD, QUIET_V2] });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    const select = wrapper.get('select[name=task]');
+    expect(select.findAll('option').map((o) => [o.attributes('value'), o.text()])).toEqual([
+      ['', 'No task — the default sensitivity'],
+      ['loud', 'loud — default sensitivity (no version saved)'],
+      ['quiet', 'quiet — sensitivity version 2'],
+    ]);
+    await wrapper.get('input[name=kind-spike]').setValue(true);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    await select.setValue('quiet');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('trials.run').map((input) => (input as { task: unknown }).task)).toEqual([null, 'quiet']);
+    expect(client.callsOf('trials.run')[1]).toEqual({ injections: [{ kind: 'spike', magnitude: 3 }], controls: 1, seedHistoryDays: 0, sweep: false, repeat: 1, staging: null, task: 'quiet' });
+  });
+
+  it('still runs trials with the default sensitivity when the tasks cannot be listed, and says why none is offered', async () => {
+    const client = trialsClient({ 'sensitivity.tasks': () => { throw new ApiError('SOURCE_UNREADABLE', 'the database cannot be read'); } });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="trial-tasks-error"]').text()).toContain('the database cannot be read');
+    expect(wrapper.get('select[name=task]').findAll('option')).toHaveLength(1);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('trials.run')).toMatchObject([{ task: null, controls: 1 }]);
+  });
+
+  it('says which task and sensitivity version judged the latest trial and each trial of the ledger', async () => {
+    const trial = { label: 'spike:3', kind: 'spike', level: 'run' as const, magnitude: 3, runId: 41, caught: false, caughtBy: [], verdict: 'ok', detail: null };
+    const client = trialsClient({
+      'sensitivity.tasks': () => [QUIET_V2],
+      'trials.job': () => ({ ...job('done'), task: 'quiet', sensitivityVersion: 2, summary: CONTROLS_ONLY }),
+      'trials.list': () => ({
+        staging: STAGING,
+        trials: [
+          { ...trial, id: 2, session: 's2', at: '2026-11-30T10:01:00.000Z', source: 'a.db', task: 'quiet', sensitivityVersion: 2 },
+          { ...trial, id: 1, session: 's1', at: '2026-11-30T09:01:00.000Z', source: 'a.db', caught: true, caughtBy: ['validator:volume'], task: null, sensitivityVersion: null },
+        ],
+      }),
+    });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="trial-job"]').text()).toContain('judged with task quiet, sensitivity version 2');
+    expect(wrapper.get('[data-testid="job-summary"]').text()).toMatch(/judged with task quiet, sensitivity version 2\.$/);
+    const rows = wrapper.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((row) => row.findAll('td').map((td) => td.text()).slice(1, 4));
+    expect(rows).toEqual([
+      ['spike:3', 'task quiet, sensitivity version 2', 'MISSED'],
+      ['spike:3', 'the default sensitivity, no task', 'caught'],
+    ]);
+  });
+
+  it('keeps a kind judged as a task apart from the same kind judged with the defaults, in the per-kind table and the sweep', async () => {
+    const quiet = { task: 'quiet', sensitivityVersion: 2 };
+    const row = (magnitude: number, caught: number, settings: { task: string | null; sensitivityVersion: number | null }) => ({ ...WITH_SPIKES.byMagnitude[0]!, ...settings, magnitude, caught, detectionRate: caught });
+    const page = await open({
+      ...WITH_SPIKES,
+      byKind: [
+        { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 2, caught: 1, rate: 0.5, interval: null },
+        { kind: 'spike', level: 'run', ...quiet, trials: 1, caught: 0, rate: 0, interval: null },
+      ],
+      byMagnitude: [row(3, 1, { task: null, sensitivityVersion: null }), row(3, 0, quiet)],
+      judgedWith: [{ task: null, sensitivityVersion: null }, quiet],
+    });
+    expect(page.get('[data-testid="ledger-mixed-settings"]').text()).toBe(
+      'Judged more than one way: these rates add up trials judged with 2 settings (the default sensitivity, no task; task quiet, sensitivity version 2); the per-kind rows keep them apart.',
+    );
+    const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
+    expect(byKind.map((cells) => [cells[0], cells[2], cells[3], cells.at(-1)])).toEqual([
+      ['spike', '2', '1', 'the default sensitivity, no task'],
+      ['spike', '1', '0', 'task quiet, sensitivity version 2'],
+    ]);
+    expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text()).slice(0, 2)).toEqual([
+      'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1; 95 % CI 0.0–100.0 %) detected',
+      'spike (task quiet, sensitivity version 2) at magnitude 3: 0.0 % (0 of 1; 95 % CI 0.0–100.0 %) detected',
+    ]);
   });
 });

@@ -15,8 +15,8 @@ import type { Migration } from './index.js';
  * that created it stays, and a rollback of that run finds it gone and says so (the witness kept may
  * be older than that run: deleting it would take away what other runs stored).
  */
-export const migration029: Migration = {
-  version: 29,
+export const migration028: Migration = {
+  version: 28,
   name: 'witness organizations composed',
   sql: () => '',
   backfill: async (db) => {
