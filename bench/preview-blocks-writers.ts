@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { rollback } from '../main/backup/index.js';
+import { runUpdate } from '../main/engine/index.js';
+import { openSource } from '../main/sources/index.js';
+import { openStore } from '../main/store/index.js';
+import { benchSchemaUrl, dropSchema, postgresBenchUrl } from './postgres.js';
+
+/**
+ * How long an update's write to the appearances waits while a rollback PREVIEW (which takes no
+ * writer lock) of a synthetic first load of HEARINGS runs on PostgreSQL. While the preview runs,
+ * a second connection takes, over and over, the lock every batch's insert takes on appearances
+ * (ROW EXCLUSIVE) in a transaction of its own; the longest wait is what an update's batch would
+ * wait. Reported, never asserted. Usage: node dist/bench/preview-blocks-writers.js [HEARINGS]
+ */
+const hearings = Number(process.argv[2] ?? 20_000);
+const url = postgresBenchUrl();
+const schema = `gh_bench_${process.pid}_${Date.now().toString(36)}`;
+const writer = new pg.Client({ connectionString: url });
+try {
+  const store = await openStore(benchSchemaUrl(url, schema));
+  try {
+    const source = await openSource(`synthetic:seed=1,count=${hearings}`);
+    const run = await runUpdate({ store, source, mode: 'batch', batchSize: Math.max(1, Math.round(hearings / 70)) });
+    await writer.connect();
+    await writer.query(`SET search_path TO ${schema}`);
+    const [{ n: witnesses }] = (await writer.query('SELECT count(*)::int AS n FROM witnesses')).rows as [{ n: number }];
+    let previewing = true;
+    const started = performance.now();
+    const preview = rollback(store, { runId: run.runId, dryRun: true }).finally(() => (previewing = false));
+    let longestWait = 0;
+    let writes = 0;
+    while (previewing) {
+      const asked = performance.now();
+      await writer.query('BEGIN');
+      await writer.query('LOCK TABLE appearances IN ROW EXCLUSIVE MODE');
+      await writer.query('COMMIT');
+      longestWait = Math.max(longestWait, performance.now() - asked);
+      writes += 1;
+    }
+    await preview;
+    const previewMs = performance.now() - started;
+    process.stdout.write(`preview of a first load of ${hearings} hearings (${witnesses} witnesses created) on PostgreSQL: ${previewMs.toFixed(0)} ms; an update's write to appearances waited up to ${longestWait.toFixed(0)} ms (${writes} writes during the preview)\n`);
+  } finally {
+    await store.close();
+  }
+} finally {
+  await writer.end();
+  await dropSchema(url, schema);
+}
