@@ -293,6 +293,33 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     ]);
   }, 60_000);
 
+  // SQLite only: there an all-or-nothing run's one transaction holds the database's one write lock until the run ends.
+  it.runIf(backend.name === 'sqlite')('a kill during an all-or-nothing run is refused naming the run and what to do, not "unexpected error: database is locked"; it lands once the run ends', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await configure(store);
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'global', reason: 'test setup', operator: 'setup' });
+      const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
+      const running = runFlaggedUpdate({ store, source, task: null, extra: { judge: async () => ANOMALOUS } });
+      await stalled;
+      const run = (await store.reports.runs({})).find((r) => r.status === 'running')!;
+      const killArgs = ['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'kill', '--reason', 'stop it now', '--operator', 'support-sam', '--db', location, '--json'];
+      const refused = runCli(killArgs);
+      expect(refused.code).not.toBe(0);
+      expect(JSON.parse(refused.stdout)).toMatchObject({
+        error: { code: 'LOCK_HELD', message: expect.stringMatching(new RegExp(`^cannot set ENABLE_RECORD_ISOLATION \\(kill\\): an update \\(run ${run.runId}\\) .*; nothing was changed$`)), hint: expect.stringMatching(/stop the run/) },
+      });
+      resume();
+      expect((await running).summary).toMatchObject({ mode: 'all-or-nothing', metrics: { added: 700 }, flagChanges: [] });
+      expect(runCli(killArgs).code).toBe(0);
+      const trail = await store.queries.db.selectFrom('flagEvents').selectAll().where('scope', '=', 'kill').execute();
+      expect(trail).toEqual([expect.objectContaining({ flag: 'ENABLE_RECORD_ISOLATION', scope: 'kill', actor: 'support-sam' })]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('refuses to kill an unknown flag or a number, and a kill at the "on" position', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
