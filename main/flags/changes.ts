@@ -175,11 +175,9 @@ async function busyRefusal(store: Store, change: FlagChange, cause: unknown): Pr
   // A read: WAL readers never wait for the writer.
   const lock = await store.writerLockHolder();
   const holder = lock ? lockHolderText(lock, store.location, true) : `another process's write transaction kept ${store.location} busy for the whole wait`;
-  return new GatehouseError('LOCK_HELD', `${what}: ${holder}; nothing was changed`, {
-    hint: {
-      cli: 'a change waits for the writer\'s transaction, and an all-or-nothing run keeps one open to its end: stop the run (Ctrl+C, or SIGINT to its process) to change this now, or try again once it ends',
-      console: 'a change waits for the writer\'s transaction, and an all-or-nothing run keeps one open to its end: stop the run (Stop on its run page) to change this now, or try again once it ends',
-    },
-    cause,
-  });
+  const waits = 'a change waits for the run\'s write transaction, and an all-or-nothing run keeps one open to its end';
+  const hint = lock?.runId
+    ? { cli: `${waits}: stop the run (Ctrl+C, or SIGINT to its process) to change this now, or try again once it ends`, console: `${waits}: stop the run (Stop on its run page) to change this now, or try again once it ends` }
+    : 'a change waits for that writer\'s transaction (a rollback or a restore is one): try again once it ends';
+  return new GatehouseError('LOCK_HELD', `${what}: ${holder}; nothing was changed`, { hint, cause });
 }
