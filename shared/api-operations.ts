@@ -375,7 +375,8 @@ export const rollbackReportSchema = z.object({
   batchSeq: z.number().int().nullable(),
   dryRun: z.boolean(),
   onConflict: z.enum(CONFLICT_POLICIES),
-  operator: z.string(),
+  /** Who asked; null only for a preview asked by a browser session that has not named its operator. */
+  operator: z.string().nullable(),
   at: z.string(),
   reason: z.string().nullable(),
   /** True when there was nothing left to undo; nothing was written. */

@@ -26,7 +26,8 @@ export interface CheckedRequest {
   dryRun: boolean;
   reason: string | null;
   onConflict: ConflictPolicy;
-  operator: string;
+  /** null only in a dry run asked by no one named. */
+  operator: string | null;
   limits: RollbackLimits;
   /** The run's newest rollback event when the confirmed preview was read (null: none); undefined: not checked. */
   previewedAfterEvent: number | null | undefined;

@@ -34,7 +34,8 @@ export function eventFields(report: RollbackReport) {
   return {
     runId: report.runId,
     batchSeq: report.batchSeq,
-    operator: report.operator,
+    // Only a dry run names no one, and its event is rolled back with everything else it wrote.
+    operator: report.operator ?? 'no one named (a preview)',
     at: report.at,
     reason: report.reason,
     onConflict: report.onConflict,

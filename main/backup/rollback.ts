@@ -57,8 +57,12 @@ export interface RollbackRequest {
   dryRun?: boolean;
   reason?: string | null;
   onConflict?: ConflictPolicy;
-  /** Who asked; defaults to the OS user. */
-  operator?: string;
+  /**
+   * Who asked; defaults to the OS user. null: no one was named (a browser session that has not
+   * named itself), which only a dry run may be: its report then names no one, not whoever started
+   * the server.
+   */
+  operator?: string | null;
   clock?: () => Date;
   /** Told as hearings are checked and undone, so a console can show how far a long rollback got. */
   onProgress?: (progress: RollbackProgress) => void;
@@ -92,7 +96,9 @@ function checkRequest(request: RollbackRequest): CheckedRequest {
   }
   const reason = request.reason?.trim() || null;
   if (reason !== null && reason.length > MAX_REASON_LENGTH) throw new GatehouseError('USAGE', `reason is longer than ${MAX_REASON_LENGTH} characters`);
-  const operator = checkedOperator(request.operator);
+  const dryRun = request.dryRun ?? false;
+  if (request.operator === null && !dryRun) throw new GatehouseError('USAGE', 'a rollback names the operator who asked for it; nothing was changed', { hint: 'name the operator (--operator NAME, or the console\'s name for this session)' });
+  const operator = request.operator === null ? null : checkedOperator(request.operator);
   const limits = request.limits ?? DEFAULT_LIMITS;
   const whole = (n: number, least: number) => Number.isSafeInteger(n) && n >= least;
   if (!whole(limits.pageSize, 1) || !whole(limits.listed, 0)) {
@@ -102,7 +108,7 @@ function checkRequest(request: RollbackRequest): CheckedRequest {
   if (previewedAfterEvent != null && (!Number.isSafeInteger(previewedAfterEvent) || previewedAfterEvent < 1)) {
     throw new GatehouseError('USAGE', `the previewed rollback event must be a whole number ≥ 1 or null, got ${previewedAfterEvent}`);
   }
-  return { runId, batchSeq, dryRun: request.dryRun ?? false, reason, onConflict, operator, limits, previewedAfterEvent };
+  return { runId, batchSeq, dryRun, reason, onConflict, operator, limits, previewedAfterEvent };
 }
 
 /** Rolls back a run or one batch (or, with dryRun, reports what that would do). */
@@ -118,7 +124,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
   }
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
-  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator, audited: true }, work).catch((error: unknown) => {
+  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true }, work).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
     throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {
@@ -138,7 +144,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
 async function lookUnderTheLock(store: Store, clock: () => Date, request: CheckedRequest, work: () => Promise<RollbackReport>, error: unknown): Promise<RollbackReport> {
   if (store.classifyError(error) !== 'transient') throw error;
   const target = describeTarget({ runId: request.runId, batchSeq: request.batchSeq });
-  return withWriterLock(store, clock, { action: `preview the rollback of ${target}`, operation: `a preview of the rollback of ${target}`, operator: request.operator }, work);
+  return withWriterLock(store, clock, { action: `preview the rollback of ${target}`, operation: `a preview of the rollback of ${target}`, operator: request.operator ?? undefined }, work);
 }
 
 /**

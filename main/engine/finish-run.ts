@@ -168,7 +168,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
       run.emit({ type: 'warning', runId: run.runId, message: error });
     }
   }
-  if (status !== 'interrupted') await options.atEnd?.(run.runId, status);
+  if (status !== 'interrupted') await options.atEnd?.(run.runId, status, run.mode);
   let validation: ValidationResult | null = null;
   if (options.judge && (status === 'success' || status === 'partial')) {
     try {

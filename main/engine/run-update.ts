@@ -65,9 +65,10 @@ export interface UpdateOptions {
    * Called once the run has ended — succeeded, partial or failed, not interrupted (its resume goes
    * on) — after the last batch and its reconciliation, before it is judged: where the end-of-run
    * kills are read (main/flags/mid-run-kills.ts), so a failed run says those that reached it too.
-   * It must not throw: a run is never failed over reading them.
+   * It must not throw: a run is never failed over reading them. `mode`: the path the run took (a
+   * resume's is its run's, whatever the flags say now).
    */
-  atEnd?: (runId: number, status: RunStatus) => Promise<void>;
+  atEnd?: (runId: number, status: RunStatus, mode: RunMode) => Promise<void>;
   /** The historical validator, called after the last batch (DESIGN §2 step 7). */
   judge?: (input: JudgeInput) => Promise<ValidationResult | null>;
   /** Decides the final status once validation is known (e.g. BLOCK_ON_ANOMALY holds the run). */

@@ -1,4 +1,4 @@
-import type { RunFlagChange, RunSummary } from '../../shared/run.js';
+import type { RunFlagChange, RunMode, RunSummary } from '../../shared/run.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
@@ -44,6 +44,8 @@ const NOT_FOR_THIS_RUN: Partial<Record<FlagName, string>> = {
   PAUSE_SCHEDULED_RUNS: 'the scheduler starts no more runs; this one goes on (stop it to end it)',
 };
 const AFTER_THE_LAST_BATCH = 'came after the last batch: nothing left in this run for it to change';
+/** A batch-level kill at the end of an all-or-nothing run: it never had a batch boundary, not a last one. */
+const NO_BATCHES = 'the run was all-or-nothing: one transaction, no batches to grow or split, so nothing in it for this kill to change; batch runs from the next one on take it';
 const NOT_JUDGED = 'it was not judged, held or notified of an anomaly, so there was nothing in it for this kill to change';
 
 /**
@@ -55,10 +57,11 @@ const NOT_JUDGED = 'it was not judged, held or notified of an anomaly, so there 
  * likewise waits for the next run. The run's stored flags stay "the flags at its start"; each kill
  * that reached it is recorded in the run's flag changes, with the point it took effect.
  */
-/** What one reading of the kills takes: `only` these flags; `notJudged`, why the run is not judged (an end kill then changes nothing). */
+/** What one reading of the kills takes: `only` these flags; `notJudged`, why the run is not judged (an end kill then changes nothing); `mode`, the path the run took. */
 interface TakeOptions {
   notJudged?: string | null;
   only?: readonly FlagName[];
+  mode?: RunMode;
 }
 
 export class MidRunKills {
@@ -102,9 +105,10 @@ export class MidRunKills {
    * At the end of every run that ended, before it is judged: the end-of-run flags (validation, the
    * hold, the notification) are decided here. `notJudged`: why the run is not judged (it failed,
    * validation was off), and so why an end-of-run kill has nothing to change in it; null when it is.
+   * `mode`: the path the run took; an all-or-nothing run had no batch for a batch-level kill.
    */
-  async atEnd(runId: number, notJudged: string | null = null): Promise<void> {
-    await this.take(runId, 'end', null, { notJudged });
+  async atEnd(runId: number, notJudged: string | null = null, mode: RunMode = 'batch'): Promise<void> {
+    await this.take(runId, 'end', null, { notJudged, mode });
   }
 
   /**
@@ -117,12 +121,12 @@ export class MidRunKills {
   }
 
   /** Reads the kills (one small query), applies those this point takes (of `only`, when given), and records them on the run. */
-  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, { notJudged = null, only }: TakeOptions = {}): Promise<RunFlagChange[]> {
+  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, { notJudged = null, only, mode = 'batch' }: TakeOptions = {}): Promise<RunFlagChange[]> {
     const kills = await this.readKills(runId, at, batch);
     const taken: RunFlagChange[] = [];
     for (const kill of kills) {
       if (only && !only.includes(kill.flag as FlagName)) continue;
-      const change = this.changeFor(kill, at, batch, notJudged);
+      const change = this.changeFor(kill, at, batch, notJudged, mode);
       if (!change) continue;
       this.inForce[kill.flag as FlagName] = change.value;
       taken.push(change);
@@ -147,7 +151,7 @@ export class MidRunKills {
   }
 
   /** The change a kill makes at this point, or null: already in force, unknown or unkillable, or for a later point. */
-  private changeFor(kill: StoredFlagValue, at: RunFlagChange['at'], batch: number | null, notJudged: string | null): RunFlagChange | null {
+  private changeFor(kill: StoredFlagValue, at: RunFlagChange['at'], batch: number | null, notJudged: string | null, mode: RunMode): RunFlagChange | null {
     const definition = flagDefinition(kill.flag);
     const value: FlagValue | null = definition ? killedPosition(definition) : null;
     if (value === null || this.inForce[kill.flag as FlagName] === value) return null;
@@ -159,7 +163,7 @@ export class MidRunKills {
       return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, at, batch, applied: false, effect: `${notJudged}: ${NOT_JUDGED}` };
     }
     const applied = readAt === at;
-    const effect = applied ? EFFECT[name]!(batch) : (NOT_FOR_THIS_RUN[name] ?? AFTER_THE_LAST_BATCH);
+    const effect = applied ? EFFECT[name]!(batch) : (NOT_FOR_THIS_RUN[name] ?? (mode === 'all-or-nothing' ? NO_BATCHES : AFTER_THE_LAST_BATCH));
     return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, at, batch, applied, effect };
   }
 }

@@ -79,7 +79,7 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
     beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
     // Validation, the hold and the notification are the end's decisions: the kills are read once, at
     // the end of every run that ends (a failed one too, which is judged by no one), before it is judged.
-    atEnd: (runId, status) => kills.atEnd(runId, whyNotJudged(status, flags)),
+    atEnd: (runId, status, mode) => kills.atEnd(runId, whyNotJudged(status, flags), mode),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? async (input) => (booleanFlag(kills.flags, 'ENABLE_HISTORICAL_VALIDATION') ? judge(input) : null) : undefined,
   });
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: await anomalyNoticeAllowed(kills, summary) });

@@ -5,7 +5,7 @@ import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
-import type { Backend, DatabaseFault, LockClaim, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockClaim, LockHolder, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 
 /**
@@ -99,6 +99,12 @@ export class GatehouseStore extends RunRepository {
   acquireWriterLock(holder: LockClaim, options: { now: Date; staleAfterMs: number }) {
     this.known.clear();
     return this.driver.writerLock.acquire(holder, options);
+  }
+
+  /** Who the writer lock's row names (null: none), read without taking the lock or waiting for a writer. */
+  async writerLockHolder(): Promise<LockHolder | null> {
+    const row = await this.driver.db.selectFrom('writerLock').select(['runId', 'pid', 'host', 'since', 'heartbeatAt', 'operation', 'operator']).where('id', '=', 1).executeTakeFirst();
+    return row ?? null;
   }
 
   /** Refreshes the lock's heartbeat and names the run that holds it. */

@@ -9,8 +9,9 @@ import type { Db } from './driver.js';
  * a first load of 20,000 hearings spent 3 of its 4 s there on PostgreSQL, a restore of 40,000
  * hearings 15 of its 22 s, growing with the square of the size. From this many witnesses on, a
  * rollback (and a PostgreSQL restore) builds the index inside its own transaction (one pass over the
- * table) and drops it before it commits: the batches never write it, and a dry run's rollback takes
- * it away with everything else.
+ * table) and drops it before it commits: the batches never write it. A rollback's preview deletes
+ * no created rows, so it builds none: it holds no writer lock, and CREATE INDEX's SHARE lock on the
+ * appearances would stop every update's batch until the preview ended (main/backup/undo-journal.ts).
  */
 export const WITNESSES_WORTH_AN_INDEX = 64;
 

@@ -278,6 +278,48 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'BLOCK_ON_ANOMALY', at: 'end', applied: false, effect: expect.stringMatching(/not judged/) })]);
   }, 60_000);
 
+  // PostgreSQL only: there an all-or-nothing run's one transaction leaves the flags writable; on SQLite it holds the one write lock, and a kill waits for it to end.
+  it.runIf(backend.name === 'postgres')('kills of batch-level flags that reach an all-or-nothing run say it had no batches for them to change, not that they came after its last batch', async () => {
+    const allOrNothing = async (store: Store) => {
+      await configure(store);
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'global', reason: 'test setup', operator: 'setup' });
+    };
+    const { summary } = await runKilledBeforeItsEnd(hearingRecords(700), ['ADAPTIVE_BATCHES', 'ENABLE_RECORD_ISOLATION'], allOrNothing);
+    expect(summary).toMatchObject({ mode: 'all-or-nothing', status: 'held', metrics: { added: 700 } });
+    const oneTransaction = expect.stringMatching(/^the run was all-or-nothing: one transaction, no batches to grow or split/);
+    expect(summary.flagChanges).toEqual([
+      expect.objectContaining({ flag: 'ADAPTIVE_BATCHES', at: 'end', batch: null, applied: false, effect: oneTransaction }),
+      expect.objectContaining({ flag: 'ENABLE_RECORD_ISOLATION', at: 'end', batch: null, applied: false, effect: oneTransaction }),
+    ]);
+  }, 60_000);
+
+  // SQLite only: there an all-or-nothing run's one transaction holds the database's one write lock until the run ends.
+  it.runIf(backend.name === 'sqlite')('a kill during an all-or-nothing run is refused naming the run and what to do, not "unexpected error: database is locked"; it lands once the run ends', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      await configure(store);
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'global', reason: 'test setup', operator: 'setup' });
+      const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
+      const running = runFlaggedUpdate({ store, source, task: null, extra: { judge: async () => ANOMALOUS } });
+      await stalled;
+      const run = (await store.reports.runs({})).find((r) => r.status === 'running')!;
+      const killArgs = ['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'kill', '--reason', 'stop it now', '--operator', 'support-sam', '--db', location, '--json'];
+      const refused = runCli(killArgs);
+      expect(refused.code).not.toBe(0);
+      expect(JSON.parse(refused.stdout)).toMatchObject({
+        error: { code: 'LOCK_HELD', message: expect.stringMatching(new RegExp(`^cannot set ENABLE_RECORD_ISOLATION \\(kill\\): an update \\(run ${run.runId}\\) .*; nothing was changed$`)), hint: expect.stringMatching(/stop the run/) },
+      });
+      resume();
+      expect((await running).summary).toMatchObject({ mode: 'all-or-nothing', metrics: { added: 700 }, flagChanges: [] });
+      expect(runCli(killArgs).code).toBe(0);
+      const trail = await store.queries.db.selectFrom('flagEvents').selectAll().where('scope', '=', 'kill').execute();
+      expect(trail).toEqual([expect.objectContaining({ flag: 'ENABLE_RECORD_ISOLATION', scope: 'kill', actor: 'support-sam' })]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('refuses to kill an unknown flag or a number, and a kill at the "on" position', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);

@@ -3,6 +3,7 @@ import { createSnapshotOnRequest, restoreSnapshot, rollback } from '../../main/b
 import { runUpdate } from '../../main/engine/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { withReader } from '../helpers/domain-rows.js';
+import { connectToPostgres } from '../helpers/postgres.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
 
 const witness = (name: string) => ({ name, organization: 'Institute of Things', position: 'Director' });
@@ -69,6 +70,38 @@ describe.each(testBackends())('rolling back the witnesses a run created, on $nam
     expect(names.map((row) => row.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Shared ${i}`));
     expect(await appearanceIndexes(location)).toEqual([]);
   });
+
+  // PostgreSQL only: there a preview takes no writer lock, so an update's batches write beside it; a SQLite preview holds the database's one write transaction.
+  it.runIf(backend.name === 'postgres')('a preview over hundreds of created witnesses does not wait for an update\'s batch writing appearances, and says what the rollback then does', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const schema = new URL(location).searchParams.get('schema')!;
+    const batch = await connectToPostgres();
+    try {
+      const first = await runUpdate({ store, source: arraySource(Array.from({ length: 150 }, (_, i) => hearingRecord(i + 1, { witnesses: [witness(`Only ${i}`), witness(`Shared ${i % 10}`)] }))) });
+      await runUpdate({ store, source: arraySource(Array.from({ length: 10 }, (_, i) => hearingRecord(1_000 + i, { witnesses: [witness(`Shared ${i}`)] }))) });
+      // An update's batch part-way: its transaction has written appearances and not yet committed.
+      await batch.query('BEGIN');
+      await batch.query(`LOCK TABLE "${schema}".appearances IN ROW EXCLUSIVE MODE`);
+      let previewed = false;
+      const preview = rollback(store, { runId: first.runId, dryRun: true }).finally(() => (previewed = true));
+      const waitingForTheBatch = async () => {
+        const { rows } = await batch.query("SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT l.granted AND n.nspname = $1 AND c.relname = 'appearances'", [schema]);
+        return rows.length > 0;
+      };
+      const state = async () => (previewed ? 'previewed' : (await waitingForTheBatch()) ? 'waits for the batch' : null);
+      await expect.poll(state, { timeout: 30_000 }).not.toBeNull();
+      expect(await state()).toBe('previewed');
+      await batch.query('COMMIT');
+      const report = await rollback(store, { runId: first.runId, reason: 'bad feed', operator: 'support-ann' });
+      expect(report.createdRows).toEqual((await preview).createdRows);
+      expect(report.counts).toEqual((await preview).counts);
+    } finally {
+      await batch.query('ROLLBACK').catch(() => undefined);
+      await batch.end();
+      await store.close();
+    }
+  }, 60_000);
 
   it('a restore over hundreds of witnesses (the index it builds for its own transaction on PostgreSQL) puts back exactly the snapshot\'s, and leaves no index behind', async () => {
     const location = await backend.freshLocation();

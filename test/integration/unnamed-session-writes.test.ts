@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { currentOperator } from '../../main/backup/index.js';
+import { currentOperator, rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { addTask } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -79,7 +79,11 @@ describe.each(testBackends())('writes from a browser session that has not named 
     const { id: snapshotId } = await data<{ id: string }>(served.server, 'backups.create', {}, named);
     const before = await auditRows(served.store);
     const unnamed = await signIn(served.server);
-    expect(await data(served.server, 'rollback.preview', { runId, batchSeq: null, onConflict: 'refuse' }, unnamed)).toMatchObject({ dryRun: true, eventId: null, counts: { deleted: 5 } });
+    // No one named: the preview says so, not the name of whoever started the server.
+    expect(await data(served.server, 'rollback.preview', { runId, batchSeq: null, onConflict: 'refuse' }, unnamed)).toMatchObject({ dryRun: true, eventId: null, operator: null, counts: { deleted: 5 } });
+    expect(await data(served.server, 'rollback.preview', { runId, batchSeq: null, onConflict: 'refuse' }, named)).toMatchObject({ dryRun: true, operator: 'Ada' });
+    // Only a preview may name no one: a rollback asked so is refused before it writes its event.
+    await expect(rollback(served.store, { runId, reason: 'bad feed', operator: null })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/names the operator who asked for it; nothing was changed/) });
     expect(await data(served.server, 'backups.verify', { id: snapshotId }, unnamed)).toEqual([{ id: snapshotId, ok: true, problems: [] }]);
     expect((await callApi(served.server, 'notify.test', {}, unnamed)).status).toBe(200);
     expect(await auditRows(served.store)).toEqual(before);

@@ -1,0 +1,58 @@
+import pg from 'pg';
+import { rollback } from '../main/backup/index.js';
+import { runUpdate } from '../main/engine/index.js';
+import { openSource } from '../main/sources/index.js';
+import { openStore } from '../main/store/index.js';
+import { benchSchemaUrl, dropSchema, postgresBenchUrl } from './postgres.js';
+
+/**
+ * How long an update's write to the appearances waits while a rollback PREVIEW (which takes no
+ * writer lock) of a synthetic first load of HEARINGS runs on PostgreSQL. While the preview runs,
+ * a second connection takes, over and over, the lock every batch's insert takes on appearances
+ * (ROW EXCLUSIVE) in a transaction of its own; the longest wait is what an update's batch would
+ * wait; and the longest wait of its rewrite of the hearing the run wrote last (the preview deletes
+ * it first and holds its row to its end, against a batch's lock_timeout of 5 s). Reported, never
+ * asserted. Usage: node dist/bench/preview-blocks-writers.js [HEARINGS]
+ */
+const hearings = Number(process.argv[2] ?? 20_000);
+const url = postgresBenchUrl();
+const schema = `gh_bench_${process.pid}_${Date.now().toString(36)}`;
+const writer = new pg.Client({ connectionString: url });
+try {
+  const store = await openStore(benchSchemaUrl(url, schema));
+  try {
+    const source = await openSource(`synthetic:seed=1,count=${hearings}`);
+    const run = await runUpdate({ store, source, mode: 'batch', batchSize: Math.max(1, Math.round(hearings / 70)) });
+    await writer.connect();
+    await writer.query(`SET search_path TO ${schema}`);
+    const [{ n: witnesses }] = (await writer.query('SELECT count(*)::int AS n FROM witnesses')).rows as [{ n: number }];
+    let previewing = true;
+    const started = performance.now();
+    const preview = rollback(store, { runId: run.runId, dryRun: true }).finally(() => (previewing = false));
+    const [{ id: hearing }] = (await writer.query("SELECT entity_key AS id FROM undo_journal WHERE entity = 'hearing' ORDER BY id DESC LIMIT 1")).rows as [{ id: string }];
+    let longestWait = 0;
+    let longestHearingWait = 0;
+    let writes = 0;
+    while (previewing) {
+      const asked = performance.now();
+      await writer.query('BEGIN');
+      await writer.query('LOCK TABLE appearances IN ROW EXCLUSIVE MODE');
+      await writer.query('COMMIT');
+      longestWait = Math.max(longestWait, performance.now() - asked);
+      const rewriting = performance.now();
+      await writer.query('BEGIN');
+      await writer.query('UPDATE hearings SET content_hash = content_hash WHERE event_id = $1', [hearing]);
+      await writer.query('COMMIT');
+      longestHearingWait = Math.max(longestHearingWait, performance.now() - rewriting);
+      writes += 1;
+    }
+    await preview;
+    const previewMs = performance.now() - started;
+    process.stdout.write(`preview of a first load of ${hearings} hearings (${witnesses} witnesses created) on PostgreSQL: ${previewMs.toFixed(0)} ms; an update's write to appearances waited up to ${longestWait.toFixed(0)} ms, its rewrite of the hearing the run wrote last up to ${longestHearingWait.toFixed(0)} ms (${writes} writes of each during the preview)\n`);
+  } finally {
+    await store.close();
+  }
+} finally {
+  await writer.end();
+  await dropSchema(url, schema);
+}
