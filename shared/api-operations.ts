@@ -156,6 +156,8 @@ export function taskBackoffText(task: Pick<TaskView, 'consecutiveFailures' | 're
 
 /** A task's runs may come at most this often unless the operator says they mean it (`allowFrequent`; main/scheduler/cron.ts). */
 export const MIN_TASK_INTERVAL_MINUTES = 5;
+/** The console's task-form checkbox that sets `allowFrequent`, as its label and a refusal's console hint both word it. */
+export const ALLOW_FREQUENT_LABEL = `Runs under ${MIN_TASK_INTERVAL_MINUTES} minutes apart are meant`;
 
 const taskName = z.string().trim().min(1).max(64);
 export const taskAddInputSchema = z.object({
