@@ -11,6 +11,16 @@ const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
 // No input carries an operator: who made a change comes from the transport (ApiCaller in api.ts).
 
 export const FLAG_KINDS = ['release', 'operational', 'kill-switch'] as const;
+
+/**
+ * The position a kill holds a flag at (scope `kill`): a kill switch engaged, any other on/off flag
+ * off. A number or a choice has no "off", so it cannot be killed. The flag store checks a kill
+ * against it; the console's flag editor sends it, with no value of its own to pick.
+ */
+export function killedPosition(flag: { type: 'boolean' | 'integer' | 'string'; kind: (typeof FLAG_KINDS)[number] }): boolean | null {
+  if (flag.type !== 'boolean') return null;
+  return flag.kind === 'kill-switch';
+}
 export const flagValueSchema = z.union([z.boolean(), z.number(), z.string()]);
 
 export const flagEventSchema = z.object({
