@@ -11,6 +11,16 @@ const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
 // No input carries an operator: who made a change comes from the transport (ApiCaller in api.ts).
 
 export const FLAG_KINDS = ['release', 'operational', 'kill-switch'] as const;
+
+/**
+ * The position a kill holds a flag at (scope `kill`): a kill switch engaged, any other on/off flag
+ * off. A number or a choice has no "off", so it cannot be killed. The flag store checks a kill
+ * against it; the console's flag editor sends it, with no value of its own to pick.
+ */
+export function killedPosition(flag: { type: 'boolean' | 'integer' | 'string'; kind: (typeof FLAG_KINDS)[number] }): boolean | null {
+  if (flag.type !== 'boolean') return null;
+  return flag.kind === 'kill-switch';
+}
 export const flagValueSchema = z.union([z.boolean(), z.number(), z.string()]);
 
 export const flagEventSchema = z.object({
@@ -156,6 +166,8 @@ export function taskBackoffText(task: Pick<TaskView, 'consecutiveFailures' | 're
 
 /** A task's runs may come at most this often unless the operator says they mean it (`allowFrequent`; main/scheduler/cron.ts). */
 export const MIN_TASK_INTERVAL_MINUTES = 5;
+/** The console's task-form checkbox that sets `allowFrequent`, as its label and a refusal's console hint both word it. */
+export const ALLOW_FREQUENT_LABEL = `Runs under ${MIN_TASK_INTERVAL_MINUTES} minutes apart are meant`;
 
 const taskName = z.string().trim().min(1).max(64);
 export const taskAddInputSchema = z.object({

@@ -1,5 +1,8 @@
 import { DEFAULT_BATCH_CEILING, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MIN_BATCH_SIZE } from '../../shared/run.js';
 
+/** The position a kill holds an on/off flag at: one rule for the store and the console's editor. */
+export { killedPosition } from '../../shared/api-operations.js';
+
 export type FlagType = 'boolean' | 'integer' | 'string';
 /** release: a new code path being rolled out; operational: a tuning knob; kill-switch: turns something off fast. */
 export type FlagKind = 'release' | 'operational' | 'kill-switch';
@@ -106,15 +109,6 @@ export function flagDefinition(name: string): FlagDefinition | undefined {
 
 export function isFlagName(name: string): name is FlagName {
   return BY_NAME.has(name);
-}
-
-/**
- * The position a kill holds a flag at (scope `kill`): a kill switch engaged, any other on/off flag
- * off. A number or a choice has no "off", so it cannot be killed.
- */
-export function killedPosition(definition: FlagDefinition): FlagValue | null {
-  if (definition.type !== 'boolean') return null;
-  return definition.kind === 'kill-switch';
 }
 
 /** Why a value does not fit its flag, or null when it does. */

@@ -44,7 +44,7 @@ export async function startRollout(store: Store, input: StartInput, actor: Actor
   const flagChanges = checkFlagChanges(input.flagChanges);
   const canaryTask = await checkCanaryTask(store, stages, input.canaryTask);
   const [open] = await rolloutLedger(store).list({ states: OPEN_STATES, limit: 1 });
-  if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: 'finish it first: `gatehouse rollout promote|abort`' });
+  if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: { cli: 'finish it first: `gatehouse rollout promote|abort`', console: `finish it first: decide on rollout ${open.id} (proceed, roll back) or abort it on the Rollouts page` } });
   const at = actor.now.toISOString();
   const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
   const applied = await applyStageFlags(store, draft, 0, actor);

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { MIN_TASK_INTERVAL_MINUTES } from '../../shared/api-operations.js';
+import { ALLOW_FREQUENT_LABEL, MIN_TASK_INTERVAL_MINUTES } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 
 /**
@@ -49,7 +49,11 @@ export function checkCron(expression: string, options: { allowFrequent?: boolean
     if (gap === null) throw new GatehouseError('USAGE', `bad cron expression "${trimmed}": it never fires`, { hint: FIELDS_HINT });
     if (gap.ms < MIN_TASK_INTERVAL_MS && !options.allowFrequent) {
       throw new GatehouseError('USAGE', `cron expression "${trimmed}" has runs ${minutes(gap.ms)} apart (${gap.from} and ${gap.to}); a task's runs must be at least ${minutes(MIN_TASK_INTERVAL_MS)} apart`, {
-        hint: 'choose a sparser schedule, e.g. "*/15 * * * *"; or, if it must run that often, say so: --allow-frequent (API: allowFrequent: true)',
+        hint: {
+          cli: 'choose a sparser schedule, e.g. "*/15 * * * *"; or, if it must run that often, say so: --allow-frequent (API: allowFrequent: true)',
+          // The console's task form says it with a checkbox, labelled as this names it.
+          console: `choose a sparser schedule, e.g. "*/15 * * * *"; or, if it must run that often, tick “${ALLOW_FREQUENT_LABEL}” (API: allowFrequent: true)`,
+        },
       });
     }
   } finally {

@@ -72,7 +72,7 @@ class TaskStore {
         .onConflict((oc) => oc.column('name').doNothing())
         .returningAll()
         .executeTakeFirst();
-      if (!row) throw new GatehouseError('CONFLICT', `task "${task.name}" already exists`, { hint: 'use `gatehouse tasks edit`' });
+      if (!row) throw new GatehouseError('CONFLICT', `task "${task.name}" already exists`, { hint: { cli: 'use `gatehouse tasks edit`', console: 'edit it from its row in the Scheduled tasks table, or choose another name' } });
       const added = taskFromRow(row);
       await recordTaskEvent(trx, { task: added.name, action: 'added', old: null, now: added, operator, at: task.at });
       return added;

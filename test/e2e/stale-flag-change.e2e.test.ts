@@ -36,6 +36,9 @@ describe.skipIf(executablePath === null)('a flag change from a stale editor (bro
     await alert.waitFor();
     await expect.poll(() => alert.textContent()).toContain('is now false (set by Ada');
     expect((await flagStore(store).history({ flag: 'BLOCK_ON_ANOMALY' })).map((event) => [event.actor, event.newJson])).toEqual([['Ada', 'false']]);
+    // The keyboard is where it was (Save, disabled while the server answered), not dropped to the page.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Save for global');
+    expect(await editor.locator('textarea[name=reason]').inputValue()).toBe('hold anomalous runs');
     // The editor is a modal dialog: the page behind is back once it is closed.
     await page.keyboard.press('Escape');
     await editor.waitFor({ state: 'detached' });

@@ -1,4 +1,5 @@
-import { ref, shallowRef, type Ref, type ShallowRef } from 'vue';
+import { nextTick, ref, shallowRef, type Ref, type ShallowRef } from 'vue';
+import { focusLost } from '../focus.js';
 import { ApiError } from '../client/index.js';
 import { useOperator } from '../stores/operator.js';
 
@@ -124,11 +125,15 @@ export interface Action {
   run: (work: () => Promise<void>) => Promise<void>;
 }
 
-/** One API write with its busy and error state, the twin of useLoader for actions. */
-export function useAction(): Action {
+/**
+ * One API write with its busy and error state, the twin of useLoader for actions. A refused write
+ * puts keyboard focus back where the operator acted (the button that sent it, disabled while busy,
+ * or the field they pressed Enter in): disabling the focused button dropped it to the page.
+ */
+export function useAction(): Action & { runFrom: (actedFrom: Element | null, work: () => Promise<void>) => Promise<void> } {
   const busy = ref(false);
   const error = ref<string | null>(null);
-  async function run(work: () => Promise<void>): Promise<void> {
+  async function runFrom(actedFrom: Element | null, work: () => Promise<void>): Promise<void> {
     busy.value = true;
     error.value = null;
     try {
@@ -138,8 +143,16 @@ export function useAction(): Action {
     } finally {
       busy.value = false;
     }
+    if (error.value !== null && actedFrom instanceof HTMLElement) {
+      await nextTick();
+      if (focusLost() && actedFrom.isConnected) actedFrom.focus();
+    }
   }
-  return { busy, error, run };
+  return { busy, error, run: (work) => runFrom(focusedElement(), work), runFrom };
+}
+
+function focusedElement(): Element | null {
+  return typeof document === 'undefined' ? null : document.activeElement;
 }
 
 /**
@@ -149,10 +162,12 @@ export function useAction(): Action {
  */
 export function useAuditedAction(): Action {
   const operator = useOperator();
-  const action = useAction();
+  const { runFrom, ...action } = useAction();
   return {
     ...action,
     async run(work) {
+      // Before busy disables the button that was pressed (and drops focus from it).
+      const actedFrom = focusedElement();
       action.busy.value = true;
       let named = false;
       try {
@@ -160,7 +175,7 @@ export function useAuditedAction(): Action {
       } finally {
         if (!named) action.busy.value = false;
       }
-      if (named) await action.run(work);
+      if (named) await runFrom(actedFrom, work);
     },
   };
 }

@@ -79,7 +79,6 @@ describe('the flag editor', () => {
     expect(killable.find('[data-testid="kill-note"]').exists()).toBe(false);
     await killable.get('select[name="scope"]').setValue('kill');
     expect(killable.get('[data-testid="kill-note"]').text()).toBe('A kill holds ENABLE_BATCH_PROCESSING off for every task and manual run, whatever their own values, until the kill value is removed.');
-    await killable.get('select[name="value"]').setValue('false');
     await killable.get('textarea[name="reason"]').setValue('incident 42: writes stall');
     await killable.get('form').trigger('submit');
     await flushPromises();
@@ -88,6 +87,35 @@ describe('the flag editor', () => {
     const number = flagView({ name: 'BATCH_SIZE', type: 'integer', kind: 'operational', defaultValue: 50, inForce: { value: 50, reason: 'DEFAULT' } });
     const knob = mountWith(FlagEditor, client, { props: { flag: number, scopes: ['global', 'kill', 'task:nightly'] } });
     expect(knob.findAll('select[name="scope"] option').map((o) => o.text())).toEqual(['global', 'task:nightly']);
+  });
+
+  it('kills an on/off flag at its killed position, whatever value the editor opened with: no value to pick that the server would refuse', async () => {
+    // Support kills what is on: the editor opens on the value in force (on), and a kill that sent it was refused.
+    const on = mountWith(FlagEditor, client, { props: { flag: flagView(), scopes: ['global', 'kill'] } });
+    expect((on.get('select[name="value"]').element as HTMLSelectElement).value).toBe('true');
+    await on.get('select[name="scope"]').setValue('kill');
+    expect(on.find('select[name="value"]').exists()).toBe(false);
+    expect(on.get('[data-testid="kill-value"]').text()).toBe('Value off (false), as every kill of ENABLE_BATCH_PROCESSING holds it');
+    await on.get('textarea[name="reason"]').setValue('incident 43');
+    await on.get('form').trigger('submit');
+    await flushPromises();
+
+    // A kill switch is killed on.
+    const pause = flagView({ name: 'PAUSE_SCHEDULED_RUNS', kind: 'kill-switch', defaultValue: false, inForce: { value: false, reason: 'DEFAULT' } });
+    const off = mountWith(FlagEditor, client, { props: { flag: pause, scopes: ['global', 'kill'] } });
+    await off.get('select[name="scope"]').setValue('kill');
+    expect(off.get('[data-testid="kill-value"]').text()).toBe('Value on (true), as every kill of PAUSE_SCHEDULED_RUNS holds it');
+    await off.get('textarea[name="reason"]').setValue('stop the scheduler');
+    await off.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('flags.set')).toEqual([
+      { flag: 'ENABLE_BATCH_PROCESSING', scope: 'kill', value: false, reason: 'incident 43', expected: null },
+      { flag: 'PAUSE_SCHEDULED_RUNS', scope: 'kill', value: true, reason: 'stop the scheduler', expected: null },
+    ]);
+
+    // Back on another scope, the value is the operator's to choose again.
+    await on.get('select[name="scope"]').setValue('global');
+    expect((on.get('select[name="value"]').element as HTMLSelectElement).value).toBe('true');
   });
 
   it('sends an integer flag as a number', async () => {
