@@ -246,6 +246,33 @@ describe.each(testBackends())('a failing task backs off on $name', (backend) => 
     }
   });
 
+  it('`gatehouse scheduler --once` exits with what its tick came to: 4 a task failed, 5 only the lock was held, 3 a partial run, 0 all ran', async () => {
+    // In real time, as the CLI reads it: each database's task is every minute and was added two minutes back, so one time is due.
+    const twoMinutesBack = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+    async function onceWith(spec: string, holdLock = false) {
+      const location = await backend.freshLocation();
+      const store = await backend.open(location);
+      try {
+        await addTask(store, { name: 'every-minute', cron: '*/1 * * * *', source: spec, allowFrequent: true }, twoMinutesBack);
+        if (holdLock) expect((await store.acquireWriterLock({ runId: null, pid: process.pid, host: 'ops-laptop', operator: 'ada' }, { now: new Date(), staleAfterMs: 3_600_000 })).acquired).toBe(true);
+        const once = runCli(['scheduler', '--once', '--json', '--db', location]);
+        return { code: once.code, entries: (JSON.parse(once.stdout) as { entries: TickEntry[] }).entries, stderr: once.stderr };
+      } finally {
+        await store.close();
+      }
+    }
+    const missing = fileSource();
+    sources.push(missing);
+    const failed = await onceWith(missing.spec);
+    expect(failed, failed.stderr).toMatchObject({ code: 4, entries: [{ outcome: 'failed', error: expect.stringContaining('cannot read') }] });
+    const locked = await onceWith('synthetic:seed=1,count=5', true);
+    expect(locked, locked.stderr).toMatchObject({ code: 5, entries: [{ outcome: 'failed', code: 'LOCK_HELD', nextTry: expect.any(String) }] });
+    const partial = await onceWith('synthetic:seed=3,count=20,invalid=bad-date:0.2');
+    expect(partial, partial.stderr).toMatchObject({ code: 3, entries: [{ outcome: 'ran', status: 'partial' }] });
+    const ran = await onceWith('synthetic:seed=1,count=5');
+    expect(ran, ran.stderr).toMatchObject({ code: 0, entries: [{ outcome: 'ran', status: 'success' }] });
+  }, 60_000);
+
   it('`gatehouse tasks list` and `tasks show` say a task backs off, and `tasks run` ends it', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
