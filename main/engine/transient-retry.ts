@@ -12,7 +12,7 @@ const MAX_BACKOFF_MS = 5_000;
  * One run's patience with a database that stays busy or unreachable. Once one series of retries
  * has run out, the run is stopping (interrupted, resumable): what it still writes on its way out
  * (its end) gets one retry, not a series of its own, so an operator waits about one series behind
- * an outside write transaction on SQLite, not one per step (118 s measured before, 66 s after).
+ * an outside write transaction on SQLite, not one per step (118 s measured before, 77 s after).
  */
 export class TransientBudget {
   spent = false;
