@@ -1,5 +1,6 @@
 import { isGatehouseError, toErrorPayload, type ErrorCode } from '../../shared/errors.js';
 import type { RunStatus } from '../../shared/run.js';
+import type { TickEntry, TickReport } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 
 /** The one table from error codes to exit codes (DESIGN §3). */
@@ -50,6 +51,42 @@ export function updateExitCodesHelp(): string {
     `${status.failed} failed or rolled back; ${error.LOCK_HELD} another run holds the writer lock; ${error.DB_UNREACHABLE} the database cannot be reached;`,
     `${error.USAGE} usage or input error (nothing read or written); ${status.interrupted} interrupted — the source or the database failed part-way,`,
     `or SIGINT (143: SIGTERM) — and --resume RUN continues it; ${error.INTERNAL} an unexpected error.`,
+  ].join('\n');
+}
+
+/**
+ * `gatehouse scheduler --once`: what a cron wrapper needs from one tick, in `update`'s codes. 4
+ * when a task's run failed, was rolled back or stopped short, or the task could not start for any
+ * reason but the writer lock; else 5 when the lock was the only trouble (another writer was busy:
+ * the tasks try at their next time); else 3 when a run was partial or held; else 0 (runs that
+ * worked, times skipped, nothing due).
+ */
+export function schedulerExitCode(report: TickReport): number {
+  const codes = report.entries.map(tickEntryExitCode);
+  // A failure outranks the lock, which outranks a partial run.
+  for (const code of [EXIT_CODE_BY_STATUS.failed, EXIT_CODE_BY_ERROR.LOCK_HELD, EXIT_CODE_BY_STATUS.partial]) if (codes.includes(code)) return code;
+  return 0;
+}
+
+function tickEntryExitCode(entry: TickEntry): number {
+  if (entry.outcome === 'skipped') return 0;
+  if (entry.outcome === 'failed') return entry.code === 'LOCK_HELD' ? EXIT_CODE_BY_ERROR.LOCK_HELD : EXIT_CODE_BY_STATUS.failed;
+  const code = EXIT_CODE_BY_STATUS[entry.status];
+  // Interrupted (130 from `update`, whose --resume continues it): the task's next time resumes it, but this tick's run did not do its work.
+  return code === 0 || code === EXIT_CODE_BY_STATUS.partial ? code : EXIT_CODE_BY_STATUS.failed;
+}
+
+/** What `scheduler --help` says of `--once`'s exit codes, from the same tables. */
+export function schedulerExitCodesHelp(): string {
+  const error = EXIT_CODE_BY_ERROR;
+  return [
+    '',
+    `exit codes with --once: 0 every due task ran and succeeded, or nothing was due, or its times were skipped;`,
+    `${EXIT_CODE_BY_STATUS.partial} a run was partial or held for review; ${EXIT_CODE_BY_STATUS.failed} a task's run failed, was rolled back or interrupted, or`,
+    `a task could not start (its notice and the log's task-failed say why and when it tries next);`,
+    `${error.LOCK_HELD} the only trouble was another writer holding the lock (the tasks try at their next time,`,
+    `not counted toward their backoff). ${EXIT_CODE_BY_STATUS.failed} outranks ${error.LOCK_HELD}, which outranks ${EXIT_CODE_BY_STATUS.partial}. ${error.DB_UNREACHABLE} the database cannot be reached;`,
+    `${error.USAGE} usage error; ${error.INTERNAL} an unexpected error.`,
   ].join('\n');
 }
 

@@ -5,7 +5,7 @@ import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
-import { printJson, printTable } from './output.js';
+import { printJson, printTable, schedulerExitCode, schedulerExitCodesHelp } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
 
 interface TaskOptions {
@@ -44,7 +44,9 @@ When a task's time comes (run by the desktop app while it is open, or by \`gateh
   - a task whose previous run is still going is not started a second time: that time is skipped,
     logged as task-skipped with the reason
   - a run that cannot start (source unreachable, database held) is notified once per hour per task
-    (what came in between is counted into the next notice)
+    (what came in between is counted into the next notice), with when it tries next
+  - a start refused because another writer holds the writer lock is tried again at the task's next
+    time and does not count toward its backoff: the database was busy, the task did not fail
   - a task that fails (or cannot start) again and again backs off: after a first failure it is tried
     at its next time; after 2 in a row it skips 1 time, after 3 it skips 3, then 7…, but never waits
     more than ${MAX_BACKOFF_MS / 3_600_000} hours past its last failure (\`tasks list\` and \`tasks show\` give the next try). A run
@@ -146,6 +148,7 @@ export function registerTasksCommands(program: Command): void {
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--once', 'check once, run what is due, and exit')
     .option('--json', 'print the tick report as JSON (with --once)')
+    .addHelpText('after', schedulerExitCodesHelp())
     .action(async (options: TaskOptions & { once?: boolean }) =>
       withStore(options.db, async (store) => {
         const notifier = cliNotifier(store);
@@ -156,6 +159,7 @@ export function registerTasksCommands(program: Command): void {
         if (options.once) {
           const report = await scheduler.tick();
           if (options.json) printJson(report);
+          process.exitCode = schedulerExitCode(report);
           return;
         }
         const stop = (signal: NodeJS.Signals) => controller.abort(`as gatehouse scheduler (pid ${process.pid}) shut down on ${signal}`);

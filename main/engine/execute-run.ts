@@ -9,13 +9,15 @@ import { RunPlanner } from './planner.js';
 import { RunContext } from './run-context.js';
 import { RunRules } from './run-rules.js';
 import type { UpdateOptions } from './run-update.js';
-import type { Retry } from './transient-retry.js';
+import { retryTransient, type Retry, type TransientBudget } from './transient-retry.js';
 
 export interface Execution extends OpenedRun {
   clock: () => Date;
   emit: (event: RunEvent) => void;
   sleep: (ms: number) => Promise<void>;
   retry: Retry;
+  /** Shared by `retry` and the run's batches: once one series of retries ran out, the rest get one try. */
+  transientBudget: TransientBudget;
 }
 
 const MINIMUM_WINDOW = 256;
@@ -24,7 +26,8 @@ const MAXIMUM_WINDOW = 10_000;
 export async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSummary> {
   const { store, source } = options;
   const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
-  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, warn, run.sleep, () => elapsedMs(run));
+  const retry: Retry = (work) => retryTransient({ store, sleep: run.sleep, warn, budget: run.transientBudget }, work);
+  const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, retry, () => elapsedMs(run));
   const lookup = (eventIds: string[]) => context.withTransientRetry(() => store.loadHearings(eventIds));
   const knownCommittees = run.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
   const planner = new RunPlanner(lookup, new RunRules(knownCommittees, run.eventIdsInRun));

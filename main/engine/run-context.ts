@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { DatabaseFault, Store, WriteTx } from '../store/index.js';
 import type { CommittedState } from './run-state.js';
-import { retryTransient } from './transient-retry.js';
+import type { Retry } from './transient-retry.js';
 
 /**
  * What the parts of one run share: the store, the committed state, the clock. State changes
@@ -18,8 +18,8 @@ export class RunContext {
     readonly clock: () => Date,
     /** ENABLE_RECORD_ISOLATION; a kill that reaches the run turns it off at a batch boundary. */
     public isolate: boolean,
-    readonly warn: (message: string) => void,
-    readonly sleep: (ms: number) => Promise<void>,
+    /** The run's one retry (its TransientBudget shared with the rest of the run). */
+    private readonly retry: Retry,
     /** The run's duration so far, earlier segments of a resumed run included. */
     readonly elapsedMs: () => number,
   ) {}
@@ -43,7 +43,7 @@ export class RunContext {
 
   /** A dropped connection or a busy database is retried with bounded backoff; no record is blamed. */
   withTransientRetry<T>(work: () => Promise<T>): Promise<T> {
-    return retryTransient(this, work);
+    return this.retry(work);
   }
 
   /** Not the records' fault (transient beyond its retries, the environment's, the source's): the run stops, nothing is isolated. */

@@ -9,7 +9,7 @@ import { checkBatchSize } from './batch-sizes.js';
 import { executeRun } from './execute-run.js';
 import { keepLockFresh, STALE_LOCK_MS } from './lock-heartbeat.js';
 import { openRun, resumable } from './open-run.js';
-import { retryTransient, type Retry } from './transient-retry.js';
+import { retryTransient, TransientBudget, type Retry } from './transient-retry.js';
 
 /** How each backend's lock outlives its holder: a row with a heartbeat, or an advisory lock tied to a session. */
 const LOCK_HELD_HINT: Record<Store['backend'], string> = {
@@ -134,7 +134,8 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     emit({ type: 'warning', runId: null, message: `took over the lock left by pid ${h.pid} on ${h.host} (last heartbeat ${h.heartbeatAt})` });
   }
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }) }, work);
+  const transientBudget = new TransientBudget();
+  const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }), budget: transientBudget }, work);
   let runId: number | null = null;
   const stopHeartbeat = keepLockFresh(store, lockClock, () => runId);
   try {
@@ -148,7 +149,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
       await backup.runCreated?.(opened.runId);
     }
     await retry(() => store.heartbeat(lockClock(), opened.runId));
-    return await executeRun(options, { ...opened, clock, emit, sleep, retry });
+    return await executeRun(options, { ...opened, clock, emit, sleep, retry, transientBudget });
   } finally {
     stopHeartbeat();
     // A lock row left by a database that stays busy is taken over once this process is gone; the run's outcome stands.

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
-import { GatehouseError } from '../../shared/errors.js';
+import { type ErrorCode, GatehouseError, isGatehouseError } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { resumable } from '../engine/index.js';
 import { evaluateFlag } from '../flags/index.js';
@@ -20,7 +20,8 @@ export interface MissedRuns {
 
 export type TickEntry =
   | { task: string; outcome: 'ran'; scheduledFor: string; runId: number; status: RunSummary['status']; resumed?: { runId: number; status: RunSummary['status'] } }
-  | { task: string; outcome: 'failed'; scheduledFor: string; error: string }
+  /** `code`: the GatehouseError's, when the failure had one; `nextTry`: when the task tries again (null: no time comes, or it cannot be told). */
+  | { task: string; outcome: 'failed'; scheduledFor: string; error: string; code?: ErrorCode; nextTry?: string | null }
   | { task: string; outcome: 'skipped'; scheduledFor: string; reason: string };
 
 export interface TickReport {
@@ -83,8 +84,9 @@ export class Scheduler {
     // Times before the backoff's retry were to be skipped anyway: not missed for want of a scheduler.
     const missed = due.slice(0, -1).filter((time) => claimed.retryAt === null || time.getTime() >= Date.parse(claimed.retryAt));
     if (missed.length > 0) report.missed.push(await this.reportMissed(task, missed));
-    const entry = await this.fire(task, latest);
-    await this.recordOutcome(task, latest, entry);
+    const fired = await this.fire(task, latest);
+    const nextTry = await this.recordOutcome(task, latest, fired);
+    const entry = fired.outcome === 'failed' ? await this.couldNotRun(task, { ...fired, nextTry }) : fired;
     report.entries.push(entry);
     if (entry.outcome !== 'skipped') report.entries.push(...(await this.skipTimesPassedDuringRun(task, latest)));
   }
@@ -131,12 +133,9 @@ export class Scheduler {
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
       return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
     } catch (error) {
+      // Said (logged and notified) once the outcome is recorded, with the next try it decided (couldNotRun).
       const message = error instanceof Error ? error.message : String(error);
-      const uncovered = await this.gapLeft(task);
-      this.log({ event: 'task-failed', task: task.name, scheduledFor, error: message, ...(uncovered ? { uncovered } : {}) });
-      const body = uncovered ? `${message}. Not listed: ${uncovered}` : message;
-      await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body });
-      return { task: task.name, outcome: 'failed', scheduledFor, error: message };
+      return { task: task.name, outcome: 'failed', scheduledFor, error: message, ...(isGatehouseError(error) ? { code: error.code } : {}) };
     } finally {
       this.running.delete(task.name);
     }
@@ -145,16 +144,41 @@ export class Scheduler {
   /**
    * A run that failed or stopped short (or could not start) counts toward the task's backoff
    * (backoff.ts); one that did its work ends it. A time skipped because the previous run was still
-   * going or the task is paused says nothing about the source, and counts neither way.
+   * going or the task is paused says nothing about the source, and counts neither way; nor does a
+   * start refused because another writer (an operator's update, another task, a restore) held the
+   * writer lock: that is the database being busy with someone else's work, not the task failing,
+   * and backing off would leave the task hours behind a writer that finishes in minutes. Returns
+   * when a task that could not run tries next.
    */
-  private async recordOutcome(task: ScheduledTask, scheduled: Date, entry: TickEntry): Promise<void> {
-    if (entry.outcome === 'skipped') return;
+  private async recordOutcome(task: ScheduledTask, scheduled: Date, entry: TickEntry): Promise<string | null> {
+    if (entry.outcome === 'skipped') return null;
     // Stopped with the scheduler: the next tick resumes it, and says then whether the source works.
-    if (entry.outcome === 'ran' && entry.status === 'interrupted' && this.options.signal?.aborted) return;
+    if (entry.outcome === 'ran' && entry.status === 'interrupted' && this.options.signal?.aborted) return null;
     const tasks = taskStore(this.options.store);
-    if (entry.outcome === 'ran' && !FAILED_RUNS.includes(entry.status)) return tasks.recordSuccess(task.name);
+    if (entry.outcome === 'ran' && !FAILED_RUNS.includes(entry.status)) {
+      await tasks.recordSuccess(task.name);
+      return null;
+    }
+    if (lockContention(entry)) return this.nextTime(task);
     const backoff = await tasks.recordFailure(task.name, (failures) => retryAfterFailures(task.cron, scheduled, failures)?.toISOString() ?? null);
     if (backoff.retryAt !== null) this.log({ event: 'task-backing-off', task: task.name, consecutiveFailures: backoff.consecutiveFailures, retryAt: backoff.retryAt });
+    return backoff.retryAt ?? this.nextTime(task);
+  }
+
+  /** The task's next scheduled time after now, or null when none comes. */
+  private nextTime(task: ScheduledTask): string | null {
+    return nextOccurrence(task.cron, this.options.clock())?.toISOString() ?? null;
+  }
+
+  /** A task that could not run, in the log and a notice: why, what it left unlisted, and when it tries next. */
+  private async couldNotRun(task: ScheduledTask, entry: Extract<TickEntry, { outcome: 'failed' }>): Promise<TickEntry> {
+    const uncovered = await this.gapLeft(task);
+    const notCounted = lockContention(entry) ? { backoff: 'not counted: another writer held the writer lock' } : {};
+    this.log({ event: 'task-failed', task: task.name, scheduledFor: entry.scheduledFor, error: entry.error, ...(uncovered ? { uncovered } : {}), nextTry: entry.nextTry ?? null, ...notCounted });
+    const next = entry.nextTry ? `Next try ${entry.nextTry}${lockContention(entry) ? ' (another writer holding the lock does not count toward the task\'s backoff)' : ''}` : 'No next try is scheduled';
+    const body = [entry.error, uncovered ? `Not listed: ${uncovered}` : null, next].filter((part) => part !== null).join('. ');
+    await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body });
+    return entry;
   }
 
   /**
@@ -228,6 +252,11 @@ export class Scheduler {
 
 /** A task's runs that did not do their work: trying again at every time would only fail the same way. */
 const FAILED_RUNS: readonly RunSummary['status'][] = ['failed', 'interrupted', 'rolled_back'];
+
+/** A start refused because another writer held the writer lock (runUpdate's LOCK_HELD). */
+function lockContention(entry: TickEntry): boolean {
+  return entry.outcome === 'failed' && entry.code === 'LOCK_HELD';
+}
 
 /** How `gatehouse update --resume` refuses a run it cannot continue (open-run.ts), before it touches it. */
 const RESUME_REFUSALS: readonly string[] = ['CONFLICT', 'USAGE'];

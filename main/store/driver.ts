@@ -2,8 +2,9 @@ import { CamelCasePlugin, Kysely, sql, type Dialect, type Expression, type SqlBo
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
-import type { Backend, DatabaseFault, LockAttempt, LockClaim, PlannedChange, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockAttempt, LockClaim, PlannedChange, StoreOptions, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
+import { SavepointLost } from './faults.js';
 import type { RunningRun } from './process.js';
 
 export type Db = Kysely<Database>;
@@ -28,6 +29,11 @@ export const SAVEPOINT_STATEMENTS = {
   rollBack: 'ROLLBACK TO SAVEPOINT record_write',
 } as const;
 export type SavepointStep = keyof typeof SAVEPOINT_STATEMENTS;
+
+/** A step's statement, unless the test seam StoreOptions.failSavepointRollBack makes a ROLLBACK TO one the database refuses. */
+export function savepointStatement(step: SavepointStep, options: Pick<StoreOptions, 'failSavepointRollBack'>): string {
+  return step === 'rollBack' && options.failSavepointRollBack?.() ? 'ROLLBACK TO SAVEPOINT record_write_never_taken' : SAVEPOINT_STATEMENTS[step];
+}
 
 /**
  * WriteTx.savepoint over a backend's way of running SAVEPOINT_STATEMENTS, given the steps that
@@ -71,13 +77,14 @@ export class Savepoints {
       if (this.releaseLazily) {
         // Not awaited either: whatever the transaction sends next (the next try, the batch row, the
         // COMMIT) goes out right behind the ROLLBACK TO and runs after it, one round trip for both.
-        // A transaction that cannot return to its savepoint has lost its connection: what it sends next fails with it.
+        // A transaction that cannot return to its savepoint has lost its connection, or PostgreSQL
+        // aborted it: what it sends next fails with it (25P02), classed as no record's (faults.ts).
         this.run(['rollBack']).catch(() => {});
         this.heldEmpty = true;
         throw error;
       }
-      // A transaction that cannot even return to its savepoint is lost: the first error says why.
-      await this.run(['rollBack', 'release']).catch(() => Promise.reject(error));
+      // A transaction that cannot return to its savepoint keeps what the work wrote: not the record's fault (faults.ts).
+      await this.run(['rollBack', 'release']).catch((rollBackFailure: unknown) => Promise.reject(new SavepointLost(rollBackFailure, error)));
       throw error;
     }
     await taking;

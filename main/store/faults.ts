@@ -28,6 +28,36 @@ export function isEnvironmentFault(error: unknown): boolean {
   return typeof code === 'string' && ENVIRONMENT_ERRNOS.has(code);
 }
 
+/** PostgreSQL's "current transaction is aborted, commands ignored until end of transaction block". */
+const TRANSACTION_ABORTED_SQLSTATE = '25P02';
+
+/**
+ * The transaction, not a record, is what failed: PostgreSQL aborted it at an earlier error no one
+ * was told of (a ROLLBACK TO SAVEPOINT refused while the connection stayed up, whose failure a
+ * pipelined rollback does not wait for), so every statement after says 25P02 whatever it writes;
+ * or a savepoint could not be returned to (SavepointLost), leaving in the transaction what a
+ * refused try wrote. Both backends class it as transient: the batch is written again in a new
+ * transaction, and if that keeps failing the run stops as interrupted; no record is blamed.
+ */
+export function isTransactionLost(error: unknown): boolean {
+  return error instanceof SavepointLost || (error as { code?: unknown } | null)?.code === TRANSACTION_ABORTED_SQLSTATE;
+}
+
+/** A ROLLBACK TO SAVEPOINT the database refused, after `work` failed inside the savepoint: the transaction holds what the work wrote. */
+export class SavepointLost extends Error {
+  constructor(
+    readonly rollBackFailure: unknown,
+    readonly workFailure: unknown,
+  ) {
+    super(`could not return to a savepoint after a write failed (${errorText(rollBackFailure)}); the transaction is lost, not the record's fault (the write had failed with: ${errorText(workFailure)})`);
+    this.name = 'SavepointLost';
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The writer lock is gone (its session died, another writer may hold it now): stop before the next COMMIT. */
 export class WriterLockLost extends GatehouseError {
   constructor(location: string, why: string) {

@@ -1,6 +1,6 @@
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { BulkHearingWriter, QueryLayer } from './driver.js';
-import { isEnvironmentFault } from './faults.js';
+import { isEnvironmentFault, isTransactionLost } from './faults.js';
 import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
@@ -36,10 +36,12 @@ export class GatehouseStore extends RunRepository {
    * Whose fault a database error is (the one classifier, per backend): `transient` (a dropped
    * connection, a busy database: retry with backoff), `environment` (disk full, I/O error,
    * read-only file, the writer lock lost: stop as interrupted, blame no record) or `record`
-   * (anything else: the batch's records may be at fault, so isolate them).
+   * (anything else: the batch's records may be at fault, so isolate them). A transaction lost to
+   * an error it could not recover from (faults.ts's isTransactionLost) is transient on both.
    */
   classifyError(error: unknown): DatabaseFault {
-    return isEnvironmentFault(error) ? 'environment' : this.driver.classifyError(error);
+    if (isEnvironmentFault(error)) return 'environment';
+    return isTransactionLost(error) ? 'transient' : this.driver.classifyError(error);
   }
 
   /**

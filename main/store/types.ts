@@ -143,6 +143,11 @@ export interface StoreOptions {
   /** Test seam: the write of a hearing whose eventId this returns true for throws a database error. */
   failWriteOf?: (eventId: string) => boolean;
   /**
+   * Test seam: a ROLLBACK TO SAVEPOINT this returns true for names a savepoint never taken, so the
+   * database itself refuses it, the connection staying up (PostgreSQL then aborts the transaction).
+   */
+  failSavepointRollBack?: () => boolean;
+  /**
    * How long one statement waits for a lock another session holds before it fails (SQLite's busy
    * timeout, PostgreSQL's lock_timeout); the engine retries such a failure, then stops the run as
    * interrupted. Default DEFAULT_LOCK_WAIT_MS; tests shorten it.

@@ -416,7 +416,7 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task) => runTask(store, task, { clock: time.clock, openTaskSource: unopened }) });
       time.set('2026-03-01T01:00:00Z');
       expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'failed' }]);
-      expect(sent.map((n) => n.body)).toEqual(['congress: needs an API key. Not listed: updates to congress:http://127.0.0.1:1/v3 over the last 3 days were listed by no run of the task']);
+      expect(sent.map((n) => n.body)).toEqual(['congress: needs an API key. Not listed: updates to congress:http://127.0.0.1:1/v3 over the last 3 days were listed by no run of the task. Next try 2026-03-01T02:00:00.000Z']);
     });
   });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost } from '../../main/api/index.js';
-import { addTask, editTask, requireTask, runTask, Scheduler, taskView, type TickEntry } from '../../main/scheduler/index.js';
+import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, Scheduler, taskView, type TickEntry } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
@@ -119,6 +119,52 @@ describe.each(testBackends())('a failing task backs off on $name', (backend) => 
     });
   });
 
+  it('a start refused because another writer holds the lock does not count toward the backoff: the task tries at its next time, and the notice and log say when', async () => {
+    const location = await backend.freshLocation();
+    const [store, holder] = [await backend.open(location), await backend.open(location)];
+    try {
+      const source = fileSource();
+      sources.push(source);
+      source.up();
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'five-min', cron: '*/5 * * * *', source: source.spec }, time.clock());
+      const sent: DeliveredNotification[] = [];
+      const lines: string[] = [];
+      // No throttle (store null): every notice the scheduler sends is seen.
+      const notifier = new Notifier({ store: null, clock: time.clock, channels: [{ name: 'memory', send: async (n) => void sent.push(n) }] });
+      const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: (line) => lines.push(line), runTask: (task, request) => runTask(store, task, { clock: time.clock }, request) });
+      // An operator's long update holds the writer lock over three of the task's times.
+      const held = await holder.acquireWriterLock({ runId: null, pid: process.pid, host: 'ops-laptop', operator: 'ada' }, { now: time.clock(), staleAfterMs: 24 * 3_600_000 });
+      expect(held.acquired).toBe(true);
+      const outcomes: string[] = [];
+      for (const at of everyFiveMinutes('00:05', 3)) {
+        // Its heartbeat kept fresh, as the holder's own would be: a stale one is taken over.
+        time.set(at);
+        await holder.heartbeat(time.clock(), null);
+        outcomes.push(...(await tickAt(scheduler, time, [at])));
+      }
+      expect(outcomes).toEqual(['failed', 'failed', 'failed']);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      expect(sent.map((n) => n.body)).toEqual(['00:10', '00:15', '00:20'].map((next) => expect.stringMatching(new RegExp(`holds .*Next try 2026-03-01T${next}:00.000Z \\(another writer holding the lock does not count toward the task's backoff\\)$`))));
+      const failedLines = lines.map((line) => JSON.parse(line)).filter((line) => line.event === 'task-failed');
+      expect(failedLines.at(-1)).toMatchObject({ nextTry: '2026-03-01T00:20:00.000Z', backoff: 'not counted: another writer held the writer lock' });
+      expect(lines.some((line) => line.includes('task-backing-off'))).toBe(false);
+      // The writer finishes: the next time runs.
+      await holder.releaseWriterLock();
+      expect(await tickAt(scheduler, time, everyFiveMinutes('00:20', 1))).toEqual(['ran:success']);
+
+      // A real failure still backs off, and its notice gives the retry.
+      source.down();
+      expect(await tickAt(scheduler, time, everyFiveMinutes('00:25', 2))).toEqual(['failed', 'failed']);
+      expect(sent.at(-2)!.body).toMatch(/Next try 2026-03-01T00:30:00.000Z$/);
+      expect(sent.at(-1)!.body).toMatch(/Next try 2026-03-01T00:40:00.000Z$/);
+      expect(await requireTask(store, 'five-min')).toMatchObject({ consecutiveFailures: 2, retryAt: '2026-03-01T00:40:00.000Z' });
+    } finally {
+      await holder.close();
+      await store.close();
+    }
+  });
+
   it('an edit of the task ends its backoff: the next time tries the fixed source', async () => {
     await withFreshStore(backend, async (store) => {
       const [broken, fixed] = [fileSource(), fileSource()];
@@ -199,6 +245,33 @@ describe.each(testBackends())('a failing task backs off on $name', (backend) => 
       for (const store of stores) await store.close();
     }
   });
+
+  it('`gatehouse scheduler --once` exits with what its tick came to: 4 a task failed, 5 only the lock was held, 3 a partial run, 0 all ran', async () => {
+    // In real time, as the CLI reads it: each database's task is every minute and was added two minutes back, so one time is due.
+    const twoMinutesBack = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+    async function onceWith(spec: string, holdLock = false) {
+      const location = await backend.freshLocation();
+      const store = await backend.open(location);
+      try {
+        await addTask(store, { name: 'every-minute', cron: '*/1 * * * *', source: spec, allowFrequent: true }, twoMinutesBack);
+        if (holdLock) expect((await store.acquireWriterLock({ runId: null, pid: process.pid, host: 'ops-laptop', operator: 'ada' }, { now: new Date(), staleAfterMs: 3_600_000 })).acquired).toBe(true);
+        const once = runCli(['scheduler', '--once', '--json', '--db', location]);
+        return { code: once.code, entries: (JSON.parse(once.stdout) as { entries: TickEntry[] }).entries, stderr: once.stderr };
+      } finally {
+        await store.close();
+      }
+    }
+    const missing = fileSource();
+    sources.push(missing);
+    const failed = await onceWith(missing.spec);
+    expect(failed, failed.stderr).toMatchObject({ code: 4, entries: [{ outcome: 'failed', error: expect.stringContaining('cannot read') }] });
+    const locked = await onceWith('synthetic:seed=1,count=5', true);
+    expect(locked, locked.stderr).toMatchObject({ code: 5, entries: [{ outcome: 'failed', code: 'LOCK_HELD', nextTry: expect.any(String) }] });
+    const partial = await onceWith('synthetic:seed=3,count=20,invalid=bad-date:0.2');
+    expect(partial, partial.stderr).toMatchObject({ code: 3, entries: [{ outcome: 'ran', status: 'partial' }] });
+    const ran = await onceWith('synthetic:seed=1,count=5');
+    expect(ran, ran.stderr).toMatchObject({ code: 0, entries: [{ outcome: 'ran', status: 'success' }] });
+  }, 60_000);
 
   it('`gatehouse tasks list` and `tasks show` say a task backs off, and `tasks run` ends it', async () => {
     const location = await backend.freshLocation();

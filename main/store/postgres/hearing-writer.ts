@@ -1,5 +1,5 @@
 import { slices } from '../../../shared/slices.js';
-import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter } from '../driver.js';
+import { savepointStatement, Savepoints, type BulkHearingWriter } from '../driver.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeesToCreate, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, parentCommitteeCode, RELATED_TABLES, relatedRows } from '../hearing-rows.js';
 import { organizationKey, witnessKey, type Witness } from '../../../shared/record.js';
@@ -36,7 +36,7 @@ interface UnseenWitnesses {
  */
 export class PostgresHearingWriter implements BulkHearingWriter {
   /** One writer per transaction, so a savepoint's release may wait for the next SAVEPOINT (or the COMMIT). */
-  readonly savepoints = new Savepoints((steps) => this.db.query(steps.map((step) => SAVEPOINT_STATEMENTS[step]).join('; ')), true);
+  readonly savepoints = new Savepoints((steps) => this.db.query(steps.map((step) => savepointStatement(step, this.options)).join('; ')), true);
 
   constructor(
     private readonly db: Queryable,

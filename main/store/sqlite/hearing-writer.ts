@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { organizationKey, witnessKey, type NormalizedHearing, type Witness } from '../../../shared/record.js';
-import { SAVEPOINT_STATEMENTS, Savepoints, type BulkHearingWriter, type SavepointStep } from '../driver.js';
+import { SAVEPOINT_STATEMENTS, savepointStatement, Savepoints, type BulkHearingWriter, type SavepointStep } from '../driver.js';
 import { refusedWhileWriting } from '../faults.js';
 import type { KnownRows } from '../known-rows.js';
 import { committeesToCreate, eachRelatedRow, earlierWriteViolations, HEARING_COLUMNS, hearingRow, injectedWriteFault, RELATED_TABLES } from '../hearing-rows.js';
@@ -24,6 +24,12 @@ function prepareStatements(db: Database.Database) {
     // json_each first and CROSS JOIN: the planner would otherwise scan the run's rows by last_run_id.
     earlierWrites: db.prepare('SELECT h.event_id FROM json_each(?) AS j CROSS JOIN hearings AS h ON h.event_id = j.value WHERE h.last_run_id = ?').pluck(),
   };
+}
+
+/** The prepared statement of a savepoint step; one the test seam StoreOptions.failSavepointRollBack asks for is prepared there and then. */
+function savepointStep(db: Database.Database, s: ReturnType<typeof prepareStatements>, step: SavepointStep, options: StoreOptions): Database.Statement {
+  const text = savepointStatement(step, options);
+  return text === SAVEPOINT_STATEMENTS[step] ? s.savepoint[step] : db.prepare(text);
 }
 
 /**
@@ -54,7 +60,7 @@ export class SqliteHearingWriter implements BulkHearingWriter {
     this.hearingInserts = new GatheredRows(db, 'hearings', INSERTED.map(snakeCase), INSERTED.indexOf('eventId'));
     this.relatedInserts = Object.fromEntries(RELATED_TABLES.map(({ table, columns }) => [table, new GatheredRows(db, table, columns.map(snakeCase))])) as Record<RelatedTable, GatheredRows>;
     // This writer outlives its transactions: each savepoint is released as it holds.
-    this.savepoints = new Savepoints(async (steps) => steps.forEach((step) => this.s.savepoint[step].run()), false);
+    this.savepoints = new Savepoints(async (steps) => steps.forEach((step) => savepointStep(db, this.s, step, options).run()), false);
   }
 
   async writeHearings(runId: number, batchSeq: number, changes: PlannedChange[], known: KnownRows): Promise<{ hearings: number; related: number }> {
