@@ -3,6 +3,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { listSnapshots } from '../../main/backup/index.js';
+import { addTask, runTask, Scheduler } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
@@ -77,6 +78,15 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['rollout id 0', ['report', 'canary', '--rollout', '0'], 'rollouts.get', { rolloutId: 0 }, 'rolloutId', 'must be a whole number ≥ 1'],
     ['a fractional rollout id', ['report', 'monitoring', '--rollout', '1.5'], 'rollouts.get', { rolloutId: 1.5 }, 'rolloutId', 'must be a whole number ≥ 1'],
     ['too many restores at once', ['backups', 'restores', '--limit', '501'], 'backups.restores', { limit: 501 }, 'limit', 'must be a whole number from 1 to 500'],
+    ['a negative page of runs', ['runs', 'list', '--limit', '-5'], 'runs.list', { limit: -5 }, 'limit', 'must be a whole number from 1 to 500'],
+    ['a page of task events past what a page holds', ['tasks', 'history', '--limit', '99999999999'], 'tasks.history', { limit: 99_999_999_999 }, 'limit', 'must be a whole number from 1 to 1000'],
+    ['a task event cursor that is not a whole number', ['tasks', 'history', '--after', '1.5'], 'tasks.history', { after: 1.5 }, 'after', 'must be a whole number ≥ 1'],
+    ['a run id that is not a number', ['runs', 'show', 'abc'], 'runs.get', { runId: 'abc' }, 'runId', 'must be a whole number ≥ 1'],
+    ['a blank task name to show', ['tasks', 'show', ' '], 'tasks.get', { name: ' ' }, 'name', 'must be text of 1 to 64 characters'],
+    ['a blank task name to run', ['tasks', 'run', ' '], 'tasks.run', { name: ' ' }, 'name', 'must be text of 1 to 64 characters'],
+    ['a blank task name to enable', ['tasks', 'enable', ' '], 'tasks.edit', { name: ' ', enabled: true }, 'name', 'must be text of 1 to 64 characters'],
+    ['an empty task name for its history', ['tasks', 'history', ''], 'tasks.history', { task: '' }, 'task', 'must be text of 1 to 64 characters'],
+    ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 
   it.each(refusals)('refuses %s on both with the same rule', async (_what, args, method, body, field, rule) => {
@@ -165,6 +175,77 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     // The same schema refuses the same bad page on both.
     expect(cli(['tasks', 'history', 'nightly', '--limit', '0']).code).toBe(2);
     expect((await api('tasks.history', { task: 'nightly', limit: 0 })).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/limit/) }) });
+  });
+
+  it('shows a task and lists the tasks with the same JSON, a task backing off after failures with its retry as next run, and says an unknown task is not found', async () => {
+    // Two failed scheduled times an hour apart, the second at the start of this hour: one time skipped, the try two hours on, still ahead of the CLI's and the API's clocks.
+    const hour = (back: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - back * 3_600_000);
+    await addTask(store, { name: 'hourly', cron: '0 * * * *', source: `file:${location}-meetings-that-never-came.json` }, hour(2));
+    for (const at of [hour(1), hour(0)]) {
+      const clock = () => new Date(at.getTime() + 1_000);
+      const scheduler = new Scheduler({ store, clock, log: () => {}, runTask: (task, request) => runTask(store, task, { clock }, request) });
+      expect((await scheduler.tick()).entries.filter((entry) => entry.task === 'hourly')).toMatchObject([{ outcome: 'failed' }]);
+    }
+    const retryAt = new Date(hour(0).getTime() + 2 * 3_600_000).toISOString();
+
+    const shown = cli(['tasks', 'show', 'hourly']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.json).toEqual((await api('tasks.get', { name: 'hourly' })).json);
+    expect(shown.json).toMatchObject({ name: 'hourly', consecutiveFailures: 2, retryAt, nextRunAt: retryAt });
+    const listed = cli(['tasks', 'list']);
+    expect(listed.json).toEqual((await api('tasks.list', {})).json);
+    expect(listed.json).toContainEqual(shown.json);
+
+    // A name is trimmed as tasks.add stored it, on both: "hourly " is hourly, not an unknown task.
+    expect(cli(['tasks', 'show', 'hourly ']).json).toEqual(shown.json);
+    expect((await api('tasks.get', { name: 'hourly ' })).json).toEqual(shown.json);
+
+    for (const [args, method, body] of [[['tasks', 'show', 'hourlly'], 'tasks.get', { name: 'hourlly' }], [['tasks', 'run', 'hourlly'], 'tasks.run', { name: 'hourlly' }], [['tasks', 'disable', 'hourlly'], 'tasks.edit', { name: 'hourlly', enabled: false }]] as const) {
+      const fromCli = cli([...args]);
+      const fromApi = await api(method, body);
+      expect(fromCli.code).toBe(2);
+      expect(fromApi.status).toBe(404);
+      expect(fromCli.json).toEqual(fromApi.json);
+      expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: 'task "hourlly" does not exist', hint: 'see `gatehouse tasks list`' } });
+    }
+  });
+
+  it('edits, disables and runs a task named with blanks around it as the API does (trimmed), not as an unknown task', async () => {
+    const edited = cli(['tasks', 'edit', 'weekly ', '--cron', '0 5 * * 1', '--operator', 'cy']);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.json).toMatchObject({ name: 'weekly', cron: '0 5 * * 1' });
+    expect((await api('tasks.edit', { name: 'weekly ', cron: '0 6 * * 1' })).json).toMatchObject({ name: 'weekly', cron: '0 6 * * 1' });
+    const disabled = cli(['tasks', 'disable', ' weekly', '--operator', 'cy']);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(disabled.json).toEqual((await api('tasks.get', { name: 'weekly' })).json);
+    expect(disabled.json).toMatchObject({ name: 'weekly', enabled: false, nextRunAt: null });
+    expect((await api('tasks.history', { task: 'weekly', limit: 2 })).json).toMatchObject([{ operator: 'cy', after: { enabled: false } }, { after: { cron: '0 6 * * 1' } }]);
+
+    const ran = cli(['tasks', 'run', 'weekly ']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.json).toMatchObject({ runId: expect.any(Number), task: 'weekly', status: 'success' });
+    expect((await api('tasks.get', { name: 'weekly' })).json).toMatchObject({ lastRunId: (ran.json as { runId: number }).runId });
+  });
+
+  it('refuses a schedule whose runs come too close together with the same error on both, and takes it from both when told it is meant', async () => {
+    // 06:00 and 06:01 on 1 January: the same two times whenever the test runs.
+    const body = { name: 'new-year', cron: '0,1 6 1 1 *', source: 'synthetic:seed=3,count=5' };
+    const fromCli = cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source]);
+    const fromApi = await api('tasks.add', body);
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(400);
+    expect(fromCli.json).toEqual(fromApi.json);
+    expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/runs 1 minute apart .*at least 5 minutes apart/), hint: expect.stringMatching(/--allow-frequent \(API: allowFrequent: true\)/) } });
+    expect((await api('tasks.get', { name: body.name })).status).toBe(404);
+    // Six fields: the same words on both.
+    const sixFields = cli(['tasks', 'edit', 'nightly', '--cron', '0 0 2 * * *']);
+    expect(sixFields.code).toBe(2);
+    expect(sixFields.json).toEqual((await api('tasks.edit', { name: 'nightly', cron: '0 0 2 * * *' })).json);
+
+    const added = cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source, '--allow-frequent']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.json).toEqual((await api('tasks.get', { name: body.name })).json);
+    expect((await api('tasks.add', { ...body, name: 'new-year-api', allowFrequent: true })).json).toMatchObject({ name: 'new-year-api', cron: body.cron });
   });
 
   it('refuses a batch number beyond what a batch column holds as bad input naming the field, on both (not an internal error)', async () => {
