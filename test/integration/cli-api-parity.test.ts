@@ -86,6 +86,9 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['a blank task name to run', ['tasks', 'run', ' '], 'tasks.run', { name: ' ' }, 'name', 'must be text of 1 to 64 characters'],
     ['a blank task name to enable', ['tasks', 'enable', ' '], 'tasks.edit', { name: ' ', enabled: true }, 'name', 'must be text of 1 to 64 characters'],
     ['an empty task name for its history', ['tasks', 'history', ''], 'tasks.history', { task: '' }, 'task', 'must be text of 1 to 64 characters'],
+    // The console's session takes a name with the rule --operator takes one by (an unset variable in a script is no name).
+    ['a blank operator', ['tasks', 'disable', 'nightly', '--operator', ' '], 'session.name', { name: ' ' }, 'name', 'a name is required'],
+    ['an operator holding a control character', ['tasks', 'add', 'tabbed', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann\tlee'], 'session.name', { name: 'ann\tlee' }, 'name', 'a name cannot hold control characters'],
     ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 
@@ -162,6 +165,10 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const page = cli(['tasks', 'history', 'nightly', '--limit', '1', '--after', String(newest!.id)]);
     expect(page.json).toEqual((await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
     expect((page.json as { id: number }[]).map((e) => e.id)).toEqual([middle!.id]);
+    // The task is chosen in SQL before the page is cut: weekly's one event, though nightly's two are newer, also past a cursor from nightly's list.
+    const weeklyPage = cli(['tasks', 'history', 'weekly', '--limit', '1', '--after', String(newest!.id)]);
+    expect(weeklyPage.json).toEqual((await api('tasks.history', { task: 'weekly', limit: 1, after: newest!.id })).json);
+    expect(weeklyPage.json).toMatchObject([{ task: 'weekly', action: 'added' }]);
     // Every task's events, and a page past the last one of a task that exists: empty, not an error.
     expect(cli(['tasks', 'history']).json).toEqual((await api('tasks.history', {})).json);
     expect(cli(['tasks', 'history', 'weekly', '--after', '1']).json).toEqual([]);
