@@ -89,6 +89,8 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     // The console's session takes a name with the rule --operator takes one by (an unset variable in a script is no name).
     ['a blank operator', ['tasks', 'disable', 'nightly', '--operator', ' '], 'session.name', { name: ' ' }, 'name', 'a name is required'],
     ['an operator holding a control character', ['tasks', 'add', 'tabbed', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann\tlee'], 'session.name', { name: 'ann\tlee' }, 'name', 'a name cannot hold control characters'],
+    ['a run status it does not know', ['runs', 'list', '--status', 'failed,bogus'], 'runs.list', { status: ['failed', 'bogus'] }, 'status[1]', 'must be one of running, success, partial, failed, rolled_back, interrupted, held'],
+    ['a verdict it does not know', ['runs', 'list', '--verdict', 'anomalus'], 'runs.list', { verdict: ['anomalus'] }, 'verdict[0]', 'must be one of ok, anomalous, insufficient_history, baseline'],
     ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 
