@@ -47,6 +47,9 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     return { status, json: result.ok ? result.data : { error: result.error } };
   };
 
+  /** The same JSON text, key order included (toEqual alone passes keys in another order, or a key one side leaves out as undefined). */
+  const expectSameJson = (fromCli: unknown, fromApi: unknown) => expect(JSON.stringify(fromCli, null, 2)).toBe(JSON.stringify(fromApi, null, 2));
+
   const reads: [string, string[], string, unknown][] = [
     ['runs list', ['runs', 'list'], 'runs.list', {}],
     ['runs list, filtered', ['runs', 'list', '--status', 'success,partial', '--since', '2020-02-29', '--limit', '1'], 'runs.list', { status: ['success', 'partial'], since: '2020-02-29', limit: 1 }],
@@ -65,7 +68,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api(method, body);
     expect(fromCli.code, fromCli.stderr).toBe(0);
     expect(fromApi.status).toBe(200);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
   });
 
   /** [what, CLI arguments, API method and body, the field, the rule both state]. */
@@ -108,8 +111,20 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api('backups.list', {});
     expect(fromCli.code).toBe(0);
     expect(fromApi.status).toBe(200);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toMatchObject({ retention: { keep: 10 }, snapshotsBeforeRuns: true, totalBytes: expect.any(Number), disk: expect.any(Object) });
+  });
+
+  it('takes a snapshot on request with the same JSON on both, key for key in the same order, and lists it as it was taken', async () => {
+    const fromCli = cli(['backups', 'create']);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    const fromApi = await api('backups.create', {});
+    expect(fromApi.status).toBe(200);
+    // Two snapshots: the same keys in the same order, the same types.
+    const layout = (snapshot: unknown) => Object.entries(snapshot as object).map(([key, value]) => `${key}:${value === null ? 'null' : typeof value}`);
+    expect(layout(fromCli.json)).toEqual(layout(fromApi.json));
+    const listed = (await api('backups.list', {})).json as { snapshots: unknown[] };
+    expectSameJson(listed.snapshots.find((s) => (s as { id: string }).id === (fromCli.json as { id: string }).id), fromCli.json);
   });
 
   it('prunes backups with the same report, previewed with --dry-run as the console previews, and parses retention with the same schema', async () => {
@@ -119,7 +134,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
 
     const preview = cli(['backups', 'prune', '--keep', '1', '--dry-run']);
     expect(preview.code).toBe(0);
-    expect(preview.json).toEqual((await api('backups.prune', { keep: 1, dryRun: true })).json);
+    expectSameJson(preview.json, (await api('backups.prune', { keep: 1, dryRun: true })).json);
     expect(preview.json).toMatchObject({ dryRun: true, pruned: snapshots.slice(1), remaining: 1 });
     expect(await listSnapshots(store)).toEqual(snapshots);
 
@@ -141,7 +156,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api('quarantine.list', { runId: 999 });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'run 999 does not exist' }) });
     // A run that exists with nothing quarantined is an empty list on both.
     expect(cli(['quarantine', 'list', '--run', '1']).json).toEqual([]);
@@ -156,7 +171,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
 
     const whole = cli(['tasks', 'history', 'nightly']);
     expect(whole.code).toBe(0);
-    expect(whole.json).toEqual((await api('tasks.history', { task: 'nightly' })).json);
+    expectSameJson(whole.json, (await api('tasks.history', { task: 'nightly' })).json);
     expect(whole.json).toMatchObject([
       { task: 'nightly', action: 'edited', operator: 'bo', before: { enabled: true }, after: { cron: '30 2 * * *', enabled: false } },
       // Over HTTP without a named session the operator is the OS user serving it.
@@ -165,21 +180,21 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ]);
     const [newest, middle] = whole.json as { id: number }[];
     const page = cli(['tasks', 'history', 'nightly', '--limit', '1', '--after', String(newest!.id)]);
-    expect(page.json).toEqual((await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
+    expectSameJson(page.json, (await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
     expect((page.json as { id: number }[]).map((e) => e.id)).toEqual([middle!.id]);
     // The task is chosen in SQL before the page is cut: weekly's one event, though nightly's two are newer, also past a cursor from nightly's list.
     const weeklyPage = cli(['tasks', 'history', 'weekly', '--limit', '1', '--after', String(newest!.id)]);
-    expect(weeklyPage.json).toEqual((await api('tasks.history', { task: 'weekly', limit: 1, after: newest!.id })).json);
+    expectSameJson(weeklyPage.json, (await api('tasks.history', { task: 'weekly', limit: 1, after: newest!.id })).json);
     expect(weeklyPage.json).toMatchObject([{ task: 'weekly', action: 'added' }]);
     // Every task's events, and a page past the last one of a task that exists: empty, not an error.
-    expect(cli(['tasks', 'history']).json).toEqual((await api('tasks.history', {})).json);
+    expectSameJson(cli(['tasks', 'history']).json, (await api('tasks.history', {})).json);
     expect(cli(['tasks', 'history', 'weekly', '--after', '1']).json).toEqual([]);
 
     const fromCli = cli(['tasks', 'history', 'nighlty']);
     const fromApi = await api('tasks.history', { task: 'nighlty' });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'task "nighlty" does not exist' }) });
     // The same schema refuses the same bad page on both.
     expect(cli(['tasks', 'history', 'nightly', '--limit', '0']).code).toBe(2);
@@ -199,10 +214,10 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
 
     const shown = cli(['tasks', 'show', 'hourly']);
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.json).toEqual((await api('tasks.get', { name: 'hourly' })).json);
+    expectSameJson(shown.json, (await api('tasks.get', { name: 'hourly' })).json);
     expect(shown.json).toMatchObject({ name: 'hourly', consecutiveFailures: 2, retryAt, nextRunAt: retryAt });
     const listed = cli(['tasks', 'list']);
-    expect(listed.json).toEqual((await api('tasks.list', {})).json);
+    expectSameJson(listed.json, (await api('tasks.list', {})).json);
     expect(listed.json).toContainEqual(shown.json);
 
     // A name is trimmed as tasks.add stored it, on both: "hourly " is hourly, not an unknown task.
@@ -214,7 +229,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
       const fromApi = await api(method, body);
       expect(fromCli.code).toBe(2);
       expect(fromApi.status).toBe(404);
-      expect(fromCli.json).toEqual(fromApi.json);
+      expectSameJson(fromCli.json, fromApi.json);
       expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: 'task "hourlly" does not exist', hint: 'see `gatehouse tasks list`' } });
     }
   });
@@ -226,7 +241,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect((await api('tasks.edit', { name: 'weekly ', cron: '0 6 * * 1' })).json).toMatchObject({ name: 'weekly', cron: '0 6 * * 1' });
     const disabled = cli(['tasks', 'disable', ' weekly', '--operator', 'cy']);
     expect(disabled.code, disabled.stderr).toBe(0);
-    expect(disabled.json).toEqual((await api('tasks.get', { name: 'weekly' })).json);
+    expectSameJson(disabled.json, (await api('tasks.get', { name: 'weekly' })).json);
     expect(disabled.json).toMatchObject({ name: 'weekly', enabled: false, nextRunAt: null });
     expect((await api('tasks.history', { task: 'weekly', limit: 2 })).json).toMatchObject([{ operator: 'cy', after: { enabled: false } }, { after: { cron: '0 6 * * 1' } }]);
 
@@ -243,17 +258,17 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api('tasks.add', body);
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(400);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/runs 1 minute apart .*at least 5 minutes apart/), hint: expect.stringMatching(/--allow-frequent \(API: allowFrequent: true\)/) } });
     expect((await api('tasks.get', { name: body.name })).status).toBe(404);
     // Six fields: the same words on both.
     const sixFields = cli(['tasks', 'edit', 'nightly', '--cron', '0 0 2 * * *']);
     expect(sixFields.code).toBe(2);
-    expect(sixFields.json).toEqual((await api('tasks.edit', { name: 'nightly', cron: '0 0 2 * * *' })).json);
+    expectSameJson(sixFields.json, (await api('tasks.edit', { name: 'nightly', cron: '0 0 2 * * *' })).json);
 
     const added = cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source, '--allow-frequent']);
     expect(added.code, added.stderr).toBe(0);
-    expect(added.json).toEqual((await api('tasks.get', { name: body.name })).json);
+    expectSameJson(added.json, (await api('tasks.get', { name: body.name })).json);
     expect((await api('tasks.add', { ...body, name: 'new-year-api', allowFrequent: true })).json).toMatchObject({ name: 'new-year-api', cron: body.cron });
   });
 
