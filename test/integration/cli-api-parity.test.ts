@@ -300,6 +300,30 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect((await api('flags.history', {})).json).toEqual([]);
     expect((await api('runs.list', {})).json).toEqual(runsBefore);
   });
+
+  it('changes a flag from either side with the same event JSON as the history gives it, key for key', async () => {
+    const set = cli(['flags', 'set', 'BATCH_SIZE', '20', '--reason', 'smaller batches', '--operator', 'ann']);
+    expect(set.code, set.stderr).toBe(0);
+    const unset = await api('flags.unset', { flag: 'BATCH_SIZE', reason: 'back to the default' });
+    expect(unset.status).toBe(200);
+    const reverted = cli(['flags', 'revert', String((unset.json as { id: number }).id), '--reason', 'smaller after all', '--operator', 'ann']);
+    expect(reverted.code, reverted.stderr).toBe(0);
+    const history = cli(['flags', 'history', 'BATCH_SIZE']);
+    expectSameJson(history.json, (await api('flags.history', { flag: 'BATCH_SIZE' })).json);
+    expectSameJson(history.json, [reverted.json, unset.json, set.json]);
+    expect(reverted.json).toMatchObject({ flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, actor: 'ann' });
+  });
+
+  it('previews a rollback with the same report on both, key for key', async () => {
+    const fromCli = cli(['rollback', '--run', '2', '--dry-run']);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    const fromApi = await api('rollback.preview', { runId: 2 });
+    expect(fromApi.status).toBe(200);
+    // Only the moment of each preview differs.
+    const at = (report: unknown) => ({ ...(report as object), at: 'when' });
+    expectSameJson(at(fromCli.json), at(fromApi.json));
+    expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, hearings: expect.arrayContaining([expect.objectContaining({ action: 'restore', outcome: 'restored' })]) });
+  });
 });
 
 describe('the HTTP transport with a body larger than it reads', () => {
