@@ -25,6 +25,8 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     location = await backend.freshLocation();
     // Two runs through the CLI: the first takes a before-run snapshot, the second quarantines nothing.
     for (const seed of [1, 2]) expect(runCli(['update', '--db', location, '--source', `synthetic:seed=${seed},count=20`, '--batch-size', '7', '--json']).code).toBe(0);
+    // A third with dates that cannot be read: quarantine entries to list (partial: exit 3).
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=3,count=20,invalid=bad-date:0.3', '--batch-size', '7', '--json']).code).toBe(3);
     store = await backend.open(location);
     engine = createInProcessEngineHost({ location });
     server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', databaseLocation: location }), engine, staticRoot: null });
@@ -55,6 +57,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['runs list, filtered', ['runs', 'list', '--status', 'success,partial', '--since', '2020-02-29', '--limit', '1'], 'runs.list', { status: ['success', 'partial'], since: '2020-02-29', limit: 1 }],
     ['runs show', ['runs', 'show', '1'], 'runs.get', { runId: 1 }],
     ['quarantine list', ['quarantine', 'list', '--run', '2'], 'quarantine.list', { runId: 2 }],
+    ['quarantine list of a run with entries', ['quarantine', 'list', '--run', '3'], 'quarantine.list', { runId: 3 }],
     ['backups verify', ['backups', 'verify'], 'backups.verify', {}],
     ['backups restores', ['backups', 'restores'], 'backups.restores', {}],
     ['backups attempts', ['backups', 'attempts'], 'backups.attempts', {}],
@@ -314,15 +317,16 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(reverted.json).toMatchObject({ flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, actor: 'ann' });
   });
 
-  it('previews a rollback with the same report on both, key for key', async () => {
+  it('previews a rollback with the same report on both, key for key, its conflicts included', async () => {
+    // Run 3 changed hearings run 2 wrote: the preview would be refused, which the CLI's exit says as the rollback's would (2).
     const fromCli = cli(['rollback', '--run', '2', '--dry-run']);
-    expect(fromCli.code, fromCli.stderr).toBe(0);
+    expect(fromCli.code, fromCli.stderr).toBe(2);
     const fromApi = await api('rollback.preview', { runId: 2 });
     expect(fromApi.status).toBe(200);
     // Only the moment of each preview differs.
     const at = (report: unknown) => ({ ...(report as object), at: 'when' });
     expectSameJson(at(fromCli.json), at(fromApi.json));
-    expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, hearings: expect.arrayContaining([expect.objectContaining({ action: 'restore', outcome: 'restored' })]) });
+    expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, wouldRefuse: true, conflicts: expect.arrayContaining([expect.objectContaining({ eventId: expect.any(String) })]) });
   });
 });
 
