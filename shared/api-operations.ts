@@ -170,6 +170,8 @@ export const MIN_TASK_INTERVAL_MINUTES = 5;
 export const ALLOW_FREQUENT_LABEL = `Runs under ${MIN_TASK_INTERVAL_MINUTES} minutes apart are meant`;
 
 const taskName = z.string().trim().min(1).max(64);
+/** One task by name: tasks.get, tasks.run, and `gatehouse tasks show|run|enable|disable NAME` (a name is trimmed as tasks.add stored it). */
+export const taskNameInputSchema = z.object({ name: taskName });
 export const taskAddInputSchema = z.object({
   name: taskName,
   cron: z.string().trim().min(1).max(200),

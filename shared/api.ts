@@ -40,6 +40,7 @@ import {
   taskEditInputSchema,
   taskEventViewSchema,
   taskHistoryInputSchema,
+  taskNameInputSchema,
   taskViewSchema,
 } from './api-operations.js';
 import {
@@ -343,12 +344,14 @@ export const API_METHODS = {
   'flags.revert': { input: flagRevertInputSchema, output: flagEventSchema },
   'canary.report': { input: z.object({ task: z.string().trim().min(1).max(64), since: z.string().trim().min(1).max(40).optional() }), output: canaryReportSchema },
   'tasks.list': { input: noInput, output: z.array(taskViewSchema) },
+  /** One task as tasks.list gives it (`gatehouse tasks show`); an unknown name is NOT_FOUND. */
+  'tasks.get': { input: taskNameInputSchema, output: taskViewSchema },
   'tasks.add': { input: taskAddInputSchema, output: taskViewSchema },
   'tasks.edit': { input: taskEditInputSchema, output: taskViewSchema },
   /** Who added and changed tasks (or one task), newest first; `after`: the id of the last event of the previous page. An unknown task is NOT_FOUND. */
   'tasks.history': { input: taskHistoryInputSchema, output: z.array(taskEventViewSchema) },
   /** Starts the task now through the engine host, with its task-scoped flags. */
-  'tasks.run': { input: z.object({ name: z.string().trim().min(1).max(64) }), output: z.object({ runId }) },
+  'tasks.run': { input: taskNameInputSchema, output: z.object({ runId }) },
   'notify.test': { input: noInput, output: notifyResultSchema },
   'backups.list': { input: noInput, output: backupsListSchema },
   'backups.create': { input: noInput, output: snapshotSchema },

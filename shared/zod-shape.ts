@@ -61,14 +61,18 @@ function accepted(schema: z.ZodType): string {
 /** Zod's own wording, not a schema's message: "Too big: expected number to be <=90" states half of the rule. */
 const ZOD_DEFAULT_MESSAGE = /^(Invalid input|Too (big|small)|Invalid option)/;
 
+/** The fields whose rule `accepted` words in full; an enum's is the one the command line states ("must be one of success, failed, …"). */
+const RULES_IN_WORDS = new Set(['number', 'union', 'string', 'enum', 'boolean']);
+
 /**
  * The rule a problem broke, as both transports state it: a schema's own message as written; for a
- * number, a text or a union (a sensitivity: a level or a number of sigmas), what the field takes
- * ("must be a whole number from 1 to 90", "must be text, not empty") instead of zod's half of it.
+ * number, a text, a choice of words, a yes/no or a union (a sensitivity: a level or a number of sigmas),
+ * what the field takes ("must be a whole number from 1 to 90", "must be one of ok, anomalous, …")
+ * instead of zod's half of it.
  */
 export function ruleOf(field: z.ZodType, issue: z.core.$ZodIssue): string {
   const type = core(field).type;
-  return (type === 'number' || type === 'union' || type === 'string') && ZOD_DEFAULT_MESSAGE.test(issue.message) ? `must be ${accepted(field)}` : issue.message;
+  return RULES_IN_WORDS.has(type) && ZOD_DEFAULT_MESSAGE.test(issue.message) ? `must be ${accepted(field)}` : issue.message;
 }
 
 /** The field an issue's path leads to, through objects and lists; undefined past what the schema describes. */

@@ -11,7 +11,7 @@ import { checkWebhookUrl, preferencesView, type ConsolePreferences } from './pre
 type OperationsHandlers = Pick<
   ApiHandlers,
   | 'flags.list' | 'flags.set' | 'flags.unset' | 'flags.history' | 'flags.revert' | 'canary.report'
-  | 'tasks.list' | 'tasks.add' | 'tasks.edit' | 'tasks.history' | 'tasks.run' | 'notify.test'
+  | 'tasks.list' | 'tasks.get' | 'tasks.add' | 'tasks.edit' | 'tasks.history' | 'tasks.run' | 'notify.test'
   | 'settings.preferences' | 'settings.saveWebhook' | 'settings.saveCongressKey' | 'settings.saveDatabase'
 >;
 
@@ -30,6 +30,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       return canary;
     },
     'tasks.list': async () => (await taskStore(store).list()).map((task) => taskView(task)),
+    'tasks.get': async ({ name }) => taskView(await requireTask(store, name)),
     // Who changed a task is kept with the change, in its audit event (task_events).
     'tasks.add': async (input, caller) => taskView(await addTask(store, input, new Date(), requireOperator(caller))),
     'tasks.edit': async ({ name, expected, ...patch }, caller) => taskView(await editTask(store, name, patch, new Date(), requireOperator(caller), expected)),

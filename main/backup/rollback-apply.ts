@@ -177,20 +177,21 @@ function undoHearing(
   undos: PageUndos,
 ): HearingUndo {
   const action = entry.before === null ? 'delete' : 'restore';
-  const base = { eventId: entry.key, batchSeq: entry.batchSeq, action, conflict } as const;
+  // Keys in the contract's order (hearingUndoSchema): `rollback --json` prints this, and must read as the API's report.
+  const undo = (outcome: HearingUndo['outcome']): HearingUndo => ({ eventId: entry.key, batchSeq: entry.batchSeq, action, outcome, conflict });
   if (!undoesHearing(policy, conflict)) {
     counts.skipped += 1;
-    return { ...base, outcome: 'skipped' };
+    return undo('skipped');
   }
   if (conflict) counts.forced += 1;
   if (entry.before === null) {
     undos.deletions.push(entry.key);
     counts.deleted += 1;
-    return { ...base, outcome: 'deleted' };
+    return undo('deleted');
   }
   undos.restorations.push(entry.before);
   counts.restored += 1;
-  return { ...base, outcome: 'restored' };
+  return undo('restored');
 }
 
 async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: Map<JournalOutcome, number[]>): Promise<void> {

@@ -67,7 +67,8 @@ export function parseOptions<S extends Schema>(schema: S, values: Record<string,
   const problems = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '');
     const inList = issue.path.length > 1;
-    const given = inList ? (prepared[key] as unknown[])[issue.path[1] as number] : prepared[key];
+    // Quoted as typed: the text, not the number read from it ("99999999999999999999" is not "100000000000000000000").
+    const given = inList ? (prepared[key] as unknown[])[issue.path[1] as number] : values[key];
     return describe(issue, given, nameOf(key), fieldAt(schema, issue.path));
   });
   throw new GatehouseError('USAGE', [...new Set(problems)].join('; '));

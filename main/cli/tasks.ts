@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema } from '../../shared/api-operations.js';
+import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
@@ -31,6 +31,9 @@ function printTask(task: ScheduledTask, json: boolean | undefined): void {
   const backoff = taskBackoffText(t, now, (iso) => iso);
   process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}\n`);
 }
+
+/** A task's name as the API's tasks.get and tasks.run parse it: `tasks show "nightly "` is nightly, `tasks show " "` is refused, not looked up. */
+const taskName = (name: string) => parseOptions(taskNameInputSchema, { name }, { name: 'name' }).name;
 
 const dbOption = (c: Command) => c.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
 const operatorOption = (c: Command) => c.option('--operator <name>', 'who is changing it, kept in the task\'s history (default: the OS user)');
@@ -73,7 +76,7 @@ export function registerTasksCommands(program: Command): void {
   );
 
   dbOption(tasks.command('show <name>').description('one task with its next run and, after failures, its backoff')).action(async (name: string, options: TaskOptions) =>
-    withStore(options.db, async (store) => printTask(await requireTask(store, name), options.json)),
+    withStore(options.db, async (store) => printTask(await requireTask(store, taskName(name)), options.json)),
   );
 
   operatorOption(dbOption(
@@ -99,14 +102,14 @@ export function registerTasksCommands(program: Command): void {
       .option('--lookback-days <n>', 'days of updates to fetch')
       .option(...ALLOW_FREQUENT),
   )).action(async (name: string, options: TaskOptions) => {
-    const { name: _name, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
-    await withStore(options.db, async (store) => printTask(await editTask(store, name, patch, new Date(), operator), options.json));
+    const { name: task, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
+    await withStore(options.db, async (store) => printTask(await editTask(store, task, patch, new Date(), operator), options.json));
   });
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     operatorOption(dbOption(tasks.command(`${verb} <name>`).description(`${verb} a task`))).action(async (name: string, options: TaskOptions) => {
-      const { operator } = parseOptions(withOperator(taskEditInputSchema.pick({ name: true })), { name, operator: options.operator }, { name: 'name' });
-      await withStore(options.db, async (store) => printTask(await editTask(store, name, { enabled }, new Date(), operator), options.json));
+      const { name: task, operator } = parseOptions(withOperator(taskNameInputSchema), { name, operator: options.operator }, { name: 'name' });
+      await withStore(options.db, async (store) => printTask(await editTask(store, task, { enabled }, new Date(), operator), options.json));
     });
   }
 
@@ -128,13 +131,13 @@ export function registerTasksCommands(program: Command): void {
 
   dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags; Ctrl-C stops it after the current batch (exit 130; 143 on SIGTERM) as update does, a second one at once')).action(async (name: string, options: TaskOptions) => {
     process.exitCode = await withStore(options.db, async (store) => {
-      const task = await requireTask(store, name);
+      const task = await requireTask(store, taskName(name));
       const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
       try {
         const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
         await taskStore(store).recordOnDemandRun(task.name, summary.runId);
         if (options.json) printJson(summary);
-        else process.stdout.write(`task ${name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
+        else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
         return stopping.exitCode(summary.status);
       } finally {
         stopping.dispose();

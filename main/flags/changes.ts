@@ -149,9 +149,10 @@ export function flagHistoryQuery<Query extends { flag?: string | undefined; scop
   return query.scope === undefined ? query : { ...query, scope: parseScope(query.scope) };
 }
 
+/** Keys in the contract's order (flagEventSchema): `flags set|unset|revert --json` print this, and must read as the API's answer. */
 export function flagEventView(event: FlagEvent): FlagEventView {
-  const { oldJson, newJson, ...rest } = event;
-  return { ...rest, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson) };
+  const { id, flag, scope, oldJson, newJson, actor, reason, at } = event;
+  return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), actor, reason, at };
 }
 
 /**

@@ -45,8 +45,10 @@ export function reportedRunFromRow(row: Row<'runs'>): ReportedRun {
   return { ...runFromRow(row), review: row.review };
 }
 
-export function quarantineFromRow({ reasonsJson, rawJson, ...rest }: Row<'quarantine'>): QuarantineEntry {
-  return { ...rest, reasons: JSON.parse(reasonsJson), raw: JSON.parse(rawJson) };
+/** Keys in the contract's order (quarantineEntrySchema), as the API answers: `quarantine list --json` prints this. */
+export function quarantineFromRow(row: Row<'quarantine'>): QuarantineEntry {
+  const { id, runId, batchSeq, eventId, sourcePosition, reasonsJson, rawJson, createdAt } = row;
+  return { id, runId, batchSeq, eventId, sourcePosition, reasons: JSON.parse(reasonsJson), raw: JSON.parse(rawJson), createdAt };
 }
 
 export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {

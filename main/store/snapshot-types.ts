@@ -2,6 +2,16 @@ import type { RestoreEventView, SnapshotView } from '../../shared/api-operations
 
 export type Snapshot = SnapshotView;
 export type SnapshotKind = Snapshot['kind'];
+
+/**
+ * A snapshot with its keys in the contract's order (snapshotSchema), whichever driver built it from
+ * which row: `backups list|create --json` print this object, and the API's answer (parsed by the
+ * schema) must be the same text.
+ */
+export function snapshotInContractOrder(snapshot: Snapshot): Snapshot {
+  const { id, file, createdAt, kind, runId, sizeBytes, sha256 } = snapshot;
+  return { id, file, createdAt, kind, runId, sizeBytes, sha256 };
+}
 export type RestoreEvent = RestoreEventView;
 
 /** Who restores and why: a restore is an audited event, never anonymous. */

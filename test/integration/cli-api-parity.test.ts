@@ -3,6 +3,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
 import { listSnapshots } from '../../main/backup/index.js';
+import { addTask, runTask, Scheduler } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
@@ -24,6 +25,8 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     location = await backend.freshLocation();
     // Two runs through the CLI: the first takes a before-run snapshot, the second quarantines nothing.
     for (const seed of [1, 2]) expect(runCli(['update', '--db', location, '--source', `synthetic:seed=${seed},count=20`, '--batch-size', '7', '--json']).code).toBe(0);
+    // A third with dates that cannot be read: quarantine entries to list (partial: exit 3).
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=3,count=20,invalid=bad-date:0.3', '--batch-size', '7', '--json']).code).toBe(3);
     store = await backend.open(location);
     engine = createInProcessEngineHost({ location });
     server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', databaseLocation: location }), engine, staticRoot: null });
@@ -46,11 +49,15 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     return { status, json: result.ok ? result.data : { error: result.error } };
   };
 
+  /** The same JSON text, key order included (toEqual alone passes keys in another order, or a key one side leaves out as undefined). */
+  const expectSameJson = (fromCli: unknown, fromApi: unknown) => expect(JSON.stringify(fromCli, null, 2)).toBe(JSON.stringify(fromApi, null, 2));
+
   const reads: [string, string[], string, unknown][] = [
     ['runs list', ['runs', 'list'], 'runs.list', {}],
     ['runs list, filtered', ['runs', 'list', '--status', 'success,partial', '--since', '2020-02-29', '--limit', '1'], 'runs.list', { status: ['success', 'partial'], since: '2020-02-29', limit: 1 }],
     ['runs show', ['runs', 'show', '1'], 'runs.get', { runId: 1 }],
     ['quarantine list', ['quarantine', 'list', '--run', '2'], 'quarantine.list', { runId: 2 }],
+    ['quarantine list of a run with entries', ['quarantine', 'list', '--run', '3'], 'quarantine.list', { runId: 3 }],
     ['backups verify', ['backups', 'verify'], 'backups.verify', {}],
     ['backups restores', ['backups', 'restores'], 'backups.restores', {}],
     ['backups attempts', ['backups', 'attempts'], 'backups.attempts', {}],
@@ -64,7 +71,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api(method, body);
     expect(fromCli.code, fromCli.stderr).toBe(0);
     expect(fromApi.status).toBe(200);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
   });
 
   /** [what, CLI arguments, API method and body, the field, the rule both state]. */
@@ -77,6 +84,20 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['rollout id 0', ['report', 'canary', '--rollout', '0'], 'rollouts.get', { rolloutId: 0 }, 'rolloutId', 'must be a whole number ≥ 1'],
     ['a fractional rollout id', ['report', 'monitoring', '--rollout', '1.5'], 'rollouts.get', { rolloutId: 1.5 }, 'rolloutId', 'must be a whole number ≥ 1'],
     ['too many restores at once', ['backups', 'restores', '--limit', '501'], 'backups.restores', { limit: 501 }, 'limit', 'must be a whole number from 1 to 500'],
+    ['a negative page of runs', ['runs', 'list', '--limit', '-5'], 'runs.list', { limit: -5 }, 'limit', 'must be a whole number from 1 to 500'],
+    ['a page of task events past what a page holds', ['tasks', 'history', '--limit', '99999999999'], 'tasks.history', { limit: 99_999_999_999 }, 'limit', 'must be a whole number from 1 to 1000'],
+    ['a task event cursor that is not a whole number', ['tasks', 'history', '--after', '1.5'], 'tasks.history', { after: 1.5 }, 'after', 'must be a whole number ≥ 1'],
+    ['a run id that is not a number', ['runs', 'show', 'abc'], 'runs.get', { runId: 'abc' }, 'runId', 'must be a whole number ≥ 1'],
+    ['a blank task name to show', ['tasks', 'show', ' '], 'tasks.get', { name: ' ' }, 'name', 'must be text of 1 to 64 characters'],
+    ['a blank task name to run', ['tasks', 'run', ' '], 'tasks.run', { name: ' ' }, 'name', 'must be text of 1 to 64 characters'],
+    ['a blank task name to enable', ['tasks', 'enable', ' '], 'tasks.edit', { name: ' ', enabled: true }, 'name', 'must be text of 1 to 64 characters'],
+    ['an empty task name for its history', ['tasks', 'history', ''], 'tasks.history', { task: '' }, 'task', 'must be text of 1 to 64 characters'],
+    // The console's session takes a name with the rule --operator takes one by (an unset variable in a script is no name).
+    ['a blank operator', ['tasks', 'disable', 'nightly', '--operator', ' '], 'session.name', { name: ' ' }, 'name', 'a name is required'],
+    ['an operator holding a control character', ['tasks', 'add', 'tabbed', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann\tlee'], 'session.name', { name: 'ann\tlee' }, 'name', 'a name cannot hold control characters'],
+    ['a run status it does not know', ['runs', 'list', '--status', 'failed,bogus'], 'runs.list', { status: ['failed', 'bogus'] }, 'status[1]', 'must be one of running, success, partial, failed, rolled_back, interrupted, held'],
+    ['a verdict it does not know', ['runs', 'list', '--verdict', 'anomalus'], 'runs.list', { verdict: ['anomalus'] }, 'verdict[0]', 'must be one of ok, anomalous, insufficient_history, baseline'],
+    ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 
   it.each(refusals)('refuses %s on both with the same rule', async (_what, args, method, body, field, rule) => {
@@ -93,8 +114,20 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api('backups.list', {});
     expect(fromCli.code).toBe(0);
     expect(fromApi.status).toBe(200);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toMatchObject({ retention: { keep: 10 }, snapshotsBeforeRuns: true, totalBytes: expect.any(Number), disk: expect.any(Object) });
+  });
+
+  it('takes a snapshot on request with the same JSON on both, key for key in the same order, and lists it as it was taken', async () => {
+    const fromCli = cli(['backups', 'create']);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    const fromApi = await api('backups.create', {});
+    expect(fromApi.status).toBe(200);
+    // Two snapshots: the same keys in the same order, the same types.
+    const layout = (snapshot: unknown) => Object.entries(snapshot as object).map(([key, value]) => `${key}:${value === null ? 'null' : typeof value}`);
+    expect(layout(fromCli.json)).toEqual(layout(fromApi.json));
+    const listed = (await api('backups.list', {})).json as { snapshots: unknown[] };
+    expectSameJson(listed.snapshots.find((s) => (s as { id: string }).id === (fromCli.json as { id: string }).id), fromCli.json);
   });
 
   it('prunes backups with the same report, previewed with --dry-run as the console previews, and parses retention with the same schema', async () => {
@@ -104,7 +137,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
 
     const preview = cli(['backups', 'prune', '--keep', '1', '--dry-run']);
     expect(preview.code).toBe(0);
-    expect(preview.json).toEqual((await api('backups.prune', { keep: 1, dryRun: true })).json);
+    expectSameJson(preview.json, (await api('backups.prune', { keep: 1, dryRun: true })).json);
     expect(preview.json).toMatchObject({ dryRun: true, pruned: snapshots.slice(1), remaining: 1 });
     expect(await listSnapshots(store)).toEqual(snapshots);
 
@@ -126,7 +159,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api('quarantine.list', { runId: 999 });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'run 999 does not exist' }) });
     // A run that exists with nothing quarantined is an empty list on both.
     expect(cli(['quarantine', 'list', '--run', '1']).json).toEqual([]);
@@ -141,7 +174,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
 
     const whole = cli(['tasks', 'history', 'nightly']);
     expect(whole.code).toBe(0);
-    expect(whole.json).toEqual((await api('tasks.history', { task: 'nightly' })).json);
+    expectSameJson(whole.json, (await api('tasks.history', { task: 'nightly' })).json);
     expect(whole.json).toMatchObject([
       { task: 'nightly', action: 'edited', operator: 'bo', before: { enabled: true }, after: { cron: '30 2 * * *', enabled: false } },
       // Over HTTP without a named session the operator is the OS user serving it.
@@ -150,21 +183,96 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ]);
     const [newest, middle] = whole.json as { id: number }[];
     const page = cli(['tasks', 'history', 'nightly', '--limit', '1', '--after', String(newest!.id)]);
-    expect(page.json).toEqual((await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
+    expectSameJson(page.json, (await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
     expect((page.json as { id: number }[]).map((e) => e.id)).toEqual([middle!.id]);
+    // The task is chosen in SQL before the page is cut: weekly's one event, though nightly's two are newer, also past a cursor from nightly's list.
+    const weeklyPage = cli(['tasks', 'history', 'weekly', '--limit', '1', '--after', String(newest!.id)]);
+    expectSameJson(weeklyPage.json, (await api('tasks.history', { task: 'weekly', limit: 1, after: newest!.id })).json);
+    expect(weeklyPage.json).toMatchObject([{ task: 'weekly', action: 'added' }]);
     // Every task's events, and a page past the last one of a task that exists: empty, not an error.
-    expect(cli(['tasks', 'history']).json).toEqual((await api('tasks.history', {})).json);
+    expectSameJson(cli(['tasks', 'history']).json, (await api('tasks.history', {})).json);
     expect(cli(['tasks', 'history', 'weekly', '--after', '1']).json).toEqual([]);
 
     const fromCli = cli(['tasks', 'history', 'nighlty']);
     const fromApi = await api('tasks.history', { task: 'nighlty' });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
-    expect(fromCli.json).toEqual(fromApi.json);
+    expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'task "nighlty" does not exist' }) });
     // The same schema refuses the same bad page on both.
     expect(cli(['tasks', 'history', 'nightly', '--limit', '0']).code).toBe(2);
     expect((await api('tasks.history', { task: 'nightly', limit: 0 })).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/limit/) }) });
+  });
+
+  it('shows a task and lists the tasks with the same JSON, a task backing off after failures with its retry as next run, and says an unknown task is not found', async () => {
+    // Two failed scheduled times an hour apart, the second at the start of this hour: one time skipped, the try two hours on, still ahead of the CLI's and the API's clocks.
+    const hour = (back: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - back * 3_600_000);
+    await addTask(store, { name: 'hourly', cron: '0 * * * *', source: `file:${location}-meetings-that-never-came.json` }, hour(2));
+    for (const at of [hour(1), hour(0)]) {
+      const clock = () => new Date(at.getTime() + 1_000);
+      const scheduler = new Scheduler({ store, clock, log: () => {}, runTask: (task, request) => runTask(store, task, { clock }, request) });
+      expect((await scheduler.tick()).entries.filter((entry) => entry.task === 'hourly')).toMatchObject([{ outcome: 'failed' }]);
+    }
+    const retryAt = new Date(hour(0).getTime() + 2 * 3_600_000).toISOString();
+
+    const shown = cli(['tasks', 'show', 'hourly']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expectSameJson(shown.json, (await api('tasks.get', { name: 'hourly' })).json);
+    expect(shown.json).toMatchObject({ name: 'hourly', consecutiveFailures: 2, retryAt, nextRunAt: retryAt });
+    const listed = cli(['tasks', 'list']);
+    expectSameJson(listed.json, (await api('tasks.list', {})).json);
+    expect(listed.json).toContainEqual(shown.json);
+
+    // A name is trimmed as tasks.add stored it, on both: "hourly " is hourly, not an unknown task.
+    expect(cli(['tasks', 'show', 'hourly ']).json).toEqual(shown.json);
+    expect((await api('tasks.get', { name: 'hourly ' })).json).toEqual(shown.json);
+
+    for (const [args, method, body] of [[['tasks', 'show', 'hourlly'], 'tasks.get', { name: 'hourlly' }], [['tasks', 'run', 'hourlly'], 'tasks.run', { name: 'hourlly' }], [['tasks', 'disable', 'hourlly'], 'tasks.edit', { name: 'hourlly', enabled: false }]] as const) {
+      const fromCli = cli([...args]);
+      const fromApi = await api(method, body);
+      expect(fromCli.code).toBe(2);
+      expect(fromApi.status).toBe(404);
+      expectSameJson(fromCli.json, fromApi.json);
+      expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: 'task "hourlly" does not exist', hint: 'see `gatehouse tasks list`' } });
+    }
+  });
+
+  it('edits, disables and runs a task named with blanks around it as the API does (trimmed), not as an unknown task', async () => {
+    const edited = cli(['tasks', 'edit', 'weekly ', '--cron', '0 5 * * 1', '--operator', 'cy']);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.json).toMatchObject({ name: 'weekly', cron: '0 5 * * 1' });
+    expect((await api('tasks.edit', { name: 'weekly ', cron: '0 6 * * 1' })).json).toMatchObject({ name: 'weekly', cron: '0 6 * * 1' });
+    const disabled = cli(['tasks', 'disable', ' weekly', '--operator', 'cy']);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expectSameJson(disabled.json, (await api('tasks.get', { name: 'weekly' })).json);
+    expect(disabled.json).toMatchObject({ name: 'weekly', enabled: false, nextRunAt: null });
+    expect((await api('tasks.history', { task: 'weekly', limit: 2 })).json).toMatchObject([{ operator: 'cy', after: { enabled: false } }, { after: { cron: '0 6 * * 1' } }]);
+
+    const ran = cli(['tasks', 'run', 'weekly ']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.json).toMatchObject({ runId: expect.any(Number), task: 'weekly', status: 'success' });
+    expect((await api('tasks.get', { name: 'weekly' })).json).toMatchObject({ lastRunId: (ran.json as { runId: number }).runId });
+  });
+
+  it('refuses a schedule whose runs come too close together with the same error on both, and takes it from both when told it is meant', async () => {
+    // 06:00 and 06:01 on 1 January: the same two times whenever the test runs.
+    const body = { name: 'new-year', cron: '0,1 6 1 1 *', source: 'synthetic:seed=3,count=5' };
+    const fromCli = cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source]);
+    const fromApi = await api('tasks.add', body);
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(400);
+    expectSameJson(fromCli.json, fromApi.json);
+    expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/runs 1 minute apart .*at least 5 minutes apart/), hint: expect.stringMatching(/--allow-frequent \(API: allowFrequent: true\)/) } });
+    expect((await api('tasks.get', { name: body.name })).status).toBe(404);
+    // Six fields: the same words on both.
+    const sixFields = cli(['tasks', 'edit', 'nightly', '--cron', '0 0 2 * * *']);
+    expect(sixFields.code).toBe(2);
+    expectSameJson(sixFields.json, (await api('tasks.edit', { name: 'nightly', cron: '0 0 2 * * *' })).json);
+
+    const added = cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source, '--allow-frequent']);
+    expect(added.code, added.stderr).toBe(0);
+    expectSameJson(added.json, (await api('tasks.get', { name: body.name })).json);
+    expect((await api('tasks.add', { ...body, name: 'new-year-api', allowFrequent: true })).json).toMatchObject({ name: 'new-year-api', cron: body.cron });
   });
 
   it('refuses a batch number beyond what a batch column holds as bad input naming the field, on both (not an internal error)', async () => {
@@ -194,6 +302,31 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     }
     expect((await api('flags.history', {})).json).toEqual([]);
     expect((await api('runs.list', {})).json).toEqual(runsBefore);
+  });
+
+  it('changes a flag from either side with the same event JSON as the history gives it, key for key', async () => {
+    const set = cli(['flags', 'set', 'BATCH_SIZE', '20', '--reason', 'smaller batches', '--operator', 'ann']);
+    expect(set.code, set.stderr).toBe(0);
+    const unset = await api('flags.unset', { flag: 'BATCH_SIZE', reason: 'back to the default' });
+    expect(unset.status).toBe(200);
+    const reverted = cli(['flags', 'revert', String((unset.json as { id: number }).id), '--reason', 'smaller after all', '--operator', 'ann']);
+    expect(reverted.code, reverted.stderr).toBe(0);
+    const history = cli(['flags', 'history', 'BATCH_SIZE']);
+    expectSameJson(history.json, (await api('flags.history', { flag: 'BATCH_SIZE' })).json);
+    expectSameJson(history.json, [reverted.json, unset.json, set.json]);
+    expect(reverted.json).toMatchObject({ flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, actor: 'ann' });
+  });
+
+  it('previews a rollback with the same report on both, key for key, its conflicts included', async () => {
+    // Run 3 changed hearings run 2 wrote: the preview would be refused, which the CLI's exit says as the rollback's would (2).
+    const fromCli = cli(['rollback', '--run', '2', '--dry-run']);
+    expect(fromCli.code, fromCli.stderr).toBe(2);
+    const fromApi = await api('rollback.preview', { runId: 2 });
+    expect(fromApi.status).toBe(200);
+    // Only the moment of each preview differs.
+    const at = (report: unknown) => ({ ...(report as object), at: 'when' });
+    expectSameJson(at(fromCli.json), at(fromApi.json));
+    expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, wouldRefuse: true, conflicts: expect.arrayContaining([expect.objectContaining({ eventId: expect.any(String) })]) });
   });
 });
 

@@ -48,6 +48,9 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['a search pasted far past its length', () => withDb(['runs', 'list', '--search', 'x'.repeat(300)]), 2, /--search must be text of 1 to 200 characters, got 300 characters\n/],
   ['a rollout id written in hex', () => withDb(['report', 'canary', '--rollout', '0x10']), 2, /--rollout must be a whole number ≥ 1, got "0x10"/],
   ['a fractional rollout id', () => withDb(['report', 'monitoring', '--rollout', '1.5']), 2, /--rollout must be a whole number ≥ 1, got "1.5"/],
+  // Quoted as typed, not as the number the text was read as.
+  ['a cursor past what a number holds exactly', () => withDb(['tasks', 'history', '--after', '99999999999999999999']), 2, /--after must be a whole number ≥ 1, got "99999999999999999999"\n/],
+  ['a page size written with a trailing zero', () => withDb(['runs', 'list', '--limit', '0.50']), 2, /--limit must be a whole number from 1 to 500, got "0.50"\n/],
   ['a folder as the file source', () => withDb(['update', '--source', `file:${folder}`]), 2, /cannot read .*: it is a directory, not a file/],
   ['a folder as validate\'s history', () => ['validate', '--history', folder, '--current', impossibleRunFile], 2, /cannot read .*: it is a directory, not a file/],
   ['a folder as the report to write', () => withDb(['report', 'validation', '--out', folder]), 2, /--out: .* is a directory; give a file name/],

@@ -264,8 +264,18 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       expect.objectContaining({ flag: 'BLOCK_ON_ANOMALY', killedBy: 'support-sam', at: 'end', batch: null, applied: false, effect: notJudged }),
       expect.objectContaining({ flag: 'NOTIFY_ON_ANOMALY', killedBy: 'support-sam', at: 'end', batch: null, applied: false, effect: notJudged }),
     ]);
-    const shown = await runCli(['runs', 'show', String(summary.runId), '--db', location, '--json']);
+    const shown = runCli(['runs', 'show', String(summary.runId), '--db', location, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout).flagChanges).toEqual(summary.flagChanges);
+    // The failed run's whole JSON is the API's runs.get, its kills included (issue 12).
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      expect(await dispatch(createApi({ store, engine, transport: 'http' }), 'runs.get', { runId: summary.runId }, tester)).toEqual({ ok: true, data: JSON.parse(shown.stdout) });
+    } finally {
+      await engine.close();
+      await store.close();
+    }
   }, 60_000);
 
   it('a run judged by no one (ENABLE_HISTORICAL_VALIDATION off from its start) still records the kills that reached its end', async () => {

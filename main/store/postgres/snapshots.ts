@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db, StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
-import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
+import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
 import { snapshotSchemaPrefix } from './target.js';
 import { withAppearancesByWitness } from '../witness-index.js';
 
@@ -25,7 +25,7 @@ export class PostgresSnapshots implements SnapshotSupport {
 
   async list(): Promise<Snapshot[]> {
     const rows = await this.driver.db.selectFrom('snapshots').selectAll().orderBy('createdAt', 'desc').execute();
-    return rows.map(({ place, ...row }) => ({ ...row, file: place, kind: row.kind as Snapshot['kind'] }));
+    return rows.map(({ place, ...row }) => snapshotInContractOrder({ ...row, file: place, kind: row.kind as Snapshot['kind'] }));
   }
 
   async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {
@@ -36,7 +36,7 @@ export class PostgresSnapshots implements SnapshotSupport {
       for (const table of REPLACED_TABLES) await sql`CREATE TABLE ${sql.id(place, snakeCase(table))} AS TABLE ${sql.id(snakeCase(table))}`.execute(trx);
       const size = await sql<{ bytes: number }>`SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${place} AND c.relkind = 'r'`.execute(trx);
-      const snapshot: Snapshot = { ...meta, file: place, sizeBytes: size.rows[0]!.bytes, sha256: await contentHash(trx, place) };
+      const snapshot = snapshotInContractOrder({ ...meta, file: place, sizeBytes: size.rows[0]!.bytes, sha256: await contentHash(trx, place) });
       const { file: _file, ...row } = snapshot;
       await trx.insertInto('snapshots').values({ ...row, place }).execute();
       return snapshot;

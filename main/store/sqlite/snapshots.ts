@@ -10,7 +10,7 @@ import { describeZodError } from '../../../shared/zod-problems.js';
 import type { StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
-import type { RestoreEvent, RestoreRequest, Snapshot, SnapshotSupport } from '../snapshot-types.js';
+import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
 import { isProcessAlive } from '../process.js';
@@ -65,7 +65,7 @@ export class SqliteSnapshots implements SnapshotSupport {
       if (error instanceof GatehouseError) throw error;
       throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${this.place}: ${(error as Error).message}`, { cause: error });
     }
-    const snapshot: Snapshot = { ...meta, file: path.basename(file), sizeBytes: fs.statSync(file).size, sha256: sha256OfFile(file) };
+    const snapshot = snapshotInContractOrder({ ...meta, file: path.basename(file), sizeBytes: fs.statSync(file).size, sha256: sha256OfFile(file) });
     this.writeManifest([...this.readManifest(), snapshot]);
     return snapshot;
   }
