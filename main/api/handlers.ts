@@ -4,7 +4,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
 import { RUN_STATUSES, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
-import { runDetail } from '../engine/index.js';
+import { runDetail, withBusyWriteRefusals } from '../engine/index.js';
 import { withRollbackRefusals } from '../backup/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { EngineHost } from './engine-host.js';
@@ -43,13 +43,17 @@ export interface ApiContext {
 const TRAINING_STATUSES: ReadonlySet<string> = new Set(['success', 'partial']);
 const FINISHED_STATUSES = RUN_STATUSES.filter((status) => status !== 'running');
 
-/** The one implementation of the API table; IPC and HTTP both dispatch into it. */
+/**
+ * The one implementation of the API table; IPC and HTTP both dispatch into it. A write that meets
+ * another writer's transaction on SQLite is refused LOCK_HELD naming it (withBusyWriteRefusals),
+ * whichever handler made it.
+ */
 export function createApi(context: ApiContext): ApiHandlers {
   const { store, engine } = context;
   const preferences = context.preferences ?? memoryPreferences();
   const notifier = () => consoleNotifier(store, preferences, context.notifications ?? {});
   const source = context.databaseLocation ?? store.location;
-  return {
+  return withBusyWriteRefusals(store, {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
@@ -77,7 +81,7 @@ export function createApi(context: ApiContext): ApiHandlers {
       transport: context.transport,
     }),
     'settings.testConnection': ({ location }) => testConnection(location),
-  };
+  } satisfies ApiHandlers);
 }
 
 function historyPoint(run: RunSummary): HistoryPoint {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { anomaliesListInputSchema, anomaliesMarkInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
 import { actorName } from '../flags/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomaly } from '../validation/index.js';
-import { openExistingStore } from './database.js';
+import { openExistingStore, withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 
@@ -48,15 +48,10 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { run: string; as: string; reasonKind?: string; reason: string; operator?: string }) => {
       const { runId, ...mark } = parseOptions(withOperator(anomaliesMarkInputSchema), { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator }, { runId: '--run' });
-      const store = await openExistingStore(flags.db);
-      try {
-        const review = await markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) });
-        if (flags.json) return printJson(review);
-        const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';
-        process.stdout.write(`run ${runId} marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}: ${effect}\n`);
-      } finally {
-        await store.close();
-      }
+      const review = await withStore(flags.db, (store) => markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) }));
+      if (flags.json) return printJson(review);
+      const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';
+      process.stdout.write(`run ${runId} marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}: ${effect}\n`);
     });
 }
 
@@ -71,14 +66,9 @@ export function registerAcceptCommand(runs: Command): void {
     .option('--json', 'print JSON')
     .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
       const { runId, reason, operator } = parseOptions(withOperator(runsAcceptInputSchema), { runId: runIdText, reason: flags.reason, operator: flags.operator }, { runId: 'runId' });
-      const store = await openExistingStore(flags.db);
-      try {
-        const accepted = await acceptHeldRun(store, { runId, reason, operator: actorName(operator) });
-        if (flags.json) return printJson({ runId, status: accepted.status, review: accepted.review });
-        process.stdout.write(`run ${runId} accepted: now ${accepted.status}\n`);
-      } finally {
-        await store.close();
-      }
+      const accepted = await withStore(flags.db, (store) => acceptHeldRun(store, { runId, reason, operator: actorName(operator) }));
+      if (flags.json) return printJson({ runId, status: accepted.status, review: accepted.review });
+      process.stdout.write(`run ${runId} accepted: now ${accepted.status}\n`);
     });
 }
 

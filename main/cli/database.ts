@@ -1,5 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { redactConnectionString } from '../../shared/redact.js';
+import { busyWriteRefusal } from '../engine/index.js';
 import { holdForGood, openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** `--db` wins; otherwise GATEHOUSE_DB. */
@@ -20,14 +21,20 @@ export function storeOptionsFromEnvironment(): StoreOptions {
   if (process.env.GATEHOUSE_TEST_FAULTS !== '1') return {};
   const ids = new Set((process.env.GATEHOUSE_FAIL_WRITES ?? '').split(',').filter(Boolean));
   const hangAt = process.env.GATEHOUSE_HANG_WRITE;
-  const lockWaitMs = Number(process.env.GATEHOUSE_LOCK_WAIT_MS);
   return {
-    ...(Number.isInteger(lockWaitMs) && lockWaitMs > 0 ? { lockWaitMs } : {}),
+    ...lockWaitFromEnvironment(),
     failWriteOf: (eventId) => {
       if (eventId === hangAt) holdForGood(`the write of ${eventId}`);
       return ids.has(eventId);
     },
   };
+}
+
+/** The seam's GATEHOUSE_LOCK_WAIT_MS alone: every command's wait for another writer, shortened for tests. */
+function lockWaitFromEnvironment(): StoreOptions {
+  if (process.env.GATEHOUSE_TEST_FAULTS !== '1') return {};
+  const lockWaitMs = Number(process.env.GATEHOUSE_LOCK_WAIT_MS);
+  return Number.isInteger(lockWaitMs) && lockWaitMs > 0 ? { lockWaitMs } : {};
 }
 
 /**
@@ -52,16 +59,20 @@ export function storeOpenerFromEnvironment(): (location: string) => Promise<Stor
  * mistyped path elsewhere is refused instead of answering from, or writing to, a new empty store.
  */
 export function openExistingStore(db: string | undefined, options: StoreOptions = {}): Promise<Store> {
-  return openStore(databaseOption(db), { mustExist: true, ...options });
+  return openStore(databaseOption(db), { mustExist: true, ...lockWaitFromEnvironment(), ...options });
 }
 
-/** Opens the store as openExistingStore does, runs `work`, and closes it whatever happens. */
+/**
+ * Opens the store as openExistingStore does, runs `work`, and closes it whatever happens: the
+ * boundary of every command but update's, where a write the database refused (its environment, or
+ * another writer's transaction: busyWriteRefusal) becomes the one clear error.
+ */
 export async function withStore<T>(db: string | undefined, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
   const store = await openExistingStore(db, options);
   try {
     return await work(store);
   } catch (error) {
-    throw environmentFailure(store, error);
+    throw await busyWriteRefusal(store, environmentFailure(store, error));
   } finally {
     await store.close();
   }

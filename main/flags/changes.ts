@@ -1,11 +1,10 @@
 import os from 'node:os';
 import { GatehouseError } from '../../shared/errors.js';
 import type { FlagEventView } from '../../shared/api-operations.js';
-import { lockHolderText } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { flagDefinition, killedPosition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
 import { KILL_SCOPE, parseScope } from './scope.js';
-import { type FlagChange, type FlagEvent, flagStore } from './flag-store.js';
+import { type FlagEvent, flagStore } from './flag-store.js';
 
 export interface FlagChangeRequest {
   flag: string;
@@ -88,7 +87,7 @@ export async function setFlag(store: Store, request: FlagChangeRequest & { value
   const value = checkFlagValue(definition, request.value);
   const scope = parseScope(request.scope);
   checkKill(definition, scope, value);
-  return recordChange(store, {
+  return flagStore(store).change({
     flag: definition.name,
     scope,
     valueJson: JSON.stringify(value),
@@ -101,7 +100,7 @@ export async function setFlag(store: Store, request: FlagChangeRequest & { value
 
 export async function unsetFlag(store: Store, request: FlagChangeRequest): Promise<FlagEvent> {
   const definition = knownFlag(request.flag);
-  return recordChange(store, {
+  return flagStore(store).change({
     flag: definition.name,
     scope: parseScope(request.scope),
     valueJson: null,
@@ -120,7 +119,7 @@ export async function unsetFlag(store: Store, request: FlagChangeRequest): Promi
 export async function revertFlagEvent(store: Store, eventId: number, request: Omit<FlagChangeRequest, 'flag' | 'scope'>): Promise<FlagEvent> {
   const event = await flagStore(store).event(eventId);
   if (!event) throw new GatehouseError('NOT_FOUND', `flag event ${eventId} does not exist`, { hint: 'see `gatehouse flags history`' });
-  return recordChange(store, {
+  return flagStore(store).change({
     flag: event.flag,
     scope: event.scope,
     valueJson: event.oldJson,
@@ -153,32 +152,4 @@ export function flagHistoryQuery<Query extends { flag?: string | undefined; scop
 export function flagEventView(event: FlagEvent): FlagEventView {
   const { id, flag, scope, oldJson, newJson, actor, reason, at } = event;
   return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), actor, reason, at };
-}
-
-/**
- * One audited change, or, on SQLite, a refusal naming the writer whose transaction kept the
- * database busy for the whole busy timeout. An all-or-nothing run holds one from its first record
- * to its last, so support killing a flag during it was told "unexpected error: database is
- * locked". The change cannot land until that transaction ends; they are told who holds it and
- * what to do now.
- */
-async function recordChange(store: Store, change: FlagChange): Promise<FlagEvent> {
-  try {
-    return await flagStore(store).change(change);
-  } catch (error) {
-    if (store.backend !== 'sqlite' || store.classifyError(error) !== 'transient') throw error;
-    throw await busyRefusal(store, change, error);
-  }
-}
-
-async function busyRefusal(store: Store, change: FlagChange, cause: unknown): Promise<GatehouseError> {
-  const what = `cannot ${change.valueJson === null ? 'unset' : 'set'} ${change.flag} (${change.scope})`;
-  // A read: WAL readers never wait for the writer.
-  const lock = await store.writerLockHolder();
-  const holder = lock ? lockHolderText(lock, store.location, true) : `another process's write transaction kept ${store.location} busy for the whole wait`;
-  const waits = 'a change waits for the run\'s write transaction, and an all-or-nothing run keeps one open to its end';
-  const hint = lock?.runId
-    ? { cli: `${waits}: stop the run (Ctrl+C, or SIGINT to its process) to change this now, or try again once it ends`, console: `${waits}: stop the run (Stop on its run page) to change this now, or try again once it ends` }
-    : 'a change waits for that writer\'s transaction (a rollback or a restore is one): try again once it ends';
-  return new GatehouseError('LOCK_HELD', `${what}: ${holder}; nothing was changed`, { hint, cause });
 }

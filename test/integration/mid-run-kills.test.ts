@@ -318,7 +318,7 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       const refused = runCli(killArgs);
       expect(refused.code).not.toBe(0);
       expect(JSON.parse(refused.stdout)).toMatchObject({
-        error: { code: 'LOCK_HELD', message: expect.stringMatching(new RegExp(`^cannot set ENABLE_RECORD_ISOLATION \\(kill\\): an update \\(run ${run.runId}\\) .*; nothing was changed$`)), hint: expect.stringMatching(/stop the run/) },
+        error: { code: 'LOCK_HELD', message: expect.stringMatching(new RegExp(`^cannot write now: an update \\(run ${run.runId}\\) .*; nothing was changed$`)), hint: expect.stringMatching(/stop the run/) },
       });
       resume();
       expect((await running).summary).toMatchObject({ mode: 'all-or-nothing', metrics: { added: 700 }, flagChanges: [] });
