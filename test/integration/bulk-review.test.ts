@@ -96,4 +96,51 @@ describe.each(backends)('bulk review on $name', (backend) => {
         expect(await runReviews(store).list()).toHaveLength(3);
       }),
     ));
+
+  it('refuses a mark based on a review state another operator changed meanwhile, naming who, how and when, and writes nothing', () =>
+    withFreshStore(backend, (store) =>
+      withApi(store, async (api) => {
+        const runId = await recordRun(store, 'anomalous', 1);
+        // Ada opens "Mark run expected" on the open anomaly: no review yet.
+        const [seen] = await api['anomalies.list']({ open: true, limit: 10 }, tester);
+        expect(seen).toMatchObject({ runId, review: null, reviews: [] });
+        // Bo marks it from the CLI meanwhile: no expectation, as `gatehouse anomalies mark` sends.
+        const bo = await dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'the feed doubled rows' }, operatorCaller('bo'));
+        expect(bo.ok).toBe(true);
+        const boReview = (bo as { ok: true; data: { id: number; at: string } }).data;
+
+        const stale = await dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up', expectedReviewId: null }, operatorCaller('ada'));
+        const error = failure(stale) as { code: string; message: string; hint?: string };
+        expect(error.code).toBe('CONFLICT');
+        expect(error.message).toBe(`run ${runId} was marked confirmed by bo at ${boReview.at} ("the feed doubled rows") after this mark was begun: someone reviewed it meanwhile; nothing was changed`);
+        expect(error.hint).toBe('the list now shows that review; mark the run again if it still needs it');
+        expect(await reviewStates(store, [runId])).toEqual(['confirmed']);
+        expect((await runReviews(store).list()).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'bo']]);
+
+        // A stale id is refused too (the state Ada saw was a review since replaced); the current one goes through.
+        expect(failure(await dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'weekly', reason: 'x', expectedReviewId: boReview.id + 1 }, operatorCaller('ada'))).code).toBe('CONFLICT');
+        const current = await dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up', expectedReviewId: boReview.id }, operatorCaller('ada'));
+        expect(current).toMatchObject({ ok: true, data: { action: 'expected', operator: 'ada' } });
+        expect(await reviewStates(store, [runId])).toEqual(['expected']);
+        // The plain mark (no expectation) still marks whatever the review is now.
+        expect(await dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'on second look, real' }, operatorCaller('bo'))).toMatchObject({ ok: true });
+        expect(failure(await dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'x', expectedReviewId: 0 }, tester)).code).toBe('INPUT_INVALID');
+      }),
+    ));
+
+  it('lets only one of two marks based on the same open state through, however they interleave', () =>
+    withFreshStore(backend, (store) =>
+      withApi(store, async (api) => {
+        const runIds = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 2)];
+        for (const runId of runIds) {
+          const results = await Promise.all([
+            dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'real', expectedReviewId: null }, operatorCaller('ada')),
+            dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'seasonal', reason: 'summer', expectedReviewId: null }, operatorCaller('bo')),
+          ]);
+          expect(results.filter((result) => result.ok)).toHaveLength(1);
+          expect(failure(results.find((result) => !result.ok)!).code).toBe('CONFLICT');
+          expect(await runReviews(store).list({ runId })).toHaveLength(1);
+        }
+      }),
+    ));
 });
