@@ -7,7 +7,8 @@ import type { ApiHandlers } from '../../shared/api.js';
 import { emptyBatchCounts, emptyMetrics } from '../../shared/run.js';
 import type { Verdict } from '../../shared/validation.js';
 import { failure } from '../helpers/console-api.js';
-import { runReviews } from '../../main/validation/index.js';
+import { markAnomaly, runReviews } from '../../main/validation/index.js';
+import { connectToPostgres } from '../helpers/postgres.js';
 
 const backends = testBackends();
 afterAll(async () => {
@@ -128,19 +129,31 @@ describe.each(backends)('bulk review on $name', (backend) => {
       }),
     ));
 
-  it('lets only one of two marks based on the same open state through, however they interleave', () =>
-    withFreshStore(backend, (store) =>
-      withApi(store, async (api) => {
-        const runIds = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 2)];
-        for (const runId of runIds) {
-          const results = await Promise.all([
-            dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'real', expectedReviewId: null }, operatorCaller('ada')),
-            dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'seasonal', reason: 'summer', expectedReviewId: null }, operatorCaller('bo')),
-          ]);
-          expect(results.filter((result) => result.ok)).toHaveLength(1);
-          expect(failure(results.find((result) => !result.ok)!).code).toBe('CONFLICT');
-          expect(await runReviews(store).list({ runId })).toHaveLength(1);
-        }
-      }),
-    ));
+  // PostgreSQL only: there two marks run side by side on their own connections; SQLite's BEGIN IMMEDIATE lets one writer in at a time.
+  it.runIf(backend.name === 'postgres')('checks the expectation after a mark still being written commits, not before (no read-then-write)', () =>
+    withFreshStore(backend, async (store) => {
+      const runId = await recordRun(store, 'anomalous', 1);
+      const schema = new URL(store.location).searchParams.get('schema')!;
+      const bo = await connectToPostgres();
+      try {
+        // Bo's plain mark part-way: its transaction has updated the run and written its review, not yet committed.
+        await bo.query('BEGIN');
+        await bo.query(`UPDATE "${schema}".runs SET review = 'confirmed' WHERE id = $1`, [runId]);
+        await bo.query(`INSERT INTO "${schema}".run_reviews (run_id, action, reason_kind, reason, operator, at) VALUES ($1, 'confirmed', NULL, 'the feed doubled rows', 'bo', $2)`, [runId, '2026-01-01T12:00:00.000Z']);
+        const { rows } = await bo.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const ada = markAnomaly(store, { runId, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up', operator: 'ada', expectedReviewId: null }).then(
+          () => 'written',
+          (error: unknown) => error,
+        );
+        const waitsForBo = async () => (await bo.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [rows[0]!.pid])).rows.length > 0;
+        await expect.poll(waitsForBo, { timeout: 30_000 }).toBe(true);
+        await bo.query('COMMIT');
+        expect(await ada).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`run ${runId} was marked confirmed by bo at 2026-01-01T12:00:00.000Z`) });
+        expect((await runReviews(store).list()).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'bo']]);
+        expect(await reviewStates(store, [runId])).toEqual(['confirmed']);
+      } finally {
+        await bo.query('ROLLBACK').catch(() => undefined);
+        await bo.end();
+      }
+    }), 60_000);
 });
