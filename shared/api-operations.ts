@@ -336,6 +336,12 @@ export const writerAttemptsInputSchema = z.object({ limit: z.number().int().min(
 /** What a rollback does with a hearing a later write touched: refuse the whole rollback, leave it, or undo it anyway. */
 export const CONFLICT_POLICIES = ['refuse', 'skip', 'force'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+/** The console's names for the policies: its rollback dialog's choices, and what a report says to the console in place of `--on-conflict POLICY`. */
+export const CONFLICT_POLICY_CHOICES: Record<ConflictPolicy, string> = {
+  refuse: 'refuse the whole rollback',
+  skip: 'skip it (leave it as it is now)',
+  force: 'restore it anyway (discard the later change)',
+};
 const rollbackConflictSchema = z.object({
   eventId: z.string(),
   /** Later runs (not rolled back) that wrote this hearing again. */
@@ -400,6 +406,7 @@ export const rollbackReportSchema = z.object({
   runRolledBack: z.boolean(),
   /** The recorded rollback event; null for a dry run or when there was nothing to do. */
   eventId: z.number().int().nullable(),
+  /** In the words of whoever asked: the CLI names `--on-conflict` flags, the console its dialog's choices. */
   message: z.string(),
   counts: z.object({ restored: z.number(), deleted: z.number(), skipped: z.number(), forced: z.number(), createdRowsDeleted: z.number(), createdRowsKept: z.number() }),
   /** The first conflicts found; `conflictsNotListed` more were (a report stays bounded at a million hearings). */

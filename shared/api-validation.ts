@@ -69,6 +69,12 @@ export const anomaliesMarkInputSchema = z.object({
   /** Required for `expected`: which pattern explains it. */
   reasonKind: z.enum(EXPECTED_REASON_KINDS).optional(),
   reason,
+  /**
+   * The id of the newest expected/confirmed/reopened review of the anomaly's runs when the operator
+   * chose to mark it (null: none; the console: its dialog's entry). A review written since refuses
+   * the mark with CONFLICT naming who reviewed it, how and when; absent: no check.
+   */
+  expectedReviewId: z.number().int().positive().nullable().optional(),
 });
 /** One reason for many runs: each still gets its own audit row (bulk review, issue 14). */
 export const anomaliesMarkManyInputSchema = z.object({

@@ -85,7 +85,7 @@ export async function performOperation(location: string, storeOptions: StoreOpti
       case 'rollback': {
         const { runId, batchSeq, onConflict, reason } = request;
         const previewedAfterEvent = request.kind === 'rollback' ? request.previewedAfterEvent : undefined;
-        return await rollback(store, { runId, batchSeq, onConflict, reason, previewedAfterEvent, operator: request.operator, dryRun: request.kind === 'rollback-preview', onProgress: (step) => progress(step) });
+        return await rollback(store, { runId, batchSeq, onConflict, reason, previewedAfterEvent, operator: request.operator, dryRun: request.kind === 'rollback-preview', onProgress: (step) => progress(step), surface: 'console' });
       }
       case 'restore':
         progress({ phase: 'verifying, then restoring', done: 0, total: null });

@@ -13,7 +13,7 @@ export function validationHandlers(store: Store): ValidationHandlers {
   return {
     'history.bands': ({ limit }) => expectedBands(store, { limit }),
     'anomalies.list': (query) => listAnomalousRuns(store, query),
-    'anomalies.mark': async ({ runId, as, reasonKind, reason }, caller) => markAnomaly(store, { runId, as, reasonKind, reason, operator: requireOperator(caller) }),
+    'anomalies.mark': async ({ runId, as, reasonKind, reason, expectedReviewId }, caller) => markAnomaly(store, { runId, as, reasonKind, reason, expectedReviewId, operator: requireOperator(caller) }),
     'anomalies.markMany': async ({ runIds, as, reasonKind, reason }, caller) => ({ reviews: await markAnomalies(store, { runIds, as, reasonKind, reason, operator: requireOperator(caller) }) }),
     'anomalies.undoMarks': async ({ reviewIds, reason }, caller) => ({ reviews: await undoMarks(store, { reviewIds, reason, operator: requireOperator(caller) }) }),
     'runs.accept': async ({ runId, reason }, caller) => {

@@ -3,9 +3,9 @@
  * event (rollback.ts says what it promises).
  */
 import type { ConflictPolicy, HearingUndo, RollbackConflict, RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, type Surface } from '../../shared/errors.js';
 import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcomes, refusalOf, summarizeConflicts, undoesHearing } from './rollback-decision.js';
-import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
+import { conflictChoice, describeOutcome, emptyReport, eventFields } from './rollback-report.js';
 import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
 
 export interface RollbackLimits {
@@ -31,6 +31,8 @@ export interface CheckedRequest {
   limits: RollbackLimits;
   /** The run's newest rollback event when the confirmed preview was read (null: none); undefined: not checked. */
   previewedAfterEvent: number | null | undefined;
+  /** Who reads the report's message: the CLI (its flags) or the console (its dialog's choices). */
+  surface: Surface;
 }
 
 type TransactionRequest = CheckedRequest & { canResume: (run: { status: string; error: string | null }) => boolean };
@@ -60,7 +62,7 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   report.conflictSummary = summarizeConflicts(conflicts.values());
   report.policies = policyOutcomes(facts, report.conflictSummary);
   const decision = policyDecision(request.onConflict, facts);
-  if (decision.nothingToDo) return onlySkippedLeft(report, total, what);
+  if (decision.nothingToDo) return onlySkippedLeft(report, total, what, request.surface);
   report.conflicts = [...conflicts.values()].slice(0, listed);
   report.conflictsNotListed = conflicts.size - report.conflicts.length;
   if (decision.refused) {
@@ -98,7 +100,7 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
     consumed(entry.id, outcome === 'kept' ? 'created-kept' : 'created-deleted');
   }
   await finishRollback(tx, report, outcomes);
-  report.message = describeOutcome(report, what);
+  report.message = describeOutcome(report, what, request.surface);
   return report;
 }
 
@@ -216,8 +218,8 @@ async function markedRolledBackUnchanged(tx: UndoTx, report: RollbackReport, wha
 }
 
 /** What an earlier skip left standing is still in conflict: nothing changes unless support forces it. */
-function onlySkippedLeft(report: RollbackReport, skipped: number, what: string): RollbackReport {
+function onlySkippedLeft(report: RollbackReport, skipped: number, what: string, surface: Surface): RollbackReport {
   report.nothingToDo = true;
-  report.message = `${what} was already rolled back except ${skipped} conflicting hearing(s) left as they are by --on-conflict skip; nothing to do (--on-conflict force restores them)`;
+  report.message = `${what} was already rolled back except ${skipped} conflicting hearing(s) left as they are by ${conflictChoice('skip', surface)}; nothing to do (${conflictChoice('force', surface)} restores them)`;
   return report;
 }

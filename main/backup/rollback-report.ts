@@ -2,8 +2,17 @@
  * What a rollback's report says (the dry run's preview and the applied rollback's result alike) and
  * what its event records.
  */
-import type { RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import { CONFLICT_POLICY_CHOICES, type ConflictPolicy, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import type { Surface } from '../../shared/errors.js';
 import type { CheckedRequest } from './rollback-apply.js';
+
+/**
+ * A conflict policy as `surface` names it: the CLI's flag, the console dialog's own choice. The
+ * sentences around it are one (as an error's hint); only what the reader would pick differs.
+ */
+export function conflictChoice(policy: ConflictPolicy, surface: Surface): string {
+  return surface === 'cli' ? `--on-conflict ${policy}` : `“${CONFLICT_POLICY_CHOICES[policy]}”`;
+}
 
 export function emptyReport(request: CheckedRequest, at: string): RollbackReport {
   return {
@@ -54,17 +63,18 @@ export function undidNothing(report: RollbackReport): boolean {
 }
 
 /** Said first, not as a count of zero among the others: support must not read it as done. */
-function describeNothingUndone(report: RollbackReport, what: string): string {
+function describeNothingUndone(report: RollbackReport, what: string, surface: Surface): string {
   const laterRuns = [...new Set(report.conflicts.flatMap((c) => c.laterRuns))].sort((a, b) => a - b);
   const by = laterRuns.length > 0 ? ` (by run ${laterRuns.join(', ')})` : '';
   const head = report.dryRun ? `dry run: rolling back ${what} would undo nothing` : `rolling back ${what} undid nothing`;
   const kept = report.counts.createdRowsKept > 0 ? `; ${report.counts.createdRowsKept} created committee/witness row(s) kept (still referenced)` : '';
   const marked = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked rolled_back all the same` : '';
-  return `${head}: all ${report.counts.skipped} hearing(s) it wrote were changed again later${by} and are left as they are by --on-conflict skip${kept}${marked}; --on-conflict force restores them`;
+  return `${head}: all ${report.counts.skipped} hearing(s) it wrote were changed again later${by} and are left as they are by ${conflictChoice('skip', surface)}${kept}${marked}; ${conflictChoice('force', surface)} restores them`;
 }
 
-export function describeOutcome(report: RollbackReport, what: string): string {
-  if (undidNothing(report)) return describeNothingUndone(report, what);
+/** The report's message, in `surface`'s words (the rollback event stores counts, never this text). */
+export function describeOutcome(report: RollbackReport, what: string, surface: Surface): string {
+  if (undidNothing(report)) return describeNothingUndone(report, what, surface);
   const c = report.counts;
   const verb = report.dryRun ? 'would restore' : 'restored';
   const parts = [
@@ -75,7 +85,7 @@ export function describeOutcome(report: RollbackReport, what: string): string {
   if (c.skipped > 0) parts.push(`${c.skipped} conflicting hearing(s) ${report.dryRun ? 'would be ' : ''}left as they are now`);
   if (c.forced > 0) parts.push(`${c.forced} conflicting hearing(s) restored anyway`);
   const head = report.wouldRefuse
-    ? `dry run: rolling back ${what} would be refused: ${report.conflicts.length} conflict(s); with --on-conflict skip it`
+    ? `dry run: rolling back ${what} would be refused: ${report.conflicts.length} conflict(s); with ${conflictChoice('skip', surface)} it`
     : `${report.dryRun ? 'dry run: rolling back ' : 'rolled back '}${what}:`;
   const tail = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} rolled_back` : '';
   return `${head} ${parts.join(', ')}${tail}`;

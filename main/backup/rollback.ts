@@ -7,7 +7,7 @@ import {
   type RollbackRefusalView as RollbackRefusal,
   type RollbackReportView as RollbackReport,
 } from '../../shared/api-operations.js';
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, type Surface } from '../../shared/errors.js';
 import { resumable } from '../engine/open-run.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { settleOrphanedRuns, withWriterLock } from './lock.js';
@@ -66,6 +66,8 @@ export interface RollbackRequest {
   clock?: () => Date;
   /** Told as hearings are checked and undone, so a console can show how far a long rollback got. */
   onProgress?: (progress: RollbackProgress) => void;
+  /** Who reads the report's message: the CLI's flags (the default) or the console's dialog choices. */
+  surface?: Surface;
   /**
    * The run's newest rollback event when the preview being confirmed was read (null: none): a
    * rollback of the run recorded since refuses this one with CONFLICT. Undefined: not checked.
@@ -108,7 +110,7 @@ function checkRequest(request: RollbackRequest): CheckedRequest {
   if (previewedAfterEvent != null && (!Number.isSafeInteger(previewedAfterEvent) || previewedAfterEvent < 1)) {
     throw new GatehouseError('USAGE', `the previewed rollback event must be a whole number ≥ 1 or null, got ${previewedAfterEvent}`);
   }
-  return { runId, batchSeq, dryRun, reason, onConflict, operator, limits, previewedAfterEvent };
+  return { runId, batchSeq, dryRun, reason, onConflict, operator, limits, previewedAfterEvent, surface: request.surface ?? 'cli' };
 }
 
 /** Rolls back a run or one batch (or, with dryRun, reports what that would do). */

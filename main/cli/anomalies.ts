@@ -45,9 +45,16 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--reason-kind <kind>', `for expected: ${EXPECTED_REASON_KINDS.join(' | ')}`)
     .requiredOption('--reason <text>', 'why, in a sentence')
     .option('--operator <name>', 'who is marking (default: the OS user)')
+    .option('--expect-review <id>', 'mark only if the anomaly\'s newest review is still this one (its id in `anomalies list --json`; `none`: never reviewed); otherwise refuse with exit 2 and say who reviewed it')
     .option('--json', 'print JSON')
-    .action(async (flags: CommonFlags & { run: string; as: string; reasonKind?: string; reason: string; operator?: string }) => {
-      const { runId, ...mark } = parseOptions(withOperator(anomaliesMarkInputSchema), { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator }, { runId: '--run' });
+    .action(async (flags: CommonFlags & { run: string; as: string; reasonKind?: string; reason: string; operator?: string; expectReview?: string }) => {
+      // Without it the mark is decided now, on what the run is now: a script that lists, then marks later, passes what it listed.
+      const expectedReviewId = flags.expectReview?.trim().toLowerCase() === 'none' ? null : flags.expectReview;
+      const { runId, ...mark } = parseOptions(
+        withOperator(anomaliesMarkInputSchema),
+        { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator, expectedReviewId },
+        { runId: '--run', expectedReviewId: '--expect-review' },
+      );
       const review = await withStore(flags.db, (store) => markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) }));
       if (flags.json) return printJson(review);
       const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';

@@ -25,6 +25,12 @@ export interface MarkRequest {
   reason: string;
   operator: string;
   at?: string;
+  /**
+   * The id of the newest expected/confirmed/reopened review of the anomaly's runs the operator saw
+   * (null: none). When given, a review written meanwhile refuses this mark with CONFLICT instead
+   * of being overridden; undefined marks whatever the run's review is now.
+   */
+  expectedReviewId?: number | null;
 }
 
 function requireReason(reason: string): string {
@@ -44,7 +50,9 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
   requireAnomalous(run);
   // A review applies to the whole fold (each anomalous run stores its own): every run of the change is the same anomaly.
   const at = request.at ?? new Date().toISOString();
-  const reviews = await runReviews(store).addMany((await store.reports.withTheirFolds([run.runId])).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+  const fold = await store.reports.withTheirFolds([run.runId]);
+  const expected = request.expectedReviewId === undefined ? undefined : { runId: run.runId, latestReviewId: request.expectedReviewId };
+  const reviews = await runReviews(store).addMany(fold.map((runId) => ({ runId, ...mark, operator: request.operator, at })), expected);
   return reviews.find((review) => review.runId === run.runId)!;
 }
 
@@ -52,7 +60,7 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
  * Bulk review: one reason for many anomalous runs, written in one transaction with one audit row
  * per run, so a refusal for any run (missing, not anomalous) leaves every run as it was.
  */
-export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'runId'> & { runIds: number[] }): Promise<RunReview[]> {
+export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'runId' | 'expectedReviewId'> & { runIds: number[] }): Promise<RunReview[]> {
   const mark = checkMark(request);
   const runIds = [...new Set(request.runIds)];
   for (const runId of runIds) requireAnomalous(await requireRun(store, runId));

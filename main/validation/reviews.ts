@@ -7,6 +7,16 @@ export type RunReview = RunReviewView;
 
 type NewRunReview = Omit<RunReview, 'id'>;
 
+/**
+ * What a mark was based on: the newest expected/confirmed/reopened review of the anomaly's runs
+ * the operator saw (null: none yet). A review written since refuses the mark with CONFLICT
+ * instead of silently overriding it; `runId` is the run the operator marked, for the refusal.
+ */
+export interface ReviewExpectation {
+  runId: number;
+  latestReviewId: number | null;
+}
+
 async function writeReview(trx: Db, review: NewRunReview, acceptedStatus?: RunStatus): Promise<RunReview | null> {
   if (review.action === 'accepted') {
     const accepted = await trx.updateTable('runs').set({ status: acceptedStatus ?? 'success' }).where('id', '=', review.runId).where('status', '=', 'held').executeTakeFirst();
@@ -37,9 +47,14 @@ class RunReviews {
     return this.driver.transaction((trx) => writeReview(trx, review, acceptedStatus));
   }
 
-  /** Many expected/confirmed marks, all or none: one transaction, one audit row per run. */
-  async addMany(reviews: NewRunReview[]): Promise<RunReview[]> {
+  /**
+   * Many expected/confirmed marks, all or none: one transaction, one audit row per run. With an
+   * expectation, the runs' newest mark is checked in the same transaction, under their row locks on
+   * PostgreSQL (SQLite's transaction holds the write lock), so a mark written meanwhile is seen.
+   */
+  async addMany(reviews: NewRunReview[], expected?: ReviewExpectation): Promise<RunReview[]> {
     return this.driver.transaction(async (trx) => {
+      if (expected !== undefined) await this.refuseStaleMark(trx, reviews.map((review) => review.runId), expected);
       const written: RunReview[] = [];
       for (const review of reviews) written.push((await writeReview(trx, review))!);
       return written;
@@ -65,6 +80,23 @@ class RunReviews {
         written.push((await writeReview(trx, { runId: marks[index]!.runId, action: action as RunReview['action'], reasonKind, ...undo }))!);
       }
       return written;
+    });
+  }
+
+  private async refuseStaleMark(trx: Db, runIds: number[], expected: ReviewExpectation): Promise<void> {
+    if (runIds.length === 0) return;
+    // A plain mark updates these rows before it writes its review: the lock waits for it to commit.
+    if (this.driver.backend === 'postgres') await trx.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forUpdate().execute();
+    const latest = await trx.selectFrom('runReviews').selectAll().where('runId', 'in', runIds).where('action', 'in', REVIEW_MARKS).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if ((latest?.id ?? null) === expected.latestReviewId) return;
+    const now = latest
+      ? `was marked ${latest.action}${latest.reasonKind ? ` (${latest.reasonKind})` : ''} by ${latest.operator} at ${latest.at} ("${latest.reason}")`
+      : 'has no review now';
+    throw new GatehouseError('CONFLICT', `run ${expected.runId} ${now} after this mark was begun: someone reviewed it meanwhile; nothing was changed`, {
+      hint: {
+        cli: 'look at its review now (`gatehouse anomalies list`), then mark it again if it still needs it',
+        console: 'the list now shows that review; mark the run again if it still needs it',
+      },
     });
   }
 

@@ -7,7 +7,8 @@ import type { ApiHandlers } from '../../shared/api.js';
 import { emptyBatchCounts, emptyMetrics } from '../../shared/run.js';
 import type { Verdict } from '../../shared/validation.js';
 import { failure } from '../helpers/console-api.js';
-import { runReviews } from '../../main/validation/index.js';
+import { markAnomaly, runReviews } from '../../main/validation/index.js';
+import { connectToPostgres } from '../helpers/postgres.js';
 
 const backends = testBackends();
 afterAll(async () => {
@@ -96,4 +97,63 @@ describe.each(backends)('bulk review on $name', (backend) => {
         expect(await runReviews(store).list()).toHaveLength(3);
       }),
     ));
+
+  it('refuses a mark based on a review state another operator changed meanwhile, naming who, how and when, and writes nothing', () =>
+    withFreshStore(backend, (store) =>
+      withApi(store, async (api) => {
+        const runId = await recordRun(store, 'anomalous', 1);
+        // Ada opens "Mark run expected" on the open anomaly: no review yet.
+        const [seen] = await api['anomalies.list']({ open: true, limit: 10 }, tester);
+        expect(seen).toMatchObject({ runId, review: null, reviews: [] });
+        // Bo marks it from the CLI meanwhile: no expectation, as `gatehouse anomalies mark` sends.
+        const bo = await dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'the feed doubled rows' }, operatorCaller('bo'));
+        expect(bo.ok).toBe(true);
+        const boReview = (bo as { ok: true; data: { id: number; at: string } }).data;
+
+        const stale = await dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up', expectedReviewId: null }, operatorCaller('ada'));
+        const error = failure(stale) as { code: string; message: string; hint?: string };
+        expect(error.code).toBe('CONFLICT');
+        expect(error.message).toBe(`run ${runId} was marked confirmed by bo at ${boReview.at} ("the feed doubled rows") after this mark was begun: someone reviewed it meanwhile; nothing was changed`);
+        expect(error.hint).toBe('the list now shows that review; mark the run again if it still needs it');
+        expect(await reviewStates(store, [runId])).toEqual(['confirmed']);
+        expect((await runReviews(store).list()).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'bo']]);
+
+        // A stale id is refused too (the state Ada saw was a review since replaced); the current one goes through.
+        expect(failure(await dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'weekly', reason: 'x', expectedReviewId: boReview.id + 1 }, operatorCaller('ada'))).code).toBe('CONFLICT');
+        const current = await dispatch(api, 'anomalies.mark', { runId, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up', expectedReviewId: boReview.id }, operatorCaller('ada'));
+        expect(current).toMatchObject({ ok: true, data: { action: 'expected', operator: 'ada' } });
+        expect(await reviewStates(store, [runId])).toEqual(['expected']);
+        // The plain mark (no expectation) still marks whatever the review is now.
+        expect(await dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'on second look, real' }, operatorCaller('bo'))).toMatchObject({ ok: true });
+        expect(failure(await dispatch(api, 'anomalies.mark', { runId, as: 'confirmed', reason: 'x', expectedReviewId: 0 }, tester)).code).toBe('INPUT_INVALID');
+      }),
+    ));
+
+  // PostgreSQL only: there two marks run side by side on their own connections; SQLite's BEGIN IMMEDIATE lets one writer in at a time.
+  it.runIf(backend.name === 'postgres')('checks the expectation after a mark still being written commits, not before (no read-then-write)', () =>
+    withFreshStore(backend, async (store) => {
+      const runId = await recordRun(store, 'anomalous', 1);
+      const schema = new URL(store.location).searchParams.get('schema')!;
+      const bo = await connectToPostgres();
+      try {
+        // Bo's plain mark part-way: its transaction has updated the run and written its review, not yet committed.
+        await bo.query('BEGIN');
+        await bo.query(`UPDATE "${schema}".runs SET review = 'confirmed' WHERE id = $1`, [runId]);
+        await bo.query(`INSERT INTO "${schema}".run_reviews (run_id, action, reason_kind, reason, operator, at) VALUES ($1, 'confirmed', NULL, 'the feed doubled rows', 'bo', $2)`, [runId, '2026-01-01T12:00:00.000Z']);
+        const { rows } = await bo.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const ada = markAnomaly(store, { runId, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up', operator: 'ada', expectedReviewId: null }).then(
+          () => 'written',
+          (error: unknown) => error,
+        );
+        const waitsForBo = async () => (await bo.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [rows[0]!.pid])).rows.length > 0;
+        await expect.poll(waitsForBo, { timeout: 30_000 }).toBe(true);
+        await bo.query('COMMIT');
+        expect(await ada).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`run ${runId} was marked confirmed by bo at 2026-01-01T12:00:00.000Z`) });
+        expect((await runReviews(store).list()).map((review) => [review.action, review.operator])).toEqual([['confirmed', 'bo']]);
+        expect(await reviewStates(store, [runId])).toEqual(['confirmed']);
+      } finally {
+        await bo.query('ROLLBACK').catch(() => undefined);
+        await bo.end();
+      }
+    }), 60_000);
 });

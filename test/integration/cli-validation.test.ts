@@ -57,6 +57,15 @@ describe('historical validation from the command line', () => {
     const missing = cli(['anomalies', 'mark', '--run', '999', '--as', 'confirmed', '--reason', 'x'], 2);
     expect(missing.stderr).toContain('run 999 does not exist');
     expect(cli(['anomalies', 'mark', '--run', String(summary.runId), '--as', 'maybe', '--reason', 'x'], 2).stderr).toContain('--as must be one of');
+
+    // A mark based on what was listed before ann's review is refused, and says whose; based on ann's, it goes through.
+    const stale = cli(['anomalies', 'mark', '--run', String(summary.runId), '--as', 'expected', '--reason-kind', 'weekly', '--reason', 'Mondays', '--expect-review', 'none'], 2);
+    expect(stale.stderr).toContain(`run ${summary.runId} was marked confirmed by ann at ${review.at} ("a resent backlog") after this mark was begun`);
+    expect(stale.stderr).toContain('gatehouse anomalies list');
+    expect(cli(['anomalies', 'mark', '--run', String(summary.runId), '--as', 'expected', '--reason', 'x', '--reason-kind', 'weekly', '--expect-review', 'latest'], 2).stderr).toContain('--expect-review');
+    expect(json(['anomalies', 'list'])[0]).toMatchObject({ review: 'confirmed' });
+    const remarked = json(['anomalies', 'mark', '--run', String(summary.runId), '--as', 'expected', '--reason-kind', 'weekly', '--reason', 'Mondays', '--expect-review', String(review.id), '--operator', 'bo']);
+    expect(remarked).toMatchObject({ action: 'expected', operator: 'bo' });
   }, 60_000);
 
   it('holds an anomalous run under BLOCK_ON_ANOMALY (exit 3) until it is accepted', async () => {

@@ -3,9 +3,9 @@ import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/i
 import { rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
-import { CONFLICT_POLICIES, type RollbackReportView } from '../../shared/api-operations.js';
+import { CONFLICT_POLICIES, CONFLICT_POLICY_CHOICES, type ConflictPolicy, type RollbackReportView } from '../../shared/api-operations.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
-import { tester } from '../helpers/callers.js';
+import { operatorCaller, tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
@@ -92,6 +92,44 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
         expect(text).toContain('what each --on-conflict would do:\n  refuse: refused, nothing changes');
         expect(text).toContain('  skip: undoes nothing, leaving the 10 hearing(s) changed since (run 2 (10), run 3 (2)) as they are now  (chosen)\n');
         expect(text).toContain('  force: undoes 10 hearing(s), discarding the later changes');
+      } finally {
+        await engine.close();
+      }
+    });
+  });
+
+  it('words the conflict choices in the console as its dialog names them, in the CLI as flags: one sentence, two wordings', async () => {
+    await withLaterRuns(backend, async (store, location) => {
+      const engine = createInProcessEngineHost({ location });
+      try {
+        const api = createApi({ store, engine, transport: 'http', databaseLocation: location });
+        const inConsoleWords = (text: string) => text.replaceAll(/--on-conflict (skip|force)/g, (_all, policy: ConflictPolicy) => `“${CONFLICT_POLICY_CHOICES[policy]}”`);
+        const bothWordings = async (target: { runId: number; batchSeq: number | null; onConflict: ConflictPolicy }) => {
+          const preview = await dispatch(api, 'rollback.preview', target, tester);
+          expect(preview.ok).toBe(true);
+          const cli = await rollback(store, { ...target, dryRun: true });
+          return { console: (preview as { data: RollbackReportView }).data.message, cli: cli.message };
+        };
+        // Refused as chosen (whole run); nothing undone under skip (batch 1); and what a skip left behind.
+        const refused = await bothWordings({ runId: 1, batchSeq: null, onConflict: 'refuse' });
+        expect(refused.cli).toContain('12 conflict(s); with --on-conflict skip it would restore');
+        expect(refused.console).toContain('12 conflict(s); with “skip it (leave it as it is now)” it would restore');
+        const nothing = await bothWordings({ runId: 1, batchSeq: 1, onConflict: 'skip' });
+        expect(nothing.cli).toMatch(/would undo nothing: .* left as they are by --on-conflict skip; .*; --on-conflict force restores them$/);
+        expect(nothing.console).toMatch(/would undo nothing: .* left as they are by “skip it \(leave it as it is now\)”; .*; “restore it anyway \(discard the later change\)” restores them$/);
+        const applied = await dispatch(api, 'rollback.apply', { runId: 1, batchSeq: 1, onConflict: 'skip', reason: 'bad feed', confirmRunId: 1 }, operatorCaller('ada'));
+        expect((applied as { ok: true; data: RollbackReportView }).data.message).toContain('undid nothing: all 10 hearing(s) it wrote were changed again later (by run 2, 3) and are left as they are by “skip it');
+        const left = await bothWordings({ runId: 1, batchSeq: 1, onConflict: 'skip' });
+        expect(left.cli).toContain('except 10 conflicting hearing(s) left as they are by --on-conflict skip; nothing to do (--on-conflict force restores them)');
+        for (const said of [refused, nothing, left]) {
+          expect(said.console).not.toContain('--on-conflict');
+          expect(said.console).toBe(inConsoleWords(said.cli));
+        }
+        // The CLI prints its own wording; the rollback event stores counts, not either sentence.
+        expect(runCli(['rollback', '--db', location, '--run', '1', '--batch', '1', '--on-conflict', 'skip', '--dry-run']).stdout).toContain(left.cli);
+        const [event] = await api['rollback.events']({ runId: 1, limit: 10 }, tester);
+        expect(event).toMatchObject({ batchSeq: 1, operator: 'ada', onConflict: 'skip', skipped: 10, restored: 0 });
+        expect(JSON.stringify(event)).not.toContain('skip it');
       } finally {
         await engine.close();
       }

@@ -58,7 +58,7 @@ describe('anomaly feedback', () => {
     await wrapper.get('form').trigger('submit');
     await flushPromises();
 
-    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'expected', reasonKind: 'known-event', reason: 'committee markup week' }]);
+    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'expected', reasonKind: 'known-event', reason: 'committee markup week', expectedReviewId: null }]);
     expect(wrapper.emitted('changed')).toHaveLength(1);
     expect(wrapper.find('form').exists()).toBe(false);
   });
@@ -70,7 +70,7 @@ describe('anomaly feedback', () => {
     await wrapper.get('textarea[name="review-reason"]').setValue('the source doubled rows');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'confirmed', reason: 'the source doubled rows' }]);
+    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'confirmed', reason: 'the source doubled rows', expectedReviewId: null }]);
   });
 
   it('sends nothing when the form is submitted with a blank reason', async () => {
@@ -111,6 +111,22 @@ describe('anomaly feedback', () => {
     await flushPromises();
     expect(wrapper.get('[role="alert"]').text()).toBe('run 31 was already marked — reload the list');
     expect((wrapper.get('textarea[name="review-reason"]').element as HTMLTextAreaElement).value).toBe('real problem');
+    expect(wrapper.emitted('changed')).toBeUndefined();
+  });
+
+  it('sends the newest mark it opened on, not one the list shows after a reload, and keeps the note when that is refused', async () => {
+    const undone = [{ ...review, id: 7, action: 'confirmed' as const }, { ...review, id: 8, action: 'reopened' as const }, { ...review, id: 9, action: 'accepted' as const }];
+    client = fakeClient({ 'anomalies.mark': () => Promise.reject(new ApiError('CONFLICT', 'run 31 was marked confirmed by bo at 2026-11-28T12:05:00.000Z ("feed doubled") after this mark was begun: someone reviewed it meanwhile; nothing was changed', 'the list now shows that review; mark the run again if it still needs it')) });
+    const wrapper = render(anomalousRun({ reviews: undone }));
+    await buttonNamed(wrapper, 'Expected…').trigger('click');
+    await wrapper.get('textarea[name="review-reason"]').setValue('Monday catch-up');
+    // The list reloads behind the open dialog with Bo's mark: the dialog still says what Ada saw.
+    await wrapper.setProps({ run: anomalousRun({ review: 'confirmed', reviews: [...undone, { ...review, id: 10, action: 'confirmed', operator: 'bo' }] }) });
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 31, as: 'expected', reasonKind: 'weekly', reason: 'Monday catch-up', expectedReviewId: 8 }]);
+    expect(wrapper.get('[role="alert"]').text()).toContain('marked confirmed by bo at 2026-11-28T12:05:00.000Z');
+    expect((wrapper.get('textarea[name="review-reason"]').element as HTMLTextAreaElement).value).toBe('Monday catch-up');
     expect(wrapper.emitted('changed')).toBeUndefined();
   });
 

@@ -86,7 +86,7 @@ describe('bulk review', () => {
     expect(await review(32, [open[0]!, open[2]!])).toBe('34');
     // The last one in the list: the nearest open run before it.
     expect(await review(34, [open[0]!])).toBe('31');
-    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 32, reason: 'recess week', as: 'expected', reasonKind: 'weekly' }, { runId: 34, reason: 'recess week', as: 'expected', reasonKind: 'weekly' }]);
+    expect(client.callsOf('anomalies.mark')).toEqual([{ runId: 32, reason: 'recess week', as: 'expected', reasonKind: 'weekly', expectedReviewId: null }, { runId: 34, reason: 'recess week', as: 'expected', reasonKind: 'weekly', expectedReviewId: null }]);
   });
 
   it('keeps focus on the run reviewed when the list still shows it, and on the result of a bulk mark and its undo', async () => {

@@ -3,7 +3,8 @@ import { flushPromises, type VueWrapper } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import RollbackPanel from '../../../renderer/src/components/RollbackPanel.vue';
 import { ApiError } from '../../../renderer/src/client/index.js';
-import type { RollbackEventView, RollbackRefusalView, RollbackReportView } from '../../../shared/api-operations.js';
+import { CONFLICT_POLICIES, type RollbackEventView, type RollbackRefusalView, type RollbackReportView } from '../../../shared/api-operations.js';
+import { conflictChoice } from '../../../main/backup/rollback-report.js';
 import { fakeClient, type FakeClient, type Handlers } from './fake-client.js';
 import { rollbackEvent, rollbackReport } from './fixtures.js';
 import { mountWith } from './mount.js';
@@ -179,6 +180,8 @@ describe('the rollback panel', () => {
     expect(wrapper.get('[data-testid="rollback-conflicts"]').text()).toContain('1 hearing(s) changed since this write, by run 14 (1).');
     expect(wrapper.text()).toContain('EV-2 was changed by run 14 since');
     expect(wrapper.findAll('[data-testid="rollback-policies"] li').map((li) => li.text())).toEqual(policies.map((p) => p.message));
+    // The choices the console's wording of a report quotes in place of `--on-conflict POLICY` (rollback-report.ts).
+    expect(wrapper.findAll('select[name="on-conflict"] option').map((o) => [o.attributes('value'), `“${o.text()}”`])).toEqual(CONFLICT_POLICIES.map((p) => [p, conflictChoice(p, 'console')]));
     await wrapper.get('input[name="confirm-run-id"]').setValue('12');
     await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
     expect(applyButton(wrapper).attributes('disabled')).toBeDefined();
