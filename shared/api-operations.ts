@@ -4,6 +4,7 @@
  * mirror what main/flags, main/scheduler, main/reports and main/backup return.
  */
 import { z } from 'zod';
+import type { Surface } from './errors.js';
 import { lookbackDaysSchema } from './lookback.js';
 
 /** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
@@ -342,6 +343,14 @@ export const CONFLICT_POLICY_CHOICES: Record<ConflictPolicy, string> = {
   skip: 'skip it (leave it as it is now)',
   force: 'restore it anyway (discard the later change)',
 };
+
+/**
+ * A conflict policy as `surface` names it: the CLI's flag, the console dialog's own choice. The
+ * sentences around it are one (as an error's hint); only what the reader would pick differs.
+ */
+export function conflictChoice(policy: ConflictPolicy, surface: Surface): string {
+  return surface === 'cli' ? `--on-conflict ${policy}` : `“${CONFLICT_POLICY_CHOICES[policy]}”`;
+}
 const rollbackConflictSchema = z.object({
   eventId: z.string(),
   /** Later runs (not rolled back) that wrote this hearing again. */

@@ -2,10 +2,10 @@
  * The work of one rollback inside its transaction: refusals, conflicts, the undo a page at a time, the
  * event (rollback.ts says what it promises).
  */
-import type { ConflictPolicy, HearingUndo, RollbackConflict, RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import { conflictChoice, type ConflictPolicy, type HearingUndo, type RollbackConflict, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import { GatehouseError, type Surface } from '../../shared/errors.js';
 import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcomes, refusalOf, summarizeConflicts, undoesHearing } from './rollback-decision.js';
-import { conflictChoice, describeOutcome, emptyReport, eventFields } from './rollback-report.js';
+import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
 import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
 
 export interface RollbackLimits {

@@ -2,17 +2,9 @@
  * What a rollback's report says (the dry run's preview and the applied rollback's result alike) and
  * what its event records.
  */
-import { CONFLICT_POLICY_CHOICES, type ConflictPolicy, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import { conflictChoice, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import type { Surface } from '../../shared/errors.js';
 import type { CheckedRequest } from './rollback-apply.js';
-
-/**
- * A conflict policy as `surface` names it: the CLI's flag, the console dialog's own choice. The
- * sentences around it are one (as an error's hint); only what the reader would pick differs.
- */
-export function conflictChoice(policy: ConflictPolicy, surface: Surface): string {
-  return surface === 'cli' ? `--on-conflict ${policy}` : `“${CONFLICT_POLICY_CHOICES[policy]}”`;
-}
 
 export function emptyReport(request: CheckedRequest, at: string): RollbackReport {
   return {
