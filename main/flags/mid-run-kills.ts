@@ -48,6 +48,13 @@ const AFTER_THE_LAST_BATCH = 'came after the last batch: nothing left in this ru
 const NO_BATCHES = 'the run was all-or-nothing: one transaction, no batches to grow or split, so nothing in it for this kill to change; batch runs from the next one on take it';
 const NOT_JUDGED = 'it was not judged, held or notified of an anomaly, so there was nothing in it for this kill to change';
 
+/** What one reading of the kills takes: `only` these flags; `notJudged`, why the run is not judged (an end kill then changes nothing); `mode`, the path the run took. */
+interface TakeOptions {
+  notJudged?: string | null;
+  only?: readonly FlagName[];
+  mode?: RunMode;
+}
+
 /**
  * The kills (flag scope `kill`) that reach a run while it is going, at its next safe point: each
  * batch boundary, and the end of the run. Only kills: a global or task value changed meanwhile is
@@ -57,13 +64,6 @@ const NOT_JUDGED = 'it was not judged, held or notified of an anomaly, so there 
  * likewise waits for the next run. The run's stored flags stay "the flags at its start"; each kill
  * that reached it is recorded in the run's flag changes, with the point it took effect.
  */
-/** What one reading of the kills takes: `only` these flags; `notJudged`, why the run is not judged (an end kill then changes nothing); `mode`, the path the run took. */
-interface TakeOptions {
-  notJudged?: string | null;
-  only?: readonly FlagName[];
-  mode?: RunMode;
-}
-
 export class MidRunKills {
   private readonly inForce: FlagValues;
   private readonly changes: RunFlagChange[];
