@@ -34,8 +34,7 @@ export async function sensitivityInForce(store: Store, task: string | null): Pro
 
 /** Every known task with its settings in force, by name: what the Sensitivity panel offers. A constant number of reads, however many tasks. */
 export async function sensitivityTasks(store: Store): Promise<SensitivityStateView[]> {
-  const versions = sensitivityVersions(store);
-  const [tasks, inForce] = await Promise.all([versions.tasks(), versions.allInForce()]);
+  const [tasks, inForce] = await Promise.all([store.reports.taskNames(), sensitivityVersions(store).allInForce()]);
   const byTask = new Map(inForce.map((row) => [row.task, versionView(row)]));
   return tasks.map((task) => stateOf(task, byTask.get(task) ?? null));
 }
