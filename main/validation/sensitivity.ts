@@ -21,7 +21,7 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
 export async function requireKnownTask(store: Store, task: string): Promise<void> {
   if (!(await sensitivityVersions(store).taskExists(task))) {
     throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, {
-      hint: { cli: 'see `gatehouse tasks list`', console: 'the Tasks page lists the scheduled tasks' },
+      hint: { cli: 'see `gatehouse tasks list`', console: 'choose a task from the page\'s list (reload it to see the tasks as they are now); scheduled tasks are on the Settings page' },
     });
   }
 }
