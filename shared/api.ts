@@ -282,6 +282,8 @@ export const API_METHODS = {
   'runs.list': { input: runsListInputSchema, output: z.array(runSummarySchema) },
   'runs.get': { input: z.object({ runId }), output: runDetailSchema },
   'runs.active': { input: noInput, output: z.array(activeRunSchema) },
+  /** Every task name the Runs list can filter by: a scheduled task's, or one a stored run carried (a task since deleted or renamed too). */
+  'runs.tasks': { input: noInput, output: z.array(z.string()) },
   /** Rollbacks, restores, snapshots and trials in progress (their events stream beside the runs'). */
   'operations.active': { input: noInput, output: z.array(operationViewSchema) },
   'session.get': { input: noInput, output: callerViewSchema },
@@ -303,6 +305,8 @@ export const API_METHODS = {
   /** Flag changes, rollouts, rollbacks, restores and reviews, as markers on the History charts. */
   'history.annotations': { input: historyAnnotationsInputSchema, output: historyAnnotationsSchema },
   'anomalies.list': { input: anomaliesListInputSchema, output: z.array(anomalousRunSchema) },
+  /** How many anomalies are open, whenever they ran: what anomalies.list with `open` lists, and the Overview's count. */
+  'anomalies.openCount': { input: noInput, output: z.number().int().nonnegative() },
   'anomalies.mark': { input: anomaliesMarkInputSchema, output: runReviewSchema },
   /** Marks many anomalous runs with one reason in one transaction; one audit row per run. */
   'anomalies.markMany': { input: anomaliesMarkManyInputSchema, output: reviewBatchSchema },

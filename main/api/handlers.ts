@@ -67,6 +67,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId), 'console'),
     'runs.active': async () => engine.active(),
+    'runs.tasks': () => store.reports.taskNames(),
     'runs.start': async (input, caller) => engine.start({ ...input, operator: requireOperator(caller) }),
     'runs.cancel': async ({ runId }, caller) => ({ cancelled: await engine.cancel(runId, stopRequestedBy(caller)) }),
     'quarantine.list': (query) => store.listQuarantine(query),

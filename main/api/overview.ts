@@ -21,9 +21,9 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
   const anomalousRuns = inWindow
     .filter((run) => run.validation?.verdict === 'anomalous')
     .map((run) => ({ runId: run.runId, startedAt: run.startedAt, anomalies: run.validation?.anomalies ?? [] }));
-  // Open: flagged and not yet marked expected or confirmed; the runs of one change count once, as the anomalies list shows them.
-  // Counted over every fold: a capped list filtered by the window afterwards missed an old change still open in it.
-  const openAnomalies = await countOpenAnomalies(store, since);
+  // Open: flagged and not yet marked expected or confirmed; the runs of one change count once. Not limited to the window:
+  // the History list it links to shows every open change, and the two must not show one person two numbers.
+  const openAnomalies = await countOpenAnomalies(store);
   return {
     database: { backend: store.backend, location: store.location, hearings: await store.countHearings() },
     windowDays,

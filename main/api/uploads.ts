@@ -8,6 +8,12 @@ import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
 
 /**
+ * A file the console cannot take as an upload still runs by its path: the console's Source field
+ * takes `file:PATH` as the CLI's --source does (the server runs on the browser's computer, 127.0.0.1).
+ */
+const BY_PATH_HINT = { cli: 'run the file with `gatehouse update --source file:PATH`', console: 'type the file\'s path into Source as file:PATH instead (the server runs on this computer)' };
+
+/**
  * Browser mode has no file path to give: the console sends the file's text, the server keeps it in
  * an `uploads` folder beside the database and answers with the `file:` source to run. A file that
  * is no record file at all (not JSON, the wrong shape, no records) is refused here, before any run,
@@ -19,7 +25,7 @@ export function uploadHandlers(store: Store, uploadsFolder?: string): Pick<ApiHa
       // A file kept on the server's disk is a write: refused, as every other, until a browser session is named.
       requireOperator(caller);
       const bytes = Buffer.byteLength(content, 'utf8');
-      if (bytes > MAX_UPLOAD_BYTES) throw new GatehouseError('INPUT_INVALID', `${name} is ${bytes} bytes; uploads are limited to ${MAX_UPLOAD_BYTES}`, { hint: 'run a larger file with `gatehouse update --source file:PATH`' });
+      if (bytes > MAX_UPLOAD_BYTES) throw new GatehouseError('INPUT_INVALID', `${name} is ${bytes} bytes; uploads are limited to ${MAX_UPLOAD_BYTES}`, { hint: BY_PATH_HINT });
       const folder = uploadsFolder ?? uploadsBeside(store);
       fs.mkdirSync(folder, { recursive: true });
       const file = path.join(folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}-${safeName(name)}`);
@@ -38,7 +44,7 @@ export function uploadHandlers(store: Store, uploadsFolder?: string): Pick<ApiHa
 }
 
 function uploadsBeside(store: Store): string {
-  if (store.backend !== 'sqlite') throw new GatehouseError('UNSUPPORTED', 'this console has no data folder for uploads (PostgreSQL database)', { hint: 'run the file with `gatehouse update --source file:PATH`' });
+  if (store.backend !== 'sqlite') throw new GatehouseError('UNSUPPORTED', 'this console has no data folder for uploads (PostgreSQL database)', { hint: BY_PATH_HINT });
   return path.join(path.dirname(path.resolve(store.location)), 'uploads');
 }
 

@@ -1,9 +1,9 @@
 import type { ApiHandlers } from '../../shared/api.js';
 import type { Store } from '../store/index.js';
-import { acceptHeldRun, expectedBands, listAnomalousRuns, markAnomalies, markAnomaly, undoMarks } from '../validation/index.js';
+import { acceptHeldRun, countOpenAnomalies, expectedBands, listAnomalousRuns, markAnomalies, markAnomaly, undoMarks } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 
-type ValidationHandlers = Pick<ApiHandlers, 'history.bands' | 'anomalies.list' | 'anomalies.mark' | 'anomalies.markMany' | 'anomalies.undoMarks' | 'runs.accept'>;
+type ValidationHandlers = Pick<ApiHandlers, 'history.bands' | 'anomalies.list' | 'anomalies.openCount' | 'anomalies.mark' | 'anomalies.markMany' | 'anomalies.undoMarks' | 'runs.accept'>;
 
 /**
  * The validator in the console, through main/validation only: the expected band the History chart
@@ -13,6 +13,7 @@ export function validationHandlers(store: Store): ValidationHandlers {
   return {
     'history.bands': ({ limit }) => expectedBands(store, { limit }),
     'anomalies.list': (query) => listAnomalousRuns(store, query),
+    'anomalies.openCount': () => countOpenAnomalies(store),
     'anomalies.mark': async ({ runId, as, reasonKind, reason, expectedReviewId }, caller) => markAnomaly(store, { runId, as, reasonKind, reason, expectedReviewId, operator: requireOperator(caller) }),
     'anomalies.markMany': async ({ runIds, as, reasonKind, reason }, caller) => ({ reviews: await markAnomalies(store, { runIds, as, reasonKind, reason, operator: requireOperator(caller) }) }),
     'anomalies.undoMarks': async ({ reviewIds, reason }, caller) => ({ reviews: await undoMarks(store, { reviewIds, reason, operator: requireOperator(caller) }) }),

@@ -10,7 +10,7 @@ import { toErrorPayload } from '../../shared/errors.js';
 import { databaseOption } from './database.js';
 import { cliLog } from './notifier.js';
 import { parseOptions } from './input.js';
-import { logger } from '../logging/index.js';
+import { dataFolder, logger } from '../logging/index.js';
 
 const log = logger('serve', { terminalLevel: 'info' });
 
@@ -54,7 +54,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   const preferences = memoryPreferences();
   const notifications = { log: cliLog() };
   const stopNotifying = notifyRunOutcomes(engine, store, () => consoleNotifier(store, preferences, notifications));
-  const handlers = createApi({ store, engine, transport: 'http', preferences, notifications, databaseLocation: location });
+  // A PostgreSQL database has no folder beside it: the console's uploads go to this server's data folder.
+  const uploadsFolder = store.backend === 'sqlite' ? undefined : path.join(dataFolder(), 'uploads');
+  const handlers = createApi({ store, engine, transport: 'http', preferences, notifications, databaseLocation: location, ...(uploadsFolder ? { uploadsFolder } : {}) });
   const onSignIn = (next: string) => log.info(`a browser signed in; the next one can use ${next}`);
   const server = await startHttpServer({ handlers, engine, staticRoot, port, onSignIn, ...(process.env.GATEHOUSE_API_TOKEN ? { apiToken: process.env.GATEHOUSE_API_TOKEN } : {}) });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) log.warn(`no console build in ${staticRoot} (npm run build:renderer); serving the API only`);

@@ -47,13 +47,18 @@ export function actorName(operator: string | undefined): string {
 
 function knownFlag(name: string): FlagDefinition {
   const definition = flagDefinition(name);
-  if (!definition) throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
+  if (!definition) throw unknownFlag(name);
   return definition;
+}
+
+/** A name no flag has; the console lists every flag on its Flags page. */
+export function unknownFlag(name: string): GatehouseError {
+  return new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: { cli: 'see `gatehouse flags list`', console: 'the Flags page lists every flag' } });
 }
 
 function requiredReason(reason: string | undefined): string {
   if (reason === undefined || reason.trim() === '') {
-    throw new GatehouseError('USAGE', 'a reason is required for every flag change', { hint: 'pass --reason "why"' });
+    throw new GatehouseError('USAGE', 'a reason is required for every flag change', { hint: { cli: 'pass --reason "why"', console: 'say why in the change\'s Reason field' } });
   }
   return reason.trim();
 }
@@ -118,7 +123,7 @@ export async function unsetFlag(store: Store, request: FlagChangeRequest): Promi
  */
 export async function revertFlagEvent(store: Store, eventId: number, request: Omit<FlagChangeRequest, 'flag' | 'scope'>): Promise<FlagEvent> {
   const event = await flagStore(store).event(eventId);
-  if (!event) throw new GatehouseError('NOT_FOUND', `flag event ${eventId} does not exist`, { hint: 'see `gatehouse flags history`' });
+  if (!event) throw new GatehouseError('NOT_FOUND', `flag event ${eventId} does not exist`, { hint: { cli: 'see `gatehouse flags history`', console: 'the Flags page\'s history lists the flag events' } });
   return flagStore(store).change({
     flag: event.flag,
     scope: event.scope,

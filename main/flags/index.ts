@@ -23,7 +23,7 @@ export {
   type FlagReason,
   type FlagResolution,
 } from './evaluate.js';
-export { actorName, checkFlagValue, currentOperator, flagEventView, flagHistoryQuery, parseStoredValue, revertFlagEvent, setFlag, unsetFlag, type FlagChangeRequest } from './changes.js';
+export { actorName, checkFlagValue, unknownFlag, currentOperator, flagEventView, flagHistoryQuery, parseStoredValue, revertFlagEvent, setFlag, unsetFlag, type FlagChangeRequest } from './changes.js';
 export { flagStore, type FlagEvent, type StoredFlagValue } from './flag-store.js';
 export { flagViews, storedFlagView } from './views.js';
 export { GLOBAL_SCOPE, KILL_SCOPE, parseScope, TASK_NAME_PATTERN, taskOfScope, taskScope } from './scope.js';

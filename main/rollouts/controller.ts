@@ -54,7 +54,7 @@ export async function startRollout(store: Store, input: StartInput, actor: Actor
 
 async function requireRollout(store: Store, id: number): Promise<RolloutView> {
   const rollout = await rolloutLedger(store).get(id);
-  if (!rollout) throw new GatehouseError('NOT_FOUND', `rollout ${id} does not exist`, { hint: 'see `gatehouse rollout list`' });
+  if (!rollout) throw new GatehouseError('NOT_FOUND', `rollout ${id} does not exist`, { hint: { cli: 'see `gatehouse rollout list`', console: 'the Rollouts page lists the rollouts' } });
   return rollout;
 }
 

@@ -6,9 +6,9 @@ import {
   type RolloutStageName,
 } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { checkFlagValue, flagDefinition, GLOBAL_SCOPE, taskScope } from '../flags/index.js';
+import { checkFlagValue, flagDefinition, GLOBAL_SCOPE, taskScope, unknownFlag } from '../flags/index.js';
 import type { Store } from '../store/index.js';
-import { taskStore } from '../scheduler/index.js';
+import { noSuchTask, taskStore } from '../scheduler/index.js';
 
 /** The seed's plan: a clean deploy with the flags off, 48 h on one task, then everyone, then 48 h of watching. */
 export const DEFAULT_STAGES: RolloutStage[] = [
@@ -43,7 +43,7 @@ export function checkFlagChanges(changes: RolloutFlagChange[]): RolloutFlagChang
   const seen = new Set<string>();
   return changes.map((change) => {
     const definition = flagDefinition(change.flag);
-    if (!definition) throw new GatehouseError('NOT_FOUND', `unknown flag "${change.flag}"`, { hint: 'see `gatehouse flags list`' });
+    if (!definition) throw unknownFlag(change.flag);
     if (seen.has(definition.name)) throw new GatehouseError('USAGE', `flag ${definition.name} is named twice`);
     seen.add(definition.name);
     return { flag: definition.name, value: checkFlagValue(definition, change.value) };
@@ -55,7 +55,7 @@ export async function checkCanaryTask(store: Store, stages: RolloutStage[], task
   const needsCanary = stages.some((s) => s.stage === 'canary');
   if (!needsCanary) return task;
   if (task === null) throw new GatehouseError('USAGE', 'a rollout with a canary stage needs --canary-task NAME');
-  if (!(await taskStore(store).get(task))) throw new GatehouseError('NOT_FOUND', `task "${task}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+  if (!(await taskStore(store).get(task))) throw noSuchTask(task);
   return task;
 }
 

@@ -9,6 +9,11 @@ export type ScheduledTask = Omit<TaskView, 'nextRunAt'>;
 export type NewScheduledTask = Pick<ScheduledTask, 'name' | 'cron' | 'source' | 'lookbackDays' | 'enabled'> & { at: string };
 export type ScheduledTaskPatch = Partial<Pick<ScheduledTask, 'cron' | 'source' | 'lookbackDays' | 'enabled'>>;
 
+/** A task name that matches no scheduled task; the console lists them on its Settings page. */
+export function noSuchTask(name: string): GatehouseError {
+  return new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: { cli: 'see `gatehouse tasks list`', console: 'the Settings page lists the scheduled tasks' } });
+}
+
 /** A task's failures in a row, and the scheduled time it tries next while it backs off (null: at its next time). */
 export type TaskBackoff = Pick<ScheduledTask, 'consecutiveFailures' | 'retryAt'>;
 
@@ -87,7 +92,7 @@ class TaskStore {
   async update(name: string, patch: ScheduledTaskPatch, at: string, operator: string, expected: ScheduledTaskPatch = {}): Promise<ScheduledTask> {
     return this.driver.transaction(async (trx) => {
       const before = await trx.selectFrom('scheduledTasks').selectAll().where('name', '=', name).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
-      if (!before) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+      if (!before) throw noSuchTask(name);
       await refuseStaleEdit(trx, taskFromRow(before), expected);
       const { enabled, ...rest } = patch;
       const row = await trx

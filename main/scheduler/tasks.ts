@@ -5,7 +5,7 @@ import { checkLookbackDays, DEFAULT_LOOKBACK_DAYS, parseSourceSpec } from '../so
 import { redactSecrets } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
 import { checkCron, nextOccurrence, storedCronProblem } from './cron.js';
-import { type ScheduledTask, type ScheduledTaskPatch, taskEventView, taskStore } from './task-store.js';
+import { noSuchTask, type ScheduledTask, type ScheduledTaskPatch, taskEventView, taskStore } from './task-store.js';
 
 export interface TaskInput {
   name: string;
@@ -76,7 +76,7 @@ export async function editTask(store: Store, name: string, patch: ScheduledTaskP
 
 export async function requireTask(store: Store, name: string): Promise<ScheduledTask> {
   const task = await taskStore(store).get(name);
-  if (!task) throw new GatehouseError('NOT_FOUND', `task "${name}" does not exist`, { hint: 'see `gatehouse tasks list`' });
+  if (!task) throw noSuchTask(name);
   return task;
 }
 

@@ -106,7 +106,7 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
   const reason = requireReason(request.reason);
   const run = await requireRun(store, request.runId);
   const refusal = new GatehouseError('CONFLICT', `run ${run.runId} is ${run.status}; only a held run can be accepted`, {
-    hint: run.status === 'held' ? undefined : 'held runs are listed by `gatehouse runs list`',
+    hint: run.status === 'held' ? undefined : { cli: 'held runs are listed by `gatehouse runs list --status held`', console: 'the Runs page lists the held runs with Status: held' },
   });
   if (run.status !== 'held') throw refusal;
   const status = statusBeforeHold(run);
@@ -115,9 +115,9 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
   return { review, status };
 }
 
-/** Open anomalies (folds, as the list shows them) whose latest run started at or after `since`. */
-export async function countOpenAnomalies(store: Store, since: string): Promise<number> {
-  return store.reports.countOpenFolds(since);
+/** Open anomalies (folds, as the list shows them), whenever they ran: an old change nobody has reviewed is still open. */
+export async function countOpenAnomalies(store: Store): Promise<number> {
+  return store.reports.countOpenFolds();
 }
 
 /**

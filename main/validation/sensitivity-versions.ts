@@ -71,15 +71,6 @@ class SensitivityVersions {
       .execute();
   }
 
-  /** Every known task, by name: the scheduled ones and those stored runs carried. */
-  async tasks(): Promise<string[]> {
-    const [scheduled, ran] = await Promise.all([
-      this.driver.db.selectFrom('scheduledTasks').select('name').execute(),
-      this.driver.db.selectFrom('runs').select('task').distinct().where('task', 'is not', null).execute(),
-    ]);
-    return [...new Set([...scheduled.map((row) => row.name), ...ran.map((row) => row.task!)])].sort();
-  }
-
   /** Whether a task is known: a scheduled task of that name, or a stored run that carried it. */
   async taskExists(task: string): Promise<boolean> {
     const scheduled = await this.driver.db.selectFrom('scheduledTasks').select('name').where('name', '=', task).executeTakeFirst();

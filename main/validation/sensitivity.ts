@@ -21,7 +21,7 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
 export async function requireKnownTask(store: Store, task: string): Promise<void> {
   if (!(await sensitivityVersions(store).taskExists(task))) {
     throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, {
-      hint: { cli: 'see `gatehouse tasks list`', console: 'the Tasks page lists the scheduled tasks' },
+      hint: { cli: 'see `gatehouse tasks list`', console: 'choose a task from the page\'s list (reload it to see the tasks as they are now); scheduled tasks are on the Settings page' },
     });
   }
 }
@@ -34,8 +34,7 @@ export async function sensitivityInForce(store: Store, task: string | null): Pro
 
 /** Every known task with its settings in force, by name: what the Sensitivity panel offers. A constant number of reads, however many tasks. */
 export async function sensitivityTasks(store: Store): Promise<SensitivityStateView[]> {
-  const versions = sensitivityVersions(store);
-  const [tasks, inForce] = await Promise.all([versions.tasks(), versions.allInForce()]);
+  const [tasks, inForce] = await Promise.all([store.reports.taskNames(), sensitivityVersions(store).allInForce()]);
   const byTask = new Map(inForce.map((row) => [row.task, versionView(row)]));
   return tasks.map((task) => stateOf(task, byTask.get(task) ?? null));
 }

@@ -83,6 +83,21 @@ export class RunReports {
     return rows.map(judgedRunFromRow);
   }
 
+  /**
+   * Every task name a stored run carried or a scheduled task has, each once, by name: one UNION in
+   * SQL, so a task deleted or renamed since its runs stays one the runs can be found by.
+   */
+  async taskNames(): Promise<string[]> {
+    const rows = await this.driver.db
+      .selectFrom('runs')
+      .select('task as name')
+      .where('task', 'is not', null)
+      .union((eb) => eb.selectFrom('scheduledTasks').select('name'))
+      .orderBy('name')
+      .execute();
+    return rows.map((row) => row.name!);
+  }
+
   /** When the latest-started run started (by its start, not its id: an imported or resumed run can be older); null with no runs. */
   async newestStart(): Promise<string | null> {
     const row = await this.driver.db.selectFrom('runs').select('startedAt').orderBy('startedAt', 'desc').limit(1).executeTakeFirst();
@@ -97,13 +112,9 @@ export class RunReports {
    */
   async folds(options: { open: boolean; limit: number; before?: { startedAt: string; runId: number } }): Promise<FoldedRun[][]> {
     const { before } = options;
-    const openers = await this.driver.db
-      .selectFrom('runs')
+    const openers = await this.foldOpeners(options.open)
       .select('id')
-      // The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold).
-      .whereRef('foldStartId', '=', 'id')
       .$if(before !== undefined, (q) => q.where((eb) => inStartOrder(eb, '<', before!)))
-      .$if(options.open, (q) => q.where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null))))
       .orderBy('startedAt', 'desc')
       .orderBy('id', 'desc')
       .limit(options.limit)
@@ -124,16 +135,21 @@ export class RunReports {
     return [...byFold.values()];
   }
 
-  /** Folds with a run not yet reviewed whose latest run started at or after `since`: only the runs since then are read. */
-  async countOpenFolds(since: string): Promise<number> {
-    const row = await this.driver.db
-      .selectFrom('runs')
-      .select((eb) => eb.fn.count<number | string>('foldStartId').distinct().as('folds'))
-      .where('verdict', '=', 'anomalous')
-      .where('startedAt', '>=', since)
-      .where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.foldStartId').where('member.review', 'is', null)))
-      .executeTakeFirstOrThrow();
+  /**
+   * How many folds have a run nobody has reviewed yet, whenever they ran: the open folds `folds`
+   * lists, counted by the same query, so the Overview's count and the History list agree.
+   */
+  async countOpenFolds(): Promise<number> {
+    const row = await this.foldOpeners(true).select((eb) => eb.fn.countAll<number | string>().as('folds')).executeTakeFirstOrThrow();
     return Number(row.folds);
+  }
+
+  /** The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold); `open` keeps those with a run not yet reviewed. */
+  private foldOpeners(open: boolean) {
+    return this.driver.db
+      .selectFrom('runs')
+      .whereRef('foldStartId', '=', 'id')
+      .$if(open, (q) => q.where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null))));
   }
 
   /** Stores the folds of every task whose runs were written around finishRun (seeded histories), in one transaction. */

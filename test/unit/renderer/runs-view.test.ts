@@ -23,7 +23,7 @@ function serverOf(stored: () => RunSummary[]): FakeClient {
   return fakeClient({
     'runs.list': (input: ApiParsedInput<'runs.list'>) =>
       stored().filter((run) => (!input.status || input.status.includes(run.status)) && (!input.verdict || input.verdict.includes(run.validation?.verdict ?? 'ok'))),
-    'tasks.list': () => [],
+    'runs.tasks': () => [],
     'operations.active': () => [],
     'runs.active': () => [],
     'runs.sourceDefaults': () => ({ synthetic: 'synthetic:seed=1,count=500', congress: null }),
@@ -82,7 +82,7 @@ describe('the Runs list', () => {
     const stored = Array.from({ length: 150 }, (_, i) => runSummary(150 - i, { validation: ok }));
     const client = fakeClient({
       'runs.list': (input: ApiParsedInput<'runs.list'>) => stored.filter((run) => input.after === undefined || run.runId < input.after).slice(0, input.limit),
-      'tasks.list': () => [],
+      'runs.tasks': () => [],
       'operations.active': () => [],
       'runs.active': () => [],
       'runs.sourceDefaults': () => ({ synthetic: 'synthetic:seed=1,count=500', congress: null }),

@@ -39,6 +39,7 @@ describe('the Sensitivity panel', () => {
   let client: FakeClient;
   beforeEach(() => {
     client = sensitivityServer();
+    window.location.hash = '#/sensitivity';
   });
   afterEach(() => {
     document.body.innerHTML = '';
@@ -186,5 +187,22 @@ describe('the Sensitivity panel\'s versions', () => {
     await flushPromises();
     expect(wrapper.get('[data-testid=sensitivity-history] tbody').text()).toContain('weekly change 2');
     expect(wrapper.get('[data-testid=sensitivity-history] tbody').text()).not.toContain('daily');
+  });
+
+  it('keeps the task chosen in the URL, so a reload opens on it and not on the first task', async () => {
+    const twoTasks = () => fakeClient({
+      'sensitivity.tasks': () => [{ task: 'daily', settings: DEFAULTS, version: null }, { task: 'weekly', settings: DEFAULTS, version: null }],
+      'sensitivity.history': () => [],
+    });
+    const first = mountWith(SensitivityView, twoTasks());
+    await flushPromises();
+    await first.get('select[name=task]').setValue('weekly');
+    await flushPromises();
+    expect(window.location.hash).toBe('#/sensitivity?task=weekly');
+    first.unmount();
+
+    const reloaded = mountWith(SensitivityView, twoTasks());
+    await flushPromises();
+    expect((reloaded.get('select[name=task]').element as HTMLSelectElement).value).toBe('weekly');
   });
 });
