@@ -82,6 +82,12 @@ export const anomaliesMarkManyInputSchema = z.object({
   as: z.enum(ANOMALY_REVIEWS),
   reasonKind: z.enum(EXPECTED_REASON_KINDS).optional(),
   reason,
+  /**
+   * Per run, the id of its anomaly's newest expected/confirmed/reopened review when the operator
+   * chose to mark it (null: none), as anomalies.mark's expectedReviewId. A review written since on
+   * any of them refuses the whole mark with CONFLICT naming every such run; a run not listed is not checked.
+   */
+  expectedReviews: z.array(z.object({ runId, latestReviewId: z.number().int().positive().nullable() })).max(500).optional(),
 });
 /** Undoes marks by their review ids: each run gets back the review state it had before that mark. */
 export const anomaliesUndoMarksInputSchema = z.object({ reviewIds: z.array(z.number().int().positive()).min(1).max(500), reason });
