@@ -224,6 +224,8 @@ export const trialsSummaryOutputSchema = ledgerSummarySchema.extend({ staging: z
 export const REPORT_FORMATS = ['md', 'html'] as const;
 export const reportsTrialInputSchema = z.object({
   staging,
+  /** Only the trials judged as this task (trials.run's `task`), as `gatehouse report trial --task`; absent or null: every trial. */
+  task: z.string().trim().min(1).max(200).nullable().optional(),
   format: z.enum(REPORT_FORMATS).default('md'),
   /** Also write the report to this absolute path (.md or .html); absent: only returned. */
   savePath: z.string().trim().min(1).max(1_000).optional(),

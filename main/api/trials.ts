@@ -90,10 +90,11 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       const trials = await withLedger(target, (ledger) => ledger.trials.list());
       return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
     },
-    'reports.trial': async ({ staging, format, savePath }) => {
+    'reports.trial': async ({ staging, task, format, savePath }) => {
       const target = stagingTargetFor(source, staging);
-      const built = await withLedger(target, (ledger) => buildReport(store, { kind: 'trial', trialReader: (_store, period) => ledgerTrials(ledger, period) }));
-      const document = built?.document ?? (await buildReport(store, { kind: 'trial', trialReader: async () => null })).document;
+      const request = { kind: 'trial' as const, task: task ?? undefined };
+      const built = await withLedger(target, (ledger) => buildReport(store, { ...request, trialReader: (_store, filter) => ledgerTrials(ledger, filter) }));
+      const document = built?.document ?? (await buildReport(store, { ...request, trialReader: async () => null })).document;
       const text = format === 'html' ? renderHtml(document) : renderMarkdown(document);
       const savedTo = savePath === undefined ? null : saveReport(savePath, format, text, [source, target]);
       return { format, headline: document.headline, text, savedTo };
