@@ -59,7 +59,8 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
     'trials.run': async ({ injections, controls, seedHistoryDays, sweep, repeat, staging, task }, caller) => {
       const operator = requireOperator(caller);
       // Everything that can be refused is refused here, before the job starts: an unknown kind, a
-      // bad magnitude, a staging target that is the source.
+      // bad magnitude, repeats without a sweep (as the CLI refuses them), a staging target that is the source.
+      if (!sweep && repeat !== 1) throw new GatehouseError('USAGE', 'repeat goes with a sweep: without one each chosen kind runs once (add it as many times as wanted)');
       const specs = sweep
         ? sweepSpecs(injections.map(({ kind }) => kind), repeat)
         : injections.map(({ kind, magnitude }) => parseTrialSpec(magnitude === undefined ? kind : `${kind}:${magnitude}`));
