@@ -132,13 +132,13 @@ export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResult
   return `task ${task}, ${sensitivityVersion === null ? 'the default sensitivity, no version saved' : `sensitivity version ${sensitivityVersion}`}`;
 }
 
-/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
 /** Said beside overall rates that add up trials judged with more than one task's settings; null when they were all judged alike. */
 export function mixedSettingsNote(judgedWith: readonly Pick<TrialResultView, 'task' | 'sensitivityVersion'>[]): string | null {
   if (judgedWith.length < 2) return null;
   return `these rates add up trials judged with ${judgedWith.length} settings (${judgedWith.map(trialSettingsText).join('; ')}); the per-kind rows keep them apart`;
 }
 
+/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
 export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'>): string {
   return tally.task === null ? tally.kind : `${tally.kind} (${trialSettingsText(tally)})`;
 }
