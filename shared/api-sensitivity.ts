@@ -39,13 +39,39 @@ export const whatIfReportSchema = z.object({
   trialCases: z.array(z.object({ kind: z.string(), label: z.string().nullable(), startedAt: z.string(), caughtBefore: z.boolean(), caughtAfter: z.boolean() })),
 });
 
+/**
+ * Stored trial cases (run-level injections and controls of the ledgers read) the what-if could not
+ * judge: those whose trial run is gone — a later trial session replaced the staging copy it was
+ * in, and the ledger keeps only each trial's outcome, not the run's metrics — and those run as
+ * another task, judged with its history and settings, not this task's.
+ */
+export const trialCasesLeftOutSchema = z.object({
+  runGone: z.number().int(),
+  /** How many trial sessions the cases whose run is gone came from. */
+  runGoneSessions: z.number().int(),
+  otherTasks: z.number().int(),
+});
+export type TrialCasesLeftOut = z.infer<typeof trialCasesLeftOutSchema>;
+
 export const sensitivityWhatIfSchema = z.object({
   task: z.string(),
   before: sensitivitySettingsSchema,
   after: sensitivitySettingsSchema,
   report: whatIfReportSchema,
+  trialCasesLeftOut: trialCasesLeftOutSchema,
 });
 export type SensitivityWhatIfView = z.infer<typeof sensitivityWhatIfSchema>;
+
+/** "judged 3 stored trial cases; left out 4 …": what the CLI and the Sensitivity panel say beside the per-kind table. */
+export function trialCasesText({ task, report, trialCasesLeftOut: out }: Pick<SensitivityWhatIfView, 'task' | 'report' | 'trialCasesLeftOut'>): string {
+  const judged = `${report.trialCases.length} stored trial case${report.trialCases.length === 1 ? '' : 's'} judged (run as task ${task} or as no task)`;
+  const parts: string[] = [];
+  if (out.runGone > 0) {
+    parts.push(`${out.runGone} from ${out.runGoneSessions} earlier trial session${out.runGoneSessions === 1 ? '' : 's'} whose runs a later session's fresh staging copy replaced (the ledger keeps their outcomes, not their runs): their rates are in \`gatehouse report trial\`, not replayed here`);
+  }
+  if (out.otherTasks > 0) parts.push(`${out.otherTasks} run as other tasks, judged with their histories and settings`);
+  return parts.length === 0 ? judged : `${judged}; left out: ${parts.join('; ')}`;
+}
 
 export const sensitivityTaskInputSchema = z.object({ task });
 export const sensitivityWhatIfInputSchema = z.object({

@@ -82,6 +82,12 @@ export const anomaliesMarkManyInputSchema = z.object({
   as: z.enum(ANOMALY_REVIEWS),
   reasonKind: z.enum(EXPECTED_REASON_KINDS).optional(),
   reason,
+  /**
+   * Per run, the id of its anomaly's newest expected/confirmed/reopened review when the operator
+   * chose to mark it (null: none), as anomalies.mark's expectedReviewId. A review written since on
+   * any of them refuses the whole mark with CONFLICT naming every such run; a run not listed is not checked.
+   */
+  expectedReviews: z.array(z.object({ runId, latestReviewId: z.number().int().positive().nullable() })).max(500).optional(),
 });
 /** Undoes marks by their review ids: each run gets back the review state it had before that mark. */
 export const anomaliesUndoMarksInputSchema = z.object({ reviewIds: z.array(z.number().int().positive()).min(1).max(500), reason });
@@ -126,13 +132,13 @@ export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResult
   return `task ${task}, ${sensitivityVersion === null ? 'the default sensitivity, no version saved' : `sensitivity version ${sensitivityVersion}`}`;
 }
 
-/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
 /** Said beside overall rates that add up trials judged with more than one task's settings; null when they were all judged alike. */
 export function mixedSettingsNote(judgedWith: readonly Pick<TrialResultView, 'task' | 'sensitivityVersion'>[]): string | null {
   if (judgedWith.length < 2) return null;
   return `these rates add up trials judged with ${judgedWith.length} settings (${judgedWith.map(trialSettingsText).join('; ')}); the per-kind rows keep them apart`;
 }
 
+/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
 export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'>): string {
   return tally.task === null ? tally.kind : `${tally.kind} (${trialSettingsText(tally)})`;
 }
@@ -218,6 +224,8 @@ export const trialsSummaryOutputSchema = ledgerSummarySchema.extend({ staging: z
 export const REPORT_FORMATS = ['md', 'html'] as const;
 export const reportsTrialInputSchema = z.object({
   staging,
+  /** Only the trials judged as this task (trials.run's `task`), as `gatehouse report trial --task`; absent or null: every trial. */
+  task: z.string().trim().min(1).max(200).nullable().optional(),
   format: z.enum(REPORT_FORMATS).default('md'),
   /** Also write the report to this absolute path (.md or .html); absent: only returned. */
   savePath: z.string().trim().min(1).max(1_000).optional(),

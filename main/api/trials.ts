@@ -59,7 +59,8 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
     'trials.run': async ({ injections, controls, seedHistoryDays, sweep, repeat, staging, task }, caller) => {
       const operator = requireOperator(caller);
       // Everything that can be refused is refused here, before the job starts: an unknown kind, a
-      // bad magnitude, a staging target that is the source.
+      // bad magnitude, repeats without a sweep (as the CLI refuses them), a staging target that is the source.
+      if (!sweep && repeat !== 1) throw new GatehouseError('USAGE', 'repeat goes with a sweep: without one each chosen kind runs once (add it as many times as wanted)');
       const specs = sweep
         ? sweepSpecs(injections.map(({ kind }) => kind), repeat)
         : injections.map(({ kind, magnitude }) => parseTrialSpec(magnitude === undefined ? kind : `${kind}:${magnitude}`));
@@ -90,10 +91,11 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       const trials = await withLedger(target, (ledger) => ledger.trials.list());
       return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
     },
-    'reports.trial': async ({ staging, format, savePath }) => {
+    'reports.trial': async ({ staging, task, format, savePath }) => {
       const target = stagingTargetFor(source, staging);
-      const built = await withLedger(target, (ledger) => buildReport(store, { kind: 'trial', trialReader: (_store, period) => ledgerTrials(ledger, period) }));
-      const document = built?.document ?? (await buildReport(store, { kind: 'trial', trialReader: async () => null })).document;
+      const request = { kind: 'trial' as const, task: task ?? undefined };
+      const built = await withLedger(target, (ledger) => buildReport(store, { ...request, trialReader: (_store, filter) => ledgerTrials(ledger, filter) }));
+      const document = built?.document ?? (await buildReport(store, { ...request, trialReader: async () => null })).document;
       const text = format === 'html' ? renderHtml(document) : renderMarkdown(document);
       const savedTo = savePath === undefined ? null : saveReport(savePath, format, text, [source, target]);
       return { format, headline: document.headline, text, savedTo };

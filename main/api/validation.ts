@@ -15,7 +15,9 @@ export function validationHandlers(store: Store): ValidationHandlers {
     'anomalies.list': (query) => listAnomalousRuns(store, query),
     'anomalies.openCount': () => countOpenAnomalies(store),
     'anomalies.mark': async ({ runId, as, reasonKind, reason, expectedReviewId }, caller) => markAnomaly(store, { runId, as, reasonKind, reason, expectedReviewId, operator: requireOperator(caller) }),
-    'anomalies.markMany': async ({ runIds, as, reasonKind, reason }, caller) => ({ reviews: await markAnomalies(store, { runIds, as, reasonKind, reason, operator: requireOperator(caller) }) }),
+    'anomalies.markMany': async ({ runIds, as, reasonKind, reason, expectedReviews }, caller) => ({
+      reviews: await markAnomalies(store, { runIds, as, reasonKind, reason, expected: expectedReviews, operator: requireOperator(caller) }),
+    }),
     'anomalies.undoMarks': async ({ reviewIds, reason }, caller) => ({ reviews: await undoMarks(store, { reviewIds, reason, operator: requireOperator(caller) }) }),
     'runs.accept': async ({ runId, reason }, caller) => {
       const { review, status } = await acceptHeldRun(store, { runId, reason, operator: requireOperator(caller) });

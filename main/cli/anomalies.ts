@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { anomaliesListInputSchema, anomaliesMarkInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
+import { anomaliesListInputSchema, anomaliesMarkInputSchema, anomaliesMarkManyInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
+import { GatehouseError } from '../../shared/errors.js';
 import { actorName } from '../flags/index.js';
-import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomaly } from '../validation/index.js';
+import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomalies, markAnomaly } from '../validation/index.js';
 import { openExistingStore, withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
@@ -59,6 +60,47 @@ export function registerAnomaliesCommands(program: Command): void {
       if (flags.json) return printJson(review);
       const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';
       process.stdout.write(`run ${runId} marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}: ${effect}\n`);
+    });
+  registerMarkManyCommand(anomalies);
+}
+
+const collect = (value: string, all: string[]) => [...all, value];
+
+/** `--expect-review 12:34` / `12:none` → the run and the review its mark is based on; other text is refused, naming the option. */
+function runExpectation(text: string): { runId: unknown; latestReviewId: unknown } {
+  const match = /^\s*([^:\s]+)\s*:\s*(\S+)\s*$/.exec(text);
+  if (!match) throw new GatehouseError('USAGE', `--expect-review takes RUN:REVIEW (a review id, or none: never reviewed), got "${text}"`);
+  const asNumber = (part: string) => (/^\d+$/.test(part) ? Number(part) : part);
+  return { runId: asNumber(match[1]!), latestReviewId: match[2]!.toLowerCase() === 'none' ? null : asNumber(match[2]!) };
+}
+
+/**
+ * `gatehouse anomalies mark-many`: the console's bulk review (anomalies.markMany) — one reason for
+ * many runs, all or none, and with --expect-review per run the same protection as `mark`.
+ */
+function registerMarkManyCommand(anomalies: Command): void {
+  anomalies
+    .command('mark-many')
+    .description('mark many runs\' anomalies (each with every run of its change) expected or confirmed, with one reason: all of them or, on any refusal, none')
+    .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
+    .option('--run <runIds>', 'an anomalous run (repeatable, or comma-separated)', collect, [])
+    .requiredOption('--as <review>', ANOMALY_REVIEWS.join(' | '))
+    .option('--reason-kind <kind>', `for expected: ${EXPECTED_REASON_KINDS.join(' | ')}`)
+    .requiredOption('--reason <text>', 'why, in a sentence (recorded on each run)')
+    .option('--operator <name>', 'who is marking (default: the OS user)')
+    .option('--expect-review <run:id>', 'repeatable: mark only if that run\'s anomaly\'s newest review is still this one (`12:34`; `12:none`: never reviewed); if any is not, mark nothing, exit 2 and name every such run', collect, [])
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { run: string[]; as: string; reasonKind?: string; reason: string; operator?: string; expectReview: string[] }) => {
+      const expectedReviews = flags.expectReview.length === 0 ? undefined : flags.expectReview.map(runExpectation);
+      const { runIds, expectedReviews: expected, ...mark } = parseOptions(
+        withOperator(anomaliesMarkManyInputSchema),
+        { runIds: flags.run.length === 0 ? undefined : flags.run.join(','), as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator, expectedReviews },
+        { runIds: '--run', expectedReviews: '--expect-review' },
+      );
+      const reviews = await withStore(flags.db, (store) => markAnomalies(store, { runIds, ...mark, expected, operator: actorName(mark.operator) }));
+      if (flags.json) return printJson({ reviews });
+      const effect = mark.as === 'confirmed' ? 'they leave the training history' : 'they stay in the training history';
+      process.stdout.write(`${reviews.length} run${reviews.length === 1 ? '' : 's'} marked ${mark.as}${mark.reasonKind ? ` (${mark.reasonKind})` : ''} (${reviews.map((r) => r.runId).join(', ')}): ${effect}\n`);
     });
 }
 

@@ -30,6 +30,13 @@ function formatFor(options: ReportOptions): 'html' | 'md' {
   return options.out && /\.html?$/i.test(options.out) ? 'html' : 'md';
 }
 
+const taskHelp: Record<ReportKind, string> = {
+  canary: 'the canary task (required)',
+  trial: 'only the trials judged as this task (gatehouse trial --task): its detection and false-positive rates alone',
+  validation: 'unused',
+  monitoring: 'unused',
+};
+
 export function registerReportCommand(program: Command): void {
   const report = program.command('report').description('gate reports computed from stored runs and trials');
   for (const kind of REPORT_KINDS) {
@@ -38,7 +45,7 @@ export function registerReportCommand(program: Command): void {
       .description(`the ${kind} report`)
       .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
       .option('--since <when>', 'only runs since: 48h, 7d, 2w or an ISO date (default: all)')
-      .option('--task <name>', kind === 'canary' ? 'the canary task (required)' : 'unused')
+      .option('--task <name>', taskHelp[kind])
       .option('--out <file>', 'write the report here (.html → self-contained HTML, otherwise Markdown)')
       .option('--format <fmt>', 'html | md (default: from --out)')
       .option('--trials <db>', 'read the trial ledger from this staging database (default: --db itself)')
@@ -56,7 +63,7 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
   let ledger: Store | null = null;
   try {
     ledger = options.trials ? await openStore(options.trials, { mustExist: true }) : null;
-    const trialReader: TrialReader | undefined = ledger ? (_store, period) => ledgerTrials(ledger!, period) : undefined;
+    const trialReader: TrialReader | undefined = ledger ? (_store, filter) => ledgerTrials(ledger!, filter) : undefined;
     const fromLedger = await fromRolloutLedger(store, kind, options);
     if (!fromLedger && kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task) when no rollout reached its canary stage');
     const built = fromLedger ?? (await buildReport(store, { kind, since: options.since, task: options.task, trialReader }));

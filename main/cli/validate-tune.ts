@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
-import { describeSensitivity, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
+import { describeSensitivity, trialCasesText, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { SENSITIVITY_METRICS, sensitivitySettingsSchema, sensitivityValueSchema, type SensitivitySettings } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
 import { existingStagingFor, withStagingLedger } from '../trials/index.js';
@@ -81,7 +81,8 @@ export function registerTuneCommand(validate: Command): void {
     });
 }
 
-function printWhatIf({ task, before, after, report }: SensitivityWhatIfView): void {
+function printWhatIf(whatIf: SensitivityWhatIfView): void {
+  const { task, before, after, report } = whatIf;
   process.stdout.write(`what-if for task ${task}\n  in force: ${describeSensitivity(before)}\n  new:      ${describeSensitivity(after)}\n`);
   process.stdout.write(`stored runs replayed: ${report.runsJudged}\n`);
   printTable(
@@ -93,8 +94,10 @@ function printWhatIf({ task, before, after, report }: SensitivityWhatIfView): vo
   );
   if (report.newlyAlerted.length > 0) process.stdout.write(`  would newly alert: ${report.newlyAlerted.join(', ')}\n`);
   if (report.noLongerAlerted.length > 0) process.stdout.write(`  would no longer alert: ${report.noLongerAlerted.join(', ')}\n`);
-  if (report.trials.length === 0) process.stdout.write('no stored trial cases (run `gatehouse trial` on this database to have some)\n');
-  else printTable(['trial kind', 'cases', 'caught in force', 'caught new'], report.trials.map((t) => [t.kind, t.cases, t.caughtBefore, t.caughtAfter]));
+  if (report.trials.length > 0) printTable(['trial kind', 'cases', 'caught in force', 'caught new'], report.trials.map((t) => [t.kind, t.cases, t.caughtBefore, t.caughtAfter]));
+  const leftOut = whatIf.trialCasesLeftOut;
+  if (report.trials.length === 0 && leftOut.runGone === 0 && leftOut.otherTasks === 0) process.stdout.write('no stored trial cases (run `gatehouse trial` on this database to have some)\n');
+  else process.stdout.write(`${trialCasesText(whatIf)}\n`);
 }
 
 

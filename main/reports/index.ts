@@ -16,7 +16,7 @@ export { groupStats, parseSince, recordsLost, type RunGroupStats } from './measu
 export { renderHtml, renderMarkdown } from './render.js';
 export { rolloutReport, rolloutReportDocument } from './rollout.js';
 export { chartSvg } from './svg.js';
-export { ledgerTrials, noTrials, type TrialMeasurements, type TrialReader } from './trials.js';
+export { ledgerTrials, noTrials, type TrialFilter, type TrialMeasurements, type TrialReader } from './trials.js';
 
 export const REPORT_KINDS = ['validation', 'trial', 'canary', 'monitoring'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
@@ -60,8 +60,11 @@ export async function buildReport(store: Store, request: ReportRequest): Promise
     }
     case 'validation':
       return { document: validationGateDocument(runs, await readTrials(store, request.trialReader, window), window, generatedAt) };
-    case 'trial':
-      return { document: trialDocument(await readTrials(store, request.trialReader, window), window, generatedAt) };
+    case 'trial': {
+      // A task named: only the trials judged with its settings, so each kind's rates are that task's alone.
+      const task = request.task?.trim() || undefined;
+      return { document: trialDocument(await readTrials(store, request.trialReader, { ...window, task }), window, generatedAt, task) };
+    }
     case 'monitoring': {
       const events = (await flagStore(store).history({ limit: 1000 })).filter((e) => (window.since === null || e.at >= window.since) && e.at <= window.until).reverse();
       return { document: monitoringDocument(runs, events, window, generatedAt) };

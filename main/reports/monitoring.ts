@@ -53,15 +53,18 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
   };
 }
 
-export function trialDocument(trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
+/** `task`: the report covers only the trials judged as that task, and says so. */
+export function trialDocument(trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string, task?: string): ReportDocument {
+  const title = task === undefined ? 'Trial report' : `Trial report: task ${task}`;
   if (!trials) {
-    return { title: 'Trial report', generatedAt, period, headline: 'No trial data: no staging trials have been recorded.', sections: [{ heading: 'Trials', paragraphs: ['Detection rate: no data.', 'False positive rate: no data.'] }] };
+    const none = task === undefined ? 'no staging trials have been recorded' : `no staging trial judged as task ${task} has been recorded (gatehouse trial --task ${task} runs some)`;
+    return { title, generatedAt, period, headline: `No trial data: ${none}.`, sections: [{ heading: 'Trials', paragraphs: ['Detection rate: no data.', 'False positive rate: no data.'] }] };
   }
   return {
-    title: 'Trial report',
+    title,
     generatedAt,
     period,
-    headline: `${trials.trials} trials: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
+    headline: `${trials.trials} trials${task === undefined ? '' : ` judged as task ${task}`}: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
     sections: [
       { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives]) } },
       {

@@ -20,13 +20,20 @@ export interface TrialMeasurements {
   mixedSettings?: string | null;
 }
 
-export type TrialReader = (store: Store, period: { since: string | null; until: string }) => Promise<TrialMeasurements | null>;
+/** Which trials a report reads: those recorded in the period and, with `task`, only those judged as that task. */
+export interface TrialFilter {
+  since: string | null;
+  until: string;
+  task?: string;
+}
+
+export type TrialReader = (store: Store, filter: TrialFilter) => Promise<TrialMeasurements | null>;
 
 export const noTrials: TrialReader = async () => null;
 
-/** The trial ledger of this database, per kind; null when it holds no trial in the period. */
-export const ledgerTrials: TrialReader = async (store, period) => {
-  const trials = await store.trials.list({ since: period.since, until: period.until });
+/** The trial ledger of this database, per kind; null when it holds no trial in the period (judged as the task, when one is named). */
+export const ledgerTrials: TrialReader = async (store, filter) => {
+  const trials = await store.trials.list({ since: filter.since, until: filter.until, task: filter.task });
   if (trials.length === 0) return null;
   const summary = summariseTrials(trials);
   return {
@@ -46,6 +53,6 @@ export const ledgerTrials: TrialReader = async (store, period) => {
   };
 };
 
-export async function readTrials(store: Store, reader: TrialReader | undefined, period: { since: string | null; until: string }): Promise<TrialMeasurements | null> {
-  return (reader ?? ledgerTrials)(store, period);
+export async function readTrials(store: Store, reader: TrialReader | undefined, filter: TrialFilter): Promise<TrialMeasurements | null> {
+  return (reader ?? ledgerTrials)(store, filter);
 }

@@ -51,21 +51,36 @@ export async function markAnomaly(store: Store, request: MarkRequest): Promise<R
   // A review applies to the whole fold (each anomalous run stores its own): every run of the change is the same anomaly.
   const at = request.at ?? new Date().toISOString();
   const fold = await store.reports.withTheirFolds([run.runId]);
-  const expected = request.expectedReviewId === undefined ? undefined : { runId: run.runId, latestReviewId: request.expectedReviewId };
+  const expected = request.expectedReviewId === undefined ? [] : [{ runId: run.runId, latestReviewId: request.expectedReviewId }];
   const reviews = await runReviews(store).addMany(fold.map((runId) => ({ runId, ...mark, operator: request.operator, at })), expected);
   return reviews.find((review) => review.runId === run.runId)!;
 }
 
+/** What a bulk mark of one run was based on: the newest mark of its anomaly the operator saw (null: none), as `expectedReviewId` is for one mark. */
+export interface RunExpectation {
+  runId: number;
+  latestReviewId: number | null;
+}
+
 /**
  * Bulk review: one reason for many anomalous runs, written in one transaction with one audit row
- * per run, so a refusal for any run (missing, not anomalous) leaves every run as it was.
+ * per run, so a refusal for any run (missing, not anomalous, reviewed by someone else since the
+ * review it was expected to have) leaves every run as it was.
  */
-export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'runId' | 'expectedReviewId'> & { runIds: number[] }): Promise<RunReview[]> {
+export async function markAnomalies(store: Store, request: Omit<MarkRequest, 'runId' | 'expectedReviewId'> & { runIds: number[]; expected?: readonly RunExpectation[] }): Promise<RunReview[]> {
   const mark = checkMark(request);
   const runIds = [...new Set(request.runIds)];
+  const expected = request.expected ?? [];
+  const strays = expected.filter((e) => !runIds.includes(e.runId)).map((e) => e.runId);
+  if (strays.length > 0) throw new GatehouseError('USAGE', `a review is expected of run${strays.length === 1 ? '' : 's'} ${strays.join(', ')}, which ${strays.length === 1 ? 'is' : 'are'} not among the runs to mark`);
+  if (new Set(expected.map((e) => e.runId)).size < expected.length) throw new GatehouseError('USAGE', 'each run takes one expected review');
   for (const runId of runIds) requireAnomalous(await requireRun(store, runId));
   const at = request.at ?? new Date().toISOString();
-  return runReviews(store).addMany((await store.reports.withTheirFolds(runIds)).map((runId) => ({ runId, ...mark, operator: request.operator, at })));
+  // Each expectation is checked against its own anomaly's runs: another run's newer mark is not a review of this one.
+  const folds = await store.reports.foldsOf(runIds);
+  const checks = expected.map((e) => ({ ...e, foldRunIds: folds.get(e.runId) ?? [e.runId] }));
+  const marked = [...new Set(runIds.flatMap((runId) => folds.get(runId) ?? [runId]))];
+  return runReviews(store).addMany(marked.map((runId) => ({ runId, ...mark, operator: request.operator, at })), checks);
 }
 
 /** Undo of expected/confirmed marks (e.g. a bulk review): each run gets back its earlier review state, audited. */

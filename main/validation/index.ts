@@ -50,7 +50,7 @@ export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type Resol
 export { calendarDay, historyEntryOf, judgeAsStored, judgedHistory, originOf, trainsValidator, validationHistory, type StoredRunToJudge } from './historical/store-judge.js';
 export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';
 export type { DayInfo } from './historical/calendar.js';
-export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, countOpenAnomalies, listAnomalousRuns, markAnomaly, markAnomalies, undoMarks, type AnomalyReview, type ExpectedReasonKind, type MarkRequest } from './feedback.js';
+export { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, acceptHeldRun, countOpenAnomalies, listAnomalousRuns, markAnomaly, markAnomalies, undoMarks, type AnomalyReview, type ExpectedReasonKind, type MarkRequest, type RunExpectation } from './feedback.js';
 export { backtest, wasJudgeable, type BacktestReport, type BacktestRun } from './backtest.js';
 export { expectedBands, type RunBands } from './bands.js';
 export { LIVE_HISTORY_RUNS } from './walk-stored.js';

@@ -15,6 +15,8 @@ type NewRunReview = Omit<RunReview, 'id'>;
 export interface ReviewExpectation {
   runId: number;
   latestReviewId: number | null;
+  /** The runs of its fold, whose marks are its marks (absent: every run the mark writes). */
+  foldRunIds?: readonly number[];
 }
 
 async function writeReview(trx: Db, review: NewRunReview, acceptedStatus?: RunStatus): Promise<RunReview | null> {
@@ -25,6 +27,11 @@ async function writeReview(trx: Db, review: NewRunReview, acceptedStatus?: RunSt
     await trx.updateTable('runs').set({ review: review.action === 'reopened' ? null : review.action }).where('id', '=', review.runId).execute();
   }
   return (await trx.insertInto('runReviews').values(review).returningAll().executeTakeFirstOrThrow()) as RunReview;
+}
+
+/** "was marked confirmed by bob at … ("why")", or "has no review now". */
+function reviewNow(latest: { action: string; reasonKind: string | null; operator: string; at: string; reason: string } | undefined): string {
+  return latest ? `was marked ${latest.action}${latest.reasonKind ? ` (${latest.reasonKind})` : ''} by ${latest.operator} at ${latest.at} ("${latest.reason}")` : 'has no review now';
 }
 
 /** A store's operator feedback on anomalous and held runs. */
@@ -48,13 +55,13 @@ class RunReviews {
   }
 
   /**
-   * Many expected/confirmed marks, all or none: one transaction, one audit row per run. With an
-   * expectation, the runs' newest mark is checked in the same transaction, under their row locks on
+   * Many expected/confirmed marks, all or none: one transaction, one audit row per run. With
+   * expectations, each anomaly's newest mark is checked in the same transaction, under their row locks on
    * PostgreSQL (SQLite's transaction holds the write lock), so a mark written meanwhile is seen.
    */
-  async addMany(reviews: NewRunReview[], expected?: ReviewExpectation): Promise<RunReview[]> {
+  async addMany(reviews: NewRunReview[], expected: readonly ReviewExpectation[] = []): Promise<RunReview[]> {
     return this.driver.transaction(async (trx) => {
-      if (expected !== undefined) await this.refuseStaleMark(trx, reviews.map((review) => review.runId), expected);
+      await this.refuseStaleMarks(trx, reviews.map((review) => review.runId), expected);
       const written: RunReview[] = [];
       for (const review of reviews) written.push((await writeReview(trx, review))!);
       return written;
@@ -83,19 +90,30 @@ class RunReviews {
     });
   }
 
-  private async refuseStaleMark(trx: Db, runIds: number[], expected: ReviewExpectation): Promise<void> {
-    if (runIds.length === 0) return;
+  private async refuseStaleMarks(trx: Db, written: number[], expected: readonly ReviewExpectation[]): Promise<void> {
+    if (written.length === 0 || expected.length === 0) return;
+    const runIds = [...new Set(expected.flatMap((e) => e.foldRunIds ?? written))];
     // A plain mark updates these rows before it writes its review: the lock waits for it to commit.
     if (this.driver.backend === 'postgres') await trx.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forUpdate().execute();
-    const latest = await trx.selectFrom('runReviews').selectAll().where('runId', 'in', runIds).where('action', 'in', REVIEW_MARKS).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if ((latest?.id ?? null) === expected.latestReviewId) return;
-    const now = latest
-      ? `was marked ${latest.action}${latest.reasonKind ? ` (${latest.reasonKind})` : ''} by ${latest.operator} at ${latest.at} ("${latest.reason}")`
-      : 'has no review now';
-    throw new GatehouseError('CONFLICT', `run ${expected.runId} ${now} after this mark was begun: someone reviewed it meanwhile; nothing was changed`, {
+    const marks = await trx.selectFrom('runReviews').selectAll().where('runId', 'in', runIds).where('action', 'in', REVIEW_MARKS).orderBy('id', 'desc').execute();
+    const stale = expected.flatMap((e) => {
+      const fold = new Set(e.foldRunIds ?? written);
+      const latest = marks.find((mark) => fold.has(mark.runId));
+      return (latest?.id ?? null) === e.latestReviewId ? [] : [{ runId: e.runId, now: reviewNow(latest) }];
+    });
+    if (stale.length === 0) return;
+    if (stale.length === 1) {
+      throw new GatehouseError('CONFLICT', `run ${stale[0]!.runId} ${stale[0]!.now} after this mark was begun: someone reviewed it meanwhile; nothing was changed`, {
+        hint: {
+          cli: 'look at its review now (`gatehouse anomalies list`), then mark it again if it still needs it',
+          console: 'the list now shows that review; mark the run again if it still needs it',
+        },
+      });
+    }
+    throw new GatehouseError('CONFLICT', `runs ${stale.map((s) => s.runId).join(', ')} were reviewed after this mark was begun (${stale.map((s) => `run ${s.runId} ${s.now}`).join('; ')}): someone reviewed them meanwhile; nothing was changed`, {
       hint: {
-        cli: 'look at its review now (`gatehouse anomalies list`), then mark it again if it still needs it',
-        console: 'the list now shows that review; mark the run again if it still needs it',
+        cli: 'look at their reviews now (`gatehouse anomalies list`), then mark again the runs that still need it',
+        console: 'the list now shows those reviews; mark again the runs that still need it',
       },
     });
   }

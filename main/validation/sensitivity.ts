@@ -1,4 +1,4 @@
-import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
+import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView, TrialCasesLeftOut } from '../../shared/api-sensitivity.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
 import type { JudgedRun, Store } from '../store/index.js';
@@ -69,19 +69,31 @@ async function trainingRunsFor(store: Store, task: string): Promise<JudgedRun[]>
   return ownHistoryEnough(own) ? own : store.reports.judged({ production: true, training: true });
 }
 
+type StoredCase = TrialCase & { task: string | null };
+
+/** A ledger's trial cases for a task's what-if, and what of it could not be judged (TrialCasesLeftOut). */
+interface LedgerCases {
+  cases: StoredCase[];
+  leftOut: TrialCasesLeftOut;
+}
+
 /**
- * Stored trial cases (run-level injections and clean controls) with the run each one produced, read
- * by id, and the task each ran as. Each is judged as the trial run it was (its origin), as the trial's
- * own judge did: a production run after a gap is read as a catch-up standing for the missed days,
- * which a trial's planned days never are.
+ * Stored trial cases (run-level injections and clean controls) run as `task` or as no task, with the
+ * run each one produced, read by id. Each is judged as the trial run it was (its origin), as the
+ * trial's own judge did: a production run after a gap is read as a catch-up standing for the missed
+ * days, which a trial's planned days never are. A case whose run this database no longer holds (a
+ * later session's fresh staging copy replaced it) cannot be replayed: it is counted, not dropped unsaid.
  */
-async function trialCases(store: Store): Promise<(TrialCase & { task: string | null })[]> {
-  const trials = (await store.trials.list()).filter((trial) => trial.level !== 'record' && trial.runId !== null);
-  const byId = new Map((await store.reports.judged({ runIds: [...new Set(trials.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
-  return trials.flatMap((trial) => {
+async function trialCases(store: Store, task: string): Promise<LedgerCases> {
+  const runLevel = (await store.trials.list()).filter((trial) => trial.level !== 'record' && trial.runId !== null);
+  const ofTask = runLevel.filter((trial) => trial.task === null || trial.task === task);
+  const byId = new Map((await store.reports.judged({ runIds: [...new Set(ofTask.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
+  const gone = ofTask.filter((trial) => !byId.has(trial.runId!));
+  const cases = ofTask.flatMap((trial) => {
     const run = byId.get(trial.runId!);
     return run ? [{ kind: trial.kind, label: trial.label, task: trial.task, current: { startedAt: run.startedAt, metrics: run.metrics, origin: originOf(run) } }] : [];
   });
+  return { cases, leftOut: { runGone: gone.length, runGoneSessions: new Set(gone.map((trial) => trial.session)).size, otherTasks: runLevel.length - ofTask.length } };
 }
 
 /**
@@ -90,32 +102,36 @@ async function trialCases(store: Store): Promise<(TrialCase & { task: string | n
  * earlier controls among them, and for a trial run as a task with history enough of its own, that
  * task's runs alone, as its judge read them.
  */
-async function stagingTrialCases(staging: Store): Promise<TrialCase[]> {
-  const [training, cases] = await Promise.all([staging.reports.judged({ training: true }), trialCases(staging)]);
-  return cases.map(({ task, ...trial }) => {
+async function stagingTrialCases(staging: Store, task: string): Promise<LedgerCases> {
+  const [training, { cases, leftOut }] = await Promise.all([staging.reports.judged({ training: true }), trialCases(staging, task)]);
+  const judged = cases.map(({ task: ranAs, ...trial }) => {
     const time = Date.parse(trial.current.startedAt);
     const before = training.filter((run) => Date.parse(run.startedAt) < time);
-    const own = task === null ? [] : before.filter((run) => run.task === task);
-    return { ...trial, history: (ownHistoryEnough(own) ? own : before).map(historyEntryOf) };
+    const own = ranAs === null ? [] : before.filter((run) => run.task === ranAs);
+    return { ...trial, task: ranAs, history: (ownHistoryEnough(own) ? own : before).map(historyEntryOf) };
   });
+  return { cases: judged, leftOut };
 }
+
+const NONE_LEFT_OUT: LedgerCases = { cases: [], leftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 } };
 
 /**
  * What `after` would have done to the task's stored runs and to the stored trial cases, beside the
  * settings in force. Trial cases come from the database's own ledger and, when given, from the
- * staging database's.
+ * staging database's: those run as this task or as no task; what could not be judged is counted.
  */
 export async function whatIfForTask(store: Store, task: string, after: SensitivitySettings, options: JudgeOptions = {}, staging?: Store): Promise<SensitivityWhatIfView> {
   await requireKnownTask(store, task);
-  const [state, runs, cases, stagingCases] = await Promise.all([sensitivityInForce(store, task), trainingRunsFor(store, task), trialCases(store), staging ? stagingTrialCases(staging) : []]);
+  const [state, runs, own, fromStaging] = await Promise.all([sensitivityInForce(store, task), trainingRunsFor(store, task), trialCases(store, task), staging ? stagingTrialCases(staging, task) : NONE_LEFT_OUT]);
   const report = sensitivityWhatIf({
     runs: runs.map(historyEntryOf),
-    trials: [...cases, ...stagingCases],
+    trials: [...own.cases, ...fromStaging.cases],
     before: state.settings,
     after,
     options,
   });
-  return { task, before: state.settings, after, report };
+  const leftOut = (key: keyof TrialCasesLeftOut) => own.leftOut[key] + fromStaging.leftOut[key];
+  return { task, before: state.settings, after, report, trialCasesLeftOut: { runGone: leftOut('runGone'), runGoneSessions: leftOut('runGoneSessions'), otherTasks: leftOut('otherTasks') } };
 }
 
 export interface SensitivitySave {

@@ -159,15 +159,20 @@ export class RunReports {
 
   /** The runs given and every run of the folds they belong to, each once: each given run's fold in start order, in the order given. */
   async withTheirFolds(runIds: readonly number[]): Promise<number[]> {
-    if (runIds.length === 0) return [];
+    const folds = await this.foldsOf(runIds);
+    return [...new Set(runIds.flatMap((runId) => folds.get(runId) ?? [runId]))];
+  }
+
+  /** Each run given, with the runs of its fold in start order (itself alone when it is in none). */
+  async foldsOf(runIds: readonly number[]): Promise<Map<number, number[]>> {
+    if (runIds.length === 0) return new Map();
     const given = await this.driver.db.selectFrom('runs').select(['id', 'foldStartId']).where(this.driver.anyOf('id', runIds)).execute();
     const foldOf = new Map(given.map((row) => [row.id, row.foldStartId === null ? null : Number(row.foldStartId)]));
     const folds = [...new Set([...foldOf.values()].filter((fold) => fold !== null))];
     const members = folds.length === 0 ? [] : await this.driver.db.selectFrom('runs').select(['id', 'foldStartId']).where(this.driver.anyOf('foldStartId', folds)).orderBy('startedAt').orderBy('id').execute();
     const runsOf = new Map<number, number[]>();
     for (const row of members) runsOf.set(Number(row.foldStartId), [...(runsOf.get(Number(row.foldStartId)) ?? []), row.id]);
-    const fold = (runId: number) => runsOf.get(foldOf.get(runId) ?? Number.NaN) ?? [runId];
-    return [...new Set(runIds.flatMap(fold))];
+    return new Map(runIds.map((runId) => [runId, runsOf.get(foldOf.get(runId) ?? Number.NaN) ?? [runId]]));
   }
 }
 

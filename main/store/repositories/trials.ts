@@ -51,12 +51,14 @@ export class Trials {
     return trialFromRow(row);
   }
 
-  async list(options: { since?: string | null; until?: string } = {}): Promise<TrialRecord[]> {
+  /** `task`: only the trials judged as that task (`gatehouse trial --task`), whatever its sensitivity version. */
+  async list(options: { since?: string | null; until?: string; task?: string } = {}): Promise<TrialRecord[]> {
     const rows = await this.driver.db
       .selectFrom('trials')
       .selectAll()
       .$call((q) => atOrAfter(q, options.since ?? undefined))
       .$if(options.until !== undefined, (q) => q.where('at', '<=', options.until!))
+      .$if(options.task !== undefined, (q) => q.where('task', '=', options.task!))
       .orderBy('id')
       .execute();
     return rows.map(trialFromRow);

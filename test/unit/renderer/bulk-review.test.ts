@@ -32,9 +32,11 @@ describe('bulk review', () => {
     document.body.innerHTML = '';
   });
 
-  it('selects every visible open run at once and marks them confirmed with one reason in one call', async () => {
+  it('selects every visible open run at once and marks them confirmed with one reason in one call, based on each run\'s newest review as the dialog opened', async () => {
     const client = answeringClient();
-    const wrapper = mountWith(BulkReview, client, { props: { runs } });
+    // Run 32 was marked and its mark undone (reopened): open again, with a review the bulk mark is based on.
+    const reopened = { id: 77, runId: 32, action: 'reopened' as const, reasonKind: null, reason: 'wrong run', operator: 'Bo', at };
+    const wrapper = mountWith(BulkReview, client, { props: { runs: [runs[0]!, { ...runs[1]!, reviews: [reopened] }, runs[2]!] } });
     // The status region is there before the mark: a live region inserted with its words is not read out.
     const status = wrapper.get('[role="status"]');
     expect(status.text()).toBe('');
@@ -46,7 +48,9 @@ describe('bulk review', () => {
     await wrapper.get('textarea[name="bulk-reason"]').setValue('the feed doubled rows');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('anomalies.markMany')).toEqual([{ runIds: [31, 32], as: 'confirmed', reason: 'the feed doubled rows' }]);
+    expect(client.callsOf('anomalies.markMany')).toEqual([
+      { runIds: [31, 32], as: 'confirmed', reason: 'the feed doubled rows', expectedReviews: [{ runId: 31, latestReviewId: null }, { runId: 32, latestReviewId: 77 }] },
+    ]);
     expect(status.get('[data-testid="bulk-result"]').text()).toContain('Marked 2 runs confirmed.');
     expect(wrapper.emitted('changed')).toHaveLength(1);
   });
@@ -60,7 +64,7 @@ describe('bulk review', () => {
     await wrapper.get('textarea[name="bulk-reason"]').setValue('recess week');
     await wrapper.get('form').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('anomalies.markMany')).toEqual([{ runIds: [32], as: 'expected', reasonKind: 'known-event', reason: 'recess week' }]);
+    expect(client.callsOf('anomalies.markMany')).toEqual([{ runIds: [32], as: 'expected', reasonKind: 'known-event', reason: 'recess week', expectedReviews: [{ runId: 32, latestReviewId: null }] }]);
     await buttonNamed(wrapper, 'Undo').trigger('click');
     await flushPromises();
     expect(client.callsOf('anomalies.undoMarks')).toEqual([{ reviewIds: [100], reason: 'undo of bulk mark expected: “recess week”' }]);

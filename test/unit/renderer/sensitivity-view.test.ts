@@ -23,6 +23,7 @@ function sensitivityServer(): FakeClient {
       before: inForce(),
       after: settings,
       report: { runsJudged: 40, before: { alertedRuns: 3, alerts: 2 }, after: outcome, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2, caughtBefore: 2, caughtAfter: 1 }], trialCases: [] },
+      trialCasesLeftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 },
     }),
     'sensitivity.save': ({ task, settings, reason, basedOnVersion }) => {
       // As the server refuses it: a save must start from the version in force.

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
+import { taskStore } from '../../main/scheduler/index.js';
+import { openStore } from '../../main/store/index.js';
+import { parseTrialSpec, runTrials, seedSyntheticHistory } from '../../main/trials/index.js';
+import { saveSensitivity, whatIfForTask } from '../../main/validation/index.js';
+import { trialCasesText } from '../../shared/api-sensitivity.js';
+import { DEFAULT_SENSITIVITY, type SensitivitySettings } from '../../shared/validation.js';
+import { testBackends } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
+import { runCli } from '../helpers/cli.js';
+import { dropSchemas } from '../helpers/postgres.js';
+import { trialStagingFor } from '../helpers/trial-staging.js';
+
+const ALL_OFF: SensitivitySettings = { metrics: { fetched: 'off', added: 'off', updated: 'off', mix: 'off', quarantine: 'off', duration: 'off' }, minSignals: 1 };
+
+/** What differs between two renderings of one report: the instant it was made. */
+const timeless = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, 'T');
+
+/**
+ * A source with five weeks of history and a task "quiet" whose saved settings silence every
+ * metric; three trial sessions on one staging target: as no task, as quiet, as quiet again.
+ */
+describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
+  const schemas: string[] = [];
+  let source = '';
+  let staging = '';
+  /** How the console and `validate tune --staging` name it: a path, or a schema of the source's database. */
+  const stagingAsGiven = () => (backend.name === 'sqlite' ? staging : new URL(staging).searchParams.get('schema')!);
+  beforeAll(async () => {
+    source = await backend.freshLocation();
+    const store = await backend.open(source);
+    try {
+      await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
+      await taskStore(store).insert({ name: 'quiet', cron: '0 6 * * *', source: 'synthetic:seed=1,count=40', lookbackDays: 7, enabled: true, at: '2025-03-31T00:00:00.000Z' }, 'ada');
+      await saveSensitivity(store, { task: 'quiet', settings: ALL_OFF, reason: 'silence the validator during the migration', operator: 'ada' });
+    } finally {
+      await store.close();
+    }
+    staging = trialStagingFor(backend, source, schemas);
+    const spike = [parseTrialSpec('spike')];
+    await runTrials({ source, staging, injections: spike, controls: 1 });
+    await runTrials({ source, staging, injections: spike, controls: 1, task: 'quiet' });
+    await runTrials({ source, staging, injections: [parseTrialSpec('drop')], controls: 1, task: 'quiet' });
+  }, 300_000);
+  afterAll(async () => {
+    await dropSchemas(schemas);
+    await backend.cleanup();
+  });
+
+  it("`report trial --task` reports only the trials judged with that task's settings, and the API's reports.trial says the same", async () => {
+    const cli = runCli(['report', 'trial', '--db', staging, '--task', 'quiet', '--format', 'md']);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('# Trial report: task quiet');
+    // Spike and drop injected as quiet, both missed (every metric off); the no-task session's caught spike is not in it.
+    expect(cli.stdout).toContain('**4 trials judged as task quiet: 0 of 2 injected anomalies caught; 0 of 2 clean runs flagged**');
+    expect(cli.stdout).not.toContain('these rates add up trials judged with');
+    expect(cli.stdout).not.toMatch(/^\| spike \|/m);
+
+    const json = JSON.parse(runCli(['report', 'trial', '--db', staging, '--task', 'quiet', '--json']).stdout) as { headline: string; sections: { table?: { rows: unknown[][] } }[] };
+    expect(json.sections[0]!.table!.rows.map((row) => row.slice(0, 2))).toEqual([
+      ['control (task quiet, sensitivity version 1)', 0],
+      ['spike (task quiet, sensitivity version 1)', 1],
+      ['drop (task quiet, sensitivity version 1)', 1],
+    ]);
+
+    const store = await backend.open(source);
+    const engine = createInProcessEngineHost({ location: source });
+    try {
+      const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: source });
+      const stagingInput = stagingAsGiven();
+      const fromApi = await api['reports.trial']({ staging: stagingInput, task: 'quiet', format: 'md' }, tester);
+      expect(fromApi.headline).toBe(json.headline);
+      expect(timeless(fromApi.text)).toBe(timeless(cli.stdout));
+      // A task no trial ran as: no data, said so — not the other tasks' rates.
+      expect((await api['reports.trial']({ staging: stagingInput, task: 'loud', format: 'md' }, tester)).headline).toBe('No trial data: no staging trial judged as task loud has been recorded (gatehouse trial --task loud runs some).');
+      // No task: every trial, as before.
+      expect((await api['reports.trial']({ staging: stagingInput, format: 'md' }, tester)).headline).toMatch(/^6 trials: 1 of 3 injected anomalies caught; 0 of 3 clean runs flagged \(these rates add up/);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
+  it("the what-if counts the trial cases it judged and says which stored ones it could not: earlier sessions' runs are gone from the fresh staging copy", async () => {
+    const [sourceStore, stagingStore] = [await backend.open(source), await openStore(staging)];
+    try {
+      const whatIf = await whatIfForTask(sourceStore, 'quiet', DEFAULT_SENSITIVITY, {}, stagingStore);
+      // The last session's control and drop are replayed; the two earlier sessions' four cases are named, not silently dropped.
+      expect(whatIf.report.trialCases.map((c) => c.label)).toEqual(['control', 'drop:0.1']);
+      expect(whatIf.trialCasesLeftOut).toEqual({ runGone: 4, runGoneSessions: 2, otherTasks: 0 });
+      expect(trialCasesText(whatIf)).toMatch(/^2 stored trial cases judged \(run as task quiet or as no task\); left out: 4 from 2 earlier trial sessions whose runs a later session's fresh staging copy replaced/);
+
+      const cli = runCli(['validate', 'tune', '--db', source, '--staging', stagingAsGiven(), '--task', 'quiet', '--metric', 'fetched', '--sensitivity', 'high', '--dry-run']);
+      expect(cli.stderr).toBe('');
+      expect(cli.stdout).toContain('2 stored trial cases judged (run as task quiet or as no task); left out: 4 from 2 earlier trial sessions');
+    } finally {
+      await sourceStore.close();
+      await stagingStore.close();
+    }
+  });
+});
