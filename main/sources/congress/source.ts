@@ -294,6 +294,7 @@ class MeetingReader {
     const listed = new Set<string>();
     let repeatedInARow = 0;
     let emptyInARow = 0;
+    let countBefore: number | null = null;
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
       const page = await this.client.getJson(path, {
@@ -305,6 +306,8 @@ class MeetingReader {
       this.stats.listPages++;
       this.stats.requests = this.client.requestsSent;
       const { meetings, count, hasNext } = readListPage(page, `${path}?offset=${offset}`);
+      const grewBy = count !== null && countBefore !== null ? count - countBefore : null;
+      countBefore = count;
       yield* meetings;
       offset += meetings.length;
       const more = hasNext || (count !== null && offset < count);
@@ -321,6 +324,10 @@ class MeetingReader {
         continue;
       }
       this.stats.repeatedPages++;
+      // Meetings that moved to the front push a page's worth back, and the count grows by as many.
+      // A page of repeats the count does not account for is the listing going back to its start:
+      // paging on would end at the count without the meetings it promised here.
+      if (grewBy !== null && grewBy < meetings.length) throw listingWentBack(path, offset - meetings.length, meetings.length, count!, grewBy);
       if (++repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) throw listingRepeated(path, offset, count);
     }
   }
@@ -390,6 +397,11 @@ function firstListing(listed: Set<string>, meeting: Record<string, unknown>): bo
 function listingStoppedShort(path: string, offset: number, count: number | null): CongressFetchError {
   const promised = count === null ? 'a next page' : `${count} meetings`;
   return new CongressFetchError('malformed', `Congress.gov listed no meetings at offset ${offset} of ${path} twice in a row while its pagination promised ${promised}; the meetings after them would be missed`);
+}
+
+function listingWentBack(path: string, offset: number, repeats: number, count: number, grewBy: number): CongressFetchError {
+  const growth = grewBy === 0 ? 'while its count stayed' : `while its count went from ${count - grewBy} to`;
+  return new CongressFetchError('malformed', `Congress.gov served list page offset=${offset} of ${path} with only meetings it had already listed (${repeats}) ${growth} ${count}; the listing went back, and the meetings after them would be missed`);
 }
 
 function listingRepeated(path: string, offset: number, count: number | null): CongressFetchError {
