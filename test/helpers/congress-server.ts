@@ -17,6 +17,8 @@ export interface FakeReply {
   hang?: boolean;
   /** Drop the connection without an answer: a connection lost. */
   drop?: boolean;
+  /** Send the headers (with the full Content-Length) and half the body, then drop the connection. */
+  cutShort?: boolean;
 }
 
 export type FakeHandler = (request: SeenRequest) => FakeReply | undefined;
@@ -58,7 +60,11 @@ export async function startFakeCongress(
       return;
     }
     const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...(reply.cutShort ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...reply.headers });
+    if (reply.cutShort) {
+      res.write(body.slice(0, body.length >> 1), () => res.destroy());
+      return;
+    }
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -279,10 +279,17 @@ function aborted(shown: string): CongressFetchError {
   return new CongressFetchError('aborted', `GET ${shown} was stopped`);
 }
 
-/** undici's "fetch failed" hides the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */
+/**
+ * undici's "fetch failed" hides the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. A body that
+ * failed while it was read says only "terminated": an operator reads what happened to it instead,
+ * with the code for whoever looks deeper — a body cut short, or one its Content-Encoding lied about
+ * (a zlib code: "gzip" declared over a plain body).
+ */
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
   const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : null;
+  if (detail !== null && detail.startsWith('Z_')) return `the body could not be decoded as its Content-Encoding header declared (${detail})`;
+  if (error.message === 'terminated') return `the connection closed part-way through the body${detail === null ? '' : ` (${detail})`}`;
   return detail === null ? error.message : `${error.message} (${detail})`;
 }
