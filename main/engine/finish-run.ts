@@ -81,7 +81,7 @@ export function resumeHint(runId: number): string {
 export function reasonFor<R extends string | null | undefined>(reason: R, runId: number, surface: Surface): R | string {
   const command = resumeHint(runId);
   if (typeof reason !== 'string' || surface === 'cli' || !reason.endsWith(command)) return reason;
-  return `${reason.slice(0, -command.length)}— it can be resumed from its last committed batch`;
+  return `${reason.slice(0, -command.length)}— it can be resumed`;
 }
 
 /**

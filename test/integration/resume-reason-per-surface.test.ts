@@ -29,7 +29,7 @@ describe.each(testBackends())('an interrupted run\'s reason, as each surface rea
       const shown = await dispatch(api, 'runs.get', { runId: stopped.runId }, tester);
       expect(shown).toMatchObject({ ok: true });
       const onConsole = (shown as { data: RunDetailView }).data;
-      expect(onConsole.error).toBe(`${stopped.error!.slice(0, -`— resume with --resume ${stopped.runId}`.length)}— it can be resumed from its last committed batch`);
+      expect(onConsole.error).toBe(`${stopped.error!.slice(0, -`— resume with --resume ${stopped.runId}`.length)}— it can be resumed`);
       expect(onConsole.error).not.toMatch(/--resume/);
       expect(onConsole.resumable).toBe(true);
 
