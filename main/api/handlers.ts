@@ -65,7 +65,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...sourceHandlers(store, preferences),
     ...uploadHandlers(store, context.uploadsFolder),
     'runs.list': (query) => store.listRuns(query),
-    'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId), 'console'),
+    'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console'),
     'runs.active': async () => engine.active(),
     'runs.tasks': () => store.reports.taskNames(),
     'runs.start': async (input, caller) => engine.start({ ...input, operator: requireOperator(caller) }),

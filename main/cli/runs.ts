@@ -52,7 +52,7 @@ export function registerRunsCommands(program: Command): void {
     .action((runIdText: string, flags: ListFlags) => {
       const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, { runId: 'runId' });
       return withStore(flags.db, async (store) => {
-        const run = await withRollbackRefusals(store, await runDetail(store, runId), 'cli');
+        const run = await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli');
         if (flags.json) return printJson(run);
         const { batchList, ...summary } = run;
         printJson(summary);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { GatehouseError } from '../../shared/errors.js';
 import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
@@ -152,8 +153,10 @@ export function registerTasksCommands(program: Command): void {
     .option('--once', 'check once, run what is due, and exit')
     .option('--json', 'print the tick report as JSON (with --once)')
     .addHelpText('after', schedulerExitCodesHelp())
-    .action(async (options: TaskOptions & { once?: boolean }) =>
-      withStore(options.db, async (store) => {
+    .action(async (options: TaskOptions & { once?: boolean }) => {
+      // Without --once the scheduler runs until stopped and prints no report: --json alone started it for good, unsaid.
+      if (options.json && !options.once) throw new GatehouseError('USAGE', '--json prints the report of one check: give it with --once (the scheduler left running logs a JSON line per decision)');
+      return withStore(options.db, async (store) => {
         const notifier = cliNotifier(store);
         const clock = () => new Date();
         // Stopping the scheduler stops a task's run after its batch too (resumed at the next tick), its reason saying so.
@@ -169,6 +172,6 @@ export function registerTasksCommands(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         await runSchedulerLoop(scheduler, { signal: controller.signal, clock, sleep: abortableSleep });
-      }),
-    );
+      });
+    });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startRunInputSchema } from '../../shared/api.js';
+import { GatehouseError } from '../../shared/errors.js';
 import { flagChangeLine, type RunEvent, type RunSummary } from '../../shared/run.js';
 import { openSource } from '../sources/index.js';
 import { lookbackDaysSchema } from '../../shared/lookback.js';
@@ -41,7 +42,9 @@ interface UpdateFlags {
 }
 
 export function registerUpdateCommand(program: Command): void {
-  program
+  // Both flags set one value, the last given winning: `--snapshot --no-snapshot` ran without the snapshot asked for, unsaid.
+  const snapshotFlags = new Set<string>();
+  const command = program
     .command('update')
     .description('fetch records from a source and apply them in validated batches')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
@@ -58,8 +61,12 @@ export function registerUpdateCommand(program: Command): void {
     .option('--json', 'print the run summary as JSON')
     .addHelpText('after', updateExitCodesHelp())
     .action(async (flags: UpdateFlags) => {
+      const both = snapshotFlags.size > 1;
+      snapshotFlags.clear();
+      if (both) throw new GatehouseError('USAGE', '--snapshot and --no-snapshot contradict each other: give one (neither: the snapshot policy decides)');
       process.exitCode = await update(flags);
     });
+  for (const flag of ['snapshot', 'no-snapshot']) command.on(`option:${flag}`, () => snapshotFlags.add(flag));
 }
 
 async function update(flags: UpdateFlags): Promise<number> {

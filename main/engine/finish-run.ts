@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { Surface } from '../../shared/errors.js';
 import { statusEarned, type RunMetrics, type RunStatus, type RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { WriterLockLost, type Store } from '../store/index.js';
@@ -67,9 +68,20 @@ export function lostTheLock(failure: unknown): boolean {
   return (failure instanceof FetchedPartNotKept ? failure.commitFailure : failure) instanceof WriterLockLost;
 }
 
-/** How an interrupted run's reason ends: the command that continues it. */
+/** How an interrupted run's reason ends, as stored and as the command line prints it: the command that continues it. */
 export function resumeHint(runId: number): string {
   return `— resume with --resume ${runId}`;
+}
+
+/**
+ * A run's stored reason as `surface` words it. The console resumes no run (its run page gives the
+ * terminal command beside the reason), so there the command line's `--resume N` becomes words that
+ * fit it; the command line keeps its command. Other reasons read the same everywhere.
+ */
+export function reasonFor<R extends string | null | undefined>(reason: R, runId: number, surface: Surface): R | string {
+  const command = resumeHint(runId);
+  if (typeof reason !== 'string' || surface === 'cli' || !reason.endsWith(command)) return reason;
+  return `${reason.slice(0, -command.length)}— it can be resumed`;
 }
 
 /**

@@ -20,7 +20,8 @@ export function keepLockFresh(store: Store, clock: () => Date, runId: () => numb
     // One at a time: on PostgreSQL they share the lock's session with its release.
     if (inFlight) return;
     inFlight = true;
-    store.heartbeat(clock(), runId()).catch(() => {}).finally(() => (inFlight = false));
+    // One try: on SQLite a heartbeat that waited out the busy timeout would stop the run's thread for it, beside the run's own wait.
+    store.heartbeat(clock(), runId(), { waitIfBusy: false }).catch(() => {}).finally(() => (inFlight = false));
   }, HEARTBEAT_EVERY_MS);
   timer.unref?.();
   return () => clearInterval(timer);

@@ -1,4 +1,4 @@
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, type Surface } from '../../shared/errors.js';
 import type { RunDetailView } from '../../shared/api.js';
 import { DEFAULT_BATCH_SIZE, type RunMode, type RunSummary, type SourceWindow } from '../../shared/run.js';
 import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '../sources/index.js';
@@ -6,6 +6,7 @@ import type { Store } from '../store/index.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
 import { addEventIdsTakenBefore, addEventIdsTakenByIdentity } from './taken-before.js';
+import { reasonFor } from './finish-run.js';
 import { freshState, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import type { Retry } from './transient-retry.js';
 import type { UpdateOptions } from './run-update.js';
@@ -161,9 +162,12 @@ export function resumable(store: Store, run: { status: string; error?: string | 
   return run.status === 'interrupted' || failedOnLostConnection(store, run);
 }
 
-/** One run with its batches and whether it can be resumed; `runs show` and the console's runs.get add what a rollback of it would refuse (main/backup). */
-export async function runDetail(store: Store, runId: number): Promise<Omit<RunDetailView, 'rollbackRefusals'>> {
+/**
+ * One run with its batches and whether it can be resumed, its reason worded for `surface`;
+ * `runs show` and the console's runs.get add what a rollback of it would refuse (main/backup).
+ */
+export async function runDetail(store: Store, runId: number, surface: Surface): Promise<Omit<RunDetailView, 'rollbackRefusals'>> {
   const run = await store.getRun(runId);
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
-  return { ...run, resumable: resumable(store, run) };
+  return { ...run, error: reasonFor(run.error, runId, surface), resumable: resumable(store, run) };
 }

@@ -152,6 +152,8 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     return await executeRun(options, { ...opened, clock, emit, sleep, retry, transientBudget });
   } finally {
     stopHeartbeat();
+    // The run already waited out its series of retries on a database that stayed busy: its way out does not wait again.
+    if (transientBudget.spent) store.tryWritesOnceWhileBusy();
     // A lock row left by a database that stays busy is taken over once this process is gone; the run's outcome stands.
     await store.releaseWriterLock().catch((error: unknown) => emit({ type: 'warning', runId, message: `could not release the writer lock: ${redactedMessage(error)}` }));
   }

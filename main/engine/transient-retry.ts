@@ -12,14 +12,15 @@ const MAX_BACKOFF_MS = 5_000;
  * One run's patience with a database that stays busy or unreachable. Once one series of retries
  * has run out, the run is stopping (interrupted, resumable): what it still writes on its way out
  * (its end) gets one retry, not a series of its own, so an operator waits about one series behind
- * an outside write transaction on SQLite, not one per step (118 s measured before, 77 s after).
+ * an outside write transaction on SQLite, not one per step (118 s measured before, 77 s after; 47 s
+ * once the lock's heartbeat and the run's way out stopped waiting out the busy timeout beside it).
  */
 export class TransientBudget {
   spent = false;
 }
 
 export interface RetryPolicy {
-  store: Pick<Store, 'classifyError' | 'backend'>;
+  store: Pick<Store, 'classifyError' | 'backend' | 'lockWaitMs'>;
   warn: (message: string) => void;
   sleep: (ms: number) => Promise<void>;
   /** Shared by every retry of one run; absent: every call gets its full series. */
@@ -56,11 +57,17 @@ export async function retryTransient<T>(policy: RetryPolicy, work: () => Promise
  * SQLite a busy file while the run holds the writer lock is no Gatehouse writer's: another
  * connection kept a write transaction open through the whole busy timeout.
  */
-function waitingFor(store: Pick<Store, 'backend'>, error: unknown): string {
+function waitingFor(store: Pick<Store, 'backend' | 'lockWaitMs'>, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = String((error as { code?: unknown } | null)?.code ?? '');
   if (store.backend === 'sqlite' && /^SQLITE_(BUSY|LOCKED)/.test(code)) {
-    return `database busy (${message}): another connection has held a write transaction on the file for the whole lock wait — not a Gatehouse writer, since this run holds the writer lock; an open sqlite3 shell, database browser or backup tool is the usual holder`;
+    const wait = seconds(store.lockWaitMs);
+    return `database busy (${message}): another connection has held a write transaction on the file for the whole ${wait} lock wait, and each retry waits up to ${wait} more — not a Gatehouse writer, since this run holds the writer lock; an open sqlite3 shell, database browser or backup tool is the usual holder`;
   }
   return `database error (${message})`;
+}
+
+/** A lock wait as people read it: "5 s", "0.1 s". */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

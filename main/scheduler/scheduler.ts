@@ -96,10 +96,7 @@ export class Scheduler {
     const message = problem
       ? `its schedule "${task.cron}" cannot be read (${problem}); give it one: gatehouse tasks edit ${task.name} --cron "..."`
       : `it was not checked: ${redactedMessage(error)}`;
-    const scheduledFor = now.toISOString();
-    this.log({ event: 'task-failed', task: task.name, scheduledFor, error: message });
-    await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body: message });
-    return { task: task.name, outcome: 'failed', scheduledFor, error: message };
+    return this.sayCouldNotRun(task, { task: task.name, outcome: 'failed', scheduledFor: now.toISOString(), error: message }, {});
   }
 
   /** When the next task is due, or null when none is scheduled. */
@@ -170,12 +167,22 @@ export class Scheduler {
     return nextOccurrence(task.cron, this.options.clock())?.toISOString() ?? null;
   }
 
-  /** A task that could not run, in the log and a notice: why, what it left unlisted, and when it tries next. */
+  /** A task whose run failed or could not start, with what it left unlisted and when it tries next. */
   private async couldNotRun(task: ScheduledTask, entry: Extract<TickEntry, { outcome: 'failed' }>): Promise<TickEntry> {
-    const uncovered = await this.gapLeft(task);
-    const notCounted = lockContention(entry) ? { backoff: 'not counted: another writer held the writer lock' } : {};
-    this.log({ event: 'task-failed', task: task.name, scheduledFor: entry.scheduledFor, error: entry.error, ...(uncovered ? { uncovered } : {}), nextTry: entry.nextTry ?? null, ...notCounted });
-    const next = entry.nextTry ? `Next try ${entry.nextTry}${lockContention(entry) ? ' (another writer holding the lock does not count toward the task\'s backoff)' : ''}` : 'No next try is scheduled';
+    return this.sayCouldNotRun(task, { ...entry, nextTry: entry.nextTry ?? null }, { uncovered: await this.gapLeft(task) });
+  }
+
+  /**
+   * The one log line and notice of a task that could not run, whether it was never checked
+   * (unchecked) or its run failed (couldNotRun): why; what it left unlisted, when known; and when it
+   * tries next — said only when the tick decided it (`nextTry` undefined: not decided here).
+   */
+  private async sayCouldNotRun(task: ScheduledTask, entry: Extract<TickEntry, { outcome: 'failed' }>, known: { uncovered?: string | null }): Promise<TickEntry> {
+    const { uncovered } = known;
+    const contention = lockContention(entry);
+    const notCounted = contention ? { backoff: 'not counted: another writer held the writer lock' } : {};
+    this.log({ event: 'task-failed', task: task.name, scheduledFor: entry.scheduledFor, error: entry.error, ...(uncovered ? { uncovered } : {}), ...(entry.nextTry !== undefined ? { nextTry: entry.nextTry } : {}), ...notCounted });
+    const next = entry.nextTry === undefined ? null : entry.nextTry ? `Next try ${entry.nextTry}${contention ? ' (another writer holding the lock does not count toward the task\'s backoff)' : ''}` : 'No next try is scheduled';
     const body = [entry.error, uncovered ? `Not listed: ${uncovered}` : null, next].filter((part) => part !== null).join('. ');
     await this.options.notifier?.notify({ cause: 'run-failed', subject: task.name, level: 'error', title: `Gatehouse: task ${task.name} could not run`, body });
     return entry;

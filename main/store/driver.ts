@@ -103,6 +103,8 @@ export interface StoreDriver {
   readonly backend: Backend;
   /** Where the data lives, password removed. */
   readonly location: string;
+  /** How long one statement waits for a lock another session holds (StoreOptions.lockWaitMs). */
+  readonly lockWaitMs: number;
   /** Reads, and writes that are one statement, outside any transaction. */
   readonly db: Db;
   /** One write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: one pooled connection); a dry run always rolls back. */
@@ -120,6 +122,8 @@ export interface StoreDriver {
   contains(column: string, text: string): Expression<SqlBool>;
   /** Whose fault an error is, by the backend's own codes; the Store asks faults.ts's isEnvironmentFault first. */
   classifyError(error: unknown): DatabaseFault;
+  /** After a run gave up on a busy database: its writes try once, not waiting, until one goes through (SQLite; PostgreSQL's waits block no thread and a lock's release none). */
+  tryWritesOnceWhileBusy(): void;
   readonly writerLock: WriterLock;
   readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;
@@ -129,7 +133,8 @@ export interface StoreDriver {
 /** The one-writer lock, each backend's own: sqlite/writer-lock.ts, postgres/writer-lock.ts. */
 export interface WriterLock {
   acquire(holder: LockClaim, options: { now: Date; staleAfterMs: number }): Promise<LockAttempt>;
-  heartbeat(now: Date, runId: number | null): Promise<void>;
+  /** `waitIfBusy: false`: one try, a busy SQLite file failing it at once (the heartbeat's timer must not stop the thread for the busy timeout). */
+  heartbeat(now: Date, runId: number | null, options?: { waitIfBusy?: boolean }): Promise<void>;
   release(): Promise<void>;
   /** Of the runs left `running`, those whose writer is gone. */
   orphans(running: RunningRun[]): Promise<number[]>;

@@ -20,6 +20,8 @@ export class GatehouseStore extends RunRepository {
   readonly backend: Backend = this.driver.backend;
   /** Where the data lives, with any password removed. */
   readonly location: string = this.driver.location;
+  /** How long one statement waits for a lock another session holds (SQLite's busy timeout, PostgreSQL's lock_timeout). */
+  readonly lockWaitMs: number = this.driver.lockWaitMs;
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport = this.driver.snapshots;
   readonly queries: QueryLayer = this.driver;
@@ -109,9 +111,18 @@ export class GatehouseStore extends RunRepository {
     return row ?? null;
   }
 
-  /** Refreshes the lock's heartbeat and names the run that holds it. */
-  heartbeat(now: Date, runId: number | null): Promise<void> {
-    return this.driver.writerLock.heartbeat(now, runId);
+  /** Refreshes the lock's heartbeat and names the run that holds it; `waitIfBusy: false` tries once (the heartbeat's timer). */
+  heartbeat(now: Date, runId: number | null, options?: { waitIfBusy?: boolean }): Promise<void> {
+    return this.driver.writerLock.heartbeat(now, runId, options);
+  }
+
+  /**
+   * The database stayed busy past a run's whole series of retries: until a write goes through,
+   * each one tries once instead of waiting out the lock wait again (SQLite's busy timeout) — the
+   * lock's release and the notification throttle on the run's way out would only fail after it.
+   */
+  tryWritesOnceWhileBusy(): void {
+    this.driver.tryWritesOnceWhileBusy();
   }
 
   releaseWriterLock(): Promise<void> {

@@ -154,7 +154,7 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
         const finished = runUpdate({ store, source: gate.source, batchSize: 10 });
         await gate.stalled;
         const runId = (await looker.listRuns({ limit: 1 }))[0]!.runId;
-        const refusals = await withRollbackRefusals(looker, await runDetail(looker, runId), 'cli');
+        const refusals = await withRollbackRefusals(looker, await runDetail(looker, runId, 'cli'), 'cli');
         const running = `run ${runId} is still running; stop it (or let it finish) before rolling it back`;
         expect(refusals.status).toBe('running');
         expect(refusals.rollbackRefusals.map((r) => r.message)).toEqual(Array(refusals.batchList.length + 1).fill(running));

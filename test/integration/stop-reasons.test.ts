@@ -49,7 +49,8 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
       const summary = await stoppedAfterFirstBatch(served.server, served.engine, cookie);
       const reason = `stopped by Ada from the console after the last committed batch — resume with --resume ${summary.runId}`;
       expect(summary).toMatchObject({ status: 'interrupted', error: reason });
-      expect(await data(served.server, 'runs.get', { runId: summary.runId }, cookie)).toMatchObject({ status: 'interrupted', error: reason });
+      // The run page words the resume for the console, which has no --resume to type (resume-reason-per-surface.test.ts).
+      expect(await data(served.server, 'runs.get', { runId: summary.runId }, cookie)).toMatchObject({ status: 'interrupted', error: 'stopped by Ada from the console after the last committed batch — it can be resumed' });
       await expect.poll(() => lines.filter((line) => line.includes('run-interrupted'))).toHaveLength(1);
       expect(JSON.parse(lines.find((line) => line.includes('run-interrupted'))!)).toMatchObject({ body: reason });
     } finally {

@@ -99,7 +99,7 @@ describe.each(testBackends())('a lock held by a stuck session, on $name', (backe
       // which the stuck session on SQLite blocks too, gets one retry, not a series of its own.
       const retries = warnings.filter((warning) => /retry/.test(warning));
       expect(retries.map((warning) => /\(retry (\d of \d)/.exec(warning)?.[1])).toEqual(['1 of 5', '2 of 5', '3 of 5', '4 of 5', '5 of 5', ...(backend.name === 'sqlite' ? ['1 of 1'] : [])]);
-      if (backend.name === 'sqlite') expect(retries[0]).toMatch(/^database busy \(database is locked\): another connection has held a write transaction on the file for the whole lock wait — not a Gatehouse writer, since this run holds the writer lock/);
+      if (backend.name === 'sqlite') expect(retries[0]).toMatch(/^database busy \(database is locked\): another connection has held a write transaction on the file for the whole 0.1 s lock wait, and each retry waits up to 0.1 s more — not a Gatehouse writer, since this run holds the writer lock/);
       expect(retries[0]).toMatch(/retrying in \d+ ms \(retry 1 of 5; still so after the last, the run stops as interrupted: resumable, nothing blamed on a record\)$/);
       expect(stopped.metrics).toMatchObject({ fetched: 0, added: 0, quarantined: 0 });
       await stuck.letGo();

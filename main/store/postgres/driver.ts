@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { noDatabaseAt } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
@@ -114,6 +114,7 @@ function preparing(client: pg.PoolClient): Queryable {
 class PostgresDriver implements StoreDriver {
   readonly backend = 'postgres' as const;
   readonly location: string;
+  readonly lockWaitMs: number;
   readonly db: Db;
   readonly snapshots: PostgresSnapshots;
   readonly writerLock: PostgresWriterLock;
@@ -129,6 +130,7 @@ class PostgresDriver implements StoreDriver {
     private readonly options: StoreOptions,
   ) {
     this.location = target.location;
+    this.lockWaitMs = target.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.writerLock = new PostgresWriterLock(target, pool);
     this.snapshots = new PostgresSnapshots(this, target.schema);
     const connect = async () => {
@@ -195,6 +197,9 @@ class PostgresDriver implements StoreDriver {
     if (ENVIRONMENT_SQLSTATES.test(code)) return 'environment';
     return isConnectionError(error) || isLockTimeout(error) || code === QUERY_CANCELED_SQLSTATE ? 'transient' : 'record';
   }
+
+  /** Nothing to hurry: a wait for another session's lock (lock_timeout) blocks no thread, and the writer lock's release waits for none. */
+  tryWritesOnceWhileBusy(): void {}
 
   async close(): Promise<void> {
     await this.writerLock.release();

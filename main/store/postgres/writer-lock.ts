@@ -61,7 +61,7 @@ export class PostgresWriterLock implements WriterLock {
     }
   }
 
-  /** Best effort: the advisory lock, not the heartbeat, keeps other writers out. */
+  /** Best effort: the advisory lock, not the heartbeat, keeps other writers out. Its wait for a lock (lock_timeout) blocks no thread, so `waitIfBusy` changes nothing here. */
   async heartbeat(now: Date, runId: number | null): Promise<void> {
     if (!this.session) return;
     try {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
-import { noDatabaseAt } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { foldCase, foldedColumn } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
@@ -11,7 +11,7 @@ import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
-import { gatedSqliteDialect } from './write-gate.js';
+import { gatedSqliteDialect, tryWritesOnceWhileBusy } from './write-gate.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
@@ -40,6 +40,7 @@ function withStatementCache(db: Database.Database) {
 /** One better-sqlite3 connection, the lock row beside the data, file snapshots. */
 class SqliteDriver implements StoreDriver {
   readonly backend = 'sqlite' as const;
+  readonly lockWaitMs: number;
   readonly db: Db;
   readonly snapshots: SqliteSnapshots;
   readonly writerLock: SqliteWriterLock;
@@ -51,6 +52,7 @@ class SqliteDriver implements StoreDriver {
     readonly location: string,
     options: StoreOptions,
   ) {
+    this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw)));
     this.writer = new SqliteHearingWriter(raw, options);
     this.snapshots = new SqliteSnapshots(raw, location, this);
@@ -89,6 +91,10 @@ class SqliteDriver implements StoreDriver {
     if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'transient';
     if (ENVIRONMENT_FAULT_CODE.test(code)) return 'environment';
     return 'record';
+  }
+
+  tryWritesOnceWhileBusy(): void {
+    tryWritesOnceWhileBusy(this.raw);
   }
 
   async close(): Promise<void> {

@@ -37,7 +37,9 @@ class WriteGate {
   async write<T>(connection: Database.Database, statement: () => T): Promise<Awaited<T>> {
     const giveUpAt = Date.now() + busyTimeoutOf(connection);
     while (this.holder !== null && this.holder !== connection) await this.turn(giveUpAt);
-    return await statement();
+    const result = await statement();
+    wentThrough(connection);
+    return result;
   }
 
   /** Runs `work` as the one write transaction of this thread on the file, after any before it. */
@@ -73,6 +75,45 @@ class WriteGate {
 
 function busyTimeoutOf(connection: Database.Database): number {
   return connection.pragma('busy_timeout', { simple: true }) as number;
+}
+
+/**
+ * `statement` (synchronous) tried once: a busy file fails it at once instead of after the busy
+ * timeout. better-sqlite3 waits that timeout out synchronously, so a write made on a timer (the
+ * lock's heartbeat) that met a file held by another process stopped the whole thread for it — the
+ * run's own retry waited twice per try, its busy timeout and then the heartbeat's.
+ */
+export function withoutBusyWait<T>(connection: Database.Database, statement: () => T): T {
+  const patience = busyTimeoutOf(connection);
+  connection.pragma('busy_timeout = 0');
+  try {
+    return statement();
+  } finally {
+    connection.pragma(`busy_timeout = ${patience}`);
+  }
+}
+
+/** Connections whose writes try once, without waiting, until one goes through (tryWritesOnceWhileBusy), with the busy timeout to give back. */
+const hurried = new WeakMap<Database.Database, number>();
+
+/**
+ * Until a write on `connection` goes through, each one tries once instead of waiting out the busy
+ * timeout: the file already stayed busy past a whole run's retries, so the writes on the run's way
+ * out (the lock's release, the notification throttle) would each only wait it out again before
+ * failing, keeping the operator, or the scheduler's next task, waiting for nothing.
+ */
+export function tryWritesOnceWhileBusy(connection: Database.Database): void {
+  if (hurried.has(connection) || !connection.open) return;
+  hurried.set(connection, busyTimeoutOf(connection));
+  connection.pragma('busy_timeout = 0');
+}
+
+/** A write went through on `connection`: the file is free again, and its writes wait as usual. */
+export function wentThrough(connection: Database.Database): void {
+  const patience = hurried.get(connection);
+  if (patience === undefined) return;
+  hurried.delete(connection);
+  if (connection.open) connection.pragma(`busy_timeout = ${patience}`);
 }
 
 /** The connection whose transaction the current async call chain is inside: a transaction begun there again is nesting, not queueing. */

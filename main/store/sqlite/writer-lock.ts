@@ -3,7 +3,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import type { WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
-import { writeGateOf } from './write-gate.js';
+import { withoutBusyWait, writeGateOf } from './write-gate.js';
 import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 
@@ -70,9 +70,10 @@ export class SqliteWriterLock implements WriterLock {
     return (row as LockHolder | undefined) ?? null;
   }
 
-  async heartbeat(now: Date, runId: number | null): Promise<void> {
+  async heartbeat(now: Date, runId: number | null, options: { waitIfBusy?: boolean } = {}): Promise<void> {
     if (!this.held || !this.db.open) return;
-    await this.gate.write(this.db, () => this.db.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ? AND since = ?').run(now.toISOString(), runId, process.pid, this.since));
+    const beat = () => this.db.prepare('UPDATE writer_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE id = 1 AND pid = ? AND since = ?').run(now.toISOString(), runId, process.pid, this.since);
+    await this.gate.write(this.db, () => (options.waitIfBusy === false ? withoutBusyWait(this.db, beat) : beat()));
   }
 
   /** Only our own row: a writer that took the lock over keeps its. */
