@@ -65,6 +65,8 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['flags list', ['flags', 'list'], 'flags.list', {}],
     ['rollback --list', ['rollback', '--list'], 'rollback.events', {}],
     ['rollout list', ['rollout', 'list'], 'rollouts.list', {}],
+    ['anomalies list', ['anomalies', 'list'], 'anomalies.list', {}],
+    ['anomalies list --open', ['anomalies', 'list', '--open', '--limit', '5'], 'anomalies.list', { open: true, limit: 5 }],
   ];
 
   it.each(reads)('answers %s with the API\'s JSON', async (_what, args, method, body) => {
@@ -338,6 +340,18 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expectSameJson(at(inConsoleWords(fromCli.json)), at(fromApi.json));
     expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, wouldRefuse: true, conflicts: expect.arrayContaining([expect.objectContaining({ eventId: expect.any(String) })]) });
   });
+
+  it('compares a canary task with the others in the JSON the API gives (the report\'s end is the moment of asking)', async () => {
+    await addTask(store, { name: 'canary-feed', cron: '0 7 * * *', source: 'synthetic:seed=4,count=5' }, new Date());
+    const fromCli = cli(['report', 'canary', '--task', 'canary-feed', '--since', '30d']);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    const fromApi = await api('canary.report', { task: 'canary-feed', since: '30d' });
+    expect(fromApi.status).toBe(200);
+    const atOneMoment = (report: unknown) => ({ ...(report as object), until: 'now' });
+    expectSameJson(atOneMoment(fromCli.json), atOneMoment(fromApi.json));
+    expect(fromCli.json).toMatchObject({ task: 'canary-feed', recommendation: expect.any(String) });
+  });
+
 });
 
 describe('the HTTP transport with a body larger than it reads', () => {
