@@ -67,6 +67,8 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['rollout list', ['rollout', 'list'], 'rollouts.list', {}],
     ['anomalies list', ['anomalies', 'list'], 'anomalies.list', {}],
     ['anomalies list --open', ['anomalies', 'list', '--open', '--limit', '5'], 'anomalies.list', { open: true, limit: 5 }],
+    // Nothing rolled out yet: an answer (null, exit 0), not an error a script must tell from a wrong database path.
+    ['rollout status before any rollout', ['rollout', 'status'], 'rollouts.get', {}],
   ];
 
   it.each(reads)('answers %s with the API\'s JSON', async (_what, args, method, body) => {
@@ -100,6 +102,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['an operator holding a control character', ['tasks', 'add', 'tabbed', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann\tlee'], 'session.name', { name: 'ann\tlee' }, 'name', 'a name cannot hold control characters'],
     ['a run status it does not know', ['runs', 'list', '--status', 'failed,bogus'], 'runs.list', { status: ['failed', 'bogus'] }, 'status[1]', 'must be one of running, success, partial, failed, rolled_back, interrupted, held'],
     ['a verdict it does not know', ['runs', 'list', '--verdict', 'anomalus'], 'runs.list', { verdict: ['anomalus'] }, 'verdict[0]', 'must be one of ok, anomalous, insufficient_history, baseline'],
+    ['rollout id 0 to show', ['rollout', 'status', '0'], 'rollouts.get', { rolloutId: 0 }, 'rolloutId', 'must be a whole number ≥ 1'],
     ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 
@@ -352,6 +355,49 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(fromCli.json).toMatchObject({ task: 'canary-feed', recommendation: expect.any(String) });
   });
 
+  it('starts, shows, promotes, pauses and aborts a rollout with the JSON the API gives for it at each step', async () => {
+    // What the guardrails see is read at the moment of asking: the end of the window differs, nothing else.
+    const atOneMoment = (detail: unknown) => {
+      const d = detail as { latest: { window: { until: string } } | null };
+      return d.latest ? { ...d, latest: { ...d.latest, window: { ...d.latest.window, until: 'now' } } } : d;
+    };
+    const expectSameRollout = (fromCli: unknown, fromApi: unknown) => expectSameJson(atOneMoment(fromCli), atOneMoment(fromApi));
+
+    const none = runCli(['rollout', 'status', '--db', location]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toBe('no rollout has been started (start one with `gatehouse rollout start`)\n');
+
+    const started = cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--stages', 'deployed:0:1,all:0:1', '--reason', 'larger batches', '--operator', 'ann']);
+    expect(started.code, started.stderr).toBe(0);
+    const { id } = started.json as { id: number };
+    expectSameRollout(started.json, (await api('rollouts.get', { rolloutId: id })).json);
+    const status = cli(['rollout', 'status']);
+    expect(status.code, status.stderr).toBe(0);
+    expectSameRollout(status.json, (await api('rollouts.get', {})).json);
+    expectSameRollout(cli(['rollout', 'status', String(id)]).json, (await api('rollouts.get', { rolloutId: id })).json);
+
+    const promoted = cli(['rollout', 'promote', String(id), '--reason', 'deployed cleanly', '--operator', 'ann']);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.json).toMatchObject({ id, state: 'active', stageIndex: 1 });
+    expectSameRollout(promoted.json, (await api('rollouts.get', { rolloutId: id })).json);
+
+    const paused = await api('rollouts.pause', { rolloutId: id, reason: 'weekend' });
+    expect(paused.status).toBe(200);
+    expectSameRollout(cli(['rollout', 'status', String(id)]).json, paused.json);
+
+    const aborted = cli(['rollout', 'abort', String(id), '--reason', 'not needed', '--operator', 'ann']);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.json).toMatchObject({ id, state: 'aborted' });
+    expectSameRollout(aborted.json, (await api('rollouts.get', { rolloutId: id })).json);
+    expectSameJson(cli(['rollout', 'list']).json, (await api('rollouts.list', {})).json);
+
+    // An id that names no rollout is not found on both, unlike "the newest" before any was started.
+    const fromCli = cli(['rollout', 'status', '999']);
+    const fromApi = await api('rollouts.get', { rolloutId: 999 });
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(404);
+    expectSameJson(fromCli.json, fromApi.json);
+  });
 });
 
 describe('the HTTP transport with a body larger than it reads', () => {
