@@ -46,6 +46,8 @@ export const sensitivityWhatIfSchema = z.object({
   report: whatIfReportSchema,
 });
 export type SensitivityWhatIfView = z.infer<typeof sensitivityWhatIfSchema>;
+/** `gatehouse validate tune --json`: sensitivity.whatIf's answer, and the version sensitivity.save made (null on a dry run). */
+export const sensitivityTuneSchema = sensitivityWhatIfSchema.extend({ saved: sensitivityVersionSchema.nullable() });
 
 export const sensitivityTaskInputSchema = z.object({ task });
 export const sensitivityWhatIfInputSchema = z.object({

@@ -103,6 +103,10 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['a run status it does not know', ['runs', 'list', '--status', 'failed,bogus'], 'runs.list', { status: ['failed', 'bogus'] }, 'status[1]', 'must be one of running, success, partial, failed, rolled_back, interrupted, held'],
     ['a verdict it does not know', ['runs', 'list', '--verdict', 'anomalus'], 'runs.list', { verdict: ['anomalus'] }, 'verdict[0]', 'must be one of ok, anomalous, insufficient_history, baseline'],
     ['rollout id 0 to show', ['rollout', 'status', '0'], 'rollouts.get', { rolloutId: 0 }, 'rolloutId', 'must be a whole number ≥ 1'],
+    ['a sensitivity under one sigma', ['validate', 'tune', '--task', 'nightly', '--metric', 'fetched', '--sensitivity', '0.5', '--dry-run'], 'sensitivity.whatIf', { task: 'nightly', settings: { metrics: { fetched: 0.5 } } }, 'settings.metrics.fetched', 'must be one of off, low, normal, high, or a number from 1 to 10'],
+    ['more signals than there are metrics', ['validate', 'tune', '--task', 'nightly', '--min-signals', '5', '--dry-run'], 'sensitivity.whatIf', { task: 'nightly', settings: { minSignals: 5 } }, 'settings.minSignals', 'must be a whole number from 1 to 4'],
+    ['a blank task to tune', ['validate', 'tune', '--task', ' ', '--min-signals', '2', '--dry-run'], 'sensitivity.whatIf', { task: ' ', settings: {} }, 'task', 'must be text of 1 to 200 characters'],
+    ['a blank staging copy', ['validate', 'tune', '--task', 'nightly', '--min-signals', '2', '--dry-run', '--staging', ' '], 'sensitivity.whatIf', { task: 'nightly', settings: {}, staging: ' ' }, 'staging', 'must be text of 1 to 1000 characters'],
     ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 
@@ -342,6 +346,31 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect((fromCli.json as { message: string }).message).toContain('--on-conflict skip');
     expectSameJson(at(inConsoleWords(fromCli.json)), at(fromApi.json));
     expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, wouldRefuse: true, conflicts: expect.arrayContaining([expect.objectContaining({ eventId: expect.any(String) })]) });
+  });
+
+  it('tunes a task\'s sensitivity with the what-if and the version the API gives, and says a staging copy that is not there is not found on both', async () => {
+    await addTask(store, { name: 'tuned', cron: '0 5 * * *', source: 'synthetic:seed=1,count=5' }, new Date());
+    const settings = { metrics: { fetched: 'high' }, minSignals: 2 };
+    const dryRun = cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--dry-run']);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    const { saved, ...whatIf } = dryRun.json as { saved: unknown };
+    expect(saved).toBeNull();
+    expectSameJson(whatIf, (await api('sensitivity.whatIf', { task: 'tuned', settings })).json);
+
+    // A mistyped staging path: refused on both, not a what-if without the trial cases it was to count.
+    const missing = backend.name === 'postgres' ? 'no_such_staging' : `${location}-no-such-staging.db`;
+    const fromCli = cli(['validate', 'tune', '--task', 'tuned', '--min-signals', '2', '--dry-run', '--staging', missing]);
+    const fromApi = await api('sensitivity.whatIf', { task: 'tuned', settings: { minSignals: 2 }, staging: missing });
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(404);
+    expectSameJson(fromCli.json, fromApi.json);
+    expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: `staging database ${missing} does not exist` } });
+
+    const tuned = cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--reason', 'fewer alarms', '--operator', 'ann']);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const [latest] = (await api('sensitivity.history', { task: 'tuned', limit: 1 })).json as unknown[];
+    expectSameJson((tuned.json as { saved: unknown }).saved, latest);
+    expect(latest).toMatchObject({ task: 'tuned', version: 1, settings, operator: 'ann', reason: 'fewer alarms' });
   });
 
   it('compares a canary task with the others in the JSON the API gives (the report\'s end is the moment of asking)', async () => {
