@@ -40,12 +40,21 @@ function parseFlagChange(text: string): { flag: string; value: string } {
   return { flag: match[1]!, value: match[2]! };
 }
 
-/** `--threshold 10` (percent) or `--threshold 10%`, as the fraction the API takes. */
+const timeThresholdSchema = rolloutStartInputSchema.shape.timeThreshold.unwrap();
+
+/**
+ * `--threshold 10` (percent) or `--threshold 10%`, as the fraction the API takes, judged by the
+ * API's own rule — and refused in the percent it was typed in, naming the option as typed (the
+ * schema's field, `timeThreshold`, is a fraction no operator wrote).
+ */
 function parseThreshold(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
-  if (!match) throw new GatehouseError('USAGE', `--threshold takes a percentage such as 10, got "${text}"`);
-  return Number(match[1]) / 100;
+  const fraction = match ? Number(match[1]) / 100 : Number.NaN;
+  if (!timeThresholdSchema.safeParse(fraction).success) {
+    throw new GatehouseError('USAGE', `--threshold takes a percentage above 0 and at most ${(timeThresholdSchema.maxValue ?? 0) * 100}, such as 10; got "${text}"`);
+  }
+  return fraction;
 }
 
 /** How a refusal names the positional id: `rollout id must be a whole number ≥ 1`. */

@@ -392,6 +392,15 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     };
     const expectSameRollout = (fromCli: unknown, fromApi: unknown) => expectSameJson(atOneMoment(fromCli), atOneMoment(fromApi));
 
+    // A threshold is typed in percent and refused in percent, naming --threshold; the API refuses the same fractions.
+    for (const [percent, fraction] of [['0', 0], ['2000', 20]] as const) {
+      const refused = cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--threshold', percent, '--reason', 'r']);
+      expect(refused.code).toBe(2);
+      expect(refused.json).toEqual({ error: { code: 'USAGE', message: `--threshold takes a percentage above 0 and at most 1000, such as 10; got "${percent}"` } });
+      const body = { name: 'r', flagChanges: [{ flag: 'ADAPTIVE_BATCH_CEILING', value: 400 }], timeThreshold: fraction, reason: 'r' };
+      expect((await api('rollouts.start', body)).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/timeThreshold/) }) });
+    }
+
     const none = runCli(['rollout', 'status', '--db', location]);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toBe('no rollout has been started (start one with `gatehouse rollout start`)\n');
