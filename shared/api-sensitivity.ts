@@ -61,6 +61,8 @@ export const sensitivityWhatIfSchema = z.object({
   trialCasesLeftOut: trialCasesLeftOutSchema,
 });
 export type SensitivityWhatIfView = z.infer<typeof sensitivityWhatIfSchema>;
+/** `gatehouse validate tune --json`: sensitivity.whatIf's answer, and the version sensitivity.save made (null on a dry run). */
+export const sensitivityTuneSchema = sensitivityWhatIfSchema.extend({ saved: sensitivityVersionSchema.nullable() });
 
 /** "judged 3 stored trial cases; left out 4 …": what the CLI and the Sensitivity panel say beside the per-kind table. */
 export function trialCasesText({ task, report, trialCasesLeftOut: out }: Pick<SensitivityWhatIfView, 'task' | 'report' | 'trialCasesLeftOut'>): string {

@@ -6,6 +6,8 @@ export type Def = {
   innerType?: z.ZodType;
   in?: z.ZodType;
   element?: z.ZodType;
+  /** A record's values (a task's sensitivity per metric). */
+  valueType?: z.ZodType;
   shape?: Record<string, z.ZodType>;
   catchall?: z.ZodType;
   options?: z.ZodType[];
@@ -75,12 +77,12 @@ export function ruleOf(field: z.ZodType, issue: z.core.$ZodIssue): string {
   return RULES_IN_WORDS.has(type) && ZOD_DEFAULT_MESSAGE.test(issue.message) ? `must be ${accepted(field)}` : issue.message;
 }
 
-/** The field an issue's path leads to, through objects and lists; undefined past what the schema describes. */
+/** The field an issue's path leads to, through objects, lists and records; undefined past what the schema describes. */
 export function fieldAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
   let field: z.ZodType | undefined = schema;
   for (const key of path) {
     const def: Def | undefined = field && core(field);
-    field = def?.type === 'array' ? def.element : def?.shape?.[String(key)];
+    field = def?.type === 'array' ? def.element : def?.type === 'record' ? def.valueType : def?.shape?.[String(key)];
   }
   return field;
 }

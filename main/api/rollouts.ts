@@ -1,5 +1,5 @@
 import type { ApiHandlers } from '../../shared/api.js';
-import { abortRollout, decideRollout, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../rollouts/index.js';
+import { abortRollout, decideRollout, pauseRollout, rolloutDetail, rolloutLedger, rolloutStatus, startRollout } from '../rollouts/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
 
@@ -11,10 +11,7 @@ export function rolloutHandlers(store: Store, clock: () => Date = () => new Date
   const detail = async (rollout: { id: number }) => rolloutDetail(store, rollout.id, clock());
   return {
     'rollouts.list': ({ limit, after }) => rolloutLedger(store).list({ limit, after }),
-    'rollouts.get': async ({ rolloutId }) => {
-      const id = rolloutId ?? (await rolloutLedger(store).list({ limit: 1 }))[0]?.id;
-      return id === undefined ? null : rolloutDetail(store, id, clock());
-    },
+    'rollouts.get': ({ rolloutId }) => rolloutStatus(store, rolloutId, clock()),
     'rollouts.start': async (input, caller) => detail(await startRollout(store, input, actor(caller))),
     'rollouts.decide': async (input, caller) => detail(await decideRollout(store, input, actor(caller))),
     'rollouts.pause': async (input, caller) => detail(await pauseRollout(store, input, actor(caller))),

@@ -1,7 +1,7 @@
 import type { ApiHandlers } from '../../shared/api.js';
 import type { Store } from '../store/index.js';
-import { requireKnownTask, saveSensitivity, sensitivityHistory, sensitivityInForce, sensitivityTasks, whatIfForTask } from '../validation/index.js';
-import { existingStagingFor, withStagingLedger } from '../trials/index.js';
+import { requireKnownTask, saveSensitivity, sensitivityHistory, sensitivityInForce, sensitivityTasks } from '../validation/index.js';
+import { sensitivityWhatIfWithStaging } from '../trials/index.js';
 import { requireOperator } from './caller.js';
 
 type SensitivityHandlers = Pick<ApiHandlers, 'sensitivity.tasks' | 'sensitivity.get' | 'sensitivity.whatIf' | 'sensitivity.save' | 'sensitivity.history'>;
@@ -15,11 +15,7 @@ export function sensitivityHandlers(store: Store, source: string): SensitivityHa
       await requireKnownTask(store, task);
       return sensitivityInForce(store, task);
     },
-    'sensitivity.whatIf': async ({ task, settings, staging }) => {
-      const target = existingStagingFor(source, staging);
-      const withStaging = target === null ? null : await withStagingLedger(target, (ledger) => whatIfForTask(store, task, settings, {}, ledger));
-      return withStaging ?? whatIfForTask(store, task, settings);
-    },
+    'sensitivity.whatIf': (request) => sensitivityWhatIfWithStaging(store, source, request),
     'sensitivity.save': ({ task, settings, reason, basedOnVersion }, caller) => saveSensitivity(store, { task, settings, reason, basedOnVersion, operator: requireOperator(caller) }),
     'sensitivity.history': ({ task, limit, after }) => sensitivityHistory(store, { task, limit, after }),
   };

@@ -5,7 +5,7 @@ import { actorName } from '../flags/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomalies, markAnomaly } from '../validation/index.js';
 import { openExistingStore, withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
-import { printJson, printTable } from './output.js';
+import { printApiJson, printJson, printTable } from './output.js';
 
 interface CommonFlags {
   db?: string;
@@ -28,7 +28,7 @@ export function registerAnomaliesCommands(program: Command): void {
       const store = await openExistingStore(flags.db);
       try {
         const list = await listAnomalousRuns(store, query);
-        if (flags.json) return printJson(list);
+        if (flags.json) return printApiJson('anomalies.list', list);
         printTable(
           ['run', 'task', 'status', 'started', 'runs', 'last run', 'review', 'anomalies'],
           list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review, a.anomalies.map((x) => x.message).join('; ')]),
@@ -57,7 +57,7 @@ export function registerAnomaliesCommands(program: Command): void {
         { runId: '--run', expectedReviewId: '--expect-review' },
       );
       const review = await withStore(flags.db, (store) => markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) }));
-      if (flags.json) return printJson(review);
+      if (flags.json) return printApiJson('anomalies.mark', review);
       const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';
       process.stdout.write(`run ${runId} marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}: ${effect}\n`);
     });
@@ -116,7 +116,7 @@ export function registerAcceptCommand(runs: Command): void {
     .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
       const { runId, reason, operator } = parseOptions(withOperator(runsAcceptInputSchema), { runId: runIdText, reason: flags.reason, operator: flags.operator }, { runId: 'runId' });
       const accepted = await withStore(flags.db, (store) => acceptHeldRun(store, { runId, reason, operator: actorName(operator) }));
-      if (flags.json) return printJson({ runId, status: accepted.status, review: accepted.review });
+      if (flags.json) return printApiJson('runs.accept', { runId, status: accepted.status, review: accepted.review });
       process.stdout.write(`run ${runId} accepted: now ${accepted.status}\n`);
     });
 }

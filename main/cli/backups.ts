@@ -3,7 +3,7 @@ import { backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, 
 import { backupsList, createSnapshotOnRequest, currentOperator, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
-import { printJson, printTable } from './output.js';
+import { printApiJson, printTable } from './output.js';
 
 interface BackupFlags {
   db?: string;
@@ -28,14 +28,14 @@ export function registerBackupCommands(program: Command): void {
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       // The console's backups.list, whole: the same action prints the same JSON on both.
       const list = await backupsList(store);
-      if (flags.json) return printJson(list);
+      if (flags.json) return printApiJson('backups.list', list);
       printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
       process.stdout.write(`${list.snapshots.length} snapshot(s), ${list.totalBytes} bytes in total\n`);
     }));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const snapshot = await createSnapshotOnRequest(store, { operator: currentOperator() });
-      if (flags.json) return printJson(snapshot);
+      if (flags.json) return printApiJson('backups.create', snapshot);
       process.stdout.write(`snapshot ${snapshot.id}: ${snapshot.sizeBytes} bytes, integrity ok, sha256 ${snapshot.sha256}\n`);
     }));
   backups.command('verify').description('recompute checksums and check each copy\'s integrity').option(...dbOption)
@@ -44,7 +44,7 @@ export function registerBackupCommands(program: Command): void {
       const { id } = parseOptions(backupsVerifyInputSchema, { id: flags.id });
       return withStore(flags.db, async (store) => {
         const checks = await verifySnapshots(store, id);
-        if (flags.json) printJson(checks);
+        if (flags.json) printApiJson('backups.verify', checks);
         else printTable(['id', 'ok', 'problems'], checks.map((c) => [c.id, c.ok ? 'yes' : 'NO', c.problems.join('; ') || null]));
         if (checks.some((c) => !c.ok)) process.exitCode = 4;
       });
@@ -60,7 +60,7 @@ export function registerBackupCommands(program: Command): void {
       const request = parseOptions(backupsPruneInputSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb, dryRun: flags.dryRun ?? false });
       return withStore(flags.db, async (store) => {
         const report = await pruneReport(store, { ...request, operator: currentOperator() });
-        if (flags.json) return printJson(report);
+        if (flags.json) return printApiJson('backups.prune', report);
         const verb = report.dryRun ? 'would prune' : 'pruned';
         process.stdout.write(`${verb} ${report.pruned.length} snapshot(s)${report.pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
       });
@@ -69,7 +69,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: restores before this one').option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const events = await listRestores(store, parseOptions(restoresListInputSchema, { limit: flags.limit, after: flags.after }));
-      if (flags.json) return printJson(events);
+      if (flags.json) return printApiJson('backups.restores', events);
       printTable(['restore', 'at', 'snapshot', 'operator', 'hearings', 'reason'], events.map((e) => [e.id, e.at, e.snapshotId, e.operator, `${e.hearingsBefore} → ${e.hearingsAfter}`, e.reason]));
     }));
 
@@ -77,7 +77,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: attempts before this one').option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const attempts = await listAttempts(store, parseOptions(writerAttemptsInputSchema, { limit: flags.limit, after: flags.after }));
-      if (flags.json) return printJson(attempts);
+      if (flags.json) return printApiJson('backups.attempts', attempts);
       printTable(['attempt', 'started', 'operation', 'operator', 'outcome', 'ended', 'detail'], attempts.map((a) => [a.id, a.startedAt, a.operation, a.operator ?? '—', a.outcome ?? 'running', a.endedAt ?? '—', a.detail ?? '']));
     }));
 
@@ -90,7 +90,7 @@ export function registerBackupCommands(program: Command): void {
       const input = parseOptions(withOperator(restoreInputSchema.omit({ confirmId: true })), { id: flags.backup, reason: flags.reason, operator: flags.operator }, { id: '--backup' });
       return withStore(flags.db, async (store) => {
         const report = await restoreSnapshot(store, { snapshotId: input.id, reason: input.reason, operator: input.operator });
-        if (flags.json) return printJson(report);
+        if (flags.json) return printApiJson('backups.restore', report);
         process.stdout.write(`${report.message}\n`);
       });
     });

@@ -16,7 +16,7 @@ import {
 } from '../flags/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
-import { printJson, printTable } from './output.js';
+import { printApiJson, printJson, printTable } from './output.js';
 import { type FlagEvent, flagStore } from '../flags/index.js';
 
 interface FlagsOptions {
@@ -40,9 +40,9 @@ function show(value: unknown): string {
 }
 
 /** The same JSON the API returns for a flag change: values, not JSON text. */
-function printEvent(event: FlagEvent, json: boolean | undefined): void {
+function printEvent(method: 'flags.set' | 'flags.unset' | 'flags.revert', event: FlagEvent, json: boolean | undefined): void {
   const view: FlagEventView = flagEventView(event);
-  if (json) return printJson(view);
+  if (json) return printApiJson(method, view);
   process.stdout.write(`event ${view.id}: ${view.flag} [${view.scope}] ${show(view.oldValue)} → ${show(view.newValue)} by ${view.actor}: ${view.reason}\n`);
 }
 
@@ -68,7 +68,7 @@ export function registerFlagsCommand(program: Command): void {
       withStore(options.db, async (store) => {
         // The API's flags.list, whole: the same action prints the same JSON on both.
         const views = await flagViews(store, options.scope);
-        if (options.json) return printJson(views);
+        if (options.json) return printApiJson('flags.list', views);
         printTable(
           ['flag', 'value', 'reason', 'from', 'default', 'kind', 'type'],
           views.map((v) => [v.name, show(v.inForce.value), v.inForce.reason + (v.inForce.errorMessage ? ` (${v.inForce.errorMessage})` : v.inForce.killed ? ` (${v.inForce.killed})` : ''), v.inForce.scope ?? null, show(v.defaultValue), v.kind, v.type]),
@@ -94,13 +94,13 @@ export function registerFlagsCommand(program: Command): void {
   common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
     .action(async (flag: string, value: string, options: FlagsOptions) => {
       const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
-      await withStore(options.db, async (store) => printEvent(await setFlag(store, input), options.json));
+      await withStore(options.db, async (store) => printEvent('flags.set', await setFlag(store, input), options.json));
     });
 
   common(changeOptions(flags.command('unset <flag>').description('remove the value stored for a scope (audited)')))
     .action(async (flag: string, options: FlagsOptions) => {
       const input = parseOptions(withOperator(flagUnsetInputSchema), { flag, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
-      await withStore(options.db, async (store) => printEvent(await unsetFlag(store, input), options.json));
+      await withStore(options.db, async (store) => printEvent('flags.unset', await unsetFlag(store, input), options.json));
     });
 
   common(
@@ -112,7 +112,7 @@ export function registerFlagsCommand(program: Command): void {
       .option(...EXPECT_OPTION),
   ).action(async (eventId: string, options: FlagsOptions) => {
     const input = parseOptions(withOperator(flagRevertInputSchema), { eventId, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
-    await withStore(options.db, async (store) => printEvent(await revertFlagEvent(store, input.eventId, input), options.json));
+    await withStore(options.db, async (store) => printEvent('flags.revert', await revertFlagEvent(store, input.eventId, input), options.json));
   });
 
   common(
@@ -127,7 +127,7 @@ export function registerFlagsCommand(program: Command): void {
     const query = parseOptions(flagHistoryInputSchema, { flag, scope, limit: options.limit, after: options.after });
     await withStore(options.db, async (store) => {
       const events = (await flagStore(store).history(query)).map(flagEventView);
-      if (options.json) return printJson(events);
+      if (options.json) return printApiJson('flags.history', events);
       printTable(['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], events.map((e) => [e.id, e.at, e.flag, e.scope, show(e.oldValue), show(e.newValue), e.actor, e.reason]));
     });
   });

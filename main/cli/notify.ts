@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { NotifyResult } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { cliNotifier } from './notifier.js';
-import { printJson } from './output.js';
+import { printApiJson } from './output.js';
 
 export function registerNotifyCommand(program: Command): void {
   program
@@ -17,7 +17,7 @@ export function registerNotifyCommand(program: Command): void {
       const store: Store | null = null;
       const notifier = cliNotifier(store, { webhookUrl: options.webhook });
       const result = await notifier.notify({ cause: 'test', subject: 'test', level: 'info', title: 'Gatehouse: test notification', body: `sent at ${new Date().toISOString()}` });
-      if (options.json) printJson(result);
+      if (options.json) printApiJson('notify.test', result);
       else process.stdout.write(result.channels.map((c) => (c.delivered ? `${c.channel}: delivered\n` : `${c.channel}: NOT delivered — ${c.error}\n`)).join(''));
       process.exitCode = testExitCode(result);
     });

@@ -2,6 +2,7 @@ import { isGatehouseError, toErrorPayload, type ErrorCode } from '../../shared/e
 import type { RunStatus } from '../../shared/run.js';
 import type { TickEntry, TickReport } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
+import { API_METHODS, type ApiMethod, type ApiOutput } from '../../shared/api.js';
 
 /** The one table from error codes to exit codes (DESIGN §3). */
 const EXIT_CODE_BY_ERROR: Record<ErrorCode, number> = {
@@ -94,8 +95,18 @@ export function exitCodeFor(error: unknown): number {
   return isGatehouseError(error) ? EXIT_CODE_BY_ERROR[error.code] : 1;
 }
 
+/** `--json` of a command with no API twin (an update's summary, a verdict): its own shape. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * `--json` of a command that does what an API method does (issue 12): the value passes through
+ * that method's output schema, as dispatch() passes the API's answer, so the two print the same
+ * keys in the same order and a field one side adds or leaves out fails here, not in a script.
+ */
+export function printApiJson<M extends ApiMethod>(method: M, value: ApiOutput<M>): void {
+  printJson(API_METHODS[method].output.parse(value));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
 import { openExistingStore } from './database.js';
 import { parseOptions } from './input.js';
-import { printJson } from './output.js';
+import { printApiJson, printJson } from './output.js';
 
 interface ReportOptions {
   db?: string;
@@ -69,8 +69,11 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
     const built = fromLedger ?? (await buildReport(store, { kind, since: options.since, task: options.task, trialReader }));
     const text = format === 'html' ? renderHtml(built.document) : renderMarkdown(built.document);
     if (options.out) fs.writeFileSync(options.out, text);
-    if (options.json) printJson(built.canary ?? built.document);
-    else if (!options.out) process.stdout.write(text);
+    if (options.json) {
+      // A canary comparison is the console's canary.report; a rollout ledger's or another kind's report has no twin.
+      if (built.canary) printApiJson('canary.report', built.canary);
+      else printJson(built.document);
+    } else if (!options.out) process.stdout.write(text);
     else process.stdout.write(`${built.document.headline}\nwrote ${options.out}\n`);
   } finally {
     await ledger?.close();

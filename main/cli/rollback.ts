@@ -7,7 +7,7 @@ import { notifyRollback } from '../scheduler/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliNotifier } from './notifier.js';
-import { EXIT_CODE_NOTHING_UNDONE, printJson, printTable } from './output.js';
+import { EXIT_CODE_NOTHING_UNDONE, printApiJson, printTable } from './output.js';
 
 interface RollbackFlags {
   db?: string;
@@ -56,7 +56,7 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
   return withStore(flags.db, async (store) => {
     const report = await rollback(store, request);
     if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq });
-    if (flags.json) printJson(report);
+    if (flags.json) printApiJson(report.dryRun ? 'rollback.preview' : 'rollback.apply', report);
     else printReport(report);
     // A dry run exits as the real rollback would: refused, or undoing nothing.
     if (report.wouldRefuse) return 2;
@@ -89,7 +89,7 @@ async function listEvents(flags: RollbackFlags): Promise<number> {
   const query = parseOptions(rollbackEventsInputSchema, { runId: flags.run, limit: flags.limit, after: flags.after }, NAMES);
   return withStore(flags.db, async (store) => {
     const events = await undoJournal(store).listEvents(query);
-    if (flags.json) printJson(events);
+    if (flags.json) printApiJson('rollback.events', events);
     else {
       printTable(
         ['event', 'run', 'batch', 'operator', 'at', 'restored', 'deleted', 'skipped', 'forced', 'run rolled back', 'reason'],

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
+import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { actorName } from '../flags/index.js';
-import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../rollouts/index.js';
+import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, rolloutStatus, startRollout } from '../rollouts/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
-import { printJson, printTable } from './output.js';
+import { printApiJson, printTable } from './output.js';
 
 interface RolloutOptions {
   db?: string;
@@ -40,19 +40,25 @@ function parseFlagChange(text: string): { flag: string; value: string } {
   return { flag: match[1]!, value: match[2]! };
 }
 
-/** `--threshold 10` (percent) or `--threshold 10%`, as the fraction the API takes. */
+const timeThresholdSchema = rolloutStartInputSchema.shape.timeThreshold.unwrap();
+
+/**
+ * `--threshold 10` (percent) or `--threshold 10%`, as the fraction the API takes, judged by the
+ * API's own rule — and refused in the percent it was typed in, naming the option as typed (the
+ * schema's field, `timeThreshold`, is a fraction no operator wrote).
+ */
 function parseThreshold(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
-  if (!match) throw new GatehouseError('USAGE', `--threshold takes a percentage such as 10, got "${text}"`);
-  return Number(match[1]) / 100;
+  const fraction = match ? Number(match[1]) / 100 : Number.NaN;
+  if (!timeThresholdSchema.safeParse(fraction).success) {
+    throw new GatehouseError('USAGE', `--threshold takes a percentage above 0 and at most ${(timeThresholdSchema.maxValue ?? 0) * 100}, such as 10; got "${text}"`);
+  }
+  return fraction;
 }
 
-const idInput = z.object({ rolloutId: z.number().int().positive() });
-
-function rolloutId(text: string): number {
-  return parseOptions(idInput, { rolloutId: text }, { rolloutId: 'rollout id' }).rolloutId;
-}
+/** How a refusal names the positional id: `rollout id must be a whole number ≥ 1`. */
+const ID_NAME = { rolloutId: 'rollout id' };
 
 function stageLine(rollout: RolloutView): string {
   const stage = rollout.stages[rollout.stageIndex]!;
@@ -76,11 +82,14 @@ function printDetail(detail: RolloutDetail): void {
   printTable(['#', 'at', 'stage', 'kind', 'decision', 'who', 'run', 'reason'], detail.ledger.map((e) => [e.id, e.at, e.stage, e.kind, e.decision, e.operator, e.runId, e.reason]));
 }
 
-async function printResult(db: string | undefined, json: boolean | undefined, work: Parameters<typeof withStore>[1]): Promise<void> {
+type RolloutChange = 'rollouts.start' | 'rollouts.decide' | 'rollouts.pause' | 'rollouts.abort';
+
+/** The rollout as the change left it, as the API's method of the same change answers. */
+async function printResult(method: RolloutChange, db: string | undefined, json: boolean | undefined, work: Parameters<typeof withStore>[1]): Promise<void> {
   await withStore(db, async (store) => {
     const rollout = (await work(store)) as RolloutView;
     const detail = await rolloutDetail(store, rollout.id, new Date());
-    if (json) printJson(detail);
+    if (json) printApiJson(method, detail);
     else printDetail(detail);
   });
 }
@@ -112,18 +121,18 @@ export function registerRolloutCommands(program: Command): void {
       reason: options.reason,
       operator: options.operator,
     });
-    await printResult(options.db, options.json, (store) => startRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
+    await printResult('rollouts.start', options.db, options.json, (store) => startRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
   });
 
-  common(rollout.command('status [id]').description('where a rollout stands (default: the newest), its guardrails now, and its ledger')).action(async (id: string | undefined, options: RolloutOptions) =>
-    withStore(options.db, async (store) => {
-      const wanted = id === undefined ? (await rolloutLedger(store).list({ limit: 1 }))[0]?.id : rolloutId(id);
-      if (wanted === undefined) throw new GatehouseError('NOT_FOUND', 'no rollout has been started', { hint: 'start one with `gatehouse rollout start`' });
-      const detail = await rolloutDetail(store, wanted, new Date());
-      if (options.json) printJson(detail);
+  common(rollout.command('status [id]').description('where a rollout stands (default: the newest; none started: null with --json, exit 0), its guardrails now, and its ledger')).action(async (id: string | undefined, options: RolloutOptions) => {
+    const { rolloutId } = parseOptions(rolloutsGetInputSchema, { rolloutId: id }, ID_NAME);
+    await withStore(options.db, async (store) => {
+      const detail = await rolloutStatus(store, rolloutId, new Date());
+      if (options.json) printApiJson('rollouts.get', detail);
+      else if (detail === null) process.stdout.write('no rollout has been started (start one with `gatehouse rollout start`)\n');
       else printDetail(detail);
-    }),
-  );
+    });
+  });
 
   common(
     rollout
@@ -134,7 +143,7 @@ export function registerRolloutCommands(program: Command): void {
   ).action(async (options: RolloutOptions) =>
     withStore(options.db, async (store) => {
       const rollouts = await rolloutLedger(store).list(parseOptions(rolloutsListInputSchema, { limit: options.limit, after: options.after }));
-      if (options.json) return printJson(rollouts);
+      if (options.json) return printApiJson('rollouts.list', rollouts);
       printTable(['id', 'name', 'state', 'stage', 'canary task', 'started', 'by'], rollouts.map((r) => [r.id, r.name, r.state, r.stages[r.stageIndex]!.stage, r.canaryTask, r.startedAt, r.operator]));
     }),
   );
@@ -147,18 +156,18 @@ export function registerRolloutCommands(program: Command): void {
       .option('--reason <text>', 'why (required)')
       .option('--operator <name>', 'who decides (default: the OS user)'),
   ).action(async (id: string, options: RolloutOptions) => {
-    const input = parseOptions(withOperator(rolloutDecideInputSchema), { rolloutId: rolloutId(id), decision: options.decision ?? 'proceed', reason: options.reason, operator: options.operator });
-    await printResult(options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
+    const input = parseOptions(withOperator(rolloutDecideInputSchema), { rolloutId: id, decision: options.decision ?? 'proceed', reason: options.reason, operator: options.operator }, ID_NAME);
+    await printResult('rollouts.decide', options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
   });
 
-  for (const [name, description, act] of [
-    ['pause', 'hold an active rollout where it is (flags stay; no checks, no promotion)', pauseRollout],
-    ['abort', 'end a rollout and put its flags back (audited)', abortRollout],
+  for (const [name, description, act, method] of [
+    ['pause', 'hold an active rollout where it is (flags stay; no checks, no promotion)', pauseRollout, 'rollouts.pause'],
+    ['abort', 'end a rollout and put its flags back (audited)', abortRollout, 'rollouts.abort'],
   ] as const) {
     common(rollout.command(`${name} <id>`).description(description).option('--reason <text>', 'why (required)').option('--operator <name>', 'who (default: the OS user)')).action(
       async (id: string, options: RolloutOptions) => {
-        const input = parseOptions(withOperator(rolloutActInputSchema), { rolloutId: rolloutId(id), reason: options.reason, operator: options.operator });
-        await printResult(options.db, options.json, (store) => act(store, input, { operator: actorName(input.operator), now: new Date() }));
+        const input = parseOptions(withOperator(rolloutActInputSchema), { rolloutId: id, reason: options.reason, operator: options.operator }, ID_NAME);
+        await printResult(method, options.db, options.json, (store) => act(store, input, { operator: actorName(input.operator), now: new Date() }));
       },
     );
   }

@@ -5,7 +5,7 @@ import { runDetail } from '../engine/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
-import { printJson, printTable } from './output.js';
+import { printApiJson, printJson, printTable } from './output.js';
 
 const runsGetInputSchema = API_METHODS['runs.get'].input;
 
@@ -37,7 +37,7 @@ export function registerRunsCommands(program: Command): void {
       const query = parseOptions(runsListInputSchema, options);
       return withStore(db, async (store) => {
         const list = await store.listRuns(query);
-        if (json) return printJson(list);
+        if (json) return printApiJson('runs.list', list);
         printTable(
           ['run', 'status', 'mode', 'task', 'started', 'fetched', 'added', 'updated', 'unchanged', 'quarantined', 'verdict'],
           list.map((r) => [r.runId, r.status, r.mode, r.task ?? null, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.validation?.verdict ?? null]),
@@ -53,7 +53,7 @@ export function registerRunsCommands(program: Command): void {
       const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, { runId: 'runId' });
       return withStore(flags.db, async (store) => {
         const run = await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli');
-        if (flags.json) return printJson(run);
+        if (flags.json) return printApiJson('runs.get', run);
         const { batchList, ...summary } = run;
         printJson(summary);
         printTable(
@@ -79,7 +79,7 @@ export function registerRunsCommands(program: Command): void {
       const query = parseOptions(quarantineListInputSchema, { runId: flags.run, batchSeq: flags.batch, limit: flags.limit, after: flags.after }, { runId: '--run', batchSeq: '--batch' });
       return withStore(flags.db, async (store) => {
         const entries = await store.listQuarantine(query);
-        if (flags.json) return printJson(entries);
+        if (flags.json) return printApiJson('quarantine.list', entries);
         printTable(
           ['id', 'run', 'batch', 'eventId', 'position', 'reasons'],
           entries.map((e) => [e.id, e.runId, e.batchSeq, e.eventId, e.sourcePosition, e.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')]),

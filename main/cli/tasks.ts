@@ -6,7 +6,7 @@ import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
-import { printJson, printTable, schedulerExitCode, schedulerExitCodesHelp } from './output.js';
+import { printApiJson, printJson, printTable, schedulerExitCode, schedulerExitCodesHelp } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
 
 interface TaskOptions {
@@ -28,7 +28,7 @@ const ALLOW_FREQUENT = ['--allow-frequent', `accept a cron whose runs come less 
 function printTask(task: ScheduledTask, json: boolean | undefined): void {
   const now = new Date();
   const t = taskView(task, now);
-  if (json) return printJson(t);
+  if (json) return printApiJson('tasks.get', t);
   const backoff = taskBackoffText(t, now, (iso) => iso);
   process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}\n`);
 }
@@ -68,7 +68,7 @@ export function registerTasksCommands(program: Command): void {
     withStore(options.db, async (store) => {
       const now = new Date();
       const list = (await taskStore(store).list()).map((task) => taskView(task, now));
-      if (options.json) return printJson(list);
+      if (options.json) return printApiJson('tasks.list', list);
       printTable(
         ['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run', 'backoff'],
         list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId, taskBackoffText(t, now, (iso) => iso)]),
@@ -125,7 +125,7 @@ export function registerTasksCommands(program: Command): void {
     await withStore(options.db, async (store) => {
       // The API's tasks.history, whole: the same query prints the same JSON on both.
       const events = await taskHistory(store, query);
-      if (options.json) return printJson(events);
+      if (options.json) return printApiJson('tasks.history', events);
       printTable(['event', 'at', 'task', 'action', 'operator', 'before', 'after'], events.map((e) => [e.id, e.at, e.task, e.action, e.operator, e.before && JSON.stringify(e.before), JSON.stringify(e.after)]));
     });
   });

@@ -1,23 +1,29 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { GatehouseError } from '../../shared/errors.js';
-import { describeSensitivity, trialCasesText, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
+import { API_METHODS } from '../../shared/api.js';
+import { describeSensitivity, sensitivityTuneSchema, trialCasesText, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { SENSITIVITY_METRICS, sensitivitySettingsSchema, sensitivityValueSchema, type SensitivitySettings } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
-import { existingStagingFor, withStagingLedger } from '../trials/index.js';
-import { saveSensitivity, sensitivityInForce, whatIfForTask } from '../validation/index.js';
+import { sensitivityWhatIfWithStaging } from '../trials/index.js';
+import { saveSensitivity, sensitivityInForce } from '../validation/index.js';
 import { databaseOption, withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 
-/** One change to a task's settings: a metric's sensitivity, the signals a run needs, or both. */
+const whatIfInputSchema = API_METHODS['sensitivity.whatIf'].input;
+const saveInputSchema = API_METHODS['sensitivity.save'].input;
+
+/**
+ * One change to a task's settings: a metric's sensitivity, the signals a run needs, or both. The
+ * task, the staging copy and the reason are the API's own fields (sensitivity.whatIf and .save),
+ * so `validate tune` refuses what the Sensitivity panel refuses, with the same rule.
+ */
 const tuneInputSchema = withOperator(
-  z.object({
-    task: z.string().trim().min(1).max(200),
+  whatIfInputSchema.omit({ settings: true }).extend({
     metric: z.enum(SENSITIVITY_METRICS).optional(),
     sensitivity: sensitivityValueSchema.optional(),
     minSignals: sensitivitySettingsSchema.shape.minSignals.unwrap().optional(),
-    reason: z.string().trim().min(1, 'a reason is required').max(2_000).optional(),
+    reason: saveInputSchema.shape.reason.optional(),
     dryRun: z.boolean().default(false),
   }),
 )
@@ -60,8 +66,7 @@ export function registerTuneCommand(validate: Command): void {
     .action(async (_options: TuneFlags, command: Command) => {
       // validate's own --json, --db and --task are recognised after `tune` too (commander gives them to validate): read both.
       const flags = command.optsWithGlobals<TuneFlags>();
-      const input = parseOptions(tuneInputSchema, { ...flags, dryRun: flags.dryRun ?? false, db: undefined, json: undefined, staging: undefined });
-      const staging = existingStagingFor(databaseOption(flags.db), flags.staging);
+      const input = parseOptions(tuneInputSchema, { ...flags, dryRun: flags.dryRun ?? false, db: undefined, json: undefined });
       await withStore(flags.db, async (store) => {
         const inForce = await sensitivityInForce(store, input.task);
         const current = inForce.settings;
@@ -69,12 +74,12 @@ export function registerTuneCommand(validate: Command): void {
           metrics: input.metric ? { ...current.metrics, [input.metric]: input.sensitivity } : current.metrics,
           minSignals: input.minSignals ?? current.minSignals,
         };
-        // The trial cases of the staging copy are added when it exists; one named with --staging must.
-        const withStaging = staging === null ? null : await withStagingLedger(staging, (ledger) => whatIfForTask(store, input.task, after, {}, ledger));
-        if (withStaging === null && flags.staging !== undefined) throw new GatehouseError('NOT_FOUND', `staging database ${flags.staging} does not exist`);
-        const whatIf = withStaging ?? (await whatIfForTask(store, input.task, after));
-        const saved = input.dryRun ? null : await saveSensitivity(store, { task: input.task, settings: after, reason: input.reason!, operator: actorName(input.operator), basedOnVersion: inForce.version?.version ?? null });
-        if (flags.json) return printJson({ ...whatIf, saved });
+        // The console's what-if and save, on what the panel would have sent them.
+        const whatIf = await sensitivityWhatIfWithStaging(store, databaseOption(flags.db), whatIfInputSchema.parse({ task: input.task, settings: after, staging: input.staging }));
+        const saved = input.dryRun
+          ? null
+          : await saveSensitivity(store, { ...saveInputSchema.parse({ task: input.task, settings: after, reason: input.reason, basedOnVersion: inForce.version?.version ?? null }), operator: actorName(input.operator) });
+        if (flags.json) return printJson(sensitivityTuneSchema.parse({ ...whatIf, saved }));
         printWhatIf(whatIf);
         process.stdout.write(saved ? `saved version ${saved.version} of ${saved.task}'s sensitivity by ${saved.operator}: ${saved.reason}\n` : 'dry run: nothing saved\n');
       });

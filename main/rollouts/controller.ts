@@ -199,3 +199,13 @@ export async function rolloutDetail(store: Store, id: number, now: Date): Promis
   const latest = rollout.state === 'active' || rollout.state === 'paused' ? await observeStage(store, rollout, now) : (ledger.findLast((e) => e.evidence !== null)?.evidence ?? null);
   return { ...rollout, ledger, latest };
 }
+
+/**
+ * `rollout status [id]` and the API's rollouts.get: one rollout, or without an id the newest —
+ * null when none was ever started. That is an answer, not an error: a script asking "is anything
+ * rolling out?" reads null with exit 0, and keeps NOT_FOUND (exit 2) for a wrong id or database.
+ */
+export async function rolloutStatus(store: Store, id: number | undefined, now: Date): Promise<RolloutDetail | null> {
+  const wanted = id ?? (await rolloutLedger(store).list({ limit: 1 }))[0]?.id;
+  return wanted === undefined ? null : rolloutDetail(store, wanted, now);
+}

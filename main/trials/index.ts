@@ -6,4 +6,5 @@ export { alarmsFor, attributableAlarms, attributeCatch, type Attribution } from 
 export { seedSyntheticHistory, SEEDED_MS_PER_RECORD, type SeedOptions } from './history-seed.js';
 export { recordFromStored, TrialClock, meteredSource } from './realise.js';
 export { checkedStagingTarget, existingStagingFor, stagingLabel, stagingTargetFor, withStagingLedger } from './staging-target.js';
+export { sensitivityWhatIfWithStaging, type SensitivityWhatIfRequest } from './sensitivity-what-if.js';
 export { sweepSpecs, SWEEP_MAGNITUDES, MAX_SWEEP_REPEAT } from './sweep.js';

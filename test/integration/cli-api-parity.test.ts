@@ -71,6 +71,10 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['flags list', ['flags', 'list'], 'flags.list', {}],
     ['rollback --list', ['rollback', '--list'], 'rollback.events', {}],
     ['rollout list', ['rollout', 'list'], 'rollouts.list', {}],
+    ['anomalies list', ['anomalies', 'list'], 'anomalies.list', {}],
+    ['anomalies list --open', ['anomalies', 'list', '--open', '--limit', '5'], 'anomalies.list', { open: true, limit: 5 }],
+    // Nothing rolled out yet: an answer (null, exit 0), not an error a script must tell from a wrong database path.
+    ['rollout status before any rollout', ['rollout', 'status'], 'rollouts.get', {}],
   ];
 
   it.each(reads)('answers %s with the API\'s JSON', async (_what, args, method, body) => {
@@ -104,6 +108,11 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['an operator holding a control character', ['tasks', 'add', 'tabbed', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann\tlee'], 'session.name', { name: 'ann\tlee' }, 'name', 'a name cannot hold control characters'],
     ['a run status it does not know', ['runs', 'list', '--status', 'failed,bogus'], 'runs.list', { status: ['failed', 'bogus'] }, 'status[1]', 'must be one of running, success, partial, failed, rolled_back, interrupted, held'],
     ['a verdict it does not know', ['runs', 'list', '--verdict', 'anomalus'], 'runs.list', { verdict: ['anomalus'] }, 'verdict[0]', 'must be one of ok, anomalous, insufficient_history, baseline'],
+    ['rollout id 0 to show', ['rollout', 'status', '0'], 'rollouts.get', { rolloutId: 0 }, 'rolloutId', 'must be a whole number ≥ 1'],
+    ['a sensitivity under one sigma', ['validate', 'tune', '--task', 'nightly', '--metric', 'fetched', '--sensitivity', '0.5', '--dry-run'], 'sensitivity.whatIf', { task: 'nightly', settings: { metrics: { fetched: 0.5 } } }, 'settings.metrics.fetched', 'must be one of off, low, normal, high, or a number from 1 to 10'],
+    ['more signals than there are metrics', ['validate', 'tune', '--task', 'nightly', '--min-signals', '5', '--dry-run'], 'sensitivity.whatIf', { task: 'nightly', settings: { minSignals: 5 } }, 'settings.minSignals', 'must be a whole number from 1 to 4'],
+    ['a blank task to tune', ['validate', 'tune', '--task', ' ', '--min-signals', '2', '--dry-run'], 'sensitivity.whatIf', { task: ' ', settings: {} }, 'task', 'must be text of 1 to 200 characters'],
+    ['a blank staging copy', ['validate', 'tune', '--task', 'nightly', '--min-signals', '2', '--dry-run', '--staging', ' '], 'sensitivity.whatIf', { task: 'nightly', settings: {}, staging: ' ' }, 'staging', 'must be text of 1 to 1000 characters'],
     ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 
@@ -346,6 +355,95 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expectSameJson(at(inConsoleWords(fromCli.json)), at(fromApi.json));
     expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, wouldRefuse: true, conflicts: expect.arrayContaining([expect.objectContaining({ eventId: expect.any(String) })]) });
   });
+
+  it('tunes a task\'s sensitivity with the what-if and the version the API gives, and says a staging copy that is not there is not found on both', async () => {
+    await addTask(store, { name: 'tuned', cron: '0 5 * * *', source: 'synthetic:seed=1,count=5' }, new Date());
+    const settings = { metrics: { fetched: 'high' }, minSignals: 2 };
+    const dryRun = cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--dry-run']);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    const { saved, ...whatIf } = dryRun.json as { saved: unknown };
+    expect(saved).toBeNull();
+    expectSameJson(whatIf, (await api('sensitivity.whatIf', { task: 'tuned', settings })).json);
+
+    // A mistyped staging path: refused on both, not a what-if without the trial cases it was to count.
+    const missing = backend.name === 'postgres' ? 'no_such_staging' : `${location}-no-such-staging.db`;
+    const fromCli = cli(['validate', 'tune', '--task', 'tuned', '--min-signals', '2', '--dry-run', '--staging', missing]);
+    const fromApi = await api('sensitivity.whatIf', { task: 'tuned', settings: { minSignals: 2 }, staging: missing });
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(404);
+    expectSameJson(fromCli.json, fromApi.json);
+    expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: `staging database ${missing} does not exist` } });
+
+    const tuned = cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--reason', 'fewer alarms', '--operator', 'ann']);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const [latest] = (await api('sensitivity.history', { task: 'tuned', limit: 1 })).json as unknown[];
+    expectSameJson((tuned.json as { saved: unknown }).saved, latest);
+    expect(latest).toMatchObject({ task: 'tuned', version: 1, settings, operator: 'ann', reason: 'fewer alarms' });
+  }, 120_000);
+
+  it('compares a canary task with the others in the JSON the API gives (the report\'s end is the moment of asking)', async () => {
+    await addTask(store, { name: 'canary-feed', cron: '0 7 * * *', source: 'synthetic:seed=4,count=5' }, new Date());
+    const fromCli = cli(['report', 'canary', '--task', 'canary-feed', '--since', '2020-01-01']);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    const fromApi = await api('canary.report', { task: 'canary-feed', since: '2020-01-01' });
+    expect(fromApi.status).toBe(200);
+    const atOneMoment = (report: unknown) => ({ ...(report as object), until: 'now' });
+    expectSameJson(atOneMoment(fromCli.json), atOneMoment(fromApi.json));
+    expect(fromCli.json).toMatchObject({ task: 'canary-feed', recommendation: expect.any(String) });
+  });
+
+  it('starts, shows, promotes, pauses and aborts a rollout with the JSON the API gives for it at each step', async () => {
+    // What the guardrails see is read at the moment of asking: the end of the window differs, nothing else.
+    const atOneMoment = (detail: unknown) => {
+      const d = detail as { latest: { window: { until: string } } | null };
+      return d.latest ? { ...d, latest: { ...d.latest, window: { ...d.latest.window, until: 'now' } } } : d;
+    };
+    const expectSameRollout = (fromCli: unknown, fromApi: unknown) => expectSameJson(atOneMoment(fromCli), atOneMoment(fromApi));
+
+    // A threshold is typed in percent and refused in percent, naming --threshold; the API refuses the same fractions.
+    for (const [percent, fraction] of [['0', 0], ['2000', 20]] as const) {
+      const refused = cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--threshold', percent, '--reason', 'r']);
+      expect(refused.code).toBe(2);
+      expect(refused.json).toEqual({ error: { code: 'USAGE', message: `--threshold takes a percentage above 0 and at most 1000, such as 10; got "${percent}"` } });
+      const body = { name: 'r', flagChanges: [{ flag: 'ADAPTIVE_BATCH_CEILING', value: 400 }], timeThreshold: fraction, reason: 'r' };
+      expect((await api('rollouts.start', body)).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/timeThreshold/) }) });
+    }
+
+    const none = runCli(['rollout', 'status', '--db', location]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toBe('no rollout has been started (start one with `gatehouse rollout start`)\n');
+
+    const started = cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--stages', 'deployed:0:1,all:0:1', '--reason', 'larger batches', '--operator', 'ann']);
+    expect(started.code, started.stderr).toBe(0);
+    const { id } = started.json as { id: number };
+    expectSameRollout(started.json, (await api('rollouts.get', { rolloutId: id })).json);
+    const status = cli(['rollout', 'status']);
+    expect(status.code, status.stderr).toBe(0);
+    expectSameRollout(status.json, (await api('rollouts.get', {})).json);
+    expectSameRollout(cli(['rollout', 'status', String(id)]).json, (await api('rollouts.get', { rolloutId: id })).json);
+
+    const promoted = cli(['rollout', 'promote', String(id), '--reason', 'deployed cleanly', '--operator', 'ann']);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.json).toMatchObject({ id, state: 'active', stageIndex: 1 });
+    expectSameRollout(promoted.json, (await api('rollouts.get', { rolloutId: id })).json);
+
+    const paused = await api('rollouts.pause', { rolloutId: id, reason: 'weekend' });
+    expect(paused.status).toBe(200);
+    expectSameRollout(cli(['rollout', 'status', String(id)]).json, paused.json);
+
+    const aborted = cli(['rollout', 'abort', String(id), '--reason', 'not needed', '--operator', 'ann']);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.json).toMatchObject({ id, state: 'aborted' });
+    expectSameRollout(aborted.json, (await api('rollouts.get', { rolloutId: id })).json);
+    expectSameJson(cli(['rollout', 'list']).json, (await api('rollouts.list', {})).json);
+
+    // An id that names no rollout is not found on both, unlike "the newest" before any was started.
+    const fromCli = cli(['rollout', 'status', '999']);
+    const fromApi = await api('rollouts.get', { rolloutId: 999 });
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(404);
+    expectSameJson(fromCli.json, fromApi.json);
+  }, 180_000);
 });
 
 describe('the HTTP transport with a body larger than it reads', () => {
