@@ -442,7 +442,10 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const fromApi = await api('rollouts.get', { rolloutId: 999 });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
-    expectSameJson(fromCli.json, fromApi.json);
+    // One error, its hint in each surface's words: the CLI's command, the console's Rollouts page.
+    expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
+    expect(fromCli.json).toEqual({ error: expect.objectContaining({ hint: 'see `gatehouse rollout list`' }) });
+    expect(fromApi.json).toEqual({ error: expect.objectContaining({ hint: 'the Rollouts page lists the rollouts' }) });
   }, 180_000);
 });
 
