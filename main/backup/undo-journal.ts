@@ -109,7 +109,7 @@ export type UndoTx = ReturnType<typeof undoTx>;
 
 function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
   // The created rows, and which of them a before-image that another rollback may still put back names, read once.
-  let created: { target: UndoTarget; entries: JournalEntry[] } | null = null;
+  let created: { target: UndoTarget; entries: JournalEntry[]; rows: NamedRows } | null = null;
   let namedByImages: Promise<NamedRows> | null = null;
   const namedByStandingImages = () => (namedByImages ??= created ? rowsNamedByStandingImages(trx, created.target, created.entries) : Promise.resolve(noNamedRows()));
   // A dry run writes nothing: what its undos would leave is kept here, for the created rows' decisions.
@@ -175,7 +175,7 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
     pendingCreatedRows: async (target: UndoTarget): Promise<JournalEntry[]> => {
       const rows = await pendingRows(trx, target).where('entity', '<>', 'hearing').selectAll().orderBy('id').execute();
       const entries = rows.map(journalEntry);
-      created = { target, entries };
+      created = { target, entries, rows: createdRowsOf(entries) };
       return entries;
     },
     /** Whether the run has writes outside `batchSeq` that no rollback has consumed or skipped. */
@@ -200,7 +200,7 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
      * 5 s lock timeout): it notes what the undos leave for deleteCreatedRows instead.
      */
     undoHearings: async (undos: PageUndos) => {
-      if (dryRun) return previewUndos(previewed, undos, created?.entries ?? []);
+      if (dryRun) return previewUndos(previewed, undos, created?.rows ?? noNamedRows());
       const eventIds = [...undos.deletions, ...undos.restorations.map((image) => String(image.hearing.event_id))];
       if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
       await insertRows(trx, 'hearings', undos.restorations.map((image) => imageRow('hearings', image.hearing)));
@@ -276,12 +276,9 @@ interface PreviewedUndos {
 /** After the undos of a dry run: the hearing links of `target` standing are those of `left`, and its restorations add `namedByRestored`. */
 type AfterUndos = PreviewedUndos & { target: UndoTarget };
 
-function previewUndos(previewed: PreviewedUndos, undos: PageUndos, created: JournalEntry[]): void {
-  previewed.left.push(...undos.left);
-  if (undos.restorations.length === 0 || created.length === 0) return;
-  const named = namedRowsOf(undos.restorations, created);
-  for (const code of named.committees) previewed.namedByRestored.committees.add(code);
-  for (const id of named.witnesses) previewed.namedByRestored.witnesses.add(id);
+function previewUndos(previewed: PreviewedUndos, undos: PageUndos, created: NamedRows): void {
+  for (const eventId of undos.left) previewed.left.push(eventId);
+  addNamedRows(previewed.namedByRestored, undos.restorations, created);
 }
 
 /**
@@ -473,8 +470,7 @@ const IMAGES_PER_PAGE = 1_000;
 async function rowsNamedByStandingImages(trx: Db, target: UndoTarget, created: JournalEntry[]): Promise<NamedRows> {
   const named = noNamedRows();
   if (created.length === 0) return named;
-  const committees = new Set(created.filter((entry) => entry.entity === 'committee').map((entry) => entry.key));
-  const witnesses = new Set(created.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key)));
+  const createdRows = createdRowsOf(created);
   let after = created.reduce((first, entry) => Math.min(first, entry.id), Number.POSITIVE_INFINITY);
   for (;;) {
     const rows = await trx
@@ -489,19 +485,21 @@ async function rowsNamedByStandingImages(trx: Db, target: UndoTarget, created: J
       .limit(IMAGES_PER_PAGE)
       .execute();
     const images = rows.map((row) => (typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as HearingImage);
-    addNamedRows(named, images, { committees, witnesses });
+    addNamedRows(named, images, createdRows);
     if (rows.length < IMAGES_PER_PAGE) return named;
     after = rows.at(-1)!.id;
   }
 }
 
-/** Which of the `created` committees and witnesses `images` name. */
-function namedRowsOf(images: HearingImage[], created: JournalEntry[]): NamedRows {
-  const committees = new Set(created.filter((entry) => entry.entity === 'committee').map((entry) => entry.key));
-  const witnesses = new Set(created.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key)));
-  return addNamedRows(noNamedRows(), images, { committees, witnesses });
+/** The committees (by code) and witnesses (by id) the journal's `created` entries name. */
+function createdRowsOf(created: JournalEntry[]): NamedRows {
+  return {
+    committees: new Set(created.filter((entry) => entry.entity === 'committee').map((entry) => entry.key)),
+    witnesses: new Set(created.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key))),
+  };
 }
 
+/** Adds to `named` the rows of `created` that `images` name. */
 function addNamedRows(named: NamedRows, images: HearingImage[], created: NamedRows): NamedRows {
   for (const image of images) {
     for (const link of image.committees) if (created.committees.has(String(link.system_code))) named.committees.add(String(link.system_code));
