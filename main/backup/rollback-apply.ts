@@ -80,7 +80,7 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   // Newest first, a page of before-images at a time: the hearings go back in reverse order of writing.
   for (let page = await nextPage(tx, target, pageSize, null); page.length > 0; page = await nextPage(tx, target, pageSize, page.at(-1)!)) {
     // A target writes each hearing once, so the page's undos commute: they are applied together.
-    const undos: PageUndos = { deletions: [], restorations: [] };
+    const undos: PageUndos = { deletions: [], restorations: [], left: [] };
     for (const entry of page) {
       const undo = undoHearing(entry, conflicts.get(entry.id) ?? null, request.onConflict, report.counts, undos);
       if (report.hearings.length < listed) report.hearings.push(undo);
@@ -183,6 +183,7 @@ function undoHearing(
   const undo = (outcome: HearingUndo['outcome']): HearingUndo => ({ eventId: entry.key, batchSeq: entry.batchSeq, action, outcome, conflict });
   if (!undoesHearing(policy, conflict)) {
     counts.skipped += 1;
+    undos.left.push(entry.key);
     return undo('skipped');
   }
   if (conflict) counts.forced += 1;
@@ -196,23 +197,26 @@ function undoHearing(
   return undo('restored');
 }
 
+/** The event and the marks of what was consumed; a dry run (which writes nothing) only says whether the run would end rolled back. */
 async function finishRollback(tx: UndoTx, report: RollbackReport, outcomes: Map<JournalOutcome, number[]>): Promise<void> {
   const wholeRun = report.batchSeq === null;
   report.runRolledBack = wholeRun || !(await tx.othersLeftInRun(report.runId, report.batchSeq!));
+  if (report.dryRun) return;
   const eventId = await tx.recordEvent(eventFields(report));
   await tx.markJournal(outcomes, eventId);
   await tx.markBatchesRolledBack(report.runId, wholeRun ? null : [report.batchSeq!]);
   if (report.runRolledBack) await tx.markRunRolledBack(report.runId);
-  report.eventId = report.dryRun ? null : eventId;
+  report.eventId = eventId;
 }
 
 /** A run that changed nothing still leaves the validator history when support rolls it back. */
 async function markedRolledBackUnchanged(tx: UndoTx, report: RollbackReport, what: string): Promise<RollbackReport> {
   report.runRolledBack = true;
-  const eventId = await tx.recordEvent(eventFields(report));
-  await tx.markBatchesRolledBack(report.runId, null);
-  await tx.markRunRolledBack(report.runId);
-  report.eventId = report.dryRun ? null : eventId;
+  if (!report.dryRun) {
+    report.eventId = await tx.recordEvent(eventFields(report));
+    await tx.markBatchesRolledBack(report.runId, null);
+    await tx.markRunRolledBack(report.runId);
+  }
   report.message = `${what} changed no rows; ${report.dryRun ? 'it would be' : 'it is now'} marked rolled_back`;
   return report;
 }

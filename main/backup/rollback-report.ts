@@ -35,7 +35,7 @@ export function eventFields(report: RollbackReport) {
   return {
     runId: report.runId,
     batchSeq: report.batchSeq,
-    // Only a dry run names no one, and its event is rolled back with everything else it wrote.
+    // Only a dry run names no one, and a dry run records no event.
     operator: report.operator ?? 'no one named (a preview)',
     at: report.at,
     reason: report.reason,

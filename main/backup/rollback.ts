@@ -43,8 +43,9 @@ import { undoJournal } from './undo-journal.js';
  *   refused, dry run too: the resume skips what the run did, by position or by handled key, so the
  *   records whose writes the rollback undid would be skipped and lost. Support resumes the run first
  *   and rolls the batch back once it has ended, or rolls back the whole run (which ends it).
- * - A dry run does the same work inside a transaction that is then rolled back, so what it lists is
- *   exactly what the rollback would do (including which created rows are still referenced).
+ * - A dry run makes the same decisions from the same journal pages, writing nothing (which created
+ *   rows are still referenced is read as the undos would leave the links), so what it lists is
+ *   exactly what the rollback would do, and no writer waits for it.
  */
 export { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackRefusal, type RollbackReport };
 export type { RollbackLimits, RollbackProgress } from './rollback-apply.js';

@@ -66,7 +66,11 @@ export function undoJournal(store: Pick<Store, 'queries'>): UndoJournal {
 class UndoJournal {
   constructor(private readonly driver: QueryLayer) {}
 
-  /** One write transaction; with `dryRun` everything `work` wrote is rolled back, so a dry run computes exactly what the rollback would do. */
+  /**
+   * One write transaction; with `dryRun` one that writes nothing (on PostgreSQL a read-only
+   * snapshot, which holds no row another writer waits for), computing from the journal exactly
+   * what the rollback would do.
+   */
   async transaction<T>(work: (tx: UndoTx) => Promise<T>, options: { dryRun: boolean }): Promise<T> {
     return this.driver.transaction((trx) => work(undoTx(this.driver, trx, options)), options);
   }
@@ -105,13 +109,19 @@ export type UndoTx = ReturnType<typeof undoTx>;
 
 function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
   // The created rows, and which of them a before-image that another rollback may still put back names, read once.
-  let created: { target: UndoTarget; entries: JournalEntry[] } | null = null;
+  let created: { target: UndoTarget; entries: JournalEntry[]; rows: NamedRows } | null = null;
   let namedByImages: Promise<NamedRows> | null = null;
   const namedByStandingImages = () => (namedByImages ??= created ? rowsNamedByStandingImages(trx, created.target, created.entries) : Promise.resolve(noNamedRows()));
+  // A dry run writes nothing: what its undos would leave is kept here, for the created rows' decisions.
+  const previewed: PreviewedUndos = { left: [], namedByRestored: noNamedRows() };
   return {
-    /** The run's status (and error, which decides whether a failed run is resumable) and its batches' seqs and statuses; null when there is no such run. */
+    /**
+     * The run's status (and error, which decides whether a failed run is resumable) and its batches'
+     * seqs and statuses; null when there is no such run. A rollback locks the run's row on
+     * PostgreSQL, so a review written meanwhile waits for it; a dry run locks nothing.
+     */
     run: async (runId: number) => {
-      const run = await trx.selectFrom('runs').select(['status', 'error', 'task']).where('id', '=', runId).$if(driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
+      const run = await trx.selectFrom('runs').select(['status', 'error', 'task']).where('id', '=', runId).$if(driver.backend === 'postgres' && !dryRun, (q) => q.forUpdate()).executeTakeFirst();
       if (!run) return null;
       const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
       return { status: run.status as RunStatus, error: run.error, task: run.task, batches };
@@ -165,7 +175,7 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
     pendingCreatedRows: async (target: UndoTarget): Promise<JournalEntry[]> => {
       const rows = await pendingRows(trx, target).where('entity', '<>', 'hearing').selectAll().orderBy('id').execute();
       const entries = rows.map(journalEntry);
-      created = { target, entries };
+      created = { target, entries, rows: createdRowsOf(entries) };
       return entries;
     },
     /** Whether the run has writes outside `batchSeq` that no rollback has consumed or skipped. */
@@ -185,9 +195,12 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
     /**
      * Applies a page's undos: deletes the hearings the target added and those it changed, in one
      * statement (the foreign keys cascade, so each before-image goes back whole, not merged), then
-     * inserts the before-images.
+     * inserts the before-images. A dry run writes none of it (a preview of 100,000 hearings held
+     * the row of each one it rewrote until its end, and an update rewriting one waited 4.5 s of a
+     * 5 s lock timeout): it notes what the undos leave for deleteCreatedRows instead.
      */
     undoHearings: async (undos: PageUndos) => {
+      if (dryRun) return previewUndos(previewed, undos, created?.rows ?? noNamedRows());
       const eventIds = [...undos.deletions, ...undos.restorations.map((image) => String(image.hearing.event_id))];
       if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
       await insertRows(trx, 'hearings', undos.restorations.map((image) => imageRow('hearings', image.hearing)));
@@ -203,15 +216,18 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
      * its deletes only cost the writers it does not hold off. On PostgreSQL the witnesses' index
      * (CREATE INDEX, a SHARE lock on the appearances) stopped every batch of an update for up to
      * 3.7 s of a 100,000-hearing preview, and a deleted row's lock stops a batch naming that row.
+     * Its hearings were not undone either, so it reads the links the undos would leave: those of
+     * hearings the target does not undo, and those its before-images put back.
      */
     deleteCreatedRows: async (entries: JournalEntry[]): Promise<CreatedRowOutcome[]> => {
       const named = await namedByStandingImages();
       const codes = [...new Set(entries.filter((entry) => entry.entity === 'committee').map((entry) => entry.key))];
       const ids = [...new Set(entries.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key)))];
-      const committees = await committeeLinks(driver, trx, codes);
+      const afterUndos = dryRun && created ? { target: created.target, ...previewed } : null;
+      const committees = await committeeLinks(driver, trx, codes, afterUndos);
       const deleted = { committees: new Set<string>(), witnesses: new Set<number>() };
       const decide = async () => {
-        const witnesses = await witnessLinks(driver, trx, ids);
+        const witnesses = await witnessLinks(driver, trx, ids, afterUndos);
         return entries.map((entry) =>
           entry.entity === 'committee' ? committeeOutcome(entry.key, committees, named.committees, deleted.committees) : witnessOutcome(Number(entry.key), witnesses, named.witnesses, deleted.witnesses),
         );
@@ -244,10 +260,48 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
   };
 }
 
-/** A page's hearings to delete (eventIds) and to put back (their before-images). */
+/** A page's hearings to delete (eventIds) and to put back (their before-images), and those a skip leaves as they are. */
 export interface PageUndos {
   deletions: string[];
   restorations: HearingImage[];
+  left: string[];
+}
+
+/** What a dry run's undos would leave: the target's hearings they leave as they are, and the created rows the before-images they put back name. */
+interface PreviewedUndos {
+  left: string[];
+  namedByRestored: NamedRows;
+}
+
+/** After the undos of a dry run: the hearing links of `target` standing are those of `left`, and its restorations add `namedByRestored`. */
+type AfterUndos = PreviewedUndos & { target: UndoTarget };
+
+function previewUndos(previewed: PreviewedUndos, undos: PageUndos, created: NamedRows): void {
+  for (const eventId of undos.left) previewed.left.push(eventId);
+  addNamedRows(previewed.namedByRestored, undos.restorations, created);
+}
+
+/**
+ * Whether a hearing's link (`eventIdColumn`) still stands once the undos are done: its hearing is
+ * not one the target undoes (no pending journal row of the target writes it), or a skip leaves it.
+ */
+function linkStandsAfter(driver: QueryLayer, after: AfterUndos, eventIdColumn: 'hearingCommittees.eventId' | 'appearances.eventId') {
+  return (eb: ExpressionBuilder<Database, 'hearingCommittees' | 'appearances'>) =>
+    eb.or([
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('undoJournal')
+            .select('undoJournal.id')
+            .where('undoJournal.entity', '=', 'hearing')
+            .whereRef('undoJournal.entityKey', '=', eventIdColumn)
+            .where('undoJournal.runId', '=', after.target.runId)
+            .$if(after.target.batchSeq !== null, (q) => q.where('undoJournal.batchSeq', '=', after.target.batchSeq!))
+            .where((journal) => journal.or([journal('undoJournal.undoneBy', 'is', null), journal('undoJournal.undoOutcome', '=', 'skipped')])),
+        ),
+      ),
+      driver.anyOf(eventIdColumn, after.left),
+    ]);
 }
 
 /** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */
@@ -416,8 +470,7 @@ const IMAGES_PER_PAGE = 1_000;
 async function rowsNamedByStandingImages(trx: Db, target: UndoTarget, created: JournalEntry[]): Promise<NamedRows> {
   const named = noNamedRows();
   if (created.length === 0) return named;
-  const committees = new Set(created.filter((entry) => entry.entity === 'committee').map((entry) => entry.key));
-  const witnesses = new Set(created.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key)));
+  const createdRows = createdRowsOf(created);
   let after = created.reduce((first, entry) => Math.min(first, entry.id), Number.POSITIVE_INFINITY);
   for (;;) {
     const rows = await trx
@@ -431,14 +484,28 @@ async function rowsNamedByStandingImages(trx: Db, target: UndoTarget, created: J
       .orderBy('id')
       .limit(IMAGES_PER_PAGE)
       .execute();
-    for (const row of rows) {
-      const image = (typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as HearingImage;
-      for (const link of image.committees) if (committees.has(String(link.system_code))) named.committees.add(String(link.system_code));
-      for (const appearance of image.appearances) if (witnesses.has(Number(appearance.witness_id))) named.witnesses.add(Number(appearance.witness_id));
-    }
+    const images = rows.map((row) => (typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as HearingImage);
+    addNamedRows(named, images, createdRows);
     if (rows.length < IMAGES_PER_PAGE) return named;
     after = rows.at(-1)!.id;
   }
+}
+
+/** The committees (by code) and witnesses (by id) the journal's `created` entries name. */
+function createdRowsOf(created: JournalEntry[]): NamedRows {
+  return {
+    committees: new Set(created.filter((entry) => entry.entity === 'committee').map((entry) => entry.key)),
+    witnesses: new Set(created.filter((entry) => entry.entity === 'witness').map((entry) => Number(entry.key))),
+  };
+}
+
+/** Adds to `named` the rows of `created` that `images` name. */
+function addNamedRows(named: NamedRows, images: HearingImage[], created: NamedRows): NamedRows {
+  for (const image of images) {
+    for (const link of image.committees) if (created.committees.has(String(link.system_code))) named.committees.add(String(link.system_code));
+    for (const appearance of image.appearances) if (created.witnesses.has(Number(appearance.witness_id))) named.witnesses.add(Number(appearance.witness_id));
+  }
+  return named;
 }
 
 /** What undoing a created committee or witness did: deleted it, kept it (still referred to), or found it gone already. */
@@ -451,11 +518,18 @@ interface CommitteeLinks {
   children: Map<string, string[]>;
 }
 
-async function committeeLinks(driver: QueryLayer, trx: Db, codes: string[]): Promise<CommitteeLinks> {
-  const links: CommitteeLinks = { existing: new Set(), linked: new Set(), children: new Map() };
+/** `after`: a dry run's, whose hearings were not undone; the links counted are those its undos would leave. */
+async function committeeLinks(driver: QueryLayer, trx: Db, codes: string[], after: AfterUndos | null): Promise<CommitteeLinks> {
+  const links: CommitteeLinks = { existing: new Set(), linked: new Set(after?.namedByRestored.committees), children: new Map() };
   for (const part of slices(codes, MARKED_PER_STATEMENT)) {
     for (const row of await trx.selectFrom('committees').select('systemCode').where(driver.anyOf('systemCode', part)).execute()) links.existing.add(row.systemCode);
-    for (const row of await trx.selectFrom('hearingCommittees').select('systemCode').distinct().where(driver.anyOf('systemCode', part)).execute()) links.linked.add(row.systemCode);
+    const linked = trx
+      .selectFrom('hearingCommittees')
+      .select('hearingCommittees.systemCode')
+      .distinct()
+      .where(driver.anyOf('hearingCommittees.systemCode', part))
+      .$if(after !== null, (q) => q.where(linkStandsAfter(driver, after!, 'hearingCommittees.eventId')));
+    for (const row of await linked.execute()) links.linked.add(row.systemCode);
     const children = await trx.selectFrom('committees').select(['systemCode', 'parentCode']).where(driver.anyOf('parentCode', part)).execute();
     for (const [parent, rows] of groupBy(children, (row) => row.parentCode!)) links.children.set(parent, rows.map((row) => row.systemCode));
   }
@@ -472,11 +546,17 @@ function committeeOutcome(code: string, links: CommitteeLinks, namedByImages: Se
 }
 
 /** The created witnesses that exist, and those appearances name (one pass over the appearances per slice, or the rollback's own index: main/store/witness-index.ts). */
-async function witnessLinks(driver: QueryLayer, trx: Db, ids: number[]): Promise<{ existing: Set<number>; referenced: Set<number> }> {
-  const links = { existing: new Set<number>(), referenced: new Set<number>() };
+async function witnessLinks(driver: QueryLayer, trx: Db, ids: number[], after: AfterUndos | null): Promise<{ existing: Set<number>; referenced: Set<number> }> {
+  const links = { existing: new Set<number>(), referenced: new Set<number>(after?.namedByRestored.witnesses) };
   for (const part of slices(ids, MARKED_PER_STATEMENT)) {
     for (const row of await trx.selectFrom('witnesses').select('id').where(driver.anyOf('id', part)).execute()) links.existing.add(Number(row.id));
-    for (const row of await trx.selectFrom('appearances').select('witnessId').distinct().where(driver.anyOf('witnessId', part)).execute()) links.referenced.add(Number(row.witnessId));
+    const referenced = trx
+      .selectFrom('appearances')
+      .select('appearances.witnessId')
+      .distinct()
+      .where(driver.anyOf('appearances.witnessId', part))
+      .$if(after !== null, (q) => q.where(linkStandsAfter(driver, after!, 'appearances.eventId')));
+    for (const row of await referenced.execute()) links.referenced.add(Number(row.witnessId));
   }
   return links;
 }

@@ -1,24 +1,29 @@
 import { GatehouseError } from '../../shared/errors.js';
-import type { Store } from '../store/index.js';
+import { isLockTimeout, type Store } from '../store/index.js';
 import { lockHolderText } from './run-update.js';
 
 /**
- * The one place where a write that met another writer's transaction on SQLite (SQLITE_BUSY,
- * "database is locked", after the whole busy timeout) becomes an error a person can act on. An
- * all-or-nothing run holds one transaction from its first record to its last, a rollback or a
- * restore one to its end; every audited write made meanwhile — a flag change, an anomaly mark, a
- * run accepted, a rollout, a task, a sensitivity save — reached support and operators as
- * "unexpected error: database is locked". The boundaries (the CLI's withStore, the API's
- * handlers) pass what escapes a write through here: it is refused LOCK_HELD, naming the writer
- * from the lock row (read without taking the lock: WAL readers never wait for the writer), with
- * what to do. SQLite only: PostgreSQL's lock_timeout is already its own LOCK_HELD
- * (main/store/postgres/connection.ts), and its other transient faults (a dropped connection) are
- * not a writer to name. Anything else is returned as it came.
+ * The one place where a write that met another writer's transaction becomes an error a person can
+ * act on. An all-or-nothing run holds one transaction from its first record to its last, a rollback
+ * or a restore one to its end; every audited write made meanwhile — a flag change, an anomaly mark,
+ * a run accepted, a rollout, a task, a sensitivity save — reached support and operators on SQLite as
+ * "unexpected error: database is locked" (SQLITE_BUSY after the whole busy timeout), and on
+ * PostgreSQL as a lock_timeout blamed on "a transaction left open (a psql session, LOCK TABLE)" even
+ * when a Gatehouse rollback of the very run was what it waited for. The boundaries (the CLI's
+ * withStore, the API's handlers) pass what escapes a write through here: it is refused LOCK_HELD,
+ * naming the writer from the lock row (read without taking the lock: neither backend's readers wait
+ * for the writer), with what to do. On PostgreSQL with no Gatehouse writer holding the lock, the
+ * session outside Gatehouse is what held it, and the driver's refusal saying so stands; its other
+ * transient faults (a dropped connection) are not a writer to name. Anything else is returned as it came.
  */
 export async function busyWriteRefusal(store: Store, error: unknown): Promise<unknown> {
-  if (error instanceof GatehouseError || store.backend !== 'sqlite' || store.classifyError(error) !== 'transient') return error;
+  const postgresWait = store.backend === 'postgres' && isLockTimeout(error);
+  const sqliteBusy = store.backend === 'sqlite' && !(error instanceof GatehouseError) && store.classifyError(error) === 'transient';
+  if (!postgresWait && !sqliteBusy) return error;
   const lock = await store.writerLockHolder().catch(() => null);
-  const holder = lock ? lockHolderText(lock, store.location, true) : `another process's write transaction kept ${store.location} busy for the whole wait`;
+  if (postgresWait && !lock) return error;
+  const waited = postgresWait ? `; this write waited longer than lock_timeout for a lock, most likely one that writer's transaction holds` : '';
+  const holder = lock ? `${lockHolderText(lock, store.location, sqliteBusy)}${waited}` : `another process's write transaction kept ${store.location} busy for the whole wait`;
   const waits = 'a write waits for the writer\'s transaction, and an all-or-nothing run keeps one open to its end';
   const hint = lock?.runId
     ? { cli: `${waits}: stop the run (Ctrl+C, or SIGINT to its process) to make this change now, or try again once it ends`, console: `${waits}: stop the run (Stop on its run page) to make this change now, or try again once it ends` }

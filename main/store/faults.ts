@@ -28,6 +28,15 @@ export function isEnvironmentFault(error: unknown): boolean {
   return typeof code === 'string' && ENVIRONMENT_ERRNOS.has(code);
 }
 
+/** PostgreSQL's lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
+const LOCK_TIMEOUT_SQLSTATE = '55P03';
+
+/** A wait past PostgreSQL's lock_timeout: the driver's error, or the LOCK_HELD refusal made of it (postgres/connection.ts). */
+export function isLockTimeout(error: unknown): boolean {
+  if (error instanceof GatehouseError) return error.code === 'LOCK_HELD' && error.cause !== undefined && isLockTimeout(error.cause);
+  return (error as { code?: unknown } | null)?.code === LOCK_TIMEOUT_SQLSTATE;
+}
+
 /** PostgreSQL's "current transaction is aborted, commands ignored until end of transaction block". */
 const TRANSACTION_ABORTED_SQLSTATE = '25P02';
 

@@ -126,8 +126,23 @@ export async function acceptHeldRun(store: Store, request: { runId: number; reas
   if (run.status !== 'held') throw refusal;
   const status = statusBeforeHold(run);
   const review = await runReviews(store).add({ runId: run.runId, action: 'accepted', reasonKind: null, reason, operator: request.operator, at: request.at ?? new Date().toISOString() }, status);
-  if (!review) throw refusal;
+  if (!review) throw await changedWhileAccepting(store, run.runId);
   return { review, status };
+}
+
+/**
+ * The run was held when the accept read it and is not when its write ran: a rollback (or another
+ * accept) committed in between — on PostgreSQL the accept waits for a rollback's lock on the run,
+ * then finds it rolled back. Said as that, not as "run R is held; only a held run can be accepted".
+ */
+async function changedWhileAccepting(store: Store, runId: number): Promise<GatehouseError> {
+  const now = await requireRun(store, runId);
+  const rolledBack = now.status === 'rolled_back';
+  return new GatehouseError('CONFLICT', `run ${runId} was held when this accept began, and is ${now.status} now: ${rolledBack ? 'a rollback of it' : 'another change to it'} was committed first; nothing was accepted`, {
+    hint: rolledBack
+      ? { cli: `see who rolled it back: gatehouse rollback --list --run ${runId}`, console: "the run's page lists its rollbacks: who, when and why" }
+      : { cli: `look at the run now (gatehouse runs show ${runId}), then decide again`, console: "look at the run's page now, then decide again" },
+  });
 }
 
 /** Open anomalies (folds, as the list shows them), whenever they ran: an old change nobody has reviewed is still open. */

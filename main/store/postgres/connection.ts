@@ -1,7 +1,10 @@
 import pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { redactSecrets } from '../../../shared/redact.js';
+import { isLockTimeout } from '../faults.js';
 import { connectionConfig, type PostgresTarget } from './target.js';
+
+export { isLockTimeout };
 
 export { parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './target.js';
 
@@ -84,9 +87,6 @@ export async function withClient<T>(pool: pg.Pool, target: PostgresTarget, work:
   }
 }
 
-/** lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
-const LOCK_TIMEOUT_SQLSTATE = '55P03';
-
 const TRANSIENT_SQLSTATES = new Set([
   '57P01', // admin_shutdown: pg_terminate_backend, server restart
   '57P02', // crash_shutdown
@@ -142,12 +142,11 @@ export function asUnreachable(target: PostgresTarget, error: unknown): unknown {
   return isConnectionError(error) ? unreachable(target, error) : error;
 }
 
-export function isLockTimeout(error: unknown): boolean {
-  if (error instanceof GatehouseError) return error.code === 'LOCK_HELD' && error.cause !== undefined && isLockTimeout(error.cause);
-  return (error as { code?: unknown } | null)?.code === LOCK_TIMEOUT_SQLSTATE;
-}
-
-/** Gatehouse's own writers take turns through the writer lock: a session outside it holds what this needs. */
+/**
+ * Gatehouse's own writers take turns through the writer lock: a session outside it holds what this
+ * needs. A write made beside that lock (a review, a flag) can also wait on the transaction of the
+ * writer holding it (a long rollback): the boundaries then name that writer (engine/busy-refusal.ts).
+ */
 function lockedByAnotherSession(target: PostgresTarget, error: unknown): GatehouseError {
   return new GatehouseError('LOCK_HELD', `PostgreSQL at ${target.location} is busy: another session has held a lock this needs for longer than lock_timeout (${(error as Error).message})`, {
     hint: "a transaction left open (a psql session, LOCK TABLE) holds it: find it in pg_stat_activity (state 'idle in transaction') or with pg_blocking_pids, end it, then try again",

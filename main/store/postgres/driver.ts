@@ -148,7 +148,9 @@ class PostgresDriver implements StoreDriver {
       if (!options.dryRun) await this.writerLock.fence(client);
       return result;
     };
-    return this.queryTransaction('BEGIN', fenced, options.dryRun);
+    // A dry run reads one snapshot and may write nothing: a row it wrote would hold up every writer
+    // naming it (an operator's update, a review) until its end.
+    return this.queryTransaction(options.dryRun ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN', fenced, options.dryRun);
   }
 
   /** `work` over the query layer in a transaction of its own; a connection failure reads as DB_UNREACHABLE. */
