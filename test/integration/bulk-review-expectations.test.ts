@@ -1,46 +1,22 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { operatorCaller } from '../helpers/callers.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import type { Store } from '../../main/store/index.js';
-import type { ApiHandlers } from '../../shared/api.js';
-import { emptyBatchCounts, emptyMetrics } from '../../shared/run.js';
+import { dispatch } from '../../main/api/index.js';
 import { failure } from '../helpers/console-api.js';
 import { runReviews } from '../../main/validation/index.js';
 import { runCli } from '../helpers/cli.js';
+import { recordRun, reviewStates, withApi } from '../helpers/reviewed-runs.js';
 
 const backends = testBackends();
 afterAll(async () => {
   for (const backend of backends) await backend.cleanup();
 });
 
-async function anomalousRun(store: Store, day: number): Promise<number> {
-  const startedAt = new Date(Date.UTC(2026, 0, day)).toISOString();
-  const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: null, source: 'synthetic:seed=1,count=5', startedAt, pid: 1, host: 'test', flags: {}, resumedFrom: null });
-  const anomalies = [{ metric: 'added', rule: 'seasonal-band', value: 900, expected: 40, low: 10, high: 80, score: 9, message: 'added 900, expected 10–80' }];
-  await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), validation: { verdict: 'anomalous', method: 'test', historySize: 10, anomalies }, error: null });
-  return runId;
-}
-
-async function reviewStates(store: Store, runIds: number[]): Promise<(string | null)[]> {
-  const anomalous = await store.reports.anomalous();
-  return runIds.map((runId) => anomalous.find((run) => run.runId === runId)!.review);
-}
-
-async function withApi(store: Store, work: (api: ApiHandlers) => Promise<void>): Promise<void> {
-  const engine = createInProcessEngineHost({ location: store.location });
-  try {
-    await work(createApi({ store, engine, transport: 'http' }));
-  } finally {
-    await engine.close();
-  }
-}
-
 describe.each(backends)('bulk marks based on the reviews the operator saw ($name)', (backend) => {
   it('refuses the whole bulk mark when runs were reviewed by someone else since, naming every such run, and writes nothing', () =>
     withFreshStore(backend, (store) =>
       withApi(store, async (api) => {
-        const runIds = [await anomalousRun(store, 1), await anomalousRun(store, 2), await anomalousRun(store, 3)];
+        const runIds = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 2), await recordRun(store, 'anomalous', 3)];
         // Ada ticks all three open anomalies and opens "Mark 3 runs confirmed": none has a review.
         const seen = runIds.map((runId) => ({ runId, latestReviewId: null }));
         // A second before she submits, Bo marks two of them expected.
@@ -69,7 +45,7 @@ describe.each(backends)('bulk marks based on the reviews the operator saw ($name
 
   it('gives `gatehouse anomalies mark-many` the same protection: --expect-review per run, exit 2 naming the stale run, nothing written', () =>
     withFreshStore(backend, async (store) => {
-      const runIds = [await anomalousRun(store, 1), await anomalousRun(store, 2)];
+      const runIds = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 2)];
       const bo = runCli(['anomalies', 'mark', '--db', store.location, '--run', String(runIds[1]), '--as', 'confirmed', '--reason', 'the feed doubled rows', '--operator', 'bo', '--json']);
       expect(bo.code).toBe(0);
       const boReview = JSON.parse(bo.stdout) as { id: number; at: string };

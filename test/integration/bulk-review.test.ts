@@ -1,42 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { operatorCaller, tester } from '../helpers/callers.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import type { Store } from '../../main/store/index.js';
-import type { ApiHandlers } from '../../shared/api.js';
-import { emptyBatchCounts, emptyMetrics } from '../../shared/run.js';
-import type { Verdict } from '../../shared/validation.js';
+import { dispatch } from '../../main/api/index.js';
 import { failure } from '../helpers/console-api.js';
 import { markAnomaly, runReviews } from '../../main/validation/index.js';
 import { connectToPostgres } from '../helpers/postgres.js';
+import { recordRun, reviewStates, withApi } from '../helpers/reviewed-runs.js';
 
 const backends = testBackends();
 afterAll(async () => {
   for (const backend of backends) await backend.cleanup();
 });
-
-/** A finished run the validator judged `verdict`, as the engine records it. */
-async function recordRun(store: Store, verdict: Verdict, day: number): Promise<number> {
-  const startedAt = new Date(Date.UTC(2026, 0, day)).toISOString();
-  const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: null, source: 'synthetic:seed=1,count=5', startedAt, pid: 1, host: 'test', flags: {}, resumedFrom: null });
-  const anomalies = verdict === 'anomalous' ? [{ metric: 'added', rule: 'seasonal-band', value: 900, expected: 40, low: 10, high: 80, score: 9, message: 'added 900, expected 10–80' }] : [];
-  await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics: emptyMetrics(), batchCounts: emptyBatchCounts(), validation: { verdict, method: 'test', historySize: 10, anomalies }, error: null });
-  return runId;
-}
-
-async function reviewStates(store: Store, runIds: number[]): Promise<(string | null)[]> {
-  const anomalous = await store.reports.anomalous();
-  return runIds.map((runId) => anomalous.find((run) => run.runId === runId)!.review);
-}
-
-async function withApi(store: Store, work: (api: ApiHandlers) => Promise<void>): Promise<void> {
-  const engine = createInProcessEngineHost({ location: store.location });
-  try {
-    await work(createApi({ store, engine, transport: 'http' }));
-  } finally {
-    await engine.close();
-  }
-}
 
 describe.each(backends)('bulk review on $name', (backend) => {
   it('marks 10 anomalous runs with one reason in one call, one audit row each, and undo gives each its earlier state back', () =>
