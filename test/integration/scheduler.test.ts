@@ -195,18 +195,19 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       const time = manualClock('2026-03-01T00:00:00Z');
       await addTask(stores[0]!, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
       time.set('2026-03-01T01:00:30Z');
-      // Both have read the task as due before either goes on: each waits at its first look at the
-      // runs until the other is there too, or has finished its tick.
+      // Both have read the task as due before either claims it: each waits at its claim until the
+      // other is there too, or has finished its tick. (A wait at a later read let one scheduler claim
+      // before the other had listed the tasks, which then found nothing due and said nothing.)
       const arrived = [false, false];
       const finished = [false, false];
-      for (const [i, store] of stores.entries()) {
-        const listRuns = store.listRuns.bind(store);
-        store.listRuns = async (query) => {
-          arrived[i] = true;
-          while (!arrived[1 - i] && !finished[1 - i]) await new Promise((resolve) => setImmediate(resolve));
-          return listRuns(query);
-        };
-      }
+      const tasks = Object.getPrototypeOf(taskStore(stores[0]!)) as { claimOccurrence: (this: { driver: unknown }, name: string, at: string) => Promise<unknown> };
+      const claimOccurrence = tasks.claimOccurrence;
+      tasks.claimOccurrence = async function (name, at) {
+        const i = this.driver === stores[0]!.queries ? 0 : 1;
+        arrived[i] = true;
+        while (!arrived[1 - i] && !finished[1 - i]) await new Promise((resolve) => setImmediate(resolve));
+        return claimOccurrence.call(this, name, at);
+      };
       const runs: string[] = [];
       const reports = await Promise.all(stores.map(async (store, i) => {
         try {
@@ -214,7 +215,7 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
         } finally {
           finished[i] = true;
         }
-      }));
+      })).finally(() => void (tasks.claimOccurrence = claimOccurrence));
       expect(runs).toEqual(['hourly']);
       expect(reports.flatMap((report) => report.entries).map((entry) => ({ outcome: entry.outcome, reason: 'reason' in entry ? entry.reason : undefined })).sort((a, b) => a.outcome.localeCompare(b.outcome))).toEqual([
         { outcome: 'ran', reason: undefined },
