@@ -1,6 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSource, type CongressSourceOptions } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import type { RunSummary } from '../../shared/run.js';
 
 /** One request as the fake Congress.gov saw it. */
 export interface SeenRequest {
@@ -158,4 +161,9 @@ export function fakeCongressSource(fake: FakeCongress, clock: () => Date, overri
     maxRetries: 1,
     ...overrides,
   });
+}
+
+/** An update (or, with `resumeRunId`, its resume) from the fake server, the clock stopped at `now`. */
+export function updateFromFakeCongress(store: Store, fake: FakeCongress, now: Date, resumeRunId?: number): Promise<RunSummary> {
+  return runUpdate({ store, source: fakeCongressSource(fake, () => now), clock: () => now, ...(resumeRunId === undefined ? {} : { resumeRunId }) });
 }

@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
-import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { fakeCongressSource, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { isDetailRequest, startFakeCongress, updateFromFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 
 /**
@@ -17,9 +15,7 @@ const RECENT = '2025-03-08T09:30:00Z';
 const IDS = [270001, 270002, 270003, 270004];
 const feed = () => ({ house: IDS.map((id) => hearingRecord(id, { updateDate: RECENT })) });
 
-function update(store: Store, fake: FakeCongress, resumeRunId?: number): Promise<RunSummary> {
-  return runUpdate({ store, source: fakeCongressSource(fake, () => NOW), clock: () => NOW, ...(resumeRunId === undefined ? {} : { resumeRunId }) });
-}
+const update = (store: Store, fake: FakeCongress, resumeRunId?: number) => updateFromFakeCongress(store, fake, NOW, resumeRunId);
 
 describe.each(testBackends())('Congress.gov bodies that fail while they are read, on $name', (backend) => {
   afterAll(() => backend.cleanup());

@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUpdate } from '../../main/engine/index.js';
-import type { RunSummary } from '../../shared/run.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { fakeCongressSource, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { isDetailRequest, startFakeCongress, updateFromFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 
 /**
@@ -19,9 +17,7 @@ const RECENT = '2025-03-08T09:30:00Z';
 const IDS = [260001, 260002, 260003, 260004, 260005, 260006];
 const feed = () => ({ house: IDS.map((id) => hearingRecord(id, { updateDate: RECENT })) });
 
-function update(store: Store, fake: FakeCongress, resumeRunId?: number): Promise<RunSummary> {
-  return runUpdate({ store, source: fakeCongressSource(fake, () => NOW), clock: () => NOW, ...(resumeRunId === undefined ? {} : { resumeRunId }) });
-}
+const update = (store: Store, fake: FakeCongress, resumeRunId?: number) => updateFromFakeCongress(store, fake, NOW, resumeRunId);
 
 /** Offset 2 of the house listing answers the first page again, once, with the count unchanged. */
 function goesBackOnce(fake: FakeCongress): void {
