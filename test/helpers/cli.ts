@@ -12,14 +12,26 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI (`npm run build` first, as `npm test` does) and waits for it. */
+/**
+ * How long a synchronous CLI call may take. spawnSync blocks the test's thread, so vitest's own test
+ * timeout cannot fire while it waits: a CLI that never exits would hang the whole suite (and CI) instead
+ * of failing one test. Far above any real call here, even on a loaded 2-core machine.
+ */
+const CLI_CALL_LIMIT_MS = 150_000;
+
+/** Runs the built CLI (`npm run build` first, as `npm test` does) and waits for it; throws if it does not end. */
 export function runCli(args: string[], options: { env?: Record<string, string>; input?: string } = {}): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
     input: options.input,
     maxBuffer: 64 * 1024 * 1024,
+    timeout: CLI_CALL_LIMIT_MS,
+    killSignal: 'SIGKILL',
   });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new Error(`gatehouse ${args.join(' ')} did not end within ${CLI_CALL_LIMIT_MS / 1000} s and was killed; its stderr: ${result.stderr.slice(-2000)}`);
+  }
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
