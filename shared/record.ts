@@ -60,6 +60,27 @@ export function canonicalEventId(text: string): string {
   return /^\d+$/.test(text) ? text.replace(/^0+(?=\d)/, '') : text;
 }
 
+/**
+ * Text that shows nothing: whitespace, controls, and the characters a renderer draws as nothing —
+ * zero-width space (U+200B), joiners, word joiner (U+2060), BOM (U+FEFF), soft hyphen, direction
+ * marks, Hangul fillers (Unicode's Default_Ignorable_Code_Point) — and the braille blank (U+2800).
+ * String.prototype.trim removes only the whitespace among them, so "\u200B" passed as a title.
+ */
+const SHOWS_NOTHING = /^[\s\p{Cc}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+
+/**
+ * A record's text as stored: trimmed, or null when it is blank or shows nothing (see SHOWS_NOTHING).
+ * The one test of "blank" for every text field a record gives, required (title) or not.
+ */
+export function visibleText(text: string): string | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  // Trimmed text that starts with a printable ASCII character shows something: most text, decided without the regex.
+  const first = trimmed.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f) return trimmed;
+  return SHOWS_NOTHING.test(trimmed) ? null : trimmed;
+}
+
 /** A hearing after normalization: the form that is classified, stored and diffed. */
 export interface NormalizedHearing {
   eventId: string;

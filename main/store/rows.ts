@@ -83,7 +83,9 @@ export function rawToJson(raw: unknown): string {
 /**
  * PostgreSQL text cannot hold U+0000, which bad input can put into an eventId or an error message;
  * it becomes U+FFFD on both backends, so the entry is still written and reads the same anywhere.
+ * So does a lone UTF-16 surrogate (an eventId of "\ud800"): PostgreSQL's driver wrote it as one
+ * U+FFFD, SQLite's as the bytes ED A0 80, which are not UTF-8 and read back as three.
  */
 export function textSafe(value: string | null): string | null {
-  return value === null ? null : value.replaceAll('\u0000', '\uFFFD');
+  return value === null ? null : value.replaceAll('\u0000', '\uFFFD').toWellFormed();
 }

@@ -1,4 +1,4 @@
-import { witnessKey, type NormalizedHearing, type RejectionCode } from '../../shared/record.js';
+import { visibleText, witnessKey, type NormalizedHearing, type RejectionCode } from '../../shared/record.js';
 import { normalizeWitnessName } from './witness-names.js';
 
 /** Where a reader puts what is wrong with the record. */
@@ -49,13 +49,13 @@ function entriesOf(value: unknown, field: string, reasons: ReasonSink): { entry:
 }
 
 /**
- * Trimmed text, null when absent or blank. A number (room 2123) is its text, as a jacket number is;
- * a boolean, object or list where text belongs is a BAD_SHAPE reason.
+ * Trimmed text, null when absent, blank or made only of characters that show nothing
+ * (`visibleText`). A number (room 2123) is its text, as a jacket number is; a boolean, object or
+ * list where text belongs is a BAD_SHAPE reason.
  */
 export function textOf(value: unknown, path: string, reasons: ReasonSink): string | null {
   if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
-    const trimmed = String(value).trim();
-    return trimmed === '' ? null : trimmed;
+    return visibleText(String(value));
   }
   if (value !== undefined && value !== null) reasons.add('BAD_SHAPE', `${path} must be text, got ${describe(value)}`);
   return null;

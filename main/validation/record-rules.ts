@@ -12,6 +12,7 @@ import {
   type NormalizedHearing,
   type Rejection,
   type RejectionCode,
+  visibleText,
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { daysInMonth, digitsAt } from './ascii-digits.js';
@@ -181,7 +182,7 @@ function readTitle(value: unknown, reasons: Reasons): string | null {
   const title = textOf(value, 'title', reasons);
   if (reasons.list.length > before) return null;
   if (title === null) {
-    reasons.add('EMPTY_TITLE', 'title is missing or blank');
+    reasons.add('EMPTY_TITLE', typeof value === 'string' && value.trim() !== '' ? `title shows nothing: it is only ${codePoints(value)}` : 'title is missing or blank');
     return null;
   }
   if (title.length > MAX_TITLE_LENGTH) {
@@ -189,6 +190,12 @@ function readTitle(value: unknown, reasons: Reasons): string | null {
     return null;
   }
   return title;
+}
+
+/** "U+200B U+2060" for the reason of a field made only of invisible characters (the first few of them). */
+function codePoints(text: string): string {
+  const shown = [...text.trim()].slice(0, 8).map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return shown.join(' ') + ([...text.trim()].length > 8 ? ' …' : '');
 }
 
 /** Strict ISO 8601: the calendar date must exist (no 2025-02-30) and fall in 1789–2100. */
@@ -257,7 +264,7 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
   const seen = entries.length > 1 ? new Set<string>() : null;
   for (const entry of entries) {
     const code = isDict(entry) && typeof entry.systemCode === 'string' ? entry.systemCode.trim().toLowerCase() : '';
-    const name = isDict(entry) && typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.trim() : null;
+    const name = isDict(entry) && typeof entry.name === 'string' ? visibleText(entry.name) : null;
     if (!COMMITTEE_CODE_PATTERN.test(code)) {
       const shown = isDict(entry) ? JSON.stringify(entry.systemCode) ?? 'nothing' : JSON.stringify(entry);
       reasons.add('BAD_COMMITTEE_CODE', `committee systemCode ${shown} is not of the form hsif00`);

@@ -30,6 +30,8 @@ describe('record rules', () => {
     [{ meetingStatus: 'Done' }, 'BAD_STATUS'],
     [{ title: '   ' }, 'EMPTY_TITLE'],
     [{ title: undefined }, 'EMPTY_TITLE'],
+    [{ title: '\u200B' }, 'EMPTY_TITLE'],
+    [{ title: ' \u2060\u00A0\u200D ' }, 'EMPTY_TITLE'],
     [{ title: 2123 }, 'BAD_SHAPE'],
     [{ title: 'x'.repeat(10_001) }, 'OVERSIZE_FIELD'],
     [{ location: { room: 'r'.repeat(2_001) } }, 'OVERSIZE_FIELD'],
