@@ -219,13 +219,20 @@ export const trialsListInputSchema = z
   .object({ staging, limit: z.number().int().min(1).max(2_000).default(200), after: z.number().int().positive().optional() })
   .default({ limit: 200 });
 export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.array(trialRecordSchema) });
+/**
+ * Which trials a ledger summary or trial report reads: those judged as this task (trials.run's
+ * `task`, `gatehouse trial --task`), whatever its sensitivity version; absent or null, every trial.
+ * `gatehouse report trial|validation --task` parse their option with it, so a blank name is refused
+ * on both surfaces instead of meaning "every trial".
+ */
+export const trialTaskFilterSchema = z.object({ task: z.string().trim().min(1).max(200).nullable().optional() });
+export const trialsSummaryInputSchema = z.object({ staging, ...trialTaskFilterSchema.shape }).default({});
 export const trialsSummaryOutputSchema = ledgerSummarySchema.extend({ staging: z.string() });
 
 export const REPORT_FORMATS = ['md', 'html'] as const;
 export const reportsTrialInputSchema = z.object({
   staging,
-  /** Only the trials judged as this task (trials.run's `task`), as `gatehouse report trial --task`; absent or null: every trial. */
-  task: z.string().trim().min(1).max(200).nullable().optional(),
+  ...trialTaskFilterSchema.shape,
   format: z.enum(REPORT_FORMATS).default('md'),
   /** Also write the report to this absolute path (.md or .html); absent: only returned. */
   savePath: z.string().trim().min(1).max(1_000).optional(),

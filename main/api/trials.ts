@@ -86,9 +86,9 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       const trials = await withLedger(target, (ledger) => ledger.trials.latest({ limit, after }));
       return { staging: stagingLabel(target), trials: trials ?? [] };
     },
-    'trials.summary': async ({ staging }) => {
+    'trials.summary': async ({ staging, task }) => {
       const target = stagingTargetFor(source, staging);
-      const trials = await withLedger(target, (ledger) => ledger.trials.list());
+      const trials = await withLedger(target, (ledger) => ledger.trials.list({ task: task ?? undefined }));
       return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
     },
     'reports.trial': async ({ staging, task, format, savePath }) => {

@@ -44,14 +44,15 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   ];
 }
 
-export function validationGateDocument(runs: ReportedRun[], trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
+/** `task`: the gate over that task's runs and the trials judged as it, and it says so. */
+export function validationGateDocument(runs: ReportedRun[], trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string, task?: string): ReportDocument {
   const criteria = validationGateCriteria(runs, trials);
   const done = finished(runs);
   return {
-    title: 'Validation gate',
+    title: task === undefined ? 'Validation gate' : `Validation gate: task ${task}`,
     generatedAt,
     period,
-    headline: `Gate: ${overallStatus(criteria)} (${criteria.filter((c) => c.status === 'pass').length} of ${criteria.length} criteria pass; a criterion without data never passes)`,
+    headline: `Gate${task === undefined ? '' : ` for task ${task}`}: ${overallStatus(criteria)} (${criteria.filter((c) => c.status === 'pass').length} of ${criteria.length} criteria pass; a criterion without data never passes)`,
     sections: [
       { heading: 'Criteria', criteria },
       {
