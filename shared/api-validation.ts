@@ -117,14 +117,25 @@ export const trialResultSchema = z.object({
    * (`record-rules:CODE`, `validator:RULE`); control: every alarm it raised. Empty: nothing.
    */
   caughtBy: z.array(z.string()),
+  /** The run's verdict; NOT_JUDGED when the run ended before any rule could judge it. */
   verdict: z.string().nullable(),
   detail: z.string().nullable(),
+  /**
+   * Why the trial was never judged — its run ended interrupted or failed (a source or database
+   * fault, a stop) before a verdict — in the words of its detail; null: judged. Such a trial is
+   * counted apart, in neither the detection nor the false-positive rate: the validators were never
+   * given a finished run, so it is no miss and no clean control.
+   */
+  notJudged: z.string().nullable(),
   /** The task the trial ran as, whose sensitivity judged it; null: no task, the default sensitivity (every trial before tasks could be named). */
   task: z.string().nullable(),
   /** That task's sensitivity version in force when the trial ran; null: the defaults (no task, or none saved for it). */
   sensitivityVersion: z.number().int().nullable(),
 });
 export type TrialResultView = z.infer<typeof trialResultSchema>;
+
+/** A trial's verdict when its run ended before one (TrialResultView.notJudged says why). */
+export const NOT_JUDGED = 'not judged';
 
 /** The settings that judged a trial, in words: the CLI's and the console's reports say it alike. */
 export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResultView, 'task' | 'sensitivityVersion'>): string {
@@ -158,6 +169,8 @@ const detectionTallyFields = {
   falsePositives: z.number().int(),
   falsePositiveRate: z.number().nullable(),
   falsePositiveInterval: intervalSchema,
+  /** The tally's trials whose run ended before a verdict (overall: injected and controls; per magnitude: its injected), in neither n above. */
+  notJudged: z.number().int(),
 };
 /** The task and its sensitivity version that judged a tally's trials (both null: the defaults): trials judged otherwise are tallied apart. */
 const judgedWithFields = { task: z.string().nullable(), sensitivityVersion: z.number().int().nullable() };
@@ -169,7 +182,17 @@ export const ledgerSummarySchema = z.object({
   /** Each task's settings the trials were judged with (more than one: the overall rates add up trials judged differently; byKind and byMagnitude keep them apart). */
   judgedWith: z.array(z.object(judgedWithFields)),
   ...detectionTallyFields,
-  byKind: z.array(z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), ...judgedWithFields, trials: z.number().int(), caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema })),
+  byKind: z.array(
+    z.object({
+      kind: z.string(), level: z.enum(TRIAL_LEVELS), ...judgedWithFields,
+      /** The kind's judged trials: the rate's n. */
+      trials: z.number().int(),
+      caught: z.number().int(), rate: z.number().nullable(), interval: intervalSchema,
+      /** The kind's trials whose run ended before a verdict, and why (each reason once, first seen first). */
+      notJudged: z.number().int(),
+      notJudgedReasons: z.array(z.string()),
+    }),
+  ),
   byMagnitude: z.array(magnitudeTallySchema),
 });
 export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;
@@ -219,13 +242,20 @@ export const trialsListInputSchema = z
   .object({ staging, limit: z.number().int().min(1).max(2_000).default(200), after: z.number().int().positive().optional() })
   .default({ limit: 200 });
 export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.array(trialRecordSchema) });
+/**
+ * Which trials a ledger summary or trial report reads: those judged as this task (trials.run's
+ * `task`, `gatehouse trial --task`), whatever its sensitivity version; absent or null, every trial.
+ * `gatehouse report trial|validation --task` parse their option with it, so a blank name is refused
+ * on both surfaces instead of meaning "every trial".
+ */
+export const trialTaskFilterSchema = z.object({ task: z.string().trim().min(1).max(200).nullable().optional() });
+export const trialsSummaryInputSchema = z.object({ staging, ...trialTaskFilterSchema.shape }).default({});
 export const trialsSummaryOutputSchema = ledgerSummarySchema.extend({ staging: z.string() });
 
 export const REPORT_FORMATS = ['md', 'html'] as const;
 export const reportsTrialInputSchema = z.object({
   staging,
-  /** Only the trials judged as this task (trials.run's `task`), as `gatehouse report trial --task`; absent or null: every trial. */
-  task: z.string().trim().min(1).max(200).nullable().optional(),
+  ...trialTaskFilterSchema.shape,
   format: z.enum(REPORT_FORMATS).default('md'),
   /** Also write the report to this absolute path (.md or .html); absent: only returned. */
   savePath: z.string().trim().min(1).max(1_000).optional(),

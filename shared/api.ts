@@ -62,6 +62,7 @@ import {
   trialsListInputSchema,
   trialsListOutputSchema,
   trialsRunInputSchema,
+  trialsSummaryInputSchema,
   trialsSummaryOutputSchema,
 } from './api-validation.js';
 import { historyAnnotationsInputSchema, historyAnnotationsSchema } from './api-history.js';
@@ -330,7 +331,8 @@ export const API_METHODS = {
   /** A trial job by id; without one, the latest (null when none ran since the console started). */
   'trials.job': { input: z.object({ jobId: z.string().trim().min(1).max(100).optional() }).default({}), output: trialJobSchema.nullable() },
   'trials.list': { input: trialsListInputSchema, output: trialsListOutputSchema },
-  'trials.summary': { input: z.object({ staging: z.string().trim().min(1).max(1_000).nullable().optional() }).default({}), output: trialsSummaryOutputSchema },
+  /** The staging ledger's rates; with `task`, only the trials judged as it (as `gatehouse report trial --task`). */
+  'trials.summary': { input: trialsSummaryInputSchema, output: trialsSummaryOutputSchema },
   'reports.trial': { input: reportsTrialInputSchema, output: reportTextSchema },
   'overview.get': { input: z.object({ windowDays: z.number().int().min(1).max(365).default(30) }).default({ windowDays: 30 }), output: overviewSchema },
   'settings.get': { input: noInput, output: settingsSchema },

@@ -6,7 +6,7 @@ import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
 import { isPostgresUrl, type Store } from '../store/index.js';
-import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, parseTrialSpec, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
+import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, trialSpecOf, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { requireKnownTask, RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, sensitivityInForce } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -63,7 +63,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       if (!sweep && repeat !== 1) throw new GatehouseError('USAGE', 'repeat goes with a sweep: without one each chosen kind runs once (add it as many times as wanted)');
       const specs = sweep
         ? sweepSpecs(injections.map(({ kind }) => kind), repeat)
-        : injections.map(({ kind, magnitude }) => parseTrialSpec(magnitude === undefined ? kind : `${kind}:${magnitude}`));
+        : injections.map(({ kind, magnitude }) => trialSpecOf(kind, magnitude));
       if (specs.length === 0 && controls === 0) throw new GatehouseError('USAGE', 'nothing to try: choose an anomaly kind or at least one control run');
       const target = checkedStagingTarget(source, staging);
       if ([...jobs.values()].some((job) => job.status === 'running')) {
@@ -86,9 +86,9 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       const trials = await withLedger(target, (ledger) => ledger.trials.latest({ limit, after }));
       return { staging: stagingLabel(target), trials: trials ?? [] };
     },
-    'trials.summary': async ({ staging }) => {
+    'trials.summary': async ({ staging, task }) => {
       const target = stagingTargetFor(source, staging);
-      const trials = await withLedger(target, (ledger) => ledger.trials.list());
+      const trials = await withLedger(target, (ledger) => ledger.trials.list({ task: task ?? undefined }));
       return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
     },
     'reports.trial': async ({ staging, task, format, savePath }) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { rolloutsGetInputSchema } from '../../shared/api-rollouts.js';
+import { trialTaskFilterSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
@@ -33,7 +34,7 @@ function formatFor(options: ReportOptions): 'html' | 'md' {
 const taskHelp: Record<ReportKind, string> = {
   canary: 'the canary task (required)',
   trial: 'only the trials judged as this task (gatehouse trial --task): its detection and false-positive rates alone',
-  validation: 'unused',
+  validation: "only this task's runs, and the trials judged as it (gatehouse trial --task)",
   monitoring: 'unused',
 };
 
@@ -66,7 +67,7 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
     const trialReader: TrialReader | undefined = ledger ? (_store, filter) => ledgerTrials(ledger!, filter) : undefined;
     const fromLedger = await fromRolloutLedger(store, kind, options);
     if (!fromLedger && kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task) when no rollout reached its canary stage');
-    const built = fromLedger ?? (await buildReport(store, { kind, since: options.since, task: options.task, trialReader }));
+    const built = fromLedger ?? (await buildReport(store, { kind, since: options.since, task: taskOption(kind, options.task), trialReader }));
     const text = format === 'html' ? renderHtml(built.document) : renderMarkdown(built.document);
     if (options.out) fs.writeFileSync(options.out, text);
     if (options.json) {
@@ -79,6 +80,12 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
     await ledger?.close();
     await store.close();
   }
+}
+
+/** The trial and validation reports' task filter, refused as the console's reports.trial and trials.summary refuse it (a blank name is no filter nobody asked for). */
+function taskOption(kind: ReportKind, task: string | undefined): string | undefined {
+  if (kind !== 'trial' && kind !== 'validation') return task;
+  return parseOptions(trialTaskFilterSchema, { task }).task ?? undefined;
 }
 
 /** Checked before the report is computed, so a wrong path costs nothing and leaves no half-written file. */

@@ -61,7 +61,7 @@ export function registerTrialCommand(program: Command): void {
 
 function printSummary(title: string, summary: LedgerSummary): void {
   process.stdout.write(
-    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval)}\n`,
+    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval)}${summary.notJudged > 0 ? `; ${summary.notJudged} not judged (run ended before a verdict; in neither rate)` : ''}\n`,
   );
 }
 
@@ -80,13 +80,14 @@ function printOutcome(outcome: TrialOutcome): void {
   if (outcome.historyNote) process.stdout.write(`note: ${outcome.historyNote}\n`);
   printTable(
     ['trial', 'run', 'day', 'caught', 'by', 'verdict'],
-    outcome.trials.map((t) => [t.label, t.runId, t.startedAt.slice(0, 10), t.level === 'control' ? (t.caught ? 'FLAGGED' : 'clean') : t.caught ? 'yes' : 'NO', t.caughtBy.join(', ') || null, t.verdict]),
+    outcome.trials.map((t) => [t.label, t.runId, t.startedAt.slice(0, 10), t.notJudged ? 'not judged' : t.level === 'control' ? (t.caught ? 'FLAGGED' : 'clean') : t.caught ? 'yes' : 'NO', t.caughtBy.join(', ') || null, t.verdict]),
   );
+  for (const t of outcome.trials) if (t.notJudged) process.stdout.write(`${t.label}: ${t.notJudged}\n`);
   printSummary('this session', outcome.summary);
   printSummary(`ledger (${outcome.ledger.trials} trials)`, outcome.ledger);
   const mixed = mixedSettingsNote(outcome.ledger.judgedWith);
   if (mixed) process.stdout.write(`note: ${mixed}\n`);
   // Per kind and per task's settings: a kind judged as a task and without one is two rows, not one rate of both.
-  printTable(['kind', 'trials', 'caught', 'rate', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval), trialSettingsText(k)]));
+  printTable(['kind', 'judged', 'caught', 'rate', 'not judged', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval), k.notJudged, trialSettingsText(k)]));
 }
 

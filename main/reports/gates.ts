@@ -1,6 +1,7 @@
 import type { ReportedRun } from '../store/index.js';
 import { overallStatus, percent, type Criterion, type ReportDocument } from './document.js';
 import { finished, msPerRecord, overheadPercent, recordsLost } from './measure.js';
+import { notJudgedNote } from './monitoring.js';
 import type { TrialMeasurements } from './trials.js';
 
 /** The old plan's validation gate, each criterion computed from what was stored. */
@@ -31,7 +32,7 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   const noTrials = 'no trial data yet';
   return [
     atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? 'no batches in the period' : `${committed} of ${batches} batches committed`),
-    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught${mixed(trials)}` : noTrials),
+    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught${notJudgedNote(trials)}${mixed(trials)}` : noTrials),
     below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
     below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${mixed(trials)}` : noTrials),
     {
@@ -44,14 +45,15 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   ];
 }
 
-export function validationGateDocument(runs: ReportedRun[], trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
+/** `task`: the gate over that task's runs and the trials judged as it, and it says so. */
+export function validationGateDocument(runs: ReportedRun[], trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string, task?: string): ReportDocument {
   const criteria = validationGateCriteria(runs, trials);
   const done = finished(runs);
   return {
-    title: 'Validation gate',
+    title: task === undefined ? 'Validation gate' : `Validation gate: task ${task}`,
     generatedAt,
     period,
-    headline: `Gate: ${overallStatus(criteria)} (${criteria.filter((c) => c.status === 'pass').length} of ${criteria.length} criteria pass; a criterion without data never passes)`,
+    headline: `Gate${task === undefined ? '' : ` for task ${task}`}: ${overallStatus(criteria)} (${criteria.filter((c) => c.status === 'pass').length} of ${criteria.length} criteria pass; a criterion without data never passes)`,
     sections: [
       { heading: 'Criteria', criteria },
       {

@@ -50,7 +50,9 @@ export async function buildReport(store: Store, request: ReportRequest): Promise
   const now = request.now ?? new Date();
   const window = period(request, now);
   const generatedAt = now.toISOString();
-  const runs = await store.reports.runs({ since: window.since ?? undefined, until: window.until });
+  // A task named: the validation gate reads only its runs (the filter in SQL) and the trials judged as it; a trial report only those trials.
+  const task = request.task?.trim() || undefined;
+  const runs = await store.reports.runs({ since: window.since ?? undefined, until: window.until, task: request.kind === 'validation' ? task : undefined });
   switch (request.kind) {
     case 'canary': {
       if (!request.task) throw new GatehouseError('USAGE', 'the canary report needs the canary task\'s name');
@@ -59,12 +61,9 @@ export async function buildReport(store: Store, request: ReportRequest): Promise
       return { document: canaryDocument(canary, generatedAt), canary };
     }
     case 'validation':
-      return { document: validationGateDocument(runs, await readTrials(store, request.trialReader, window), window, generatedAt) };
-    case 'trial': {
-      // A task named: only the trials judged with its settings, so each kind's rates are that task's alone.
-      const task = request.task?.trim() || undefined;
+      return { document: validationGateDocument(runs, await readTrials(store, request.trialReader, { ...window, task }), window, generatedAt, task) };
+    case 'trial':
       return { document: trialDocument(await readTrials(store, request.trialReader, { ...window, task }), window, generatedAt, task) };
-    }
     case 'monitoring': {
       const events = (await flagStore(store).history({ limit: 1000 })).filter((e) => (window.since === null || e.at >= window.since) && e.at <= window.until).reverse();
       return { document: monitoringDocument(runs, events, window, generatedAt) };

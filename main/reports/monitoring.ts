@@ -53,6 +53,11 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
   };
 }
 
+/** Said after the rates when some trials were never judged: they are in neither. */
+export function notJudgedNote(trials: Pick<TrialMeasurements, 'notJudged'>): string {
+  return trials.notJudged === 0 ? '' : `; ${trials.notJudged} not judged (run interrupted or failed before a verdict; in neither rate)`;
+}
+
 /** `task`: the report covers only the trials judged as that task, and says so. */
 export function trialDocument(trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string, task?: string): ReportDocument {
   const title = task === undefined ? 'Trial report' : `Trial report: task ${task}`;
@@ -64,9 +69,18 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
     title,
     generatedAt,
     period,
-    headline: `${trials.trials} trials${task === undefined ? '' : ` judged as task ${task}`}: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
+    headline: `${trials.trials} trials${task === undefined ? '' : ` judged as task ${task}`}: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
     sections: [
-      { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives]) } },
+      { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives', 'not judged'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives, t.notJudged]) } },
+      ...(trials.notJudged > 0
+        ? [
+            {
+              heading: 'Not judged',
+              paragraphs: ['Trials whose staging run ended before a verdict (interrupted or failed: a source or database fault, a stop). The validators were never given a finished run, so these count in neither the detection nor the false-positive rate.'],
+              table: { headers: ['trial', 'not judged', 'why'], rows: trials.rows.filter((t) => t.notJudged > 0).map((t) => [t.name, t.notJudged, t.notJudgedReasons.join('; ')]) },
+            },
+          ]
+        : []),
       {
         heading: 'Detection',
         chart: { kind: 'bar', title: 'Injected and detected anomalies', labels: trials.rows.map((t) => t.name), series: [{ name: 'injected', values: trials.rows.map((t) => t.injected) }, { name: 'detected', values: trials.rows.map((t) => t.detected) }] },

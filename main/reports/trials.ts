@@ -12,8 +12,10 @@ export interface TrialMeasurements {
   anomaliesDetected: number;
   cleanRuns: number;
   falsePositives: number;
-  /** Per-kind rows for the trial report. */
-  rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number }[];
+  /** Trials whose run ended before a verdict: in none of the counts above. */
+  notJudged: number;
+  /** Per-kind rows for the trial report; `notJudgedReasons`: why the kind's trials not judged were not. */
+  rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number; notJudged: number; notJudgedReasons: string[] }[];
   /** Detection per kind and magnitude, beside the same alarms' false positives on controls. */
   byMagnitude?: MagnitudeTally[];
   /** Set when the trials were judged with more than one task's settings: what the overall figures add up. */
@@ -42,13 +44,15 @@ export const ledgerTrials: TrialReader = async (store, filter) => {
     anomaliesDetected: summary.caught,
     cleanRuns: summary.controls,
     falsePositives: summary.falsePositives,
+    notJudged: summary.notJudged,
     byMagnitude: summary.byMagnitude,
     mixedSettings: mixedSettingsNote(summary.judgedWith),
     rows: summary.byKind.map((k) => {
       const name = kindAsJudged(k);
+      const notJudged = { notJudged: k.notJudged, notJudgedReasons: k.notJudgedReasons };
       return k.level === 'control'
-        ? { name, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught }
-        : { name, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0 };
+        ? { name, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught, ...notJudged }
+        : { name, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0, ...notJudged };
     }),
   };
 };

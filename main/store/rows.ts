@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { NOT_JUDGED } from '../../shared/api-validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
 import type { TrialRecord } from './repositories/trials.js';
@@ -63,7 +64,8 @@ export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
 }
 
 export function trialFromRow({ caughtByJson, caught, ...rest }: Row<'trials'>): TrialRecord {
-  return { ...rest, level: rest.level as TrialRecord['level'], caught: caught === 1, caughtBy: JSON.parse(caughtByJson) };
+  const notJudged = rest.verdict === NOT_JUDGED ? (rest.detail ?? NOT_JUDGED) : null;
+  return { ...rest, level: rest.level as TrialRecord['level'], caught: caught === 1, caughtBy: JSON.parse(caughtByJson), notJudged };
 }
 
 /** A JSON column's text; null stays SQL NULL, and undefined stays undefined: Kysely leaves such a column out. */

@@ -3,7 +3,7 @@ import type { TrialLevel, TrialRecord } from '../store/index.js';
 import { attributableAlarms } from './attribution.js';
 
 /** A trial without a task and version (a ledger row written before trials could be run as a task) was judged by the defaults. */
-type ScoredTrial = Pick<TrialRecord, 'kind' | 'level' | 'caught' | 'caughtBy'> & { magnitude: number | null } & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion'>>;
+type ScoredTrial = Pick<TrialRecord, 'kind' | 'level' | 'caught' | 'caughtBy'> & { magnitude: number | null } & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion' | 'notJudged'>>;
 
 /** The settings that judged a trial: its task and that task's sensitivity version (both null: the defaults, no task). */
 export interface JudgedWith {
@@ -18,11 +18,15 @@ const settingsKey = (trial: ScoredTrial): string => JSON.stringify(Object.values
 export interface KindTally extends JudgedWith {
   kind: string;
   level: TrialLevel;
+  /** The kind's judged trials (the rate's n). */
   trials: number;
   caught: number;
   /** caught / trials (for controls: the share flagged by any alarm). */
   rate: number | null;
   interval: Interval | null;
+  /** The kind's trials whose run ended before a verdict, and why (each reason once). */
+  notJudged: number;
+  notJudgedReasons: string[];
 }
 
 /** One kind at one magnitude under one task's settings: detection on injected runs beside false positives of the same alarms on controls judged the same way. */
@@ -43,6 +47,8 @@ export interface DetectionTally {
   falsePositives: number;
   falsePositiveRate: number | null;
   falsePositiveInterval: Interval | null;
+  /** Trials whose run ended before a verdict (interrupted, failed): in neither rate, counted here. */
+  notJudged: number;
 }
 
 /**
@@ -51,6 +57,7 @@ export interface DetectionTally {
  * Wilson 95 % interval.
  */
 export interface LedgerSummary extends DetectionTally {
+  /** Every trial, judged or not. */
   trials: number;
   /** Every task's settings the trials were judged with, first seen first: more than one, and the overall rates add trials judged differently. */
   judgedWith: JudgedWith[];
@@ -70,16 +77,24 @@ export function isAttributableCatch(trial: Pick<ScoredTrial, 'kind' | 'caught' |
 
 const isCaught = (trial: ScoredTrial): boolean => (trial.level === 'control' ? trial.caught : isAttributableCatch(trial));
 
+/** A trial whose run ended before a verdict: the validators were never given it, so it is neither a miss nor a clean control. */
+const isJudged = (trial: ScoredTrial): boolean => !trial.notJudged;
+
 function kindTallies(trials: readonly ScoredTrial[]): KindTally[] {
-  const byKind = new Map<string, JudgedWith & { kind: string; level: TrialLevel; trials: number; caught: number }>();
+  const byKind = new Map<string, JudgedWith & { kind: string; level: TrialLevel; trials: number; caught: number; notJudged: number; notJudgedReasons: string[] }>();
   for (const trial of trials) {
     const key = `${trial.kind}\u0000${settingsKey(trial)}`;
-    const tally = byKind.get(key) ?? { kind: trial.kind, level: trial.level, ...judgedWith(trial), trials: 0, caught: 0 };
-    tally.trials += 1;
-    if (isCaught(trial)) tally.caught += 1;
+    const tally = byKind.get(key) ?? { kind: trial.kind, level: trial.level, ...judgedWith(trial), trials: 0, caught: 0, notJudged: 0, notJudgedReasons: [] };
+    if (!isJudged(trial)) {
+      tally.notJudged += 1;
+      if (!tally.notJudgedReasons.includes(trial.notJudged!)) tally.notJudgedReasons.push(trial.notJudged!);
+    } else {
+      tally.trials += 1;
+      if (isCaught(trial)) tally.caught += 1;
+    }
     byKind.set(key, tally);
   }
-  return [...byKind.values()].map((t) => ({ ...t, rate: rate(t.caught, t.trials), interval: wilsonInterval(t.caught, t.trials) }));
+  return [...byKind.values()].map(({ notJudged, notJudgedReasons, ...t }) => ({ ...t, rate: rate(t.caught, t.trials), interval: wilsonInterval(t.caught, t.trials), notJudged, notJudgedReasons }));
 }
 
 function magnitudeTallies(injected: readonly ScoredTrial[], controls: readonly ScoredTrial[]): MagnitudeTally[] {
@@ -88,15 +103,17 @@ function magnitudeTallies(injected: readonly ScoredTrial[], controls: readonly S
     const key = `${trial.kind}\u0000${trial.magnitude ?? ''}\u0000${settingsKey(trial)}`;
     groups.set(key, [...(groups.get(key) ?? []), trial]);
   }
-  const rows = [...groups.values()].map((group): MagnitudeTally => {
-    const { kind, level, magnitude } = group[0]!;
+  const rows = [...groups.values()].map((all): MagnitudeTally => {
+    const { kind, level, magnitude } = all[0]!;
+    const group = all.filter(isJudged);
     const caught = group.filter(isAttributableCatch).length;
-    const sameSettings = controls.filter((control) => settingsKey(control) === settingsKey(group[0]!));
+    const sameSettings = controls.filter((control) => settingsKey(control) === settingsKey(all[0]!));
     const falsePositives = sameSettings.filter((control) => attributableAlarms(kind, control.caughtBy).length > 0).length;
     return {
-      kind, level, magnitude, ...judgedWith(group[0]!),
+      kind, level, magnitude, ...judgedWith(all[0]!),
       injected: group.length, caught, detectionRate: rate(caught, group.length), detectionInterval: wilsonInterval(caught, group.length),
       controls: sameSettings.length, falsePositives, falsePositiveRate: rate(falsePositives, sameSettings.length), falsePositiveInterval: wilsonInterval(falsePositives, sameSettings.length),
+      notJudged: all.length - group.length,
     };
   });
   const bySettings = (a: MagnitudeTally, b: MagnitudeTally) => (a.task ?? '').localeCompare(b.task ?? '') || (a.sensitivityVersion ?? 0) - (b.sensitivityVersion ?? 0);
@@ -104,8 +121,9 @@ function magnitudeTallies(injected: readonly ScoredTrial[], controls: readonly S
 }
 
 export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
-  const injected = trials.filter((t) => t.level !== 'control');
-  const controls = trials.filter((t) => t.level === 'control');
+  const judged = trials.filter(isJudged);
+  const injected = judged.filter((t) => t.level !== 'control');
+  const controls = judged.filter((t) => t.level === 'control');
   const caught = injected.filter(isAttributableCatch).length;
   const falsePositives = controls.filter((t) => t.caught).length;
   const judgedWithAll = new Map(trials.map((trial) => [settingsKey(trial), judgedWith(trial)]));
@@ -120,7 +138,8 @@ export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
     falsePositives,
     falsePositiveRate: rate(falsePositives, controls.length),
     falsePositiveInterval: wilsonInterval(falsePositives, controls.length),
+    notJudged: trials.length - judged.length,
     byKind: kindTallies(trials),
-    byMagnitude: magnitudeTallies(injected, controls),
+    byMagnitude: magnitudeTallies(trials.filter((t) => t.level !== 'control'), controls),
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatehouseError } from '../../shared/errors.js';
-import type { RunSummary } from '../../shared/run.js';
+import { statusEarned, type RunSummary } from '../../shared/run.js';
+import { NOT_JUDGED } from '../../shared/api-validation.js';
 import { beginAttempt, currentOperator, endAttempt } from '../backup/index.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
@@ -61,6 +62,8 @@ export interface TrialResult {
   caughtBy: string[];
   verdict: string | null;
   detail: string;
+  /** Why the trial was never judged (its run ended before a verdict), also its detail; null: judged. */
+  notJudged: string | null;
   /** The task the trial ran as (null: none, the default sensitivity) and its sensitivity version it was judged with (null: the defaults). */
   task: string | null;
   sensitivityVersion: number | null;
@@ -262,6 +265,8 @@ class TrialRunner {
     for (const day of this.takeDays(trial)) runs.push(await this.runDay(trial, day));
     const last = runs.at(-1)!;
     const { summary } = last;
+    const notJudged = runs.map((run) => unjudged(run.summary)).find((reason) => reason !== null) ?? null;
+    if (notJudged !== null) return this.notJudged(trial, runs.map((run) => run.summary), notJudged);
     const alarms = await this.alarmsOn(trial, summary, last.corrupt);
     let caughtBy = alarms;
     let attributionNote = '';
@@ -272,9 +277,7 @@ class TrialRunner {
       const attribution = attributeCatch(trial.kind, alarms, paired?.alarms ?? null);
       caughtBy = attribution.caughtBy;
       attributionNote = attributionText(attribution, paired?.runId ?? null);
-      for (const { summary: run } of runs) {
-        await runReviews(this.store).add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
-      }
+      await this.confirmInjected(trial, runs.map((run) => run.summary));
     }
     const verdict = summary.validation?.verdict ?? null;
     return {
@@ -289,8 +292,28 @@ class TrialRunner {
       verdict,
       task: this.settings.task,
       sensitivityVersion: this.settings.version,
+      notJudged: null,
       detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${summary.validation.anomalies.map((a) => a.message).join('; ')}` : ''}${attributionNote}`,
     };
+  }
+
+  /**
+   * A trial whose run never reached a verdict: no miss and no clean control. Its runs still leave the
+   * training history as any injected run's do; a control's is not the one later injections pair with.
+   */
+  private async notJudged(trial: PlannedTrial, runs: RunSummary[], reason: string): Promise<TrialResult> {
+    if (trial.level !== 'control') await this.confirmInjected(trial, runs);
+    const summary = runs.at(-1)!;
+    return {
+      label: trial.label, kind: trial.kind, level: trial.level, magnitude: trial.magnitude, runId: summary.runId, startedAt: summary.startedAt,
+      caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version,
+    };
+  }
+
+  private async confirmInjected(trial: PlannedTrial, runs: RunSummary[]): Promise<void> {
+    for (const run of runs) {
+      await runReviews(this.store).add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
+    }
   }
 
   /**
@@ -357,6 +380,18 @@ class TrialRunner {
 
 }
 
+
+/**
+ * Why a trial run was given to no rule, or null when it was judged: a run that ended success or
+ * partial (or held) was judged by the validator; one that failed because the record rules
+ * quarantined every record it read was judged by them. Anything else — interrupted by a fault or a
+ * stop, failed for a reason no record gave, rolled back, left running — ended before a verdict.
+ */
+function unjudged(summary: RunSummary): string | null {
+  if (summary.status === 'success' || summary.status === 'partial' || summary.status === 'held') return null;
+  if (summary.status === 'failed' && statusEarned(summary.metrics) === 'failed') return null;
+  return `${NOT_JUDGED}: run ${summary.runId} ${summary.status.replace('_', ' ')} — ${summary.error ?? 'no reason was recorded'}`;
+}
 
 function attributionText(attribution: Attribution, pairedControlRunId: number | null): string {
   const parts: string[] = [];

@@ -85,19 +85,42 @@ function isRecordKind(kind: string): kind is RecordAnomalyKind {
   return Object.hasOwn(RECORD_ANOMALY_KINDS, kind);
 }
 
-/** `spike`, `drop:0.2`, `bad-date:0.1` → a spec; USAGE for an unknown kind or a magnitude it cannot take. */
+/**
+ * A magnitude as `--inject KIND:MAGNITUDE` writes it: a plain decimal (`5`, `0.2`, `1.5`). Number()
+ * alone also took `0x10`, `1e1`, ` 10` and `+10`, so a typo ran a trial of some other size than
+ * the one meant, under a label that did not say so.
+ */
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+
+/** `spike`, `drop:0.2`, `bad-date:0.1` → a spec; USAGE naming the bad part otherwise. */
 export function parseTrialSpec(text: string): TrialSpec {
   const [kind = '', magnitudeText, ...rest] = text.trim().split(':');
-  if (!isRunAnomalyKind(kind) && !isRecordKind(kind)) {
-    throw new GatehouseError('USAGE', `unknown kind "${kind}" of anomaly; use one of ${TRIAL_KINDS.join(', ')}`);
-  }
+  if (!isTrialKind(kind)) return trialSpecOf(kind);
   const bad = (why: string) => new GatehouseError('USAGE', `injection ${text}: ${why}`);
-  if (rest.length > 0 || magnitudeText === '') throw bad('write KIND or KIND:MAGNITUDE');
-  const fallback = isRunAnomalyKind(kind) ? RUN_ANOMALY_MAGNITUDES[kind].default : DEFAULT_RECORD_FRACTION;
-  const magnitude = magnitudeText === undefined ? fallback : Number(magnitudeText);
-  if (!Number.isFinite(magnitude)) throw bad(`the magnitude must be a number: a ${kind} magnitude is ${MAGNITUDE_RANGES[kind].text}`);
-  const problem = magnitudeProblem(kind, magnitude);
+  if (rest.length > 0) throw bad('write KIND or KIND:MAGNITUDE (one colon)');
+  if (magnitudeText === undefined) return trialSpecOf(kind);
+  if (!DECIMAL.test(magnitudeText)) {
+    throw bad(`the magnitude must be a plain decimal number (2 or 0.5: no sign, exponent, hex or spaces), got ${JSON.stringify(magnitudeText)}; a ${kind} magnitude is ${MAGNITUDE_RANGES[kind].text}`);
+  }
+  return trialSpecOf(kind, Number(magnitudeText), text);
+}
+
+function isTrialKind(kind: string): kind is RunAnomalyKind | RecordAnomalyKind {
+  return isRunAnomalyKind(kind) || isRecordKind(kind);
+}
+
+/**
+ * A kind and magnitude (absent: the kind's default) → a spec; USAGE for an unknown kind or a
+ * magnitude it cannot take. The console's injections (trials.run, already numbers) come here
+ * directly, the CLI's through parseTrialSpec: both are refused alike.
+ */
+export function trialSpecOf(kind: string, magnitude?: number, written = magnitude === undefined ? kind : `${kind}:${magnitude}`): TrialSpec {
+  if (!isTrialKind(kind)) throw new GatehouseError('USAGE', `unknown kind "${kind}" of anomaly; use one of ${TRIAL_KINDS.join(', ')}`);
+  const bad = (why: string) => new GatehouseError('USAGE', `injection ${written}: ${why}`);
+  const value = magnitude ?? (isRunAnomalyKind(kind) ? RUN_ANOMALY_MAGNITUDES[kind].default : DEFAULT_RECORD_FRACTION);
+  if (!Number.isFinite(value)) throw bad(`the magnitude must be a number: a ${kind} magnitude is ${MAGNITUDE_RANGES[kind].text}`);
+  const problem = magnitudeProblem(kind, value);
   if (problem) throw bad(problem);
-  const label = `${kind}:${magnitude}`;
-  return isRunAnomalyKind(kind) ? { level: 'run', kind, magnitude, label } : { level: 'record', kind, magnitude, label };
+  const label = `${kind}:${value}`;
+  return isRunAnomalyKind(kind) ? { level: 'run', kind, magnitude: value, label } : { level: 'record', kind, magnitude: value, label };
 }

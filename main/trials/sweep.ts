@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunAnomalyKind } from '../validation/index.js';
-import { parseTrialSpec, type RecordAnomalyKind, type TrialSpec } from './specs.js';
+import { parseTrialSpec, trialSpecOf, type RecordAnomalyKind, type TrialSpec } from './specs.js';
 
 /**
  * The magnitudes a sweep tries per kind, from barely there to blatant, so the report can draw
@@ -33,7 +33,7 @@ export function sweepSpecs(kinds: readonly string[], repeat = 1): TrialSpec[] {
   const specs: TrialSpec[] = [];
   for (const kind of new Set(kinds.map((k) => parseTrialSpec(k).kind))) {
     const magnitudes = SWEEP_MAGNITUDES[kind];
-    for (let round = 0; round < repeat; round++) for (const magnitude of magnitudes) specs.push(parseTrialSpec(`${kind}:${magnitude}`));
+    for (let round = 0; round < repeat; round++) for (const magnitude of magnitudes) specs.push(trialSpecOf(kind, magnitude));
   }
   return specs;
 }

@@ -102,6 +102,7 @@ describe('historical validation from the command line', () => {
     await (await openStore(db)).close();
     expect(cli(['trial', '--staging', path.join(folder, 's.db'), '--inject', 'nope'], 2).stderr).toContain('unknown kind "nope"');
     expect(cli(['trial', '--staging', path.join(folder, 's.db'), '--inject', 'spike:-2'], 2).stderr).toContain('magnitude');
+    expect(cli(['trial', '--staging', path.join(folder, 's.db'), '--inject', 'spike:0x10'], 2).stderr).toContain('injection spike:0x10: the magnitude must be a plain decimal number (2 or 0.5: no sign, exponent, hex or spaces), got "0x10"');
     expect(cli(['trial', '--inject', 'spike'], 2).stderr).toContain('--staging');
     expect(cli(['trial', '--staging', db, '--inject', 'spike'], 2).stderr).toContain('is the source database');
   });

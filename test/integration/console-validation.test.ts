@@ -99,6 +99,9 @@ describe('trials in the console API', () => {
   it('refuses an unknown kind, a bad magnitude, nothing to try and a staging target that is the source', async () => {
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'meteor' }] }, tester)).message).toMatch(/unknown kind "meteor"/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike', magnitude: -2 }] }, tester)).code).toBe('USAGE');
+    // A kind is a kind: `spike:0x10` is no spike of 16 (it once was: the handler joined kind and magnitude into CLI text).
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike:0x10' }] }, tester)).message).toMatch(/unknown kind "spike:0x10"/);
+    expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'spike', magnitude: '10' }] }, tester)).code).toBe('INPUT_INVALID');
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'bad-date', magnitude: 3 }] }, tester)).message).toMatch(/at most 1/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'drop', magnitude: 1 }] }, tester)).message).toMatch(/a drop of 1 injects no anomaly; a drop magnitude is at least 0 and below 1/);
     expect(failure(await dispatch(api, 'trials.run', { injections: [{ kind: 'mix-shift', magnitude: 0 }] }, tester)).message).toMatch(/a mix-shift of 0 injects no anomaly/);

@@ -154,7 +154,7 @@ describe('validation gate', () => {
   });
 
   it('uses trial measurements for detection and false positives when there are some', () => {
-    const trials = { trials: 2, anomaliesInjected: 20, anomaliesDetected: 19, cleanRuns: 40, falsePositives: 1, rows: [] };
+    const trials = { trials: 2, anomaliesInjected: 20, anomaliesDetected: 19, cleanRuns: 40, falsePositives: 1, notJudged: 0, rows: [] };
     const [, detection, , falsePositives] = validationGateCriteria([], trials);
     expect(detection).toMatchObject({ actual: '95.0 %', status: 'pass' });
     expect(falsePositives).toMatchObject({ actual: '2.5 %', status: 'pass' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
+import { createApi, createInProcessEngineHost, dispatch, memoryPreferences } from '../../main/api/index.js';
 import { taskStore } from '../../main/scheduler/index.js';
 import { openStore } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory } from '../../main/trials/index.js';
@@ -77,6 +77,48 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
       expect((await api['reports.trial']({ staging: stagingInput, task: 'loud', format: 'md' }, tester)).headline).toBe('No trial data: no staging trial judged as task loud has been recorded (gatehouse trial --task loud runs some).');
       // No task: every trial, as before.
       expect((await api['reports.trial']({ staging: stagingInput, format: 'md' }, tester)).headline).toMatch(/^6 trials: 1 of 3 injected anomalies caught; 0 of 3 clean runs flagged \(these rates add up/);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
+  it('filters by task alike on both surfaces: trials.summary, reports.trial and `report trial|validation --task`, and refuses a blank task on each', async () => {
+    const store = await backend.open(source);
+    const engine = createInProcessEngineHost({ location: source });
+    try {
+      const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: source });
+      const stagingInput = stagingAsGiven();
+      // The console's rates for one task are the rates `report trial --task` prints, not the whole ledger's.
+      const quiet = await api['trials.summary']({ staging: stagingInput, task: 'quiet' }, tester);
+      expect(quiet).toMatchObject({ trials: 4, injected: 2, caught: 0, controls: 2, falsePositives: 0, judgedWith: [{ task: 'quiet', sensitivityVersion: 1 }] });
+      expect(quiet.byKind.map((k) => k.kind)).toEqual(['control', 'spike', 'drop']);
+      const report = JSON.parse(runCli(['report', 'trial', '--db', staging, '--task', 'quiet', '--json']).stdout) as { headline: string };
+      expect(report.headline).toBe(`${quiet.trials} trials judged as task quiet: ${quiet.caught} of ${quiet.injected} injected anomalies caught; ${quiet.falsePositives} of ${quiet.controls} clean runs flagged`);
+      expect(await api['trials.summary']({ staging: stagingInput, task: 'loud' }, tester)).toMatchObject({ trials: 0, injected: 0, controls: 0 });
+      expect(await api['trials.summary']({ staging: stagingInput }, tester)).toMatchObject({ trials: 6, injected: 3, caught: 1 });
+
+      // The validation gate for a task: its runs (the last session's two, on the fresh copy) and the trials judged as it.
+      const lastSession = (await api['trials.list']({ staging: stagingInput, limit: 2 }, tester)).trials;
+      const gate = JSON.parse(runCli(['report', 'validation', '--db', staging, '--task', 'quiet', '--json']).stdout) as { title: string; headline: string; sections: { criteria?: { name: string; note?: string }[]; chart?: { labels: string[] } }[] };
+      expect(gate.title).toBe('Validation gate: task quiet');
+      expect(gate.headline).toMatch(/^Gate for task quiet: /);
+      expect(gate.sections[0]!.criteria!.find((c) => c.name === 'Anomaly detection rate')!.note).toBe('0 of 2 injected anomalies caught');
+      expect(gate.sections[1]!.chart!.labels).toEqual(lastSession.map((t) => `#${t.runId}`).reverse());
+      const whole = JSON.parse(runCli(['report', 'validation', '--db', staging, '--json']).stdout) as typeof gate;
+      expect(whole.sections[0]!.criteria!.find((c) => c.name === 'Anomaly detection rate')!.note).toMatch(/^1 of 3 injected anomalies caught/);
+      expect(whole.sections[1]!.chart!.labels.length).toBeGreaterThan(2);
+
+      // A blank task is refused, never read as "every trial".
+      for (const kind of ['trial', 'validation']) {
+        const blank = runCli(['report', kind, '--db', staging, '--task', '  ']);
+        expect(blank.code, kind).toBe(2);
+        expect(blank.stderr, kind).toContain('--task must be text of 1 to 200 characters, got "  "');
+      }
+      for (const method of ['trials.summary', 'reports.trial'] as const) {
+        const result = await dispatch(api, method, { staging: stagingInput, task: '  ' }, tester);
+        expect(result, method).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining('task') } });
+      }
     } finally {
       await engine.close();
       await store.close();

@@ -96,7 +96,7 @@ describe('gatehouse trial on SQLite', () => {
     }
     expect(parseTrialSpec('duplicates')).toMatchObject({ level: 'record', kind: 'duplicates', magnitude: 0.2 });
     // A share past all of it, or a factor no run could realise, is refused by name rather than run as something else (or for hours).
-    for (const [bad, why] of [['mix-shift:5', 'at most 1'], ['quarantine-surge:2', 'at most 1'], ['drop:2', 'below 1'], ['spike:1e9', 'at most 100'], ['zero-volume:1e12', 'at most 100'], ['duration-blowup:1e300', 'at most 100']]) {
+    for (const [bad, why] of [['mix-shift:5', 'at most 1'], ['quarantine-surge:2', 'at most 1'], ['drop:2', 'below 1'], ['spike:1000000000', 'at most 100'], ['zero-volume:1000000000000', 'at most 100'], ['duration-blowup:100.5', 'at most 100']]) {
       expect(() => parseTrialSpec(bad!), bad).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(why!) }));
     }
     // A magnitude that leaves the run as it was would only ever count as missed: refused, naming the kind and what it takes.
@@ -113,12 +113,18 @@ describe('gatehouse trial on SQLite', () => {
       ['spike:0.5', 'a spike magnitude is above 1 and at most 100'],
       ['duration-blowup:0.5', 'a duration-blowup magnitude is above 1'],
       ['spike:-1', 'a spike magnitude is above 1'],
-      ['drop:abc', 'the magnitude must be a number: a drop magnitude is at least 0 and below 1'],
+      ['drop:abc', 'the magnitude must be a plain decimal number (2 or 0.5: no sign, exponent, hex or spaces), got "abc"; a drop magnitude is at least 0 and below 1'],
       ['meteor:0', 'unknown kind "meteor"'],
     ]) {
       expect(() => parseTrialSpec(none!), none).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(why!) }));
     }
-    for (const [edge, magnitude] of [['drop:0', 0], ['level-shift:0', 0], ['level-shift:1.5', 1.5], ['zero-volume:0', 0], ['spike:1.01', 1.01], ['bad-date:1', 1]] as const) {
+    // The grammar is KIND or KIND:MAGNITUDE with a plain decimal: Number() alone ran `0x10` as a spike of 16, `1e1` and ` 10` as 10.
+    for (const [bad, part] of [['spike:0x10', '"0x10"'], ['spike:1e1', '"1e1"'], ['spike: 10', '" 10"'], ['spike:10abc', '"10abc"'], ['spike:+10', '"+10"'], ['spike:.5', '".5"'], ['spike:5.', '"5."'], ['spike:Infinity', '"Infinity"'], ['spike:', '""'], ['bad-date:0,2', '"0,2"']]) {
+      expect(() => parseTrialSpec(bad!), bad).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(`injection ${bad}: the magnitude must be a plain decimal number (2 or 0.5: no sign, exponent, hex or spaces), got ${part}`) }));
+    }
+    expect(() => parseTrialSpec('spike :10')).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('unknown kind "spike "') }));
+    expect(() => parseTrialSpec('drop:0.5:1')).toThrow(expect.objectContaining({ code: 'USAGE', message: 'injection drop:0.5:1: write KIND or KIND:MAGNITUDE (one colon)' }));
+    for (const [edge, magnitude] of [['drop:0', 0], ['level-shift:0', 0], ['level-shift:1.5', 1.5], ['zero-volume:0', 0], ['spike:1.01', 1.01], ['bad-date:1', 1], ['spike:010', 10], [' spike:10 ', 10]] as const) {
       expect(parseTrialSpec(edge), edge).toMatchObject({ magnitude });
     }
     expect(parseTrialSpec('quarantine-surge:1')).toMatchObject({ level: 'run', magnitude: 1 });

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { StoreDriver } from '../driver.js';
-import type { TrialRecordView } from '../../../shared/api-validation.js';
+import { NOT_JUDGED, type TrialRecordView } from '../../../shared/api-validation.js';
 import { atOrAfter, newestFirstPage, type KeysetPage } from '../keyset.js';
 import { trialFromRow } from '../rows.js';
 import { countHearings } from './runs.js';
@@ -12,7 +12,7 @@ export type TrialRecord = TrialRecordView;
 export type TrialLevel = TrialRecord['level'];
 
 /** Without a task and sensitivity version, a trial was judged by the default sensitivity. */
-export type NewTrialRecord = Omit<TrialRecord, 'id' | 'task' | 'sensitivityVersion'> & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion'>>;
+export type NewTrialRecord = Omit<TrialRecord, 'id' | 'task' | 'sensitivityVersion' | 'notJudged'> & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion' | 'notJudged'>>;
 
 /** Who a staging copy's restore event names: what marks a database as a staging copy, not someone's real one. */
 export const STAGING_COPY_OPERATOR = 'gatehouse trial';
@@ -38,8 +38,13 @@ const UNFINISHED_SESSION = 'the process running it stopped before it reported an
 /** What a staging copy knows of an attempt the source had not ended when it was copied. */
 const COPIED_OPEN = "copied from the source before it ended there: nothing of it is in this copy (it runs in one transaction, not committed when copied); its outcome is in the source's own attempts";
 
-function trialRow({ caughtBy, caught, task, sensitivityVersion, ...rest }: NewTrialRecord) {
-  return { ...rest, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy), task: task ?? null, sensitivityVersion: sensitivityVersion ?? null };
+/**
+ * A trial not judged is stored as its verdict NOT_JUDGED and its reason as its detail (trialFromRow
+ * reads it back so): the ledger has no column of its own for it, and its detail is the reason.
+ */
+function trialRow({ caughtBy, caught, task, sensitivityVersion, notJudged, ...rest }: NewTrialRecord) {
+  const reason = notJudged ? { verdict: NOT_JUDGED, detail: notJudged } : {};
+  return { ...rest, ...reason, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy), task: task ?? null, sensitivityVersion: sensitivityVersion ?? null };
 }
 
 /** The staging trial ledger. */

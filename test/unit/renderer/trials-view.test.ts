@@ -10,17 +10,17 @@ import { mountWith } from './mount.js';
 
 const STAGING = '/data/gatehouse-trials.db';
 const KINDS: ApiOutput<'trials.kinds'> = { kinds: [{ kind: 'spike', level: 'run', defaultMagnitude: 3, meaning: 'a run far above its usual count' }], defaultStaging: STAGING, backend: 'sqlite' };
-const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } };
+const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 }, notJudged: 0 };
 
 /** A ledger holding control runs only: rates, but no injected trial to put on the sweep's chart. */
-const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, judgedWith: [{ task: null, sensitivityVersion: null }], injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 } }], byMagnitude: [] };
+const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, judgedWith: [{ task: null, sensitivityVersion: null }], injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 }, notJudged: 0, notJudgedReasons: [] }], byMagnitude: [] };
 const WITH_SPIKES: LedgerSummaryView = {
   ...CONTROLS_ONLY,
   trials: 3,
   injected: 2,
   caught: 1,
   detectionRate: 0.5,
-  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, task: null, sensitivityVersion: null, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 } })),
+  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, task: null, sensitivityVersion: null, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 }, notJudged: 0 })),
 };
 
 function job(status: TrialJobView['status']): TrialJobView {
@@ -225,7 +225,7 @@ describe('the Trials page', () => {
   });
 
   it('says which task and sensitivity version judged the latest trial and each trial of the ledger', async () => {
-    const trial = { label: 'spike:3', kind: 'spike', level: 'run' as const, magnitude: 3, runId: 41, caught: false, caughtBy: [], verdict: 'ok', detail: null };
+    const trial = { label: 'spike:3', kind: 'spike', level: 'run' as const, magnitude: 3, runId: 41, caught: false, caughtBy: [], verdict: 'ok', detail: null, notJudged: null };
     const client = trialsClient({
       'sensitivity.tasks': () => [QUIET_V2],
       'trials.job': () => ({ ...job('done'), task: 'quiet', sensitivityVersion: 2, summary: CONTROLS_ONLY }),
@@ -254,8 +254,8 @@ describe('the Trials page', () => {
     const page = await open({
       ...WITH_SPIKES,
       byKind: [
-        { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 2, caught: 1, rate: 0.5, interval: null },
-        { kind: 'spike', level: 'run', ...quiet, trials: 1, caught: 0, rate: 0, interval: null },
+        { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 2, caught: 1, rate: 0.5, interval: null, notJudged: 0, notJudgedReasons: [] },
+        { kind: 'spike', level: 'run', ...quiet, trials: 1, caught: 0, rate: 0, interval: null, notJudged: 0, notJudgedReasons: [] },
       ],
       byMagnitude: [row(3, 1, { task: null, sensitivityVersion: null }), row(3, 0, quiet)],
       judgedWith: [{ task: null, sensitivityVersion: null }, quiet],
@@ -272,5 +272,19 @@ describe('the Trials page', () => {
       'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1; 95 % CI 0.0–100.0 %) detected',
       'spike (task quiet, sensitivity version 2) at magnitude 3: 0.0 % (0 of 1; 95 % CI 0.0–100.0 %) detected',
     ]);
+  });
+
+  it('shows a trial whose run ended before a verdict as not judged, with its reason, never as MISSED', async () => {
+    const why = 'not judged: run 37 interrupted — the database environment failed: no space left on device';
+    const spike = { label: 'spike:5', kind: 'spike', level: 'run' as const, magnitude: 5, runId: 37, caught: false, caughtBy: [], verdict: 'not judged', detail: why, notJudged: why, task: null, sensitivityVersion: null };
+    const page = await open(
+      { ...CONTROLS_ONLY, trials: 2, notJudged: 1, byKind: [...CONTROLS_ONLY.byKind, { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 1, notJudgedReasons: [why] }] },
+      { 'trials.list': () => ({ staging: STAGING, trials: [{ ...spike, id: 1, session: 's1', at: '2026-11-30T10:01:00.000Z', source: 'a.db' }] }) },
+    );
+    expect(page.get('[data-testid="ledger-not-judged"]').text()).toBe('1 trial not judged: the run ended (interrupted or failed) before a verdict, so it counts in neither rate. The reasons are in the table below.');
+    const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
+    expect(byKind.map((cells) => [cells[0], cells[2], cells[5]])).toEqual([['control', '1', '—'], ['spike', '0', `1: ${why}`]]);
+    const row = page.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()))[0]!;
+    expect([row[1], row[3], row[5]]).toEqual(['spike:5', 'not judged', 'not judged']);
   });
 });

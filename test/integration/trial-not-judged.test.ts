@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
+import { openStore } from '../../main/store/index.js';
+import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
+import { testBackends } from '../helpers/backends.js';
+import { tester } from '../helpers/callers.js';
+import { runCli } from '../helpers/cli.js';
+import { dropSchemas } from '../helpers/postgres.js';
+import { trialStagingFor } from '../helpers/trial-staging.js';
+
+const NOT_JUDGED_SPIKE = /^not judged: run \d+ interrupted — the database environment failed: no space left on device; nothing was blamed on a record/;
+
+/**
+ * One session — control, spike:5, control, drop:0.1 — whose spike and second control hit a full
+ * disk on staging as their runs write: those two runs stop `interrupted` before any rule judged them.
+ * A blatant spike the validator was never shown is no miss, and an unfinished control no clean run.
+ */
+describe.each(testBackends())('trials whose run ended before a verdict ($name)', (backend) => {
+  const schemas: string[] = [];
+  let source = '';
+  let staging = '';
+  let outcome: TrialOutcome;
+  const stagingAsGiven = () => (backend.name === 'sqlite' ? staging : new URL(staging).searchParams.get('schema')!);
+
+  beforeAll(async () => {
+    source = await backend.freshLocation();
+    const store = await backend.open(source);
+    try {
+      await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
+    } finally {
+      await store.close();
+    }
+    staging = trialStagingFor(backend, source, schemas);
+    // The fault is armed as the 2nd and 3rd trials start (after 1 and 2 are done): each one's first write meets a full disk.
+    let armed = false;
+    const fullDisk = () => {
+      if (!armed) return false;
+      armed = false;
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    };
+    outcome = await runTrials({
+      source, staging, injections: ['spike:5', 'drop:0.1'].map(parseTrialSpec), controls: 2,
+      open: (location) => openStore(location, { failWriteOf: fullDisk }),
+      onProgress: ({ phase, done }) => { armed = phase === 'trials' && (done === 1 || done === 2); },
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await dropSchemas(schemas);
+    await backend.cleanup();
+  });
+
+  it('counts them apart, in neither the detection nor the false-positive rate, saying why', () => {
+    expect(outcome.trials.map((t) => [t.label, t.notJudged === null, t.verdict])).toEqual([
+      ['control', true, 'ok'],
+      ['spike:5', false, 'not judged'],
+      ['control', false, 'not judged'],
+      ['drop:0.1', true, 'anomalous'],
+    ]);
+    const [, spike, control] = outcome.trials;
+    expect(spike!.notJudged).toMatch(NOT_JUDGED_SPIKE);
+    expect(spike).toMatchObject({ caught: false, caughtBy: [], detail: spike!.notJudged });
+    expect(control!.notJudged).toMatch(/^not judged: run \d+ interrupted — /);
+    // The drop is scored against the control that was judged, the first one.
+    expect(outcome.trials[3]).toMatchObject({ caught: true });
+    expect(outcome.trials[3]!.detail).not.toContain('no control run before it');
+    expect(outcome.summary).toMatchObject({ trials: 4, injected: 1, caught: 1, detectionRate: 1, controls: 1, falsePositives: 0, notJudged: 2 });
+    expect(outcome.summary.byKind.map((k) => [k.kind, k.trials, k.caught, k.notJudged])).toEqual([['control', 1, 0, 1], ['spike', 0, 0, 1], ['drop', 1, 1, 0]]);
+    expect(outcome.summary.byKind.find((k) => k.kind === 'spike')!.notJudgedReasons).toEqual([spike!.notJudged]);
+    expect(outcome.summary.byMagnitude.find((m) => m.kind === 'spike')).toMatchObject({ injected: 0, caught: 0, detectionRate: null, notJudged: 1, controls: 1 });
+  });
+
+  it('keeps them apart in the ledger: `report trial` (text and JSON) and the console\'s trials.summary and trials.list', async () => {
+    const text = runCli(['report', 'trial', '--db', staging, '--format', 'md']);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toContain('**4 trials: 1 of 1 injected anomalies caught; 0 of 1 clean runs flagged; 2 not judged (run interrupted or failed before a verdict; in neither rate)**');
+    expect(text.stdout).toContain('## Not judged');
+    const json = JSON.parse(runCli(['report', 'trial', '--db', staging, '--json']).stdout) as { sections: { heading: string; table?: { headers: string[]; rows: unknown[][] } }[] };
+    const trials = json.sections.find((s) => s.heading === 'Trials')!.table!;
+    expect(trials.headers).toEqual(['trial', 'injected', 'detected', 'clean runs', 'false positives', 'not judged']);
+    expect(trials.rows).toEqual([['control', 0, 0, 1, 0, 1], ['spike', 0, 0, 0, 0, 1], ['drop', 1, 1, 0, 0, 0]]);
+    const notJudged = json.sections.find((s) => s.heading === 'Not judged')!.table!;
+    expect(notJudged.rows.map((row) => row.slice(0, 2))).toEqual([['control', 1], ['spike', 1]]);
+    expect(String(notJudged.rows[1]![2])).toMatch(NOT_JUDGED_SPIKE);
+    const gate = runCli(['report', 'validation', '--db', staging]).stdout;
+    expect(gate).toContain('1 of 1 injected anomalies caught; 2 not judged');
+
+    const store = await backend.open(source);
+    const engine = createInProcessEngineHost({ location: source });
+    try {
+      const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: source });
+      const summary = await api['trials.summary']({ staging: stagingAsGiven() }, tester);
+      expect(summary).toMatchObject({ trials: 4, injected: 1, caught: 1, controls: 1, falsePositives: 0, notJudged: 2 });
+      expect(summary.byKind).toEqual(outcome.summary.byKind);
+      const listed = (await api['trials.list']({ staging: stagingAsGiven(), limit: 10 }, tester)).trials;
+      expect(listed.map((t) => t.notJudged)).toEqual(outcome.trials.map((t) => t.notJudged).reverse());
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+});
