@@ -79,4 +79,21 @@ process.on('unhandledRejection', (reason) => {
   process.exit(1);
 });
 
+/**
+ * Once a command has finished, nothing of Gatehouse's should keep the process alive: a timer, socket or
+ * pool left open by some failure path would hold a cron'ed `gatehouse update` (and the writer lock's
+ * slot in the schedule) for ever. After a grace period the process exits with its own code, naming
+ * what was still open so the leak can be found. The timer is unref'd: it never delays a normal exit.
+ */
+const LINGER_LIMIT_MS = 10_000;
+
+function exitIfLingering(): void {
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout');
+    process.stderr.write(`gatehouse: the command finished but something kept the process open ${LINGER_LIMIT_MS / 1000} s later (${open.join(', ') || 'a timer'}); exiting\n`);
+    process.exit(process.exitCode ?? 0);
+  }, LINGER_LIMIT_MS).unref();
+}
+
 await main(process.argv);
+exitIfLingering();
