@@ -1,7 +1,7 @@
 import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
 import type { ActiveRun, OperationEvent, OperationView } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
-import type { UpdateOptions } from '../engine/index.js';
+import { eventFor, type UpdateOptions } from '../engine/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
@@ -142,9 +142,10 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   const running = new Set<Promise<unknown>>();
   let closing = false;
 
+  // Every listener is the console's (its page, its notices, its scheduler): reasons in its words.
   function publish(event: RunEvent): void {
     active.observe(event, clock());
-    listeners.emit(event);
+    listeners.emit(eventFor(event, 'console'));
   }
 
   async function start(request: StartRunRequest): Promise<{ runId: number }> {
