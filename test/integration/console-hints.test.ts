@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import { openStore } from '../../main/store/index.js';
+import { dispatch } from '../../main/api/index.js';
 import type { ApiResult } from '../../shared/api.js';
 import { testBackends } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
 import { dispatchedPerTest } from '../helpers/console-http.js';
+import { consoleTrialRefusal } from '../helpers/trial-staging.js';
 
 /** A command-line option (`--canary-task`, `--staging`): words the console has no place to type. */
 const OPTION = /(^|\s)--[a-z]/;
@@ -58,22 +58,9 @@ describe('a trial into a real database, as the console and the command line read
     const source = path.join(folder, 'console.db');
     const production = path.join(folder, 'production.db');
     for (const location of [source, production]) expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=5']).code).toBe(0);
-    const store = await openStore(source);
-    const engine = createInProcessEngineHost({ location: source });
-    try {
-      const api = createApi({ store, engine, transport: 'http', databaseLocation: source });
-      const started = await dispatch(api, 'trials.run', { controls: 1, staging: production }, tester);
-      expect(started).toMatchObject({ ok: true });
-      const jobId = (started as { data: { jobId: string } }).data.jobId;
-      const job = async () => ((await dispatch(api, 'trials.job', { jobId }, tester)) as { data: { status: string; error: { message: string; hint?: string } | null } }).data;
-      await expect.poll(async () => (await job()).status, { timeout: 30_000 }).toBe('failed');
-      const { error } = await job();
-      expect(error?.message).toContain('it is not a staging copy');
-      expect(error?.hint).toBe('give a Staging target that is not a real database; a staging copy made before copies were marked as such must be removed first');
-    } finally {
-      await engine.close();
-      await store.close();
-    }
+    const error = await consoleTrialRefusal(source, production);
+    expect(error?.message).toContain('it is not a staging copy');
+    expect(error?.hint).toBe('give a Staging target that is not a real database; a staging copy made before copies were marked as such must be removed first');
 
     const cli = runCli(['trial', '--db', source, '--staging', production, '--control', '1']);
     expect(cli.code).not.toBe(0);
@@ -86,19 +73,7 @@ describe('a trial into a real database, as the console and the command line read
     expect(runCli(['update', '--db', source, '--source', 'synthetic:seed=2,count=5']).code).toBe(0);
     // Another trial holds the target: this (live) process, as a trial's lock file names its holder.
     fs.writeFileSync(`${staging}.trial-lock`, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), operator: 'Bo' }));
-    const store = await openStore(source);
-    const engine = createInProcessEngineHost({ location: source });
-    try {
-      const api = createApi({ store, engine, transport: 'http', databaseLocation: source });
-      const started = await dispatch(api, 'trials.run', { controls: 1, staging }, tester);
-      const jobId = (started as { data: { jobId: string } }).data.jobId;
-      const job = async () => ((await dispatch(api, 'trials.job', { jobId }, tester)) as { data: { status: string; error: { message: string; hint?: string } | null } }).data;
-      await expect.poll(async () => (await job()).status, { timeout: 30_000 }).toBe('failed');
-      expect((await job()).error).toMatchObject({ message: expect.stringContaining('is in use by another trial started by Bo'), hint: 'wait for it to finish, or give this trial its own Staging target' });
-    } finally {
-      await engine.close();
-      await store.close();
-    }
+    expect(await consoleTrialRefusal(source, staging)).toMatchObject({ message: expect.stringContaining('is in use by another trial started by Bo'), hint: 'wait for it to finish, or give this trial its own Staging target' });
 
     const cli = runCli(['trial', '--db', source, '--staging', staging, '--control', '1']);
     expect(cli.code).not.toBe(0);

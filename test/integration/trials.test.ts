@@ -13,7 +13,8 @@ import { buildReport } from '../../main/reports/index.js';
 import { runCli } from '../helpers/cli.js';
 import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 import { tester } from '../helpers/callers.js';
-import { createApi, createInProcessEngineHost, dispatch, memoryPreferences } from '../../main/api/index.js';
+import { consoleTrialRefusal } from '../helpers/trial-staging.js';
+import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 import { validationHistory } from '../../main/validation/index.js';
 
 const folders: string[] = [];
@@ -264,19 +265,7 @@ describe.skipIf(postgresProblem !== null)('gatehouse trial on a PostgreSQL schem
       expect(result.stderr).toContain(`staging schema ${foreignSchema} holds what Gatehouse did not make (customers)`);
       expect(result.stderr).toContain('hint: choose another staging schema: --staging postgres://…?schema=NAME');
       // The console's Staging target is a schema name: its hint says so, not the command line's option.
-      const store = await openStore(urlWithSchema(sourceSchema));
-      const engine = createInProcessEngineHost({ location: urlWithSchema(sourceSchema) });
-      try {
-        const api = createApi({ store, engine, transport: 'http', databaseLocation: urlWithSchema(sourceSchema) });
-        const started = await dispatch(api, 'trials.run', { controls: 1, staging: foreignSchema }, tester);
-        const jobId = (started as { data: { jobId: string } }).data.jobId;
-        const job = async () => ((await dispatch(api, 'trials.job', { jobId }, tester)) as { data: { status: string; error: { message: string; hint?: string } | null } }).data;
-        await expect.poll(async () => (await job()).status, { timeout: 30_000 }).toBe('failed');
-        expect((await job()).error).toMatchObject({ message: expect.stringContaining('holds what Gatehouse did not make (customers)'), hint: 'give another schema name as the Staging target' });
-      } finally {
-        await engine.close();
-        await store.close();
-      }
+      expect(await consoleTrialRefusal(urlWithSchema(sourceSchema), foreignSchema)).toMatchObject({ message: expect.stringContaining('holds what Gatehouse did not make (customers)'), hint: 'give another schema name as the Staging target' });
       const { rows } = await client.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [foreignSchema]);
       expect(rows).toEqual([{ table_name: 'customers' }]);
       expect((await client.query(`SELECT name FROM "${foreignSchema}".customers`)).rows).toEqual([{ name: 'Acme' }]);
