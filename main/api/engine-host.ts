@@ -2,7 +2,7 @@ import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/
 import type { ActiveRun, OperationEvent, OperationView } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
 import { eventFor, type UpdateOptions } from '../engine/index.js';
-import { runFlaggedUpdate } from '../scheduler/index.js';
+import { coverageGapFor, runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
 import { OperationBook, performOperation, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
@@ -78,6 +78,15 @@ export function shuttingDown(what: 'run' | OperationKind): GatehouseError {
   return new GatehouseError('CONFLICT', `the console is shutting down: the ${what} was not started`, { hint: 'start it again once the console is back' });
 }
 
+/**
+ * Every listener of a host is the console's (its page, its notices, its scheduler): a run's reason
+ * and a coverage gap's next step in the console's words, not the command line's.
+ */
+function inConsoleWords(event: RunEvent): RunEvent {
+  const worded = eventFor(event, 'console');
+  return worded.type === 'warning' && worded.cause === 'coverage-gap' ? { ...worded, message: coverageGapFor(worded.message, 'console') } : worded;
+}
+
 /** Keeps the live picture of active runs from the events, shared by both hosts. */
 export class ActiveRuns {
   private readonly runs = new Map<number, ActiveRun>();
@@ -142,10 +151,9 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   const running = new Set<Promise<unknown>>();
   let closing = false;
 
-  // Every listener is the console's (its page, its notices, its scheduler): reasons in its words.
   function publish(event: RunEvent): void {
     active.observe(event, clock());
-    listeners.emit(eventFor(event, 'console'));
+    listeners.emit(inConsoleWords(event));
   }
 
   async function start(request: StartRunRequest): Promise<{ runId: number }> {
