@@ -14,15 +14,18 @@ export const DEFAULT_BATCH_SIZE = 50;
 /** How large ADAPTIVE_BATCHES lets a batch grow: past a few thousand, a commit costs next to nothing more. */
 export const DEFAULT_BATCH_CEILING = 5_000;
 
-const BATCH_SIZE_RULE = `batch size must be a whole number from ${MIN_BATCH_SIZE} to ${MAX_BATCH_SIZE.toLocaleString('en-US')}`;
-/** The one rule for a batch size, wherever one is given (CLI, API, engine). */
 /**
  * A batch's number as a request names it: batch numbers are INTEGER columns, so a larger one is
  * refused here as bad input rather than by PostgreSQL as an out-of-range value (a 500).
  */
 export const MAX_BATCH_SEQ = 2_147_483_647;
 export const batchSeqSchema = z.number().int().nonnegative().max(MAX_BATCH_SEQ, `no batch is numbered above ${MAX_BATCH_SEQ}`);
-export const batchSizeSchema = z.number().int(BATCH_SIZE_RULE).min(MIN_BATCH_SIZE, BATCH_SIZE_RULE).max(MAX_BATCH_SIZE, BATCH_SIZE_RULE);
+/**
+ * The one rule for a batch size, wherever one is given (CLI, API, console form, engine). No message
+ * of its own: every surface states it in the words ruleOf/ruleFor give ("must be a whole number from
+ * 1 to 10000"), after its own name for the field (`--batch-size`, `batchSize`, Batch size).
+ */
+export const batchSizeSchema = z.number().int().min(MIN_BATCH_SIZE).max(MAX_BATCH_SIZE);
 
 /**
  * DESIGN §3: one object, used everywhere a run is described. More keys are allowed: every summary

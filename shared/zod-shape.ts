@@ -74,7 +74,12 @@ const RULES_IN_WORDS = new Set(['number', 'union', 'string', 'enum', 'boolean'])
  */
 export function ruleOf(field: z.ZodType, issue: z.core.$ZodIssue): string {
   const type = core(field).type;
-  return RULES_IN_WORDS.has(type) && ZOD_DEFAULT_MESSAGE.test(issue.message) ? `must be ${accepted(field)}` : issue.message;
+  return RULES_IN_WORDS.has(type) && ZOD_DEFAULT_MESSAGE.test(issue.message) ? ruleFor(field) : issue.message;
+}
+
+/** What a field takes, as ruleOf states a problem with it: for a form that checks a value before sending it. */
+export function ruleFor(field: z.ZodType): string {
+  return `must be ${accepted(field)}`;
 }
 
 /** The field an issue's path leads to, through objects, lists and records; undefined past what the schema describes. */

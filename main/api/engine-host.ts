@@ -1,8 +1,8 @@
 import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
 import type { ActiveRun, OperationEvent, OperationView } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
-import type { UpdateOptions } from '../engine/index.js';
-import { runFlaggedUpdate } from '../scheduler/index.js';
+import { eventFor, type UpdateOptions } from '../engine/index.js';
+import { coverageGapFor, runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
 import { OperationBook, performOperation, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
@@ -78,6 +78,15 @@ export function shuttingDown(what: 'run' | OperationKind): GatehouseError {
   return new GatehouseError('CONFLICT', `the console is shutting down: the ${what} was not started`, { hint: 'start it again once the console is back' });
 }
 
+/**
+ * Every listener of a host is the console's (its page, its notices, its scheduler): a run's reason
+ * and a coverage gap's next step in the console's words, not the command line's.
+ */
+function inConsoleWords(event: RunEvent): RunEvent {
+  const worded = eventFor(event, 'console');
+  return worded.type === 'warning' && worded.cause === 'coverage-gap' ? { ...worded, message: coverageGapFor(worded.message, 'console') } : worded;
+}
+
 /** Keeps the live picture of active runs from the events, shared by both hosts. */
 export class ActiveRuns {
   private readonly runs = new Map<number, ActiveRun>();
@@ -144,7 +153,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
 
   function publish(event: RunEvent): void {
     active.observe(event, clock());
-    listeners.emit(event);
+    listeners.emit(inConsoleWords(event));
   }
 
   async function start(request: StartRunRequest): Promise<{ runId: number }> {

@@ -1,5 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { batchSizeSchema, type BatchStatus } from '../../shared/run.js';
+import { ruleFor } from '../../shared/zod-shape.js';
 
 /**
  * How many changes the next batch takes (issue 12 item 3). Clean data pays close to one
@@ -40,6 +41,6 @@ export class BatchSizes {
 /** The same rule the CLI and the API apply (shared/run.ts), as the engine's last guard. */
 export function checkBatchSize(batchSize: number): number {
   const checked = batchSizeSchema.safeParse(batchSize);
-  if (!checked.success) throw new GatehouseError('USAGE', `${checked.error.issues[0]!.message}, got ${batchSize}`);
+  if (!checked.success) throw new GatehouseError('USAGE', `batch size ${ruleFor(batchSizeSchema)}, got ${batchSize}`);
   return checked.data;
 }

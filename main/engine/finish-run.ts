@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
-import { statusEarned, type RunMetrics, type RunStatus, type RunSummary } from '../../shared/run.js';
+import { statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -82,6 +82,17 @@ export function reasonFor<R extends string | null | undefined>(reason: R, runId:
   const command = resumeHint(runId);
   if (typeof reason !== 'string' || surface === 'cli' || !reason.endsWith(command)) return reason;
   return `${reason.slice(0, -command.length)}— it can be resumed`;
+}
+
+/**
+ * A run event as `surface` words it: the console's engine streams a finished run's summary to the
+ * page and hands it to the desktop notices, and a run whose end the next writer records says why
+ * in a warning — each with the reason reasonFor gives that surface, as the run page has it.
+ */
+export function eventFor(event: RunEvent, surface: Surface): RunEvent {
+  if (event.type === 'run-finished') return { ...event, summary: { ...event.summary, error: reasonFor(event.summary.error, event.runId, surface) } };
+  if (event.type === 'warning' && event.runId !== null) return { ...event, message: reasonFor(event.message, event.runId, surface) };
+  return event;
 }
 
 /**

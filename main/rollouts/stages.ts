@@ -54,7 +54,9 @@ export function checkFlagChanges(changes: RolloutFlagChange[]): RolloutFlagChang
 export async function checkCanaryTask(store: Store, stages: RolloutStage[], task: string | null): Promise<string | null> {
   const needsCanary = stages.some((s) => s.stage === 'canary');
   if (!needsCanary) return task;
-  if (task === null) throw new GatehouseError('USAGE', 'a rollout with a canary stage needs --canary-task NAME');
+  if (task === null) throw new GatehouseError('USAGE', 'a rollout with a canary stage needs a canary task', {
+      hint: { cli: 'name the scheduled task it runs as: --canary-task NAME', console: 'choose its Canary task; with no scheduled task yet, add one in Settings first, or leave the canary stage out' },
+    });
   if (!(await taskStore(store).get(task))) throw noSuchTask(task);
   return task;
 }

@@ -1,3 +1,4 @@
+import type { Surface, SurfaceHint } from '../../shared/errors.js';
 import type { RunStatus, RunSummary } from '../../shared/run.js';
 import { catchUpHorizon, catchUpSourceDescription, lastCatchUpFor, listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
 import type { Store } from '../store/index.js';
@@ -24,6 +25,17 @@ export interface CoverageGapWarning {
 export interface CatchUpOutcome {
   /** Said with the run and as a notification (`coverageGapNotification`); null when the window needed no warning. */
   warning: CoverageGapWarning | null;
+}
+
+/** How a span Congress.gov cannot list is filled, as each surface words it: a command, or the console's Start run. */
+const LOAD_FROM_A_FILE: SurfaceHint = {
+  cli: 'load them with `gatehouse update --source file:PATH`',
+  console: 'load them from a file with Start run on the Runs page (Source file:PATH, or Upload a file…)',
+};
+
+/** A coverage gap's message as `surface` words it: the console starts the load with its Start run, not a command. */
+export function coverageGapFor(message: string, surface: Surface): string {
+  return surface === 'cli' ? message : message.replace(LOAD_FROM_A_FILE.cli, LOAD_FROM_A_FILE.console);
 }
 
 /** How many covering runs the lookup reads at a time while it passes over runs that did not list everything. */
@@ -60,7 +72,7 @@ export async function catchUpTask(store: Store, source: RecordSource, task: stri
   const message =
     `task ${task}: updates to ${source.description} from ${uncovered.from} to ${uncovered.to} were listed by no run ` +
     `(${since}) and this run lists only from ${uncovered.to}, the most one run reaches back (${MAX_LOOKBACK_DAYS} days). ` +
-    'Gatehouse cannot list that span from Congress.gov: obtain those meetings another way and load them with `gatehouse update --source file:PATH`, or accept the gap';
+    `Gatehouse cannot list that span from Congress.gov: obtain those meetings another way and ${LOAD_FROM_A_FILE.cli}, or accept the gap`;
   return { warning: { task, level: 'error', message } };
 }
 

@@ -2,7 +2,7 @@ export { checkCron, nextOccurrence, occurrencesBetween } from './cron.js';
 export { MAX_BACKOFF_MS } from './backoff.js';
 export { addTask, checkTaskName, editTask, requireTask, taskHistory, taskView, type TaskInput } from './tasks.js';
 export { noSuchTask, notificationThrottle, taskEventView, taskStore, type ScheduledTask, type TaskEvent } from './task-store.js';
-export { catchUpTask, coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
+export { catchUpTask, coverageGapFor, coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
 export { anomalyNoticeAllowed, runFlaggedUpdate, runTask, schedulerOperator, type FlaggedUpdateRequest, type TaskRunRequest, type TaskRunDependencies } from './run-task.js';
 export { abortableSleep, runSchedulerLoop, Scheduler, type LoopOptions, type MissedRuns, type SchedulerOptions, type TickEntry, type TickReport } from './scheduler.js';
 export {

@@ -163,7 +163,7 @@ function lockSqliteStaging(staging: string, operator: string): StagingLock {
     const other = readLockFile(file);
     if (other && isProcessAlive(other.pid, other.host)) {
       throw new GatehouseError('CONFLICT', `staging ${staging} is in use by ${otherTrial(other.operator)} (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, {
-        hint: 'wait for it to finish, or give this trial its own --staging target',
+        hint: { cli: 'wait for it to finish, or give this trial its own --staging target', console: 'wait for it to finish, or give this trial its own Staging target' },
       });
     }
     // Its holder died (or left the file half-written): take it over, once.
@@ -266,7 +266,10 @@ async function keptTrials(staging: string, open: Open): Promise<{ trials: NewTri
     // A staging copy whose first trial was cut short has runs and no ledger yet: its marker tells it apart.
     if (trials.length === 0 && (await store.listRuns({ limit: 1 })).length > 0 && !(await store.trials.isStagingCopy())) {
       throw new GatehouseError('CONFLICT', `staging ${redactConnectionString(staging)} holds a Gatehouse database with runs and no trial ledger: it is not a staging copy, and a fresh copy would replace it; nothing was changed`, {
-        hint: 'check --db and --staging are not swapped; a staging copy made before copies were marked as such must be removed first',
+        hint: {
+          cli: 'check --db and --staging are not swapped; a staging copy made before copies were marked as such must be removed first',
+          console: 'give a Staging target that is not a real database; a staging copy made before copies were marked as such must be removed first',
+        },
       });
     }
     return { trials: trials.map(({ id: _id, ...trial }) => trial), sessions: await store.trials.sessionAttempts(new Date()) };
@@ -337,7 +340,7 @@ async function refuseForeignSchema(target: PostgresTarget): Promise<void> {
   });
   if (foreign.length === 0) return;
   throw new GatehouseError('CONFLICT', `staging schema ${target.schema} holds what Gatehouse did not make (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); a fresh staging copy would drop it, so nothing was changed`, {
-    hint: 'choose another staging schema: --staging postgres://…?schema=NAME',
+    hint: { cli: 'choose another staging schema: --staging postgres://…?schema=NAME', console: 'give another schema name as the Staging target' },
   });
 }
 

@@ -96,9 +96,13 @@ function checkMark(request: Pick<MarkRequest, 'as' | 'reasonKind' | 'reason'>): 
   const as = request.as as AnomalyReview;
   const reasonKind = request.reasonKind?.trim() || null;
   if (as === 'expected' && (reasonKind === null || !(EXPECTED_REASON_KINDS as readonly string[]).includes(reasonKind))) {
-    throw new GatehouseError('USAGE', `an expected anomaly needs --reason-kind ${EXPECTED_REASON_KINDS.join(' | ')}${reasonKind ? `, got "${reasonKind}"` : ''}`);
+    throw new GatehouseError('USAGE', `an expected anomaly needs a reason kind: ${EXPECTED_REASON_KINDS.join(' | ')}${reasonKind ? `, got "${reasonKind}"` : ''}`, {
+      hint: { cli: 'pass --reason-kind KIND', console: 'choose why it was expected (reasonKind)' },
+    });
   }
-  if (as === 'confirmed' && reasonKind !== null) throw new GatehouseError('USAGE', '--reason-kind applies to expected anomalies only');
+  if (as === 'confirmed' && reasonKind !== null) {
+    throw new GatehouseError('USAGE', 'a reason kind applies to expected anomalies only', { hint: { cli: 'leave --reason-kind out to mark it confirmed', console: 'leave reasonKind out to mark it confirmed' } });
+  }
   return { action: as, reasonKind, reason: requireReason(request.reason) };
 }
 

@@ -103,6 +103,11 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await reviewed.getByTestId('review-note').getByText(/committee markup marathon/).waitFor();
     await expect.poll(() => reviewed.getByTestId('review-state').textContent()).toBe('expected');
     expect(await runReviews(store).list({ runId })).toMatchObject([{ action: 'expected', reasonKind: 'known-event', operator: 'e2e-operator' }]);
+    // "include reviewed" is in the URL as the Runs filters are: a reload (or the link, shared) still lists the reviewed run.
+    await page.waitForURL(/#\/history\?reviewed=include$/);
+    await page.reload();
+    await page.locator(`[data-anomalous-run="${runId}"]`).getByTestId('review-state').waitFor();
+    expect(await page.locator('input[name=show-reviewed]').isChecked()).toBe(true);
     await expect.poll(() => page.getByTestId('operator').textContent()).toContain('e2e-operator');
     await page.getByTestId('anomalies-panel').scrollIntoViewIfNeeded();
     await shot('history-feedback');

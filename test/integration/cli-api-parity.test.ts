@@ -113,6 +113,11 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['more signals than there are metrics', ['validate', 'tune', '--task', 'nightly', '--min-signals', '5', '--dry-run'], 'sensitivity.whatIf', { task: 'nightly', settings: { minSignals: 5 } }, 'settings.minSignals', 'must be a whole number from 1 to 4'],
     ['a blank task to tune', ['validate', 'tune', '--task', ' ', '--min-signals', '2', '--dry-run'], 'sensitivity.whatIf', { task: ' ', settings: {} }, 'task', 'must be text of 1 to 200 characters'],
     ['a blank staging copy', ['validate', 'tune', '--task', 'nightly', '--min-signals', '2', '--dry-run', '--staging', ' '], 'sensitivity.whatIf', { task: 'nightly', settings: {}, staging: ' ' }, 'staging', 'must be text of 1 to 1000 characters'],
+    // One batch-size rule (shared/run.ts), each surface naming the field its own way: --batch-size, batchSize (the console form: Batch size).
+    ['a batch size of 0', ['update', '--source', 'synthetic:seed=9,count=5', '--batch-size', '0'], 'runs.start', { source: 'synthetic:seed=9,count=5', batchSize: 0 }, 'batchSize', 'must be a whole number from 1 to 10000'],
+    ['a fractional batch size', ['update', '--source', 'synthetic:seed=9,count=5', '--batch-size', '2.5'], 'runs.start', { source: 'synthetic:seed=9,count=5', batchSize: 2.5 }, 'batchSize', 'must be a whole number from 1 to 10000'],
+    ['a batch size past the largest', ['update', '--source', 'synthetic:seed=9,count=5', '--batch-size', '10001'], 'runs.start', { source: 'synthetic:seed=9,count=5', batchSize: 10_001 }, 'batchSize', 'must be a whole number from 1 to 10000'],
+    ['a batch size that is not a number', ['update', '--source', 'synthetic:seed=9,count=5', '--batch-size', 'ten'], 'runs.start', { source: 'synthetic:seed=9,count=5', batchSize: 'ten' }, 'batchSize', 'must be a whole number from 1 to 10000'],
     ['a task reaching back 0 days', ['tasks', 'add', 'lb', '--cron', '0 3 * * *', '--source', 'synthetic:seed=1,count=5', '--lookback-days', '0'], 'tasks.add', { name: 'lb', cron: '0 3 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 0 }, 'lookbackDays', 'must be a whole number from 1 to 90'],
   ];
 

@@ -70,7 +70,7 @@ describe('gatehouse update', () => {
   it.each([
     [['--source', 'ftp:somewhere'], /unknown source|source spec/i],
     [['--source', 'file:/nonexistent/hearings.json'], /cannot read .*not found/i],
-    [['--source', 'synthetic:count=5', '--batch-size', '0'], /batch size must be a whole number from 1 to 10,000/],
+    [['--source', 'synthetic:count=5', '--batch-size', '0'], /--batch-size must be a whole number from 1 to 10000, got "0"/],
     [['--source', 'synthetic:count=5', '--batch-size', 'ten'], /--batch-size must be a whole number/],
     [['--source', 'synthetic:count=5', '--mode', 'sometimes'], /--mode must be one of batch, all-or-nothing/],
   ])('refuses bad input %j with one clear line and exit 2', (args, message) => {

@@ -45,6 +45,10 @@ describe('a Congress.gov task run from the console after a gap longer than 90 da
     expect(warnings).toEqual([
       expect.objectContaining({ runId, cause: 'coverage-gap', task: TASK, level: 'error', message: expect.stringContaining(`from ${ago(120)} to ${run.sourceWindow!.from}`) }),
     ]);
+    // The console's next step, not the command line's (`gatehouse update` keeps it: congress-catch-up.test.ts).
+    const { message } = warnings[0] as { message: string };
+    expect(message).toMatch(/obtain those meetings another way and load them from a file with Start run on the Runs page \(Source file:PATH, or Upload a file…\), or accept the gap$/);
+    expect(message).not.toContain('gatehouse update');
     // The same notification `gatehouse update` and the scheduler send: the task is its subject (and its throttle's key).
     await vi.waitFor(() => expect(sent.filter((n) => n.cause === 'coverage-gap')).toEqual([
       expect.objectContaining({ subject: TASK, level: 'error', runId, title: `Gatehouse: task ${TASK} cannot list every missed day`, body: (warnings[0] as { message: string }).message }),

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import { runUpdate } from '../../main/engine/index.js';
+import { consoleNotifier, createApi, createInProcessEngineHost, dispatch, memoryPreferences, notifyRunOutcomes } from '../../main/api/index.js';
+import { eventFor, runUpdate } from '../../main/engine/index.js';
 import type { RunDetailView } from '../../shared/api.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
@@ -40,5 +41,46 @@ describe.each(testBackends())('an interrupted run\'s reason, as each surface rea
       await engine.close();
       await store.close();
     }
+  });
+
+  // The run page was worded, but the console's live stream and its notices (desktop, log, webhook) still said "--resume N".
+  it('tells the console\'s live stream and its notices the run can be resumed, and keeps the command in the stored reason', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    const notices: string[] = [];
+    const stopNotifying = notifyRunOutcomes(engine, store, () => consoleNotifier(store, memoryPreferences(), { log: (line) => notices.push(line) }));
+    try {
+      let runId: number | null = null;
+      const finished = new Promise<RunSummary>((resolve) => {
+        engine.subscribe((event: RunEvent) => {
+          if (event.type === 'batch-finished' && event.runId === runId) void engine.cancel(event.runId, 'by Ada from the console');
+          if (event.type === 'run-finished' && event.runId === runId) resolve(event.summary);
+        });
+      });
+      ({ runId } = await engine.start({ source: 'synthetic:seed=31,count=20000', batchSize: 10, task: null }));
+      const streamed = await finished;
+
+      const stopped = 'stopped by Ada from the console after the last committed batch';
+      expect(streamed).toMatchObject({ status: 'interrupted', error: `${stopped} — it can be resumed` });
+      await expect.poll(() => notices.filter((line) => line.includes('run-interrupted'))).toHaveLength(1);
+      const notice = JSON.parse(notices.find((line) => line.includes('run-interrupted'))!) as { body: string };
+      expect(notice.body).toBe(`${stopped} — it can be resumed`);
+      expect((await store.getRun(runId))?.error).toBe(`${stopped} — resume with --resume ${runId}`);
+    } finally {
+      await stopNotifying();
+      await engine.close();
+      await store.close();
+    }
+  }, 60_000);
+});
+
+describe('a run event as the console reads it', () => {
+  it('words a warning that carries the reason (a run whose end the next writer records) as it words the run', () => {
+    const warning: RunEvent = { type: 'warning', runId: 4, message: "the run's end could not be recorded: the database stayed unreachable or busy after retries: gone; nothing was blamed on a record — resume with --resume 4" };
+    expect(eventFor(warning, 'console')).toEqual({ ...warning, message: "the run's end could not be recorded: the database stayed unreachable or busy after retries: gone; nothing was blamed on a record — it can be resumed" });
+    expect(eventFor(warning, 'cli')).toEqual(warning);
+    const other: RunEvent = { type: 'warning', runId: 4, message: 'run 4 stopped: something else' };
+    expect(eventFor(other, 'console')).toEqual(other);
   });
 });

@@ -109,10 +109,14 @@ describe.each(testBackends())('gatehouse serve shut down mid-update, on $name', 
     served.child.kill('SIGTERM');
     const ended = await served.done;
     expect(ended.code, ended.stderr).toBe(0);
-    const reason = `stopped as gatehouse serve (pid ${served.child.pid}) shut down on SIGTERM after the last committed batch — resume with --resume ${runId}`;
-    expect(runEvents().find((event) => event.type === 'run-finished')).toMatchObject({ runId, summary: { status: 'interrupted', error: reason } });
+    // The console's stream and notices say it can be resumed (the run page gives the command); the stored reason keeps --resume.
+    const stopped = `stopped as gatehouse serve (pid ${served.child.pid}) shut down on SIGTERM after the last committed batch`;
+    expect(runEvents().find((event) => event.type === 'run-finished')).toMatchObject({ runId, summary: { status: 'interrupted', error: `${stopped} — it can be resumed` } });
     expect(stream.closed).toBe(true);
-    expect(ended.stderr).toContain(reason);
+    expect(ended.stderr).toContain(`${stopped} — it can be resumed`);
+    expect(ended.stderr).not.toContain('--resume');
+    const shown = runCli(['runs', 'show', String(runId), '--db', db, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ error: `${stopped} — resume with --resume ${runId}` });
   });
 });
 

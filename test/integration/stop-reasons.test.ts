@@ -47,10 +47,12 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
       const cookie = await signIn(served.server);
       await data(served.server, 'session.name', { name: 'Ada' }, cookie);
       const summary = await stoppedAfterFirstBatch(served.server, served.engine, cookie);
-      const reason = `stopped by Ada from the console after the last committed batch — resume with --resume ${summary.runId}`;
+      // The console's stream, run page and notices word the resume for the console, which has no --resume to type
+      // (resume-reason-per-surface.test.ts); the stored reason, which `runs show` prints, keeps the command.
+      const reason = 'stopped by Ada from the console after the last committed batch — it can be resumed';
       expect(summary).toMatchObject({ status: 'interrupted', error: reason });
-      // The run page words the resume for the console, which has no --resume to type (resume-reason-per-surface.test.ts).
-      expect(await data(served.server, 'runs.get', { runId: summary.runId }, cookie)).toMatchObject({ status: 'interrupted', error: 'stopped by Ada from the console after the last committed batch — it can be resumed' });
+      expect(await data(served.server, 'runs.get', { runId: summary.runId }, cookie)).toMatchObject({ status: 'interrupted', error: reason });
+      expect(await served.store.getRun(summary.runId)).toMatchObject({ error: `stopped by Ada from the console after the last committed batch — resume with --resume ${summary.runId}` });
       await expect.poll(() => lines.filter((line) => line.includes('run-interrupted'))).toHaveLength(1);
       expect(JSON.parse(lines.find((line) => line.includes('run-interrupted'))!)).toMatchObject({ body: reason });
     } finally {
@@ -61,7 +63,8 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
   it('a run stopped by an API client names the operator the server acts as, and that it came through the API', async () => {
     const bearer = { Authorization: `Bearer ${served.server.apiToken}` };
     const summary = await stoppedAfterFirstBatch(served.server, served.engine, bearer);
-    expect(summary.error).toBe(`stopped by ${currentOperator()} through the API after the last committed batch — resume with --resume ${summary.runId}`);
+    expect(summary.error).toBe(`stopped by ${currentOperator()} through the API after the last committed batch — it can be resumed`);
+    expect(await served.store.getRun(summary.runId)).toMatchObject({ error: `stopped by ${currentOperator()} through the API after the last committed batch — resume with --resume ${summary.runId}` });
   }, 60_000);
 
   it('a run stopped by SIGINT to the CLI says so, with the pid, in its summary, `runs show` and the notification', async () => {

@@ -13,6 +13,7 @@ import { buildReport } from '../../main/reports/index.js';
 import { runCli } from '../helpers/cli.js';
 import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 import { tester } from '../helpers/callers.js';
+import { consoleTrialRefusal } from '../helpers/trial-staging.js';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 import { validationHistory } from '../../main/validation/index.js';
 
@@ -268,6 +269,9 @@ describe.skipIf(postgresProblem !== null)('gatehouse trial on a PostgreSQL schem
       const result = runCli(['trial', '--db', urlWithSchema(sourceSchema), '--staging', urlWithSchema(foreignSchema), '--control', '1']);
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain(`staging schema ${foreignSchema} holds what Gatehouse did not make (customers)`);
+      expect(result.stderr).toContain('hint: choose another staging schema: --staging postgres://…?schema=NAME');
+      // The console's Staging target is a schema name: its hint says so, not the command line's option.
+      expect(await consoleTrialRefusal(urlWithSchema(sourceSchema), foreignSchema)).toMatchObject({ message: expect.stringContaining('holds what Gatehouse did not make (customers)'), hint: 'give another schema name as the Staging target' });
       const { rows } = await client.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [foreignSchema]);
       expect(rows).toEqual([{ table_name: 'customers' }]);
       expect((await client.query(`SELECT name FROM "${foreignSchema}".customers`)).rows).toEqual([{ name: 'Acme' }]);

@@ -311,3 +311,62 @@ describe('the History page\'s anomalies on a long history', () => {
     wrapper.unmount();
   });
 });
+
+/** The Runs filters live in the URL; "include reviewed" was a plain toggle, which a reload or a shared link lost. */
+describe('the History page\'s "include reviewed" in the URL', () => {
+  const hashChanged = () => new Promise<void>((resolve) => window.addEventListener('hashchange', () => resolve(), { once: true }));
+  const client = () =>
+    fakeClient({
+      'history.metrics': () => yearOfHistory(),
+      'history.bands': () => [],
+      'history.annotations': () => ({ events: [], unavailable: [] }),
+      'anomalies.list': () => [],
+    });
+  const box = (wrapper: VueWrapper) => wrapper.get('input[name="show-reviewed"]').element as HTMLInputElement;
+  afterEach(() => {
+    document.body.innerHTML = '';
+    window.location.hash = '';
+  });
+
+  it('puts the toggle in the URL and takes it off again, listing reviewed anomalies while it is on', async () => {
+    window.location.hash = '#/history';
+    const server = client();
+    const wrapper = mountWith(HistoryView, server);
+    await flushPromises();
+    expect(server.callsOf('anomalies.list').at(-1)).toMatchObject({ open: true });
+
+    let changed = hashChanged();
+    await wrapper.get('input[name="show-reviewed"]').setValue(true);
+    await changed;
+    await flushPromises();
+    expect(window.location.hash).toBe('#/history?reviewed=include');
+    expect(server.callsOf('anomalies.list').at(-1)).toMatchObject({ open: false });
+
+    changed = hashChanged();
+    await wrapper.get('input[name="show-reviewed"]').setValue(false);
+    await changed;
+    await flushPromises();
+    expect(window.location.hash).toBe('#/history');
+    expect(box(wrapper).checked).toBe(false);
+    expect(server.callsOf('anomalies.list').at(-1)).toMatchObject({ open: true });
+    wrapper.unmount();
+  });
+
+  it('opens with reviewed anomalies included when the URL says so (a reload, a shared link), and not for a value it does not know', async () => {
+    window.location.hash = '#/history?reviewed=include';
+    const server = client();
+    const wrapper = mountWith(HistoryView, server);
+    await flushPromises();
+    expect(box(wrapper).checked).toBe(true);
+    expect(server.callsOf('anomalies.list')).toEqual([{ open: false, limit: 100 }]);
+    wrapper.unmount();
+
+    window.location.hash = '#/history?reviewed=maybe';
+    const other = client();
+    const again = mountWith(HistoryView, other);
+    await flushPromises();
+    expect(box(again).checked).toBe(false);
+    expect(other.callsOf('anomalies.list')).toEqual([{ open: true, limit: 100 }]);
+    again.unmount();
+  });
+});

@@ -51,9 +51,10 @@ describe('the start-run form', () => {
 
   it.each([
     ['a blank source', { source: '   ' }, 'A source is needed'],
-    ['a zero batch size', { batchSize: '0' }, 'whole number from 1 to 10000'],
-    ['a batch size above the maximum', { batchSize: '10001' }, 'whole number from 1 to 10000'],
-    ['a fractional batch size', { batchSize: '2.5' }, 'whole number from 1 to 10000'],
+    // The API's rule in its words (cli-api-parity), after the form's own name for the field.
+    ['a zero batch size', { batchSize: '0' }, 'Batch size must be a whole number from 1 to 10000, or empty for the flags in force.'],
+    ['a batch size above the maximum', { batchSize: '10001' }, 'Batch size must be a whole number from 1 to 10000, or empty for the flags in force.'],
+    ['a fractional batch size', { batchSize: '2.5' }, 'Batch size must be a whole number from 1 to 10000, or empty for the flags in force.'],
   ])('refuses %s before asking the server', async (_name, fields: { source?: string; batchSize?: string }, message) => {
     const client = fakeClient({ 'runs.sourceDefaults': sourceDefaults, 'runs.start': () => ({ runId: 1 }) });
     const wrapper = mountWith(StartRunForm, client);
