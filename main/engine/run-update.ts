@@ -133,8 +133,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   }
   if (lock.tookOverFrom) {
     const h = lock.tookOverFrom;
-    const own = h.pid === owner.pid && h.host === owner.host;
-    emit({ type: 'warning', runId: null, message: own
+    emit({ type: 'warning', runId: null, message: lock.leftBehind
       ? `took over this process's own lock row (pid ${h.pid} on ${h.host}, since ${h.since}), left when an earlier writer here could not release it`
       : `took over the lock left by pid ${h.pid} on ${h.host} (last heartbeat ${h.heartbeatAt})` });
   }

@@ -46,12 +46,13 @@ export class SqliteWriterLock implements WriterLock {
         this.db.transaction((): LockAttempt => {
           const existing = this.readHolder();
           if (existing && !this.isAbandoned(existing, options)) return { acquired: false, holder: existing };
-          if (existing) leftBehind.delete(leftBehindKey(this.location, existing));
+          const ours = existing !== null && leftBehind.has(leftBehindKey(this.location, existing));
           this.db
             .prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at, operation, operator) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
             .run(holder.runId, holder.pid, holder.host, now, now, holder.operation ?? null, holder.operator ?? null);
           this.since = now;
-          return { acquired: true, tookOverFrom: existing };
+          if (ours) leftBehind.delete(leftBehindKey(this.location, existing));
+          return { acquired: true, tookOverFrom: existing, leftBehind: ours };
         }).immediate(),
       );
     } catch (error) {
