@@ -163,9 +163,17 @@ export function registerTasksCommands(program: Command): void {
         const controller = new AbortController();
         const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal }, request) });
         if (options.once) {
-          const report = await scheduler.tick();
-          if (options.json) printJson(report);
-          process.exitCode = schedulerExitCode(report);
+          // Ctrl-C stops a check as it stops `update`: the run under way ends at its batch boundary, interrupted with the
+          // signal as its reason, and the lock is released (Node's default killed it mid-batch, the run left `running`).
+          const stopping = stopRunOnSignals('scheduler --once', () => 'stopping the task\'s run at its next batch boundary, starting no other task');
+          stopping.signal.addEventListener('abort', () => controller.abort(stopping.signal.reason), { once: true });
+          try {
+            const report = await scheduler.tick();
+            if (options.json) printJson(report);
+            process.exitCode = stopping.signal.aborted ? stopping.exitCode('interrupted') : schedulerExitCode(report);
+          } finally {
+            stopping.dispose();
+          }
           return;
         }
         const stop = (signal: NodeJS.Signals) => controller.abort(`as gatehouse scheduler (pid ${process.pid}) shut down on ${signal}`);

@@ -6,7 +6,7 @@ import { BatchSizes } from './batch-sizes.js';
 import { elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, resumeHint, retakeLock, runFault, statusFromCounts, stoppedBy } from './finish-run.js';
 import type { OpenedRun } from './open-run.js';
 import { RunPlanner } from './planner.js';
-import { RunContext } from './run-context.js';
+import { faultOf, RunContext } from './run-context.js';
 import { RunRules } from './run-rules.js';
 import type { UpdateOptions } from './run-update.js';
 import { retryTransient, type Retry, type TransientBudget } from './transient-retry.js';
@@ -26,7 +26,7 @@ const MAXIMUM_WINDOW = 10_000;
 export async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSummary> {
   const { store, source } = options;
   const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
-  const retry: Retry = (work) => retryTransient({ store, sleep: run.sleep, warn, budget: run.transientBudget }, work);
+  const retry: Retry = (work) => retryTransient({ store, sleep: run.sleep, warn, budget: run.transientBudget, signal: options.signal }, work);
   const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, retry, () => elapsedMs(run));
   const lookup = (eventIds: string[]) => context.withTransientRetry(() => store.loadHearings(eventIds));
   const knownCommittees = run.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
@@ -57,6 +57,8 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
     const fault = runFault(store, failure, run.runId);
     status = fault === null ? 'failed' : 'interrupted';
     error = fault ?? failureMessage(store, failure);
+    // A stop that ended the wait for a busy database (transient-retry.ts) is the run's reason, the fault it waited on beside it.
+    if (fault !== null && options.signal?.aborted && faultOf(store, failure) === 'transient') error = `stopped ${stoppedBy(options.signal)} while waiting: ${fault}`;
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
   if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);

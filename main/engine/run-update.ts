@@ -123,6 +123,8 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const lockClock = options.lockClock ?? clock;
   const emit = options.onEvent ?? (() => {});
   const owner = { pid: process.pid, host: os.hostname() };
+  // The run before this one on the same store may have given up on a busy database (tryWritesOnceWhileBusy below): its hurry is not this run's.
+  store.writesWaitAgain();
   const lock = await store.acquireWriterLock({ runId: null, ...owner, operator: options.operator ?? null }, { now: lockClock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', lockHolderText(lock.holder, store.location, lock.afterBusyWait), {
@@ -131,11 +133,13 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   }
   if (lock.tookOverFrom) {
     const h = lock.tookOverFrom;
-    emit({ type: 'warning', runId: null, message: `took over the lock left by pid ${h.pid} on ${h.host} (last heartbeat ${h.heartbeatAt})` });
+    emit({ type: 'warning', runId: null, message: lock.leftBehind
+      ? `took over this process's own lock row (pid ${h.pid} on ${h.host}, since ${h.since}), left when an earlier writer here could not release it`
+      : `took over the lock left by pid ${h.pid} on ${h.host} (last heartbeat ${h.heartbeatAt})` });
   }
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const transientBudget = new TransientBudget();
-  const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }), budget: transientBudget }, work);
+  const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }), budget: transientBudget, signal: options.signal }, work);
   let runId: number | null = null;
   const stopHeartbeat = keepLockFresh(store, lockClock, () => runId);
   try {

@@ -20,11 +20,13 @@ export class TransientBudget {
 }
 
 export interface RetryPolicy {
-  store: Pick<Store, 'classifyError' | 'backend' | 'lockWaitMs'>;
+  store: Pick<Store, 'classifyError' | 'backend' | 'lockWaitMs' | 'tryWritesOnceWhileBusy'>;
   warn: (message: string) => void;
   sleep: (ms: number) => Promise<void>;
   /** Shared by every retry of one run; absent: every call gets its full series. */
   budget?: TransientBudget;
+  /** The run's stop (Ctrl-C, Stop in the console): once it fires, a busy or unreachable database is not tried again. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,13 +43,12 @@ export async function retryTransient<T>(policy: RetryPolicy, work: () => Promise
       return await work();
     } catch (error) {
       const transient = policy.store.classifyError(error) === 'transient';
-      if (!transient || attempt >= limit) {
-        if (transient && policy.budget) policy.budget.spent = true;
-        throw error;
-      }
+      if (!transient || attempt >= limit || policy.signal?.aborted) throw givenUp(policy, error, transient);
       const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
       policy.warn(`${waitingFor(policy.store, error)}; retrying in ${delay} ms (retry ${attempt + 1} of ${limit}; still so after the last, the run stops as interrupted: resumable, nothing blamed on a record)`);
-      await policy.sleep(delay);
+      await untilStopped(policy.sleep(delay), policy.signal);
+      // A signal's handler runs only once a synchronous busy wait has ended: the stop often comes during this sleep.
+      if (policy.signal?.aborted) throw givenUp(policy, error, transient);
     }
   }
 }
@@ -70,4 +71,24 @@ function waitingFor(store: Pick<Store, 'backend' | 'lockWaitMs'>, error: unknown
 /** A lock wait as people read it: "5 s", "0.1 s". */
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** `error`, once the run stops trying: a transient one spends the run's budget. */
+function givenUp(policy: RetryPolicy, error: unknown, transient: boolean): unknown {
+  if (transient && policy.budget) policy.budget.spent = true;
+  // Asked to stop while the database stays busy: the run's way out (its end, the lock's release) tries
+  // once each, so the operator's Ctrl-C ends the wait within one lock wait, not a series of them (~40 s).
+  if (transient && policy.signal?.aborted) policy.store.tryWritesOnceWhileBusy();
+  return error;
+}
+
+/** `waiting`, cut short when `signal` fires. */
+function untilStopped(waiting: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return waiting;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve();
+    signal.addEventListener('abort', stop, { once: true });
+    waiting.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }

@@ -56,6 +56,8 @@ export class Scheduler {
     const report: TickReport = { at: now.toISOString(), entries: [], missed: [] };
     const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
     for (const task of tasks) {
+      // Stopped (the scheduler shut down, Ctrl-C to `scheduler --once`): the run under way was the last; the others wait for the next tick.
+      if (this.options.signal?.aborted) break;
       try {
         await this.tickTask(task, now, report);
       } catch (error) {

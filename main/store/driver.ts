@@ -124,6 +124,8 @@ export interface StoreDriver {
   classifyError(error: unknown): DatabaseFault;
   /** After a run gave up on a busy database: its writes try once, not waiting, until one goes through (SQLite; PostgreSQL's waits block no thread and a lock's release none). */
   tryWritesOnceWhileBusy(): void;
+  /** Ends tryWritesOnceWhileBusy: writes wait as usual again (a new run begins with its own patience). */
+  writesWaitAgain(): void;
   readonly writerLock: WriterLock;
   readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;

@@ -125,6 +125,11 @@ export class GatehouseStore extends RunRepository {
     this.driver.tryWritesOnceWhileBusy();
   }
 
+  /** A new run on this store (a scheduler's, `gatehouse serve`'s next) waits for a busy database as long as any run does, whatever the run before it gave up on. */
+  writesWaitAgain(): void {
+    this.driver.writesWaitAgain();
+  }
+
   releaseWriterLock(): Promise<void> {
     this.known.clear();
     return this.driver.writerLock.release();

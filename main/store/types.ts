@@ -14,7 +14,8 @@ export type LockHolder = Omit<Selectable<Database['writerLock']>, 'id'>;
 export type LockClaim = Omit<LockHolder, 'since' | 'heartbeatAt' | 'operation' | 'operator'> & Partial<Pick<LockHolder, 'operation' | 'operator'>>;
 
 export type LockAttempt =
-  | { acquired: true; tookOverFrom: LockHolder | null }
+  /** leftBehind: `tookOverFrom` is a row this process failed to release (SQLite), no other writer's. */
+  | { acquired: true; tookOverFrom: LockHolder | null; leftBehind?: boolean }
   /** afterBusyWait: SQLite waited out its busy timeout behind the holder's write transaction before naming it. */
   | { acquired: false; holder: LockHolder; afterBusyWait?: boolean };
 

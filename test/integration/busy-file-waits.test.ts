@@ -1,3 +1,4 @@
+import os from 'node:os';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -132,4 +133,115 @@ describe.each(testBackends())('a run that gave up on a database a stuck session 
       await store.close();
     }
   });
+});
+
+describe('a long-lived process (the scheduler, gatehouse serve) whose run gave up on a SQLite file another connection kept busy', () => {
+  const backend = sqliteBackend();
+  afterAll(() => backend.cleanup());
+  const LOCK_WAIT = 1_000;
+
+  /** Run 1 on `store` meets the shell's transaction from its start, gives up, and cannot release its lock row. */
+  async function runThatGaveUp(store: Awaited<ReturnType<TestBackend['open']>>, shell: Database.Database): Promise<string[]> {
+    const warnings: string[] = [];
+    const summary = await runUpdate({
+      store, source: await openSource('synthetic:seed=61,count=120'), batchSize: 50, sleep: async () => {},
+      onEvent: (event) => {
+        if (event.type === 'run-started') shell.prepare('BEGIN IMMEDIATE').run();
+        if (event.type === 'warning') warnings.push(event.message);
+      },
+    });
+    expect(summary.status).toBe('interrupted');
+    return warnings;
+  }
+
+  it('takes over its own lock row that a failed release left, saying so, and still refuses a lock another store of the process holds', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location, { lockWaitMs: LOCK_WAIT });
+    const other = await backend.open(location, { lockWaitMs: LOCK_WAIT });
+    const shell = new Database(location);
+    try {
+      expect(await runThatGaveUp(store, shell)).toContainEqual(expect.stringMatching(/could not release the writer lock: database is locked/));
+      shell.prepare('ROLLBACK').run();
+      expect(await store.writerLockHolder()).toMatchObject({ pid: process.pid });
+
+      // The scheduler's next task, at once: before, "an update (run 1) … holds …: pid <its own>" for two minutes.
+      const warnings: string[] = [];
+      const next = await runUpdate({ store, source: await openSource('synthetic:seed=62,count=20'), onEvent: (event) => void (event.type === 'warning' && warnings.push(event.message)) });
+      expect(next.status).toBe('success');
+      expect(warnings).toContainEqual(expect.stringMatching(/^took over this process's own lock row \(pid \d+ on .+, since .+\), left when an earlier writer here could not release it$/));
+      expect(await store.writerLockHolder()).toBeNull();
+
+      // A live lock of this same pid (another store: the console's rollback beside a run) is no leftover.
+      const held = await other.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname(), operation: 'a rollback of run 1' }, { now: new Date(), staleAfterMs: STALE_LOCK_MS });
+      expect(held.acquired).toBe(true);
+      await expect(runUpdate({ store, source: await openSource('synthetic:seed=63,count=5') })).rejects.toMatchObject({ code: 'LOCK_HELD', message: expect.stringContaining(`a rollback of run 1 holds ${location}: pid ${process.pid}`) });
+      await other.releaseWriterLock();
+    } finally {
+      if (shell.inTransaction) shell.prepare('ROLLBACK').run();
+      shell.close();
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('gives its next run the whole lock wait again: the hurry of the run that gave up ends with it', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location, { lockWaitMs: LOCK_WAIT });
+    const shell = new Database(location);
+    try {
+      await runThatGaveUp(store, shell);
+      shell.prepare('ROLLBACK').run();
+      // Busy again as the next run starts: it waits the lock wait out, as any run does, before refusing.
+      shell.prepare('BEGIN IMMEDIATE').run();
+      let refusal: unknown;
+      const source = await openSource('synthetic:seed=64,count=5');
+      const waited = await timed(() => runUpdate({ store, source }).catch((error: unknown) => void (refusal = error)));
+      expect(refusal).toMatchObject({ code: 'LOCK_HELD', message: expect.stringContaining('is busy: another writer is in a transaction') });
+      // Without the fix it is refused at once (busy_timeout 0, left from the run before); only a lower bound, which load cannot break.
+      expect(waited).toBeGreaterThanOrEqual(LOCK_WAIT * 0.9);
+      shell.prepare('ROLLBACK').run();
+      expect((await runUpdate({ store, source: await openSource('synthetic:seed=64,count=5') })).status).toBe('success');
+    } finally {
+      if (shell.inTransaction) shell.prepare('ROLLBACK').run();
+      shell.close();
+      await store.close();
+    }
+  });
+});
+
+describe.each(testBackends())('a run stopped while it waits for a database a stuck session keeps busy, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('tries no more after the stop: it ends interrupted after the retry it was in, not after the whole series', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location, { lockWaitMs: LOCK_WAIT_MS });
+    const stuck = await stuckSession(backend, location);
+    const controller = new AbortController();
+    const retries: string[] = [];
+    try {
+      if (backend.name === 'postgres') await stuck.take();
+      const summary = await runUpdate({
+        store, source: await openSource('synthetic:seed=65,count=400'), batchSize: 50, signal: controller.signal,
+        // Ctrl-C is handled between tries (a synchronous busy wait holds the thread), so it comes in the backoff's
+        // sleep, here one never over by itself: without the stop cutting it short the run would wait for good.
+        sleep: () => {
+          controller.abort('by the test\'s Ctrl-C');
+          return new Promise<void>(() => {});
+        },
+        onEvent: (event) => {
+          if (event.type === 'run-started' && backend.name === 'sqlite') void stuck.take();
+          if (event.type === 'warning' && /retrying in/.test(event.message)) retries.push(event.message);
+        },
+      });
+      expect(summary.status).toBe('interrupted');
+      expect(retries).toHaveLength(1);
+      expect(summary.batches.succeeded).toBe(0);
+      // PostgreSQL's session holds only the hearings: the run's end is recorded, naming the stop.
+      if (backend.name === 'postgres') expect((await store.getRun(summary.runId))?.error).toMatch(/^stopped by the test's Ctrl-C while waiting: the database stayed unreachable or busy after retries: .*— resume with --resume \d+$/);
+      else expect(summary.error).toMatch(/the run's end could not be recorded/);
+    } finally {
+      await stuck.letGo();
+      await store.close();
+    }
+  }, 30_000);
 });

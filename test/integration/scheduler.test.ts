@@ -504,3 +504,41 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     });
   });
 });
+
+describe.each(testBackends())('gatehouse scheduler --once stopped with Ctrl-C, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('stops the task\'s run as update does: interrupted with the signal as its reason, the lock released, exit 130', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const cli = { child: null as ReturnType<typeof startCli>['child'] | null };
+    try {
+      // Two tasks due, each long enough to be under way when the signal comes: the second is not started.
+      for (const name of ['first', 'second']) await addTask(store, { name, cron: '0 * * * *', source: 'synthetic:seed=7,count=60000' }, new Date(Date.now() - 150 * 60_000));
+      const scheduler = startCli(['scheduler', '--once', '--json', '--db', location]);
+      cli.child = scheduler.child;
+      await new Promise<void>((resolve, reject) => {
+        const seen = (chunk: Buffer) => {
+          if (!chunk.toString().includes('"event":"task-started"')) return;
+          scheduler.child.stderr.off('data', seen);
+          resolve();
+        };
+        scheduler.child.stderr.on('data', seen);
+        scheduler.child.once('close', () => reject(new Error('the scheduler ended before starting a task')));
+      });
+      scheduler.child.kill('SIGINT');
+      const { code, signal, stdout, stderr } = await scheduler.done;
+      // Without the handler Node's default ended it mid-batch: killed by SIGINT, its run left `running` with the lock row.
+      expect({ code, signal }, stderr).toEqual({ code: 130, signal: null });
+      const report = JSON.parse(stdout) as { entries: { task: string; outcome: string; status?: string }[] };
+      expect(report.entries).toEqual([expect.objectContaining({ task: 'first', outcome: 'ran', status: 'interrupted' })]);
+      const runs = await store.listRuns({});
+      expect(runs.map((run) => [run.task, run.status])).toEqual([['first', 'interrupted']]);
+      expect(runs[0]!.error).toMatch(/^stopped by SIGINT to gatehouse scheduler --once \(pid \d+\) after the last committed batch — resume with --resume \d+$/);
+      expect(await store.writerLockHolder()).toBeNull();
+    } finally {
+      cli.child?.kill('SIGKILL');
+      await store.close();
+    }
+  }, 60_000);
+});

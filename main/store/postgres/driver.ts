@@ -203,6 +203,8 @@ class PostgresDriver implements StoreDriver {
   /** Nothing to hurry: a wait for another session's lock (lock_timeout) blocks no thread, and the writer lock's release waits for none. */
   tryWritesOnceWhileBusy(): void {}
 
+  writesWaitAgain(): void {}
+
   async close(): Promise<void> {
     await this.writerLock.release();
     await this.db.destroy().catch(() => {});

@@ -11,7 +11,7 @@ import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
-import { gatedSqliteDialect, tryWritesOnceWhileBusy } from './write-gate.js';
+import { gatedSqliteDialect, tryWritesOnceWhileBusy, writesWaitAgain } from './write-gate.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
@@ -95,6 +95,10 @@ class SqliteDriver implements StoreDriver {
 
   tryWritesOnceWhileBusy(): void {
     tryWritesOnceWhileBusy(this.raw);
+  }
+
+  writesWaitAgain(): void {
+    writesWaitAgain(this.raw);
   }
 
   async close(): Promise<void> {

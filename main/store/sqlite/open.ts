@@ -7,7 +7,7 @@ import { queryLayer } from '../driver.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 import { registerCaseFold } from './case-fold.js';
-import { wentThrough, writeGateOf } from './write-gate.js';
+import { writesWaitAgain, writeGateOf } from './write-gate.js';
 
 /** PRAGMA application_id of every Gatehouse database: "GATE". */
 const GATEHOUSE_APPLICATION_ID = 0x47415445;
@@ -83,7 +83,7 @@ export async function migrateSqlite(db: Database.Database, location: string): Pr
 export async function immediateTransaction<T>(db: Database.Database, work: () => Promise<T>, dryRun = false): Promise<T> {
   return writeGateOf(db).around(db, async () => {
     db.exec('BEGIN IMMEDIATE');
-    wentThrough(db);
+    writesWaitAgain(db);
     try {
       const result = await work();
       db.exec(dryRun ? 'ROLLBACK' : 'COMMIT');

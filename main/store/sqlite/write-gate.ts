@@ -38,7 +38,7 @@ class WriteGate {
     const giveUpAt = Date.now() + busyTimeoutOf(connection);
     while (this.holder !== null && this.holder !== connection) await this.turn(giveUpAt);
     const result = await statement();
-    wentThrough(connection);
+    writesWaitAgain(connection);
     return result;
   }
 
@@ -108,8 +108,12 @@ export function tryWritesOnceWhileBusy(connection: Database.Database): void {
   connection.pragma('busy_timeout = 0');
 }
 
-/** A write went through on `connection`: the file is free again, and its writes wait as usual. */
-export function wentThrough(connection: Database.Database): void {
+/**
+ * `connection`'s writes wait out the busy timeout again: a write went through (the file is free), or
+ * a new run begins — the hurry was the way out of the run that gave up, not the next run's (a
+ * scheduler or `gatehouse serve` keeps one connection from run to run).
+ */
+export function writesWaitAgain(connection: Database.Database): void {
   const patience = hurried.get(connection);
   if (patience === undefined) return;
   hurried.delete(connection);

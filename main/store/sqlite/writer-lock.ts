@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { WriterLock } from '../driver.js';
@@ -39,16 +41,18 @@ export class SqliteWriterLock implements WriterLock {
       // sit out the whole busy timeout behind it only to find the same row — PostgreSQL's
       // try-lock answers at once, and so does this.
       const holding = this.readHolder();
-      if (holding && !isAbandoned(holding, options)) return { acquired: false, holder: holding };
+      if (holding && !this.isAbandoned(holding, options)) return { acquired: false, holder: holding };
       return await this.gate.write(this.db, () =>
         this.db.transaction((): LockAttempt => {
           const existing = this.readHolder();
-          if (existing && !isAbandoned(existing, options)) return { acquired: false, holder: existing };
+          if (existing && !this.isAbandoned(existing, options)) return { acquired: false, holder: existing };
+          const ours = existing !== null && leftBehind.has(leftBehindKey(this.location, existing));
           this.db
             .prepare('INSERT OR REPLACE INTO writer_lock (id, run_id, pid, host, since, heartbeat_at, operation, operator) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
             .run(holder.runId, holder.pid, holder.host, now, now, holder.operation ?? null, holder.operator ?? null);
           this.since = now;
-          return { acquired: true, tookOverFrom: existing };
+          if (ours) leftBehind.delete(leftBehindKey(this.location, existing));
+          return { acquired: true, tookOverFrom: existing, leftBehind: ours };
         }).immediate(),
       );
     } catch (error) {
@@ -58,7 +62,8 @@ export class SqliteWriterLock implements WriterLock {
       if (code !== 'SQLITE_BUSY') throw error;
       const holder = this.readHolder();
       // Only when the row was written between the look above and BEGIN IMMEDIATE, or its holder looked abandoned (a stale heartbeat) yet still writes.
-      if (holder) return { acquired: false, holder, afterBusyWait: true };
+      // Our own row left behind holds nothing: what kept the file busy is another connection's transaction, said below.
+      if (holder && !leftBehind.has(leftBehindKey(this.location, holder))) return { acquired: false, holder, afterBusyWait: true };
       throw new GatehouseError('LOCK_HELD', `database ${this.location} is busy: another writer is in a transaction`, {
         hint: 'Gatehouse\'s own writers wait for each other, so this is likely a transaction left open elsewhere (a sqlite3 shell, another program): end it, then try again',
       });
@@ -79,7 +84,17 @@ export class SqliteWriterLock implements WriterLock {
   /** Only our own row: a writer that took the lock over keeps its. */
   async release(): Promise<void> {
     if (!this.held || !this.db.open) return;
-    await this.gate.write(this.db, () => this.db.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ? AND since = ?').run(process.pid, this.since));
+    const ours = leftBehindKey(this.location, { pid: process.pid, host: os.hostname(), since: this.since! });
+    try {
+      await this.gate.write(this.db, () => this.db.prepare('DELETE FROM writer_lock WHERE id = 1 AND pid = ? AND since = ?').run(process.pid, this.since));
+    } catch (error) {
+      // The row stays (the file busy, the disk failing) with this live pid and a fresh heartbeat: without
+      // this, a long-lived process (the scheduler, `gatehouse serve`) refused its own next run for the
+      // stale-lock window, naming itself as the holder. It is ours to take over (isAbandoned), or to release again.
+      leftBehind.add(ours);
+      throw error;
+    }
+    leftBehind.delete(ours);
     this.since = null;
   }
 
@@ -105,9 +120,22 @@ export class SqliteWriterLock implements WriterLock {
   async orphans(running: RunningRun[]): Promise<number[]> {
     return this.held ? running.map((run) => run.id) : runsOfDeadProcesses(running);
   }
+
+  /** A stale heartbeat, a dead process on this host, or a row this thread failed to release: nobody holds it. */
+  private isAbandoned(holder: LockHolder, options: { now: Date; staleAfterMs: number }): boolean {
+    const heartbeatAge = options.now.getTime() - Date.parse(holder.heartbeatAt);
+    return heartbeatAge > options.staleAfterMs || !isProcessAlive(holder.pid, holder.host) || leftBehind.has(leftBehindKey(this.location, holder));
+  }
 }
 
-function isAbandoned(holder: LockHolder, options: { now: Date; staleAfterMs: number }): boolean {
-  const heartbeatAge = options.now.getTime() - Date.parse(holder.heartbeatAt);
-  return heartbeatAge > options.staleAfterMs || !isProcessAlive(holder.pid, holder.host);
+/**
+ * Lock rows this thread wrote and then failed to delete (release), by file and the row's identity
+ * (pid, host, since): a row of this pid not listed here is a live lock of another store of this
+ * process (the console's rollback beside a run) and is refused as any holder is. Per thread, as
+ * the write gates are: a row left by another thread of the process waits out its stale window.
+ */
+const leftBehind = new Set<string>();
+
+function leftBehindKey(location: string, row: Pick<LockHolder, 'pid' | 'host' | 'since'>): string {
+  return JSON.stringify([path.resolve(location), row.pid, row.host, row.since]);
 }

@@ -1,0 +1,55 @@
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sqliteBackend } from '../helpers/backends.js';
+import { startCli } from '../helpers/cli.js';
+
+/** The CLI's wait for another writer, shortened (GATEHOUSE_LOCK_WAIT_MS, honoured only with GATEHOUSE_TEST_FAULTS=1). */
+const SHORT_WAIT = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '1000' };
+
+/** Resolves once `child`'s stderr has printed a line matching `pattern`. */
+function printed(cli: ReturnType<typeof startCli>, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const seen = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (!pattern.test(text)) return;
+      cli.child.stderr.off('data', seen);
+      resolve();
+    };
+    cli.child.stderr.on('data', seen);
+    void cli.done.then(() => reject(new Error(`gatehouse ended before printing ${pattern}`)));
+  });
+}
+
+describe('Ctrl-C to gatehouse update while a sqlite3 shell keeps its file busy', () => {
+  const backend = sqliteBackend();
+  afterAll(() => backend.cleanup());
+
+  it('ends the wait: the run stops interrupted, exit 130, with no retry after the signal, and its committed batch stands', async () => {
+    const location = await backend.freshLocation();
+    const shell = new Database(location, { timeout: 30_000 });
+    const update = startCli(['update', '--db', location, '--source', 'synthetic:seed=81,count=20000', '--batch-size', '50', '--no-snapshot', '--json'], SHORT_WAIT);
+    try {
+      // The shell's transaction begins once the run has committed a batch: the run holds the lock and waits on the file.
+      for (;;) {
+        const ready = shell.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'batches'").get() as { n: number };
+        if (ready.n > 0 && (shell.prepare("SELECT count(*) AS n FROM batches WHERE status = 'committed'").get() as { n: number }).n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      shell.prepare('BEGIN IMMEDIATE').run();
+      await printed(update, /database busy .*retrying in/);
+      update.child.kill('SIGINT');
+      const { code, stdout, stderr } = await update.done;
+      expect(code, stderr).toBe(130);
+      // Before: the series went on to its fifth retry, each a lock wait, and only then stopped (~40 s with the default wait).
+      expect(stderr).not.toMatch(/retry 5 of 5/);
+      expect(JSON.parse(stdout)).toMatchObject({ status: 'interrupted', batches: { succeeded: expect.any(Number) } });
+      shell.prepare('ROLLBACK').run();
+      expect((shell.prepare("SELECT count(*) AS n FROM batches WHERE status = 'committed'").get() as { n: number }).n).toBeGreaterThan(0);
+    } finally {
+      update.child.kill('SIGKILL');
+      if (shell.inTransaction) shell.prepare('ROLLBACK').run();
+      shell.close();
+    }
+  }, 60_000);
+});
