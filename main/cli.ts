@@ -95,5 +95,11 @@ function exitIfLingering(): void {
   }, LINGER_LIMIT_MS).unref();
 }
 
+/** Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_LEAVE_OPEN=1): a handle left open after the command, as a leak would. */
+function leaveOpenForTests(): void {
+  if (process.env.GATEHOUSE_TEST_FAULTS === '1' && process.env.GATEHOUSE_LEAVE_OPEN === '1') setInterval(() => {}, 60_000);
+}
+
 await main(process.argv);
+leaveOpenForTests();
 exitIfLingering();

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli.js';
+
+const LEAK = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LEAVE_OPEN: '1' };
+
+/** Runs the CLI to its end; a child still open when the test gives up is killed, never left behind. */
+async function runToEnd(args: string[], env: Record<string, string> = {}) {
+  const { child, done } = startCli(args, env);
+  try {
+    return await done;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+describe('a finished command ends its process', () => {
+  it('exits with its own code, naming what kept it open, when a handle outlives the command', async () => {
+    const help = await runToEnd(['--help'], LEAK);
+    expect(help.signal).toBeNull();
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: gatehouse/);
+    expect(help.stderr).toMatch(/^gatehouse: the command finished but something kept the process open 10 s later \(.*\); exiting$/m);
+
+    const refused = await runToEnd(['runs', 'list', '--db', '/nonexistent/folder/gatehouse.db'], LEAK);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/kept the process open/);
+  });
+
+  it('says nothing of the kind when the command leaves nothing open', async () => {
+    const help = await runToEnd(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stderr).not.toMatch(/kept the process open/);
+  });
+});
