@@ -48,7 +48,7 @@ describe.each(backends)('bulk review on $name', (backend) => {
         const clean = await recordRun(store, 'ok', 3);
         expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: [...anomalous, clean], as: 'confirmed', reason: 'bad week' }, tester)).code).toBe('CONFLICT');
         expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: [...anomalous, 99_999], as: 'confirmed', reason: 'bad week' }, tester)).code).toBe('NOT_FOUND');
-        expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: anomalous, as: 'expected', reason: 'Mondays' }, tester)).message).toMatch(/reason-kind/);
+        expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: anomalous, as: 'expected', reason: 'Mondays' }, tester)).message).toMatch(/needs a reason kind/);
         expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: [], as: 'confirmed', reason: 'x' }, tester)).code).toBe('INPUT_INVALID');
         expect(failure(await dispatch(api, 'anomalies.markMany', { runIds: anomalous, as: 'confirmed', reason: '  ' }, tester)).code).toBe('INPUT_INVALID');
         expect(await reviewStates(store, anomalous)).toEqual([null, null]);
