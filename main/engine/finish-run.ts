@@ -26,8 +26,23 @@ export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Exe
   } catch (failure) {
     const stoppedBy = runFault(options.store, failure, run.runId);
     if (stoppedBy === null) throw failure;
-    return recordedByNextWriter(options, run, `the run's end could not be recorded: ${stoppedBy}`);
+    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, run.runId));
   }
+}
+
+/**
+ * The reason of a run whose end could not be written: why it ended (a stop, its own fault), which
+ * the operator needs to know as much as that the end is not stored, then why it is not; the resume
+ * command once, at the end.
+ */
+function endNotRecorded(error: string | null, notRecorded: string, runId: number): string {
+  if (error === null) return `the run's end could not be recorded: ${notRecorded}`;
+  const hint = ` ${resumeHint(runId)}`;
+  const withoutHint = (reason: string) => (reason.endsWith(hint) ? reason.slice(0, -hint.length) : reason);
+  const why = withoutHint(error);
+  // The fault that ended the run kept its end from being written too (a file that stayed busy): said once.
+  if (why.endsWith(withoutHint(notRecorded))) return `${why}; the run's end could not be recorded either${hint}`;
+  return `${why}; the run's end could not be recorded: ${notRecorded}`;
 }
 
 /**
