@@ -14,7 +14,7 @@ import { stopRunOnSignals } from './stop-signals.js';
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
-import { databaseOption, storeOptionsFromEnvironment } from './database.js';
+import { databaseOption, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions } from './input.js';
 
 const log = logger('cli');
@@ -81,6 +81,7 @@ async function update(flags: UpdateFlags): Promise<number> {
   );
   const source = await openSource(input.source, { lookbackDays, congress });
   const store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
+  pausingAfterRunCreated(store);
   // Unset, the flags in force choose it; the run says which as it starts.
   let runMode = mode;
   // A re-listed source (congress) commits what it already fetched: each record cost a request of its quota.

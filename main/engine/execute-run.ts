@@ -23,21 +23,29 @@ export interface Execution extends OpenedRun {
 const MINIMUM_WINDOW = 256;
 const MAXIMUM_WINDOW = 10_000;
 
-export async function executeRun(options: UpdateOptions, run: Execution): Promise<RunSummary> {
+/**
+ * The run from its row's creation to its end. `beforeFirstBatch` (what runUpdate writes once the run
+ * exists: its snapshot, the lock's heartbeat) is the run's like its batches: a database that stays
+ * busy there ends it as interrupted, resumable, not as an unexpected error leaving its row `running`.
+ */
+export async function executeRun(options: UpdateOptions, run: Execution, beforeFirstBatch: () => Promise<void> = async () => {}): Promise<RunSummary> {
   const { store, source } = options;
   const warn = (message: string) => run.emit({ type: 'warning', runId: run.runId, message });
   const retry: Retry = (work) => retryTransient({ store, sleep: run.sleep, warn, budget: run.transientBudget, signal: options.signal }, work);
   const context = new RunContext(store, run.runId, run.state, run.clock, options.isolate ?? true, retry, () => elapsedMs(run));
   const lookup = (eventIds: string[]) => context.withTransientRetry(() => store.loadHearings(eventIds));
-  const knownCommittees = run.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
-  const planner = new RunPlanner(lookup, new RunRules(knownCommittees, run.eventIdsInRun));
   const committer = new BatchCommitter(context);
+  // Said as soon as the run exists: the console's Stop reaches it from here, and a run that ends before its first batch still started.
   run.emit({ type: 'run-started', runId: run.runId, mode: run.mode, batchSize: run.batchSize, expectedRecords: source.expectedCount });
 
   let status: RunStatus;
   let error: string | null = null;
   let lockLost = false;
+  let planner: RunPlanner | null = null;
   try {
+    await beforeFirstBatch();
+    const knownCommittees = run.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
+    planner = new RunPlanner(lookup, new RunRules(knownCommittees, run.eventIdsInRun));
     // A re-listed source (congress) skips by identity on a resume (`run.resume`), a file or synthetic one by position.
     const items = source.items({ skip: run.state.nextPosition, signal: options.signal, resume: run.resume });
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
@@ -60,7 +68,7 @@ export async function executeRun(options: UpdateOptions, run: Execution): Promis
     // A stop that ended the wait for a busy database (transient-retry.ts) is the run's reason, the fault it waited on beside it.
     if (fault !== null && options.signal?.aborted && faultOf(store, failure) === 'transient') error = `stopped ${stoppedBy(options.signal)} while waiting: ${fault}`;
   }
-  if (status === 'failed' && error === null) error = nothingStored(run.state, planner);
+  if (status === 'failed' && error === null) error = nothingStored(run.state, planner!);
   if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);
   return finishOrLeaveToNextWriter(options, run, status, error);
 }

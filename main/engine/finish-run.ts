@@ -26,8 +26,25 @@ export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Exe
   } catch (failure) {
     const stoppedBy = runFault(options.store, failure, run.runId);
     if (stoppedBy === null) throw failure;
-    return recordedByNextWriter(options, run, `the run's end could not be recorded: ${stoppedBy}`);
+    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, run.runId));
   }
+}
+
+const NO_RECORD_BLAMED = 'nothing was blamed on a record';
+
+/**
+ * The reason of a run whose end could not be written: why it ended (a stop, its own fault), which
+ * the operator needs as much as that the end is not stored, then why it is not, said once when it is
+ * the same fault; what runFault ends every reason with (no record blamed, the resume) once, at the end.
+ */
+function endNotRecorded(error: string | null, notRecorded: string, runId: number): string {
+  if (error === null) return `the run's end could not be recorded: ${notRecorded}`;
+  const tail = `; ${NO_RECORD_BLAMED} ${resumeHint(runId)}`;
+  const ending = [tail, ` ${resumeHint(runId)}`].find((end) => error.endsWith(end)) ?? '';
+  const why = error.slice(0, error.length - ending.length);
+  // The fault that ended the run (a file that stayed busy) kept its end from being written too.
+  if (notRecorded.endsWith(tail) && why.endsWith(notRecorded.slice(0, -tail.length))) return `${why}; the run's end could not be recorded either${tail}`;
+  return `${why}; the run's end could not be recorded: ${notRecorded}`;
 }
 
 /**
@@ -39,7 +56,7 @@ export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Exe
 export function runFault(store: Store, failure: unknown, runId: number): string | null {
   const failed = failure instanceof FetchedPartNotKept ? failure.sourceFailure : failure;
   const reason = faultReason(store, failed);
-  return reason === null ? null : `${reason}${notKept(store, failure)}; nothing was blamed on a record ${resumeHint(runId)}`;
+  return reason === null ? null : `${reason}${notKept(store, failure)}; ${NO_RECORD_BLAMED} ${resumeHint(runId)}`;
 }
 
 /** Why a run failed (not a fault of `runFault`'s), on one line, with what it could not keep. */

@@ -148,12 +148,15 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun(beforeRunInput(options)) : null;
     const opened = await openRun(options, clock, owner, retry);
     runId = opened.runId;
-    if (backup) {
-      await retry(() => store.annotateRun(opened.runId, { snapshot: backup.decision, backupId: backup.backupId }));
-      await backup.runCreated?.(opened.runId);
-    }
-    await retry(() => store.heartbeat(lockClock(), opened.runId));
-    return await executeRun(options, { ...opened, clock, emit, sleep, retry, transientBudget });
+    // Once the run row exists, a database that stays busy ends the run as it would mid-run: executeRun does these first.
+    const beforeFirstBatch = async () => {
+      if (backup) {
+        await retry(() => store.annotateRun(opened.runId, { snapshot: backup.decision, backupId: backup.backupId }));
+        await backup.runCreated?.(opened.runId);
+      }
+      await retry(() => store.heartbeat(lockClock(), opened.runId));
+    };
+    return await executeRun(options, { ...opened, clock, emit, sleep, retry, transientBudget }, beforeFirstBatch);
   } finally {
     stopHeartbeat();
     // The run already waited out its series of retries on a database that stayed busy: its way out does not wait again.

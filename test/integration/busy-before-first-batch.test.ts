@@ -1,0 +1,137 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
+import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { startCli } from '../helpers/cli.js';
+import { PG_URL } from '../helpers/postgres.js';
+
+/**
+ * The database turns busy just after `gatehouse update` created its run and before its first batch
+ * (the lock's heartbeat, the snapshot's note on the run): the run ends as it would mid-run —
+ * interrupted, resumable, exit 130 — not as "unexpected error: database is locked" with its row left
+ * `running`. The seam GATEHOUSE_PAUSE_AFTER_RUN_CREATED holds the run at that moment until SIGUSR2.
+ */
+const SEAM = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '300', GATEHOUSE_PAUSE_AFTER_RUN_CREATED: '1' };
+
+/** Resolves with the first match of `pattern` on `cli`'s stderr. */
+function printed(cli: ReturnType<typeof startCli>, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const seen = (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = pattern.exec(text);
+      if (!match) return;
+      cli.child.stderr.off('data', seen);
+      resolve(match);
+    };
+    cli.child.stderr.on('data', seen);
+    void cli.done.then(() => reject(new Error(`gatehouse ended before printing ${pattern}: ${text}`)));
+  });
+}
+
+/** A session outside Gatehouse that keeps the run's writes waiting: a sqlite3 shell's BEGIN IMMEDIATE, a DBA's LOCK TABLE on runs. */
+async function stuckSession(backend: TestBackend, location: string) {
+  if (backend.name === 'sqlite') {
+    const shell = new Database(location);
+    return {
+      take: async () => void shell.prepare('BEGIN IMMEDIATE').run(),
+      letGo: async () => {
+        if (shell.open && shell.inTransaction) shell.prepare('ROLLBACK').run();
+        if (shell.open) shell.close();
+      },
+    };
+  }
+  const psql = new pg.Client({ connectionString: PG_URL });
+  await psql.connect();
+  const schema = new URL(location).searchParams.get('schema')!;
+  let ended = false;
+  return {
+    take: async () => {
+      await psql.query('BEGIN');
+      // The writer lock's row too: its heartbeat is the run's first write once the row exists.
+      await psql.query(`LOCK TABLE "${schema}".runs, "${schema}".writer_lock IN EXCLUSIVE MODE`);
+    },
+    letGo: async () => {
+      if (ended) return;
+      ended = true;
+      await psql.query('ROLLBACK');
+      await psql.end();
+    },
+  };
+}
+
+describe.each(testBackends())('a database busy between the run\'s creation and its first batch, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  for (const stop of [null, 'SIGINT'] as const) {
+    it(`ends the run interrupted and resumable, exit 130${stop ? `, naming the ${stop} that ended its wait` : ''}`, async () => {
+      const location = await backend.freshLocation();
+      const source = 'synthetic:seed=135,count=120';
+      const update = startCli(['update', '--db', location, '--source', source, '--batch-size', '50', '--no-snapshot', '--json'], SEAM);
+      let stuck: Awaited<ReturnType<typeof stuckSession>> | null = null;
+      let resume: ReturnType<typeof startCli> | null = null;
+      try {
+        const [, runId] = await printed(update, /paused after creating run (\d+)/);
+        stuck = await stuckSession(backend, location);
+        await stuck.take();
+        const retrying = printed(update, /retrying in/);
+        update.child.kill('SIGUSR2');
+        await retrying;
+        if (stop) update.child.kill(stop);
+        const { code, stdout, stderr } = await update.done;
+        // Before: "unexpected error: database is locked", exit 1, the run row left `running`.
+        expect(stderr).not.toMatch(/unexpected error/);
+        expect(code, stderr).toBe(130);
+        const summary = JSON.parse(stdout) as { runId: number; status: string; error: string; batches: { succeeded: number } };
+        expect(summary).toMatchObject({ runId: Number(runId), status: 'interrupted', batches: { succeeded: 0 } });
+        // The session keeps the run's end from being written too: said once, the reason's ending as every interrupted run's.
+        expect(summary.error).toMatch(new RegExp(`; the run's end could not be recorded either; nothing was blamed on a record — resume with --resume ${runId}$`));
+        expect(summary.error.match(/resume with|nothing was blamed/g)).toHaveLength(2);
+        expect(summary.error).toMatch(/the database stayed unreachable or busy after retries/);
+        // The stop is the run's reason, beside the fault it waited on, whether or not its end could be written.
+        if (stop) expect(summary.error).toMatch(new RegExp(`^stopped by ${stop} to gatehouse update \\(pid \\d+\\) while waiting: `));
+        await stuck.letGo();
+        // Nothing half-written and the writer lock free: the resume takes the lock and writes every record.
+        resume = startCli(['update', '--db', location, '--source', source, '--resume', runId!, '--no-snapshot', '--json'], { GATEHOUSE_TEST_FAULTS: '1' });
+        const resumed = await resume.done;
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: Number(runId), status: 'success', metrics: { fetched: 120, added: 120 } });
+      } finally {
+        update.child.kill('SIGKILL');
+        resume?.child.kill('SIGKILL');
+        await stuck?.letGo();
+      }
+    }, 60_000);
+  }
+});
+
+describe.each(testBackends())('a stopped run whose end the database will not take, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('says both: the stop that ended it, then that its end could not be recorded, with the resume once', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location, { lockWaitMs: 300 });
+    const stuck = await stuckSession(backend, location);
+    const controller = new AbortController();
+    try {
+      // At the first batch boundary the operator stops the run and an outside session takes the database.
+      const summary = await runUpdate({
+        store, source: await openSource('synthetic:seed=136,count=400'), batchSize: 50, signal: controller.signal, sleep: async () => {},
+        betweenBatches: async () => {
+          controller.abort('by SIGINT to the test');
+          await stuck.take();
+          return null;
+        },
+      });
+      expect(summary.status).toBe('interrupted');
+      // Before: "the run's end could not be recorded: …" alone, the stop that ended the run gone from the reason.
+      expect(summary.error).toMatch(new RegExp(`^stopped by SIGINT to the test after the last committed batch; the run's end could not be recorded: the database stayed unreachable or busy after retries: .*; nothing was blamed on a record — resume with --resume ${summary.runId}$`));
+      expect(summary.error!.match(/resume with/g)).toHaveLength(1);
+    } finally {
+      await stuck.letGo();
+      await store.close();
+    }
+  }, 30_000);
+});
