@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView } from '../scheduler/index.js';
+import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -44,7 +44,8 @@ const SCHEDULE_RULES = `
 When a task's time comes (run by the desktop app while it is open, or by \`gatehouse scheduler\`;
 \`gatehouse serve\` runs no tasks):
   - times missed while no scheduler was up are not replayed one by one: they are reported once
-    (log and a \`missed-runs\` notice) and the task runs once, reaching back over the missed days
+    (log and a \`missed-runs\` notice, with the first and last and how many, "more than
+    ${TIMES_COUNTED}" past that) and the task runs once, reaching back over the missed days
   - a task whose previous run is still going is not started a second time: that time is skipped,
     logged as task-skipped with the reason
   - a run that cannot start (source unreachable, database held) is notified once per hour per task

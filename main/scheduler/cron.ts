@@ -83,19 +83,59 @@ function minutes(ms: number): string {
   return value === 1 ? '1 minute' : `${value} minutes`;
 }
 
-/** Scheduled times t with after < t ≤ until, oldest first (at most `limit`; the newest are kept). */
-export function occurrencesBetween(expression: string, after: Date, until: Date, limit = 10_000): Date[] {
+/**
+ * How many of a span's scheduled times are counted one by one before the count says "more than":
+ * croner finds a span's first and last time directly but can only count by walking, so the walk
+ * is capped and costs the same whether no scheduler was up for an hour or for years.
+ */
+export const TIMES_COUNTED = 1000;
+
+/** A span's scheduled times: the first and last exactly, how many up to a limit (`moreThanCount`: more than `count`). */
+export interface ScheduledTimes {
+  first: Date;
+  last: Date;
+  count: number;
+  moreThanCount: boolean;
+}
+
+/** The newest scheduled time t with after < t ≤ until, or null: found directly, not by walking from `after`. */
+export function latestBetween(expression: string, after: Date, until: Date): Date | null {
   const cron = pausedCron(expression);
-  const found: Date[] = [];
-  let cursor: Date | null = after;
-  while (cursor) {
-    cursor = cron.nextRun(cursor);
-    if (!cursor || cursor.getTime() > until.getTime()) break;
-    found.push(cursor);
-    if (found.length > limit) found.shift();
+  try {
+    return latest(cron, after, until);
+  } finally {
+    cron.stop();
   }
-  cron.stop();
-  return found;
+}
+
+/** Scheduled times t with after < t ≤ until (at most `limit` counted; TIMES_COUNTED unless a test says), or null when there are none. */
+export function timesBetween(expression: string, after: Date, until: Date, limit = TIMES_COUNTED): ScheduledTimes | null {
+  const cron = pausedCron(expression);
+  try {
+    const last = latest(cron, after, until);
+    if (!last) return null;
+    const first = cron.nextRun(after)!;
+    let count = 1;
+    for (let cursor: Date | null = first; count <= limit; count++) {
+      cursor = cron.nextRun(cursor);
+      if (!cursor || cursor.getTime() > last.getTime()) break;
+    }
+    return count > limit ? { first, last, count: limit, moreThanCount: true } : { first, last, count, moreThanCount: false };
+  } finally {
+    cron.stop();
+  }
+}
+
+/** "3", or "more than 1000": how many times a span holds, as a message says it. */
+export function countOfTimes(times: Pick<ScheduledTimes, 'count' | 'moreThanCount'>): string {
+  return times.moreThanCount ? `more than ${times.count}` : String(times.count);
+}
+
+function latest(cron: Cron, after: Date, until: Date): Date | null {
+  if (until.getTime() <= after.getTime()) return null;
+  // croner takes a time earlier in the reference's second: 1 ms past `until` takes a time at `until` itself.
+  const [last] = cron.previousRuns(1, new Date(until.getTime() + 1));
+  return last && last.getTime() > after.getTime() ? last : null;
 }
 
 /**

@@ -1,4 +1,4 @@
-export { checkCron, nextOccurrence, occurrencesBetween } from './cron.js';
+export { checkCron, countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, timesBetween, TIMES_COUNTED } from './cron.js';
 export { MAX_BACKOFF_MS } from './backoff.js';
 export { addTask, checkTaskName, editTask, requireTask, taskHistory, taskView, type TaskInput } from './tasks.js';
 export { noSuchTask, notificationThrottle, taskEventView, taskStore, type ScheduledTask, type TaskEvent } from './task-store.js';

@@ -5,7 +5,7 @@ import { resumable } from '../engine/index.js';
 import { evaluateFlag } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { retryAfterFailures } from './backoff.js';
-import { nextOccurrence, occurrencesBetween, storedCronProblem } from './cron.js';
+import { countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, storedCronProblem, timesBetween } from './cron.js';
 import type { Notifier } from './notify.js';
 import { COVERING_STATUSES, gapLeftByFailedStart } from './catch-up.js';
 import type { TaskRunRequest } from './run-task.js';
@@ -13,7 +13,9 @@ import { type ScheduledTask, taskStore } from './task-store.js';
 
 export interface MissedRuns {
   task: string;
+  /** Counted up to TIMES_COUNTED; `moreThanCount`: more than that were missed (a scheduler down for months). */
   count: number;
+  moreThanCount: boolean;
   first: string;
   last: string;
 }
@@ -69,8 +71,8 @@ export class Scheduler {
   }
 
   private async tickTask(task: ScheduledTask, now: Date, report: TickReport): Promise<void> {
-    const due = occurrencesBetween(task.cron, new Date(task.lastFiredAt ?? task.createdAt), now);
-    const latest = due.at(-1);
+    const since = new Date(task.lastFiredAt ?? task.createdAt);
+    const latest = latestBetween(task.cron, since, now);
     if (!latest) return;
     // Schedulers sharing a database (a team on PostgreSQL) each see the task due: one takes it.
     const claimed = await taskStore(this.options.store).claimOccurrence(task.name, latest.toISOString());
@@ -84,8 +86,9 @@ export class Scheduler {
       return;
     }
     // Times before the backoff's retry were to be skipped anyway: not missed for want of a scheduler.
-    const missed = due.slice(0, -1).filter((time) => claimed.retryAt === null || time.getTime() >= Date.parse(claimed.retryAt));
-    if (missed.length > 0) report.missed.push(await this.reportMissed(task, missed));
+    const missedAfter = claimed.retryAt === null ? since : new Date(Math.max(since.getTime(), Date.parse(claimed.retryAt) - 1));
+    const missed = timesBetween(task.cron, missedAfter, new Date(latest.getTime() - 1));
+    if (missed) report.missed.push(await this.reportMissed(task, missed));
     const fired = await this.fire(task, latest);
     const nextTry = await this.recordOutcome(task, latest, fired);
     const entry = fired.outcome === 'failed' ? await this.couldNotRun(task, { ...fired, nextTry }) : fired;
@@ -196,11 +199,10 @@ export class Scheduler {
    * their window anyway. Said in the log and the tick's report.
    */
   private async skipTimesPassedDuringRun(task: ScheduledTask, fired: Date): Promise<TickEntry[]> {
-    const passed = occurrencesBetween(task.cron, fired, this.options.clock());
-    const last = passed.at(-1);
-    if (!last || !(await taskStore(this.options.store).claimOccurrence(task.name, last.toISOString()))) return [];
-    const times = passed.length === 1 ? 'its time' : `${passed.length} of its times from ${passed[0]!.toISOString()}`;
-    return [this.skipped(task, last, `the previous run of this task was still going at ${times}`)];
+    const passed = timesBetween(task.cron, fired, this.options.clock());
+    if (!passed || !(await taskStore(this.options.store).claimOccurrence(task.name, passed.last.toISOString()))) return [];
+    const times = passed.count === 1 && !passed.moreThanCount ? 'its time' : `${countOfTimes(passed)} of its times from ${passed.first.toISOString()}`;
+    return [this.skipped(task, passed.last, `the previous run of this task was still going at ${times}`)];
   }
 
   /**
@@ -240,15 +242,16 @@ export class Scheduler {
   }
 
   /** Runs that should have happened while no scheduler was up: said out loud, not dropped. */
-  private async reportMissed(task: ScheduledTask, missed: Date[]): Promise<MissedRuns> {
-    const entry = { task: task.name, count: missed.length, first: missed[0]!.toISOString(), last: missed.at(-1)!.toISOString() };
+  private async reportMissed(task: ScheduledTask, missed: ScheduledTimes): Promise<MissedRuns> {
+    const entry = { task: task.name, count: missed.count, moreThanCount: missed.moreThanCount, first: missed.first.toISOString(), last: missed.last.toISOString() };
     this.log({ event: 'runs-missed', ...entry });
-    const times = entry.count === 1 ? entry.first : `${entry.count} runs between ${entry.first} and ${entry.last}`;
+    const one = entry.count === 1 && !entry.moreThanCount;
+    const times = one ? entry.first : `${countOfTimes(entry)} runs between ${entry.first} and ${entry.last}`;
     await this.options.notifier?.notify({
       cause: 'missed-runs',
       subject: task.name,
       level: 'warning',
-      title: `Gatehouse: task ${task.name} missed ${entry.count} scheduled run${entry.count === 1 ? '' : 's'}`,
+      title: `Gatehouse: task ${task.name} missed ${countOfTimes(entry)} scheduled run${one ? '' : 's'}`,
       body: `nothing was running to start ${times}; running it once now`,
     });
     return entry;

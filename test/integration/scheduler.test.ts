@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
-import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore } from '../../main/scheduler/index.js';
+import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore, TIMES_COUNTED } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -89,13 +89,61 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       const { scheduler, log } = schedulerFor(store, time, runs, notifier);
       time.set('2026-03-01T05:10:00Z');
       const report = await scheduler.tick();
-      expect(report.missed).toEqual([{ task: 'hourly', count: 4, first: '2026-03-01T01:00:00.000Z', last: '2026-03-01T04:00:00.000Z' }]);
+      expect(report.missed).toEqual([{ task: 'hourly', count: 4, moreThanCount: false, first: '2026-03-01T01:00:00.000Z', last: '2026-03-01T04:00:00.000Z' }]);
       expect(report.entries).toMatchObject([{ outcome: 'ran', scheduledFor: '2026-03-01T05:00:00.000Z' }]);
       expect(runs).toEqual(['hourly']);
       expect(sent.map((n) => n.cause)).toEqual(['missed-runs']);
       expect(sent[0]!.title).toContain('missed 4 scheduled runs');
       expect(log.some((line) => JSON.parse(line).event === 'runs-missed')).toBe(true);
     });
+  });
+
+  it('reports the times of a task missed for weeks once, as "more than" the count it stops at, and runs the task once', async () => {
+    await withStore(async (store) => {
+      // Every minute for three weeks: 30,240 times. Walked one by one (as before), the tick took
+      // seconds and reported the newest 9,999 of them as all there were, from the wrong first one.
+      const time = manualClock('2026-02-08T00:00:10Z');
+      await addTask(store, { name: 'minutely', cron: '* * * * *', source: 'synthetic:seed=1,count=5', allowFrequent: true }, time.clock());
+      const runs: string[] = [];
+      const { notifier, sent } = recordingNotifier(store, time.clock);
+      const { scheduler, log } = schedulerFor(store, time, runs, notifier);
+      time.set('2026-03-01T00:00:30Z');
+      const report = await scheduler.tick();
+      const missed = { task: 'minutely', count: TIMES_COUNTED, moreThanCount: true, first: '2026-02-08T00:01:00.000Z', last: '2026-02-28T23:59:00.000Z' };
+      expect(report.missed).toEqual([missed]);
+      expect(report.entries).toMatchObject([{ outcome: 'ran', scheduledFor: '2026-03-01T00:00:00.000Z', status: 'success' }]);
+      expect(runs).toEqual(['minutely']);
+      expect(sent).toMatchObject([{ cause: 'missed-runs', title: `Gatehouse: task minutely missed more than ${TIMES_COUNTED} scheduled runs`, body: `nothing was running to start more than ${TIMES_COUNTED} runs between ${missed.first} and ${missed.last}; running it once now` }]);
+      expect(log.map((line) => JSON.parse(line)).filter((line) => line.event === 'runs-missed')).toMatchObject([{ ...missed }]);
+      expect((await requireTask(store, 'minutely')).lastFiredAt).toBe('2026-03-01T00:00:00.000Z');
+      // The next minute is due as usual, nothing missed.
+      time.set('2026-03-01T00:01:30Z');
+      expect(await scheduler.tick()).toMatchObject({ entries: [{ outcome: 'ran', scheduledFor: '2026-03-01T00:01:00.000Z' }], missed: [] });
+    });
+  });
+
+  it('gatehouse scheduler --once catches up on a task last run years ago with one run and one "more than" report', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const cli = { child: null as ReturnType<typeof startCli>['child'] | null };
+    try {
+      // Added years ago (1.6 million times of its schedule since): the old tick, walking them one by
+      // one, outlasted this test's timeout before it said anything; this one answers at once.
+      const added = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3 * 365 * 24 * 3_600_000 + 10_000);
+      await addTask(store, { name: 'minutely', cron: '* * * * *', source: 'synthetic:seed=1,count=5', allowFrequent: true }, added);
+      const scheduler = startCli(['scheduler', '--once', '--json', '--db', location]);
+      cli.child = scheduler.child;
+      const { code, stdout, stderr } = await scheduler.done;
+      expect(code, stderr).toBe(0);
+      const report = JSON.parse(stdout) as { entries: { outcome: string; scheduledFor: string }[]; missed: unknown[] };
+      expect(report.missed).toEqual([expect.objectContaining({ task: 'minutely', count: TIMES_COUNTED, moreThanCount: true, first: new Date(added.getTime() + 50_000).toISOString() })]);
+      expect(report.entries).toMatchObject([{ outcome: 'ran' }]);
+      expect(stderr).toContain(`task minutely missed more than ${TIMES_COUNTED} scheduled runs`);
+      expect((await store.listRuns({})).map((run) => [run.task, run.status])).toEqual([['minutely', 'success']]);
+    } finally {
+      cli.child?.kill('SIGKILL');
+      await store.close();
+    }
   });
 
   it('never overlaps a task with itself: a tick while it runs skips it and says why', async () => {
