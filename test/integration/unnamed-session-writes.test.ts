@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentOperator, rollback } from '../../main/backup/index.js';
@@ -21,14 +20,13 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
  */
 const NOT_NAMED = { ok: false, error: { code: 'USAGE', message: expect.stringMatching(/has not named its operator yet; nothing was changed/), hint: expect.any(String) } };
 
-/** Who holds the writer lock, read from the lock row as another writer would meet it; null while no run holds it. */
+/**
+ * Who the writer lock names, read without taking it: a probe that took the lock to see who holds it
+ * refused the very writer it waited for whenever the two met (the CLI's pg_try_advisory_lock, 1 in 6 on a loaded machine).
+ */
 async function lockHolder(store: Store): Promise<{ runId: number | null; operator: string | null } | null> {
-  const attempt = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-  if (attempt.acquired) {
-    await store.releaseWriterLock();
-    return null;
-  }
-  return { runId: attempt.holder.runId, operator: attempt.holder.operator ?? null };
+  const holder = await store.writerLockHolder();
+  return holder === null ? null : { runId: holder.runId, operator: holder.operator ?? null };
 }
 
 /** Every audit table's rows, as counts: what a call that needs no name must leave as it was. */
