@@ -41,7 +41,12 @@ export function testBackends(): TestBackend[] {
 
 /** Runs `work` on a store over a fresh database of `backend`, and closes it afterwards. */
 export async function withFreshStore<T>(backend: TestBackend, work: (store: Store) => Promise<T>, options?: StoreOptions): Promise<T> {
-  const store = await backend.open(await backend.freshLocation(), options);
+  return withStoreAt(backend, await backend.freshLocation(), work, options);
+}
+
+/** Runs `work` on a store over the database at `location`, and closes it afterwards. */
+export async function withStoreAt<T>(backend: TestBackend, location: string, work: (store: Store) => Promise<T>, options?: StoreOptions): Promise<T> {
+  const store = await backend.open(location, options);
   try {
     return await work(store);
   } finally {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../main/store/index.js';
 import type { QuarantineEntry } from '../../shared/record.js';
-import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { testBackends, withStoreAt } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 import { startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
@@ -52,15 +52,6 @@ async function expectStoredAsBlank(store: Store, runId: number): Promise<void> {
   expect(witnesses('810005')).toEqual([['Dr. Ann Lee', 'Lab']]);
   expect(witnesses('810005')).toEqual(witnesses('810006'));
   expect(stored.get('810007')!.content.location).toEqual({ room: null, building: 'Rayburn House Office Building', address: null });
-}
-
-async function withStoreAt<T>(backend: TestBackend, location: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await backend.open(location);
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
 }
 
 let folder: string;

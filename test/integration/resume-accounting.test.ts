@@ -3,9 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
-import type { Store } from '../../main/store/index.js';
 import type { RunEvent } from '../../shared/run.js';
-import { testBackends, withFreshStore, type TestBackend } from '../helpers/backends.js';
+import { testBackends, withFreshStore, withStoreAt } from '../helpers/backends.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
@@ -19,15 +18,6 @@ beforeEach(() => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-'));
 });
 afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
-
-async function withStoreAt<T>(backend: TestBackend, location: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await backend.open(location);
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 describe.each(testBackends())('resumed runs on $name', (backend) => {
   afterAll(() => backend.cleanup());

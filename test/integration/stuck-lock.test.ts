@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
-import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { availablePostgresBackend, PG_URL } from '../helpers/postgres.js';
 
@@ -64,15 +64,6 @@ function stuckSession(backend: TestBackend, location: string, table = 'hearings'
       await psql?.end();
     },
   };
-}
-
-async function withStoreAt(backend: TestBackend, location: string, work: (store: Awaited<ReturnType<TestBackend['open']>>) => Promise<void>): Promise<void> {
-  const store = await backend.open(location);
-  try {
-    await work(store);
-  } finally {
-    await store.close();
-  }
 }
 
 describe.each(testBackends())('a lock held by a stuck session, on $name', (backend) => {
