@@ -1,16 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
 
 const LEAK = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LEAVE_OPEN: '1' };
 
-/** Runs the CLI to its end; a child still open when the test gives up is killed, never left behind. */
+const started: ReturnType<typeof startCli>['child'][] = [];
+// A test that times out never reaches a finally after its await: a child still running is killed here.
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 async function runToEnd(args: string[], env: Record<string, string> = {}) {
   const { child, done } = startCli(args, env);
-  try {
-    return await done;
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  started.push(child);
+  return done;
 }
 
 describe('a finished command ends its process', () => {
