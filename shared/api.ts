@@ -151,6 +151,12 @@ export const startRunInputSchema = z.object({
 });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
 
+/**
+ * Resumes an interrupted run (`gatehouse update --resume N`) in the console's engine: after its last
+ * committed batch, from the source it recorded, with its mode and batch size. The CLI's --resume is this runId.
+ */
+export const runsResumeInputSchema = z.object({ runId });
+
 /** What the Start-run form offers: sources that add new records, and the real ones that are set up. */
 export const sourceDefaultsSchema = z.object({
   /** A synthetic source whose eventIds start above every stored one, so its records are all new. */
@@ -295,6 +301,7 @@ export const API_METHODS = {
   'sources.upload': { input: sourceUploadInputSchema, output: sourceUploadSchema },
   'runs.start': { input: startRunInputSchema, output: z.object({ runId }) },
   'runs.cancel': { input: z.object({ runId }), output: z.object({ cancelled: z.boolean() }) },
+  'runs.resume': { input: runsResumeInputSchema, output: z.object({ runId }) },
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },
   /** The newest finished runs, drawn oldest first; `after` is the lowest run id of the previous page (older runs). */
   'history.metrics': {

@@ -12,6 +12,7 @@ import { historyHandlers } from './history.js';
 import { consoleNotifier, type ConsoleNotifications } from './notifications.js';
 import { operationsHandlers } from './operations.js';
 import { requireOperator, sessionHandlers, stopRequestedBy } from './caller.js';
+import { resumeHandlers } from './resume.js';
 import { rolloutHandlers } from './rollouts.js';
 import { sensitivityHandlers } from './sensitivity.js';
 import { sourceHandlers } from './sources.js';
@@ -64,6 +65,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...rolloutHandlers(store),
     ...sourceHandlers(store, preferences),
     ...uploadHandlers(store, context.uploadsFolder),
+    ...resumeHandlers(store, engine),
     'runs.list': (query) => store.listRuns(query),
     'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console'),
     'runs.active': async () => engine.active(),

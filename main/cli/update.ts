@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { startRunInputSchema } from '../../shared/api.js';
+import { runsResumeInputSchema, startRunInputSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { flagChangeLine, type RunEvent, type RunSummary } from '../../shared/run.js';
 import { openSource } from '../sources/index.js';
@@ -21,7 +21,7 @@ const log = logger('cli');
 
 /** What the console sends to start a run, plus what only the command line offers. */
 const updateInputSchema = startRunInputSchema.extend({
-  resumeRunId: z.number().int().positive().optional(),
+  resumeRunId: runsResumeInputSchema.shape.runId.optional(),
   // Checked here for every source, not only by the congress source that reads them: a bad value is a slip however the run is fed.
   lookbackDays: lookbackDaysSchema.optional(),
   congress: z.number().int().min(1).optional(),

@@ -93,6 +93,9 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   return { ...opened, resume: { window, handled } };
 }
 
+/** Why a new run is the way out of a refused resume, as every surface says it. */
+const NEW_RUN_IS_SAFE = 'records already stored are classified unchanged, nothing is written twice';
+
 /**
  * The window a run over a re-listed source (congress) listed when it started. The resume lists
  * that window again, of the Congresses the run listed, and skips by key what the run handled; a
@@ -113,7 +116,10 @@ function recordedWindow(run: RunSummary, now: NonNullable<RecordSource['listing'
   if (window && readable) return window;
   const what = window ? `its recorded window (${window.from} to ${window.to}) cannot be read` : 'it did not record the window it listed (it began before this version of Gatehouse)';
   throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: ${what}`, {
-    hint: `a resume re-lists ${run.source} and skips what the run handled by eventId within that window; start a new run with the same --source instead (records already stored are classified unchanged, nothing is written twice)`,
+    hint: {
+      cli: `a resume re-lists ${run.source} and skips what the run handled by eventId within that window; start a new run with the same --source instead (${NEW_RUN_IS_SAFE})`,
+      console: `a resume re-lists ${run.source} and skips what the run handled by eventId within that window; start a new run of ${run.source} with Start run on the Runs page instead (${NEW_RUN_IS_SAFE})`,
+    },
   });
 }
 
@@ -143,8 +149,12 @@ function refuseChangedSource(run: RunSummary, source: RecordSource, itemsRead: n
   if (!recorded) return;
   const changes = source.fingerprint ? fingerprintChanges(recorded, source.fingerprint) : ['it can no longer be fingerprinted'];
   if (changes.length === 0) return;
+  const skipped = `the resume would skip the first ${itemsRead.toLocaleString('en-US')} items of the file by position, which are no longer the ones the run read`;
   throw new GatehouseError('CONFLICT', `run ${run.runId} cannot be resumed: ${run.source} changed since the run started (${changes.join('; ')})`, {
-    hint: `the resume would skip the first ${itemsRead.toLocaleString('en-US')} items of the file by position, which are no longer the ones the run read; start a new run with the same --source instead (records already stored are classified unchanged, nothing is written twice)`,
+    hint: {
+      cli: `${skipped}; start a new run with the same --source instead (${NEW_RUN_IS_SAFE})`,
+      console: `${skipped}; start a new run of ${run.source} with Start run on the Runs page instead (${NEW_RUN_IS_SAFE})`,
+    },
   });
 }
 

@@ -88,7 +88,7 @@ export async function openSource(spec: string, options: SourceOptions = {}): Pro
     case 'congress': {
       const apiKey = options.apiKey ?? process.env[CONGRESS_API_KEY_VARIABLE] ?? '';
       if (apiKey.trim() === '') {
-        throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: `set ${CONGRESS_API_KEY_VARIABLE}` });
+        throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: { cli: `set ${CONGRESS_API_KEY_VARIABLE}`, console: 'save a Congress.gov API key in Settings' } });
       }
       return createCongressSource({
         baseUrl: parsed.baseUrl,
