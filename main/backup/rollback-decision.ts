@@ -79,7 +79,7 @@ export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable:
       message: `refusing to roll back ${what}: the run is ${run.status} and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
       hint: {
         cli: `finish the run first (gatehouse update --resume ${target.runId} with its --source), then roll back the batch; or roll back the whole run (--run ${target.runId} without --batch), which ends it`,
-        console: `finish the run first (resume it with the command on run ${target.runId}'s page), then roll back the batch; or roll back the whole run, which ends it`,
+        console: `finish the run first (Resume run on run ${target.runId}'s page), then roll back the batch; or roll back the whole run, which ends it`,
       },
     };
   }

@@ -91,8 +91,8 @@ export function resumeHint(runId: number): string {
 }
 
 /**
- * A run's stored reason as `surface` words it. The console resumes no run (its run page gives the
- * terminal command beside the reason), so there the command line's `--resume N` becomes words that
+ * A run's stored reason as `surface` words it. The console resumes a run with its page's Resume run
+ * button (the terminal command beside it), so there the command line's `--resume N` becomes words that
  * fit it; the command line keeps its command. Other reasons read the same everywhere.
  */
 export function reasonFor<R extends string | null | undefined>(reason: R, runId: number, surface: Surface): R | string {

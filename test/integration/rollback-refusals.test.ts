@@ -128,7 +128,7 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
         batchSeq: seq,
         message: `refusing to roll back batch ${seq} of run ${run.runId}: the run is interrupted and can still be resumed, and a resume skips what its batches did, so the records whose writes this rollback undid would never be read again`,
         // The console's own next step: it has no command line to pass --resume or --batch to.
-        hint: `finish the run first (resume it with the command on run ${run.runId}'s page), then roll back the batch; or roll back the whole run, which ends it`,
+        hint: `finish the run first (Resume run on run ${run.runId}'s page), then roll back the batch; or roll back the whole run, which ends it`,
       })));
       expect(refusals.length).toBeGreaterThan(0);
       // The same refusal on the command line, in its words.
