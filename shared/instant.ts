@@ -25,9 +25,14 @@ export function instantProblem(text: string): string | null {
   return Number.isNaN(Date.parse(trimmed)) ? `"${trimmed}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])` : null;
 }
 
-/** The milliseconds of an instant written as ISO 8601 (a calendar date, then optionally a time and zone), or NaN. */
+/**
+ * The milliseconds of an instant written as ISO 8601 (a calendar date, then optionally a time and
+ * zone), or NaN. A date and time without a zone is UTC, as a date alone already is and as the
+ * console shows every time: Date.parse read it in the machine's zone, so `since 2026-03-01T10:00`
+ * listed other runs on a server in New York than on one in Tokyo.
+ */
 export function parseInstant(text: string): number {
-  return instantProblem(text) === null ? Date.parse(text.trim()) : Number.NaN;
+  return instantProblem(text) === null ? Date.parse(zonelessAsUtc(text)) : Number.NaN;
 }
 
 const ZONELESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
@@ -48,7 +53,10 @@ export function refineInstant(text: string, context: z.core.$RefinementCtx<strin
   if (problem !== null) context.addIssue({ code: 'custom', message: problem, input: text });
 }
 
-/** An instant in any ISO 8601 form, compared as UTC: the one rule for every time an API input filters by. */
+/**
+ * An instant in any ISO 8601 form, compared as UTC (a date, or a date and time without a zone, is
+ * read as UTC): the one rule for every time an API input filters by, and the CLI options that take them.
+ */
 export const instantSchema = z
   .string()
   .trim()

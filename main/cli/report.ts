@@ -45,7 +45,7 @@ export function registerReportCommand(program: Command): void {
       .command(kind)
       .description(`the ${kind} report`)
       .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
-      .option('--since <when>', 'only runs since: 48h, 7d, 2w or an ISO date (default: all)')
+      .option('--since <when>', 'only runs since: 48h, 7d, 2w or an ISO date or date and time, UTC unless it names a zone (default: all)')
       .option('--task <name>', taskHelp[kind])
       .option('--out <file>', 'write the report here (.html → self-contained HTML, otherwise Markdown)')
       .option('--format <fmt>', 'html | md (default: from --out)')
