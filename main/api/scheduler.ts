@@ -54,6 +54,7 @@ export function runConsoleScheduler(options: ConsoleSchedulerOptions): Promise<v
     notifier: options.notifier(),
     log: options.log,
     signal: options.signal,
+    surface: 'console',
     runTask: (task, request) => runTaskThroughEngine(options.engine, task, request),
   });
   return runSchedulerLoop(scheduler, { signal: options.signal, clock, sleep: abortableSleep });

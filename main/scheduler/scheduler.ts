@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
-import { type ErrorCode, GatehouseError, isGatehouseError } from '../../shared/errors.js';
+import { type ErrorCode, GatehouseError, isGatehouseError, type Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { resumable } from '../engine/index.js';
 import { evaluateFlag } from '../flags/index.js';
@@ -41,6 +41,8 @@ export interface SchedulerOptions {
   log: (line: string) => void;
   /** The scheduler's own stop (shutdown), which also stops the run under way: a run it interrupted is no failure of the task. */
   signal?: AbortSignal;
+  /** Who reads what it says (its notices, its log): a terminal (the default) or the console, whose next step is a page, not a command. */
+  surface?: Surface;
 }
 
 /**
@@ -99,7 +101,7 @@ export class Scheduler {
   private async unchecked(task: ScheduledTask, now: Date, error: unknown): Promise<TickEntry> {
     const problem = storedCronProblem(task.cron);
     const message = problem
-      ? `its schedule "${task.cron}" cannot be read (${problem}); give it one: gatehouse tasks edit ${task.name} --cron "..."`
+      ? `its schedule "${task.cron}" cannot be read (${problem}); give it one: ${NEW_SCHEDULE[this.options.surface ?? 'cli'](task.name)}`
       : `it was not checked: ${redactedMessage(error)}`;
     return this.sayCouldNotRun(task, { task: task.name, outcome: 'failed', scheduledFor: now.toISOString(), error: message }, {});
   }
@@ -261,6 +263,12 @@ export class Scheduler {
     this.options.log(JSON.stringify({ at: this.options.clock().toISOString(), ...fields }));
   }
 }
+
+/** How a task whose stored schedule cannot be read is given a new one, as each surface words it. */
+const NEW_SCHEDULE: Record<Surface, (task: string) => string> = {
+  cli: (task) => `gatehouse tasks edit ${task} --cron "..."`,
+  console: (task) => `press Edit on task ${task}'s row in Settings → Scheduled tasks and enter a new Cron (UTC)`,
+};
 
 /** A task's runs that did not do their work: trying again at every time would only fail the same way. */
 const FAILED_RUNS: readonly RunSummary['status'][] = ['failed', 'interrupted', 'rolled_back'];

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTask, editTask, runTask, Scheduler, taskStore, taskView } from '../../main/scheduler/index.js';
+import { createInProcessEngineHost, runConsoleScheduler } from '../../main/api/index.js';
+import { addTask, editTask, Notifier, runTask, Scheduler, taskStore, taskView } from '../../main/scheduler/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -36,6 +37,32 @@ describe.each(testBackends())('a task whose stored schedule cannot be read ($nam
       now = new Date('2026-03-01T07:00:30Z');
       expect((await scheduler.tick()).entries).toMatchObject([{ task: 'broken', outcome: 'ran', status: 'success' }]);
     } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('tells the console where to give it a schedule, not which command to type', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    const controller = new AbortController();
+    try {
+      await addTask(store, { name: 'broken', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-03-01T05:30:00Z'));
+      await store.queries.db.updateTable('scheduledTasks').set({ cron: '61 * * * *' }).where('name', '=', 'broken').execute();
+      const bodies: string[] = [];
+      const notifier = new Notifier({ store: null, channels: [{ name: 'console', send: async (notification) => void bodies.push(notification.body) }] });
+      const loop = runConsoleScheduler({ store, engine, notifier: () => notifier, log: () => {}, signal: controller.signal });
+      try {
+        await expect.poll(() => bodies.length, { timeout: 30_000 }).toBeGreaterThan(0);
+      } finally {
+        controller.abort();
+        await loop;
+      }
+      expect(bodies[0]).toBe('its schedule "61 * * * *" cannot be read (Invalid value for minute: 61); give it one: press Edit on task broken\'s row in Settings → Scheduled tasks and enter a new Cron (UTC)');
+      expect(bodies[0]).not.toContain('gatehouse');
+    } finally {
+      controller.abort();
+      await engine.close();
       await store.close();
     }
   }, 60_000);
