@@ -74,7 +74,11 @@ describe.skipIf(executablePath === null)('Resume run on an interrupted run\'s pa
     await page.getByTestId('live-progress').waitFor();
     expect(await page.getByTestId('stop-note').count()).toBe(0);
     await expect.poll(total).toBeGreaterThan(keptAtStop);
+    // The Runs list beside it says so too, not the status it was read with.
+    const row = page.locator(`tr[data-run-id="${runId}"]`);
+    await row.locator('.badge', { hasText: /running/i }).waitFor();
     await page.locator('.run-header .badge', { hasText: 'success' }).waitFor({ timeout: 120_000 });
+    await row.locator('.badge', { hasText: /success/i }).waitFor();
 
     expect(await page.getByTestId('run-resume').count()).toBe(0);
     await expect.poll(total).toBe(COUNT / 20);
