@@ -88,7 +88,10 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
     const name = textAt(entry, 'name', path, reasons);
     const organization = textAt(entry, 'organization', path, reasons);
     const position = textAt(entry, 'position', path, reasons);
-    if (name === null) continue;
+    if (name === null) {
+      incompleteEntry(entry, path, ['name'], 'witness', { organization, position }, reasons);
+      continue;
+    }
     const normalizedName = normalizeWitnessName(name);
     if (seen !== null) {
       const key = witnessKey({ normalizedName, organization });
@@ -100,12 +103,36 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
   return witnesses;
 }
 
+/**
+ * An entry without the part that makes it one (a witness's name, a video's url) cannot be stored,
+ * and leaving it out would store the hearing with fewer witnesses or videos than its record lists,
+ * nothing saying why: the record is quarantined naming the field and what the entry does give. When
+ * that part is there but not text, the BAD_SHAPE reason already names it.
+ */
+function incompleteEntry(entry: Dict, path: string, required: string[], entryKind: string, given: Record<string, string | null>, reasons: ReasonSink): void {
+  if (required.some((key) => entry[key] !== undefined && entry[key] !== null && typeof entry[key] !== 'string' && typeof entry[key] !== 'number')) return;
+  const invisible = required.find((key) => typeof entry[key] === 'string' && (entry[key] as string).trim() !== '');
+  const field = `${path}.${required.join(' and ')}`;
+  const problem = invisible !== undefined ? `${path}.${invisible} shows nothing (it is only ${codePoints(entry[invisible] as string)})` : `${field} ${required.length > 1 ? 'are' : 'is'} missing or blank`;
+  const present = Object.entries(given).filter((pair): pair is [string, string] => pair[1] !== null);
+  const rest = present.length === 0 ? 'and the entry gives nothing else' : `though the entry gives ${present.map(([key, value]) => `${key} ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`).join(' and ')}`;
+  reasons.add('INCOMPLETE_ENTRY', `${problem}: no ${entryKind} can be stored without it, ${rest}`);
+}
+
+/** "U+200B U+2060" for a reason about text made only of invisible characters (the first few of them). */
+export function codePoints(text: string): string {
+  const chars = [...text.trim()];
+  const shown = chars.slice(0, 8).map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return shown.join(' ') + (chars.length > 8 ? ' …' : '');
+}
+
 export function readVideos(value: unknown, reasons: ReasonSink): NormalizedHearing['videos'] {
   const videos: NormalizedHearing['videos'] = [];
   for (const { entry, path } of entriesOf(value, 'videos', reasons)) {
     const name = textAt(entry, 'name', path, reasons);
     const url = textAt(entry, 'url', path, reasons);
     if (url !== null) videos.push({ name, url });
+    else incompleteEntry(entry, path, ['url'], 'video', { name }, reasons);
   }
   return videos;
 }
@@ -116,6 +143,7 @@ export function readTranscripts(value: unknown, reasons: ReasonSink): Normalized
     const jacketNumber = textAt(entry, 'jacketNumber', path, reasons);
     const url = textAt(entry, 'url', path, reasons);
     if (jacketNumber !== null || url !== null) transcripts.push({ jacketNumber, url });
+    else incompleteEntry(entry, path, ['jacketNumber', 'url'], 'transcript', {}, reasons);
   }
   return transcripts;
 }

@@ -103,6 +103,29 @@ describe('record rules', () => {
     expect(outcome.reasons[0]!.message).toMatch(/chamber must be one of House, Senate, NoChamber, got "Senat"/);
   });
 
+  it.each([
+    [{ witnesses: [{ name: 'Ann Lee' }, { organization: 'Lab', position: 'Chair' }] }, 'witnesses[1].name is missing or blank: no witness can be stored without it, though the entry gives organization "Lab" and position "Chair"'],
+    [{ witnesses: [{ name: '\u200B\u2060', organization: null }] }, 'witnesses[0].name shows nothing (it is only U+200B U+2060): no witness can be stored without it, and the entry gives nothing else'],
+    [{ witnesses: { item: [{}] } }, 'witnesses[0].name is missing or blank: no witness can be stored without it, and the entry gives nothing else'],
+    [{ videos: [{ name: 'Part 2', url: '  ' }] }, 'videos[0].url is missing or blank: no video can be stored without it, though the entry gives name "Part 2"'],
+    [{ hearingTranscript: [{ jacketNumber: '', url: null }] }, 'hearingTranscript[0].jacketNumber and url are missing or blank: no transcript can be stored without it, and the entry gives nothing else'],
+  ])('quarantines a record whose entry %j lacks what it is stored by, naming the entry, instead of leaving the entry out', (overrides, message) => {
+    const outcome = applyRecordRules(hearingRecord(1, overrides), known);
+    expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'INCOMPLETE_ENTRY', message }]);
+  });
+
+  it('leaves a witness name that is not text to its BAD_SHAPE reason alone', () => {
+    expect(reasonsFor({ witnesses: [{ name: { first: 'Ann' }, organization: 'Lab' }] })).toEqual(['BAD_SHAPE']);
+  });
+
+  it.each([
+    ['2100-12-31T23:30:00-05:00', 'date "2100-12-31T23:30:00-05:00" is outside 1789–2100 (in UTC, as it is stored, it is 2101-01-01T04:30:00.000Z)'],
+    ['1789-01-01T00:30+05', 'date "1789-01-01T00:30+05" is outside 1789–2100 (in UTC, as it is stored, it is 1788-12-31T19:30:00.000Z)'],
+  ])('judges the 1789–2100 range on the instant stored, not the year written: %s', (date, message) => {
+    const outcome = applyRecordRules(hearingRecord(1, { date }), known);
+    expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'DATE_OUT_OF_RANGE', message }]);
+  });
+
   it('accepts an unknown committee when the record names it, so it can be created', () => {
     expect(reasonsFor({ committees: [{ systemCode: 'hsif16', name: 'Subcommittee on Innovation' }] })).toEqual([]);
   });
