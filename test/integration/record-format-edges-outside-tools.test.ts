@@ -129,6 +129,26 @@ describe.each(testBackends())('records an outside tool wrote at the edges of the
   });
 });
 
+describe.each(testBackends())('numbers where text belongs, as an outside tool writes them, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('stores a whole number as its digits and quarantines one that would be stored as other digits than written', async () => {
+    const file = path.join(folder, 'numbers.ndjson');
+    const withRoom = (id: number, room: string) => JSON.stringify(hearingRecord(id, { updateDate: RECENT })).replace('"room":"2123"', `"room":${room}`);
+    fs.writeFileSync(file, [withRoom(840201, '2123'), withRoom(840202, '12345678901234567890'), withRoom(840203, '-0'), withRoom(840204, '2123.50')].join('\n') + '\n');
+    await withFreshStore(backend, async (store) => {
+      const summary = await runUpdate({ store, source: await openSource(`file:${file}`) });
+      expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 4, added: 1, quarantined: 3 } });
+      expect(reasonsById(await store.listQuarantine({ runId: summary.runId }))).toEqual({
+        '840202': ['BAD_SHAPE: location.room is a number past 2^53, read only as 12345678901234567000, not the digits written; send it as text'],
+        '840203': ['BAD_SHAPE: location.room is the number -0, which is not kept as written (only whole numbers are); send it as text'],
+        '840204': ['BAD_SHAPE: location.room is the number 2123.5, which is not kept as written (only whole numbers are); send it as text'],
+      });
+      expect((await store.loadHearings(['840201'])).get('840201')!.content.location!.room).toBe('2123');
+    });
+  });
+});
+
 describe('a key given twice outside any one record', () => {
   it('refuses a JSON document whose page gives "committeeMeetings" twice: the first list would be lost unseen', async () => {
     const file = path.join(folder, 'page.json');

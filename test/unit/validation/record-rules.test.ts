@@ -114,6 +114,21 @@ describe('record rules', () => {
     expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'INCOMPLETE_ENTRY', message }]);
   });
 
+  it.each([
+    [{ location: { room: -0 } }, 'location.room is the number -0, which is not kept as written (only whole numbers are); send it as text'],
+    [{ location: { room: Number('12345678901234567890') } }, 'location.room is a number past 2^53, read only as 12345678901234567000, not the digits written; send it as text'],
+    [{ hearingTranscript: [{ jacketNumber: 55123.5 }] }, 'hearingTranscript[0].jacketNumber is the number 55123.5, which is not kept as written (only whole numbers are); send it as text'],
+    [{ witnesses: [{ name: 'Ann Lee', position: Infinity }] }, 'witnesses[0].position is a number too large to read (beyond ±1.8e308); send it as text'],
+  ])('refuses a number where text belongs that would be stored as other digits than written: %j', (overrides, message) => {
+    const outcome = applyRecordRules(hearingRecord(1, overrides), known);
+    expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'BAD_SHAPE', message }]);
+  });
+
+  it('stores a whole number where text belongs as its digits', () => {
+    const outcome = applyRecordRules(hearingRecord(1, { location: { room: 2123 }, hearingTranscript: [{ jacketNumber: -7 }] }), known);
+    expect(outcome.ok && [outcome.hearing.location?.room, outcome.hearing.transcripts[0]?.jacketNumber]).toEqual(['2123', '-7']);
+  });
+
   it('leaves a witness name that is not text to its BAD_SHAPE reason alone', () => {
     expect(reasonsFor({ witnesses: [{ name: { first: 'Ann' }, organization: 'Lab' }] })).toEqual(['BAD_SHAPE']);
   });
