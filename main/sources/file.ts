@@ -6,7 +6,8 @@ import type { SourceFingerprint } from '../../shared/run.js';
 import { fileFingerprint } from './fingerprint.js';
 import { locateJsonSyntaxError, withoutByteOrderMark } from './json-syntax.js';
 import { readNdjson } from './ndjson.js';
-import { limitedItem } from './record-limits.js';
+import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../shared/json-repeated-keys.js';
+import { limitedItem, repeatedKeyOutsideRecords } from './record-limits.js';
 import { recordsIn, wrongShape } from './wrappers.js';
 import type { RecordSource, SourceItem } from './types.js';
 
@@ -224,20 +225,25 @@ async function readDocument(path: string): Promise<SourceItem[]> {
     }
     throw unreadable(path, error);
   }
-  const value = parseDocument(path, text);
+  const { value, repeated } = parseDocument(path, text);
   refuseWrongShape(path, value);
   const brokenBytes = !isUtf8(bytes);
-  return recordsIn(value).map((record, position): SourceItem => {
-    const item = limitedItem(position, record);
+  const records = recordsIn(value);
+  const outside = repeated === null ? null : repeatedKeyOutsideRecords(value, records, repeated);
+  if (outside !== null) {
+    throw new GatehouseError('INPUT_INVALID', `${path}: ${outside}`, { hint: 'a key given twice outside any one record leaves no record to quarantine for it: fix the file' });
+  }
+  return records.map((record, position): SourceItem => {
+    const item = limitedItem(position, record, undefined, repeated);
     if (item.error) return { ...item, error: { ...item.error, message: `record ${position + 1}: ${item.error.message}` } };
     if (!brokenBytes || !holdsReplacementCharacter(record)) return item;
     return { position, raw: record, error: { code: 'INVALID_UTF8', message: `record ${position + 1} holds bytes that are not UTF-8 (shown as U+FFFD)` } };
   });
 }
 
-function parseDocument(path: string, text: string): unknown {
+function parseDocument(path: string, text: string): ParsedJson {
   try {
-    return JSON.parse(text);
+    return parseJsonNotingRepeatedKeys(text);
   } catch (error) {
     const where = locateJsonSyntaxError(text);
     const position = where === null ? '' : ` at line ${where.line}, column ${where.column}`;

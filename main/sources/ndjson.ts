@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { locateJsonSyntaxError, withoutByteOrderMark } from './json-syntax.js';
-import { formatBytes, limitedItem } from './record-limits.js';
+import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../shared/json-repeated-keys.js';
+import { formatBytes, limitedItem, repeatedKeyOutsideRecords } from './record-limits.js';
 import { eventIdOf, recordsIn } from './wrappers.js';
 import type { SourceItem } from './types.js';
 
@@ -83,9 +84,9 @@ function mayHoldSeveralRecords(line: string): boolean {
 }
 
 function itemsInLine(line: string, lineNumber: number, firstPosition: number): SourceItem[] {
-  let value: unknown;
+  let parsed: ParsedJson;
   try {
-    value = JSON.parse(line);
+    parsed = parseJsonNotingRepeatedKeys(line);
   } catch {
     const where = locateJsonSyntaxError(line);
     const reason = where === null ? 'cannot be parsed' : `${where.reason} at column ${where.column}`;
@@ -95,10 +96,16 @@ function itemsInLine(line: string, lineNumber: number, firstPosition: number): S
       error: { code: 'INVALID_JSON', message: `line ${lineNumber} is not valid JSON: ${reason}` },
     }];
   }
+  const { value, repeated } = parsed;
   const records = recordsIn(value);
   // A line that is one record is its own best raw form; a page's records are shown one by one.
   const ownText = records.length === 1 && records[0] === value ? line : undefined;
-  return records.map((record, index) => withLineNumber(limitedItem(firstPosition + index, record, ownText), lineNumber));
+  const outside = repeated === null || ownText !== undefined ? null : repeatedKeyOutsideRecords(value, records, repeated);
+  if (outside !== null) {
+    const raw = line.length > RAW_LINE_LIMIT ? line.slice(0, RAW_LINE_LIMIT) : line;
+    return [{ position: firstPosition, raw, error: { code: 'DUPLICATE_KEY', message: `line ${lineNumber}: ${outside}` } }];
+  }
+  return records.map((record, index) => withLineNumber(limitedItem(firstPosition + index, record, ownText, repeated), lineNumber));
 }
 
 function withLineNumber(item: SourceItem, lineNumber: number): SourceItem {

@@ -1,3 +1,4 @@
+import { firstRepeatedKey, type RepeatedKeys } from '../../shared/json-repeated-keys.js';
 import { MAX_RECORD_BYTES, MAX_RECORD_DEPTH, type Rejection } from '../../shared/record.js';
 import { jsonWithinDepth, walkRecord } from '../../shared/record-walk.js';
 import type { SourceItem } from './types.js';
@@ -47,10 +48,13 @@ function approximateJsonBytes(value: unknown): number {
  * The item for one parsed record: the record itself, or — past a limit — its rejection with a
  * raw form that is safe to serialize (`text` when the caller has the record's own text).
  */
-export function limitedItem(position: number, record: unknown, text?: string): SourceItem {
-  const problem = recordLimitProblem(record);
+export function limitedItem(position: number, record: unknown, text?: string, repeated?: RepeatedKeys | null): SourceItem {
+  const limit = recordLimitProblem(record);
+  const problem = limit ?? (repeated ? repeatedKeyProblem(record, repeated) : null);
   if (problem === null) return { position, raw: record };
-  const item: SourceItem = { position, raw: text ?? jsonWithinDepth(record, MAX_RECORD_DEPTH).text, error: problem };
+  // A record that repeats a key is kept as written: parsed, it has lost every value but the last.
+  const written = limit === null ? text ?? (typeof record === 'object' && record !== null ? repeated?.textOf(record) : undefined) : text;
+  const item: SourceItem = { position, raw: written ?? jsonWithinDepth(record, MAX_RECORD_DEPTH).text, error: problem };
   const eventId = eventIdOf(record);
   if (eventId !== null) item.eventId = eventId;
   return item;
@@ -60,4 +64,21 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
   if (bytes >= 1024) return `${(bytes / 1024).toLocaleString('en-US', { maximumFractionDigits: 1 })} KB`;
   return `${bytes} bytes`;
+}
+
+/**
+ * DUPLICATE_KEY for a record in which an object gives one key twice (`{"title":"A","title":"B"}`):
+ * which value its writer meant cannot be told, and JSON.parse would have kept the last in silence.
+ */
+export function repeatedKeyProblem(record: unknown, repeated: RepeatedKeys): Rejection | null {
+  const message = firstRepeatedKey(record, repeated, 'the record');
+  return message === null ? null : { code: 'DUPLICATE_KEY', message };
+}
+
+/**
+ * Where the wrapping around the records (`{"committeeMeetings": [...]}`) repeats a key, as a reason
+ * says it, or null: a page giving "committeeMeetings" twice would lose every meeting of the first list.
+ */
+export function repeatedKeyOutsideRecords(document: unknown, records: unknown[], repeated: RepeatedKeys): string | null {
+  return firstRepeatedKey(document, repeated, 'the document', new Set(records));
 }

@@ -54,11 +54,27 @@ function entriesOf(value: unknown, field: string, reasons: ReasonSink): { entry:
  * list where text belongs is a BAD_SHAPE reason.
  */
 export function textOf(value: unknown, path: string, reasons: ReasonSink): string | null {
-  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
-    return visibleText(String(value));
+  if (typeof value === 'string') return visibleText(value);
+  if (typeof value === 'number') {
+    const problem = numberAsTextProblem(value);
+    if (problem === null) return String(value);
+    reasons.add('BAD_SHAPE', `${path} ${problem}; send it as text`);
+    return null;
   }
   if (value !== undefined && value !== null) reasons.add('BAD_SHAPE', `${path} must be text, got ${describe(value)}`);
   return null;
+}
+
+/**
+ * Why a number where text belongs cannot be stored as the text its writer wrote, or null. Only its
+ * parsed value is left, and a whole number up to 2^53 prints as written; -0 prints as "0", a fraction
+ * or a number past 2^53 (12345678901234567890 is read as 12345678901234567000) as other digits.
+ */
+function numberAsTextProblem(value: number): string | null {
+  if (Number.isSafeInteger(value) && !Object.is(value, -0)) return null;
+  if (!Number.isFinite(value)) return 'is a number too large to read (beyond ±1.8e308)';
+  if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) return `is a number past 2^53, read only as ${String(value)}, not the digits written`;
+  return `is the number ${Object.is(value, -0) ? '-0' : String(value)}, which is not kept as written (only whole numbers are)`;
 }
 
 function textAt(container: Dict, key: string, path: string, reasons: ReasonSink): string | null {
@@ -88,7 +104,10 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
     const name = textAt(entry, 'name', path, reasons);
     const organization = textAt(entry, 'organization', path, reasons);
     const position = textAt(entry, 'position', path, reasons);
-    if (name === null) continue;
+    if (name === null) {
+      incompleteEntry(entry, path, ['name'], 'witness', { organization, position }, reasons);
+      continue;
+    }
     const normalizedName = normalizeWitnessName(name);
     if (seen !== null) {
       const key = witnessKey({ normalizedName, organization });
@@ -100,12 +119,36 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
   return witnesses;
 }
 
+/**
+ * An entry without the part that makes it one (a witness's name, a video's url) cannot be stored,
+ * and leaving it out would store the hearing with fewer witnesses or videos than its record lists,
+ * nothing saying why: the record is quarantined naming the field and what the entry does give. When
+ * that part is there but not text (or a number not kept as written), the BAD_SHAPE reason names it.
+ */
+function incompleteEntry(entry: Dict, path: string, required: string[], entryKind: string, given: Record<string, string | null>, reasons: ReasonSink): void {
+  if (required.some((key) => entry[key] !== undefined && entry[key] !== null && typeof entry[key] !== 'string')) return;
+  const invisible = required.find((key) => typeof entry[key] === 'string' && (entry[key] as string).trim() !== '');
+  const field = `${path}.${required.join(' and ')}`;
+  const problem = invisible !== undefined ? `${path}.${invisible} shows nothing (it is only ${codePoints(entry[invisible] as string)})` : `${field} ${required.length > 1 ? 'are' : 'is'} missing or blank`;
+  const present = Object.entries(given).filter((pair): pair is [string, string] => pair[1] !== null);
+  const rest = present.length === 0 ? 'and the entry gives nothing else' : `though the entry gives ${present.map(([key, value]) => `${key} ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`).join(' and ')}`;
+  reasons.add('INCOMPLETE_ENTRY', `${problem}: no ${entryKind} can be stored without it, ${rest}`);
+}
+
+/** "U+200B U+2060" for a reason about text made only of invisible characters (the first few of them). */
+export function codePoints(text: string): string {
+  const chars = [...text.trim()];
+  const shown = chars.slice(0, 8).map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return shown.join(' ') + (chars.length > 8 ? ' …' : '');
+}
+
 export function readVideos(value: unknown, reasons: ReasonSink): NormalizedHearing['videos'] {
   const videos: NormalizedHearing['videos'] = [];
   for (const { entry, path } of entriesOf(value, 'videos', reasons)) {
     const name = textAt(entry, 'name', path, reasons);
     const url = textAt(entry, 'url', path, reasons);
     if (url !== null) videos.push({ name, url });
+    else incompleteEntry(entry, path, ['url'], 'video', { name }, reasons);
   }
   return videos;
 }
@@ -116,6 +159,7 @@ export function readTranscripts(value: unknown, reasons: ReasonSink): Normalized
     const jacketNumber = textAt(entry, 'jacketNumber', path, reasons);
     const url = textAt(entry, 'url', path, reasons);
     if (jacketNumber !== null || url !== null) transcripts.push({ jacketNumber, url });
+    else incompleteEntry(entry, path, ['jacketNumber', 'url'], 'transcript', {}, reasons);
   }
   return transcripts;
 }

@@ -16,7 +16,7 @@ import {
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { daysInMonth, digitsAt } from './ascii-digits.js';
-import { describe, isDict, listOf, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ReasonSink } from './record-parts.js';
+import { codePoints, describe, isDict, listOf, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ReasonSink } from './record-parts.js';
 
 /** What the record rules need to know about the database. */
 export interface RecordRuleContext {
@@ -192,13 +192,7 @@ function readTitle(value: unknown, reasons: Reasons): string | null {
   return title;
 }
 
-/** "U+200B U+2060" for the reason of a field made only of invisible characters (the first few of them). */
-function codePoints(text: string): string {
-  const shown = [...text.trim()].slice(0, 8).map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
-  return shown.join(' ') + ([...text.trim()].length > 8 ? ' …' : '');
-}
-
-/** Strict ISO 8601: the calendar date must exist (no 2025-02-30) and fall in 1789–2100. */
+/** Strict ISO 8601: the calendar date must exist (no 2025-02-30) and the instant, in UTC, fall in 1789–2100. */
 export function parseIsoDate(value: string): { iso: string } | { problem: string } {
   const plain = plainUtcInstant(value);
   if (plain !== null) return { iso: plain };
@@ -215,7 +209,12 @@ export function parseIsoDate(value: string): { iso: string } | { problem: string
   const zoned = match[4] === undefined ? text : zone === undefined ? `${text}Z` : /^[+-]\d{2}$/.test(zone) ? `${text}:00` : text;
   const instant = new Date(zoned.replace(' ', 'T'));
   if (Number.isNaN(instant.getTime())) return { problem: 'is not an ISO 8601 date' };
-  if (year < EARLIEST_YEAR || year > LATEST_YEAR) return { problem: `is outside ${EARLIEST_YEAR}–${LATEST_YEAR}` };
+  // The range bounds what is stored, the UTC instant: 2100-12-31T23:30-05:00 is already 2101 there.
+  const utcYear = instant.getUTCFullYear();
+  if (utcYear < EARLIEST_YEAR || utcYear > LATEST_YEAR) {
+    const converted = utcYear === year ? '' : ` (in UTC, as it is stored, it is ${utcYear < 0 || utcYear > 9999 ? `year ${utcYear}` : instant.toISOString()})`;
+    return { problem: `is outside ${EARLIEST_YEAR}–${LATEST_YEAR}${converted}` };
+  }
   return { iso: instant.toISOString() };
 }
 

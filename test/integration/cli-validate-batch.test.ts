@@ -45,6 +45,19 @@ function batch(lines: string[], env: Record<string, string> = {}) {
 }
 
 describe('gatehouse validate --batch', () => {
+  it('answers a line that gives a key twice with an error naming it, not a verdict on the last value, and judges the lines around it', () => {
+    const history = quietSundays();
+    const current = { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 7, added: 0, updated: 0 } };
+    const line = JSON.stringify({ history, current });
+    const twice = line.replace('"fetched":7,', '"fetched":7,"fetched":500,');
+    const answers = batch([line, twice, line]);
+    expect(answers.map((answer) => answer.verdict ?? null)).toEqual(['ok', null, 'ok']);
+    expect(answers[1]!.error).toMatchObject({
+      code: 'INPUT_INVALID',
+      message: 'line 2: current.metrics gives the key "fetched" twice (7, then 500): which value was meant cannot be told',
+    });
+  });
+
   it('reads a date and time without a zone as UTC, so the verdict does not depend on the machine it runs on', () => {
     const history = quietSundays();
     const quietSunday = { metrics: { fetched: 5, added: 0, updated: 0 } };

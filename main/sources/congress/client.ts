@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { GatehouseError } from '../../../shared/errors.js';
+import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../../shared/json-repeated-keys.js';
 import type { RejectionCode } from '../../../shared/record.js';
 import { redactSecrets } from '../../../shared/redact.js';
 import { withoutByteOrderMark } from '../json-syntax.js';
@@ -55,7 +56,7 @@ export class CongressFetchError extends GatehouseError {
 }
 
 type Attempt =
-  | { kind: 'ok'; body: unknown }
+  | { kind: 'ok'; body: ParsedJson }
   | { kind: 'retry'; error: CongressFetchError; waitMs: number | null; serverFault: boolean }
   | { kind: 'fail'; error: GatehouseError; serverFault: boolean };
 
@@ -97,6 +98,11 @@ export class CongressClient {
 
   /** `path` is relative to the base URL, e.g. `committee-meeting/119/house`. */
   async getJson(path: string, query: Record<string, string | number> = {}, signal?: AbortSignal): Promise<unknown> {
+    return (await this.getParsedJson(path, query, signal)).value;
+  }
+
+  /** As `getJson`, with the objects of the body that repeat a key (a detail's record is quarantined for one). */
+  async getParsedJson(path: string, query: Record<string, string | number> = {}, signal?: AbortSignal): Promise<ParsedJson> {
     const url = new URL(`${this.baseUrl}/${path}`);
     for (const [name, value] of Object.entries({ ...query, format: 'json' })) url.searchParams.set(name, String(value));
     const shown = `${url.pathname}${url.search}`;
@@ -154,7 +160,7 @@ export class CongressClient {
         return { kind: 'fail', serverFault: true, error };
       }
       try {
-        return { kind: 'ok', body: JSON.parse(withoutByteOrderMark(body.toString('utf8'))) as unknown };
+        return { kind: 'ok', body: parseJsonNotingRepeatedKeys(withoutByteOrderMark(body.toString('utf8'))) };
       } catch {
         // A body cut short (a gzip stream that ends early) or a proxy's HTML page: asking again usually helps.
         return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };

@@ -4,7 +4,7 @@ import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
 import type { SourceWindow } from '../../../shared/run.js';
 import { redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
-import { limitedItem } from '../record-limits.js';
+import { limitedItem, repeatedKeyOutsideRecords } from '../record-limits.js';
 import type { RecordSource, ResumeByIdentity, SourceItem } from '../types.js';
 import { CongressClient, CongressFetchError, type CongressClientOptions } from './client.js';
 import { systemClock } from './timing.js';
@@ -338,8 +338,10 @@ class MeetingReader {
     // Without a usable eventId there is no detail to ask for; the record rules reject the list item, saying why.
     if (listedItem.error || eventId === null || eventIdProblem(listed.eventId) !== null) return listedItem;
     try {
-      const detail = await this.client.getJson(`committee-meeting/${congress}/${chamber}/${eventId}`, {}, signal);
+      const { value: detail, repeated } = await this.client.getParsedJson(`committee-meeting/${congress}/${chamber}/${eventId}`, {}, signal);
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
+      const outside = repeated === null ? null : repeatedKeyOutsideRecords(detail, [meeting], repeated);
+      if (outside !== null) return { position, raw: redacted(listed), error: { code: 'DUPLICATE_KEY', message: `the detail of meeting ${eventId}: ${outside}` } };
       if (typeof meeting !== 'object' || meeting === null || Array.isArray(meeting)) {
         return this.fetchFailed(position, listed, `the detail of meeting ${eventId} has no committeeMeeting object`);
       }
@@ -349,7 +351,7 @@ class MeetingReader {
         return this.fetchFailed(position, listed, `the detail of meeting ${eventId} describes meeting ${String(describes)} instead`);
       }
       this.stats.detailsFetched++;
-      return limitedItem(position, meeting);
+      return limitedItem(position, meeting, undefined, repeated);
     } catch (error) {
       if (endsTheRun(error)) throw error;
       const message = `detail of meeting ${eventId} could not be fetched: ${(error as Error).message}`;

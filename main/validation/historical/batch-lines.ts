@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sensitivityTaskInputSchema } from '../../../shared/api-sensitivity.js';
+import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
 import { runMetricsSchema } from '../../../shared/run.js';
 import { historyEntrySchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
@@ -133,11 +134,14 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
   const outcome = (line: string, lineNumber: number): BatchOutcome => {
     if (line.trim() === '') return errorOf('INPUT_INVALID', lineNumber, undefined, 'empty line (expected one JSON object {"history": [...], "current": {...}})');
     let parsed: unknown;
+    let repeated: RepeatedKeys | null;
     try {
-      parsed = JSON.parse(line);
+      ({ value: parsed, repeated } = parseJsonNotingRepeatedKeys(line));
     } catch (error) {
       return errorOf('INPUT_INVALID', lineNumber, leadingId(line), `not valid JSON (${(error as Error).message})`);
     }
+    // JSON.parse would keep the last of two "current"s (or two "added"s) and judge a run nobody sent.
+    if (repeated !== null) return errorOf('INPUT_INVALID', lineNumber, leadingId(line), firstRepeatedKey(parsed, repeated, 'the line')!);
     const given = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { id?: unknown }).id : undefined;
     if (given !== undefined && typeof given !== 'string' && !(typeof given === 'number' && Number.isFinite(given))) {
       return errorOf('INPUT_INVALID', lineNumber, undefined, `id must be text or a number, got ${JSON.stringify(given)}`);

@@ -103,6 +103,44 @@ describe('record rules', () => {
     expect(outcome.reasons[0]!.message).toMatch(/chamber must be one of House, Senate, NoChamber, got "Senat"/);
   });
 
+  it.each([
+    [{ witnesses: [{ name: 'Ann Lee' }, { organization: 'Lab', position: 'Chair' }] }, 'witnesses[1].name is missing or blank: no witness can be stored without it, though the entry gives organization "Lab" and position "Chair"'],
+    [{ witnesses: [{ name: '\u200B\u2060', organization: null }] }, 'witnesses[0].name shows nothing (it is only U+200B U+2060): no witness can be stored without it, and the entry gives nothing else'],
+    [{ witnesses: { item: [{}] } }, 'witnesses[0].name is missing or blank: no witness can be stored without it, and the entry gives nothing else'],
+    [{ videos: [{ name: 'Part 2', url: '  ' }] }, 'videos[0].url is missing or blank: no video can be stored without it, though the entry gives name "Part 2"'],
+    [{ hearingTranscript: [{ jacketNumber: '', url: null }] }, 'hearingTranscript[0].jacketNumber and url are missing or blank: no transcript can be stored without it, and the entry gives nothing else'],
+  ])('quarantines a record whose entry %j lacks what it is stored by, naming the entry, instead of leaving the entry out', (overrides, message) => {
+    const outcome = applyRecordRules(hearingRecord(1, overrides), known);
+    expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'INCOMPLETE_ENTRY', message }]);
+  });
+
+  it.each([
+    [{ location: { room: -0 } }, 'location.room is the number -0, which is not kept as written (only whole numbers are); send it as text'],
+    [{ location: { room: Number('12345678901234567890') } }, 'location.room is a number past 2^53, read only as 12345678901234567000, not the digits written; send it as text'],
+    [{ hearingTranscript: [{ jacketNumber: 55123.5 }] }, 'hearingTranscript[0].jacketNumber is the number 55123.5, which is not kept as written (only whole numbers are); send it as text'],
+    [{ witnesses: [{ name: 'Ann Lee', position: Infinity }] }, 'witnesses[0].position is a number too large to read (beyond ±1.8e308); send it as text'],
+  ])('refuses a number where text belongs that would be stored as other digits than written: %j', (overrides, message) => {
+    const outcome = applyRecordRules(hearingRecord(1, overrides), known);
+    expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'BAD_SHAPE', message }]);
+  });
+
+  it('stores a whole number where text belongs as its digits', () => {
+    const outcome = applyRecordRules(hearingRecord(1, { location: { room: 2123 }, hearingTranscript: [{ jacketNumber: -7 }] }), known);
+    expect(outcome.ok && [outcome.hearing.location?.room, outcome.hearing.transcripts[0]?.jacketNumber]).toEqual(['2123', '-7']);
+  });
+
+  it('leaves a witness name that is not text to its BAD_SHAPE reason alone', () => {
+    expect(reasonsFor({ witnesses: [{ name: { first: 'Ann' }, organization: 'Lab' }] })).toEqual(['BAD_SHAPE']);
+  });
+
+  it.each([
+    ['2100-12-31T23:30:00-05:00', 'date "2100-12-31T23:30:00-05:00" is outside 1789–2100 (in UTC, as it is stored, it is 2101-01-01T04:30:00.000Z)'],
+    ['1789-01-01T00:30+05', 'date "1789-01-01T00:30+05" is outside 1789–2100 (in UTC, as it is stored, it is 1788-12-31T19:30:00.000Z)'],
+  ])('judges the 1789–2100 range on the instant stored, not the year written: %s', (date, message) => {
+    const outcome = applyRecordRules(hearingRecord(1, { date }), known);
+    expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'DATE_OUT_OF_RANGE', message }]);
+  });
+
   it('accepts an unknown committee when the record names it, so it can be created', () => {
     expect(reasonsFor({ committees: [{ systemCode: 'hsif16', name: 'Subcommittee on Innovation' }] })).toEqual([]);
   });
