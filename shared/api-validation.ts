@@ -137,6 +137,16 @@ export type TrialResultView = z.infer<typeof trialResultSchema>;
 /** A trial's verdict when its run ended before one (TrialResultView.notJudged says why). */
 export const NOT_JUDGED = 'not judged';
 
+/**
+ * The one rule for which trials count anywhere a rate or a caught-or-not is computed (the ledger's
+ * summaries, the reports, the Sensitivity what-if): a trial whose run ended before a verdict was
+ * never given to the validators, so it is neither a miss nor a clean control. A ledger row written
+ * before not-judged trials were told apart has no reason and was judged.
+ */
+export function wasJudged(trial: { notJudged?: string | null }): boolean {
+  return !trial.notJudged;
+}
+
 /** The settings that judged a trial, in words: the CLI's and the console's reports say it alike. */
 export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResultView, 'task' | 'sensitivityVersion'>): string {
   if (task === null) return 'the default sensitivity, no task';

@@ -1,4 +1,5 @@
 import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView, TrialCasesLeftOut } from '../../shared/api-sensitivity.js';
+import { wasJudged } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
 import type { JudgedRun, Store } from '../store/index.js';
@@ -74,6 +75,8 @@ type StoredCase = TrialCase & { task: string | null };
 /** A ledger's trial cases for a task's what-if, and what of it could not be judged (TrialCasesLeftOut). */
 interface LedgerCases {
   cases: StoredCase[];
+  /** The kinds of the cases whose run ended before a verdict, one entry per case: counted per kind, never replayed. */
+  notJudged: { kind: string }[];
   leftOut: TrialCasesLeftOut;
 }
 
@@ -83,17 +86,24 @@ interface LedgerCases {
  * trial's own judge did: a production run after a gap is read as a catch-up standing for the missed
  * days, which a trial's planned days never are. A case whose run this database no longer holds (a
  * later session's fresh staging copy replaced it) cannot be replayed: it is counted, not dropped unsaid.
+ * A case whose run ended before a verdict (wasJudged, the rule trials.summary and the reports use)
+ * is not replayed either: its run's metrics are those of an update cut short, not of the anomaly.
  */
 async function trialCases(store: Store, task: string): Promise<LedgerCases> {
   const runLevel = (await store.trials.list()).filter((trial) => trial.level !== 'record' && trial.runId !== null);
   const ofTask = runLevel.filter((trial) => trial.task === null || trial.task === task);
-  const byId = new Map((await store.reports.judged({ runIds: [...new Set(ofTask.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
-  const gone = ofTask.filter((trial) => !byId.has(trial.runId!));
-  const cases = ofTask.flatMap((trial) => {
+  const judged = ofTask.filter(wasJudged);
+  const byId = new Map((await store.reports.judged({ runIds: [...new Set(judged.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
+  const gone = judged.filter((trial) => !byId.has(trial.runId!));
+  const cases = judged.flatMap((trial) => {
     const run = byId.get(trial.runId!);
     return run ? [{ kind: trial.kind, label: trial.label, task: trial.task, current: { startedAt: run.startedAt, metrics: run.metrics, origin: originOf(run) } }] : [];
   });
-  return { cases, leftOut: { runGone: gone.length, runGoneSessions: new Set(gone.map((trial) => trial.session)).size, otherTasks: runLevel.length - ofTask.length } };
+  return {
+    cases,
+    notJudged: ofTask.filter((trial) => !wasJudged(trial)).map((trial) => ({ kind: trial.kind })),
+    leftOut: { runGone: gone.length, runGoneSessions: new Set(gone.map((trial) => trial.session)).size, otherTasks: runLevel.length - ofTask.length },
+  };
 }
 
 /**
@@ -103,17 +113,17 @@ async function trialCases(store: Store, task: string): Promise<LedgerCases> {
  * task's runs alone, as its judge read them.
  */
 async function stagingTrialCases(staging: Store, task: string): Promise<LedgerCases> {
-  const [training, { cases, leftOut }] = await Promise.all([staging.reports.judged({ training: true }), trialCases(staging, task)]);
+  const [training, { cases, ...rest }] = await Promise.all([staging.reports.judged({ training: true }), trialCases(staging, task)]);
   const judged = cases.map(({ task: ranAs, ...trial }) => {
     const time = Date.parse(trial.current.startedAt);
     const before = training.filter((run) => Date.parse(run.startedAt) < time);
     const own = ranAs === null ? [] : before.filter((run) => run.task === ranAs);
     return { ...trial, task: ranAs, history: (ownHistoryEnough(own) ? own : before).map(historyEntryOf) };
   });
-  return { cases: judged, leftOut };
+  return { cases: judged, ...rest };
 }
 
-const NONE_LEFT_OUT: LedgerCases = { cases: [], leftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 } };
+const NONE_LEFT_OUT: LedgerCases = { cases: [], notJudged: [], leftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 } };
 
 /**
  * What `after` would have done to the task's stored runs and to the stored trial cases, beside the
@@ -126,6 +136,7 @@ export async function whatIfForTask(store: Store, task: string, after: Sensitivi
   const report = sensitivityWhatIf({
     runs: runs.map(historyEntryOf),
     trials: [...own.cases, ...fromStaging.cases],
+    notJudged: [...own.notJudged, ...fromStaging.notJudged],
     before: state.settings,
     after,
     options,
