@@ -266,6 +266,8 @@ export const REPORT_FORMATS = ['md', 'html'] as const;
 export const reportsTrialInputSchema = z.object({
   staging,
   ...trialTaskFilterSchema.shape,
+  /** Only trials recorded since: 48h, 7d, 2w or an ISO date, as `gatehouse report trial --since`; absent: all. */
+  since: z.string().trim().min(1).max(40).optional(),
   format: z.enum(REPORT_FORMATS).default('md'),
   /** Also write the report to this absolute path (.md or .html); absent: only returned. */
   savePath: z.string().trim().min(1).max(1_000).optional(),

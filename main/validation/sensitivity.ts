@@ -19,12 +19,22 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
   return { id: row.id, task: row.task, version: row.version, settings: sensitivitySettingsSchema.parse(JSON.parse(row.settingsJson)), operator: row.operator, reason: row.reason, at: row.at };
 }
 
+/** How many known task names an unknown-task error lists before it says how many more there are. */
+const KNOWN_TASKS_NAMED = 20;
+
+/**
+ * Refuses a task name this database does not know (NOT_FOUND), naming the tasks it does know: a
+ * report, a what-if or a summary filtered by a mistyped name would otherwise answer "no data".
+ */
 export async function requireKnownTask(store: Store, task: string): Promise<void> {
-  if (!(await sensitivityVersions(store).taskExists(task))) {
-    throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, {
-      hint: { cli: 'see `gatehouse tasks list`', console: 'choose a task from the page\'s list (reload it to see the tasks as they are now); scheduled tasks are on the Settings page' },
-    });
-  }
+  if (await sensitivityVersions(store).taskExists(task)) return;
+  const known = await store.reports.taskNames();
+  const named = known.length === 0
+    ? 'this database has no task yet'
+    : `known tasks: ${known.slice(0, KNOWN_TASKS_NAMED).join(', ')}${known.length > KNOWN_TASKS_NAMED ? ` and ${known.length - KNOWN_TASKS_NAMED} more` : ''}`;
+  throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name (${named})`, {
+    hint: { cli: 'see `gatehouse tasks list`', console: 'choose a task from the page\'s list (reload it to see the tasks as they are now); scheduled tasks are on the Settings page' },
+  });
 }
 
 /** The settings in force for a task: its latest saved version, or the evaluated defaults. */

@@ -94,6 +94,11 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
       const summary = await api['trials.summary']({ staging: stagingAsGiven() }, tester);
       expect(summary).toMatchObject({ trials: 4, injected: 1, caught: 1, controls: 1, falsePositives: 0, notJudged: 2 });
       expect(summary.byKind).toEqual(outcome.summary.byKind);
+      // The console's trial report takes the CLI's --since: trials recorded before it are left out, and a bad one is refused.
+      const report = (since?: string) => api['reports.trial']({ staging: stagingAsGiven(), since, format: 'md' }, tester);
+      expect((await report('2020-01-01')).headline).toBe((await report()).headline);
+      expect((await report('2999-01-01')).headline).toBe('No trial data: no staging trials have been recorded in the period.');
+      await expect(report('yesterday-ish')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^since: /) });
       const listed = (await api['trials.list']({ staging: stagingAsGiven(), limit: 10 }, tester)).trials;
       expect(listed.map((t) => t.notJudged)).toEqual(outcome.trials.map((t) => t.notJudged).reverse());
     } finally {
