@@ -35,7 +35,8 @@ export const whatIfReportSchema = z.object({
   after: settingsOutcomeSchema,
   newlyAlerted: z.array(z.string()),
   noLongerAlerted: z.array(z.string()),
-  trials: z.array(z.object({ kind: z.string(), cases: z.number().int(), caughtBefore: z.number().int(), caughtAfter: z.number().int() })),
+  /** Per kind: `cases` replayed, caught of them in force and new; `notJudged`, the kind's cases whose run ended before a verdict, in neither (as trials.summary counts them). */
+  trials: z.array(z.object({ kind: z.string(), cases: z.number().int(), caughtBefore: z.number().int(), caughtAfter: z.number().int(), notJudged: z.number().int() })),
   trialCases: z.array(z.object({ kind: z.string(), label: z.string().nullable(), startedAt: z.string(), caughtBefore: z.boolean(), caughtAfter: z.boolean() })),
 });
 
@@ -68,6 +69,8 @@ export const sensitivityTuneSchema = sensitivityWhatIfSchema.extend({ saved: sen
 export function trialCasesText({ task, report, trialCasesLeftOut: out }: Pick<SensitivityWhatIfView, 'task' | 'report' | 'trialCasesLeftOut'>): string {
   const judged = `${report.trialCases.length} stored trial case${report.trialCases.length === 1 ? '' : 's'} judged (run as task ${task} or as no task)`;
   const parts: string[] = [];
+  const notJudged = report.trials.reduce((sum, kind) => sum + kind.notJudged, 0);
+  if (notJudged > 0) parts.push(`${notJudged} whose run ended before a verdict (not judged: in no rate, as \`gatehouse report trial\` counts them)`);
   if (out.runGone > 0) {
     parts.push(`${out.runGone} from ${out.runGoneSessions} earlier trial session${out.runGoneSessions === 1 ? '' : 's'} whose runs a later session's fresh staging copy replaced (the ledger keeps their outcomes, not their runs): their rates are in \`gatehouse report trial\`, not replayed here`);
   }

@@ -137,6 +137,16 @@ export type TrialResultView = z.infer<typeof trialResultSchema>;
 /** A trial's verdict when its run ended before one (TrialResultView.notJudged says why). */
 export const NOT_JUDGED = 'not judged';
 
+/**
+ * The one rule for which trials count anywhere a rate or a caught-or-not is computed (the ledger's
+ * summaries, the reports, the Sensitivity what-if): a trial whose run ended before a verdict was
+ * never given to the validators, so it is neither a miss nor a clean control. A ledger row written
+ * before not-judged trials were told apart has no reason and was judged.
+ */
+export function wasJudged(trial: { notJudged?: string | null }): boolean {
+  return !trial.notJudged;
+}
+
 /** The settings that judged a trial, in words: the CLI's and the console's reports say it alike. */
 export function trialSettingsText({ task, sensitivityVersion }: Pick<TrialResultView, 'task' | 'sensitivityVersion'>): string {
   if (task === null) return 'the default sensitivity, no task';
@@ -256,6 +266,8 @@ export const REPORT_FORMATS = ['md', 'html'] as const;
 export const reportsTrialInputSchema = z.object({
   staging,
   ...trialTaskFilterSchema.shape,
+  /** Only trials recorded since: 48h, 7d, 2w or an ISO date, as `gatehouse report trial --since`; absent: all. */
+  since: z.string().trim().min(1).max(40).optional(),
   format: z.enum(REPORT_FORMATS).default('md'),
   /** Also write the report to this absolute path (.md or .html); absent: only returned. */
   savePath: z.string().trim().min(1).max(1_000).optional(),

@@ -87,13 +87,15 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       return { staging: stagingLabel(target), trials: trials ?? [] };
     },
     'trials.summary': async ({ staging, task }) => {
+      // A mistyped task is NOT_FOUND naming the known ones, as in `gatehouse report trial --task`, not an empty summary.
+      if (task) await requireKnownTask(store, task);
       const target = stagingTargetFor(source, staging);
       const trials = await withLedger(target, (ledger) => ledger.trials.list({ task: task ?? undefined }));
       return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
     },
-    'reports.trial': async ({ staging, task, format, savePath }) => {
+    'reports.trial': async ({ staging, task, since, format, savePath }) => {
       const target = stagingTargetFor(source, staging);
-      const request = { kind: 'trial' as const, task: task ?? undefined };
+      const request = { kind: 'trial' as const, task: task ?? undefined, since };
       const built = await withLedger(target, (ledger) => buildReport(store, { ...request, trialReader: (_store, filter) => ledgerTrials(ledger, filter) }));
       const document = built?.document ?? (await buildReport(store, { ...request, trialReader: async () => null })).document;
       const text = format === 'html' ? renderHtml(document) : renderMarkdown(document);

@@ -32,16 +32,20 @@ function formatFor(options: ReportOptions): 'html' | 'md' {
 }
 
 const taskHelp: Record<ReportKind, string> = {
-  canary: 'the canary task (required)',
+  canary: 'the canary task (required without a rollout that reached its canary stage)',
   trial: 'only the trials judged as this task (gatehouse trial --task): its detection and false-positive rates alone',
   validation: "only this task's runs, and the trials judged as it (gatehouse trial --task)",
-  monitoring: 'unused',
+  monitoring: "only this task's runs, and the flag changes that reach them (global, kill and its own scope); computed from runs, not a rollout's ledger",
 };
+
+/** The kinds that read a trial ledger (--trials) and those a rollout's ledger can render (--rollout): the others are not offered an option they would ignore. */
+const READS_TRIALS: readonly ReportKind[] = ['validation', 'trial'];
+const FROM_ROLLOUT: readonly ReportKind[] = ['canary', 'monitoring'];
 
 export function registerReportCommand(program: Command): void {
   const report = program.command('report').description('gate reports computed from stored runs and trials');
   for (const kind of REPORT_KINDS) {
-    report
+    const command = report
       .command(kind)
       .description(`the ${kind} report`)
       .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
@@ -49,10 +53,10 @@ export function registerReportCommand(program: Command): void {
       .option('--task <name>', taskHelp[kind])
       .option('--out <file>', 'write the report here (.html → self-contained HTML, otherwise Markdown)')
       .option('--format <fmt>', 'html | md (default: from --out)')
-      .option('--trials <db>', 'read the trial ledger from this staging database (default: --db itself)')
-      .option('--json', 'print the measured data as JSON')
-      .option('--rollout <id>', kind === 'canary' || kind === 'monitoring' ? 'render from this rollout\'s ledger (default: the newest rollout that reached the stage, unless --task is given)' : 'unused')
-      .action(async (options: ReportOptions) => writeReport(kind, options));
+      .option('--json', 'print the measured data as JSON');
+    if (READS_TRIALS.includes(kind)) command.option('--trials <db>', 'read the trial ledger from this staging database (default: --db itself)');
+    if (FROM_ROLLOUT.includes(kind)) command.option('--rollout <id>', 'render from this rollout\'s ledger (default: the newest rollout that reached the stage, unless --task is given; not with --task)');
+    command.action(async (options: ReportOptions) => writeReport(kind, options));
   }
 }
 
@@ -82,9 +86,9 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
   }
 }
 
-/** The trial and validation reports' task filter, refused as the console's reports.trial and trials.summary refuse it (a blank name is no filter nobody asked for). */
+/** The task filter, refused as the console's reports.trial and trials.summary refuse it (a blank name is no filter nobody asked for); the canary's is required, and refused above. */
 function taskOption(kind: ReportKind, task: string | undefined): string | undefined {
-  if (kind !== 'trial' && kind !== 'validation') return task;
+  if (kind === 'canary') return task;
   return parseOptions(trialTaskFilterSchema, { task }).task ?? undefined;
 }
 
@@ -98,7 +102,10 @@ function refuseUnwritableOut(out: string): void {
 /** When a rollout exists, the canary and monitoring reports are its ledger: each decision with the evidence it saw. */
 async function fromRolloutLedger(store: Store, kind: ReportKind, options: ReportOptions): Promise<BuiltReport | null> {
   if (kind !== 'canary' && kind !== 'monitoring') return null;
-  if (options.rollout === undefined && options.task !== undefined) return null;
+  if (options.rollout !== undefined && options.task !== undefined) {
+    throw new GatehouseError('USAGE', `--rollout renders that rollout's ledger, which --task does not filter: give --rollout ID, or --task NAME for the ${kind} report computed from the task's runs`);
+  }
+  if (options.task !== undefined) return null;
   const { rolloutId } = parseOptions(rolloutsGetInputSchema, { rolloutId: options.rollout }, { rolloutId: '--rollout' });
   const document = await rolloutReport(store, kind, { rolloutId });
   return document ? { document } : null;

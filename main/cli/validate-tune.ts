@@ -99,7 +99,7 @@ function printWhatIf(whatIf: SensitivityWhatIfView): void {
   );
   if (report.newlyAlerted.length > 0) process.stdout.write(`  would newly alert: ${report.newlyAlerted.join(', ')}\n`);
   if (report.noLongerAlerted.length > 0) process.stdout.write(`  would no longer alert: ${report.noLongerAlerted.join(', ')}\n`);
-  if (report.trials.length > 0) printTable(['trial kind', 'cases', 'caught in force', 'caught new'], report.trials.map((t) => [t.kind, t.cases, t.caughtBefore, t.caughtAfter]));
+  if (report.trials.length > 0) printTable(['trial kind', 'cases', 'caught in force', 'caught new', 'not judged'], report.trials.map((t) => [t.kind, t.cases, t.caughtBefore, t.caughtAfter, t.notJudged]));
   const leftOut = whatIf.trialCasesLeftOut;
   if (report.trials.length === 0 && leftOut.runGone === 0 && leftOut.otherTasks === 0) process.stdout.write('no stored trial cases (run `gatehouse trial` on this database to have some)\n');
   else process.stdout.write(`${trialCasesText(whatIf)}\n`);

@@ -1,10 +1,9 @@
-import { GatehouseError } from '../../shared/errors.js';
 import { evaluateAllFlags, flagStore, taskScope } from '../flags/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
 import { percent, type Criterion, type ReportDocument } from './document.js';
 import { groupStats, type RunGroupStats } from './measure.js';
-import { taskStore } from '../scheduler/index.js';
+import { requireKnownTask } from '../validation/index.js';
 
 export const MAX_OVERHEAD_PERCENT = DEFAULT_MAX_SLOWDOWN_PERCENT;
 
@@ -134,8 +133,7 @@ const CANARY_EVENTS_READ = 200;
  * unknown task is an error, not an empty report.
  */
 export async function canaryWindowRuns(store: Store, task: string, period: { since: string | null; until: string }): Promise<{ period: CanaryPeriod; runs: ReportedRun[] }> {
-  const known = (await taskStore(store).get(task)) !== null || (await store.reports.runs({ task })).length > 0;
-  if (!known) throw new GatehouseError('NOT_FOUND', `no scheduled task or run is named "${task}"`, { hint: 'the canary is one of the scheduled tasks' });
+  await requireKnownTask(store, task);
   // The scope was set by the latest change that gave it a value; a revert (unset) ends a canary, it does not begin one.
   const events = await flagStore(store).history({ scope: taskScope(task), limit: CANARY_EVENTS_READ });
   const latest = events.find((event) => event.newJson !== null);

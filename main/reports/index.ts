@@ -6,7 +6,8 @@ import { validationGateDocument } from './gates.js';
 import { parseSince } from './measure.js';
 import { monitoringDocument, trialDocument } from './monitoring.js';
 import { readTrials, type TrialReader } from './trials.js';
-import { flagStore } from '../flags/index.js';
+import { flagStore, GLOBAL_SCOPE, KILL_SCOPE, taskScope, type FlagEvent } from '../flags/index.js';
+import { requireKnownTask } from '../validation/index.js';
 
 export { compareCanary, canaryDocument, canaryWindowRuns, MAX_OVERHEAD_PERCENT, type CanaryComparison, type CanaryPeriod, type Recommendation } from './canary.js';
 export { compareRunWindow, perRecordTimeRatio, DEFAULT_MAX_SLOWDOWN_PERCENT, MIN_RUNS_FOR_VERDICT, type GuardrailStatus, type SideMeasures, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
@@ -45,28 +46,51 @@ function period(request: ReportRequest, now: Date): { since: string | null; unti
   }
 }
 
+/** Flag events read per page: the monitoring report reads every page of its period, so none is cut off by a LIMIT. */
+const FLAG_EVENTS_PAGE = 1000;
+
+/**
+ * The flag changes in the period, oldest first; with `task`, those that reach its runs: the global
+ * and kill scopes' and its own (another task's scope never changed this task's runs).
+ */
+async function flagChangesIn(store: Store, window: { since: string | null; until: string }, task: string | undefined): Promise<FlagEvent[]> {
+  const flags = flagStore(store);
+  const events: FlagEvent[] = [];
+  for (let after: number | undefined; ; ) {
+    const page = await flags.history({ since: window.since ?? undefined, limit: FLAG_EVENTS_PAGE, after });
+    events.push(...page);
+    if (page.length < FLAG_EVENTS_PAGE) break;
+    after = page.at(-1)!.id;
+  }
+  const reaching = task === undefined ? null : new Set([GLOBAL_SCOPE, KILL_SCOPE, taskScope(task)]);
+  return events.filter((e) => e.at <= window.until && (reaching === null || reaching.has(e.scope))).reverse();
+}
+
 /** Every number in a report is computed here from stored runs (and trials); nothing is typed in. */
 export async function buildReport(store: Store, request: ReportRequest): Promise<BuiltReport> {
   const now = request.now ?? new Date();
   const window = period(request, now);
   const generatedAt = now.toISOString();
-  // A task named: the validation gate reads only its runs (the filter in SQL) and the trials judged as it; a trial report only those trials.
+  // A task named must be one the database knows (NOT_FOUND names those it does): a mistyped name is no "no data".
+  // The validation gate and the monitoring report read only its runs (the filter in SQL); the validation gate and a trial report only the trials judged as it.
   const task = request.task?.trim() || undefined;
-  const runs = await store.reports.runs({ since: window.since ?? undefined, until: window.until, task: request.kind === 'validation' ? task : undefined });
+  if (task !== undefined) await requireKnownTask(store, task);
   switch (request.kind) {
     case 'canary': {
-      if (!request.task) throw new GatehouseError('USAGE', 'the canary report needs the canary task\'s name');
-      const selected = await canaryWindowRuns(store, request.task, window);
-      const canary = compareCanary(selected.runs, request.task, selected.period);
+      if (!task) throw new GatehouseError('USAGE', 'the canary report needs the canary task\'s name');
+      const selected = await canaryWindowRuns(store, task, window);
+      const canary = compareCanary(selected.runs, task, selected.period);
       return { document: canaryDocument(canary, generatedAt), canary };
     }
-    case 'validation':
+    case 'validation': {
+      const runs = await store.reports.runs({ since: window.since ?? undefined, until: window.until, task });
       return { document: validationGateDocument(runs, await readTrials(store, request.trialReader, { ...window, task }), window, generatedAt, task) };
+    }
     case 'trial':
       return { document: trialDocument(await readTrials(store, request.trialReader, { ...window, task }), window, generatedAt, task) };
     case 'monitoring': {
-      const events = (await flagStore(store).history({ limit: 1000 })).filter((e) => (window.since === null || e.at >= window.since) && e.at <= window.until).reverse();
-      return { document: monitoringDocument(runs, events, window, generatedAt) };
+      const runs = await store.reports.runs({ since: window.since ?? undefined, until: window.until, task });
+      return { document: monitoringDocument(runs, await flagChangesIn(store, window, task), window, generatedAt, task) };
     }
   }
 }

@@ -6,16 +6,18 @@ import { groupStats, recordsLost } from './measure.js';
 import type { TrialMeasurements } from './trials.js';
 import type { FlagEvent } from '../flags/index.js';
 
-export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[], period: { since: string | null; until: string }, generatedAt: string): ReportDocument {
+/** `task`: only that task's runs, and the flag changes that reach them (global, kill and its own scope); the report says so. */
+export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[], period: { since: string | null; until: string }, generatedAt: string, task?: string): ReportDocument {
   const stats = groupStats(runs);
   const byStatus = new Map<string, number>();
   for (const run of runs) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
   const labels = runs.map((run) => `#${run.runId}`);
+  const ofTask = task === undefined ? '' : ` of task ${task}`;
   return {
-    title: 'Monitoring report',
+    title: task === undefined ? 'Monitoring report' : `Monitoring report: task ${task}`,
     generatedAt,
     period,
-    headline: runs.length === 0 ? 'No runs in the period.' : `${runs.length} runs: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}; ${stats.anomalousRuns} anomalous; ${stats.recordsLost} records lost`,
+    headline: runs.length === 0 ? `No runs${ofTask} in the period.` : `${runs.length} runs${ofTask}: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}; ${stats.anomalousRuns} anomalous; ${stats.recordsLost} records lost`,
     sections: [
       {
         heading: 'Runs',
@@ -47,6 +49,7 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
       },
       {
         heading: 'Flag changes',
+        ...(task === undefined ? {} : { paragraphs: [`The changes that reach task ${task}'s runs: the global and kill scopes' and task:${task}'s; other tasks' scopes are left out.`] }),
         table: { headers: ['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], rows: flagEvents.map((e) => [e.id, e.at, e.flag, e.scope, e.oldJson ?? '(unset)', e.newJson ?? '(unset)', e.actor, e.reason]) },
       },
     ],
@@ -62,7 +65,8 @@ export function notJudgedNote(trials: Pick<TrialMeasurements, 'notJudged'>): str
 export function trialDocument(trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string, task?: string): ReportDocument {
   const title = task === undefined ? 'Trial report' : `Trial report: task ${task}`;
   if (!trials) {
-    const none = task === undefined ? 'no staging trials have been recorded' : `no staging trial judged as task ${task} has been recorded (gatehouse trial --task ${task} runs some)`;
+    const inPeriod = period.since === null ? '' : ' in the period';
+    const none = task === undefined ? `no staging trials have been recorded${inPeriod}` : `no staging trial judged as task ${task} has been recorded${inPeriod} (gatehouse trial --task ${task} runs some)`;
     return { title, generatedAt, period, headline: `No trial data: ${none}.`, sections: [{ heading: 'Trials', paragraphs: ['Detection rate: no data.', 'False positive rate: no data.'] }] };
   }
   return {

@@ -1,3 +1,4 @@
+import { wasJudged } from '../../shared/api-validation.js';
 import { wilsonInterval, type Interval } from '../../shared/intervals.js';
 import type { TrialLevel, TrialRecord } from '../store/index.js';
 import { attributableAlarms } from './attribution.js';
@@ -77,15 +78,12 @@ export function isAttributableCatch(trial: Pick<ScoredTrial, 'kind' | 'caught' |
 
 const isCaught = (trial: ScoredTrial): boolean => (trial.level === 'control' ? trial.caught : isAttributableCatch(trial));
 
-/** A trial whose run ended before a verdict: the validators were never given it, so it is neither a miss nor a clean control. */
-const isJudged = (trial: ScoredTrial): boolean => !trial.notJudged;
-
 function kindTallies(trials: readonly ScoredTrial[]): KindTally[] {
   const byKind = new Map<string, JudgedWith & { kind: string; level: TrialLevel; trials: number; caught: number; notJudged: number; notJudgedReasons: string[] }>();
   for (const trial of trials) {
     const key = `${trial.kind}\u0000${settingsKey(trial)}`;
     const tally = byKind.get(key) ?? { kind: trial.kind, level: trial.level, ...judgedWith(trial), trials: 0, caught: 0, notJudged: 0, notJudgedReasons: [] };
-    if (!isJudged(trial)) {
+    if (!wasJudged(trial)) {
       tally.notJudged += 1;
       if (!tally.notJudgedReasons.includes(trial.notJudged!)) tally.notJudgedReasons.push(trial.notJudged!);
     } else {
@@ -105,7 +103,7 @@ function magnitudeTallies(injected: readonly ScoredTrial[], controls: readonly S
   }
   const rows = [...groups.values()].map((all): MagnitudeTally => {
     const { kind, level, magnitude } = all[0]!;
-    const group = all.filter(isJudged);
+    const group = all.filter(wasJudged);
     const caught = group.filter(isAttributableCatch).length;
     const sameSettings = controls.filter((control) => settingsKey(control) === settingsKey(all[0]!));
     const falsePositives = sameSettings.filter((control) => attributableAlarms(kind, control.caughtBy).length > 0).length;
@@ -121,7 +119,7 @@ function magnitudeTallies(injected: readonly ScoredTrial[], controls: readonly S
 }
 
 export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
-  const judged = trials.filter(isJudged);
+  const judged = trials.filter(wasJudged);
   const injected = judged.filter((t) => t.level !== 'control');
   const controls = judged.filter((t) => t.level === 'control');
   const caught = injected.filter(isAttributableCatch).length;

@@ -1,4 +1,5 @@
 import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView, TrialCasesLeftOut } from '../../shared/api-sensitivity.js';
+import { wasJudged } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
 import type { JudgedRun, Store } from '../store/index.js';
@@ -18,12 +19,22 @@ function versionView(row: SensitivityVersionRow): SensitivityVersionView {
   return { id: row.id, task: row.task, version: row.version, settings: sensitivitySettingsSchema.parse(JSON.parse(row.settingsJson)), operator: row.operator, reason: row.reason, at: row.at };
 }
 
+/** How many known task names an unknown-task error lists before it says how many more there are. */
+const KNOWN_TASKS_NAMED = 20;
+
+/**
+ * Refuses a task name this database does not know (NOT_FOUND), naming the tasks it does know: a
+ * report, a what-if or a summary filtered by a mistyped name would otherwise answer "no data".
+ */
 export async function requireKnownTask(store: Store, task: string): Promise<void> {
-  if (!(await sensitivityVersions(store).taskExists(task))) {
-    throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name`, {
-      hint: { cli: 'see `gatehouse tasks list`', console: 'choose a task from the page\'s list (reload it to see the tasks as they are now); scheduled tasks are on the Settings page' },
-    });
-  }
+  if (await sensitivityVersions(store).taskExists(task)) return;
+  const known = await store.reports.taskNames();
+  const named = known.length === 0
+    ? 'this database has no task yet'
+    : `known tasks: ${known.slice(0, KNOWN_TASKS_NAMED).join(', ')}${known.length > KNOWN_TASKS_NAMED ? ` and ${known.length - KNOWN_TASKS_NAMED} more` : ''}`;
+  throw new GatehouseError('NOT_FOUND', `unknown task "${task}": no scheduled task or stored run has that name (${named})`, {
+    hint: { cli: 'see `gatehouse tasks list`', console: 'choose a task from the page\'s list (reload it to see the tasks as they are now); scheduled tasks are on the Settings page' },
+  });
 }
 
 /** The settings in force for a task: its latest saved version, or the evaluated defaults. */
@@ -74,6 +85,8 @@ type StoredCase = TrialCase & { task: string | null };
 /** A ledger's trial cases for a task's what-if, and what of it could not be judged (TrialCasesLeftOut). */
 interface LedgerCases {
   cases: StoredCase[];
+  /** The kinds of the cases whose run ended before a verdict, one entry per case: counted per kind, never replayed. */
+  notJudged: { kind: string }[];
   leftOut: TrialCasesLeftOut;
 }
 
@@ -83,17 +96,24 @@ interface LedgerCases {
  * trial's own judge did: a production run after a gap is read as a catch-up standing for the missed
  * days, which a trial's planned days never are. A case whose run this database no longer holds (a
  * later session's fresh staging copy replaced it) cannot be replayed: it is counted, not dropped unsaid.
+ * A case whose run ended before a verdict (wasJudged, the rule trials.summary and the reports use)
+ * is not replayed either: its run's metrics are those of an update cut short, not of the anomaly.
  */
 async function trialCases(store: Store, task: string): Promise<LedgerCases> {
   const runLevel = (await store.trials.list()).filter((trial) => trial.level !== 'record' && trial.runId !== null);
   const ofTask = runLevel.filter((trial) => trial.task === null || trial.task === task);
-  const byId = new Map((await store.reports.judged({ runIds: [...new Set(ofTask.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
-  const gone = ofTask.filter((trial) => !byId.has(trial.runId!));
-  const cases = ofTask.flatMap((trial) => {
+  const judged = ofTask.filter(wasJudged);
+  const byId = new Map((await store.reports.judged({ runIds: [...new Set(judged.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
+  const gone = judged.filter((trial) => !byId.has(trial.runId!));
+  const cases = judged.flatMap((trial) => {
     const run = byId.get(trial.runId!);
     return run ? [{ kind: trial.kind, label: trial.label, task: trial.task, current: { startedAt: run.startedAt, metrics: run.metrics, origin: originOf(run) } }] : [];
   });
-  return { cases, leftOut: { runGone: gone.length, runGoneSessions: new Set(gone.map((trial) => trial.session)).size, otherTasks: runLevel.length - ofTask.length } };
+  return {
+    cases,
+    notJudged: ofTask.filter((trial) => !wasJudged(trial)).map((trial) => ({ kind: trial.kind })),
+    leftOut: { runGone: gone.length, runGoneSessions: new Set(gone.map((trial) => trial.session)).size, otherTasks: runLevel.length - ofTask.length },
+  };
 }
 
 /**
@@ -103,17 +123,17 @@ async function trialCases(store: Store, task: string): Promise<LedgerCases> {
  * task's runs alone, as its judge read them.
  */
 async function stagingTrialCases(staging: Store, task: string): Promise<LedgerCases> {
-  const [training, { cases, leftOut }] = await Promise.all([staging.reports.judged({ training: true }), trialCases(staging, task)]);
+  const [training, { cases, ...rest }] = await Promise.all([staging.reports.judged({ training: true }), trialCases(staging, task)]);
   const judged = cases.map(({ task: ranAs, ...trial }) => {
     const time = Date.parse(trial.current.startedAt);
     const before = training.filter((run) => Date.parse(run.startedAt) < time);
     const own = ranAs === null ? [] : before.filter((run) => run.task === ranAs);
     return { ...trial, task: ranAs, history: (ownHistoryEnough(own) ? own : before).map(historyEntryOf) };
   });
-  return { cases: judged, leftOut };
+  return { cases: judged, ...rest };
 }
 
-const NONE_LEFT_OUT: LedgerCases = { cases: [], leftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 } };
+const NONE_LEFT_OUT: LedgerCases = { cases: [], notJudged: [], leftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 } };
 
 /**
  * What `after` would have done to the task's stored runs and to the stored trial cases, beside the
@@ -126,6 +146,7 @@ export async function whatIfForTask(store: Store, task: string, after: Sensitivi
   const report = sensitivityWhatIf({
     runs: runs.map(historyEntryOf),
     trials: [...own.cases, ...fromStaging.cases],
+    notJudged: [...own.notJudged, ...fromStaging.notJudged],
     before: state.settings,
     after,
     options,

@@ -24,6 +24,8 @@ export interface WhatIfInput {
   /** The stored runs (the training history, any order), each judged against the ones before it. */
   runs: readonly HistoryEntry[];
   trials?: readonly TrialCase[];
+  /** Trial cases whose run ended before a verdict, by kind: never replayed (no settings would have judged them), counted beside their kind's cases. */
+  notJudged?: readonly { kind: string }[];
   before?: SensitivitySettings;
   after: SensitivitySettings;
   options?: Omit<JudgeOptions, 'sensitivity'>;
@@ -38,9 +40,12 @@ export interface SettingsOutcome {
 
 export interface TrialKindOutcome {
   kind: string;
+  /** The kind's cases replayed: caughtBefore and caughtAfter are out of these. */
   cases: number;
   caughtBefore: number;
   caughtAfter: number;
+  /** The kind's cases whose run ended before a verdict: in no count above. */
+  notJudged: number;
 }
 
 export interface TrialCaseOutcome {
@@ -113,13 +118,19 @@ export function sensitivityWhatIf(input: WhatIfInput): WhatIfReport {
     if (was && !now) noLongerAlerted.push(startedAt);
   }
   const byKind = new Map<string, TrialKindOutcome>();
+  const kindOf = (kind: string) => byKind.get(kind) ?? { kind, cases: 0, caughtBefore: 0, caughtAfter: 0, notJudged: 0 };
   const trialCases = trials.map((trial, i) => {
-    const kind = byKind.get(trial.kind) ?? { kind: trial.kind, cases: 0, caughtBefore: 0, caughtAfter: 0 };
+    const kind = kindOf(trial.kind);
     kind.cases += 1;
     if (before.trialCaught[i]) kind.caughtBefore += 1;
     if (after.trialCaught[i]) kind.caughtAfter += 1;
     byKind.set(trial.kind, kind);
     return { kind: trial.kind, label: trial.label ?? null, startedAt: trial.current.startedAt, caughtBefore: before.trialCaught[i]!, caughtAfter: after.trialCaught[i]! };
   });
+  for (const { kind } of input.notJudged ?? []) {
+    const tally = kindOf(kind);
+    tally.notJudged += 1;
+    byKind.set(kind, tally);
+  }
   return { runsJudged: before.verdicts.size, before: before.outcome, after: after.outcome, newlyAlerted, noLongerAlerted, trials: [...byKind.values()], trialCases };
 }

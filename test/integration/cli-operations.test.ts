@@ -152,7 +152,7 @@ describe('gatehouse tasks and report canary', () => {
     expect(canary.recommendation).toBe('Not enough data');
     const ghost = runCli(['report', 'canary', '--db', db, '--task', 'ghost']);
     expect(ghost.code).toBe(2);
-    expect(ghost.stderr).toContain('no scheduled task or run is named "ghost"');
+    expect(ghost.stderr).toContain('unknown task "ghost": no scheduled task or stored run has that name (known tasks: ');
     const noTask = runCli(['report', 'canary', '--db', db]);
     expect(noTask.code).toBe(2);
     expect(noTask.stderr).toContain('--task NAME');

@@ -26,7 +26,7 @@ describe.each(testBackends())('gatehouse validate tune ($name)', (backend) => {
     expect(dry.stdout).toMatch(/what-if for task daily/);
     expect(dry.stdout).toMatch(/new: +fetched off; 2\+ signals to alert/);
     expect(dry.stdout).toMatch(/trial kind +cases +caught in force +caught new/);
-    expect(dry.stdout).toMatch(/^spike +1 +1 +0$/m);
+    expect(dry.stdout).toMatch(/^spike +1 +1 +0 +0$/m);
     expect(dry.stdout).toMatch(/dry run: nothing saved/);
 
     const saved = runCli(['validate', 'tune', '--db', db, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'off', '--min-signals', '2', '--reason', 'a noisy feed week', '--operator', 'dana', '--json']);
@@ -53,7 +53,7 @@ describe.each(testBackends())('gatehouse validate tune ($name)', (backend) => {
     }
     const result = runCli(['validate', 'tune', '--db', db, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'off', '--min-signals', '2', '--dry-run']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^spike +2 +2 +0$/m);
+    expect(result.stdout).toMatch(/^spike +2 +2 +0 +0$/m);
     const missing = runCli(['validate', 'tune', '--db', db, '--task', 'daily', '--min-signals', '2', '--dry-run', '--staging', `${db}.nowhere.db`]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/staging database .* does not exist/);

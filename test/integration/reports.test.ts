@@ -5,6 +5,7 @@ import { addTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { ReportedRun, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
+import { storeRun } from '../helpers/sensitivity-fixtures.js';
 
 let nextId = 1;
 function run(task: string | null, overrides: Partial<ReportedRun> & { ms?: number; fetched?: number } = {}): ReportedRun {
@@ -241,6 +242,63 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
       await expect(buildReport(store, { kind: 'canary', task: 'daily', since: 'yesterday-ish' })).rejects.toThrow(/^since: /);
     });
   });
+
+  it('reports on one task\'s monitoring: only its runs, and only the flag changes that reach them (global, kill and its own scope), saying so', async () => {
+    await withStore(async (store) => {
+      const day = (d: number) => `2026-03-0${d}T14:00:00.000Z`;
+      const metrics = { fetched: 40, added: 10, updated: 2, unchanged: 28, quarantined: 0, durationMs: 900 };
+      for (const [d, task] of [[1, 'alpha'], [2, 'beta'], [3, 'alpha'], [4, null]] as const) await storeRun(store, { startedAt: day(d), metrics }, task);
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'baseline everywhere', now: new Date(day(1)) });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:alpha', reason: 'canary alpha', now: new Date(day(2)) });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:beta', reason: 'canary beta', now: new Date(day(3)) });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'kill', reason: 'corrupting hearings', now: new Date(day(4)) });
+      const now = new Date('2026-03-10T00:00:00Z');
+      const table = (document: { sections: { heading: string; table?: { rows: unknown[][] } }[] }, heading: string) => document.sections.find((s) => s.heading === heading)!.table!.rows;
+
+      const alpha = (await buildReport(store, { kind: 'monitoring', task: 'alpha', now })).document;
+      expect(alpha.title).toBe('Monitoring report: task alpha');
+      expect(alpha.headline).toMatch(/^2 runs of task alpha: 2 success;/);
+      expect(table(alpha, 'Runs').map((row) => row[1])).toEqual(['alpha', 'alpha']);
+      expect(table(alpha, 'Flag changes').map((row) => [row[3], row[7]])).toEqual([['global', 'baseline everywhere'], ['task:alpha', 'canary alpha'], ['kill', 'corrupting hearings']]);
+      expect(alpha.sections.find((s) => s.heading === 'Flag changes')!.paragraphs).toEqual(["The changes that reach task alpha's runs: the global and kill scopes' and task:alpha's; other tasks' scopes are left out."]);
+      // A name given with blanks is the task, as everywhere else.
+      expect((await buildReport(store, { kind: 'monitoring', task: ' alpha ', now })).document.headline).toBe(alpha.headline);
+
+      const everyTask = (await buildReport(store, { kind: 'monitoring', now })).document;
+      expect(everyTask.title).toBe('Monitoring report');
+      expect(table(everyTask, 'Runs').map((row) => row[1])).toEqual(['alpha', 'beta', 'alpha', null]);
+      expect(table(everyTask, 'Flag changes')).toHaveLength(4);
+    });
+  });
+
+  it('refuses a task the database does not know on every report kind, naming the tasks it does know, instead of a report of no data', async () => {
+    await withStore(async (store) => {
+      for (const kind of ['validation', 'trial', 'monitoring', 'canary'] as const) {
+        await expect(buildReport(store, { kind, task: 'alpha' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown task "alpha": no scheduled task or stored run has that name (this database has no task yet)' });
+      }
+      await storeRun(store, { startedAt: '2026-03-01T14:00:00.000Z', metrics: { fetched: 1, added: 1, updated: 0, unchanged: 0, quarantined: 0, durationMs: 10 } }, 'beta');
+      await addTask(store, { name: 'alpha', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-03-01T00:00:00Z'));
+      for (const kind of ['validation', 'trial', 'monitoring', 'canary'] as const) {
+        await expect(buildReport(store, { kind, task: 'alfa' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown task "alfa": no scheduled task or stored run has that name (known tasks: alpha, beta)' });
+      }
+      // A known task with nothing to measure is a report of no data, not an error.
+      expect((await buildReport(store, { kind: 'trial', task: 'alpha' })).document.headline).toMatch(/^No trial data: no staging trial judged as task alpha/);
+    });
+  });
+
+  it('lists every flag change of the monitoring period, however many there are: the window is not applied after a LIMIT', async () => {
+    await withStore(async (store) => {
+      const first = Date.parse('2026-03-01T00:00:00Z');
+      // 1,001 changes in the period: the oldest fell behind the newest thousand the report used to read.
+      for (let i = 0; i <= 1000; i++) {
+        await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: i % 2 === 0, reason: `change ${i}`, now: new Date(first + i * 60_000) });
+      }
+      const { document } = await buildReport(store, { kind: 'monitoring', since: '2026-02-28T00:00:00Z', now: new Date('2026-03-10T00:00:00Z') });
+      const rows = document.sections.find((s) => s.heading === 'Flag changes')!.table!.rows;
+      expect(rows).toHaveLength(1001);
+      expect([rows[0]![7], rows.at(-1)![7]]).toEqual(['change 0', 'change 1000']);
+    });
+  }, 120_000);
 
   it('renders every report on an empty database with "no data" and no pass', async () => {
     await withStore(async (store) => {

@@ -56,8 +56,8 @@ describe.each(testBackends())('sensitivity settings per task ($name)', (backend)
       expect(whatIf.report.after.alertedRuns).toBe(0);
       expect(whatIf.report.noLongerAlerted.length).toBe(whatIf.report.before.alertedRuns);
       const spike = whatIf.report.trials.find((t) => t.kind === 'spike');
-      expect(spike).toEqual({ kind: 'spike', cases: 1, caughtBefore: 1, caughtAfter: 0 });
-      expect(whatIf.report.trials.find((t) => t.kind === 'control')).toEqual({ kind: 'control', cases: 1, caughtBefore: 0, caughtAfter: 0 });
+      expect(spike).toEqual({ kind: 'spike', cases: 1, caughtBefore: 1, caughtAfter: 0, notJudged: 0 });
+      expect(whatIf.report.trials.find((t) => t.kind === 'control')).toEqual({ kind: 'control', cases: 1, caughtBefore: 0, caughtAfter: 0, notJudged: 0 });
       // The what-if saves nothing.
       expect(await sensitivityHistory(store, { limit: 10 })).toEqual([]);
     } finally {
@@ -72,7 +72,7 @@ describe.each(testBackends())('sensitivity settings per task ($name)', (backend)
       await seedTunableTask(store);
       await seedTunableTask(staging);
       const whatIf = await whatIfForTask(store, 'daily', ALL_OFF, {}, staging);
-      expect(whatIf.report.trials.find((t) => t.kind === 'spike')).toEqual({ kind: 'spike', cases: 2, caughtBefore: 2, caughtAfter: 0 });
+      expect(whatIf.report.trials.find((t) => t.kind === 'spike')).toEqual({ kind: 'spike', cases: 2, caughtBefore: 2, caughtAfter: 0, notJudged: 0 });
       expect(whatIf.report.runsJudged).toBe(91);
     } finally {
       await staging.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
+import { taskStore } from '../../main/scheduler/index.js';
 import { openStore } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends } from '../helpers/backends.js';
@@ -27,6 +28,8 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
     const store = await backend.open(source);
     try {
       await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
+      // A task for the Sensitivity what-if to be asked about; the trials themselves run as no task.
+      await taskStore(store).insert({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=40', lookbackDays: 7, enabled: true, at: '2025-02-24T00:00:00.000Z' }, 'ada');
     } finally {
       await store.close();
     }
@@ -91,8 +94,38 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
       const summary = await api['trials.summary']({ staging: stagingAsGiven() }, tester);
       expect(summary).toMatchObject({ trials: 4, injected: 1, caught: 1, controls: 1, falsePositives: 0, notJudged: 2 });
       expect(summary.byKind).toEqual(outcome.summary.byKind);
+      // The console's trial report takes the CLI's --since: trials recorded before it are left out, and a bad one is refused.
+      const report = (since?: string) => api['reports.trial']({ staging: stagingAsGiven(), since, format: 'md' }, tester);
+      expect((await report('2020-01-01')).headline).toBe((await report()).headline);
+      expect((await report('2999-01-01')).headline).toBe('No trial data: no staging trials have been recorded in the period.');
+      await expect(report('yesterday-ish')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^since: /) });
       const listed = (await api['trials.list']({ staging: stagingAsGiven(), limit: 10 }, tester)).trials;
       expect(listed.map((t) => t.notJudged)).toEqual(outcome.trials.map((t) => t.notJudged).reverse());
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
+  it('leaves them out of the Sensitivity what-if as trials.summary does: the console\'s sensitivity.whatIf and `validate tune` replay the judged cases only and count the others per kind', async () => {
+    const store = await backend.open(source);
+    const engine = createInProcessEngineHost({ location: source });
+    try {
+      const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: source });
+      const summary = await api['trials.summary']({ staging: stagingAsGiven() }, tester);
+      const whatIf = await api['sensitivity.whatIf']({ task: 'daily', settings: { metrics: { fetched: 'high' }, minSignals: 1 }, staging: stagingAsGiven() }, tester);
+      const perKind = (rows: { kind: string; judged: number; notJudged: number }[]) => rows.map((r) => [r.kind, r.judged, r.notJudged]);
+      // One rule for both: the interrupted spike and control are in no count of cases replayed.
+      expect(perKind(whatIf.report.trials.map((t) => ({ kind: t.kind, judged: t.cases, notJudged: t.notJudged })))).toEqual([['control', 1, 1], ['drop', 1, 0], ['spike', 0, 1]]);
+      expect(perKind(summary.byKind.map((k) => ({ kind: k.kind, judged: k.trials, notJudged: k.notJudged }))).sort()).toEqual(perKind(whatIf.report.trials.map((t) => ({ kind: t.kind, judged: t.cases, notJudged: t.notJudged }))));
+      expect(whatIf.report.trialCases.map((c) => c.kind)).toEqual(['control', 'drop']);
+
+      const tune = runCli(['validate', 'tune', '--db', source, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'high', '--dry-run', '--staging', stagingAsGiven()]);
+      expect(tune.stderr).toBe('');
+      expect(tune.stdout).toMatch(/^spike +0 +0 +0 +1$/m);
+      expect(tune.stdout).toContain('2 stored trial cases judged (run as task daily or as no task); left out: 2 whose run ended before a verdict (not judged: in no rate, as `gatehouse report trial` counts them)');
+      const json = JSON.parse(runCli(['validate', 'tune', '--db', source, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'high', '--dry-run', '--staging', stagingAsGiven(), '--json']).stdout) as typeof whatIf;
+      expect(json.report.trials).toEqual(whatIf.report.trials);
     } finally {
       await engine.close();
       await store.close();

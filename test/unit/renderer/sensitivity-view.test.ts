@@ -22,7 +22,7 @@ function sensitivityServer(): FakeClient {
       task,
       before: inForce(),
       after: settings,
-      report: { runsJudged: 40, before: { alertedRuns: 3, alerts: 2 }, after: outcome, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2, caughtBefore: 2, caughtAfter: 1 }], trialCases: [] },
+      report: { runsJudged: 40, before: { alertedRuns: 3, alerts: 2 }, after: outcome, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2, caughtBefore: 2, caughtAfter: 1, notJudged: 0 }], trialCases: [] },
       trialCasesLeftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 },
     }),
     'sensitivity.save': ({ task, settings, reason, basedOnVersion }) => {
@@ -59,7 +59,7 @@ describe('the Sensitivity panel', () => {
     await flushPromises();
     const settings = { metrics: { updated: 'off', duration: 6.5 }, minSignals: 1 };
     expect(client.callsOf('sensitivity.whatIf')).toEqual([{ task: 'daily', settings }]);
-    expect(wrapper.get('[data-testid=what-if-trials] tr[data-kind=drop]').text()).toBe('drop221');
+    expect(wrapper.get('[data-testid=what-if-trials] tr[data-kind=drop]').text()).toBe('drop2210');
     expect(saveButton(wrapper).attributes('disabled')).toBeUndefined();
 
     // Another change hides the what-if until it is asked for again.
@@ -82,7 +82,7 @@ describe('the Sensitivity panel', () => {
     await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
     await flushPromises();
     const headers = wrapper.findAll('[data-testid=what-if] thead th').map((th) => th.text());
-    expect(headers).toEqual(['Settings', 'Runs alerting', 'Distinct alerts', 'Kind', 'Cases', 'In force', 'New']);
+    expect(headers).toEqual(['Settings', 'Runs alerting', 'Distinct alerts', 'Kind', 'Cases', 'In force', 'New', 'Not judged']);
   });
 
   it('says what was saved from a status region there before, and puts focus on it, since the Save button pressed is disabled after the save', async () => {
