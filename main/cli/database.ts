@@ -72,8 +72,9 @@ function pausedUntilSignalled(after: string): Promise<void> {
 
 /**
  * How a command that opens several stores opens them (a trial: its staging copy being built, then
- * staging), with the seam's options; GATEHOUSE_HANG_OPEN=SUFFIX also holds the process for good as
- * it opens a location ending in SUFFIX, once it has said so on stderr: a kill -9 at a known step.
+ * staging), with the seam's options and pause (pausingAfterRunCreated: a trial's runs); GATEHOUSE_HANG_OPEN=SUFFIX
+ * also holds the process for good as it opens a location ending in SUFFIX, once it has said so on
+ * stderr: a kill -9 at a known step.
  */
 export function storeOpenerFromEnvironment(): (location: string) => Promise<Store> {
   const options = storeOptionsFromEnvironment();
@@ -82,7 +83,9 @@ export function storeOpenerFromEnvironment(): (location: string) => Promise<Stor
     if (hangAt && location.endsWith(hangAt)) {
       holdForGood(`the open of ${redactConnectionString(location)}`);
     }
-    return openStore(location, options);
+    const store = await openStore(location, options);
+    pausingAfterRunCreated(store);
+    return store;
   };
 }
 
