@@ -39,31 +39,42 @@ function lockWaitFromEnvironment(): StoreOptions {
 
 /**
  * Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_PAUSE_AFTER_RUN_CREATED=1): once an update's run row
- * is created, the run waits, having said so on stderr, until the process gets SIGUSR2 — the moment
- * between a run's creation and its first batch, held for a test to make the database busy in.
+ * is created, or a resumed one reopened, the run waits, having said so on stderr, until the process
+ * gets SIGUSR2 — the moment its row is `running` and nothing of the run is written yet, held for a
+ * test to make the database busy in.
  */
 export function pausingAfterRunCreated(store: Store): void {
   if (process.env.GATEHOUSE_TEST_FAULTS !== '1' || process.env.GATEHOUSE_PAUSE_AFTER_RUN_CREATED !== '1') return;
   const createRun = store.createRun.bind(store);
+  const reopenRun = store.reopenRun.bind(store);
   store.createRun = async (run) => {
     const runId = await createRun(run);
-    await new Promise<void>((resolve) => {
-      // A signal's listener does not keep the process alive: the timer does, until the signal comes.
-      const alive = setInterval(() => {}, 60_000);
-      process.once('SIGUSR2', () => {
-        clearInterval(alive);
-        resolve();
-      });
-      process.stderr.write(`test seam: paused after creating run ${runId}\n`);
-    });
+    await pausedUntilSignalled(`creating run ${runId}`);
     return runId;
   };
+  store.reopenRun = async (runId, owner) => {
+    await reopenRun(runId, owner);
+    await pausedUntilSignalled(`reopening run ${runId}`);
+  };
+}
+
+function pausedUntilSignalled(after: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // A signal's listener does not keep the process alive: the timer does, until the signal comes.
+    const alive = setInterval(() => {}, 60_000);
+    process.once('SIGUSR2', () => {
+      clearInterval(alive);
+      resolve();
+    });
+    process.stderr.write(`test seam: paused after ${after}\n`);
+  });
 }
 
 /**
  * How a command that opens several stores opens them (a trial: its staging copy being built, then
- * staging), with the seam's options; GATEHOUSE_HANG_OPEN=SUFFIX also holds the process for good as
- * it opens a location ending in SUFFIX, once it has said so on stderr: a kill -9 at a known step.
+ * staging), with the seam's options and pause (pausingAfterRunCreated: a trial's runs); GATEHOUSE_HANG_OPEN=SUFFIX
+ * also holds the process for good as it opens a location ending in SUFFIX, once it has said so on
+ * stderr: a kill -9 at a known step.
  */
 export function storeOpenerFromEnvironment(): (location: string) => Promise<Store> {
   const options = storeOptionsFromEnvironment();
@@ -72,7 +83,9 @@ export function storeOpenerFromEnvironment(): (location: string) => Promise<Stor
     if (hangAt && location.endsWith(hangAt)) {
       holdForGood(`the open of ${redactConnectionString(location)}`);
     }
-    return openStore(location, options);
+    const store = await openStore(location, options);
+    pausingAfterRunCreated(store);
+    return store;
   };
 }
 

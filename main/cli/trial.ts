@@ -6,6 +6,7 @@ import { databaseOption, storeOpenerFromEnvironment } from './database.js';
 import { mixedSettingsNote, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
 import { parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
+import { stopRunOnSignals } from './stop-signals.js';
 
 const trialCountsSchema = trialsRunInputSchema.pick({ controls: true, seedHistoryDays: true, repeat: true });
 
@@ -52,7 +53,14 @@ export function registerTrialCommand(program: Command): void {
       const injections = flags.sweep ? sweepSpecs(flags.inject, repeat) : flags.inject.map(parseTrialSpec);
       const task = flags.task === undefined ? null : flags.task.trim();
       if (task === '') throw new GatehouseError('USAGE', '--task needs a task name (see `gatehouse tasks list`)');
-      const outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays, task, open: storeOpenerFromEnvironment() });
+      // Ctrl-C stops the trial run under way at its batch boundary (Node's default killed it mid-batch, the staging run and the session left `running`).
+      const stopping = stopRunOnSignals('trial', () => 'stopping the trial run under way at its next batch boundary, starting no other trial');
+      let outcome: TrialOutcome;
+      try {
+        outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays, task, open: storeOpenerFromEnvironment(), signal: stopping.signal });
+      } finally {
+        stopping.dispose();
+      }
       if (flags.json) return printJson(outcome);
       printOutcome(outcome);
       if (flags.sweep) printSweep(outcome.summary);

@@ -24,9 +24,10 @@ const MINIMUM_WINDOW = 256;
 const MAXIMUM_WINDOW = 10_000;
 
 /**
- * The run from its row's creation to its end. `beforeFirstBatch` (what runUpdate writes once the run
- * exists: its snapshot, the lock's heartbeat) is the run's like its batches: a database that stays
- * busy there ends it as interrupted, resumable, not as an unexpected error leaving its row `running`.
+ * The run from its row's creation (or a resume's reopening) to its end. `beforeFirstBatch` (what
+ * runUpdate writes once the run exists: its snapshot, the lock's heartbeat) and a resume's reading of
+ * what its run took are the run's like its batches: a database that stays busy there ends it as
+ * interrupted, resumable, not as an unexpected error leaving its row `running`.
  */
 export async function executeRun(options: UpdateOptions, run: Execution, beforeFirstBatch: () => Promise<void> = async () => {}): Promise<RunSummary> {
   const { store, source } = options;
@@ -44,10 +45,11 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
   let planner: RunPlanner | null = null;
   try {
     await beforeFirstBatch();
-    const knownCommittees = run.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
+    const taken = (await run.readWhatItTook?.()) ?? {};
+    const knownCommittees = taken.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
     planner = new RunPlanner(lookup, new RunRules(knownCommittees, run.eventIdsInRun));
-    // A re-listed source (congress) skips by identity on a resume (`run.resume`), a file or synthetic one by position.
-    const items = source.items({ skip: run.state.nextPosition, signal: options.signal, resume: run.resume });
+    // A re-listed source (congress) skips by identity on a resume (`taken.resume`), a file or synthetic one by position.
+    const items = source.items({ skip: run.state.nextPosition, signal: options.signal, resume: taken.resume });
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
     const sizes = new BatchSizes(run.batchSize, options.batchCeiling ?? null);
     if (run.mode === 'all-or-nothing') {

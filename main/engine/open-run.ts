@@ -22,8 +22,20 @@ export interface OpenedRun {
   startedAt: Date;
   /** The duration of the run's earlier segments (0 for a new run). */
   priorDurationMs: number;
+  /** Filled by `readWhatItTook` on a resume, before the first batch. */
   eventIdsInRun: EventIdSet;
-  /** The committees the record rules know at the checkpoint, when a resume judged the items before it again; else those stored. */
+  /**
+   * A resume's reading of what its run took before it stopped. Its row is `running` again from
+   * reopenRun on, so executeRun calls this inside the run's own ending (as it does its snapshot's
+   * note): a database that stays busy or unreachable here ends the run interrupted, with its reason,
+   * not as an unexpected error leaving the row `running`. Absent for a new run.
+   */
+  readWhatItTook?: () => Promise<WhatItTook>;
+}
+
+/** What a resumed run took before its stop, as its planner and source need it. */
+export interface WhatItTook {
+  /** The committees the record rules know at the checkpoint, when the items before it were judged again; else those stored. */
   knownCommittees?: Set<string>;
   /** A resume of a run over a re-listed source: its window and the keys its batches handled. */
   resume?: ResumeByIdentity;
@@ -68,14 +80,20 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
   const eventIdsInRun = new EventIdSet();
+  const readWhatItTook = () => whatItTook(options, runId, state, window, eventIdsInRun, retry);
+  return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun, readWhatItTook };
+}
+
+/** The eventIds the run took before its checkpoint (into `eventIdsInRun`), and what its resume skips. */
+async function whatItTook(options: UpdateOptions, runId: number, state: CommittedState, window: SourceWindow | null, eventIdsInRun: EventIdSet, retry: Retry): Promise<WhatItTook> {
+  const { store, source } = options;
   await retry(() => store.addEventIdsWrittenByRun(runId, eventIdsInRun));
   // Every eventId read before the checkpoint was written unless some were found unchanged or set aside.
   const notAllWritten = state.metrics.unchanged + state.metrics.quarantined > 0;
   const knownCommittees = !source.listing && state.nextPosition > 0 && notAllWritten
     ? await addEventIdsTakenBefore(source, state.nextPosition, eventIdsInRun, await retry(() => store.knownCommitteeCodes({ exceptCreatedBy: runId })))
     : undefined;
-  const opened: OpenedRun = { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun, knownCommittees };
-  if (window === null) return opened;
+  if (window === null) return { knownCommittees };
   // Compact for a decimal key (a bare eventId, recorded before keys named the chamber); a Congress.gov run handles thousands at most.
   const handled = new EventIdSet();
   const handledTimes = new Map<string, number>();
@@ -90,7 +108,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
     });
   });
   await retry(() => addEventIdsTakenByIdentity(store, runId, handledTimes, eventIdsInRun));
-  return { ...opened, resume: { window, handled } };
+  return { knownCommittees, resume: { window, handled } };
 }
 
 /** Why a new run is the way out of a refused resume, as every surface says it. */

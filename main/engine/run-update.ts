@@ -9,7 +9,7 @@ import { checkBatchSize } from './batch-sizes.js';
 import { executeRun } from './execute-run.js';
 import { keepLockFresh, STALE_LOCK_MS } from './lock-heartbeat.js';
 import { openRun, resumable } from './open-run.js';
-import { retryTransient, TransientBudget, type Retry } from './transient-retry.js';
+import { retryTransient, sleepUnlessStopped, TransientBudget, type Retry } from './transient-retry.js';
 
 /** How each backend's lock outlives its holder: a row with a heartbeat, or an advisory lock tied to a session. */
 const LOCK_HELD_HINT: Record<Store['backend'], string> = {
@@ -137,7 +137,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
       ? `took over this process's own lock row (pid ${h.pid} on ${h.host}, since ${h.since}), left when an earlier writer here could not release it`
       : `took over the lock left by pid ${h.pid} on ${h.host} (last heartbeat ${h.heartbeatAt})` });
   }
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? sleepUnlessStopped(options.signal);
   const transientBudget = new TransientBudget();
   const retry: Retry = (work) => retryTransient({ store, sleep, warn: (message) => emit({ type: 'warning', runId: null, message }), budget: transientBudget, signal: options.signal }, work);
   let runId: number | null = null;

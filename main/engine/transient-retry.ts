@@ -82,6 +82,24 @@ function givenUp(policy: RetryPolicy, error: unknown, transient: boolean): unkno
   return error;
 }
 
+/**
+ * The run's own wait between retries (a run given no `sleep`): its timer is cleared when the run is
+ * stopped. untilStopped stops waiting for a sleep but cannot end it, and a timer left pending kept a
+ * stopped `gatehouse update` alive until it fired, up to a backoff after its summary was printed.
+ */
+export function sleepUnlessStopped(signal: AbortSignal | undefined): (ms: number) => Promise<void> {
+  return (ms) => new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** `waiting`, cut short when `signal` fires. */
 function untilStopped(waiting: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return waiting;

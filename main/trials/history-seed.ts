@@ -20,6 +20,8 @@ export interface SeedOptions {
   seed?: number;
   /** Who the seeding runs' writer lock names to a writer it refuses (the trial's operator). */
   operator?: string;
+  /** The trial session's stop: the seeding run under way ends at its batch boundary, interrupted, and no other starts. */
+  signal?: AbortSignal;
 }
 
 /** Weekday volumes with quiet weekends and a little noise: what a validator should call normal. */
@@ -37,7 +39,7 @@ export async function seedSyntheticHistory(store: Store, options: SeedOptions): 
   const start = options.firstDay.toISOString().slice(0, 10);
   const runs: RunSummary[] = [];
   let offset = 0;
-  for (let index = 0; index < options.days; index++) {
+  for (let index = 0; index < options.days && !options.signal?.aborted; index++) {
     const startMs = options.firstDay.getTime() + index * DAY_MS + 14 * 3_600_000;
     const fresh = newRecordsOn(index, new Date(startMs).getUTCDay());
     const lookback = Math.min(offset, LOOKBACK_RECORDS);
@@ -45,7 +47,7 @@ export async function seedSyntheticHistory(store: Store, options: SeedOptions): 
     if (lookback > 0) Object.assign(spec, { revision: index, changed: Math.min(lookback, 2 + (index % 3)) });
     const clock = new TrialClock(startMs, SEEDED_MS_PER_RECORD);
     const source = meteredSource(await openSource(formatSyntheticSpec(spec)), clock, SEEDED_EVENT_ID_SHIFT);
-    runs.push(await runUpdate({ store, source, batchSize: 50, task: null, operator: options.operator, clock: clock.now, lockClock: () => new Date(), judge: historicalJudge, sleep: async () => {} }));
+    runs.push(await runUpdate({ store, source, batchSize: 50, task: null, operator: options.operator, clock: clock.now, lockClock: () => new Date(), judge: historicalJudge, sleep: async () => {}, signal: options.signal }));
     offset += fresh;
   }
   return runs;

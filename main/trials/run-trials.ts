@@ -39,6 +39,14 @@ export interface TrialRequest {
    */
   task?: string | null;
   open?: (location: string) => Promise<Store>;
+  /**
+   * The session's stop (Ctrl-C to `gatehouse trial`): the run under way stops at its next batch
+   * boundary as an update's does, interrupted with the stop as its reason, and its trial goes into
+   * the ledger as not judged; no other trial starts, and the session ends INTERRUPTED, its attempt
+   * row saying why. Without it a stop killed the process mid-run: the staging run and the session's
+   * attempt stayed `running` for every reader of staging.
+   */
+  signal?: AbortSignal;
   /** Told after each step, so a console can show progress; trials take seconds each. */
   onProgress?: (progress: TrialProgress) => void;
 }
@@ -172,14 +180,15 @@ async function trialsOnCopy(
   let seededRuns = 0;
   if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
     report('seeding', 0);
-    seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator })).length;
+    seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator, signal: request.signal })).length;
     history = await judgedHistory(store, { task: settings.task });
   }
+  stopIfAsked(request.signal, 0, planned.length);
   const historyNote =
     history.length < MIN_HISTORY_RUNS
       ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
       : null;
-  const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator, settings);
+  const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator, settings, request.signal);
   const session = `${new Date().toISOString()}#${runner.tag}`;
   const trials: TrialResult[] = [];
   report('trials', 0);
@@ -189,6 +198,7 @@ async function trialsOnCopy(
     const { startedAt: _startedAt, ...recorded } = result;
     await store.trials.record({ session, at: new Date().toISOString(), source: redactConnectionString(request.source), ...recorded });
     report('trials', trials.length, result);
+    stopIfAsked(request.signal, trials.length, planned.length);
   }
   return {
     session,
@@ -205,6 +215,17 @@ async function trialsOnCopy(
     summary: summariseTrials(trials),
     ledger: summariseTrials(await store.trials.list()),
   };
+}
+
+/** A session asked to stop ends here, between trials: what it finished is in the ledger, the rest never started. */
+function stopIfAsked(signal: AbortSignal | undefined, done: number, total: number): void {
+  if (!signal?.aborted) return;
+  const by = typeof signal.reason === 'string' ? signal.reason : 'on request';
+  const trials = `${total} trial${total === 1 ? '' : 's'}`;
+  const finished = done === 0 ? `before its first trial: none of its ${trials} ran` : `after ${done} of ${trials}${done === total ? '' : `; the other ${total - done} did not start`}`;
+  throw new GatehouseError('INTERRUPTED', `trial session stopped ${by} ${finished}`, {
+    hint: done === 0 ? 'run the trial again' : 'the finished trials are in the staging ledger (gatehouse report trial --db STAGING); run the trial again for the rest (a fresh copy keeps the ledger)',
+  });
 }
 
 /** What judges a session's trial runs: a task's sensitivity version in force, or no task and the defaults. */
@@ -243,6 +264,8 @@ class TrialRunner {
     private readonly operator: string,
     /** The task the runs are recorded under and judged as, with the sensitivity read once for the whole session. */
     private readonly settings: SessionSettings,
+    /** The session's stop: each trial run ends at its batch boundary, interrupted, once it fires. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /**
@@ -358,7 +381,7 @@ class TrialRunner {
     const { task, sensitivity } = this.settings;
     const summary = await runUpdate({
       store: this.store, source, batchSize: 50, task, operator: this.operator, flags: { trial: trial.label }, clock: clock.now, lockClock: () => new Date(),
-      judge: (input) => historicalJudge(input, { sensitivity }), sleep: async () => {},
+      judge: (input) => historicalJudge(input, { sensitivity }), sleep: async () => {}, signal: this.signal,
     });
     return { summary, corrupt: composition.corruption?.count ?? 0, typicalFetched: typical.fetched };
   }

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
-import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 import { PG_URL } from '../helpers/postgres.js';
 
@@ -105,6 +105,86 @@ describe.each(testBackends())('a database busy between the run\'s creation and i
       }
     }, 60_000);
   }
+});
+
+/**
+ * What an outside session can hold while a resume reads back what its run took (the eventIds it
+ * wrote, the keys it handled, its quarantine). On PostgreSQL a DBA's VACUUM FULL or ALTER TABLE
+ * (ACCESS EXCLUSIVE on hearings) stops those reads, and nothing else. On SQLite no session can stop a
+ * reader of a WAL file another connection has open (each holds a shared lock on it, so no exclusive
+ * lock is granted): its sqlite3 shell's BEGIN IMMEDIATE stops the resume's first write instead.
+ */
+async function stuckResume(backend: TestBackend, location: string) {
+  if (backend.name === 'sqlite') return stuckSession(backend, location);
+  const dba = new pg.Client({ connectionString: PG_URL });
+  await dba.connect();
+  const schema = new URL(location).searchParams.get('schema')!;
+  let ended = false;
+  return {
+    take: async () => {
+      await dba.query('BEGIN');
+      await dba.query(`LOCK TABLE "${schema}".hearings IN ACCESS EXCLUSIVE MODE`);
+    },
+    letGo: async () => {
+      if (ended) return;
+      ended = true;
+      await dba.query('ROLLBACK');
+      await dba.end();
+    },
+  };
+}
+
+describe.each(testBackends())('a database busy between a resume\'s reopening of its run and its first batch, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('ends the run interrupted with its reason, exit 130, and a second resume finishes it', async () => {
+    const location = await backend.freshLocation();
+    const source = 'synthetic:seed=137,count=120';
+    // The run to resume: stopped after its first batch of 50.
+    const stopped = await withStoreAt(backend, location, async (store) => {
+      const controller = new AbortController();
+      return runUpdate({
+        store, source: await openSource(source), batchSize: 50, signal: controller.signal,
+        betweenBatches: async () => {
+          controller.abort('by SIGINT to the test');
+          return null;
+        },
+      });
+    });
+    expect(stopped).toMatchObject({ status: 'interrupted', batches: { succeeded: 1 } });
+    const runId = String(stopped.runId);
+    const resume = startCli(['update', '--db', location, '--source', source, '--resume', runId, '--no-snapshot', '--json'], SEAM);
+    let stuck: Awaited<ReturnType<typeof stuckResume>> | null = null;
+    let again: ReturnType<typeof startCli> | null = null;
+    try {
+      await printed(resume, new RegExp(`paused after reopening run ${runId}\\b`));
+      stuck = await stuckResume(backend, location);
+      await stuck.take();
+      resume.child.kill('SIGUSR2');
+      const { code, stdout, stderr } = await resume.done;
+      // Before, on PostgreSQL: the LOCK_HELD refusal ("another run holds the lock"), exit 5, the run reopened left `running`, no reason stored.
+      expect(stderr).not.toMatch(/unexpected error/);
+      expect(code, stderr).toBe(130);
+      const summary = JSON.parse(stdout) as { runId: number; status: string; error: string };
+      expect(summary).toMatchObject({ runId: stopped.runId, status: 'interrupted' });
+      expect(summary.error).toMatch(new RegExp(`^the database stayed unreachable or busy after retries: .*nothing was blamed on a record — resume with --resume ${runId}$`));
+      await stuck.letGo();
+      // Where the database could take the run's end (PostgreSQL: only reads were held), the row says so; else the next writer does.
+      if (backend.name === 'postgres') {
+        const row = await withStoreAt(backend, location, (store) => store.getRun(stopped.runId));
+        expect(row).toMatchObject({ status: 'interrupted', error: summary.error });
+      }
+      again = startCli(['update', '--db', location, '--source', source, '--resume', runId, '--no-snapshot', '--json'], { GATEHOUSE_TEST_FAULTS: '1' });
+      const resumed = await again.done;
+      expect(resumed.code, resumed.stderr).toBe(0);
+      // Nothing written twice: the three segments add up to one run over the 120 records.
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: stopped.runId, status: 'success', metrics: { fetched: 120, added: 120, quarantined: 0 } });
+    } finally {
+      resume.child.kill('SIGKILL');
+      again?.child.kill('SIGKILL');
+      await stuck?.letGo();
+    }
+  }, 60_000);
 });
 
 describe.each(testBackends())('a stopped run whose end the database will not take, on $name', (backend) => {

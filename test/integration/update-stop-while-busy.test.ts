@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
 import { sqliteBackend } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 
@@ -52,4 +54,40 @@ describe('Ctrl-C to gatehouse update while a sqlite3 shell keeps its file busy',
       shell.close();
     }
   }, 60_000);
+});
+
+describe('a run stopped while it waits to retry a busy database, on sqlite', () => {
+  const backend = sqliteBackend();
+  afterAll(() => backend.cleanup());
+
+  it('leaves no timer of its wait running once it has returned: a stopped process is not kept up to wait it out', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location, { lockWaitMs: 100 });
+    const shell = new Database(location);
+    const controller = new AbortController();
+    // Counted around the run alone: better-sqlite3 waits out its busy timeout without a timer, so any left is the run's.
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    try {
+      const before = timers();
+      const summary = await runUpdate({
+        store, source: await openSource('synthetic:seed=137,count=200'), batchSize: 50, signal: controller.signal,
+        betweenBatches: async () => {
+          if (!shell.inTransaction) shell.prepare('BEGIN IMMEDIATE').run();
+          return null;
+        },
+        // The operator's Ctrl-C, as the run says it will wait: its wait is the run's own (no `sleep` given), as the CLI's is.
+        onEvent: (event) => {
+          if (event.type === 'warning' && /retrying in/.test(event.message)) controller.abort('by SIGINT to the test');
+        },
+      });
+      const after = timers();
+      expect(summary).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^stopped by SIGINT to the test while waiting: /) });
+      // Before: the retry's backoff timer stayed pending after the run returned, holding `gatehouse update` open until it fired.
+      expect(after).toBe(before);
+    } finally {
+      if (shell.inTransaction) shell.prepare('ROLLBACK').run();
+      shell.close();
+      await store.close();
+    }
+  }, 30_000);
 });

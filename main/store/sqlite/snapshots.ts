@@ -45,6 +45,8 @@ export class SqliteSnapshots implements SnapshotSupport {
   }
 
   async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {
+    // Read before copying: a manifest that cannot be read refused the snapshot only after its copy was made, left in the folder unlisted.
+    const listed = this.readManifest();
     fs.mkdirSync(this.place, { recursive: true });
     const file = path.join(this.place, `${meta.id}.sqlite`);
     // Named by process, so a snapshot killed half-way is recognised as a leftover by the next one.
@@ -66,7 +68,13 @@ export class SqliteSnapshots implements SnapshotSupport {
       throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${this.place}: ${(error as Error).message}`, { cause: error });
     }
     const snapshot = snapshotInContractOrder({ ...meta, file: path.basename(file), sizeBytes: fs.statSync(file).size, sha256: sha256OfFile(file) });
-    this.writeManifest([...this.readManifest(), snapshot]);
+    try {
+      this.writeManifest([...listed, snapshot]);
+    } catch (error) {
+      // Retention, restore and `backups list` know only what the manifest lists: a copy it does not (the size of the database, on a disk that may be full) would be counted nowhere, for good.
+      fs.rmSync(file, { force: true });
+      throw new GatehouseError('DB_NOT_WRITABLE', `cannot list snapshot ${meta.id} in ${this.manifestFile}: ${(error as Error).message}; its copy was removed, nothing was kept`, { cause: error });
+    }
     return snapshot;
   }
 
@@ -153,8 +161,14 @@ export class SqliteSnapshots implements SnapshotSupport {
 
   private writeManifest(snapshots: Snapshot[]): void {
     const temporary = `${this.manifestFile}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, `${JSON.stringify({ version: 1, snapshots }, null, 2)}\n`);
-    fs.renameSync(temporary, this.manifestFile);
+    try {
+      fs.writeFileSync(temporary, `${JSON.stringify({ version: 1, snapshots }, null, 2)}\n`);
+      fs.renameSync(temporary, this.manifestFile);
+    } catch (error) {
+      // A half-written one (a full disk) is ours to remove; a folder in its place is not.
+      if (fs.statSync(temporary, { throwIfNoEntry: false })?.isFile()) fs.rmSync(temporary, { force: true });
+      throw error;
+    }
   }
 }
 
