@@ -47,3 +47,19 @@ export function startCli(args: string[], env: Record<string, string> = {}) {
   });
   return { child, done };
 }
+
+/** Resolves with the first match of `pattern` on a started CLI's stderr; rejects if it ends before printing one. */
+export function printed(cli: ReturnType<typeof startCli>, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const seen = (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = pattern.exec(text);
+      if (!match) return;
+      cli.child.stderr.off('data', seen);
+      resolve(match);
+    };
+    cli.child.stderr.on('data', seen);
+    void cli.done.then(() => reject(new Error(`gatehouse ended before printing ${pattern}: ${text}`)));
+  });
+}

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
-import { startCli } from '../helpers/cli.js';
+import { printed, startCli } from '../helpers/cli.js';
 import { PG_URL } from '../helpers/postgres.js';
 
 /**
@@ -14,22 +14,6 @@ import { PG_URL } from '../helpers/postgres.js';
  * `running`. The seam GATEHOUSE_PAUSE_AFTER_RUN_CREATED holds the run at that moment until SIGUSR2.
  */
 const SEAM = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '300', GATEHOUSE_PAUSE_AFTER_RUN_CREATED: '1' };
-
-/** Resolves with the first match of `pattern` on `cli`'s stderr. */
-function printed(cli: ReturnType<typeof startCli>, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const seen = (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = pattern.exec(text);
-      if (!match) return;
-      cli.child.stderr.off('data', seen);
-      resolve(match);
-    };
-    cli.child.stderr.on('data', seen);
-    void cli.done.then(() => reject(new Error(`gatehouse ended before printing ${pattern}: ${text}`)));
-  });
-}
 
 /** A session outside Gatehouse that keeps the run's writes waiting: a sqlite3 shell's BEGIN IMMEDIATE, a DBA's LOCK TABLE on runs. */
 async function stuckSession(backend: TestBackend, location: string) {

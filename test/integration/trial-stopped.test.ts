@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listAttempts } from '../../main/backup/index.js';
 import { seedSyntheticHistory } from '../../main/trials/index.js';
 import { testBackends, withStoreAt } from '../helpers/backends.js';
-import { startCli } from '../helpers/cli.js';
+import { printed, startCli } from '../helpers/cli.js';
 import { dropSchemas } from '../helpers/postgres.js';
 import { trialStagingFor } from '../helpers/trial-staging.js';
 
@@ -16,22 +16,6 @@ import { trialStagingFor } from '../helpers/trial-staging.js';
  * first trial's run just after its row is created, until SIGUSR2.
  */
 const SEAM = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_PAUSE_AFTER_RUN_CREATED: '1' };
-
-/** Resolves with the first match of `pattern` on `cli`'s stderr; rejects if it ends first. */
-function printed(cli: ReturnType<typeof startCli>, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const seen = (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = pattern.exec(text);
-      if (!match) return;
-      cli.child.stderr.off('data', seen);
-      resolve(match);
-    };
-    cli.child.stderr.on('data', seen);
-    void cli.done.then(() => reject(new Error(`gatehouse ended before printing ${pattern}: ${text}`)));
-  });
-}
 
 const backends = testBackends();
 const schemas: string[] = [];
