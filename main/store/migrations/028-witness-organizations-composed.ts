@@ -1,5 +1,5 @@
-import type { Db } from '../driver.js';
 import type { Migration } from './index.js';
+import { moveAppearances, renameInBeforeImages } from './witness-merges.js';
 
 /**
  * Witnesses stored by a Gatehouse from before organizations were keyed in one Unicode form: an
@@ -45,46 +45,4 @@ export const migration028: Migration = {
 /** `organizationKey` of shared/record.ts when this migration landed, applied to a key it lower-cased. */
 function composedKey(key: string): string {
   return /[\u0080-\uffff]/.test(key) ? key.toLowerCase().normalize('NFC') : key;
-}
-
-async function moveAppearances(db: Db, merged: number, kept: number): Promise<void> {
-  const listedBoth = db.selectFrom('appearances as k').select('k.eventId').where('k.witnessId', '=', kept);
-  await db.deleteFrom('appearances').where('witnessId', '=', merged).where('eventId', 'in', listedBoth).execute();
-  await db.updateTable('appearances').set({ witnessId: kept }).where('witnessId', '=', merged).execute();
-}
-
-const IMAGES_PER_PAGE = 1_000;
-
-interface Image {
-  appearances: { witness_id: unknown }[];
-}
-
-/** Every hearing before-image naming a merged witness names the one kept, once. */
-async function renameInBeforeImages(db: Db, mergedInto: ReadonlyMap<number, number>): Promise<void> {
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('undoJournal')
-      .select(['id', 'beforeJson'])
-      .where('entity', '=', 'hearing')
-      .where('beforeJson', 'is not', null)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(IMAGES_PER_PAGE)
-      .execute();
-    for (const row of rows) {
-      const image = (typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as Image;
-      if (!image.appearances.some((appearance) => mergedInto.has(Number(appearance.witness_id)))) continue;
-      const listed = new Set<number>();
-      image.appearances = image.appearances.flatMap((appearance) => {
-        const id = mergedInto.get(Number(appearance.witness_id)) ?? Number(appearance.witness_id);
-        if (listed.has(id)) return [];
-        listed.add(id);
-        return [{ ...appearance, witness_id: id }];
-      });
-      await db.updateTable('undoJournal').set({ beforeJson: JSON.stringify(image) }).where('id', '=', row.id).execute();
-    }
-    if (rows.length < IMAGES_PER_PAGE) return;
-    after = rows.at(-1)!.id;
-  }
 }
