@@ -1,6 +1,6 @@
 import type { Db } from '../driver.js';
 import type { Migration } from './index.js';
-import { moveAppearances, renameInBeforeImages } from './witness-merges.js';
+import { moveAppearances, renameInBeforeImages, rewriteHearingBeforeImages } from './witness-merges.js';
 
 /**
  * Witnesses stored by a Gatehouse from before a witness's identity left out the characters that show
@@ -122,27 +122,12 @@ async function relistHearingWitnesses(db: Db): Promise<void> {
 
 /** The hearings a rollback puts back list their witnesses as the stored ones now do: it would otherwise bring the old names back. */
 async function relistImageWitnesses(db: Db): Promise<void> {
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('undoJournal')
-      .select(['id', 'beforeJson'])
-      .where('entity', '=', 'hearing')
-      .where('beforeJson', 'is not', null)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(PER_PAGE)
-      .execute();
-    for (const row of rows) {
-      const image = (typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as { hearing: { content_json: string } };
-      const contentJson = relisted(image.hearing.content_json);
-      if (contentJson === null) continue;
-      image.hearing.content_json = contentJson;
-      await db.updateTable('undoJournal').set({ beforeJson: JSON.stringify(image) }).where('id', '=', row.id).execute();
-    }
-    if (rows.length < PER_PAGE) return;
-    after = rows.at(-1)!.id;
-  }
+  await rewriteHearingBeforeImages<{ hearing: { content_json: string } }>(db, (image) => {
+    const contentJson = relisted(image.hearing.content_json);
+    if (contentJson === null) return null;
+    image.hearing.content_json = contentJson;
+    return image;
+  });
 }
 
 /**

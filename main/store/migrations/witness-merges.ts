@@ -21,6 +21,21 @@ interface Image {
 
 /** Every hearing before-image naming a merged witness names the one kept, once. */
 export async function renameInBeforeImages(db: Db, mergedInto: ReadonlyMap<number, number>): Promise<void> {
+  await rewriteHearingBeforeImages<Image>(db, (image) => {
+    if (!image.appearances.some((appearance) => mergedInto.has(Number(appearance.witness_id)))) return null;
+    const listed = new Set<number>();
+    image.appearances = image.appearances.flatMap((appearance) => {
+      const id = mergedInto.get(Number(appearance.witness_id)) ?? Number(appearance.witness_id);
+      if (listed.has(id)) return [];
+      listed.add(id);
+      return [{ ...appearance, witness_id: id }];
+    });
+    return image;
+  });
+}
+
+/** Each hearing before-image of the undo journal, a page at a time, stored again where `rewrite` changed it (it returns null for one it leaves). */
+export async function rewriteHearingBeforeImages<T>(db: Db, rewrite: (image: T) => T | null): Promise<void> {
   let after = 0;
   for (;;) {
     const rows = await db
@@ -33,16 +48,8 @@ export async function renameInBeforeImages(db: Db, mergedInto: ReadonlyMap<numbe
       .limit(IMAGES_PER_PAGE)
       .execute();
     for (const row of rows) {
-      const image = (typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as Image;
-      if (!image.appearances.some((appearance) => mergedInto.has(Number(appearance.witness_id)))) continue;
-      const listed = new Set<number>();
-      image.appearances = image.appearances.flatMap((appearance) => {
-        const id = mergedInto.get(Number(appearance.witness_id)) ?? Number(appearance.witness_id);
-        if (listed.has(id)) return [];
-        listed.add(id);
-        return [{ ...appearance, witness_id: id }];
-      });
-      await db.updateTable('undoJournal').set({ beforeJson: JSON.stringify(image) }).where('id', '=', row.id).execute();
+      const image = rewrite((typeof row.beforeJson === 'string' ? JSON.parse(row.beforeJson) : row.beforeJson) as T);
+      if (image !== null) await db.updateTable('undoJournal').set({ beforeJson: JSON.stringify(image) }).where('id', '=', row.id).execute();
     }
     if (rows.length < IMAGES_PER_PAGE) return;
     after = rows.at(-1)!.id;
