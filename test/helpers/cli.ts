@@ -63,3 +63,16 @@ export function printed(cli: ReturnType<typeof startCli>, pattern: RegExp): Prom
     void cli.done.then(() => reject(new Error(`gatehouse ended before printing ${pattern}: ${text}`)));
   });
 }
+
+/** The sign-in URL a started `gatehouse serve` prints on stdout once it listens; rejects if it exits first. */
+export function servedUrl(cli: ReturnType<typeof startCli>): Promise<URL> {
+  return new Promise<URL>((resolve, reject) => {
+    let text = '';
+    cli.child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const found = /http:\/\/127\.0\.0\.1:\d+\/\S*\n/.exec(text);
+      if (found) resolve(new URL(found[0].trim()));
+    });
+    void cli.done.then((result) => reject(new Error(`serve exited (${result.code}): ${result.stderr}`)));
+  });
+}

@@ -6,7 +6,7 @@ import { isPostgresUrl, type Store } from '../../main/store/index.js';
 import type { ActiveRun } from '../../shared/api.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli, servedUrl, startCli } from '../helpers/cli.js';
 import { callApi, openEventStream, signIn } from '../helpers/console-http.js';
 import { sessionsGone } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
@@ -27,15 +27,7 @@ const started: Serve[] = [];
 /** Starts `gatehouse serve` and resolves once it prints its sign-in link (it is listening then). */
 async function serve(db: string, env: Record<string, string> = {}): Promise<Serve> {
   const process = startCli(['serve', '--db', db, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, ...env });
-  const url = await new Promise<URL>((resolve, reject) => {
-    let printed = '';
-    process.child.stdout.on('data', (chunk: Buffer) => {
-      printed += chunk.toString('utf8');
-      const found = /http:\/\/127\.0\.0\.1:\d+\/\S*\n/.exec(printed);
-      if (found) resolve(new URL(found[0].trim()));
-    });
-    void process.done.then((result) => reject(new Error(`serve exited (${result.code}): ${result.stderr}`)));
-  });
+  const url = await servedUrl(process);
   const running = { ...process, server: { port: Number(url.port), url: url.toString() } as RunningServer };
   started.push(running);
   return running;

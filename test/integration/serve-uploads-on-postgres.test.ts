@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../main/api/index.js';
-import { startCli } from '../helpers/cli.js';
+import { servedUrl, startCli } from '../helpers/cli.js';
 import { data } from '../helpers/console-http.js';
 import { availablePostgresBackend } from '../helpers/postgres.js';
 import { hearingRecords } from '../helpers/records.js';
@@ -28,15 +28,7 @@ describe.skipIf(postgres === null)('uploads in a console on PostgreSQL', () => {
     const db = await postgres!.freshLocation();
     const served = startCli(['serve', '--db', db, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, GATEHOUSE_DATA: dataFolder });
     try {
-      const url = await new Promise<URL>((resolve, reject) => {
-        let printed = '';
-        served.child.stdout.on('data', (chunk: Buffer) => {
-          printed += chunk.toString('utf8');
-          const found = /http:\/\/127\.0\.0\.1:\d+\/\S*\n/.exec(printed);
-          if (found) resolve(new URL(found[0].trim()));
-        });
-        void served.done.then((result) => reject(new Error(`serve exited (${result.code}): ${result.stderr}`)));
-      });
+      const url = await servedUrl(served);
       const server = { port: Number(url.port), url: url.toString() } as RunningServer;
       const content = JSON.stringify(hearingRecords(3));
       const uploaded = await data<{ source: string; records: number | null }>(server, 'sources.upload', { name: 'week 48.json', content }, bearer);

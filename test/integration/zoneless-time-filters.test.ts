@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../main/api/index.js';
 import { testBackends, withStoreAt } from '../helpers/backends.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli, servedUrl, startCli } from '../helpers/cli.js';
 import { callApi } from '../helpers/console-http.js';
 
 const API_TOKEN = 'zoneless-time-filters-token';
@@ -14,15 +14,7 @@ const ZONES = ['America/New_York', 'Asia/Tokyo'];
 async function servedIn<T>(db: string, tz: string, work: (server: RunningServer) => Promise<T>): Promise<T> {
   const served = startCli(['serve', '--db', db, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, TZ: tz });
   try {
-    const url = await new Promise<URL>((resolve, reject) => {
-      let printed = '';
-      served.child.stdout.on('data', (chunk: Buffer) => {
-        printed += chunk.toString('utf8');
-        const found = /http:\/\/127\.0\.0\.1:\d+\/\S*\n/.exec(printed);
-        if (found) resolve(new URL(found[0].trim()));
-      });
-      void served.done.then((result) => reject(new Error(`serve exited (${result.code}): ${result.stderr}`)));
-    });
+    const url = await servedUrl(served);
     return await work({ port: Number(url.port), url: url.toString() } as RunningServer);
   } finally {
     served.child.kill('SIGTERM');
