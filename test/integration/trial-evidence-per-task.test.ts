@@ -73,8 +73,8 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
       const fromApi = await api['reports.trial']({ staging: stagingInput, task: 'quiet', format: 'md' }, tester);
       expect(fromApi.headline).toBe(json.headline);
       expect(timeless(fromApi.text)).toBe(timeless(cli.stdout));
-      // A task no trial ran as: no data, said so — not the other tasks' rates.
-      expect((await api['reports.trial']({ staging: stagingInput, task: 'loud', format: 'md' }, tester)).headline).toBe('No trial data: no staging trial judged as task loud has been recorded (gatehouse trial --task loud runs some).');
+      // A task this database does not know: refused, naming the ones it knows — not another task's rates, not "no data".
+      await expect(api['reports.trial']({ staging: stagingInput, task: 'loud', format: 'md' }, tester)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('unknown task "loud": no scheduled task or stored run has that name (known tasks: quiet)') });
       // No task: every trial, as before.
       expect((await api['reports.trial']({ staging: stagingInput, format: 'md' }, tester)).headline).toMatch(/^6 trials: 1 of 3 injected anomalies caught; 0 of 3 clean runs flagged \(these rates add up/);
     } finally {
@@ -95,7 +95,7 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
       expect(quiet.byKind.map((k) => k.kind)).toEqual(['control', 'spike', 'drop']);
       const report = JSON.parse(runCli(['report', 'trial', '--db', staging, '--task', 'quiet', '--json']).stdout) as { headline: string };
       expect(report.headline).toBe(`${quiet.trials} trials judged as task quiet: ${quiet.caught} of ${quiet.injected} injected anomalies caught; ${quiet.falsePositives} of ${quiet.controls} clean runs flagged`);
-      expect(await api['trials.summary']({ staging: stagingInput, task: 'loud' }, tester)).toMatchObject({ trials: 0, injected: 0, controls: 0 });
+      await expect(api['trials.summary']({ staging: stagingInput, task: 'loud' }, tester)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('unknown task "loud"') });
       expect(await api['trials.summary']({ staging: stagingInput }, tester)).toMatchObject({ trials: 6, injected: 3, caught: 1 });
 
       // The validation gate for a task: its runs (the last session's two, on the fresh copy) and the trials judged as it.
