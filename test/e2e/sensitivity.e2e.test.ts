@@ -55,7 +55,7 @@ describe.skipIf(executablePath === null).each(backends)('the Sensitivity panel i
     const before = Number(await whatIf.locator('[data-row=before] td').first().textContent());
     const after = Number(await whatIf.locator('[data-row=after] td').first().textContent());
     expect(before).toBeGreaterThan(after);
-    await expect.poll(() => whatIf.locator('tr[data-kind=spike] td').allTextContents()).toEqual(['1', '1', '0']);
+    await expect.poll(() => whatIf.locator('tr[data-kind=spike] td').allTextContents()).toEqual(['1', '1', '0', '0']);
     await expect.poll(() => save.isEnabled()).toBe(true);
     await app.shot('sensitivity-what-if');
 
