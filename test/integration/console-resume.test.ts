@@ -44,6 +44,15 @@ async function lockFree(store: Store): Promise<void> {
 }
 
 /** Starts a run from the console and stops it as its first batch commits: an interrupted run with a checkpoint. */
+/** Ada's run over a file of 3,000 records in `folder`, stopped after its first batch. */
+async function interruptedFileRun(served: Served, folder: string): Promise<{ file: string; cookie: string; runId: number }> {
+  const file = path.join(folder, 'hearings.ndjson');
+  fs.writeFileSync(file, hearingRecords(3000).map((record) => JSON.stringify(record)).join('\n') + '\n');
+  const cookie = await namedSession(served.server, 'Ada');
+  const { runId } = await interruptedRun(served, cookie, `file:${file}`);
+  return { file, cookie, runId };
+}
+
 async function interruptedRun(served: Served, cookie: string, source: string): Promise<RunSummary> {
   let runId: number | null = null;
   let stopAsked = false;
@@ -164,10 +173,7 @@ describe.each(testBackends())('resuming an interrupted run from the console ($na
   it('refuses a file changed since the run read it, pointing to Start run, not to a command-line flag', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-'));
     try {
-      const file = path.join(folder, 'hearings.ndjson');
-      fs.writeFileSync(file, hearingRecords(3000).map((record) => JSON.stringify(record)).join('\n') + '\n');
-      const cookie = await namedSession(served.server, 'Ada');
-      const { runId } = await interruptedRun(served, cookie, `file:${file}`);
+      const { file, cookie, runId } = await interruptedFileRun(served, folder);
       fs.appendFileSync(file, JSON.stringify(hearingRecords(1, 900000)[0]) + '\n');
       const refused = refusal(await callApi(served.server, 'runs.resume', { runId }, cookie));
       expect(refused.code).toBe('CONFLICT');
@@ -183,10 +189,7 @@ describe.each(testBackends())('resuming an interrupted run from the console ($na
   it('says when the console cannot read the file the run read, and that the terminal can still resume it', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-'));
     try {
-      const file = path.join(folder, 'hearings.ndjson');
-      fs.writeFileSync(file, hearingRecords(3000).map((record) => JSON.stringify(record)).join('\n') + '\n');
-      const cookie = await namedSession(served.server, 'Ada');
-      const { runId } = await interruptedRun(served, cookie, `file:${file}`);
+      const { file, cookie, runId } = await interruptedFileRun(served, folder);
       fs.rmSync(file);
       const refused = refusal(await callApi(served.server, 'runs.resume', { runId }, cookie));
       expect(refused).toMatchObject({
