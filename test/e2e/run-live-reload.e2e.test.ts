@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
-import { openStore } from '../../main/store/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
+import { openConsoleInBrowser, seedStore, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -20,12 +19,10 @@ describe.skipIf(executablePath === null)('a long run watched live across a reloa
     app = await openConsoleInBrowser({
       executablePath: executablePath!,
       worker: true,
-      seed: async (location) => {
-        const store = await openStore(location);
+      seed: seedStore(async (store) => {
         // Fixed batches of 50: a 200,000-record run would write 4,000 of them.
         await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'one batch size for the whole run' });
-        await store.close();
-      },
+      }),
     });
     ({ page } = app);
   });

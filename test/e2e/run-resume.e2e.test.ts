@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import { openSource } from '../../main/sources/index.js';
-import { openStore } from '../../main/store/index.js';
 import { hearingRecords } from '../helpers/records.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
+import { openConsoleInBrowser, seedStore, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const COUNT = 10_000;
@@ -29,12 +28,10 @@ describe.skipIf(executablePath === null)('Resume run on an interrupted run\'s pa
     app = await openConsoleInBrowser({
       executablePath: executablePath!,
       worker: true,
-      seed: async (location) => {
-        const store = await openStore(location);
+      seed: seedStore(async (store) => {
         // Fixed batches: the timeline counts what the run committed before and after the stop.
         await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'one batch size for the whole run' });
-        await store.close();
-      },
+      }),
       prepare: async ({ store }) => {
         // A run the CLI started over a file that is gone now (another computer's, or deleted since).
         missingFile = path.join(path.dirname(store.location), `elsewhere-${process.pid}.ndjson`);
