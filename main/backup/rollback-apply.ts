@@ -69,6 +69,7 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
     if (!request.dryRun) throw conflictError(what, [...conflicts.values()], report.policies);
     report.wouldRefuse = true;
   }
+  const keptBefore = await tx.keptCreatedRows();
   const outcomes = new Map<JournalOutcome, number[]>();
   const consumed = (journalId: number, outcome: JournalOutcome) => {
     const ids = outcomes.get(outcome);
@@ -90,10 +91,14 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
     await tx.undoHearings(undos);
     progress({ phase: 'undoing hearings', done: (done += page.length), total });
   }
-  const undoneFirst = created.reverse();
+  // Newest first, the target's own created rows and those earlier rollbacks kept together: a subcommittee goes before its parent.
+  const undoneFirst = [...created, ...keptBefore].sort((a, b) => b.id - a.id);
+  const keptBeforeIds = new Set(keptBefore.map((entry) => entry.id));
   const createdOutcomes = await tx.deleteCreatedRows(undoneFirst);
   for (const [index, entry] of undoneFirst.entries()) {
     const outcome = createdOutcomes[index]!;
+    // One an earlier rollback kept stays that rollback's unless this one is what frees it.
+    if (keptBeforeIds.has(entry.id) && outcome !== 'deleted') continue;
     report.createdRows.push({ entity: entry.entity as 'committee' | 'witness', key: entry.key, outcome });
     if (outcome === 'deleted') report.counts.createdRowsDeleted += 1;
     if (outcome === 'kept') report.counts.createdRowsKept += 1;

@@ -26,7 +26,9 @@ import { undoJournal } from './undo-journal.js';
  *   deleted. Committees and witnesses the target created are deleted afterwards, unless another
  *   hearing (or a subcommittee) still refers to them, or a before-image of another write that still
  *   stands names them (rolling that write back puts them back in use): then they are kept and
- *   reported as kept.
+ *   reported as kept. A later rollback that undoes the last hearing still using a kept row deletes
+ *   it then, and reports it as its own deletion: rolling back batch 1 and then the rest of the run,
+ *   or a run and then the later run that linked its new committee, leaves none of them behind.
  * - A hearing is in conflict when a later write that has not been rolled back touched it (a later
  *   run, or a later batch of the same run), or when its stored content hash is no longer the hash
  *   the target wrote (changed outside the journal, e.g. a restore). By default a rollback with any

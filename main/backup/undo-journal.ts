@@ -178,6 +178,23 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
       created = { target, entries, rows: createdRowsOf(entries) };
       return entries;
     },
+    /**
+     * The committees and witnesses an earlier rollback kept because a hearing still referred to
+     * them (outcome `created-kept`), oldest first: the hearings this rollback undoes may be the last
+     * that did — a batch rolled back before the rest of its run, a run before the later run that
+     * linked its new committee — and the rows would otherwise outlive every write that used them,
+     * with no journal entry left to take them. They join the created rows deleteCreatedRows decides.
+     */
+    keptCreatedRows: async (): Promise<JournalEntry[]> => {
+      const rows = await trx.selectFrom('undoJournal').selectAll().where('entity', 'in', ['committee', 'witness']).where('undoOutcome', '=', 'created-kept').orderBy('id').execute();
+      const entries = rows.map(journalEntry);
+      if (created && entries.length > 0) {
+        created.entries = [...created.entries, ...entries];
+        created.rows = createdRowsOf(created.entries);
+        namedByImages = null;
+      }
+      return entries;
+    },
     /** Whether the run has writes outside `batchSeq` that no rollback has consumed or skipped. */
     othersLeftInRun: async (runId: number, batchSeq: number) => {
       const row = await trx.selectFrom('undoJournal').select('id').where('runId', '=', runId).where('batchSeq', '<>', batchSeq).where('undoneBy', 'is', null).limit(1).executeTakeFirst();

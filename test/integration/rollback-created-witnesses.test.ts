@@ -186,4 +186,55 @@ describe.each(testBackends())('rolling back the witnesses a run created, on $nam
       },
     );
   });
+
+  describe('when an earlier rollback kept a created witness and committee because a hearing still used them', () => {
+    const newCommittee = { systemCode: 'hsxx00', name: 'Select Committee on Things' };
+    const usingThem = (eventId: number) => hearingRecord(eventId, { committees: [newCommittee], witnesses: [witness('Wanda New')] });
+    const createdRowsLeft = (location: string) =>
+      withReader(location, async (query) => ({
+        committees: (await query("SELECT system_code FROM committees WHERE system_code = 'hsxx00'")).map((row) => row.system_code),
+        witnesses: (await query("SELECT name FROM witnesses WHERE name = 'Wanda New'")).map((row) => row.name),
+      }));
+
+    it('rolling back the rest of the run deletes them once its last hearing using them is undone (batch 1 first, then the run), previewed alike', async () => {
+      const location = await backend.freshLocation();
+      const store = await backend.open(location);
+      try {
+        const run = await runUpdate({ store, source: arraySource([usingThem(1), usingThem(2)]), batchSize: 1, flags: { ADAPTIVE_BATCHES: false } });
+        expect(run.batches.total).toBe(2);
+        const firstBatch = await rollback(store, { runId: run.runId, batchSeq: 1, reason: 'bad first batch', operator: 'support-ann' });
+        // Hearing 2 (batch 2) still names them.
+        expect(firstBatch.counts).toMatchObject({ deleted: 1, createdRowsDeleted: 0, createdRowsKept: 2 });
+        const preview = await rollback(store, { runId: run.runId, dryRun: true });
+        const whole = await rollback(store, { runId: run.runId, reason: 'the whole run after all', operator: 'support-ann' });
+        expect(whole.counts).toMatchObject({ deleted: 1, createdRowsDeleted: 2, createdRowsKept: 0 });
+        expect(preview.counts).toEqual(whole.counts);
+        expect(whole.createdRows.map((row) => [row.entity, row.outcome]).sort()).toEqual([['committee', 'deleted'], ['witness', 'deleted']]);
+      } finally {
+        await store.close();
+      }
+      // The run wrote nothing that is left: a database that had none of its rows has none again.
+      expect(await createdRowsLeft(location)).toEqual({ committees: [], witnesses: [] });
+    });
+
+    it('rolling back the later run that also named them deletes them, and keeps them while another hearing still does', async () => {
+      const location = await backend.freshLocation();
+      const store = await backend.open(location);
+      try {
+        const first = await runUpdate({ store, source: arraySource([usingThem(1)]) });
+        const second = await runUpdate({ store, source: arraySource([usingThem(2)]) });
+        const third = await runUpdate({ store, source: arraySource([usingThem(3)]) });
+        expect((await rollback(store, { runId: first.runId, reason: 'bad feed', operator: 'support-ann' })).counts).toMatchObject({ createdRowsKept: 2 });
+        // Hearing 3 (run 3) still names them: kept, and not this rollback's to report.
+        const secondRollback = await rollback(store, { runId: second.runId, reason: 'bad feed too', operator: 'support-ann' });
+        expect(secondRollback.createdRows).toEqual([]);
+        expect(await createdRowsLeft(location)).toEqual({ committees: ['hsxx00'], witnesses: ['Wanda New'] });
+        const thirdRollback = await rollback(store, { runId: third.runId, reason: 'and the last one', operator: 'support-ann' });
+        expect(thirdRollback.counts).toMatchObject({ deleted: 1, createdRowsDeleted: 2 });
+      } finally {
+        await store.close();
+      }
+      expect(await createdRowsLeft(location)).toEqual({ committees: [], witnesses: [] });
+    });
+  });
 });
