@@ -75,8 +75,12 @@ class FlagStore {
       .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
     refuseStaleChange(change, old);
+    // The value stored again changes nothing in force: who set it and when stay those of the change
+    // that did (a kill's "killed by … at …", which a run under way reported), and the event still
+    // records who asked again and why.
+    const storedAlready = value !== null && old !== undefined && sameJson(old.valueJson, value.valueJson);
     if (value === null) await trx.deleteFrom('flagValues').where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
-    else await trx.updateTable('flagValues').set(value).where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
+    else if (!storedAlready) await trx.updateTable('flagValues').set(value).where('flag', '=', change.flag).where('scope', '=', change.scope).execute();
     return old?.valueJson ?? null;
   }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateAllFlags, evaluateFlag, flagStore, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
+import { evaluateAllFlags, evaluateFlag, flagStore, flagViews, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { QueryLayer, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -126,6 +126,21 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
     expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 50, reason: 'ERROR', errorCode: 'GENERAL' });
     expect(await evaluateFlag(null, 'ENABLE_SNAPSHOTS')).toMatchObject({ value: true, reason: 'ERROR' });
     expect((await resolveRunFlags(store, 'daily')).BATCH_SIZE).toBe(50);
+  });
+
+  it('setting a kill again keeps who killed it and when, the kill in force, and records the second ask as its own event', async () => {
+    await withStore(async (store) => {
+      const killedAt = new Date('2026-03-02T07:30:00Z');
+      await setFlag(store, { flag: 'ENABLE_RECORD_ISOLATION', value: false, scope: 'kill', reason: 'isolation loops', operator: 'ops-bob', now: killedAt });
+      await setFlag(store, { flag: 'ENABLE_RECORD_ISOLATION', value: 'off', scope: 'kill', reason: 'making sure', operator: 'ops-carol', now: new Date('2026-03-02T07:45:00Z') });
+      expect(await evaluateFlag(store, 'ENABLE_RECORD_ISOLATION')).toMatchObject({ value: false, reason: 'DISABLED', killed: 'killed by ops-bob at 2026-03-02T07:30:00.000Z' });
+      const [view] = (await flagViews(store)).filter((flag) => flag.name === 'ENABLE_RECORD_ISOLATION');
+      expect(view).toMatchObject({ killedAt: killedAt.toISOString(), scopes: [{ scope: 'kill', value: false, updatedBy: 'ops-bob', updatedAt: killedAt.toISOString() }] });
+      expect((await flagStore(store).history({ flag: 'ENABLE_RECORD_ISOLATION' })).map((e) => [e.oldJson, e.newJson, e.actor, e.reason])).toEqual([
+        ['false', 'false', 'ops-carol', 'making sure'],
+        [null, 'false', 'ops-bob', 'isolation loops'],
+      ]);
+    });
   });
 
   it('records every change as an audit event with who, when, old → new and reason', async () => {
