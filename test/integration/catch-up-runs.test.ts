@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { RunMetrics, RunStatus } from '../../shared/run.js';
 import type { HistoryEntry } from '../../shared/validation.js';
 import type { Store } from '../../main/store/index.js';
@@ -9,6 +8,7 @@ import { historicalJudge } from '../../main/validation/index.js';
 import { poissonSample, seededRandom } from '../../main/validation/historical/random.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 // Issue 10: the first run after missed ones (machine off, source down, failed runs) brings every
 // missed day's changes, and must be judged against that many days, not alarm as a spike.
@@ -93,11 +93,7 @@ function shortDay(day: number): string {
 }
 
 describe('a catch-up after missed runs, judged by gatehouse validate', () => {
-  let folder: string;
-  beforeEach(() => {
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-catch-up-'));
-  });
-  afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+  const folder = tempFolderEachTest('gatehouse-catch-up-');
 
   /**
    * Congress.gov is listed over a fixed lookback window (7 days by default): a run after a gap
@@ -113,9 +109,9 @@ describe('a catch-up after missed runs, judged by gatehouse validate', () => {
   function validate(current: HistoryEntry): { verdict: string; anomalies: { metric: string; message: string }[]; state: { description: string } } {
     const random = seededRandom(23);
     const history = Array.from({ length: DAYS }, (_, day) => congressRun(day, poissonSample(random, DAILY), poissonSample(random, 7 * DAILY)));
-    fs.writeFileSync(path.join(folder, 'history.json'), JSON.stringify(history));
-    fs.writeFileSync(path.join(folder, 'current.json'), JSON.stringify(current));
-    const result = runCli(['validate', '--history', path.join(folder, 'history.json'), '--current', path.join(folder, 'current.json'), '--json']);
+    fs.writeFileSync(path.join(folder(), 'history.json'), JSON.stringify(history));
+    fs.writeFileSync(path.join(folder(), 'current.json'), JSON.stringify(current));
+    const result = runCli(['validate', '--history', path.join(folder(), 'history.json'), '--current', path.join(folder(), 'current.json'), '--json']);
     expect([0, 1], result.stderr).toContain(result.code);
     return JSON.parse(result.stdout);
   }

@@ -3,29 +3,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { STALE_LOCK_MS } from '../../main/engine/index.js';
 import { runSummarySchema } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
 import { hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * The CLI under conditions a script meets: a reader that goes away, --json callers that need JSON
  * even for an error, a database that is not there, files of the wrong shape, unreadable lines,
  * and a writer lock held by another process.
  */
-let folder: string;
 let db: string;
 
+const folder = tempFolderEachTest('gatehouse-cli-faults-');
 beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-faults-'));
-  db = path.join(folder, 'gatehouse.db');
+  db = path.join(folder(), 'gatehouse.db');
 });
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 
 function writeInput(name: string, content: string): string {
-  const file = path.join(folder, name);
+  const file = path.join(folder(), name);
   fs.writeFileSync(file, content);
   return file;
 }
@@ -149,7 +148,7 @@ function mountReadOnlyAfter(disk: string, prepare: () => void): string | null {
 describe('a database on a read-only mount', () => {
   it('refuses the update with DB_NOT_WRITABLE and exit 2, naming the read-only file system, for a database there and a new one', (context) => {
     const file = writeInput('input.ndjson', `${JSON.stringify(hearingRecord(700001))}\n`);
-    const disk = path.join(folder, 'disk');
+    const disk = path.join(folder(), 'disk');
     fs.mkdirSync(disk);
     const stored = path.join(disk, 'gatehouse.db');
     const cannotMount = mountReadOnlyAfter(disk, () => expect(runCli(['update', '--db', stored, '--source', `file:${file}`, '--no-snapshot']).code).toBe(0));
@@ -175,7 +174,7 @@ describe.each(testBackends())('a gzip-compressed file source on $name', (backend
 
   it('is refused with exit 2, saying it is gzip and how to decompress it, and no run is recorded', async () => {
     const location = await backend.freshLocation();
-    const file = path.join(folder, 'records.ndjson.gz');
+    const file = path.join(folder(), 'records.ndjson.gz');
     fs.writeFileSync(file, zlib.gzipSync(`${JSON.stringify(hearingRecord(800101))}\n`));
     const result = runCli(['update', '--db', location, '--source', `file:${file}`, '--no-snapshot', '--json']);
     expect(result.code, result.stderr).toBe(2);

@@ -1,25 +1,23 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { flagViewSchema } from '../../shared/api-operations.js';
 import { createApi, createInProcessEngineHost, dispatch, memoryPreferences } from '../../main/api/index.js';
 import { openStore } from '../../main/store/index.js';
 import { tester } from '../helpers/callers.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
-let folder: string;
 let db: string;
 
+const folder = tempFolderEachTest('gatehouse-ops-');
 beforeEach(async () => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-ops-'));
-  db = path.join(folder, 'gatehouse.db');
+  db = path.join(folder(), 'gatehouse.db');
   // An empty store, as `update` or `tasks add` leaves it: the other commands refuse a database that is not there.
   await (await openStore(db)).close();
 });
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 
 function json(args: string[]) {
   const result = runCli([...args, '--db', db, '--json']);
@@ -119,7 +117,7 @@ describe('gatehouse notify test against receivers that fail', () => {
   it('reports each channel, and exits 3 when the webhook answered 500 or refused while the log delivered', async () => {
     const failing = http.createServer((_request, response) => response.writeHead(500).end());
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
-    const env = { GATEHOUSE_LOG_FILE: path.join(folder, 'log.ndjson') };
+    const env = { GATEHOUSE_LOG_FILE: path.join(folder(), 'log.ndjson') };
     try {
       const answered500 = `127.0.0.1:${(failing.address() as AddressInfo).port}`;
       const refused = `127.0.0.1:${await refusedPort()}`;
@@ -156,7 +154,7 @@ describe('gatehouse tasks and report canary', () => {
     const noTask = runCli(['report', 'canary', '--db', db]);
     expect(noTask.code).toBe(2);
     expect(noTask.stderr).toContain('--task NAME');
-    const out = path.join(folder, 'canary.html');
+    const out = path.join(folder(), 'canary.html');
     const written = runCli(['report', 'canary', '--db', db, '--task', 'daily', '--out', out]);
     expect(written.code).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toContain('<svg');
@@ -187,7 +185,7 @@ describe('gatehouse tasks and report canary', () => {
   });
 
   it('writes a validation gate with "no data" instead of pass on an empty database', () => {
-    const out = path.join(folder, 'gate.md');
+    const out = path.join(folder(), 'gate.md');
     expect(runCli(['report', 'validation', '--db', db, '--out', out]).code).toBe(0);
     const markdown = fs.readFileSync(out, 'utf8');
     expect(markdown).toContain('NO DATA');
@@ -208,11 +206,11 @@ describe('gatehouse notify test', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    const result = await startCli(['notify', 'test', '--webhook', url, '--json'], { GATEHOUSE_LOG_FILE: path.join(folder, 'log.ndjson') }).done;
+    const result = await startCli(['notify', 'test', '--webhook', url, '--json'], { GATEHOUSE_LOG_FILE: path.join(folder(), 'log.ndjson') }).done;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ sent: true, folded: 0, channels: [{ channel: 'log', delivered: true }, { channel: 'webhook', delivered: true }] });
     expect(bodies).toMatchObject([{ source: 'gatehouse', cause: 'test' }]);
-    expect(fs.readFileSync(path.join(folder, 'log.ndjson'), 'utf8')).toContain('"cause":"test"');
+    expect(fs.readFileSync(path.join(folder(), 'log.ndjson'), 'utf8')).toContain('"cause":"test"');
   });
 });

@@ -1,20 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runSummarySchema } from '../../shared/run.js';
 import { quarantineEntrySchema } from '../../shared/record.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
-let folder: string;
 let db: string;
 
+const folder = tempFolderEachTest('gatehouse-cli-');
 beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
-  db = path.join(folder, 'gatehouse.db');
+  db = path.join(folder(), 'gatehouse.db');
 });
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 
 function summaryOf(stdout: string) {
   return runSummarySchema.parse(JSON.parse(stdout));
@@ -81,15 +79,15 @@ describe('gatehouse update', () => {
   });
 
   it('names the line of an invalid JSON file', () => {
-    const file = path.join(folder, 'bad.json');
+    const file = path.join(folder(), 'bad.json');
     fs.writeFileSync(file, '[\n  {"eventId": "1"},\n  {"eventId": \n]\n');
     const result = runCli(['update', '--db', db, '--source', `file:${file}`]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/invalid JSON at line \d+/);
   });
 
-  it('refuses a database in a folder that does not exist', () => {
-    const result = runCli(['update', '--db', path.join(folder, 'missing', 'x.db'), '--source', 'synthetic:count=1']);
+  it('refuses a database in a folder() that does not exist', () => {
+    const result = runCli(['update', '--db', path.join(folder(), 'missing', 'x.db'), '--source', 'synthetic:count=1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/does not exist/);
   });
@@ -105,7 +103,7 @@ describe('gatehouse update', () => {
   });
 
   it('imports NDJSON and quarantines a malformed line with its line number', () => {
-    const file = path.join(folder, 'hearings.ndjson');
+    const file = path.join(folder(), 'hearings.ndjson');
     const good = (id: number) => JSON.stringify({ eventId: String(id), congress: 119, chamber: 'Senate', type: 'Hearing', meetingStatus: 'Scheduled', title: `Hearing ${id}`, date: '2025-05-06T14:00:00Z', committees: [{ systemCode: 'ssju00', name: 'Judiciary' }] });
     fs.writeFileSync(file, [good(1), good(2), '{"eventId": "3", oops', good(4)].join('\n'));
     const result = runCli(['update', '--db', db, '--source', `file:${file}`, '--json']);
@@ -141,8 +139,8 @@ describe('gatehouse update', () => {
 });
 
 function firstEventId(spec: string): string {
-  const result = runCli(['update', '--db', path.join(folder, 'probe.db'), '--source', spec, '--json']);
-  const probe = new Database(path.join(folder, 'probe.db'), { readonly: true });
+  const result = runCli(['update', '--db', path.join(folder(), 'probe.db'), '--source', spec, '--json']);
+  const probe = new Database(path.join(folder(), 'probe.db'), { readonly: true });
   const row = probe.prepare('SELECT event_id FROM hearings ORDER BY last_position DESC LIMIT 1').get() as { event_id: string };
   probe.close();
   expect(result.code).toBe(0);

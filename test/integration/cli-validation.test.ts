@@ -1,20 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../main/store/index.js';
 import { seedSyntheticHistory } from '../../main/trials/index.js';
 import { runCli } from '../helpers/cli.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 const DAY_MS = 86_400_000;
-let folder: string;
 let db: string;
 
+const folder = tempFolderEachTest('gatehouse-judge-');
 beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-judge-'));
-  db = path.join(folder, 'gatehouse.db');
+  db = path.join(folder(), 'gatehouse.db');
 });
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 
 /** Five weeks of daily runs, by default ending yesterday so that a run now is judged seasonally. */
 async function seedHistory(firstDay = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - 35 * DAY_MS)): Promise<void> {
@@ -90,7 +87,7 @@ describe('historical validation from the command line', () => {
   it('runs a trial on a staging copy and reports its detection and false-positive rates from the ledger', async () => {
     // A fixed session period: the trial days follow the history, whatever today is.
     await seedHistory(new Date('2025-02-24T00:00:00Z'));
-    const staging = path.join(folder, 'staging.db');
+    const staging = path.join(folder(), 'staging.db');
     const outcome = json(['trial', '--staging', staging, '--inject', 'spike:5', '--inject', 'empty-title:0.3', '--control', '1']);
     expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, controls: 1, falsePositives: 0 });
     const report = json(['report', 'trial', '--trials', staging]);
@@ -100,9 +97,9 @@ describe('historical validation from the command line', () => {
 
   it('refuses a trial with an unknown kind, a bad magnitude, no staging or staging = source (exit 2)', async () => {
     await (await openStore(db)).close();
-    expect(cli(['trial', '--staging', path.join(folder, 's.db'), '--inject', 'nope'], 2).stderr).toContain('unknown kind "nope"');
-    expect(cli(['trial', '--staging', path.join(folder, 's.db'), '--inject', 'spike:-2'], 2).stderr).toContain('magnitude');
-    expect(cli(['trial', '--staging', path.join(folder, 's.db'), '--inject', 'spike:0x10'], 2).stderr).toContain('injection spike:0x10: the magnitude must be a plain decimal number (2 or 0.5: no sign, exponent, hex or spaces), got "0x10"');
+    expect(cli(['trial', '--staging', path.join(folder(), 's.db'), '--inject', 'nope'], 2).stderr).toContain('unknown kind "nope"');
+    expect(cli(['trial', '--staging', path.join(folder(), 's.db'), '--inject', 'spike:-2'], 2).stderr).toContain('magnitude');
+    expect(cli(['trial', '--staging', path.join(folder(), 's.db'), '--inject', 'spike:0x10'], 2).stderr).toContain('injection spike:0x10: the magnitude must be a plain decimal number (2 or 0.5: no sign, exponent, hex or spaces), got "0x10"');
     expect(cli(['trial', '--inject', 'spike'], 2).stderr).toContain('--staging');
     expect(cli(['trial', '--staging', db, '--inject', 'spike'], 2).stderr).toContain('is the source database');
   });

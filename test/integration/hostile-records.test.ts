@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { rawExcerptSchema, type QuarantineEntry } from '../../shared/record.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * One hostile record — nested thousands deep, megabytes long, or not UTF-8 — costs a quarantine
@@ -18,11 +18,7 @@ import { arraySource, hearingRecord } from '../helpers/records.js';
 const DEEP_WITNESSES = '['.repeat(3_000) + ']'.repeat(3_000);
 const [BEFORE, HOSTILE, AFTER] = ['700001', '700002', '700003'];
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-hostile-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-hostile-');
 
 /** The hostile record's JSON text: a valid record with `field` replaced by raw JSON text. */
 /** The record with `field` written as `valueText`, in place of its own: given twice, it would be a DUPLICATE_KEY. */
@@ -32,7 +28,7 @@ function recordText(eventId: string, field: string, valueText: string): string {
 }
 
 function writeFile(name: string, content: string | Buffer): string {
-  const file = path.join(folder, name);
+  const file = path.join(folder(), name);
   fs.writeFileSync(file, content);
   return file;
 }

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../main/store/index.js';
 import type { QuarantineEntry } from '../../shared/record.js';
 import { testBackends, withStoreAt } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 import { startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * Text made only of characters that show nothing — zero-width space U+200B, word joiner U+2060,
@@ -54,17 +54,13 @@ async function expectStoredAsBlank(store: Store, runId: number): Promise<void> {
   expect(stored.get('810007')!.content.location).toEqual({ room: null, building: 'Rayburn House Office Building', address: null });
 }
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-invisible-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-invisible-');
 
 describe.each(testBackends())('text that shows nothing, on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
   it('from an NDJSON file through `gatehouse update`: blank titles and committee names quarantined naming the field, the rest stored exactly', async () => {
-    const file = path.join(folder, 'meetings.ndjson');
+    const file = path.join(folder(), 'meetings.ndjson');
     fs.writeFileSync(file, records().map((record) => JSON.stringify(record)).join('\n') + '\n');
     const location = await backend.freshLocation();
     const { child, done } = startCli(['update', '--db', location, '--source', `file:${file}`, '--json']);

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * The eventId a quarantine entry is filed under, when the record's eventId is text no column can
@@ -14,11 +14,7 @@ import { hearingRecord } from '../helpers/records.js';
  * as the bytes ED A0 80, which are not UTF-8 and read back as three U+FFFD.
  */
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-event-id-text-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-event-id-text-');
 
 describe.each(testBackends())('quarantined eventIds that are not text a column holds, on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -32,7 +28,7 @@ describe.each(testBackends())('quarantined eventIds that are not text a column h
     ];
     // JSON.stringify writes both as escapes: the file is valid UTF-8 JSON, as a source would send it.
     expect(lines[1]).toContain('"eventId":"\\ud800"');
-    const file = path.join(folder, 'meetings.ndjson');
+    const file = path.join(folder(), 'meetings.ndjson');
     fs.writeFileSync(file, lines.join('\n') + '\n');
     await withFreshStore(backend, async (store) => {
       const summary = await runUpdate({ store, source: await openSource(`file:${file}`) });

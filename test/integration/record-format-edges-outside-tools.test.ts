@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -10,6 +9,7 @@ import { testBackends, withFreshStore, withStoreAt } from '../helpers/backends.j
 import { startCli } from '../helpers/cli.js';
 import { isDetailRequest, startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * What an outside tool writes at the edges of DESIGN §3, each record between valid ones, stored as
@@ -76,17 +76,13 @@ async function expectFates(store: Store, runId: number): Promise<void> {
   expect(stored.get('840009')!.content.title).toBe('Colons: 10:00 at https://example.test');
 }
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-outside-tools-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-outside-tools-');
 
 describe.each(testBackends())('records an outside tool wrote at the edges of the format, on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
   it('from an NDJSON file through `gatehouse update`: each stored as written or quarantined naming its field', async () => {
-    const file = path.join(folder, 'meetings.ndjson');
+    const file = path.join(folder(), 'meetings.ndjson');
     fs.writeFileSync(file, records().map(writtenText).join('\r\n') + '\r\n');
     const location = await backend.freshLocation();
     const { child, done } = startCli(['update', '--db', location, '--source', `file:${file}`, '--json']);
@@ -102,7 +98,7 @@ describe.each(testBackends())('records an outside tool wrote at the edges of the
   });
 
   it('from a JSON document (a {"committeeMeetings": [...]} page): the same fates', async () => {
-    const file = path.join(folder, 'meetings.json');
+    const file = path.join(folder(), 'meetings.json');
     fs.writeFileSync(file, `{"committeeMeetings": [\n${records().map(writtenText).join(',\n')}\n]}\n`);
     await withFreshStore(backend, async (store) => {
       const summary = await runUpdate({ store, source: await openSource(`file:${file}`) });
@@ -133,7 +129,7 @@ describe.each(testBackends())('numbers where text belongs, as an outside tool wr
   afterAll(() => backend.cleanup());
 
   it('stores a whole number as its digits and quarantines one that would be stored as other digits than written', async () => {
-    const file = path.join(folder, 'numbers.ndjson');
+    const file = path.join(folder(), 'numbers.ndjson');
     const withRoom = (id: number, room: string) => JSON.stringify(hearingRecord(id, { updateDate: RECENT })).replace('"room":"2123"', `"room":${room}`);
     fs.writeFileSync(file, [withRoom(840201, '2123'), withRoom(840202, '12345678901234567890'), withRoom(840203, '-0'), withRoom(840204, '2123.50')].join('\n') + '\n');
     await withFreshStore(backend, async (store) => {
@@ -151,7 +147,7 @@ describe.each(testBackends())('numbers where text belongs, as an outside tool wr
 
 describe('a key given twice outside any one record', () => {
   it('refuses a JSON document whose page gives "committeeMeetings" twice: the first list would be lost unseen', async () => {
-    const file = path.join(folder, 'page.json');
+    const file = path.join(folder(), 'page.json');
     const first = JSON.stringify([hearingRecord(840101)]);
     const second = JSON.stringify([hearingRecord(840102)]);
     fs.writeFileSync(file, `{\n"committeeMeetings": ${first},\n"committeeMeetings": ${second}\n}\n`);
@@ -162,7 +158,7 @@ describe('a key given twice outside any one record', () => {
   });
 
   it('quarantines an NDJSON line whose page gives "committeeMeetings" twice as one item naming the key, the next line read', async () => {
-    const file = path.join(folder, 'pages.ndjson');
+    const file = path.join(folder(), 'pages.ndjson');
     const page = `{"committeeMeetings": ${JSON.stringify([hearingRecord(840101)])}, "committeeMeetings": ${JSON.stringify([hearingRecord(840102)])}}`;
     fs.writeFileSync(file, `${JSON.stringify(hearingRecord(840100))}\n${page}\n${JSON.stringify(hearingRecord(840103))}\n`);
     const items = [];

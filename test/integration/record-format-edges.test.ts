@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * Records at the edges of DESIGN §3, each between valid ones: a date-time without a zone is UTC
@@ -54,17 +54,13 @@ async function expectFates(store: Store, runId: number): Promise<void> {
   expect(stored.get('830010')!.content.congress).toBe(119);
 }
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-format-edges-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-format-edges-');
 
 describe.each(testBackends())('records at the edges of the format, on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
   it('from an NDJSON file: each edge stored as read or quarantined naming its field, the batch around it stored', async () => {
-    const file = path.join(folder, 'meetings.ndjson');
+    const file = path.join(folder(), 'meetings.ndjson');
     fs.writeFileSync(file, records().map((record) => JSON.stringify(record)).join('\n') + '\n');
     await withFreshStore(backend, async (store) => {
       const summary = await runUpdate({ store, source: await openSource(`file:${file}`) });

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { quarantineEntrySchema } from '../../shared/record.js';
 import { runSummarySchema } from '../../shared/run.js';
 import { domainRows, type DomainRows } from '../helpers/domain-rows.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * A record whose nested parts have the wrong shape — witnesses as a string, a video that is a number,
@@ -30,14 +30,10 @@ const misshapen: [string, Record<string, unknown>, string][] = [
   ['a room that is true', { location: { room: true } }, 'location.room must be text, got a boolean'],
 ];
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-shapes-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-shapes-');
 
 function ndjsonFile(records: Record<string, unknown>[]): string {
-  const file = path.join(folder, 'records.ndjson');
+  const file = path.join(folder(), 'records.ndjson');
   fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
   return file;
 }

@@ -1,23 +1,19 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import type { RunEvent } from '../../shared/run.js';
 import { testBackends, withFreshStore, withStoreAt } from '../helpers/backends.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * A resumed run is accounted for as one run: its duration is the sum of its segments, and its
  * batch rows add up to its metrics even when it was killed in the middle of isolating a batch.
  */
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-resume-');
 
 describe.each(testBackends())('resumed runs on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -70,7 +66,7 @@ describe.each(testBackends())('resumed runs on $name', (backend) => {
   it('after a kill -9 during isolation, the resumed run isolates the batch again and counts each record once', async () => {
     const location = await backend.freshLocation();
     const records = hearingRecords(50, 600000);
-    const file = path.join(folder, 'hearings.ndjson');
+    const file = path.join(folder(), 'hearings.ndjson');
     fs.writeFileSync(file, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
     const args = ['update', '--db', location, '--source', `file:${file}`, '--batch-size', '20', '--no-snapshot', '--json'];
     // Batch 2 (positions 20–49: grown to 40 by ADAPTIVE_BATCHES, 30 left) fails on 600022 and is

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -10,19 +9,18 @@ import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { hearingRecords } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * `update --resume` skips the items the run already read by position: over a file that changed
  * since, that skips other records (or stores some twice) with no warning. A run records its file's
  * fingerprint and a resume refuses a file that no longer matches it.
  */
-let folder: string;
 let file: string;
+const folder = tempFolderEachTest('gatehouse-resume-source-');
 beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-resume-source-'));
-  file = path.join(folder, 'hearings.ndjson');
+  file = path.join(folder(), 'hearings.ndjson');
 });
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 
 const RECORDS = hearingRecords(300);
 const SPEC = () => `file:${file}`;
@@ -145,7 +143,7 @@ describe.each(testBackends())('resuming a file run on $name', (backend) => {
 
 /** A SQLite file holding an interrupted run over the file, for the command line to resume. */
 async function interruptedRunInFile(): Promise<{ db: string; runId: number }> {
-  const db = path.join(folder, 'gatehouse.db');
+  const db = path.join(folder(), 'gatehouse.db');
   writeNdjson(RECORDS);
   const { openStore } = await import('../../main/store/index.js');
   const store = await openStore(db);
@@ -158,7 +156,7 @@ async function interruptedRunInFile(): Promise<{ db: string; runId: number }> {
 
 describe('gatehouse update --resume over a changed file', () => {
   it('records the fingerprint of a run started from the command line, so its resume is checked', () => {
-    const db = path.join(folder, 'gatehouse.db');
+    const db = path.join(folder(), 'gatehouse.db');
     writeNdjson(RECORDS);
     const started = runCli(['update', '--db', db, '--source', SPEC()]);
     expect(started.code).toBe(0);

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { rollback, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource, type RecordSource } from '../../main/sources/index.js';
@@ -11,6 +10,7 @@ import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { fakeCongressSource, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
 import { hearingRecord, hearingRecords } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * A resume skips what its run already did: by position (a file) or by the keys its batches
@@ -20,11 +20,7 @@ import { hearingRecord, hearingRecords } from '../helpers/records.js';
  * refused, changing nothing; the run resumes and stores every record, and its batches can be
  * rolled back once it has ended.
  */
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-rb-resumable-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-rb-resumable-');
 
 const NOW = new Date('2025-03-08T00:00:00Z');
 const RECENT = '2025-03-06T12:00:00Z';
@@ -79,7 +75,7 @@ describe.each(testBackends())('rolling back a batch of a run that can still be r
   afterAll(() => backend.cleanup());
 
   it('a file source: refused; the resume stores every record, and once the run ended the batch rolls back', async () => {
-    const file = path.join(folder, 'hearings.ndjson');
+    const file = path.join(folder(), 'hearings.ndjson');
     const records = hearingRecords(150);
     fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
     await withFreshStore(backend, async (store) => {
@@ -124,7 +120,7 @@ describe.each(testBackends())('rolling back a batch of a run that can still be r
 
   // The message is PostgreSQL's: only that backend reads it as a lost connection (and resumes the run).
   it.runIf(backend.name === 'postgres')('a run recorded as failed on a lost connection resumes too: refused all the same', async () => {
-    const file = path.join(folder, 'hearings.ndjson');
+    const file = path.join(folder(), 'hearings.ndjson');
     fs.writeFileSync(file, hearingRecords(150).map((record) => JSON.stringify(record)).join('\n') + '\n');
     await withFreshStore(backend, async (store) => {
       const run = await interruptedRun(store, await openSource(`file:${file}`), 2);
@@ -138,7 +134,7 @@ describe.each(testBackends())('rolling back a batch of a run that can still be r
   });
 
   it('rolling back the whole interrupted run is still allowed, and the run is then no longer resumable', async () => {
-    const file = path.join(folder, 'hearings.ndjson');
+    const file = path.join(folder(), 'hearings.ndjson');
     fs.writeFileSync(file, hearingRecords(150).map((record) => JSON.stringify(record)).join('\n') + '\n');
     await withFreshStore(backend, async (store) => {
       const run = await interruptedRun(store, await openSource(`file:${file}`), 2);

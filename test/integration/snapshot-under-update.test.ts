@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { listSnapshots } from '../../main/backup/index.js';
 import { testBackends } from '../helpers/backends.js';
@@ -10,6 +9,7 @@ import { tester } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { hearingRecords } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * A manual snapshot taken while an update was half-way through copied its run as `running`;
@@ -37,18 +37,14 @@ function sqliteWriteLocked(file: string): boolean {
   }
 }
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-snapshot-lock-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-snapshot-lock-');
 
 describe.each(testBackends())('a manual snapshot while an update runs on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
   it('is refused at once with LOCK_HELD (exit 5) on the CLI and on the API, naming the run, and no snapshot is written', async () => {
     const location = await backend.freshLocation();
-    const file = path.join(folder, 'hearings.ndjson');
+    const file = path.join(folder(), 'hearings.ndjson');
     fs.writeFileSync(file, `${hearingRecords(50, 900000).map((record) => JSON.stringify(record)).join('\n')}\n`);
     // Batch 1 (positions 0–19) commits with its checkpoint; the process then stops for good inside batch 2's transaction.
     const update = startCli(['update', '--db', location, '--source', `file:${file}`, '--batch-size', '20', '--no-snapshot', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_HANG_WRITE: '900030' });

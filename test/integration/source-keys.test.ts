@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tester } from '../helpers/callers.js';
@@ -8,6 +6,7 @@ import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { runCli } from '../helpers/cli.js';
 import { taskStore } from '../../main/scheduler/index.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * A Congress.gov key written into a source spec would be stored with the task and the run and
@@ -21,14 +20,12 @@ const KEYED_SPECS = [
   `congress:https://api.congress.gov/v3?api%5Fkey=${SECRET}`,
 ];
 
-let folder: string;
 let db: string;
 
+const folder = tempFolderEachTest('gatehouse-keys-');
 beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-keys-'));
-  db = path.join(folder, 'gatehouse.db');
+  db = path.join(folder(), 'gatehouse.db');
 });
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 
 function expectRefused(result: ReturnType<typeof runCli>): void {
   expect(result.code).toBe(2);
