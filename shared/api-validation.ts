@@ -259,15 +259,17 @@ export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.
  * on both surfaces instead of meaning "every trial".
  */
 export const trialTaskFilterSchema = z.object({ task: z.string().trim().min(1).max(200).nullable().optional() });
-export const trialsSummaryInputSchema = z.object({ staging, ...trialTaskFilterSchema.shape }).default({});
+/**
+ * Which trials of which ledger trials.summary and reports.trial read, as `gatehouse report trial`
+ * filters them: the staging target, the task they were judged as, and `since` — only trials recorded
+ * since 48h, 7d, 2w or an ISO date (absent: all).
+ */
+export const trialLedgerFilterSchema = z.object({ staging, ...trialTaskFilterSchema.shape, since: z.string().trim().min(1).max(40).optional() });
+export const trialsSummaryInputSchema = trialLedgerFilterSchema.default({});
 export const trialsSummaryOutputSchema = ledgerSummarySchema.extend({ staging: z.string() });
 
 export const REPORT_FORMATS = ['md', 'html'] as const;
-export const reportsTrialInputSchema = z.object({
-  staging,
-  ...trialTaskFilterSchema.shape,
-  /** Only trials recorded since: 48h, 7d, 2w or an ISO date, as `gatehouse report trial --since`; absent: all. */
-  since: z.string().trim().min(1).max(40).optional(),
+export const reportsTrialInputSchema = trialLedgerFilterSchema.extend({
   format: z.enum(REPORT_FORMATS).default('md'),
   /** Also write the report to this absolute path (.md or .html); absent: only returned. */
   savePath: z.string().trim().min(1).max(1_000).optional(),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
-import { buildReport, ledgerTrials, renderHtml, renderMarkdown } from '../reports/index.js';
+import { buildReport, ledgerTrials, renderHtml, renderMarkdown, reportPeriod } from '../reports/index.js';
 import { isPostgresUrl, type Store } from '../store/index.js';
 import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, trialSpecOf, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { requireKnownTask, RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, sensitivityInForce } from '../validation/index.js';
@@ -86,11 +86,13 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       const trials = await withLedger(target, (ledger) => ledger.trials.latest({ limit, after }));
       return { staging: stagingLabel(target), trials: trials ?? [] };
     },
-    'trials.summary': async ({ staging, task }) => {
+    'trials.summary': async ({ staging, task, since }) => {
       // A mistyped task is NOT_FOUND naming the known ones, as in `gatehouse report trial --task`, not an empty summary.
       if (task) await requireKnownTask(store, task);
+      // The period `gatehouse report trial --since` and reports.trial read: a bad `since` is the same USAGE error.
+      const period = reportPeriod(since, new Date());
       const target = stagingTargetFor(source, staging);
-      const trials = await withLedger(target, (ledger) => ledger.trials.list({ task: task ?? undefined }));
+      const trials = await withLedger(target, (ledger) => ledger.trials.list({ task: task ?? undefined, since: period.since, until: period.until }));
       return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
     },
     'reports.trial': async ({ staging, task, since, format, savePath }) => {

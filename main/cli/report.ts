@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { rolloutsGetInputSchema } from '../../shared/api-rollouts.js';
 import { trialTaskFilterSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
+import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, reportPeriod, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
 import { openExistingStore } from './database.js';
@@ -55,7 +55,7 @@ export function registerReportCommand(program: Command): void {
       .option('--format <fmt>', 'html | md (default: from --out)')
       .option('--json', 'print the measured data as JSON');
     if (READS_TRIALS.includes(kind)) command.option('--trials <db>', 'read the trial ledger from this staging database (default: --db itself)');
-    if (FROM_ROLLOUT.includes(kind)) command.option('--rollout <id>', 'render from this rollout\'s ledger (default: the newest rollout that reached the stage, unless --task is given; not with --task)');
+    if (FROM_ROLLOUT.includes(kind)) command.option('--rollout <id>', 'render from this rollout\'s ledger, its entries since --since (default: the newest rollout that reached the stage, unless --task is given; not with --task)');
     command.action(async (options: ReportOptions) => writeReport(kind, options));
   }
 }
@@ -99,7 +99,7 @@ function refuseUnwritableOut(out: string): void {
   if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new GatehouseError('USAGE', `--out: ${out} is a directory; give a file name to write the report to`);
 }
 
-/** When a rollout exists, the canary and monitoring reports are its ledger: each decision with the evidence it saw. */
+/** When a rollout exists, the canary and monitoring reports are its ledger: each decision with the evidence it saw (with --since, those written since). */
 async function fromRolloutLedger(store: Store, kind: ReportKind, options: ReportOptions): Promise<BuiltReport | null> {
   if (kind !== 'canary' && kind !== 'monitoring') return null;
   if (options.rollout !== undefined && options.task !== undefined) {
@@ -107,6 +107,7 @@ async function fromRolloutLedger(store: Store, kind: ReportKind, options: Report
   }
   if (options.task !== undefined) return null;
   const { rolloutId } = parseOptions(rolloutsGetInputSchema, { rolloutId: options.rollout }, { rolloutId: '--rollout' });
-  const document = await rolloutReport(store, kind, { rolloutId });
+  const now = new Date();
+  const document = await rolloutReport(store, kind, { rolloutId, now, since: reportPeriod(options.since, now).since });
   return document ? { document } : null;
 }

@@ -1,5 +1,6 @@
 import { evaluateAllFlags, flagStore, taskScope } from '../flags/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
+import { counted } from '../../shared/plural.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
 import { percent, type Criterion, type ReportDocument } from './document.js';
 import { groupStats, type RunGroupStats } from './measure.js';
@@ -41,8 +42,8 @@ const statusOf = (status: GuardrailStatus): Criterion['status'] => (status === '
 const times = (value: number) => `×${value.toFixed(2)}`;
 
 function criteriaFor(w: WindowComparison): Criterion[] {
-  const needs = `needs ${w.minRuns} finished runs each side; canary has ${w.canary.finished}, control ${w.control.finished}`;
-  const unreviewed = w.canary.unreviewedAnomalies > 0 ? `; ${w.canary.unreviewedAnomalies} canary anomalies await an analyst's review` : '';
+  const needs = `needs ${counted(w.minRuns, 'finished run')} each side; canary has ${w.canary.finished}, control ${w.control.finished}`;
+  const unreviewed = w.canary.unreviewedAnomalies > 0 ? `; ${counted(w.canary.unreviewedAnomalies, 'canary anomaly awaits', 'canary anomalies await')} an analyst's review` : '';
   const anomaly: Criterion =
     w.canary.confirmedAnomalies > 0
       ? { name: 'Real anomaly seen', target: '≥ 1 confirmed', actual: String(w.canary.confirmedAnomalies), status: 'pass' }
@@ -51,13 +52,13 @@ function criteriaFor(w: WindowComparison): Criterion[] {
         : { name: 'Real anomaly seen', target: '≥ 1 confirmed', actual: '0', status: 'no data', note: `no anomaly an analyst confirmed in this window${unreviewed}` };
   const ratio = w.timeRatio;
   return [
-    { name: 'No errors', target: '0 failed runs or batches', actual: `${w.canary.failedRuns} failed runs, ${w.canary.failedBatches} failed batches`, status: statusOf(w.guardrails.failures), ...(w.guardrails.failures === 'not enough data' ? { note: needs } : {}) },
+    { name: 'No errors', target: '0 failed runs or batches', actual: `${counted(w.canary.failedRuns, 'failed run')}, ${counted(w.canary.failedBatches, 'failed batch', 'failed batches')}`, status: statusOf(w.guardrails.failures), ...(w.guardrails.failures === 'not enough data' ? { note: needs } : {}) },
     {
       name: `Per-record time within ${w.maxSlowdownPercent} %`,
       target: `canary / control ≤ ${times(1 + w.maxSlowdownPercent / 100)} (upper 95 % bound)`,
       actual: ratio === null ? 'no data' : `${times(ratio.ratio)} (95 % interval ${times(ratio.low)}–${times(ratio.high)})`,
       status: statusOf(w.guardrails.perRecordTime),
-      ...(w.guardrails.perRecordTime === 'not enough data' ? { note: needs } : ratio ? { note: `Welch on log time per record, ${ratio.canaryRuns} canary and ${ratio.controlRuns} control runs` } : {}),
+      ...(w.guardrails.perRecordTime === 'not enough data' ? { note: needs } : ratio ? { note: `Welch on log time per record, ${ratio.canaryRuns} canary and ${counted(ratio.controlRuns, 'control run')}` } : {}),
     },
     { name: 'Zero data loss', target: '0 records lost', actual: String(w.canary.recordsLost), status: statusOf(w.guardrails.dataLoss), ...(w.guardrails.dataLoss === 'not enough data' ? { note: needs } : {}) },
     {
@@ -91,7 +92,7 @@ function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPer
   if (broken.length > 0) return { recommendation: 'Rollback', reasons: broken };
   if (canaryStartedAt === null) return { recommendation: 'Not enough data', reasons: ['no flag was ever set for this task: there is no canary to judge'] };
   if (!w.enoughData || performance.status === 'no data') {
-    return { recommendation: 'Not enough data', reasons: [`keep the canary running: ${w.minRuns} finished runs each side are needed; canary has ${w.canary.finished}, control ${w.control.finished}`] };
+    return { recommendation: 'Not enough data', reasons: [`keep the canary running: ${counted(w.minRuns, 'finished run')} each side ${w.minRuns === 1 ? 'is' : 'are'} needed; canary has ${w.canary.finished}, control ${w.control.finished}`] };
   }
   const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}`);
   if (reasons.length > 0) return { recommendation: 'Iterate', reasons };

@@ -1,7 +1,8 @@
+import { counted } from '../../shared/plural.js';
 import type { ReportedRun } from '../store/index.js';
 import { overallStatus, percent, type Criterion, type ReportDocument } from './document.js';
 import { finished, msPerRecord, overheadPercent, recordsLost } from './measure.js';
-import { notJudgedNote } from './monitoring.js';
+import { notJudgedInRate } from './monitoring.js';
 import type { TrialMeasurements } from './trials.js';
 
 /** The old plan's validation gate, each criterion computed from what was stored. */
@@ -32,17 +33,31 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   const noTrials = 'no trial data yet';
   return [
     atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? 'no batches in the period' : `${committed} of ${batches} batches committed`),
-    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught${notJudgedNote(trials)}${mixed(trials)}` : noTrials),
+    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught${notJudgedInRate(trials.notJudged - trials.controlsNotJudged, 'injection')}${mixed(trials)}` : noTrials),
     below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
-    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${mixed(trials)}` : noTrials),
+    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${notJudgedInRate(trials.controlsNotJudged, 'control')}${mixed(trials)}` : noTrials),
     {
       name: 'Zero data loss',
       target: '0 records lost',
       actual: done.length === 0 ? 'no data' : String(lost),
       status: done.length === 0 ? 'no data' : lost === 0 ? 'pass' : 'fail',
-      note: done.length === 0 ? 'no finished runs in the period' : `over ${done.length} finished runs (fetched = added + updated + unchanged + quarantined)`,
+      note: done.length === 0 ? 'no finished runs in the period' : dataLossNote(done),
     },
   ];
+}
+
+/**
+ * The sums behind "Zero data loss", in the formula recordsLost checks run by run: rolled back is what
+ * an all-or-nothing run undid when its batch rules failed (its added and updated are then 0). A batch
+ * an operator rolled back later stays counted as the run wrote it.
+ */
+function dataLossNote(done: ReportedRun[]): string {
+  const sum = (key: string) => done.reduce((total, run) => total + (run.metrics[key] ?? 0), 0);
+  const parts = (['added', 'updated', 'unchanged', 'quarantined', 'rolledBack'] as const).map((key) => `${sum(key)} ${key === 'rolledBack' ? 'rolled back' : key}`).join(' + ');
+  const losing = done.filter((run) => recordsLost(run) > 0);
+  const over = `over ${counted(done.length, 'finished run')}`;
+  if (losing.length === 0) return `${over}: ${sum('fetched')} fetched = ${parts}`;
+  return `${over}: ${sum('fetched')} fetched against ${parts}; records unaccounted for in ${losing.map((run) => `run ${run.runId} (${recordsLost(run)})`).join(', ')}`;
 }
 
 /** `task`: the gate over that task's runs and the trials judged as it, and it says so. */

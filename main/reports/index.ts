@@ -37,10 +37,11 @@ export interface BuiltReport {
   canary?: CanaryComparison;
 }
 
-function period(request: ReportRequest, now: Date): { since: string | null; until: string } {
-  if (request.since === undefined) return { since: null, until: now.toISOString() };
+/** The period a report's `since` (48h, 7d, an ISO date; absent: all time) names, up to `now`; a bad one is a USAGE error. */
+export function reportPeriod(since: string | undefined, now: Date): { since: string | null; until: string } {
+  if (since === undefined) return { since: null, until: now.toISOString() };
   try {
-    return { since: parseSince(request.since, now).toISOString(), until: now.toISOString() };
+    return { since: parseSince(since, now).toISOString(), until: now.toISOString() };
   } catch (error) {
     throw new GatehouseError('USAGE', `since: ${(error as Error).message}`);
   }
@@ -69,7 +70,7 @@ async function flagChangesIn(store: Store, window: { since: string | null; until
 /** Every number in a report is computed here from stored runs (and trials); nothing is typed in. */
 export async function buildReport(store: Store, request: ReportRequest): Promise<BuiltReport> {
   const now = request.now ?? new Date();
-  const window = period(request, now);
+  const window = reportPeriod(request.since, now);
   const generatedAt = now.toISOString();
   // A task named must be one the database knows (NOT_FOUND names those it does): a mistyped name is no "no data".
   // The validation gate and the monitoring report read only its runs (the filter in SQL); the validation gate and a trial report only the trials judged as it.

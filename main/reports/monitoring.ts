@@ -1,5 +1,6 @@
 import { kindAsJudged } from '../../shared/api-validation.js';
 import { rateWithN } from '../../shared/intervals.js';
+import { counted } from '../../shared/plural.js';
 import type { ReportedRun } from '../store/index.js';
 import type { ReportDocument } from './document.js';
 import { groupStats, recordsLost } from './measure.js';
@@ -17,13 +18,14 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
     title: task === undefined ? 'Monitoring report' : `Monitoring report: task ${task}`,
     generatedAt,
     period,
-    headline: runs.length === 0 ? `No runs${ofTask} in the period.` : `${runs.length} runs${ofTask}: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}; ${stats.anomalousRuns} anomalous; ${stats.recordsLost} records lost`,
+    headline: runs.length === 0 ? `No runs${ofTask} in the period.` : `${counted(runs.length, 'run')}${ofTask}: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}; ${stats.anomalousRuns} anomalous; ${counted(stats.recordsLost, 'record')} lost`,
     sections: [
       {
         heading: 'Runs',
         table: {
-          headers: ['run', 'task', 'status', 'mode', 'started', 'fetched', 'added', 'updated', 'quarantined', 'ms', 'batches failed', 'verdict', 'lost'],
-          rows: runs.map((r) => [r.runId, r.task ?? null, r.status, r.mode, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.quarantined, r.metrics.durationMs, r.batches.failed, r.validation?.verdict ?? null, recordsLost(r)]),
+          // Every part of fetched = added + updated + unchanged + quarantined + rolled back, so each row adds up to its fetched (or shows what it lost).
+          headers: ['run', 'task', 'status', 'mode', 'started', 'fetched', 'added', 'updated', 'unchanged', 'quarantined', 'rolled back', 'ms', 'batches failed', 'verdict', 'lost'],
+          rows: runs.map((r) => [r.runId, r.task ?? null, r.status, r.mode, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.metrics.rolledBack ?? 0, r.metrics.durationMs, r.batches.failed, r.validation?.verdict ?? null, recordsLost(r)]),
         },
       },
       { heading: 'Duration', chart: { kind: 'line', title: 'Run duration', unit: 'ms', labels, series: [{ name: 'duration', values: runs.map((r) => r.metrics.durationMs) }] } },
@@ -61,6 +63,14 @@ export function notJudgedNote(trials: Pick<TrialMeasurements, 'notJudged'>): str
   return trials.notJudged === 0 ? '' : `; ${trials.notJudged} not judged (run interrupted or failed before a verdict; in neither rate)`;
 }
 
+/**
+ * Said after one rate of the validation gate: how many of its trials (injections for detection,
+ * controls for false positives) were left out of it, and why.
+ */
+export function notJudgedInRate(count: number, what: 'injection' | 'control'): string {
+  return count === 0 ? '' : `; ${counted(count, what)} not judged, left out (run interrupted or failed before a verdict)`;
+}
+
 /** `task`: the report covers only the trials judged as that task, and says so. */
 export function trialDocument(trials: TrialMeasurements | null, period: { since: string | null; until: string }, generatedAt: string, task?: string): ReportDocument {
   const title = task === undefined ? 'Trial report' : `Trial report: task ${task}`;
@@ -73,7 +83,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
     title,
     generatedAt,
     period,
-    headline: `${trials.trials} trials${task === undefined ? '' : ` judged as task ${task}`}: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
+    headline: `${counted(trials.trials, 'trial')}${task === undefined ? '' : ` judged as task ${task}`}: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
     sections: [
       { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives', 'not judged'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives, t.notJudged]) } },
       ...(trials.notJudged > 0

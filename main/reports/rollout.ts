@@ -3,6 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { rolloutDetail, rolloutLedger } from '../rollouts/index.js';
 import type { Store } from '../store/index.js';
+import { counted } from '../../shared/plural.js';
 import type { Criterion, ReportDocument } from './document.js';
 
 /** The stages each gate report covers: the canary, or everything after it. */
@@ -22,16 +23,20 @@ function criterion(guardrail: GuardrailResult): Criterion {
   };
 }
 
-function headline(detail: RolloutDetail, entries: LedgerEntry[], kind: string): string {
+function headline(detail: RolloutDetail, entries: LedgerEntry[], kind: string, since: string | null): string {
+  if (entries.length === 0) return `Rollout ${detail.id} "${detail.name}": no ${kind} ledger entry since ${since}; state ${detail.state}.`;
   const decided = entries.findLast((e) => e.kind !== 'check' && e.kind !== 'start');
-  if (!decided) return `Rollout ${detail.id} "${detail.name}": ${kind} in progress, ${entries.filter((e) => e.kind === 'check').length} clean check(s) so far.`;
+  if (!decided) return `Rollout ${detail.id} "${detail.name}": ${kind} in progress, ${counted(entries.filter((e) => e.kind === 'check').length, 'clean check')} ${since === null ? 'so far' : `since ${since}`}.`;
   const what = decided.kind === 'breach' ? 'paused by a guardrail, flags reverted' : decided.decision ? `${decided.kind}: ${decided.decision.replace('_', ' ')}` : decided.kind;
   return `Rollout ${detail.id} "${detail.name}": ${what} (${decided.operator}, ${decided.at}) — ${decided.reason}`;
 }
 
-/** A gate report drawn from a rollout's ledger: every decision with the evidence it saw, nothing recomputed. */
-export function rolloutReportDocument(detail: RolloutDetail, kind: 'canary' | 'monitoring', generatedAt: string): ReportDocument {
-  const entries = detail.ledger.filter((e) => REPORT_STAGES[kind].includes(e.stage));
+/**
+ * A gate report drawn from a rollout's ledger: every decision with the evidence it saw, nothing recomputed.
+ * `since` (an instant): only the ledger entries written since, as `--since` reads only runs since.
+ */
+export function rolloutReportDocument(detail: RolloutDetail, kind: 'canary' | 'monitoring', generatedAt: string, since: string | null = null): ReportDocument {
+  const entries = detail.ledger.filter((e) => REPORT_STAGES[kind].includes(e.stage) && (since === null || e.at >= since));
   const withEvidence = entries.filter((e) => e.evidence !== null);
   const last = withEvidence.at(-1)?.evidence ?? null;
   const labels = withEvidence.map((e) => (e.runId === null ? e.kind : `#${e.runId}`));
@@ -43,15 +48,15 @@ export function rolloutReportDocument(detail: RolloutDetail, kind: 'canary' | 'm
   return {
     title: `${kind === 'canary' ? 'Canary' : 'Monitoring'} report — rollout ${detail.id} "${detail.name}"`,
     generatedAt,
-    period: { since: entries[0]?.at ?? null, until: entries.at(-1)?.at ?? generatedAt },
-    headline: headline(detail, entries, kind),
+    period: { since: since ?? entries[0]?.at ?? null, until: entries.at(-1)?.at ?? generatedAt },
+    headline: headline(detail, entries, kind, since),
     sections: [
       {
         heading: 'Rollout',
         paragraphs: [
           `Flags: ${detail.flagChanges.map((c) => `${c.flag}=${JSON.stringify(c.value)}`).join(', ')}; canary task ${detail.canaryTask ?? '—'}; state ${detail.state}.`,
-          `Stages: ${detail.stages.map((s) => `${s.stage} (${s.windowHours} h, ≥ ${s.minRuns} runs)`).join(' → ')}; per-record time breaches past +${(detail.timeThreshold * 100).toFixed(0)} %.`,
-          last ? `Last evidence: window ${last.window.since} → ${last.window.until}, canary runs ${last.canaryRuns.join(', ') || 'none'}, control runs ${last.controlRuns.join(', ') || 'none'}.` : 'No run has been checked in these stages.',
+          `Stages: ${detail.stages.map((s) => `${s.stage} (${s.windowHours} h, ≥ ${counted(s.minRuns, 'run')})`).join(' → ')}; per-record time breaches past +${(detail.timeThreshold * 100).toFixed(0)} %.`,
+          last ? `Last evidence: window ${last.window.since} → ${last.window.until}, canary runs ${last.canaryRuns.join(', ') || 'none'}, control runs ${last.controlRuns.join(', ') || 'none'}.` : `No run has been checked in these stages${since === null ? '' : ` since ${since}`}.`,
         ],
       },
       ...(last ? [{ heading: 'Guardrails at the last check', criteria: last.guardrails.map(criterion) }] : []),
@@ -77,17 +82,19 @@ export function rolloutReportDocument(detail: RolloutDetail, kind: 'canary' | 'm
 /**
  * The canary or monitoring report from the ledger of rollout `rolloutId`, or of the newest rollout
  * that reached those stages; null when none did (the report is then computed from runs as before).
+ * `since` (an instant, as the report's `--since` names it): only the ledger entries written since.
  */
-export async function rolloutReport(store: Store, kind: 'canary' | 'monitoring', options: { rolloutId?: number; now?: Date } = {}): Promise<ReportDocument | null> {
+export async function rolloutReport(store: Store, kind: 'canary' | 'monitoring', options: { rolloutId?: number; now?: Date; since?: string | null } = {}): Promise<ReportDocument | null> {
   const now = options.now ?? new Date();
+  const since = options.since ?? null;
   if (options.rolloutId !== undefined) {
     const detail = await rolloutDetail(store, options.rolloutId, now);
     if (!detail.ledger.some((e) => REPORT_STAGES[kind].includes(e.stage))) throw new GatehouseError('NOT_FOUND', `rollout ${options.rolloutId} has no ${kind} stage in its ledger`);
-    return rolloutReportDocument(detail, kind, now.toISOString());
+    return rolloutReportDocument(detail, kind, now.toISOString(), since);
   }
   for (const rollout of await rolloutLedger(store).list({ limit: 50 })) {
     const reached = rollout.stages.slice(0, rollout.stageIndex + 1).some((s) => REPORT_STAGES[kind].includes(s.stage));
-    if (reached) return rolloutReportDocument(await rolloutDetail(store, rollout.id, now), kind, now.toISOString());
+    if (reached) return rolloutReportDocument(await rolloutDetail(store, rollout.id, now), kind, now.toISOString(), since);
   }
   return null;
 }

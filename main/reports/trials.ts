@@ -14,6 +14,8 @@ export interface TrialMeasurements {
   falsePositives: number;
   /** Trials whose run ended before a verdict: in none of the counts above. */
   notJudged: number;
+  /** The controls among them: left out of `cleanRuns` (the rest were injections, left out of `anomaliesInjected`). */
+  controlsNotJudged: number;
   /** Per-kind rows for the trial report; `notJudgedReasons`: why the kind's trials not judged were not. */
   rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number; notJudged: number; notJudgedReasons: string[] }[];
   /** Detection per kind and magnitude, beside the same alarms' false positives on controls. */
@@ -45,6 +47,7 @@ export const ledgerTrials: TrialReader = async (store, filter) => {
     cleanRuns: summary.controls,
     falsePositives: summary.falsePositives,
     notJudged: summary.notJudged,
+    controlsNotJudged: summary.byKind.filter((k) => k.level === 'control').reduce((sum, k) => sum + k.notJudged, 0),
     byMagnitude: summary.byMagnitude,
     mixedSettings: mixedSettingsNote(summary.judgedWith),
     rows: summary.byKind.map((k) => {

@@ -86,7 +86,7 @@ describe('canary comparison', () => {
   it('counts only anomalies an analyst confirmed as real ones', () => {
     const unreviewed = compareCanary([...three('daily', 1000), run('daily', { validation: anomalous }), ...three('hourly', 1000)], 'daily', period);
     expect(unreviewed.criteria[4]).toMatchObject({ name: 'Real anomaly seen', actual: '0', status: 'no data' });
-    expect(unreviewed.criteria[4]!.note).toContain("1 canary anomalies await an analyst's review");
+    expect(unreviewed.criteria[4]!.note).toContain("1 canary anomaly awaits an analyst's review");
     const falsePositive = compareCanary([...three('daily', 1000), run('daily', { validation: anomalous, review: 'expected' }), ...three('hourly', 1000), run('hourly', { validation: anomalous, review: 'confirmed' })], 'daily', period);
     expect(falsePositive.criteria[4]).toMatchObject({ status: 'fail' });
     expect(falsePositive.recommendation).toBe('Iterate');
@@ -155,7 +155,7 @@ describe('validation gate', () => {
   });
 
   it('uses trial measurements for detection and false positives when there are some', () => {
-    const trials = { trials: 2, anomaliesInjected: 20, anomaliesDetected: 19, cleanRuns: 40, falsePositives: 1, notJudged: 0, rows: [] };
+    const trials = { trials: 2, anomaliesInjected: 20, anomaliesDetected: 19, cleanRuns: 40, falsePositives: 1, notJudged: 0, controlsNotJudged: 0, rows: [] };
     const [, detection, , falsePositives] = validationGateCriteria([], trials);
     expect(detection).toMatchObject({ actual: '95.0 %', status: 'pass' });
     expect(falsePositives).toMatchObject({ actual: '2.5 %', status: 'pass' });

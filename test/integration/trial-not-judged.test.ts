@@ -85,7 +85,9 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
     expect(notJudged.rows.map((row) => row.slice(0, 2))).toEqual([['control', 1], ['spike', 1]]);
     expect(String(notJudged.rows[1]![2])).toMatch(NOT_JUDGED_SPIKE);
     const gate = runCli(['report', 'validation', '--db', staging]).stdout;
-    expect(gate).toContain('1 of 1 injected anomalies caught; 2 not judged');
+    // Each rate's note counts the trials it left out: the spike from detection, the control from false positives.
+    expect(gate).toContain('1 of 1 injected anomalies caught; 1 injection not judged, left out (run interrupted or failed before a verdict)');
+    expect(gate).toContain('0 of 1 clean runs flagged; 1 control not judged, left out (run interrupted or failed before a verdict)');
 
     const store = await backend.open(source);
     const engine = createInProcessEngineHost({ location: source });
