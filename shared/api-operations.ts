@@ -151,10 +151,26 @@ export const taskViewSchema = z.object({
   consecutiveFailures: z.number().int(),
   /** While the task backs off after failures: the scheduled time it tries next (the times before it are skipped); else null. */
   retryAt: z.string().nullable(),
-  /** From the cron expression (UTC), or the backoff's retry; null while disabled. */
+  /** From the cron expression (UTC), or the backoff's retry; null while disabled, or while its schedule cannot be read. */
   nextRunAt: z.string().nullable(),
+  /** Why the stored schedule cannot be read (written by hand, or by another version), or null: the task never runs until it is given one. */
+  scheduleProblem: z.string().nullable(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
+
+/** How a task whose stored schedule cannot be read is given a new one, as each surface words it. */
+const NEW_SCHEDULE: Record<Surface, (task: string) => string> = {
+  cli: (task) => `gatehouse tasks edit ${task} --cron "..."`,
+  console: (task) => `press Edit on task ${task}'s row in Settings → Scheduled tasks and enter a new Cron (UTC)`,
+};
+
+/**
+ * The one sentence for a task whose stored schedule cannot be read (`problem`: why), as the
+ * scheduler says it when it passes the task over and the task list shows it, worded for `surface`.
+ */
+export function unreadableScheduleText(task: Pick<TaskView, 'name' | 'cron'>, problem: string, surface: Surface): string {
+  return `its schedule "${task.cron}" cannot be read (${problem}); give it one: ${NEW_SCHEDULE[surface](task.name)}`;
+}
 
 /**
  * The one sentence for a task backing off, as the CLI and the console show it (each formats the

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema } from '../../shared/api-operations.js';
+import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
@@ -30,7 +30,8 @@ function printTask(task: ScheduledTask, json: boolean | undefined): void {
   const t = taskView(task, now);
   if (json) return printApiJson('tasks.get', t);
   const backoff = taskBackoffText(t, now, (iso) => iso);
-  process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}\n`);
+  const unreadable = t.scheduleProblem === null ? '' : ` (${unreadableScheduleText(t, t.scheduleProblem, 'cli')})`;
+  process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}${unreadable}\n`);
 }
 
 /** A task's name as the API's tasks.get and tasks.run parse it: `tasks show "nightly "` is nightly, `tasks show " "` is refused, not looked up. */

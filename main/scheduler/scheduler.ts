@@ -1,3 +1,4 @@
+import { unreadableScheduleText } from '../../shared/api-operations.js';
 import type { RunSummary } from '../../shared/run.js';
 import { type ErrorCode, GatehouseError, isGatehouseError, type Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -101,7 +102,7 @@ export class Scheduler {
   private async unchecked(task: ScheduledTask, now: Date, error: unknown): Promise<TickEntry> {
     const problem = storedCronProblem(task.cron);
     const message = problem
-      ? `its schedule "${task.cron}" cannot be read (${problem}); give it one: ${NEW_SCHEDULE[this.options.surface ?? 'cli'](task.name)}`
+      ? unreadableScheduleText(task, problem, this.options.surface ?? 'cli')
       : `it was not checked: ${redactedMessage(error)}`;
     return this.sayCouldNotRun(task, { task: task.name, outcome: 'failed', scheduledFor: now.toISOString(), error: message }, {});
   }
@@ -263,12 +264,6 @@ export class Scheduler {
     this.options.log(JSON.stringify({ at: this.options.clock().toISOString(), ...fields }));
   }
 }
-
-/** How a task whose stored schedule cannot be read is given a new one, as each surface words it. */
-const NEW_SCHEDULE: Record<Surface, (task: string) => string> = {
-  cli: (task) => `gatehouse tasks edit ${task} --cron "..."`,
-  console: (task) => `press Edit on task ${task}'s row in Settings → Scheduled tasks and enter a new Cron (UTC)`,
-};
 
 /** A task's runs that did not do their work: trying again at every time would only fail the same way. */
 const FAILED_RUNS: readonly RunSummary['status'][] = ['failed', 'interrupted', 'rolled_back'];

@@ -4,7 +4,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
-export type ScheduledTask = Omit<TaskView, 'nextRunAt'>;
+export type ScheduledTask = Omit<TaskView, 'nextRunAt' | 'scheduleProblem'>;
 
 export type NewScheduledTask = Pick<ScheduledTask, 'name' | 'cron' | 'source' | 'lookbackDays' | 'enabled'> & { at: string };
 export type ScheduledTaskPatch = Partial<Pick<ScheduledTask, 'cron' | 'source' | 'lookbackDays' | 'enabled'>>;

@@ -36,7 +36,7 @@ function checkSource(spec: string): string {
  * source fixes it).
  */
 export function taskView(task: ScheduledTask, now: Date = new Date()): TaskView {
-  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? nextRun(task, now) : null };
+  return { ...task, source: redactSecrets(task.source), nextRunAt: task.enabled ? nextRun(task, now) : null, scheduleProblem: storedCronProblem(task.cron) };
 }
 
 /** The next scheduled time, or the backoff's retry when the times before it are skipped. */

@@ -29,6 +29,9 @@ describe.skipIf(executablePath === null)('a failing task and a frequent schedule
         now = new Date(last + 1_000);
         expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'failed' }]);
         retryAt = (await requireTask(store, 'feed')).retryAt!;
+        await addTask(store, { name: 'hand-edited', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, new Date(last), 'Ann');
+        // As a hand edit, or a Gatehouse with other rules, left it: the scheduler passes it over.
+        await store.queries.db.updateTable('scheduledTasks').set({ cron: '61 * * * *' }).where('name', '=', 'hand-edited').execute();
       },
     });
   });
@@ -47,6 +50,23 @@ describe.skipIf(executablePath === null)('a failing task and a frequent schedule
     await expect.poll(() => row.getByTestId('task-backoff').innerText()).toBe(`backing off after 2 failures in a row; next try ${shown}`);
     expect(await row.innerText()).toContain(shown);
     await app.shot('task-backoff');
+  });
+
+  it('says why a task whose stored schedule cannot be read has no next run, and where to give it one, until it is given one', async () => {
+    const { page } = app;
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const row = page.locator('[data-task=hand-edited]');
+    await expect.poll(() => row.getByTestId('task-schedule-problem').innerText()).toBe(
+      'its schedule "61 * * * *" cannot be read (Invalid value for minute: 61); give it one: press Edit on task hand-edited\'s row in Settings → Scheduled tasks and enter a new Cron (UTC)',
+    );
+    await app.shot('task-unreadable-schedule');
+    await nameSessionUnlessNamed(page, 'Dee');
+    await row.getByRole('button', { name: 'Edit task hand-edited' }).click();
+    const form = page.getByRole('form', { name: 'Edit task hand-edited' });
+    await form.locator('input[name=task-cron]').fill('0 7 * * *');
+    await form.getByRole('button', { name: 'Save hand-edited' }).click();
+    await expect.poll(() => row.innerText()).toMatch(/\d{4}-\d\d-\d\d 07:00/);
+    expect(await row.getByTestId('task-schedule-problem').count()).toBe(0);
   });
 
   it('refuses an every-minute schedule with the reason until the operator ticks that it is meant', async () => {

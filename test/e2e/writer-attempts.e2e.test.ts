@@ -1,11 +1,13 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi, startHttpServer } from '../../main/api/index.js';
 import { rollback } from '../../main/backup/index.js';
 import { beginAttempt, rollbackOperation } from '../../main/backup/attempts.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+import { ensureRendererBuilt } from './renderer-build.js';
 
 const executablePath = findChromium();
 
@@ -94,5 +96,18 @@ describe.skipIf(executablePath === null)('rollback and restore attempts (browser
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('the Gatehouse server cannot be reached');
     await page.getByTestId('writer-attempts').getByRole('button', { name: 'Try again' }).waitFor();
+  });
+
+  it('says the page must sign in again, not that the server is not answering, once a restarted server answers and refuses this page', async () => {
+    // `gatehouse serve` started again on the same port: its sessions are new, this page's is not one of them.
+    const restarted = await startHttpServer({ handlers: createApi({ store: app.store, engine: app.engine, transport: 'http' }), engine: app.engine, staticRoot: await ensureRendererBuilt(), port: app.server.port });
+    try {
+      const banner = page.getByTestId('stream-lost');
+      await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toContain('Live updates stopped: this page is not signed in to the Gatehouse server');
+      expect(await banner.textContent()).toContain('open a fresh sign-in link from the terminal running `gatehouse serve` (a restarted server signs every page out)');
+      expect(await banner.textContent()).not.toContain('not answering');
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -28,10 +28,10 @@ describe.each(testBackends())('a task whose stored schedule cannot be read ($nam
       expect(log.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ event: 'task-failed', task: 'broken' }));
       expect((await scheduler.nextWake())!.toISOString()).toBe('2026-03-02T06:00:00.000Z');
       const [broken] = await taskStore(store).list();
-      expect(taskView(broken!, now)).toMatchObject({ name: 'broken', nextRunAt: null });
+      expect(taskView(broken!, now)).toMatchObject({ name: 'broken', nextRunAt: null, scheduleProblem: 'Invalid value for minute: 61' });
       const listed = runCli(['tasks', 'list', '--json', '--db', location]);
       expect(listed.code, listed.stderr).toBe(0);
-      expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'broken', nextRunAt: null }, { name: 'daily' }]);
+      expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'broken', nextRunAt: null, scheduleProblem: 'Invalid value for minute: 61' }, { name: 'daily', scheduleProblem: null }]);
 
       await editTask(store, 'broken', { cron: '0 7 * * *' }, now, 'ops');
       now = new Date('2026-03-01T07:00:30Z');

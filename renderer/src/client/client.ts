@@ -2,6 +2,12 @@ import { toRaw } from 'vue';
 import { API_METHODS, type ApiInput, type ApiMethod, type ApiOutput, type ApiResult, type OperationEvent, type RunEvent } from '../../../shared/api.js';
 import type { ErrorCode } from '../../../shared/errors.js';
 
+/**
+ * `live`: events flow. Stopped, `refused` says why when the server answers but refuses this page
+ * (its session expired, or a restart signed it out): no waiting brings the events back, a new sign-in does.
+ */
+export type StreamStatusListener = (live: boolean, refused?: string) => void;
+
 /** How the client reaches the API: the preload bridge (Electron) or HTTP (`gatehouse serve`). */
 export interface ApiTransport {
   readonly kind: 'ipc' | 'http';
@@ -9,7 +15,7 @@ export interface ApiTransport {
   onRunEvent(listener: (event: RunEvent) => void): () => void;
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
   /** Browser mode: told when the event stream drops (server gone) and when it is back; IPC never drops. */
-  onStreamStatus?(listener: (live: boolean) => void): () => void;
+  onStreamStatus?(listener: StreamStatusListener): () => void;
   /** The desktop's file picker (a `file:` source, null when cancelled); absent in a browser. */
   pickRecordFile?(): Promise<ApiResult<string | null>>;
 }
@@ -21,7 +27,7 @@ export interface GatehouseClient {
   /** Rollbacks, restores, snapshots and trials in progress, from the same stream as runs. */
   onOperationEvent(listener: (event: OperationEvent) => void): () => void;
   /** Told `false` when run and operation events stop arriving (the server is gone) and `true` when they flow again. */
-  onStreamStatus(listener: (live: boolean) => void): () => void;
+  onStreamStatus(listener: StreamStatusListener): () => void;
   /** Present in the desktop app only: browser mode uploads the file instead (sources.upload). */
   pickRecordFile?(): Promise<string | null>;
 }

@@ -1,5 +1,29 @@
 import { apiResultSchema, type ApiMethod, type ApiResult, type OperationEvent, type RunEvent } from '../../../shared/api.js';
-import type { ApiTransport } from './client.js';
+import type { ApiTransport, StreamStatusListener } from './client.js';
+
+/** How long a stream the server answered with an error (not a refusal) waits before it is opened again. */
+const STREAM_RETRY_MS = 3_000;
+
+/** A 401 or 403 in words: the server says why (expired, never signed in, a restart signed every page out); its sign-in links work once each. */
+async function signInRefusal(response: Response): Promise<{ code: 'USAGE'; message: string; hint: string } | null> {
+  if (response.status !== 401 && response.status !== 403) return null;
+  const why = (await response.text().catch(() => '')).replace(/^(unauthorized|forbidden): /, '');
+  return { code: 'USAGE', message: `this page is not signed in to the Gatehouse server${why ? `: ${why}` : ''}`, hint: 'open a fresh sign-in link from the terminal running `gatehouse serve` (a restarted server signs every page out)' };
+}
+
+/** Asks `url` once for why the server would not give the stream; null when it is not a refusal (or nothing answers). */
+async function refusalOf(url: string): Promise<{ message: string; hint: string } | null> {
+  const controller = new AbortController();
+  try {
+    const response = await fetch(url, { credentials: 'same-origin', signal: controller.signal });
+    return await signInRefusal(response);
+  } catch {
+    return null;
+  } finally {
+    // A stream that did open is not read: the retry opens its own.
+    controller.abort();
+  }
+}
 
 /**
  * Browser mode: POST /api/<method> with the session cookie the server set, run and operation
@@ -9,7 +33,7 @@ import type { ApiTransport } from './client.js';
 export function httpTransport(base = ''): ApiTransport {
   const runListeners = new Set<(event: RunEvent) => void>();
   const operationListeners = new Set<(event: OperationEvent) => void>();
-  const statusListeners = new Set<(live: boolean) => void>();
+  const statusListeners = new Set<StreamStatusListener>();
   let source: EventSource | null = null;
 
   function ensureStream(): void {
@@ -26,9 +50,24 @@ export function httpTransport(base = ''): ApiTransport {
       const event = JSON.parse((message as MessageEvent<string>).data) as OperationEvent;
       for (const listener of operationListeners) listener(event);
     });
-    // An error is a dropped connection (or a failed retry of it): EventSource keeps retrying by itself.
-    source.addEventListener('open', () => statusListeners.forEach((listener) => listener(true)));
-    source.addEventListener('error', () => statusListeners.forEach((listener) => listener(false)));
+    // An error is a dropped connection (or a failed retry of it): EventSource keeps retrying by itself —
+    // but not after an answer other than the stream (a restarted server refusing this page's session):
+    // then it is closed for good, and the page is told why rather than left waiting for a server that answers.
+    const opened = source;
+    opened.addEventListener('open', () => statusListeners.forEach((listener) => listener(true)));
+    opened.addEventListener('error', () => {
+      statusListeners.forEach((listener) => listener(false));
+      if (opened.readyState === EventSource.CLOSED) void whyClosed(opened);
+    });
+  }
+
+  /** The stream was answered with something else: a refusal is said; anything else is tried again, as a dropped connection is. */
+  async function whyClosed(closed: EventSource): Promise<void> {
+    const refusal = await refusalOf(`${base}/api/events`);
+    if (source !== closed) return;
+    if (refusal) return statusListeners.forEach((listener) => listener(false, `${refusal.message} — ${refusal.hint}`));
+    source = null;
+    setTimeout(ensureStream, STREAM_RETRY_MS);
   }
 
   function listen<E>(listeners: Set<(event: E) => void>, listener: (event: E) => void): () => void {
@@ -51,11 +90,8 @@ export function httpTransport(base = ''): ApiTransport {
       } catch (error) {
         return { ok: false, error: { code: 'DB_UNREACHABLE', message: `the Gatehouse server cannot be reached (${(error as Error).message})`, hint: 'is `gatehouse serve` still running?' } };
       }
-      if (response.status === 401 || response.status === 403) {
-        // The server says why (expired, never signed in, wrong origin); its sign-in links work once each.
-        const why = (await response.text().catch(() => '')).replace(/^(unauthorized|forbidden): /, '');
-        return { ok: false, error: { code: 'USAGE', message: `this page is not signed in to the Gatehouse server${why ? `: ${why}` : ''}`, hint: 'open a fresh sign-in link from the terminal running `gatehouse serve`' } };
-      }
+      const refused = await signInRefusal(response);
+      if (refused) return { ok: false, error: refused };
       const parsed = apiResultSchema.safeParse(await response.json().catch(() => null));
       if (!parsed.success) return { ok: false, error: { code: 'INTERNAL', message: `unexpected answer from the server (HTTP ${response.status})` } };
       return parsed.data as ApiResult<unknown>;

@@ -36,6 +36,8 @@ export const useLiveRuns = defineStore('live-runs', () => {
   const activeCount = computed(() => Object.values(runs.value).filter((run) => run.summary === null).length + othersRunning.value.length);
   /** The event stream dropped (browser mode, server gone): runs shown as running may have moved on since. */
   const streamLost = ref(false);
+  /** The server answers but refuses this page (a restart signed it out, its session expired): why, and what to do; null otherwise. */
+  const streamRefused = ref<string | null>(null);
   let connected = false;
   let lastLook: Map<number, RunSummary['status']> | null = null;
 
@@ -43,7 +45,10 @@ export const useLiveRuns = defineStore('live-runs', () => {
     if (connected) return;
     connected = true;
     client.onRunEvent(apply);
-    client.onStreamStatus((live) => (streamLost.value = !live));
+    client.onStreamStatus((live, refused) => {
+      streamLost.value = !live;
+      streamRefused.value = live ? null : (refused ?? streamRefused.value);
+    });
     void client.call('runs.active', {}).then((active) => active.forEach(adopt), () => undefined);
   }
 
@@ -116,7 +121,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     return () => clearInterval(timer);
   }
 
-  return { runs, warnings, streamLost, finishedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
+  return { runs, warnings, streamLost, streamRefused, finishedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
 });
 
 function emptyMetrics(): RunMetrics {

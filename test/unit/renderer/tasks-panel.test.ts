@@ -9,7 +9,7 @@ import { mountWith } from './mount.js';
 
 const daily: TaskView = {
   name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=200', lookbackDays: 7, enabled: true,
-  createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z', lastFiredAt: null, lastRunId: null, consecutiveFailures: 0, retryAt: null, nextRunAt: '2026-12-05T06:00:00.000Z',
+  createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z', lastFiredAt: null, lastRunId: null, consecutiveFailures: 0, retryAt: null, nextRunAt: '2026-12-05T06:00:00.000Z', scheduleProblem: null,
 };
 
 /** tasks.list and tasks.edit as the server answers them: an edit from a stale view is refused (CONFLICT). */
