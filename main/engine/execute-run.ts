@@ -71,6 +71,8 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
     if (fault !== null && options.signal?.aborted && faultOf(store, failure) === 'transient') error = `stopped ${stoppedBy(options.signal)} while waiting: ${fault}`;
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner!);
+  const repeated = planner?.repeatedEntries() ?? null;
+  if (repeated !== null) warn(repeated);
   if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);
   return finishOrLeaveToNextWriter(options, run, status, error);
 }

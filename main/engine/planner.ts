@@ -33,6 +33,21 @@ export class RunPlanner {
     return top;
   }
 
+  /** Records that listed an entry twice alike (stored once), with the first such record's repeats: said when the run ends. */
+  private repeats: { records: number; example: string } | null = null;
+
+  /** What the records read so far repeated alike, as the run's warning says it; null when none did (in this process, as `mostCommonRejection`). */
+  repeatedEntries(): string | null {
+    if (this.repeats === null) return null;
+    const { records, example } = this.repeats;
+    return `${records.toLocaleString('en-US')} record${records === 1 ? '' : 's'} listed a committee or witness twice with the same details; each was stored once (e.g. ${example})`;
+  }
+
+  private noteRepeats(hearing: NormalizedHearing, repeats: string[]): void {
+    if (this.repeats === null) this.repeats = { records: 1, example: `eventId ${hearing.eventId}: ${repeats.join(', ')}` };
+    else this.repeats.records += 1;
+  }
+
   async plan(window: SourceItem[]): Promise<PlannedItem[]> {
     const judged = window.map((item) => ({ item, judgement: item.error ? null : this.rules.judge(item.raw) }));
     const ids = judged.flatMap(({ judgement }) => (judgement?.ok ? [judgement.hearing.eventId] : []));
@@ -41,6 +56,7 @@ export class RunPlanner {
       if (item.error) return this.reject(item, item.eventId ?? eventIdOf(item.raw), [item.error]);
       if (!judgement!.ok) return this.reject(item, judgement!.eventId ?? eventIdOf(item.raw), judgement!.reasons);
       const hearing = judgement!.hearing;
+      if (judgement!.repeats !== undefined) this.noteRepeats(hearing, judgement!.repeats);
       const before = stored.get(hearing.eventId);
       // Nothing stored to compare with: the hash is read from the stored JSON as the row is written.
       if (before === undefined) return changed(item, 'added', hearing, null, []);

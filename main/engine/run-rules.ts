@@ -2,8 +2,11 @@ import type { NormalizedHearing, Rejection } from '../../shared/record.js';
 import { applyRecordRules } from '../validation/index.js';
 import type { EventIdSet } from './event-id-set.js';
 
-/** A record refused; `eventId` is the canonical one of a duplicate (the rules read it), absent when the rules refused the record itself. */
-export type Judgement = { ok: true; hearing: NormalizedHearing } | { ok: false; reasons: Rejection[]; eventId?: string };
+/**
+ * A record refused; `eventId` is the canonical one of a duplicate (the rules read it), absent when the
+ * rules refused the record itself. A record passed carries the entries it listed twice alike (`repeats`).
+ */
+export type Judgement = { ok: true; hearing: NormalizedHearing; repeats?: string[] } | { ok: false; reasons: Rejection[]; eventId?: string };
 
 /**
  * The record rules as a run applies them: one record at a time, in source order. A record that

@@ -56,6 +56,6 @@ const REVISERS: Record<RevisedField, (record: CommitteeMeetingRecord, random: Ra
     if (JSON.stringify(record.location) === before) record.location = { ...record.location, room: `${record.location.room}A` };
   },
   witnesses(record, random) {
-    record.witnesses = [...record.witnesses, ...composeWitnesses(random, 1)];
+    record.witnesses = [...record.witnesses, ...composeWitnesses(random, 1, record.witnesses)];
   },
 };

@@ -139,12 +139,31 @@ function composeCommittees(random: Random, primary: CommitteeEntry): CommitteeMe
   return committees;
 }
 
-export function composeWitnesses(random: Random, count: number): CommitteeMeetingRecord['witnesses'] {
-  return Array.from({ length: count }, () => ({
+/**
+ * `count` witnesses drawn, less any that names a witness `listed` (or an earlier draw) already
+ * names: the record rules quarantine a witness listed twice with another position (DUPLICATE_ENTRY),
+ * and the generator writes clean records. The draws are made all the same, so a seed's later records
+ * do not move, and the hearing stored is the one the rules stored when they dropped the repeat.
+ */
+export function composeWitnesses(random: Random, count: number, listed: CommitteeMeetingRecord['witnesses'] = []): CommitteeMeetingRecord['witnesses'] {
+  const named = new Set(listed.map(syntheticWitnessIdentity));
+  const drawn = Array.from({ length: count }, () => ({
     name: `${weightedPick(random, HONORIFICS)}${pick(random, FIRST_NAMES)} ${pick(random, LAST_NAMES)}`,
     organization: pick(random, ORGANIZATIONS),
     position: pick(random, POSITIONS),
   }));
+  return drawn.filter((witness) => {
+    const identity = syntheticWitnessIdentity(witness);
+    if (named.has(identity)) return false;
+    named.add(identity);
+    return true;
+  });
+}
+
+/** Who a composed witness is, as the record rules key it: the name without its honorific (every one of HONORIFICS is one the rules drop), and the organization. */
+function syntheticWitnessIdentity(witness: CommitteeMeetingRecord['witnesses'][number]): string {
+  const honorific = HONORIFICS.find(([prefix]) => prefix !== '' && witness.name.startsWith(prefix))?.[0] ?? '';
+  return `${witness.name.slice(honorific.length).toLowerCase()}\u0000${witness.organization.toLowerCase()}`;
 }
 
 function composeVideo(random: Random, committee: CommitteeEntry): CommitteeMeetingRecord['videos'][number] {

@@ -1,9 +1,36 @@
 import { visibleText, witnessKey, type NormalizedHearing, type RejectionCode } from '../../shared/record.js';
 import { normalizeWitnessName } from './witness-names.js';
 
-/** Where a reader puts what is wrong with the record. */
+/** Where a reader puts what is wrong with the record, and the entries it listed twice alike (stored once). */
 export interface ReasonSink {
   add(code: RejectionCode, message: string): void;
+  repeated(message: string): void;
+}
+
+/** An entry of a record's list as the repeat rule compares it: where it is, and the details it gives. */
+export interface ListedEntry {
+  path: string;
+  details: Record<string, string | null>;
+}
+
+/**
+ * The rule for an entry a record lists twice — one committee code, one witness (by `witnessKey`) —
+ * whichever source it came from: the hearing has it once (one link, one appearance). Listed again
+ * alike, it is stored once and the repeat is noted; listed again with other details (another name
+ * for the committee, another position for the witness), which entry was meant cannot be told, and
+ * keeping either would drop what the other says: the record is quarantined (DUPLICATE_ENTRY) naming
+ * both. A witness's name and organization spelt otherwise ("JANE  DOE" of "ACME") are the same
+ * witness, not other details: the hearing keeps the first entry, as its appearance does.
+ */
+export function repeatedEntry(reasons: ReasonSink, first: ListedEntry, again: ListedEntry, what: string): void {
+  const differing = Object.keys(first.details).filter((key) => first.details[key] !== again.details[key]);
+  if (differing.length === 0) {
+    reasons.repeated(`${again.path} repeats ${first.path} (${what})`);
+    return;
+  }
+  const shown = (value: string | null) => (value === null ? 'none' : JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value));
+  const details = differing.map((key) => `${key} ${shown(first.details[key]!)}, then ${shown(again.details[key]!)}`).join('; ');
+  reasons.add('DUPLICATE_ENTRY', `${first.path} and ${again.path} both list ${what} with different details (${details}): which one was meant cannot be told`);
 }
 
 export type Dict = Record<string, unknown>;
@@ -98,8 +125,8 @@ export function readLocation(value: unknown, reasons: ReasonSink): NormalizedHea
 export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHearing['witnesses'] {
   const witnesses: NormalizedHearing['witnesses'] = [];
   const entries = entriesOf(value, 'witnesses', reasons);
-  // No repeat to find in a list of one or none: neither the Set nor a key per witness is built.
-  const seen = entries.length > 1 ? new Set<string>() : null;
+  // No repeat to find in a list of one or none: neither the Map nor a key per witness is built.
+  const seen = entries.length > 1 ? new Map<string, ListedEntry & { name: string; organization: string | null }>() : null;
   for (const { entry, path } of entries) {
     const name = textAt(entry, 'name', path, reasons);
     const organization = textAt(entry, 'organization', path, reasons);
@@ -111,8 +138,13 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
     const normalizedName = normalizeWitnessName(name);
     if (seen !== null) {
       const key = witnessKey({ normalizedName, organization });
-      if (seen.has(key)) continue;
-      seen.add(key);
+      const listed = { path, details: { position }, name, organization };
+      const first = seen.get(key);
+      if (first !== undefined) {
+        repeatedEntry(reasons, first, listed, `the witness ${JSON.stringify(first.name)}${first.organization === null ? '' : ` of ${JSON.stringify(first.organization)}`}`);
+        continue;
+      }
+      seen.set(key, listed);
     }
     witnesses.push({ name, normalizedName, organization, position });
   }

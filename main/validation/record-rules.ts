@@ -16,14 +16,15 @@ import {
 } from '../../shared/record.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { daysInMonth, digitsAt } from './ascii-digits.js';
-import { codePoints, describe, isDict, listOf, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ReasonSink } from './record-parts.js';
+import { codePoints, describe, isDict, listOf, repeatedEntry, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ListedEntry, type ReasonSink } from './record-parts.js';
 
 /** What the record rules need to know about the database. */
 export interface RecordRuleContext {
   isKnownCommittee(systemCode: string): boolean;
 }
 
-export type RuleOutcome = { ok: true; hearing: NormalizedHearing } | { ok: false; reasons: Rejection[] };
+/** `repeats`, when the record listed an entry twice alike (stored once): what it repeated, one line each. */
+export type RuleOutcome = { ok: true; hearing: NormalizedHearing; repeats?: string[] } | { ok: false; reasons: Rejection[] };
 
 const EARLIEST_YEAR = 1789;
 const LATEST_YEAR = 2100;
@@ -32,8 +33,12 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.
 
 class Reasons implements ReasonSink {
   readonly list: Rejection[] = [];
+  readonly repeats: string[] = [];
   add(code: RejectionCode, message: string): void {
     this.list.push({ code, message });
+  }
+  repeated(message: string): void {
+    this.repeats.push(message);
   }
 }
 
@@ -63,7 +68,7 @@ export function applyRecordRules(raw: unknown, context: RecordRuleContext): Rule
   const videos = readVideos(raw.videos, reasons);
   const transcripts = readTranscripts(raw.hearingTranscript, reasons);
   if (reasons.list.length > 0) return { ok: false, reasons: reasons.list };
-  return {
+  const outcome: RuleOutcome = {
     ok: true,
     hearing: {
       eventId: eventId!,
@@ -81,6 +86,8 @@ export function applyRecordRules(raw: unknown, context: RecordRuleContext): Rule
       transcripts,
     },
   };
+  if (reasons.repeats.length > 0) outcome.repeats = reasons.repeats;
+  return outcome;
 }
 
 /**
@@ -259,9 +266,10 @@ function readDate(value: unknown, field: string, reasons: Reasons, required: boo
 function readCommittees(value: unknown, context: RecordRuleContext, reasons: Reasons): NormalizedHearing['committees'] {
   const committees: NormalizedHearing['committees'] = [];
   const entries = listOf(value, 'committees', reasons);
-  // A list of one (most records name one committee) cannot repeat itself: no Set to build.
-  const seen = entries.length > 1 ? new Set<string>() : null;
-  for (const entry of entries) {
+  // A list of one (most records name one committee) cannot repeat itself: no Map to build.
+  const seen = entries.length > 1 ? new Map<string, ListedEntry>() : null;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
     const code = isDict(entry) && typeof entry.systemCode === 'string' ? entry.systemCode.trim().toLowerCase() : '';
     const name = isDict(entry) && typeof entry.name === 'string' ? visibleText(entry.name) : null;
     if (!COMMITTEE_CODE_PATTERN.test(code)) {
@@ -274,8 +282,13 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
       continue;
     }
     if (seen !== null) {
-      if (seen.has(code)) continue;
-      seen.add(code);
+      const listed: ListedEntry = { path: `committees[${i}]`, details: { name } };
+      const first = seen.get(code);
+      if (first !== undefined) {
+        repeatedEntry(reasons, first, listed, `committee ${code}`);
+        continue;
+      }
+      seen.set(code, listed);
     }
     committees.push({ systemCode: code, name });
   }

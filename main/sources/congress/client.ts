@@ -96,12 +96,11 @@ export class CongressClient {
     this.breaker = options.breaker ?? new CircuitBreaker({ clock: this.clock });
   }
 
-  /** `path` is relative to the base URL, e.g. `committee-meeting/119/house`. */
-  async getJson(path: string, query: Record<string, string | number> = {}, signal?: AbortSignal): Promise<unknown> {
-    return (await this.getParsedJson(path, query, signal)).value;
-  }
-
-  /** As `getJson`, with the objects of the body that repeat a key (a detail's record is quarantined for one). */
+  /**
+   * The JSON body at `path` (relative to the base URL, e.g. `committee-meeting/119/house`), with the
+   * objects of it that repeat a key. No reader gets the value without them: JSON.parse would keep the
+   * last of a repeated key in silence (a list page's `next`, a detail's `title`).
+   */
   async getParsedJson(path: string, query: Record<string, string | number> = {}, signal?: AbortSignal): Promise<ParsedJson> {
     const url = new URL(`${this.baseUrl}/${path}`);
     for (const [name, value] of Object.entries({ ...query, format: 'json' })) url.searchParams.set(name, String(value));

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { GatehouseError } from '../../../shared/errors.js';
+import { firstRepeatedKey, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
 import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
 import type { SourceWindow } from '../../../shared/run.js';
 import { redactSecrets } from '../../../shared/redact.js';
@@ -297,7 +298,7 @@ class MeetingReader {
     let countBefore: number | null = null;
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
-      const page = await this.client.getJson(path, {
+      const { value: page, repeated } = await this.client.getParsedJson(path, {
         fromDateTime: congressDateTime(window.from),
         toDateTime: congressDateTime(window.to),
         limit: PAGE_SIZE,
@@ -305,6 +306,7 @@ class MeetingReader {
       }, signal);
       this.stats.listPages++;
       this.stats.requests = this.client.requestsSent;
+      if (repeated !== null) throw listPageRepeatsAKey(path, offset, page, repeated);
       const { meetings, count, hasNext } = readListPage(page, `${path}?offset=${offset}`);
       const grewBy = count !== null && countBefore !== null ? count - countBefore : null;
       countBefore = count;
@@ -404,6 +406,17 @@ function listingStoppedShort(path: string, offset: number, count: number | null)
 function listingWentBack(path: string, offset: number, repeats: number, count: number, grewBy: number): CongressFetchError {
   const growth = grewBy === 0 ? 'while its count stayed' : `while its count went from ${count - grewBy} to`;
   return new CongressFetchError('malformed', `Congress.gov served list page offset=${offset} of ${path} with only meetings it had already listed (${repeats}) ${growth} ${count}; the listing went back, and the meetings after them would be missed`);
+}
+
+/**
+ * A list page in which an object gives a key twice: JSON.parse keeps the last value, so a repeated
+ * `next` could end the listing early, and a listed meeting's repeated `eventId` fetch another
+ * meeting's detail, each without a word. Which value the server meant cannot be told: the page is
+ * not read, and the run stops before any of its meetings is fetched (as a listing that stops short does).
+ */
+function listPageRepeatsAKey(path: string, offset: number, page: unknown, repeated: RepeatedKeys): CongressFetchError {
+  const where = firstRepeatedKey(page, repeated, 'the page') ?? 'an object of the page gives a key twice';
+  return new CongressFetchError('malformed', `Congress.gov served list page offset=${offset} of ${path} in which ${where}; the page is not read`);
 }
 
 function listingRepeated(path: string, offset: number, count: number | null): CongressFetchError {

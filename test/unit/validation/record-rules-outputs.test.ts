@@ -132,7 +132,9 @@ describe('record rules give the outputs stored databases hold', () => {
         eventId: 117021, congress: '118', chamber: 'Senate', type: 'Hearing', meetingStatus: 'Rescheduled',
         title: '  Ünïcode "quoted" \\ title — ✓ ', date: '2024-02-29 09:30:00-05:00', updateDate: '2024-03-01T12:00:00Z',
         location: { room: ' SD-106 ', building: null, address: '' },
-        committees: { item: [{ systemCode: 'SSJU00', name: ' Judiciary ' }, { systemCode: 'ssju00', name: 'again' }, { systemCode: 'ssju21' }] },
+        // A repeat named otherwise ({ systemCode: 'ssju00', name: 'again' } here before eng145) now
+        // quarantines the record (DUPLICATE_ENTRY, record-rules.test.ts); a repeat alike is stored once.
+        committees: { item: [{ systemCode: 'SSJU00', name: ' Judiciary ' }, { systemCode: 'ssju00', name: 'Judiciary' }, { systemCode: 'ssju21' }] },
         witnesses: [
           { name: 'The Honorable José Núñez, Jr.', organization: 'Dept. of Ünity', position: null },
           { name: 'jose nunez', organization: 'DEPT. OF ÜNITY' },
@@ -154,7 +156,8 @@ describe('record rules give the outputs stored databases hold', () => {
         '"witnesses":[{"name":"The Honorable José Núñez, Jr.","normalizedName":"jose nunez","organization":"Dept. of Ünity","position":null},' +
         '{"name":"\uff2d\uff53\uff0e \uff21\uff4e\uff41","normalizedName":"ana","organization":null,"position":"Chief"}],' +
         '"videos":[{"name":null,"url":"https://x.test/v?a=1&b=\\"2\\""}],' +
-        '"transcripts":[{"jacketNumber":"55123","url":null},{"jacketNumber":"0042","url":null}]}}',
+        '"transcripts":[{"jacketNumber":"55123","url":null},{"jacketNumber":"0042","url":null}]},' +
+        '"repeats":["committees[1] repeats committees[0] (committee ssju00)","witnesses[1] repeats witnesses[0] (the witness \\"The Honorable José Núñez, Jr.\\" of \\"Dept. of Ünity\\")"]}',
     );
   });
 
