@@ -1,5 +1,6 @@
 import type { ReportedRun } from '../store/index.js';
 import { instantProblem, parseInstant } from '../../shared/instant.js';
+import { recordsAccounted } from '../../shared/run.js';
 
 /** Runs that ended; a run still going says nothing yet. */
 export function finished(runs: ReportedRun[]): ReportedRun[] {
@@ -13,8 +14,7 @@ export function isError(run: ReportedRun): boolean {
 
 /** fetched ≠ added + updated + unchanged + quarantined (+ rolled back) means records went missing. */
 export function recordsLost(run: ReportedRun): number {
-  const m = run.metrics;
-  return Math.abs(m.fetched - (m.added + m.updated + m.unchanged + m.quarantined + (m.rolledBack ?? 0)));
+  return Math.abs(run.metrics.fetched - recordsAccounted(run.metrics));
 }
 
 /** Milliseconds per fetched record over the runs: fair across runs of different sizes. */
