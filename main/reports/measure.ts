@@ -7,6 +7,15 @@ export function finished(runs: ReportedRun[]): ReportedRun[] {
   return runs.filter((run) => run.status !== 'running');
 }
 
+/**
+ * Runs that say something about the code: ended, and not stopped by an environment fault (a lost
+ * connection, a full disk, a lost lock), which is never the canary's doing (DESIGN §4) — as the
+ * rollout guardrails read runs.
+ */
+export function judgedRuns(runs: readonly ReportedRun[]): ReportedRun[] {
+  return finished([...runs]).filter((run) => run.status !== 'interrupted');
+}
+
 /** Failed, rolled back or interrupted: the run did not complete. */
 export function isError(run: ReportedRun): boolean {
   return run.status === 'failed' || run.status === 'rolled_back' || run.status === 'interrupted';
@@ -49,8 +58,9 @@ export interface RunGroupStats {
   fetched: number;
 }
 
-export function groupStats(runs: ReportedRun[]): RunGroupStats {
-  const done = finished(runs);
+/** `ended` picks the runs the measures count: every run that ended, or (a canary) only those that say something about the code. */
+export function groupStats(runs: ReportedRun[], ended: (runs: ReportedRun[]) => ReportedRun[] = finished): RunGroupStats {
+  const done = ended(runs);
   const errors = done.filter(isError).length;
   const anomalous = done.filter((run) => run.validation?.verdict === 'anomalous');
   // One vocabulary (main/validation/feedback.ts): an anomaly marked `expected` is a confirmed false positive.
