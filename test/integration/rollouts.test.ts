@@ -422,6 +422,8 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     await withHarness(async (h) => {
       await expect(start(h, { flagChanges: [{ flag: 'ENABLE_TELEPORT', value: true }] })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('ENABLE_TELEPORT') });
       await expect(start(h, { canaryTask: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('nope') });
+      // Without a canary stage no task goes first: one named anyway (existing or not) is a mistake, not a label.
+      await expect(start(h, { canaryTask: 'nope', stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('a rollout without a canary stage has no canary task: "nope"') });
       await expect(start(h, { flagChanges: [{ flag: FLAG, value: 7 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(start(h, { stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await start(h);
