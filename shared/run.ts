@@ -57,6 +57,11 @@ export function statusEarned(metrics: RunMetrics): 'success' | 'partial' | 'fail
   return metrics.quarantined > 0 ? 'partial' : 'success';
 }
 
+/** The records a run accounts for (DESIGN §4): added + updated + unchanged + quarantined, and the changes a rolled-back all-or-nothing run undid. */
+export function recordsAccounted(metrics: RunMetrics): number {
+  return metrics.added + metrics.updated + metrics.unchanged + metrics.quarantined + (metrics.rolledBack ?? 0);
+}
+
 export function emptyMetrics(): RunMetrics {
   return { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 };
 }

@@ -1,5 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
-import { emptyBatchCounts, emptyMetrics, type BatchCounts, type RunMetrics } from '../../shared/run.js';
+import { emptyBatchCounts, emptyMetrics, recordsAccounted, type BatchCounts, type RunMetrics } from '../../shared/run.js';
 import { noRelatedTotals, type Checkpoint, type NewQuarantineEntry, type PlannedChange, type RelatedTotals } from '../store/index.js';
 import type { PlannedItem } from './planner.js';
 import { quarantinedRaw } from './quarantine-raw.js';
@@ -149,6 +149,5 @@ export function countChanges(changes: PlannedChange[]): { added: number; updated
 
 /** fetched = added + updated + unchanged + quarantined (DESIGN §4), plus what a rollback undid. */
 export function invariantHolds(metrics: RunMetrics): boolean {
-  const accounted = metrics.added + metrics.updated + metrics.unchanged + metrics.quarantined + (metrics.rolledBack ?? 0);
-  return metrics.fetched === accounted;
+  return metrics.fetched === recordsAccounted(metrics);
 }

@@ -87,7 +87,7 @@ function checkKill(definition: FlagDefinition, scope: string, value: FlagValue):
   if (value !== killed) throw new GatehouseError('USAGE', `a kill holds ${definition.name} at ${String(killed)}, not ${String(value)}`, { hint: { cli: `to lift the kill: gatehouse flags unset ${definition.name} --scope kill --reason "why"`, console: `to lift the kill, unset ${definition.name}'s kill scope on the Flags page, with a reason` } });
 }
 
-export async function setFlag(store: Store, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {
+export async function setFlag(store: Pick<Store, 'queries'>, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {
   const definition = knownFlag(request.flag);
   const value = checkFlagValue(definition, request.value);
   const scope = parseScope(request.scope);

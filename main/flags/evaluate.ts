@@ -29,7 +29,7 @@ export interface FlagContext {
 }
 
 /** Reads every stored value; an unreachable or broken database yields an error instead of throwing. */
-async function storedValues(store: Store | null): Promise<{ values: StoredFlagValue[]; error?: string }> {
+async function storedValues(store: Pick<Store, 'queries'> | null): Promise<{ values: StoredFlagValue[]; error?: string }> {
   if (!store) return { values: [], error: 'no database' };
   try {
     return { values: await flagStore(store).values() };
@@ -86,7 +86,7 @@ export async function evaluateFlag(store: Store | null, name: string, context: F
 }
 
 /** Every known flag, resolved for the context, in definition order. */
-export async function evaluateAllFlags(store: Store | null, context: FlagContext = {}): Promise<FlagResolution[]> {
+export async function evaluateAllFlags(store: Pick<Store, 'queries'> | null, context: FlagContext = {}): Promise<FlagResolution[]> {
   const { values, error } = await storedValues(store);
   return FLAG_DEFINITIONS.map((definition) => resolveFrom(definition, values, context, error));
 }

@@ -3,7 +3,7 @@ import type { ReportedRun, Store } from '../store/index.js';
 import { counted } from '../../shared/plural.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
 import { percent, type Criterion, type ReportDocument } from './document.js';
-import { groupStats, type RunGroupStats } from './measure.js';
+import { groupStats, judgedRuns, type RunGroupStats } from './measure.js';
 import { requireKnownTask } from '../validation/index.js';
 
 export const MAX_OVERHEAD_PERCENT = DEFAULT_MAX_SLOWDOWN_PERCENT;
@@ -114,8 +114,9 @@ export function compareCanary(runs: ReportedRun[], task: string, period: CanaryP
   return {
     task, ...period,
     controlTasks: [...new Set(controlRuns.map((run) => run.task!))].sort(),
-    canary: groupStats(canaryRuns),
-    baseline: groupStats(controlRuns),
+    // The table's counts are the criteria's: a run an environment fault interrupted is neither finished nor an error of the canary's.
+    canary: groupStats(canaryRuns, judgedRuns),
+    baseline: groupStats(controlRuns, judgedRuns),
     window,
     timeRatio: window.timeRatio,
     durationOverheadPercent: window.timeRatio === null ? null : (window.timeRatio.ratio - 1) * 100,

@@ -1,7 +1,7 @@
 import { mean, sampleVariance } from 'simple-statistics';
 import { wilsonInterval, Z_95, type Interval } from '../../shared/intervals.js';
 import type { ReportedRun } from '../store/index.js';
-import { finished, isError, recordsLost } from './measure.js';
+import { isError, judgedRuns as judged, recordsLost } from './measure.js';
 
 /**
  * Canary against control over one window (issue 11): the measures a canary report and a guarded
@@ -58,15 +58,6 @@ export interface WindowComparison {
   timeRatio: TimeRatio | null;
   enoughData: boolean;
   guardrails: { failures: GuardrailStatus; dataLoss: GuardrailStatus; perRecordTime: GuardrailStatus; alertRate: GuardrailStatus };
-}
-
-/**
- * Runs that say something about the code: ended, and not stopped by an environment fault (a lost
- * connection, a full disk, a lost lock), which is never the canary's doing (DESIGN §4) — as the
- * rollout guardrails read runs.
- */
-function judged(runs: readonly ReportedRun[]): ReportedRun[] {
-  return finished([...runs]).filter((run) => run.status !== 'interrupted');
 }
 
 function sideMeasures(runs: readonly ReportedRun[]): SideMeasures {

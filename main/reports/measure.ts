@@ -1,9 +1,19 @@
 import type { ReportedRun } from '../store/index.js';
 import { instantProblem, parseInstant } from '../../shared/instant.js';
+import { recordsAccounted } from '../../shared/run.js';
 
 /** Runs that ended; a run still going says nothing yet. */
 export function finished(runs: ReportedRun[]): ReportedRun[] {
   return runs.filter((run) => run.status !== 'running');
+}
+
+/**
+ * Runs that say something about the code: ended, and not stopped by an environment fault (a lost
+ * connection, a full disk, a lost lock), which is never the canary's doing (DESIGN §4) — as the
+ * rollout guardrails read runs.
+ */
+export function judgedRuns(runs: readonly ReportedRun[]): ReportedRun[] {
+  return finished([...runs]).filter((run) => run.status !== 'interrupted');
 }
 
 /** Failed, rolled back or interrupted: the run did not complete. */
@@ -13,8 +23,7 @@ export function isError(run: ReportedRun): boolean {
 
 /** fetched ≠ added + updated + unchanged + quarantined (+ rolled back) means records went missing. */
 export function recordsLost(run: ReportedRun): number {
-  const m = run.metrics;
-  return Math.abs(m.fetched - (m.added + m.updated + m.unchanged + m.quarantined + (m.rolledBack ?? 0)));
+  return Math.abs(run.metrics.fetched - recordsAccounted(run.metrics));
 }
 
 /** Milliseconds per fetched record over the runs: fair across runs of different sizes. */
@@ -49,8 +58,9 @@ export interface RunGroupStats {
   fetched: number;
 }
 
-export function groupStats(runs: ReportedRun[]): RunGroupStats {
-  const done = finished(runs);
+/** `ended` picks the runs the measures count: every run that ended, or (a canary) only those that say something about the code. */
+export function groupStats(runs: ReportedRun[], ended: (runs: ReportedRun[]) => ReportedRun[] = finished): RunGroupStats {
+  const done = ended(runs);
   const errors = done.filter(isError).length;
   const anomalous = done.filter((run) => run.validation?.verdict === 'anomalous');
   // One vocabulary (main/validation/feedback.ts): an anomaly marked `expected` is a confirmed false positive.

@@ -15,7 +15,7 @@ import type { Store } from '../store/index.js';
 import { applyStageFlags, killedFlags, overriddenFlags, revertRolloutFlags, type OverriddenFlag } from './flags.js';
 import { observeStage } from './observe.js';
 import { checkCanaryTask, checkFlagChanges, checkStages, DEFAULT_STAGES } from './stages.js';
-import { rolloutLedger, type NewLedgerEntry, type RolloutPatch } from './ledger.js';
+import { rolloutLedger, type LastMove, type NewLedgerEntry, type RolloutPatch, type RolloutTx } from './ledger.js';
 
 /** Who acts when nobody did: a breach's revert and pause, a clean window's promotion. */
 export const GUARDRAIL_OPERATOR = 'gatehouse-guardrail';
@@ -43,16 +43,18 @@ export async function startRollout(store: Store, input: StartInput, actor: Actor
   const stages = checkStages(input.stages ?? DEFAULT_STAGES);
   const flagChanges = checkFlagChanges(input.flagChanges);
   const canaryTask = await checkCanaryTask(store, stages, input.canaryTask);
-  const [open] = await rolloutLedger(store).list({ states: OPEN_STATES, limit: 1 });
-  if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: { cli: 'finish it first: `gatehouse rollout promote|abort`', console: `finish it first: decide on rollout ${open.id} (proceed, roll back) or abort it on the Rollouts page` } });
-  const at = actor.now.toISOString();
-  const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
-  const applied = await applyStageFlags(store, draft, 0, actor);
-  const rollout = { ...draft, applied, state: 'active' as const, stageIndex: 0, stageStartedAt: at, timeThreshold: input.timeThreshold, autoPromote: input.autoPromote, operator: actor.operator, reason: input.reason, startedAt: at, updatedAt: at };
-  return rolloutLedger(store).insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
+  return rolloutLedger(store).change(async (tx) => {
+    const [open] = await rolloutLedger(tx).list({ states: OPEN_STATES, limit: 1 });
+    if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: { cli: 'finish it first: `gatehouse rollout promote|abort`', console: `finish it first: decide on rollout ${open.id} (proceed, roll back) or abort it on the Rollouts page` } });
+    const at = actor.now.toISOString();
+    const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
+    const applied = await applyStageFlags(tx, draft, 0, actor);
+    const rollout = { ...draft, applied, state: 'active' as const, stageIndex: 0, stageStartedAt: at, timeThreshold: input.timeThreshold, autoPromote: input.autoPromote, operator: actor.operator, reason: input.reason, startedAt: at, updatedAt: at };
+    return rolloutLedger(tx).insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
+  });
 }
 
-async function requireRollout(store: Store, id: number): Promise<RolloutView> {
+async function requireRollout(store: RolloutTx, id: number): Promise<RolloutView> {
   const rollout = await rolloutLedger(store).get(id);
   if (!rollout) throw new GatehouseError('NOT_FOUND', `rollout ${id} does not exist`, { hint: { cli: 'see `gatehouse rollout list`', console: 'the Rollouts page lists the rollouts' } });
   return rollout;
@@ -63,8 +65,38 @@ function requireOpen(rollout: RolloutView, wanted: readonly string[] = OPEN_STAT
   return rollout;
 }
 
+/** A rollout as a request read it before acting: the state it decided on, and the last move it knew of. */
+interface SeenRollout {
+  rollout: RolloutView;
+  lastMove: LastMove | null;
+}
+
+async function see(store: Store, id: number, wanted: readonly string[] = OPEN_STATES): Promise<SeenRollout> {
+  const rollout = requireOpen(await requireRollout(store, id), wanted);
+  return { rollout, lastMove: await rolloutLedger(store).lastMove(id) };
+}
+
+const whereItStands = (rollout: RolloutView) => `${rollout.state} in stage ${stageOf(rollout)}`;
+
+/**
+ * The rollout as it stands inside the change, refused when another change moved it after this
+ * request read it (an operator's decision, a pause, a guardrail's breach — any entry but a check):
+ * two operators pressing Proceed at once must not advance it two stages, nor an Abort and a
+ * Proceed leave flags applied on an aborted rollout. The second is told who moved it first.
+ */
+async function unmoved(tx: RolloutTx, seen: SeenRollout, doing: string): Promise<RolloutView> {
+  const now = (await rolloutLedger(tx).get(seen.rollout.id))!;
+  const last = await rolloutLedger(tx).lastMove(seen.rollout.id);
+  if (last?.id === seen.lastMove?.id) return now;
+  throw new GatehouseError(
+    'CONFLICT',
+    `rollout ${now.id} "${now.name}" moved while this ${doing} was being made: it was ${whereItStands(seen.rollout)}, and is ${whereItStands(now)} now (${last!.kind} by ${last!.operator} at ${last!.at}); nothing was changed`,
+    { hint: { cli: `look at it again (gatehouse rollout status ${now.id}), then decide again if it is still needed`, console: 'look at the rollout again, then decide again if it is still needed' } },
+  );
+}
+
 /** The next stage with its flags applied, or the end of the rollout after its last stage. */
-async function advance(store: Store, rollout: RolloutView, actor: Actor, reason: string, evidence: RolloutEvidence | null): Promise<RolloutView> {
+async function advance(store: RolloutTx, rollout: RolloutView, actor: Actor, reason: string, evidence: RolloutEvidence | null): Promise<RolloutView> {
   const last = rollout.stageIndex === rollout.stages.length - 1;
   const at = actor.now.toISOString();
   if (last) return rolloutLedger(store).record(rollout.id, { state: 'completed', updatedAt: at }, entry(rollout, actor, { kind: 'complete', decision: 'proceed', reason, evidence }));
@@ -76,7 +108,7 @@ async function advance(store: Store, rollout: RolloutView, actor: Actor, reason:
 const leftAlone = (overridden: OverriddenFlag[]): string => (overridden.length === 0 ? '' : ` (left as changed outside the rollout: ${overridden.map((o) => o.description).join('; ')})`);
 
 /** Reverts the flags and moves to `state`, with the ledger entry that says why (and which flags it left as someone else set them). */
-async function revertTo(store: Store, rollout: RolloutView, state: RolloutView['state'], actor: Actor, fields: Pick<NewLedgerEntry, 'kind' | 'reason'> & Partial<NewLedgerEntry>): Promise<RolloutView> {
+async function revertTo(store: RolloutTx, rollout: RolloutView, state: RolloutView['state'], actor: Actor, fields: Pick<NewLedgerEntry, 'kind' | 'reason'> & Partial<NewLedgerEntry>): Promise<RolloutView> {
   const overridden = await revertRolloutFlags(store, rollout, { ...actor, reason: fields.reason });
   return rolloutLedger(store).record(rollout.id, { state, applied: [], updatedAt: actor.now.toISOString() }, entry(rollout, actor, { ...fields, reason: fields.reason + leftAlone(overridden) }));
 }
@@ -98,40 +130,60 @@ export interface GuardDependencies {
   clock?: () => Date;
 }
 
+/** How often a run's check reads the rollout again when an operator moved it while the check was measuring. */
+const CHECK_TRIES = 3;
+
 /**
  * After every run: the open rollout's guardrails over its stage window. A breach pauses the rollout
  * and reverts its flags by itself, audited with the guardrail as the reason, and notifies; a clean
  * window with enough runs promotes it when the rollout asked for that. A flag of the rollout someone
  * changed outside it (a kill switch flipped mid-rollout) holds it paused, that change left standing. Returns the rollout as it
- * now stands, or null when no active rollout watches this run.
+ * now stands, or null when no active rollout watches this run. The evidence is measured before the
+ * change begins; a rollout an operator moved meanwhile is measured again, in its new stage.
  */
 export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>, deps: GuardDependencies = {}): Promise<GuardOutcome | null> {
-  const [rollout] = await rolloutLedger(store).list({ states: ['active'], limit: 1 });
-  if (!rollout) return null;
-  const actor = { operator: GUARDRAIL_OPERATOR, now: (deps.clock ?? (() => new Date()))() };
-  const evidence = await observeStage(store, rollout, actor.now);
-  if (!evidence.canaryRuns.includes(run.runId) && !evidence.controlRuns.includes(run.runId)) return (await ranInStage(store, rollout, run)) ? holdIfChangedOutside(store, rollout, actor, run, evidence) : null;
+  for (let tries = 1; ; tries += 1) {
+    const [active] = await rolloutLedger(store).list({ states: ['active'], limit: 1 });
+    if (!active) return null;
+    const seen = { rollout: active, lastMove: await rolloutLedger(store).lastMove(active.id) };
+    const actor = { operator: GUARDRAIL_OPERATOR, now: (deps.clock ?? (() => new Date()))() };
+    const evidence = await observeStage(store, active, actor.now);
+    const measured = evidence.canaryRuns.includes(run.runId) || evidence.controlRuns.includes(run.runId);
+    if (!measured && !(await ranInStage(store, active, run))) return null;
+    const outcome = await rolloutLedger(store)
+      .change(async (tx) => judgeRun(tx, await unmoved(tx, seen, `check of run ${run.runId}`), actor, run, evidence, measured))
+      .catch((error: unknown) => {
+        if (tries < CHECK_TRIES && error instanceof GatehouseError && error.code === 'CONFLICT') return 'moved' as const;
+        throw error;
+      });
+    if (outcome === 'moved') continue;
+    if (outcome?.breach) await deps.notifier?.notify(outcome.breach);
+    return outcome;
+  }
+}
+
+/** One run's check, inside the change: breach, hold, or a check entry (and a promotion when the window passed clean). */
+async function judgeRun(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence, measured: boolean): Promise<GuardOutcome | null> {
+  if (!measured) return holdIfChangedOutside(tx, rollout, actor, run, evidence);
   const breaches = evidence.guardrails.filter((g) => g.status === 'breach');
   if (breaches.length > 0) {
     const reason = breachReason(rollout, breaches);
-    const paused = await revertTo(store, rollout, 'paused', actor, { kind: 'breach', reason, runId: run.runId, evidence });
-    const notification = breachNotification(paused, reason, run.runId);
-    await deps.notifier?.notify(notification);
-    return { rollout: paused, breach: notification };
+    const paused = await revertTo(tx, rollout, 'paused', actor, { kind: 'breach', reason, runId: run.runId, evidence });
+    return { rollout: paused, breach: breachNotification(paused, reason, run.runId) };
   }
-  const held = await holdIfChangedOutside(store, rollout, actor, run, evidence);
+  const held = await holdIfChangedOutside(tx, rollout, actor, run, evidence);
   if (held) return held;
-  const checked = await rolloutLedger(store).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
-  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(store, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
+  const checked = await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
+  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(tx, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
   return { rollout: checked, breach: null };
 }
 
 /** A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out. Holds it, touching no flag. */
-async function holdIfChangedOutside(store: Store, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
-  const held = [...(await killedFlags(store, rollout)), ...(await overriddenFlags(store, rollout)).map((o) => o.description)];
+async function holdIfChangedOutside(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
+  const held = [...(await killedFlags(tx, rollout)), ...(await overriddenFlags(tx, rollout)).map((o) => o.description)];
   if (held.length === 0) return null;
   const reason = `held: ${held.join('; ')}`;
-  return { rollout: await rolloutLedger(store).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
+  return { rollout: await rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
 }
 
 /** A run the stage's evidence leaves out (it ran on other flags) that still started in the stage's window. */
@@ -163,33 +215,39 @@ export function breachNotification(rollout: RolloutView, reason: string, runId: 
 
 /** An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and hold), Roll back (revert and end). */
 export async function decideRollout(store: Store, request: { rolloutId: number; decision: RolloutDecision; reason: string }, actor: Actor): Promise<RolloutView> {
-  const rollout = requireOpen(await requireRollout(store, request.rolloutId));
-  const evidence = await observeStage(store, rollout, actor.now);
+  const seen = await see(store, request.rolloutId);
+  const evidence = await observeStage(store, seen.rollout, actor.now);
   const fields = { kind: 'decision' as const, decision: request.decision, reason: request.reason, evidence };
-  switch (request.decision) {
-    case 'proceed': {
-      if (rollout.state === 'active') return advance(store, rollout, actor, request.reason, evidence);
-      const applied = await applyStageFlags(store, rollout, rollout.stageIndex, actor);
-      const at = actor.now.toISOString();
-      return rolloutLedger(store).record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));
+  return rolloutLedger(store).change(async (tx) => {
+    const rollout = await unmoved(tx, seen, `decision (${request.decision})`);
+    switch (request.decision) {
+      case 'proceed': {
+        if (rollout.state === 'active') return advance(tx, rollout, actor, request.reason, evidence);
+        const applied = await applyStageFlags(tx, rollout, rollout.stageIndex, actor);
+        const at = actor.now.toISOString();
+        return rolloutLedger(tx).record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));
+      }
+      case 'iterate':
+        return revertTo(tx, rollout, 'paused', actor, fields);
+      case 'roll_back':
+        return revertTo(tx, rollout, 'rolled_back', actor, fields);
     }
-    case 'iterate':
-      return revertTo(store, rollout, 'paused', actor, fields);
-    case 'roll_back':
-      return revertTo(store, rollout, 'rolled_back', actor, fields);
-  }
+  });
 }
 
 /** Holds an active rollout where it is (no checks, no promotion); its flags stay as they are. */
 export async function pauseRollout(store: Store, request: { rolloutId: number; reason: string }, actor: Actor): Promise<RolloutView> {
-  const rollout = requireOpen(await requireRollout(store, request.rolloutId), ['active']);
-  return rolloutLedger(store).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason: request.reason }));
+  const seen = await see(store, request.rolloutId, ['active']);
+  return rolloutLedger(store).change(async (tx) => {
+    const rollout = await unmoved(tx, seen, 'pause');
+    return rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason: request.reason }));
+  });
 }
 
 /** Ends a rollout and puts its flags back. */
 export async function abortRollout(store: Store, request: { rolloutId: number; reason: string }, actor: Actor): Promise<RolloutView> {
-  const rollout = requireOpen(await requireRollout(store, request.rolloutId));
-  return revertTo(store, rollout, 'aborted', actor, { kind: 'abort', reason: request.reason });
+  const seen = await see(store, request.rolloutId);
+  return rolloutLedger(store).change(async (tx) => revertTo(tx, await unmoved(tx, seen, 'abort'), 'aborted', actor, { kind: 'abort', reason: request.reason }));
 }
 
 /** A rollout with its ledger and what its guardrails see now (the last evidence recorded, once it is over). */

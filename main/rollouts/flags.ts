@@ -1,7 +1,7 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { actorName, evaluateAllFlags, flagStore, setFlag, type StoredFlagValue } from '../flags/index.js';
-import type { Store } from '../store/index.js';
+import type { RolloutTx } from './ledger.js';
 import { stageScope } from './stages.js';
 
 interface Actor {
@@ -28,7 +28,7 @@ function storedAt(stored: StoredFlagValue[], flag: string, scope: string): strin
  * rollout (support staff flipping a flag off mid-rollout) stands: the rollout neither re-applies
  * nor reverts over it.
  */
-export async function overriddenFlags(store: Store, rollout: FlagsOf): Promise<OverriddenFlag[]> {
+export async function overriddenFlags(store: RolloutTx, rollout: FlagsOf): Promise<OverriddenFlag[]> {
   const stored = await flagStore(store).values();
   const overridden: OverriddenFlag[] = [];
   for (const { flag, scope } of rollout.applied) {
@@ -47,7 +47,7 @@ export async function overriddenFlags(store: Store, rollout: FlagsOf): Promise<O
  * The rollout's flags a kill holds at another value: no run gets what is being rolled out, so its
  * guardrails would measure nothing, and its last stage must not look like it lifted the kill.
  */
-export async function killedFlags(store: Store, rollout: Pick<RolloutView, 'flagChanges'>): Promise<string[]> {
+export async function killedFlags(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges'>): Promise<string[]> {
   const inForce = await evaluateAllFlags(store);
   return rollout.flagChanges.flatMap(({ flag, value }) => {
     const resolution = inForce.find((r) => r.flag === flag);
@@ -59,7 +59,7 @@ export async function killedFlags(store: Store, rollout: Pick<RolloutView, 'flag
  * Refuses to move a rollout whose flags were changed outside it (that change is someone's decision,
  * not to be undone unseen) or are killed (a rollout never runs under a kill).
  */
-export async function refuseOverridden(store: Store, rollout: FlagsOf): Promise<void> {
+export async function refuseOverridden(store: RolloutTx, rollout: FlagsOf): Promise<void> {
   const killed = await killedFlags(store, rollout);
   if (killed.length > 0) {
     throw new GatehouseError('CONFLICT', `${killed.join('; ')}: rollout "${rollout.name}" does not run under a kill`, {
@@ -78,7 +78,7 @@ export async function refuseOverridden(store: Store, rollout: FlagsOf): Promise<
  * change audited). Returns what the rollout has applied so far, each scope with the value it held
  * before the rollout first touched it: what a revert puts back.
  */
-export async function applyStageFlags(store: Store, rollout: Pick<RolloutView, 'name' | 'flagChanges' | 'canaryTask' | 'stages' | 'applied'>, stageIndex: number, actor: Actor): Promise<AppliedFlag[]> {
+export async function applyStageFlags(store: RolloutTx, rollout: Pick<RolloutView, 'name' | 'flagChanges' | 'canaryTask' | 'stages' | 'applied'>, stageIndex: number, actor: Actor): Promise<AppliedFlag[]> {
   await refuseOverridden(store, rollout);
   const stage = rollout.stages[stageIndex]!.stage;
   const scope = stageScope(stage, rollout.canaryTask);
@@ -99,7 +99,7 @@ export async function applyStageFlags(store: Store, rollout: Pick<RolloutView, '
  * someone changed since, outside the rollout, is left as they set it: reverting it would undo a
  * kill switch flipped mid-rollout. Returns those left alone.
  */
-export async function revertRolloutFlags(store: Store, rollout: FlagsOf, actor: Actor & { reason: string }): Promise<OverriddenFlag[]> {
+export async function revertRolloutFlags(store: RolloutTx, rollout: FlagsOf, actor: Actor & { reason: string }): Promise<OverriddenFlag[]> {
   const overridden = await overriddenFlags(store, rollout);
   for (const { flag, scope, previousJson } of [...rollout.applied].reverse()) {
     if (overridden.some((o) => o.flag === flag && o.scope === scope)) continue;

@@ -1,6 +1,6 @@
 import type { GuardrailResult } from '../../shared/api-rollouts.js';
 import { logRatioPercent } from '../../shared/guardrail-values.js';
-import type { RunSummary } from '../../shared/run.js';
+import { recordsAccounted, type RunSummary } from '../../shared/run.js';
 import { rateDifference, sequentialDifference, wilson, type MeanDifference } from './sequential.js';
 
 /** A finished run as the guardrails see it: its summary and the quarantine rows stored for it. */
@@ -22,8 +22,9 @@ function failed(run: ObservedRun): boolean {
 /** Every record fetched is accounted for, and every quarantined record has its row (DESIGN §4). */
 export function accountingProblem(run: ObservedRun): string | null {
   const m = run.summary.metrics;
-  const accounted = m.added + m.updated + m.unchanged + m.quarantined;
-  if (m.fetched !== accounted) return `run ${run.summary.runId}: fetched ${m.fetched} ≠ added+updated+unchanged+quarantined ${accounted}`;
+  // A rolled-back all-or-nothing run lost nothing: the changes it undid are fetched again by the next run.
+  const accounted = recordsAccounted(m);
+  if (m.fetched !== accounted) return `run ${run.summary.runId}: fetched ${m.fetched} ≠ added+updated+unchanged+quarantined${m.rolledBack ? '+rolled back' : ''} ${accounted}`;
   if (run.quarantineRows !== m.quarantined) return `run ${run.summary.runId}: ${m.quarantined} quarantined but ${run.quarantineRows} quarantine rows`;
   return null;
 }

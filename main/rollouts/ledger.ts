@@ -1,10 +1,14 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { LedgerEntry, RolloutView } from '../../shared/api-rollouts.js';
-import { newestFirstPage, type Database, type QueryLayer, type Store } from '../store/index.js';
+import { joinedTransaction, newestFirstPage, type Database, type QueryLayer, type Store } from '../store/index.js';
 
 export type NewRollout = Omit<RolloutView, 'id'>;
 export type RolloutPatch = Partial<Pick<RolloutView, 'state' | 'stageIndex' | 'stageStartedAt' | 'applied' | 'updatedAt'>>;
 export type NewLedgerEntry = Omit<LedgerEntry, 'id' | 'rolloutId'>;
+/** The store as one change to the rollouts sees it: inside that change's transaction. */
+export type RolloutTx = Pick<Store, 'queries'>;
+/** The latest entry that moved a rollout (anything but a guardrail check): who moved it last, and when. */
+export type LastMove = Pick<LedgerEntry, 'id' | 'kind' | 'operator' | 'at'>;
 
 function rolloutFromRow(row: Selectable<Database['rollouts']>): RolloutView {
   const { flagChangesJson, stagesJson, appliedJson, autoPromote, ...rest } = row;
@@ -48,12 +52,37 @@ class RolloutLedger {
     });
   }
 
+  /**
+   * One change to the rollouts, whole: `work` runs in one write transaction, and the flag changes
+   * and ledger entries it makes through `tx` go with it — all or none. It begins once every other
+   * change to the rollouts has ended (SQLite: the write transaction waits for the other writers;
+   * PostgreSQL: a lock on the rollouts table that only their writers wait for), so two operators
+   * acting at once act one after the other, the second on what the first left.
+   */
+  async change<T>(work: (tx: RolloutTx) => Promise<T>): Promise<T> {
+    return this.driver.transaction(async (trx) => {
+      if (this.driver.backend === 'postgres') await sql`LOCK TABLE rollouts IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+      return work({ queries: joinedTransaction(this.driver, trx) });
+    });
+  }
+
+  async lastMove(rolloutId: number): Promise<LastMove | null> {
+    const row = await this.driver.db
+      .selectFrom('rolloutLedger')
+      .select(['id', 'kind', 'operator', 'at'])
+      .where('rolloutId', '=', rolloutId)
+      .where('kind', '<>', 'check')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { ...row, kind: row.kind as LedgerEntry['kind'] } : null;
+  }
+
   async get(id: number): Promise<RolloutView | null> {
     const row = await this.driver.db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? rolloutFromRow(row) : null;
   }
 
-  /** Newest first. */
   /** Newest first; `after` is the id of the last rollout of the previous page. */
   async list(options: { states?: readonly string[]; limit?: number; after?: number } = {}): Promise<RolloutView[]> {
     const rows = await this.driver.db

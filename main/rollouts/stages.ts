@@ -53,7 +53,12 @@ export function checkFlagChanges(changes: RolloutFlagChange[]): RolloutFlagChang
 /** A canary stage needs a scheduled task that exists; without one, naming a task is a mistake. */
 export async function checkCanaryTask(store: Store, stages: RolloutStage[], task: string | null): Promise<string | null> {
   const needsCanary = stages.some((s) => s.stage === 'canary');
-  if (!needsCanary) return task;
+  if (!needsCanary) {
+    if (task === null) return null;
+    throw new GatehouseError('USAGE', `a rollout without a canary stage has no canary task: "${task}" would be recorded as its canary and never go first`, {
+      hint: { cli: 'leave --canary-task out, or add a canary stage to --stages', console: 'leave the Canary task empty, or add the canary stage' },
+    });
+  }
   if (task === null) throw new GatehouseError('USAGE', 'a rollout with a canary stage needs a canary task', {
       hint: { cli: 'name the scheduled task it runs as: --canary-task NAME', console: 'choose its Canary task; with no scheduled task yet, add one in Settings first, or leave the canary stage out' },
     });

@@ -155,6 +155,22 @@ export interface IntegrityPolicy {
  */
 export type QueryLayer = Pick<StoreDriver, 'backend' | 'db' | 'transaction' | 'keyedReads' | 'anyOf' | 'contains'>;
 
+/**
+ * The query layer inside one open transaction `trx` of `layer`: its reads and writes go through
+ * `trx`, and a `transaction` asked of it joins that one, so a repository written for a whole
+ * transaction of its own (a flag change with its audit event) can also be one step of a larger one.
+ */
+export function joinedTransaction(layer: QueryLayer, trx: Db): QueryLayer {
+  return {
+    backend: layer.backend,
+    db: trx,
+    transaction: (work) => work(trx),
+    keyedReads: (work) => work(trx),
+    anyOf: (column, values) => layer.anyOf(column, values),
+    contains: (column, text) => layer.contains(column, text),
+  };
+}
+
 /** The shared half of `contains`: the dialect picks the operator; `%`, `_` and `\\` in the text are escaped to stand for themselves. */
 export function containsWith(operator: 'like' | 'ilike', subject: Expression<string | null>, text: string): Expression<SqlBool> {
   return sql<SqlBool>`${subject} ${sql.raw(operator)} ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;

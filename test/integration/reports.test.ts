@@ -59,6 +59,8 @@ describe('canary comparison', () => {
     const lostConnection = run('daily', { status: 'interrupted', batches: { total: 2, succeeded: 1, failed: 0, isolated: 0 } });
     const result = compareCanary([lostConnection, ...three('daily', 1000), ...three('hourly', 1000)], 'daily', period);
     expect(result.window.canary).toMatchObject({ runs: 4, finished: 3, failedRuns: 0 });
+    // The report's table counts as its criteria do: not "4 (4) finished, 75 % success" beside "0 failed runs".
+    expect(result.canary).toMatchObject({ runs: 4, finished: 3, errors: 0, successRate: 100, batches: 6 });
     expect(result.criteria[0]).toMatchObject({ name: 'No errors', status: 'pass' });
     expect(result.recommendation).toBe('Full rollout');
     const few = compareCanary([lostConnection, run('daily'), run('daily'), ...three('hourly', 1000)], 'daily', period);

@@ -3,7 +3,7 @@ import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/in
 import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
-import type { Store } from '../../main/store/index.js';
+import type { Store, StoreOptions } from '../../main/store/index.js';
 import { rolloutStartInputSchema, type RolloutStartInput } from '../../shared/api-rollouts.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { hearingRecords } from '../helpers/records.js';
@@ -110,9 +110,9 @@ async function expectPausedAndReverted(h: Harness, rolloutId: number, breachingR
 describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend) => {
   afterAll(() => backend.cleanup());
 
-  async function withHarness(work: (h: Harness, location: string) => Promise<void>) {
+  async function withHarness(work: (h: Harness, location: string) => Promise<void>, options?: StoreOptions) {
     const location = await backend.freshLocation();
-    const store = await backend.open(location);
+    const store = await backend.open(location, options);
     try {
       const h = harness(store, manualClock('2026-06-01T00:00:00Z'));
       await seedTasks(h);
@@ -302,6 +302,26 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('calls no record lost when a run on the all-or-nothing baseline rolls back whole: its changes were undone, and the next run fetches them again', async () => {
+    const refusing = { writes: false };
+    await withHarness(
+      async (h) => {
+        const rollout = await start(h, { stages: [{ stage: 'deployed', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] });
+        h.time.at('2026-06-01T00:10:00Z');
+        refusing.writes = true;
+        const rolledBack = await h.run(CONTROLS[0]!);
+        expect(await h.store.getRun(rolledBack)).toMatchObject({ status: 'rolled_back', metrics: { fetched: 40, added: 0, rolledBack: 40 } });
+        const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+        const judged = detail.ledger.at(-1)!;
+        expect(judged.runId).toBe(rolledBack);
+        expect(judged.evidence!.guardrails.find((g) => g.name === 'data-loss')).toMatchObject({ status: 'pass', summary: 'every record of 1 canary run(s) accounted for' });
+        // The run did fail: that is the failures guardrail's to judge, never lost data.
+        expect(judged.reason).not.toContain('data-loss');
+      },
+      { failWriteOf: () => refusing.writes },
+    );
+  });
+
   it('leaves a kill switch flipped mid-rollout standing: the next run holds the rollout, Proceed is refused, and Abort reverts only what is still the rollout\'s', async () => {
     await withHarness(async (h) => {
       // Before the rollout the flag is at its default (on): the value a revert would put back.
@@ -402,6 +422,8 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     await withHarness(async (h) => {
       await expect(start(h, { flagChanges: [{ flag: 'ENABLE_TELEPORT', value: true }] })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('ENABLE_TELEPORT') });
       await expect(start(h, { canaryTask: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('nope') });
+      // Without a canary stage no task goes first: one named anyway (existing or not) is a mistake, not a label.
+      await expect(start(h, { canaryTask: 'nope', stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('a rollout without a canary stage has no canary task: "nope"') });
       await expect(start(h, { flagChanges: [{ flag: FLAG, value: 7 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(start(h, { stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await start(h);
