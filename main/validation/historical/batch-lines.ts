@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sensitivityTaskInputSchema } from '../../../shared/api-sensitivity.js';
 import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
+import { jsonWithinDepth } from '../../../shared/record-walk.js';
 import { runMetricsSchema } from '../../../shared/run.js';
 import { historyEntrySchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
@@ -86,6 +87,13 @@ function leadingId(line: string): CaseId | undefined {
   }
 }
 
+/** A refused value as a message shows it: short, whatever its size or depth (JSON.stringify recurses; 1e400 reads as Infinity, not null). */
+function shownValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const { text } = jsonWithinDepth(value, 3);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 function caseName(lineNumber: number, id: CaseId | undefined): string {
   return id === undefined ? `line ${lineNumber}` : `line ${lineNumber} (id ${JSON.stringify(id)})`;
 }
@@ -144,7 +152,7 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
     if (repeated !== null) return errorOf('INPUT_INVALID', lineNumber, leadingId(line), firstRepeatedKey(parsed, repeated, 'the line')!);
     const given = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { id?: unknown }).id : undefined;
     if (given !== undefined && typeof given !== 'string' && !(typeof given === 'number' && Number.isFinite(given))) {
-      return errorOf('INPUT_INVALID', lineNumber, undefined, `id must be text or a number, got ${JSON.stringify(given)}`);
+      return errorOf('INPUT_INVALID', lineNumber, undefined, `id must be text or a number, got ${shownValue(given)}`);
     }
     const id = given as CaseId | undefined;
     if (typeof parsed !== 'object' || parsed === null) return errorOf('INPUT_INVALID', lineNumber, id, describeZodError(batchLineSchema.safeParse(parsed).error!));
