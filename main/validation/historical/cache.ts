@@ -55,7 +55,13 @@ const NUMBER_WORDS = new Uint32Array(NUMBER_BITS.buffer);
  * the fingerprints of the history without its last 1…EXTEND_AT_MOST runs alongside (the prefixes
  * a cached model may be extended from); null when the input is not history-shaped.
  */
-export function historyFingerprints(history: unknown): { full: string; prefixes: string[] } | null {
+export interface HistoryFingerprints {
+  full: string;
+  /** Those of the history without its last 1, 2, … EXTEND_AT_MOST runs, in that order. */
+  prefixes: string[];
+}
+
+export function historyFingerprints(history: unknown): HistoryFingerprints | null {
   if (!Array.isArray(history)) return null;
   let hash = 0x811c9dc5;
   const prefixes: string[] = [];
