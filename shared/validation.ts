@@ -83,19 +83,19 @@ export function feedbackReview(review: string | null | undefined): AnomalyReview
   return (ANOMALY_REVIEWS as readonly string[]).includes(review ?? '') ? (review as AnomalyReview) : null;
 }
 
+/** A run's start as written: an ISO 8601 date, or date and time (refused with the reason otherwise). */
+export const runStartSchema = z.string().superRefine((text, context) => {
+  const problem = instantProblem(text);
+  if (problem !== null) context.addIssue({ code: 'custom', message: `startedAt must be an ISO 8601 date (YYYY-MM-DD...): ${problem}`, input: text });
+});
+
 /**
  * One past (or the current) run as the historical validator sees it. DESIGN §3's
  * `{startedAt, metrics}` is all a `validate --history` file needs; the store adds what the model
  * learns from feedback: the review, the verdict stored when the run was judged, and its origin.
  */
 export const historyEntrySchema = z.object({
-  startedAt: z
-    .string()
-    .superRefine((text, context) => {
-      const problem = instantProblem(text);
-      if (problem !== null) context.addIssue({ code: 'custom', message: `startedAt must be an ISO 8601 date (YYYY-MM-DD...): ${problem}`, input: text });
-    })
-    .transform(zonelessAsUtc),
+  startedAt: runStartSchema.transform(zonelessAsUtc),
   metrics: z.record(z.string(), z.number()),
   review: z.enum(ANOMALY_REVIEWS).nullable().optional(),
   verdict: z.enum(VERDICTS).nullable().optional(),

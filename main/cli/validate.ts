@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';
-import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity } from '../validation/index.js';
+import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, runHistorySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity } from '../validation/index.js';
 import { withoutByteOrderMark } from '../sources/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
@@ -90,7 +90,7 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
       if (flags.history === undefined || flags.current === undefined) {
         throw new GatehouseError('USAGE', 'validate needs --history FILE and --current FILE (or --batch to read NDJSON on stdin)');
       }
-      const history = await readJsonFile(flags.history, z.array(runEntrySchema), 'a JSON array of runs');
+      const history = await readJsonFile(flags.history, runHistorySchema, 'a JSON array of runs');
       const current = await readJsonFile(flags.current, runEntrySchema, 'one run object');
       const result = judgeCase(history, { current }, sensitivity);
       if (typeof result === 'string') throw new GatehouseError('USAGE', result);

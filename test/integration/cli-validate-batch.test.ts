@@ -100,6 +100,30 @@ describe('gatehouse validate --batch', () => {
     expect(runCli(['validate', '--batch', '-'], { input }).stdout).toBe(fromStdin.stdout);
   });
 
+  it('refuses a value nested 100,000 deep (in a history run\'s review or metrics, or as the id) by the field it sits in, and judges the lines after it', () => {
+    const history = quietSundays();
+    const current = { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: 110, added: 12, updated: 20 } };
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const good = JSON.stringify({ history, current });
+    const runs = JSON.stringify(history).slice(1, -1);
+    const lines = [
+      `{"id":"review","history":[{"startedAt":"2026-01-01","metrics":{"fetched":1,"added":1,"updated":1},"review":${deep}},${runs}],"current":${JSON.stringify(current)}}`,
+      `{"id":"metric","history":[{"startedAt":"2026-01-01","metrics":{"fetched":1,"added":1,"updated":1,"retries":${deep}}},${runs}],"current":${JSON.stringify(current)}}`,
+      `{"id":${deep},"history":[],"current":${JSON.stringify(current)}}`,
+      `{"id":1e400,"history":[],"current":${JSON.stringify(current)}}`,
+      good,
+    ];
+    const answers = batch(lines);
+    expect(answers.map((answer) => (answer.error as { message?: string } | undefined)?.message ?? answer.verdict)).toEqual([
+      'line 1 (id "review"): history[0].review: Invalid option: expected one of "expected"|"confirmed"',
+      'line 2 (id "metric"): history[0].metrics.retries: Invalid input: expected number, received array',
+      'line 3: id must be text or a number, got [[["…"]]]',
+      'line 4: id must be text or a number, got Infinity',
+      'ok',
+    ]);
+    expect(answers.slice(0, 4).map((answer) => (answer.error as { code?: string }).code)).toEqual(['INPUT_INVALID', 'INPUT_INVALID', 'INPUT_INVALID', 'INPUT_INVALID']);
+  });
+
   it('refuses a missing file, a directory (named or on stdin) and a file without --batch with one line and exit 2', () => {
     const missing = runCli(['validate', '--batch', path.join(folder, 'missing.ndjson')]);
     expect(missing).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^gatehouse: cannot read .*missing\.ndjson: no such file\n$/) });

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { sensitivityTaskInputSchema } from '../../../shared/api-sensitivity.js';
+import { zonelessAsUtc } from '../../../shared/instant.js';
 import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
+import { jsonWithinDepth } from '../../../shared/record-walk.js';
 import { runMetricsSchema } from '../../../shared/run.js';
-import { historyEntrySchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
+import { historyEntrySchema, runStartSchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
-import { historyFingerprint } from './cache.js';
+import { historyFingerprints, type HistoryFingerprints } from './cache.js';
 import { judgeAsStored } from './store-judge.js';
 import type { JudgeOptions } from './model.js';
 
@@ -15,42 +17,58 @@ export { describeZodError };
  * bad line answers with an error line in its place, so output line k always belongs to input
  * line k. Consecutive lines usually share one history (trials judge many variants of a run
  * against the same past), so a line whose history is unchanged skips validation and model
- * building altogether.
+ * building altogether; one whose history is the line before's plus a few runs (a day-by-day
+ * replay) checks only those, and its model extends the one before.
  */
 
 const count = z.number().int().nonnegative();
 
 /**
  * The run metrics as the CLI accepts them from a harness that is not Gatehouse: fetched, added and
- * updated are required; what a caller may not track is filled in, never guessed from other runs —
- * quarantined 0, unchanged as the rest of fetched (§4: fetched = added + updated + unchanged +
- * quarantined), and a duration left out as 0, which no rule reads as slow. A duration may carry
- * fractions of a millisecond (a timer's reading); it is rounded.
+ * updated are required; what a caller may not track is filled in (by `asStoredRun`), never guessed
+ * from other runs — quarantined 0, unchanged as the rest of fetched (§4: fetched = added + updated +
+ * unchanged + quarantined), and a duration left out as 0, which no rule reads as slow. A duration
+ * may carry fractions of a millisecond (a timer's reading); it is rounded.
  */
-const cliMetricsSchema = runMetricsSchema
-  .extend({
-    unchanged: count.optional(),
-    quarantined: count.default(0),
-    durationMs: z.number().nonnegative().default(0).transform(Math.round),
-  })
-  .transform((metrics) => ({ ...metrics, unchanged: metrics.unchanged ?? Math.max(0, metrics.fetched - metrics.added - metrics.updated - metrics.quarantined) }));
+const cliMetricsSchema = runMetricsSchema.extend({
+  unchanged: count.optional(),
+  quarantined: count.default(0),
+  durationMs: z.number().nonnegative().default(0),
+});
+
+/** A run as given, checked but not yet completed. */
+const givenRunSchema = historyEntrySchema.extend({ startedAt: runStartSchema, metrics: cliMetricsSchema });
+type GivenRun = z.output<typeof givenRunSchema>;
 
 /**
- * A run as the CLI accepts it: the §3 history entry, with its metrics completed as above and its
- * start in UTC as the store keeps it (`+05:00` or no zone in, `Z` out), so the ids and dates a
- * verdict names are the ones `update` would have named.
+ * A checked run completed as the store would hold it: the metrics filled in as above, and its start
+ * in UTC (`+05:00` or no zone in, `Z` out), so the ids and dates a verdict names are the ones
+ * `update` would have named.
  */
-export const runEntrySchema = historyEntrySchema.extend({
-  startedAt: historyEntrySchema.shape.startedAt.transform((text) => new Date(Date.parse(text)).toISOString()),
-  metrics: cliMetricsSchema,
-});
+function asStoredRun(run: GivenRun) {
+  const { metrics } = run;
+  const unchanged = metrics.unchanged ?? Math.max(0, metrics.fetched - metrics.added - metrics.updated - metrics.quarantined);
+  return {
+    ...run,
+    startedAt: new Date(Date.parse(zonelessAsUtc(run.startedAt))).toISOString(),
+    metrics: { ...metrics, durationMs: Math.round(metrics.durationMs), unchanged },
+  };
+}
+
+/** A run as the CLI accepts it: the §3 history entry, checked, then completed by `asStoredRun`. */
+export const runEntrySchema = givenRunSchema.transform(asStoredRun);
+/**
+ * The runs of a history, every one checked before any is completed, in one pass: a zod transform
+ * per run cost more than the checks themselves (a --batch line may carry years of daily runs).
+ */
+export const runHistorySchema = z.array(givenRunSchema).transform((runs) => runs.map(asStoredRun));
 /**
  * Besides its runs, a line may name the task it is judged for (its sensitivity in force, read from
  * `--db`) or give the sensitivity outright, in the shape `validate tune` and the Sensitivity panel
  * save; the line's own settings win over its task's.
  */
 const lineSettingsSchema = z.object({ task: sensitivityTaskInputSchema.shape.task.optional(), sensitivity: sensitivitySettingsSchema.optional() });
-export const batchLineSchema = lineSettingsSchema.extend({ history: z.array(runEntrySchema), current: runEntrySchema });
+export const batchLineSchema = lineSettingsSchema.extend({ history: runHistorySchema, current: runEntrySchema });
 const lineWithoutHistorySchema = batchLineSchema.omit({ history: true });
 
 /**
@@ -86,6 +104,13 @@ function leadingId(line: string): CaseId | undefined {
   }
 }
 
+/** A refused value as a message shows it: short, whatever its size or depth (JSON.stringify recurses; 1e400 reads as Infinity, not null). */
+function shownValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const { text } = jsonWithinDepth(value, 3);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 function caseName(lineNumber: number, id: CaseId | undefined): string {
   return id === undefined ? `line ${lineNumber}` : `line ${lineNumber} (id ${JSON.stringify(id)})`;
 }
@@ -113,21 +138,43 @@ export function judgeCase(history: readonly HistoryEntry[], line: z.infer<typeof
   return judgeAsStored(history, line.current, settings === undefined ? options : { ...options, sensitivity: settings });
 }
 
+interface CheckedHistory {
+  fingerprint: string;
+  history: HistoryEntry[];
+}
+
+/**
+ * The previous line's checked history when this line's is the same, or the same with up to
+ * EXTEND_AT_MOST runs more (a day-by-day replay): only the runs added are checked. Undefined when
+ * the history is another, or an added run is bad — the whole line is then checked, so the error
+ * reads as it would alone.
+ */
+function extendedHistory(previous: CheckedHistory | null, fingerprints: HistoryFingerprints | null, rawHistory: unknown): HistoryEntry[] | undefined {
+  if (previous === null || fingerprints === null) return undefined;
+  if (fingerprints.full === previous.fingerprint) return previous.history;
+  const added = fingerprints.prefixes.indexOf(previous.fingerprint) + 1;
+  if (added === 0) return undefined;
+  const checked = runHistorySchema.safeParse((rawHistory as unknown[]).slice(-added));
+  return checked.success ? [...previous.history, ...checked.data] : undefined;
+}
+
 export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: BatchSensitivity): BatchJudge {
-  let previous: { fingerprint: string; history: HistoryEntry[] } | null = null;
+  let previous: CheckedHistory | null = null;
   const judged = (history: readonly HistoryEntry[], line: z.infer<typeof lineWithoutHistorySchema>) => judgeCase(history, line, sensitivity, options);
 
   const answer = (parsed: unknown): Answer | string => {
     const rawHistory = (parsed as { history?: unknown }).history;
-    const fingerprint = historyFingerprint(rawHistory);
-    if (previous && fingerprint === previous.fingerprint) {
+    const fingerprints = historyFingerprints(rawHistory);
+    const known = extendedHistory(previous, fingerprints, rawHistory);
+    if (known !== undefined) {
       const rest = lineWithoutHistorySchema.safeParse(parsed);
       if (!rest.success) return describeZodError(rest.error);
-      return judged(previous.history, rest.data);
+      previous = { fingerprint: fingerprints!.full, history: known };
+      return judged(known, rest.data);
     }
     const checked = batchLineSchema.safeParse(parsed);
     if (!checked.success) return describeZodError(checked.error);
-    if (fingerprint !== null) previous = { fingerprint, history: checked.data.history };
+    if (fingerprints !== null) previous = { fingerprint: fingerprints.full, history: checked.data.history };
     return judged(checked.data.history, checked.data);
   };
 
@@ -144,7 +191,7 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
     if (repeated !== null) return errorOf('INPUT_INVALID', lineNumber, leadingId(line), firstRepeatedKey(parsed, repeated, 'the line')!);
     const given = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { id?: unknown }).id : undefined;
     if (given !== undefined && typeof given !== 'string' && !(typeof given === 'number' && Number.isFinite(given))) {
-      return errorOf('INPUT_INVALID', lineNumber, undefined, `id must be text or a number, got ${JSON.stringify(given)}`);
+      return errorOf('INPUT_INVALID', lineNumber, undefined, `id must be text or a number, got ${shownValue(given)}`);
     }
     const id = given as CaseId | undefined;
     if (typeof parsed !== 'object' || parsed === null) return errorOf('INPUT_INVALID', lineNumber, id, describeZodError(batchLineSchema.safeParse(parsed).error!));

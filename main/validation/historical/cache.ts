@@ -55,7 +55,13 @@ const NUMBER_WORDS = new Uint32Array(NUMBER_BITS.buffer);
  * the fingerprints of the history without its last 1…EXTEND_AT_MOST runs alongside (the prefixes
  * a cached model may be extended from); null when the input is not history-shaped.
  */
-export function historyFingerprints(history: unknown): { full: string; prefixes: string[] } | null {
+export interface HistoryFingerprints {
+  full: string;
+  /** Those of the history without its last 1, 2, … EXTEND_AT_MOST runs, in that order. */
+  prefixes: string[];
+}
+
+export function historyFingerprints(history: unknown): HistoryFingerprints | null {
   if (!Array.isArray(history)) return null;
   let hash = 0x811c9dc5;
   const prefixes: string[] = [];
@@ -73,8 +79,11 @@ export function historyFingerprints(history: unknown): { full: string; prefixes:
   };
   // Any value of these fields, with its type: a review of "" or a weight of "0.5" is not the
   // absent one it was once mixed as (both are refused; taken for the line before's history, they were not).
+  // An array or object is never a valid value of any of them, so its kind alone keeps it apart from
+  // every history that is judged; String() of one nested 100,000 deep ran out of stack.
   const mixField = (value: unknown): void => {
     if (typeof value === 'number') mixNumber(value);
+    else if (typeof value === 'object' && value !== null) mixString(Array.isArray(value) ? 'array|' : 'object|');
     else mixString(`${typeof value}:${String(value)}|`);
   };
   const length = history.length;

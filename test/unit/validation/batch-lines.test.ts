@@ -115,4 +115,31 @@ describe('validate --batch line handler', () => {
     const fresh = lines.map((line, i) => createBatchJudge().judgeLine(line, i + 1));
     expect(reused).toEqual(fresh);
   });
+
+  it('answers a day-by-day replay (each line the one before plus a few runs) as it answers each line alone, bad runs and bad lines among them', () => {
+    const runs = [...clean.history, clean.current];
+    const upTo = (count: number) => runs.slice(0, count);
+    const at = (count: number, extra: Record<string, unknown> = {}) => JSON.stringify({ ...extra, history: upTo(count), current: runs[count] });
+    const start = runs.length - 30;
+    const lines = [
+      at(start),
+      at(start + 1),
+      at(start + 1, { id: 'again' }),
+      at(start + 4),
+      // A bad run among the added ones: refused as it would be alone, and the next line is not built on it.
+      JSON.stringify({ history: [...upTo(start + 5), { ...runs[start + 5], metrics: { fetched: -1, added: 0, updated: 0 } }], current: runs[start + 6] }),
+      at(start + 6),
+      JSON.stringify({ history: upTo(start + 7), current: { ...runs[start + 7], metrics: { fetched: 'many' } } }),
+      at(start + 8, { sensitivity: { minSignals: 9 } }),
+      at(start + 9),
+      at(start + 18),
+      at(start + 17),
+      JSON.stringify({ history: 'none', current: runs[start + 19] }),
+      at(start + 20),
+    ];
+    const replayed = createBatchJudge();
+    const answers = lines.map((line, i) => replayed.judgeLine(line, i + 1));
+    expect(answers).toEqual(lines.map((line, i) => createBatchJudge().judgeLine(line, i + 1)));
+    expect(answers.map((answer) => (JSON.parse(answer) as { error?: unknown }).error === undefined)).toEqual([true, true, true, true, false, true, false, false, true, true, true, false, true]);
+  });
 });
