@@ -71,7 +71,7 @@ function notKept(store: Store, failure: unknown): string {
 }
 
 /** Whose fault a failure is and what it said, on one line; null for a record's. */
-function faultReason(store: Store, failure: unknown): string | null {
+export function faultReason(store: Store, failure: unknown): string | null {
   const fault = faultOf(store, failure);
   if (fault === 'record') return null;
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
