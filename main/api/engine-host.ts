@@ -148,6 +148,8 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   const active = new ActiveRuns();
   const book = new OperationBook(clock);
   const controllers = new Map<number, AbortController>();
+  /** Each operation's stop: a trial session ends at its run's batch boundary when the host closes. */
+  const operationStops = new Set<AbortController>();
   const running = new Set<Promise<unknown>>();
   let closing = false;
 
@@ -216,16 +218,21 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     subscribe: (listener) => listeners.add(listener),
     perform: <K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void) => {
       if (closing) return Promise.reject(shuttingDown(request.kind));
-      const work = trackOperation(book, request, onProgress, (report) => performOperation(options.location, options.storeOptions ?? {}, request, report));
+      const stop = new AbortController();
+      const work = trackOperation(book, request, onProgress, (report) => performOperation(options.location, options.storeOptions ?? {}, request, report, stop.signal));
       running.add(work);
-      void work.catch(() => undefined).finally(() => running.delete(work));
+      operationStops.add(stop);
+      void work.catch(() => undefined).finally(() => {
+        running.delete(work);
+        operationStops.delete(stop);
+      });
       return work as Promise<OperationResults[K]>;
     },
     operations: () => book.list(),
     subscribeOperations: (listener) => book.subscribe(listener),
     async close(why = CONSOLE_SHUTDOWN) {
       closing = true;
-      for (const controller of controllers.values()) controller.abort(why);
+      for (const controller of [...controllers.values(), ...operationStops]) controller.abort(why);
       await Promise.allSettled([...running]);
     },
   };
@@ -257,8 +264,20 @@ export function writesLiveDatabase(kind: OperationKind): boolean {
   return kind === 'rollback' || kind === 'restore' || kind === 'snapshot';
 }
 
+/**
+ * Operations a closing host asks to stop and waits for, rather than ending their thread: a staging
+ * trial writes runs and its session's attempt row in staging, which a thread ended mid-run left
+ * `running` for good. Asked, it ends its run interrupted at the next batch boundary and its session
+ * with the stop as the reason, as Ctrl-C to `gatehouse trial` does.
+ */
+export function stopsWhenAsked(kind: OperationKind): boolean {
+  return kind === 'trials';
+}
+
 /** Messages between a worker engine host and its worker thread (structured-clone safe). */
 export type WorkerRequest = { type: 'start'; id: number; request: StartRunRequest } | { type: 'cancel'; id: number; runId: number; by: string } | { type: 'close'; id: number; why?: string };
+/** The one message to a worker that performs one long operation: stop, `why` its reason (stopsWhenAsked). */
+export type OperationStop = { type: 'stop'; why: string };
 /** Messages from a worker that performs one long operation, then exits. */
 export type OperationReply = { type: 'progress'; progress: OperationProgress } | { type: 'done'; result: unknown } | { type: 'failed'; error: ErrorPayload };
 export type WorkerReply =

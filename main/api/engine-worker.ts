@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../shared/errors.js';
-import { createInProcessEngineHost, type OperationReply, type WorkerReply, type WorkerRequest } from './engine-host.js';
+import { createInProcessEngineHost, type OperationReply, type OperationStop, type WorkerReply, type WorkerRequest } from './engine-host.js';
 import { consoleJudge } from './judge.js';
 import { performOperation, type OperationRequest } from './long-operations.js';
 
@@ -17,7 +17,10 @@ const data = workerData as { role: 'runs'; location: string } | { role: 'operati
 
 if (data.role === 'operation') {
   const reply = (message: OperationReply) => port.postMessage(message);
-  performOperation(data.location, {}, data.request, (progress) => reply({ type: 'progress', progress })).then(
+  // The host's stop (the console shutting down): an operation that can stop at a boundary (a trial) does, the others are ended by the host.
+  const stop = new AbortController();
+  port.on('message', (message: OperationStop) => stop.abort(message.why));
+  performOperation(data.location, {}, data.request, (progress) => reply({ type: 'progress', progress }), stop.signal).then(
     (result) => reply({ type: 'done', result }),
     (error: unknown) => reply({ type: 'failed', error: toErrorPayload(error, 'console') }),
   );

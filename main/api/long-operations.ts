@@ -11,7 +11,7 @@ import {
   type SnapshotCheck,
 } from '../backup/index.js';
 import { holdForGood, openStore, type StoreOptions } from '../store/index.js';
-import { runTrials, type TrialOutcome, type TrialRequest, type TrialResult } from '../trials/index.js';
+import { runTrials, type TrialOutcome, type TrialProgress, type TrialRequest, type TrialResult } from '../trials/index.js';
 
 /**
  * Work that can take seconds to minutes — rollback (and its dry run), restore, snapshots and their
@@ -32,7 +32,7 @@ export type OperationRequest =
   | { kind: 'restore'; operator: string; snapshotId: string; reason: string }
   | { kind: 'snapshot'; operator: string | null }
   | { kind: 'verify'; operator: string | null; snapshotId?: string }
-  | { kind: 'trials'; operator: string; trial: Omit<TrialRequest, 'open' | 'onProgress'> };
+  | { kind: 'trials'; operator: string; trial: Omit<TrialRequest, 'open' | 'onProgress' | 'signal'> };
 
 export type OperationKind = OperationRequest['kind'];
 export type OperationRequestOf<K extends OperationKind> = Extract<OperationRequest, { kind: K }>;
@@ -73,11 +73,16 @@ export function operationTarget(request: OperationRequest): string {
 
 /**
  * Runs one operation on its own connection to the database at `location`. The engine worker calls
- * this off the request thread; the in-process host calls it directly.
+ * this off the request thread; the in-process host calls it directly. `signal`: the host closing —
+ * a trial session stops at its run's next batch boundary (stopsWhenAsked), its run and its session
+ * ended with the stop as their reason; the other kinds do not listen.
  */
-export async function performOperation(location: string, storeOptions: StoreOptions, request: OperationRequest, report: (progress: OperationProgress) => void): Promise<unknown> {
+export async function performOperation(location: string, storeOptions: StoreOptions, request: OperationRequest, report: (progress: OperationProgress) => void, signal?: AbortSignal): Promise<unknown> {
   const progress = throttled(holdingPartWay(report));
-  if (request.kind === 'trials') return runTrials({ ...request.trial, operator: request.operator, onProgress: (step) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null) });
+  if (request.kind === 'trials') {
+    const onProgress = (step: TrialProgress) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null);
+    return runTrials({ ...request.trial, operator: request.operator, onProgress, ...(signal ? { signal } : {}) });
+  }
   const store = await openStore(location, storeOptions);
   try {
     switch (request.kind) {

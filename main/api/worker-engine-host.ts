@@ -2,13 +2,16 @@ import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { GatehouseError } from '../../shared/errors.js';
 import {
   ActiveRuns,
+  CONSOLE_SHUTDOWN,
   errorFromPayload,
   Listeners,
   shuttingDown,
+  stopsWhenAsked,
   trackOperation,
   writesLiveDatabase,
   type EngineHost,
   type OperationReply,
+  type OperationStop,
   type StartRunRequest,
   type WorkerReply,
   type WorkerRequest,
@@ -115,8 +118,14 @@ export function createWorkerEngineHost(options: { location: string; workerScript
     async close(why) {
       closing = true;
       // A rollback, restore or snapshot is left to finish (each is one transaction or a checked
-      // copy); a dry run, a verification or a staging trial is only reading or writing staging.
-      const finishing = [...operations].map(([operationWorker, { kind, done }]) => (writesLiveDatabase(kind) ? done : operationWorker.terminate()));
+      // copy); a staging trial is asked to stop at its run's batch boundary; a dry run or a
+      // verification only reads, and its thread is ended.
+      const finishing = [...operations].map(([operationWorker, { kind, done }]) => {
+        if (writesLiveDatabase(kind)) return done;
+        if (!stopsWhenAsked(kind)) return operationWorker.terminate();
+        operationWorker.postMessage({ type: 'stop', why: why ?? CONSOLE_SHUTDOWN } satisfies OperationStop);
+        return done;
+      });
       await Promise.allSettled(finishing);
       if (!exited) await send({ type: 'close', why }).catch(() => undefined);
       await worker.terminate();

@@ -49,7 +49,7 @@ export function updateExitCodesHelp(): string {
   return [
     '',
     `exit codes: ${status.success} success; ${status.partial} partial (records quarantined, the rest stored) or held for review;`,
-    `${status.failed} failed or rolled back; ${error.LOCK_HELD} another run holds the writer lock; ${error.DB_UNREACHABLE} the database cannot be reached;`,
+    `${status.failed} failed or rolled back; ${error.LOCK_HELD} another run holds the writer lock; ${error.DB_UNREACHABLE} the database cannot be reached (or stayed busy as a resume began);`,
     `${error.USAGE} usage or input error (nothing read or written); ${status.interrupted} interrupted — the source or the database failed part-way,`,
     `or SIGINT (143: SIGTERM) — and --resume RUN continues it; ${error.INTERNAL} an unexpected error.`,
   ].join('\n');

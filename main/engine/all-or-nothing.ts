@@ -5,7 +5,7 @@ import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
 import { withPlannedRelated, type RelatedTotals } from '../store/index.js';
 import { FetchedPartNotKept } from './batch-loop.js';
-import { resumeHint, stoppedBy } from './finish-run.js';
+import { stoppedBy } from './finish-run.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
 import { inWindows } from './windows.js';
 
@@ -22,7 +22,8 @@ export async function runAllOrNothing(
   planner: RunPlanner,
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
-  options: { windowSize: number; chunkSize: number; signal?: AbortSignal },
+  /** `continuation`: how an interrupted run's reason ends (UpdateOptions.continuation). */
+  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string },
 ): Promise<{ outcome: 'committed' | 'rolled_back' | 'interrupted'; error: string | null; batch: BatchRecord | null }> {
   const all = new PendingBatch(false);
   const started = run.clock();
@@ -55,7 +56,7 @@ export async function runAllOrNothing(
     });
     return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
   } catch (thrown) {
-    if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal)}; nothing was committed ${resumeHint(run.runId)}`, batch: null };
+    if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal)}; nothing was committed ${options.continuation}`, batch: null };
     // The source failed part-way: said as the batch path says it, the source's reason first, then what the run could not keep.
     const error = source.failed(thrown) && all.size > 0 ? new FetchedPartNotKept(thrown, new Error(`all ${all.size} were rolled back with the update: an all-or-nothing run keeps nothing of an update that did not finish`)) : thrown;
     // Not the records' fault: the run stops as interrupted (finish-run.ts runFault) and a resume starts it over.

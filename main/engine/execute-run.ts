@@ -3,7 +3,7 @@ import { runAllOrNothing } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
 import { BatchCommitter } from './batch-commit.js';
 import { BatchSizes } from './batch-sizes.js';
-import { elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, resumeHint, retakeLock, runFault, statusFromCounts, stoppedBy } from './finish-run.js';
+import { continuation, elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, retakeLock, runFault, statusFromCounts, stoppedBy } from './finish-run.js';
 import type { OpenedRun } from './open-run.js';
 import { RunPlanner } from './planner.js';
 import { faultOf, RunContext } from './run-context.js';
@@ -53,18 +53,18 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
     const sizes = new BatchSizes(run.batchSize, options.batchCeiling ?? null);
     if (run.mode === 'all-or-nothing') {
-      const result = await runAllOrNothing(context, planner, committer, items, { windowSize, chunkSize: run.batchSize, signal: options.signal });
+      const result = await runAllOrNothing(context, planner, committer, items, { windowSize, chunkSize: run.batchSize, signal: options.signal, continuation: continuation(options, run.runId) });
       if (result.batch) run.emit({ type: 'batch-finished', runId: run.runId, batch: result.batch, metrics: run.state.metrics });
       status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
       error = result.error;
     } else {
       const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined, betweenBatches: options.betweenBatches });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
-      if (!finished) error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${resumeHint(run.runId)}`;
+      if (!finished) error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${continuation(options, run.runId)}`;
     }
   } catch (failure) {
     lockLost = lostTheLock(failure);
-    const fault = runFault(store, failure, run.runId);
+    const fault = runFault(options, failure, run.runId);
     status = fault === null ? 'failed' : 'interrupted';
     error = fault ?? failureMessage(store, failure);
     // A stop that ended the wait for a busy database (transient-retry.ts) is the run's reason, the fault it waited on beside it.

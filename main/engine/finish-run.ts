@@ -24,9 +24,9 @@ export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Exe
   try {
     return await finishRun(options, run, status, error);
   } catch (failure) {
-    const stoppedBy = runFault(options.store, failure, run.runId);
+    const stoppedBy = runFault(options, failure, run.runId);
     if (stoppedBy === null) throw failure;
-    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, run.runId));
+    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, continuation(options, run.runId)));
   }
 }
 
@@ -37,10 +37,10 @@ const NO_RECORD_BLAMED = 'nothing was blamed on a record';
  * the operator needs as much as that the end is not stored, then why it is not, said once when it is
  * the same fault; what runFault ends every reason with (no record blamed, the resume) once, at the end.
  */
-function endNotRecorded(error: string | null, notRecorded: string, runId: number): string {
+function endNotRecorded(error: string | null, notRecorded: string, carryOn: string): string {
   if (error === null) return `the run's end could not be recorded: ${notRecorded}`;
-  const tail = `; ${NO_RECORD_BLAMED} ${resumeHint(runId)}`;
-  const ending = [tail, ` ${resumeHint(runId)}`].find((end) => error.endsWith(end)) ?? '';
+  const tail = `; ${NO_RECORD_BLAMED} ${carryOn}`;
+  const ending = [tail, ` ${carryOn}`].find((end) => error.endsWith(end)) ?? '';
   const why = error.slice(0, error.length - ending.length);
   // The fault that ended the run (a file that stayed busy) kept its end from being written too.
   if (notRecorded.endsWith(tail) && why.endsWith(notRecorded.slice(0, -tail.length))) return `${why}; the run's end could not be recorded either${tail}`;
@@ -53,10 +53,11 @@ function endNotRecorded(error: string | null, notRecorded: string, runId: number
  * with this one-line reason; null for anything else, which fails the run. A source that failed
  * part-way decides the status when what it had fetched could not be kept either: its reason first.
  */
-export function runFault(store: Store, failure: unknown, runId: number): string | null {
+export function runFault(options: Pick<UpdateOptions, 'store' | 'continuation'>, failure: unknown, runId: number): string | null {
+  const { store } = options;
   const failed = failure instanceof FetchedPartNotKept ? failure.sourceFailure : failure;
   const reason = faultReason(store, failed);
-  return reason === null ? null : `${reason}${notKept(store, failure)}; ${NO_RECORD_BLAMED} ${resumeHint(runId)}`;
+  return reason === null ? null : `${reason}${notKept(store, failure)}; ${NO_RECORD_BLAMED} ${continuation(options, runId)}`;
 }
 
 /** Why a run failed (not a fault of `runFault`'s), on one line, with what it could not keep. */
@@ -70,7 +71,7 @@ function notKept(store: Store, failure: unknown): string {
 }
 
 /** Whose fault a failure is and what it said, on one line; null for a record's. */
-function faultReason(store: Store, failure: unknown): string | null {
+export function faultReason(store: Store, failure: unknown): string | null {
   const fault = faultOf(store, failure);
   if (fault === 'record') return null;
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
@@ -88,6 +89,11 @@ export function lostTheLock(failure: unknown): boolean {
 /** How an interrupted run's reason ends, as stored and as the command line prints it: the command that continues it. */
 export function resumeHint(runId: number): string {
   return `— resume with --resume ${runId}`;
+}
+
+/** How this run's reason ends when it is interrupted: its own words (UpdateOptions.continuation), else the resume. */
+export function continuation(options: Pick<UpdateOptions, 'continuation'>, runId: number): string {
+  return options.continuation ?? resumeHint(runId);
 }
 
 /**
@@ -137,7 +143,7 @@ export async function retakeLock(options: UpdateOptions, run: Execution): Promis
  */
 export async function recordedByNextWriter(options: UpdateOptions, run: Execution, error: string): Promise<RunSummary> {
   const recorded = await storedRun(options, run).catch((failure: unknown) => {
-    if (runFault(options.store, failure, run.runId) === null) throw failure;
+    if (runFault(options, failure, run.runId) === null) throw failure;
     return startedRun(options, run);
   });
   const metrics = finalMetrics(run);

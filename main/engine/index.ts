@@ -3,5 +3,5 @@ export { busyWriteRefusal, withBusyWriteRefusals } from './busy-refusal.js';
 export { checkBatchSize } from './batch-sizes.js';
 export { contentHash, diffHearings, classify } from './classify.js';
 export { keepLockFresh, HEARTBEAT_EVERY_MS, STALE_LOCK_MS } from './lock-heartbeat.js';
-export { resumable, runDetail } from './open-run.js';
+export { notResumedWhenBusy, resumable, runDetail } from './open-run.js';
 export { eventFor } from './finish-run.js';

@@ -6,7 +6,8 @@ import type { Store } from '../store/index.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
 import { addEventIdsTakenBefore, addEventIdsTakenByIdentity } from './taken-before.js';
-import { reasonFor } from './finish-run.js';
+import { faultReason, reasonFor } from './finish-run.js';
+import { faultOf } from './run-context.js';
 import { freshState, stateFromCheckpoint, type CommittedState } from './run-state.js';
 import type { Retry } from './transient-retry.js';
 import type { UpdateOptions } from './run-update.js';
@@ -62,8 +63,9 @@ export async function openRun(options: UpdateOptions, clock: () => Date, owner: 
   return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }
 
-async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }, retry: Retry): Promise<OpenedRun> {
+async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }, untilBusyGaveUp: Retry): Promise<OpenedRun> {
   const { store, source } = options;
+  const retry = notResumedWhenBusy(store, runId, untilBusyGaveUp);
   const run = await retry(() => store.getRun(runId));
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
   if (!resumable(store, run)) {
@@ -82,6 +84,26 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const eventIdsInRun = new EventIdSet();
   const readWhatItTook = () => whatItTook(options, runId, state, window, eventIdsInRun, retry);
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun, readWhatItTook };
+}
+
+/**
+ * A resume's reads before its row is `running` again (the run, its checkpoint) and its reopening: a
+ * database that stays busy or unreachable through them leaves the run as it was, interrupted and
+ * resumable, and is said as the run's own database faults are (finish-run.ts faultReason) — not as
+ * PostgreSQL's lock wait, LOCK_HELD, which reads as another run holding the writer lock (exit 5).
+ * No run took place: DB_UNREACHABLE, as when the database cannot be reached at all. `retry`: the
+ * run's series of retries; absent, one try (a caller reading the run before runUpdate).
+ */
+export function notResumedWhenBusy(store: Store, runId: number, retry: Retry = (work) => work()): Retry {
+  return async (work) => {
+    try {
+      return await retry(work);
+    } catch (failure) {
+      if (faultOf(store, failure) !== 'transient') throw failure;
+      const hint = failure instanceof GatehouseError && failure.hints !== undefined ? failure.hints : 'resume it again once the database answers';
+      throw new GatehouseError('DB_UNREACHABLE', `run ${runId} was not resumed: ${faultReason(store, failure)}; it is still interrupted, nothing was changed`, { hint, cause: failure });
+    }
+  };
 }
 
 /** The eventIds the run took before its checkpoint (into `eventIdsInRun`), and what its resume skips. */

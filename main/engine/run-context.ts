@@ -54,10 +54,15 @@ export class RunContext {
 
 /**
  * Whose fault a failure is. `source`: the source failed as a whole — a list page unreachable after
- * its retries, an open circuit, a server asking to be left alone for longer than we wait — which,
- * like a lost database connection, is never a record's. A refused key (SOURCE_AUTH_REFUSED) is
- * configuration, not an outage: it fails the run.
+ * its retries, an open circuit, a server asking to be left alone for longer than we wait, a file
+ * that opened at the start and could not be read mid-run (moved away, its permission taken) —
+ * which, like a lost database connection, is never a record's and passes: the run stops
+ * interrupted, and its resume, over the same file once it is back (open-run.ts checks its
+ * fingerprint), goes on. A refused key (SOURCE_AUTH_REFUSED) is configuration, not an outage: it
+ * fails the run. A file unreadable before the run starts is refused then, with no run.
  */
 export function faultOf(store: Store, error: unknown): DatabaseFault | 'source' {
-  return error instanceof GatehouseError && error.code === 'SOURCE_FETCH_FAILED' ? 'source' : store.classifyError(error);
+  return error instanceof GatehouseError && SOURCE_OUTAGES.has(error.code) ? 'source' : store.classifyError(error);
 }
+
+const SOURCE_OUTAGES = new Set<string>(['SOURCE_FETCH_FAILED', 'SOURCE_UNREADABLE']);

@@ -60,6 +60,12 @@ export interface UpdateOptions {
   lockClock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
+  /**
+   * How an interrupted run's stored reason ends: what carries on from it. Absent: the command that
+   * resumes it (`— resume with --resume N`, the console's Resume run). A run nothing resumes — a
+   * staging trial's, whose source lived only in its session — says what to do instead.
+   */
+  continuation?: string;
   onEvent?: (event: RunEvent) => void;
   /**
    * Called once the run has ended — succeeded, partial or failed, not interrupted (its resume goes

@@ -1,5 +1,5 @@
 import type { RunEvent, RunFlagChange, RunStatus, RunSummary } from '../../shared/run.js';
-import { runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
+import { notResumedWhenBusy, runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
@@ -135,8 +135,9 @@ function holdUnlessKilled(chosen: FlaggedRunOptions, kills: MidRunKills): Update
 
 /** A resumed run keeps the kills that reached it before it was interrupted. */
 async function earlierFlagChanges(request: FlaggedUpdateRequest): Promise<RunFlagChange[]> {
-  if (request.resumeRunId === undefined) return [];
-  const run = await request.store.getRun(request.resumeRunId);
+  const { store, resumeRunId } = request;
+  if (resumeRunId === undefined) return [];
+  const run = await notResumedWhenBusy(store, resumeRunId)(() => store.getRun(resumeRunId));
   return run?.flagChanges ?? [];
 }
 

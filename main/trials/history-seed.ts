@@ -22,6 +22,8 @@ export interface SeedOptions {
   operator?: string;
   /** The trial session's stop: the seeding run under way ends at its batch boundary, interrupted, and no other starts. */
   signal?: AbortSignal;
+  /** How a seeding run's reason ends when it is stopped (UpdateOptions.continuation): a trial session's says to run the trial again. */
+  continuation?: string;
 }
 
 /** Weekday volumes with quiet weekends and a little noise: what a validator should call normal. */
@@ -47,7 +49,7 @@ export async function seedSyntheticHistory(store: Store, options: SeedOptions): 
     if (lookback > 0) Object.assign(spec, { revision: index, changed: Math.min(lookback, 2 + (index % 3)) });
     const clock = new TrialClock(startMs, SEEDED_MS_PER_RECORD);
     const source = meteredSource(await openSource(formatSyntheticSpec(spec)), clock, SEEDED_EVENT_ID_SHIFT);
-    runs.push(await runUpdate({ store, source, batchSize: 50, task: null, operator: options.operator, clock: clock.now, lockClock: () => new Date(), judge: historicalJudge, sleep: async () => {}, signal: options.signal }));
+    runs.push(await runUpdate({ store, source, batchSize: 50, task: null, operator: options.operator, clock: clock.now, lockClock: () => new Date(), judge: historicalJudge, sleep: async () => {}, signal: options.signal, continuation: options.continuation }));
     offset += fresh;
   }
   return runs;

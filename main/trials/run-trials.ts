@@ -21,6 +21,12 @@ const RUN_HOUR_UTC = 14;
 /** Trial records' eventIds are moved up by this: far from seeded, demo and real-feed eventIds. */
 const TRIAL_EVENT_ID_SHIFT = 90_000_000;
 const TRIAL_OPERATOR = 'gatehouse trial';
+/**
+ * How a stopped trial (or seeding) run's reason ends. Nothing resumes it: its source lived only in
+ * its session (`--resume` knows no `trial:` source) and the next session replaces staging with a
+ * fresh copy, keeping only the ledger. What carries on is a new session, from the CLI or the Trials page.
+ */
+const TRIAL_RUN_CONTINUATION = '— a trial run is not resumed: run the trial again';
 
 export interface TrialRequest {
   source: string;
@@ -180,7 +186,7 @@ async function trialsOnCopy(
   let seededRuns = 0;
   if (history.length < MIN_HISTORY_RUNS && (request.seedHistoryDays ?? 0) > 0) {
     report('seeding', 0);
-    seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator, signal: request.signal })).length;
+    seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator, signal: request.signal, continuation: TRIAL_RUN_CONTINUATION })).length;
     history = await judgedHistory(store, { task: settings.task });
   }
   stopIfAsked(request.signal, 0, planned.length);
@@ -381,7 +387,7 @@ class TrialRunner {
     const { task, sensitivity } = this.settings;
     const summary = await runUpdate({
       store: this.store, source, batchSize: 50, task, operator: this.operator, flags: { trial: trial.label }, clock: clock.now, lockClock: () => new Date(),
-      judge: (input) => historicalJudge(input, { sensitivity }), sleep: async () => {}, signal: this.signal,
+      judge: (input) => historicalJudge(input, { sensitivity }), sleep: async () => {}, signal: this.signal, continuation: TRIAL_RUN_CONTINUATION,
     });
     return { summary, corrupt: composition.corruption?.count ?? 0, typicalFetched: typical.fetched };
   }

@@ -47,7 +47,8 @@ describe.each(backends)('a trial stopped with a signal, on $name', (backend) => 
         expect(error.message).toMatch(new RegExp(`^trial session stopped ${stop} after 1 of 2 trials; the other 1 did not start$`));
         await withStoreAt(backend, staging, async (store) => {
           // The run: interrupted with the signal as its reason; nothing left `running`.
-          expect(await store.getRun(Number(runId))).toMatchObject({ status: 'interrupted', error: expect.stringMatching(new RegExp(`^stopped ${stop} after the last committed batch`)) });
+          // Its reason says what carries on: nothing resumes a trial run (its source lived in the session), a new trial does.
+          expect(await store.getRun(Number(runId))).toMatchObject({ status: 'interrupted', error: expect.stringMatching(new RegExp(`^stopped ${stop} after the last committed batch — a trial run is not resumed: run the trial again$`)) });
           expect((await store.listRuns({ limit: 100 })).filter((run) => run.status === 'running')).toEqual([]);
           // The trial: in the ledger, judged by no rule, with the run's reason.
           const ledger = await store.trials.list();
