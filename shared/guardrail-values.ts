@@ -1,4 +1,5 @@
 import type { GuardrailName } from './api-rollouts.js';
+import { counted } from './plural.js';
 
 /**
  * A guardrail's difference, interval ends and limit as people read them, the same in the console,
@@ -14,6 +15,6 @@ export function logRatioPercent(logRatio: number): string {
 /** Time is a log ratio: shown as a percentage change; rates as percentage points; data loss as a count of runs. */
 export function guardrailValueText(name: GuardrailName, value: number): string {
   if (name === 'per-record-time') return logRatioPercent(value);
-  if (name === 'data-loss') return `${value} run(s)`;
+  if (name === 'data-loss') return counted(value, 'run');
   return `${(value * 100).toFixed(1)} pts`;
 }

@@ -1,6 +1,7 @@
 import type { GuardrailResult } from '../../shared/api-rollouts.js';
 import { logRatioPercent } from '../../shared/guardrail-values.js';
 import { recordsAccounted, type RunSummary } from '../../shared/run.js';
+import { counted } from '../../shared/plural.js';
 import { rateDifference, sequentialDifference, wilson, type MeanDifference } from './sequential.js';
 
 /** A finished run as the guardrails see it: its summary and the quarantine rows stored for it. */
@@ -75,7 +76,7 @@ export function evaluateGuardrails(canary: ObservedRun[], control: ObservedRun[]
   const timeInconclusive = time !== null && !timeBreach && time.high > timeLimit;
   return [
     rateGuardrail('failures', 0, [canary.filter(failed).length, canary.length], [control.filter(failed).length, control.length], 'failed runs or batches'),
-    result('data-loss', 0, lossDifference, losses.length > 0, losses.length > 0 ? losses.join('; ') : `every record of ${canary.length} canary run(s) accounted for`),
+    result('data-loss', 0, lossDifference, losses.length > 0, losses.length > 0 ? losses.join('; ') : `every record of ${counted(canary.length, 'canary run')} accounted for`),
     rateGuardrail(
       'quarantine-rate',
       QUARANTINE_MARGIN,

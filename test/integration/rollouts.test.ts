@@ -314,7 +314,7 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
         const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
         const judged = detail.ledger.at(-1)!;
         expect(judged.runId).toBe(rolledBack);
-        expect(judged.evidence!.guardrails.find((g) => g.name === 'data-loss')).toMatchObject({ status: 'pass', summary: 'every record of 1 canary run(s) accounted for' });
+        expect(judged.evidence!.guardrails.find((g) => g.name === 'data-loss')).toMatchObject({ status: 'pass', summary: 'every record of 1 canary run accounted for' });
         // The run did fail: that is the failures guardrail's to judge, never lost data.
         expect(judged.reason).not.toContain('data-loss');
       },

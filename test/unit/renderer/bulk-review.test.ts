@@ -68,7 +68,7 @@ describe('bulk review', () => {
     await buttonNamed(wrapper, 'Undo').trigger('click');
     await flushPromises();
     expect(client.callsOf('anomalies.undoMarks')).toEqual([{ reviewIds: [100], reason: 'undo of bulk mark expected: “recess week”' }]);
-    expect(wrapper.get('[data-testid="bulk-result"]').text()).toBe('Undone: 1 runs have their earlier review state back.');
+    expect(wrapper.get('[data-testid="bulk-result"]').text()).toBe('Undone: 1 run has its earlier review state back.');
   });
 
   it('after a review reloads the list, puts focus on the next open run, not the top of the page', async () => {

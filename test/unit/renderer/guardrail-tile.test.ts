@@ -23,7 +23,7 @@ describe('a guardrail tile', () => {
     const rate = tile({ name: 'quarantine-rate', status: 'pass', summary: '', difference: 0.012, low: -0.02, high: 0.044, limit: 0.05 });
     expect(rate.get('[data-testid="guardrail-interval"]').text()).toBe('canary − control, interval -2.0 pts to 4.4 pts; limit 5.0 pts');
     const loss = tile({ name: 'data-loss', status: 'pass', summary: '', difference: 0, low: null, high: null, limit: 0 });
-    expect(loss.get('[data-testid="guardrail-difference"]').text()).toBe('0 run(s)');
-    expect(loss.get('[data-testid="guardrail-interval"]').text()).toBe('canary − control, interval — to —; limit 0 run(s)');
+    expect(loss.get('[data-testid="guardrail-difference"]').text()).toBe('0 runs');
+    expect(loss.get('[data-testid="guardrail-interval"]').text()).toBe('canary − control, interval — to —; limit 0 runs');
   });
 });

@@ -54,7 +54,7 @@ describe('the Rollouts page', () => {
     await flushPromises();
     expect(wrapper.text()).not.toMatch(/\d{4}-\d\d-\d\dT/);
     expect(wrapper.get('[data-testid="stage-timeline"] li[aria-current="step"]').text()).toContain('since 2026-11-29 10:00 UTC');
-    expect(wrapper.get('[data-testid="rollout-window"]').text()).toMatch(/^Window 2026-11-29 10:00 → 2026-12-01 09:30 UTC: 1 canary run\(s\), 2 control run\(s\)\.$/);
+    expect(wrapper.get('[data-testid="rollout-window"]').text()).toMatch(/^Window 2026-11-29 10:00 → 2026-12-01 09:30 UTC: 1 canary run, 2 control runs\.$/);
     const ledger = wrapper.get('[data-testid="rollout-ledger"]');
     expect(ledger.get('thead').text()).toContain('When (UTC)');
     expect(ledger.findAll('tbody tr').map((row) => row.find('td').text())).toEqual(['2026-12-01 09:30', '2026-11-29 10:00']);
