@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText } from '../../shared/api-operations.js';
+import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
@@ -63,6 +63,11 @@ When a task's time comes (run by the desktop app while it is open, or by \`gateh
     whose runs come less than ${MIN_TASK_INTERVAL_MINUTES} minutes apart, unless \`--allow-frequent\` says it is meant
 `;
 
+/** The table's "next run" for a task without one: a schedule that cannot be read says so and where the reason is (too long for a cell). */
+function nextRunMissing(task: TaskView): string | null {
+  return task.scheduleProblem === null ? null : `none: its schedule cannot be read (gatehouse tasks show ${task.name})`;
+}
+
 export function registerTasksCommands(program: Command): void {
   const tasks = program.command('tasks').description('scheduled update tasks (cron, UTC)').addHelpText('after', SCHEDULE_RULES);
 
@@ -73,7 +78,7 @@ export function registerTasksCommands(program: Command): void {
       if (options.json) return printApiJson('tasks.list', list);
       printTable(
         ['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run', 'backoff'],
-        list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt, t.lastFiredAt, t.lastRunId, taskBackoffText(t, now, (iso) => iso)]),
+        list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt ?? nextRunMissing(t), t.lastFiredAt, t.lastRunId, taskBackoffText(t, now, (iso) => iso)]),
       );
     }),
   );

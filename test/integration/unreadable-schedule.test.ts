@@ -32,6 +32,9 @@ describe.each(testBackends())('a task whose stored schedule cannot be read ($nam
       const listed = runCli(['tasks', 'list', '--json', '--db', location]);
       expect(listed.code, listed.stderr).toBe(0);
       expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'broken', nextRunAt: null, scheduleProblem: 'Invalid value for minute: 61' }, { name: 'daily', scheduleProblem: null }]);
+      const table = runCli(['tasks', 'list', '--db', location]);
+      expect(table.stdout.split('\n').find((line) => line.startsWith('broken'))).toContain('none: its schedule cannot be read (gatehouse tasks show broken)');
+      expect(runCli(['tasks', 'show', 'broken', '--db', location]).stdout).toContain('Invalid value for minute: 61');
 
       await editTask(store, 'broken', { cron: '0 7 * * *' }, now, 'ops');
       now = new Date('2026-03-01T07:00:30Z');
