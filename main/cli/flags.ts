@@ -18,6 +18,24 @@ import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { type FlagEvent, flagStore } from '../flags/index.js';
+import type { Store } from '../store/index.js';
+import { requireKnownTask } from '../validation/index.js';
+
+/**
+ * A value stored for a task nobody has scheduled or run (a kill switch aimed at "task:daly") is
+ * kept, as asked: a task may be scheduled after its flags. But it governs no run yet, and a typo
+ * would look like a kill that holds, so it is said, with the tasks the database knows.
+ */
+async function warnOfUnknownTask(store: Store, scope: string | undefined): Promise<void> {
+  const task = taskOfScope(parseScope(scope));
+  if (task === null) return;
+  try {
+    await requireKnownTask(store, task);
+  } catch (error) {
+    if (!(error instanceof GatehouseError) || error.code !== 'NOT_FOUND') throw error;
+    process.stderr.write(`warning: ${error.message}: the value is stored, and governs only runs started with --task ${task}\n`);
+  }
+}
 
 interface FlagsOptions {
   db?: string;
@@ -94,7 +112,10 @@ export function registerFlagsCommand(program: Command): void {
   common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
     .action(async (flag: string, value: string, options: FlagsOptions) => {
       const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
-      await withStore(options.db, async (store) => printEvent('flags.set', await setFlag(store, input), options.json));
+      await withStore(options.db, async (store) => {
+        printEvent('flags.set', await setFlag(store, input), options.json);
+        await warnOfUnknownTask(store, input.scope);
+      });
     });
 
   common(changeOptions(flags.command('unset <flag>').description('remove the value stored for a scope (audited)')))

@@ -40,6 +40,17 @@ describe('gatehouse flags', () => {
     expect(json(['flags', 'history', '--limit', '1', '--after', '2'])).toEqual([expect.objectContaining({ id: 1, newValue: false })]);
   });
 
+  it('stores a value for a task nobody scheduled or ran, and warns that it governs no run yet (a typo in a kill aimed at one task)', () => {
+    json(['tasks', 'add', 'daily', '--cron', '0 6 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'dana']);
+    const typo = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'task:daly', '--reason', 'stop isolation on daily', '--operator', 'sam', '--db', db]);
+    expect(typo.code, typo.stderr).toBe(0);
+    expect(typo.stderr).toContain('warning: unknown task "daly": no scheduled task or stored run has that name (known tasks: daily): the value is stored, and governs only runs started with --task daly');
+    expect(json(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:daly'])).toMatchObject({ value: false });
+    const meant = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'task:daily', '--reason', 'stop isolation on daily', '--operator', 'sam', '--db', db]);
+    expect(meant.code, meant.stderr).toBe(0);
+    expect(meant.stderr).toBe('');
+  });
+
   it('shows a kill over a task value as the value in force, with who killed it, in flags get, flags list and the table', () => {
     json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'true', '--scope', 'task:hourly', '--reason', 'hourly needs isolation', '--operator', 'dana']);
     expect(json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'off', '--scope', 'kill', '--reason', 'isolation loops', '--operator', 'ops-bob'])).toMatchObject({ scope: 'kill', oldValue: null, newValue: false, actor: 'ops-bob' });
