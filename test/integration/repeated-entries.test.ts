@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -11,6 +10,7 @@ import { startCli } from '../helpers/cli.js';
 import { startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
 import { withReader } from '../helpers/domain-rows.js';
 import { hearingRecord } from '../helpers/records.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * A record listing one committee code twice, or one witness twice (two spellings of one name and
@@ -75,17 +75,13 @@ async function expectFates(backend: TestBackend, location: string, runId: number
   });
 }
 
-let folder: string;
-beforeEach(() => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-repeated-entries-'));
-});
-afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+const folder = tempFolderEachTest('gatehouse-repeated-entries-');
 
 describe.each(testBackends())('a record that lists one committee or witness twice, on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
   it('from an NDJSON file through `gatehouse update`: stores a repeat alike once, saying so, and quarantines one with other details naming both', async () => {
-    const file = path.join(folder, 'meetings.ndjson');
+    const file = path.join(folder(), 'meetings.ndjson');
     fs.writeFileSync(file, records().map((record) => JSON.stringify(record)).join('\n') + '\n');
     const location = await backend.freshLocation();
     const { child, done } = startCli(['update', '--db', location, '--source', `file:${file}`, '--json']);
@@ -102,7 +98,7 @@ describe.each(testBackends())('a record that lists one committee or witness twic
   });
 
   it('from a JSON document (a {"committeeMeetings": [...]} page): the same fates and the same warning', async () => {
-    const file = path.join(folder, 'meetings.json');
+    const file = path.join(folder(), 'meetings.json');
     fs.writeFileSync(file, JSON.stringify({ committeeMeetings: records() }));
     const location = await backend.freshLocation();
     const warnings: string[] = [];
