@@ -40,7 +40,7 @@ export class RunPlanner {
   repeatedEntries(): string | null {
     if (this.repeats === null) return null;
     const { records, example } = this.repeats;
-    return `${records.toLocaleString('en-US')} record${records === 1 ? '' : 's'} listed a committee or witness twice with the same details; each was stored once (e.g. ${example})`;
+    return `${records.toLocaleString('en-US')} record${records === 1 ? '' : 's'} listed a committee or witness twice without conflicting details; each was stored once, with every detail its entries give (e.g. ${example})`;
   }
 
   private noteRepeats(hearing: NormalizedHearing, repeats: string[]): void {

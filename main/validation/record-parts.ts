@@ -1,4 +1,4 @@
-import { visibleText, witnessKey, type NormalizedHearing, type RejectionCode } from '../../shared/record.js';
+import { visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
 import { normalizeWitnessName } from './witness-names.js';
 
 /** Where a reader puts what is wrong with the record, and the entries it listed twice alike (stored once). */
@@ -11,26 +11,46 @@ export interface ReasonSink {
 export interface ListedEntry {
   path: string;
   details: Record<string, string | null>;
+  /** Where a detail the entry left out was given instead, by a repeat of it (set by `repeatedEntry`). */
+  givenAt?: Record<string, string>;
 }
 
 /**
  * The rule for an entry a record lists twice — one committee code, one witness (by `witnessKey`) —
  * whichever source it came from: the hearing has it once (one link, one appearance). Listed again
- * alike, it is stored once and the repeat is noted; listed again with other details (another name
- * for the committee, another position for the witness), which entry was meant cannot be told, and
- * keeping either would drop what the other says: the record is quarantined (DUPLICATE_ENTRY) naming
- * both. A witness's name and organization spelt otherwise ("JANE  DOE" of "ACME") are the same
- * witness, not other details: the hearing keeps the first entry, as its appearance does.
+ * alike, it is stored once and the repeat is noted. Listed again leaving out a detail the other
+ * entry gives (a committee's name, a witness's position), it is the same entry told less fully:
+ * stored once with every detail given — `first.details` takes the ones only `again` gives, for the
+ * caller to store — and the repeat is noted saying so. Listed again with another value for a
+ * detail (another name for the committee, another position for the witness), which entry was meant
+ * cannot be told, and keeping either would drop what the other says: the record is quarantined
+ * (DUPLICATE_ENTRY) naming both. A witness's name and organization spelt otherwise ("JANE  DOE" of
+ * "ACME") are the same witness, not other details: the hearing keeps the first entry, as its
+ * appearance does.
  */
 export function repeatedEntry(reasons: ReasonSink, first: ListedEntry, again: ListedEntry, what: string): void {
-  const differing = Object.keys(first.details).filter((key) => first.details[key] !== again.details[key]);
-  if (differing.length === 0) {
-    reasons.repeated(`${again.path} repeats ${first.path} (${what})`);
+  const keys = Object.keys(first.details);
+  const given = (details: ListedEntry['details'], key: string) => (details[key] ?? null) !== null;
+  const differing = keys.filter((key) => given(first.details, key) && given(again.details, key) && first.details[key] !== again.details[key]);
+  const shown = (value: string | null) => (value === null ? 'none' : JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value));
+  if (differing.length > 0) {
+    const details = differing.map((key) => `${key} ${shown(first.details[key]!)}, then ${shown(again.details[key]!)}`).join('; ');
+    // The entry that gave the first value: a repeat, where the first entry left that detail out.
+    const firstPath = first.givenAt?.[differing[0]!] ?? first.path;
+    reasons.add('DUPLICATE_ENTRY', `${firstPath} and ${again.path} both list ${what} with different details (${details}): which one was meant cannot be told`);
     return;
   }
-  const shown = (value: string | null) => (value === null ? 'none' : JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value));
-  const details = differing.map((key) => `${key} ${shown(first.details[key]!)}, then ${shown(again.details[key]!)}`).join('; ');
-  reasons.add('DUPLICATE_ENTRY', `${first.path} and ${again.path} both list ${what} with different details (${details}): which one was meant cannot be told`);
+  const filledIn = keys.filter((key) => !given(first.details, key) && given(again.details, key));
+  const leftOut = keys.filter((key) => given(first.details, key) && !given(again.details, key));
+  for (const key of filledIn) {
+    first.details[key] = again.details[key]!;
+    first.givenAt = { ...first.givenAt, [key]: again.path };
+  }
+  const told = [
+    ...filledIn.map((key) => `giving the ${key} ${shown(again.details[key]!)} ${first.path} leaves out`),
+    ...leftOut.map((key) => `leaving out its ${key}`),
+  ];
+  reasons.repeated(`${again.path} repeats ${first.path} (${what}${told.length === 0 ? '' : `, ${told.join(', ')}`})`);
 }
 
 export type Dict = Record<string, unknown>;
@@ -126,7 +146,7 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
   const witnesses: NormalizedHearing['witnesses'] = [];
   const entries = entriesOf(value, 'witnesses', reasons);
   // No repeat to find in a list of one or none: neither the Map nor a key per witness is built.
-  const seen = entries.length > 1 ? new Map<string, ListedEntry & { name: string; organization: string | null }>() : null;
+  const seen = entries.length > 1 ? new Map<string, ListedEntry & { stored: Witness }>() : null;
   for (const { entry, path } of entries) {
     const name = textAt(entry, 'name', path, reasons);
     const organization = textAt(entry, 'organization', path, reasons);
@@ -136,17 +156,19 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
       continue;
     }
     const normalizedName = normalizeWitnessName(name);
+    const witness = { name, normalizedName, organization, position };
     if (seen !== null) {
-      const key = witnessKey({ normalizedName, organization });
-      const listed = { path, details: { position }, name, organization };
+      const key = witnessKey(witness);
       const first = seen.get(key);
       if (first !== undefined) {
-        repeatedEntry(reasons, first, listed, `the witness ${JSON.stringify(first.name)}${first.organization === null ? '' : ` of ${JSON.stringify(first.organization)}`}`);
+        const { stored } = first;
+        repeatedEntry(reasons, first, { path, details: { position } }, `the witness ${JSON.stringify(stored.name)}${stored.organization === null ? '' : ` of ${JSON.stringify(stored.organization)}`}`);
+        stored.position = first.details.position ?? null;
         continue;
       }
-      seen.set(key, listed);
+      seen.set(key, { path, details: { position }, stored: witness });
     }
-    witnesses.push({ name, normalizedName, organization, position });
+    witnesses.push(witness);
   }
   return witnesses;
 }

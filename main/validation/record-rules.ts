@@ -267,30 +267,40 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
   const committees: NormalizedHearing['committees'] = [];
   const entries = listOf(value, 'committees', reasons);
   // A list of one (most records name one committee) cannot repeat itself: no Map to build.
-  const seen = entries.length > 1 ? new Map<string, ListedEntry>() : null;
+  const seen = entries.length > 1 ? new Map<string, ListedEntry & { stored: NormalizedHearing['committees'][number] }>() : null;
+  // A committee's name given by a repeat of its entry names it for the entry before it too.
+  const named = entries.length > 1 ? new Set(entries.map(committeeOf).flatMap(({ code, name }) => (name === null ? [] : [code]))) : null;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    const code = isDict(entry) && typeof entry.systemCode === 'string' ? entry.systemCode.trim().toLowerCase() : '';
-    const name = isDict(entry) && typeof entry.name === 'string' ? visibleText(entry.name) : null;
+    const { code, name } = committeeOf(entry);
     if (!COMMITTEE_CODE_PATTERN.test(code)) {
       const shown = isDict(entry) ? JSON.stringify(entry.systemCode) ?? 'nothing' : JSON.stringify(entry);
       reasons.add('BAD_COMMITTEE_CODE', `committee systemCode ${shown} is not of the form hsif00`);
       continue;
     }
-    if (name === null && !context.isKnownCommittee(code)) {
+    if (name === null && !context.isKnownCommittee(code) && !named?.has(code)) {
       reasons.add('UNKNOWN_COMMITTEE', `committee ${code} is not in the database and the record gives no name to create it with`);
       continue;
     }
+    const committee = { systemCode: code, name };
     if (seen !== null) {
-      const listed: ListedEntry = { path: `committees[${i}]`, details: { name } };
+      const path = `committees[${i}]`;
       const first = seen.get(code);
       if (first !== undefined) {
-        repeatedEntry(reasons, first, listed, `committee ${code}`);
+        repeatedEntry(reasons, first, { path, details: { name } }, `committee ${code}`);
+        first.stored.name = first.details.name ?? null;
         continue;
       }
-      seen.set(code, listed);
+      seen.set(code, { path, details: { name }, stored: committee });
     }
-    committees.push({ systemCode: code, name });
+    committees.push(committee);
   }
   return committees;
+}
+
+/** An entry of a record's committees as read: its code in lower case ('' when there is none to read), and its name. */
+function committeeOf(entry: unknown): { code: string; name: string | null } {
+  const code = isDict(entry) && typeof entry.systemCode === 'string' ? entry.systemCode.trim().toLowerCase() : '';
+  const name = isDict(entry) && typeof entry.name === 'string' ? visibleText(entry.name) : null;
+  return { code, name };
 }

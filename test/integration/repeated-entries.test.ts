@@ -19,6 +19,8 @@ import { tempFolderEachTest } from '../helpers/temp-folder.js';
  * second position for the witness was dropped in silence. Now, from every source alike:
  * - a repeat with the same details is stored once — the first entry, in the stored JSON as in the
  *   appearance row — and the run's warning says how many records repeated themselves;
+ * - so is a repeat where one entry leaves out a detail the other gives (a committee's name, a
+ *   witness's position): the same entry told less fully, stored once with the detail given;
  * - a repeat with other details quarantines the record as DUPLICATE_ENTRY naming both entries.
  */
 
@@ -45,6 +47,15 @@ function records(): Record<string, unknown>[] {
       ],
     }),
     hearingRecord(850004, { updateDate: RECENT }),
+    // hsju00 is not stored yet: its first entry gives no name to create it with, its repeat does.
+    hearingRecord(850005, {
+      updateDate: RECENT,
+      committees: [{ systemCode: 'hsju00' }, { systemCode: 'hsju00', name: 'Judiciary Committee' }],
+      witnesses: [
+        { name: 'Ann Lee', organization: 'Acme' },
+        { name: 'Ann Lee', organization: 'Acme', position: 'CFO' },
+      ],
+    }),
   ];
 }
 
@@ -56,14 +67,16 @@ const QUARANTINED = {
     'DUPLICATE_ENTRY: witnesses[0] and witnesses[1] both list the witness "Jane Doe" of "Acme" with different details (position "CEO", then "Chair"): which one was meant cannot be told',
   ],
 };
-const NOTED = '1 record listed a committee or witness twice with the same details; each was stored once (e.g. eventId 850001: committees[1] repeats committees[0] (committee hsif00), witnesses[1] repeats witnesses[0] (the witness "Jane Doe" of "Acme"))';
+const NOTED = '2 records listed a committee or witness twice without conflicting details; each was stored once, with every detail its entries give (e.g. eventId 850001: committees[1] repeats committees[0] (committee hsif00), witnesses[1] repeats witnesses[0] (the witness "Jane Doe" of "Acme"))';
 
 async function expectFates(backend: TestBackend, location: string, runId: number): Promise<void> {
   await withStoreAt(backend, location, async (store: Store) => {
     const quarantine = await store.listQuarantine({ runId });
     expect(Object.fromEntries(quarantine.map((entry) => [entry.eventId, entry.reasons.map((r) => `${r.code}: ${r.message}`)]))).toEqual(QUARANTINED);
-    const stored = await store.loadHearings(['850001', '850004']);
-    expect([...stored.keys()].sort()).toEqual(['850001', '850004']);
+    const stored = await store.loadHearings(['850001', '850004', '850005']);
+    expect([...stored.keys()].sort()).toEqual(['850001', '850004', '850005']);
+    expect(stored.get('850005')!.content.committees).toEqual([{ systemCode: 'hsju00', name: 'Judiciary Committee' }]);
+    expect(stored.get('850005')!.content.witnesses).toEqual([{ name: 'Ann Lee', normalizedName: 'ann lee', organization: 'Acme', position: 'CFO' }]);
     expect(stored.get('850001')!.content.committees).toEqual([{ systemCode: 'hsif00', name: COMMITTEE.name }]);
     expect(stored.get('850001')!.content.witnesses).toEqual([{ name: 'Jane Doe', normalizedName: 'jane doe', organization: 'Acme', position: 'CEO' }]);
   });
@@ -72,6 +85,9 @@ async function expectFates(backend: TestBackend, location: string, runId: number
     expect(await query("SELECT system_code, ordinal FROM hearing_committees WHERE event_id = '850001'")).toEqual([{ system_code: 'hsif00', ordinal: 0 }]);
     const appearances = await query("SELECT w.name, w.organization, a.ordinal, a.position FROM appearances a JOIN witnesses w ON w.id = a.witness_id WHERE a.event_id = '850001'");
     expect(appearances).toEqual([{ name: 'Jane Doe', organization: 'Acme', ordinal: 0, position: 'CEO' }]);
+    expect(await query("SELECT name FROM committees WHERE system_code = 'hsju00'")).toEqual([{ name: 'Judiciary Committee' }]);
+    const filledIn = await query("SELECT a.ordinal, a.position FROM appearances a WHERE a.event_id = '850005'");
+    expect(filledIn).toEqual([{ ordinal: 0, position: 'CFO' }]);
   });
 }
 
@@ -90,7 +106,7 @@ describe.each(testBackends())('a record that lists one committee or witness twic
       expect(result.code, result.stderr).toBe(3);
       expect(result.stderr).toContain(`warning: ${NOTED}`);
       const summary = JSON.parse(result.stdout) as { runId: number };
-      expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 4, added: 2, quarantined: 2 } });
+      expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 5, added: 3, quarantined: 2 } });
       await expectFates(backend, location, summary.runId);
     } finally {
       child.kill('SIGKILL');
@@ -104,7 +120,7 @@ describe.each(testBackends())('a record that lists one committee or witness twic
     const warnings: string[] = [];
     const onEvent = (event: RunEvent) => (event.type === 'warning' ? warnings.push(event.message) : undefined);
     const summary = await withStoreAt(backend, location, async (store) => runUpdate({ store, source: await openSource(`file:${file}`), onEvent }));
-    expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 4, added: 2, quarantined: 2 }, batches: { failed: 0 } });
+    expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 5, added: 3, quarantined: 2 }, batches: { failed: 0 } });
     expect(warnings).toEqual([NOTED]);
     await expectFates(backend, location, summary.runId);
   });
@@ -114,7 +130,7 @@ describe.each(testBackends())('a record that lists one committee or witness twic
     try {
       const location = await backend.freshLocation();
       const summary = await withStoreAt(backend, location, (store) => updateFromFakeCongress(store, fake, NOW));
-      expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 4, added: 2, quarantined: 2 }, batches: { failed: 0 } });
+      expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 5, added: 3, quarantined: 2 }, batches: { failed: 0 } });
       await expectFates(backend, location, summary.runId);
     } finally {
       await fake.close();

@@ -145,6 +145,55 @@ describe('record rules', () => {
     expect(reasonsFor({ committees: [{ systemCode: 'hsif16', name: 'Subcommittee on Innovation' }] })).toEqual([]);
   });
 
+  it('stores once, with the detail given, an entry whose repeat leaves out or gives what the other does not', () => {
+    const outcome = applyRecordRules(
+      hearingRecord(1, {
+        committees: [{ systemCode: 'hsif00' }, { systemCode: 'HSIF00', name: 'Energy' }, { systemCode: 'hsif16' }, { systemCode: 'hsif16', name: 'Innovation' }, { systemCode: 'hsif00' }],
+        witnesses: [
+          { name: 'Jane Doe', organization: 'Acme', position: 'CEO' },
+          { name: 'JANE DOE', organization: 'ACME', position: null },
+          { name: 'Ann Lee', organization: 'Acme' },
+          { name: 'Ann Lee', organization: 'Acme', position: 'CFO' },
+        ],
+      }),
+      known,
+    );
+    expect(outcome.ok && { committees: outcome.hearing.committees, witnesses: outcome.hearing.witnesses.map(({ name, position }) => ({ name, position })), repeats: outcome.repeats }).toEqual({
+      // hsif16 is not stored: only its repeat gives the name to create it with.
+      committees: [{ systemCode: 'hsif00', name: 'Energy' }, { systemCode: 'hsif16', name: 'Innovation' }],
+      witnesses: [{ name: 'Jane Doe', position: 'CEO' }, { name: 'Ann Lee', position: 'CFO' }],
+      repeats: [
+        'committees[1] repeats committees[0] (committee hsif00, giving the name "Energy" committees[0] leaves out)',
+        'committees[3] repeats committees[2] (committee hsif16, giving the name "Innovation" committees[2] leaves out)',
+        'committees[4] repeats committees[0] (committee hsif00, leaving out its name)',
+        'witnesses[1] repeats witnesses[0] (the witness "Jane Doe" of "Acme", leaving out its position)',
+        'witnesses[3] repeats witnesses[2] (the witness "Ann Lee" of "Acme", giving the position "CFO" witnesses[2] leaves out)',
+      ],
+    });
+  });
+
+  it('quarantines repeats that give a detail two values, naming the entries that gave them, even past one that left it out', () => {
+    const outcome = applyRecordRules(
+      hearingRecord(1, {
+        committees: [{ systemCode: 'hsif16' }, { systemCode: 'hsif16', name: 'Innovation' }, { systemCode: 'hsif16', name: 'Commerce' }],
+        witnesses: [{ name: 'Ann Lee' }, { name: 'Ann Lee', position: 'CFO' }, { name: 'Ann Lee', position: 'CEO' }],
+      }),
+      known,
+    );
+    expect(outcome.ok ? [] : outcome.reasons.map((r) => `${r.code}: ${r.message}`)).toEqual([
+      'DUPLICATE_ENTRY: committees[1] and committees[2] both list committee hsif16 with different details (name "Innovation", then "Commerce"): which one was meant cannot be told',
+      'DUPLICATE_ENTRY: witnesses[1] and witnesses[2] both list the witness "Ann Lee" with different details (position "CFO", then "CEO"): which one was meant cannot be told',
+    ]);
+  });
+
+  it('still refuses an unknown committee that no entry of the record names', () => {
+    const outcome = applyRecordRules(hearingRecord(1, { committees: [{ systemCode: 'hsif16' }, { systemCode: 'hsif16', name: ' \u200B ' }] }), known);
+    expect(outcome.ok ? [] : outcome.reasons.map((r) => `${r.code}: ${r.message}`)).toEqual([
+      'UNKNOWN_COMMITTEE: committee hsif16 is not in the database and the record gives no name to create it with',
+      'UNKNOWN_COMMITTEE: committee hsif16 is not in the database and the record gives no name to create it with',
+    ]);
+  });
+
   it.each([null, 42, 'text', [1, 2]])('rejects a non-object %j as NOT_AN_OBJECT', (raw) => {
     const outcome = applyRecordRules(raw, known);
     expect(outcome.ok ? [] : outcome.reasons.map((r) => r.code)).toEqual(['NOT_AN_OBJECT']);
