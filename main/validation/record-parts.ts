@@ -78,6 +78,11 @@ export function listOf(value: unknown, field: string, reasons: ReasonSink): unkn
     if (Array.isArray(value.item)) return value.item;
     if (isDict(value.item)) return [value.item];
     if (value.item === undefined && Object.keys(value).length === 0) return [];
+    // The wrapper is there, its content is not a list: "got an object" would point at the wrapper.
+    if (value.item !== undefined) {
+      reasons.add('BAD_SHAPE', `${field}.item must be a list (or one object), got ${describe(value.item)}`);
+      return [];
+    }
   }
   reasons.add('BAD_SHAPE', `${field} must be a list (or {"item": [...]}), got ${describe(value)}`);
   return [];
