@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDatabase } from '../../main/api/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const DAY_MS = 86_400_000;
@@ -12,7 +12,7 @@ function pageWidth(page: Page): Promise<{ scroll: number; window: number }> {
   return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, window: document.documentElement.clientWidth }));
 }
 
-/** Edges seen driving the console in a small laptop window (1024 × 700), by keyboard where a support engineer would. */
+/** Edges seen driving the console in a small laptop window (1024 × 700), by keyboard where a support engineer would; the tests go on from each other's state. */
 describe.skipIf(executablePath === null)('the console in a 1024 × 700 window (browser mode)', () => {
   let app: ConsoleInBrowser;
   let page: Page;
@@ -57,5 +57,25 @@ describe.skipIf(executablePath === null)('the console in a 1024 × 700 window (b
     expect(await region.evaluate((box) => box.scrollWidth > box.clientWidth)).toBe(true);
     expect(await region.getAttribute('tabindex')).toBe('0');
     await app.shot('narrow-rollback-events');
+  });
+
+  it('writes when a kill was set as the audit beside it does, not as the ISO time the CLI prints', async () => {
+    await nameSessionUnlessNamed(page, 'e2e-support');
+    await page.getByRole('link', { name: 'Flags', exact: true }).click();
+    const row = page.locator('tr[data-flag="PAUSE_SCHEDULED_RUNS"]');
+    await row.getByRole('button', { name: /^Change/ }).click();
+    // Scope is focused: down to "kill", then Tab to the reason (a kill's value is fixed) and Tab to save.
+    await page.locator('select[name=scope]').and(page.locator(':focus')).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('e2e: the scheduler hammers the source');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+
+    const audited = page.locator('tr', { hasText: 'e2e: the scheduler hammers the source' });
+    await audited.waitFor();
+    const at = (await audited.locator('td').first().textContent())!.trim();
+    expect(at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    await expect.poll(() => row.textContent()).toContain(`on (killed by e2e-support at ${at})`);
   });
 });
