@@ -34,6 +34,15 @@ export const anomalySchema = z.object({
 });
 export type Anomaly = z.infer<typeof anomalySchema>;
 
+/**
+ * A run's anomaly messages as one text, for a table cell, a card or a notification: each message is
+ * a sentence with its full stop, so they join with "; " without it ("… before accepting; 260 of 300
+ * …"), not after it ("… before accepting.; 260 …"); the last keeps its own.
+ */
+export function anomalyMessages(anomalies: ReadonlyArray<Pick<Anomaly, 'message'>>): string {
+  return anomalies.map((a, i) => (i < anomalies.length - 1 ? a.message.replace(/\.$/, '') : a.message)).join('; ');
+}
+
 /** The range a metric's alarm fires outside of, on this run, in the state the validator assumed. */
 export const metricBandSchema = z.object({ expected: z.number(), low: z.number(), high: z.number() });
 export type MetricBand = z.infer<typeof metricBandSchema>;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { anomaliesListInputSchema, anomaliesMarkInputSchema, anomaliesMarkManyInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { anomalyMessages } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomalies, markAnomaly } from '../validation/index.js';
 import { openExistingStore, withStore } from './database.js';
@@ -31,7 +32,7 @@ export function registerAnomaliesCommands(program: Command): void {
         if (flags.json) return printApiJson('anomalies.list', list);
         printTable(
           ['run', 'task', 'status', 'started', 'runs', 'last run', 'review', 'anomalies'],
-          list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review, a.anomalies.map((x) => x.message).join('; ')]),
+          list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review, anomalyMessages(a.anomalies)]),
         );
       } finally {
         await store.close();

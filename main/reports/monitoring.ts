@@ -1,6 +1,7 @@
 import { kindAsJudged } from '../../shared/api-validation.js';
 import { rateWithN } from '../../shared/intervals.js';
 import { counted } from '../../shared/plural.js';
+import { anomalyMessages } from '../../shared/validation.js';
 import type { ReportedRun } from '../store/index.js';
 import type { ReportDocument } from './document.js';
 import { groupStats, recordsLost } from './measure.js';
@@ -46,7 +47,7 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
         heading: 'Anomalies',
         table: {
           headers: ['run', 'task', 'review', 'anomalies'],
-          rows: runs.filter((r) => r.validation?.verdict === 'anomalous').map((r) => [r.runId, r.task ?? null, r.review, r.validation!.anomalies.map((a) => a.message).join('; ')]),
+          rows: runs.filter((r) => r.validation?.verdict === 'anomalous').map((r) => [r.runId, r.task ?? null, r.review, anomalyMessages(r.validation!.anomalies)]),
         },
       },
       {

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../../shared/run.js';
 import type { Store } from '../store/index.js';
 import { redactedMessage, redactSecrets } from '../../shared/redact.js';
+import { anomalyMessages } from '../../shared/validation.js';
 import { logger } from '../logging/index.js';
 import {
   desktopChannel,
@@ -126,7 +127,7 @@ export function notificationsForRun(summary: RunSummary, options: { notifyOnAnom
       cause: 'run-anomalous',
       level: 'warning',
       title: `Gatehouse: ${who} looks anomalous`,
-      body: summary.validation.anomalies.map((a) => a.message).join('; ') || 'the historical validator flagged this run',
+      body: anomalyMessages(summary.validation.anomalies) || 'the historical validator flagged this run',
     });
   }
   return found;

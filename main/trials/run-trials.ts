@@ -6,7 +6,7 @@ import { beginAttempt, currentOperator, endAttempt } from '../backup/index.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
-import { DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
+import { anomalyMessages, DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
 import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
 import { historicalJudge, injectRunAnomaly, judgedHistory, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
@@ -322,7 +322,7 @@ class TrialRunner {
       task: this.settings.task,
       sensitivityVersion: this.settings.version,
       notJudged: null,
-      detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${summary.validation.anomalies.map((a) => a.message).join('; ')}` : ''}${attributionNote}`,
+      detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${anomalyMessages(summary.validation.anomalies)}` : ''}${attributionNote}`,
     };
   }
 

@@ -41,6 +41,10 @@ describe('historical validation from the command line', () => {
     expect(summary.validation).toMatchObject({ verdict: 'anomalous', historySize: 35 });
     expect(json(['runs', 'show', String(summary.runId)]).validation.verdict).toBe('anomalous');
     expect(json(['anomalies', 'list', '--open']).map((a: { runId: number }) => a.runId)).toContain(summary.runId);
+    // The spike's findings (fetched, and the share of new records) are sentences: one list, not "… accepting.; 260 …".
+    const listed = cli(['anomalies', 'list', '--open']).stdout;
+    expect(listed).toMatch(/ before accepting; \d/);
+    expect(listed).not.toContain('.;');
 
     const review = json(['anomalies', 'mark', '--run', String(summary.runId), '--as', 'confirmed', '--reason', 'a resent backlog', '--operator', 'ann']);
     expect(review).toMatchObject({ runId: summary.runId, action: 'confirmed', operator: 'ann' });

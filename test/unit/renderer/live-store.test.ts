@@ -205,6 +205,22 @@ describe('the run page while a run is live', () => {
     wrapper.unmount();
   });
 
+  it('writes a rate in the thousands with its separator, as it writes the records read beside it', async () => {
+    const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, [], { status: 'running', finishedAt: null }), 'rollback.events': () => [] });
+    const wrapper = mountWith(RunDetail, client, { props: { runId: 7 } });
+    const live = useLiveRuns();
+    live.connect(client);
+    client.emit({ type: 'run-started', runId: 7, mode: 'batch', batchSize: 50, expectedRecords: 20_000 });
+    vi.setSystemTime(T0 + 10_000);
+    client.emit({ type: 'batch-finished', runId: 7, batch: batch(1), metrics: metrics({ fetched: 12_960 }) });
+    await flushPromises();
+
+    const progress = wrapper.get('[data-testid="live-progress"]').text();
+    expect(progress).toContain('12,960 of 20,000 records read');
+    expect(progress).toContain('1,296 records/s');
+    wrapper.unmount();
+  });
+
   it('keeps the stored batches and adds the streamed ones when the page is opened (or reloaded) mid-run', async () => {
     // The page reads batches 1–3 from the database; the stream it joined late only carries 4 and on.
     const client = fakeClient({ 'runs.get': ({ runId }) => runDetail(runId, [batch(1), batch(2, 'isolated'), batch(3)], { status: 'running', finishedAt: null }), 'rollback.events': () => [] });
