@@ -89,6 +89,27 @@ describe.each(testBackends())('reports read the period asked for, and their numb
     expect(runs.map((row) => row.slice(5, 11))).toEqual([[30, 0, 0, 10, 0, 20]]);
   });
 
+  it('refuses a `since` after now in every report, CLI and console alike, instead of printing a period that runs backwards', async () => {
+    const future = '2999-01-01';
+    for (const kind of ['validation', 'trial', 'monitoring', 'canary']) {
+      const result = runCli(['report', kind, '--since', future, '--db', db]);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^gatehouse: since: "2999-01-01" is after now \(\d{4}-.*Z\); a report's period runs from since up to now\n/);
+      expect(result.code).toBe(2);
+    }
+    await withStoreAt(backend, db, async (store) => {
+      const engine = createInProcessEngineHost({ location: db });
+      try {
+        const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: db });
+        const refused = { code: 'USAGE', message: expect.stringMatching(/^since: "2999-01-01" is after now /) };
+        await expect(api['trials.summary']({ staging: ledgerName(), since: future }, tester)).rejects.toMatchObject(refused);
+        await expect(api['reports.trial']({ staging: ledgerName(), since: future, format: 'md' }, tester)).rejects.toMatchObject(refused);
+      } finally {
+        await engine.close();
+      }
+    });
+  });
+
   it("takes `since` on the console's trials.summary as on reports.trial and `report trial --since`, with one schema", async () => {
     await withStoreAt(backend, db, async (store) => {
       const engine = createInProcessEngineHost({ location: db });
