@@ -104,6 +104,7 @@ describe.each(testBackends())('reports read the period asked for, and their numb
         const refused = { code: 'USAGE', message: expect.stringMatching(/^since: "2999-01-01" is after now /) };
         await expect(api['trials.summary']({ staging: ledgerName(), since: future }, tester)).rejects.toMatchObject(refused);
         await expect(api['reports.trial']({ staging: ledgerName(), since: future, format: 'md' }, tester)).rejects.toMatchObject(refused);
+        await expect(api['trials.list']({ staging: ledgerName(), since: future, limit: 50 }, tester)).rejects.toMatchObject(refused);
       } finally {
         await engine.close();
       }
@@ -118,6 +119,12 @@ describe.each(testBackends())('reports read the period asked for, and their numb
         expect(await api['trials.summary']({ staging: ledgerName() }, tester)).toMatchObject({ trials: 4, injected: 1, controls: 1, notJudged: 2 });
         const since = await api['trials.summary']({ staging: ledgerName(), since: '2026-03-02' }, tester);
         expect(since).toMatchObject({ trials: 2, injected: 0, controls: 0, notJudged: 2 });
+        // The Trials page lists the trials of the period its rates count.
+        const listed = await api['trials.list']({ staging: ledgerName(), since: '2026-03-02', limit: 1 }, tester);
+        expect(listed.trials.map((t) => t.at)).toEqual(['2026-03-03T12:05:00.000Z']);
+        const older = await api['trials.list']({ staging: ledgerName(), since: '2026-03-02', limit: 1, after: listed.trials[0]!.id }, tester);
+        expect(older.trials.map((t) => t.at)).toEqual(['2026-03-03T12:00:00.000Z']);
+        expect((await api['trials.list']({ staging: ledgerName(), since: '2026-03-02', limit: 1, after: older.trials[0]!.id }, tester)).trials).toEqual([]);
         const report = await api['reports.trial']({ staging: ledgerName(), since: '2026-03-02', format: 'md' }, tester);
         expect(report.headline).toBe(json(['report', 'trial', '--since', '2026-03-02']).headline);
         expect(report.headline).toMatch(/^2 trials: 0 of 0 injected anomalies caught; 0 of 0 clean runs flagged; 2 not judged/);
