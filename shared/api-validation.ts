@@ -248,8 +248,9 @@ export const trialJobSchema = z.object({
 export type TrialJobView = z.infer<typeof trialJobSchema>;
 
 /** The ledger newest first; `after` is the id of the last trial of the previous page. */
+/** The ledger's newest trials a page at a time; with `since`, only those of the period trials.summary and reports.trial read. */
 export const trialsListInputSchema = z
-  .object({ staging, limit: z.number().int().min(1).max(2_000).default(200), after: z.number().int().positive().optional() })
+  .object({ staging, limit: z.number().int().min(1).max(2_000).default(200), after: z.number().int().positive().optional(), since: z.string().trim().min(1).max(40).optional() })
   .default({ limit: 200 });
 export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.array(trialRecordSchema) });
 /**

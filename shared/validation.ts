@@ -92,10 +92,13 @@ export function feedbackReview(review: string | null | undefined): AnomalyReview
   return (ANOMALY_REVIEWS as readonly string[]).includes(review ?? '') ? (review as AnomalyReview) : null;
 }
 
-/** A run's start as written: an ISO 8601 date, or date and time (refused with the reason otherwise). */
+/**
+ * A run's start as written: an ISO 8601 date, or date and time (refused with the reason otherwise). The reason
+ * alone: the issue's path already names the field (`current.startedAt: "yesterday" is not an ISO 8601 date…`).
+ */
 export const runStartSchema = z.string().superRefine((text, context) => {
   const problem = instantProblem(text);
-  if (problem !== null) context.addIssue({ code: 'custom', message: `startedAt must be an ISO 8601 date (YYYY-MM-DD...): ${problem}`, input: text });
+  if (problem !== null) context.addIssue({ code: 'custom', message: problem, input: text });
 });
 
 /**

@@ -37,14 +37,22 @@ export interface BuiltReport {
   canary?: CanaryComparison;
 }
 
-/** The period a report's `since` (48h, 7d, an ISO date; absent: all time) names, up to `now`; a bad one is a USAGE error. */
+/**
+ * The period a report's `since` (48h, 7d, an ISO date; absent: all time) names, up to `now`; a bad one is a USAGE error,
+ * and so is one after `now`: the period would run backwards ("from 2027-01-01 to 2026-12-05"), which no report can read.
+ */
 export function reportPeriod(since: string | undefined, now: Date): { since: string | null; until: string } {
   if (since === undefined) return { since: null, until: now.toISOString() };
+  let start: Date;
   try {
-    return { since: parseSince(since, now).toISOString(), until: now.toISOString() };
+    start = parseSince(since, now);
   } catch (error) {
     throw new GatehouseError('USAGE', `since: ${(error as Error).message}`);
   }
+  if (start.getTime() > now.getTime()) {
+    throw new GatehouseError('USAGE', `since: "${since.trim()}" is after now (${now.toISOString()}); a report's period runs from since up to now`);
+  }
+  return { since: start.toISOString(), until: now.toISOString() };
 }
 
 /** Flag events read per page: the monitoring report reads every page of its period, so none is cut off by a LIMIT. */

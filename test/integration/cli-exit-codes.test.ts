@@ -38,7 +38,7 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['a thirteenth month', () => withDb(['runs', 'list', '--since', '2026-13-01']), 2, /--since: "2026-13-01" names month 13: months run from 01 to 12/],
   ['an impossible time of day', () => withDb(['runs', 'list', '--since', '2026-01-01T24:61']), 2, /--since: "2026-01-01T24:61" is not a time of day/],
   ['an impossible date in a report window', () => withDb(['report', 'validation', '--since', '2026-02-29']), 2, /"2026-02-29" names day 29 of February 2026, which has 28 days/],
-  ['an impossible run start in a validate file', () => ['validate', '--history', historyFile, '--current', impossibleRunFile], 2, /startedAt must be an ISO 8601 date.*names day 30 of February 2026/],
+  ['an impossible run start in a validate file', () => ['validate', '--history', historyFile, '--current', impossibleRunFile], 2, /startedAt: "2026-02-30T10:00:00Z" names day 30 of February 2026, which has 28 days/],
   ['a list with an empty item', () => withDb(['runs', 'list', '--status', 'success,,failed']), 2, /--status has an empty item in "success,,failed"/],
   ['a list with a trailing comma', () => withDb(['runs', 'list', '--verdict', 'ok,']), 2, /--verdict has an empty item in "ok,"/],
   ['an empty list', () => withDb(['runs', 'list', '--status', '']), 2, /--status has an empty item/],

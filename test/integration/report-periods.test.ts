@@ -89,6 +89,28 @@ describe.each(testBackends())('reports read the period asked for, and their numb
     expect(runs.map((row) => row.slice(5, 11))).toEqual([[30, 0, 0, 10, 0, 20]]);
   });
 
+  it('refuses a `since` after now in every report, CLI and console alike, instead of printing a period that runs backwards', async () => {
+    const future = '2999-01-01';
+    for (const kind of ['validation', 'trial', 'monitoring', 'canary']) {
+      const result = runCli(['report', kind, '--since', future, '--db', db]);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^gatehouse: since: "2999-01-01" is after now \(\d{4}-.*Z\); a report's period runs from since up to now\n/);
+      expect(result.code).toBe(2);
+    }
+    await withStoreAt(backend, db, async (store) => {
+      const engine = createInProcessEngineHost({ location: db });
+      try {
+        const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), databaseLocation: db });
+        const refused = { code: 'USAGE', message: expect.stringMatching(/^since: "2999-01-01" is after now /) };
+        await expect(api['trials.summary']({ staging: ledgerName(), since: future }, tester)).rejects.toMatchObject(refused);
+        await expect(api['reports.trial']({ staging: ledgerName(), since: future, format: 'md' }, tester)).rejects.toMatchObject(refused);
+        await expect(api['trials.list']({ staging: ledgerName(), since: future, limit: 50 }, tester)).rejects.toMatchObject(refused);
+      } finally {
+        await engine.close();
+      }
+    });
+  });
+
   it("takes `since` on the console's trials.summary as on reports.trial and `report trial --since`, with one schema", async () => {
     await withStoreAt(backend, db, async (store) => {
       const engine = createInProcessEngineHost({ location: db });
@@ -97,6 +119,12 @@ describe.each(testBackends())('reports read the period asked for, and their numb
         expect(await api['trials.summary']({ staging: ledgerName() }, tester)).toMatchObject({ trials: 4, injected: 1, controls: 1, notJudged: 2 });
         const since = await api['trials.summary']({ staging: ledgerName(), since: '2026-03-02' }, tester);
         expect(since).toMatchObject({ trials: 2, injected: 0, controls: 0, notJudged: 2 });
+        // The Trials page lists the trials of the period its rates count.
+        const listed = await api['trials.list']({ staging: ledgerName(), since: '2026-03-02', limit: 1 }, tester);
+        expect(listed.trials.map((t) => t.at)).toEqual(['2026-03-03T12:05:00.000Z']);
+        const older = await api['trials.list']({ staging: ledgerName(), since: '2026-03-02', limit: 1, after: listed.trials[0]!.id }, tester);
+        expect(older.trials.map((t) => t.at)).toEqual(['2026-03-03T12:00:00.000Z']);
+        expect((await api['trials.list']({ staging: ledgerName(), since: '2026-03-02', limit: 1, after: older.trials[0]!.id }, tester)).trials).toEqual([]);
         const report = await api['reports.trial']({ staging: ledgerName(), since: '2026-03-02', format: 'md' }, tester);
         expect(report.headline).toBe(json(['report', 'trial', '--since', '2026-03-02']).headline);
         expect(report.headline).toMatch(/^2 trials: 0 of 0 injected anomalies caught; 0 of 0 clean runs flagged; 2 not judged/);

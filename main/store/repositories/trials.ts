@@ -69,9 +69,9 @@ export class Trials {
     return rows.map(trialFromRow);
   }
 
-  /** One page of the ledger, newest first (the console's list; the summaries read it all with list). */
-  async latest(page: KeysetPage): Promise<TrialRecord[]> {
-    const rows = await newestFirstPage(this.driver.db.selectFrom('trials').selectAll(), page, 200).execute();
+  /** One page of the ledger, newest first (the console's list; the summaries read it all with list); with `since`, of that period only. */
+  async latest(page: KeysetPage, period: { since?: string | null } = {}): Promise<TrialRecord[]> {
+    const rows = await newestFirstPage(atOrAfter(this.driver.db.selectFrom('trials').selectAll(), period.since ?? undefined), page, 200).execute();
     return rows.map(trialFromRow);
   }
 

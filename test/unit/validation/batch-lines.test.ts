@@ -51,12 +51,13 @@ describe('validate --batch line handler', () => {
     expect(output[1].error.code).toBe('INPUT_INVALID');
     expect(output[1].error.message).toMatch(/^line 2: not valid JSON/);
     expect(validationResultSchema.parse(output[2]).verdict).toBe('anomalous');
-    expect(output[3].error.message).toMatch(/^line 4: current\.startedAt: startedAt must be an ISO 8601 date/);
+    // The path names the field once; the reason follows it, not a second "startedAt must be…".
+    expect(output[3].error.message).toBe('line 4: current.startedAt: "yesterday" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])');
     expect(output[4].error.message).toMatch(/^line 5: history\[0\]\.metrics\.fetched:/);
     expect(output[5].error.message).toMatch(/^line 6: empty line/);
     expect(output[6]).toEqual(output[0]);
     // Date.parse reads "1" as the year 2001; it is not a date a harness meant.
-    expect(output[7].error.message).toMatch(/^line 8: current\.startedAt: startedAt must be an ISO 8601 date/);
+    expect(output[7].error.message).toBe('line 8: current.startedAt: "1" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])');
     expect(output[8].error.message).toMatch(/^line 9: empty line/);
   });
 
