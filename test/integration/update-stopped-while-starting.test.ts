@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
 
 /**
- * Ctrl-C to `gatehouse update` before its run exists — here while it connects to a PostgreSQL
+ * Ctrl-C to `gatehouse update` (or `tasks run`) before its run exists — here while it connects to a PostgreSQL
  * server that accepted the connection but does not answer yet, as a loaded one may not — used to
  * end the process by Node's default: exit 130 and not a word. It now says what it stopped and
  * that nothing of a run was written, on stderr and, for --json, on stdout.
@@ -32,7 +32,7 @@ async function silentServer(): Promise<{ port: number; connected: Promise<void> 
   return { port: (server.address() as net.AddressInfo).port, connected };
 }
 
-describe('gatehouse update stopped before its run exists', () => {
+describe('gatehouse update and tasks run stopped before their run exists', () => {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`${signal} while the database is being opened says so in one line and exits ${code}`, async () => {
       const { port, connected } = await silentServer();
@@ -45,6 +45,16 @@ describe('gatehouse update stopped before its run exists', () => {
       expect(stopped.stdout).toBe('');
     }, 60_000);
   }
+
+  it('`tasks run` stopped by SIGINT while the database is being opened says so too, and exits 130', async () => {
+    const { port, connected } = await silentServer();
+    const run = startCli(['tasks', 'run', 'nightly', '--db', `postgres://postgres@127.0.0.1:${port}/postgres`]);
+    await connected;
+    run.child.kill('SIGINT');
+    const stopped = await run.done;
+    expect({ code: stopped.code, signal: stopped.signal }, stopped.stderr).toEqual({ code: 130, signal: null });
+    expect(stopped.stderr).toBe(`gatehouse: stopped by SIGINT to gatehouse tasks run (pid ${run.child.pid}) while opening the database, before any run was created: no record was written\n`);
+  }, 60_000);
 
   it('with --json, the same words reach stdout as an INTERRUPTED error', async () => {
     const { port, connected } = await silentServer();
