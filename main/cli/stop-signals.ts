@@ -1,6 +1,7 @@
+import { GatehouseError } from '../../shared/errors.js';
 import { logger } from '../logging/index.js';
 import type { RunStatus } from '../../shared/run.js';
-import { EXIT_CODE_BY_STATUS } from './output.js';
+import { EXIT_CODE_BY_STATUS, reportError } from './output.js';
 
 const log = logger('cli');
 
@@ -26,6 +27,33 @@ export function stopRunOnSignals(command: string, finishing: () => string) {
     signal: controller.signal,
     /** A run the signal stopped exits as the signal does (130, 143); any other by its status. */
     exitCode: (status: RunStatus): number => (status === 'interrupted' && stoppedBy ? EXIT_CODE_BY_SIGNAL[stoppedBy]! : EXIT_CODE_BY_STATUS[status]),
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * Ctrl-C (or SIGTERM) to a command that runs one update while it is still starting — opening its
+ * source, connecting to and migrating the database — before stopRunOnSignals takes over: no run
+ * exists to stop at a boundary, so the process ends at once with the signal's code, as Node's
+ * default did, but saying what it stopped (the default ended it without a word). A migration cut
+ * short is rolled back by the database. `step` names what the command is doing, as it moves on.
+ */
+export function quitOnSignalsWhileStarting(command: string, options: { json: boolean }) {
+  let step = 'starting';
+  const onSignal = (signal: NodeJS.Signals) => {
+    const message = `stopped by ${signal} to gatehouse ${command} (pid ${process.pid}) while ${step}, before any run was created: no record was written`;
+    reportError(new GatehouseError('INTERRUPTED', message), { debug: false, json: options.json });
+    process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    at: (next: string) => {
+      step = next;
+    },
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -7,7 +7,7 @@ import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
 import { printApiJson, printJson, printTable, schedulerExitCode, schedulerExitCodesHelp } from './output.js';
-import { stopRunOnSignals } from './stop-signals.js';
+import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js';
 
 interface TaskOptions {
   db?: string;
@@ -138,19 +138,28 @@ export function registerTasksCommands(program: Command): void {
   });
 
   dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags; Ctrl-C stops it after the current batch (exit 130; 143 on SIGTERM) as update does, a second one at once')).action(async (name: string, options: TaskOptions) => {
-    process.exitCode = await withStore(options.db, async (store) => {
-      const task = await requireTask(store, taskName(name));
-      const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
-      try {
-        const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
-        await taskStore(store).recordOnDemandRun(task.name, summary.runId);
-        if (options.json) printJson(summary);
-        else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
-        return stopping.exitCode(summary.status);
-      } finally {
-        stopping.dispose();
-      }
-    });
+    // Until its run can be stopped at a boundary, a signal ends the command at once, saying so (as update does).
+    const starting = quitOnSignalsWhileStarting('tasks run', { json: options.json === true });
+    starting.at('opening the database');
+    try {
+      process.exitCode = await withStore(options.db, async (store) => {
+        starting.at(`reading task ${name}`);
+        const task = await requireTask(store, taskName(name));
+        starting.dispose();
+        const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
+        try {
+          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
+          await taskStore(store).recordOnDemandRun(task.name, summary.runId);
+          if (options.json) printJson(summary);
+          else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
+          return stopping.exitCode(summary.status);
+        } finally {
+          stopping.dispose();
+        }
+      });
+    } finally {
+      starting.dispose();
+    }
   });
 
   program

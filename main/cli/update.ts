@@ -3,14 +3,14 @@ import { z } from 'zod';
 import { runsResumeInputSchema, startRunInputSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { flagChangeLine, type RunEvent, type RunSummary } from '../../shared/run.js';
-import { openSource } from '../sources/index.js';
+import { openSource, type RecordSource } from '../sources/index.js';
 import { lookbackDaysSchema } from '../../shared/lookback.js';
-import { openStore } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { cliNotifier } from './notifier.js';
 import { printJson, updateExitCodesHelp } from './output.js';
-import { stopRunOnSignals } from './stop-signals.js';
+import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js';
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
@@ -79,8 +79,17 @@ async function update(flags: UpdateFlags): Promise<number> {
     },
     { resumeRunId: '--resume' },
   );
-  const source = await openSource(input.source, { lookbackDays, congress });
-  const store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
+  const starting = quitOnSignalsWhileStarting('update', { json: flags.json === true });
+  let source: RecordSource;
+  let store: Store;
+  try {
+    starting.at('opening the source');
+    source = await openSource(input.source, { lookbackDays, congress });
+    starting.at('opening the database');
+    store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
+  } finally {
+    starting.dispose();
+  }
   pausingAfterRunCreated(store);
   // Unset, the flags in force choose it; the run says which as it starts.
   let runMode = mode;

@@ -70,14 +70,18 @@ function notKept(store: Store, failure: unknown): string {
   return `; ${FETCHED_PART_NOT_KEPT}: ${faultReason(store, failure.commitFailure) ?? redactedMessage(failure.commitFailure)}`;
 }
 
-/** Whose fault a failure is and what it said, on one line; null for a record's. */
-export function faultReason(store: Store, failure: unknown): string | null {
+/**
+ * Whose fault a failure is and what it said, on one line; null for a record's. `retried`: whether the
+ * failed work had the run's series of retries, or was tried once (notResumedWhenBusy without one).
+ */
+export function faultReason(store: Store, failure: unknown, retried = true): string | null {
   const fault = faultOf(store, failure);
   if (fault === 'record') return null;
   const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
+  const busy = retried ? 'the database stayed unreachable or busy after retries' : 'the database was unreachable or busy';
   const cause = failure instanceof WriterLockLost
     ? null
-    : fault === 'source' ? 'the source failed' : fault === 'transient' ? 'the database stayed unreachable or busy after retries' : 'the database environment failed';
+    : fault === 'source' ? 'the source failed' : fault === 'transient' ? busy : 'the database environment failed';
   return `${cause === null ? '' : `${cause}: `}${message}`;
 }
 

@@ -94,14 +94,15 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
  * No run took place: DB_UNREACHABLE, as when the database cannot be reached at all. `retry`: the
  * run's series of retries; absent, one try (a caller reading the run before runUpdate).
  */
-export function notResumedWhenBusy(store: Store, runId: number, retry: Retry = (work) => work()): Retry {
+export function notResumedWhenBusy(store: Store, runId: number, retry?: Retry): Retry {
   return async (work) => {
     try {
-      return await retry(work);
+      return await (retry ? retry(work) : work());
     } catch (failure) {
       if (faultOf(store, failure) !== 'transient') throw failure;
       const hint = failure instanceof GatehouseError && failure.hints !== undefined ? failure.hints : 'resume it again once the database answers';
-      throw new GatehouseError('DB_UNREACHABLE', `run ${runId} was not resumed: ${faultReason(store, failure)}; it is still interrupted, nothing was changed`, { hint, cause: failure });
+      // Tried once, it is not said to have outlasted retries it never had.
+      throw new GatehouseError('DB_UNREACHABLE', `run ${runId} was not resumed: ${faultReason(store, failure, retry !== undefined)}; it is still interrupted, nothing was changed`, { hint, cause: failure });
     }
   };
 }
