@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ROLLOUT_STAGES, rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { counted } from '../../shared/plural.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { actorName } from '../flags/index.js';
 import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, rolloutStatus, startRollout } from '../rollouts/index.js';
@@ -72,7 +73,7 @@ const ID_NAME = { rolloutId: 'rollout id' };
 
 function stageLine(rollout: RolloutView): string {
   const stage = rollout.stages[rollout.stageIndex]!;
-  return `${stage.stage} (${rollout.stageIndex + 1}/${rollout.stages.length}, window ${stage.windowHours} h, min ${stage.minRuns} runs, since ${rollout.stageStartedAt})`;
+  return `${stage.stage} (${rollout.stageIndex + 1}/${rollout.stages.length}, window ${stage.windowHours} h, min ${counted(stage.minRuns, 'run')}, since ${rollout.stageStartedAt})`;
 }
 
 /** In the units the console and the gate reports show (`--json` keeps the raw log ratios and rates). */
