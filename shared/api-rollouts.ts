@@ -46,7 +46,19 @@ export const rolloutStartInputSchema = z.object({
 });
 export type RolloutStartInput = z.input<typeof rolloutStartInputSchema>;
 
-export const rolloutDecideInputSchema = z.object({ rolloutId: z.number().int().positive(), decision: z.enum(ROLLOUT_DECISIONS), reason });
+/**
+ * `fromStage` and `fromState`: where the decider saw the rollout (the console sends both; the CLI's
+ * --from the stage). A decision on a rollout that has moved since is refused: two operators who
+ * both saw the canary and pressed Proceed seconds apart must not promote it past a stage neither saw.
+ */
+export const rolloutDecideInputSchema = z.object({
+  rolloutId: z.number().int().positive(),
+  decision: z.enum(ROLLOUT_DECISIONS),
+  reason,
+  fromStage: z.enum(ROLLOUT_STAGES).optional(),
+  fromState: z.enum(['active', 'paused']).optional(),
+});
+export type RolloutDecideInput = z.output<typeof rolloutDecideInputSchema>;
 export const rolloutActInputSchema = z.object({ rolloutId: z.number().int().positive(), reason });
 
 /** One guardrail as one check saw it: the canary-minus-control difference and its interval. */

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
+import { ROLLOUT_STAGES, rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { counted } from '../../shared/plural.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { actorName } from '../flags/index.js';
 import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, rolloutStatus, startRollout } from '../rollouts/index.js';
@@ -21,6 +22,7 @@ interface RolloutOptions {
   threshold?: string;
   autoPromote?: boolean;
   decision?: string;
+  from?: string;
   limit?: string;
   after?: string;
 }
@@ -57,12 +59,21 @@ function parseThreshold(text: string | undefined): number | undefined {
   return fraction;
 }
 
+/**
+ * Proceed widens what runs the change: a promotion typed without the stage it promotes from would
+ * land on whatever stage the rollout reached meanwhile (another operator's promotion seconds
+ * before), one nobody looked at. The console sends the stage it showed; the command line names it.
+ */
+function proceedNeedsFrom(rolloutId: number): GatehouseError {
+  return new GatehouseError('USAGE', `rollout promote needs --from STAGE to proceed: the stage you are promoting from (see gatehouse rollout status ${rolloutId}), so a promotion never lands on a stage you did not see`);
+}
+
 /** How a refusal names the positional id: `rollout id must be a whole number ≥ 1`. */
 const ID_NAME = { rolloutId: 'rollout id' };
 
 function stageLine(rollout: RolloutView): string {
   const stage = rollout.stages[rollout.stageIndex]!;
-  return `${stage.stage} (${rollout.stageIndex + 1}/${rollout.stages.length}, window ${stage.windowHours} h, min ${stage.minRuns} runs, since ${rollout.stageStartedAt})`;
+  return `${stage.stage} (${rollout.stageIndex + 1}/${rollout.stages.length}, window ${stage.windowHours} h, min ${counted(stage.minRuns, 'run')}, since ${rollout.stageStartedAt})`;
 }
 
 /** In the units the console and the gate reports show (`--json` keeps the raw log ratios and rates). */
@@ -153,10 +164,16 @@ export function registerRolloutCommands(program: Command): void {
       .command('promote <id>')
       .description('a typed decision: proceed (next stage, or resume a paused one), iterate (revert and hold), roll_back (revert and end)')
       .option('--decision <decision>', 'proceed | iterate | roll_back (default proceed)')
+      .option('--from <stage>', `the stage you decide on, as \`rollout status\` shows it (${ROLLOUT_STAGES.join(', ')}; required to proceed): refused if the rollout has moved on`)
       .option('--reason <text>', 'why (required)')
       .option('--operator <name>', 'who decides (default: the OS user)'),
   ).action(async (id: string, options: RolloutOptions) => {
-    const input = parseOptions(withOperator(rolloutDecideInputSchema), { rolloutId: id, decision: options.decision ?? 'proceed', reason: options.reason, operator: options.operator }, ID_NAME);
+    const input = parseOptions(
+      withOperator(rolloutDecideInputSchema),
+      { rolloutId: id, decision: options.decision ?? 'proceed', fromStage: options.from, reason: options.reason, operator: options.operator },
+      { ...ID_NAME, fromStage: '--from' },
+    );
+    if (input.decision === 'proceed' && input.fromStage === undefined) throw proceedNeedsFrom(input.rolloutId);
     await printResult('rollouts.decide', options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
   });
 

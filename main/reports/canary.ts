@@ -1,4 +1,6 @@
+import { undoJournal } from '../backup/index.js';
 import { evaluateAllFlags, flagStore, taskScope } from '../flags/index.js';
+import { statusEarned } from '../../shared/run.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { counted } from '../../shared/plural.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
@@ -18,6 +20,16 @@ export interface CanaryPeriod {
   canaryStartedAt: string | null;
   /** The canary task's own flag values a kill overrides ("X is killed by … over task:daily's true"): its runs did not run them. */
   killedFlags?: string[];
+  /** Runs of the window an operator rolled back after they ran (`gatehouse rollback`): who, when and why. */
+  rolledBackLater?: RolledBackLater[];
+}
+
+/** A run an operator rolled back after it ran, as its rollback event records it. */
+export interface RolledBackLater {
+  runId: number;
+  operator: string;
+  at: string;
+  reason: string | null;
 }
 
 export interface CanaryComparison extends CanaryPeriod {
@@ -41,8 +53,10 @@ const isTrialRun = (run: ReportedRun): boolean => run.flags?.trial !== undefined
 const statusOf = (status: GuardrailStatus): Criterion['status'] => (status === 'not enough data' ? 'no data' : status);
 const times = (value: number) => `×${value.toFixed(2)}`;
 
-function criteriaFor(w: WindowComparison): Criterion[] {
+function criteriaFor(w: WindowComparison, canaryRolledBack: RolledBackLater[]): Criterion[] {
   const needs = `needs ${counted(w.minRuns, 'finished run')} each side; canary has ${w.canary.finished}, control ${w.control.finished}`;
+  const rolledBack = canaryRolledBack.length === 0 ? null : `not counted as failed: ${canaryRolledBack.map((r) => `run ${r.runId}, rolled back by ${r.operator} after it ran`).join('; ')}`;
+  const errorsNote = [w.guardrails.failures === 'not enough data' ? needs : null, rolledBack].filter((note) => note !== null).join('; ');
   const unreviewed = w.canary.unreviewedAnomalies > 0 ? `; ${counted(w.canary.unreviewedAnomalies, 'canary anomaly awaits', 'canary anomalies await')} an analyst's review` : '';
   const anomaly: Criterion =
     w.canary.confirmedAnomalies > 0
@@ -52,7 +66,7 @@ function criteriaFor(w: WindowComparison): Criterion[] {
         : { name: 'Real anomaly seen', target: '≥ 1 confirmed', actual: '0', status: 'no data', note: `no anomaly an analyst confirmed in this window${unreviewed}` };
   const ratio = w.timeRatio;
   return [
-    { name: 'No errors', target: '0 failed runs or batches', actual: `${counted(w.canary.failedRuns, 'failed run')}, ${counted(w.canary.failedBatches, 'failed batch', 'failed batches')}`, status: statusOf(w.guardrails.failures), ...(w.guardrails.failures === 'not enough data' ? { note: needs } : {}) },
+    { name: 'No errors', target: '0 failed runs or batches', actual: `${counted(w.canary.failedRuns, 'failed run')}, ${counted(w.canary.failedBatches, 'failed batch', 'failed batches')}`, status: statusOf(w.guardrails.failures), ...(errorsNote === '' ? {} : { note: errorsNote }) },
     {
       name: `Per-record time within ${w.maxSlowdownPercent} %`,
       target: `canary / control ≤ ${times(1 + w.maxSlowdownPercent / 100)} (upper 95 % bound)`,
@@ -72,12 +86,19 @@ function criteriaFor(w: WindowComparison): Criterion[] {
   ];
 }
 
-/** What keeps a clean canary from proving the rollout: anomalies nobody has judged yet, and canary values a kill overrode. */
-function rolloutBlockers(w: WindowComparison, killedFlags: string[]): string[] {
+/**
+ * What keeps a clean canary from proving the rollout: anomalies nobody has judged yet, canary values
+ * a kill overrode, and canary runs an operator rolled back after they ran (judged as they ran, yet
+ * the rollback may be what the change broke: someone has to say whether it was).
+ */
+function rolloutBlockers(w: WindowComparison, killedFlags: string[], canaryRolledBack: RolledBackLater[]): string[] {
   const unreviewed = w.canary.unreviewedAnomalies;
   return [
     ...(unreviewed > 0 ? [`${unreviewed} canary ${unreviewed === 1 ? 'anomaly awaits' : 'anomalies await'} an analyst's review: each may be what the change broke (confirm it or mark it expected first)`] : []),
     ...killedFlags.map((killed) => `${killed}: the canary's runs did not run its value`),
+    ...canaryRolledBack.map(
+      (r) => `canary run ${r.runId} was rolled back by ${r.operator} at ${r.at}${r.reason ? ` (${r.reason})` : ''} after it ran: judged as it ran, not as a failed run — find out whether the change caused the rollback before rolling out`,
+    ),
   ];
 }
 
@@ -85,7 +106,7 @@ function rolloutBlockers(w: WindowComparison, killedFlags: string[]): string[] {
  * Rollback when the canary broke something; "Not enough data" (never a pass) below the minimum; Hold
  * when every measure passed but something is unproven; Full rollout only when nothing is.
  */
-function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPeriod): { recommendation: Recommendation; reasons: string[] } {
+function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPeriod, canaryRolledBack: RolledBackLater[]): { recommendation: Recommendation; reasons: string[] } {
   const { canaryStartedAt } = period;
   const [errors, performance, loss, alerts, anomaly] = criteria as [Criterion, Criterion, Criterion, Criterion, Criterion];
   const broken = [errors, loss].filter((c) => c.status === 'fail').map((c) => `${c.name.toLowerCase()}: ${c.actual}`);
@@ -96,7 +117,7 @@ function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPer
   }
   const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}`);
   if (reasons.length > 0) return { recommendation: 'Iterate', reasons };
-  const blockers = rolloutBlockers(w, period.killedFlags ?? []);
+  const blockers = rolloutBlockers(w, period.killedFlags ?? [], canaryRolledBack);
   if (blockers.length > 0) return { recommendation: 'Hold', reasons: blockers };
   return { recommendation: 'Full rollout', reasons: anomaly.status === 'no data' ? ['every criterion met; note: no confirmed anomaly to see in this window'] : ['every criterion met'] };
 }
@@ -106,11 +127,15 @@ function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPer
  * the window's runs; runs of no task (seeded history) and trial runs are left out here too.
  */
 export function compareCanary(runs: ReportedRun[], task: string, period: CanaryPeriod, options: WindowOptions = {}): CanaryComparison {
-  const counted = runs.filter((run) => !isTrialRun(run) && (period.canaryStartedAt === null || run.startedAt >= period.canaryStartedAt));
+  const rolledBackLater = new Map((period.rolledBackLater ?? []).map((r) => [r.runId, r]));
+  // A run an operator rolled back later ended as it ended: its status then is the rollback's, not the run's.
+  const asRan = (run: ReportedRun): ReportedRun => (rolledBackLater.has(run.runId) ? { ...run, status: statusEarned(run.metrics) } : run);
+  const counted = runs.filter((run) => !isTrialRun(run) && (period.canaryStartedAt === null || run.startedAt >= period.canaryStartedAt)).map(asRan);
   const canaryRuns = counted.filter((run) => run.task === task);
   const controlRuns = counted.filter((run) => typeof run.task === 'string' && run.task !== task);
   const window = compareRunWindow(canaryRuns, controlRuns, options);
-  const criteria = criteriaFor(window);
+  const canaryRolledBack = canaryRuns.flatMap((run) => rolledBackLater.get(run.runId) ?? []);
+  const criteria = criteriaFor(window, canaryRolledBack);
   return {
     task, ...period,
     controlTasks: [...new Set(controlRuns.map((run) => run.task!))].sort(),
@@ -121,7 +146,7 @@ export function compareCanary(runs: ReportedRun[], task: string, period: CanaryP
     timeRatio: window.timeRatio,
     durationOverheadPercent: window.timeRatio === null ? null : (window.timeRatio.ratio - 1) * 100,
     criteria,
-    ...recommend(criteria, window, period),
+    ...recommend(criteria, window, period, canaryRolledBack),
   };
 }
 
@@ -144,7 +169,20 @@ export async function canaryWindowRuns(store: Store, task: string, period: { sin
   const revertedAt = latest && events[0] !== latest && !(await scopeHoldsValues(store, task)) ? events[0]!.at : null;
   const until = revertedAt !== null && revertedAt < period.until ? revertedAt : period.until;
   const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until });
-  return { period: { since, until, canaryStartedAt, killedFlags: await killedCanaryFlags(store, task) }, runs };
+  return { period: { since, until, canaryStartedAt, killedFlags: await killedCanaryFlags(store, task), rolledBackLater: await rolledBackAfterRunning(store, runs) }, runs };
+}
+
+/**
+ * The runs an operator rolled back whole after they ran, from the rollback that did it. An
+ * all-or-nothing run that rolled itself back has no rollback event: that one failed as it ran.
+ */
+async function rolledBackAfterRunning(store: Store, runs: ReportedRun[]): Promise<RolledBackLater[]> {
+  const found: RolledBackLater[] = [];
+  for (const run of runs.filter((r) => r.status === 'rolled_back')) {
+    const [event] = (await undoJournal(store).listEvents({ runId: run.runId })).filter((e) => e.runRolledBack);
+    if (event) found.push({ runId: run.runId, operator: event.operator, at: event.at, reason: event.reason });
+  }
+  return found;
 }
 
 async function scopeHoldsValues(store: Store, task: string): Promise<boolean> {

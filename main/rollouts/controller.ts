@@ -2,7 +2,7 @@ import {
   rolloutStartInputSchema,
   type GuardrailResult,
   type LedgerEntry,
-  type RolloutDecision,
+  type RolloutDecideInput,
   type RolloutDetail,
   type RolloutEvidence,
   type RolloutView,
@@ -213,9 +213,33 @@ export function breachNotification(rollout: RolloutView, reason: string, runId: 
   return { cause: 'rollout-breach', subject: `rollout-${rollout.id}`, level: 'error', title: `Gatehouse: rollout "${rollout.name}" paused, flags reverted`, body: reason, runId };
 }
 
-/** An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and hold), Roll back (revert and end). */
-export async function decideRollout(store: Store, request: { rolloutId: number; decision: RolloutDecision; reason: string }, actor: Actor): Promise<RolloutView> {
+/**
+ * Refuses a decision made on the rollout where it no longer stands: the decider saw it in
+ * `fromStage` (and `fromState`), and another operator or a guardrail has moved it since, in an
+ * earlier request — which `unmoved` cannot see, as it compares with this request's own reading.
+ */
+function refuseMovedSinceSeen(seen: SeenRollout, request: Pick<RolloutDecideInput, 'decision' | 'fromStage' | 'fromState'>): void {
+  const { rollout, lastMove } = seen;
+  const stageMoved = request.fromStage !== undefined && request.fromStage !== stageOf(rollout);
+  const stateMoved = request.fromState !== undefined && request.fromState !== rollout.state;
+  if (!stageMoved && !stateMoved) return;
+  const expected = `${request.fromState === undefined ? '' : `${request.fromState} `}in stage ${request.fromStage ?? stageOf(rollout)}`;
+  const moved = lastMove === null ? '' : ` (last moved: ${lastMove.kind} by ${lastMove.operator} at ${lastMove.at})`;
+  throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" is ${whereItStands(rollout)} now, not ${expected} where this decision (${request.decision}) was made${moved}; nothing was changed`, {
+    hint: {
+      cli: `look at it again (gatehouse rollout status ${rollout.id}), then decide again with --from ${stageOf(rollout)} if it is still needed`,
+      console: 'look at the rollout again, then decide again if it is still needed',
+    },
+  });
+}
+
+/**
+ * An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and
+ * hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
+ */
+export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState'>, actor: Actor): Promise<RolloutView> {
   const seen = await see(store, request.rolloutId);
+  refuseMovedSinceSeen(seen, request);
   const evidence = await observeStage(store, seen.rollout, actor.now);
   const fields = { kind: 'decision' as const, decision: request.decision, reason: request.reason, evidence };
   return rolloutLedger(store).change(async (tx) => {

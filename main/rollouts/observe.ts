@@ -27,7 +27,7 @@ function ranOnTheChanges(run: ReportedRun, rollout: RolloutView): boolean {
 /**
  * Canary and control of the rollout's current stage. In the canary stage both come from the same
  * window, from the moment the stage began: the canary task's runs against the other scheduled
- * tasks' runs (never manual, seeded or earlier runs). In the other stages every run is on the same
+ * tasks' runs on other flags (never manual, seeded or earlier runs). In the other stages every run is on the same
  * flags, so the control is the flags-off baseline: scheduled tasks' runs from before the rollout.
  */
 async function stageRuns(store: Store, rollout: RolloutView): Promise<{ canary: ReportedRun[]; control: ReportedRun[] }> {
@@ -37,7 +37,8 @@ async function stageRuns(store: Store, rollout: RolloutView): Promise<{ canary: 
   if (stage === 'canary') {
     return {
       canary: inWindow.filter((run) => run.task === rollout.canaryTask && ranOnTheChanges(run, rollout)),
-      control: inWindow.filter((run) => run.task !== null && run.task !== undefined && run.task !== rollout.canaryTask),
+      // A control run that recorded the changes (set for every task a while, outside the rollout) ran what the canary runs: it is no control.
+      control: inWindow.filter((run) => run.task !== null && run.task !== undefined && run.task !== rollout.canaryTask && !ranOnTheChanges(run, rollout)),
     };
   }
   return { canary: inWindow.filter((run) => ranOnTheChanges(run, rollout)), control: await baseline(store, rollout) };

@@ -427,7 +427,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expectSameRollout(status.json, (await api('rollouts.get', {})).json);
     expectSameRollout(cli(['rollout', 'status', String(id)]).json, (await api('rollouts.get', { rolloutId: id })).json);
 
-    const promoted = cli(['rollout', 'promote', String(id), '--reason', 'deployed cleanly', '--operator', 'ann']);
+    const promoted = cli(['rollout', 'promote', String(id), '--from', 'deployed', '--reason', 'deployed cleanly', '--operator', 'ann']);
     expect(promoted.code, promoted.stderr).toBe(0);
     expect(promoted.json).toMatchObject({ id, state: 'active', stageIndex: 1 });
     expectSameRollout(promoted.json, (await api('rollouts.get', { rolloutId: id })).json);

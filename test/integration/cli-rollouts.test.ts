@@ -43,6 +43,30 @@ describe('gatehouse rollout', () => {
     expect(cli(db, ['rollout', 'list', '--json']).stdout.trim()).toBe('[]');
   });
 
+  it('promotes only from the stage the operator names: without --from, from a bad stage, or from a stage another operator already promoted, it is refused with exit 2', () => {
+    const db = freshDb('promote-from');
+    addTasks(db, 'synthetic:seed=1,count=60');
+    expect(cli(db, ['rollout', 'start', '--flag', 'BATCH_SIZE=20', '--canary-task', 'canary-feed', '--stages', 'canary:1:1,all:1:1,monitoring:1:1', '--reason', 'smaller batches']).code).toBe(0);
+    const unnamed = cli(db, ['rollout', 'promote', '1', '--reason', 'canary clean']);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain('rollout promote needs --from STAGE to proceed: the stage you are promoting from (see gatehouse rollout status 1)');
+    const badStage = cli(db, ['rollout', 'promote', '1', '--from', 'canery', '--reason', 'canary clean']);
+    expect(badStage.code).toBe(2);
+    expect(badStage.stderr).toContain('--from');
+    expect(badStage.stderr).toContain('canery');
+    // Two operators who both saw the canary, one command after the other: the second is refused, not promoted to monitoring.
+    const first = cli(db, ['rollout', 'promote', '1', '--from', 'canary', '--reason', 'canary clean', '--operator', 'ada', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ state: 'active', stageIndex: 1 });
+    const second = cli(db, ['rollout', 'promote', '1', '--from', 'canary', '--reason', 'canary clean too', '--operator', 'bob']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/rollout 1 "BATCH_SIZE=20" is active in stage all now, not in stage canary where this decision \(proceed\) was made \(last moved: promote by ada at .*\); nothing was changed/);
+    expect(second.stderr).toContain('decide again with --from all if it is still needed');
+    expect(cli(db, ['rollout', 'status', '1']).stdout).toContain('active, stage all (2/3, window 1 h, min 1 run, since ');
+    // Iterate and roll back widen nothing: they need no --from.
+    expect(cli(db, ['rollout', 'promote', '1', '--decision', 'roll_back', '--reason', 'enough']).code).toBe(0);
+  });
+
   it('starts a rollout, and the first canary run with a quarantine surge pauses it and reverts its flag by itself', () => {
     const db = freshDb('surge');
     addTasks(db, 'synthetic:seed=1,count=60,invalid=bad-enum:0.4');

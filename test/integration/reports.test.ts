@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { rollback } from '../../main/backup/index.js';
 import { setFlag, unsetFlag } from '../../main/flags/index.js';
 import { buildReport, canaryWindowRuns, compareCanary, perRecordTimeRatio, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
 import { addTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
@@ -242,6 +243,35 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
 
       await expect(buildReport(store, { kind: 'canary', task: 'ghost' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(buildReport(store, { kind: 'canary', task: 'daily', since: 'yesterday-ish' })).rejects.toThrow(/^since: /);
+    });
+  });
+
+  it('judges a canary run an operator rolled back after it ran as it ran, not as a failure, and holds the rollout until someone says whether the change caused it', async () => {
+    await withStore(async (store) => {
+      let clockMs = Date.parse('2026-03-01T00:00:00Z');
+      const clock = () => new Date((clockMs += 10));
+      const update = (task: string, first: number) => runFlaggedUpdate({ store, source: arraySource(hearingRecords(30, first)), task, clock });
+      for (const task of ['daily', 'hourly']) await addTask(store, { name: task, cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, clock());
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary', now: clock() });
+      const daily: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        daily.push((await update('daily', 1000 + i * 100)).summary.runId);
+        await update('hourly', 5000 + i * 100);
+      }
+      const rolledBack = daily[1]!;
+      await rollback(store, { runId: rolledBack, onConflict: 'skip', reason: 'the source resent a bad day', operator: 'ops-sue', clock });
+      const built = await buildReport(store, { kind: 'canary', task: 'daily', now: new Date(clockMs + 1000) });
+      const canary = built.canary!;
+      expect(canary.canary).toMatchObject({ runs: 3, finished: 3, errors: 0 });
+      expect(canary.criteria[0]).toMatchObject({ name: 'No errors', status: 'pass', note: `not counted as failed: run ${rolledBack}, rolled back by ops-sue after it ran` });
+      expect(canary.recommendation).not.toBe('Rollback');
+      // Every measure passing, the rollback still holds the rollout, saying who rolled the run back and why.
+      const laterRolledBack = run('daily', { ms: 1000, status: 'rolled_back' });
+      const clean = compareCanary([...three('daily', 1000), laterRolledBack, ...three('hourly', 1000)], 'daily', { ...period, rolledBackLater: [{ runId: laterRolledBack.runId, operator: 'ops-sue', at: '2026-03-01T10:00:00.000Z', reason: 'the source resent a bad day' }] });
+      expect(clean).toMatchObject({ recommendation: 'Hold', canary: { errors: 0 } });
+      expect(clean.reasons).toEqual([`canary run ${laterRolledBack.runId} was rolled back by ops-sue at 2026-03-01T10:00:00.000Z (the source resent a bad day) after it ran: judged as it ran, not as a failed run — find out whether the change caused the rollback before rolling out`]);
+      // An all-or-nothing run that rolled itself back has no rollback event: it failed as it ran.
+      expect(compareCanary([...three('daily', 1000), run('daily', { status: 'rolled_back' }), ...three('hourly', 1000)], 'daily', period).recommendation).toBe('Rollback');
     });
   });
 

@@ -65,6 +65,29 @@ describe.each(testBackends())('a rollout changed by two operators at once on $na
     });
   });
 
+  it('refuses a Proceed made on the canary once another operator promoted it seconds before, and one made on a wrong or paused view', async () => {
+    await withTwoOperators(async (ada, bob) => {
+      const { id } = await startRollout(ada, rolloutOf(20), as('ops-ada'));
+      // Both saw the canary, active; Ada's Proceed ends before Bob's begins (two terminals 0.4 s apart).
+      await decideRollout(ada, { rolloutId: id, decision: 'proceed', reason: 'canary looks clean', fromStage: 'canary', fromState: 'active' }, as('ops-ada'));
+      const late = decideRollout(bob, { rolloutId: id, decision: 'proceed', reason: 'canary looks clean to me too', fromStage: 'canary', fromState: 'active' }, as('ops-bob'));
+      await expect(late).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringMatching(/^rollout \d+ "batch size 20" is active in stage all now, not active in stage canary where this decision \(proceed\) was made \(last moved: promote by ops-ada at .*\); nothing was changed$/),
+      });
+      // Paused where it was: a resume seen on the paused rollout is not an advance once someone resumed it.
+      const resumeSeenPaused = decideRollout(bob, { rolloutId: id, decision: 'proceed', reason: 'resume', fromStage: 'all', fromState: 'paused' }, as('ops-bob'));
+      await expect(resumeSeenPaused).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('is active in stage all now, not paused in stage all where this decision (proceed) was made') });
+      const detail = await rolloutDetail(ada, id, NOW);
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 1 });
+      expect(detail.ledger.map((e) => e.kind)).toEqual(['start', 'promote']);
+      expect(await flagStore(ada).values('BATCH_SIZE')).toMatchObject([{ scope: 'global', valueJson: '20' }, { scope: `task:${CANARY}`, valueJson: '20' }]);
+      // The stage as it stands now is decided on as before.
+      await decideRollout(bob, { rolloutId: id, decision: 'proceed', reason: 'every task clean', fromStage: 'all', fromState: 'active' }, as('ops-bob'));
+      expect(await rolloutDetail(ada, id, NOW)).toMatchObject({ state: 'active', stageIndex: 2 });
+    });
+  });
+
   it('leaves no flag of the rollout set when an Abort and a Proceed land at once, whichever is refused', async () => {
     await withTwoOperators(async (ada, bob) => {
       const { id } = await startRollout(ada, rolloutOf(20), as('ops-ada'));

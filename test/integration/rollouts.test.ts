@@ -171,6 +171,24 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('compares the canary only with control runs on other flags: a control run that recorded the rollout\'s value (set for every task a while) does not hide a slow canary', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      h.time.at('2026-06-01T00:10:00Z');
+      const control = await h.run(CONTROLS[0]!);
+      // Someone tries the value on every task for a while: senate-feed's run records it, and is as slow as the canary.
+      await setFlag(h.store, { flag: FLAG, value: true, operator: 'ops-carol', reason: 'trying it everywhere', now: h.time.clock() });
+      const polluted = await h.run(CONTROLS[1]!, { msPerRecord: 13 });
+      expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).latest!.controlRuns).toEqual([control]);
+      await setFlag(h.store, { flag: FLAG, value: false, operator: 'ops-carol', reason: 'back to the baseline', now: h.time.clock() });
+      const slow = await h.run(CANARY, { msPerRecord: 13 });
+      await expectPausedAndReverted(h, rollout.id, slow, 'per-record-time');
+      const breach = (await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger.at(-1)!;
+      expect(breach.evidence!.controlRuns).toEqual([control]);
+      expect(breach.evidence!.controlRuns).not.toContain(polluted);
+    });
+  });
+
   it('keeps a canary 5 % slower running: within the 10 % threshold is not a breach', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h);

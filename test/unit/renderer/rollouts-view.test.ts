@@ -59,4 +59,21 @@ describe('the Rollouts page', () => {
     expect(ledger.get('thead').text()).toContain('When (UTC)');
     expect(ledger.findAll('tbody tr').map((row) => row.find('td').text())).toEqual(['2026-12-01 09:30', '2026-11-29 10:00']);
   });
+
+  it('sends the stage and state it showed with a decision, so a rollout another operator moved meanwhile is refused rather than promoted past them', async () => {
+    const rollout: RolloutDetail = {
+      id: 3, name: 'batching on', state: 'paused', flagChanges: [{ flag: 'ENABLE_BATCH_PROCESSING', value: true }], canaryTask: 'house-feed',
+      stages: [{ stage: 'canary', windowHours: 48, minRuns: 3 }, { stage: 'all', windowHours: 24, minRuns: 3 }], stageIndex: 0, stageStartedAt: '2026-11-29T10:00:00.000Z',
+      timeThreshold: 0.1, autoPromote: false, applied: [], operator: 'Ada', reason: 'try it', startedAt: '2026-11-29T10:00:00.000Z', updatedAt: '2026-11-29T10:00:00.000Z',
+      ledger: [], latest: null,
+    };
+    const client = fakeClient({ 'rollouts.get': () => rollout, 'rollouts.list': () => [rollout], 'flags.list': () => [flagView()], 'tasks.list': () => [], 'rollouts.decide': () => rollout });
+    wrapper = mountWith(RolloutsView, client);
+    await flushPromises();
+    await wrapper.get('textarea[name="decision-reason"]').setValue('canary clean');
+    const proceed = wrapper.findAll('form[aria-label="Decide"] button').find((button) => button.text() === 'Proceed: resume this stage')!;
+    await proceed.trigger('click');
+    await flushPromises();
+    expect(client.callsOf('rollouts.decide')).toEqual([{ rolloutId: 3, reason: 'canary clean', decision: 'proceed', fromStage: 'canary', fromState: 'paused' }]);
+  });
 });
