@@ -10,8 +10,8 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
 /**
  * Support rolled back batch 2 of a run, and the overview, the run's summary and the validation gate
  * still counted it as committed: `batches.succeeded` was what the run wrote, whatever was undone
- * since. A rolled-back batch now moves to `batches.rolledBack`, and every rate read from the counts
- * says so.
+ * since. A rolled-back batch now moves to `batches.rolledBack`: the overview's rate counts it as not
+ * committed, and the validation gate, which judges the engine, leaves it out and says how many.
  */
 describe.each(testBackends())('batch counts after a rollback on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -35,7 +35,8 @@ describe.each(testBackends())('batch counts after a rollback on $name', (backend
       expect((await call('runs.list', {}))[0]!.batches).toMatchObject({ succeeded: 3, rolledBack: 1 });
       expect((await call('overview.get', { windowDays: 30 })).batchSuccessRate).toBe(0.75);
       const gate = (await buildReport(store, { kind: 'validation' })).document.sections[0]!.criteria!.find((c) => c.name === 'Batch success rate');
-      expect(gate).toMatchObject({ actual: '75.0 %', note: '3 of 4 batches committed (1 batch rolled back since not counted)' });
+      // The gate judges the engine, which committed all four: the one rolled back since is left out, and said.
+      expect(gate).toMatchObject({ actual: '100.0 %', note: '3 of 3 batches committed (1 batch rolled back since not counted)' });
 
       // The rest of the run: batch 2 is not counted twice.
       await call('rollback.apply', { runId: run.runId, batchSeq: null, onConflict: 'refuse', reason: 'the whole feed was bad', confirmRunId: run.runId });
