@@ -272,18 +272,26 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
      * longer counts what support undid as committed.
      */
     markBatchesRolledBack: async (runId: number, seqs: number[] | null) => {
+      // Counted by status, not listed: a whole run can have more batches than a statement takes parameters.
       const marked = await trx
         .selectFrom('batches')
-        .select(['seq', 'status'])
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .where('runId', '=', runId)
+        .where('status', 'in', ['committed', 'isolated'])
+        .$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1]))
+        .groupBy('status')
+        .execute();
+      if (marked.length === 0) return;
+      await trx
+        .updateTable('batches')
+        .set({ status: 'rolled_back' })
         .where('runId', '=', runId)
         .where('status', 'in', ['committed', 'isolated'])
         .$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1]))
         .execute();
-      if (marked.length === 0) return;
-      await trx.updateTable('batches').set({ status: 'rolled_back' }).where('runId', '=', runId).where('seq', 'in', marked.map((batch) => batch.seq)).execute();
       const run = await trx.selectFrom('runs').select('batchCountsJson').where('id', '=', runId).executeTakeFirstOrThrow();
-      const counts = withRolledBack(JSON.parse(run.batchCountsJson) as BatchCounts, marked.map((batch) => batch.status as BatchStatus));
-      await trx.updateTable('runs').set({ batchCountsJson: JSON.stringify(counts) }).where('id', '=', runId).execute();
+      const moved = Object.fromEntries(marked.map(({ status, count }) => [status, Number(count)])) as Partial<Record<BatchStatus, number>>;
+      await trx.updateTable('runs').set({ batchCountsJson: JSON.stringify(withRolledBack(JSON.parse(run.batchCountsJson) as BatchCounts, moved)) }).where('id', '=', runId).execute();
     },
     /** A rolled-back run cannot be resumed: the keys its batches handled go with it. */
     markRunRolledBack: async (runId: number) => {
@@ -463,15 +471,11 @@ async function beforeImagesUndone(driver: QueryLayer, trx: Db, entries: JournalE
 /** Journal ids per statement when marking: one list of a million ids is a 7 MB parameter. */
 const MARKED_PER_STATEMENT = 10_000;
 
-/** A run's batch counts once the batches of `statuses` (each committed or isolated) are rolled back. */
-function withRolledBack(counts: BatchCounts, statuses: BatchStatus[]): BatchCounts {
-  const moved = (status: BatchStatus) => statuses.filter((s) => s === status).length;
-  return {
-    ...counts,
-    succeeded: counts.succeeded - moved('committed'),
-    isolated: counts.isolated - moved('isolated'),
-    rolledBack: (counts.rolledBack ?? 0) + statuses.length,
-  };
+/** A run's batch counts once `moved` of its committed and isolated batches are rolled back. */
+function withRolledBack(counts: BatchCounts, moved: Partial<Record<BatchStatus, number>>): BatchCounts {
+  const committed = moved.committed ?? 0;
+  const isolated = moved.isolated ?? 0;
+  return { ...counts, succeeded: counts.succeeded - committed, isolated: counts.isolated - isolated, rolledBack: (counts.rolledBack ?? 0) + committed + isolated };
 }
 
 async function markJournal(driver: QueryLayer, trx: Db, outcomes: Map<JournalOutcome, number[]>, eventId: number): Promise<void> {
