@@ -71,6 +71,11 @@ export const batchCountsSchema = z.object({
   succeeded: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
   isolated: z.number().int().nonnegative(),
+  /**
+   * Batches support rolled back after the run committed them, no longer counted as succeeded or
+   * isolated: total = succeeded + failed + isolated + rolledBack. Absent until one is.
+   */
+  rolledBack: z.number().int().nonnegative().optional(),
 });
 export type BatchCounts = z.infer<typeof batchCountsSchema>;
 

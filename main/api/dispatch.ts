@@ -3,6 +3,7 @@ import { GatehouseError, toErrorPayload, type ErrorCode } from '../../shared/err
 import { API_METHODS, isApiMethod, type ApiCaller, type ApiHandlers, type ApiMethod, type ApiResult } from '../../shared/api.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { fieldAt, ruleOf, unrecognizedFields } from '../../shared/zod-shape.js';
+import { requireOperator } from './caller.js';
 
 /**
  * The one door into the API for every transport: checks the method name, parses the payload with
@@ -12,7 +13,7 @@ import { fieldAt, ruleOf, unrecognizedFields } from '../../shared/zod-shape.js';
 export async function dispatch(handlers: ApiHandlers, method: string, payload: unknown, caller: ApiCaller): Promise<ApiResult<unknown>> {
   try {
     if (!isApiMethod(method)) throw new GatehouseError('NOT_FOUND', `unknown API method "${method}"`);
-    const input = parseInput(method, payload);
+    const input = parseInput(method, withoutCallerName(method, payload ?? undefined, caller));
     const handler = handlers[method] as (input: unknown, caller: ApiCaller) => Promise<unknown>;
     const output = API_METHODS[method].output.parse(await handler(input, caller));
     return { ok: true, data: output };
@@ -25,7 +26,7 @@ export async function dispatch(handlers: ApiHandlers, method: string, payload: u
 
 function parseInput(method: ApiMethod, payload: unknown): unknown {
   const schema = API_METHODS[method].input;
-  const input = withoutCallerName(payload ?? undefined);
+  const input = payload;
   const parsed = schema.safeParse(input);
   const problems = [...unrecognizedFields(schema, input), ...(parsed.success ? [] : [z.prettifyError(withRules(schema, parsed.error)).replace(/\s*\n\s*/g, '; ')])];
   if (!parsed.success || problems.length > 0) throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: ${problems.join('; ')}`);
@@ -42,14 +43,26 @@ function withRules(schema: z.ZodType, error: z.ZodError): z.ZodError {
   }));
 }
 
+const WHO_THE_TRANSPORT_NAMES: Record<ApiCaller['identity'], string> = {
+  'os-user': 'the desktop app records the user logged in to this computer',
+  session: 'a browser session records the name it gave once',
+  'api-token': 'API clients act as the user who started `gatehouse serve`',
+};
+
 /**
- * Who calls is the transport's to say (ApiCaller), never the body's; scripts written when inputs
- * still named an `operator` keep working, and the audit records the caller the transport vouched for.
+ * Who calls is the transport's to say (ApiCaller), never the body's. Scripts written when inputs
+ * still named an `operator` keep working while it names the caller; one naming someone else is
+ * refused, not silently recorded under the caller, so no one believes "carol" did what they did.
  */
-function withoutCallerName(payload: unknown): unknown {
+function withoutCallerName(method: ApiMethod, payload: unknown, caller: ApiCaller): unknown {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || !('operator' in payload)) return payload;
-  const { operator: _ignored, ...input } = payload as Record<string, unknown>;
-  return input;
+  const { operator: named, ...input } = payload as Record<string, unknown>;
+  const operator = requireOperator(caller);
+  if (typeof named === 'string' && named.trim() === operator) return input;
+  const shown = typeof named === 'string' ? `"${named.length > 64 ? `${named.slice(0, 64)}…` : named}"` : String(JSON.stringify(named));
+  throw new GatehouseError('INPUT_INVALID', `bad input for ${method}: operator ${shown} is not who is calling (${operator}); what you do is recorded under ${operator}, so nothing was done`, {
+    hint: `leave operator out of the request: ${WHO_THE_TRANSPORT_NAMES[caller.identity]}`,
+  });
 }
 
 /**

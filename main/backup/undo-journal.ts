@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
-import type { RunStatus } from '../../shared/run.js';
+import type { BatchCounts, BatchStatus, RunStatus } from '../../shared/run.js';
 import { slices } from '../../shared/slices.js';
 import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName, withAppearancesByWitness } from '../store/index.js';
 
@@ -265,9 +265,33 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
     },
     /** Marks the consumed journal rows with the event, journal ids grouped by outcome. */
     markJournal: (outcomes: Map<JournalOutcome, number[]>, eventId: number) => markJournal(driver, trx, outcomes, eventId),
-    /** Marks batches `rolled_back`: the listed seqs, or every batch of the run when seqs is null. */
+    /**
+     * Marks batches `rolled_back`: the listed seqs, or every batch of the run when seqs is null. A
+     * failed batch wrote nothing, so stays failed. The run's batch counts move each marked batch from
+     * succeeded or isolated to rolledBack, so a success rate read from them (overview, reports) no
+     * longer counts what support undid as committed.
+     */
     markBatchesRolledBack: async (runId: number, seqs: number[] | null) => {
-      await trx.updateTable('batches').set({ status: 'rolled_back' }).where('runId', '=', runId).$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1])).execute();
+      // Counted by status, not listed: a whole run can have more batches than a statement takes parameters.
+      const marked = await trx
+        .selectFrom('batches')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .where('runId', '=', runId)
+        .where('status', 'in', ['committed', 'isolated'])
+        .$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1]))
+        .groupBy('status')
+        .execute();
+      if (marked.length === 0) return;
+      await trx
+        .updateTable('batches')
+        .set({ status: 'rolled_back' })
+        .where('runId', '=', runId)
+        .where('status', 'in', ['committed', 'isolated'])
+        .$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1]))
+        .execute();
+      const run = await trx.selectFrom('runs').select('batchCountsJson').where('id', '=', runId).executeTakeFirstOrThrow();
+      const moved = Object.fromEntries(marked.map(({ status, count }) => [status, Number(count)])) as Partial<Record<BatchStatus, number>>;
+      await trx.updateTable('runs').set({ batchCountsJson: JSON.stringify(withRolledBack(JSON.parse(run.batchCountsJson) as BatchCounts, moved)) }).where('id', '=', runId).execute();
     },
     /** A rolled-back run cannot be resumed: the keys its batches handled go with it. */
     markRunRolledBack: async (runId: number) => {
@@ -446,6 +470,13 @@ async function beforeImagesUndone(driver: QueryLayer, trx: Db, entries: JournalE
 
 /** Journal ids per statement when marking: one list of a million ids is a 7 MB parameter. */
 const MARKED_PER_STATEMENT = 10_000;
+
+/** A run's batch counts once `moved` of its committed and isolated batches are rolled back. */
+function withRolledBack(counts: BatchCounts, moved: Partial<Record<BatchStatus, number>>): BatchCounts {
+  const committed = moved.committed ?? 0;
+  const isolated = moved.isolated ?? 0;
+  return { ...counts, succeeded: counts.succeeded - committed, isolated: counts.isolated - isolated, rolledBack: (counts.rolledBack ?? 0) + committed + isolated };
+}
 
 async function markJournal(driver: QueryLayer, trx: Db, outcomes: Map<JournalOutcome, number[]>, eventId: number): Promise<void> {
   for (const [outcome, ids] of outcomes) {

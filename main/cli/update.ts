@@ -146,7 +146,7 @@ function printHumanSummary(summary: RunSummary): void {
   const lines = [
     `run ${summary.runId}: ${summary.status} (${summary.mode}, batch size ${summary.batchSize})`,
     `  ${m.fetched} fetched: ${m.added} added, ${m.updated} updated, ${m.unchanged} unchanged, ${m.quarantined} quarantined${m.rolledBack ? `, ${m.rolledBack} rolled back` : ''}`,
-    `  batches: ${b.succeeded}/${b.total} committed, ${b.isolated} isolated, ${b.failed} failed`,
+    `  batches: ${b.succeeded}/${b.total} committed, ${b.isolated} isolated, ${b.failed} failed${b.rolledBack ? `, ${b.rolledBack} rolled back since` : ''}`,
     `  ${m.durationMs} ms (${rate} records/s)`,
   ];
   // A task's run reaches back over missed runs: the window it listed is not always the lookback asked for.

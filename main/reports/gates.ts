@@ -26,13 +26,16 @@ const mixed = (trials: TrialMeasurements): string => (trials.mixedSettings ? ` (
 export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasurements | null): Criterion[] {
   const done = finished(runs);
   const batchRuns = done.filter((run) => run.mode === 'batch');
-  const batches = batchRuns.reduce((sum, run) => sum + run.batches.total, 0);
+  // The gate judges the engine: a batch it committed that support rolled back since (a bad feed, say) is
+  // neither a success nor an engine failure, so it is left out of both sides and the note says how many.
+  const rolledBack = batchRuns.reduce((sum, run) => sum + (run.batches.rolledBack ?? 0), 0);
+  const batches = batchRuns.reduce((sum, run) => sum + run.batches.total, 0) - rolledBack;
   const committed = batchRuns.reduce((sum, run) => sum + run.batches.succeeded, 0);
   const overhead = overheadPercent(msPerRecord(batchRuns), msPerRecord(done.filter((run) => run.mode === 'all-or-nothing')));
   const lost = done.reduce((sum, run) => sum + recordsLost(run), 0);
   const noTrials = 'no trial data yet';
   return [
-    atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? 'no batches in the period' : `${committed} of ${batches} batches committed`),
+    atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? `no batches in the period${rolledBack ? ` but ${counted(rolledBack, 'batch', 'batches')} rolled back since` : ''}` : `${committed} of ${batches} batches committed${rolledBack ? ` (${counted(rolledBack, 'batch', 'batches')} rolled back since not counted)` : ''}`),
     atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught${notJudgedInRate(trials.notJudged - trials.controlsNotJudged, 'injection')}${mixed(trials)}` : noTrials),
     below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
     below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${notJudgedInRate(trials.controlsNotJudged, 'control')}${mixed(trials)}` : noTrials),
@@ -75,11 +78,12 @@ export function validationGateDocument(runs: ReportedRun[], trials: TrialMeasure
         heading: 'Batches per run',
         chart: {
           kind: 'bar',
-          title: 'Committed and failed batches per run',
+          title: 'Committed, failed and rolled-back batches per run',
           labels: done.map((run) => `#${run.runId}`),
           series: [
             { name: 'committed', values: done.map((run) => run.batches.succeeded) },
             { name: 'failed', values: done.map((run) => run.batches.failed) },
+            { name: 'rolled back since', values: done.map((run) => run.batches.rolledBack ?? 0) },
           ],
         },
       },

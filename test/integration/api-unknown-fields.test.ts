@@ -40,9 +40,20 @@ describe('input fields the API does not know', () => {
     }
   });
 
-  it('still lets a body name an operator, and records the caller the transport vouches for', async () => {
-    const reply = await callApi(served.server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'mallory' }, bearer());
-    expect(reply.status).toBe(200);
-    expect(reply.result).toMatchObject({ ok: true, data: { actor: expect.not.stringMatching(/mallory/) } });
+  it('refuses a body naming an operator other than the caller, over HTTP and through dispatch (IPC) alike, and changes nothing', async () => {
+    const handlers = createApi({ store: served.store, engine: served.engine, transport: 'ipc' });
+    const overIpc = await dispatch(handlers, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'carol' }, tester);
+    expect(overIpc).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: 'bad input for flags.set: operator "carol" is not who is calling (tester); what you do is recorded under tester, so nothing was done' } });
+    const overHttp = await callApi(served.server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'carol' }, bearer());
+    expect(overHttp.status).toBe(400);
+    expect(overHttp.result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringMatching(/^bad input for flags\.set: operator "carol" is not who is calling/) } });
+    for (const operator of [5, null, '', 'x'.repeat(10_000)]) {
+      const odd = await dispatch(handlers, 'rollback.events', { limit: 5, operator }, tester);
+      expect(odd, JSON.stringify(operator).slice(0, 20)).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
+      if (!odd.ok) expect(odd.error.message.length).toBeLessThan(300);
+    }
+    expect(await dispatch(handlers, 'flags.history', { flag: 'BATCH_SIZE' }, tester)).toEqual({ ok: true, data: [] });
+    // The caller's own name, as scripts written when inputs named an operator send it, is still taken.
+    expect(await dispatch(handlers, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: ' tester ' }, tester)).toMatchObject({ ok: true, data: { actor: 'tester' } });
   });
 });

@@ -40,11 +40,19 @@ async function namedSession(name: string): Promise<string> {
 }
 
 describe('operator identity in browser mode', () => {
-  it('records two sessions under their own names, and ignores an operator named in the request body', async () => {
+  it('records two sessions under their own names, and refuses an operator in the request body naming someone else', async () => {
     const ada = await namedSession('Ada');
     const grace = await namedSession('Grace');
-    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches', operator: 'mallory' }, ada);
-    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 30, reason: 'a bit larger', operator: 'mallory' }, grace);
+    const refused = await callApi(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches', operator: 'carol' }, ada);
+    expect(refused.status).toBe(400);
+    expect(refused.result).toMatchObject({
+      ok: false,
+      error: { code: 'INPUT_INVALID', message: 'bad input for flags.set: operator "carol" is not who is calling (Ada); what you do is recorded under Ada, so nothing was done', hint: expect.stringMatching(/^leave operator out/) },
+    });
+    expect(await flagStore(store).history({})).toEqual([]);
+    // A script that names the caller itself, as inputs once did, keeps working.
+    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches', operator: 'Ada' }, ada);
+    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 30, reason: 'a bit larger' }, grace);
     const history = await data<{ actor: string; reason: string }[]>(server, 'flags.history', { flag: 'BATCH_SIZE' }, ada);
     expect(history.map(({ actor, reason }) => ({ actor, reason }))).toEqual([
       { actor: 'Grace', reason: 'a bit larger' },
@@ -92,14 +100,19 @@ describe('operator identity in browser mode', () => {
     const bearer = { Authorization: `Bearer ${server.apiToken}` };
     expect(await data(server, 'session.get', {}, bearer)).toEqual({ operator: 'serve-owner', identity: 'api-token', canName: false });
     expect((await callApi(server, 'session.name', { name: 'Mallory' }, bearer)).status).toBe(400);
-    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'cron job', operator: 'mallory' }, bearer);
+    const refused = await callApi(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'cron job', operator: 'mallory' }, bearer);
+    expect(refused.result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', hint: 'leave operator out of the request: API clients act as the user who started `gatehouse serve`' } });
+    await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'cron job' }, bearer);
     expect((await flagStore(store).history({}))[0]).toMatchObject({ actor: 'serve-owner' });
   });
 
   it('records rollbacks and restores under the session name, and a restore needs the typed snapshot id and a reason', async () => {
     const ada = await namedSession('Ada');
     const run = await runToTheEnd({ server, engine, store, cookie: ada }, 'synthetic:seed=21,count=20');
-    const rollback = await data<{ operator: string }>(server, 'rollback.apply', { runId: run.runId, confirmRunId: run.runId, reason: 'bad feed', operator: 'mallory' }, ada);
+    const asMallory = await callApi(server, 'rollback.apply', { runId: run.runId, confirmRunId: run.runId, reason: 'bad feed', operator: 'mallory' }, ada);
+    expect(asMallory.result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining('operator "mallory" is not who is calling (Ada)') } });
+    expect(await undoJournal(store).listEvents({ runId: run.runId })).toEqual([]);
+    const rollback = await data<{ operator: string }>(server, 'rollback.apply', { runId: run.runId, confirmRunId: run.runId, reason: 'bad feed' }, ada);
     expect(rollback.operator).toBe('Ada');
     expect(await undoJournal(store).listEvents({ runId: run.runId })).toEqual([expect.objectContaining({ operator: 'Ada', reason: 'bad feed' })]);
 
@@ -108,7 +121,7 @@ describe('operator identity in browser mode', () => {
     const grace = await namedSession('Grace');
     expect((await callApi(server, 'backups.restore', { id, confirmId: id }, grace)).result).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID' } });
     expect((await callApi(server, 'backups.restore', { id, confirmId: 'yes', reason: 'back to the start' }, grace)).result).toMatchObject({ ok: false, error: { code: 'USAGE' } });
-    const restored = await data<{ event: { operator: string; reason: string }; message: string }>(server, 'backups.restore', { id, confirmId: id, reason: 'back to the start', operator: 'mallory' }, grace);
+    const restored = await data<{ event: { operator: string; reason: string }; message: string }>(server, 'backups.restore', { id, confirmId: id, reason: 'back to the start', operator: 'Grace' }, grace);
     expect(restored).toMatchObject({ event: { operator: 'Grace', reason: 'back to the start' } });
     expect(restored.message).toMatch(/recorded as restore \d+ by Grace/);
   });

@@ -56,8 +56,12 @@ describe('the IPC wrapper', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
   });
 
-  it('acts as the OS user main supplied, whatever operator the page sends', async () => {
-    const result = await call('flags.set', event(ourWindow, topFrame('app://gatehouse/index.html')), { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'mallory' });
+  it('acts as the OS user main supplied, and refuses a page naming another operator, as HTTP does', async () => {
+    const page = event(ourWindow, topFrame('app://gatehouse/index.html'));
+    const refused = await call('flags.set', page, { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'mallory' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining('operator "mallory" is not who is calling (dana)') } });
+    expect(flagsSet).not.toHaveBeenCalled();
+    const result = await call('flags.set', page, { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'dana' });
     expect(result).toMatchObject({ ok: true, data: { actor: 'dana' } });
     expect(flagsSet).toHaveBeenCalledWith({ flag: 'BATCH_SIZE', scope: 'global', value: 20, reason: 'smaller' }, osUser);
   });
