@@ -6,8 +6,9 @@ import { trialTaskFilterSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, reportPeriod, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
-import { openStore } from '../store/index.js';
-import { openExistingStore } from './database.js';
+import { openStore, stagingExists } from '../store/index.js';
+import { existingStagingFor } from '../trials/index.js';
+import { databaseOption, openExistingStore } from './database.js';
 import { parseOptions } from './input.js';
 import { printApiJson, printJson } from './output.js';
 
@@ -54,7 +55,7 @@ export function registerReportCommand(program: Command): void {
       .option('--out <file>', 'write the report here (.html → self-contained HTML, otherwise Markdown)')
       .option('--format <fmt>', 'html | md (default: from --out)')
       .option('--json', 'print the measured data as JSON');
-    if (READS_TRIALS.includes(kind)) command.option('--trials <db>', 'read the trial ledger from this staging database (default: --db itself)');
+    if (READS_TRIALS.includes(kind)) command.option('--trials <db>', "read the trial ledger from this staging database (default: the console's staging copy of --db when there is one, else --db itself)");
     if (FROM_ROLLOUT.includes(kind)) command.option('--rollout <id>', 'render from this rollout\'s ledger, its entries since --since (default: the newest rollout that reached the stage, unless --task is given; not with --task)');
     command.action(async (options: ReportOptions) => writeReport(kind, options));
   }
@@ -67,7 +68,8 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
   // Trials never write the source database: their ledger lives in the staging target.
   let ledger: Store | null = null;
   try {
-    ledger = options.trials ? await openStore(options.trials, { mustExist: true }) : null;
+    const ledgerTarget = READS_TRIALS.includes(kind) ? await trialLedgerTarget(options) : null;
+    ledger = ledgerTarget ? await openStore(ledgerTarget, { mustExist: true }) : null;
     const trialReader: TrialReader | undefined = ledger ? (_store, filter) => ledgerTrials(ledger!, filter) : undefined;
     const fromLedger = await fromRolloutLedger(store, kind, options);
     if (!fromLedger && kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task) when no rollout reached its canary stage');
@@ -84,6 +86,17 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
     await ledger?.close();
     await store.close();
   }
+}
+
+/**
+ * The trial ledger a report reads: --trials, else the staging copy the console's Trials page uses
+ * (`<db>.staging.db`, `<schema>_staging`) when one was made — so the CLI and the console report the
+ * same trials — else the database itself (a staging copy given as --db holds its own ledger).
+ */
+async function trialLedgerTarget(options: ReportOptions): Promise<string | null> {
+  if (options.trials) return options.trials;
+  const staging = existingStagingFor(databaseOption(options.db));
+  return staging !== null && (await stagingExists(staging)) ? staging : null;
 }
 
 /** The task filter, refused as the console's reports.trial and trials.summary refuse it (a blank name is no filter nobody asked for); the canary's is required, and refused above. */

@@ -99,7 +99,7 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
       // The console's trial report takes the CLI's --since: trials recorded before it are left out, and a bad one is refused.
       const report = (since?: string) => api['reports.trial']({ staging: stagingAsGiven(), since, format: 'md' }, tester);
       expect((await report('2020-01-01')).headline).toBe((await report()).headline);
-      expect((await report('2999-01-01')).headline).toBe('No trial data: no staging trials have been recorded in the period.');
+      expect((await report(new Date().toISOString())).headline).toBe('No trial data: no staging trials have been recorded in the period.');
       await expect(report('yesterday-ish')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^since: /) });
       const listed = (await api['trials.list']({ staging: stagingAsGiven(), limit: 10 }, tester)).trials;
       expect(listed.map((t) => t.notJudged)).toEqual(outcome.trials.map((t) => t.notJudged).reverse());
