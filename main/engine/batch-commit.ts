@@ -1,6 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
 import type { BatchCounts, BatchRecord, BatchStatus } from '../../shared/run.js';
-import { slices } from '../../shared/slices.js';
 import { recordRefusedIn, withPlannedRelated, writtenCountViolations, type BatchRuleViolation, type NewQuarantineEntry, type PlannedChange, type WriteTx } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { quarantinedRaw } from './quarantine-raw.js';
@@ -204,28 +203,48 @@ export class BatchCommitter {
     /**
      * `part`, refused with `error`. When the error names one of its changes, that change is tried
      * alone first (`refusedAsNamed`): refused alone, it is quarantined with the error it got alone
-     * and the rest is written without it. Written alone, the refusal was not its own (it happened
-     * once, or another change of the part caused it): the part is halved in its own order.
+     * and the rest is written without it — or, `deferRest`, returned unwritten for the caller to
+     * write with what follows. Written alone, the refusal was not its own (it happened once, or
+     * another change of the part caused it): the part is halved in its own order.
      */
-    const isolateFailed = async (part: PlannedChange[], error: unknown): Promise<void> => {
+    const isolateFailed = async (part: PlannedChange[], error: unknown, deferRest = false): Promise<PlannedChange[]> => {
       const named = firstNamedChange(error, part);
       if (named !== undefined && (await this.refusedAsNamed(tx, seq, named, refused))) {
         const rest = part.filter((change) => change !== named);
+        if (deferRest) return rest;
         const restFailure = await attempt(rest);
         // A single change's try that failed has already put it among the refused.
         if (restFailure !== null && rest.length > 1) await isolateFailed(rest, restFailure.error);
-        return;
+        return [];
       }
       await halve(part);
+      return [];
     };
     const halve = async (part: PlannedChange[]): Promise<void> => {
       const middle = Math.ceil(part.length / 2);
       const leftWritten = await isolateIn(part.slice(0, middle));
       await isolateIn(part.slice(middle), leftWritten);
     };
-    for (const part of slices(changes, chunk)) {
-      // A chunk of one change not tried whole before was its first try: it gets the second one a larger chunk's change gets.
-      if (!(await isolateIn(part)) && part.length === 1 && !triedWhole) await isolateIn(part);
+    /**
+     * A chunk, after what an earlier chunk's named refusal left unwritten (`carried`, already tried
+     * once, in the batch's order before it); returns what this one's leaves. Written with the next
+     * chunk, that rest costs no statement of its own: on PostgreSQL at 1 % bad, one write in six.
+     */
+    const isolateChunk = async (carried: PlannedChange[], next: PlannedChange[]): Promise<PlannedChange[]> => {
+      const part = [...carried, ...next];
+      const failure = await attempt(part);
+      if (failure === null) return [];
+      if (part.length > 1) return isolateFailed(part, failure.error, true);
+      // A chunk of one change not tried before was its first try: it gets the second one a larger chunk's change gets.
+      if (carried.length === 0 && !triedWhole) await isolateIn(part);
+      return [];
+    };
+    let carried: PlannedChange[] = [];
+    for (let at = 0; at < changes.length || carried.length > 0; ) {
+      // A rest already a chunk long goes alone: no part grows past two chunks.
+      const next = carried.length >= chunk ? [] : changes.slice(at, at + chunk);
+      at += next.length;
+      carried = await isolateChunk(carried, next);
     }
     return { refused, firstError };
   }
@@ -295,8 +314,8 @@ export class BatchCommitter {
  * Changes per savepoint when a failed batch is written again. Each chunk costs its round trips
  * (PostgreSQL: the savepoint, the witnesses, the rows), and a failed chunk its rows written for
  * nothing plus the tries that find its bad change: about eight halvings when the database names no
- * row (SQLite), so chunks of 16 leave most of them clean at 1 % bad; two (the named change alone,
- * then the rest) when the error that failed the batch named one of its changes, so larger chunks.
+ * row (SQLite), so chunks of 16 leave most of them clean at 1 % bad; one (the named change alone,
+ * the rest going with the next chunk) when the error that failed the batch named one of its changes, so larger chunks.
  * Not much larger: at 1 % bad the rows a failed try writes for nothing (≈ a chunk per bad record)
  * cost more than the statements a smaller chunk adds. PostgreSQL, 100k records at 1 % bad, named,
  * six alternated rounds, median wall (client + server CPU): chunks of 16 29.0 s (26.5 s), 24
