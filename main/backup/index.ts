@@ -41,6 +41,7 @@ export {
 export { backupsList, pruneReport } from './backups-view.js';
 export { settleOrphanedRuns } from './lock.js';
 export { undoJournal, type RollbackEventRecord } from './undo-journal.js';
+export { asRan, rolledBackAfterRunning, type RolledBackLater } from './rolled-back-later.js';
 export { snapshotBeforeRun } from './before-run.js';
 export { decideSnapshot, type SnapshotRequest } from './snapshot-policy.js';
 export { beginAttempt, endAttempt, listAttempts, type WriterAttempt } from './attempts.js';

@@ -1,6 +1,5 @@
-import { undoJournal } from '../backup/index.js';
+import { asRan, rolledBackAfterRunning, type RolledBackLater } from '../backup/index.js';
 import { evaluateAllFlags, flagStore, taskScope } from '../flags/index.js';
-import { statusEarned } from '../../shared/run.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { counted } from '../../shared/plural.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
@@ -22,14 +21,6 @@ export interface CanaryPeriod {
   killedFlags?: string[];
   /** Runs of the window an operator rolled back after they ran (`gatehouse rollback`): who, when and why. */
   rolledBackLater?: RolledBackLater[];
-}
-
-/** A run an operator rolled back after it ran, as its rollback event records it. */
-export interface RolledBackLater {
-  runId: number;
-  operator: string;
-  at: string;
-  reason: string | null;
 }
 
 export interface CanaryComparison extends CanaryPeriod {
@@ -128,9 +119,7 @@ function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPer
  */
 export function compareCanary(runs: ReportedRun[], task: string, period: CanaryPeriod, options: WindowOptions = {}): CanaryComparison {
   const rolledBackLater = new Map((period.rolledBackLater ?? []).map((r) => [r.runId, r]));
-  // A run an operator rolled back later ended as it ended: its status then is the rollback's, not the run's.
-  const asRan = (run: ReportedRun): ReportedRun => (rolledBackLater.has(run.runId) ? { ...run, status: statusEarned(run.metrics) } : run);
-  const counted = runs.filter((run) => !isTrialRun(run) && (period.canaryStartedAt === null || run.startedAt >= period.canaryStartedAt)).map(asRan);
+  const counted = runs.filter((run) => !isTrialRun(run) && (period.canaryStartedAt === null || run.startedAt >= period.canaryStartedAt)).map((run) => asRan(run, rolledBackLater));
   const canaryRuns = counted.filter((run) => run.task === task);
   const controlRuns = counted.filter((run) => typeof run.task === 'string' && run.task !== task);
   const window = compareRunWindow(canaryRuns, controlRuns, options);
@@ -170,19 +159,6 @@ export async function canaryWindowRuns(store: Store, task: string, period: { sin
   const until = revertedAt !== null && revertedAt < period.until ? revertedAt : period.until;
   const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until });
   return { period: { since, until, canaryStartedAt, killedFlags: await killedCanaryFlags(store, task), rolledBackLater: await rolledBackAfterRunning(store, runs) }, runs };
-}
-
-/**
- * The runs an operator rolled back whole after they ran, from the rollback that did it. An
- * all-or-nothing run that rolled itself back has no rollback event: that one failed as it ran.
- */
-async function rolledBackAfterRunning(store: Store, runs: ReportedRun[]): Promise<RolledBackLater[]> {
-  const found: RolledBackLater[] = [];
-  for (const run of runs.filter((r) => r.status === 'rolled_back')) {
-    const [event] = (await undoJournal(store).listEvents({ runId: run.runId })).filter((e) => e.runRolledBack);
-    if (event) found.push({ runId: run.runId, operator: event.operator, at: event.at, reason: event.reason });
-  }
-  return found;
 }
 
 async function scopeHoldsValues(store: Store, task: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { RolloutEvidence, RolloutView } from '../../shared/api-rollouts.js';
+import { asRan, rolledBackAfterRunning } from '../backup/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { evaluateGuardrails, type ObservedRun } from './guardrails.js';
 import { rolloutLedger } from './ledger.js';
@@ -19,9 +20,9 @@ function finished(run: ReportedRun): boolean {
  * changed flag back (main/flags/mid-run-kills.ts) leaves a run on both, which speaks for neither. A
  * kill recorded as not applied (the run was past where the flag matters) changed nothing it ran.
  */
-function ranOnTheChanges(run: ReportedRun, rollout: RolloutView): boolean {
+export function ranOnTheChanges(run: ReportedRun, changes: readonly { flag: string; value: unknown }[]): boolean {
   const turnedBack = (flag: string, value: unknown) => (run.flagChanges ?? []).some((change) => change.applied && change.flag === flag && change.value !== value);
-  return rollout.flagChanges.every(({ flag, value }) => run.flags?.[flag] === value && !turnedBack(flag, value));
+  return changes.every(({ flag, value }) => run.flags?.[flag] === value && !turnedBack(flag, value));
 }
 
 /**
@@ -36,12 +37,12 @@ async function stageRuns(store: Store, rollout: RolloutView): Promise<{ canary: 
   if (stage === 'deployed') return { canary: inWindow, control: await baseline(store, rollout) };
   if (stage === 'canary') {
     return {
-      canary: inWindow.filter((run) => run.task === rollout.canaryTask && ranOnTheChanges(run, rollout)),
+      canary: inWindow.filter((run) => run.task === rollout.canaryTask && ranOnTheChanges(run, rollout.flagChanges)),
       // A control run that recorded the changes (set for every task a while, outside the rollout) ran what the canary runs: it is no control.
-      control: inWindow.filter((run) => run.task !== null && run.task !== undefined && run.task !== rollout.canaryTask && !ranOnTheChanges(run, rollout)),
+      control: inWindow.filter((run) => run.task !== null && run.task !== undefined && run.task !== rollout.canaryTask && !ranOnTheChanges(run, rollout.flagChanges)),
     };
   }
-  return { canary: inWindow.filter((run) => ranOnTheChanges(run, rollout)), control: await baseline(store, rollout) };
+  return { canary: inWindow.filter((run) => ranOnTheChanges(run, rollout.flagChanges)), control: await baseline(store, rollout) };
 }
 
 /** The flags-off baseline: scheduled tasks' runs from before the rollout. */
@@ -50,9 +51,15 @@ async function baseline(store: Store, rollout: RolloutView): Promise<ReportedRun
   return before.slice(-BASELINE_RUNS);
 }
 
+/**
+ * The runs as the guardrails judge them: as they ran. A run support rolled back after it ran (a
+ * rollback event, `gatehouse rollback`) is judged by its counts, as `report canary` judges it: a
+ * support action is not the change failing. A run that rolled itself back has no event and fails.
+ */
 async function withQuarantineRows(store: Store, runs: ReportedRun[]): Promise<ObservedRun[]> {
   const rows = await rolloutLedger(store).quarantineRowsByRun(runs.map((run) => run.runId));
-  return runs.map((summary) => ({ summary, quarantineRows: rows.get(summary.runId) ?? 0 }));
+  const rolledBackLater = new Map((await rolledBackAfterRunning(store, runs)).map((r) => [r.runId, r]));
+  return runs.map((run) => ({ summary: asRan(run, rolledBackLater), quarantineRows: rows.get(run.runId) ?? 0 }));
 }
 
 /** What the guardrails see now: read from stored runs only, so a restarted process sees the same. */

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
@@ -186,6 +187,23 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       const breach = (await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger.at(-1)!;
       expect(breach.evidence!.controlRuns).toEqual([control]);
       expect(breach.evidence!.controlRuns).not.toContain(polluted);
+    });
+  });
+
+  it('judges a canary run support rolled back after it ran as it ran: the next run\'s check does not breach on failures', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h, { stages: [{ stage: 'canary', windowHours: 1, minRuns: 5 }, { stage: 'all', windowHours: 1, minRuns: 1 }] });
+      h.time.at('2026-06-01T00:10:00Z');
+      for (let i = 0; i < 5; i += 1) for (const name of CONTROLS) await h.run(name);
+      const first = await h.run(CANARY);
+      await rollback(h.store, { runId: first, onConflict: 'skip', reason: 'the source resent a bad day', operator: 'ops-sue', clock: h.time.clock });
+      const next = await h.run(CANARY);
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.ledger.filter((entry) => entry.kind === 'breach').map((entry) => entry.reason)).toEqual([]);
+      expect(detail.state).toBe('active');
+      expect(detail.latest!.canaryRuns).toEqual([first, next]);
+      expect(detail.latest!.guardrails.find((g) => g.name === 'failures')).toMatchObject({ status: 'pass', summary: 'failed runs or batches: canary 0/2 vs control 0/10' });
+      expect(await flagFor(h.store, CANARY)).toBe(true);
     });
   });
 
