@@ -1,5 +1,6 @@
 import { asRan, rolledBackAfterRunning, type RolledBackLater } from '../backup/index.js';
-import { evaluateAllFlags, flagStore, taskScope } from '../flags/index.js';
+import { evaluateAllFlags, flagStore, parseStoredValue, taskScope, type FlagEvent } from '../flags/index.js';
+import { ranOnTheChanges } from '../rollouts/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { counted } from '../../shared/plural.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
@@ -19,6 +20,8 @@ export interface CanaryPeriod {
   canaryStartedAt: string | null;
   /** The canary task's own flag values a kill overrides ("X is killed by … over task:daily's true"): its runs did not run them. */
   killedFlags?: string[];
+  /** The canary scope's flag values its runs ran: a control run that ran them all ran what the canary runs. */
+  canaryValues?: { flag: string; value: unknown }[];
   /** Runs of the window an operator rolled back after they ran (`gatehouse rollback`): who, when and why. */
   rolledBackLater?: RolledBackLater[];
 }
@@ -28,7 +31,7 @@ export interface CanaryComparison extends CanaryPeriod {
   /** The tasks whose runs formed the control. */
   controlTasks: string[];
   canary: RunGroupStats;
-  /** The control: other scheduled tasks' runs in the same window (never seeded, trial or pre-canary runs). */
+  /** The control: other scheduled tasks' runs in the same window on other flags (never seeded, trial or pre-canary runs, nor runs on the canary's values). */
   baseline: RunGroupStats;
   window: WindowComparison;
   timeRatio: TimeRatio | null;
@@ -121,7 +124,10 @@ export function compareCanary(runs: ReportedRun[], task: string, period: CanaryP
   const rolledBackLater = new Map((period.rolledBackLater ?? []).map((r) => [r.runId, r]));
   const counted = runs.filter((run) => !isTrialRun(run) && (period.canaryStartedAt === null || run.startedAt >= period.canaryStartedAt)).map((run) => asRan(run, rolledBackLater));
   const canaryRuns = counted.filter((run) => run.task === task);
-  const controlRuns = counted.filter((run) => typeof run.task === 'string' && run.task !== task);
+  // A control run on the canary's values (tried on its task too, or everywhere a while) is no control: the rollouts' rule.
+  const canaryValues = period.canaryValues ?? [];
+  const onCanaryValues = (run: ReportedRun) => canaryValues.length > 0 && ranOnTheChanges(run, canaryValues);
+  const controlRuns = counted.filter((run) => typeof run.task === 'string' && run.task !== task && !onCanaryValues(run));
   const window = compareRunWindow(canaryRuns, controlRuns, options);
   const canaryRolledBack = canaryRuns.flatMap((run) => rolledBackLater.get(run.runId) ?? []);
   const criteria = criteriaFor(window, canaryRolledBack);
@@ -158,7 +164,19 @@ export async function canaryWindowRuns(store: Store, task: string, period: { sin
   const revertedAt = latest && events[0] !== latest && !(await scopeHoldsValues(store, task)) ? events[0]!.at : null;
   const until = revertedAt !== null && revertedAt < period.until ? revertedAt : period.until;
   const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until });
-  return { period: { since, until, canaryStartedAt, killedFlags: await killedCanaryFlags(store, task), rolledBackLater: await rolledBackAfterRunning(store, runs) }, runs };
+  // The values the canary ran are those the change that began it left: a revert after it ends the window, it changed none of its runs.
+  const canaryValues = latest ? valuesSetBy(events.slice(events.indexOf(latest))) : [];
+  return { period: { since, until, canaryStartedAt, canaryValues, killedFlags: await killedCanaryFlags(store, task), rolledBackLater: await rolledBackAfterRunning(store, runs) }, runs };
+}
+
+/** Each flag's value as a scope's changes (newest first) left it; a flag they unset has none. */
+function valuesSetBy(events: FlagEvent[]): { flag: string; value: unknown }[] {
+  const latestJson = new Map<string, string | null>();
+  for (const event of events) if (!latestJson.has(event.flag)) latestJson.set(event.flag, event.newJson);
+  return [...latestJson].flatMap(([flag, json]) => {
+    const value = parseStoredValue(json);
+    return value === null ? [] : [{ flag, value }];
+  });
 }
 
 async function scopeHoldsValues(store: Store, task: string): Promise<boolean> {

@@ -3,3 +3,4 @@ export { evaluateGuardrails, type ObservedRun } from './guardrails.js';
 export { alwaysValidHalfWidth, rateDifference, sequentialDifference, wilson } from './sequential.js';
 export { DEFAULT_STAGES, parseStageSpec } from './stages.js';
 export { rolloutLedger } from './ledger.js';
+export { ranOnTheChanges } from './observe.js';

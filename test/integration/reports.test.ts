@@ -252,6 +252,8 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
       const clock = () => new Date((clockMs += 10));
       const update = (task: string, first: number) => runFlaggedUpdate({ store, source: arraySource(hearingRecords(30, first)), task, clock });
       for (const task of ['daily', 'hourly']) await addTask(store, { name: task, cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, clock());
+      // The control runs the baseline (batch processing is on by default): a control on the canary's value would be no control.
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'the baseline', now: clock() });
       await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary', now: clock() });
       const daily: number[] = [];
       for (let i = 0; i < 3; i += 1) {
@@ -272,6 +274,28 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
       expect(clean.reasons).toEqual([`canary run ${laterRolledBack.runId} was rolled back by ops-sue at 2026-03-01T10:00:00.000Z (the source resent a bad day) after it ran: judged as it ran, not as a failed run — find out whether the change caused the rollback before rolling out`]);
       // An all-or-nothing run that rolled itself back has no rollback event: it failed as it ran.
       expect(compareCanary([...three('daily', 1000), run('daily', { status: 'rolled_back' }), ...three('hourly', 1000)], 'daily', period).recommendation).toBe('Rollback');
+    });
+  });
+
+  it('compares the canary only with control runs on other flags: a control task\'s runs on the canary scope\'s values (tried there too) are left out of the control', async () => {
+    await withStore(async (store) => {
+      let clockMs = Date.parse('2026-03-01T00:00:00Z');
+      const clock = () => new Date((clockMs += 10));
+      const update = async (task: string, first: number) => (await runFlaggedUpdate({ store, source: arraySource(hearingRecords(30, first)), task, clock })).summary.runId;
+      for (const task of ['daily', 'hourly', 'weekly']) await addTask(store, { name: task, cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, clock());
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, reason: 'the baseline', now: clock() });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary', now: clock() });
+      const control: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        await update('daily', 1000 + i * 100);
+        control.push(await update('hourly', 5000 + i * 100));
+      }
+      // Someone tries the canary's value on weekly too: its runs ran what the canary runs, so they are no control.
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:weekly', reason: 'trying it on weekly', now: clock() });
+      for (let i = 0; i < 3; i += 1) await update('weekly', 9000 + i * 100);
+      const canary = (await buildReport(store, { kind: 'canary', task: 'daily', now: new Date(clockMs + 1000) })).canary!;
+      expect(canary.controlTasks).toEqual(['hourly']);
+      expect(canary.baseline).toMatchObject({ runs: control.length });
     });
   });
 
