@@ -82,6 +82,8 @@ export const rolloutEvidenceSchema = z.object({
   canaryRuns: z.array(z.number().int()),
   controlRuns: z.array(z.number().int()),
   guardrails: z.array(guardrailResultSchema),
+  /** Canary runs support rolled back after they ran: judged as they ran, but no window passes itself while one stands (older entries lack it). */
+  canaryRolledBackLater: z.array(z.object({ runId: z.number().int(), operator: z.string(), at: z.string() })).optional(),
 });
 export type RolloutEvidence = z.infer<typeof rolloutEvidenceSchema>;
 

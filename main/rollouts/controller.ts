@@ -118,7 +118,7 @@ function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date
   const elapsed = now.getTime() - Date.parse(rollout.stageStartedAt) >= stage.windowHours * 3_600_000;
   // A window passes clean only when every guardrail passed: an inconclusive one waits for more runs, and one
   // without data (no control run beside the canary, no record fetched) was never measured, so it is no pass either.
-  return elapsed && evidence.canaryRuns.length >= stage.minRuns && evidence.guardrails.every((g) => g.status === 'pass');
+  return elapsed && evidence.canaryRuns.length >= stage.minRuns && evidence.guardrails.every((g) => g.status === 'pass') && (evidence.canaryRolledBackLater ?? []).length === 0;
 }
 
 function breachReason(rollout: RolloutView, breaches: GuardrailResult[]): string {
@@ -197,8 +197,10 @@ async function ranInStage(store: Store, rollout: RolloutView, run: Pick<RunSumma
 function checkReason(evidence: RolloutEvidence, runId: number): string {
   const named = (status: string) => evidence.guardrails.filter((g) => g.status === status).map((g) => g.name);
   const [open, empty] = [named('inconclusive'), named('no data')];
-  if (open.length === 0 && empty.length === 0) return `guardrails clean after run ${runId}`;
-  const notes = [open.length > 0 ? `${open.join(', ')} inconclusive (the interval still reaches past the limit)` : null, empty.length > 0 ? `${empty.join(', ')} without data yet` : null];
+  // Judged as it ran, a canary run support rolled back is no failure — but whether the change caused the rollback is a person's call.
+  const rolledBack = (evidence.canaryRolledBackLater ?? []).map((r) => `canary run ${r.runId} rolled back by ${r.operator} after it ran: it waits for an operator's decision, not promoted by itself`);
+  if (open.length === 0 && empty.length === 0 && rolledBack.length === 0) return `guardrails clean after run ${runId}`;
+  const notes = [open.length > 0 ? `${open.join(', ')} inconclusive (the interval still reaches past the limit)` : null, empty.length > 0 ? `${empty.join(', ')} without data yet` : null, ...rolledBack];
   return `no breach after run ${runId}; ${notes.filter((note) => note !== null).join('; ')}`;
 }
 

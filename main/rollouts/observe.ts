@@ -1,5 +1,5 @@
 import type { RolloutEvidence, RolloutView } from '../../shared/api-rollouts.js';
-import { asRan, rolledBackAfterRunning } from '../backup/index.js';
+import { asRan, rolledBackAfterRunning, type RolledBackLater } from '../backup/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { evaluateGuardrails, type ObservedRun } from './guardrails.js';
 import { rolloutLedger } from './ledger.js';
@@ -56,20 +56,25 @@ async function baseline(store: Store, rollout: RolloutView): Promise<ReportedRun
  * rollback event, `gatehouse rollback`) is judged by its counts, as `report canary` judges it: a
  * support action is not the change failing. A run that rolled itself back has no event and fails.
  */
-async function withQuarantineRows(store: Store, runs: ReportedRun[]): Promise<ObservedRun[]> {
+async function withQuarantineRows(store: Store, runs: ReportedRun[], rolledBackLater: ReadonlyMap<number, RolledBackLater>): Promise<ObservedRun[]> {
   const rows = await rolloutLedger(store).quarantineRowsByRun(runs.map((run) => run.runId));
-  const rolledBackLater = new Map((await rolledBackAfterRunning(store, runs)).map((r) => [r.runId, r]));
   return runs.map((run) => ({ summary: asRan(run, rolledBackLater), quarantineRows: rows.get(run.runId) ?? 0 }));
+}
+
+async function rolledBackLaterOf(store: Store, runs: ReportedRun[]): Promise<Map<number, RolledBackLater>> {
+  return new Map((await rolledBackAfterRunning(store, runs)).map((r) => [r.runId, r]));
 }
 
 /** What the guardrails see now: read from stored runs only, so a restarted process sees the same. */
 export async function observeStage(store: Store, rollout: RolloutView, now: Date): Promise<RolloutEvidence> {
   const { canary, control } = await stageRuns(store, rollout);
-  const guardrails = evaluateGuardrails(await withQuarantineRows(store, canary), await withQuarantineRows(store, control), rollout.timeThreshold);
+  const [canaryRolledBack, controlRolledBack] = [await rolledBackLaterOf(store, canary), await rolledBackLaterOf(store, control)];
+  const guardrails = evaluateGuardrails(await withQuarantineRows(store, canary, canaryRolledBack), await withQuarantineRows(store, control, controlRolledBack), rollout.timeThreshold);
   return {
     window: { since: rollout.stageStartedAt, until: now.toISOString() },
     canaryRuns: canary.map((run) => run.runId),
     controlRuns: control.map((run) => run.runId),
     guardrails,
+    canaryRolledBackLater: [...canaryRolledBack.values()].map(({ runId, operator, at }) => ({ runId, operator, at })),
   };
 }

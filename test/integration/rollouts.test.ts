@@ -207,6 +207,28 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('does not promote by itself a canary one of whose runs support rolled back: the check says so, and an operator decides', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h, { autoPromote: true, stages: [{ stage: 'canary', windowHours: 1, minRuns: 1 }, { stage: 'all', windowHours: 1, minRuns: 1 }] });
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of CONTROLS) await h.run(name);
+      const rolledBack = await h.run(CANARY);
+      await rollback(h.store, { runId: rolledBack, onConflict: 'skip', reason: 'the source resent a bad day', operator: 'ops-sue', clock: h.time.clock });
+      h.time.at('2026-06-01T01:05:00Z');
+      for (let runs = 0; runs < 12; runs += 1) {
+        for (const name of CONTROLS) await h.run(name);
+        await h.run(CANARY);
+      }
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 0 });
+      expect(detail.ledger.filter((entry) => entry.kind === 'promote')).toEqual([]);
+      expect(detail.latest!.canaryRolledBackLater).toEqual([expect.objectContaining({ runId: rolledBack, operator: 'ops-sue' })]);
+      expect(detail.ledger.at(-1)!.reason).toContain(`canary run ${rolledBack} rolled back by ops-sue after it ran: it waits for an operator's decision`);
+      const promoted = await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'the rollback was the feed, not the change' }, { operator: 'ops-alice', now: h.time.clock() });
+      expect(promoted.stageIndex).toBe(1);
+    });
+  });
+
   it('keeps a canary 5 % slower running: within the 10 % threshold is not a breach', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h);
