@@ -168,6 +168,11 @@ export const runFlagChangeSchema = z.object({
 });
 export type RunFlagChange = z.infer<typeof runFlagChangeSchema>;
 
+/** The status as shown: a run whose process is gone (processGone) is what it is, not `running`. */
+export function shownStatus(run: Pick<RunSummary, 'status' | 'processGone'>): string {
+  return run.processGone ? `interrupted (not yet marked: its process ${run.processGone.pid} is gone)` : run.status;
+}
+
 /** One line per change, as `gatehouse update` and the console's run detail both say it. */
 export function flagChangeLine(change: RunFlagChange): string {
   const where = change.at === 'batch' ? `before batch ${change.batch}` : 'at the end of the run';
@@ -199,6 +204,12 @@ export const runSummarySchema = z.object({
   sourceWindow: sourceWindowSchema.nullable().optional(),
   /** Kills that reached the run while it was going, in the order it met them; `flags` stay the flags at its start. */
   flagChanges: z.array(runFlagChangeSchema).optional(),
+  /**
+   * Computed as the run is read, never stored: a run stored `running` whose process is gone from
+   * this host (killed, crashed). It is interrupted, but stays `running` in the store until the next
+   * writer takes over the lock and marks it so; readers write nothing.
+   */
+  processGone: z.object({ pid: z.number().int(), host: z.string() }).optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

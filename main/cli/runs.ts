@@ -4,6 +4,7 @@ import { withRollbackRefusals } from '../backup/index.js';
 import { runDetail } from '../engine/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
+import { shownStatus } from '../../shared/run.js';
 import { parseOptions } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 
@@ -40,7 +41,7 @@ export function registerRunsCommands(program: Command): void {
         if (json) return printApiJson('runs.list', list);
         printTable(
           ['run', 'status', 'mode', 'task', 'started', 'fetched', 'added', 'updated', 'unchanged', 'quarantined', 'verdict'],
-          list.map((r) => [r.runId, r.status, r.mode, r.task ?? null, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.validation?.verdict ?? null]),
+          list.map((r) => [r.runId, shownStatus(r), r.mode, r.task ?? null, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.validation?.verdict ?? null]),
         );
       });
     });

@@ -10,13 +10,23 @@ const EXIT_CODE_BY_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 1
 /**
  * Ctrl-C (or SIGTERM) to a command running one update — `update`, `tasks run`: the first signal
  * asks the run to stop at its next boundary, its stored reason naming the signal and this process;
- * a second quits at once. `finishing` says what the run does before it stops.
+ * a second quits at once, saying what it leaves: the run (once `runStarted` names it) as of its
+ * last committed batch, still stored as running until a resume or the next writer takes over its
+ * lock. `finishing` says what the run does before it stops.
  */
 export function stopRunOnSignals(command: string, finishing: () => string) {
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
+  let runId: number | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stoppedBy) process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
+    if (stoppedBy) {
+      // Unnamed (not yet started, or a command that does not pass it on), `runs list` finds it.
+      const left = runId === null
+        ? 'any run it started is left as of its last committed batch (checkpoint): gatehouse runs list shows it'
+        : `run ${runId} is left as of its last committed batch (checkpoint): resume it with gatehouse update --resume ${runId}`;
+      log.error(`${signal} again: gatehouse ${command} (pid ${process.pid}) quit at once; ${left}`);
+      process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
+    }
     stoppedBy = signal;
     log.warn(`${signal}: ${finishing()}, then stopping (send again to quit at once)`);
     controller.abort(`by ${signal} to gatehouse ${command} (pid ${process.pid})`);
@@ -25,6 +35,10 @@ export function stopRunOnSignals(command: string, finishing: () => string) {
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
+    /** The run this command started or resumed (its run-started event): a quit at once names it. */
+    runStarted: (id: number) => {
+      runId = id;
+    },
     /** A run the signal stopped exits as the signal does (130, 143); any other by its status. */
     exitCode: (status: RunStatus): number => (status === 'interrupted' && stoppedBy ? EXIT_CODE_BY_SIGNAL[stoppedBy]! : EXIT_CODE_BY_STATUS[status]),
     dispose: () => {

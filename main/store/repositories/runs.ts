@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { sql } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
@@ -6,6 +7,7 @@ import { slices } from '../../../shared/slices.js';
 import type { StoredRunDetail } from '../../../shared/api.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { newestFirstPage } from '../keyset.js';
+import { isProcessAlive } from '../process.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import { foldAppendedRun, refoldTask } from './anomaly-folds.js';
@@ -252,7 +254,7 @@ export class RunRepository {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();
-    return { ...runFromRow(row), batchList: batches as BatchRecord[] };
+    return { ...runFromRow(row), ...processGone(row), batchList: batches as BatchRecord[] };
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
@@ -270,7 +272,7 @@ export class RunRepository {
       )
       .$call((q) => newestFirstPage(q, query, 50))
       .execute();
-    return rows.map(runFromRow);
+    return rows.map((row) => ({ ...runFromRow(row), ...processGone(row) }));
   }
 
   /** A run that does not exist is NOT_FOUND, not an empty list (a mistyped id must not read as "nothing quarantined"). */
@@ -307,4 +309,15 @@ export class RunRepository {
 export async function countHearings(db: Db): Promise<number> {
   const row = await db.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * A run stored `running` whose process is gone from this host, judged as the takeover of a stale
+ * lock judges it (isProcessAlive; one on another host is presumed alive): flagged as read, with
+ * nothing written, so a killed run is not shown as going until the next writer marks it.
+ */
+function processGone(row: { status: string; pid: number | null; host: string | null }): Pick<RunSummary, 'processGone'> {
+  if (row.status !== 'running' || row.pid === null) return {};
+  const host = row.host ?? os.hostname();
+  return isProcessAlive(row.pid, host) ? {} : { processGone: { pid: row.pid, host } };
 }

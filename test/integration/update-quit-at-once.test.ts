@@ -1,0 +1,53 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { printed, startCli } from '../helpers/cli.js';
+import { availablePostgresBackend, PG_URL } from '../helpers/postgres.js';
+
+/**
+ * A second Ctrl-C (or SIGTERM) to `gatehouse update` quits at once, its run left mid-batch: it says
+ * which run is left as of its last committed batch and how to resume it. The run is held in a write
+ * by a DBA's LOCK TABLE on PostgreSQL, whose wait is the driver's and lets the process hear signals;
+ * SQLite's busy wait blocks the thread, so no signal is handled during it and it has no such moment.
+ */
+const postgres = await availablePostgresBackend();
+
+describe.skipIf(!postgres)('a second signal to gatehouse update while its run waits on a locked table, on postgres', () => {
+  afterAll(() => postgres?.cleanup());
+
+  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`quits at once with exit ${exitCode}, naming the run left as of its last checkpoint and its --resume`, async () => {
+      const location = await postgres!.freshLocation();
+      const schema = new URL(location).searchParams.get('schema')!;
+      const dba = new pg.Client({ connectionString: PG_URL });
+      await dba.connect();
+      // A long wait for the lock: the run stays in its write until the signals come.
+      const update = startCli(['update', '--db', location, '--source', 'synthetic:seed=162,count=20000', '--batch-size', '50', '--no-snapshot'],
+        { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '600000' });
+      try {
+        const committed = () => dba.query(`SELECT run_id FROM "${schema}".batches WHERE status = 'committed' LIMIT 1`).then((r) => r.rows, () => []);
+        let rows: { run_id: string }[];
+        while ((rows = await committed()).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        const runId = Number(rows[0]!.run_id);
+        await dba.query('BEGIN');
+        // The checkpoints' table alone (two could deadlock with the run's own locks): its next batch waits to record itself.
+        await dba.query(`LOCK TABLE "${schema}".batches IN ACCESS EXCLUSIVE MODE`);
+        const waiting = () => dba.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()").then((r) => r.rows[0].n as number);
+        while ((await waiting()) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        update.child.kill(signal);
+        await printed(update, /send again to quit at once/);
+        update.child.kill(signal);
+        const { code, stderr } = await update.done;
+        expect(code, stderr).toBe(exitCode);
+        // Before: the second signal ended the process without a word.
+        expect(stderr).toMatch(new RegExp(`${signal} again: gatehouse update \\(pid \\d+\\) quit at once; run ${runId} is left as of its last committed batch \\(checkpoint\\): resume it with gatehouse update --resume ${runId}\\n`));
+        expect(stderr.trim().split('\n')).toHaveLength(2);
+        await dba.query('ROLLBACK');
+        const run = await dba.query(`SELECT status FROM "${schema}".runs WHERE id = $1`, [runId]);
+        expect(run.rows).toEqual([{ status: 'running' }]);
+      } finally {
+        update.child.kill('SIGKILL');
+        await dba.end();
+      }
+    }, 60_000);
+  }
+});
