@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { sensitivitySettingsSchema, type SensitivitySettings } from './validation.js';
+import { counted } from './plural.js';
 
 const task = z.string().trim().min(1).max(200);
 
@@ -67,12 +68,12 @@ export const sensitivityTuneSchema = sensitivityWhatIfSchema.extend({ saved: sen
 
 /** "judged 3 stored trial cases; left out 4 …": what the CLI and the Sensitivity panel say beside the per-kind table. */
 export function trialCasesText({ task, report, trialCasesLeftOut: out }: Pick<SensitivityWhatIfView, 'task' | 'report' | 'trialCasesLeftOut'>): string {
-  const judged = `${report.trialCases.length} stored trial case${report.trialCases.length === 1 ? '' : 's'} judged (run as task ${task} or as no task)`;
+  const judged = `${counted(report.trialCases.length, 'stored trial case')} judged (run as task ${task} or as no task)`;
   const parts: string[] = [];
   const notJudged = report.trials.reduce((sum, kind) => sum + kind.notJudged, 0);
   if (notJudged > 0) parts.push(`${notJudged} whose run ended before a verdict (not judged: in no rate, as \`gatehouse report trial\` counts them)`);
   if (out.runGone > 0) {
-    parts.push(`${out.runGone} from ${out.runGoneSessions} earlier trial session${out.runGoneSessions === 1 ? '' : 's'} whose runs a later session's fresh staging copy replaced (the ledger keeps their outcomes, not their runs): their rates are in \`gatehouse report trial\`, not replayed here`);
+    parts.push(`${out.runGone} from ${counted(out.runGoneSessions, 'earlier trial session')} whose runs a later session's fresh staging copy replaced (the ledger keeps their outcomes, not their runs): their rates are in \`gatehouse report trial\`, not replayed here`);
   }
   if (out.otherTasks > 0) parts.push(`${out.otherTasks} run as other tasks, judged with their histories and settings`);
   return parts.length === 0 ? judged : `${judged}; left out: ${parts.join('; ')}`;

@@ -7,6 +7,7 @@ import { GatehouseError, type Surface } from '../../shared/errors.js';
 import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcomes, refusalOf, summarizeConflicts, undoesHearing } from './rollback-decision.js';
 import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
 import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
+import { counted } from '../../shared/plural.js';
 
 export interface RollbackLimits {
   pageSize: number;
@@ -229,6 +230,6 @@ async function markedRolledBackUnchanged(tx: UndoTx, report: RollbackReport, wha
 /** What an earlier skip left standing is still in conflict: nothing changes unless support forces it. */
 function onlySkippedLeft(report: RollbackReport, skipped: number, what: string, surface: Surface): RollbackReport {
   report.nothingToDo = true;
-  report.message = `${what} was already rolled back except ${skipped} conflicting hearing(s) left as they are by ${conflictChoice('skip', surface)}; nothing to do (${conflictChoice('force', surface)} restores them)`;
+  report.message = `${what} was already rolled back except ${counted(skipped, 'conflicting hearing')} left as ${skipped === 1 ? 'it is' : 'they are'} by ${conflictChoice('skip', surface)}; nothing to do (${conflictChoice('force', surface)} restores ${skipped === 1 ? 'it' : 'them'})`;
   return report;
 }

@@ -6,6 +6,7 @@ import { CONFLICT_POLICIES, describeConflictSources, type ConflictPolicy, type C
 import { GatehouseError, hintFor, type Surface, type SurfaceHint } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import { undoJournal, type JournalEntry, type UndoneSince, type UndoneVersion, type UndoTarget } from './undo-journal.js';
+import { counted } from '../../shared/plural.js';
 
 export function describeTarget(target: UndoTarget): string {
   return target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
@@ -169,12 +170,12 @@ export function policyOutcomes(facts: ConflictFacts, summary: ConflictSummary): 
 }
 
 function describePolicy(policy: ConflictPolicy, decision: Decision, summary: ConflictSummary): string {
-  const changed = `${summary.hearings} hearing(s) changed since (${describeConflictSources(summary)})`;
+  const changed = `${counted(summary.hearings, 'hearing')} changed since (${describeConflictSources(summary)})`;
   if (decision.nothingToDo) return `${policy}: nothing to do — what is left was skipped before and is still in conflict`;
   if (decision.refused) return `${policy}: refused, nothing changes — ${changed}`;
-  const undone = `undoes ${decision.undone} hearing(s)`;
+  const undone = `undoes ${counted(decision.undone, 'hearing')}`;
   if (decision.forced > 0) return `${policy}: ${undone}, discarding the later changes to the ${changed}${bringingBack(summary)}`;
-  if (decision.skipped > 0) return `${policy}: ${decision.undone === 0 ? 'undoes nothing' : undone}, leaving the ${changed} as they are now`;
+  if (decision.skipped > 0) return `${policy}: ${decision.undone === 0 ? 'undoes nothing' : undone}, leaving the ${changed} ${summary.hearings === 1 ? 'as it is' : 'as they are'} now`;
   return `${policy}: ${undone}; no conflicts`;
 }
 
@@ -190,7 +191,7 @@ export function conflictError(what: string, conflicts: RollbackConflict[], polic
   const more = conflicts.length > CONFLICTS_IN_MESSAGE ? ` and ${conflicts.length - CONFLICTS_IN_MESSAGE} more` : '';
   const by = describeConflictSources(summarizeConflicts(conflicts));
   const choices = (prefix: string) => policies.filter((outcome) => outcome.policy !== 'refuse').map((outcome) => `${prefix}${outcome.message}`).join('; ');
-  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${conflicts.length} hearing(s) changed since: ${shown}${more} (by ${by}); nothing was changed`, {
+  return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${counted(conflicts.length, 'hearing')} changed since: ${shown}${more} (by ${by}); nothing was changed`, {
     hint: { cli: `see them with --dry-run; ${choices('--on-conflict ')}`, console: `see them in the rollback's preview, and choose what to do with them there: ${choices('')}` },
   });
 }

@@ -5,6 +5,7 @@
 import { conflictChoice, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import type { Surface } from '../../shared/errors.js';
 import type { CheckedRequest } from './rollback-apply.js';
+import { counted } from '../../shared/plural.js';
 
 export function emptyReport(request: CheckedRequest, at: string): RollbackReport {
   return {
@@ -59,9 +60,12 @@ function describeNothingUndone(report: RollbackReport, what: string, surface: Su
   const laterRuns = [...new Set(report.conflicts.flatMap((c) => c.laterRuns))].sort((a, b) => a - b);
   const by = laterRuns.length > 0 ? ` (by run ${laterRuns.join(', ')})` : '';
   const head = report.dryRun ? `dry run: rolling back ${what} would undo nothing` : `rolling back ${what} undid nothing`;
-  const kept = report.counts.createdRowsKept > 0 ? `; ${report.counts.createdRowsKept} created committee/witness row(s) kept (still referenced)` : '';
+  const kept = report.counts.createdRowsKept > 0 ? `; ${counted(report.counts.createdRowsKept, 'created committee/witness row')} kept (still referenced)` : '';
   const marked = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked rolled_back all the same` : '';
-  return `${head}: all ${report.counts.skipped} hearing(s) it wrote were changed again later${by} and are left as they are by ${conflictChoice('skip', surface)}${kept}${marked}; ${conflictChoice('force', surface)} restores them`;
+  const wrote = report.counts.skipped === 1
+    ? `the one hearing it wrote was changed again later${by} and is left as it is`
+    : `all ${counted(report.counts.skipped, 'hearing')} it wrote were changed again later${by} and are left as they are`;
+  return `${head}: ${wrote} by ${conflictChoice('skip', surface)}${kept}${marked}; ${conflictChoice('force', surface)} restores ${report.counts.skipped === 1 ? 'it' : 'them'}`;
 }
 
 /** The report's message, in `surface`'s words (the rollback event stores counts, never this text). */
@@ -70,14 +74,14 @@ export function describeOutcome(report: RollbackReport, what: string, surface: S
   const c = report.counts;
   const verb = report.dryRun ? 'would restore' : 'restored';
   const parts = [
-    `${verb} ${c.restored} hearing(s) to their earlier state`,
-    `${report.dryRun ? 'would delete' : 'deleted'} ${c.deleted} hearing(s) it added`,
-    `${c.createdRowsDeleted} created committee/witness row(s) ${report.dryRun ? 'would be ' : ''}deleted, ${c.createdRowsKept} kept (still referenced)`,
+    `${verb} ${counted(c.restored, 'hearing')} to ${c.restored === 1 ? 'its' : 'their'} earlier state`,
+    `${report.dryRun ? 'would delete' : 'deleted'} ${counted(c.deleted, 'hearing')} it added`,
+    `${counted(c.createdRowsDeleted, 'created committee/witness row')} ${report.dryRun ? 'would be ' : ''}deleted, ${c.createdRowsKept} kept (still referenced)`,
   ];
-  if (c.skipped > 0) parts.push(`${c.skipped} conflicting hearing(s) ${report.dryRun ? 'would be ' : ''}left as they are now`);
-  if (c.forced > 0) parts.push(`${c.forced} conflicting hearing(s) restored anyway`);
+  if (c.skipped > 0) parts.push(`${counted(c.skipped, 'conflicting hearing')} ${report.dryRun ? 'would be ' : ''}left as ${c.skipped === 1 ? 'it is' : 'they are'} now`);
+  if (c.forced > 0) parts.push(`${counted(c.forced, 'conflicting hearing')} restored anyway`);
   const head = report.wouldRefuse
-    ? `dry run: rolling back ${what} would be refused: ${report.conflicts.length} conflict(s); with ${conflictChoice('skip', surface)} it`
+    ? `dry run: rolling back ${what} would be refused: ${counted(report.conflicts.length, 'conflict')}; with ${conflictChoice('skip', surface)} it`
     : `${report.dryRun ? 'dry run: rolling back ' : 'rolled back '}${what}:`;
   const tail = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} rolled_back` : '';
   return `${head} ${parts.join(', ')}${tail}`;

@@ -195,7 +195,7 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
 function describeRepointed(event: RestoreEvent): string {
   if (event.repointedTasks.length === 0) return '';
   const tasks = event.repointedTasks.map((t) => `${t.task} (run ${t.lastRunIdBefore} → ${t.lastRunIdAfter === null ? 'none' : `run ${t.lastRunIdAfter}`})`);
-  return `; last run of task(s) re-pointed: ${tasks.join(', ')}`;
+  return `; last run of ${tasks.length === 1 ? 'task' : 'tasks'} re-pointed: ${tasks.join(', ')}`;
 }
 
 /** The restores done to the store, newest first (an audit that outlives them); `after` is the id of the last restore of the previous page. */

@@ -7,6 +7,7 @@ import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAn
 import { openExistingStore, withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
+import { counted } from '../../shared/plural.js';
 
 interface CommonFlags {
   db?: string;
@@ -101,7 +102,7 @@ function registerMarkManyCommand(anomalies: Command): void {
       const reviews = await withStore(flags.db, (store) => markAnomalies(store, { runIds, ...mark, expected, operator: actorName(mark.operator) }));
       if (flags.json) return printJson({ reviews });
       const effect = mark.as === 'confirmed' ? 'they leave the training history' : 'they stay in the training history';
-      process.stdout.write(`${reviews.length} run${reviews.length === 1 ? '' : 's'} marked ${mark.as}${mark.reasonKind ? ` (${mark.reasonKind})` : ''} (${reviews.map((r) => r.runId).join(', ')}): ${effect}\n`);
+      process.stdout.write(`${counted(reviews.length, 'run')} marked ${mark.as}${mark.reasonKind ? ` (${mark.reasonKind})` : ''} (${reviews.map((r) => r.runId).join(', ')}): ${effect}\n`);
     });
 }
 

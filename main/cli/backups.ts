@@ -4,6 +4,7 @@ import { backupsList, createSnapshotOnRequest, currentOperator, DEFAULT_RETENTIO
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printApiJson, printTable } from './output.js';
+import { counted } from '../../shared/plural.js';
 
 interface BackupFlags {
   db?: string;
@@ -30,7 +31,7 @@ export function registerBackupCommands(program: Command): void {
       const list = await backupsList(store);
       if (flags.json) return printApiJson('backups.list', list);
       printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
-      process.stdout.write(`${list.snapshots.length} snapshot(s), ${list.totalBytes} bytes in total\n`);
+      process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total\n`);
     }));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
@@ -62,7 +63,7 @@ export function registerBackupCommands(program: Command): void {
         const report = await pruneReport(store, { ...request, operator: currentOperator() });
         if (flags.json) return printApiJson('backups.prune', report);
         const verb = report.dryRun ? 'would prune' : 'pruned';
-        process.stdout.write(`${verb} ${report.pruned.length} snapshot(s)${report.pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
+        process.stdout.write(`${verb} ${counted(report.pruned.length, 'snapshot')}${report.pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
       });
     });
   backups.command('restores').description('the restores done to this database, newest first (they outlive every restore)').option(...dbOption)

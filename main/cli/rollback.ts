@@ -8,6 +8,7 @@ import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliNotifier } from './notifier.js';
 import { EXIT_CODE_NOTHING_UNDONE, printApiJson, printTable } from './output.js';
+import { counted } from '../../shared/plural.js';
 
 interface RollbackFlags {
   db?: string;
@@ -67,7 +68,7 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
 function printReport(report: RollbackReport): void {
   process.stdout.write(`${report.message}\n`);
   const summary = report.conflictSummary;
-  if (summary.hearings > 0) process.stdout.write(`${summary.hearings} conflicting hearing(s), changed since by ${describeConflictSources(summary)}\n`);
+  if (summary.hearings > 0) process.stdout.write(`${counted(summary.hearings, 'conflicting hearing')}, changed since by ${describeConflictSources(summary)}\n`);
   // Before the user runs it for real: the same decision the rollback will make, for each policy.
   if (report.dryRun && summary.hearings > 0) {
     process.stdout.write('what each --on-conflict would do:\n');

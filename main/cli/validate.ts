@@ -13,6 +13,7 @@ import { withoutByteOrderMark } from '../sources/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
 import { registerTuneCommand } from './validate-tune.js';
+import { counted } from '../../shared/plural.js';
 
 /**
  * `gatehouse validate` (DESIGN §3): judge one run against its history from two files, or many
@@ -203,7 +204,7 @@ async function drained(output: NodeJS.WritableStream): Promise<boolean> {
 }
 
 export function formatVerdict(result: ValidationResult): string {
-  const head = `${result.verdict} — ${result.method}, ${result.historySize} earlier run${result.historySize === 1 ? '' : 's'}`;
+  const head = `${result.verdict} — ${result.method}, ${counted(result.historySize, 'earlier run')}`;
   const stale = result.method === STALE_METHOD ? result.state?.description : undefined;
   const note = result.verdict === 'insufficient_history' ? [`  ${stale ? `${stale}.` : 'too little history for a seasonal judgement; the static rules found nothing.'}`] : [];
   const anomalies = result.anomalies.map((a) => `  ! ${a.metric} (${a.rule}, score ${a.score}): ${a.message}`);

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { ALLOW_FREQUENT_LABEL, MIN_TASK_INTERVAL_MINUTES } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { counted } from '../../shared/plural.js';
 
 /**
  * A cron job that never fires by itself: we only ask it for times. New schedules are five fields; a
@@ -36,7 +37,7 @@ export function checkCron(expression: string, options: { allowFrequent?: boolean
   // croner's own message offers six and seven fields, which a task does not take.
   if (!trimmed.startsWith('@') && fields !== 5) {
     const seconds = fields === 6 ? ' (a sixth field would be seconds: a run every second is not a schedule for an update)' : '';
-    throw new GatehouseError('USAGE', `bad cron expression "${trimmed}": it has ${fields} field${fields === 1 ? '' : 's'}, not five${seconds}`, { hint: FIELDS_HINT });
+    throw new GatehouseError('USAGE', `bad cron expression "${trimmed}": it has ${counted(fields, 'field')}, not five${seconds}`, { hint: FIELDS_HINT });
   }
   let cron: Cron;
   try {
@@ -80,7 +81,7 @@ function shortestGap(cron: Cron, from: Date): { ms: number; from: string; to: st
 
 function minutes(ms: number): string {
   const value = Math.round(ms / 60_000);
-  return value === 1 ? '1 minute' : `${value} minutes`;
+  return counted(value, 'minute');
 }
 
 /**

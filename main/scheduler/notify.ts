@@ -12,6 +12,7 @@ import {
   type NotificationChannel,
 } from './notify-channels.js';
 import { notificationThrottle } from './task-store.js';
+import { counted } from '../../shared/plural.js';
 
 const log = logger('notify');
 
@@ -117,7 +118,7 @@ export function notificationsForRun(summary: RunSummary, options: { notifyOnAnom
       ...base,
       cause: 'batch-failed',
       level: 'warning',
-      title: `Gatehouse: ${summary.batches.failed} batch${summary.batches.failed === 1 ? '' : 'es'} failed in ${who}`,
+      title: `Gatehouse: ${counted(summary.batches.failed, 'batch', 'batches')} failed in ${who}`,
       body: `${summary.batches.succeeded}/${summary.batches.total} batches committed; ${summary.metrics.quarantined} records quarantined`,
     });
   }

@@ -15,6 +15,7 @@ import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } 
 import { seedSyntheticHistory } from './history-seed.js';
 import { RECORD_ANOMALY_KINDS, type TrialSpec } from './specs.js';
 import { awayFromRecess, busyWeekday, historyPace, typicalRun } from './typical.js';
+import { counted } from '../../shared/plural.js';
 
 const DAY_MS = 86_400_000;
 const RUN_HOUR_UTC = 14;
@@ -162,7 +163,7 @@ async function trialSession(
  * unfinished (repositories/trials.ts).
  */
 async function asSessionAttempt<T>(store: Store, request: TrialRequest & { operator: string }, trials: number, work: () => Promise<T>): Promise<T> {
-  const operation = `${TRIAL_SESSION_OPERATION} of ${trials} trial${trials === 1 ? '' : 's'} from ${redactConnectionString(request.source)}`;
+  const operation = `${TRIAL_SESSION_OPERATION} of ${counted(trials, 'trial')} from ${redactConnectionString(request.source)}`;
   const id = await beginAttempt(store, { operation, operator: request.operator, at: new Date() });
   try {
     const outcome = await work();
@@ -227,7 +228,7 @@ async function trialsOnCopy(
 function stopIfAsked(signal: AbortSignal | undefined, done: number, total: number): void {
   if (!signal?.aborted) return;
   const by = typeof signal.reason === 'string' ? signal.reason : 'on request';
-  const trials = `${total} trial${total === 1 ? '' : 's'}`;
+  const trials = counted(total, 'trial');
   const finished = done === 0 ? `before its first trial: none of its ${trials} ran` : `after ${done} of ${trials}${done === total ? '' : `; the other ${total - done} did not start`}`;
   throw new GatehouseError('INTERRUPTED', `trial session stopped ${by} ${finished}`, {
     hint: done === 0 ? 'run the trial again' : 'the finished trials are in the staging ledger (gatehouse report trial --db STAGING); run the trial again for the rest (a fresh copy keeps the ledger)',

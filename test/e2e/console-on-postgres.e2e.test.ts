@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagStore, setFlag } from '../../main/flags/index.js';
 import { stagingCopyTarget } from '../../main/store/index.js';
 import { stagingTargetFor } from '../../main/trials/index.js';
+import { counted } from '../../shared/plural.js';
 import { availablePostgresBackend, dropSchemas } from '../helpers/postgres.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
@@ -126,7 +127,7 @@ describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', (
     // The run above took one before it (the day's first run): a schema beside this database's.
     const before = (await app.store.snapshots.list()).length;
     expect(before).toBe(1);
-    const schemas = (n: number) => new RegExp(`^[\\d.]+ (KB|MB) in ${n} schema\\(s\\)$`);
+    const schemas = (n: number) => new RegExp(`^[\\d.]+ (KB|MB) in ${counted(n, 'schema')}$`);
     await expect.poll(() => page.getByTestId('snapshot-bytes').textContent()).toMatch(schemas(before));
     expect(await page.getByTestId('database-bytes').textContent()).toBe('on the PostgreSQL server (not measured here)');
     await expect.poll(() => page.getByTestId('snapshot-cost').textContent()).toMatch(/about [\d.]+ KB per run/);

@@ -50,9 +50,19 @@ describe('snapshots and restore (SQLite)', () => {
     expect(second.backupId).toBe(list[0]!.id);
     const listed = json<{ totalBytes: number }>(['backups', 'list', '--db', db]);
     expect(listed.totalBytes).toBe(list[0]!.sizeBytes + list[1]!.sizeBytes);
-    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`2 snapshot\\(s\\), ${listed.totalBytes} bytes in total`));
+    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`2 snapshots, ${listed.totalBytes} bytes in total`));
     expect(list[0]!.sizeBytes).toBe(fs.statSync(path.join(snapshotFolder(db), `${list[0]!.id}.sqlite`)).size);
     expect(json<{ ok: boolean }[]>(['backups', 'verify', '--db', db]).every((c) => c.ok)).toBe(true);
+  });
+
+  it('lists and prunes with each count and its noun agreeing: "1 snapshot", "0 snapshots", never "snapshot(s)"', () => {
+    const db = freshDb();
+    json(['update', '--db', db, '--source', 'synthetic:seed=5,count=20', '--no-snapshot']);
+    const first = json<SnapshotRow>(['backups', 'create', '--db', db]);
+    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`\n1 snapshot, ${first.sizeBytes} bytes in total\n$`));
+    expect(runCli(['backups', 'prune', '--db', db, '--keep', '1']).stdout).toBe('pruned 0 snapshots\n');
+    json(['backups', 'create', '--db', db]);
+    expect(runCli(['backups', 'prune', '--db', db, '--keep', '1', '--dry-run']).stdout).toBe(`would prune 1 snapshot\n  ${first.id} (${first.createdAt})\n`);
   });
 
   it('verify catches a snapshot whose bytes changed even when its size did not', () => {
@@ -245,7 +255,7 @@ describe('gatehouse rollback (CLI)', () => {
     expect(plan.hearings).toHaveLength(10);
     const done = runCli(['rollback', '--db', db, '--run', '2', '--reason', 'bad revision', '--operator', 'sam']);
     expect(done.code, done.stderr).toBe(0);
-    expect(done.stdout).toMatch(/rolled back run 2: restored 10 hearing\(s\).*run 2 is now rolled_back/);
+    expect(done.stdout).toMatch(/rolled back run 2: restored 10 hearings.*run 2 is now rolled_back/);
     expect(done.stderr).toMatch(/warning: run 2 was rolled back — run 2 was rolled back by an operator/);
     expect(done.stderr).not.toMatch(/error:/);
     const again = runCli(['rollback', '--db', db, '--run', '2', '--reason', 'twice']);

@@ -150,7 +150,7 @@ describe.each(testBackends())('a restore on $name', (backend) => {
         { task: 'weekly', lastRunIdBefore: weeklyOnly, lastRunIdAfter: null },
       ];
       expect(report.event.repointedTasks).toEqual(repointed);
-      expect(report.message).toContain(`last run of task(s) re-pointed: daily (run ${dailyLater} → run ${dailyFirst}), weekly (run ${weeklyOnly} → none)`);
+      expect(report.message).toContain(`last run of tasks re-pointed: daily (run ${dailyLater} → run ${dailyFirst}), weekly (run ${weeklyOnly} → none)`);
       expect((await listRestores(store))[0]!.repointedTasks).toEqual(repointed);
       const lastRuns = Object.fromEntries((await taskStore(store).list()).map((task) => [task.name, [task.lastRunId, task.lastFiredAt]]));
       // When each last fired is the scheduler's, and stays: only the run it names had gone.

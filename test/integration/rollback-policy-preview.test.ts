@@ -46,9 +46,9 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
       const preview = await rollback(store, { runId: 1, dryRun: true });
       expect(preview.conflictSummary).toEqual(summary);
       expect(preview.policies).toEqual([
-        { policy: 'refuse', refused: true, nothingToDo: false, undone: 0, skipped: 0, forced: 0, message: 'refuse: refused, nothing changes — 12 hearing(s) changed since (run 2 (10), run 3 (4))' },
-        { policy: 'skip', refused: false, nothingToDo: false, undone: 18, skipped: 12, forced: 0, message: 'skip: undoes 18 hearing(s), leaving the 12 hearing(s) changed since (run 2 (10), run 3 (4)) as they are now' },
-        { policy: 'force', refused: false, nothingToDo: false, undone: 30, skipped: 0, forced: 12, message: 'force: undoes 30 hearing(s), discarding the later changes to the 12 hearing(s) changed since (run 2 (10), run 3 (4))' },
+        { policy: 'refuse', refused: true, nothingToDo: false, undone: 0, skipped: 0, forced: 0, message: 'refuse: refused, nothing changes — 12 hearings changed since (run 2 (10), run 3 (4))' },
+        { policy: 'skip', refused: false, nothingToDo: false, undone: 18, skipped: 12, forced: 0, message: 'skip: undoes 18 hearings, leaving the 12 hearings changed since (run 2 (10), run 3 (4)) as they are now' },
+        { policy: 'force', refused: false, nothingToDo: false, undone: 30, skipped: 0, forced: 12, message: 'force: undoes 30 hearings, discarding the later changes to the 12 hearings changed since (run 2 (10), run 3 (4))' },
       ]);
       for (const policy of CONFLICT_POLICIES.filter((p) => p !== 'refuse')) {
         const dryRun = await rollback(store, { runId: 1, dryRun: true, onConflict: policy });
@@ -60,7 +60,7 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
       await expect(rollback(store, { runId: 1, reason: 'bad feed', operator: 'ada' })).rejects.toMatchObject({
         code: 'CONFLICT',
         message: expect.stringContaining('(by run 2 (10), run 3 (4)); nothing was changed'),
-        hint: expect.stringContaining('--on-conflict skip: undoes 18 hearing(s)'),
+        hint: expect.stringContaining('--on-conflict skip: undoes 18 hearings'),
       });
       const skipped = await rollback(store, { runId: 1, reason: 'bad feed', operator: 'ada', onConflict: 'skip' });
       expect(asOutcome(skipped)).toEqual({ refused: false, nothingToDo: false, undone: 18, skipped: 12, forced: 0 });
@@ -88,10 +88,10 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
         const json = runCli(['rollback', '--db', location, '--run', '1', '--batch', '1', '--on-conflict', 'skip', '--dry-run', '--json']);
         expect(JSON.parse(json.stdout)).toMatchObject({ conflictSummary: (preview as { data: RollbackReportView }).data.conflictSummary, policies: (preview as { data: RollbackReportView }).data.policies });
         const text = runCli(['rollback', '--db', location, '--run', '1', '--batch', '1', '--on-conflict', 'skip', '--dry-run']).stdout;
-        expect(text).toContain('10 conflicting hearing(s), changed since by run 2 (10), run 3 (2)');
+        expect(text).toContain('10 conflicting hearings, changed since by run 2 (10), run 3 (2)');
         expect(text).toContain('what each --on-conflict would do:\n  refuse: refused, nothing changes');
-        expect(text).toContain('  skip: undoes nothing, leaving the 10 hearing(s) changed since (run 2 (10), run 3 (2)) as they are now  (chosen)\n');
-        expect(text).toContain('  force: undoes 10 hearing(s), discarding the later changes');
+        expect(text).toContain('  skip: undoes nothing, leaving the 10 hearings changed since (run 2 (10), run 3 (2)) as they are now  (chosen)\n');
+        expect(text).toContain('  force: undoes 10 hearings, discarding the later changes');
       } finally {
         await engine.close();
       }
@@ -112,15 +112,15 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
         };
         // Refused as chosen (whole run); nothing undone under skip (batch 1); and what a skip left behind.
         const refused = await bothWordings({ runId: 1, batchSeq: null, onConflict: 'refuse' });
-        expect(refused.cli).toContain('12 conflict(s); with --on-conflict skip it would restore');
-        expect(refused.console).toContain('12 conflict(s); with “skip it (leave it as it is now)” it would restore');
+        expect(refused.cli).toContain('12 conflicts; with --on-conflict skip it would restore');
+        expect(refused.console).toContain('12 conflicts; with “skip it (leave it as it is now)” it would restore');
         const nothing = await bothWordings({ runId: 1, batchSeq: 1, onConflict: 'skip' });
         expect(nothing.cli).toMatch(/would undo nothing: .* left as they are by --on-conflict skip; .*; --on-conflict force restores them$/);
         expect(nothing.console).toMatch(/would undo nothing: .* left as they are by “skip it \(leave it as it is now\)”; .*; “restore it anyway \(discard the later change\)” restores them$/);
         const applied = await dispatch(api, 'rollback.apply', { runId: 1, batchSeq: 1, onConflict: 'skip', reason: 'bad feed', confirmRunId: 1 }, operatorCaller('ada'));
-        expect((applied as { ok: true; data: RollbackReportView }).data.message).toContain('undid nothing: all 10 hearing(s) it wrote were changed again later (by run 2, 3) and are left as they are by “skip it');
+        expect((applied as { ok: true; data: RollbackReportView }).data.message).toContain('undid nothing: all 10 hearings it wrote were changed again later (by run 2, 3) and are left as they are by “skip it');
         const left = await bothWordings({ runId: 1, batchSeq: 1, onConflict: 'skip' });
-        expect(left.cli).toContain('except 10 conflicting hearing(s) left as they are by --on-conflict skip; nothing to do (--on-conflict force restores them)');
+        expect(left.cli).toContain('except 10 conflicting hearings left as they are by --on-conflict skip; nothing to do (--on-conflict force restores them)');
         for (const said of [refused, nothing, left]) {
           expect(said.console).not.toContain('--on-conflict');
           expect(said.console).toBe(inConsoleWords(said.cli));
@@ -140,7 +140,7 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
     await withLaterRuns(backend, async (store) => {
       const preview = await rollback(store, { runId: 1, batchSeq: 3, dryRun: true });
       expect(preview.conflictSummary).toEqual({ hearings: 0, laterRuns: [], changedOtherwise: 0, bringBackUndone: 0 });
-      expect(preview.policies.map((p) => [p.policy, p.refused, p.undone, p.message])).toEqual(CONFLICT_POLICIES.map((policy) => [policy, false, 10, `${policy}: undoes 10 hearing(s); no conflicts`]));
+      expect(preview.policies.map((p) => [p.policy, p.refused, p.undone, p.message])).toEqual(CONFLICT_POLICIES.map((policy) => [policy, false, 10, `${policy}: undoes 10 hearings; no conflicts`]));
     });
   });
 });

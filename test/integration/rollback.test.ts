@@ -147,7 +147,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       expect(plan.hearings.filter((h) => h.action === 'delete').map((h) => h.eventId).sort()).toEqual(REVISED.slice(1000).map(eventIdOf).sort());
       expect(plan.hearings.filter((h) => h.action === 'restore')).toHaveLength(100);
       expect(plan.createdRows.every((row) => ['deleted', 'kept'].includes(row.outcome))).toBe(true);
-      expect(plan.message).toMatch(/^dry run: rolling back run 2: would restore 100 hearing\(s\)/);
+      expect(plan.message).toMatch(/^dry run: rolling back run 2: would restore 100 hearings/);
       expect(hashDomainRows(await domainRows(location))).toEqual(hashBefore);
       expect((await store.getRun(2))!.status).toBe('success');
       expect(await undoJournal(store).listEvents()).toHaveLength(0);
@@ -169,7 +169,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
     it('refuses by default, names the conflicts and changes nothing', async () => {
       await withConflict(async (store, location) => {
         const hash = hashDomainRows(await domainRows(location));
-        await expectError(rollback(store, { runId: 2 }), 'CONFLICT', /refusing to roll back run 2: 10 hearing\(s\) changed since: hearing \d+ was changed again by run 3/);
+        await expectError(rollback(store, { runId: 2 }), 'CONFLICT', /refusing to roll back run 2: 10 hearings changed since: hearing \d+ was changed again by run 3/);
         expect(hashDomainRows(await domainRows(location))).toEqual(hash);
         const plan = await rollback(store, { runId: 2, dryRun: true });
         expect(plan.wouldRefuse).toBe(true);
@@ -193,7 +193,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
         await rollback(store, { runId: 2, onConflict: 'skip' });
         const refused = await rollback(store, { runId: 2 });
         expect(refused.nothingToDo).toBe(true);
-        expect(refused.message).toMatch(/except 10 conflicting hearing\(s\) left as they are by --on-conflict skip; .*--on-conflict force/);
+        expect(refused.message).toMatch(/except 10 conflicting hearings left as they are by --on-conflict skip; .*--on-conflict force/);
         const forced = await rollback(store, { runId: 2, onConflict: 'force' });
         expect(forced.nothingToDo).toBe(false);
         expect(forced.counts).toMatchObject({ restored: 10, deleted: 0, skipped: 0, forced: 10 });
@@ -228,7 +228,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
         expect([paged.hearings.length + paged.hearingsNotListed, whole.hearingsNotListed]).toEqual([150, 0]);
         const refused = await rollback(store, { runId: 2, dryRun: true, limits: { pageSize: 3, listed: 4 } });
         expect([refused.wouldRefuse, refused.conflicts.length, refused.conflictsNotListed]).toEqual([true, 4, 6]);
-        await expectError(rollback(store, { runId: 2, limits: { pageSize: 3, listed: 4 } }), 'CONFLICT', /10 hearing\(s\) changed since/);
+        await expectError(rollback(store, { runId: 2, limits: { pageSize: 3, listed: 4 } }), 'CONFLICT', /10 hearings changed since/);
 
         const report = await rollback(store, { runId: 2, onConflict: 'force', limits: small });
         expect(report.counts).toMatchObject({ restored: 100, deleted: 50, skipped: 0, forced: 10 });
@@ -276,7 +276,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
 
     const preview = runCli([...args, '--dry-run']);
     expect(preview.code, preview.stderr).toBe(4);
-    expect(preview.stdout).toMatch(/^dry run: rolling back run 2 would undo nothing: all 10 hearing\(s\) it wrote were changed again later \(by run 3\)/);
+    expect(preview.stdout).toMatch(/^dry run: rolling back run 2 would undo nothing: all 10 hearings it wrote were changed again later \(by run 3\)/);
 
     const done = runCli([...args, '--reason', 'wrong revision', '--json']);
     expect(done.code, done.stderr).toBe(4);

@@ -117,7 +117,7 @@ describe.each(backends)('witnesses stored before names were compared as they sho
       const undoSecond = await rollback(upgraded, { runId: 2, reason: 'test', operator: 'ann' });
       expect(undoSecond.conflicts).toEqual([]);
       expect(undoSecond.message).toBe(
-        'rolled back run 2: restored 0 hearing(s) to their earlier state, deleted 2 hearing(s) it added, 0 created committee/witness row(s) deleted, 0 kept (still referenced); run 2 is now rolled_back',
+        'rolled back run 2: restored 0 hearings to their earlier state, deleted 2 hearings it added, 0 created committee/witness rows deleted, 0 kept (still referenced); run 2 is now rolled_back',
       );
       expect(await upgraded.countHearings()).toBe(1);
       expect(await appearancesOf(upgraded, '1')).toEqual([kept]);

@@ -25,6 +25,7 @@ import {
   type CatchUp,
   type LookbackWindow,
 } from './window.js';
+import { counted } from '../../../shared/plural.js';
 
 const log = logger('congress');
 
@@ -286,8 +287,8 @@ class MeetingReader {
   /** A feed that shifted or repeated while it was listed may have hidden meetings: the operator should hear of it. */
   private reportOddities(): void {
     const { duplicatesSkipped, repeatedPages } = this.stats;
-    if (repeatedPages > 0) log.warn(`Congress.gov served ${repeatedPages} list page${repeatedPages === 1 ? '' : 's'} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read`, { repeatedPages, duplicatesSkipped });
-    else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${duplicatesSkipped} meeting${duplicatesSkipped === 1 ? '' : 's'} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
+    if (repeatedPages > 0) log.warn(`Congress.gov served ${counted(repeatedPages, 'list page')} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read`, { repeatedPages, duplicatesSkipped });
+    else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
   }
 
   private async *listChamber(congress: number, chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {

@@ -8,6 +8,7 @@ import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 import { registerCaseFold } from './case-fold.js';
 import { writesWaitAgain, writeGateOf } from './write-gate.js';
+import { counted } from '../../../shared/plural.js';
 
 /** PRAGMA application_id of every Gatehouse database: "GATE". */
 const GATEHOUSE_APPLICATION_ID = 0x47415445;
@@ -67,7 +68,7 @@ export async function migrateSqlite(db: Database.Database, location: string): Pr
       };
       await applyMigrations(session);
       const broken = db.pragma('foreign_key_check') as unknown[];
-      if (broken.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `migrating ${location} left ${broken.length} broken foreign key(s); nothing was changed`);
+      if (broken.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `migrating ${location} left ${counted(broken.length, 'broken foreign key')}; nothing was changed`);
       if (db.pragma('application_id', { simple: true }) !== GATEHOUSE_APPLICATION_ID) db.pragma(`application_id = ${GATEHOUSE_APPLICATION_ID}`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });

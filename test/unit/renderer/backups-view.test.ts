@@ -85,11 +85,11 @@ describe('the Backups page', () => {
     await flushPromises();
     expect(wrapper.get('[data-testid="backups-table"] tbody tr td:nth-child(5)').text()).toBe('150 MB');
     expect(wrapper.get('[data-testid="backups-table"] tbody tr td:nth-child(5)').attributes('title')).toBe('157,286,400 bytes');
-    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('900 MB in 6 file(s)');
+    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('900 MB in 6 files');
     expect(wrapper.get('[data-testid="retention"]').text()).toBe('newest 10, none older than 30 days');
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/about 98.0 MB per run .* up to about 980 MB/);
     expect(wrapper.text()).not.toMatch(/\d B\b/);
-    expect(wrapper.get('[data-testid="listed-bytes"]').text()).toBe('900 MB in 6 snapshot(s)');
+    expect(wrapper.get('[data-testid="listed-bytes"]').text()).toBe('900 MB in 6 snapshots');
   });
 
   it('shows a retention by total size and caps the policy\'s worst case with it', async () => {
@@ -106,7 +106,7 @@ describe('the Backups page', () => {
     let wrapper = mountWith(BackupsView, client);
     await flushPromises();
     expect(wrapper.get('[data-testid="backups-on-server"]').text()).toMatch(/^On PostgreSQL a snapshot is a schema on the same server, not a file\..*goes with the server.*pg_dump/);
-    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('0 B in 0 schema(s)');
+    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('0 B in 0 schemas');
     expect(wrapper.get('[data-testid="database-bytes"]').text()).toBe('on the PostgreSQL server (not measured here)');
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/^A run the policy snapshots copies the whole database first; its size shows here once the first snapshot is taken\. After each one the retention above is applied\. Turn/);
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).not.toMatch(/\d B\b/);
@@ -115,14 +115,14 @@ describe('the Backups page', () => {
     client = fakeClient({ 'backups.list': onPostgres([snapshot('s2', 0, 12 * MB), snapshot('s1', 1, 10 * MB)]), 'backups.attempts': () => [] });
     wrapper = mountWith(BackupsView, client);
     await flushPromises();
-    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('22.0 MB in 2 schema(s)');
+    expect(wrapper.get('[data-testid="snapshot-bytes"]').text()).toBe('22.0 MB in 2 schemas');
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/about 12.0 MB per run .* up to about 120 MB/);
   });
 
   it('previews what the retention would delete before deleting anything', async () => {
     const wrapper = await openPrune();
     expect(client.callsOf('backups.prune')).toEqual([{ keep: 10, maxAgeDays: 30, dryRun: true }]);
-    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 3 snapshot(s), freeing 450 MB; 3 remain.');
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 3 snapshots, freeing 450 MB; 3 snapshots remain.');
     expect(wrapper.findAll('[data-prune]').map((row) => row.attributes('data-prune'))).toEqual(['s3', 's2', 's1']);
     expect(snapshots).toHaveLength(6);
   });
@@ -140,8 +140,25 @@ describe('the Backups page', () => {
     await flushPromises();
     expect(client.callsOf('backups.prune').at(-1)).toEqual({ keep: 2, maxAgeDays: 30, dryRun: false });
     expect(snapshots.map((s) => s.id)).toEqual(['s6', 's5']);
-    expect(status.text()).toBe('Deleted 4 snapshot(s), freeing 600 MB; 2 remain.');
+    expect(status.text()).toBe('Deleted 4 snapshots, freeing 600 MB; 2 snapshots remain.');
     expect(wrapper.findAll('[data-testid="backups-table"] tbody tr')).toHaveLength(2);
+  });
+
+  it('counts with the noun agreeing, and a confirm button with nothing to delete says so and is disabled', async () => {
+    const wrapper = await openPrune();
+    const submit = () => wrapper.get('[data-testid="prune-dialog"] button[type="submit"]');
+    expect(submit().text()).toBe('Delete 3 snapshots');
+    const setAge = async (days: number) => {
+      await wrapper.get('input[name="prune-max-age"]').setValue(days);
+      await wrapper.get('input[name="prune-max-age"]').trigger('change');
+      await flushPromises();
+    };
+    await setAge(45);
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 1 snapshot, freeing 150 MB; 5 snapshots remain.');
+    expect(submit().text()).toBe('Delete 1 snapshot');
+    await setAge(60);
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Nothing to prune: every snapshot is within this retention.');
+    expect([submit().text(), submit().attributes('disabled')]).toEqual(['Nothing to delete', '']);
   });
 
   it('never deletes under a retention typed after the preview: it previews that one first', async () => {
@@ -155,7 +172,7 @@ describe('the Backups page', () => {
     await flushPromises();
     expect(client.callsOf('backups.prune')).toEqual([{ keep: 10, maxAgeDays: 30, dryRun: true }, { keep: 1, maxAgeDays: 30, dryRun: true }]);
     expect(snapshots).toHaveLength(6);
-    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 5 snapshot(s), freeing 750 MB; 1 remain.');
+    expect(wrapper.get('[data-testid="prune-preview"]').text()).toBe('Would delete 5 snapshots, freeing 750 MB; 1 snapshot remains.');
   });
 
   it('refuses a retention that keeps nothing without asking the server', async () => {

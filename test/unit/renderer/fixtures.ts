@@ -92,7 +92,7 @@ export function rollbackReport(overrides: Partial<RollbackReportView> = {}): Rol
     wouldRefuse: false,
     runRolledBack: false,
     eventId: null,
-    message: 'Would restore 2 hearing(s) and delete 1.',
+    message: 'Would restore 2 hearings and delete 1.',
     counts: { restored: 2, deleted: 1, skipped: 0, forced: 0, createdRowsDeleted: 0, createdRowsKept: 0 },
     conflicts: [],
     conflictsNotListed: 0,

@@ -164,7 +164,7 @@ describe('the History page', () => {
     const rows = volumeChart(wrapper).findAll('tbody tr');
     expect(rows).toHaveLength(31);
     expect(rows.every((row) => /^2026-08-/.test(row.get('td').text()))).toBe(true);
-    expect(volumeChart(wrapper).get('canvas').attributes('aria-label')).toMatch(/^Fetched per run, linear scale: 31 runs from 2026-08-01 to 2026-08-31; typical \d+, highest \d+; none flagged; 0 event marker\(s\)\.$/);
+    expect(volumeChart(wrapper).get('canvas').attributes('aria-label')).toMatch(/^Fetched per run, linear scale: 31 runs from 2026-08-01 to 2026-08-31; typical \d+, highest \d+; none flagged; 0 event markers\.$/);
   });
 
   it('steps to the flagged run with the keyboard and says why it was flagged', async () => {

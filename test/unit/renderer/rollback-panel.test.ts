@@ -28,7 +28,7 @@ describe('the rollback panel', () => {
       'rollback.preview': ({ runId, batchSeq, onConflict }) => ({ ...preview(onConflict), runId, batchSeq, onConflict }),
       'rollback.apply': ({ runId, batchSeq, onConflict, reason }) => {
         events = [rollbackEvent({ runId, batchSeq, reason, operator: 'Ada' })];
-        return rollbackReport({ runId, batchSeq, onConflict, dryRun: false, reason, message: 'Restored 2 hearing(s) and deleted 1; run 12 is rolled back.' });
+        return rollbackReport({ runId, batchSeq, onConflict, dryRun: false, reason, message: 'Restored 2 hearings and deleted 1; run 12 is rolled back.' });
       },
       ...overrides,
     };
@@ -85,7 +85,7 @@ describe('the rollback panel', () => {
     const wrapper = await openDialog();
     expect(client.callsOf('rollback.preview')).toEqual([{ runId: 12, batchSeq: null, onConflict: 'refuse' }]);
     expect(wrapper.get('dialog').attributes('aria-label')).toBe('Roll back run 12');
-    expect(wrapper.get('[data-testid="rollback-preview"]').text()).toBe('Would restore 2 hearing(s) and delete 1.');
+    expect(wrapper.get('[data-testid="rollback-preview"]').text()).toBe('Would restore 2 hearings and delete 1.');
     const rows = wrapper.findAll('[data-testid="rollback-dialog"] tbody tr').map((r) => r.text());
     expect(rows).toEqual(['EV-11get its earlier version back', 'EV-21get its earlier version back', 'EV-32be deleted (the run added it)']);
     expect(client.callsOf('rollback.apply')).toEqual([]);
@@ -163,9 +163,9 @@ describe('the rollback panel', () => {
 
   it('blocks a rollback that would hit conflicts until a policy is chosen, saying before it is confirmed which runs changed them and what each choice would do', async () => {
     const policies = [
-      { policy: 'refuse', refused: true, nothingToDo: false, undone: 0, skipped: 0, forced: 0, message: 'refuse: refused, nothing changes — 1 hearing(s) changed since (run 14 (1))' },
-      { policy: 'skip', refused: false, nothingToDo: false, undone: 2, skipped: 1, forced: 0, message: 'skip: undoes 2 hearing(s), leaving the 1 hearing(s) changed since (run 14 (1)) as they are now' },
-      { policy: 'force', refused: false, nothingToDo: false, undone: 3, skipped: 0, forced: 1, message: 'force: undoes 3 hearing(s), discarding the later changes to the 1 hearing(s) changed since (run 14 (1))' },
+      { policy: 'refuse', refused: true, nothingToDo: false, undone: 0, skipped: 0, forced: 0, message: 'refuse: refused, nothing changes — 1 hearing changed since (run 14 (1))' },
+      { policy: 'skip', refused: false, nothingToDo: false, undone: 2, skipped: 1, forced: 0, message: 'skip: undoes 2 hearings, leaving the 1 hearing changed since (run 14 (1)) as it is now' },
+      { policy: 'force', refused: false, nothingToDo: false, undone: 3, skipped: 0, forced: 1, message: 'force: undoes 3 hearings, discarding the later changes to the 1 hearing changed since (run 14 (1))' },
     ] as const;
     preview = (policy) =>
       rollbackReport({
@@ -176,7 +176,7 @@ describe('the rollback panel', () => {
         message: policy === 'refuse' ? 'Would refuse: 1 hearing changed since.' : 'Would skip 1 changed hearing.',
       });
     const wrapper = await openDialog();
-    expect(wrapper.get('[data-testid="rollback-conflicts"]').text()).toContain('1 hearing(s) changed since this write, by run 14 (1).');
+    expect(wrapper.get('[data-testid="rollback-conflicts"]').text()).toContain('1 hearing changed since this write, by run 14 (1).');
     expect(wrapper.text()).toContain('EV-2 was changed by run 14 since');
     expect(wrapper.findAll('[data-testid="rollback-policies"] li').map((li) => li.text())).toEqual(policies.map((p) => p.message));
     // The choices the console's wording of a report quotes in place of `--on-conflict POLICY` (rollback-report.ts).
