@@ -272,23 +272,18 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
      * longer counts what support undid as committed.
      */
     markBatchesRolledBack: async (runId: number, seqs: number[] | null) => {
+      // One filter for the count and the update: the run's committed or isolated batches (those of `seqs`, when given).
+      const toMark = (eb: ExpressionBuilder<Database, 'batches'>) =>
+        eb.and([eb('runId', '=', runId), eb('status', 'in', ['committed', 'isolated']), ...(seqs === null ? [] : [eb('seq', 'in', seqs.length > 0 ? seqs : [-1])])]);
       // Counted by status, not listed: a whole run can have more batches than a statement takes parameters.
       const marked = await trx
         .selectFrom('batches')
         .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
-        .where('runId', '=', runId)
-        .where('status', 'in', ['committed', 'isolated'])
-        .$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1]))
+        .where(toMark)
         .groupBy('status')
         .execute();
       if (marked.length === 0) return;
-      await trx
-        .updateTable('batches')
-        .set({ status: 'rolled_back' })
-        .where('runId', '=', runId)
-        .where('status', 'in', ['committed', 'isolated'])
-        .$if(seqs !== null, (q) => q.where('seq', 'in', seqs!.length > 0 ? seqs! : [-1]))
-        .execute();
+      await trx.updateTable('batches').set({ status: 'rolled_back' }).where(toMark).execute();
       const run = await trx.selectFrom('runs').select('batchCountsJson').where('id', '=', runId).executeTakeFirstOrThrow();
       const moved = Object.fromEntries(marked.map(({ status, count }) => [status, Number(count)])) as Partial<Record<BatchStatus, number>>;
       await trx.updateTable('runs').set({ batchCountsJson: JSON.stringify(withRolledBack(JSON.parse(run.batchCountsJson) as BatchCounts, moved)) }).where('id', '=', runId).execute();

@@ -61,20 +61,16 @@ async function withQuarantineRows(store: Store, runs: ReportedRun[], rolledBackL
   return runs.map((run) => ({ summary: asRan(run, rolledBackLater), quarantineRows: rows.get(run.runId) ?? 0 }));
 }
 
-async function rolledBackLaterOf(store: Store, runs: ReportedRun[]): Promise<Map<number, RolledBackLater>> {
-  return new Map((await rolledBackAfterRunning(store, runs)).map((r) => [r.runId, r]));
-}
-
 /** What the guardrails see now: read from stored runs only, so a restarted process sees the same. */
 export async function observeStage(store: Store, rollout: RolloutView, now: Date): Promise<RolloutEvidence> {
   const { canary, control } = await stageRuns(store, rollout);
-  const [canaryRolledBack, controlRolledBack] = [await rolledBackLaterOf(store, canary), await rolledBackLaterOf(store, control)];
-  const guardrails = evaluateGuardrails(await withQuarantineRows(store, canary, canaryRolledBack), await withQuarantineRows(store, control, controlRolledBack), rollout.timeThreshold);
+  const rolledBackLater = new Map((await rolledBackAfterRunning(store, [...canary, ...control])).map((r) => [r.runId, r]));
+  const guardrails = evaluateGuardrails(await withQuarantineRows(store, canary, rolledBackLater), await withQuarantineRows(store, control, rolledBackLater), rollout.timeThreshold);
   return {
     window: { since: rollout.stageStartedAt, until: now.toISOString() },
     canaryRuns: canary.map((run) => run.runId),
     controlRuns: control.map((run) => run.runId),
     guardrails,
-    canaryRolledBackLater: [...canaryRolledBack.values()].map(({ runId, operator, at }) => ({ runId, operator, at })),
+    canaryRolledBackLater: canary.flatMap((run) => rolledBackLater.get(run.runId) ?? []).map(({ runId, operator, at }) => ({ runId, operator, at })),
   };
 }
