@@ -11,8 +11,9 @@ import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * Records at the edges of DESIGN §3, each between valid ones: a date-time without a zone is UTC
- * (as `validate` reads one), an offset is converted, an impossible or non-ISO date is quarantined
- * naming the field and never rolled over into a real one; a NUL anywhere is quarantined before
+ * (as `validate` reads one), an offset is converted (one past ±14:00, which no zone has, is
+ * quarantined), an impossible or non-ISO date is quarantined naming the field and never rolled
+ * over into a real one; a NUL anywhere is quarantined before
  * PostgreSQL, whose text refuses it, could fail the batch; a congress sent as a string of digits is
  * that number. The same fate from a file and from Congress.gov over HTTP, on every backend.
  */
@@ -33,6 +34,7 @@ const EDGES: [id: number, overrides: Record<string, unknown>][] = [
   [830010, { congress: '119' }],
   [830011, { congress: '119th' }],
   [830012, {}],
+  [830013, { date: '2025-03-04T10:00:00+23:00' }],
 ];
 const records = () => EDGES.map(([id, overrides]) => hearingRecord(id, { updateDate: RECENT, ...overrides }));
 
@@ -46,6 +48,7 @@ async function expectFates(store: Store, runId: number): Promise<void> {
     '830008': ['NUL_CHARACTER: title contains a NUL character'],
     '830009': ['NUL_CHARACTER: witnesses[0].organization contains a NUL character'],
     '830011': ['BAD_CONGRESS: congress must be a whole number from 1 to 200, got "119th"'],
+    '830013': ['BAD_DATE: date "2025-03-04T10:00:00+23:00" has the UTC offset +23:00, beyond the ±14:00 of any time zone'],
   });
   const stored = await store.loadHearings(EDGES.map(([id]) => String(id)));
   expect([...stored.keys()].sort()).toEqual(['830001', '830002', '830003', '830010', '830012']);
@@ -64,7 +67,7 @@ describe.each(testBackends())('records at the edges of the format, on $name', (b
     fs.writeFileSync(file, records().map((record) => JSON.stringify(record)).join('\n') + '\n');
     await withFreshStore(backend, async (store) => {
       const summary = await runUpdate({ store, source: await openSource(`file:${file}`) });
-      expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 12, added: 5, quarantined: 7 }, batches: { failed: 0 } });
+      expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 13, added: 5, quarantined: 8 }, batches: { failed: 0 } });
       await expectFates(store, summary.runId);
     });
   });
@@ -74,7 +77,7 @@ describe.each(testBackends())('records at the edges of the format, on $name', (b
     try {
       await withFreshStore(backend, async (store) => {
         const summary = await updateFromFakeCongress(store, fake, NOW);
-        expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 12, added: 5, quarantined: 7 }, batches: { failed: 0 } });
+        expect(summary).toMatchObject({ status: 'partial', metrics: { fetched: 13, added: 5, quarantined: 8 }, batches: { failed: 0 } });
         await expectFates(store, summary.runId);
       });
     } finally {

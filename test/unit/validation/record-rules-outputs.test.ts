@@ -54,7 +54,11 @@ describe('record rules give the outputs stored databases hold', () => {
     ['+002025-01-06T19:00:00Z', { problem: 'is not an ISO 8601 date' }],
     ['\uff12\uff10\uff12\uff15-01-06T19:00:00Z', { problem: 'is not an ISO 8601 date' }],
     ['2025-01-06T19:00:00ZZ', { problem: 'is not an ISO 8601 date' }],
-    ['2025-01-06T19:00:00+25:00', { problem: 'is not an ISO 8601 date' }],
+    ['2025-01-06T19:00:00+25:00', { problem: 'has the UTC offset +25:00, beyond the ±14:00 of any time zone' }],
+    // Date reads an offset up to ±23:59: this one was stored as 20:00 UTC the day before.
+    ['2025-01-06T19:00:00+23:00', { problem: 'has the UTC offset +23:00, beyond the ±14:00 of any time zone' }],
+    ['2025-01-06T19:00:00-14:00', { iso: '2025-01-07T09:00:00.000Z' }],
+    ['2025-01-06T19:00:00+05:60', { problem: 'has the UTC offset +05:60, whose minutes are past 59' }],
     ['', { problem: 'is not an ISO 8601 date' }],
     ['next tuesday', { problem: 'is not an ISO 8601 date' }],
   ])('parses the date %j as %j', (text, expected) => {

@@ -59,6 +59,24 @@ describe('record rules', () => {
   });
 
   it.each([
+    ['2025-03-04T10:00:00+23:00', 'date "2025-03-04T10:00:00+23:00" has the UTC offset +23:00, beyond the ±14:00 of any time zone'],
+    ['2025-03-04T10:00:00-1430', 'date "2025-03-04T10:00:00-1430" has the UTC offset -1430, beyond the ±14:00 of any time zone'],
+    ['2025-03-04T10:00+15', 'date "2025-03-04T10:00+15" has the UTC offset +15, beyond the ±14:00 of any time zone'],
+  ])('quarantines the date %s, whose offset no time zone has, instead of storing another day', (date, message) => {
+    const outcome = applyRecordRules(hearingRecord(123456, { date }), known);
+    expect(outcome.ok ? outcome.hearing.date : outcome.reasons).toEqual([{ code: 'BAD_DATE', message }]);
+  });
+
+  it.each([
+    ['2025-03-04T10:00:00+14:00', '2025-03-03T20:00:00.000Z'],
+    ['2025-03-04T10:00:00-12:00', '2025-03-04T22:00:00.000Z'],
+    ['2025-03-04T10:00:00+05:45', '2025-03-04T04:15:00.000Z'],
+  ])('still reads the date %s, at the edge of the offsets in use or between whole hours, as %s', (date, instant) => {
+    const outcome = applyRecordRules(hearingRecord(123456, { date }), known);
+    expect(outcome.ok ? outcome.hearing.date : outcome.reasons).toBe(instant);
+  });
+
+  it.each([
     ['061', '61'],
     [61, '61'],
     ['0000061', '61'],
