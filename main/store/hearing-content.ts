@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { TRACKED_FIELDS, type NormalizedHearing } from '../../shared/record.js';
+import { TRACKED_FIELDS, witnessKey, type NormalizedHearing } from '../../shared/record.js';
 
 /**
  * A hearing's stored JSON and its content hash. The hash covers the tracked fields only: a new
@@ -9,6 +9,30 @@ import { TRACKED_FIELDS, type NormalizedHearing } from '../../shared/record.js';
  */
 export function contentHash(hearing: NormalizedHearing): string {
   return hash('sha1', JSON.stringify(TRACKED_FIELDS.map((field) => hearing[field])), 'hex');
+}
+
+/**
+ * A hearing's stored JSON as a fetch of its record now reads it: each witness listed once, as its
+ * first entry. A Gatehouse from before witnesses were keyed in one Unicode form stored a witness
+ * whose organization came once precomposed and once decomposed as two entries; migration 028
+ * merged the witness rows and appearances but left the JSON (and the undo journal's copies of it)
+ * listing both, so every later fetch of the unchanged record counted the hearing "updated", and a
+ * trial replaying it as unchanged got an update too. Read here, not rewritten by a migration: a
+ * rewritten JSON would need a new hash, which a rollback would take for a conflict with every run
+ * that wrote the hearing (migration 029 says why), and a rollback puts the old JSON back anyway.
+ */
+export function readStoredContent(json: string): NormalizedHearing {
+  const hearing = JSON.parse(json) as NormalizedHearing;
+  // Most hearings list one witness or none: nothing can repeat, no key is built.
+  if (hearing.witnesses.length < 2) return hearing;
+  const listed = new Set<string>();
+  hearing.witnesses = hearing.witnesses.filter((witness) => {
+    const key = witnessKey(witness);
+    if (listed.has(key)) return false;
+    listed.add(key);
+    return true;
+  });
+  return hearing;
 }
 
 /**

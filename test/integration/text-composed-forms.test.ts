@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
-import { runUpdate } from '../../main/engine/index.js';
+import { contentHash, runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
-import { testBackends } from '../helpers/backends.js';
+import type { NormalizedHearing } from '../../shared/record.js';
+import { testBackends, withStoreAt } from '../helpers/backends.js';
+import { startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
+import { windSchemaBackTo } from '../helpers/schema-rewind.js';
 
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
@@ -140,6 +143,43 @@ describe.each(backends)('text written precomposed and decomposed ($name)', (back
       expect((await witnessRows(upgraded)).map((row) => row.id)).toEqual([kept]);
     } finally {
       await upgraded.close();
+    }
+  });
+  it('in a hearing whose stored record an earlier Gatehouse listed with both forms, is no update once upgraded: read again, replayed by a trial, or put back by a rollback', async () => {
+    const NOW = new Date('2025-03-10T12:00:00Z');
+    const recent = { updateDate: '2025-03-09T12:00:00Z' };
+    const listedTwice = hearingRecord(7, { ...recent, witnesses: [witness(COMPOSED), witness('Lab', 'Max Moe'), witness(DECOMPOSED)] });
+    const fake = await startFakeCongress({ house: [listedTwice] });
+    const location = await backend.freshLocation();
+    try {
+      await withStoreAt(backend, location, async (store) => {
+        await updateFromFakeCongress(store, fake, NOW);
+        // As an earlier Gatehouse stored it: the decomposed entry a witness of its own, its third appearance, and in the JSON.
+        const db = store.queries.db;
+        const twin = await db.insertInto('witnesses').values({ normalizedName: 'jane roe', organizationKey: DECOMPOSED.toLowerCase(), name: 'Dr. Jane Roe', organization: DECOMPOSED }).returning('id').executeTakeFirstOrThrow();
+        await db.insertInto('appearances').values({ eventId: '7', witnessId: Number(twin.id), ordinal: 2, position: 'Director' }).execute();
+        const row = await db.selectFrom('hearings').select('contentJson').where('eventId', '=', '7').executeTakeFirstOrThrow();
+        const hearing = JSON.parse(row.contentJson) as NormalizedHearing;
+        hearing.witnesses.push({ ...hearing.witnesses[0]!, organization: DECOMPOSED });
+        await db.updateTable('hearings').set({ contentJson: JSON.stringify(hearing), contentHash: contentHash(hearing) }).where('eventId', '=', '7').execute();
+        await windSchemaBackTo(db, 28);
+      });
+
+      await withStoreAt(backend, location, async (upgraded) => {
+        const again = await updateFromFakeCongress(upgraded, fake, NOW);
+        expect(again.metrics).toMatchObject({ fetched: 1, updated: 0, unchanged: 1 });
+        const [replayed] = await upgraded.trials.sampleHearings(1);
+        expect(replayed!.witnesses.map((listed) => [listed.name, listed.organization])).toEqual([['Dr. Jane Roe', COMPOSED], ['Max Moe', 'Lab']]);
+
+        // A real change is still one; its rollback puts back the JSON from before the upgrade, which reads as unchanged too.
+        const retitled = await runUpdate({ store: upgraded, source: arraySource([{ ...listedTwice, title: 'Retitled' }]), batchSize: 50 });
+        expect(retitled.metrics).toMatchObject({ updated: 1 });
+        await rollback(upgraded, { runId: retitled.runId, reason: 'test', operator: 'ann' });
+        const afterRollback = await updateFromFakeCongress(upgraded, fake, NOW);
+        expect(afterRollback.metrics).toMatchObject({ fetched: 1, updated: 0, unchanged: 1 });
+      });
+    } finally {
+      await fake.close();
     }
   });
 });

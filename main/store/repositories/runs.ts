@@ -9,6 +9,7 @@ import type { Db, StoreDriver } from '../driver.js';
 import { newestFirstPage } from '../keyset.js';
 import { isProcessAlive } from '../process.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
+import { readStoredContent } from '../hearing-content.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import { foldAppendedRun, refoldTask } from './anomaly-folds.js';
 import { startedWithin } from './reported-runs.js';
@@ -25,7 +26,7 @@ function storedHearing(row: { eventId: string; contentHash: string; contentJson:
     contentHash: row.contentHash,
     lastRunId: row.lastRunId,
     get content() {
-      content ??= JSON.parse(row.contentJson) as StoredHearing['content'];
+      content ??= readStoredContent(row.contentJson);
       return content;
     },
   };

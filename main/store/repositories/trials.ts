@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { NormalizedHearing } from '../../../shared/record.js';
 import type { StoreDriver } from '../driver.js';
 import { NOT_JUDGED, type TrialRecordView } from '../../../shared/api-validation.js';
+import { readStoredContent } from '../hearing-content.js';
 import { atOrAfter, newestFirstPage, type KeysetPage } from '../keyset.js';
 import { trialFromRow } from '../rows.js';
 import { countHearings } from './runs.js';
@@ -138,6 +139,6 @@ export class Trials {
   /** Stored hearings to replay or revise in a trial input, most recent first. */
   async sampleHearings(limit: number): Promise<NormalizedHearing[]> {
     const rows = await this.driver.db.selectFrom('hearings').select('contentJson').orderBy('lastRunId', 'desc').orderBy('eventId').limit(limit).execute();
-    return rows.map((row) => JSON.parse(row.contentJson) as NormalizedHearing);
+    return rows.map((row) => readStoredContent(row.contentJson));
   }
 }
