@@ -58,6 +58,17 @@ function imageRow(table: TableName, row: Row): Row {
   return Object.fromEntries(columnsOf(table).map((column) => [column, row[snakeCase(column)] ?? null]));
 }
 
+/**
+ * A before-image's rows of one related table numbered 0, 1, 2… in their order, as a writer numbers
+ * a record's entries. Migrations 028 and 029 took out of the images each appearance of a witness
+ * they merged into one listed before it, and left the rest numbered as they were (0, 2): put back
+ * so, the hearing kept the gap for good, since the next fetch of its record finds it unchanged.
+ */
+function numberedInOrder(rows: Row[]): Row[] {
+  if (rows.every((row, i) => Number(row.ordinal) === i)) return rows;
+  return [...rows].sort((a, b) => Number(a.ordinal) - Number(b.ordinal)).map((row, ordinal) => ({ ...row, ordinal }));
+}
+
 /** The undo journal of a store as rollback reads and applies it. */
 export function undoJournal(store: Pick<Store, 'queries'>): UndoJournal {
   return new UndoJournal(store.queries);
@@ -221,7 +232,7 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
       const eventIds = [...undos.deletions, ...undos.restorations.map((image) => String(image.hearing.event_id))];
       if (eventIds.length > 0) await trx.deleteFrom('hearings').where(driver.anyOf('eventId', eventIds)).execute();
       await insertRows(trx, 'hearings', undos.restorations.map((image) => imageRow('hearings', image.hearing)));
-      for (const { imageKey, name } of RELATED_TABLES) await insertRows(trx, name, undos.restorations.flatMap((image) => image[imageKey].map((row) => imageRow(name, row))));
+      for (const { imageKey, name } of RELATED_TABLES) await insertRows(trx, name, undos.restorations.flatMap((image) => numberedInOrder(image[imageKey]).map((row) => imageRow(name, row))));
     },
     /**
      * Deletes the committees and witnesses the journal says were created (`entries`, in the order

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { rollback } from '../../main/backup/index.js';
 import { contentHash, runUpdate } from '../../main/engine/index.js';
 import type { Db, Store } from '../../main/store/index.js';
 import type { NormalizedHearing } from '../../shared/record.js';
@@ -151,6 +152,37 @@ describe.each(backends)('appearances merged by migrations 028 and 029, on upgrad
         { name: 'Jane Doe', ordinal: 1, position: 'Director' },
       ]);
       expect(await appearancesOf(upgraded, '3')).toEqual(leftAlone);
+    });
+  });
+
+  it('a rollback after the upgrade puts back a hearing its journal kept from before the merge, its witnesses numbered as a fresh import numbers them', async () => {
+    const location = await backend.freshLocation();
+    let retitled = 0;
+    await withStoreAt(backend, location, async (store) => {
+      const db = store.queries.db;
+      const listedFirst = hearingRecord(2, { witnesses: [witness('Jane Doe'), witness('Ann Lee')] });
+      await runUpdate({ store, source: arraySource([listedFirst]), batchSize: 50 });
+      retitled = (await runUpdate({ store, source: arraySource([{ ...listedFirst, title: 'Retitled' }]), batchSize: 50 })).runId;
+      // As an older Gatehouse journaled hearing 2 before the retitle: "Jane Doe\u200B" a witness of its own, listed between the two.
+      const hidden = await olderWitnessRow(db, HIDDEN);
+      const entry = await db.selectFrom('undoJournal').select(['id', 'beforeJson']).where('runId', '=', retitled).where('entity', '=', 'hearing').executeTakeFirstOrThrow();
+      const image = (typeof entry.beforeJson === 'string' ? JSON.parse(entry.beforeJson) : entry.beforeJson) as { hearing: { content_json: string }; appearances: { witness_id: unknown; ordinal: number }[] };
+      const [jane, ann] = image.appearances;
+      image.appearances = [jane!, { ...jane!, witness_id: hidden, ordinal: 1 }, { ...ann!, ordinal: 2 }];
+      const content = JSON.parse(image.hearing.content_json) as NormalizedHearing;
+      content.witnesses = [listedBefore('Jane Doe'), listedBefore(HIDDEN), listedBefore('Ann Lee')];
+      image.hearing.content_json = JSON.stringify(content);
+      await db.updateTable('undoJournal').set({ beforeJson: JSON.stringify(image) }).where('id', '=', entry.id).execute();
+      await windSchemaBackTo(db, 29);
+    });
+
+    await withStoreAt(backend, location, async (upgraded) => {
+      const undone = await rollback(upgraded, { runId: retitled, reason: 'test', operator: 'ann' });
+      expect(undone.conflicts).toEqual([]);
+      expect(await appearancesOf(upgraded, '2')).toEqual([
+        { name: 'Jane Doe', ordinal: 0, position: 'Director' },
+        { name: 'Ann Lee', ordinal: 1, position: 'Director' },
+      ]);
     });
   });
 });
