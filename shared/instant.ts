@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const CALENDAR_START = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?/;
+const TRAILING_ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/i;
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 function daysIn(year: number, month: number): number {
@@ -22,7 +23,27 @@ export function instantProblem(text: string): string | null {
   const lastDay = daysIn(year!, month!);
   if (day! < 1 || day! > lastDay) return `"${trimmed}" names day ${day} of ${MONTH_NAMES[month! - 1]} ${year}, which has ${lastDay} days`;
   if (hour > 23 || minute > 59 || second > 59) return `"${trimmed}" is not a time of day: hours run from 00 to 23, minutes and seconds from 00 to 59`;
+  const zone = fields[4] === undefined ? undefined : TRAILING_ZONE.exec(trimmed)?.[1];
+  const offsetProblem = zone === undefined ? null : utcOffsetProblem(zone);
+  if (offsetProblem !== null) return `"${trimmed}" ${offsetProblem}`;
   return Number.isNaN(Date.parse(trimmed)) ? `"${trimmed}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])` : null;
+}
+
+/** The zones in use run from UTC−12:00 to UTC+14:00 (Kiribati); an offset's minutes stop at 59. */
+const MAX_UTC_OFFSET_MINUTES = 14 * 60;
+
+/**
+ * Why a zone designator (`Z`, `+05`, `-0530`, `+05:30`) names no real UTC offset, or null. Date reads
+ * any offset up to ±23:59, so "10:00+23:00" was stored as 11:00 UTC the day before: a time of a
+ * place that does not exist, most likely a mistyped or garbled zone, never a meeting's real start.
+ */
+export function utcOffsetProblem(zone: string): string | null {
+  if (zone.toUpperCase() === 'Z') return null;
+  const hours = Number(zone.slice(1, 3));
+  const minutes = zone.length > 3 ? Number(zone.slice(-2)) : 0;
+  if (minutes > 59) return `has the UTC offset ${zone}, whose minutes are past 59`;
+  if (hours * 60 + minutes > MAX_UTC_OFFSET_MINUTES) return `has the UTC offset ${zone}, beyond the ±14:00 of any time zone`;
+  return null;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type RejectionCode,
   visibleText,
 } from '../../shared/record.js';
+import { utcOffsetProblem } from '../../shared/instant.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { daysInMonth, digitsAt } from './ascii-digits.js';
 import { codePoints, describe, isDict, listOf, repeatedEntry, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ListedEntry, type ReasonSink } from './record-parts.js';
@@ -225,23 +226,6 @@ export function parseIsoDate(value: string): { iso: string } | { problem: string
     return { problem: `is outside ${EARLIEST_YEAR}–${LATEST_YEAR}${converted}` };
   }
   return { iso: instant.toISOString() };
-}
-
-/** The zones in use run from UTC−12:00 to UTC+14:00 (Kiribati); an offset's minutes stop at 59. */
-const MAX_UTC_OFFSET_MINUTES = 14 * 60;
-
-/**
- * Why a zone designator (`Z`, `+05`, `-0530`, `+05:30`) names no real UTC offset, or null. Date reads
- * any offset up to ±23:59, so "10:00+23:00" was stored as 11:00 UTC the day before: a time of a
- * place that does not exist, most likely a mistyped or garbled zone, never a meeting's real start.
- */
-function utcOffsetProblem(zone: string): string | null {
-  if (zone.toUpperCase() === 'Z') return null;
-  const hours = Number(zone.slice(1, 3));
-  const minutes = zone.length > 3 ? Number(zone.slice(-2)) : 0;
-  if (minutes > 59) return `has the UTC offset ${zone}, whose minutes are past 59`;
-  if (hours * 60 + minutes > MAX_UTC_OFFSET_MINUTES) return `has the UTC offset ${zone}, beyond the ±14:00 of any time zone`;
-  return null;
 }
 
 /**

@@ -24,6 +24,9 @@ describe('instants people type', () => {
     ['2026-01-00', /names day 0 of January/],
     ['2026-01-01T24:00', /is not a time of day/],
     ['2026-01-01T23:61', /is not a time of day/],
+    ['2026-03-04T10:00:00+23:00', /has the UTC offset \+23:00, beyond the ±14:00 of any time zone/],
+    ['2026-03-04T10:00-15', /has the UTC offset -15, beyond the ±14:00/],
+    ['2026-03-04T10:00+0575', /has the UTC offset \+0575, whose minutes are past 59/],
   ])('refuses the impossible %j, which Date.parse rolls over into another day, and says why', (text, why) => {
     expect(parseInstant(text)).toBeNaN();
     const parsed = runsListInputSchema.safeParse({ since: text });
@@ -38,6 +41,9 @@ describe('instants people type', () => {
       expect(parseInstant(text), text).toBe(Date.UTC(year, month - 1, last));
     }
     expect(parseInstant('2026-01-01T23:59:59.999Z')).toBe(Date.UTC(2026, 0, 1, 23, 59, 59, 999));
+    expect(parseInstant('2026-01-01T14:00+14:00')).toBe(Date.UTC(2026, 0, 1, 0, 0));
+    expect(parseInstant('2026-01-01T00:00-12:00')).toBe(Date.UTC(2026, 0, 1, 12, 0));
+    expect(parseInstant('2026-01-01T05:45+0545')).toBe(Date.UTC(2026, 0, 1, 0, 0));
   });
 
   it('takes durations back from now for reports, and says so when one reaches past the earliest date', () => {
