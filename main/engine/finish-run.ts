@@ -52,6 +52,7 @@ function endNotRecorded(error: string | null, notRecorded: string, carryOn: stri
  * a lost writer lock, a source that stopped answering — stops the run as `interrupted` (resumable)
  * with this one-line reason; null for anything else, which fails the run. A source that failed
  * part-way decides the status when what it had fetched could not be kept either: its reason first.
+ * `notRetried`: why the fault had no retries (an all-or-nothing update), said after it.
  */
 export function runFault(options: Pick<UpdateOptions, 'store' | 'continuation'>, failure: unknown, runId: number, notRetried?: string): string | null {
   const { store } = options;
