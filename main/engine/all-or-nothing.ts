@@ -60,7 +60,8 @@ export async function runAllOrNothing(
     // The source failed part-way: said as the batch path says it, the source's reason first, then what the run could not keep.
     const error = source.failed(thrown) && all.size > 0 ? new FetchedPartNotKept(thrown, new Error(`all ${all.size} were rolled back with the update: an all-or-nothing run keeps nothing of an update that did not finish`)) : thrown;
     // Not the records' fault: the run stops as interrupted (finish-run.ts runFault) and a resume starts it over.
-    if (run.isRunFault(thrown)) throw error;
+    // A busy or lost connection met here had no retry: the one transaction is gone with what it wrote.
+    if (run.isRunFault(thrown)) throw run.isTransient(thrown) ? new UpdateTriedOnce(error) : error;
     const message = error instanceof Error ? error.message : String(error);
     const batch = batchRow(run, all, 'rolled_back', started, message, { added: 0, updated: 0 });
     await run.transaction(async (tx) => {
@@ -73,6 +74,21 @@ export async function runAllOrNothing(
 }
 
 class Interrupted extends Error {}
+
+/**
+ * A transient fault (a dropped connection, a database busy past the lock wait) inside the one
+ * transaction: unlike a batch, the update cannot be written again from where it stood — the source
+ * was read into the transaction that is gone — so it was tried once, and the reason must say so,
+ * not that the database stayed busy through retries that never ran.
+ */
+export class UpdateTriedOnce extends Error {
+  constructor(readonly failure: unknown) {
+    super(failure instanceof Error ? failure.message : String(failure));
+    this.name = 'UpdateTriedOnce';
+  }
+}
+
+export const NOT_RETRIED_PART_WAY = 'an all-or-nothing update is not retried part-way: nothing of it was kept';
 
 /** The source's items, remembering what they threw: a failure of the source, not of a write. */
 class WatchedSource {

@@ -1,5 +1,5 @@
 import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
-import { runAllOrNothing } from './all-or-nothing.js';
+import { NOT_RETRIED_PART_WAY, runAllOrNothing, UpdateTriedOnce } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
 import { BatchCommitter } from './batch-commit.js';
 import { BatchSizes } from './batch-sizes.js';
@@ -62,9 +62,10 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
       status = finished ? statusFromCounts(run.state) : 'interrupted';
       if (!finished) error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${continuation(options, run.runId)}`;
     }
-  } catch (failure) {
+  } catch (thrown) {
+    const failure = thrown instanceof UpdateTriedOnce ? thrown.failure : thrown;
     lockLost = lostTheLock(failure);
-    const fault = runFault(options, failure, run.runId);
+    const fault = runFault(options, failure, run.runId, thrown instanceof UpdateTriedOnce ? NOT_RETRIED_PART_WAY : undefined);
     status = fault === null ? 'failed' : 'interrupted';
     error = fault ?? failureMessage(store, failure);
     // A stop that ended the wait for a busy database (transient-retry.ts) is the run's reason, the fault it waited on beside it.

@@ -52,12 +52,14 @@ function endNotRecorded(error: string | null, notRecorded: string, carryOn: stri
  * a lost writer lock, a source that stopped answering — stops the run as `interrupted` (resumable)
  * with this one-line reason; null for anything else, which fails the run. A source that failed
  * part-way decides the status when what it had fetched could not be kept either: its reason first.
+ * `notRetried`: why the fault had no retries (an all-or-nothing update), said after it.
  */
-export function runFault(options: Pick<UpdateOptions, 'store' | 'continuation'>, failure: unknown, runId: number): string | null {
+export function runFault(options: Pick<UpdateOptions, 'store' | 'continuation'>, failure: unknown, runId: number, notRetried?: string): string | null {
   const { store } = options;
   const failed = failure instanceof FetchedPartNotKept ? failure.sourceFailure : failure;
-  const reason = faultReason(store, failed);
-  return reason === null ? null : `${reason}${notKept(store, failure)}; ${NO_RECORD_BLAMED} ${continuation(options, runId)}`;
+  const reason = faultReason(store, failed, notRetried === undefined);
+  if (reason === null) return null;
+  return `${reason}${notKept(store, failure)}${notRetried === undefined ? '' : `; ${notRetried}`}; ${NO_RECORD_BLAMED} ${continuation(options, runId)}`;
 }
 
 /** Why a run failed (not a fault of `runFault`'s), on one line, with what it could not keep. */

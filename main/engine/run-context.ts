@@ -46,6 +46,11 @@ export class RunContext {
     return this.retry(work);
   }
 
+  /** A dropped connection or a busy database: what withTransientRetry retries. */
+  isTransient(error: unknown): boolean {
+    return faultOf(this.store, error) === 'transient';
+  }
+
   /** Not the records' fault (transient beyond its retries, the environment's, the source's): the run stops, nothing is isolated. */
   isRunFault(error: unknown): boolean {
     return faultOf(this.store, error) !== 'record';

@@ -1,0 +1,90 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import type { RecordSource } from '../../main/sources/index.js';
+import type { RunEvent } from '../../shared/run.js';
+import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
+import { PG_URL } from '../helpers/postgres.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+
+/**
+ * An all-or-nothing update writes everything in one transaction, so a database busy past the lock
+ * wait (or a connection lost) inside it cannot be retried the way a batch is: the run stops at
+ * once. It said "the database stayed unreachable or busy after retries" — retries that never ran,
+ * sending an operator to look for an outage that lasted one lock wait.
+ */
+const RECORDS = hearingRecords(120);
+
+/** A session outside Gatehouse keeping the hearings from being written: a sqlite3 shell's BEGIN IMMEDIATE, a DBA's LOCK TABLE. */
+async function stuckSession(backend: TestBackend, location: string) {
+  if (backend.name === 'sqlite') {
+    const shell = new Database(location);
+    return {
+      take: () => void shell.prepare('BEGIN IMMEDIATE').run(),
+      letGo: async () => {
+        if (shell.open && shell.inTransaction) shell.prepare('ROLLBACK').run();
+        if (shell.open) shell.close();
+      },
+    };
+  }
+  const psql = new pg.Client({ connectionString: PG_URL });
+  await psql.connect();
+  const schema = new URL(location).searchParams.get('schema')!;
+  let ended = false;
+  return {
+    take: async () => {
+      await psql.query('BEGIN');
+      await psql.query(`LOCK TABLE "${schema}".hearings IN SHARE ROW EXCLUSIVE MODE`);
+    },
+    letGo: async () => {
+      if (ended) return;
+      ended = true;
+      await psql.query('ROLLBACK');
+      await psql.end();
+    },
+  };
+}
+
+/** The records, the outside session taking its lock as the run opens them: after the run's first writes, before its transaction. */
+function lockedWhenRead(take: () => Promise<void> | void): RecordSource {
+  const inner = arraySource(RECORDS);
+  return {
+    ...inner,
+    items(options) {
+      const taken = take();
+      return (async function* () {
+        await taken;
+        yield* inner.items(options);
+      })();
+    },
+  };
+}
+
+describe.each(testBackends())('an all-or-nothing update the database keeps busy, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('stops interrupted saying it was tried once, not "after retries", keeps nothing, and resumes to every record', async () => {
+    const location = await backend.freshLocation();
+    await withStoreAt(backend, location, async (store) => {
+      const stuck = await stuckSession(backend, location);
+      // The shell lets go once the run, stopped, waits to write its end (SQLite's one lock covers the runs table too).
+      const onEvent = (event: RunEvent) => void (event.type === 'warning' && /retrying/.test(event.message) && stuck.letGo());
+      let stopped;
+      try {
+        stopped = await runUpdate({ store, source: lockedWhenRead(stuck.take), mode: 'all-or-nothing', batchSize: 50, sleep: async () => {}, onEvent });
+        expect(stopped.status).toBe('interrupted');
+        expect(stopped.error).toMatch(/^the database was unreachable or busy: .+; an all-or-nothing update is not retried part-way: nothing of it was kept; nothing was blamed on a record — resume with --resume \d+$/);
+        expect((await store.getRun(stopped.runId))?.error).toBe(stopped.error);
+      } finally {
+        await stuck.letGo();
+      }
+      expect(await store.countHearings()).toBe(0);
+      expect(await store.listQuarantine()).toEqual([]);
+
+      const resumed = await runUpdate({ store, source: arraySource(RECORDS), mode: 'all-or-nothing', batchSize: 50, resumeRunId: stopped.runId });
+      expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success', metrics: { fetched: 120, added: 120, quarantined: 0 } });
+      expect(await store.countHearings()).toBe(120);
+    }, { lockWaitMs: 300 });
+  });
+});
