@@ -140,11 +140,11 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
 }
 
 /**
- * A dry run looks between an update's transactions; on SQLite one that finds the database inside
- * another writer's transaction (an all-or-nothing run, a long batch) fails after the busy timeout
- * with a bare "database is locked". It then asks for the writer lock: a held lock is refused with
- * the holder named (run, pid, host) and a hint; a free one means the transaction has ended, and
- * the dry run is made again under the lock.
+ * A dry run reads a snapshot beside any writer's open transaction; one that still finds the database
+ * busy (a restore swapping the tables or the file under it) fails after the wait with a bare
+ * "database is locked". It then asks for the writer lock: a held lock is refused with the holder
+ * named (run, pid, host) and a hint; a free one means the writer has ended, and the dry run is made
+ * again under the lock.
  */
 async function lookUnderTheLock(store: Store, clock: () => Date, request: CheckedRequest, work: () => Promise<RollbackReport>, error: unknown): Promise<RollbackReport> {
   if (store.classifyError(error) !== 'transient') throw error;

@@ -107,7 +107,7 @@ export interface StoreDriver {
   readonly lockWaitMs: number;
   /** Reads, and writes that are one statement, outside any transaction. */
   readonly db: Db;
-  /** One write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: one pooled connection); a dry run always rolls back, and on PostgreSQL may not write (a read-only snapshot). */
+  /** One write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: one pooled connection); a dry run reads one snapshot, may not write and holds nothing a writer waits for (SQLite: a read-only connection of its own; PostgreSQL: READ ONLY). */
   transaction<T>(work: (trx: Db) => Promise<T>, options?: { dryRun?: boolean }): Promise<T>;
   /** A batch's transaction: the same, with the bulk hearing writer bound to it. */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T>;

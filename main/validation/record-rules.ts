@@ -271,11 +271,13 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
   const entries = listOf(value, 'committees', reasons);
   // A list of one (most records name one committee) cannot repeat itself: no Map to build.
   const seen = entries.length > 1 ? new Map<string, ListedEntry & { stored: NormalizedHearing['committees'][number] }>() : null;
+  // Each entry read once: the names below and the loop use the same reading.
+  const read = entries.map(committeeOf);
   // A committee's name given by a repeat of its entry names it for the entry before it too.
-  const named = entries.length > 1 ? new Set(entries.map(committeeOf).flatMap(({ code, name }) => (name === null ? [] : [code]))) : null;
+  const named = entries.length > 1 ? new Set(read.flatMap(({ code, name }) => (name === null ? [] : [code]))) : null;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    const { code, name } = committeeOf(entry);
+    const { code, name } = read[i]!;
     if (!COMMITTEE_CODE_PATTERN.test(code)) {
       const shown = isDict(entry) ? JSON.stringify(entry.systemCode) ?? 'nothing' : JSON.stringify(entry);
       reasons.add('BAD_COMMITTEE_CODE', `committee systemCode ${shown} is not of the form hsif00`);

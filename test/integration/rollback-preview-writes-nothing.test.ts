@@ -3,8 +3,9 @@ import { rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { withReader } from '../helpers/domain-rows.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { connectToPostgres } from '../helpers/postgres.js';
-import { arraySource, hearingRecord } from '../helpers/records.js';
+import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 
 const witness = (name: string) => ({ name, organization: 'Institute of Things', position: 'Director' });
 const committee = (systemCode: string) => ({ systemCode, name: `Committee ${systemCode}` });
@@ -53,7 +54,33 @@ describe.each(testBackends())('a rollback preview that writes nothing, on $name'
     expect(names.map((row) => row.name)).toEqual(expected[onConflict].witnesses);
   });
 
-  // PostgreSQL only: there a preview takes no writer lock, so an operator's update writes beside it; a SQLite preview holds the database's one write transaction.
+  // A support person reading a preview while an operator's scheduled update runs in another process:
+  // on SQLite the preview held BEGIN IMMEDIATE, and the update gave up with "database is busy" (exit 5).
+  it("lets an update in another process commit while it is part-way through its look", async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      const first = await runUpdate({ store, source: arraySource(hearingRecords(30)) });
+      let update: CliResult | null = null;
+      const preview = await rollback(store, {
+        runId: first.runId,
+        dryRun: true,
+        limits: { pageSize: 10, listed: 100 },
+        onProgress: (step) => {
+          // spawnSync holds this thread, and so the preview inside its transaction, while the other process writes.
+          if (update !== null || step.phase !== 'checking conflicts' || step.done === 0) return;
+          update = runCli(['update', '--db', location, '--source', 'synthetic:seed=5,count=20', '--json'], { env: { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '1000' } });
+        },
+      });
+      expect(update).toMatchObject({ stderr: '', code: 0 });
+      expect(JSON.parse(update!.stdout)).toMatchObject({ runId: first.runId + 1, status: 'success' });
+      expect(preview.counts).toMatchObject({ deleted: 30 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  // PostgreSQL only: there an update's uncommitted row write can be held open from a session of the test's own.
   it.runIf(backend.name === 'postgres')("does not wait for, nor hold, the row of a hearing it would restore while an operator's update rewrites it", async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);

@@ -316,7 +316,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
     });
   });
 
-  it('previews while an update is inside a write transaction: SQLite names the update holding the database, PostgreSQL previews', async () => {
+  it('previews while an update is inside a write transaction, without waiting for it', async () => {
     await withTwoRuns(async (store, location) => {
       const other = await backend.open(location);
       let endTransaction: () => void = () => undefined;
@@ -333,11 +333,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
           await transactionEnds;
         });
         await transactionOpen;
-        if (backend.name === 'sqlite') {
-          await expectError(rollback(store, { runId: 2, dryRun: true }), 'LOCK_HELD', /cannot preview the rollback of run 2: an update \(run 7\) started at \d{4}-\S+ holds /);
-        } else {
-          expect((await rollback(store, { runId: 2, dryRun: true })).hearings).toHaveLength(150);
-        }
+        expect((await rollback(store, { runId: 2, dryRun: true })).hearings).toHaveLength(150);
         endTransaction();
         await held;
       } finally {

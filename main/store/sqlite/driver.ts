@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { sql, type SqlBool } from 'kysely';
+import { SqliteDialect, sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
-import { foldCase, foldedColumn } from './case-fold.js';
+import { foldCase, foldedColumn, registerCaseFold } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
 import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './open.js';
 import { IntegrityGuard } from './integrity.js';
@@ -37,6 +37,30 @@ function withStatementCache(db: Database.Database) {
   };
 }
 
+/**
+ * A dry run, as PostgreSQL's READ ONLY snapshot: one WAL read transaction on a read-only connection
+ * of its own. It held BEGIN IMMEDIATE, so while support read a rollback preview an update in another
+ * process failed with "database is busy" (and one of this thread queued behind it, write-gate.ts);
+ * a reader blocks no writer in WAL mode, and a read-only connection cannot write by mistake.
+ */
+async function readSnapshot<T>(location: string, lockWaitMs: number, work: (trx: Db) => Promise<T>): Promise<T> {
+  const reader = new Database(location, { readonly: true, fileMustExist: true, timeout: lockWaitMs });
+  const db = queryLayer(new SqliteDialect({ database: reader }));
+  try {
+    registerCaseFold(reader);
+    reader.pragma('temp_store = MEMORY');
+    // A deferred BEGIN takes its snapshot at the first read: taken here, every read of `work` sees that one state.
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    return await work(db);
+  } finally {
+    if (reader.inTransaction) reader.exec('ROLLBACK');
+    await db.destroy();
+    // Kysely closes the connection only if it ever ran a query.
+    if (reader.open) reader.close();
+  }
+}
+
 /** One better-sqlite3 connection, the lock row beside the data, file snapshots. */
 class SqliteDriver implements StoreDriver {
   readonly backend = 'sqlite' as const;
@@ -61,11 +85,12 @@ class SqliteDriver implements StoreDriver {
   }
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
+    if (options.dryRun) return readSnapshot(this.location, this.lockWaitMs, work);
     return immediateTransaction(this.raw, async () => {
       // First, not last as on PostgreSQL: BEGIN IMMEDIATE already shuts out every other writer.
-      if (!options.dryRun) this.writerLock.fence();
+      this.writerLock.fence();
       return work(this.db);
-    }, options.dryRun);
+    });
   }
 
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {

@@ -79,15 +79,15 @@ export async function migrateSqlite(db: Database.Database, location: string): Pr
 
 /**
  * BEGIN IMMEDIATE (the one writer from here on), then COMMIT when `work` resolves — ROLLBACK when
- * it throws, or always for a dry run. Behind this thread's other transactions on the file (write-gate.ts).
+ * it throws. Behind this thread's other transactions on the file (write-gate.ts).
  */
-export async function immediateTransaction<T>(db: Database.Database, work: () => Promise<T>, dryRun = false): Promise<T> {
+export async function immediateTransaction<T>(db: Database.Database, work: () => Promise<T>): Promise<T> {
   return writeGateOf(db).around(db, async () => {
     db.exec('BEGIN IMMEDIATE');
     writesWaitAgain(db);
     try {
       const result = await work();
-      db.exec(dryRun ? 'ROLLBACK' : 'COMMIT');
+      db.exec('COMMIT');
       return result;
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');

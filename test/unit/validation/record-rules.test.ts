@@ -159,6 +159,23 @@ describe('record rules', () => {
     expect(outcome.ok ? [] : outcome.reasons).toEqual([{ code: 'DATE_OUT_OF_RANGE', message }]);
   });
 
+  it("reads each committee's name as often in a list of three as the one committee of a list of one", () => {
+    const reads = new Map<string, number>();
+    const counted = (systemCode: string, name: string) => ({
+      systemCode,
+      get name() {
+        reads.set(systemCode, (reads.get(systemCode) ?? 0) + 1);
+        return name;
+      },
+    });
+    expect(applyRecordRules(hearingRecord(1, { committees: [counted('hsif00', 'Energy')] }), known).ok).toBe(true);
+    const alone = reads.get('hsif00');
+    reads.clear();
+    const three = [counted('hsif00', 'Energy'), counted('ssju00', 'Judiciary'), counted('hsif16', 'Innovation')];
+    expect(applyRecordRules(hearingRecord(2, { committees: three }), known).ok).toBe(true);
+    expect(Object.fromEntries(reads)).toEqual({ hsif00: alone, ssju00: alone, hsif16: alone });
+  });
+
   it('accepts an unknown committee when the record names it, so it can be created', () => {
     expect(reasonsFor({ committees: [{ systemCode: 'hsif16', name: 'Subcommittee on Innovation' }] })).toEqual([]);
   });
