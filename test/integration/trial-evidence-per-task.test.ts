@@ -60,7 +60,7 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
 
     const json = JSON.parse(runCli(['report', 'trial', '--db', staging, '--task', 'quiet', '--json']).stdout) as { headline: string; sections: { table?: { rows: unknown[][] } }[] };
     expect(json.sections[0]!.table!.rows.map((row) => row.slice(0, 2))).toEqual([
-      ['control (task quiet, sensitivity version 1)', 0],
+      ['control (task quiet, sensitivity version 1)', null],
       ['spike (task quiet, sensitivity version 1)', 1],
       ['drop (task quiet, sensitivity version 1)', 1],
     ]);
