@@ -47,7 +47,7 @@ describe.skipIf(executablePath === null)('the Trials page ledger read since a da
     await expect.poll(() => kinds.count()).toBe(2);
     await expect.poll(() => listed.count()).toBe(2);
 
-    const period = page.getByRole('form', { name: 'Ledger period' });
+    const period = page.getByRole('form', { name: 'Ledger filter' });
     await period.locator('input[name=ledger-since]').fill('2021-01-01');
     await period.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.getByTestId('ledger-period').innerText()).toBe('Trials recorded since 2021-01-01: the rates, the list and the report below.');
