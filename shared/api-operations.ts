@@ -328,10 +328,12 @@ export const restoreInputSchema = z.object({
 export const restoresListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
 
 /**
- * A rollback or restore as it started and ended: `outcome` null while it runs, `unfinished` when its
- * process died before saying how it ended (settled by the next writer), with what is known in `detail`.
+ * A rollback, restore or trial session as it started and ended: `outcome` null while it runs,
+ * `unfinished` when its process died before saying how it ended (settled by the next writer),
+ * `stopped` when its operator stopped it (a trial session's Ctrl-C: no failure), with what is known
+ * in `detail`.
  */
-export const WRITER_ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'unfinished'] as const;
+export const WRITER_ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'unfinished', 'stopped'] as const;
 export const writerAttemptSchema = z.object({
   id: z.number().int(),
   operation: z.string(),

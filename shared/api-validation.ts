@@ -247,19 +247,21 @@ export const trialJobSchema = z.object({
 });
 export type TrialJobView = z.infer<typeof trialJobSchema>;
 
-/** The ledger newest first; `after` is the id of the last trial of the previous page. */
-/** The ledger's newest trials a page at a time; with `since`, only those of the period trials.summary and reports.trial read. */
-export const trialsListInputSchema = z
-  .object({ staging, limit: z.number().int().min(1).max(2_000).default(200), after: z.number().int().positive().optional(), since: z.string().trim().min(1).max(40).optional() })
-  .default({ limit: 200 });
-export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.array(trialRecordSchema) });
 /**
- * Which trials a ledger summary or trial report reads: those judged as this task (trials.run's
+ * Which trials a ledger summary, list or trial report reads: those judged as this task (trials.run's
  * `task`, `gatehouse trial --task`), whatever its sensitivity version; absent or null, every trial.
  * `gatehouse report trial|validation --task` parse their option with it, so a blank name is refused
  * on both surfaces instead of meaning "every trial".
  */
 export const trialTaskFilterSchema = z.object({ task: z.string().trim().min(1).max(200).nullable().optional() });
+/**
+ * The ledger's newest trials a page at a time; `after` is the id of the last trial of the previous
+ * page. With `since` and `task`, only those trials.summary and reports.trial read with the same.
+ */
+export const trialsListInputSchema = z
+  .object({ staging, limit: z.number().int().min(1).max(2_000).default(200), after: z.number().int().positive().optional(), since: z.string().trim().min(1).max(40).optional(), ...trialTaskFilterSchema.shape })
+  .default({ limit: 200 });
+export const trialsListOutputSchema = z.object({ staging: z.string(), trials: z.array(trialRecordSchema) });
 /**
  * Which trials of which ledger trials.summary and reports.trial read, as `gatehouse report trial`
  * filters them: the staging target, the task they were judged as, and `since` — only trials recorded

@@ -81,11 +81,12 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       if (!job) throw new GatehouseError('NOT_FOUND', `no trial job ${id}`);
       return { ...job };
     },
-    'trials.list': async ({ staging, limit, after, since }) => {
-      // The period trials.summary reads, so the list shows the trials its rates count.
+    'trials.list': async ({ staging, limit, after, since, task }) => {
+      // The period and task trials.summary reads, so the list shows the trials its rates count.
+      if (task) await requireKnownTask(store, task);
       const period = reportPeriod(since, new Date());
       const target = stagingTargetFor(source, staging);
-      const trials = await withLedger(target, (ledger) => ledger.trials.latest({ limit, after }, period));
+      const trials = await withLedger(target, (ledger) => ledger.trials.latest({ limit, after }, { since: period.since, task: task ?? undefined }));
       return { staging: stagingLabel(target), trials: trials ?? [] };
     },
     'trials.summary': async ({ staging, task, since }) => {

@@ -2,7 +2,7 @@ import { counted } from '../../shared/plural.js';
 import type { ReportedRun } from '../store/index.js';
 import { overallStatus, percent, type Criterion, type ReportDocument } from './document.js';
 import { finished, msPerRecord, overheadPercent, recordsLost } from './measure.js';
-import { notJudgedInRate } from './monitoring.js';
+import { caughtOf, flaggedOf, notJudgedInRate } from './monitoring.js';
 import type { TrialMeasurements } from './trials.js';
 
 /** The old plan's validation gate, each criterion computed from what was stored. */
@@ -36,9 +36,9 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   const noTrials = 'no trial data yet';
   return [
     atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? `no batches in the period${rolledBack ? ` but ${counted(rolledBack, 'batch', 'batches')} rolled back since` : ''}` : `${committed} of ${batches} batches committed${rolledBack ? ` (${counted(rolledBack, 'batch', 'batches')} rolled back since not counted)` : ''}`),
-    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught${notJudgedInRate(trials.notJudged - trials.controlsNotJudged, 'injection')}${mixed(trials)}` : noTrials),
+    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${caughtOf(trials)}${notJudgedInRate(trials.notJudged - trials.controlsNotJudged, 'injection')}${mixed(trials)}` : noTrials),
     below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
-    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${notJudgedInRate(trials.controlsNotJudged, 'control')}${mixed(trials)}` : noTrials),
+    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${flaggedOf(trials)}${notJudgedInRate(trials.controlsNotJudged, 'control')}${mixed(trials)}` : noTrials),
     {
       name: 'Zero data loss',
       target: '0 records lost',

@@ -3,7 +3,7 @@ import { rateWithN } from '../../shared/intervals.js';
 import { counted } from '../../shared/plural.js';
 import { anomalyMessages } from '../../shared/validation.js';
 import type { ReportedRun } from '../store/index.js';
-import type { ReportDocument } from './document.js';
+import type { ReportDocument, Section } from './document.js';
 import { groupStats, recordsLost } from './measure.js';
 import type { TrialMeasurements } from './trials.js';
 import type { FlagEvent } from '../flags/index.js';
@@ -59,6 +59,23 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
   };
 }
 
+/** "0 of 1 injected anomaly caught": the noun agrees with how many there were, in the trial report and the validation gate alike. */
+export function caughtOf(trials: Pick<TrialMeasurements, 'anomaliesDetected' | 'anomaliesInjected'>): string {
+  return `${trials.anomaliesDetected} of ${counted(trials.anomaliesInjected, 'injected anomaly', 'injected anomalies')} caught`;
+}
+
+/** "0 of 1 clean run flagged". */
+export function flaggedOf(trials: Pick<TrialMeasurements, 'falsePositives' | 'cleanRuns'>): string {
+  return `${trials.falsePositives} of ${counted(trials.cleanRuns, 'clean run')} flagged`;
+}
+
+/** The injected kinds against what caught them; a control injects nothing, so it has no bar (a zero one read as "nothing caught"). */
+function detectionSection(trials: TrialMeasurements): Section {
+  const injected = trials.rows.filter((t) => t.injected !== null);
+  if (injected.length === 0) return { heading: 'Detection', paragraphs: ['No anomaly was injected in these trials (control runs only): nothing to detect.'] };
+  return { heading: 'Detection', chart: { kind: 'bar', title: 'Injected and detected anomalies', labels: injected.map((t) => t.name), series: [{ name: 'injected', values: injected.map((t) => t.injected) }, { name: 'detected', values: injected.map((t) => t.detected) }] } };
+}
+
 /** Said after the rates when some trials were never judged: they are in neither. */
 export function notJudgedNote(trials: Pick<TrialMeasurements, 'notJudged'>): string {
   return trials.notJudged === 0 ? '' : `; ${trials.notJudged} not judged (run interrupted or failed before a verdict; in neither rate)`;
@@ -84,7 +101,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
     title,
     generatedAt,
     period,
-    headline: `${counted(trials.trials, 'trial')}${task === undefined ? '' : ` judged as task ${task}`}: ${trials.anomaliesDetected} of ${trials.anomaliesInjected} injected anomalies caught; ${trials.falsePositives} of ${trials.cleanRuns} clean runs flagged${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
+    headline: `${counted(trials.trials, 'trial')}${task === undefined ? '' : ` judged as task ${task}`}: ${caughtOf(trials)}; ${flaggedOf(trials)}${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
     sections: [
       { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives', 'not judged'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives, t.notJudged]) } },
       ...(trials.notJudged > 0
@@ -96,10 +113,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
             },
           ]
         : []),
-      {
-        heading: 'Detection',
-        chart: { kind: 'bar', title: 'Injected and detected anomalies', labels: trials.rows.map((t) => t.name), series: [{ name: 'injected', values: trials.rows.map((t) => t.injected) }, { name: 'detected', values: trials.rows.map((t) => t.detected) }] },
-      },
+      detectionSection(trials),
       ...(trials.byMagnitude && trials.byMagnitude.length > 0
         ? [
             {

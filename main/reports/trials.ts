@@ -16,8 +16,12 @@ export interface TrialMeasurements {
   notJudged: number;
   /** The controls among them: left out of `cleanRuns` (the rest were injections, left out of `anomaliesInjected`). */
   controlsNotJudged: number;
-  /** Per-kind rows for the trial report; `notJudgedReasons`: why the kind's trials not judged were not. */
-  rows: { name: string; injected: number; detected: number; cleanRuns: number; falsePositives: number; notJudged: number; notJudgedReasons: string[] }[];
+  /**
+   * Per-kind rows for the trial report; `notJudgedReasons`: why the kind's trials not judged were not.
+   * A control injects nothing and an injection is no clean run: their columns that cannot apply are
+   * null (a "—"), not 0, which read as "control: nothing caught" and "spike: no false positive".
+   */
+  rows: { name: string; injected: number | null; detected: number | null; cleanRuns: number | null; falsePositives: number | null; notJudged: number; notJudgedReasons: string[] }[];
   /** Detection per kind and magnitude, beside the same alarms' false positives on controls. */
   byMagnitude?: MagnitudeTally[];
   /** Set when the trials were judged with more than one task's settings: what the overall figures add up. */
@@ -54,8 +58,8 @@ export const ledgerTrials: TrialReader = async (store, filter) => {
       const name = kindAsJudged(k);
       const notJudged = { notJudged: k.notJudged, notJudgedReasons: k.notJudgedReasons };
       return k.level === 'control'
-        ? { name, injected: 0, detected: 0, cleanRuns: k.trials, falsePositives: k.caught, ...notJudged }
-        : { name, injected: k.trials, detected: k.caught, cleanRuns: 0, falsePositives: 0, ...notJudged };
+        ? { name, injected: null, detected: null, cleanRuns: k.trials, falsePositives: k.caught, ...notJudged }
+        : { name, injected: k.trials, detected: k.caught, cleanRuns: null, falsePositives: null, ...notJudged };
     }),
   };
 };

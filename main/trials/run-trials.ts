@@ -170,7 +170,9 @@ async function asSessionAttempt<T>(store: Store, request: TrialRequest & { opera
     await endAttempt(store, id, { at: new Date(), outcome: 'succeeded', detail: null });
     return outcome;
   } catch (error) {
-    await endAttempt(store, id, { at: new Date(), outcome: 'failed', detail: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+    // A stop the analyst asked for is no failure: readers that count failures must not count it.
+    const outcome = error instanceof GatehouseError && error.code === 'INTERRUPTED' ? 'stopped' : 'failed';
+    await endAttempt(store, id, { at: new Date(), outcome, detail: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
     throw error;
   }
 }

@@ -47,7 +47,7 @@ describe.skipIf(executablePath === null)('the Trials page ledger read since a da
     await expect.poll(() => kinds.count()).toBe(2);
     await expect.poll(() => listed.count()).toBe(2);
 
-    const period = page.getByRole('form', { name: 'Ledger period' });
+    const period = page.getByRole('form', { name: 'Ledger filter' });
     await period.locator('input[name=ledger-since]').fill('2021-01-01');
     await period.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.getByTestId('ledger-period').innerText()).toBe('Trials recorded since 2021-01-01: the rates, the list and the report below.');
@@ -64,6 +64,10 @@ describe.skipIf(executablePath === null)('the Trials page ledger read since a da
     await period.locator('input[name=ledger-since]').fill('2999-01-01');
     await period.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.getByRole('alert').filter({ hasText: 'since: "2999-01-01" is after now' }).count()).toBeGreaterThan(0);
+    // No list of the period before under the refusal, and no "Try again" that could only repeat it.
+    await expect.poll(() => page.getByTestId('ledger-trials').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    expect(await page.getByTestId('ledger-period').innerText()).toBe('That filter was refused: no rates or trials are shown for it.');
     await app.shot('trials-since');
   });
 });

@@ -95,7 +95,7 @@ describe('historical validation from the command line', () => {
     const outcome = json(['trial', '--staging', staging, '--inject', 'spike:5', '--inject', 'empty-title:0.3', '--control', '1']);
     expect(outcome.summary).toMatchObject({ injected: 2, caught: 2, controls: 1, falsePositives: 0 });
     const report = json(['report', 'trial', '--trials', staging]);
-    expect(report.headline).toBe('3 trials: 2 of 2 injected anomalies caught; 0 of 1 clean runs flagged');
+    expect(report.headline).toBe('3 trials: 2 of 2 injected anomalies caught; 0 of 1 clean run flagged');
     expect(cli(['report', 'validation', '--trials', staging]).stdout).toContain('2 of 2 injected anomalies caught');
   }, 60_000);
 

@@ -73,8 +73,8 @@ describe.each(testBackends())('reports read the period asked for, and their numb
   it("says in the gate's notes how many trials each rate left out as not judged: injections for detection, controls for false positives", () => {
     const criteria = json(['report', 'validation']).sections.find((s) => s.heading === 'Criteria')!.criteria!;
     const note = (name: string) => criteria.find((c) => c.name === name)!.note;
-    expect(note('Anomaly detection rate')).toBe('0 of 1 injected anomalies caught; 1 injection not judged, left out (run interrupted or failed before a verdict)');
-    expect(note('False positive rate')).toBe('0 of 1 clean runs flagged; 1 control not judged, left out (run interrupted or failed before a verdict)');
+    expect(note('Anomaly detection rate')).toBe('0 of 1 injected anomaly caught; 1 injection not judged, left out (run interrupted or failed before a verdict)');
+    expect(note('False positive rate')).toBe('0 of 1 clean run flagged; 1 control not judged, left out (run interrupted or failed before a verdict)');
   });
 
   it("prints the Zero data loss sums in recordsLost's formula, rolled-back records included, and names the run that lost some", () => {

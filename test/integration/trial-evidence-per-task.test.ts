@@ -60,7 +60,7 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
 
     const json = JSON.parse(runCli(['report', 'trial', '--db', staging, '--task', 'quiet', '--json']).stdout) as { headline: string; sections: { table?: { rows: unknown[][] } }[] };
     expect(json.sections[0]!.table!.rows.map((row) => row.slice(0, 2))).toEqual([
-      ['control (task quiet, sensitivity version 1)', 0],
+      ['control (task quiet, sensitivity version 1)', null],
       ['spike (task quiet, sensitivity version 1)', 1],
       ['drop (task quiet, sensitivity version 1)', 1],
     ]);
@@ -83,7 +83,7 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
     }
   });
 
-  it('filters by task alike on both surfaces: trials.summary, reports.trial and `report trial|validation --task`, and refuses a blank task on each', async () => {
+  it('filters by task alike on both surfaces: trials.summary, trials.list, reports.trial and `report trial|validation --task`, and refuses a blank task on each', async () => {
     const store = await backend.open(source);
     const engine = createInProcessEngineHost({ location: source });
     try {
@@ -96,6 +96,11 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
       const report = JSON.parse(runCli(['report', 'trial', '--db', staging, '--task', 'quiet', '--json']).stdout) as { headline: string };
       expect(report.headline).toBe(`${quiet.trials} trials judged as task quiet: ${quiet.caught} of ${quiet.injected} injected anomalies caught; ${quiet.falsePositives} of ${quiet.controls} clean runs flagged`);
       await expect(api['trials.summary']({ staging: stagingInput, task: 'loud' }, tester)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('unknown task "loud"') });
+      // The list beside those rates (the Trials page's, filtered by the same task): the four trials they count, not the ledger's six.
+      const quietList = await dispatch(api, 'trials.list', { staging: stagingInput, task: 'quiet' }, tester);
+      expect(quietList).toMatchObject({ ok: true });
+      expect((quietList as { data: { trials: { task: string | null }[] } }).data.trials.map((t) => t.task)).toEqual(['quiet', 'quiet', 'quiet', 'quiet']);
+      expect(await dispatch(api, 'trials.list', { staging: stagingInput, task: 'loud' }, tester)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('unknown task "loud"') } });
       expect(await api['trials.summary']({ staging: stagingInput }, tester)).toMatchObject({ trials: 6, injected: 3, caught: 1 });
 
       // The validation gate for a task: its runs (the last session's two, on the fresh copy) and the trials judged as it.
@@ -115,7 +120,7 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
         expect(blank.code, kind).toBe(2);
         expect(blank.stderr, kind).toContain('--task must be text of 1 to 200 characters, got "  "');
       }
-      for (const method of ['trials.summary', 'reports.trial'] as const) {
+      for (const method of ['trials.summary', 'trials.list', 'reports.trial'] as const) {
         const result = await dispatch(api, method, { staging: stagingInput, task: '  ' }, tester);
         expect(result, method).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining('task') } });
       }

@@ -75,19 +75,24 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
   it('keeps them apart in the ledger: `report trial` (text and JSON) and the console\'s trials.summary and trials.list', async () => {
     const text = runCli(['report', 'trial', '--db', staging, '--format', 'md']);
     expect(text.stderr).toBe('');
-    expect(text.stdout).toContain('**4 trials: 1 of 1 injected anomalies caught; 0 of 1 clean runs flagged; 2 not judged (run interrupted or failed before a verdict; in neither rate)**');
+    expect(text.stdout).toContain('**4 trials: 1 of 1 injected anomaly caught; 0 of 1 clean run flagged; 2 not judged (run interrupted or failed before a verdict; in neither rate)**');
     expect(text.stdout).toContain('## Not judged');
     const json = JSON.parse(runCli(['report', 'trial', '--db', staging, '--json']).stdout) as { sections: { heading: string; table?: { headers: string[]; rows: unknown[][] } }[] };
     const trials = json.sections.find((s) => s.heading === 'Trials')!.table!;
     expect(trials.headers).toEqual(['trial', 'injected', 'detected', 'clean runs', 'false positives', 'not judged']);
-    expect(trials.rows).toEqual([['control', 0, 0, 1, 0, 1], ['spike', 0, 0, 0, 0, 1], ['drop', 1, 1, 0, 0, 0]]);
+    // A control injects nothing, an injection is no clean run: those cells are empty (—), not 0.
+    expect(trials.rows).toEqual([['control', null, null, 1, 0, 1], ['spike', 0, 0, null, null, 1], ['drop', 1, 1, null, null, 0]]);
+    expect(text.stdout).toContain('| control | — | — | 1 | 0 | 1 |');
+    // The detection chart is of the injected kinds: the control, which injects nothing, has no bar.
+    const detection = json.sections.find((s) => s.heading === 'Detection') as { chart?: { labels: string[] } };
+    expect(detection.chart!.labels).toEqual(['spike', 'drop']);
     const notJudged = json.sections.find((s) => s.heading === 'Not judged')!.table!;
     expect(notJudged.rows.map((row) => row.slice(0, 2))).toEqual([['control', 1], ['spike', 1]]);
     expect(String(notJudged.rows[1]![2])).toMatch(NOT_JUDGED_SPIKE);
     const gate = runCli(['report', 'validation', '--db', staging]).stdout;
     // Each rate's note counts the trials it left out: the spike from detection, the control from false positives.
-    expect(gate).toContain('1 of 1 injected anomalies caught; 1 injection not judged, left out (run interrupted or failed before a verdict)');
-    expect(gate).toContain('0 of 1 clean runs flagged; 1 control not judged, left out (run interrupted or failed before a verdict)');
+    expect(gate).toContain('1 of 1 injected anomaly caught; 1 injection not judged, left out (run interrupted or failed before a verdict)');
+    expect(gate).toContain('0 of 1 clean run flagged; 1 control not judged, left out (run interrupted or failed before a verdict)');
 
     const store = await backend.open(source);
     const engine = createInProcessEngineHost({ location: source });

@@ -10,7 +10,7 @@ import { trialStagingFor } from '../helpers/trial-staging.js';
 /**
  * Ctrl-C to `gatehouse trial` stops it as it stops `update`: the trial run under way ends
  * interrupted with the signal as its reason, its trial goes into the ledger as not judged, no other
- * trial starts, the session's attempt row ends with the same reason, and staging is free for the
+ * trial starts, the session's attempt row ends `stopped` (not `failed`) with the same reason, and staging is free for the
  * next trial. Before, Node's default ended the process mid-run: the staging run and the session
  * stayed `running` for every reader of staging. The seam GATEHOUSE_PAUSE_AFTER_RUN_CREATED holds the
  * first trial's run just after its row is created, until SIGUSR2.
@@ -54,9 +54,9 @@ describe.each(backends)('a trial stopped with a signal, on $name', (backend) => 
           const ledger = await store.trials.list();
           expect(ledger).toHaveLength(1);
           expect(ledger[0]).toMatchObject({ kind: 'control', runId: Number(runId), notJudged: expect.stringMatching(new RegExp(`run ${runId} interrupted — stopped ${stop}`)) });
-          // The session: ended, with the same reason as the command printed.
+          // The session: ended stopped (the analyst asked; nothing failed), with the same reason as the command printed.
           const [session] = await listAttempts(store);
-          expect(session).toMatchObject({ outcome: 'failed', detail: error.message });
+          expect(session).toMatchObject({ outcome: 'stopped', detail: error.message });
         });
         if (backend.name === 'sqlite') expect(fs.existsSync(`${staging}.trial-lock`)).toBe(false);
         // Staging free: the next trial takes it, and its ledger keeps the stopped trial.

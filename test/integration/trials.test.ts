@@ -65,7 +65,7 @@ describe('gatehouse trial on SQLite', () => {
       expect(history.some((h) => h.startedAt === byKind.control!.startedAt)).toBe(true);
       expect(history.some((h) => h.startedAt === byKind.spike!.startedAt)).toBe(false);
       const report = await buildReport(stagingStore, { kind: 'trial' });
-      expect(report.document.headline).toContain('2 of 2 injected anomalies caught; 0 of 1 clean runs flagged');
+      expect(report.document.headline).toContain('2 of 2 injected anomalies caught; 0 of 1 clean run flagged');
     } finally {
       await stagingStore.close();
     }

@@ -70,9 +70,10 @@ export class Trials {
     return rows.map(trialFromRow);
   }
 
-  /** One page of the ledger, newest first (the console's list; the summaries read it all with list); with `since`, of that period only. */
-  async latest(page: KeysetPage, period: { since?: string | null } = {}): Promise<TrialRecord[]> {
-    const rows = await newestFirstPage(atOrAfter(this.driver.db.selectFrom('trials').selectAll(), period.since ?? undefined), page, 200).execute();
+  /** One page of the ledger, newest first (the console's list; the summaries read it all with list); with `since` and `task`, as list reads them. */
+  async latest(page: KeysetPage, filter: { since?: string | null; task?: string } = {}): Promise<TrialRecord[]> {
+    const matching = atOrAfter(this.driver.db.selectFrom('trials').selectAll(), filter.since ?? undefined).$if(filter.task !== undefined, (q) => q.where('task', '=', filter.task!));
+    const rows = await newestFirstPage(matching, page, 200).execute();
     return rows.map(trialFromRow);
   }
 

@@ -69,7 +69,7 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
   let generation = 0;
   /** How many pages the list shown was read in: what a refresh reads again. */
   let pagesShown = 0;
-  async function fetchPages(kept: T[], keptPages: number, pages: number, asked: number): Promise<void> {
+  async function fetchPages(kept: T[], keptPages: number, pages: number, asked: number, forget = false): Promise<void> {
     loading.value = true;
     error.value = null;
     final.value = false;
@@ -91,6 +91,13 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
       if (asked === generation) {
         error.value = describeError(failure);
         final.value = isFinal(failure);
+        // A new list that could not be read leaves none: the old one on screen, under a filter
+        // that was refused, read as the answer to it.
+        if (forget) {
+          items.value = null;
+          hasMore.value = false;
+          pagesShown = 0;
+        }
       }
     } finally {
       if (asked === generation) loading.value = false;
@@ -103,14 +110,17 @@ export function usePages<T>(read: (after: number | undefined) => Promise<T[]>, k
     error,
     final,
     loadMore: () => fetchPages(items.value ?? [], pagesShown, 1, generation),
-    reload: () => fetchPages([], 0, 1, ++generation),
+    reload: () => fetchPages([], 0, 1, ++generation, true),
     refresh: () => fetchPages([], 0, Math.max(1, pagesShown), ++generation),
   };
 }
 
-/** NOT_FOUND: the thing asked about is not there, and asking again gives the same answer. */
+/**
+ * Asking again gives the same answer: NOT_FOUND (the thing asked about is not there), USAGE (the
+ * request itself was refused — a `since` after now — so only other input can change it).
+ */
 export function isFinal(failure: unknown): boolean {
-  return failure instanceof ApiError && failure.code === 'NOT_FOUND';
+  return failure instanceof ApiError && (failure.code === 'NOT_FOUND' || failure.code === 'USAGE');
 }
 
 export function describeError(failure: unknown): string {

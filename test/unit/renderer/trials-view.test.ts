@@ -193,6 +193,25 @@ describe('the Trials page', () => {
     });
   }
 
+  it('reads the rates, the list and the report of the trials judged as the task chosen in the ledger filter, as `report trial --task` does', async () => {
+    const client = trialsClient({ 'sensitivity.tasks': () => [LOUD, QUIET_V2], 'reports.trial': (input) => ({ format: input.format, headline: 'h', text: 't', savedTo: null }) });
+    wrapper = mountWith(TrialsView, client);
+    await flushPromises();
+    const filter = wrapper.get('form[aria-label="Ledger filter"]');
+    expect(filter.get('select[name=ledger-task]').findAll('option').map((o) => o.text())).toEqual(['Any task, or none', 'task loud', 'task quiet']);
+    await filter.get('select[name=ledger-task]').setValue('quiet');
+    await filter.trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('trials.summary').at(-1)).toEqual({ staging: null, task: 'quiet' });
+    expect(client.callsOf('trials.list').at(-1)).toEqual({ staging: null, limit: 50, task: 'quiet' });
+    expect(wrapper.get('[data-testid="ledger-period"]').text()).toBe('Every trial judged as task quiet: the rates, the list and the report below.');
+    await wrapper.get('[data-testid="trial-report"] form').trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('reports.trial')).toEqual([{ staging: null, task: 'quiet', format: 'md' }]);
+    // Each read took the task as the server does: none was refused.
+    expect(client.calls.filter((call) => call.refused).map((call) => call.refused)).toEqual([]);
+  });
+
   it("offers every task with its sensitivity version and sends the chosen one as the trial's task; no choice sends none (the default sensitivity)", async () => {
     const client = trialsClient({ 'sensitivity.tasks': () => [LOUD, QUIET_V2] });
     wrapper = mountWith(TrialsView, client);
@@ -286,5 +305,25 @@ describe('the Trials page', () => {
     expect(byKind.map((cells) => [cells[0], cells[2], cells[5]])).toEqual([['control', '1', '—'], ['spike', '0', `1: ${why}`]]);
     const row = page.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()))[0]!;
     expect([row[1], row[3], row[5]]).toEqual(['spike:5', 'not judged', 'not judged']);
+  });
+
+  it('shows no list of the old period under a since the server refused, and offers no "Try again" that would only repeat the refusal', async () => {
+    const refused = (input: { since?: string }) => {
+      if (input.since === '2999-01-01') throw new ApiError('USAGE', 'since: "2999-01-01" is after now');
+    };
+    const trial = { id: 1, session: 's', at: '2026-11-30T10:00:00.000Z', source: 'src.db', label: 'control', kind: 'control', level: 'control' as const, magnitude: null, runId: 3, caught: false, caughtBy: [], verdict: 'normal', detail: null, notJudged: null, task: null, sensitivityVersion: null };
+    const page = await open(CONTROLS_ONLY, {
+      'trials.summary': (input) => (refused(input), { ...CONTROLS_ONLY, staging: STAGING }),
+      'trials.list': (input) => (refused(input), { staging: STAGING, trials: [trial] }),
+    });
+    expect(page.findAll('[data-testid="ledger-trials"] tbody tr')).toHaveLength(1);
+
+    await page.get('input[name=ledger-since]').setValue('2999-01-01');
+    await page.get('form[aria-label="Ledger filter"]').trigger('submit');
+    await flushPromises();
+    expect(page.find('[data-testid="ledger-trials"]').exists()).toBe(false);
+    expect(page.findAll('[role="alert"]').map((alert) => alert.text())).toEqual(['since: "2999-01-01" is after now', 'since: "2999-01-01" is after now']);
+    expect(page.findAll('button').filter((b) => b.text() === 'Try again')).toEqual([]);
+    expect(page.get('[data-testid="ledger-period"]').text()).toBe('That filter was refused: no rates or trials are shown for it.');
   });
 });
