@@ -36,14 +36,35 @@ export const flagEventSchema = z.object({
 });
 export type FlagEventView = z.infer<typeof flagEventSchema>;
 
+/** A kill in force: who set it and when, and the task's or global value it holds down, if that value differs. */
+export const flagKillSchema = z.object({
+  by: z.string(),
+  at: z.string(),
+  over: z.object({ scope: z.string(), value: flagValueSchema }).optional(),
+});
+export type FlagKill = z.infer<typeof flagKillSchema>;
+
+/**
+ * "killed by NAME at TIME, over SCOPE's VALUE": one sentence for the CLI and the console. Each
+ * surface passes how it writes a time and a value (the console: "2026-11-27 09:15" and on/off), so
+ * neither has to pick the other's words out of a finished string.
+ */
+export function killedText(kill: FlagKill, words: { time?: (iso: string) => string; value?: (value: z.infer<typeof flagValueSchema>) => string } = {}): string {
+  const { time = (iso: string) => iso, value = String } = words;
+  const over = kill.over ? `, over ${kill.over.scope}'s ${value(kill.over.value)}` : '';
+  return `killed by ${kill.by} at ${time(kill.at)}${over}`;
+}
+
 export const flagResolutionSchema = z.object({
   value: flagValueSchema.nullable(),
   /** DISABLED: a kill (scope `kill`: a kill switch on, any other on/off flag off) that no task's or global value overrides. */
   reason: z.enum(['STATIC', 'TARGETING_MATCH', 'DISABLED', 'DEFAULT', 'ERROR']),
   scope: z.string().optional(),
   errorMessage: z.string().optional(),
-  /** With DISABLED: "killed by NAME at TIME", and the value it overrides. */
+  /** With DISABLED: killedText(kill) as the CLI prints it. */
   killed: z.string().optional(),
+  /** With DISABLED: the same kill as fields, for a surface that writes times and values its own way. */
+  kill: flagKillSchema.optional(),
 });
 
 export const flagViewSchema = z.object({

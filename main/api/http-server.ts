@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { GatehouseError } from '../../shared/errors.js';
+import { counted } from '../../shared/plural.js';
 import { MAX_UPLOAD_BYTES, type ApiCaller, type ApiHandlers, type ConsoleEvent } from '../../shared/api.js';
 import { osUserCaller } from './caller.js';
 import { dispatch, httpStatusOf } from './dispatch.js';
@@ -198,7 +199,7 @@ function readBody(request: http.IncomingMessage, maxBytes: number): Promise<stri
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const tooLarge = () => new BodyTooLarge(`the request body is larger than ${maxBytes} bytes`);
+    const tooLarge = () => new BodyTooLarge(`the request body is larger than ${counted(maxBytes, 'byte')}`);
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= maxBytes) chunks.push(chunk);

@@ -1,3 +1,4 @@
+import { counted } from '../../shared/plural.js';
 import type { RecordSource, SourceItem } from '../sources/index.js';
 
 /** Enough to show what is wrong with a file without burying the summary. */
@@ -35,6 +36,6 @@ async function* warnAbout(items: AsyncIterable<SourceItem>, warn: (message: stri
     }
   } finally {
     const unshown = unreadable - UNREADABLE_SHOWN;
-    if (unshown > 0) warn(`${unshown.toLocaleString('en-US')} more unreadable record${unshown === 1 ? '' : 's'} not shown here, all quarantined`);
+    if (unshown > 0) warn(`${counted(unshown, 'more unreadable record')} not shown here, all quarantined`);
   }
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runsResumeInputSchema, startRunInputSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { formatCount } from '../../shared/plural.js';
 import { flagChangeLine, type RunEvent, type RunSummary } from '../../shared/run.js';
 import { openSource, type RecordSource } from '../sources/index.js';
 import { lookbackDaysSchema } from '../../shared/lookback.js';
@@ -146,11 +147,12 @@ function printHumanSummary(summary: RunSummary): void {
   const m = summary.metrics;
   const b = summary.batches;
   const rate = m.durationMs > 0 ? Math.round((m.fetched / m.durationMs) * 1000) : m.fetched;
+  const n = formatCount;
   const lines = [
-    `run ${summary.runId}: ${summary.status} (${summary.mode}, batch size ${summary.batchSize})`,
-    `  ${m.fetched} fetched: ${m.added} added, ${m.updated} updated, ${m.unchanged} unchanged, ${m.quarantined} quarantined${m.rolledBack ? `, ${m.rolledBack} rolled back` : ''}`,
-    `  batches: ${b.succeeded}/${b.total} committed, ${b.isolated} isolated, ${b.failed} failed${b.rolledBack ? `, ${b.rolledBack} rolled back since` : ''}`,
-    `  ${m.durationMs} ms (${rate} records/s)`,
+    `run ${summary.runId}: ${summary.status} (${summary.mode}, batch size ${n(summary.batchSize)})`,
+    `  ${n(m.fetched)} fetched: ${n(m.added)} added, ${n(m.updated)} updated, ${n(m.unchanged)} unchanged, ${n(m.quarantined)} quarantined${m.rolledBack ? `, ${n(m.rolledBack)} rolled back` : ''}`,
+    `  batches: ${n(b.succeeded)}/${n(b.total)} committed, ${n(b.isolated)} isolated, ${n(b.failed)} failed${b.rolledBack ? `, ${n(b.rolledBack)} rolled back since` : ''}`,
+    `  ${n(m.durationMs)} ms (${n(rate)} records/s)`,
   ];
   // A task's run reaches back over missed runs: the window it listed is not always the lookback asked for.
   if (summary.sourceWindow) lines.push(`  listed: updates from ${summary.sourceWindow.from} to ${summary.sourceWindow.to}`);

@@ -4,6 +4,7 @@ import { statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunS
 import type { ValidationResult } from '../../shared/validation.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
+import { formatCount } from '../../shared/plural.js';
 import type { Execution } from './execute-run.js';
 import { STALE_LOCK_MS } from './lock-heartbeat.js';
 import { resumable } from './open-run.js';
@@ -196,8 +197,9 @@ export function elapsedMs(run: Pick<Execution, 'priorDurationMs' | 'startedAt' |
 /** Why a run failed without an error: every record was quarantined. Says what was expected and found. */
 export function nothingStored(state: CommittedState, planner: RunPlanner): string {
   const top = planner.mostCommonRejection();
-  const all = `all ${state.metrics.fetched.toLocaleString('en-US')} records read were quarantined`;
-  return top === null ? all : `${all}; most often ${top.code} (${top.count.toLocaleString('en-US')}), e.g. ${top.example}`;
+  const fetched = state.metrics.fetched;
+  const all = fetched === 1 ? 'the one record read was quarantined' : `all ${formatCount(fetched)} records read were quarantined`;
+  return top === null ? all : `${all}; most often ${top.code} (${formatCount(top.count)}), e.g. ${top.example}`;
 }
 
 export function statusFromCounts(state: CommittedState): RunStatus {

@@ -1,4 +1,5 @@
 import type { FieldChange, NormalizedHearing, Rejection } from '../../shared/record.js';
+import { counted } from '../../shared/plural.js';
 import { eventIdOf, type SourceItem } from '../sources/index.js';
 import type { PlannedChange, StoredHearing } from '../store/index.js';
 import { classify } from './classify.js';
@@ -40,7 +41,7 @@ export class RunPlanner {
   repeatedEntries(): string | null {
     if (this.repeats === null) return null;
     const { records, example } = this.repeats;
-    return `${records.toLocaleString('en-US')} record${records === 1 ? '' : 's'} listed a committee or witness twice without conflicting details; each was stored once, with every detail its entries give (e.g. ${example})`;
+    return `${counted(records, 'record')} listed a committee or witness twice without conflicting details; each was stored once, with every detail its entries give (e.g. ${example})`;
   }
 
   private noteRepeats(hearing: NormalizedHearing, repeats: string[]): void {

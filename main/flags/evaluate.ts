@@ -1,3 +1,4 @@
+import { killedText, type FlagKill } from '../../shared/api-operations.js';
 import type { Store } from '../store/index.js';
 import { FLAG_DEFINITIONS, flagDefinition, killedPosition, valueProblem, type FlagDefinition, type FlagName, type FlagValue, type FlagValues } from './definitions.js';
 import { GLOBAL_SCOPE, KILL_SCOPE, taskScope } from './scope.js';
@@ -20,8 +21,10 @@ export interface FlagResolution {
   scope?: string;
   errorCode?: FlagErrorCode;
   errorMessage?: string;
-  /** DISABLED: who killed it and when, and the value it overrides ("killed by bo at …, over task:daily's true"). */
+  /** DISABLED: killedText(kill), as the CLI prints it ("killed by bo at …, over task:daily's true"). */
   killed?: string;
+  /** DISABLED: who killed it and when, and the value it overrides. */
+  kill?: FlagKill;
 }
 
 export interface FlagContext {
@@ -60,8 +63,19 @@ function killOf(definition: FlagDefinition, values: StoredFlagValue[], overridde
   const killed = killedPosition(definition);
   const kill = values.find((v) => v.flag === definition.name && v.scope === KILL_SCOPE);
   if (killed === null || !kill) return null;
-  const over = overridden && overridden.valueJson !== JSON.stringify(killed) ? `, over ${overridden.scope}'s ${overridden.valueJson}` : '';
-  return { flag: definition.name, value: killed, reason: 'DISABLED', scope: KILL_SCOPE, killed: `killed by ${kill.updatedBy} at ${kill.updatedAt}${over}` };
+  const held = overridden && overridden.valueJson !== JSON.stringify(killed) ? { over: { scope: overridden.scope, value: heldValue(overridden.valueJson) } } : {};
+  const fields: FlagKill = { by: kill.updatedBy, at: kill.updatedAt, ...held };
+  return { flag: definition.name, value: killed, reason: 'DISABLED', scope: KILL_SCOPE, killed: killedText(fields), kill: fields };
+}
+
+/** The value a kill holds down, as stored; a mangled one is shown as its text (the kill wins either way). */
+function heldValue(valueJson: string): boolean | number | string {
+  try {
+    const value: unknown = JSON.parse(valueJson);
+    return typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string' ? value : valueJson;
+  } catch {
+    return valueJson;
+  }
 }
 
 function resolveFrom(definition: FlagDefinition, values: StoredFlagValue[], context: FlagContext, readError?: string): FlagResolution {

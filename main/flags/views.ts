@@ -31,7 +31,7 @@ export async function flagViews(store: Store, scopeText?: string): Promise<FlagV
       defaultValue: definition.defaultValue,
       ...('min' in definition ? { min: definition.min, max: definition.max } : {}),
       scopes: own.map(storedFlagView),
-      inForce: { value: resolution.value, reason: resolution.reason, scope: resolution.scope, errorMessage: resolution.errorMessage, killed: resolution.killed },
+      inForce: { value: resolution.value, reason: resolution.reason, scope: resolution.scope, errorMessage: resolution.errorMessage, killed: resolution.killed, kill: resolution.kill },
       killedAt: kill?.updatedAt ?? null,
     };
   });

@@ -2,9 +2,7 @@ export function percent(share: number | null, digits = 1): string {
   return share === null ? '—' : `${(share * 100).toFixed(digits)} %`;
 }
 
-export function count(value: number): string {
-  return value.toLocaleString('en-US');
-}
+export { formatCount as count } from '../../shared/plural.js';
 
 export function when(iso: string | null): string {
   if (iso === null) return '—';

@@ -9,6 +9,7 @@ import { openStore, snapshotSchemaPrefix } from '../../main/store/index.js';
 import { fingerprint, updateWithSignal } from '../../bench/kill-resume.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+import { formatCount } from '../../shared/plural.js';
 
 /** The backups and rollback CLI on SQLite, and on PostgreSQL where the server is up (their logic runs on both backends in restore-audit.test.ts and rollback.test.ts). */
 const postgresDown = (await postgresReachable()) !== null;
@@ -50,7 +51,7 @@ describe('snapshots and restore (SQLite)', () => {
     expect(second.backupId).toBe(list[0]!.id);
     const listed = json<{ totalBytes: number }>(['backups', 'list', '--db', db]);
     expect(listed.totalBytes).toBe(list[0]!.sizeBytes + list[1]!.sizeBytes);
-    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`2 snapshots, ${listed.totalBytes} bytes in total`));
+    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`2 snapshots, ${formatCount(listed.totalBytes)} bytes in total`));
     expect(list[0]!.sizeBytes).toBe(fs.statSync(path.join(snapshotFolder(db), `${list[0]!.id}.sqlite`)).size);
     expect(json<{ ok: boolean }[]>(['backups', 'verify', '--db', db]).every((c) => c.ok)).toBe(true);
   });
@@ -59,7 +60,7 @@ describe('snapshots and restore (SQLite)', () => {
     const db = freshDb();
     json(['update', '--db', db, '--source', 'synthetic:seed=5,count=20', '--no-snapshot']);
     const first = json<SnapshotRow>(['backups', 'create', '--db', db]);
-    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`\n1 snapshot, ${first.sizeBytes} bytes in total\n$`));
+    expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`\n1 snapshot, ${formatCount(first.sizeBytes)} bytes in total\n$`));
     expect(runCli(['backups', 'prune', '--db', db, '--keep', '1']).stdout).toBe('pruned 0 snapshots\n');
     json(['backups', 'create', '--db', db]);
     expect(runCli(['backups', 'prune', '--db', db, '--keep', '1', '--dry-run']).stdout).toBe(`would prune 1 snapshot\n  ${first.id} (${first.createdAt})\n`);

@@ -462,7 +462,7 @@ describe('the HTTP transport with a body larger than it reads', () => {
     const body = JSON.stringify({ name: 'x'.repeat(3_000_000) });
     const reply = await request(served.server.port, '/api/session.name', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${served.server.apiToken}` }, body });
     expect(reply.status).toBe(413);
-    expect(JSON.parse(reply.body)).toEqual({ ok: false, error: { code: 'INPUT_INVALID', message: 'the request body is larger than 1000000 bytes' } });
+    expect(JSON.parse(reply.body)).toEqual({ ok: false, error: { code: 'INPUT_INVALID', message: 'the request body is larger than 1,000,000 bytes' } });
     // The connection and the server are still good for the next request.
     const next = await callApi(served.server, 'runs.list', {}, { Authorization: `Bearer ${served.server.apiToken}` });
     expect(next).toEqual({ status: 200, result: { ok: true, data: [] } });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { flagViewSchema } from '../../shared/api-operations.js';
+import { flagViewSchema, killedText } from '../../shared/api-operations.js';
 import { createApi, createInProcessEngineHost, dispatch, memoryPreferences } from '../../main/api/index.js';
 import { openStore } from '../../main/store/index.js';
 import { tester } from '../helpers/callers.js';
@@ -61,7 +61,10 @@ describe('gatehouse flags', () => {
     expect(got).toMatchObject({ value: false, reason: 'DISABLED', scope: 'kill', killed: expect.stringMatching(/^killed by ops-bob at \S+, over task:hourly's true$/) });
     const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
     const isolation = list.find((f) => f.name === 'ENABLE_RECORD_ISOLATION')!;
-    expect(isolation.inForce).toEqual({ value: false, reason: 'DISABLED', scope: 'kill', killed: got.killed });
+    // The console writes the kill in its own words from these fields; the CLI's sentence is the same kill.
+    const kill = { by: 'ops-bob', at: isolation.killedAt!, over: { scope: 'task:hourly', value: true } };
+    expect(isolation.inForce).toEqual({ value: false, reason: 'DISABLED', scope: 'kill', killed: got.killed, kill });
+    expect(killedText(kill)).toBe(got.killed);
     // killedAt is when the switch was flipped: the kill value's time, the one the `killed` text names.
     expect(isolation.killedAt).toBe(isolation.scopes.find((s) => s.scope === 'kill')!.updatedAt);
     expect(got.killed).toContain(` at ${isolation.killedAt},`);

@@ -44,6 +44,7 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       const killed = 'killed by ops-bob at 2026-03-02T07:30:00.000Z';
       expect(await evaluateFlag(store, 'ENABLE_RECORD_ISOLATION', { task: 'daily' })).toEqual({
         flag: 'ENABLE_RECORD_ISOLATION', value: false, reason: 'DISABLED', scope: 'kill', killed: `${killed}, over task:daily's true`,
+        kill: { by: 'ops-bob', at: '2026-03-02T07:30:00.000Z', over: { scope: 'task:daily', value: true } },
       });
       expect(await evaluateFlag(store, 'PAUSE_SCHEDULED_RUNS', { task: 'daily' })).toMatchObject({ value: true, reason: 'DISABLED', killed: `${killed}, over task:daily's false` });
       expect(await evaluateFlag(store, 'PAUSE_SCHEDULED_RUNS', { task: 'hourly' })).toMatchObject({ value: true, reason: 'DISABLED', killed });

@@ -112,7 +112,7 @@ describe('the batch timeline', () => {
     expect(wrapper.findAll('canvas')).toHaveLength(2);
     expect(wrapper.element.querySelectorAll('*').length).toBeLessThan(40);
     expect(wrapper.findAll('[tabindex="0"]')).toHaveLength(1);
-    expect(wrapper.get('canvas[role="img"]').attributes('aria-label')).toBe('Batch timeline: 10000 batches over 4 min 10 s, 10000 committed; showing 10000.');
+    expect(wrapper.get('canvas[role="img"]').attributes('aria-label')).toBe('Batch timeline: 10,000 batches over 4 min 10 s, 10,000 committed; showing 10,000.');
   });
 
   it('says how many batches failed or were isolated, and jumps to the next one', async () => {
