@@ -168,6 +168,11 @@ export const runFlagChangeSchema = z.object({
 });
 export type RunFlagChange = z.infer<typeof runFlagChangeSchema>;
 
+/** The status a run is in: one whose process is gone (processGone) is interrupted, though stored `running`. */
+export function effectiveStatus(run: Pick<RunSummary, 'status' | 'processGone'>): RunStatus {
+  return run.processGone ? 'interrupted' : run.status;
+}
+
 /** The status as shown: a run whose process is gone (processGone) is what it is, not `running`. */
 export function shownStatus(run: Pick<RunSummary, 'status' | 'processGone'>): string {
   return run.processGone ? `interrupted (not yet marked: its process ${run.processGone.pid} is gone)` : run.status;

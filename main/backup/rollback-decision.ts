@@ -96,14 +96,15 @@ export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable:
  * The run and each of its batches whose rollback would be refused or find nothing to do, in the
  * rollback's own words (refusalOf): what runs.get and `runs show --json` add to a run's detail.
  */
-export async function withRollbackRefusals<T extends { runId: number; status: string; resumable: boolean; batchList: RunState['batches'] }>(
+export async function withRollbackRefusals<T extends { runId: number; status: string; processGone?: object; resumable: boolean; batchList: RunState['batches'] }>(
   store: Store,
   run: T,
   surface: Surface,
 ): Promise<T & { rollbackRefusals: RollbackRefusal[] }> {
+  // One whose process is gone is interrupted: the rollback takes over its lock first, and marks it so.
+  const state: RunState = { status: run.processGone ? 'interrupted' : run.status, batches: run.batchList };
   // A running run is refused whatever its journal holds, so the journal is not read while it grows.
-  const pendingBatches = run.status === 'running' ? new Set<number>() : await undoJournal(store).batchesWithPendingWrites(run.runId);
-  const state: RunState = { status: run.status, batches: run.batchList };
+  const pendingBatches = state.status === 'running' ? new Set<number>() : await undoJournal(store).batchesWithPendingWrites(run.runId);
   const targets = [null, ...run.batchList.map((b) => b.seq)];
   const rollbackRefusals = targets.flatMap((batchSeq) => {
     const pending = batchSeq === null ? pendingBatches.size > 0 : pendingBatches.has(batchSeq);

@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { logger } from '../logging/index.js';
-import type { RunStatus } from '../../shared/run.js';
+import type { RunEvent, RunStatus } from '../../shared/run.js';
 import { EXIT_CODE_BY_STATUS, reportError } from './output.js';
 
 const log = logger('cli');
@@ -10,7 +10,7 @@ const EXIT_CODE_BY_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 1
 /**
  * Ctrl-C (or SIGTERM) to a command running one update — `update`, `tasks run`: the first signal
  * asks the run to stop at its next boundary, its stored reason naming the signal and this process;
- * a second quits at once, saying what it leaves: the run (once `runStarted` names it) as of its
+ * a second quits at once, saying what it leaves: the run (once its run-started event names it, through `onEvent`) as of its
  * last committed batch, still stored as running until a resume or the next writer takes over its
  * lock. `finishing` says what the run does before it stops.
  */
@@ -35,9 +35,9 @@ export function stopRunOnSignals(command: string, finishing: () => string) {
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
-    /** The run this command started or resumed (its run-started event): a quit at once names it. */
-    runStarted: (id: number) => {
-      runId = id;
+    /** Hears the run's events: the run this command started or resumed (run-started) is the one a quit at once names. */
+    onEvent: (event: RunEvent) => {
+      if (event.type === 'run-started') runId = event.runId;
     },
     /** A run the signal stopped exits as the signal does (130, 143); any other by its status. */
     exitCode: (status: RunStatus): number => (status === 'interrupted' && stoppedBy ? EXIT_CODE_BY_SIGNAL[stoppedBy]! : EXIT_CODE_BY_STATUS[status]),

@@ -148,7 +148,7 @@ export function registerTasksCommands(program: Command): void {
         starting.dispose();
         const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
         try {
-          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal }, { operator: currentOperator() });
+          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: stopping.onEvent }, { operator: currentOperator() });
           await taskStore(store).recordOnDemandRun(task.name, summary.runId);
           if (options.json) printJson(summary);
           else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);

@@ -101,10 +101,8 @@ async function update(flags: UpdateFlags): Promise<number> {
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
   const runLog = logRunEvents(logger('run', { terminalLevel: 'silent' }).child({ db: store.location }));
   const onEvent = (event: RunEvent) => {
-    if (event.type === 'run-started') {
-      runMode = event.mode;
-      stopping.runStarted(event.runId);
-    }
+    if (event.type === 'run-started') runMode = event.mode;
+    stopping.onEvent(event);
     progress.onEvent(event);
     runLog(event);
   };

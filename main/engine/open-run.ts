@@ -208,9 +208,13 @@ function failedOnLostConnection(store: Store, run: { status: string; error?: str
   return run.status === 'failed' && typeof run.error === 'string' && store.classifyError(new Error(run.error)) === 'transient';
 }
 
-/** Whether `update --resume` takes the run: what keeps the keys its batches handled. */
-export function resumable(store: Store, run: { status: string; error?: string | null }): boolean {
-  return run.status === 'interrupted' || failedOnLostConnection(store, run);
+/**
+ * Whether `update --resume` takes the run: what keeps the keys its batches handled. A run whose
+ * process is gone (processGone) is interrupted, stored `running` only until a writer takes over its
+ * lock — as the resume does first.
+ */
+export function resumable(store: Store, run: { status: string; error?: string | null; processGone?: object }): boolean {
+  return run.status === 'interrupted' || run.processGone !== undefined || failedOnLostConnection(store, run);
 }
 
 /**

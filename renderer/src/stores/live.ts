@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref } from 'vue';
 import type { ActiveRun, RunEvent } from '../../../shared/api.js';
-import type { BatchRecord, RunMetrics, RunSummary } from '../../../shared/run.js';
+import { effectiveStatus, type BatchRecord, type RunMetrics, type RunSummary } from '../../../shared/run.js';
 import type { GatehouseClient } from '../client/index.js';
 
 export interface LiveRun {
@@ -97,17 +97,19 @@ export const useLiveRuns = defineStore('live-runs', () => {
   async function lookForOtherWriters(client: GatehouseClient): Promise<void> {
     const newest = await client.call('runs.list', { limit: NEWEST_RUNS });
     const previous = lastLook;
-    lastLook = new Map(newest.map((run) => [run.runId, run.status]));
+    // A run whose process is gone (killed) is interrupted, not running: it neither counts nor reloads pages as one.
+    const seen = new Map(newest.map((run) => [run.runId, effectiveStatus(run)]));
+    lastLook = seen;
     for (const run of newest) if (isActive(run.runId) && run.status !== 'running') apply({ type: 'run-finished', runId: run.runId, summary: run });
     const others = newest.filter((run) => runs.value[run.runId] === undefined);
-    othersRunning.value = others.filter((run) => run.status === 'running').map((run) => run.runId);
+    othersRunning.value = others.filter((run) => effectiveStatus(run) === 'running').map((run) => run.runId);
     if (previous === null) return;
     // Stored runs whose status changed though no run of this stream is writing them: ended elsewhere,
     // or rolled back or restored away by another process (a teammate's console, the CLI).
-    statusMoved.value = newest.filter((run) => !isActive(run.runId) && previous.has(run.runId) && previous.get(run.runId) !== run.status).map((run) => run.runId);
-    const changed = statusMoved.value.length > 0 || others.some((run) => previous.get(run.runId) !== run.status);
+    statusMoved.value = newest.filter((run) => !isActive(run.runId) && previous.has(run.runId) && previous.get(run.runId) !== seen.get(run.runId)).map((run) => run.runId);
+    const changed = statusMoved.value.length > 0 || others.some((run) => previous.get(run.runId) !== seen.get(run.runId));
     if (changed) finishedCount.value += 1;
-    if (changed || others.some((run) => run.status === 'running')) othersMoved.value += 1;
+    if (changed || othersRunning.value.length > 0) othersMoved.value += 1;
   }
 
   /**

@@ -1,28 +1,39 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { printed, startCli } from '../helpers/cli.js';
+import { printed, runCli, startCli } from '../helpers/cli.js';
 import { availablePostgresBackend, PG_URL } from '../helpers/postgres.js';
 
 /**
- * A second Ctrl-C (or SIGTERM) to `gatehouse update` quits at once, its run left mid-batch: it says
+ * A second Ctrl-C (or SIGTERM) to `gatehouse update` or `gatehouse tasks run` quits at once, its run left mid-batch: it says
  * which run is left as of its last committed batch and how to resume it. The run is held in a write
  * by a DBA's LOCK TABLE on PostgreSQL, whose wait is the driver's and lets the process hear signals;
  * SQLite's busy wait blocks the thread, so no signal is handled during it and it has no such moment.
  */
 const postgres = await availablePostgresBackend();
 
-describe.skipIf(!postgres)('a second signal to gatehouse update while its run waits on a locked table, on postgres', () => {
+const SOURCE = 'synthetic:seed=162,count=20000';
+
+/** The command's arguments on a fresh database; a task is added first for `tasks run`. */
+const COMMANDS = {
+  'update': (location: string) => ['update', '--db', location, '--source', SOURCE, '--batch-size', '50', '--no-snapshot'],
+  'tasks run': (location: string) => {
+    const added = runCli(['tasks', 'add', 'nightly', '--cron', '0 6 * * *', '--source', SOURCE, '--db', location]);
+    expect(added.code, added.stderr).toBe(0);
+    return ['tasks', 'run', 'nightly', '--db', location];
+  },
+};
+
+describe.skipIf(!postgres)('a second signal to a command running one update while its run waits on a locked table, on postgres', () => {
   afterAll(() => postgres?.cleanup());
 
-  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    it(`quits at once with exit ${exitCode}, naming the run left as of its last checkpoint and its --resume`, async () => {
+  for (const [command, args] of Object.entries(COMMANDS)) for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`gatehouse ${command} quits at once with exit ${exitCode}, naming the run left as of its last checkpoint and its --resume`, async () => {
       const location = await postgres!.freshLocation();
       const schema = new URL(location).searchParams.get('schema')!;
       const dba = new pg.Client({ connectionString: PG_URL });
       await dba.connect();
       // A long wait for the lock: the run stays in its write until the signals come.
-      const update = startCli(['update', '--db', location, '--source', 'synthetic:seed=162,count=20000', '--batch-size', '50', '--no-snapshot'],
-        { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '600000' });
+      const update = startCli(args(location), { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '600000' });
       try {
         const committed = () => dba.query(`SELECT run_id FROM "${schema}".batches WHERE status = 'committed' LIMIT 1`).then((r) => r.rows, () => []);
         let rows: { run_id: string }[];
@@ -39,7 +50,7 @@ describe.skipIf(!postgres)('a second signal to gatehouse update while its run wa
         const { code, stderr } = await update.done;
         expect(code, stderr).toBe(exitCode);
         // Before: the second signal ended the process without a word.
-        expect(stderr).toMatch(new RegExp(`${signal} again: gatehouse update \\(pid \\d+\\) quit at once; run ${runId} is left as of its last committed batch \\(checkpoint\\): resume it with gatehouse update --resume ${runId}\\n`));
+        expect(stderr).toMatch(new RegExp(`${signal} again: gatehouse ${command} \\(pid \\d+\\) quit at once; run ${runId} is left as of its last committed batch \\(checkpoint\\): resume it with gatehouse update --resume ${runId}\\n`));
         expect(stderr.trim().split('\n')).toHaveLength(2);
         await dba.query('ROLLBACK');
         const run = await dba.query(`SELECT status FROM "${schema}".runs WHERE id = $1`, [runId]);
