@@ -100,6 +100,20 @@ function rolloutBlockers(w: WindowComparison, killedFlags: string[], canaryRolle
   ];
 }
 
+/**
+ * A time criterion failed only by the width of its interval (the measured ratio is within the limit)
+ * is thin evidence, not a measured slowdown: says so, and roughly how many more runs would narrow the
+ * interval under the limit if the pace held as measured (the half-width shrinks as 1/√runs).
+ */
+function thinTimeEvidence(w: WindowComparison): string {
+  const ratio = w.timeRatio;
+  const limit = Math.log(1 + w.maxSlowdownPercent / 100);
+  if (ratio === null || Math.log(ratio.ratio) >= limit) return '';
+  const scale = ((Math.log(ratio.high) - Math.log(ratio.ratio)) / (limit - Math.log(ratio.ratio))) ** 2;
+  const more = (runs: number) => Math.max(1, Math.ceil(runs * scale) - runs);
+  return ` — thin evidence, not a measured slowdown: ${ratio.canaryRuns} canary and ${counted(ratio.controlRuns, 'control run')} leave the interval this wide; about ${more(ratio.canaryRuns)} more canary and ${counted(more(ratio.controlRuns), 'more control run')} would bring its top under ${times(1 + w.maxSlowdownPercent / 100)} if the pace holds as measured`;
+}
+
 /** Why the control stays short when the other tasks ran what the canary runs: waiting brings no control run while that stands. */
 function controlOnCanaryNote(period: CanaryPeriod & { controlOnCanaryValues: number }): string {
   if (period.controlOnCanaryValues === 0) return '';
@@ -121,7 +135,7 @@ function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPer
     const needed = `${counted(w.minRuns, 'finished run')} each side ${w.minRuns === 1 ? 'is' : 'are'} needed; canary has ${w.canary.finished}, control ${w.control.finished}`;
     return { recommendation: 'Not enough data', reasons: [`keep the canary running: ${needed}${w.control.finished < w.minRuns ? controlOnCanaryNote(period) : ''}`] };
   }
-  const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}`);
+  const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}${c === performance ? thinTimeEvidence(w) : ''}`);
   if (reasons.length > 0) return { recommendation: 'Iterate', reasons };
   const blockers = rolloutBlockers(w, period.killedFlags ?? [], canaryRolledBack);
   if (blockers.length > 0) return { recommendation: 'Hold', reasons: blockers };

@@ -77,6 +77,16 @@ describe('canary comparison', () => {
     expect(result.recommendation).toBe('Iterate');
   });
 
+  it('says an Iterate whose per-record time failed only by a wide interval (3 runs a side, ×1.0 measured) is thin evidence, and about how many more runs would settle it', () => {
+    const paces = (task: string, ms: number[]) => ms.map((m) => run(task, { ms: m }));
+    const result = compareCanary([...paces('daily', [800, 1000, 1250]), ...paces('hourly', [850, 1000, 1200])], 'daily', period);
+    expect(result.recommendation).toBe('Iterate');
+    expect(result.timeRatio!.ratio).toBeLessThan(1.1);
+    expect(result.reasons.join()).toMatch(/thin evidence, not a measured slowdown: 3 canary and 3 control runs leave the interval this wide; about \d+ more canary and \d+ more control runs would bring its top under ×1\.10/);
+    // Measured slower than the limit, more runs would not clear it: no such note.
+    expect(compareCanary([...three('daily', 1200), ...three('hourly', 1000)], 'daily', period).reasons.join()).not.toContain('thin evidence');
+  });
+
   it('says "not enough data", never a pass, below the minimum runs on either side', () => {
     const few = compareCanary([run('daily'), run('daily'), ...three('hourly', 1000)], 'daily', period);
     expect(few.recommendation).toBe('Not enough data');
