@@ -84,6 +84,8 @@ export const rolloutEvidenceSchema = z.object({
   guardrails: z.array(guardrailResultSchema),
   /** Canary runs support rolled back after they ran: judged as they ran, but no window passes itself while one stands (older entries lack it). */
   canaryRolledBackLater: z.array(z.object({ runId: z.number().int(), operator: z.string(), at: z.string() })).optional(),
+  /** In the canary stage, when every control task runs the canary's values: what put them there and who set it (absent otherwise). */
+  controlOnCanary: z.string().optional(),
 });
 export type RolloutEvidence = z.infer<typeof rolloutEvidenceSchema>;
 

@@ -88,6 +88,7 @@ function printDetail(detail: RolloutDetail): void {
   if (detail.latest) {
     process.stdout.write(`\nguardrails (canary runs ${detail.latest.canaryRuns.length}, control runs ${detail.latest.controlRuns.length}):\n`);
     printTable(['guardrail', 'status', 'difference', 'interval', 'limit', 'what'], detail.latest.guardrails.map(guardrailRow));
+    if (detail.latest.controlOnCanary) process.stdout.write(`warning: no control: ${detail.latest.controlOnCanary}\n`);
   }
   process.stdout.write('\nledger:\n');
   printTable(['#', 'at', 'stage', 'kind', 'decision', 'who', 'run', 'reason'], detail.ledger.map((e) => [e.id, e.at, e.stage, e.kind, e.decision, e.operator, e.runId, e.reason]));

@@ -84,16 +84,26 @@ class FlagStore {
     return old?.valueJson ?? null;
   }
 
-  /** Newest first; `after` is the id of the last event of the previous page; `since` keeps the events at or after that instant. */
-  async history(options: { flag?: string; scope?: string; since?: string; limit?: number; after?: number } = {}): Promise<FlagEvent[]> {
+  /** Newest first; `after` is the id of the last event of the previous page; `since` keeps the events at or after that instant; `valueSet` only changes that stored a value (no unset). */
+  async history(options: { flag?: string; scope?: string; since?: string; limit?: number; after?: number; valueSet?: boolean } = {}): Promise<FlagEvent[]> {
     return this.driver.db
       .selectFrom('flagEvents')
       .selectAll()
       .$if(options.flag !== undefined, (q) => q.where('flag', '=', options.flag!))
       .$if(options.scope !== undefined, (q) => q.where('scope', '=', options.scope!))
+      .$if(options.valueSet === true, (q) => q.where('newJson', 'is not', null))
       .$call((q) => atOrAfter(q, options.since))
       .$call((q) => newestFirstPage(q, options, 100))
       .execute();
+  }
+
+  /**
+   * Each flag's last change on `scope` up to event `atOrBefore`: what the scope held then, however
+   * many changes of other flags came between (a page of recent events would miss an old set).
+   */
+  async lastEventPerFlag(scope: string, atOrBefore: number): Promise<FlagEvent[]> {
+    const last = this.driver.db.selectFrom('flagEvents').select((eb) => eb.fn.max('id').as('id')).where('scope', '=', scope).where('id', '<=', atOrBefore).groupBy('flag');
+    return this.driver.db.selectFrom('flagEvents').selectAll().where('id', 'in', last).orderBy('flag').execute();
   }
 
   async event(id: number): Promise<FlagEvent | null> {

@@ -1,6 +1,6 @@
 import { asRan, rolledBackAfterRunning, type RolledBackLater } from '../backup/index.js';
 import { evaluateAllFlags, flagStore, parseStoredValue, taskScope, type FlagEvent } from '../flags/index.js';
-import { ranOnTheChanges } from '../rollouts/index.js';
+import { controlOnTheChanges, ranOnTheChanges } from '../rollouts/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
 import { counted } from '../../shared/plural.js';
 import { compareRunWindow, DEFAULT_MAX_SLOWDOWN_PERCENT, type GuardrailStatus, type TimeRatio, type WindowComparison, type WindowOptions } from './compare-window.js';
@@ -22,12 +22,16 @@ export interface CanaryPeriod {
   killedFlags?: string[];
   /** The canary scope's flag values its runs ran: a control run that ran them all ran what the canary runs. */
   canaryValues?: { flag: string; value: unknown }[];
+  /** Who made other tasks run the canary's values ("X [global] set to true by bob at … (why)"): why their runs are no control. */
+  canaryValuesSetBy?: string[];
   /** Runs of the window an operator rolled back after they ran (`gatehouse rollback`): who, when and why. */
   rolledBackLater?: RolledBackLater[];
 }
 
 export interface CanaryComparison extends CanaryPeriod {
   task: string;
+  /** Other tasks' runs of the window left out of the control because they ran the canary's values. */
+  controlOnCanaryValues: number;
   /** The tasks whose runs formed the control. */
   controlTasks: string[];
   canary: RunGroupStats;
@@ -97,19 +101,41 @@ function rolloutBlockers(w: WindowComparison, killedFlags: string[], canaryRolle
 }
 
 /**
+ * A time criterion failed only by the width of its interval (the measured ratio is within the limit)
+ * is thin evidence, not a measured slowdown: says so, and roughly how many more runs would narrow the
+ * interval under the limit if the pace held as measured (the half-width shrinks as 1/√runs).
+ */
+function thinTimeEvidence(w: WindowComparison): string {
+  const ratio = w.timeRatio;
+  const limit = Math.log(1 + w.maxSlowdownPercent / 100);
+  if (ratio === null || Math.log(ratio.ratio) >= limit) return '';
+  const scale = ((Math.log(ratio.high) - Math.log(ratio.ratio)) / (limit - Math.log(ratio.ratio))) ** 2;
+  const more = (runs: number) => Math.max(1, Math.ceil(runs * scale) - runs);
+  return ` — thin evidence, not a measured slowdown: ${ratio.canaryRuns} canary and ${counted(ratio.controlRuns, 'control run')} leave the interval this wide; about ${more(ratio.canaryRuns)} more canary and ${counted(more(ratio.controlRuns), 'more control run')} would bring its top under ${times(1 + w.maxSlowdownPercent / 100)} if the pace holds as measured`;
+}
+
+/** Why the control stays short when the other tasks ran what the canary runs: waiting brings no control run while that stands. */
+function controlOnCanaryNote(period: CanaryPeriod & { controlOnCanaryValues: number }): string {
+  if (period.controlOnCanaryValues === 0) return '';
+  const setBy = (period.canaryValuesSetBy ?? []).length > 0 ? ` (${period.canaryValuesSetBy!.join('; ')})` : '';
+  return ` — not counted as control: ${counted(period.controlOnCanaryValues, 'run')} of other tasks ran the canary's own values${setBy}, so they compare the canary with itself; no control run comes while every other task runs them`;
+}
+
+/**
  * Rollback when the canary broke something; "Not enough data" (never a pass) below the minimum; Hold
  * when every measure passed but something is unproven; Full rollout only when nothing is.
  */
-function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPeriod, canaryRolledBack: RolledBackLater[]): { recommendation: Recommendation; reasons: string[] } {
+function recommend(criteria: Criterion[], w: WindowComparison, period: CanaryPeriod & { controlOnCanaryValues: number }, canaryRolledBack: RolledBackLater[]): { recommendation: Recommendation; reasons: string[] } {
   const { canaryStartedAt } = period;
   const [errors, performance, loss, alerts, anomaly] = criteria as [Criterion, Criterion, Criterion, Criterion, Criterion];
   const broken = [errors, loss].filter((c) => c.status === 'fail').map((c) => `${c.name.toLowerCase()}: ${c.actual}`);
   if (broken.length > 0) return { recommendation: 'Rollback', reasons: broken };
   if (canaryStartedAt === null) return { recommendation: 'Not enough data', reasons: ['no flag was ever set for this task: there is no canary to judge'] };
   if (!w.enoughData || performance.status === 'no data') {
-    return { recommendation: 'Not enough data', reasons: [`keep the canary running: ${counted(w.minRuns, 'finished run')} each side ${w.minRuns === 1 ? 'is' : 'are'} needed; canary has ${w.canary.finished}, control ${w.control.finished}`] };
+    const needed = `${counted(w.minRuns, 'finished run')} each side ${w.minRuns === 1 ? 'is' : 'are'} needed; canary has ${w.canary.finished}, control ${w.control.finished}`;
+    return { recommendation: 'Not enough data', reasons: [`keep the canary running: ${needed}${w.control.finished < w.minRuns ? controlOnCanaryNote(period) : ''}`] };
   }
-  const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}`);
+  const reasons = [performance, alerts, anomaly].filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.actual}${c.note && c === anomaly ? ` (${c.note})` : ''}${c === performance ? thinTimeEvidence(w) : ''}`);
   if (reasons.length > 0) return { recommendation: 'Iterate', reasons };
   const blockers = rolloutBlockers(w, period.killedFlags ?? [], canaryRolledBack);
   if (blockers.length > 0) return { recommendation: 'Hold', reasons: blockers };
@@ -127,12 +153,14 @@ export function compareCanary(runs: ReportedRun[], task: string, period: CanaryP
   // A control run on the canary's values (tried on its task too, or everywhere a while) is no control: the rollouts' rule.
   const canaryValues = period.canaryValues ?? [];
   const onCanaryValues = (run: ReportedRun) => canaryValues.length > 0 && ranOnTheChanges(run, canaryValues);
-  const controlRuns = counted.filter((run) => typeof run.task === 'string' && run.task !== task && !onCanaryValues(run));
+  const otherTasks = counted.filter((run) => typeof run.task === 'string' && run.task !== task);
+  const controlRuns = otherTasks.filter((run) => !onCanaryValues(run));
   const window = compareRunWindow(canaryRuns, controlRuns, options);
   const canaryRolledBack = canaryRuns.flatMap((run) => rolledBackLater.get(run.runId) ?? []);
   const criteria = criteriaFor(window, canaryRolledBack);
+  const controlOnCanaryValues = otherTasks.length - controlRuns.length;
   return {
-    task, ...period,
+    task, ...period, controlOnCanaryValues,
     controlTasks: [...new Set(controlRuns.map((run) => run.task!))].sort(),
     // The table's counts are the criteria's: a run an environment fault interrupted is neither finished nor an error of the canary's.
     canary: groupStats(canaryRuns, judgedRuns),
@@ -141,12 +169,9 @@ export function compareCanary(runs: ReportedRun[], task: string, period: CanaryP
     timeRatio: window.timeRatio,
     durationOverheadPercent: window.timeRatio === null ? null : (window.timeRatio.ratio - 1) * 100,
     criteria,
-    ...recommend(criteria, window, period, canaryRolledBack),
+    ...recommend(criteria, window, { ...period, controlOnCanaryValues }, canaryRolledBack),
   };
 }
-
-/** How far back the task scope's flag history is read for the change that began the canary. */
-const CANARY_EVENTS_READ = 200;
 
 /**
  * The canary's window: from the latest flag change that set a value on the task's scope (or `since`, when later)
@@ -157,24 +182,24 @@ const CANARY_EVENTS_READ = 200;
 export async function canaryWindowRuns(store: Store, task: string, period: { since: string | null; until: string }): Promise<{ period: CanaryPeriod; runs: ReportedRun[] }> {
   await requireKnownTask(store, task);
   // The scope was set by the latest change that gave it a value; a revert (unset) ends a canary, it does not begin one.
-  const events = await flagStore(store).history({ scope: taskScope(task), limit: CANARY_EVENTS_READ });
-  const latest = events.find((event) => event.newJson !== null);
+  const scope = taskScope(task);
+  const [newest] = await flagStore(store).history({ scope, limit: 1 });
+  const [latest] = await flagStore(store).history({ scope, limit: 1, valueSet: true });
   const canaryStartedAt = latest?.at ?? null;
   const since = [period.since, canaryStartedAt].filter((t): t is string => t !== null).sort().at(-1) ?? null;
-  const revertedAt = latest && events[0] !== latest && !(await scopeHoldsValues(store, task)) ? events[0]!.at : null;
+  const revertedAt = latest && newest!.id !== latest.id && !(await scopeHoldsValues(store, task)) ? newest!.at : null;
   const until = revertedAt !== null && revertedAt < period.until ? revertedAt : period.until;
   const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until });
   // The values the canary ran are those the change that began it left: a revert after it ends the window, it changed none of its runs.
-  const canaryValues = latest ? valuesSetBy(events.slice(events.indexOf(latest))) : [];
-  return { period: { since, until, canaryStartedAt, canaryValues, killedFlags: await killedCanaryFlags(store, task), rolledBackLater: await rolledBackAfterRunning(store, runs) }, runs };
+  const canaryValues = latest ? valuesSetBy(await flagStore(store).lastEventPerFlag(scope, latest.id)) : [];
+  const canaryValuesSetBy = canaryValues.length === 0 ? [] : (await controlOnTheChanges(store, canaryValues, task)).setBy;
+  return { period: { since, until, canaryStartedAt, canaryValues, canaryValuesSetBy, killedFlags: await killedCanaryFlags(store, task), rolledBackLater: await rolledBackAfterRunning(store, runs) }, runs };
 }
 
-/** Each flag's value as a scope's changes (newest first) left it; a flag they unset has none. */
-function valuesSetBy(events: FlagEvent[]): { flag: string; value: unknown }[] {
-  const latestJson = new Map<string, string | null>();
-  for (const event of events) if (!latestJson.has(event.flag)) latestJson.set(event.flag, event.newJson);
-  return [...latestJson].flatMap(([flag, json]) => {
-    const value = parseStoredValue(json);
+/** Each flag's value as its last change left it; a flag that change unset has none. */
+function valuesSetBy(lastPerFlag: FlagEvent[]): { flag: string; value: unknown }[] {
+  return lastPerFlag.flatMap(({ flag, newJson }) => {
+    const value = parseStoredValue(newJson);
     return value === null ? [] : [{ flag, value }];
   });
 }

@@ -118,7 +118,9 @@ function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date
   const elapsed = now.getTime() - Date.parse(rollout.stageStartedAt) >= stage.windowHours * 3_600_000;
   // A window passes clean only when every guardrail passed: an inconclusive one waits for more runs, and one
   // without data (no control run beside the canary, no record fetched) was never measured, so it is no pass either.
-  return elapsed && evidence.canaryRuns.length >= stage.minRuns && evidence.guardrails.every((g) => g.status === 'pass') && (evidence.canaryRolledBackLater ?? []).length === 0;
+  // Nor does one whose control tasks now all run the canary's values: the control runs it has are all it will get.
+  const compared = evidence.controlOnCanary === undefined;
+  return elapsed && compared && evidence.canaryRuns.length >= stage.minRuns && evidence.guardrails.every((g) => g.status === 'pass') && (evidence.canaryRolledBackLater ?? []).length === 0;
 }
 
 function breachReason(rollout: RolloutView, breaches: GuardrailResult[]): string {
@@ -164,7 +166,7 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
 
 /** One run's check, inside the change: breach, hold, or a check entry (and a promotion when the window passed clean). */
 async function judgeRun(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence, measured: boolean): Promise<GuardOutcome | null> {
-  if (!measured) return holdIfChangedOutside(tx, rollout, actor, run, evidence);
+  if (!measured) return (await holdIfChangedOutside(tx, rollout, actor, run, evidence)) ?? noteControlGone(tx, rollout, actor, run, evidence);
   const breaches = evidence.guardrails.filter((g) => g.status === 'breach');
   if (breaches.length > 0) {
     const reason = breachReason(rollout, breaches);
@@ -186,10 +188,24 @@ async function holdIfChangedOutside(tx: RolloutTx, rollout: RolloutView, actor: 
   return { rollout: await rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
 }
 
-/** A run the stage's evidence leaves out (it ran on other flags) that still started in the stage's window. */
+/**
+ * A control task's run on the canary's values, once every control task runs them: said in the
+ * ledger at once, with who set them, rather than at the canary's next run. The rollout stays active,
+ * its guardrails still judging the canary against the control runs it had.
+ */
+async function noteControlGone(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
+  if (evidence.controlOnCanary === undefined) return null;
+  return { rollout: await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence })), breach: null };
+}
+
+/**
+ * A run the stage's evidence leaves out (it ran on other flags) that still started in the stage's
+ * window. In the canary stage a control task's run on the canary's values counts too: it is the
+ * first sign that the control is gone.
+ */
 async function ranInStage(store: Store, rollout: RolloutView, run: Pick<RunSummary, 'runId'>): Promise<boolean> {
   const stored = await store.getRun(run.runId);
-  const watched = stageOf(rollout) !== 'canary' || stored?.task === rollout.canaryTask;
+  const watched = stageOf(rollout) !== 'canary' || (stored?.task !== null && stored?.task !== undefined);
   return stored !== null && watched && stored.startedAt >= rollout.stageStartedAt;
 }
 
@@ -199,8 +215,9 @@ function checkReason(evidence: RolloutEvidence, runId: number): string {
   const [open, empty] = [named('inconclusive'), named('no data')];
   // Judged as it ran, a canary run support rolled back is no failure — but whether the change caused the rollback is a person's call.
   const rolledBack = (evidence.canaryRolledBackLater ?? []).map((r) => `canary run ${r.runId} rolled back by ${r.operator} after it ran: it waits for an operator's decision, not promoted by itself`);
-  if (open.length === 0 && empty.length === 0 && rolledBack.length === 0) return `guardrails clean after run ${runId}`;
-  const notes = [open.length > 0 ? `${open.join(', ')} inconclusive (the interval still reaches past the limit)` : null, empty.length > 0 ? `${empty.join(', ')} without data yet` : null, ...rolledBack];
+  const noControl = evidence.controlOnCanary === undefined ? [] : [`${evidence.controlOnCanary}; not promoted by itself`];
+  if (open.length === 0 && empty.length === 0 && rolledBack.length === 0 && noControl.length === 0) return `guardrails clean after run ${runId}`;
+  const notes = [open.length > 0 ? `${open.join(', ')} inconclusive (the interval still reaches past the limit)` : null, empty.length > 0 ? `${empty.join(', ')} without data yet` : null, ...rolledBack, ...noControl];
   return `no breach after run ${runId}; ${notes.filter((note) => note !== null).join('; ')}`;
 }
 

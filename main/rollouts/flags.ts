@@ -1,6 +1,7 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { actorName, evaluateAllFlags, flagStore, setFlag, type StoredFlagValue } from '../flags/index.js';
+import { actorName, evaluateAllFlags, flagStore, setFlag, type FlagResolution, type StoredFlagValue } from '../flags/index.js';
+import { taskStore } from '../scheduler/index.js';
 import type { RolloutTx } from './ledger.js';
 import { stageScope } from './stages.js';
 
@@ -53,6 +54,49 @@ export async function killedFlags(store: RolloutTx, rollout: Pick<RolloutView, '
     const resolution = inForce.find((r) => r.flag === flag);
     return resolution?.reason === 'DISABLED' && resolution.value !== value ? [`${flag} is ${resolution.killed}`] : [];
   });
+}
+
+/** The other enabled scheduled tasks, and those of them that run every one of `changes` now. */
+export interface ControlOnTheChanges {
+  otherTasks: string[];
+  onTheChanges: string[];
+  /** What put them there, each with who set it: "ENABLE_X [global] set to true by ops-bob at … (why)". */
+  setBy: string[];
+}
+
+/**
+ * Which of the tasks a canary is compared with run what the canary runs, and who set it so: a
+ * value set globally outside a rollout (or a task's own, or a default equal to it) turns its
+ * control into more canary, and a comparison of the canary with itself proves nothing.
+ */
+export async function controlOnTheChanges(store: RolloutTx, changes: readonly { flag: string; value: unknown }[], canaryTask: string | null): Promise<ControlOnTheChanges> {
+  const otherTasks = (await taskStore(store).list()).filter((task) => task.enabled && task.name !== canaryTask).map((task) => task.name);
+  const onTheChanges: string[] = [];
+  const sources = new Map<string, FlagResolution>();
+  for (const task of otherTasks) {
+    const inForce = await evaluateAllFlags(store, { task });
+    const resolutions = changes.map(({ flag, value }) => inForce.find((r) => r.flag === flag && r.value === value));
+    if (changes.length === 0 || resolutions.some((r) => r === undefined)) continue;
+    onTheChanges.push(task);
+    for (const r of resolutions) sources.set(`${r!.flag} ${r!.scope ?? ''}`, r!);
+  }
+  const setBy = await Promise.all([...sources.values()].map((r) => whoSet(store, r)));
+  return { otherTasks, onTheChanges, setBy };
+}
+
+async function whoSet(store: RolloutTx, resolution: FlagResolution): Promise<string> {
+  const { flag, scope, value } = resolution;
+  if (scope === undefined) return `${flag} is ${JSON.stringify(value)} by default`;
+  const [last] = await flagStore(store).history({ flag, scope, limit: 1 });
+  return `${flag} [${scope}] set to ${JSON.stringify(value)}${last ? ` by ${last.actor} at ${last.at} (${last.reason})` : ''}`;
+}
+
+/** In the canary stage, when every other task runs the rollout's values: why its comparison compares nothing. */
+export async function controlGone(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges' | 'canaryTask' | 'stages' | 'stageIndex'>): Promise<string | null> {
+  if (rollout.stages[rollout.stageIndex]!.stage !== 'canary') return null;
+  const control = await controlOnTheChanges(store, rollout.flagChanges, rollout.canaryTask);
+  if (control.otherTasks.length === 0 || control.onTheChanges.length < control.otherTasks.length) return null;
+  return `every control task (${control.onTheChanges.join(', ')}) now runs the canary's values (${control.setBy.join('; ')}): no control run comes while that stands`;
 }
 
 /**

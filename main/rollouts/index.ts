@@ -4,3 +4,4 @@ export { alwaysValidHalfWidth, rateDifference, sequentialDifference, wilson } fr
 export { DEFAULT_STAGES, parseStageSpec } from './stages.js';
 export { rolloutLedger } from './ledger.js';
 export { ranOnTheChanges } from './observe.js';
+export { controlOnTheChanges } from './flags.js';

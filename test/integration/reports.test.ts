@@ -77,6 +77,16 @@ describe('canary comparison', () => {
     expect(result.recommendation).toBe('Iterate');
   });
 
+  it('says an Iterate whose per-record time failed only by a wide interval (3 runs a side, ×1.0 measured) is thin evidence, and about how many more runs would settle it', () => {
+    const paces = (task: string, ms: number[]) => ms.map((m) => run(task, { ms: m }));
+    const result = compareCanary([...paces('daily', [800, 1000, 1250]), ...paces('hourly', [850, 1000, 1200])], 'daily', period);
+    expect(result.recommendation).toBe('Iterate');
+    expect(result.timeRatio!.ratio).toBeLessThan(1.1);
+    expect(result.reasons.join()).toMatch(/thin evidence, not a measured slowdown: 3 canary and 3 control runs leave the interval this wide; about \d+ more canary and \d+ more control runs would bring its top under ×1\.10/);
+    // Measured slower than the limit, more runs would not clear it: no such note.
+    expect(compareCanary([...three('daily', 1200), ...three('hourly', 1000)], 'daily', period).reasons.join()).not.toContain('thin evidence');
+  });
+
   it('says "not enough data", never a pass, below the minimum runs on either side', () => {
     const few = compareCanary([run('daily'), run('daily'), ...three('hourly', 1000)], 'daily', period);
     expect(few.recommendation).toBe('Not enough data');
@@ -181,6 +191,38 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
       await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'kill', reason: 'not the canary\'s flag', operator: 'ops-bob' });
       expect((await canaryWindowRuns(store, 'daily', { since: null, until })).period.killedFlags).toEqual([
         "ENABLE_BATCH_PROCESSING is killed by ops-bob at 2026-03-01T09:00:00.000Z, over task:daily's true",
+      ]);
+    });
+  });
+
+  it('says why the control stays empty when every other task ran the canary\'s values: who set them globally, and that waiting brings no control run', async () => {
+    await withStore(async (store) => {
+      let clockMs = Date.parse('2026-03-01T00:00:00Z');
+      const clock = () => new Date((clockMs += 10));
+      for (const name of ['daily', 'hourly']) await addTask(store, { name, cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, clock());
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary', now: clock() });
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, reason: 'try it everywhere', operator: 'ops-bob', now: clock() });
+      for (let i = 0; i < 3; i += 1) {
+        await runFlaggedUpdate({ store, source: arraySource(hearingRecords(10, 100 + i * 100)), task: 'daily', clock });
+        await runFlaggedUpdate({ store, source: arraySource(hearingRecords(10, 600 + i * 100)), task: 'hourly', clock });
+      }
+      const { canary } = await buildReport(store, { kind: 'canary', task: 'daily', now: new Date('2026-03-01T12:00:00Z') });
+      expect(canary).toMatchObject({ recommendation: 'Not enough data', controlOnCanaryValues: 3, baseline: { runs: 0 } });
+      expect(canary!.reasons.join()).toContain("canary has 3, control 0 — not counted as control: 3 runs of other tasks ran the canary's own values (ENABLE_BATCH_PROCESSING [global] set to true by ops-bob at 2026-03-01T00:00:00.040Z (try it everywhere))");
+      expect(canary!.reasons.join()).toContain('no control run comes while every other task runs them');
+    });
+  });
+
+  it('reads every value the canary\'s change left on its task, however many changes of another flag came after the first', async () => {
+    await withStore(async (store) => {
+      await addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-03-01T00:00:00Z'));
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, scope: 'task:daily', reason: 'canary' });
+      // A busy task scope: its batch size tuned again and again (more changes than a page of history holds).
+      for (let i = 0; i < 201; i += 1) await setFlag(store, { flag: 'BATCH_SIZE', value: i % 2 === 0 ? 20 : 30, scope: 'task:daily', reason: 'tuning' });
+      const { period } = await canaryWindowRuns(store, 'daily', { since: null, until: '2030-01-01T00:00:00.000Z' });
+      expect(period.canaryValues).toEqual([
+        { flag: 'BATCH_SIZE', value: 20 },
+        { flag: 'ENABLE_BATCH_PROCESSING', value: true },
       ]);
     });
   });

@@ -190,6 +190,29 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('says at the next control run that the canary value set for every task leaves no control, naming who set it, and never promotes on the control runs from before', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h, { autoPromote: true });
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of [...CONTROLS, CANARY]) await h.run(name);
+      await setFlag(h.store, { flag: FLAG, value: true, operator: 'ops-bob', reason: 'try it everywhere', now: h.time.clock() });
+      const onCandidate = await h.run(CONTROLS[0]!);
+      let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'check', runId: onCandidate });
+      for (const said of [detail.ledger.at(-1)!.reason, detail.latest!.controlOnCanary]) {
+        expect(said).toContain(`every control task (${CONTROLS.join(', ')}) now runs the canary's values`);
+        expect(said).toContain(`${FLAG} [global] set to true by ops-bob`);
+        expect(said).toContain('(try it everywhere)');
+      }
+      // The window passes with the canary's minimum runs, clean against the two control runs from before: no promotion.
+      h.time.at('2026-06-01T01:05:00Z');
+      await h.run(CANARY);
+      detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 0 });
+      expect(detail.ledger.at(-1)!.reason).toContain('not promoted by itself');
+    });
+  });
+
   it('judges a canary run support rolled back after it ran as it ran: the next run\'s check does not breach on failures', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h, { stages: [{ stage: 'canary', windowHours: 1, minRuns: 5 }, { stage: 'all', windowHours: 1, minRuns: 1 }] });
