@@ -1,11 +1,9 @@
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import type { RecordSource } from '../../main/sources/index.js';
 import type { RunEvent } from '../../shared/run.js';
 import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
-import { PG_URL } from '../helpers/postgres.js';
+import { outsideSession } from '../helpers/outside-session.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 /**
@@ -17,33 +15,8 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
 const RECORDS = hearingRecords(120);
 
 /** A session outside Gatehouse keeping the hearings from being written: a sqlite3 shell's BEGIN IMMEDIATE, a DBA's LOCK TABLE. */
-async function stuckSession(backend: TestBackend, location: string) {
-  if (backend.name === 'sqlite') {
-    const shell = new Database(location);
-    return {
-      take: () => void shell.prepare('BEGIN IMMEDIATE').run(),
-      letGo: async () => {
-        if (shell.open && shell.inTransaction) shell.prepare('ROLLBACK').run();
-        if (shell.open) shell.close();
-      },
-    };
-  }
-  const psql = new pg.Client({ connectionString: PG_URL });
-  await psql.connect();
-  const schema = new URL(location).searchParams.get('schema')!;
-  let ended = false;
-  return {
-    take: async () => {
-      await psql.query('BEGIN');
-      await psql.query(`LOCK TABLE "${schema}".hearings IN SHARE ROW EXCLUSIVE MODE`);
-    },
-    letGo: async () => {
-      if (ended) return;
-      ended = true;
-      await psql.query('ROLLBACK');
-      await psql.end();
-    },
-  };
+function stuckSession(backend: TestBackend, location: string) {
+  return outsideSession(backend, location, (schema) => `${schema}.hearings IN SHARE ROW EXCLUSIVE MODE`);
 }
 
 /** The records, the outside session taking its lock as the run opens them: after the run's first writes, before its transaction. */

@@ -1,11 +1,9 @@
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
 import { printed, startCli } from '../helpers/cli.js';
-import { PG_URL } from '../helpers/postgres.js';
+import { outsideSession } from '../helpers/outside-session.js';
 
 /**
  * The database turns busy just after `gatehouse update` created its run and before its first batch
@@ -15,35 +13,9 @@ import { PG_URL } from '../helpers/postgres.js';
  */
 const SEAM = { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '300', GATEHOUSE_PAUSE_AFTER_RUN_CREATED: '1' };
 
-/** A session outside Gatehouse that keeps the run's writes waiting: a sqlite3 shell's BEGIN IMMEDIATE, a DBA's LOCK TABLE on runs. */
-async function stuckSession(backend: TestBackend, location: string) {
-  if (backend.name === 'sqlite') {
-    const shell = new Database(location);
-    return {
-      take: async () => void shell.prepare('BEGIN IMMEDIATE').run(),
-      letGo: async () => {
-        if (shell.open && shell.inTransaction) shell.prepare('ROLLBACK').run();
-        if (shell.open) shell.close();
-      },
-    };
-  }
-  const psql = new pg.Client({ connectionString: PG_URL });
-  await psql.connect();
-  const schema = new URL(location).searchParams.get('schema')!;
-  let ended = false;
-  return {
-    take: async () => {
-      await psql.query('BEGIN');
-      // The writer lock's row too: its heartbeat is the run's first write once the row exists.
-      await psql.query(`LOCK TABLE "${schema}".runs, "${schema}".writer_lock IN EXCLUSIVE MODE`);
-    },
-    letGo: async () => {
-      if (ended) return;
-      ended = true;
-      await psql.query('ROLLBACK');
-      await psql.end();
-    },
-  };
+/** A session outside Gatehouse that keeps the run's writes waiting — on PostgreSQL the writer lock's row too: its heartbeat is the run's first write once the row exists. */
+function stuckSession(backend: TestBackend, location: string) {
+  return outsideSession(backend, location, (schema) => `${schema}.runs, ${schema}.writer_lock IN EXCLUSIVE MODE`);
 }
 
 describe.each(testBackends())('a database busy between the run\'s creation and its first batch, on $name', (backend) => {
@@ -98,24 +70,9 @@ describe.each(testBackends())('a database busy between the run\'s creation and i
  * reader of a WAL file another connection has open (each holds a shared lock on it, so no exclusive
  * lock is granted): its sqlite3 shell's BEGIN IMMEDIATE stops the resume's first write instead.
  */
-async function stuckResume(backend: TestBackend, location: string) {
+function stuckResume(backend: TestBackend, location: string) {
   if (backend.name === 'sqlite') return stuckSession(backend, location);
-  const dba = new pg.Client({ connectionString: PG_URL });
-  await dba.connect();
-  const schema = new URL(location).searchParams.get('schema')!;
-  let ended = false;
-  return {
-    take: async () => {
-      await dba.query('BEGIN');
-      await dba.query(`LOCK TABLE "${schema}".hearings IN ACCESS EXCLUSIVE MODE`);
-    },
-    letGo: async () => {
-      if (ended) return;
-      ended = true;
-      await dba.query('ROLLBACK');
-      await dba.end();
-    },
-  };
+  return outsideSession(backend, location, (schema) => `${schema}.hearings IN ACCESS EXCLUSIVE MODE`);
 }
 
 describe.each(testBackends())('a database busy between a resume\'s reopening of its run and its first batch, on $name', (backend) => {
