@@ -30,7 +30,7 @@ export const flagEventSchema = z.object({
   scope: z.string(),
   oldValue: flagValueSchema.nullable(),
   newValue: flagValueSchema.nullable(),
-  actor: z.string(),
+  operator: z.string(),
   reason: z.string(),
   at: z.string(),
 });

@@ -340,7 +340,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const history = cli(['flags', 'history', 'BATCH_SIZE']);
     expectSameJson(history.json, (await api('flags.history', { flag: 'BATCH_SIZE' })).json);
     expectSameJson(history.json, [reverted.json, unset.json, set.json]);
-    expect(reverted.json).toMatchObject({ flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, actor: 'ann' });
+    expect(reverted.json).toMatchObject({ flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, operator: 'ann' });
   });
 
   it('previews a rollback with the same report on both, key for key, its conflicts included', async () => {
