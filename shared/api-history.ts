@@ -17,7 +17,8 @@ export const historyEventSchema = z.object({
   at: z.string(),
   /** One short line, e.g. `BLOCK_ON_ANOMALY off → on`. */
   title: z.string(),
-  actor: z.string().nullable(),
+  /** Who made the change, as every audit row names them. */
+  operator: z.string().nullable(),
   reason: z.string().nullable(),
   /** The run the event is about (a rollback, a review); null for flags and restores. */
   runId: z.number().int().nullable(),

@@ -30,7 +30,7 @@ export const flagEventSchema = z.object({
   scope: z.string(),
   oldValue: flagValueSchema.nullable(),
   newValue: flagValueSchema.nullable(),
-  actor: z.string(),
+  operator: z.string(),
   reason: z.string(),
   at: z.string(),
 });
@@ -284,7 +284,8 @@ export const backupsListSchema = z.object({
   /** Whether this database has snapshots; `explanation` says what exists instead when it has none. */
   supported: z.boolean(),
   explanation: z.string().nullable(),
-  snapshots: z.array(snapshotSchema),
+  /** `unavailable`: why a snapshot cannot be restored at all (its file or schema gone), or null while it is there. */
+  snapshots: z.array(snapshotSchema.extend({ unavailable: z.string().nullable() })),
   /** The listed snapshots' sizes added up, as recorded when each was taken. */
   totalBytes: z.number().int().nonnegative(),
   /** What each run's before-run snapshot applies afterwards. */

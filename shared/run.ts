@@ -161,6 +161,8 @@ export const runFlagChangeSchema = z.object({
   value: z.union([z.boolean(), z.number(), z.string()]),
   killedBy: z.string(),
   killedAt: z.string(),
+  /** Why support flipped the kill switch, from its flag event; absent on runs recorded before it was kept. */
+  reason: z.string().nullable().optional(),
   at: z.enum(['batch', 'end']),
   batch: z.number().int().nullable(),
   applied: z.boolean(),
@@ -181,7 +183,8 @@ export function shownStatus(run: Pick<RunSummary, 'status' | 'processGone'>): st
 /** One line per change, as `gatehouse update` and the console's run detail both say it. */
 export function flagChangeLine(change: RunFlagChange): string {
   const where = change.at === 'batch' ? `before batch ${change.batch}` : 'at the end of the run';
-  return `${change.flag} killed by ${change.killedBy} (${change.killedAt}), reached the run ${where}: ${change.applied ? '' : 'not for this run: '}${change.effect}`;
+  const why = change.reason ? `; reason: ${change.reason}` : '';
+  return `${change.flag} killed by ${change.killedBy} (${change.killedAt}${why}), reached the run ${where}: ${change.applied ? '' : 'not for this run: '}${change.effect}`;
 }
 
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */

@@ -61,7 +61,7 @@ function flagEvent(event: FlagEventView): HistoryEvent {
     id: `flag:${event.id}`,
     at: event.at,
     title: `${event.flag} ${flagValue(event.oldValue, event.flag)} → ${flagValue(event.newValue, event.flag)}${scope}`,
-    actor: event.actor,
+    operator: event.operator,
     reason: event.reason,
     runId: null,
   };
@@ -74,16 +74,16 @@ function rollbackEvent(event: RollbackEventRecord): HistoryEvent {
     id: `rollback:${event.id}`,
     at: event.at,
     title: `${what}: ${event.restored} restored, ${event.deleted} deleted${event.skipped > 0 ? `, ${event.skipped} skipped` : ''}`,
-    actor: event.operator,
+    operator: event.operator,
     reason: event.reason,
     runId: event.runId,
   };
 }
 
 function reviewEvent(review: RunReview): HistoryEvent {
-  if (review.action === 'reopened') return { kind: 'review', id: `review:${review.id}`, at: review.at, title: `Run ${review.runId} review undone: open again`, actor: review.operator, reason: review.reason, runId: review.runId };
+  if (review.action === 'reopened') return { kind: 'review', id: `review:${review.id}`, at: review.at, title: `Run ${review.runId} review undone: open again`, operator: review.operator, reason: review.reason, runId: review.runId };
   const how = review.action === 'accepted' ? 'accepted (held run let stand)' : `marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}`;
-  return { kind: 'review', id: `review:${review.id}`, at: review.at, title: `Run ${review.runId} ${how}`, actor: review.operator, reason: review.reason, runId: review.runId };
+  return { kind: 'review', id: `review:${review.id}`, at: review.at, title: `Run ${review.runId} ${how}`, operator: review.operator, reason: review.reason, runId: review.runId };
 }
 
 function restoreEvent(event: RestoreEvent): HistoryEvent {
@@ -92,7 +92,7 @@ function restoreEvent(event: RestoreEvent): HistoryEvent {
     id: `restore:${event.id}`,
     at: event.at,
     title: `Database restored from snapshot ${event.snapshotId} (taken ${event.snapshotTakenAt}): hearings ${event.hearingsBefore} → ${event.hearingsAfter}`,
-    actor: event.operator,
+    operator: event.operator,
     reason: event.reason,
     runId: null,
   };

@@ -31,7 +31,7 @@ export async function buildOverview(store: Store, engine: EngineHost, windowDays
     runsInWindow: inWindow.length,
     runsByStatus: countByStatus(inWindow),
     batchSuccessRate: batchSuccessRate(inWindow),
-    recordsCommittedShare: recordsCommittedShare(inWindow),
+    recordsCommittedShare: await recordsCommittedShare(store, inWindow),
     quarantinedInWindow: inWindow.reduce((sum, run) => sum + run.metrics.quarantined, 0),
     openAnomalies,
     trials,
@@ -85,12 +85,24 @@ function batchSuccessRate(runs: RunSummary[]): number | null {
   return total === 0 ? null : runs.reduce((sum, run) => sum + run.batches.succeeded, 0) / total;
 }
 
-/** A run that failed or was rolled back committed nothing that stayed. */
-function recordsCommittedShare(runs: RunSummary[]): number | null {
+/**
+ * A run that failed or was rolled back committed nothing that stayed; a batch support rolled back
+ * later took its records out again, so they are not counted as in the database either.
+ */
+async function recordsCommittedShare(store: Store, runs: RunSummary[]): Promise<number | null> {
   const fetched = runs.reduce((sum, run) => sum + run.metrics.fetched, 0);
   if (fetched === 0) return null;
-  const kept = runs
-    .filter((run) => run.status !== 'failed' && run.status !== 'rolled_back')
-    .reduce((sum, run) => sum + run.metrics.added + run.metrics.updated + run.metrics.unchanged, 0);
-  return Math.min(1, kept / fetched);
+  const stayed = runs.filter((run) => run.status !== 'failed' && run.status !== 'rolled_back');
+  const kept = stayed.reduce((sum, run) => sum + run.metrics.added + run.metrics.updated + run.metrics.unchanged, 0);
+  return Math.max(0, Math.min(1, (kept - (await recordsOfBatchesRolledBack(store, stayed))) / fetched));
+}
+
+/** The records written by batches rolled back after their run committed them (few runs have any). */
+async function recordsOfBatchesRolledBack(store: Store, runs: RunSummary[]): Promise<number> {
+  let undone = 0;
+  for (const run of runs.filter((r) => (r.batches.rolledBack ?? 0) > 0)) {
+    const detail = await store.getRun(run.runId);
+    for (const batch of detail?.batchList ?? []) if (batch.status === 'rolled_back') undone += batch.added + batch.updated;
+  }
+  return undone;
 }

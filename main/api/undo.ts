@@ -43,7 +43,7 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       }
       // A rollback of the run since the preview is refused inside the rollback's own lock (rollback-apply.ts), where no other can slip in.
       const report = await engine.perform({ kind: 'rollback', operator, runId, batchSeq, onConflict, reason, previewedAfterEvent });
-      if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq });
+      if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq, operator, reason });
       return report;
     },
     'rollback.events': ({ runId, limit, after }) => undoJournal(store).listEvents({ runId, limit, after }),

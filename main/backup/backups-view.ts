@@ -11,12 +11,14 @@ import { DEFAULT_RETENTION, listSnapshots, pruneSnapshotsOnRequest, snapshotFold
  */
 export async function backupsList(store: Store): Promise<BackupsList> {
   const snapshots = await listSnapshots(store);
+  // A snapshot whose file was deleted by hand is still in the manifest: say so here, not at the restore.
+  const shown = await Promise.all(snapshots.map(async (s) => ({ ...s, unavailable: await store.snapshots.unavailable(s) })));
   const snapshotsBeforeRuns = (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
   return {
     backend: store.backend,
     supported: true,
     explanation: null,
-    snapshots,
+    snapshots: shown,
     totalBytes: totalSnapshotBytes(snapshots),
     retention: DEFAULT_RETENTION,
     snapshotsBeforeRuns,

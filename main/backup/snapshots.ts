@@ -174,6 +174,13 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   const operator = checkedOperator(request.operator);
   const clock = request.clock ?? (() => new Date());
   const chosen = await findSnapshot(store, request.snapshotId);
+  // Before the lock and its audited attempt: nothing can be restored from a copy that is not there.
+  const gone = await store.snapshots.unavailable(chosen);
+  if (gone !== null) {
+    throw new GatehouseError('NOT_FOUND', `snapshot ${chosen.id} cannot be restored: ${gone}; nothing was restored`, {
+      hint: { cli: 'restore another snapshot: gatehouse backups list marks those that are missing', console: 'restore another snapshot: the Backups page marks those that are missing' },
+    });
+  }
   return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true }, async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);

@@ -30,8 +30,10 @@ export function registerBackupCommands(program: Command): void {
       // The console's backups.list, whole: the same action prints the same JSON on both.
       const list = await backupsList(store);
       if (flags.json) return printApiJson('backups.list', list);
-      printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`]));
-      process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total\n`);
+      printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256', 'state'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`, s.unavailable === null ? 'present' : `MISSING: ${s.unavailable}`]));
+      const missing = list.snapshots.filter((s) => s.unavailable !== null).length;
+      const cannot = missing === 0 ? '' : `; ${counted(missing, 'snapshot')} cannot be restored (marked MISSING)`;
+      process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total${cannot}\n`);
     }));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {

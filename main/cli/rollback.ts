@@ -56,7 +56,7 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
     : parseOptions(withOperator(rollbackApplyInputSchema.omit({ confirmRunId: true })), { ...target, reason: flags.reason, operator: flags.operator }, NAMES);
   return withStore(flags.db, async (store) => {
     const report = await rollback(store, request);
-    if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq });
+    if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq, operator: report.operator ?? 'an operator', reason: report.reason });
     if (flags.json) printApiJson(report.dryRun ? 'rollback.preview' : 'rollback.apply', report);
     else printReport(report);
     // A dry run exits as the real rollback would: refused, or undoing nothing.

@@ -155,6 +155,7 @@ export function flagHistoryQuery<Query extends { flag?: string | undefined; scop
 
 /** Keys in the contract's order (flagEventSchema): `flags set|unset|revert --json` print this, and must read as the API's answer. */
 export function flagEventView(event: FlagEvent): FlagEventView {
+  // The column keeps its first name (rows written before stay readable); everyone reading the audit sees `operator`, as on every other audit row.
   const { id, flag, scope, oldJson, newJson, actor, reason, at } = event;
-  return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), actor, reason, at };
+  return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), operator: actor, reason, at };
 }

@@ -37,9 +37,27 @@ class FlagStore {
     return this.driver.db.selectFrom('flagValues').selectAll().$if(flag !== undefined, (q) => q.where('flag', '=', flag!)).orderBy('flag').orderBy('scope').execute();
   }
 
-  /** The kills (scope `kill`): what a run under way reads at each batch boundary, so one small query. */
-  async kills(): Promise<StoredFlagValue[]> {
-    return this.driver.db.selectFrom('flagValues').selectAll().where('scope', '=', KILL_SCOPE).orderBy('flag').execute();
+  /**
+   * The kills (scope `kill`): what a run under way reads at each batch boundary, so one small query.
+   * Each with the reason its newest flag event gave, so the run it reaches can say why it was stopped.
+   */
+  async kills(): Promise<(StoredFlagValue & { reason: string | null })[]> {
+    return this.driver.db
+      .selectFrom('flagValues')
+      .selectAll('flagValues')
+      .select((eb) =>
+        eb
+          .selectFrom('flagEvents')
+          .select('flagEvents.reason')
+          .whereRef('flagEvents.flag', '=', 'flagValues.flag')
+          .where('flagEvents.scope', '=', KILL_SCOPE)
+          .orderBy('flagEvents.id', 'desc')
+          .limit(1)
+          .as('reason'),
+      )
+      .where('flagValues.scope', '=', KILL_SCOPE)
+      .orderBy('flagValues.flag')
+      .execute();
   }
 
   /** The value and its audit event in one transaction: no change without its event. */

@@ -7,6 +7,9 @@ import { flagStore, type StoredFlagValue } from './flag-store.js';
 
 const log = logger('flags');
 
+/** A kill as stored, with the reason support gave for it. */
+type Kill = StoredFlagValue & { reason: string | null };
+
 /**
  * Where a run reads each flag, and so where a kill reaches a run under way: at each batch boundary
  * (`batch`), at the end of the run where it is judged, held or not, and notified or not (`end`), or
@@ -141,7 +144,7 @@ export class MidRunKills {
   }
 
   /** A read that fails leaves the run on the flags it has: a kill is never worth failing a run over. */
-  private async readKills(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<StoredFlagValue[]> {
+  private async readKills(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<Kill[]> {
     try {
       return await flagStore(this.store).kills();
     } catch (error) {
@@ -151,7 +154,7 @@ export class MidRunKills {
   }
 
   /** The change a kill makes at this point, or null: already in force, unknown or unkillable, or for a later point. */
-  private changeFor(kill: StoredFlagValue, at: RunFlagChange['at'], batch: number | null, notJudged: string | null, mode: RunMode): RunFlagChange | null {
+  private changeFor(kill: Kill, at: RunFlagChange['at'], batch: number | null, notJudged: string | null, mode: RunMode): RunFlagChange | null {
     const definition = flagDefinition(kill.flag);
     const value: FlagValue | null = definition ? killedPosition(definition) : null;
     if (value === null || this.inForce[kill.flag as FlagName] === value) return null;
@@ -160,10 +163,10 @@ export class MidRunKills {
     // An end-of-run flag killed during the batches is taken at the end, where the run reads it.
     if (readAt === 'end' && at === 'batch') return null;
     if (readAt === 'end' && notJudged !== null) {
-      return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, at, batch, applied: false, effect: `${notJudged}: ${NOT_JUDGED}` };
+      return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, reason: kill.reason, at, batch, applied: false, effect: `${notJudged}: ${NOT_JUDGED}` };
     }
     const applied = readAt === at;
     const effect = applied ? EFFECT[name]!(batch) : (NOT_FOR_THIS_RUN[name] ?? (mode === 'all-or-nothing' ? NO_BATCHES : AFTER_THE_LAST_BATCH));
-    return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, at, batch, applied, effect };
+    return { flag: name, value, killedBy: kill.updatedBy, killedAt: kill.updatedAt, reason: kill.reason, at, batch, applied, effect };
   }
 }

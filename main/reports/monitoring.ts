@@ -53,7 +53,7 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
       {
         heading: 'Flag changes',
         ...(task === undefined ? {} : { paragraphs: [`The changes that reach task ${task}'s runs: the global and kill scopes' and task:${task}'s; other tasks' scopes are left out.`] }),
-        table: { headers: ['event', 'at', 'flag', 'scope', 'old', 'new', 'who', 'reason'], rows: flagEvents.map((e) => [e.id, e.at, e.flag, e.scope, e.oldJson ?? '(unset)', e.newJson ?? '(unset)', e.actor, e.reason]) },
+        table: { headers: ['event', 'at', 'flag', 'scope', 'old', 'new', 'operator', 'reason'], rows: flagEvents.map((e) => [e.id, e.at, e.flag, e.scope, e.oldJson ?? '(unset)', e.newJson ?? '(unset)', e.actor, e.reason]) },
       },
     ],
   };

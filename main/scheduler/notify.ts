@@ -143,10 +143,12 @@ export async function notifyRunOutcome(notifier: Notifier, summary: RunSummary, 
 /**
  * A rollback done outside a run (main/backup/) reports through here. A warning, not an error: the
  * data changed under everyone else's feet, but nothing failed (the CLI showed the operator who had
- * just rolled back "error: run 1 was rolled back").
+ * just rolled back "error: run 1 was rolled back"). The body adds who and why, never the title again:
+ * the terminal prints "title — body", and a body that repeated it said the rollback twice.
  */
-export function rollbackNotification(what: string, subject = 'manual'): Notification {
-  return { cause: 'rollback', subject, level: 'warning', title: `Gatehouse: ${what} was rolled back`, body: `${what} was rolled back by an operator` };
+export function rollbackNotification(what: string, by: { operator: string; reason: string | null }, subject = 'manual'): Notification {
+  const body = `by ${by.operator}${by.reason ? `: ${by.reason}` : ''}`;
+  return { cause: 'rollback', subject, level: 'warning', title: `Gatehouse: ${what} was rolled back`, body: redactSecrets(body) };
 }
 
 /**
@@ -154,8 +156,8 @@ export function rollbackNotification(what: string, subject = 'manual'): Notifica
  * Notifier.notify: the console does not wait for it, and a run it cannot read (the console closing)
  * is announced under 'manual' rather than left as an unhandled rejection.
  */
-export async function notifyRollback(notifier: Notifier, store: Store, target: { runId: number; batchSeq: number | null }): Promise<NotifyResult> {
+export async function notifyRollback(notifier: Notifier, store: Store, target: { runId: number; batchSeq: number | null; operator: string; reason: string | null }): Promise<NotifyResult> {
   const run = await store.getRun(target.runId).catch(() => null);
   const what = target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
-  return notifier.notify({ ...rollbackNotification(what, run?.task ?? 'manual'), runId: target.runId });
+  return notifier.notify({ ...rollbackNotification(what, target, run?.task ?? 'manual'), runId: target.runId });
 }

@@ -34,6 +34,12 @@ export interface SnapshotSupport {
   attachRun(id: string, runId: number): Promise<void>;
   /** What re-checking a snapshot finds wrong (checksum, integrity); [] when it is sound. */
   check(snapshot: Snapshot): Promise<string[]>;
+  /**
+   * Why the snapshot cannot be read at all (its file deleted or unreadable, its schema dropped), or
+   * null: a cheap look, unlike check, so every listing can say it and a restore can refuse before
+   * it takes the lock.
+   */
+  unavailable(snapshot: Snapshot): Promise<string | null>;
   remove(snapshot: Snapshot): Promise<void>;
   /**
    * Throws (SCHEMA_TOO_NEW) when this code could not restore the snapshot whatever state the

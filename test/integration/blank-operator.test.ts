@@ -59,7 +59,7 @@ describe.each(testBackends())('a blank operator, on $name', (backend) => {
     }
     const named = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'kill', '--reason', 'stop it', '--operator', ' support-sam ', '--db', location, '--json']);
     expect(named.code).toBe(0);
-    expect(JSON.parse(named.stdout)).toMatchObject({ actor: 'support-sam' });
+    expect(JSON.parse(named.stdout)).toMatchObject({ operator: 'support-sam' });
   });
 
   it('is refused by the library calls behind them too: a rollback and a flag change name someone or change nothing', async () => {

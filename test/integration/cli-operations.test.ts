@@ -29,7 +29,7 @@ describe('gatehouse flags', () => {
   it('sets a task-scoped flag with a reason, lists it as TARGETING_MATCH, shows history and reverts in one command', () => {
     const event = json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--scope', 'task:hourly', '--reason', 'baseline', '--operator', 'dana']);
     // The same JSON the API returns for flags.set.
-    expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, actor: 'dana', reason: 'baseline', at: expect.any(String) });
+    expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, operator: 'dana', reason: 'baseline', at: expect.any(String) });
     const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
     expect(list.find((f) => f.name === 'ENABLE_BATCH_PROCESSING')!.inForce).toMatchObject({ value: false, reason: 'TARGETING_MATCH', scope: 'task:hourly' });
     expect(json(['flags', 'get', 'ENABLE_BATCH_PROCESSING'])).toMatchObject({ value: true, reason: 'DEFAULT' });
@@ -53,7 +53,7 @@ describe('gatehouse flags', () => {
 
   it('shows a kill over a task value as the value in force, with who killed it, in flags get, flags list and the table', () => {
     json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'true', '--scope', 'task:hourly', '--reason', 'hourly needs isolation', '--operator', 'dana']);
-    expect(json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'off', '--scope', 'kill', '--reason', 'isolation loops', '--operator', 'ops-bob'])).toMatchObject({ scope: 'kill', oldValue: null, newValue: false, actor: 'ops-bob' });
+    expect(json(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'off', '--scope', 'kill', '--reason', 'isolation loops', '--operator', 'ops-bob'])).toMatchObject({ scope: 'kill', oldValue: null, newValue: false, operator: 'ops-bob' });
     const turnedOn = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'on', '--scope', 'kill', '--reason', 'x', '--db', db]);
     expect(turnedOn.code).toBe(2);
     expect(turnedOn.stderr).toContain('a kill holds ENABLE_RECORD_ISOLATION at false, not true');

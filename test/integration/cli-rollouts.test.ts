@@ -83,7 +83,7 @@ describe('gatehouse rollout', () => {
     const flag = JSON.parse(cli(db, ['flags', 'get', 'ENABLE_BATCH_PROCESSING', '--scope', 'task:canary-feed', '--json']).stdout);
     expect(flag.value).toBe(false);
     const history = JSON.parse(cli(db, ['flags', 'history', 'ENABLE_BATCH_PROCESSING', '--json']).stdout);
-    expect(history[0]).toMatchObject({ actor: 'gatehouse-guardrail', scope: 'task:canary-feed', oldValue: true, newValue: null });
+    expect(history[0]).toMatchObject({ operator: 'gatehouse-guardrail', scope: 'task:canary-feed', oldValue: true, newValue: null });
     const text = cli(db, ['rollout', 'status']);
     expect(text.stdout).toContain('quarantine-rate  breach');
     // In the console's and the report's units, not raw rates: the quarantine rate as percentage points.

@@ -95,7 +95,7 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
     expect(stale.stderr).toContain('BATCH_SIZE [global] is now 20 (set by Ada');
     const current = await cli(['flags', 'set', 'BATCH_SIZE', '200', '--expect', '20', '--reason', 'larger', '--operator', 'grace', '--db', served.location, '--json']);
     expect(current.code, current.stderr).toBe(0);
-    expect(JSON.parse(current.stdout)).toMatchObject({ oldValue: 20, newValue: 200, actor: 'grace' });
+    expect(JSON.parse(current.stdout)).toMatchObject({ oldValue: 20, newValue: 200, operator: 'grace' });
     const staleUnset = await cli(['flags', 'unset', 'BATCH_SIZE', '--expect', '20', '--reason', 'back to default', '--db', served.location]);
     expect(staleUnset.code).toBe(2);
     expect(await storedAsShown(ada, 'BATCH_SIZE')).toBe(200);
@@ -115,8 +115,8 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
     expect(await flagStore(served.store).history({ flag: 'BATCH_SIZE' })).toHaveLength(2);
 
     // Having seen Ada's 80, Grace's revert puts back what was there before `first`: nothing.
-    const current = await data<{ oldValue: unknown; newValue: unknown; actor: string }>(served.server, 'flags.revert', { eventId: first.id, reason: 'undo smaller batches', expected: 80 }, grace);
-    expect(current).toMatchObject({ oldValue: 80, newValue: null, actor: 'Grace' });
+    const current = await data<{ oldValue: unknown; newValue: unknown; operator: string }>(served.server, 'flags.revert', { eventId: first.id, reason: 'undo smaller batches', expected: 80 }, grace);
+    expect(current).toMatchObject({ oldValue: 80, newValue: null, operator: 'Grace' });
     expect(await storedAsShown(grace, 'BATCH_SIZE')).toBeNull();
 
     const badExpectation = await callApi(served.server, 'flags.revert', { eventId: first.id, reason: 'r', expected: 'lots' }, grace);
@@ -135,7 +135,7 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
     expect(await storedAsShown(ada, 'ENABLE_SNAPSHOTS')).toBe(true);
     const current = await cli(['flags', 'revert', String(first.id), '--expect', 'true', '--reason', 'undo', '--operator', 'grace', '--db', served.location, '--json']);
     expect(current.code, current.stderr).toBe(0);
-    expect(JSON.parse(current.stdout)).toMatchObject({ oldValue: true, newValue: null, actor: 'grace' });
+    expect(JSON.parse(current.stdout)).toMatchObject({ oldValue: true, newValue: null, operator: 'grace' });
     const staleNone = await cli(['flags', 'revert', String(first.id), '--expect', 'true', '--reason', 'again', '--db', served.location]);
     expect(staleNone.code).toBe(2);
     expect(staleNone.stderr).toContain('is now unset, not true');

@@ -108,11 +108,11 @@ describe('History annotations: the audit as markers', () => {
     expect(unavailable).toEqual([]);
     expect(events.map((e) => e.kind)).toEqual(['flag', 'flag', 'restore', 'rollback', 'review']);
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort());
-    expect(events[0]).toMatchObject({ title: 'BLOCK_ON_ANOMALY default (off) → on', actor: 'ada', reason: 'hold anomalous runs during the audit', runId: null });
+    expect(events[0]).toMatchObject({ title: 'BLOCK_ON_ANOMALY default (off) → on', operator: 'ada', reason: 'hold anomalous runs during the audit', runId: null });
     expect(events[1]).toMatchObject({ title: 'BATCH_SIZE default (50) → 25 (task:daily)' });
-    expect(events[2]).toMatchObject({ title: expect.stringContaining(`Database restored from snapshot ${manual.id}`), actor: 'dee', reason: 'back before the flags' });
-    expect(events[3]).toMatchObject({ title: `Run ${second.runId} rolled back: ${second.metrics.updated} restored, ${second.metrics.added} deleted`, actor: 'bo', reason: 'wrong feed', runId: second.runId });
-    expect(events[4]).toMatchObject({ title: `Run ${first.runId} marked expected (known-event)`, actor: 'cy', reason: 'markup marathon', runId: first.runId });
+    expect(events[2]).toMatchObject({ title: expect.stringContaining(`Database restored from snapshot ${manual.id}`), operator: 'dee', reason: 'back before the flags' });
+    expect(events[3]).toMatchObject({ title: `Run ${second.runId} rolled back: ${second.metrics.updated} restored, ${second.metrics.added} deleted`, operator: 'bo', reason: 'wrong feed', runId: second.runId });
+    expect(events[4]).toMatchObject({ title: `Run ${first.runId} marked expected (known-event)`, operator: 'cy', reason: 'markup marathon', runId: first.runId });
   });
 
   it('keeps only events since the given time', async () => {

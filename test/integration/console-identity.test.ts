@@ -53,10 +53,10 @@ describe('operator identity in browser mode', () => {
     // A script that names the caller itself, as inputs once did, keeps working.
     await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches', operator: 'Ada' }, ada);
     await data(server, 'flags.set', { flag: 'BATCH_SIZE', value: 30, reason: 'a bit larger' }, grace);
-    const history = await data<{ actor: string; reason: string }[]>(server, 'flags.history', { flag: 'BATCH_SIZE' }, ada);
-    expect(history.map(({ actor, reason }) => ({ actor, reason }))).toEqual([
-      { actor: 'Grace', reason: 'a bit larger' },
-      { actor: 'Ada', reason: 'smaller batches' },
+    const history = await data<{ operator: string; reason: string }[]>(server, 'flags.history', { flag: 'BATCH_SIZE' }, ada);
+    expect(history.map(({ operator, reason }) => ({ operator, reason }))).toEqual([
+      { operator: 'Grace', reason: 'a bit larger' },
+      { operator: 'Ada', reason: 'smaller batches' },
     ]);
     expect((await flagStore(store).history({ flag: 'BATCH_SIZE' })).map((event) => event.actor)).toEqual(['Grace', 'Ada']);
   });

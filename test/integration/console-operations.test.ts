@@ -38,7 +38,7 @@ describe('flags through the API', () => {
     expect(before.find((f) => f.name === 'BATCH_SIZE')).toMatchObject({ kind: 'operational', defaultValue: 50, scopes: [], inForce: { value: 50, reason: 'DEFAULT' } });
 
     const set = await dispatch(api, 'flags.set', { flag: 'BATCH_SIZE', scope: 'task:daily', value: 20, reason: 'smaller batches for the canary' }, operatorCaller('dana'));
-    expect(set).toMatchObject({ ok: true, data: { flag: 'BATCH_SIZE', scope: 'task:daily', oldValue: null, newValue: 20, actor: 'dana', reason: 'smaller batches for the canary' } });
+    expect(set).toMatchObject({ ok: true, data: { flag: 'BATCH_SIZE', scope: 'task:daily', oldValue: null, newValue: 20, operator: 'dana', reason: 'smaller batches for the canary' } });
     await api['flags.set']({ flag: 'ENABLE_SNAPSHOTS', scope: 'global', value: false, reason: 'disk is full' }, operatorCaller('dana'));
 
     const after = await api['flags.list']({}, tester);
@@ -48,7 +48,7 @@ describe('flags through the API', () => {
     const history = await api['flags.history']({ limit: 10 }, tester);
     expect(history.map((e) => e.flag)).toEqual(['ENABLE_SNAPSHOTS', 'BATCH_SIZE']);
     const reverted = await api['flags.revert']({ eventId: history[0]!.id, reason: 'disk cleaned' }, operatorCaller('lee'));
-    expect(reverted).toMatchObject({ flag: 'ENABLE_SNAPSHOTS', oldValue: false, newValue: null, actor: 'lee' });
+    expect(reverted).toMatchObject({ flag: 'ENABLE_SNAPSHOTS', oldValue: false, newValue: null, operator: 'lee' });
     expect((await api['flags.list']({}, tester)).find((f) => f.name === 'ENABLE_SNAPSHOTS')!.inForce).toMatchObject({ value: true, reason: 'DEFAULT' });
 
     const unset = await api['flags.unset']({ flag: 'BATCH_SIZE', scope: 'task:daily', reason: 'canary done' }, tester);

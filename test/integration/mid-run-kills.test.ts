@@ -6,7 +6,7 @@ import { rolloutDetail, startRollout } from '../../main/rollouts/index.js';
 import { addTask, Notifier, runFlaggedUpdate, type DeliveredNotification as Notification } from '../../main/scheduler/index.js';
 import { rolloutStartInputSchema } from '../../shared/api-rollouts.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
-import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { flagChangeLine, type RunEvent, type RunSummary } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
@@ -82,8 +82,10 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       expect(new Set(sizes.slice(5))).toEqual(new Set([10]));
       expect(summary.flags).toMatchObject({ ADAPTIVE_BATCHES: true });
       expect(summary.flagChanges).toEqual([
-        { flag: 'ADAPTIVE_BATCHES', value: false, killedBy: 'support-sam', killedAt: expect.any(String), at: 'batch', batch: 6, applied: true, effect: "batches from 6 on stay at the run's batch size" },
+        { flag: 'ADAPTIVE_BATCHES', value: false, killedBy: 'support-sam', killedAt: expect.any(String), reason: 'stop it now', at: 'batch', batch: 6, applied: true, effect: "batches from 6 on stay at the run's batch size" },
       ]);
+      // Why it was stopped, as the run's detail says it on the CLI and in the console (flagChangeLine).
+      expect(flagChangeLine(summary.flagChanges![0]!)).toMatch(/^ADAPTIVE_BATCHES killed by support-sam \(\S+; reason: stop it now\), reached the run before batch 6: /);
       // The same JSON from `runs show --json` and the API's runs.get.
       const shown = runCli(['runs', 'show', String(summary.runId), '--db', location, '--json']);
       expect(shown.code, shown.stderr).toBe(0);

@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, listRestores, restoreSnapshot, rollback, undoJournal, verifySnapshots } from '../../main/backup/index.js';
+import { backupsList, createSnapshot, listAttempts, listRestores, snapshotFolder, restoreSnapshot, rollback, undoJournal, verifySnapshots } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { addTask, editTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
@@ -170,6 +172,23 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: '  ' })).rejects.toThrow(/a restore needs a reason/);
       expect(await store.countHearings()).toBe(20);
       expect(await listRestores(store)).toEqual([]);
+    });
+  });
+
+  it('lists a snapshot whose copy was deleted by hand as missing, and refuses to restore it before taking the lock', async () => {
+    await withFreshStore(backend, async (store) => {
+      await update(store, 'synthetic:seed=11,count=10');
+      const kept = await createSnapshot(store, { kind: 'manual' });
+      const gone = await createSnapshot(store, { kind: 'manual', clock: () => new Date(Date.now() + 1000) });
+      if (store.backend === 'sqlite') fs.rmSync(path.join(snapshotFolder(store.location), gone.file));
+      else await sql`DROP SCHEMA ${sql.id(gone.file)} CASCADE`.execute(store.queries.db);
+
+      const listed = await backupsList(store);
+      expect(listed.snapshots.map((s) => [s.id, s.unavailable])).toEqual([[gone.id, expect.stringMatching(/^its (file|schema) .* is missing$/)], [kept.id, null]]);
+      await expect(restoreSnapshot(store, { snapshotId: gone.id, reason: 'back to before', operator: 'eve' })).rejects.toThrow(new RegExp(`^snapshot ${gone.id} cannot be restored: its (file|schema) .* is missing; nothing was restored$`));
+      // Refused up front: no writer attempt recorded as failed, no safety snapshot added.
+      expect(await listAttempts(store)).toEqual([]);
+      expect((await backupsList(store)).snapshots).toHaveLength(2);
     });
   });
 });

@@ -87,7 +87,7 @@ describe.each(testBackends())('one support step straight after another on $name'
         const snapshot = await call('backups.create', {});
         const second = await runUpdate({ store, source: arraySource(hearingRecords(20, 400000)), batchSize: 10 });
         await call('rollback.apply', apply(second.runId, 2));
-        expect(await call('flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches after a bad feed' })).toMatchObject({ flag: 'BATCH_SIZE', actor: 'tester' });
+        expect(await call('flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches after a bad feed' })).toMatchObject({ flag: 'BATCH_SIZE', operator: 'tester' });
         await call('rollback.apply', apply(second.runId, 1));
         expect(await call('backups.restore', { id: snapshot.id, confirmId: snapshot.id, reason: 'back before the bad feed' })).toMatchObject({ event: { operator: 'tester' } });
         expect(await call('rollback.apply', apply(first.runId, null))).toMatchObject({ counts: { deleted: 20 }, runRolledBack: true });

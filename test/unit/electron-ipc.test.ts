@@ -24,7 +24,7 @@ function event(sender: object, frame: object | null) {
 
 const runsGet = vi.fn(async ({ runId }: { runId: number }) => ({ runId }));
 const osUser = { operator: 'dana', identity: 'os-user' as const };
-const flagsSet = vi.fn(async (input: { reason: string }, caller: { operator: string }) => ({ id: 1, flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, actor: caller.operator, reason: input.reason, at: '2026-11-28T12:00:00.000Z' }));
+const flagsSet = vi.fn(async (input: { reason: string }, caller: { operator: string }) => ({ id: 1, flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, operator: caller.operator, reason: input.reason, at: '2026-11-28T12:00:00.000Z' }));
 
 function call(method: string, evt: unknown, payload: unknown) {
   const handler = handlers.get(ipcChannelOf(method as never));
@@ -62,7 +62,7 @@ describe('the IPC wrapper', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining('operator "mallory" is not who is calling (dana)') } });
     expect(flagsSet).not.toHaveBeenCalled();
     const result = await call('flags.set', page, { flag: 'BATCH_SIZE', value: 20, reason: 'smaller', operator: 'dana' });
-    expect(result).toMatchObject({ ok: true, data: { actor: 'dana' } });
+    expect(result).toMatchObject({ ok: true, data: { operator: 'dana' } });
     expect(flagsSet).toHaveBeenCalledWith({ flag: 'BATCH_SIZE', scope: 'global', value: 20, reason: 'smaller' }, osUser);
   });
 

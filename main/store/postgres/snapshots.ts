@@ -56,6 +56,11 @@ export class PostgresSnapshots implements SnapshotSupport {
     return checksumProblems(snapshot, await contentHash(this.driver.db, snapshot.file));
   }
 
+  async unavailable(snapshot: Snapshot): Promise<string | null> {
+    const found = await sql<{ name: string }>`SELECT nspname AS name FROM pg_namespace WHERE nspname = ${snapshot.file}`.execute(this.driver.db);
+    return found.rows.length === 0 ? `its schema ${snapshot.file} is missing` : null;
+  }
+
   async remove(snapshot: Snapshot): Promise<void> {
     await this.driver.transaction(async (trx) => {
       await sql`DROP SCHEMA IF EXISTS ${sql.id(snapshot.file)} CASCADE`.execute(trx);

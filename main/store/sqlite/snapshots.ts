@@ -89,6 +89,17 @@ export class SqliteSnapshots implements SnapshotSupport {
     return [...checksumProblems(snapshot, sha256OfFile(file)), ...integrityProblems(file)];
   }
 
+  async unavailable(snapshot: Snapshot): Promise<string | null> {
+    const file = path.join(this.place, snapshot.file);
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      return fs.statSync(file).isFile() ? null : `${file} is not a file`;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? `its file ${file} is missing` : `its file ${file} cannot be read (${code ?? (error as Error).message})`;
+    }
+  }
+
   /** A snapshot file a newer Gatehouse wrote (copied in from another install) has a schema this code cannot bring it to. */
   async refuseUnrestorable(snapshot: Snapshot): Promise<void> {
     const file = path.join(this.place, snapshot.file);

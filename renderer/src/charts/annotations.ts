@@ -24,7 +24,7 @@ export function eventsIn(events: readonly HistoryEvent[], range: TimeRange): His
 
 /** One sentence for a marker: what happened, who did it and why. */
 export function describeEvent(event: HistoryEvent): string {
-  const who = event.actor ? ` by ${event.actor}` : '';
+  const who = event.operator ? ` by ${event.operator}` : '';
   const why = event.reason ? ` — ${event.reason}` : '';
   return `${EVENT_STYLES[event.kind].name}: ${event.title}${who}${why}`;
 }

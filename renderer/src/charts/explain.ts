@@ -33,7 +33,7 @@ export function explainRun(point: HistoryPoint, series: readonly MetricSeries[],
     }),
     verdict: point.verdict === null ? null : (VERDICT_WORDS[point.verdict] ?? point.verdict),
     reasons: [...here, ...elsewhere].map((a) => ({ rule: a.rule, score: a.score, message: a.message })),
-    reviews: events.filter((e) => e.kind === 'review' && e.runId === point.runId).map((e) => `${e.title.replace(`Run ${point.runId} `, '')}${e.actor ? ` by ${e.actor}` : ''}: ${e.reason ?? ''}`),
+    reviews: events.filter((e) => e.kind === 'review' && e.runId === point.runId).map((e) => `${e.title.replace(`Run ${point.runId} `, '')}${e.operator ? ` by ${e.operator}` : ''}: ${e.reason ?? ''}`),
     notes: notesOn(point, events),
   };
 }

@@ -12,7 +12,7 @@ type Snapshot = ApiOutput<'backups.list'>['snapshots'][number];
 const MB = 1_024 * 1_024;
 
 function snapshot(id: string, daysAgo: number, sizeBytes = 150 * MB): Snapshot {
-  return { id, file: `${id}.sqlite`, createdAt: new Date(Date.UTC(2026, 10, 30) - daysAgo * 86_400_000).toISOString(), kind: 'before-run', runId: 100 - daysAgo, sizeBytes, sha256: 'ab'.repeat(32) };
+  return { id, file: `${id}.sqlite`, createdAt: new Date(Date.UTC(2026, 10, 30) - daysAgo * 86_400_000).toISOString(), kind: 'before-run', runId: 100 - daysAgo, sizeBytes, sha256: 'ab'.repeat(32), unavailable: null };
 }
 
 describe('sizes for people', () => {
@@ -90,6 +90,17 @@ describe('the Backups page', () => {
     expect(wrapper.get('[data-testid="snapshot-cost"]').text()).toMatch(/about 98.0 MB per run .* up to about 980 MB/);
     expect(wrapper.text()).not.toMatch(/\d B\b/);
     expect(wrapper.get('[data-testid="listed-bytes"]').text()).toBe('900 MB in 6 snapshots');
+  });
+
+  it('marks a snapshot whose file is gone as missing and offers no restore of it', async () => {
+    snapshots[1] = { ...snapshots[1]!, unavailable: 'its file /data/g.db.backups/s5.sqlite is missing' };
+    const wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    const row = (id: string) => wrapper.get(`tr[data-snapshot="${id}"]`);
+    expect(row('s5').get('[data-testid="snapshot-unavailable"]').text()).toBe('missing: its file /data/g.db.backups/s5.sqlite is missing');
+    expect(row('s5').get('button[aria-label="Restore… snapshot s5"]').attributes('disabled')).toBeDefined();
+    expect(row('s6').find('[data-testid="snapshot-unavailable"]').exists()).toBe(false);
+    expect(row('s6').get('button[aria-label="Restore… snapshot s6"]').attributes('disabled')).toBeUndefined();
   });
 
   it('shows a retention by total size and caps the policy\'s worst case with it', async () => {

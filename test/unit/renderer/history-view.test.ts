@@ -41,7 +41,7 @@ const flagChange: HistoryEvent = {
   id: 'flag:4',
   at: new Date(FIRST_DAY + 340 * DAY_MS).toISOString(),
   title: 'BLOCK_ON_ANOMALY default (off) → on',
-  actor: 'ada',
+  operator: 'ada',
   reason: 'hold anomalous runs during the audit',
   runId: null,
 };
@@ -102,7 +102,7 @@ describe('what the History charts plot and say', () => {
   });
 
   it('adds the reviews, rollbacks and training-history status of the run', () => {
-    const review: HistoryEvent = { kind: 'review', id: 'review:1', at: big.startedAt, title: `Run ${BIG_RUN} marked expected (known-event)`, actor: 'cy', reason: 'backfill', runId: BIG_RUN };
+    const review: HistoryEvent = { kind: 'review', id: 'review:1', at: big.startedAt, title: `Run ${BIG_RUN} marked expected (known-event)`, operator: 'cy', reason: 'backfill', runId: BIG_RUN };
     const rollback: HistoryEvent = { ...review, kind: 'rollback', id: 'rollback:1', title: `Run ${BIG_RUN} rolled back` };
     const explanation = explainRun({ ...big, status: 'rolled_back', inTrainingHistory: false }, COUNT_SERIES.slice(0, 1), undefined, [review, rollback, flagChange]);
     expect(explanation.reviews).toEqual(['marked expected (known-event) by cy: backfill']);
@@ -212,7 +212,7 @@ describe('the History page\'s time span', () => {
   const OLDEST_RUN = FIRST_DAY + 300 * DAY_MS;
   const runs = Array.from({ length: 10 }, (_, i) => point(i + 50, OLDEST_RUN + i * DAY_MS, metrics({ fetched: 40 + i })));
   const oldRollback: HistoryEvent = {
-    kind: 'rollback', id: 'rollback:3', at: new Date(OLDEST_RUN - 60 * DAY_MS).toISOString(), title: 'Run 7 rolled back: 40 restored, 0 deleted', actor: 'bo', reason: 'bad feed', runId: 7,
+    kind: 'rollback', id: 'rollback:3', at: new Date(OLDEST_RUN - 60 * DAY_MS).toISOString(), title: 'Run 7 rolled back: 40 restored, 0 deleted', operator: 'bo', reason: 'bad feed', runId: 7,
   };
 
   async function openWith(events: HistoryEvent[]) {
