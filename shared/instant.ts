@@ -29,6 +29,17 @@ export function instantProblem(text: string): string | null {
   return Number.isNaN(Date.parse(trimmed)) ? `"${trimmed}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])` : null;
 }
 
+const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Why `text` names no single day (YYYY-MM-DD), or null: the console's date fields take a day and
+ * say what is wrong with one in the words the API uses for its since/until, not the browser's.
+ */
+export function dayProblem(text: string): string | null {
+  const trimmed = text.trim();
+  return instantProblem(trimmed) ?? (CALENDAR_DAY.test(trimmed) ? null : `"${trimmed}" is a date and time: give a day alone, YYYY-MM-DD`);
+}
+
 /** The zones in use run from UTC−12:00 to UTC+14:00 (Kiribati); an offset's minutes stop at 59. */
 const MAX_UTC_OFFSET_MINUTES = 14 * 60;
 

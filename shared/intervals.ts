@@ -2,6 +2,7 @@
  * Confidence intervals every gate reports with its rates, so a rate is never read without its
  * uncertainty. No Node imports: the console uses the same function.
  */
+import { counted, formatCount } from './plural.js';
 
 /** The two-sided 95 % standard-normal quantile. */
 export const Z_95 = 1.959964;
@@ -31,9 +32,17 @@ export function intervalText(interval: Interval | null): string {
   return interval ? `95 % CI ${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)} %` : '';
 }
 
+/** What a rate counts, named inside its parentheses: "(0 of 1 clean run flagged; …)", never "(0 of 1; …) clean runs flagged". */
+export interface RateOf {
+  noun: string;
+  plural?: string;
+  outcome: string;
+}
+
 /** "25.0 % (1 of 4; 95 % CI 4.6–69.9 %)": a measured rate is never shown without its n and interval. */
-export function rateWithN(part: number, whole: number, interval: Interval | null = wilsonInterval(part, whole)): string {
+export function rateWithN(part: number, whole: number, interval: Interval | null = wilsonInterval(part, whole), of?: RateOf): string {
   if (whole === 0) return 'no data (n = 0)';
   const ci = interval ? `; ${intervalText(interval)}` : '';
-  return `${((part / whole) * 100).toFixed(1)} % (${part} of ${whole}${ci})`;
+  const counts = of ? `${formatCount(part)} of ${counted(whole, of.noun, of.plural)} ${of.outcome}` : `${formatCount(part)} of ${formatCount(whole)}`;
+  return `${((part / whole) * 100).toFixed(1)} % (${counts}${ci})`;
 }

@@ -5,7 +5,7 @@ import { anomalyMessages } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomalies, markAnomaly } from '../validation/index.js';
 import { openExistingStore, withStore } from './database.js';
-import { parseOptions, withOperator } from './input.js';
+import { parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { counted } from '../../shared/plural.js';
 
@@ -116,7 +116,7 @@ export function registerAcceptCommand(runs: Command): void {
     .option('--operator <name>', 'who is accepting (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
-      const { runId, reason, operator } = parseOptions(withOperator(runsAcceptInputSchema), { runId: runIdText, reason: flags.reason, operator: flags.operator }, { runId: 'runId' });
+      const { runId, reason, operator } = parseOptions(withOperator(runsAcceptInputSchema), { runId: runIdText, reason: flags.reason, operator: flags.operator }, POSITIONAL_IDS);
       const accepted = await withStore(flags.db, (store) => acceptHeldRun(store, { runId, reason, operator: actorName(operator) }));
       if (flags.json) return printApiJson('runs.accept', { runId, status: accepted.status, review: accepted.review });
       process.stdout.write(`run ${runId} accepted: now ${accepted.status}\n`);

@@ -15,7 +15,7 @@ import {
   unsetFlag,
 } from '../flags/index.js';
 import { withStore } from './database.js';
-import { parseOptions, withOperator } from './input.js';
+import { parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { type FlagEvent, flagStore } from '../flags/index.js';
 import type { Store } from '../store/index.js';
@@ -108,7 +108,7 @@ export function registerFlagsCommand(program: Command): void {
       }),
     );
 
-  const positional = { flag: 'flag', value: 'value', eventId: 'eventId', expected: '--expect' };
+  const positional = { ...POSITIONAL_IDS, flag: 'flag', value: 'value', expected: '--expect' };
   common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
     .action(async (flag: string, value: string, options: FlagsOptions) => {
       const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);

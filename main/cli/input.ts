@@ -34,6 +34,12 @@ function fromText(def: Def, value: unknown, name: string): unknown {
   return value;
 }
 
+/**
+ * How a refusal names a positional id, as a person says it and as `rollout status` always did
+ * (`run id must be a whole number ≥ 1`), not as the API's field (`runId`), which the user never typed.
+ */
+export const POSITIONAL_IDS = { runId: 'run id', rolloutId: 'rollout id', eventId: 'event id' };
+
 export function optionName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }

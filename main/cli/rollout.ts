@@ -7,7 +7,7 @@ import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { actorName } from '../flags/index.js';
 import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, rolloutStatus, startRollout } from '../rollouts/index.js';
 import { withStore } from './database.js';
-import { parseOptions, withOperator } from './input.js';
+import { parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printTable } from './output.js';
 
 interface RolloutOptions {
@@ -68,8 +68,6 @@ function proceedNeedsFrom(rolloutId: number): GatehouseError {
   return new GatehouseError('USAGE', `rollout promote needs --from STAGE to proceed: the stage you are promoting from (see gatehouse rollout status ${rolloutId}), so a promotion never lands on a stage you did not see`);
 }
 
-/** How a refusal names the positional id: `rollout id must be a whole number ≥ 1`. */
-const ID_NAME = { rolloutId: 'rollout id' };
 
 function stageLine(rollout: RolloutView): string {
   const stage = rollout.stages[rollout.stageIndex]!;
@@ -137,7 +135,7 @@ export function registerRolloutCommands(program: Command): void {
   });
 
   common(rollout.command('status [id]').description('where a rollout stands (default: the newest; none started: null with --json, exit 0), its guardrails now, and its ledger')).action(async (id: string | undefined, options: RolloutOptions) => {
-    const { rolloutId } = parseOptions(rolloutsGetInputSchema, { rolloutId: id }, ID_NAME);
+    const { rolloutId } = parseOptions(rolloutsGetInputSchema, { rolloutId: id }, POSITIONAL_IDS);
     await withStore(options.db, async (store) => {
       const detail = await rolloutStatus(store, rolloutId, new Date());
       if (options.json) printApiJson('rollouts.get', detail);
@@ -172,7 +170,7 @@ export function registerRolloutCommands(program: Command): void {
     const input = parseOptions(
       withOperator(rolloutDecideInputSchema),
       { rolloutId: id, decision: options.decision ?? 'proceed', fromStage: options.from, reason: options.reason, operator: options.operator },
-      { ...ID_NAME, fromStage: '--from' },
+      { ...POSITIONAL_IDS, fromStage: '--from' },
     );
     if (input.decision === 'proceed' && input.fromStage === undefined) throw proceedNeedsFrom(input.rolloutId);
     await printResult('rollouts.decide', options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
@@ -184,7 +182,7 @@ export function registerRolloutCommands(program: Command): void {
   ] as const) {
     common(rollout.command(`${name} <id>`).description(description).option('--reason <text>', 'why (required)').option('--operator <name>', 'who (default: the OS user)')).action(
       async (id: string, options: RolloutOptions) => {
-        const input = parseOptions(withOperator(rolloutActInputSchema), { rolloutId: id, reason: options.reason, operator: options.operator }, ID_NAME);
+        const input = parseOptions(withOperator(rolloutActInputSchema), { rolloutId: id, reason: options.reason, operator: options.operator }, POSITIONAL_IDS);
         await printResult(method, options.db, options.json, (store) => act(store, input, { operator: actorName(input.operator), now: new Date() }));
       },
     );

@@ -5,7 +5,7 @@ import { runDetail } from '../engine/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
 import { shownStatus } from '../../shared/run.js';
-import { parseOptions } from './input.js';
+import { parseOptions, POSITIONAL_IDS } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 
 const runsGetInputSchema = API_METHODS['runs.get'].input;
@@ -51,7 +51,7 @@ export function registerRunsCommands(program: Command): void {
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--json', 'print JSON')
     .action((runIdText: string, flags: ListFlags) => {
-      const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, { runId: 'runId' });
+      const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, POSITIONAL_IDS);
       return withStore(flags.db, async (store) => {
         const run = await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli');
         if (flags.json) return printApiJson('runs.get', run);

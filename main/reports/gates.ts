@@ -1,4 +1,4 @@
-import { counted } from '../../shared/plural.js';
+import { counted, formatCount } from '../../shared/plural.js';
 import type { ReportedRun } from '../store/index.js';
 import { overallStatus, percent, type Criterion, type ReportDocument } from './document.js';
 import { finished, msPerRecord, overheadPercent, recordsLost } from './measure.js';
@@ -35,7 +35,7 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   const lost = done.reduce((sum, run) => sum + recordsLost(run), 0);
   const noTrials = 'no trial data yet';
   return [
-    atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? `no batches in the period${rolledBack ? ` but ${counted(rolledBack, 'batch', 'batches')} rolled back since` : ''}` : `${committed} of ${batches} batches committed${rolledBack ? ` (${counted(rolledBack, 'batch', 'batches')} rolled back since not counted)` : ''}`),
+    atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? `no batches in the period${rolledBack ? ` but ${counted(rolledBack, 'batch', 'batches')} rolled back since` : ''}` : `${formatCount(committed)} of ${counted(batches, 'batch', 'batches')} committed${rolledBack ? ` (${counted(rolledBack, 'batch', 'batches')} rolled back since not counted)` : ''}`),
     atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${caughtOf(trials)}${notJudgedInRate(trials.notJudged - trials.controlsNotJudged, 'injection')}${mixed(trials)}` : noTrials),
     below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
     below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${flaggedOf(trials)}${notJudgedInRate(trials.controlsNotJudged, 'control')}${mixed(trials)}` : noTrials),

@@ -1,6 +1,6 @@
 import { kindAsJudged } from '../../shared/api-validation.js';
 import { rateWithN } from '../../shared/intervals.js';
-import { counted } from '../../shared/plural.js';
+import { counted, formatCount } from '../../shared/plural.js';
 import { anomalyMessages } from '../../shared/validation.js';
 import type { ReportedRun } from '../store/index.js';
 import type { ReportDocument, Section } from './document.js';
@@ -19,7 +19,7 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
     title: task === undefined ? 'Monitoring report' : `Monitoring report: task ${task}`,
     generatedAt,
     period,
-    headline: runs.length === 0 ? `No runs${ofTask} in the period.` : `${counted(runs.length, 'run')}${ofTask}: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}; ${stats.anomalousRuns} anomalous; ${counted(stats.recordsLost, 'record')} lost`,
+    headline: runs.length === 0 ? `No runs${ofTask} in the period.` : `${counted(runs.length, 'run')}${ofTask}: ${[...byStatus].map(([s, n]) => `${formatCount(n)} ${s}`).join(', ')}; ${formatCount(stats.anomalousRuns)} anomalous; ${counted(stats.recordsLost, 'record')} lost`,
     sections: [
       {
         heading: 'Runs',
@@ -61,12 +61,12 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
 
 /** "0 of 1 injected anomaly caught": the noun agrees with how many there were, in the trial report and the validation gate alike. */
 export function caughtOf(trials: Pick<TrialMeasurements, 'anomaliesDetected' | 'anomaliesInjected'>): string {
-  return `${trials.anomaliesDetected} of ${counted(trials.anomaliesInjected, 'injected anomaly', 'injected anomalies')} caught`;
+  return `${formatCount(trials.anomaliesDetected)} of ${counted(trials.anomaliesInjected, 'injected anomaly', 'injected anomalies')} caught`;
 }
 
 /** "0 of 1 clean run flagged". */
 export function flaggedOf(trials: Pick<TrialMeasurements, 'falsePositives' | 'cleanRuns'>): string {
-  return `${trials.falsePositives} of ${counted(trials.cleanRuns, 'clean run')} flagged`;
+  return `${formatCount(trials.falsePositives)} of ${counted(trials.cleanRuns, 'clean run')} flagged`;
 }
 
 /** The injected kinds against what caught them; a control injects nothing, so it has no bar (a zero one read as "nothing caught"). */
@@ -78,7 +78,7 @@ function detectionSection(trials: TrialMeasurements): Section {
 
 /** Said after the rates when some trials were never judged: they are in neither. */
 export function notJudgedNote(trials: Pick<TrialMeasurements, 'notJudged'>): string {
-  return trials.notJudged === 0 ? '' : `; ${trials.notJudged} not judged (run interrupted or failed before a verdict; in neither rate)`;
+  return trials.notJudged === 0 ? '' : `; ${formatCount(trials.notJudged)} not judged (run interrupted or failed before a verdict; in neither rate)`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { setFlag, unsetFlag } from '../../main/flags/index.js';
 import { buildReport, canaryWindowRuns, compareCanary, perRecordTimeRatio, renderHtml, renderMarkdown, validationGateCriteria } from '../../main/reports/index.js';
+import { monitoringDocument } from '../../main/reports/monitoring.js';
 import { addTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { ReportedRun, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -410,5 +411,23 @@ describe.each(testBackends())('reports from stored runs on $name', (backend) => 
       await expect(buildReport(store, { kind: 'canary' })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(buildReport(store, { kind: 'validation', since: 'yesterday-ish' })).rejects.toMatchObject({ code: 'USAGE' });
     });
+  });
+});
+
+describe('counts in the validation gate and the monitoring report', () => {
+  const trials = { trials: 4_000, anomaliesInjected: 2_000, anomaliesDetected: 1_990, cleanRuns: 2_000, falsePositives: 1_000, notJudged: 0, controlsNotJudged: 0, rows: [] };
+
+  it('groups thousands in the batches committed and the trial counts, as every other count reads', () => {
+    const big = run('daily', { batches: { total: 12_000, succeeded: 12_000, failed: 0, isolated: 0 } });
+    const notes = Object.fromEntries(validationGateCriteria([big], trials).map((c) => [c.name, c.note]));
+    expect(notes['Batch success rate']).toBe('12,000 of 12,000 batches committed');
+    expect(notes['Anomaly detection rate']).toBe('1,990 of 2,000 injected anomalies caught');
+    expect(validationGateCriteria([run('daily', { batches: { total: 1, succeeded: 1, failed: 0, isolated: 0 } })], null).find((c) => c.name === 'Batch success rate')!.note).toBe('1 of 1 batch committed');
+  });
+
+  it('groups thousands in the monitoring headline\'s per-status and anomalous counts', () => {
+    const runs = Array.from({ length: 1_200 }, () => run('daily', { validation: anomalous }));
+    const document = monitoringDocument(runs, [], { since: null, until: '2026-03-02T00:00:00.000Z' }, '2026-03-02T00:00:00.000Z');
+    expect(document.headline).toBe('1,200 runs: 1,200 success; 1,200 anomalous; 0 records lost');
   });
 });

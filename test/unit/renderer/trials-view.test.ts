@@ -79,12 +79,12 @@ describe('the Trials page', () => {
     const label = (testId: string) => wrapper!.get(`[data-testid="${testId}"]`).element.parentElement!.querySelector('.card-label')!.textContent;
     expect(page.get('[data-testid="ledger-detection"]').text()).toBe('—');
     expect(label('ledger-detection')).toBe('detection: no anomaly injected yet (n = 0) — run a trial that injects one');
-    expect(label('ledger-false-positives')).toBe('false positives: 0.0 % (0 of 1; 95 % CI 0.0–79.0 %) clean runs flagged');
+    expect(label('ledger-false-positives')).toBe('false positives: 0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %)');
     wrapper!.unmount();
 
     const injectedOnly = await open({ ...WITH_SPIKES, detectionInterval: { low: 0.0945, high: 0.9055 }, controls: 0, falsePositiveRate: null, falsePositiveInterval: null });
     expect(injectedOnly.get('[data-testid="ledger-false-positives"]').text()).toBe('—');
-    expect(label('ledger-detection')).toBe('detection: 50.0 % (1 of 2; 95 % CI 9.4–90.5 %) injected caught by an alarm of their own kind');
+    expect(label('ledger-detection')).toBe('detection: 50.0 % (1 of 2 injected anomalies caught by an alarm of its own kind; 95 % CI 9.4–90.5 %)');
     expect(label('ledger-false-positives')).toBe('false positives: no control run yet (n = 0) — run a trial with control runs');
   });
 
