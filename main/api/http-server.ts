@@ -86,7 +86,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (request.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) return signIn(url.searchParams.get('token') ?? '', request, response);
     const caller = authenticate(request);
     if (typeof caller === 'string') return send(response, 401, TEXT, caller);
-    if (url.pathname === '/api/events' && request.method === 'GET') return streams.open(response, lastEventId(request), SECURITY_HEADERS);
+    if (url.pathname === '/api/events' && request.method === 'GET') return streams.open(response, lastEventId(request, url), SECURITY_HEADERS);
     if (url.pathname.startsWith('/api/')) return callApi(request, response, url.pathname.slice('/api/'.length), caller);
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, TEXT, 'method not allowed');
     return serveStatic(options.staticRoot, url.pathname, response);
@@ -174,10 +174,15 @@ function fromOurOrigin(request: http.IncomingMessage, port: number): boolean {
   return site === undefined || site === 'same-origin' || site === 'none';
 }
 
-/** The id of the last event a reconnecting EventSource saw. */
-function lastEventId(request: http.IncomingMessage): string | undefined {
+/**
+ * The id of the last event a reconnecting EventSource saw: its own header first (newer), else the
+ * `lastEventId` query of a page that opened a new EventSource after its old one closed for good.
+ * Any text is passed on: one this server did not give is answered with a reset.
+ */
+function lastEventId(request: http.IncomingMessage, url: URL): string | undefined {
   const header = request.headers['last-event-id'];
-  return typeof header === 'string' && header !== '' ? header : undefined;
+  if (typeof header === 'string' && header !== '') return header;
+  return url.searchParams.get('lastEventId') || undefined;
 }
 
 function cookieValue(header: string, name: string): string | undefined {

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
+import type { RunEvent } from '../../shared/run.js';
+import { logger } from '../logging/index.js';
 import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
@@ -148,7 +150,7 @@ export function registerTasksCommands(program: Command): void {
         starting.dispose();
         const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
         try {
-          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: stopping.onEvent }, { operator: currentOperator() });
+          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent) }, { operator: currentOperator() });
           await taskStore(store).recordOnDemandRun(task.name, summary.runId);
           if (options.json) printJson(summary);
           else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
@@ -177,12 +179,15 @@ export function registerTasksCommands(program: Command): void {
         const clock = () => new Date();
         // Stopping the scheduler stops a task's run after its batch too (resumed at the next tick), its reason saying so.
         const controller = new AbortController();
-        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal }, request) });
+        // With --once, the run's events go to the signal handler, so a second Ctrl-C names the run it leaves.
+        let onEvent: ((event: RunEvent) => void) | undefined;
+        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal, onEvent }, request) });
         if (options.once) {
           // Ctrl-C stops a check as it stops `update`: the run under way ends at its batch boundary, interrupted with the
           // signal as its reason, and the lock is released (Node's default killed it mid-batch, the run left `running`).
           const stopping = stopRunOnSignals('scheduler --once', () => 'stopping the task\'s run at its next batch boundary, starting no other task');
           stopping.signal.addEventListener('abort', () => controller.abort(stopping.signal.reason), { once: true });
+          onEvent = hearingRun(stopping.onEvent);
           try {
             const report = await scheduler.tick();
             if (options.json) printJson(report);
@@ -198,4 +203,17 @@ export function registerTasksCommands(program: Command): void {
         await runSchedulerLoop(scheduler, { signal: controller.signal, clock, sleep: abortableSleep });
       });
     });
+}
+
+const scheduleLog = logger('scheduler');
+
+/**
+ * The run's events for a signal handler: a task's run told of a listener says its coverage-gap
+ * warning as an event rather than in the log, so the warning is logged here or no one would say it.
+ */
+function hearingRun(onEvent: (event: RunEvent) => void): (event: RunEvent) => void {
+  return (event) => {
+    onEvent(event);
+    if (event.type === 'warning' && event.cause === 'coverage-gap') scheduleLog.warn(event.message);
+  };
 }

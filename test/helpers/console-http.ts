@@ -56,16 +56,18 @@ export async function data<T>(server: RunningServer, method: string, body: unkno
 
 /**
  * Reads the SSE stream of a server: every `event: NAME` frame as { id, name, data }, in order;
- * `lastEventId` reconnects as an EventSource does. `closed` says whether the server ended it;
+ * `lastEventId` reconnects as an EventSource does (`via` 'query': as the console's new EventSource
+ * after one closed for good). `closed` says whether the server ended it;
  * `stop()` closes the connection.
  */
-export function openEventStream(server: RunningServer, cookie: string, lastEventId?: string): { frames: { id: string | null; name: string; data: unknown }[]; ready: Promise<void>; readonly closed: boolean; stop(): void } {
+export function openEventStream(server: RunningServer, cookie: string, lastEventId?: string, via: 'header' | 'query' = 'header'): { frames: { id: string | null; name: string; data: unknown }[]; ready: Promise<void>; readonly closed: boolean; stop(): void } {
   const frames: { id: string | null; name: string; data: unknown }[] = [];
   let req: http.ClientRequest | null = null;
   let closed = false;
-  const headers: Record<string, string> = { Cookie: cookie, ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) };
+  const headers: Record<string, string> = { Cookie: cookie, ...(lastEventId === undefined || via === 'query' ? {} : { 'Last-Event-ID': lastEventId }) };
+  const path = lastEventId !== undefined && via === 'query' ? `/api/events?lastEventId=${encodeURIComponent(lastEventId)}` : '/api/events';
   const ready = new Promise<void>((resolve, reject) => {
-    req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/events', headers }, (res) => {
+    req = http.request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
       res.setEncoding('utf8');
       let buffer = '';
       res.on('data', (chunk: string) => {

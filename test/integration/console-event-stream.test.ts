@@ -67,6 +67,26 @@ describe('the live event stream of gatehouse serve', () => {
     again.stop();
   });
 
+  it('sends a page that opened a new stream with ?lastEventId= what it missed, and a reset for an id it did not give', async () => {
+    const first = openEventStream(server, cookie);
+    await first.ready;
+    emit(warning('one'));
+    await vi.waitFor(() => expect(messages(first.frames)).toEqual(['one']));
+    first.stop();
+    emit(warning('two'));
+
+    const again = openEventStream(server, cookie, first.frames[0]!.id!, 'query');
+    await again.ready;
+    await vi.waitFor(() => expect(messages(again.frames)).toEqual(['two']));
+    again.stop();
+    for (const malformed of ['not an id', '-1', `${first.frames[0]!.id!}9999`, '%00']) {
+      const wrong = openEventStream(server, cookie, malformed, 'query');
+      await wrong.ready;
+      await vi.waitFor(() => expect(wrong.frames.map((frame) => frame.name)).toEqual(['reset']));
+      wrong.stop();
+    }
+  });
+
   it('tells a browser to reload when what it missed is no longer held, or came from another server', async () => {
     const first = openEventStream(server, cookie);
     await first.ready;

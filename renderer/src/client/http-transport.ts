@@ -35,11 +35,15 @@ export function httpTransport(base = ''): ApiTransport {
   const operationListeners = new Set<(event: OperationEvent) => void>();
   const statusListeners = new Set<StreamStatusListener>();
   let source: EventSource | null = null;
+  // The id of the last event heard: a new EventSource (after one closed for good) sends no
+  // Last-Event-ID of its own, so it asks with this for what was sent meanwhile (or a reset).
+  let lastEventId = '';
 
   function ensureStream(): void {
     if (source) return;
-    source = new EventSource(`${base}/api/events`);
+    source = new EventSource(`${base}/api/events${lastEventId ? `?lastEventId=${encodeURIComponent(lastEventId)}` : ''}`);
     source.addEventListener('run', (message) => {
+      lastEventId = (message as MessageEvent<string>).lastEventId || lastEventId;
       const event = JSON.parse((message as MessageEvent<string>).data) as RunEvent;
       for (const listener of runListeners) listener(event);
     });
@@ -47,6 +51,7 @@ export function httpTransport(base = ''): ApiTransport {
     // shows may be stale, and only reading everything again puts it right.
     source.addEventListener('reset', () => window.location.reload());
     source.addEventListener('operation', (message) => {
+      lastEventId = (message as MessageEvent<string>).lastEventId || lastEventId;
       const event = JSON.parse((message as MessageEvent<string>).data) as OperationEvent;
       for (const listener of operationListeners) listener(event);
     });
