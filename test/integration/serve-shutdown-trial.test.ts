@@ -71,7 +71,7 @@ describe.each(backends)('gatehouse serve shut down during a staging trial, on $n
         const ledger = await store.trials.list();
         expect(ledger).toEqual([expect.objectContaining({ kind: 'control', runId, notJudged: expect.stringContaining(`run ${runId} interrupted — stopped ${stop}`) })]);
         const [session] = await listAttempts(store);
-        expect(session).toMatchObject({ outcome: 'failed', endedAt: expect.any(String), detail: `trial session stopped ${stop} after 1 of 2 trials; the other 1 did not start` });
+        expect(session).toMatchObject({ outcome: 'stopped', endedAt: expect.any(String), detail: `trial session stopped ${stop} after 1 of 2 trials; the other 1 did not start` });
       });
       if (backend.name === 'sqlite') expect(fs.existsSync(`${staging}.trial-lock`)).toBe(false);
     }, 150_000);

@@ -42,7 +42,7 @@ describe.each(testBackends())('writers of one thread on $name', (backend) => {
       const lock = second.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
       held.finish();
       await held.done;
-      expect(await flag).toMatchObject({ flag: 'BATCH_SIZE', operator: 'ada' });
+      expect(await flag).toMatchObject({ flag: 'BATCH_SIZE', actor: 'ada' });
       await plain;
       expect(await lock).toMatchObject({ acquired: true });
       await second.releaseWriterLock();
