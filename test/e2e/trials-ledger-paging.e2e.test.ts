@@ -45,8 +45,8 @@ describe.skipIf(executablePath === null)('a staging ledger longer than a page on
     await expect.poll(() => rows.count()).toBe(63);
     expect(await older.count()).toBe(0);
     // The rates below count the same 63: 60 controls and 3 spikes.
-    await expect.poll(() => page.locator('.card-label').nth(1).innerText()).toContain('of 60;');
-    await expect.poll(() => page.locator('.card-label').nth(0).innerText()).toContain('of 3;');
+    await expect.poll(() => page.locator('.card-label').nth(1).innerText()).toContain('of 60 clean runs flagged;');
+    await expect.poll(() => page.locator('.card-label').nth(0).innerText()).toContain('of 3 injected anomalies caught');
     await app.shot('trials-ledger-paging');
   });
 });
