@@ -39,10 +39,15 @@ export interface RateOf {
   outcome: string;
 }
 
+/** "0 of 1 clean run flagged", "2 of 1,200 injected anomalies caught": the noun agrees with the whole, in every report and card alike. */
+export function partOf(part: number, whole: number, of: RateOf): string {
+  return `${formatCount(part)} of ${counted(whole, of.noun, of.plural)} ${of.outcome}`;
+}
+
 /** "25.0 % (1 of 4; 95 % CI 4.6–69.9 %)": a measured rate is never shown without its n and interval. */
 export function rateWithN(part: number, whole: number, interval: Interval | null = wilsonInterval(part, whole), of?: RateOf): string {
   if (whole === 0) return 'no data (n = 0)';
   const ci = interval ? `; ${intervalText(interval)}` : '';
-  const counts = of ? `${formatCount(part)} of ${counted(whole, of.noun, of.plural)} ${of.outcome}` : `${formatCount(part)} of ${formatCount(whole)}`;
+  const counts = of ? partOf(part, whole, of) : `${formatCount(part)} of ${formatCount(whole)}`;
   return `${((part / whole) * 100).toFixed(1)} % (${counts}${ci})`;
 }

@@ -1,5 +1,5 @@
 import { kindAsJudged } from '../../shared/api-validation.js';
-import { rateWithN } from '../../shared/intervals.js';
+import { partOf, rateWithN } from '../../shared/intervals.js';
 import { counted, formatCount } from '../../shared/plural.js';
 import { anomalyMessages } from '../../shared/validation.js';
 import type { ReportedRun } from '../store/index.js';
@@ -61,12 +61,12 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
 
 /** "0 of 1 injected anomaly caught": the noun agrees with how many there were, in the trial report and the validation gate alike. */
 export function caughtOf(trials: Pick<TrialMeasurements, 'anomaliesDetected' | 'anomaliesInjected'>): string {
-  return `${formatCount(trials.anomaliesDetected)} of ${counted(trials.anomaliesInjected, 'injected anomaly', 'injected anomalies')} caught`;
+  return partOf(trials.anomaliesDetected, trials.anomaliesInjected, { noun: 'injected anomaly', plural: 'injected anomalies', outcome: 'caught' });
 }
 
 /** "0 of 1 clean run flagged". */
 export function flaggedOf(trials: Pick<TrialMeasurements, 'falsePositives' | 'cleanRuns'>): string {
-  return `${formatCount(trials.falsePositives)} of ${counted(trials.cleanRuns, 'clean run')} flagged`;
+  return partOf(trials.falsePositives, trials.cleanRuns, { noun: 'clean run', outcome: 'flagged' });
 }
 
 /** The injected kinds against what caught them; a control injects nothing, so it has no bar (a zero one read as "nothing caught"). */
