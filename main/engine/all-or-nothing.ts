@@ -3,7 +3,7 @@ import type { SourceItem } from '../sources/index.js';
 import type { BatchCommitter } from './batch-commit.js';
 import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
-import { withPlannedRelated, type RelatedTotals } from '../store/index.js';
+import { withPlannedRelated, type RelatedTotals, type WriteTx } from '../store/index.js';
 import { FetchedPartNotKept } from './batch-loop.js';
 import { stoppedBy } from './finish-run.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
@@ -31,7 +31,7 @@ export async function runAllOrNothing(
   let plannedRelated = run.state.plannedRelated;
   const source = new WatchedSource(items);
   try {
-    await run.transaction(async (tx) => {
+    await retriedUntilBegun(run, async (tx) => {
       let chunk = new PendingBatch();
       const writeChunk = async () => {
         await committer.writeChecked(tx, ONLY_BATCH, chunk.changes);
@@ -59,9 +59,10 @@ export async function runAllOrNothing(
     if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal)}; nothing was committed ${options.continuation}`, batch: null };
     // The source failed part-way: said as the batch path says it, the source's reason first, then what the run could not keep.
     const error = source.failed(thrown) && all.size > 0 ? new FetchedPartNotKept(thrown, new Error(`all ${all.size} were rolled back with the update: an all-or-nothing run keeps nothing of an update that did not finish`)) : thrown;
+    // Lost part-way (retriedUntilBegun): the one transaction is gone with what it wrote, and the run stops.
+    if (thrown instanceof UpdateTriedOnce) throw thrown;
     // Not the records' fault: the run stops as interrupted (finish-run.ts runFault) and a resume starts it over.
-    // A busy or lost connection met here had no retry: the one transaction is gone with what it wrote.
-    if (run.isRunFault(thrown)) throw run.isTransient(thrown) ? new UpdateTriedOnce(error) : error;
+    if (run.isRunFault(thrown)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const batch = batchRow(run, all, 'rolled_back', started, message, { added: 0, updated: 0 });
     await run.transaction(async (tx) => {
@@ -76,6 +77,27 @@ export async function runAllOrNothing(
 class Interrupted extends Error {}
 
 /**
+ * The one transaction, its opening retried as a batch's is: a database busy or unreachable at BEGIN
+ * (SQLite's BEGIN IMMEDIATE behind an outside write transaction, a refused connection) has had
+ * nothing of the update read or written, so trying again loses nothing, where failing made a
+ * passing lock fail the whole run. Once `work` has begun, the source is being read into the
+ * transaction, and a transient fault there ends it: UpdateTriedOnce, which is not retried.
+ */
+async function retriedUntilBegun(run: RunContext, work: (tx: WriteTx) => Promise<void>): Promise<void> {
+  await run.withTransientRetry(async () => {
+    let begun = false;
+    try {
+      await run.transaction((tx) => {
+        begun = true;
+        return work(tx);
+      });
+    } catch (failure) {
+      throw begun && run.isTransient(failure) ? new UpdateTriedOnce(failure) : failure;
+    }
+  });
+}
+
+/**
  * A transient fault (a dropped connection, a database busy past the lock wait) inside the one
  * transaction: unlike a batch, the update cannot be written again from where it stood — the source
  * was read into the transaction that is gone — so it was tried once, and the reason must say so,
@@ -83,7 +105,8 @@ class Interrupted extends Error {}
  */
 export class UpdateTriedOnce extends Error {
   constructor(readonly failure: unknown) {
-    super(failure instanceof Error ? failure.message : String(failure));
+    // Not the failure's words: PostgreSQL's faults are told partly by their message ("terminating connection"), and this one must not be retried.
+    super('the all-or-nothing update lost its one transaction part-way');
     this.name = 'UpdateTriedOnce';
   }
 }
