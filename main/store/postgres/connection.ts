@@ -146,9 +146,10 @@ export function asUnreachable(target: PostgresTarget, error: unknown): unknown {
  * Gatehouse's own writers take turns through the writer lock: a session outside it holds what this
  * needs. A write made beside that lock (a review, a flag) can also wait on the transaction of the
  * writer holding it (a long rollback): the boundaries then name that writer (engine/busy-refusal.ts).
+ * `outcome`: what became of the work it stopped, said after the lock.
  */
-function lockedByAnotherSession(target: PostgresTarget, error: unknown): GatehouseError {
-  return new GatehouseError('LOCK_HELD', `PostgreSQL at ${target.location} is busy: another session has held a lock this needs for longer than lock_timeout (${(error as Error).message})`, {
+export function lockedByAnotherSession(target: PostgresTarget, error: unknown, outcome = ''): GatehouseError {
+  return new GatehouseError('LOCK_HELD', `PostgreSQL at ${target.location} is busy: another session has held a lock this needs for longer than lock_timeout (${(error as Error).message})${outcome}`, {
     hint: "a transaction left open (a psql session, LOCK TABLE) holds it: find it in pg_stat_activity (state 'idle in transaction') or with pg_blocking_pids, end it, then try again",
     cause: error,
   });

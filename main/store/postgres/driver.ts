@@ -6,7 +6,7 @@ import { containsWith, queryLayer, type BulkHearingWriter, type Db, type Integri
 import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
-import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
+import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
@@ -49,11 +49,32 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
     });
   } catch (error) {
     await pool.end().catch(() => {});
-    if (error instanceof GatehouseError) throw error;
-    if (isConnectionError(error)) throw unreachable(target, error);
-    throw new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${target.location}: ${(error as Error).message}`, { cause: error });
+    throw openFailure(target, error);
   }
   return new PostgresDriver(pool, target, options);
+}
+
+/** Said of every failure to open: opening, with whatever migrations are due, is one transaction. */
+const NOTHING_MIGRATED = 'opening the store (migrating it first, when due) is one transaction, rolled back: nothing was changed';
+
+/**
+ * A failure to open (and migrate) the store, as the operator acts on it. Another session's lock held
+ * past lock_timeout is LOCK_HELD (exit 5: try again once it lets go), as a busy SQLite file is at
+ * opening; a statement the server canceled — its statement_timeout, shorter than a migration over a
+ * large table takes, or an administrator — names the setting, since trying again alone fails again.
+ */
+function openFailure(target: PostgresTarget, error: unknown): GatehouseError {
+  if (error instanceof GatehouseError) return error;
+  if (isConnectionError(error)) return unreachable(target, error);
+  const message = (error as Error).message;
+  if (isLockTimeout(error)) return lockedByAnotherSession(target, error, `; ${NOTHING_MIGRATED}`);
+  if ((error as { code?: unknown }).code === QUERY_CANCELED_SQLSTATE) {
+    return new GatehouseError('DB_NOT_WRITABLE', `cannot open database ${target.location}: the server canceled a statement of its opening or migration (${message}); ${NOTHING_MIGRATED}`, {
+      hint: "the server's statement_timeout for this role or database (SHOW statement_timeout) is shorter than a migration takes: raise it for the role Gatehouse connects as (ALTER ROLE … SET statement_timeout = 0), then run again; an administrator's pg_cancel_backend ends it the same way",
+      cause: error,
+    });
+  }
+  return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${target.location}: ${message}; ${NOTHING_MIGRATED}`, { cause: error });
 }
 
 /** A store's schema has its migrations table; a bare `public` schema, there in every database, is no store. */
