@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
@@ -43,6 +44,18 @@ describe('the integrity check of a store kept open between runs', () => {
       expect(await update(store, 'synthetic:seed=2,offset=50,count=10')).toEqual({ check: 'full', reason: 'quick_check passed; the file is not as the last verified run left it: no verified run has recorded it' });
       fs.rmSync(`${store.location}.verified.json`);
       expect((await update(store, 'synthetic:seed=2,offset=60,count=10')).check).toBe('full');
+    }));
+
+  it('leaves no partial record behind when the disk is full as the record is written, and checks in full next', () =>
+    withFreshStore(backend, async (store) => {
+      const partial = `${store.location}.verified.json.partial`;
+      // A real ENOSPC from the kernel: the record's partial file is written through to /dev/full.
+      fs.symlinkSync('/dev/full', partial);
+      await update(store, 'synthetic:seed=5,count=30');
+      expect(fs.existsSync(`${store.location}.verified.json`)).toBe(false);
+      expect(fs.readdirSync(path.dirname(store.location)).filter((name) => name.endsWith('.partial'))).toEqual([]);
+      expect(await update(store, 'synthetic:seed=5,offset=30,count=10')).toEqual({ check: 'full', reason: 'quick_check passed; the file is not as the last verified run left it: no verified run has recorded it' });
+      expect((await update(store, 'synthetic:seed=5,offset=40,count=10')).check).toBe('skipped');
     }));
 
   it('runs the full check when asked, even on an untouched file', () =>

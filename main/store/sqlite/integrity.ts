@@ -143,21 +143,30 @@ export class IntegrityGuard implements IntegrityPolicy {
     const identity = databaseIdentity(this.location);
     if (!identity) return;
     const file = verifiedRecordFile(this.location);
+    const partial = `${file}.partial`;
     try {
       // Written whole then renamed: a torn record reads as missing, never as a wrong identity.
-      fs.writeFileSync(`${file}.partial`, `${JSON.stringify(identity)}\n`);
-      fs.renameSync(`${file}.partial`, file);
+      fs.writeFileSync(partial, `${JSON.stringify(identity)}\n`);
+      fs.renameSync(partial, file);
     } catch {
-      // Unwritable folder: without a record the next run simply checks in full.
+      // Unwritable folder or a full disk: without a record the next run simply checks in full. A
+      // full disk had the partial file created, empty, before its write failed: it goes too.
       this.forget();
+      removeQuietly(partial);
     }
   }
 
   private forget(): void {
-    try {
-      fs.rmSync(verifiedRecordFile(this.location), { force: true });
-    } catch {
-      // A record left behind describes a file that has since changed, so it vouches for nothing.
-    }
+    // A record left behind describes a file that has since changed, so it vouches for nothing.
+    removeQuietly(verifiedRecordFile(this.location));
+  }
+}
+
+/** Best effort: a file that cannot be removed (an unwritable folder) stays, read by no one as a record. */
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // Nothing more to do: it is never read as the record.
   }
 }
