@@ -169,6 +169,64 @@ describe('a database on a read-only mount', () => {
   });
 });
 
+/** A real full disk: a small tmpfs (root only — null, saying why, where it cannot be had). */
+function mountSmallDisk(disk: string): string | null {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', disk], { stdio: 'pipe' });
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Fills `disk` with a file of zeros until it is full, then gives back `freeKb` of it. */
+function fillLeaving(disk: string, freeKb: number): void {
+  const filler = path.join(disk, 'filler');
+  fs.rmSync(filler, { force: true });
+  const zeros = Buffer.alloc(4096);
+  const fd = fs.openSync(filler, 'w');
+  try {
+    for (;;) fs.writeSync(fd, zeros);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.truncateSync(filler, Math.max(0, fs.statSync(filler).size - freeKb * 1024));
+}
+
+describe('a database on a disk that fills up as the update starts', () => {
+  it('refuses it with DB_NOT_WRITABLE and exit 2 (or stops the run interrupted), never as an unexpected error, however little room is left', (context) => {
+    const pristine = path.join(folder(), 'pristine.db');
+    expect(runCli(['update', '--db', pristine, '--source', 'synthetic:seed=1,count=30', '--no-snapshot']).code).toBe(0);
+    const disk = path.join(folder(), 'disk');
+    fs.mkdirSync(disk);
+    const cannotMount = mountSmallDisk(disk);
+    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
+    const refusedFull: string[] = [];
+    try {
+      // The room each step takes (opening, the lock row, the run's row, the first batch) shifts with the
+      // file: a range of room left reaches the run row's creation, where no run yet exists to stop.
+      for (const freeKb of [40, 48, 56]) {
+        const stored = path.join(disk, 'gatehouse.db');
+        for (const name of fs.readdirSync(disk)) fs.rmSync(path.join(disk, name), { recursive: true, force: true });
+        fs.copyFileSync(pristine, stored);
+        fillLeaving(disk, freeKb);
+        const result = runCli(['update', '--db', stored, '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
+        expect([0, 2, 130], `${freeKb} KB left: ${result.stderr}`).toContain(result.code);
+        if (result.code === 2) {
+          const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint?: string } };
+          expect(error.code).toBe('DB_NOT_WRITABLE');
+          if (/database or disk is full/.test(error.message) && /disk has room/.test(error.hint ?? '')) refusedFull.push(error.message);
+        }
+      }
+    } finally {
+      execFileSync('umount', [disk], { stdio: 'pipe' });
+    }
+    expect(refusedFull).toContainEqual(expect.stringMatching(/^cannot write database .*gatehouse\.db: database or disk is full$/));
+  });
+});
+
 describe.each(testBackends())('a gzip-compressed file source on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
