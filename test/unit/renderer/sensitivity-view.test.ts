@@ -144,6 +144,25 @@ describe('the Sensitivity panel', () => {
     await flushPromises();
     expect(client.callsOf('sensitivity.save')).toEqual([]);
   });
+
+  it('refuses an empty, negative, fractional or too large signals count in the field\'s words, not the API\'s', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    const signals = wrapper.get('input[name=min-signals]');
+    for (const typed of ['', '-1', '2.5', '7']) {
+      await signals.setValue(typed);
+      await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+      await flushPromises();
+      expect(wrapper.get('[role=alert]').text()).toBe('Signals a run needs to alert must be a whole number from 1 to 4.');
+      expect(signals.attributes('aria-invalid')).toBe('true');
+    }
+    expect(client.callsOf('sensitivity.whatIf')).toEqual([]);
+    await signals.setValue('2');
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[role=alert]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid=what-if]').exists()).toBe(true);
+  });
 });
 
 describe('the Sensitivity panel\'s versions', () => {
