@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Surface } from './errors.js';
 import { lookbackDaysSchema } from './lookback.js';
+import { formatCount } from './plural.js';
 
 /** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
@@ -483,8 +484,8 @@ export type ConflictSummary = z.infer<typeof conflictSummarySchema>;
 
 /** "run 5 (10), run 6 (2)": who changed a rollback's conflicting hearings since, as the CLI, the console and the CONFLICT error say it. */
 export function describeConflictSources(summary: ConflictSummary): string {
-  const runs = summary.laterRuns.map((run) => `run ${run.runId} (${run.hearings})`);
-  const otherwise = summary.changedOtherwise > 0 ? [`${summary.changedOtherwise} changed outside later runs (a restore, an edit, a forced rollback of an earlier run) or gone`] : [];
+  const runs = summary.laterRuns.map((run) => `run ${run.runId} (${formatCount(run.hearings)})`);
+  const otherwise = summary.changedOtherwise > 0 ? [`${formatCount(summary.changedOtherwise)} changed outside later runs (a restore, an edit, a forced rollback of an earlier run) or gone`] : [];
   return [...runs, ...otherwise].join(', ');
 }
 export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;

@@ -5,7 +5,7 @@
 import { conflictChoice, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import type { Surface } from '../../shared/errors.js';
 import type { CheckedRequest } from './rollback-apply.js';
-import { counted } from '../../shared/plural.js';
+import { counted, formatCount } from '../../shared/plural.js';
 
 export function emptyReport(request: CheckedRequest, at: string): RollbackReport {
   return {
@@ -61,11 +61,16 @@ function describeNothingUndone(report: RollbackReport, what: string, surface: Su
   const by = laterRuns.length > 0 ? ` (by run ${laterRuns.join(', ')})` : '';
   const head = report.dryRun ? `dry run: rolling back ${what} would undo nothing` : `rolling back ${what} undid nothing`;
   const kept = report.counts.createdRowsKept > 0 ? `; ${counted(report.counts.createdRowsKept, 'created committee/witness row')} kept (still referenced)` : '';
-  const marked = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked rolled_back all the same` : '';
+  const marked = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked ${rolledBackStatus(surface)} all the same` : '';
   const wrote = report.counts.skipped === 1
     ? `the one hearing it wrote was changed again later${by} and is left as it is`
     : `all ${counted(report.counts.skipped, 'hearing')} it wrote were changed again later${by} and are left as they are`;
   return `${head}: ${wrote} by ${conflictChoice('skip', surface)}${kept}${marked}; ${conflictChoice('force', surface)} restores ${report.counts.skipped === 1 ? 'it' : 'them'}`;
+}
+
+/** The status a rolled-back run shows: the CLI's `runs list` token, the console's badge. */
+function rolledBackStatus(surface: Surface): string {
+  return surface === 'cli' ? 'rolled_back' : 'rolled back';
 }
 
 /** The report's message, in `surface`'s words (the rollback event stores counts, never this text). */
@@ -76,14 +81,14 @@ export function describeOutcome(report: RollbackReport, what: string, surface: S
   const parts = [
     `${verb} ${counted(c.restored, 'hearing')} to ${c.restored === 1 ? 'its' : 'their'} earlier state`,
     `${report.dryRun ? 'would delete' : 'deleted'} ${counted(c.deleted, 'hearing')} it added`,
-    `${counted(c.createdRowsDeleted, 'created committee/witness row')} ${report.dryRun ? 'would be ' : ''}deleted, ${c.createdRowsKept} kept (still referenced)`,
+    `${counted(c.createdRowsDeleted, 'created committee/witness row')} ${report.dryRun ? 'would be ' : ''}deleted, ${formatCount(c.createdRowsKept)} kept (still referenced)`,
   ];
   if (c.skipped > 0) parts.push(`${counted(c.skipped, 'conflicting hearing')} ${report.dryRun ? 'would be ' : ''}left as ${c.skipped === 1 ? 'it is' : 'they are'} now`);
   if (c.forced > 0) parts.push(`${counted(c.forced, 'conflicting hearing')} restored anyway`);
   const head = report.wouldRefuse
     ? `dry run: rolling back ${what} would be refused: ${counted(report.conflicts.length, 'conflict')}; with ${conflictChoice('skip', surface)} it`
     : `${report.dryRun ? 'dry run: rolling back ' : 'rolled back '}${what}:`;
-  const tail = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} rolled_back` : '';
+  const tail = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} ${rolledBackStatus(surface)}` : '';
   return `${head} ${parts.join(', ')}${tail}`;
 }
 

@@ -1,5 +1,6 @@
 import type { Reconciliation, ReconciliationCheck, RunMetrics } from '../../shared/run.js';
 import type { Checkpoint, RelatedTable, Store } from '../store/index.js';
+import { formatCount } from '../../shared/plural.js';
 import { reconciliationFacts, type ReconciliationFacts, type Sample } from './reconcile-facts.js';
 
 /**
@@ -22,7 +23,7 @@ function check(name: string, ok: boolean, detail: string): ReconciliationCheck {
 }
 
 function sampled(sample: Sample, what: string): string {
-  return `${sample.count} ${what} (e.g. ${sample.ids.join(', ')})`;
+  return `${formatCount(sample.count)} ${what} (e.g. ${sample.ids.join(', ')})`;
 }
 
 function linkChecks(facts: ReconciliationFacts): ReconciliationCheck[] {
@@ -33,20 +34,20 @@ function linkChecks(facts: ReconciliationFacts): ReconciliationCheck[] {
       'hearings stored',
       facts.hearingsMissing.count === 0,
       facts.hearingsMissing.count === 0
-        ? `all ${facts.hearingsWritten} hearings the run wrote are stored`
-        : `${sampled(facts.hearingsMissing, `of ${facts.hearingsWritten} hearings the run wrote are no longer stored`)}`,
+        ? `all ${formatCount(facts.hearingsWritten)} hearings the run wrote are stored`
+        : `${sampled(facts.hearingsMissing, `of ${formatCount(facts.hearingsWritten)} hearings the run wrote are no longer stored`)}`,
     ),
     check(
       'related rows point at stored hearings',
       orphans.length === 0,
       orphans.length === 0
         ? 'every committee link, appearance, video and transcript row of the run\'s hearings points at a stored hearing'
-        : orphans.map(([table, n]) => `${n} ${table} rows point at no stored hearing`).join('; '),
+        : orphans.map(([table, n]) => `${formatCount(n)} ${table} rows point at no stored hearing`).join('; '),
     ),
     check(
       'created committees and witnesses are used',
       unreferenced.committees === 0 && unreferenced.witnesses === 0,
-      `${unreferenced.committees} committees and ${unreferenced.witnesses} witnesses the run created are referred to by none of its hearings`,
+      `${formatCount(unreferenced.committees)} committees and ${formatCount(unreferenced.witnesses)} witnesses the run created are referred to by none of its hearings`,
     ),
     relatedRowsCheck(facts),
   ];
@@ -61,7 +62,7 @@ const ROWS_NAMED: Record<RelatedTable, string> = { hearing_committees: 'committe
 function relatedRowsCheck({ relatedTotals: { stored, planned, agree }, relatedMismatch }: ReconciliationFacts): ReconciliationCheck {
   const name = 'no hearing lost a related row';
   if (agree) {
-    const listed = Object.entries(ROWS_NAMED).map(([table, rows]) => `${planned![table as RelatedTable].rows} ${rows}`).join(', ');
+    const listed = Object.entries(ROWS_NAMED).map(([table, rows]) => `${formatCount(planned![table as RelatedTable].rows)} ${rows}`).join(', ');
     return check(name, true, `the run's hearings have the related rows their records listed when planned (${listed}), naming stored committees and witnesses`);
   }
   if (relatedMismatch.count > 0) {
@@ -81,19 +82,19 @@ function countChecks(facts: ReconciliationFacts, metrics: RunMetrics, checkpoint
     check(
       'stored hearings match the run metrics',
       stored.added === metrics.added && stored.updated === metrics.updated,
-      `stored: ${stored.added} added, ${stored.updated} updated; metrics: ${metrics.added} added, ${metrics.updated} updated`,
+      `stored: ${formatCount(stored.added)} added, ${formatCount(stored.updated)} updated; metrics: ${formatCount(metrics.added)} added, ${formatCount(metrics.updated)} updated`,
     ),
     check(
       'batches match the run metrics',
       batches.added === metrics.added && batches.updated === metrics.updated,
-      `batches: ${batches.added} added, ${batches.updated} updated; metrics: ${metrics.added} added, ${metrics.updated} updated`,
+      `batches: ${formatCount(batches.added)} added, ${formatCount(batches.updated)} updated; metrics: ${formatCount(metrics.added)} added, ${formatCount(metrics.updated)} updated`,
     ),
     check(
       'journal matches the writes',
       facts.hearingsWritten === metrics.added + metrics.updated,
-      `undo journal: ${facts.hearingsWritten} hearings; metrics: ${metrics.added + metrics.updated} written`,
+      `undo journal: ${formatCount(facts.hearingsWritten)} hearings; metrics: ${formatCount(metrics.added + metrics.updated)} written`,
     ),
-    check('quarantine matches the run metrics', facts.quarantineRows === metrics.quarantined, `quarantine: ${facts.quarantineRows} entries; metrics: ${metrics.quarantined} quarantined`),
+    check('quarantine matches the run metrics', facts.quarantineRows === metrics.quarantined, `quarantine: ${formatCount(facts.quarantineRows)} entries; metrics: ${formatCount(metrics.quarantined)} quarantined`),
   ];
   if (checkpoint) {
     const keys = ['fetched', 'added', 'updated', 'unchanged', 'quarantined'] as const;
@@ -102,7 +103,7 @@ function countChecks(facts: ReconciliationFacts, metrics: RunMetrics, checkpoint
       check(
         'checkpoint matches the run metrics',
         differing.length === 0,
-        differing.length === 0 ? 'the last checkpoint holds the run\'s final counts' : differing.map((key) => `${key}: checkpoint ${checkpoint.metrics[key]}, run ${metrics[key]}`).join('; '),
+        differing.length === 0 ? 'the last checkpoint holds the run\'s final counts' : differing.map((key) => `${key}: checkpoint ${formatCount(checkpoint.metrics[key])}, run ${formatCount(metrics[key])}`).join('; '),
       ),
     );
   }

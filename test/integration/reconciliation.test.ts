@@ -74,6 +74,15 @@ describe.each(testBackends())('cross-batch reconciliation ($name)', (backend) =>
     expect(summary.reconciliation!.checks.every((c) => c.ok)).toBe(true);
   });
 
+  it('writes its counts with thousands separators, as the run metrics beside them on the run page are', async () => {
+    const summary = await run(() => arraySource(hearingRecords(1_200)));
+    const details = Object.fromEntries(summary.reconciliation!.checks.map((c) => [c.name, c.detail]));
+    expect(details['hearings stored']).toBe('all 1,200 hearings the run wrote are stored');
+    expect(details['stored hearings match the run metrics']).toBe('stored: 1,200 added, 0 updated; metrics: 1,200 added, 0 updated');
+    expect(details['journal matches the writes']).toBe('undo journal: 1,200 hearings; metrics: 1,200 written');
+    expect(details['no hearing lost a related row']).toMatch(/\(1,200 committee links, 1,200 appearances, 1,200 videos, 0 transcripts\)/);
+  });
+
   it('makes the run partial, naming the hearing, when a committed hearing is deleted between batches', async () => {
     const summary = await run((location) => tamperingSource(arraySource(RECORDS), BETWEEN_WINDOWS, () => tamper(location, "DELETE FROM hearings WHERE event_id = '100007'")));
     expect(summary.status).toBe('partial');

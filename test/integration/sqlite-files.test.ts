@@ -150,7 +150,7 @@ describe('the integrity check before a run', () => {
     db.close();
     fs.utimesSync(file, atime, mtime);
     const after = runCli(['update', '--db', file, '--source', 'synthetic:seed=9,offset=40,count=10', '--json', '--no-snapshot']);
-    expect(integrityOf(after)).toMatchObject({ check: 'full', reason: expect.stringMatching(/^quick_check passed; the file is not as the last verified run left it: its database file's .*ctimeNs changed$/) });
+    expect(integrityOf(after)).toMatchObject({ check: 'full', reason: expect.stringMatching(/^quick_check passed; the file is not as the last verified run left it: its database file's ([a-z]+(, | and ))*ctime changed$/) });
   });
 });
 

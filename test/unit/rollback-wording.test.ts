@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { policyOutcomes } from '../../main/backup/rollback-decision.js';
+import { describeOutcome, emptyReport } from '../../main/backup/rollback-report.js';
+import { describeConflictSources } from '../../shared/api-operations.js';
 
 describe('what each conflict policy would do, in words', () => {
   it('counts one hearing as "1 hearing … as it is now", never "hearing(s)"', () => {
@@ -12,5 +14,17 @@ describe('what each conflict policy would do, in words', () => {
       'skip: undoes 1 hearing, leaving the 1 hearing changed since (run 14 (1)) as it is now',
       'force: undoes 2 hearings, discarding the later changes to the 1 hearing changed since (run 14 (1))',
     ]);
+  });
+
+  it('writes big counts with thousands separators, and the rolled-back run in the console\'s words, not the CLI status token', () => {
+    const preview = emptyReport({ runId: 2, batchSeq: null, dryRun: true, onConflict: 'skip', operator: null, reason: null } as Parameters<typeof emptyReport>[0], '2026-12-06T05:31:00.000Z');
+    Object.assign(preview, { runRolledBack: true, counts: { restored: 18, deleted: 0, skipped: 2_407, forced: 0, createdRowsDeleted: 0, createdRowsKept: 1_422 } });
+    expect(describeOutcome(preview, 'run 2', 'console')).toBe(
+      'dry run: rolling back run 2: would restore 18 hearings to their earlier state, would delete 0 hearings it added, 0 created committee/witness rows would be deleted, 1,422 kept (still referenced), 2,407 conflicting hearings would be left as they are now; run 2 would be rolled back',
+    );
+    expect(describeOutcome(preview, 'run 2', 'cli')).toMatch(/; run 2 would be rolled_back$/);
+    expect(describeConflictSources({ hearings: 3_407, laterRuns: [{ runId: 3, hearings: 2_407 }], changedOtherwise: 1_000, bringBackUndone: 0 })).toBe(
+      'run 3 (2,407), 1,000 changed outside later runs (a restore, an edit, a forced rollback of an earlier run) or gone',
+    );
   });
 });

@@ -22,6 +22,8 @@ import { CORRUPT_HINT, openFailure } from './open.js';
  */
 const IDENTITY_FIELDS = ['dev', 'ino', 'size', 'mtimeNs', 'ctimeNs'] as const;
 type FileIdentity = Record<(typeof IDENTITY_FIELDS)[number], string>;
+/** The fields as the run page and the CLI name them, in the skip reason's words ("inode, size, mtime and ctime"). */
+const IDENTITY_FIELD_NAMES: Record<(typeof IDENTITY_FIELDS)[number], string> = { dev: 'device', ino: 'inode', size: 'size', mtimeNs: 'mtime', ctimeNs: 'ctime' };
 
 interface DatabaseIdentity {
   database: FileIdentity;
@@ -67,7 +69,10 @@ function identityChange(recorded: DatabaseIdentity, now: DatabaseIdentity | null
       continue;
     }
     const changed = IDENTITY_FIELDS.filter((field) => before[field] !== after[field]);
-    if (changed.length > 0) return `its ${name} file's ${changed.join(', ')} changed`;
+    if (changed.length > 0) {
+      const named = changed.map((field) => IDENTITY_FIELD_NAMES[field]);
+      return `its ${name} file's ${named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`} changed`;
+    }
   }
   return null;
 }

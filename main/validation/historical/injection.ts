@@ -21,24 +21,25 @@ export const RUN_ANOMALY_KINDS = [
 ] as const;
 export type RunAnomalyKind = (typeof RUN_ANOMALY_KINDS)[number];
 
+/**
+ * A level shift is sustained: it is applied to this many consecutive runs ending with the current
+ * (a week of daily runs: with weekends in it, three runs would hold one busy day or two).
+ */
+export const LEVEL_SHIFT_SPAN = 5;
+
 /** What `magnitude` means per kind, and its default. */
 export const RUN_ANOMALY_MAGNITUDES: Record<RunAnomalyKind, { default: number; meaning: string }> = {
   spike: { default: 4, meaning: 'volume multiplied by this factor' },
   drop: { default: 0.1, meaning: 'volume multiplied by this factor (0.1 = a tenth of the usual)' },
   'zero-volume': { default: 0, meaning: 'records left in the run (0 = nothing at all)' },
   'weekend-burst': { default: 1, meaning: "a busy weekday's volume times this, arriving on a quiet day" },
-  'level-shift': { default: 0.4, meaning: 'volume factor held over the last LEVEL_SHIFT_SPAN runs' },
+  'level-shift': { default: 0.4, meaning: `volume factor held over the last ${LEVEL_SHIFT_SPAN} runs` },
   'mix-shift': { default: 1, meaning: 'share of the accepted records reported as new (1 = all new)' },
   'stale-source': { default: 1, meaning: 'share of the changes lost to a stale replay (1 = nothing changed)' },
   'quarantine-surge': { default: 0.25, meaning: 'share of the fetched records quarantined (at least 3)' },
   'duration-blowup': { default: 5, meaning: 'duration multiplied by this factor' },
 };
 
-/**
- * A level shift is sustained: it is applied to this many consecutive runs ending with the current
- * (a week of daily runs: with weekends in it, three runs would hold one busy day or two).
- */
-export const LEVEL_SHIFT_SPAN = 5;
 const WEEKEND_BURST_FALLBACK_FACTOR = 10;
 const MIN_QUARANTINE_SURGE = 3;
 

@@ -2,6 +2,8 @@
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import FlagsView from '../../../renderer/src/views/FlagsView.vue';
+import { ApiError } from '../../../renderer/src/client/index.js';
+import type { TaskView } from '../../../shared/api-operations.js';
 import { fakeClient } from './fake-client.js';
 import { flagView } from './fixtures.js';
 import { mountWith } from './mount.js';
@@ -25,5 +27,19 @@ describe('the Flags page', () => {
     const row = wrapper.get('tr[data-flag="ENABLE_RECORD_ISOLATION"]');
     expect(row.get('[data-testid="in-force"]').text()).toBe("off (killed by Bo at 2026-11-27 09:15, over task:daily's on)");
     expect(row.text()).toContain('task:daily = on');
+  });
+
+  it('says the task scopes are missing because the tasks could not be read, and reads them again on request', async () => {
+    let tasks: () => TaskView[] = () => {
+      throw new ApiError('SOURCE_UNREADABLE', 'the tasks table cannot be read');
+    };
+    const client = fakeClient({ 'flags.list': () => [flagView()], 'tasks.list': () => tasks() });
+    const wrapper = mountWith(FlagsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="flags-tasks-error"]').text()).toMatch(/^The scheduled tasks could not be read, so no task's own scope is offered: the tasks table cannot be read/);
+    tasks = () => [];
+    await wrapper.get('[data-testid="flags-tasks-error"] button').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="flags-tasks-error"]').exists()).toBe(false);
   });
 });

@@ -69,6 +69,14 @@ describe('the rollback panel', () => {
     expect(row).toContain('force, 1 forced');
   });
 
+  it('counts a big rollback\'s rows with thousands separators, as the dry run above them does', async () => {
+    events = [rollbackEvent({ restored: 2_425, deleted: 18_322, skipped: 1_001, onConflict: 'force', forced: 1_200 })];
+    const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, refusals: [] } });
+    await flushPromises();
+    const cells = wrapper.get('[data-testid="rollback-events"] tbody tr').findAll('td').map((cell) => cell.text());
+    expect(cells.slice(4)).toEqual(['2,425', '18,322', '1,001', 'force, 1,200 forced']);
+  });
+
   it('lists a rollback another window finished without being reopened', async () => {
     const wrapper = mountWith(RollbackPanel, client, { props: { runId: 12, batchSeq: null, running: false, refusals: [] } });
     useOperations().connect(client);

@@ -37,6 +37,20 @@ describe('the Rollouts page', () => {
     expect(wrapper.find('form[aria-label="Start a rollout"]').exists()).toBe(true);
   });
 
+  it('says the earlier rollouts could not be read, rather than leaving them out as if there were none', async () => {
+    let listed: () => RolloutDetail[] = () => {
+      throw new ApiError('SOURCE_UNREADABLE', 'the rollouts table cannot be read');
+    };
+    const client = fakeClient({ 'rollouts.get': () => null, 'rollouts.list': () => listed(), 'flags.list': () => [flagView()], 'tasks.list': () => [] });
+    wrapper = mountWith(RolloutsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="rollouts-list-error"]').text()).toMatch(/^Earlier rollouts could not be read: the rollouts table cannot be read/);
+    listed = () => [];
+    await wrapper.get('[data-testid="rollouts-list-error"] button').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="rollouts-list-error"]').exists()).toBe(false);
+  });
+
   it('gives every time as the rest of the console does, in UTC and saying so, not as raw ISO strings', async () => {
     const evidence = { window: { since: '2026-11-29T10:00:00.000Z', until: '2026-12-01T09:30:12.345Z' }, canaryRuns: [4], controlRuns: [5, 6], guardrails: [] };
     const rollout: RolloutDetail = {

@@ -5,6 +5,7 @@ import { ApiError } from '../../../renderer/src/client/index.js';
 import { useLiveRuns } from '../../../renderer/src/stores/live.js';
 import { useOperator } from '../../../renderer/src/stores/operator.js';
 import RunDetail from '../../../renderer/src/views/RunDetail.vue';
+import BatchTimeline from '../../../renderer/src/components/BatchTimeline.vue';
 import type { ApiOutput } from '../../../shared/api.js';
 import { batch } from './fixtures.js';
 import { fakeClient } from './fake-client.js';
@@ -32,6 +33,16 @@ async function mountDetail(answer: Detail) {
 describe('a run\'s page', () => {
   afterEach(() => {
     document.body.innerHTML = '';
+  });
+
+  it('counts an open batch with thousands separators, and one retry as one', async () => {
+    const big = batch(17, 'committed', { planned: 5_000, written: 4_987, added: 4_000, updated: 987, quarantined: 13, retries: 1, firstPosition: 51_200, lastPosition: 56_199 });
+    const wrapper = await mountDetail(detail({ batchList: [big], batches: { total: 1, succeeded: 1, failed: 0, isolated: 0 } }));
+    wrapper.findComponent(BatchTimeline).vm.$emit('select', 17);
+    await flushPromises();
+    expect(wrapper.get('section.batch-panel p').text().replace(/\s+/g, ' ')).toBe(
+      '5,000 planned · 4,987 written · 4,000 added · 987 updated · 13 quarantined · 1 retry · 120 ms · source positions 51,200–56,199',
+    );
   });
 
   it('says whether a snapshot was taken before the run and why', async () => {

@@ -75,6 +75,28 @@ describe('the Sensitivity panel', () => {
     expect(wrapper.get('[data-testid=in-force-version]').text()).toBe('version 1 in force, saved by Ada');
   });
 
+  it('counts the what-if\'s runs and cases with thousands separators', async () => {
+    const big = fakeClient({
+      'sensitivity.tasks': () => [{ task: 'daily', settings: DEFAULTS, version: null }],
+      'sensitivity.history': () => [],
+      'sensitivity.whatIf': ({ task, settings }) => ({
+        task,
+        before: DEFAULTS,
+        after: settings,
+        report: { runsJudged: 12_400, before: { alertedRuns: 1_310, alerts: 1_020 }, after: { alertedRuns: 1_005, alerts: 998 }, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2_000, caughtBefore: 1_500, caughtAfter: 1_250, notJudged: 0 }], trialCases: [] },
+        trialCasesLeftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 },
+      }),
+    });
+    const wrapper = mountWith(SensitivityView, big);
+    await flushPromises();
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    const runs = wrapper.get('[data-testid=what-if-runs]');
+    expect(runs.get('caption').text()).toMatch(/^12,400 stored runs replayed/);
+    expect(runs.findAll('tbody td').map((cell) => cell.text())).toEqual(['1,310', '1,020', '1,005', '998']);
+    expect(wrapper.get('[data-testid=what-if-trials] tbody tr').findAll('td').map((cell) => cell.text())).toEqual(['2,000', '1,500', '1,250', '0']);
+  });
+
   it('names every column of the what-if tables, so a screen reader reads a header for each cell', async () => {
     const wrapper = mountWith(SensitivityView, client);
     await flushPromises();
@@ -143,6 +165,25 @@ describe('the Sensitivity panel', () => {
     await wrapper.get('form').trigger('submit');
     await flushPromises();
     expect(client.callsOf('sensitivity.save')).toEqual([]);
+  });
+
+  it('refuses an empty, negative, fractional or too large signals count in the field\'s words, not the API\'s', async () => {
+    const wrapper = mountWith(SensitivityView, client);
+    await flushPromises();
+    const signals = wrapper.get('input[name=min-signals]');
+    for (const typed of ['', '-1', '2.5', '7']) {
+      await signals.setValue(typed);
+      await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+      await flushPromises();
+      expect(wrapper.get('[role=alert]').text()).toBe('Signals a run needs to alert must be a whole number from 1 to 4.');
+      expect(signals.attributes('aria-invalid')).toBe('true');
+    }
+    expect(client.callsOf('sensitivity.whatIf')).toEqual([]);
+    await signals.setValue('2');
+    await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[role=alert]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid=what-if]').exists()).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LEVEL_SHIFT_SPAN, RUN_ANOMALY_KINDS, injectIntoSeries, injectRunAnomaly } from '../../../main/validation/index.js';
 import type { RunMetrics } from '../../../shared/run.js';
+import { magnitudeMeaning } from '../../../main/trials/specs.js';
 
 const run: RunMetrics = { fetched: 200, added: 50, updated: 30, unchanged: 118, quarantined: 2, durationMs: 4000 };
 const busyDay: RunMetrics = { fetched: 400, added: 100, updated: 60, unchanged: 238, quarantined: 2, durationMs: 7000 };
@@ -31,5 +32,15 @@ describe('run-level anomaly injection', () => {
     const shifted = injectIntoSeries(series, { kind: 'level-shift', magnitude: 0.5 });
     expect(shifted.map((e) => e.metrics.fetched)).toEqual([...Array(10 - LEVEL_SHIFT_SPAN).fill(200), ...Array(LEVEL_SHIFT_SPAN).fill(100)]);
     expect(series[9]!.metrics.fetched).toBe(200);
+  });
+});
+
+describe('what a kind\'s magnitude means, as the Trials page lists it', () => {
+  it.each(RUN_ANOMALY_KINDS)('%s is said in words, naming no constant of the code', (kind) => {
+    expect(magnitudeMeaning(kind)).not.toMatch(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/);
+  });
+
+  it('says over how many runs a level shift holds', () => {
+    expect(magnitudeMeaning('level-shift')).toMatch(new RegExp(`^volume factor held over the last ${LEVEL_SHIFT_SPAN} runs;`));
   });
 });
