@@ -170,11 +170,17 @@ async function asSessionAttempt<T>(store: Store, request: TrialRequest & { opera
     await endAttempt(store, id, { at: new Date(), outcome: 'succeeded', detail: null });
     return outcome;
   } catch (error) {
-    // A stop the analyst asked for is no failure: readers that count failures must not count it.
-    const outcome = error instanceof GatehouseError && error.code === 'INTERRUPTED' ? 'stopped' : 'failed';
-    await endAttempt(store, id, { at: new Date(), outcome, detail: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+    await endAttempt(store, id, { at: new Date(), outcome: sessionEnd(error), detail: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * How a session that threw ended: a stop the analyst asked for (Ctrl-C, SIGTERM, a console shutting
+ * down) is no failure, so readers that count failures — the attempts, the console's job — must not count it.
+ */
+export function sessionEnd(error: unknown): 'stopped' | 'failed' {
+  return error instanceof GatehouseError && error.code === 'INTERRUPTED' ? 'stopped' : 'failed';
 }
 
 async function trialsOnCopy(

@@ -175,6 +175,13 @@ describe('the Trials page', () => {
     await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.`);
   });
 
+  it('says a trial the console\'s shutdown stopped was stopped, not failed, with how far it got', async () => {
+    const message = 'trial session stopped as gatehouse serve (pid 7) shut down on SIGTERM after 1 of 2 trials; the other 1 did not start';
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('stopped'), error: { code: 'INTERRUPTED', message } }) });
+    expect(page.get('#trial-job-title').text()).toBe('Trial stopped');
+    expect(page.get('[data-testid="trial-news"]').text()).toBe(`Trial stopped: ${message}.`);
+  });
+
   const QUIET_V2 = {
     task: 'quiet',
     settings: { metrics: { fetched: 'off' as const }, minSignals: 1 },
