@@ -201,7 +201,7 @@ async function trialsOnCopy(
   stopIfAsked(request.signal, 0, planned.length);
   const historyNote =
     history.length < MIN_HISTORY_RUNS
-      ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
+      ? `staging holds ${counted(history.length, 'run')} of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
       : null;
   const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator, settings, request.signal);
   const session = `${new Date().toISOString()}#${runner.tag}`;
