@@ -227,7 +227,8 @@ export const trialJobSchema = z.object({
   jobId: z.string(),
   /** Who started the trials (the caller's operator). */
   startedBy: z.string(),
-  status: z.enum(['running', 'done', 'failed']),
+  /** `stopped`: the console shut down under it (the error says when); its finished trials are in the ledger. No failure, as for `gatehouse trial`. */
+  status: z.enum(['running', 'done', 'failed', 'stopped']),
   staging: z.string(),
   phase: z.enum(['queued', 'copying', 'seeding', 'trials', 'finished']),
   done: z.number().int(),

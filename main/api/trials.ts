@@ -6,7 +6,7 @@ import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, reportPeriod } from '../reports/index.js';
 import { isPostgresUrl, type Store } from '../store/index.js';
-import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, RECORD_ANOMALY_KINDS, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, trialSpecOf, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
+import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, RECORD_ANOMALY_KINDS, sessionEnd, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, trialSpecOf, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { requireKnownTask, RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, sensitivityInForce } from '../validation/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -42,7 +42,8 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       (outcome) => Object.assign(job, {
         status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, sensitivityVersion: outcome.sensitivityVersion, summary: outcome.summary, ledger: outcome.ledger,
       }),
-      (error: unknown) => Object.assign(job, { status: 'failed', phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error, 'console') }),
+      // A session the console's shutdown stopped ends `stopped`, as its attempt row and `gatehouse trial` say.
+      (error: unknown) => Object.assign(job, { status: sessionEnd(error), phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error, 'console') }),
     );
     return { ...job };
   }

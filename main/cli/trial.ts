@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import { rateWithN as rateText } from '../../shared/intervals.js';
+import { counted } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
 import { mixedSettingsNote, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
@@ -83,7 +84,7 @@ function printSweep(summary: LedgerSummary): void {
 }
 
 function printOutcome(outcome: TrialOutcome): void {
-  process.stdout.write(`staging ${outcome.staging}: copy of ${outcome.source}, ${outcome.historyRuns} runs of history${outcome.seededRuns ? ` (${outcome.seededRuns} seeded)` : ''}\n`);
+  process.stdout.write(`staging ${outcome.staging}: copy of ${outcome.source}, ${counted(outcome.historyRuns, 'run')} of history${outcome.seededRuns ? ` (${outcome.seededRuns} seeded)` : ''}\n`);
   process.stdout.write(`judged with ${trialSettingsText(outcome)}${outcome.task === null ? '; --task NAME judges as a task' : ''}\n`);
   if (outcome.historyNote) process.stdout.write(`note: ${outcome.historyNote}\n`);
   printTable(

@@ -170,11 +170,17 @@ async function asSessionAttempt<T>(store: Store, request: TrialRequest & { opera
     await endAttempt(store, id, { at: new Date(), outcome: 'succeeded', detail: null });
     return outcome;
   } catch (error) {
-    // A stop the analyst asked for is no failure: readers that count failures must not count it.
-    const outcome = error instanceof GatehouseError && error.code === 'INTERRUPTED' ? 'stopped' : 'failed';
-    await endAttempt(store, id, { at: new Date(), outcome, detail: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+    await endAttempt(store, id, { at: new Date(), outcome: sessionEnd(error), detail: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * How a session that threw ended: a stop the analyst asked for (Ctrl-C, SIGTERM, a console shutting
+ * down) is no failure, so readers that count failures — the attempts, the console's job — must not count it.
+ */
+export function sessionEnd(error: unknown): 'stopped' | 'failed' {
+  return error instanceof GatehouseError && error.code === 'INTERRUPTED' ? 'stopped' : 'failed';
 }
 
 async function trialsOnCopy(
@@ -195,7 +201,7 @@ async function trialsOnCopy(
   stopIfAsked(request.signal, 0, planned.length);
   const historyNote =
     history.length < MIN_HISTORY_RUNS
-      ? `staging holds ${history.length} runs of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
+      ? `staging holds ${counted(history.length, 'run')} of history; the seasonal validator needs ${MIN_HISTORY_RUNS}: run-level trials are judged by the static rules only, and insufficient_history counts as not caught (seeding a synthetic history of some days first gives it one)`
       : null;
   const runner = new TrialRunner(store, await firstFreeDay(store), randomUUID().slice(0, 8), request.operator, settings, request.signal);
   const session = `${new Date().toISOString()}#${runner.tag}`;

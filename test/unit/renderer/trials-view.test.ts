@@ -98,11 +98,13 @@ describe('the Trials page', () => {
     const at = (kind: string, magnitude: number, caught: number) => ({ ...WITH_SPIKES.byMagnitude[0]!, kind, magnitude, injected: 2, caught, detectionRate: caught / 2, detectionInterval: null });
     const page = await open({ ...WITH_SPIKES, byMagnitude: [at('spike', 4, 1), at('drop', 0.1, 2)] });
     expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text())).toEqual([
-      'spike at magnitude 4: 50.0 % (1 of 2) detected',
-      'drop at magnitude 0.1: 100.0 % (2 of 2) detected',
+      'spike at magnitude 4: 50.0 % (1 of 2 injected anomalies detected)',
+      'drop at magnitude 0.1: 100.0 % (2 of 2 injected anomalies detected)',
       'One magnitude per kind, so no curve to draw: tick "Sweep" for a ladder of magnitudes.',
     ]);
     expect(page.get('[data-testid="sweep-chart"]').isVisible()).toBe(false);
+    // The table beside it names what its two rates count, as the Trials cards do.
+    expect(page.get('[data-sweep="spike:4"]').findAll('td').slice(2).map((td) => td.text())).toEqual(['50.0 % (1 of 2 injected anomalies detected)', '0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %)']);
   });
 
   it('draws the chart, and no single-magnitude note, once a kind has two magnitudes', async () => {
@@ -140,7 +142,7 @@ describe('the Trials page', () => {
 
   it('sums up a trial of control runs only without "detection no data (n = 0)"', async () => {
     const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY }) });
-    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.');
+    expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.');
   });
 
   it('reads the ledger and the report of the staging the latest trial ran on when the page is opened again, not the default one', async () => {
@@ -172,7 +174,14 @@ describe('the Trials page', () => {
     await page.get('form').trigger('submit');
     await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 1 of 2 trials done.`);
     expect(page.get('[data-testid="trial-job"]').attributes('aria-live')).toBeUndefined();
-    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.`);
+    await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.`);
+  });
+
+  it('says a trial the console\'s shutdown stopped was stopped, not failed, with how far it got', async () => {
+    const message = 'trial session stopped as gatehouse serve (pid 7) shut down on SIGTERM after 1 of 2 trials; the other 1 did not start';
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('stopped'), error: { code: 'INTERRUPTED', message } }) });
+    expect(page.get('#trial-job-title').text()).toBe('Trial stopped');
+    expect(page.get('[data-testid="trial-news"]').text()).toBe(`Trial stopped: ${message}.`);
   });
 
   const QUIET_V2 = {
@@ -288,8 +297,8 @@ describe('the Trials page', () => {
       ['spike', '1', '0', 'task quiet, sensitivity version 2'],
     ]);
     expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text()).slice(0, 2)).toEqual([
-      'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1; 95 % CI 0.0–100.0 %) detected',
-      'spike (task quiet, sensitivity version 2) at magnitude 3: 0.0 % (0 of 1; 95 % CI 0.0–100.0 %) detected',
+      'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1 injected anomaly detected; 95 % CI 0.0–100.0 %)',
+      'spike (task quiet, sensitivity version 2) at magnitude 3: 0.0 % (0 of 1 injected anomaly detected; 95 % CI 0.0–100.0 %)',
     ]);
   });
 
