@@ -3,7 +3,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { firstRepeatedKey, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
 import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
 import type { SourceWindow } from '../../../shared/run.js';
-import { redactSecrets } from '../../../shared/redact.js';
+import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
 import { limitedItem, repeatedKeyOutsideRecords } from '../record-limits.js';
 import type { RecordSource, ResumeByIdentity, SourceItem } from '../types.js';
@@ -104,7 +104,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
   const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0 };
-  const reader = new MeetingReader(client, stats);
+  const reader = new MeetingReader(client, stats, options.apiKey);
   const reachTo = (caught: CatchUp) => {
     window = caught.window;
     congresses = listedCongresses(window, options.congress);
@@ -227,6 +227,7 @@ class MeetingReader {
   constructor(
     private readonly client: CongressClient,
     private readonly stats: CongressFetchStats,
+    private readonly apiKey: string,
   ) {}
 
   /**
@@ -249,6 +250,7 @@ class MeetingReader {
         if (position >= skip) {
           const item = await this.detailItem(congress, chamber, listed, position, signal);
           item.key = key;
+          item.raw = withoutApiKey(item.raw, this.apiKey);
           yield item;
         }
         position++;
@@ -374,6 +376,18 @@ class MeetingReader {
 /** A list item as quarantine keeps it: any key the server echoed in a URL removed. */
 function redacted(listed: Record<string, unknown>): unknown {
   return JSON.parse(redactSecrets(JSON.stringify(listed))) as unknown;
+}
+
+/**
+ * A record as the server sent it, but for the API key wherever the server echoed it (a `url` given
+ * back with `?api_key=…`, a note naming the key): every item is stored or quarantined, and shown.
+ */
+function withoutApiKey(raw: unknown, apiKey: string): unknown {
+  if (typeof raw === 'string') return redactKnownSecret(raw, apiKey);
+  const text = JSON.stringify(raw) as string | undefined;
+  if (text === undefined) return raw;
+  const redactedText = redactKnownSecret(text, apiKey);
+  return redactedText === text ? raw : (JSON.parse(redactedText) as unknown);
 }
 
 /**
