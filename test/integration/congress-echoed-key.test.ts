@@ -50,4 +50,19 @@ describe.each(testBackends())('a Congress.gov that echoes the API key in its rec
       await fake.close();
     }
   });
+
+  it('names no key in the run\'s error when the server\'s reason phrase gives it back without `api_key=` before it', async () => {
+    const fake = await startFakeCongress({ house: [hearingRecord(STORED, { updateDate: RECENT })] });
+    try {
+      await withFreshStore(backend, async (store) => {
+        fake.override = (request) => (request.path.endsWith('/senate') ? { status: 400, statusMessage: `Bad Request for key ${FAKE_API_KEY}` } : undefined);
+        const run = await updateFromFakeCongress(store, fake, NOW);
+        expect(run.status).toBe('interrupted');
+        expect(run.error).toMatch(/^the source failed: GET \S+\/senate\?\S+ answered HTTP 400 Bad Request for key \*\*\*; /);
+        expect(JSON.stringify(await store.getRun(run.runId))).not.toContain(FAKE_API_KEY);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
 });
