@@ -25,6 +25,20 @@ export function redactSecrets(text: string): string {
     .replace(/(\bpassword\s*=\s*)('[^']*'|[^\s&"']+)/gi, '$1***');
 }
 
+/**
+ * `text` with every whole occurrence of `secret` (not one inside a longer word) replaced by `***`:
+ * for a value known by itself, wherever a server echoed it, with or without a name before it.
+ */
+export function redactKnownSecret(text: string, secret: string): string {
+  if (secret === '' || !text.includes(secret)) return text;
+  return text.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(secret)}(?![A-Za-z0-9])`, 'g'), '***');
+}
+
+/** `text` matched literally inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** What was thrown, as one message with its secrets redacted: an Error's message, anything else as a string. */
 export function redactedMessage(thrown: unknown): string {
   return redactSecrets(thrown instanceof Error ? thrown.message : String(thrown));

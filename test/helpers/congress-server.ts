@@ -16,6 +16,8 @@ export interface FakeReply {
   /** An object is sent as JSON; a string or Buffer is sent as is (e.g. malformed JSON, bytes that are not UTF-8). */
   body?: unknown;
   headers?: Record<string, string>;
+  /** The reason phrase after the status code (Node's default for the status when absent). */
+  statusMessage?: string;
   /** Never answer: for timeout tests. */
   hang?: boolean;
   /** Drop the connection without an answer: a connection lost. */
@@ -63,7 +65,7 @@ export async function startFakeCongress(
       return;
     }
     const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...(reply.cutShort ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...reply.headers });
+    res.writeHead(reply.status ?? 200, reply.statusMessage, { 'content-type': 'application/json', ...(reply.cutShort ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...reply.headers });
     if (reply.cutShort) {
       res.write(body.slice(0, body.length >> 1), () => res.destroy());
       return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../../shared/redact.js';
+import { redactKnownSecret, redactSecrets } from '../../shared/redact.js';
 
 describe('secret redaction', () => {
   it.each([
@@ -16,5 +16,10 @@ describe('secret redaction', () => {
   it('leaves words that only mention a key alone', () => {
     const text = '{"congressApiKeySet":true} set GATEHOUSE_CONGRESS_API_KEY first';
     expect(redactSecrets(text)).toBe(text);
+  });
+
+  it('removes a known key wherever it stands whole, and leaves a longer word that contains it alone', () => {
+    const text = '{"note":"key K3Y.V+1 is over its limit","url":"/v3?api_key=K3Y.V+1","word":"K3Y.V+12"}';
+    expect(redactKnownSecret(text, 'K3Y.V+1')).toBe('{"note":"key *** is over its limit","url":"/v3?api_key=***","word":"K3Y.V+12"}');
   });
 });

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { GatehouseError } from '../../../shared/errors.js';
 import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../../shared/json-repeated-keys.js';
 import type { RejectionCode } from '../../../shared/record.js';
-import { redactSecrets } from '../../../shared/redact.js';
+import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
 import { withoutByteOrderMark } from '../json-syntax.js';
 import { formatBytes } from '../record-limits.js';
 import { CircuitBreaker } from './breaker.js';
@@ -216,7 +216,9 @@ export class CongressClient {
       const waitMs = retryAfterMs(response.headers.get('retry-after'), this.clock());
       return { kind: 'retry', serverFault: false, waitMs, error: new CongressFetchError('rate-limited', `Congress.gov is rate-limiting GET ${shown} (HTTP 429)`, status) };
     }
-    const error = new CongressFetchError('http', `GET ${shown} answered HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`, status);
+    // The reason phrase is the server's own text, which may name the key it was sent without `api_key=` before it.
+    const reason = redactKnownSecret(response.statusText, this.apiKey);
+    const error = new CongressFetchError('http', `GET ${shown} answered HTTP ${status}${reason ? ` ${reason}` : ''}`, status);
     if (status >= 500) return { kind: 'retry', serverFault: true, waitMs: retryAfterMs(response.headers.get('retry-after'), this.clock()), error };
     return { kind: 'fail', serverFault: false, error };
   }

@@ -3,7 +3,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { firstRepeatedKey, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
 import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
 import type { SourceWindow } from '../../../shared/run.js';
-import { redactSecrets } from '../../../shared/redact.js';
+import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
 import { limitedItem, repeatedKeyOutsideRecords } from '../record-limits.js';
 import type { RecordSource, ResumeByIdentity, SourceItem } from '../types.js';
@@ -73,6 +73,8 @@ export interface CongressFetchStats {
   repeatedPages: number;
   /** Meetings a resumed run had already handled before it was interrupted: listed, not fetched again. */
   handledBefore: number;
+  /** List pages asked for again from further back because the listing shrank while it was read (see `listChamber`). */
+  pagesReadAgain: number;
 }
 
 export interface CongressSource extends RecordSource {
@@ -103,8 +105,8 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   let window = lookbackWindow(at, lookbackDays);
   let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0 };
-  const reader = new MeetingReader(client, stats);
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0 };
+  const reader = new MeetingReader(client, stats, options.apiKey);
   const reachTo = (caught: CatchUp) => {
     window = caught.window;
     congresses = listedCongresses(window, options.congress);
@@ -227,6 +229,7 @@ class MeetingReader {
   constructor(
     private readonly client: CongressClient,
     private readonly stats: CongressFetchStats,
+    private readonly apiKey: string,
   ) {}
 
   /**
@@ -249,6 +252,7 @@ class MeetingReader {
         if (position >= skip) {
           const item = await this.detailItem(congress, chamber, listed, position, signal);
           item.key = key;
+          item.raw = withoutApiKey(item.raw, this.apiKey);
           yield item;
         }
         position++;
@@ -286,7 +290,8 @@ class MeetingReader {
 
   /** A feed that shifted or repeated while it was listed may have hidden meetings: the operator should hear of it. */
   private reportOddities(): void {
-    const { duplicatesSkipped, repeatedPages } = this.stats;
+    const { duplicatesSkipped, repeatedPages, pagesReadAgain } = this.stats;
+    if (pagesReadAgain > 0) log.info(`Congress.gov's listing shrank while it was read (meetings updated since the window's end left it); ${counted(pagesReadAgain, 'list page')} asked for again from further back, so no meeting behind them was passed over`, { pagesReadAgain });
     if (repeatedPages > 0) log.warn(`Congress.gov served ${counted(repeatedPages, 'list page')} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read`, { repeatedPages, duplicatesSkipped });
     else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
   }
@@ -297,6 +302,10 @@ class MeetingReader {
     let repeatedInARow = 0;
     let emptyInARow = 0;
     let countBefore: number | null = null;
+    let largestCount = 0;
+    /** Meetings the count lost while this chamber was listed: more than it ever held is no listing that shrank. */
+    let shrunkInAll = 0;
+    let readingAgain = false;
     for (let offset = 0; ; ) {
       if (signal?.aborted) return;
       const { value: page, repeated } = await this.client.getParsedJson(path, {
@@ -311,8 +320,25 @@ class MeetingReader {
       const { meetings, count, hasNext } = readListPage(page, `${path}?offset=${offset}`);
       const grewBy = count !== null && countBefore !== null ? count - countBefore : null;
       countBefore = count;
+      largestCount = Math.max(largestCount, count ?? 0);
+      const pageOffset = offset;
+      const readAgain = readingAgain;
+      readingAgain = false;
       yield* meetings;
       offset += meetings.length;
+      let firstListed = 0;
+      for (const meeting of meetings) if (firstListing(listed, meeting)) firstListed++;
+      const shrankBy = grewBy !== null && grewBy < 0 ? -grewBy : 0;
+      if (shrankBy > 0 && pageOffset > 0 && (firstListed > 0 || meetings.length === 0 || readAgain)) {
+        // Meetings that left the listing (updated after the window's end) moved those behind them
+        // forward, past the offset just read: the page is read again from as far back as they moved.
+        shrunkInAll += shrankBy;
+        if (shrunkInAll > largestCount) throw listingKeptShrinking(path, pageOffset, shrunkInAll, largestCount);
+        this.stats.pagesReadAgain++;
+        offset = Math.max(0, pageOffset - shrankBy);
+        readingAgain = true;
+        continue;
+      }
       const more = hasNext || (count !== null && offset < count);
       if (!more) return;
       if (meetings.length === 0) {
@@ -320,17 +346,18 @@ class MeetingReader {
         continue;
       }
       emptyInARow = 0;
-      let firstListed = 0;
-      for (const meeting of meetings) if (firstListing(listed, meeting)) firstListed++;
       if (firstListed > 0) {
         repeatedInARow = 0;
         continue;
       }
-      this.stats.repeatedPages++;
-      // Meetings that moved to the front push a page's worth back, and the count grows by as many.
-      // A page of repeats the count does not account for is the listing going back to its start:
-      // paging on would end at the count without the meetings it promised here.
-      if (grewBy !== null && grewBy < meetings.length) throw listingWentBack(path, offset - meetings.length, meetings.length, count!, grewBy);
+      // A page read again on purpose repeats what it lists when the meetings that left were behind it.
+      if (!readAgain) {
+        this.stats.repeatedPages++;
+        // Meetings that moved to the front push a page's worth back, and the count grows by as many.
+        // A page of repeats the count does not account for is the listing going back to its start:
+        // paging on would end at the count without the meetings it promised here.
+        if (grewBy !== null && grewBy < meetings.length) throw listingWentBack(path, offset - meetings.length, meetings.length, count!, grewBy);
+      }
       if (++repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) throw listingRepeated(path, offset, count);
     }
   }
@@ -377,6 +404,18 @@ function redacted(listed: Record<string, unknown>): unknown {
 }
 
 /**
+ * A record as the server sent it, but for the API key wherever the server echoed it (a `url` given
+ * back with `?api_key=…`, a note naming the key): every item is stored or quarantined, and shown.
+ */
+function withoutApiKey(raw: unknown, apiKey: string): unknown {
+  if (typeof raw === 'string') return redactKnownSecret(raw, apiKey);
+  const text = JSON.stringify(raw) as string | undefined;
+  if (text === undefined) return raw;
+  const redactedText = redactKnownSecret(text, apiKey);
+  return redactedText === text ? raw : (JSON.parse(redactedText) as unknown);
+}
+
+/**
  * A refused key, an open circuit, a stop request or a server that asked us to stay away longer than
  * we wait concern every record, not just this one: asking for the next detail at once would ignore
  * its Retry-After, and quarantine every remaining meeting for the server's state. So does a 429
@@ -402,6 +441,10 @@ function firstListing(listed: Set<string>, meeting: Record<string, unknown>): bo
 function listingStoppedShort(path: string, offset: number, count: number | null): CongressFetchError {
   const promised = count === null ? 'a next page' : `${count} meetings`;
   return new CongressFetchError('malformed', `Congress.gov listed no meetings at offset ${offset} of ${path} twice in a row while its pagination promised ${promised}; the meetings after them would be missed`);
+}
+
+function listingKeptShrinking(path: string, offset: number, shrunk: number, largest: number): CongressFetchError {
+  return new CongressFetchError('malformed', `Congress.gov served list page offset=${offset} of ${path} with a count that had fallen by ${shrunk} meetings in all while the listing was read, more than the ${largest} it ever counted; the listing cannot be trusted and meetings would be missed`);
 }
 
 function listingWentBack(path: string, offset: number, repeats: number, count: number, grewBy: number): CongressFetchError {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { snapshotSchema } from '../../../shared/api-operations.js';
 import { GatehouseError } from '../../../shared/errors.js';
+import { escapeRegExp } from '../../../shared/redact.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
 import type { StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
@@ -195,10 +196,6 @@ function removeLeftoversOfGoneProcesses(folder: string, pattern: RegExp): void {
     const pid = pattern.exec(name)?.[1];
     if (pid !== undefined && !isProcessAlive(Number(pid), os.hostname())) fs.rmSync(path.join(folder, name), { force: true });
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** PRAGMA integrity_check of a snapshot file, opened read-only: [] when it is sound. */

@@ -1,0 +1,41 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { isDetailRequest, startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
+import { hearingRecord } from '../helpers/records.js';
+
+/**
+ * A meeting updated while the listing is paged leaves it (its updateDate is now past the window's
+ * end), and every meeting behind it moves one place forward. The next page, asked for at the old
+ * offset, then began one meeting late: the meeting that moved across the page boundary was never
+ * listed, and the run ended `success` with its window recorded as covered, so no catch-up listed it
+ * again. Now a count that fell makes the source ask again from as far back as the meetings moved.
+ */
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const RECENT = '2025-03-08T09:30:00Z';
+const IDS = [310001, 310002, 310003, 310004, 310005, 310006];
+
+describe.each(testBackends())('a Congress.gov listing that shrinks while it is paged, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('asks again from where the meetings moved to and stores every meeting still listed, instead of passing over the one that moved across the page boundary', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2, honourDates: true });
+    try {
+      await withFreshStore(backend, async (store) => {
+        fake.override = (request) => {
+          // The first meeting is updated after the window's end, just before the second page is asked for.
+          if (!isDetailRequest(request) && request.query.offset === '2') house[0]!.updateDate = '2025-03-10T12:05:00Z';
+          return undefined;
+        };
+        const run = await updateFromFakeCongress(store, fake, NOW);
+        expect(run.status).toBe('success');
+        expect([...(await store.loadHearings(IDS.map(String))).keys()].sort()).toEqual(IDS.map(String));
+        // Each meeting's detail asked for once: the page read again lists the ones already listed, and they are not fetched twice.
+        expect(fake.requests.filter(isDetailRequest).map((request) => request.path.split('/').at(-1)).sort()).toEqual(IDS.map(String));
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+});
