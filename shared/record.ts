@@ -81,6 +81,52 @@ export function visibleText(text: string): string | null {
   return SHOWS_NOTHING.test(trimmed) ? null : trimmed;
 }
 
+/**
+ * Control characters a record's text cannot hold: C0 but for tab, line feed and carriage return
+ * (Congress.gov titles carry "\t" and "\r\n"), DEL, and C1. None is ever text a reader sees; an
+ * ESC or CSI (U+009B) sequence in a title rewrites the terminal it is printed to. NUL has its own
+ * rejection (NUL_CHARACTER), found before any field is read.
+ */
+const CONTROL_CHARACTER = /(?![\t\n\r\0])\p{Cc}/u;
+
+/** Where `text` holds a control character it cannot (see CONTROL_CHARACTER), named for a reason, or null. */
+export function controlCharacterProblem(text: string): string | null {
+  const found = CONTROL_CHARACTER.exec(text);
+  if (found === null) return null;
+  const name = CONTROL_NAMES[found[0].charCodeAt(0)];
+  return `contains the control character ${codePointLabel(found[0])}${name === undefined ? '' : ` (${name})`} at character ${found.index + 1}`;
+}
+
+/** "U+001B" for a reason that names a character it would not do to print. */
+export function codePointLabel(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+const CONTROL_NAMES: Record<number, string> = { 0x07: 'BEL', 0x08: 'BS', 0x1b: 'ESC', 0x7f: 'DEL', 0x9b: 'CSI' };
+
+/**
+ * The HTML character references a feed's text may carry, decoded once: `&amp;` is "&", `&#8217;` and
+ * `&#x2019;` are "’". Congress.gov's JSON is plain text, but its committee systems write titles for
+ * web pages, and a title reaching the JSON still escaped would be stored, compared and shown as
+ * "Energy &amp; Commerce". Once, as a browser reads the page: "&amp;amp;" is "&amp;". A reference
+ * this does not know, or to no character (`&#0;`, a surrogate, past U+10FFFF), stays as written.
+ */
+export function decodeHtmlEntities(text: string): string {
+  // Most text holds no "&": nothing to search.
+  if (!text.includes('&')) return text;
+  return text.replace(CHARACTER_REFERENCE, (reference: string, name: string | undefined, decimal: string | undefined, hex: string | undefined) => {
+    if (name !== undefined) return NAMED_REFERENCES[name] ?? reference;
+    const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex!, 16);
+    return code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? reference : String.fromCodePoint(code);
+  });
+}
+
+const CHARACTER_REFERENCE = /&(?:([a-zA-Z][a-zA-Z0-9]{1,7})|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g;
+const NAMED_REFERENCES: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0', ndash: '\u2013', mdash: '\u2014',
+  lsquo: '\u2018', rsquo: '\u2019', ldquo: '\u201C', rdquo: '\u201D', hellip: '\u2026', sect: '\u00A7', bull: '\u2022',
+};
+
 /** A hearing after normalization: the form that is classified, stored and diffed. */
 export interface NormalizedHearing {
   eventId: string;
@@ -165,6 +211,7 @@ export const REJECTION_CODES = [
   'BAD_COMMITTEE_CODE',
   'UNKNOWN_COMMITTEE',
   'NUL_CHARACTER',
+  'CONTROL_CHARACTER',
   'INVALID_UTF8',
   'TOO_DEEP',
   'OVERSIZE_RECORD',
@@ -172,6 +219,7 @@ export const REJECTION_CODES = [
   'DUPLICATE_KEY',
   'BAD_SHAPE',
   'INCOMPLETE_ENTRY',
+  'BAD_URL',
   'DUPLICATE_ENTRY',
   'WRITE_FAILED',
   'FETCH_FAILED',

@@ -97,7 +97,34 @@ export function exitCodeFor(error: unknown): number {
 
 /** `--json` of a command with no API twin (an update's summary, a verdict): its own shape. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
+}
+
+/**
+ * What a terminal acts on instead of showing: C0 (newline aside), DEL and C1 — ESC and CSI (U+009B)
+ * begin the sequences that move the cursor, clear the screen or retitle the window. Record text is
+ * refused with them (CONTROL_CHARACTER), but rows and quarantine reasons written before that rule
+ * still hold them, and the CLI prints what is stored.
+ */
+const TERMINAL_CONTROL = /(?!\n)\p{Cc}/gu;
+const TERMINAL_CONTROL_OR_NEWLINE = /\p{Cc}/gu;
+
+/** `text` with each terminal control shown as its escape (`\x1b`), newlines kept unless `oneLine`. */
+export function terminalText(text: string, options: { oneLine?: boolean } = {}): string {
+  const controls = options.oneLine ? TERMINAL_CONTROL_OR_NEWLINE : TERMINAL_CONTROL;
+  // Most cells hold none: a search that allocates nothing, not a replace, for a table of 500,000 rows.
+  if (!controls.test(text)) return text;
+  controls.lastIndex = 0;
+  return text.replace(controls, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * JSON text with DEL and C1 written as \u escapes, as JSON.stringify already writes C0: the same
+ * value to a script that parses it, nothing a terminal acts on to one who reads it. They can only
+ * stand inside strings, where the escape means the same character.
+ */
+function terminalSafeJson(json: string): string {
+  return json.replace(/[\u007F-\u009F]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -117,10 +144,10 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
   const payload = toErrorPayload(error);
   const message = redactSecrets(payload.message);
   const prefix = isGatehouseError(error) ? '' : 'unexpected error: ';
-  process.stderr.write(`gatehouse: ${prefix}${message}\n`);
+  process.stderr.write(`gatehouse: ${prefix}${terminalText(message)}\n`);
   if (payload.hint) process.stderr.write(`  hint: ${payload.hint}\n`);
   if (options.debug && error instanceof Error && error.stack) process.stderr.write(`${redactSecrets(error.stack)}\n`);
-  if (options.json) process.stdout.write(`${JSON.stringify({ error: { ...payload, message } })}\n`);
+  if (options.json) process.stdout.write(`${terminalSafeJson(JSON.stringify({ error: { ...payload, message } }))}\n`);
 }
 
 /**
@@ -139,7 +166,8 @@ export function ignoreClosedOutput(): void {
 
 /** Fixed-width table for terminals; `--json` is the machine format. */
 export function printTable(headers: string[], rows: (string | number | null)[][]): void {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '—' : String(cell))))];
+  // One line a row: a newline in a cell would break the table as surely as an ESC breaks the terminal.
+  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '—' : terminalText(String(cell), { oneLine: true }))))];
   // A loop, not Math.max(...): spreading a few hundred thousand rows as arguments overflows the stack.
   const widths = headers.map((_, i) => cells.reduce((widest, row) => Math.max(widest, row[i]!.length), 0));
   for (const row of cells) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);

@@ -10,7 +10,7 @@ import { openStore, type Store } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
 import { currentOperator } from '../backup/index.js';
 import { cliNotifier } from './notifier.js';
-import { printJson, updateExitCodesHelp } from './output.js';
+import { printJson, terminalText, updateExitCodesHelp } from './output.js';
 import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js';
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
@@ -170,5 +170,5 @@ function printHumanSummary(summary: RunSummary): void {
   }
   if (summary.error) lines.push(`  error: ${summary.error}`);
   if (m.quarantined > 0) lines.push(`  see: gatehouse quarantine list --run ${summary.runId}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${terminalText(lines.join('\n'))}\n`);
 }

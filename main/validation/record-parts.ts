@@ -1,4 +1,4 @@
-import { visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
+import { codePointLabel, controlCharacterProblem, decodeHtmlEntities, visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
 import { normalizeWitnessName } from './witness-names.js';
 
 /** Where a reader puts what is wrong with the record, and the entries it listed twice alike (stored once). */
@@ -106,7 +106,7 @@ function entriesOf(value: unknown, field: string, reasons: ReasonSink): { entry:
  * list where text belongs is a BAD_SHAPE reason.
  */
 export function textOf(value: unknown, path: string, reasons: ReasonSink): string | null {
-  if (typeof value === 'string') return visibleText(value);
+  if (typeof value === 'string') return recordText(value, path, reasons);
   if (typeof value === 'number') {
     const problem = numberAsTextProblem(value);
     if (problem === null) return String(value);
@@ -115,6 +115,18 @@ export function textOf(value: unknown, path: string, reasons: ReasonSink): strin
   }
   if (value !== undefined && value !== null) reasons.add('BAD_SHAPE', `${path} must be text, got ${describe(value)}`);
   return null;
+}
+
+/**
+ * A record's text as stored, read once here for every field: its HTML character references decoded
+ * (`decodeHtmlEntities`), then a control character in it is a CONTROL_CHARACTER reason — the text is
+ * still returned, so the field is not also called missing — and it is trimmed (`visibleText`).
+ */
+export function recordText(text: string, path: string, reasons: ReasonSink): string | null {
+  const decoded = decodeHtmlEntities(text);
+  const problem = controlCharacterProblem(decoded);
+  if (problem !== null) reasons.add('CONTROL_CHARACTER', `${path} ${problem}`);
+  return visibleText(decoded);
 }
 
 /**
@@ -197,7 +209,7 @@ function incompleteEntry(entry: Dict, path: string, required: string[], entryKin
 /** "U+200B U+2060" for a reason about text made only of invisible characters (the first few of them). */
 export function codePoints(text: string): string {
   const chars = [...text.trim()];
-  const shown = chars.slice(0, 8).map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  const shown = chars.slice(0, 8).map(codePointLabel);
   return shown.join(' ') + (chars.length > 8 ? ' …' : '');
 }
 
@@ -205,7 +217,7 @@ export function readVideos(value: unknown, reasons: ReasonSink): NormalizedHeari
   const videos: NormalizedHearing['videos'] = [];
   for (const { entry, path } of entriesOf(value, 'videos', reasons)) {
     const name = textAt(entry, 'name', path, reasons);
-    const url = textAt(entry, 'url', path, reasons);
+    const url = urlAt(entry, path, reasons);
     if (url !== null) videos.push({ name, url });
     else incompleteEntry(entry, path, ['url'], 'video', { name }, reasons);
   }
@@ -216,9 +228,33 @@ export function readTranscripts(value: unknown, reasons: ReasonSink): Normalized
   const transcripts: NormalizedHearing['transcripts'] = [];
   for (const { entry, path } of entriesOf(value, 'hearingTranscript', reasons)) {
     const jacketNumber = textAt(entry, 'jacketNumber', path, reasons);
-    const url = textAt(entry, 'url', path, reasons);
+    const url = urlAt(entry, path, reasons);
     if (jacketNumber !== null || url !== null) transcripts.push({ jacketNumber, url });
     else incompleteEntry(entry, path, ['jacketNumber', 'url'], 'transcript', {}, reasons);
   }
   return transcripts;
+}
+
+/**
+ * An entry's `url` as stored: an absolute http(s) URL, or a BAD_URL reason saying what is wrong with
+ * it. Whitespace inside it (after the trim every field gets) is refused, not mended: a URL with a
+ * space in it is two glued together or one cut and padded, and which one Congress.gov meant cannot
+ * be told from here; the raw record in quarantine shows it whole.
+ */
+function urlAt(entry: Dict, path: string, reasons: ReasonSink): string | null {
+  const url = textAt(entry, 'url', path, reasons);
+  // A control character in it is already the record's reason: the URL is not quoted with it.
+  if (url === null || controlCharacterProblem(url) !== null) return url;
+  const problem = urlProblem(url);
+  if (problem !== null) reasons.add('BAD_URL', `${path}.url ${JSON.stringify(url.length > 80 ? `${url.slice(0, 80)}…` : url)} ${problem}`);
+  return url;
+}
+
+function urlProblem(url: string): string | null {
+  if (!URL.canParse(url)) return 'is not a URL (an absolute http:// or https:// address is expected)';
+  const { protocol } = new URL(url);
+  if (protocol !== 'http:' && protocol !== 'https:') return `is a ${protocol.slice(0, -1)}: URL; only http:// and https:// addresses are kept`;
+  // The URL parser would take the space as %20 and drop a tab or line break: a guess at what was meant.
+  const space = /\s/.exec(url);
+  return space === null ? null : `has whitespace inside it (${codePointLabel(space[0])} at character ${space.index + 1}); a URL cannot hold any`;
 }

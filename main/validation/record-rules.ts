@@ -12,12 +12,11 @@ import {
   type NormalizedHearing,
   type Rejection,
   type RejectionCode,
-  visibleText,
 } from '../../shared/record.js';
 import { utcOffsetProblem } from '../../shared/instant.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import { daysInMonth, digitsAt } from './ascii-digits.js';
-import { codePoints, describe, isDict, listOf, repeatedEntry, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ListedEntry, type ReasonSink } from './record-parts.js';
+import { codePoints, describe, isDict, listOf, recordText, repeatedEntry, textOf, readLocation, readTranscripts, readVideos, readWitnesses, type Dict, type ListedEntry, type ReasonSink } from './record-parts.js';
 
 /** What the record rules need to know about the database. */
 export interface RecordRuleContext {
@@ -272,7 +271,7 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
   // A list of one (most records name one committee) cannot repeat itself: no Map to build.
   const seen = entries.length > 1 ? new Map<string, ListedEntry & { stored: NormalizedHearing['committees'][number] }>() : null;
   // Each entry read once: the names below and the loop use the same reading.
-  const read = entries.map(committeeOf);
+  const read = entries.map((entry, i) => committeeOf(entry, `committees[${i}]`, reasons));
   // A committee's name given by a repeat of its entry names it for the entry before it too.
   const named = entries.length > 1 ? new Set(read.flatMap(({ code, name }) => (name === null ? [] : [code]))) : null;
   for (let i = 0; i < entries.length; i++) {
@@ -304,8 +303,8 @@ function readCommittees(value: unknown, context: RecordRuleContext, reasons: Rea
 }
 
 /** An entry of a record's committees as read: its code in lower case ('' when there is none to read), and its name. */
-function committeeOf(entry: unknown): { code: string; name: string | null } {
+function committeeOf(entry: unknown, path: string, reasons: Reasons): { code: string; name: string | null } {
   const code = isDict(entry) && typeof entry.systemCode === 'string' ? entry.systemCode.trim().toLowerCase() : '';
-  const name = isDict(entry) && typeof entry.name === 'string' ? visibleText(entry.name) : null;
+  const name = isDict(entry) && typeof entry.name === 'string' ? recordText(entry.name, `${path}.name`, reasons) : null;
   return { code, name };
 }
