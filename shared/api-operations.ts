@@ -348,6 +348,30 @@ export const restoreInputSchema = z.object({
   /** The snapshot id typed by the operator, as a rollback's run id is; must equal id. */
   confirmId: z.string().trim().max(200),
 });
+/**
+ * One snapshot removed by an operator (one taken with bad data), file or schema and listing
+ * together, under the writer lock and audited as an attempt with who and why. The last snapshot
+ * that could still be restored is refused unless `force` says the operator means it.
+ */
+export const backupsDeleteInputSchema = z.object({
+  id: z.string().trim().min(1).max(200),
+  reason,
+  /** The snapshot id typed by the operator, as for a restore; must equal id. */
+  confirmId: z.string().trim().max(200),
+  force: z.boolean().default(false),
+});
+export const backupsDeleteReportSchema = z.object({
+  deleted: snapshotSchema,
+  /** True when it was the last snapshot that could be restored, deleted because `force` was given. */
+  forced: z.boolean(),
+  /** Snapshots left afterwards, and how many of them can be restored (present and passing their checks). */
+  remaining: z.number().int().nonnegative(),
+  restorableRemaining: z.number().int().nonnegative(),
+  /** The deletion as recorded in the audit (`backups attempts`). */
+  attemptId: z.number().int(),
+  message: z.string(),
+});
+export type BackupsDeleteReport = z.infer<typeof backupsDeleteReportSchema>;
 export const restoresListInputSchema = z.object({ limit: z.number().int().min(1).max(500).default(50), after: z.number().int().positive().optional() }).default({ limit: 50 });
 
 /**
@@ -369,7 +393,7 @@ export const writerAttemptSchema = z.object({
   detail: z.string().nullable(),
   /** The run a rollback worked on (or one batch of it); null for a restore. */
   runId: z.number().int().nullable(),
-  /** The snapshot a restore put back; null for a rollback. */
+  /** The snapshot a restore put back or a deletion removed; null for a rollback. */
   snapshotId: z.string().nullable(),
 });
 export type WriterAttemptView = z.infer<typeof writerAttemptSchema>;

@@ -25,6 +25,8 @@ import {
   preferencesSchema,
   restoreEventSchema,
   restoreInputSchema,
+  backupsDeleteInputSchema,
+  backupsDeleteReportSchema,
   restoreReportSchema,
   restoresListInputSchema,
   writerAttemptSchema,
@@ -372,9 +374,11 @@ export const API_METHODS = {
   /** Retention on request: a dry run (the default) lists what would go; otherwise it deletes them. */
   'backups.prune': { input: backupsPruneInputSchema, output: backupsPruneReportSchema },
   'backups.restore': { input: restoreInputSchema, output: restoreReportSchema },
+  /** Deletes one chosen snapshot, audited (an attempt with operator and reason); the last restorable one only with force. */
+  'backups.delete': { input: backupsDeleteInputSchema, output: backupsDeleteReportSchema },
   /** The restores done to this database, newest first: part of the audit, kept through every restore. */
   'backups.restores': { input: restoresListInputSchema, output: z.array(restoreEventSchema) },
-  /** Rollbacks and restores as they started and ended, newest first; `unfinished` when its process died part-way. */
+  /** Rollbacks, restores and snapshot deletions as they started and ended, newest first; `unfinished` when its process died part-way. */
   'backups.attempts': { input: writerAttemptsInputSchema, output: z.array(writerAttemptSchema) },
   'rollback.preview': { input: rollbackPreviewInputSchema, output: rollbackReportSchema },
   'rollback.apply': { input: rollbackApplyInputSchema, output: rollbackReportSchema },

@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import { backupsList, listAttempts, listRestores, pruneReport, undoJournal } from '../backup/index.js';
+import { backupsList, deleteSnapshot, listAttempts, listRestores, pruneReport, undoJournal } from '../backup/index.js';
 import { notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
@@ -8,7 +8,7 @@ import type { EngineHost } from './engine-host.js';
 
 type UndoHandlers = Pick<
   ApiHandlers,
-  'backups.list' | 'backups.create' | 'backups.verify' | 'backups.prune' | 'backups.restore' | 'backups.restores' | 'backups.attempts' | 'rollback.preview' | 'rollback.apply' | 'rollback.events' | 'operations.active'
+  'backups.list' | 'backups.create' | 'backups.verify' | 'backups.prune' | 'backups.delete' | 'backups.restore' | 'backups.restores' | 'backups.attempts' | 'rollback.preview' | 'rollback.apply' | 'rollback.events' | 'operations.active'
 >;
 
 /**
@@ -32,6 +32,13 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
         throw new GatehouseError('USAGE', `the typed confirmation "${confirmId}" is not snapshot ${id}; nothing was restored`, { hint: 'type the snapshot id exactly to confirm' });
       }
       return engine.perform({ kind: 'restore', operator, snapshotId: id, reason });
+    },
+    'backups.delete': async ({ id, reason, confirmId, force }, caller) => {
+      const operator = requireOperator(caller);
+      if (confirmId !== id) {
+        throw new GatehouseError('USAGE', `the typed confirmation "${confirmId}" is not snapshot ${id}; nothing was deleted`, { hint: 'type the snapshot id exactly to confirm' });
+      }
+      return deleteSnapshot(store, { snapshotId: id, reason, operator, force });
     },
     'backups.restores': ({ limit, after }) => listRestores(store, { limit, after }),
     'backups.attempts': ({ limit, after }) => listAttempts(store, { limit, after }),

@@ -30,13 +30,18 @@ export function restoreOperation(snapshotId: string): string {
   return `a restore of snapshot ${snapshotId}`;
 }
 
+/** "a deletion of snapshot 2026-…": an operator removing one chosen snapshot (retention's prunes are not attempts). */
+export function snapshotDeletionOperation(snapshotId: string): string {
+  return `a deletion of snapshot ${snapshotId}`;
+}
+
 /**
  * The run or snapshot an attempt worked on, read back from its operation as the two functions
  * above word it (the row keeps the words only), so the console and the CLI's JSON can point at it.
  */
 function attemptTarget(operation: string): Pick<WriterAttempt, 'runId' | 'snapshotId'> {
   const rollback = /^a rollback of (?:batch \d+ of )?run (\d+)$/.exec(operation);
-  const restore = /^a restore of snapshot (\S+)$/.exec(operation);
+  const restore = /^a (?:restore|deletion) of snapshot (\S+)$/.exec(operation);
   return { runId: rollback ? Number(rollback[1]) : null, snapshotId: restore ? restore[1]! : null };
 }
 

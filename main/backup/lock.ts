@@ -8,7 +8,7 @@ import { beginAttempt, endAttempt, settleUnfinishedAttempts } from './attempts.j
 const log = logger('backup');
 
 /** What a writer other than an update does under the lock: `action` for its own refusal, `operation` (and `operator`) for others'. */
-export interface WriterPurpose {
+export interface WriterPurpose<T = unknown> {
   /** What this writer could not do, as a verb: "rollback", "take a snapshot". */
   action: string;
   /** What it is, as a second writer is told it holds the lock: "a rollback of run 12". */
@@ -16,15 +16,20 @@ export interface WriterPurpose {
   operator?: string;
   /** Recorded as an attempt (attempts.ts): a change support staff must see tried, even when its process dies. */
   audited?: boolean;
+  /** An audited change with no audit table of its own (a snapshot deletion): its reason is kept in its attempt's detail, whatever the outcome. */
+  reason?: string;
+  /** What the attempt's detail says besides the reason when it succeeds (a deletion that needed --force). */
+  successDetail?: (result: T) => string | null;
 }
 
 /**
  * Rollback and restore take the same one-writer lock as an update, so they never interleave with
  * a run's batches; while a run holds it they refuse, naming the holder. The lock row names this
  * writer's operation and operator, so whoever it refuses meanwhile — in any process — knows what
- * to wait for and whom to ask.
+ * to wait for and whom to ask. `work` is given the id of its attempt row when the purpose is
+ * audited (null otherwise), so its report can point at its audit.
  */
-export async function withWriterLock<T>(store: Store, clock: () => Date, purpose: WriterPurpose, work: () => Promise<T>): Promise<T> {
+export async function withWriterLock<T>(store: Store, clock: () => Date, purpose: WriterPurpose<T>, work: (attemptId: number | null) => Promise<T>): Promise<T> {
   const { action, operation, operator } = purpose;
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname(), operation, operator: operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
@@ -38,7 +43,7 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
     if (purpose.audited) await refuseDuringTrial(store, action);
     await store.markOrphanedRunsInterrupted({ now: clock() });
     await settleUnfinishedAttempts(store, clock());
-    return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work();
+    return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work(null);
   } finally {
     stopHeartbeat();
     // The operation's own outcome stands, as an update's does: a failed release must not replace
@@ -72,17 +77,22 @@ async function refuseDuringTrial(store: Store, action: string): Promise<void> {
 }
 
 /** `work` between its attempt's start and end rows; a failure to close the row leaves it for the next writer to settle. */
-async function asAttempt<T>(store: Store, clock: () => Date, purpose: WriterPurpose, work: () => Promise<T>): Promise<T> {
+async function asAttempt<T>(store: Store, clock: () => Date, purpose: WriterPurpose<T>, work: (attemptId: number) => Promise<T>): Promise<T> {
   const attempt = await beginAttempt(store, { operation: purpose.operation, operator: purpose.operator ?? null, at: clock() });
-  const end = (outcome: 'succeeded' | 'failed', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail }).catch(() => undefined);
+  const end = (outcome: 'succeeded' | 'failed', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail: withReason(detail, purpose.reason) }).catch(() => undefined);
   try {
-    const result = await work();
-    await end('succeeded', null);
+    const result = await work(attempt);
+    await end('succeeded', purpose.successDetail?.(result) ?? null);
     return result;
   } catch (error) {
     await end('failed', error instanceof Error ? error.message : String(error));
     throw error;
   }
+}
+
+function withReason(detail: string | null, reason: string | undefined): string | null {
+  if (reason === undefined) return detail;
+  return detail === null ? `reason: ${reason}` : `${detail}; reason: ${reason}`;
 }
 
 /**

@@ -163,8 +163,8 @@ async function findConflicts(tx: UndoTx, target: UndoTarget & { task: string | n
     const hashes = await tx.currentHashes(page.map((entry) => entry.key));
     const changedOtherwise = page.filter((entry) => !later.has(entry.id) && hashes.get(entry.key) !== entry.afterHash);
     const undone = await tx.undoneSinceWritten(changedOtherwise);
-    const inConflict = page.filter((entry) => later.has(entry.id) || hashes.get(entry.key) !== entry.afterHash);
-    const undoneImages = await tx.beforeImagesUndone(inConflict);
+    // Every entry, not only those changed since: a later write can leave a hearing exactly as a forced rollback of an earlier run put it back, and undoing that write would quietly bring back the rolled-back version.
+    const undoneImages = await tx.beforeImagesUndone(page);
     for (const entry of page) {
       const context = { targetTask: target.task, undoneBy: undone.get(entry.id) ?? null, bringsBack: undoneImages.get(entry.id) ?? null };
       const conflict = conflictOf(entry, later.get(entry.id) ?? [], hashes.get(entry.key) ?? null, context);

@@ -30,8 +30,8 @@ export interface ConflictContext {
  */
 export function conflictOf(entry: JournalEntry, later: { runId: number; task: string | null }[], currentHash: string | null, context: ConflictContext): RollbackConflict | null {
   const laterRuns = [...new Set(later.map((write) => write.runId))];
-  if (laterRuns.length === 0 && currentHash === entry.afterHash) return null;
-  const { undoneBy, targetTask } = context;
+  const { undoneBy, targetTask, bringsBack } = context;
+  if (laterRuns.length === 0 && currentHash === entry.afterHash) return bringsBack ? revivalConflict(entry, bringsBack) : null;
   const byRollback = undoneBy ? ` by rollback ${undoneBy.rollbackEventId} of run ${undoneBy.runId} (forced, by ${undoneBy.operator})` : '';
   const taskOf = new Map(later.map((write) => [write.runId, write.task]));
   const named = laterRuns.map((runId) => {
@@ -43,11 +43,21 @@ export function conflictOf(entry: JournalEntry, later: { runId: number; task: st
     : currentHash === null
       ? `hearing ${entry.key} no longer exists${byRollback ? `: deleted${byRollback}` : ''}`
       : `hearing ${entry.key} changed since this write (${byRollback ? `put back${byRollback}` : 'content hash differs'})`;
-  const { bringsBack } = context;
   // Forcing it puts back the before-image, which is that rolled-back run's version: said, not done quietly.
   const undidIt = bringsBack?.rollbackEventId === undoneBy?.rollbackEventId ? 'that rollback' : `rollback ${bringsBack?.rollbackEventId}`;
   const revived = bringsBack ? `; forcing it brings back the version run ${bringsBack.runId} wrote, which ${undidIt} undid` : '';
   return { eventId: entry.key, laterRuns, expectedHash: entry.afterHash, currentHash, bringsBack, message: `${message}${revived}` };
+}
+
+/**
+ * A hearing still as this write left it, whose before-image is a version a rollback has undone since
+ * (a forced rollback of an earlier run put back content this write happened to repeat): undoing the
+ * write would quietly bring that rolled-back version back. A conflict, so refuse stops, skip leaves
+ * the hearing as it is — already without the rolled-back run's version — and force says what it revives.
+ */
+function revivalConflict(entry: JournalEntry, bringsBack: UndoneVersion): RollbackConflict {
+  const message = `hearing ${entry.key} is as this write left it, but undoing the write brings back the version run ${bringsBack.runId} wrote, which rollback ${bringsBack.rollbackEventId} undid`;
+  return { eventId: entry.key, laterRuns: [], expectedHash: entry.afterHash, currentHash: entry.afterHash, bringsBack, message };
 }
 
 interface RunState {

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import { atOrAfter, newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
-import { restoreOperation } from './attempts.js';
+import type { BackupsDeleteReport } from '../../shared/api-operations.js';
+import { restoreOperation, snapshotDeletionOperation } from './attempts.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -142,6 +143,69 @@ export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPol
   const clock = options.clock ?? (() => new Date());
   if (options.dryRun) return applyRetention(store, policy, clock(), options);
   return withWriterLock(store, clock, { action: 'prune snapshots', operation: 'a snapshot prune', operator: options.operator }, () => applyRetention(store, policy, clock(), options));
+}
+
+export interface SnapshotDeletionRequest {
+  snapshotId: string;
+  /** Why; required: deleting a snapshot is an audited change. */
+  reason: string;
+  /** Who; the OS user when absent. */
+  operator?: string;
+  /** Delete it even when it is the last snapshot that could be restored. */
+  force?: boolean;
+  clock?: () => Date;
+}
+
+/**
+ * Removes one chosen snapshot (one taken with bad data), its copy and its listing together, under
+ * the writer lock so no run's snapshot or retention interleaves. Audited as an attempt naming the
+ * operator and the reason, refused ones included. The last snapshot that could still be restored
+ * (present and passing its checks) is refused unless forced: without it no restore is possible.
+ */
+export async function deleteSnapshot(store: Store, request: SnapshotDeletionRequest): Promise<BackupsDeleteReport> {
+  const reason = checkedReason(request.reason, 'deleting a snapshot');
+  const operator = checkedOperator(request.operator);
+  const clock = request.clock ?? (() => new Date());
+  const purpose = {
+    action: 'delete a snapshot',
+    operation: snapshotDeletionOperation(request.snapshotId),
+    operator,
+    audited: true,
+    reason,
+    successDetail: (report: BackupsDeleteReport) => (report.forced ? 'forced: it was the last snapshot that could be restored' : null),
+  };
+  return withWriterLock(store, clock, purpose, async (attemptId) => {
+    const chosen = await findSnapshot(store, request.snapshotId);
+    const others = (await listSnapshots(store)).filter((s) => s.id !== chosen.id);
+    const restorableOthers = await countRestorable(store, others);
+    const lastGood = restorableOthers === 0 && (await isRestorable(store, chosen));
+    if (lastGood && request.force !== true) {
+      throw new GatehouseError('CONFLICT', `snapshot ${chosen.id} is the last snapshot of ${store.location} that could be restored; nothing was deleted`, {
+        hint: { cli: 'take another snapshot first (gatehouse backups create), or pass --force if no restore from it is wanted', console: 'take another snapshot first, or tick "delete even the last restorable snapshot"' },
+      });
+    }
+    await store.snapshots.remove(chosen);
+    const left = others.length === 1 ? '1 snapshot is left' : `${others.length} snapshots are left`;
+    return {
+      deleted: chosen,
+      forced: lastGood,
+      remaining: others.length,
+      restorableRemaining: restorableOthers,
+      attemptId: attemptId!,
+      message: `deleted snapshot ${chosen.id} (taken ${chosen.createdAt}, ${chosen.sizeBytes} bytes)${lastGood ? ', forced: it was the last one that could be restored' : ''}; ${left}, ${restorableOthers} of them restorable; recorded as attempt ${attemptId} by ${operator}`,
+    };
+  });
+}
+
+/** Present and passing its checksum and integrity checks: a restore from it would be let through. */
+async function isRestorable(store: Store, snapshot: Snapshot): Promise<boolean> {
+  return (await store.snapshots.unavailable(snapshot)) === null && (await store.snapshots.check(snapshot)).length === 0;
+}
+
+async function countRestorable(store: Store, snapshots: Snapshot[]): Promise<number> {
+  let count = 0;
+  for (const snapshot of snapshots) if (await isRestorable(store, snapshot)) count += 1;
+  return count;
 }
 
 export interface RestoreRequest {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
-import { backupsList, createSnapshotOnRequest, currentOperator, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
+import { backupsDeleteInputSchema, backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
+import { backupsList, createSnapshotOnRequest, currentOperator, deleteSnapshot, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printApiJson, printTable } from './output.js';
@@ -19,21 +19,38 @@ interface BackupFlags {
   limit?: string;
   after?: string;
   dryRun?: boolean;
+  force?: boolean;
 }
+
+/** `backups list` and `backups verify` exit with it when a snapshot they looked at cannot be restored: a script sees it without parsing. */
+const EXIT_CODE_SNAPSHOT_PROBLEM = 4;
+
+const BACKUPS_LIST_EXIT_CODES = [
+  '',
+  `Exit codes: 0 every snapshot listed is present; ${EXIT_CODE_SNAPSHOT_PROBLEM} the listing is printed whole (with --json too) but a`,
+  'snapshot\'s file or schema is missing or unreadable (its state says why; a warning on stderr counts them),',
+  'as backups verify exits when a check fails; 2 usage error; other codes as for every command.',
+].join('\n');
 
 const dbOption = ['--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)'] as const;
 
 export function registerBackupCommands(program: Command): void {
   const backups = program.command('backups').description('snapshots of the database: files beside a SQLite database, schemas beside a PostgreSQL one');
   backups.command('list').description('snapshots, newest first').option(...dbOption).option('--json', 'print JSON')
+    .addHelpText('after', BACKUPS_LIST_EXIT_CODES)
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       // The console's backups.list, whole: the same action prints the same JSON on both.
       const list = await backupsList(store);
-      if (flags.json) return printApiJson('backups.list', list);
-      printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256', 'state'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`, s.unavailable === null ? 'present' : `MISSING: ${s.unavailable}`]));
+      if (flags.json) printApiJson('backups.list', list);
+      else {
+        printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256', 'state'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`, s.unavailable === null ? 'present' : `MISSING: ${s.unavailable}`]));
+        process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total\n`);
+      }
+      // As verify does for a snapshot it finds broken: a script checking its backups must not read "fine" off a listing that found one gone.
       const missing = list.snapshots.filter((s) => s.unavailable !== null).length;
-      const cannot = missing === 0 ? '' : `; ${counted(missing, 'snapshot')} cannot be restored (marked MISSING)`;
-      process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total${cannot}\n`);
+      if (missing === 0) return;
+      process.stderr.write(`warning: ${counted(missing, 'snapshot')} cannot be restored (marked MISSING); remove ${missing === 1 ? 'it' : 'them'} with gatehouse backups delete\n`);
+      process.exitCode = EXIT_CODE_SNAPSHOT_PROBLEM;
     }));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption).option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
@@ -43,13 +60,14 @@ export function registerBackupCommands(program: Command): void {
     }));
   backups.command('verify').description('recompute checksums and check each copy\'s integrity').option(...dbOption)
     .option('--id <id>', 'only this snapshot').option('--json', 'print JSON')
+    .addHelpText('after', `\nExit codes: 0 every snapshot checked is sound; ${EXIT_CODE_SNAPSHOT_PROBLEM} one is missing, or fails its checksum or integrity check (its problems say which); 2 usage error or no such snapshot.`)
     .action((flags: BackupFlags) => {
       const { id } = parseOptions(backupsVerifyInputSchema, { id: flags.id });
       return withStore(flags.db, async (store) => {
         const checks = await verifySnapshots(store, id);
         if (flags.json) printApiJson('backups.verify', checks);
         else printTable(['id', 'ok', 'problems'], checks.map((c) => [c.id, c.ok ? 'yes' : 'NO', c.problems.join('; ') || null]));
-        if (checks.some((c) => !c.ok)) process.exitCode = 4;
+        if (checks.some((c) => !c.ok)) process.exitCode = EXIT_CODE_SNAPSHOT_PROBLEM;
       });
     });
   backups.command('prune').description('apply retention by count, age (from each snapshot\'s own timestamp) and total size').option(...dbOption)
@@ -68,6 +86,21 @@ export function registerBackupCommands(program: Command): void {
         process.stdout.write(`${verb} ${counted(report.pruned.length, 'snapshot')}${report.pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);
       });
     });
+  backups.command('delete').description('delete one snapshot (one taken with bad data): its copy and its listing together, under the writer lock, audited with operator and reason (see backups attempts)')
+    .option(...dbOption).option('--id <id>', 'the snapshot id (see gatehouse backups list)')
+    .option('--reason <text>', 'why (required: a deletion is an audited change)').option('--operator <name>', 'who is deleting (default: the OS user)')
+    .option('--force', 'delete it even when it is the last snapshot that could be restored')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExit codes: 0 deleted; 2 usage error, no such snapshot, or refused as the last restorable snapshot without --force (nothing deleted); 5 another writer holds the lock.')
+    .action((flags: BackupFlags) => {
+      // Running the command is the confirmation the console asks for by a typed snapshot id (as restore does).
+      const input = parseOptions(withOperator(backupsDeleteInputSchema.omit({ confirmId: true })), { id: flags.id, reason: flags.reason, operator: flags.operator, force: flags.force ?? false }, { id: '--id' });
+      return withStore(flags.db, async (store) => {
+        const report = await deleteSnapshot(store, { snapshotId: input.id, reason: input.reason, operator: input.operator, force: input.force });
+        if (flags.json) return printApiJson('backups.delete', report);
+        process.stdout.write(`${report.message}\n`);
+      });
+    });
   backups.command('restores').description('the restores done to this database, newest first (they outlive every restore)').option(...dbOption)
     .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: restores before this one').option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
@@ -76,7 +109,7 @@ export function registerBackupCommands(program: Command): void {
       printTable(['restore', 'at', 'snapshot', 'operator', 'hearings', 'reason'], events.map((e) => [e.id, e.at, e.snapshotId, e.operator, `${e.hearingsBefore} → ${e.hearingsAfter}`, e.reason]));
     }));
 
-  backups.command('attempts').description('rollbacks and restores as they started and ended, newest first; "unfinished": its process died part-way; "stopped": its operator stopped it (a trial session\'s Ctrl-C), not a failure').option(...dbOption)
+  backups.command('attempts').description('rollbacks, restores and snapshot deletions as they started and ended, newest first; "unfinished": its process died part-way; "stopped": its operator stopped it (a trial session\'s Ctrl-C), not a failure').option(...dbOption)
     .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: attempts before this one').option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const attempts = await listAttempts(store, parseOptions(writerAttemptsInputSchema, { limit: flags.limit, after: flags.after }));

@@ -51,4 +51,33 @@ describe.each(testBackends())('forcing a write whose earlier version a rollback 
       await store.close();
     }
   });
+
+  /**
+   * Run 3 put a hearing back as run 1 had it (a postponed hearing rescheduled again); run 2 was then
+   * rolled back with force, which left the hearing exactly as run 3 wrote it. Rolling back run 3 saw
+   * no change since its write and quietly put back its before-image — run 2's rolled-back version.
+   */
+  it('treats undoing a write whose before-image a rollback undid as a conflict, even when the hearing is as the write left it', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      await runUpdate({ store, source: arraySource([titled(700101, 'scheduled'), titled(700102, 'as run 1 wrote it')]) });
+      await runUpdate({ store, source: arraySource([titled(700101, 'postponed (bad feed)'), titled(700102, 'as run 2 wrote it')]) });
+      await runUpdate({ store, source: arraySource([titled(700101, 'scheduled'), titled(700102, 'as run 3 wrote it')]) });
+      const forced = await rollback(store, { runId: 2, onConflict: 'force', reason: 'bad feed', operator: 'sam' });
+      expect(await titleOf(store, '700101')).toBe('scheduled');
+
+      const refused = await rollback(store, { runId: 3, reason: 'undo run 3', operator: 'sam' }).then(() => null, (error: unknown) => error);
+      expect(toErrorPayload(refused, 'cli')).toMatchObject({ code: 'CONFLICT' });
+      const preview = await rollback(store, { runId: 3, dryRun: true });
+      expect(preview.conflicts.map((c) => [c.eventId, c.bringsBack, c.message])).toEqual([
+        ['700101', { runId: 2, rollbackEventId: forced.eventId }, `hearing 700101 is as this write left it, but undoing the write brings back the version run 2 wrote, which rollback ${forced.eventId} undid`],
+        ['700102', { runId: 2, rollbackEventId: forced.eventId }, expect.stringContaining('forcing it brings back the version run 2 wrote')],
+      ]);
+
+      await rollback(store, { runId: 3, onConflict: 'skip', reason: 'undo run 3', operator: 'sam' });
+      expect(await titleOf(store, '700101')).toBe('scheduled');
+    } finally {
+      await store.close();
+    }
+  });
 });

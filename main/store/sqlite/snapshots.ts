@@ -112,9 +112,25 @@ export class SqliteSnapshots implements SnapshotSupport {
     }
   }
 
+  /**
+   * The copy and its listing go together: the copy is moved aside first, and put back when the
+   * manifest cannot be written — removing it first left a listed snapshot with no copy (MISSING) on
+   * a full disk. A crash in between leaves it listed and MISSING, deletable again; the copy set
+   * aside is named as a leftover of this process, which the next snapshot removes.
+   */
   async remove(snapshot: Snapshot): Promise<void> {
-    fs.rmSync(path.join(this.place, snapshot.file), { force: true });
-    this.writeManifest(this.readManifest().filter((s) => s.id !== snapshot.id));
+    const listed = this.readManifest();
+    const file = path.join(this.place, snapshot.file);
+    const aside = `${file}.${process.pid}.partial`;
+    const present = fs.existsSync(file);
+    if (present) fs.renameSync(file, aside);
+    try {
+      this.writeManifest(listed.filter((s) => s.id !== snapshot.id));
+    } catch (error) {
+      if (present) fs.renameSync(aside, file);
+      throw new GatehouseError('DB_NOT_WRITABLE', `cannot remove snapshot ${snapshot.id} from ${this.manifestFile}: ${(error as Error).message}; its copy was kept, nothing was deleted`, { cause: error });
+    }
+    fs.rmSync(aside, { force: true });
   }
 
   /**

@@ -103,6 +103,33 @@ describe('the Backups page', () => {
     expect(row('s6').get('button[aria-label="Restore… snapshot s6"]').attributes('disabled')).toBeUndefined();
   });
 
+  it('deletes a missing snapshot after the typed id and a reason, unforced, and lists what is left', async () => {
+    snapshots[1] = { ...snapshots[1]!, unavailable: 'its file /data/g.db.backups/s5.sqlite is missing' };
+    client = fakeClient({
+      'backups.list': list,
+      'backups.attempts': () => [],
+      'backups.delete': ({ id }) => {
+        const deleted = snapshots.find((s) => s.id === id)!;
+        snapshots = snapshots.filter((s) => s !== deleted);
+        return { deleted, forced: false, remaining: snapshots.length, restorableRemaining: snapshots.length, attemptId: 7, message: `deleted snapshot ${id}; recorded as attempt 7 by tester` };
+      },
+    });
+    const wrapper = mountWith(BackupsView, client);
+    await flushPromises();
+    await wrapper.get('button[aria-label="Delete… snapshot s5"]').trigger('click');
+    const dialog = () => wrapper.get('[data-testid="delete-snapshot-dialog"]');
+    const submit = () => dialog().get('button[type="submit"]');
+    await dialog().get('input[name="confirm-snapshot-id"]').setValue('s5');
+    expect(submit().attributes('disabled')).toBeDefined();
+    await dialog().get('textarea[name="delete-reason"]').setValue('its copy is gone');
+    await dialog().trigger('submit');
+    await flushPromises();
+    expect(client.callsOf('backups.delete')).toEqual([{ id: 's5', confirmId: 's5', reason: 'its copy is gone', force: false }]);
+    expect(wrapper.find('[data-testid="delete-snapshot-dialog"]').exists()).toBe(false);
+    expect(wrapper.find('tr[data-snapshot="s5"]').exists()).toBe(false);
+    expect(wrapper.text()).toContain('deleted snapshot s5; recorded as attempt 7 by tester');
+  });
+
   it('shows a retention by total size and caps the policy\'s worst case with it', async () => {
     retention = { keep: 10, maxAgeDays: 30, maxTotalMb: 500 };
     const wrapper = mountWith(BackupsView, client);
