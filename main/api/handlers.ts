@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
-import { RUN_STATUSES, type RunSummary } from '../../shared/run.js';
+import { effectiveStatus, RUN_STATUSES, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
 import { runDetail, withBusyWriteRefusals } from '../engine/index.js';
 import { withRollbackRefusals } from '../backup/index.js';
@@ -91,7 +91,7 @@ function historyPoint(run: RunSummary): HistoryPoint {
   return {
     runId: run.runId,
     startedAt: run.startedAt,
-    status: run.status,
+    status: effectiveStatus(run),
     task: run.task ?? null,
     metrics: run.metrics,
     verdict: run.validation?.verdict ?? null,
