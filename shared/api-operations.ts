@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Surface } from './errors.js';
 import { lookbackDaysSchema } from './lookback.js';
 import { formatCount } from './plural.js';
+import { scheduledTaskNameSchema } from './task-name.js';
 
 /** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
@@ -208,7 +209,7 @@ export const MIN_TASK_INTERVAL_MINUTES = 5;
 /** The console's task-form checkbox that sets `allowFrequent`, as its label and a refusal's console hint both word it. */
 export const ALLOW_FREQUENT_LABEL = `Runs under ${MIN_TASK_INTERVAL_MINUTES} minutes apart are meant`;
 
-const taskName = z.string().trim().min(1).max(64);
+const taskName = scheduledTaskNameSchema;
 /** One task by name: tasks.get, tasks.run, and `gatehouse tasks show|run|enable|disable NAME` (a name is trimmed as tasks.add stored it). */
 export const taskNameInputSchema = z.object({ name: taskName });
 export const taskAddInputSchema = z.object({

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { flagValueSchema } from './api-operations.js';
+import { scheduledTaskNameSchema } from './task-name.js';
 
 const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
 
@@ -37,7 +38,7 @@ export const DEFAULT_TIME_THRESHOLD = 0.1;
 export const rolloutStartInputSchema = z.object({
   name: z.string().trim().min(1).max(200),
   flagChanges: z.array(flagChangeSchema).min(1, 'a rollout changes at least one flag'),
-  canaryTask: z.string().trim().min(1).max(64).nullable().default(null),
+  canaryTask: scheduledTaskNameSchema.nullable().default(null),
   stages: z.array(rolloutStageSchema).min(1).optional(),
   /** The per-record time regression that breaches, as a fraction (0.1 = 10 %). */
   timeThreshold: z.number().gt(0).max(10).default(DEFAULT_TIME_THRESHOLD),

@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import { sensitivitySettingsSchema, type SensitivitySettings } from './validation.js';
 import { counted } from './plural.js';
+import { taskNameSchema } from './task-name.js';
 
-const task = z.string().trim().min(1).max(200);
+const task = taskNameSchema;
 
 export const sensitivityVersionSchema = z.object({
   id: z.number().int(),

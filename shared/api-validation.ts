@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { RUN_STATUSES } from './run.js';
+import { taskNameSchema } from './task-name.js';
 import { ANOMALY_REVIEWS, anomalySchema, EXPECTED_REASON_KINDS } from './validation.js';
 
 const runId = z.number().int().positive();
@@ -219,7 +220,7 @@ export const trialsRunInputSchema = z.object({
   repeat: z.number().int().min(1).max(10).default(1),
   staging,
   /** Judge as this task (its sensitivity in force, its own history when it has enough); absent or null: the default sensitivity, no task. */
-  task: z.string().trim().min(1).max(200).nullable().optional(),
+  task: taskNameSchema.nullable().optional(),
 });
 export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;
 
@@ -254,7 +255,7 @@ export type TrialJobView = z.infer<typeof trialJobSchema>;
  * `gatehouse report trial|validation --task` parse their option with it, so a blank name is refused
  * on both surfaces instead of meaning "every trial".
  */
-export const trialTaskFilterSchema = z.object({ task: z.string().trim().min(1).max(200).nullable().optional() });
+export const trialTaskFilterSchema = z.object({ task: taskNameSchema.nullable().optional() });
 /**
  * The ledger's newest trials a page at a time; `after` is the id of the last trial of the previous
  * page. With `since` and `task`, only those trials.summary and reports.trial read with the same.

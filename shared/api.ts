@@ -79,6 +79,7 @@ import {
   sensitivityWhatIfSchema,
 } from './api-sensitivity.js';
 import { instantSchema } from './instant.js';
+import { taskNameSchema } from './task-name.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -95,7 +96,7 @@ export const runsListInputSchema = z
     status: z.array(z.enum(RUN_STATUSES)).optional(),
     verdict: z.array(z.enum(VERDICTS)).optional(),
     /** A task name; null for the runs started by hand. */
-    task: z.string().trim().min(1).max(200).nullable().optional(),
+    task: taskNameSchema.nullable().optional(),
     /** The source spec exactly as the run was given it. */
     source: z.string().trim().min(1).max(2_000).optional(),
     since: instant.optional(),
@@ -147,7 +148,7 @@ export const startRunInputSchema = z.object({
   batchSize: batchSizeSchema.optional(),
   /** Absent: ENABLE_BATCH_PROCESSING decides. */
   mode: z.enum(RUN_MODES).optional(),
-  task: z.string().trim().min(1).max(200).nullable().default(null),
+  task: taskNameSchema.nullable().default(null),
   /** Check the whole database before the run even when it is as the last verified run left it (SQLite's quick_check). */
   fullIntegrityCheck: z.boolean().optional(),
 });
@@ -307,7 +308,7 @@ export const API_METHODS = {
   'quarantine.list': { input: quarantineListInputSchema, output: z.array(quarantineEntrySchema) },
   /** The newest finished runs, drawn oldest first; `after` is the lowest run id of the previous page (older runs). */
   'history.metrics': {
-    input: z.object({ limit: limit(2_000, 400), after, task: z.string().nullable().optional() }).default({ limit: 400 }),
+    input: z.object({ limit: limit(2_000, 400), after, task: taskNameSchema.nullable().optional() }).default({ limit: 400 }),
     output: z.array(historyPointSchema),
   },
   /** The validator's expected band per run and metric, each run judged against the runs before it. */
@@ -357,7 +358,7 @@ export const API_METHODS = {
   'flags.unset': { input: flagUnsetInputSchema, output: flagEventSchema },
   'flags.history': { input: flagHistoryInputSchema, output: z.array(flagEventSchema) },
   'flags.revert': { input: flagRevertInputSchema, output: flagEventSchema },
-  'canary.report': { input: z.object({ task: z.string().trim().min(1).max(64), since: z.string().trim().min(1).max(40).optional() }), output: canaryReportSchema },
+  'canary.report': { input: z.object({ task: taskNameSchema, since: z.string().trim().min(1).max(40).optional() }), output: canaryReportSchema },
   'tasks.list': { input: noInput, output: z.array(taskViewSchema) },
   /** One task as tasks.list gives it (`gatehouse tasks show`); an unknown name is NOT_FOUND. */
   'tasks.get': { input: taskNameInputSchema, output: taskViewSchema },

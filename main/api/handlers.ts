@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
-import { RUN_STATUSES, type RunSummary } from '../../shared/run.js';
+import { effectiveStatus, RUN_STATUSES, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
 import { runDetail, withBusyWriteRefusals } from '../engine/index.js';
 import { withRollbackRefusals } from '../backup/index.js';
@@ -22,6 +22,7 @@ import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
 import { undoHandlers } from './undo.js';
 import { validationHandlers } from './validation.js';
+import { requireKnownTask } from '../validation/index.js';
 
 export interface ApiContext {
   /** The console's database, opened for reading; runs write through the engine host. */
@@ -66,14 +67,22 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...sourceHandlers(store, preferences),
     ...uploadHandlers(store, context.uploadsFolder),
     ...resumeHandlers(store, engine),
-    'runs.list': (query) => store.listRuns(query),
+    'runs.list': async (query) => {
+      if (query.task) await requireKnownTask(store, query.task);
+      return store.listRuns(query);
+    },
     'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console'),
     'runs.active': async () => engine.active(),
     'runs.tasks': () => store.reports.taskNames(),
-    'runs.start': async (input, caller) => engine.start({ ...input, operator: requireOperator(caller) }),
+    'runs.start': async (input, caller) => {
+      // A run carries its task for good (its flags, its history, the canary's side): a mistyped one is refused before it starts.
+      if (input.task !== null) await requireKnownTask(store, input.task);
+      return engine.start({ ...input, operator: requireOperator(caller) });
+    },
     'runs.cancel': async ({ runId }, caller) => ({ cancelled: await engine.cancel(runId, stopRequestedBy(caller)) }),
     'quarantine.list': (query) => store.listQuarantine(query),
     'history.metrics': async ({ limit, after, task }) => {
+      if (task) await requireKnownTask(store, task);
       const runs = await store.listRuns({ limit, after, task, status: FINISHED_STATUSES });
       return runs.map(historyPoint).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId - b.runId);
     },
@@ -91,7 +100,7 @@ function historyPoint(run: RunSummary): HistoryPoint {
   return {
     runId: run.runId,
     startedAt: run.startedAt,
-    status: run.status,
+    status: effectiveStatus(run),
     task: run.task ?? null,
     metrics: run.metrics,
     verdict: run.validation?.verdict ?? null,

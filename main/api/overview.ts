@@ -1,5 +1,5 @@
 import type { Overview } from '../../shared/api.js';
-import type { RunSummary } from '../../shared/run.js';
+import { effectiveStatus, type RunSummary } from '../../shared/run.js';
 import { taskStore, taskView } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { countOpenAnomalies } from '../validation/index.js';
@@ -76,7 +76,8 @@ async function nextTasks(store: Store, now: Date = new Date()): Promise<Overview
 
 function countByStatus(runs: RunSummary[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const run of runs) counts[run.status] = (counts[run.status] ?? 0) + 1;
+  // As the Runs page and `runs list --status` read it: a run whose process is gone is interrupted, not running.
+  for (const status of runs.map(effectiveStatus)) counts[status] = (counts[status] ?? 0) + 1;
   return counts;
 }
 

@@ -5,7 +5,7 @@ import { anomalyMessages } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomalies, markAnomaly } from '../validation/index.js';
 import { openExistingStore, withStore } from './database.js';
-import { parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
+import { collectRepeated, parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { counted } from '../../shared/plural.js';
 
@@ -23,7 +23,7 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--open', 'only anomalies nobody has marked yet')
     .option('--limit <n>', 'how many anomalies (default 100)')
-    .option('--after <runId>', 'the next page: anomalies older than this one (the last run id of the previous page)')
+    .option('--after <run>', 'the next page: anomalies older than this one (the last run id of the previous page)')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { open?: boolean; limit?: string; after?: string }) => {
       const query = parseOptions(anomaliesListInputSchema, { open: flags.open ?? false, limit: flags.limit, after: flags.after });
@@ -43,7 +43,7 @@ export function registerAnomaliesCommands(program: Command): void {
     .command('mark')
     .description('mark a run\'s anomaly, with every run of its change, expected (they stay in the training history) or confirmed (they leave it)')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
-    .requiredOption('--run <runId>', 'the anomalous run')
+    .requiredOption('--run <id>', 'the anomalous run')
     .requiredOption('--as <review>', ANOMALY_REVIEWS.join(' | '))
     .option('--reason-kind <kind>', `for expected: ${EXPECTED_REASON_KINDS.join(' | ')}`)
     .requiredOption('--reason <text>', 'why, in a sentence')
@@ -66,7 +66,6 @@ export function registerAnomaliesCommands(program: Command): void {
   registerMarkManyCommand(anomalies);
 }
 
-const collect = (value: string, all: string[]) => [...all, value];
 
 /** `--expect-review 12:34` / `12:none` → the run and the review its mark is based on; other text is refused, naming the option. */
 function runExpectation(text: string): { runId: unknown; latestReviewId: unknown } {
@@ -85,18 +84,18 @@ function registerMarkManyCommand(anomalies: Command): void {
     .command('mark-many')
     .description('mark many runs\' anomalies (each with every run of its change) expected or confirmed, with one reason: all of them or, on any refusal, none')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
-    .option('--run <runIds>', 'an anomalous run (repeatable, or comma-separated)', collect, [])
+    .option('--run <ids>', 'an anomalous run (repeatable, or comma-separated)', collectRepeated)
     .requiredOption('--as <review>', ANOMALY_REVIEWS.join(' | '))
     .option('--reason-kind <kind>', `for expected: ${EXPECTED_REASON_KINDS.join(' | ')}`)
     .requiredOption('--reason <text>', 'why, in a sentence (recorded on each run)')
     .option('--operator <name>', 'who is marking (default: the OS user)')
-    .option('--expect-review <run:id>', 'repeatable: mark only if that run\'s anomaly\'s newest review is still this one (`12:34`; `12:none`: never reviewed); if any is not, mark nothing, exit 2 and name every such run', collect, [])
+    .option('--expect-review <run:id>', 'repeatable: mark only if that run\'s anomaly\'s newest review is still this one (`12:34`; `12:none`: never reviewed); if any is not, mark nothing, exit 2 and name every such run', collectRepeated)
     .option('--json', 'print JSON')
-    .action(async (flags: CommonFlags & { run: string[]; as: string; reasonKind?: string; reason: string; operator?: string; expectReview: string[] }) => {
-      const expectedReviews = flags.expectReview.length === 0 ? undefined : flags.expectReview.map(runExpectation);
+    .action(async (flags: CommonFlags & { run?: string[]; as: string; reasonKind?: string; reason: string; operator?: string; expectReview?: string[] }) => {
+      const expectedReviews = flags.expectReview?.map(runExpectation);
       const { runIds, expectedReviews: expected, ...mark } = parseOptions(
         withOperator(anomaliesMarkManyInputSchema),
-        { runIds: flags.run.length === 0 ? undefined : flags.run.join(','), as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator, expectedReviews },
+        { runIds: flags.run?.join(','), as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator, expectedReviews },
         { runIds: '--run', expectedReviews: '--expect-review' },
       );
       const reviews = await withStore(flags.db, (store) => markAnomalies(store, { runIds, ...mark, expected, operator: actorName(mark.operator) }));
@@ -109,7 +108,7 @@ function registerMarkManyCommand(anomalies: Command): void {
 /** `gatehouse runs accept ID --reason`: lets a run held by BLOCK_ON_ANOMALY stand. */
 export function registerAcceptCommand(runs: Command): void {
   runs
-    .command('accept <runId>')
+    .command('accept <id>')
     .description('accept a run held by BLOCK_ON_ANOMALY (to undo it instead: gatehouse rollback --run ID)')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .requiredOption('--reason <text>', 'why the run may stand')

@@ -81,7 +81,7 @@ function changeOptions(command: Command): Command {
 export function registerFlagsCommand(program: Command): void {
   const flags = program.command('flags').description('feature flags: values in force, changes, and their audit trail');
 
-  common(flags.command('list').description('every flag with its value in force for a scope'), (c) => c.option('--scope <scope>', 'global | task:NAME'))
+  common(flags.command('list').description('every flag with its value in force for a scope'), (c) => c.option('--scope <scope>', 'global | task:NAME (default global)'))
     .action(async (options: FlagsOptions) =>
       withStore(options.db, async (store) => {
         // The API's flags.list, whole: the same action prints the same JSON on both.
@@ -94,7 +94,7 @@ export function registerFlagsCommand(program: Command): void {
       }),
     );
 
-  common(flags.command('get <flag>').description('one flag as evaluated, with the reason'), (c) => c.option('--scope <scope>', 'global | task:NAME'))
+  common(flags.command('get <flag>').description('one flag as evaluated, with the reason'), (c) => c.option('--scope <scope>', 'global | task:NAME (default global)'))
     .action(async (name: string, options: FlagsOptions) =>
       withStore(options.db, async (store) => {
         const scope = parseScope(options.scope);
@@ -126,7 +126,7 @@ export function registerFlagsCommand(program: Command): void {
 
   common(
     flags
-      .command('revert <eventId>')
+      .command('revert <event>')
       .description('put back the value a flag had before an audit event (itself audited)')
       .option('--reason <text>', 'why (required)')
       .option('--operator <name>', 'who is making the change (default: the OS user)')
@@ -142,7 +142,7 @@ export function registerFlagsCommand(program: Command): void {
       .description('audit events, newest first')
       .option('--scope <scope>', 'only this scope')
       .option('--limit <n>', 'how many events (default 200)')
-      .option('--after <eventId>', 'the next page: events older than this one'),
+      .option('--after <id>', 'the next page: events older than this one'),
   ).action(async (name: string | undefined, options: FlagsOptions) => {
     const { flag, scope } = flagHistoryQuery({ flag: name, scope: options.scope });
     const query = parseOptions(flagHistoryInputSchema, { flag, scope, limit: options.limit, after: options.after });

@@ -91,3 +91,11 @@ const operatorOption = { operator: operatorNameSchema.optional() };
 export function withOperator<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
   return schema.extend(operatorOption);
 }
+
+/**
+ * Commander's parser for a repeatable option: each use adds one value. No default is given with it,
+ * so help does not print the internal "(default: [])"; an option never given is undefined.
+ */
+export function collectRepeated(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

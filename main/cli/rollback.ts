@@ -31,7 +31,7 @@ export function registerRollbackCommand(program: Command): void {
     .command('rollback')
     .description('undo what one run (or one of its batches) wrote, from the undo journal; --list shows past rollbacks')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
-    .option('--run <runId>', 'the run to roll back')
+    .option('--run <id>', 'the run to roll back')
     .option('--batch <seq>', 'only this batch of the run')
     .option('--dry-run', 'list what would change and any conflicts; change nothing')
     .option('--reason <text>', 'why (required, recorded with the rollback event; not needed for --dry-run)')
@@ -39,7 +39,7 @@ export function registerRollbackCommand(program: Command): void {
     .option('--operator <name>', 'who is rolling back (default: the OS user)')
     .option('--list', 'list recorded rollback events, newest first (with --run: only that run)')
     .option('--limit <n>', 'with --list: how many events (default 100)')
-    .option('--after <eventId>', 'with --list: the next page, events older than this one')
+    .option('--after <id>', 'with --list: the next page, events older than this one')
     .option('--json', 'print JSON')
     .action(async (flags: RollbackFlags) => {
       process.exitCode = flags.list ? await listEvents(flags) : await rollbackCommand(flags);

@@ -7,7 +7,7 @@ import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { actorName } from '../flags/index.js';
 import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, rolloutStatus, startRollout } from '../rollouts/index.js';
 import { withStore } from './database.js';
-import { parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
+import { collectRepeated, parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printTable } from './output.js';
 
 interface RolloutOptions {
@@ -29,10 +29,6 @@ interface RolloutOptions {
 
 function common(command: Command): Command {
   return command.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** `FLAG=VALUE`: the value is typed by the flag itself (true, 200, text). */
@@ -111,7 +107,7 @@ export function registerRolloutCommands(program: Command): void {
     rollout
       .command('start')
       .description('start a rollout: applies the first stage\'s flag changes (audited)')
-      .requiredOption('--flag <FLAG=VALUE>', 'a flag change (repeatable)', collect)
+      .requiredOption('--flag <FLAG=VALUE>', 'a flag change (repeatable)', collectRepeated)
       .option('--name <text>', 'what is being rolled out (default: the flag changes)')
       .option('--canary-task <name>', 'the scheduled task that goes first (needed with a canary stage)')
       .option('--stages <spec>', 'STAGE:HOURS:MIN_RUNS,… from deployed, canary, all, monitoring (default deployed:2:1,canary:48:3,all:24:3,monitoring:48:3)')

@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { API_METHODS, quarantineListInputSchema, runsListInputSchema } from '../../shared/api.js';
 import { withRollbackRefusals } from '../backup/index.js';
 import { runDetail } from '../engine/index.js';
+import { requireKnownTask } from '../validation/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
-import { shownStatus } from '../../shared/run.js';
+import { RUN_STATUSES, shownStatus } from '../../shared/run.js';
+import { VERDICTS } from '../../shared/validation.js';
 import { parseOptions, POSITIONAL_IDS } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 
@@ -23,20 +25,22 @@ export function registerRunsCommands(program: Command): void {
     .command('list')
     .description('runs, newest first; filters apply before the limit')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
-    .option('--status <list>', 'only these statuses, comma-separated (success, partial, failed, …)')
-    .option('--verdict <list>', 'only these validation verdicts, comma-separated (ok, anomalous, insufficient_history)')
+    .option('--status <list>', `only these statuses, comma-separated: ${RUN_STATUSES.join(', ')} (a run whose process is gone is interrupted)`)
+    .option('--verdict <list>', `only these validation verdicts, comma-separated: ${VERDICTS.join(', ')}`)
     .option('--task <name>', 'only runs of this scheduled task')
     .option('--source <spec>', 'only runs of exactly this source spec')
     .option('--since <date>', 'only runs started at or after this ISO date or date and time (UTC unless it names a zone)')
     .option('--until <date>', 'only runs started before this ISO date or date and time (UTC unless it names a zone)')
     .option('--search <text>', 'only runs whose source, task or error contains this text')
-    .option('--limit <n>', 'how many runs (default 50)')
-    .option('--after <runId>', 'the next page: runs older than this one (the last run id of the previous page)')
+    .option('--limit <n>', 'how many runs, 1–500 (default 50)')
+    .option('--after <run>', 'the next page: runs older than this one (the last run id of the previous page)')
     .option('--json', 'print JSON')
     .action((flags: ListFlags & Record<'status' | 'verdict' | 'task' | 'source' | 'since' | 'until' | 'search', string | undefined>) => {
       const { db, json, ...options } = flags;
       const query = parseOptions(runsListInputSchema, options);
       return withStore(db, async (store) => {
+        // As the API's runs.list: a mistyped task is an error, not "no runs".
+        if (query.task) await requireKnownTask(store, query.task);
         const list = await store.listRuns(query);
         if (json) return printApiJson('runs.list', list);
         printTable(
@@ -46,7 +50,7 @@ export function registerRunsCommands(program: Command): void {
       });
     });
   runs
-    .command('show <runId>')
+    .command('show <id>')
     .description('one run with its batches')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--json', 'print JSON')
@@ -71,7 +75,7 @@ export function registerRunsCommands(program: Command): void {
     .command('list')
     .description('quarantine entries, oldest first')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
-    .option('--run <runId>', 'only this run')
+    .option('--run <id>', 'only this run')
     .option('--batch <seq>', 'only this batch of the run')
     .option('--limit <n>', 'how many entries (default 500)')
     .option('--after <id>', 'the next page: entries after this one (the last id of the previous page)')

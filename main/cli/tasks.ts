@@ -128,7 +128,7 @@ export function registerTasksCommands(program: Command): void {
       .command('history [name]')
       .description('who added and changed tasks (or one task), newest first; kept through every restore')
       .option('--limit <n>', 'how many events (default 100)')
-      .option('--after <eventId>', 'the next page: events older than this one'),
+      .option('--after <id>', 'the next page: events older than this one'),
   ).action(async (name: string | undefined, options: TaskOptions) => {
     const query = parseOptions(taskHistoryInputSchema, { task: name, limit: options.limit, after: options.after }, { task: 'name' });
     await withStore(options.db, async (store) => {

@@ -5,7 +5,7 @@ import { counted } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
 import { mixedSettingsNote, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
-import { parseOptions } from './input.js';
+import { collectRepeated, parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
 
@@ -14,7 +14,7 @@ const trialCountsSchema = trialsRunInputSchema.pick({ controls: true, seedHistor
 interface TrialFlags {
   db?: string;
   staging?: string;
-  inject: string[];
+  inject?: string[];
   control?: string;
   seedHistory?: string;
   sweep?: boolean;
@@ -34,7 +34,7 @@ export function registerTrialCommand(program: Command): void {
     .description('copy the database to staging, run updates there with injected anomalies, and measure what is caught')
     .option('--db <db>', 'the source database: SQLite file path or postgres:// URL (default: $GATEHOUSE_DB); never written')
     .option('--staging <target>', 'a SQLite file path, or postgres://…?schema=NAME in the source\'s database; replaced by a fresh copy (its trials ledger is kept)')
-    .option('--inject <kind[:magnitude]>', `repeatable: ${TRIAL_KINDS.join(', ')}`, (value: string, all: string[]) => [...all, value], [])
+    .option('--inject <kind[:magnitude]>', `repeatable: ${TRIAL_KINDS.join(', ')}`, collectRepeated)
     .option('--control <n>', 'clean control runs, for the false-positive rate (default 1)')
     .option('--seed-history <days>', 'when staging has too little history for the seasonal validator, seed this many synthetic days first (default 0: say so instead)')
     .option('--sweep', 'run each --inject kind at a ladder of magnitudes (its own magnitude is ignored) and report detection against magnitude')
@@ -50,8 +50,9 @@ export function registerTrialCommand(program: Command): void {
         { controls: '--control', seedHistoryDays: '--seed-history', repeat: '--repeat' },
       );
       if (flags.repeat !== undefined && !flags.sweep) throw new GatehouseError('USAGE', '--repeat goes with --sweep');
-      if (flags.sweep && flags.inject.length === 0) throw new GatehouseError('USAGE', '--sweep needs the kinds to sweep: --inject KIND (repeatable)');
-      const injections = flags.sweep ? sweepSpecs(flags.inject, repeat) : flags.inject.map(parseTrialSpec);
+      const kinds = flags.inject ?? [];
+      if (flags.sweep && kinds.length === 0) throw new GatehouseError('USAGE', '--sweep needs the kinds to sweep: --inject KIND (repeatable)');
+      const injections = flags.sweep ? sweepSpecs(kinds, repeat) : kinds.map(parseTrialSpec);
       const task = flags.task === undefined ? null : flags.task.trim();
       if (task === '') throw new GatehouseError('USAGE', '--task needs a task name (see `gatehouse tasks list`)');
       // Ctrl-C stops the trial run under way at its batch boundary (Node's default killed it mid-batch, the staging run and the session left `running`).

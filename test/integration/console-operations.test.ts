@@ -86,6 +86,8 @@ describe('console runs and the flags in force', () => {
     await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'global', value: false, reason: 'baseline elsewhere' }, tester);
     await api['flags.set']({ flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:daily', value: true, reason: 'canary on batches' }, tester);
 
+    // A run names a task the database knows (runs.start refuses any other).
+    await api['tasks.add']({ name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=4,count=21', enabled: true }, tester);
     const canary = await run({ source: 'synthetic:seed=4,count=21', task: 'daily' });
     // ADAPTIVE_BATCHES (on by default): 7, then 14.
     expect(canary).toMatchObject({ status: 'success', mode: 'batch', batchSize: 7, batches: { total: 2 } });

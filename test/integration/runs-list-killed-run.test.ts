@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
+import { createApi, createInProcessEngineHost } from '../../main/api/index.js';
+import { tester } from '../helpers/callers.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { PG_URL } from '../helpers/postgres.js';
 
@@ -60,7 +62,22 @@ describe.each(testBackends())('runs list and runs show after gatehouse update wa
     const shown = runCli(['runs', 'show', String(runId), '--db', location, '--json']);
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ runId, status: 'running', processGone: { pid } });
-    // Read twice: nothing was written, the stored status is unchanged until a writer marks it.
-    expect(JSON.parse(runCli(['runs', 'list', '--db', location, '--json', '--status', 'running']).stdout)).toHaveLength(1);
+    // Filtered and counted by the status shown, everywhere: `--status interrupted` finds it, `--status running` does
+    // not (before: the reverse), and the Overview counts it interrupted (before: running, beside a Runs page saying otherwise).
+    const byStatus = (status: string) => JSON.parse(runCli(['runs', 'list', '--db', location, '--json', '--status', status]).stdout) as { runId: number }[];
+    expect(byStatus('interrupted').map((run) => run.runId)).toEqual([runId]);
+    expect(byStatus('running')).toEqual([]);
+    const store = await backend.open(location);
+    const api = createApi({ store, engine: createInProcessEngineHost({ location }), transport: 'http', databaseLocation: location });
+    try {
+      expect((await api['overview.get']({ windowDays: 7 }, tester)).runsByStatus).toEqual({ interrupted: 1 });
+      expect((await api['runs.list']({ limit: 50, status: ['interrupted'] }, tester)).map((run) => run.runId)).toEqual([runId]);
+      expect(await api['runs.list']({ limit: 50, status: ['running'] }, tester)).toEqual([]);
+      expect((await api['history.metrics']({ limit: 400 }, tester)).map((point) => point.status)).toEqual(['interrupted']);
+      // Read so many times: nothing was written, the stored status is unchanged until a writer marks it.
+      expect((await store.getRun(runId))!.status).toBe('running');
+    } finally {
+      await store.close();
+    }
   }, 120_000);
 });

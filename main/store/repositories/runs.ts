@@ -260,10 +260,20 @@ export class RunRepository {
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
     const { status, verdict, task, source, search } = query;
+    // Filtered by the status shown (effectiveStatus), as the lists and the Overview count it: a run stored
+    // `running` whose process is gone is interrupted. Such runs are few (one writer at a time), so they are
+    // found first and the filter stays in SQL, before the limit.
+    const gone = status === undefined ? [] : await this.runsWithProcessGone();
+    const asked = status !== undefined && status.length > 0 ? status : [''];
     const rows = await this.db
       .selectFrom('runs')
       .selectAll()
-      .$if(status !== undefined, (q) => q.where('status', 'in', status!.length > 0 ? status! : ['']))
+      .$if(status !== undefined, (q) =>
+        q.where((eb) => {
+          const stored = gone.length === 0 ? eb('status', 'in', asked) : eb.and([eb('status', 'in', asked), eb('id', 'not in', gone)]);
+          return gone.length > 0 && asked.includes('interrupted') ? eb.or([stored, eb('id', 'in', gone)]) : stored;
+        }),
+      )
       .$if(verdict !== undefined, (q) => q.where('verdict', 'in', verdict!.length > 0 ? verdict! : ['']))
       .$if(task !== undefined, (q) => q.where('task', task === null ? 'is' : '=', task!))
       .$if(source !== undefined, (q) => q.where('source', '=', source!))
@@ -274,6 +284,12 @@ export class RunRepository {
       .$call((q) => newestFirstPage(q, query, 50))
       .execute();
     return rows.map((row) => ({ ...runFromRow(row), ...processGone(row) }));
+  }
+
+  /** The runs stored `running` whose process is gone from this host: interrupted, not yet marked. */
+  private async runsWithProcessGone(): Promise<number[]> {
+    const running = await this.db.selectFrom('runs').select(['id', 'status', 'pid', 'host']).where('status', '=', 'running').execute();
+    return running.filter((row) => processGone(row).processGone !== undefined).map((row) => row.id);
   }
 
   /** A run that does not exist is NOT_FOUND, not an empty list (a mistyped id must not read as "nothing quarantined"). */
