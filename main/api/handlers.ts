@@ -74,11 +74,8 @@ export function createApi(context: ApiContext): ApiHandlers {
     'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console'),
     'runs.active': async () => engine.active(),
     'runs.tasks': () => store.reports.taskNames(),
-    'runs.start': async (input, caller) => {
-      // A run carries its task for good (its flags, its history, the canary's side): a mistyped one is refused before it starts.
-      if (input.task !== null) await requireKnownTask(store, input.task);
-      return engine.start({ ...input, operator: requireOperator(caller) });
-    },
+    // A first run under a new task name is how that task's history begins, so runs.start takes any name; filters refuse unknown ones.
+    'runs.start': async (input, caller) => engine.start({ ...input, operator: requireOperator(caller) }),
     'runs.cancel': async ({ runId }, caller) => ({ cancelled: await engine.cancel(runId, stopRequestedBy(caller)) }),
     'quarantine.list': (query) => store.listQuarantine(query),
     'history.metrics': async ({ limit, after, task }) => {

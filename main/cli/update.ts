@@ -17,7 +17,6 @@ import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
 import { databaseOption, environmentFailure, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions } from './input.js';
-import { requireKnownTask } from '../validation/index.js';
 
 const log = logger('cli');
 
@@ -53,7 +52,7 @@ export function registerUpdateCommand(program: Command): void {
     .requiredOption('--source <spec>', 'file:PATH | synthetic:seed=N,count=M[,…] | congress:BASE_URL')
     .option('--batch-size <n>', 'changes per batch, 1–10000 (default 50)')
     .option('--mode <mode>', 'batch | all-or-nothing (default batch)')
-    .option('--task <name>', 'the scheduled task this run belongs to, one `gatehouse tasks list` shows (default: none, the global flags)')
+    .option('--task <name>', 'the task this run belongs to: the flags in force for it and the history it is judged on (a name no run has carried yet starts that history; default: none, the global flags)')
     .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
     .option('--snapshot', 'take a snapshot before this run even when the policy finds none due')
     .option('--no-snapshot', 'take no snapshot before this run (the undo journal keeps it reversible)')
@@ -115,8 +114,6 @@ async function update(flags: UpdateFlags): Promise<number> {
         runLog({ type: 'warning', runId: null, message });
       });
   try {
-    // As the console's runs.start refuses it: a run carries its task for good.
-    if (task !== null) await requireKnownTask(store, task);
     // The same path as scheduled tasks and the console: the flags in force for the task choose
     // mode, batch size, isolation, validation, snapshots and notifications; explicit options win.
     const { summary } = await runFlaggedUpdate({
