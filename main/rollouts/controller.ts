@@ -159,7 +159,7 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
         throw error;
       });
     if (outcome === 'moved') continue;
-    if (outcome?.breach) await deps.notifier?.notify(outcome.breach);
+    if (outcome?.notice) await deps.notifier?.notify(outcome.notice);
     return outcome;
   }
 }
@@ -171,21 +171,25 @@ async function judgeRun(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: 
   if (breaches.length > 0) {
     const reason = breachReason(rollout, breaches);
     const paused = await revertTo(tx, rollout, 'paused', actor, { kind: 'breach', reason, runId: run.runId, evidence });
-    return { rollout: paused, breach: breachNotification(paused, reason, run.runId) };
+    return { rollout: paused, notice: breachNotification(paused, reason, run.runId) };
   }
   const held = await holdIfChangedOutside(tx, rollout, actor, run, evidence);
   if (held) return held;
   const checked = await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
-  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(tx, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
-  return { rollout: checked, breach: null };
+  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(tx, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), notice: null };
+  return { rollout: checked, notice: null };
 }
 
-/** A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out. Holds it, touching no flag. */
+/**
+ * A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out.
+ * Holds it, touching no flag, and says so as a breach does: whoever watches the rollout learns it stopped, and who stopped it.
+ */
 async function holdIfChangedOutside(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
   const held = [...(await killedFlags(tx, rollout)), ...(await overriddenFlags(tx, rollout)).map((o) => o.description)];
   if (held.length === 0) return null;
   const reason = `held: ${held.join('; ')}`;
-  return { rollout: await rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
+  const paused = await rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence }));
+  return { rollout: paused, notice: heldNotification(paused, reason, run.runId) };
 }
 
 /**
@@ -195,7 +199,7 @@ async function holdIfChangedOutside(tx: RolloutTx, rollout: RolloutView, actor: 
  */
 async function noteControlGone(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
   if (evidence.controlOnCanary === undefined) return null;
-  return { rollout: await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence })), breach: null };
+  return { rollout: await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence })), notice: null };
 }
 
 /**
@@ -223,13 +227,18 @@ function checkReason(evidence: RolloutEvidence, runId: number): string {
 
 export interface GuardOutcome {
   rollout: RolloutView;
-  /** What was (or, without a notifier here, should be) announced when a guardrail paused the rollout. */
-  breach: Notification | null;
+  /** What was (or, without a notifier here, should be) announced when the check paused the rollout: a guardrail's breach, or a hold. */
+  notice: Notification | null;
 }
 
 /** The message a breach sends: an error, one per rollout per throttle window. */
 export function breachNotification(rollout: RolloutView, reason: string, runId: number): Notification {
   return { cause: 'rollout-breach', subject: `rollout-${rollout.id}`, level: 'error', title: `Gatehouse: rollout "${rollout.name}" paused, flags reverted`, body: reason, runId };
+}
+
+/** The message a hold sends: a flag of the rollout changed or killed outside it, the change left standing (who, what, why in `reason`). */
+export function heldNotification(rollout: RolloutView, reason: string, runId: number): Notification {
+  return { cause: 'rollout-held', subject: `rollout-${rollout.id}`, level: 'warning', title: `Gatehouse: rollout "${rollout.name}" paused by a flag change made outside it`, body: reason, runId };
 }
 
 /**

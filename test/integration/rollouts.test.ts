@@ -422,6 +422,10 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       expect(detail.ledger.at(-1)).toMatchObject({ kind: 'pause', operator: GUARDRAIL_OPERATOR, runId: run });
       expect(detail.ledger.at(-1)!.reason).toContain('support-bob');
       expect(await flagFor(h.store, null)).toBe(false);
+      // Whoever watches the rollout learns it stopped, who stopped it and why, as a breach is announced.
+      expect(h.sent.filter((n) => n.cause === 'rollout-held')).toMatchObject([
+        { level: 'warning', runId: run, title: expect.stringContaining('paused by a flag change made outside it'), body: expect.stringMatching(/set to false by support-bob at .*\(kill switch: batches corrupting hearings\)/) },
+      ]);
 
       await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('kill switch') });
       expect(await flagFor(h.store, null)).toBe(false);
@@ -465,7 +469,8 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
       expect(detail).toMatchObject({ state: 'paused', stageIndex: 0 });
       expect(detail.ledger.at(-1)).toMatchObject({ kind: 'pause', operator: GUARDRAIL_OPERATOR, runId: run });
-      expect(detail.ledger.at(-1)!.reason).toContain(`${FLAG} is killed by support-bob at 2026-06-01T00:30:00.000Z`);
+      expect(detail.ledger.at(-1)!.reason).toContain(`${FLAG} is killed by support-bob at 2026-06-01T00:30:00.000Z (batches corrupting hearings)`);
+      expect(h.sent.filter((n) => n.cause === 'rollout-held')).toMatchObject([{ level: 'warning', runId: run, body: detail.ledger.at(-1)!.reason }]);
 
       const alice = () => ({ operator: 'ops-alice', now: h.time.clock() });
       const eventsBefore = await flagStore(h.store).history();
