@@ -57,6 +57,11 @@ export const rolloutDecideInputSchema = z.object({
   reason,
   fromStage: z.enum(ROLLOUT_STAGES).optional(),
   fromState: z.enum(['active', 'paused']).optional(),
+  /**
+   * Why promote a canary that has no control (every control task runs its values): without it such a
+   * Proceed is refused. Kept in the ledger with what left the canary without a control.
+   */
+  withoutControl: reason.optional(),
 });
 export type RolloutDecideInput = z.output<typeof rolloutDecideInputSchema>;
 export const rolloutActInputSchema = z.object({ rolloutId: z.number().int().positive(), reason });

@@ -23,6 +23,7 @@ interface RolloutOptions {
   autoPromote?: boolean;
   decision?: string;
   from?: string;
+  withoutControl?: string;
   limit?: string;
   after?: string;
 }
@@ -165,12 +166,13 @@ export function registerRolloutCommands(program: Command): void {
       .option('--decision <decision>', 'proceed | iterate | roll_back (default proceed)')
       .option('--from <stage>', `the stage you decide on, as \`rollout status\` shows it (${ROLLOUT_STAGES.join(', ')}; required to proceed): refused if the rollout has moved on`)
       .option('--reason <text>', 'why (required)')
+      .option('--without-control <why>', 'promote a canary that has no control (every control task runs its values; refused without this), saying why: kept in the ledger')
       .option('--operator <name>', 'who decides (default: the OS user)'),
   ).action(async (id: string, options: RolloutOptions) => {
     const input = parseOptions(
       withOperator(rolloutDecideInputSchema),
-      { rolloutId: id, decision: options.decision ?? 'proceed', fromStage: options.from, reason: options.reason, operator: options.operator },
-      { ...POSITIONAL_IDS, fromStage: '--from' },
+      { rolloutId: id, decision: options.decision ?? 'proceed', fromStage: options.from, reason: options.reason, withoutControl: options.withoutControl, operator: options.operator },
+      { ...POSITIONAL_IDS, fromStage: '--from', withoutControl: '--without-control' },
     );
     if (input.decision === 'proceed' && input.fromStage === undefined) throw proceedNeedsFrom(input.rolloutId);
     await printResult('rollouts.decide', options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));

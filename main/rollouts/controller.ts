@@ -262,10 +262,27 @@ function refuseMovedSinceSeen(seen: SeenRollout, request: Pick<RolloutDecideInpu
 }
 
 /**
+ * The ledger's reason for an operator's promotion. A canary with no control (every control task runs
+ * its values) proved nothing against anything: promoting it is refused unless the operator says why
+ * it goes anyway, and that, with what took the control away, is kept with the promotion.
+ */
+function promotionReason(rollout: RolloutView, request: Pick<RolloutDecideInput, 'reason' | 'withoutControl'>, evidence: RolloutEvidence): string {
+  const noControl = evidence.controlOnCanary;
+  if (noControl === undefined) return request.reason;
+  if (request.withoutControl !== undefined) return `${request.reason} (promoted without a control: ${request.withoutControl}; ${noControl})`;
+  throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" has no control to compare its canary with: ${noControl}; nothing was changed`, {
+    hint: {
+      cli: `give the control tasks their own values back (gatehouse flags set|unset …), or promote anyway with --without-control "why", kept in the ledger`,
+      console: 'give the control tasks their own values back on the Flags page, or promote anyway: say why in "Why promote without a control", kept in the ledger',
+    },
+  });
+}
+
+/**
  * An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and
  * hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
  */
-export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState'>, actor: Actor): Promise<RolloutView> {
+export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState' | 'withoutControl'>, actor: Actor): Promise<RolloutView> {
   const seen = await see(store, request.rolloutId);
   refuseMovedSinceSeen(seen, request);
   const evidence = await observeStage(store, seen.rollout, actor.now);
@@ -274,7 +291,7 @@ export async function decideRollout(store: Store, request: Pick<RolloutDecideInp
     const rollout = await unmoved(tx, seen, `decision (${request.decision})`);
     switch (request.decision) {
       case 'proceed': {
-        if (rollout.state === 'active') return advance(tx, rollout, actor, request.reason, evidence);
+        if (rollout.state === 'active') return advance(tx, rollout, actor, promotionReason(rollout, request, evidence), evidence);
         const applied = await applyStageFlags(tx, rollout, rollout.stageIndex, actor);
         const at = actor.now.toISOString();
         return rolloutLedger(tx).record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));

@@ -213,6 +213,24 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('refuses an operator\'s promotion of a canary with no control unless they say why it goes anyway, which the ledger keeps', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      await setFlag(h.store, { flag: FLAG, value: true, operator: 'ops-bob', reason: 'try it everywhere', now: h.time.clock() });
+      await h.run(CONTROLS[0]!);
+      const alice = { operator: 'ops-alice', now: h.time.clock() };
+      const proceed = { rolloutId: rollout.id, decision: 'proceed' as const, reason: 'canary looks fine', fromStage: 'canary' as const };
+      const ledgerBefore = (await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger;
+      await expect(decideRollout(h.store, proceed, alice)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`has no control to compare its canary with: every control task (${CONTROLS.join(', ')})`) });
+      expect(await rolloutDetail(h.store, rollout.id, h.time.clock())).toMatchObject({ stageIndex: 0, ledger: ledgerBefore });
+
+      const promoted = await decideRollout(h.store, { ...proceed, withoutControl: 'the change is inert on these feeds' }, alice);
+      const detail = await rolloutDetail(h.store, promoted.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 1 });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', operator: 'ops-alice', reason: expect.stringMatching(/^canary looks fine \(promoted without a control: the change is inert on these feeds; every control task .*ops-bob/) });
+    });
+  });
+
   it('judges a canary run support rolled back after it ran as it ran: the next run\'s check does not breach on failures', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h, { stages: [{ stage: 'canary', windowHours: 1, minRuns: 5 }, { stage: 'all', windowHours: 1, minRuns: 1 }] });
