@@ -94,6 +94,11 @@ export const rolloutEvidenceSchema = z.object({
 });
 export type RolloutEvidence = z.infer<typeof rolloutEvidenceSchema>;
 
+/** The no-control finding as `rollout status` and the canary report both print it; null while the canary has a control. */
+export function noControlWarning(evidence: Pick<RolloutEvidence, 'controlOnCanary'> | null): string | null {
+  return evidence?.controlOnCanary === undefined ? null : `warning: no control: ${evidence.controlOnCanary}`;
+}
+
 export const ledgerEntrySchema = z.object({
   id: z.number().int(),
   rolloutId: z.number().int(),

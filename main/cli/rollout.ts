@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ROLLOUT_STAGES, rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
+import { noControlWarning, ROLLOUT_STAGES, rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { counted } from '../../shared/plural.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
@@ -87,7 +87,8 @@ function printDetail(detail: RolloutDetail): void {
   if (detail.latest) {
     process.stdout.write(`\nguardrails (canary runs ${detail.latest.canaryRuns.length}, control runs ${detail.latest.controlRuns.length}):\n`);
     printTable(['guardrail', 'status', 'difference', 'interval', 'limit', 'what'], detail.latest.guardrails.map(guardrailRow));
-    if (detail.latest.controlOnCanary) process.stdout.write(`warning: no control: ${detail.latest.controlOnCanary}\n`);
+    const noControl = noControlWarning(detail.latest);
+    if (noControl !== null) process.stdout.write(`${noControl}\n`);
   }
   process.stdout.write('\nledger:\n');
   printTable(['#', 'at', 'stage', 'kind', 'decision', 'who', 'run', 'reason'], detail.ledger.map((e) => [e.id, e.at, e.stage, e.kind, e.decision, e.operator, e.runId, e.reason]));

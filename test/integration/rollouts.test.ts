@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
+import { rolloutReport } from '../../main/reports/index.js';
 import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
@@ -204,6 +205,9 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
         expect(said).toContain(`${FLAG} [global] set to true by ops-bob`);
         expect(said).toContain('(try it everywhere)');
       }
+      // `report canary --rollout` warns of it in the words `rollout status` prints.
+      const report = await rolloutReport(h.store, 'canary', { rolloutId: rollout.id, now: h.time.clock() });
+      expect(report!.sections.find((section) => section.heading === 'Rollout')!.paragraphs![0]).toBe(`warning: no control: ${detail.latest!.controlOnCanary}`);
       // The window passes with the canary's minimum runs, clean against the two control runs from before: no promotion.
       h.time.at('2026-06-01T01:05:00Z');
       await h.run(CANARY);
