@@ -431,7 +431,8 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await unsetFlag(h.store, { flag: FLAG, operator: 'setup', reason: 'back to the default', now: h.time.clock() });
       const rollout = await start(h, { autoPromote: true });
       const alice = () => ({ operator: 'ops-alice', now: h.time.clock() });
-      await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'canary looks fine' }, alice());
+      // The default already runs the change on every control task: no control, so the promotion says why it goes anyway.
+      await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'canary looks fine', withoutControl: 'the default already runs it everywhere' }, alice());
       expect(await flagFor(h.store, null)).toBe(true);
       h.time.at('2026-06-01T00:30:00Z');
       await setFlag(h.store, { flag: FLAG, value: false, operator: 'support-bob', reason: 'kill switch: batches corrupting hearings', now: h.time.clock() });
