@@ -58,6 +58,11 @@ export const rolloutDecideInputSchema = z.object({
   reason,
   fromStage: z.enum(ROLLOUT_STAGES).optional(),
   fromState: z.enum(['active', 'paused']).optional(),
+  /**
+   * Why promote a canary that has no control (every control task runs its values): without it such a
+   * Proceed is refused. Kept in the ledger with what left the canary without a control.
+   */
+  withoutControl: reason.optional(),
 });
 export type RolloutDecideInput = z.output<typeof rolloutDecideInputSchema>;
 export const rolloutActInputSchema = z.object({ rolloutId: z.number().int().positive(), reason });
@@ -89,6 +94,11 @@ export const rolloutEvidenceSchema = z.object({
   controlOnCanary: z.string().optional(),
 });
 export type RolloutEvidence = z.infer<typeof rolloutEvidenceSchema>;
+
+/** The no-control finding as `rollout status` and the canary report both print it; null while the canary has a control. */
+export function noControlWarning(evidence: Pick<RolloutEvidence, 'controlOnCanary'> | null): string | null {
+  return evidence?.controlOnCanary === undefined ? null : `warning: no control: ${evidence.controlOnCanary}`;
+}
 
 export const ledgerEntrySchema = z.object({
   id: z.number().int(),

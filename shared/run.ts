@@ -245,7 +245,7 @@ export type RunEvent =
   | { type: 'batch-finished'; runId: number; batch: BatchRecord; metrics: RunMetrics }
   | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
   | { type: 'run-finished'; runId: number; summary: RunSummary }
-  /** `cause` names warnings the console turns into notifications (a rollout a guardrail paused). */
-  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' }
+  /** `cause` names warnings the console turns into notifications (a rollout a guardrail paused, or a change outside it held). */
+  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' | 'rollout-held' }
   /** A task's run cannot list every day since its last covering run (`level` error), or cannot tell (`warning`). */
   | { type: 'warning'; runId: number | null; message: string; cause: 'coverage-gap'; task: string; level: 'warning' | 'error' };

@@ -39,7 +39,10 @@ export function notifyRunOutcomes(engine: EngineHost, store: Store, notifier: ()
     sending.add(sent);
   };
   const unsubscribe = engine.subscribe((event) => {
-    if (event.type === 'warning' && event.cause === 'rollout-breach') send(() => notifier().notify(rolloutBreach(event.runId, event.message)));
+    if (event.type === 'warning' && (event.cause === 'rollout-breach' || event.cause === 'rollout-held')) {
+      const { cause, runId, message } = event;
+      send(() => notifier().notify(rolloutPaused(cause, runId, message)));
+    }
     if (event.type === 'warning' && event.cause === 'coverage-gap') send(() => notifier().notify(coverageGapNotification(event, event.runId)));
     if (event.type !== 'run-finished') return;
     send(async () => notifyRunOutcome(notifier(), event.summary, { notifyOnAnomaly: await anomalyNoticeAllowed(MidRunKills.ofFinishedRun(store, event.summary), event.summary) }));
@@ -50,7 +53,8 @@ export function notifyRunOutcomes(engine: EngineHost, store: Store, notifier: ()
   };
 }
 
-/** A guardrail paused a rollout in the engine's thread: the console sends the notification. */
-function rolloutBreach(runId: number | null, message: string): Notification {
-  return { cause: 'rollout-breach', subject: 'rollouts', level: 'error', title: 'Gatehouse: a rollout was paused and its flags reverted', body: message, ...(runId === null ? {} : { runId }) };
+/** A run's check paused a rollout in the engine's thread (a guardrail's breach, or a hold): the console sends the notification. */
+function rolloutPaused(cause: 'rollout-breach' | 'rollout-held', runId: number | null, message: string): Notification {
+  const [level, title] = cause === 'rollout-breach' ? (['error', 'a rollout was paused and its flags reverted'] as const) : (['warning', 'a rollout was paused by a flag change made outside it'] as const);
+  return { cause, subject: 'rollouts', level, title: `Gatehouse: ${title}`, body: message, ...(runId === null ? {} : { runId }) };
 }

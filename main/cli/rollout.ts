@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ROLLOUT_STAGES, rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
+import { noControlWarning, ROLLOUT_STAGES, rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { counted } from '../../shared/plural.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
@@ -23,6 +23,7 @@ interface RolloutOptions {
   autoPromote?: boolean;
   decision?: string;
   from?: string;
+  withoutControl?: string;
   limit?: string;
   after?: string;
 }
@@ -82,7 +83,8 @@ function printDetail(detail: RolloutDetail): void {
   if (detail.latest) {
     process.stdout.write(`\nguardrails (canary runs ${detail.latest.canaryRuns.length}, control runs ${detail.latest.controlRuns.length}):\n`);
     printTable(['guardrail', 'status', 'difference', 'interval', 'limit', 'what'], detail.latest.guardrails.map(guardrailRow));
-    if (detail.latest.controlOnCanary) process.stdout.write(`warning: no control: ${detail.latest.controlOnCanary}\n`);
+    const noControl = noControlWarning(detail.latest);
+    if (noControl !== null) process.stdout.write(`${noControl}\n`);
   }
   process.stdout.write('\nledger:\n');
   printTable(['#', 'at', 'stage', 'kind', 'decision', 'who', 'run', 'reason'], detail.ledger.map((e) => [e.id, e.at, e.stage, e.kind, e.decision, e.operator, e.runId, e.reason]));
@@ -161,12 +163,13 @@ export function registerRolloutCommands(program: Command): void {
       .option('--decision <decision>', 'proceed | iterate | roll_back (default proceed)')
       .option('--from <stage>', `the stage you decide on, as \`rollout status\` shows it (${ROLLOUT_STAGES.join(', ')}; required to proceed): refused if the rollout has moved on`)
       .option('--reason <text>', 'why (required)')
+      .option('--without-control <why>', 'promote a canary that has no control (every control task runs its values; refused without this), saying why: kept in the ledger')
       .option('--operator <name>', 'who decides (default: the OS user)'),
   ).action(async (id: string, options: RolloutOptions) => {
     const input = parseOptions(
       withOperator(rolloutDecideInputSchema),
-      { rolloutId: id, decision: options.decision ?? 'proceed', fromStage: options.from, reason: options.reason, operator: options.operator },
-      { ...POSITIONAL_IDS, fromStage: '--from' },
+      { rolloutId: id, decision: options.decision ?? 'proceed', fromStage: options.from, reason: options.reason, withoutControl: options.withoutControl, operator: options.operator },
+      { ...POSITIONAL_IDS, fromStage: '--from', withoutControl: '--without-control' },
     );
     if (input.decision === 'proceed' && input.fromStage === undefined) throw proceedNeedsFrom(input.rolloutId);
     await printResult('rollouts.decide', options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));

@@ -192,7 +192,9 @@ export async function canaryWindowRuns(store: Store, task: string, period: { sin
   const runs = canaryStartedAt === null ? [] : await store.reports.runs({ since: since ?? undefined, until });
   // The values the canary ran are those the change that began it left: a revert after it ends the window, it changed none of its runs.
   const canaryValues = latest ? valuesSetBy(await flagStore(store).lastEventPerFlag(scope, latest.id)) : [];
-  const canaryValuesSetBy = canaryValues.length === 0 ? [] : (await controlOnTheChanges(store, canaryValues, task)).setBy;
+  // Who set them is read only when some other task's run ran them: the only report that names it (a flag history read per task otherwise wasted).
+  const controlOnCanaryValues = canaryValues.length > 0 && runs.some((run) => typeof run.task === 'string' && run.task !== task && ranOnTheChanges(run, canaryValues));
+  const canaryValuesSetBy = controlOnCanaryValues ? (await controlOnTheChanges(store, canaryValues, task)).setBy : [];
   return { period: { since, until, canaryStartedAt, canaryValues, canaryValuesSetBy, killedFlags: await killedCanaryFlags(store, task), rolledBackLater: await rolledBackAfterRunning(store, runs) }, runs };
 }
 

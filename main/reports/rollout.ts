@@ -1,4 +1,4 @@
-import type { GuardrailResult, LedgerEntry, RolloutDetail, RolloutStageName } from '../../shared/api-rollouts.js';
+import { noControlWarning, type GuardrailResult, type LedgerEntry, type RolloutDetail, type RolloutStageName } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { rolloutDetail, rolloutLedger } from '../rollouts/index.js';
@@ -40,6 +40,8 @@ export function rolloutReportDocument(detail: RolloutDetail, kind: 'canary' | 'm
   const withEvidence = entries.filter((e) => e.evidence !== null);
   const last = withEvidence.at(-1)?.evidence ?? null;
   const labels = withEvidence.map((e) => (e.runId === null ? e.kind : `#${e.runId}`));
+  // What `rollout status` warns of now, said here too: a canary report that reads clean while nothing compares it would mislead.
+  const noControl = kind === 'canary' ? noControlWarning(detail.latest) : null;
   const series = (name: GuardrailResult['name'], scale: (v: number) => number) =>
     withEvidence.map((e) => {
       const value = e.evidence!.guardrails.find((g) => g.name === name)?.difference ?? null;
@@ -54,6 +56,7 @@ export function rolloutReportDocument(detail: RolloutDetail, kind: 'canary' | 'm
       {
         heading: 'Rollout',
         paragraphs: [
+          ...(noControl === null ? [] : [noControl]),
           `Flags: ${detail.flagChanges.map((c) => `${c.flag}=${JSON.stringify(c.value)}`).join(', ')}; canary task ${detail.canaryTask ?? '—'}; state ${detail.state}.`,
           `Stages: ${detail.stages.map((s) => `${s.stage} (${s.windowHours} h, ≥ ${counted(s.minRuns, 'run')})`).join(' → ')}; per-record time breaches past +${(detail.timeThreshold * 100).toFixed(0)} %.`,
           last ? `Last evidence: window ${last.window.since} → ${last.window.until}, canary runs ${last.canaryRuns.join(', ') || 'none'}, control runs ${last.controlRuns.join(', ') || 'none'}.` : `No run has been checked in these stages${since === null ? '' : ` since ${since}`}.`,

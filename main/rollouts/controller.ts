@@ -159,7 +159,7 @@ export async function guardAfterRun(store: Store, run: Pick<RunSummary, 'runId'>
         throw error;
       });
     if (outcome === 'moved') continue;
-    if (outcome?.breach) await deps.notifier?.notify(outcome.breach);
+    if (outcome?.notice) await deps.notifier?.notify(outcome.notice);
     return outcome;
   }
 }
@@ -171,21 +171,25 @@ async function judgeRun(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: 
   if (breaches.length > 0) {
     const reason = breachReason(rollout, breaches);
     const paused = await revertTo(tx, rollout, 'paused', actor, { kind: 'breach', reason, runId: run.runId, evidence });
-    return { rollout: paused, breach: breachNotification(paused, reason, run.runId) };
+    return { rollout: paused, notice: breachNotification(paused, reason, run.runId) };
   }
   const held = await holdIfChangedOutside(tx, rollout, actor, run, evidence);
   if (held) return held;
   const checked = await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence }));
-  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(tx, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), breach: null };
-  return { rollout: checked, breach: null };
+  if (rollout.autoPromote && windowPassed(rollout, evidence, actor.now)) return { rollout: await advance(tx, checked, actor, `stage ${stageOf(rollout)} passed its window clean`, evidence), notice: null };
+  return { rollout: checked, notice: null };
 }
 
-/** A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out. Holds it, touching no flag. */
+/**
+ * A flag of the rollout changed outside it or killed: its runs no longer run what is being rolled out.
+ * Holds it, touching no flag, and says so as a breach does: whoever watches the rollout learns it stopped, and who stopped it.
+ */
 async function holdIfChangedOutside(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
   const held = [...(await killedFlags(tx, rollout)), ...(await overriddenFlags(tx, rollout)).map((o) => o.description)];
   if (held.length === 0) return null;
   const reason = `held: ${held.join('; ')}`;
-  return { rollout: await rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence })), breach: null };
+  const paused = await rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence }));
+  return { rollout: paused, notice: heldNotification(paused, reason, run.runId) };
 }
 
 /**
@@ -195,7 +199,7 @@ async function holdIfChangedOutside(tx: RolloutTx, rollout: RolloutView, actor: 
  */
 async function noteControlGone(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: Pick<RunSummary, 'runId'>, evidence: RolloutEvidence): Promise<GuardOutcome | null> {
   if (evidence.controlOnCanary === undefined) return null;
-  return { rollout: await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence })), breach: null };
+  return { rollout: await rolloutLedger(tx).record(rollout.id, { updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'check', reason: checkReason(evidence, run.runId), runId: run.runId, evidence })), notice: null };
 }
 
 /**
@@ -223,13 +227,18 @@ function checkReason(evidence: RolloutEvidence, runId: number): string {
 
 export interface GuardOutcome {
   rollout: RolloutView;
-  /** What was (or, without a notifier here, should be) announced when a guardrail paused the rollout. */
-  breach: Notification | null;
+  /** What was (or, without a notifier here, should be) announced when the check paused the rollout: a guardrail's breach, or a hold. */
+  notice: Notification | null;
 }
 
 /** The message a breach sends: an error, one per rollout per throttle window. */
 export function breachNotification(rollout: RolloutView, reason: string, runId: number): Notification {
   return { cause: 'rollout-breach', subject: `rollout-${rollout.id}`, level: 'error', title: `Gatehouse: rollout "${rollout.name}" paused, flags reverted`, body: reason, runId };
+}
+
+/** The message a hold sends: a flag of the rollout changed or killed outside it, the change left standing (who, what, why in `reason`). */
+export function heldNotification(rollout: RolloutView, reason: string, runId: number): Notification {
+  return { cause: 'rollout-held', subject: `rollout-${rollout.id}`, level: 'warning', title: `Gatehouse: rollout "${rollout.name}" paused by a flag change made outside it`, body: reason, runId };
 }
 
 /**
@@ -253,10 +262,27 @@ function refuseMovedSinceSeen(seen: SeenRollout, request: Pick<RolloutDecideInpu
 }
 
 /**
+ * The ledger's reason for an operator's promotion. A canary with no control (every control task runs
+ * its values) proved nothing against anything: promoting it is refused unless the operator says why
+ * it goes anyway, and that, with what took the control away, is kept with the promotion.
+ */
+function promotionReason(rollout: RolloutView, request: Pick<RolloutDecideInput, 'reason' | 'withoutControl'>, evidence: RolloutEvidence): string {
+  const noControl = evidence.controlOnCanary;
+  if (noControl === undefined) return request.reason;
+  if (request.withoutControl !== undefined) return `${request.reason} (promoted without a control: ${request.withoutControl}; ${noControl})`;
+  throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" has no control to compare its canary with: ${noControl}; nothing was changed`, {
+    hint: {
+      cli: `give the control tasks their own values back (gatehouse flags set|unset …), or promote anyway with --without-control "why", kept in the ledger`,
+      console: 'give the control tasks their own values back on the Flags page, or promote anyway: say why in "Why promote without a control", kept in the ledger',
+    },
+  });
+}
+
+/**
  * An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and
  * hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
  */
-export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState'>, actor: Actor): Promise<RolloutView> {
+export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState' | 'withoutControl'>, actor: Actor): Promise<RolloutView> {
   const seen = await see(store, request.rolloutId);
   refuseMovedSinceSeen(seen, request);
   const evidence = await observeStage(store, seen.rollout, actor.now);
@@ -265,7 +291,7 @@ export async function decideRollout(store: Store, request: Pick<RolloutDecideInp
     const rollout = await unmoved(tx, seen, `decision (${request.decision})`);
     switch (request.decision) {
       case 'proceed': {
-        if (rollout.state === 'active') return advance(tx, rollout, actor, request.reason, evidence);
+        if (rollout.state === 'active') return advance(tx, rollout, actor, promotionReason(rollout, request, evidence), evidence);
         const applied = await applyStageFlags(tx, rollout, rollout.stageIndex, actor);
         const at = actor.now.toISOString();
         return rolloutLedger(tx).record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));

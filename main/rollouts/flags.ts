@@ -50,10 +50,17 @@ export async function overriddenFlags(store: RolloutTx, rollout: FlagsOf): Promi
  */
 export async function killedFlags(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges'>): Promise<string[]> {
   const inForce = await evaluateAllFlags(store);
-  return rollout.flagChanges.flatMap(({ flag, value }) => {
+  const killed = rollout.flagChanges.flatMap(({ flag, value }) => {
     const resolution = inForce.find((r) => r.flag === flag);
-    return resolution?.reason === 'DISABLED' && resolution.value !== value ? [`${flag} is ${resolution.killed}`] : [];
+    return resolution?.reason === 'DISABLED' && resolution.value !== value ? [resolution] : [];
   });
+  // Why it was killed is the kill's own audit event: whoever the hold stops needs it as much as who.
+  return Promise.all(
+    killed.map(async ({ flag, scope, killed: text }) => {
+      const [last] = await flagStore(store).history({ flag, scope, limit: 1 });
+      return `${flag} is ${text}${last ? ` (${last.reason})` : ''}`;
+    }),
+  );
 }
 
 /** The other enabled scheduled tasks, and those of them that run every one of `changes` now. */

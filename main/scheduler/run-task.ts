@@ -156,7 +156,8 @@ async function guardRollout(request: FlaggedUpdateRequest, summary: RunSummary):
   try {
     const outcome = await guardAfterRun(request.store, summary, { notifier: request.notifier, clock: request.clock });
     // Without a notifier here (the console's engine thread), the console announces it from this event.
-    if (outcome?.breach) request.onEvent?.({ type: 'warning', runId: summary.runId, message: `${outcome.breach.title.replace(/^Gatehouse: /, '')}: ${outcome.breach.body}`, cause: 'rollout-breach' });
+    const notice = outcome?.notice;
+    if (notice) request.onEvent?.({ type: 'warning', runId: summary.runId, message: `${notice.title.replace(/^Gatehouse: /, '')}: ${notice.body}`, cause: notice.cause === 'rollout-held' ? 'rollout-held' : 'rollout-breach' });
   } catch (error) {
     log.warn(`rollout guardrails not evaluated after run ${summary.runId}: ${error instanceof Error ? error.message : String(error)}`);
   }

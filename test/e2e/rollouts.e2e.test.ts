@@ -2,7 +2,9 @@ import type { Page } from 'playwright-core';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluateFlag, setFlag } from '../../main/flags/index.js';
+import { abortRollout, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask } from '../../main/scheduler/index.js';
+import { rolloutStartInputSchema } from '../../shared/api-rollouts.js';
 import { openStore } from '../../main/store/index.js';
 import type { RunEvent } from '../../shared/api.js';
 import { findChromium } from './chromium.js';
@@ -105,6 +107,33 @@ describe.skipIf(executablePath === null)('guarded rollouts in Chromium (browser 
     await expect.poll(() => time.getByTestId('guardrail-interval').textContent()).toContain('limit 10.0 %');
     await page.getByRole('button', { name: 'Proceed: resume this stage' }).waitFor({ state: 'visible' });
     await app.shot('rollout-breach');
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('warns that the canary has no control once every control task runs its values, naming who set them, and promotes only with the operator\'s reason why', async () => {
+    const [paused] = await rolloutLedger(app.store).list({ states: ['paused'], limit: 1 });
+    await abortRollout(app.store, { rolloutId: paused!.id, reason: 'quarantine surge' }, { operator: 'e2e-operator', now: new Date() });
+    const input = rolloutStartInputSchema.parse({ name: 'batching, again', flagChanges: [{ flag: 'ENABLE_BATCH_PROCESSING', value: true }], canaryTask: 'canary-feed', stages: [{ stage: 'canary', windowHours: 1, minRuns: 2 }, { stage: 'all', windowHours: 1, minRuns: 2 }], reason: 'second try' });
+    await startRollout(app.store, input, { operator: 'e2e-operator', now: new Date() });
+    await page.getByTestId('rollout-state').filter({ hasText: 'active' }).waitFor();
+    await expect.poll(() => page.getByTestId('rollout-no-control').count()).toBe(0);
+
+    await setFlag(app.store, { flag: 'ENABLE_BATCH_PROCESSING', value: true, operator: 'ops-bob', reason: 'try it everywhere' });
+    await runTask('house-feed');
+    const alert = page.getByTestId('rollout-no-control');
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.getAttribute('role')).toBe('alert');
+    expect(await alert.textContent()).toMatch(/^No control: every control task \(house-feed, senate-feed\) now runs the canary's values \(ENABLE_BATCH_PROCESSING \[global\] set to true by ops-bob at .* \(try it everywhere\)\)/);
+
+    const decide = page.getByRole('form', { name: 'Decide' });
+    await decide.locator('textarea[name=decision-reason]').fill('canary looks fine');
+    const proceed = decide.getByRole('button', { name: 'Proceed to all, without a control' });
+    expect(await proceed.isDisabled()).toBe(true);
+    await decide.locator('textarea[name=without-control-reason]').fill('inert on these feeds');
+    await proceed.click();
+    await page.locator('[data-testid=stage-timeline] li[aria-current=step]').filter({ hasText: 'all' }).waitFor();
+    await expect.poll(() => page.locator('[data-testid=rollout-ledger] tr[data-kind=promote]').textContent()).toContain('promoted without a control: inert on these feeds');
+    await app.shot('rollout-no-control-promoted');
     expect(app.pageErrors).toEqual([]);
   });
 });

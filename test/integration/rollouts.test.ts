@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
+import { rolloutReport } from '../../main/reports/index.js';
 import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
@@ -204,12 +205,33 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
         expect(said).toContain(`${FLAG} [global] set to true by ops-bob`);
         expect(said).toContain('(try it everywhere)');
       }
+      // `report canary --rollout` warns of it in the words `rollout status` prints.
+      const report = await rolloutReport(h.store, 'canary', { rolloutId: rollout.id, now: h.time.clock() });
+      expect(report!.sections.find((section) => section.heading === 'Rollout')!.paragraphs![0]).toBe(`warning: no control: ${detail.latest!.controlOnCanary}`);
       // The window passes with the canary's minimum runs, clean against the two control runs from before: no promotion.
       h.time.at('2026-06-01T01:05:00Z');
       await h.run(CANARY);
       detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
       expect(detail).toMatchObject({ state: 'active', stageIndex: 0 });
       expect(detail.ledger.at(-1)!.reason).toContain('not promoted by itself');
+    });
+  });
+
+  it('refuses an operator\'s promotion of a canary with no control unless they say why it goes anyway, which the ledger keeps', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      await setFlag(h.store, { flag: FLAG, value: true, operator: 'ops-bob', reason: 'try it everywhere', now: h.time.clock() });
+      await h.run(CONTROLS[0]!);
+      const alice = { operator: 'ops-alice', now: h.time.clock() };
+      const proceed = { rolloutId: rollout.id, decision: 'proceed' as const, reason: 'canary looks fine', fromStage: 'canary' as const };
+      const ledgerBefore = (await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger;
+      await expect(decideRollout(h.store, proceed, alice)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`has no control to compare its canary with: every control task (${CONTROLS.join(', ')})`) });
+      expect(await rolloutDetail(h.store, rollout.id, h.time.clock())).toMatchObject({ stageIndex: 0, ledger: ledgerBefore });
+
+      const promoted = await decideRollout(h.store, { ...proceed, withoutControl: 'the change is inert on these feeds' }, alice);
+      const detail = await rolloutDetail(h.store, promoted.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 1 });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', operator: 'ops-alice', reason: expect.stringMatching(/^canary looks fine \(promoted without a control: the change is inert on these feeds; every control task .*ops-bob/) });
     });
   });
 
@@ -409,7 +431,8 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await unsetFlag(h.store, { flag: FLAG, operator: 'setup', reason: 'back to the default', now: h.time.clock() });
       const rollout = await start(h, { autoPromote: true });
       const alice = () => ({ operator: 'ops-alice', now: h.time.clock() });
-      await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'canary looks fine' }, alice());
+      // The default already runs the change on every control task: no control, so the promotion says why it goes anyway.
+      await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'canary looks fine', withoutControl: 'the default already runs it everywhere' }, alice());
       expect(await flagFor(h.store, null)).toBe(true);
       h.time.at('2026-06-01T00:30:00Z');
       await setFlag(h.store, { flag: FLAG, value: false, operator: 'support-bob', reason: 'kill switch: batches corrupting hearings', now: h.time.clock() });
@@ -422,6 +445,10 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       expect(detail.ledger.at(-1)).toMatchObject({ kind: 'pause', operator: GUARDRAIL_OPERATOR, runId: run });
       expect(detail.ledger.at(-1)!.reason).toContain('support-bob');
       expect(await flagFor(h.store, null)).toBe(false);
+      // Whoever watches the rollout learns it stopped, who stopped it and why, as a breach is announced.
+      expect(h.sent.filter((n) => n.cause === 'rollout-held')).toMatchObject([
+        { level: 'warning', runId: run, title: expect.stringContaining('paused by a flag change made outside it'), body: expect.stringMatching(/set to false by support-bob at .*\(kill switch: batches corrupting hearings\)/) },
+      ]);
 
       await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('kill switch') });
       expect(await flagFor(h.store, null)).toBe(false);
@@ -465,7 +492,8 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
       expect(detail).toMatchObject({ state: 'paused', stageIndex: 0 });
       expect(detail.ledger.at(-1)).toMatchObject({ kind: 'pause', operator: GUARDRAIL_OPERATOR, runId: run });
-      expect(detail.ledger.at(-1)!.reason).toContain(`${FLAG} is killed by support-bob at 2026-06-01T00:30:00.000Z`);
+      expect(detail.ledger.at(-1)!.reason).toContain(`${FLAG} is killed by support-bob at 2026-06-01T00:30:00.000Z (batches corrupting hearings)`);
+      expect(h.sent.filter((n) => n.cause === 'rollout-held')).toMatchObject([{ level: 'warning', runId: run, body: detail.ledger.at(-1)!.reason }]);
 
       const alice = () => ({ operator: 'ops-alice', now: h.time.clock() });
       const eventsBefore = await flagStore(h.store).history();

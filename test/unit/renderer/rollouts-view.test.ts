@@ -90,4 +90,27 @@ describe('the Rollouts page', () => {
     await flushPromises();
     expect(client.callsOf('rollouts.decide')).toEqual([{ rolloutId: 3, reason: 'canary clean', decision: 'proceed', fromStage: 'canary', fromState: 'paused' }]);
   });
+
+  it('promotes a canary with no control only once the operator says why it goes anyway, and sends that reason for the ledger', async () => {
+    const noControl = "every control task (senate-feed) now runs the canary's values (ENABLE_BATCH_PROCESSING [global] set to true by Bob at 2026-11-30T08:00:00.000Z (try it)): no control run comes while that stands";
+    const latest = { window: { since: '2026-11-29T10:00:00.000Z', until: '2026-12-01T09:30:12.345Z' }, canaryRuns: [4], controlRuns: [], guardrails: [], controlOnCanary: noControl };
+    const rollout: RolloutDetail = {
+      id: 3, name: 'batching on', state: 'active', flagChanges: [{ flag: 'ENABLE_BATCH_PROCESSING', value: true }], canaryTask: 'house-feed',
+      stages: [{ stage: 'canary', windowHours: 48, minRuns: 3 }, { stage: 'all', windowHours: 24, minRuns: 3 }], stageIndex: 0, stageStartedAt: '2026-11-29T10:00:00.000Z',
+      timeThreshold: 0.1, autoPromote: false, applied: [], operator: 'Ada', reason: 'try it', startedAt: '2026-11-29T10:00:00.000Z', updatedAt: '2026-11-29T10:00:00.000Z',
+      ledger: [], latest,
+    };
+    const client = fakeClient({ 'rollouts.get': () => rollout, 'rollouts.list': () => [rollout], 'flags.list': () => [flagView()], 'tasks.list': () => [], 'rollouts.decide': () => rollout });
+    wrapper = mountWith(RolloutsView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="rollout-no-control"]').text()).toBe(`No control: ${noControl}`);
+    await wrapper.get('textarea[name="decision-reason"]').setValue('canary clean');
+    const proceed = () => wrapper!.findAll('form[aria-label="Decide"] button').find((button) => button.text() === 'Proceed to all, without a control')!;
+    expect(proceed().attributes('disabled')).toBeDefined();
+    await wrapper.get('textarea[name="without-control-reason"]').setValue('inert on these feeds');
+    expect(proceed().attributes('disabled')).toBeUndefined();
+    await proceed().trigger('click');
+    await flushPromises();
+    expect(client.callsOf('rollouts.decide')).toEqual([{ rolloutId: 3, reason: 'canary clean', withoutControl: 'inert on these feeds', decision: 'proceed', fromStage: 'canary', fromState: 'active' }]);
+  });
 });
