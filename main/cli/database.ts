@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { redactConnectionString } from '../../shared/redact.js';
-import { busyWriteRefusal } from '../engine/index.js';
+import { busyWriteRefusal, environmentFailure } from '../engine/index.js';
 import { holdForGood, openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** `--db` wins; otherwise GATEHOUSE_DB. */
@@ -114,16 +114,3 @@ export async function withStore<T>(db: string | undefined, work: (store: Store) 
   }
 }
 
-/**
- * A write the database's environment refused (a read-only or immutable file, a full disk, an I/O
- * error) as one clear error instead of an unexpected one: in a command that is not an update —
- * flags, reviews, tasks — and in an update before its run exists (its row's creation), where no
- * run can stop as interrupted.
- */
-export function environmentFailure(store: Store, error: unknown): unknown {
-  if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
-  return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
-    hint: 'check that the database and its folder can be written (permissions, an immutable flag, a read-only mount) and that the disk has room',
-    cause: error,
-  });
-}

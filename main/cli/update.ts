@@ -15,7 +15,7 @@ import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js'
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
-import { databaseOption, environmentFailure, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
+import { databaseOption, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions } from './input.js';
 
 const log = logger('cli');
@@ -134,9 +134,6 @@ async function update(flags: UpdateFlags): Promise<number> {
     if (flags.json) printJson(summary);
     else printHumanSummary(summary);
     return stopping.exitCode(summary.status);
-  } catch (error) {
-    // A full disk as the run's row is created: no run to stop as interrupted, the clear error (exit 2), not an unexpected one.
-    throw environmentFailure(store, error);
   } finally {
     progress.stop();
     stopping.dispose();

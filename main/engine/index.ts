@@ -1,5 +1,5 @@
 export { runUpdate, lockHolderText, type UpdateOptions, type JudgeInput, type BeforeRunInput, type BeforeRunResult, type BatchSettings } from './run-update.js';
-export { busyWriteRefusal, withBusyWriteRefusals } from './busy-refusal.js';
+export { busyWriteRefusal, environmentFailure, withBusyWriteRefusals } from './busy-refusal.js';
 export { checkBatchSize } from './batch-sizes.js';
 export { contentHash, diffHearings, classify } from './classify.js';
 export { keepLockFresh, HEARTBEAT_EVERY_MS, STALE_LOCK_MS } from './lock-heartbeat.js';

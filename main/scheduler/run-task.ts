@@ -1,5 +1,5 @@
 import type { RunEvent, RunFlagChange, RunStatus, RunSummary } from '../../shared/run.js';
-import { notResumedWhenBusy, runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
+import { environmentFailure, notResumedWhenBusy, runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
@@ -46,6 +46,15 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
  * at each batch boundary and at the end, where it is judged, held and notified.
  */
 export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: RunSummary; flags: FlagValues }> {
+  try {
+    return await flaggedUpdate(request);
+  } catch (error) {
+    // A full disk before the run exists (its lock row, its row): no run to stop as interrupted, the clear error, not an unexpected one.
+    throw environmentFailure(request.store, error);
+  }
+}
+
+async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: RunSummary; flags: FlagValues }> {
   const flags = await resolveRunFlags(request.store, request.task);
   const explicit = { mode: request.mode, batchSize: request.batchSize };
   const chosen = runOptionsFromFlags(flags, explicit);

@@ -9,6 +9,7 @@ import { runSummarySchema } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
 import { hearingRecord } from '../helpers/records.js';
+import { copyLeaving, mountSmallDisk, unmountSmallDisk } from '../helpers/small-disk.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
@@ -169,49 +170,20 @@ describe('a database on a read-only mount', () => {
   });
 });
 
-/** A real full disk: a small tmpfs (root only — null, saying why, where it cannot be had). */
-function mountSmallDisk(disk: string): string | null {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', disk], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-/** Fills `disk` with a file of zeros until it is full, then gives back `freeKb` of it. */
-function fillLeaving(disk: string, freeKb: number): void {
-  const filler = path.join(disk, 'filler');
-  fs.rmSync(filler, { force: true });
-  const zeros = Buffer.alloc(4096);
-  const fd = fs.openSync(filler, 'w');
-  try {
-    for (;;) fs.writeSync(fd, zeros);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.truncateSync(filler, Math.max(0, fs.statSync(filler).size - freeKb * 1024));
-}
-
 describe('a database on a disk that fills up as the update starts', () => {
   it('refuses it with DB_NOT_WRITABLE and exit 2 (or stops the run interrupted), never as an unexpected error, however little room is left', (context) => {
     const pristine = path.join(folder(), 'pristine.db');
     expect(runCli(['update', '--db', pristine, '--source', 'synthetic:seed=1,count=30', '--no-snapshot']).code).toBe(0);
     const disk = path.join(folder(), 'disk');
     fs.mkdirSync(disk);
-    const cannotMount = mountSmallDisk(disk);
+    const cannotMount = mountSmallDisk(disk, '4m');
     if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
     const refusedFull: string[] = [];
     try {
       // The room each step takes (opening, the lock row, the run's row, the first batch) shifts with the
       // file: a range of room left reaches the run row's creation, where no run yet exists to stop.
       for (const freeKb of [40, 48, 56]) {
-        const stored = path.join(disk, 'gatehouse.db');
-        for (const name of fs.readdirSync(disk)) fs.rmSync(path.join(disk, name), { recursive: true, force: true });
-        fs.copyFileSync(pristine, stored);
-        fillLeaving(disk, freeKb);
+        const stored = copyLeaving(disk, pristine, freeKb);
         const result = runCli(['update', '--db', stored, '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
         expect([0, 2, 130], `${freeKb} KB left: ${result.stderr}`).toContain(result.code);
         if (result.code === 2) {
@@ -221,9 +193,34 @@ describe('a database on a disk that fills up as the update starts', () => {
         }
       }
     } finally {
-      execFileSync('umount', [disk], { stdio: 'pipe' });
+      unmountSmallDisk(disk);
     }
     expect(refusedFull).toContainEqual(expect.stringMatching(/^cannot write database .*gatehouse\.db: database or disk is full$/));
+  });
+});
+
+describe('a database on a disk with too little room to open it', () => {
+  it('refuses it with DB_NOT_WRITABLE, saying the disk is nearly full and to free room, not a bare "disk I/O error"', (context) => {
+    const pristine = path.join(folder(), 'pristine.db');
+    expect(runCli(['update', '--db', pristine, '--source', 'synthetic:seed=1,count=30', '--no-snapshot']).code).toBe(0);
+    const disk = path.join(folder(), 'disk');
+    fs.mkdirSync(disk);
+    const cannotMount = mountSmallDisk(disk, '3m');
+    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
+    try {
+      // Under 32 KB the -shm file cannot be sized (SQLITE_IOERR_SHMSIZE); a little over, the -wal cannot grow (SQLITE_FULL).
+      for (const freeKb of [4, 16, 28]) {
+        const stored = copyLeaving(disk, pristine, freeKb);
+        const result = runCli(['update', '--db', stored, '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
+        expect(result.code, `${freeKb} KB left: ${result.stderr}`).toBe(2);
+        const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint?: string } };
+        expect(error.code).toBe('DB_NOT_WRITABLE');
+        expect(error.message).toMatch(/^cannot use database .*gatehouse\.db: (disk I\/O error|database or disk is full); its disk is nearly full \(\d+ KB free\)$/);
+        expect(error.hint).toMatch(/^free room on the disk that holds the file and its -wal\/-shm files/);
+      }
+    } finally {
+      unmountSmallDisk(disk);
+    }
   });
 });
 

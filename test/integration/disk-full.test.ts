@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,21 +7,12 @@ import { openSource, type SourceItem } from '../../main/sources/index.js';
 import { openStore } from '../../main/store/index.js';
 import { domainRows } from '../helpers/domain-rows.js';
 import { arraySource } from '../helpers/records.js';
-
-/** A real full disk: a small tmpfs, which needs root (mount) — skipped, saying so, where it cannot be had. */
-function mountSmallDisk(folder: string): string | null {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', folder], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
+import { mountSmallDisk, unmountSmallDisk } from '../helpers/small-disk.js';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-diskfull-'));
 const disk = path.join(folder, 'disk');
 fs.mkdirSync(disk);
-const cannotMount = mountSmallDisk(disk);
+const cannotMount = mountSmallDisk(disk, '8m');
 
 async function recordsOf(spec: string): Promise<unknown[]> {
   const items: SourceItem[] = [];
@@ -32,7 +22,7 @@ async function recordsOf(spec: string): Promise<unknown[]> {
 
 describe.skipIf(cannotMount !== null)('a full disk on SQLite (8 MB tmpfs)', () => {
   afterAll(() => {
-    execFileSync('umount', [disk]);
+    unmountSmallDisk(disk);
     fs.rmSync(folder, { recursive: true, force: true });
   });
 

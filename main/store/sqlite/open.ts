@@ -182,7 +182,22 @@ export function openFailure(file: string, error: unknown): GatehouseError {
     const why = unwritableBecause(file);
     if (why !== null) return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}: ${why}`, { hint: READ_ONLY_HINT, cause: error });
   }
+  if (code?.startsWith('SQLITE_FULL') || code?.startsWith('SQLITE_IOERR')) {
+    // A disk with under 32 KB left cannot size the -shm file: SQLite says only "disk I/O error" (SQLITE_IOERR_SHMSIZE).
+    return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}${roomLeft(file)}`, { hint: DISK_ROOM_HINT, cause: error });
+  }
   return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${file}: ${message}`, { cause: error });
+}
+
+/** "; its disk is nearly full (12 KB free)" when the folder's file system is nearly full (under 1 MB), else nothing: a failing disk is not said full. */
+function roomLeft(file: string): string {
+  try {
+    const { bavail, bsize } = fs.statfsSync(path.dirname(file));
+    const freeKb = Math.floor((bavail * bsize) / 1024);
+    return freeKb < 1024 ? `; its disk is nearly full (${freeKb.toLocaleString('en-US')} KB free)` : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Why the file, or the folder its -wal and -shm go in, cannot be written, as access(2) says (root too on a read-only mount); null when both can. */
@@ -202,4 +217,6 @@ function unwritableBecause(file: string): string | null {
 const READ_ONLY_HINT = 'the file, its folder or its -wal/-shm files cannot be written: check their permissions, that the file is not marked immutable (lsattr), and that the disk is not mounted read-only';
 
 /** A damaged file cannot take a restore (its safety snapshot would fail): it is repaired or replaced outside Gatehouse. */
+const DISK_ROOM_HINT = 'free room on the disk that holds the file and its -wal/-shm files (opening needs 32 KB for the -shm file), then try again; if it has room, check the system log for I/O errors (dmesg)';
+
 export const CORRUPT_HINT = 'the file is damaged: recover it with the sqlite3 shell (.recover), or replace it with a verified snapshot file from <db>.backups/ (gatehouse backups list)';
