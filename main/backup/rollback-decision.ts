@@ -33,13 +33,8 @@ export function conflictOf(entry: JournalEntry, later: { runId: number; task: st
   const { undoneBy, targetTask, bringsBack } = context;
   if (laterRuns.length === 0 && currentHash === entry.afterHash) return bringsBack ? revivalConflict(entry, bringsBack) : null;
   const byRollback = undoneBy ? ` by rollback ${undoneBy.rollbackEventId} of run ${undoneBy.runId} (forced, by ${undoneBy.operator})` : '';
-  const taskOf = new Map(later.map((write) => [write.runId, write.task]));
-  const named = laterRuns.map((runId) => {
-    const task = taskOf.get(runId) ?? null;
-    return task === targetTask ? `${runId}` : `${runId} (${task === null ? 'no scheduled task' : `task ${task}`})`;
-  });
   const message = laterRuns.length > 0
-    ? `hearing ${entry.key} was changed again by run ${named.join(', ')}`
+    ? `hearing ${entry.key} was changed again by ${laterRunsText(laterRuns, later, targetTask)}`
     : currentHash === null
       ? `hearing ${entry.key} no longer exists${byRollback ? `: deleted${byRollback}` : ''}`
       : `hearing ${entry.key} changed since this write (${byRollback ? `put back${byRollback}` : 'content hash differs'})`;
@@ -205,4 +200,27 @@ export function conflictError(what: string, conflicts: RollbackConflict[], polic
   return new GatehouseError('CONFLICT', `refusing to roll back ${what}: ${counted(conflicts.length, 'hearing')} changed since: ${shown}${more} (by ${by}); nothing was changed`, {
     hint: { cli: `see them with --dry-run; ${choices('--on-conflict ')}`, console: `see them in the rollback's preview, and choose what to do with them there: ${choices('')}` },
   });
+}
+
+/**
+ * "run 5, by run 9 of task beta and by runs 3 and 7 (started without a task)": the later runs grouped
+ * by task — the target's own first, runs without a task last — so each task is named once.
+ */
+function laterRunsText(laterRuns: number[], later: { runId: number; task: string | null }[], targetTask: string | null): string {
+  const taskOf = new Map(later.map((write) => [write.runId, write.task]));
+  const byTask = new Map<string | null, number[]>([[targetTask, []]]);
+  for (const runId of laterRuns) {
+    const task = taskOf.get(runId) ?? null;
+    byTask.set(task, [...(byTask.get(task) ?? []), runId]);
+  }
+  const groups = [...byTask].filter(([, runIds]) => runIds.length > 0).sort(([a], [b]) => Number(a === null) - Number(b === null));
+  return andList(groups.map(([task, runIds]) => {
+    const runs = `${runIds.length === 1 ? 'run' : 'runs'} ${andList(runIds.map(String))}`;
+    if (task === targetTask) return runs;
+    return task === null ? `${runs} (started without a task)` : `${runs} of task ${task}`;
+  }), ' and by ', ', by ');
+}
+
+function andList(items: string[], and = ' and ', comma = ', '): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(comma)}${and}${items.at(-1)}`;
 }

@@ -2,7 +2,9 @@ export function percent(share: number | null, digits = 1): string {
   return share === null ? '—' : `${(share * 100).toFixed(digits)} %`;
 }
 
-export { formatCount as count } from '../../shared/plural.js';
+import { formatCount as count } from '../../shared/plural.js';
+
+export { count };
 
 export function when(iso: string | null): string {
   if (iso === null) return '—';
@@ -26,7 +28,7 @@ export function flagValueText(value: boolean | number | string | null): string {
   if (value === null) return '—';
   if (value === true) return 'on';
   if (value === false) return 'off';
-  return String(value);
+  return typeof value === 'number' ? count(value) : value;
 }
 
 const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;

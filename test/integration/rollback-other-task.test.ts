@@ -33,7 +33,7 @@ describe.each(testBackends())('rolling back another task\'s run that shares hear
       const preview = runCli(['rollback', '--db', location, '--run', '1', '--dry-run', '--json']);
       expect(JSON.parse(preview.stdout)).toMatchObject({ wouldRefuse: true, conflictSummary: { hearings: 5, laterRuns: [{ runId: 2, hearings: 5 }], changedOtherwise: 0 } });
       const refused = runCli(['rollback', '--db', location, '--run', '1', '--reason', 'alpha fed bad titles', '--operator', 'sam']);
-      expect(refused.stderr).toContain('refusing to roll back run 1: 5 hearings changed since: hearing 600005 was changed again by run 2 (task beta);');
+      expect(refused.stderr).toContain('refusing to roll back run 1: 5 hearings changed since: hearing 600005 was changed again by run 2 of task beta;');
       expect(refused.stderr).toContain('--on-conflict skip');
       const skipped = runCli(['rollback', '--db', location, '--run', '1', '--reason', 'alpha fed bad titles', '--operator', 'sam', '--on-conflict', 'skip']);
       expect(skipped.code, skipped.stderr).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policyOutcomes } from '../../main/backup/rollback-decision.js';
+import { conflictOf, policyOutcomes } from '../../main/backup/rollback-decision.js';
 import { describeOutcome, emptyReport } from '../../main/backup/rollback-report.js';
 import { describeConflictSources } from '../../shared/api-operations.js';
 
@@ -26,5 +26,20 @@ describe('what each conflict policy would do, in words', () => {
     expect(describeConflictSources({ hearings: 3_407, laterRuns: [{ runId: 3, hearings: 2_407 }], changedOtherwise: 1_000, bringBackUndone: 0 })).toBe(
       'run 3 (2,407), 1,000 changed outside later runs (a restore, an edit, a forced rollback of an earlier run) or gone',
     );
+  });
+});
+
+describe('a conflict names the later runs once each, grouped by their task', () => {
+  const entry = { id: 1, runId: 2, batchSeq: 1, entity: 'hearing' as const, key: '700001', before: null, afterHash: 'h1', skippedBefore: false };
+  const context = { targetTask: 'daily', undoneBy: null, bringsBack: null };
+
+  it('says "runs 3 and 7 (started without a task)", not "3 (no scheduled task), 7 (no scheduled task)"', () => {
+    const later = [{ runId: 3, task: null }, { runId: 7, task: null }, { runId: 5, task: 'daily' }, { runId: 9, task: 'beta' }];
+    expect(conflictOf(entry, later, 'h2', context)!.message)
+      .toBe('hearing 700001 was changed again by run 5, by run 9 of task beta and by runs 3 and 7 (started without a task)');
+  });
+
+  it('names a lone run of the target\'s own task by its number alone', () => {
+    expect(conflictOf(entry, [{ runId: 4, task: 'daily' }], 'h2', context)!.message).toBe('hearing 700001 was changed again by run 4');
   });
 });

@@ -121,7 +121,7 @@ describe('the flag editor', () => {
   it('sends an integer flag as a number', async () => {
     const flag = flagView({ name: 'BATCH_SIZE', type: 'integer', kind: 'operational', defaultValue: 50, min: 1, max: 10_000, inForce: { value: 50, reason: 'DEFAULT' } });
     const { wrapper } = editor(client, flag);
-    expect(wrapper.text()).toContain('Default 50, 1–10000.');
+    expect(wrapper.text()).toContain('Default 50, 1–10,000.');
     expect((wrapper.get('input[name="value"]').element as HTMLInputElement).value).toBe('50');
     await wrapper.get('input[name="value"]').setValue('200');
     await wrapper.get('textarea[name="reason"]').setValue('bigger batches for the backfill');

@@ -42,4 +42,13 @@ describe('the Flags page', () => {
     await flushPromises();
     expect(wrapper.find('[data-testid="flags-tasks-error"]').exists()).toBe(false);
   });
+
+  it('writes a number flag\'s default, range and values with thousands separators ("5,000", not "5000")', async () => {
+    const ceiling = flagView({ name: 'ADAPTIVE_BATCH_CEILING', type: 'integer', kind: 'operational', defaultValue: 5000, min: 1, max: 100_000, inForce: { value: 5000, reason: 'DEFAULT' } });
+    const wrapper = mountWith(FlagsView, fakeClient({ 'flags.list': () => [ceiling], 'tasks.list': () => [] }));
+    await flushPromises();
+    const row = wrapper.get('tr[data-flag="ADAPTIVE_BATCH_CEILING"]');
+    expect(row.findAll('td.value')[1]!.text()).toBe('5,000');
+    expect(row.get('[data-testid="in-force"]').text()).toBe('5,000 (default)');
+  });
 });

@@ -6,6 +6,7 @@ import { explainRun } from '../../../renderer/src/charts/explain.js';
 import { clampRange, DAY_MS, extentOf, parseIsoDay, presetRange, zoomRange } from '../../../renderer/src/charts/range.js';
 import { COUNT_SERIES, flagOf, PER_RECORD_SERIES, SHARE_SERIES } from '../../../renderer/src/charts/series.js';
 import HistoryView from '../../../renderer/src/views/HistoryView.vue';
+import { ApiError } from '../../../renderer/src/client/index.js';
 import type { HistoryPoint } from '../../../shared/api.js';
 import type { HistoryEvent } from '../../../shared/api-history.js';
 import { fakeClient, type FakeClient } from './fake-client.js';
@@ -368,5 +369,34 @@ describe('the History page\'s "include reviewed" in the URL', () => {
     expect(box(again).checked).toBe(false);
     expect(other.callsOf('anomalies.list')).toEqual([{ open: true, limit: 100 }]);
     again.unmount();
+  });
+});
+
+describe('the History page\'s side reads', () => {
+  it('says the open count and the charts\' marks could not be read, and reads them again on Try again', async () => {
+    let broken = true;
+    const unless = <T>(value: T) => () => {
+      if (broken) throw new ApiError('SOURCE_UNREADABLE', 'the audit table cannot be read');
+      return value;
+    };
+    const client = fakeClient({
+      'history.metrics': () => yearOfHistory(),
+      'history.bands': () => [],
+      'history.annotations': unless({ events: [flagChange], unavailable: [] }),
+      'anomalies.list': () => [],
+      'anomalies.openCount': unless(3),
+    });
+    const wrapper = mountWith(HistoryView, client);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="open-count-error"]').text()).toMatch(/^The open count could not be read: the audit table cannot be read/);
+    expect(wrapper.get('[data-testid="annotations-error"]').text()).toMatch(/^The charts' marks \(runs, anomalies, changes\) could not be read: the audit table cannot be read/);
+    broken = false;
+    await wrapper.get('[data-testid="open-count-error"] button').trigger('click');
+    await wrapper.get('[data-testid="annotations-error"] button').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="open-count-error"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="open-anomaly-count"]').text()).toBe('3 open');
+    expect(wrapper.get('[data-event="flag:4"]').exists()).toBe(true);
+    wrapper.unmount();
   });
 });

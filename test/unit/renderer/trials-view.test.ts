@@ -252,6 +252,31 @@ describe('the Trials page', () => {
     expect(client.callsOf('trials.run')).toMatchObject([{ task: null, controls: 1 }]);
   });
 
+  it('offers Try again when the tasks cannot be listed, in the form and in the ledger filter, and fills both once they can', async () => {
+    let listed: () => (typeof QUIET_V2)[] = () => { throw new ApiError('SOURCE_UNREADABLE', 'the database cannot be read'); };
+    wrapper = mountWith(TrialsView, trialsClient({ 'sensitivity.tasks': () => listed() }));
+    await flushPromises();
+    expect(wrapper.get('[data-testid="trial-tasks-error"]').text()).toMatch(/^The tasks could not be listed, so only the default sensitivity is offered: the database cannot be read/);
+    expect(wrapper.get('[data-testid="ledger-tasks-error"]').text()).toMatch(/^The tasks could not be listed, so none is offered to filter by: the database cannot be read/);
+    listed = () => [QUIET_V2];
+    await wrapper.get('[data-testid="trial-tasks-error"] button').trigger('click');
+    await wrapper.get('[data-testid="ledger-tasks-error"] button').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="trial-tasks-error"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="ledger-tasks-error"]').exists()).toBe(false);
+    expect(wrapper.get('select[name=task]').findAll('option')).toHaveLength(2);
+    expect(wrapper.get('select[name=ledger-task]').findAll('option')).toHaveLength(2);
+  });
+
+  it('writes the per-kind counts and a background job\'s progress with thousands separators', async () => {
+    const big = { kind: 'control', level: 'control' as const, task: null, sensitivityVersion: null, trials: 12_000, caught: 1_500, rate: 0.125, interval: null, notJudged: 2_000, notJudgedReasons: ['interrupted'] };
+    const page = await open({ ...CONTROLS_ONLY, byKind: [big] }, { 'trials.job': () => ({ ...job('running'), done: 1_200, total: 2_000 }) });
+    const cells = page.get('[data-testid="ledger-by-kind"]').findAll('tbody td').map((td) => td.text());
+    expect([cells[2], cells[3], cells[5]]).toEqual(['12,000', '1,500', '2,000: interrupted']);
+    expect(page.get('[data-testid="trial-job"] .progress span').text()).toContain('1,200 of 2,000 trials done');
+    expect(page.get('[data-testid="trial-job"] progress').attributes('aria-label')).toBe('1,200 of 2,000 trials done');
+  });
+
   it('says which task and sensitivity version judged the latest trial and each trial of the ledger', async () => {
     const trial = { label: 'spike:3', kind: 'spike', level: 'run' as const, magnitude: 3, runId: 41, caught: false, caughtBy: [], verdict: 'ok', detail: null, notJudged: null };
     const client = trialsClient({
