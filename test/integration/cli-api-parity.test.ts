@@ -354,10 +354,12 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(fromApi.status).toBe(200);
     // Only the moment of each preview differs.
     const at = (report: unknown) => ({ ...(report as object), at: 'when' });
-    // The same sentence, each naming the conflict choices as its reader picks them: the CLI's flag, the dialog's choice.
+    // The same sentence, each naming the conflict choices as its reader picks them (the CLI's flag, the dialog's
+    // choice) and the run's new status as its reader sees it (the CLI's runs list token, the console's badge).
     const inConsoleWords = (report: unknown) => {
       const { message } = report as { message: string };
-      return { ...(report as object), message: CONFLICT_POLICIES.reduce((text, policy) => text.replaceAll(conflictChoice(policy, 'cli'), conflictChoice(policy, 'console')), message) };
+      const choices = CONFLICT_POLICIES.reduce((text, policy) => text.replaceAll(conflictChoice(policy, 'cli'), conflictChoice(policy, 'console')), message);
+      return { ...(report as object), message: choices.replace(/ rolled_back$/, ' rolled back') };
     };
     expect((fromCli.json as { message: string }).message).toContain('--on-conflict skip');
     expectSameJson(at(inConsoleWords(fromCli.json)), at(fromApi.json));
