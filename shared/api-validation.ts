@@ -209,7 +209,7 @@ export const ledgerSummarySchema = z.object({
 export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;
 
 export const trialsRunInputSchema = z.object({
-  injections: z.array(z.object({ kind: z.string().trim().min(1).max(40), magnitude: z.number().finite().optional() })).max(20).default([]),
+  injections: z.array(z.object({ kind: z.string().trim().min(1).max(40), magnitude: z.number().finite().optional() })).max(20, 'takes at most 20 injections in one trial session (a sweep: 20 kinds)').default([]),
   /** Clean control runs: they measure the false-positive rate. */
   controls: z.number().int().min(0).max(20).default(1),
   /** When staging has too little history for the seasonal validator, seed this many synthetic days first. */

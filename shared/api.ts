@@ -272,7 +272,8 @@ export const operationViewSchema = z.object({
   /** The run a rollback (or its dry run) works on, so a run's page can tie the operation to it; null for the others. */
   runId: z.number().int().nullable(),
   operator: z.string().nullable(),
-  status: z.enum(['running', 'done', 'failed']),
+  /** `stopped`: ended by a stop or a shutdown (INTERRUPTED), not a fault; the trial job says the same. */
+  status: z.enum(['running', 'done', 'failed', 'stopped']),
   phase: z.string(),
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative().nullable(),

@@ -82,3 +82,12 @@ export function toErrorPayload(error: unknown, surface: Surface = 'cli'): ErrorP
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', message };
 }
+
+/**
+ * How work that threw ended: a stop the analyst asked for (Ctrl-C, SIGTERM, a console shutting
+ * down) is no failure, so readers that count failures — the attempts, the console's trial job and
+ * its operations list — must not count it.
+ */
+export function endOf(error: unknown): 'stopped' | 'failed' {
+  return error instanceof GatehouseError && error.code === 'INTERRUPTED' ? 'stopped' : 'failed';
+}

@@ -254,7 +254,7 @@ export async function trackOperation(
     book.finish(operation, null);
     return result;
   } catch (error) {
-    book.finish(operation, toErrorPayload(error).message);
+    book.finish(operation, error);
     throw error;
   }
 }

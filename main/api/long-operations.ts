@@ -1,4 +1,5 @@
 import type { OperationEvent, OperationView } from '../../shared/api.js';
+import { endOf, toErrorPayload } from '../../shared/errors.js';
 import {
   createSnapshotOnRequest,
   restoreSnapshot,
@@ -168,8 +169,10 @@ export class OperationBook {
     this.emit('operation-progress', operation);
   }
 
-  finish(operation: OperationView, error: string | null): void {
-    Object.assign(operation, { status: error === null ? 'done' : 'failed', phase: 'finished', finishedAt: this.clock().toISOString(), error });
+  /** `error`: what the work threw, or null when it finished; a stop (INTERRUPTED) reads `stopped`, as the trial job says. */
+  finish(operation: OperationView, error: unknown): void {
+    const status = error === null ? 'done' : endOf(error);
+    Object.assign(operation, { status, phase: 'finished', finishedAt: this.clock().toISOString(), error: error === null ? null : toErrorPayload(error).message });
     this.running.delete(operation.operationId);
     this.emit('operation-finished', operation);
   }

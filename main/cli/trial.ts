@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { rateWithN as rateText } from '../../shared/intervals.js';
+import { CLEAN_RUNS_FLAGGED, INJECTED_DETECTED, rateWithN as rateText, trialRateOf } from '../../shared/intervals.js';
 import { counted } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
@@ -9,7 +9,8 @@ import { collectRepeated, parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
 
-const trialCountsSchema = trialsRunInputSchema.pick({ controls: true, seedHistoryDays: true, repeat: true });
+/** The console's own limits (trials.run): 20 injections, 20 controls, a 10-fold sweep; one schema, so neither surface takes what the other refuses. */
+const trialCountsSchema = trialsRunInputSchema.pick({ injections: true, controls: true, seedHistoryDays: true, repeat: true });
 
 interface TrialFlags {
   db?: string;
@@ -44,15 +45,16 @@ export function registerTrialCommand(program: Command): void {
     .action(async (flags: TrialFlags) => {
       const source = databaseOption(flags.db);
       if (!flags.staging) throw new GatehouseError('USAGE', 'trial needs --staging TARGET (a file path or postgres://…?schema=NAME)');
+      const kinds = flags.inject ?? [];
+      const written = kinds.map(parseTrialSpec);
       const { controls, seedHistoryDays, repeat } = parseOptions(
         trialCountsSchema,
-        { controls: flags.control, seedHistoryDays: flags.seedHistory, repeat: flags.repeat },
-        { controls: '--control', seedHistoryDays: '--seed-history', repeat: '--repeat' },
+        { injections: written.map(({ kind, magnitude }) => ({ kind, magnitude })), controls: flags.control, seedHistoryDays: flags.seedHistory, repeat: flags.repeat },
+        { injections: '--inject', controls: '--control', seedHistoryDays: '--seed-history', repeat: '--repeat' },
       );
       if (flags.repeat !== undefined && !flags.sweep) throw new GatehouseError('USAGE', '--repeat goes with --sweep');
-      const kinds = flags.inject ?? [];
       if (flags.sweep && kinds.length === 0) throw new GatehouseError('USAGE', '--sweep needs the kinds to sweep: --inject KIND (repeatable)');
-      const injections = flags.sweep ? sweepSpecs(kinds, repeat) : kinds.map(parseTrialSpec);
+      const injections = flags.sweep ? sweepSpecs(kinds, repeat) : written;
       const task = flags.task === undefined ? null : flags.task.trim();
       if (task === '') throw new GatehouseError('USAGE', '--task needs a task name (see `gatehouse tasks list`)');
       // Ctrl-C stops the trial run under way at its batch boundary (Node's default killed it mid-batch, the staging run and the session left `running`).
@@ -71,7 +73,7 @@ export function registerTrialCommand(program: Command): void {
 
 function printSummary(title: string, summary: LedgerSummary): void {
   process.stdout.write(
-    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval)}${summary.notJudged > 0 ? `; ${summary.notJudged} not judged (run ended before a verdict; in neither rate)` : ''}\n`,
+    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval, INJECTED_DETECTED)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval, CLEAN_RUNS_FLAGGED)}${summary.notJudged > 0 ? `; ${summary.notJudged} not judged (run ended before a verdict; in neither rate)` : ''}\n`,
   );
 }
 
@@ -80,7 +82,7 @@ function printSweep(summary: LedgerSummary): void {
   process.stdout.write('detection against magnitude (this session; false positives: controls on which the same alarms fired)\n');
   printTable(
     ['kind', 'magnitude', 'detection', 'false positives', 'judged with'],
-    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval), rateText(m.falsePositives, m.controls, m.falsePositiveInterval), trialSettingsText(m)]),
+    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval, INJECTED_DETECTED), rateText(m.falsePositives, m.controls, m.falsePositiveInterval, CLEAN_RUNS_FLAGGED), trialSettingsText(m)]),
   );
 }
 
@@ -98,6 +100,6 @@ function printOutcome(outcome: TrialOutcome): void {
   const mixed = mixedSettingsNote(outcome.ledger.judgedWith);
   if (mixed) process.stdout.write(`note: ${mixed}\n`);
   // Per kind and per task's settings: a kind judged as a task and without one is two rows, not one rate of both.
-  printTable(['kind', 'judged', 'caught', 'rate', 'not judged', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval), k.notJudged, trialSettingsText(k)]));
+  printTable(['kind', 'judged', 'caught', 'rate', 'not judged', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval, trialRateOf(k.level)), k.notJudged, trialSettingsText(k)]));
 }
 

@@ -1,5 +1,5 @@
 import { kindAsJudged } from '../../shared/api-validation.js';
-import { partOf, rateWithN } from '../../shared/intervals.js';
+import { CLEAN_RUNS_FLAGGED, INJECTED_DETECTED, partOf, rateWithN } from '../../shared/intervals.js';
 import { counted, formatCount } from '../../shared/plural.js';
 import { anomalyMessages } from '../../shared/validation.js';
 import type { ReportedRun } from '../store/index.js';
@@ -121,7 +121,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
               paragraphs: ["An injection counts as caught only when an alarm of its own kind fired on it and not on its paired control; false positives are controls on which that kind's alarms fired. Intervals: Wilson, 95 %."],
               table: {
                 headers: ['kind', 'magnitude', 'detection', 'false positives'],
-                rows: trials.byMagnitude.map((m) => [kindAsJudged(m), m.magnitude, rateWithN(m.caught, m.injected, m.detectionInterval), rateWithN(m.falsePositives, m.controls, m.falsePositiveInterval)]),
+                rows: trials.byMagnitude.map((m) => [kindAsJudged(m), m.magnitude, rateWithN(m.caught, m.injected, m.detectionInterval, INJECTED_DETECTED), rateWithN(m.falsePositives, m.controls, m.falsePositiveInterval, CLEAN_RUNS_FLAGGED)]),
               },
             },
           ]

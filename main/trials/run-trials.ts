@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GatehouseError } from '../../shared/errors.js';
+import { endOf, GatehouseError } from '../../shared/errors.js';
 import { statusEarned, type RunSummary } from '../../shared/run.js';
 import { NOT_JUDGED } from '../../shared/api-validation.js';
 import { beginAttempt, currentOperator, endAttempt } from '../backup/index.js';
@@ -175,13 +175,8 @@ async function asSessionAttempt<T>(store: Store, request: TrialRequest & { opera
   }
 }
 
-/**
- * How a session that threw ended: a stop the analyst asked for (Ctrl-C, SIGTERM, a console shutting
- * down) is no failure, so readers that count failures — the attempts, the console's job — must not count it.
- */
-export function sessionEnd(error: unknown): 'stopped' | 'failed' {
-  return error instanceof GatehouseError && error.code === 'INTERRUPTED' ? 'stopped' : 'failed';
-}
+/** How a session that threw ended: the same rule as the console's operations list, so a trial job and its operation agree. */
+export const sessionEnd = endOf;
 
 async function trialsOnCopy(
   store: Store,

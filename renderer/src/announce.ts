@@ -51,10 +51,10 @@ export function describeOperation(operation: OperationView): string {
   return `${OPERATION_LABELS[operation.kind]} of ${operation.target}: ${operation.phase}${percent === null ? '' : ` ${percent} %`}`;
 }
 
-/** "Rollback of run 12 finished." or "Restore of snapshot … failed: …". */
+/** "Rollback of run 12 finished.", "Restore of snapshot … failed: …" or "Trials of … stopped: …". */
 export function describeEnd(operation: OperationView): string {
   const what = `${OPERATION_LABELS[operation.kind]} of ${operation.target}`;
-  return operation.status === 'failed' ? `${what} failed${operation.error ? `: ${operation.error}` : ''}.` : `${what} finished.`;
+  return operation.status === 'failed' || operation.status === 'stopped' ? `${what} ${operation.status}${operation.error ? `: ${operation.error}` : ''}.` : `${what} finished.`;
 }
 
 /** A rollback of a large run takes minutes: a quarter at a time says it is moving without reading out each percent. */

@@ -47,11 +47,7 @@ export function bytes(value: number | null): string {
 }
 
 
-export { intervalText, rateWithN } from '../../shared/intervals.js';
-
-/** What a trial rate counts, named inside its parentheses ("1 of 2 injected anomalies detected", "0 of 1 clean run flagged"). */
-export const INJECTED_DETECTED = { noun: 'injected anomaly', plural: 'injected anomalies', outcome: 'detected' };
-export const CLEAN_RUNS_FLAGGED = { noun: 'clean run', outcome: 'flagged' };
+export { CLEAN_RUNS_FLAGGED, INJECTED_DETECTED, intervalText, rateWithN, trialRateOf } from '../../shared/intervals.js';
 
 /** What to type for a staging target the API labels: a SQLite path as it is, "schema NAME" on PostgreSQL as NAME. */
 export function stagingInputOf(label: string): string {

@@ -317,9 +317,9 @@ describe('the Trials page', () => {
       'Judged more than one way: these rates add up trials judged with 2 settings (the default sensitivity, no task; task quiet, sensitivity version 2); the per-kind rows keep them apart.',
     );
     const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
-    expect(byKind.map((cells) => [cells[0], cells[2], cells[3], cells.at(-1)])).toEqual([
-      ['spike', '2', '1', 'the default sensitivity, no task'],
-      ['spike', '1', '0', 'task quiet, sensitivity version 2'],
+    expect(byKind.map((cells) => [cells[0], cells[2], cells[3], cells[4], cells.at(-1)])).toEqual([
+      ['spike', '2', '1', '50.0 % (1 of 2 injected anomalies detected)', 'the default sensitivity, no task'],
+      ['spike', '1', '0', '0.0 % (0 of 1 injected anomaly detected)', 'task quiet, sensitivity version 2'],
     ]);
     expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text()).slice(0, 2)).toEqual([
       'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1 injected anomaly detected; 95 % CI 0.0–100.0 %)',
@@ -336,7 +336,7 @@ describe('the Trials page', () => {
     );
     expect(page.get('[data-testid="ledger-not-judged"]').text()).toBe('1 trial not judged: the run ended (interrupted or failed) before a verdict, so it counts in neither rate. The reasons are in the table below.');
     const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
-    expect(byKind.map((cells) => [cells[0], cells[2], cells[5]])).toEqual([['control', '1', '—'], ['spike', '0', `1: ${why}`]]);
+    expect(byKind.map((cells) => [cells[0], cells[2], cells[4], cells[5]])).toEqual([['control', '1', expect.stringContaining('of 1 clean run flagged'), '—'], ['spike', '0', 'no data (n = 0)', `1: ${why}`]]);
     const row = page.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()))[0]!;
     expect([row[1], row[3], row[5]]).toEqual(['spike:5', 'not judged', 'not judged']);
   });
