@@ -128,7 +128,10 @@ export class CongressClient {
         }
         throw error;
       }
-      await this.sleep(attempt.waitMs ?? Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs), signal);
+      // Retry-After is a least wait, never a reason to wait less than the backoff: an HTTP-date already
+      // past (a server clock behind ours) reads as 0, and every attempt would go out within a second.
+      const backoffMs = Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs);
+      await this.sleep(Math.max(attempt.waitMs ?? 0, backoffMs), signal);
       if (signal?.aborted) throw aborted(shown);
     }
   }

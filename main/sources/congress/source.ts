@@ -73,8 +73,10 @@ export interface CongressFetchStats {
   repeatedPages: number;
   /** Meetings a resumed run had already handled before it was interrupted: listed, not fetched again. */
   handledBefore: number;
-  /** List pages asked for again from further back because the listing shrank while it was read (see `listChamber`). */
+  /** List pages asked for again from further back because the listing shrank while it was read (see `ChamberListing`). */
   pagesReadAgain: number;
+  /** Chambers whose last page still gave a next link once their count was met: listed to the count, and warned of. */
+  nextPastCount: number;
 }
 
 export interface CongressSource extends RecordSource {
@@ -105,7 +107,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   let window = lookbackWindow(at, lookbackDays);
   let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0 };
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, nextPastCount: 0 };
   const reader = new MeetingReader(client, stats, options.apiKey);
   const reachTo = (caught: CatchUp) => {
     window = caught.window;
@@ -298,68 +300,27 @@ class MeetingReader {
 
   private async *listChamber(congress: number, chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
     const path = `committee-meeting/${congress}/${chamber}`;
-    const listed = new Set<string>();
-    let repeatedInARow = 0;
-    let emptyInARow = 0;
-    let countBefore: number | null = null;
-    let largestCount = 0;
-    /** Meetings the count lost while this chamber was listed: more than it ever held is no listing that shrank. */
-    let shrunkInAll = 0;
-    let readingAgain = false;
-    for (let offset = 0; ; ) {
+    const listing = new ChamberListing(path, this.stats);
+    for (let offset: number | null = 0; offset !== null; ) {
       if (signal?.aborted) return;
-      const { value: page, repeated } = await this.client.getParsedJson(path, {
-        fromDateTime: congressDateTime(window.from),
-        toDateTime: congressDateTime(window.to),
-        limit: PAGE_SIZE,
-        offset,
-      }, signal);
-      this.stats.listPages++;
-      this.stats.requests = this.client.requestsSent;
-      if (repeated !== null) throw listPageRepeatsAKey(path, offset, page, repeated);
-      const { meetings, count, hasNext } = readListPage(page, `${path}?offset=${offset}`);
-      const grewBy = count !== null && countBefore !== null ? count - countBefore : null;
-      countBefore = count;
-      largestCount = Math.max(largestCount, count ?? 0);
-      const pageOffset = offset;
-      const readAgain = readingAgain;
-      readingAgain = false;
-      yield* meetings;
-      offset += meetings.length;
-      let firstListed = 0;
-      for (const meeting of meetings) if (firstListing(listed, meeting)) firstListed++;
-      const shrankBy = grewBy !== null && grewBy < 0 ? -grewBy : 0;
-      if (shrankBy > 0 && pageOffset > 0 && (firstListed > 0 || meetings.length === 0 || readAgain)) {
-        // Meetings that left the listing (updated after the window's end) moved those behind them
-        // forward, past the offset just read: the page is read again from as far back as they moved.
-        shrunkInAll += shrankBy;
-        if (shrunkInAll > largestCount) throw listingKeptShrinking(path, pageOffset, shrunkInAll, largestCount);
-        this.stats.pagesReadAgain++;
-        offset = Math.max(0, pageOffset - shrankBy);
-        readingAgain = true;
-        continue;
-      }
-      const more = hasNext || (count !== null && offset < count);
-      if (!more) return;
-      if (meetings.length === 0) {
-        if (++emptyInARow >= EMPTY_PAGES_THAT_FAIL_A_LISTING) throw listingStoppedShort(path, offset, count);
-        continue;
-      }
-      emptyInARow = 0;
-      if (firstListed > 0) {
-        repeatedInARow = 0;
-        continue;
-      }
-      // A page read again on purpose repeats what it lists when the meetings that left were behind it.
-      if (!readAgain) {
-        this.stats.repeatedPages++;
-        // Meetings that moved to the front push a page's worth back, and the count grows by as many.
-        // A page of repeats the count does not account for is the listing going back to its start:
-        // paging on would end at the count without the meetings it promised here.
-        if (grewBy !== null && grewBy < meetings.length) throw listingWentBack(path, offset - meetings.length, meetings.length, count!, grewBy);
-      }
-      if (++repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) throw listingRepeated(path, offset, count);
+      const page = await this.listPage(path, window, offset, signal);
+      yield* page.meetings;
+      offset = listing.nextOffset(offset, page);
     }
+  }
+
+  /** One list page of `path`, read; a page that repeats a key is refused before any of it is used. */
+  private async listPage(path: string, window: LookbackWindow, offset: number, signal: AbortSignal | undefined): Promise<ListPage> {
+    const { value: page, repeated } = await this.client.getParsedJson(path, {
+      fromDateTime: congressDateTime(window.from),
+      toDateTime: congressDateTime(window.to),
+      limit: PAGE_SIZE,
+      offset,
+    }, signal);
+    this.stats.listPages++;
+    this.stats.requests = this.client.requestsSent;
+    if (repeated !== null) throw listPageRepeatsAKey(path, offset, page, repeated);
+    return readListPage(page, `${path}?offset=${offset}`);
   }
 
   private async detailItem(congress: number, chamber: ChamberPath, listed: Record<string, unknown>, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
@@ -427,6 +388,100 @@ function endsTheRun(error: unknown): boolean {
   if (error.code === 'SOURCE_AUTH_REFUSED') return true;
   if (!(error instanceof CongressFetchError)) return false;
   return error.reason === 'circuit-open' || error.reason === 'aborted' || error.reason === 'rate-limited' || error.askedToWaitMs !== null;
+}
+
+/**
+ * One chamber's listing as its pages arrive: where the next page starts, or that the listing is
+ * complete; a listing that cannot be trusted to be complete (it stops short, repeats itself, goes
+ * back or keeps shrinking) throws instead, so the run stops rather than claiming the window covered.
+ */
+class ChamberListing {
+  private readonly listed = new Set<string>();
+  private repeatedInARow = 0;
+  private emptyInARow = 0;
+  private countBefore: number | null = null;
+  private largestCount = 0;
+  /** Meetings the count lost while this chamber was listed: more than it ever held is no listing that shrank. */
+  private shrunkInAll = 0;
+  private readingAgain = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly stats: CongressFetchStats,
+  ) {}
+
+  /** The offset to ask for after the page read at `pageOffset`, or null when the listing is complete. */
+  nextOffset(pageOffset: number, page: ListPage): number | null {
+    const { meetings, count } = page;
+    const grewBy = count !== null && this.countBefore !== null ? count - this.countBefore : null;
+    this.countBefore = count;
+    this.largestCount = Math.max(this.largestCount, count ?? 0);
+    const readAgain = this.readingAgain;
+    this.readingAgain = false;
+    const offset = pageOffset + meetings.length;
+    const firstListed = this.noteListed(meetings);
+    const shrankBy = grewBy !== null && grewBy < 0 ? -grewBy : 0;
+    if (shrankBy > 0 && pageOffset > 0 && (firstListed > 0 || meetings.length === 0 || readAgain)) return this.readAgainBefore(pageOffset, shrankBy);
+    if (this.ended(offset, page)) return null;
+    if (meetings.length === 0) {
+      if (++this.emptyInARow >= EMPTY_PAGES_THAT_FAIL_A_LISTING) throw listingStoppedShort(this.path, offset, count);
+      return offset;
+    }
+    this.emptyInARow = 0;
+    if (firstListed > 0) {
+      this.repeatedInARow = 0;
+      return offset;
+    }
+    this.noteRepeatedPage(offset, meetings.length, count, grewBy, readAgain);
+    return offset;
+  }
+
+  private noteListed(meetings: Record<string, unknown>[]): number {
+    let firstListed = 0;
+    for (const meeting of meetings) if (firstListing(this.listed, meeting)) firstListed++;
+    return firstListed;
+  }
+
+  /**
+   * Meetings that left the listing (updated after the window's end) moved those behind them
+   * forward, past the offset just read: the page is read again from as far back as they moved.
+   */
+  private readAgainBefore(pageOffset: number, shrankBy: number): number {
+    this.shrunkInAll += shrankBy;
+    if (this.shrunkInAll > this.largestCount) throw listingKeptShrinking(this.path, pageOffset, this.shrunkInAll, this.largestCount);
+    this.stats.pagesReadAgain++;
+    this.readingAgain = true;
+    return Math.max(0, pageOffset - shrankBy);
+  }
+
+  /**
+   * The count, when the page gives one, says when the listing is complete: a `next` link past it
+   * leads to empty pages, which would stop the run as a listing cut short. Without a count or a
+   * `next` only a page shorter than asked for ends it: a full page may be followed by more.
+   */
+  private ended(offset: number, { meetings, count, hasNext }: ListPage): boolean {
+    if (count !== null && offset >= count) {
+      if (hasNext) {
+        this.stats.nextPastCount++;
+        log.warn(`Congress.gov's pagination of ${this.path} still gave a next page after all ${counted(count, 'meeting')} it counted were listed; the listing ends at its count`, { path: this.path, offset, count });
+      }
+      return true;
+    }
+    if (hasNext || count !== null) return false;
+    return meetings.length < PAGE_SIZE;
+  }
+
+  /** A page read again on purpose repeats what it lists when the meetings that left were behind it. */
+  private noteRepeatedPage(offset: number, repeats: number, count: number | null, grewBy: number | null, readAgain: boolean): void {
+    if (!readAgain) {
+      this.stats.repeatedPages++;
+      // Meetings that moved to the front push a page's worth back, and the count grows by as many.
+      // A page of repeats the count does not account for is the listing going back to its start:
+      // paging on would end at the count without the meetings it promised here.
+      if (grewBy !== null && grewBy < repeats) throw listingWentBack(this.path, offset - repeats, repeats, count!, grewBy);
+    }
+    if (++this.repeatedInARow >= REPEATED_PAGES_THAT_END_A_LISTING) throw listingRepeated(this.path, offset, count);
+  }
 }
 
 /** Notes `meeting` as listed and says whether it was new; an entry without an eventId counts by its content. */

@@ -348,6 +348,8 @@ describe('congress: Retry-After that is not plain delay-seconds', () => {
   it.each([
     ['seconds with a fraction', '1.5', 1_500],
     ['a negative number (the backoff instead)', '-3', 250],
+    // A server clock behind ours: waiting 0 would send every attempt within a second.
+    ['an HTTP-date already past (the backoff instead)', new Date(NOW.getTime() - 60_000).toUTCString(), 250],
   ])('waits out a 503 whose Retry-After is %s before asking again', async (_form, retryAfter, waitedMs) => {
     const server = await serve({ house: [meeting(3101)] });
     let refused = false;
