@@ -99,7 +99,7 @@ function registerMarkManyCommand(anomalies: Command): void {
         { runIds: '--run', expectedReviews: '--expect-review' },
       );
       const reviews = await withStore(flags.db, (store) => markAnomalies(store, { runIds, ...mark, expected, operator: actorName(mark.operator) }));
-      if (flags.json) return printJson({ reviews });
+      if (flags.json) return printApiJson('anomalies.markMany', { reviews });
       const effect = mark.as === 'confirmed' ? 'they leave the training history' : 'they stay in the training history';
       process.stdout.write(`${counted(reviews.length, 'run')} marked ${mark.as}${mark.reasonKind ? ` (${mark.reasonKind})` : ''} (${reviews.map((r) => r.runId).join(', ')}): ${effect}\n`);
     });

@@ -9,6 +9,7 @@ import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { ALLOW_FREQUENT_LABEL, CONFLICT_POLICIES, conflictChoice } from '../../shared/api-operations.js';
 import { callApi, request, servedPerTest } from '../helpers/console-http.js';
+import { recordRun } from '../helpers/reviewed-runs.js';
 
 /** An error as JSON without its hint: the one part each surface words for its reader (a command, a page). */
 function withoutHint(json: unknown): unknown {
@@ -346,6 +347,33 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(reverted.json).toMatchObject({ flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, operator: 'ann' });
   });
 
+  it('marks anomalies one run or many at a time with the review JSON the API gives, and refuses a run that cannot be marked or accepted with the same error', async () => {
+    const [cliRun, apiRun, cliRuns, apiRuns] = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 5), await recordRun(store, 'anomalous', 9), await recordRun(store, 'anomalous', 13)];
+    // Two reviews: the same keys in the same order, the same types (ids, times and operators differ).
+    const layout = (review: unknown) => Object.entries(review as object).map(([key, value]) => `${key}:${value === null ? 'null' : typeof value}`);
+    const marked = cli(['anomalies', 'mark', '--run', String(cliRun), '--as', 'expected', '--reason-kind', 'seasonal', '--reason', 'spring recess', '--operator', 'ann']);
+    expect(marked.code, marked.stderr).toBe(0);
+    const markedByApi = await api('anomalies.mark', { runId: apiRun, as: 'expected', reasonKind: 'seasonal', reason: 'spring recess' });
+    expect(layout(marked.json)).toEqual(layout(markedByApi.json));
+    const many = cli(['anomalies', 'mark-many', '--run', String(cliRuns), '--as', 'confirmed', '--reason', 'a real drop', '--operator', 'ann']);
+    expect(many.code, many.stderr).toBe(0);
+    const manyByApi = (await api('anomalies.markMany', { runIds: [apiRuns], as: 'confirmed', reason: 'a real drop' })).json as { reviews: unknown[] };
+    expect(Object.keys(many.json as object)).toEqual(Object.keys(manyByApi));
+    expect(layout((many.json as { reviews: unknown[] }).reviews[0])).toEqual(layout(manyByApi.reviews[0]));
+    // Run 1 was judged ok and is not held: the same refusal, code and message, on both.
+    const refusals: [string[], string, unknown][] = [
+      [['anomalies', 'mark', '--run', '1', '--as', 'confirmed', '--reason', 'x', '--operator', 'ann'], 'anomalies.mark', { runId: 1, as: 'confirmed', reason: 'x' }],
+      [['anomalies', 'mark-many', '--run', '1', '--as', 'confirmed', '--reason', 'x', '--operator', 'ann'], 'anomalies.markMany', { runIds: [1], as: 'confirmed', reason: 'x' }],
+      [['runs', 'accept', '1', '--reason', 'x', '--operator', 'ann'], 'runs.accept', { runId: 1, reason: 'x' }],
+      [['runs', 'accept', '999', '--reason', 'x', '--operator', 'ann'], 'runs.accept', { runId: 999, reason: 'x' }],
+    ];
+    for (const [args, method, body] of refusals) {
+      const fromCli = cli(args);
+      expect(fromCli.code, args.join(' ')).toBe(2);
+      expect(withoutHint(fromCli.json), args.join(' ')).toEqual(withoutHint((await api(method, body)).json));
+    }
+  });
+
   it('previews a rollback with the same report on both, key for key, its conflicts included', async () => {
     // Run 3 changed hearings run 2 wrote: the preview would be refused, which the CLI's exit says as the rollback's would (2).
     const fromCli = cli(['rollback', '--run', '2', '--dry-run']);
@@ -354,14 +382,15 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(fromApi.status).toBe(200);
     // Only the moment of each preview differs.
     const at = (report: unknown) => ({ ...(report as object), at: 'when' });
-    // The same sentence, each naming the conflict choices as its reader picks them (the CLI's flag, the dialog's
-    // choice) and the run's new status as its reader sees it (the CLI's runs list token, the console's badge).
+    // The same sentence, each naming the conflict choices as its reader picks them: the CLI's flag, the dialog's choice,
+    // and the run's new status as each shows it: the CLI's `runs list` token rolled_back, the console's badge "rolled back".
     const inConsoleWords = (report: unknown) => {
       const { message } = report as { message: string };
       const choices = CONFLICT_POLICIES.reduce((text, policy) => text.replaceAll(conflictChoice(policy, 'cli'), conflictChoice(policy, 'console')), message);
-      return { ...(report as object), message: choices.replace(/ rolled_back$/, ' rolled back') };
+      return { ...(report as object), message: choices.replace(/would be rolled_back$/, 'would be rolled back') };
     };
     expect((fromCli.json as { message: string }).message).toContain('--on-conflict skip');
+    expect((fromCli.json as { message: string }).message).toMatch(/would be rolled_back$/);
     expectSameJson(at(inConsoleWords(fromCli.json)), at(fromApi.json));
     expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, wouldRefuse: true, conflicts: expect.arrayContaining([expect.objectContaining({ eventId: expect.any(String) })]) });
   });
