@@ -103,7 +103,10 @@ describe.each(testBackends())('what each conflict policy would do, before it is 
       const engine = createInProcessEngineHost({ location });
       try {
         const api = createApi({ store, engine, transport: 'http', databaseLocation: location });
-        const inConsoleWords = (text: string) => text.replaceAll(/--on-conflict (skip|force)/g, (_all, policy: ConflictPolicy) => `“${CONFLICT_POLICY_CHOICES[policy]}”`);
+        // The policy as each reader picks it, and the run's new status as each shows it (the CLI's token, the console's badge).
+        const inConsoleWords = (text: string) => text
+          .replaceAll(/--on-conflict (skip|force)/g, (_all, policy: ConflictPolicy) => `“${CONFLICT_POLICY_CHOICES[policy]}”`)
+          .replaceAll(/ rolled_back\b/g, ' rolled back');
         const bothWordings = async (target: { runId: number; batchSeq: number | null; onConflict: ConflictPolicy }) => {
           const preview = await dispatch(api, 'rollback.preview', target, tester);
           expect(preview.ok).toBe(true);
