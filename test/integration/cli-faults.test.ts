@@ -9,7 +9,7 @@ import { runSummarySchema } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
 import { hearingRecord } from '../helpers/records.js';
-import { copyLeaving, mountSmallDisk, unmountSmallDisk } from '../helpers/small-disk.js';
+import { databaseOnSmallDisk } from '../helpers/small-disk.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
@@ -171,20 +171,13 @@ describe('a database on a read-only mount', () => {
 });
 
 describe('a database on a disk that fills up as the update starts', () => {
-  it('refuses it with DB_NOT_WRITABLE and exit 2 (or stops the run interrupted), never as an unexpected error, however little room is left', (context) => {
-    const pristine = path.join(folder(), 'pristine.db');
-    expect(runCli(['update', '--db', pristine, '--source', 'synthetic:seed=1,count=30', '--no-snapshot']).code).toBe(0);
-    const disk = path.join(folder(), 'disk');
-    fs.mkdirSync(disk);
-    const cannotMount = mountSmallDisk(disk, '4m');
-    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
+  it('refuses it with DB_NOT_WRITABLE and exit 2 (or stops the run interrupted), never as an unexpected error, however little room is left', async (context) => {
     const refusedFull: string[] = [];
-    try {
+    const cannotMount = await databaseOnSmallDisk(folder(), '4m', [], (copyWithRoom) => {
       // The room each step takes (opening, the lock row, the run's row, the first batch) shifts with the
       // file: a range of room left reaches the run row's creation, where no run yet exists to stop.
       for (const freeKb of [40, 48, 56]) {
-        const stored = copyLeaving(disk, pristine, freeKb);
-        const result = runCli(['update', '--db', stored, '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
+        const result = runCli(['update', '--db', copyWithRoom(freeKb), '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
         expect([0, 2, 130], `${freeKb} KB left: ${result.stderr}`).toContain(result.code);
         if (result.code === 2) {
           const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint?: string } };
@@ -192,35 +185,26 @@ describe('a database on a disk that fills up as the update starts', () => {
           if (/database or disk is full/.test(error.message) && /disk has room/.test(error.hint ?? '')) refusedFull.push(error.message);
         }
       }
-    } finally {
-      unmountSmallDisk(disk);
-    }
+    });
+    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
     expect(refusedFull).toContainEqual(expect.stringMatching(/^cannot write database .*gatehouse\.db: database or disk is full$/));
   });
 });
 
 describe('a database on a disk with too little room to open it', () => {
-  it('refuses it with DB_NOT_WRITABLE, saying the disk is nearly full and to free room, not a bare "disk I/O error"', (context) => {
-    const pristine = path.join(folder(), 'pristine.db');
-    expect(runCli(['update', '--db', pristine, '--source', 'synthetic:seed=1,count=30', '--no-snapshot']).code).toBe(0);
-    const disk = path.join(folder(), 'disk');
-    fs.mkdirSync(disk);
-    const cannotMount = mountSmallDisk(disk, '3m');
-    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
-    try {
+  it('refuses it with DB_NOT_WRITABLE, saying the disk is nearly full and to free room, not a bare "disk I/O error"', async (context) => {
+    const cannotMount = await databaseOnSmallDisk(folder(), '3m', [], (copyWithRoom) => {
       // Under 32 KB the -shm file cannot be sized (SQLITE_IOERR_SHMSIZE); a little over, the -wal cannot grow (SQLITE_FULL).
       for (const freeKb of [4, 16, 28]) {
-        const stored = copyLeaving(disk, pristine, freeKb);
-        const result = runCli(['update', '--db', stored, '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
+        const result = runCli(['update', '--db', copyWithRoom(freeKb), '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
         expect(result.code, `${freeKb} KB left: ${result.stderr}`).toBe(2);
         const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint?: string } };
         expect(error.code).toBe('DB_NOT_WRITABLE');
         expect(error.message).toMatch(/^cannot use database .*gatehouse\.db: (disk I\/O error|database or disk is full); its disk is nearly full \(\d+ KB free\)$/);
         expect(error.hint).toMatch(/^free room on the disk that holds the file and its -wal\/-shm files/);
       }
-    } finally {
-      unmountSmallDisk(disk);
-    }
+    });
+    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
   });
 });
 
