@@ -1,40 +1,26 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, createInProcessEngineHost, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
 import { listAttempts } from '../../main/backup/index.js';
-import { openStore, type Store } from '../../main/store/index.js';
-import type { ApiHandlers } from '../../shared/api.js';
+import { openStore } from '../../main/store/index.js';
 import { tester } from '../helpers/callers.js';
+import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 
 /**
  * A trial job started from the console and stopped by the console's shutdown: its session's attempt
  * row ended `stopped`, as one `gatehouse trial` stops with Ctrl-C, but the job the console reads
  * back (trials.job, in memory) said `failed`, as if something had gone wrong.
  */
-let folder: string;
-let store: Store;
-let engine: EngineHost;
-let api: ApiHandlers;
+let opened: ConsoleApi;
 
 beforeAll(async () => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-console-trial-stopped-'));
-  const location = path.join(folder, 'gatehouse.db');
-  await seedDemoDatabase(location, { days: 30 });
-  store = await openStore(location);
-  engine = createInProcessEngineHost({ location });
-  api = createApi({ store, engine, transport: 'http' });
+  opened = await openConsoleApi('gatehouse-console-trial-stopped-', { demoDays: 30 });
 });
 
-afterAll(async () => {
-  await engine.close();
-  await store.close();
-  fs.rmSync(folder, { recursive: true, force: true });
-});
+afterAll(() => opened.close());
 
 describe('a console trial job stopped by the console shutting down', () => {
   it('ends stopped, not failed, saying why and how far it got, as its attempt row does', async () => {
+    const { api, engine, folder } = opened;
     const started = await api['trials.run']({ injections: [], controls: 20, seedHistoryDays: 0, sweep: false, repeat: 1 }, tester);
     await expect.poll(async () => (await api['trials.job']({ jobId: started.jobId }, tester))?.phase, { timeout: 60_000, interval: 5 }).toBe('trials');
 
