@@ -216,7 +216,7 @@ function unwritableBecause(file: string): string | null {
 
 const READ_ONLY_HINT = 'the file, its folder or its -wal/-shm files cannot be written: check their permissions, that the file is not marked immutable (lsattr), and that the disk is not mounted read-only';
 
-/** A damaged file cannot take a restore (its safety snapshot would fail): it is repaired or replaced outside Gatehouse. */
 const DISK_ROOM_HINT = 'free room on the disk that holds the file and its -wal/-shm files (opening needs 32 KB for the -shm file), then try again; if it has room, check the system log for I/O errors (dmesg)';
 
+/** A damaged file cannot take a restore (its safety snapshot would fail): it is repaired or replaced outside Gatehouse. */
 export const CORRUPT_HINT = 'the file is damaged: recover it with the sqlite3 shell (.recover), or replace it with a verified snapshot file from <db>.backups/ (gatehouse backups list)';
