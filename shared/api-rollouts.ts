@@ -100,6 +100,14 @@ export function noControlWarning(evidence: Pick<RolloutEvidence, 'controlOnCanar
   return evidence?.controlOnCanary === undefined ? null : `warning: no control: ${evidence.controlOnCanary}`;
 }
 
+/**
+ * A check is clean only when every guardrail passed, no canary run was rolled back after it ran and
+ * the canary still had a control: an inconclusive guardrail or one without data is no pass.
+ */
+export function evidenceClean(evidence: RolloutEvidence): boolean {
+  return evidence.guardrails.every((g) => g.status === 'pass') && (evidence.canaryRolledBackLater ?? []).length === 0 && evidence.controlOnCanary === undefined;
+}
+
 export const ledgerEntrySchema = z.object({
   id: z.number().int(),
   rolloutId: z.number().int(),

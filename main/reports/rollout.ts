@@ -1,4 +1,4 @@
-import { noControlWarning, type GuardrailResult, type LedgerEntry, type RolloutDetail, type RolloutStageName } from '../../shared/api-rollouts.js';
+import { evidenceClean, noControlWarning, type GuardrailResult, type LedgerEntry, type RolloutDetail, type RolloutStageName } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { guardrailValueText } from '../../shared/guardrail-values.js';
 import { rolloutDetail, rolloutLedger } from '../rollouts/index.js';
@@ -23,10 +23,17 @@ function criterion(guardrail: GuardrailResult): Criterion {
   };
 }
 
+/** "2 of 5 checks clean": a check counts as clean only when its evidence was, as the ledger's reason says. */
+function checksClean(entries: LedgerEntry[]): string {
+  const checks = entries.filter((e) => e.kind === 'check');
+  if (checks.length === 0) return 'no check yet';
+  return `${checks.filter((e) => e.evidence !== null && evidenceClean(e.evidence)).length} of ${counted(checks.length, 'check')} clean`;
+}
+
 function headline(detail: RolloutDetail, entries: LedgerEntry[], kind: string, since: string | null): string {
   if (entries.length === 0) return `Rollout ${detail.id} "${detail.name}": no ${kind} ledger entry since ${since}; state ${detail.state}.`;
   const decided = entries.findLast((e) => e.kind !== 'check' && e.kind !== 'start');
-  if (!decided) return `Rollout ${detail.id} "${detail.name}": ${kind} in progress, ${counted(entries.filter((e) => e.kind === 'check').length, 'clean check')} ${since === null ? 'so far' : `since ${since}`}.`;
+  if (!decided) return `Rollout ${detail.id} "${detail.name}": ${kind} in progress, ${checksClean(entries)} ${since === null ? 'so far' : `since ${since}`}.`;
   const what = decided.kind === 'breach' ? 'paused by a guardrail, flags reverted' : decided.decision ? `${decided.kind}: ${decided.decision.replace('_', ' ')}` : decided.kind;
   return `Rollout ${detail.id} "${detail.name}": ${what} (${decided.operator}, ${decided.at}) — ${decided.reason}`;
 }

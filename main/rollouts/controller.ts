@@ -1,4 +1,5 @@
 import {
+  evidenceClean,
   rolloutStartInputSchema,
   type GuardrailResult,
   type LedgerEntry,
@@ -119,8 +120,7 @@ function windowPassed(rollout: RolloutView, evidence: RolloutEvidence, now: Date
   // A window passes clean only when every guardrail passed: an inconclusive one waits for more runs, and one
   // without data (no control run beside the canary, no record fetched) was never measured, so it is no pass either.
   // Nor does one whose control tasks now all run the canary's values: the control runs it has are all it will get.
-  const compared = evidence.controlOnCanary === undefined;
-  return elapsed && compared && evidence.canaryRuns.length >= stage.minRuns && evidence.guardrails.every((g) => g.status === 'pass') && (evidence.canaryRolledBackLater ?? []).length === 0;
+  return elapsed && evidence.canaryRuns.length >= stage.minRuns && evidenceClean(evidence);
 }
 
 function breachReason(rollout: RolloutView, breaches: GuardrailResult[]): string {
@@ -220,7 +220,7 @@ function checkReason(evidence: RolloutEvidence, runId: number): string {
   // Judged as it ran, a canary run support rolled back is no failure — but whether the change caused the rollback is a person's call.
   const rolledBack = (evidence.canaryRolledBackLater ?? []).map((r) => `canary run ${r.runId} rolled back by ${r.operator} after it ran: it waits for an operator's decision, not promoted by itself`);
   const noControl = evidence.controlOnCanary === undefined ? [] : [`${evidence.controlOnCanary}; not promoted by itself`];
-  if (open.length === 0 && empty.length === 0 && rolledBack.length === 0 && noControl.length === 0) return `guardrails clean after run ${runId}`;
+  if (evidenceClean(evidence)) return `guardrails clean after run ${runId}`;
   const notes = [open.length > 0 ? `${open.join(', ')} inconclusive (the interval still reaches past the limit)` : null, empty.length > 0 ? `${empty.join(', ')} without data yet` : null, ...rolledBack, ...noControl];
   return `no breach after run ${runId}; ${notes.filter((note) => note !== null).join('; ')}`;
 }

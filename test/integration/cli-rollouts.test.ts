@@ -67,6 +67,22 @@ describe('gatehouse rollout', () => {
     expect(cli(db, ['rollout', 'promote', '1', '--decision', 'roll_back', '--reason', 'enough']).code).toBe(0);
   });
 
+  it('counts in the canary report\'s headline only the checks whose guardrails all passed, not every check', () => {
+    const db = freshDb('headline');
+    addTasks(db, 'synthetic:seed=1,count=60');
+    expect(cli(db, ['rollout', 'start', '--flag', 'BATCH_SIZE=20', '--canary-task', 'canary-feed', '--stages', 'canary:1:3,all:1:1', '--reason', 'smaller batches']).code).toBe(0);
+    for (const task of ['house-feed', 'senate-feed', 'canary-feed']) expect(cli(db, ['tasks', 'run', task]).code).toBe(0);
+    const ledger = (JSON.parse(cli(db, ['rollout', 'status', '1', '--json']).stdout) as RolloutDetail).ledger.filter((e) => e.kind === 'check');
+    expect(ledger).toHaveLength(3);
+    // The first runs are control runs with no canary beside them: their checks had no data, so they were not clean.
+    const clean = ledger.filter((e) => e.reason.startsWith('guardrails clean')).length;
+    expect(clean).toBeLessThan(3);
+    const report = cli(db, ['report', 'canary']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain(`canary in progress, ${clean} of 3 checks clean so far.`);
+    expect(JSON.parse(cli(db, ['report', 'canary', '--json']).stdout).headline).toContain(`${clean} of 3 checks clean`);
+  });
+
   it('starts a rollout, and the first canary run with a quarantine surge pauses it and reverts its flag by itself', () => {
     const db = freshDb('surge');
     addTasks(db, 'synthetic:seed=1,count=60,invalid=bad-enum:0.4');
