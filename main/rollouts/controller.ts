@@ -171,7 +171,7 @@ async function judgeRun(tx: RolloutTx, rollout: RolloutView, actor: Actor, run: 
   if (breaches.length > 0) {
     const reason = breachReason(rollout, breaches);
     const paused = await revertTo(tx, rollout, 'paused', actor, { kind: 'breach', reason, runId: run.runId, evidence });
-    return { rollout: paused, notice: breachNotification(paused, reason, run.runId) };
+    return { rollout: paused, notice: pausedNotification('breach', paused, reason, run.runId) };
   }
   const held = await holdIfChangedOutside(tx, rollout, actor, run, evidence);
   if (held) return held;
@@ -189,7 +189,7 @@ async function holdIfChangedOutside(tx: RolloutTx, rollout: RolloutView, actor: 
   if (held.length === 0) return null;
   const reason = `held: ${held.join('; ')}`;
   const paused = await rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason, runId: run.runId, evidence }));
-  return { rollout: paused, notice: heldNotification(paused, reason, run.runId) };
+  return { rollout: paused, notice: pausedNotification('held', paused, reason, run.runId) };
 }
 
 /**
@@ -231,14 +231,20 @@ export interface GuardOutcome {
   notice: Notification | null;
 }
 
-/** The message a breach sends: an error, one per rollout per throttle window. */
-export function breachNotification(rollout: RolloutView, reason: string, runId: number): Notification {
-  return { cause: 'rollout-breach', subject: `rollout-${rollout.id}`, level: 'error', title: `Gatehouse: rollout "${rollout.name}" paused, flags reverted`, body: reason, runId };
-}
+/**
+ * Why a run's check paused a rollout, as its notification says it: a guardrail's breach (flags
+ * reverted, an error) or a hold (a flag of the rollout changed or killed outside it, that change
+ * left standing; who, what and why are in the reason).
+ */
+const PAUSE_NOTICES = {
+  breach: { cause: 'rollout-breach', level: 'error', title: 'paused, flags reverted' },
+  held: { cause: 'rollout-held', level: 'warning', title: 'paused by a flag change made outside it' },
+} as const;
 
-/** The message a hold sends: a flag of the rollout changed or killed outside it, the change left standing (who, what, why in `reason`). */
-export function heldNotification(rollout: RolloutView, reason: string, runId: number): Notification {
-  return { cause: 'rollout-held', subject: `rollout-${rollout.id}`, level: 'warning', title: `Gatehouse: rollout "${rollout.name}" paused by a flag change made outside it`, body: reason, runId };
+/** The message a check that paused a rollout sends: one per rollout per throttle window. */
+export function pausedNotification(why: keyof typeof PAUSE_NOTICES, rollout: RolloutView, reason: string, runId: number): Notification {
+  const { cause, level, title } = PAUSE_NOTICES[why];
+  return { cause, subject: `rollout-${rollout.id}`, level, title: `Gatehouse: rollout "${rollout.name}" ${title}`, body: reason, runId };
 }
 
 /**
