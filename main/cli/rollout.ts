@@ -175,6 +175,24 @@ export function registerRolloutCommands(program: Command): void {
     await printResult('rollouts.decide', options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
   });
 
+  // Resume says the state the operator saw, as the console's Proceed does: two operators resuming the same
+  // paused rollout, or one resuming a rollout promoted meanwhile, must not promote it a stage nobody saw.
+  common(
+    rollout
+      .command('resume <id>')
+      .description('resume a paused rollout in its stage, applying that stage\'s flags again (refused unless it is paused)')
+      .option('--from <stage>', `the stage you saw it paused in (${ROLLOUT_STAGES.join(', ')}): refused if it has moved on`)
+      .option('--reason <text>', 'why (required)')
+      .option('--operator <name>', 'who decides (default: the OS user)'),
+  ).action(async (id: string, options: RolloutOptions) => {
+    const input = parseOptions(
+      withOperator(rolloutDecideInputSchema),
+      { rolloutId: id, decision: 'proceed', fromStage: options.from, fromState: 'paused', reason: options.reason, operator: options.operator },
+      { ...POSITIONAL_IDS, fromStage: '--from' },
+    );
+    await printResult('rollouts.decide', options.db, options.json, (store) => decideRollout(store, input, { operator: actorName(input.operator), now: new Date() }));
+  });
+
   for (const [name, description, act, method] of [
     ['pause', 'hold an active rollout where it is (flags stay; no checks, no promotion)', pauseRollout, 'rollouts.pause'],
     ['abort', 'end a rollout and put its flags back (audited)', abortRollout, 'rollouts.abort'],

@@ -61,9 +61,12 @@ async function requireRollout(store: RolloutTx, id: number): Promise<RolloutView
   return rollout;
 }
 
-function requireOpen(rollout: RolloutView, wanted: readonly string[] = OPEN_STATES): RolloutView {
-  if (!wanted.includes(rollout.state)) throw new GatehouseError('CONFLICT', `rollout ${rollout.id} is ${rollout.state}`);
-  return rollout;
+/** A rollout in one of the `wanted` states, or a refusal that names it, says what it is, and that nothing changed. */
+function requireOpen(rollout: RolloutView, doing: string, wanted: readonly RolloutView['state'][] = OPEN_STATES): RolloutView {
+  if (wanted.includes(rollout.state)) return rollout;
+  throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" is ${rollout.state}: only ${wanted.length === 1 ? `an ${wanted[0]}` : 'an active or paused'} rollout can ${doing}; nothing was changed`, {
+    hint: { cli: `see where it stands: gatehouse rollout status ${rollout.id}`, console: 'look at the rollout again on the Rollouts page' },
+  });
 }
 
 /** A rollout as a request read it before acting: the state it decided on, and the last move it knew of. */
@@ -72,8 +75,8 @@ interface SeenRollout {
   lastMove: LastMove | null;
 }
 
-async function see(store: Store, id: number, wanted: readonly string[] = OPEN_STATES): Promise<SeenRollout> {
-  const rollout = requireOpen(await requireRollout(store, id), wanted);
+async function see(store: Store, id: number, doing: string, wanted: readonly RolloutView['state'][] = OPEN_STATES): Promise<SeenRollout> {
+  const rollout = requireOpen(await requireRollout(store, id), doing, wanted);
   return { rollout, lastMove: await rolloutLedger(store).lastMove(id) };
 }
 
@@ -284,12 +287,15 @@ function promotionReason(rollout: RolloutView, request: Pick<RolloutDecideInput,
   });
 }
 
+/** What each decision does to a rollout, as a refusal of it on an ended rollout says it. */
+const DOING: Record<RolloutDecideInput['decision'], string> = { proceed: 'proceed (be promoted or resumed)', iterate: 'be iterated on', roll_back: 'be rolled back' };
+
 /**
  * An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and
  * hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
  */
 export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState' | 'withoutControl'>, actor: Actor): Promise<RolloutView> {
-  const seen = await see(store, request.rolloutId);
+  const seen = await see(store, request.rolloutId, DOING[request.decision]);
   refuseMovedSinceSeen(seen, request);
   const evidence = await observeStage(store, seen.rollout, actor.now);
   const fields = { kind: 'decision' as const, decision: request.decision, reason: request.reason, evidence };
@@ -312,7 +318,7 @@ export async function decideRollout(store: Store, request: Pick<RolloutDecideInp
 
 /** Holds an active rollout where it is (no checks, no promotion); its flags stay as they are. */
 export async function pauseRollout(store: Store, request: { rolloutId: number; reason: string }, actor: Actor): Promise<RolloutView> {
-  const seen = await see(store, request.rolloutId, ['active']);
+  const seen = await see(store, request.rolloutId, 'be paused', ['active']);
   return rolloutLedger(store).change(async (tx) => {
     const rollout = await unmoved(tx, seen, 'pause');
     return rolloutLedger(tx).record(rollout.id, { state: 'paused', updatedAt: actor.now.toISOString() }, entry(rollout, actor, { kind: 'pause', reason: request.reason }));
@@ -321,7 +327,7 @@ export async function pauseRollout(store: Store, request: { rolloutId: number; r
 
 /** Ends a rollout and puts its flags back. */
 export async function abortRollout(store: Store, request: { rolloutId: number; reason: string }, actor: Actor): Promise<RolloutView> {
-  const seen = await see(store, request.rolloutId);
+  const seen = await see(store, request.rolloutId, 'be aborted');
   return rolloutLedger(store).change(async (tx) => revertTo(tx, await unmoved(tx, seen, 'abort'), 'aborted', actor, { kind: 'abort', reason: request.reason }));
 }
 

@@ -81,7 +81,37 @@ describe('gatehouse rollout', () => {
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain(`canary in progress, ${clean} of 3 checks clean so far.`);
     expect(JSON.parse(cli(db, ['report', 'canary', '--json']).stdout).headline).toContain(`${clean} of 3 checks clean`);
-  });
+  }, 240_000);
+
+  it('resumes only a paused rollout: a second resume, or a resume of one another operator moved, is refused with exit 2 and writes nothing; so is any move of an ended one', () => {
+    const db = freshDb('resume');
+    addTasks(db, 'synthetic:seed=1,count=60');
+    const ledger = () => (JSON.parse(cli(db, ['rollout', 'status', '1', '--json']).stdout) as RolloutDetail).ledger;
+    const flagEvents = () => JSON.parse(cli(db, ['flags', 'history', '--json']).stdout).length;
+    expect(cli(db, ['rollout', 'start', '--flag', 'BATCH_SIZE=20', '--canary-task', 'canary-feed', '--stages', 'canary:1:1,all:1:1', '--reason', 'smaller batches']).code).toBe(0);
+    const notPaused = cli(db, ['rollout', 'resume', '1', '--reason', 'go on']);
+    expect(notPaused.code).toBe(2);
+    expect(notPaused.stderr).toContain('rollout 1 "BATCH_SIZE=20" is active in stage canary now, not paused in stage canary');
+    expect(cli(db, ['rollout', 'pause', '1', '--reason', 'look at the logs']).code).toBe(0);
+    // Two operators who both saw it paused resume it, one after the other: the second is refused, not promoted to all.
+    const first = cli(db, ['rollout', 'resume', '1', '--reason', 'logs fine', '--operator', 'ada', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ state: 'active', stageIndex: 0 });
+    const [entries, events] = [ledger().length, flagEvents()];
+    const second = cli(db, ['rollout', 'resume', '1', '--from', 'canary', '--reason', 'logs fine too', '--operator', 'bob']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/rollout 1 "BATCH_SIZE=20" is active in stage canary now, not paused in stage canary where this decision \(proceed\) was made \(last moved: decision by ada at .*\); nothing was changed/);
+    expect(ledger()).toHaveLength(entries);
+    expect(flagEvents()).toBe(events);
+    expect(cli(db, ['rollout', 'abort', '1', '--reason', 'enough']).code).toBe(0);
+    for (const move of [['abort', '1'], ['resume', '1']]) {
+      const refused = cli(db, ['rollout', ...move, '--reason', 'again']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('rollout 1 "BATCH_SIZE=20" is aborted: ');
+      expect(refused.stderr).toContain('; nothing was changed');
+    }
+    expect(ledger()).toHaveLength(entries + 1);
+  }, 240_000);
 
   it('starts a rollout, and the first canary run with a quarantine surge pauses it and reverts its flag by itself', () => {
     const db = freshDb('surge');
