@@ -39,14 +39,18 @@ export interface RateOf {
   outcome: string;
 }
 
-/** What a trial's detection rate counts, on the CLI, in the reports and on the console alike: "1 of 2 injected anomalies detected". */
-export const INJECTED_DETECTED: RateOf = { noun: 'injected anomaly', plural: 'injected anomalies', outcome: 'detected' };
+/**
+ * What a trial's detection rate counts, on the CLI, in the reports and on the console alike: "1 of 2
+ * injected anomalies caught". DESIGN's word is "catch" (what the validators catch): the CLI said
+ * "caught" in its columns and the report's headline, "detected" in its rates, for the same count.
+ */
+export const INJECTED_CAUGHT: RateOf = { noun: 'injected anomaly', plural: 'injected anomalies', outcome: 'caught' };
 /** What a trial's false-positive rate counts: "0 of 1 clean run flagged". */
 export const CLEAN_RUNS_FLAGGED: RateOf = { noun: 'clean run', outcome: 'flagged' };
 
-/** A per-kind ledger row's rate: a control kind's is of clean runs flagged, any other kind's of injected anomalies detected. */
+/** A per-kind ledger row's rate: a control kind's is of clean runs flagged, any other kind's of injected anomalies caught. */
 export function trialRateOf(level: string): RateOf {
-  return level === 'control' ? CLEAN_RUNS_FLAGGED : INJECTED_DETECTED;
+  return level === 'control' ? CLEAN_RUNS_FLAGGED : INJECTED_CAUGHT;
 }
 
 /** "0 of 1 clean run flagged", "2 of 1,200 injected anomalies caught": the noun agrees with the whole, in every report and card alike. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
-import { CLEAN_RUNS_FLAGGED, INJECTED_DETECTED, rateWithN as rateText, trialRateOf } from '../../shared/intervals.js';
+import { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, rateWithN as rateText, trialRateOf } from '../../shared/intervals.js';
 import { counted } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
@@ -73,7 +73,7 @@ export function registerTrialCommand(program: Command): void {
 
 function printSummary(title: string, summary: LedgerSummary): void {
   process.stdout.write(
-    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval, INJECTED_DETECTED)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval, CLEAN_RUNS_FLAGGED)}${summary.notJudged > 0 ? `; ${summary.notJudged} not judged (run ended before a verdict; in neither rate)` : ''}\n`,
+    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval, INJECTED_CAUGHT)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval, CLEAN_RUNS_FLAGGED)}${summary.notJudged > 0 ? `; ${summary.notJudged} not judged (run ended before a verdict; in neither rate)` : ''}\n`,
   );
 }
 
@@ -82,7 +82,7 @@ function printSweep(summary: LedgerSummary): void {
   process.stdout.write('detection against magnitude (this session; false positives: controls on which the same alarms fired)\n');
   printTable(
     ['kind', 'magnitude', 'detection', 'false positives', 'judged with'],
-    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval, INJECTED_DETECTED), rateText(m.falsePositives, m.controls, m.falsePositiveInterval, CLEAN_RUNS_FLAGGED), trialSettingsText(m)]),
+    summary.byMagnitude.map((m) => [m.kind, m.magnitude, rateText(m.caught, m.injected, m.detectionInterval, INJECTED_CAUGHT), rateText(m.falsePositives, m.controls, m.falsePositiveInterval, CLEAN_RUNS_FLAGGED), trialSettingsText(m)]),
   );
 }
 

@@ -1,5 +1,5 @@
 import { kindAsJudged } from '../../shared/api-validation.js';
-import { CLEAN_RUNS_FLAGGED, INJECTED_DETECTED, partOf, rateWithN } from '../../shared/intervals.js';
+import { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, partOf, rateWithN } from '../../shared/intervals.js';
 import { counted, formatCount } from '../../shared/plural.js';
 import { anomalyMessages } from '../../shared/validation.js';
 import type { ReportedRun } from '../store/index.js';
@@ -61,7 +61,7 @@ export function monitoringDocument(runs: ReportedRun[], flagEvents: FlagEvent[],
 
 /** "0 of 1 injected anomaly caught": the noun agrees with how many there were, in the trial report and the validation gate alike. */
 export function caughtOf(trials: Pick<TrialMeasurements, 'anomaliesDetected' | 'anomaliesInjected'>): string {
-  return partOf(trials.anomaliesDetected, trials.anomaliesInjected, { noun: 'injected anomaly', plural: 'injected anomalies', outcome: 'caught' });
+  return partOf(trials.anomaliesDetected, trials.anomaliesInjected, INJECTED_CAUGHT);
 }
 
 /** "0 of 1 clean run flagged". */
@@ -72,8 +72,8 @@ export function flaggedOf(trials: Pick<TrialMeasurements, 'falsePositives' | 'cl
 /** The injected kinds against what caught them; a control injects nothing, so it has no bar (a zero one read as "nothing caught"). */
 function detectionSection(trials: TrialMeasurements): Section {
   const injected = trials.rows.filter((t) => t.injected !== null);
-  if (injected.length === 0) return { heading: 'Detection', paragraphs: ['No anomaly was injected in these trials (control runs only): nothing to detect.'] };
-  return { heading: 'Detection', chart: { kind: 'bar', title: 'Injected and detected anomalies', labels: injected.map((t) => t.name), series: [{ name: 'injected', values: injected.map((t) => t.injected) }, { name: 'detected', values: injected.map((t) => t.detected) }] } };
+  if (injected.length === 0) return { heading: 'Detection', paragraphs: ['No anomaly was injected in these trials (control runs only): nothing to catch.'] };
+  return { heading: 'Detection', chart: { kind: 'bar', title: 'Injected and caught anomalies', labels: injected.map((t) => t.name), series: [{ name: 'injected', values: injected.map((t) => t.injected) }, { name: 'caught', values: injected.map((t) => t.detected) }] } };
 }
 
 /** Said after the rates when some trials were never judged: they are in neither. */
@@ -103,7 +103,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
     period,
     headline: `${counted(trials.trials, 'trial')}${task === undefined ? '' : ` judged as task ${task}`}: ${caughtOf(trials)}; ${flaggedOf(trials)}${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
     sections: [
-      { heading: 'Trials', table: { headers: ['trial', 'injected', 'detected', 'clean runs', 'false positives', 'not judged'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives, t.notJudged]) } },
+      { heading: 'Trials', table: { headers: ['trial', 'injected', 'caught', 'clean runs', 'false positives', 'not judged'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives, t.notJudged]) } },
       ...(trials.notJudged > 0
         ? [
             {
@@ -121,7 +121,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
               paragraphs: ["An injection counts as caught only when an alarm of its own kind fired on it and not on its paired control; false positives are controls on which that kind's alarms fired. Intervals: Wilson, 95 %."],
               table: {
                 headers: ['kind', 'magnitude', 'detection', 'false positives'],
-                rows: trials.byMagnitude.map((m) => [kindAsJudged(m), m.magnitude, rateWithN(m.caught, m.injected, m.detectionInterval, INJECTED_DETECTED), rateWithN(m.falsePositives, m.controls, m.falsePositiveInterval, CLEAN_RUNS_FLAGGED)]),
+                rows: trials.byMagnitude.map((m) => [kindAsJudged(m), m.magnitude, rateWithN(m.caught, m.injected, m.detectionInterval, INJECTED_CAUGHT), rateWithN(m.falsePositives, m.controls, m.falsePositiveInterval, CLEAN_RUNS_FLAGGED)]),
               },
             },
           ]

@@ -8,7 +8,7 @@ import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from 
 import { redactConnectionString } from '../../shared/redact.js';
 import { anomalyMessages, DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
 import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
-import { historicalJudge, injectRunAnomaly, judgedHistory, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
+import { asRunMetrics, historicalJudge, injectRunAnomaly, judgedHistory, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
 import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
@@ -193,6 +193,7 @@ async function trialsOnCopy(
     seededRuns = (await seedSyntheticHistory(store, { days: request.seedHistoryDays!, firstDay: await firstFreeDay(store), operator: request.operator, signal: request.signal, continuation: TRIAL_RUN_CONTINUATION })).length;
     history = await judgedHistory(store, { task: settings.task });
   }
+  refuseEmptyInjections(planned, history, request.seedHistoryDays ?? 0);
   stopIfAsked(request.signal, 0, planned.length);
   const historyNote =
     history.length < MIN_HISTORY_RUNS
@@ -225,6 +226,23 @@ async function trialsOnCopy(
     summary: summariseTrials(trials),
     ledger: summariseTrials(await store.trials.list()),
   };
+}
+
+/**
+ * A run-level injection scales what a clean run on staging brings, and a history that never
+ * fetched a record (an empty database, a first update that found nothing) makes every clean run
+ * one of no records: a fourfold spike of nothing is nothing. Such a trial ran an empty update and
+ * went into the ledger as an injected anomaly missed, lowering the detection rate for an anomaly
+ * that was never there. Record-level kinds corrupt at least one record of their own, and controls
+ * inject nothing, so both still run.
+ */
+function refuseEmptyInjections(planned: readonly PlannedTrial[], history: readonly HistoryEntry[], seededDays: number): void {
+  const runLevel = [...new Set(planned.filter((trial) => trial.level === 'run').map((trial) => trial.label))];
+  if (runLevel.length === 0 || history.some((entry) => asRunMetrics(entry.metrics).fetched > 0)) return;
+  const had = history.length === 0 ? 'no runs' : `${counted(history.length, 'run')} that fetched no records`;
+  throw new GatehouseError('USAGE', `${runLevel.join(', ')} would inject nothing: staging holds ${had}, and a run-level anomaly scales what a clean run brings (here: nothing); no trial was run`, {
+    hint: seededDays > 0 ? 'run updates on the source first' : { cli: 'run updates on the source first, or seed a synthetic history with --seed-history DAYS', console: 'run updates on the source first, or give "Seed history" some days' },
+  });
 }
 
 /** A session asked to stop ends here, between trials: what it finished is in the ledger, the rest never started. */

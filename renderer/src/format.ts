@@ -47,7 +47,7 @@ export function bytes(value: number | null): string {
 }
 
 
-export { CLEAN_RUNS_FLAGGED, INJECTED_DETECTED, intervalText, rateWithN, trialRateOf } from '../../shared/intervals.js';
+export { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, intervalText, rateWithN, trialRateOf } from '../../shared/intervals.js';
 
 /** What to type for a staging target the API labels: a SQLite path as it is, "schema NAME" on PostgreSQL as NAME. */
 export function stagingInputOf(label: string): string {

@@ -181,7 +181,7 @@ describe.skipIf(postgres === null)('the console on PostgreSQL (browser mode)', (
     const summary = page.getByTestId('job-summary');
     await summary.waitFor({ timeout: 120_000 });
     await expect.poll(() => page.getByTestId('trial-job').textContent()).toContain(`staging schema ${schema}_staging`);
-    await expect.poll(() => summary.textContent()).toMatch(/^This trial: detection [\d.]+ % \([01] of 1 injected anomaly detected;/);
+    await expect.poll(() => summary.textContent()).toMatch(/^This trial: detection [\d.]+ % \([01] of 1 injected anomaly caught;/);
     await page.getByTestId('ledger-by-kind').locator('tbody tr', { hasText: 'bad-date' }).waitFor();
     // The source was never written: its runs are the ones this file made.
     expect((await app.store.listRuns({ limit: 50 })).map((run) => run.source)).toEqual(['synthetic:seed=5,count=300,invalid=bad-date:0.05']);

@@ -228,7 +228,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await page.getByTestId('job-summary').waitFor({ timeout: 60_000 });
     await page.getByTestId('ledger-detection').getByText('100.0 %').waitFor();
     await expect.poll(() => page.getByTestId('ledger-by-kind').textContent()).toContain('spike');
-    await expect.poll(() => page.getByTestId('ledger-by-magnitude').locator('tr[data-sweep="spike:5"]').textContent()).toMatch(/100\.0 % \(1 of 1 injected anomaly detected; 95 % CI/);
+    await expect.poll(() => page.getByTestId('ledger-by-magnitude').locator('tr[data-sweep="spike:5"]').textContent()).toMatch(/100\.0 % \(1 of 1 injected anomaly caught; 95 % CI/);
 
     // A sweep from the console: the chosen kind at every magnitude of its ladder, drawn as detection against magnitude.
     await form.locator('input[name=sweep]').check();

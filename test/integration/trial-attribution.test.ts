@@ -71,7 +71,7 @@ describe.each(backends)('a trial ledger whose controls alarm for an unrelated re
       expect(report.document.headline).toContain('1 of 4 injected anomalies caught; 3 of 3 clean runs flagged');
       const markdown = renderMarkdown(report.document);
       expect(markdown).toContain('Detection against magnitude');
-      expect(markdown).toMatch(/spike \| 1\.4 \| 0\.0 % \(0 of 2 injected anomalies detected; 95 % CI 0\.0–65\.8 %\) \| 0\.0 % \(0 of 3 clean runs flagged; 95 % CI/);
+      expect(markdown).toMatch(/spike \| 1\.4 \| 0\.0 % \(0 of 2 injected anomalies caught; 95 % CI 0\.0–65\.8 %\) \| 0\.0 % \(0 of 3 clean runs flagged; 95 % CI/);
     });
   });
 });

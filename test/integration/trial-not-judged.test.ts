@@ -79,10 +79,12 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
     expect(text.stdout).toContain('## Not judged');
     const json = JSON.parse(runCli(['report', 'trial', '--db', staging, '--json']).stdout) as { sections: { heading: string; table?: { headers: string[]; rows: unknown[][] } }[] };
     const trials = json.sections.find((s) => s.heading === 'Trials')!.table!;
-    expect(trials.headers).toEqual(['trial', 'injected', 'detected', 'clean runs', 'false positives', 'not judged']);
+    expect(trials.headers).toEqual(['trial', 'injected', 'caught', 'clean runs', 'false positives', 'not judged']);
     // A control injects nothing, an injection is no clean run: those cells are empty (—), not 0.
     expect(trials.rows).toEqual([['control', null, null, 1, 0, 1], ['spike', 0, 0, null, null, 1], ['drop', 1, 1, null, null, 0]]);
     expect(text.stdout).toContain('| control | — | — | 1 | 0 | 1 |');
+    // The headline's word is the table's, the chart's and the rates' too: caught, never "detected" for the same count.
+    expect(text.stdout).not.toContain('detected');
     // The detection chart is of the injected kinds: the control, which injects nothing, has no bar.
     const detection = json.sections.find((s) => s.heading === 'Detection') as { chart?: { labels: string[] } };
     expect(detection.chart!.labels).toEqual(['spike', 'drop']);

@@ -187,10 +187,12 @@ describe('gatehouse trial --sweep', () => {
     const text = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'duration-blowup', '--sweep', '--control', '1']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('detection against magnitude');
-    expect(text.stdout).toMatch(/duration-blowup\s+5\s+100\.0 % \(1 of 1 injected anomaly detected; 95 % CI/);
+    expect(text.stdout).toMatch(/duration-blowup\s+5\s+100\.0 % \(1 of 1 injected anomaly caught; 95 % CI/);
     // The session's and ledger's rates and the per-kind table name what they count, as the report and the console do.
-    expect(text.stdout).toMatch(/this session: detection \d+\.\d % \(\d of 5 injected anomalies detected; 95 % CI [^)]*\), false positives 0\.0 % \(0 of 1 clean run flagged; 95 % CI/);
+    expect(text.stdout).toMatch(/this session: detection \d+\.\d % \(\d of 5 injected anomalies caught; 95 % CI [^)]*\), false positives 0\.0 % \(0 of 1 clean run flagged; 95 % CI/);
     expect(text.stdout).toMatch(/control\s+3\s+0\s+0\.0 % \(0 of 3 clean runs flagged; 95 % CI/);
+    // One word for one count: DESIGN's "caught", in the columns and the rates alike (the rates said "detected").
+    expect(text.stdout).not.toContain('detected');
 
     const tooMany = runCli(['trial', '--db', source, '--staging', staging, ...Array.from({ length: 21 }, () => ['--inject', 'spike']).flat()]);
     expect(tooMany.code).toBe(2);

@@ -98,13 +98,13 @@ describe('the Trials page', () => {
     const at = (kind: string, magnitude: number, caught: number) => ({ ...WITH_SPIKES.byMagnitude[0]!, kind, magnitude, injected: 2, caught, detectionRate: caught / 2, detectionInterval: null });
     const page = await open({ ...WITH_SPIKES, byMagnitude: [at('spike', 4, 1), at('drop', 0.1, 2)] });
     expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text())).toEqual([
-      'spike at magnitude 4: 50.0 % (1 of 2 injected anomalies detected)',
-      'drop at magnitude 0.1: 100.0 % (2 of 2 injected anomalies detected)',
+      'spike at magnitude 4: 50.0 % (1 of 2 injected anomalies caught)',
+      'drop at magnitude 0.1: 100.0 % (2 of 2 injected anomalies caught)',
       'One magnitude per kind, so no curve to draw: tick "Sweep" for a ladder of magnitudes.',
     ]);
     expect(page.get('[data-testid="sweep-chart"]').isVisible()).toBe(false);
     // The table beside it names what its two rates count, as the Trials cards do.
-    expect(page.get('[data-sweep="spike:4"]').findAll('td').slice(2).map((td) => td.text())).toEqual(['50.0 % (1 of 2 injected anomalies detected)', '0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %)']);
+    expect(page.get('[data-sweep="spike:4"]').findAll('td').slice(2).map((td) => td.text())).toEqual(['50.0 % (1 of 2 injected anomalies caught)', '0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %)']);
   });
 
   it('draws the chart, and no single-magnitude note, once a kind has two magnitudes', async () => {
@@ -318,12 +318,12 @@ describe('the Trials page', () => {
     );
     const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
     expect(byKind.map((cells) => [cells[0], cells[2], cells[3], cells[4], cells.at(-1)])).toEqual([
-      ['spike', '2', '1', '50.0 % (1 of 2 injected anomalies detected)', 'the default sensitivity, no task'],
-      ['spike', '1', '0', '0.0 % (0 of 1 injected anomaly detected)', 'task quiet, sensitivity version 2'],
+      ['spike', '2', '1', '50.0 % (1 of 2 injected anomalies caught)', 'the default sensitivity, no task'],
+      ['spike', '1', '0', '0.0 % (0 of 1 injected anomaly caught)', 'task quiet, sensitivity version 2'],
     ]);
     expect(page.get('[data-testid="sweep-single"]').findAll('li').map((li) => li.text()).slice(0, 2)).toEqual([
-      'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1 injected anomaly detected; 95 % CI 0.0–100.0 %)',
-      'spike (task quiet, sensitivity version 2) at magnitude 3: 0.0 % (0 of 1 injected anomaly detected; 95 % CI 0.0–100.0 %)',
+      'spike (the default sensitivity, no task) at magnitude 3: 100.0 % (1 of 1 injected anomaly caught; 95 % CI 0.0–100.0 %)',
+      'spike (task quiet, sensitivity version 2) at magnitude 3: 0.0 % (0 of 1 injected anomaly caught; 95 % CI 0.0–100.0 %)',
     ]);
   });
 
