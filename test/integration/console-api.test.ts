@@ -1,31 +1,25 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tester } from '../helpers/callers.js';
-import { createApi, createInProcessEngineHost, dispatch, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
-import { openStore, type Store } from '../../main/store/index.js';
+import { dispatch, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
+import { openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
 
+let opened: ConsoleApi;
 let folder: string;
 let location: string;
-let store: Store;
 let engine: EngineHost;
 let api: ApiHandlers;
 
 beforeEach(async () => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-api-'));
-  location = path.join(folder, 'gatehouse.db');
-  store = await openStore(location);
-  engine = createInProcessEngineHost({ location });
-  api = createApi({ store, engine, transport: 'http' });
+  opened = await openConsoleApi('gatehouse-api-');
+  ({ folder, location, engine, api } = opened);
 });
 
 afterEach(async () => {
-  await engine.close();
-  await store.close();
-  fs.rmSync(folder, { recursive: true, force: true });
+  await opened?.close();
 });
 
 function finished(runId: number): Promise<RunEvent & { type: 'run-finished' }> {

@@ -1,34 +1,27 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../main/api/index.js';
 import { operatorCaller, tester } from '../helpers/callers.js';
-import { createApi, createInProcessEngineHost, dispatch, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
-import { openStore, type Store } from '../../main/store/index.js';
+import type { Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import type { TrialJobView } from '../../shared/api-validation.js';
-import { failure } from '../helpers/console-api.js';
+import { failure, openConsoleApi, type ConsoleApi } from '../helpers/console-api.js';
 
+let opened: ConsoleApi;
 let folder: string;
 let location: string;
 let store: Store;
-let engine: EngineHost;
 let api: ApiHandlers;
 
 /** One demo history (30 daily runs, a spike among them) serves every test; each test reads or adds its own rows. */
 beforeAll(async () => {
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-api-validation-'));
-  location = path.join(folder, 'gatehouse.db');
-  await seedDemoDatabase(location, { days: 30 });
-  store = await openStore(location);
-  engine = createInProcessEngineHost({ location });
-  api = createApi({ store, engine, transport: 'http' });
+  opened = await openConsoleApi('gatehouse-api-validation-', { demoDays: 30 });
+  ({ folder, location, store, api } = opened);
 });
 
 afterAll(async () => {
-  await engine.close();
-  await store.close();
-  fs.rmSync(folder, { recursive: true, force: true });
+  await opened?.close();
 });
 
 async function finishedJob(jobId: string): Promise<TrialJobView> {

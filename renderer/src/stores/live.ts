@@ -26,6 +26,8 @@ export const useLiveRuns = defineStore('live-runs', () => {
   const warnings = ref<string[]>([]);
   /** Bumped whenever a run finishes (or one another process writes starts or ends), so lists reload. */
   const finishedCount = ref(0);
+  /** Bumped whenever a run this stream follows starts, so lists of stored runs show it as running at once, not only once it ends. */
+  const startedCount = ref(0);
   /** Bumped at each look that saw a run another process writes running or ending, so its page reloads. */
   const othersMoved = ref(0);
   /** Runs whose stored status changed between the last two looks, not by a run this stream follows: their pages read them again. */
@@ -64,6 +66,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     }
     if (event.type === 'run-started') {
       runs.value[event.runId] = { runId: event.runId, seenAtMs: Date.now(), elapsedMs: 0, expectedRecords: event.expectedRecords, metrics: emptyMetrics(), batches: [], summary: null };
+      startedCount.value += 1;
       return;
     }
     const run = runs.value[event.runId];
@@ -123,7 +126,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     return () => clearInterval(timer);
   }
 
-  return { runs, warnings, streamLost, streamRefused, finishedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
+  return { runs, warnings, streamLost, streamRefused, finishedCount, startedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
 });
 
 function emptyMetrics(): RunMetrics {
