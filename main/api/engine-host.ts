@@ -5,7 +5,7 @@ import { eventFor, type UpdateOptions } from '../engine/index.js';
 import { coverageGapFor, runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
-import { OperationBook, performOperation, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
+import { consoleStoreOptions, OperationBook, performOperation, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
 
 export interface StartRunRequest {
   source: string;
@@ -161,7 +161,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
   async function start(request: StartRunRequest): Promise<{ runId: number }> {
     if (closing) throw shuttingDown('run');
     const source = await openSource(request.source, request.lookbackDays === undefined ? {} : { lookbackDays: request.lookbackDays });
-    const store = await openStore(options.location, options.storeOptions ?? {});
+    const store = await openStore(options.location, consoleStoreOptions(options.storeOptions));
     const controller = new AbortController();
     return new Promise((resolve, reject) => {
       let runId: number | null = null;

@@ -48,7 +48,8 @@ const FINISHED_STATUSES = RUN_STATUSES.filter((status) => status !== 'running');
 /**
  * The one implementation of the API table; IPC and HTTP both dispatch into it. A write that meets
  * another writer's transaction (SQLite's busy timeout, PostgreSQL's lock_timeout) is refused
- * LOCK_HELD naming it (withBusyWriteRefusals), whichever handler made it.
+ * LOCK_HELD naming it, and a write the environment refused (a full disk, a read-only file) is
+ * DB_NOT_WRITABLE (withBusyWriteRefusals), whichever handler made it.
  */
 export function createApi(context: ApiContext): ApiHandlers {
   const { store, engine } = context;

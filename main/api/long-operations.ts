@@ -73,6 +73,15 @@ export function operationTarget(request: OperationRequest): string {
 }
 
 /**
+ * A console's runs and operations write to the database the console opened: they never create one.
+ * A SQLite file deleted (or moved) while `gatehouse serve` ran was created again, empty, by the next
+ * run, whose run id 1 repeated one the console still showed (DESIGN §4: run ids are never reused).
+ */
+export function consoleStoreOptions(storeOptions: StoreOptions = {}): StoreOptions {
+  return { mustExist: true, ...storeOptions };
+}
+
+/**
  * Runs one operation on its own connection to the database at `location`. The engine worker calls
  * this off the request thread; the in-process host calls it directly. `signal`: the host closing —
  * a trial session stops at its run's next batch boundary (stopsWhenAsked), its run and its session
@@ -84,7 +93,7 @@ export async function performOperation(location: string, storeOptions: StoreOpti
     const onProgress = (step: TrialProgress) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null);
     return runTrials({ ...request.trial, operator: request.operator, onProgress, ...(signal ? { signal } : {}) });
   }
-  const store = await openStore(location, storeOptions);
+  const store = await openStore(location, consoleStoreOptions(storeOptions));
   try {
     switch (request.kind) {
       case 'rollback-preview':

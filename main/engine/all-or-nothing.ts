@@ -78,7 +78,8 @@ class Interrupted extends Error {}
 
 /**
  * The one transaction, its opening retried as a batch's is: a database busy or unreachable at BEGIN
- * (SQLite's BEGIN IMMEDIATE behind an outside write transaction, a refused connection) has had
+ * (SQLite's BEGIN IMMEDIATE behind an outside write transaction, PostgreSQL's LOCK TABLE met by the
+ * batch's BEGIN, a refused connection) has had
  * nothing of the update read or written, so trying again loses nothing, where failing made a
  * passing lock fail the whole run. Once `work` has begun, the source is being read into the
  * transaction, and a transient fault there ends it: UpdateTriedOnce, which is not retried.

@@ -31,7 +31,11 @@ export async function busyWriteRefusal(store: Store, error: unknown): Promise<un
   return new GatehouseError('LOCK_HELD', `cannot write now: ${holder}; nothing was changed`, { hint, cause: error });
 }
 
-/** `handlers` with each one's failure passed through busyWriteRefusal: the API's boundary. */
+/**
+ * `handlers` with each one's failure passed through environmentFailure and busyWriteRefusal, as the
+ * CLI's withStore passes a command's: the API's boundary. A flag change, an anomaly mark, a rollback
+ * or a trial that met a full disk reached the console as INTERNAL "database or disk is full".
+ */
 export function withBusyWriteRefusals<H extends Record<string, (...args: never[]) => Promise<unknown>>>(store: Store, handlers: H): H {
   return Object.fromEntries(
     Object.entries(handlers).map(([method, handler]) => [
@@ -40,7 +44,7 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
         try {
           return await handler(...args);
         } catch (error) {
-          throw await busyWriteRefusal(store, error);
+          throw await busyWriteRefusal(store, environmentFailure(store, error));
         }
       },
     ]),
@@ -52,7 +56,7 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
  * error) as one clear error instead of an unexpected one: in a command that is not an update —
  * flags, reviews, tasks — and in an update before its run exists (its lock row, its run's row),
  * where no run can stop as interrupted: `gatehouse update`, the console's runs.start and the
- * scheduler's runs alike (runFlaggedUpdate).
+ * scheduler's runs alike (runFlaggedUpdate), and every other API handler (withBusyWriteRefusals).
  */
 export function environmentFailure(store: Store, error: unknown): unknown {
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;

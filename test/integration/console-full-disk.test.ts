@@ -42,3 +42,29 @@ describe('the console starting a run on a disk that fills up as the run is creat
     expect(refusedFull).toContainEqual(expect.stringMatching(/^cannot write database .*gatehouse\.db: database or disk is full$/));
   });
 });
+
+describe('the console writing anything else to a disk that fills up', () => {
+  it('refuses a flag change with DB_NOT_WRITABLE and the disk-room hint, as runs.start does, never INTERNAL "database or disk is full"', async (context) => {
+    const refusals: { code?: string; message: string; hint?: unknown }[] = [];
+    const cannotMount = await databaseOnSmallDisk(folder(), '4m', [], async (copyWithRoom) => {
+      const location = copyWithRoom(48);
+      const store = await openStore(location);
+      const engine = createInProcessEngineHost({ location });
+      try {
+        const api = createApi({ store, engine, transport: 'http', databaseLocation: location, preferences: memoryPreferences({}) });
+        // Each change keeps a 1,900-character reason in the audit: a few fill the room left.
+        for (let change = 1; change <= 40 && refusals.length === 0; change += 1) {
+          await api['flags.set']({ flag: 'BATCH_SIZE', scope: 'global', value: 40 + change, reason: `change ${change} ${'x'.repeat(1_900)}` }, tester).catch((error: unknown) => {
+            const { code, message, hints } = error as { code?: string; message: string; hints?: unknown };
+            refusals.push({ code, message, hint: hints });
+          });
+        }
+      } finally {
+        await engine.close();
+        await store.close().catch(() => undefined);
+      }
+    });
+    if (cannotMount !== null) return context.skip(`cannot mount a tmpfs here: ${cannotMount}`);
+    expect(refusals).toEqual([{ code: 'DB_NOT_WRITABLE', message: expect.stringMatching(/^cannot write database .*gatehouse\.db: database or disk is full$/), hint: expect.stringMatching(/disk has room/) }]);
+  });
+});

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createInProcessEngineHost, createWorkerEngineHost, type EngineHost } from '../../main/api/index.js';
+import { openStore } from '../../main/store/index.js';
 import type { RunEvent } from '../../shared/run.js';
 
 // The worker runs compiled JavaScript, as in the app; `npm test` builds dist/ first.
@@ -10,9 +11,16 @@ const workerScript = path.resolve('dist/main/api/engine-worker.js');
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-worker-'));
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
 
+/** A database at `name` in the folder, as the console opens it before its engine runs anything there (the engine never creates one). */
+async function consoleDatabase(name: string): Promise<string> {
+  const location = path.join(folder, name);
+  await (await openStore(location)).close();
+  return location;
+}
+
 describe.skipIf(!fs.existsSync(workerScript))('the worker engine host (Electron runs the engine off the main thread)', () => {
   it('runs an update in a worker thread and mirrors its events and active runs', async () => {
-    const host = createWorkerEngineHost({ location: path.join(folder, 'gatehouse.db'), workerScript });
+    const host = createWorkerEngineHost({ location: await consoleDatabase('gatehouse.db'), workerScript });
     try {
       const events: RunEvent[] = [];
       const finished = new Promise<void>((resolve) =>
@@ -50,7 +58,7 @@ describe.skipIf(!fs.existsSync(workerScript))('the worker engine host (Electron 
     ['worker', (location: string) => createWorkerEngineHost({ location, workerScript })],
     ['in-process', (location: string) => createInProcessEngineHost({ location })],
   ] as const)('a closing %s host refuses to start a run or an operation, and stops the run it has', async (kind, create) => {
-    const host: EngineHost = create(path.join(folder, `closing-${kind}.db`));
+    const host: EngineHost = create(await consoleDatabase(`closing-${kind}.db`));
     const firstBatch = new Promise<void>((resolve) => host.subscribe((event) => event.type === 'batch-finished' && resolve()));
     const finished = new Promise<RunEvent>((resolve) => host.subscribe((event) => event.type === 'run-finished' && resolve(event)));
     await host.start({ source: 'synthetic:seed=6,count=200000', batchSize: 50, mode: 'batch', task: null });

@@ -7,7 +7,7 @@ import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
-import { PostgresHearingWriter } from './hearing-writer.js';
+import { BATCH_WRITE_TABLES, PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
 
@@ -188,7 +188,7 @@ class PostgresDriver implements StoreDriver {
    * engine can tell a dropped connection (retry) from a bad record (isolate).
    */
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
-    const begin = (client: pg.PoolClient) => this.writerLock.fence(client, 'BEGIN; SET LOCAL enable_seqscan = off');
+    const begin = (client: pg.PoolClient) => this.writerLock.fence(client, BATCH_BEGIN);
     return inTransaction(this.pool, this.target, begin, async (client) => {
       const named = preparing(client);
       return work(kyselyOver(named), new PostgresHearingWriter(named, this.options));
@@ -233,4 +233,13 @@ class PostgresDriver implements StoreDriver {
   }
 }
 
+/**
+ * A batch's BEGIN takes the lock each of its writes would (ROW EXCLUSIVE, which Gatehouse's own
+ * writers share) on every table it may write, as SQLite's BEGIN IMMEDIATE takes the file's: a
+ * session outside Gatehouse holding one of them (a DBA's LOCK TABLE) is waited for here, before
+ * any record is read into the transaction, and a wait past lock_timeout is retried as a busy
+ * database at BEGIN is. Met at the first write instead, it ended an all-or-nothing update, whose
+ * source is read into its one transaction and cannot be written again (all-or-nothing.ts).
+ */
+const BATCH_BEGIN = `BEGIN; SET LOCAL enable_seqscan = off; LOCK TABLE ${BATCH_WRITE_TABLES.join(', ')} IN ROW EXCLUSIVE MODE`;
 const KEYED_READS_BEGIN = ['BEGIN READ ONLY', ...['enable_seqscan', 'enable_hashjoin', 'enable_mergejoin', 'jit'].map((setting) => `SET LOCAL ${setting} = off`), "SET LOCAL work_mem = '64MB'"].join('; ');

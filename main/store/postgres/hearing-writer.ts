@@ -226,6 +226,11 @@ const RELATED = RELATED_TABLES.map(({ name, table, columns }) => ({
   types: columns.map((column) => pgType(name, column)),
   witnessColumn: columns.indexOf('witnessId' as never),
 }));
+/**
+ * Every table a batch's transaction may write: the hearings with their related rows and journal
+ * (this writer), the quarantine, batch, checkpoint and handled-key rows (the shared repository).
+ */
+export const BATCH_WRITE_TABLES = ['hearings', 'committees', 'witnesses', ...RELATED.map(({ table }) => table), 'undo_journal', 'quarantine', 'batches', 'checkpoints', 'run_handled'];
 /** After the hearings' and the related rows' parameters, the journal's, the run's and the unseen witnesses'. */
 const param = (offset: number) => `$${HEARING_COLUMNS.length + RELATED.reduce((n, { types }) => n + types.length, 0) + offset}`;
 /**
