@@ -103,7 +103,8 @@ function historyPoint(run: RunSummary): HistoryPoint {
     metrics: run.metrics,
     verdict: run.validation?.verdict ?? null,
     anomalies: run.validation?.anomalies ?? [],
-    inTrainingHistory: TRAINING_STATUSES.has(run.status),
+    // A run support rolled back in part leaves it too (trainingRunFilter): its metrics stand, its batches do not.
+    inTrainingHistory: TRAINING_STATUSES.has(run.status) && (run.batches.rolledBack ?? 0) === 0,
   };
 }
 

@@ -16,7 +16,7 @@ export type { WriterAttempt };
  * What is known of an attempt whose process died: each operation is one transaction, so either its
  * own event (rollback event, restore) is in the audit after `startedAt`, or nothing of it was kept.
  */
-const UNFINISHED_DETAIL = 'the process running it stopped before it reported an outcome (killed or crashed); it ran in one transaction, so unless its rollback event or restore is in the audit, nothing of it was changed';
+const UNFINISHED_DETAIL = 'the process running it stopped before it reported an outcome (killed or crashed); it ran in one transaction, so unless its rollback event or restore is in the audit, nothing of it was changed (a snapshot deletion: unless the snapshot is gone from the list)';
 
 type AuditStore = Pick<Store, 'queries'>;
 
@@ -45,10 +45,11 @@ function attemptTarget(operation: string): Pick<WriterAttempt, 'runId' | 'snapsh
   return { runId: rollback ? Number(rollback[1]) : null, snapshotId: restore ? restore[1]! : null };
 }
 
-export async function beginAttempt(store: AuditStore, attempt: { operation: string; operator: string | null; at: Date }): Promise<number> {
+/** `detail`: what is known as it starts (a deletion's reason), so an attempt whose process dies still says it. */
+export async function beginAttempt(store: AuditStore, attempt: { operation: string; operator: string | null; at: Date; detail?: string | null }): Promise<number> {
   const row = await store.queries.db
     .insertInto('writerAttempts')
-    .values({ operation: attempt.operation, operator: attempt.operator, pid: process.pid, host: os.hostname(), startedAt: attempt.at.toISOString() })
+    .values({ operation: attempt.operation, operator: attempt.operator, pid: process.pid, host: os.hostname(), startedAt: attempt.at.toISOString(), detail: attempt.detail ?? null })
     .returning('id')
     .executeTakeFirstOrThrow();
   return Number(row.id);
@@ -63,7 +64,13 @@ export async function endAttempt(store: AuditStore, id: number, end: { at: Date;
  * still open belongs to a process that died, as every run still `running` does then.
  */
 export async function settleUnfinishedAttempts(store: AuditStore, now: Date): Promise<void> {
-  await store.queries.db.updateTable('writerAttempts').set({ endedAt: now.toISOString(), outcome: 'unfinished', detail: UNFINISHED_DETAIL }).where('outcome', 'is', null).execute();
+  const db = store.queries.db;
+  const open = await db.selectFrom('writerAttempts').select(['id', 'detail']).where('outcome', 'is', null).execute();
+  for (const attempt of open) {
+    // What it said as it started (a deletion's reason) stays, after the outcome, as a settled attempt's detail reads.
+    const detail = attempt.detail === null ? UNFINISHED_DETAIL : `${UNFINISHED_DETAIL}; ${attempt.detail}`;
+    await db.updateTable('writerAttempts').set({ endedAt: now.toISOString(), outcome: 'unfinished', detail }).where('id', '=', attempt.id).where('outcome', 'is', null).execute();
+  }
 }
 
 /** Attempts newest first; `after` is the id of the last attempt of the previous page. */

@@ -5,6 +5,7 @@
 export { currentOperator } from './operator.js';
 export {
   rollback,
+  leftAllStanding,
   undidNothing,
   withRollbackRefusals,
   CONFLICT_POLICIES,

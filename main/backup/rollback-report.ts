@@ -2,7 +2,7 @@
  * What a rollback's report says (the dry run's preview and the applied rollback's result alike) and
  * what its event records.
  */
-import { conflictChoice, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
+import { conflictChoice, describeConflictSources, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import type { Surface } from '../../shared/errors.js';
 import type { CheckedRequest } from './rollback-apply.js';
 import { counted, formatCount } from '../../shared/plural.js';
@@ -53,6 +53,32 @@ export function eventFields(report: RollbackReport) {
 export function undidNothing(report: RollbackReport): boolean {
   const c = report.counts;
   return !report.nothingToDo && !report.wouldRefuse && c.skipped > 0 && c.restored + c.deleted + c.createdRowsDeleted === 0;
+}
+
+/**
+ * A rollback that left every hearing it could still undo as it is: every one skipped as changed
+ * again later, the first time (undidNothing) or again (nothing to do but those skips). The CLI exits
+ * the same way each time: what was asked did not happen, however often it is asked.
+ */
+export function leftAllStanding(report: RollbackReport): boolean {
+  return undidNothing(report) || (report.nothingToDo && report.conflictSummary.hearings > 0);
+}
+
+/**
+ * Why an applied rollback changed nothing (null when it changed something, or was a dry run): its
+ * writer attempt's detail, so the audit does not read a rollback that undid nothing as one that did.
+ * In no surface's words: the attempt is read on the CLI and in the console alike.
+ */
+export function nothingRolledBackBecause(report: RollbackReport): string | null {
+  if (report.dryRun) return null;
+  if (leftAllStanding(report)) {
+    const summary = report.conflictSummary;
+    const them = summary.hearings === 1 ? 'the one hearing left to undo was' : `all ${counted(summary.hearings, 'hearing')} left to undo were`;
+    return `nothing was rolled back: ${them} changed again since (by ${describeConflictSources(summary)}) and on-conflict skip leaves ${summary.hearings === 1 ? 'it' : 'them'} as ${summary.hearings === 1 ? 'it is' : 'they are'}; on-conflict force restores ${summary.hearings === 1 ? 'it' : 'them'}`;
+  }
+  // Already rolled back, or a batch that wrote no rows: the refusal's words without its "nothing to do".
+  if (report.nothingToDo) return `nothing was rolled back: ${report.message.replace(/; nothing to (do|roll back)$/, '')}`;
+  return null;
 }
 
 /** Said first, not as a count of zero among the others: support must not read it as done. */

@@ -15,6 +15,7 @@ import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { rollbackInTransaction, type CheckedRequest, type RollbackLimits, type RollbackProgress } from './rollback-apply.js';
 import { rollbackOperation } from './attempts.js';
 import { describeTarget } from './rollback-decision.js';
+import { nothingRolledBackBecause } from './rollback-report.js';
 import { undoJournal } from './undo-journal.js';
 
 /**
@@ -39,7 +40,9 @@ import { undoJournal } from './undo-journal.js';
  *   `rolled_back` when the whole run was targeted or no journal row of it is left to undo. A
  *   rolled-back run leaves the validator's training history.
  * - Skipped hearings stay pending: rolling back the same target again without `force` finds nothing
- *   to do while they are still in conflict and says so, writing nothing and recording no event; with
+ *   to do while they are still in conflict and says so, writing nothing and recording no rollback event
+ *   (its writer attempt's detail says "nothing was rolled back: " and why, as for a run already
+ *   rolled back; the CLI exits as the skip that undid nothing did); with
  *   `force` (or once the conflict is gone) they are undone then, so a skip never strands them.
  * - One batch of a run that can still be resumed (interrupted, or failed on a lost connection) is
  *   refused, dry run too: the resume skips what the run did, by position or by handled key, so the
@@ -52,7 +55,7 @@ import { undoJournal } from './undo-journal.js';
 export { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackRefusal, type RollbackReport };
 export type { RollbackLimits, RollbackProgress } from './rollback-apply.js';
 export { withRollbackRefusals } from './rollback-decision.js';
-export { undidNothing } from './rollback-report.js';
+export { leftAllStanding, undidNothing } from './rollback-report.js';
 
 export interface RollbackRequest {
   runId: number;
@@ -129,7 +132,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
   }
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
-  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true }, work).catch((error: unknown) => {
+  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, successDetail: nothingRolledBackBecause }, work).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
     throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {

@@ -94,8 +94,23 @@ export function storeOpenerFromEnvironment(): (location: string) => Promise<Stor
  * `serve` and `tasks add` (a schedule set up before the first run) may start a database, so a
  * mistyped path elsewhere is refused instead of answering from, or writing to, a new empty store.
  */
-export function openExistingStore(db: string | undefined, options: StoreOptions = {}): Promise<Store> {
-  return openStore(databaseOption(db), { mustExist: true, ...lockWaitFromEnvironment(), ...options });
+export async function openExistingStore(db: string | undefined, options: StoreOptions = {}): Promise<Store> {
+  const store = await openStore(databaseOption(db), { mustExist: true, ...lockWaitFromEnvironment(), ...options });
+  holdingAtSnapshotRemoval(store);
+  return store;
+}
+
+/**
+ * Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_HANG_SNAPSHOT_REMOVE=1): a snapshot deletion holds
+ * for good as it is about to remove the copy — its attempt started, the writer lock held — once it
+ * has said so on stderr: a kill -9 mid-deletion at a known step.
+ */
+function holdingAtSnapshotRemoval(store: Store): void {
+  if (process.env.GATEHOUSE_TEST_FAULTS !== '1' || process.env.GATEHOUSE_HANG_SNAPSHOT_REMOVE !== '1') return;
+  store.snapshots.remove = (snapshot) => {
+    holdForGood(`the removal of snapshot ${snapshot.id}`);
+    return Promise.resolve();
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { rollbackEventsInputSchema } from '../../shared/api.js';
 import { describeConflictSources, rollbackApplyInputSchema, rollbackPreviewInputSchema } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { rollback, type RollbackReport, undidNothing, undoJournal } from '../backup/index.js';
+import { leftAllStanding, rollback, type RollbackReport, undoJournal } from '../backup/index.js';
 import { notifyRollback } from '../scheduler/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -59,9 +59,10 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
     if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq, operator: report.operator ?? 'an operator', reason: report.reason });
     if (flags.json) printApiJson(report.dryRun ? 'rollback.preview' : 'rollback.apply', report);
     else printReport(report);
-    // A dry run exits as the real rollback would: refused, or undoing nothing.
+    // A dry run exits as the real rollback would: refused, or undoing nothing. Asked again after a
+    // skip that undid nothing, it still undoes nothing, and exits as the first time did.
     if (report.wouldRefuse) return 2;
-    return undidNothing(report) ? EXIT_CODE_NOTHING_UNDONE : 0;
+    return leftAllStanding(report) ? EXIT_CODE_NOTHING_UNDONE : 0;
   });
 }
 

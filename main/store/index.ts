@@ -15,6 +15,7 @@ export { holdForGood, isLockTimeout, recordRefusedIn, WriterLockLost } from './f
 export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolations, type RelatedTable, type RelatedTotals } from './hearing-rows.js';
 export { contentHash } from './hearing-content.js';
 export { atOrAfter, newestFirstPage, type KeysetPage } from './keyset.js';
+export { trainingRunFilter } from './repositories/reported-runs.js';
 export { withAppearancesByWitness } from './witness-index.js';
 export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */

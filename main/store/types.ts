@@ -90,6 +90,8 @@ export interface ReportedRun extends RunSummary {
  */
 export type JudgedRun = Pick<ReportedRun, 'runId' | 'task' | 'status' | 'source' | 'startedAt' | 'metrics' | 'review'> & {
   validation: Pick<NonNullable<RunSummary['validation']>, 'verdict'> | null;
+  /** Support rolled back some of its batches (trainingRunFilter): it no longer trains the validator. Read by judged(); absent: none. */
+  partlyRolledBack?: boolean;
 };
 
 /** Which runs a replay reads, filtered in SQL: a task's, production ones, those that may train the validator, or the runs given. */

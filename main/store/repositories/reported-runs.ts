@@ -1,4 +1,4 @@
-import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { StoreDriver } from '../driver.js';
 import type { Database } from '../schema.js';
 import type { FoldedRun, JudgedRun, JudgedRunQuery, ReportedRun } from '../types.js';
@@ -6,11 +6,32 @@ import { reportedRunFromRow } from '../rows.js';
 import type { Verdict } from '../../../shared/validation.js';
 import { FOLDED_RUN_COLUMNS, foldedRunFromRow, inStartOrder, refoldWhereStale } from './anomaly-folds.js';
 
+/**
+ * The runs that may train the historical validator, as a filter on `runs`: ended success or partial
+ * (a rolled-back run is neither), not a confirmed anomaly, and none of whose batches support rolled
+ * back — a run partly rolled back keeps its metrics (every record fetched stays accounted for), but
+ * what they count is no longer what the database holds. validationHistory, judged({ training }) and
+ * trainsValidator (through JudgedRun.partlyRolledBack) all read this one rule.
+ */
+export function trainingRunFilter(eb: ExpressionBuilder<Database, 'runs'>) {
+  return eb.and([
+    eb('runs.status', 'in', ['success', 'partial']),
+    eb.or([eb('runs.review', 'is', null), eb('runs.review', '<>', 'confirmed')]),
+    eb.not(partlyRolledBack(eb)),
+  ]);
+}
+
+/** Whether support rolled back any batch of the run (its batch marked rolled_back in the rollback's transaction). */
+function partlyRolledBack(eb: ExpressionBuilder<Database, 'runs'>) {
+  return eb.exists(eb.selectFrom('batches').select('batches.seq').whereRef('batches.runId', '=', 'runs.id').where('batches.status', '=', 'rolled_back'));
+}
+
 /** The columns a replay judges a run by (JudgedRun), not the rest of its row. */
 const JUDGED_RUN_COLUMNS = ['id', 'task', 'status', 'source', 'startedAt', 'metricsJson', 'review', 'verdict'] as const;
 
-function judgedRunFromRow({ id, status, metricsJson, verdict, ...run }: Pick<Selectable<Database['runs']>, (typeof JUDGED_RUN_COLUMNS)[number]>): JudgedRun {
-  return { ...run, runId: id, status: status as JudgedRun['status'], metrics: JSON.parse(metricsJson), validation: verdict === null ? null : { verdict: verdict as Verdict } };
+function judgedRunFromRow({ id, status, metricsJson, verdict, partlyRolledBack, ...run }: Pick<Selectable<Database['runs']>, (typeof JUDGED_RUN_COLUMNS)[number]> & { partlyRolledBack: unknown }): JudgedRun {
+  // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+  return { ...run, runId: id, status: status as JudgedRun['status'], metrics: JSON.parse(metricsJson), validation: verdict === null ? null : { verdict: verdict as Verdict }, partlyRolledBack: Boolean(partlyRolledBack) };
 }
 
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
@@ -40,10 +61,11 @@ export class RunReports {
     const rows = await this.driver.db
       .selectFrom('runs')
       .select(JUDGED_RUN_COLUMNS)
+      .select((eb) => partlyRolledBack(eb).as('partlyRolledBack'))
       .$if(task !== undefined, (q) => q.where('task', '=', task!))
       // substr, not LIKE: SQLite's LIKE ignores case, and runOrigin does not.
       .$if(production === true, (q) => q.where(sql<string>`substr(${sql.ref('source')}, 1, 6)`, '<>', 'trial:'))
-      .$if(training === true, (q) => q.where('status', 'in', ['success', 'partial']).where((eb) => eb.or([eb('review', 'is', null), eb('review', '<>', 'confirmed')])))
+      .$if(training === true, (q) => q.where(trainingRunFilter))
       .$if(runIds !== undefined, (q) => q.where(this.driver.anyOf('id', runIds!)))
       .orderBy('startedAt')
       .orderBy('id')
@@ -75,6 +97,7 @@ export class RunReports {
     const rows = await this.driver.db
       .selectFrom('runs')
       .select(JUDGED_RUN_COLUMNS)
+      .select((eb) => partlyRolledBack(eb).as('partlyRolledBack'))
       .$if(before !== undefined, (q) => q.where((eb) => inStartOrder(eb, '<', before!)))
       .orderBy('startedAt', 'desc')
       .orderBy('id', 'desc')

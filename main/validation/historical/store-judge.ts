@@ -1,6 +1,6 @@
 import type { RunMetrics } from '../../../shared/run.js';
 import { feedbackReview, runOrigin, VERDICTS, type HistoryEntry, type RunOrigin, type ValidationResult } from '../../../shared/validation.js';
-import type { JudgedRun, Store } from '../../store/index.js';
+import { trainingRunFilter, type JudgedRun, type Store } from '../../store/index.js';
 import { judgeRun } from './cache.js';
 import { runTime } from './history-prep.js';
 import { daysFor, MIN_HISTORY_RUNS, type JudgeOptions } from './model.js';
@@ -85,8 +85,7 @@ export async function validationHistory(store: Pick<Store, 'queries'>, options: 
   const rows = await store.queries.db
     .selectFrom('runs')
     .select(['startedAt', 'metricsJson', 'review', 'verdict', 'source'])
-    .where('status', 'in', ['success', 'partial'])
-    .where((eb) => eb.or([eb('review', 'is', null), eb('review', '<>', 'confirmed')]))
+    .where(trainingRunFilter)
     .$if(options.before !== undefined, (q) => q.where('startedAt', '<', options.before!))
     .$if(options.task !== undefined && options.task !== null, (q) => q.where('task', '=', options.task!))
     .orderBy('startedAt', 'desc')
@@ -107,8 +106,8 @@ function historyEntryFromRun(run: { startedAt: string; metricsJson: string; revi
 }
 
 /** Whether a stored run may train the validator: the same rule as validationHistory. */
-export function trainsValidator(run: Pick<JudgedRun, 'status' | 'review'>): boolean {
-  return (run.status === 'success' || run.status === 'partial') && run.review !== 'confirmed';
+export function trainsValidator(run: Pick<JudgedRun, 'status' | 'review' | 'partlyRolledBack'>): boolean {
+  return (run.status === 'success' || run.status === 'partial') && run.review !== 'confirmed' && run.partlyRolledBack !== true;
 }
 
 /** A stored run as a history entry, with what the model learns from feedback. */
