@@ -365,12 +365,8 @@ export const backupsDeleteReportSchema = z.object({
   deleted: snapshotSchema,
   /** True when it was the last snapshot that could be restored, deleted because `force` was given. */
   forced: z.boolean(),
-  /** Snapshots left afterwards. */
+  /** Snapshots left afterwards, and how many of them can be restored (present and passing their checks). */
   remaining: z.number().int().nonnegative(),
-  /**
-   * 1 when one of them can be restored (present and passing its checks), 0 when none can: the
-   * deletion checks the others, newest first, only until one passes (`backups verify` checks them all).
-   */
   restorableRemaining: z.number().int().nonnegative(),
   /** The deletion as recorded in the audit (`backups attempts`). */
   attemptId: z.number().int(),
