@@ -42,8 +42,27 @@ export function registerRollbackCommand(program: Command): void {
     .option('--after <id>', 'with --list: the next page, events older than this one')
     .option('--json', 'print JSON')
     .action(async (flags: RollbackFlags) => {
+      refuseOptionsOfTheOtherMode(flags);
       process.exitCode = flags.list ? await listEvents(flags) : await rollbackCommand(flags);
     });
+}
+
+/** The options of a rollback that --list lists none by, and --list's paging that a rollback has no use for. */
+const ROLLBACK_ONLY = { batch: '--batch', dryRun: '--dry-run', reason: '--reason', onConflict: '--on-conflict', operator: '--operator' } as const;
+const LIST_ONLY = { limit: '--limit', after: '--after' } as const;
+
+/**
+ * rollback is two commands in one: an option of the other, ignored, answered a question not asked
+ * (`--list --batch 2` listed every batch's rollbacks) or let a typo pass unseen.
+ */
+function refuseOptionsOfTheOtherMode(flags: RollbackFlags): void {
+  if (flags.list) {
+    const given = Object.entries(ROLLBACK_ONLY).find(([key]) => flags[key as keyof RollbackFlags] !== undefined);
+    if (given) throw new GatehouseError('USAGE', `${given[1]} does not apply to rollback --list (it lists past rollbacks: give --run, --limit, --after)`);
+    return;
+  }
+  const given = Object.entries(LIST_ONLY).find(([key]) => flags[key as keyof RollbackFlags] !== undefined);
+  if (given) throw new GatehouseError('USAGE', `${given[1]} applies only to rollback --list`);
 }
 
 /** The same checks and the same report as the console's preview and apply. */

@@ -113,6 +113,10 @@ export function registerTasksCommands(program: Command): void {
       .option(...ALLOW_FREQUENT),
   )).action(async (name: string, options: TaskOptions) => {
     const { name: task, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
+    // The API's refusal names its fields ("or enabled"); edit has no option for that, enable and disable do it.
+    if (patch.cron === undefined && patch.source === undefined && patch.lookbackDays === undefined) {
+      throw new GatehouseError('USAGE', `nothing to change: give --cron, --source or --lookback-days (to switch the task on or off: gatehouse tasks enable|disable ${task})`);
+    }
     await withStore(options.db, async (store) => printTask(await editTask(store, task, patch, new Date(), operator), options.json));
   });
 

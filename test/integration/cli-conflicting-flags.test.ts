@@ -29,6 +29,18 @@ describe.each(testBackends())('flags that contradict each other, on $name', (bac
     expect(forever.code).toBe(2);
     expect(forever.stderr).toMatch(/--json prints the report of one check: give it with --once/);
 
+    // rollback is two commands in one: --list's paging, or a rollback's target and policy, given to the other were ignored unsaid.
+    for (const [args, message] of [
+      [['--list', '--run', '1', '--batch', '2'], '--batch does not apply to rollback --list (it lists past rollbacks: give --run, --limit, --after)'],
+      [['--list', '--dry-run'], '--dry-run does not apply to rollback --list (it lists past rollbacks: give --run, --limit, --after)'],
+      [['--run', '1', '--dry-run', '--limit', '5'], '--limit applies only to rollback --list'],
+      [['--run', '1', '--reason', 'bad feed', '--after', '3'], '--after applies only to rollback --list'],
+    ] as const) {
+      const mixed = runCli(['rollback', '--db', location, ...args, '--json']);
+      expect(mixed.code, mixed.stderr).toBe(2);
+      expect(JSON.parse(mixed.stdout)).toEqual({ error: { code: 'USAGE', message } });
+    }
+
     if (backend.name === 'sqlite') expect(fs.existsSync(location)).toBe(false);
     const store = await backend.open(location);
     try {

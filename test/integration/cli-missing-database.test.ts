@@ -38,6 +38,28 @@ async function databaseExists(location: string): Promise<boolean> {
   }
 }
 
+/** A database with nothing in it: a zero-byte file (`touch`), an empty schema. */
+async function createEmptyDatabase(location: string): Promise<void> {
+  if (!location.startsWith('postgres')) return fs.writeFileSync(location, '');
+  const client = await connectToPostgres();
+  try {
+    await client.query(`CREATE SCHEMA ${new URL(location).searchParams.get('schema')}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function holdsNoTables(location: string): Promise<boolean> {
+  if (!location.startsWith('postgres')) return fs.statSync(location).size === 0;
+  const client = await connectToPostgres();
+  try {
+    const schema = new URL(location).searchParams.get('schema');
+    return (await client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1', [schema])).rows.length === 0;
+  } finally {
+    await client.end();
+  }
+}
+
 describe.each(backends)('a --db naming no database ($name)', (backend) => {
   it.each(REFUSED)('%s %s is refused with exit 6 and creates nothing', async (...command) => {
     const location = await backend.freshLocation();
@@ -46,6 +68,18 @@ describe.each(backends)('a --db naming no database ($name)', (backend) => {
     expect(refused.stderr).toMatch(/^gatehouse: no database at .+\n {2}hint: .*`gatehouse update` creates a database/);
     expect(await databaseExists(location)).toBe(false);
   });
+
+  it('is refused when the database is there but holds no store (an empty file, an empty schema), and stays empty', async () => {
+    const location = await backend.freshLocation();
+    await createEmptyDatabase(location);
+    const refused = runCli(['runs', 'list', '--json', '--db', location]);
+    expect(refused.code, refused.stderr).toBe(6);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'DB_UNREACHABLE', message: expect.stringContaining('no database at') });
+    expect(await holdsNoTables(location)).toBe(true);
+    // update may start a database there, as it may a new path.
+    expect(runCli(['update', '--source', 'synthetic:seed=1,count=2', '--no-snapshot', '--db', location]).code).toBe(0);
+    expect(runCli(['runs', 'list', '--db', location]).code).toBe(0);
+  }, 60_000);
 
   it('is refused through GATEHOUSE_DB too, and with --json says so on stdout', async () => {
     const location = await backend.freshLocation();

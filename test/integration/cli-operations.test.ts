@@ -189,6 +189,15 @@ describe('gatehouse tasks and report canary', () => {
     expect([badLimit.code, badLimit.stderr]).toEqual([2, expect.stringContaining('--limit')]);
   });
 
+  it('refuses a tasks edit that changes nothing by naming the options edit takes, and enable/disable for switching', () => {
+    json(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5']);
+    const nothing = runCli(['tasks', 'edit', 'nightly', '--db', db]);
+    expect([nothing.code, nothing.stderr.trim()]).toEqual([
+      2, 'gatehouse: nothing to change: give --cron, --source or --lookback-days (to switch the task on or off: gatehouse tasks enable|disable nightly)',
+    ]);
+    expect(json(['tasks', 'history'])).toHaveLength(1);
+  });
+
   it('refuses a bad cron and an unknown task', () => {
     const badCron = runCli(['tasks', 'add', 'x', '--cron', '* * 99 * *', '--source', 'synthetic:seed=1,count=1', '--db', db]);
     expect(badCron.code).toBe(2);

@@ -16,7 +16,7 @@ import { gatedSqliteDialect, tryWritesOnceWhileBusy, writesWaitAgain } from './w
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
   if (options.mustExist && !fs.existsSync(resolved)) throw noDatabaseAt(resolved);
-  return new SqliteDriver(await openSqliteFile(resolved, options.lockWaitMs), resolved, options);
+  return new SqliteDriver(await openSqliteFile(resolved, options), resolved, options);
 }
 
 /** Kysely prepares every query it runs; keeping the statements saves SQLite re-parsing them. */

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import { queryLayer } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 import { registerCaseFold } from './case-fold.js';
 import { writesWaitAgain, writeGateOf } from './write-gate.js';
@@ -17,12 +17,15 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 /**
  * Opens a Gatehouse SQLite database, creating and migrating it as needed. A file that is not
  * Gatehouse's is refused before anything could write to it (no WAL switch, no migration, no
- * journal left behind): it stays byte for byte as it was.
+ * journal left behind): it stays byte for byte as it was. With `mustExist`, so is a file that holds
+ * no store yet (zero bytes, or SQLite with no tables), as PostgreSQL's empty schema is refused: a
+ * command that only reads or changes a store does not write a new one into whatever file it is given.
  */
-export async function openSqliteFile(file: string, lockWaitMs = DEFAULT_LOCK_WAIT_MS): Promise<Database.Database> {
+export async function openSqliteFile(file: string, options: { lockWaitMs?: number; mustExist?: boolean } = {}): Promise<Database.Database> {
+  const { lockWaitMs = DEFAULT_LOCK_WAIT_MS, mustExist = false } = options;
   const folder = path.dirname(file);
   if (!fs.existsSync(folder)) throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: folder ${folder} does not exist`);
-  refuseForeignFile(file);
+  if (!holdsAStoreUnlessForeign(file) && mustExist) throw noDatabaseAt(file);
   let db: Database.Database;
   try {
     db = new Database(file, { timeout: lockWaitMs });
@@ -106,14 +109,15 @@ function isCurrent(db: Database.Database): boolean {
  * A new or empty file, a Gatehouse database (stamped with our application_id), or one an older
  * Gatehouse made (its schema_migrations, runs and hearings tables) may be opened; anything else
  * is refused with the reason. Only reads: the header bytes, then a read-only look at the schema.
+ * True when the file holds a store; false when it is new or empty.
  */
-function refuseForeignFile(file: string): void {
-  if (!fs.existsSync(file)) return;
+function holdsAStoreUnlessForeign(file: string): boolean {
+  if (!fs.existsSync(file)) return false;
   const stat = fs.statSync(file);
   if (stat.isDirectory()) {
     throw new GatehouseError('INPUT_INVALID', `cannot use database ${file}: it is a directory, not a file`, { hint: 'give the path of a Gatehouse database, or a new file name to create one' });
   }
-  if (stat.size === 0) return;
+  if (stat.size === 0) return false;
   const header = Buffer.alloc(100);
   const fd = fs.openSync(file, 'r');
   try {
@@ -123,15 +127,16 @@ function refuseForeignFile(file: string): void {
   }
   if (header.toString('latin1', 0, 16) !== SQLITE_MAGIC) throw foreign(file, 'it is not a SQLite database');
   const applicationId = header.readInt32BE(68);
-  if (applicationId === GATEHOUSE_APPLICATION_ID) return;
+  if (applicationId === GATEHOUSE_APPLICATION_ID) return true;
   if (applicationId !== 0) throw foreign(file, `it belongs to another application (application_id 0x${applicationId.toString(16)})`);
   const tables = readOnlyLook(file, (db) =>
     db.pragma('application_id', { simple: true }) === GATEHOUSE_APPLICATION_ID
       ? null
       : (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]),
   );
-  if (tables === null || tables.length === 0) return;
-  if (['schema_migrations', 'runs', 'hearings'].every((table) => tables.includes(table))) return;
+  if (tables === null) return true;
+  if (tables.length === 0) return false;
+  if (['schema_migrations', 'runs', 'hearings'].every((table) => tables.includes(table))) return true;
   throw foreign(file, `it holds other tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''})`);
 }
 
