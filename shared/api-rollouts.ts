@@ -6,8 +6,7 @@
 import { z } from 'zod';
 import { flagValueSchema } from './api-operations.js';
 import { scheduledTaskNameSchema } from './task-name.js';
-
-const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
+import { reasonSchema as reason } from './text-rules.js';
 
 /** The seed's Stage 2.3.3, in order: code deployed with the flags off, one task, every task, watching. */
 export const ROLLOUT_STAGES = ['deployed', 'canary', 'all', 'monitoring'] as const;
