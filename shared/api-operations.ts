@@ -8,9 +8,8 @@ import type { Surface } from './errors.js';
 import { lookbackDaysSchema } from './lookback.js';
 import { formatCount } from './plural.js';
 import { scheduledTaskNameSchema } from './task-name.js';
+import { reasonSchema as reason } from './text-rules.js';
 
-/** Every change an operator makes carries a reason (DESIGN §4); blank is not a reason. */
-const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
 // No input carries an operator: who made a change comes from the transport (ApiCaller in api.ts).
 
 export const FLAG_KINDS = ['release', 'operational', 'kill-switch'] as const;

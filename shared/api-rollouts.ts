@@ -6,8 +6,7 @@
 import { z } from 'zod';
 import { flagValueSchema } from './api-operations.js';
 import { scheduledTaskNameSchema } from './task-name.js';
-
-const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
+import { reasonSchema as reason, withoutControlCharacters } from './text-rules.js';
 
 /** The seed's Stage 2.3.3, in order: code deployed with the flags off, one task, every task, watching. */
 export const ROLLOUT_STAGES = ['deployed', 'canary', 'all', 'monitoring'] as const;
@@ -36,7 +35,8 @@ export type RolloutFlagChange = z.infer<typeof flagChangeSchema>;
 export const DEFAULT_TIME_THRESHOLD = 0.1;
 
 export const rolloutStartInputSchema = z.object({
-  name: z.string().trim().min(1).max(200),
+  /** What is being rolled out: a name, printed on one line of `rollout status`, the ledger and notifications. */
+  name: withoutControlCharacters(z.string().trim().min(1).max(200), 'name'),
   flagChanges: z.array(flagChangeSchema).min(1, 'a rollout changes at least one flag'),
   canaryTask: scheduledTaskNameSchema.nullable().default(null),
   stages: z.array(rolloutStageSchema).min(1).optional(),

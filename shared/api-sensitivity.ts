@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { sensitivitySettingsSchema, type SensitivitySettings } from './validation.js';
 import { counted } from './plural.js';
 import { taskNameSchema } from './task-name.js';
+import { reasonSchema } from './text-rules.js';
 
 const task = taskNameSchema;
 
@@ -91,7 +92,7 @@ export const sensitivitySaveInputSchema = z.object({
   task,
   settings: sensitivitySettingsSchema,
   /** Every change carries a reason (DESIGN §4). */
-  reason: z.string().trim().min(1, 'a reason is required').max(2_000),
+  reason: reasonSchema,
   /**
    * The version the settings were edited from, as sensitivity.get showed it (null: none saved yet).
    * Given, a version someone saved since refuses this save with CONFLICT naming it, instead of being

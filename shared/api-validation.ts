@@ -7,11 +7,10 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { RUN_STATUSES } from './run.js';
 import { taskNameSchema } from './task-name.js';
+import { reasonSchema as reason } from './text-rules.js';
 import { ANOMALY_REVIEWS, anomalySchema, EXPECTED_REASON_KINDS } from './validation.js';
 
 const runId = z.number().int().positive();
-/** Every review carries a reason (DESIGN §4); blank is not a reason. */
-const reason = z.string().trim().min(1, 'a reason is required').max(2_000);
 // No input carries an operator: who gave the feedback comes from the transport (ApiCaller in api.ts).
 /** A SQLite file path, or a schema name on PostgreSQL; absent: the default beside the database. */
 const staging = z.string().trim().min(1).max(1_000).nullable().optional();

@@ -80,6 +80,7 @@ import {
 } from './api-sensitivity.js';
 import { instantSchema } from './instant.js';
 import { taskNameSchema } from './task-name.js';
+import { withoutControlCharacters } from './text-rules.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -247,12 +248,7 @@ export const callerViewSchema = z.object({
 });
 export type CallerView = z.infer<typeof callerViewSchema>;
 /** A person's name as it appears in the audit: no control characters, no surrounding blanks. */
-export const operatorNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'a name is required')
-  .max(80)
-  .regex(/^[^\p{Cc}]*$/u, 'a name cannot hold control characters');
+export const operatorNameSchema = withoutControlCharacters(z.string().trim().min(1, 'a name is required').max(80), 'name');
 
 /** What a handler knows of its caller, from the transport. */
 export interface ApiCaller {

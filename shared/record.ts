@@ -82,16 +82,23 @@ export function visibleText(text: string): string | null {
 }
 
 /**
- * Control characters a record's text cannot hold: C0 but for tab, line feed and carriage return
- * (Congress.gov titles carry "\t" and "\r\n"), DEL, and C1. None is ever text a reader sees; an
- * ESC or CSI (U+009B) sequence in a title rewrites the terminal it is printed to. NUL has its own
- * rejection (NUL_CHARACTER), found before any field is read.
+ * Control characters text cannot hold, by what the text is. A record's text and an operator's
+ * reason (`text`) keep tab, line feed and carriage return (Congress.gov titles carry "\t" and
+ * "\r\n"; the console's reasons are typed in a textarea) and refuse the rest of C0, DEL and C1:
+ * none is ever text a reader sees, and an ESC or CSI (U+009B) sequence rewrites the terminal it is
+ * printed to. A name (a task, an operator) keeps none: it stands on one line of a table, a log line,
+ * a notification title. NUL has its own rejection on each path, found before this rule: a record's
+ * (NUL_CHARACTER, before any field is read), an API input's (main/api's dispatch, naming the field).
  */
-const CONTROL_CHARACTER = /(?![\t\n\r\0])\p{Cc}/u;
+export type ControlCharacterRule = 'text' | 'name';
+const CONTROL_CHARACTER: Record<ControlCharacterRule, RegExp> = {
+  text: /(?![\t\n\r\0])\p{Cc}/u,
+  name: /(?!\0)\p{Cc}/u,
+};
 
 /** Where `text` holds a control character it cannot (see CONTROL_CHARACTER), named for a reason, or null. */
-export function controlCharacterProblem(text: string): string | null {
-  const found = CONTROL_CHARACTER.exec(text);
+export function controlCharacterProblem(text: string, rule: ControlCharacterRule = 'text'): string | null {
+  const found = CONTROL_CHARACTER[rule].exec(text);
   if (found === null) return null;
   const name = CONTROL_NAMES[found[0].charCodeAt(0)];
   return `contains the control character ${codePointLabel(found[0])}${name === undefined ? '' : ` (${name})`} at character ${found.index + 1}`;
@@ -102,7 +109,7 @@ export function codePointLabel(char: string): string {
   return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-const CONTROL_NAMES: Record<number, string> = { 0x07: 'BEL', 0x08: 'BS', 0x1b: 'ESC', 0x7f: 'DEL', 0x9b: 'CSI' };
+const CONTROL_NAMES: Record<number, string> = { 0x07: 'BEL', 0x08: 'BS', 0x09: 'tab', 0x0a: 'line feed', 0x0d: 'carriage return', 0x1b: 'ESC', 0x7f: 'DEL', 0x9b: 'CSI' };
 
 /**
  * The HTML character references a feed's text may carry, decoded once: `&amp;` is "&", `&#8217;` and

@@ -3,6 +3,9 @@ import type { RunStatus } from '../../shared/run.js';
 import type { TickEntry, TickReport } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { API_METHODS, type ApiMethod, type ApiOutput } from '../../shared/api.js';
+import { terminalSafeJson, terminalText } from '../../shared/terminal-text.js';
+
+export { terminalText };
 
 /** The one table from error codes to exit codes (DESIGN §3). */
 const EXIT_CODE_BY_ERROR: Record<ErrorCode, number> = {
@@ -98,33 +101,6 @@ export function exitCodeFor(error: unknown): number {
 /** `--json` of a command with no API twin (an update's summary, a verdict): its own shape. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
-}
-
-/**
- * What a terminal acts on instead of showing: C0 (newline aside), DEL and C1 — ESC and CSI (U+009B)
- * begin the sequences that move the cursor, clear the screen or retitle the window. Record text is
- * refused with them (CONTROL_CHARACTER), but rows and quarantine reasons written before that rule
- * still hold them, and the CLI prints what is stored.
- */
-const TERMINAL_CONTROL = /(?!\n)\p{Cc}/gu;
-const TERMINAL_CONTROL_OR_NEWLINE = /\p{Cc}/gu;
-
-/** `text` with each terminal control shown as its escape (`\x1b`), newlines kept unless `oneLine`. */
-export function terminalText(text: string, options: { oneLine?: boolean } = {}): string {
-  const controls = options.oneLine ? TERMINAL_CONTROL_OR_NEWLINE : TERMINAL_CONTROL;
-  // Most cells hold none: a search that allocates nothing, not a replace, for a table of 500,000 rows.
-  if (!controls.test(text)) return text;
-  controls.lastIndex = 0;
-  return text.replace(controls, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/**
- * JSON text with DEL and C1 written as \u escapes, as JSON.stringify already writes C0: the same
- * value to a script that parses it, nothing a terminal acts on to one who reads it. They can only
- * stand inside strings, where the escape means the same character.
- */
-function terminalSafeJson(json: string): string {
-  return json.replace(/[\u007F-\u009F]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

@@ -8,7 +8,7 @@ import { actorName } from '../flags/index.js';
 import { abortRollout, decideRollout, parseStageSpec, pauseRollout, rolloutDetail, rolloutLedger, rolloutStatus, startRollout } from '../rollouts/index.js';
 import { withStore } from './database.js';
 import { collectRepeated, parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
-import { printApiJson, printTable } from './output.js';
+import { printApiJson, printTable, terminalText } from './output.js';
 
 interface RolloutOptions {
   db?: string;
@@ -78,7 +78,8 @@ function guardrailRow(g: GuardrailResult): (string | null)[] {
 }
 
 function printDetail(detail: RolloutDetail): void {
-  process.stdout.write(`rollout ${detail.id} "${detail.name}": ${detail.state}, stage ${stageLine(detail)}\n`);
+  // A name stored before names refused control characters is shown with them as escapes.
+  process.stdout.write(`rollout ${detail.id} "${terminalText(detail.name, { oneLine: true })}": ${detail.state}, stage ${stageLine(detail)}\n`);
   process.stdout.write(`flags: ${detail.flagChanges.map((c) => `${c.flag}=${JSON.stringify(c.value)}`).join(', ')}; canary task: ${detail.canaryTask ?? '—'}; auto-promote: ${detail.autoPromote ? 'yes' : 'no'}\n`);
   if (detail.latest) {
     process.stdout.write(`\nguardrails (canary runs ${detail.latest.canaryRuns.length}, control runs ${detail.latest.controlRuns.length}):\n`);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../../shared/run.js';
 import { redactSecrets } from '../../shared/redact.js';
+import { terminalSafeJson, terminalText } from '../../shared/terminal-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
@@ -80,12 +81,22 @@ function loggerOver(sinks: () => Sinks, terminalLevel: TerminalLevel, bound: Log
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
     const { file, terminal, clock } = sinks();
     const clean = redactSecrets(message);
-    file?.(JSON.stringify({ time: clock().toISOString(), level, msg: clean, ...redactFields({ ...bound, ...fields }) }));
+    file?.(terminalSafeJson(JSON.stringify({ time: clock().toISOString(), level, msg: clean, ...redactFields({ ...bound, ...fields }) })));
     if (terminal && LEVEL_ORDER[level] >= LEVEL_ORDER[terminalLevel]) {
-      terminal(`gatehouse: ${TERMINAL_PREFIX[level]}${clean}`);
+      terminal(`gatehouse: ${TERMINAL_PREFIX[level]}${terminalLines(clean)}`);
     }
   };
   return loggerFrom(log);
+}
+
+/**
+ * A message as a terminal line shows it: a task name, a title or a reason quoted in it cannot
+ * recolour or retitle the terminal (its controls are shown as escapes, shared/terminal-text), nor
+ * forge a line of its own — what follows a line break it holds is indented under the message, as a
+ * hint is, never a line that starts "gatehouse: error:".
+ */
+function terminalLines(message: string): string {
+  return terminalText(message).replace(/\n/g, '\n  ');
 }
 
 /** The level shortcuts and children around one `log` function. */

@@ -13,6 +13,7 @@ import {
 } from './notify-channels.js';
 import { notificationThrottle } from './task-store.js';
 import { counted } from '../../shared/plural.js';
+import { terminalText } from '../../shared/terminal-text.js';
 
 const log = logger('notify');
 
@@ -63,7 +64,9 @@ export class Notifier {
       }
     }
     if (!claim.send) return { sent: false, folded: claim.folded, channels: [] };
-    const delivered = { ...notification, at: now.toISOString(), folded: claim.folded };
+    // Titles and bodies quote task names, reasons and error messages, some stored before their rules
+    // refused control characters: every channel gets them with those shown as escapes (line breaks kept).
+    const delivered = { ...notification, title: terminalText(notification.title), body: terminalText(notification.body), at: now.toISOString(), folded: claim.folded };
     const channels: ChannelResult[] = [];
     for (const channel of this.options.channels) {
       try {

@@ -43,6 +43,19 @@ describe('gatehouse rollout', () => {
     expect(cli(db, ['rollout', 'list', '--json']).stdout.trim()).toBe('[]');
   });
 
+  it('shows a rollout name stored before names refused control characters with them as escapes, on one line', async () => {
+    const db = freshDb('legacy-name');
+    expect(cli(db, ['update', '--source', 'synthetic:seed=1,count=5']).code).toBe(0);
+    expect(cli(db, ['rollout', 'start', '--flag', 'ENABLE_SNAPSHOTS=false', '--stages', 'deployed:1:1,all:1:1', '--name', 'snapshots off', '--reason', 'fewer copies']).code).toBe(0);
+    const { default: Database } = await import('better-sqlite3');
+    const raw = new Database(db);
+    raw.prepare('UPDATE rollouts SET name = ?').run('snap\u001b[2Joff\ngatehouse: error: forged');
+    raw.close();
+    const status = cli(db, ['rollout', 'status']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.split('\n')[0]).toMatch(/^rollout 1 "snap\\x1b\[2Joff\\x0agatehouse: error: forged": active/);
+  });
+
   it('promotes only from the stage the operator names: without --from, from a bad stage, or from a stage another operator already promoted, it is refused with exit 2', () => {
     const db = freshDb('promote-from');
     addTasks(db, 'synthetic:seed=1,count=60');

@@ -52,6 +52,19 @@ function run(overrides: Partial<RunSummary>): RunSummary {
   };
 }
 
+describe('notification text', () => {
+  it('reaches every channel with the controls of a task name or reason stored before they were refused shown as escapes, line breaks kept', async () => {
+    const receiver = await startReceiver();
+    const shown: string[] = [];
+    const notifier = new Notifier({ store: null, channels: [webhookChannel(receiver.url), { name: 'desktop', send: async (n) => void shown.push(n.title, n.body) }] });
+    const [notice] = notificationsForRun(run({ task: 'daily\u001b[31m', status: 'failed', error: 'source gone\nsecond line\u009b2J' }), { notifyOnAnomaly: false });
+    await notifier.notify(notice!);
+    await receiver.close();
+    expect(shown).toEqual(['Gatehouse: task daily\\x1b[31m, run 7 failed', 'source gone\nsecond line\\x9b2J']);
+    expect(receiver.bodies).toEqual([expect.objectContaining({ title: 'Gatehouse: task daily\\x1b[31m, run 7 failed', body: 'source gone\nsecond line\\x9b2J' })]);
+  });
+});
+
 describe('webhook payloads', () => {
   const delivered: DeliveredNotification = { ...failure, at: '2026-03-01T00:00:00.000Z', folded: 2 };
 

@@ -64,4 +64,15 @@ describe('logger', () => {
     ]);
     expect(terminal).toEqual(['gatehouse: warning: task daily missed 2 runs', 'gatehouse: run 3 failed — source postgres://ops:***@db/gh unreachable']);
   });
+
+  it('shows a task name\'s or a reason\'s controls as escapes: no recoloured terminal, no forged line, nothing a terminal acts on in the file', () => {
+    const file = logFile();
+    const terminal: string[] = [];
+    const logger = createLogger({ file, terminal: (line) => terminal.push(line) });
+    logger.warn('run 1 was rolled back — by ann: oops\u001b]0;owned\u0007\ngatehouse: error: forged', { subject: 'nightly\u009b2J' });
+    expect(terminal).toEqual(['gatehouse: warning: run 1 was rolled back — by ann: oops\\x1b]0;owned\\x07\n  gatehouse: error: forged']);
+    // One line, its ending the only control: JSON escapes C0, and DEL and C1 are escaped as the CLI's JSON escapes them.
+    expect(fs.readFileSync(file, 'utf8').replace(/\n$/, '')).not.toMatch(/\p{Cc}/u);
+    expect(lines(file)[0]).toMatchObject({ msg: 'run 1 was rolled back — by ann: oops\u001b]0;owned\u0007\ngatehouse: error: forged', subject: 'nightly\u009b2J' });
+  });
 });
