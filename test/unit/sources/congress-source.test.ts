@@ -253,6 +253,16 @@ describe('congress: source against a congress.gov-shaped server', () => {
     expect(items[1]!.error!.message).toMatch(/not UTF-8 .*\(gave up after 2 attempts\)/);
   });
 
+  it('quarantines a detail answered with an HTML error page and status 200 as FETCH_FAILED, saying it was an HTML page, not malformed JSON', async () => {
+    const server = await serve({ house: [meeting(9301), meeting(9302), meeting(9303)] });
+    server.override = (request) => (request.path.endsWith('/9302') ? { body: '<html><body>Service unavailable</body></html>', headers: { 'content-type': 'text/html; charset=utf-8' } } : undefined);
+    const items = await collect(congressSource(server, { maxRetries: 1 }).source.items());
+
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'FETCH_FAILED', 'ok']);
+    expect(items[1]!.error!.message).toBe('detail of meeting 9302 could not be fetched: Congress.gov sent a text/html page (HTTP 200) instead of JSON for GET /v3/committee-meeting/119/house/9302?format=json (gave up after 2 attempts)');
+    expect(items[1]!.raw).toMatchObject({ eventId: '9302' });
+  });
+
   it('counts a detail answered without a committeeMeeting object as a fetch error', async () => {
     const server = await serve({ house: [meeting(9101)] });
     server.override = (request) => (request.path.endsWith('/9101') ? { body: { request: {} } } : undefined);
