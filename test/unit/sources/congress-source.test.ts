@@ -177,6 +177,17 @@ describe('congress: source against a congress.gov-shaped server', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('gives up on a detail whose body starts and never finishes after the per-request timeout, and quarantines that meeting alone', async () => {
+    const server = await serve({ house: [meeting(6101), meeting(6102), meeting(6103)] });
+    server.override = (request) => (request.path.endsWith('/6102') ? { body: JSON.stringify({ committeeMeeting: meeting(6102) }), stall: true } : undefined);
+    // Long enough for the answers that do finish on a loaded machine: the stalled one costs two of it.
+    const items = await collect(congressSource(server, { timeoutMs: 1_000, maxRetries: 1 }).source.items());
+
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'FETCH_FAILED', 'ok']);
+    expect(items[1]!.error!.message).toMatch(/^detail of meeting 6102 could not be fetched: GET \/v3\/committee-meeting\/119\/house\/6102\?format=json timed out after 1000 ms \(gave up after 2 attempts\)$/);
+    expect(detailRequests(server).filter((request) => request.path.endsWith('/6102'))).toHaveLength(2);
+  });
+
   it('fails with the URL path, not the key, when a list page is malformed JSON', async () => {
     const server = await serve({ house: [meeting(7001)] });
     server.override = (request) => (request.path.endsWith('/house') ? { body: '{"committeeMeetings": [' } : undefined);
