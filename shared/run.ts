@@ -187,6 +187,19 @@ export function flagChangeLine(change: RunFlagChange): string {
   return `${change.flag} killed by ${change.killedBy} (${change.killedAt}${why}), reached the run ${where}: ${change.applied ? '' : 'not for this run: '}${change.effect}`;
 }
 
+/**
+ * Something the source noticed while it was read that an operator should hear of though no record
+ * was lost to it — Congress.gov's pagination disagreeing with itself: a `next` link past its count, a
+ * listing that shrank and was read again, a page listing only meetings already listed. `count`: how
+ * many times (pages, chamber listings, meetings, as `message` says). The log has each occasion.
+ */
+export const sourceWarningSchema = z.object({
+  code: z.enum(['NEXT_PAST_COUNT', 'PAGES_READ_AGAIN', 'REPEATED_PAGES', 'LISTED_TWICE']),
+  count: z.number().int().positive(),
+  message: z.string(),
+});
+export type SourceWarning = z.infer<typeof sourceWarningSchema>;
+
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */
 export const runSummarySchema = z.object({
   runId: z.number().int(),
@@ -212,6 +225,12 @@ export const runSummarySchema = z.object({
   sourceWindow: sourceWindowSchema.nullable().optional(),
   /** Kills that reached the run while it was going, in the order it met them; `flags` stay the flags at its start. */
   flagChanges: z.array(runFlagChangeSchema).optional(),
+  /**
+   * What the source noticed while this run (or this segment of a resumed one) read it: always in the
+   * summary `gatehouse update` prints and the run-finished event carries (empty when nothing), never
+   * stored, so absent from a run read back later.
+   */
+  sourceWarnings: z.array(sourceWarningSchema).optional(),
   /**
    * Computed as the run is read, never stored: a run stored `running` whose process is gone from
    * this host (killed, crashed). It is interrupted, but stays `running` in the store until the next

@@ -20,6 +20,8 @@ export function reportingUnreadable(source: RecordSource, warn: (message: string
     // Likewise the file's fingerprint: without it a command-line run recorded none (a resume over a
     // changed file went unchecked), and a resume from the command line refused every file run.
     fingerprint: source.fingerprint,
+    // And what it noticed while it was read: the summary says it (Congress.gov's pagination disagreeing).
+    ...(source.warnings ? { warnings: () => source.warnings!() } : {}),
     items: (options) => warnAbout(source.items(options), warn),
   };
 }

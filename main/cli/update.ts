@@ -161,6 +161,7 @@ function printHumanSummary(summary: RunSummary): void {
     lines.push(`  reconciliation: ${r.ok ? `ok (${r.checks.length} checks)` : `FAILED${r.problems.map((p) => `\n    - ${p}`).join('')}`}`);
   }
   for (const change of summary.flagChanges ?? []) lines.push(`  kill: ${flagChangeLine(change)}`);
+  for (const warning of summary.sourceWarnings ?? []) lines.push(`  source: ${warning.message}`);
   if (summary.validation) lines.push(`  validation: ${summary.validation.verdict}${summary.validation.anomalies.map((a) => `\n    - ${a.message}`).join('')}`);
   if (summary.status === 'held') {
     lines.push(`  held for review (BLOCK_ON_ANOMALY): gatehouse runs accept ${summary.runId} --reason TEXT, or gatehouse rollback --run ${summary.runId}`);

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
-import { statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary } from '../../shared/run.js';
+import { statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -154,7 +154,7 @@ export async function recordedByNextWriter(options: UpdateOptions, run: Executio
     return startedRun(options, run);
   });
   const metrics = finalMetrics(run);
-  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString() };
+  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString(), sourceWarnings: sourceWarnings(options) };
   run.emit({ type: 'warning', runId: run.runId, message: error });
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
@@ -187,6 +187,11 @@ function startedRun(options: UpdateOptions, run: Execution): Omit<RunSummary, 's
 function finalMetrics(run: Execution): RunMetrics {
   const { metrics } = run.state;
   return { ...metrics, durationMs: elapsedMs(run), rolledBack: metrics.rolledBack ?? 0, fetchErrors: metrics.fetchErrors ?? 0, duplicates: metrics.duplicates ?? 0 };
+}
+
+/** What the source noticed while this segment read it: the summary says it, though the run row does not keep it. */
+function sourceWarnings(options: Pick<UpdateOptions, 'source'>): SourceWarning[] {
+  return options.source.warnings?.() ?? [];
 }
 
 /** Earlier segments plus this one. */
@@ -235,7 +240,8 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error, resumable: resumable(store, { status, error }) };
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
-  const { batchList: _batches, ...summary } = detail!;
+  const { batchList: _batches, ...stored } = detail!;
+  const summary: RunSummary = { ...stored, sourceWarnings: sourceWarnings(options) };
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
 }

@@ -1,5 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
-import type { SourceFingerprint, SourceWindow } from '../../shared/run.js';
+import type { SourceFingerprint, SourceWarning, SourceWindow } from '../../shared/run.js';
 
 /** One item read from a source, before any rule has looked at it. */
 export interface SourceItem {
@@ -73,6 +73,8 @@ export interface RecordSource {
     /** The eventId an item key (`SourceItem.key`) names, canonical; null for a key naming none. */
     eventIdOfKey(key: string): string | null;
   };
+  /** What the source noticed while its items were read (Congress.gov's pagination disagreeing with itself); read after the run. */
+  warnings?(): SourceWarning[];
   /**
    * Streams the items in a stable order; `skip` items are read past without being yielded. With
    * `resume` (a source with `listing`), items whose key is handled are read past instead, and the

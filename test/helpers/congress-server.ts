@@ -24,6 +24,8 @@ export interface FakeReply {
   drop?: boolean;
   /** Send the headers (with the full Content-Length) and half the body, then drop the connection. */
   cutShort?: boolean;
+  /** Send the headers (with the full Content-Length) and half the body, then nothing more: a body that never finishes. */
+  stall?: boolean;
 }
 
 export type FakeHandler = (request: SeenRequest) => FakeReply | undefined;
@@ -65,9 +67,12 @@ export async function startFakeCongress(
       return;
     }
     const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : prefix + JSON.stringify(reply.body ?? {});
-    res.writeHead(reply.status ?? 200, reply.statusMessage, { 'content-type': 'application/json', ...(reply.cutShort ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...reply.headers });
-    if (reply.cutShort) {
-      res.write(body.slice(0, body.length >> 1), () => res.destroy());
+    const partly = reply.cutShort === true || reply.stall === true;
+    res.writeHead(reply.status ?? 200, reply.statusMessage, { 'content-type': 'application/json', ...(partly ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...reply.headers });
+    if (partly) {
+      res.write(body.slice(0, body.length >> 1), () => {
+        if (reply.cutShort) res.destroy();
+      });
       return;
     }
     res.end(body);

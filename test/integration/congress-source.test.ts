@@ -9,7 +9,9 @@ import { RequestRateLimiter, type CongressSourceOptions } from '../../main/sourc
 import { PAGE_SIZE } from '../../main/sources/congress/source.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import { fakeCongressSource, FAKE_API_KEY, isDetailRequest, startFakeCongress, type FakeCongress, type FakeReply, type SeenRequest } from '../helpers/congress-server.js';
+import { startCli } from '../helpers/cli.js';
 import { arraySource, hearingRecord } from '../helpers/records.js';
+import type { RunSummary } from '../../shared/run.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 const RECENT = '2025-03-08T09:30:00Z';
@@ -272,6 +274,32 @@ describe('the end of a Congress.gov listing', () => {
     expect(server.requests.filter(houseListRequest)).toHaveLength(1);
     expect(source.stats.nextPastCount).toBe(1);
     expect(terminal).toContainEqual(expect.stringMatching(/^gatehouse: warning: Congress\.gov's pagination of committee-meeting\/119\/house still gave a next page after all 3 meetings it counted were listed/));
+    expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringContaining('(committee-meeting/119/house)') as unknown }]);
+  });
+
+  it('says the pagination disagreed in the JSON and the lines `gatehouse update` prints, not only on stderr; a clean run says nothing', async () => {
+    // The CLI reads the real clock: the feed is dated from it.
+    const updated = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const house = [1, 2, 3].map((i) => hearingRecord(961000 + i, { updateDate: updated }));
+    const server = await serve({ house });
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-congress-cli-'));
+    cleanups.push(() => fs.rmSync(folder, { recursive: true, force: true }));
+    const update = (db: string, json: boolean) => startCli(['update', '--db', path.join(folder, db), '--source', `congress:${server.baseUrl}`, '--no-snapshot', ...(json ? ['--json'] : [])], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
+
+    const clean = await update('clean.db', true);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ status: 'success', sourceWarnings: [] });
+
+    housePagination(server, house, (offset) => ({ count: house.length, next: `${server.baseUrl}/committee-meeting/119/house?offset=${offset + PAGE_SIZE}` }));
+    const json = await update('json.db', true);
+    expect(json.code, json.stderr).toBe(0);
+    const summary = JSON.parse(json.stdout) as RunSummary;
+    expect(summary).toMatchObject({ status: 'success', metrics: { fetched: 3, added: 3 } });
+    expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringMatching(/next page after every meeting it counted was listed \(committee-meeting\/119\/house\)/) as unknown }]);
+    const human = await update('human.db', false);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^ {2}source: Congress\.gov's pagination still gave a next page/m);
+    expect([json.stdout, json.stderr, human.stdout, human.stderr].join('')).not.toContain(FAKE_API_KEY);
   });
 
   it('asks for the page after a full one that gives neither a count nor a next link, and stores every meeting', async () => {

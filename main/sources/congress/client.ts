@@ -165,7 +165,7 @@ export class CongressClient {
         return { kind: 'ok', body: parseJsonNotingRepeatedKeys(withoutByteOrderMark(body.toString('utf8'))) };
       } catch {
         // A body cut short (a gzip stream that ends early) or a proxy's HTML page: asking again usually helps.
-        return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('malformed', `Congress.gov sent malformed JSON for GET ${shown}`, response.status) };
+        return { kind: 'retry', serverFault: true, waitMs: null, error: new CongressFetchError('malformed', `Congress.gov sent ${notJson(response)} for GET ${shown}`, response.status) };
       }
     } catch (error) {
       if (signal?.aborted) return { kind: 'fail', serverFault: false, error: aborted(shown) };
@@ -225,6 +225,17 @@ export class CongressClient {
     if (status >= 500) return { kind: 'retry', serverFault: true, waitMs: retryAfterMs(response.headers.get('retry-after'), this.clock()), error };
     return { kind: 'fail', serverFault: false, error };
   }
+}
+
+/**
+ * What a body that would not parse was: an error page served with 200 (a proxy's, a maintenance
+ * notice) says what it is in its Content-Type, and an operator told "malformed JSON" looks for a bug
+ * in the API's JSON instead of at the page.
+ */
+function notJson(response: Response): string {
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) return 'malformed JSON';
+  return `a ${type.slice(0, 60)} page (HTTP ${response.status}) instead of JSON`;
 }
 
 function isRedirect(status: number): boolean {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { GatehouseError } from '../../../shared/errors.js';
 import { firstRepeatedKey, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
 import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
-import type { SourceWindow } from '../../../shared/run.js';
+import type { SourceWarning, SourceWindow } from '../../../shared/run.js';
 import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
 import { limitedItem, repeatedKeyOutsideRecords } from '../record-limits.js';
@@ -127,6 +127,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
       return window;
     },
     stats,
+    warnings: () => reader.warnings(),
     // Re-listed by design: meetings come and go in the listing, so a resume goes by identity.
     listing: {
       get window() {
@@ -228,6 +229,9 @@ class HandledBefore {
 }
 
 class MeetingReader {
+  /** The chamber listings whose last page still gave a next link once their count was met (`nextPastCount`). */
+  private readonly listedPastNext: string[] = [];
+
   constructor(
     private readonly client: CongressClient,
     private readonly stats: CongressFetchStats,
@@ -290,17 +294,34 @@ class MeetingReader {
     }
   }
 
-  /** A feed that shifted or repeated while it was listed may have hidden meetings: the operator should hear of it. */
+  /**
+   * A feed that shifted, repeated or disagreed with its own count while it was listed may have hidden
+   * meetings: the operator hears of it in the run's summary, not only in the log. Each chamber whose
+   * pagination ran past its count was logged as it ended (`ChamberListing.ended`).
+   */
+  warnings(): SourceWarning[] {
+    const { duplicatesSkipped, repeatedPages, pagesReadAgain } = this.stats;
+    const warnings: SourceWarning[] = [];
+    const listedPastNext = this.listedPastNext.length;
+    if (listedPastNext > 0) warnings.push({ code: 'NEXT_PAST_COUNT', count: listedPastNext, message: `Congress.gov's pagination still gave a next page after every meeting it counted was listed (${this.listedPastNext.join(', ')}); ${listedPastNext === 1 ? 'the listing ended' : 'each listing ended'} at its count` });
+    if (pagesReadAgain > 0) warnings.push({ code: 'PAGES_READ_AGAIN', count: pagesReadAgain, message: `Congress.gov's listing shrank while it was read (meetings updated since the window's end left it); ${counted(pagesReadAgain, 'list page')} asked for again from further back, so no meeting behind them was passed over` });
+    if (repeatedPages > 0) warnings.push({ code: 'REPEATED_PAGES', count: repeatedPages, message: `Congress.gov served ${counted(repeatedPages, 'list page')} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read` });
+    else if (duplicatesSkipped > 0) warnings.push({ code: 'LISTED_TWICE', count: duplicatesSkipped, message: `Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (the list shifted while it was read); each was fetched once` });
+    return warnings;
+  }
+
   private reportOddities(): void {
     const { duplicatesSkipped, repeatedPages, pagesReadAgain } = this.stats;
-    if (pagesReadAgain > 0) log.info(`Congress.gov's listing shrank while it was read (meetings updated since the window's end left it); ${counted(pagesReadAgain, 'list page')} asked for again from further back, so no meeting behind them was passed over`, { pagesReadAgain });
-    if (repeatedPages > 0) log.warn(`Congress.gov served ${counted(repeatedPages, 'list page')} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read`, { repeatedPages, duplicatesSkipped });
-    else if (duplicatesSkipped > 0) log.info(`Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (the list shifted while it was read); each was fetched once`, { duplicatesSkipped });
+    for (const { code, message } of this.warnings()) {
+      if (code === 'REPEATED_PAGES') log.warn(message, { repeatedPages, duplicatesSkipped });
+      else if (code === 'PAGES_READ_AGAIN') log.info(message, { pagesReadAgain });
+      else if (code === 'LISTED_TWICE') log.info(message, { duplicatesSkipped });
+    }
   }
 
   private async *listChamber(congress: number, chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
     const path = `committee-meeting/${congress}/${chamber}`;
-    const listing = new ChamberListing(path, this.stats);
+    const listing = new ChamberListing(path, this.stats, this.listedPastNext);
     for (let offset: number | null = 0; offset !== null; ) {
       if (signal?.aborted) return;
       const page = await this.listPage(path, window, offset, signal);
@@ -408,6 +429,8 @@ class ChamberListing {
   constructor(
     private readonly path: string,
     private readonly stats: CongressFetchStats,
+    /** Where this listing names itself when its pagination runs past its count. */
+    private readonly listedPastNext: string[],
   ) {}
 
   /** The offset to ask for after the page read at `pageOffset`, or null when the listing is complete. */
@@ -463,6 +486,7 @@ class ChamberListing {
     if (count !== null && offset >= count) {
       if (hasNext) {
         this.stats.nextPastCount++;
+        this.listedPastNext.push(this.path);
         log.warn(`Congress.gov's pagination of ${this.path} still gave a next page after all ${counted(count, 'meeting')} it counted were listed; the listing ends at its count`, { path: this.path, offset, count });
       }
       return true;

@@ -177,6 +177,17 @@ describe('congress: source against a congress.gov-shaped server', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('gives up on a detail whose body starts and never finishes after the per-request timeout, and quarantines that meeting alone', async () => {
+    const server = await serve({ house: [meeting(6101), meeting(6102), meeting(6103)] });
+    server.override = (request) => (request.path.endsWith('/6102') ? { body: JSON.stringify({ committeeMeeting: meeting(6102) }), stall: true } : undefined);
+    // Long enough for the answers that do finish on a loaded machine: the stalled one costs two of it.
+    const items = await collect(congressSource(server, { timeoutMs: 1_000, maxRetries: 1 }).source.items());
+
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'FETCH_FAILED', 'ok']);
+    expect(items[1]!.error!.message).toMatch(/^detail of meeting 6102 could not be fetched: GET \/v3\/committee-meeting\/119\/house\/6102\?format=json timed out after 1000 ms \(gave up after 2 attempts\)$/);
+    expect(detailRequests(server).filter((request) => request.path.endsWith('/6102'))).toHaveLength(2);
+  });
+
   it('fails with the URL path, not the key, when a list page is malformed JSON', async () => {
     const server = await serve({ house: [meeting(7001)] });
     server.override = (request) => (request.path.endsWith('/house') ? { body: '{"committeeMeetings": [' } : undefined);
@@ -251,6 +262,16 @@ describe('congress: source against a congress.gov-shaped server', () => {
     expect(asked).toBe(2);
     expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'INVALID_UTF8']);
     expect(items[1]!.error!.message).toMatch(/not UTF-8 .*\(gave up after 2 attempts\)/);
+  });
+
+  it('quarantines a detail answered with an HTML error page and status 200 as FETCH_FAILED, saying it was an HTML page, not malformed JSON', async () => {
+    const server = await serve({ house: [meeting(9301), meeting(9302), meeting(9303)] });
+    server.override = (request) => (request.path.endsWith('/9302') ? { body: '<html><body>Service unavailable</body></html>', headers: { 'content-type': 'text/html; charset=utf-8' } } : undefined);
+    const items = await collect(congressSource(server, { maxRetries: 1 }).source.items());
+
+    expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'FETCH_FAILED', 'ok']);
+    expect(items[1]!.error!.message).toBe('detail of meeting 9302 could not be fetched: Congress.gov sent a text/html page (HTTP 200) instead of JSON for GET /v3/committee-meeting/119/house/9302?format=json (gave up after 2 attempts)');
+    expect(items[1]!.raw).toMatchObject({ eventId: '9302' });
   });
 
   it('counts a detail answered without a committeeMeeting object as a fetch error', async () => {
