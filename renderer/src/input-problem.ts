@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { fieldAt, ruleOf } from '../../shared/zod-shape.js';
+import { API_METHODS, type ApiInput, type ApiMethod } from '../../shared/api.js';
+import { core, fieldAt, ruleOf } from '../../shared/zod-shape.js';
 
 /**
  * How a form names an input field: its label, and, where the form shows the value in other units
@@ -24,6 +25,13 @@ function spelledOut(path: readonly PropertyKey[]): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** The value at an issue's path in the input as the form sent it. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
 /**
  * What is wrong with a form's input, checked against the API method's own schema before it is sent,
  * as one sentence per field ("Value: must be a whole number from 1 to 10000."): the field as the
@@ -39,7 +47,9 @@ export function inputProblem(schema: z.ZodType, input: unknown, fields: FormFiel
     const field = fieldAt(schema, issue.path);
     const label = words === undefined ? spelledOut(issue.path) : typeof words === 'string' ? words : words.label;
     const rule = typeof words === 'object' ? words.rule : field ? ruleOf(field, issue) : issue.message;
-    return `${label}: ${rule}.`;
+    // A number box left empty reads as '' (v-model.number): say so, not only what it takes.
+    const emptyNumber = field !== undefined && core(field).type === 'number' && valueAt(input, issue.path) === '';
+    return emptyNumber ? `${label}: empty; it ${rule}.` : `${label}: ${rule}.`;
   });
   return [...new Set(sentences)].join(' ');
 }
@@ -52,4 +62,14 @@ export function checkedInput<T>(schema: z.ZodType, input: T, fields: FormFields)
   const problem = inputProblem(schema, input, fields);
   if (problem !== null) throw new FormInputError(problem);
   return input;
+}
+
+/**
+ * The input of an API method as a form sends it, checked against the method's own schema first
+ * (checkedInput): a reason holding a control character, say, is refused as "Reason: contains the
+ * control character U+001B (ESC) at character 6." beside the box, not in the API's words. Fields
+ * the form does not label are named from their input path (`reason` → "Reason").
+ */
+export function formInput<M extends ApiMethod>(method: M, input: ApiInput<M>, fields: FormFields = {}): ApiInput<M> {
+  return checkedInput(API_METHODS[method].input, input, fields);
 }

@@ -175,7 +175,7 @@ describe('the Sensitivity panel', () => {
       await signals.setValue(typed);
       await wrapper.findAll('button').find((b) => b.text() === 'Show what-if')!.trigger('click');
       await flushPromises();
-      expect(wrapper.get('[role=alert]').text()).toBe('Signals a run needs to alert must be a whole number from 1 to 4.');
+      expect(wrapper.get('[role=alert]').text()).toBe(`Signals a run needs to alert: ${typed === '' ? 'empty; it ' : ''}must be a whole number from 1 to 4.`);
       expect(signals.attributes('aria-invalid')).toBe('true');
     }
     expect(client.callsOf('sensitivity.whatIf')).toEqual([]);
