@@ -35,8 +35,11 @@ export async function busyWriteRefusal(store: Store, error: unknown): Promise<un
  * `handlers` with each one's failure passed through environmentFailure and busyWriteRefusal, as the
  * CLI's withStore passes a command's: the API's boundary. A flag change, an anomaly mark, a rollback
  * or a trial that met a full disk reached the console as INTERNAL "database or disk is full".
+ * The console keeps `store` open for as long as it runs, so each of its writes first checks that the
+ * database is still there (Store.refuseWritesOnceGone): one whose SQLite file was deleted took them.
  */
 export function withBusyWriteRefusals<H extends Record<string, (...args: never[]) => Promise<unknown>>>(store: Store, handlers: H): H {
+  store.refuseWritesOnceGone();
   return Object.fromEntries(
     Object.entries(handlers).map(([method, handler]) => [
       method,

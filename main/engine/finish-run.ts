@@ -231,7 +231,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   let validation: ValidationResult | null = null;
   if (options.judge && (status === 'success' || status === 'partial')) {
     try {
-      validation = await options.judge({ store, runId: run.runId, startedAt: run.startedAt.toISOString(), task: options.task ?? null, metrics });
+      validation = await options.judge({ store, runId: run.runId, startedAt: run.runStartedAt, task: options.task ?? null, metrics });
     } catch (judgeError) {
       run.emit({ type: 'warning', runId: run.runId, message: `historical validation failed: ${(judgeError as Error).message}` });
     }

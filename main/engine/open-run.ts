@@ -21,6 +21,12 @@ export interface OpenedRun {
   batchSize: number;
   /** When this segment started: a resumed run is timed as the sum of its segments. */
   startedAt: Date;
+  /**
+   * When the run began, as stored: its first segment's start, also for a resume. The historical
+   * validator judges the run by it (its weekday, recess, history before it), as it does the stored
+   * run whenever it is judged again, not by the day the run was resumed on.
+   */
+  runStartedAt: string;
   /** The duration of the run's earlier segments (0 for a new run). */
   priorDurationMs: number;
   /** Filled by `readWhatItTook` on a resume, before the first batch. */
@@ -60,7 +66,7 @@ export async function openRun(options: UpdateOptions, clock: () => Date, owner: 
     sourceFingerprint: source.fingerprint ?? null,
     sourceWindow: source.listing?.window ?? null,
   }));
-  return { runId, state: freshState(), mode, batchSize, startedAt, priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
+  return { runId, state: freshState(), mode, batchSize, startedAt, runStartedAt: startedAt.toISOString(), priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }
 
 async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date, owner: { pid: number; host: string }, untilBusyGaveUp: Retry): Promise<OpenedRun> {
@@ -83,7 +89,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);
   const eventIdsInRun = new EventIdSet();
   const readWhatItTook = () => whatItTook(options, runId, state, window, eventIdsInRun, retry);
-  return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, priorDurationMs, eventIdsInRun, readWhatItTook };
+  return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, runStartedAt: run.startedAt, priorDurationMs, eventIdsInRun, readWhatItTook };
 }
 
 /**

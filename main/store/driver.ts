@@ -126,6 +126,8 @@ export interface StoreDriver {
   tryWritesOnceWhileBusy(): void;
   /** Ends tryWritesOnceWhileBusy: writes wait as usual again (a new run begins with its own patience). */
   writesWaitAgain(): void;
+  /** From now on each write first checks the database is still the one opened (refuseWritesOnceGone in store.ts). */
+  refuseWritesOnceGone(): void;
   readonly writerLock: WriterLock;
   readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;

@@ -8,10 +8,17 @@ import { GatehouseError } from '../../shared/errors.js';
  */
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
-/** A command that reads or changes a store was pointed at one that is not there (StoreOptions.mustExist). */
+/**
+ * A command that reads or changes a store was pointed at one that is not there (StoreOptions.mustExist).
+ * The console opened its database when it started (creating it if need be), so there it is one
+ * deleted or moved since: it has no --db to mistype.
+ */
 export function noDatabaseAt(location: string): GatehouseError {
   return new GatehouseError('DB_UNREACHABLE', `no database at ${location}`, {
-    hint: 'check --db (or GATEHOUSE_DB) for a typo; `gatehouse update` creates a database',
+    hint: {
+      cli: 'check --db (or GATEHOUSE_DB) for a typo; `gatehouse update` creates a database',
+      console: 'the database was deleted or moved after the console opened it: put it back where it was, or restart the console to start a new, empty one',
+    },
   });
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
+import { calendarDay, historicalJudge } from '../../main/validation/index.js';
 import type { RunEvent } from '../../shared/run.js';
 import { testBackends, withFreshStore, withStoreAt } from '../helpers/backends.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
@@ -42,6 +43,31 @@ describe.each(testBackends())('resumed runs on $name', (backend) => {
       });
       expect(resumed.status).toBe('success');
       expect(resumed.metrics).toMatchObject({ added: 100, durationMs: 12_000 });
+    });
+  });
+
+  it('judges a resumed run by the day it began, not the day it was resumed on', async () => {
+    await withFreshStore(backend, async (store) => {
+      // Begun on a Saturday, stopped, resumed on the Monday: the validator's weekday and recess are the Saturday's.
+      let now = Date.parse('2025-06-07T09:00:00Z');
+      const clock = () => new Date(now);
+      const source = arraySource(hearingRecords(100));
+      const controller = new AbortController();
+      const first = await runUpdate({ store, source, batchSize: 50, clock, signal: controller.signal, onEvent: (event: RunEvent) => event.type === 'batch-finished' && controller.abort() });
+      expect(first.status).toBe('interrupted');
+      now = Date.parse('2025-06-09T10:00:00Z');
+      const judged: string[] = [];
+      const resumed = await runUpdate({
+        store, source, clock, resumeRunId: first.runId,
+        judge: async (input) => {
+          judged.push(input.startedAt);
+          return historicalJudge(input);
+        },
+      });
+      expect(resumed.status).toBe('success');
+      expect(judged).toHaveLength(1);
+      expect(Date.parse(judged[0]!)).toBe(Date.parse('2025-06-07T09:00:00Z'));
+      expect(calendarDay(judged[0]!).weekday).toBe(6);
     });
   });
 

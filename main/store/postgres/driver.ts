@@ -226,6 +226,9 @@ class PostgresDriver implements StoreDriver {
 
   writesWaitAgain(): void {}
 
+  // A dropped schema refuses every write itself: there is no file whose writes could go unseen.
+  refuseWritesOnceGone(): void {}
+
   async close(): Promise<void> {
     await this.writerLock.release();
     await this.db.destroy().catch(() => {});

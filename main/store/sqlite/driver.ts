@@ -70,6 +70,9 @@ class SqliteDriver implements StoreDriver {
   readonly writerLock: SqliteWriterLock;
   readonly integrity: IntegrityGuard;
   private readonly writer: SqliteHearingWriter;
+  /** The file this connection opened: its device and inode are what `location` must still name (refuseWritesOnceGone). */
+  private readonly openedFile: fs.Stats | undefined;
+  private refusesWritesOnceGone = false;
 
   constructor(
     private readonly raw: Database.Database,
@@ -77,7 +80,8 @@ class SqliteDriver implements StoreDriver {
     options: StoreOptions,
   ) {
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
-    this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw)));
+    this.openedFile = fs.statSync(location, { throwIfNoEntry: false });
+    this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw), () => this.refuseIfGone()));
     this.writer = new SqliteHearingWriter(raw, options);
     this.snapshots = new SqliteSnapshots(raw, location, this);
     this.integrity = new IntegrityGuard(raw, location);
@@ -87,6 +91,7 @@ class SqliteDriver implements StoreDriver {
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
     if (options.dryRun) return readSnapshot(this.location, this.lockWaitMs, work);
     return immediateTransaction(this.raw, async () => {
+      this.refuseIfGone();
       // First, not last as on PostgreSQL: BEGIN IMMEDIATE already shuts out every other writer.
       this.writerLock.fence();
       return work(this.db);
@@ -124,6 +129,17 @@ class SqliteDriver implements StoreDriver {
 
   writesWaitAgain(): void {
     writesWaitAgain(this.raw);
+  }
+
+  refuseWritesOnceGone(): void {
+    this.refusesWritesOnceGone = true;
+  }
+
+  /** One stat(2): the path no longer names the file this connection has open (deleted, moved, replaced), so a write would go where no one reads. */
+  private refuseIfGone(): void {
+    if (!this.refusesWritesOnceGone || this.openedFile === undefined) return;
+    const now = fs.statSync(this.location, { throwIfNoEntry: false });
+    if (now?.ino !== this.openedFile.ino || now.dev !== this.openedFile.dev) throw noDatabaseAt(this.location);
   }
 
   async close(): Promise<void> {

@@ -150,12 +150,20 @@ function forgetUnusedGates(): void {
   for (const [file, gate] of gates) if (gate.unused) gates.delete(file);
 }
 
-/** Kysely over `database` (the statement cache of `connection`), each statement that writes first clearing the gate. */
-export function gatedSqliteDialect(connection: Database.Database, database: { close(): void; prepare(sql: string): Database.Statement }): Dialect {
+/**
+ * Kysely over `database` (the statement cache of `connection`), each statement that writes first
+ * clearing the gate, then — outside a transaction, whose BEGIN the driver checked — `beforeWrite`
+ * (which may refuse it by throwing).
+ */
+export function gatedSqliteDialect(connection: Database.Database, database: { close(): void; prepare(sql: string): Database.Statement }, beforeWrite: () => void = () => {}): Dialect {
   const gate = writeGateOf(connection);
+  const written = <R>(run: () => Promise<R>) => () => {
+    if (!connection.inTransaction) beforeWrite();
+    return run();
+  };
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new GatedDriver(super.createDriver(), (query, run) => (database.prepare(query.sql).readonly ? run() : gate.write(connection, run)));
+      return new GatedDriver(super.createDriver(), (query, run) => (database.prepare(query.sql).readonly ? run() : gate.write(connection, written(run))));
     }
   })({ database });
 }
