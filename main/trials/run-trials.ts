@@ -77,7 +77,7 @@ export interface TrialResult {
   caughtBy: string[];
   verdict: string | null;
   detail: string;
-  /** Why the trial was never judged (its run ended before a verdict), also its detail; null: judged. */
+  /** Why the trial was never judged (its run ended before a verdict, or its injection changed nothing and no run was made), also its detail; null: judged. */
   notJudged: string | null;
   /** The task the trial ran as (null: none, the default sensitivity) and its sensitivity version it was judged with (null: the defaults). */
   task: string | null;
