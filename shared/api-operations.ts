@@ -8,7 +8,7 @@ import type { Surface } from './errors.js';
 import { lookbackDaysSchema } from './lookback.js';
 import { formatCount } from './plural.js';
 import { scheduledTaskNameSchema } from './task-name.js';
-import { reasonSchema as reason } from './text-rules.js';
+import { reasonSchema as reason, sourceSpecSchema } from './text-rules.js';
 
 // No input carries an operator: who made a change comes from the transport (ApiCaller in api.ts).
 
@@ -214,7 +214,7 @@ export const taskNameInputSchema = z.object({ name: taskName });
 export const taskAddInputSchema = z.object({
   name: taskName,
   cron: z.string().trim().min(1).max(200),
-  source: z.string().trim().min(1).max(2_000),
+  source: sourceSpecSchema,
   lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().default(true),
   /** A schedule whose runs come less than MIN_TASK_INTERVAL_MINUTES apart is refused unless this says the operator means it (main/scheduler/cron.ts). */
@@ -223,7 +223,7 @@ export const taskAddInputSchema = z.object({
 export const taskEditInputSchema = z.object({
   name: taskName,
   cron: z.string().trim().min(1).max(200).optional(),
-  source: z.string().trim().min(1).max(2_000).optional(),
+  source: sourceSpecSchema.optional(),
   lookbackDays: lookbackDaysSchema.optional(),
   enabled: z.boolean().optional(),
   /** As for tasks.add: a new cron whose runs come less than MIN_TASK_INTERVAL_MINUTES apart is refused unless this is true. */

@@ -122,7 +122,8 @@ export const trialResultSchema = z.object({
   detail: z.string().nullable(),
   /**
    * Why the trial was never judged — its run ended interrupted or failed (a source or database
-   * fault, a stop) before a verdict — in the words of its detail; null: judged. Such a trial is
+   * fault, a stop) before a verdict, or its run-level injection left a clean run as it was and no run
+   * was made (runId null) — in the words of its detail; null: judged. Such a trial is
    * counted apart, in neither the detection nor the false-positive rate: the validators were never
    * given a finished run, so it is no miss and no clean control.
    */

@@ -20,3 +20,10 @@ export function withoutControlCharacters<S extends z.ZodString>(schema: S, rule:
  * terminals, in log lines and in notifications.
  */
 export const reasonSchema = withoutControlCharacters(z.string().trim().min(1, 'a reason is required').max(2_000), 'text');
+
+/**
+ * A task's source spec (`file:PATH`, `synthetic:…`, `congress:URL`; DESIGN §3) — one line, printed
+ * by `tasks show|list`, in notifications and log lines: no control character at all, tabs and line
+ * breaks included (the 'name' rule), as none belongs in a path or URL.
+ */
+export const sourceSpecSchema = withoutControlCharacters(z.string().trim().min(1).max(2_000), 'name');

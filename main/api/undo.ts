@@ -1,6 +1,6 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import { backupsList, deleteSnapshot, listAttempts, listRestores, pruneReport, undoJournal } from '../backup/index.js';
+import { backupsList, deleteSnapshot, listAttempts, listRestores, nothingRolledBackBecause, pruneReport, undoJournal } from '../backup/index.js';
 import { notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
@@ -50,7 +50,7 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       }
       // A rollback of the run since the preview is refused inside the rollback's own lock (rollback-apply.ts), where no other can slip in.
       const report = await engine.perform({ kind: 'rollback', operator, runId, batchSeq, onConflict, reason, previewedAfterEvent });
-      if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq, operator, reason });
+      if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq, operator, reason, nothingRolledBack: nothingRolledBackBecause(report), runRolledBack: report.runRolledBack });
       return report;
     },
     'rollback.events': ({ runId, limit, after }) => undoJournal(store).listEvents({ runId, limit, after }),

@@ -6,6 +6,7 @@ export { currentOperator } from './operator.js';
 export {
   rollback,
   leftAllStanding,
+  nothingRolledBackBecause,
   undidNothing,
   withRollbackRefusals,
   CONFLICT_POLICIES,

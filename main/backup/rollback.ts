@@ -55,7 +55,7 @@ import { undoJournal } from './undo-journal.js';
 export { CONFLICT_POLICIES, type ConflictPolicy, type CreatedRowUndo, type HearingUndo, type RollbackConflict, type RollbackRefusal, type RollbackReport };
 export type { RollbackLimits, RollbackProgress } from './rollback-apply.js';
 export { withRollbackRefusals } from './rollback-decision.js';
-export { leftAllStanding, undidNothing } from './rollback-report.js';
+export { leftAllStanding, nothingRolledBackBecause, undidNothing } from './rollback-report.js';
 
 export interface RollbackRequest {
   runId: number;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { rollbackEventsInputSchema } from '../../shared/api.js';
 import { describeConflictSources, rollbackApplyInputSchema, rollbackPreviewInputSchema } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { leftAllStanding, rollback, type RollbackReport, undoJournal } from '../backup/index.js';
+import { leftAllStanding, nothingRolledBackBecause, rollback, type RollbackReport, undoJournal } from '../backup/index.js';
 import { notifyRollback } from '../scheduler/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -75,7 +75,7 @@ async function rollbackCommand(flags: RollbackFlags): Promise<number> {
     : parseOptions(withOperator(rollbackApplyInputSchema.omit({ confirmRunId: true })), { ...target, reason: flags.reason, operator: flags.operator }, NAMES);
   return withStore(flags.db, async (store) => {
     const report = await rollback(store, request);
-    if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq, operator: report.operator ?? 'an operator', reason: report.reason });
+    if (!report.dryRun && !report.nothingToDo) await notifyRollback(cliNotifier(store), store, { runId: report.runId, batchSeq: report.batchSeq, operator: report.operator ?? 'an operator', reason: report.reason, nothingRolledBack: nothingRolledBackBecause(report), runRolledBack: report.runRolledBack });
     if (flags.json) printApiJson(report.dryRun ? 'rollback.preview' : 'rollback.apply', report);
     else printReport(report);
     // A dry run exits as the real rollback would: refused, or undoing nothing. Asked again after a

@@ -8,7 +8,7 @@ import { currentOperator } from '../backup/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
-import { printApiJson, printJson, printTable, schedulerExitCode, schedulerExitCodesHelp } from './output.js';
+import { printApiJson, printJson, printTable, schedulerExitCode, schedulerExitCodesHelp, terminalText } from './output.js';
 import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js';
 
 interface TaskOptions {
@@ -33,7 +33,8 @@ function printTask(task: ScheduledTask, json: boolean | undefined): void {
   if (json) return printApiJson('tasks.get', t);
   const backoff = taskBackoffText(t, now, (iso) => iso);
   const unreadable = t.scheduleProblem === null ? '' : ` (${unreadableScheduleText(t, t.scheduleProblem, 'cli')})`;
-  process.stdout.write(`task ${t.name}: "${t.cron}" ${t.source} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}${unreadable}\n`);
+  // A source or cron stored before the control-character rule still holds what it held: printed as escapes, on one line.
+  process.stdout.write(`task ${terminalText(t.name, { oneLine: true })}: "${terminalText(t.cron, { oneLine: true })}" ${terminalText(t.source, { oneLine: true })} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}${unreadable}\n`);
 }
 
 /** A task's name as the API's tasks.get and tasks.run parse it: `tasks show "nightly "` is nightly, `tasks show " "` is refused, not looked up. */

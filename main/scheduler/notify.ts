@@ -155,12 +155,23 @@ export function rollbackNotification(what: string, by: { operator: string; reaso
 }
 
 /**
- * Announces a rollback that undid something, from the CLI and the console alike. Never throws, as
- * Notifier.notify: the console does not wait for it, and a run it cannot read (the console closing)
- * is announced under 'manual' rather than left as an unhandled rejection.
+ * Announces an applied rollback, from the CLI and the console alike. One that undid nothing (every
+ * hearing skipped as changed again later) says so — its title is not "was rolled back" — with why,
+ * as its writer attempt's detail does, and whether the run is marked rolled back all the same (it
+ * leaves the validator's history even so). Never throws, as Notifier.notify: the console does not
+ * wait for it, and a run it cannot read (the console closing) is announced under 'manual' rather than
+ * left as an unhandled rejection.
  */
-export async function notifyRollback(notifier: Notifier, store: Store, target: { runId: number; batchSeq: number | null; operator: string; reason: string | null }): Promise<NotifyResult> {
+export async function notifyRollback(
+  notifier: Notifier,
+  store: Store,
+  target: { runId: number; batchSeq: number | null; operator: string; reason: string | null; nothingRolledBack: string | null; runRolledBack: boolean },
+): Promise<NotifyResult> {
   const run = await store.getRun(target.runId).catch(() => null);
   const what = target.batchSeq === null ? `run ${target.runId}` : `batch ${target.batchSeq} of run ${target.runId}`;
-  return notifier.notify({ ...rollbackNotification(what, target, run?.task ?? 'manual'), runId: target.runId });
+  const subject = run?.task ?? 'manual';
+  if (target.nothingRolledBack === null) return notifier.notify({ ...rollbackNotification(what, target, subject), runId: target.runId });
+  const marked = target.runRolledBack ? `; run ${target.runId} is marked rolled back all the same` : '';
+  const body = `by ${target.operator}${target.reason ? ` (${target.reason})` : ''}: ${target.nothingRolledBack}${marked}`;
+  return notifier.notify({ cause: 'rollback', subject, level: 'warning', title: `Gatehouse: rolling back ${what} undid nothing`, body: redactSecrets(body), runId: target.runId });
 }

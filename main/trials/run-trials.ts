@@ -77,7 +77,7 @@ export interface TrialResult {
   caughtBy: string[];
   verdict: string | null;
   detail: string;
-  /** Why the trial was never judged (its run ended before a verdict), also its detail; null: judged. */
+  /** Why the trial was never judged (its run ended before a verdict, or its injection changed nothing and no run was made), also its detail; null: judged. */
   notJudged: string | null;
   /** The task the trial ran as (null: none, the default sensitivity) and its sensitivity version it was judged with (null: the defaults). */
   task: string | null;
@@ -278,6 +278,14 @@ async function firstFreeDay(store: Store): Promise<Date> {
   return new Date(Math.floor(base / DAY_MS) * DAY_MS);
 }
 
+/** One day of a trial, before its run: the clean run the history expects, what the trial makes of it, and why that changed nothing (null: it changed something, or a control or record-level trial). */
+interface DayPlan {
+  pace: number;
+  typical: ReturnType<typeof typicalRun>;
+  composition: TrialComposition;
+  injectedNothing: string | null;
+}
+
 class TrialRunner {
   private offset = 0;
   private count = 0;
@@ -313,7 +321,11 @@ class TrialRunner {
 
   async run(trial: PlannedTrial): Promise<TrialResult> {
     const runs: { summary: RunSummary; corrupt: number; typicalFetched: number }[] = [];
-    for (const day of this.takeDays(trial)) runs.push(await this.runDay(trial, day));
+    for (const day of this.takeDays(trial)) {
+      const plan = await this.planDay(trial, day);
+      if (runs.length === 0 && plan.injectedNothing !== null) return this.injectedNothing(trial, day, plan.injectedNothing);
+      runs.push(await this.runDay(trial, day, plan));
+    }
     const last = runs.at(-1)!;
     const { summary } = last;
     const notJudged = runs.map((run) => unjudged(run.summary)).find((reason) => reason !== null) ?? null;
@@ -361,6 +373,19 @@ class TrialRunner {
     };
   }
 
+  /**
+   * A run-level injection that left a clean run as it was — mix-shift's "all new" on a history of
+   * first loads, where every record already is new — has no anomaly in it to catch: recorded as not
+   * judged with why (no run is made), never as a miss lowering the detection rate.
+   */
+  private injectedNothing(trial: PlannedTrial, day: Date, why: string): TrialResult {
+    const reason = `${NOT_JUDGED}: ${trial.label} injected nothing — ${why}; no run was made`;
+    return {
+      label: trial.label, kind: trial.kind, level: trial.level, magnitude: trial.magnitude, runId: null, startedAt: new Date(day.getTime() + RUN_HOUR_UTC * 3_600_000).toISOString(),
+      caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version,
+    };
+  }
+
   private async confirmInjected(trial: PlannedTrial, runs: RunSummary[]): Promise<void> {
     for (const run of runs) {
       await runReviews(this.store).add({ runId: run.runId, action: 'confirmed', reasonKind: null, reason: `trial injection ${trial.label}`, operator: TRIAL_OPERATOR, at: new Date().toISOString() });
@@ -384,13 +409,22 @@ class TrialRunner {
     return [...new Set([...[...codes].map(recordRuleAlarm), ...validator])];
   }
 
-  private async runDay(trial: PlannedTrial, day: Date): Promise<{ summary: RunSummary; corrupt: number; typicalFetched: number }> {
+  /** What one day's run of the trial will bring: a clean run as the history has it, and the trial's change to it. */
+  private async planDay(trial: PlannedTrial, day: Date): Promise<DayPlan> {
     // The history this run's judge reads: a task's own, when it has enough, so a clean run looks like the task's clean runs.
     const history = await judgedHistory(this.store, { task: this.settings.task });
     const pace = historyPace(history);
-    const startMs = day.getTime() + RUN_HOUR_UTC * 3_600_000;
     const typical = typicalRun(history, day.getUTCDay(), pace);
     const composition = this.composition(trial, typical, history, pace);
+    const clean = compositionOf(typical);
+    const injectedNothing = trial.level === 'run' && JSON.stringify(composition) === JSON.stringify(clean)
+      ? `a clean run on staging brings ${counted(clean.added + clean.updated + clean.unchanged + clean.quarantined, 'record')} (${clean.added} new, ${clean.updated} updated, ${clean.unchanged} unchanged, ${clean.quarantined} quarantined), and the injection leaves it as it is`
+      : null;
+    return { pace, typical, composition, injectedNothing };
+  }
+
+  private async runDay(trial: PlannedTrial, day: Date, { pace, typical, composition }: DayPlan): Promise<{ summary: RunSummary; corrupt: number; typicalFetched: number }> {
+    const startMs = day.getTime() + RUN_HOUR_UTC * 3_600_000;
     const stored = await this.store.trials.sampleHearings(composition.updated + composition.unchanged);
     const clock = new TrialClock(startMs, pace);
     this.count += 1;

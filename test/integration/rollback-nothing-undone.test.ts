@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../main/api/index.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch, memoryPreferences } from '../../main/api/index.js';
 import { listAttempts, rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -42,6 +42,36 @@ describe.each(testBackends())('a rollback that undoes nothing, on $name', (backe
         { operation: 'a rollback of run 1', outcome: 'succeeded', detail: why },
         { operation: 'a rollback of run 1', outcome: 'succeeded', detail: why },
       ]);
+    });
+  });
+
+  it('notifies that rolling back undid nothing, not that the run was rolled back, on the CLI and through the API', async () => {
+    await withFreshStore(backend, async (store) => {
+      await everyHearingChangedLater(store);
+      const cli = runCli(['rollback', '--db', store.location, '--run', '1', '--on-conflict', 'skip', '--reason', 'bad titles', '--operator', 'sam']);
+      expect(cli.code, cli.stderr).toBe(4);
+      expect(cli.stderr).not.toContain('run 1 was rolled back');
+      expect(cli.stderr).toContain('warning: rolling back run 1 undid nothing — by sam (bad titles): nothing was rolled back: all 5 hearings left to undo were changed again since (by run 2 (5))');
+      expect(cli.stderr).toContain('; run 1 is marked rolled back all the same');
+    });
+    await withFreshStore(backend, async (store) => {
+      await everyHearingChangedLater(store);
+      const lines: string[] = [];
+      const engine = createInProcessEngineHost({ location: store.location });
+      try {
+        const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}), notifications: { log: (line) => lines.push(line) } });
+        const apply = { runId: 1, batchSeq: null, onConflict: 'skip', reason: 'bad titles', confirmRunId: 1 };
+        expect(await dispatch(api, 'rollback.apply', apply, tester)).toMatchObject({ ok: true, data: { counts: { restored: 0, deleted: 0, skipped: 5 } } });
+        // The console does not wait for the notification: wait for its line.
+        await vi.waitFor(() => expect(lines).toHaveLength(1));
+        expect(JSON.parse(lines[0]!)).toMatchObject({
+          cause: 'rollback',
+          title: 'Gatehouse: rolling back run 1 undid nothing',
+          body: expect.stringMatching(/^by .+ \(bad titles\): nothing was rolled back: all 5 hearings left to undo were changed again since .*; run 1 is marked rolled back all the same$/),
+        });
+      } finally {
+        await engine.close();
+      }
     });
   });
 
