@@ -8,10 +8,22 @@ import { GatehouseError } from '../../shared/errors.js';
  */
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
+/**
+ * The command-line option that named a database which must be there (StoreOptions.mustExist), and
+ * what makes such a database: a refusal's hint names the option the user gave, not always --db.
+ */
+export interface DatabaseOption {
+  option: string;
+  madeBy: string;
+}
+
+/** `--db`, or GATEHOUSE_DB in its place: the database most commands read or change. */
+export const DB_OPTION: DatabaseOption = { option: '--db (or GATEHOUSE_DB)', madeBy: '`gatehouse update` creates a database' };
+
 /** A command that reads or changes a store was pointed at one that is not there (StoreOptions.mustExist). */
-export function noDatabaseAt(location: string): GatehouseError {
+export function noDatabaseAt(location: string, namedBy: DatabaseOption = DB_OPTION): GatehouseError {
   return new GatehouseError('DB_UNREACHABLE', `no database at ${location}`, {
-    hint: 'check --db (or GATEHOUSE_DB) for a typo; `gatehouse update` creates a database',
+    hint: `check ${namedBy.option} for a typo; ${namedBy.madeBy}`,
   });
 }
 
