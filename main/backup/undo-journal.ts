@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
 import type { BatchCounts, BatchStatus, RunStatus } from '../../shared/run.js';
 import { slices } from '../../shared/slices.js';
-import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName, withAppearancesByWitness } from '../store/index.js';
+import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, refuseUnknownRun, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName, withAppearancesByWitness } from '../store/index.js';
 
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
 // transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
@@ -92,7 +92,10 @@ class UndoJournal {
     return new Set(rows.map((row) => row.batchSeq));
   }
 
-  /** Newest first; `after` is the id of the last event of the previous page; `since` keeps the events at or after that instant. */
+  /**
+   * Newest first; `after` is the id of the last event of the previous page; `since` keeps the events
+   * at or after that instant. A `runId` no run has is NOT_FOUND, as quarantine's list refuses it.
+   */
   async listEvents(options: { runId?: number; since?: string; limit?: number; after?: number } = {}): Promise<RollbackEventRecord[]> {
     const rows = await this.driver.db
       .selectFrom('rollbackEvents')
@@ -101,6 +104,8 @@ class UndoJournal {
       .$call((q) => atOrAfter(q, options.since))
       .$call((q) => newestFirstPage(q, options, 100))
       .execute();
+    // Events name their run, so only an empty page needs to ask whether the run is there.
+    if (rows.length === 0 && options.runId !== undefined) await refuseUnknownRun(this.driver.db, options.runId);
     return rows.map(rollbackEventFromRow);
   }
 }

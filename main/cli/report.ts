@@ -6,7 +6,7 @@ import { trialTaskFilterSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, reportPeriod, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
-import { openStore, stagingExists } from '../store/index.js';
+import { openStore, stagingExists, type DatabaseOption } from '../store/index.js';
 import { existingStagingFor } from '../trials/index.js';
 import { databaseOption, openExistingStore } from './database.js';
 import { parseOptions } from './input.js';
@@ -40,6 +40,9 @@ const taskHelp: Record<ReportKind, string> = {
 };
 
 /** The kinds that read a trial ledger (--trials) and those a rollout's ledger can render (--rollout): the others are not offered an option they would ignore. */
+/** A --trials naming no database is refused naming --trials, not --db. */
+const TRIALS_OPTION: DatabaseOption = { option: '--trials', madeBy: '`gatehouse trial --staging TARGET` makes a staging database with its trial ledger' };
+
 const READS_TRIALS: readonly ReportKind[] = ['validation', 'trial'];
 const FROM_ROLLOUT: readonly ReportKind[] = ['canary', 'monitoring'];
 
@@ -69,7 +72,7 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
   let ledger: Store | null = null;
   try {
     const ledgerTarget = READS_TRIALS.includes(kind) ? await trialLedgerTarget(options) : null;
-    ledger = ledgerTarget ? await openStore(ledgerTarget, { mustExist: true }) : null;
+    ledger = ledgerTarget ? await openStore(ledgerTarget, { mustExist: true, ...(options.trials ? { namedBy: TRIALS_OPTION } : {}) }) : null;
     const trialReader: TrialReader | undefined = ledger ? (_store, filter) => ledgerTrials(ledger!, filter) : undefined;
     const fromLedger = await fromRolloutLedger(store, kind, options);
     if (!fromLedger && kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task) when no rollout reached its canary stage');

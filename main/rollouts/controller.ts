@@ -49,7 +49,7 @@ export async function startRollout(store: Store, input: StartInput, actor: Actor
     if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: { cli: 'finish it first: `gatehouse rollout promote|abort`', console: `finish it first: decide on rollout ${open.id} (proceed, roll back) or abort it on the Rollouts page` } });
     const at = actor.now.toISOString();
     const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
-    const applied = await applyStageFlags(tx, draft, 0, actor);
+    const applied = await applyStageFlags(tx, draft, 0, actor, 'start');
     const rollout = { ...draft, applied, state: 'active' as const, stageIndex: 0, stageStartedAt: at, timeThreshold: input.timeThreshold, autoPromote: input.autoPromote, operator: actor.operator, reason: input.reason, startedAt: at, updatedAt: at };
     return rolloutLedger(tx).insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
   });

@@ -1,5 +1,5 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
-import { GatehouseError } from '../../shared/errors.js';
+import { GatehouseError, type SurfaceHint } from '../../shared/errors.js';
 import { actorName, evaluateAllFlags, flagStore, setFlag, type FlagResolution, type StoredFlagValue } from '../flags/index.js';
 import { taskStore } from '../scheduler/index.js';
 import type { RolloutTx } from './ledger.js';
@@ -49,6 +49,10 @@ export async function overriddenFlags(store: RolloutTx, rollout: FlagsOf): Promi
  * guardrails would measure nothing, and its last stage must not look like it lifted the kill.
  */
 export async function killedFlags(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges'>): Promise<string[]> {
+  return (await flagsUnderAKill(store, rollout)).map((killed) => killed.description);
+}
+
+async function flagsUnderAKill(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges'>): Promise<{ flag: string; description: string }[]> {
   const inForce = await evaluateAllFlags(store);
   const killed = rollout.flagChanges.flatMap(({ flag, value }) => {
     const resolution = inForce.find((r) => r.flag === flag);
@@ -58,7 +62,7 @@ export async function killedFlags(store: RolloutTx, rollout: Pick<RolloutView, '
   return Promise.all(
     killed.map(async ({ flag, scope, killed: text }) => {
       const [last] = await flagStore(store).history({ flag, scope, limit: 1 });
-      return `${flag} is ${text}${last ? ` (${last.reason})` : ''}`;
+      return { flag, description: `${flag} is ${text}${last ? ` (${last.reason})` : ''}` };
     }),
   );
 }
@@ -110,11 +114,11 @@ export async function controlGone(store: RolloutTx, rollout: Pick<RolloutView, '
  * Refuses to move a rollout whose flags were changed outside it (that change is someone's decision,
  * not to be undone unseen) or are killed (a rollout never runs under a kill).
  */
-export async function refuseOverridden(store: RolloutTx, rollout: FlagsOf): Promise<void> {
-  const killed = await killedFlags(store, rollout);
+export async function refuseOverridden(store: RolloutTx, rollout: FlagsOf, moment: 'start' | 'move' = 'move'): Promise<void> {
+  const killed = await flagsUnderAKill(store, rollout);
   if (killed.length > 0) {
-    throw new GatehouseError('CONFLICT', `${killed.join('; ')}: rollout "${rollout.name}" does not run under a kill`, {
-      hint: { cli: 'abort the rollout, or lift the kill first: gatehouse flags unset FLAG --scope kill --reason "why"', console: 'abort the rollout, or lift the kill first: unset the flag\'s kill scope on the Flags page, with a reason' },
+    throw new GatehouseError('CONFLICT', `${killed.map((k) => k.description).join('; ')}: rollout "${rollout.name}" does not run under a kill`, {
+      hint: moment === 'start' ? killedAtStartHint(killed.map((k) => k.flag)) : killedHint,
     });
   }
   const overridden = await overriddenFlags(store, rollout);
@@ -124,13 +128,25 @@ export async function refuseOverridden(store: RolloutTx, rollout: FlagsOf): Prom
   });
 }
 
+const killedHint = { cli: 'abort the rollout, or lift the kill first: gatehouse flags unset FLAG --scope kill --reason "why"', console: 'abort the rollout, or lift the kill first: unset the flag\'s kill scope on the Flags page, with a reason' };
+
+/** At start there is no rollout to abort yet: lift the kill, or roll out without the killed flag. */
+function killedAtStartHint(flags: string[]): SurfaceHint {
+  const flag = flags.length === 1 ? flags[0]! : 'FLAG';
+  const which = flags.length === 1 ? flag : flags.join(', ');
+  return {
+    cli: `lift the kill first (gatehouse flags unset ${flag} --scope kill --reason "why"), or start the rollout without ${which}`,
+    console: `lift the kill first (unset ${which}'s kill scope on the Flags page, with a reason), or start the rollout without ${which}`,
+  };
+}
+
 /**
  * Sets the rollout's flags where stage `stageIndex` wants them, through the flags module (each
  * change audited). Returns what the rollout has applied so far, each scope with the value it held
  * before the rollout first touched it: what a revert puts back.
  */
-export async function applyStageFlags(store: RolloutTx, rollout: Pick<RolloutView, 'name' | 'flagChanges' | 'canaryTask' | 'stages' | 'applied'>, stageIndex: number, actor: Actor): Promise<AppliedFlag[]> {
-  await refuseOverridden(store, rollout);
+export async function applyStageFlags(store: RolloutTx, rollout: Pick<RolloutView, 'name' | 'flagChanges' | 'canaryTask' | 'stages' | 'applied'>, stageIndex: number, actor: Actor, moment: 'start' | 'move' = 'move'): Promise<AppliedFlag[]> {
+  await refuseOverridden(store, rollout, moment);
   const stage = rollout.stages[stageIndex]!.stage;
   const scope = stageScope(stage, rollout.canaryTask);
   if (scope === null) return rollout.applied;

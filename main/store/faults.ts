@@ -9,14 +9,27 @@ import { GatehouseError } from '../../shared/errors.js';
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
 /**
+/**
+ * The command-line option that named a database which must be there (StoreOptions.mustExist), and
+ * what makes such a database: a refusal's hint names the option the user gave, not always --db.
+ */
+export interface DatabaseOption {
+  option: string;
+  madeBy: string;
+}
+
+/** `--db`, or GATEHOUSE_DB in its place: the database most commands read or change. */
+export const DB_OPTION: DatabaseOption = { option: '--db (or GATEHOUSE_DB)', madeBy: '`gatehouse update` creates a database' };
+
+/**
  * A command that reads or changes a store was pointed at one that is not there (StoreOptions.mustExist).
  * The console opened its database when it started (creating it if need be), so there it is one
- * deleted or moved since: it has no --db to mistype.
+ * deleted or moved since: it has no option to mistype.
  */
-export function noDatabaseAt(location: string): GatehouseError {
+export function noDatabaseAt(location: string, namedBy: DatabaseOption = DB_OPTION): GatehouseError {
   return new GatehouseError('DB_UNREACHABLE', `no database at ${location}`, {
     hint: {
-      cli: 'check --db (or GATEHOUSE_DB) for a typo; `gatehouse update` creates a database',
+      cli: `check ${namedBy.option} for a typo; ${namedBy.madeBy}`,
       console: 'the database was deleted or moved after the console opened it: put it back where it was, or restart the console to start a new, empty one',
     },
   });

@@ -11,11 +11,12 @@ export type * from './snapshot-types.js';
 export type { Db, QueryLayer } from './driver.js';
 export { joinedTransaction } from './driver.js';
 export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
-export { holdForGood, isLockTimeout, recordRefusedIn, WriterLockLost } from './faults.js';
+export { holdForGood, isLockTimeout, recordRefusedIn, WriterLockLost, type DatabaseOption } from './faults.js';
 export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolations, type RelatedTable, type RelatedTotals } from './hearing-rows.js';
 export { contentHash } from './hearing-content.js';
 export { atOrAfter, newestFirstPage, type KeysetPage } from './keyset.js';
 export { trainingRunFilter } from './repositories/reported-runs.js';
+export { refuseUnknownRun } from './repositories/runs.js';
 export { withAppearancesByWitness } from './witness-index.js';
 export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */

@@ -5,6 +5,7 @@ import type { ApiParsedInput } from '../../shared/api.js';
 import type { RelatedTotals } from './hearing-rows.js';
 import type { Database } from './schema.js';
 import type { GatehouseStore } from './store.js';
+import type { DatabaseOption } from './faults.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -161,6 +162,8 @@ export interface StoreOptions {
    * instead of creating an empty one: a mistyped `--db` must not answer from, or write to, a new store.
    */
   mustExist?: boolean;
+  /** The option that named the database, for mustExist's refusal (default --db): `--trials` when a report reads a staging ledger. */
+  namedBy?: DatabaseOption;
 }
 
 /**

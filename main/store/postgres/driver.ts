@@ -37,7 +37,7 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
       await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
       await client.query('SET LOCAL lock_timeout TO DEFAULT');
       const location = `${target.location} (schema ${target.schema})`;
-      if (options.mustExist && !(await holdsAStore(client, target.schema))) throw noDatabaseAt(location);
+      if (options.mustExist && !(await holdsAStore(client, target.schema))) throw noDatabaseAt(location, options.namedBy);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
       await applyMigrations({
         dialect: 'postgres',

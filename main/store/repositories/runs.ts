@@ -305,10 +305,7 @@ export class RunRepository {
       .limit(query.limit ?? 1000)
       .execute();
     // Entries name their run, so only an empty page needs to ask whether the run is there.
-    if (rows.length === 0 && runId !== undefined) {
-      const run = await this.db.selectFrom('runs').select('id').where('id', '=', runId).executeTakeFirst();
-      if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
-    }
+    if (rows.length === 0 && runId !== undefined) await refuseUnknownRun(this.db, runId);
     return rows.map(quarantineFromRow);
   }
 
@@ -321,6 +318,15 @@ export class RunRepository {
   countHearings(): Promise<number> {
     return countHearings(this.db);
   }
+}
+
+/**
+ * A list filtered by a run that does not exist is NOT_FOUND, not an empty list: a mistyped id must
+ * not read as "nothing quarantined" or "never rolled back". Asked only when a page came back empty.
+ */
+export async function refuseUnknownRun(db: Db, runId: number): Promise<void> {
+  const run = await db.selectFrom('runs').select('id').where('id', '=', runId).executeTakeFirst();
+  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
 }
 
 export async function countHearings(db: Db): Promise<number> {

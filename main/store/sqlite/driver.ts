@@ -15,7 +15,7 @@ import { gatedSqliteDialect, tryWritesOnceWhileBusy, writesWaitAgain } from './w
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
-  if (options.mustExist && !fs.existsSync(resolved)) throw noDatabaseAt(resolved);
+  if (options.mustExist && !fs.existsSync(resolved)) throw noDatabaseAt(resolved, options.namedBy);
   return new SqliteDriver(await openSqliteFile(resolved, options), resolved, options);
 }
 

@@ -6,6 +6,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { queryLayer } from '../driver.js';
 import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
+import type { StoreOptions } from '../types.js';
 import { registerCaseFold } from './case-fold.js';
 import { writesWaitAgain, writeGateOf } from './write-gate.js';
 import { counted } from '../../../shared/plural.js';
@@ -15,17 +16,32 @@ const GATEHOUSE_APPLICATION_ID = 0x47415445;
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
 /**
+ * The folder a database file goes in must be one: a path through a regular file (`--db
+ * file.db/x.db`) is refused as a missing folder is, naming the file, where SQLite said only
+ * "unable to open database file".
+ */
+function refuseMissingFolder(file: string, folder: string): void {
+  if (fs.existsSync(folder) && fs.statSync(folder).isDirectory()) return;
+  let existing = folder;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  if (fs.existsSync(existing) && !fs.statSync(existing).isDirectory()) {
+    throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: ${existing} is a file, not a folder`);
+  }
+  throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: folder ${folder} does not exist`);
+}
+
+/**
  * Opens a Gatehouse SQLite database, creating and migrating it as needed. A file that is not
  * Gatehouse's is refused before anything could write to it (no WAL switch, no migration, no
  * journal left behind): it stays byte for byte as it was. With `mustExist`, so is a file that holds
  * no store yet (zero bytes, or SQLite with no tables), as PostgreSQL's empty schema is refused: a
  * command that only reads or changes a store does not write a new one into whatever file it is given.
  */
-export async function openSqliteFile(file: string, options: { lockWaitMs?: number; mustExist?: boolean } = {}): Promise<Database.Database> {
+export async function openSqliteFile(file: string, options: Pick<StoreOptions, 'lockWaitMs' | 'mustExist' | 'namedBy'> = {}): Promise<Database.Database> {
   const { lockWaitMs = DEFAULT_LOCK_WAIT_MS, mustExist = false } = options;
   const folder = path.dirname(file);
-  if (!fs.existsSync(folder)) throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: folder ${folder} does not exist`);
-  if (!holdsAStoreUnlessForeign(file) && mustExist) throw noDatabaseAt(file);
+  refuseMissingFolder(file, folder);
+  if (!holdsAStoreUnlessForeign(file) && mustExist) throw noDatabaseAt(file, options.namedBy);
   let db: Database.Database;
   try {
     db = new Database(file, { timeout: lockWaitMs });
