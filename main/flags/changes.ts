@@ -113,7 +113,6 @@ export async function unsetFlag(store: Store, request: FlagChangeRequest): Promi
     reason: requiredReason(request.reason),
     at: (request.now ?? new Date()).toISOString(),
     expectedJson: expectedJson(definition, request.expected),
-    refuseNothingStored: true,
   });
 }
 

@@ -23,12 +23,6 @@ export interface FlagChange {
    * silently overwritten; undefined changes whatever is stored.
    */
   expectedJson?: string | null;
-  /**
-   * A removal (valueJson null) of a value not stored is refused (NOT_FOUND) and writes nothing: an
-   * operator's unset of nothing would otherwise leave an audit event "null → null" that changed
-   * nothing. A rollout putting back "none" leaves this off.
-   */
-  refuseNothingStored?: boolean;
 }
 
 /** A store's feature flag values by scope (`global`, `task:NAME`) and the audit event of every change. */
@@ -99,7 +93,6 @@ class FlagStore {
       .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
     refuseStaleChange(change, old);
-    if (change.refuseNothingStored && value === null && old === undefined) throw nothingStored(change);
     // The value stored again changes nothing in force: who set it and when stay those of the change
     // that did (a kill's "killed by … at …", which a run under way reported), and the event still
     // records who asked again and why.
@@ -146,13 +139,6 @@ function refuseStaleChange(change: FlagChange, stored: Pick<StoredFlagValue, 'va
       cli: 'look at the value now in force (and `gatehouse flags history`), then make the change again if it is still needed',
       console: 'look at the value now in force (and the flag\'s history on the Flags page), then make the change again if it is still needed',
     },
-  });
-}
-
-/** An unset with no value stored for its scope: nothing in force would change, so nothing is written. */
-function nothingStored(change: FlagChange): GatehouseError {
-  return new GatehouseError('NOT_FOUND', `${change.flag} [${change.scope}] had no stored value; nothing was changed`, {
-    hint: { cli: `see the values stored for each scope: gatehouse flags get ${change.flag}`, console: 'the Flags page shows the values stored for each scope' },
   });
 }
 

@@ -66,23 +66,6 @@ describe.each(backends)('messages that name what is wrong ($name)', (backend) =>
     });
   }, 60_000);
 
-  it('flags unset of a flag with no stored value changes nothing, writes no audit event, and says so, on the CLI and the API', async () => {
-    const db = await loadedDatabase(backend);
-    const unset = runCli(['flags', 'unset', 'NOTIFY_ON_ANOMALY', '--reason', 'tidy up', '--json', '--db', db]);
-    expect(unset.code, unset.stderr).toBe(2);
-    expect(JSON.parse(unset.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: 'NOTIFY_ON_ANOMALY [global] had no stored value; nothing was changed' });
-    await withConsole(db, backend, async (api) => {
-      const viaApi = await dispatch(api, 'flags.unset', { flag: 'NOTIFY_ON_ANOMALY', scope: 'kill', reason: 'tidy up' }, tester);
-      expect(viaApi).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'NOTIFY_ON_ANOMALY [kill] had no stored value; nothing was changed' } });
-    });
-    expect(JSON.parse(runCli(['flags', 'history', '--json', '--db', db]).stdout)).toEqual([]);
-    // A value that is stored is still removed, and audited.
-    expect(runCli(['flags', 'set', 'NOTIFY_ON_ANOMALY', 'false', '--reason', 'quiet', '--db', db]).code).toBe(0);
-    const removed = runCli(['flags', 'unset', 'NOTIFY_ON_ANOMALY', '--reason', 'loud again', '--json', '--db', db]);
-    expect(removed.code, removed.stderr).toBe(0);
-    expect(JSON.parse(removed.stdout)).toMatchObject({ flag: 'NOTIFY_ON_ANOMALY', oldValue: false, newValue: null });
-  }, 60_000);
-
   it('rollout start under a kill: the hint says to lift the kill or leave the flag out, not to abort a rollout there is none of', async () => {
     const db = await loadedDatabase(backend);
     expect(runCli(['flags', 'set', 'ADAPTIVE_BATCHES', 'false', '--scope', 'kill', '--reason', 'stop', '--db', db]).code).toBe(0);
