@@ -154,7 +154,7 @@ export async function recordedByNextWriter(options: UpdateOptions, run: Executio
     return startedRun(options, run);
   });
   const metrics = finalMetrics(run);
-  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString(), sourceWarnings: sourceWarnings(options) };
+  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString(), ...sourceWarnings(options) };
   run.emit({ type: 'warning', runId: run.runId, message: error });
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
@@ -189,9 +189,14 @@ function finalMetrics(run: Execution): RunMetrics {
   return { ...metrics, durationMs: elapsedMs(run), rolledBack: metrics.rolledBack ?? 0, fetchErrors: metrics.fetchErrors ?? 0, duplicates: metrics.duplicates ?? 0 };
 }
 
-/** What the source noticed while this segment read it: the summary says it, though the run row does not keep it. */
-function sourceWarnings(options: Pick<UpdateOptions, 'source'>): SourceWarning[] {
-  return options.source.warnings?.() ?? [];
+/**
+ * What the source noticed while this segment read it, as the summary's last key and only when there
+ * is something: the run row does not keep it, and a clean run's summary stays the run as
+ * `runs show` reads it back, key for key.
+ */
+function sourceWarnings(options: Pick<UpdateOptions, 'source'>): { sourceWarnings?: SourceWarning[] } {
+  const warnings = options.source.warnings?.() ?? [];
+  return warnings.length === 0 ? {} : { sourceWarnings: warnings };
 }
 
 /** Earlier segments plus this one. */
@@ -241,7 +246,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...stored } = detail!;
-  const summary: RunSummary = { ...stored, sourceWarnings: sourceWarnings(options) };
+  const summary: RunSummary = { ...stored, ...sourceWarnings(options) };
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
 }
