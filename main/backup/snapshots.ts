@@ -161,6 +161,8 @@ export interface SnapshotDeletionRequest {
  * the writer lock so no run's snapshot or retention interleaves. Audited as an attempt naming the
  * operator and the reason, refused ones included. The last snapshot that could still be restored
  * (present and passing its checks) is refused unless forced: without it no restore is possible.
+ * The checks read every copy whole (seconds on a large store), so the others are checked before the
+ * lock is taken, where an update waits for none of it; under the lock each is only looked for again.
  */
 export async function deleteSnapshot(store: Store, request: SnapshotDeletionRequest): Promise<BackupsDeleteReport> {
   const reason = checkedReason(request.reason, 'deleting a snapshot');
@@ -174,10 +176,11 @@ export async function deleteSnapshot(store: Store, request: SnapshotDeletionRequ
     reason,
     successDetail: (report: BackupsDeleteReport) => (report.forced ? 'forced: it was the last snapshot that could be restored' : null),
   };
+  const checkedBeforeLock = await checkOutsideLock(store, request.snapshotId);
   return withWriterLock(store, clock, purpose, async (attemptId) => {
     const chosen = await findSnapshot(store, request.snapshotId);
     const others = (await listSnapshots(store)).filter((s) => s.id !== chosen.id);
-    const restorableOthers = await countRestorable(store, others);
+    const restorableOthers = await countRestorable(store, others, checkedBeforeLock);
     const lastGood = restorableOthers === 0 && (await isRestorable(store, chosen));
     if (lastGood && request.force !== true) {
       throw new GatehouseError('CONFLICT', `snapshot ${chosen.id} is the last snapshot of ${store.location} that could be restored; nothing was deleted`, {
@@ -202,9 +205,32 @@ async function isRestorable(store: Store, snapshot: Snapshot): Promise<boolean> 
   return (await store.snapshots.unavailable(snapshot)) === null && (await store.snapshots.check(snapshot)).length === 0;
 }
 
-async function countRestorable(store: Store, snapshots: Snapshot[]): Promise<number> {
+/**
+ * Whether each snapshot but the one to delete passes its checks, asked before the writer lock. A
+ * copy never changes once taken, so the answer holds under the lock for those still listed; one
+ * that could not be checked now (a prune dropping it meanwhile) is left out and checked there.
+ */
+async function checkOutsideLock(store: Store, deleting: string): Promise<Map<string, boolean>> {
+  const passed = new Map<string, boolean>();
+  const listed = await listSnapshots(store);
+  // No such snapshot: the refusal comes under the lock, audited, without reading every copy first.
+  if (!listed.some((s) => s.id === deleting)) return passed;
+  for (const snapshot of listed) {
+    if (snapshot.id === deleting) continue;
+    const problems = await store.snapshots.check(snapshot).catch(() => null);
+    if (problems !== null) passed.set(snapshot.id, problems.length === 0);
+  }
+  return passed;
+}
+
+/** Those of `snapshots` a restore would let through: checked before the lock (and still present), or checked now if taken since. */
+async function countRestorable(store: Store, snapshots: Snapshot[], checkedBeforeLock: Map<string, boolean>): Promise<number> {
   let count = 0;
-  for (const snapshot of snapshots) if (await isRestorable(store, snapshot)) count += 1;
+  for (const snapshot of snapshots) {
+    const passed = checkedBeforeLock.get(snapshot.id);
+    const restorable = passed === undefined ? await isRestorable(store, snapshot) : passed && (await store.snapshots.unavailable(snapshot)) === null;
+    if (restorable) count += 1;
+  }
   return count;
 }
 

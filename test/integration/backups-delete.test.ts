@@ -3,12 +3,12 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../../main/api/index.js';
-import { createSnapshot, deleteSnapshot, listAttempts, listSnapshots, snapshotFolder, type Snapshot } from '../../main/backup/index.js';
+import { createSnapshot, createSnapshotOnRequest, deleteSnapshot, listAttempts, listSnapshots, snapshotFolder, type Snapshot } from '../../main/backup/index.js';
 import type { Store } from '../../main/store/index.js';
 import { tester } from '../helpers/callers.js';
 import { openConsoleApi } from '../helpers/console-api.js';
 import { printed, runCli, startCli } from '../helpers/cli.js';
-import { sqliteBackend, testBackends, withFreshStore } from '../helpers/backends.js';
+import { sqliteBackend, testBackends, withFreshStore, withStoreAt } from '../helpers/backends.js';
 import { dropSchemas, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 
 /**
@@ -64,6 +64,27 @@ describe.each(testBackends())('deleting one snapshot on $name', (backend) => {
       await expect(deleteSnapshot(store, { snapshotId: snapshot.id, reason: ' ', force: true })).rejects.toThrow('deleting a snapshot needs a reason');
       await expect(deleteSnapshot(store, { snapshotId: 'no-such', reason: 'x', force: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect(await listSnapshots(store)).toHaveLength(1);
+    });
+  });
+
+  // The others were checked, every copy read whole, under the writer lock: seconds on a large store, with an update refused or waiting meanwhile.
+  it('checks the other snapshots before it takes the writer lock: a snapshot asked for meanwhile is taken, and counted as left', async () => {
+    await withFreshStore(backend, async (store) => {
+      const kept = await createSnapshot(store, { kind: 'manual' });
+      const bad = await createSnapshot(store, { kind: 'manual', clock: later(1) });
+      await withStoreAt(backend, store.location, async (elsewhere) => {
+        const check = store.snapshots.check.bind(store.snapshots);
+        let askedMeanwhile: Promise<Snapshot> | undefined;
+        store.snapshots.check = async (snapshot) => {
+          askedMeanwhile ??= createSnapshotOnRequest(elsewhere, { clock: later(2), operator: 'kim' });
+          await askedMeanwhile;
+          return check(snapshot);
+        };
+        const report = await deleteSnapshot(store, { snapshotId: bad.id, reason: 'taken with the bad feed of run 7', operator: 'sam' });
+        const taken = await askedMeanwhile!;
+        expect(report).toMatchObject({ deleted: bad, forced: false, remaining: 2, restorableRemaining: 2 });
+        expect((await listSnapshots(store)).map((s) => s.id)).toEqual([taken.id, kept.id]);
+      });
     });
   });
 });
