@@ -202,6 +202,8 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await dialog.locator('input[name=confirm-run-id]').fill(String(latest!.runId + 1));
     await dialog.locator('textarea[name=rollback-reason]').fill('e2e: the synthetic feed was wrong');
     await expect.poll(() => confirm.isDisabled()).toBe(true);
+    // The disabled button says why in words, not only by being grey.
+    await dialog.getByTestId('confirmation-missing').getByText(`“${latest!.runId + 1}” is not the run id ${latest!.runId}.`, { exact: true }).waitFor();
     await dialog.locator('input[name=confirm-run-id]').fill(String(latest!.runId));
     await shot('rollback-dialog');
     await confirm.click();
@@ -262,6 +264,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await dialog.locator('textarea[name=restore-reason]').fill('e2e: back to the manual snapshot');
     await dialog.locator('input[name=confirm-snapshot-id]').fill(id.slice(0, -1));
     await expect.poll(() => restore.isDisabled()).toBe(true);
+    await dialog.getByTestId('confirmation-missing').getByText(`“${id.slice(0, -1)}” is not the snapshot id ${id}.`, { exact: true }).waitFor();
     await dialog.locator('input[name=confirm-snapshot-id]').fill(id);
     await expect.poll(() => dialog.getByTestId('operator-note').textContent()).toContain('e2e-operator');
     await shot('restore-dialog');

@@ -178,4 +178,28 @@ describe.skipIf(executablePath === null)('Runs, bulk review and the Start-run de
     expect((await runReviews(store).list()).filter((review) => review.action === 'reopened')).toHaveLength(BULK_RUNS);
     await app.shot('bulk-review-undone');
   });
+
+  it('undoes a bulk mark whose reason fills the 2,000-character box, saying the undo quotes it shortened', async () => {
+    await nameSessionUnlessNamed(page, 'e2e-operator');
+    await page.getByRole('link', { name: 'History' }).click();
+    const panel = page.getByTestId('anomalies-panel');
+    const runIds = bulkRunIds.slice(0, 2);
+    await panel.locator(`[data-anomalous-run="${runIds[0]}"]`).waitFor();
+    for (const runId of runIds) await panel.getByRole('checkbox', { name: `Select run ${runId}`, exact: true }).check();
+    await panel.getByRole('button', { name: 'Mark selected expected…' }).click();
+    const longReason = `recess week: ${'the feed repeated the same hearings. '.repeat(60)}`.slice(0, 2_000);
+    await panel.locator('textarea[name=bulk-reason]').fill(longReason);
+    await panel.getByRole('button', { name: 'Mark 2 runs expected' }).click();
+    await panel.getByTestId('bulk-result').getByText('Marked 2 runs expected.').waitFor();
+    await panel.getByTestId('undo-reason-shortened').getByText(/quoting only the first 1,9\d\d characters of this mark's reason: a reason holds at most 2,000 characters\./).waitFor();
+    await app.shot('bulk-review-long-reason-marked');
+    await panel.getByRole('button', { name: 'Undo' }).click();
+    await panel.getByTestId('bulk-result').getByText('Undone: 2 runs have their earlier review state back.').waitFor();
+    const reopened = (await runReviews(store).list()).filter((review) => review.action === 'reopened' && runIds.includes(review.runId)).at(-1)!;
+    expect(reopened.reason.length).toBeLessThanOrEqual(2_000);
+    expect(reopened.reason.startsWith('undo of bulk mark expected: “recess week: the feed repeated')).toBe(true);
+    expect(reopened.reason.endsWith('…”')).toBe(true);
+    expect(await panel.getByRole('alert').count()).toBe(0);
+    await app.shot('bulk-review-long-reason-undone');
+  });
 });

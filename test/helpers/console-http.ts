@@ -1,7 +1,7 @@
 import http from 'node:http';
 import os from 'node:os';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { createApi, createInProcessEngineHost, dispatch, startHttpServer, type EngineHost, type HttpServerOptions, type RunningServer } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { ApiHandlers, ApiInput, ApiMethod, ApiOutput } from '../../shared/api.js';
 import type { RunSummary } from '../../shared/run.js';
@@ -142,12 +142,16 @@ export interface ServedStore extends OpenedStore {
   server: RunningServer;
 }
 
-/** Opens a fresh served store before each test of the calling block and closes it after; read its parts inside the tests. */
-export function servedPerTest(backend: TestBackend): ServedStore {
+/**
+ * Opens a fresh served store before each test of the calling block and closes it after; read its parts inside the tests.
+ * `serverOptions`: what a test's server has beyond `gatehouse serve`'s defaults (a console build to
+ * serve, its own clock, an API operator, an engine stream it feeds itself), given the store and engine just opened.
+ */
+export function servedPerTest(backend: TestBackend, serverOptions: (opened: OpenedStore) => Partial<HttpServerOptions> = () => ({})): ServedStore {
   return openedPerTest<ServedStore>(
     backend,
     async (served) => {
-      served.server = await startHttpServer({ handlers: createApi({ store: served.store, engine: served.engine, transport: 'http' }), engine: served.engine, staticRoot: null });
+      served.server = await startHttpServer({ handlers: createApi({ store: served.store, engine: served.engine, transport: 'http' }), engine: served.engine, staticRoot: null, ...serverOptions(served) });
     },
     (served) => served.server.close(),
   );

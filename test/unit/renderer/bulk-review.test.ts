@@ -71,6 +71,39 @@ describe('bulk review', () => {
     expect(wrapper.get('[data-testid="bulk-result"]').text()).toBe('Undone: 1 run has its earlier review state back.');
   });
 
+  it('undoes a mark whose reason filled its 2,000-character box: the undo quotes it cut to fit, and says so beside Undo', async () => {
+    const client = answeringClient();
+    const wrapper = mountWith(BulkReview, client, { props: { runs } });
+    await wrapper.get('input[name="select-all-visible"]').setValue(true);
+    await buttonNamed(wrapper, 'Mark selected expected…').trigger('click');
+    // An emoji (two UTF-16 units) straddles the cut: it is left out whole, never split.
+    const longReason = `${'r'.repeat(1_968)}🙂${'s'.repeat(30)}`;
+    expect(longReason).toHaveLength(2_000);
+    await wrapper.get('textarea[name="bulk-reason"]').setValue(longReason);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="undo-reason-shortened"]').text()).toBe('Undo records why as “undo of bulk mark expected: …” quoting only the first 1,968 characters of this mark\'s reason: a reason holds at most 2,000 characters.');
+    await buttonNamed(wrapper, 'Undo').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false);
+    expect(client.callsOf('anomalies.undoMarks')).toEqual([{ reviewIds: [100, 101], reason: `undo of bulk mark expected: “${'r'.repeat(1_968)}…”` }]);
+    expect(wrapper.get('[data-testid="bulk-result"]').text()).toBe('Undone: 2 runs have their earlier review state back.');
+  });
+
+  it('says nothing about shortening when the undo quotes the whole reason', async () => {
+    const client = answeringClient();
+    const wrapper = mountWith(BulkReview, client, { props: { runs } });
+    await wrapper.get('input[name="select-all-visible"]').setValue(true);
+    await buttonNamed(wrapper, 'Mark selected expected…').trigger('click');
+    await wrapper.get('textarea[name="bulk-reason"]').setValue('r'.repeat(1_970));
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="undo-reason-shortened"]').exists()).toBe(false);
+    await buttonNamed(wrapper, 'Undo').trigger('click');
+    await flushPromises();
+    expect(client.callsOf('anomalies.undoMarks')[0]!.reason).toBe(`undo of bulk mark expected: “${'r'.repeat(1_970)}”`);
+  });
+
   it('after a review reloads the list, puts focus on the next open run, not the top of the page', async () => {
     const client = answeringClient();
     const open = [anomalousRun({ runId: 31 }), anomalousRun({ runId: 32 }), anomalousRun({ runId: 34 })];

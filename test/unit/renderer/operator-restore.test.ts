@@ -101,6 +101,17 @@ describe('the restore dialog (issue 14, item 7)', () => {
     expect(text).not.toMatch(/flags, tasks — is replaced/);
   });
 
+  it('says in words why Restore is still disabled: the snapshot id typed is not this one, or the reason is missing', async () => {
+    const wrapper = mountWith(RestoreDialog, client, { props: { snapshot: SNAPSHOT } });
+    const missing = () => wrapper.find('[data-testid="confirmation-missing"]');
+    await wrapper.get('input[name="confirm-snapshot-id"]').setValue(SNAPSHOT.id.slice(0, -1));
+    expect(missing().text()).toBe(`“${SNAPSHOT.id.slice(0, -1)}” is not the snapshot id ${SNAPSHOT.id}. A reason is needed.`);
+    expect(submit(wrapper).attributes('aria-describedby')).toBe('restore-dialog-unconfirmed');
+    await wrapper.get('input[name="confirm-snapshot-id"]').setValue(SNAPSHOT.id);
+    await wrapper.get('textarea[name="restore-reason"]').setValue('undo the bad feed');
+    expect(missing().exists()).toBe(false);
+  });
+
   it('sends nothing when submitted (Enter) without the matching id', async () => {
     const wrapper = mountWith(RestoreDialog, client, { props: { snapshot: SNAPSHOT } });
     await wrapper.get('textarea[name="restore-reason"]').setValue('undo the bad feed');

@@ -115,6 +115,20 @@ describe('the rollback panel', () => {
     expect(applyButton(wrapper).attributes('disabled')).toBeDefined();
   });
 
+  it('says in words beside the disabled button what keeps it disabled: the id typed, a blank reason', async () => {
+    const wrapper = await openDialog();
+    const missing = () => wrapper.find('[data-testid="confirmation-missing"]');
+    expect(missing().text()).toBe('Type the run id 12 to confirm. A reason is needed.');
+    expect(applyButton(wrapper).attributes('aria-describedby')).toBe('rollback-unconfirmed');
+    await wrapper.get('input[name="confirm-run-id"]').setValue('13');
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('   ');
+    expect(missing().text()).toBe('“13” is not the run id 12. A reason is needed: the box holds only spaces.');
+    await wrapper.get('input[name="confirm-run-id"]').setValue(' 12 ');
+    await wrapper.get('textarea[name="rollback-reason"]').setValue('bad source file');
+    expect(missing().exists()).toBe(false);
+    expect(applyButton(wrapper).attributes('aria-describedby')).toBeUndefined();
+  });
+
   it('does not apply when the form is submitted without the matching confirmation', async () => {
     const wrapper = await openDialog();
     await wrapper.get('input[name="confirm-run-id"]').setValue('13');
