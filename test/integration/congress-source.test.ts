@@ -339,6 +339,16 @@ describe('the end of a Congress.gov listing', () => {
     const summary = JSON.parse(json.stdout) as RunSummary;
     expect(summary).toMatchObject({ status: 'success', metrics: { fetched: 3, added: 3 } });
     expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringMatching(/next page after every meeting it counted was listed \(committee-meeting\/119\/house\)/) as unknown }]);
+    // Kept with the run: `runs show` says it later as `update` did, in the same place; a clean run's has no such key.
+    const show = async (db: string) => {
+      const shown = await startCli(['runs', 'show', '1', '--db', path.join(folder, db), '--json']).done;
+      expect(shown.code, shown.stderr).toBe(0);
+      return JSON.parse(shown.stdout) as Record<string, unknown>;
+    };
+    const shown = await show('json.db');
+    expect(shown.sourceWarnings).toEqual(summary.sourceWarnings);
+    expect(Object.keys(shown).slice(0, Object.keys(summary).length)).toEqual(Object.keys(summary));
+    expect(await show('clean.db')).not.toHaveProperty('sourceWarnings');
     const human = await update('human.db', false);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^ {2}source: Congress\.gov's pagination still gave a next page/m);
