@@ -226,9 +226,9 @@ export const runSummarySchema = z.object({
   /** Kills that reached the run while it was going, in the order it met them; `flags` stay the flags at its start. */
   flagChanges: z.array(runFlagChangeSchema).optional(),
   /**
-   * What the source noticed while this run (or this segment of a resumed one) read it: in the summary
-   * `gatehouse update` prints and the run-finished event carries when there is something (absent when
-   * nothing), never stored, so absent from a run read back later.
+   * What the source noticed while this run (each segment of a resumed one in turn) read it: absent
+   * when nothing, so a clean run reads back key for key as `gatehouse update` printed it. Kept with
+   * the run (migration 034): `runs show`, the API's run detail and the console show it later.
    */
   sourceWarnings: z.array(sourceWarningSchema).optional(),
   /**

@@ -191,12 +191,26 @@ function finalMetrics(run: Execution): RunMetrics {
 
 /**
  * What the source noticed while this segment read it, as the summary's last key and only when there
- * is something: the run row does not keep it, and a clean run's summary stays the run as
- * `runs show` reads it back, key for key.
+ * is something, so a clean run's summary stays the run as `runs show` reads it back, key for key.
+ * For a run whose row cannot be read or written (`recordedByNextWriter`); a run that finishes keeps
+ * it with its row (`keepSourceWarnings`).
  */
 function sourceWarnings(options: Pick<UpdateOptions, 'source'>): { sourceWarnings?: SourceWarning[] } {
   const warnings = options.source.warnings?.() ?? [];
   return warnings.length === 0 ? {} : { sourceWarnings: warnings };
+}
+
+/**
+ * What the source noticed while this segment read it, kept with the run after what earlier segments
+ * of a resumed run noticed, so `runs show` and the console's run detail say it as `update` did.
+ * Nothing noticed writes nothing. Read once, then written as a whole: a retried write adds nothing twice.
+ */
+async function keepSourceWarnings(options: UpdateOptions, run: Execution): Promise<void> {
+  const noticed = options.source.warnings?.() ?? [];
+  if (noticed.length === 0) return;
+  const earlier = (await run.retry(() => options.store.getRun(run.runId)))?.sourceWarnings ?? [];
+  const sourceWarnings = [...earlier, ...noticed];
+  await run.retry(() => options.store.annotateRun(run.runId, { sourceWarnings }));
 }
 
 /** Earlier segments plus this one. */
@@ -243,10 +257,11 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   }
   if (options.finalStatus) status = options.finalStatus(status, validation);
   const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error, resumable: resumable(store, { status, error }) };
+  await keepSourceWarnings(options, run);
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...stored } = detail!;
-  const summary: RunSummary = { ...stored, ...sourceWarnings(options) };
+  const summary: RunSummary = stored;
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
 }

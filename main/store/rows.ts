@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { NOT_JUDGED } from '../../shared/api-validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
-import type { RunSummary } from '../../shared/run.js';
+import type { RunSummary, SourceWarning } from '../../shared/run.js';
 import type { TrialRecord } from './repositories/trials.js';
 import type { Database } from './schema.js';
 import type { Checkpoint, ReportedRun } from './types.js';
@@ -18,6 +18,7 @@ function parsed<T>(text: string | null, fallback: T): T {
 }
 
 export function runFromRow(row: Row<'runs'>): RunSummary {
+  const sourceWarnings = parsed<SourceWarning[]>(row.sourceWarningsJson, []);
   return {
     runId: row.id,
     status: row.status as RunSummary['status'],
@@ -39,6 +40,8 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     sourceFingerprint: parsed(row.sourceFingerprintJson, null),
     sourceWindow: parsed(row.sourceWindowJson, null),
     flagChanges: parsed(row.flagChangesJson, []),
+    // Only when the source noticed something: a clean run reads back as `update --json` printed it, key for key.
+    ...(sourceWarnings.length === 0 ? {} : { sourceWarnings }),
   };
 }
 

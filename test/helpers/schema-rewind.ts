@@ -8,6 +8,7 @@ const ADDED_COLUMNS: readonly { version: number; table: string; column: string }
   { version: 26, table: 'scheduled_tasks', column: 'retry_at' },
   { version: 27, table: 'trials', column: 'task' },
   { version: 27, table: 'trials', column: 'sensitivity_version' },
+  { version: 34, table: 'runs', column: 'source_warnings_json' },
 ];
 
 /**

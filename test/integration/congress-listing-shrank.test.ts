@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
+import type { Store } from '../../main/store/index.js';
+import { tester } from '../helpers/callers.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { isDetailRequest, startFakeCongress, updateFromFakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
@@ -30,8 +33,12 @@ describe.each(testBackends())('a Congress.gov listing that shrinks while it is p
         };
         const run = await updateFromFakeCongress(store, fake, NOW);
         expect(run.status).toBe('success');
-        // The page read again is no record lost, but the operator reads of it in the summary, not only in the log.
-        expect(run.sourceWarnings).toContainEqual({ code: 'PAGES_READ_AGAIN', count: 1, message: expect.stringMatching(/listing shrank while it was read.*1 list page asked for again/) as unknown });
+        // The page read again is no record lost, but the operator reads of it in the summary, not only in the log —
+        // once: the meetings it lists again are its overlap, not meetings Congress.gov listed twice.
+        expect(run.sourceWarnings).toEqual([{ code: 'PAGES_READ_AGAIN', count: 1, message: expect.stringMatching(/listing shrank while it was read.*1 list page asked for again.*; the 2 meetings they listed again were fetched once$/) as unknown }]);
+        // Kept with the run: read back later, by `runs show` and the console's run detail, as the summary said it.
+        expect((await store.getRun(run.runId))?.sourceWarnings).toEqual(run.sourceWarnings);
+        expect((await runDetailFromApi(store, run.runId)).sourceWarnings).toEqual(run.sourceWarnings);
         expect([...(await store.loadHearings(IDS.map(String))).keys()].sort()).toEqual(IDS.map(String));
         // Each meeting's detail asked for once: the page read again lists the ones already listed, and they are not fetched twice.
         expect(fake.requests.filter(isDetailRequest).map((request) => request.path.split('/').at(-1)).sort()).toEqual(IDS.map(String));
@@ -41,3 +48,15 @@ describe.each(testBackends())('a Congress.gov listing that shrinks while it is p
     }
   });
 });
+
+/** The run as the console's run detail asks for it (`runs.get`). */
+async function runDetailFromApi(store: Store, runId: number): Promise<{ sourceWarnings?: unknown }> {
+  const engine = createInProcessEngineHost({ location: store.location });
+  try {
+    const result = await dispatch(createApi({ store, engine, transport: 'http', databaseLocation: store.location }), 'runs.get', { runId }, tester);
+    if (!result.ok) throw new Error(`runs.get refused: ${result.error.message}`);
+    return result.data as { sourceWarnings?: unknown };
+  } finally {
+    await engine.close();
+  }
+}

@@ -256,10 +256,11 @@ function housePagination(server: FakeCongress, house: Record<string, unknown>[],
 /**
  * Where a Congress.gov listing ends. A last page that still linked a `next` once its count was met
  * led to two empty pages and stopped the run as interrupted; a full page with neither a count nor a
- * `next` ended the listing, and a run without the meetings after it reported success.
+ * `next` ended the listing, and a run without the meetings after it reported success. Ending at the
+ * count instead lost the meetings a count that understates the feed left out, without a word.
  */
 describe('the end of a Congress.gov listing', () => {
-  it('ends at the count when the last page still links a next page, succeeds, and says the pagination disagreed', async () => {
+  it('ends at the empty page a next link past the count leads to, succeeds, and says the pagination disagreed', async () => {
     const store = await temporaryStore();
     const house = [1, 2, 3].map((i) => hearingRecord(960000 + i, { updateDate: RECENT }));
     const server = await serve({ house });
@@ -271,10 +272,51 @@ describe('the end of a Congress.gov listing', () => {
 
     expect(summary.status, summary.error ?? '').toBe('success');
     expect(summary.metrics).toMatchObject({ fetched: 3, added: 3, quarantined: 0 });
-    expect(server.requests.filter(houseListRequest)).toHaveLength(1);
+    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', '3']);
     expect(source.stats.nextPastCount).toBe(1);
     expect(terminal).toContainEqual(expect.stringMatching(/^gatehouse: warning: Congress\.gov's pagination of committee-meeting\/119\/house still gave a next page after all 3 meetings it counted were listed/));
     expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringContaining('(committee-meeting/119/house)') as unknown }]);
+  });
+
+  it('follows the next link past a count that understates the feed and stores every meeting it lists, saying the pagination disagreed', async () => {
+    const store = await temporaryStore();
+    const house = Array.from({ length: 60 }, (_, i) => hearingRecord(962000 + i, { updateDate: RECENT }));
+    const server = await serve({ house });
+    // Counts 40 meetings, but its second page still links a third, which lists 20 more.
+    server.override = (request) => {
+      if (!houseListRequest(request)) return undefined;
+      const offset = Number(request.query.offset);
+      const page = house.slice(offset, offset + 20).map(({ eventId, updateDate }) => ({ eventId, updateDate }));
+      return { body: { committeeMeetings: page, pagination: { count: 40, ...(offset + 20 < house.length ? { next: `${server.baseUrl}/committee-meeting/119/house?offset=${offset + 20}` } : {}) } } };
+    };
+    const source = fakeCongressSource(server, () => NOW);
+    const summary = await runUpdate({ store, source, clock: () => NOW });
+
+    expect(summary.status, summary.error ?? '').toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 60, added: 60, quarantined: 0 });
+    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', '20', '40']);
+    expect(await store.countHearings()).toBe(60);
+    expect(source.stats).toMatchObject({ nextPastCount: 1, repeatedPages: 0, duplicatesSkipped: 0 });
+    expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringMatching(/\(committee-meeting\/119\/house\); its next pages were read until they listed nothing new/) as unknown }]);
+  });
+
+  it('ends, in success, at a page past the count that lists only meetings already listed, as a next link that leads back to the start would', async () => {
+    const store = await temporaryStore();
+    const house = [1, 2, 3].map((i) => hearingRecord(963000 + i, { updateDate: RECENT }));
+    const server = await serve({ house });
+    // Ignores the offset: every page is the first one, counting 3 and linking a next page.
+    server.override = (request) => houseListRequest(request)
+      ? { body: { committeeMeetings: house.map(({ eventId, updateDate }) => ({ eventId, updateDate })), pagination: { count: 3, next: `${server.baseUrl}/committee-meeting/119/house?offset=0` } } }
+      : undefined;
+    const source = fakeCongressSource(server, () => NOW);
+    const summary = await runUpdate({ store, source, clock: () => NOW });
+
+    expect(summary.status, summary.error ?? '').toBe('success');
+    expect(summary.metrics).toMatchObject({ fetched: 3, added: 3, quarantined: 0 });
+    expect(server.requests.filter(houseListRequest)).toHaveLength(2);
+    // The page of repeats is the next link's doing, said once: not also as meetings listed twice.
+    expect(source.stats).toMatchObject({ nextPastCount: 1, listedAgainPastCount: 3, duplicatesSkipped: 0, repeatedPages: 0 });
+    expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringMatching(/until they listed nothing new, .*; the 3 meetings they listed again were fetched once$/) as unknown }]);
   });
 
   it('says the pagination disagreed in the JSON and the lines `gatehouse update` prints, not only on stderr; a clean run says nothing', async () => {
@@ -297,6 +339,16 @@ describe('the end of a Congress.gov listing', () => {
     const summary = JSON.parse(json.stdout) as RunSummary;
     expect(summary).toMatchObject({ status: 'success', metrics: { fetched: 3, added: 3 } });
     expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringMatching(/next page after every meeting it counted was listed \(committee-meeting\/119\/house\)/) as unknown }]);
+    // Kept with the run: `runs show` says it later as `update` did, in the same place; a clean run's has no such key.
+    const show = async (db: string) => {
+      const shown = await startCli(['runs', 'show', '1', '--db', path.join(folder, db), '--json']).done;
+      expect(shown.code, shown.stderr).toBe(0);
+      return JSON.parse(shown.stdout) as Record<string, unknown>;
+    };
+    const shown = await show('json.db');
+    expect(shown.sourceWarnings).toEqual(summary.sourceWarnings);
+    expect(Object.keys(shown).slice(0, Object.keys(summary).length)).toEqual(Object.keys(summary));
+    expect(await show('clean.db')).not.toHaveProperty('sourceWarnings');
     const human = await update('human.db', false);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^ {2}source: Congress\.gov's pagination still gave a next page/m);

@@ -67,7 +67,7 @@ export interface CongressFetchStats {
   fetchErrors: number;
   /** List items whose updateDate lies outside the lookback window: not part of this run. */
   outsideWindow: number;
-  /** The same congress/chamber/eventId listed twice (the list shifted between pages). */
+  /** The same congress/chamber/eventId listed twice (the list shifted between pages); not those a page read again listed again (`listedAgainOnPagesReadAgain`). */
   duplicatesSkipped: number;
   /** List pages that listed no meeting not already listed; two in a row end that chamber's listing (the feed repeats itself). */
   repeatedPages: number;
@@ -75,7 +75,11 @@ export interface CongressFetchStats {
   handledBefore: number;
   /** List pages asked for again from further back because the listing shrank while it was read (see `ChamberListing`). */
   pagesReadAgain: number;
-  /** Chambers whose last page still gave a next link once their count was met: listed to the count, and warned of. */
+  /** Meetings listed again because a page was read again: the overlap asked for on purpose, each fetched once. */
+  listedAgainOnPagesReadAgain: number;
+  /** Meetings listed again on pages a next link past the count led to (`nextPastCount`), each fetched once. */
+  listedAgainPastCount: number;
+  /** Chambers whose pagination still gave a next link once their count was met: listed on while it did, and warned of. */
   nextPastCount: number;
 }
 
@@ -107,7 +111,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   let window = lookbackWindow(at, lookbackDays);
   let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, nextPastCount: 0 };
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0 };
   const reader = new MeetingReader(client, stats, options.apiKey);
   const reachTo = (caught: CatchUp) => {
     window = caught.window;
@@ -229,7 +233,7 @@ class HandledBefore {
 }
 
 class MeetingReader {
-  /** The chamber listings whose last page still gave a next link once their count was met (`nextPastCount`). */
+  /** The chamber listings whose pagination still gave a next link once their count was met (`nextPastCount`). */
   private readonly listedPastNext: string[] = [];
 
   constructor(
@@ -277,14 +281,16 @@ class MeetingReader {
     const seen = new Set<string>();
     for (const congress of congresses) {
       for (const chamber of CONGRESS_CHAMBERS) {
-        for await (const listed of this.listChamber(congress, chamber, window, signal)) {
+        for await (const { listed, relisted } of this.listChamber(congress, chamber, window, signal)) {
           if (!updatedInside(window, listed.updateDate)) {
             this.stats.outsideWindow++;
             continue;
           }
           const listing = `${congress}/${chamber}/${listedEventId(listed) ?? String(listed.eventId)}`;
           if (seen.has(listing)) {
-            this.stats.duplicatesSkipped++;
+            if (relisted === 'page-read-again') this.stats.listedAgainOnPagesReadAgain++;
+            else if (relisted === 'past-count') this.stats.listedAgainPastCount++;
+            else this.stats.duplicatesSkipped++;
             continue;
           }
           seen.add(listing);
@@ -300,11 +306,12 @@ class MeetingReader {
    * pagination ran past its count was logged as it ended (`ChamberListing.ended`).
    */
   warnings(): SourceWarning[] {
-    const { duplicatesSkipped, repeatedPages, pagesReadAgain } = this.stats;
+    const { duplicatesSkipped, repeatedPages, pagesReadAgain, listedAgainOnPagesReadAgain, listedAgainPastCount } = this.stats;
     const warnings: SourceWarning[] = [];
+    const fetchedOnce = (listedAgain: number) => listedAgain === 0 ? '' : `; the ${counted(listedAgain, 'meeting')} they listed again ${listedAgain === 1 ? 'was' : 'were'} fetched once`;
     const listedPastNext = this.listedPastNext.length;
-    if (listedPastNext > 0) warnings.push({ code: 'NEXT_PAST_COUNT', count: listedPastNext, message: `Congress.gov's pagination still gave a next page after every meeting it counted was listed (${this.listedPastNext.join(', ')}); ${listedPastNext === 1 ? 'the listing ended' : 'each listing ended'} at its count` });
-    if (pagesReadAgain > 0) warnings.push({ code: 'PAGES_READ_AGAIN', count: pagesReadAgain, message: `Congress.gov's listing shrank while it was read (meetings updated since the window's end left it); ${counted(pagesReadAgain, 'list page')} asked for again from further back, so no meeting behind them was passed over` });
+    if (listedPastNext > 0) warnings.push({ code: 'NEXT_PAST_COUNT', count: listedPastNext, message: `Congress.gov's pagination still gave a next page after every meeting it counted was listed (${this.listedPastNext.join(', ')}); its next pages were read until they listed nothing new, so no meeting the count left out was passed over${fetchedOnce(listedAgainPastCount)}` });
+    if (pagesReadAgain > 0) warnings.push({ code: 'PAGES_READ_AGAIN', count: pagesReadAgain, message: `Congress.gov's listing shrank while it was read (meetings updated since the window's end left it); ${counted(pagesReadAgain, 'list page')} asked for again from further back, so no meeting behind them was passed over${fetchedOnce(listedAgainOnPagesReadAgain)}` });
     if (repeatedPages > 0) warnings.push({ code: 'REPEATED_PAGES', count: repeatedPages, message: `Congress.gov served ${counted(repeatedPages, 'list page')} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read` });
     else if (duplicatesSkipped > 0) warnings.push({ code: 'LISTED_TWICE', count: duplicatesSkipped, message: `Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (the list shifted while it was read); each was fetched once` });
     return warnings;
@@ -319,13 +326,14 @@ class MeetingReader {
     }
   }
 
-  private async *listChamber(congress: number, chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<Record<string, unknown>> {
+  /** Each listed meeting, and why it may be listed again by design (`ChamberListing.relisted`). */
+  private async *listChamber(congress: number, chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<{ listed: Record<string, unknown>; relisted: Relisted }> {
     const path = `committee-meeting/${congress}/${chamber}`;
     const listing = new ChamberListing(path, this.stats, this.listedPastNext);
     for (let offset: number | null = 0; offset !== null; ) {
       if (signal?.aborted) return;
       const page = await this.listPage(path, window, offset, signal);
-      yield* page.meetings;
+      for (const listed of page.meetings) yield { listed, relisted: listing.relisted(listed) };
       offset = listing.nextOffset(offset, page);
     }
   }
@@ -418,6 +426,8 @@ function endsTheRun(error: unknown): boolean {
  */
 class ChamberListing {
   private readonly listed = new Set<string>();
+  /** Meetings listed on a page whose count had fallen: the page read again after it lists them again. */
+  private readonly listedBeforeReadingAgain = new Set<string>();
   private repeatedInARow = 0;
   private emptyInARow = 0;
   private countBefore: number | null = null;
@@ -425,6 +435,8 @@ class ChamberListing {
   /** Meetings the count lost while this chamber was listed: more than it ever held is no listing that shrank. */
   private shrunkInAll = 0;
   private readingAgain = false;
+  /** The pagination gave a `next` link once the count was met (`ended`). */
+  private pastCount = false;
 
   constructor(
     private readonly path: string,
@@ -444,8 +456,11 @@ class ChamberListing {
     const offset = pageOffset + meetings.length;
     const firstListed = this.noteListed(meetings);
     const shrankBy = grewBy !== null && grewBy < 0 ? -grewBy : 0;
-    if (shrankBy > 0 && pageOffset > 0 && (firstListed > 0 || meetings.length === 0 || readAgain)) return this.readAgainBefore(pageOffset, shrankBy);
-    if (this.ended(offset, page)) return null;
+    if (shrankBy > 0 && pageOffset > 0 && (firstListed > 0 || meetings.length === 0 || readAgain)) {
+      for (const meeting of meetings) this.listedBeforeReadingAgain.add(listingKey(meeting));
+      return this.readAgainBefore(pageOffset, shrankBy);
+    }
+    if (this.ended(offset, page, firstListed)) return null;
     if (meetings.length === 0) {
       if (++this.emptyInARow >= EMPTY_PAGES_THAT_FAIL_A_LISTING) throw listingStoppedShort(this.path, offset, count);
       return offset;
@@ -457,6 +472,17 @@ class ChamberListing {
     }
     this.noteRepeatedPage(offset, meetings.length, count, grewBy, readAgain);
     return offset;
+  }
+
+  /**
+   * Why `meeting`, if listed before, is listed again by design rather than by the listing shifting
+   * under it: it is the overlap of a page read again from further back (that page, and the pages after
+   * it that list the meetings of the page whose count had fallen once more), or on a page a next link
+   * past the count led to. The summary reports those once, as the page read again or the next link.
+   */
+  relisted(meeting: Record<string, unknown>): Relisted {
+    if (this.readingAgain || this.listedBeforeReadingAgain.has(listingKey(meeting))) return 'page-read-again';
+    return this.pastCount ? 'past-count' : null;
   }
 
   private noteListed(meetings: Record<string, unknown>[]): number {
@@ -478,18 +504,24 @@ class ChamberListing {
   }
 
   /**
-   * The count, when the page gives one, says when the listing is complete: a `next` link past it
-   * leads to empty pages, which would stop the run as a listing cut short. Without a count or a
-   * `next` only a page shorter than asked for ends it: a full page may be followed by more.
+   * The count, when the page gives one, says when the listing is complete — unless the pagination
+   * still gives a `next` link: a count that understates the feed would otherwise end the listing
+   * with meetings still behind it, lost without a word. Past its count the listing goes on while a
+   * `next` is given and a page lists a meeting not listed before; the empty page (or the page of
+   * repeats) such a link may lead to ends it, rather than stopping the run as a listing cut short.
+   * Without a count or a `next` only a page shorter than asked for ends it: a full page may be
+   * followed by more.
    */
-  private ended(offset: number, { meetings, count, hasNext }: ListPage): boolean {
+  private ended(offset: number, { meetings, count, hasNext }: ListPage, firstListed: number): boolean {
     if (count !== null && offset >= count) {
-      if (hasNext) {
+      if (!hasNext) return true;
+      if (!this.pastCount) {
+        this.pastCount = true;
         this.stats.nextPastCount++;
         this.listedPastNext.push(this.path);
-        log.warn(`Congress.gov's pagination of ${this.path} still gave a next page after all ${counted(count, 'meeting')} it counted were listed; the listing ends at its count`, { path: this.path, offset, count });
+        log.warn(`Congress.gov's pagination of ${this.path} still gave a next page after all ${counted(count, 'meeting')} it counted were listed; its next pages are read until they list nothing new`, { path: this.path, offset, count });
       }
-      return true;
+      return firstListed === 0;
     }
     if (hasNext || count !== null) return false;
     return meetings.length < PAGE_SIZE;
@@ -508,10 +540,17 @@ class ChamberListing {
   }
 }
 
+type Relisted = 'page-read-again' | 'past-count' | null;
+
+/** What one chamber's listing knows a meeting by; an entry without an eventId, by its content. */
+function listingKey(meeting: Record<string, unknown>): string {
+  const eventId = listedEventId(meeting);
+  return eventId !== null ? `id:${eventId}` : `entry:${JSON.stringify(meeting)}`;
+}
+
 /** Notes `meeting` as listed and says whether it was new; an entry without an eventId counts by its content. */
 function firstListing(listed: Set<string>, meeting: Record<string, unknown>): boolean {
-  const eventId = listedEventId(meeting);
-  const key = eventId !== null ? `id:${eventId}` : `entry:${JSON.stringify(meeting)}`;
+  const key = listingKey(meeting);
   if (listed.has(key)) return false;
   listed.add(key);
   return true;

@@ -187,12 +187,14 @@ export class RunRepository {
   /**
    * What is learned about a run after createRun, named as its summary names it: whether a snapshot
    * was taken before it, why and which, and the cross-batch reconciliation of what it wrote (judged
-   * in main/engine/reconcile.ts), and the kills that reached it mid-run (the whole list each time).
+   * in main/engine/reconcile.ts), the kills that reached it mid-run and what its source noticed
+   * (each the whole list each time).
    * A note left out leaves its column as it is.
    */
-  async annotateRun(runId: number, notes: Partial<Pick<RunSummary, 'backupId' | 'snapshot' | 'reconciliation' | 'flagChanges'>>): Promise<void> {
+  async annotateRun(runId: number, notes: Partial<Pick<RunSummary, 'backupId' | 'snapshot' | 'reconciliation' | 'flagChanges' | 'sourceWarnings'>>): Promise<void> {
     const columns = {
       backupId: notes.backupId, snapshotJson: jsonOrNull(notes.snapshot), reconciliationJson: jsonOrNull(notes.reconciliation), flagChangesJson: jsonOrNull(notes.flagChanges),
+      sourceWarningsJson: jsonOrNull(notes.sourceWarnings),
     };
     await this.db.updateTable('runs').set(columns).where('id', '=', runId).execute();
   }
