@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
+import { counted } from './plural.js';
 import { RUN_STATUSES } from './run.js';
 import { taskNameSchema } from './task-name.js';
 import { reasonSchema as reason } from './text-rules.js';
@@ -135,8 +136,59 @@ export const trialResultSchema = z.object({
 });
 export type TrialResultView = z.infer<typeof trialResultSchema>;
 
-/** A trial's verdict when its run ended before one (TrialResultView.notJudged says why). */
+/** A trial's verdict when it was never judged (TrialResultView.notJudged says why). */
 export const NOT_JUDGED = 'not judged';
+
+/**
+ * Why a trial was not judged: its run ended before a verdict (interrupted or failed: a source or
+ * database fault, a stop), or its run-level injection changed nothing and no run was made. The
+ * ledger keeps only the reason's words, so the words of each are written here and read back here.
+ */
+export const NOT_JUDGED_CAUSES = ['runEnded', 'injectedNothing'] as const;
+export type NotJudgedCause = (typeof NOT_JUDGED_CAUSES)[number];
+export type NotJudgedCounts = Record<NotJudgedCause, number>;
+
+const INJECTED_NOTHING = ' injected nothing — ';
+const NO_RUN_MADE = '; no run was made';
+
+/** The reason of a trial whose run ended before a verdict: its run, how it ended, and the error it recorded. */
+export function runEndedReason(run: { runId: number; status: string; error?: string | null }): string {
+  return `${NOT_JUDGED}: run ${run.runId} ${run.status.replace('_', ' ')} — ${run.error ?? 'no reason was recorded'}`;
+}
+
+/** The reason of a trial whose run-level injection would have changed nothing (`why`), so no run was made. */
+export function injectedNothingReason(label: string, why: string): string {
+  return `${NOT_JUDGED}: ${label}${INJECTED_NOTHING}${why}${NO_RUN_MADE}`;
+}
+
+/** What a not-judged trial's reason says it was. */
+export function notJudgedCause(reason: string): NotJudgedCause {
+  return reason.startsWith(`${NOT_JUDGED}: `) && reason.includes(INJECTED_NOTHING) && reason.endsWith(NO_RUN_MADE) ? 'injectedNothing' : 'runEnded';
+}
+
+/** Each cause in words, as totals say it: its noun, counted when the total mixes causes, and what became of it. */
+const CAUSE_TEXT: Record<NotJudgedCause, { noun: string; what: string }> = {
+  runEnded: { noun: 'run', what: 'interrupted or failed before a verdict' },
+  injectedNothing: { noun: 'injection', what: 'changed nothing, so no run was made' },
+};
+
+/**
+ * Why a total of not-judged trials was not judged, grouped by cause: "run interrupted or failed
+ * before a verdict" when all were alike, "1 run interrupted or failed before a verdict and 2
+ * injections changed nothing, so no run was made" when they differ; '' for none.
+ */
+export function notJudgedWhy(counts: NotJudgedCounts): string {
+  const present = NOT_JUDGED_CAUSES.filter((cause) => counts[cause] > 0);
+  if (present.length === 1) return `${CAUSE_TEXT[present[0]!].noun} ${CAUSE_TEXT[present[0]!].what}`;
+  return present.map((cause) => `${counted(counts[cause], CAUSE_TEXT[cause].noun)} ${CAUSE_TEXT[cause].what}`).join(' and ');
+}
+
+/** The not-judged trials among `trials`, counted by cause. */
+export function countNotJudged(trials: readonly { notJudged?: string | null }[]): NotJudgedCounts {
+  const counts: NotJudgedCounts = { runEnded: 0, injectedNothing: 0 };
+  for (const trial of trials) if (trial.notJudged) counts[notJudgedCause(trial.notJudged)] += 1;
+  return counts;
+}
 
 /**
  * The one rule for which trials count anywhere a rate or a caught-or-not is computed (the ledger's
@@ -205,6 +257,8 @@ export const ledgerSummarySchema = z.object({
     }),
   ),
   byMagnitude: z.array(magnitudeTallySchema),
+  /** The not-judged trials (`notJudged`) by why: their run ended before a verdict, or their injection changed nothing and no run was made. */
+  notJudgedCauses: z.object({ runEnded: z.number().int(), injectedNothing: z.number().int() }),
 });
 export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;
 

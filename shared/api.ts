@@ -209,7 +209,7 @@ export const overviewSchema = z.object({
   /** Open anomalies with a run in the window that nobody has marked yet; the runs of one change count once (issue 10 item 3). */
   openAnomalies: z.number().int().nonnegative(),
   /** The trial ledger of the default staging target; null before any trial ran there. */
-  trials: ledgerSummarySchema.omit({ byKind: true, byMagnitude: true }).nullable(),
+  trials: ledgerSummarySchema.omit({ byKind: true, byMagnitude: true, notJudgedCauses: true }).nullable(),
   anomalousRuns: z.array(z.object({ runId, startedAt: z.string(), anomalies: z.array(anomalySchema) })),
   activeRuns: z.array(activeRunSchema),
   lastRun: runSummarySchema.nullable(),

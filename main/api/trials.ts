@@ -121,7 +121,7 @@ async function versionInForce(store: Store, task: string): Promise<number | null
 export async function defaultLedgerRates(source: string): Promise<Overview['trials']> {
   const trials = await withLedger(stagingTargetFor(source), (ledger) => ledger.trials.list()).catch(() => null);
   if (!trials || trials.length === 0) return null;
-  const { byKind: _byKind, byMagnitude: _byMagnitude, ...rates } = summariseTrials(trials);
+  const { byKind: _byKind, byMagnitude: _byMagnitude, notJudgedCauses: _notJudgedCauses, ...rates } = summariseTrials(trials);
   return rates;
 }
 

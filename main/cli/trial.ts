@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, rateWithN as rateText, trialRateOf } from '../../shared/intervals.js';
-import { counted } from '../../shared/plural.js';
+import { counted, formatCount } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
-import { mixedSettingsNote, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
+import { mixedSettingsNote, notJudgedWhy, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
 import { collectRepeated, parseOptions } from './input.js';
 import { printJson, printTable } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
@@ -73,7 +73,7 @@ export function registerTrialCommand(program: Command): void {
 
 function printSummary(title: string, summary: LedgerSummary): void {
   process.stdout.write(
-    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval, INJECTED_CAUGHT)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval, CLEAN_RUNS_FLAGGED)}${summary.notJudged > 0 ? `; ${summary.notJudged} not judged (run ended before a verdict; in neither rate)` : ''}\n`,
+    `${title}: detection ${rateText(summary.caught, summary.injected, summary.detectionInterval, INJECTED_CAUGHT)}, false positives ${rateText(summary.falsePositives, summary.controls, summary.falsePositiveInterval, CLEAN_RUNS_FLAGGED)}${summary.notJudged > 0 ? `; ${formatCount(summary.notJudged)} not judged (${notJudgedWhy(summary.notJudgedCauses)}; in neither rate)` : ''}\n`,
   );
 }
 

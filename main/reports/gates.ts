@@ -2,7 +2,8 @@ import { counted, formatCount } from '../../shared/plural.js';
 import type { ReportedRun } from '../store/index.js';
 import { overallStatus, percent, type Criterion, type ReportDocument } from './document.js';
 import { finished, msPerRecord, overheadPercent, recordsLost } from './measure.js';
-import { caughtOf, flaggedOf, notJudgedInRate } from './monitoring.js';
+import { caughtOf, flaggedOf, notJudgedCausesOf, notJudgedInRate } from './monitoring.js';
+import type { NotJudgedCounts } from '../../shared/api-validation.js';
 import type { TrialMeasurements } from './trials.js';
 
 /** The old plan's validation gate, each criterion computed from what was stored. */
@@ -21,6 +22,12 @@ function below(name: string, target: number, value: number | null, note?: string
 }
 
 /** A gate's trial figures that add up trials judged with more than one task's settings say so. */
+/** The injections not judged, by why: a control injects nothing, so every injection that changed nothing is one of them. */
+function injectionsNotJudged(trials: TrialMeasurements): NotJudgedCounts {
+  const { injectedNothing } = notJudgedCausesOf(trials);
+  return { runEnded: trials.notJudged - trials.controlsNotJudged - injectedNothing, injectedNothing };
+}
+
 const mixed = (trials: TrialMeasurements): string => (trials.mixedSettings ? ` (${trials.mixedSettings})` : '');
 
 export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasurements | null): Criterion[] {
@@ -36,9 +43,9 @@ export function validationGateCriteria(runs: ReportedRun[], trials: TrialMeasure
   const noTrials = 'no trial data yet';
   return [
     atLeast('Batch success rate', GATE_TARGETS.batchSuccessRate, ratio(committed, batches), batches === 0 ? `no batches in the period${rolledBack ? ` but ${counted(rolledBack, 'batch', 'batches')} rolled back since` : ''}` : `${formatCount(committed)} of ${counted(batches, 'batch', 'batches')} committed${rolledBack ? ` (${counted(rolledBack, 'batch', 'batches')} rolled back since not counted)` : ''}`),
-    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${caughtOf(trials)}${notJudgedInRate(trials.notJudged - trials.controlsNotJudged, 'injection')}${mixed(trials)}` : noTrials),
+    atLeast('Anomaly detection rate', GATE_TARGETS.detectionRate, trials ? ratio(trials.anomaliesDetected, trials.anomaliesInjected) : null, trials ? `${caughtOf(trials)}${notJudgedInRate(injectionsNotJudged(trials), 'injection')}${mixed(trials)}` : noTrials),
     below('Batch processing overhead', GATE_TARGETS.overheadPercent, overhead, overhead === null ? 'needs runs in both batch and all-or-nothing mode' : 'time per record, batch mode against the all-or-nothing baseline'),
-    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${flaggedOf(trials)}${notJudgedInRate(trials.controlsNotJudged, 'control')}${mixed(trials)}` : noTrials),
+    below('False positive rate', GATE_TARGETS.falsePositiveRate, trials ? ratio(trials.falsePositives, trials.cleanRuns) : null, trials ? `${flaggedOf(trials)}${notJudgedInRate({ runEnded: trials.controlsNotJudged, injectedNothing: 0 }, 'control')}${mixed(trials)}` : noTrials),
     {
       name: 'Zero data loss',
       target: '0 records lost',

@@ -1,4 +1,4 @@
-import { kindAsJudged } from '../../shared/api-validation.js';
+import { kindAsJudged, notJudgedWhy, type NotJudgedCounts } from '../../shared/api-validation.js';
 import { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, partOf, rateWithN } from '../../shared/intervals.js';
 import { counted, formatCount } from '../../shared/plural.js';
 import { anomalyMessages } from '../../shared/validation.js';
@@ -76,17 +76,32 @@ function detectionSection(trials: TrialMeasurements): Section {
   return { heading: 'Detection', chart: { kind: 'bar', title: 'Injected and caught anomalies', labels: injected.map((t) => t.name), series: [{ name: 'injected', values: injected.map((t) => t.injected) }, { name: 'caught', values: injected.map((t) => t.detected) }] } };
 }
 
-/** Said after the rates when some trials were never judged: they are in neither. */
-export function notJudgedNote(trials: Pick<TrialMeasurements, 'notJudged'>): string {
-  return trials.notJudged === 0 ? '' : `; ${formatCount(trials.notJudged)} not judged (run interrupted or failed before a verdict; in neither rate)`;
+/** The trials not judged by why; measurements that do not say were all runs ended before a verdict (no run-level injection was told apart then). */
+export function notJudgedCausesOf(trials: Pick<TrialMeasurements, 'notJudged' | 'notJudgedCauses'>): NotJudgedCounts {
+  return trials.notJudgedCauses ?? { runEnded: trials.notJudged, injectedNothing: 0 };
+}
+
+/** Said after the rates when some trials were never judged, and why: they are in neither. */
+export function notJudgedNote(trials: Pick<TrialMeasurements, 'notJudged' | 'notJudgedCauses'>): string {
+  return trials.notJudged === 0 ? '' : `; ${formatCount(trials.notJudged)} not judged (${notJudgedWhy(notJudgedCausesOf(trials))}; in neither rate)`;
 }
 
 /**
  * Said after one rate of the validation gate: how many of its trials (injections for detection,
  * controls for false positives) were left out of it, and why.
  */
-export function notJudgedInRate(count: number, what: 'injection' | 'control'): string {
-  return count === 0 ? '' : `; ${counted(count, what)} not judged, left out (run interrupted or failed before a verdict)`;
+export function notJudgedInRate(causes: NotJudgedCounts, what: 'injection' | 'control'): string {
+  const count = causes.runEnded + causes.injectedNothing;
+  return count === 0 ? '' : `; ${counted(count, what)} not judged, left out (${notJudgedWhy(causes)})`;
+}
+
+/** Why the report's "Not judged" trials were, one paragraph per cause among them. */
+function notJudgedParagraphs(causes: NotJudgedCounts): string[] {
+  return [
+    ...(causes.runEnded > 0 ? ['Trials whose staging run ended before a verdict (interrupted or failed: a source or database fault, a stop): the validators were never given a finished run.'] : []),
+    ...(causes.injectedNothing > 0 ? ["Injections that changed nothing on their day (a run-level anomaly scales what a clean run brings, and left it as it was): no run was made, as there was no anomaly in it to catch."] : []),
+    'These count in neither the detection nor the false-positive rate.',
+  ];
 }
 
 /** `task`: the report covers only the trials judged as that task, and says so. */
@@ -108,7 +123,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
         ? [
             {
               heading: 'Not judged',
-              paragraphs: ['Trials whose staging run ended before a verdict (interrupted or failed: a source or database fault, a stop). The validators were never given a finished run, so these count in neither the detection nor the false-positive rate.'],
+              paragraphs: notJudgedParagraphs(notJudgedCausesOf(trials)),
               table: { headers: ['trial', 'not judged', 'why'], rows: trials.rows.filter((t) => t.notJudged > 0).map((t) => [t.name, t.notJudged, t.notJudgedReasons.join('; ')]) },
             },
           ]

@@ -1,4 +1,4 @@
-import { kindAsJudged, mixedSettingsNote } from '../../shared/api-validation.js';
+import { kindAsJudged, mixedSettingsNote, type NotJudgedCounts } from '../../shared/api-validation.js';
 import type { Store } from '../store/index.js';
 import { summariseTrials, type MagnitudeTally } from '../trials/index.js';
 
@@ -12,8 +12,10 @@ export interface TrialMeasurements {
   anomaliesDetected: number;
   cleanRuns: number;
   falsePositives: number;
-  /** Trials whose run ended before a verdict: in none of the counts above. */
+  /** Trials never judged (their run ended before a verdict, or their injection changed nothing): in none of the counts above. */
   notJudged: number;
+  /** `notJudged` by why; absent: all of them runs ended before a verdict. */
+  notJudgedCauses?: NotJudgedCounts;
   /** The controls among them: left out of `cleanRuns` (the rest were injections, left out of `anomaliesInjected`). */
   controlsNotJudged: number;
   /**
@@ -51,6 +53,7 @@ export const ledgerTrials: TrialReader = async (store, filter) => {
     cleanRuns: summary.controls,
     falsePositives: summary.falsePositives,
     notJudged: summary.notJudged,
+    notJudgedCauses: summary.notJudgedCauses,
     controlsNotJudged: summary.byKind.filter((k) => k.level === 'control').reduce((sum, k) => sum + k.notJudged, 0),
     byMagnitude: summary.byMagnitude,
     mixedSettings: mixedSettingsNote(summary.judgedWith),

@@ -131,7 +131,9 @@ const TRIAL_LOCK_KEY = `${TRIAL_LOCK_CLASS}, hashtext($1)`;
  * copy a fresh staging database over the first's while it runs: on SQLite the first goes on
  * writing its trials into the replaced file, and its ledger rows vanish without a word. SQLite: a
  * lock file beside the target naming its holder, taken over when that process is dead; PostgreSQL:
- * a session advisory lock, gone with its session.
+ * a session advisory lock, gone with its session. A refusal is LOCK_HELD, naming the holder: the
+ * staging target's writer lock for the whole session, so `gatehouse trial` exits 5 as an update
+ * meeting another writer does (DESIGN §3), not 2 as if its own input were wrong.
  */
 export async function lockStaging(staging: string, operator: string): Promise<StagingLock> {
   return isPostgresUrl(staging) ? lockPostgresStaging(parsePostgresTarget(staging), operator) : lockSqliteStaging(path.resolve(staging), operator);
@@ -162,7 +164,7 @@ function lockSqliteStaging(staging: string, operator: string): StagingLock {
     }
     const other = readLockFile(file);
     if (other && isProcessAlive(other.pid, other.host)) {
-      throw new GatehouseError('CONFLICT', `staging ${staging} is in use by ${otherTrial(other.operator)} (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, {
+      throw new GatehouseError('LOCK_HELD', `staging ${staging} is in use by ${otherTrial(other.operator)} (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, {
         hint: { cli: 'wait for it to finish, or give this trial its own --staging target', console: 'wait for it to finish, or give this trial its own Staging target' },
       });
     }
@@ -200,7 +202,7 @@ async function lockPostgresStaging(target: PostgresTarget, operator: string): Pr
   }
   if (holder) {
     await session.end().catch(() => {});
-    throw new GatehouseError('CONFLICT', `staging schema ${target.schema} is in use by ${otherTrial(holder.operator)} (since ${holder.since}); nothing was changed`, {
+    throw new GatehouseError('LOCK_HELD', `staging schema ${target.schema} is in use by ${otherTrial(holder.operator)} (since ${holder.since}); nothing was changed`, {
       hint: 'wait for it to finish, or give this trial its own staging schema',
     });
   }

@@ -1,4 +1,4 @@
-import { wasJudged } from '../../shared/api-validation.js';
+import { countNotJudged, wasJudged, type NotJudgedCounts } from '../../shared/api-validation.js';
 import { wilsonInterval, type Interval } from '../../shared/intervals.js';
 import type { TrialLevel, TrialRecord } from '../store/index.js';
 import { attributableAlarms } from './attribution.js';
@@ -25,7 +25,7 @@ export interface KindTally extends JudgedWith {
   /** caught / trials (for controls: the share flagged by any alarm). */
   rate: number | null;
   interval: Interval | null;
-  /** The kind's trials whose run ended before a verdict, and why (each reason once). */
+  /** The kind's trials never judged (their run ended before a verdict, or their injection changed nothing), and why (each reason once). */
   notJudged: number;
   notJudgedReasons: string[];
 }
@@ -48,7 +48,7 @@ export interface DetectionTally {
   falsePositives: number;
   falsePositiveRate: number | null;
   falsePositiveInterval: Interval | null;
-  /** Trials whose run ended before a verdict (interrupted, failed): in neither rate, counted here. */
+  /** Trials never judged (their run ended before a verdict, or their injection changed nothing and no run was made): in neither rate, counted here. */
   notJudged: number;
 }
 
@@ -64,6 +64,8 @@ export interface LedgerSummary extends DetectionTally {
   judgedWith: JudgedWith[];
   byKind: KindTally[];
   byMagnitude: MagnitudeTally[];
+  /** `notJudged` by why: run ended before a verdict, or injection changed nothing and no run was made. */
+  notJudgedCauses: NotJudgedCounts;
 }
 
 const rate = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
@@ -139,5 +141,6 @@ export function summariseTrials(trials: readonly ScoredTrial[]): LedgerSummary {
     notJudged: trials.length - judged.length,
     byKind: kindTallies(trials),
     byMagnitude: magnitudeTallies(trials.filter((t) => t.level !== 'control'), controls),
+    notJudgedCauses: countNotJudged(trials),
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { endOf, GatehouseError } from '../../shared/errors.js';
 import { statusEarned, type RunSummary } from '../../shared/run.js';
-import { NOT_JUDGED } from '../../shared/api-validation.js';
+import { injectedNothingReason, NOT_JUDGED, runEndedReason } from '../../shared/api-validation.js';
 import { beginAttempt, currentOperator, endAttempt } from '../backup/index.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
@@ -13,6 +13,7 @@ import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCod
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
 import { seedSyntheticHistory } from './history-seed.js';
+import { NO_RECORDS, SCALES_NOTHING, whyInjectsNothing } from './injected-nothing.js';
 import { RECORD_ANOMALY_KINDS, type TrialSpec } from './specs.js';
 import { awayFromRecess, busyWeekday, historyPace, typicalRun } from './typical.js';
 import { counted } from '../../shared/plural.js';
@@ -229,18 +230,17 @@ async function trialsOnCopy(
 }
 
 /**
- * A run-level injection scales what a clean run on staging brings, and a history that never
- * fetched a record (an empty database, a first update that found nothing) makes every clean run
- * one of no records: a fourfold spike of nothing is nothing. Such a trial ran an empty update and
- * went into the ledger as an injected anomaly missed, lowering the detection rate for an anomaly
- * that was never there. Record-level kinds corrupt at least one record of their own, and controls
- * inject nothing, so both still run.
+ * A history that never fetched a record (an empty database, a first update that found nothing)
+ * makes every day's clean run one of no records, into which whyInjectsNothing says each run-level
+ * trial injects nothing: refused up front, as no day could give them an anomaly to catch, rather
+ * than each recorded not judged. Record-level kinds and controls still run.
  */
 function refuseEmptyInjections(planned: readonly PlannedTrial[], history: readonly HistoryEntry[], seededDays: number): void {
-  const runLevel = [...new Set(planned.filter((trial) => trial.level === 'run').map((trial) => trial.label))];
-  if (runLevel.length === 0 || history.some((entry) => asRunMetrics(entry.metrics).fetched > 0)) return;
+  if (history.some((entry) => asRunMetrics(entry.metrics).fetched > 0)) return;
+  const runLevel = [...new Set(planned.filter((trial) => whyInjectsNothing(trial.level, NO_RECORDS, NO_RECORDS) !== null).map((trial) => trial.label))];
+  if (runLevel.length === 0) return;
   const had = history.length === 0 ? 'no runs' : `${counted(history.length, 'run')} that fetched no records`;
-  throw new GatehouseError('USAGE', `${runLevel.join(', ')} would inject nothing: staging holds ${had}, and a run-level anomaly scales what a clean run brings (here: nothing); no trial was run`, {
+  throw new GatehouseError('USAGE', `${runLevel.join(', ')} would inject nothing: staging holds ${had}, and ${SCALES_NOTHING}; no trial was run`, {
     hint: seededDays > 0 ? 'run updates on the source first' : { cli: 'run updates on the source first, or seed a synthetic history with --seed-history DAYS', console: 'run updates on the source first, or give "Seed history" some days' },
   });
 }
@@ -374,12 +374,11 @@ class TrialRunner {
   }
 
   /**
-   * A run-level injection that left a clean run as it was — mix-shift's "all new" on a history of
-   * first loads, where every record already is new — has no anomaly in it to catch: recorded as not
-   * judged with why (no run is made), never as a miss lowering the detection rate.
+   * A trial that would inject nothing on its day (whyInjectsNothing) has no anomaly in it to catch:
+   * recorded as not judged with why (no run is made), never as a miss lowering the detection rate.
    */
   private injectedNothing(trial: PlannedTrial, day: Date, why: string): TrialResult {
-    const reason = `${NOT_JUDGED}: ${trial.label} injected nothing — ${why}; no run was made`;
+    const reason = injectedNothingReason(trial.label, why);
     return {
       label: trial.label, kind: trial.kind, level: trial.level, magnitude: trial.magnitude, runId: null, startedAt: new Date(day.getTime() + RUN_HOUR_UTC * 3_600_000).toISOString(),
       caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version,
@@ -416,11 +415,7 @@ class TrialRunner {
     const pace = historyPace(history);
     const typical = typicalRun(history, day.getUTCDay(), pace);
     const composition = this.composition(trial, typical, history, pace);
-    const clean = compositionOf(typical);
-    const injectedNothing = trial.level === 'run' && JSON.stringify(composition) === JSON.stringify(clean)
-      ? `a clean run on staging brings ${counted(clean.added + clean.updated + clean.unchanged + clean.quarantined, 'record')} (${clean.added} new, ${clean.updated} updated, ${clean.unchanged} unchanged, ${clean.quarantined} quarantined), and the injection leaves it as it is`
-      : null;
-    return { pace, typical, composition, injectedNothing };
+    return { pace, typical, composition, injectedNothing: whyInjectsNothing(trial.level, compositionOf(typical), composition) };
   }
 
   private async runDay(trial: PlannedTrial, day: Date, { pace, typical, composition }: DayPlan): Promise<{ summary: RunSummary; corrupt: number; typicalFetched: number }> {
@@ -475,7 +470,7 @@ class TrialRunner {
 function unjudged(summary: RunSummary): string | null {
   if (summary.status === 'success' || summary.status === 'partial' || summary.status === 'held') return null;
   if (summary.status === 'failed' && statusEarned(summary.metrics) === 'failed') return null;
-  return `${NOT_JUDGED}: run ${summary.runId} ${summary.status.replace('_', ' ')} — ${summary.error ?? 'no reason was recorded'}`;
+  return runEndedReason(summary);
 }
 
 function attributionText(attribution: Attribution, pairedControlRunId: number | null): string {

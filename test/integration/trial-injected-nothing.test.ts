@@ -24,5 +24,31 @@ describe('gatehouse trial whose run-level injection changes nothing', () => {
     expect(outcome.trials.find((t) => t.kind === 'spike')).toMatchObject({ runId: expect.any(Number), notJudged: null });
     expect(outcome.summary).toMatchObject({ injected: 1, notJudged: 1 });
     expect(outcome.summary.byKind.find((k) => k.kind === 'mix-shift')).toMatchObject({ trials: 0, notJudged: 1 });
+    expect(outcome.summary.notJudgedCauses).toEqual({ runEnded: 0, injectedNothing: 1 });
+    // The totals say why it was not judged: no run of it ended before a verdict, as they said.
+    const text = runCli(['trial', '--db', source, '--staging', path.join(folder, 'staging.db'), '--inject', 'mix-shift', '--control', '1']);
+    expect(text.stdout).toContain('; 1 not judged (injection changed nothing, so no run was made; in neither rate)\n');
+    expect(text.stdout).not.toContain('before a verdict');
+    const report = runCli(['report', 'trial', '--db', path.join(folder, 'staging.db')]);
+    expect(report.stdout).toContain('2 not judged (injection changed nothing, so no run was made; in neither rate)**');
+    expect(report.stdout).toContain('Injections that changed nothing on their day');
+    expect(report.stdout).not.toContain('before a verdict');
+  }, 120_000);
+
+  it('records every run-level kind as injecting nothing on a day whose clean run brings no records — a slow source of nothing as a spike of nothing — never running it as a miss', () => {
+    const source = path.join(folder, 'gone-quiet.db');
+    // A feed that brought records once and has brought none since: the days a trial runs on have clean runs of nothing.
+    expect(runCli(['update', '--db', source, '--source', 'synthetic:seed=1,count=50']).code).toBe(0);
+    for (let day = 0; day < 7; day++) expect(runCli(['update', '--db', source, '--source', 'synthetic:seed=1,count=0']).code).toBe(0);
+    const trial = runCli(['trial', '--db', source, '--staging', path.join(folder, 'gone-quiet.staging.db'), '--inject', 'duration-blowup', '--inject', 'spike', '--control', '1', '--json']);
+    expect(trial.code, trial.stderr).toBe(0);
+    const outcome = JSON.parse(trial.stdout) as TrialOutcome;
+    for (const label of ['duration-blowup:5', 'spike:4']) {
+      expect(outcome.trials.find((t) => t.label === label)).toMatchObject({
+        runId: null, caught: false, verdict: 'not judged',
+        notJudged: `not judged: ${label} injected nothing — a clean run on staging brings no records, and a run-level anomaly scales what a clean run brings (here: nothing); no run was made`,
+      });
+    }
+    expect(outcome.summary).toMatchObject({ injected: 0, notJudged: 2, notJudgedCauses: { runEnded: 0, injectedNothing: 2 } });
   }, 120_000);
 });

@@ -9,7 +9,8 @@ import { runUpdate } from '../../main/engine/index.js';
 import { isPostgresUrl, stagingCopyTarget, type Store } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
-import { startCli } from '../helpers/cli.js';
+import { waitForCheckpoint } from '../helpers/checkpoints.js';
+import { printed, runCli, startCli } from '../helpers/cli.js';
 import { connectToPostgres, sessionsGone } from '../helpers/postgres.js';
 import { arraySource } from '../helpers/records.js';
 
@@ -101,7 +102,7 @@ describe.each(backends)('trial sessions sharing a staging target ($name)', (back
       },
     });
     expect(second).not.toBeNull();
-    expect(await second).toMatchObject({ error: { code: 'CONFLICT', message: expect.stringMatching(/in use by another trial started by Ada \(.*since \d{4}-/) } });
+    expect(await second).toMatchObject({ error: { code: 'LOCK_HELD', message: expect.stringMatching(/in use by another trial started by Ada \(.*since \d{4}-/) } });
 
     expect(first.trials).toHaveLength(6);
     expect(first.ledger.trials).toBe(6);
@@ -111,6 +112,33 @@ describe.each(backends)('trial sessions sharing a staging target ($name)', (back
     // Once the first has ended, the next session runs and keeps the whole ledger.
     const next = await runTrials({ source, staging, injections: [], controls: 1 });
     expect(next).toMatchObject({ keptTrials: 6, ledger: { trials: 7 } });
+  }, 120_000);
+});
+
+describe.each(backends)('`gatehouse trial` on a staging target another trial holds ($name)', (backend) => {
+  it('exits 5 (another run holds the lock), naming who started the first trial, while the first has a run checkpointed and goes on to finish', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    // The first trial stops after creating each run until it gets SIGUSR2: held with its first run committed, its second begun.
+    const first = startCli(['trial', '--db', source, '--staging', staging, '--control', '2', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_PAUSE_AFTER_RUN_CREATED: '1' });
+    try {
+      const firstRun = Number((await printed(first, /paused after creating run (\d+)\n/))[1]);
+      const secondRunBegun = printed(first, new RegExp(`paused after creating run ${firstRun + 1}\\n`));
+      first.child.kill('SIGUSR2');
+      await secondRunBegun;
+      await waitForCheckpoint(backend, staging, firstRun, (checkpoint) => checkpoint.batchSeq >= 1);
+
+      const second = runCli(['trial', '--db', source, '--staging', staging, '--control', '1', '--json']);
+      expect(second.code, second.stderr).toBe(5);
+      expect(JSON.parse(second.stdout)).toMatchObject({ error: { code: 'LOCK_HELD', message: expect.stringMatching(new RegExp(`in use by another trial started by ${os.userInfo().username} \\(.*since \\d{4}-.*nothing was changed`)) } });
+
+      first.child.kill('SIGUSR2');
+      const done = await first.done;
+      expect(done.code, done.stderr).toBe(0);
+      expect(JSON.parse(done.stdout)).toMatchObject({ ledger: { trials: 2 } });
+    } finally {
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+    }
   }, 120_000);
 });
 

@@ -10,7 +10,7 @@ import { mountWith } from './mount.js';
 
 const STAGING = '/data/gatehouse-trials.db';
 const KINDS: ApiOutput<'trials.kinds'> = { kinds: [{ kind: 'spike', level: 'run', defaultMagnitude: 3, meaning: 'a run far above its usual count' }], defaultStaging: STAGING, backend: 'sqlite' };
-const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 }, notJudged: 0 };
+const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 }, notJudged: 0, notJudgedCauses: { runEnded: 0, injectedNothing: 0 } };
 
 /** A ledger holding control runs only: rates, but no injected trial to put on the sweep's chart. */
 const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, judgedWith: [{ task: null, sensitivityVersion: null }], injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 }, notJudged: 0, notJudgedReasons: [] }], byMagnitude: [] };
@@ -331,7 +331,7 @@ describe('the Trials page', () => {
     const why = 'not judged: run 37 interrupted — the database environment failed: no space left on device';
     const spike = { label: 'spike:5', kind: 'spike', level: 'run' as const, magnitude: 5, runId: 37, caught: false, caughtBy: [], verdict: 'not judged', detail: why, notJudged: why, task: null, sensitivityVersion: null };
     const page = await open(
-      { ...CONTROLS_ONLY, trials: 2, notJudged: 1, byKind: [...CONTROLS_ONLY.byKind, { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 1, notJudgedReasons: [why] }] },
+      { ...CONTROLS_ONLY, trials: 2, notJudged: 1, notJudgedCauses: { runEnded: 1, injectedNothing: 0 }, byKind: [...CONTROLS_ONLY.byKind, { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 1, notJudgedReasons: [why] }] },
       { 'trials.list': () => ({ staging: STAGING, trials: [{ ...spike, id: 1, session: 's1', at: '2026-11-30T10:01:00.000Z', source: 'a.db' }] }) },
     );
     expect(page.get('[data-testid="ledger-not-judged"]').text()).toBe('1 trial not judged: the run ended (interrupted or failed) before a verdict, so it counts in neither rate. The reasons are in the table below.');
@@ -339,6 +339,15 @@ describe('the Trials page', () => {
     expect(byKind.map((cells) => [cells[0], cells[2], cells[4], cells[5]])).toEqual([['control', '1', expect.stringContaining('of 1 clean run flagged'), '—'], ['spike', '0', 'no data (n = 0)', `1: ${why}`]]);
     const row = page.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()))[0]!;
     expect([row[1], row[3], row[5]]).toEqual(['spike:5', 'not judged', 'not judged']);
+  });
+
+  it('says why the ledger\'s trials were not judged, grouped by cause: an injection that changed nothing made no run, and no run ended before a verdict', async () => {
+    const nothing = 'not judged: mix-shift:1 injected nothing — a clean run on staging brings 20 records (20 new, 0 updated, 0 unchanged, 0 quarantined), and the injection leaves it as it is; no run was made';
+    const mixShift = { kind: 'mix-shift', level: 'run' as const, task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 2, notJudgedReasons: [nothing] };
+    const onlyNothing = await open({ ...CONTROLS_ONLY, trials: 3, notJudged: 2, notJudgedCauses: { runEnded: 0, injectedNothing: 2 }, byKind: [...CONTROLS_ONLY.byKind, mixShift] });
+    expect(onlyNothing.get('[data-testid="ledger-not-judged"]').text()).toBe('2 trials not judged: the injection changed nothing and no run was made, so they count in neither rate. The reasons are in the table below.');
+    const both = await open({ ...CONTROLS_ONLY, trials: 4, notJudged: 3, notJudgedCauses: { runEnded: 1, injectedNothing: 2 }, byKind: [...CONTROLS_ONLY.byKind, mixShift] });
+    expect(both.get('[data-testid="ledger-not-judged"]').text()).toBe('3 trials not judged: 1 run ended (interrupted or failed) before a verdict and 2 injections changed nothing and no run was made, so they count in neither rate. The reasons are in the table below.');
   });
 
   it('shows no list of the old period under a since the server refused, and offers no "Try again" that would only repeat the refusal', async () => {
