@@ -334,7 +334,7 @@ describe('the Trials page', () => {
       { ...CONTROLS_ONLY, trials: 2, notJudged: 1, notJudgedCauses: { runEnded: 1, injectedNothing: 0 }, byKind: [...CONTROLS_ONLY.byKind, { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 1, notJudgedReasons: [why] }] },
       { 'trials.list': () => ({ staging: STAGING, trials: [{ ...spike, id: 1, session: 's1', at: '2026-11-30T10:01:00.000Z', source: 'a.db' }] }) },
     );
-    expect(page.get('[data-testid="ledger-not-judged"]').text()).toBe('1 trial not judged: the run ended (interrupted or failed) before a verdict, so it counts in neither rate. The reasons are in the table below.');
+    expect(page.get('[data-testid="ledger-not-judged"]').text()).toBe('1 trial not judged (run interrupted or failed before a verdict): it counts in neither rate. The reasons are in the table below.');
     const byKind = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()));
     expect(byKind.map((cells) => [cells[0], cells[2], cells[4], cells[5]])).toEqual([['control', '1', expect.stringContaining('of 1 clean run flagged'), '—'], ['spike', '0', 'no data (n = 0)', `1: ${why}`]]);
     const row = page.get('[data-testid="ledger-trials"]').findAll('tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()))[0]!;
@@ -345,9 +345,9 @@ describe('the Trials page', () => {
     const nothing = 'not judged: mix-shift:1 injected nothing — a clean run on staging brings 20 records (20 new, 0 updated, 0 unchanged, 0 quarantined), and the injection leaves it as it is; no run was made';
     const mixShift = { kind: 'mix-shift', level: 'run' as const, task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 2, notJudgedReasons: [nothing] };
     const onlyNothing = await open({ ...CONTROLS_ONLY, trials: 3, notJudged: 2, notJudgedCauses: { runEnded: 0, injectedNothing: 2 }, byKind: [...CONTROLS_ONLY.byKind, mixShift] });
-    expect(onlyNothing.get('[data-testid="ledger-not-judged"]').text()).toBe('2 trials not judged: the injection changed nothing and no run was made, so they count in neither rate. The reasons are in the table below.');
+    expect(onlyNothing.get('[data-testid="ledger-not-judged"]').text()).toBe('2 trials not judged (injection changed nothing, so no run was made): they count in neither rate. The reasons are in the table below.');
     const both = await open({ ...CONTROLS_ONLY, trials: 4, notJudged: 3, notJudgedCauses: { runEnded: 1, injectedNothing: 2 }, byKind: [...CONTROLS_ONLY.byKind, mixShift] });
-    expect(both.get('[data-testid="ledger-not-judged"]').text()).toBe('3 trials not judged: 1 run ended (interrupted or failed) before a verdict and 2 injections changed nothing and no run was made, so they count in neither rate. The reasons are in the table below.');
+    expect(both.get('[data-testid="ledger-not-judged"]').text()).toBe('3 trials not judged (1 run interrupted or failed before a verdict and 2 injections changed nothing, so no run was made): they count in neither rate. The reasons are in the table below.');
   });
 
   it('shows no list of the old period under a since the server refused, and offers no "Try again" that would only repeat the refusal', async () => {
