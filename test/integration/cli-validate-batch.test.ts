@@ -58,6 +58,31 @@ describe('gatehouse validate --batch', () => {
     });
   });
 
+  it('refuses a key given twice in --history or --current files as --batch refuses it on a line, where it judged the last value (exit 0, anomalous)', () => {
+    const history = quietSundays();
+    const line = JSON.stringify({ history, current: { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 7, added: 0, updated: 0 } } });
+    const twice = line.replace('"fetched":7,', '"fetched":7,"fetched":500,');
+    expect(batch([twice])[0]!.error).toMatchObject({ message: expect.stringContaining('current.metrics gives the key "fetched" twice (7, then 500)') });
+
+    const { history: historyText, current: currentText } = /^\{"history":(?<history>.*),"current":(?<current>\{.*\})\}$/.exec(twice)!.groups!;
+    const historyFile = path.join(folder, 'history.json');
+    const currentFile = path.join(folder, 'current-twice.json');
+    fs.writeFileSync(historyFile, historyText!);
+    fs.writeFileSync(currentFile, currentText!);
+    const refusal = `${currentFile} is not one run object: metrics gives the key "fetched" twice (7, then 500): which value was meant cannot be told`;
+    const single = runCli(['validate', '--history', historyFile, '--current', currentFile, '--json']);
+    expect({ code: single.code, stderr: single.stderr }).toEqual({ code: 2, stderr: `gatehouse: ${refusal}\n` });
+    expect(JSON.parse(single.stdout)).toEqual({ error: { code: 'INPUT_INVALID', message: refusal } });
+
+    const runTwice = historyText!.replace('"added":12,', '"added":12,"added":1200,');
+    fs.writeFileSync(historyFile, runTwice);
+    fs.writeFileSync(currentFile, currentText!.replace('"fetched":7,"fetched":500,', '"fetched":7,'));
+    expect(runCli(['validate', '--history', historyFile, '--current', currentFile])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/is not a JSON array of runs: \[\d+\]\.metrics gives the key "added" twice \(12, then 1200\): which value was meant cannot be told\n$/),
+    });
+  });
+
   it('reads a date and time without a zone as UTC, so the verdict does not depend on the machine it runs on', () => {
     const history = quietSundays();
     const quietSunday = { metrics: { fetched: 5, added: 0, updated: 0 } };
