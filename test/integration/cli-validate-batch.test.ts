@@ -83,6 +83,30 @@ describe('gatehouse validate --batch', () => {
     });
   });
 
+  it('writes every verdict with the §3 keys in their order (an anomaly\'s too, a volume one\'s changeId and ongoing after them) and bands on ok and insufficient_history', () => {
+    const history = quietSundays();
+    const at = '2026-03-09T23:30:00Z';
+    const lines = [
+      { id: 'baseline', history: [], current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+      { id: 'young', history: history.slice(0, 2), current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+      { id: 'ok', history, current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+      { id: 'spike', history, current: { startedAt: at, metrics: { fetched: 600, added: 500, updated: 20 } } },
+      { id: 'stale', history: history.map((run) => ({ ...run, startedAt: run.startedAt.replace(/^2026/, '2012') })), current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+    ].map((line) => JSON.stringify(line));
+    const answers = batch(lines) as unknown as { id: string; verdict: string; bands: Record<string, unknown>; anomalies: Record<string, unknown>[] }[];
+    expect(answers.map((answer) => answer.verdict)).toEqual(['baseline', 'insufficient_history', 'ok', 'anomalous', 'insufficient_history']);
+    for (const answer of answers) expect(Object.keys(answer), answer.id).toEqual(['id', 'verdict', 'method', 'historySize', 'anomalies', 'bands', 'state']);
+    expect(Object.keys(answers[1]!.bands)).toEqual(expect.arrayContaining(['fetched', 'added', 'updated']));
+    expect(Object.keys(answers[2]!.bands)).toEqual(expect.arrayContaining(['fetched', 'added', 'updated']));
+
+    const anomalies = answers[3]!.anomalies;
+    expect(anomalies.some((anomaly) => 'changeId' in anomaly)).toBe(true);
+    const design = ['metric', 'rule', 'value', 'expected', 'low', 'high', 'score', 'message'];
+    for (const anomaly of anomalies) {
+      expect(Object.keys(anomaly), String(anomaly.rule)).toEqual('changeId' in anomaly ? [...design, 'changeId', 'ongoing'] : design);
+    }
+  });
+
   it('reads a date and time without a zone as UTC, so the verdict does not depend on the machine it runs on', () => {
     const history = quietSundays();
     const quietSunday = { metrics: { fetched: 5, added: 0, updated: 0 } };
