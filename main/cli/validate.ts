@@ -153,7 +153,9 @@ export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivi
   try {
     for await (const line of lines) {
       lineNumber++;
-      const written = io.stdout.write(`${judge.judgeLine(lineNumber === 1 ? withoutByteOrderMark(line) : line, lineNumber)}\n`);
+      // Each line is a JSON text, which RFC 8259 §8.1 lets a reader take with a byte-order mark: files
+      // joined with `cat` carry one at the start of each, and it can open no valid line otherwise.
+      const written = io.stdout.write(`${judge.judgeLine(withoutByteOrderMark(line), lineNumber)}\n`);
       if (!written && !(await drained(io.stdout))) break;
     }
   } catch (error) {
