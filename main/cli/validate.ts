@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
+import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../shared/json-repeated-keys.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';
 import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, runHistorySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity } from '../validation/index.js';
@@ -127,11 +128,14 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string)
     throw unreadableFile(path, error);
   }
   let parsed: unknown;
+  let repeated: RepeatedKeys | null;
   try {
-    parsed = JSON.parse(withoutByteOrderMark(text));
+    ({ value: parsed, repeated } = parseJsonNotingRepeatedKeys(withoutByteOrderMark(text)));
   } catch (error) {
     throw new GatehouseError('INPUT_INVALID', `${path} is not valid JSON: ${(error as Error).message}`);
   }
+  // As --batch refuses such a line: JSON.parse would keep the last of two "added"s and judge a run nobody sent.
+  if (repeated !== null) throw new GatehouseError('INPUT_INVALID', `${path} is not ${what}: ${firstRepeatedKey(parsed, repeated, 'the file')}`);
   const checked = schema.safeParse(parsed);
   if (!checked.success) throw new GatehouseError('INPUT_INVALID', `${path} is not ${what}: ${describeZodError(checked.error)}`);
   return checked.data;
@@ -149,7 +153,9 @@ export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivi
   try {
     for await (const line of lines) {
       lineNumber++;
-      const written = io.stdout.write(`${judge.judgeLine(lineNumber === 1 ? withoutByteOrderMark(line) : line, lineNumber)}\n`);
+      // Each line is a JSON text, which RFC 8259 §8.1 lets a reader take with a byte-order mark: files
+      // joined with `cat` carry one at the start of each, and it can open no valid line otherwise.
+      const written = io.stdout.write(`${judge.judgeLine(withoutByteOrderMark(line), lineNumber)}\n`);
       if (!written && !(await drained(io.stdout))) break;
     }
   } catch (error) {

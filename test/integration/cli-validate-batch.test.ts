@@ -58,6 +58,55 @@ describe('gatehouse validate --batch', () => {
     });
   });
 
+  it('refuses a key given twice in --history or --current files as --batch refuses it on a line, where it judged the last value (exit 0, anomalous)', () => {
+    const history = quietSundays();
+    const line = JSON.stringify({ history, current: { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 7, added: 0, updated: 0 } } });
+    const twice = line.replace('"fetched":7,', '"fetched":7,"fetched":500,');
+    expect(batch([twice])[0]!.error).toMatchObject({ message: expect.stringContaining('current.metrics gives the key "fetched" twice (7, then 500)') });
+
+    const { history: historyText, current: currentText } = /^\{"history":(?<history>.*),"current":(?<current>\{.*\})\}$/.exec(twice)!.groups!;
+    const historyFile = path.join(folder, 'history.json');
+    const currentFile = path.join(folder, 'current-twice.json');
+    fs.writeFileSync(historyFile, historyText!);
+    fs.writeFileSync(currentFile, currentText!);
+    const refusal = `${currentFile} is not one run object: metrics gives the key "fetched" twice (7, then 500): which value was meant cannot be told`;
+    const single = runCli(['validate', '--history', historyFile, '--current', currentFile, '--json']);
+    expect({ code: single.code, stderr: single.stderr }).toEqual({ code: 2, stderr: `gatehouse: ${refusal}\n` });
+    expect(JSON.parse(single.stdout)).toEqual({ error: { code: 'INPUT_INVALID', message: refusal } });
+
+    const runTwice = historyText!.replace('"added":12,', '"added":12,"added":1200,');
+    fs.writeFileSync(historyFile, runTwice);
+    fs.writeFileSync(currentFile, currentText!.replace('"fetched":7,"fetched":500,', '"fetched":7,'));
+    expect(runCli(['validate', '--history', historyFile, '--current', currentFile])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/is not a JSON array of runs: \[\d+\]\.metrics gives the key "added" twice \(12, then 1200\): which value was meant cannot be told\n$/),
+    });
+  });
+
+  it('writes every verdict with the §3 keys in their order (an anomaly\'s too, a volume one\'s changeId and ongoing after them) and bands on ok and insufficient_history', () => {
+    const history = quietSundays();
+    const at = '2026-03-09T23:30:00Z';
+    const lines = [
+      { id: 'baseline', history: [], current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+      { id: 'young', history: history.slice(0, 2), current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+      { id: 'ok', history, current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+      { id: 'spike', history, current: { startedAt: at, metrics: { fetched: 600, added: 500, updated: 20 } } },
+      { id: 'stale', history: history.map((run) => ({ ...run, startedAt: run.startedAt.replace(/^2026/, '2012') })), current: { startedAt: at, metrics: { fetched: 110, added: 12, updated: 20 } } },
+    ].map((line) => JSON.stringify(line));
+    const answers = batch(lines) as unknown as { id: string; verdict: string; bands: Record<string, unknown>; anomalies: Record<string, unknown>[] }[];
+    expect(answers.map((answer) => answer.verdict)).toEqual(['baseline', 'insufficient_history', 'ok', 'anomalous', 'insufficient_history']);
+    for (const answer of answers) expect(Object.keys(answer), answer.id).toEqual(['id', 'verdict', 'method', 'historySize', 'anomalies', 'bands', 'state']);
+    expect(Object.keys(answers[1]!.bands)).toEqual(expect.arrayContaining(['fetched', 'added', 'updated']));
+    expect(Object.keys(answers[2]!.bands)).toEqual(expect.arrayContaining(['fetched', 'added', 'updated']));
+
+    const anomalies = answers[3]!.anomalies;
+    expect(anomalies.some((anomaly) => 'changeId' in anomaly)).toBe(true);
+    const design = ['metric', 'rule', 'value', 'expected', 'low', 'high', 'score', 'message'];
+    for (const anomaly of anomalies) {
+      expect(Object.keys(anomaly), String(anomaly.rule)).toEqual('changeId' in anomaly ? [...design, 'changeId', 'ongoing'] : design);
+    }
+  });
+
   it('reads a date and time without a zone as UTC, so the verdict does not depend on the machine it runs on', () => {
     const history = quietSundays();
     const quietSunday = { metrics: { fetched: 5, added: 0, updated: 0 } };

@@ -117,6 +117,7 @@ export function assumedState(walk: StreamWalk, evaluation: RunEvaluation): Assum
   return { regime: 'normal', since, description: since ? `the normal state since ${shortDate(since, run)}` : 'the normal state' };
 }
 
+/** DESIGN §3's anomaly keys in their order, then the change's: as the API's schema prints it and as `validate --help` lists them. */
 function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: VolumeFinding, band: MetricBand, state: AssumedState): Anomaly {
   const { metric, assessment } = finding;
   const run = evaluation.context.entry.startedAt;
@@ -130,8 +131,8 @@ function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: Vol
       : `${dayPhrase(weekday, state)} usually brings`;
     return {
       ...base, expected: band.expected, low: band.low, high: band.high, score: round(finding.score, 2),
-      changeId: `${metric}:${finding.direction}:${evaluation.context.entry.startedAt}`, ongoing: false,
       message: `${countPhrase(metric, value)}; ${usually} ${formatRange(band.low, band.high)} (about ${formatCount(band.expected)}) — ${volumeAdvice(finding.rule)}.`,
+      changeId: `${metric}:${finding.direction}:${evaluation.context.entry.startedAt}`, ongoing: false,
     };
   }
   // A change: this run against the level before it began.
@@ -145,8 +146,9 @@ function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: Vol
     const side = finding.shift!;
     const share = side.expected > 0 ? side.observed / side.expected : 0;
     return {
-      ...base, expected: round(mean, 1), low, high, score: round(finding.score, 2), changeId: `${metric}:${finding.direction}:${side.since}`, ongoing: false,
+      ...base, expected: round(mean, 1), low, high, score: round(finding.score, 2),
       message: `${countPhrase(metric, value)}; the ${side.runs} runs since ${shortDate(side.since!, run)} brought ${formatPercent(share)} of their usual volume (${usual}) — a sustained ${finding.direction === 'down' ? 'drop' : 'rise'}: ${volumeAdvice('level-shift')}.`,
+      changeId: `${metric}:${finding.direction}:${side.since}`, ongoing: false,
     };
   }
   const change = walk.tracks[metric].change!;
@@ -154,7 +156,8 @@ function volumeAnomaly(walk: StreamWalk, evaluation: RunEvaluation, finding: Vol
   const expected = change.expected + mean;
   const tail = finding.direction === 'down' ? countLowerTail(observed, expected, phi) : countUpperTail(observed, expected, phi);
   return {
-    ...base, expected: round(mean, 1), low, high, score: round(tailScore(tail), 2), changeId: change.id, ongoing: true,
+    ...base, expected: round(mean, 1), low, high, score: round(tailScore(tail), 2),
     message: `${countPhrase(metric, value)}, still ${finding.direction === 'down' ? 'below' : 'above'} the level before ${shortDate(change.since, run)} (${usual}) — the ${finding.direction === 'down' ? 'drop' : 'rise'} that began on ${shortDate(change.since, run)} is still open: ${volumeAdvice('level-shift')}.`,
+    changeId: change.id, ongoing: true,
   };
 }

@@ -72,6 +72,14 @@ describe('gatehouse validate', () => {
     expect(output).toEqual([fromFiles, fromFiles]);
   });
 
+  it('--batch reads NDJSON files joined with cat, each opening with a byte-order mark and CRLF, the last line without its newline', async () => {
+    const bom = '\uFEFF';
+    const one = JSON.stringify(spiked);
+    const fromFiles = JSON.parse(await run(['--history', file('joined-history.json', JSON.stringify(spiked.history)), '--current', file('joined-current.json', JSON.stringify(spiked.current)), '--json']));
+    const output = (await run(['--batch'], `${bom}${one}\r\n${bom}${one}\r\n\r\n${bom}${one}`)).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(output).toEqual([fromFiles, fromFiles, { error: { code: 'INPUT_INVALID', message: expect.stringMatching(/^line 3: empty line/) } }, fromFiles]);
+  });
+
   it('--batch ends quietly when the reader of its output goes away', async () => {
     // What a closed pipe does to process.stdout; main/cli/output.ts listens for the error, as here.
     const closed = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, callback) => callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })) });
