@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt } from '../faults.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
@@ -217,7 +217,7 @@ class PostgresDriver implements StoreDriver {
 
   classifyError(error: unknown): DatabaseFault {
     const code = String((error as { code?: unknown } | null)?.code);
-    if (ENVIRONMENT_SQLSTATES.test(code)) return 'environment';
+    if (ENVIRONMENT_SQLSTATES.test(code) || isStorePartMissing(error)) return 'environment';
     return isConnectionError(error) || isLockTimeout(error) || code === QUERY_CANCELED_SQLSTATE ? 'transient' : 'record';
   }
 
@@ -226,7 +226,7 @@ class PostgresDriver implements StoreDriver {
 
   writesWaitAgain(): void {}
 
-  // A dropped schema refuses every write itself: there is no file whose writes could go unseen.
+  // A dropped schema refuses every write itself (isStorePartMissing): there is no file whose writes could go unseen.
   refuseWritesOnceGone(): void {}
 
   async close(): Promise<void> {
