@@ -49,18 +49,17 @@ export function isStorePartMissing(error: unknown): boolean {
 }
 
 /**
- * A store whose schema, or a table of it, is gone (isStorePartMissing), as the one error a person
- * can act on: DB_UNREACHABLE, as a database no longer there is (noDatabaseAt), naming the database
+ * A store whose schema, or a table of it, is gone (isStorePartMissing, or found missing as it
+ * opens), as the one error a person can act on: DB_UNREACHABLE, as a database no longer there is (noDatabaseAt), naming the database
  * and what the server said is missing, instead of an unexpected "relation … does not exist".
  */
-export function storePartMissing(location: string, error: unknown): GatehouseError {
-  const said = error instanceof Error ? error.message : String(error);
+export function storePartMissing(location: string, said: string, cause?: unknown): GatehouseError {
   return new GatehouseError('DB_UNREACHABLE', `the database at ${location} is not all there (${said}): its schema, or a table of it, was dropped outside Gatehouse`, {
     hint: {
       cli: `restore the schema from a backup of it (pg_restore), or drop what is left of it (DROP SCHEMA … CASCADE) for \`gatehouse update\` to start a new, empty database there`,
       console: 'restore the schema from a backup of it (pg_restore) and restart the console, or drop what is left of it (DROP SCHEMA … CASCADE) and restart the console to start a new, empty database there',
     },
-    cause: error,
+    cause,
   });
 }
 

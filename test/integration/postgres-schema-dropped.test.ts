@@ -30,8 +30,9 @@ function schemaOf(location: string): string {
   return new URL(location).searchParams.get('schema')!;
 }
 
-/** The one message a store missing its schema or a table says, whichever part was asked for. */
-const notAllThere = (relation: string) => new RegExp(`the database at postgres://.*schema=gh_test_\\w+ is not all there \\(relation "${relation}" does not exist\\): its schema, or a table of it, was dropped outside Gatehouse`);
+/** The one message a store missing its schema or a table says, whichever part was asked for or found missing. */
+const notAllThere = (said: string) => new RegExp(`the database at postgres://.*schema=gh_test_\\w+.* is not all there \\(${said}\\): its schema, or a table of it, was dropped outside Gatehouse`);
+const relationMissing = (relation: string) => notAllThere(`relation "${relation}" does not exist`);
 
 /**
  * A schema (`DROP SCHEMA … CASCADE`) or a table of it dropped from psql under a running update or
@@ -61,7 +62,7 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
         },
       });
       expect(runSummarySchema.parse(stopped)).toMatchObject({ status: 'interrupted', batches: { succeeded: 1, failed: 0, isolated: 0 } });
-      expect(stopped.error).toMatch(notAllThere('hearings'));
+      expect(stopped.error).toMatch(relationMissing('hearings'));
       expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
       expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
       expect(await store.listQuarantine()).toEqual([]);
@@ -86,7 +87,7 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
         },
       });
       expect(stopped.status).toBe('interrupted');
-      expect(stopped.error).toMatch(notAllThere('\\w+'));
+      expect(stopped.error).toMatch(relationMissing('\\w+'));
       expect(stopped.error).toMatch(/the run's end could not be recorded: .*nothing was blamed on a record/);
       expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
     } finally {
@@ -118,16 +119,32 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
     }
   });
 
-  it('refuses `gatehouse update` and `runs list` on a store missing a table with DB_UNREACHABLE naming the database, not an unexpected error', async () => {
+  it('refuses `gatehouse update`, `serve` and `runs list` on a store missing a table as they open, DB_UNREACHABLE naming the database and the table', async () => {
     const location = await backend!.freshLocation();
     expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
-    await psql(`DROP TABLE "${schemaOf(location)}".runs CASCADE`);
+    await psql(`DROP TABLE "${schemaOf(location)}".hearings CASCADE`);
     const update = runCli(['update', '--db', location, '--source', 'synthetic:seed=2,count=20', '--json']);
     expect({ code: update.code, error: JSON.parse(update.stdout).error.code }).toEqual({ code: 6, error: 'DB_UNREACHABLE' });
-    expect(JSON.parse(update.stdout).error.message).toMatch(notAllThere('runs'));
-    const list = runCli(['runs', 'list', '--db', location]);
-    expect(list.code).toBe(6);
-    expect(list.stderr).toMatch(notAllThere('runs'));
-    expect(list.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    expect(JSON.parse(update.stdout).error.message).toMatch(notAllThere('no table hearings'));
+    const serve = startCli(['serve', '--db', location, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, GATEHOUSE_DATA: dataFolder });
+    const listening = await servedUrl(serve).then(
+      () => true,
+      () => false,
+    );
+    if (listening) serve.child.kill('SIGTERM');
+    const served = await serve.done;
+    const listed = runCli(['runs', 'list', '--db', location]);
+    for (const [command, refused] of [['serve', { ...served, listening }], ['runs list', { ...listed, listening: false }]] as const) {
+      expect({ command, listening: refused.listening, code: refused.code }).toEqual({ command, listening: false, code: 6 });
+      expect(refused.stderr).toMatch(notAllThere('no table hearings'));
+      expect(refused.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    }
+    const runs = await connectToPostgres();
+    try {
+      // Refused before a run was created: only the first update's run is there.
+      expect((await runs.query(`SELECT id, status FROM "${schemaOf(location)}".runs`)).rows).toEqual([{ id: '1', status: 'success' }]);
+    } finally {
+      await runs.end();
+    }
   });
 });
