@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { isLockTimeout, type Store } from '../store/index.js';
+import { isLockTimeout, isStorePartMissing, storePartMissing, type Store } from '../store/index.js';
 import { lockHolderText } from './run-update.js';
 
 /**
@@ -56,13 +56,14 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
 
 /**
  * A write the database's environment refused (a read-only or immutable file, a full disk, an I/O
- * error) as one clear error instead of an unexpected one: in a command that is not an update —
+ * error; a schema or table dropped from under the store: DB_UNREACHABLE) as one clear error instead of an unexpected one: in a command that is not an update —
  * flags, reviews, tasks — and in an update before its run exists (its lock row, its run's row),
  * where no run can stop as interrupted: `gatehouse update`, the console's runs.start and the
  * scheduler's runs alike (runFlaggedUpdate), and every other API handler (withBusyWriteRefusals).
  */
 export function environmentFailure(store: Store, error: unknown): unknown {
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
+  if (isStorePartMissing(error)) return storePartMissing(store.location, (error as Error).message, error);
   return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
     hint: 'check that the database and its folder can be written (permissions, an immutable flag, a read-only mount) and that the disk has room',
     cause: error,

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
 import { statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import { WriterLockLost, type Store } from '../store/index.js';
+import { isStorePartMissing, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { formatCount } from '../../shared/plural.js';
 import type { Execution } from './execute-run.js';
@@ -80,7 +80,9 @@ function notKept(store: Store, failure: unknown): string {
 export function faultReason(store: Store, failure: unknown, retried = true): string | null {
   const fault = faultOf(store, failure);
   if (fault === 'record') return null;
-  const message = redactedMessage(failure).replace(/\s+/g, ' ').trim();
+  // A dropped schema or table says "relation … does not exist": said as the database it is missing from.
+  const said = isStorePartMissing(failure) ? storePartMissing(store.location, (failure as Error).message, failure) : failure;
+  const message = redactedMessage(said).replace(/\s+/g, ' ').trim();
   const busy = retried ? 'the database stayed unreachable or busy after retries' : 'the database was unreachable or busy';
   const cause = failure instanceof WriterLockLost
     ? null

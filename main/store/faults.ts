@@ -35,6 +35,34 @@ export function noDatabaseAt(location: string, namedBy: DatabaseOption = DB_OPTI
   });
 }
 
+/**
+ * PostgreSQL's undefined_table and invalid_schema_name. Every statement of the store names its own
+ * tables (a record only ever fills parameters), so a store that opened is missing one only because
+ * someone dropped its schema or a table of it (a `DROP SCHEMA … CASCADE` from psql), under a running
+ * console or update or before they started: the environment's fault, never a record's.
+ */
+const STORE_PART_MISSING_SQLSTATES = new Set(['42P01', '3F000']);
+
+export function isStorePartMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORE_PART_MISSING_SQLSTATES.has(code);
+}
+
+/**
+ * A store whose schema, or a table of it, is gone (isStorePartMissing, or found missing as it
+ * opens), as the one error a person can act on: DB_UNREACHABLE, as a database no longer there is (noDatabaseAt), naming the database
+ * and what the server said is missing, instead of an unexpected "relation … does not exist".
+ */
+export function storePartMissing(location: string, said: string, cause?: unknown): GatehouseError {
+  return new GatehouseError('DB_UNREACHABLE', `the database at ${location} is not all there (${said}): its schema, or a table of it, was dropped outside Gatehouse`, {
+    hint: {
+      cli: `restore the schema from a backup of it (pg_restore), or drop what is left of it (DROP SCHEMA … CASCADE) for \`gatehouse update\` to start a new, empty database there`,
+      console: 'restore the schema from a backup of it (pg_restore) and restart the console, or drop what is left of it (DROP SCHEMA … CASCADE) and restart the console to start a new, empty database there',
+    },
+    cause,
+  });
+}
+
 const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
 /**

@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../main/api/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { openStore } from '../../main/store/index.js';
+import { runSummarySchema } from '../../shared/run.js';
+import { runCli, servedUrl, startCli } from '../helpers/cli.js';
+import { callApi } from '../helpers/console-http.js';
+import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+
+const backend = await availablePostgresBackend();
+const RECORDS = hearingRecords(200);
+const API_TOKEN = 'schema-dropped-test-token';
+const bearer = { Authorization: `Bearer ${API_TOKEN}` };
+
+/** What an operator types in psql: statements from a session of its own, outside Gatehouse. */
+async function psql(statement: string): Promise<void> {
+  const client = await connectToPostgres();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function schemaOf(location: string): string {
+  return new URL(location).searchParams.get('schema')!;
+}
+
+/** The one message a store missing its schema or a table says, whichever part was asked for or found missing. */
+const notAllThere = (said: string) => new RegExp(`the database at postgres://.*schema=gh_test_\\w+.* is not all there \\(${said}\\): its schema, or a table of it, was dropped outside Gatehouse`);
+const relationMissing = (relation: string) => notAllThere(`relation "${relation}" does not exist`);
+
+/**
+ * A schema (`DROP SCHEMA … CASCADE`) or a table of it dropped from psql under a running update or
+ * console. The server says "relation … does not exist", which was classed as a record's fault: the
+ * update failed ("relation \"hearings\" does not exist", exit 4), or ended as an unexpected error
+ * (exit 1) when even its run row was gone, and every console call answered INTERNAL (HTTP 500).
+ */
+describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are dropped while in use', () => {
+  const dataFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-schema-dropped-'));
+  afterAll(async () => {
+    await backend?.cleanup();
+    fs.rmSync(dataFolder, { recursive: true, force: true });
+  });
+
+  it('stops an update as interrupted once its hearings table is dropped after the first checkpoint, blaming no record', async () => {
+    const location = await backend!.freshLocation();
+    const store = await openStore(location);
+    try {
+      const stopped = await runUpdate({
+        store,
+        source: arraySource(RECORDS),
+        batchSize: 50,
+        sleep: async () => {},
+        betweenBatches: async (_runId, nextBatch) => {
+          if (nextBatch === 2) await psql(`DROP TABLE "${schemaOf(location)}".hearings CASCADE`);
+          return null;
+        },
+      });
+      expect(runSummarySchema.parse(stopped)).toMatchObject({ status: 'interrupted', batches: { succeeded: 1, failed: 0, isolated: 0 } });
+      expect(stopped.error).toMatch(relationMissing('hearings'));
+      expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
+      expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
+      expect(await store.listQuarantine()).toEqual([]);
+      expect((await store.getRun(stopped.runId))?.status).toBe('interrupted');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('ends an update whose whole schema is dropped after the first checkpoint with the reason, not an unexpected error', async () => {
+    const location = await backend!.freshLocation();
+    const store = await openStore(location);
+    try {
+      const stopped = await runUpdate({
+        store,
+        source: arraySource(RECORDS),
+        batchSize: 50,
+        sleep: async () => {},
+        betweenBatches: async (_runId, nextBatch) => {
+          if (nextBatch === 2) await psql(`DROP SCHEMA "${schemaOf(location)}" CASCADE`);
+          return null;
+        },
+      });
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.error).toMatch(relationMissing('\\w+'));
+      expect(stopped.error).toMatch(/the run's end could not be recorded: .*nothing was blamed on a record/);
+      expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers the console DB_UNREACHABLE naming the database once its schema is dropped under `gatehouse serve`', async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    const served = startCli(['serve', '--db', location, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, GATEHOUSE_DATA: dataFolder });
+    try {
+      const url = await servedUrl(served);
+      const server = { port: Number(url.port), url: url.toString() } as RunningServer;
+      expect((await callApi(server, 'runs.list', {}, bearer)).status).toBe(200);
+      await psql(`DROP SCHEMA "${schemaOf(location)}" CASCADE`);
+      for (const [method, input] of [
+        ['runs.list', {}],
+        ['flags.set', { flag: 'BATCH_SIZE', scope: 'global', value: 20, reason: 'kill switch drill' }],
+        ['runs.start', { source: 'synthetic:seed=2,count=10' }],
+      ] as const) {
+        const answer = await callApi(server, method, input, bearer);
+        expect({ method, status: answer.status, code: answer.result.ok ? null : answer.result.error.code }).toEqual({ method, status: 503, code: 'DB_UNREACHABLE' });
+        expect(answer.result.ok ? '' : answer.result.error.message).toContain(`schema=${schemaOf(location)}`);
+      }
+    } finally {
+      served.child.kill('SIGTERM');
+      await served.done;
+    }
+  });
+
+  it('refuses `gatehouse update`, `serve` and `runs list` on a store missing a table as they open, DB_UNREACHABLE naming the database and the table', async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    await psql(`DROP TABLE "${schemaOf(location)}".hearings CASCADE`);
+    const update = runCli(['update', '--db', location, '--source', 'synthetic:seed=2,count=20', '--json']);
+    expect({ code: update.code, error: JSON.parse(update.stdout).error.code }).toEqual({ code: 6, error: 'DB_UNREACHABLE' });
+    expect(JSON.parse(update.stdout).error.message).toMatch(notAllThere('no table hearings'));
+    const serve = startCli(['serve', '--db', location, '--port', '0'], { GATEHOUSE_API_TOKEN: API_TOKEN, GATEHOUSE_DATA: dataFolder });
+    const listening = await servedUrl(serve).then(
+      () => true,
+      () => false,
+    );
+    if (listening) serve.child.kill('SIGTERM');
+    const served = await serve.done;
+    const listed = runCli(['runs', 'list', '--db', location]);
+    for (const [command, refused] of [['serve', { ...served, listening }], ['runs list', { ...listed, listening: false }]] as const) {
+      expect({ command, listening: refused.listening, code: refused.code }).toEqual({ command, listening: false, code: 6 });
+      expect(refused.stderr).toMatch(notAllThere('no table hearings'));
+      expect(refused.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    }
+    const runs = await connectToPostgres();
+    try {
+      // Refused before a run was created: only the first update's run is there.
+      expect((await runs.query(`SELECT id, status FROM "${schemaOf(location)}".runs`)).rows).toEqual([{ id: '1', status: 'success' }]);
+    } finally {
+      await runs.end();
+    }
+  });
+});
