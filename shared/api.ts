@@ -80,7 +80,7 @@ import {
 } from './api-sensitivity.js';
 import { instantSchema } from './instant.js';
 import { taskNameSchema } from './task-name.js';
-import { withoutControlCharacters } from './text-rules.js';
+import { sourceSpecSchema, withoutControlCharacters } from './text-rules.js';
 
 const runId = z.number().int().positive();
 const limit = (max: number, fallback: number) => z.number().int().min(1).max(max).default(fallback);
@@ -98,12 +98,12 @@ export const runsListInputSchema = z
     verdict: z.array(z.enum(VERDICTS)).optional(),
     /** A task name; null for the runs started by hand. */
     task: taskNameSchema.nullable().optional(),
-    /** The source spec exactly as the run was given it. */
-    source: z.string().trim().min(1).max(2_000).optional(),
+    /** The source spec exactly as the run was given it: one that no run could have been given is refused, not answered with no runs. */
+    source: sourceSpecSchema.optional(),
     since: instant.optional(),
     until: instant.optional(),
-    /** Case-insensitive text in the source, task or error. */
-    search: z.string().trim().min(1).max(200).optional(),
+    /** Case-insensitive text in the source, task or error: one line, as the search box sends it. */
+    search: withoutControlCharacters(z.string().trim().min(1).max(200), 'name').optional(),
   })
   .default({ limit: 50 });
 
@@ -143,8 +143,8 @@ export const activeRunSchema = z.object({
 export type ActiveRun = z.infer<typeof activeRunSchema>;
 
 export const startRunInputSchema = z.object({
-  /** `file:PATH` or `synthetic:seed=N,count=M[,…]` (DESIGN §3). */
-  source: z.string().trim().min(1).max(2_000),
+  /** `file:PATH` or `synthetic:seed=N,count=M[,…]` (DESIGN §3), refused as a task's source is. */
+  source: sourceSpecSchema,
   /** Absent: the BATCH_SIZE flag in force for the task decides (default 50). */
   batchSize: batchSizeSchema.optional(),
   /** Absent: ENABLE_BATCH_PROCESSING decides. */
@@ -173,8 +173,8 @@ export type SourceDefaults = z.infer<typeof sourceDefaultsSchema>;
 /** An uploaded record file (browser mode): beyond this, `gatehouse update --source file:PATH`. */
 export const MAX_UPLOAD_BYTES = 8_000_000;
 export const sourceUploadInputSchema = z.object({
-  /** The file's name on the operator's machine, for messages and the stored file's name. */
-  name: z.string().trim().min(1).max(255),
+  /** The file's name on the operator's machine, for messages and the stored file's name (and so the source spec it answers with). */
+  name: withoutControlCharacters(z.string().trim().min(1).max(255), 'name'),
   /** The file's text (JSON or NDJSON); the server checks the byte size. */
   content: z.string().max(MAX_UPLOAD_BYTES),
 });

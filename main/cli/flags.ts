@@ -37,6 +37,12 @@ async function warnOfUnknownTask(store: Store, scope: string | undefined): Promi
   }
 }
 
+/** `--scope` checked before anything is opened, refused naming the option as typed (the API names its field). */
+function scopeOption(options: FlagsOptions): string | undefined {
+  if (options.scope !== undefined) parseScope(options.scope, '--scope');
+  return options.scope;
+}
+
 interface FlagsOptions {
   db?: string;
   scope?: string;
@@ -82,22 +88,23 @@ export function registerFlagsCommand(program: Command): void {
   const flags = program.command('flags').description('feature flags: values in force, changes, and their audit trail');
 
   common(flags.command('list').description('every flag with its value in force for a scope'), (c) => c.option('--scope <scope>', 'global | task:NAME (default global)'))
-    .action(async (options: FlagsOptions) =>
-      withStore(options.db, async (store) => {
+    .action(async (options: FlagsOptions) => {
+      const scope = scopeOption(options);
+      return withStore(options.db, async (store) => {
         // The API's flags.list, whole: the same action prints the same JSON on both.
-        const views = await flagViews(store, options.scope);
+        const views = await flagViews(store, scope);
         if (options.json) return printApiJson('flags.list', views);
         printTable(
           ['flag', 'value', 'reason', 'from', 'default', 'kind', 'type'],
           views.map((v) => [v.name, show(v.inForce.value), v.inForce.reason + (v.inForce.errorMessage ? ` (${v.inForce.errorMessage})` : v.inForce.killed ? ` (${v.inForce.killed})` : ''), v.inForce.scope ?? null, show(v.defaultValue), v.kind, v.type]),
         );
-      }),
-    );
+      });
+    });
 
   common(flags.command('get <flag>').description('one flag as evaluated, with the reason'), (c) => c.option('--scope <scope>', 'global | task:NAME (default global)'))
-    .action(async (name: string, options: FlagsOptions) =>
-      withStore(options.db, async (store) => {
-        const scope = parseScope(options.scope);
+    .action(async (name: string, options: FlagsOptions) => {
+      const scope = parseScope(scopeOption(options));
+      return withStore(options.db, async (store) => {
         const resolution = await evaluateFlag(store, name, { task: taskOfScope(scope) });
         if (resolution.errorCode === 'FLAG_NOT_FOUND') throw new GatehouseError('NOT_FOUND', `unknown flag "${name}"`, { hint: 'see `gatehouse flags list`' });
         // Values, not JSON text: the same shape as a flag's scopes in the API's flags.list.
@@ -105,13 +112,13 @@ export function registerFlagsCommand(program: Command): void {
         const result = { ...resolution, ...describe(name), stored };
         if (options.json) return printJson(result);
         process.stdout.write(`${name} = ${show(resolution.value)} (${resolution.reason}${resolution.scope ? ` from ${resolution.scope}` : ''}${resolution.errorMessage ? `: ${resolution.errorMessage}` : ''}${resolution.killed ? `: ${resolution.killed}` : ''})\n`);
-      }),
-    );
+      });
+    });
 
   const positional = { ...POSITIONAL_IDS, flag: 'flag', value: 'value', expected: '--expect' };
   common(changeOptions(flags.command('set <flag> <value>').description('store a value for a scope (audited)')))
     .action(async (flag: string, value: string, options: FlagsOptions) => {
-      const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
+      const input = parseOptions(withOperator(flagSetInputSchema), { flag, value, scope: scopeOption(options), reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
       await withStore(options.db, async (store) => {
         printEvent('flags.set', await setFlag(store, input), options.json);
         await warnOfUnknownTask(store, input.scope);
@@ -120,7 +127,7 @@ export function registerFlagsCommand(program: Command): void {
 
   common(changeOptions(flags.command('unset <flag>').description('remove the value stored for a scope (audited)')))
     .action(async (flag: string, options: FlagsOptions) => {
-      const input = parseOptions(withOperator(flagUnsetInputSchema), { flag, scope: options.scope, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
+      const input = parseOptions(withOperator(flagUnsetInputSchema), { flag, scope: scopeOption(options), reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
       await withStore(options.db, async (store) => printEvent('flags.unset', await unsetFlag(store, input), options.json));
     });
 
@@ -144,7 +151,7 @@ export function registerFlagsCommand(program: Command): void {
       .option('--limit <n>', 'how many events (default 200)')
       .option('--after <id>', 'the next page: events older than this one'),
   ).action(async (name: string | undefined, options: FlagsOptions) => {
-    const { flag, scope } = flagHistoryQuery({ flag: name, scope: options.scope });
+    const { flag, scope } = flagHistoryQuery({ flag: name, scope: scopeOption(options) });
     const query = parseOptions(flagHistoryInputSchema, { flag, scope, limit: options.limit, after: options.after });
     await withStore(options.db, async (store) => {
       const events = (await flagStore(store).history(query)).map(flagEventView);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { operatorNameSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { core, fieldAt, ruleOf, type Def } from '../../shared/zod-shape.js';
+import { core, fieldAt, ruleFor, ruleOf, type Def } from '../../shared/zod-shape.js';
 
 /**
  * Command-line options parsed with the API's own zod schemas, so a value the console would refuse
@@ -54,6 +54,9 @@ function describe(issue: z.core.$ZodIssue, given: unknown, name: string, field: 
   if (issue.code === 'invalid_type' && given === undefined) return `${name} is required`;
   if (issue.code === 'invalid_value') return `${name} must be one of ${issue.values.map(String).join(', ')}, got ${quoted(given)}`;
   const rule = field ? ruleOf(field, issue) : issue.message;
+  // A schema's message stating the field's rule under the API's name for it ("run id must be a whole number ≥ 1")
+  // is that rule, named as typed with what was given, as the same option's other refusals are.
+  if (field && rule !== ruleFor(field) && rule.endsWith(` ${ruleFor(field)}`)) return `${name} ${ruleFor(field)}, got ${quoted(given)}`;
   return rule === issue.message ? `${name}: ${rule}` : `${name} ${rule}, got ${quoted(given)}`;
 }
 

@@ -66,6 +66,9 @@ export function registerReportCommand(program: Command): void {
 
 async function writeReport(kind: ReportKind, options: ReportOptions): Promise<void> {
   const format = formatFor(options);
+  // Checked before anything is opened, and refused naming the option typed; the report reads the same period at the same `now`.
+  const now = new Date();
+  reportPeriod(options.since, now, '--since');
   if (options.out) refuseUnwritableOut(options.out);
   const store = await openExistingStore(options.db);
   // Trials never write the source database: their ledger lives in the staging target.
@@ -74,9 +77,9 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
     const ledgerTarget = READS_TRIALS.includes(kind) ? await trialLedgerTarget(options) : null;
     ledger = ledgerTarget ? await openStore(ledgerTarget, { mustExist: true, ...(options.trials ? { namedBy: TRIALS_OPTION } : {}) }) : null;
     const trialReader: TrialReader | undefined = ledger ? (_store, filter) => ledgerTrials(ledger!, filter) : undefined;
-    const fromLedger = await fromRolloutLedger(store, kind, options);
+    const fromLedger = await fromRolloutLedger(store, kind, options, now);
     if (!fromLedger && kind === 'canary' && !options.task) throw new GatehouseError('USAGE', 'report canary needs --task NAME (the canary task) when no rollout reached its canary stage');
-    const built = fromLedger ?? (await buildReport(store, { kind, since: options.since, task: taskOption(kind, options.task), trialReader }));
+    const built = fromLedger ?? (await buildReport(store, { kind, since: options.since, task: taskOption(kind, options.task), trialReader, now }));
     const text = format === 'html' ? renderHtml(built.document) : renderMarkdown(built.document);
     if (options.out) fs.writeFileSync(options.out, text);
     if (options.json) {
@@ -116,14 +119,13 @@ function refuseUnwritableOut(out: string): void {
 }
 
 /** When a rollout exists, the canary and monitoring reports are its ledger: each decision with the evidence it saw (with --since, those written since). */
-async function fromRolloutLedger(store: Store, kind: ReportKind, options: ReportOptions): Promise<BuiltReport | null> {
+async function fromRolloutLedger(store: Store, kind: ReportKind, options: ReportOptions, now: Date): Promise<BuiltReport | null> {
   if (kind !== 'canary' && kind !== 'monitoring') return null;
   if (options.rollout !== undefined && options.task !== undefined) {
     throw new GatehouseError('USAGE', `--rollout renders that rollout's ledger, which --task does not filter: give --rollout ID, or --task NAME for the ${kind} report computed from the task's runs`);
   }
   if (options.task !== undefined) return null;
   const { rolloutId } = parseOptions(rolloutsGetInputSchema, { rolloutId: options.rollout }, { rolloutId: '--rollout' });
-  const now = new Date();
-  const document = await rolloutReport(store, kind, { rolloutId, now, since: reportPeriod(options.since, now).since });
+  const document = await rolloutReport(store, kind, { rolloutId, now, since: reportPeriod(options.since, now, '--since').since });
   return document ? { document } : null;
 }

@@ -15,12 +15,15 @@ export function taskScope(task: string): string {
   return `task:${task}`;
 }
 
-/** `global`, `kill` or `task:NAME`; anything else is a USAGE error. */
-export function parseScope(text: string | undefined): string {
+/**
+ * `global`, `kill` or `task:NAME`; anything else is a USAGE error, naming the scope as its caller
+ * typed it: the API's field (`scope`), or the option on the command line (`--scope`).
+ */
+export function parseScope(text: string | undefined, name = 'scope'): string {
   if (text === undefined || text === GLOBAL_SCOPE || text === KILL_SCOPE) return text ?? GLOBAL_SCOPE;
   const match = /^task:(.+)$/.exec(text);
   if (match && TASK_NAME_PATTERN.test(match[1]!)) return text;
-  throw new GatehouseError('USAGE', `scope must be "global", "kill" or "task:NAME", got "${text}"`);
+  throw new GatehouseError('USAGE', `${name} must be "global", "kill" or "task:NAME", got "${text}"`);
 }
 
 /** The task a parsed scope names, for evaluation: `task:daily` → daily; `global` and `kill` → null (what manual runs get). */

@@ -40,17 +40,18 @@ export interface BuiltReport {
 /**
  * The period a report's `since` (48h, 7d, an ISO date; absent: all time) names, up to `now`; a bad one is a USAGE error,
  * and so is one after `now`: the period would run backwards ("from 2027-01-01 to 2026-12-05"), which no report can read.
+ * `name` is how the refusal names it: the API's field (`since`), or the option as typed on the command line (`--since`).
  */
-export function reportPeriod(since: string | undefined, now: Date): { since: string | null; until: string } {
+export function reportPeriod(since: string | undefined, now: Date, name = 'since'): { since: string | null; until: string } {
   if (since === undefined) return { since: null, until: now.toISOString() };
   let start: Date;
   try {
     start = parseSince(since, now);
   } catch (error) {
-    throw new GatehouseError('USAGE', `since: ${(error as Error).message}`);
+    throw new GatehouseError('USAGE', `${name}: ${(error as Error).message}`);
   }
   if (start.getTime() > now.getTime()) {
-    throw new GatehouseError('USAGE', `since: "${since.trim()}" is after now (${now.toISOString()}); a report's period runs from since up to now`);
+    throw new GatehouseError('USAGE', `${name}: "${since.trim()}" is after now (${now.toISOString()}); a report's period runs from ${name} up to now`);
   }
   return { since: start.toISOString(), until: now.toISOString() };
 }

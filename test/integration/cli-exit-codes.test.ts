@@ -37,7 +37,12 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['the 31st of a 30-day month, with a time', () => withDb(['runs', 'list', '--until', '2026-04-31T10:00Z']), 2, /--until: "2026-04-31T10:00Z" names day 31 of April 2026, which has 30 days/],
   ['a thirteenth month', () => withDb(['runs', 'list', '--since', '2026-13-01']), 2, /--since: "2026-13-01" names month 13: months run from 01 to 12/],
   ['an impossible time of day', () => withDb(['runs', 'list', '--since', '2026-01-01T24:61']), 2, /--since: "2026-01-01T24:61" is not a time of day/],
-  ['an impossible date in a report window', () => withDb(['report', 'validation', '--since', '2026-02-29']), 2, /"2026-02-29" names day 29 of February 2026, which has 28 days/],
+  ['an impossible date in a report window', () => withDb(['report', 'validation', '--since', '2026-02-29']), 2, /--since: "2026-02-29" names day 29 of February 2026, which has 28 days/],
+  // An option is named as typed, whichever rule refused it: a schema's own message ("run id must be …"), or a rule the flags folder keeps.
+  ['a run id past the largest whole number', () => withDb(['rollback', '--run', '99999999999999999999', '--reason', 'bad run']), 2, /^gatehouse: --run must be a whole number ≥ 1, got "99999999999999999999"\n$/],
+  ['a batch number past the largest whole number', () => withDb(['rollback', '--run', '1', '--batch', '99999999999999999999', '--reason', 'bad batch']), 2, /^gatehouse: --batch must be a whole number ≥ 1, got "99999999999999999999"\n$/],
+  ['a flag scope it does not know', () => withDb(['flags', 'history', '--scope', 'tasks:daily']), 2, /^gatehouse: --scope must be "global", "kill" or "task:NAME", got "tasks:daily"\n$/],
+  ['a report window that is no duration or date', () => withDb(['report', 'monitoring', '--since', 'yesterday']), 2, /--since: "yesterday" is neither a duration \(48h, 7d\) nor an ISO date/],
   ['an impossible run start in a validate file', () => ['validate', '--history', historyFile, '--current', impossibleRunFile], 2, /startedAt: "2026-02-30T10:00:00Z" names day 30 of February 2026, which has 28 days/],
   ['a list with an empty item', () => withDb(['runs', 'list', '--status', 'success,,failed']), 2, /--status has an empty item in "success,,failed"/],
   ['a list with a trailing comma', () => withDb(['runs', 'list', '--verdict', 'ok,']), 2, /--verdict has an empty item in "ok,"/],

@@ -96,13 +96,14 @@ describe('gatehouse flags', () => {
       }
       expect(json(['flags', 'list'])).toEqual(await api['flags.list']({}, tester));
       const badScope = await dispatch(api, 'flags.list', { scope: 'tasks:hourly' }, tester);
-      expect(badScope).toMatchObject({ ok: false, error: { message: expect.stringContaining('scope must be') } });
+      // Each surface names the scope as its caller typed it: the API its field, the command line its option.
+      expect(badScope).toMatchObject({ ok: false, error: { message: 'scope must be "global", "kill" or "task:NAME", got "tasks:hourly"' } });
     } finally {
       await store.close();
     }
     const badCli = runCli(['flags', 'list', '--scope', 'tasks:hourly', '--db', db]);
     expect(badCli.code).toBe(2);
-    expect(badCli.stderr).toContain('scope must be');
+    expect(badCli.stderr).toBe('gatehouse: --scope must be "global", "kill" or "task:NAME", got "tasks:hourly"\n');
   });
 
   it('exits 2 with a clear message for a missing reason, a bad value and an unknown flag', () => {

@@ -50,6 +50,12 @@ describe('uploading a record file in browser mode', () => {
     expect(fs.existsSync(uploads()) ? fs.readdirSync(uploads()) : []).toEqual([]);
   });
 
+  it('refuses a file name holding a control character, which its messages and source would carry to a terminal, and keeps nothing', async () => {
+    const error = failure(await dispatch(api, 'sources.upload', { name: 'week\u001b[2J.ndjson', content: ndjson(2) }, tester));
+    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: 'bad input for sources.upload: ✖ contains the control character U+001B (ESC) at character 5; → at name' });
+    expect(fs.existsSync(uploads()) ? fs.readdirSync(uploads()) : []).toEqual([]);
+  });
+
   it('refuses a file over the size limit', async () => {
     const error = failure(await dispatch(api, 'sources.upload', { name: 'huge.ndjson', content: 'x'.repeat(8_000_001) }, tester));
     expect(error.code).toBe('INPUT_INVALID');
