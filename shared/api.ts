@@ -108,12 +108,15 @@ export const runsListInputSchema = z
   .default({ limit: 50 });
 
 /** Quarantine entries oldest first; a batch of the run, or null for entries set aside outside any batch. */
-export const quarantineListInputSchema = z.object({
-  runId: runId.optional(),
-  batchSeq: batchSeqSchema.nullable().optional(),
-  limit: limit(5_000, 500),
-  after,
-});
+export const quarantineListInputSchema = z
+  .object({
+    runId: runId.optional(),
+    batchSeq: batchSeqSchema.nullable().optional(),
+    limit: limit(5_000, 500),
+    after,
+  })
+  // Batches are numbered within a run: batch 1 alone would mean the first batch of every run.
+  .refine((query) => query.batchSeq === undefined || query.runId !== undefined, { path: ['batchSeq'], message: 'a batch is numbered within its run: give the run too' });
 export const rollbackEventsInputSchema = z.object({ runId: runId.optional(), limit: limit(500, 100), after }).default({ limit: 100 });
 
 export const runDetailSchema = runSummarySchema.extend({

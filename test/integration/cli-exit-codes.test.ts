@@ -42,6 +42,7 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['a run id past the largest whole number', () => withDb(['rollback', '--run', '99999999999999999999', '--reason', 'bad run']), 2, /^gatehouse: --run must be a whole number ≥ 1, got "99999999999999999999"\n$/],
   ['a batch number past the largest whole number', () => withDb(['rollback', '--run', '1', '--batch', '99999999999999999999', '--reason', 'bad batch']), 2, /^gatehouse: --batch must be a whole number ≥ 1, got "99999999999999999999"\n$/],
   ['a flag scope it does not know', () => withDb(['flags', 'history', '--scope', 'tasks:daily']), 2, /^gatehouse: --scope must be "global", "kill" or "task:NAME", got "tasks:daily"\n$/],
+  ['a quarantine batch without its run', () => withDb(['quarantine', 'list', '--batch', '1']), 2, /^gatehouse: --batch: a batch is numbered within its run: give the run too\n$/],
   ['a report window that is no duration or date', () => withDb(['report', 'monitoring', '--since', 'yesterday']), 2, /--since: "yesterday" is neither a duration \(48h, 7d\) nor an ISO date/],
   ['an impossible run start in a validate file', () => ['validate', '--history', historyFile, '--current', impossibleRunFile], 2, /startedAt: "2026-02-30T10:00:00Z" names day 30 of February 2026, which has 28 days/],
   ['a list with an empty item', () => withDb(['runs', 'list', '--status', 'success,,failed']), 2, /--status has an empty item in "success,,failed"/],
