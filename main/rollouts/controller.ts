@@ -244,10 +244,18 @@ const PAUSE_NOTICES = {
   held: { cause: 'rollout-held', level: 'warning', title: 'paused by a flag change made outside it' },
 } as const;
 
+/**
+ * What a rollout's pause notices are throttled by: the rollout. A repeat of the same rollout's breach
+ * within the window is folded into its next notice; another rollout paused meanwhile is told at once.
+ */
+export function rolloutNoticeSubject(rolloutId: number): string {
+  return `rollout-${rolloutId}`;
+}
+
 /** The message a check that paused a rollout sends: one per rollout per throttle window. */
 export function pausedNotification(why: keyof typeof PAUSE_NOTICES, rollout: RolloutView, reason: string, runId: number): Notification {
   const { cause, level, title } = PAUSE_NOTICES[why];
-  return { cause, subject: `rollout-${rollout.id}`, level, title: `Gatehouse: rollout "${rollout.name}" ${title}`, body: reason, runId };
+  return { cause, subject: rolloutNoticeSubject(rollout.id), level, title: `Gatehouse: rollout "${rollout.name}" ${title}`, body: reason, runId };
 }
 
 /**
@@ -266,6 +274,21 @@ function refuseMovedSinceSeen(seen: SeenRollout, request: Pick<RolloutDecideInpu
     hint: {
       cli: `look at it again (gatehouse rollout status ${rollout.id}), then decide again with --from ${stageOf(rollout)} if it is still needed`,
       console: 'look at the rollout again, then decide again if it is still needed',
+    },
+  });
+}
+
+/**
+ * Proceed on a paused rollout resumes it only when the decider saw it paused (`rollout resume`, the
+ * console's "Proceed: resume this stage"): a promotion typed at a rollout a guardrail or an operator
+ * paused meanwhile must not put the flags it held back on the canary again.
+ */
+function refusePromotionOfPaused(rollout: RolloutView, request: Pick<RolloutDecideInput, 'decision' | 'fromState'>): void {
+  if (request.decision !== 'proceed' || rollout.state !== 'paused' || request.fromState === 'paused') return;
+  throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" is ${whereItStands(rollout)}: a promotion does not resume it; nothing was changed`, {
+    hint: {
+      cli: `resume it first: gatehouse rollout resume ${rollout.id} --from ${stageOf(rollout)} --reason "why"`,
+      console: 'look at the rollout again: Proceed on a paused rollout resumes its stage',
     },
   });
 }
@@ -291,12 +314,13 @@ function promotionReason(rollout: RolloutView, request: Pick<RolloutDecideInput,
 const DOING: Record<RolloutDecideInput['decision'], string> = { proceed: 'proceed (be promoted or resumed)', iterate: 'be iterated on', roll_back: 'be rolled back' };
 
 /**
- * An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and
- * hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
+ * An operator's typed decision: Proceed (next stage, or resume a paused one the operator saw paused),
+ * Iterate (revert and hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
  */
 export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState' | 'withoutControl'>, actor: Actor): Promise<RolloutView> {
   const seen = await see(store, request.rolloutId, DOING[request.decision]);
   refuseMovedSinceSeen(seen, request);
+  refusePromotionOfPaused(seen.rollout, request);
   const evidence = await observeStage(store, seen.rollout, actor.now);
   const fields = { kind: 'decision' as const, decision: request.decision, reason: request.reason, evidence };
   return rolloutLedger(store).change(async (tx) => {
