@@ -105,6 +105,8 @@ describe('gatehouse rollout', () => {
     const notPaused = cli(db, ['rollout', 'resume', '1', '--reason', 'go on']);
     expect(notPaused.code).toBe(2);
     expect(notPaused.stderr).toContain('rollout 1 "BATCH_SIZE=20" is active in stage canary now, not paused in stage canary');
+    // Deciding again with --from would be refused the same way: the hint says there is nothing to resume.
+    expect(notPaused.stderr).toContain('hint: it is not paused, so there is nothing to resume: see gatehouse rollout status 1');
     expect(cli(db, ['rollout', 'pause', '1', '--reason', 'look at the logs']).code).toBe(0);
     // A promotion typed at a paused rollout does not resume it: that is `rollout resume`'s job.
     const [pausedEntries, pausedEvents] = [ledger().length, flagEvents()];

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { rolloutReport } from '../../main/reports/index.js';
-import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
+import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
@@ -559,8 +559,11 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await expect(start(h, { canaryTask: 'nope', stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('a rollout without a canary stage has no canary task: "nope"') });
       await expect(start(h, { flagChanges: [{ flag: FLAG, value: 7 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(start(h, { stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE' });
-      await start(h);
-      await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT' });
+      const open = await start(h);
+      // The way out the refusal names is one the command line takes: a paused rollout is resumed, not promoted.
+      await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT', hint: `finish it first: promote it (gatehouse rollout promote ${open.id} --from canary) through its last stage, or end it with gatehouse rollout abort ${open.id} --reason "why"` });
+      await pauseRollout(h.store, { rolloutId: open.id, reason: 'look at the logs' }, { operator: 'ops-alice', now: h.time.clock() });
+      await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT', hint: `finish it first: resume it (gatehouse rollout resume ${open.id}) and promote it through its last stage, or end it with gatehouse rollout abort ${open.id} --reason "why"` });
       expect(await rolloutLedger(h.store).list()).toHaveLength(1);
     });
   });
