@@ -264,7 +264,8 @@ export type RunEvent =
   | { type: 'batch-finished'; runId: number; batch: BatchRecord; metrics: RunMetrics }
   | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
   | { type: 'run-finished'; runId: number; summary: RunSummary }
-  /** `cause` names warnings the console turns into notifications (a rollout a guardrail paused, or a change outside it held). */
-  | { type: 'warning'; runId: number | null; message: string; cause?: 'rollout-breach' | 'rollout-held' }
+  | { type: 'warning'; runId: number | null; message: string; cause?: undefined }
+  /** A rollout a run's check paused (a guardrail's breach, or a change outside it held): the console notifies it, throttled per rollout. */
+  | { type: 'warning'; runId: number | null; message: string; cause: 'rollout-breach' | 'rollout-held'; rolloutId: number }
   /** A task's run cannot list every day since its last covering run (`level` error), or cannot tell (`warning`). */
   | { type: 'warning'; runId: number | null; message: string; cause: 'coverage-gap'; task: string; level: 'warning' | 'error' };

@@ -1,5 +1,6 @@
 import { MidRunKills } from '../flags/index.js';
 import { anomalyNoticeAllowed, coverageGapNotification, notificationChannels, notifyRunOutcome, Notifier, type DesktopNotifier, type Notification } from '../scheduler/index.js';
+import { rolloutNoticeSubject } from '../rollouts/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
 import type { ConsolePreferences } from './preferences.js';
@@ -40,8 +41,8 @@ export function notifyRunOutcomes(engine: EngineHost, store: Store, notifier: ()
   };
   const unsubscribe = engine.subscribe((event) => {
     if (event.type === 'warning' && (event.cause === 'rollout-breach' || event.cause === 'rollout-held')) {
-      const { cause, runId, message } = event;
-      send(() => notifier().notify(rolloutPaused(cause, runId, message)));
+      const { cause, runId, message, rolloutId } = event;
+      send(() => notifier().notify(rolloutPaused(cause, rolloutId, runId, message)));
     }
     if (event.type === 'warning' && event.cause === 'coverage-gap') send(() => notifier().notify(coverageGapNotification(event, event.runId)));
     if (event.type !== 'run-finished') return;
@@ -53,8 +54,12 @@ export function notifyRunOutcomes(engine: EngineHost, store: Store, notifier: ()
   };
 }
 
-/** A run's check paused a rollout in the engine's thread (a guardrail's breach, or a hold): the console sends the notification. */
-function rolloutPaused(cause: 'rollout-breach' | 'rollout-held', runId: number | null, message: string): Notification {
+/**
+ * A run's check paused a rollout in the engine's thread (a guardrail's breach, or a hold): the console
+ * sends the notification, throttled per rollout as the command line's is — two rollouts paused within
+ * the hour are two notices.
+ */
+function rolloutPaused(cause: 'rollout-breach' | 'rollout-held', rolloutId: number, runId: number | null, message: string): Notification {
   const [level, title] = cause === 'rollout-breach' ? (['error', 'a rollout was paused and its flags reverted'] as const) : (['warning', 'a rollout was paused by a flag change made outside it'] as const);
-  return { cause, subject: 'rollouts', level, title: `Gatehouse: ${title}`, body: message, ...(runId === null ? {} : { runId }) };
+  return { cause, subject: rolloutNoticeSubject(rolloutId), level, title: `Gatehouse: ${title}`, body: message, ...(runId === null ? {} : { runId }) };
 }

@@ -160,7 +160,7 @@ export function registerRolloutCommands(program: Command): void {
   common(
     rollout
       .command('promote <id>')
-      .description('a typed decision: proceed (next stage, or resume a paused one), iterate (revert and hold), roll_back (revert and end)')
+      .description('a typed decision: proceed (next stage; a paused rollout is resumed with `rollout resume`), iterate (revert and hold), roll_back (revert and end)')
       .option('--decision <decision>', 'proceed | iterate | roll_back (default proceed)')
       .option('--from <stage>', `the stage you decide on, as \`rollout status\` shows it (${ROLLOUT_STAGES.join(', ')}; required to proceed): refused if the rollout has moved on`)
       .option('--reason <text>', 'why (required)')

@@ -46,13 +46,19 @@ export async function startRollout(store: Store, input: StartInput, actor: Actor
   const canaryTask = await checkCanaryTask(store, stages, input.canaryTask);
   return rolloutLedger(store).change(async (tx) => {
     const [open] = await rolloutLedger(tx).list({ states: OPEN_STATES, limit: 1 });
-    if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: { cli: 'finish it first: `gatehouse rollout promote|abort`', console: `finish it first: decide on rollout ${open.id} (proceed, roll back) or abort it on the Rollouts page` } });
+    if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: { cli: finishFirst(open), console: `finish it first: decide on rollout ${open.id} (proceed, roll back) or abort it on the Rollouts page` } });
     const at = actor.now.toISOString();
     const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
     const applied = await applyStageFlags(tx, draft, 0, actor, 'start');
     const rollout = { ...draft, applied, state: 'active' as const, stageIndex: 0, stageStartedAt: at, timeThreshold: input.timeThreshold, autoPromote: input.autoPromote, operator: actor.operator, reason: input.reason, startedAt: at, updatedAt: at };
     return rolloutLedger(tx).insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
   });
+}
+
+/** How an operator ends the open rollout from the command line: a paused one is resumed before it is promoted. */
+function finishFirst(open: RolloutView): string {
+  const onward = open.state === 'paused' ? `resume it (gatehouse rollout resume ${open.id}) and promote it` : `promote it (gatehouse rollout promote ${open.id} --from ${stageOf(open)})`;
+  return `finish it first: ${onward} through its last stage, or end it with gatehouse rollout abort ${open.id} --reason "why"`;
 }
 
 async function requireRollout(store: RolloutTx, id: number): Promise<RolloutView> {
@@ -244,10 +250,18 @@ const PAUSE_NOTICES = {
   held: { cause: 'rollout-held', level: 'warning', title: 'paused by a flag change made outside it' },
 } as const;
 
+/**
+ * What a rollout's pause notices are throttled by: the rollout. A repeat of the same rollout's breach
+ * within the window is folded into its next notice; another rollout paused meanwhile is told at once.
+ */
+export function rolloutNoticeSubject(rolloutId: number): string {
+  return `rollout-${rolloutId}`;
+}
+
 /** The message a check that paused a rollout sends: one per rollout per throttle window. */
 export function pausedNotification(why: keyof typeof PAUSE_NOTICES, rollout: RolloutView, reason: string, runId: number): Notification {
   const { cause, level, title } = PAUSE_NOTICES[why];
-  return { cause, subject: `rollout-${rollout.id}`, level, title: `Gatehouse: rollout "${rollout.name}" ${title}`, body: reason, runId };
+  return { cause, subject: rolloutNoticeSubject(rollout.id), level, title: `Gatehouse: rollout "${rollout.name}" ${title}`, body: reason, runId };
 }
 
 /**
@@ -262,10 +276,29 @@ function refuseMovedSinceSeen(seen: SeenRollout, request: Pick<RolloutDecideInpu
   if (!stageMoved && !stateMoved) return;
   const expected = `${request.fromState === undefined ? '' : `${request.fromState} `}in stage ${request.fromStage ?? stageOf(rollout)}`;
   const moved = lastMove === null ? '' : ` (last moved: ${lastMove.kind} by ${lastMove.operator} at ${lastMove.at})`;
+  // A resume (`rollout resume`) of a rollout running again has nothing left to do: deciding again with --from would be refused the same way.
+  const resumedAlready = request.fromState === 'paused' && rollout.state === 'active';
   throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" is ${whereItStands(rollout)} now, not ${expected} where this decision (${request.decision}) was made${moved}; nothing was changed`, {
     hint: {
-      cli: `look at it again (gatehouse rollout status ${rollout.id}), then decide again with --from ${stageOf(rollout)} if it is still needed`,
+      cli: resumedAlready
+        ? `it is not paused, so there is nothing to resume: see gatehouse rollout status ${rollout.id}`
+        : `look at it again (gatehouse rollout status ${rollout.id}), then decide again with --from ${stageOf(rollout)} if it is still needed`,
       console: 'look at the rollout again, then decide again if it is still needed',
+    },
+  });
+}
+
+/**
+ * Proceed on a paused rollout resumes it only when the decider saw it paused (`rollout resume`, the
+ * console's "Proceed: resume this stage"): a promotion typed at a rollout a guardrail or an operator
+ * paused meanwhile must not put the flags it held back on the canary again.
+ */
+function refusePromotionOfPaused(rollout: RolloutView, request: Pick<RolloutDecideInput, 'decision' | 'fromState'>): void {
+  if (request.decision !== 'proceed' || rollout.state !== 'paused' || request.fromState === 'paused') return;
+  throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" is ${whereItStands(rollout)}: a promotion does not resume it; nothing was changed`, {
+    hint: {
+      cli: `resume it first: gatehouse rollout resume ${rollout.id} --from ${stageOf(rollout)} --reason "why"`,
+      console: 'resume it first with "Proceed: resume this stage" on the Rollouts page',
     },
   });
 }
@@ -291,12 +324,13 @@ function promotionReason(rollout: RolloutView, request: Pick<RolloutDecideInput,
 const DOING: Record<RolloutDecideInput['decision'], string> = { proceed: 'proceed (be promoted or resumed)', iterate: 'be iterated on', roll_back: 'be rolled back' };
 
 /**
- * An operator's typed decision: Proceed (next stage, or resume a paused one), Iterate (revert and
- * hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
+ * An operator's typed decision: Proceed (next stage, or resume a paused one the operator saw paused),
+ * Iterate (revert and hold), Roll back (revert and end) — refused when the rollout moved since the operator saw it.
  */
 export async function decideRollout(store: Store, request: Pick<RolloutDecideInput, 'rolloutId' | 'decision' | 'reason' | 'fromStage' | 'fromState' | 'withoutControl'>, actor: Actor): Promise<RolloutView> {
   const seen = await see(store, request.rolloutId, DOING[request.decision]);
   refuseMovedSinceSeen(seen, request);
+  refusePromotionOfPaused(seen.rollout, request);
   const evidence = await observeStage(store, seen.rollout, actor.now);
   const fields = { kind: 'decision' as const, decision: request.decision, reason: request.reason, evidence };
   return rolloutLedger(store).change(async (tx) => {

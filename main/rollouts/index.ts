@@ -1,4 +1,4 @@
-export { abortRollout, decideRollout, GUARDRAIL_OPERATOR, guardAfterRun, pauseRollout, pausedNotification, rolloutDetail, rolloutStatus, startRollout, type Actor, type GuardDependencies, type GuardOutcome } from './controller.js';
+export { abortRollout, decideRollout, GUARDRAIL_OPERATOR, guardAfterRun, pauseRollout, pausedNotification, rolloutDetail, rolloutNoticeSubject, rolloutStatus, startRollout, type Actor, type GuardDependencies, type GuardOutcome } from './controller.js';
 export { evaluateGuardrails, type ObservedRun } from './guardrails.js';
 export { alwaysValidHalfWidth, rateDifference, sequentialDifference, wilson } from './sequential.js';
 export { DEFAULT_STAGES, parseStageSpec } from './stages.js';

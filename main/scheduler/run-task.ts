@@ -166,7 +166,10 @@ async function guardRollout(request: FlaggedUpdateRequest, summary: RunSummary):
     const outcome = await guardAfterRun(request.store, summary, { notifier: request.notifier, clock: request.clock });
     // Without a notifier here (the console's engine thread), the console announces it from this event.
     const notice = outcome?.notice;
-    if (notice) request.onEvent?.({ type: 'warning', runId: summary.runId, message: `${notice.title.replace(/^Gatehouse: /, '')}: ${notice.body}`, cause: notice.cause === 'rollout-held' ? 'rollout-held' : 'rollout-breach' });
+    if (notice) {
+      const cause = notice.cause === 'rollout-held' ? 'rollout-held' : 'rollout-breach';
+      request.onEvent?.({ type: 'warning', runId: summary.runId, message: `${notice.title.replace(/^Gatehouse: /, '')}: ${notice.body}`, cause, rolloutId: outcome.rollout.id });
+    }
   } catch (error) {
     log.warn(`rollout guardrails not evaluated after run ${summary.runId}: ${error instanceof Error ? error.message : String(error)}`);
   }

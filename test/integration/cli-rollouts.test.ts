@@ -96,7 +96,7 @@ describe('gatehouse rollout', () => {
     expect(JSON.parse(cli(db, ['report', 'canary', '--json']).stdout).headline).toContain(`${clean} of 3 checks clean`);
   }, 240_000);
 
-  it('resumes only a paused rollout: a second resume, or a resume of one another operator moved, is refused with exit 2 and writes nothing; so is any move of an ended one', () => {
+  it('resumes only a paused rollout, and only through resume: a promotion of it, a second resume, or a resume of one another operator moved, is refused with exit 2 and writes nothing; so is any move of an ended one', () => {
     const db = freshDb('resume');
     addTasks(db, 'synthetic:seed=1,count=60');
     const ledger = () => (JSON.parse(cli(db, ['rollout', 'status', '1', '--json']).stdout) as RolloutDetail).ledger;
@@ -105,7 +105,18 @@ describe('gatehouse rollout', () => {
     const notPaused = cli(db, ['rollout', 'resume', '1', '--reason', 'go on']);
     expect(notPaused.code).toBe(2);
     expect(notPaused.stderr).toContain('rollout 1 "BATCH_SIZE=20" is active in stage canary now, not paused in stage canary');
+    // Deciding again with --from would be refused the same way: the hint says there is nothing to resume.
+    expect(notPaused.stderr).toContain('hint: it is not paused, so there is nothing to resume: see gatehouse rollout status 1');
     expect(cli(db, ['rollout', 'pause', '1', '--reason', 'look at the logs']).code).toBe(0);
+    // A promotion typed at a paused rollout does not resume it: that is `rollout resume`'s job.
+    const [pausedEntries, pausedEvents] = [ledger().length, flagEvents()];
+    const promoted = cli(db, ['rollout', 'promote', '1', '--from', 'canary', '--reason', 'canary clean']);
+    expect(promoted.code).toBe(2);
+    expect(promoted.stderr).toContain('rollout 1 "BATCH_SIZE=20" is paused in stage canary: a promotion does not resume it; nothing was changed');
+    expect(promoted.stderr).toContain('hint: resume it first: gatehouse rollout resume 1 --from canary --reason "why"');
+    expect(ledger()).toHaveLength(pausedEntries);
+    expect(flagEvents()).toBe(pausedEvents);
+    expect(JSON.parse(cli(db, ['rollout', 'status', '1', '--json']).stdout)).toMatchObject({ state: 'paused' });
     // Two operators who both saw it paused resume it, one after the other: the second is refused, not promoted to all.
     const first = cli(db, ['rollout', 'resume', '1', '--reason', 'logs fine', '--operator', 'ada', '--json']);
     expect(first.code, first.stderr).toBe(0);

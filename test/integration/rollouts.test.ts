@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { rolloutReport } from '../../main/reports/index.js';
-import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
+import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
 import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
@@ -137,6 +137,30 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await h.run(CANARY);
       expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger.at(-1)!.kind).toBe('breach');
       expect(await flagFor(h.store, CANARY)).toBe(false);
+    });
+  });
+
+  it('refuses a promotion of a rollout a guardrail paused, touching no flag and writing nothing: only a decision made on it paused resumes it', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      h.time.at('2026-06-01T00:10:00Z');
+      for (const name of CONTROLS) await h.run(name);
+      const surge = await h.run(CANARY, { bad: 12 });
+      await expectPausedAndReverted(h, rollout.id, surge, 'quarantine-rate');
+      const alice = { operator: 'ops-alice', now: h.time.clock() };
+      const [entries, events] = [(await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger.length, await flagStore(h.store).history()];
+      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'canary looks fine', fromStage: 'canary' }, alice)).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: `rollout ${rollout.id} "batch processing" is paused in stage canary: a promotion does not resume it; nothing was changed`,
+        hint: `resume it first: gatehouse rollout resume ${rollout.id} --from canary --reason "why"`,
+      });
+      expect(await rolloutDetail(h.store, rollout.id, h.time.clock())).toMatchObject({ state: 'paused', stageIndex: 0, applied: [] });
+      expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).ledger).toHaveLength(entries);
+      expect(await flagStore(h.store).history()).toEqual(events);
+      expect(await flagFor(h.store, CANARY)).toBe(false);
+      // Resumed by an operator who saw it paused: the stage again, not the next one.
+      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'bad records fixed', fromStage: 'canary', fromState: 'paused' }, alice)).resolves.toMatchObject({ state: 'active', stageIndex: 0 });
+      expect(await flagFor(h.store, CANARY)).toBe(true);
     });
   });
 
@@ -347,7 +371,7 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
         expect(await flagFor(reopened, CANARY)).toBe(false);
         // An operator decides to try again: Proceed resumes the stage with a fresh window and the flag back on.
         h.time.at('2026-06-01T00:50:00Z');
-        const resumed = await decideRollout(reopened, { rolloutId: rollout.id, decision: 'proceed', reason: 'fixed the bad records' }, { operator: 'ops-bob', now: h.time.clock() });
+        const resumed = await decideRollout(reopened, { rolloutId: rollout.id, decision: 'proceed', reason: 'fixed the bad records', fromState: 'paused' }, { operator: 'ops-bob', now: h.time.clock() });
         expect(resumed).toMatchObject({ state: 'active', stageIndex: 0, stageStartedAt: '2026-06-01T00:50:00.000Z' });
         expect(await flagFor(reopened, CANARY)).toBe(true);
       } finally {
@@ -450,7 +474,7 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
         { level: 'warning', runId: run, title: expect.stringContaining('paused by a flag change made outside it'), body: expect.stringMatching(/set to false by support-bob at .*\(kill switch: batches corrupting hearings\)/) },
       ]);
 
-      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('kill switch') });
+      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume', fromState: 'paused' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('kill switch') });
       expect(await flagFor(h.store, null)).toBe(false);
 
       detail = await abortRollout(h.store, { rolloutId: rollout.id, reason: 'batches are broken' }, alice()).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
@@ -497,7 +521,7 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
 
       const alice = () => ({ operator: 'ops-alice', now: h.time.clock() });
       const eventsBefore = await flagStore(h.store).history();
-      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('does not run under a kill') });
+      await expect(decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'resume', fromState: 'paused' }, alice())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('does not run under a kill') });
       expect(await flagStore(h.store).history()).toEqual(eventsBefore);
 
       detail = await abortRollout(h.store, { rolloutId: rollout.id, reason: 'batches are broken' }, alice()).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
@@ -535,8 +559,11 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       await expect(start(h, { canaryTask: 'nope', stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('a rollout without a canary stage has no canary task: "nope"') });
       await expect(start(h, { flagChanges: [{ flag: FLAG, value: 7 }] })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(start(h, { stages: [{ stage: 'all', windowHours: 1, minRuns: 1 }, { stage: 'canary', windowHours: 1, minRuns: 1 }] })).rejects.toMatchObject({ code: 'USAGE' });
-      await start(h);
-      await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT' });
+      const open = await start(h);
+      // The way out the refusal names is one the command line takes: a paused rollout is resumed, not promoted.
+      await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT', hint: `finish it first: promote it (gatehouse rollout promote ${open.id} --from canary) through its last stage, or end it with gatehouse rollout abort ${open.id} --reason "why"` });
+      await pauseRollout(h.store, { rolloutId: open.id, reason: 'look at the logs' }, { operator: 'ops-alice', now: h.time.clock() });
+      await expect(start(h)).rejects.toMatchObject({ code: 'CONFLICT', hint: `finish it first: resume it (gatehouse rollout resume ${open.id}) and promote it through its last stage, or end it with gatehouse rollout abort ${open.id} --reason "why"` });
       expect(await rolloutLedger(h.store).list()).toHaveLength(1);
     });
   });
