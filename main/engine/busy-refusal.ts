@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { isLockTimeout, type Store } from '../store/index.js';
+import { isLockTimeout, NOT_WRITABLE_HINT, type Store } from '../store/index.js';
 import { lockHolderText } from './run-update.js';
 
 /**
@@ -64,7 +64,7 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
 export function environmentFailure(store: Store, error: unknown): unknown {
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
   return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
-    hint: 'check that the database and its folder can be written (permissions, an immutable flag, a read-only mount) and that the disk has room',
+    hint: NOT_WRITABLE_HINT,
     cause: error,
   });
 }
