@@ -100,6 +100,17 @@ function leaveOpenForTests(): void {
   if (process.env.GATEHOUSE_TEST_FAULTS === '1' && process.env.GATEHOUSE_LEAVE_OPEN === '1') setInterval(() => {}, 60_000);
 }
 
+/**
+ * A command that left a SQLite connection open on a file made immutable under it (connectionAbandoned
+ * in main/store/faults.ts) ends here, with its code: a natural exit would have better-sqlite3 close
+ * it as Node tears down, and that close's write into the mapped -shm ends the process with SIGBUS.
+ */
+async function exitIfConnectionAbandoned(): Promise<void> {
+  const { abandonedConnections } = await import('./store/faults.js');
+  if (abandonedConnections() > 0) process.exit(process.exitCode ?? 0);
+}
+
 await main(process.argv);
+await exitIfConnectionAbandoned();
 leaveOpenForTests();
 exitIfLingering();

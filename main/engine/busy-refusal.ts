@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { isLockTimeout, isStorePartMissing, storePartMissing, type Store } from '../store/index.js';
+import { isLockTimeout, isStorePartMissing, NOT_WRITABLE_HINT, storePartMissing, type Store } from '../store/index.js';
 import { lockHolderText } from './run-update.js';
 
 /**
@@ -65,7 +65,7 @@ export function environmentFailure(store: Store, error: unknown): unknown {
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
   if (isStorePartMissing(error)) return storePartMissing(store.location, (error as Error).message, error);
   return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
-    hint: 'check that the database and its folder can be written (permissions, an immutable flag, a read-only mount) and that the disk has room',
+    hint: NOT_WRITABLE_HINT,
     cause: error,
   });
 }

@@ -131,6 +131,8 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const owner = { pid: process.pid, host: os.hostname() };
   // The run before this one on the same store may have given up on a busy database (tryWritesOnceWhileBusy below): its hurry is not this run's.
   store.writesWaitAgain();
+  // A SQLite file deleted or moved away mid-run took its batches with it while the run reported success: each write transaction (a batch) now checks it is still there, and the run stops interrupted when it is not.
+  store.refuseWritesOnceGone();
   const lock = await store.acquireWriterLock({ runId: null, ...owner, operator: options.operator ?? null }, { now: lockClock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
     throw new GatehouseError('LOCK_HELD', lockHolderText(lock.holder, store.location, lock.afterBusyWait), {

@@ -9,7 +9,6 @@ import { GatehouseError } from '../../shared/errors.js';
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
 /**
-/**
  * The command-line option that named a database which must be there (StoreOptions.mustExist), and
  * what makes such a database: a refusal's hint names the option the user gave, not always --db.
  */
@@ -63,15 +62,73 @@ export function storePartMissing(location: string, said: string, cause?: unknown
   });
 }
 
+/** What to check when the database's environment refused a write (environmentFailure, DatabaseUnwritable). */
+export const NOT_WRITABLE_HINT = 'check that the database and its folder can be written (permissions, an immutable flag, a read-only mount) and that the disk has room';
+
+/**
+ * The SQLite file this connection opened is no longer one it can write (Store.refuseWritesOnceGone):
+ * deleted or moved away (DatabaseGone), or made immutable under it (DatabaseUnwritable). The
+ * environment's fault, never a record's: an update it meets stops as `interrupted`.
+ */
+export class DatabaseFileLost extends GatehouseError {}
+
+/**
+ * The database file was deleted, moved or replaced after this connection opened it: a write would
+ * go into a file no one reads again. To a command or the console the same DB_UNREACHABLE "no
+ * database at …" as a database that is not there.
+ */
+export class DatabaseGone extends DatabaseFileLost {
+  constructor(location: string) {
+    super('DB_UNREACHABLE', noDatabaseAt(location).message, {
+      hint: {
+        cli: 'the database file was deleted or moved while this command had it open: put it back where it was to keep what was written to it (an interrupted run then resumes)',
+        console: 'the database was deleted or moved after the console opened it: put it back where it was, or restart the console to start a new, empty one',
+      },
+    });
+  }
+}
+
+/**
+ * The database, its -wal or its -shm was made immutable (chattr +i) or its file system read-only
+ * while this connection had it open. SQLite keeps the -shm mapped (the WAL index): the next write
+ * into a page of that mapping is refused by the kernel with SIGBUS, which ends the process on the
+ * spot — no run row, no message. Refused before it is written instead (SqliteDriver's refuseIfGone).
+ */
+export class DatabaseUnwritable extends DatabaseFileLost {
+  constructor(location: string, file: string, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EROFS' ? 'is on a file system now read-only' : 'was made immutable (chattr +i)';
+    super('DB_NOT_WRITABLE', `cannot write database ${location}: ${file} ${why} while this process had it open`, { hint: NOT_WRITABLE_HINT, cause });
+  }
+}
+
+let abandoned = 0;
+
+/**
+ * A SQLite connection whose -shm was made immutable is never closed: SQLite's close checkpoints,
+ * writing the mapped -shm, and the kernel answers that write with SIGBUS, ending the process before
+ * its summary and exit code. Left open, the WAL and -shm stay on disk as a killed process leaves
+ * them, and the next open (once the flag is lifted) recovers them. better-sqlite3 still closes every
+ * open connection when Node tears its environment down after a natural exit, so a process that left
+ * one must end with process.exit (abandonedConnections), which skips that teardown.
+ */
+export function connectionAbandoned(): void {
+  abandoned += 1;
+}
+
+/** Whether this process left a SQLite connection open on a file it could no longer write (connectionAbandoned). */
+export function abandonedConnections(): number {
+  return abandoned;
+}
+
 const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
 /**
  * What both backends class as the environment's fault, not the records': the operating system
- * saying the disk is full, failing or read-only, and a writer that lost its lock (it must stop
- * before writing unguarded). The engine stops such a run as `interrupted`, quarantining nothing.
+ * saying the disk is full, failing or read-only, a writer that lost its lock (it must stop
+ * before writing unguarded), and a SQLite file deleted, moved or made immutable under its connection (DatabaseFileLost). The engine stops such a run as `interrupted`, quarantining nothing.
  */
 export function isEnvironmentFault(error: unknown): boolean {
-  if (error instanceof GatehouseError) return error.code === 'INTERRUPTED';
+  if (error instanceof GatehouseError) return error.code === 'INTERRUPTED' || error instanceof DatabaseFileLost;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && ENVIRONMENT_ERRNOS.has(code);
 }

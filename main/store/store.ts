@@ -131,12 +131,14 @@ export class GatehouseStore extends RunRepository {
   }
 
   /**
-   * For a store kept open for long (the console's): from now on each write first checks that the
-   * database is still where it was opened, refusing DB_UNREACHABLE "no database at …" when it is
-   * not. A SQLite file deleted (or moved, or replaced by another) while `gatehouse serve` ran stayed
-   * open to this connection, which went on accepting flag changes, reviews and tasks into a file
-   * no one would ever read again. One stat(2) a write transaction or write outside one (SQLite);
-   * nothing on PostgreSQL, where a dropped schema refuses writes itself.
+   * For a store kept open for long (the console's) and an update's (runUpdate): from now on each
+   * write first checks that the database is still where it was opened, refusing DB_UNREACHABLE "no
+   * database at …" (DatabaseGone, an environment fault) when it is not. A SQLite file deleted (or
+   * moved, or replaced by another) while `gatehouse serve` ran stayed open to this connection, which
+   * went on accepting flag changes, reviews and tasks into a file no one would ever read again; an
+   * update went on committing its batches into it and reported success. One stat(2) as a write
+   * transaction begins and one before its COMMIT, one per write outside one (SQLite); nothing on
+   * PostgreSQL, where a dropped schema refuses writes itself.
    */
   refuseWritesOnceGone(): void {
     this.driver.refuseWritesOnceGone();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDialect, sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
+import { connectionAbandoned, DatabaseGone, DatabaseUnwritable, DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { foldCase, foldedColumn, registerCaseFold } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
@@ -11,7 +11,7 @@ import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
-import { gatedSqliteDialect, tryWritesOnceWhileBusy, writesWaitAgain } from './write-gate.js';
+import { checkWritesOf, gatedSqliteDialect, tryWritesOnceWhileBusy, writesWaitAgain } from './write-gate.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
@@ -61,6 +61,21 @@ async function readSnapshot<T>(location: string, lockWaitMs: number, work: (trx:
   }
 }
 
+/**
+ * Why `file` cannot be written now, by access(2): made immutable (EPERM) or on a file system now
+ * read-only (EROFS); null otherwise. EACCES (a mode bit taken away) stops no write through the
+ * descriptors SQLite already has open, and a missing -wal or -shm is SQLite's to make.
+ */
+function unwritableNow(file: string): NodeJS.ErrnoException | null {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EPERM' || code === 'EROFS' ? (error as NodeJS.ErrnoException) : null;
+  }
+}
+
 /** One better-sqlite3 connection, the lock row beside the data, file snapshots. */
 class SqliteDriver implements StoreDriver {
   readonly backend = 'sqlite' as const;
@@ -73,6 +88,10 @@ class SqliteDriver implements StoreDriver {
   /** The file this connection opened: its device and inode are what `location` must still name (refuseWritesOnceGone). */
   private readonly openedFile: fs.Stats | undefined;
   private refusesWritesOnceGone = false;
+  /** The database, -wal and -shm as they were writable when opened (one immutable then is SQLite's to refuse: SQLITE_READONLY, no mapping written). */
+  private readonly writableFiles: string[];
+  /** Set once the file was found made immutable under this connection (refuseIfGone): every statement after is refused with it. */
+  private unwritable: DatabaseUnwritable | null = null;
 
   constructor(
     private readonly raw: Database.Database,
@@ -81,7 +100,9 @@ class SqliteDriver implements StoreDriver {
   ) {
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.openedFile = fs.statSync(location, { throwIfNoEntry: false });
-    this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw), () => this.refuseIfGone()));
+    this.writableFiles = [location, `${location}-wal`, `${location}-shm`].filter((file) => unwritableNow(file) === null);
+    this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw)));
+    checkWritesOf(raw, (before) => this.refuseIfGone(before));
     this.writer = new SqliteHearingWriter(raw, options);
     this.snapshots = new SqliteSnapshots(raw, location, this);
     this.integrity = new IntegrityGuard(raw, location);
@@ -90,8 +111,8 @@ class SqliteDriver implements StoreDriver {
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
     if (options.dryRun) return readSnapshot(this.location, this.lockWaitMs, work);
+    // refuseIfGone runs before BEGIN and again before COMMIT: a file deleted while the transaction wrote (a batch, a whole all-or-nothing run) is refused, rolled back, not committed into it.
     return immediateTransaction(this.raw, async () => {
-      this.refuseIfGone();
       // First, not last as on PostgreSQL: BEGIN IMMEDIATE already shuts out every other writer.
       this.writerLock.fence();
       return work(this.db);
@@ -135,15 +156,38 @@ class SqliteDriver implements StoreDriver {
     this.refusesWritesOnceGone = true;
   }
 
-  /** One stat(2): the path no longer names the file this connection has open (deleted, moved, replaced), so a write would go where no one reads. */
-  private refuseIfGone(): void {
+  /**
+   * Before a write (a write transaction's BEGIN and COMMIT, a write outside one), one stat(2): the
+   * path no longer names the file this connection has open (deleted, moved, replaced), so a write
+   * would go where no one reads. Then one access(2) for each of the database, its -wal and its -shm
+   * writable when opened: one made immutable since (or its file system read-only) is refused here,
+   * as an environment fault, where SQLite's next write into the mapped -shm would end the process
+   * with SIGBUS. Before a read outside a transaction, the -shm's access(2) alone: starting a read
+   * writes its read mark there. access(2), not open(2): closing any descriptor of the file would drop
+   * SQLite's POSIX locks on it.
+   */
+  private refuseIfGone(before: 'write' | 'read'): void {
     if (!this.refusesWritesOnceGone || this.openedFile === undefined) return;
-    const now = fs.statSync(this.location, { throwIfNoEntry: false });
-    if (now?.ino !== this.openedFile.ino || now.dev !== this.openedFile.dev) throw noDatabaseAt(this.location);
+    if (this.unwritable) throw this.unwritable;
+    // A read of a deleted file harms nothing (the console still shows what it held); only the -shm, which every read may write, is checked before one.
+    if (before === 'write') {
+      const now = fs.statSync(this.location, { throwIfNoEntry: false });
+      if (now?.ino !== this.openedFile.ino || now.dev !== this.openedFile.dev) throw new DatabaseGone(this.location);
+    }
+    for (const file of this.writableFiles) {
+      if (before === 'read' && !file.endsWith('-shm')) continue;
+      const refused = unwritableNow(file);
+      if (refused === null) continue;
+      // For good: this connection must not touch the mapped -shm again, not even to close (connectionAbandoned).
+      this.unwritable = new DatabaseUnwritable(this.location, file, refused);
+      throw this.unwritable;
+    }
   }
 
   async close(): Promise<void> {
     if (!this.raw.open) return;
+    // SQLite's close checkpoints, writing the mapped -shm: the kernel would answer with SIGBUS (connectionAbandoned).
+    if (this.unwritable) return connectionAbandoned();
     await this.integrity.closeWith(async () => {
       await this.db.destroy();
       // Kysely closes the connection only if it ever ran a query.

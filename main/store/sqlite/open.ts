@@ -8,7 +8,7 @@ import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 import type { StoreOptions } from '../types.js';
 import { registerCaseFold } from './case-fold.js';
-import { writesWaitAgain, writeGateOf } from './write-gate.js';
+import { checkBeforeWrite, writesWaitAgain, writeGateOf } from './write-gate.js';
 import { counted } from '../../../shared/plural.js';
 
 /** PRAGMA application_id of every Gatehouse database: "GATE". */
@@ -98,14 +98,18 @@ export async function migrateSqlite(db: Database.Database, location: string): Pr
 
 /**
  * BEGIN IMMEDIATE (the one writer from here on), then COMMIT when `work` resolves — ROLLBACK when
- * it throws. Behind this thread's other transactions on the file (write-gate.ts).
+ * it throws. Behind this thread's other transactions on the file (write-gate.ts). The connection's
+ * write check (checkWritesOf) runs before BEGIN and again before COMMIT, the two steps that write
+ * SQLite's -shm: a refusal before COMMIT rolls back what `work` wrote.
  */
 export async function immediateTransaction<T>(db: Database.Database, work: () => Promise<T>): Promise<T> {
   return writeGateOf(db).around(db, async () => {
+    checkBeforeWrite(db, 'write');
     db.exec('BEGIN IMMEDIATE');
     writesWaitAgain(db);
     try {
       const result = await work();
+      checkBeforeWrite(db, 'write');
       db.exec('COMMIT');
       return result;
     } catch (error) {

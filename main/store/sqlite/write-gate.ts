@@ -37,6 +37,8 @@ class WriteGate {
   async write<T>(connection: Database.Database, statement: () => T): Promise<Awaited<T>> {
     const giveUpAt = Date.now() + busyTimeoutOf(connection);
     while (this.holder !== null && this.holder !== connection) await this.turn(giveUpAt);
+    // Inside a transaction, its BEGIN was checked and its COMMIT will be (immediateTransaction).
+    if (!connection.inTransaction) checkBeforeWrite(connection, 'write');
     const result = await statement();
     writesWaitAgain(connection);
     return result;
@@ -91,6 +93,24 @@ export function withoutBusyWait<T>(connection: Database.Database, statement: () 
   } finally {
     connection.pragma(`busy_timeout = ${patience}`);
   }
+}
+
+/**
+ * Whether SQLite may go on and write: `write` before a write transaction begins, before it commits
+ * and before a write outside one; `read` before a read outside a transaction, whose start writes
+ * SQLite's -shm too (its read mark). Throws to refuse it. Set by the driver (refuseWritesOnceGone).
+ */
+export type WriteCheck = (before: 'write' | 'read') => void;
+
+const writeChecks = new WeakMap<Database.Database, WriteCheck>();
+
+/** From now on `check` runs before each write of `connection` (and each read outside a transaction), wherever it is made: Kysely, the writer lock's own statements, a transaction. */
+export function checkWritesOf(connection: Database.Database, check: WriteCheck): void {
+  writeChecks.set(connection, check);
+}
+
+export function checkBeforeWrite(connection: Database.Database, before: 'write' | 'read'): void {
+  writeChecks.get(connection)?.(before);
 }
 
 /** Connections whose writes try once, without waiting, until one goes through (tryWritesOnceWhileBusy), with the busy timeout to give back. */
@@ -152,18 +172,18 @@ function forgetUnusedGates(): void {
 
 /**
  * Kysely over `database` (the statement cache of `connection`), each statement that writes first
- * clearing the gate, then — outside a transaction, whose BEGIN the driver checked — `beforeWrite`
- * (which may refuse it by throwing).
+ * clearing the gate (and the connection's write check, checkWritesOf), each read outside a
+ * transaction first passing the check as a read.
  */
-export function gatedSqliteDialect(connection: Database.Database, database: { close(): void; prepare(sql: string): Database.Statement }, beforeWrite: () => void = () => {}): Dialect {
+export function gatedSqliteDialect(connection: Database.Database, database: { close(): void; prepare(sql: string): Database.Statement }): Dialect {
   const gate = writeGateOf(connection);
-  const written = <R>(run: () => Promise<R>) => () => {
-    if (!connection.inTransaction) beforeWrite();
+  const read = <R>(run: () => Promise<R>) => {
+    if (!connection.inTransaction) checkBeforeWrite(connection, 'read');
     return run();
   };
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new GatedDriver(super.createDriver(), (query, run) => (database.prepare(query.sql).readonly ? run() : gate.write(connection, written(run))));
+      return new GatedDriver(super.createDriver(), (query, run) => (database.prepare(query.sql).readonly ? read(run) : gate.write(connection, run)));
     }
   })({ database });
 }
