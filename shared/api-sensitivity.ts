@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { sensitivitySettingsSchema, type SensitivitySettings } from './validation.js';
+import { notJudgedWhy } from './api-validation.js';
 import { counted } from './plural.js';
 import { taskNameSchema } from './task-name.js';
 import { reasonSchema } from './text-rules.js';
@@ -38,7 +39,7 @@ export const whatIfReportSchema = z.object({
   after: settingsOutcomeSchema,
   newlyAlerted: z.array(z.string()),
   noLongerAlerted: z.array(z.string()),
-  /** Per kind: `cases` replayed, caught of them in force and new; `notJudged`, the kind's cases whose run ended before a verdict, in neither (as trials.summary counts them). */
+  /** Per kind: `cases` replayed, caught of them in force and new; `notJudged`, the kind's cases never judged (run ended before a verdict, or injection changed nothing), in neither (as trials.summary counts them). */
   trials: z.array(z.object({ kind: z.string(), cases: z.number().int(), caughtBefore: z.number().int(), caughtAfter: z.number().int(), notJudged: z.number().int() })),
   trialCases: z.array(z.object({ kind: z.string(), label: z.string().nullable(), startedAt: z.string(), caughtBefore: z.boolean(), caughtAfter: z.boolean() })),
 });
@@ -54,6 +55,8 @@ export const trialCasesLeftOutSchema = z.object({
   /** How many trial sessions the cases whose run is gone came from. */
   runGoneSessions: z.number().int(),
   otherTasks: z.number().int(),
+  /** The cases never judged (report.trials' `notJudged`, summed) by why, as trials.summary's notJudgedCauses counts them. */
+  notJudgedCauses: z.object({ runEnded: z.number().int(), injectedNothing: z.number().int() }),
 });
 export type TrialCasesLeftOut = z.infer<typeof trialCasesLeftOutSchema>;
 
@@ -73,7 +76,7 @@ export function trialCasesText({ task, report, trialCasesLeftOut: out }: Pick<Se
   const judged = `${counted(report.trialCases.length, 'stored trial case')} judged (run as task ${task} or as no task)`;
   const parts: string[] = [];
   const notJudged = report.trials.reduce((sum, kind) => sum + kind.notJudged, 0);
-  if (notJudged > 0) parts.push(`${notJudged} whose run ended before a verdict (not judged: in no rate, as \`gatehouse report trial\` counts them)`);
+  if (notJudged > 0) parts.push(`${notJudged} not judged (${notJudgedWhy(out.notJudgedCauses)}; in no rate, as \`gatehouse report trial\` counts them)`);
   if (out.runGone > 0) {
     parts.push(`${out.runGone} from ${counted(out.runGoneSessions, 'earlier trial session')} whose runs a later session's fresh staging copy replaced (the ledger keeps their outcomes, not their runs): their rates are in \`gatehouse report trial\`, not replayed here`);
   }

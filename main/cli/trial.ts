@@ -5,7 +5,7 @@ import { counted, formatCount } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
 import { mixedSettingsNote, notJudgedWhy, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
-import { collectRepeated, parseOptions } from './input.js';
+import { collectRepeated, parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
 
@@ -21,6 +21,7 @@ interface TrialFlags {
   sweep?: boolean;
   repeat?: string;
   task?: string;
+  operator?: string;
   json?: boolean;
 }
 
@@ -41,15 +42,16 @@ export function registerTrialCommand(program: Command): void {
     .option('--sweep', 'run each --inject kind at a ladder of magnitudes (its own magnitude is ignored) and report detection against magnitude')
     .option('--repeat <n>', `with --sweep: trials per magnitude, 1 to ${MAX_SWEEP_REPEAT} (default 1)`)
     .option('--task <name>', "judge as this task: its sensitivity version in force, and its own history when it has enough (default: no task, the default sensitivity)")
+    .option('--operator <name>', 'who is running the trials, kept with the session and its runs (default: the OS user)')
     .option('--json', 'print JSON')
     .action(async (flags: TrialFlags) => {
       const source = databaseOption(flags.db);
       if (!flags.staging) throw new GatehouseError('USAGE', 'trial needs --staging TARGET (a file path or postgres://…?schema=NAME)');
       const kinds = flags.inject ?? [];
       const written = kinds.map(parseTrialSpec);
-      const { controls, seedHistoryDays, repeat } = parseOptions(
-        trialCountsSchema,
-        { injections: written.map(({ kind, magnitude }) => ({ kind, magnitude })), controls: flags.control, seedHistoryDays: flags.seedHistory, repeat: flags.repeat },
+      const { controls, seedHistoryDays, repeat, operator } = parseOptions(
+        withOperator(trialCountsSchema),
+        { injections: written.map(({ kind, magnitude }) => ({ kind, magnitude })), controls: flags.control, seedHistoryDays: flags.seedHistory, repeat: flags.repeat, operator: flags.operator },
         { injections: '--inject', controls: '--control', seedHistoryDays: '--seed-history', repeat: '--repeat' },
       );
       if (flags.repeat !== undefined && !flags.sweep) throw new GatehouseError('USAGE', '--repeat goes with --sweep');
@@ -61,7 +63,7 @@ export function registerTrialCommand(program: Command): void {
       const stopping = stopRunOnSignals('trial', () => 'stopping the trial run under way at its next batch boundary, starting no other trial');
       let outcome: TrialOutcome;
       try {
-        outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays, task, open: storeOpenerFromEnvironment(), signal: stopping.signal });
+        outcome = await runTrials({ source, staging: flags.staging, injections, controls, seedHistoryDays, task, operator, open: storeOpenerFromEnvironment(), signal: stopping.signal });
       } finally {
         stopping.dispose();
       }

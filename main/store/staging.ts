@@ -164,13 +164,30 @@ function lockSqliteStaging(staging: string, operator: string): StagingLock {
     }
     const other = readLockFile(file);
     if (other && isProcessAlive(other.pid, other.host)) {
-      throw new GatehouseError('LOCK_HELD', `staging ${staging} is in use by ${otherTrial(other.operator)} (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, {
-        hint: { cli: 'wait for it to finish, or give this trial its own --staging target', console: 'wait for it to finish, or give this trial its own Staging target' },
-      });
+      throw new GatehouseError('LOCK_HELD', `staging ${staging} is in use by ${otherTrial(other.operator)} (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, { hint: STAGING_IN_USE_HINT });
     }
-    // Its holder died (or left the file half-written): take it over, once.
-    if (attempt > 0) throw new GatehouseError('CONFLICT', `staging ${staging} is locked by ${file}, which could not be taken over; remove it if no trial is running`);
+    // Back after this trial removed a dead holder's: another trial took the lock over at the same moment (its file not yet written), and holds it.
+    if (attempt > 0) throw new GatehouseError('LOCK_HELD', `staging ${staging} was taken by ${otherTrial(other?.operator)} starting at the same moment (${file}); nothing was changed`, { hint: STAGING_IN_USE_HINT });
+    removeDeadLock(staging, file, other);
+  }
+}
+
+const STAGING_IN_USE_HINT = { cli: 'wait for it to finish, or give this trial its own --staging target', console: 'wait for it to finish, or give this trial its own Staging target' };
+
+/**
+ * Takes over the lock file of a trial no longer running. One that cannot be removed (another user's
+ * in a shared folder, a read-only one, a folder in its place) is no trial holding the lock (DESIGN §3's
+ * 5): it is this computer's files in the way, DB_NOT_WRITABLE as when the lock cannot be written.
+ */
+function removeDeadLock(staging: string, file: string, dead: LockFileHolder | null): void {
+  try {
     fs.rmSync(file, { force: true });
+  } catch (error) {
+    const left = dead ? `left by a trial${dead.operator ? ` started by ${dead.operator}` : ''} that is no longer running (pid ${dead.pid} on ${dead.host}, since ${dead.since})` : 'which names no running trial';
+    const hint = (target: string) => `check that no trial is running on it, then remove ${file} yourself, or give this trial its own ${target}`;
+    throw new GatehouseError('DB_NOT_WRITABLE', `staging ${staging} is locked by ${file}, ${left}, and this trial cannot remove it (${(error as Error).message}); nothing was changed`, {
+      hint: { cli: hint('--staging target'), console: hint('Staging target') },
+    });
   }
 }
 

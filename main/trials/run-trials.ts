@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { endOf, GatehouseError } from '../../shared/errors.js';
 import { statusEarned, type RunSummary } from '../../shared/run.js';
 import { injectedNothingReason, NOT_JUDGED, runEndedReason } from '../../shared/api-validation.js';
-import { beginAttempt, currentOperator, endAttempt } from '../backup/index.js';
+import { beginAttempt, endAttempt } from '../backup/index.js';
+import { actorName } from '../flags/index.js';
 import { runUpdate } from '../engine/index.js';
 import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
@@ -38,7 +39,7 @@ export interface TrialRequest {
   controls: number;
   /** When staging holds fewer than MIN_HISTORY_RUNS runs: seed this many synthetic days first. */
   seedHistoryDays?: number;
-  /** Who started the trials (default: the OS user): a second trial refused on the same staging target is told. */
+  /** Who started the trials (actorName: the OS user when absent, a blank name refused): kept with the session and its runs; a second trial refused on the same staging target is told. */
   operator?: string;
   /**
    * Run the trials as this task: its runs on staging, judged with its sensitivity version in force
@@ -132,7 +133,7 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   const report = (phase: TrialProgress['phase'], done: number, latest: TrialResult | null = null) => request.onProgress?.({ phase, done, total: planned.length, latest });
   report('copying', 0);
   checkStagingTarget(request.source, request.staging);
-  const operator = request.operator ?? currentOperator();
+  const operator = actorName(request.operator);
   const lock = await lockStaging(request.staging, operator);
   try {
     return await trialSession({ ...request, operator }, open, planned, report);

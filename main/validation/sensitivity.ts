@@ -1,5 +1,5 @@
 import type { SensitivityStateView, SensitivityVersionView, SensitivityWhatIfView, TrialCasesLeftOut } from '../../shared/api-sensitivity.js';
-import { wasJudged } from '../../shared/api-validation.js';
+import { countNotJudged, wasJudged } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { DEFAULT_SENSITIVITY, sensitivitySettingsSchema, type SensitivitySettings, type ValidationResult } from '../../shared/validation.js';
 import type { JudgedRun, Store } from '../store/index.js';
@@ -85,9 +85,10 @@ type StoredCase = TrialCase & { task: string | null };
 /** A ledger's trial cases for a task's what-if, and what of it could not be judged (TrialCasesLeftOut). */
 interface LedgerCases {
   cases: StoredCase[];
-  /** The kinds of the cases whose run ended before a verdict, one entry per case: counted per kind, never replayed. */
-  notJudged: { kind: string }[];
-  leftOut: TrialCasesLeftOut;
+  /** The cases never judged (wasJudged), one entry per case with its kind and why: counted per kind and by cause, never replayed. */
+  notJudged: { kind: string; notJudged: string }[];
+  /** Counted here; the not-judged cases are counted by cause once, over both ledgers. */
+  leftOut: Omit<TrialCasesLeftOut, 'notJudgedCauses'>;
 }
 
 /**
@@ -96,13 +97,14 @@ interface LedgerCases {
  * trial's own judge did: a production run after a gap is read as a catch-up standing for the missed
  * days, which a trial's planned days never are. A case whose run this database no longer holds (a
  * later session's fresh staging copy replaced it) cannot be replayed: it is counted, not dropped unsaid.
- * A case whose run ended before a verdict (wasJudged, the rule trials.summary and the reports use)
- * is not replayed either: its run's metrics are those of an update cut short, not of the anomaly.
+ * A case never judged (wasJudged, the rule trials.summary and the reports use) is not replayed
+ * either, and is counted by why: a run that ended before a verdict has the metrics of an update cut
+ * short, not of the anomaly; an injection that changed nothing made no run at all.
  */
 async function trialCases(store: Store, task: string): Promise<LedgerCases> {
-  const runLevel = (await store.trials.list()).filter((trial) => trial.level !== 'record' && trial.runId !== null);
+  const runLevel = (await store.trials.list()).filter((trial) => trial.level !== 'record' && (trial.runId !== null || !wasJudged(trial)));
   const ofTask = runLevel.filter((trial) => trial.task === null || trial.task === task);
-  const judged = ofTask.filter(wasJudged);
+  const judged = ofTask.filter((trial) => wasJudged(trial) && trial.runId !== null);
   const byId = new Map((await store.reports.judged({ runIds: [...new Set(judged.map((trial) => trial.runId!))] })).map((run) => [run.runId, run]));
   const gone = judged.filter((trial) => !byId.has(trial.runId!));
   const cases = judged.flatMap((trial) => {
@@ -111,7 +113,7 @@ async function trialCases(store: Store, task: string): Promise<LedgerCases> {
   });
   return {
     cases,
-    notJudged: ofTask.filter((trial) => !wasJudged(trial)).map((trial) => ({ kind: trial.kind })),
+    notJudged: ofTask.flatMap((trial) => (trial.notJudged ? [{ kind: trial.kind, notJudged: trial.notJudged }] : [])),
     leftOut: { runGone: gone.length, runGoneSessions: new Set(gone.map((trial) => trial.session)).size, otherTasks: runLevel.length - ofTask.length },
   };
 }
@@ -151,8 +153,9 @@ export async function whatIfForTask(store: Store, task: string, after: Sensitivi
     after,
     options,
   });
-  const leftOut = (key: keyof TrialCasesLeftOut) => own.leftOut[key] + fromStaging.leftOut[key];
-  return { task, before: state.settings, after, report, trialCasesLeftOut: { runGone: leftOut('runGone'), runGoneSessions: leftOut('runGoneSessions'), otherTasks: leftOut('otherTasks') } };
+  const leftOut = (key: keyof LedgerCases['leftOut']) => own.leftOut[key] + fromStaging.leftOut[key];
+  const notJudgedCauses = countNotJudged([...own.notJudged, ...fromStaging.notJudged]);
+  return { task, before: state.settings, after, report, trialCasesLeftOut: { runGone: leftOut('runGone'), runGoneSessions: leftOut('runGoneSessions'), otherTasks: leftOut('otherTasks'), notJudgedCauses } };
 }
 
 export interface SensitivitySave {

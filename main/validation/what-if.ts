@@ -24,7 +24,7 @@ export interface WhatIfInput {
   /** The stored runs (the training history, any order), each judged against the ones before it. */
   runs: readonly HistoryEntry[];
   trials?: readonly TrialCase[];
-  /** Trial cases whose run ended before a verdict, by kind: never replayed (no settings would have judged them), counted beside their kind's cases. */
+  /** Trial cases never judged (their run ended before a verdict, or their injection changed nothing and no run was made), by kind: never replayed, counted beside their kind's cases. */
   notJudged?: readonly { kind: string }[];
   before?: SensitivitySettings;
   after: SensitivitySettings;
@@ -44,7 +44,7 @@ export interface TrialKindOutcome {
   cases: number;
   caughtBefore: number;
   caughtAfter: number;
-  /** The kind's cases whose run ended before a verdict: in no count above. */
+  /** The kind's cases never judged (run ended before a verdict, or injection changed nothing): in no count above. */
   notJudged: number;
 }
 

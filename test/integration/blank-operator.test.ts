@@ -3,9 +3,12 @@ import { rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import type { Store } from '../../main/store/index.js';
+import { runTrials } from '../../main/trials/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
+
+const pick = ({ code, stderr }: { code: number | null; stderr: string }) => ({ code, stderr });
 
 /** Who the audit names, flag events and rollback events, oldest first. */
 async function audited(store: Store): Promise<{ flags: string[]; rollbacks: string[] }> {
@@ -62,7 +65,25 @@ describe.each(testBackends())('a blank operator, on $name', (backend) => {
     expect(JSON.parse(named.stdout)).toMatchObject({ operator: 'support-sam' });
   });
 
-  it('is refused by the library calls behind them too: a rollback and a flag change name someone or change nothing', async () => {
+  it('is refused by `gatehouse trial` as by every audited command, nothing staged; a name given is the one its session is audited under', async () => {
+    const source = await backend.freshLocation();
+    const staging = await backend.freshLocation();
+    const store = await backend.open(source);
+    try {
+      await runUpdate({ store, source: arraySource(hearingRecords(3)) });
+    } finally {
+      await store.close();
+    }
+    const trial = (operator: string) => runCli(['trial', '--db', source, '--staging', staging, '--control', '1', '--operator', operator, '--json']);
+    for (const blank of ['', '   ']) expect({ blank, ...pick(trial(blank)) }).toEqual({ blank, code: 2, stderr: 'gatehouse: --operator: a name is required\n' });
+    const named = trial(' support-sam ');
+    expect(named.code, named.stderr).toBe(0);
+    // The session's audit row (backups attempts on staging) names who ran it, trimmed; the refused ones left none.
+    const attempts = JSON.parse(runCli(['backups', 'attempts', '--db', staging, '--json']).stdout) as { operator: string }[];
+    expect(attempts.map((attempt) => attempt.operator)).toEqual(['support-sam']);
+  }, 120_000);
+
+  it('is refused by the library calls behind them too: a rollback, a flag change and a trial session name someone or change nothing', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
     try {
@@ -70,6 +91,7 @@ describe.each(testBackends())('a blank operator, on $name', (backend) => {
       const blank = { code: 'USAGE', message: expect.stringMatching(/operator named is blank/) };
       await expect(rollback(store, { runId: run.runId, reason: 'bad feed', operator: ' ' })).rejects.toMatchObject(blank);
       await expect(setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'kill', reason: 'stop', operator: '' })).rejects.toMatchObject(blank);
+      await expect(runTrials({ source: location, staging: await backend.freshLocation(), injections: [], controls: 1, operator: ' ' })).rejects.toMatchObject(blank);
       expect(await audited(store)).toEqual({ flags: [], rollbacks: [] });
       expect((await store.getRun(run.runId))!.status).toBe('success');
     } finally {

@@ -136,7 +136,7 @@ describe.each(testBackends())('trial evidence per task ($name)', (backend) => {
       const whatIf = await whatIfForTask(sourceStore, 'quiet', DEFAULT_SENSITIVITY, {}, stagingStore);
       // The last session's control and drop are replayed; the two earlier sessions' four cases are named, not silently dropped.
       expect(whatIf.report.trialCases.map((c) => c.label)).toEqual(['control', 'drop:0.1']);
-      expect(whatIf.trialCasesLeftOut).toEqual({ runGone: 4, runGoneSessions: 2, otherTasks: 0 });
+      expect(whatIf.trialCasesLeftOut).toEqual({ runGone: 4, runGoneSessions: 2, otherTasks: 0, notJudgedCauses: { runEnded: 0, injectedNothing: 0 } });
       expect(trialCasesText(whatIf)).toMatch(/^2 stored trial cases judged \(run as task quiet or as no task\); left out: 4 from 2 earlier trial sessions whose runs a later session's fresh staging copy replaced/);
 
       const cli = runCli(['validate', 'tune', '--db', source, '--staging', stagingAsGiven(), '--task', 'quiet', '--metric', 'fetched', '--sensitivity', 'high', '--dry-run']);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrialOutcome } from '../../main/trials/index.js';
+import type { SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { runCli } from '../helpers/cli.js';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-trial-injected-nothing-'));
@@ -33,6 +34,21 @@ describe('gatehouse trial whose run-level injection changes nothing', () => {
     expect(report.stdout).toContain('2 not judged (injection changed nothing, so no run was made; in neither rate)**');
     expect(report.stdout).toContain('Injections that changed nothing on their day');
     expect(report.stdout).not.toContain('before a verdict');
+  }, 120_000);
+
+  it('counts the injection that changed nothing in the Sensitivity what-if as not judged, saying why as the ledger does, never as a run ended before a verdict', () => {
+    const source = path.join(folder, 'what-if.db');
+    const staging = path.join(folder, 'what-if.staging.db');
+    for (let day = 0; day < 4; day++) expect(runCli(['update', '--db', source, '--source', `synthetic:seed=1,count=20,offset=${day * 20}`]).code).toBe(0);
+    expect(runCli(['tasks', 'add', 'daily', '--cron', '0 6 * * *', '--source', 'synthetic:seed=1,count=20', '--db', source]).code).toBe(0);
+    expect(runCli(['trial', '--db', source, '--staging', staging, '--inject', 'mix-shift', '--inject', 'spike', '--control', '1']).code).toBe(0);
+    const tune = ['validate', 'tune', '--db', source, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'high', '--dry-run', '--staging', staging];
+    const json = JSON.parse(runCli([...tune, '--json']).stdout) as SensitivityWhatIfView;
+    expect(json.report.trials.find((t) => t.kind === 'mix-shift')).toEqual({ kind: 'mix-shift', cases: 0, caughtBefore: 0, caughtAfter: 0, notJudged: 1 });
+    expect(json.trialCasesLeftOut).toEqual({ runGone: 0, runGoneSessions: 0, otherTasks: 0, notJudgedCauses: { runEnded: 0, injectedNothing: 1 } });
+    const text = runCli(tune);
+    expect(text.stdout).toContain('2 stored trial cases judged (run as task daily or as no task); left out: 1 not judged (injection changed nothing, so no run was made; in no rate, as `gatehouse report trial` counts them)\n');
+    expect(text.stdout).not.toContain('before a verdict');
   }, 120_000);
 
   it('records every run-level kind as injecting nothing on a day whose clean run brings no records — a slow source of nothing as a spike of nothing — never running it as a miss', () => {

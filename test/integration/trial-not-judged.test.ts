@@ -132,7 +132,7 @@ describe.each(testBackends())('trials whose run ended before a verdict ($name)',
       const tune = runCli(['validate', 'tune', '--db', source, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'high', '--dry-run', '--staging', stagingAsGiven()]);
       expect(tune.stderr).toBe('');
       expect(tune.stdout).toMatch(/^spike +0 +0 +0 +1$/m);
-      expect(tune.stdout).toContain('2 stored trial cases judged (run as task daily or as no task); left out: 2 whose run ended before a verdict (not judged: in no rate, as `gatehouse report trial` counts them)');
+      expect(tune.stdout).toContain('2 stored trial cases judged (run as task daily or as no task); left out: 2 not judged (run interrupted or failed before a verdict; in no rate, as `gatehouse report trial` counts them)');
       const json = JSON.parse(runCli(['validate', 'tune', '--db', source, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'high', '--dry-run', '--staging', stagingAsGiven(), '--json']).stdout) as typeof whatIf;
       expect(json.report.trials).toEqual(whatIf.report.trials);
     } finally {

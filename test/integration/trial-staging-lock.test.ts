@@ -259,6 +259,21 @@ describe('a trial interrupted mid-way (SQLite)', () => {
   }, 60_000);
 });
 
+describe('a dead trial\'s lock file that cannot be removed (SQLite)', () => {
+  // Another user's lock file in a shared folder cannot be removed; run as root here, a folder in its place cannot either.
+  it('is no trial holding the lock: exit 2 (not 5, not an unexpected error), naming the file and what to do, with nothing staged', async () => {
+    const [backend] = backends;
+    const source = await seededSource(backend!);
+    const staging = await backend!.freshLocation();
+    fs.mkdirSync(`${staging}.trial-lock`);
+    const refused = runCli(['trial', '--db', source, '--staging', staging, '--control', '1']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`gatehouse: staging ${staging} is locked by ${staging}.trial-lock, which names no running trial, and this trial cannot remove it (`);
+    expect(refused.stderr).toContain(`check that no trial is running on it, then remove ${staging}.trial-lock yourself, or give this trial its own --staging target`);
+    expect(fs.existsSync(staging)).toBe(false);
+  }, 60_000);
+});
+
 /**
  * A PostgreSQL staging copy read the live source table by table in a READ COMMITTED transaction, so
  * a writer committing on the source meanwhile — a restore, whose one transaction replaces every

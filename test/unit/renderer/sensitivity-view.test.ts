@@ -23,7 +23,7 @@ function sensitivityServer(): FakeClient {
       before: inForce(),
       after: settings,
       report: { runsJudged: 40, before: { alertedRuns: 3, alerts: 2 }, after: outcome, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2, caughtBefore: 2, caughtAfter: 1, notJudged: 0 }], trialCases: [] },
-      trialCasesLeftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 },
+      trialCasesLeftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0, notJudgedCauses: { runEnded: 0, injectedNothing: 0 } },
     }),
     'sensitivity.save': ({ task, settings, reason, basedOnVersion }) => {
       // As the server refuses it: a save must start from the version in force.
@@ -84,7 +84,7 @@ describe('the Sensitivity panel', () => {
         before: DEFAULTS,
         after: settings,
         report: { runsJudged: 12_400, before: { alertedRuns: 1_310, alerts: 1_020 }, after: { alertedRuns: 1_005, alerts: 998 }, newlyAlerted: [], noLongerAlerted: [], trials: [{ kind: 'drop', cases: 2_000, caughtBefore: 1_500, caughtAfter: 1_250, notJudged: 0 }], trialCases: [] },
-        trialCasesLeftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0 },
+        trialCasesLeftOut: { runGone: 0, runGoneSessions: 0, otherTasks: 0, notJudgedCauses: { runEnded: 0, injectedNothing: 0 } },
       }),
     });
     const wrapper = mountWith(SensitivityView, big);
