@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { openStore, snapshotSchemaPrefix } from '../../main/store/index.js';
+import { openStore, snapshotSchemaPrefix, stagingCopyTarget } from '../../main/store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { TestBackend } from './backends.js';
 
@@ -31,10 +31,21 @@ export async function connectToPostgres(): Promise<pg.Client> {
 
 let counter = 0;
 
-/** A schema name no other test file or process will pick. */
+/**
+ * The tag of this vitest run (set by test/global-setup.ts, inherited by its workers): every schema
+ * uniqueSchema names carries it, so the run's teardown drops whatever a test left, whichever way
+ * it ended (a failed assertion before its cleanup, a file whose afterAll never ran).
+ */
+export const RUN_TAG_VARIABLE = 'GATEHOUSE_TEST_RUN';
+
+export function testRunTag(): string {
+  return process.env[RUN_TAG_VARIABLE] ?? `p${process.pid}`;
+}
+
+/** A schema name no other test file, process or run will pick, tagged with this run's tag. */
 export function uniqueSchema(prefix = 'gh_test'): string {
   counter += 1;
-  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
+  return `${prefix}_${testRunTag()}_${process.pid}_${Date.now().toString(36)}_${counter}`;
 }
 
 export function urlWithSchema(schema: string, url = PG_URL): string {
@@ -43,20 +54,56 @@ export function urlWithSchema(schema: string, url = PG_URL): string {
   return parsed.toString();
 }
 
+/**
+ * The schemas Gatehouse makes from a store's own: its snapshots, its default staging schema
+ * (`<schema>_staging`) and a staging copy being built (stagingCopyTarget), each with its own.
+ */
+function derivedSchemas(schema: string, existing: readonly string[]): string[] {
+  const copying = new URL(stagingCopyTarget(urlWithSchema(schema))).searchParams.get('schema')!;
+  const snapshots = existing.filter((name) => name.startsWith(snapshotSchemaPrefix(schema)));
+  const staging = `${schema}_staging`;
+  const nested = [staging, copying].filter((name) => existing.includes(name)).flatMap((name) => derivedSchemas(name, existing));
+  return [copying, staging, ...snapshots, ...nested];
+}
+
+/** Drops `schemas` and every schema Gatehouse derived from them (snapshots, staging, staging copies). */
 export async function dropSchemas(schemas: string[], url = PG_URL): Promise<void> {
   if (schemas.length === 0) return;
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
   await client.connect();
   try {
-    for (const schema of schemas) {
-      // The store's snapshot schemas go with it.
-      const { rows } = await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)', [snapshotSchemaPrefix(schema)]);
-      for (const name of [schema, ...rows.map((row) => row.name)]) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    const { rows } = await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'gh\\_%' OR nspname = ANY($1)", [schemas]);
+    const existing = rows.map((row) => row.name);
+    for (const name of new Set(schemas.flatMap((schema) => [schema, ...derivedSchemas(schema, existing)]))) {
+      if (existing.includes(name)) await client.query(`DROP SCHEMA IF EXISTS ${quoted(name)} CASCADE`);
     }
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Drops every schema this run's uniqueSchema named (and what Gatehouse derived from them): the
+ * run's teardown, after every file's own cleanup had its chance. Returns what it found left.
+ */
+export async function dropRunSchemas(tag: string, url = PG_URL): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => {});
+  let left: string[];
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'gh\\_%' AND strpos(nspname, $1) > 0", [`_${tag}_`]);
+    left = rows.map((row) => row.name);
+  } catch {
+    return []; // no server: no PostgreSQL test ran
+  } finally {
+    await client.end().catch(() => {});
+  }
+  await dropSchemas(left, url);
+  return left;
 }
 
 /** One schema per test (created and migrated on open), all dropped when the file is done. */
