@@ -63,7 +63,7 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
  */
 export function environmentFailure(store: Store, error: unknown): unknown {
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
-  if (isStorePartMissing(error)) return storePartMissing(store.location, (error as Error).message, error);
+  if (isStorePartMissing(error)) return storePartMissing(store.backend, store.location, (error as Error).message, error);
   return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
     hint: NOT_WRITABLE_HINT,
     cause: error,

@@ -81,7 +81,7 @@ export function faultReason(store: Store, failure: unknown, retried = true): str
   const fault = faultOf(store, failure);
   if (fault === 'record') return null;
   // A dropped schema or table says "relation … does not exist": said as the database it is missing from.
-  const said = isStorePartMissing(failure) ? storePartMissing(store.location, (failure as Error).message, failure) : failure;
+  const said = isStorePartMissing(failure) ? storePartMissing(store.backend, store.location, (failure as Error).message, failure) : failure;
   const message = redactedMessage(said).replace(/\s+/g, ' ').trim();
   const busy = retried ? 'the database stayed unreachable or busy after retries' : 'the database was unreachable or busy';
   const cause = failure instanceof WriterLockLost

@@ -35,29 +35,42 @@ export function noDatabaseAt(location: string, namedBy: DatabaseOption = DB_OPTI
 }
 
 /**
- * PostgreSQL's undefined_table and invalid_schema_name. Every statement of the store names its own
- * tables (a record only ever fills parameters), so a store that opened is missing one only because
- * someone dropped its schema or a table of it (a `DROP SCHEMA … CASCADE` from psql), under a running
- * console or update or before they started: the environment's fault, never a record's.
+ * PostgreSQL's undefined_table and invalid_schema_name, and SQLite's "no such table" (SQLITE_ERROR,
+ * whose message alone tells it from the others). Every statement of the store names its own tables
+ * (a record only ever fills parameters), so a store that opened is missing one only because someone
+ * dropped its schema or a table of it (a `DROP SCHEMA … CASCADE` from psql, a `DROP TABLE` from the
+ * sqlite3 shell), under a running console or update or before they started: the environment's
+ * fault, never a record's.
  */
 const STORE_PART_MISSING_SQLSTATES = new Set(['42P01', '3F000']);
+const SQLITE_TABLE_MISSING = /^no such table: /;
 
 export function isStorePartMissing(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && STORE_PART_MISSING_SQLSTATES.has(code);
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string') return false;
+  return STORE_PART_MISSING_SQLSTATES.has(code) || (code === 'SQLITE_ERROR' && typeof message === 'string' && SQLITE_TABLE_MISSING.test(message));
 }
+
+/** What puts a store missing a part back, or lets Gatehouse start a new one in its place, on each backend. */
+const REBUILT_BY = {
+  postgres: {
+    cli: 'restore the schema from a backup of it (pg_restore), or drop what is left of it (DROP SCHEMA … CASCADE) for `gatehouse update` to start a new, empty database there',
+    console: 'restore the schema from a backup of it (pg_restore) and restart the console, or drop what is left of it (DROP SCHEMA … CASCADE) and restart the console to start a new, empty database there',
+  },
+  sqlite: {
+    cli: 'put back a copy of the file from before the table was dropped (a backup of it), or move the file away for `gatehouse update` to start a new, empty database there',
+    console: 'put back a copy of the file from before the table was dropped (a backup of it) and restart the console, or move the file away and restart the console to start a new, empty database there',
+  },
+} as const;
 
 /**
  * A store whose schema, or a table of it, is gone (isStorePartMissing, or found missing as it
  * opens), as the one error a person can act on: DB_UNREACHABLE, as a database no longer there is (noDatabaseAt), naming the database
- * and what the server said is missing, instead of an unexpected "relation … does not exist".
+ * and what the database said is missing, instead of an unexpected "relation … does not exist" or "no such table".
  */
-export function storePartMissing(location: string, said: string, cause?: unknown): GatehouseError {
+export function storePartMissing(backend: 'sqlite' | 'postgres', location: string, said: string, cause?: unknown): GatehouseError {
   return new GatehouseError('DB_UNREACHABLE', `the database at ${location} is not all there (${said}): its schema, or a table of it, was dropped outside Gatehouse`, {
-    hint: {
-      cli: `restore the schema from a backup of it (pg_restore), or drop what is left of it (DROP SCHEMA … CASCADE) for \`gatehouse update\` to start a new, empty database there`,
-      console: 'restore the schema from a backup of it (pg_restore) and restart the console, or drop what is left of it (DROP SCHEMA … CASCADE) and restart the console to start a new, empty database there',
-    },
+    hint: REBUILT_BY[backend],
     cause,
   });
 }

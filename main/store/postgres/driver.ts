@@ -48,7 +48,7 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
         db: kyselyOver(client),
       });
       const missing = await tablesMissing(client, target.schema);
-      if (missing.length > 0) throw storePartMissing(location, `no table ${missing.join(', ')}`);
+      if (missing.length > 0) throw storePartMissing('postgres', location, `no table ${missing.join(', ')}`);
     });
   } catch (error) {
     await pool.end().catch(() => {});

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDialect, sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
-import { connectionAbandoned, DatabaseGone, DatabaseUnwritable, DEFAULT_LOCK_WAIT_MS, noDatabaseAt } from '../faults.js';
+import { connectionAbandoned, DatabaseGone, DatabaseUnwritable, DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { foldCase, foldedColumn, registerCaseFold } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
@@ -140,7 +140,7 @@ class SqliteDriver implements StoreDriver {
     // Extended result codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_BUSY_SNAPSHOT…) share their primary's prefix.
     const code = String((error as { code?: unknown } | null)?.code ?? '');
     if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'transient';
-    if (ENVIRONMENT_FAULT_CODE.test(code)) return 'environment';
+    if (ENVIRONMENT_FAULT_CODE.test(code) || isStorePartMissing(error)) return 'environment';
     return 'record';
   }
 

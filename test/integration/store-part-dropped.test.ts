@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,6 +146,70 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
       expect((await runs.query(`SELECT id, status FROM "${schemaOf(location)}".runs`)).rows).toEqual([{ id: '1', status: 'success' }]);
     } finally {
       await runs.end();
+    }
+  });
+});
+
+/** What an operator types in the sqlite3 shell: a connection of its own to the file, outside Gatehouse. */
+function sqlite3(file: string, statement: string): void {
+  const db = new Database(file);
+  try {
+    db.exec(statement);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The same on SQLite: a table dropped from the file said "no such table" (SQLITE_ERROR), classed as
+ * a record's fault: the update failed (exit 4), and on a file missing a table as it opened, every
+ * command ended as an unexpected error (exit 1).
+ */
+describe('a SQLite store whose tables are dropped while in use or before it opens', () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-table-dropped-'));
+  afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+  const sqliteNotAllThere = (file: string, said: string) => `the database at ${file} is not all there (${said}): its schema, or a table of it, was dropped outside Gatehouse`;
+
+  it('stops an update as interrupted once its hearings table is dropped after the first checkpoint, blaming no record', async () => {
+    const file = path.join(folder, 'running.db');
+    const store = await openStore(file);
+    try {
+      const stopped = await runUpdate({
+        store,
+        source: arraySource(RECORDS),
+        batchSize: 50,
+        sleep: async () => {},
+        betweenBatches: async (_runId, nextBatch) => {
+          if (nextBatch === 2) sqlite3(file, 'DROP TABLE hearings');
+          return null;
+        },
+      });
+      expect(runSummarySchema.parse(stopped)).toMatchObject({ status: 'interrupted', batches: { succeeded: 1, failed: 0, isolated: 0 } });
+      expect(stopped.error).toContain(sqliteNotAllThere(file, 'no such table: hearings'));
+      expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
+      expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
+      expect(await store.listQuarantine()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses `gatehouse update` and `runs list` on a file missing a table as they open, DB_UNREACHABLE naming the file and the table, creating no run', () => {
+    const file = path.join(folder, 'missing.db');
+    expect(runCli(['update', '--db', file, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    sqlite3(file, 'DROP TABLE hearings');
+    const update = runCli(['update', '--db', file, '--source', 'synthetic:seed=2,count=20', '--json']);
+    expect({ code: update.code, error: JSON.parse(update.stdout).error.code }).toEqual({ code: 6, error: 'DB_UNREACHABLE' });
+    expect(JSON.parse(update.stdout).error.message).toBe(sqliteNotAllThere(file, 'no table hearings'));
+    const listed = runCli(['runs', 'list', '--db', file]);
+    expect(listed.code).toBe(6);
+    expect(listed.stderr).toContain(sqliteNotAllThere(file, 'no table hearings'));
+    expect(listed.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT id, status FROM runs').all()).toEqual([{ id: 1, status: 'success' }]);
+    } finally {
+      db.close();
     }
   });
 });
