@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../main/api/index.js';
 import { runUpdate } from '../../main/engine/index.js';
-import { openStore } from '../../main/store/index.js';
+import { openStore, type Store } from '../../main/store/index.js';
 import { runSummarySchema } from '../../shared/run.js';
 import { runCli, servedUrl, startCli } from '../helpers/cli.js';
 import { callApi } from '../helpers/console-http.js';
@@ -35,6 +35,20 @@ function schemaOf(location: string): string {
 const notAllThere = (said: string) => new RegExp(`the database at postgres://.*schema=gh_test_\\w+.* is not all there \\(${said}\\): its schema, or a table of it, was dropped outside Gatehouse`);
 const relationMissing = (relation: string) => notAllThere(`relation "${relation}" does not exist`);
 
+/** An update of RECORDS in batches of 50 that runs `drop` once its first batch has committed. */
+function updateDroppingAfterFirstBatch(store: Store, drop: () => unknown) {
+  return runUpdate({
+    store,
+    source: arraySource(RECORDS),
+    batchSize: 50,
+    sleep: async () => {},
+    betweenBatches: async (_runId, nextBatch) => {
+      if (nextBatch === 2) await drop();
+      return null;
+    },
+  });
+}
+
 /**
  * A schema (`DROP SCHEMA … CASCADE`) or a table of it dropped from psql under a running update or
  * console. The server says "relation … does not exist", which was classed as a record's fault: the
@@ -52,16 +66,7 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
     const location = await backend!.freshLocation();
     const store = await openStore(location);
     try {
-      const stopped = await runUpdate({
-        store,
-        source: arraySource(RECORDS),
-        batchSize: 50,
-        sleep: async () => {},
-        betweenBatches: async (_runId, nextBatch) => {
-          if (nextBatch === 2) await psql(`DROP TABLE "${schemaOf(location)}".hearings CASCADE`);
-          return null;
-        },
-      });
+      const stopped = await updateDroppingAfterFirstBatch(store, () => psql(`DROP TABLE "${schemaOf(location)}".hearings CASCADE`));
       expect(runSummarySchema.parse(stopped)).toMatchObject({ status: 'interrupted', batches: { succeeded: 1, failed: 0, isolated: 0 } });
       expect(stopped.error).toMatch(relationMissing('hearings'));
       expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
@@ -77,16 +82,7 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
     const location = await backend!.freshLocation();
     const store = await openStore(location);
     try {
-      const stopped = await runUpdate({
-        store,
-        source: arraySource(RECORDS),
-        batchSize: 50,
-        sleep: async () => {},
-        betweenBatches: async (_runId, nextBatch) => {
-          if (nextBatch === 2) await psql(`DROP SCHEMA "${schemaOf(location)}" CASCADE`);
-          return null;
-        },
-      });
+      const stopped = await updateDroppingAfterFirstBatch(store, () => psql(`DROP SCHEMA "${schemaOf(location)}" CASCADE`));
       expect(stopped.status).toBe('interrupted');
       expect(stopped.error).toMatch(relationMissing('\\w+'));
       expect(stopped.error).toMatch(/the run's end could not be recorded: .*nothing was blamed on a record/);
@@ -174,16 +170,7 @@ describe('a SQLite store whose tables are dropped while in use or before it open
     const file = path.join(folder, 'running.db');
     const store = await openStore(file);
     try {
-      const stopped = await runUpdate({
-        store,
-        source: arraySource(RECORDS),
-        batchSize: 50,
-        sleep: async () => {},
-        betweenBatches: async (_runId, nextBatch) => {
-          if (nextBatch === 2) sqlite3(file, 'DROP TABLE hearings');
-          return null;
-        },
-      });
+      const stopped = await updateDroppingAfterFirstBatch(store, () => sqlite3(file, 'DROP TABLE hearings'));
       expect(runSummarySchema.parse(stopped)).toMatchObject({ status: 'interrupted', batches: { succeeded: 1, failed: 0, isolated: 0 } });
       expect(stopped.error).toContain(sqliteNotAllThere(file, 'no such table: hearings'));
       expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
