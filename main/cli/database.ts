@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import { GatehouseError } from '../../shared/errors.js';
 import { redactConnectionString } from '../../shared/redact.js';
+import type { RunEvent } from '../../shared/run.js';
 import { busyWriteRefusal, environmentFailure } from '../engine/index.js';
 import { holdForGood, openStore, type Store, type StoreOptions } from '../store/index.js';
 
@@ -13,7 +15,8 @@ export function databaseOption(db: string | undefined): string {
 /**
  * The fault-injection seam for tests that spawn the CLI: writes of the GATEHOUSE_FAIL_WRITES
  * eventIds throw as a database error would; the first write of GATEHOUSE_HANG_WRITE blocks the
- * process for good, holding it at a known point for a kill -9; GATEHOUSE_LOCK_WAIT_MS shortens the
+ * process for good, holding it at a known point for a kill -9; the first of GATEHOUSE_PAUSE_WRITE pauses
+ * it (pausedOnFifo) inside its batch's transaction; GATEHOUSE_LOCK_WAIT_MS shortens the
  * wait for another session's lock (StoreOptions.lockWaitMs). Only honoured with
  * GATEHOUSE_TEST_FAULTS=1 so it cannot be set by accident.
  */
@@ -21,10 +24,15 @@ export function storeOptionsFromEnvironment(): StoreOptions {
   if (process.env.GATEHOUSE_TEST_FAULTS !== '1') return {};
   const ids = new Set((process.env.GATEHOUSE_FAIL_WRITES ?? '').split(',').filter(Boolean));
   const hangAt = process.env.GATEHOUSE_HANG_WRITE;
+  let pauseAt = process.env.GATEHOUSE_PAUSE_WRITE;
   return {
     ...lockWaitFromEnvironment(),
     failWriteOf: (eventId) => {
       if (eventId === hangAt) holdForGood(`the write of ${eventId}`);
+      if (eventId === pauseAt) {
+        pauseAt = undefined;
+        pausedOnFifo(`the write of ${eventId}`);
+      }
       return ids.has(eventId);
     },
   };
@@ -68,6 +76,31 @@ function pausedUntilSignalled(after: string): Promise<void> {
     });
     process.stderr.write(`test seam: paused after ${after}\n`);
   });
+}
+
+/**
+ * Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_PAUSE_FIFO=PATH): the run says `test seam: paused at
+ * WHERE` on stderr and blocks until it reads the named pipe PATH to its end (a test writes a line to
+ * it) — held at a known point for a test to change the database's files in, then let go on. A
+ * blocking read, not a signal: both points are synchronous (a run's event, a record's write), with
+ * no await to pause at. Where: GATEHOUSE_PAUSE_AFTER_BATCH=N once an update's batch N has committed,
+ * before the next is planned or its flag kills read (pausingAfterBatch); GATEHOUSE_PAUSE_WRITE=EVENTID
+ * as that record is written, inside its batch's transaction (storeOptionsFromEnvironment).
+ */
+function pausedOnFifo(where: string): void {
+  const fifo = process.env.GATEHOUSE_PAUSE_FIFO;
+  if (!fifo) throw new GatehouseError('INTERNAL', `test seam: GATEHOUSE_PAUSE_FIFO is needed to pause at ${where}`);
+  process.stderr.write(`test seam: paused at ${where}\n`);
+  fs.readFileSync(fifo);
+}
+
+/** The GATEHOUSE_PAUSE_AFTER_BATCH seam (pausedOnFifo): an update's event listener, which does nothing without it. */
+export function pausingAfterBatch(): (event: RunEvent) => void {
+  const batch = process.env.GATEHOUSE_TEST_FAULTS === '1' ? Number(process.env.GATEHOUSE_PAUSE_AFTER_BATCH) : NaN;
+  if (!Number.isInteger(batch)) return () => {};
+  return (event) => {
+    if (event.type === 'batch-finished' && event.batch.seq === batch) pausedOnFifo(`batch ${batch} committed`);
+  };
 }
 
 /**

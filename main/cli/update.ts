@@ -15,7 +15,7 @@ import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js'
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
-import { databaseOption, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
+import { databaseOption, pausingAfterBatch, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions } from './input.js';
 
 const log = logger('cli');
@@ -100,8 +100,10 @@ async function update(flags: UpdateFlags): Promise<number> {
     : source.listing ? 'committing the records already fetched' : 'finishing the current batch');
   const progress = terminalProgress(!flags.json && process.stderr.isTTY === true);
   const runLog = logRunEvents(logger('run', { terminalLevel: 'silent' }).child({ db: store.location }));
+  const pauseAfterBatch = pausingAfterBatch();
   const onEvent = (event: RunEvent) => {
     if (event.type === 'run-started') runMode = event.mode;
+    pauseAfterBatch(event);
     stopping.onEvent(event);
     progress.onEvent(event);
     runLog(event);

@@ -188,10 +188,16 @@ class SqliteDriver implements StoreDriver {
     if (!this.raw.open) return;
     // SQLite's close checkpoints, writing the mapped -shm: the kernel would answer with SIGBUS (connectionAbandoned).
     if (this.unwritable) return connectionAbandoned();
-    await this.integrity.closeWith(async () => {
-      await this.db.destroy();
-      // Kysely closes the connection only if it ever ran a query.
-      if (this.raw.open) this.raw.close();
-    });
+    try {
+      await this.integrity.closeWith(async () => {
+        await this.db.destroy();
+        // Kysely closes the connection only if it ever ran a query.
+        if (this.raw.open) this.raw.close();
+      });
+    } catch (error) {
+      // Found made immutable only now, by the close's own look at the file (IntegrityGuard's data_version, checked): abandoned as above.
+      if (this.unwritable) return connectionAbandoned();
+      throw error;
+    }
   }
 }

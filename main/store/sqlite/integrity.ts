@@ -3,7 +3,9 @@ import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { IntegrityCheck } from '../../../shared/run.js';
 import type { IntegrityPolicy } from '../driver.js';
+import { DatabaseFileLost } from '../faults.js';
 import { CORRUPT_HINT, openFailure } from './open.js';
+import { checkBeforeWrite } from './write-gate.js';
 
 /**
  * When a run reads the whole database to check it (issue 13 #5 without issue 12 #6's cost).
@@ -122,7 +124,7 @@ export class IntegrityGuard implements IntegrityPolicy {
    * committed since; otherwise removes the record, so the next run checks in full.
    */
   async recordVerified(): Promise<void> {
-    if (this.verifiedAt === null || this.dataVersion() !== this.verifiedAt) {
+    if (this.verifiedAt === null || this.dataVersionUnlessLost() !== this.verifiedAt) {
       this.forget();
       return;
     }
@@ -140,8 +142,26 @@ export class IntegrityGuard implements IntegrityPolicy {
     if (untouched) this.writeRecord();
   }
 
+  /**
+   * PRAGMA data_version starts a read, which writes this connection's read mark into the mapped
+   * -shm: it passes the connection's write check first (checkWritesOf), as every other read outside
+   * a transaction does. Unchecked, a run whose -shm was made immutable between two batches (refused
+   * at its next read, so no read mark was taken after its last COMMIT) died of SIGBUS here, after its
+   * summary was ready but before it was printed.
+   */
   private dataVersion(): number {
+    if (!this.db.inTransaction) checkBeforeWrite(this.db, 'read');
     return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** data_version, or null once the file is lost to this connection (DatabaseFileLost): a file this run could not finish writing is not vouched for. */
+  private dataVersionUnlessLost(): number | null {
+    try {
+      return this.dataVersion();
+    } catch (error) {
+      if (error instanceof DatabaseFileLost) return null;
+      throw error;
+    }
   }
 
   private writeRecord(): void {
