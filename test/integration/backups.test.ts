@@ -273,7 +273,7 @@ describe('gatehouse rollback (CLI)', () => {
     [['rollback', '--run', '1', '--on-conflict', 'maybe'], /--on-conflict must be one of refuse, skip, force/],
     [['rollback', '--run', '5', '--reason', 'x'], /run 5 does not exist/],
     [['rollback', '--run', '1'], /--reason is required/],
-    [['rollback', '--run', '1', '--batch', '0'], /batch number must be a whole number ≥ 1/],
+    [['rollback', '--run', '1', '--batch', '0'], /--batch must be a whole number ≥ 1, got "0"/],
   ])('refuses %j with exit 2 and a clear message', (args, message) => {
     const db = freshDb();
     json(['update', '--db', db, '--source', 'synthetic:seed=5,count=5', '--no-snapshot']);
