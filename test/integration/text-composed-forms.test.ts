@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { contentHash, runUpdate } from '../../main/engine/index.js';
@@ -109,7 +108,7 @@ describe.each(backends)('text written precomposed and decomposed ($name)', (back
         batchSize: 50,
       });
       expect(third.metrics).toMatchObject({ updated: 2, quarantined: 0 });
-      await sql`DELETE FROM schema_migrations WHERE version >= 28`.execute(db);
+      await windSchemaBackTo(db, 28);
     } finally {
       await store.close();
     }
