@@ -84,16 +84,17 @@ describe('gatehouse rollout', () => {
     const db = freshDb('headline');
     addTasks(db, 'synthetic:seed=1,count=60');
     expect(cli(db, ['rollout', 'start', '--flag', 'BATCH_SIZE=20', '--canary-task', 'canary-feed', '--stages', 'canary:1:3,all:1:1', '--reason', 'smaller batches']).code).toBe(0);
-    for (const task of ['house-feed', 'senate-feed', 'canary-feed']) expect(cli(db, ['tasks', 'run', task]).code).toBe(0);
+    // Control runs only: the canary's own run is judged on per-record time, which a loaded machine can
+    // breach (pausing the rollout, a headline of its own) — timing this test is not about.
+    for (const task of ['house-feed', 'senate-feed']) expect(cli(db, ['tasks', 'run', task]).code).toBe(0);
     const ledger = (JSON.parse(cli(db, ['rollout', 'status', '1', '--json']).stdout) as RolloutDetail).ledger.filter((e) => e.kind === 'check');
-    expect(ledger).toHaveLength(3);
-    // The first runs are control runs with no canary beside them: their checks had no data, so they were not clean.
-    const clean = ledger.filter((e) => e.reason.startsWith('guardrails clean')).length;
-    expect(clean).toBeLessThan(3);
+    expect(ledger).toHaveLength(2);
+    // Control runs with no canary beside them: their checks had no data, so they were not clean.
+    expect(ledger.filter((e) => e.reason.startsWith('guardrails clean'))).toEqual([]);
     const report = cli(db, ['report', 'canary']);
     expect(report.code, report.stderr).toBe(0);
-    expect(report.stdout).toContain(`canary in progress, ${clean} of 3 checks clean so far.`);
-    expect(JSON.parse(cli(db, ['report', 'canary', '--json']).stdout).headline).toContain(`${clean} of 3 checks clean`);
+    expect(report.stdout).toContain('canary in progress, 0 of 2 checks clean so far.');
+    expect(JSON.parse(cli(db, ['report', 'canary', '--json']).stdout).headline).toContain('0 of 2 checks clean');
   }, 240_000);
 
   it('resumes only a paused rollout, and only through resume: a promotion of it, a second resume, or a resume of one another operator moved, is refused with exit 2 and writes nothing; so is any move of an ended one', () => {
