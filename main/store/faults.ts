@@ -1,4 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
+import { snakeCase, TABLES } from './schema.js';
 
 /**
  * A statement waits this long for a lock another session holds, on either backend. Gatehouse's own
@@ -73,6 +74,17 @@ export function storePartMissing(backend: 'sqlite' | 'postgres', location: strin
     hint: REBUILT_BY[backend],
     cause,
   });
+}
+
+/**
+ * Refuses a store whose schema lacks tables its migrations made (dropped outside Gatehouse), as it
+ * opens, before an update creates a run that could only stop at its first statement. `present`: the
+ * tables the backend lists; `keptElsewhere`: the store's tables this backend keeps outside them.
+ */
+export function refuseMissingTables(backend: 'sqlite' | 'postgres', location: string, present: Iterable<string>, keptElsewhere: readonly string[] = []): void {
+  const found = new Set(present);
+  const missing = Object.keys(TABLES).map(snakeCase).filter((table) => !keptElsewhere.includes(table) && !found.has(table));
+  if (missing.length > 0) throw storePartMissing(backend, location, `no table ${missing.join(', ')}`);
 }
 
 /** What to check when the database's environment refused a write (environmentFailure, DatabaseUnwritable). */

@@ -3,9 +3,8 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt, storePartMissing } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt, refuseMissingTables } from '../faults.js';
 import { applyMigrations } from '../migrations/index.js';
-import { snakeCase, TABLES } from '../schema.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { BATCH_WRITE_TABLES, PostgresHearingWriter } from './hearing-writer.js';
@@ -47,8 +46,8 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
         value: async (text) => Object.values((await client.query(text)).rows[0] ?? {})[0],
         db: kyselyOver(client),
       });
-      const missing = await tablesMissing(client, target.schema);
-      if (missing.length > 0) throw storePartMissing('postgres', location, `no table ${missing.join(', ')}`);
+      const tables = await client.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [target.schema]);
+      refuseMissingTables('postgres', location, tables.rows.map((row) => row.tablename));
     });
   } catch (error) {
     await pool.end().catch(() => {});
@@ -84,16 +83,6 @@ function openFailure(target: PostgresTarget, error: unknown): GatehouseError {
 async function holdsAStore(client: Queryable, schema: string): Promise<boolean> {
   const found = await client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, 'schema_migrations']);
   return found.rows.length > 0;
-}
-
-/**
- * The store's tables its schema lacks though its migrations say they were made: dropped from psql.
- * Refused as it opens, before an update creates a run that could only stop at its first read.
- */
-async function tablesMissing(client: Queryable, schema: string): Promise<string[]> {
-  const found = await client.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
-  const present = new Set(found.rows.map((row) => row.tablename));
-  return Object.keys(TABLES).map(snakeCase).filter((table) => !present.has(table));
 }
 
 /** BEGIN (or `begin`), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */

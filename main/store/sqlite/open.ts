@@ -4,9 +4,8 @@ import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import { queryLayer } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt, storePartMissing } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt, refuseMissingTables } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
-import { snakeCase, TABLES } from '../schema.js';
 import type { StoreOptions } from '../types.js';
 import { registerCaseFold } from './case-fold.js';
 import { checkBeforeWrite, writesWaitAgain, writeGateOf } from './write-gate.js';
@@ -63,8 +62,8 @@ export async function openSqliteFile(file: string, options: Pick<StoreOptions, '
     // each copies every page it dirties there (tens of KB a record), past 64 KB spilled to a temp file.
     db.pragma('temp_store = MEMORY');
     await migrateSqlite(db, file);
-    const missing = tablesMissing(db);
-    if (missing.length > 0) throw storePartMissing('sqlite', file, `no table ${missing.join(', ')}`);
+    // A SQLite database keeps its snapshot list in a manifest beside the file, not in a table.
+    refuseMissingTables('sqlite', file, db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[], ['snapshots']);
     return db;
   } catch (error) {
     db.close();
@@ -120,16 +119,6 @@ export async function immediateTransaction<T>(db: Database.Database, work: () =>
       throw error;
     }
   });
-}
-
-/**
- * The store's tables the file lacks though its migrations say they were made: dropped from the
- * sqlite3 shell. Refused as it opens, before an update creates a run that could only stop at its first write.
- */
-function tablesMissing(db: Database.Database): string[] {
-  // A SQLite database keeps its snapshot list in a manifest beside the file: PostgreSQL's snapshots table is not in it.
-  const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-  return Object.keys(TABLES).map(snakeCase).filter((table) => table !== 'snapshots' && !present.has(table));
 }
 
 function isCurrent(db: Database.Database): boolean {
