@@ -28,6 +28,8 @@ export interface CongressClientOptions {
   retryMaxMs?: number;
   /** A Retry-After longer than this is not waited for: the request fails instead. */
   maxRetryAfterMs?: number;
+  /** A body past this many bytes is refused (default `MAX_RESPONSE_BYTES`). */
+  maxResponseBytes?: number;
   limiter?: RequestRateLimiter;
   breaker?: CircuitBreaker;
   clock?: () => Date;
@@ -74,6 +76,7 @@ export class CongressClient {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly maxResponseBytes: number;
   private readonly limiter: RequestRateLimiter;
   private readonly clock: () => Date;
   private readonly sleep: Sleep;
@@ -89,6 +92,7 @@ export class CongressClient {
     this.retryBaseMs = options.retryBaseMs ?? 1_000;
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 15 * 60_000;
+    this.maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
     this.limiter = options.limiter ?? processRequestLimiter;
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? realSleep;
@@ -155,9 +159,9 @@ export class CongressClient {
         await response.body?.cancel().catch(() => {});
         return this.failedStatus(response, shown);
       }
-      const body = await readBody(response, MAX_RESPONSE_BYTES);
+      const body = await readBody(response, this.maxResponseBytes);
       if (body === null || !isUtf8(body)) {
-        const [problem, code] = body === null ? [`a body larger than ${formatBytes(MAX_RESPONSE_BYTES)}`, 'OVERSIZE_RECORD' as const] : ['bytes that are not UTF-8', 'INVALID_UTF8' as const];
+        const [problem, code] = body === null ? [`a body larger than ${formatBytes(this.maxResponseBytes)}`, 'OVERSIZE_RECORD' as const] : ['bytes that are not UTF-8', 'INVALID_UTF8' as const];
         const error = new CongressFetchError('malformed', `Congress.gov sent ${problem} for GET ${shown}`, response.status, code);
         return { kind: 'fail', serverFault: true, error };
       }
@@ -260,6 +264,12 @@ function sameApiOrigin(target: URL, api: URL): URL | null {
  */
 async function readBody(response: Response, limit: number): Promise<Buffer | null> {
   if (response.body === null) return Buffer.alloc(0);
+  // A body that says up front it is too large is refused before a byte of it is read: read, it would
+  // spend the limit's worth of time and quota, and one sent slowly would be waited for until the timeout.
+  if (Number(response.headers.get('content-length')) > limit) {
+    await response.body.cancel().catch(() => {});
+    return null;
+  }
   const chunks: Uint8Array[] = [];
   let length = 0;
   // Leaving the loop early cancels the rest of the stream.
