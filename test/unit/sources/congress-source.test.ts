@@ -433,3 +433,54 @@ describe('congress: redirects', () => {
     expect(server.requests.filter((r) => r.query.moved === '1').map((r) => r.query.api_key)).toEqual([FAKE_API_KEY]);
   });
 });
+
+describe('congress: Retry-After as an HTTP-date', () => {
+  it('stops instead of waiting for a date decades away, saying how long it was asked to wait', async () => {
+    const server = await serve({ house: [meeting(3211), meeting(3212)] });
+    server.override = (request) => (request.path.endsWith('/3211') ? { status: 503, headers: { 'retry-after': 'Thu, 01 Jan 2099 00:00:00 GMT' }, body: 'busy' } : undefined);
+    const { source, sleeps } = congressSource(server);
+    const error = await failure(source.items());
+    expect(error.message).toMatch(/^GET \/v3\/committee-meeting\/119\/house\/3211\?format=json answered HTTP 503 Service Unavailable; it asked to wait \d{10} s, longer than 900 s$/);
+    expect(sleeps).toEqual([]);
+    expect(detailRequests(server).map((r) => r.path)).toEqual(['/v3/committee-meeting/119/house/3211']);
+  });
+});
+
+describe('congress: pagination it is handed', () => {
+  const listEntry = (eventId: number, updateDate = RECENT) => ({ eventId: String(eventId), congress: 119, chamber: 'House', updateDate });
+
+  it('pages by its own offset, never by the next link: one naming another host is sent nothing, the key least of all', async () => {
+    const elsewhere = await startFakeCongress({ house: [meeting(3301)] });
+    try {
+      const server = await serve({ house: [3301, 3302, 3303].map((id) => meeting(id)) });
+      server.override = (request) => {
+        if (!request.path.endsWith('/house')) return undefined;
+        if (request.query.offset !== '0') return { body: { committeeMeetings: [listEntry(3303)], pagination: { count: 3 } } };
+        return { body: { committeeMeetings: [listEntry(3301), listEntry(3302)], pagination: { count: 3, next: `${elsewhere.baseUrl}/committee-meeting/119/house?offset=0&limit=250` } } };
+      };
+      const items = await collect(congressSource(server).source.items());
+
+      expect(items.map((i) => (i.raw as { eventId: string }).eventId)).toEqual(['3301', '3302', '3303']);
+      expect(elsewhere.requests).toEqual([]);
+      expect(listRequests(server).filter((r) => r.path.endsWith('/house')).map((r) => r.query.offset)).toEqual(['0', '2']);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('fetches a meeting listed on two pages with different updateDates once, and says it was listed twice', async () => {
+    const server = await serve({ house: [3311, 3312, 3313, 3314].map((id) => meeting(id)) });
+    server.override = (request) => {
+      if (!request.path.endsWith('/house')) return undefined;
+      // Updated again between the two pages, it moved down the list and is listed a second time.
+      const page = request.query.offset === '0' ? [listEntry(3311), listEntry(3312)] : [listEntry(3312, '2025-03-09T18:00:00Z'), listEntry(3313), listEntry(3314)];
+      return { body: { committeeMeetings: page, pagination: { count: 5 } } };
+    };
+    const { source } = congressSource(server);
+    const items = await collect(source.items());
+
+    expect(items.map((i) => i.error?.code ?? (i.raw as { eventId: string }).eventId)).toEqual(['3311', '3312', '3313', '3314']);
+    expect(detailRequests(server).filter((r) => r.path.endsWith('/3312'))).toHaveLength(1);
+    expect(source.warnings?.()).toEqual([{ code: 'LISTED_TWICE', count: 1, message: expect.stringMatching(/^Congress\.gov listed 1 meeting twice/) }]);
+  });
+});
