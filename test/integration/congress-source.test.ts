@@ -185,6 +185,27 @@ describe('update from the congress: source', () => {
     expect(fetched).toBe(added + updated + unchanged + quarantined);
   });
 
+  it('says on the terminal, before it starts, a wait a Retry-After asks for that someone watching would take for a hang; a short one it sits out quietly', async () => {
+    const store = await temporaryStore();
+    const server = await serve({ house: [241001, 241002, 241003].map((id) => hearingRecord(id, { updateDate: RECENT })) });
+    const retryAfter: Record<string, string> = { '241001': '5', '241002': '120' };
+    const refused = new Set<string>();
+    server.override = (request) => {
+      const eventId = request.path.split('/').at(-1)!;
+      if (retryAfter[eventId] === undefined || refused.has(eventId)) return undefined;
+      refused.add(eventId);
+      return { status: 503, headers: { 'retry-after': retryAfter[eventId] }, body: 'busy' };
+    };
+    const terminal: string[] = [];
+    configureLogging({ file: null, terminal: (line) => terminal.push(line) });
+    const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+    expect(summary.status).toBe('success');
+    expect(terminal.filter((line) => line.includes('waiting'))).toEqual([
+      'gatehouse: warning: GET /v3/committee-meeting/119/house/241002?format=json answered HTTP 503 Service Unavailable; waiting 120 s, as its Retry-After asked, before attempt 2 of 2',
+    ]);
+  });
+
   it('passes a list item whose numeric eventId JSON could not hold exactly to the record rules, without asking for a rounded id', async () => {
     const store = await temporaryStore();
     const server = await serve({ house: [hearingRecord(260001, { updateDate: RECENT })] });

@@ -3,6 +3,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../../shared/json-repeated-keys.js';
 import type { RejectionCode } from '../../../shared/record.js';
 import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
+import { logger } from '../../logging/index.js';
 import { withoutByteOrderMark } from '../json-syntax.js';
 import { formatBytes } from '../record-limits.js';
 import { CircuitBreaker } from './breaker.js';
@@ -15,6 +16,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** A moved endpoint redirects once or twice; more is a loop, and each hop spends the hourly quota. */
 export const MAX_REDIRECTS = 5;
+/** A wait someone watching the run would take for a hang (Retry-After may ask for up to 15 minutes): it is said before it starts. */
+const WAIT_WORTH_SAYING_MS = 10_000;
+
+const log = logger('congress');
 
 export interface CongressClientOptions {
   baseUrl: string;
@@ -135,7 +140,11 @@ export class CongressClient {
       // Retry-After is a least wait, never a reason to wait less than the backoff: an HTTP-date already
       // past (a server clock behind ours) reads as 0, and every attempt would go out within a second.
       const backoffMs = Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs);
-      await this.sleep(Math.max(attempt.waitMs ?? 0, backoffMs), signal);
+      const waitMs = Math.max(attempt.waitMs ?? 0, backoffMs);
+      if (waitMs >= WAIT_WORTH_SAYING_MS) {
+        log.warn(`${attempt.error.message}; waiting ${Math.ceil(waitMs / 1000)} s${waitMs === attempt.waitMs ? ', as its Retry-After asked,' : ''} before attempt ${retry + 2} of ${this.maxRetries + 1}`, { path: url.pathname, waitMs });
+      }
+      await this.sleep(waitMs, signal);
       if (signal?.aborted) throw aborted(shown);
     }
   }
