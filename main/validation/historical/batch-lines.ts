@@ -84,6 +84,8 @@ export interface BatchSensitivity {
 export interface BatchJudge {
   /** The output line (without newline) for one input line; `lineNumber` is 1-based, for messages. */
   judgeLine(line: string, lineNumber: number): string;
+  /** The error line for an input line refused unread (too long to hold), its id read from `head`, its first bytes. */
+  refuseLine(head: string, lineNumber: number, reason: string): string;
 }
 
 /** An outside harness names its cases: `id` (text or a number) is answered back on the case's line. */
@@ -208,6 +210,9 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
         // A bug must not cost the caller the alignment of every later line.
         return JSON.stringify(errorOf('INTERNAL', lineNumber, leadingId(line), (error as Error).message));
       }
+    },
+    refuseLine(head, lineNumber, reason) {
+      return JSON.stringify(errorOf('INPUT_INVALID', lineNumber, leadingId(head), reason));
     },
   };
 }
