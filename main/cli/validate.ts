@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { fstatSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -14,6 +13,7 @@ import { withoutByteOrderMark } from '../sources/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
 import { registerTuneCommand } from './validate-tune.js';
+import { ndjsonLines } from './ndjson-lines.js';
 import { counted } from '../../shared/plural.js';
 
 /**
@@ -34,6 +34,17 @@ interface ValidateFlags {
   json?: boolean;
   db?: string;
   task?: string;
+}
+
+/**
+ * The longest input line `--batch` reads (64 MiB): 300 times ten years of daily runs, well past
+ * any history the judge reads (it keeps the latest 2,000 runs), and small enough that parsing it
+ * stays within memory. A longer line is answered with an error and the lines after it are judged.
+ */
+export const BATCH_LINE_MAX_BYTES = 64 * 1024 * 1024;
+
+function tooLongReason(bytes: number, maxBytes: number): string {
+  return `line too long to read: ${bytes.toLocaleString('en-US')} bytes, over the limit of ${maxBytes.toLocaleString('en-US')} (give at most the runs the judge reads: the latest ${LIVE_HISTORY_RUNS.toLocaleString('en-US')} before the judged one)`;
 }
 
 const VALIDATE_HELP = `
@@ -58,7 +69,8 @@ baseline), method, historySize, anomalies [{metric, rule, value, expected, low, 
 and on a volume anomaly changeId, ongoing}], bands {metric: {expected, low, high}} for each metric the
 history can bound (none on a baseline or a stale history), state {regime, since, description}; scores
 are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message
-naming its line and id, and the lines after it are judged as usual.
+naming its line and id, and the lines after it are judged as usual; so is a line longer than
+${BATCH_LINE_MAX_BYTES.toLocaleString('en-US')} bytes (64 MiB), which is skipped unread.
 
 exit codes: 0 every line answered (error lines included); 2 usage error, or the input cannot be read
 (nothing judged, or the lines before the fault answered); 1 an unexpected error.`;
@@ -146,16 +158,16 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string)
  * that goes away (`| head -1`) ends the command quietly: nobody reads the verdicts still to come,
  * and judging them changes nothing.
  */
-export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivity): Promise<void> {
+export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivity, maxLineBytes = BATCH_LINE_MAX_BYTES): Promise<void> {
   const judge = createBatchJudge({}, sensitivity);
-  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   let lineNumber = 0;
   try {
-    for await (const line of lines) {
+    for await (const line of ndjsonLines(io.stdin as AsyncIterable<Buffer | string>, maxLineBytes)) {
       lineNumber++;
       // Each line is a JSON text, which RFC 8259 §8.1 lets a reader take with a byte-order mark: files
       // joined with `cat` carry one at the start of each, and it can open no valid line otherwise.
-      const written = io.stdout.write(`${judge.judgeLine(withoutByteOrderMark(line), lineNumber)}\n`);
+      const answer = 'text' in line ? judge.judgeLine(withoutByteOrderMark(line.text), lineNumber) : judge.refuseLine(withoutByteOrderMark(line.tooLong.head), lineNumber, tooLongReason(line.tooLong.bytes, maxLineBytes));
+      const written = io.stdout.write(`${answer}\n`);
       if (!written && !(await drained(io.stdout))) break;
     }
   } catch (error) {

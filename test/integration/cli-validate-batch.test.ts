@@ -173,6 +173,25 @@ describe('gatehouse validate --batch', () => {
     expect(answers.slice(0, 4).map((answer) => (answer.error as { code?: string }).code)).toEqual(['INPUT_INVALID', 'INPUT_INVALID', 'INPUT_INVALID', 'INPUT_INVALID']);
   });
 
+  it('answers a line longer than 64 MiB with an error naming its line and id, unread, and judges the lines around it', () => {
+    const history = quietSundays();
+    const current = { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: 110, added: 12, updated: 20 } };
+    const good = JSON.stringify({ history, current });
+    // Valid JSON (whitespace between the brackets) of 70 MB, which the whole-line reader parsed and judged.
+    const long = `{"id":"too-long","history":[${' '.repeat(70_000_000)}],"current":${JSON.stringify(current)}}`;
+    const file = path.join(folder, 'long-line.ndjson');
+    fs.writeFileSync(file, `${good}\n${long}\r\n${good}\n`);
+    const result = runCli(['validate', '--batch', file]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const answers = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { id?: string; verdict?: string; error?: { code: string; message: string } });
+    expect(answers.map((answer) => answer.verdict ?? answer.error)).toEqual([
+      'ok',
+      { code: 'INPUT_INVALID', message: `line 2 (id "too-long"): line too long to read: ${(long.length).toLocaleString('en-US')} bytes, over the limit of 67,108,864 (give at most the runs the judge reads: the latest 2,000 before the judged one)` },
+      'ok',
+    ]);
+    expect(answers[1]!.id).toBe('too-long');
+  });
+
   it('refuses a missing file, a directory (named or on stdin) and a file without --batch with one line and exit 2', () => {
     const missing = runCli(['validate', '--batch', path.join(folder, 'missing.ndjson')]);
     expect(missing).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^gatehouse: cannot read .*missing\.ndjson: no such file\n$/) });

@@ -67,7 +67,12 @@ export const runHistorySchema = z.array(givenRunSchema).transform((runs) => runs
  * `--db`) or give the sensitivity outright, in the shape `validate tune` and the Sensitivity panel
  * save; the line's own settings win over its task's.
  */
-const lineSettingsSchema = z.object({ task: sensitivityTaskInputSchema.shape.task.optional(), sensitivity: sensitivitySettingsSchema.optional() });
+const lineTaskSchema = sensitivityTaskInputSchema.shape.task.superRefine((name, context) => {
+  // The name rule leaves NUL to each path's own check (CONTROL_CHARACTER); the API's is its dispatch, a line's is here.
+  const at = name.indexOf('\0');
+  if (at !== -1) context.addIssue({ code: 'custom', message: `contains the control character U+0000 (NUL) at character ${at + 1}`, input: name });
+});
+const lineSettingsSchema = z.object({ task: lineTaskSchema.optional(), sensitivity: sensitivitySettingsSchema.optional() });
 export const batchLineSchema = lineSettingsSchema.extend({ history: runHistorySchema, current: runEntrySchema });
 const lineWithoutHistorySchema = batchLineSchema.omit({ history: true });
 
@@ -84,6 +89,8 @@ export interface BatchSensitivity {
 export interface BatchJudge {
   /** The output line (without newline) for one input line; `lineNumber` is 1-based, for messages. */
   judgeLine(line: string, lineNumber: number): string;
+  /** The error line for an input line refused unread (too long to hold), its id read from `head`, its first bytes. */
+  refuseLine(head: string, lineNumber: number, reason: string): string;
 }
 
 /** An outside harness names its cases: `id` (text or a number) is answered back on the case's line. */
@@ -208,6 +215,9 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
         // A bug must not cost the caller the alignment of every later line.
         return JSON.stringify(errorOf('INTERNAL', lineNumber, leadingId(line), (error as Error).message));
       }
+    },
+    refuseLine(head, lineNumber, reason) {
+      return JSON.stringify(errorOf('INPUT_INVALID', lineNumber, leadingId(head), reason));
     },
   };
 }

@@ -33,6 +33,16 @@ describe('validate --batch line handler', () => {
     expect(JSON.parse(judge.judgeLine(JSON.stringify({ ...spiked, sensitivity: { minSignals: 9 } }), 4)).error.message).toMatch(/^line 4: sensitivity\.minSignals: /);
   });
 
+  it('refuses a task name holding any control character, NUL as ESC, even when the line gives its own sensitivity', () => {
+    const judge = createBatchJudge({}, { inForce: new Map([['weekly', { metrics: {}, minSignals: 2 }]]) });
+    const settings = { metrics: {}, minSignals: 2 };
+    const answers = ['week\u0000ly', 'week\u001bly'].map((task, i) => JSON.parse(judge.judgeLine(JSON.stringify({ ...clean, task, sensitivity: settings }), i + 1)));
+    expect(answers.map((answer) => answer.error?.message ?? answer.verdict)).toEqual([
+      'line 1: task: contains the control character U+0000 (NUL) at character 5',
+      'line 2: task: contains the control character U+001B (ESC) at character 5',
+    ]);
+  });
+
   it('answers every line in order, with an error line in place of each bad one', () => {
     const judge = createBatchJudge();
     const input = [

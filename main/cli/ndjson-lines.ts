@@ -1,0 +1,84 @@
+/**
+ * The lines of an NDJSON stream, each held in memory only up to `maxBytes`. readline keeps a line
+ * however long it grows: one line of 600 MB (a harness that never wrote a newline) passed V8's
+ * longest string, and `validate --batch` died with "Invalid string length", exit 1, having judged
+ * none of the lines after it; a few hundred MB short of that, JSON.parse alone needs gigabytes.
+ * Past `maxBytes` a line is skipped to its end and reported by its size and first bytes, so memory
+ * stays bounded and the lines after it are read as usual.
+ *
+ * Line ends are readline's with `crlfDelay: Infinity`: "\n", "\r\n" and a lone "\r".
+ */
+
+export type NdjsonLine = { text: string } | { tooLong: { bytes: number; head: string } };
+
+/** How much of a line too long to read is kept: enough for a leading `"id"` to be answered back. */
+const HEAD_BYTES = 1024;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** One line as it arrives: every piece up to `maxBytes`, then only its head and its length. */
+class LineUnderway {
+  private pieces: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  add(part: Buffer): void {
+    if (part.length === 0) return;
+    const wasTooLong = this.bytes > this.maxBytes;
+    this.bytes += part.length;
+    if (this.bytes <= this.maxBytes) this.pieces.push(part);
+    else if (!wasTooLong) this.pieces = [Buffer.concat([...this.pieces, part]).subarray(0, HEAD_BYTES)];
+  }
+
+  get empty(): boolean {
+    return this.bytes === 0;
+  }
+
+  finish(): NdjsonLine {
+    const kept = Buffer.concat(this.pieces).toString('utf8');
+    const line = this.bytes > this.maxBytes ? { tooLong: { bytes: this.bytes, head: kept } } : { text: kept };
+    this.pieces = [];
+    this.bytes = 0;
+    return line;
+  }
+}
+
+export async function* ndjsonLines(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<NdjsonLine> {
+  const line = new LineUnderway(maxBytes);
+  // A chunk that ended in "\r": a "\n" opening the next one belongs to the same line end.
+  let afterCr = false;
+  for await (const chunk of input) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let start = afterCr && buffer[0] === LF ? 1 : 0;
+    if (buffer.length > 0) afterCr = false;
+    const ends = new LineEnds(buffer);
+    for (let end = ends.next(start); end !== -1; end = ends.next(start)) {
+      line.add(buffer.subarray(start, end));
+      yield line.finish();
+      start = end + 1;
+      if (buffer[end] !== CR) continue;
+      if (start === buffer.length) afterCr = true;
+      else if (buffer[start] === LF) start++;
+    }
+    line.add(buffer.subarray(start));
+  }
+  // A last line without its newline is still a line; after a final newline there is none.
+  if (!line.empty) yield line.finish();
+}
+
+/** The next "\n" or "\r" of a chunk, each searched for once per occurrence, not once per line. */
+class LineEnds {
+  private lf = -2;
+  private cr = -2;
+
+  constructor(private readonly buffer: Buffer) {}
+
+  next(from: number): number {
+    if (this.lf !== -1 && this.lf < from) this.lf = this.buffer.indexOf(LF, from);
+    if (this.cr !== -1 && this.cr < from) this.cr = this.buffer.indexOf(CR, from);
+    if (this.lf === -1) return this.cr;
+    if (this.cr === -1) return this.lf;
+    return Math.min(this.lf, this.cr);
+  }
+}
