@@ -37,6 +37,7 @@ describe.skipIf(executablePath === null)('a rollback the server refuses or never
       seed: seedStore(async (store) => {
         await runUpdate({ store, source: arraySource(hearingRecords(6, 610000)) });
         await runUpdate({ store, source: arraySource(hearingRecords(6, 610100)) });
+        await runUpdate({ store, source: arraySource(hearingRecords(6, 610200)) });
       }),
     });
     page = app.page;
@@ -64,6 +65,28 @@ describe.skipIf(executablePath === null)('a rollback the server refuses or never
 
   const dialog = () => page.getByTestId('rollback-dialog');
   const rollbackEvents = async (runId: number) => (await undoJournal(app.store).listEvents({ runId, limit: 10 })).length;
+
+  it('a 5xx that is not the API\'s answer (a proxy\'s error page): says the rollback may have been made and where to look, keeps the reason and the focus', async () => {
+    await fillRollbackOf(3);
+    // The real server does the rollback; what reaches the page is a gateway's error page instead of its answer.
+    await page.route('**/api/rollback.apply', async (route) => {
+      await route.fetch();
+      await route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body>502 Bad Gateway</body></html>' });
+    });
+    const submit = dialog().getByRole('button', { name: 'Roll back run 3' });
+    await submit.focus();
+    await submit.press('Enter');
+    const refusal = dialog().getByTestId('rollback-apply-error');
+    await refusal.waitFor();
+    await page.unroute('**/api/rollback.apply');
+    // Before: 'unexpected answer from the server (HTTP 502)', and nothing on what to do.
+    expect(await refusal.textContent()).toBe('unexpected answer from the server (HTTP 502) — the terminal running `gatehouse serve` says what went wrong; a change sent just then may have been made: look at what it changes before sending it again');
+    expect(await dialog().locator('textarea[name=rollback-reason]').inputValue()).toBe('duplicate hearings from the feed');
+    await expect.poll(() => focused(page)).toBe('button Roll back run 3');
+    expect(await rollbackEvents(3)).toBe(1);
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+  });
 
   it('refused while another writer holds the database: says so and what to do, keeps the reason, and focus stays on the button to press again', async () => {
     await fillRollbackOf(2);

@@ -10,6 +10,9 @@ const STREAM_RETRY_MS = 3_000;
  */
 const LOST_ANSWER_HINT = 'is `gatehouse serve` still running? A change sent just then may have been made before its answer was lost: look at what it changes before sending it again';
 
+/** Not the API's answer (a crash in the server, a proxy's error page): as with a lost answer, the request may have been carried out. */
+const UNEXPECTED_ANSWER_HINT = 'the terminal running `gatehouse serve` says what went wrong; a change sent just then may have been made: look at what it changes before sending it again';
+
 /** A 401 or 403 in words: the server says why (expired, never signed in, a restart signed every page out); its sign-in links work once each. */
 async function signInRefusal(response: Response): Promise<{ code: 'USAGE'; message: string; hint: string } | null> {
   if (response.status !== 401 && response.status !== 403) return null;
@@ -105,7 +108,7 @@ export function httpTransport(base = ''): ApiTransport {
       const refused = await signInRefusal(response);
       if (refused) return { ok: false, error: refused };
       const parsed = apiResultSchema.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) return { ok: false, error: { code: 'INTERNAL', message: `unexpected answer from the server (HTTP ${response.status})` } };
+      if (!parsed.success) return { ok: false, error: { code: 'INTERNAL', message: `unexpected answer from the server (HTTP ${response.status})`, hint: UNEXPECTED_ANSWER_HINT } };
       return parsed.data as ApiResult<unknown>;
     },
     onRunEvent: (listener) => listen(runListeners, listener),
