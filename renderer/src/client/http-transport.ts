@@ -4,6 +4,15 @@ import type { ApiTransport, StreamStatusListener } from './client.js';
 /** How long a stream the server answered with an error (not a refusal) waits before it is opened again. */
 const STREAM_RETRY_MS = 3_000;
 
+/**
+ * A fetch that fails says nothing of whether the server got the request: a rollback or restore sent
+ * as the server went may have been done. Trying again blind could repeat a change.
+ */
+const LOST_ANSWER_HINT = 'is `gatehouse serve` still running? A change sent just then may have been made before its answer was lost: look at what it changes before sending it again';
+
+/** Not the API's answer (a crash in the server, a proxy's error page): as with a lost answer, the request may have been carried out. */
+const UNEXPECTED_ANSWER_HINT = 'the terminal running `gatehouse serve` says what went wrong; a change sent just then may have been made: look at what it changes before sending it again';
+
 /** A 401 or 403 in words: the server says why (expired, never signed in, a restart signed every page out); its sign-in links work once each. */
 async function signInRefusal(response: Response): Promise<{ code: 'USAGE'; message: string; hint: string } | null> {
   if (response.status !== 401 && response.status !== 403) return null;
@@ -93,12 +102,13 @@ export function httpTransport(base = ''): ApiTransport {
           body: JSON.stringify(input ?? {}),
         });
       } catch (error) {
-        return { ok: false, error: { code: 'DB_UNREACHABLE', message: `the Gatehouse server cannot be reached (${(error as Error).message})`, hint: 'is `gatehouse serve` still running?' } };
+        // The same failure whether the request never left or the server went after doing it and before answering.
+        return { ok: false, error: { code: 'DB_UNREACHABLE', message: `the Gatehouse server cannot be reached (${(error as Error).message})`, hint: LOST_ANSWER_HINT } };
       }
       const refused = await signInRefusal(response);
       if (refused) return { ok: false, error: refused };
       const parsed = apiResultSchema.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) return { ok: false, error: { code: 'INTERNAL', message: `unexpected answer from the server (HTTP ${response.status})` } };
+      if (!parsed.success) return { ok: false, error: { code: 'INTERNAL', message: `unexpected answer from the server (HTTP ${response.status})`, hint: UNEXPECTED_ANSWER_HINT } };
       return parsed.data as ApiResult<unknown>;
     },
     onRunEvent: (listener) => listen(runListeners, listener),
