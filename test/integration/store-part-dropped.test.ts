@@ -85,7 +85,10 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
       const stopped = await updateDroppingAfterFirstBatch(store, () => psql(`DROP SCHEMA "${schemaOf(location)}" CASCADE`));
       expect(stopped.status).toBe('interrupted');
       expect(stopped.error).toMatch(relationMissing('\\w+'));
-      expect(stopped.error).toMatch(/the run's end could not be recorded: .*nothing was blamed on a record/);
+      // Its run row went with the schema: said once, and no `--resume` that could only answer "run … does not exist".
+      expect(stopped.error).toMatch(/; the run's end could not be recorded either \(relation "runs" does not exist\); nothing was blamed on a record — it cannot be resumed from what is left of the database$/);
+      expect(stopped.error!.split('is not all there')).toHaveLength(2);
+      expect(stopped.error).not.toContain('--resume');
       expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
     } finally {
       await store.close();
@@ -176,6 +179,22 @@ describe('a SQLite store whose tables are dropped while in use or before it open
       expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
       expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
       expect(await store.listQuarantine()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('ends an update whose runs table is dropped after the first checkpoint saying once that the file is not all there, offering no resume', async () => {
+    const file = path.join(folder, 'runs-dropped.db');
+    // The sqlite3 shell's default: better-sqlite3 turns foreign keys on, which would refuse the drop.
+    const store = await openStore(file);
+    try {
+      const stopped = await updateDroppingAfterFirstBatch(store, () => sqlite3(file, 'PRAGMA foreign_keys = OFF; DROP TABLE runs'));
+      expect(stopped.status).toBe('interrupted');
+      // The batch's write meets the dropped table through a foreign key, which SQLite names main.runs.
+      expect(stopped.error).toContain(`${sqliteNotAllThere(file, 'no such table: main.runs')}; the run's end could not be recorded either (no such table: runs); nothing was blamed on a record — it cannot be resumed from what is left of the database`);
+      expect(stopped.error!.split('is not all there')).toHaveLength(2);
+      expect(stopped.error).not.toContain('--resume');
     } finally {
       await store.close();
     }
