@@ -76,9 +76,10 @@ export function operationTarget(request: OperationRequest): string {
  * A console's runs and operations write to the database the console opened: they never create one.
  * A SQLite file deleted (or moved) while `gatehouse serve` ran was created again, empty, by the next
  * run, whose run id 1 repeated one the console still showed (DESIGN §4: run ids are never reused).
+ * A PostgreSQL schema dropped under it is refused in the words every other console call meets it with.
  */
 export function consoleStoreOptions(storeOptions: StoreOptions = {}): StoreOptions {
-  return { mustExist: true, ...storeOptions };
+  return { mustExist: true, openedBefore: true, ...storeOptions };
 }
 
 /**

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
 import { statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import { isStorePartMissing, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
+import { isStorePartMissing, notAllThere, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { formatCount } from '../../shared/plural.js';
 import type { Execution } from './execute-run.js';
@@ -19,7 +19,8 @@ import type { UpdateOptions } from './run-update.js';
  * A database that stays busy or unreachable when the run's end is written (a session outside the
  * writer lock holding the file, the connection gone) cannot take the run row either: what was
  * committed stands, and the row, still `running`, is marked interrupted by the next writer, so the
- * operator gets an interrupted summary naming the resume, not an unexpected error.
+ * operator gets an interrupted summary naming the resume, not an unexpected error — or, when the
+ * run's schema or a table of it was dropped under it, saying that no resume can continue it.
  */
 export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
   try {
@@ -27,11 +28,36 @@ export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Exe
   } catch (failure) {
     const stoppedBy = runFault(options, failure, run.runId);
     if (stoppedBy === null) throw failure;
+    if (isStorePartMissing(failure)) return recordedByNextWriter(options, run, endLostWithStorePart(options, run.runId, error, failure));
     return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, continuation(options, run.runId)));
   }
 }
 
 const NO_RECORD_BLAMED = 'nothing was blamed on a record';
+
+/**
+ * How a run ends whose end could not be written because its schema, or a table of it, is gone
+ * (isStorePartMissing): its row went with it, or stays in a database every command refuses until it
+ * is restored, so no `--resume` can continue it and none is offered. A run the same drop stopped
+ * already said the database is not all there: the end's write adds only what it met, in brackets.
+ */
+function endLostWithStorePart(options: Pick<UpdateOptions, 'store' | 'continuation'>, runId: number, error: string | null, failure: unknown): string {
+  const { store } = options;
+  const carryOn = `${NO_RECORD_BLAMED} ${NOT_RESUMABLE_WITHOUT_STORE_PART}`;
+  if (error === null) return `the run's end could not be recorded: ${faultReason(store, failure)}; ${carryOn}`;
+  const why = withoutCarryOn(error, continuation(options, runId));
+  const notRecorded = why.includes(notAllThere(store.location)) ? `could not be recorded either (${redactedMessage(failure)})` : `could not be recorded: ${faultReason(store, failure)}`;
+  return `${why}; the run's end ${notRecorded}; ${carryOn}`;
+}
+
+/** How a run's reason ends in place of the resume when its end was lost with a dropped part of its store (endLostWithStorePart). */
+export const NOT_RESUMABLE_WITHOUT_STORE_PART = '— it cannot be resumed from what is left of the database';
+
+/** A run's reason without what runFault ends it with (no record blamed, the resume), or the resume alone. */
+function withoutCarryOn(error: string, carryOn: string): string {
+  const ending = [`; ${NO_RECORD_BLAMED} ${carryOn}`, ` ${carryOn}`].find((end) => error.endsWith(end)) ?? '';
+  return error.slice(0, error.length - ending.length);
+}
 
 /**
  * The reason of a run whose end could not be written: why it ended (a stop, its own fault), which
@@ -41,8 +67,7 @@ const NO_RECORD_BLAMED = 'nothing was blamed on a record';
 function endNotRecorded(error: string | null, notRecorded: string, carryOn: string): string {
   if (error === null) return `the run's end could not be recorded: ${notRecorded}`;
   const tail = `; ${NO_RECORD_BLAMED} ${carryOn}`;
-  const ending = [tail, ` ${carryOn}`].find((end) => error.endsWith(end)) ?? '';
-  const why = error.slice(0, error.length - ending.length);
+  const why = withoutCarryOn(error, carryOn);
   // The fault that ended the run (a file that stayed busy) kept its end from being written too.
   if (notRecorded.endsWith(tail) && why.endsWith(notRecorded.slice(0, -tail.length))) return `${why}; the run's end could not be recorded either${tail}`;
   return `${why}; the run's end could not be recorded: ${notRecorded}`;

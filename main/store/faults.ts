@@ -70,10 +70,15 @@ const REBUILT_BY = {
  * and what the database said is missing, instead of an unexpected "relation … does not exist" or "no such table".
  */
 export function storePartMissing(backend: 'sqlite' | 'postgres', location: string, said: string, cause?: unknown): GatehouseError {
-  return new GatehouseError('DB_UNREACHABLE', `the database at ${location} is not all there (${said}): its schema, or a table of it, was dropped outside Gatehouse`, {
+  return new GatehouseError('DB_UNREACHABLE', `${notAllThere(location)} (${said}): its schema, or a table of it, was dropped outside Gatehouse`, {
     hint: REBUILT_BY[backend],
     cause,
   });
+}
+
+/** How storePartMissing begins: a run's reason that says it once need not say it again (the engine's finish-run). */
+export function notAllThere(location: string): string {
+  return `the database at ${location} is not all there`;
 }
 
 /**

@@ -164,6 +164,12 @@ export interface StoreOptions {
   mustExist?: boolean;
   /** The option that named the database, for mustExist's refusal (default --db): `--trials` when a report reads a staging ledger. */
   namedBy?: DatabaseOption;
+  /**
+   * With mustExist: this process opened the database before (the console, when it started), so one
+   * not there now was deleted, moved or dropped since, not mistyped: on PostgreSQL its schema dropped
+   * outside Gatehouse, refused in the words every other call meets it with (storePartMissing).
+   */
+  openedBefore?: boolean;
 }
 
 /**

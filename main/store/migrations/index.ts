@@ -1,6 +1,8 @@
 import { GatehouseError } from '../../../shared/errors.js';
 import type { Db } from '../driver.js';
 import type { Backend } from '../types.js';
+import { storePartMissing } from '../faults.js';
+import { snakeCase, TABLES } from '../schema.js';
 import { migration001 } from './001-domain-and-operations.js';
 import { migration002 } from './002-flags-tasks-notifications.js';
 import { migration003 } from './003-rollback-events.js';
@@ -88,6 +90,7 @@ interface MigrationSession {
 /** Applies the migrations the database lacks; refuses one that a newer Gatehouse has migrated. Returns how many ran. */
 export async function applyMigrations(session: MigrationSession, now: Date = new Date()): Promise<number> {
   const dialect = DIALECTS[session.dialect];
+  await refuseLostMigrationRecord(session);
   await session.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${dialect.time} NOT NULL)`);
   const current = Number(await session.value('SELECT coalesce(max(version), 0) FROM schema_migrations'));
   if (current > SCHEMA_VERSION) {
@@ -103,4 +106,24 @@ export async function applyMigrations(session: MigrationSession, now: Date = new
     await session.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, '${migration.name}', '${now.toISOString()}')`);
   }
   return pending.length;
+}
+
+/** Counts the tables of the open database or schema named in `names` (constants of schema.ts, never input). */
+const TABLES_NAMED: Record<Backend, (names: string) => string> = {
+  sqlite: (names) => `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (${names})`,
+  postgres: (names) => `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN (${names})`,
+};
+
+/**
+ * A store whose schema_migrations was dropped or emptied outside Gatehouse (its tables still there)
+ * reads as version 0: every migration would run again over tables that exist and fail part-way
+ * ("table committees already exists") as DB_NOT_WRITABLE. Refused before anything runs, as a store
+ * that is not all there, in the same words on both backends.
+ */
+async function refuseLostMigrationRecord(session: MigrationSession): Promise<void> {
+  const recorded = Number(await session.value(TABLES_NAMED[session.dialect]("'schema_migrations'"))) > 0 && Number(await session.value('SELECT count(*) FROM schema_migrations')) > 0;
+  if (recorded) return;
+  const storeTables = Object.keys(TABLES).map((table) => `'${snakeCase(table)}'`).join(', ');
+  if (Number(await session.value(TABLES_NAMED[session.dialect](storeTables))) === 0) return;
+  throw storePartMissing(session.dialect, session.location, 'no record of its migrations: table schema_migrations was dropped or emptied');
 }

@@ -3,7 +3,8 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt, refuseMissingTables } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt, refuseMissingTables, storePartMissing } from '../faults.js';
+import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
@@ -37,7 +38,7 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
       await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
       await client.query('SET LOCAL lock_timeout TO DEFAULT');
       const location = `${target.location} (schema ${target.schema})`;
-      if (options.mustExist && !(await holdsAStore(client, target.schema))) throw noDatabaseAt(location, options.namedBy);
+      if (options.mustExist && !(await holdsAStore(client, target.schema))) throw await noStoreIn(client, target, location, options);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
       await applyMigrations({
         dialect: 'postgres',
@@ -79,10 +80,27 @@ function openFailure(target: PostgresTarget, error: unknown): GatehouseError {
   return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${target.location}: ${message}; ${NOTHING_MIGRATED}`, { cause: error });
 }
 
-/** A store's schema has its migrations table; a bare `public` schema, there in every database, is no store. */
+/**
+ * A store's schema has its migrations table or a table of the store (one whose migration record was
+ * lost is then refused as not all there: applyMigrations); a bare `public` schema, there in every
+ * database, is no store.
+ */
 async function holdsAStore(client: Queryable, schema: string): Promise<boolean> {
-  const found = await client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, 'schema_migrations']);
+  const found = await client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = ANY($2)', [schema, STORE_TABLE_NAMES]);
   return found.rows.length > 0;
+}
+
+const STORE_TABLE_NAMES = ['schema_migrations', ...Object.keys(TABLES).map(snakeCase)];
+
+/**
+ * A schema that holds no store where one must be: a mistyped `--db` for a command, but for the
+ * console, which opened it when it started (StoreOptions.openedBefore), the schema dropped under it,
+ * said as every other call of the console says it (storePartMissing), not as a file deleted or moved.
+ */
+async function noStoreIn(client: Queryable, target: PostgresTarget, location: string, options: StoreOptions): Promise<GatehouseError> {
+  if (!options.openedBefore) return noDatabaseAt(location, options.namedBy);
+  const schemaLeft = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [target.schema]);
+  return storePartMissing('postgres', location, schemaLeft.rows.length > 0 ? `schema "${target.schema}" holds none of its tables` : `schema "${target.schema}" does not exist`);
 }
 
 /** BEGIN (or `begin`), then COMMIT when `work` resolves — ROLLBACK when it throws, or always for a dry run. */
