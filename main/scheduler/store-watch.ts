@@ -21,8 +21,8 @@ export interface StoreWatchOptions {
  * restart opens it.
  */
 const GOES_ON_WHEN = {
-  sqlite: 'No task starts until then; the scheduler checks at each tick and goes on by itself once the file it opened is back where it was, whole (restart it after putting a copy in its place)',
-  postgres: 'No task starts until then; the scheduler checks at each tick and goes on by itself once the schema has its tables again',
+  sqlite: 'No task starts until the database is whole again; the scheduler checks at each tick and goes on by itself once the file it opened is back where it was, whole (restart it after putting a copy in its place)',
+  postgres: 'No task starts until the database is whole again; the scheduler checks at each tick and goes on by itself once the schema has its tables again',
 } as const;
 
 /**
