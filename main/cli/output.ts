@@ -66,6 +66,8 @@ export function updateExitCodesHelp(): string {
  * worked, times skipped, nothing due).
  */
 export function schedulerExitCode(report: TickReport): number {
+  // Paused: the database lost a table or its file, whatever each task's entry says.
+  if (report.paused) return EXIT_CODE_BY_ERROR[report.paused.code];
   const codes = report.entries.map(tickEntryExitCode);
   // A failure outranks the lock, which outranks a partial run.
   for (const code of [EXIT_CODE_BY_STATUS.failed, EXIT_CODE_BY_ERROR.LOCK_HELD, EXIT_CODE_BY_STATUS.partial]) if (codes.includes(code)) return code;
@@ -89,7 +91,8 @@ export function schedulerExitCodesHelp(): string {
     `${EXIT_CODE_BY_STATUS.partial} a run was partial or held for review; ${EXIT_CODE_BY_STATUS.failed} a task's run failed, was rolled back or interrupted, or`,
     `a task could not start (its notice and the log's task-failed say why and when it tries next);`,
     `${error.LOCK_HELD} the only trouble was another writer holding the lock (the tasks try at their next time,`,
-    `not counted toward their backoff). ${EXIT_CODE_BY_STATUS.failed} outranks ${error.LOCK_HELD}, which outranks ${EXIT_CODE_BY_STATUS.partial}. ${error.DB_UNREACHABLE} the database cannot be reached;`,
+    `not counted toward their backoff). ${EXIT_CODE_BY_STATUS.failed} outranks ${error.LOCK_HELD}, which outranks ${EXIT_CODE_BY_STATUS.partial}. ${error.DB_UNREACHABLE} the database cannot be reached,`,
+    `or lost a table or its file (the scheduler pauses; the report's "paused" says why);`,
     `${error.USAGE} usage error; ${error.INTERNAL} an unexpected error.`,
   ].join('\n');
 }

@@ -62,6 +62,10 @@ When a task's time comes (run by the desktop app while it is open, or by \`gateh
     that works, \`tasks run\`, or an edit of the task ends the backoff
   - schedulers sharing one database each see the task due; one claims the time and runs it, the
     others skip it ("another scheduler sharing this database took this run")
+  - a database that lost a table or its file (dropped, deleted, moved outside Gatehouse) pauses the
+    scheduler: said once (scheduler-paused, one notice), no task backed off for it; it goes on by
+    itself once the database is whole again. One that cannot be reached for a while is no pause:
+    said once (tasks-unreadable), polled until it answers
   - a cron that never fires (30 February) is refused at \`tasks add\` and \`tasks edit\`, and so is one
     whose runs come less than ${MIN_TASK_INTERVAL_MINUTES} minutes apart, unless \`--allow-frequent\` says it is meant
 `;

@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { redactSecrets } from '../../shared/redact.js';
 
-export type NotificationCause = 'batch-failed' | 'run-anomalous' | 'run-failed' | 'run-interrupted' | 'rollback' | 'missed-runs' | 'coverage-gap' | 'rollout-breach' | 'rollout-held' | 'test';
+export type NotificationCause = 'batch-failed' | 'run-anomalous' | 'run-failed' | 'run-interrupted' | 'rollback' | 'missed-runs' | 'coverage-gap' | 'rollout-breach' | 'rollout-held' | 'scheduler-paused' | 'test';
 export type NotificationLevel = 'info' | 'warning' | 'error';
 
 export interface Notification {

@@ -10,6 +10,7 @@ import { countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, store
 import type { Notifier } from './notify.js';
 import { COVERING_STATUSES, gapLeftByFailedStart } from './catch-up.js';
 import type { TaskRunRequest } from './run-task.js';
+import { type SchedulerPause, StoreWatch } from './store-watch.js';
 import { type ScheduledTask, taskStore } from './task-store.js';
 
 export interface MissedRuns {
@@ -24,13 +25,16 @@ export interface MissedRuns {
 export type TickEntry =
   | { task: string; outcome: 'ran'; scheduledFor: string; runId: number; status: RunSummary['status']; resumed?: { runId: number; status: RunSummary['status'] } }
   /** `code`: the GatehouseError's, when the failure had one; `nextTry`: when the task tries again (null: no time comes, or it cannot be told). */
-  | { task: string; outcome: 'failed'; scheduledFor: string; error: string; code?: ErrorCode; nextTry?: string | null }
+  /** `parked`: failed because the scheduler paused, its database having lost a part for good (TickReport.paused); `runId`: the run that met it, when one started. */
+  | { task: string; outcome: 'failed'; scheduledFor: string; error: string; code?: ErrorCode; nextTry?: string | null; parked?: true; runId?: number }
   | { task: string; outcome: 'skipped'; scheduledFor: string; reason: string };
 
 export interface TickReport {
   at: string;
   entries: TickEntry[];
   missed: MissedRuns[];
+  /** Present when the scheduler started no task because its database lost a part for good (StoreWatch): why, and since when. */
+  paused?: SchedulerPause;
 }
 
 export interface SchedulerOptions {
@@ -53,50 +57,86 @@ export interface SchedulerOptions {
  */
 export class Scheduler {
   private readonly running = new Set<string>();
+  private readonly watch: StoreWatch;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    this.watch = new StoreWatch({ store: options.store, clock: options.clock, notifier: options.notifier, log: (fields) => this.log(fields), surface: options.surface ?? 'cli' });
+  }
 
   async tick(): Promise<TickReport> {
     const now = this.options.clock();
     const report: TickReport = { at: now.toISOString(), entries: [], missed: [] };
-    const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
+    const paused = await this.watch.stillPaused();
+    if (paused) return { ...report, paused };
+    const tasks = await this.enabledTasks();
+    if (!Array.isArray(tasks)) return { ...report, paused: tasks };
     for (const task of tasks) {
       // Stopped (the scheduler shut down, Ctrl-C to `scheduler --once`): the run under way was the last; the others wait for the next tick.
       if (this.options.signal?.aborted) break;
+      let paused: SchedulerPause | null;
       try {
-        await this.tickTask(task, now, report);
+        paused = await this.tickTask(task, now, report);
       } catch (error) {
         // One task whose schedule cannot be read (written by hand, by another version) or whose claim failed stops neither the others nor the scheduler.
-        report.entries.push(await this.unchecked(task, now, error));
+        paused = await this.watch.pauseIfLost();
+        report.entries.push(paused ? parked(task.name, now, paused) : await this.unchecked(task, now, error));
       }
+      // The database lost a part for good: every other task would fail the same way.
+      if (paused) return { ...report, paused };
     }
     return report;
   }
 
-  private async tickTask(task: ScheduledTask, now: Date, report: TickReport): Promise<void> {
+  /**
+   * The enabled tasks; or, when the list cannot be read, the pause it caused (the store lost a part
+   * for good). Any other failure to read them (the database unreachable) is said once and thrown:
+   * `scheduler --once` ends on it, the loop tries again at its next poll (runSchedulerLoop).
+   */
+  private async enabledTasks(): Promise<ScheduledTask[] | SchedulerPause> {
+    try {
+      const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
+      this.watch.readable();
+      return tasks;
+    } catch (error) {
+      const paused = await this.watch.pauseIfLost();
+      if (paused) return paused;
+      this.watch.unreadable(error);
+      throw error;
+    }
+  }
+
+  /** Runs the task if its time came; the scheduler's pause when the run failed on a database that lost a part for good. */
+  private async tickTask(task: ScheduledTask, now: Date, report: TickReport): Promise<SchedulerPause | null> {
     const since = new Date(task.lastFiredAt ?? task.createdAt);
     const latest = latestBetween(task.cron, since, now);
-    if (!latest) return;
+    if (!latest) return null;
     // Schedulers sharing a database (a team on PostgreSQL) each see the task due: one takes it.
     const claimed = await taskStore(this.options.store).claimOccurrence(task.name, latest.toISOString());
     if (!claimed) {
       report.entries.push(this.skipped(task, latest, 'another scheduler sharing this database took this run'));
-      return;
+      return null;
     }
     // Taken all the same, so the time is spent and not reported as missed once the backoff ends.
     if (claimed.retryAt !== null && Date.parse(claimed.retryAt) > latest.getTime()) {
       report.entries.push(this.skipped(task, latest, `backing off after ${claimed.consecutiveFailures} failures in a row; next try ${claimed.retryAt}`));
-      return;
+      return null;
     }
     // Times before the backoff's retry were to be skipped anyway: not missed for want of a scheduler.
     const missedAfter = claimed.retryAt === null ? since : new Date(Math.max(since.getTime(), Date.parse(claimed.retryAt) - 1));
     const missed = timesBetween(task.cron, missedAfter, new Date(latest.getTime() - 1));
     if (missed) report.missed.push(await this.reportMissed(task, missed));
     const fired = await this.fire(task, latest);
+    // Failed because the database lost a part for good: the scheduler pauses (said once), the task is not backed off for it.
+    const paused = didNotWork(fired) ? await this.watch.pauseIfLost() : null;
+    if (paused) {
+      report.entries.push(parked(task.name, latest, paused, fired));
+      return paused;
+    }
     const nextTry = await this.recordOutcome(task, latest, fired);
     const entry = fired.outcome === 'failed' ? await this.couldNotRun(task, { ...fired, nextTry }) : fired;
     report.entries.push(entry);
     if (entry.outcome !== 'skipped') report.entries.push(...(await this.skipTimesPassedDuringRun(task, latest)));
+    return null;
   }
 
   private async unchecked(task: ScheduledTask, now: Date, error: unknown): Promise<TickEntry> {
@@ -107,10 +147,10 @@ export class Scheduler {
     return this.sayCouldNotRun(task, { task: task.name, outcome: 'failed', scheduledFor: now.toISOString(), error: message }, {});
   }
 
-  /** When the next task is due, or null when none is scheduled. */
+  /** When the next task is due, or null when none is scheduled (or the tasks cannot be read now: the loop polls). */
   async nextWake(): Promise<Date | null> {
     const now = this.options.clock();
-    const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
+    const tasks = await taskStore(this.options.store).list().then((all) => all.filter((task) => task.enabled), () => []);
     const times = tasks.map((task) => (storedCronProblem(task.cron) === null ? nextOccurrence(task.cron, now) : null)).filter((t): t is Date => t !== null);
     return times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
   }
@@ -268,6 +308,21 @@ export class Scheduler {
 /** A task's runs that did not do their work: trying again at every time would only fail the same way. */
 const FAILED_RUNS: readonly RunSummary['status'][] = ['failed', 'interrupted', 'rolled_back'];
 
+/** A run that failed or stopped short, or could not start (a time skipped is neither). */
+function didNotWork(entry: TickEntry): boolean {
+  return entry.outcome === 'failed' || (entry.outcome === 'ran' && FAILED_RUNS.includes(entry.status));
+}
+
+/**
+ * A task's time that failed because the database lost a part for good (or met it as it was claimed):
+ * its entry carries the pause's reason and no next try, since none comes until the database is whole.
+ * Said once, by the pause (StoreWatch), not as a failure of each task.
+ */
+function parked(task: string, scheduled: Date, pause: SchedulerPause, fired?: TickEntry): TickEntry {
+  const run = fired?.outcome === 'ran' ? { runId: fired.runId } : {};
+  return { task, outcome: 'failed', scheduledFor: scheduled.toISOString(), error: pause.message, code: pause.code, nextTry: null, parked: true, ...run };
+}
+
 /** A start refused because another writer held the writer lock (runUpdate's LOCK_HELD). */
 function lockContention(entry: TickEntry): boolean {
   return entry.outcome === 'failed' && entry.code === 'LOCK_HELD';
@@ -289,8 +344,11 @@ export interface LoopOptions {
 export async function runSchedulerLoop(scheduler: Scheduler, options: LoopOptions): Promise<void> {
   const pollMs = options.pollMs ?? 60_000;
   while (!options.signal.aborted) {
-    await scheduler.tick();
-    const wake = await scheduler.nextWake();
+    // A tick that could not read the tasks (the database unreachable, said once by the scheduler)
+    // is tried again at the next poll: it ended the loop, the headless scheduler and the console's
+    // with it, where a server that restarts comes back by itself.
+    const ticked = await scheduler.tick().then(() => true, () => false);
+    const wake = ticked ? await scheduler.nextWake() : null;
     const untilWake = wake ? wake.getTime() - options.clock().getTime() : pollMs;
     await options.sleep(Math.max(1_000, Math.min(pollMs, untilWake)), options.signal);
   }

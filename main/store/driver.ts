@@ -5,6 +5,7 @@ import type { KnownRows } from './known-rows.js';
 import type { Backend, DatabaseFault, LockAttempt, LockClaim, PlannedChange, StoreOptions, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 import { SavepointLost } from './faults.js';
+import type { GatehouseError } from '../../shared/errors.js';
 import type { RunningRun } from './process.js';
 
 export type Db = Kysely<Database>;
@@ -128,6 +129,12 @@ export interface StoreDriver {
   writesWaitAgain(): void;
   /** From now on each write first checks the database is still the one opened (refuseWritesOnceGone in store.ts). */
   refuseWritesOnceGone(): void;
+  /**
+   * What of the store is gone in a way no wait brings back — a table or schema dropped, the SQLite
+   * file deleted or moved — as the error that says so; null when it is all there. Throws when the
+   * database cannot be asked (a server restarting): that passes by itself.
+   */
+  lostForGood(): Promise<GatehouseError | null>;
   readonly writerLock: WriterLock;
   readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;

@@ -87,9 +87,15 @@ export function notAllThere(location: string): string {
  * tables the backend lists; `keptElsewhere`: the store's tables this backend keeps outside them.
  */
 export function refuseMissingTables(backend: 'sqlite' | 'postgres', location: string, present: Iterable<string>, keptElsewhere: readonly string[] = []): void {
+  const missing = missingTables(backend, location, present, keptElsewhere);
+  if (missing) throw missing;
+}
+
+/** The refusal refuseMissingTables throws, or null when every table is there: for a caller that asks rather than refuses (Store.lostForGood). */
+export function missingTables(backend: 'sqlite' | 'postgres', location: string, present: Iterable<string>, keptElsewhere: readonly string[] = []): GatehouseError | null {
   const found = new Set(present);
   const missing = Object.keys(TABLES).map(snakeCase).filter((table) => !keptElsewhere.includes(table) && !found.has(table));
-  if (missing.length > 0) throw storePartMissing(backend, location, `no table ${missing.join(', ')}`);
+  return missing.length > 0 ? storePartMissing(backend, location, `no table ${missing.join(', ')}`) : null;
 }
 
 /** What to check when the database's environment refused a write (environmentFailure, DatabaseUnwritable). */

@@ -1,3 +1,4 @@
+import type { GatehouseError } from '../../shared/errors.js';
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { BulkHearingWriter, QueryLayer } from './driver.js';
 import { isEnvironmentFault, isTransactionLost } from './faults.js';
@@ -142,6 +143,15 @@ export class GatehouseStore extends RunRepository {
    */
   refuseWritesOnceGone(): void {
     this.driver.refuseWritesOnceGone();
+  }
+
+  /**
+   * What of the store is gone in a way no wait brings back (a table or its schema dropped, the SQLite
+   * file deleted or moved), as the error that says so; null when it is all there. Throws when the
+   * database cannot be asked (unreachable), which may pass: the scheduler pauses on the first, not the second.
+   */
+  lostForGood(): Promise<GatehouseError | null> {
+    return this.driver.lostForGood();
   }
 
   releaseWriterLock(): Promise<void> {

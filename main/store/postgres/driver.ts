@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt, refuseMissingTables, storePartMissing } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, missingTables, noDatabaseAt, refuseMissingTables, storePartMissing } from '../faults.js';
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
@@ -248,6 +248,13 @@ class PostgresDriver implements StoreDriver {
 
   // A dropped schema refuses every write itself (isStorePartMissing): there is no file whose writes could go unseen.
   refuseWritesOnceGone(): void {}
+
+  async lostForGood(): Promise<GatehouseError | null> {
+    const tables = await this.pool
+      .query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [this.target.schema])
+      .catch((error: unknown) => Promise.reject(asUnreachable(this.target, error)));
+    return missingTables('postgres', `${this.location} (schema ${this.target.schema})`, tables.rows.map((row) => row.tablename));
+  }
 
   async close(): Promise<void> {
     await this.writerLock.release();

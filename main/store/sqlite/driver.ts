@@ -3,11 +3,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDialect, sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
+import type { GatehouseError } from '../../../shared/errors.js';
 import { connectionAbandoned, DatabaseGone, DatabaseUnwritable, DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { foldCase, foldedColumn, registerCaseFold } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
-import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile } from './open.js';
+import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile, tablesMissingFrom } from './open.js';
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
@@ -156,6 +157,17 @@ class SqliteDriver implements StoreDriver {
     this.refusesWritesOnceGone = true;
   }
 
+  async lostForGood(): Promise<GatehouseError | null> {
+    if (this.openedFile !== undefined && !this.stillNamesOpenedFile()) return new DatabaseGone(this.location);
+    return tablesMissingFrom(this.raw, this.location);
+  }
+
+  /** Whether `location` still names the file this connection opened (not deleted, moved or replaced since). */
+  private stillNamesOpenedFile(): boolean {
+    const now = fs.statSync(this.location, { throwIfNoEntry: false });
+    return now?.ino === this.openedFile?.ino && now?.dev === this.openedFile?.dev;
+  }
+
   /**
    * Before a write (a write transaction's BEGIN and COMMIT, a write outside one), one stat(2): the
    * path no longer names the file this connection has open (deleted, moved, replaced), so a write
@@ -170,10 +182,7 @@ class SqliteDriver implements StoreDriver {
     if (!this.refusesWritesOnceGone || this.openedFile === undefined) return;
     if (this.unwritable) throw this.unwritable;
     // A read of a deleted file harms nothing (the console still shows what it held); only the -shm, which every read may write, is checked before one.
-    if (before === 'write') {
-      const now = fs.statSync(this.location, { throwIfNoEntry: false });
-      if (now?.ino !== this.openedFile.ino || now.dev !== this.openedFile.dev) throw new DatabaseGone(this.location);
-    }
+    if (before === 'write' && !this.stillNamesOpenedFile()) throw new DatabaseGone(this.location);
     for (const file of this.writableFiles) {
       if (before === 'read' && !file.endsWith('-shm')) continue;
       const refused = unwritableNow(file);

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import { queryLayer } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, noDatabaseAt, refuseMissingTables } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, missingTables, noDatabaseAt } from '../faults.js';
 import { applyMigrations, SCHEMA_VERSION } from '../migrations/index.js';
 import type { StoreOptions } from '../types.js';
 import { registerCaseFold } from './case-fold.js';
@@ -28,6 +28,12 @@ function refuseMissingFolder(file: string, folder: string): void {
     throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: ${existing} is a file, not a folder`);
   }
   throw new GatehouseError('DB_NOT_WRITABLE', `cannot create database ${file}: folder ${folder} does not exist`);
+}
+
+/** The store's tables missing from the file (dropped outside Gatehouse), as the refusal that names them; null when all are there. */
+export function tablesMissingFrom(db: Database.Database, file: string): GatehouseError | null {
+  // A SQLite database keeps its snapshot list in a manifest beside the file, not in a table.
+  return missingTables('sqlite', file, db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[], ['snapshots']);
 }
 
 /**
@@ -62,8 +68,8 @@ export async function openSqliteFile(file: string, options: Pick<StoreOptions, '
     // each copies every page it dirties there (tens of KB a record), past 64 KB spilled to a temp file.
     db.pragma('temp_store = MEMORY');
     await migrateSqlite(db, file);
-    // A SQLite database keeps its snapshot list in a manifest beside the file, not in a table.
-    refuseMissingTables('sqlite', file, db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[], ['snapshots']);
+    const missing = tablesMissingFrom(db, file);
+    if (missing) throw missing;
     return db;
   } catch (error) {
     db.close();

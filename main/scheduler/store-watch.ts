@@ -1,0 +1,96 @@
+import type { ErrorPayload, GatehouseError, Surface } from '../../shared/errors.js';
+import { redactedMessage } from '../../shared/redact.js';
+import type { Store } from '../store/index.js';
+import type { Notifier } from './notify.js';
+
+/** Why the scheduler starts no task now (TickReport.paused), and since when. */
+export type SchedulerPause = ErrorPayload & { since: string };
+
+export interface StoreWatchOptions {
+  store: Store;
+  clock: () => Date;
+  notifier?: Notifier;
+  /** The scheduler's structured log (one JSON object a decision). */
+  log: (fields: Record<string, unknown>) => void;
+  surface: Surface;
+}
+
+/**
+ * What ends the pause by itself, on each backend. A SQLite copy put in the file's place is a new
+ * file to the connection the scheduler holds (it checks the file is the one it opened): only a
+ * restart opens it.
+ */
+const GOES_ON_WHEN = {
+  sqlite: 'No task starts until the database is whole again; the scheduler checks at each tick and goes on by itself once the file it opened is back where it was, whole (restart it after putting a copy in its place)',
+  postgres: 'No task starts until the database is whole again; the scheduler checks at each tick and goes on by itself once the schema has its tables again',
+} as const;
+
+/**
+ * The scheduler's eye on its database, for the faults no wait heals: a table or schema dropped
+ * outside Gatehouse, the SQLite file deleted or moved. Every task would fail the same way, so
+ * backing each off (retrying for good, a failure line and notice each time) only buried the one
+ * thing to do; instead the scheduler pauses, says why once (log and one notice), asks the store
+ * again at each tick, and goes on by itself once the store is whole again (a file put back, a
+ * schema restored). A database that cannot be asked (a server restarting) is no reason to pause:
+ * that passes, and the tasks' own backoff covers it.
+ */
+export class StoreWatch {
+  private pause: SchedulerPause | null = null;
+  /** Set while the task list cannot be read (the database unreachable): said once when it starts and once when it ends. */
+  private unreadableSince: string | null = null;
+
+  constructor(private readonly options: StoreWatchOptions) {}
+
+  /** Before a tick: the pause still in force, or null when tasks may run (said once, when a pause ends). */
+  async stillPaused(): Promise<SchedulerPause | null> {
+    if (this.pause === null) return null;
+    const lost = await this.lostPart();
+    if (lost) return this.pause;
+    this.options.log({ event: 'scheduler-resumed', pausedSince: this.pause.since, reason: this.pause.message });
+    this.pause = null;
+    return null;
+  }
+
+  /**
+   * After a failure — a task's run, or the scheduler's own read of the store: pauses when the store
+   * lost a part for good, and returns the pause; null when it is whole (the failure is the task's)
+   * or cannot be asked (it may pass).
+   */
+  async pauseIfLost(): Promise<SchedulerPause | null> {
+    const lost = await this.lostPart();
+    if (!lost) return null;
+    this.pause = { ...lost.toPayload(this.options.surface), since: this.options.clock().toISOString() };
+    this.options.log({ event: 'scheduler-paused', reason: this.pause.message, ...(this.pause.hint ? { hint: this.pause.hint } : {}) });
+    await this.options.notifier?.notify({
+      cause: 'scheduler-paused',
+      subject: 'scheduler',
+      level: 'error',
+      title: 'Gatehouse: scheduled tasks paused',
+      body: [lost.message, GOES_ON_WHEN[this.options.store.backend], this.pause.hint].filter(Boolean).join('. '),
+    });
+    return this.pause;
+  }
+
+  /** The task list could not be read and the store lost nothing for good: said once, until a read works again. */
+  unreadable(error: unknown): void {
+    if (this.unreadableSince !== null) return;
+    this.unreadableSince = this.options.clock().toISOString();
+    this.options.log({ event: 'tasks-unreadable', error: redactedMessage(error), retry: 'at every tick until the database answers' });
+  }
+
+  /** The task list was read: an outage said by `unreadable` is over. */
+  readable(): void {
+    if (this.unreadableSince === null) return;
+    this.options.log({ event: 'tasks-readable-again', unreadableSince: this.unreadableSince });
+    this.unreadableSince = null;
+  }
+
+  private async lostPart(): Promise<GatehouseError | null> {
+    try {
+      return await this.options.store.lostForGood();
+    } catch {
+      // The database cannot be asked now: nothing says it is gone for good.
+      return null;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type TickReport } from '../../main/scheduler/index.js';
+import type { Store } from '../../main/store/index.js';
+import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
+import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+
+const EVERY_MINUTE = { name: 'every-minute', cron: '* * * * *', source: 'synthetic:seed=7,count=5', allowFrequent: true };
+
+/** A clock the test moves by hand, a minute a tick: no sleeping. */
+function minuteClock() {
+  let now = Date.parse('2026-03-01T00:00:30Z');
+  return { clock: () => new Date(now), nextMinute: () => (now += 60_000) };
+}
+
+/** A scheduler on `store` whose log lines (parsed) and notices the test reads; the notifier keeps no throttle, so every notice sent is seen. */
+function watchedScheduler(store: Store, clock: () => Date) {
+  const lines: Record<string, unknown>[] = [];
+  const notices: DeliveredNotification[] = [];
+  const notifier = new Notifier({ store: null, clock, channels: [{ name: 'memory', send: async (n) => void notices.push(n) }] });
+  const scheduler = new Scheduler({ store, clock, notifier, log: (line) => lines.push(JSON.parse(line) as Record<string, unknown>), runTask: (task, request) => runTask(store, task, { clock }, request) });
+  const events = (event: string) => lines.filter((line) => line.event === event);
+  return { scheduler, lines, notices, events };
+}
+
+/** Ticks at the next minute. */
+async function tickOnce(scheduler: Scheduler, time: ReturnType<typeof minuteClock>): Promise<TickReport> {
+  time.nextMinute();
+  return scheduler.tick();
+}
+
+/** Ticks once a minute, `count` times. */
+async function ticks(scheduler: Scheduler, time: ReturnType<typeof minuteClock>, count: number): Promise<TickReport[]> {
+  const reports: TickReport[] = [];
+  for (let i = 0; i < count; i++) {
+    time.nextMinute();
+    reports.push(await scheduler.tick());
+  }
+  return reports;
+}
+
+/** What an operator does from psql or the sqlite3 shell, on a connection of its own beside the scheduler's. */
+async function outsideGatehouse(store: Store, statement: string): Promise<void> {
+  const { sql } = await import('kysely');
+  await sql.raw(statement).execute(store.queries.db);
+}
+
+const notAllThere = /^the database at .* is not all there \(no table checkpoints\): its schema, or a table of it, was dropped outside Gatehouse$/;
+
+describe.each(testBackends())('the scheduler on a $name store that loses a part for good', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('pauses once when a table is dropped under it: one log line and one notice with the reason, no task backed off, no line a minute after, and the report says paused', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = minuteClock();
+      await addTask(store, EVERY_MINUTE, time.clock());
+      const { scheduler, notices, events } = watchedScheduler(store, time.clock);
+      expect((await tickOnce(scheduler, time)).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
+
+      await outsideGatehouse(store, 'DROP TABLE checkpoints');
+      const first = await tickOnce(scheduler, time);
+      const later = await ticks(scheduler, time, 29);
+      expect(first.entries).toMatchObject([{ task: 'every-minute', outcome: 'failed', code: 'DB_UNREACHABLE', nextTry: null, parked: true }]);
+      expect(first.paused).toMatchObject({ code: 'DB_UNREACHABLE', message: expect.stringMatching(notAllThere) });
+      // Every later tick starts nothing and says nothing: the pause is in the report, not in the log.
+      expect(later.every((report) => report.entries.length === 0 && report.paused?.message === first.paused?.message)).toBe(true);
+      expect(events('scheduler-paused')).toEqual([expect.objectContaining({ reason: expect.stringMatching(notAllThere), hint: expect.stringContaining('backup') })]);
+      expect(events('task-failed')).toEqual([]);
+      expect(events('task-skipped')).toEqual([]);
+      expect(notices).toEqual([expect.objectContaining({ cause: 'scheduler-paused', level: 'error', title: 'Gatehouse: scheduled tasks paused', body: expect.stringMatching(/not all there \(no table checkpoints\).*goes on by itself once/) })]);
+      // Waiting would not have healed it: the task is not counted as failing (tasks list shows no backoff to wait out).
+      expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    });
+  });
+
+  it('goes on by itself once the table is back, saying so once, and runs the task at its next time', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = minuteClock();
+      await addTask(store, EVERY_MINUTE, time.clock());
+      const { scheduler, notices, events } = watchedScheduler(store, time.clock);
+      await ticks(scheduler, time, 1);
+      // Renamed away and back: to the store the same "no table checkpoints" as a drop, and a restore that brings it back.
+      await outsideGatehouse(store, 'ALTER TABLE checkpoints RENAME TO checkpoints_set_aside');
+      expect((await ticks(scheduler, time, 3)).map((report) => report.paused?.code)).toEqual(['DB_UNREACHABLE', 'DB_UNREACHABLE', 'DB_UNREACHABLE']);
+      await outsideGatehouse(store, 'ALTER TABLE checkpoints_set_aside RENAME TO checkpoints');
+      const resumed = await tickOnce(scheduler, time);
+      expect(resumed.paused).toBeUndefined();
+      // The run the drop stopped is resumed first, as after any interruption; the task then runs at every time again.
+      expect(resumed.entries).toMatchObject([{ task: 'every-minute', outcome: 'ran' }]);
+      expect((await tickOnce(scheduler, time)).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
+      expect(events('scheduler-paused')).toHaveLength(1);
+      expect(events('scheduler-resumed')).toEqual([expect.objectContaining({ reason: expect.stringMatching(notAllThere) })]);
+      // The pause's one notice; the times it passed over are then said once, as any missed times are.
+      expect(notices.map((n) => n.cause)).toEqual(['scheduler-paused', 'missed-runs']);
+    });
+  });
+
+  it('pauses on the table its task list lives in, instead of ending', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = minuteClock();
+      await addTask(store, EVERY_MINUTE, time.clock());
+      const { scheduler, notices, events } = watchedScheduler(store, time.clock);
+      await outsideGatehouse(store, 'DROP TABLE task_events');
+      await outsideGatehouse(store, 'DROP TABLE scheduled_tasks');
+      const reports = await ticks(scheduler, time, 5);
+      expect(reports.map((report) => report.paused?.message)).toEqual(Array(5).fill(expect.stringMatching(/is not all there \(no table scheduled_tasks, task_events\)/)));
+      expect(events('scheduler-paused')).toHaveLength(1);
+      expect(notices).toHaveLength(1);
+    });
+  });
+});
+
+describe('the scheduler on a SQLite store whose file is deleted or moved', () => {
+  const sqlite = sqliteBackend();
+  afterAll(() => sqlite.cleanup());
+
+  it('pauses once while the file is moved away, and goes on by itself once it is back where it was', async () => {
+    await withFreshStore(sqlite, async (store) => {
+      const time = minuteClock();
+      await addTask(store, EVERY_MINUTE, time.clock());
+      const { scheduler, notices, events } = watchedScheduler(store, time.clock);
+      await ticks(scheduler, time, 1);
+      fs.renameSync(store.location, `${store.location}.moved`);
+      const first = await tickOnce(scheduler, time);
+      const later = await ticks(scheduler, time, 9);
+      expect(first.entries).toMatchObject([{ outcome: 'failed', parked: true, code: 'DB_UNREACHABLE' }]);
+      expect([first, ...later].map((report) => report.paused?.message)).toEqual(Array(10).fill(`no database at ${store.location}`));
+      expect(later.every((report) => report.entries.length === 0)).toBe(true);
+      expect(events('task-failed')).toEqual([]);
+      expect(notices).toEqual([expect.objectContaining({ cause: 'scheduler-paused', body: expect.stringContaining('put it back where it was') })]);
+
+      fs.renameSync(`${store.location}.moved`, store.location);
+      const back = await tickOnce(scheduler, time);
+      expect(back.paused).toBeUndefined();
+      expect(back.entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
+      expect(events('scheduler-resumed')).toHaveLength(1);
+    });
+  });
+});
+
+const postgres = await availablePostgresBackend();
+
+describe.skipIf(postgres === null)('the scheduler on a PostgreSQL server that goes away for a while', () => {
+  it('keeps going: the tasks that cannot be read are said once, no pause and no notice, and the task runs once the server is back', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
+    try {
+      await withFreshStore(throughProxy, async (store) => {
+        const time = minuteClock();
+        await addTask(store, EVERY_MINUTE, time.clock());
+        const { scheduler, notices, events } = watchedScheduler(store, time.clock);
+        const controller = new AbortController();
+        const outcomes: string[] = [];
+        let sleeps = 0;
+        // The loop as `gatehouse scheduler` runs it; each sleep is a minute on the test's clock, the server down for the 2nd to 4th tick.
+        const loop = runSchedulerLoop(scheduler, {
+          signal: controller.signal,
+          clock: time.clock,
+          sleep: async () => {
+            sleeps += 1;
+            time.nextMinute();
+            if (sleeps === 1) await proxy.down();
+            if (sleeps === 4) await proxy.up();
+            if (sleeps === 6) controller.abort();
+          },
+        });
+        await loop;
+        outcomes.push(...events('task-finished').map((line) => String(line.status)));
+        // Ran before the outage and after it: the loop did not end on the ticks that could not read the tasks.
+        expect(outcomes.length).toBeGreaterThanOrEqual(2);
+        expect(events('tasks-unreadable')).toEqual([expect.objectContaining({ error: expect.stringContaining('cannot reach PostgreSQL') })]);
+        expect(events('tasks-readable-again')).toHaveLength(1);
+        expect(events('scheduler-paused')).toEqual([]);
+        expect(notices.filter((n) => n.cause === 'scheduler-paused')).toEqual([]);
+      });
+    } finally {
+      await proxy.up();
+      await throughProxy.cleanup();
+      await proxy.close();
+    }
+  });
+});
