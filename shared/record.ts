@@ -12,6 +12,13 @@ export const MAX_TITLE_LENGTH = 10_000;
 /** Any other free-text field (names, rooms, URLs) longer than this is a rejection. */
 export const MAX_TEXT_FIELD_LENGTH = 2_000;
 /**
+ * The most entries one list of a record (committees, witnesses, videos, transcripts) may hold. A
+ * Congress.gov hearing lists a few dozen witnesses at most; a list of tens of thousands fits in
+ * MAX_RECORD_BYTES and would write a related row each inside one batch's transaction, holding the
+ * writer lock for seconds per record (20 s for 45,000 witnesses on PostgreSQL).
+ */
+export const MAX_LIST_ENTRIES = 1_000;
+/**
  * Limits checked when a record is parsed, before any rule looks at it. A Congress.gov detail nests
  * about 4 containers deep and weighs a few KB; these leave wide room and still keep one hostile
  * record from costing the stack or the memory of the run around it.

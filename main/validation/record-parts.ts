@@ -1,4 +1,4 @@
-import { codePointLabel, controlCharacterProblem, decodeHtmlEntities, visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
+import { codePointLabel, MAX_LIST_ENTRIES, controlCharacterProblem, decodeHtmlEntities, visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
 import { normalizeWitnessName } from './witness-names.js';
 
 /** Where a reader puts what is wrong with the record, and the entries it listed twice alike (stored once). */
@@ -73,9 +73,9 @@ export function describe(value: unknown): string {
  */
 export function listOf(value: unknown, field: string, reasons: ReasonSink): unknown[] {
   if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value;
+  if (Array.isArray(value)) return withinListLimit(value, field, reasons);
   if (isDict(value)) {
-    if (Array.isArray(value.item)) return value.item;
+    if (Array.isArray(value.item)) return withinListLimit(value.item, `${field}.item`, reasons);
     if (isDict(value.item)) return [value.item];
     if (value.item === undefined && Object.keys(value).length === 0) return [];
     // The wrapper is there, its content is not a list: "got an object" would point at the wrapper.
@@ -85,6 +85,14 @@ export function listOf(value: unknown, field: string, reasons: ReasonSink): unkn
     }
   }
   reasons.add('BAD_SHAPE', `${field} must be a list (or {"item": [...]}), got ${describe(value)}`);
+  return [];
+}
+
+/** The list itself, or none of it past MAX_LIST_ENTRIES: its entries are then not read, so not reported one by one. */
+function withinListLimit(list: unknown[], field: string, reasons: ReasonSink): unknown[] {
+  if (list.length <= MAX_LIST_ENTRIES) return list;
+  const limit = MAX_LIST_ENTRIES.toLocaleString('en-US');
+  reasons.add('OVERSIZE_FIELD', `${field} lists ${list.length.toLocaleString('en-US')} entries; the limit is ${limit}`);
   return [];
 }
 

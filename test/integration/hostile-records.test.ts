@@ -63,6 +63,8 @@ describe.each(testBackends())('hostile records on $name', (backend) => {
     ['nested 3,000 arrays deep', () => recordText(HOSTILE, 'witnesses', DEEP_WITNESSES), 'TOO_DEEP'],
     ['larger than 1 MB', () => recordText(HOSTILE, 'witnesses', JSON.stringify(Array.from({ length: 12_000 }, (_, i) => ({ name: `Witness ${i}`, organization: 'o'.repeat(80) })))), 'OVERSIZE_RECORD'],
     ['not valid UTF-8', invalidUtf8Record, 'INVALID_UTF8'],
+    // 230 KB, well under 1 MB: the list's length is what is refused, before 10,000 rows are written in the batch.
+    ['listing 10,000 witnesses', () => recordText(HOSTILE, 'witnesses', JSON.stringify(Array.from({ length: 10_000 }, (_, i) => ({ name: `Witness ${i}` })))), 'OVERSIZE_FIELD'],
     // JSON.stringify writes the lone surrogate as the escape \ud800: valid JSON, stored by SQLite as bytes that are not UTF-8, by PostgreSQL as U+FFFD.
     ['holding a lone UTF-16 surrogate in a witness name', () => JSON.stringify(hearingRecord(HOSTILE, { witnesses: [{ name: 'Dr. J\ud800e', organization: 'Lab' }] })), 'INVALID_UTF8'],
   ];
@@ -79,6 +81,16 @@ describe.each(testBackends())('hostile records on $name', (backend) => {
       });
     });
   }
+
+  it('names the list past 1,000 entries and its length, once, whether a plain list or wrapped in item', async () => {
+    await withFreshStore(backend, async (store) => {
+      const videos = JSON.stringify({ item: Array.from({ length: 1_001 }, (_, i) => ({ url: `https://example.test/v/${i}` })) });
+      const summary = await updateFrom(store, writeFile('input.ndjson', ndjsonAround(recordText(HOSTILE, 'videos', videos))));
+      expect(summary.metrics).toMatchObject({ fetched: 3, added: 2, quarantined: 1 });
+      const [entry] = await store.listQuarantine({ runId: summary.runId });
+      expect(entry!.reasons).toEqual([{ code: 'OVERSIZE_FIELD', message: 'videos.item lists 1,001 entries; the limit is 1,000' }]);
+    });
+  });
 
   it('names a number too large to read as such, not as the null JSON would print for it', async () => {
     await withFreshStore(backend, async (store) => {
