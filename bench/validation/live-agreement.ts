@@ -33,15 +33,17 @@ export interface CaseAgreement {
 /** How `update` writes a run's start: its clock's Date, as UTC ISO text (not the text a file gave). */
 const asUpdateWritesIt = (startedAt: string): string => new Date(Date.parse(startedAt)).toISOString();
 
-/** Stores each history entry as a finished production run of `task`, as `update` would have left it. */
+/** Stores each history entry as a finished production run of `task`, as `update` would have left it: the whole history in one transaction. */
 export async function storeHistory(store: Store, history: ReturnType<typeof runEntrySchema.parse>[], task: string | null = null): Promise<void> {
-  for (const entry of history) {
+  await store.recordFinishedRuns(history.map((entry) => {
     const startedAt = asUpdateWritesIt(entry.startedAt);
-    const runId = await store.createRun({ mode: 'batch', batchSize: 50, task, source: 'file:/feeds/outside.json', startedAt, pid: process.pid, host: 'agreement', flags: {}, resumedFrom: null });
     const validation = entry.verdict ? { verdict: entry.verdict, method: 'stored', historySize: 0, anomalies: [] } : null;
     const metrics = entry.metrics as Parameters<Store['finishRun']>[1]['metrics'];
-    await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics, batchCounts: { total: 1, succeeded: 1, failed: 0, isolated: 0 }, validation, error: null });
-  }
+    return {
+      run: { mode: 'batch', batchSize: 50, task, source: 'file:/feeds/outside.json', startedAt, pid: process.pid, host: 'agreement', flags: {}, resumedFrom: null },
+      outcome: { status: 'success', finishedAt: startedAt, metrics, batchCounts: { total: 1, succeeded: 1, failed: 0, isolated: 0 }, validation, error: null },
+    };
+  }));
 }
 
 /**
