@@ -83,7 +83,8 @@ function pausedUntilSignalled(after: string): Promise<void> {
  * WHERE` on stderr and blocks until it reads the named pipe PATH to its end (a test writes a line to
  * it) — held at a known point for a test to change the database's files in, then let go on. A
  * blocking read, not a signal: both points are synchronous (a run's event, a record's write), with
- * no await to pause at. Where: GATEHOUSE_PAUSE_AFTER_BATCH=N once an update's batch N has committed,
+ * no await to pause at. Where: GATEHOUSE_PAUSE_AFTER_OPEN=1 once an update's database is open (pausingAfterOpen);
+ * GATEHOUSE_PAUSE_AFTER_BATCH=N once an update's batch N has committed,
  * before the next is planned or its flag kills read (pausingAfterBatch); GATEHOUSE_PAUSE_WRITE=EVENTID
  * as that record is written, inside its batch's transaction (storeOptionsFromEnvironment).
  */
@@ -92,6 +93,14 @@ function pausedOnFifo(where: string): void {
   if (!fifo) throw new GatehouseError('INTERNAL', `test seam: GATEHOUSE_PAUSE_FIFO is needed to pause at ${where}`);
   process.stderr.write(`test seam: paused at ${where}\n`);
   fs.readFileSync(fifo);
+}
+
+/**
+ * The GATEHOUSE_PAUSE_AFTER_OPEN=1 seam (pausedOnFifo): an update holds once its database is open,
+ * before anything of the run reads or writes it (the integrity check, the writer lock, the snapshot).
+ */
+export function pausingAfterOpen(): void {
+  if (process.env.GATEHOUSE_TEST_FAULTS === '1' && process.env.GATEHOUSE_PAUSE_AFTER_OPEN === '1') pausedOnFifo('the database opened');
 }
 
 /** The GATEHOUSE_PAUSE_AFTER_BATCH seam (pausedOnFifo): an update's event listener, which does nothing without it. */

@@ -15,7 +15,7 @@ import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js'
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
-import { databaseOption, pausingAfterBatch, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
+import { databaseOption, pausingAfterBatch, pausingAfterOpen, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions } from './input.js';
 
 const log = logger('cli');
@@ -91,6 +91,7 @@ async function update(flags: UpdateFlags): Promise<number> {
   } finally {
     starting.dispose();
   }
+  pausingAfterOpen();
   pausingAfterRunCreated(store);
   // Unset, the flags in force choose it; the run says which as it starts.
   let runMode = mode;

@@ -55,6 +55,9 @@ export async function runFlaggedUpdate(request: FlaggedUpdateRequest): Promise<{
 }
 
 async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: RunSummary; flags: FlagValues }> {
+  // From the first read, not only from runUpdate's lock: its integrity check and flag reads came first,
+  // unchecked, so a -shm made immutable after another process's commit ended the update with SIGBUS there.
+  request.store.refuseWritesOnceGone();
   const flags = await resolveRunFlags(request.store, request.task);
   const explicit = { mode: request.mode, batchSize: request.batchSize };
   const chosen = runOptionsFromFlags(flags, explicit);

@@ -81,6 +81,8 @@ function identityChange(recorded: DatabaseIdentity, now: DatabaseIdentity | null
 
 /** quick_check's complaints; an empty list is a clean database. */
 function quickCheckProblems(db: Database.Database, location: string): string[] {
+  // A read outside a transaction, which may write its read mark into the mapped -shm (IntegrityGuard.dataVersion).
+  checkBeforeWrite(db, 'read');
   try {
     const lines = (db.pragma('quick_check') as { quick_check: string }[]).flatMap((row) => row.quick_check.split('\n'));
     return lines.filter((line) => line !== 'ok' && !line.startsWith('***'));

@@ -14,6 +14,7 @@ import { columnsOf, snakeCase, type TableName } from '../schema.js';
 import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
+import { checkBeforeWrite } from './write-gate.js';
 import { isProcessAlive } from '../process.js';
 
 /** manifest.json: written only by this class, but a file a person can edit or a disk can damage. */
@@ -48,13 +49,14 @@ export class SqliteSnapshots implements SnapshotSupport {
   async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {
     // Read before copying: a manifest that cannot be read refused the snapshot only after its copy was made, left in the folder unlisted.
     const listed = this.readManifest();
-    fs.mkdirSync(this.place, { recursive: true });
     const file = path.join(this.place, `${meta.id}.sqlite`);
-    // Named by process, so a snapshot killed half-way is recognised as a leftover by the next one.
-    removeLeftoversOfGoneProcesses(this.place, /^.+\.sqlite\.(\d+)\.partial(?:-wal|-shm|-journal)?$/);
     const partial = `${file}.${process.pid}.partial`;
     try {
-      await this.db.backup(partial);
+      // Inside the try: a folder that cannot be made (the database's folder immutable, a read-only mount) is the snapshot's clear refusal, not an unexpected error.
+      fs.mkdirSync(this.place, { recursive: true });
+      // Named by process, so a snapshot killed half-way is recognised as a leftover by the next one.
+      removeLeftoversOfGoneProcesses(this.place, /^.+\.sqlite\.(\d+)\.partial(?:-wal|-shm|-journal)?$/);
+      await checkedBackup(this.db, partial);
       // A snapshot is one self-contained file: rollback-journal mode, so opening it read-only later
       // never creates -wal/-shm files or changes the bytes the checksum covers.
       const copy = new Database(partial);
@@ -64,7 +66,7 @@ export class SqliteSnapshots implements SnapshotSupport {
       if (problems.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `snapshot failed its integrity check: ${problems.slice(0, 3).join('; ')}`);
       fs.renameSync(partial, file);
     } catch (error) {
-      fs.rmSync(partial, { force: true });
+      removeCopyQuietly(partial);
       if (error instanceof GatehouseError) throw error;
       throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${this.place}: ${(error as Error).message}`, { cause: error });
     }
@@ -211,6 +213,38 @@ function removeLeftoversOfGoneProcesses(folder: string, pattern: RegExp): void {
   for (const name of fs.readdirSync(folder)) {
     const pid = pattern.exec(name)?.[1];
     if (pid !== undefined && !isProcessAlive(Number(pid), os.hostname())) fs.rmSync(path.join(folder, name), { force: true });
+  }
+}
+
+/**
+ * The online backup API copies `db` a step at a time, each step a read of its own that may write its
+ * read mark into the mapped -shm: each first passes the connection's write check (checkWritesOf), as
+ * every other read outside a transaction does, so a -shm made immutable during a slow copy is
+ * refused (DatabaseUnwritable) where the step's write would have ended the process with SIGBUS.
+ */
+function checkedBackup(db: Database.Database, target: string): Promise<unknown> {
+  checkBeforeWrite(db, 'read');
+  return db.backup(target, {
+    progress: () => {
+      checkBeforeWrite(db, 'read');
+      // better-sqlite3's own pages per step, which a progress callback must now name.
+      return 100;
+    },
+  });
+}
+
+/**
+ * Best effort, so the snapshot's own error is the one said: in a folder made immutable mid-copy,
+ * rmSync's EPERM made it retry the file as a folder, and its ENOTDIR reached the operator as an
+ * unexpected error instead. What stays is a leftover of this process, removed by the next snapshot.
+ */
+function removeCopyQuietly(partial: string): void {
+  for (const suffix of ['', '-journal']) {
+    try {
+      fs.rmSync(`${partial}${suffix}`, { force: true });
+    } catch {
+      // Left for the next snapshot's removeLeftoversOfGoneProcesses.
+    }
   }
 }
 

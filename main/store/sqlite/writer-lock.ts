@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import type { WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
-import { withoutBusyWait, writeGateOf } from './write-gate.js';
+import { checkBeforeWrite, withoutBusyWait, writeGateOf } from './write-gate.js';
 import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 
@@ -71,6 +71,8 @@ export class SqliteWriterLock implements WriterLock {
   }
 
   private readHolder(): LockHolder | null {
+    // Outside a transaction (acquire's first look), a read that may write its read mark into the mapped -shm: checked as every such read is (checkWritesOf).
+    if (!this.db.inTransaction) checkBeforeWrite(this.db, 'read');
     const row = this.db.prepare('SELECT run_id AS runId, pid, host, since, heartbeat_at AS heartbeatAt, operation, operator FROM writer_lock WHERE id = 1').get();
     return (row as LockHolder | undefined) ?? null;
   }
