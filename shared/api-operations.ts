@@ -34,6 +34,8 @@ export const flagEventSchema = z.object({
   operator: z.string(),
   reason: z.string(),
   at: z.string(),
+  /** The event this one reverted (`flags revert`, the console's Revert…); null for any other change. */
+  revertsEventId: z.number().int().nullable(),
 });
 export type FlagEventView = z.infer<typeof flagEventSchema>;
 

@@ -56,11 +56,12 @@ function flagValue(value: FlagEventView['newValue'], flag: string): string {
 
 function flagEvent(event: FlagEventView): HistoryEvent {
   const scope = event.scope === 'global' ? '' : ` (${event.scope})`;
+  const reverted = event.revertsEventId === null ? '' : `, reverting change ${event.revertsEventId}`;
   return {
     kind: 'flag',
     id: `flag:${event.id}`,
     at: event.at,
-    title: `${event.flag} ${flagValue(event.oldValue, event.flag)} → ${flagValue(event.newValue, event.flag)}${scope}`,
+    title: `${event.flag} ${flagValue(event.oldValue, event.flag)} → ${flagValue(event.newValue, event.flag)}${scope}${reverted}`,
     operator: event.operator,
     reason: event.reason,
     runId: null,

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { backupsDeleteInputSchema, backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
-import { backupsList, createSnapshotOnRequest, currentOperator, deleteSnapshot, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
+import { backupsList, createSnapshotOnRequest, deleteSnapshot, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
+import { actorName } from '../flags/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printApiJson, printTable } from './output.js';
@@ -33,6 +35,8 @@ const BACKUPS_LIST_EXIT_CODES = [
 ].join('\n');
 
 const dbOption = ['--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)'] as const;
+/** Who a snapshot taken or pruned on request is taken under: named by the writer lock to whoever it refuses meanwhile. */
+const operatorOption = (doing: string) => ['--operator <name>', `who is ${doing} (default: the OS user)`] as const;
 
 export function registerBackupCommands(program: Command): void {
   const backups = program.command('backups').description('snapshots of the database: files beside a SQLite database, schemas beside a PostgreSQL one');
@@ -52,12 +56,16 @@ export function registerBackupCommands(program: Command): void {
       process.stderr.write(`warning: ${counted(missing, 'snapshot')} cannot be restored (marked MISSING); remove ${missing === 1 ? 'it' : 'them'} with gatehouse backups delete\n`);
       process.exitCode = EXIT_CODE_SNAPSHOT_PROBLEM;
     }));
-  backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption).option('--json', 'print JSON')
-    .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
-      const snapshot = await createSnapshotOnRequest(store, { operator: currentOperator() });
-      if (flags.json) return printApiJson('backups.create', snapshot);
-      process.stdout.write(`snapshot ${snapshot.id}: ${snapshot.sizeBytes} bytes, integrity ok, sha256 ${snapshot.sha256}\n`);
-    }));
+  backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption)
+    .option(...operatorOption('taking it')).option('--json', 'print JSON')
+    .action((flags: BackupFlags) => {
+      const { operator } = parseOptions(withOperator(z.object({})), { operator: flags.operator });
+      return withStore(flags.db, async (store) => {
+        const snapshot = await createSnapshotOnRequest(store, { operator: actorName(operator) });
+        if (flags.json) return printApiJson('backups.create', snapshot);
+        process.stdout.write(`snapshot ${snapshot.id}: ${snapshot.sizeBytes} bytes, integrity ok, sha256 ${snapshot.sha256}\n`);
+      });
+    });
   backups.command('verify').description('recompute checksums and check each copy\'s integrity').option(...dbOption)
     .option('--id <id>', 'only this snapshot').option('--json', 'print JSON')
     .addHelpText('after', `\nExit codes: 0 every snapshot checked is sound; ${EXIT_CODE_SNAPSHOT_PROBLEM} one is missing, or fails its checksum or integrity check (its problems say which); 2 usage error or no such snapshot.`)
@@ -75,12 +83,13 @@ export function registerBackupCommands(program: Command): void {
     .option('--max-age-days <days>', `drop snapshots older than this (default ${DEFAULT_RETENTION.maxAgeDays})`)
     .option('--max-total-mb <mb>', `keep the newest snapshots whose sizes add up to at most this many MiB (default ${DEFAULT_RETENTION.maxTotalMb})`)
     .option('--dry-run', 'list what would be deleted; delete nothing')
+    .option(...operatorOption('pruning'))
     .option('--json', 'print JSON')
     .action((flags: BackupFlags) => {
       // The console's backups.prune: its schema and its report; here a real prune unless --dry-run.
-      const request = parseOptions(backupsPruneInputSchema, { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb, dryRun: flags.dryRun ?? false });
+      const { operator, ...request } = parseOptions(withOperator(backupsPruneInputSchema), { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb, dryRun: flags.dryRun ?? false, operator: flags.operator });
       return withStore(flags.db, async (store) => {
-        const report = await pruneReport(store, { ...request, operator: currentOperator() });
+        const report = await pruneReport(store, { ...request, operator: actorName(operator) });
         if (flags.json) return printApiJson('backups.prune', report);
         const verb = report.dryRun ? 'would prune' : 'pruned';
         process.stdout.write(`${verb} ${counted(report.pruned.length, 'snapshot')}${report.pruned.map((s) => `\n  ${s.id} (${s.createdAt})`).join('')}\n`);

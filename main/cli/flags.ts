@@ -67,7 +67,8 @@ function show(value: unknown): string {
 function printEvent(method: 'flags.set' | 'flags.unset' | 'flags.revert', event: FlagEvent, json: boolean | undefined): void {
   const view: FlagEventView = flagEventView(event);
   if (json) return printApiJson(method, view);
-  process.stdout.write(`event ${view.id}: ${view.flag} [${view.scope}] ${show(view.oldValue)} → ${show(view.newValue)} by ${view.operator}: ${view.reason}\n`);
+  const reverted = view.revertsEventId === null ? '' : ` (reverts event ${view.revertsEventId})`;
+  process.stdout.write(`event ${view.id}: ${view.flag} [${view.scope}] ${show(view.oldValue)} → ${show(view.newValue)}${reverted} by ${view.operator}: ${view.reason}\n`);
 }
 
 function common(command: Command, extra: (c: Command) => Command = (c) => c): Command {
@@ -156,7 +157,7 @@ export function registerFlagsCommand(program: Command): void {
     await withStore(options.db, async (store) => {
       const events = (await flagStore(store).history(query)).map(flagEventView);
       if (options.json) return printApiJson('flags.history', events);
-      printTable(['event', 'at', 'flag', 'scope', 'old', 'new', 'operator', 'reason'], events.map((e) => [e.id, e.at, e.flag, e.scope, show(e.oldValue), show(e.newValue), e.operator, e.reason]));
+      printTable(['event', 'at', 'flag', 'scope', 'old', 'new', 'reverts', 'operator', 'reason'], events.map((e) => [e.id, e.at, e.flag, e.scope, show(e.oldValue), show(e.newValue), e.revertsEventId, e.operator, e.reason]));
     });
   });
 }

@@ -4,7 +4,7 @@ import type { RunEvent } from '../../shared/run.js';
 import { logger } from '../logging/index.js';
 import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
-import { currentOperator } from '../backup/index.js';
+import { actorName } from '../flags/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
@@ -148,18 +148,20 @@ export function registerTasksCommands(program: Command): void {
     });
   });
 
-  dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags; Ctrl-C stops it after the current batch (exit 130; 143 on SIGTERM) as update does, a second one at once')).action(async (name: string, options: TaskOptions) => {
+  dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags; Ctrl-C stops it after the current batch (exit 130; 143 on SIGTERM) as update does, a second one at once'))
+    .option('--operator <name>', 'who is running it, named by the writer lock to anyone it refuses meanwhile (default: the OS user)').action(async (rawName: string, options: TaskOptions) => {
+    const { name, operator } = parseOptions(withOperator(taskNameInputSchema), { name: rawName, operator: options.operator }, { name: 'name' });
     // Until its run can be stopped at a boundary, a signal ends the command at once, saying so (as update does).
     const starting = quitOnSignalsWhileStarting('tasks run', { json: options.json === true });
     starting.at('opening the database');
     try {
       process.exitCode = await withStore(options.db, async (store) => {
         starting.at(`reading task ${name}`);
-        const task = await requireTask(store, taskName(name));
+        const task = await requireTask(store, name);
         starting.dispose();
         const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
         try {
-          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent) }, { operator: currentOperator() });
+          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent) }, { operator: actorName(operator) });
           await taskStore(store).recordOnDemandRun(task.name, summary.runId);
           if (options.json) printJson(summary);
           else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);

@@ -8,7 +8,7 @@ import { openSource, type RecordSource } from '../sources/index.js';
 import { lookbackDaysSchema } from '../../shared/lookback.js';
 import { openStore, type Store } from '../store/index.js';
 import { runFlaggedUpdate } from '../scheduler/index.js';
-import { currentOperator } from '../backup/index.js';
+import { actorName } from '../flags/index.js';
 import { cliNotifier } from './notifier.js';
 import { printJson, terminalText, updateExitCodesHelp } from './output.js';
 import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js';
@@ -16,7 +16,7 @@ import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
 import { databaseOption, pausingAfterBatch, pausingAfterOpen, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
-import { parseOptions } from './input.js';
+import { parseOptions, withOperator } from './input.js';
 
 const log = logger('cli');
 
@@ -39,6 +39,7 @@ interface UpdateFlags {
   fullIntegrityCheck?: boolean;
   lookbackDays?: string;
   congress?: string;
+  operator?: string;
   json?: boolean;
 }
 
@@ -59,6 +60,7 @@ export function registerUpdateCommand(program: Command): void {
     .option('--full-integrity-check', 'run quick_check over the whole database before this run, even when it is as the last verified run left it')
     .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
     .option('--congress <n>', 'congress: which Congress to list (default: each one sitting during the lookback window; a resume lists those its run listed)')
+    .option('--operator <name>', 'who is running it, named by the writer lock to anyone it refuses meanwhile (default: the OS user)')
     .option('--json', 'print the run summary as JSON')
     .addHelpText('after', updateExitCodesHelp())
     .action(async (flags: UpdateFlags) => {
@@ -72,11 +74,11 @@ export function registerUpdateCommand(program: Command): void {
 
 async function update(flags: UpdateFlags): Promise<number> {
   // Unset options fall to the flags in force for the task (ENABLE_BATCH_PROCESSING, BATCH_SIZE).
-  const { mode, batchSize, task, resumeRunId, lookbackDays, congress, fullIntegrityCheck, ...input } = parseOptions(
-    updateInputSchema,
+  const { mode, batchSize, task, resumeRunId, lookbackDays, congress, fullIntegrityCheck, operator, ...input } = parseOptions(
+    withOperator(updateInputSchema),
     {
       source: flags.source, batchSize: flags.batchSize, mode: flags.mode, task: flags.task, fullIntegrityCheck: flags.fullIntegrityCheck,
-      resumeRunId: flags.resume, lookbackDays: flags.lookbackDays, congress: flags.congress,
+      resumeRunId: flags.resume, lookbackDays: flags.lookbackDays, congress: flags.congress, operator: flags.operator,
     },
     { resumeRunId: '--resume' },
   );
@@ -126,7 +128,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       batchSize,
       task,
       resumeRunId,
-      operator: currentOperator(),
+      operator: actorName(operator),
       snapshots: flags.snapshot,
       fullIntegrityCheck,
       notifier: cliNotifier(store),

@@ -128,6 +128,7 @@ export async function revertFlagEvent(store: Store, eventId: number, request: Om
     flag: event.flag,
     scope: event.scope,
     valueJson: event.oldJson,
+    revertsEventId: event.id,
     actor: actorName(request.operator),
     reason: requiredReason(request.reason),
     at: (request.now ?? new Date()).toISOString(),
@@ -156,6 +157,6 @@ export function flagHistoryQuery<Query extends { flag?: string | undefined; scop
 /** Keys in the contract's order (flagEventSchema): `flags set|unset|revert --json` print this, and must read as the API's answer. */
 export function flagEventView(event: FlagEvent): FlagEventView {
   // The column keeps its first name (rows written before stay readable); everyone reading the audit sees `operator`, as on every other audit row.
-  const { id, flag, scope, oldJson, newJson, actor, reason, at } = event;
-  return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), operator: actor, reason, at };
+  const { id, flag, scope, oldJson, newJson, actor, reason, at, revertsEventId } = event;
+  return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), operator: actor, reason, at, revertsEventId };
 }

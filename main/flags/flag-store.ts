@@ -17,6 +17,8 @@ export interface FlagChange {
   actor: string;
   reason: string;
   at: string;
+  /** The event a revert puts back (`flags revert`); absent for every other change. */
+  revertsEventId?: number;
   /**
    * The stored value (JSON text; null: none) the change was based on, as the operator saw it. When
    * given, a change made meanwhile by someone else refuses this one with CONFLICT instead of being
@@ -64,7 +66,7 @@ class FlagStore {
   async change(change: FlagChange): Promise<FlagEvent> {
     return this.driver.transaction(async (trx) => {
       const oldJson = await this.replaceValue(trx, change);
-      const event = { flag: change.flag, scope: change.scope, oldJson, newJson: change.valueJson, actor: change.actor, reason: change.reason, at: change.at };
+      const event = { flag: change.flag, scope: change.scope, oldJson, newJson: change.valueJson, actor: change.actor, reason: change.reason, at: change.at, revertsEventId: change.revertsEventId ?? null };
       return trx.insertInto('flagEvents').values(event).returningAll().executeTakeFirstOrThrow();
     });
   }

@@ -12,6 +12,12 @@ export interface Notification {
   title: string;
   body: string;
   runId?: number;
+  /**
+   * An operator's act on the data (a rollback): announced every time, never throttled. The throttle
+   * folds alarms that repeat (a task failing hourly); a second rollback within the hour is news of
+   * its own, and support must hear of each one.
+   */
+  operatorAct?: true;
 }
 
 /** A notification as delivered: with when, and how many like it were folded into it. */

@@ -17,7 +17,7 @@ import { terminalText } from '../../shared/terminal-text.js';
 
 const log = logger('notify');
 
-/** One message per cause per hour; what comes in between is counted into the next one. */
+/** One alarm per cause per hour; what comes in between is counted into the next one. An operator's act (a rollback) is never held back. */
 export const THROTTLE_WINDOW_MS = 60 * 60_000;
 
 export interface ChannelResult {
@@ -56,7 +56,7 @@ export class Notifier {
   async notify(notification: Notification): Promise<NotifyResult> {
     const now = this.clock();
     let claim = { send: true, folded: 0 };
-    if (this.options.store) {
+    if (this.options.store && !notification.operatorAct) {
       try {
         claim = await notificationThrottle(this.options.store).claim(`${notification.cause}:${notification.subject}`, now, this.options.windowMs ?? THROTTLE_WINDOW_MS);
       } catch (error) {
@@ -66,7 +66,8 @@ export class Notifier {
     if (!claim.send) return { sent: false, folded: claim.folded, channels: [] };
     // Titles and bodies quote task names, reasons and error messages, some stored before their rules
     // refused control characters: every channel gets them with those shown as escapes (line breaks kept).
-    const delivered = { ...notification, title: terminalText(notification.title), body: terminalText(notification.body), at: now.toISOString(), folded: claim.folded };
+    const { operatorAct: _act, ...message } = notification;
+    const delivered = { ...message, title: terminalText(notification.title), body: terminalText(notification.body), at: now.toISOString(), folded: claim.folded };
     const channels: ChannelResult[] = [];
     for (const channel of this.options.channels) {
       try {
@@ -151,7 +152,7 @@ export async function notifyRunOutcome(notifier: Notifier, summary: RunSummary, 
  */
 export function rollbackNotification(what: string, by: { operator: string; reason: string | null }, subject = 'manual'): Notification {
   const body = `by ${by.operator}${by.reason ? `: ${by.reason}` : ''}`;
-  return { cause: 'rollback', subject, level: 'warning', title: `Gatehouse: ${what} was rolled back`, body: redactSecrets(body) };
+  return { cause: 'rollback', subject, level: 'warning', title: `Gatehouse: ${what} was rolled back`, body: redactSecrets(body), operatorAct: true };
 }
 
 /**
@@ -173,5 +174,5 @@ export async function notifyRollback(
   if (target.nothingRolledBack === null) return notifier.notify({ ...rollbackNotification(what, target, subject), runId: target.runId });
   const marked = target.runRolledBack ? `; run ${target.runId} is marked rolled back all the same` : '';
   const body = `by ${target.operator}${target.reason ? ` (${target.reason})` : ''}: ${target.nothingRolledBack}${marked}`;
-  return notifier.notify({ cause: 'rollback', subject, level: 'warning', title: `Gatehouse: rolling back ${what} undid nothing`, body: redactSecrets(body), runId: target.runId });
+  return notifier.notify({ cause: 'rollback', subject, level: 'warning', title: `Gatehouse: rolling back ${what} undid nothing`, body: redactSecrets(body), runId: target.runId, operatorAct: true });
 }

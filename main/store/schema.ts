@@ -106,7 +106,7 @@ export const TABLES = {
   flagValues: { role: 'kept', columns: { flag: 'text', scope: 'text', valueJson: 'text', updatedAt: 'time', updatedBy: 'text' } },
   flagEvents: {
     role: 'kept',
-    columns: { id: 'serial', flag: 'text', scope: 'text', oldJson: 'text?', newJson: 'text?', actor: 'text', reason: 'text', at: 'time' },
+    columns: { id: 'serial', flag: 'text', scope: 'text', oldJson: 'text?', newJson: 'text?', actor: 'text', reason: 'text', at: 'time', revertsEventId: 'long?' },
   },
   /**
    * Kept, as flag values are: a task is operations configuration, not data. Restoring yesterday's

@@ -29,7 +29,7 @@ describe('gatehouse flags', () => {
   it('sets a task-scoped flag with a reason, lists it as TARGETING_MATCH, shows history and reverts in one command', () => {
     const event = json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--scope', 'task:hourly', '--reason', 'baseline', '--operator', 'dana']);
     // The same JSON the API returns for flags.set.
-    expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, operator: 'dana', reason: 'baseline', at: expect.any(String) });
+    expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, operator: 'dana', reason: 'baseline', at: expect.any(String), revertsEventId: null });
     const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
     expect(list.find((f) => f.name === 'ENABLE_BATCH_PROCESSING')!.inForce).toMatchObject({ value: false, reason: 'TARGETING_MATCH', scope: 'task:hourly' });
     expect(json(['flags', 'get', 'ENABLE_BATCH_PROCESSING'])).toMatchObject({ value: true, reason: 'DEFAULT' });
