@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorPayload } from './errors.js';
 import { quarantineEntrySchema } from './record.js';
-import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, type RunEvent } from './run.js';
+import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, runWaitSchema, type RunEvent } from './run.js';
 import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
@@ -142,6 +142,8 @@ export const activeRunSchema = z.object({
   expectedRecords: z.number().int().nullable(),
   metrics: runMetricsSchema,
   elapsedMs: z.number().int().nonnegative(),
+  /** What the run sits waiting for now (a server's Retry-After, a backoff); null while it works. */
+  wait: runWaitSchema.nullable().default(null),
 });
 export type ActiveRun = z.infer<typeof activeRunSchema>;
 

@@ -258,12 +258,36 @@ export const batchRecordSchema = z.object({
 });
 export type BatchRecord = z.infer<typeof batchRecordSchema>;
 
+/**
+ * What a running run sits waiting for, so the console can say it rather than look hung: a source
+ * that sits out a server's Retry-After, or backs off after a failed request, before it asks again.
+ */
+export const runWaitSchema = z.object({
+  /** Who the run waits on, as people name it: `Congress.gov`. */
+  on: z.string(),
+  /** When the wait ends (ISO 8601). */
+  until: z.string(),
+  /** `asked`: the server's Retry-After set the wait; `backoff`: the source's own pause between attempts. */
+  reason: z.enum(['asked', 'backoff']),
+  /** What the last attempt got, in a few words: `HTTP 503`, `a timeout`, `a network error`. */
+  cause: z.string(),
+});
+export type RunWait = z.infer<typeof runWaitSchema>;
+
+/** How the console words a wait: "waiting on Congress.gov until 16:42:10 — it asked (HTTP 503)". */
+export function describeRunWait(wait: RunWait, formatTime: (iso: string) => string): string {
+  const why = wait.reason === 'asked' ? `it asked (${wait.cause})` : `backing off after ${wait.cause}`;
+  return `waiting on ${wait.on} until ${formatTime(wait.until)} — ${why}`;
+}
+
 /** Progress events: the engine emits them, the CLI draws a bar, the console streams them. */
 export type RunEvent =
   | { type: 'run-started'; runId: number; mode: RunMode; batchSize: number; expectedRecords: number | null }
   | { type: 'batch-finished'; runId: number; batch: BatchRecord; metrics: RunMetrics }
   | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
   | { type: 'run-finished'; runId: number; summary: RunSummary }
+  /** The run started waiting (`wait`) or stopped waiting (`null`, the run moved on). */
+  | { type: 'waiting'; runId: number; wait: RunWait | null }
   | { type: 'warning'; runId: number | null; message: string; cause?: undefined }
   /** A rollout a run's check paused (a guardrail's breach, or a change outside it held): the console notifies it, throttled per rollout. */
   | { type: 'warning'; runId: number | null; message: string; cause: 'rollout-breach' | 'rollout-held'; rolloutId: number }

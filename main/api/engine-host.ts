@@ -3,7 +3,7 @@ import type { ActiveRun, OperationEvent, OperationView } from '../../shared/api.
 import type { RunEvent } from '../../shared/run.js';
 import { eventFor, type UpdateOptions } from '../engine/index.js';
 import { coverageGapFor, runFlaggedUpdate } from '../scheduler/index.js';
-import { openSource } from '../sources/index.js';
+import { openSource, type SourceOptions } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
 import { consoleStoreOptions, OperationBook, performOperation, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
 
@@ -67,6 +67,8 @@ export interface EngineHostOptions {
   /** The historical validator (issue 5) plugs in here. */
   judge?: UpdateOptions['judge'];
   clock?: () => Date;
+  /** How the host opens its runs' sources, beyond each request's lookback (tests lower the wait worth telling). */
+  sourceOptions?: Pick<SourceOptions, 'waitWorthSayingMs'>;
 }
 
 /**
@@ -93,7 +95,7 @@ export class ActiveRuns {
 
   observe(event: RunEvent, now: Date): void {
     if (event.type === 'run-started') {
-      this.runs.set(event.runId, { runId: event.runId, startedAt: now.toISOString(), expectedRecords: event.expectedRecords, metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 }, elapsedMs: 0 });
+      this.runs.set(event.runId, { runId: event.runId, startedAt: now.toISOString(), expectedRecords: event.expectedRecords, metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 }, elapsedMs: 0, wait: null });
       return;
     }
     if (event.type === 'run-finished') {
@@ -103,6 +105,7 @@ export class ActiveRuns {
     const run = event.runId === null ? undefined : this.runs.get(event.runId);
     if (!run) return;
     if (event.type === 'progress') Object.assign(run, { metrics: event.metrics, elapsedMs: Math.max(0, Math.round(event.elapsedMs)) });
+    if (event.type === 'waiting') run.wait = event.wait;
     if (event.type === 'batch-finished') {
       run.metrics = event.metrics;
       run.elapsedMs = Math.max(0, now.getTime() - Date.parse(run.startedAt));
@@ -160,7 +163,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
 
   async function start(request: StartRunRequest): Promise<{ runId: number }> {
     if (closing) throw shuttingDown('run');
-    const source = await openSource(request.source, request.lookbackDays === undefined ? {} : { lookbackDays: request.lookbackDays });
+    const source = await openSource(request.source, { ...options.sourceOptions, ...(request.lookbackDays === undefined ? {} : { lookbackDays: request.lookbackDays }) });
     const store = await openStore(options.location, consoleStoreOptions(options.storeOptions));
     const controller = new AbortController();
     return new Promise((resolve, reject) => {

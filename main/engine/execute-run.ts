@@ -1,4 +1,4 @@
-import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
+import type { RunEvent, RunStatus, RunSummary, RunWait } from '../../shared/run.js';
 import { NOT_RETRIED_PART_WAY, runAllOrNothing, UpdateTriedOnce } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
 import { BatchCommitter } from './batch-commit.js';
@@ -49,7 +49,8 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
     const knownCommittees = taken.knownCommittees ?? (await run.retry(() => store.knownCommitteeCodes()));
     planner = new RunPlanner(lookup, new RunRules(knownCommittees, run.eventIdsInRun));
     // A re-listed source (congress) skips by identity on a resume (`taken.resume`), a file or synthetic one by position.
-    const items = source.items({ skip: run.state.nextPosition, signal: options.signal, resume: taken.resume });
+    const onWait = (wait: RunWait | null) => run.emit({ type: 'waiting', runId: run.runId, wait });
+    const items = source.items({ skip: run.state.nextPosition, signal: options.signal, resume: taken.resume, onWait });
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
     const sizes = new BatchSizes(run.batchSize, options.batchCeiling ?? null);
     if (run.mode === 'all-or-nothing') {

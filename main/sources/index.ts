@@ -97,6 +97,7 @@ export async function openSource(spec: string, options: SourceOptions = {}): Pro
         lookbackDays: options.lookbackDays,
         congress: options.congress,
         now: options.now,
+        waitWorthSayingMs: options.waitWorthSayingMs,
       });
     }
   }

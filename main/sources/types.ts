@@ -1,5 +1,5 @@
 import type { Rejection } from '../../shared/record.js';
-import type { SourceFingerprint, SourceWarning, SourceWindow } from '../../shared/run.js';
+import type { RunWait, SourceFingerprint, SourceWarning, SourceWindow } from '../../shared/run.js';
 
 /** One item read from a source, before any rule has looked at it. */
 export interface SourceItem {
@@ -80,7 +80,7 @@ export interface RecordSource {
    * `resume` (a source with `listing`), items whose key is handled are read past instead, and the
    * others are numbered from `skip` on, after every position the run has already checkpointed.
    */
-  items(options?: { skip?: number; signal?: AbortSignal; resume?: ResumeByIdentity }): AsyncIterable<SourceItem>;
+  items(options?: { skip?: number; signal?: AbortSignal; resume?: ResumeByIdentity; onWait?: (wait: RunWait | null) => void }): AsyncIterable<SourceItem>;
 }
 
 export interface SourceOptions {
@@ -90,6 +90,8 @@ export interface SourceOptions {
   lookbackDays?: number;
   /** congress: only — which Congress to list (default: the one sitting now). */
   congress?: number;
+  /** congress: only — a wait between attempts this long or longer is told to the run (default 10 s); tests lower it. */
+  waitWorthSayingMs?: number;
   /** congress: only — overrides GATEHOUSE_CONGRESS_API_KEY. Never logged or stored. */
   apiKey?: string;
 }

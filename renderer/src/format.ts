@@ -12,6 +12,12 @@ export function when(iso: string | null): string {
   return Number.isNaN(date.getTime()) ? iso : date.toISOString().slice(0, 16).replace('T', ' ');
 }
 
+/** The time of day (UTC, as `when` shows dates): `16:42:10`. */
+export function clockTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toISOString().slice(11, 19);
+}
+
 export function day(iso: string): string {
   return iso.slice(0, 10);
 }

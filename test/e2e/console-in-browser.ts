@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineHost, startHttpServer, type EngineHost, type RunningServer } from '../../main/api/index.js';
+import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineHost, startHttpServer, type EngineHost, type EngineHostOptions, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { TestBackend } from '../helpers/backends.js';
 import { availablePostgresBackend } from '../helpers/postgres.js';
@@ -47,6 +47,8 @@ export async function openConsoleInBrowser(options: {
    * script), runs always judged.
    */
   worker?: boolean;
+  /** How the in-process engine opens its runs' sources (a lower wait worth telling, for a short Retry-After). */
+  sourceOptions?: EngineHostOptions['sourceOptions'];
 }): Promise<ConsoleInBrowser> {
   const staticRoot = await ensureRendererBuilt();
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
@@ -55,7 +57,7 @@ export async function openConsoleInBrowser(options: {
   const store = await openStore(location);
   const engine = options.worker
     ? createWorkerEngineHost({ location, workerScript: path.resolve('dist/main/api/engine-worker.js') })
-    : createInProcessEngineHost({ location, ...(options.judge ? { judge: consoleJudge } : {}) });
+    : createInProcessEngineHost({ location, sourceOptions: options.sourceOptions, ...(options.judge ? { judge: consoleJudge } : {}) });
   await options.prepare?.({ store, engine });
   const server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http' }), engine, staticRoot });
   const browser = await chromium.launch({ executablePath: options.executablePath, args: CHROMIUM_ARGS, headless: true });

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { GatehouseError } from '../../../shared/errors.js';
 import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../../shared/json-repeated-keys.js';
 import type { RejectionCode } from '../../../shared/record.js';
+import type { RunWait } from '../../../shared/run.js';
 import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
 import { withoutByteOrderMark } from '../json-syntax.js';
@@ -17,7 +18,7 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** A moved endpoint redirects once or twice; more is a loop, and each hop spends the hourly quota. */
 export const MAX_REDIRECTS = 5;
 /** A wait someone watching the run would take for a hang (Retry-After may ask for up to 15 minutes): it is said before it starts. */
-const WAIT_WORTH_SAYING_MS = 10_000;
+export const WAIT_WORTH_SAYING_MS = 10_000;
 
 const log = logger('congress');
 
@@ -33,6 +34,8 @@ export interface CongressClientOptions {
   retryMaxMs?: number;
   /** A Retry-After longer than this is not waited for: the request fails instead. */
   maxRetryAfterMs?: number;
+  /** A wait between attempts this long or longer is logged and told to `watchWaits` listeners (default `WAIT_WORTH_SAYING_MS`). */
+  waitWorthSayingMs?: number;
   /** A body past this many bytes is refused (default `MAX_RESPONSE_BYTES`). */
   maxResponseBytes?: number;
   limiter?: RequestRateLimiter;
@@ -82,6 +85,8 @@ export class CongressClient {
   private readonly retryMaxMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly maxResponseBytes: number;
+  private readonly waitWorthSayingMs: number;
+  private readonly waitListeners = new Set<(wait: RunWait | null) => void>();
   private readonly limiter: RequestRateLimiter;
   private readonly clock: () => Date;
   private readonly sleep: Sleep;
@@ -98,6 +103,7 @@ export class CongressClient {
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 15 * 60_000;
     this.maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    this.waitWorthSayingMs = options.waitWorthSayingMs ?? WAIT_WORTH_SAYING_MS;
     this.limiter = options.limiter ?? processRequestLimiter;
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? realSleep;
@@ -141,11 +147,39 @@ export class CongressClient {
       // past (a server clock behind ours) reads as 0, and every attempt would go out within a second.
       const backoffMs = Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs);
       const waitMs = Math.max(attempt.waitMs ?? 0, backoffMs);
-      if (waitMs >= WAIT_WORTH_SAYING_MS) {
-        log.warn(`${attempt.error.message}; waiting ${Math.ceil(waitMs / 1000)} s${waitMs === attempt.waitMs ? ', as its Retry-After asked,' : ''} before attempt ${retry + 2} of ${this.maxRetries + 1}`, { path: url.pathname, waitMs });
+      const worthSaying = waitMs >= this.waitWorthSayingMs;
+      if (worthSaying) {
+        const asked = waitMs === attempt.waitMs;
+        log.warn(`${attempt.error.message}; waiting ${Math.ceil(waitMs / 1000)} s${asked ? ', as its Retry-After asked,' : ''} before attempt ${retry + 2} of ${this.maxRetries + 1}`, { path: url.pathname, waitMs });
+        this.tellWait({ on: 'Congress.gov', until: new Date(this.clock().getTime() + waitMs).toISOString(), reason: asked ? 'asked' : 'backoff', cause: failureInFewWords(attempt.error) });
       }
-      await this.sleep(waitMs, signal);
+      try {
+        await this.sleep(waitMs, signal);
+      } finally {
+        if (worthSaying) this.tellWait(null);
+      }
       if (signal?.aborted) throw aborted(shown);
+    }
+  }
+
+  /**
+   * Tells `listener` of each wait worth saying as it starts, and `null` as it ends (the next attempt
+   * goes out, or the run stopped): a console watching the run shows it instead of a run that looks
+   * hung. Returns the unsubscribe.
+   */
+  watchWaits(listener: (wait: RunWait | null) => void): () => void {
+    this.waitListeners.add(listener);
+    return () => this.waitListeners.delete(listener);
+  }
+
+  private tellWait(wait: RunWait | null): void {
+    // A broken listener must not turn a retry into a failed request.
+    for (const listener of this.waitListeners) {
+      try {
+        listener(wait);
+      } catch {
+        /* ignored on purpose */
+      }
     }
   }
 
@@ -332,4 +366,13 @@ function describeNetworkError(error: unknown): string {
   if (detail !== null && detail.startsWith('Z_')) return `the body could not be decoded as its Content-Encoding header declared (${detail})`;
   if (error.message === 'terminated') return `the connection closed part-way through the body${detail === null ? '' : ` (${detail})`}`;
   return detail === null ? error.message : `${error.message} (${detail})`;
+}
+
+/** What a failed attempt got, as a wait's cause: `HTTP 503`, `a timeout`, `a network error`. */
+function failureInFewWords(error: CongressFetchError): string {
+  // A body that is not JSON came with a 200: its status would say nothing went wrong.
+  if (error.reason === 'malformed') return 'an answer that is not JSON';
+  if (error.status !== null) return `HTTP ${error.status}`;
+  if (error.reason === 'timeout') return 'a timeout';
+  return 'a network error';
 }

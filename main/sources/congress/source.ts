@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { GatehouseError } from '../../../shared/errors.js';
 import { firstRepeatedKey, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
 import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
-import type { SourceWarning, SourceWindow } from '../../../shared/run.js';
+import type { RunWait, SourceWarning, SourceWindow } from '../../../shared/run.js';
 import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
 import { limitedItem, repeatedKeyOutsideRecords } from '../record-limits.js';
@@ -143,10 +143,20 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
       catchUpHorizon: catchUpHorizon(at).toISOString(),
       eventIdOfKey,
     },
-    items: ({ skip = 0, signal, resume } = {}) => resume
+    items: ({ skip = 0, signal, resume, onWait } = {}) => toldOfWaits(client, onWait, resume
       ? reader.items({ window: windowOf(resume.window), congresses: congressesOf(resume.window, congresses) }, Math.max(0, skip), signal, resume)
-      : reader.items({ window, congresses }, Math.max(0, skip), signal, undefined),
+      : reader.items({ window, congresses }, Math.max(0, skip), signal, undefined)),
   };
+}
+
+/** The items, with the client's waits told to `onWait` while they are read (and no longer once reading ends). */
+async function* toldOfWaits(client: CongressClient, onWait: ((wait: RunWait | null) => void) | undefined, items: AsyncIterable<SourceItem>): AsyncIterable<SourceItem> {
+  const stopWatching = onWait ? client.watchWaits(onWait) : () => undefined;
+  try {
+    yield* items;
+  } finally {
+    stopWatching();
+  }
 }
 
 /** The Congress named, or every one sitting during the window. */

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref } from 'vue';
 import type { ActiveRun, RunEvent } from '../../../shared/api.js';
-import { effectiveStatus, type BatchRecord, type RunMetrics, type RunSummary } from '../../../shared/run.js';
+import { effectiveStatus, type BatchRecord, type RunMetrics, type RunSummary, type RunWait } from '../../../shared/run.js';
 import type { GatehouseClient } from '../client/index.js';
 
 export interface LiveRun {
@@ -13,6 +13,8 @@ export interface LiveRun {
   metrics: RunMetrics;
   batches: BatchRecord[];
   summary: RunSummary | null;
+  /** What the run sits waiting for now (a server's Retry-After, a backoff): shown so it does not look hung. */
+  wait: RunWait | null;
 }
 
 /** How often the newest stored runs are read again for runs another process writes. */
@@ -56,7 +58,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
 
   function adopt(active: ActiveRun): void {
     if (runs.value[active.runId]) return;
-    runs.value[active.runId] = { runId: active.runId, seenAtMs: Date.now() - active.elapsedMs, elapsedMs: active.elapsedMs, expectedRecords: active.expectedRecords, metrics: active.metrics, batches: [], summary: null };
+    runs.value[active.runId] = { runId: active.runId, seenAtMs: Date.now() - active.elapsedMs, elapsedMs: active.elapsedMs, expectedRecords: active.expectedRecords, metrics: active.metrics, batches: [], summary: null, wait: active.wait };
   }
 
   function apply(event: RunEvent): void {
@@ -65,13 +67,14 @@ export const useLiveRuns = defineStore('live-runs', () => {
       return;
     }
     if (event.type === 'run-started') {
-      runs.value[event.runId] = { runId: event.runId, seenAtMs: Date.now(), elapsedMs: 0, expectedRecords: event.expectedRecords, metrics: emptyMetrics(), batches: [], summary: null };
+      runs.value[event.runId] = { runId: event.runId, seenAtMs: Date.now(), elapsedMs: 0, expectedRecords: event.expectedRecords, metrics: emptyMetrics(), batches: [], summary: null, wait: null };
       startedCount.value += 1;
       return;
     }
     const run = runs.value[event.runId];
     if (!run) return;
     if (event.type === 'progress') Object.assign(run, { metrics: event.metrics, elapsedMs: event.elapsedMs });
+    if (event.type === 'waiting') run.wait = event.wait;
     if (event.type === 'batch-finished') {
       run.metrics = event.metrics;
       run.elapsedMs = Date.now() - run.seenAtMs;
@@ -79,6 +82,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     }
     if (event.type === 'run-finished') {
       run.summary = markRaw(event.summary);
+      run.wait = null;
       run.metrics = event.summary.metrics;
       finishedCount.value += 1;
     }

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { CongressClient, CongressFetchError, RequestRateLimiter } from '../../../main/sources/index.js';
+import type { RunWait } from '../../../shared/run.js';
+
+const START = Date.parse('2025-03-10T12:00:00Z');
+
+/** A client on a stopped clock whose fetch answers from `replies` in turn, and whose sleeps move the clock. */
+function clientAnswering(replies: (() => Response)[], options: { retryBaseMs?: number; stopDuringSleep?: AbortController } = {}) {
+  let now = START;
+  const clock = () => new Date(now);
+  const client = new CongressClient({
+    baseUrl: 'http://127.0.0.1:9/v3',
+    apiKey: 'k',
+    maxRetries: replies.length - 1,
+    retryBaseMs: options.retryBaseMs ?? 1,
+    clock,
+    limiter: new RequestRateLimiter({ clock }),
+    sleep: async (ms) => {
+      options.stopDuringSleep?.abort();
+      now += ms;
+    },
+    fetch: async () => replies.shift()!(),
+  });
+  const waits: (RunWait | null)[] = [];
+  client.watchWaits((wait) => void waits.push(wait));
+  return { client, waits };
+}
+
+const busy = (retryAfter: string) => () => new Response('busy', { status: 503, headers: { 'Retry-After': retryAfter } });
+const fine = () => new Response('{"committeeMeeting":{}}', { status: 200, headers: { 'Content-Type': 'application/json' } });
+
+describe('waits the Congress.gov client tells its watchers (the console shows them on the run)', () => {
+  it('tells a Retry-After of 10 s as asked, with the status and when it ends, then null once the next attempt goes out', async () => {
+    const { client, waits } = clientAnswering([busy('10'), fine]);
+    await client.getParsedJson('committee-meeting/119/house/1');
+    expect(waits).toEqual([{ on: 'Congress.gov', until: new Date(START + 10_000).toISOString(), reason: 'asked', cause: 'HTTP 503' }, null]);
+  });
+
+  it('tells nothing of a wait under 10 s: a Retry-After of 9 s is no hang', async () => {
+    const { client, waits } = clientAnswering([busy('9'), fine]);
+    await client.getParsedJson('committee-meeting/119/house/1');
+    expect(waits).toEqual([]);
+  });
+
+  it('tells its own backoff as a backoff when it is longer than what the server asked', async () => {
+    const { client, waits } = clientAnswering([busy('1'), fine], { retryBaseMs: 20_000 });
+    await client.getParsedJson('committee-meeting/119/house/1');
+    expect(waits).toEqual([expect.objectContaining({ reason: 'backoff', cause: 'HTTP 503', until: new Date(START + 20_000).toISOString() }), null]);
+  });
+
+  it('clears the wait when the run is stopped during it, and no request follows', async () => {
+    const stop = new AbortController();
+    const { client, waits } = clientAnswering([busy('30'), fine], { stopDuringSleep: stop });
+    await expect(client.getParsedJson('committee-meeting/119/house/1', {}, stop.signal)).rejects.toSatisfy((error) => error instanceof CongressFetchError && error.reason === 'aborted');
+    expect(waits).toEqual([expect.objectContaining({ reason: 'asked' }), null]);
+  });
+
+  it('a listener that throws neither fails the request nor stops the others hearing of the wait', async () => {
+    const { client, waits } = clientAnswering([busy('10'), fine]);
+    client.watchWaits(() => {
+      throw new Error('a closed stream');
+    });
+    await expect(client.getParsedJson('committee-meeting/119/house/1')).resolves.toBeDefined();
+    expect(waits).toHaveLength(2);
+  });
+
+  it('says nothing to a watcher that stopped watching', async () => {
+    const { client, waits } = clientAnswering([busy('10'), fine]);
+    const told: (RunWait | null)[] = [];
+    client.watchWaits((wait) => void told.push(wait))();
+    await client.getParsedJson('committee-meeting/119/house/1');
+    expect(told).toEqual([]);
+    expect(waits).toHaveLength(2);
+  });
+});
