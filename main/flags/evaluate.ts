@@ -31,7 +31,12 @@ export interface FlagContext {
   task?: string | null;
 }
 
-/** Reads every stored value; an unreachable or broken database yields an error instead of throwing. */
+/**
+ * Reads every stored value; an unreachable or broken database yields an error instead of throwing.
+ * For what is only shown (`flags get`, the backups page's snapshot policy, the canary report): the
+ * resolution says ERROR with the read's failure, never a silent default. Nothing acted on reads
+ * flags this way: see flagsToActOn.
+ */
 async function storedValues(store: Pick<Store, 'queries'> | null): Promise<{ values: StoredFlagValue[]; error?: string }> {
   if (!store) return { values: [], error: 'no database' };
   try {
@@ -105,9 +110,26 @@ export async function evaluateAllFlags(store: Pick<Store, 'queries'> | null, con
   return FLAG_DEFINITIONS.map((definition) => resolveFrom(definition, values, context, error));
 }
 
-/** The flags in force for a run of `task` (or a manual run): stored with the run as runs.flags_json. */
-export async function resolveRunFlags(store: Store | null, task: string | null = null): Promise<FlagValues> {
-  const resolutions = await evaluateAllFlags(store, { task });
+/**
+ * Every known flag, for a decision acted on now (a run's flags, the scheduler's pause, a rollout's
+ * check for kills). Flags that cannot be read throw the store's own error (its caller says it as
+ * the environment's fault: a dropped flags table is "not all there"), never the defaults: a kill
+ * is a stored row, so defaults read as "no kill", and a killed feature or a paused scheduler would
+ * silently run again while the table is gone.
+ */
+export async function flagsToActOn(store: Pick<Store, 'queries'>, context: FlagContext = {}): Promise<FlagResolution[]> {
+  const values = await flagStore(store).values();
+  return FLAG_DEFINITIONS.map((definition) => resolveFrom(definition, values, context));
+}
+
+/** One flag for a decision acted on now (flagsToActOn): throws when the flags cannot be read. */
+export async function flagToActOn(store: Pick<Store, 'queries'>, name: FlagName, context: FlagContext = {}): Promise<FlagResolution> {
+  return (await flagsToActOn(store, context)).find((resolution) => resolution.flag === name)!;
+}
+
+/** The flags in force for a run of `task` (or a manual run): stored with the run as runs.flags_json. Unreadable, the run does not start (flagsToActOn). */
+export async function resolveRunFlags(store: Pick<Store, 'queries'>, task: string | null = null): Promise<FlagValues> {
+  const resolutions = await flagsToActOn(store, { task });
   return Object.fromEntries(resolutions.map((r) => [r.flag, r.value])) as FlagValues;
 }
 

@@ -16,6 +16,8 @@ export {
   booleanFlag,
   evaluateAllFlags,
   evaluateFlag,
+  flagsToActOn,
+  flagToActOn,
   integerFlag,
   resolveRunFlags,
   type FlagContext,

@@ -143,12 +143,20 @@ export class MidRunKills {
     return taken;
   }
 
-  /** A read that fails leaves the run on the flags it has: a kill is never worth failing a run over. */
+  /**
+   * The kills now in force. Unreadable at a batch boundary, the store's error is thrown: the run
+   * stops there as interrupted (the environment's fault, resumable once the store is whole), since
+   * a batch-level kill not read (ADAPTIVE_BATCHES, ENABLE_RECORD_ISOLATION) would go on doing what
+   * support turned off. Unreadable at the end, the run keeps the flags it has: every end-of-run kill
+   * turns a check off (judging, the hold, the anomaly notice), so not reading one errs on the side
+   * of judging, holding and notifying, and the batches are committed already.
+   */
   private async readKills(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<Kill[]> {
     try {
       return await flagStore(this.store).kills();
     } catch (error) {
-      log.warn(`run ${runId}: flag kills not read ${at === 'batch' ? `before batch ${batch}` : 'at its end'} (the run keeps the flags it has): ${redactedMessage(error)}`, { runId, batch });
+      if (at === 'batch') throw error;
+      log.warn(`run ${runId}: flag kills not read at its end (the run is judged, held and notified as its flags say): ${redactedMessage(error)}`, { runId, batch });
       return [];
     }
   }

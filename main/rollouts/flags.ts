@@ -1,6 +1,6 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError, type SurfaceHint } from '../../shared/errors.js';
-import { actorName, evaluateAllFlags, flagStore, setFlag, type FlagResolution, type StoredFlagValue } from '../flags/index.js';
+import { actorName, evaluateAllFlags, flagsToActOn, flagStore, setFlag, type FlagResolution, type StoredFlagValue } from '../flags/index.js';
 import { taskStore } from '../scheduler/index.js';
 import type { RolloutTx } from './ledger.js';
 import { stageScope } from './stages.js';
@@ -53,7 +53,8 @@ export async function killedFlags(store: RolloutTx, rollout: Pick<RolloutView, '
 }
 
 async function flagsUnderAKill(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges'>): Promise<{ flag: string; description: string }[]> {
-  const inForce = await evaluateAllFlags(store);
+  // Acted on: kills that cannot be read refuse the rollout step rather than read as none (flagsToActOn).
+  const inForce = await flagsToActOn(store);
   const killed = rollout.flagChanges.flatMap(({ flag, value }) => {
     const resolution = inForce.find((r) => r.flag === flag);
     return resolution?.reason === 'DISABLED' && resolution.value !== value ? [resolution] : [];

@@ -2,8 +2,8 @@ import { unreadableScheduleText } from '../../shared/api-operations.js';
 import type { RunSummary } from '../../shared/run.js';
 import { type ErrorCode, GatehouseError, isGatehouseError, type Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
-import { resumable } from '../engine/index.js';
-import { evaluateFlag } from '../flags/index.js';
+import { environmentFailure, resumable } from '../engine/index.js';
+import { flagToActOn, type FlagResolution } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { retryAfterFailures } from './backoff.js';
 import { countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, storedCronProblem, timesBetween } from './cron.js';
@@ -165,7 +165,14 @@ export class Scheduler {
   private async fire(task: ScheduledTask, scheduled: Date): Promise<TickEntry> {
     const scheduledFor = scheduled.toISOString();
     if (this.running.has(task.name) || (await this.runningInDatabase(task.name))) return this.skipped(task, scheduled, 'the previous run of this task is still going');
-    const paused = await evaluateFlag(this.options.store, 'PAUSE_SCHEDULED_RUNS', { task: task.name });
+    // Read to act on (flagToActOn): flags that cannot be read start nothing. The task "could not
+    // run", and a flags table dropped outside Gatehouse pauses the scheduler (tickTask, StoreWatch).
+    let paused: FlagResolution;
+    try {
+      paused = await flagToActOn(this.options.store, 'PAUSE_SCHEDULED_RUNS', { task: task.name });
+    } catch (error) {
+      return failedEntry(task, scheduledFor, environmentFailure(this.options.store, error));
+    }
     if (paused.value === true) return this.skipped(task, scheduled, `paused by PAUSE_SCHEDULED_RUNS (${paused.killed ?? paused.scope ?? 'global'})`);
     this.running.add(task.name);
     this.log({ event: 'task-started', task: task.name, scheduledFor });
@@ -179,8 +186,7 @@ export class Scheduler {
       return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
     } catch (error) {
       // Said (logged and notified) once the outcome is recorded, with the next try it decided (couldNotRun).
-      const message = error instanceof Error ? error.message : String(error);
-      return { task: task.name, outcome: 'failed', scheduledFor, error: message, ...(isGatehouseError(error) ? { code: error.code } : {}) };
+      return failedEntry(task, scheduledFor, error);
     } finally {
       this.running.delete(task.name);
     }
@@ -321,6 +327,12 @@ function didNotWork(entry: TickEntry): boolean {
 function parked(task: string, scheduled: Date, pause: SchedulerPause, fired?: TickEntry): TickEntry {
   const run = fired?.outcome === 'ran' ? { runId: fired.runId } : {};
   return { task, outcome: 'failed', scheduledFor: scheduled.toISOString(), error: pause.message, code: pause.code, nextTry: null, parked: true, ...run };
+}
+
+/** A scheduled time whose run failed, or never started (its flags unreadable, its start refused). */
+function failedEntry(task: ScheduledTask, scheduledFor: string, error: unknown): TickEntry {
+  const message = error instanceof Error ? error.message : String(error);
+  return { task: task.name, outcome: 'failed', scheduledFor, error: message, ...(isGatehouseError(error) ? { code: error.code } : {}) };
 }
 
 /** A start refused because another writer held the writer lock (runUpdate's LOCK_HELD). */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateAllFlags, evaluateFlag, flagStore, flagViews, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
+import { evaluateAllFlags, evaluateFlag, flagStore, flagToActOn, flagViews, resolveRunFlags, revertFlagEvent, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { QueryLayer, Store, StoreOptions } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
@@ -121,12 +121,14 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
     });
   });
 
-  it('falls back to defaults when the database cannot be read', async () => {
+  it('shows the default with reason ERROR when the database cannot be read, but never acts on it: a run\'s flags and a flag acted on refuse', async () => {
     const store = await backend.open(await backend.freshLocation());
     await store.close();
     expect(await evaluateFlag(store, 'BATCH_SIZE')).toMatchObject({ value: 50, reason: 'ERROR', errorCode: 'GENERAL' });
     expect(await evaluateFlag(null, 'ENABLE_SNAPSHOTS')).toMatchObject({ value: true, reason: 'ERROR' });
-    expect((await resolveRunFlags(store, 'daily')).BATCH_SIZE).toBe(50);
+    // Defaults read as "no kill": a run, the scheduler's pause or a rollout would act as if nothing were killed.
+    await expect(resolveRunFlags(store, 'daily')).rejects.toThrow();
+    await expect(flagToActOn(store, 'PAUSE_SCHEDULED_RUNS')).rejects.toThrow();
   });
 
   it('setting a kill again keeps who killed it and when, the kill in force, and records the second ask as its own event', async () => {

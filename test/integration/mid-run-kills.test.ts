@@ -12,7 +12,7 @@ import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { runCli } from '../helpers/cli.js';
-import { hearingRecords, stallingSource } from '../helpers/records.js';
+import { arraySource, hearingRecords, stallingSource } from '../helpers/records.js';
 
 const ANOMALOUS: ValidationResult = { verdict: 'anomalous', method: 'test', historySize: 30, anomalies: [] };
 
@@ -187,7 +187,8 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     }
   }, 60_000);
 
-  it('a kill that cannot be read (the flag table gone mid-run) leaves the run on its flags; it finishes', async () => {
+  it('kills that cannot be read (the flag table gone mid-run) stop the run at the next batch boundary as interrupted; put back, the resume takes the kill', async () => {
+    let resumed: RunSummary | undefined;
     let sizes: number[] = [];
     const { summary } = await runWithChangeAtBatch4(
       backend,
@@ -197,15 +198,21 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       },
       {
         // Put back through the run's own store: a store opening on a file missing a table is refused (store-part-dropped).
-        afterRun: async (store, finished) => {
+        afterRun: async (store, stopped) => {
           await sql`ALTER TABLE flag_values_away RENAME TO flag_values`.execute(store.queries.db);
-          sizes = await plannedSizes(store, finished.runId);
+          ({ summary: resumed } = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(700)), task: null, resumeRunId: stopped.runId, extra: { judge: async () => ANOMALOUS } }));
+          sizes = await plannedSizes(store, stopped.runId);
         },
       },
     );
-    expect(summary.status).toBe('held');
-    expect(sizes).toEqual([10, 20, 40, 80, 160, 160, 160, 70]);
-    expect(summary.flagChanges).toEqual([]);
+    // Batch 5 was planned before the table went and committed; the boundary after it could not read the kills.
+    expect(summary.status).toBe('interrupted');
+    expect(summary.batches.succeeded).toBe(5);
+    expect(summary.error).toMatch(/^the database environment failed: the database at .* is not all there \((no such table: flag_values|relation "flag_values" does not exist)\): its schema, or a table of it, was dropped outside Gatehouse; nothing was blamed on a record — resume with --resume \d+$/);
+    expect(resumed).toMatchObject({ runId: summary.runId, status: 'held', metrics: { fetched: 700, added: 700 } });
+    // The resume reads its flags afresh, the kill among them: the batches after 5 stay at BATCH_SIZE.
+    expect(sizes.slice(0, 6)).toEqual([10, 20, 40, 80, 160, 10]);
+    expect(new Set(sizes.slice(5))).toEqual(new Set([10]));
   }, 60_000);
 
   it('a canary run whose rollout flag a kill turned back mid-run is not counted as a canary on the new values', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type TickReport } from '../../main/scheduler/index.js';
+import { setFlag } from '../../main/flags/index.js';
 import type { Store } from '../../main/store/index.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
@@ -93,6 +94,43 @@ describe.each(testBackends())('the scheduler on a $name store that loses a part 
       expect(events('scheduler-resumed')).toEqual([expect.objectContaining({ reason: expect.stringMatching(notAllThere) })]);
       // The pause's one notice; the times it passed over are then said once, as any missed times are.
       expect(notices.map((n) => n.cause)).toEqual(['scheduler-paused', 'missed-runs']);
+    });
+  });
+
+  it('pauses, starting no run, when its flags table is gone under it: a kill that cannot be read is not read as none; goes on under the kill once it is back', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = minuteClock();
+      await addTask(store, EVERY_MINUTE, time.clock());
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'kill', reason: 'stop batches', operator: 'support-sam' });
+      await setFlag(store, { flag: 'PAUSE_SCHEDULED_RUNS', value: true, scope: 'kill', reason: 'stop the tasks', operator: 'support-sam' });
+      const { scheduler, events } = watchedScheduler(store, time.clock);
+      expect((await tickOnce(scheduler, time)).entries).toMatchObject([{ outcome: 'skipped', reason: expect.stringContaining('PAUSE_SCHEDULED_RUNS') }]);
+
+      await outsideGatehouse(store, 'ALTER TABLE flag_values RENAME TO flag_values_set_aside');
+      const reports = await ticks(scheduler, time, 5);
+      const flagsGone = /^the database at .* is not all there \(no table flag_values\): its schema, or a table of it, was dropped outside Gatehouse$/;
+      expect(reports[0]!.entries).toMatchObject([{ task: 'every-minute', outcome: 'failed', code: 'DB_UNREACHABLE', parked: true }]);
+      expect(reports.map((report) => report.paused?.message)).toEqual(Array(5).fill(expect.stringMatching(flagsGone)));
+      expect(events('task-started')).toEqual([]);
+      expect(await store.reports.runs({})).toEqual([]);
+      expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+
+      await outsideGatehouse(store, 'ALTER TABLE flag_values_set_aside RENAME TO flag_values');
+      const back = await tickOnce(scheduler, time);
+      expect(back.paused).toBeUndefined();
+      expect(back.entries).toMatchObject([{ outcome: 'skipped', reason: expect.stringContaining('PAUSE_SCHEDULED_RUNS') }]);
+      expect(events('scheduler-resumed')).toHaveLength(1);
+    });
+  });
+
+  it('a run started on a store whose flags table is gone (the scheduler, the console) does not start on default flags: "not all there", no run row', async () => {
+    await withFreshStore(backend, async (store) => {
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'kill', reason: 'stop batches', operator: 'support-sam' });
+      await outsideGatehouse(store, 'ALTER TABLE flag_values RENAME TO flag_values_set_aside');
+      const task = await addTask(store, EVERY_MINUTE, new Date('2026-03-01T00:00:00Z'));
+      await expect(runTask(store, task)).rejects.toMatchObject({ code: 'DB_UNREACHABLE', message: expect.stringMatching(/is not all there \((no such table: flag_values|relation "flag_values" does not exist)\)/) });
+      expect(await store.reports.runs({})).toEqual([]);
+      await outsideGatehouse(store, 'ALTER TABLE flag_values_set_aside RENAME TO flag_values');
     });
   });
 
