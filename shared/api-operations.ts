@@ -288,7 +288,8 @@ export const backupsListSchema = z.object({
   supported: z.boolean(),
   explanation: z.string().nullable(),
   /** `unavailable`: why a snapshot cannot be restored at all (its file or schema gone), or null while it is there. */
-  snapshots: z.array(snapshotSchema.extend({ unavailable: z.string().nullable() })),
+  /** `takenBy`: who asked for it (by hand, the restore it came before, or its run's starter), or null when nobody was named. */
+  snapshots: z.array(snapshotSchema.extend({ unavailable: z.string().nullable(), takenBy: z.string().nullable() })),
   /** The listed snapshots' sizes added up, as recorded when each was taken. */
   totalBytes: z.number().int().nonnegative(),
   /** What each run's before-run snapshot applies afterwards. */

@@ -226,6 +226,12 @@ export const runSummarySchema = z.object({
   /** Kills that reached the run while it was going, in the order it met them; `flags` stay the flags at its start. */
   flagChanges: z.array(runFlagChangeSchema).optional(),
   /**
+   * Who started the run (migration 036): the operator of `update`/`tasks run --operator` (the OS user
+   * by default), the console's signed-in name, or `the scheduler (task NAME)` for a scheduled run.
+   * Null for runs recorded before it was kept.
+   */
+  startedBy: z.string().nullable().optional(),
+  /**
    * What the source noticed while this run (each segment of a resumed one in turn) read it: absent
    * when nothing, so a clean run reads back key for key as `gatehouse update` printed it. Kept with
    * the run (migration 034): `runs show`, the API's run detail and the console show it later.

@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { backupsList, deleteSnapshot, listAttempts, listRestores, nothingRolledBackBecause, pruneReport, undoJournal } from '../backup/index.js';
-import { notifyRollback, type Notifier } from '../scheduler/index.js';
+import { notifyRestore, notifyRollback, type Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -31,7 +31,9 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       if (confirmId !== id) {
         throw new GatehouseError('USAGE', `the typed confirmation "${confirmId}" is not snapshot ${id}; nothing was restored`, { hint: 'type the snapshot id exactly to confirm' });
       }
-      return engine.perform({ kind: 'restore', operator, snapshotId: id, reason });
+      const report = await engine.perform({ kind: 'restore', operator, snapshotId: id, reason });
+      void notifyRestore(notifier(), report.event);
+      return report;
     },
     'backups.delete': async ({ id, reason, confirmId, force }, caller) => {
       const operator = requireOperator(caller);

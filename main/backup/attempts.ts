@@ -5,7 +5,7 @@ import { describeTarget } from './rollback-decision.js';
 import type { UndoTarget } from './undo-journal.js';
 
 /**
- * The audit of rollbacks and restores as attempts: a row as one starts (under the writer lock),
+ * The audit of rollbacks and restores as attempts (and of snapshots taken or pruned by hand, for who did it): a row as one starts (under the writer lock),
  * closed with its outcome as it ends. A rollback or restore killed with its process (kill -9 of
  * `gatehouse serve`) wrote nothing else — its own event is written in its one transaction, which
  * died with it — so without this row support staff could not tell that X had tried.
@@ -35,13 +35,21 @@ export function snapshotDeletionOperation(snapshotId: string): string {
   return `a deletion of snapshot ${snapshotId}`;
 }
 
+/** "the taking of snapshot 2026-…": a snapshot an operator asked for, recorded so the listing can say who took it. */
+export function snapshotTakingOperation(snapshotId: string): string {
+  return `the taking of snapshot ${snapshotId}`;
+}
+
+/** What a snapshot prune an operator asked for is called, in its attempt and to a writer it holds back. */
+export const SNAPSHOT_PRUNE_OPERATION = 'a snapshot prune';
+
 /**
  * The run or snapshot an attempt worked on, read back from its operation as the two functions
  * above word it (the row keeps the words only), so the console and the CLI's JSON can point at it.
  */
 function attemptTarget(operation: string): Pick<WriterAttempt, 'runId' | 'snapshotId'> {
   const rollback = /^a rollback of (?:batch \d+ of )?run (\d+)$/.exec(operation);
-  const restore = /^a (?:restore|deletion) of snapshot (\S+)$/.exec(operation);
+  const restore = /^(?:a restore|a deletion|the taking) of snapshot (\S+)$/.exec(operation);
   return { runId: rollback ? Number(rollback[1]) : null, snapshotId: restore ? restore[1]! : null };
 }
 
@@ -77,4 +85,31 @@ export async function settleUnfinishedAttempts(store: AuditStore, now: Date): Pr
 export async function listAttempts(store: AuditStore, options: { limit?: number; after?: number } = {}): Promise<WriterAttempt[]> {
   const rows = await store.queries.db.selectFrom('writerAttempts').selectAll().$call((q) => newestFirstPage(q, options, 50)).execute();
   return rows.map((row) => ({ ...row, id: Number(row.id), pid: Number(row.pid), outcome: row.outcome as WriterAttempt['outcome'], ...attemptTarget(row.operation) }));
+}
+
+/**
+ * Who took each snapshot, by id, from the audit that outlives restores: the operator of a taking
+ * that succeeded (one asked for by hand), the restore's operator for the safety snapshot it took
+ * first, and the starter of the run a before-run snapshot was taken for. Absent: nobody was named
+ * (taken before this was recorded, or by retention's own schedule).
+ */
+export async function snapshotTakers(store: AuditStore, snapshots: readonly { id: string; kind: string; runId: number | null }[]): Promise<Map<string, string>> {
+  const db = store.queries.db;
+  const takers = new Map<string, string>();
+  if (snapshots.length === 0) return takers;
+  const taken = await db.selectFrom('writerAttempts').select(['operation', 'operator']).where('outcome', '=', 'succeeded').where('operation', 'like', 'the taking of snapshot %').execute();
+  for (const row of taken) {
+    const { snapshotId } = attemptTarget(row.operation);
+    if (snapshotId && row.operator) takers.set(snapshotId, row.operator);
+  }
+  const restores = await db.selectFrom('restoreEvents').select(['safetySnapshotId', 'operator']).where('safetySnapshotId', 'is not', null).execute();
+  for (const row of restores) takers.set(row.safetySnapshotId!, row.operator);
+  const runIds = snapshots.filter((s) => s.kind === 'before-run' && s.runId !== null).map((s) => s.runId!);
+  const starters = runIds.length === 0 ? [] : await db.selectFrom('runs').select(['id', 'startedBy']).where('id', 'in', runIds).execute();
+  const starterOf = new Map(starters.map((run) => [Number(run.id), run.startedBy]));
+  for (const snapshot of snapshots) {
+    const starter = snapshot.runId === null ? null : starterOf.get(snapshot.runId);
+    if (snapshot.kind === 'before-run' && starter) takers.set(snapshot.id, starter);
+  }
+  return takers;
 }

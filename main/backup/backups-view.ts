@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BackupsList, BackupsPruneReport } from '../../shared/api-operations.js';
 import { evaluateFlag } from '../flags/index.js';
 import type { Snapshot, Store } from '../store/index.js';
+import { snapshotTakers } from './attempts.js';
 import { DEFAULT_RETENTION, listSnapshots, pruneSnapshotsOnRequest, snapshotFolder, totalSnapshotBytes } from './snapshots.js';
 
 /**
@@ -12,7 +13,8 @@ import { DEFAULT_RETENTION, listSnapshots, pruneSnapshotsOnRequest, snapshotFold
 export async function backupsList(store: Store): Promise<BackupsList> {
   const snapshots = await listSnapshots(store);
   // A snapshot whose file was deleted by hand is still in the manifest: say so here, not at the restore.
-  const shown = await Promise.all(snapshots.map(async (s) => ({ ...s, unavailable: await store.snapshots.unavailable(s) })));
+  const takers = await snapshotTakers(store, snapshots);
+  const shown = await Promise.all(snapshots.map(async (s) => ({ ...s, unavailable: await store.snapshots.unavailable(s), takenBy: takers.get(s.id) ?? null })));
   const snapshotsBeforeRuns = (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
   return {
     backend: store.backend,

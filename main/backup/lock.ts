@@ -16,6 +16,11 @@ export interface WriterPurpose<T = unknown> {
   operator?: string;
   /** Recorded as an attempt (attempts.ts): a change support staff must see tried, even when its process dies. */
   audited?: boolean;
+  /**
+   * Recorded as an attempt, for who did it, but not a change to the data a trial would be judged
+   * against (a snapshot taken or pruned by hand): not refused while a trial holds the database.
+   */
+  recorded?: boolean;
   /** An audited change with no audit table of its own (a snapshot deletion): its reason is kept in its attempt's detail, whatever the outcome. */
   reason?: string;
   /** What the attempt's detail says besides the reason when it succeeds (a deletion that needed --force). */
@@ -43,7 +48,7 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
     if (purpose.audited) await refuseDuringTrial(store, action);
     await store.markOrphanedRunsInterrupted({ now: clock() });
     await settleUnfinishedAttempts(store, clock());
-    return purpose.audited ? await asAttempt(store, clock, purpose, work) : await work(null);
+    return purpose.audited || purpose.recorded ? await asAttempt(store, clock, purpose, work) : await work(null);
   } finally {
     stopHeartbeat();
     // The operation's own outcome stands, as an update's does: a failed release must not replace

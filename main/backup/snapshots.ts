@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import { atOrAfter, newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
-import { restoreOperation, snapshotDeletionOperation } from './attempts.js';
+import { restoreOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
 import { withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -47,9 +47,9 @@ function snapshotId(at: Date): string {
 }
 
 /** Takes a snapshot, checks it (integrity of the copy) and records it with its checksum. */
-export async function createSnapshot(store: Store, options: { kind: SnapshotKind; runId?: number | null; clock?: () => Date }): Promise<Snapshot> {
+export async function createSnapshot(store: Store, options: { kind: SnapshotKind; runId?: number | null; clock?: () => Date; id?: string }): Promise<Snapshot> {
   const at = (options.clock ?? (() => new Date()))();
-  return store.snapshots.take({ id: snapshotId(at), kind: options.kind, createdAt: at.toISOString(), runId: options.runId ?? null });
+  return store.snapshots.take({ id: options.id ?? snapshotId(at), kind: options.kind, createdAt: at.toISOString(), runId: options.runId ?? null });
 }
 
 /**
@@ -60,8 +60,11 @@ export async function createSnapshot(store: Store, options: { kind: SnapshotKind
  */
 export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date; operator?: string } = {}): Promise<Snapshot> {
   const clock = options.clock ?? (() => new Date());
-  // The lock row names who asked, so a rollback or restore it refuses meanwhile knows whom to ask.
-  return withWriterLock(store, clock, { action: 'take a snapshot', operation: 'a snapshot asked for by an operator', operator: options.operator }, () => createSnapshot(store, { kind: 'manual', clock }));
+  // Named before the lock, so its attempt (who took it, kept through restores) names the snapshot;
+  // the lock row names who asked, so a rollback or restore it refuses meanwhile knows whom to ask.
+  const id = snapshotId(clock());
+  const purpose = { action: 'take a snapshot', operation: snapshotTakingOperation(id), operator: options.operator, recorded: true };
+  return withWriterLock(store, clock, purpose, () => createSnapshot(store, { kind: 'manual', clock, id }));
 }
 
 /** Newest first. */
@@ -142,7 +145,14 @@ async function applyRetention(store: Store, policy: RetentionPolicy, now: Date, 
 export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date; operator?: string }): Promise<{ pruned: Snapshot[]; remaining: number }> {
   const clock = options.clock ?? (() => new Date());
   if (options.dryRun) return applyRetention(store, policy, clock(), options);
-  return withWriterLock(store, clock, { action: 'prune snapshots', operation: 'a snapshot prune', operator: options.operator }, () => applyRetention(store, policy, clock(), options));
+  // Recorded as an attempt naming what it deleted: a pruned snapshot leaves the listing, so the audit is where its pruner is.
+  const purpose = { action: 'prune snapshots', operation: SNAPSHOT_PRUNE_OPERATION, operator: options.operator, recorded: true, successDetail: describePruned };
+  return withWriterLock(store, clock, purpose, () => applyRetention(store, policy, clock(), options));
+}
+
+function describePruned(result: { pruned: Snapshot[]; remaining: number }): string {
+  if (result.pruned.length === 0) return `pruned nothing; ${result.remaining} left`;
+  return `pruned ${result.pruned.map((s) => s.id).join(', ')}; ${result.remaining} left`;
 }
 
 export interface SnapshotDeletionRequest {

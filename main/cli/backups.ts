@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { backupsDeleteInputSchema, backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
 import { backupsList, createSnapshotOnRequest, deleteSnapshot, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { actorName } from '../flags/index.js';
+import { notifyRestore } from '../scheduler/index.js';
+import { cliNotifier } from './notifier.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { printApiJson, printTable } from './output.js';
@@ -47,7 +49,7 @@ export function registerBackupCommands(program: Command): void {
       const list = await backupsList(store);
       if (flags.json) printApiJson('backups.list', list);
       else {
-        printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256', 'state'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`, s.unavailable === null ? 'present' : `MISSING: ${s.unavailable}`]));
+        printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256', 'state', 'by'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`, s.unavailable === null ? 'present' : `MISSING: ${s.unavailable}`, s.takenBy]));
         process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total\n`);
       }
       // As verify does for a snapshot it finds broken: a script checking its backups must not read "fine" off a listing that found one gone.
@@ -135,6 +137,7 @@ export function registerBackupCommands(program: Command): void {
       const input = parseOptions(withOperator(restoreInputSchema.omit({ confirmId: true })), { id: flags.backup, reason: flags.reason, operator: flags.operator }, { id: '--backup' });
       return withStore(flags.db, async (store) => {
         const report = await restoreSnapshot(store, { snapshotId: input.id, reason: input.reason, operator: input.operator });
+        await notifyRestore(cliNotifier(store), report.event);
         if (flags.json) return printApiJson('backups.restore', report);
         process.stdout.write(`${report.message}\n`);
       });

@@ -65,6 +65,7 @@ export async function openRun(options: UpdateOptions, clock: () => Date, owner: 
     resumedFrom: null,
     sourceFingerprint: source.fingerprint ?? null,
     sourceWindow: source.listing?.window ?? null,
+    startedBy: options.operator ?? null,
   }));
   return { runId, state: freshState(), mode, batchSize, startedAt, runStartedAt: startedAt.toISOString(), priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }

@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import { redactSecrets } from '../../shared/redact.js';
 
-export type NotificationCause = 'batch-failed' | 'run-anomalous' | 'run-failed' | 'run-interrupted' | 'rollback' | 'missed-runs' | 'coverage-gap' | 'rollout-breach' | 'rollout-held' | 'scheduler-paused' | 'test';
+export type NotificationCause = 'batch-failed' | 'run-anomalous' | 'run-failed' | 'run-interrupted' | 'rollback' | 'restore' | 'missed-runs' | 'coverage-gap' | 'rollout-breach' | 'rollout-held' | 'scheduler-paused' | 'test';
 export type NotificationLevel = 'info' | 'warning' | 'error';
 
 export interface Notification {
@@ -13,7 +13,7 @@ export interface Notification {
   body: string;
   runId?: number;
   /**
-   * An operator's act on the data (a rollback): announced every time, never throttled. The throttle
+   * An operator's act on the data (a rollback, a restore): announced every time, never throttled. The throttle
    * folds alarms that repeat (a task failing hourly); a second rollback within the hour is news of
    * its own, and support must hear of each one.
    */

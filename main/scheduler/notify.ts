@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
-import type { Store } from '../store/index.js';
+import type { RestoreEvent, Store } from '../store/index.js';
 import { redactedMessage, redactSecrets } from '../../shared/redact.js';
 import { anomalyMessages } from '../../shared/validation.js';
 import { logger } from '../logging/index.js';
@@ -175,4 +175,20 @@ export async function notifyRollback(
   const marked = target.runRolledBack ? `; run ${target.runId} is marked rolled back all the same` : '';
   const body = `by ${target.operator}${target.reason ? ` (${target.reason})` : ''}: ${target.nothingRolledBack}${marked}`;
   return notifier.notify({ cause: 'rollback', subject, level: 'warning', title: `Gatehouse: rolling back ${what} undid nothing`, body: redactSecrets(body), runId: target.runId, operatorAct: true });
+}
+
+/**
+ * Announces a restore, from the CLI and the console alike, as an operator's act (never throttled):
+ * it replaces every run and hearing written since the snapshot, so support must hear of each one
+ * with who, why, which snapshot and what it replaced (kept as the safety snapshot to restore back).
+ */
+export function restoreNotification(event: RestoreEvent): Notification {
+  const replaced = event.safetySnapshotId === null ? '' : `; what it replaced is kept as snapshot ${event.safetySnapshotId}`;
+  const body = `by ${event.operator}: ${event.reason}; snapshot ${event.snapshotId} (taken ${event.snapshotTakenAt}) replaced the database, hearings ${event.hearingsBefore} → ${event.hearingsAfter}${replaced}; recorded as restore ${event.id}`;
+  return { cause: 'restore', subject: 'manual', level: 'warning', title: `Gatehouse: the database was restored from snapshot ${event.snapshotId}`, body: redactSecrets(body), operatorAct: true };
+}
+
+/** Never throws, as Notifier.notify: the restore is done and recorded whatever the channels do. */
+export function notifyRestore(notifier: Notifier, event: RestoreEvent): Promise<NotifyResult> {
+  return notifier.notify(restoreNotification(event));
 }

@@ -40,6 +40,8 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     sourceFingerprint: parsed(row.sourceFingerprintJson, null),
     sourceWindow: parsed(row.sourceWindowJson, null),
     flagChanges: parsed(row.flagChangesJson, []),
+    // Before the source's warnings, which are there only when there are some: the last key a run always has.
+    startedBy: row.startedBy,
     // Only when the source noticed something: a clean run reads back as `update --json` printed it, key for key.
     ...(sourceWarnings.length === 0 ? {} : { sourceWarnings }),
   };

@@ -71,6 +71,8 @@ export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | '
   sourceFingerprint?: SourceFingerprint | null;
   /** The window a source re-listed by design (congress) lists; absent or null for other sources. */
   sourceWindow?: SourceWindow | null;
+  /** Who started it (an operator, or the scheduler for a task); absent or null when nobody was named. */
+  startedBy?: string | null;
 };
 
 /**

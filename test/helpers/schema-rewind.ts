@@ -10,6 +10,7 @@ const ADDED_COLUMNS: readonly { version: number; table: string; column: string }
   { version: 27, table: 'trials', column: 'sensitivity_version' },
   { version: 34, table: 'runs', column: 'source_warnings_json' },
   { version: 35, table: 'flag_events', column: 'reverts_event_id' },
+  { version: 36, table: 'runs', column: 'started_by' },
 ];
 
 /**

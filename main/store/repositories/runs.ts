@@ -71,6 +71,7 @@ function startedRunRow(id: number, run: NewRun) {
     pid: run.pid, host: run.host, metricsJson: JSON.stringify(emptyMetrics()), batchCountsJson: JSON.stringify(emptyBatchCounts()),
     flagsJson: JSON.stringify(run.flags), resumedFrom: run.resumedFrom, schemaVersion: SCHEMA_VERSION,
     sourceFingerprintJson: jsonOrNull(run.sourceFingerprint ?? null), sourceWindowJson: jsonOrNull(run.sourceWindow ?? null),
+    startedBy: run.startedBy ?? null,
   };
 }
 

@@ -12,7 +12,7 @@ type Snapshot = ApiOutput<'backups.list'>['snapshots'][number];
 const MB = 1_024 * 1_024;
 
 function snapshot(id: string, daysAgo: number, sizeBytes = 150 * MB): Snapshot {
-  return { id, file: `${id}.sqlite`, createdAt: new Date(Date.UTC(2026, 10, 30) - daysAgo * 86_400_000).toISOString(), kind: 'before-run', runId: 100 - daysAgo, sizeBytes, sha256: 'ab'.repeat(32), unavailable: null };
+  return { id, file: `${id}.sqlite`, createdAt: new Date(Date.UTC(2026, 10, 30) - daysAgo * 86_400_000).toISOString(), kind: 'before-run', runId: 100 - daysAgo, sizeBytes, sha256: 'ab'.repeat(32), unavailable: null, takenBy: null };
 }
 
 describe('sizes for people', () => {
