@@ -71,14 +71,14 @@ export class StoreWatch {
     return this.pause;
   }
 
-  /** The task list could not be read and the store lost nothing for good: said once, until a read works again. */
+  /** The task list could not be read, or a task claimed or recorded, and the store lost nothing for good: said once, until a tick reaches the database to its end. */
   unreadable(error: unknown): void {
     if (this.unreadableSince !== null) return;
     this.unreadableSince = this.options.clock().toISOString();
     this.options.log({ event: 'tasks-unreadable', error: redactedMessage(error), retry: 'at every tick until the database answers' });
   }
 
-  /** The task list was read: an outage said by `unreadable` is over. */
+  /** A tick read the tasks and did its work on them: an outage said by `unreadable` is over. */
   readable(): void {
     if (this.unreadableSince === null) return;
     this.options.log({ event: 'tasks-readable-again', unreadableSince: this.unreadableSince });

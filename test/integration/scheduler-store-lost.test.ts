@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type TickReport } from '../../main/scheduler/index.js';
+import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type SchedulerOptions, type TickReport } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
@@ -15,11 +15,11 @@ function minuteClock() {
 }
 
 /** A scheduler on `store` whose log lines (parsed) and notices the test reads; the notifier keeps no throttle, so every notice sent is seen. */
-function watchedScheduler(store: Store, clock: () => Date) {
+function watchedScheduler(store: Store, clock: () => Date, runs: SchedulerOptions['runTask'] = (task, request) => runTask(store, task, { clock }, request)) {
   const lines: Record<string, unknown>[] = [];
   const notices: DeliveredNotification[] = [];
   const notifier = new Notifier({ store: null, clock, channels: [{ name: 'memory', send: async (n) => void notices.push(n) }] });
-  const scheduler = new Scheduler({ store, clock, notifier, log: (line) => lines.push(JSON.parse(line) as Record<string, unknown>), runTask: (task, request) => runTask(store, task, { clock }, request) });
+  const scheduler = new Scheduler({ store, clock, notifier, log: (line) => lines.push(JSON.parse(line) as Record<string, unknown>), runTask: runs });
   const events = (event: string) => lines.filter((line) => line.event === event);
   return { scheduler, lines, notices, events };
 }
@@ -173,6 +173,46 @@ describe.skipIf(postgres === null)('the scheduler on a PostgreSQL server that go
         expect(events('tasks-readable-again')).toHaveLength(1);
         expect(events('scheduler-paused')).toEqual([]);
         expect(notices.filter((n) => n.cause === 'scheduler-paused')).toEqual([]);
+      });
+    } finally {
+      await proxy.up();
+      await throughProxy.cleanup();
+      await proxy.close();
+    }
+  });
+
+  it('takes an outage that starts after the task list was read as unreachable too: said once, no task failed, no notice, and the task runs once the server is back', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
+    try {
+      await withFreshStore(throughProxy, async (store) => {
+        const time = minuteClock();
+        await addTask(store, { ...EVERY_MINUTE, name: 'a-first' }, time.clock());
+        await addTask(store, { ...EVERY_MINUTE, name: 'b-second' }, time.clock());
+        // The server goes away while the first task runs: the tick read the list, then cannot record the first nor claim the second.
+        let runs = 0;
+        const { scheduler, notices, events } = watchedScheduler(store, time.clock, async (task, request) => {
+          const summary = await runTask(store, task, { clock: time.clock }, request);
+          runs += 1;
+          if (runs === 1) await proxy.down();
+          return summary;
+        });
+        const outcomes: string[] = [];
+        for (let tick = 0; tick < 4; tick++) {
+          time.nextMinute();
+          outcomes.push(await scheduler.tick().then(() => 'ticked', (error: Error) => error.message));
+        }
+        // Each tick ends on it, as one that cannot read the list does: the loop tries again at its next poll.
+        expect(outcomes).toEqual(Array(4).fill(expect.stringContaining('cannot reach PostgreSQL')));
+        expect(events('task-failed')).toEqual([]);
+        expect(events('tasks-unreadable')).toEqual([expect.objectContaining({ error: expect.stringContaining('cannot reach PostgreSQL') })]);
+        expect(notices).toEqual([]);
+        await proxy.up();
+        time.nextMinute();
+        const back = await scheduler.tick();
+        expect(back.entries.filter((entry) => entry.outcome === 'ran').map((entry) => entry.task)).toEqual(['a-first', 'b-second']);
+        expect(events('tasks-readable-again')).toHaveLength(1);
+        expect(await requireTask(store, 'b-second')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
       });
     } finally {
       await proxy.up();
