@@ -300,15 +300,18 @@ export class Scheduler {
   /** Runs that should have happened while no scheduler was up: said out loud, not dropped. */
   private async reportMissed(task: ScheduledTask, missed: ScheduledTimes): Promise<MissedRuns> {
     const entry = { task: task.name, count: missed.count, moreThanCount: missed.moreThanCount, first: missed.first.toISOString(), last: missed.last.toISOString() };
-    this.log({ event: 'runs-missed', ...entry });
+    const pause = this.watch.endedPauseOver(missed.first, missed.last);
+    this.log({ event: 'runs-missed', ...entry, ...(pause ? { pausedSince: pause.since, pausedUntil: pause.until } : {}) });
     const one = entry.count === 1 && !entry.moreThanCount;
     const times = one ? entry.first : `${countOfTimes(entry)} runs between ${entry.first} and ${entry.last}`;
+    // A scheduler was up but paused (its database not whole): "nothing was running" would send the operator looking for a stopped process.
+    const why = pause ? `the scheduler was paused from ${pause.since} to ${pause.until} (${pause.message}) at` : 'nothing was running to start';
     await this.options.notifier?.notify({
       cause: 'missed-runs',
       subject: task.name,
       level: 'warning',
       title: `Gatehouse: task ${task.name} missed ${countOfTimes(entry)} scheduled run${one ? '' : 's'}`,
-      body: `nothing was running to start ${times}; running it once now`,
+      body: `${why} ${times}; running it once now`,
     });
     return entry;
   }

@@ -6,6 +6,9 @@ import type { Notifier } from './notify.js';
 /** Why the scheduler starts no task now (TickReport.paused), and since when. */
 export type SchedulerPause = ErrorPayload & { since: string };
 
+/** A pause that is over: the times it passed over are said as missed because of it, not for want of a scheduler. */
+export type EndedPause = SchedulerPause & { until: string };
+
 export interface StoreWatchOptions {
   store: Store;
   clock: () => Date;
@@ -36,6 +39,7 @@ const GOES_ON_WHEN = {
  */
 export class StoreWatch {
   private pause: SchedulerPause | null = null;
+  private lastEnded: EndedPause | null = null;
   /** Set while the task list cannot be read (the database unreachable): said once when it starts and once when it ends. */
   private unreadableSince: string | null = null;
 
@@ -47,8 +51,16 @@ export class StoreWatch {
     const lost = await this.lostPart();
     if (lost) return this.pause;
     this.options.log({ event: 'scheduler-resumed', pausedSince: this.pause.since, reason: this.pause.message });
+    this.lastEnded = { ...this.pause, until: this.options.clock().toISOString() };
     this.pause = null;
     return null;
+  }
+
+  /** The last pause, when it is over and some of the times from `first` to `last` came while it lasted. */
+  endedPauseOver(first: Date, last: Date): EndedPause | null {
+    const ended = this.lastEnded;
+    if (ended === null || first.getTime() > Date.parse(ended.until) || last.getTime() < Date.parse(ended.since)) return null;
+    return ended;
   }
 
   /**

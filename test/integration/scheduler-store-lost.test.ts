@@ -91,8 +91,13 @@ describe.each(testBackends())('the scheduler on a $name store that loses a part 
       expect((await tickOnce(scheduler, time)).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
       expect(events('scheduler-paused')).toHaveLength(1);
       expect(events('scheduler-resumed')).toEqual([expect.objectContaining({ reason: expect.stringMatching(notAllThere) })]);
-      // The pause's one notice; the times it passed over are then said once, as any missed times are.
+      // The pause's one notice; the times it passed over are then said once, as any missed times are, as missed for the pause.
       expect(notices.map((n) => n.cause)).toEqual(['scheduler-paused', 'missed-runs']);
+      const pausedSince = String(events('scheduler-paused')[0]?.at);
+      const pausedUntil = String(events('scheduler-resumed')[0]?.at);
+      expect(notices[1]?.body).toMatch(new RegExp(`^the scheduler was paused from ${pausedSince} to ${pausedUntil} \\(the database at .* is not all there \\(no table checkpoints\\).*\\) at 2 runs between \\S+ and \\S+; running it once now$`));
+      expect(notices[1]?.body).not.toContain('nothing was running');
+      expect(events('runs-missed')).toEqual([expect.objectContaining({ count: 2, pausedSince, pausedUntil })]);
     });
   });
 
