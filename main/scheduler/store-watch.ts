@@ -1,7 +1,12 @@
 import type { ErrorPayload, GatehouseError, Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
+import type { SchedulerPauseView } from '../../shared/api-operations.js';
 import type { Notifier } from './notify.js';
+import { notificationThrottle } from './task-store.js';
+
+/** The pause notice's subject: one per database, whichever scheduler sends it. */
+const PAUSE_SUBJECT = 'scheduler';
 
 /** Why the scheduler starts no task now (TickReport.paused), and since when. */
 export type SchedulerPause = ErrorPayload & { since: string };
@@ -75,7 +80,7 @@ export class StoreWatch {
     this.options.log({ event: 'scheduler-paused', reason: this.pause.message, ...(this.pause.hint ? { hint: this.pause.hint } : {}) });
     await this.options.notifier?.notify({
       cause: 'scheduler-paused',
-      subject: 'scheduler',
+      subject: PAUSE_SUBJECT,
       level: 'error',
       title: 'Gatehouse: scheduled tasks paused',
       body: [lost.message, GOES_ON_WHEN[this.options.store.backend], this.pause.hint].filter(Boolean).join('. '),
@@ -105,4 +110,18 @@ export class StoreWatch {
       return null;
     }
   }
+}
+
+/**
+ * The pause as another process sees it (tasks.list, `tasks list`): the scheduler's own state lives
+ * in its process, so this asks the store the question the scheduler asks at each tick (a part lost
+ * for good pauses every scheduler on it, and its return resumes them), and takes the time from the
+ * pause notice's throttle row, the one record of it schedulers leave in the database. Null when the
+ * store is whole, or cannot be asked (nothing says it is gone for good).
+ */
+export async function schedulerPauseSeen(store: Store): Promise<SchedulerPauseView | null> {
+  const lost = await store.lostForGood().catch(() => null);
+  if (lost === null) return null;
+  const since = await notificationThrottle(store).lastSent(`scheduler-paused:${PAUSE_SUBJECT}`).catch(() => null);
+  return { since, reason: lost.message };
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type SchedulerOptions, type TickReport } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
+import { operatorCaller } from '../helpers/callers.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
@@ -98,6 +100,33 @@ describe.each(testBackends())('the scheduler on a $name store that loses a part 
       expect(notices[1]?.body).toMatch(new RegExp(`^the scheduler was paused from ${pausedSince} to ${pausedUntil} \\(the database at .* is not all there \\(no table checkpoints\\).*\\) at 2 runs between \\S+ and \\S+; running it once now$`));
       expect(notices[1]?.body).not.toContain('nothing was running');
       expect(events('runs-missed')).toEqual([expect.objectContaining({ count: 2, pausedSince, pausedUntil })]);
+    });
+  });
+
+  it('is seen paused by another process on the database: tasks.list says since the pause notice and why, and no longer once the table is back', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = minuteClock();
+      await addTask(store, EVERY_MINUTE, time.clock());
+      // The notice goes through the database's throttle, as `gatehouse scheduler`'s does: the one record of the pause it leaves there.
+      const notifier = new Notifier({ store, clock: time.clock, channels: [{ name: 'memory', send: async () => undefined }] });
+      const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task, request) => runTask(store, task, { clock: time.clock }, request) });
+      const engine = createInProcessEngineHost({ location: store.location });
+      try {
+        const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
+        const listed = async () => (await api['tasks.list']({}, operatorCaller('sam'))).map((task) => task.schedulerPaused);
+        await tickOnce(scheduler, time);
+        expect(await listed()).toEqual([null]);
+
+        await outsideGatehouse(store, 'ALTER TABLE checkpoints RENAME TO checkpoints_set_aside');
+        const paused = (await tickOnce(scheduler, time)).paused!;
+        await ticks(scheduler, time, 2);
+        expect(await listed()).toEqual([{ since: paused.since, reason: expect.stringMatching(notAllThere) }]);
+
+        await outsideGatehouse(store, 'ALTER TABLE checkpoints_set_aside RENAME TO checkpoints');
+        expect(await listed()).toEqual([null]);
+      } finally {
+        await engine.close();
+      }
     });
   });
 
