@@ -179,8 +179,20 @@ export const taskViewSchema = z.object({
   nextRunAt: z.string().nullable(),
   /** Why the stored schedule cannot be read (written by hand, or by another version), or null: the task never runs until it is given one. */
   scheduleProblem: z.string().nullable(),
+  /**
+   * tasks.list only: set while the database has lost a part for good (a table dropped outside
+   * Gatehouse), which pauses every scheduler on it, none of its tasks starting; else null. `since`:
+   * when a scheduler last sent its pause notice (null: none has yet).
+   */
+  schedulerPaused: z.object({ since: z.string().nullable(), reason: z.string() }).nullable().optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
+export type SchedulerPauseView = NonNullable<TaskView['schedulerPaused']>;
+
+/** The one line saying the scheduler is paused, in `tasks list` and on the console's tasks panel. */
+export function schedulerPausedText(pause: SchedulerPauseView, format: (iso: string) => string): string {
+  return `Scheduler paused${pause.since ? ` since ${format(pause.since)}` : ''}: ${pause.reason}. No scheduled task starts until the database is whole again; the scheduler goes on by itself then.`;
+}
 
 /** How a task whose stored schedule cannot be read is given a new one, as each surface words it. */
 const NEW_SCHEDULE: Record<Surface, (task: string) => string> = {

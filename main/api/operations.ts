@@ -2,7 +2,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { flagEventView, flagHistoryQuery, flagStore, type FlagValue, flagViews, revertFlagEvent, setFlag, unsetFlag } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
-import { addTask, editTask, requireTask, taskHistory, taskStore, taskView } from '../scheduler/index.js';
+import { addTask, editTask, requireTask, schedulerPauseSeen, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { requireOperator } from './caller.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
@@ -29,7 +29,10 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       if (!canary) throw new GatehouseError('INTERNAL', 'the canary report returned no comparison');
       return canary;
     },
-    'tasks.list': async () => (await taskStore(store).list()).map((task) => taskView(task)),
+    'tasks.list': async () => {
+      const [tasks, schedulerPaused] = await Promise.all([taskStore(store).list(), schedulerPauseSeen(store)]);
+      return tasks.map((task) => ({ ...taskView(task), schedulerPaused }));
+    },
     'tasks.get': async ({ name }) => taskView(await requireTask(store, name)),
     // Who changed a task is kept with the change, in its audit event (task_events).
     'tasks.add': async (input, caller) => taskView(await addTask(store, input, new Date(), requireOperator(caller))),

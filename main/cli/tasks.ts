@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunEvent } from '../../shared/run.js';
 import { logger } from '../logging/index.js';
-import { MIN_TASK_INTERVAL_MINUTES, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
+import { MIN_TASK_INTERVAL_MINUTES, schedulerPausedText, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
+import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, schedulerPauseSeen, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { actorName } from '../flags/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -81,12 +81,14 @@ export function registerTasksCommands(program: Command): void {
   dbOption(tasks.command('list').description('every task with its next run')).action(async (options: TaskOptions) =>
     withStore(options.db, async (store) => {
       const now = new Date();
-      const list = (await taskStore(store).list()).map((task) => taskView(task, now));
+      const [tasks, schedulerPaused] = await Promise.all([taskStore(store).list(), schedulerPauseSeen(store)]);
+      const list = tasks.map((task) => ({ ...taskView(task, now), schedulerPaused }));
       if (options.json) return printApiJson('tasks.list', list);
       printTable(
         ['task', 'cron', 'source', 'lookback', 'enabled', 'next run', 'last fired', 'last run', 'backoff'],
         list.map((t) => [t.name, t.cron, t.source, t.lookbackDays, t.enabled ? 'yes' : 'no', t.nextRunAt ?? nextRunMissing(t), t.lastFiredAt, t.lastRunId, taskBackoffText(t, now, (iso) => iso)]),
       );
+      if (schedulerPaused) console.log(terminalText(schedulerPausedText(schedulerPaused, (iso) => iso)));
     }),
   );
 

@@ -4,7 +4,7 @@ export { addTask, checkTaskName, editTask, requireTask, taskHistory, taskView, t
 export { noSuchTask, notificationThrottle, taskEventView, taskStore, type ScheduledTask, type TaskEvent } from './task-store.js';
 export { catchUpTask, coverageGapFor, coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
 export { anomalyNoticeAllowed, runFlaggedUpdate, runTask, schedulerOperator, type FlaggedUpdateRequest, type TaskRunRequest, type TaskRunDependencies } from './run-task.js';
-export { type SchedulerPause } from './store-watch.js';
+export { schedulerPauseSeen, type SchedulerPause } from './store-watch.js';
 export { abortableSleep, runSchedulerLoop, Scheduler, type LoopOptions, type MissedRuns, type SchedulerOptions, type TickEntry, type TickReport } from './scheduler.js';
 export {
   notificationChannels,

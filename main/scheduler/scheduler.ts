@@ -79,30 +79,43 @@ export class Scheduler {
       } catch (error) {
         // One task whose schedule cannot be read (written by hand, by another version) or whose claim failed stops neither the others nor the scheduler.
         paused = await this.watch.pauseIfLost();
+        // The database went away after the list was read: not this task's failure, and the same outage as a list that cannot be read.
+        if (!paused && this.cannotBeAskedNow(error)) this.unreachable(error);
         report.entries.push(paused ? parked(task.name, now, paused) : await this.unchecked(task, now, error));
       }
       // The database lost a part for good: every other task would fail the same way.
       if (paused) return { ...report, paused };
     }
+    // Only a tick that reached the database to its end says an outage is over: a list read between two failed claims does not.
+    this.watch.readable();
     return report;
+  }
+
+  /** A database that cannot be reached or stays busy now: it may pass, and every task would meet it alike. */
+  private cannotBeAskedNow(error: unknown): boolean {
+    return (isGatehouseError(error) && error.code === 'DB_UNREACHABLE') || this.options.store.classifyError(error) === 'transient';
   }
 
   /**
    * The enabled tasks; or, when the list cannot be read, the pause it caused (the store lost a part
    * for good). Any other failure to read them (the database unreachable) is said once and thrown:
-   * `scheduler --once` ends on it, the loop tries again at its next poll (runSchedulerLoop).
+   * `scheduler --once` ends on it, the loop tries again at its next poll (runSchedulerLoop). So is
+   * the same outage met after the list was read, claiming or recording a task (tick).
    */
   private async enabledTasks(): Promise<ScheduledTask[] | SchedulerPause> {
     try {
-      const tasks = (await taskStore(this.options.store).list()).filter((task) => task.enabled);
-      this.watch.readable();
-      return tasks;
+      return (await taskStore(this.options.store).list()).filter((task) => task.enabled);
     } catch (error) {
       const paused = await this.watch.pauseIfLost();
       if (paused) return paused;
-      this.watch.unreadable(error);
-      throw error;
+      this.unreachable(error);
     }
+  }
+
+  /** The database cannot be asked now: said once (StoreWatch) and thrown, as the tasks' list that cannot be read is. */
+  private unreachable(error: unknown): never {
+    this.watch.unreadable(error);
+    throw error;
   }
 
   /** Runs the task if its time came; the scheduler's pause when the run failed on a database that lost a part for good. */
@@ -293,15 +306,18 @@ export class Scheduler {
   /** Runs that should have happened while no scheduler was up: said out loud, not dropped. */
   private async reportMissed(task: ScheduledTask, missed: ScheduledTimes): Promise<MissedRuns> {
     const entry = { task: task.name, count: missed.count, moreThanCount: missed.moreThanCount, first: missed.first.toISOString(), last: missed.last.toISOString() };
-    this.log({ event: 'runs-missed', ...entry });
+    const pause = this.watch.endedPauseOver(missed.first, missed.last);
+    this.log({ event: 'runs-missed', ...entry, ...(pause ? { pausedSince: pause.since, pausedUntil: pause.until } : {}) });
     const one = entry.count === 1 && !entry.moreThanCount;
     const times = one ? entry.first : `${countOfTimes(entry)} runs between ${entry.first} and ${entry.last}`;
+    // A scheduler was up but paused (its database not whole): "nothing was running" would send the operator looking for a stopped process.
+    const why = pause ? `the scheduler was paused from ${pause.since} to ${pause.until} (${pause.message}) at` : 'nothing was running to start';
     await this.options.notifier?.notify({
       cause: 'missed-runs',
       subject: task.name,
       level: 'warning',
       title: `Gatehouse: task ${task.name} missed ${countOfTimes(entry)} scheduled run${one ? '' : 's'}`,
-      body: `nothing was running to start ${times}; running it once now`,
+      body: `${why} ${times}; running it once now`,
     });
     return entry;
   }

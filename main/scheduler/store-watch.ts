@@ -1,10 +1,18 @@
 import type { ErrorPayload, GatehouseError, Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
 import type { Store } from '../store/index.js';
+import type { SchedulerPauseView } from '../../shared/api-operations.js';
 import type { Notifier } from './notify.js';
+import { notificationThrottle } from './task-store.js';
+
+/** The pause notice's subject: one per database, whichever scheduler sends it. */
+const PAUSE_SUBJECT = 'scheduler';
 
 /** Why the scheduler starts no task now (TickReport.paused), and since when. */
 export type SchedulerPause = ErrorPayload & { since: string };
+
+/** A pause that is over: the times it passed over are said as missed because of it, not for want of a scheduler. */
+export type EndedPause = SchedulerPause & { until: string };
 
 export interface StoreWatchOptions {
   store: Store;
@@ -36,6 +44,7 @@ const GOES_ON_WHEN = {
  */
 export class StoreWatch {
   private pause: SchedulerPause | null = null;
+  private lastEnded: EndedPause | null = null;
   /** Set while the task list cannot be read (the database unreachable): said once when it starts and once when it ends. */
   private unreadableSince: string | null = null;
 
@@ -47,8 +56,16 @@ export class StoreWatch {
     const lost = await this.lostPart();
     if (lost) return this.pause;
     this.options.log({ event: 'scheduler-resumed', pausedSince: this.pause.since, reason: this.pause.message });
+    this.lastEnded = { ...this.pause, until: this.options.clock().toISOString() };
     this.pause = null;
     return null;
+  }
+
+  /** The last pause, when it is over and some of the times from `first` to `last` came while it lasted. */
+  endedPauseOver(first: Date, last: Date): EndedPause | null {
+    const ended = this.lastEnded;
+    if (ended === null || first.getTime() > Date.parse(ended.until) || last.getTime() < Date.parse(ended.since)) return null;
+    return ended;
   }
 
   /**
@@ -63,7 +80,7 @@ export class StoreWatch {
     this.options.log({ event: 'scheduler-paused', reason: this.pause.message, ...(this.pause.hint ? { hint: this.pause.hint } : {}) });
     await this.options.notifier?.notify({
       cause: 'scheduler-paused',
-      subject: 'scheduler',
+      subject: PAUSE_SUBJECT,
       level: 'error',
       title: 'Gatehouse: scheduled tasks paused',
       body: [lost.message, GOES_ON_WHEN[this.options.store.backend], this.pause.hint].filter(Boolean).join('. '),
@@ -71,14 +88,14 @@ export class StoreWatch {
     return this.pause;
   }
 
-  /** The task list could not be read and the store lost nothing for good: said once, until a read works again. */
+  /** The task list could not be read, or a task claimed or recorded, and the store lost nothing for good: said once, until a tick reaches the database to its end. */
   unreadable(error: unknown): void {
     if (this.unreadableSince !== null) return;
     this.unreadableSince = this.options.clock().toISOString();
     this.options.log({ event: 'tasks-unreadable', error: redactedMessage(error), retry: 'at every tick until the database answers' });
   }
 
-  /** The task list was read: an outage said by `unreadable` is over. */
+  /** A tick read the tasks and did its work on them: an outage said by `unreadable` is over. */
   readable(): void {
     if (this.unreadableSince === null) return;
     this.options.log({ event: 'tasks-readable-again', unreadableSince: this.unreadableSince });
@@ -93,4 +110,18 @@ export class StoreWatch {
       return null;
     }
   }
+}
+
+/**
+ * The pause as another process sees it (tasks.list, `tasks list`): the scheduler's own state lives
+ * in its process, so this asks the store the question the scheduler asks at each tick (a part lost
+ * for good pauses every scheduler on it, and its return resumes them), and takes the time from the
+ * pause notice's throttle row, the one record of it schedulers leave in the database. Null when the
+ * store is whole, or cannot be asked (nothing says it is gone for good).
+ */
+export async function schedulerPauseSeen(store: Store): Promise<SchedulerPauseView | null> {
+  const lost = await store.lostForGood().catch(() => null);
+  if (lost === null) return null;
+  const since = await notificationThrottle(store).lastSent(`scheduler-paused:${PAUSE_SUBJECT}`).catch(() => null);
+  return { since, reason: lost.message };
 }

@@ -181,6 +181,12 @@ export function notificationThrottle(store: Pick<Store, 'queries'>): Notificatio
 class NotificationThrottle {
   constructor(private readonly driver: QueryLayer) {}
 
+  /** When a notice of `cause` was last sent, by any process on this database; null when never. */
+  async lastSent(cause: string): Promise<string | null> {
+    const row = await this.driver.db.selectFrom('notificationThrottle').select('lastSentAt').where('cause', '=', cause).executeTakeFirst();
+    return row && row.lastSentAt !== NEVER_SENT ? row.lastSentAt : null;
+  }
+
   /** Two processes claiming the same cause at once queue on the row: only one of them sends. */
   async claim(cause: string, now: Date, windowMs: number): Promise<ThrottleClaim> {
     return this.driver.transaction(async (trx) => {

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type TickReport } from '../../main/scheduler/index.js';
+import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
+import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type SchedulerOptions, type TickReport } from '../../main/scheduler/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import type { Store } from '../../main/store/index.js';
+import { operatorCaller } from '../helpers/callers.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
@@ -16,11 +18,11 @@ function minuteClock() {
 }
 
 /** A scheduler on `store` whose log lines (parsed) and notices the test reads; the notifier keeps no throttle, so every notice sent is seen. */
-function watchedScheduler(store: Store, clock: () => Date) {
+function watchedScheduler(store: Store, clock: () => Date, runs: SchedulerOptions['runTask'] = (task, request) => runTask(store, task, { clock }, request)) {
   const lines: Record<string, unknown>[] = [];
   const notices: DeliveredNotification[] = [];
   const notifier = new Notifier({ store: null, clock, channels: [{ name: 'memory', send: async (n) => void notices.push(n) }] });
-  const scheduler = new Scheduler({ store, clock, notifier, log: (line) => lines.push(JSON.parse(line) as Record<string, unknown>), runTask: (task, request) => runTask(store, task, { clock }, request) });
+  const scheduler = new Scheduler({ store, clock, notifier, log: (line) => lines.push(JSON.parse(line) as Record<string, unknown>), runTask: runs });
   const events = (event: string) => lines.filter((line) => line.event === event);
   return { scheduler, lines, notices, events };
 }
@@ -92,8 +94,40 @@ describe.each(testBackends())('the scheduler on a $name store that loses a part 
       expect((await tickOnce(scheduler, time)).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
       expect(events('scheduler-paused')).toHaveLength(1);
       expect(events('scheduler-resumed')).toEqual([expect.objectContaining({ reason: expect.stringMatching(notAllThere) })]);
-      // The pause's one notice; the times it passed over are then said once, as any missed times are.
+      // The pause's one notice; the times it passed over are then said once, as any missed times are, as missed for the pause.
       expect(notices.map((n) => n.cause)).toEqual(['scheduler-paused', 'missed-runs']);
+      const pausedSince = String(events('scheduler-paused')[0]?.at);
+      const pausedUntil = String(events('scheduler-resumed')[0]?.at);
+      expect(notices[1]?.body).toMatch(new RegExp(`^the scheduler was paused from ${pausedSince} to ${pausedUntil} \\(the database at .* is not all there \\(no table checkpoints\\).*\\) at 2 runs between \\S+ and \\S+; running it once now$`));
+      expect(notices[1]?.body).not.toContain('nothing was running');
+      expect(events('runs-missed')).toEqual([expect.objectContaining({ count: 2, pausedSince, pausedUntil })]);
+    });
+  });
+
+  it('is seen paused by another process on the database: tasks.list says since the pause notice and why, and no longer once the table is back', async () => {
+    await withFreshStore(backend, async (store) => {
+      const time = minuteClock();
+      await addTask(store, EVERY_MINUTE, time.clock());
+      // The notice goes through the database's throttle, as `gatehouse scheduler`'s does: the one record of the pause it leaves there.
+      const notifier = new Notifier({ store, clock: time.clock, channels: [{ name: 'memory', send: async () => undefined }] });
+      const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task, request) => runTask(store, task, { clock: time.clock }, request) });
+      const engine = createInProcessEngineHost({ location: store.location });
+      try {
+        const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
+        const listed = async () => (await api['tasks.list']({}, operatorCaller('sam'))).map((task) => task.schedulerPaused);
+        await tickOnce(scheduler, time);
+        expect(await listed()).toEqual([null]);
+
+        await outsideGatehouse(store, 'ALTER TABLE checkpoints RENAME TO checkpoints_set_aside');
+        const paused = (await tickOnce(scheduler, time)).paused!;
+        await ticks(scheduler, time, 2);
+        expect(await listed()).toEqual([{ since: paused.since, reason: expect.stringMatching(notAllThere) }]);
+
+        await outsideGatehouse(store, 'ALTER TABLE checkpoints_set_aside RENAME TO checkpoints');
+        expect(await listed()).toEqual([null]);
+      } finally {
+        await engine.close();
+      }
     });
   });
 
@@ -211,6 +245,46 @@ describe.skipIf(postgres === null)('the scheduler on a PostgreSQL server that go
         expect(events('tasks-readable-again')).toHaveLength(1);
         expect(events('scheduler-paused')).toEqual([]);
         expect(notices.filter((n) => n.cause === 'scheduler-paused')).toEqual([]);
+      });
+    } finally {
+      await proxy.up();
+      await throughProxy.cleanup();
+      await proxy.close();
+    }
+  });
+
+  it('takes an outage that starts after the task list was read as unreachable too: said once, no task failed, no notice, and the task runs once the server is back', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
+    try {
+      await withFreshStore(throughProxy, async (store) => {
+        const time = minuteClock();
+        await addTask(store, { ...EVERY_MINUTE, name: 'a-first' }, time.clock());
+        await addTask(store, { ...EVERY_MINUTE, name: 'b-second' }, time.clock());
+        // The server goes away while the first task runs: the tick read the list, then cannot record the first nor claim the second.
+        let runs = 0;
+        const { scheduler, notices, events } = watchedScheduler(store, time.clock, async (task, request) => {
+          const summary = await runTask(store, task, { clock: time.clock }, request);
+          runs += 1;
+          if (runs === 1) await proxy.down();
+          return summary;
+        });
+        const outcomes: string[] = [];
+        for (let tick = 0; tick < 4; tick++) {
+          time.nextMinute();
+          outcomes.push(await scheduler.tick().then(() => 'ticked', (error: Error) => error.message));
+        }
+        // Each tick ends on it, as one that cannot read the list does: the loop tries again at its next poll.
+        expect(outcomes).toEqual(Array(4).fill(expect.stringContaining('cannot reach PostgreSQL')));
+        expect(events('task-failed')).toEqual([]);
+        expect(events('tasks-unreadable')).toEqual([expect.objectContaining({ error: expect.stringContaining('cannot reach PostgreSQL') })]);
+        expect(notices).toEqual([]);
+        await proxy.up();
+        time.nextMinute();
+        const back = await scheduler.tick();
+        expect(back.entries.filter((entry) => entry.outcome === 'ran').map((entry) => entry.task)).toEqual(['a-first', 'b-second']);
+        expect(events('tasks-readable-again')).toHaveLength(1);
+        expect(await requireTask(store, 'b-second')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
       });
     } finally {
       await proxy.up();
