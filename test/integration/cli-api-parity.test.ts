@@ -165,8 +165,10 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(layout(fromCli.json)).toEqual(layout(fromApi.json));
     const listed = (await api('backups.list', {})).json as { snapshots: unknown[] };
     // As it was taken, plus whether its copy is still there to restore.
-    const { unavailable, ...asTaken } = listed.snapshots.find((s) => (s as { id: string }).id === (fromCli.json as { id: string }).id) as { unavailable: string | null };
+    const { unavailable, takenBy, ...asTaken } = listed.snapshots.find((s) => (s as { id: string }).id === (fromCli.json as { id: string }).id) as { unavailable: string | null; takenBy: string | null };
     expect(unavailable).toBeNull();
+    // Who took it is read from its attempt: the CLI's operator (the OS user, no --operator given).
+    expect(takenBy).toEqual(expect.any(String));
     expectSameJson(asTaken, fromCli.json);
   });
 
@@ -263,7 +265,8 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(shown.json).toMatchObject({ name: 'hourly', consecutiveFailures: 2, retryAt, nextRunAt: retryAt });
     const listed = cli(['tasks', 'list']);
     expectSameJson(listed.json, (await api('tasks.list', {})).json);
-    expect(listed.json).toContainEqual(shown.json);
+    // A listed task is the task as shown, with whether the scheduler is paused (not: its database is whole).
+    expect(listed.json).toContainEqual({ ...(shown.json as object), schedulerPaused: null });
 
     // A name is trimmed as tasks.add stored it, on both: "hourly " is hourly, not an unknown task.
     expect(cli(['tasks', 'show', 'hourly ']).json).toEqual(shown.json);
