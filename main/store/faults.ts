@@ -82,16 +82,11 @@ export function notAllThere(location: string): string {
 }
 
 /**
- * Refuses a store whose schema lacks tables its migrations made (dropped outside Gatehouse), as it
- * opens, before an update creates a run that could only stop at its first statement. `present`: the
+ * A store whose schema lacks tables its migrations made (dropped outside Gatehouse), as the refusal
+ * that names them, or null when every table is there: refused as it opens, before an update creates
+ * a run that could only stop at its first statement, and asked by Store.lostForGood. `present`: the
  * tables the backend lists; `keptElsewhere`: the store's tables this backend keeps outside them.
  */
-export function refuseMissingTables(backend: 'sqlite' | 'postgres', location: string, present: Iterable<string>, keptElsewhere: readonly string[] = []): void {
-  const missing = missingTables(backend, location, present, keptElsewhere);
-  if (missing) throw missing;
-}
-
-/** The refusal refuseMissingTables throws, or null when every table is there: for a caller that asks rather than refuses (Store.lostForGood). */
 export function missingTables(backend: 'sqlite' | 'postgres', location: string, present: Iterable<string>, keptElsewhere: readonly string[] = []): GatehouseError | null {
   const found = new Set(present);
   const missing = Object.keys(TABLES).map(snakeCase).filter((table) => !keptElsewhere.includes(table) && !found.has(table));

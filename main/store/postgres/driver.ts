@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, missingTables, noDatabaseAt, refuseMissingTables, storePartMissing } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
@@ -47,14 +47,20 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
         value: async (text) => Object.values((await client.query(text)).rows[0] ?? {})[0],
         db: kyselyOver(client),
       });
-      const tables = await client.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [target.schema]);
-      refuseMissingTables('postgres', location, tables.rows.map((row) => row.tablename));
+      const missing = await tablesMissingFrom(client, target.schema, location);
+      if (missing) throw missing;
     });
   } catch (error) {
     await pool.end().catch(() => {});
     throw openFailure(target, error);
   }
   return new PostgresDriver(pool, target, options);
+}
+
+/** The store's tables missing from `schema` (dropped outside Gatehouse), as the refusal that names them; null when all are there. */
+async function tablesMissingFrom(queryable: Queryable, schema: string, location: string): Promise<GatehouseError | null> {
+  const tables = await queryable.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
+  return missingTables('postgres', location, tables.rows.map((row) => row.tablename));
 }
 
 /** Said of every failure to open: opening, with whatever migrations are due, is one transaction. */
@@ -250,10 +256,7 @@ class PostgresDriver implements StoreDriver {
   refuseWritesOnceGone(): void {}
 
   async lostForGood(): Promise<GatehouseError | null> {
-    const tables = await this.pool
-      .query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [this.target.schema])
-      .catch((error: unknown) => Promise.reject(asUnreachable(this.target, error)));
-    return missingTables('postgres', `${this.location} (schema ${this.target.schema})`, tables.rows.map((row) => row.tablename));
+    return tablesMissingFrom(this.pool, this.target.schema, `${this.location} (schema ${this.target.schema})`).catch((error: unknown) => Promise.reject(asUnreachable(this.target, error)));
   }
 
   async close(): Promise<void> {
