@@ -69,6 +69,12 @@ describe.each(backends)('a --db naming no database ($name)', (backend) => {
     expect(await databaseExists(location)).toBe(false);
   });
 
+  it('names the database as --db gave it, once: a PostgreSQL URL already says its schema', async () => {
+    const location = await backend.freshLocation();
+    const refused = runCli(['runs', 'list', '--db', location]);
+    expect(refused.stderr.split('\n')[0]).toBe(`gatehouse: no database at ${location}`);
+  });
+
   it('is refused when the database is there but holds no store (an empty file, an empty schema), and stays empty', async () => {
     const location = await backend.freshLocation();
     await createEmptyDatabase(location);

@@ -6,7 +6,7 @@ import { connectionConfig, type PostgresTarget } from './target.js';
 
 export { isLockTimeout };
 
-export { parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './target.js';
+export { describeStore, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './target.js';
 
 /**
  * Values as SQLite gives them, so the one query layer reads the same rows from both: bigints and

@@ -7,7 +7,7 @@ import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, missingTables, noDatabaseAt, 
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
-import { asUnreachable, checkOut, createPool, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
+import { asUnreachable, checkOut, createPool, describeStore, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { BATCH_WRITE_TABLES, PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
@@ -37,7 +37,7 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
       await client.query('SET LOCAL lock_timeout = 0');
       await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [target.schema]);
       await client.query('SET LOCAL lock_timeout TO DEFAULT');
-      const location = `${target.location} (schema ${target.schema})`;
+      const location = describeStore(target);
       if (options.mustExist && !(await holdsAStore(client, target.schema))) throw await noStoreIn(client, target, location, options);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
       await applyMigrations({
@@ -256,7 +256,7 @@ class PostgresDriver implements StoreDriver {
   refuseWritesOnceGone(): void {}
 
   async lostForGood(): Promise<GatehouseError | null> {
-    return tablesMissingFrom(this.pool, this.target.schema, `${this.location} (schema ${this.target.schema})`).catch((error: unknown) => Promise.reject(asUnreachable(this.target, error)));
+    return tablesMissingFrom(this.pool, this.target.schema, describeStore(this.target)).catch((error: unknown) => Promise.reject(asUnreachable(this.target, error)));
   }
 
   async close(): Promise<void> {

@@ -116,12 +116,15 @@ export async function columnsIn(trx: Db, schema: string, table: TableName): Prom
 
 /**
  * Rows came back with their ids; each id sequence is moved past them (never back), so the next
- * insert does not collide — in a fresh staging schema as after a restore.
+ * insert does not collide — in a fresh staging schema as after a restore. A sequence never drawn
+ * from over a table still empty is left to hand out 1, as SQLite does: setval(s, 1) would mark 1
+ * as taken, and the table's first row would be 2.
  */
 export async function raiseSequences(trx: Db, tables: readonly TableName[]): Promise<void> {
   for (const table of tables.filter((name) => (TABLES[name].columns as Record<string, string>).id === 'serial').map(snakeCase)) {
-    await sql`SELECT setval(s, greatest(coalesce(pg_sequence_last_value(s), 1), (SELECT coalesce(max(id), 1) FROM ${sql.id(table)})))
-      FROM CAST(pg_get_serial_sequence(${table}, 'id') AS regclass) AS s`.execute(trx);
+    await sql`SELECT CASE WHEN high IS NULL THEN setval(s, 1, false) ELSE setval(s, high) END
+      FROM (SELECT s, greatest(pg_sequence_last_value(s), (SELECT max(id) FROM ${sql.id(table)})) AS high
+        FROM CAST(pg_get_serial_sequence(${table}, 'id') AS regclass) AS s) AS drawn`.execute(trx);
   }
 }
 

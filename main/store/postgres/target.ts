@@ -40,6 +40,11 @@ export function parsePostgresTarget(url: string): PostgresTarget {
   return { connectionString: parsed.toString(), schema, location: redactConnectionString(url) };
 }
 
+/** The store as messages name it: its URL, which says the schema — or, given none, the schema it means. */
+export function describeStore(target: PostgresTarget): string {
+  return /[?&]schema=/.test(target.location) ? target.location : `${target.location} (schema ${target.schema})`;
+}
+
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
