@@ -183,8 +183,11 @@ export class CongressClient {
    * source ends the run instead of asking for the next meeting at once, which the server just refused.
    */
   private pastWaitBudget(error: CongressFetchError, attempts: number, waitedMs: number, nextWaitMs: number): CongressFetchError {
-    const waited = waitedMs === 0 ? 'after 1 attempt' : `after ${attempts} attempts and ${formatSeconds(waitedMs)} of waiting between them`;
-    const message = `${error.message}; stopped ${waited}: a further ${formatSeconds(nextWaitMs)} would pass the ${formatSeconds(this.maxWaitPerRequestMs)} one request may wait`;
+    const budget = `would pass the ${formatSeconds(this.maxWaitPerRequestMs)} one request may wait`;
+    const stopped = waitedMs === 0
+      ? `stopped after 1 attempt: waiting ${formatSeconds(nextWaitMs)} ${budget}`
+      : `stopped after ${attempts} attempts and ${formatSeconds(waitedMs)} of waiting between them: a further ${formatSeconds(nextWaitMs)} ${budget}`;
+    const message = `${error.message}; ${stopped}`;
     return new CongressFetchError(error.reason, message, error.status, null, nextWaitMs);
   }
 
