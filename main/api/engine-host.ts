@@ -60,6 +60,9 @@ export interface EngineHost {
   close(why?: string): Promise<void>;
 }
 
+/** What `gatehouse serve` sets for every run's source (the key travels by the environment, which Settings can change). */
+export type ConsoleSourceOptions = Pick<SourceOptions, 'waitWorthSayingMs' | 'maxWaitPerRequestMs'>;
+
 export interface EngineHostOptions {
   /** The database runs write to; each run opens its own connection. */
   location: string;
@@ -68,7 +71,7 @@ export interface EngineHostOptions {
   judge?: UpdateOptions['judge'];
   clock?: () => Date;
   /** How the host opens its runs' sources, beyond each request's lookback (tests lower the wait worth telling). */
-  sourceOptions?: Pick<SourceOptions, 'waitWorthSayingMs'>;
+  sourceOptions?: ConsoleSourceOptions;
 }
 
 /**

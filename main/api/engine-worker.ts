@@ -7,13 +7,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../shared/errors.js';
-import { createInProcessEngineHost, type OperationReply, type OperationStop, type WorkerReply, type WorkerRequest } from './engine-host.js';
+import { createInProcessEngineHost, type ConsoleSourceOptions, type OperationReply, type OperationStop, type WorkerReply, type WorkerRequest } from './engine-host.js';
 import { consoleJudge } from './judge.js';
 import { performOperation, type OperationRequest } from './long-operations.js';
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker must run as a worker thread');
-const data = workerData as { role: 'runs'; location: string } | { role: 'operation'; location: string; request: OperationRequest };
+const data = workerData as { role: 'runs'; location: string; sourceOptions: ConsoleSourceOptions } | { role: 'operation'; location: string; request: OperationRequest };
 
 if (data.role === 'operation') {
   const reply = (message: OperationReply) => port.postMessage(message);
@@ -25,11 +25,11 @@ if (data.role === 'operation') {
     (error: unknown) => reply({ type: 'failed', error: toErrorPayload(error, 'console') }),
   );
 } else {
-  serveRuns(data.location);
+  serveRuns(data.location, data.sourceOptions);
 }
 
-function serveRuns(location: string): void {
-  const host = createInProcessEngineHost({ location, judge: consoleJudge });
+function serveRuns(location: string, sourceOptions: ConsoleSourceOptions): void {
+  const host = createInProcessEngineHost({ location, judge: consoleJudge, sourceOptions });
   const reply = (message: WorkerReply) => port!.postMessage(message);
   host.subscribe((event) => reply({ type: 'event', event }));
 

@@ -15,6 +15,7 @@ import {
   type StartRunRequest,
   type WorkerReply,
   type WorkerRequest,
+  type ConsoleSourceOptions,
 } from './engine-host.js';
 import { OperationBook, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
 
@@ -32,10 +33,10 @@ function builtWorkerScript(): URL {
  * own, so a 20-second rollback dry run neither blocks reads nor stalls a run's batches. The Electron
  * main process and `gatehouse serve` use it; `workerScript` is the built worker file.
  */
-export function createWorkerEngineHost(options: { location: string; workerScript?: string | URL }): EngineHost {
+export function createWorkerEngineHost(options: { location: string; workerScript?: string | URL; sourceOptions?: ConsoleSourceOptions }): EngineHost {
   const workerScript = options.workerScript ?? builtWorkerScript();
   // SHARE_ENV: a Congress.gov key saved in Settings after the worker started still reaches its sources.
-  const worker = new Worker(workerScript, { workerData: { role: 'runs', location: options.location }, env: SHARE_ENV });
+  const worker = new Worker(workerScript, { workerData: { role: 'runs', location: options.location, sourceOptions: options.sourceOptions ?? {} }, env: SHARE_ENV });
   const listeners = new Listeners();
   const active = new ActiveRuns();
   const book = new OperationBook(() => new Date());

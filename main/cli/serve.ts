@@ -3,18 +3,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
+import { applyCongressApiKey, consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
 import { settleOrphanedRuns } from '../backup/index.js';
 import { openStore } from '../store/index.js';
+import { DEFAULT_MAX_WAIT_PER_REQUEST_MS } from '../sources/index.js';
 import { toErrorPayload } from '../../shared/errors.js';
 import { databaseOption } from './database.js';
 import { cliLog } from './notifier.js';
 import { parseOptions } from './input.js';
+import { addSourceOptions, parseSourceFlags, type ParsedSourceFlags, type SourceFlags } from './source-options.js';
 import { dataFolder, logger } from '../logging/index.js';
 
 const log = logger('serve', { terminalLevel: 'info' });
 
-interface ServeFlags {
+interface ServeFlags extends SourceFlags {
   db?: string;
   port?: string;
   demo?: boolean;
@@ -27,8 +29,8 @@ interface ServeFlags {
  * behind them.
  */
 export function registerServeCommand(program: Command): void {
-  program
-    .command('serve')
+  addSourceOptions(program
+    .command('serve'))
     .description('serve the console over HTTP on 127.0.0.1 with a single-use sign-in URL')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
@@ -42,6 +44,9 @@ export function registerServeCommand(program: Command): void {
 async function serve(flags: ServeFlags): Promise<void> {
   const location = databaseOption(flags.db);
   const { port } = parseOptions(z.object({ port: z.number().int().min(0).max(65_535).default(0) }), { port: flags.port });
+  const sourceFlags = parseSourceFlags(flags);
+  // Through the environment, as a key saved in Settings: the console shows it set, and can replace it.
+  if (sourceFlags.options.apiKey !== undefined) applyCongressApiKey(sourceFlags.options.apiKey);
   if (flags.demo) {
     const { seeded, runs } = await seedDemoDatabase(location);
     if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
@@ -49,7 +54,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const store = await openStore(location);
   // A run left `running` when a server was killed shows at once as interrupted, with its resume hint.
   await settleOrphanedRuns(store).catch((error: unknown) => log.warn(`runs left running were not checked: ${toErrorPayload(error).message}`));
-  const engine = createWorkerEngineHost({ location });
+  const engine = createWorkerEngineHost({ location, sourceOptions: { maxWaitPerRequestMs: sourceFlags.options.maxWaitPerRequestMs } });
   const staticRoot = flags.static ?? defaultStaticRoot();
   const preferences = memoryPreferences();
   const notifications = { log: cliLog() };
@@ -60,6 +65,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const onSignIn = (next: string) => log.info(`a browser signed in; the next one can use ${next}`);
   const server = await startHttpServer({ handlers, engine, staticRoot, port, onSignIn, ...(process.env.GATEHOUSE_API_TOKEN ? { apiToken: process.env.GATEHOUSE_API_TOKEN } : {}) });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) log.warn(`no console build in ${staticRoot} (npm run build:renderer); serving the API only`);
+  log.info(congressLine(sourceFlags));
   process.stdout.write(`${server.url}\n`);
   const stoppedBy = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -86,4 +92,11 @@ function defaultStaticRoot(): string {
     folder = path.dirname(folder);
   }
   return path.resolve('renderer', 'dist');
+}
+
+/** What console runs from Congress.gov will use, said once at startup (the key's source, never the key). */
+function congressLine({ options, keyFrom }: ParsedSourceFlags): string {
+  const key = keyFrom === null ? 'no API key (save one in Settings)' : `the API key from ${keyFrom}`;
+  const waitMs = options.maxWaitPerRequestMs ?? DEFAULT_MAX_WAIT_PER_REQUEST_MS;
+  return `congress: runs use ${key}; a request waits at most ${waitMs / 1000} s between its attempts before the run stops`;
 }

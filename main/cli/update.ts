@@ -17,6 +17,7 @@ import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
 import { databaseOption, pausingAfterBatch, pausingAfterOpen, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions, withOperator } from './input.js';
+import { addSourceOptions, parseSourceFlags, type SourceFlags } from './source-options.js';
 
 const log = logger('cli');
 
@@ -28,7 +29,7 @@ const updateInputSchema = startRunInputSchema.extend({
   congress: z.number().int().min(1).optional(),
 });
 
-interface UpdateFlags {
+interface UpdateFlags extends SourceFlags {
   db?: string;
   source: string;
   batchSize?: string;
@@ -46,7 +47,7 @@ interface UpdateFlags {
 export function registerUpdateCommand(program: Command): void {
   // Both flags set one value, the last given winning: `--snapshot --no-snapshot` ran without the snapshot asked for, unsaid.
   const snapshotFlags = new Set<string>();
-  const command = program
+  const command = addSourceOptions(program
     .command('update')
     .description('fetch records from a source and apply them in validated batches')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
@@ -59,7 +60,7 @@ export function registerUpdateCommand(program: Command): void {
     .option('--no-snapshot', 'take no snapshot before this run (the undo journal keeps it reversible)')
     .option('--full-integrity-check', 'run quick_check over the whole database before this run, even when it is as the last verified run left it')
     .option('--lookback-days <n>', 'congress: days of updates to fetch, 1–90 (default 7)')
-    .option('--congress <n>', 'congress: which Congress to list (default: each one sitting during the lookback window; a resume lists those its run listed)')
+    .option('--congress <n>', 'congress: which Congress to list (default: each one sitting during the lookback window; a resume lists those its run listed)'))
     .option('--operator <name>', 'who is running it, named by the writer lock to anyone it refuses meanwhile (default: the OS user)')
     .option('--json', 'print the run summary as JSON')
     .addHelpText('after', updateExitCodesHelp())
@@ -82,12 +83,13 @@ async function update(flags: UpdateFlags): Promise<number> {
     },
     { resumeRunId: '--resume' },
   );
+  const sourceFlags = parseSourceFlags(flags);
   const starting = quitOnSignalsWhileStarting('update', { json: flags.json === true });
   let source: RecordSource;
   let store: Store;
   try {
     starting.at('opening the source');
-    source = await openSource(input.source, { lookbackDays, congress });
+    source = await openSource(input.source, { ...sourceFlags.options, lookbackDays, congress });
     starting.at('opening the database');
     store = await openStore(databaseOption(flags.db), storeOptionsFromEnvironment());
   } finally {

@@ -38,7 +38,7 @@ export {
   type CongressSource,
   type CongressSourceOptions,
 } from './congress/source.js';
-export { CongressClient, CongressFetchError, DEFAULT_CONGRESS_BASE_URL, retryAfterMs, type CongressClientOptions } from './congress/client.js';
+export { CongressClient, CongressFetchError, DEFAULT_CONGRESS_BASE_URL, DEFAULT_MAX_WAIT_PER_REQUEST_MS, retryAfterMs, type CongressClientOptions } from './congress/client.js';
 export { CONGRESS_REQUESTS_PER_HOUR, processRequestLimiter, RequestRateLimiter } from './congress/rate-limit.js';
 export { CircuitBreaker, type BreakerState } from './congress/breaker.js';
 export {
@@ -98,6 +98,7 @@ export async function openSource(spec: string, options: SourceOptions = {}): Pro
         congress: options.congress,
         now: options.now,
         waitWorthSayingMs: options.waitWorthSayingMs,
+        maxWaitPerRequestMs: options.maxWaitPerRequestMs,
       });
     }
   }

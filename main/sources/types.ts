@@ -92,6 +92,8 @@ export interface SourceOptions {
   congress?: number;
   /** congress: only — a wait between attempts this long or longer is told to the run (default 10 s); tests lower it. */
   waitWorthSayingMs?: number;
+  /** congress: only — the waits between one request's attempts together, past which the run stops (default 15 minutes). */
+  maxWaitPerRequestMs?: number;
   /** congress: only — overrides GATEHOUSE_CONGRESS_API_KEY. Never logged or stored. */
   apiKey?: string;
 }

@@ -44,4 +44,28 @@ describe.each(testBackends())('a Congress.gov that keeps answering 429 to detail
       expect(await store.countHearings()).toBe(5);
     });
   });
+
+  it('stops as interrupted when a detail’s Retry-After waits would pass the wait budget, quarantines none for it, and resumes to a clean run’s result', async () => {
+    await withFreshStore(backend, async (store) => {
+      server = await startFakeCongress({ house: [250011, 250012, 250013].map((id) => hearingRecord(id, { updateDate: RECENT })) });
+      let busy = true;
+      // Each wait is one the client sits out; two together are more than one request may wait.
+      server.override = (request) => (busy && request.path.endsWith('/250012') ? { status: 503, headers: { 'retry-after': '600' }, body: 'busy' } : undefined);
+      const sleeps: number[] = [];
+      const source = fakeCongressSource(server, () => NOW, { maxRetries: 4, sleep: async (ms) => void sleeps.push(ms) });
+      const stopped = await runUpdate({ store, source, clock: () => NOW });
+
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.error).toMatch(/^the source failed: GET \/v3\/committee-meeting\/119\/house\/250012\?format=json answered HTTP 503 .*stopped after 2 attempts and 600 s of waiting between them: a further 600 s would pass the 900 s one request may wait.*resume with --resume/);
+      expect(sleeps).toEqual([600_000]);
+      expect(await store.listQuarantine({ runId: stopped.runId })).toEqual([]);
+      expect(stopped.metrics).toMatchObject({ fetched: 1, added: 1, quarantined: 0 });
+
+      busy = false;
+      const resumed = await runUpdate({ store, source: congressSource(server), clock: () => NOW, resumeRunId: stopped.runId });
+      expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success' });
+      expect(resumed.metrics).toMatchObject({ fetched: 3, added: 3, quarantined: 0 });
+      expect(await store.countHearings()).toBe(3);
+    });
+  });
 });

@@ -19,6 +19,12 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export const MAX_REDIRECTS = 5;
 /** A wait someone watching the run would take for a hang (Retry-After may ask for up to 15 minutes): it is said before it starts. */
 export const WAIT_WORTH_SAYING_MS = 10_000;
+/**
+ * All the waits between one request's attempts together: each Retry-After of up to 15 minutes is
+ * sat out, and four of them would keep a run silent for an hour over one meeting. Past this the run
+ * stops, to be resumed once the server is willing again.
+ */
+export const DEFAULT_MAX_WAIT_PER_REQUEST_MS = 15 * 60_000;
 
 const log = logger('congress');
 
@@ -34,6 +40,8 @@ export interface CongressClientOptions {
   retryMaxMs?: number;
   /** A Retry-After longer than this is not waited for: the request fails instead. */
   maxRetryAfterMs?: number;
+  /** The waits between one request's attempts, together, may not pass this (default `DEFAULT_MAX_WAIT_PER_REQUEST_MS`). */
+  maxWaitPerRequestMs?: number;
   /** A wait between attempts this long or longer is logged and told to `watchWaits` listeners (default `WAIT_WORTH_SAYING_MS`). */
   waitWorthSayingMs?: number;
   /** A body past this many bytes is refused (default `MAX_RESPONSE_BYTES`). */
@@ -84,6 +92,7 @@ export class CongressClient {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly maxWaitPerRequestMs: number;
   private readonly maxResponseBytes: number;
   private readonly waitWorthSayingMs: number;
   private readonly waitListeners = new Set<(wait: RunWait | null) => void>();
@@ -102,6 +111,7 @@ export class CongressClient {
     this.retryBaseMs = options.retryBaseMs ?? 1_000;
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 15 * 60_000;
+    this.maxWaitPerRequestMs = options.maxWaitPerRequestMs ?? DEFAULT_MAX_WAIT_PER_REQUEST_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
     this.waitWorthSayingMs = options.waitWorthSayingMs ?? WAIT_WORTH_SAYING_MS;
     this.limiter = options.limiter ?? processRequestLimiter;
@@ -127,6 +137,7 @@ export class CongressClient {
         `Congress.gov is failing: ${this.breaker.failures} requests in a row failed, so GET ${shown} was not sent (the circuit breaker retries after ${Math.round(this.breaker.coolDownMs / 1000)} s)`,
       );
     }
+    let waitedMs = 0;
     for (let retry = 0; ; retry++) {
       if (!(await this.limiter.acquire(signal))) throw aborted(shown);
       const attempt = await this.attempt(url, shown, signal);
@@ -147,6 +158,11 @@ export class CongressClient {
       // past (a server clock behind ours) reads as 0, and every attempt would go out within a second.
       const backoffMs = Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs);
       const waitMs = Math.max(attempt.waitMs ?? 0, backoffMs);
+      if (waitedMs + waitMs > this.maxWaitPerRequestMs) {
+        this.settleBreaker(attempt.serverFault, attempt.error);
+        throw this.pastWaitBudget(attempt.error, retry + 1, waitedMs, waitMs);
+      }
+      waitedMs += waitMs;
       const worthSaying = waitMs >= this.waitWorthSayingMs;
       if (worthSaying) {
         const asked = waitMs === attempt.waitMs;
@@ -160,6 +176,19 @@ export class CongressClient {
       }
       if (signal?.aborted) throw aborted(shown);
     }
+  }
+
+  /**
+   * A request whose next wait would take its waits past the budget. `askedToWaitMs` is set, so the
+   * source ends the run instead of asking for the next meeting at once, which the server just refused.
+   */
+  private pastWaitBudget(error: CongressFetchError, attempts: number, waitedMs: number, nextWaitMs: number): CongressFetchError {
+    const budget = `would pass the ${formatSeconds(this.maxWaitPerRequestMs)} one request may wait`;
+    const stopped = waitedMs === 0
+      ? `stopped after 1 attempt: waiting ${formatSeconds(nextWaitMs)} ${budget}`
+      : `stopped after ${attempts} attempts and ${formatSeconds(waitedMs)} of waiting between them: a further ${formatSeconds(nextWaitMs)} ${budget}`;
+    const message = `${error.message}; ${stopped}`;
+    return new CongressFetchError(error.reason, message, error.status, null, nextWaitMs);
   }
 
   /**
@@ -242,12 +271,12 @@ export class CongressClient {
       const location = isRedirect(response.status) ? response.headers.get('location') : null;
       if (location === null) return response;
       await response.body?.cancel().catch(() => {});
-      const next = sameApiOrigin(new URL(location, target), url);
-      if (next === null || hops >= MAX_REDIRECTS) {
-        const why = next === null ? `was redirected to another host (${new URL(location, target).origin}), which is not sent the API key` : `was redirected more than ${MAX_REDIRECTS} times`;
+      const refused = URL.canParse(location, target.href) ? redirectNotFollowed(new URL(location, target), url) : `to a Location that is no URL (${JSON.stringify(location.slice(0, 80))})`;
+      if (refused !== null || hops >= MAX_REDIRECTS) {
+        const why = refused !== null ? `was redirected ${refused}` : `was redirected more than ${MAX_REDIRECTS} times`;
         return { kind: 'fail', serverFault: true, error: new CongressFetchError('http', `GET ${shown} ${why}`, response.status) };
       }
-      target = next;
+      target = withApiKey(new URL(location, target), url);
     }
   }
 
@@ -290,14 +319,22 @@ function isRedirect(status: number): boolean {
 }
 
 /**
- * `target` with the API key, when it is on the API's host (an upgrade to https included); null when
- * it is elsewhere. A same-host redirect that dropped the key would otherwise read as a refused key.
+ * Why a redirect from the API at `api` to `target` is not followed, or null when it is: the key
+ * rides in the URL, so only the API's own origin gets it — or its host over https, an upgrade. A
+ * same-host redirect that dropped the key would otherwise read as a refused key.
  */
-function sameApiOrigin(target: URL, api: URL): URL | null {
-  const upgrade = api.protocol === 'http:' && target.protocol === 'https:' && target.hostname === api.hostname;
-  if (target.origin !== api.origin && !upgrade) return null;
+function redirectNotFollowed(target: URL, api: URL): string | null {
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return `to a ${target.protocol} URL, which is not HTTP`;
+  if (target.hostname !== api.hostname) return `to another host (${target.origin}), which is not sent the API key`;
+  if (target.protocol === 'http:' && api.protocol === 'https:') return `from https to plain http on the same host (${target.origin}), which would send the API key unencrypted`;
+  if (target.origin === api.origin || (api.protocol === 'http:' && target.protocol === 'https:')) return null;
+  return `to another port on the same host (${target.origin}), which is not sent the API key`;
+}
+
+/** The key is this client's, whatever the Location named: a server does not choose the key it is sent. */
+function withApiKey(target: URL, api: URL): URL {
   const next = new URL(target);
-  if (!next.searchParams.has('api_key')) next.searchParams.set('api_key', api.searchParams.get('api_key') ?? '');
+  next.searchParams.set('api_key', api.searchParams.get('api_key') ?? '');
   return next;
 }
 
@@ -337,6 +374,10 @@ export function retryAfterMs(header: string | null, now: Date): number | null {
   if (!/[a-z]/i.test(text)) return null;
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
 }
 
 function exceeds(waitMs: number | null, limitMs: number): boolean {

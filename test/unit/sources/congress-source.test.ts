@@ -363,6 +363,25 @@ describe('congress: retry limits', () => {
     expect(error.message).toMatch(/HTTP 429.*asked to wait 7200 s, longer than 60 s/);
     expect(sleeps).toEqual([]);
   });
+
+  it('stops a request once its Retry-After waits would add up past 15 minutes, saying how long it waited and why, instead of an hour of silence', async () => {
+    const server = await serve({ house: [meeting(1)] });
+    server.override = () => ({ status: 429, headers: { 'retry-after': '900' } });
+    const { source, sleeps } = congressSource(server);
+    const error = await failure(source.items());
+    expect(error.message).toMatch(/^Congress\.gov is rate-limiting GET \/v3\/committee-meeting\/119\/house\?.* \(HTTP 429\); stopped after 2 attempts and 900 s of waiting between them: a further 900 s would pass the 900 s one request may wait$/);
+    expect(sleeps).toEqual([900_000]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('keeps to a wait budget set in its options, backoff and Retry-After counted together', async () => {
+    const server = await serve({ house: [meeting(1)] });
+    server.override = () => ({ status: 503, headers: { 'retry-after': '30' }, body: 'busy' });
+    const { source, sleeps } = congressSource(server, { maxWaitPerRequestMs: 100_000, maxRetries: 10 });
+    const error = await failure(source.items());
+    expect(error.message).toMatch(/answered HTTP 503 Service Unavailable; stopped after 4 attempts and 90 s of waiting between them: a further 30 s would pass the 100 s one request may wait$/);
+    expect(sleeps).toEqual([30_000, 30_000, 30_000]);
+  });
 });
 
 describe('congress: Retry-After that is not plain delay-seconds', () => {
@@ -387,7 +406,7 @@ describe('congress: Retry-After that is not plain delay-seconds', () => {
 });
 
 describe('congress: redirects', () => {
-  it('does not follow a detail redirected to another host, whom the API key would reach in the URL', async () => {
+  it('does not follow a detail redirected to another port of its host, whom the API key would reach in the URL', async () => {
     const elsewhere = await startFakeCongress({ house: [meeting(9302)] });
     try {
       const server = await serve({ house: [meeting(9301), meeting(9302), meeting(9303)] });
@@ -398,13 +417,51 @@ describe('congress: redirects', () => {
       const items = await collect(source.items());
 
       expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'FETCH_FAILED', 'ok']);
-      expect(items[1]!.error?.message).toMatch(/redirected to another host \(http:\/\/127\.0\.0\.1:\d+\), which is not sent the API key/);
+      expect(items[1]!.error?.message).toMatch(/redirected to another port on the same host \(http:\/\/127\.0\.0\.1:\d+\), which is not sent the API key/);
       expect(elsewhere.requests).toEqual([]);
       // Asking again would be redirected again.
       expect(detailRequests(server).filter((r) => r.path.endsWith('/9302'))).toHaveLength(1);
     } finally {
       await elsewhere.close();
     }
+  });
+
+  it('names a redirect to another host as one, and does not follow it', async () => {
+    const elsewhere = await startFakeCongress({ house: [meeting(9332)] });
+    try {
+      const server = await serve({ house: [meeting(9331), meeting(9332)] });
+      const otherHost = elsewhere.baseUrl.replace('127.0.0.1', 'localhost');
+      server.override = (request) => (request.path.endsWith('/9332') ? { status: 301, headers: { location: `${otherHost}/committee-meeting/119/house/9332?format=json` } } : undefined);
+      const { source } = congressSource(server);
+      const items = await collect(source.items());
+
+      expect(items[1]!.error?.message).toMatch(/redirected to another host \(http:\/\/localhost:\d+\), which is not sent the API key/);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('fails a detail at once on a Location that is no URL, instead of retrying it as a network error', async () => {
+    const server = await serve({ house: [meeting(9341), meeting(9342)] });
+    server.override = (request) => (request.path.endsWith('/9342') ? { status: 302, headers: { location: 'http://[::1' } } : undefined);
+    const { source, sleeps } = congressSource(server, { maxRetries: 3 });
+    const items = await collect(source.items());
+
+    expect(items[1]!.error?.message).toMatch(/house\/9342\?format=json was redirected to a Location that is no URL \("http:\/\/\[::1"\)$/);
+    expect(detailRequests(server).filter((r) => r.path.endsWith('/9342'))).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('sends its own key after a same-host redirect whose Location names another', async () => {
+    const server = await serve({ house: [meeting(9351)] });
+    server.override = (request) => (request.path.endsWith('/9351') && request.query.moved === undefined
+      ? { status: 308, headers: { location: `${request.path}?format=json&moved=1&api_key=someone-elses-key` } }
+      : undefined);
+    const { source } = congressSource(server);
+    await collect(source.items());
+
+    expect(server.requests.filter((r) => r.query.moved === '1').map((r) => r.query.api_key)).toEqual([FAKE_API_KEY]);
   });
 
   it('gives up on a list page that redirects to itself after a few hops, without retrying the loop', async () => {

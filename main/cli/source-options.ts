@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { GatehouseError } from '../../shared/errors.js';
+import { CONGRESS_API_KEY_VARIABLE, DEFAULT_MAX_WAIT_PER_REQUEST_MS, type SourceOptions } from '../sources/index.js';
+import { parseOptions } from './input.js';
+
+/** What `update` and `serve` both take for the sources they open; one parser, so the two cannot drift. */
+export interface SourceFlags {
+  congressKeyFile?: string;
+  congressMaxWait?: string;
+}
+
+export interface ParsedSourceFlags {
+  /** For the sources opened: the key (from the file, if one was named) and the wait budget. */
+  options: Pick<SourceOptions, 'apiKey' | 'maxWaitPerRequestMs'>;
+  /** Where the key came from, for a startup line: never the key itself. */
+  keyFrom: string | null;
+}
+
+const sourceFlagsSchema = z.object({
+  // A day: a longer silence is no longer a wait anyone watching would sit out.
+  congressMaxWait: z.number().int().min(0).max(86_400).optional(),
+});
+
+export function addSourceOptions(command: Command): Command {
+  return command
+    .option('--congress-key-file <path>', `congress: read the API key from this file (default: $${CONGRESS_API_KEY_VARIABLE})`)
+    .option('--congress-max-wait <seconds>', `congress: how long one request may wait between its attempts, all waits together, before the run stops to be resumed (default ${DEFAULT_MAX_WAIT_PER_REQUEST_MS / 1000})`);
+}
+
+export function parseSourceFlags(flags: SourceFlags): ParsedSourceFlags {
+  const { congressMaxWait } = parseOptions(sourceFlagsSchema, { congressMaxWait: flags.congressMaxWait });
+  const options: ParsedSourceFlags['options'] = {};
+  if (congressMaxWait !== undefined) options.maxWaitPerRequestMs = congressMaxWait * 1000;
+  if (flags.congressKeyFile === undefined) return { options, keyFrom: process.env[CONGRESS_API_KEY_VARIABLE] ? `$${CONGRESS_API_KEY_VARIABLE}` : null };
+  options.apiKey = readKeyFile(flags.congressKeyFile);
+  return { options, keyFrom: flags.congressKeyFile };
+}
+
+/** One key on one line; a file holding anything else would be sent as a key that cannot work, and read as a refused key. */
+function readKeyFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new GatehouseError('USAGE', `--congress-key-file ${file} could not be read (${code})`);
+  }
+  const key = text.trim();
+  if (key === '') throw new GatehouseError('USAGE', `--congress-key-file ${file} is empty: it should hold the Congress.gov API key`);
+  if (/\s/.test(key)) throw new GatehouseError('USAGE', `--congress-key-file ${file} holds more than one word: it should hold only the Congress.gov API key`);
+  return key;
+}
