@@ -78,7 +78,8 @@ export async function liveAgreement(cases: readonly OddCase[] = oddCases(), fres
     const results: CaseAgreement[] = [];
     for (const [index, oddCase] of cases.entries()) {
       const batch = answers[index] as { id?: unknown; error?: { message: string } } & Record<string, unknown>;
-      const { id, ...verdict } = batch;
+      // laterRunsLeftOut tells of the line's runs, which the store never has to leave out: not part of the verdict.
+      const { id, laterRunsLeftOut: _later, ...verdict } = batch;
       if (oddCase.answer === 'error') {
         const agrees = verdict.error !== undefined && (oddCase.line.startsWith('{"id"') ? id === oddCase.id : true);
         results.push({ id: oddCase.id, answer: 'error', batch: JSON.stringify(batch), live: null, agrees });
@@ -99,7 +100,7 @@ export async function liveAgreement(cases: readonly OddCase[] = oddCases(), fres
 function fromDatabase(oddCase: OddCase, database: string, live: string): CaseAgreement {
   const { sensitivity: _given, ...line } = JSON.parse(oddCase.line) as Record<string, unknown>;
   const [answer] = cliVerdictLines([JSON.stringify(line)], ['--db', database, '--task', oddCase.task!.name]) as [Record<string, unknown>];
-  const { id, ...verdict } = answer;
+  const { id, laterRunsLeftOut: _later, ...verdict } = answer;
   const batch = JSON.stringify(verdict);
   return { id: `${oddCase.id} (--db --task)`, answer: 'verdict', batch, live, agrees: id === oddCase.id && batch === live };
 }

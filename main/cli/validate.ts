@@ -6,9 +6,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../shared/json-repeated-keys.js';
-import type { ValidationResult } from '../../shared/validation.js';
 import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';
-import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, runHistorySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity } from '../validation/index.js';
+import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, runHistorySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity, type CaseVerdict } from '../validation/index.js';
 import { withoutByteOrderMark } from '../sources/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
@@ -67,7 +66,8 @@ added | updated | mix | quarantine | duration: off | low | normal | high | 1–1
 which win over any task's. Every verdict has the same keys: verdict (ok | anomalous | insufficient_history |
 baseline), method, historySize, anomalies [{metric, rule, value, expected, low, high, score, message,
 and on a volume anomaly changeId, ongoing}], bands {metric: {expected, low, high}} for each metric the
-history can bound (none on a baseline or a stale history), state {regime, since, description}; scores
+history can bound (none on a baseline or a stale history), state {regime, since, description},
+laterRunsLeftOut (how many runs given start at or after the judged run, left out; 0 when none); scores
 are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message
 naming its line and id, and the lines after it are judged as usual; so is a line longer than
 ${BATCH_LINE_MAX_BYTES.toLocaleString('en-US')} bytes (64 MiB), which is skipped unread.
@@ -221,8 +221,9 @@ async function drained(output: NodeJS.WritableStream): Promise<boolean> {
   }
 }
 
-export function formatVerdict(result: ValidationResult): string {
-  const head = `${result.verdict} — ${result.method}, ${counted(result.historySize, 'earlier run')}`;
+export function formatVerdict(result: CaseVerdict): string {
+  const later = result.laterRunsLeftOut > 0 ? ` (${counted(result.laterRunsLeftOut, 'run')} at or after its start left out)` : '';
+  const head = `${result.verdict} — ${result.method}, ${counted(result.historySize, 'earlier run')}${later}`;
   const stale = result.method === STALE_METHOD ? result.state?.description : undefined;
   const note = result.verdict === 'insufficient_history' ? [`  ${stale ? `${stale}.` : 'too little history for a seasonal judgement; the static rules found nothing.'}`] : [];
   const anomalies = result.anomalies.map((a) => `  ! ${a.metric} (${a.rule}, score ${a.score}): ${a.message}`);

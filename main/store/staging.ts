@@ -44,16 +44,25 @@ export function checkStagingTarget(source: string, staging: string): void {
     if (from.connectionString !== to.connectionString) {
       throw new GatehouseError('UNSUPPORTED', 'a PostgreSQL staging schema must be in the same database as the source', { hint: 'use the same URL with ?schema=STAGING_NAME' });
     }
-    if (from.schema === to.schema) throw new GatehouseError('USAGE', `staging schema ${to.schema} is the source schema; trials never write the source`);
+    if (isSameDatabase(source, staging)) throw new GatehouseError('USAGE', `staging schema ${to.schema} is the source schema; trials never write the source`);
     return;
   }
   const [from, to] = [path.resolve(source), path.resolve(staging)];
   if (!fs.existsSync(from)) throw new GatehouseError('NOT_FOUND', `source database ${source} does not exist`);
-  if (from === to || (fs.existsSync(to) && fs.realpathSync(from) === fs.realpathSync(to))) {
-    throw new GatehouseError('USAGE', `staging ${staging} is the source database; trials never write the source`);
-  }
+  if (isSameDatabase(source, staging)) throw new GatehouseError('USAGE', `staging ${staging} is the source database; trials never write the source`);
   if (fs.existsSync(to) && fs.statSync(to).isDirectory()) throw new GatehouseError('USAGE', `staging ${staging} is a folder; name a database file, in it or elsewhere`);
   if (!fs.existsSync(path.dirname(to))) throw new GatehouseError('USAGE', `staging folder ${path.dirname(to)} does not exist`);
+}
+
+/** Whether `staging` names the source database itself: the same schema of one PostgreSQL database, or the same file by any path or link to it. */
+export function isSameDatabase(source: string, staging: string): boolean {
+  if (isPostgresUrl(source) !== isPostgresUrl(staging)) return false;
+  if (isPostgresUrl(source)) {
+    const [from, to] = [parsePostgresTarget(source), parsePostgresTarget(staging)];
+    return from.connectionString === to.connectionString && from.schema === to.schema;
+  }
+  const [from, to] = [path.resolve(source), path.resolve(staging)];
+  return from === to || (fs.existsSync(from) && fs.existsSync(to) && fs.realpathSync(from) === fs.realpathSync(to));
 }
 
 /**

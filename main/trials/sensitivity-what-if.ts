@@ -1,7 +1,7 @@
 import type { SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { SensitivitySettings } from '../../shared/validation.js';
-import type { Store } from '../store/index.js';
+import { isSameDatabase, type Store } from '../store/index.js';
 import { whatIfForTask } from '../validation/index.js';
 import { existingStagingFor, withStagingLedger } from './staging-target.js';
 
@@ -21,6 +21,10 @@ export interface SensitivityWhatIfRequest {
 export async function sensitivityWhatIfWithStaging(store: Store, source: string, request: SensitivityWhatIfRequest): Promise<SensitivityWhatIfView> {
   const { task, settings, staging } = request;
   const target = existingStagingFor(source, staging);
+  // The database's own trial cases are counted already: adding its ledger again as the staging copy's counted each case twice.
+  if (target !== null && isSameDatabase(source, target)) {
+    throw new GatehouseError('USAGE', `staging ${staging?.trim() ?? target} is the database itself, whose trial cases the what-if counts already; name the staging copy \`gatehouse trial\` wrote, or leave the staging out`);
+  }
   const withStaging = target === null ? null : await withStagingLedger(target, (ledger) => whatIfForTask(store, task, settings, {}, ledger));
   if (withStaging === null && staging?.trim()) throw new GatehouseError('NOT_FOUND', `staging database ${staging.trim()} does not exist`);
   return withStaging ?? whatIfForTask(store, task, settings);

@@ -45,7 +45,7 @@ export {
   type OrganisationProfile,
   type SyntheticDay,
 } from './historical/synthetic-history.js';
-export { createBatchJudge, describeZodError, judgeCase, runEntrySchema, runHistorySchema, type BatchJudge, type BatchOutcome, type BatchSensitivity } from './historical/batch-lines.js';
+export { createBatchJudge, describeZodError, judgeCase, runEntrySchema, runHistorySchema, type BatchJudge, type BatchOutcome, type BatchSensitivity, type CaseVerdict } from './historical/batch-lines.js';
 export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './historical/thresholds.js';
 export { calendarDay, historyEntryOf, judgeAsStored, judgedHistory, originOf, trainsValidator, validationHistory, type StoredRunToJudge } from './historical/store-judge.js';
 export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';

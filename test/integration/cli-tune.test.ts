@@ -59,6 +59,16 @@ describe.each(testBackends())('gatehouse validate tune ($name)', (backend) => {
     expect(missing.stderr).toMatch(/staging database .* does not exist/);
   }, 120_000);
 
+  it('refuses the database itself named as the staging copy, whose trial cases it counted twice', async () => {
+    const db = await seededDatabase();
+    const itself = backend.name === 'postgres' ? new URL(db).searchParams.get('schema')! : db;
+    const args = ['validate', 'tune', '--db', db, '--task', 'daily', '--metric', 'fetched', '--sensitivity', 'off', '--min-signals', '2', '--dry-run'];
+    expect(runCli(args).stdout).toMatch(/^spike +1 +1 +0 +0$/m);
+    const named = runCli([...args, '--staging', itself]);
+    expect({ code: named.code, stdout: named.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(named.stderr).toContain(`staging ${itself} is the database itself, whose trial cases the what-if counts already`);
+  }, 120_000);
+
   it('exits 2 on an unknown task or metric, an out-of-range value, or a save without a reason, and saves nothing', async () => {
     const db = await seededDatabase();
     const refusals: [string[], RegExp][] = [

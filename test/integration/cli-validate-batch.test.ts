@@ -45,6 +45,21 @@ function batch(lines: string[], env: Record<string, string> = {}) {
 }
 
 describe('gatehouse validate --batch', () => {
+  it('says how many runs given at or after the judged run were left out, on the verdict line and in the text, and judges as without them', () => {
+    const history = quietSundays();
+    const current = { startedAt: history[50]!.startedAt, metrics: { fetched: 110, added: 12, updated: 20 } };
+    const earlier = history.slice(0, 50);
+    const [withLater, without] = batch([JSON.stringify({ history, current }), JSON.stringify({ history: earlier, current })]) as unknown as Record<string, unknown>[];
+    // Ten runs after it, and the one starting with it: the store would read none of them.
+    expect(withLater!.laterRunsLeftOut).toBe(10);
+    expect(without!.laterRunsLeftOut).toBe(0);
+    expect({ ...withLater, laterRunsLeftOut: 0 }).toEqual(without);
+    fs.writeFileSync(path.join(folder, 'later-history.json'), JSON.stringify(history));
+    fs.writeFileSync(path.join(folder, 'later-current.json'), JSON.stringify(current));
+    const text = runCli(['validate', '--history', path.join(folder, 'later-history.json'), '--current', path.join(folder, 'later-current.json')]);
+    expect(text.stdout.split('\n')[0]).toBe('ok — regime-walk-v2, 50 earlier runs (10 runs at or after its start left out)');
+  });
+
   it('answers a line that gives a key twice with an error naming it, not a verdict on the last value, and judges the lines around it', () => {
     const history = quietSundays();
     const current = { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 7, added: 0, updated: 0 } };
@@ -95,7 +110,7 @@ describe('gatehouse validate --batch', () => {
     ].map((line) => JSON.stringify(line));
     const answers = batch(lines) as unknown as { id: string; verdict: string; bands: Record<string, unknown>; anomalies: Record<string, unknown>[] }[];
     expect(answers.map((answer) => answer.verdict)).toEqual(['baseline', 'insufficient_history', 'ok', 'anomalous', 'insufficient_history']);
-    for (const answer of answers) expect(Object.keys(answer), answer.id).toEqual(['id', 'verdict', 'method', 'historySize', 'anomalies', 'bands', 'state']);
+    for (const answer of answers) expect(Object.keys(answer), answer.id).toEqual(['id', 'verdict', 'method', 'historySize', 'anomalies', 'bands', 'state', 'laterRunsLeftOut']);
     expect(Object.keys(answers[1]!.bands)).toEqual(expect.arrayContaining(['fetched', 'added', 'updated']));
     expect(Object.keys(answers[2]!.bands)).toEqual(expect.arrayContaining(['fetched', 'added', 'updated']));
 

@@ -7,7 +7,7 @@ import { runMetricsSchema } from '../../../shared/run.js';
 import { historyEntrySchema, runStartSchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
 import { historyFingerprints, type HistoryFingerprints } from './cache.js';
-import { judgeAsStored } from './store-judge.js';
+import { judgeAsStored, runsNotBefore } from './store-judge.js';
 import type { JudgeOptions } from './model.js';
 
 export { describeZodError };
@@ -95,7 +95,7 @@ export interface BatchJudge {
 
 /** An outside harness names its cases: `id` (text or a number) is answered back on the case's line. */
 type CaseId = string | number;
-type Answer = ValidationResult | { error: { code: 'INPUT_INVALID' | 'INTERNAL'; message: string } };
+type Answer = CaseVerdict | { error: { code: 'INPUT_INVALID' | 'INTERNAL'; message: string } };
 export type BatchOutcome = Answer & { id?: CaseId };
 
 const ID_FIRST = /^\s*\{\s*"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)\s*[,}]/;
@@ -136,13 +136,21 @@ function lineSensitivity(line: z.infer<typeof lineSettingsSchema>, sensitivity: 
 }
 
 /**
+ * A verdict on runs given in a file or a line, with how many of them started at or after the
+ * judged run and were left out (0 when none): the verdict alone, with its historySize, cannot tell
+ * a caller that its look-ahead was dropped rather than learned from.
+ */
+export type CaseVerdict = ValidationResult & { laterRunsLeftOut: number };
+
+/**
  * One case — a batch line, or `validate --history --current` — judged under its settings; a text
  * when they cannot be known. Both modes come through here, so a pair gets one answer either way.
  */
-export function judgeCase(history: readonly HistoryEntry[], line: z.infer<typeof lineWithoutHistorySchema>, sensitivity?: BatchSensitivity, options: JudgeOptions = {}): ValidationResult | string {
+export function judgeCase(history: readonly HistoryEntry[], line: z.infer<typeof lineWithoutHistorySchema>, sensitivity?: BatchSensitivity, options: JudgeOptions = {}): CaseVerdict | string {
   const settings = lineSensitivity(line, sensitivity);
   if (typeof settings === 'string') return settings;
-  return judgeAsStored(history, line.current, settings === undefined ? options : { ...options, sensitivity: settings });
+  const verdict = judgeAsStored(history, line.current, settings === undefined ? options : { ...options, sensitivity: settings });
+  return { ...verdict, laterRunsLeftOut: runsNotBefore(history, line.current) };
 }
 
 interface CheckedHistory {

@@ -65,6 +65,18 @@ export function judgeAsStored(history: readonly HistoryEntry[], current: History
   return judgeRun(latestReadable(history, current), current, options);
 }
 
+/**
+ * How many of the runs given start at or after `current` does: the store would not have read them
+ * (validationHistory's `before`), so no judgement learns from them, and a file that holds them is
+ * told so rather than have them vanish from its count.
+ */
+export function runsNotBefore(history: readonly HistoryEntry[], current: HistoryEntry): number {
+  const cutoff = runTime(current.startedAt);
+  let count = 0;
+  for (const entry of history) if (runTime(entry.startedAt) >= cutoff) count++;
+  return count;
+}
+
 /** validationHistory's read, over runs in memory: the history itself (same array) whenever the read would keep all of it. */
 function latestReadable(history: readonly HistoryEntry[], current: HistoryEntry): readonly HistoryEntry[] {
   const cutoff = runTime(current.startedAt);
