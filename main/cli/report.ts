@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { rolloutsGetInputSchema } from '../../shared/api-rollouts.js';
 import { trialTaskFilterSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
+import { environmentFailure } from '../engine/index.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, REPORT_KINDS, reportPeriod, rolloutReport, type BuiltReport, type ReportKind, type TrialReader } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { openStore, stagingExists, type DatabaseOption } from '../store/index.js';
@@ -88,6 +89,9 @@ async function writeReport(kind: ReportKind, options: ReportOptions): Promise<vo
       else printJson(built.document);
     } else if (!options.out) process.stdout.write(text);
     else process.stdout.write(`${built.document.headline}\nwrote ${options.out}\n`);
+  } catch (error) {
+    // A report only reads, but what its database refuses meanwhile is said as every other command says it (withStore).
+    throw environmentFailure(store, error);
   } finally {
     await ledger?.close();
     await store.close();

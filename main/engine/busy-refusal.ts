@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { isLockTimeout, isStorePartMissing, NOT_WRITABLE_HINT, storePartMissing, type Store } from '../store/index.js';
+import { isLockTimeout, isPrivilegeMissing, isStorePartMissing, NOT_WRITABLE_HINT, privilegeMissing, storePartMissing, type Store } from '../store/index.js';
 import { lockHolderText } from './run-update.js';
 
 /**
@@ -64,6 +64,7 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
 export function environmentFailure(store: Store, error: unknown): unknown {
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
   if (isStorePartMissing(error)) return storePartMissing(store.backend, store.location, (error as Error).message, error);
+  if (isPrivilegeMissing(error)) return privilegeMissing(store.location, error as Error);
   return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
     hint: NOT_WRITABLE_HINT,
     cause: error,

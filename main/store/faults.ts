@@ -93,6 +93,23 @@ export function missingTables(backend: 'sqlite' | 'postgres', location: string, 
   return missing.length > 0 ? storePartMissing(backend, location, `no table ${missing.join(', ')}`) : null;
 }
 
+/** PostgreSQL's insufficient_privilege: the role Gatehouse connects as may not read or write a table of the store. */
+export function isPrivilegeMissing(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '42501';
+}
+
+/**
+ * A table of the store the connecting role was denied (an administrator's REVOKE, a role set up
+ * for another tool), as one error a person can act on instead of an unexpected "permission denied
+ * for table flag_values": DB_NOT_WRITABLE, as the same denial met opening the store is.
+ */
+export function privilegeMissing(location: string, error: Error): GatehouseError {
+  return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${location}: ${error.message}`, {
+    hint: 'the role Gatehouse connects as needs every privilege on the tables of its schema: GRANT them to it (GRANT ALL ON ALL TABLES IN SCHEMA … TO …), or connect as the role that owns them',
+    cause: error,
+  });
+}
+
 /** What to check when the database's environment refused a write (environmentFailure, DatabaseUnwritable). */
 export const NOT_WRITABLE_HINT = 'check that the database and its folder can be written (permissions, an immutable flag, a read-only mount) and that the disk has room';
 

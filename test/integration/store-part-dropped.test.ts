@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../main/api/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
+import { SCHEMA_VERSION } from '../../main/store/migrations/index.js';
 import { runSummarySchema } from '../../shared/run.js';
 import { runCli, servedUrl, startCli } from '../helpers/cli.js';
 import { callApi } from '../helpers/console-http.js';
@@ -158,6 +159,17 @@ const MIGRATION_RECORD_LOST = [
 const migrationRecordLost = 'no record of its migrations: table schema_migrations was dropped or emptied';
 
 /**
+ * Rows deleted from schema_migrations, the table and the rest of its rows left: one below the
+ * highest read as applied and said nothing; the newest ran their migrations again at open, failing
+ * part-way as DB_NOT_WRITABLE ("duplicate column name: reverts_event_id", exit 2).
+ */
+const MIGRATION_ROWS_LOST = [
+  ['one below the highest', 'DELETE FROM schema_migrations WHERE version IN (5, 12)', `its record of migrations lacks versions 5, 12 below version ${SCHEMA_VERSION}: rows of schema_migrations were deleted`],
+  ['the newest', 'DELETE FROM schema_migrations WHERE version >= 35', 'its record of migrations ends at version 34, but migration 35 (flag reverts name their event) finds its work already done'],
+] as const;
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
  * A store whose schema_migrations is gone or empty read as version 0: `update` ran every migration
  * again and failed DB_NOT_WRITABLE ("relation \"committees\" already exists", exit 2), `runs list`
  * said "no database at …" on PostgreSQL and "table committees already exists" on SQLite.
@@ -186,6 +198,24 @@ describe.skipIf(backend === null)('a PostgreSQL store whose migration record is 
       await left.end();
     }
   });
+
+  it.each(MIGRATION_ROWS_LOST)('refuses a store whose schema_migrations lost rows, %s, as not all there as `runs list` opens it, migrating nothing', async (_lost, statement, said) => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    await psql(`SET search_path TO "${schemaOf(location)}"; ${statement}`);
+    const recorded = async () => {
+      const left = await connectToPostgres();
+      try {
+        return (await left.query(`SELECT version FROM "${schemaOf(location)}".schema_migrations ORDER BY version`)).rows.map((row: { version: number }) => row.version);
+      } finally {
+        await left.end();
+      }
+    };
+    const before = await recorded();
+    const listed = runCli(['runs', 'list', '--db', location]);
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 6, stderr: expect.stringMatching(notAllThere(`${escaped(said)}.*`)) });
+    expect(await recorded()).toEqual(before);
+  });
 });
 
 describe('a SQLite store whose migration record is lost', () => {
@@ -209,6 +239,24 @@ describe('a SQLite store whose migration record is lost', () => {
     } finally {
       db.close();
     }
+  });
+
+  it.each(MIGRATION_ROWS_LOST)('refuses a file whose schema_migrations lost rows, %s, as not all there as `runs list` opens it, migrating nothing', (lost, statement, said) => {
+    const file = path.join(folder, `rows-lost-${lost.replace(/ /g, '-')}.db`);
+    expect(runCli(['update', '--db', file, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    sqlite3(file, statement);
+    const recorded = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      } finally {
+        db.close();
+      }
+    };
+    const before = recorded();
+    const listed = runCli(['runs', 'list', '--db', file]);
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 6, stderr: expect.stringContaining(`the database at ${file} is not all there (${said}`) });
+    expect(recorded()).toEqual(before);
   });
 });
 

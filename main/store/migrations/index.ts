@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { Db } from '../driver.js';
 import type { Backend } from '../types.js';
@@ -100,9 +101,10 @@ export async function applyMigrations(session: MigrationSession, now: Date = new
       hint: 'upgrade Gatehouse before opening this database',
     });
   }
+  await refuseMigrationRecordWithHoles(session, current);
   const pending = MIGRATIONS.filter((migration) => migration.version > current);
   for (const migration of pending) {
-    await session.exec(migration.sql(dialect));
+    await session.exec(migration.sql(dialect)).catch((error: unknown) => Promise.reject(current > 0 && isAlreadyMade(error) ? newestRecordsLost(session, current, migration, error) : error));
     await migration.backfill?.(session.db, dialect, now);
     // Versions and names are constants of this file, never input.
     await session.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, '${migration.name}', '${now.toISOString()}')`);
@@ -128,4 +130,40 @@ async function refuseLostMigrationRecord(session: MigrationSession): Promise<voi
   const storeTables = Object.keys(TABLES).map((table) => `'${snakeCase(table)}'`).join(', ');
   if (Number(await session.value(TABLES_NAMED[session.dialect](storeTables))) === 0) return;
   throw storePartMissing(session.dialect, session.location, 'no record of its migrations: table schema_migrations was dropped or emptied');
+}
+
+/**
+ * Migrations are recorded one by one, from 1 up, in the transaction that ran each, so a record
+ * missing a version below its highest lost rows outside Gatehouse (a DELETE from the sqlite3 shell
+ * or psql). Read as it stood, the missing migrations were taken as applied and nothing said so; it
+ * is damage, not a database to migrate, refused as a lost record is.
+ */
+async function refuseMigrationRecordWithHoles(session: MigrationSession, highest: number): Promise<void> {
+  // Versions are a primary key of positive integers: exactly 1…highest when there are as many as the highest.
+  if (Number(await session.value(`SELECT count(*) FROM schema_migrations WHERE version BETWEEN 1 AND ${highest}`)) === highest) return;
+  const { rows } = await sql<{ version: number | string }>`SELECT version FROM schema_migrations`.execute(session.db);
+  const recorded = new Set(rows.map((row) => Number(row.version)));
+  const missing = MIGRATIONS.filter((migration) => migration.version < highest && !recorded.has(migration.version)).map((migration) => migration.version);
+  const lacks = missing.length === 1 ? `version ${missing[0]}` : `versions ${missing.join(', ')}`;
+  throw storePartMissing(session.dialect, session.location, `its record of migrations lacks ${lacks} below version ${highest}: rows of schema_migrations were deleted`);
+}
+
+/** A migration's statement that found what it makes already there: PostgreSQL's duplicate_table, _column, _object; SQLite's SQLITE_ERROR saying so. */
+const ALREADY_MADE_SQLSTATES = new Set(['42P07', '42701', '42710']);
+const SQLITE_ALREADY_MADE = /^(duplicate column name: |(table|index|trigger|view) \S+ already exists)/;
+
+function isAlreadyMade(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string') return false;
+  return ALREADY_MADE_SQLSTATES.has(code) || (code === 'SQLITE_ERROR' && typeof message === 'string' && SQLITE_ALREADY_MADE.test(message));
+}
+
+/**
+ * The record ends below a migration whose work is already in the schema: its newest rows were
+ * deleted, and running that migration again failed part-way ("duplicate column name: started_by")
+ * as DB_NOT_WRITABLE. Said as the lost record it is; the open's transaction undoes what ran.
+ */
+function newestRecordsLost(session: MigrationSession, highest: number, migration: Migration, error: unknown): GatehouseError {
+  const said = `its record of migrations ends at version ${highest}, but migration ${migration.version} (${migration.name}) finds its work already done (${(error as Error).message}): rows of schema_migrations were deleted`;
+  return storePartMissing(session.dialect, session.location, said, error);
 }

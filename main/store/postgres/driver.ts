@@ -15,10 +15,11 @@ import { PostgresWriterLock } from './writer-lock.js';
 /**
  * The server is out of disk, memory or another resource (class 53 but too_many_connections, which
  * is transient), its system or files fail (58), its own data or indexes are corrupt (XX), or it only
- * reads: the environment's fault, never a record's. A record refused for itself raises a data or
+ * reads, or the role Gatehouse connects as lacks a privilege on a table (42501: an administrator's
+ * REVOKE): the environment's fault, never a record's. A record refused for itself raises a data or
  * constraint error (22, 23), or one a trigger raises (P0001).
  */
-const ENVIRONMENT_SQLSTATES = /^(53(?!300)|58|XX|25006$)/;
+const ENVIRONMENT_SQLSTATES = /^(53(?!300)|58|XX|25006$|42501$)/;
 
 /** query_canceled: a statement_timeout passed, or an administrator's pg_cancel_backend. Retried like a busy database, then the run stops. */
 const QUERY_CANCELED_SQLSTATE = '57014';

@@ -130,7 +130,9 @@ export async function immediateTransaction<T>(db: Database.Database, work: () =>
 function isCurrent(db: Database.Database): boolean {
   if (db.pragma('application_id', { simple: true }) !== GATEHOUSE_APPLICATION_ID) return false;
   if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return false;
-  return db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get() === SCHEMA_VERSION;
+  // As many versions as the highest: none lost below it (applyMigrations refuses a record with holes).
+  const record = db.prepare('SELECT coalesce(max(version), 0) AS highest, count(*) AS recorded FROM schema_migrations').get() as { highest: number; recorded: number };
+  return record.highest === SCHEMA_VERSION && record.recorded === SCHEMA_VERSION;
 }
 
 /**
