@@ -155,6 +155,32 @@ describe.each(testBackends())('resuming a file run on $name', (backend) => {
     });
   });
 
+  it('stops a run whose file is truncated while it reads it as interrupted, quarantining no cut line, and resumes once the file is put back', async () => {
+    await withFreshStore(backend, async (store) => {
+      // The engine reads up to 256 items ahead of its batches: the cut, near the 800th of 1,000, lies past them.
+      const wide = hearingRecords(1000, 100000, () => ({ witnesses: Array.from({ length: 20 }, (_, n) => ({ name: `Witness ${n}`, organization: 'Institute of Things', position: 'Director' })) }));
+      writeNdjson(wide);
+      const whole = fs.readFileSync(file);
+      const cutAt = whole.indexOf('\n', Math.floor(whole.length * 0.8)) + 100;
+      const stopped = await runUpdate({
+        store, source: await openSource(SPEC()), batchSize: 50, batchCeiling: null,
+        betweenBatches: async (_runId, nextBatch) => {
+          if (nextBatch === 2) fs.truncateSync(file, cutAt);
+          return null;
+        },
+      });
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.error).toContain(`cannot read ${file}: it changed while the run read it (${whole.length.toLocaleString('en-US')} bytes when the run opened it`);
+      expect(stopped.error).toContain('nothing was blamed on a record');
+      expect(stopped.metrics.quarantined).toBe(0);
+      expect(await store.listQuarantine()).toEqual([]);
+      fs.writeFileSync(file, whole);
+      const resumed = await runUpdate({ store, source: await openSource(SPEC()), resumeRunId: stopped.runId });
+      expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success', metrics: { fetched: 1000, added: 1000, quarantined: 0 } });
+      expect(await store.countHearings()).toBe(1000);
+    });
+  });
+
   it('resumes over the same file to the result of one clean run', async () => {
     await withFreshStore(backend, async (store) => {
       writeNdjson(RECORDS);
