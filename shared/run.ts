@@ -124,12 +124,15 @@ export type ReconciliationCheck = z.infer<typeof reconciliationCheckSchema>;
 /**
  * What a run saw of its `file:` source when it started, so `--resume` — which skips items by
  * position — can refuse a file that changed under it (DESIGN §4: a resumed run reaches the same
- * result). `sampleSha256` hashes the first and last 64 KiB only (the whole file when it is smaller).
+ * result). `sampleSha256` hashes the first and last 64 KiB only (the whole file when it is smaller);
+ * `contentSha256` every byte, so a same-size edit of the middle with its modified time put back is
+ * seen too (absent on runs recorded before it was).
  */
 export const sourceFingerprintSchema = z.object({
   size: z.number().int(),
   modifiedAt: z.string(),
   sampleSha256: z.string(),
+  contentSha256: z.string().optional(),
 });
 export type SourceFingerprint = z.infer<typeof sourceFingerprintSchema>;
 

@@ -53,9 +53,10 @@ function endLostWithStorePart(options: Pick<UpdateOptions, 'store' | 'continuati
 /** How a run's reason ends in place of the resume when its end was lost with a dropped part of its store (endLostWithStorePart). */
 export const NOT_RESUMABLE_WITHOUT_STORE_PART = '— it cannot be resumed from what is left of the database';
 
-/** A run's reason without what runFault ends it with (no record blamed, the resume), or the resume alone. */
+/** A run's reason without what runFault ends it with (no record blamed, the resume or that none can work), or the resume alone. */
 function withoutCarryOn(error: string, carryOn: string): string {
-  const ending = [`; ${NO_RECORD_BLAMED} ${carryOn}`, ` ${carryOn}`].find((end) => error.endsWith(end)) ?? '';
+  const endings = [carryOn, NOT_RESUMABLE_WITHOUT_STORE_PART].flatMap((end) => [`; ${NO_RECORD_BLAMED} ${end}`, ` ${end}`]);
+  const ending = endings.find((end) => error.endsWith(end)) ?? '';
   return error.slice(0, error.length - ending.length);
 }
 
@@ -85,7 +86,17 @@ export function runFault(options: Pick<UpdateOptions, 'store' | 'continuation'>,
   const failed = failure instanceof FetchedPartNotKept ? failure.sourceFailure : failure;
   const reason = faultReason(store, failed, notRetried === undefined);
   if (reason === null) return null;
-  return `${reason}${notKept(store, failure)}${notRetried === undefined ? '' : `; ${notRetried}`}; ${NO_RECORD_BLAMED} ${continuation(options, runId)}`;
+  const carryOn = lostAStorePart(failure) ? NOT_RESUMABLE_WITHOUT_STORE_PART : continuation(options, runId);
+  return `${reason}${notKept(store, failure)}${notRetried === undefined ? '' : `; ${notRetried}`}; ${NO_RECORD_BLAMED} ${carryOn}`;
+}
+
+/**
+ * Whether the run met a table or schema of its store dropped under it (isStorePartMissing), also
+ * when that was the commit after its source failed. Such a store is refused as every command opens
+ * it (missingTables), the resume too, until it is restored: no `--resume` is offered that cannot work.
+ */
+function lostAStorePart(failure: unknown): boolean {
+  return failure instanceof FetchedPartNotKept ? isStorePartMissing(failure.commitFailure) || isStorePartMissing(failure.sourceFailure) : isStorePartMissing(failure);
 }
 
 /** Why a run failed (not a fault of `runFault`'s), on one line, with what it could not keep. */

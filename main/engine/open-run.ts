@@ -187,10 +187,11 @@ function ordinal(congress: number | null | undefined): string {
 /**
  * A resume skips the items the run already read by position, so it is right only over the same
  * file: one replaced, reordered or appended to would have other records skipped, stored twice or
- * never read, with no warning. A file only touched (same size and sampled bytes, new mtime) is
- * refused too: the middle of the file is not sampled, and a same-size edit there (a regenerated
- * export with a fixed title) shows only in the mtime. A new run is always safe: what is already
- * stored is classified unchanged. Runs recorded before fingerprints (null) resume as before.
+ * never read, with no warning. Every byte is hashed, so a same-size edit of the middle with its
+ * modified time put back is refused, and a file only touched resumes; a run recorded before whole
+ * hashes is refused on a new modified time, which is all it can tell such an edit by (fingerprintChanges).
+ * A new run is always safe: what is already stored is classified unchanged. Runs recorded before
+ * fingerprints (null) resume as before.
  */
 function refuseChangedSource(run: RunSummary, source: RecordSource, itemsRead: number): void {
   const recorded = run.sourceFingerprint;

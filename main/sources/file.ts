@@ -282,7 +282,7 @@ function ndjsonSource(path: string, description: string, fingerprint: SourceFing
     expectedCount: null,
     async *items({ skip = 0, signal } = {}) {
       try {
-        yield* readNdjson(path, skip, signal);
+        yield* readNdjson(path, skip, signal, fingerprint);
       } catch (error) {
         throw unreadable(path, error);
       }

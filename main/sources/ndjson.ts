@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import type { SourceFingerprint } from '../../shared/run.js';
 import { locateJsonSyntaxError, withoutByteOrderMark } from './json-syntax.js';
 import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../shared/json-repeated-keys.js';
 import { formatBytes, limitedItem, repeatedKeyOutsideRecords } from './record-limits.js';
@@ -26,9 +28,9 @@ interface RawLine {
  * Streams NDJSON as items. Each line is decoded on its own with a strict UTF-8 check, so a line
  * with a broken byte costs only itself (INVALID_UTF8) instead of being stored with U+FFFD.
  */
-export async function* readNdjson(path: string, skip: number, signal: AbortSignal | undefined): AsyncIterable<SourceItem> {
+export async function* readNdjson(path: string, skip: number, signal: AbortSignal | undefined, fingerprint?: SourceFingerprint): AsyncIterable<SourceItem> {
   let position = 0;
-  for await (const line of rawLines(path)) {
+  for await (const line of rawLines(path, fingerprint)) {
     if (signal?.aborted) return;
     const readable = decodeLine(line);
     if (readable === null) continue;
@@ -113,8 +115,14 @@ function withLineNumber(item: SourceItem, lineNumber: number): SourceItem {
   return { ...item, error: { ...item.error, message: `line ${lineNumber}: ${item.error.message}` } };
 }
 
-/** Splits the file on newlines as bytes, so each line can be checked as UTF-8 before it is decoded. */
-async function* rawLines(path: string): AsyncGenerator<RawLine> {
+/**
+ * Splits the file on newlines as bytes, so each line can be checked as UTF-8 before it is decoded.
+ * At its end, before an unterminated last line, the bytes read must be those `fingerprint` hashed
+ * as the run opened the file: one truncated, appended to or edited while the run read it (a
+ * regenerated export) would otherwise end the run as if whole, its cut last line quarantined as a
+ * record's fault and the rest never read. Hashing as it reads costs no second read.
+ */
+async function* rawLines(path: string, fingerprint?: SourceFingerprint): AsyncGenerator<RawLine> {
   let parts: Buffer[] = [];
   let kept = 0;
   let length = 0;
@@ -137,8 +145,11 @@ async function* rawLines(path: string): AsyncGenerator<RawLine> {
     return line;
   };
   const input = createReadStream(path);
+  const read = { bytes: 0, hash: createHash('sha256') };
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      read.bytes += chunk.length;
+      read.hash.update(chunk);
       let start = 0;
       for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
         keep(chunk.subarray(start, newline));
@@ -147,8 +158,19 @@ async function* rawLines(path: string): AsyncGenerator<RawLine> {
       }
       keep(chunk.subarray(start));
     }
+    if (fingerprint) refuseChangedWhileRead(fingerprint, read.bytes, read.hash.digest('hex'));
     if (length > 0) yield finish();
   } finally {
     input.destroy();
   }
+}
+
+/** Thrown as the source's failure (file.ts: SOURCE_UNREADABLE): the run stops interrupted, and resumes over the file once it is the one the run opened again. */
+function refuseChangedWhileRead(fingerprint: SourceFingerprint, bytesRead: number, sha256: string): void {
+  const count = (bytes: number) => bytes.toLocaleString('en-US');
+  const change = bytesRead !== fingerprint.size
+    ? `${count(fingerprint.size)} bytes when the run opened it, ${count(bytesRead)} read`
+    : fingerprint.contentSha256 !== undefined && sha256 !== fingerprint.contentSha256 ? 'the bytes read are not those the run opened' : null;
+  if (change === null) return;
+  throw new Error(`it changed while the run read it (${change})`);
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +71,7 @@ describe.each(testBackends())('resuming a file run on $name', (backend) => {
         size: fs.statSync(file).size,
         modifiedAt: fs.statSync(file).mtime.toISOString(),
         sampleSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
     });
   });
@@ -103,10 +105,46 @@ describe.each(testBackends())('resuming a file run on $name', (backend) => {
     });
   });
 
-  it('refuses a file only touched (same bytes, new modified time): a same-size edit in its unsampled middle looks just like it', async () => {
+  it('refuses a same-size edit of a record the run read, past the sampled head, with the modified time put back (touch -r)', async () => {
+    await withFreshStore(backend, async (store) => {
+      // Records of about 2 KiB: the 40th lies past the first 64 KiB, among the 50 the run stored.
+      const wide = hearingRecords(300, 100000, () => ({ witnesses: Array.from({ length: 20 }, (_, n) => ({ name: `Witness ${n}`, organization: 'Institute of Things', position: 'Director' })) }));
+      writeNdjson(wide);
+      const times = `${file}.times`;
+      execFileSync('touch', ['-r', file, times]);
+      const size = fs.statSync(file).size;
+      const run = await interruptedRun(store);
+      const edited = wide.map((record, position) => (position === 40 ? { ...record, title: String(record.title).replace('Oversight', 'Budgeting') } : record));
+      writeNdjson(edited);
+      execFileSync('touch', ['-r', times, file]);
+      expect(fs.statSync(file)).toMatchObject({ size, mtimeMs: fs.statSync(times).mtimeMs });
+      const refused = await resumeRefusal(store, run.runId);
+      expect(refused.code).toBe('CONFLICT');
+      expect(refused.message).toContain(`run ${run.runId} cannot be resumed`);
+      expect(refused.message).toContain('content: bytes between its first and last 64 KiB differ');
+      expect(refused.message).not.toContain('modified time');
+      await expectUntouched(store, run);
+    });
+  });
+
+  it('resumes a file only touched (same bytes, new modified time): every byte is hashed, so the bytes it skips are the run\'s', async () => {
     await withFreshStore(backend, async (store) => {
       writeNdjson(RECORDS);
       const run = await interruptedRun(store);
+      const later = new Date(fs.statSync(file).mtimeMs + 60_000);
+      fs.utimesSync(file, later, later);
+      const resumed = await runUpdate({ store, source: await openSource(SPEC()), resumeRunId: run.runId });
+      expect(resumed).toMatchObject({ runId: run.runId, status: 'success', metrics: { fetched: 300, added: 300 } });
+    });
+  });
+
+  it('refuses a file only touched when the run recorded no whole-content hash: its modified time is all that tells an edit of the middle', async () => {
+    await withFreshStore(backend, async (store) => {
+      writeNdjson(RECORDS);
+      const run = await interruptedRun(store);
+      // What a run recorded before contentSha256 was.
+      const { contentSha256: _dropped, ...sampled } = (await store.getRun(run.runId))!.sourceFingerprint!;
+      await store.queries.db.updateTable('runs').set({ sourceFingerprintJson: JSON.stringify(sampled) }).where('id', '=', run.runId).execute();
       const later = new Date(fs.statSync(file).mtimeMs + 60_000);
       fs.utimesSync(file, later, later);
       const refused = await resumeRefusal(store, run.runId);
@@ -114,6 +152,32 @@ describe.each(testBackends())('resuming a file run on $name', (backend) => {
       expect(refused.message).toContain('modified time');
       expect(refused.message).not.toContain('content');
       await expectUntouched(store, run);
+    });
+  });
+
+  it('stops a run whose file is truncated while it reads it as interrupted, quarantining no cut line, and resumes once the file is put back', async () => {
+    await withFreshStore(backend, async (store) => {
+      // The engine reads up to 256 items ahead of its batches: the cut, near the 800th of 1,000, lies past them.
+      const wide = hearingRecords(1000, 100000, () => ({ witnesses: Array.from({ length: 20 }, (_, n) => ({ name: `Witness ${n}`, organization: 'Institute of Things', position: 'Director' })) }));
+      writeNdjson(wide);
+      const whole = fs.readFileSync(file);
+      const cutAt = whole.indexOf('\n', Math.floor(whole.length * 0.8)) + 100;
+      const stopped = await runUpdate({
+        store, source: await openSource(SPEC()), batchSize: 50, batchCeiling: null,
+        betweenBatches: async (_runId, nextBatch) => {
+          if (nextBatch === 2) fs.truncateSync(file, cutAt);
+          return null;
+        },
+      });
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.error).toContain(`cannot read ${file}: it changed while the run read it (${whole.length.toLocaleString('en-US')} bytes when the run opened it`);
+      expect(stopped.error).toContain('nothing was blamed on a record');
+      expect(stopped.metrics.quarantined).toBe(0);
+      expect(await store.listQuarantine()).toEqual([]);
+      fs.writeFileSync(file, whole);
+      const resumed = await runUpdate({ store, source: await openSource(SPEC()), resumeRunId: stopped.runId });
+      expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success', metrics: { fetched: 1000, added: 1000, quarantined: 0 } });
+      expect(await store.countHearings()).toBe(1000);
     });
   });
 

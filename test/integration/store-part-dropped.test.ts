@@ -63,14 +63,17 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
     fs.rmSync(dataFolder, { recursive: true, force: true });
   });
 
-  it('stops an update as interrupted once its hearings table is dropped after the first checkpoint, blaming no record', async () => {
+  it('stops an update as interrupted once its hearings table is dropped after the first checkpoint, blaming no record and offering no resume', async () => {
     const location = await backend!.freshLocation();
     const store = await openStore(location);
     try {
       const stopped = await updateDroppingAfterFirstBatch(store, () => psql(`DROP TABLE "${schemaOf(location)}".hearings CASCADE`));
       expect(runSummarySchema.parse(stopped)).toMatchObject({ status: 'interrupted', batches: { succeeded: 1, failed: 0, isolated: 0 } });
       expect(stopped.error).toMatch(relationMissing('hearings'));
-      expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
+      // Every command refuses the schema until the table is restored, the resume too: none is offered.
+      expect(stopped.error).toMatch(/nothing was blamed on a record — it cannot be resumed from what is left of the database$/);
+      expect(stopped.error).not.toContain('--resume');
+      expect(stopped.error!.split('is not all there')).toHaveLength(2);
       expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
       expect(await store.listQuarantine()).toEqual([]);
       expect((await store.getRun(stopped.runId))?.status).toBe('interrupted');
@@ -280,14 +283,17 @@ describe('a SQLite store whose tables are dropped while in use or before it open
   afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
   const sqliteNotAllThere = (file: string, said: string) => `the database at ${file} is not all there (${said}): its schema, or a table of it, was dropped outside Gatehouse`;
 
-  it('stops an update as interrupted once its hearings table is dropped after the first checkpoint, blaming no record', async () => {
+  it('stops an update as interrupted once its hearings table is dropped after the first checkpoint, blaming no record and offering no resume', async () => {
     const file = path.join(folder, 'running.db');
     const store = await openStore(file);
     try {
       const stopped = await updateDroppingAfterFirstBatch(store, () => sqlite3(file, 'DROP TABLE hearings'));
       expect(runSummarySchema.parse(stopped)).toMatchObject({ status: 'interrupted', batches: { succeeded: 1, failed: 0, isolated: 0 } });
       expect(stopped.error).toContain(sqliteNotAllThere(file, 'no such table: hearings'));
-      expect(stopped.error).toMatch(/nothing was blamed on a record — resume with --resume \d+$/);
+      // Every command refuses the file until the table is put back, the resume too: none is offered.
+      expect(stopped.error).toMatch(/nothing was blamed on a record — it cannot be resumed from what is left of the database$/);
+      expect(stopped.error).not.toContain('--resume');
+      expect(stopped.error!.split('is not all there')).toHaveLength(2);
       expect(stopped.metrics).toMatchObject({ added: 50, quarantined: 0 });
       expect(await store.listQuarantine()).toEqual([]);
     } finally {
