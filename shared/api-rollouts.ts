@@ -123,7 +123,8 @@ export const ledgerEntrySchema = z.object({
 });
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
-export const appliedFlagSchema = z.object({ flag: z.string(), scope: z.string(), previousJson: z.string().nullable() });
+/** `eventId`: the flag event that applied it, which a revert names (null: applied before it was recorded). */
+export const appliedFlagSchema = z.object({ flag: z.string(), scope: z.string(), previousJson: z.string().nullable(), eventId: z.number().int().nullable() });
 export type AppliedFlag = z.infer<typeof appliedFlagSchema>;
 
 export const rolloutViewSchema = z.object({

@@ -1,7 +1,8 @@
 import { GatehouseError } from '../../shared/errors.js';
+import { redactedMessage } from '../../shared/redact.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { backupsList, deleteSnapshot, listAttempts, listRestores, nothingRolledBackBecause, pruneReport, undoJournal } from '../backup/index.js';
-import { notifyRestore, notifyRollback, type Notifier } from '../scheduler/index.js';
+import { notifyRestore, notifyRollback, type Notifier, type NotifyResult } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -32,8 +33,7 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
         throw new GatehouseError('USAGE', `the typed confirmation "${confirmId}" is not snapshot ${id}; nothing was restored`, { hint: 'type the snapshot id exactly to confirm' });
       }
       const report = await engine.perform({ kind: 'restore', operator, snapshotId: id, reason });
-      void notifyRestore(notifier(), report.event);
-      return report;
+      return withNotice(report, await announce(() => notifyRestore(notifier(), report.event)));
     },
     'backups.delete': async ({ id, reason, confirmId, force }, caller) => {
       const operator = requireOperator(caller);
@@ -52,10 +52,32 @@ export function undoHandlers(store: Store, engine: EngineHost, notifier: () => N
       }
       // A rollback of the run since the preview is refused inside the rollback's own lock (rollback-apply.ts), where no other can slip in.
       const report = await engine.perform({ kind: 'rollback', operator, runId, batchSeq, onConflict, reason, previewedAfterEvent });
-      if (!report.nothingToDo) void notifyRollback(notifier(), store, { runId, batchSeq, operator, reason, nothingRolledBack: nothingRolledBackBecause(report), runRolledBack: report.runRolledBack });
-      return report;
+      if (report.nothingToDo) return report;
+      const target = { runId, batchSeq, operator, reason, nothingRolledBack: nothingRolledBackBecause(report), runRolledBack: report.runRolledBack };
+      return withNotice(report, await announce(() => notifyRollback(notifier(), store, target)));
     },
     'rollback.events': ({ runId, limit, after }) => undoJournal(store).listEvents({ runId, limit, after }),
     'operations.active': async () => engine.operations(),
   };
+}
+
+/**
+ * A restore or rollback is announced before its answer returns, so a console closing right after
+ * cannot lose the notice, and the operator reads in that answer when no channel took it: the log
+ * line alone reached nobody, and support may be waiting for the webhook. Null: every channel set
+ * up delivered it (or none is). The change itself is done and audited whatever this says.
+ */
+async function announce(send: () => Promise<NotifyResult>): Promise<string | null> {
+  try {
+    // The log channel always delivers: a webhook it hid the failure of is still a notice support never got.
+    const failed = (await send()).channels.filter((c) => !c.delivered);
+    if (failed.length === 0) return null;
+    return failed.map((c) => `${c.channel}: ${c.error ?? 'not delivered'}`).join('; ');
+  } catch (error) {
+    return redactedMessage(error);
+  }
+}
+
+function withNotice<Report extends { message: string }>(report: Report, undelivered: string | null): Report {
+  return undelivered === null ? report : { ...report, message: `${report.message}; its notification failed (${undelivered})` };
 }

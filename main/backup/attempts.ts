@@ -5,7 +5,7 @@ import { describeTarget } from './rollback-decision.js';
 import type { UndoTarget } from './undo-journal.js';
 
 /**
- * The audit of rollbacks and restores as attempts (and of snapshots taken or pruned by hand, for who did it): a row as one starts (under the writer lock),
+ * The audit of rollbacks and restores as attempts (and of snapshots taken or pruned, by hand or by retention after a run, for who did it): a row as one starts (under the writer lock),
  * closed with its outcome as it ends. A rollback or restore killed with its process (kill -9 of
  * `gatehouse serve`) wrote nothing else — its own event is written in its one transaction, which
  * died with it — so without this row support staff could not tell that X had tried.
@@ -30,7 +30,7 @@ export function restoreOperation(snapshotId: string): string {
   return `a restore of snapshot ${snapshotId}`;
 }
 
-/** "a deletion of snapshot 2026-…": an operator removing one chosen snapshot (retention's prunes are not attempts). */
+/** "a deletion of snapshot 2026-…": an operator removing one chosen snapshot. */
 export function snapshotDeletionOperation(snapshotId: string): string {
   return `a deletion of snapshot ${snapshotId}`;
 }
@@ -43,12 +43,17 @@ export function snapshotTakingOperation(snapshotId: string): string {
 /** What a snapshot prune an operator asked for is called, in its attempt and to a writer it holds back. */
 export const SNAPSHOT_PRUNE_OPERATION = 'a snapshot prune';
 
+/** "a snapshot prune by retention after the snapshot of run 12": retention applied by itself, named by the run whose snapshot set it off. */
+export function retentionPruneOperation(runId: number): string {
+  return `${SNAPSHOT_PRUNE_OPERATION} by retention after the snapshot of run ${runId}`;
+}
+
 /**
  * The run or snapshot an attempt worked on, read back from its operation as the two functions
  * above word it (the row keeps the words only), so the console and the CLI's JSON can point at it.
  */
 function attemptTarget(operation: string): Pick<WriterAttempt, 'runId' | 'snapshotId'> {
-  const rollback = /^a rollback of (?:batch \d+ of )?run (\d+)$/.exec(operation);
+  const rollback = /^(?:a rollback of (?:batch \d+ of )?|a snapshot prune by retention after the snapshot of )run (\d+)$/.exec(operation);
   const restore = /^(?:a restore|a deletion|the taking) of snapshot (\S+)$/.exec(operation);
   return { runId: rollback ? Number(rollback[1]) : null, snapshotId: restore ? restore[1]! : null };
 }

@@ -81,8 +81,11 @@ async function refuseDuringTrial(store: Store, action: string): Promise<void> {
   });
 }
 
-/** `work` between its attempt's start and end rows; a failure to close the row leaves it for the next writer to settle. */
-async function asAttempt<T>(store: Store, clock: () => Date, purpose: WriterPurpose<T>, work: (attemptId: number) => Promise<T>): Promise<T> {
+/**
+ * `work` between its attempt's start and end rows; a failure to close the row leaves it for the next
+ * writer to settle. Called with the writer lock held (an update's own, for retention after its snapshot).
+ */
+export async function asAttempt<T>(store: Store, clock: () => Date, purpose: WriterPurpose<T>, work: (attemptId: number) => Promise<T>): Promise<T> {
   // The reason is written as the attempt starts: one whose process dies mid-way (a deletion killed with its copy set aside) keeps it.
   const attempt = await beginAttempt(store, { operation: purpose.operation, operator: purpose.operator ?? null, at: clock(), detail: withReason(null, purpose.reason) });
   const end = (outcome: 'succeeded' | 'failed', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail: withReason(detail, purpose.reason) }).catch(() => undefined);

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import { atOrAfter, newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
-import { restoreOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
-import { withWriterLock } from './lock.js';
+import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
+import { asAttempt, withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
 /**
@@ -148,6 +148,23 @@ export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPol
   // Recorded as an attempt naming what it deleted: a pruned snapshot leaves the listing, so the audit is where its pruner is.
   const purpose = { action: 'prune snapshots', operation: SNAPSHOT_PRUNE_OPERATION, operator: options.operator, recorded: true, successDetail: describePruned };
   return withWriterLock(store, clock, purpose, () => applyRetention(store, policy, clock(), options));
+}
+
+/**
+ * Retention right after a run's snapshot, under that run's writer lock: a pruned snapshot leaves the
+ * listing, so what deleted it is recorded as an attempt (as a prune by hand is) naming the policy, the
+ * run and its starter. A prune that deletes nothing records nothing: every snapshotted run would.
+ */
+export async function pruneAfterRunSnapshot(store: Store, policy: RetentionPolicy, run: { runId: number; operator: string | null; clock: () => Date }): Promise<Snapshot[]> {
+  const judged = await applyRetention(store, policy, run.clock(), { dryRun: true });
+  if (judged.pruned.length === 0) return [];
+  const purpose = { action: 'prune snapshots', operation: retentionPruneOperation(run.runId), operator: run.operator ?? undefined, successDetail: (result: { pruned: Snapshot[]; remaining: number }) => `${describePolicy(policy)}: ${describePruned(result)}` };
+  return (await asAttempt(store, run.clock, purpose, () => applyRetention(store, policy, run.clock(), { dryRun: false }))).pruned;
+}
+
+function describePolicy(policy: RetentionPolicy): string {
+  const size = policy.maxTotalMb === undefined || policy.maxTotalMb === null ? '' : `, at most ${policy.maxTotalMb} MiB`;
+  return `retention (keep ${policy.keep}, at most ${policy.maxAgeDays} days${size})`;
 }
 
 function describePruned(result: { pruned: Snapshot[]; remaining: number }): string {

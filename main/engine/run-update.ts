@@ -99,6 +99,8 @@ export interface BeforeRunInput {
   mode: RunMode;
   batchSize: number;
   flags: Record<string, unknown>;
+  /** Who started it (UpdateOptions.operator); null: nobody was named. */
+  operator: string | null;
 }
 
 export interface BeforeRunResult {
@@ -175,5 +177,5 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
 }
 
 function beforeRunInput(options: UpdateOptions): BeforeRunInput {
-  return { store: options.store, mode: options.mode ?? 'batch', batchSize: checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE), flags: options.flags ?? {} };
+  return { store: options.store, mode: options.mode ?? 'batch', batchSize: checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE), flags: options.flags ?? {}, operator: options.operator ?? null };
 }

@@ -156,8 +156,8 @@ export async function applyStageFlags(store: RolloutTx, rollout: Pick<RolloutVie
   for (const change of rollout.flagChanges) {
     const current = storedAt(stored, change.flag, scope);
     if (current === JSON.stringify(change.value)) continue;
-    if (!applied.some((a) => a.flag === change.flag && a.scope === scope)) applied.push({ flag: change.flag, scope, previousJson: current });
-    await setFlag(store, { flag: change.flag, scope, value: change.value, operator: actor.operator, reason: `rollout "${rollout.name}" enters stage ${stage}`, now: actor.now });
+    const event = await setFlag(store, { flag: change.flag, scope, value: change.value, operator: actor.operator, reason: `rollout "${rollout.name}" enters stage ${stage}`, now: actor.now });
+    if (!applied.some((a) => a.flag === change.flag && a.scope === scope)) applied.push({ flag: change.flag, scope, previousJson: current, eventId: event.id });
   }
   return applied;
 }
@@ -169,11 +169,13 @@ export async function applyStageFlags(store: RolloutTx, rollout: Pick<RolloutVie
  */
 export async function revertRolloutFlags(store: RolloutTx, rollout: FlagsOf, actor: Actor & { reason: string }): Promise<OverriddenFlag[]> {
   const overridden = await overriddenFlags(store, rollout);
-  for (const { flag, scope, previousJson } of [...rollout.applied].reverse()) {
+  for (const { flag, scope, previousJson, eventId } of [...rollout.applied].reverse()) {
     if (overridden.some((o) => o.flag === flag && o.scope === scope)) continue;
-    // The stored text put back as it was, audited, like `flags revert`: a flag this build no longer
-    // knows, or a value its bounds now refuse, must not leave a rollout that can never be ended.
-    await flagStore(store).change({ flag, scope, valueJson: previousJson, actor: actorName(actor.operator), reason: actor.reason, at: actor.now.toISOString() });
+    // The stored text put back as it was, audited, like `flags revert` (naming the rollout's change it
+    // undoes): a flag this build no longer knows, or a value its bounds now refuse, must not leave a
+    // rollout that can never be ended.
+    const reverts = eventId === null ? {} : { revertsEventId: eventId };
+    await flagStore(store).change({ flag, scope, valueJson: previousJson, actor: actorName(actor.operator), reason: actor.reason, at: actor.now.toISOString(), ...reverts });
   }
   return overridden;
 }

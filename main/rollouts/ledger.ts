@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { LedgerEntry, RolloutView } from '../../shared/api-rollouts.js';
+import type { AppliedFlag, LedgerEntry, RolloutView } from '../../shared/api-rollouts.js';
 import { joinedTransaction, newestFirstPage, type Database, type QueryLayer, type Store } from '../store/index.js';
 
 export type NewRollout = Omit<RolloutView, 'id'>;
@@ -17,7 +17,8 @@ function rolloutFromRow(row: Selectable<Database['rollouts']>): RolloutView {
     state: row.state as RolloutView['state'],
     flagChanges: JSON.parse(flagChangesJson),
     stages: JSON.parse(stagesJson),
-    applied: JSON.parse(appliedJson),
+    // A scope applied before its event was recorded (an older row) names none, and its revert names no event.
+    applied: (JSON.parse(appliedJson) as AppliedFlag[]).map((applied) => ({ ...applied, eventId: applied.eventId ?? null })),
     autoPromote: Boolean(autoPromote),
   };
 }

@@ -173,6 +173,35 @@ describe('scheduled tasks and notifications through the API', () => {
 });
 
 describe('notify.test through the API', () => {
+  it('announces a restore and a rollback before answering, and says in the answer when the webhook refused the notice', async () => {
+    const hits: string[] = [];
+    const failing = http.createServer((request, response) => {
+      request.resume().on('end', () => {
+        hits.push(request.url ?? '');
+        response.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (failing.address() as { port: number }).port;
+      await run({ source: 'synthetic:seed=21,count=10', task: null });
+      const manual = await api['backups.create']({}, tester);
+      const second = await run({ source: 'synthetic:seed=21,offset=10,count=5', task: null });
+      // As `gatehouse serve` has it: the log channel delivers whatever the webhook does.
+      const lines: string[] = [];
+      const logged = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({ GATEHOUSE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook` }), notifications: { log: (line) => lines.push(line) } });
+      const undone = await logged['rollback.apply']({ runId: second.runId, batchSeq: null, onConflict: 'refuse', reason: 'bad feed', confirmRunId: second.runId }, operatorCaller('sam'));
+      expect(hits).toHaveLength(1);
+      expect(undone.message).toMatch(new RegExp(`; its notification failed \\(webhook: webhook 127\\.0\\.0\\.1:${port} answered 500\\)$`));
+      const restored = await logged['backups.restore']({ id: manual.id, confirmId: manual.id, reason: 'undo the bad feed' }, operatorCaller('sam'));
+      expect(hits).toHaveLength(2);
+      expect(restored.message).toMatch(new RegExp(`recorded as restore ${restored.event.id} by sam; its notification failed \\(webhook: webhook 127\\.0\\.0\\.1:${port} answered 500\\)$`));
+      expect(await store.countHearings()).toBe(10);
+    } finally {
+      failing.close();
+    }
+  });
+
   it('says sent: false, per channel, when its only channel failed, and the same JSON as the CLI when the log delivered', async () => {
     const failing = http.createServer((_request, response) => response.writeHead(500).end());
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));

@@ -115,7 +115,7 @@ describe.each(testBackends())('a rollout changed by two operators at once on $na
       const [only, ...others] = await rolloutLedger(ada).list();
       expect(others).toEqual([]);
       const size = only!.flagChanges[0]!.value;
-      expect(only!.applied).toEqual([{ flag: 'BATCH_SIZE', scope: `task:${CANARY}`, previousJson: null }]);
+      expect(only!.applied).toEqual([{ flag: 'BATCH_SIZE', scope: `task:${CANARY}`, previousJson: null, eventId: expect.any(Number) }]);
       expect(await flagStore(ada).values('BATCH_SIZE')).toMatchObject([{ scope: 'global', valueJson: '50' }, { scope: `task:${CANARY}`, valueJson: String(size) }]);
     });
   });

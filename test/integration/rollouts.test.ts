@@ -106,6 +106,10 @@ async function expectPausedAndReverted(h: Harness, rolloutId: number, breachingR
   const [revert] = await flagStore(h.store).history({ flag: FLAG, limit: 1 });
   expect(revert).toMatchObject({ scope: `task:${CANARY}`, actor: GUARDRAIL_OPERATOR, oldJson: 'true', newJson: null });
   expect(revert!.reason).toContain(guardrail);
+  // Support reads which change the guardrail undid, as `flags revert` names it.
+  const [, applied] = await flagStore(h.store).history({ flag: FLAG, scope: `task:${CANARY}`, limit: 2 });
+  expect(applied).toMatchObject({ newJson: 'true', reason: 'rollout "batch processing" enters stage canary' });
+  expect(revert!.revertsEventId).toBe(applied!.id);
   expect(h.sent.filter((n) => n.cause === 'rollout-breach')).toMatchObject([{ level: 'error', runId: breachingRun }]);
 }
 

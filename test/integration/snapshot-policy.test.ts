@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshot, listSnapshots, pruneReport, pruneSnapshots, restoreSnapshot, type RetentionPolicy } from '../../main/backup/index.js';
+import { createSnapshot, listAttempts, listSnapshots, pruneReport, pruneSnapshots, restoreSnapshot, type RetentionPolicy } from '../../main/backup/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -123,6 +123,29 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
       expect((await listSnapshots(store)).map((s) => s.id)).toEqual([fourth]);
       const later = await run('2026-07-10', 40, { keep: 10, maxAgeDays: 30, maxTotalMb: null });
       expect((await listSnapshots(store)).map((s) => s.id)).toEqual([later]);
+    }));
+
+  it('records each prune retention makes after a run\'s snapshot as an attempt naming the run, who started it and what it deleted, kept through a restore', () =>
+    withFreshStore(backend, async (store) => {
+      const byCount = { keep: 2, maxAgeDays: 30, maxTotalMb: null };
+      const run = async (day: string, offset: number) => {
+        const { summary } = await runFlaggedUpdate({ store, source: await openSource(`synthetic:seed=9,offset=${offset},count=10`), task: null, retention: byCount, operator: 'ada', clock: clockAt(new Date(`${day}T08:00:00Z`)) });
+        return summary;
+      };
+      const first = await run('2026-06-01', 0);
+      await run('2026-06-02', 10);
+      expect(await listAttempts(store)).toEqual([]);
+      const third = await run('2026-06-03', 20);
+      const [prune] = await listAttempts(store);
+      expect(prune).toMatchObject({
+        operation: `a snapshot prune by retention after the snapshot of run ${third.runId}`,
+        operator: 'ada',
+        outcome: 'succeeded',
+        detail: `retention (keep 2, at most 30 days): pruned ${first.backupId}; 2 left`,
+        runId: third.runId,
+      });
+      await restoreSnapshot(store, { snapshotId: third.backupId!, reason: 'check the audit outlives it', operator: 'bo' });
+      expect((await listAttempts(store)).map((a) => a.operation)).toContain(prune!.operation);
     }));
 
   it('restores the snapshot a policy run took, and the runs after it that took none are gone', () =>
