@@ -114,9 +114,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (bearer !== undefined) return sameSecret(bearer, apiToken) ? apiCaller : 'unauthorized: wrong API token';
     const secret = cookieValue(request.headers.cookie ?? '', COOKIE);
-    const caller = secret === undefined ? 'unknown' : sessions.callerFor(secret);
+    if (secret === undefined) return 'unauthorized: this browser has not signed in; open the sign-in link that `gatehouse serve` printed';
+    const caller = sessions.callerFor(secret);
     if (caller === 'expired') return 'unauthorized: this session has expired; sign in again with a fresh link from the terminal running `gatehouse serve`';
-    if (caller === 'unknown') return 'unauthorized: open the sign-in link that `gatehouse serve` printed';
+    // A secret the book never held, or no longer does: a restart forgets every session, and an expired one is forgotten once another browser signs in.
+    if (caller === 'unknown') return 'unauthorized: this browser\'s session is not one this server knows (`gatehouse serve` restarted since, which signs every page out, or the session expired); sign in again with a fresh link from the terminal running `gatehouse serve`';
     return caller;
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
+import { addTask } from '../../main/scheduler/index.js';
 import { emptyBatchCounts } from '../../shared/run.js';
 import { findChromium } from './chromium.js';
 import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
@@ -23,6 +24,8 @@ describe.skipIf(executablePath === null)('very long names in the console (browse
         const metrics = { fetched: 1, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 };
         await store.finishRun(runId, { status: 'failed', finishedAt: startedAt, metrics, batchCounts: emptyBatchCounts(), validation: null, error: ERROR });
         await setFlag(store, { flag: 'BATCH_SIZE', value: 40, operator: 'Ada', reason: `ticket-${'R'.repeat(400)}` });
+        // Task names stop at 64 characters; a task's source, a path with no hyphen to break at, does not.
+        await addTask(store, { name: `generated-${'y'.repeat(54)}`, cron: '0 7 * * *', source: `file:/data/${'exports/'.repeat(40)}bills.ndjson` }, new Date(), 'Ada');
       },
     });
   });
@@ -39,6 +42,13 @@ describe.skipIf(executablePath === null)('very long names in the console (browse
     await app.page.getByRole('link', { name: 'Run 1', exact: true }).click();
     await app.page.locator('.run-detail .form-error', { hasText: 'SOURCE_UNREADABLE' }).waitFor();
     await app.page.locator('.run-header', { hasText: 'hearings.ndjson' }).waitFor();
+    const { scroll, window } = await pageWidth();
+    expect(scroll).toBeLessThanOrEqual(window);
+  });
+
+  it('wraps a long task source and name on the tasks panel instead of widening the page', async () => {
+    await app.page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await app.page.locator('[data-task^="generated-"]').waitFor();
     const { scroll, window } = await pageWidth();
     expect(scroll).toBeLessThanOrEqual(window);
   });

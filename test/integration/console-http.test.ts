@@ -135,6 +135,14 @@ describe('sign-in links and sessions (issue 13, defect 9)', () => {
     expect((await post('runs.list', {}, { Cookie: await signIn(served.server) })).status).toBe(200);
   });
 
+  it('says why a browser is refused — never signed in, a session a restart forgot — and how to sign in, once', async () => {
+    const never = await post('runs.list', {}, {});
+    expect(never.body).toBe('unauthorized: this browser has not signed in; open the sign-in link that `gatehouse serve` printed');
+    const forgotten = await request(served.server.port, '/', { headers: { Cookie: 'gatehouse_session=from-before-a-restart' } });
+    expect(forgotten.body).toContain('`gatehouse serve` restarted since, which signs every page out');
+    for (const body of [never.body, forgotten.body]) expect(body.match(/sign-in link|sign in again/g)).toHaveLength(1);
+  });
+
   it('offers the next browser a fresh link of its own each time one is spent', async () => {
     await signIn(served.server, served.server.url);
     expect(signInLinks).toHaveLength(1);

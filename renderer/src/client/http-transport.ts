@@ -13,15 +13,28 @@ const LOST_ANSWER_HINT = 'is `gatehouse serve` still running? A change sent just
 /** Not the API's answer (a crash in the server, a proxy's error page): as with a lost answer, the request may have been carried out. */
 const UNEXPECTED_ANSWER_HINT = 'the terminal running `gatehouse serve` says what went wrong; a change sent just then may have been made: look at what it changes before sending it again';
 
-/** A 401 or 403 in words: the server says why (expired, never signed in, a restart signed every page out); its sign-in links work once each. */
-async function signInRefusal(response: Response): Promise<{ code: 'USAGE'; message: string; hint: string } | null> {
+/** What to do when the server did not say: its sign-in links work once each. */
+const SIGN_IN_HINT = 'open a fresh sign-in link from the terminal running `gatehouse serve` (a restarted server signs every page out)';
+
+/**
+ * A 401 or 403 in words. A 401's text says why (expired, never signed in, a restart signed every
+ * page out) and how to sign in again, whole, for a browser that shows it bare: adding the hint
+ * would say the instruction twice. A 403 (or a 401 without text) says no way out: the hint does.
+ */
+async function signInRefusal(response: Response): Promise<{ code: 'USAGE'; message: string; hint?: string } | null> {
   if (response.status !== 401 && response.status !== 403) return null;
   const why = (await response.text().catch(() => '')).replace(/^(unauthorized|forbidden): /, '');
-  return { code: 'USAGE', message: `this page is not signed in to the Gatehouse server${why ? `: ${why}` : ''}`, hint: 'open a fresh sign-in link from the terminal running `gatehouse serve` (a restarted server signs every page out)' };
+  const message = `this page is not signed in to the Gatehouse server${why ? `: ${why}` : ''}`;
+  return response.status === 401 && why ? { code: 'USAGE', message } : { code: 'USAGE', message, hint: SIGN_IN_HINT };
+}
+
+/** A refusal as one line: the server's words, and the hint when they need one. */
+function refusalText(refusal: { message: string; hint?: string }): string {
+  return refusal.hint ? `${refusal.message} — ${refusal.hint}` : refusal.message;
 }
 
 /** Asks `url` once for why the server would not give the stream; null when it is not a refusal (or nothing answers). */
-async function refusalOf(url: string): Promise<{ message: string; hint: string } | null> {
+async function refusalOf(url: string): Promise<{ message: string; hint?: string } | null> {
   const controller = new AbortController();
   try {
     const response = await fetch(url, { credentials: 'same-origin', signal: controller.signal });
@@ -79,7 +92,7 @@ export function httpTransport(base = ''): ApiTransport {
   async function whyClosed(closed: EventSource): Promise<void> {
     const refusal = await refusalOf(`${base}/api/events`);
     if (source !== closed) return;
-    if (refusal) return statusListeners.forEach((listener) => listener(false, `${refusal.message} — ${refusal.hint}`));
+    if (refusal) return statusListeners.forEach((listener) => listener(false, refusalText(refusal)));
     source = null;
     setTimeout(ensureStream, STREAM_RETRY_MS);
   }

@@ -10,6 +10,11 @@ export interface Loader<T> {
   /** The error is one asking again cannot change (the thing is not there): no "Try again". */
   final: Ref<boolean>;
   load: () => Promise<void>;
+  /**
+   * Reads again keeping what is shown (the data, or the error) until the answer: a look every few
+   * seconds must not blank a table, nor make an error blink, while it waits.
+   */
+  refresh: () => Promise<void>;
 }
 
 /** One API read with its loading and error state; the message carries the server's hint. */
@@ -18,20 +23,30 @@ export function useLoader<T>(fetcher: () => Promise<T>): Loader<T> {
   const loading = ref(false);
   const error = ref<string | null>(null);
   const final = ref(false);
-  async function load(): Promise<void> {
-    loading.value = data.value === null;
-    error.value = null;
-    final.value = false;
+  /** Only the newest read lands: an older answer that arrives after it would show the past. */
+  let asked = 0;
+  async function read(keepShown: boolean): Promise<void> {
+    const mine = ++asked;
+    if (!keepShown) {
+      loading.value = data.value === null;
+      error.value = null;
+      final.value = false;
+    }
     try {
-      data.value = await fetcher();
+      const fresh = await fetcher();
+      if (mine !== asked) return;
+      data.value = fresh;
+      error.value = null;
+      final.value = false;
     } catch (failure) {
+      if (mine !== asked) return;
       error.value = describeError(failure);
       final.value = isFinal(failure);
     } finally {
-      loading.value = false;
+      if (mine === asked) loading.value = false;
     }
   }
-  return { data, loading, error, final, load };
+  return { data, loading, error, final, load: () => read(false), refresh: () => read(true) };
 }
 
 export interface Pages<T> {

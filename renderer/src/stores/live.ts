@@ -126,12 +126,17 @@ export const useLiveRuns = defineStore('live-runs', () => {
   function followOtherWriters(client: GatehouseClient, everyMs = OTHER_WRITERS_POLL_MS): () => void {
     const look = () => void lookForOtherWriters(client).catch(() => undefined);
     look();
-    const timer = setInterval(() => document.visibilityState !== 'hidden' && look(), everyMs);
-    return () => clearInterval(timer);
+    return lookEvery(look, everyMs);
   }
 
   return { runs, warnings, streamLost, streamRefused, finishedCount, startedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
 });
+
+/** Calls `look` every `everyMs` while the page is visible (a hidden tab asks the server nothing); returns the stop. */
+export function lookEvery(look: () => void, everyMs: number): () => void {
+  const timer = setInterval(() => document.visibilityState !== 'hidden' && look(), everyMs);
+  return () => clearInterval(timer);
+}
 
 function emptyMetrics(): RunMetrics {
   return { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0 };
