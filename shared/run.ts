@@ -246,6 +246,12 @@ export const runSummarySchema = z.object({
    * writer takes over the lock and marks it so; readers write nothing.
    */
   processGone: z.object({ pid: z.number().int(), host: z.string() }).optional(),
+  /**
+   * Set, never stored, on the summary of a run that stopped because its database failed under it
+   * (unreachable past the retries, its writer lock lost with its session, its disk refusing writes):
+   * neither a record's fault nor the source's, so the scheduler does not count it as the task failing.
+   */
+  databaseFault: z.literal(true).optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -42,6 +42,7 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
   let status: RunStatus;
   let error: string | null = null;
   let lockLost = false;
+  let databaseFault = false;
   let planner: RunPlanner | null = null;
   try {
     await beforeFirstBatch();
@@ -69,6 +70,8 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
     const fault = runFault(options, failure, run.runId, thrown instanceof UpdateTriedOnce ? NOT_RETRIED_PART_WAY : undefined);
     status = fault === null ? 'failed' : 'interrupted';
     error = fault ?? failureMessage(store, failure);
+    // A stop asked for is the run's reason even when it cut a wait for the database (below).
+    databaseFault = fault !== null && !options.signal?.aborted && (lockLost || faultOf(store, failure) !== 'source');
     // A stop that ended the wait for a busy database (transient-retry.ts) is the run's reason, the fault it waited on beside it.
     if (fault !== null && options.signal?.aborted && faultOf(store, failure) === 'transient') error = `stopped ${stoppedBy(options.signal)} while waiting: ${fault}`;
   }
@@ -76,5 +79,5 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
   const repeated = planner?.repeatedEntries() ?? null;
   if (repeated !== null) warn(repeated);
   if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);
-  return finishOrLeaveToNextWriter(options, run, status, error);
+  return finishOrLeaveToNextWriter(options, run, status, error, databaseFault);
 }

@@ -22,9 +22,9 @@ import type { UpdateOptions } from './run-update.js';
  * operator gets an interrupted summary naming the resume, not an unexpected error — or, when the
  * run's schema or a table of it was dropped under it, saying that no resume can continue it.
  */
-export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
+export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null, databaseFault = false): Promise<RunSummary> {
   try {
-    return await finishRun(options, run, status, error);
+    return await finishRun(options, run, status, error, databaseFault);
   } catch (failure) {
     const stoppedBy = runFault(options, failure, run.runId);
     if (stoppedBy === null) throw failure;
@@ -182,7 +182,7 @@ export async function retakeLock(options: UpdateOptions, run: Execution): Promis
 
 /**
  * Another writer holds the lock now, or the database cannot take the run's end: this run writes
- * nothing more. The next writer marks it interrupted as it starts (an orphan: its lock is gone); the
+ * nothing more, and stopped for its database (RunSummary.databaseFault). The next writer marks it interrupted as it starts (an orphan: its lock is gone); the
  * summary says what this process knows — the run row as stored, or, when the database cannot even
  * be read (the server gone), the run as this process started it.
  */
@@ -192,7 +192,7 @@ export async function recordedByNextWriter(options: UpdateOptions, run: Executio
     return startedRun(options, run);
   });
   const metrics = finalMetrics(run);
-  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString(), ...sourceWarnings(options) };
+  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString(), ...sourceWarnings(options), databaseFault: true };
   run.emit({ type: 'warning', runId: run.runId, message: error });
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
@@ -268,7 +268,8 @@ export function statusFromCounts(state: CommittedState): RunStatus {
   return statusEarned(state.metrics);
 }
 
-async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null): Promise<RunSummary> {
+/** `databaseFault`: the run stopped because its database failed under it (RunSummary.databaseFault). */
+async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null, databaseFault: boolean): Promise<RunSummary> {
   const { store } = options;
   const metrics = finalMetrics(run);
   if (!invariantHolds(metrics)) {
@@ -299,7 +300,7 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...stored } = detail!;
-  const summary: RunSummary = stored;
+  const summary: RunSummary = databaseFault ? { ...stored, databaseFault } : stored;
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
 }

@@ -58,6 +58,12 @@ export interface SchedulerOptions {
 export class Scheduler {
   private readonly running = new Set<string>();
   private readonly watch: StoreWatch;
+  /**
+   * Runs this scheduler fired that stopped because the database failed under them
+   * (RunSummary.databaseFault): their row may still say `running`, its end unrecorded, though they
+   * are over. The task's next time resumes them rather than waiting on them for good.
+   */
+  private readonly stoppedByDatabase = new Set<number>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.watch = new StoreWatch({ store: options.store, clock: options.clock, notifier: options.notifier, log: (fields) => this.log(fields), surface: options.surface ?? 'cli' });
@@ -91,9 +97,12 @@ export class Scheduler {
     return report;
   }
 
-  /** A database that cannot be reached or stays busy now: it may pass, and every task would meet it alike. */
+  /**
+   * A database that cannot be reached, stays busy or refuses writes now (its disk full, its file made
+   * read-only): it may pass, and every task would meet it alike. Asked once a part lost for good was ruled out.
+   */
   private cannotBeAskedNow(error: unknown): boolean {
-    return (isGatehouseError(error) && error.code === 'DB_UNREACHABLE') || this.options.store.classifyError(error) === 'transient';
+    return (isGatehouseError(error) && (error.code === 'DB_UNREACHABLE' || error.code === 'DB_NOT_WRITABLE')) || this.options.store.classifyError(error) !== 'record';
   }
 
   /**
@@ -145,6 +154,8 @@ export class Scheduler {
       report.entries.push(parked(task.name, latest, paused, fired));
       return paused;
     }
+    // The database failed under the run, and may be back by now: not the task's failure, but the outage a claim that cannot be made is (tick).
+    if (fired.outcome === 'ran' && this.stoppedByDatabase.has(fired.runId)) throw databaseFailedUnder(task, fired.runId);
     const nextTry = await this.recordOutcome(task, latest, fired);
     const entry = fired.outcome === 'failed' ? await this.couldNotRun(task, { ...fired, nextTry }) : fired;
     report.entries.push(entry);
@@ -194,10 +205,13 @@ export class Scheduler {
       // A resume that covered its window is followed by the new run; one that stopped again (the source still down) is not: it would only fail the same way.
       const summary = resumed && !COVERING_STATUSES.includes(resumed.status) ? resumed : await this.options.runTask(task, resumed ? { afterResume: true } : undefined);
       const alsoResumed = resumed && resumed !== summary ? { resumed: { runId: resumed.runId, status: resumed.status } } : {};
+      if (summary.databaseFault) this.stoppedByDatabase.add(summary.runId);
       await taskStore(this.options.store).recordRun(task.name, summary.runId);
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
       return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
     } catch (error) {
+      // The database that cannot be asked now, not the task, failed: the tick ends on it (said once), no failure counted.
+      if (this.cannotBeAskedNow(error)) throw error;
       // Said (logged and notified) once the outcome is recorded, with the next try it decided (couldNotRun).
       return failedEntry(task, scheduledFor, error);
     } finally {
@@ -278,7 +292,8 @@ export class Scheduler {
    */
   private async resumeInterrupted(task: ScheduledTask, scheduledFor: string): Promise<RunSummary | null> {
     const [newest] = await this.options.store.listRuns({ task: task.name, limit: 1 });
-    if (!newest || !resumable(this.options.store, newest)) return null;
+    const endUnrecorded = newest !== undefined && this.stoppedByDatabase.delete(newest.runId) && newest.status === 'running';
+    if (!newest || !(endUnrecorded || resumable(this.options.store, newest))) return null;
     this.log({ event: 'task-resuming', task: task.name, scheduledFor, runId: newest.runId });
     try {
       return await this.options.runTask(task, { resumeRunId: newest.runId });
@@ -300,7 +315,7 @@ export class Scheduler {
 
   private async runningInDatabase(task: string): Promise<boolean> {
     const running = await this.options.store.listRuns({ status: ['running'], limit: 100 });
-    return running.some((run) => run.task === task);
+    return running.some((run) => run.task === task && !this.stoppedByDatabase.has(run.runId));
   }
 
   /** Runs that should have happened while no scheduler was up: said out loud, not dropped. */
@@ -349,6 +364,11 @@ function parked(task: string, scheduled: Date, pause: SchedulerPause, fired?: Ti
 function failedEntry(task: ScheduledTask, scheduledFor: string, error: unknown): TickEntry {
   const message = error instanceof Error ? error.message : String(error);
   return { task: task.name, outcome: 'failed', scheduledFor, error: message, ...(isGatehouseError(error) ? { code: error.code } : {}) };
+}
+
+/** Why a tick ends when its database failed under a task's run: the outage, said once (StoreWatch.unreadable) until a tick reaches the database to its end. */
+function databaseFailedUnder(task: ScheduledTask, runId: number): GatehouseError {
+  return new GatehouseError('DB_UNREACHABLE', `the database failed under run ${runId} of task ${task.name}: not counted as the task failing; the run is resumed at the task's next time once the database answers`);
 }
 
 /** A start refused because another writer held the writer lock (runUpdate's LOCK_HELD). */

@@ -33,6 +33,9 @@ const GOES_ON_WHEN = {
   postgres: 'No task starts until the database is whole again; the scheduler checks at each tick and goes on by itself once the schema has its tables again',
 } as const;
 
+/** A SQLite file made read-only under the scheduler's connection (DatabaseUnwritable): that connection never writes it again. */
+const RESTART_TO_GO_ON = 'No task starts until the scheduler is restarted once the file can be written again: the connection it holds refuses it for good';
+
 /**
  * The scheduler's eye on its database, for the faults no wait heals: a table or schema dropped
  * outside Gatehouse, the SQLite file deleted or moved. Every task would fail the same way, so
@@ -83,7 +86,7 @@ export class StoreWatch {
       subject: PAUSE_SUBJECT,
       level: 'error',
       title: 'Gatehouse: scheduled tasks paused',
-      body: [lost.message, GOES_ON_WHEN[this.options.store.backend], this.pause.hint].filter(Boolean).join('. '),
+      body: [lost.message, lost.code === 'DB_NOT_WRITABLE' ? RESTART_TO_GO_ON : GOES_ON_WHEN[this.options.store.backend], this.pause.hint].filter(Boolean).join('. '),
     });
     return this.pause;
   }

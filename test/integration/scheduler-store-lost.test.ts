@@ -3,10 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 import { addTask, type DeliveredNotification, Notifier, requireTask, runSchedulerLoop, runTask, Scheduler, type SchedulerOptions, type TickReport } from '../../main/scheduler/index.js';
 import { setFlag } from '../../main/flags/index.js';
-import type { Store } from '../../main/store/index.js';
+import { openStore, type Store } from '../../main/store/index.js';
+import type { RunEvent } from '../../shared/run.js';
 import { operatorCaller } from '../helpers/callers.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
+import { makeImmutable } from '../helpers/immutable.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const EVERY_MINUTE = { name: 'every-minute', cron: '* * * * *', source: 'synthetic:seed=7,count=5', allowFrequent: true };
@@ -211,6 +213,43 @@ describe('the scheduler on a SQLite store whose file is deleted or moved', () =>
   });
 });
 
+describe('the scheduler on a SQLite store whose file is made read-only under a run', () => {
+  const sqlite = sqliteBackend();
+  afterAll(() => sqlite.cleanup());
+
+  it('pauses once, not counting it as the task failing, and says a restart is what goes on', async (context) => {
+    await withFreshStore(sqlite, async (store) => {
+      const time = minuteClock();
+      await addTask(store, { ...EVERY_MINUTE, source: 'synthetic:seed=7,count=600' }, time.clock());
+      let cut: { lift: (() => void) | null } | null = null;
+      // Made immutable at the run's first checkpoint, as `chattr +i` by an operator (or a read-only remount) would.
+      const onEvent = (event: RunEvent) => {
+        if (event.type === 'batch-finished' && cut === null) cut = { lift: makeImmutable(store.location) };
+      };
+      const { scheduler, notices, events } = watchedScheduler(store, time.clock, (task, request) => runTask(store, task, { clock: time.clock, onEvent }, request));
+      try {
+        const first = await tickOnce(scheduler, time);
+        if (!cut!.lift) return context.skip('chattr +i is not possible here (not root, or a file system without the attribute)');
+        const later = await ticks(scheduler, time, 3);
+        expect(first.paused).toMatchObject({ code: 'DB_NOT_WRITABLE', message: expect.stringContaining('was made immutable (chattr +i) while this process had it open') });
+        expect(later.every((report) => report.paused?.code === 'DB_NOT_WRITABLE' && report.entries.length === 0)).toBe(true);
+        expect(events('task-failed')).toEqual([]);
+        expect(events('scheduler-paused')).toHaveLength(1);
+        expect(notices).toEqual([expect.objectContaining({ cause: 'scheduler-paused', body: expect.stringContaining('until the scheduler is restarted') })]);
+      } finally {
+        (cut as { lift: (() => void) | null } | null)?.lift?.();
+      }
+      // Read on a connection of its own: the scheduler's refuses this file for good, reads too.
+      const other = await openStore(store.location);
+      try {
+        expect(await requireTask(other, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      } finally {
+        await other.close();
+      }
+    });
+  });
+});
+
 const postgres = await availablePostgresBackend();
 
 describe.skipIf(postgres === null)('the scheduler on a PostgreSQL server that goes away for a while', () => {
@@ -285,6 +324,77 @@ describe.skipIf(postgres === null)('the scheduler on a PostgreSQL server that go
         expect(back.entries.filter((entry) => entry.outcome === 'ran').map((entry) => entry.task)).toEqual(['a-first', 'b-second']);
         expect(events('tasks-readable-again')).toHaveLength(1);
         expect(await requireTask(store, 'b-second')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      });
+    } finally {
+      await proxy.up();
+      await throughProxy.cleanup();
+      await proxy.close();
+    }
+  });
+  /** A task whose run is long enough to be cut after its first batch (its checkpoint) is committed. */
+  const MANY_BATCHES = { ...EVERY_MINUTE, source: 'synthetic:seed=7,count=600' };
+
+  /** Runs the task, taking the server away once its first batch is committed; `whenEnded` says what happens to the server once the run returns. */
+  function cutAtFirstCheckpoint(store: Store, clock: () => Date, proxy: Awaited<ReturnType<typeof startTcpProxy>>, whenEnded: () => Promise<void>): SchedulerOptions['runTask'] {
+    let cut = false;
+    return async (task, request) => {
+      const onEvent = (event: RunEvent) => {
+        if (event.type !== 'batch-finished' || cut) return;
+        cut = true;
+        void proxy.down();
+      };
+      const summary = await runTask(store, task, { clock, onEvent }, request);
+      await whenEnded();
+      return summary;
+    };
+  }
+
+  it('does not count a run the server went away under as the task failing: said once, and the next tick resumes the run', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
+    try {
+      await withFreshStore(throughProxy, async (store) => {
+        const time = minuteClock();
+        await addTask(store, MANY_BATCHES, time.clock());
+        // Back as soon as the run has stopped: before the scheduler records what the run did.
+        const { scheduler, notices, events } = watchedScheduler(store, time.clock, cutAtFirstCheckpoint(store, time.clock, proxy, () => proxy.up()));
+        time.nextMinute();
+        const ended = await scheduler.tick().catch((error: unknown) => error);
+        expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+        // The tick ends on the outage, as one whose claim cannot be made does: `scheduler --once` says the database (exit 6), the loop polls.
+        expect(ended).toMatchObject({ code: 'DB_UNREACHABLE', message: expect.stringContaining('the database failed under run 1 of task every-minute') });
+        expect(events('task-failed')).toEqual([]);
+        expect(events('tasks-unreadable')).toHaveLength(1);
+        expect(notices).toEqual([]);
+
+        const back = await tickOnce(scheduler, time);
+        expect(back.entries).toMatchObject([{ outcome: 'ran', status: 'success', resumed: { runId: 1, status: 'success' } }]);
+        expect(events('task-resuming')).toEqual([expect.objectContaining({ runId: 1 })]);
+        expect(events('tasks-readable-again')).toHaveLength(1);
+      });
+    } finally {
+      await proxy.up();
+      await throughProxy.cleanup();
+      await proxy.close();
+    }
+  });
+
+  it('resumes a run the server went away under for longer than its end could wait, though its row still says running', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
+    try {
+      await withFreshStore(throughProxy, async (store) => {
+        const time = minuteClock();
+        await addTask(store, MANY_BATCHES, time.clock());
+        const { scheduler, events } = watchedScheduler(store, time.clock, cutAtFirstCheckpoint(store, time.clock, proxy, async () => {}));
+        time.nextMinute();
+        await expect(scheduler.tick()).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
+        await proxy.up();
+        const back = await tickOnce(scheduler, time);
+        expect(back.entries).toMatchObject([{ outcome: 'ran', status: 'success', resumed: { runId: 1, status: 'success' } }]);
+        expect(events('task-skipped')).toEqual([]);
+        expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+        expect(events('tasks-unreadable')).toHaveLength(1);
       });
     } finally {
       await proxy.up();

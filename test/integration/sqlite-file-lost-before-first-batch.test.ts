@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
+import { makeImmutable } from '../helpers/immutable.js';
 
 /**
  * SQLite file faults that land after an update opened its database and before its first batch,
@@ -29,15 +30,6 @@ async function updatePausedAfterOpen(db: string, args: string[] = []) {
   return { cli, goOn: () => fs.writeFileSync(fifo, 'go on\n') };
 }
 
-/** Marks `file` immutable; null where this file system or user cannot. */
-function makeImmutable(file: string): (() => void) | null {
-  try {
-    execFileSync('chattr', ['+i', file], { stdio: 'pipe' });
-    return () => execFileSync('chattr', ['-i', file], { stdio: 'pipe' });
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Another program's write, its last statement a COMMIT: the held update's next read must move its

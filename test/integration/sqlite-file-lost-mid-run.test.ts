@@ -7,6 +7,7 @@ import { fingerprint, latestCheckpoint } from '../../bench/kill-resume.js';
 import type { Fingerprint } from '../../bench/domain-rows.js';
 import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
+import { makeImmutable } from '../helpers/immutable.js';
 
 /**
  * SQLite file faults met by an update already writing, through the built CLI on a real file: the
@@ -89,15 +90,6 @@ describe('an update whose SQLite file is deleted or moved away while it writes',
   }, 120_000);
 });
 
-/** Marks `file` immutable; null where this file system or user cannot. */
-function makeImmutable(file: string): (() => void) | null {
-  try {
-    execFileSync('chattr', ['+i', file], { stdio: 'pipe' });
-    return () => execFileSync('chattr', ['-i', file], { stdio: 'pipe' });
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Where the flag lands, held there by the CLI's test seam (GATEHOUSE_PAUSE_FIFO) until it is set:

@@ -158,6 +158,8 @@ class SqliteDriver implements StoreDriver {
   }
 
   async lostForGood(): Promise<GatehouseError | null> {
+    // Refused for good by this connection (refuseIfGone), lifted flag or not: only a new process writes the file again.
+    if (this.unwritable) return this.unwritable;
     if (this.openedFile !== undefined && !this.stillNamesOpenedFile()) return new DatabaseGone(this.location);
     return tablesMissingFrom(this.raw, this.location);
   }
