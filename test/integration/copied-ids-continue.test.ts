@@ -53,4 +53,19 @@ describe.each(testBackends())('ids after rows are copied in ($name)', (backend) 
       await store.close();
     }
   });
+  it('a restore keeps the quarantine ids it took away from being given again', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    const moon = (n: number) => hearingRecord(n, { chamber: 'Moon' });
+    try {
+      await runUpdate({ store, source: arraySource(hearingRecords(3)) });
+      const snapshot = await createSnapshot(store, { kind: 'manual' });
+      await runUpdate({ store, source: arraySource([moon(200001), moon(200002)]) });
+      expect((await store.listQuarantine({})).map((entry) => entry.id)).toEqual([1, 2]);
+      await restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'the Moon feed was a test', operator: 'dee' });
+      await runUpdate({ store, source: arraySource([moon(200003), moon(200004)]) });
+      expect((await store.listQuarantine({})).map((entry) => [entry.id, entry.eventId])).toEqual([[3, '200003'], [4, '200004']]);
+    } finally {
+      await store.close();
+    }
+  });
 });

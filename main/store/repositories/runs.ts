@@ -52,16 +52,27 @@ async function addKeysPaged(keys: { add(key: string): void }, pageSize: number, 
   }
 }
 
-/** Reserves `count` run ids from the runs sequence (its high-water mark no restore lowers) and returns the first. */
-async function reserveRunIds(trx: Db, count: number): Promise<number> {
-  const highest = sql<number>`(SELECT coalesce(max(id), 0) FROM runs)`;
+/**
+ * The tables whose ids a user sees or cites and a restore replaces: each draws its ids from a
+ * high-water mark in `sequences`, which a restore keeps, so no id is given twice — SQLite's next
+ * rowid (max + 1) would hand a restored-away id out again. Witness and undo-journal ids are
+ * internal: only rows a restore replaces with them name them.
+ */
+type MarkedTable = 'runs' | 'quarantine';
+
+/**
+ * Reserves `count` ids of `table` from its high-water mark (one statement however many) and returns
+ * the first. A mark not yet written starts at the table's highest id.
+ */
+async function reserveIds(trx: Db, table: MarkedTable, count: number): Promise<number> {
+  const highest = sql<number>`(SELECT coalesce(max(id), 0) FROM ${sql.table(table)})`;
   const { value: last } = await trx
-    .updateTable('sequences')
-    .set({ value: sql`CASE WHEN value > ${highest} THEN value ELSE ${highest} END + ${count}` })
-    .where('name', '=', 'runs')
+    .insertInto('sequences')
+    .values({ name: table, value: sql`${highest} + ${count}` })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`CASE WHEN sequences.value > ${highest} THEN sequences.value ELSE ${highest} END + ${count}` }))
     .returning('value')
     .executeTakeFirstOrThrow();
-  return last - count + 1;
+  return Number(last) - count + 1;
 }
 
 /** A run's row as it starts: `running`, with empty metrics. */
@@ -173,7 +184,7 @@ export class RunRepository {
   /** The id comes from a high-water mark no restore lowers, so a run id is never given twice. */
   async createRun(run: NewRun): Promise<number> {
     return this.driver.transaction(async (trx) => {
-      const id = await reserveRunIds(trx, 1);
+      const id = await reserveIds(trx, 'runs', 1);
       await trx.insertInto('runs').values(startedRunRow(id, run)).execute();
       return id;
     });
@@ -188,7 +199,7 @@ export class RunRepository {
   async recordFinishedRuns(runs: readonly { run: NewRun; outcome: RunOutcome }[]): Promise<number[]> {
     if (runs.length === 0) return [];
     return this.driver.transaction(async (trx) => {
-      const first = await reserveRunIds(trx, runs.length);
+      const first = await reserveIds(trx, 'runs', runs.length);
       const recorded = runs.map((finished, index) => ({ id: first + index, ...finished }));
       for (const part of slices(recorded, ROWS_PER_INSERT)) {
         await trx.insertInto('runs').values(part.map(({ id, run, outcome }) => ({ ...startedRunRow(id, run), ...endedRunColumns(outcome) }))).execute();
@@ -251,10 +262,12 @@ export class RunRepository {
   }
 
   protected async insertQuarantine(trx: Db, entries: NewQuarantineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const createdAt = new Date().toISOString();
+    let id = await reserveIds(trx, 'quarantine', entries.length);
     for (const part of slices(entries, ROWS_PER_INSERT)) {
       const rows = part.map((entry) => ({
-        runId: entry.runId, batchSeq: entry.batchSeq, eventId: textSafe(entry.eventId), sourcePosition: entry.sourcePosition,
+        id: id++, runId: entry.runId, batchSeq: entry.batchSeq, eventId: textSafe(entry.eventId), sourcePosition: entry.sourcePosition,
         reasonsJson: JSON.stringify(entry.reasons), rawJson: rawToJson(entry.raw), createdAt,
       }));
       await trx.insertInto('quarantine').values(rows).execute();
