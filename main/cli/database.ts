@@ -83,7 +83,7 @@ function pausedUntilSignalled(after: string): Promise<void> {
  * WHERE` on stderr and blocks until it reads the named pipe PATH to its end (a test writes a line to
  * it) — held at a known point for a test to change the database's files in, then let go on. A
  * blocking read, not a signal: both points are synchronous (a run's event, a record's write), with
- * no await to pause at. Where: GATEHOUSE_PAUSE_AFTER_OPEN=1 once an update's database is open (pausingAfterOpen);
+ * no await to pause at. Where: GATEHOUSE_PAUSE_AFTER_OPEN=1 once an update's, or another command's (withStore), database is open (pausingAfterOpen);
  * GATEHOUSE_PAUSE_AFTER_BATCH=N once an update's batch N has committed,
  * before the next is planned or its flag kills read (pausingAfterBatch); GATEHOUSE_PAUSE_WRITE=EVENTID
  * as that record is written, inside its batch's transaction (storeOptionsFromEnvironment).
@@ -97,7 +97,8 @@ function pausedOnFifo(where: string): void {
 
 /**
  * The GATEHOUSE_PAUSE_AFTER_OPEN=1 seam (pausedOnFifo): an update holds once its database is open,
- * before anything of the run reads or writes it (the integrity check, the writer lock, the snapshot).
+ * before anything of the run reads or writes it (the integrity check, the writer lock, the snapshot);
+ * another command (withStore: a restore, a rollback, a flag change) before its own work begins.
  */
 export function pausingAfterOpen(): void {
   if (process.env.GATEHOUSE_TEST_FAULTS === '1' && process.env.GATEHOUSE_PAUSE_AFTER_OPEN === '1') pausedOnFifo('the database opened');
@@ -162,7 +163,10 @@ function holdingAtSnapshotRemoval(store: Store): void {
  */
 export async function withStore<T>(db: string | undefined, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
   const store = await openExistingStore(db, options);
+  // A restore, rollback or flag change into a file deleted, moved or made immutable under it reported success into a file no one reads, or ended with SIGBUS.
+  store.refuseWritesOnceGone();
   try {
+    pausingAfterOpen();
     return await work(store);
   } catch (error) {
     throw await busyWriteRefusal(store, environmentFailure(store, error));
