@@ -69,9 +69,10 @@ export function isSameDatabase(source: string, staging: string): boolean {
  * The copy is built beside the staging target (`<staging>.copying`, a `gh_copying_…` schema), given
  * the ledger and its staging marker there, and only then put in the target's place in one step
  * (a rename; on PostgreSQL one transaction): a trial killed part-way leaves the target and its
- * ledger as they were, and the next trial builds its copy afresh over the leftover.
+ * ledger as they were, and the next trial builds its copy afresh over the leftover. `refuse` reads
+ * the finished copy before that step: when it throws, the copy is dropped and the target left as it was.
  */
-export async function copyToStaging(source: string, staging: string, open: Open): Promise<StagingCopy> {
+export async function copyToStaging(source: string, staging: string, open: Open, refuse?: (copy: Store) => Promise<void>): Promise<StagingCopy> {
   checkStagingTarget(source, staging);
   const copying = stagingCopyTarget(staging);
   // Before the ledger is read: reading opens the target as a Store, which would migrate into someone else's schema.
@@ -89,9 +90,13 @@ export async function copyToStaging(source: string, staging: string, open: Open)
     await store.trials.endCopiedAttempts(copiedAt);
     await store.trials.keep(kept.trials);
     await store.trials.keepSessionAttempts(kept.sessions);
-  } finally {
+    await refuse?.(store);
+  } catch (error) {
     await store.close();
+    await discardCopy(copying);
+    throw error;
   }
+  await store.close();
   await putInPlace(copying, staging);
   return { keptTrials: kept.trials.length };
 }
@@ -103,6 +108,16 @@ export function stagingCopyTarget(staging: string): string {
   const schema = parsePostgresTarget(staging).schema;
   url.searchParams.set('schema', `gh_copying_${crypto.createHash('sha1').update(schema).digest('hex').slice(0, 8)}`);
   return url.toString();
+}
+
+/** A copy refused before it took the target's place: the target is left as it was, and no half-made copy beside it. */
+async function discardCopy(copying: string): Promise<void> {
+  if (!isPostgresUrl(copying)) {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${path.resolve(copying)}${suffix}`, { force: true });
+    return;
+  }
+  const target = parsePostgresTarget(copying);
+  await withPostgresClient(target, (client) => client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(target.schema)} CASCADE`));
 }
 
 async function putInPlace(copying: string, staging: string): Promise<void> {

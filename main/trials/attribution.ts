@@ -72,3 +72,20 @@ export function attributeCatch(kind: string, injectedAlarms: readonly string[], 
     alsoOnControl: attributable.filter((alarm) => onControl.has(alarm)),
   };
 }
+
+/** What a trial's runs alarmed on together, and the first of them (1-based) that counts. */
+export interface WindowAlarms {
+  alarms: string[];
+  firstAlertRun: number | null;
+}
+
+/**
+ * The one rule for a trial held over several runs (a level shift; its paired controls), and the
+ * same for a single run: the validator alerts on a sustained change once and then takes it as the
+ * new level (issue 10), so scoring only the window's last run counted every shift it caught as a
+ * miss. The window counts when any of its runs does — a control is flagged when any run of its is.
+ */
+export function alarmsOverWindow(perRun: readonly (readonly string[])[], counts: (alarms: readonly string[]) => boolean): WindowAlarms {
+  const first = perRun.findIndex(counts);
+  return { alarms: [...new Set(perRun.flat())], firstAlertRun: first === -1 ? null : first + 1 };
+}

@@ -9,8 +9,8 @@ import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from 
 import { redactConnectionString } from '../../shared/redact.js';
 import { anomalyMessages, DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
 import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
-import { asRunMetrics, historicalJudge, injectRunAnomaly, judgedHistory, LEVEL_SHIFT_SPAN, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
-import { attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
+import { asRunMetrics, historicalJudge, injectRunAnomaly, judgedHistory, injectionSpan, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
+import { alarmsOverWindow, attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
 import { compositionOf, realiseTrialSource, TrialClock, type TrialComposition } from './realise.js';
 import { seedSyntheticHistory } from './history-seed.js';
@@ -84,6 +84,8 @@ export interface TrialResult {
   /** The task the trial ran as (null: none, the default sensitivity) and its sensitivity version it was judged with (null: the defaults). */
   task: string | null;
   sensitivityVersion: number | null;
+  /** Which of the trial's runs (1-based; a level shift holds over several) first raised an alarm that counts; null: none did. Not in the ledger, whose detail says it. */
+  firstAlertRun: number | null;
 }
 
 export interface TrialOutcome {
@@ -106,14 +108,23 @@ export interface TrialOutcome {
   ledger: LedgerSummary;
 }
 
-type PlannedTrial = TrialSpec | { level: 'control'; kind: 'control'; magnitude: null; label: 'control' };
-const CONTROL: PlannedTrial = { level: 'control', kind: 'control', magnitude: null, label: 'control' };
+/** A control spans as many runs as the injection it pairs with, so its false positives are counted over the same window as that injection's catches. */
+type PlannedTrial = TrialSpec | { level: 'control'; kind: 'control'; magnitude: null; label: 'control'; span: number };
 
-/** Controls interleaved with the injections, so each kind is judged against a history much like the others'. */
+/** The runs a planned trial is held over. */
+const spanOf = (trial: PlannedTrial): number => (trial.level === 'control' ? trial.span : injectionSpan(trial.kind));
+
+/**
+ * Controls interleaved with the injections, so each kind is judged against a history much like the
+ * others'. Each control precedes the injection it pairs with and spans its runs; a control with no
+ * injection after it spans the session's longest.
+ */
 function plan(injections: TrialSpec[], controls: number): PlannedTrial[] {
   const out: PlannedTrial[] = [];
+  const longest = Math.max(1, ...injections.map(spanOf));
   for (let i = 0; i < Math.max(injections.length, controls); i++) {
-    if (i < controls) out.push(CONTROL);
+    const pairsWith = injections[i];
+    if (i < controls) out.push({ level: 'control', kind: 'control', magnitude: null, label: 'control', span: pairsWith ? spanOf(pairsWith) : longest });
     if (i < injections.length) out.push(injections[i]!);
   }
   return out;
@@ -148,7 +159,7 @@ async function trialSession(
   planned: PlannedTrial[],
   report: (phase: TrialProgress['phase'], done: number, latest?: TrialResult | null) => void,
 ): Promise<TrialOutcome> {
-  const copy = await copyToStaging(request.source, request.staging, open);
+  const copy = await copyToStaging(request.source, request.staging, open, (copied) => refuseBeforeCopy(copied, request, planned));
   const store = await open(request.staging);
   try {
     return await asSessionAttempt(store, request, planned.length, () => trialsOnCopy(store, request, planned, report, copy.keptTrials));
@@ -208,7 +219,7 @@ async function trialsOnCopy(
   for (const trial of planned) {
     const result = await runner.run(trial);
     trials.push(result);
-    const { startedAt: _startedAt, ...recorded } = result;
+    const { startedAt: _startedAt, firstAlertRun: _firstAlertRun, ...recorded } = result;
     await store.trials.record({ session, at: new Date().toISOString(), source: redactConnectionString(request.source), ...recorded });
     report('trials', trials.length, result);
     stopIfAsked(request.signal, trials.length, planned.length);
@@ -228,6 +239,19 @@ async function trialsOnCopy(
     summary: summariseTrials(trials),
     ledger: summariseTrials(await store.trials.list()),
   };
+}
+
+/**
+ * The session's up-front refusal, asked of the copy before it takes the staging target's place, so
+ * a refused session leaves no staging copy behind; a history that seeding will lengthen is asked
+ * again once seeded (trialsOnCopy).
+ */
+async function refuseBeforeCopy(copy: Store, request: TrialRequest, planned: readonly PlannedTrial[]): Promise<void> {
+  const settings = await sessionSettings(copy, request.task ?? null);
+  const history = await judgedHistory(copy, { task: settings.task });
+  const seededDays = request.seedHistoryDays ?? 0;
+  if (history.length < MIN_HISTORY_RUNS && seededDays > 0) return;
+  refuseEmptyInjections(planned, history, seededDays);
 }
 
 /**
@@ -307,12 +331,12 @@ class TrialRunner {
 
   /**
    * Days for one trial: a Saturday for a weekend burst, a mid-week day otherwise; a level shift
-   * spans LEVEL_SHIFT_SPAN consecutive days ending mid-week. All in session and away from a recess
+   * (and a control paired with one) spans its consecutive days ending mid-week. All in session and away from a recess
    * boundary, where the calendar (not the injection) would decide the verdict.
    */
   private takeDays(trial: PlannedTrial): Date[] {
     const wanted = trial.kind === 'weekend-burst' ? [6] : [2, 3, 4];
-    const span = trial.kind === 'level-shift' ? LEVEL_SHIFT_SPAN : 1;
+    const span = spanOf(trial);
     const fits = (last: Date) => wanted.includes(last.getUTCDay()) && Array.from({ length: span }, (_, i) => i).every((i) => awayFromRecess(new Date(last.getTime() - i * DAY_MS).toISOString()));
     let last = new Date(this.nextDay.getTime() + (span - 1) * DAY_MS);
     for (let tries = 0; !fits(last) && tries < 400; tries++) last = new Date(last.getTime() + DAY_MS);
@@ -331,13 +355,16 @@ class TrialRunner {
     const { summary } = last;
     const notJudged = runs.map((run) => unjudged(run.summary)).find((reason) => reason !== null) ?? null;
     if (notJudged !== null) return this.notJudged(trial, runs.map((run) => run.summary), notJudged);
-    const alarms = await this.alarmsOn(trial, summary, last.corrupt);
+    const perRun: string[][] = [];
+    for (const run of runs) perRun.push(await this.alarmsOn(trial, run.summary, run.corrupt));
+    const paired = trial.level === 'control' ? null : this.pairedControl;
+    const counts = trial.level === 'control' ? (alarms: readonly string[]) => alarms.length > 0 : (alarms: readonly string[]) => attributeCatch(trial.kind, alarms, paired?.alarms ?? null).caughtBy.length > 0;
+    const { alarms, firstAlertRun } = alarmsOverWindow(perRun, counts);
     let caughtBy = alarms;
     let attributionNote = '';
     if (trial.level === 'control') {
       this.pairedControl = { runId: summary.runId, alarms };
     } else {
-      const paired = this.pairedControl;
       const attribution = attributeCatch(trial.kind, alarms, paired?.alarms ?? null);
       caughtBy = attribution.caughtBy;
       attributionNote = attributionText(attribution, paired?.runId ?? null);
@@ -357,7 +384,8 @@ class TrialRunner {
       task: this.settings.task,
       sensitivityVersion: this.settings.version,
       notJudged: null,
-      detail: `run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${anomalyMessages(summary.validation.anomalies)}` : ''}${attributionNote}`,
+      detail: `${windowText(runs.map((run) => run.summary.runId), firstAlertRun)}run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${anomalyMessages(summary.validation.anomalies)}` : ''}${attributionNote}`,
+      firstAlertRun,
     };
   }
 
@@ -370,7 +398,7 @@ class TrialRunner {
     const summary = runs.at(-1)!;
     return {
       label: trial.label, kind: trial.kind, level: trial.level, magnitude: trial.magnitude, runId: summary.runId, startedAt: summary.startedAt,
-      caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version,
+      caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version, firstAlertRun: null,
     };
   }
 
@@ -382,7 +410,7 @@ class TrialRunner {
     const reason = injectedNothingReason(trial.label, why);
     return {
       label: trial.label, kind: trial.kind, level: trial.level, magnitude: trial.magnitude, runId: null, startedAt: new Date(day.getTime() + RUN_HOUR_UTC * 3_600_000).toISOString(),
-      caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version,
+      caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version, firstAlertRun: null,
     };
   }
 
@@ -472,6 +500,13 @@ function unjudged(summary: RunSummary): string | null {
   if (summary.status === 'success' || summary.status === 'partial' || summary.status === 'held') return null;
   if (summary.status === 'failed' && statusEarned(summary.metrics) === 'failed') return null;
   return runEndedReason(summary);
+}
+
+/** A trial held over several runs says which, and on which of them an alarm first counted (its last run's own outcome follows). */
+function windowText(runIds: readonly number[], firstAlertRun: number | null): string {
+  if (runIds.length < 2) return '';
+  const over = `runs ${runIds[0]}–${runIds.at(-1)} (${runIds.length} days)`;
+  return firstAlertRun === null ? `${over}: no alarm that counts on any of them; last ` : `${over}: first alarmed on day ${firstAlertRun} of ${runIds.length} (run ${runIds[firstAlertRun - 1]}); last `;
 }
 
 function attributionText(attribution: Attribution, pairedControlRunId: number | null): string {

@@ -25,6 +25,7 @@ export {
 } from './historical/calendar.js';
 export {
   LEVEL_SHIFT_SPAN,
+  injectionSpan,
   RUN_ANOMALY_KINDS,
   RUN_ANOMALY_MAGNITUDES,
   asRunMetrics,

@@ -27,6 +27,11 @@ export type RunAnomalyKind = (typeof RUN_ANOMALY_KINDS)[number];
  */
 export const LEVEL_SHIFT_SPAN = 5;
 
+/** How many consecutive runs an injection of `kind` is held over: a level shift's span, one for any other kind. */
+export function injectionSpan(kind: string): number {
+  return kind === 'level-shift' ? LEVEL_SHIFT_SPAN : 1;
+}
+
 /** What `magnitude` means per kind, and its default. */
 export const RUN_ANOMALY_MAGNITUDES: Record<RunAnomalyKind, { default: number; meaning: string }> = {
   spike: { default: 4, meaning: 'volume multiplied by this factor' },
@@ -161,7 +166,7 @@ export function asRunMetrics(metrics: Readonly<Record<string, number>>): RunMetr
  * LEVEL_SHIFT_SPAN − 1 runs before it as well. Returns a new series.
  */
 export function injectIntoSeries(series: readonly HistoryEntry[], spec: RunAnomalySpec, context: InjectionContext = {}): HistoryEntry[] {
-  const span = spec.kind === 'level-shift' ? LEVEL_SHIFT_SPAN : 1;
+  const span = injectionSpan(spec.kind);
   return series.map((entry, i) =>
     i < series.length - span ? entry : { startedAt: entry.startedAt, metrics: injectRunAnomaly(asRunMetrics(entry.metrics), spec, context) },
   );
