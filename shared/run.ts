@@ -282,8 +282,8 @@ export const runWaitSchema = z.object({
   on: z.string(),
   /** When the wait ends (ISO 8601). */
   until: z.string(),
-  /** `asked`: the server's Retry-After set the wait; `backoff`: the source's own pause between attempts. */
-  reason: z.enum(['asked', 'backoff']),
+  /** `asked`: the server's Retry-After set the wait; `backoff`: the source's own pause between attempts; `quota`: the hourly request quota is spent. */
+  reason: z.enum(['asked', 'backoff', 'quota']),
   /** What the last attempt got, in a few words: `HTTP 503`, `a timeout`, `a network error`. */
   cause: z.string(),
 });
@@ -291,7 +291,7 @@ export type RunWait = z.infer<typeof runWaitSchema>;
 
 /** How the console words a wait: "waiting on Congress.gov until 16:42:10 — it asked (HTTP 503)". */
 export function describeRunWait(wait: RunWait, formatTime: (iso: string) => string): string {
-  const why = wait.reason === 'asked' ? `it asked (${wait.cause})` : `backing off after ${wait.cause}`;
+  const why = wait.reason === 'asked' ? `it asked (${wait.cause})` : wait.reason === 'quota' ? `the hourly quota is spent (${wait.cause})` : `backing off after ${wait.cause}`;
   return `waiting on ${wait.on} until ${formatTime(wait.until)} — ${why}`;
 }
 

@@ -6,12 +6,11 @@ import { z } from 'zod';
 import { applyCongressApiKey, consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
 import { settleOrphanedRuns } from '../backup/index.js';
 import { openStore } from '../store/index.js';
-import { DEFAULT_MAX_WAIT_PER_REQUEST_MS } from '../sources/index.js';
 import { toErrorPayload } from '../../shared/errors.js';
 import { databaseOption } from './database.js';
 import { cliLog } from './notifier.js';
 import { parseOptions } from './input.js';
-import { addSourceOptions, parseSourceFlags, type ParsedSourceFlags, type SourceFlags } from './source-options.js';
+import { addSourceOptions, congressLine, parseSourceFlags, type SourceFlags } from './source-options.js';
 import { dataFolder, logger } from '../logging/index.js';
 
 const log = logger('serve', { terminalLevel: 'info' });
@@ -65,7 +64,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const onSignIn = (next: string) => log.info(`a browser signed in; the next one can use ${next}`);
   const server = await startHttpServer({ handlers, engine, staticRoot, port, onSignIn, ...(process.env.GATEHOUSE_API_TOKEN ? { apiToken: process.env.GATEHOUSE_API_TOKEN } : {}) });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) log.warn(`no console build in ${staticRoot} (npm run build:renderer); serving the API only`);
-  log.info(congressLine(sourceFlags));
+  log.info(congressLine(sourceFlags, 'no API key (save one in Settings)'));
   process.stdout.write(`${server.url}\n`);
   const stoppedBy = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -94,9 +93,3 @@ function defaultStaticRoot(): string {
   return path.resolve('renderer', 'dist');
 }
 
-/** What console runs from Congress.gov will use, said once at startup (the key's source, never the key). */
-function congressLine({ options, keyFrom }: ParsedSourceFlags): string {
-  const key = keyFrom === null ? 'no API key (save one in Settings)' : `the API key from ${keyFrom}`;
-  const waitMs = options.maxWaitPerRequestMs ?? DEFAULT_MAX_WAIT_PER_REQUEST_MS;
-  return `congress: runs use ${key}; a request waits at most ${waitMs / 1000} s between its attempts before the run stops`;
-}

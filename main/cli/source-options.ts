@@ -5,7 +5,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { CONGRESS_API_KEY_VARIABLE, DEFAULT_MAX_WAIT_PER_REQUEST_MS, type SourceOptions } from '../sources/index.js';
 import { parseOptions } from './input.js';
 
-/** What `update` and `serve` both take for the sources they open; one parser, so the two cannot drift. */
+/** What `update`, `serve`, `tasks run` and `scheduler` all take for the sources they open; one parser, so the two cannot drift. */
 export interface SourceFlags {
   congressKeyFile?: string;
   congressMaxWait?: string;
@@ -51,4 +51,11 @@ function readKeyFile(file: string): string {
   if (key === '') throw new GatehouseError('USAGE', `--congress-key-file ${file} is empty: it should hold the Congress.gov API key`);
   if (/\s/.test(key)) throw new GatehouseError('USAGE', `--congress-key-file ${file} holds more than one word: it should hold only the Congress.gov API key`);
   return key;
+}
+
+/** What runs from Congress.gov will use, said once at startup (the key's source, never the key). */
+export function congressLine({ options, keyFrom }: ParsedSourceFlags, withoutKey: string): string {
+  const key = keyFrom === null ? withoutKey : `the API key from ${keyFrom}`;
+  const waitMs = options.maxWaitPerRequestMs ?? DEFAULT_MAX_WAIT_PER_REQUEST_MS;
+  return `congress: runs use ${key}; a request waits at most ${waitMs / 1000} s between its attempts before the run stops`;
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunEvent } from '../../shared/run.js';
 import { logger } from '../logging/index.js';
+import { CONGRESS_API_KEY_VARIABLE } from '../sources/index.js';
 import { MIN_TASK_INTERVAL_MINUTES, schedulerPausedText, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, schedulerPauseSeen, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { actorName } from '../flags/index.js';
@@ -9,6 +10,7 @@ import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { cliLog, cliNotifier } from './notifier.js';
 import { printApiJson, printJson, printTable, schedulerExitCode, schedulerExitCodesHelp, terminalText } from './output.js';
+import { addSourceOptions, congressLine, parseSourceFlags, type SourceFlags } from './source-options.js';
 import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js';
 
 interface TaskOptions {
@@ -150,9 +152,10 @@ export function registerTasksCommands(program: Command): void {
     });
   });
 
-  dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags; Ctrl-C stops it after the current batch (exit 130; 143 on SIGTERM) as update does, a second one at once'))
-    .option('--operator <name>', 'who is running it, named by the writer lock to anyone it refuses meanwhile (default: the OS user)').action(async (rawName: string, options: TaskOptions) => {
+  addSourceOptions(dbOption(tasks.command('run <name>').description('run a task now, with its task-scoped flags; Ctrl-C stops it after the current batch (exit 130; 143 on SIGTERM) as update does, a second one at once'))
+    .option('--operator <name>', 'who is running it, named by the writer lock to anyone it refuses meanwhile (default: the OS user)')).action(async (rawName: string, options: TaskOptions & SourceFlags) => {
     const { name, operator } = parseOptions(withOperator(taskNameInputSchema), { name: rawName, operator: options.operator }, { name: 'name' });
+    const { options: sourceOptions } = parseSourceFlags(options);
     // Until its run can be stopped at a boundary, a signal ends the command at once, saying so (as update does).
     const starting = quitOnSignalsWhileStarting('tasks run', { json: options.json === true });
     starting.at('opening the database');
@@ -163,7 +166,7 @@ export function registerTasksCommands(program: Command): void {
         starting.dispose();
         const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
         try {
-          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent) }, { operator: actorName(operator) });
+          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent), sourceOptions }, { operator: actorName(operator) });
           await taskStore(store).recordOnDemandRun(task.name, summary.runId);
           if (options.json) printJson(summary);
           else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
@@ -177,16 +180,18 @@ export function registerTasksCommands(program: Command): void {
     }
   });
 
-  program
+  addSourceOptions(program
     .command('scheduler')
     .description('run due tasks until stopped (headless; the app runs the same scheduler while open)')
     .option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)')
     .option('--once', 'check once, run what is due, and exit')
     .option('--json', 'print the tick report as JSON (with --once)')
-    .addHelpText('after', schedulerExitCodesHelp())
-    .action(async (options: TaskOptions & { once?: boolean }) => {
+    .addHelpText('after', schedulerExitCodesHelp()))
+    .action(async (options: TaskOptions & SourceFlags & { once?: boolean }) => {
       // Without --once the scheduler runs until stopped and prints no report: --json alone started it for good, unsaid.
       if (options.json && !options.once) throw new GatehouseError('USAGE', '--json prints the report of one check: give it with --once (the scheduler left running logs a JSON line per decision)');
+      const sourceFlags = parseSourceFlags(options);
+      const { options: sourceOptions } = sourceFlags;
       return withStore(options.db, async (store) => {
         const notifier = cliNotifier(store);
         const clock = () => new Date();
@@ -194,7 +199,7 @@ export function registerTasksCommands(program: Command): void {
         const controller = new AbortController();
         // With --once, the run's events go to the signal handler, so a second Ctrl-C names the run it leaves.
         let onEvent: ((event: RunEvent) => void) | undefined;
-        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal, onEvent }, request) });
+        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal, onEvent, sourceOptions }, request) });
         if (options.once) {
           // Ctrl-C stops a check as it stops `update`: the run under way ends at its batch boundary, interrupted with the
           // signal as its reason, and the lock is released (Node's default killed it mid-batch, the run left `running`).
@@ -210,6 +215,7 @@ export function registerTasksCommands(program: Command): void {
           }
           return;
         }
+        startupLog.info(congressLine(sourceFlags, `no API key (set $${CONGRESS_API_KEY_VARIABLE} or give --congress-key-file)`));
         const stop = (signal: NodeJS.Signals) => controller.abort(`as gatehouse scheduler (pid ${process.pid}) shut down on ${signal}`);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -219,6 +225,8 @@ export function registerTasksCommands(program: Command): void {
 }
 
 const scheduleLog = logger('scheduler');
+/** What the scheduler left running says as it starts, shown at info as `serve`'s startup lines are. */
+const startupLog = logger('scheduler', { terminalLevel: 'info' });
 
 /**
  * The run's events for a signal handler: a task's run told of a listener says its coverage-gap

@@ -1,7 +1,7 @@
 import type { RunEvent, RunFlagChange, RunStatus, RunSummary } from '../../shared/run.js';
 import { environmentFailure, notResumedWhenBusy, runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
-import { openSource, type RecordSource } from '../sources/index.js';
+import { openSource, type RecordSource, type SourceOptions } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
 import type { Store } from '../store/index.js';
@@ -185,6 +185,8 @@ export interface TaskRunDependencies {
   onEvent?: (event: RunEvent) => void;
   /** The historical validator (used when ENABLE_HISTORICAL_VALIDATION is on for the task); default historicalJudge. */
   judge?: UpdateOptions['judge'];
+  /** For the task's source: the key and the wait budget its command was given (`--congress-key-file`, `--congress-max-wait`). */
+  sourceOptions?: Pick<SourceOptions, 'apiKey' | 'maxWaitPerRequestMs'>;
   /** Test seam: where the task's records come from. */
   openTaskSource?: (task: ScheduledTask) => Promise<RecordSource>;
 }
@@ -207,7 +209,7 @@ export function schedulerOperator(task: string): string {
 export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDependencies = {}, request: TaskRunRequest = {}): Promise<RunSummary> {
   const source = deps.openTaskSource
     ? await deps.openTaskSource(task)
-    : await openSource(task.source, { lookbackDays: task.lookbackDays, now: deps.clock });
+    : await openSource(task.source, { ...deps.sourceOptions, lookbackDays: task.lookbackDays, now: deps.clock });
   const { summary } = await runFlaggedUpdate({
     store,
     source,

@@ -139,7 +139,7 @@ export class CongressClient {
     }
     let waitedMs = 0;
     for (let retry = 0; ; retry++) {
-      if (!(await this.limiter.acquire(signal))) throw aborted(shown);
+      waitedMs += await this.takeQuota(shown, waitedMs, signal);
       const attempt = await this.attempt(url, shown, signal);
       if (attempt.kind === 'ok') {
         this.breaker.recordSuccess();
@@ -176,6 +176,34 @@ export class CongressClient {
       }
       if (signal?.aborted) throw aborted(shown);
     }
+  }
+
+  /**
+   * One request's share of the hourly quota. A spent quota holds the request until its oldest request
+   * is an hour old, up to an hour: said as a Retry-After's wait is, and counted against the same budget,
+   * so a run allowed 15 min of waiting per request stops to be resumed rather than sit an hour unsaid.
+   * Returns how long it waited. A source sharing the quota may take the freed slot first; the limiter
+   * then waits on, unsaid and uncounted, which only a second run from the same process can cause.
+   */
+  private async takeQuota(shown: string, waitedMs: number, signal: AbortSignal | undefined): Promise<number> {
+    const waitMs = this.limiter.msUntilFree();
+    const spent = `the hourly quota of ${this.limiter.limit} Congress.gov requests is spent`;
+    if (waitMs > 0 && waitedMs + waitMs > this.maxWaitPerRequestMs) {
+      const message = `${spent}, so GET ${shown} was not sent: waiting ${formatSeconds(waitMs)} for it would pass the ${formatSeconds(this.maxWaitPerRequestMs)} one request may wait`;
+      throw new CongressFetchError('rate-limited', message, null, null, waitMs);
+    }
+    const worthSaying = waitMs >= this.waitWorthSayingMs;
+    if (worthSaying) {
+      const until = new Date(this.clock().getTime() + waitMs).toISOString();
+      log.warn(`${spent}; waiting on Congress.gov until ${until} (${formatSeconds(waitMs)}) before GET ${shown}`, { waitMs });
+      this.tellWait({ on: 'Congress.gov', until, reason: 'quota', cause: `${this.limiter.limit} requests in the last hour` });
+    }
+    try {
+      if (!(await this.limiter.acquire(signal))) throw aborted(shown);
+    } finally {
+      if (worthSaying) this.tellWait(null);
+    }
+    return waitMs;
   }
 
   /**

@@ -46,6 +46,13 @@ export class RequestRateLimiter {
     }
   }
 
+  /** How long until one more request may start (0: at once), for a caller that says a long wait before it. */
+  msUntilFree(): number {
+    const now = this.clock().getTime();
+    this.forgetBefore(now - this.windowMs);
+    return this.started.length < this.limit ? 0 : this.started[0]! + this.windowMs - now;
+  }
+
   /** Requests counted inside the current window. */
   inWindow(): number {
     this.forgetBefore(this.clock().getTime() - this.windowMs);

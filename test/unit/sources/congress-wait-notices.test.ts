@@ -73,3 +73,46 @@ describe('waits the Congress.gov client tells its watchers (the console shows th
     expect(waits).toHaveLength(2);
   });
 });
+
+describe('a spent hourly quota, said and counted as a wait', () => {
+  /** A client whose limiter allows `limit` requests per hour on a clock that its sleeps move. */
+  function clientOnQuota(limit: number, maxWaitPerRequestMs?: number) {
+    let now = START;
+    const clock = () => new Date(now);
+    const sleep = async (ms: number) => void (now += ms);
+    let sent = 0;
+    const client = new CongressClient({
+      baseUrl: 'http://127.0.0.1:9/v3',
+      apiKey: 'k',
+      clock,
+      sleep,
+      maxWaitPerRequestMs,
+      limiter: new RequestRateLimiter({ limit, windowMs: 3_600_000, clock, sleep }),
+      fetch: async () => (sent++, fine()),
+    });
+    const waits: (RunWait | null)[] = [];
+    client.watchWaits((wait) => void waits.push(wait));
+    return { client, waits, advance: (ms: number) => void (now += ms), sent: () => sent };
+  }
+
+  it('tells the wait for the quota to free a request, until the oldest request is an hour old, then null', async () => {
+    const { client, waits, advance } = clientOnQuota(2);
+    await client.getParsedJson('committee-meeting/119/house/1');
+    advance(3_000_000);
+    await client.getParsedJson('committee-meeting/119/house/2');
+    await client.getParsedJson('committee-meeting/119/house/3');
+    expect(waits).toEqual([{ on: 'Congress.gov', until: new Date(START + 3_600_000).toISOString(), reason: 'quota', cause: '2 requests in the last hour' }, null]);
+  });
+
+  it('stops the request unsent when the quota wait would pass the wait budget, asking the source to end the run', async () => {
+    const { client, waits, advance, sent } = clientOnQuota(1, 15 * 60_000);
+    await client.getParsedJson('committee-meeting/119/house/1');
+    advance(60_000);
+    const refused = await client.getParsedJson('committee-meeting/119/house/2').then(() => null, (error: unknown) => error);
+    expect(refused).toBeInstanceOf(CongressFetchError);
+    expect(refused).toMatchObject({ reason: 'rate-limited', askedToWaitMs: 3_540_000 });
+    expect((refused as Error).message).toBe('the hourly quota of 1 Congress.gov requests is spent, so GET /v3/committee-meeting/119/house/2?format=json was not sent: waiting 3540 s for it would pass the 900 s one request may wait');
+    expect(sent()).toBe(1);
+    expect(waits).toEqual([]);
+  });
+});
