@@ -166,10 +166,10 @@ export function registerTasksCommands(program: Command): void {
         starting.dispose();
         const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
         try {
-          const summary = await runTask(store, task, { notifier: cliNotifier(store), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent), sourceOptions }, { operator: actorName(operator) });
+          const summary = await runTask(store, task, { notifier: cliNotifier(store, { summaryPrinted: !options.json }), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent), sourceOptions }, { operator: actorName(operator) });
           await taskStore(store).recordOnDemandRun(task.name, summary.runId);
           if (options.json) printJson(summary);
-          else process.stdout.write(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n`);
+          else process.stdout.write(terminalText(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n${summary.error ? `  error: ${summary.error}\n` : ''}`));
           return stopping.exitCode(summary.status);
         } finally {
           stopping.dispose();

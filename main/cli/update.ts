@@ -133,7 +133,7 @@ async function update(flags: UpdateFlags): Promise<number> {
       operator: actorName(operator),
       snapshots: flags.snapshot,
       fullIntegrityCheck,
-      notifier: cliNotifier(store),
+      notifier: cliNotifier(store, { summaryPrinted: !flags.json }),
       signal: stopping.signal,
       onEvent,
     });

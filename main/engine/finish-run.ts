@@ -26,10 +26,12 @@ export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Exe
   try {
     return await finishRun(options, run, status, error, databaseFault);
   } catch (failure) {
-    const stoppedBy = runFault(options, failure, run.runId);
+    // A run a dropped table or schema stopped stays beyond any resume, whatever then kept its end from being written (a busy file).
+    const carryOn = error?.endsWith(NOT_RESUMABLE_WITHOUT_STORE_PART) ? NOT_RESUMABLE_WITHOUT_STORE_PART : continuation(options, run.runId);
+    const stoppedBy = runFault({ ...options, continuation: carryOn }, failure, run.runId);
     if (stoppedBy === null) throw failure;
     if (isStorePartMissing(failure)) return recordedByNextWriter(options, run, endLostWithStorePart(options, run.runId, error, failure));
-    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, continuation(options, run.runId)));
+    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, carryOn));
   }
 }
 
