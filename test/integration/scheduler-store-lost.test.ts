@@ -9,7 +9,7 @@ import { operatorCaller } from '../helpers/callers.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
 import { makeImmutable } from '../helpers/immutable.js';
-import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const EVERY_MINUTE = { name: 'every-minute', cron: '* * * * *', source: 'synthetic:seed=7,count=5', allowFrequent: true };
 
@@ -253,89 +253,86 @@ describe('the scheduler on a SQLite store whose file is made read-only under a r
 const postgres = await availablePostgresBackend();
 
 describe.skipIf(postgres === null)('the scheduler on a PostgreSQL server that goes away for a while', () => {
-  it('keeps going: the tasks that cannot be read are said once, no pause and no notice, and the task runs once the server is back', async () => {
+  /** A fresh store reached through a TCP proxy the test can cut and mend; the server is reachable again, and the store dropped, whatever the test did. */
+  async function throughProxy(body: (store: Store, proxy: TcpProxy) => Promise<void>): Promise<void> {
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
+    const backend: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
     try {
-      await withFreshStore(throughProxy, async (store) => {
-        const time = minuteClock();
-        await addTask(store, EVERY_MINUTE, time.clock());
-        const { scheduler, notices, events } = watchedScheduler(store, time.clock);
-        const controller = new AbortController();
-        const outcomes: string[] = [];
-        let sleeps = 0;
-        // The loop as `gatehouse scheduler` runs it; each sleep is a minute on the test's clock, the server down for the 2nd to 4th tick.
-        const loop = runSchedulerLoop(scheduler, {
-          signal: controller.signal,
-          clock: time.clock,
-          sleep: async () => {
-            sleeps += 1;
-            time.nextMinute();
-            if (sleeps === 1) await proxy.down();
-            if (sleeps === 4) await proxy.up();
-            if (sleeps === 6) controller.abort();
-          },
-        });
-        await loop;
-        outcomes.push(...events('task-finished').map((line) => String(line.status)));
-        // Ran before the outage and after it: the loop did not end on the ticks that could not read the tasks.
-        expect(outcomes.length).toBeGreaterThanOrEqual(2);
-        expect(events('tasks-unreadable')).toEqual([expect.objectContaining({ error: expect.stringContaining('cannot reach PostgreSQL') })]);
-        expect(events('tasks-readable-again')).toHaveLength(1);
-        expect(events('scheduler-paused')).toEqual([]);
-        expect(notices.filter((n) => n.cause === 'scheduler-paused')).toEqual([]);
-      });
+      await withFreshStore(backend, (store) => body(store, proxy));
     } finally {
       await proxy.up();
-      await throughProxy.cleanup();
+      await backend.cleanup();
       await proxy.close();
     }
+  }
+
+  it('keeps going: the tasks that cannot be read are said once, no pause and no notice, and the task runs once the server is back', async () => {
+    await throughProxy(async (store, proxy) => {
+    const time = minuteClock();
+    await addTask(store, EVERY_MINUTE, time.clock());
+    const { scheduler, notices, events } = watchedScheduler(store, time.clock);
+    const controller = new AbortController();
+    const outcomes: string[] = [];
+    let sleeps = 0;
+    // The loop as `gatehouse scheduler` runs it; each sleep is a minute on the test's clock, the server down for the 2nd to 4th tick.
+    const loop = runSchedulerLoop(scheduler, {
+      signal: controller.signal,
+      clock: time.clock,
+      sleep: async () => {
+        sleeps += 1;
+        time.nextMinute();
+        if (sleeps === 1) await proxy.down();
+        if (sleeps === 4) await proxy.up();
+        if (sleeps === 6) controller.abort();
+      },
+    });
+    await loop;
+    outcomes.push(...events('task-finished').map((line) => String(line.status)));
+    // Ran before the outage and after it: the loop did not end on the ticks that could not read the tasks.
+    expect(outcomes.length).toBeGreaterThanOrEqual(2);
+    expect(events('tasks-unreadable')).toEqual([expect.objectContaining({ error: expect.stringContaining('cannot reach PostgreSQL') })]);
+    expect(events('tasks-readable-again')).toHaveLength(1);
+    expect(events('scheduler-paused')).toEqual([]);
+    expect(notices.filter((n) => n.cause === 'scheduler-paused')).toEqual([]);
+    });
   });
 
   it('takes an outage that starts after the task list was read as unreachable too: said once, no task failed, no notice, and the task runs once the server is back', async () => {
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
-    try {
-      await withFreshStore(throughProxy, async (store) => {
-        const time = minuteClock();
-        await addTask(store, { ...EVERY_MINUTE, name: 'a-first' }, time.clock());
-        await addTask(store, { ...EVERY_MINUTE, name: 'b-second' }, time.clock());
-        // The server goes away while the first task runs: the tick read the list, then cannot record the first nor claim the second.
-        let runs = 0;
-        const { scheduler, notices, events } = watchedScheduler(store, time.clock, async (task, request) => {
-          const summary = await runTask(store, task, { clock: time.clock }, request);
-          runs += 1;
-          if (runs === 1) await proxy.down();
-          return summary;
-        });
-        const outcomes: string[] = [];
-        for (let tick = 0; tick < 4; tick++) {
-          time.nextMinute();
-          outcomes.push(await scheduler.tick().then(() => 'ticked', (error: Error) => error.message));
-        }
-        // Each tick ends on it, as one that cannot read the list does: the loop tries again at its next poll.
-        expect(outcomes).toEqual(Array(4).fill(expect.stringContaining('cannot reach PostgreSQL')));
-        expect(events('task-failed')).toEqual([]);
-        expect(events('tasks-unreadable')).toEqual([expect.objectContaining({ error: expect.stringContaining('cannot reach PostgreSQL') })]);
-        expect(notices).toEqual([]);
-        await proxy.up();
-        time.nextMinute();
-        const back = await scheduler.tick();
-        expect(back.entries.filter((entry) => entry.outcome === 'ran').map((entry) => entry.task)).toEqual(['a-first', 'b-second']);
-        expect(events('tasks-readable-again')).toHaveLength(1);
-        expect(await requireTask(store, 'b-second')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
-      });
-    } finally {
-      await proxy.up();
-      await throughProxy.cleanup();
-      await proxy.close();
+    await throughProxy(async (store, proxy) => {
+    const time = minuteClock();
+    await addTask(store, { ...EVERY_MINUTE, name: 'a-first' }, time.clock());
+    await addTask(store, { ...EVERY_MINUTE, name: 'b-second' }, time.clock());
+    // The server goes away while the first task runs: the tick read the list, then cannot record the first nor claim the second.
+    let runs = 0;
+    const { scheduler, notices, events } = watchedScheduler(store, time.clock, async (task, request) => {
+      const summary = await runTask(store, task, { clock: time.clock }, request);
+      runs += 1;
+      if (runs === 1) await proxy.down();
+      return summary;
+    });
+    const outcomes: string[] = [];
+    for (let tick = 0; tick < 4; tick++) {
+      time.nextMinute();
+      outcomes.push(await scheduler.tick().then(() => 'ticked', (error: Error) => error.message));
     }
+    // Each tick ends on it, as one that cannot read the list does: the loop tries again at its next poll.
+    expect(outcomes).toEqual(Array(4).fill(expect.stringContaining('cannot reach PostgreSQL')));
+    expect(events('task-failed')).toEqual([]);
+    expect(events('tasks-unreadable')).toEqual([expect.objectContaining({ error: expect.stringContaining('cannot reach PostgreSQL') })]);
+    expect(notices).toEqual([]);
+    await proxy.up();
+    time.nextMinute();
+    const back = await scheduler.tick();
+    expect(back.entries.filter((entry) => entry.outcome === 'ran').map((entry) => entry.task)).toEqual(['a-first', 'b-second']);
+    expect(events('tasks-readable-again')).toHaveLength(1);
+    expect(await requireTask(store, 'b-second')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    });
   });
   /** A task whose run is long enough to be cut after its first batch (its checkpoint) is committed. */
   const MANY_BATCHES = { ...EVERY_MINUTE, source: 'synthetic:seed=7,count=600' };
 
   /** Runs the task, taking the server away once its first batch is committed; `whenEnded` says what happens to the server once the run returns. */
-  function cutAtFirstCheckpoint(store: Store, clock: () => Date, proxy: Awaited<ReturnType<typeof startTcpProxy>>, whenEnded: () => Promise<void>): SchedulerOptions['runTask'] {
+  function cutAtFirstCheckpoint(store: Store, clock: () => Date, proxy: TcpProxy, whenEnded: () => Promise<void>): SchedulerOptions['runTask'] {
     let cut = false;
     return async (task, request) => {
       const onEvent = (event: RunEvent) => {
@@ -350,56 +347,40 @@ describe.skipIf(postgres === null)('the scheduler on a PostgreSQL server that go
   }
 
   it('does not count a run the server went away under as the task failing: said once, and the next tick resumes the run', async () => {
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
-    try {
-      await withFreshStore(throughProxy, async (store) => {
-        const time = minuteClock();
-        await addTask(store, MANY_BATCHES, time.clock());
-        // Back as soon as the run has stopped: before the scheduler records what the run did.
-        const { scheduler, notices, events } = watchedScheduler(store, time.clock, cutAtFirstCheckpoint(store, time.clock, proxy, () => proxy.up()));
-        time.nextMinute();
-        const ended = await scheduler.tick().catch((error: unknown) => error);
-        expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
-        // The tick ends on the outage, as one whose claim cannot be made does: `scheduler --once` says the database (exit 6), the loop polls.
-        expect(ended).toMatchObject({ code: 'DB_UNREACHABLE', message: expect.stringContaining('the database failed under run 1 of task every-minute') });
-        expect(events('task-failed')).toEqual([]);
-        expect(events('tasks-unreadable')).toHaveLength(1);
-        expect(notices).toEqual([]);
+    await throughProxy(async (store, proxy) => {
+    const time = minuteClock();
+    await addTask(store, MANY_BATCHES, time.clock());
+    // Back as soon as the run has stopped: before the scheduler records what the run did.
+    const { scheduler, notices, events } = watchedScheduler(store, time.clock, cutAtFirstCheckpoint(store, time.clock, proxy, () => proxy.up()));
+    time.nextMinute();
+    const ended = await scheduler.tick().catch((error: unknown) => error);
+    expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    // The tick ends on the outage, as one whose claim cannot be made does: `scheduler --once` says the database (exit 6), the loop polls.
+    expect(ended).toMatchObject({ code: 'DB_UNREACHABLE', message: expect.stringContaining('the database failed under run 1 of task every-minute') });
+    expect(events('task-failed')).toEqual([]);
+    expect(events('tasks-unreadable')).toHaveLength(1);
+    expect(notices).toEqual([]);
 
-        const back = await tickOnce(scheduler, time);
-        expect(back.entries).toMatchObject([{ outcome: 'ran', status: 'success', resumed: { runId: 1, status: 'success' } }]);
-        expect(events('task-resuming')).toEqual([expect.objectContaining({ runId: 1 })]);
-        expect(events('tasks-readable-again')).toHaveLength(1);
-      });
-    } finally {
-      await proxy.up();
-      await throughProxy.cleanup();
-      await proxy.close();
-    }
+    const back = await tickOnce(scheduler, time);
+    expect(back.entries).toMatchObject([{ outcome: 'ran', status: 'success', resumed: { runId: 1, status: 'success' } }]);
+    expect(events('task-resuming')).toEqual([expect.objectContaining({ runId: 1 })]);
+    expect(events('tasks-readable-again')).toHaveLength(1);
+    });
   });
 
   it('resumes a run the server went away under for longer than its end could wait, though its row still says running', async () => {
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-    const throughProxy: TestBackend = postgresBackend(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
-    try {
-      await withFreshStore(throughProxy, async (store) => {
-        const time = minuteClock();
-        await addTask(store, MANY_BATCHES, time.clock());
-        const { scheduler, events } = watchedScheduler(store, time.clock, cutAtFirstCheckpoint(store, time.clock, proxy, async () => {}));
-        time.nextMinute();
-        await expect(scheduler.tick()).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
-        await proxy.up();
-        const back = await tickOnce(scheduler, time);
-        expect(back.entries).toMatchObject([{ outcome: 'ran', status: 'success', resumed: { runId: 1, status: 'success' } }]);
-        expect(events('task-skipped')).toEqual([]);
-        expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
-        expect(events('tasks-unreadable')).toHaveLength(1);
-      });
-    } finally {
-      await proxy.up();
-      await throughProxy.cleanup();
-      await proxy.close();
-    }
+    await throughProxy(async (store, proxy) => {
+    const time = minuteClock();
+    await addTask(store, MANY_BATCHES, time.clock());
+    const { scheduler, events } = watchedScheduler(store, time.clock, cutAtFirstCheckpoint(store, time.clock, proxy, async () => {}));
+    time.nextMinute();
+    await expect(scheduler.tick()).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
+    await proxy.up();
+    const back = await tickOnce(scheduler, time);
+    expect(back.entries).toMatchObject([{ outcome: 'ran', status: 'success', resumed: { runId: 1, status: 'success' } }]);
+    expect(events('task-skipped')).toEqual([]);
+    expect(await requireTask(store, 'every-minute')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    expect(events('tasks-unreadable')).toHaveLength(1);
+    });
   });
 });
