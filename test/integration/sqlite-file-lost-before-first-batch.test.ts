@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
-import { makeImmutable } from '../helpers/immutable.js';
+import { commitFromAnotherProcess, makeImmutable } from '../helpers/immutable.js';
 
 /**
  * SQLite file faults that land after an update opened its database and before its first batch,
@@ -28,18 +27,6 @@ async function updatePausedAfterOpen(db: string, args: string[] = []) {
   });
   await printed(cli, /test seam: paused at the database opened/);
   return { cli, goOn: () => fs.writeFileSync(fifo, 'go on\n') };
-}
-
-
-/**
- * Another program's write, its last statement a COMMIT: the held update's next read must move its
- * read mark in the -shm to the new end of the WAL, a write into the mapping.
- */
-function commitFromAnotherProcess(db: string): void {
-  const other = new Database(db);
-  other.exec('CREATE TABLE outside_note (note TEXT)');
-  other.exec('DROP TABLE outside_note');
-  other.close();
 }
 
 function expectRefusedBeforeTheRun(result: CliResult, code: string, message: RegExp): void {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
+import { commitFromAnotherProcess, makeImmutable } from '../helpers/immutable.js';
 
 /**
  * SQLite file faults that land while a command other than update has its database open (withStore:
@@ -67,13 +68,9 @@ describe('a command other than update whose SQLite file is lost while it has it 
   it('refuses a restore whose -shm was made immutable with the -shm named (DB_NOT_WRITABLE, exit 2), not SIGBUS', async (context) => {
     const { db, snapshotId } = storeWithSnapshot();
     const { cli, goOn } = await pausedAfterOpen(db, ['restore', '--db', db, '--backup', snapshotId, '--reason', 'shm immutable', '--json']);
-    // Another program's commit: the held restore's next read must move its read mark in the -shm, a write into the mapping.
-    const other = new Database(db);
-    other.exec('CREATE TABLE outside_note (note TEXT); DROP TABLE outside_note');
-    other.close();
-    try {
-      execFileSync('chattr', ['+i', `${db}-shm`], { stdio: 'pipe' });
-    } catch {
+    commitFromAnotherProcess(db);
+    const lift = makeImmutable(`${db}-shm`);
+    if (lift === null) {
       goOn();
       await cli.done;
       return context.skip('chattr +i is not possible here (not root, or a file system without the attribute)');
@@ -84,7 +81,7 @@ describe('a command other than update whose SQLite file is lost while it has it 
       goOn();
       result = await cli.done;
     } finally {
-      execFileSync('chattr', ['-i', `${db}-shm`], { stdio: 'pipe' });
+      lift();
     }
     expectRefused(result, 2, 'DB_NOT_WRITABLE', /-shm was made immutable \(chattr \+i\) while this process had it open$/);
     expect(hearingsIn(db)).toBe(600);
