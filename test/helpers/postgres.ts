@@ -29,6 +29,16 @@ export async function connectToPostgres(): Promise<pg.Client> {
   return client;
 }
 
+/** What an operator types in psql: one statement from a session of its own, outside Gatehouse. */
+export async function psql(statement: string): Promise<void> {
+  const client = await connectToPostgres();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
 let counter = 0;
 
 /**

@@ -1,18 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
+import { availablePostgresBackend, psql } from '../helpers/postgres.js';
 
 const backend = await availablePostgresBackend();
 const ROLE = `gh_test_flags_denied_${process.pid}`;
-
-async function psql(statement: string): Promise<void> {
-  const client = await connectToPostgres();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A role that may use the store's schema but was denied its flags table (an administrator's REVOKE).

@@ -10,23 +10,13 @@ import { SCHEMA_VERSION } from '../../main/store/migrations/index.js';
 import { runSummarySchema } from '../../shared/run.js';
 import { runCli, servedUrl, startCli } from '../helpers/cli.js';
 import { callApi } from '../helpers/console-http.js';
-import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
+import { availablePostgresBackend, connectToPostgres, psql } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 const backend = await availablePostgresBackend();
 const RECORDS = hearingRecords(200);
 const API_TOKEN = 'schema-dropped-test-token';
 const bearer = { Authorization: `Bearer ${API_TOKEN}` };
-
-/** What an operator types in psql: statements from a session of its own, outside Gatehouse. */
-async function psql(statement: string): Promise<void> {
-  const client = await connectToPostgres();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 function schemaOf(location: string): string {
   return new URL(location).searchParams.get('schema')!;
