@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../driver.js';
 import type { Migration } from './index.js';
 
@@ -66,9 +67,11 @@ async function keepOneSpelling(db: Db, id: string, spellings: string[], now: Dat
       code: 'DUPLICATE_EVENT_ID',
       message: `eventId ${id} was stored twice, as "${other.eventId}" (run ${other.lastRunId}) and as "${kept!.eventId}" (run ${kept!.lastRunId}), by a Gatehouse from before event ids were compared by value; the upgrade to schema 25 kept the copy ${kept!.lastRunId === other.lastRunId ? 'the run read first' : 'the later run wrote'} and set this one aside`,
     };
+    // Numbered as the store numbers quarantine (reserveIds: the table's highest id when no mark is
+    // written, as none is before this schema), not by PostgreSQL's serial, which explicit ids leave behind.
     await db
       .insertInto('quarantine')
-      .values({ runId: other.lastRunId, batchSeq: other.lastBatchSeq, eventId: id, sourcePosition: other.lastPosition, reasonsJson: JSON.stringify([reason]), rawJson: other.contentJson, createdAt: now.toISOString() })
+      .values({ id: sql<number>`(SELECT coalesce(max(id), 0) + 1 FROM quarantine)`, runId: other.lastRunId, batchSeq: other.lastBatchSeq, eventId: id, sourcePosition: other.lastPosition, reasonsJson: JSON.stringify([reason]), rawJson: other.contentJson, createdAt: now.toISOString() })
       .execute();
     await deleteHearing(db, other.eventId);
     removed.add(other.eventId);
