@@ -46,6 +46,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   const sourceFlags = parseSourceFlags(flags);
   // Through the environment, as a key saved in Settings: the console shows it set, and can replace it.
   if (sourceFlags.options.apiKey !== undefined) applyCongressApiKey(sourceFlags.options.apiKey);
+  // Said only when the operator gave source options (a first start says nothing on stderr), and before
+  // the server starts: the URL on stdout comes last, and npm start relays stderr on a pipe of its own.
+  if (flags.congressKeyFile !== undefined || flags.congressMaxWait !== undefined) log.info(congressLine(sourceFlags, 'no API key (save one in Settings)'));
   if (flags.demo) {
     const { seeded, runs } = await seedDemoDatabase(location);
     if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
@@ -64,7 +67,6 @@ async function serve(flags: ServeFlags): Promise<void> {
   const onSignIn = (next: string) => log.info(`a browser signed in; the next one can use ${next}`);
   const server = await startHttpServer({ handlers, engine, staticRoot, port, onSignIn, ...(process.env.GATEHOUSE_API_TOKEN ? { apiToken: process.env.GATEHOUSE_API_TOKEN } : {}) });
   if (!fs.existsSync(path.join(staticRoot, 'index.html'))) log.warn(`no console build in ${staticRoot} (npm run build:renderer); serving the API only`);
-  log.info(congressLine(sourceFlags, 'no API key (save one in Settings)'));
   process.stdout.write(`${server.url}\n`);
   const stoppedBy = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
