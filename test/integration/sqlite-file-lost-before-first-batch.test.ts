@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
-import { commitFromAnotherProcess, makeImmutable } from '../helpers/immutable.js';
+import { goOnWithShmImmutable, makeImmutable } from '../helpers/immutable.js';
 
 /**
  * SQLite file faults that land after an update opened its database and before its first batch,
@@ -53,23 +53,8 @@ describe('an update whose SQLite file is lost between opening it and its first b
     { timeout: 120_000 },
     async ({ args }, context) => {
       const db = path.join(folder(), 'g.db');
-      const { cli, goOn } = await updatePausedAfterOpen(db, args);
-      commitFromAnotherProcess(db);
-      const lift = makeImmutable(`${db}-shm`);
-      if (lift === null) {
-        goOn();
-        await cli.done;
-        return context.skip('chattr +i is not possible here (not root, or a file system without the attribute)');
-      }
-      let result: CliResult;
-      try {
-        // Written back, the -shm's pages are mapped read-only again: the next write into one asks the file system, which refuses an immutable file with SIGBUS.
-        execFileSync('sync');
-        goOn();
-        result = await cli.done;
-      } finally {
-        lift();
-      }
+      const result = await goOnWithShmImmutable(db, await updatePausedAfterOpen(db, args));
+      if (result === null) return context.skip('chattr +i is not possible here (not root, or a file system without the attribute)');
       expectRefusedBeforeTheRun(result, 'DB_NOT_WRITABLE', new RegExp(`^cannot write database ${escaped(db)}: ${escaped(`${db}-shm`)} was made immutable \\(chattr \\+i\\)`));
       expectTheNextUpdateToBeRunTwo(db);
     },

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { tempFolderEachTest } from '../helpers/temp-folder.js';
-import { commitFromAnotherProcess, makeImmutable } from '../helpers/immutable.js';
+import { goOnWithShmImmutable } from '../helpers/immutable.js';
 
 /**
  * SQLite file faults that land while a command other than update has its database open (withStore:
@@ -67,22 +67,8 @@ describe('a command other than update whose SQLite file is lost while it has it 
 
   it('refuses a restore whose -shm was made immutable with the -shm named (DB_NOT_WRITABLE, exit 2), not SIGBUS', async (context) => {
     const { db, snapshotId } = storeWithSnapshot();
-    const { cli, goOn } = await pausedAfterOpen(db, ['restore', '--db', db, '--backup', snapshotId, '--reason', 'shm immutable', '--json']);
-    commitFromAnotherProcess(db);
-    const lift = makeImmutable(`${db}-shm`);
-    if (lift === null) {
-      goOn();
-      await cli.done;
-      return context.skip('chattr +i is not possible here (not root, or a file system without the attribute)');
-    }
-    let result: CliResult;
-    try {
-      execFileSync('sync');
-      goOn();
-      result = await cli.done;
-    } finally {
-      lift();
-    }
+    const result = await goOnWithShmImmutable(db, await pausedAfterOpen(db, ['restore', '--db', db, '--backup', snapshotId, '--reason', 'shm immutable', '--json']));
+    if (result === null) return context.skip('chattr +i is not possible here (not root, or a file system without the attribute)');
     expectRefused(result, 2, 'DB_NOT_WRITABLE', /-shm was made immutable \(chattr \+i\) while this process had it open$/);
     expect(hearingsIn(db)).toBe(600);
   }, 120_000);
