@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli } from '../helpers/cli.js';
+import { formatCount } from '../../shared/plural.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { findChromium } from './chromium.js';
 import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
 
@@ -56,6 +57,21 @@ describe.skipIf(executablePath === null)('a run whose process was killed, in the
   afterAll(async () => {
     expect(app?.pageErrors ?? []).toEqual([]);
     await app?.close();
+  });
+
+  it('shows it on the Overview as runs show says it: interrupted with its process gone, and the batches it committed', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    const row = page.locator(`tr[data-run-id="${runId}"]`);
+    await row.waitFor();
+    expect(await row.locator('.badge').textContent()).toBe('interrupted');
+    // Before: a bare "interrupted", where the Runs page and `runs list` say its process is gone and nothing marked it yet.
+    expect(await row.getByTestId('run-process-gone').getAttribute('title')).toBe(`interrupted (not yet marked: its process ${pid} is gone)`);
+    const shown = runCli(['runs', 'show', String(runId), '--db', app.location, '--json']);
+    const { metrics, batches } = JSON.parse(shown.stdout) as { metrics: { fetched: number }; batches: { succeeded: number; total: number } };
+    expect(batches.total).toBeGreaterThan(0);
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells[3]).toBe(formatCount(metrics.fetched));
+    expect(cells[7]).toBe(`${batches.succeeded}/${batches.total}`);
   });
 
   it('lists it and shows it as interrupted with its gone process, offers Resume and Roll back, and resumes it to success', async () => {

@@ -58,4 +58,17 @@ describe.skipIf(executablePath === null)('a scheduled task\'s history (browser m
     await history.getByRole('button', { name: 'Close' }).click();
     await history.waitFor({ state: 'detached' });
   });
+
+  it('shows a change made from the CLI while it is open, without a reload', async () => {
+    const { page } = app;
+    await page.locator('[data-task=nightly]').getByRole('button', { name: 'History' }).click();
+    const history = page.getByTestId('task-history');
+    await expect.poll(() => rowsOf(history).count()).toBe(3);
+
+    // The test's own connection stands for `gatehouse tasks edit` in a terminal: nothing it does reaches the console's server.
+    await editTask(app.store, 'nightly', { source: 'synthetic:seed=9,count=5' }, new Date(), 'Eve');
+    await history.locator('tbody tr', { hasText: 'Eve' }).waitFor();
+    expect((await rowsOf(history).allInnerTexts())[0]).toMatch(/Eve\s+edited\s+source synthetic:seed=1,count=5 → synthetic:seed=9,count=5/);
+    expect(await rowsOf(history).count()).toBe(4);
+  });
 });

@@ -33,8 +33,50 @@ async function runsWithACheckpoint(backend: TestBackend, location: string): Prom
   }
 }
 
+/** `gatehouse update` of a long source, killed (SIGKILL) once its first batch has committed: the run's id and the process's pid. */
+async function killedAfterABatch(backend: TestBackend, location: string, source: string): Promise<{ runId: number; pid: number }> {
+  const update = startCli(['update', '--db', location, '--source', source, '--batch-size', '50', '--no-snapshot']);
+  let runId: number | undefined;
+  try {
+    while (runId === undefined) [runId] = await runsWithACheckpoint(backend, location);
+  } finally {
+    update.child.kill('SIGKILL');
+  }
+  await update.done;
+  return { runId, pid: update.child.pid! };
+}
+
 describe.each(testBackends())('runs list and runs show after gatehouse update was killed (SIGKILL), on $name', (backend) => {
   afterAll(() => backend.cleanup());
+
+  it('count what its committed batches wrote, as they will once a writer marks it interrupted, in runs show and the console alike', async () => {
+    const location = await backend.freshLocation();
+    const { runId } = await killedAfterABatch(backend, location, 'synthetic:seed=164,count=200000');
+    const shown = runCli(['runs', 'show', String(runId), '--db', location, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const unmarked = JSON.parse(shown.stdout) as { processGone?: object; metrics: Record<string, number>; batches: Record<string, number>; batchList: { status: string; added: number }[] };
+    expect(unmarked.processGone).toBeDefined();
+    const committed = unmarked.batchList.filter((batch) => batch.status === 'committed');
+    expect(committed.length).toBeGreaterThan(0);
+    // Before: 0 added and 0 batches, beside the batch table listing the committed ones, until the next writer marked it.
+    expect(unmarked.batches).toMatchObject({ total: committed.length, succeeded: committed.length });
+    expect(unmarked.metrics.added).toBe(committed.reduce((sum, batch) => sum + batch.added, 0));
+
+    const store = await backend.open(location);
+    const api = createApi({ store, engine: createInProcessEngineHost({ location }), transport: 'http', databaseLocation: location });
+    try {
+      const [listed] = await api['runs.list']({ limit: 1 }, tester);
+      expect({ metrics: listed!.metrics, batches: listed!.batches }).toEqual({ metrics: unmarked.metrics, batches: unmarked.batches });
+      expect((await api['overview.get']({ windowDays: 7 }, tester)).recentRuns[0]).toMatchObject({ runId, metrics: unmarked.metrics, batches: unmarked.batches });
+      // A writer takes over and marks it: the counts it is read with do not move.
+      expect(await store.markOrphanedRunsInterrupted({ now: new Date() })).toEqual([runId]);
+      const marked = (await api['runs.get']({ runId }, tester));
+      expect(marked.status).toBe('interrupted');
+      expect({ metrics: marked.metrics, batches: marked.batches }).toEqual({ metrics: unmarked.metrics, batches: unmarked.batches });
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
   it('show the run whose process is gone as interrupted, not yet marked, and write nothing: its stored status stays running', async () => {
     const location = await backend.freshLocation();

@@ -316,7 +316,8 @@ export class RunRepository {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();
-    return { ...runFromRow(row), ...processGone(row), batchList: batches as BatchRecord[] };
+    const [run] = await this.readAsMarked([{ ...runFromRow(row), ...processGone(row) }]);
+    return { ...run!, batchList: batches as BatchRecord[] };
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
@@ -344,7 +345,24 @@ export class RunRepository {
       )
       .$call((q) => newestFirstPage(q, query, 50))
       .execute();
-    return rows.map((row) => ({ ...runFromRow(row), ...processGone(row) }));
+    return this.readAsMarked(rows.map((row) => ({ ...runFromRow(row), ...processGone(row) })));
+  }
+
+  /**
+   * A run whose process is gone is read with the counts the next writer marks it with
+   * (markOrphanedRunsInterrupted): its last checkpoint's, not the zeros stored when it started. Read
+   * before, its committed batches were listed beside "0 fetched, 0 batches", and the counts jumped
+   * when anything took the lock, though nothing about the run had changed.
+   */
+  private async readAsMarked(runs: RunSummary[]): Promise<RunSummary[]> {
+    const gone = runs.filter((run) => run.processGone !== undefined).map((run) => run.runId);
+    if (gone.length === 0) return runs;
+    const checkpoints = await this.db.selectFrom('checkpoints').select(['runId', 'metricsJson', 'batchCountsJson']).where('runId', 'in', gone).execute();
+    const byRun = new Map(checkpoints.map((checkpoint) => [Number(checkpoint.runId), checkpoint]));
+    return runs.map((run) => {
+      const checkpoint = byRun.get(run.runId);
+      return checkpoint ? { ...run, metrics: JSON.parse(checkpoint.metricsJson), batches: JSON.parse(checkpoint.batchCountsJson) } : run;
+    });
   }
 
   /** The runs stored `running` whose process is gone from this host: interrupted, not yet marked. */

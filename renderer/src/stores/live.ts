@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, markRaw, ref } from 'vue';
+import { computed, markRaw, onUnmounted, ref } from 'vue';
 import type { ActiveRun, RunEvent } from '../../../shared/api.js';
 import { effectiveStatus, type BatchRecord, type RunMetrics, type RunSummary, type RunWait } from '../../../shared/run.js';
 import type { GatehouseClient } from '../client/index.js';
@@ -133,9 +133,18 @@ export const useLiveRuns = defineStore('live-runs', () => {
 });
 
 /** Calls `look` every `everyMs` while the page is visible (a hidden tab asks the server nothing); returns the stop. */
-export function lookEvery(look: () => void, everyMs: number): () => void {
+function lookEvery(look: () => void, everyMs: number): () => void {
   const timer = setInterval(() => document.visibilityState !== 'hidden' && look(), everyMs);
   return () => clearInterval(timer);
+}
+
+/**
+ * For what the CLI, a scheduler or another window changes and no event tells (tasks, their audit
+ * trail): `readAgain` at the pace the console looks for other writers' runs, from the component's
+ * setup until it unmounts.
+ */
+export function readAgainWhileShown(readAgain: () => unknown): void {
+  onUnmounted(lookEvery(() => void readAgain(), OTHER_WRITERS_POLL_MS));
 }
 
 function emptyMetrics(): RunMetrics {
