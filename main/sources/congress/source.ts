@@ -262,6 +262,7 @@ class MeetingReader {
    */
   async *items(listing: Listing, skip: number, signal: AbortSignal | undefined, resume: ResumeByIdentity | undefined): AsyncIterable<SourceItem> {
     const handled = resume ? new HandledBefore(resume.handled) : null;
+    const heldBack = new ServerFailures(this.stats);
     let position = resume ? skip : 0;
     try {
       for await (const { congress, chamber, listed } of this.listedInWindow(listing, signal)) {
@@ -275,11 +276,16 @@ class MeetingReader {
           const item = await this.detailItem(congress, chamber, listed, position, signal);
           item.key = key;
           item.raw = withoutApiKey(item.raw, this.apiKey);
-          yield item;
+          if (!heldBack.holds(item)) {
+            yield* heldBack.released();
+            yield item;
+          }
         }
         position++;
       }
+      yield* heldBack.released();
     } catch (error) {
+      heldBack.drop();
       if (error instanceof CongressFetchError && error.reason === 'aborted') return;
       throw error;
     } finally {
@@ -388,7 +394,9 @@ class MeetingReader {
       if (endsTheRun(error)) throw error;
       const message = `detail of meeting ${eventId} could not be fetched: ${(error as Error).message}`;
       if (error instanceof CongressFetchError && error.rejection !== null) return { position, raw: redacted(listed), error: { code: error.rejection, message } };
-      return this.fetchFailed(position, listed, message);
+      const item = this.fetchFailed(position, listed, message);
+      if (isServerFailure(error)) serverFailures.add(item);
+      return item;
     } finally {
       this.stats.requests = this.client.requestsSent;
     }
@@ -397,6 +405,45 @@ class MeetingReader {
   private fetchFailed(position: number, listed: Record<string, unknown>, message: string): SourceItem {
     this.stats.fetchErrors++;
     return { position, raw: redacted(listed), error: { code: 'FETCH_FAILED', message: redactSecrets(message) } };
+  }
+}
+
+/** Details that failed as a server that is down fails every request: a 5xx, a timeout, a lost connection, a body that is no JSON. */
+const serverFailures = new WeakSet<SourceItem>();
+
+function isServerFailure(error: unknown): boolean {
+  if (!(error instanceof CongressFetchError) || error.rejection !== null) return false;
+  if (error.reason === 'http') return (error.status ?? 0) >= 500;
+  return error.reason === 'timeout' || error.reason === 'network' || error.reason === 'malformed';
+}
+
+/**
+ * The details that failed as a server that is down fails, since the last one fetched. A server that
+ * is down fails each detail in turn until the circuit breaker opens and ends the run: quarantined as
+ * they failed, those meetings were blamed for the outage, and a resume read past them as handled.
+ * They are held until a later detail is fetched (the server is up: they failed on their own, and are
+ * quarantined in order) or the listing ends; a run that stops drops them, and its resume asks again.
+ */
+class ServerFailures {
+  private held: SourceItem[] = [];
+
+  constructor(private readonly stats: CongressFetchStats) {}
+
+  holds(item: SourceItem): boolean {
+    if (!serverFailures.has(item)) return false;
+    this.held.push(item);
+    return true;
+  }
+
+  released(): SourceItem[] {
+    const items = this.held;
+    this.held = [];
+    return items;
+  }
+
+  drop(): void {
+    this.stats.fetchErrors -= this.held.length;
+    this.held = [];
   }
 }
 
