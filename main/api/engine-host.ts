@@ -61,7 +61,7 @@ export interface EngineHost {
 }
 
 /** What `gatehouse serve` sets for every run's source (the key travels by the environment, which Settings can change). */
-export type ConsoleSourceOptions = Pick<SourceOptions, 'waitWorthSayingMs' | 'maxWaitPerRequestMs'>;
+export type ConsoleSourceOptions = Pick<SourceOptions, 'waitWorthSayingMs' | 'maxWaitPerRequestMs' | 'congressBaseUrl'>;
 
 export interface EngineHostOptions {
   /** The database runs write to; each run opens its own connection. */

@@ -48,7 +48,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (sourceFlags.options.apiKey !== undefined) applyCongressApiKey(sourceFlags.options.apiKey);
   // Said only when the operator gave source options (a first start says nothing on stderr), and before
   // the server starts: the URL on stdout comes last, and npm start relays stderr on a pipe of its own.
-  if (flags.congressKeyFile !== undefined || flags.congressMaxWait !== undefined) log.info(congressLine(sourceFlags, 'no API key (save one in Settings)'));
+  if (flags.congressKeyFile !== undefined || flags.congressMaxWait !== undefined || flags.congressBaseUrl !== undefined) log.info(congressLine(sourceFlags, 'no API key (save one in Settings)'));
   if (flags.demo) {
     const { seeded, runs } = await seedDemoDatabase(location);
     if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
@@ -56,7 +56,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const store = await openStore(location);
   // A run left `running` when a server was killed shows at once as interrupted, with its resume hint.
   await settleOrphanedRuns(store).catch((error: unknown) => log.warn(`runs left running were not checked: ${toErrorPayload(error).message}`));
-  const engine = createWorkerEngineHost({ location, sourceOptions: { maxWaitPerRequestMs: sourceFlags.options.maxWaitPerRequestMs } });
+  const engine = createWorkerEngineHost({ location, sourceOptions: { maxWaitPerRequestMs: sourceFlags.options.maxWaitPerRequestMs, congressBaseUrl: sourceFlags.options.congressBaseUrl } });
   const staticRoot = flags.static ?? defaultStaticRoot();
   const preferences = memoryPreferences();
   const notifications = { log: cliLog() };

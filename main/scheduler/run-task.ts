@@ -186,7 +186,7 @@ export interface TaskRunDependencies {
   /** The historical validator (used when ENABLE_HISTORICAL_VALIDATION is on for the task); default historicalJudge. */
   judge?: UpdateOptions['judge'];
   /** For the task's source: the key and the wait budget its command was given (`--congress-key-file`, `--congress-max-wait`). */
-  sourceOptions?: Pick<SourceOptions, 'apiKey' | 'maxWaitPerRequestMs'>;
+  sourceOptions?: Pick<SourceOptions, 'apiKey' | 'maxWaitPerRequestMs' | 'congressBaseUrl'>;
   /** Test seam: where the task's records come from. */
   openTaskSource?: (task: ScheduledTask) => Promise<RecordSource>;
 }

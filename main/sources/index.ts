@@ -77,6 +77,12 @@ export function catchUpSourceDescription(spec: string): string | null {
   }
 }
 
+/** `congress:` alone: the spec leaves where it is read from to `SourceOptions.congressBaseUrl`, or the public API. */
+function namesNoUrl(spec: string): boolean {
+  const trimmed = spec.trim();
+  return trimmed.slice(trimmed.indexOf(':') + 1).trim() === '';
+}
+
 export async function openSource(spec: string, options: SourceOptions = {}): Promise<RecordSource> {
   const parsed = parseSourceSpec(spec);
   const description = spec.trim();
@@ -91,7 +97,7 @@ export async function openSource(spec: string, options: SourceOptions = {}): Pro
         throw new GatehouseError('USAGE', 'congress: needs an API key', { hint: { cli: `set ${CONGRESS_API_KEY_VARIABLE}`, console: 'save a Congress.gov API key in Settings' } });
       }
       return createCongressSource({
-        baseUrl: parsed.baseUrl,
+        baseUrl: namesNoUrl(spec) ? options.congressBaseUrl ?? parsed.baseUrl : parsed.baseUrl,
         apiKey,
         description: congressDescription(parsed.baseUrl),
         lookbackDays: options.lookbackDays,

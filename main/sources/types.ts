@@ -96,4 +96,10 @@ export interface SourceOptions {
   maxWaitPerRequestMs?: number;
   /** congress: only — overrides GATEHOUSE_CONGRESS_API_KEY. Never logged or stored. */
   apiKey?: string;
+  /**
+   * congress: only — where a `congress:` spec that names no URL is read from (a mirror, a proxy, a
+   * test server) instead of the public API. Its runs are recorded under the spec's own source, so a
+   * task's catch-up finds the runs it made before and after the mirror alike. A spec naming a URL keeps it.
+   */
+  congressBaseUrl?: string;
 }

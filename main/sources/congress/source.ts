@@ -81,6 +81,8 @@ export interface CongressFetchStats {
   listedAgainPastCount: number;
   /** Chambers whose pagination still gave a next link once their count was met: listed on while it did, and warned of. */
   nextPastCount: number;
+  /** Entries a list page gave twice itself: the next page was asked for from after the page's distinct meetings, not its length. */
+  listedTwiceOnOnePage: number;
 }
 
 export interface CongressSource extends RecordSource {
@@ -111,7 +113,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   let window = lookbackWindow(at, lookbackDays);
   let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0 };
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0, listedTwiceOnOnePage: 0 };
   const reader = new MeetingReader(client, stats, options.apiKey);
   const reachTo = (caught: CatchUp) => {
     window = caught.window;
@@ -260,6 +262,7 @@ class MeetingReader {
    */
   async *items(listing: Listing, skip: number, signal: AbortSignal | undefined, resume: ResumeByIdentity | undefined): AsyncIterable<SourceItem> {
     const handled = resume ? new HandledBefore(resume.handled) : null;
+    const heldBack = new ServerFailures(this.stats);
     let position = resume ? skip : 0;
     try {
       for await (const { congress, chamber, listed } of this.listedInWindow(listing, signal)) {
@@ -273,11 +276,16 @@ class MeetingReader {
           const item = await this.detailItem(congress, chamber, listed, position, signal);
           item.key = key;
           item.raw = withoutApiKey(item.raw, this.apiKey);
-          yield item;
+          if (!heldBack.holds(item)) {
+            yield* heldBack.released();
+            yield item;
+          }
         }
         position++;
       }
+      yield* heldBack.released();
     } catch (error) {
+      heldBack.drop();
       if (error instanceof CongressFetchError && error.reason === 'aborted') return;
       throw error;
     } finally {
@@ -316,14 +324,14 @@ class MeetingReader {
    * pagination ran past its count was logged as it ended (`ChamberListing.ended`).
    */
   warnings(): SourceWarning[] {
-    const { duplicatesSkipped, repeatedPages, pagesReadAgain, listedAgainOnPagesReadAgain, listedAgainPastCount } = this.stats;
+    const { duplicatesSkipped, repeatedPages, pagesReadAgain, listedAgainOnPagesReadAgain, listedAgainPastCount, listedTwiceOnOnePage } = this.stats;
     const warnings: SourceWarning[] = [];
     const fetchedOnce = (listedAgain: number) => listedAgain === 0 ? '' : `; the ${counted(listedAgain, 'meeting')} they listed again ${listedAgain === 1 ? 'was' : 'were'} fetched once`;
     const listedPastNext = this.listedPastNext.length;
     if (listedPastNext > 0) warnings.push({ code: 'NEXT_PAST_COUNT', count: listedPastNext, message: `Congress.gov's pagination still gave a next page after every meeting it counted was listed (${this.listedPastNext.join(', ')}); its next pages were read until they listed nothing new, so no meeting the count left out was passed over${fetchedOnce(listedAgainPastCount)}` });
     if (pagesReadAgain > 0) warnings.push({ code: 'PAGES_READ_AGAIN', count: pagesReadAgain, message: `Congress.gov's listing shrank while it was read (meetings updated since the window's end left it); ${counted(pagesReadAgain, 'list page')} asked for again from further back, so no meeting behind them was passed over${fetchedOnce(listedAgainOnPagesReadAgain)}` });
     if (repeatedPages > 0) warnings.push({ code: 'REPEATED_PAGES', count: repeatedPages, message: `Congress.gov served ${counted(repeatedPages, 'list page')} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read` });
-    else if (duplicatesSkipped > 0) warnings.push({ code: 'LISTED_TWICE', count: duplicatesSkipped, message: `Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (the list shifted while it was read); each was fetched once` });
+    else if (duplicatesSkipped > 0) warnings.push({ code: 'LISTED_TWICE', count: duplicatesSkipped, message: `Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (${listedTwiceWhy(listedTwiceOnOnePage)}); each was fetched once` });
     return warnings;
   }
 
@@ -386,7 +394,9 @@ class MeetingReader {
       if (endsTheRun(error)) throw error;
       const message = `detail of meeting ${eventId} could not be fetched: ${(error as Error).message}`;
       if (error instanceof CongressFetchError && error.rejection !== null) return { position, raw: redacted(listed), error: { code: error.rejection, message } };
-      return this.fetchFailed(position, listed, message);
+      const item = this.fetchFailed(position, listed, message);
+      if (isServerFailure(error)) serverFailures.add(item);
+      return item;
     } finally {
       this.stats.requests = this.client.requestsSent;
     }
@@ -395,6 +405,45 @@ class MeetingReader {
   private fetchFailed(position: number, listed: Record<string, unknown>, message: string): SourceItem {
     this.stats.fetchErrors++;
     return { position, raw: redacted(listed), error: { code: 'FETCH_FAILED', message: redactSecrets(message) } };
+  }
+}
+
+/** Details that failed as a server that is down fails every request: a 5xx, a timeout, a lost connection, a body that is no JSON. */
+const serverFailures = new WeakSet<SourceItem>();
+
+function isServerFailure(error: unknown): boolean {
+  if (!(error instanceof CongressFetchError) || error.rejection !== null) return false;
+  if (error.reason === 'http') return (error.status ?? 0) >= 500;
+  return error.reason === 'timeout' || error.reason === 'network' || error.reason === 'malformed';
+}
+
+/**
+ * The details that failed as a server that is down fails, since the last one fetched. A server that
+ * is down fails each detail in turn until the circuit breaker opens and ends the run: quarantined as
+ * they failed, those meetings were blamed for the outage, and a resume read past them as handled.
+ * They are held until a later detail is fetched (the server is up: they failed on their own, and are
+ * quarantined in order) or the listing ends; a run that stops drops them, and its resume asks again.
+ */
+class ServerFailures {
+  private held: SourceItem[] = [];
+
+  constructor(private readonly stats: CongressFetchStats) {}
+
+  holds(item: SourceItem): boolean {
+    if (!serverFailures.has(item)) return false;
+    this.held.push(item);
+    return true;
+  }
+
+  released(): SourceItem[] {
+    const items = this.held;
+    this.held = [];
+    return items;
+  }
+
+  drop(): void {
+    this.stats.fetchErrors -= this.held.length;
+    this.held = [];
   }
 }
 
@@ -463,7 +512,10 @@ class ChamberListing {
     this.largestCount = Math.max(this.largestCount, count ?? 0);
     const readAgain = this.readingAgain;
     this.readingAgain = false;
-    const offset = pageOffset + meetings.length;
+    // A meeting a page lists twice may hold a place in the server's listing, or take the place of one it
+    // left out: the next page starts after the page's distinct meetings, so the one left out is listed
+    // there, and a repeat that held a place is only listed again (and fetched once).
+    const offset = pageOffset + meetings.length - this.listedTwiceOnOnePage(meetings);
     const firstListed = this.noteListed(meetings);
     const shrankBy = grewBy !== null && grewBy < 0 ? -grewBy : 0;
     if (shrankBy > 0 && pageOffset > 0 && (firstListed > 0 || meetings.length === 0 || readAgain)) {
@@ -493,6 +545,13 @@ class ChamberListing {
   relisted(meeting: Record<string, unknown>): Relisted {
     if (this.readingAgain || this.listedBeforeReadingAgain.has(listingKey(meeting))) return 'page-read-again';
     return this.pastCount ? 'past-count' : null;
+  }
+
+  /** The entries of one page that repeat a meeting listed earlier on the same page (`stats.listedTwiceOnOnePage`). */
+  private listedTwiceOnOnePage(meetings: Record<string, unknown>[]): number {
+    const repeats = meetings.length - new Set(meetings.map(listingKey)).size;
+    this.stats.listedTwiceOnOnePage += repeats;
+    return repeats;
   }
 
   private noteListed(meetings: Record<string, unknown>[]): number {
@@ -551,6 +610,12 @@ class ChamberListing {
 }
 
 type Relisted = 'page-read-again' | 'past-count' | null;
+
+/** Why meetings were listed twice: the list shifted between two pages, or a page gave one twice itself. */
+function listedTwiceWhy(onOnePage: number): string {
+  if (onOnePage === 0) return 'the list shifted while it was read';
+  return `${counted(onOnePage, 'entry', 'entries')} repeated a meeting on the same page; the page after each such page was asked for from after its distinct meetings, so none the repeats stood in for was passed over`;
+}
 
 /** What one chamber's listing knows a meeting by; an entry without an eventId, by its content. */
 function listingKey(meeting: Record<string, unknown>): string {
