@@ -135,6 +135,15 @@ describe('gatehouse validate --batch', () => {
     expect(batch([zoned, zoneless, spaced], { TZ: 'Asia/Kolkata' })).toEqual(inUtc);
   });
 
+  it('answers a start with words after its date with an error naming it, where Date.parse read "2026-03-06 junk" as June 3rd and judged a run three months on', () => {
+    const history = quietSundays();
+    const current = (startedAt: string) => JSON.stringify({ id: startedAt, history, current: { startedAt, metrics: { fetched: 100, added: 12, updated: 20 } } });
+    const [junk, note, plain] = batch([current('2026-03-06 junk'), current('2026-03-06 (note)'), current('2026-03-06')]) as { id: string; verdict?: string; error?: { message: string } }[];
+    expect(junk).toEqual({ id: '2026-03-06 junk', error: { code: 'INPUT_INVALID', message: 'line 1 (id "2026-03-06 junk"): current.startedAt: "2026-03-06 junk" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])' } });
+    expect(note!.error!.message).toMatch(/^line 2 \(id "2026-03-06 \(note\)"\): current\.startedAt: .* is not an ISO 8601 date/);
+    expect(plain!.verdict).toBe('ok');
+  });
+
   it('reads the lines from a file given after --batch, byte for byte as from stdin, and - as stdin', () => {
     const history = quietSundays();
     const lines = [
