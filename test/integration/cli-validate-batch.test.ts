@@ -144,6 +144,30 @@ describe('gatehouse validate --batch', () => {
     expect(plain!.verdict).toBe('ok');
   });
 
+  it('refuses a duration past Number.MAX_SAFE_INTEGER ms, in the history or the judged run, where a band\'s high overflowed to Infinity and printed as null', () => {
+    const history = quietSundays();
+    const slowHistory = history.map((entry, day) => ({ ...entry, metrics: { ...entry.metrics, durationMs: day % 2 === 0 ? 1000 : 1.5e308 } }));
+    const run = { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 100, added: 12, updated: 20, durationMs: 1000 } };
+    const [slowPast, slowNow, plain] = batch([
+      JSON.stringify({ history: slowHistory, current: run }),
+      JSON.stringify({ history, current: { ...run, metrics: { ...run.metrics, durationMs: 1e308 } } }),
+      JSON.stringify({ history, current: { ...run, metrics: { ...run.metrics, durationMs: Number.MAX_SAFE_INTEGER } } }),
+    ]) as { verdict?: string; error?: { message: string } }[];
+    expect(slowPast!.error?.message).toMatch(/^line 1: history\[1\]\.metrics\.durationMs: Too big: expected number to be <=9007199254740991/);
+    expect(slowNow!.error?.message).toMatch(/^line 2: current\.metrics\.durationMs: Too big/);
+    expect(plain!.verdict).toBe('ok'); // judged: the history gives no durations to compare it with
+  });
+
+  it('refuses a numeric id past Number.MAX_SAFE_INTEGER, which it answered back as another number, and echoes the largest exact one', () => {
+    const line = (id: string) => `{"id":${id},"history":[],"current":{"startedAt":"2026-03-08","metrics":{"fetched":1,"added":1,"updated":0}}}`;
+    const result = runCli(['validate', '--batch'], { input: [line('12345678901234567890'), line('9007199254740991'), line('-9007199254740993')].join('\n') });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const [big, largest, negative] = result.stdout.trimEnd().split('\n');
+    expect(big).toBe('{"error":{"code":"INPUT_INVALID","message":"line 1: id 12345678901234567000 is a whole number past 9007199254740991, which cannot be answered back exactly: give it as text"}}');
+    expect(largest).toMatch(/^\{"id":9007199254740991,"verdict":"baseline"/);
+    expect(negative).toMatch(/^\{"error":\{"code":"INPUT_INVALID","message":"line 3: id -9007199254740992 is a whole number past/);
+  });
+
   it('reads the lines from a file given after --batch, byte for byte as from stdin, and - as stdin', () => {
     const history = quietSundays();
     const lines = [
