@@ -168,6 +168,20 @@ describe('gatehouse validate --batch', () => {
     expect(negative).toMatch(/^\{"error":\{"code":"INPUT_INVALID","message":"line 3: id -9007199254740992 is a whole number past/);
   });
 
+  it('answers a line that is not UTF-8 with an error naming its bad byte, where it echoed a Latin-1 id back as another, and refuses UTF-16 input whole with exit 2', () => {
+    const line = (id: string) => `{"id":"${id}","history":[],"current":{"startedAt":"2026-03-08","metrics":{"fetched":1,"added":1,"updated":0}}}\n`;
+    const latin1 = Buffer.concat([Buffer.from(line('plain')), Buffer.from(line('café'), 'latin1'), Buffer.from(line('café'))]);
+    const mixed = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { input: latin1, encoding: 'utf8' });
+    expect({ code: mixed.status, stderr: mixed.stderr }).toEqual({ code: 0, stderr: '' });
+    const [plain, bad, good] = mixed.stdout.trimEnd().split('\n').map((text) => JSON.parse(text) as { id?: string; verdict?: string; error?: unknown });
+    expect(plain!.verdict).toBe('baseline');
+    expect(bad).toEqual({ error: { code: 'INPUT_INVALID', message: 'line 2: not UTF-8 text: the byte 0xE9 at byte 11 of the line (JSON lines are UTF-8; was the file saved as Latin-1 or Windows-1252?)' } });
+    expect(good).toMatchObject({ id: 'café', verdict: 'baseline' });
+
+    const utf16 = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { input: Buffer.from(`\uFEFF${line('a')}${line('b')}`, 'utf16le'), encoding: 'utf8' });
+    expect({ code: utf16.status, stdout: utf16.stdout, stderr: utf16.stderr }).toEqual({ code: 2, stdout: '', stderr: 'gatehouse: cannot read the NDJSON input: it opens with the byte 0xFF of a UTF-16 byte-order mark: give the NDJSON lines as UTF-8\n' });
+  });
+
   it('reads the lines from a file given after --batch, byte for byte as from stdin, and - as stdin', () => {
     const history = quietSundays();
     const lines = [
