@@ -182,6 +182,17 @@ describe('gatehouse validate --batch', () => {
     expect({ code: utf16.status, stdout: utf16.stdout, stderr: utf16.stderr }).toEqual({ code: 2, stdout: '', stderr: 'gatehouse: cannot read the NDJSON input: it opens with the byte 0xFF of a UTF-16 byte-order mark: give the NDJSON lines as UTF-8\n' });
   });
 
+  it('ends with one line on stderr and exit 1 when its output cannot be written (stdout on a full disk), not a stack trace', () => {
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const line = JSON.stringify({ history: quietSundays(), current: { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 100, added: 12, updated: 20 } } });
+      const result = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { input: `${line}\n${line}\n`, stdio: ['pipe', full, 'pipe'], encoding: 'utf8' });
+      expect({ code: result.status, stderr: result.stderr }).toEqual({ code: 1, stderr: 'gatehouse: cannot write the output: ENOSPC: no space left on device, write\n' });
+    } finally {
+      fs.closeSync(full);
+    }
+  });
+
   it('reads the lines from a file given after --batch, byte for byte as from stdin, and - as stdin', () => {
     const history = quietSundays();
     const lines = [
