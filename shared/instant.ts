@@ -2,10 +2,20 @@ import { z } from 'zod';
 
 const CALENDAR_START = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?/;
 const TRAILING_ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+/**
+ * The whole of what an instant may say: a date, a time, a zone. Past the date Date.parse falls back
+ * to its legacy reader, which takes words and stray characters: "2025-03-05 junk" read as June 3rd,
+ * "2025-03-05 Mar" as March 3rd, and "2025-03-05 (note)" as midnight in the machine's zone.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)? ?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 function daysIn(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function notIso(text: string): string {
+  return `"${text}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])`;
 }
 
 /**
@@ -17,16 +27,17 @@ function daysIn(year: number, month: number): number {
 export function instantProblem(text: string): string | null {
   const trimmed = text.trim();
   const fields = CALENDAR_START.exec(trimmed);
-  if (!fields) return `"${trimmed}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])`;
+  if (!fields) return notIso(trimmed);
   const [year, month, day, hour = 0, minute = 0, second = 0] = fields.slice(1).map((field) => (field === undefined ? undefined : Number(field))) as number[];
   if (month! < 1 || month! > 12) return `"${trimmed}" names month ${month}: months run from 01 to 12`;
   const lastDay = daysIn(year!, month!);
   if (day! < 1 || day! > lastDay) return `"${trimmed}" names day ${day} of ${MONTH_NAMES[month! - 1]} ${year}, which has ${lastDay} days`;
   if (hour > 23 || minute > 59 || second > 59) return `"${trimmed}" is not a time of day: hours run from 00 to 23, minutes and seconds from 00 to 59`;
+  if (!ISO_INSTANT.test(trimmed)) return notIso(trimmed);
   const zone = fields[4] === undefined ? undefined : TRAILING_ZONE.exec(trimmed)?.[1];
   const offsetProblem = zone === undefined ? null : utcOffsetProblem(zone);
   if (offsetProblem !== null) return `"${trimmed}" ${offsetProblem}`;
-  return Number.isNaN(Date.parse(trimmed)) ? `"${trimmed}" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])` : null;
+  return Number.isNaN(Date.parse(trimmed)) ? notIso(trimmed) : null;
 }
 
 const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * The lines of an NDJSON stream, each held in memory only up to `maxBytes`. readline keeps a line
  * however long it grows: one line of 600 MB (a harness that never wrote a newline) passed V8's
@@ -9,7 +11,20 @@
  * Line ends are readline's with `crlfDelay: Infinity`: "\n", "\r\n" and a lone "\r".
  */
 
-export type NdjsonLine = { text: string } | { tooLong: { bytes: number; head: string } };
+export type NdjsonLine = { text: string } | { tooLong: { bytes: number; head: string } } | { notUtf8: { at: number; byte: number; head: string } };
+
+/**
+ * A line is UTF-8 (RFC 8259 §8.1) or it is refused: decoded anyway, each bad byte became U+FFFD, and
+ * an id written in Latin-1 ("café") was answered back as another ("caf\uFFFD"). Where the first bad
+ * byte sits: the bytes before it are the valid ones, so re-encoding the decoded text first differs there.
+ */
+function notUtf8(bytes: Buffer, text: string): NdjsonLine | undefined {
+  if (isUtf8(bytes)) return undefined;
+  const again = Buffer.from(text, 'utf8');
+  let at = 0;
+  while (at < bytes.length && bytes[at] === again[at]) at++;
+  return { notUtf8: { at, byte: bytes[at]!, head: bytes.subarray(0, Math.min(at, HEAD_BYTES)).toString('utf8') } };
+}
 
 /** How much of a line too long to read is kept: enough for a leading `"id"` to be answered back. */
 const HEAD_BYTES = 1024;
@@ -36,8 +51,9 @@ class LineUnderway {
   }
 
   finish(): NdjsonLine {
-    const kept = Buffer.concat(this.pieces).toString('utf8');
-    const line = this.bytes > this.maxBytes ? { tooLong: { bytes: this.bytes, head: kept } } : { text: kept };
+    const bytes = Buffer.concat(this.pieces);
+    const kept = bytes.toString('utf8');
+    const line = this.bytes > this.maxBytes ? { tooLong: { bytes: this.bytes, head: kept } } : (notUtf8(bytes, kept) ?? { text: kept });
     this.pieces = [];
     this.bytes = 0;
     return line;
@@ -48,8 +64,15 @@ export async function* ndjsonLines(input: AsyncIterable<Buffer | string>, maxByt
   const line = new LineUnderway(maxBytes);
   // A chunk that ended in "\r": a "\n" opening the next one belongs to the same line end.
   let afterCr = false;
+  let first = true;
   for await (const chunk of input) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (first && buffer.length > 0) {
+      first = false;
+      // No UTF-8 text opens with 0xFF or 0xFE: these open UTF-16's byte-order mark (PowerShell's `>` writes it), whose
+      // "\n" is two bytes: read on, each line was answered as not JSON, and one more line than was sent.
+      if (buffer[0] === 0xff || buffer[0] === 0xfe) throw new Error(`it opens with the byte 0x${buffer[0].toString(16).toUpperCase()} of a UTF-16 byte-order mark: give the NDJSON lines as UTF-8`);
+    }
     let start = afterCr && buffer[0] === LF ? 1 : 0;
     if (buffer.length > 0) afterCr = false;
     const ends = new LineEnds(buffer);

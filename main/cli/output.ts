@@ -132,13 +132,23 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
 /**
  * A reader that goes away (`gatehouse runs list | head -1`) is not an error: later writes are
  * dropped and the command finishes its work as it would have — a rollback is not cut short because
- * nobody reads its report.
+ * nobody reads its report. Output that cannot be written (stdout to a full disk: ENOSPC) ends the
+ * command at once with one line and exit 1, as the error thrown here once did with Node's stack
+ * trace: carrying on, `validate --batch` would have taken the broken stdout for a reader gone away
+ * and ended with exit 0, its output cut short.
  */
 export function ignoreClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
-      throw error;
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`gatehouse: cannot write the output: ${terminalText(error.message)}\n`);
+        } catch {
+          // stderr is gone as well: the exit code is all that is left to tell.
+        }
+      }
+      process.exit(1);
     });
   }
 }

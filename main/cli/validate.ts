@@ -46,6 +46,10 @@ function tooLongReason(bytes: number, maxBytes: number): string {
   return `line too long to read: ${bytes.toLocaleString('en-US')} bytes, over the limit of ${maxBytes.toLocaleString('en-US')} (give at most the runs the judge reads: the latest ${LIVE_HISTORY_RUNS.toLocaleString('en-US')} before the judged one)`;
 }
 
+function notUtf8Reason({ at, byte }: { at: number; byte: number }): string {
+  return `not UTF-8 text: the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} at byte ${(at + 1).toLocaleString('en-US')} of the line (JSON lines are UTF-8; was the file saved as Latin-1 or Windows-1252?)`;
+}
+
 const VALIDATE_HELP = `
 metrics: fetched, added and updated are required whole numbers; unchanged (default: the rest of fetched),
 quarantined (default 0) and durationMs (default 0; fractions are rounded) may be left out.
@@ -70,7 +74,8 @@ history can bound (none on a baseline or a stale history), state {regime, since,
 laterRunsLeftOut (how many runs given start at or after the judged run, left out; 0 when none); scores
 are sigmas on one scale. A bad line is answered {"id"?, "error": {"code", "message"}}, the message
 naming its line and id, and the lines after it are judged as usual; so is a line longer than
-${BATCH_LINE_MAX_BYTES.toLocaleString('en-US')} bytes (64 MiB), which is skipped unread.
+${BATCH_LINE_MAX_BYTES.toLocaleString('en-US')} bytes (64 MiB), which is skipped unread, and one that is not UTF-8. Input in
+UTF-16 (it opens with that byte-order mark) is refused whole.
 
 exit codes: 0 every line answered (error lines included); 2 usage error, or the input cannot be read
 (nothing judged, or the lines before the fault answered); 1 an unexpected error.`;
@@ -166,12 +171,18 @@ export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivi
       lineNumber++;
       // Each line is a JSON text, which RFC 8259 §8.1 lets a reader take with a byte-order mark: files
       // joined with `cat` carry one at the start of each, and it can open no valid line otherwise.
-      const answer = 'text' in line ? judge.judgeLine(withoutByteOrderMark(line.text), lineNumber) : judge.refuseLine(withoutByteOrderMark(line.tooLong.head), lineNumber, tooLongReason(line.tooLong.bytes, maxLineBytes));
+      const answer =
+        'text' in line
+          ? judge.judgeLine(withoutByteOrderMark(line.text), lineNumber)
+          : 'tooLong' in line
+            ? judge.refuseLine(withoutByteOrderMark(line.tooLong.head), lineNumber, tooLongReason(line.tooLong.bytes, maxLineBytes))
+            : judge.refuseLine(withoutByteOrderMark(line.notUtf8.head), lineNumber, notUtf8Reason(line.notUtf8));
       const written = io.stdout.write(`${answer}\n`);
       if (!written && !(await drained(io.stdout))) break;
     }
   } catch (error) {
-    throw new GatehouseError('INPUT_INVALID', `cannot read the NDJSON input after line ${lineNumber}: ${(error as Error).message}`);
+    const where = lineNumber === 0 ? 'the NDJSON input' : `the NDJSON input after line ${lineNumber}`;
+    throw new GatehouseError('INPUT_INVALID', `cannot read ${where}: ${(error as Error).message}`);
   }
 }
 

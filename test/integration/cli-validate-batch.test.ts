@@ -135,6 +135,64 @@ describe('gatehouse validate --batch', () => {
     expect(batch([zoned, zoneless, spaced], { TZ: 'Asia/Kolkata' })).toEqual(inUtc);
   });
 
+  it('answers a start with words after its date with an error naming it, where Date.parse read "2026-03-06 junk" as June 3rd and judged a run three months on', () => {
+    const history = quietSundays();
+    const current = (startedAt: string) => JSON.stringify({ id: startedAt, history, current: { startedAt, metrics: { fetched: 100, added: 12, updated: 20 } } });
+    const [junk, note, plain] = batch([current('2026-03-06 junk'), current('2026-03-06 (note)'), current('2026-03-06')]) as { id: string; verdict?: string; error?: { message: string } }[];
+    expect(junk).toEqual({ id: '2026-03-06 junk', error: { code: 'INPUT_INVALID', message: 'line 1 (id "2026-03-06 junk"): current.startedAt: "2026-03-06 junk" is not an ISO 8601 date or date and time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][zone])' } });
+    expect(note!.error!.message).toMatch(/^line 2 \(id "2026-03-06 \(note\)"\): current\.startedAt: .* is not an ISO 8601 date/);
+    expect(plain!.verdict).toBe('ok');
+  });
+
+  it('refuses a duration past Number.MAX_SAFE_INTEGER ms, in the history or the judged run, where a band\'s high overflowed to Infinity and printed as null', () => {
+    const history = quietSundays();
+    const slowHistory = history.map((entry, day) => ({ ...entry, metrics: { ...entry.metrics, durationMs: day % 2 === 0 ? 1000 : 1.5e308 } }));
+    const run = { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 100, added: 12, updated: 20, durationMs: 1000 } };
+    const [slowPast, slowNow, plain] = batch([
+      JSON.stringify({ history: slowHistory, current: run }),
+      JSON.stringify({ history, current: { ...run, metrics: { ...run.metrics, durationMs: 1e308 } } }),
+      JSON.stringify({ history, current: { ...run, metrics: { ...run.metrics, durationMs: Number.MAX_SAFE_INTEGER } } }),
+    ]) as { verdict?: string; error?: { message: string } }[];
+    expect(slowPast!.error?.message).toMatch(/^line 1: history\[1\]\.metrics\.durationMs: Too big: expected number to be <=9007199254740991/);
+    expect(slowNow!.error?.message).toMatch(/^line 2: current\.metrics\.durationMs: Too big/);
+    expect(plain!.verdict).toBe('ok'); // judged: the history gives no durations to compare it with
+  });
+
+  it('refuses a numeric id past Number.MAX_SAFE_INTEGER, which it answered back as another number, and echoes the largest exact one', () => {
+    const line = (id: string) => `{"id":${id},"history":[],"current":{"startedAt":"2026-03-08","metrics":{"fetched":1,"added":1,"updated":0}}}`;
+    const result = runCli(['validate', '--batch'], { input: [line('12345678901234567890'), line('9007199254740991'), line('-9007199254740993')].join('\n') });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const [big, largest, negative] = result.stdout.trimEnd().split('\n');
+    expect(big).toBe('{"error":{"code":"INPUT_INVALID","message":"line 1: id 12345678901234567000 is a whole number past 9007199254740991, which cannot be answered back exactly: give it as text"}}');
+    expect(largest).toMatch(/^\{"id":9007199254740991,"verdict":"baseline"/);
+    expect(negative).toMatch(/^\{"error":\{"code":"INPUT_INVALID","message":"line 3: id -9007199254740992 is a whole number past/);
+  });
+
+  it('answers a line that is not UTF-8 with an error naming its bad byte, where it echoed a Latin-1 id back as another, and refuses UTF-16 input whole with exit 2', () => {
+    const line = (id: string) => `{"id":"${id}","history":[],"current":{"startedAt":"2026-03-08","metrics":{"fetched":1,"added":1,"updated":0}}}\n`;
+    const latin1 = Buffer.concat([Buffer.from(line('plain')), Buffer.from(line('café'), 'latin1'), Buffer.from(line('café'))]);
+    const mixed = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { input: latin1, encoding: 'utf8' });
+    expect({ code: mixed.status, stderr: mixed.stderr }).toEqual({ code: 0, stderr: '' });
+    const [plain, bad, good] = mixed.stdout.trimEnd().split('\n').map((text) => JSON.parse(text) as { id?: string; verdict?: string; error?: unknown });
+    expect(plain!.verdict).toBe('baseline');
+    expect(bad).toEqual({ error: { code: 'INPUT_INVALID', message: 'line 2: not UTF-8 text: the byte 0xE9 at byte 11 of the line (JSON lines are UTF-8; was the file saved as Latin-1 or Windows-1252?)' } });
+    expect(good).toMatchObject({ id: 'café', verdict: 'baseline' });
+
+    const utf16 = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { input: Buffer.from(`\uFEFF${line('a')}${line('b')}`, 'utf16le'), encoding: 'utf8' });
+    expect({ code: utf16.status, stdout: utf16.stdout, stderr: utf16.stderr }).toEqual({ code: 2, stdout: '', stderr: 'gatehouse: cannot read the NDJSON input: it opens with the byte 0xFF of a UTF-16 byte-order mark: give the NDJSON lines as UTF-8\n' });
+  });
+
+  it('ends with one line on stderr and exit 1 when its output cannot be written (stdout on a full disk), not a stack trace', () => {
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const line = JSON.stringify({ history: quietSundays(), current: { startedAt: '2026-03-08T23:30:00Z', metrics: { fetched: 100, added: 12, updated: 20 } } });
+      const result = spawnSync(process.execPath, [CLI, 'validate', '--batch'], { input: `${line}\n${line}\n`, stdio: ['pipe', full, 'pipe'], encoding: 'utf8' });
+      expect({ code: result.status, stderr: result.stderr }).toEqual({ code: 1, stderr: 'gatehouse: cannot write the output: ENOSPC: no space left on device, write\n' });
+    } finally {
+      fs.closeSync(full);
+    }
+  });
+
   it('reads the lines from a file given after --batch, byte for byte as from stdin, and - as stdin', () => {
     const history = quietSundays();
     const lines = [

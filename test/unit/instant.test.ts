@@ -10,7 +10,7 @@ describe('instants people type', () => {
     expect(runsListInputSchema.parse({ since: '2026-03-08T06:30:00Z' }).since).toBe('2026-03-08T06:30:00.000Z');
   });
 
-  it.each(['1', '2001', 'June 5', 'Tue Mar 08 2026', '2026-13-45', ''])('refuses %j, which Date.parse alone may read as some date', (text) => {
+  it.each(['1', '2001', 'June 5', 'Tue Mar 08 2026', '2026-13-45', '', '2025-03-05 junk', '2025-03-05 Mar', '2025-03-05 (note)', '2025-03-05T06:00:00 ,'])('refuses %j, which Date.parse alone may read as some date', (text) => {
     expect(parseInstant(text)).toBeNaN();
     expect(runsListInputSchema.safeParse({ since: text }).success).toBe(false);
   });

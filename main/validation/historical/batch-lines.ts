@@ -28,12 +28,14 @@ const count = z.number().int().nonnegative();
  * updated are required; what a caller may not track is filled in (by `asStoredRun`), never guessed
  * from other runs — quarantined 0, unchanged as the rest of fetched (§4: fetched = added + updated +
  * unchanged + quarantined), and a duration left out as 0, which no rule reads as slow. A duration
- * may carry fractions of a millisecond (a timer's reading); it is rounded.
+ * may carry fractions of a millisecond (a timer's reading); it is rounded. Every one is at most
+ * Number.MAX_SAFE_INTEGER, as `update` stores them.
  */
 const cliMetricsSchema = runMetricsSchema.extend({
   unchanged: count.optional(),
   quarantined: count.default(0),
-  durationMs: z.number().nonnegative().default(0),
+  // Bounded as the counts are: a duration of 1.5e308 ms gave a band whose high overflowed to Infinity, printed as null.
+  durationMs: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
 });
 
 /** A run as given, checked but not yet completed. */
@@ -207,6 +209,10 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
     const given = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { id?: unknown }).id : undefined;
     if (given !== undefined && typeof given !== 'string' && !(typeof given === 'number' && Number.isFinite(given))) {
       return errorOf('INPUT_INVALID', lineNumber, undefined, `id must be text or a number, got ${shownValue(given)}`);
+    }
+    // 12345678901234567890 reads as the double 12345678901234567000: the answer would carry an id nobody sent.
+    if (typeof given === 'number' && Number.isInteger(given) && !Number.isSafeInteger(given)) {
+      return errorOf('INPUT_INVALID', lineNumber, undefined, `id ${shownValue(given)} is a whole number past ${Number.MAX_SAFE_INTEGER}, which cannot be answered back exactly: give it as text`);
     }
     const id = given as CaseId | undefined;
     if (typeof parsed !== 'object' || parsed === null) return errorOf('INPUT_INVALID', lineNumber, id, describeZodError(batchLineSchema.safeParse(parsed).error!));

@@ -43,4 +43,19 @@ describe('ndjsonLines: the lines of validate --batch input', () => {
     }
     expect(await linesOf(chunked('12345\n123456\n', 3), 5)).toEqual([{ text: '12345' }, { tooLong: { bytes: 6, head: '123456' } }]);
   });
+
+  it('reports a line that is not UTF-8 by its first bad byte and the valid bytes before it, where each bad byte was read as U+FFFD', async () => {
+    const input = Buffer.concat([Buffer.from('{"a":"é"}\n{"id":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"b":2}')]);
+    for (const size of [1, 4, 64]) {
+      const chunks = Array.from({ length: Math.ceil(input.length / size) }, (_, i) => input.subarray(i * size, (i + 1) * size));
+      const lines = await linesOf(chunks, 1024);
+      expect(lines).toEqual([{ text: '{"a":"é"}' }, { notUtf8: { at: 10, byte: 0xe9, head: '{"id":"caf' } }, { text: '{"b":2}' }]);
+    }
+  });
+
+  it('refuses input that opens with a UTF-16 byte-order mark before yielding a line, where it read one line more than was sent, each not JSON', async () => {
+    const utf16 = Buffer.from('\uFEFF{"a":1}\n{"b":2}\n', 'utf16le');
+    await expect(linesOf([utf16], 1024)).rejects.toThrow('it opens with the byte 0xFF of a UTF-16 byte-order mark: give the NDJSON lines as UTF-8');
+    await expect(linesOf([Buffer.from([0xfe, 0xff, 0, 0x7b])], 1024)).rejects.toThrow('the byte 0xFE of a UTF-16 byte-order mark');
+  });
 });
