@@ -143,16 +143,26 @@ export class DatabaseFileLost extends GatehouseError {}
 /**
  * The database file was deleted, moved or replaced after this connection opened it: a write would
  * go into a file no one reads again. To a command or the console the same DB_UNREACHABLE "no
- * database at …" as a database that is not there.
+ * database at …" as a database that is not there. The hint says no more than what fits whoever met
+ * it: an update that had started a run says its resume in the run's reason, the scheduler goes on by
+ * itself once the file is back, and a restore, rollback or flag change is asked again (forCommand).
  */
 export class DatabaseGone extends DatabaseFileLost {
-  constructor(location: string) {
+  constructor(
+    private readonly location: string,
+    then?: string,
+  ) {
     super('DB_UNREACHABLE', noDatabaseAt(location).message, {
       hint: {
-        cli: 'the database file was deleted or moved while this command had it open: put it back where it was to keep what was written to it (an interrupted run then resumes)',
+        cli: `the database file was deleted or moved while this command had it open: put it back where it was to keep what was written to it${then ? `, then ${then}` : ''}`,
         console: 'the database was deleted or moved after the console opened it: put it back where it was, or restart the console to start a new, empty one',
       },
     });
+  }
+
+  /** As a command that is not an update meets it (withStore): one change, refused, that no resume continues; it is simply asked again. */
+  forCommand(): DatabaseGone {
+    return new DatabaseGone(this.location, 'run the command again');
   }
 }
 
