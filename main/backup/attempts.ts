@@ -95,10 +95,11 @@ export async function listAttempts(store: AuditStore, options: { limit?: number;
 /**
  * Who took each snapshot, by id, from the audit that outlives restores: the operator of a taking
  * that succeeded (one asked for by hand), the restore's operator for the safety snapshot it took
- * first, and the starter of the run a before-run snapshot was taken for. Absent: nobody was named
+ * first (also of a restore that then failed or died: restoreAttemptsTakers), and the starter of the
+ * run a before-run snapshot was taken for. Absent: nobody was named
  * (taken before this was recorded, or by retention's own schedule).
  */
-export async function snapshotTakers(store: AuditStore, snapshots: readonly { id: string; kind: string; runId: number | null }[]): Promise<Map<string, string>> {
+export async function snapshotTakers(store: AuditStore, snapshots: readonly { id: string; kind: string; runId: number | null; createdAt: string }[]): Promise<Map<string, string>> {
   const db = store.queries.db;
   const takers = new Map<string, string>();
   if (snapshots.length === 0) return takers;
@@ -109,6 +110,7 @@ export async function snapshotTakers(store: AuditStore, snapshots: readonly { id
   }
   const restores = await db.selectFrom('restoreEvents').select(['safetySnapshotId', 'operator']).where('safetySnapshotId', 'is not', null).execute();
   for (const row of restores) takers.set(row.safetySnapshotId!, row.operator);
+  await restoreAttemptsTakers(store, snapshots.filter((s) => s.kind === 'safety' && !takers.has(s.id)), takers);
   const runIds = snapshots.filter((s) => s.kind === 'before-run' && s.runId !== null).map((s) => s.runId!);
   const starters = runIds.length === 0 ? [] : await db.selectFrom('runs').select(['id', 'startedBy']).where('id', 'in', runIds).execute();
   const starterOf = new Map(starters.map((run) => [Number(run.id), run.startedBy]));
@@ -117,4 +119,21 @@ export async function snapshotTakers(store: AuditStore, snapshots: readonly { id
     if (snapshot.kind === 'before-run' && starter) takers.set(snapshot.id, starter);
   }
   return takers;
+}
+
+/**
+ * A safety snapshot whose restore failed after taking it (a refused row, a cut connection, a killed
+ * process) has no restore event to name its operator; the restore's attempt does. The writer lock
+ * lets one writer at a time, so the restore attempt open while the snapshot was taken is the one
+ * that took it: its start is at or before the snapshot's time, its end (or its settling as
+ * unfinished) at or after it.
+ */
+async function restoreAttemptsTakers(store: AuditStore, safety: readonly { id: string; createdAt: string }[], takers: Map<string, string>): Promise<void> {
+  if (safety.length === 0) return;
+  const attempts = await store.queries.db.selectFrom('writerAttempts').select(['operation', 'operator', 'startedAt', 'endedAt']).where('operation', 'like', 'a restore of snapshot %').where('operator', 'is not', null).execute();
+  for (const snapshot of safety) {
+    const at = Date.parse(snapshot.createdAt);
+    const during = attempts.find((attempt) => Date.parse(attempt.startedAt) <= at && (attempt.endedAt === null || at <= Date.parse(attempt.endedAt)));
+    if (during?.operator) takers.set(snapshot.id, during.operator);
+  }
 }

@@ -132,7 +132,9 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
   }
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
-  return withWriterLock(store, clock, { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, successDetail: nothingRolledBackBecause }, work).catch((error: unknown) => {
+  // The reason is kept in the attempt too: a rollback that fails or dies writes no rollback event, and its audit must still say why.
+  const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail: nothingRolledBackBecause };
+  return withWriterLock(store, clock, purpose, work).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
     throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {

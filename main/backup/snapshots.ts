@@ -298,7 +298,8 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
       hint: { cli: 'restore another snapshot: gatehouse backups list marks those that are missing', console: 'restore another snapshot: the Backups page marks those that are missing' },
     });
   }
-  return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true }, async () => {
+  // The reason is kept in the attempt too: a restore that fails or dies part-way writes no restore event, and its audit must still say why.
+  return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true, reason }, async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     await store.snapshots.refuseUnrestorable(chosen);

@@ -3,7 +3,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { RunEvent } from '../../shared/run.js';
 import { busyWriteRefusal, environmentFailure } from '../engine/index.js';
-import { holdForGood, openStore, type Store, type StoreOptions } from '../store/index.js';
+import { DatabaseGone, holdForGood, openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** `--db` wins; otherwise GATEHOUSE_DB. */
 export function databaseOption(db: string | undefined): string {
@@ -169,6 +169,8 @@ export async function withStore<T>(db: string | undefined, work: (store: Store) 
     pausingAfterOpen();
     return await work(store);
   } catch (error) {
+    // A restore or rollback has no interrupted run to resume: the command is asked again once its file is back.
+    if (error instanceof DatabaseGone) throw error.forCommand();
     throw await busyWriteRefusal(store, environmentFailure(store, error));
   } finally {
     await store.close();

@@ -52,26 +52,46 @@ export function isStorePartMissing(error: unknown): boolean {
   return STORE_PART_MISSING_SQLSTATES.has(code) || (code === 'SQLITE_ERROR' && typeof message === 'string' && SQLITE_TABLE_MISSING.test(message));
 }
 
-/** What puts a store missing a part back, or lets Gatehouse start a new one in its place, on each backend. */
-const REBUILT_BY = {
-  postgres: {
-    cli: 'restore the schema from a backup of it (pg_restore), or drop what is left of it (DROP SCHEMA … CASCADE) for `gatehouse update` to start a new, empty database there',
-    console: 'restore the schema from a backup of it (pg_restore) and restart the console, or drop what is left of it (DROP SCHEMA … CASCADE) and restart the console to start a new, empty database there',
-  },
-  sqlite: {
-    cli: 'put back a copy of the file from before the table was dropped (a backup of it), or move the file away for `gatehouse update` to start a new, empty database there',
-    console: 'put back a copy of the file from before the table was dropped (a backup of it) and restart the console, or move the file away and restart the console to start a new, empty database there',
-  },
-} as const;
+/**
+ * What was found lost outside Gatehouse: a part of the store dropped (its schema, a table of it), or
+ * rows deleted from a table still there (a DELETE from the sqlite3 shell or psql), which no DROP did.
+ */
+export type StoreLoss = { dropped: true } | { rowsDeletedFrom: string };
+
+const DROPPED: StoreLoss = { dropped: true };
+
+/** What was done to the store, as it was found, and the moment a copy to put back must come from. */
+function lossText(loss: StoreLoss): { done: string; before: string } {
+  return 'rowsDeletedFrom' in loss
+    ? { done: `rows of its table ${loss.rowsDeletedFrom} were deleted outside Gatehouse`, before: 'before the rows were deleted' }
+    : { done: 'its schema, or a table of it, was dropped outside Gatehouse', before: 'before the table was dropped' };
+}
+
+/** What puts a store missing a part (or rows) back, or lets Gatehouse start a new one in its place, on each backend. */
+function rebuiltBy(backend: 'sqlite' | 'postgres', before: string): { cli: string; console: string } {
+  if (backend === 'postgres') {
+    return {
+      cli: 'restore the schema from a backup of it (pg_restore), or drop what is left of it (DROP SCHEMA … CASCADE) for `gatehouse update` to start a new, empty database there',
+      console: 'restore the schema from a backup of it (pg_restore) and restart the console, or drop what is left of it (DROP SCHEMA … CASCADE) and restart the console to start a new, empty database there',
+    };
+  }
+  return {
+    cli: `put back a copy of the file from ${before} (a backup of it), or move the file away for \`gatehouse update\` to start a new, empty database there`,
+    console: `put back a copy of the file from ${before} (a backup of it) and restart the console, or move the file away and restart the console to start a new, empty database there`,
+  };
+}
 
 /**
  * A store whose schema, or a table of it, is gone (isStorePartMissing, or found missing as it
  * opens), as the one error a person can act on: DB_UNREACHABLE, as a database no longer there is (noDatabaseAt), naming the database
  * and what the database said is missing, instead of an unexpected "relation … does not exist" or "no such table".
+ * `loss`: what was found — a table or schema dropped, or only rows deleted from a table still
+ * there (a migration record with holes), said as such and not as a DROP no one made.
  */
-export function storePartMissing(backend: 'sqlite' | 'postgres', location: string, said: string, cause?: unknown): GatehouseError {
-  return new GatehouseError('DB_UNREACHABLE', `${notAllThere(location)} (${said}): its schema, or a table of it, was dropped outside Gatehouse`, {
-    hint: REBUILT_BY[backend],
+export function storePartMissing(backend: 'sqlite' | 'postgres', location: string, said: string, cause?: unknown, loss: StoreLoss = DROPPED): GatehouseError {
+  const { done, before } = lossText(loss);
+  return new GatehouseError('DB_UNREACHABLE', `${notAllThere(location)} (${said}): ${done}`, {
+    hint: rebuiltBy(backend, before),
     cause,
   });
 }
@@ -123,16 +143,26 @@ export class DatabaseFileLost extends GatehouseError {}
 /**
  * The database file was deleted, moved or replaced after this connection opened it: a write would
  * go into a file no one reads again. To a command or the console the same DB_UNREACHABLE "no
- * database at …" as a database that is not there.
+ * database at …" as a database that is not there. The hint says no more than what fits whoever met
+ * it: an update that had started a run says its resume in the run's reason, the scheduler goes on by
+ * itself once the file is back, and a restore, rollback or flag change is asked again (forCommand).
  */
 export class DatabaseGone extends DatabaseFileLost {
-  constructor(location: string) {
+  constructor(
+    private readonly location: string,
+    then?: string,
+  ) {
     super('DB_UNREACHABLE', noDatabaseAt(location).message, {
       hint: {
-        cli: 'the database file was deleted or moved while this command had it open: put it back where it was to keep what was written to it (an interrupted run then resumes)',
+        cli: `the database file was deleted or moved while this command had it open: put it back where it was to keep what was written to it${then ? `, then ${then}` : ''}`,
         console: 'the database was deleted or moved after the console opened it: put it back where it was, or restart the console to start a new, empty one',
       },
     });
+  }
+
+  /** As a command that is not an update meets it (withStore): one change, refused, that no resume continues; it is simply asked again. */
+  forCommand(): DatabaseGone {
+    return new DatabaseGone(this.location, 'run the command again');
   }
 }
 

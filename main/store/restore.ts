@@ -2,6 +2,7 @@ import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { RepointedTask } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { Db } from './driver.js';
+import { DatabaseGone } from './faults.js';
 import { refoldWhereStale } from './repositories/anomaly-folds.js';
 import { countHearings } from './repositories/runs.js';
 import { type Database, REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
@@ -100,7 +101,8 @@ export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseErr
   const failed = `restore from snapshot ${snapshot.id} failed`;
   if (!(error instanceof GatehouseError)) return new GatehouseError('DB_NOT_WRITABLE', `${failed}: ${(error as Error).message}; nothing was restored`, { cause: error });
   // A lost lock's own hint is a run's ("resume the run"): a restore is simply asked again.
-  const hint = error.code === 'INTERRUPTED' ? 'run the restore again once no other writer holds the database' : error.hints;
+  // A file moved away under it has no run to resume either: the restore is asked again once the file is back.
+  const hint = error.code === 'INTERRUPTED' ? 'run the restore again once no other writer holds the database' : error instanceof DatabaseGone ? error.forCommand().hints : error.hints;
   return new GatehouseError(error.code, `${failed}: ${error.message}; nothing was restored`, { hint, cause: error });
 }
 

@@ -39,8 +39,9 @@ describe.each(testBackends())('a rollback that undoes nothing, on $name', (backe
       expect(again.code, again.stderr).toBe(4);
       const why = 'nothing was rolled back: all 5 hearings left to undo were changed again since (by run 2 (5)) and on-conflict skip leaves them as they are; on-conflict force restores them';
       expect(attemptsOnCli(store.location).map(({ operation, outcome, detail }) => ({ operation, outcome, detail }))).toEqual([
-        { operation: 'a rollback of run 1', outcome: 'succeeded', detail: why },
-        { operation: 'a rollback of run 1', outcome: 'succeeded', detail: why },
+        // The reason is in the attempt too, as a failed rollback's, which writes no rollback event, must keep it.
+        { operation: 'a rollback of run 1', outcome: 'succeeded', detail: `${why}; reason: bad titles` },
+        { operation: 'a rollback of run 1', outcome: 'succeeded', detail: `${why}; reason: bad titles` },
       ]);
     });
   });
@@ -80,7 +81,7 @@ describe.each(testBackends())('a rollback that undoes nothing, on $name', (backe
       await everyHearingChangedLater(store);
       expect((await rollback(store, { runId: 2, reason: 'bad second look', operator: 'sam' })).counts.restored).toBe(5);
       expect((await rollback(store, { runId: 2, reason: 'bad second look', operator: 'sam' })).nothingToDo).toBe(true);
-      expect((await listAttempts(store)).map((attempt) => attempt.detail)).toEqual(['nothing was rolled back: run 2 was already rolled back', null]);
+      expect((await listAttempts(store)).map((attempt) => attempt.detail)).toEqual(['nothing was rolled back: run 2 was already rolled back; reason: bad second look', 'reason: bad second look']);
     });
   });
 });

@@ -44,6 +44,12 @@ function hearingsIn(file: string): number {
   }
 }
 
+/**
+ * What a command other than update is told to do once its file is gone: put it back and ask again.
+ * It was told "(an interrupted run then resumes)", a run no restore, rollback or flag change has.
+ */
+const PUT_BACK_AND_ASK_AGAIN = 'the database file was deleted or moved while this command had it open: put it back where it was to keep what was written to it, then run the command again';
+
 function expectRefused(result: CliResult, exitCode: number, code: string, message: RegExp): void {
   expect(result.signal, result.stderr).toBeNull();
   expect(result.code, result.stderr).toBe(exitCode);
@@ -58,7 +64,9 @@ describe('a command other than update whose SQLite file is lost while it has it 
     const moved = `${db}.moved`;
     fs.renameSync(db, moved);
     goOn();
-    expectRefused(await cli.done, 6, 'DB_UNREACHABLE', /^no database at /);
+    const result = await cli.done;
+    expectRefused(result, 6, 'DB_UNREACHABLE', /^no database at /);
+    expect(JSON.parse(result.stdout).error.hint).toBe(PUT_BACK_AND_ASK_AGAIN);
     fs.renameSync(moved, db);
     expect(hearingsIn(db)).toBe(600);
     const restores = runCli(['backups', 'restores', '--db', db, '--json']);
@@ -79,12 +87,27 @@ describe('a command other than update whose SQLite file is lost while it has it 
     const moved = `${db}.moved`;
     fs.renameSync(db, moved);
     goOn();
-    expectRefused(await cli.done, 6, 'DB_UNREACHABLE', /^no database at /);
+    const result = await cli.done;
+    expectRefused(result, 6, 'DB_UNREACHABLE', /^no database at /);
+    expect(JSON.parse(result.stdout).error.hint).toBe(PUT_BACK_AND_ASK_AGAIN);
     const events = new Database(moved, { readonly: true });
     try {
       expect(events.prepare('SELECT count(*) FROM flag_events').pluck().get()).toBe(0);
     } finally {
       events.close();
     }
+  }, 120_000);
+
+  it('refuses a rollback of a run whose database file was moved away (DB_UNREACHABLE, exit 6), rolling back nothing and saying to run it again, not to resume a run', async () => {
+    const { db } = storeWithSnapshot();
+    const { cli, goOn } = await pausedAfterOpen(db, ['rollback', '--db', db, '--run', '2', '--reason', 'file moved', '--operator', 'ann']);
+    const moved = `${db}.moved`;
+    fs.renameSync(db, moved);
+    goOn();
+    const result = await cli.done;
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 6, signal: null });
+    expect(result.stderr).toContain(`gatehouse: no database at ${db}\n  hint: ${PUT_BACK_AND_ASK_AGAIN}\n`);
+    expect(result.stderr).not.toMatch(/resume/);
+    expect(hearingsIn(moved)).toBe(600);
   }, 120_000);
 });

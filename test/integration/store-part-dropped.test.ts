@@ -24,6 +24,8 @@ function schemaOf(location: string): string {
 
 /** The one message a store missing its schema or a table says, whichever part was asked for or found missing. */
 const notAllThere = (said: string) => new RegExp(`the database at postgres://.*schema=gh_test_\\w+.* is not all there \\(${said}\\): its schema, or a table of it, was dropped outside Gatehouse`);
+/** The same refusal ending in what was found: a DROP, or rows deleted. */
+const foundAs = (said: string, done: string) => new RegExp(`the database at postgres://.*schema=gh_test_\\w+.* is not all there \\(${said}\\): ${done}`);
 const relationMissing = (relation: string) => notAllThere(`relation "${relation}" does not exist`);
 
 /** An update of RECORDS in batches of 50 that runs `drop` once its first batch has committed. */
@@ -144,12 +146,18 @@ describe.skipIf(backend === null)('a PostgreSQL store whose schema or tables are
   });
 });
 
-/** What a store's migration record can lose outside Gatehouse: the table, or its rows. */
+/**
+ * What a store's migration record can lose outside Gatehouse: the table, or its rows, each said as
+ * found. An emptied table was said to be "dropped or emptied … its schema, or a table of it, was
+ * dropped outside Gatehouse", a DROP no one made.
+ */
+const rowsDeleted = 'rows of its table schema_migrations were deleted outside Gatehouse';
 const MIGRATION_RECORD_LOST = [
-  ['dropped', 'DROP TABLE schema_migrations'],
-  ['emptied', 'DELETE FROM schema_migrations'],
+  ['dropped', 'DROP TABLE schema_migrations', 'no record of its migrations: no table schema_migrations', 'its schema, or a table of it, was dropped outside Gatehouse'],
+  ['emptied', 'DELETE FROM schema_migrations', 'no record of its migrations: table schema_migrations is empty', rowsDeleted],
 ] as const;
-const migrationRecordLost = 'no record of its migrations: table schema_migrations was dropped or emptied';
+/** The SQLite hint names the moment a copy to put back must come from: before the table was dropped, or before the rows were deleted. */
+const copyFromBefore = { dropped: 'before the table was dropped', emptied: 'before the rows were deleted' } as const;
 
 /**
  * Rows deleted from schema_migrations, the table and the rest of its rows left: one below the
@@ -157,9 +165,11 @@ const migrationRecordLost = 'no record of its migrations: table schema_migration
  * part-way as DB_NOT_WRITABLE ("duplicate column name: reverts_event_id", exit 2).
  */
 const MIGRATION_ROWS_LOST = [
-  ['one below the highest', 'DELETE FROM schema_migrations WHERE version IN (5, 12)', `its record of migrations lacks versions 5, 12 below version ${SCHEMA_VERSION}: rows of schema_migrations were deleted`],
+  ['one below the highest', 'DELETE FROM schema_migrations WHERE version IN (5, 12)', `its record of migrations lacks versions 5, 12 below version ${SCHEMA_VERSION}`],
   ['the newest', 'DELETE FROM schema_migrations WHERE version >= 35', 'its record of migrations ends at version 34, but migration 35 (flag reverts name their event) finds its work already done'],
 ] as const;
+/** Rows deleted are said as deleted: they were said "… were deleted): its schema, or a table of it, was dropped outside Gatehouse". */
+const rowsLostEnd = new RegExp(`\\): ${rowsDeleted}$`);
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -170,16 +180,16 @@ const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 describe.skipIf(backend === null)('a PostgreSQL store whose migration record is lost', () => {
   afterAll(async () => backend?.cleanup());
 
-  it.each(MIGRATION_RECORD_LOST)('refuses a store whose schema_migrations was %s as not all there as `update` and `runs list` open it, migrating nothing', async (_lost, statement) => {
+  it.each(MIGRATION_RECORD_LOST)('refuses a store whose schema_migrations was %s as not all there as `update` and `runs list` open it, saying what was found, migrating nothing', async (_lost, statement, said, done) => {
     const location = await backend!.freshLocation();
     expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
     await psql(`SET search_path TO "${schemaOf(location)}"; ${statement}`);
     const update = runCli(['update', '--db', location, '--source', 'synthetic:seed=2,count=20', '--json']);
     expect({ code: update.code, error: JSON.parse(update.stdout).error.code }).toEqual({ code: 6, error: 'DB_UNREACHABLE' });
-    expect(JSON.parse(update.stdout).error.message).toMatch(notAllThere(migrationRecordLost));
+    expect(JSON.parse(update.stdout).error.message).toMatch(foundAs(said, done));
     const listed = runCli(['runs', 'list', '--db', location]);
     expect(listed.code).toBe(6);
-    expect(listed.stderr).toMatch(notAllThere(migrationRecordLost));
+    expect(listed.stderr).toMatch(foundAs(said, done));
     const left = await connectToPostgres();
     try {
       const schema = schemaOf(location);
@@ -206,7 +216,8 @@ describe.skipIf(backend === null)('a PostgreSQL store whose migration record is 
     };
     const before = await recorded();
     const listed = runCli(['runs', 'list', '--db', location]);
-    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 6, stderr: expect.stringMatching(notAllThere(`${escaped(said)}.*`)) });
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 6, stderr: expect.stringMatching(foundAs(`${escaped(said)}.*`, rowsDeleted)) });
+    expect(listed.stderr.split('\n')[0]).toMatch(rowsLostEnd);
     expect(await recorded()).toEqual(before);
   });
 });
@@ -215,16 +226,16 @@ describe('a SQLite store whose migration record is lost', () => {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-migrations-lost-'));
   afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
 
-  it.each(MIGRATION_RECORD_LOST)('refuses a file whose schema_migrations was %s as not all there as `update` and `runs list` open it, migrating nothing', (lost, statement) => {
+  it.each(MIGRATION_RECORD_LOST)('refuses a file whose schema_migrations was %s as not all there as `update` and `runs list` open it, saying what was found, migrating nothing', (lost, statement, said, done) => {
     const file = path.join(folder, `${lost}.db`);
     expect(runCli(['update', '--db', file, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
     sqlite3(file, statement);
     const update = runCli(['update', '--db', file, '--source', 'synthetic:seed=2,count=20', '--json']);
     expect({ code: update.code, error: JSON.parse(update.stdout).error.code }).toEqual({ code: 6, error: 'DB_UNREACHABLE' });
-    expect(JSON.parse(update.stdout).error.message).toContain(`the database at ${file} is not all there (${migrationRecordLost})`);
+    expect(JSON.parse(update.stdout).error.message).toBe(`the database at ${file} is not all there (${said}): ${done}`);
     const listed = runCli(['runs', 'list', '--db', file]);
     expect(listed.code).toBe(6);
-    expect(listed.stderr).toContain(`the database at ${file} is not all there (${migrationRecordLost})`);
+    expect(listed.stderr).toContain(`the database at ${file} is not all there (${said}): ${done}\n  hint: put back a copy of the file from ${copyFromBefore[lost]} (a backup of it)`);
     const db = new Database(file, { readonly: true });
     try {
       expect(db.prepare('SELECT id, status FROM runs').all()).toEqual([{ id: 1, status: 'success' }]);
@@ -249,6 +260,8 @@ describe('a SQLite store whose migration record is lost', () => {
     const before = recorded();
     const listed = runCli(['runs', 'list', '--db', file]);
     expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 6, stderr: expect.stringContaining(`the database at ${file} is not all there (${said}`) });
+    expect(listed.stderr.split('\n')[0]).toMatch(rowsLostEnd);
+    expect(listed.stderr).toContain('hint: put back a copy of the file from before the rows were deleted (a backup of it)');
     expect(recorded()).toEqual(before);
   });
 });

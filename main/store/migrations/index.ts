@@ -122,15 +122,21 @@ const TABLES_NAMED: Record<Backend, (names: string) => string> = {
  * A store whose schema_migrations was dropped or emptied outside Gatehouse (its tables still there)
  * reads as version 0: every migration would run again over tables that exist and fail part-way
  * ("table committees already exists") as DB_NOT_WRITABLE. Refused before anything runs, as a store
- * that is not all there, in the same words on both backends.
+ * that is not all there, in the same words on both backends: a dropped table as dropped, an emptied
+ * one as rows deleted.
  */
 async function refuseLostMigrationRecord(session: MigrationSession): Promise<void> {
-  const recorded = Number(await session.value(TABLES_NAMED[session.dialect]("'schema_migrations'"))) > 0 && Number(await session.value('SELECT count(*) FROM schema_migrations')) > 0;
-  if (recorded) return;
+  const recordKept = Number(await session.value(TABLES_NAMED[session.dialect]("'schema_migrations'"))) > 0;
+  if (recordKept && Number(await session.value('SELECT count(*) FROM schema_migrations')) > 0) return;
   const storeTables = Object.keys(TABLES).map((table) => `'${snakeCase(table)}'`).join(', ');
   if (Number(await session.value(TABLES_NAMED[session.dialect](storeTables))) === 0) return;
-  throw storePartMissing(session.dialect, session.location, 'no record of its migrations: table schema_migrations was dropped or emptied');
+  // An emptied table is rows deleted (a DELETE), not the DROP a missing one is: said as it was found.
+  if (recordKept) throw storePartMissing(session.dialect, session.location, 'no record of its migrations: table schema_migrations is empty', undefined, MIGRATION_ROWS_DELETED);
+  throw storePartMissing(session.dialect, session.location, 'no record of its migrations: no table schema_migrations');
 }
+
+/** Rows of the migration record deleted outside Gatehouse, its table still there. */
+const MIGRATION_ROWS_DELETED = { rowsDeletedFrom: 'schema_migrations' };
 
 /**
  * Migrations are recorded one by one, from 1 up, in the transaction that ran each, so a record
@@ -145,7 +151,7 @@ async function refuseMigrationRecordWithHoles(session: MigrationSession, highest
   const recorded = new Set(rows.map((row) => Number(row.version)));
   const missing = MIGRATIONS.filter((migration) => migration.version < highest && !recorded.has(migration.version)).map((migration) => migration.version);
   const lacks = missing.length === 1 ? `version ${missing[0]}` : `versions ${missing.join(', ')}`;
-  throw storePartMissing(session.dialect, session.location, `its record of migrations lacks ${lacks} below version ${highest}: rows of schema_migrations were deleted`);
+  throw storePartMissing(session.dialect, session.location, `its record of migrations lacks ${lacks} below version ${highest}`, undefined, MIGRATION_ROWS_DELETED);
 }
 
 /** A migration's statement that found what it makes already there: PostgreSQL's duplicate_table, _column, _object; SQLite's SQLITE_ERROR saying so. */
@@ -164,6 +170,6 @@ function isAlreadyMade(error: unknown): boolean {
  * as DB_NOT_WRITABLE. Said as the lost record it is; the open's transaction undoes what ran.
  */
 function newestRecordsLost(session: MigrationSession, highest: number, migration: Migration, error: unknown): GatehouseError {
-  const said = `its record of migrations ends at version ${highest}, but migration ${migration.version} (${migration.name}) finds its work already done (${(error as Error).message}): rows of schema_migrations were deleted`;
-  return storePartMissing(session.dialect, session.location, said, error);
+  const said = `its record of migrations ends at version ${highest}, but migration ${migration.version} (${migration.name}) finds its work already done (${(error as Error).message})`;
+  return storePartMissing(session.dialect, session.location, said, error, MIGRATION_ROWS_DELETED);
 }

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backupsList, createSnapshot, listAttempts, listRestores, restoreSnapshot, rollback, snapshotFolder, undoJournal } from '../../main/backup/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
+import type { Store } from '../../main/store/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { refuseInserts } from '../helpers/refuse-inserts.js';
+
+/**
+ * A restore or rollback that fails part-way writes no restore or rollback event (each is one
+ * transaction): its writer attempt is all the audit keeps of it, and the safety snapshot a restore
+ * took before failing stays. Both must say who did it and why. The attempt named the operator but
+ * not the reason, and the safety snapshot showed no one ("—" in `backups list` and the console):
+ * only a restore event, written when a restore succeeds, named who took it.
+ */
+async function update(store: Store, spec: string) {
+  return runUpdate({ store, source: await openSource(spec), batchSize: 20 });
+}
+
+/** 30 hearings, a manual snapshot of them, then 45: a restore of the snapshot would bring back 30. */
+async function storeWithSnapshot(store: Store) {
+  await update(store, 'synthetic:seed=21,count=30');
+  const snapshot = await createSnapshot(store, { kind: 'manual' });
+  await update(store, 'synthetic:seed=21,offset=30,count=15');
+  return snapshot;
+}
+
+/** The attempts as support staff read them in `backups attempts`. */
+async function attemptsRead(store: Store) {
+  return (await listAttempts(store)).map(({ operation, operator, outcome, detail }) => ({ operation, operator, outcome, detail }));
+}
+
+/** Kills the connection that writes the next row into `table`, mid-transaction, as a network cut or a server restart would. */
+async function cutConnectionOnInsert(store: Store, table: string): Promise<void> {
+  await sql`CREATE FUNCTION cut_connection() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`.execute(store.queries.db);
+  await sql`CREATE TRIGGER cut_connection BEFORE INSERT ON ${sql.table(table)} FOR EACH ROW EXECUTE FUNCTION cut_connection()`.execute(store.queries.db);
+}
+
+describe.each(testBackends())('a restore or rollback that fails part-way on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('names the operator and the reason in the failed restore attempt, and the operator as the one who took its safety snapshot', async () => {
+    await withFreshStore(backend, async (store) => {
+      const snapshot = await storeWithSnapshot(store);
+      // Something outside Gatehouse refuses the restored rows after the safety snapshot is taken.
+      await refuseInserts(store, 'hearings');
+      await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad feed since 9:00', operator: 'dee' })).rejects.toThrow(/failed: .*audit write refused.*; nothing was restored$/);
+
+      expect(await store.countHearings()).toBe(45);
+      expect(await listRestores(store)).toEqual([]);
+      const [failed] = await attemptsRead(store);
+      expect(failed).toEqual({ operation: `a restore of snapshot ${snapshot.id}`, operator: 'dee', outcome: 'failed', detail: expect.stringMatching(/nothing was restored; reason: bad feed since 9:00$/) });
+      const safety = (await backupsList(store)).snapshots.filter((s) => s.kind === 'safety');
+      expect(safety.map((s) => s.takenBy)).toEqual(['dee']);
+    });
+  });
+
+  it('names the operator and the reason in a restore attempt refused for a corrupted snapshot, taking no safety snapshot', async () => {
+    await withFreshStore(backend, async (store) => {
+      const snapshot = await storeWithSnapshot(store);
+      if (store.backend === 'sqlite') {
+        const copy = new Database(path.join(snapshotFolder(store.location), snapshot.file));
+        copy.prepare("UPDATE hearings SET title = 'changed after it was taken'").run();
+        copy.close();
+      } else {
+        await sql`UPDATE ${sql.table(`${snapshot.file}.hearings`)} SET title = 'changed after it was taken'`.execute(store.queries.db);
+      }
+      await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to the morning', operator: 'eve' })).rejects.toThrow(/failed verification: checksum differs/);
+
+      expect(await store.countHearings()).toBe(45);
+      expect(await attemptsRead(store)).toEqual([
+        { operation: `a restore of snapshot ${snapshot.id}`, operator: 'eve', outcome: 'failed', detail: expect.stringMatching(/^snapshot \S+ failed verification: checksum differs.*; nothing was restored; reason: back to the morning$/) },
+      ]);
+      expect((await backupsList(store)).snapshots.filter((s) => s.kind === 'safety')).toEqual([]);
+    });
+  });
+
+  it('refuses a missing or unknown snapshot before any attempt or safety snapshot, restoring nothing', async () => {
+    await withFreshStore(backend, async (store) => {
+      const snapshot = await storeWithSnapshot(store);
+      await expect(restoreSnapshot(store, { snapshotId: 'no-such-snapshot', reason: 'why', operator: 'fay' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: `no snapshot no-such-snapshot for ${store.location}` });
+      if (store.backend === 'sqlite') fs.rmSync(path.join(snapshotFolder(store.location), snapshot.file));
+      else await sql`DROP SCHEMA ${sql.id(snapshot.file)} CASCADE`.execute(store.queries.db);
+      await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'why', operator: 'fay' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await store.countHearings()).toBe(45);
+      expect(await attemptsRead(store)).toEqual([]);
+      expect((await backupsList(store)).snapshots.filter((s) => s.kind === 'safety')).toEqual([]);
+    });
+  });
+
+  it('names the operator and the reason in a rollback attempt whose event could not be written, rolling back nothing', async () => {
+    await withFreshStore(backend, async (store) => {
+      await update(store, 'synthetic:seed=22,count=30');
+      await refuseInserts(store, 'rollback_events');
+      await expect(rollback(store, { runId: 1, reason: 'the feed was a test feed', operator: 'gus' })).rejects.toThrow(/audit write refused/);
+
+      expect(await store.countHearings()).toBe(30);
+      expect(await undoJournal(store).listEvents()).toEqual([]);
+      expect(await attemptsRead(store)).toEqual([
+        { operation: 'a rollback of run 1', operator: 'gus', outcome: 'failed', detail: expect.stringMatching(/audit write refused.*; reason: the feed was a test feed$/) },
+      ]);
+    });
+  });
+
+  it.runIf(backend.name === 'postgres')('names the operator and the reason of a restore whose connection is cut half-way, and who took its safety snapshot', async () => {
+    await withFreshStore(backend, async (store) => {
+      const snapshot = await storeWithSnapshot(store);
+      await cutConnectionOnInsert(store, 'hearings');
+      await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'bad feed since noon', operator: 'hal' })).rejects.toThrow(/nothing was restored$/);
+
+      expect(await store.countHearings()).toBe(45);
+      expect(await listRestores(store)).toEqual([]);
+      const [cut] = await attemptsRead(store);
+      expect(cut).toMatchObject({ operation: `a restore of snapshot ${snapshot.id}`, operator: 'hal', detail: expect.stringMatching(/; reason: bad feed since noon$/) });
+      expect((await backupsList(store)).snapshots.filter((s) => s.kind === 'safety').map((s) => s.takenBy)).toEqual(['hal']);
+    });
+  });
+});
