@@ -316,7 +316,8 @@ export class RunRepository {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();
-    return { ...runFromRow(row), ...processGone(row), batchList: batches as BatchRecord[] };
+    const [shown] = await this.asLastCheckpointed([row]);
+    return { ...runFromRow(shown!), ...processGone(row), batchList: batches as BatchRecord[] };
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
@@ -344,7 +345,24 @@ export class RunRepository {
       )
       .$call((q) => newestFirstPage(q, query, 50))
       .execute();
-    return rows.map((row) => ({ ...runFromRow(row), ...processGone(row) }));
+    return (await this.asLastCheckpointed(rows)).map((row) => ({ ...runFromRow(row), ...processGone(row) }));
+  }
+
+  /**
+   * A run whose process is gone (killed after its last batch, before its end was written) showed the
+   * counts its row was created with — nothing fetched, no batches — beside its committed batches,
+   * until the next writer marked it interrupted with its checkpoint's counts. Read as that writer will
+   * write it (markOrphanedRunsInterrupted): its last checkpoint's metrics and batch counts.
+   */
+  private async asLastCheckpointed<R extends { id: number; status: string; pid: number | null; host: string | null; metricsJson: string; batchCountsJson: string }>(rows: R[]): Promise<R[]> {
+    const gone = rows.filter((row) => processGone(row).processGone !== undefined).map((row) => row.id);
+    if (gone.length === 0) return rows;
+    const checkpoints = await this.db.selectFrom('checkpoints').select(['runId', 'metricsJson', 'batchCountsJson']).where('runId', 'in', gone).execute();
+    const byRun = new Map(checkpoints.map((c) => [Number(c.runId), c]));
+    return rows.map((row) => {
+      const checkpoint = byRun.get(Number(row.id));
+      return checkpoint ? { ...row, metricsJson: checkpoint.metricsJson, batchCountsJson: checkpoint.batchCountsJson } : row;
+    });
   }
 
   /** The runs stored `running` whose process is gone from this host: interrupted, not yet marked. */
