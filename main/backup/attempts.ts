@@ -12,12 +12,6 @@ import type { UndoTarget } from './undo-journal.js';
  */
 export type { WriterAttempt };
 
-/**
- * What is known of an attempt whose process died: each operation is one transaction, so either its
- * own event (rollback event, restore) is in the audit after `startedAt`, or nothing of it was kept.
- */
-const UNFINISHED_DETAIL = 'the process running it stopped before it reported an outcome (killed or crashed); it ran in one transaction, so unless its rollback event or restore is in the audit, nothing of it was changed (a snapshot deletion: unless the snapshot is gone from the list)';
-
 type AuditStore = Pick<Store, 'queries'>;
 
 /** "a rollback of batch 3 of run 12": the attempt's operation, and what a second writer is told holds the lock. */
@@ -70,20 +64,6 @@ export async function beginAttempt(store: AuditStore, attempt: { operation: stri
 
 export async function endAttempt(store: AuditStore, id: number, end: { at: Date; outcome: 'succeeded' | 'failed' | 'stopped'; detail: string | null }): Promise<void> {
   await store.queries.db.updateTable('writerAttempts').set({ endedAt: end.at.toISOString(), outcome: end.outcome, detail: end.detail }).where('id', '=', id).execute();
-}
-
-/**
- * Called with the writer lock held: no other rollback or restore can be running, so every attempt
- * still open belongs to a process that died, as every run still `running` does then.
- */
-export async function settleUnfinishedAttempts(store: AuditStore, now: Date): Promise<void> {
-  const db = store.queries.db;
-  const open = await db.selectFrom('writerAttempts').select(['id', 'detail']).where('outcome', 'is', null).execute();
-  for (const attempt of open) {
-    // What it said as it started (a deletion's reason) stays, after the outcome, as a settled attempt's detail reads.
-    const detail = attempt.detail === null ? UNFINISHED_DETAIL : `${UNFINISHED_DETAIL}; ${attempt.detail}`;
-    await db.updateTable('writerAttempts').set({ endedAt: now.toISOString(), outcome: 'unfinished', detail }).where('id', '=', attempt.id).where('outcome', 'is', null).execute();
-  }
 }
 
 /** Attempts newest first; `after` is the id of the last attempt of the previous page. */

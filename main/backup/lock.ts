@@ -3,7 +3,7 @@ import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import { logger } from '../logging/index.js';
 import { runningTrialOn, type Store } from '../store/index.js';
-import { beginAttempt, endAttempt, settleUnfinishedAttempts } from './attempts.js';
+import { beginAttempt, endAttempt } from './attempts.js';
 
 const log = logger('backup');
 
@@ -47,7 +47,7 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   try {
     if (purpose.audited) await refuseDuringTrial(store, action);
     await store.markOrphanedRunsInterrupted({ now: clock() });
-    await settleUnfinishedAttempts(store, clock());
+    await store.settleAbandonedAttempts({ now: clock() });
     return purpose.audited || purpose.recorded ? await asAttempt(store, clock, purpose, work) : await work(null);
   } finally {
     stopHeartbeat();

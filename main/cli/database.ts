@@ -144,11 +144,11 @@ export async function openExistingStore(db: string | undefined, options: StoreOp
 }
 
 /**
- * Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_HANG_SNAPSHOT_REMOVE=1): a snapshot deletion holds
- * for good as it is about to remove the copy — its attempt started, the writer lock held — once it
- * has said so on stderr: a kill -9 mid-deletion at a known step.
+ * Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_HANG_SNAPSHOT_REMOVE=1): a snapshot deletion (or an
+ * update's retention prune) holds for good as it is about to remove the copy — its attempt started,
+ * the writer lock held — once it has said so on stderr: a kill -9 mid-deletion at a known step.
  */
-function holdingAtSnapshotRemoval(store: Store): void {
+export function holdingAtSnapshotRemoval(store: Store): void {
   if (process.env.GATEHOUSE_TEST_FAULTS !== '1' || process.env.GATEHOUSE_HANG_SNAPSHOT_REMOVE !== '1') return;
   store.snapshots.remove = (snapshot) => {
     holdForGood(`the removal of snapshot ${snapshot.id}`);

@@ -15,7 +15,7 @@ import { quitOnSignalsWhileStarting, stopRunOnSignals } from './stop-signals.js'
 import { terminalProgress } from './progress.js';
 import { reportingUnreadable } from './unreadable.js';
 import { logger, logRunEvents } from '../logging/index.js';
-import { databaseOption, pausingAfterBatch, pausingAfterOpen, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
+import { databaseOption, holdingAtSnapshotRemoval, pausingAfterBatch, pausingAfterOpen, pausingAfterRunCreated, storeOptionsFromEnvironment } from './database.js';
 import { parseOptions, withOperator } from './input.js';
 import { addSourceOptions, parseSourceFlags, type SourceFlags } from './source-options.js';
 
@@ -97,6 +97,7 @@ async function update(flags: UpdateFlags): Promise<number> {
   }
   pausingAfterOpen();
   pausingAfterRunCreated(store);
+  holdingAtSnapshotRemoval(store);
   // Unset, the flags in force choose it; the run says which as it starts.
   let runMode = mode;
   // A re-listed source (congress) commits what it already fetched: each record cost a request of its quota.

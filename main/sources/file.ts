@@ -3,7 +3,7 @@ import { access, constants, open, readFile, stat } from 'node:fs/promises';
 import { GatehouseError } from '../../shared/errors.js';
 import { walkRecord } from '../../shared/record-walk.js';
 import type { SourceFingerprint } from '../../shared/run.js';
-import { fileFingerprint } from './fingerprint.js';
+import { bytesFingerprint, fileFingerprint } from './fingerprint.js';
 import { locateJsonSyntaxError, withoutByteOrderMark } from './json-syntax.js';
 import { readNdjson } from './ndjson.js';
 import { parseJsonNotingRepeatedKeys, type ParsedJson } from '../../shared/json-repeated-keys.js';
@@ -24,7 +24,7 @@ const OPENING_LINES = 8;
  */
 export async function openFileSource(path: string, description: string): Promise<RecordSource> {
   await requireReadableFile(path);
-  // Taken before anything is read: a file that changes while the run reads it then fails a resume's check too.
+  // Taken before anything is read: a file that changes while the run reads it then fails a resume's check too (a JSON document, read whole, takes it again from the bytes it parsed).
   const fingerprint = await fileFingerprint(path).catch((error: unknown) => Promise.reject(unreadable(path, error)));
   await refuseUnreadableEncoding(path);
   const opening = await readOpeningLines(path);
@@ -35,7 +35,8 @@ export async function openFileSource(path: string, description: string): Promise
     if (first.whole && isJsonObjectText(first.text)) refuseWrongShape(path, JSON.parse(first.text));
     return ndjsonSource(path, description, fingerprint);
   }
-  return documentSource(description, await readDocument(path), fingerprint);
+  const document = await readDocument(path);
+  return documentSource(description, document.items, bytesFingerprint(document.bytes, fingerprint.modifiedAt));
 }
 
 function refuseWrongShape(path: string, value: unknown): void {
@@ -211,7 +212,7 @@ function parsedOrUndefined(line: string): unknown {
  * not parse), so the records they land in are exactly the ones holding a U+FFFD. The price: in such
  * a file a record that legitimately holds U+FFFD is set aside too — kept in quarantine, not lost.
  */
-async function readDocument(path: string): Promise<SourceItem[]> {
+async function readDocument(path: string): Promise<{ items: SourceItem[]; bytes: Buffer }> {
   let bytes: Buffer;
   let text: string;
   try {
@@ -233,12 +234,13 @@ async function readDocument(path: string): Promise<SourceItem[]> {
   if (outside !== null) {
     throw new GatehouseError('INPUT_INVALID', `${path}: ${outside}`, { hint: 'a key given twice outside any one record leaves no record to quarantine for it: fix the file' });
   }
-  return records.map((record, position): SourceItem => {
+  const items = records.map((record, position): SourceItem => {
     const item = limitedItem(position, record, undefined, repeated);
     if (item.error) return { ...item, error: { ...item.error, message: `record ${position + 1}: ${item.error.message}` } };
     if (!brokenBytes || !holdsReplacementCharacter(record)) return item;
     return { position, raw: record, error: { code: 'INVALID_UTF8', message: `record ${position + 1} holds bytes that are not UTF-8 (shown as U+FFFD)` } };
   });
+  return { items, bytes };
 }
 
 function parseDocument(path: string, text: string): ParsedJson {

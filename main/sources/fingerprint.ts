@@ -34,6 +34,22 @@ export async function fileFingerprint(path: string): Promise<SourceFingerprint> 
   }
 }
 
+/**
+ * The fingerprint of bytes already read whole (a JSON document, parsed from one read): what the run
+ * reads is then what it records, where a fingerprint taken from the file before the read described
+ * another file when an edit landed in between — a resume over it skipped by position items the run
+ * never read, as the ndjson reader's check as it reads (ndjson.ts) keeps a streamed file from doing.
+ * `modifiedAt`: the file's as found before the read (with the whole content hashed, a resume judges
+ * by the content, not by it).
+ */
+export function bytesFingerprint(bytes: Buffer, modifiedAt: string): SourceFingerprint {
+  const size = bytes.length;
+  const head = Math.min(size, FINGERPRINT_SAMPLE_BYTES);
+  const tailStart = Math.max(head, size - FINGERPRINT_SAMPLE_BYTES);
+  const sample = createHash('sha256').update(bytes.subarray(0, head)).update(bytes.subarray(tailStart)).digest('hex');
+  return { size, modifiedAt, sampleSha256: sample, contentSha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 /** The first `size` bytes, as stat found them: bytes appended while it reads show as a new size at the resume. */
 async function contentSha256(handle: Awaited<ReturnType<typeof open>>, size: number): Promise<string> {
   const hash = createHash('sha256');

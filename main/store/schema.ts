@@ -148,7 +148,7 @@ export const TABLES = {
       at: 'time', hearingsBefore: 'int', hearingsAfter: 'int', repointedTasksJson: 'json', removedRunIdsJson: 'json?',
     },
   },
-  /** Rollbacks, restores and snapshot deletions as they start and end; one whose process died is settled `unfinished` by the next writer (main/backup/attempts.ts). */
+  /** Rollbacks, restores and snapshot deletions as they start and end; one whose process died is settled `unfinished` by the next writer, an update too (main/store/writer-attempts.ts). */
   writerAttempts: {
     role: 'kept',
     columns: {

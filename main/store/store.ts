@@ -6,6 +6,7 @@ import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
+import { settleAbandonedAttempts } from './writer-attempts.js';
 import type { Backend, DatabaseFault, LockClaim, LockHolder, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 
@@ -33,6 +34,11 @@ export class GatehouseStore extends RunRepository {
 
   close(): Promise<void> {
     return this.driver.close();
+  }
+
+  /** With the writer lock held: the writer attempts (rollbacks, restores, prunes…) whose process died, settled `unfinished`; returns their ids (writer-attempts.ts). */
+  settleAbandonedAttempts(options: { now: Date }): Promise<number[]> {
+    return settleAbandonedAttempts(this.driver.db, options.now);
   }
 
   /**
