@@ -9,6 +9,7 @@ import { operatorCaller } from '../helpers/callers.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
 import { makeImmutable } from '../helpers/immutable.js';
+import { runCli } from '../helpers/cli.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const EVERY_MINUTE = { name: 'every-minute', cron: '* * * * *', source: 'synthetic:seed=7,count=5', allowFrequent: true };
@@ -279,6 +280,11 @@ describe('the scheduler on a SQLite store whose file cannot be written as it sta
         expect(events('tasks-unreadable')).toEqual([]);
         expect(events('task-failed')).toEqual([]);
         expect(notices).toEqual([expect.objectContaining({ cause: 'scheduler-paused', body: expect.stringContaining('until the scheduler is restarted') })]);
+        // Another process (`tasks list`, the console's Tasks panel) says what the scheduler's notice says: a restart goes on, no wait.
+        const listed = runCli(['tasks', 'list', '--db', location]);
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(listed.stdout).toContain(`cannot write database ${location}: it was immutable (chattr +i) when this process opened it, so this process only reads it. No scheduled task starts until the scheduler is restarted once the file can be written again`);
+        expect(listed.stdout).not.toContain('goes on by itself');
       } finally {
         await store.close();
       }
