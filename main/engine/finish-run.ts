@@ -151,7 +151,12 @@ export function continuation(options: Pick<UpdateOptions, 'continuation'>, runId
  * source, and neither `tasks run` (it starts a new run) nor the scheduler takes it.
  */
 export function taskContinuation(task: string, source: string): (runId: number) => string {
-  return (runId) => `— task ${task}'s next scheduled run resumes it${sooner(runId)}'${source.replaceAll("'", "'\\''")}'`;
+  return (runId) => `— task ${task}'s next scheduled run resumes it; sooner: ${resumeCommand(runId, source)}`;
+}
+
+/** The whole command that resumes run `runId` of `source` from a terminal, the source quoted for a POSIX shell. */
+export function resumeCommand(runId: number, source: string): string {
+  return `gatehouse update --resume ${runId} --source '${source.replaceAll("'", "'\\''")}'`;
 }
 
 function sooner(runId: number): string {
