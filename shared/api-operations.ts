@@ -182,16 +182,22 @@ export const taskViewSchema = z.object({
   /**
    * tasks.list only: set while the database has lost a part for good (a table dropped outside
    * Gatehouse), which pauses every scheduler on it, none of its tasks starting; else null. `since`:
-   * when a scheduler last sent its pause notice (null: none has yet).
+   * when a scheduler last sent its pause notice (null: none has yet). `restartToGoOn`: the SQLite
+   * file cannot be written (DB_NOT_WRITABLE), which only a scheduler started once it can be written
+   * again gets past; otherwise the schedulers go on by themselves once the database is whole.
    */
-  schedulerPaused: z.object({ since: z.string().nullable(), reason: z.string() }).nullable().optional(),
+  schedulerPaused: z.object({ since: z.string().nullable(), reason: z.string(), restartToGoOn: z.boolean().optional() }).nullable().optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 export type SchedulerPauseView = NonNullable<TaskView['schedulerPaused']>;
 
 /** The one line saying the scheduler is paused, in `tasks list` and on the console's tasks panel. */
 export function schedulerPausedText(pause: SchedulerPauseView, format: (iso: string) => string): string {
-  return `Scheduler paused${pause.since ? ` since ${format(pause.since)}` : ''}: ${pause.reason}. No scheduled task starts until the database is whole again; the scheduler goes on by itself then.`;
+  // Said as the scheduler's own notice says it (main/scheduler/store-watch.ts): a file that cannot be written needs a restart, not a wait.
+  const goesOn = pause.restartToGoOn
+    ? 'No scheduled task starts until the scheduler is restarted once the file can be written again: the connection it holds refuses it for good.'
+    : 'No scheduled task starts until the database is whole again; the scheduler goes on by itself then.';
+  return `Scheduler paused${pause.since ? ` since ${format(pause.since)}` : ''}: ${pause.reason}. ${goesOn}`;
 }
 
 /** How a task whose stored schedule cannot be read is given a new one, as each surface words it. */

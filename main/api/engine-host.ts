@@ -1,7 +1,7 @@
 import { GatehouseError, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
 import type { ActiveRun, OperationEvent, OperationView } from '../../shared/api.js';
 import type { RunEvent } from '../../shared/run.js';
-import { eventFor, type UpdateOptions } from '../engine/index.js';
+import { eventFor, taskContinuation, type UpdateOptions } from '../engine/index.js';
 import { coverageGapFor, runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource, type SourceOptions } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
@@ -23,6 +23,8 @@ export interface StartRunRequest {
   operator?: string;
   /** A scheduled task's new run right after the resume of its interrupted run (TaskRunRequest.afterResume). */
   afterResume?: boolean;
+  /** A run of the scheduled task `task` (tasks.run, the console's scheduler): stopped, its reason says the task's next time resumes it (taskContinuation). */
+  scheduledTask?: boolean;
 }
 
 export type RunEventListener = (event: RunEvent) => void;
@@ -185,7 +187,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         afterResume: request.afterResume,
         signal: controller.signal,
         clock: options.clock,
-        extra: { judge: options.judge },
+        extra: { judge: options.judge, continuation: request.scheduledTask && request.task !== null ? taskContinuation(request.task, request.source) : undefined },
         onEvent: (event) => {
           if (event.type === 'run-started' && runId === null) {
             runId = event.runId;

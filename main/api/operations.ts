@@ -41,7 +41,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     'tasks.run': async ({ name }, caller) => {
       const operator = requireOperator(caller);
       const task = await requireTask(store, name);
-      const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, operator });
+      const started = await engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, operator, scheduledTask: true });
       // Names the run as the task's latest without moving its schedule, and ends any backoff (as `gatehouse tasks run`).
       await taskStore(store).recordOnDemandRun(task.name, started.runId);
       return started;

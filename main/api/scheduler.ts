@@ -25,7 +25,7 @@ export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask, re
         settle(() => reject(new Error(event.message)));
       }
     });
-    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId, afterResume: request.afterResume, operator: schedulerOperator(task.name) }).then(
+    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId, afterResume: request.afterResume, operator: schedulerOperator(task.name), scheduledTask: true }).then(
       ({ runId }) => {
         const summary = early.get(runId);
         if (summary) settle(() => resolve(summary));

@@ -12,9 +12,10 @@ const EXIT_CODE_BY_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 1
  * asks the run to stop at its next boundary, its stored reason naming the signal and this process;
  * a second quits at once, saying what it leaves: the run (once its run-started event names it, through `onEvent`) as of its
  * last committed batch, still stored as running until a resume or the next writer takes over its
- * lock. `finishing` says what the run does before it stops.
+ * lock. `finishing` says what the run does before it stops; `resumeCommand` the whole command that resumes the
+ * run (a task's run names its task's --source: `update --resume N` alone is refused without one).
  */
-export function stopRunOnSignals(command: string, finishing: () => string) {
+export function stopRunOnSignals(command: string, finishing: () => string, resumeCommand: (runId: number) => string = (runId) => `gatehouse update --resume ${runId}`) {
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
   let runId: number | null = null;
@@ -23,7 +24,7 @@ export function stopRunOnSignals(command: string, finishing: () => string) {
       // Unnamed (not yet started, or a command that does not pass it on), `runs list` finds it.
       const left = runId === null
         ? 'any run it started is left as of its last committed batch (checkpoint): gatehouse runs list shows it'
-        : `run ${runId} is left as of its last committed batch (checkpoint): resume it with gatehouse update --resume ${runId}`;
+        : `run ${runId} is left as of its last committed batch (checkpoint): resume it with ${resumeCommand(runId)}`;
       log.error(`${signal} again: gatehouse ${command} (pid ${process.pid}) quit at once; ${left}`);
       process.exit(EXIT_CODE_BY_SIGNAL[signal] ?? 1);
     }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunEvent } from '../../shared/run.js';
+import { resumeCommand } from '../engine/index.js';
 import { logger } from '../logging/index.js';
 import { CONGRESS_API_KEY_VARIABLE } from '../sources/index.js';
 import { MIN_TASK_INTERVAL_MINUTES, schedulerPausedText, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
@@ -164,7 +165,7 @@ export function registerTasksCommands(program: Command): void {
         starting.at(`reading task ${name}`);
         const task = await requireTask(store, name);
         starting.dispose();
-        const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary');
+        const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary', (runId) => resumeCommand(runId, task.source));
         try {
           const summary = await runTask(store, task, { notifier: cliNotifier(store, { summaryPrinted: !options.json }), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent), sourceOptions }, { operator: actorName(operator) });
           await taskStore(store).recordOnDemandRun(task.name, summary.runId);
@@ -199,11 +200,13 @@ export function registerTasksCommands(program: Command): void {
         const controller = new AbortController();
         // With --once, the run's events go to the signal handler, so a second Ctrl-C names the run it leaves.
         let onEvent: ((event: RunEvent) => void) | undefined;
-        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, task, { notifier, clock, signal: controller.signal, onEvent, sourceOptions }, request) });
+        // The task whose run is under way: a second Ctrl-C names the source its resume takes.
+        let running: ScheduledTask | null = null;
+        const scheduler = new Scheduler({ store, clock, notifier, log: cliLog(), signal: controller.signal, runTask: (task, request) => runTask(store, (running = task), { notifier, clock, signal: controller.signal, onEvent, sourceOptions }, request) });
         if (options.once) {
           // Ctrl-C stops a check as it stops `update`: the run under way ends at its batch boundary, interrupted with the
           // signal as its reason, and the lock is released (Node's default killed it mid-batch, the run left `running`).
-          const stopping = stopRunOnSignals('scheduler --once', () => 'stopping the task\'s run at its next batch boundary, starting no other task');
+          const stopping = stopRunOnSignals('scheduler --once', () => 'stopping the task\'s run at its next batch boundary, starting no other task', (runId) => (running ? resumeCommand(runId, running.source) : `gatehouse update --resume ${runId}`));
           stopping.signal.addEventListener('abort', () => controller.abort(stopping.signal.reason), { once: true });
           onEvent = hearingRun(stopping.onEvent);
           try {

@@ -140,7 +140,27 @@ export function resumeHint(runId: number): string {
 
 /** How this run's reason ends when it is interrupted: its own words (UpdateOptions.continuation), else the resume. */
 export function continuation(options: Pick<UpdateOptions, 'continuation'>, runId: number): string {
-  return options.continuation ?? resumeHint(runId);
+  const own = options.continuation;
+  return typeof own === 'function' ? own(runId) : own ?? resumeHint(runId);
+}
+
+/**
+ * How a scheduled task's interrupted run's reason ends, run by `gatehouse tasks run`, the scheduler
+ * or the console: the task's next scheduled time resumes it (Scheduler.resumeInterrupted), and the
+ * whole command that does it sooner — `--resume N` alone is a flag of `update`, which also needs the
+ * source, and neither `tasks run` (it starts a new run) nor the scheduler takes it.
+ */
+export function taskContinuation(task: string, source: string): (runId: number) => string {
+  return (runId) => `— task ${task}'s next scheduled run resumes it; sooner: ${resumeCommand(runId, source)}`;
+}
+
+/** The whole command that resumes run `runId` of `source` from a terminal, the source quoted for a POSIX shell. */
+export function resumeCommand(runId: number, source: string): string {
+  return `gatehouse update --resume ${runId} --source '${source.replaceAll("'", "'\\''")}'`;
+}
+
+function sooner(runId: number): string {
+  return `; sooner: gatehouse update --resume ${runId} --source `;
 }
 
 /**
@@ -150,8 +170,12 @@ export function continuation(options: Pick<UpdateOptions, 'continuation'>, runId
  */
 export function reasonFor<R extends string | null | undefined>(reason: R, runId: number, surface: Surface): R | string {
   const command = resumeHint(runId);
-  if (typeof reason !== 'string' || surface === 'cli' || !reason.endsWith(command)) return reason;
-  return `${reason.slice(0, -command.length)}— it can be resumed`;
+  if (typeof reason !== 'string' || surface === 'cli') return reason;
+  if (reason.endsWith(command)) return `${reason.slice(0, -command.length)}— it can be resumed`;
+  // A task's run (taskContinuation): the scheduler's part reads the same, the command becomes the page's Resume run.
+  const taskCommand = reason.lastIndexOf(sooner(runId));
+  if (taskCommand !== -1 && /— task .+'s next scheduled run resumes it$/.test(reason.slice(0, taskCommand))) return `${reason.slice(0, taskCommand)}, or it can be resumed now`;
+  return reason;
 }
 
 /**

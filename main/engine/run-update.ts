@@ -63,9 +63,10 @@ export interface UpdateOptions {
   /**
    * How an interrupted run's stored reason ends: what carries on from it. Absent: the command that
    * resumes it (`— resume with --resume N`, the console's Resume run). A run nothing resumes — a
-   * staging trial's, whose source lived only in its session — says what to do instead.
+   * staging trial's, whose source lived only in its session — says what to do instead; a scheduled
+   * task's says its next time resumes it (taskContinuation), given the run's id.
    */
-  continuation?: string;
+  continuation?: string | ((runId: number) => string);
   onEvent?: (event: RunEvent) => void;
   /**
    * Called once the run has ended — succeeded, partial or failed, not interrupted (its resume goes

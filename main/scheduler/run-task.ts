@@ -1,5 +1,5 @@
 import type { RunEvent, RunFlagChange, RunStatus, RunSummary } from '../../shared/run.js';
-import { environmentFailure, notResumedWhenBusy, runUpdate, type BatchSettings, type UpdateOptions } from '../engine/index.js';
+import { environmentFailure, notResumedWhenBusy, runUpdate, taskContinuation, type BatchSettings, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource, type SourceOptions } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
@@ -221,7 +221,7 @@ export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDe
     resumeRunId: request.resumeRunId,
     afterResume: request.afterResume,
     operator: request.operator ?? schedulerOperator(task.name),
-    extra: { judge: deps.judge },
+    extra: { judge: deps.judge, continuation: taskContinuation(task.name, task.source) },
   });
   return summary;
 }

@@ -126,5 +126,5 @@ export async function schedulerPauseSeen(store: Store): Promise<SchedulerPauseVi
   const lost = await store.lostForGood().catch(() => null);
   if (lost === null) return null;
   const since = await notificationThrottle(store).lastSent(`scheduler-paused:${PAUSE_SUBJECT}`).catch(() => null);
-  return { since, reason: lost.message };
+  return { since, reason: lost.message, ...(lost.code === 'DB_NOT_WRITABLE' ? { restartToGoOn: true } : {}) };
 }

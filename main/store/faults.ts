@@ -179,6 +179,18 @@ export class DatabaseUnwritable extends DatabaseFileLost {
   }
 }
 
+/**
+ * The SQLite file could not be written when this connection opened it (immutable, on a read-only
+ * file system, or its permissions): SQLite then opens it read-only, for the connection's life, so no
+ * write of this process succeeds even once the file can be written again; only a new process writes.
+ */
+export class DatabaseOpenedReadOnly extends GatehouseError {
+  constructor(location: string, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EROFS' ? 'was on a read-only file system' : cause.code === 'EPERM' ? 'was immutable (chattr +i)' : 'could not be written by this user (its permissions)';
+    super('DB_NOT_WRITABLE', `cannot write database ${location}: it ${why} when this process opened it, so this process only reads it`, { hint: NOT_WRITABLE_HINT, cause });
+  }
+}
+
 let abandoned = 0;
 
 /**

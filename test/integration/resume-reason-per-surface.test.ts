@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { consoleNotifier, createApi, createInProcessEngineHost, dispatch, memoryPreferences, notifyRunOutcomes } from '../../main/api/index.js';
 import { eventFor, runUpdate } from '../../main/engine/index.js';
+import { addTask } from '../../main/scheduler/index.js';
 import type { RunDetailView } from '../../shared/api.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
@@ -69,6 +70,38 @@ describe.each(testBackends())('an interrupted run\'s reason, as each surface rea
       expect((await store.getRun(runId))?.error).toBe(`${stopped} — resume with --resume ${runId}`);
     } finally {
       await stopNotifying();
+      await engine.close();
+      await store.close();
+    }
+  }, 60_000);
+
+  // A task's run from the console was stopped "— it can be resumed", as any run, though the scheduler resumes it at the task's next time.
+  it('tells the console a task\'s stopped run is resumed at the task\'s next time, or can be resumed now, and stores the command that does it', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      const source = 'synthetic:seed=32,count=20000';
+      await addTask(store, { name: 'nightly', cron: '0 6 * * *', source }, new Date(), 'Ada');
+      let runId: number | null = null;
+      const finished = new Promise<RunSummary>((resolve) => {
+        engine.subscribe((event: RunEvent) => {
+          if (event.type === 'batch-finished' && event.runId === runId) void engine.cancel(event.runId, 'by Ada from the console');
+          if (event.type === 'run-finished' && event.runId === runId) resolve(event.summary);
+        });
+      });
+      const api = createApi({ store, engine, transport: 'http' });
+      const started = await dispatch(api, 'tasks.run', { name: 'nightly' }, tester);
+      expect(started).toMatchObject({ ok: true });
+      runId = (started as { data: { runId: number } }).data.runId;
+      const streamed = await finished;
+
+      const stopped = 'stopped by Ada from the console after the last committed batch';
+      expect(streamed).toMatchObject({ status: 'interrupted', error: `${stopped} — task nightly's next scheduled run resumes it, or it can be resumed now` });
+      const shown = await dispatch(api, 'runs.get', { runId }, tester);
+      expect((shown as { data: RunDetailView }).data.error).toBe(streamed.error);
+      expect((await store.getRun(runId))?.error).toBe(`${stopped} — task nightly's next scheduled run resumes it; sooner: gatehouse update --resume ${runId} --source '${source}'`);
+    } finally {
       await engine.close();
       await store.close();
     }

@@ -9,6 +9,7 @@ import { operatorCaller } from '../helpers/callers.js';
 import { sqliteBackend, type TestBackend, testBackends, withFreshStore } from '../helpers/backends.js';
 import { availablePostgresBackend, postgresBackend } from '../helpers/postgres.js';
 import { makeImmutable } from '../helpers/immutable.js';
+import { runCli } from '../helpers/cli.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const EVERY_MINUTE = { name: 'every-minute', cron: '* * * * *', source: 'synthetic:seed=7,count=5', allowFrequent: true };
@@ -247,6 +248,49 @@ describe('the scheduler on a SQLite store whose file is made read-only under a r
         await other.close();
       }
     });
+  });
+});
+
+describe('the scheduler on a SQLite store whose file cannot be written as it starts', () => {
+  const sqlite = sqliteBackend();
+  afterAll(() => sqlite.cleanup());
+
+  // SQLite opens such a file read-only for the connection's life: the scheduler tried again at every poll, its
+  // only word "tasks-unreadable … until the database answers", which no answer ends.
+  it('pauses once, saying so in one log line and one notice that a restart is what goes on, and tries no task at its next times', async (context) => {
+    const time = minuteClock();
+    const location = await sqlite.freshLocation();
+    const before = await openStore(location);
+    try {
+      await addTask(before, EVERY_MINUTE, time.clock());
+    } finally {
+      await before.close();
+    }
+    const lift = makeImmutable(location);
+    if (!lift) return context.skip('chattr +i is not possible here (not root, or a file system without the attribute)');
+    try {
+      const store = await openStore(location);
+      try {
+        const { scheduler, notices, events } = watchedScheduler(store, time.clock);
+        const reports = await ticks(scheduler, time, 3);
+        expect(reports.map((report) => report.paused?.code)).toEqual(['DB_NOT_WRITABLE', 'DB_NOT_WRITABLE', 'DB_NOT_WRITABLE']);
+        expect(reports[0]!.paused!.message).toBe(`cannot write database ${location}: it was immutable (chattr +i) when this process opened it, so this process only reads it`);
+        expect(reports.slice(1).every((report) => report.entries.length === 0)).toBe(true);
+        expect(events('scheduler-paused')).toHaveLength(1);
+        expect(events('tasks-unreadable')).toEqual([]);
+        expect(events('task-failed')).toEqual([]);
+        expect(notices).toEqual([expect.objectContaining({ cause: 'scheduler-paused', body: expect.stringContaining('until the scheduler is restarted') })]);
+        // Another process (`tasks list`, the console's Tasks panel) says what the scheduler's notice says: a restart goes on, no wait.
+        const listed = runCli(['tasks', 'list', '--db', location]);
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(listed.stdout).toContain(`cannot write database ${location}: it was immutable (chattr +i) when this process opened it, so this process only reads it. No scheduled task starts until the scheduler is restarted once the file can be written again`);
+        expect(listed.stdout).not.toContain('goes on by itself');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      lift();
+    }
   });
 });
 

@@ -582,7 +582,7 @@ describe.each(testBackends())('gatehouse scheduler --once stopped with Ctrl-C, o
       expect(report.entries).toEqual([expect.objectContaining({ task: 'first', outcome: 'ran', status: 'interrupted' })]);
       const runs = await store.listRuns({});
       expect(runs.map((run) => [run.task, run.status])).toEqual([['first', 'interrupted']]);
-      expect(runs[0]!.error).toMatch(/^stopped by SIGINT to gatehouse scheduler --once \(pid \d+\) after the last committed batch — resume with --resume \d+$/);
+      expect(runs[0]!.error).toBe(`stopped by SIGINT to gatehouse scheduler --once (pid ${scheduler.child.pid}) after the last committed batch — task first's next scheduled run resumes it; sooner: gatehouse update --resume ${runs[0]!.runId} --source 'synthetic:seed=7,count=60000'`);
       expect(await store.writerLockHolder()).toBeNull();
     } finally {
       cli.child?.kill('SIGKILL');

@@ -94,7 +94,8 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
     expect(ended.code, ended.stderr).toBe(0);
     const [run] = listRuns(db);
     expect(run).toMatchObject({ status: 'interrupted' });
-    expect((run as unknown as RunSummary).error).toMatch(new RegExp(`^stopped as gatehouse scheduler \\(pid ${scheduler.child.pid}\\) shut down on SIGINT after the last committed batch — resume with --resume ${run!.runId}$`));
+    // `--resume N` is update's flag: the reason says what resumes a task's run, and the whole command that does it sooner.
+    expect((run as unknown as RunSummary).error).toBe(`stopped as gatehouse scheduler (pid ${scheduler.child.pid}) shut down on SIGINT after the last committed batch — task minutely's next scheduled run resumes it; sooner: gatehouse update --resume ${run!.runId} --source 'synthetic:seed=12,count=200000'`);
   }, 90_000);
 
   it('a task run by `gatehouse tasks run` and stopped by SIGINT stops after its batch as update does (130), naming the signal and the pid', async () => {
@@ -109,8 +110,10 @@ describe.each(testBackends())('who stopped a run, said the same everywhere ($nam
     expect(stopped.stderr).toContain('SIGINT: stopping the run at its next batch boundary, then stopping');
     const summary = JSON.parse(stopped.stdout) as RunSummary;
     expect(summary).toMatchObject({ status: 'interrupted' });
-    expect(summary.error).toBe(`stopped by SIGINT to gatehouse tasks run (pid ${running.child.pid}) after the last committed batch — resume with --resume ${summary.runId}`);
+    // `tasks run` starts a new run rather than resume one, and takes no --resume: the reason says what resumes it.
+    expect(summary.error).toBe(`stopped by SIGINT to gatehouse tasks run (pid ${running.child.pid}) after the last committed batch — task nightly's next scheduled run resumes it; sooner: gatehouse update --resume ${summary.runId} --source 'synthetic:seed=13,count=200000'`);
     expect(listRuns(db)[0]).toMatchObject({ runId: summary.runId, status: 'interrupted' });
+
   }, 90_000);
 
   it('an all-or-nothing update from Congress.gov stopped by SIGINT says it rolls the update back, not that it commits what it fetched, and keeps nothing', async () => {

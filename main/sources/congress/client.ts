@@ -83,6 +83,9 @@ type Attempt =
  * request quota, a timeout per attempt, retries with backoff (honouring Retry-After), and a
  * circuit breaker. The API key travels only in the request URL; messages show the path without it.
  */
+/** Why a quota wait follows another: the request that freed went to another run sharing the key's quota. */
+const ANOTHER_TOOK_THE_FREED_REQUEST = 'another run sharing the quota took the request that freed';
+
 export class CongressClient {
   readonly baseUrl: string;
   readonly breaker: CircuitBreaker;
@@ -182,28 +185,36 @@ export class CongressClient {
    * One request's share of the hourly quota. A spent quota holds the request until its oldest request
    * is an hour old, up to an hour: said as a Retry-After's wait is, and counted against the same budget,
    * so a run allowed 15 min of waiting per request stops to be resumed rather than sit an hour unsaid.
-   * Returns how long it waited. A source sharing the quota may take the freed slot first; the limiter
-   * then waits on, unsaid and uncounted, which only a second run from the same process can cause.
+   * Another run sharing the quota (the same process: the console's task run beside a staging trial's)
+   * may take the request that freed first: the next wait is said and counted the same way, saying so.
+   * Returns how long it waited.
    */
   private async takeQuota(shown: string, waitedMs: number, signal: AbortSignal | undefined): Promise<number> {
-    const waitMs = this.limiter.msUntilFree();
-    const spent = `the hourly quota of ${this.limiter.limit} Congress.gov requests is spent`;
-    if (waitMs > 0 && waitedMs + waitMs > this.maxWaitPerRequestMs) {
-      const message = `${spent}, so GET ${shown} was not sent: waiting ${formatSeconds(waitMs)} for it would pass the ${formatSeconds(this.maxWaitPerRequestMs)} one request may wait`;
-      throw new CongressFetchError('rate-limited', message, null, null, waitMs);
+    let waited = 0;
+    for (let takenByAnother = false; ; takenByAnother = true) {
+      if (signal?.aborted) throw aborted(shown);
+      if (this.limiter.tryAcquire()) return waited;
+      const waitMs = this.limiter.msUntilFree();
+      const lastHour = `${this.limiter.limit} requests in the last hour`;
+      const cause = takenByAnother ? ANOTHER_TOOK_THE_FREED_REQUEST : lastHour;
+      const spent = `the hourly quota of ${this.limiter.limit} Congress.gov requests is spent${takenByAnother ? ` (${ANOTHER_TOOK_THE_FREED_REQUEST})` : ''}`;
+      if (waitedMs + waited + waitMs > this.maxWaitPerRequestMs) {
+        const message = `${spent}, so GET ${shown} was not sent: waiting ${formatSeconds(waitMs)} for it would pass the ${formatSeconds(this.maxWaitPerRequestMs)} one request may wait`;
+        throw new CongressFetchError('rate-limited', message, null, null, waitMs);
+      }
+      const worthSaying = waitMs >= this.waitWorthSayingMs;
+      if (worthSaying) {
+        const until = new Date(this.clock().getTime() + waitMs).toISOString();
+        log.warn(`${spent}; waiting on Congress.gov until ${until} (${formatSeconds(waitMs)}) before GET ${shown}`, { waitMs });
+        this.tellWait({ on: 'Congress.gov', until, reason: 'quota', cause });
+      }
+      try {
+        await this.limiter.waitFor(waitMs, signal);
+      } finally {
+        if (worthSaying) this.tellWait(null);
+      }
+      waited += waitMs;
     }
-    const worthSaying = waitMs >= this.waitWorthSayingMs;
-    if (worthSaying) {
-      const until = new Date(this.clock().getTime() + waitMs).toISOString();
-      log.warn(`${spent}; waiting on Congress.gov until ${until} (${formatSeconds(waitMs)}) before GET ${shown}`, { waitMs });
-      this.tellWait({ on: 'Congress.gov', until, reason: 'quota', cause: `${this.limiter.limit} requests in the last hour` });
-    }
-    try {
-      if (!(await this.limiter.acquire(signal))) throw aborted(shown);
-    } finally {
-      if (worthSaying) this.tellWait(null);
-    }
-    return waitMs;
   }
 
   /**

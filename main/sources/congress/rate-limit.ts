@@ -46,6 +46,20 @@ export class RequestRateLimiter {
     }
   }
 
+  /** Counts one more request if it may start now; false when the window is full (msUntilFree says for how long). */
+  tryAcquire(): boolean {
+    const now = this.clock().getTime();
+    this.forgetBefore(now - this.windowMs);
+    if (this.started.length >= this.limit) return false;
+    this.started.push(now);
+    return true;
+  }
+
+  /** Waits `ms` on this limiter's clock (tryAcquire's caller, until a request frees); ends early, quietly, when `signal` aborts. */
+  waitFor(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.sleep(ms, signal);
+  }
+
   /** How long until one more request may start (0: at once), for a caller that says a long wait before it. */
   msUntilFree(): number {
     const now = this.clock().getTime();

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { SqliteDialect, sql, type SqlBool } from 'kysely';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type StoreDriver } from '../driver.js';
 import type { GatehouseError } from '../../../shared/errors.js';
-import { connectionAbandoned, DatabaseGone, DatabaseUnwritable, DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt } from '../faults.js';
+import { connectionAbandoned, DatabaseGone, DatabaseOpenedReadOnly, DatabaseUnwritable, DEFAULT_LOCK_WAIT_MS, isStorePartMissing, noDatabaseAt } from '../faults.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { foldCase, foldedColumn, registerCaseFold } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
@@ -77,6 +77,17 @@ function unwritableNow(file: string): NodeJS.ErrnoException | null {
   }
 }
 
+/** Why this process cannot write `file` now, any cause (its permissions too: SQLite then opens it read-only); null when it can. */
+function notWritableByThisProcess(file: string): NodeJS.ErrnoException | null {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EPERM' || code === 'EROFS' || code === 'EACCES' ? (error as NodeJS.ErrnoException) : null;
+  }
+}
+
 /** One better-sqlite3 connection, the lock row beside the data, file snapshots. */
 class SqliteDriver implements StoreDriver {
   readonly backend = 'sqlite' as const;
@@ -93,6 +104,8 @@ class SqliteDriver implements StoreDriver {
   private readonly writableFiles: string[];
   /** Set once the file was found made immutable under this connection (refuseIfGone): every statement after is refused with it. */
   private unwritable: DatabaseUnwritable | null = null;
+  /** The file could not be written as this connection opened it: SQLite opened it read-only, for good (lostForGood). */
+  private readonly openedReadOnly: DatabaseOpenedReadOnly | null;
 
   constructor(
     private readonly raw: Database.Database,
@@ -102,6 +115,8 @@ class SqliteDriver implements StoreDriver {
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.openedFile = fs.statSync(location, { throwIfNoEntry: false });
     this.writableFiles = [location, `${location}-wal`, `${location}-shm`].filter((file) => unwritableNow(file) === null);
+    const refused = this.openedFile === undefined ? null : notWritableByThisProcess(location);
+    this.openedReadOnly = refused === null ? null : new DatabaseOpenedReadOnly(location, refused);
     this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw)));
     checkWritesOf(raw, (before) => this.refuseIfGone(before));
     this.writer = new SqliteHearingWriter(raw, options);
@@ -160,6 +175,8 @@ class SqliteDriver implements StoreDriver {
   async lostForGood(): Promise<GatehouseError | null> {
     // Refused for good by this connection (refuseIfGone), lifted flag or not: only a new process writes the file again.
     if (this.unwritable) return this.unwritable;
+    // Read-only from its open, whatever the file is now: every write of this connection is refused (SQLITE_READONLY) until a restart.
+    if (this.openedReadOnly) return this.openedReadOnly;
     if (this.openedFile !== undefined && !this.stillNamesOpenedFile()) return new DatabaseGone(this.location);
     return tablesMissingFrom(this.raw, this.location);
   }

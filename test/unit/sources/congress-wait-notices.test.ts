@@ -116,3 +116,54 @@ describe('a spent hourly quota, said and counted as a wait', () => {
     expect(waits).toEqual([]);
   });
 });
+
+/**
+ * Two runs in one process (the console's task run beside a staging trial's) share the key's hourly
+ * quota. The one that waited less long took the request that freed; the other waited on, another
+ * hour, unsaid and uncounted against its wait budget.
+ */
+describe('a quota request that another source sharing the quota took first', () => {
+  /** Two clients on one limiter of `limit` an hour; their sleeps end at the time they aimed for, so both wake at once. */
+  function twoClientsOnOneQuota(limit: number, maxWaitPerRequestMs?: number) {
+    let now = START;
+    const clock = () => new Date(now);
+    const sleep = async (ms: number) => {
+      const until = now + ms;
+      await Promise.resolve();
+      now = Math.max(now, until);
+    };
+    const limiter = new RequestRateLimiter({ limit, windowMs: 3_600_000, clock, sleep });
+    const client = () => {
+      const made = new CongressClient({ baseUrl: 'http://127.0.0.1:9/v3', apiKey: 'k', clock, sleep, maxWaitPerRequestMs, limiter, fetch: async () => fine() });
+      const waits: (RunWait | null)[] = [];
+      made.watchWaits((wait) => void waits.push(wait));
+      return { client: made, waits };
+    };
+    return { first: client(), second: client() };
+  }
+
+  it('says the second wait as it says the first, with why, and counts it', async () => {
+    const { first, second } = twoClientsOnOneQuota(1, 3 * 3_600_000);
+    await first.client.getParsedJson('committee-meeting/119/house/1');
+    await Promise.all([first.client.getParsedJson('committee-meeting/119/house/2'), second.client.getParsedJson('committee-meeting/119/house/3')]);
+    const hourLater = new Date(START + 3_600_000).toISOString();
+    expect(first.waits).toEqual([{ on: 'Congress.gov', until: hourLater, reason: 'quota', cause: '1 requests in the last hour' }, null]);
+    expect(second.waits).toEqual([
+      { on: 'Congress.gov', until: hourLater, reason: 'quota', cause: '1 requests in the last hour' },
+      null,
+      { on: 'Congress.gov', until: new Date(START + 7_200_000).toISOString(), reason: 'quota', cause: 'another run sharing the quota took the request that freed' },
+      null,
+    ]);
+  });
+
+  it('stops the request unsent when the second wait would pass the wait budget', async () => {
+    const { first, second } = twoClientsOnOneQuota(1, 90 * 60_000);
+    await first.client.getParsedJson('committee-meeting/119/house/1');
+    const [, refused] = await Promise.all([
+      first.client.getParsedJson('committee-meeting/119/house/2'),
+      second.client.getParsedJson('committee-meeting/119/house/3').then(() => null, (error: unknown) => error),
+    ]);
+    expect(refused).toBeInstanceOf(CongressFetchError);
+    expect((refused as Error).message).toBe('the hourly quota of 1 Congress.gov requests is spent (another run sharing the quota took the request that freed), so GET /v3/committee-meeting/119/house/3?format=json was not sent: waiting 3600 s for it would pass the 5400 s one request may wait');
+  });
+});
