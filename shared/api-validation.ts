@@ -133,6 +133,22 @@ export const trialResultSchema = z.object({
   task: z.string().nullable(),
   /** That task's sensitivity version in force when the trial ran; null: the defaults (no task, or none saved for it). */
   sensitivityVersion: z.number().int().nullable(),
+  /**
+   * On which of the trial's runs (1-based day of its window) an alarm that counts first fired: the
+   * detection delay of a level shift, held over several; null: none did (or, in a ledger row written
+   * before windows were recorded, not known).
+   */
+  firstAlertRun: z.number().int().nullable(),
+  /** That run's id; null: no alarm counted. */
+  firstAlertRunId: z.number().int().nullable(),
+  /** That run's verdict — what caught the trial, where `verdict` is its last run's; null: no alarm counted, or that run is no longer stored. */
+  alertVerdict: z.string().nullable(),
+  /**
+   * How many runs the trial was scored over (a level shift: several; its paired control as many; any
+   * other kind: 1). Null: a level shift recorded before windows were scored, scored on its last run
+   * alone (trialScoredOnLastRunOnly), so a shift caught earlier in its window counted as a miss.
+   */
+  windowRuns: z.number().int().nullable(),
 });
 export type TrialResultView = z.infer<typeof trialResultSchema>;
 
@@ -212,9 +228,38 @@ export function mixedSettingsNote(judgedWith: readonly Pick<TrialResultView, 'ta
   return `these rates add up trials judged with ${judgedWith.length} settings (${judgedWith.map(trialSettingsText).join('; ')}); the per-kind rows keep them apart`;
 }
 
-/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task. */
-export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'>): string {
-  return tally.task === null ? tally.kind : `${tally.kind} (${trialSettingsText(tally)})`;
+/** Said of trials a ledger recorded before windows were scored: a level shift scored on its last run alone. */
+export const SCORED_ON_LAST_RUN_ONLY = 'scored on its last run only, as recorded before window scoring';
+
+/**
+ * A level shift recorded before its window was scored (migration 037 left its window unknown): it
+ * counted as caught only when its last run alarmed, so a shift caught on an earlier day — which the
+ * validator then takes as the new level — counted as a miss. Such trials are tallied apart.
+ */
+export function trialScoredOnLastRunOnly(trial: { windowRuns?: number | null }): boolean {
+  return trial.windowRuns === null;
+}
+
+/** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task, and said when its trials were scored on their last run only. */
+export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'> & { scoredOnLastRunOnly?: boolean }): string {
+  const settings = tally.task === null ? [] : [trialSettingsText(tally)];
+  const parts = [...settings, ...(tally.scoredOnLastRunOnly ? [SCORED_ON_LAST_RUN_ONLY] : [])];
+  return parts.length === 0 ? tally.kind : `${tally.kind} (${parts.join('; ')})`;
+}
+
+/**
+ * A trial's verdict as a reader should see it beside "caught": a trial held over several runs shows
+ * the verdict of the run that first raised an alarm that counts, which day of its window that was and
+ * the run's id, then its last run's; one scored by the older rule says so.
+ */
+export function trialVerdictText(trial: Pick<TrialResultView, 'verdict' | 'notJudged' | 'firstAlertRun' | 'firstAlertRunId' | 'alertVerdict' | 'windowRuns'>): string {
+  const verdict = trial.verdict ?? 'none';
+  if (trial.notJudged) return verdict;
+  if (trialScoredOnLastRunOnly(trial)) return `last run ${verdict} (${SCORED_ON_LAST_RUN_ONLY})`;
+  if ((trial.windowRuns ?? 1) < 2) return verdict;
+  if (trial.firstAlertRun === null) return `${verdict} on the last of ${trial.windowRuns} days; no alarm that counts on any`;
+  const at = `day ${trial.firstAlertRun} of ${trial.windowRuns} (run ${trial.firstAlertRunId ?? 'unknown'})`;
+  return `${trial.alertVerdict ?? 'verdict no longer stored'} on ${at}; last run ${verdict}`;
 }
 export const trialRecordSchema = trialResultSchema.extend({ id: z.number().int(), session: z.string(), at: z.string(), source: z.string() });
 export type TrialRecordView = z.infer<typeof trialRecordSchema>;
@@ -237,7 +282,9 @@ const detectionTallyFields = {
 };
 /** The task and its sensitivity version that judged a tally's trials (both null: the defaults): trials judged otherwise are tallied apart. */
 const judgedWithFields = { task: z.string().nullable(), sensitivityVersion: z.number().int().nullable() };
-export const magnitudeTallySchema = z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), magnitude: z.number().nullable(), ...judgedWithFields, ...detectionTallyFields });
+/** True: the tally's trials were level shifts recorded before window scoring, scored on their last run only (trialScoredOnLastRunOnly); tallied apart from those scored over their window. */
+const scoredOnLastRunOnlyField = { scoredOnLastRunOnly: z.boolean() };
+export const magnitudeTallySchema = z.object({ kind: z.string(), level: z.enum(TRIAL_LEVELS), magnitude: z.number().nullable(), ...judgedWithFields, ...detectionTallyFields, ...scoredOnLastRunOnlyField });
 export type MagnitudeTallyView = z.infer<typeof magnitudeTallySchema>;
 /** Rates are fractions (0–1); every rate has its n and a Wilson 95 % interval beside it. */
 export const ledgerSummarySchema = z.object({
@@ -254,11 +301,18 @@ export const ledgerSummarySchema = z.object({
       /** The kind's trials whose run ended before a verdict, and why (each reason once, first seen first). */
       notJudged: z.number().int(),
       notJudgedReasons: z.array(z.string()),
+      ...scoredOnLastRunOnlyField,
+      /** The most runs a trial of the kind was scored over (null: recorded before windows were, scoredOnLastRunOnly). */
+      windowRuns: z.number().int().nullable(),
+      /** The detection delay of its caught (for controls: flagged) trials: how many first alarmed on each day of their window, earliest day first. */
+      firstAlarmDays: z.array(z.object({ day: z.number().int(), trials: z.number().int() })),
     }),
   ),
   byMagnitude: z.array(magnitudeTallySchema),
   /** The not-judged trials (`notJudged`) by why: their run ended before a verdict, or their injection changed nothing and no run was made. */
   notJudgedCauses: z.object({ runEnded: z.number().int(), injectedNothing: z.number().int() }),
+  /** Judged trials recorded before window scoring and scored on their last run only: in the overall rates above, tallied apart per kind (scoredOnLastRunOnly). */
+  scoredOnLastRunOnly: z.number().int(),
 });
 export type LedgerSummaryView = z.infer<typeof ledgerSummarySchema>;
 

@@ -8,6 +8,7 @@ import { buildReport, ledgerTrials, renderHtml, renderMarkdown, reportPeriod } f
 import { isPostgresUrl, type Store } from '../store/index.js';
 import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, RECORD_ANOMALY_KINDS, sessionEnd, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, trialSpecOf, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { requireKnownTask, RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, sensitivityInForce } from '../validation/index.js';
+import { environmentFailure } from '../engine/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
 
@@ -87,7 +88,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       if (task) await requireKnownTask(store, task);
       const period = reportPeriod(since, new Date());
       const target = stagingTargetFor(source, staging);
-      const trials = await withLedger(target, (ledger) => ledger.trials.latest({ limit, after }, { since: period.since, task: task ?? undefined }));
+      const trials = await withLedger(target, (ledger) => namingLedger(ledger, ledger.trials.latest({ limit, after }, { since: period.since, task: task ?? undefined })));
       return { staging: stagingLabel(target), trials: trials ?? [] };
     },
     'trials.summary': async ({ staging, task, since }) => {
@@ -96,7 +97,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       // The period `gatehouse report trial --since` and reports.trial read: a bad `since` is the same USAGE error.
       const period = reportPeriod(since, new Date());
       const target = stagingTargetFor(source, staging);
-      const trials = await withLedger(target, (ledger) => ledger.trials.list({ task: task ?? undefined, since: period.since, until: period.until }));
+      const trials = await withLedger(target, (ledger) => namingLedger(ledger, ledger.trials.list({ task: task ?? undefined, since: period.since, until: period.until })));
       return { staging: stagingLabel(target), ...summariseTrials(trials ?? []) };
     },
     'reports.trial': async ({ staging, task, since, format, savePath }) => {
@@ -109,6 +110,11 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       return { format, headline: document.headline, text, savedTo };
     },
   };
+}
+
+/** A read of the staging ledger that its store refuses is said naming the staging target, not the console's database (which the handlers' own wrapping names). */
+function namingLedger<T>(ledger: Store, read: Promise<T>): Promise<T> {
+  return read.catch((error: unknown) => Promise.reject(environmentFailure(ledger, error)));
 }
 
 /** A task's sensitivity version in force (null: the defaults); an unknown task is refused before any trial starts. */

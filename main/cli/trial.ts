@@ -4,7 +4,7 @@ import { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, rateWithN as rateText, trialRateOf
 import { counted, formatCount } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
-import { mixedSettingsNote, notJudgedWhy, trialSettingsText, trialsRunInputSchema } from '../../shared/api-validation.js';
+import { mixedSettingsNote, notJudgedWhy, SCORED_ON_LAST_RUN_ONLY, trialSettingsText, trialsRunInputSchema, trialVerdictText } from '../../shared/api-validation.js';
 import { collectRepeated, parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
@@ -94,7 +94,7 @@ function printOutcome(outcome: TrialOutcome): void {
   if (outcome.historyNote) process.stdout.write(`note: ${outcome.historyNote}\n`);
   printTable(
     ['trial', 'run', 'day', 'caught', 'by', 'verdict'],
-    outcome.trials.map((t) => [t.label, t.runId, t.startedAt.slice(0, 10), t.notJudged ? 'not judged' : t.level === 'control' ? (t.caught ? 'FLAGGED' : 'clean') : t.caught ? 'yes' : 'NO', t.caughtBy.join(', ') || null, t.verdict]),
+    outcome.trials.map((t) => [t.label, t.runId, t.startedAt.slice(0, 10), t.notJudged ? 'not judged' : t.level === 'control' ? (t.caught ? 'FLAGGED' : 'clean') : t.caught ? 'yes' : 'NO', t.caughtBy.join(', ') || null, trialVerdictText(t)]),
   );
   for (const t of outcome.trials) if (t.notJudged) process.stdout.write(`${t.label}: ${t.notJudged}\n`);
   printSummary('this session', outcome.summary);
@@ -102,6 +102,6 @@ function printOutcome(outcome: TrialOutcome): void {
   const mixed = mixedSettingsNote(outcome.ledger.judgedWith);
   if (mixed) process.stdout.write(`note: ${mixed}\n`);
   // Per kind and per task's settings: a kind judged as a task and without one is two rows, not one rate of both.
-  printTable(['kind', 'judged', 'caught', 'rate', 'not judged', 'judged with'], outcome.ledger.byKind.map((k) => [k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval, trialRateOf(k.level)), k.notJudged, trialSettingsText(k)]));
+  printTable(['kind', 'judged', 'caught', 'rate', 'not judged', 'judged with'], outcome.ledger.byKind.map((k) => [k.scoredOnLastRunOnly ? `${k.kind} (${SCORED_ON_LAST_RUN_ONLY})` : k.kind, k.trials, k.caught, rateText(k.caught, k.trials, k.interval, trialRateOf(k.level)), k.notJudged, trialSettingsText(k)]));
 }
 

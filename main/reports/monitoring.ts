@@ -116,7 +116,7 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
     title,
     generatedAt,
     period,
-    headline: `${counted(trials.trials, 'trial')}${task === undefined ? '' : ` judged as task ${task}`}: ${caughtOf(trials)}; ${flaggedOf(trials)}${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}`,
+    headline: `${counted(trials.trials, 'trial')}${task === undefined ? '' : ` judged as task ${task}`}: ${caughtOf(trials)}; ${flaggedOf(trials)}${notJudgedNote(trials)}${trials.mixedSettings ? ` (${trials.mixedSettings})` : ''}${lastRunOnlyNote(trials)}`,
     sections: [
       { heading: 'Trials', table: { headers: ['trial', 'injected', 'caught', 'clean runs', 'false positives', 'not judged'], rows: trials.rows.map((t) => [t.name, t.injected, t.detected, t.cleanRuns, t.falsePositives, t.notJudged]) } },
       ...(trials.notJudged > 0
@@ -141,6 +141,31 @@ export function trialDocument(trials: TrialMeasurements | null, period: { since:
             },
           ]
         : []),
+      ...(trials.detectionDelay && trials.detectionDelay.length > 0 ? [detectionDelaySection(trials.detectionDelay)] : []),
     ],
+  };
+}
+
+/** Said in the headline when some trials were scored by the older rule: the overall counts add them in, their kind's rows keep them apart. */
+function lastRunOnlyNote(trials: Pick<TrialMeasurements, 'scoredOnLastRunOnly'>): string {
+  const count = trials.scoredOnLastRunOnly ?? 0;
+  if (count === 0) return '';
+  return ` (${counted(count, 'level-shift trial')} recorded before window scoring ${count === 1 ? 'was' : 'were'} scored on ${count === 1 ? 'its' : 'their'} last run only, where a shift caught on an earlier day counted as a miss; ${count === 1 ? 'it is' : 'they are'} in these counts and in rows of ${count === 1 ? 'its' : 'their'} own)`;
+}
+
+const firstAlarmText = (days: readonly { day: number; trials: number }[]): string => days.map(({ day, trials }) => `day ${day}: ${trials}`).join(', ');
+
+/** On which day of its window each caught trial of a kind held over several runs first alarmed: the detection delay. */
+function detectionDelaySection(rows: NonNullable<TrialMeasurements['detectionDelay']>): Section {
+  return {
+    heading: 'Detection delay',
+    paragraphs: [
+      "A level shift is held over several days' runs and counts as caught when any of them raised an alarm of its kind (the validator alerts on the change, then takes it as the new level). First alarm: on which day of its window (day 1: its first run) each caught trial first alarmed — how long the change went unnoticed.",
+      ...(rows.some((row) => row.windowRuns === null) ? ['Trials recorded before window scoring were scored on their last run only; when they first alarmed was not recorded.'] : []),
+    ],
+    table: {
+      headers: ['kind', 'window', 'caught', 'first alarm'],
+      rows: rows.map((row) => [row.name, row.windowRuns === null ? null : `${row.windowRuns} days`, row.caught, row.windowRuns === null ? 'not recorded' : row.caught === 0 ? null : firstAlarmText(row.firstAlarmDays)]),
+    },
   };
 }

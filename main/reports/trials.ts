@@ -1,4 +1,5 @@
 import { kindAsJudged, mixedSettingsNote, type NotJudgedCounts } from '../../shared/api-validation.js';
+import { environmentFailure } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { summariseTrials, type MagnitudeTally } from '../trials/index.js';
 
@@ -28,6 +29,13 @@ export interface TrialMeasurements {
   byMagnitude?: MagnitudeTally[];
   /** Set when the trials were judged with more than one task's settings: what the overall figures add up. */
   mixedSettings?: string | null;
+  /** Judged trials scored on their last run only (level shifts recorded before window scoring): in the overall counts, their own rows. */
+  scoredOnLastRunOnly?: number;
+  /**
+   * The detection delay of each injected kind held over several runs (and of those scored on their
+   * last run only, whose delay was never recorded): on which day of its window each caught trial first alarmed.
+   */
+  detectionDelay?: { name: string; windowRuns: number | null; caught: number; firstAlarmDays: { day: number; trials: number }[] }[];
 }
 
 /** Which trials a report reads: those recorded in the period and, with `task`, only those judged as that task. */
@@ -41,9 +49,13 @@ export type TrialReader = (store: Store, filter: TrialFilter) => Promise<TrialMe
 
 export const noTrials: TrialReader = async () => null;
 
-/** The trial ledger of this database, per kind; null when it holds no trial in the period (judged as the task, when one is named). */
+/**
+ * The trial ledger of this database, per kind; null when it holds no trial in the period (judged as
+ * the task, when one is named). What the ledger's store refuses is said naming it: a report reads
+ * its ledger from a staging target, and the caller's own failure text would name its database (--db).
+ */
 export const ledgerTrials: TrialReader = async (store, filter) => {
-  const trials = await store.trials.list({ since: filter.since, until: filter.until, task: filter.task });
+  const trials = await store.trials.list({ since: filter.since, until: filter.until, task: filter.task }).catch((error: unknown) => Promise.reject(environmentFailure(store, error)));
   if (trials.length === 0) return null;
   const summary = summariseTrials(trials);
   return {
@@ -57,6 +69,10 @@ export const ledgerTrials: TrialReader = async (store, filter) => {
     controlsNotJudged: summary.byKind.filter((k) => k.level === 'control').reduce((sum, k) => sum + k.notJudged, 0),
     byMagnitude: summary.byMagnitude,
     mixedSettings: mixedSettingsNote(summary.judgedWith),
+    scoredOnLastRunOnly: summary.scoredOnLastRunOnly,
+    detectionDelay: summary.byKind
+      .filter((k) => k.level !== 'control' && k.trials > 0 && (k.scoredOnLastRunOnly || (k.windowRuns ?? 1) > 1))
+      .map((k) => ({ name: kindAsJudged(k), windowRuns: k.windowRuns, caught: k.caught, firstAlarmDays: k.firstAlarmDays })),
     rows: summary.byKind.map((k) => {
       const name = kindAsJudged(k);
       const notJudged = { notJudged: k.notJudged, notJudgedReasons: k.notJudgedReasons };

@@ -68,9 +68,9 @@ export function checkpointFromRow(row: Row<'checkpoints'>): Checkpoint {
   };
 }
 
-export function trialFromRow({ caughtByJson, caught, ...rest }: Row<'trials'>): TrialRecord {
+export function trialFromRow({ caughtByJson, caught, firstAlertRun, firstAlertRunId, alertVerdict, windowRuns, ...rest }: Row<'trials'>): TrialRecord {
   const notJudged = rest.verdict === NOT_JUDGED ? (rest.detail ?? NOT_JUDGED) : null;
-  return { ...rest, level: rest.level as TrialRecord['level'], caught: caught === 1, caughtBy: JSON.parse(caughtByJson), notJudged };
+  return { ...rest, level: rest.level as TrialRecord['level'], caught: caught === 1, caughtBy: JSON.parse(caughtByJson), notJudged, firstAlertRun, firstAlertRunId, alertVerdict, windowRuns };
 }
 
 /** A JSON column's text; null stays SQL NULL, and undefined stays undefined: Kysely leaves such a column out. */

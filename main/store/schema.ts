@@ -135,6 +135,7 @@ export const TABLES = {
     columns: {
       id: 'serial', session: 'text', at: 'time', source: 'text', label: 'text', kind: 'text', level: 'text', magnitude: 'real?',
       runId: 'long?', caught: 'bool', caughtByJson: 'json', verdict: 'text?', detail: 'text?', task: 'text?', sensitivityVersion: 'int?',
+      windowRuns: 'int?', firstAlertRun: 'int?', firstAlertRunId: 'long?', alertVerdict: 'text?',
     },
   },
   /** `operation` and `operator` name a holder that is not an update (its run id names that): what to wait for, whom to ask. */

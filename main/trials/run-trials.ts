@@ -84,8 +84,13 @@ export interface TrialResult {
   /** The task the trial ran as (null: none, the default sensitivity) and its sensitivity version it was judged with (null: the defaults). */
   task: string | null;
   sensitivityVersion: number | null;
-  /** Which of the trial's runs (1-based; a level shift holds over several) first raised an alarm that counts; null: none did. Not in the ledger, whose detail says it. */
+  /** Which of the trial's runs (1-based; a level shift holds over several) first raised an alarm that counts; null: none did. */
   firstAlertRun: number | null;
+  /** That run's id and verdict: what caught (or flagged) the trial, where `verdict` is its last run's. */
+  firstAlertRunId: number | null;
+  alertVerdict: string | null;
+  /** How many runs the trial was scored over (its span, also when it was never judged). */
+  windowRuns: number;
 }
 
 export interface TrialOutcome {
@@ -219,7 +224,7 @@ async function trialsOnCopy(
   for (const trial of planned) {
     const result = await runner.run(trial);
     trials.push(result);
-    const { startedAt: _startedAt, firstAlertRun: _firstAlertRun, ...recorded } = result;
+    const { startedAt: _startedAt, ...recorded } = result;
     await store.trials.record({ session, at: new Date().toISOString(), source: redactConnectionString(request.source), ...recorded });
     report('trials', trials.length, result);
     stopIfAsked(request.signal, trials.length, planned.length);
@@ -371,6 +376,7 @@ class TrialRunner {
       await this.confirmInjected(trial, runs.map((run) => run.summary));
     }
     const verdict = summary.validation?.verdict ?? null;
+    const alerted = firstAlertRun === null ? null : runs[firstAlertRun - 1]!.summary;
     return {
       label: trial.label,
       kind: trial.kind,
@@ -386,6 +392,9 @@ class TrialRunner {
       notJudged: null,
       detail: `${windowText(runs.map((run) => run.summary.runId), firstAlertRun)}run ${summary.runId} (${summary.status}): fetched ${summary.metrics.fetched} (a clean run brings about ${last.typicalFetched}), quarantined ${summary.metrics.quarantined}; verdict ${verdict ?? 'none'}${summary.validation?.anomalies.length ? `: ${anomalyMessages(summary.validation.anomalies)}` : ''}${attributionNote}`,
       firstAlertRun,
+      firstAlertRunId: alerted?.runId ?? null,
+      alertVerdict: alerted ? (alerted.validation?.verdict ?? null) : null,
+      windowRuns: runs.length,
     };
   }
 
@@ -399,6 +408,7 @@ class TrialRunner {
     return {
       label: trial.label, kind: trial.kind, level: trial.level, magnitude: trial.magnitude, runId: summary.runId, startedAt: summary.startedAt,
       caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version, firstAlertRun: null,
+      firstAlertRunId: null, alertVerdict: null, windowRuns: spanOf(trial),
     };
   }
 
@@ -411,6 +421,7 @@ class TrialRunner {
     return {
       label: trial.label, kind: trial.kind, level: trial.level, magnitude: trial.magnitude, runId: null, startedAt: new Date(day.getTime() + RUN_HOUR_UTC * 3_600_000).toISOString(),
       caught: false, caughtBy: [], verdict: NOT_JUDGED, detail: reason, notJudged: reason, task: this.settings.task, sensitivityVersion: this.settings.version, firstAlertRun: null,
+      firstAlertRunId: null, alertVerdict: null, windowRuns: spanOf(trial),
     };
   }
 

@@ -11,6 +11,10 @@ const ADDED_COLUMNS: readonly { version: number; table: string; column: string }
   { version: 34, table: 'runs', column: 'source_warnings_json' },
   { version: 35, table: 'flag_events', column: 'reverts_event_id' },
   { version: 36, table: 'runs', column: 'started_by' },
+  { version: 37, table: 'trials', column: 'window_runs' },
+  { version: 37, table: 'trials', column: 'first_alert_run' },
+  { version: 37, table: 'trials', column: 'first_alert_run_id' },
+  { version: 37, table: 'trials', column: 'alert_verdict' },
 ];
 
 /**

@@ -5,6 +5,9 @@ import { LEVEL_SHIFT_SPAN } from '../../main/validation/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { dropSchemas } from '../helpers/postgres.js';
 import { trialStagingFor } from '../helpers/trial-staging.js';
+import { runCli } from '../helpers/cli.js';
+import { trialVerdictText } from '../../shared/api-validation.js';
+import type { ReportDocument } from '../../main/reports/index.js';
 
 /**
  * A level shift is held over LEVEL_SHIFT_SPAN runs; the validator alerts on the change and then takes
@@ -14,6 +17,7 @@ import { trialStagingFor } from '../helpers/trial-staging.js';
 describe.each(testBackends())('a level-shift trial scored over its window ($name)', (backend) => {
   const schemas: string[] = [];
   let source = '';
+  let staging = '';
   let outcome: TrialOutcome;
 
   beforeAll(async () => {
@@ -24,7 +28,8 @@ describe.each(testBackends())('a level-shift trial scored over its window ($name
     } finally {
       await store.close();
     }
-    outcome = await runTrials({ source, staging: trialStagingFor(backend, source, schemas), injections: [parseTrialSpec('level-shift')], controls: 1 });
+    staging = trialStagingFor(backend, source, schemas);
+    outcome = await runTrials({ source, staging, injections: [parseTrialSpec('level-shift')], controls: 1 });
   }, 300_000);
   afterAll(async () => {
     await dropSchemas(schemas);
@@ -38,9 +43,34 @@ describe.each(testBackends())('a level-shift trial scored over its window ($name
     expect(shift.caughtBy).toContain('validator:below-seasonal-range');
     expect(shift.firstAlertRun).toBe(1);
     expect(shift.detail).toMatch(new RegExp(`^runs \\d+–${shift.runId} \\(${LEVEL_SHIFT_SPAN} days\\): first alarmed on day 1 of ${LEVEL_SHIFT_SPAN} \\(run \\d+\\); last run ${shift.runId} `));
-    expect(Object.keys(shift).at(-1)).toBe('firstAlertRun');
+    expect(Object.keys(shift).slice(-4)).toEqual(['firstAlertRun', 'firstAlertRunId', 'alertVerdict', 'windowRuns']);
     expect(outcome.summary).toMatchObject({ injected: 1, caught: 1, detectionRate: 1 });
   });
+
+  it('shows beside "caught" the verdict of the run that raised the alarm, which day and run that was, then its last run\'s', () => {
+    const shift = outcome.trials.find((t) => t.kind === 'level-shift')!;
+    expect(shift).toMatchObject({ firstAlertRun: 1, firstAlertRunId: shift.runId! - LEVEL_SHIFT_SPAN + 1, alertVerdict: 'anomalous', windowRuns: LEVEL_SHIFT_SPAN });
+    expect(trialVerdictText(shift)).toBe(`anomalous on day 1 of ${LEVEL_SHIFT_SPAN} (run ${shift.runId! - LEVEL_SHIFT_SPAN + 1}); last run ok`);
+  });
+
+  it('records the first alarm in the ledger, and report trial gives each kind\'s detection delay (CLI JSON as the API\'s text)', async () => {
+    const ledger = await backend.open(staging);
+    try {
+      const recorded = (await ledger.trials.list()).find((t) => t.kind === 'level-shift')!;
+      const shift = outcome.trials.find((t) => t.kind === 'level-shift')!;
+      expect({ ...recorded, id: 0 }).toMatchObject({ firstAlertRun: 1, firstAlertRunId: shift.firstAlertRunId, alertVerdict: 'anomalous', windowRuns: LEVEL_SHIFT_SPAN, verdict: 'ok', caught: true });
+    } finally {
+      await ledger.close();
+    }
+    const printed = runCli(['report', 'trial', '--db', staging, '--json']);
+    expect(printed.code, printed.stderr).toBe(0);
+    const document = JSON.parse(printed.stdout) as ReportDocument;
+    const delay = document.sections.at(-1)!;
+    expect(delay.heading).toBe('Detection delay');
+    expect(delay.table!.rows).toEqual([['level-shift', `${LEVEL_SHIFT_SPAN} days`, 1, 'day 1: 1']]);
+    const byKind = outcome.ledger.byKind.find((k) => k.kind === 'level-shift')!;
+    expect(byKind).toMatchObject({ scoredOnLastRunOnly: false, windowRuns: LEVEL_SHIFT_SPAN, firstAlarmDays: [{ day: 1, trials: 1 }] });
+  }, 60_000);
 
   it('runs its paired control over as many runs, and the ledger says the same as the session', () => {
     const control = outcome.trials.find((t) => t.kind === 'control')!;

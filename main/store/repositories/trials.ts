@@ -12,8 +12,12 @@ import type { Database } from '../schema.js';
 export type TrialRecord = TrialRecordView;
 export type TrialLevel = TrialRecord['level'];
 
-/** Without a task and sensitivity version, a trial was judged by the default sensitivity. */
-export type NewTrialRecord = Omit<TrialRecord, 'id' | 'task' | 'sensitivityVersion' | 'notJudged'> & Partial<Pick<TrialRecord, 'task' | 'sensitivityVersion' | 'notJudged'>>;
+/**
+ * Without a task and sensitivity version, a trial was judged by the default sensitivity; without a
+ * window, it was held over one run, scored by it (null is only a ledger row from before migration 037).
+ */
+type OptionalOnRecord = 'task' | 'sensitivityVersion' | 'notJudged' | 'firstAlertRun' | 'firstAlertRunId' | 'alertVerdict' | 'windowRuns';
+export type NewTrialRecord = Omit<TrialRecord, 'id' | OptionalOnRecord> & Partial<Pick<TrialRecord, OptionalOnRecord>>;
 
 /** Who a staging copy's restore event names: what marks a database as a staging copy, not someone's real one. */
 export const STAGING_COPY_OPERATOR = 'gatehouse trial';
@@ -43,9 +47,16 @@ const COPIED_OPEN = "copied from the source before it ended there: nothing of it
  * A trial not judged is stored as its verdict NOT_JUDGED and its reason as its detail (trialFromRow
  * reads it back so): the ledger has no column of its own for it, and its detail is the reason.
  */
-function trialRow({ caughtBy, caught, task, sensitivityVersion, notJudged, ...rest }: NewTrialRecord) {
+function trialRow({ caughtBy, caught, task, sensitivityVersion, notJudged, firstAlertRun, firstAlertRunId, alertVerdict, windowRuns, ...rest }: NewTrialRecord) {
   const reason = notJudged ? { verdict: NOT_JUDGED, detail: notJudged } : {};
-  return { ...rest, ...reason, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy), task: task ?? null, sensitivityVersion: sensitivityVersion ?? null };
+  const oneRun = windowRuns === undefined;
+  const window = {
+    windowRuns: oneRun ? 1 : windowRuns,
+    firstAlertRun: firstAlertRun ?? (oneRun && caught && !notJudged ? 1 : null),
+    firstAlertRunId: firstAlertRunId ?? (oneRun && caught && !notJudged ? (rest.runId ?? null) : null),
+    alertVerdict: alertVerdict ?? (oneRun && caught && !notJudged ? (rest.verdict ?? null) : null),
+  };
+  return { ...rest, ...reason, caught: caught ? 1 : 0, caughtByJson: JSON.stringify(caughtBy), task: task ?? null, sensitivityVersion: sensitivityVersion ?? null, ...window };
 }
 
 /** The staging trial ledger. */

@@ -13,7 +13,7 @@ import { fakeClient, type Handlers } from './fake-client.js';
 import { mountWith } from './mount.js';
 
 const STAGING = '/data/gatehouse-trials.db';
-const NO_TRIALS = { trials: 0, judgedWith: [], injected: 0, controls: 0, caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: null, falsePositiveInterval: null, notJudged: 0, byKind: [], byMagnitude: [], notJudgedCauses: { runEnded: 0, injectedNothing: 0 } };
+const NO_TRIALS = { trials: 0, judgedWith: [], injected: 0, controls: 0, caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: null, falsePositiveInterval: null, notJudged: 0, byKind: [], byMagnitude: [], notJudgedCauses: { runEnded: 0, injectedNothing: 0 }, scoredOnLastRunOnly: 0 };
 const TRIALS_PAGE: Handlers = {
   'trials.kinds': () => ({ kinds: [], defaultStaging: STAGING, backend: 'sqlite' }),
   'trials.summary': () => ({ staging: STAGING, ...NO_TRIALS }),

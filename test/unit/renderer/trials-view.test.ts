@@ -13,14 +13,18 @@ const KINDS: ApiOutput<'trials.kinds'> = { kinds: [{ kind: 'spike', level: 'run'
 const tally = { caught: 0, detectionRate: null, detectionInterval: null, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 }, notJudged: 0, notJudgedCauses: { runEnded: 0, injectedNothing: 0 } };
 
 /** A ledger holding control runs only: rates, but no injected trial to put on the sweep's chart. */
-const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, judgedWith: [{ task: null, sensitivityVersion: null }], injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 }, notJudged: 0, notJudgedReasons: [] }], byMagnitude: [] };
+/** A kind's tally of trials held over one run each, none caught on a later day. */
+/** A trial held over one run that raised no alarm. */
+const noAlarm = { firstAlertRun: null, firstAlertRunId: null, alertVerdict: null, windowRuns: 1 };
+const oneRun = { scoredOnLastRunOnly: false, windowRuns: 1, firstAlarmDays: [] };
+const CONTROLS_ONLY: LedgerSummaryView = { trials: 1, judgedWith: [{ task: null, sensitivityVersion: null }], injected: 0, controls: 1, ...tally, byKind: [{ kind: 'control', level: 'control', task: null, sensitivityVersion: null, trials: 1, caught: 0, rate: 0, interval: { low: 0, high: 0.79 }, notJudged: 0, notJudgedReasons: [], ...oneRun }], byMagnitude: [], scoredOnLastRunOnly: 0 };
 const WITH_SPIKES: LedgerSummaryView = {
   ...CONTROLS_ONLY,
   trials: 3,
   injected: 2,
   caught: 1,
   detectionRate: 0.5,
-  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, task: null, sensitivityVersion: null, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 }, notJudged: 0 })),
+  byMagnitude: [1.5, 3].map((magnitude, i) => ({ kind: 'spike', level: 'run' as const, magnitude, task: null, sensitivityVersion: null, injected: 1, caught: i, detectionRate: i, detectionInterval: { low: 0, high: 1 }, controls: 1, falsePositives: 0, falsePositiveRate: 0, falsePositiveInterval: { low: 0, high: 0.79 }, notJudged: 0, scoredOnLastRunOnly: false })),
 };
 
 function job(status: TrialJobView['status']): TrialJobView {
@@ -269,7 +273,7 @@ describe('the Trials page', () => {
   });
 
   it('writes the per-kind counts and a background job\'s progress with thousands separators', async () => {
-    const big = { kind: 'control', level: 'control' as const, task: null, sensitivityVersion: null, trials: 12_000, caught: 1_500, rate: 0.125, interval: null, notJudged: 2_000, notJudgedReasons: ['interrupted'] };
+    const big = { kind: 'control', level: 'control' as const, task: null, sensitivityVersion: null, trials: 12_000, caught: 1_500, rate: 0.125, interval: null, notJudged: 2_000, notJudgedReasons: ['interrupted'], ...oneRun };
     const page = await open({ ...CONTROLS_ONLY, byKind: [big] }, { 'trials.job': () => ({ ...job('running'), done: 1_200, total: 2_000 }) });
     const cells = page.get('[data-testid="ledger-by-kind"]').findAll('tbody td').map((td) => td.text());
     expect([cells[2], cells[3], cells[5]]).toEqual(['12,000', '1,500', '2,000: interrupted']);
@@ -278,7 +282,7 @@ describe('the Trials page', () => {
   });
 
   it('says which task and sensitivity version judged the latest trial and each trial of the ledger', async () => {
-    const trial = { label: 'spike:3', kind: 'spike', level: 'run' as const, magnitude: 3, runId: 41, caught: false, caughtBy: [], verdict: 'ok', detail: null, notJudged: null };
+    const trial = { label: 'spike:3', kind: 'spike', level: 'run' as const, magnitude: 3, runId: 41, caught: false, caughtBy: [], verdict: 'ok', detail: null, notJudged: null, ...noAlarm };
     const client = trialsClient({
       'sensitivity.tasks': () => [QUIET_V2],
       'trials.job': () => ({ ...job('done'), task: 'quiet', sensitivityVersion: 2, summary: CONTROLS_ONLY }),
@@ -307,8 +311,8 @@ describe('the Trials page', () => {
     const page = await open({
       ...WITH_SPIKES,
       byKind: [
-        { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 2, caught: 1, rate: 0.5, interval: null, notJudged: 0, notJudgedReasons: [] },
-        { kind: 'spike', level: 'run', ...quiet, trials: 1, caught: 0, rate: 0, interval: null, notJudged: 0, notJudgedReasons: [] },
+        { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 2, caught: 1, rate: 0.5, interval: null, notJudged: 0, notJudgedReasons: [], ...oneRun },
+        { kind: 'spike', level: 'run', ...quiet, trials: 1, caught: 0, rate: 0, interval: null, notJudged: 0, notJudgedReasons: [], ...oneRun },
       ],
       byMagnitude: [row(3, 1, { task: null, sensitivityVersion: null }), row(3, 0, quiet)],
       judgedWith: [{ task: null, sensitivityVersion: null }, quiet],
@@ -329,9 +333,9 @@ describe('the Trials page', () => {
 
   it('shows a trial whose run ended before a verdict as not judged, with its reason, never as MISSED', async () => {
     const why = 'not judged: run 37 interrupted — the database environment failed: no space left on device';
-    const spike = { label: 'spike:5', kind: 'spike', level: 'run' as const, magnitude: 5, runId: 37, caught: false, caughtBy: [], verdict: 'not judged', detail: why, notJudged: why, task: null, sensitivityVersion: null };
+    const spike = { label: 'spike:5', kind: 'spike', level: 'run' as const, magnitude: 5, runId: 37, caught: false, caughtBy: [], verdict: 'not judged', detail: why, notJudged: why, task: null, sensitivityVersion: null, ...noAlarm };
     const page = await open(
-      { ...CONTROLS_ONLY, trials: 2, notJudged: 1, notJudgedCauses: { runEnded: 1, injectedNothing: 0 }, byKind: [...CONTROLS_ONLY.byKind, { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 1, notJudgedReasons: [why] }] },
+      { ...CONTROLS_ONLY, trials: 2, notJudged: 1, notJudgedCauses: { runEnded: 1, injectedNothing: 0 }, byKind: [...CONTROLS_ONLY.byKind, { kind: 'spike', level: 'run', task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 1, notJudgedReasons: [why], ...oneRun }] },
       { 'trials.list': () => ({ staging: STAGING, trials: [{ ...spike, id: 1, session: 's1', at: '2026-11-30T10:01:00.000Z', source: 'a.db' }] }) },
     );
     expect(page.get('[data-testid="ledger-not-judged"]').text()).toBe('1 trial not judged (run interrupted or failed before a verdict): it counts in neither rate. The reasons are in the table below.');
@@ -343,18 +347,32 @@ describe('the Trials page', () => {
 
   it('says why the ledger\'s trials were not judged, grouped by cause: an injection that changed nothing made no run, and no run ended before a verdict', async () => {
     const nothing = 'not judged: mix-shift:1 injected nothing — a clean run on staging brings 20 records (20 new, 0 updated, 0 unchanged, 0 quarantined), and the injection leaves it as it is; no run was made';
-    const mixShift = { kind: 'mix-shift', level: 'run' as const, task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 2, notJudgedReasons: [nothing] };
+    const mixShift = { kind: 'mix-shift', level: 'run' as const, task: null, sensitivityVersion: null, trials: 0, caught: 0, rate: null, interval: null, notJudged: 2, notJudgedReasons: [nothing], ...oneRun };
     const onlyNothing = await open({ ...CONTROLS_ONLY, trials: 3, notJudged: 2, notJudgedCauses: { runEnded: 0, injectedNothing: 2 }, byKind: [...CONTROLS_ONLY.byKind, mixShift] });
     expect(onlyNothing.get('[data-testid="ledger-not-judged"]').text()).toBe('2 trials not judged (injection changed nothing, so no run was made): they count in neither rate. The reasons are in the table below.');
     const both = await open({ ...CONTROLS_ONLY, trials: 4, notJudged: 3, notJudgedCauses: { runEnded: 1, injectedNothing: 2 }, byKind: [...CONTROLS_ONLY.byKind, mixShift] });
     expect(both.get('[data-testid="ledger-not-judged"]').text()).toBe('3 trials not judged (1 run interrupted or failed before a verdict and 2 injections changed nothing, so no run was made): they count in neither rate. The reasons are in the table below.');
   });
 
+  it('shows beside a caught level shift the verdict of the run that first alarmed, its day and run, and a shift scored by the older rule as such', async () => {
+    const shift = { id: 2, session: 's', at: '2026-11-30T10:00:00.000Z', source: 'src.db', label: 'level-shift:0.4', kind: 'level-shift', level: 'run' as const, magnitude: 0.4, runId: 51, caught: true, caughtBy: ['validator:below-seasonal-range'], verdict: 'ok', detail: null, notJudged: null, task: null, sensitivityVersion: null, firstAlertRun: 1, firstAlertRunId: 47, alertVerdict: 'anomalous', windowRuns: 5 };
+    const legacy = { ...shift, id: 1, runId: 20, caught: false, caughtBy: [], firstAlertRun: null, firstAlertRunId: null, alertVerdict: null, windowRuns: null };
+    const shiftKind = { kind: 'level-shift', level: 'run' as const, task: null, sensitivityVersion: null, trials: 1, caught: 1, rate: 1, interval: null, notJudged: 0, notJudgedReasons: [], scoredOnLastRunOnly: false, windowRuns: 5, firstAlarmDays: [{ day: 1, trials: 1 }] };
+    const legacyKind = { ...shiftKind, caught: 0, rate: 0, scoredOnLastRunOnly: true, windowRuns: null, firstAlarmDays: [] };
+    const page = await open({ ...CONTROLS_ONLY, byKind: [...CONTROLS_ONLY.byKind, shiftKind, legacyKind] }, { 'trials.list': () => ({ staging: STAGING, trials: [shift, legacy] }) });
+    expect(page.findAll('[data-testid="ledger-trials"] [data-testid="trial-verdict"]').map((cell) => cell.text())).toEqual([
+      'anomalous on day 1 of 5 (run 47); last run ok',
+      'last run ok (scored on its last run only, as recorded before window scoring)',
+    ]);
+    const kinds = page.get('[data-testid="ledger-by-kind"]').findAll('tbody tr').map((tr) => tr.findAll('td')[0]!.text());
+    expect(kinds).toEqual(['control', 'level-shiftfirst alarm day 1: 1 of 5', 'level-shift (scored on its last run only, as recorded before window scoring)']);
+  });
+
   it('shows no list of the old period under a since the server refused, and offers no "Try again" that would only repeat the refusal', async () => {
     const refused = (input: { since?: string }) => {
       if (input.since === '2999-01-01') throw new ApiError('USAGE', 'since: "2999-01-01" is after now');
     };
-    const trial = { id: 1, session: 's', at: '2026-11-30T10:00:00.000Z', source: 'src.db', label: 'control', kind: 'control', level: 'control' as const, magnitude: null, runId: 3, caught: false, caughtBy: [], verdict: 'normal', detail: null, notJudged: null, task: null, sensitivityVersion: null };
+    const trial = { id: 1, session: 's', at: '2026-11-30T10:00:00.000Z', source: 'src.db', label: 'control', kind: 'control', level: 'control' as const, magnitude: null, runId: 3, caught: false, caughtBy: [], verdict: 'normal', detail: null, notJudged: null, task: null, sensitivityVersion: null, ...noAlarm };
     const page = await open(CONTROLS_ONLY, {
       'trials.summary': (input) => (refused(input), { ...CONTROLS_ONLY, staging: STAGING }),
       'trials.list': (input) => (refused(input), { staging: STAGING, trials: [trial] }),
