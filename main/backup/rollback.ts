@@ -125,7 +125,11 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   const clock = request.clock ?? (() => new Date());
   const progress = request.onProgress ?? (() => undefined);
   const canResume = (run: { status: string; error: string | null }) => resumable(store, run);
-  const work = () => undoJournal(store).transaction((tx) => rollbackInTransaction(tx, { ...checked, canResume }, clock().toISOString(), progress), { dryRun: checked.dryRun });
+  let at = '';
+  const work = () => {
+    at = clock().toISOString();
+    return undoJournal(store).transaction((tx) => rollbackInTransaction(tx, { ...checked, canResume }, at, progress), { dryRun: checked.dryRun });
+  };
   // A dry run writes nothing that survives, so it may look while an update runs.
   if (checked.dryRun) {
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
@@ -134,13 +138,47 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
   // The reason is kept in the attempt too: a rollback that fails or dies writes no rollback event, and its audit must still say why.
   const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail: nothingRolledBackBecause };
-  return withWriterLock(store, clock, purpose, work).catch((error: unknown) => {
+  return withWriterLock(store, clock, purpose, work).catch(async (error: unknown) => {
+    if (at !== '' && isConnectionLost(store, error)) throw await connectionLostDuring(store, checked, at, error);
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
     throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {
       hint: 'run the rollback again once no other writer holds the database',
       cause: error,
     });
+  });
+}
+
+/** A PostgreSQL connection dropped (not a schema dropped, nor a SQLite file gone: the rollback's COMMIT is then local and its outcome known). */
+function isConnectionLost(store: Store, error: unknown): error is GatehouseError {
+  return store.backend === 'postgres' && error instanceof GatehouseError && error.code === 'DB_UNREACHABLE' && !(error instanceof WriterLockLost) && store.classifyError(error.cause ?? error) === 'transient';
+}
+
+/**
+ * The connection went while the rollback's one transaction was open — at worst at its COMMIT, which
+ * the server may have run without the answer coming back. The rollback is then all there or not at
+ * all, but the client cannot tell which from the error: it asks again, on a new connection, for the
+ * rollback event that transaction wrote (its run, batch, operator and instant), and says which.
+ */
+async function connectionLostDuring(store: Store, request: CheckedRequest, at: string, error: GatehouseError): Promise<GatehouseError> {
+  const what = describeTarget({ runId: request.runId, batchSeq: request.batchSeq });
+  const lost = `the connection to the database was lost during the rollback of ${what} (${error.message})`;
+  const recorded = await undoJournal(store)
+    .listEvents({ runId: request.runId, since: at, limit: 100 })
+    .then((events) => events.find((event) => event.at === at && event.batchSeq === request.batchSeq && event.operator === request.operator) ?? null)
+    .catch(() => undefined);
+  if (recorded === undefined) {
+    return new GatehouseError('DB_UNREACHABLE', `${lost}; whether it was committed is not known yet: it is one transaction, so either all of it was or none`, {
+      hint: `once the database answers, \`gatehouse rollback --list --run ${request.runId}\` shows a rollback event at ${at} if it was committed; run the rollback again only if there is none`,
+      cause: error,
+    });
+  }
+  if (recorded === null) {
+    return new GatehouseError('DB_UNREACHABLE', `${lost}; it was not committed: nothing was changed`, { hint: 'run the rollback again', cause: error });
+  }
+  return new GatehouseError('DB_UNREACHABLE', `${lost}; it was committed all the same, before the answer could come back: rollback event ${recorded.id} (${recorded.deleted} hearings deleted, ${recorded.restored} restored)`, {
+    hint: `\`gatehouse rollback --list --run ${request.runId}\` shows it; do not run it again`,
+    cause: error,
   });
 }
 

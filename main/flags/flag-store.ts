@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { GatehouseError } from '../../shared/errors.js';
 import { KILL_SCOPE } from './scope.js';
-import { atOrAfter, newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
+import { atOrAfter, inCodeOrder, newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
 /** A flag value stored for one scope (`global` or `task:NAME`), as JSON text. */
 export type StoredFlagValue = Selectable<Database['flagValues']>;
@@ -36,7 +36,7 @@ class FlagStore {
   constructor(private readonly driver: QueryLayer) {}
 
   async values(flag?: string): Promise<StoredFlagValue[]> {
-    return this.driver.db.selectFrom('flagValues').selectAll().$if(flag !== undefined, (q) => q.where('flag', '=', flag!)).orderBy('flag').orderBy('scope').execute();
+    return this.driver.db.selectFrom('flagValues').selectAll().$if(flag !== undefined, (q) => q.where('flag', '=', flag!)).orderBy(inCodeOrder(this.driver.backend, 'flag')).orderBy(inCodeOrder(this.driver.backend, 'scope')).execute();
   }
 
   /**
@@ -58,7 +58,7 @@ class FlagStore {
           .as('reason'),
       )
       .where('flagValues.scope', '=', KILL_SCOPE)
-      .orderBy('flagValues.flag')
+      .orderBy(inCodeOrder(this.driver.backend, 'flagValues.flag'))
       .execute();
   }
 
@@ -123,7 +123,7 @@ class FlagStore {
    */
   async lastEventPerFlag(scope: string, atOrBefore: number): Promise<FlagEvent[]> {
     const last = this.driver.db.selectFrom('flagEvents').select((eb) => eb.fn.max('id').as('id')).where('scope', '=', scope).where('id', '<=', atOrBefore).groupBy('flag');
-    return this.driver.db.selectFrom('flagEvents').selectAll().where('id', 'in', last).orderBy('flag').execute();
+    return this.driver.db.selectFrom('flagEvents').selectAll().where('id', 'in', last).orderBy(inCodeOrder(this.driver.backend, 'flag')).execute();
   }
 
   async event(id: number): Promise<FlagEvent | null> {

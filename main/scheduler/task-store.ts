@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { taskEventViewSchema, type TaskEventView, type TaskView } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { redactSecrets } from '../../shared/redact.js';
-import { newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
+import { inCodeOrder, newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
 
 export type ScheduledTask = Omit<TaskView, 'nextRunAt' | 'scheduleProblem'>;
 
@@ -60,7 +60,7 @@ class TaskStore {
   constructor(private readonly driver: QueryLayer) {}
 
   async list(): Promise<ScheduledTask[]> {
-    return (await this.driver.db.selectFrom('scheduledTasks').selectAll().orderBy('name').execute()).map(taskFromRow);
+    return (await this.driver.db.selectFrom('scheduledTasks').selectAll().orderBy(inCodeOrder(this.driver.backend, 'name')).execute()).map(taskFromRow);
   }
 
   async get(name: string): Promise<ScheduledTask | null> {

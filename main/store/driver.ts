@@ -184,3 +184,17 @@ export function joinedTransaction(layer: QueryLayer, trx: Db): QueryLayer {
 export function containsWith(operator: 'like' | 'ilike', subject: Expression<string | null>, text: string): Expression<SqlBool> {
   return sql<SqlBool>`${subject} ${sql.raw(operator)} ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 }
+
+/**
+ * A text column ordered by its characters' codes, as SQLite's BINARY orders it on every database: a
+ * PostgreSQL database created with a language's collation (en_US.UTF-8, ICU) would put "a" before
+ * "A" before "Zed", and the same list would come back in another order from each backend.
+ */
+export function inCodeOrder(backend: Backend, column: string): Expression<string> {
+  return backend === 'postgres' ? sql<string>`${sql.ref(column)} COLLATE "C"` : sql.ref<string>(column);
+}
+
+/** Strings in the order inCodeOrder gives (UTF-8 bytes; UTF-16 units, the same outside astral characters), for lists put together in code. */
+export function byCodeOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

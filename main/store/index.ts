@@ -9,7 +9,7 @@ export { TRIAL_SESSION_OPERATION } from './repositories/trials.js';
 export type * from './snapshot-types.js';
 /** The one database type and query layer, for the folders that own tables (DESIGN §1). */
 export type { Db, QueryLayer } from './driver.js';
-export { joinedTransaction } from './driver.js';
+export { byCodeOrder, inCodeOrder, joinedTransaction } from './driver.js';
 export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
 export { abandonedConnections, DatabaseGone, holdForGood, isLockTimeout, isPrivilegeMissing, isStorePartMissing, notAllThere, NOT_WRITABLE_HINT, privilegeMissing, recordRefusedIn, storePartMissing, WriterLockLost, type DatabaseOption } from './faults.js';
 export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolations, type RelatedTable, type RelatedTotals } from './hearing-rows.js';

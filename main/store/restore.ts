@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { RepointedTask } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
-import type { Db } from './driver.js';
+import { byCodeOrder, type Db } from './driver.js';
 import { DatabaseGone } from './faults.js';
 import { refoldWhereStale } from './repositories/anomaly-folds.js';
 import { countHearings } from './repositories/runs.js';
@@ -85,8 +85,9 @@ async function repointTasksPastRemovedRuns(trx: Db): Promise<RepointedTask[]> {
     .selectFrom('scheduledTasks')
     .select((eb) => ['name as task', 'lastRunId as lastRunIdBefore', newestSurviving(eb).as('lastRunIdAfter')])
     .where(removedRun)
-    .orderBy('name')
     .execute();
+  // By code in JavaScript, as inCodeOrder orders tasks elsewhere: the transaction does not say its backend.
+  repointed.sort((a, b) => byCodeOrder(a.task, b.task));
   if (repointed.length === 0) return [];
   await trx.updateTable('scheduledTasks').set((eb) => ({ lastRunId: newestSurviving(eb) })).where(removedRun).execute();
   return repointed.map((task) => ({ task: task.task, lastRunIdBefore: Number(task.lastRunIdBefore), lastRunIdAfter: task.lastRunIdAfter === null ? null : Number(task.lastRunIdAfter) }));

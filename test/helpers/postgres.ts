@@ -161,3 +161,25 @@ export async function sessionsGone(location: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * A database of its own on the test server whose default collation is a language's (ICU en-US,
+ * else the libc locale en_US.UTF-8 when the server's machine has it), as a team's database often
+ * is: "a" < "A" < "b" < "Zed" there, where C and SQLite put "A" < "Zed" < "a" < "b". Null when the
+ * server can make neither. `drop` removes it (no run teardown knows it).
+ */
+export async function languageCollatedDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  const name = `gh_collated_${testRunTag()}_${process.pid}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const ways = [`LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`, `LC_COLLATE 'en_US.UTF-8' LC_CTYPE 'en_US.UTF-8'`];
+  for (const way of ways) {
+    const made = await psql(`CREATE DATABASE ${quoted(name)} TEMPLATE template0 ENCODING 'UTF8' ${way}`).then(
+      () => true,
+      () => false,
+    );
+    if (!made) continue;
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS ${quoted(name)} WITH (FORCE)`) };
+  }
+  return null;
+}

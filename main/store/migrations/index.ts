@@ -94,8 +94,11 @@ interface MigrationSession {
 /** Applies the migrations the database lacks; refuses one that a newer Gatehouse has migrated. Returns how many ran. */
 export async function applyMigrations(session: MigrationSession, now: Date = new Date()): Promise<number> {
   const dialect = DIALECTS[session.dialect];
-  await refuseLostMigrationRecord(session);
-  await session.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${dialect.time} NOT NULL)`);
+  const recordKept = Number(await session.value(TABLES_NAMED[session.dialect]("'schema_migrations'"))) > 0;
+  await refuseLostMigrationRecord(session, recordKept);
+  // Made only when absent: on PostgreSQL even CREATE TABLE IF NOT EXISTS wants CREATE on the schema,
+  // which a role that reads and writes a migrated store need not have.
+  if (!recordKept) await session.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${dialect.time} NOT NULL)`);
   const current = Number(await session.value('SELECT coalesce(max(version), 0) FROM schema_migrations'));
   if (current > SCHEMA_VERSION) {
     throw new GatehouseError('SCHEMA_TOO_NEW', `database ${session.location} has schema version ${current}; this Gatehouse knows up to ${SCHEMA_VERSION}`, {
@@ -126,8 +129,7 @@ const TABLES_NAMED: Record<Backend, (names: string) => string> = {
  * that is not all there, in the same words on both backends: a dropped table as dropped, an emptied
  * one as rows deleted.
  */
-async function refuseLostMigrationRecord(session: MigrationSession): Promise<void> {
-  const recordKept = Number(await session.value(TABLES_NAMED[session.dialect]("'schema_migrations'"))) > 0;
+async function refuseLostMigrationRecord(session: MigrationSession, recordKept: boolean): Promise<void> {
   if (recordKept && Number(await session.value('SELECT count(*) FROM schema_migrations')) > 0) return;
   const storeTables = Object.keys(TABLES).map((table) => `'${snakeCase(table)}'`).join(', ');
   if (Number(await session.value(TABLES_NAMED[session.dialect](storeTables))) === 0) return;

@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, isPrivilegeMissing, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
@@ -40,7 +40,11 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
       await client.query('SET LOCAL lock_timeout TO DEFAULT');
       const location = describeStore(target);
       if (options.mustExist && !(await holdsAStore(client, target.schema))) throw await noStoreIn(client, target, location, options);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
+      // Asked first: CREATE SCHEMA IF NOT EXISTS wants CREATE on the database even when the schema is
+      // there, which a team's read/write role (not the owner) does not have.
+      if (!(await schemaExists(client, target.schema))) await client.query(`CREATE SCHEMA ${quoteIdentifier(target.schema)}`);
+      // Without USAGE the schema drops out of search_path silently, and the store would read as absent.
+      else if (!(await schemaUsable(client, target.schema))) throw openingDenied(target, new Error(`permission denied for schema ${target.schema}`));
       await applyMigrations({
         dialect: 'postgres',
         location,
@@ -56,6 +60,14 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
     throw openFailure(target, error);
   }
   return new PostgresDriver(pool, target, options);
+}
+
+async function schemaExists(client: Queryable, schema: string): Promise<boolean> {
+  return (await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rows.length > 0;
+}
+
+async function schemaUsable(client: Queryable, schema: string): Promise<boolean> {
+  return (await client.query<{ usable: number }>("SELECT has_schema_privilege($1, 'USAGE') AS usable", [schema])).rows[0]?.usable === 1;
 }
 
 /** The store's tables missing from `schema` (dropped outside Gatehouse), as the refusal that names them; null when all are there. */
@@ -78,6 +90,7 @@ function openFailure(target: PostgresTarget, error: unknown): GatehouseError {
   if (isConnectionError(error)) return unreachable(target, error);
   const message = (error as Error).message;
   if (isLockTimeout(error)) return lockedByAnotherSession(target, error, `; ${NOTHING_MIGRATED}`);
+  if (isPrivilegeMissing(error)) return openingDenied(target, error as Error);
   if ((error as { code?: unknown }).code === QUERY_CANCELED_SQLSTATE) {
     return new GatehouseError('DB_NOT_WRITABLE', `cannot open database ${target.location}: the server canceled a statement of its opening or migration (${message}); ${NOTHING_MIGRATED}`, {
       hint: "the server's statement_timeout for this role or database (SHOW statement_timeout) is shorter than a migration takes: raise it for the role Gatehouse connects as (ALTER ROLE … SET statement_timeout = 0), then run again; an administrator's pg_cancel_backend ends it the same way",
@@ -85,6 +98,26 @@ function openFailure(target: PostgresTarget, error: unknown): GatehouseError {
     });
   }
   return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${target.location}: ${message}; ${NOTHING_MIGRATED}`, { cause: error });
+}
+
+/**
+ * The role Gatehouse connects as was denied what opening needs, as the grant that gives it: CREATE
+ * on the database to make a new store's schema, USAGE on the schema to reach it (and CREATE on it
+ * while migrations are due), every privilege on its tables and sequences to read and write them.
+ */
+function openingDenied(target: PostgresTarget, error: Error): GatehouseError {
+  const url = new URL(target.connectionString);
+  const role = url.username || 'the role Gatehouse connects as';
+  const database = quoteIdentifier(decodeURIComponent(url.pathname.slice(1)) || role);
+  const schema = quoteIdentifier(target.schema);
+  const denied = /permission denied for (database|schema|table|sequence)\b/.exec(error.message)?.[1];
+  const grant =
+    denied === 'database'
+      ? `GRANT CREATE ON DATABASE ${database} TO ${role} lets it make the schema, or have the owner create schema ${schema} (and let ${role} use it)`
+      : denied === 'schema'
+        ? `GRANT USAGE ON SCHEMA ${schema} TO ${role} lets it reach the store (add CREATE while migrations are due, or open it once as the owner to migrate it)`
+        : `GRANT ALL ON ALL TABLES IN SCHEMA ${schema} TO ${role} and GRANT ALL ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}, or connect as the role that owns them`;
+  return new GatehouseError('DB_NOT_WRITABLE', `cannot open database ${target.location}: ${error.message}; ${NOTHING_MIGRATED}`, { hint: grant, cause: error });
 }
 
 /**

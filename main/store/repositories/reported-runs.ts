@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
-import type { StoreDriver } from '../driver.js';
+import { byCodeOrder, type StoreDriver } from '../driver.js';
 import type { Database } from '../schema.js';
 import type { FoldedRun, JudgedRun, JudgedRunQuery, ReportedRun } from '../types.js';
 import { reportedRunFromRow } from '../rows.js';
@@ -116,9 +116,9 @@ export class RunReports {
       .select('task as name')
       .where('task', 'is not', null)
       .union((eb) => eb.selectFrom('scheduledTasks').select('name'))
-      .orderBy('name')
       .execute();
-    return rows.map((row) => row.name!);
+    // By code in JavaScript: a UNION's ORDER BY takes no COLLATE (inCodeOrder).
+    return rows.map((row) => row.name!).sort(byCodeOrder);
   }
 
   /** When the latest-started run started (by its start, not its id: an imported or resumed run can be older); null with no runs. */
