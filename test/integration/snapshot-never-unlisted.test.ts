@@ -5,6 +5,8 @@ import { createSnapshotOnRequest, listSnapshots, snapshotFolder } from '../../ma
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource } from '../../main/sources/index.js';
 import { sqliteBackend, withStoreAt } from '../helpers/backends.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { tempFolderEachTest } from '../helpers/temp-folder.js';
 
 /**
  * A SQLite snapshot is a file beside the database and a line in its manifest; retention, restore
@@ -56,5 +58,36 @@ describe('a SQLite snapshot its manifest cannot list', () => {
       expect((await listSnapshots(store)).map((s) => s.id)).toContain(taken.id);
       expect(snapshotFiles(location)).toEqual([...listed, taken.file].sort());
     });
+  });
+});
+
+describe('a SQLite snapshot killed as its copy gets its name', () => {
+  const folder = tempFolderEachTest('gatehouse-snapshot-kill-');
+
+  it('leaves no copy in the folder that backups list does not list, and the next snapshot is listed', async () => {
+    const database = path.join(folder(), 'gatehouse.db');
+    // Large enough that reading its checksum takes a while: the copy used to be named before that read, and listed after it.
+    expect(runCli(['update', '--db', database, '--source', 'synthetic:seed=139,count=3000', '--no-snapshot']).code).toBe(0);
+    const backups = `${database}.backups`;
+    fs.mkdirSync(backups);
+    const snapshot = startCli(['backups', 'create', '--db', database, '--json']);
+    // The moment a copy has its final name, the process dies, as a power cut or kill -9 would take it.
+    const watcher = fs.watch(backups, (_event, name) => {
+      if (name !== null && /^[^.]+\.sqlite$/.test(name) && fs.existsSync(path.join(backups, name))) snapshot.child.kill('SIGKILL');
+    });
+    try {
+      await snapshot.done;
+    } finally {
+      watcher.close();
+    }
+    const listedFiles = () => (JSON.parse(runCli(['backups', 'list', '--db', database, '--json']).stdout) as { snapshots: { file: string }[] }).snapshots.map((s) => s.file).sort();
+    const copies = () => fs.readdirSync(backups).filter((name) => name.endsWith('.sqlite')).sort();
+    expect(copies()).toHaveLength(1);
+    // Before: the copy, the size of the database, stayed unlisted for good — counted by no retention and no list.
+    expect(copies()).toEqual(listedFiles());
+    expect(runCli(['backups', 'create', '--db', database]).code).toBe(0);
+    expect(copies()).toHaveLength(2);
+    expect(copies()).toEqual(listedFiles());
+    expect(fs.readdirSync(backups).filter((name) => name.includes('.partial'))).toEqual([]);
   });
 });

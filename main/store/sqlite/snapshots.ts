@@ -51,6 +51,7 @@ export class SqliteSnapshots implements SnapshotSupport {
     const listed = this.readManifest();
     const file = path.join(this.place, `${meta.id}.sqlite`);
     const partial = `${file}.${process.pid}.partial`;
+    let written: Pick<Snapshot, 'sizeBytes' | 'sha256'>;
     try {
       // Inside the try: a folder that cannot be made (the database's folder immutable, a read-only mount) is the snapshot's clear refusal, not an unexpected error.
       fs.mkdirSync(this.place, { recursive: true });
@@ -64,19 +65,34 @@ export class SqliteSnapshots implements SnapshotSupport {
       copy.close();
       const problems = integrityProblems(partial);
       if (problems.length > 0) throw new GatehouseError('INVARIANT_BROKEN', `snapshot failed its integrity check: ${problems.slice(0, 3).join('; ')}`);
-      fs.renameSync(partial, file);
+      written = { sizeBytes: fs.statSync(partial).size, sha256: sha256OfFile(partial) };
     } catch (error) {
       removeCopyQuietly(partial);
       if (error instanceof GatehouseError) throw error;
       throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${this.place}: ${(error as Error).message}`, { cause: error });
     }
-    const snapshot = snapshotInContractOrder({ ...meta, file: path.basename(file), sizeBytes: fs.statSync(file).size, sha256: sha256OfFile(file) });
+    // Listed first, then given its name: a kill -9 between the two leaves a listed snapshot MISSING
+    // (said by backups list, deletable) and a leftover of a gone process, which the next snapshot
+    // removes. Named first, the kill left a copy the size of the database that no manifest lists,
+    // that nothing ever removes — the checksum of the whole file was read in between.
+    const snapshot = snapshotInContractOrder({ ...meta, file: path.basename(file), ...written });
     try {
       this.writeManifest([...listed, snapshot]);
     } catch (error) {
       // Retention, restore and `backups list` know only what the manifest lists: a copy it does not (the size of the database, on a disk that may be full) would be counted nowhere, for good.
-      fs.rmSync(file, { force: true });
+      removeCopyQuietly(partial);
       throw new GatehouseError('DB_NOT_WRITABLE', `cannot list snapshot ${meta.id} in ${this.manifestFile}: ${(error as Error).message}; its copy was removed, nothing was kept`, { cause: error });
+    }
+    try {
+      fs.renameSync(partial, file);
+    } catch (error) {
+      removeCopyQuietly(partial);
+      try {
+        this.writeManifest(listed);
+      } catch {
+        // Left listed and MISSING, as a kill at this point leaves it: backups list says so, backups delete removes it.
+      }
+      throw new GatehouseError('DB_NOT_WRITABLE', `cannot write snapshot into ${this.place}: ${(error as Error).message}`, { cause: error });
     }
     return snapshot;
   }
