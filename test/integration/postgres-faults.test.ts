@@ -6,7 +6,9 @@ import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { domainRows } from '../helpers/domain-rows.js';
-import { availablePostgresBackend, connectToPostgres as connect, PG_URL } from '../helpers/postgres.js';
+import { unreachable } from '../../main/store/postgres/connection.js';
+import { parsePostgresTarget } from '../../main/store/postgres/target.js';
+import { availablePostgresBackend, connectToPostgres as connect, PG_URL, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 const backend = await availablePostgresBackend();
@@ -273,6 +275,27 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       expect(await store.countHearings()).toBe(300);
     } finally {
       await store.close();
+    }
+  });
+
+  it('says a session the server ended mid-query as ended by the server, not as a server it cannot reach', async () => {
+    const schema = uniqueSchema();
+    const victim = await connect();
+    const watcher = await connect();
+    try {
+      const pid = (victim as unknown as { processID: number }).processID;
+      const asked = victim.query('SELECT pg_sleep(60)').catch((error: unknown) => error);
+      // Terminated once its query is seen running (a state, polled), as an operator's pg_terminate_backend would.
+      while ((await watcher.query<{ ended: boolean }>(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid = $1 AND state = 'active'`, [pid])).rows.length === 0);
+      const ended = unreachable(parsePostgresTarget(urlWithSchema(schema)), await asked);
+      expect(ended).toMatchObject({
+        code: 'DB_UNREACHABLE',
+        message: expect.stringMatching(/^PostgreSQL at .* ended this session: terminating connection due to administrator command$/),
+        hint: expect.stringMatching(/^the server was reached and ended the session .*run the command again/),
+      });
+    } finally {
+      await victim.end().catch(() => undefined);
+      await watcher.end();
     }
   });
 

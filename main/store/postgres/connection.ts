@@ -127,8 +127,18 @@ function whyUnreachable(error: unknown): string {
   return message ? `${because} (${message})` : because;
 }
 
+/** The server was reached and ended the session itself (pg_terminate_backend, a shutdown, a crash): not a URL or a server that is not there. */
+const SESSION_ENDED_BY_SERVER = new Set(['57P01', '57P02']);
+
 /** A connection failure as people read it: which server (password removed) and why. */
 export function unreachable(target: PostgresTarget, error: unknown): GatehouseError {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: string };
+  if (typeof code === 'string' && SESSION_ENDED_BY_SERVER.has(code)) {
+    return new GatehouseError('DB_UNREACHABLE', `PostgreSQL at ${target.location} ended this session: ${redactSecrets(message || code)}`, {
+      hint: 'the server was reached and ended the session (pg_terminate_backend, a restart or a crash): what was not committed was not kept; run the command again once the server answers',
+      cause: error,
+    });
+  }
   return new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${target.location}: ${redactSecrets(whyUnreachable(error))}`, {
     hint: 'check that the server is running and the URL, user, password and database name are right',
     cause: error,
