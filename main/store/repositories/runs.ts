@@ -316,7 +316,7 @@ export class RunRepository {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();
-    const [run] = await this.readAsMarked([{ ...runFromRow(row), ...processGone(row) }]);
+    const [run] = await this.withCheckpointCounts([{ ...runFromRow(row), ...processGone(row) }]);
     return { ...run!, batchList: batches as BatchRecord[] };
   }
 
@@ -345,22 +345,24 @@ export class RunRepository {
       )
       .$call((q) => newestFirstPage(q, query, 50))
       .execute();
-    return this.readAsMarked(rows.map((row) => ({ ...runFromRow(row), ...processGone(row) })));
+    return this.withCheckpointCounts(rows.map((row) => ({ ...runFromRow(row), ...processGone(row) })));
   }
 
   /**
-   * A run whose process is gone is read with the counts the next writer marks it with
-   * (markOrphanedRunsInterrupted): its last checkpoint's, not the zeros stored when it started. Read
-   * before, its committed batches were listed beside "0 fetched, 0 batches", and the counts jumped
-   * when anything took the lock, though nothing about the run had changed.
+   * A run stored `running` is read with its last checkpoint's counts, not the zeros its row keeps
+   * until it ends: one still going in another process (a CLI update under the console) was listed
+   * as "0 fetched, 0 batches" while its batches committed, and one whose process is gone beside
+   * its committed batches until the next writer marked it (markOrphanedRunsInterrupted, which
+   * counts it from the same checkpoint). The engine's own reads of its running row take nothing
+   * from these counts (finish-run.ts storedRun omits them): it counts from its state.
    */
-  private async readAsMarked(runs: RunSummary[]): Promise<RunSummary[]> {
-    const gone = runs.filter((run) => run.processGone !== undefined).map((run) => run.runId);
-    if (gone.length === 0) return runs;
-    const checkpoints = await this.db.selectFrom('checkpoints').select(['runId', 'metricsJson', 'batchCountsJson']).where('runId', 'in', gone).execute();
+  private async withCheckpointCounts(runs: RunSummary[]): Promise<RunSummary[]> {
+    const running = runs.filter((run) => run.status === 'running').map((run) => run.runId);
+    if (running.length === 0) return runs;
+    const checkpoints = await this.db.selectFrom('checkpoints').select(['runId', 'metricsJson', 'batchCountsJson']).where('runId', 'in', running).execute();
     const byRun = new Map(checkpoints.map((checkpoint) => [Number(checkpoint.runId), checkpoint]));
     return runs.map((run) => {
-      const checkpoint = byRun.get(run.runId);
+      const checkpoint = run.status === 'running' ? byRun.get(run.runId) : undefined;
       return checkpoint ? { ...run, metrics: JSON.parse(checkpoint.metricsJson), batches: JSON.parse(checkpoint.batchCountsJson) } : run;
     });
   }
