@@ -1,6 +1,6 @@
 import { GatehouseError, isGatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import { resumable } from '../engine/index.js';
+import { noRunToResume, resumable } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -17,7 +17,7 @@ export function resumeHandlers(store: Store, engine: EngineHost): Pick<ApiHandle
     'runs.resume': async ({ runId }, caller) => {
       const operator = requireOperator(caller);
       const run = await store.getRun(runId);
-      if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+      if (!run) throw await noRunToResume(store, runId);
       if (!resumable(store, run)) {
         throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
       }

@@ -8,6 +8,7 @@ import {
   type RollbackReportView as RollbackReport,
 } from '../../shared/api-operations.js';
 import { GatehouseError, type Surface } from '../../shared/errors.js';
+import { environmentFailure } from '../engine/busy-refusal.js';
 import { resumable } from '../engine/open-run.js';
 import { WriterLockLost, type Store } from '../store/index.js';
 import { settleOrphanedRuns, withWriterLock } from './lock.js';
@@ -130,6 +131,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
     at = clock().toISOString();
     return undoJournal(store).transaction((tx) => rollbackInTransaction(tx, { ...checked, canResume }, at, progress), { dryRun: checked.dryRun });
   };
+  const target = describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq });
   // A dry run writes nothing that survives, so it may look while an update runs.
   if (checked.dryRun) {
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
@@ -138,11 +140,13 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
   // The reason is kept in the attempt too: a rollback that fails or dies writes no rollback event, and its audit must still say why.
   const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail: nothingRolledBackBecause };
-  return withWriterLock(store, clock, purpose, work).catch(async (error: unknown) => {
+  // Failed inside the attempt, so its audit says what failed as the operator is told it.
+  const applied = () => work().catch((error: unknown) => Promise.reject(rollbackFailure(store, target, error)));
+  return withWriterLock(store, clock, purpose, applied).catch(async (error: unknown) => {
     if (at !== '' && isConnectionLost(store, error)) throw await connectionLostDuring(store, checked, at, error);
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
-    throw new GatehouseError('INTERRUPTED', `rollback of ${describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq })} stopped: ${error.message}; nothing was changed`, {
+    throw new GatehouseError('INTERRUPTED', `rollback of ${target} stopped: ${error.message}; nothing was changed`, {
       hint: 'run the rollback again once no other writer holds the database',
       cause: error,
     });
@@ -178,6 +182,31 @@ async function connectionLostDuring(store: Store, request: CheckedRequest, at: s
   }
   return new GatehouseError('DB_UNREACHABLE', `${lost}; it was committed all the same, before the answer could come back: rollback event ${recorded.id} (${recorded.deleted} hearings deleted, ${recorded.restored} restored)`, {
     hint: `\`gatehouse rollback --list --run ${request.runId}\` shows it; do not run it again`,
+    cause: error,
+  });
+}
+
+/**
+ * A write of the rollback the database refused for reasons of its own — a trigger raising, a CHECK
+ * constraint or foreign key added outside Gatehouse (NOT VALID: the rows stood, their before-images
+ * do not pass) — reached support as "unexpected error: …", exit 1, as if Gatehouse had broken. Said
+ * as a failed restore is: what failed and that, the rollback being one transaction, nothing was
+ * rolled back. Gatehouse's own refusals (conflicts, a run not found: "nothing was changed") and the
+ * environment's faults keep their words (environmentFailure: DB_NOT_WRITABLE, DB_UNREACHABLE), and a
+ * busy database is left for the boundary to name its writer (busyWriteRefusal).
+ */
+const REFUSED_BY_DATABASE = 'a trigger, constraint or rule added to the database outside Gatehouse refused the rows the rollback puts back or removes: remove or correct it';
+
+function rollbackFailure(store: Store, target: string, error: unknown): unknown {
+  if (error instanceof GatehouseError || store.classifyError(error) === 'transient') return error;
+  const said = environmentFailure(store, error);
+  const failed = `rollback of ${target} failed`;
+  if (said instanceof GatehouseError) return new GatehouseError(said.code, `${failed}: ${said.message}; nothing was rolled back`, { hint: said.hints, cause: error });
+  return new GatehouseError('DB_NOT_WRITABLE', `${failed}: the database refused a write of it (${(error as Error).message}); nothing was rolled back`, {
+    hint: {
+      cli: `${REFUSED_BY_DATABASE}, then run the rollback again (--dry-run lists what it would do)`,
+      console: `${REFUSED_BY_DATABASE}, then roll back again (the preview lists what it would do)`,
+    },
     cause: error,
   });
 }

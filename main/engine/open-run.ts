@@ -3,6 +3,7 @@ import type { RunDetailView } from '../../shared/api.js';
 import { DEFAULT_BATCH_SIZE, type RunMode, type RunSummary, type SourceWindow } from '../../shared/run.js';
 import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '../sources/index.js';
 import type { Store } from '../store/index.js';
+import { counted } from '../../shared/plural.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
 import { addEventIdsTakenBefore, addEventIdsTakenByIdentity } from './taken-before.js';
@@ -74,7 +75,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const { store, source } = options;
   const retry = notResumedWhenBusy(store, runId, untilBusyGaveUp);
   const run = await retry(() => store.getRun(runId));
-  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (!run) throw await noRunToResume(store, runId);
   if (!resumable(store, run)) {
     throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
   }
@@ -91,6 +92,33 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const eventIdsInRun = new EventIdSet();
   const readWhatItTook = () => whatItTook(options, runId, state, window, eventIdsInRun, retry);
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, runStartedAt: run.startedAt, priorDurationMs, eventIdsInRun, readWhatItTook };
+}
+
+/**
+ * `--resume N` (or the console's Resume) of a run that is not there. A run's row is never deleted by
+ * Gatehouse, so when its checkpoint, batches or quarantined records remain, the row was deleted
+ * outside it: said so, with what was found and what can still be done, where "run N does not exist"
+ * alone read as a mistyped id. The resume cannot go on without the row (its source, mode and window).
+ */
+export async function noRunToResume(store: Store, runId: number): Promise<GatehouseError> {
+  const remains = await store.remainsOfRun(runId).catch(() => null);
+  const found = [
+    remains?.checkpoint ? 'its checkpoint' : null,
+    remains?.batches ? counted(remains.batches, 'batch', 'batches') : null,
+    remains?.quarantined ? counted(remains.quarantined, 'quarantined record') : null,
+  ].filter((part) => part !== null);
+  if (found.length === 0) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  const redo = `the hearings run ${runId} wrote are found stored and not written again`;
+  return new GatehouseError('NOT_FOUND', `run ${runId} does not exist: its row was deleted outside Gatehouse, and a resume cannot go on without it (what remains of the run: ${listed(found)}); nothing was changed`, {
+    hint: {
+      cli: `run the update again without --resume (${redo}), or restore a snapshot taken before the row was deleted (gatehouse backups list, gatehouse restore) and resume run ${runId} then`,
+      console: `start the update again (${redo}), or restore a snapshot taken before the row was deleted (Backups page) and resume run ${runId} then`,
+    },
+  });
+}
+
+function listed(parts: string[]): string {
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}`;
 }
 
 /**

@@ -293,6 +293,17 @@ export class RunRepository {
     return row ? checkpointFromRow(row) : null;
   }
 
+  /**
+   * What is left of a run whose row is not there (deleted outside Gatehouse: a DELETE from the
+   * sqlite3 shell, whose foreign keys are off, or psql with triggers disabled): its checkpoint, its
+   * batches and its quarantined records, which name it by id alone.
+   */
+  async remainsOfRun(runId: number): Promise<{ checkpoint: boolean; batches: number; quarantined: number }> {
+    const count = async (table: 'batches' | 'quarantine' | 'checkpoints') =>
+      Number((await this.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('runId', '=', runId).executeTakeFirstOrThrow()).n);
+    return { checkpoint: (await count('checkpoints')) > 0, batches: await count('batches'), quarantined: await count('quarantine') };
+  }
+
   /** Runs still marked `running` whose writer is gone become `interrupted`; returns their ids. */
   async markOrphanedRunsInterrupted(options: { now: Date; except?: number }): Promise<number[]> {
     const running = await this.db.selectFrom('runs').select(['id', 'pid', 'host']).where('status', '=', 'running').execute();
