@@ -103,11 +103,16 @@ async function whoSet(store: RolloutTx, resolution: FlagResolution): Promise<str
   return `${flag} [${scope}] set to ${JSON.stringify(value)}${last ? ` by ${last.actor} at ${last.at} (${last.reason})` : ''}`;
 }
 
-/** In the canary stage, when every other task runs the rollout's values: why its comparison compares nothing. */
+/**
+ * In the canary stage, when no other enabled task runs beside the canary, or every one runs the
+ * rollout's values: why its comparison compares nothing. A canary that is the only task is the
+ * plainest case: its guardrails wait for control data that never comes.
+ */
 export async function controlGone(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges' | 'canaryTask' | 'stages' | 'stageIndex'>): Promise<string | null> {
   if (rollout.stages[rollout.stageIndex]!.stage !== 'canary') return null;
   const control = await controlOnTheChanges(store, rollout.flagChanges, rollout.canaryTask);
-  if (control.otherTasks.length === 0 || control.onTheChanges.length < control.otherTasks.length) return null;
+  if (control.otherTasks.length === 0) return `no other enabled scheduled task runs beside canary task "${rollout.canaryTask}": no control run comes while that stands`;
+  if (control.onTheChanges.length < control.otherTasks.length) return null;
   return `every control task (${control.onTheChanges.join(', ')}) now runs the canary's values (${control.setBy.join('; ')}): no control run comes while that stands`;
 }
 
