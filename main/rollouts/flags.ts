@@ -117,6 +117,19 @@ export async function controlGone(store: RolloutTx, rollout: Pick<RolloutView, '
 }
 
 /**
+ * In the canary stage, when the canary task is disabled: the scheduler runs it no more, so the
+ * stage waits for a canary run that only a run by hand brings. Said with who switched it off.
+ */
+export async function canaryTaskDisabled(store: RolloutTx, rollout: Pick<RolloutView, 'canaryTask' | 'stages' | 'stageIndex'>): Promise<string | null> {
+  if (rollout.stages[rollout.stageIndex]!.stage !== 'canary' || rollout.canaryTask === null) return null;
+  const task = await taskStore(store).get(rollout.canaryTask);
+  if (task === null || task.enabled) return null;
+  const [last] = await taskStore(store).history({ task: rollout.canaryTask, limit: 1 });
+  const by = last ? ` (switched off by ${last.operator} at ${last.at})` : '';
+  return `canary task "${rollout.canaryTask}" is disabled${by}: the scheduler runs it no more, so no canary run comes unless it is run by hand (gatehouse tasks run ${rollout.canaryTask}) or enabled again`;
+}
+
+/**
  * Refuses to move a rollout whose flags were changed outside it (that change is someone's decision,
  * not to be undone unseen) or are killed (a rollout never runs under a kill).
  */

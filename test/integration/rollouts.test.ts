@@ -530,6 +530,18 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
     });
   });
 
+  it('says a canary task disabled mid-canary gets no scheduled run, naming who disabled it, and says nothing once it is enabled again', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      await editTask(h.store, CANARY, { enabled: false }, h.time.clock(), 'ops-bob');
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.latest!.canaryTaskDisabled).toContain(`canary task "${CANARY}" is disabled`);
+      expect(detail.latest!.canaryTaskDisabled).toContain('ops-bob');
+      await editTask(h.store, CANARY, { enabled: true }, h.time.clock(), 'ops-bob');
+      expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).latest!.canaryTaskDisabled).toBeUndefined();
+    });
+  });
+
   it('holds a rollout whose flag is killed mid-canary, refuses Proceed and a new rollout under the kill, and aborts with the kill standing', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h);
