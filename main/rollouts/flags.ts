@@ -1,7 +1,7 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError, type SurfaceHint } from '../../shared/errors.js';
 import { actorName, evaluateAllFlags, flagsToActOn, flagStore, setFlag, type FlagResolution, type StoredFlagValue } from '../flags/index.js';
-import { taskStore } from '../scheduler/index.js';
+import { taskEventView, taskStore } from '../scheduler/index.js';
 import type { RolloutTx } from './ledger.js';
 import { stageScope } from './stages.js';
 
@@ -124,8 +124,10 @@ export async function canaryTaskDisabled(store: RolloutTx, rollout: Pick<Rollout
   if (rollout.stages[rollout.stageIndex]!.stage !== 'canary' || rollout.canaryTask === null) return null;
   const task = await taskStore(store).get(rollout.canaryTask);
   if (task === null || task.enabled) return null;
-  const [last] = await taskStore(store).history({ task: rollout.canaryTask, limit: 1 });
-  const by = last ? ` (switched off by ${last.operator} at ${last.at})` : '';
+  // The event that switched it off, not a later edit of its schedule or source.
+  const events = (await taskStore(store).history({ task: rollout.canaryTask })).map(taskEventView);
+  const off = events.find((event) => !event.after.enabled && (event.before === null || event.before.enabled));
+  const by = off ? ` (switched off by ${off.operator} at ${off.at})` : '';
   return `canary task "${rollout.canaryTask}" is disabled${by}: the scheduler runs it no more, so no canary run comes unless it is run by hand (gatehouse tasks run ${rollout.canaryTask}) or enabled again`;
 }
 
