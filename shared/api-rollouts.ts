@@ -92,6 +92,8 @@ export const rolloutEvidenceSchema = z.object({
   canaryRolledBackLater: z.array(z.object({ runId: z.number().int(), operator: z.string(), at: z.string() })).optional(),
   /** In the canary stage, when every control task runs the canary's values: what put them there and who set it (absent otherwise). */
   controlOnCanary: z.string().optional(),
+  /** In the canary stage, when the canary task is disabled: the scheduler runs it no more, and who switched it off (absent otherwise). */
+  canaryTaskDisabled: z.string().optional(),
 });
 export type RolloutEvidence = z.infer<typeof rolloutEvidenceSchema>;
 

@@ -86,6 +86,7 @@ function printDetail(detail: RolloutDetail): void {
     printTable(['guardrail', 'status', 'difference', 'interval', 'limit', 'what'], detail.latest.guardrails.map(guardrailRow));
     const noControl = noControlWarning(detail.latest);
     if (noControl !== null) process.stdout.write(`${noControl}\n`);
+    if (detail.latest.canaryTaskDisabled !== undefined) process.stdout.write(`warning: ${detail.latest.canaryTaskDisabled}\n`);
   }
   process.stdout.write('\nledger:\n');
   printTable(['#', 'at', 'stage', 'kind', 'decision', 'who', 'run', 'reason'], detail.ledger.map((e) => [e.id, e.at, e.stage, e.kind, e.decision, e.operator, e.runId, e.reason]));

@@ -314,8 +314,8 @@ function promotionReason(rollout: RolloutView, request: Pick<RolloutDecideInput,
   if (request.withoutControl !== undefined) return `${request.reason} (promoted without a control: ${request.withoutControl}; ${noControl})`;
   throw new GatehouseError('CONFLICT', `rollout ${rollout.id} "${rollout.name}" has no control to compare its canary with: ${noControl}; nothing was changed`, {
     hint: {
-      cli: `give the control tasks their own values back (gatehouse flags set|unset …), or promote anyway with --without-control "why", kept in the ledger`,
-      console: 'give the control tasks their own values back on the Flags page, or promote anyway: say why in "Why promote without a control", kept in the ledger',
+      cli: `give the canary a control (the control tasks their own values back with gatehouse flags set|unset …, or another task enabled: gatehouse tasks enable|add), or promote anyway with --without-control "why", kept in the ledger`,
+      console: 'give the canary a control (the control tasks their own values back on the Flags page, or another scheduled task enabled in Settings), or promote anyway: say why in "Why promote without a control", kept in the ledger',
     },
   });
 }

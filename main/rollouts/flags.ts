@@ -1,7 +1,7 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError, type SurfaceHint } from '../../shared/errors.js';
 import { actorName, evaluateAllFlags, flagsToActOn, flagStore, setFlag, type FlagResolution, type StoredFlagValue } from '../flags/index.js';
-import { taskStore } from '../scheduler/index.js';
+import { taskEventView, taskStore } from '../scheduler/index.js';
 import type { RolloutTx } from './ledger.js';
 import { stageScope } from './stages.js';
 
@@ -103,12 +103,32 @@ async function whoSet(store: RolloutTx, resolution: FlagResolution): Promise<str
   return `${flag} [${scope}] set to ${JSON.stringify(value)}${last ? ` by ${last.actor} at ${last.at} (${last.reason})` : ''}`;
 }
 
-/** In the canary stage, when every other task runs the rollout's values: why its comparison compares nothing. */
+/**
+ * In the canary stage, when no other enabled task runs beside the canary, or every one runs the
+ * rollout's values: why its comparison compares nothing. A canary that is the only task is the
+ * plainest case: its guardrails wait for control data that never comes.
+ */
 export async function controlGone(store: RolloutTx, rollout: Pick<RolloutView, 'flagChanges' | 'canaryTask' | 'stages' | 'stageIndex'>): Promise<string | null> {
   if (rollout.stages[rollout.stageIndex]!.stage !== 'canary') return null;
   const control = await controlOnTheChanges(store, rollout.flagChanges, rollout.canaryTask);
-  if (control.otherTasks.length === 0 || control.onTheChanges.length < control.otherTasks.length) return null;
+  if (control.otherTasks.length === 0) return `no other enabled scheduled task runs beside canary task "${rollout.canaryTask}": no control run comes while that stands`;
+  if (control.onTheChanges.length < control.otherTasks.length) return null;
   return `every control task (${control.onTheChanges.join(', ')}) now runs the canary's values (${control.setBy.join('; ')}): no control run comes while that stands`;
+}
+
+/**
+ * In the canary stage, when the canary task is disabled: the scheduler runs it no more, so the
+ * stage waits for a canary run that only a run by hand brings. Said with who switched it off.
+ */
+export async function canaryTaskDisabled(store: RolloutTx, rollout: Pick<RolloutView, 'canaryTask' | 'stages' | 'stageIndex'>): Promise<string | null> {
+  if (rollout.stages[rollout.stageIndex]!.stage !== 'canary' || rollout.canaryTask === null) return null;
+  const task = await taskStore(store).get(rollout.canaryTask);
+  if (task === null || task.enabled) return null;
+  // The event that switched it off, not a later edit of its schedule or source.
+  const events = (await taskStore(store).history({ task: rollout.canaryTask })).map(taskEventView);
+  const off = events.find((event) => !event.after.enabled && (event.before === null || event.before.enabled));
+  const by = off ? ` (switched off by ${off.operator} at ${off.at})` : '';
+  return `canary task "${rollout.canaryTask}" is disabled${by}: the scheduler runs it no more, so no canary run comes unless it is run by hand (gatehouse tasks run ${rollout.canaryTask}) or enabled again`;
 }
 
 /**

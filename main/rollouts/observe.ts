@@ -1,7 +1,7 @@
 import type { RolloutEvidence, RolloutView } from '../../shared/api-rollouts.js';
 import { asRan, rolledBackAfterRunning, type RolledBackLater } from '../backup/index.js';
 import type { ReportedRun, Store } from '../store/index.js';
-import { controlGone } from './flags.js';
+import { canaryTaskDisabled, controlGone } from './flags.js';
 import { evaluateGuardrails, type ObservedRun } from './guardrails.js';
 import { rolloutLedger } from './ledger.js';
 
@@ -68,6 +68,7 @@ export async function observeStage(store: Store, rollout: RolloutView, now: Date
   const rolledBackLater = new Map((await rolledBackAfterRunning(store, [...canary, ...control])).map((r) => [r.runId, r]));
   const guardrails = evaluateGuardrails(await withQuarantineRows(store, canary, rolledBackLater), await withQuarantineRows(store, control, rolledBackLater), rollout.timeThreshold);
   const controlOnCanary = await controlGone(store, rollout);
+  const idle = await canaryTaskDisabled(store, rollout);
   return {
     window: { since: rollout.stageStartedAt, until: now.toISOString() },
     canaryRuns: canary.map((run) => run.runId),
@@ -75,5 +76,6 @@ export async function observeStage(store: Store, rollout: RolloutView, now: Date
     guardrails,
     canaryRolledBackLater: canary.flatMap((run) => rolledBackLater.get(run.runId) ?? []).map(({ runId, operator, at }) => ({ runId, operator, at })),
     ...(controlOnCanary === null ? {} : { controlOnCanary }),
+    ...(idle === null ? {} : { canaryTaskDisabled: idle }),
   };
 }

@@ -3,7 +3,7 @@ import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { rolloutReport } from '../../main/reports/index.js';
 import { abortRollout, decideRollout, guardAfterRun, GUARDRAIL_OPERATOR, pauseRollout, rolloutDetail, rolloutLedger, startRollout } from '../../main/rollouts/index.js';
-import { addTask, type DeliveredNotification, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
+import { addTask, type DeliveredNotification, editTask, Notifier, runTask, Scheduler, taskStore } from '../../main/scheduler/index.js';
 import type { RecordSource, SourceItem } from '../../main/sources/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import { rolloutStartInputSchema, type RolloutStartInput } from '../../shared/api-rollouts.js';
@@ -505,6 +505,41 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       expect(detail.latest!.guardrails.filter((g) => g.status === 'no data').map((g) => g.name)).toEqual(['failures', 'quarantine-rate', 'per-record-time', 'alert-rate']);
       expect(detail.ledger.at(-1)).toMatchObject({ kind: 'check', reason: expect.stringContaining('without data yet') });
       expect(await flagFor(h.store, null)).toBe(false);
+    });
+  });
+
+  it('says a canary with no other enabled task beside it has no control, from its start on, and refuses an operator\'s promotion of it unless they say why it goes anyway', async () => {
+    await withHarness(async (h) => {
+      // The canary is the only task left running: the controls are switched off.
+      for (const name of CONTROLS) await editTask(h.store, name, { enabled: false }, h.time.clock(), 'ops-carol');
+      const rollout = await start(h);
+      const started = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(started.latest!.controlOnCanary).toContain(`no other enabled scheduled task runs beside canary task "${CANARY}"`);
+      h.time.at('2026-06-01T02:00:00Z');
+      for (let i = 0; i < 3; i += 1) await h.run(CANARY);
+      let detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'check', reason: expect.stringContaining('not promoted by itself') });
+      const proceed = { rolloutId: rollout.id, decision: 'proceed' as const, reason: 'canary looks fine', fromStage: 'canary' as const };
+      const alice = { operator: 'ops-alice', now: h.time.clock() };
+      await expect(decideRollout(h.store, proceed, alice)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('has no control to compare its canary with: no other enabled scheduled task') });
+      expect(await flagFor(h.store, null)).toBe(false);
+      await decideRollout(h.store, { ...proceed, withoutControl: 'only one feed this week' }, alice);
+      detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail).toMatchObject({ state: 'active', stageIndex: 1 });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', operator: 'ops-alice', reason: expect.stringContaining('promoted without a control: only one feed this week; no other enabled scheduled task') });
+    });
+  });
+
+  it('says a canary task disabled mid-canary gets no scheduled run, naming who disabled it, and says nothing once it is enabled again', async () => {
+    await withHarness(async (h) => {
+      const rollout = await start(h);
+      await editTask(h.store, CANARY, { enabled: false }, h.time.clock(), 'ops-bob');
+      // A later edit of its schedule is not who switched it off.
+      await editTask(h.store, CANARY, { cron: '0 3 * * *' }, h.time.clock(), 'ops-carol');
+      const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
+      expect(detail.latest!.canaryTaskDisabled).toContain(`canary task "${CANARY}" is disabled (switched off by ops-bob at `);
+      await editTask(h.store, CANARY, { enabled: true }, h.time.clock(), 'ops-bob');
+      expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).latest!.canaryTaskDisabled).toBeUndefined();
     });
   });
 
