@@ -5,7 +5,7 @@ import type { BatchSizes } from './batch-sizes.js';
 import type { Execution } from './execute-run.js';
 import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
-import type { UpdateOptions } from './run-update.js';
+import type { BatchSettings, UpdateOptions } from './run-update.js';
 import { PendingBatch } from './run-state.js';
 import { inWindows, yieldToEventLoop } from './windows.js';
 
@@ -23,7 +23,7 @@ export async function runBatches(
   planner: RunPlanner,
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
-  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean; betweenBatches?: UpdateOptions['betweenBatches'] },
+  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean; betweenBatches?: UpdateOptions['betweenBatches']; resumed: boolean },
 ): Promise<boolean> {
   // A re-listed source's item keys, by position, for the window being planned: each batch notes those it handled.
   const keyAt = run.recordsHandled ? new Map<number, string>() : null;
@@ -36,14 +36,18 @@ export async function runBatches(
     if (batch) {
       run.sizes.after(batch.status);
       run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
-      const settings = await run.betweenBatches?.(run.runId, batch.seq + 1);
-      if (settings) {
-        context.isolate = settings.isolate;
-        run.sizes.limitTo(settings.batchCeiling);
-      }
+      applySettings(await run.betweenBatches?.(run.runId, batch.seq + 1));
     }
     pending = new PendingBatch();
   };
+  function applySettings(settings: BatchSettings | null | undefined): void {
+    if (!settings) return;
+    context.isolate = settings.isolate;
+    run.sizes.limitTo(settings.batchCeiling);
+  }
+  // A resumed run goes on from the boundary after its last committed batch: what a kill placed while
+  // it was interrupted reaches there, and is recorded on the run, before the first batch it writes now.
+  if (run.resumed) applySettings(await run.betweenBatches?.(run.runId, context.state.batchSeq + 1));
   for await (const window of committedBeforeSourceFailure(inWindows(items, run.windowSize), flush)) {
     if (stopsAtOnce()) return false;
     const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { GatehouseError } from '../../shared/errors.js';
 import { KILL_SCOPE } from './scope.js';
 import { atOrAfter, inCodeOrder, newestFirstPage, type Database, type Db, type QueryLayer, type Store } from '../store/index.js';
@@ -26,6 +26,9 @@ export interface FlagChange {
    */
   expectedJson?: string | null;
 }
+
+/** "FLAG": first key of the transaction advisory lock a PostgreSQL change of one flag and scope holds; the second is their hash. */
+const FLAG_LOCK_CLASS = 0x464c4147;
 
 /** A store's feature flag values by scope (`global`, `task:NAME`) and the audit event of every change. */
 export function flagStore(store: Pick<Store, 'queries'>): FlagStore {
@@ -78,6 +81,11 @@ class FlagStore {
    * process's value from the trail. SQLite's transaction already holds the write lock.
    */
   private async replaceValue(trx: Db, change: FlagChange): Promise<string | null> {
+    // PostgreSQL: one change of a flag and scope at a time, until it commits. The row lock below has
+    // no row to hold when nothing is stored yet: an unset (or a set expecting nothing) beside another
+    // process's first set read "nothing stored", recorded "null → null" after that set's event, and the
+    // trail's newest event said the value was gone while the set's value stayed in force.
+    if (this.driver.backend === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(FLAG_LOCK_CLASS)}, hashtext(${`${change.flag} ${change.scope}`}))`.execute(trx);
     const value = change.valueJson === null ? null : { valueJson: change.valueJson, updatedAt: change.at, updatedBy: change.actor };
     if (value !== null) {
       const inserted = await trx.insertInto('flagValues').values({ flag: change.flag, scope: change.scope, ...value }).onConflict((oc) => oc.columns(['flag', 'scope']).doNothing()).returning('flag').executeTakeFirst();

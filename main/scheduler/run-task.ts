@@ -1,4 +1,4 @@
-import type { RunEvent, RunFlagChange, RunStatus, RunSummary } from '../../shared/run.js';
+import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
 import { environmentFailure, notResumedWhenBusy, runUpdate, taskContinuation, type BatchSettings, type UpdateOptions } from '../engine/index.js';
 import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource, type SourceOptions } from '../sources/index.js';
@@ -58,10 +58,9 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
   // From the first read, not only from runUpdate's lock: its integrity check and flag reads came first,
   // unchecked, so a -shm made immutable after another process's commit ended the update with SIGBUS there.
   request.store.refuseWritesOnceGone();
-  const flags = await resolveRunFlags(request.store, request.task);
+  const { flags, kills } = await flagsToGoOnWith(request);
   const explicit = { mode: request.mode, batchSize: request.batchSize };
-  const chosen = runOptionsFromFlags(flags, explicit);
-  const kills = new MidRunKills(request.store, flags, await earlierFlagChanges(request));
+  const chosen = runOptionsFromFlags(kills.flags, explicit);
   const judge = request.extra?.judge ?? historicalJudge;
   const snapshot = snapshotRequest(request.snapshots, booleanFlag(flags, 'ENABLE_SNAPSHOTS'));
   // Before the lock and anything a run writes (issue 13 #5); the whole file is read only when the
@@ -145,12 +144,22 @@ function holdUnlessKilled(chosen: FlaggedRunOptions, kills: MidRunKills): Update
   return hold && ((status, validation) => (booleanFlag(kills.flags, 'BLOCK_ON_ANOMALY') ? hold(status, validation) : status));
 }
 
-/** A resumed run keeps the kills that reached it before it was interrupted. */
-async function earlierFlagChanges(request: FlaggedUpdateRequest): Promise<RunFlagChange[]> {
+/**
+ * The flags a run goes by: a new run's, those in force for its task now. A resumed run goes on with
+ * those it started with (stored with it) and the kills that reached it before it was interrupted: a
+ * value set meanwhile waits for the next run, as it would have had the run not been interrupted, and
+ * a kill placed meanwhile reaches it at the boundary it resumes from (runBatches), recorded on it as
+ * every kill is. Taken from the flags now, a kill placed meanwhile turned isolation off (or batches
+ * fixed) for the batches it wrote then with no word of it on the run, whose flags still said on; a
+ * BLOCK_ON_ANOMALY set since held it.
+ */
+async function flagsToGoOnWith(request: FlaggedUpdateRequest): Promise<{ flags: FlagValues; kills: MidRunKills }> {
   const { store, resumeRunId } = request;
-  if (resumeRunId === undefined) return [];
-  const run = await notResumedWhenBusy(store, resumeRunId)(() => store.getRun(resumeRunId));
-  return run?.flagChanges ?? [];
+  const run = resumeRunId === undefined ? null : await notResumedWhenBusy(store, resumeRunId)(() => store.getRun(resumeRunId));
+  // A run stored without its flags (`{}`: written before runs kept them) goes on with those in force now.
+  if (run?.flags && Object.keys(run.flags).length > 0) return { flags: run.flags as FlagValues, kills: MidRunKills.ofFinishedRun(store, run) };
+  const flags = await resolveRunFlags(store, request.task);
+  return { flags, kills: new MidRunKills(store, flags, run?.flagChanges ?? []) };
 }
 
 function snapshotRequest(asked: boolean | undefined, enabled: boolean): SnapshotRequest {

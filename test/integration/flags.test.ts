@@ -104,6 +104,40 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
     }
   });
 
+  // SQLite's BEGIN IMMEDIATE already runs one change at a time; an unset on PostgreSQL has no row to lock beside a first set.
+  it.runIf(backend.name === 'postgres')('records an unset made while another process first sets the flag after that set, not as "null → null" before it', async () => {
+    const location = await backend.freshLocation();
+    const setter = await backend.open(location);
+    const unsetter = await backend.open(location);
+    const outside = new pg.Client({ connectionString: location.replace(/[?&]schema=[^&]*/, '') });
+    await outside.connect();
+    try {
+      await outside.query(`SET search_path TO "${new URL(location).searchParams.get('schema')!}"`);
+      // The set's audit event is held at its insert: the outside session holds the id it will draw, uncommitted.
+      await outside.query('BEGIN');
+      const { rows } = await outside.query<{ next: string }>(`SELECT nextval('flag_events_id_seq') + 1 AS next`);
+      await outside.query(`INSERT INTO flag_events (id, flag, scope, old_json, new_json, actor, reason, at) VALUES ($1, 'X', 'global', NULL, NULL, 'outside', 'holds an id', now())`, [rows[0]!.next]);
+      const blocked = async (by: string) => (await outside.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${by} = ANY(pg_blocking_pids(pid))`)).rows[0]!.n;
+      const kill = setFlag(setter, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'kill', reason: 'runaway batches', operator: 'ann' });
+      while ((await blocked('pg_backend_pid()')) === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Support lifts the kill meanwhile, from another process: it waits for the kill, or it would have read "nothing stored".
+      let lifted = false;
+      const lift = unsetFlag(unsetter, { flag: 'ADAPTIVE_BATCHES', scope: 'kill', reason: 'batches fixed', operator: 'bo' }).finally(() => (lifted = true));
+      const waitingBehindKill = async () => (await outside.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0 AND NOT (pg_backend_pid() = ANY(pg_blocking_pids(pid)))')).rows[0]!.n > 0;
+      while (!lifted && !(await waitingBehindKill())) await new Promise((resolve) => setImmediate(resolve));
+      await outside.query('ROLLBACK');
+      await Promise.all([kill, lift]);
+      // Each event starts from the value the one before it left, and the newest says what is in force.
+      expect((await flagStore(setter).history({ flag: 'ADAPTIVE_BATCHES' })).map((e) => [e.actor, e.oldJson, e.newJson])).toEqual([['bo', 'false', null], ['ann', null, 'false']]);
+      expect(await flagStore(setter).values('ADAPTIVE_BATCHES')).toEqual([]);
+      expect(await evaluateFlag(setter, 'ADAPTIVE_BATCHES')).toMatchObject({ value: true, reason: 'DEFAULT' });
+    } finally {
+      await outside.end();
+      await setter.close();
+      await unsetter.close();
+    }
+  });
+
   it('answers an unknown flag with FLAG_NOT_FOUND instead of throwing', async () => {
     await withStore(async (store) => {
       expect(await evaluateFlag(store, 'NO_SUCH_FLAG')).toMatchObject({ value: null, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });

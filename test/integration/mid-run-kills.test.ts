@@ -155,6 +155,28 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     }
   }, 60_000);
 
+  it('a resumed run goes on with the flags it started with: a kill placed while it was interrupted reaches it before its first batch now, recorded; a global value set meanwhile waits for the next run', async () => {
+    const { summary: stopped, location } = await runWithChangeAtBatch4(backend, async () => {}, { stopAfterBatch: 5 });
+    expect(stopped).toMatchObject({ status: 'interrupted', flagChanges: [] });
+    const store = await backend.open(location);
+    try {
+      // Support, while the run is interrupted: a kill, and two global values (configure set BLOCK_ON_ANOMALY on).
+      await kill(store, 'ENABLE_RECORD_ISOLATION');
+      await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, scope: 'global', reason: 'tuning', operator: 'ops' });
+      await setFlag(store, { flag: 'BLOCK_ON_ANOMALY', value: false, scope: 'global', reason: 'tuning', operator: 'ops' });
+      const { summary } = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(700)), task: null, resumeRunId: stopped.runId, extra: { judge: async () => ANOMALOUS } });
+      expect(summary).toMatchObject({ runId: stopped.runId, status: 'held', metrics: { fetched: 700, added: 700 } });
+      expect(summary.flags).toMatchObject({ ENABLE_RECORD_ISOLATION: true, ADAPTIVE_BATCHES: true, BLOCK_ON_ANOMALY: true });
+      expect(summary.flagChanges!.map(({ flag, killedBy, at, batch, applied }) => ({ flag, killedBy, at, batch, applied }))).toEqual([
+        { flag: 'ENABLE_RECORD_ISOLATION', killedBy: 'support-sam', at: 'batch', batch: 6, applied: true },
+      ]);
+      // Still adaptive, as it started: the resumed batches grow again from BATCH_SIZE.
+      expect((await plannedSizes(store, stopped.runId)).slice(0, 8)).toEqual([10, 20, 40, 80, 160, 10, 20, 40]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('kills of ENABLE_BATCH_PROCESSING and ENABLE_SNAPSHOTS mid-run change nothing in it, and the run says so; a kill twice is one change', async () => {
     const { summary } = await runWithChangeAtBatch4(backend, async (other) => {
       await kill(other, 'ENABLE_BATCH_PROCESSING');
@@ -211,7 +233,7 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     expect(summary.batches.succeeded).toBe(5);
     expect(summary.error).toMatch(/^the database environment failed: the database at .* is not all there \((no such table: flag_values|relation "flag_values" does not exist)\): its schema, or a table of it, was dropped outside Gatehouse; nothing was blamed on a record — it cannot be resumed from what is left of the database$/);
     expect(resumed).toMatchObject({ runId: summary.runId, status: 'held', metrics: { fetched: 700, added: 700 } });
-    // The resume reads its flags afresh, the kill among them: the batches after 5 stay at BATCH_SIZE.
+    // The resume takes the kill at the boundary it goes on from: the batches after 5 stay at BATCH_SIZE.
     expect(sizes.slice(0, 6)).toEqual([10, 20, 40, 80, 160, 10]);
     expect(new Set(sizes.slice(5))).toEqual(new Set([10]));
   }, 60_000);
