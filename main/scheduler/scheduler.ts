@@ -293,10 +293,9 @@ export class Scheduler {
     }
   }
 
-  /** A run of the task still going in another process; one whose process is gone from this host (killed hard) is interrupted, resumed instead. */
   private async runningInDatabase(task: string): Promise<boolean> {
     const running = await this.options.store.listRuns({ status: ['running'], limit: 100 });
-    return running.some((run) => run.task === task && run.processGone === undefined && !this.stoppedByDatabase.has(run.runId));
+    return running.some((run) => run.task === task && !this.stoppedByDatabase.has(run.runId));
   }
 
   /** Runs that should have happened while no scheduler was up: said out loud, not dropped. */
