@@ -5,7 +5,7 @@ import { resumeCommand } from '../engine/index.js';
 import { logger } from '../logging/index.js';
 import { CONGRESS_API_KEY_VARIABLE } from '../sources/index.js';
 import { MIN_TASK_INTERVAL_MINUTES, schedulerPausedText, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, runSchedulerLoop, runTask, type ScheduledTask, Scheduler, schedulerPauseSeen, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
+import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, type ResumeOutcome, runSchedulerLoop, runTask, runTaskResumingInterrupted, type ScheduledTask, Scheduler, schedulerPauseSeen, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { actorName } from '../flags/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -167,10 +167,12 @@ export function registerTasksCommands(program: Command): void {
         starting.dispose();
         const stopping = stopRunOnSignals('tasks run', () => 'stopping the run at its next batch boundary', (runId) => resumeCommand(runId, task.source));
         try {
-          const summary = await runTask(store, task, { notifier: cliNotifier(store, { summaryPrinted: !options.json }), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent), sourceOptions }, { operator: actorName(operator) });
+          const deps = { notifier: cliNotifier(store, { summaryPrinted: !options.json }), signal: stopping.signal, onEvent: hearingRun(stopping.onEvent), sourceOptions };
+          // As its schedule does (runTaskResumingInterrupted): the task's interrupted run is resumed first.
+          const { summary, resume } = await runTaskResumingInterrupted(store, task, (request) => runTask(store, task, deps, { ...request, operator: actorName(operator) }));
           await taskStore(store).recordOnDemandRun(task.name, summary.runId);
-          if (options.json) printJson(summary);
-          else process.stdout.write(terminalText(`task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n${summary.error ? `  error: ${summary.error}\n` : ''}`));
+          if (options.json) printJson({ ...summary, ...(resume ? { resume } : {}) });
+          else process.stdout.write(terminalText(`${resume ? `${resumeLine(task.name, resume)}\n` : ''}task ${task.name}: run ${summary.runId} ${summary.status} (${summary.mode}, ${summary.metrics.fetched} fetched)\n${summary.error ? `  error: ${summary.error}\n` : ''}`));
           return stopping.exitCode(summary.status);
         } finally {
           stopping.dispose();
@@ -240,4 +242,10 @@ function hearingRun(onEvent: (event: RunEvent) => void): (event: RunEvent) => vo
     onEvent(event);
     if (event.type === 'warning' && event.cause === 'coverage-gap') scheduleLog.warn(event.message);
   };
+}
+
+/** What `tasks run` did with the task's interrupted run before (or instead of) its new one. */
+function resumeLine(task: string, resume: ResumeOutcome): string {
+  if ('refused' in resume) return `task ${task}: run ${resume.runId} (interrupted) not resumed: ${resume.refused}; a new run covers its window`;
+  return `task ${task}: resumed interrupted run ${resume.runId}: ${resume.status}`;
 }

@@ -146,9 +146,9 @@ export function continuation(options: Pick<UpdateOptions, 'continuation'>, runId
 
 /**
  * How a scheduled task's interrupted run's reason ends, run by `gatehouse tasks run`, the scheduler
- * or the console: the task's next scheduled time resumes it (Scheduler.resumeInterrupted), and the
- * whole command that does it sooner — `--resume N` alone is a flag of `update`, which also needs the
- * source, and neither `tasks run` (it starts a new run) nor the scheduler takes it.
+ * or the console: the task's next scheduled time resumes it (runTaskResumingInterrupted, as `tasks run`
+ * and the console's Run of the task do), and the whole command that does it sooner — `--resume N`
+ * alone is a flag of `update`, which also needs the source.
  */
 export function taskContinuation(task: string, source: string): (runId: number) => string {
   return (runId) => `— task ${task}'s next scheduled run resumes it; sooner: ${resumeCommand(runId, source)}`;

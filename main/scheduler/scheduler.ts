@@ -2,13 +2,14 @@ import { unreadableScheduleText } from '../../shared/api-operations.js';
 import type { RunSummary } from '../../shared/run.js';
 import { type ErrorCode, GatehouseError, isGatehouseError, type Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
-import { environmentFailure, resumable } from '../engine/index.js';
+import { environmentFailure } from '../engine/index.js';
 import { flagToActOn, type FlagResolution } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { retryAfterFailures } from './backoff.js';
 import { countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, storedCronProblem, timesBetween } from './cron.js';
 import type { Notifier } from './notify.js';
-import { COVERING_STATUSES, gapLeftByFailedStart } from './catch-up.js';
+import { gapLeftByFailedStart } from './catch-up.js';
+import { runTaskResumingInterrupted } from './resume-task.js';
 import type { TaskRunRequest } from './run-task.js';
 import { type SchedulerPause, StoreWatch } from './store-watch.js';
 import { type ScheduledTask, taskStore } from './task-store.js';
@@ -201,10 +202,12 @@ export class Scheduler {
     this.running.add(task.name);
     this.log({ event: 'task-started', task: task.name, scheduledFor });
     try {
-      const resumed = await this.resumeInterrupted(task, scheduledFor);
-      // A resume that covered its window is followed by the new run; one that stopped again (the source still down) is not: it would only fail the same way.
-      const summary = resumed && !COVERING_STATUSES.includes(resumed.status) ? resumed : await this.options.runTask(task, resumed ? { afterResume: true } : undefined);
-      const alsoResumed = resumed && resumed !== summary ? { resumed: { runId: resumed.runId, status: resumed.status } } : {};
+      const { summary, resume } = await runTaskResumingInterrupted(this.options.store, task, (request) => this.options.runTask(task, request.resumeRunId === undefined && !request.afterResume ? undefined : request), {
+        endUnrecorded: (run) => this.stoppedByDatabase.delete(run.runId),
+        resuming: (runId) => this.log({ event: 'task-resuming', task: task.name, scheduledFor, runId }),
+        refused: (runId, reason) => this.log({ event: 'task-resume-refused', task: task.name, scheduledFor, runId, reason }),
+      });
+      const alsoResumed = resume && 'status' in resume && resume.runId !== summary.runId ? { resumed: { runId: resume.runId, status: resume.status } } : {};
       if (summary.databaseFault) this.stoppedByDatabase.add(summary.runId);
       await taskStore(this.options.store).recordRun(task.name, summary.runId);
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
@@ -281,29 +284,6 @@ export class Scheduler {
     return [this.skipped(task, passed.last, `the previous run of this task was still going at ${times}`)];
   }
 
-  /**
-   * The task's newest run, when it was interrupted (or failed on a lost connection), is resumed
-   * first, as `gatehouse update --resume` would: it lists its own recorded window again and skips
-   * what it handled, where a new run would fetch every Congress.gov detail of that window again
-   * against the hourly quota. The new run then lists only from where the resumed one's window ended
-   * (less the catch-up overlap), not its whole lookback a second time. A resume refused before it
-   * starts (the task's source edited since, a window it cannot read) leaves the new run to cover
-   * the window; null when nothing was resumed.
-   */
-  private async resumeInterrupted(task: ScheduledTask, scheduledFor: string): Promise<RunSummary | null> {
-    const [newest] = await this.options.store.listRuns({ task: task.name, limit: 1 });
-    const endUnrecorded = newest !== undefined && this.stoppedByDatabase.delete(newest.runId) && newest.status === 'running';
-    if (!newest || !(endUnrecorded || resumable(this.options.store, newest))) return null;
-    this.log({ event: 'task-resuming', task: task.name, scheduledFor, runId: newest.runId });
-    try {
-      return await this.options.runTask(task, { resumeRunId: newest.runId });
-    } catch (error) {
-      if (!(error instanceof GatehouseError) || !RESUME_REFUSALS.includes(error.code)) throw error;
-      this.log({ event: 'task-resume-refused', task: task.name, scheduledFor, runId: newest.runId, reason: error.message });
-      return null;
-    }
-  }
-
   /** Said once, with the failure: the task's run recorded nothing that would say it. */
   private async gapLeft(task: ScheduledTask): Promise<string | null> {
     try {
@@ -375,9 +355,6 @@ function databaseFailedUnder(task: ScheduledTask, runId: number): GatehouseError
 function lockContention(entry: TickEntry): boolean {
   return entry.outcome === 'failed' && entry.code === 'LOCK_HELD';
 }
-
-/** How `gatehouse update --resume` refuses a run it cannot continue (open-run.ts), before it touches it. */
-const RESUME_REFUSALS: readonly string[] = ['CONFLICT', 'USAGE'];
 
 export interface LoopOptions {
   signal: AbortSignal;
