@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineHost, startHttpServer, type EngineHost, type EngineHostOptions, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { TestBackend } from '../helpers/backends.js';
@@ -10,6 +11,23 @@ import { CHROMIUM_ARGS } from './chromium.js';
 import { ensureRendererBuilt } from './renderer-build.js';
 
 export const SCREENSHOTS = path.resolve('test-results/screenshots');
+
+/**
+ * The console opened once before a describe block's tests and closed after them, no page error seen
+ * meanwhile; inside a test, `opened()` is it. `options` is asked for only when the block runs (a
+ * block skipped for want of Chromium never opens one).
+ */
+export function consoleForTheseTests(options: () => Parameters<typeof openConsoleInBrowser>[0]): () => ConsoleInBrowser {
+  let app: ConsoleInBrowser | undefined;
+  beforeAll(async () => {
+    app = await openConsoleInBrowser(options());
+  });
+  afterAll(async () => {
+    expect(app?.pageErrors ?? []).toEqual([]);
+    await app?.close();
+  });
+  return () => app!;
+}
 
 export interface ConsoleInBrowser {
   /** A temp folder for the test's files (and the database itself on SQLite). */

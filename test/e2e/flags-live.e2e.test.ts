@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -10,18 +10,10 @@ const executablePath = findChromium();
  * page left its audit trail and its values in force as they were when it was opened.
  */
 describe.skipIf(executablePath === null)('the Flags page while a flag is set from the CLI (browser mode)', () => {
-  let app: ConsoleInBrowser;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: async () => undefined });
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({ executablePath: executablePath!, seed: async () => undefined }));
 
   it('shows the change in its audit trail and the value in force, without a reload', async () => {
+    const app = opened();
     const { page } = app;
     await page.getByRole('link', { name: 'Flags' }).click();
     const trail = page.getByTestId('flag-history');

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { printed, startCli } from '../helpers/cli.js';
 import { hearingRecords } from '../helpers/records.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -14,18 +14,10 @@ const executablePath = findChromium();
  * zeros it started with until the run ended, so its committed batches sat beside "Fetched 0".
  */
 describe.skipIf(executablePath === null)('the counts of a run the CLI is writing, in the console (browser mode)', () => {
-  let app: ConsoleInBrowser;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: async () => undefined });
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({ executablePath: executablePath!, seed: async () => undefined }));
 
   it('shows what its committed batches counted on its page while it is held after its second batch', async () => {
+    const app = opened();
     const { page } = app;
     const source = path.join(app.folder, 'hearings.ndjson');
     fs.writeFileSync(source, `${hearingRecords(100, 702000).map((record) => JSON.stringify(record)).join('\n')}\n`);

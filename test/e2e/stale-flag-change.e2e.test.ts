@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flagStore, setFlag } from '../../main/flags/index.js';
 import { findChromium } from './chromium.js';
-import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, nameSessionUnlessNamed } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -10,18 +10,10 @@ const executablePath = findChromium();
  * changes the same flag. Saving must show who changed it, and leave their value in place.
  */
 describe.skipIf(executablePath === null)('a flag change from a stale editor (browser mode)', () => {
-  let app: ConsoleInBrowser;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: async () => undefined });
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({ executablePath: executablePath!, seed: async () => undefined }));
 
   it('refuses the save with the value now stored and who set it, and changes nothing', async () => {
+    const app = opened();
     const { page, store } = app;
     await nameSessionUnlessNamed(page, 'Grace');
     await page.getByRole('link', { name: 'Flags' }).click();
@@ -45,6 +37,7 @@ describe.skipIf(executablePath === null)('a flag change from a stale editor (bro
   });
 
   it('refuses a revert chosen from a trail someone has since added to, naming them, and changes nothing', async () => {
+    const app = opened();
     const { page, store } = app;
     await nameSessionUnlessNamed(page, 'Grace');
     await setFlag(store, { flag: 'BATCH_SIZE', value: 20, reason: 'smaller batches for the audit', operator: 'Ada' });

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addTask, editTask, Notifier, runTask, Scheduler } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -18,18 +18,10 @@ async function outsideGatehouse(store: Store, statement: string): Promise<void> 
  * whose event stream says nothing of tasks.
  */
 describe.skipIf(executablePath === null)('the tasks panel, left open while tasks change elsewhere (browser mode)', () => {
-  let app: ConsoleInBrowser;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: async () => undefined });
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({ executablePath: executablePath!, seed: async () => undefined }));
 
   it('shows a task added and then disabled from the CLI, without a reload, and keeps what was typed in its form', async () => {
+    const app = opened();
     const { page } = app;
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByText('No scheduled tasks yet').waitFor();
@@ -46,6 +38,7 @@ describe.skipIf(executablePath === null)('the tasks panel, left open while tasks
   });
 
   it('says the scheduler paused when one elsewhere pauses, and no longer once the database is whole, without a reload', async () => {
+    const app = opened();
     const { page } = app;
     const paused = page.getByTestId('scheduler-paused');
     expect(await paused.count()).toBe(0);
