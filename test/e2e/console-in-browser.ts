@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineHost, startHttpServer, type EngineHost, type EngineHostOptions, type RunningServer } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { TestBackend } from '../helpers/backends.js';
+import { startCli } from '../helpers/cli.js';
 import { availablePostgresBackend } from '../helpers/postgres.js';
 import { CHROMIUM_ARGS } from './chromium.js';
 import { ensureRendererBuilt } from './renderer-build.js';
@@ -102,6 +103,14 @@ export async function openConsoleInBrowser(options: {
       await options.backend?.cleanup();
       fs.rmSync(folder, { recursive: true, force: true });
     },
+  };
+}
+
+/** A seed that runs `gatehouse update --source SOURCE` on the console's database through the CLI, as a terminal beside the console would. */
+export function seedByCliUpdate(source: string, env: Record<string, string> = {}): (location: string) => Promise<void> {
+  return async (location) => {
+    const update = await startCli(['update', '--db', location, '--source', source, '--no-snapshot'], env).done;
+    expect(update.code, update.stderr).toBe(0);
   };
 }
 

@@ -1,10 +1,10 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { openConsoleInBrowser, seedByCliUpdate, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -23,10 +23,7 @@ describe.skipIf(executablePath === null)('a run page says what runs show says (b
     fake = await startFakeCongress({ house: [1, 2, 3].map((i) => hearingRecord(249000 + i, { updateDate: updated })) });
     app = await openConsoleInBrowser({
       executablePath: executablePath!,
-      seed: async (location) => {
-        const update = await startCli(['update', '--db', location, '--source', `congress:${fake.baseUrl}`, '--no-snapshot'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
-        expect(update.code, update.stderr).toBe(0);
-      },
+      seed: seedByCliUpdate(`congress:${fake.baseUrl}`, { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }),
     });
     ({ page } = app);
   });
