@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -6,6 +5,7 @@ import type { WriterAttemptView } from '../../shared/api-operations.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
+import { refuseDeletes } from '../helpers/refuse-inserts.js';
 
 /**
  * A rollback whose writes the database itself refused — here a trigger a DBA added that forbids
@@ -13,13 +13,8 @@ import { arraySource, hearingRecords } from '../helpers/records.js';
  * JSON code INTERNAL. It now says what failed and that nothing was rolled back, as a failed restore
  * does, with a code of the contract, and its writer attempt says the same.
  */
-async function hearingsMayNotBeDeleted(store: Store): Promise<void> {
-  if (store.backend === 'sqlite') {
-    await sql`CREATE TRIGGER keep_hearings BEFORE DELETE ON hearings BEGIN SELECT RAISE(ABORT, 'hearings may not be deleted'); END`.execute(store.queries.db);
-    return;
-  }
-  await sql`CREATE FUNCTION keep_hearings() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hearings may not be deleted'; END $$`.execute(store.queries.db);
-  await sql`CREATE TRIGGER keep_hearings BEFORE DELETE ON hearings FOR EACH ROW EXECUTE FUNCTION keep_hearings()`.execute(store.queries.db);
+function hearingsMayNotBeDeleted(store: Store): Promise<void> {
+  return refuseDeletes(store, 'hearings', 'hearings may not be deleted');
 }
 
 describe.each(testBackends())('a rollback the database refuses, on $name', (backend) => {
@@ -39,8 +34,7 @@ describe.each(testBackends())('a rollback the database refuses, on $name', (back
       expect(attempts.map(({ operation, operator, outcome, detail }) => ({ operation, operator, outcome, detail }))).toEqual([
         { operation: 'a rollback of run 1', operator: 'sam', outcome: 'failed', detail: `${said}; reason: bad load` },
       ]);
-      const { rows } = await sql<{ n: number | string }>`SELECT count(*) AS n FROM hearings`.execute(store.queries.db);
-      expect(Number(rows[0]!.n)).toBe(5);
+      expect(await store.countHearings()).toBe(5);
       expect((await store.getRun(1))?.status).toBe('success');
     });
   });

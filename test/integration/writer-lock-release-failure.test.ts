@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listAttempts, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
@@ -6,19 +5,14 @@ import type { Store } from '../../main/store/index.js';
 import { testBackends } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
-import { refuseInserts } from '../helpers/refuse-inserts.js';
+import { refuseDeletes, refuseInserts } from '../helpers/refuse-inserts.js';
 
 /**
  * From now on the writer lock's row cannot be deleted, so a writer's release of the lock fails (as a
  * busy or failing disk would fail it). The trigger lives in the test's own fresh database.
  */
-async function refuseLockRelease(store: Store): Promise<void> {
-  if (store.backend === 'sqlite') {
-    await sql`CREATE TRIGGER keep_writer_lock BEFORE DELETE ON writer_lock BEGIN SELECT RAISE(ABORT, 'lock release refused'); END`.execute(store.queries.db);
-    return;
-  }
-  await sql`CREATE FUNCTION keep_writer_lock() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'lock release refused'; END $$`.execute(store.queries.db);
-  await sql`CREATE TRIGGER keep_writer_lock BEFORE DELETE ON writer_lock FOR EACH ROW EXECUTE FUNCTION keep_writer_lock()`.execute(store.queries.db);
+function refuseLockRelease(store: Store): Promise<void> {
+  return refuseDeletes(store, 'writer_lock', 'lock release refused');
 }
 
 /**
