@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { connectRelayed } from './tcp-proxy.js';
 
 /**
  * Where a cut at COMMIT falls: `before` the server reads it (the transaction is rolled back when its
@@ -28,12 +29,7 @@ export async function startCommitCutRelay(target: { host: string; port: number }
   const cut = new Promise<void>((resolve) => (cutHappened = resolve));
 
   const relay = (client: net.Socket) => {
-    const server = net.connect(target.port, target.host);
-    for (const socket of [client, server]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
+    const server = connectRelayed(client, target, sockets);
     const cutBoth = () => {
       client.destroy();
       server.destroy();
@@ -72,8 +68,6 @@ export async function startCommitCutRelay(target: { host: string; port: number }
       if (awaitingCommitAnswer) return cutBoth();
       client.write(chunk);
     });
-    client.on('close', () => server.destroy());
-    server.on('close', () => client.destroy());
   };
 
   const listener = net.createServer(relay);

@@ -13,18 +13,27 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/**
+ * The server's end of a relayed connection from `client`: both kept in `sockets` while open, each
+ * closed with the other, their errors (a cut) left to the closing.
+ */
+export function connectRelayed(client: net.Socket, target: { host: string; port: number }, sockets: Set<net.Socket>): net.Socket {
+  const server = net.connect(target.port, target.host);
+  for (const socket of [client, server]) {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  }
+  client.on('close', () => server.destroy());
+  server.on('close', () => client.destroy());
+  return server;
+}
+
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   const relay = (client: net.Socket) => {
-    const server = net.connect(target.port, target.host);
-    for (const socket of [client, server]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
+    const server = connectRelayed(client, target, sockets);
     client.pipe(server).pipe(client);
-    client.on('close', () => server.destroy());
-    server.on('close', () => client.destroy());
   };
   let listener = net.createServer(relay);
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
