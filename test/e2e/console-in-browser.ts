@@ -7,6 +7,8 @@ import { consoleJudge, createApi, createInProcessEngineHost, createWorkerEngineH
 import { openStore, type Store } from '../../main/store/index.js';
 import type { TestBackend } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
+import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
+import { hearingRecord } from '../helpers/records.js';
 import { availablePostgresBackend } from '../helpers/postgres.js';
 import { CHROMIUM_ARGS } from './chromium.js';
 import { ensureRendererBuilt } from './renderer-build.js';
@@ -112,6 +114,30 @@ export function seedByCliUpdate(source: string, env: Record<string, string> = {}
     const update = await startCli(['update', '--db', location, '--source', source, '--no-snapshot'], env).done;
     expect(update.code, update.stderr).toBe(0);
   };
+}
+
+/**
+ * A fake Congress.gov listing one House meeting per id, dated an hour ago (the CLI and the engine
+ * read the real clock), started before a describe block's console and closed after it (after hooks
+ * run in reverse); `answer` may set its override. Inside a test, the returned function is it.
+ */
+export function fakeCongressForTheseTests(eventIds: number[], answer?: (fake: FakeCongress, house: Record<string, unknown>[]) => void): () => FakeCongress {
+  let fake: FakeCongress | undefined;
+  beforeAll(async () => {
+    const updateDate = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const house = eventIds.map((eventId) => hearingRecord(eventId, { updateDate }));
+    fake = await startFakeCongress({ house });
+    answer?.(fake, house);
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  return () => fake!;
+}
+
+/** A seed that runs `gatehouse update` from the fake Congress.gov, with its API key, through the CLI. */
+export function seedFromFakeCongress(fake: () => FakeCongress): (location: string) => Promise<void> {
+  return (location) => seedByCliUpdate(`congress:${fake().baseUrl}`, { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY })(location);
 }
 
 /** A `seed` that opens the database file, hands it to `work`, and closes it whatever happens. */

@@ -1,33 +1,22 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedDemoDatabase } from '../../main/api/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const DAY_MS = 86_400_000;
 
 /** Edges seen walking the console at a common laptop width (1400 px): what is on screen must be readable whole. */
 describe.skipIf(executablePath === null)('the console laid out at 1400 px (browser mode)', () => {
-  let app: ConsoleInBrowser;
-  let page: Page;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      judge: true,
-      viewport: { width: 1400, height: 900 },
-      seed: (location) => seedDemoDatabase(location, { days: 28, now: new Date(Date.now() - DAY_MS) }),
-    });
-    ({ page } = app);
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    judge: true,
+    viewport: { width: 1400, height: 900 },
+    seed: (location) => seedDemoDatabase(location, { days: 28, now: new Date(Date.now() - DAY_MS) }),
+  }));
 
   it('shows the runs list\'s last column header whole, not clipped by the list\'s edge', async () => {
+    const { page } = opened();
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     const header = page.getByTestId('runs-table').locator('thead th').last();
     await header.waitFor();
@@ -41,6 +30,7 @@ describe.skipIf(executablePath === null)('the console laid out at 1400 px (brows
   });
 
   it('puts the Sweep checkbox beside its label and shows the whole default staging path', async () => {
+    const { page } = opened();
     await page.getByRole('link', { name: 'Trials', exact: true }).click();
     const sweep = page.locator('input[name="sweep"]');
     await sweep.waitFor();
@@ -66,6 +56,8 @@ describe.skipIf(executablePath === null)('the console laid out at 1400 px (brows
   });
 
   it('says once, on every page, that its times are UTC, and names UTC where a run\'s start is given', async () => {
+    const app = opened();
+    const { page } = app;
     const convention = page.getByTestId('time-convention');
     await expect.poll(() => convention.textContent()).toMatch(/^All times are UTC · now \d\d:\d\d UTC$/);
     await page.getByRole('link', { name: 'Runs', exact: true }).click();

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedDemoDatabase } from '../../main/api/index.js';
 import { findChromium } from './chromium.js';
-import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, nameSessionUnlessNamed } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const DAY_MS = 86_400_000;
@@ -14,24 +14,15 @@ function pageWidth(page: Page): Promise<{ scroll: number; window: number }> {
 
 /** Edges seen driving the console in a small laptop window (1024 × 700), by keyboard where a support engineer would; the tests go on from each other's state. */
 describe.skipIf(executablePath === null)('the console in a 1024 × 700 window (browser mode)', () => {
-  let app: ConsoleInBrowser;
-  let page: Page;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      viewport: { width: 1024, height: 700 },
-      seed: (location) => seedDemoDatabase(location, { days: 5, now: new Date(Date.now() - DAY_MS) }),
-    });
-    ({ page } = app);
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    viewport: { width: 1024, height: 700 },
+    seed: (location) => seedDemoDatabase(location, { days: 5, now: new Date(Date.now() - DAY_MS) }),
+  }));
 
   it('keeps a rolled-back run\'s rollback events inside its page: the table scrolls, the page does not', async () => {
+    const app = opened();
+    const { page } = app;
     const newest = (await app.store.listRuns({ limit: 1 }))[0]!;
     await page.goto(`${app.server.url.split('?')[0]}#/runs/${newest.runId}`);
     await page.getByRole('button', { name: `Roll back run ${newest.runId}…` }).click();
@@ -60,6 +51,7 @@ describe.skipIf(executablePath === null)('the console in a 1024 × 700 window (b
   });
 
   it('writes when a kill was set as the audit beside it does, not as the ISO time the CLI prints', async () => {
+    const { page } = opened();
     await nameSessionUnlessNamed(page, 'e2e-support');
     await page.getByRole('link', { name: 'Flags', exact: true }).click();
     const row = page.locator('tr[data-flag="PAUSE_SCHEDULED_RUNS"]');

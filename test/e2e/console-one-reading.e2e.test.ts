@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addTask } from '../../main/scheduler/index.js';
 import { anomalyOf, insertRuns } from '../../bench/long-history.js';
 import { findChromium } from './chromium.js';
-import { consoleBackends, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleBackends, consoleForTheseTests, seedStore } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const backends = executablePath === null ? [] : await consoleBackends();
@@ -15,31 +15,23 @@ const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOStri
  * task that has runs but is no longer scheduled, a filter a reload keeps. On SQLite and PostgreSQL.
  */
 describe.skipIf(executablePath === null).each(backends)('the console reads one database one way ($name)', ({ backend }) => {
-  let app: ConsoleInBrowser;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      ...(backend ? { backend } : {}),
-      seed: seedStore(async (store) => {
-        await insertRuns(store, [
-          { startedAt: daysAgo(70), task: 'nightly-old' },
-          // A change raised two months ago, still open: outside the Overview's 30 days.
-          { startedAt: daysAgo(60), task: 'nightly-old', anomalies: [anomalyOf('fetched:down:old')] },
-          { startedAt: daysAgo(5), anomalies: [anomalyOf('one-off-recent')] },
-          { startedAt: daysAgo(1) },
-        ]);
-        await addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=10' });
-      }),
-    });
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    ...(backend ? { backend } : {}),
+    seed: seedStore(async (store) => {
+      await insertRuns(store, [
+        { startedAt: daysAgo(70), task: 'nightly-old' },
+        // A change raised two months ago, still open: outside the Overview's 30 days.
+        { startedAt: daysAgo(60), task: 'nightly-old', anomalies: [anomalyOf('fetched:down:old')] },
+        { startedAt: daysAgo(5), anomalies: [anomalyOf('one-off-recent')] },
+        { startedAt: daysAgo(1) },
+      ]);
+      await addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=10' });
+    }),
+  }));
 
   it('shows the same number of open anomalies on the Overview and on History', async () => {
+    const app = opened();
     const { page } = app;
     await page.getByTestId('open-anomalies').filter({ hasText: '2' }).waitFor();
     await page.getByRole('link', { name: 'review them' }).click();
@@ -48,6 +40,7 @@ describe.skipIf(executablePath === null).each(backends)('the console reads one d
   });
 
   it('filters the Runs list by a task that has runs but no schedule, and keeps the filter on reload', async () => {
+    const app = opened();
     const { page } = app;
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     const taskFilter = page.locator('select[name=filter-task]');

@@ -1,9 +1,8 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../main/store/index.js';
 import { dailyRuns, insertRuns } from '../../bench/long-history.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -13,30 +12,21 @@ const executablePath = findChromium();
  * 100, the page they were reading gone), and the History page reaches anomalies past its first page.
  */
 describe.skipIf(executablePath === null)('older runs stay open through a live update (browser mode)', () => {
-  let app: ConsoleInBrowser;
-  let page: Page;
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    seed: async (location) => {
+      const store = await openStore(location);
+      await insertRuns(store, dailyRuns(150, { end: '2026-11-30T06:00:00.000Z', anomalousEvery: 1 }));
+      await store.close();
+    },
+  }));
 
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      seed: async (location) => {
-        const store = await openStore(location);
-        await insertRuns(store, dailyRuns(150, { end: '2026-11-30T06:00:00.000Z', anomalousEvery: 1 }));
-        await store.close();
-      },
-    });
-    ({ page } = app);
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
-
-  const rows = () => page.locator('[data-testid="runs-table"] tr[data-run-id]');
-  const rowOf = (runId: number) => page.locator(`[data-testid="runs-table"] tr[data-run-id="${runId}"]`);
+  const rows = () => opened().page.locator('[data-testid="runs-table"] tr[data-run-id]');
+  const rowOf = (runId: number) => opened().page.locator(`[data-testid="runs-table"] tr[data-run-id="${runId}"]`);
 
   it('keeps the older page open, with the new run on top, when a run finishes', async () => {
+    const app = opened();
+    const { page } = app;
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await rowOf(150).waitFor();
     await expect.poll(() => rows().count()).toBe(100);
@@ -53,6 +43,8 @@ describe.skipIf(executablePath === null)('older runs stay open through a live up
   });
 
   it('reaches every one of 150 and more open anomalies on the History page, older ones on demand', async () => {
+    const app = opened();
+    const { page } = app;
     await page.getByRole('link', { name: 'History', exact: true }).click();
     const selectable = page.getByTestId('anomalies-panel').locator('input[name="select-run"]');
     await expect.poll(() => selectable.count()).toBe(100);

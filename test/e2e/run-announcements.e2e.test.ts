@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { FIRST_SYNTHETIC_EVENT_ID as FIRST_EVENT_ID } from '../../main/sources/index.js';
 import { findChromium } from './chromium.js';
-import { nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, nameSessionUnlessNamed, seedStore } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -15,27 +14,18 @@ const executablePath = findChromium();
  * as a live region must be for the news to be read out.
  */
 describe.skipIf(executablePath === null)('a run\'s news read out to a screen reader (browser mode)', () => {
-  let app: ConsoleInBrowser;
-  let page: Page;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      seed: seedStore(async (store) => {
-        await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'batches of 50: the second one is the refused one' });
-        // Records 50–99 of the synthetic source: the whole second batch, refused as a constraint would refuse it.
-        await sql`CREATE TRIGGER refuse_second_batch BEFORE INSERT ON hearings WHEN CAST(NEW.event_id AS INTEGER) BETWEEN ${sql.lit(FIRST_EVENT_ID + 50)} AND ${sql.lit(FIRST_EVENT_ID + 99)} BEGIN SELECT RAISE(ABORT, 'e2e: refused by trigger'); END`.execute(store.queries.db);
-      }),
-    });
-    page = app.page;
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    seed: seedStore(async (store) => {
+      await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'batches of 50: the second one is the refused one' });
+      // Records 50–99 of the synthetic source: the whole second batch, refused as a constraint would refuse it.
+      await sql`CREATE TRIGGER refuse_second_batch BEFORE INSERT ON hearings WHEN CAST(NEW.event_id AS INTEGER) BETWEEN ${sql.lit(FIRST_EVENT_ID + 50)} AND ${sql.lit(FIRST_EVENT_ID + 99)} BEGIN SELECT RAISE(ABORT, 'e2e: refused by trigger'); END`.execute(store.queries.db);
+    }),
+  }));
 
   it('alerts that batch 2 failed, naming the database\'s refusal, then says the run ended partial', async () => {
+    const app = opened();
+    const { page } = app;
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.locator('input[name=source]').fill('synthetic:seed=77,count=150');
     await page.locator('input[name=batchSize]').fill('50');

@@ -1,10 +1,7 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { FAKE_API_KEY, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
-import { hearingRecord } from '../helpers/records.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, seedByCliUpdate, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, fakeCongressForTheseTests, seedFromFakeCongress } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -13,28 +10,12 @@ const executablePath = findChromium();
  * Congress.gov source listed; the run's page in the console showed none of them.
  */
 describe.skipIf(executablePath === null)('a run page says what runs show says (browser mode)', () => {
-  let app: ConsoleInBrowser;
-  let page: Page;
-  let fake: FakeCongress;
-
-  beforeAll(async () => {
-    // The CLI reads the real clock: the feed is dated from it.
-    const updated = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    fake = await startFakeCongress({ house: [1, 2, 3].map((i) => hearingRecord(249000 + i, { updateDate: updated })) });
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      seed: seedByCliUpdate(`congress:${fake.baseUrl}`, { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }),
-    });
-    ({ page } = app);
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-    await fake?.close();
-  });
+  const fake = fakeCongressForTheseTests([249001, 249002, 249003]);
+  const opened = consoleForTheseTests(() => ({ executablePath: executablePath!, seed: seedFromFakeCongress(fake) }));
 
   it('shows finishedAt, the flags and the source window under the names runs show gives them', async () => {
+    const app = opened();
+    const { page } = app;
     const shown = runCli(['runs', 'show', '1', '--db', app.location, '--json']);
     expect(shown.code, shown.stderr).toBe(0);
     const run = JSON.parse(shown.stdout) as { finishedAt: string; resumedFrom: number | null; flags: Record<string, unknown>; sourceWindow: { from: string; to: string; congress: number } };

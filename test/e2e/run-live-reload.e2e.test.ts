@@ -1,8 +1,7 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setFlag } from '../../main/flags/index.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, seedStore, startRunFromConsole, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, seedStore, startRunFromConsole } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -12,30 +11,21 @@ const executablePath = findChromium();
  * join them live; then they stop the run from the console and read what it kept.
  */
 describe.skipIf(executablePath === null)('a long run watched live across a reload, then stopped (browser mode)', () => {
-  let app: ConsoleInBrowser;
-  let page: Page;
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    worker: true,
+    seed: seedStore(async (store) => {
+      // Fixed batches of 50: a 200,000-record run would write 4,000 of them.
+      await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'one batch size for the whole run' });
+    }),
+  }));
 
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      worker: true,
-      seed: seedStore(async (store) => {
-        // Fixed batches of 50: a 200,000-record run would write 4,000 of them.
-        await setFlag(store, { flag: 'ADAPTIVE_BATCHES', value: false, operator: 'e2e-setup', reason: 'one batch size for the whole run' });
-      }),
-    });
-    ({ page } = app);
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
-
-  const timeline = () => page.locator('.batch-timeline');
+  const timeline = () => opened().page.locator('.batch-timeline');
   const total = async () => Number(await timeline().getAttribute('data-total'));
 
   it('keeps the batches from before a reload and adds the later ones, then says what a stopped run kept', async () => {
+    const app = opened();
+    const { page } = app;
     await startRunFromConsole(page, { source: 'synthetic:seed=77,count=200000', batchSize: 50, operator: 'e2e-operator' });
     await expect.poll(total).toBeGreaterThanOrEqual(10);
 

@@ -1,9 +1,7 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_API_KEY, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
-import { hearingRecord } from '../helpers/records.js';
+import { describe, expect, it } from 'vitest';
+import { isDetailRequest } from '../helpers/congress-server.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, seedByCliUpdate, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, fakeCongressForTheseTests, seedFromFakeCongress } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -12,34 +10,17 @@ const executablePath = findChromium();
  * next page past its count); the run's detail in the console said nothing of it once the run had ended.
  */
 describe.skipIf(executablePath === null)('what the source noticed, in a run detail (browser mode)', () => {
-  let app: ConsoleInBrowser;
-  let page: Page;
-  let fake: FakeCongress;
-
-  beforeAll(async () => {
-    // The CLI reads the real clock: the feed is dated from it.
-    const updated = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const house = [1, 2, 3].map((i) => hearingRecord(964000 + i, { updateDate: updated }));
-    fake = await startFakeCongress({ house });
-    fake.override = (request) => {
+  const fake = fakeCongressForTheseTests([964001, 964002, 964003], (server, house) => {
+    server.override = (request) => {
       if (isDetailRequest(request) || !request.path.endsWith('/house')) return undefined;
       const listed = Number(request.query.offset ?? 0) === 0 ? house.map(({ eventId, updateDate }) => ({ eventId, updateDate })) : [];
-      return { body: { committeeMeetings: listed, pagination: { count: house.length, next: `${fake.baseUrl}/committee-meeting/119/house?offset=250` } } };
+      return { body: { committeeMeetings: listed, pagination: { count: house.length, next: `${server.baseUrl}/committee-meeting/119/house?offset=250` } } };
     };
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      seed: seedByCliUpdate(`congress:${fake.baseUrl}`, { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }),
-    });
-    ({ page } = app);
   });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-    await fake?.close();
-  });
+  const opened = consoleForTheseTests(() => ({ executablePath: executablePath!, seed: seedFromFakeCongress(fake) }));
 
   it('lists the warnings `gatehouse update` printed, in a section of their own', async () => {
+    const { page } = opened();
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     const row = page.locator('tr[data-run-id="1"]');
     await row.waitFor();

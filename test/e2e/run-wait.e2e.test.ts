@@ -1,9 +1,7 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_API_KEY, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
-import { hearingRecord } from '../helpers/records.js';
+import { FAKE_API_KEY, isDetailRequest } from '../helpers/congress-server.js';
 import { findChromium } from './chromium.js';
-import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, fakeCongressForTheseTests, nameSessionUnlessNamed } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -14,36 +12,28 @@ const executablePath = findChromium();
  */
 describe.skipIf(executablePath === null)('a run waiting on Congress.gov, on its page (browser mode)', () => {
   const keyBefore = process.env.GATEHOUSE_CONGRESS_API_KEY;
-  let app: ConsoleInBrowser;
-  let page: Page;
-  let fake: FakeCongress;
-
-  beforeAll(async () => {
-    // The engine opens the source on the real clock: the feed is dated from it.
-    fake = await startFakeCongress({ house: [hearingRecord(772001, { updateDate: new Date(Date.now() - 3_600_000).toISOString() })] });
+  const fake = fakeCongressForTheseTests([772001], (server) => {
     let refused = false;
-    fake.override = (request) => {
+    server.override = (request) => {
       if (!isDetailRequest(request) || refused) return undefined;
       refused = true;
       return { status: 503, headers: { 'Retry-After': '3' } };
     };
-    process.env.GATEHOUSE_CONGRESS_API_KEY = FAKE_API_KEY;
-    // A 3 s wait is told (the product tells one of 10 s or more): the page has time to show it.
-    app = await openConsoleInBrowser({ executablePath: executablePath!, seed: async () => undefined, sourceOptions: { waitWorthSayingMs: 1_000 } });
-    ({ page } = app);
   });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-    await fake?.close();
+  beforeAll(() => {
+    process.env.GATEHOUSE_CONGRESS_API_KEY = FAKE_API_KEY;
+  });
+  afterAll(() => {
     if (keyBefore === undefined) delete process.env.GATEHOUSE_CONGRESS_API_KEY;
     else process.env.GATEHOUSE_CONGRESS_API_KEY = keyBefore;
   });
+  // A 3 s wait is told (the product tells one of 10 s or more): the page has time to show it.
+  const opened = consoleForTheseTests(() => ({ executablePath: executablePath!, seed: async () => undefined, sourceOptions: { waitWorthSayingMs: 1_000 } }));
 
   it('shows "waiting on Congress.gov until … — it asked (HTTP 503)" on the running run, then clears it as the run reads on', async () => {
+    const { page } = opened();
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
-    await page.locator('input[name=source]').fill(`congress:${fake.baseUrl}`);
+    await page.locator('input[name=source]').fill(`congress:${fake().baseUrl}`);
     await nameSessionUnlessNamed(page, 'e2e-operator');
     await page.getByRole('button', { name: 'Start run' }).press('Enter');
     await page.waitForURL(/#\/runs\/\d+$/);
@@ -58,6 +48,6 @@ describe.skipIf(executablePath === null)('a run waiting on Congress.gov, on its 
     await wait.waitFor({ state: 'detached' });
     await page.getByTestId('run-ended-note').waitFor();
     expect(await page.getByTestId('run-waiting').count()).toBe(0);
-    expect(fake.requests.filter(isDetailRequest)).toHaveLength(2);
+    expect(fake().requests.filter(isDetailRequest)).toHaveLength(2);
   });
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addTask } from '../../main/scheduler/index.js';
 import { findChromium } from './chromium.js';
-import { consoleBackends, nameSessionUnlessNamed, openConsoleInBrowser, seedStore, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleBackends, consoleForTheseTests, nameSessionUnlessNamed, seedStore } from './console-in-browser.js';
 
 const executablePath = findChromium();
 const backends = executablePath === null ? [] : await consoleBackends();
@@ -12,26 +12,18 @@ const backends = executablePath === null ? [] : await consoleBackends();
  * checkbox), not which command-line switch to pass.
  */
 describe.skipIf(executablePath === null).each(backends)('a refused task edit, from the keyboard (browser mode, $name)', ({ backend }) => {
-  let app: ConsoleInBrowser;
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    ...(backend ? { backend } : {}),
+    seed: seedStore(async (store) => {
+      await addTask(store, { name: 'feed', cron: '0 6 * * *', source: 'synthetic:seed=1,count=20' }, new Date(), 'Ann');
+    }),
+  }));
 
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      ...(backend ? { backend } : {}),
-      seed: seedStore(async (store) => {
-        await addTask(store, { name: 'feed', cron: '0 6 * * *', source: 'synthetic:seed=1,count=20' }, new Date(), 'Ann');
-      }),
-    });
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
-
-  const focused = () => app.page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name ?? document.activeElement?.tagName);
+  const focused = () => opened().page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name ?? document.activeElement?.tagName);
 
   it('takes Edit to the first field the operator can change', async () => {
+    const app = opened();
     const { page } = app;
     await nameSessionUnlessNamed(page, 'Dee');
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
@@ -42,6 +34,7 @@ describe.skipIf(executablePath === null).each(backends)('a refused task edit, fr
   });
 
   it('keeps the operator on the refused cron, marked and described by the refusal, which names the checkbox', async () => {
+    const app = opened();
     const { page } = app;
     const form = page.getByRole('form', { name: 'Edit task feed' });
     const cron = form.locator('input[name=task-cron]');
@@ -67,6 +60,7 @@ describe.skipIf(executablePath === null).each(backends)('a refused task edit, fr
   });
 
   it('saves once the operator ticks that the schedule is meant, and clears the mark', async () => {
+    const app = opened();
     const { page } = app;
     const form = page.getByRole('form', { name: 'Edit task feed' });
     await form.locator('input[name=task-allow-frequent]').focus();

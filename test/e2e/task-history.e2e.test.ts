@@ -1,34 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addTask, editTask } from '../../main/scheduler/index.js';
 import { findChromium } from './chromium.js';
-import { nameSessionUnlessNamed, openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, nameSessionUnlessNamed, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
 /** A task's history in the console (tasks.history), reached from the task list in Settings: who changed what, and when. */
 describe.skipIf(executablePath === null)('a scheduled task\'s history (browser mode)', () => {
-  let app: ConsoleInBrowser;
-
-  beforeAll(async () => {
-    app = await openConsoleInBrowser({
-      executablePath: executablePath!,
-      seed: async () => undefined,
-      prepare: async ({ store }) => {
-        await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-11-01T09:00:00Z'), 'Ann');
-        await editTask(store, 'nightly', { cron: '30 2 * * *', lookbackDays: 3 }, new Date('2026-11-02T09:00:00Z'), 'Bo');
-        await addTask(store, { name: 'weekly', cron: '0 4 * * 1', source: 'synthetic:seed=2,count=5' }, new Date('2026-11-03T09:00:00Z'), 'Cy');
-      },
-    });
-  });
-
-  afterAll(async () => {
-    expect(app?.pageErrors ?? []).toEqual([]);
-    await app?.close();
-  });
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    seed: async () => undefined,
+    prepare: async ({ store }) => {
+      await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date('2026-11-01T09:00:00Z'), 'Ann');
+      await editTask(store, 'nightly', { cron: '30 2 * * *', lookbackDays: 3 }, new Date('2026-11-02T09:00:00Z'), 'Bo');
+      await addTask(store, { name: 'weekly', cron: '0 4 * * 1', source: 'synthetic:seed=2,count=5' }, new Date('2026-11-03T09:00:00Z'), 'Cy');
+    },
+  }));
 
   const rowsOf = (history: ReturnType<ConsoleInBrowser['page']['getByTestId']>) => history.locator('tbody tr');
 
   it('opens from the task list and shows who changed the task, what changed and when, newest first', async () => {
+    const app = opened();
     const { page } = app;
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.locator('[data-task=nightly]').getByRole('button', { name: 'History' }).click();
@@ -45,6 +37,7 @@ describe.skipIf(executablePath === null)('a scheduled task\'s history (browser m
   });
 
   it('shows a change made in the console at once, under the name of the session that made it, and switches to another task', async () => {
+    const app = opened();
     const { page } = app;
     await nameSessionUnlessNamed(page, 'Dee');
     await page.locator('[data-task=nightly]').getByRole('button', { name: 'Disable' }).click();
@@ -60,6 +53,7 @@ describe.skipIf(executablePath === null)('a scheduled task\'s history (browser m
   });
 
   it('shows a change made from the CLI while it is open, without a reload', async () => {
+    const app = opened();
     const { page } = app;
     await page.locator('[data-task=nightly]').getByRole('button', { name: 'History' }).click();
     const history = page.getByTestId('task-history');
