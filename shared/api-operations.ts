@@ -514,6 +514,11 @@ export const rollbackReportSchema = z.object({
   hearings: z.array(hearingUndoSchema),
   hearingsNotListed: z.number().int(),
   createdRows: z.array(createdRowUndoSchema),
+  /**
+   * The run's row was deleted outside Gatehouse (a DBA, a damaged restore) while its undo journal
+   * stayed: what the journal records is rolled back all the same, and there is no run row to mark.
+   */
+  runRowGone: z.boolean(),
 });
 export type RollbackReportView = z.infer<typeof rollbackReportSchema>;
 /**

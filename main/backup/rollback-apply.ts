@@ -42,13 +42,13 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   const target: UndoTarget = { runId: request.runId, batchSeq: request.batchSeq };
   const what = describeTarget(target);
   if (request.previewedAfterEvent !== undefined) await refuseRolledBackSincePreview(tx, request.runId, request.previewedAfterEvent);
-  const run = await tx.run(request.runId);
-  if (!run) throw await runNotFound(tx, request.runId);
+  const stored = await tx.run(request.runId);
+  const run = stored ? { ...stored, rowGone: false } : await runFromJournalAlone(tx, target);
   if (target.batchSeq !== null && !run.batches.some((b) => b.seq === target.batchSeq)) {
     const seqs = run.batches.map((b) => b.seq);
     throw new GatehouseError('NOT_FOUND', `run ${request.runId} has no batch ${target.batchSeq}${seqs.length ? ` (its batches: ${seqs[0]}–${seqs.at(-1)})` : ' (it has no batches)'}`);
   }
-  const report = emptyReport(request, at);
+  const report = Object.assign(emptyReport(request, at), { runRowGone: run.rowGone });
   const created = await tx.pendingCreatedRows(target);
   const total = await tx.pendingHearingCount(target);
   const refusal = refusalOf(target, run, { resumable: request.canResume(run), pending: total > 0 || created.length > 0 });
@@ -125,9 +125,34 @@ async function refuseRolledBackSincePreview(tx: UndoTx, runId: number, previewed
   });
 }
 
+/**
+ * A run whose row was deleted outside Gatehouse (a DBA, a damaged restore) while its undo journal
+ * stayed: "run N does not exist" left support no way to undo writes the journal still records. The
+ * rollback goes by the journal alone (its batches, no task, never running: a running run holds the
+ * writer lock this rollback takes), and says so in its report and its audit. Nothing left to undo
+ * is still NOT_FOUND, saying what the journal shows.
+ */
+async function runFromJournalAlone(tx: UndoTx, target: UndoTarget) {
+  const { runId, batchSeq } = target;
+  const journal = await tx.journalOfRun(runId);
+  if (journal.pendingBatches.length === 0) throw await runNotFound(tx, runId, journal.recorded);
+  if (batchSeq !== null && !journal.pendingBatches.includes(batchSeq)) {
+    throw new GatehouseError('NOT_FOUND', `run ${runId}'s row is gone (deleted outside Gatehouse) and its undo journal holds nothing left to undo for batch ${batchSeq} (batches with writes left: ${journal.pendingBatches.join(', ')}); nothing was changed`, {
+      hint: { cli: `roll back one of those batches, or the whole run (--run ${runId} without --batch)`, console: 'roll back one of those batches, or the whole run' },
+    });
+  }
+  const batches = journal.pendingBatches.map((seq) => ({ seq, status: 'committed' }));
+  return { status: 'unknown', error: null, task: null, batches, rowGone: true };
+}
+
 /** A run a restore took away is said to be so, with the restore, not as an id that never was. */
-async function runNotFound(tx: UndoTx, runId: number): Promise<GatehouseError> {
+async function runNotFound(tx: UndoTx, runId: number, journalRecorded: boolean): Promise<GatehouseError> {
   const restore = await tx.restoreThatRemoved(runId);
+  if (!restore && journalRecorded) {
+    return new GatehouseError('NOT_FOUND', `run ${runId} does not exist: its row was deleted outside Gatehouse, and every write its undo journal recorded has been rolled back; nothing to roll back`, {
+      hint: { cli: `gatehouse rollback --list --run ${runId} shows who rolled it back, when and why`, console: 'its rollback events say who rolled it back, when and why' },
+    });
+  }
   if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: { cli: 'see gatehouse runs list', console: 'see the Runs page' } });
   return new GatehouseError(
     'NOT_FOUND',

@@ -29,6 +29,7 @@ export function emptyReport(request: CheckedRequest, at: string): RollbackReport
     hearings: [],
     hearingsNotListed: 0,
     createdRows: [],
+    runRowGone: false,
   };
 }
 
@@ -81,13 +82,25 @@ export function nothingRolledBackBecause(report: RollbackReport): string | null 
   return null;
 }
 
+function rowGone(runId: number): string {
+  return `run ${runId}'s row is gone (deleted outside Gatehouse): the rollback goes by its undo journal alone, with no run row to mark`;
+}
+
+/**
+ * The writer attempt's detail of an applied rollback: why nothing was rolled back, or that the run's
+ * row was gone, so the audit says the rollback went by the journal alone (the event has no column for it).
+ */
+export function rollbackAttemptDetail(report: RollbackReport): string | null {
+  return nothingRolledBackBecause(report) ?? (report.runRowGone && !report.dryRun ? rowGone(report.runId) : null);
+}
+
 /** Said first, not as a count of zero among the others: support must not read it as done. */
 function describeNothingUndone(report: RollbackReport, what: string, surface: Surface): string {
   const laterRuns = [...new Set(report.conflicts.flatMap((c) => c.laterRuns))].sort((a, b) => a - b);
   const by = laterRuns.length > 0 ? ` (by run ${laterRuns.join(', ')})` : '';
   const head = report.dryRun ? `dry run: rolling back ${what} would undo nothing` : `rolling back ${what} undid nothing`;
   const kept = report.counts.createdRowsKept > 0 ? `; ${counted(report.counts.createdRowsKept, 'created committee/witness row')} kept (still referenced)` : '';
-  const marked = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked ${rolledBackStatus(surface)} all the same` : '';
+  const marked = report.runRowGone ? `; ${rowGone(report.runId)}` : report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} marked ${rolledBackStatus(surface)} all the same` : '';
   const wrote = report.counts.skipped === 1
     ? `the one hearing it wrote was changed again later${by} and is left as it is`
     : `all ${counted(report.counts.skipped, 'hearing')} it wrote were changed again later${by} and are left as they are`;
@@ -114,7 +127,7 @@ export function describeOutcome(report: RollbackReport, what: string, surface: S
   const head = report.wouldRefuse
     ? `dry run: rolling back ${what} would be refused: ${counted(report.conflicts.length, 'conflict')}; with ${conflictChoice('skip', surface)} it`
     : `${report.dryRun ? 'dry run: rolling back ' : 'rolled back '}${what}:`;
-  const tail = report.runRolledBack ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} ${rolledBackStatus(surface)}` : '';
-  return `${head} ${parts.join(', ')}${tail}`;
+  const tail = report.runRolledBack && !report.runRowGone ? `; run ${report.runId} ${report.dryRun ? 'would be' : 'is now'} ${rolledBackStatus(surface)}` : '';
+  return `${head} ${parts.join(', ')}${tail}${report.runRowGone ? `; ${rowGone(report.runId)}` : ''}`;
 }
 

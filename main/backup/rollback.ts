@@ -16,7 +16,7 @@ import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { rollbackInTransaction, type CheckedRequest, type RollbackLimits, type RollbackProgress } from './rollback-apply.js';
 import { rollbackOperation } from './attempts.js';
 import { describeTarget } from './rollback-decision.js';
-import { nothingRolledBackBecause } from './rollback-report.js';
+import { rollbackAttemptDetail } from './rollback-report.js';
 import { undoJournal } from './undo-journal.js';
 
 /**
@@ -139,7 +139,7 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   }
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
   // The reason is kept in the attempt too: a rollback that fails or dies writes no rollback event, and its audit must still say why.
-  const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail: nothingRolledBackBecause };
+  const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail: rollbackAttemptDetail };
   // Failed inside the attempt, so its audit says what failed as the operator is told it.
   const applied = () => work().catch((error: unknown) => Promise.reject(rollbackFailure(store, target, error)));
   return withWriterLock(store, clock, purpose, applied).catch(async (error: unknown) => {

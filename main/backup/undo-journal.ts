@@ -157,6 +157,15 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
       const found = removing ?? latest;
       return found ? { id: Number(found.id), snapshotId: found.snapshotId, snapshotTakenAt: found.snapshotTakenAt, operator: found.operator, at: found.at, certain: found === removing } : null;
     },
+    /**
+     * What the journal holds of a run whose row is gone: the batches with writes still to undo, and
+     * whether it recorded any write at all (all since rolled back, when none is left).
+     */
+    journalOfRun: async (runId: number): Promise<{ pendingBatches: number[]; recorded: boolean }> => {
+      const pending = await pendingRows(trx, { runId, batchSeq: null }).select('batchSeq').distinct().orderBy('batchSeq').execute();
+      const any = pending.length > 0 || (await trx.selectFrom('undoJournal').select('id').where('runId', '=', runId).limit(1).executeTakeFirst()) !== undefined;
+      return { pendingBatches: pending.map((row) => row.batchSeq), recorded: any };
+    },
     /** The run's newest rollback event, read inside the rollback's transaction (and so under its writer lock). */
     newestEvent: async (runId: number): Promise<RollbackEventRecord | null> => {
       const row = await trx.selectFrom('rollbackEvents').selectAll().where('runId', '=', runId).orderBy('id', 'desc').limit(1).executeTakeFirst();
@@ -300,7 +309,9 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
         .execute();
       if (marked.length === 0) return;
       await trx.updateTable('batches').set({ status: 'rolled_back' }).where(toMark).execute();
-      const run = await trx.selectFrom('runs').select('batchCountsJson').where('id', '=', runId).executeTakeFirstOrThrow();
+      // A run whose row was deleted outside Gatehouse has no counts to move.
+      const run = await trx.selectFrom('runs').select('batchCountsJson').where('id', '=', runId).executeTakeFirst();
+      if (!run) return;
       const moved = Object.fromEntries(marked.map(({ status, count }) => [status, Number(count)])) as Partial<Record<BatchStatus, number>>;
       await trx.updateTable('runs').set({ batchCountsJson: JSON.stringify(withRolledBack(JSON.parse(run.batchCountsJson) as BatchCounts, moved)) }).where('id', '=', runId).execute();
     },

@@ -50,8 +50,17 @@ function quoted(given: unknown): string {
   return text.length > 80 ? `${text.length} characters` : `"${text}"`;
 }
 
+/**
+ * Digits past 2^53 − 1 are rounded as they are read, so the number's own rule ("a whole number ≥ 1")
+ * refused a whole number ≥ 1 the user did type: the bound is what it broke, and is said.
+ */
+function pastExactWholeNumbers(given: unknown, field: z.ZodType | undefined): boolean {
+  return field !== undefined && readsAsNumber(core(field)) && typeof given === 'string' && /^\s*\d+\s*$/.test(given) && !Number.isSafeInteger(Number(given));
+}
+
 function describe(issue: z.core.$ZodIssue, given: unknown, name: string, field: z.ZodType | undefined): string {
   if (issue.code === 'invalid_type' && given === undefined) return `${name} is required`;
+  if (pastExactWholeNumbers(given, field)) return `${name} must be at most ${Number.MAX_SAFE_INTEGER} (the largest whole number read exactly), got ${quoted(given)}`;
   if (issue.code === 'invalid_value') return `${name} must be one of ${issue.values.map(String).join(', ')}, got ${quoted(given)}`;
   const rule = field ? ruleOf(field, issue) : issue.message;
   // A schema's message stating the field's rule under the API's name for it ("run id must be a whole number ≥ 1")

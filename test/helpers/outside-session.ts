@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import pg from 'pg';
+import type { Store } from '../../main/store/index.js';
 import type { TestBackend } from './backends.js';
 import { PG_URL } from './postgres.js';
 
@@ -40,4 +42,21 @@ export async function outsideSession(backend: TestBackend, location: string, loc
       await psql.end();
     },
   };
+}
+
+/**
+ * A run's row deleted outside Gatehouse, the rest of the run left: the sqlite3 shell (its foreign
+ * keys are off), or psql with triggers disabled.
+ */
+export async function deleteRunRowOutsideGatehouse(store: Store, runId: number): Promise<void> {
+  if (store.backend === 'sqlite') {
+    await sql`PRAGMA foreign_keys = OFF`.execute(store.queries.db);
+    await sql`DELETE FROM runs WHERE id = ${runId}`.execute(store.queries.db);
+    await sql`PRAGMA foreign_keys = ON`.execute(store.queries.db);
+    return;
+  }
+  await store.queries.db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+    await sql`DELETE FROM runs WHERE id = ${runId}`.execute(trx);
+  });
 }

@@ -39,8 +39,12 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['an impossible time of day', () => withDb(['runs', 'list', '--since', '2026-01-01T24:61']), 2, /--since: "2026-01-01T24:61" is not a time of day/],
   ['an impossible date in a report window', () => withDb(['report', 'validation', '--since', '2026-02-29']), 2, /--since: "2026-02-29" names day 29 of February 2026, which has 28 days/],
   // An option is named as typed, whichever rule refused it: a schema's own message ("run id must be …"), or a rule the flags folder keeps.
-  ['a run id past the largest whole number', () => withDb(['rollback', '--run', '99999999999999999999', '--reason', 'bad run']), 2, /^gatehouse: --run must be a whole number ≥ 1, got "99999999999999999999"\n$/],
-  ['a batch number past the largest whole number', () => withDb(['rollback', '--run', '1', '--batch', '99999999999999999999', '--reason', 'bad batch']), 2, /^gatehouse: --batch must be a whole number ≥ 1, got "99999999999999999999"\n$/],
+  // Past 2^53 − 1 the rule broken is the bound, not "a whole number ≥ 1", which what was typed is.
+  ['a run id past the largest whole number', () => withDb(['rollback', '--run', '99999999999999999999', '--reason', 'bad run']), 2, /^gatehouse: --run must be at most 9007199254740991 \(the largest whole number read exactly\), got "99999999999999999999"\n$/],
+  ['a run id one past 2^53', () => withDb(['rollback', '--run', '9007199254740993', '--reason', 'bad run']), 2, /^gatehouse: --run must be at most 9007199254740991 \(the largest whole number read exactly\), got "9007199254740993"\n$/],
+  ['a negative run id', () => withDb(['rollback', '--run', '-3', '--reason', 'bad run']), 2, /^gatehouse: --run must be a whole number ≥ 1, got "-3"\n$/],
+  ['a blank rollback reason', () => withDb(['rollback', '--run', '1', '--reason', '   ']), 2, /^gatehouse: --reason: a reason is required\n$/],
+  ['a batch number past the largest whole number', () => withDb(['rollback', '--run', '1', '--batch', '99999999999999999999', '--reason', 'bad batch']), 2, /^gatehouse: --batch must be at most 9007199254740991 \(the largest whole number read exactly\), got "99999999999999999999"\n$/],
   ['a flag scope it does not know', () => withDb(['flags', 'history', '--scope', 'tasks:daily']), 2, /^gatehouse: --scope must be "global", "kill" or "task:NAME", got "tasks:daily"\n$/],
   ['a quarantine batch without its run', () => withDb(['quarantine', 'list', '--batch', '1']), 2, /^gatehouse: --batch: a batch is numbered within its run: give the run too\n$/],
   ['a report window that is no duration or date', () => withDb(['report', 'monitoring', '--since', 'yesterday']), 2, /--since: "yesterday" is neither a duration \(48h, 7d\) nor an ISO date/],
@@ -55,7 +59,7 @@ const refusals: [string, () => string[], number, RegExp][] = [
   ['a rollout id written in hex', () => withDb(['report', 'canary', '--rollout', '0x10']), 2, /--rollout must be a whole number ≥ 1, got "0x10"/],
   ['a fractional rollout id', () => withDb(['report', 'monitoring', '--rollout', '1.5']), 2, /--rollout must be a whole number ≥ 1, got "1.5"/],
   // Quoted as typed, not as the number the text was read as.
-  ['a cursor past what a number holds exactly', () => withDb(['tasks', 'history', '--after', '99999999999999999999']), 2, /--after must be a whole number ≥ 1, got "99999999999999999999"\n/],
+  ['a cursor past what a number holds exactly', () => withDb(['tasks', 'history', '--after', '99999999999999999999']), 2, /--after must be at most 9007199254740991 \(the largest whole number read exactly\), got "99999999999999999999"\n/],
   ['a page size written with a trailing zero', () => withDb(['runs', 'list', '--limit', '0.50']), 2, /--limit must be a whole number from 1 to 500, got "0.50"\n/],
   ['a folder as the file source', () => withDb(['update', '--source', `file:${folder}`]), 2, /cannot read .*: it is a directory, not a file/],
   ['a folder as validate\'s history', () => ['validate', '--history', folder, '--current', impossibleRunFile], 2, /cannot read .*: it is a directory, not a file/],

@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch, memoryPreferences } from '../../main/api/index.js';
-import type { Store } from '../../main/store/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
+import { deleteRunRowOutsideGatehouse } from '../helpers/outside-session.js';
 
 /**
  * `--resume N` of a run whose row was deleted outside Gatehouse (the sqlite3 shell, whose foreign
@@ -12,19 +11,6 @@ import { runCli } from '../helpers/cli.js';
  * while its checkpoint and batches were still stored. It now says the row was deleted, what remains
  * of the run, and what can still be done; a run of which nothing remains is still simply not there.
  */
-async function deleteRunRowOutsideGatehouse(store: Store, runId: number): Promise<void> {
-  if (store.backend === 'sqlite') {
-    await sql`PRAGMA foreign_keys = OFF`.execute(store.queries.db);
-    await sql`DELETE FROM runs WHERE id = ${runId}`.execute(store.queries.db);
-    await sql`PRAGMA foreign_keys = ON`.execute(store.queries.db);
-    return;
-  }
-  await store.queries.db.transaction().execute(async (trx) => {
-    await sql`SET LOCAL session_replication_role = replica`.execute(trx);
-    await sql`DELETE FROM runs WHERE id = ${runId}`.execute(trx);
-  });
-}
-
 describe.each(testBackends())('resuming a run whose row was deleted outside Gatehouse, on $name', (backend) => {
   afterAll(() => backend.cleanup());
 

@@ -105,6 +105,7 @@ export function rollbackReport(overrides: Partial<RollbackReportView> = {}): Rol
     ],
     hearingsNotListed: 0,
     createdRows: [],
+    runRowGone: false,
     ...overrides,
   };
 }
