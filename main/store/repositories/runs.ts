@@ -209,9 +209,15 @@ export class RunRepository {
     });
   }
 
-  /** Puts an interrupted run back to `running` under this process, for `update --resume`. */
+  /**
+   * Puts an interrupted run back to `running` under this process, for `update --resume` (and the
+   * scheduler's, `tasks run`'s and the console's resumes). A resume continues the same run id — its
+   * checkpoint, undo journal and batches name it, and run ids are never reused — so `resumedFrom`
+   * names the run it continued, which is the run itself: set from its first resume on, null for a
+   * run never resumed.
+   */
   async reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void> {
-    await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host }).where('id', '=', runId).execute();
+    await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host, resumedFrom: runId }).where('id', '=', runId).execute();
   }
 
   /**
