@@ -218,6 +218,10 @@ export const runSummarySchema = z.object({
   validation: validationResultSchema.nullable(),
   flags: z.record(z.string(), z.unknown()).optional(),
   error: z.string().nullable().optional(),
+  /**
+   * The run this one continued: a resume (`update --resume`, `tasks run`, the scheduler, the console)
+   * goes on under the same run id, so a resumed run names itself here; null for a run never resumed.
+   */
   resumedFrom: z.number().int().nullable().optional(),
   backupId: z.string().nullable().optional(),
   snapshot: snapshotDecisionSchema.nullable().optional(),

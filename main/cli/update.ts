@@ -129,7 +129,8 @@ async function update(flags: UpdateFlags): Promise<number> {
       source: reported,
       mode,
       batchSize,
-      task,
+      // Unnamed, a resume goes on as its run's task (judged on that task's history); named, it must be the run's.
+      task: flags.task === undefined && resumeRunId !== undefined ? undefined : task,
       resumeRunId,
       operator: actorName(operator),
       snapshots: flags.snapshot,

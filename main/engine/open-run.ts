@@ -82,6 +82,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   if (run.source !== source.description) {
     throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
   }
+  refuseOtherTask(run, options.task);
   const checkpoint = await retry(() => store.getCheckpoint(runId));
   refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
   const window = source.listing ? recordedWindow(run, source.listing) : null;
@@ -92,6 +93,18 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const eventIdsInRun = new EventIdSet();
   const readWhatItTook = () => whatItTook(options, runId, state, window, eventIdsInRun, retry);
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, runStartedAt: run.startedAt, priorDurationMs, eventIdsInRun, readWhatItTook };
+}
+
+/**
+ * A run is judged on its task's history and stored under its task: resumed as another task's, it was
+ * judged on that task's history while its row still named its own. Undefined: the caller named none.
+ */
+function refuseOtherTask(run: RunSummary, task: string | null | undefined): void {
+  const own = run.task ?? null;
+  if (task === undefined || (task ?? null) === own) return;
+  const asked = task === null ? 'without a task' : `as task ${task}`;
+  if (own === null) throw new GatehouseError('USAGE', `run ${run.runId} belongs to no task and cannot be resumed ${asked}; resume it without --task`);
+  throw new GatehouseError('USAGE', `run ${run.runId} is a run of task ${own} and cannot be resumed ${asked}; resume it with --task ${own}, or without --task`);
 }
 
 /**

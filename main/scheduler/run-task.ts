@@ -17,7 +17,8 @@ const catchUpLog = logger('scheduler');
 export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   store: Store;
   source: RecordSource;
-  task: string | null;
+  /** Undefined only for a resume whose caller named no task (`update --resume` without `--task`): it goes on as its run's task. */
+  task: string | null | undefined;
   notifier?: Notifier;
   clock?: () => Date;
   signal?: AbortSignal;
@@ -58,7 +59,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
   // From the first read, not only from runUpdate's lock: its integrity check and flag reads came first,
   // unchecked, so a -shm made immutable after another process's commit ended the update with SIGBUS there.
   request.store.refuseWritesOnceGone();
-  const { flags, kills } = await flagsToGoOnWith(request);
+  const { flags, kills, task } = await flagsToGoOnWith(request);
   const explicit = { mode: request.mode, batchSize: request.batchSize };
   const chosen = runOptionsFromFlags(kills.flags, explicit);
   const judge = request.extra?.judge ?? historicalJudge;
@@ -67,7 +68,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
   // policy needs it (main/store/sqlite/integrity.ts).
   const integrity = await request.store.checkIntegrity({ full: request.fullIntegrityCheck });
   // A resume lists the window its run recorded; a new run of a task reaches back over missed days.
-  const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task, { afterResume: request.afterResume }) : { warning: null };
+  const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task ?? null, { afterResume: request.afterResume }) : { warning: null };
   // Said once: as the run's event to whoever listens (the CLI's progress display prints it), else in the log.
   if (warning && !request.onEvent) catchUpLog.warn(warning.message);
   let summary = await runUpdate({
@@ -79,7 +80,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
     isolate: chosen.isolate,
     batchCeiling: chosen.batchCeiling,
     betweenBatches: async (runId, nextBatch) => ((await kills.atBatchBoundary(runId, nextBatch)) ? batchSettings(runOptionsFromFlags(kills.flags, explicit)) : null),
-    task: request.task,
+    task,
     flags,
     resumeRunId: request.resumeRunId,
     operator: request.operator,
@@ -153,13 +154,15 @@ function holdUnlessKilled(chosen: FlaggedRunOptions, kills: MidRunKills): Update
  * fixed) for the batches it wrote then with no word of it on the run, whose flags still said on; a
  * BLOCK_ON_ANOMALY set since held it.
  */
-async function flagsToGoOnWith(request: FlaggedUpdateRequest): Promise<{ flags: FlagValues; kills: MidRunKills }> {
+async function flagsToGoOnWith(request: FlaggedUpdateRequest): Promise<{ flags: FlagValues; kills: MidRunKills; task: string | null | undefined }> {
   const { store, resumeRunId } = request;
   const run = resumeRunId === undefined ? null : await notResumedWhenBusy(store, resumeRunId)(() => store.getRun(resumeRunId));
+  // A resume that names no task goes on as its run's; one that names another is refused by openRun, before the run is touched.
+  const task = request.task === undefined && run ? (run.task ?? null) : request.task;
   // A run stored without its flags (`{}`: written before runs kept them) goes on with those in force now.
-  if (run?.flags && Object.keys(run.flags).length > 0) return { flags: run.flags as FlagValues, kills: MidRunKills.ofFinishedRun(store, run) };
-  const flags = await resolveRunFlags(store, request.task);
-  return { flags, kills: new MidRunKills(store, flags, run?.flagChanges ?? []) };
+  if (run?.flags && Object.keys(run.flags).length > 0) return { flags: run.flags as FlagValues, kills: MidRunKills.ofFinishedRun(store, run), task };
+  const flags = await resolveRunFlags(store, task ?? null);
+  return { flags, kills: new MidRunKills(store, flags, run?.flagChanges ?? []), task };
 }
 
 function snapshotRequest(asked: boolean | undefined, enabled: boolean): SnapshotRequest {

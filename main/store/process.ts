@@ -18,7 +18,18 @@ export function isProcessAlive(pid: number, host: string): boolean {
 /** A run left `running`, with the process that ran it. */
 export type RunningRun = { id: number; pid: number | null; host: string | null };
 
-/** Of the runs left `running`, those whose process is known to be dead (a run without pid or host counts as this host's). */
+/**
+ * The process of a run left `running`, when it is known dead: on this host and gone (a run without
+ * a host counts as this host's, one without a pid as alive). One on another host is presumed alive:
+ * only the writer lock tells (its holder marks every run left `running`, markOrphanedRunsInterrupted).
+ */
+export function deadProcessOf(run: { pid: number | null; host: string | null }): { pid: number; host: string } | null {
+  if (run.pid === null) return null;
+  const host = run.host ?? os.hostname();
+  return isProcessAlive(run.pid, host) ? null : { pid: run.pid, host };
+}
+
+/** Of the runs left `running`, those whose process is known to be dead (deadProcessOf). */
 export function runsOfDeadProcesses(running: RunningRun[]): number[] {
-  return running.filter((run) => !isProcessAlive(run.pid ?? 0, run.host ?? os.hostname())).map((run) => run.id);
+  return running.filter((run) => deadProcessOf(run) !== null).map((run) => run.id);
 }

@@ -7,6 +7,7 @@ import { RunReports } from './repositories/reported-runs.js';
 import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
 import { settleAbandonedAttempts } from './writer-attempts.js';
+import { runningTrialOn } from './staging.js';
 import type { Backend, DatabaseFault, LockClaim, LockHolder, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 
@@ -36,9 +37,9 @@ export class GatehouseStore extends RunRepository {
     return this.driver.close();
   }
 
-  /** With the writer lock held: the writer attempts (rollbacks, restores, prunes…) whose process died, settled `unfinished`; returns their ids (writer-attempts.ts). */
-  settleAbandonedAttempts(options: { now: Date }): Promise<number[]> {
-    return settleAbandonedAttempts(this.driver.db, options.now);
+  /** With the writer lock held: the writer attempts (rollbacks, restores, prunes, trial sessions) whose process died, settled `unfinished`; returns their ids (writer-attempts.ts). */
+  async settleAbandonedAttempts(options: { now: Date }): Promise<number[]> {
+    return settleAbandonedAttempts(this.driver.db, options.now, (await runningTrialOn(this)) !== null);
   }
 
   /**

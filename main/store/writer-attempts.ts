@@ -1,5 +1,4 @@
 import type { Db } from './driver.js';
-import { isProcessAlive } from './process.js';
 import { TRIAL_SESSION_OPERATION } from './repositories/trials.js';
 
 /**
@@ -16,16 +15,22 @@ const PRUNE_OPERATION = 'a snapshot prune';
 
 /**
  * Ends the writer attempts left open by a process that died (kill -9 of `gatehouse serve` mid-rollback,
- * of an update mid-retention), as `unfinished` with what is known of them; returns their ids. Called
- * with the writer lock held, by every writer (an update as a rollback): every attempt but a trial
- * session's is made under that lock, so any still open belongs to a process that is gone, as every
- * run still `running` does then. A trial session holds the writer lock only while one of its updates
- * runs — its own update is the writer calling this — so its attempt is settled only once its process
- * is known dead.
+ * of an update mid-retention, of a trial), as `unfinished` with what is known of them; returns their
+ * ids. Called with the writer lock held, by every writer (an update as a rollback).
+ *
+ * One rule, as for runs left `running` (markOrphanedRunsInterrupted): what a process left open is
+ * abandoned unless the lock it was made under is held by someone live, and it is that holder's. The
+ * lock decides, not the pid: a pid says nothing of a process on another host (a shared PostgreSQL),
+ * and a dead holder's lock is already free (its advisory lock's session gone, its lock file's process
+ * dead on this host). Every attempt but a trial session's is made under the writer lock the caller
+ * holds: all of them. A trial session is made under its staging target's lock, held for the whole
+ * session (`trialHeld`): while one holds it, that session's attempt is the newest open one (each
+ * begins its attempt after taking the lock), and every older one's process is gone.
  */
-export async function settleAbandonedAttempts(db: Db, now: Date): Promise<number[]> {
-  const open = await db.selectFrom('writerAttempts').select(['id', 'operation', 'pid', 'host', 'detail']).where('outcome', 'is', null).execute();
-  const gone = open.filter((a) => !a.operation.startsWith(TRIAL_SESSION_OPERATION) || !isProcessAlive(Number(a.pid), a.host));
+export async function settleAbandonedAttempts(db: Db, now: Date, trialHeld: boolean): Promise<number[]> {
+  const open = await db.selectFrom('writerAttempts').select(['id', 'operation', 'detail']).where('outcome', 'is', null).orderBy('id').execute();
+  const holding = trialHeld ? open.filter((a) => a.operation.startsWith(TRIAL_SESSION_OPERATION)).at(-1)?.id : undefined;
+  const gone = open.filter((a) => a.id !== holding);
   for (const attempt of gone) {
     const known = attempt.operation.startsWith(PRUNE_OPERATION) ? UNFINISHED_PRUNE : UNFINISHED;
     // What it said as it started (a deletion's reason) stays, after the outcome, as a settled attempt's detail reads.

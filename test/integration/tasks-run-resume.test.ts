@@ -40,7 +40,9 @@ describe.each(testBackends())('a task run by hand resumes its interrupted run, a
       const printed = JSON.parse(cli.stdout) as RunSummary & { resume?: unknown };
       expect(printed.resume).toEqual({ runId: stopped.runId, status: 'success' });
       expect(printed.runId).not.toBe(stopped.runId);
-      expect(await store.getRun(stopped.runId)).toMatchObject({ status: 'success', metrics: { fetched: 3000 } });
+      // The resume went on under the run's own id: it names the run it continued, itself; the new run was never resumed.
+      expect(await store.getRun(stopped.runId)).toMatchObject({ status: 'success', metrics: { fetched: 3000 }, resumedFrom: stopped.runId });
+      expect(printed.resumedFrom).toBeNull();
       const text = runCli(['tasks', 'run', 'nightly', '--db', location]);
       expect(text.code, text.stderr).toBe(0);
       expect(text.stdout).not.toMatch(/resumed/);
@@ -98,7 +100,7 @@ describe.each(testBackends())('a task run by hand resumes its interrupted run, a
       const scheduler = new Scheduler({ store, clock: () => new Date('2026-03-01T06:00:30Z'), log: (line) => log.push(line), runTask: (task, request) => runTask(store, task, {}, request) });
       const [entry] = (await scheduler.tick()).entries;
       expect(entry).toMatchObject({ task: 'nightly', outcome: 'ran', status: 'success', resumed: { runId: leftId, status: 'success' } });
-      expect(await store.getRun(leftId)).toMatchObject({ status: 'success' });
+      expect(await store.getRun(leftId)).toMatchObject({ status: 'success', resumedFrom: leftId });
     } finally {
       await store.close();
     }

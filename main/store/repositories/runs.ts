@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { sql } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
@@ -7,7 +6,7 @@ import { slices } from '../../../shared/slices.js';
 import type { StoredRunDetail } from '../../../shared/api.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { newestFirstPage } from '../keyset.js';
-import { isProcessAlive } from '../process.js';
+import { deadProcessOf, runsOfDeadProcesses } from '../process.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { readStoredContent } from '../hearing-content.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
@@ -209,9 +208,15 @@ export class RunRepository {
     });
   }
 
-  /** Puts an interrupted run back to `running` under this process, for `update --resume`. */
+  /**
+   * Puts an interrupted run back to `running` under this process, for `update --resume` (and the
+   * scheduler's, `tasks run`'s and the console's resumes). A resume continues the same run id — its
+   * checkpoint, undo journal and batches name it, and run ids are never reused — so `resumedFrom`
+   * names the run it continued, which is the run itself: set from its first resume on, null for a
+   * run never resumed.
+   */
   async reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void> {
-    await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host }).where('id', '=', runId).execute();
+    await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host, resumedFrom: runId }).where('id', '=', runId).execute();
   }
 
   /**
@@ -380,8 +385,7 @@ export class RunRepository {
 
   /** The runs stored `running` whose process is gone from this host: interrupted, not yet marked. */
   private async runsWithProcessGone(): Promise<number[]> {
-    const running = await this.db.selectFrom('runs').select(['id', 'status', 'pid', 'host']).where('status', '=', 'running').execute();
-    return running.filter((row) => processGone(row).processGone !== undefined).map((row) => row.id);
+    return runsOfDeadProcesses(await this.db.selectFrom('runs').select(['id', 'pid', 'host']).where('status', '=', 'running').execute());
   }
 
   /** A run that does not exist is NOT_FOUND, not an empty list (a mistyped id must not read as "nothing quarantined"). */
@@ -427,12 +431,11 @@ export async function countHearings(db: Db): Promise<number> {
 }
 
 /**
- * A run stored `running` whose process is gone from this host, judged as the takeover of a stale
- * lock judges it (isProcessAlive; one on another host is presumed alive): flagged as read, with
- * nothing written, so a killed run is not shown as going until the next writer marks it.
+ * A run stored `running` whose process is gone from this host, judged as the writer lock's orphans
+ * are when it is not held (deadProcessOf): flagged as read, with nothing written, so a killed run is
+ * not shown as going until the next writer marks it.
  */
 function processGone(row: { status: string; pid: number | null; host: string | null }): Pick<RunSummary, 'processGone'> {
-  if (row.status !== 'running' || row.pid === null) return {};
-  const host = row.host ?? os.hostname();
-  return isProcessAlive(row.pid, host) ? {} : { processGone: { pid: row.pid, host } };
+  const dead = row.status === 'running' ? deadProcessOf(row) : null;
+  return dead ? { processGone: dead } : {};
 }
