@@ -85,6 +85,9 @@ describe.skipIf(executablePath === null)('Resume run on an interrupted run\'s pa
     expect(stored).toMatchObject({ status: 'success', metrics: { fetched: COUNT } });
     expect(stored.metrics.added + stored.metrics.quarantined).toBe(COUNT);
     expect(await app.store.countHearings()).toBe(before + stored.metrics.added);
+    // A resume keeps the run's id, so the run it went on from is this one, said as such rather than "run N" of itself.
+    expect(stored.resumedFrom).toBe(runId);
+    expect(await page.getByTestId('run-resumed-from').textContent()).toBe('this run, carried on after an interruption');
     await app.shot('run-resumed-complete');
   }, 180_000);
 
