@@ -4,6 +4,7 @@ import type { TickEntry, TickReport } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { API_METHODS, type ApiMethod, type ApiOutput } from '../../shared/api.js';
 import { terminalSafeJson, terminalText } from '../../shared/terminal-text.js';
+import { isDiskFault } from '../store/index.js';
 
 export { terminalText };
 
@@ -52,7 +53,7 @@ export function updateExitCodesHelp(): string {
   return [
     '',
     `exit codes: ${status.success} success; ${status.partial} partial (records quarantined, the rest stored) or held for review;`,
-    `${status.failed} failed or rolled back; ${error.LOCK_HELD} another run holds the writer lock; ${error.DB_UNREACHABLE} the database cannot be reached (or stayed busy as a resume began);`,
+    `${status.failed} failed or rolled back; ${error.LOCK_HELD} another run holds the writer lock; ${error.DB_UNREACHABLE} the database cannot be reached (or stayed busy as a resume began), or its disk is full or failing;`,
     `${error.USAGE} usage or input error (nothing read or written); ${status.interrupted} interrupted — the source or the database failed part-way,`,
     `or SIGINT (143: SIGTERM) — and --resume RUN continues it; ${error.INTERNAL} an unexpected error.`,
   ].join('\n');
@@ -97,8 +98,17 @@ export function schedulerExitCodesHelp(): string {
   ].join('\n');
 }
 
+/**
+ * A database its disk refused (full, over quota, failing) is refused as one a file or mount refuses
+ * (DB_NOT_WRITABLE), but its exit code is not usage's 2: nothing in the command was wrong, and the
+ * same command works once the disk has room. It is the environment's, as a database that cannot be
+ * reached is, and no run took place (one that had would stop as interrupted instead).
+ */
+const EXIT_CODE_DISK_FAULT = EXIT_CODE_BY_ERROR.DB_UNREACHABLE;
+
 export function exitCodeFor(error: unknown): number {
-  return isGatehouseError(error) ? EXIT_CODE_BY_ERROR[error.code] : 1;
+  if (!isGatehouseError(error)) return 1;
+  return error.code === 'DB_NOT_WRITABLE' && isDiskFault(error) ? EXIT_CODE_DISK_FAULT : EXIT_CODE_BY_ERROR[error.code];
 }
 
 /** `--json` of a command with no API twin (an update's summary, a verdict): its own shape. */

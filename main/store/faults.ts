@@ -211,6 +211,19 @@ export function abandonedConnections(): number {
 }
 
 const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
+const DISK_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
+
+/**
+ * Whether `error`, or an error it was made of, is the disk itself — full, over quota or failing —
+ * rather than a file or mount that refuses writes: no argument or permission fixes it, room on the disk does.
+ */
+export function isDiskFault(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const { code } = cause as { code?: unknown };
+    if (typeof code === 'string' && (DISK_ERRNOS.has(code) || /^SQLITE_(FULL|IOERR)/.test(code))) return true;
+  }
+  return false;
+}
 
 /**
  * What both backends class as the environment's fault, not the records': the operating system

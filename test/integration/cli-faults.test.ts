@@ -171,15 +171,15 @@ describe('a database on a read-only mount', () => {
 });
 
 describe('a database on a disk that fills up as the update starts', () => {
-  it('refuses it with DB_NOT_WRITABLE and exit 2 (or stops the run interrupted), never as an unexpected error, however little room is left', async (context) => {
+  it('refuses it with DB_NOT_WRITABLE and exit 6, the environment\'s, not usage\'s 2 (or stops the run interrupted), never as an unexpected error, however little room is left', async (context) => {
     const refusedFull: string[] = [];
     const cannotMount = await databaseOnSmallDisk(folder(), '4m', [], (copyWithRoom) => {
       // The room each step takes (opening, the lock row, the run's row, the first batch) shifts with the
       // file: a range of room left reaches the run row's creation, where no run yet exists to stop.
       for (const freeKb of [40, 48, 56]) {
         const result = runCli(['update', '--db', copyWithRoom(freeKb), '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
-        expect([0, 2, 130], `${freeKb} KB left: ${result.stderr}`).toContain(result.code);
-        if (result.code === 2) {
+        expect([0, 6, 130], `${freeKb} KB left: ${result.stderr}`).toContain(result.code);
+        if (result.code === 6) {
           const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint?: string } };
           expect(error.code).toBe('DB_NOT_WRITABLE');
           if (/database or disk is full/.test(error.message) && /disk has room/.test(error.hint ?? '')) refusedFull.push(error.message);
@@ -192,12 +192,12 @@ describe('a database on a disk that fills up as the update starts', () => {
 });
 
 describe('a database on a disk with too little room to open it', () => {
-  it('refuses it with DB_NOT_WRITABLE, saying the disk is nearly full and to free room, not a bare "disk I/O error"', async (context) => {
+  it('refuses it with DB_NOT_WRITABLE and exit 6, not usage\'s 2, saying the disk is nearly full and to free room, not a bare "disk I/O error"', async (context) => {
     const cannotMount = await databaseOnSmallDisk(folder(), '3m', [], (copyWithRoom) => {
       // Under 32 KB the -shm file cannot be sized (SQLITE_IOERR_SHMSIZE); a little over, the -wal cannot grow (SQLITE_FULL).
       for (const freeKb of [4, 16, 28]) {
         const result = runCli(['update', '--db', copyWithRoom(freeKb), '--source', 'synthetic:seed=2,count=30', '--no-snapshot', '--json']);
-        expect(result.code, `${freeKb} KB left: ${result.stderr}`).toBe(2);
+        expect(result.code, `${freeKb} KB left: ${result.stderr}`).toBe(6);
         const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint?: string } };
         expect(error.code).toBe('DB_NOT_WRITABLE');
         expect(error.message).toMatch(/^cannot use database .*gatehouse\.db: (disk I\/O error|database or disk is full); its disk is nearly full \(\d+ KB free\)$/);

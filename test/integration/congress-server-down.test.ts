@@ -49,6 +49,48 @@ describe.each(testBackends())('a Congress.gov that goes down while its details a
     });
   });
 
+  it.each([1, 3])('stops as interrupted when it goes down for the last %i details of the listing, quarantines none of them, and the resume stores them', async (failing) => {
+    await withFreshStore(backend, async (store) => {
+      server = await startFakeCongress({ house: IDS.map((id) => hearingRecord(id, { updateDate: RECENT })) });
+      let down = false;
+      let answered = 0;
+      // Down from the first of the last `failing` details on, for every detail, as a server that went down.
+      server.override = (request) => {
+        if (!isDetailRequest(request)) return undefined;
+        if (!down && answered === IDS.length - failing) down = true;
+        if (down) return { status: 503, body: { error: 'Service Unavailable' } };
+        answered++;
+        return undefined;
+      };
+      const stopped = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.error).toMatch(new RegExp(`Congress\\.gov failed ${failing} meeting details? at the end of the listing twice, and then failed committee-meeting/119/house/${IDS[IDS.length - failing - 1]}, which it had answered before: the server is down, not those meetings .*nothing was blamed on a record — resume with --resume`));
+      expect(await store.listQuarantine({ runId: stopped.runId })).toEqual([]);
+      expect(stopped.metrics).toMatchObject({ fetched: IDS.length - failing, quarantined: 0, fetchErrors: 0 });
+
+      down = false;
+      answered = -Infinity;
+      const resumed = await runUpdate({ store, source: congressSource(server), clock: () => NOW, resumeRunId: stopped.runId });
+      expect(resumed).toMatchObject({ runId: stopped.runId, status: 'success' });
+      expect(resumed.metrics).toMatchObject({ fetched: IDS.length, added: IDS.length, quarantined: 0 });
+      expect([...(await store.loadHearings(IDS.map(String))).keys()].sort()).toEqual(IDS.map(String));
+    });
+  });
+
+  it('quarantines the last detail of the listing when it alone keeps answering 503 while the server answers others: the meeting failed on its own', async () => {
+    await withFreshStore(backend, async (store) => {
+      server = await startFakeCongress({ house: IDS.slice(0, 3).map((id) => hearingRecord(id, { updateDate: RECENT })) });
+      server.override = (request) => (isDetailRequest(request) && request.path.endsWith('/280003') ? { status: 503, body: {} } : undefined);
+      const summary = await runUpdate({ store, source: congressSource(server), clock: () => NOW });
+
+      expect(summary.status).toBe('partial');
+      expect(summary.metrics).toMatchObject({ fetched: 3, added: 2, quarantined: 1, fetchErrors: 1 });
+      const quarantined = await store.listQuarantine({ runId: summary.runId });
+      expect(quarantined.map((entry) => [entry.eventId, entry.reasons.map((reason) => reason.code)])).toEqual([['280003', ['FETCH_FAILED']]]);
+    });
+  });
+
   it('quarantines a detail that answered 503 once the next detail is fetched, in listing order: the server was up, the meeting failed on its own', async () => {
     await withFreshStore(backend, async (store) => {
       server = await startFakeCongress({ house: IDS.slice(0, 3).map((id) => hearingRecord(id, { updateDate: RECENT })) });

@@ -247,6 +247,12 @@ class HandledBefore {
 class MeetingReader {
   /** The chamber listings whose pagination still gave a next link once their count was met (`nextPastCount`). */
   private readonly listedPastNext: string[] = [];
+  /**
+   * Asked again to tell a server that is down from a meeting that fails: the last detail the server
+   * answered — a server down for details may still answer list pages — or, when none was, a list page.
+   */
+  private lastDetailAnswered: AnsweredRequest | null = null;
+  private lastPageAnswered: AnsweredRequest | null = null;
 
   constructor(
     private readonly client: CongressClient,
@@ -273,17 +279,16 @@ class MeetingReader {
           continue;
         }
         if (position >= skip) {
-          const item = await this.detailItem(congress, chamber, listed, position, signal);
-          item.key = key;
-          item.raw = withoutApiKey(item.raw, this.apiKey);
-          if (!heldBack.holds(item)) {
+          const meeting = { congress, chamber, listed, key };
+          const item = await this.keyedDetailItem(meeting, position, signal);
+          if (!heldBack.holds(item, meeting)) {
             yield* heldBack.released();
             yield item;
           }
         }
         position++;
       }
-      yield* heldBack.released();
+      yield* this.heldAtListingEnd(heldBack, signal);
     } catch (error) {
       heldBack.drop();
       if (error instanceof CongressFetchError && error.reason === 'aborted') return;
@@ -291,6 +296,51 @@ class MeetingReader {
     } finally {
       this.stats.requests = this.client.requestsSent;
       this.reportOddities();
+    }
+  }
+
+  private async keyedDetailItem(meeting: ListedMeeting, position: number, signal: AbortSignal | undefined): Promise<SourceItem> {
+    const item = await this.detailItem(meeting.congress, meeting.chamber, meeting.listed, position, signal);
+    item.key = meeting.key;
+    item.raw = withoutApiKey(item.raw, this.apiKey);
+    return item;
+  }
+
+  /**
+   * The details still held when the listing ends: no later detail showed the server up after them,
+   * so each is asked for once more. Those that fail again are the meetings' own only when the server
+   * then answers what it answered before (`lastDetailAnswered`); else it is down, and the run
+   * stops (dropping them) so that its resume asks again, rather than blame the outage on them.
+   */
+  private async *heldAtListingEnd(heldBack: ServerFailures, signal: AbortSignal | undefined): AsyncIterable<SourceItem> {
+    const held = heldBack.releasedToAskAgain();
+    for (const { item, meeting } of held) {
+      const again = await this.keyedDetailItem(meeting, item.position, signal);
+      if (!heldBack.holds(again, meeting)) {
+        yield* heldBack.released();
+        yield again;
+      }
+    }
+    if (heldBack.count > 0) await this.checkServerAnswers(heldBack.count, signal);
+    yield* heldBack.released();
+  }
+
+  /** Asks again for what the server last answered; throws when it fails as a server that is down fails. */
+  private async checkServerAnswers(failedDetails: number, signal: AbortSignal | undefined): Promise<void> {
+    const answered = this.lastDetailAnswered ?? this.lastPageAnswered;
+    try {
+      if (answered === null) throw new CongressFetchError('network', 'Congress.gov answered no request of this run');
+      await this.client.getParsedJson(answered.path, answered.query, signal);
+    } catch (error) {
+      if (!isServerFailure(error)) {
+        if (endsTheRun(error)) throw error;
+        return;
+      }
+      const { reason, status, message } = error as CongressFetchError;
+      const asked = answered === null ? '' : ` then failed ${answered.path}, which it had answered before`;
+      throw new CongressFetchError(reason, `Congress.gov failed ${counted(failedDetails, 'meeting detail')} at the end of the listing twice, and${asked}: the server is down, not those meetings (${message})`, status);
+    } finally {
+      this.stats.requests = this.client.requestsSent;
     }
   }
 
@@ -358,12 +408,9 @@ class MeetingReader {
 
   /** One list page of `path`, read; a page that repeats a key is refused before any of it is used. */
   private async listPage(path: string, window: LookbackWindow, offset: number, signal: AbortSignal | undefined): Promise<ListPage> {
-    const { value: page, repeated } = await this.client.getParsedJson(path, {
-      fromDateTime: congressDateTime(window.from),
-      toDateTime: congressDateTime(window.to),
-      limit: PAGE_SIZE,
-      offset,
-    }, signal);
+    const query = { fromDateTime: congressDateTime(window.from), toDateTime: congressDateTime(window.to), limit: PAGE_SIZE, offset };
+    const { value: page, repeated } = await this.client.getParsedJson(path, query, signal);
+    this.lastPageAnswered = { path, query };
     this.stats.listPages++;
     this.stats.requests = this.client.requestsSent;
     if (repeated !== null) throw listPageRepeatsAKey(path, offset, page, repeated);
@@ -376,7 +423,9 @@ class MeetingReader {
     // Without a usable eventId there is no detail to ask for; the record rules reject the list item, saying why.
     if (listedItem.error || eventId === null || eventIdProblem(listed.eventId) !== null) return listedItem;
     try {
-      const { value: detail, repeated } = await this.client.getParsedJson(`committee-meeting/${congress}/${chamber}/${eventId}`, {}, signal);
+      const path = `committee-meeting/${congress}/${chamber}/${eventId}`;
+      const { value: detail, repeated } = await this.client.getParsedJson(path, {}, signal);
+      this.lastDetailAnswered = { path, query: {} };
       const meeting = (detail as { committeeMeeting?: unknown } | null)?.committeeMeeting;
       const outside = repeated === null ? null : repeatedKeyOutsideRecords(detail, [meeting], repeated);
       if (outside !== null) return { position, raw: redacted(listed), error: { code: 'DUPLICATE_KEY', message: `the detail of meeting ${eventId}: ${outside}` } };
@@ -422,29 +471,60 @@ function isServerFailure(error: unknown): boolean {
  * is down fails each detail in turn until the circuit breaker opens and ends the run: quarantined as
  * they failed, those meetings were blamed for the outage, and a resume read past them as handled.
  * They are held until a later detail is fetched (the server is up: they failed on their own, and are
- * quarantined in order) or the listing ends; a run that stops drops them, and its resume asks again.
+ * quarantined in order) or the listing ends (`heldAtListingEnd` asks again); a run that stops drops
+ * them, and its resume asks again.
  */
 class ServerFailures {
-  private held: SourceItem[] = [];
+  private held: HeldDetail[] = [];
 
   constructor(private readonly stats: CongressFetchStats) {}
 
-  holds(item: SourceItem): boolean {
+  get count(): number {
+    return this.held.length;
+  }
+
+  holds(item: SourceItem, meeting: ListedMeeting): boolean {
     if (!serverFailures.has(item)) return false;
-    this.held.push(item);
+    this.held.push({ item, meeting });
     return true;
   }
 
   released(): SourceItem[] {
-    const items = this.held;
+    const items = this.held.map(({ item }) => item);
     this.held = [];
     return items;
+  }
+
+  /** The held details, no longer counted as fetch errors: each is asked for again, and counted as it then ends. */
+  releasedToAskAgain(): HeldDetail[] {
+    const held = this.held;
+    this.stats.fetchErrors -= held.length;
+    this.held = [];
+    return held;
   }
 
   drop(): void {
     this.stats.fetchErrors -= this.held.length;
     this.held = [];
   }
+}
+
+/** A listed meeting whose detail is asked for, and what a resume knows it by (`itemKey`). */
+interface ListedMeeting {
+  congress: number;
+  chamber: ChamberPath;
+  listed: Record<string, unknown>;
+  key: string;
+}
+
+interface AnsweredRequest {
+  path: string;
+  query: Record<string, string | number>;
+}
+
+interface HeldDetail {
+  item: SourceItem;
+  meeting: ListedMeeting;
 }
 
 /** A list item as quarantine keeps it: any key the server echoed in a URL removed. */
