@@ -18,7 +18,8 @@ describe.skipIf(backend === null)('two stores in schemas of one PostgreSQL datab
     const held = await backend!.open(first, { lockWaitMs: 600_000 });
     const other = await backend!.open(second);
     const outside = await connectToPostgres();
-    const [firstSchema, secondSchema] = [first, second].map((location) => new URL(location).searchParams.get('schema')!);
+    const schemaOf = (location: string) => new URL(location).searchParams.get('schema')!;
+    const [firstSchema, secondSchema] = [schemaOf(first), schemaOf(second)];
     /** A session of the store in `schema` waits for a lock of this kind. */
     const waiting = async (schema: string, locktype: string) => {
       const { rows } = await outside.query<{ n: number }>(
