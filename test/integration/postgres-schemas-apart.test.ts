@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { setFlag } from '../../main/flags/index.js';
-import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
+import { runCli } from '../helpers/cli.js';
+import { availablePostgresBackend, connectToPostgres, PG_URL, psql, testRunTag } from '../helpers/postgres.js';
 
 const backend = await availablePostgresBackend();
 
@@ -47,6 +49,34 @@ describe.skipIf(backend === null)('two stores in schemas of one PostgreSQL datab
       await outside.end();
       await held.close();
       await other.close();
+    }
+  });
+});
+
+/** A team's trial in another database of the same server, on a staging schema named as ours (each team's `public_staging`). */
+describe.skipIf(backend === null)('a store beside a trial in another database of the server', () => {
+  const database = `gh_test_apart_${testRunTag()}_${process.pid}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  afterAll(async () => {
+    await psql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await backend?.cleanup();
+  });
+
+  it('rolls back while that trial holds its staging schema of the same name', async () => {
+    const location = await backend!.freshLocation();
+    const updated = runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=10', '--json']);
+    expect(updated.code).toBe(0);
+    await psql(`CREATE DATABASE "${database}"`);
+    const elsewhere = new URL(PG_URL);
+    elsewhere.pathname = `/${database}`;
+    const trial = new pg.Client({ connectionString: elsewhere.toString(), application_name: 'gatehouse trial by zed' });
+    await trial.connect();
+    try {
+      // The trial lock `gatehouse trial` takes there (staging.ts): its class, "TRIA", and the staging schema's hash.
+      await trial.query(`SELECT pg_advisory_lock(${0x54524941}, hashtext($1))`, [new URL(location).searchParams.get('schema')]);
+      const rolledBack = runCli(['rollback', '--db', location, '--run', String((JSON.parse(updated.stdout) as { runId: number }).runId), '--reason', 'drill']);
+      expect({ code: rolledBack.code, stderr: rolledBack.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining('trial') });
+    } finally {
+      await trial.end();
     }
   });
 });
