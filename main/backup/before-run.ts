@@ -16,6 +16,12 @@ export function snapshotBeforeRun(options: { request?: SnapshotRequest; integrit
   return async ({ store, ...run }: BeforeRunInput): Promise<BeforeRunResult> => {
     const decision: SnapshotDecision = { ...(await decideSnapshot(store, run, request, clock())), ...(options.integrity && { integrity: options.integrity }) };
     if (!decision.taken) return { decision, backupId: null };
+    // Due by policy to a role that may not take one (a team's read/write role): the run goes on, saying so.
+    const denied = request.kind === 'policy' ? await store.snapshots.deniedToRole() : null;
+    if (denied) {
+      const reason = `due (${decision.reason}) but not taken: ${denied.why} (${denied.grant}); the undo journal makes this run reversible`;
+      return { decision: { ...decision, taken: false, reason }, backupId: null };
+    }
     const snapshot = await createSnapshot(store, { kind: 'before-run', clock });
     // Retention waits for the run's id, still before its first batch: its audit names the run that set it off.
     const runCreated = async (runId: number) => {

@@ -48,6 +48,8 @@ function snapshotId(at: Date): string {
 
 /** Takes a snapshot, checks it (integrity of the copy) and records it with its checksum. */
 export async function createSnapshot(store: Store, options: { kind: SnapshotKind; runId?: number | null; clock?: () => Date; id?: string }): Promise<Snapshot> {
+  const denied = await store.snapshots.deniedToRole();
+  if (denied) throw new GatehouseError('DB_NOT_WRITABLE', `cannot take a snapshot of ${store.location}: ${denied.why}; nothing was changed`, { hint: denied.grant });
   const at = (options.clock ?? (() => new Date()))();
   return store.snapshots.take({ id: options.id ?? snapshotId(at), kind: options.kind, createdAt: at.toISOString(), runId: options.runId ?? null });
 }

@@ -27,7 +27,12 @@ export interface FlagChange {
   expectedJson?: string | null;
 }
 
-/** "FLAG": first key of the transaction advisory lock a PostgreSQL change of one flag and scope holds; the second is their hash. */
+/**
+ * "FLAG": first key of the transaction advisory lock a PostgreSQL change of one flag and scope holds;
+ * the second hashes them with the store's schema (current_schema(): the connection's search_path is
+ * that schema alone). Advisory locks are database-wide: keyed by flag and scope only, two teams'
+ * schemas in one database waited on each other's changes of a flag of the same name.
+ */
 const FLAG_LOCK_CLASS = 0x464c4147;
 
 /** A store's feature flag values by scope (`global`, `task:NAME`) and the audit event of every change. */
@@ -85,7 +90,7 @@ class FlagStore {
     // no row to hold when nothing is stored yet: an unset (or a set expecting nothing) beside another
     // process's first set read "nothing stored", recorded "null → null" after that set's event, and the
     // trail's newest event said the value was gone while the set's value stayed in force.
-    if (this.driver.backend === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(FLAG_LOCK_CLASS)}, hashtext(${`${change.flag} ${change.scope}`}))`.execute(trx);
+    if (this.driver.backend === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(FLAG_LOCK_CLASS)}, hashtext(current_schema() || ${` ${change.flag} ${change.scope}`}))`.execute(trx);
     const value = change.valueJson === null ? null : { valueJson: change.valueJson, updatedAt: change.at, updatedBy: change.actor };
     if (value !== null) {
       const inserted = await trx.insertInto('flagValues').values({ flag: change.flag, scope: change.scope, ...value }).onConflict((oc) => oc.columns(['flag', 'scope']).doNothing()).returning('flag').executeTakeFirst();

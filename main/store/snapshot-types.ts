@@ -28,6 +28,12 @@ export interface SnapshotSupport {
   readonly place: string;
   /** Newest first. */
   list(): Promise<Snapshot[]>;
+  /**
+   * Why the connection may not take a snapshot here, and the grant that lets it; null when it may.
+   * PostgreSQL: each snapshot is a schema, which a team's read/write role (no CREATE on the
+   * database) may not make. SQLite: null; its folder's permissions are the file system's to refuse.
+   */
+  deniedToRole(): Promise<{ why: string; grant: string } | null>;
   /** Copies the live database into a new snapshot, checks the copy and records it. */
   take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot>;
   /** Names the run a before-run snapshot was taken for, once the run has an id. */

@@ -250,9 +250,14 @@ async function lockPostgresStaging(target: PostgresTarget, operator: string): Pr
   return { release: () => session.end().catch(() => {}) };
 }
 
-/** The session holding the trial lock of the schema `schema` names (a parameter, or current_schema()). */
+/**
+ * The session holding the trial lock of the schema `schema` names (a parameter, or current_schema()).
+ * In this database: pg_locks lists every database's, and a trial on a schema of the same name in
+ * another (each team's `public_staging`) does not hold this one.
+ */
 const trialHolderQuery = (schema: string) => `SELECT a.application_name AS name, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${TRIAL_LOCK_CLASS}::oid AND l.objid = hashtext(${schema})::oid AND l.objsubid = 2`;
+  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${TRIAL_LOCK_CLASS}::oid AND l.objid = hashtext(${schema})::oid AND l.objsubid = 2
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
 type TrialHolderRow = { name: string | null; since: string | Date | null };
 

@@ -22,8 +22,10 @@ describe.skipIf(backend === null)('a PostgreSQL role denied the flags table', ()
     expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20', '--task', 'daily']).code).toBe(0);
     expect(runCli(['flags', 'set', 'BATCH_SIZE', '10', '--scope', 'task:daily', '--reason', 'canary', '--db', location]).code).toBe(0);
     const schema = new URL(location).searchParams.get('schema')!;
-    await psql(`CREATE ROLE ${ROLE} LOGIN; GRANT CREATE ON DATABASE postgres TO ${ROLE}; GRANT USAGE, CREATE ON SCHEMA "${schema}" TO ${ROLE};
-      GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO ${ROLE}; GRANT ALL ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${ROLE}; REVOKE ALL ON "${schema}".flag_values FROM ${ROLE}`);
+    // A team's read/write role (no CREATE anywhere, pg246), then denied the one table.
+    await psql(`CREATE ROLE ${ROLE} LOGIN; GRANT USAGE ON SCHEMA "${schema}" TO ${ROLE};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${ROLE}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${ROLE};
+      REVOKE ALL ON "${schema}".flag_values FROM ${ROLE}`);
     const asRole = location.replace('postgres://postgres@', `postgres://${ROLE}@`);
     for (const command of [['flags', 'list'], ['flags', 'get', 'BATCH_SIZE'], ['flags', 'set', 'BATCH_SIZE', '20', '--reason', 'drill'], ['report', 'canary', '--task', 'daily']]) {
       const refused = runCli([...command, '--db', asRole]);

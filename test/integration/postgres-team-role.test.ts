@@ -4,13 +4,18 @@ import { availablePostgresBackend, PG_URL, psql, uniqueSchema, urlWithSchema } f
 
 const backend = await availablePostgresBackend();
 const ROLE = `gh_test_team_role_${process.pid}`;
+const READER = `gh_test_team_reader_${process.pid}`;
 const DATABASE = decodeURIComponent(new URL(PG_URL).pathname.slice(1));
-const asRole = (location: string) => {
+const asRole = (location: string, role = ROLE) => {
   const url = new URL(location);
-  url.username = ROLE;
+  url.username = role;
   url.password = '';
   return url.toString();
 };
+
+/** What an administrator gives a team's read/write role on a store it does not own: nothing to create, nothing to own. */
+const readWriteGrants = (schema: string, role = ROLE) => `GRANT USAGE ON SCHEMA "${schema}" TO ${role};
+  GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${role}`;
 
 /**
  * A team's read/write role: it may use the store's schema and every table and sequence of it, but
@@ -19,10 +24,12 @@ const asRole = (location: string) => {
  * schema_migrations) and was refused "permission denied for database". SQLite has no roles.
  */
 describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a store it does not own', () => {
-  beforeAll(() => backend && psql(`CREATE ROLE ${ROLE} LOGIN`));
+  beforeAll(() => backend && psql(`CREATE ROLE ${ROLE} LOGIN; CREATE ROLE ${READER} LOGIN`));
   afterAll(async () => {
-    await psql(`DROP OWNED BY ${ROLE}`).catch(() => {});
-    await psql(`DROP ROLE IF EXISTS ${ROLE}`);
+    for (const role of [ROLE, READER]) {
+      await psql(`DROP OWNED BY ${role}`).catch(() => {});
+      await psql(`DROP ROLE IF EXISTS ${role}`);
+    }
     await backend?.cleanup();
   });
 
@@ -30,14 +37,75 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
     const location = await backend!.freshLocation();
     expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
     const schema = new URL(location).searchParams.get('schema')!;
-    await psql(`GRANT USAGE ON SCHEMA "${schema}" TO ${ROLE};
-      GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO ${ROLE}; GRANT ALL ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${ROLE}`);
+    await psql(readWriteGrants(schema));
 
     const listed = runCli(['runs', 'list', '--db', asRole(location), '--json']);
     expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: '' });
     expect((JSON.parse(listed.stdout) as { runId: number }[]).map((run) => run.runId)).toEqual([1]);
     const updated = runCli(['update', '--db', asRole(location), '--source', 'synthetic:seed=2,count=20', '--no-snapshot', '--json']);
     expect({ code: updated.code, stderr: updated.stderr, status: (JSON.parse(updated.stdout) as { status: string }).status }).toEqual({ code: 0, stderr: '', status: 'success' });
+  });
+
+  it('updates (a snapshot due by policy said not taken), rolls back, sets flags, adds and runs tasks and lists backups and trials with USAGE and DML only', async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    await psql(readWriteGrants(new URL(location).searchParams.get('schema')!));
+    const db = asRole(location);
+
+    // A new mode makes a snapshot due; the role may not make its schema, so the run goes on without one and says why.
+    const updated = runCli(['update', '--db', db, '--source', 'synthetic:seed=2,count=20', '--mode', 'all-or-nothing', '--json']);
+    expect({ code: updated.code, stderr: updated.stderr }).toEqual({ code: 0, stderr: '' });
+    const summary = JSON.parse(updated.stdout) as { runId: number; status: string; snapshot: { taken: boolean; reason: string } };
+    expect(summary).toMatchObject({ status: 'success', snapshot: { taken: false, reason: expect.stringContaining(`but not taken: role ${ROLE} may not create schemas in database ${DATABASE}`) } });
+    const ran = (args: string[]) => {
+      const result = runCli([...args, '--db', db]);
+      return { args, code: result.code, stderr: result.code === 0 ? '' : result.stderr };
+    };
+    for (const args of [
+      ['rollback', '--run', String(summary.runId), '--reason', 'drill'],
+      ['flags', 'set', 'BATCH_SIZE', '10', '--scope', 'task:daily', '--reason', 'canary'],
+      ['tasks', 'add', 'daily', '--cron', '0 3 * * *', '--source', 'synthetic:seed=3,count=10'],
+      ['tasks', 'run', 'daily'],
+      ['tasks', 'disable', 'daily'],
+      ['backups', 'list'],
+      ['report', 'trial'],
+    ]) {
+      expect(ran(args)).toEqual({ args, code: 0, stderr: '' });
+    }
+    // Asked for by name, a snapshot it cannot take is refused with the grant that lets it.
+    expect(ran(['backups', 'create'])).toEqual({
+      args: ['backups', 'create'],
+      code: 2,
+      stderr: expect.stringContaining(`: role ${ROLE} may not create schemas in database ${DATABASE}, and each snapshot is a schema beside the store's; nothing was changed\n  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" lets it take snapshots`),
+    });
+  });
+
+  it('reads with SELECT only, and each write is refused DB_NOT_WRITABLE naming the table it may not write', async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20', '--task', 'daily']).code).toBe(0);
+    expect(runCli(['tasks', 'add', 'daily', '--cron', '0 3 * * *', '--source', 'synthetic:seed=3,count=10', '--db', location]).code).toBe(0);
+    const schema = new URL(location).searchParams.get('schema')!;
+    await psql(`GRANT USAGE ON SCHEMA "${schema}" TO ${READER}; GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${READER}`);
+    const db = asRole(location, READER);
+    for (const args of [['runs', 'list'], ['flags', 'list'], ['tasks', 'list'], ['backups', 'list'], ['report', 'trial']]) {
+      const read = runCli([...args, '--db', db]);
+      expect({ args, code: read.code, stderr: read.stderr }).toEqual({ args, code: 0, stderr: '' });
+    }
+    for (const args of [
+      ['update', '--source', 'synthetic:seed=2,count=20'],
+      ['rollback', '--run', '1', '--reason', 'drill'],
+      ['flags', 'set', 'BATCH_SIZE', '10', '--reason', 'canary'],
+      ['tasks', 'add', 'weekly', '--cron', '0 3 * * 1', '--source', 'synthetic:seed=3,count=10'],
+      ['tasks', 'run', 'daily'],
+      ['backups', 'create'],
+    ]) {
+      const refused = runCli([...args, '--db', db]);
+      expect({ args, code: refused.code, stderr: refused.stderr }).toEqual({
+        args,
+        code: 2,
+        stderr: expect.stringMatching(/^gatehouse: cannot use database postgres:\/\/\S+: permission denied for table [a-z_]+\n {2}hint: the role Gatehouse connects as needs every privilege/),
+      });
+    }
   });
 
   it('is refused DB_NOT_WRITABLE naming the grant it lacks: CREATE on the database for a new store, USAGE on the schema of one it cannot reach', async () => {

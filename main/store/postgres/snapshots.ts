@@ -4,7 +4,7 @@ import type { Db, StoreDriver } from '../driver.js';
 import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
-import { snapshotSchemaPrefix } from './target.js';
+import { quoteIdentifier, snapshotSchemaPrefix } from './target.js';
 import { withAppearancesByWitness } from '../witness-index.js';
 
 /**
@@ -26,6 +26,17 @@ export class PostgresSnapshots implements SnapshotSupport {
   async list(): Promise<Snapshot[]> {
     const rows = await this.driver.db.selectFrom('snapshots').selectAll().orderBy('createdAt', 'desc').execute();
     return rows.map(({ place, ...row }) => snapshotInContractOrder({ ...row, file: place, kind: row.kind as Snapshot['kind'] }));
+  }
+
+  async deniedToRole(): Promise<{ why: string; grant: string } | null> {
+    const { rows } = await sql<{ allowed: number; role: string; database: string }>`SELECT has_database_privilege(current_database(), 'CREATE') AS allowed,
+      current_user AS role, current_database() AS database`.execute(this.driver.db);
+    const { allowed, role, database } = rows[0]!;
+    if (allowed) return null;
+    return {
+      why: `role ${role} may not create schemas in database ${database}, and each snapshot is a schema beside the store's`,
+      grant: `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)} lets it take snapshots; or take them as the role that owns the store`,
+    };
   }
 
   async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {

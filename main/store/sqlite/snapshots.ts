@@ -42,6 +42,10 @@ export class SqliteSnapshots implements SnapshotSupport {
     this.manifestFile = path.join(this.place, 'manifest.json');
   }
 
+  async deniedToRole(): Promise<null> {
+    return null;
+  }
+
   async list(): Promise<Snapshot[]> {
     return [...this.readManifest()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
