@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HistoryEntry, ValidationResult } from '../../../shared/validation.js';
 import { HistoryModel, type JudgeOptions } from './model.js';
 import { resolveThresholds, thresholdsKey } from './thresholds.js';
@@ -7,8 +8,8 @@ import { resolveThresholds, thresholdsKey } from './thresholds.js';
  * same array to every check), then by a content fingerprint (the CLI's --batch parses a fresh,
  * equal array per line). A history that is a cached one plus one more run (the next day's
  * judgement, the next --batch line of a day-by-day replay) extends that model by one step of the
- * walk instead of walking from the start. A fingerprint is one pass of cheap arithmetic over the
- * history, far below the cost of a model.
+ * walk instead of walking from the start. A fingerprint is one pass over the history's fields and
+ * a SHA-256 of them, far below the cost of a model.
  */
 
 const RECENT_MODELS = 32;
@@ -47,13 +48,13 @@ function cacheFor(options: JudgeOptions, forTrial: boolean): ModelCache {
 /** How many runs back a cached model may be found and walked forward from. */
 const EXTEND_AT_MOST = 8;
 
-const NUMBER_BITS = new Float64Array(1);
-const NUMBER_WORDS = new Uint32Array(NUMBER_BITS.buffer);
-
 /**
- * FNV-1a over every field the model reads (time, metrics, review, verdict, origin, weight), with
- * the fingerprints of the history without its last 1…EXTEND_AT_MOST runs alongside (the prefixes
- * a cached model may be extended from); null when the input is not history-shaped.
+ * SHA-256 over every field the model reads (time, metrics, review, verdict, origin, weight), with
+ * those of the history without its last 1…EXTEND_AT_MOST runs alongside (the prefixes a cached
+ * model may be extended from); null when the input is not history-shaped. A 32-bit FNV-1a once
+ * stood in: two histories that differ in a level held for two weeks (952 against 2,024 records a
+ * day) shared one in a search of a few thousand, and a --batch line judged the second on the
+ * first's history. A model is shared only between histories whose fingerprints are equal.
  */
 export interface HistoryFingerprints {
   full: string;
@@ -61,52 +62,129 @@ export interface HistoryFingerprints {
   prefixes: string[];
 }
 
+/**
+ * The fields written one after another as 16-bit units, each opened by a tag of its kind and a text
+ * by its length, so no two histories write the same units: a key cannot run into its value, nor ""
+ * into an absent review. A text is its UTF-16 code units as they are (UTF-8 would turn every lone
+ * surrogate into U+FFFD), a number its 64 bits. Plain array writes: Buffer.write per field cost
+ * three times the hashing.
+ */
+const TAG = { run: 1, key: 2, metricsEnd: 3, feedback: 4, number: 5, text: 6, array: 7, object: 8, other: 9, sameKey: 10 } as const;
+
+const NUMBER_BITS = new Float64Array(1);
+const NUMBER_UNITS = new Uint16Array(NUMBER_BITS.buffer);
+
+class FieldWriter {
+  /** Reused between calls (they never overlap: each is synchronous); one grown by a huge history is let go. */
+  private static scratch = new Uint16Array(1 << 16);
+  units = FieldWriter.scratch;
+  length = 0;
+
+  private room(size: number): void {
+    if (this.length + size <= this.units.length) return;
+    const grown = new Uint16Array(Math.max(this.units.length * 2, this.length + size));
+    grown.set(this.units.subarray(0, this.length));
+    this.units = grown;
+  }
+
+  tag(tag: number): void {
+    this.room(1);
+    this.units[this.length++] = tag;
+  }
+
+  number(value: number): void {
+    this.room(5);
+    const { units } = this;
+    NUMBER_BITS[0] = value;
+    units[this.length] = TAG.number;
+    units[this.length + 1] = NUMBER_UNITS[0]!;
+    units[this.length + 2] = NUMBER_UNITS[1]!;
+    units[this.length + 3] = NUMBER_UNITS[2]!;
+    units[this.length + 4] = NUMBER_UNITS[3]!;
+    this.length += 5;
+  }
+
+  text(tag: number, value: string): void {
+    const size = value.length;
+    this.room(3 + size);
+    const { units } = this;
+    let at = this.length;
+    units[at++] = tag;
+    units[at++] = size & 0xffff;
+    units[at++] = size >>> 16;
+    for (let i = 0; i < size; i++) units[at++] = value.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** Any value of a field, with its kind: a review of "" or a weight of "0.5" is not the absent one (both are refused). */
+  field(value: unknown): void {
+    if (typeof value === 'number') this.number(value);
+    else if (typeof value === 'string') this.text(TAG.text, value);
+    // An array or object is never a valid value of any field, so its kind alone keeps it apart from
+    // every history that is judged; String() of one nested 100,000 deep ran out of stack.
+    else if (typeof value === 'object' && value !== null) this.tag(Array.isArray(value) ? TAG.array : TAG.object);
+    else this.text(TAG.other, `${typeof value}:${String(value)}`);
+  }
+
+  release(): void {
+    if (this.units.length <= 1 << 22) FieldWriter.scratch = this.units;
+  }
+}
+
+/** The SHA-256 of the units written, and of each prefix that ends at one of `ends` (ascending), in one pass. */
+function digests(units: Uint16Array, length: number, ends: readonly number[]): { full: string; atEnds: string[] } {
+  const hash = createHash('sha256');
+  const atEnds: string[] = [];
+  let from = 0;
+  for (const end of ends) {
+    hash.update(units.subarray(from, end));
+    atEnds.push(hash.copy().digest('base64'));
+    from = end;
+  }
+  hash.update(units.subarray(from, length));
+  return { full: hash.digest('base64'), atEnds };
+}
+
 export function historyFingerprints(history: unknown): HistoryFingerprints | null {
   if (!Array.isArray(history)) return null;
-  let hash = 0x811c9dc5;
-  const prefixes: string[] = [];
-  const mixString = (text: string): void => {
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  };
-  // Numbers are mixed as their 64 bits (String() on each was the cost). Their low word, high word
-  // and fraction once stood in for them, and 1e300 (or Infinity) mixed as 0 did: a --batch line
-  // whose history had 1e300 where the line before had 0 was taken for that history, judged, and
-  // never refused.
-  const mixNumber = (value: number): void => {
-    NUMBER_BITS[0] = value;
-    hash = Math.imul(hash ^ NUMBER_WORDS[0]!, 0x01000193);
-    hash = Math.imul(hash ^ NUMBER_WORDS[1]!, 0x01000193);
-  };
-  // Any value of these fields, with its type: a review of "" or a weight of "0.5" is not the
-  // absent one it was once mixed as (both are refused; taken for the line before's history, they were not).
-  // An array or object is never a valid value of any of them, so its kind alone keeps it apart from
-  // every history that is judged; String() of one nested 100,000 deep ran out of stack.
-  const mixField = (value: unknown): void => {
-    if (typeof value === 'number') mixNumber(value);
-    else if (typeof value === 'object' && value !== null) mixString(Array.isArray(value) ? 'array|' : 'object|');
-    else mixString(`${typeof value}:${String(value)}|`);
-  };
-  const length = history.length;
-  for (let index = 0; index < length; index++) {
-    const entry = history[index] as unknown;
-    if (typeof entry !== 'object' || entry === null) return null;
-    const { startedAt, metrics, review, verdict, origin, weight } = entry as Partial<Record<keyof HistoryEntry, unknown>>;
-    if (typeof startedAt !== 'string' || typeof metrics !== 'object' || metrics === null) return null;
-    if (index >= length - EXTEND_AT_MOST) prefixes.unshift(`${index}:${(hash >>> 0).toString(36)}`);
-    mixString(startedAt);
-    for (const key in metrics) {
-      const value = (metrics as Record<string, unknown>)[key];
-      mixString(key);
-      mixField(value);
+  const writer = new FieldWriter();
+  try {
+    const length = history.length;
+    const prefixEnds: number[] = [];
+    // A key where the run before had the same one at the same place is written as that: it is
+    // what the reader knows already, and it halves what is hashed (keys repeat run after run).
+    let keysBefore: string[] = [];
+    let keys: string[] = [];
+    for (let index = 0; index < length; index++) {
+      const entry = history[index] as unknown;
+      if (typeof entry !== 'object' || entry === null) return null;
+      const { startedAt, metrics, review, verdict, origin, weight } = entry as Partial<Record<keyof HistoryEntry, unknown>>;
+      if (typeof startedAt !== 'string' || typeof metrics !== 'object' || metrics === null) return null;
+      if (index >= length - EXTEND_AT_MOST) prefixEnds.push(writer.length);
+      writer.text(TAG.run, startedAt);
+      let place = 0;
+      for (const key in metrics) {
+        if (keysBefore[place] === key) writer.tag(TAG.sameKey);
+        else writer.text(TAG.key, key);
+        keys[place++] = key;
+        writer.field((metrics as Record<string, unknown>)[key]);
+      }
+      keys.length = place;
+      [keysBefore, keys] = [keys, keysBefore];
+      writer.tag(TAG.metricsEnd);
+      if (review !== undefined || verdict !== undefined || origin !== undefined || weight !== undefined) {
+        writer.tag(TAG.feedback);
+        for (const value of [review, verdict, origin, weight]) writer.field(value);
+      }
     }
-    if (review !== undefined || verdict !== undefined || origin !== undefined || weight !== undefined) {
-      mixField(review);
-      mixField(verdict);
-      mixField(origin);
-      mixField(weight);
-    }
+    const { full, atEnds } = digests(writer.units, writer.length, prefixEnds);
+    const firstPrefix = length - prefixEnds.length;
+    // Runs counted in: a prefix's key names how many runs it holds, as the full one does.
+    const prefixes = atEnds.map((digest, i) => `${firstPrefix + i}:${digest}`).reverse();
+    return { full: `${length}:${full}`, prefixes };
+  } finally {
+    writer.release();
   }
-  return { full: `${length}:${(hash >>> 0).toString(36)}`, prefixes };
 }
 
 /** The fingerprint of a history (its content, not its identity). */
