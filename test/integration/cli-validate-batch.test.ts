@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { generateHistory, SYNTHETIC_ORGANISATIONS } from '../../main/validation/index.js';
 
 /**
  * `gatehouse validate --batch` as an outside harness runs it (DESIGN §3): a real child process,
@@ -280,5 +281,32 @@ describe('gatehouse validate --batch', () => {
     } finally {
       fs.closeSync(directory);
     }
+  });
+  it('judges a run whose parts exceed fetched (a harness may inject into one part alone) and each line on its own history, from a file with a BOM, CRLF and no last newline', () => {
+    const history = quietSundays();
+    const current = { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: 110, added: 12, updated: 20 } };
+    // Two levels of the last 14 runs the 32-bit fingerprint could not tell apart (history-fingerprint.test.ts).
+    const days = generateHistory(SYNTHETIC_ORGANISATIONS[0]!, { seed: 7, days: 61, start: '2025-01-06' }).map((d) => ({ startedAt: d.entry.startedAt, metrics: { ...d.entry.metrics } }));
+    const judged = days.pop()!;
+    const atLevel = (level: number) => days.map((run, i) => (i < days.length - 14 ? run : { startedAt: run.startedAt, metrics: { fetched: level, added: 0, updated: 0, unchanged: level, quarantined: 0, durationMs: 1000 } }));
+    const lines = [
+      JSON.stringify({ id: 'good', history, current }),
+      JSON.stringify({ id: 'over', history, current: { ...current, metrics: { fetched: 10, added: 1, updated: 1, quarantined: 50 } } }),
+      JSON.stringify({ id: 'low', history: atLevel(952), current: judged }),
+      JSON.stringify({ id: 'high', history: atLevel(2024), current: judged }),
+    ];
+    const file = path.join(folder, 'windows.ndjson');
+    fs.writeFileSync(file, `\uFEFF${lines.join('\r\n')}`);
+    const result = runCli(['validate', '--batch', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const answers = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string; verdict?: string; error?: { message: string }; bands?: { fetched: { expected: number } } });
+    expect(answers.map((answer) => answer.id)).toEqual(['good', 'over', 'low', 'high']);
+    expect(answers[0]!.verdict).toBe('ok');
+    expect(answers[1]!.error).toBeUndefined();
+    expect(answers[1]!.verdict).toBe('anomalous');
+    const alone = JSON.parse(runCli(['validate', '--batch'], { input: `${lines[3]}\n` }).stdout) as typeof answers[number];
+    expect(answers[3]).toEqual(alone);
+    expect(answers[3]!.bands!.fetched.expected).toBeGreaterThan(answers[2]!.bands!.fetched.expected);
   });
 });
