@@ -79,9 +79,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   if (!resumable(store, run)) {
     throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
   }
-  if (run.source !== source.description) {
-    throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
-  }
+  if (run.source !== source.description) throw otherSourceRefusal(run);
   const checkpoint = await retry(() => store.getCheckpoint(runId));
   refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
   const window = source.listing ? recordedWindow(run, source.listing) : null;
@@ -92,6 +90,14 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const eventIdsInRun = new EventIdSet();
   const readWhatItTook = () => whatItTook(options, runId, state, window, eventIdsInRun, retry);
   return { runId, state, mode: run.mode, batchSize: run.batchSize, startedAt, runStartedAt: run.startedAt, priorDurationMs, eventIdsInRun, readWhatItTook };
+}
+
+/**
+ * `--resume N` given another source than the run read, refused before the run is touched. A task's
+ * resume words it for tasks (runTaskResumingInterrupted): there the source is the task's, not a flag.
+ */
+export function otherSourceRefusal(run: Pick<RunSummary, 'runId' | 'source'>): GatehouseError {
+  return new GatehouseError('USAGE', `run ${run.runId} read ${run.source}; resume it with the same --source`);
 }
 
 /**
