@@ -127,6 +127,26 @@ describe.each(testBackends())('a task run by hand resumes its interrupted run, a
     }
   }, 120_000);
 
+  it('the console\'s Run of a task whose run is still going is refused in words, and neither resumes nor starts a run', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const holder = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      await addTask(store, { name: 'nightly', cron: '0 6 * * *', source: SOURCE }, new Date(), 'Ada');
+      const going = await store.createRun({ mode: 'batch', batchSize: 50, task: 'nightly', source: SOURCE, startedAt: new Date().toISOString(), pid: process.pid, host: os.hostname(), flags: {}, resumedFrom: null, sourceWindow: null });
+      await holder.acquireWriterLock({ runId: going, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+      const refused = await dispatch(createApi({ store, engine, transport: 'http' }), 'tasks.run', { name: 'nightly' }, tester);
+      expect(refused).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: expect.stringContaining(`run ${going}`) } });
+      expect(JSON.stringify(refused)).not.toMatch(/\n\s+at /);
+      expect((await store.listRuns({ task: 'nightly' })).map((run) => run.runId)).toEqual([going]);
+    } finally {
+      await engine.close();
+      await holder.close();
+      await store.close();
+    }
+  }, 120_000);
+
   it('the scheduler resumes a task\'s run left running by a process killed hard, not skipped as still going', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
