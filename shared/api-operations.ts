@@ -223,6 +223,36 @@ export function taskBackoffText(task: Pick<TaskView, 'consecutiveFailures' | 're
   return `backing off after ${task.consecutiveFailures} failures in a row; next try ${time(task.retryAt)}`;
 }
 
+/** The console's Run of a task (tasks.run): the run it started first, and what it did with the task's interrupted run. */
+export const taskRunStartedSchema = z.object({
+  runId: z.number().int().positive(),
+  resume: z.object({
+    runId: z.number().int().positive(),
+    /** Why it was not resumed (a new run covers its window instead); absent when it was. */
+    refused: z.string().optional(),
+    /** The batches the interrupted run had committed when it was resumed. */
+    committedBatches: z.number().int().nonnegative().optional(),
+  }).optional(),
+});
+export type TaskRunStarted = z.infer<typeof taskRunStartedSchema>;
+
+/** How a task's resume refused before it started is said (`gatehouse tasks run`, the console): its window is the new run's to cover. */
+export function resumeRefusedText(runId: number, refused: string): string {
+  return `run ${runId} (interrupted) not resumed: ${refused}; a new run covers its window`;
+}
+
+/**
+ * What a task's Run did with its interrupted run, as the task panel and the run page say it:
+ * "resumed run 4 (interrupted after batch 2), then started run 5". `followedBy`: the new run that
+ * followed a resume covering its window, once it started (null while none has).
+ */
+export function taskResumeText(resume: NonNullable<TaskRunStarted['resume']>, followedBy: number | null): string {
+  if (resume.refused !== undefined) return resumeRefusedText(resume.runId, resume.refused);
+  const batches = resume.committedBatches;
+  const where = batches === undefined ? 'interrupted' : batches === 0 ? 'interrupted before its first batch' : `interrupted after batch ${batches}`;
+  return `resumed run ${resume.runId} (${where})${followedBy === null ? '' : `, then started run ${followedBy}`}`;
+}
+
 /** A task's runs may come at most this often unless the operator says they mean it (`allowFrequent`; main/scheduler/cron.ts). */
 export const MIN_TASK_INTERVAL_MINUTES = 5;
 /** The console's task-form checkbox that sets `allowFrequent`, as its label and a refusal's console hint both word it. */

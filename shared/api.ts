@@ -43,6 +43,7 @@ import {
   taskEventViewSchema,
   taskHistoryInputSchema,
   taskNameInputSchema,
+  taskRunStartedSchema,
   taskViewSchema,
 } from './api-operations.js';
 import {
@@ -369,7 +370,7 @@ export const API_METHODS = {
   /** Who added and changed tasks (or one task), newest first; `after`: the id of the last event of the previous page. An unknown task is NOT_FOUND. */
   'tasks.history': { input: taskHistoryInputSchema, output: z.array(taskEventViewSchema) },
   /** Starts the task now through the engine host, with its task-scoped flags. */
-  'tasks.run': { input: taskNameInputSchema, output: z.object({ runId, resume: z.object({ runId, refused: z.string().optional() }).optional() }) },
+  'tasks.run': { input: taskNameInputSchema, output: taskRunStartedSchema },
   'notify.test': { input: noInput, output: notifyResultSchema },
   'backups.list': { input: noInput, output: backupsListSchema },
   'backups.create': { input: noInput, output: snapshotSchema },

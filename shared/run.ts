@@ -301,7 +301,8 @@ export function describeRunWait(wait: RunWait, formatTime: (iso: string) => stri
 
 /** Progress events: the engine emits them, the CLI draws a bar, the console streams them. */
 export type RunEvent =
-  | { type: 'run-started'; runId: number; mode: RunMode; batchSize: number; expectedRecords: number | null }
+  /** `afterResumeOf`: the console's new run of a task that follows at once the resume of its run (that run's id), which covered its window. */
+  | { type: 'run-started'; runId: number; mode: RunMode; batchSize: number; expectedRecords: number | null; afterResumeOf?: number }
   | { type: 'batch-finished'; runId: number; batch: BatchRecord; metrics: RunMetrics }
   | { type: 'progress'; runId: number; metrics: RunMetrics; elapsedMs: number }
   | { type: 'run-finished'; runId: number; summary: RunSummary }

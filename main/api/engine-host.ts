@@ -23,6 +23,8 @@ export interface StartRunRequest {
   operator?: string;
   /** A scheduled task's new run right after the resume of its interrupted run (TaskRunRequest.afterResume). */
   afterResume?: boolean;
+  /** That resumed run, named by the new run's run-started event so the console can say which run followed it. */
+  afterResumeOf?: number;
   /** A run of the scheduled task `task` (tasks.run, the console's scheduler): stopped, its reason says the task's next time resumes it (taskContinuation). */
   scheduledTask?: boolean;
 }
@@ -194,7 +196,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
             controllers.set(event.runId, controller);
             resolve({ runId: event.runId });
           }
-          publish(event);
+          publish(event.type === 'run-started' && request.afterResumeOf !== undefined ? { ...event, afterResumeOf: request.afterResumeOf } : event);
         },
       })
         .catch((error: unknown) => {

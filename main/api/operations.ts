@@ -2,11 +2,12 @@ import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { flagEventView, flagHistoryQuery, flagStore, type FlagValue, flagViews, revertFlagEvent, setFlag, unsetFlag } from '../flags/index.js';
 import { buildReport } from '../reports/index.js';
-import { addTask, editTask, interruptedRunOf, requireTask, RESUME_REFUSALS, schedulerPauseSeen, taskHistory, taskStore, taskView } from '../scheduler/index.js';
+import { addTask, editTask, requireTask, schedulerPauseSeen, taskHistory, taskStore, taskView } from '../scheduler/index.js';
 import { requireOperator } from './caller.js';
 import type { ApiContext } from './handlers.js';
 import { consoleNotifier } from './notifications.js';
 import { checkWebhookUrl, preferencesView, type ConsolePreferences } from './preferences.js';
+import { startTaskRun } from './scheduler.js';
 
 type OperationsHandlers = Pick<
   ApiHandlers,
@@ -40,12 +41,7 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
     'tasks.history': (query) => taskHistory(store, query),
     'tasks.run': async ({ name }, caller) => {
       const operator = requireOperator(caller);
-      const task = await requireTask(store, name);
-      const start = (resumeRunId?: number) => engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId, operator, scheduledTask: true });
-      const started = await startResumingInterrupted(store, task.name, start);
-      // Names the run as the task's latest without moving its schedule, and ends any backoff (as `gatehouse tasks run`).
-      await taskStore(store).recordOnDemandRun(task.name, started.runId);
-      return started;
+      return startTaskRun(store, engine, await requireTask(store, name), operator);
     },
     'notify.test': async () => {
       // A test must reach every channel each time, so it skips the throttle (no store).
@@ -73,20 +69,4 @@ export function operationsHandlers(context: ApiContext, preferences: ConsolePref
       return preferencesView(preferences);
     },
   };
-}
-
-/**
- * The console's Run of a task, as its schedule does (runTaskResumingInterrupted): the task's
- * interrupted run is resumed (`resume`: which), unless its resume is refused before it starts (the
- * task's source edited since): then a new run, `resume.refused` saying why the old one was not.
- */
-async function startResumingInterrupted(store: ApiContext['store'], task: string, start: (resumeRunId?: number) => Promise<{ runId: number }>): Promise<{ runId: number; resume?: { runId: number; refused?: string } }> {
-  const interrupted = await interruptedRunOf(store, task);
-  if (!interrupted) return start();
-  try {
-    return { ...(await start(interrupted.runId)), resume: { runId: interrupted.runId } };
-  } catch (error) {
-    if (!(error instanceof GatehouseError) || !RESUME_REFUSALS.includes(error.code)) throw error;
-    return { ...(await start()), resume: { runId: interrupted.runId, refused: error.message } };
-  }
 }

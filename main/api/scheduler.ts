@@ -1,13 +1,22 @@
 import type { RunSummary } from '../../shared/run.js';
-import { abortableSleep, type Notifier, runSchedulerLoop, type ScheduledTask, Scheduler, schedulerOperator, type TaskRunRequest } from '../scheduler/index.js';
+import type { TaskRunStarted } from '../../shared/api-operations.js';
+import { logger } from '../logging/index.js';
+import { abortableSleep, type Notifier, runSchedulerLoop, runTaskResumingInterrupted, type ScheduledTask, Scheduler, schedulerOperator, taskStore, type TaskRunRequest } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineHost } from './engine-host.js';
+
+export interface RunSeen {
+  /** The run has its id (the engine has the lock and created its row). */
+  started?: (runId: number) => void;
+  /** The task's run resumed just before, which this new run follows (StartRunRequest.afterResumeOf). */
+  afterResumeOf?: number;
+}
 
 /**
  * Runs a scheduled task through the engine host (a worker thread in the app), resolving with its
  * summary once it finishes. Events may arrive before `start` resolves, so early finishes are kept.
  */
-export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask, request: TaskRunRequest = {}): Promise<RunSummary> {
+export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask, request: TaskRunRequest = {}, seen: RunSeen = {}): Promise<RunSummary> {
   return new Promise((resolve, reject) => {
     const early = new Map<number, RunSummary>();
     let wanted: number | null = null;
@@ -25,8 +34,10 @@ export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask, re
         settle(() => reject(new Error(event.message)));
       }
     });
-    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId, afterResume: request.afterResume, operator: schedulerOperator(task.name), scheduledTask: true }).then(
+    const operator = request.operator ?? schedulerOperator(task.name);
+    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId, afterResume: request.afterResume, afterResumeOf: seen.afterResumeOf, operator, scheduledTask: true }).then(
       ({ runId }) => {
+        seen.started?.(runId);
         const summary = early.get(runId);
         if (summary) settle(() => resolve(summary));
         else wanted = runId;
@@ -58,4 +69,35 @@ export function runConsoleScheduler(options: ConsoleSchedulerOptions): Promise<v
     runTask: (task, request) => runTaskThroughEngine(options.engine, task, request),
   });
   return runSchedulerLoop(scheduler, { signal: options.signal, clock, sleep: abortableSleep });
+}
+
+const log = logger('scheduler');
+
+/**
+ * The console's Run of a task, as `gatehouse tasks run` and its schedule do it
+ * (runTaskResumingInterrupted): its interrupted run is resumed first, and a resume that covered its
+ * window is followed by the new run. Answered once the first run has its id (the runs go on in the
+ * engine host, watched on the run page); the new run's run-started event names the run it follows.
+ * Each run started is named the task's latest without moving its schedule, as `tasks run` does.
+ */
+export function startTaskRun(store: Store, engine: EngineHost, task: ScheduledTask, operator: string): Promise<TaskRunStarted> {
+  return new Promise((resolve, reject) => {
+    let resume: TaskRunStarted['resume'];
+    let answered = false;
+    const started = (runId: number) => {
+      const first = !answered;
+      answered = true;
+      const recorded = taskStore(store).recordOnDemandRun(task.name, runId);
+      if (first) recorded.then(() => resolve({ runId, ...(resume ? { resume } : {}) }), reject);
+      else recorded.catch((error: unknown) => log.warn(`task ${task.name}: run ${runId} not named its latest: ${String(error)}`));
+    };
+    runTaskResumingInterrupted(store, task, (request) => runTaskThroughEngine(engine, task, { ...request, operator }, { started, afterResumeOf: request.afterResume ? resume?.runId : undefined }), {
+      resuming: (run) => (resume = { runId: run.runId, committedBatches: run.batches.total }),
+      refused: (runId, reason) => (resume = { runId, refused: reason }),
+    }).catch((error: unknown) => {
+      // Once answered, a run that stopped has said so on the event stream; one that could not start after the resume is said here.
+      if (!answered) reject(error);
+      else log.warn(`task ${task.name}: ${String(error instanceof Error ? error.message : error)}`);
+    });
+  });
 }

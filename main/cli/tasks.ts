@@ -4,7 +4,7 @@ import type { RunEvent } from '../../shared/run.js';
 import { resumeCommand } from '../engine/index.js';
 import { logger } from '../logging/index.js';
 import { CONGRESS_API_KEY_VARIABLE } from '../sources/index.js';
-import { MIN_TASK_INTERVAL_MINUTES, schedulerPausedText, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
+import { MIN_TASK_INTERVAL_MINUTES, resumeRefusedText, schedulerPausedText, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
 import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, type ResumeOutcome, runSchedulerLoop, runTask, runTaskResumingInterrupted, type ScheduledTask, Scheduler, schedulerPauseSeen, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { actorName } from '../flags/index.js';
 import { withStore } from './database.js';
@@ -246,6 +246,6 @@ function hearingRun(onEvent: (event: RunEvent) => void): (event: RunEvent) => vo
 
 /** What `tasks run` did with the task's interrupted run before (or instead of) its new one. */
 function resumeLine(task: string, resume: ResumeOutcome): string {
-  if ('refused' in resume) return `task ${task}: run ${resume.runId} (interrupted) not resumed: ${resume.refused}; a new run covers its window`;
+  if ('refused' in resume) return `task ${task}: ${resumeRefusedText(resume.runId, resume.refused)}`;
   return `task ${task}: resumed interrupted run ${resume.runId}: ${resume.status}`;
 }

@@ -79,9 +79,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   if (!resumable(store, run)) {
     throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
   }
-  if (run.source !== source.description) {
-    throw new GatehouseError('USAGE', `run ${runId} read ${run.source}; resume it with the same --source`);
-  }
+  if (run.source !== source.description) throw otherSourceRefusal(run);
   refuseOtherTask(run, options.task);
   const checkpoint = await retry(() => store.getCheckpoint(runId));
   refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
@@ -105,6 +103,14 @@ function refuseOtherTask(run: RunSummary, task: string | null | undefined): void
   const asked = task === null ? 'without a task' : `as task ${task}`;
   if (own === null) throw new GatehouseError('USAGE', `run ${run.runId} belongs to no task and cannot be resumed ${asked}; resume it without --task`);
   throw new GatehouseError('USAGE', `run ${run.runId} is a run of task ${own} and cannot be resumed ${asked}; resume it with --task ${own}, or without --task`);
+}
+
+/**
+ * `--resume N` given another source than the run read, refused before the run is touched. A task's
+ * resume words it for tasks (runTaskResumingInterrupted): there the source is the task's, not a flag.
+ */
+export function otherSourceRefusal(run: Pick<RunSummary, 'runId' | 'source'>): GatehouseError {
+  return new GatehouseError('USAGE', `run ${run.runId} read ${run.source}; resume it with the same --source`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../shared/run.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { resumable } from '../engine/index.js';
+import { otherSourceRefusal, resumable } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { COVERING_STATUSES } from './catch-up.js';
 import type { TaskRunRequest } from './run-task.js';
@@ -24,7 +24,8 @@ export interface TaskRunOutcome {
 export interface ResumeHooks {
   /** A run the caller knows ended unrecorded (the database failed under it, Scheduler.stoppedByDatabase): resumed though stored `running`. */
   endUnrecorded?: (run: RunSummary) => boolean;
-  resuming?: (runId: number) => void;
+  /** The task's interrupted run, about to be resumed (as stored: its batches are what it committed before). */
+  resuming?: (run: RunSummary) => void;
   refused?: (runId: number, reason: string) => void;
 }
 
@@ -52,17 +53,28 @@ export async function runTaskResumingInterrupted(store: Store, task: ScheduledTa
   let resumed: RunSummary | null = null;
   let refused: ResumeOutcome | undefined;
   if (interrupted) {
-    hooks.resuming?.(interrupted.runId);
+    hooks.resuming?.(interrupted);
     try {
       resumed = await run({ resumeRunId: interrupted.runId });
     } catch (error) {
       if (!(error instanceof GatehouseError) || !RESUME_REFUSALS.includes(error.code)) throw error;
-      hooks.refused?.(interrupted.runId, error.message);
-      refused = { runId: interrupted.runId, refused: error.message };
+      const reason = refusalForTask(task, interrupted, error);
+      hooks.refused?.(interrupted.runId, reason);
+      refused = { runId: interrupted.runId, refused: reason };
     }
   }
   if (resumed && !COVERING_STATUSES.includes(resumed.status)) return { summary: resumed, resume: { runId: resumed.runId, status: resumed.status } };
   const summary = await run(resumed ? { afterResume: true } : {});
   const resume = resumed ? { runId: resumed.runId, status: resumed.status } : refused;
   return { summary, ...(resume ? { resume } : {}) };
+}
+
+/**
+ * Why the task's run was not resumed, in a task's terms: `update --resume` refuses another source
+ * than the run read with "resume it with the same --source", but a task has no --source to give —
+ * it reads its own, edited since the run. Compared by message, which crosses the console's worker.
+ */
+function refusalForTask(task: ScheduledTask, interrupted: RunSummary, error: GatehouseError): string {
+  if (error.message !== otherSourceRefusal(interrupted).message) return error.message;
+  return `run ${interrupted.runId} read ${interrupted.source}, and task ${task.name} now reads ${task.source} (its source was edited since the run)`;
 }

@@ -204,7 +204,7 @@ export class Scheduler {
     try {
       const { summary, resume } = await runTaskResumingInterrupted(this.options.store, task, (request) => this.options.runTask(task, request.resumeRunId === undefined && !request.afterResume ? undefined : request), {
         endUnrecorded: (run) => this.stoppedByDatabase.delete(run.runId),
-        resuming: (runId) => this.log({ event: 'task-resuming', task: task.name, scheduledFor, runId }),
+        resuming: (run) => this.log({ event: 'task-resuming', task: task.name, scheduledFor, runId: run.runId }),
         refused: (runId, reason) => this.log({ event: 'task-resume-refused', task: task.name, scheduledFor, runId, reason }),
       });
       const alsoResumed = resume && 'status' in resume && resume.runId !== summary.runId ? { resumed: { runId: resume.runId, status: resume.status } } : {};

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import { addTask, requireTask, runTask, Scheduler } from '../../main/scheduler/index.js';
+import { addTask, editTask, requireTask, runTask, Scheduler } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
@@ -70,21 +70,81 @@ describe.each(testBackends())('a task run by hand resumes its interrupted run, a
     }
   }, 120_000);
 
-  it('the console\'s Run of a task resumes its interrupted run and says which', async () => {
+  it('the console\'s Run of a task resumes its interrupted run, then starts the new run as tasks run does, and says which', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
     const engine = createInProcessEngineHost({ location });
     try {
       const stopped = await interruptedTaskRun(store);
-      const finished = new Promise<RunSummary>((resolve) => {
-        engine.subscribe((event: RunEvent) => event.type === 'run-finished' && event.runId === stopped.runId && resolve(event.summary));
+      const events: RunEvent[] = [];
+      const followUpFinished = new Promise<RunSummary>((resolve) => {
+        let followUp: number | null = null;
+        engine.subscribe((event: RunEvent) => {
+          events.push(event);
+          if (event.type === 'run-started' && event.afterResumeOf === stopped.runId) followUp = event.runId;
+          if (event.type === 'run-finished' && event.runId === followUp) resolve(event.summary);
+        });
       });
       const api = createApi({ store, engine, transport: 'http' });
       const started = await dispatch(api, 'tasks.run', { name: 'nightly' }, tester);
-      expect(started).toEqual({ ok: true, data: { runId: stopped.runId, resume: { runId: stopped.runId } } });
-      expect(await finished).toMatchObject({ status: 'success', metrics: { fetched: 3000 } });
+      expect(started).toEqual({ ok: true, data: { runId: stopped.runId, resume: { runId: stopped.runId, committedBatches: stopped.batches.total } } });
+      const followUp = await followUpFinished;
+      expect(followUp.runId).toBeGreaterThan(stopped.runId);
+      expect(followUp).toMatchObject({ status: 'success', task: 'nightly', startedBy: 'tester' });
+      expect(await store.getRun(stopped.runId)).toMatchObject({ status: 'success', metrics: { fetched: 3000 } });
+      // The resumed run ended before the new one started: one writer at a time, in the order tasks run takes.
+      const order = events.filter((event) => event.type === 'run-started' || event.type === 'run-finished').map((event) => `${event.type} ${event.runId}`);
+      expect(order).toEqual([`run-started ${stopped.runId}`, `run-finished ${stopped.runId}`, `run-started ${followUp.runId}`, `run-finished ${followUp.runId}`]);
+      expect((await requireTask(store, 'nightly')).lastRunId).toBe(followUp.runId);
     } finally {
       await engine.close();
+      await store.close();
+    }
+  }, 120_000);
+
+  it('a resume refused because the task\'s source was edited says so in a task\'s words, on tasks run and in the console', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      const stopped = await interruptedTaskRun(store);
+      await editTask(store, 'nightly', { source: 'synthetic:seed=42,count=5' }, new Date(), 'Ada');
+      const api = createApi({ store, engine, transport: 'http' });
+      const finished = new Promise<void>((resolve) => engine.subscribe((event) => event.type === 'run-finished' && resolve()));
+      const started = await dispatch(api, 'tasks.run', { name: 'nightly' }, tester);
+      const reason = `run ${stopped.runId} read ${SOURCE}, and task nightly now reads synthetic:seed=42,count=5 (its source was edited since the run)`;
+      expect(started).toMatchObject({ ok: true, data: { resume: { runId: stopped.runId, refused: reason } } });
+      await finished;
+      await store.finishRun((await store.createRun({ mode: 'batch', batchSize: 50, task: 'nightly', source: SOURCE, startedAt: new Date().toISOString(), pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow: null })), {
+        status: 'interrupted', finishedAt: new Date().toISOString(), metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 },
+        batchCounts: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: 'stopped by the test',
+      });
+      const cli = runCli(['tasks', 'run', 'nightly', '--db', location]);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stdout).toContain(', and task nightly now reads synthetic:seed=42,count=5 (its source was edited since the run); a new run covers its window');
+      expect(`${cli.stdout}${JSON.stringify(started)}`).not.toContain('--source');
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  }, 120_000);
+
+  it('the console\'s Run of a task whose run is still going is refused in words, and neither resumes nor starts a run', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const holder = await backend.open(location);
+    const engine = createInProcessEngineHost({ location });
+    try {
+      await addTask(store, { name: 'nightly', cron: '0 6 * * *', source: SOURCE }, new Date(), 'Ada');
+      const going = await store.createRun({ mode: 'batch', batchSize: 50, task: 'nightly', source: SOURCE, startedAt: new Date().toISOString(), pid: process.pid, host: os.hostname(), flags: {}, resumedFrom: null, sourceWindow: null });
+      await holder.acquireWriterLock({ runId: going, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
+      const refused = await dispatch(createApi({ store, engine, transport: 'http' }), 'tasks.run', { name: 'nightly' }, tester);
+      expect(refused).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: expect.stringContaining(`run ${going}`) } });
+      expect(JSON.stringify(refused)).not.toMatch(/\n\s+at /);
+      expect((await store.listRuns({ task: 'nightly' })).map((run) => run.runId)).toEqual([going]);
+    } finally {
+      await engine.close();
+      await holder.close();
       await store.close();
     }
   }, 120_000);

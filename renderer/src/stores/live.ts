@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, onUnmounted, ref } from 'vue';
 import type { ActiveRun, RunEvent } from '../../../shared/api.js';
+import { taskResumeText, type TaskRunStarted } from '../../../shared/api-operations.js';
 import { effectiveStatus, type BatchRecord, type RunMetrics, type RunSummary, type RunWait } from '../../../shared/run.js';
 import type { GatehouseClient } from '../client/index.js';
 
@@ -42,6 +43,11 @@ export const useLiveRuns = defineStore('live-runs', () => {
   const streamLost = ref(false);
   /** The server answers but refuses this page (a restart signed it out, its session expired): why, and what to do; null otherwise. */
   const streamRefused = ref<string | null>(null);
+  /** The new run of a task that followed at once the resume of its run, by the resumed run's id (run-started's afterResumeOf). */
+  const followUps = ref<Record<number, number>>({});
+  /** What each Run of a task from this console did (tasks.run), by the run it started first; the newest is `lastTaskRun`. */
+  const taskRuns = ref<Record<number, TaskRunStarted & { task: string }>>({});
+  const lastTaskRun = ref<number | null>(null);
   let connected = false;
   let lastLook: Map<number, RunSummary['status']> | null = null;
 
@@ -68,6 +74,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     }
     if (event.type === 'run-started') {
       runs.value[event.runId] = { runId: event.runId, seenAtMs: Date.now(), elapsedMs: 0, expectedRecords: event.expectedRecords, metrics: emptyMetrics(), batches: [], summary: null, wait: null };
+      if (event.afterResumeOf !== undefined) followUps.value[event.afterResumeOf] = event.runId;
       startedCount.value += 1;
       return;
     }
@@ -86,6 +93,24 @@ export const useLiveRuns = defineStore('live-runs', () => {
       run.metrics = event.summary.metrics;
       finishedCount.value += 1;
     }
+  }
+
+  function ranTask(task: string, started: TaskRunStarted): void {
+    taskRuns.value[started.runId] = { ...started, task };
+    lastTaskRun.value = started.runId;
+  }
+
+  /**
+   * "Task nightly: resumed run 4 (interrupted after batch 2), then started run 5" for a run a Run of
+   * a task here resumed, or started after (or instead of) that resume; null for any other run.
+   */
+  function taskRunText(runId: number): string | null {
+    for (const run of Object.values(taskRuns.value)) {
+      if (!run.resume) continue;
+      const followedBy = followUps.value[run.resume.runId] ?? null;
+      if (run.runId === runId || followedBy === runId) return `Task ${run.task}: ${taskResumeText(run.resume, followedBy)}`;
+    }
+    return null;
   }
 
   function isActive(runId: number): boolean {
@@ -129,7 +154,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     return lookEvery(look, everyMs);
   }
 
-  return { runs, warnings, streamLost, streamRefused, finishedCount, startedCount, othersMoved, othersRunning, statusMoved, activeCount, connect, apply, isActive, lookForOtherWriters, followOtherWriters };
+  return { runs, warnings, streamLost, streamRefused, finishedCount, startedCount, othersMoved, othersRunning, statusMoved, activeCount, lastTaskRun, taskRuns, connect, apply, isActive, ranTask, taskRunText, lookForOtherWriters, followOtherWriters };
 });
 
 /** Calls `look` every `everyMs` while the page is visible (a hidden tab asks the server nothing); returns the stop. */
