@@ -15,7 +15,8 @@ export async function backupsList(store: Store): Promise<BackupsList> {
   // A snapshot whose file was deleted by hand is still in the manifest: say so here, not at the restore.
   const takers = await snapshotTakers(store, snapshots);
   const shown = await Promise.all(snapshots.map(async (s) => ({ ...s, unavailable: await store.snapshots.unavailable(s), takenBy: takers.get(s.id) ?? null })));
-  const snapshotsBeforeRuns = (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
+  // A store opened not all there (StoreOptions.forRestore) may lack its flags table: its snapshots are listed all the same.
+  const snapshotsBeforeRuns = store.damage !== null ? false : (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
   return {
     backend: store.backend,
     supported: true,
@@ -25,6 +26,7 @@ export async function backupsList(store: Store): Promise<BackupsList> {
     retention: DEFAULT_RETENTION,
     snapshotsBeforeRuns,
     disk: diskUsage(store, snapshots),
+    damaged: store.damage?.message ?? null,
   };
 }
 
