@@ -28,7 +28,7 @@ export async function remakeTable(trx: Db, scratch: string, table: TableName): P
     const sequence = `${name}_id_seq`;
     await sql`ALTER TABLE ${sql.id(name)} ALTER COLUMN id DROP DEFAULT`.execute(trx);
     await sql`CREATE SEQUENCE ${sql.id(sequence)} OWNED BY ${sql.id(name, 'id')}`.execute(trx);
-    await sql`ALTER TABLE ${sql.id(name)} ALTER COLUMN id SET DEFAULT nextval(${sequence}::regclass)`.execute(trx);
+    await sql`ALTER TABLE ${sql.id(name)} ALTER COLUMN id SET DEFAULT nextval(${sql.lit(sequence)}::regclass)`.execute(trx);
   }
   const keys = await sql<{ conname: string; definition: string }>`SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint
     WHERE conrelid = ${`${scratch}.${name}`}::regclass AND contype IN ('p', 'u') ORDER BY conname`.execute(trx);
