@@ -61,7 +61,7 @@ export function registerBackupCommands(program: Command): void {
       if (missing === 0) return;
       process.stderr.write(`warning: ${counted(missing, 'snapshot')} cannot be restored (marked MISSING); remove ${missing === 1 ? 'it' : 'them'} with gatehouse backups delete\n`);
       process.exitCode = EXIT_CODE_SNAPSHOT_PROBLEM;
-    }));
+    }, FOR_RESTORE));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption)
     .option(...operatorOption('taking it')).option('--json', 'print JSON')
     .action((flags: BackupFlags) => {
@@ -144,6 +144,6 @@ export function registerBackupCommands(program: Command): void {
         await notifyRestore(cliNotifier(store), report.event);
         if (flags.json) return printApiJson('backups.restore', report);
         process.stdout.write(`${report.message}\n`);
-      });
+      }, FOR_RESTORE);
     });
 }
