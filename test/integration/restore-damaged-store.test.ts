@@ -84,7 +84,7 @@ describe.each(testBackends())('a restore over a database that is not all there (
     expect(JSON.parse(next.stdout)).toMatchObject({ runId: 3, status: 'success', metrics: { fetched: 60, unchanged: 60 } });
     const restores = JSON.parse(runCli(['backups', 'restores', '--db', db, '--json']).stdout) as unknown[];
     expect(restores).toEqual([expect.objectContaining({ snapshotId: snapshot.id, operator: 'support-7', reason: 'a DBA dropped hearings and runs', hearingsBefore: 0, hearingsAfter: 60 })]);
-  });
+  }, 240_000);
 
   it('refuses in plain words, restoring nothing, when what a restore keeps is gone too: the audit of restores and the writer lock', async () => {
     const { db, snapshot } = await storeWithSnapshot();
