@@ -346,6 +346,8 @@ export const backupsListSchema = z.object({
   snapshotsBeforeRuns: z.boolean(),
   /** Bytes on disk now: the snapshot folder (every file in it) and the live database with its WAL; null where there is no file. */
   disk: z.object({ snapshotBytes: z.number().int().nonnegative(), snapshotFiles: z.number().int().nonnegative(), databaseBytes: z.number().int().nonnegative().nullable() }),
+  /** Why the database is not all there (a table dropped, its migration record's rows deleted), listed so a snapshot can be restored over it; null when it is whole. */
+  damaged: z.string().nullable().default(null),
 });
 export type BackupsList = z.infer<typeof backupsListSchema>;
 /** One snapshot by id, or (no id) every one. */

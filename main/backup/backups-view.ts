@@ -13,9 +13,11 @@ import { DEFAULT_RETENTION, listSnapshots, pruneSnapshotsOnRequest, snapshotFold
 export async function backupsList(store: Store): Promise<BackupsList> {
   const snapshots = await listSnapshots(store);
   // A snapshot whose file was deleted by hand is still in the manifest: say so here, not at the restore.
-  const takers = await snapshotTakers(store, snapshots);
+  // Read from the audit, which a store opened not all there may have lost too: its snapshots are listed without their takers then.
+  const takers = store.damage === null ? await snapshotTakers(store, snapshots) : await snapshotTakers(store, snapshots).catch(() => new Map<string, string>());
   const shown = await Promise.all(snapshots.map(async (s) => ({ ...s, unavailable: await store.snapshots.unavailable(s), takenBy: takers.get(s.id) ?? null })));
-  const snapshotsBeforeRuns = (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
+  // A store opened not all there (StoreOptions.forRestore) may lack its flags table: its snapshots are listed all the same.
+  const snapshotsBeforeRuns = store.damage !== null ? false : (await evaluateFlag(store, 'ENABLE_SNAPSHOTS')).value === true;
   return {
     backend: store.backend,
     supported: true,
@@ -25,6 +27,7 @@ export async function backupsList(store: Store): Promise<BackupsList> {
     retention: DEFAULT_RETENTION,
     snapshotsBeforeRuns,
     disk: diskUsage(store, snapshots),
+    damaged: store.damage?.message ?? null,
   };
 }
 

@@ -46,7 +46,8 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   const stopHeartbeat = keepLockFresh(store, clock, () => null);
   try {
     if (purpose.audited) await refuseDuringTrial(store, action);
-    await store.markOrphanedRunsInterrupted({ now: clock() });
+    // A store opened not all there for a restore may lack its runs table; the restore replaces the runs anyway.
+    if (!store.damage) await store.markOrphanedRunsInterrupted({ now: clock() });
     await store.settleAbandonedAttempts({ now: clock() });
     return purpose.audited || purpose.recorded ? await asAttempt(store, clock, purpose, work) : await work(null);
   } finally {

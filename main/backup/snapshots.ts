@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { atOrAfter, newestFirstPage, restoreEventFromRow, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { atOrAfter, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
 import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
 import { asAttempt, withWriterLock } from './lock.js';
@@ -300,6 +300,8 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
       hint: { cli: 'restore another snapshot: gatehouse backups list marks those that are missing', console: 'restore another snapshot: the Backups page marks those that are missing' },
     });
   }
+  // What the restore itself needs must be there (the audit, the writer lock): refused before the lock, which is one of them.
+  if (store.damage) refuseUnmendable(await storeShape(store.queries.db, store.backend), store.location, store.damage, store.backend);
   // The reason is kept in the attempt too: a restore that fails or dies part-way writes no restore event, and its audit must still say why.
   return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true, reason }, async () => {
     const [check] = await verifySnapshots(store, chosen.id);

@@ -36,6 +36,9 @@ const BACKUPS_LIST_EXIT_CODES = [
   'as backups verify exits when a check fails; 2 usage error; other codes as for every command.',
 ].join('\n');
 
+/** `restore` and `backups list` open a store that is not all there all the same: restoring a snapshot is what mends it. */
+const FOR_RESTORE = { forRestore: true } as const;
+
 const dbOption = ['--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)'] as const;
 /** Who a snapshot taken or pruned on request is taken under: named by the writer lock to whoever it refuses meanwhile. */
 const operatorOption = (doing: string) => ['--operator <name>', `who is ${doing} (default: the OS user)`] as const;
@@ -52,12 +55,13 @@ export function registerBackupCommands(program: Command): void {
         printTable(['id', 'created', 'kind', 'run', 'bytes', 'sha256', 'state', 'by'], list.snapshots.map((s) => [s.id, s.createdAt, s.kind, s.runId, s.sizeBytes, `${s.sha256.slice(0, 16)}…`, s.unavailable === null ? 'present' : `MISSING: ${s.unavailable}`, s.takenBy]));
         process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total\n`);
       }
+      if (list.damaged !== null) process.stderr.write(`warning: ${list.damaged}; restore a snapshot over it: gatehouse restore --backup ID --reason TEXT\n`);
       // As verify does for a snapshot it finds broken: a script checking its backups must not read "fine" off a listing that found one gone.
       const missing = list.snapshots.filter((s) => s.unavailable !== null).length;
       if (missing === 0) return;
       process.stderr.write(`warning: ${counted(missing, 'snapshot')} cannot be restored (marked MISSING); remove ${missing === 1 ? 'it' : 'them'} with gatehouse backups delete\n`);
       process.exitCode = EXIT_CODE_SNAPSHOT_PROBLEM;
-    }));
+    }, FOR_RESTORE));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption)
     .option(...operatorOption('taking it')).option('--json', 'print JSON')
     .action((flags: BackupFlags) => {
@@ -140,6 +144,6 @@ export function registerBackupCommands(program: Command): void {
         await notifyRestore(cliNotifier(store), report.event);
         if (flags.json) return printApiJson('backups.restore', report);
         process.stdout.write(`${report.message}\n`);
-      });
+      }, FOR_RESTORE);
     });
 }

@@ -138,6 +138,8 @@ export interface StoreDriver {
   readonly writerLock: WriterLock;
   readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;
+  /** Why the store is not all there, when it was opened for a restore all the same (StoreOptions.forRestore); null when it is whole. */
+  readonly damage: GatehouseError | null;
   close(): Promise<void>;
 }
 

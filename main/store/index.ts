@@ -19,6 +19,7 @@ export { trainingRunFilter } from './repositories/reported-runs.js';
 export { refuseUnknownRun } from './repositories/runs.js';
 export { withAppearancesByWitness } from './witness-index.js';
 export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
+export { refuseUnmendable, storeShape } from './damaged.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { checkStagingTarget, copyToStaging, isSameDatabase, lockStaging, runningTrialOn, STAGING_KEPT_TABLES, stagingCopyTarget, stagingExists, type RunningTrial, type StagingCopy, type StagingLock } from './staging.js';

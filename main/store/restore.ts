@@ -3,6 +3,8 @@ import type { RepointedTask } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { byCodeOrder, type Db } from './driver.js';
 import { DatabaseGone } from './faults.js';
+import { rewriteMigrationRecord, storeShape } from './damaged.js';
+import type { Backend } from './types.js';
 import { refoldWhereStale } from './repositories/anomaly-folds.js';
 import { countHearings } from './repositories/runs.js';
 import { type Database, REPLACED_TABLES, snakeCase, type TableName } from './schema.js';
@@ -54,6 +56,28 @@ export async function replaceFromSnapshot(
     .returningAll()
     .executeTakeFirstOrThrow();
   return restoreEventFromRow(row);
+}
+
+/**
+ * A restore into a store opened not all there (StoreOptions.forRestore), inside its transaction: the
+ * replaced tables that were dropped are made again first (`remake.table`, each backend's DDL), so
+ * they can be filled; then `work` restores; then what must hold over the filled tables is put back
+ * (`remake.relink`: PostgreSQL's foreign keys) and the migration record gets back rows lost outside
+ * Gatehouse, once the tables show every migration ran (rewriteMigrationRecord).
+ */
+export async function mendingDamage<T>(trx: Db, backend: Backend, damaged: boolean, remake: Remake, now: Date, work: () => Promise<T>): Promise<T> {
+  if (!damaged) return work();
+  const missing = (await storeShape(trx, backend)).replacedMissing;
+  for (const table of missing) await remake.table(table);
+  const result = await work();
+  await remake.relink?.(missing);
+  await rewriteMigrationRecord(trx, backend, now);
+  return result;
+}
+
+export interface Remake {
+  table: (table: TableName) => Promise<void>;
+  relink?: (remade: readonly TableName[]) => Promise<void>;
 }
 
 /** The live runs the snapshot at `source` lacks: the ones this restore takes away. */

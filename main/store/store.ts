@@ -28,6 +28,8 @@ export class GatehouseStore extends RunRepository {
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport = this.driver.snapshots;
   readonly queries: QueryLayer = this.driver;
+  /** Why the store is not all there, opened for a restore all the same (StoreOptions.forRestore); null when it is whole. */
+  readonly damage: GatehouseError | null = this.driver.damage;
   readonly reports = new RunReports(this.driver);
   readonly trials = new Trials(this.driver);
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */

@@ -172,6 +172,12 @@ export interface StoreOptions {
    * outside Gatehouse, refused in the words every other call meets it with (storePartMissing).
    */
   openedBefore?: boolean;
+  /**
+   * A restore-only open (`restore`, `backups list`): a store refused as not all there (a table
+   * dropped, its migration record's rows deleted) is opened still, as it is, migrating nothing, its
+   * damage said by Store.damage — the restore is what mends it (damaged.ts).
+   */
+  forRestore?: boolean;
 }
 
 /**

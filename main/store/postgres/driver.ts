@@ -6,6 +6,7 @@ import { containsWith, queryLayer, type BulkHearingWriter, type Db, type Integri
 import { DEFAULT_LOCK_WAIT_MS, isPrivilegeMissing, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
+import { isNotAllThere } from '../damaged.js';
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { asUnreachable, checkOut, createPool, describeStore, isConnectionError, isLockTimeout, lockedByAnotherSession, parsePostgresTarget, quoteIdentifier, unreachable, withClient, type PostgresTarget, type Queryable } from './connection.js';
 import { BATCH_WRITE_TABLES, PostgresHearingWriter } from './hearing-writer.js';
@@ -56,10 +57,20 @@ export async function openPostgresDriver(url: string, options: StoreOptions): Pr
       if (missing) throw missing;
     });
   } catch (error) {
+    // Opened as it is, its opening's transaction rolled back: nothing was migrated.
+    if (options.forRestore && isNotAllThere(error, describeStore(target))) return new PostgresDriver(pool, target, options, error);
     await pool.end().catch(() => {});
     throw openFailure(target, error);
   }
   return new PostgresDriver(pool, target, options);
+}
+
+/** A new store in schema `scratch` of the same database, migrated, then closed: what a restore remakes dropped tables after (remake.ts). */
+async function migrateScratch(target: PostgresTarget, scratch: string): Promise<void> {
+  const url = new URL(target.connectionString);
+  url.searchParams.set('schema', scratch);
+  const driver = await openPostgresDriver(url.toString(), { lockWaitMs: target.lockWaitMs });
+  await driver.close();
 }
 
 async function schemaExists(client: Queryable, schema: string): Promise<boolean> {
@@ -209,11 +220,12 @@ class PostgresDriver implements StoreDriver {
     private readonly pool: pg.Pool,
     private readonly target: PostgresTarget,
     private readonly options: StoreOptions,
+    readonly damage: GatehouseError | null = null,
   ) {
     this.location = target.location;
     this.lockWaitMs = target.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.writerLock = new PostgresWriterLock(target, pool);
-    this.snapshots = new PostgresSnapshots(this, target.schema);
+    this.snapshots = new PostgresSnapshots(this, target.schema, (scratch) => migrateScratch(target, scratch));
     const connect = async () => {
       const { client, failed, release } = await checkOut(pool, target);
       const query = (text: string, values?: unknown[]) => client.query(text, values).catch((error: unknown) => Promise.reject(asUnreachable(target, failed(error))));

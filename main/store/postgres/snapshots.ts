@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, StoreDriver } from '../driver.js';
-import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
+import { checksumProblems, mendingDamage, replaceFromSnapshot, restoreFailure } from '../restore.js';
+import { storeShape } from '../damaged.js';
+import { relinkForeignKeys, remakeTable, scratchSchemaName } from './remake.js';
 import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
 import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
 import { quoteIdentifier, snapshotSchemaPrefix } from './target.js';
@@ -19,6 +21,8 @@ export class PostgresSnapshots implements SnapshotSupport {
   constructor(
     private readonly driver: StoreDriver,
     private readonly schema: string,
+    /** Builds a store in the named scratch schema with this code's migrations (remake.ts). */
+    private readonly migrateScratch: (scratch: string) => Promise<void>,
   ) {
     this.place = `schemas ${snapshotSchemaPrefix(schema)}*`;
   }
@@ -44,7 +48,9 @@ export class PostgresSnapshots implements SnapshotSupport {
     return this.driver.transaction(async (trx) => {
       await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
       await sql`CREATE SCHEMA ${sql.id(place)}`.execute(trx);
-      for (const table of REPLACED_TABLES) await sql`CREATE TABLE ${sql.id(place, snakeCase(table))} AS TABLE ${sql.id(snakeCase(table))}`.execute(trx);
+      // A store opened not all there for a restore: its safety snapshot holds what is left (verifying it says what is missing).
+      const dropped = this.driver.damage ? (await storeShape(trx, 'postgres')).replacedMissing : [];
+      for (const table of REPLACED_TABLES.filter((name) => !dropped.includes(name))) await sql`CREATE TABLE ${sql.id(place, snakeCase(table))} AS TABLE ${sql.id(snakeCase(table))}`.execute(trx);
       const size = await sql<{ bytes: number }>`SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${place} AND c.relkind = 'r'`.execute(trx);
       const snapshot = snapshotInContractOrder({ ...meta, file: place, sizeBytes: size.rows[0]!.bytes, sha256: await contentHash(trx, place) });
@@ -83,14 +89,26 @@ export class PostgresSnapshots implements SnapshotSupport {
   async refuseUnrestorable(): Promise<void> {}
 
   async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
+    const scratch = this.driver.damage ? scratchSchemaName(this.schema) : null;
     try {
+      if (scratch) {
+        await this.dropScratch(scratch);
+        await this.migrateScratch(scratch);
+      }
       return await this.driver.transaction(async (trx) => {
         await readOneSnapshot(trx);
-        return await restoreInTransaction(trx, snapshot, request);
+        const remake = { table: (table: TableName) => remakeTable(trx, scratch!, table), relink: (tables: readonly TableName[]) => relinkForeignKeys(trx, scratch!, tables) };
+        return await mendingDamage(trx, 'postgres', scratch !== null, remake, new Date(request.at), () => restoreInTransaction(trx, snapshot, request));
       });
     } catch (error) {
       throw restoreFailure(snapshot, error);
+    } finally {
+      if (scratch) await this.dropScratch(scratch).catch(() => {});
     }
+  }
+
+  private async dropScratch(scratch: string): Promise<void> {
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(scratch)} CASCADE`.execute(this.driver.db);
   }
 }
 

@@ -8,7 +8,8 @@ import { connectionAbandoned, DatabaseGone, DatabaseOpenedReadOnly, DatabaseUnwr
 import type { DatabaseFault, StoreOptions } from '../types.js';
 import { foldCase, foldedColumn, registerCaseFold } from './case-fold.js';
 import { SqliteHearingWriter } from './hearing-writer.js';
-import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile, tablesMissingFrom } from './open.js';
+import { ENVIRONMENT_FAULT_CODE, immediateTransaction, openSqliteFile, openSqliteFileAsItIs, tablesMissingFrom } from './open.js';
+import { isNotAllThere } from '../damaged.js';
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
@@ -17,7 +18,12 @@ import { checkWritesOf, gatedSqliteDialect, tryWritesOnceWhileBusy, writesWaitAg
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
   const resolved = path.resolve(file);
   if (options.mustExist && !fs.existsSync(resolved)) throw noDatabaseAt(resolved, options.namedBy);
-  return new SqliteDriver(await openSqliteFile(resolved, options), resolved, options);
+  try {
+    return new SqliteDriver(await openSqliteFile(resolved, options), resolved, options);
+  } catch (error) {
+    if (!options.forRestore || !isNotAllThere(error, resolved)) throw error;
+    return new SqliteDriver(openSqliteFileAsItIs(resolved, options), resolved, options, error);
+  }
 }
 
 /** Kysely prepares every query it runs; keeping the statements saves SQLite re-parsing them. */
@@ -96,7 +102,9 @@ class SqliteDriver implements StoreDriver {
   readonly snapshots: SqliteSnapshots;
   readonly writerLock: SqliteWriterLock;
   readonly integrity: IntegrityGuard;
-  private readonly writer: SqliteHearingWriter;
+  /** Prepared at the first batch: a store opened not all there for a restore (damage) may lack the tables its statements name. */
+  private hearingWriter: SqliteHearingWriter | null = null;
+  private readonly options: StoreOptions;
   /** The file this connection opened: its device and inode are what `location` must still name (refuseWritesOnceGone). */
   private readonly openedFile: fs.Stats | undefined;
   private refusesWritesOnceGone = false;
@@ -111,6 +119,7 @@ class SqliteDriver implements StoreDriver {
     private readonly raw: Database.Database,
     readonly location: string,
     options: StoreOptions,
+    readonly damage: GatehouseError | null = null,
   ) {
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.openedFile = fs.statSync(location, { throwIfNoEntry: false });
@@ -119,7 +128,7 @@ class SqliteDriver implements StoreDriver {
     this.openedReadOnly = refused === null ? null : new DatabaseOpenedReadOnly(location, refused);
     this.db = queryLayer(gatedSqliteDialect(raw, withStatementCache(raw)));
     checkWritesOf(raw, (before) => this.refuseIfGone(before));
-    this.writer = new SqliteHearingWriter(raw, options);
+    this.options = options;
     this.snapshots = new SqliteSnapshots(raw, location, this);
     this.integrity = new IntegrityGuard(raw, location);
     this.writerLock = new SqliteWriterLock(raw, location);
@@ -136,7 +145,7 @@ class SqliteDriver implements StoreDriver {
   }
 
   batchTransaction<T>(work: (trx: Db, writer: BulkHearingWriter) => Promise<T>): Promise<T> {
-    return this.transaction((trx) => work(trx, this.writer));
+    return this.transaction((trx) => work(trx, (this.hearingWriter ??= new SqliteHearingWriter(this.raw, this.options))));
   }
 
   keyedReads<T>(work: (trx: Db) => Promise<T>): Promise<T> {

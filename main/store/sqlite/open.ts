@@ -77,6 +77,21 @@ export async function openSqliteFile(file: string, options: Pick<StoreOptions, '
   }
 }
 
+/** A store not all there, opened for a restore (StoreOptions.forRestore) with the settings openSqliteFile gives, migrating nothing. */
+export function openSqliteFileAsItIs(file: string, options: Pick<StoreOptions, 'lockWaitMs'>): Database.Database {
+  try {
+    const db = new Database(file, { timeout: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS });
+    db.pragma('journal_mode = WAL');
+    registerCaseFold(db);
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('temp_store = MEMORY');
+    return db;
+  } catch (error) {
+    throw openFailure(file, error);
+  }
+}
+
 /**
  * Applies pending migrations under BEGIN IMMEDIATE: of two processes creating the same file, the
  * second waits for the first and then finds the schema migrated. The version is read first

@@ -9,7 +9,7 @@ import { GatehouseError } from '../../../shared/errors.js';
 import { escapeRegExp } from '../../../shared/redact.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
 import type { StoreDriver } from '../driver.js';
-import { checksumProblems, replaceFromSnapshot, restoreFailure } from '../restore.js';
+import { checksumProblems, mendingDamage, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
 import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
@@ -179,7 +179,7 @@ export class SqliteSnapshots implements SnapshotSupport {
         return await this.driver.transaction(async (trx) => {
           // Rows go back table by table; the foreign keys must hold when it commits, not in between.
           this.db.pragma('defer_foreign_keys = ON');
-          return replaceFromSnapshot(trx, ATTACHED, columns, snapshot, request);
+          return mendingDamage(trx, 'sqlite', this.driver.damage !== null, { table: (table) => this.remakeFromCopy(table) }, new Date(request.at), () => replaceFromSnapshot(trx, ATTACHED, columns, snapshot, request));
         });
       } finally {
         this.db.prepare(`DETACH DATABASE ${ATTACHED}`).run();
@@ -189,6 +189,13 @@ export class SqliteSnapshots implements SnapshotSupport {
     } finally {
       for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${copy}${suffix}`, { force: true });
     }
+  }
+
+  /** A dropped table made again as the attached copy, migrated to this code's schema, has it: the table, then its indexes and triggers. */
+  private remakeFromCopy(table: TableName): Promise<void> {
+    const statements = this.db.prepare(`SELECT sql FROM ${ATTACHED}.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type <> 'table'`).pluck().all(snakeCase(table)) as string[];
+    for (const statement of statements) this.db.exec(statement);
+    return Promise.resolve();
   }
 
   private readManifest(): Snapshot[] {
