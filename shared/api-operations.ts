@@ -259,7 +259,7 @@ export const MIN_TASK_INTERVAL_MINUTES = 5;
 export const ALLOW_FREQUENT_LABEL = `Runs under ${MIN_TASK_INTERVAL_MINUTES} minutes apart are meant`;
 
 const taskName = scheduledTaskNameSchema;
-/** One task by name: tasks.get, tasks.run, and `gatehouse tasks show|run|enable|disable NAME` (a name is trimmed as tasks.add stored it). */
+/** One task by name: tasks.get, tasks.run, and `gatehouse tasks show|run NAME` (enable and disable parse tasks.edit's input) (a name is trimmed as tasks.add stored it). */
 export const taskNameInputSchema = z.object({ name: taskName });
 export const taskAddInputSchema = z.object({
   name: taskName,
@@ -269,6 +269,8 @@ export const taskAddInputSchema = z.object({
   enabled: z.boolean().default(true),
   /** A schedule whose runs come less than MIN_TASK_INTERVAL_MINUTES apart is refused unless this says the operator means it (main/scheduler/cron.ts). */
   allowFrequent: z.boolean().optional(),
+  /** Why, kept with the task's event (optional for an add, as for an edit of its schedule or source). */
+  reason: reason.optional(),
 });
 export const taskEditInputSchema = z.object({
   name: taskName,
@@ -284,6 +286,8 @@ export const taskEditInputSchema = z.object({
    * overwriting it unseen; the console always sends what its form was loaded with.
    */
   expected: z.object({ cron: z.string().optional(), source: z.string().optional(), lookbackDays: z.number().int().optional(), enabled: z.boolean().optional() }).optional(),
+  /** Why, kept with the task's event. Switching a task on or off (`enabled`) is refused without one, as every flag change is (editTask). */
+  reason: reason.optional(),
 });
 
 export const taskHistoryInputSchema = z
@@ -300,6 +304,8 @@ export const taskEventViewSchema = z.object({
   after: auditedTaskSchema,
   operator: z.string(),
   at: z.string(),
+  /** Why the operator made the change; null for an event recorded before task changes kept a reason, or one given none. */
+  reason: z.string().nullable(),
 });
 export type TaskEventView = z.infer<typeof taskEventViewSchema>;
 

@@ -5,7 +5,7 @@ import { resumeCommand } from '../engine/index.js';
 import { logger } from '../logging/index.js';
 import { CONGRESS_API_KEY_VARIABLE } from '../sources/index.js';
 import { MIN_TASK_INTERVAL_MINUTES, resumeRefusedText, schedulerPausedText, taskAddInputSchema, taskBackoffText, taskEditInputSchema, taskHistoryInputSchema, taskNameInputSchema, unreadableScheduleText, type TaskView } from '../../shared/api-operations.js';
-import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, requireTask, type ResumeOutcome, runSchedulerLoop, runTask, runTaskResumingInterrupted, type ScheduledTask, Scheduler, schedulerPauseSeen, taskHistory, taskStore, taskView, TIMES_COUNTED } from '../scheduler/index.js';
+import { abortableSleep, addTask, MAX_BACKOFF_MS, editTask, lastSwitch, requireTask, type ResumeOutcome, runSchedulerLoop, runTask, runTaskResumingInterrupted, type ScheduledTask, Scheduler, schedulerPauseSeen, taskHistory, taskStore, type TaskSwitch, taskView, TIMES_COUNTED } from '../scheduler/index.js';
 import { actorName } from '../flags/index.js';
 import { withStore } from './database.js';
 import { parseOptions, withOperator } from './input.js';
@@ -25,12 +25,13 @@ interface TaskOptions {
   limit?: string;
   after?: string;
   allowFrequent?: boolean;
+  reason?: string;
 }
 
 const ALLOW_FREQUENT = ['--allow-frequent', `accept a cron whose runs come less than ${MIN_TASK_INTERVAL_MINUTES} minutes apart`] as const;
 
-/** The same JSON the API returns for a task: with its next run. */
-function printTask(task: ScheduledTask, json: boolean | undefined): void {
+/** The same JSON the API returns for a task: with its next run; `switched`, for the text only: who switched it on or off last. */
+function printTask(task: ScheduledTask, json: boolean | undefined, switched: TaskSwitch | null = null): void {
   const now = new Date();
   const t = taskView(task, now);
   if (json) return printApiJson('tasks.get', t);
@@ -38,6 +39,12 @@ function printTask(task: ScheduledTask, json: boolean | undefined): void {
   const unreadable = t.scheduleProblem === null ? '' : ` (${unreadableScheduleText(t, t.scheduleProblem, 'cli')})`;
   // A source or cron stored before the control-character rule still holds what it held: printed as escapes, on one line.
   process.stdout.write(`task ${terminalText(t.name, { oneLine: true })}: "${terminalText(t.cron, { oneLine: true })}" ${terminalText(t.source, { oneLine: true })} lookback ${t.lookbackDays}d ${t.enabled ? 'enabled' : 'disabled'}${t.nextRunAt ? `, next ${t.nextRunAt}` : ''}${backoff ? ` (${backoff})` : ''}${unreadable}\n`);
+  if (switched) process.stdout.write(`${terminalText(switchedLine(switched), { oneLine: true })}\n`);
+}
+
+/** "  disabled by ann at …: feed broken": the last switch of a task, as `tasks show` prints it (the JSON's is in tasks history). */
+function switchedLine(switched: TaskSwitch): string {
+  return `  ${switched.enabled ? 'enabled' : 'disabled'} by ${switched.operator} at ${switched.at}${switched.reason === null ? ' (no reason recorded)' : `: ${switched.reason}`}`;
 }
 
 /** A task's name as the API's tasks.get and tasks.run parse it: `tasks show "nightly "` is nightly, `tasks show " "` is refused, not looked up. */
@@ -45,6 +52,7 @@ const taskName = (name: string) => parseOptions(taskNameInputSchema, { name }, {
 
 const dbOption = (c: Command) => c.option('--db <db>', 'SQLite file path or postgres:// URL (default: $GATEHOUSE_DB)').option('--json', 'print JSON');
 const operatorOption = (c: Command) => c.option('--operator <name>', 'who is changing it, kept in the task\'s history (default: the OS user)');
+const reasonOption = (c: Command) => c.option('--reason <text>', 'why, kept in the task\'s history');
 
 /** What the scheduler (the desktop app while open, or `gatehouse scheduler`) does when a task's time comes. */
 const SCHEDULE_RULES = `
@@ -96,10 +104,13 @@ export function registerTasksCommands(program: Command): void {
   );
 
   dbOption(tasks.command('show <name>').description('one task with its next run and, after failures, its backoff')).action(async (name: string, options: TaskOptions) =>
-    withStore(options.db, async (store) => printTask(await requireTask(store, taskName(name)), options.json)),
+    withStore(options.db, async (store) => {
+      const task = await requireTask(store, taskName(name));
+      printTask(task, options.json, options.json ? null : await lastSwitch(store, task.name));
+    }),
   );
 
-  operatorOption(dbOption(
+  reasonOption(operatorOption(dbOption(
     tasks
       .command('add <name>')
       .description('schedule a task')
@@ -108,12 +119,12 @@ export function registerTasksCommands(program: Command): void {
       .option('--lookback-days <n>', 'days of updates to fetch (default 7)')
       .option('--disabled', 'add it switched off')
       .option(...ALLOW_FREQUENT),
-  )).action(async (name: string, options: TaskOptions) => {
-    const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
+  ))).action(async (name: string, options: TaskOptions) => {
+    const { operator, ...input } = parseOptions(withOperator(taskAddInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, enabled: !options.disabled, allowFrequent: options.allowFrequent, reason: options.reason, operator: options.operator }, { name: 'name' });
     await withStore(options.db, async (store) => printTask(await addTask(store, input, new Date(), operator), options.json), { mustExist: false });
   });
 
-  operatorOption(dbOption(
+  reasonOption(operatorOption(dbOption(
     tasks
       .command('edit <name>')
       .description('change a task')
@@ -121,19 +132,20 @@ export function registerTasksCommands(program: Command): void {
       .option('--source <spec>', 'the update source spec')
       .option('--lookback-days <n>', 'days of updates to fetch')
       .option(...ALLOW_FREQUENT),
-  )).action(async (name: string, options: TaskOptions) => {
-    const { name: task, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, allowFrequent: options.allowFrequent, operator: options.operator }, { name: 'name' });
+  ))).action(async (name: string, options: TaskOptions) => {
+    const { name: task, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, cron: options.cron, source: options.source, lookbackDays: options.lookbackDays, allowFrequent: options.allowFrequent, reason: options.reason, operator: options.operator }, { name: 'name' });
     // The API's refusal names its fields ("or enabled"); edit has no option for that, enable and disable do it.
     if (patch.cron === undefined && patch.source === undefined && patch.lookbackDays === undefined) {
-      throw new GatehouseError('USAGE', `nothing to change: give --cron, --source or --lookback-days (to switch the task on or off: gatehouse tasks enable|disable ${task})`);
+      throw new GatehouseError('USAGE', `nothing to change: give --cron, --source or --lookback-days (to switch the task on or off: gatehouse tasks enable|disable ${task} --reason "why")`);
     }
     await withStore(options.db, async (store) => printTask(await editTask(store, task, patch, new Date(), operator), options.json));
   });
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
-    operatorOption(dbOption(tasks.command(`${verb} <name>`).description(`${verb} a task`))).action(async (name: string, options: TaskOptions) => {
-      const { name: task, operator } = parseOptions(withOperator(taskNameInputSchema), { name, operator: options.operator }, { name: 'name' });
-      await withStore(options.db, async (store) => printTask(await editTask(store, task, { enabled }, new Date(), operator), options.json));
+    operatorOption(dbOption(tasks.command(`${verb} <name>`).description(`${verb} a task (audited)`).option('--reason <text>', 'why (required: kept in the task\'s history, as a flag change\'s is)'))).action(async (name: string, options: TaskOptions) => {
+      // The API's tasks.edit input, whole: the same reason is refused (blank, too long, a control character) on both.
+      const { name: task, operator, ...patch } = parseOptions(withOperator(taskEditInputSchema), { name, enabled, reason: options.reason, operator: options.operator }, { name: 'name' });
+      await withStore(options.db, async (store) => printTask(await editTask(store, task, patch, new Date(), operator), options.json));
     });
   }
 
@@ -149,7 +161,7 @@ export function registerTasksCommands(program: Command): void {
       // The API's tasks.history, whole: the same query prints the same JSON on both.
       const events = await taskHistory(store, query);
       if (options.json) return printApiJson('tasks.history', events);
-      printTable(['event', 'at', 'task', 'action', 'operator', 'before', 'after'], events.map((e) => [e.id, e.at, e.task, e.action, e.operator, e.before && JSON.stringify(e.before), JSON.stringify(e.after)]));
+      printTable(['event', 'at', 'task', 'action', 'operator', 'before', 'after', 'reason'], events.map((e) => [e.id, e.at, e.task, e.action, e.operator, e.before && JSON.stringify(e.before), JSON.stringify(e.after), e.reason]));
     });
   });
 

@@ -49,7 +49,7 @@ export async function startRollout(store: Store, input: StartInput, actor: Actor
     if (open) throw new GatehouseError('CONFLICT', `rollout ${open.id} "${open.name}" is still ${open.state}`, { hint: { cli: finishFirst(open), console: `finish it first: decide on rollout ${open.id} (proceed, roll back) or abort it on the Rollouts page` } });
     const at = actor.now.toISOString();
     const draft = { name: input.name, flagChanges, canaryTask, stages, applied: [] };
-    const applied = await applyStageFlags(tx, draft, 0, actor, 'start');
+    const applied = await applyStageFlags(tx, draft, 0, { ...actor, reason: input.reason }, 'start');
     const rollout = { ...draft, applied, state: 'active' as const, stageIndex: 0, stageStartedAt: at, timeThreshold: input.timeThreshold, autoPromote: input.autoPromote, operator: actor.operator, reason: input.reason, startedAt: at, updatedAt: at };
     return rolloutLedger(tx).insert(rollout, { at, stage: stages[0]!.stage, kind: 'start', decision: null, operator: actor.operator, reason: input.reason, runId: null, evidence: null });
   });
@@ -110,7 +110,7 @@ async function advance(store: RolloutTx, rollout: RolloutView, actor: Actor, rea
   const last = rollout.stageIndex === rollout.stages.length - 1;
   const at = actor.now.toISOString();
   if (last) return rolloutLedger(store).record(rollout.id, { state: 'completed', updatedAt: at }, entry(rollout, actor, { kind: 'complete', decision: 'proceed', reason, evidence }));
-  const applied = await applyStageFlags(store, rollout, rollout.stageIndex + 1, actor);
+  const applied = await applyStageFlags(store, rollout, rollout.stageIndex + 1, { ...actor, reason });
   const patch: RolloutPatch = { stageIndex: rollout.stageIndex + 1, stageStartedAt: at, applied, updatedAt: at };
   return rolloutLedger(store).record(rollout.id, patch, entry(rollout, actor, { kind: 'promote', decision: 'proceed', reason, evidence }));
 }
@@ -338,7 +338,7 @@ export async function decideRollout(store: Store, request: Pick<RolloutDecideInp
     switch (request.decision) {
       case 'proceed': {
         if (rollout.state === 'active') return advance(tx, rollout, actor, promotionReason(rollout, request, evidence), evidence);
-        const applied = await applyStageFlags(tx, rollout, rollout.stageIndex, actor);
+        const applied = await applyStageFlags(tx, rollout, rollout.stageIndex, { ...actor, reason: request.reason });
         const at = actor.now.toISOString();
         return rolloutLedger(tx).record(rollout.id, { state: 'active', stageStartedAt: at, applied, updatedAt: at }, entry(rollout, actor, fields));
       }

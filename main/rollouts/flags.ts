@@ -1,5 +1,6 @@
 import type { AppliedFlag, RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError, type SurfaceHint } from '../../shared/errors.js';
+import { reasonQuoting } from '../../shared/text-rules.js';
 import { actorName, evaluateAllFlags, flagsToActOn, flagStore, setFlag, type FlagResolution, type StoredFlagValue } from '../flags/index.js';
 import { taskEventView, taskStore } from '../scheduler/index.js';
 import type { RolloutTx } from './ledger.js';
@@ -127,7 +128,7 @@ export async function canaryTaskDisabled(store: RolloutTx, rollout: Pick<Rollout
   // The event that switched it off, not a later edit of its schedule or source.
   const events = (await taskStore(store).history({ task: rollout.canaryTask })).map(taskEventView);
   const off = events.find((event) => !event.after.enabled && (event.before === null || event.before.enabled));
-  const by = off ? ` (switched off by ${off.operator} at ${off.at})` : '';
+  const by = off ? ` (switched off by ${off.operator} at ${off.at}${off.reason === null ? '' : `: ${off.reason}`})` : '';
   return `canary task "${rollout.canaryTask}" is disabled${by}: the scheduler runs it no more, so no canary run comes unless it is run by hand (gatehouse tasks run ${rollout.canaryTask}) or enabled again`;
 }
 
@@ -166,17 +167,19 @@ function killedAtStartHint(flags: string[]): SurfaceHint {
  * change audited). Returns what the rollout has applied so far, each scope with the value it held
  * before the rollout first touched it: what a revert puts back.
  */
-export async function applyStageFlags(store: RolloutTx, rollout: Pick<RolloutView, 'name' | 'flagChanges' | 'canaryTask' | 'stages' | 'applied'>, stageIndex: number, actor: Actor, moment: 'start' | 'move' = 'move'): Promise<AppliedFlag[]> {
+export async function applyStageFlags(store: RolloutTx, rollout: Pick<RolloutView, 'name' | 'flagChanges' | 'canaryTask' | 'stages' | 'applied'>, stageIndex: number, actor: Actor & { reason: string }, moment: 'start' | 'move' = 'move'): Promise<AppliedFlag[]> {
   await refuseOverridden(store, rollout, moment);
   const stage = rollout.stages[stageIndex]!.stage;
   const scope = stageScope(stage, rollout.canaryTask);
   if (scope === null) return rollout.applied;
   const applied = [...rollout.applied];
+  // The flag's history says why as the operator did (or the guardrail's promotion), then which rollout stage set it.
+  const reason = reasonQuoting(`rollout "${rollout.name}" enters stage ${stage}: `, actor.reason).reason;
   const stored = await flagStore(store).values();
   for (const change of rollout.flagChanges) {
     const current = storedAt(stored, change.flag, scope);
     if (current === JSON.stringify(change.value)) continue;
-    const event = await setFlag(store, { flag: change.flag, scope, value: change.value, operator: actor.operator, reason: `rollout "${rollout.name}" enters stage ${stage}`, now: actor.now });
+    const event = await setFlag(store, { flag: change.flag, scope, value: change.value, operator: actor.operator, reason, now: actor.now });
     if (!applied.some((a) => a.flag === change.flag && a.scope === scope)) applied.push({ flag: change.flag, scope, previousJson: current, eventId: event.id });
   }
   return applied;

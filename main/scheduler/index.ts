@@ -1,6 +1,6 @@
 export { checkCron, countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, timesBetween, TIMES_COUNTED } from './cron.js';
 export { MAX_BACKOFF_MS } from './backoff.js';
-export { addTask, checkTaskName, editTask, requireTask, taskHistory, taskView, type TaskInput } from './tasks.js';
+export { addTask, checkTaskName, editTask, lastSwitch, requireTask, taskHistory, taskView, type TaskInput, type TaskSwitch } from './tasks.js';
 export { noSuchTask, notificationThrottle, taskEventView, taskStore, type ScheduledTask, type TaskEvent } from './task-store.js';
 export { catchUpTask, coverageGapFor, coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
 export { interruptedRunOf, RESUME_REFUSALS, runTaskResumingInterrupted, type ResumeOutcome, type TaskRunOutcome } from './resume-task.js';

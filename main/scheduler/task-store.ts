@@ -34,17 +34,23 @@ function auditedTask(task: ScheduledTask): string {
   return JSON.stringify({ cron: task.cron, source: redactSecrets(task.source), lookbackDays: task.lookbackDays, enabled: task.enabled });
 }
 
-async function recordTaskEvent(trx: Db, event: { task: string; action: 'added' | 'edited'; old: ScheduledTask | null; now: ScheduledTask; operator: string; at: string }): Promise<void> {
+/**
+ * The event's reason rides in its `new_json` beside the task after the change, not in a column:
+ * task_events (migration 015) has none, and the table is kept through restores as it is.
+ */
+async function recordTaskEvent(trx: Db, event: { task: string; action: 'added' | 'edited'; old: ScheduledTask | null; now: ScheduledTask; operator: string; at: string; reason?: string }): Promise<void> {
+  const newJson = event.reason === undefined ? auditedTask(event.now) : JSON.stringify({ ...JSON.parse(auditedTask(event.now)), reason: event.reason });
   await trx
     .insertInto('taskEvents')
-    .values({ task: event.task, action: event.action, oldJson: event.old && auditedTask(event.old), newJson: auditedTask(event.now), operator: event.operator, at: event.at })
+    .values({ task: event.task, action: event.action, oldJson: event.old && auditedTask(event.old), newJson, operator: event.operator, at: event.at })
     .execute();
 }
 
-/** A task event as the CLI shows it: the task before and after as objects, not JSON text. */
+/** A task event as the CLI shows it: the task before and after as objects, not JSON text, and the reason apart from them. */
 export function taskEventView(event: TaskEvent): TaskEventView {
   const { oldJson, newJson, ...rest } = event;
-  return taskEventViewSchema.parse({ ...rest, before: oldJson === null ? null : JSON.parse(oldJson), after: JSON.parse(newJson) });
+  const { reason = null, ...after } = JSON.parse(newJson) as { reason?: string };
+  return taskEventViewSchema.parse({ ...rest, before: oldJson === null ? null : JSON.parse(oldJson), after, reason });
 }
 
 function taskFromRow(row: Selectable<Database['scheduledTasks']>): ScheduledTask {
@@ -69,7 +75,7 @@ class TaskStore {
   }
 
   /** The task and its audit event in one transaction: no change without its event. */
-  async insert(task: NewScheduledTask, operator: string): Promise<ScheduledTask> {
+  async insert(task: NewScheduledTask, operator: string, reason?: string): Promise<ScheduledTask> {
     return this.driver.transaction(async (trx) => {
       const row = await trx
         .insertInto('scheduledTasks')
@@ -79,7 +85,7 @@ class TaskStore {
         .executeTakeFirst();
       if (!row) throw new GatehouseError('CONFLICT', `task "${task.name}" already exists`, { hint: { cli: 'use `gatehouse tasks edit`', console: 'edit it from its row in the Scheduled tasks table, or choose another name' } });
       const added = taskFromRow(row);
-      await recordTaskEvent(trx, { task: added.name, action: 'added', old: null, now: added, operator, at: task.at });
+      await recordTaskEvent(trx, { task: added.name, action: 'added', old: null, now: added, operator, at: task.at, reason });
       return added;
     });
   }
@@ -89,7 +95,7 @@ class TaskStore {
    * event's "before" is the one replaced. `expected`: the fields as the operator saw them; any that
    * differ now refuse the change (CONFLICT), so nobody's edit is replaced unseen.
    */
-  async update(name: string, patch: ScheduledTaskPatch, at: string, operator: string, expected: ScheduledTaskPatch = {}): Promise<ScheduledTask> {
+  async update(name: string, patch: ScheduledTaskPatch, at: string, operator: string, expected: ScheduledTaskPatch = {}, reason?: string): Promise<ScheduledTask> {
     return this.driver.transaction(async (trx) => {
       const before = await trx.selectFrom('scheduledTasks').selectAll().where('name', '=', name).$if(this.driver.backend === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
       if (!before) throw noSuchTask(name);
@@ -103,7 +109,7 @@ class TaskStore {
         .returningAll()
         .executeTakeFirstOrThrow();
       const edited = taskFromRow(row);
-      await recordTaskEvent(trx, { task: name, action: 'edited', old: taskFromRow(before), now: edited, operator, at });
+      await recordTaskEvent(trx, { task: name, action: 'edited', old: taskFromRow(before), now: edited, operator, at, reason });
       return edited;
     });
   }

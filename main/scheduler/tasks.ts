@@ -15,6 +15,8 @@ export interface TaskInput {
   enabled?: boolean;
   /** The operator means a schedule whose runs come less than MIN_TASK_INTERVAL_MS apart (`checkCron`). */
   allowFrequent?: boolean;
+  /** Why, kept with the task's audit event. */
+  reason?: string;
 }
 
 export function checkTaskName(name: string): string {
@@ -56,11 +58,15 @@ export async function addTask(store: Store, input: TaskInput, now: Date = new Da
     lookbackDays: checkLookbackDays(input.lookbackDays ?? DEFAULT_LOOKBACK_DAYS),
     enabled: input.enabled ?? true,
     at: now.toISOString(),
-  }, actorName(operator));
+  }, actorName(operator), input.reason);
 }
 
 /** `expected`: the task's fields as the operator saw them; a field someone has changed since refuses the edit (CONFLICT). */
-export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch & Pick<TaskInput, 'allowFrequent'>, now: Date = new Date(), operator?: string, expected?: ScheduledTaskPatch): Promise<ScheduledTask> {
+export async function editTask(store: Store, name: string, patch: ScheduledTaskPatch & Pick<TaskInput, 'allowFrequent' | 'reason'>, now: Date = new Date(), operator?: string, expected?: ScheduledTaskPatch): Promise<ScheduledTask> {
+  // Switching a task off is a kill switch, as a flag is; on or off, it is audited with a reason as every flag change is.
+  if (patch.enabled !== undefined && !patch.reason?.trim()) {
+    throw new GatehouseError('USAGE', `a reason is required to ${patch.enabled ? 'enable' : 'disable'} a task`, { hint: { cli: 'pass --reason "why"', console: 'say why in the Reason box that Disable or Enable opens' } });
+  }
   const checked: ScheduledTaskPatch = {};
   if (patch.cron !== undefined) {
     // The schedule the task has already (the console's form sends it with every edit) was accepted when it was set.
@@ -71,7 +77,27 @@ export async function editTask(store: Store, name: string, patch: ScheduledTaskP
   if (patch.lookbackDays !== undefined) checked.lookbackDays = checkLookbackDays(patch.lookbackDays);
   if (patch.enabled !== undefined) checked.enabled = patch.enabled;
   if (Object.keys(checked).length === 0) throw new GatehouseError('USAGE', 'nothing to change: give a cron expression, a source, lookback days or enabled');
-  return taskStore(store).update(name, checked, now.toISOString(), actorName(operator), expected);
+  return taskStore(store).update(name, checked, now.toISOString(), actorName(operator), expected, patch.reason?.trim());
+}
+
+/** Who last switched a task on or off (or added it switched off), when and why. */
+export interface TaskSwitch {
+  enabled: boolean;
+  operator: string;
+  at: string;
+  /** Null for a switch recorded before one was asked. */
+  reason: string | null;
+}
+
+/** The newest event that switched the task on or off, a page of its history at a time; null when nobody has. */
+export async function lastSwitch(store: Store, task: string): Promise<TaskSwitch | null> {
+  for (let after: number | undefined; ; ) {
+    const page = (await taskStore(store).history({ task, limit: 100, after })).map(taskEventView);
+    const event = page.find((e) => (e.before === null ? !e.after.enabled : e.before.enabled !== e.after.enabled));
+    if (event) return { enabled: event.after.enabled, operator: event.operator, at: event.at, reason: event.reason };
+    if (page.length < 100) return null;
+    after = page.at(-1)!.id;
+  }
 }
 
 export async function requireTask(store: Store, name: string): Promise<ScheduledTask> {

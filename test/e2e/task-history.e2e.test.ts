@@ -41,9 +41,14 @@ describe.skipIf(executablePath === null)('a scheduled task\'s history (browser m
     const { page } = app;
     await nameSessionUnlessNamed(page, 'Dee');
     await page.locator('[data-task=nightly]').getByRole('button', { name: 'Disable' }).click();
+    // A kill switch, as a flag is: the switch asks why before it is made.
+    const switchForm = page.getByTestId('task-switch');
+    await expect.poll(() => switchForm.getByRole('button', { name: 'Disable nightly' }).isDisabled()).toBe(true);
+    await switchForm.getByLabel(/Reason/).fill('feed broken since 02:00');
+    await switchForm.getByRole('button', { name: 'Disable nightly' }).click();
     const history = page.getByTestId('task-history');
     await expect.poll(() => rowsOf(history).allInnerTexts()).toHaveLength(3);
-    expect((await rowsOf(history).allInnerTexts())[0]).toMatch(/Dee\s+edited\s+enabled yes → no/);
+    expect((await rowsOf(history).allInnerTexts())[0]).toMatch(/Dee\s+edited\s+enabled yes → no\s+feed broken since 02:00/);
 
     await page.locator('[data-task=weekly]').getByRole('button', { name: 'History' }).click();
     await history.getByRole('heading', { name: 'History of weekly' }).waitFor();

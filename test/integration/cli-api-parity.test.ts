@@ -121,6 +121,10 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     ['a rollback reason holding a CSI', ['rollback', '--run', '1', '--reason', 'bad\u009b2J'], 'rollback.apply', { runId: 1, confirmRunId: 1, reason: 'bad\u009b2J' }, 'reason', 'contains the control character U+009B (CSI) at character 4'],
     ['a snapshot deletion reason holding a BEL', ['backups', 'delete', '--id', 'snap', '--reason', 'taken\u0007'], 'backups.delete', { id: 'snap', confirmId: 'snap', reason: 'taken\u0007' }, 'reason', 'contains the control character U+0007 (BEL) at character 6'],
     ['a rollout name holding an ESC', ['rollout', 'start', '--flag', 'ENABLE_SNAPSHOTS=false', '--name', 'snap\u001b[2Joff', '--reason', 'fewer copies'], 'rollouts.start', { name: 'snap\u001b[2Joff', flagChanges: [{ flag: 'ENABLE_SNAPSHOTS', value: false }], reason: 'fewer copies' }, 'name', 'contains the control character U+001B (ESC) at character 5'],
+    // A task switched on or off says why by the rule every reason has (reasonSchema), on the CLI as in the API's tasks.edit.
+    ['a blank reason to disable a task', ['tasks', 'disable', 'nightly', '--reason', '  '], 'tasks.edit', { name: 'nightly', enabled: false, reason: '  ' }, 'reason', 'a reason is required'],
+    ['a reason to enable a task past its length', ['tasks', 'enable', 'nightly', '--reason', 'x'.repeat(2001)], 'tasks.edit', { name: 'nightly', enabled: true, reason: 'x'.repeat(2001) }, 'reason', 'must be text of 1 to 2000 characters, got 2001 characters'],
+    ['a reason to disable a task holding an ESC', ['tasks', 'disable', 'nightly', '--reason', 'feed\u001b[2J broken'], 'tasks.edit', { name: 'nightly', enabled: false, reason: 'feed\u001b[2J broken' }, 'reason', 'contains the control character U+001B (ESC) at character 5'],
     ['a review reason holding a DEL', ['runs', 'accept', '1', '--reason', 'fine\u007f'], 'runs.accept', { runId: 1, reason: 'fine\u007f' }, 'reason', 'contains the control character U+007F (DEL) at character 5'],
     ['a run status it does not know', ['runs', 'list', '--status', 'failed,bogus'], 'runs.list', { status: ['failed', 'bogus'] }, 'status[1]', 'must be one of running, success, partial, failed, rolled_back, interrupted, held'],
     ['a verdict it does not know', ['runs', 'list', '--verdict', 'anomalus'], 'runs.list', { verdict: ['anomalus'] }, 'verdict[0]', 'must be one of ok, anomalous, insufficient_history, baseline'],
@@ -212,13 +216,13 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(runCli(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann', '--db', location]).code).toBe(0);
     expect(runCli(['tasks', 'add', 'weekly', '--cron', '0 4 * * 1', '--source', 'synthetic:seed=2,count=5', '--operator', 'ann', '--db', location]).code).toBe(0);
     expect((await api('tasks.edit', { name: 'nightly', cron: '30 2 * * *' })).status).toBe(200);
-    expect(runCli(['tasks', 'disable', 'nightly', '--operator', 'bo', '--db', location]).code).toBe(0);
+    expect(runCli(['tasks', 'disable', 'nightly', '--operator', 'bo', '--reason', 'feed broken', '--db', location]).code).toBe(0);
 
     const whole = cli(['tasks', 'history', 'nightly']);
     expect(whole.code).toBe(0);
     expectSameJson(whole.json, (await api('tasks.history', { task: 'nightly' })).json);
     expect(whole.json).toMatchObject([
-      { task: 'nightly', action: 'edited', operator: 'bo', before: { enabled: true }, after: { cron: '30 2 * * *', enabled: false } },
+      { task: 'nightly', action: 'edited', operator: 'bo', before: { enabled: true }, after: { cron: '30 2 * * *', enabled: false }, reason: 'feed broken' },
       // Over HTTP without a named session the operator is the OS user serving it.
       { task: 'nightly', action: 'edited', operator: os.userInfo().username, before: { cron: '0 2 * * *' }, after: { cron: '30 2 * * *' } },
       { task: 'nightly', action: 'added', operator: 'ann', before: null, after: { cron: '0 2 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 7, enabled: true } },
@@ -248,6 +252,37 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect((await api('tasks.history', { task: 'nightly', limit: 0 })).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/limit/) }) });
   });
 
+  it('keeps who switched a task off or on and why, refusing the switch without a reason on both, and shows it in tasks show', async () => {
+    expect(runCli(['tasks', 'add', 'switched', '--cron', '0 1 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann', '--reason', 'the early feed', '--db', location]).code).toBe(0);
+    for (const verb of ['disable', 'enable'] as const) {
+      const fromCli = cli(['tasks', verb, 'switched', '--operator', 'bo']);
+      const fromApi = await api('tasks.edit', { name: 'switched', enabled: verb === 'enable' });
+      expect(fromCli.code).toBe(2);
+      expect(fromApi.status).toBe(400);
+      expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
+      expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: `a reason is required to ${verb} a task`, hint: 'pass --reason "why"' } });
+    }
+    expect(cli(['tasks', 'disable', 'switched', '--operator', 'bo', '--reason', 'feed broken\nsince 02:00']).code).toBe(0);
+    expect((await api('tasks.edit', { name: 'switched', enabled: true, reason: 'feed fixed', expected: { enabled: false } })).status).toBe(200);
+    expect(cli(['tasks', 'disable', 'switched', '--operator', 'cy', '--reason', 'again']).code).toBe(0);
+    const history = cli(['tasks', 'history', 'switched']);
+    expectSameJson(history.json, (await api('tasks.history', { task: 'switched' })).json);
+    expect((history.json as { operator: string; after: { enabled: boolean }; reason: string | null }[]).map((e) => [e.operator, e.after.enabled, e.reason])).toEqual([
+      ['cy', false, 'again'],
+      [os.userInfo().username, true, 'feed fixed'],
+      ['bo', false, 'feed broken\nsince 02:00'],
+      ['ann', true, 'the early feed'],
+    ]);
+    // An edit's reason is optional, kept when given, on both.
+    expect(cli(['tasks', 'edit', 'switched', '--cron', '0 2 * * *', '--reason', 'the feed moved']).code).toBe(0);
+    expect((await api('tasks.edit', { name: 'switched', cron: '0 3 * * *' })).status).toBe(200);
+    expect((await api('tasks.history', { task: 'switched', limit: 2 })).json).toMatchObject([{ after: { cron: '0 3 * * *' }, reason: null }, { after: { cron: '0 2 * * *' }, reason: 'the feed moved' }]);
+    const shown = runCli(['tasks', 'show', 'switched', '--db', location]);
+    expect(shown.stdout.split('\n')[1]).toMatch(/^ {2}disabled by cy at \S+: again$/);
+    // A line break in the reason is printed as an escape: the line stays one line.
+    expect(runCli(['tasks', 'history', 'switched', '--db', location]).stdout).toContain('feed broken\\x0asince 02:00');
+  });
+
   it('shows a task and lists the tasks with the same JSON, a task backing off after failures with its retry as next run, and says an unknown task is not found', async () => {
     // Two failed scheduled times an hour apart, the second at the start of this hour: one time skipped, the try two hours on, still ahead of the CLI's and the API's clocks.
     const hour = (back: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - back * 3_600_000);
@@ -272,7 +307,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(cli(['tasks', 'show', 'hourly ']).json).toEqual(shown.json);
     expect((await api('tasks.get', { name: 'hourly ' })).json).toEqual(shown.json);
 
-    for (const [args, method, body] of [[['tasks', 'show', 'hourlly'], 'tasks.get', { name: 'hourlly' }], [['tasks', 'run', 'hourlly'], 'tasks.run', { name: 'hourlly' }], [['tasks', 'disable', 'hourlly'], 'tasks.edit', { name: 'hourlly', enabled: false }]] as const) {
+    for (const [args, method, body] of [[['tasks', 'show', 'hourlly'], 'tasks.get', { name: 'hourlly' }], [['tasks', 'run', 'hourlly'], 'tasks.run', { name: 'hourlly' }], [['tasks', 'disable', 'hourlly', '--reason', 'typo'], 'tasks.edit', { name: 'hourlly', enabled: false, reason: 'typo' }]] as const) {
       const fromCli = cli([...args]);
       const fromApi = await api(method, body);
       expect(fromCli.code).toBe(2);
@@ -288,7 +323,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(edited.code, edited.stderr).toBe(0);
     expect(edited.json).toMatchObject({ name: 'weekly', cron: '0 5 * * 1' });
     expect((await api('tasks.edit', { name: 'weekly ', cron: '0 6 * * 1' })).json).toMatchObject({ name: 'weekly', cron: '0 6 * * 1' });
-    const disabled = cli(['tasks', 'disable', ' weekly', '--operator', 'cy']);
+    const disabled = cli(['tasks', 'disable', ' weekly', '--operator', 'cy', '--reason', 'feed broken']);
     expect(disabled.code, disabled.stderr).toBe(0);
     expectSameJson(disabled.json, (await api('tasks.get', { name: 'weekly' })).json);
     expect(disabled.json).toMatchObject({ name: 'weekly', enabled: false, nextRunAt: null });

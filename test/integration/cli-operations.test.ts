@@ -158,7 +158,7 @@ describe('gatehouse tasks and report canary', () => {
     json(['tasks', 'add', 'hourly', '--cron', '0 * * * *', '--source', 'synthetic:seed=3,count=120,offset=1000']);
     expect(json(['tasks', 'run', 'daily'])).toMatchObject({ task: 'daily', mode: 'batch', status: 'success', flags: { ENABLE_BATCH_PROCESSING: true } });
     expect(json(['tasks', 'run', 'hourly'])).toMatchObject({ task: 'hourly', mode: 'all-or-nothing' });
-    expect(json(['tasks', 'disable', 'hourly'])).toMatchObject({ enabled: false });
+    expect(json(['tasks', 'disable', 'hourly', '--reason', 'the canary needs a quiet control'])).toMatchObject({ enabled: false });
     const canary = json(['report', 'canary', '--task', 'daily', '--since', '48h']);
     expect(canary).toMatchObject({ task: 'daily', canary: { runs: 1, recordsLost: 0 }, baseline: { runs: 1 }, controlTasks: ['hourly'] });
     // One run a side is below the minimum: never a pass.
@@ -177,15 +177,15 @@ describe('gatehouse tasks and report canary', () => {
 
   it('keeps who added, disabled and edited a task in tasks history, newest first, paged, and nothing for a refused change', () => {
     json(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'kim']);
-    json(['tasks', 'disable', 'nightly', '--operator', 'lee']);
+    json(['tasks', 'disable', 'nightly', '--operator', 'lee', '--reason', 'feed broken']);
     json(['tasks', 'edit', 'nightly', '--cron', '0 3 * * *', '--operator', 'max']);
-    expect(runCli(['tasks', 'disable', 'ghost', '--operator', 'max', '--db', db]).code).toBe(2);
+    expect(runCli(['tasks', 'disable', 'ghost', '--operator', 'max', '--reason', 'typo', '--db', db]).code).toBe(2);
     expect(runCli(['tasks', 'edit', 'nightly', '--cron', '* * 99 * *', '--db', db]).code).toBe(2);
     const history = json(['tasks', 'history']);
     expect(history.map((e: { id: number; action: string; operator: string }) => [e.id, e.action, e.operator])).toEqual([[3, 'edited', 'max'], [2, 'edited', 'lee'], [1, 'added', 'kim']]);
-    expect(history[1]).toMatchObject({ task: 'nightly', before: { enabled: true, cron: '0 2 * * *' }, after: { enabled: false, cron: '0 2 * * *' } });
+    expect(history[1]).toMatchObject({ task: 'nightly', before: { enabled: true, cron: '0 2 * * *' }, after: { enabled: false, cron: '0 2 * * *' }, reason: 'feed broken' });
     expect(json(['tasks', 'history', 'nightly', '--limit', '1', '--after', '3']).map((e: { id: number }) => e.id)).toEqual([2]);
-    expect(runCli(['tasks', 'history', '--db', db]).stdout).toMatch(/2\s+\S+\s+nightly\s+edited\s+lee/);
+    expect(runCli(['tasks', 'history', '--db', db]).stdout).toMatch(/2\s+\S+\s+nightly\s+edited\s+lee\s.*feed broken\n/);
     const badLimit = runCli(['tasks', 'history', '--limit', '0', '--db', db]);
     expect([badLimit.code, badLimit.stderr]).toEqual([2, expect.stringContaining('--limit')]);
   });
@@ -194,7 +194,7 @@ describe('gatehouse tasks and report canary', () => {
     json(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5']);
     const nothing = runCli(['tasks', 'edit', 'nightly', '--db', db]);
     expect([nothing.code, nothing.stderr.trim()]).toEqual([
-      2, 'gatehouse: nothing to change: give --cron, --source or --lookback-days (to switch the task on or off: gatehouse tasks enable|disable nightly)',
+      2, 'gatehouse: nothing to change: give --cron, --source or --lookback-days (to switch the task on or off: gatehouse tasks enable|disable nightly --reason "why")',
     ]);
     expect(json(['tasks', 'history'])).toHaveLength(1);
   });

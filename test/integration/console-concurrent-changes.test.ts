@@ -187,8 +187,8 @@ describe.each(testBackends())('concurrent flag changes from two browsers, on $na
     expect(task).toMatchObject({ cron: '0 7 * * *', lookbackDays: 7 });
 
     // A toggle from a stale view (it showed the task enabled; Ada has disabled it) is refused too.
-    await data(served.server, 'tasks.edit', { name: 'daily', enabled: false, expected: { enabled: true } }, ada);
-    const staleToggle = await callApi(served.server, 'tasks.edit', { name: 'daily', enabled: false, expected: { enabled: true } }, grace);
+    await data(served.server, 'tasks.edit', { name: 'daily', enabled: false, reason: 'feed broken', expected: { enabled: true } }, ada);
+    const staleToggle = await callApi(served.server, 'tasks.edit', { name: 'daily', enabled: false, reason: 'feed broken', expected: { enabled: true } }, grace);
     expect(staleToggle.status).toBe(409);
     expect((await data<unknown[]>(served.server, 'tasks.history', { task: 'daily' }, ada))).toHaveLength(3);
   });

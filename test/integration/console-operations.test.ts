@@ -115,7 +115,7 @@ describe('scheduled tasks and notifications through the API', () => {
     expect((await api['overview.get']({ windowDays: 30 }, tester)).nextTasks).toEqual([{ name: 'daily', cron: '0 6 * * *', nextRunAt: added.nextRunAt }]);
 
     expect(await api['tasks.edit']({ name: 'daily', cron: '30 7 * * 1-5' }, tester)).toMatchObject({ cron: '30 7 * * 1-5', nextRunAt: expect.stringMatching(/T07:30:00/) });
-    expect(await api['tasks.edit']({ name: 'daily', enabled: false }, tester)).toMatchObject({ enabled: false, nextRunAt: null });
+    expect(await api['tasks.edit']({ name: 'daily', enabled: false, reason: 'feed broken' }, tester)).toMatchObject({ enabled: false, nextRunAt: null });
     expect((await api['overview.get']({ windowDays: 30 }, tester)).nextTasks).toEqual([]);
 
     const finished = new Promise<RunSummary>((resolve) => engine.subscribe((e) => e.type === 'run-finished' && resolve(e.summary)));

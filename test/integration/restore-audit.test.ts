@@ -112,7 +112,7 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       await firedAt(store, 'nightly', '2026-03-01T02:00:00.000Z', 1);
       await firedAt(store, 'hourly', '2026-03-01T02:00:00.000Z', 1);
       const snapshot = await createSnapshot(store, { kind: 'manual' });
-      await editTask(store, 'nightly', { enabled: false }, clock());
+      await editTask(store, 'nightly', { enabled: false, reason: 'feed broken' }, clock());
       await firedAt(store, 'hourly', '2026-03-01T05:00:00.000Z');
       await addTask(store, { name: 'weekly', cron: '0 4 * * 1', source: 'synthetic:seed=3,count=5' }, clock());
       const tasksBefore = await taskStore(store).list();
@@ -215,7 +215,7 @@ describe.each(testBackends().filter((backend) => backend.name === 'postgres'))('
       }
       await store.queries.db.updateTable('snapshots').set({ sha256: hash.digest('hex') }).where('id', '=', snapshot.id).execute();
       await update(store, 'synthetic:seed=13,offset=10,count=10');
-      await editTask(store, 'nightly', { enabled: false });
+      await editTask(store, 'nightly', { enabled: false, reason: 'feed broken' });
       const tasksBefore = await taskStore(store).list();
 
       expect(await verifySnapshots(store, snapshot.id)).toEqual([{ id: snapshot.id, ok: true, problems: [] }]);

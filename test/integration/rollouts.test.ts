@@ -108,7 +108,7 @@ async function expectPausedAndReverted(h: Harness, rolloutId: number, breachingR
   expect(revert!.reason).toContain(guardrail);
   // Support reads which change the guardrail undid, as `flags revert` names it.
   const [, applied] = await flagStore(h.store).history({ flag: FLAG, scope: `task:${CANARY}`, limit: 2 });
-  expect(applied).toMatchObject({ newJson: 'true', reason: 'rollout "batch processing" enters stage canary' });
+  expect(applied).toMatchObject({ newJson: 'true', reason: 'rollout "batch processing" enters stage canary: “Phase 2.3 canary”' });
   expect(revert!.revertsEventId).toBe(applied!.id);
   expect(h.sent.filter((n) => n.cause === 'rollout-breach')).toMatchObject([{ level: 'error', runId: breachingRun }]);
 }
@@ -344,6 +344,8 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       expect(promotion.evidence!.guardrails.every((g) => g.status === 'pass')).toBe(true);
       expect(promotion.evidence!.canaryRuns.length).toBe(canaryRuns);
       expect(await flagFor(h.store, null)).toBe(true);
+      const [promoted] = await flagStore(h.store).history({ flag: FLAG, scope: 'global', limit: 1 });
+      expect(promoted).toMatchObject({ actor: GUARDRAIL_OPERATOR, reason: 'rollout "batch processing" enters stage all: “stage canary passed its window clean”' });
       h.time.at('2026-06-01T02:10:00Z');
       for (let runs = 0; (await stage()) === 1 && runs < 20; runs += 1) await h.run(CONTROLS[runs % 2]!);
       expect(await stage()).toBe(2);
@@ -426,10 +428,13 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       expect(check.evidence!.controlRuns).toHaveLength(3);
       // One run against three cannot show per-record time within +10 %: not a breach, not a pass either.
       expect(check.evidence!.guardrails.find((g) => g.name === 'per-record-time')!.status).toBe('inconclusive');
-      detail = await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'deploy is clean' }, { operator: 'ops-alice', now: h.time.clock() }).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
+      detail = await decideRollout(h.store, { rolloutId: rollout.id, decision: 'proceed', reason: 'deploy is clean' }, { operator: 'ops-bob', now: h.time.clock() }).then((r) => rolloutDetail(h.store, r.id, h.time.clock()));
       expect(detail).toMatchObject({ stageIndex: 1, applied: [{ flag: FLAG, scope: `task:${CANARY}`, previousJson: null }] });
-      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', decision: 'proceed', operator: 'ops-alice', stage: 'deployed' });
+      expect(detail.ledger.at(-1)).toMatchObject({ kind: 'promote', decision: 'proceed', operator: 'ops-bob', stage: 'deployed' });
       expect(await flagFor(h.store, CANARY)).toBe(true);
+      // The flag's own history says who promoted and why, not only which stage set it.
+      const [promoted] = await flagStore(h.store).history({ flag: FLAG, scope: `task:${CANARY}`, limit: 1 });
+      expect(promoted).toMatchObject({ newJson: 'true', actor: 'ops-bob', reason: 'rollout "batch processing" enters stage canary: “deploy is clean”' });
     });
   });
 
@@ -511,7 +516,7 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
   it('says a canary with no other enabled task beside it has no control, from its start on, and refuses an operator\'s promotion of it unless they say why it goes anyway', async () => {
     await withHarness(async (h) => {
       // The canary is the only task left running: the controls are switched off.
-      for (const name of CONTROLS) await editTask(h.store, name, { enabled: false }, h.time.clock(), 'ops-carol');
+      for (const name of CONTROLS) await editTask(h.store, name, { enabled: false, reason: 'feed broken' }, h.time.clock(), 'ops-carol');
       const rollout = await start(h);
       const started = await rolloutDetail(h.store, rollout.id, h.time.clock());
       expect(started.latest!.controlOnCanary).toContain(`no other enabled scheduled task runs beside canary task "${CANARY}"`);
@@ -533,12 +538,12 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
   it('says a canary task disabled mid-canary gets no scheduled run, naming who disabled it, and says nothing once it is enabled again', async () => {
     await withHarness(async (h) => {
       const rollout = await start(h);
-      await editTask(h.store, CANARY, { enabled: false }, h.time.clock(), 'ops-bob');
+      await editTask(h.store, CANARY, { enabled: false, reason: 'feed broken' }, h.time.clock(), 'ops-bob');
       // A later edit of its schedule is not who switched it off.
       await editTask(h.store, CANARY, { cron: '0 3 * * *' }, h.time.clock(), 'ops-carol');
       const detail = await rolloutDetail(h.store, rollout.id, h.time.clock());
-      expect(detail.latest!.canaryTaskDisabled).toContain(`canary task "${CANARY}" is disabled (switched off by ops-bob at `);
-      await editTask(h.store, CANARY, { enabled: true }, h.time.clock(), 'ops-bob');
+      expect(detail.latest!.canaryTaskDisabled).toMatch(new RegExp(`canary task "${CANARY}" is disabled \\(switched off by ops-bob at \\S+: feed broken\\)`));
+      await editTask(h.store, CANARY, { enabled: true, reason: 'feed fixed' }, h.time.clock(), 'ops-bob');
       expect((await rolloutDetail(h.store, rollout.id, h.time.clock())).latest!.canaryTaskDisabled).toBeUndefined();
     });
   });

@@ -335,8 +335,8 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       const task = await addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 3 });
       expect(task).toMatchObject({ name: 'daily', cron: '0 6 * * *', lookbackDays: 3, enabled: true, lastFiredAt: null });
       expect(await editTask(store, 'daily', { cron: '30 7 * * 1-5', lookbackDays: 1 })).toMatchObject({ cron: '30 7 * * 1-5', lookbackDays: 1 });
-      expect((await editTask(store, 'daily', { enabled: false })).enabled).toBe(false);
-      expect((await editTask(store, 'daily', { enabled: true })).enabled).toBe(true);
+      expect((await editTask(store, 'daily', { enabled: false, reason: 'feed broken' })).enabled).toBe(false);
+      expect((await editTask(store, 'daily', { enabled: true, reason: 'feed fixed' })).enabled).toBe(true);
       await expect(addTask(store, { name: 'daily', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'CONFLICT' });
       await expect(addTask(store, { name: 'x', cron: '61 * * * *', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(addTask(store, { name: 'x', cron: 'every day', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'USAGE' });
@@ -344,10 +344,24 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       await expect(addTask(store, { name: 'bad name!', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5' })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(addTask(store, { name: 'x', cron: '0 6 * * *', source: 'ftp:somewhere' })).rejects.toMatchObject({ code: 'SOURCE_SPEC_UNKNOWN' });
       await expect(addTask(store, { name: 'x', cron: '0 6 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: -1 })).rejects.toMatchObject({ code: 'USAGE' });
-      await expect(editTask(store, 'nope', { enabled: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(editTask(store, 'nope', { enabled: false, reason: 'feed broken' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(editTask(store, 'daily', { cron: '* * *' })).rejects.toMatchObject({ code: 'USAGE' });
       await expect(requireTask(store, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect((await taskStore(store).list()).map((t) => t.name)).toEqual(['daily']);
+    });
+  });
+
+  it('refuses to switch a task off or on without a reason, as a flag change is refused, recording nothing', async () => {
+    await withStore(async (store) => {
+      await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date(), 'kim');
+      for (const reason of [undefined, '', '   ']) {
+        await expect(editTask(store, 'nightly', { enabled: false, reason }, new Date(), 'lee')).rejects.toMatchObject({ code: 'USAGE', message: 'a reason is required to disable a task' });
+      }
+      await expect(editTask(store, 'nightly', { enabled: true }, new Date(), 'lee')).rejects.toMatchObject({ message: 'a reason is required to enable a task' });
+      expect((await taskStore(store).get('nightly'))!.enabled).toBe(true);
+      expect(await taskStore(store).history({ task: 'nightly' })).toHaveLength(1);
+      await editTask(store, 'nightly', { enabled: false, reason: '  feed broken ' }, new Date(), 'lee');
+      expect((await taskStore(store).history({ task: 'nightly', limit: 1 })).map(taskEventView)).toMatchObject([{ operator: 'lee', after: { enabled: false }, reason: 'feed broken' }]);
     });
   });
 
@@ -355,16 +369,16 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     await withStore(async (store) => {
       const at = new Date('2026-03-01T10:00:00Z');
       await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, at, 'kim');
-      await editTask(store, 'nightly', { enabled: false }, at, 'lee');
+      await editTask(store, 'nightly', { enabled: false, reason: 'feed broken' }, at, 'lee');
       await editTask(store, 'nightly', { cron: '0 3 * * *', lookbackDays: 2 }, at, 'lee');
       await expect(addTask(store, { name: 'nightly', cron: '0 4 * * *', source: 'synthetic:seed=1,count=5' }, at, 'max')).rejects.toMatchObject({ code: 'CONFLICT' });
-      await expect(editTask(store, 'nope', { enabled: false }, at, 'max')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(editTask(store, 'nope', { enabled: false, reason: 'feed broken' }, at, 'max')).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(editTask(store, 'nightly', { cron: '* * *' }, at, 'max')).rejects.toMatchObject({ code: 'USAGE' });
       const added = { cron: '0 2 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 7, enabled: true };
       expect((await taskStore(store).history()).map(taskEventView)).toEqual([
-        { id: 3, task: 'nightly', action: 'edited', before: { ...added, enabled: false }, after: { ...added, enabled: false, cron: '0 3 * * *', lookbackDays: 2 }, operator: 'lee', at: at.toISOString() },
-        { id: 2, task: 'nightly', action: 'edited', before: added, after: { ...added, enabled: false }, operator: 'lee', at: at.toISOString() },
-        { id: 1, task: 'nightly', action: 'added', before: null, after: added, operator: 'kim', at: at.toISOString() },
+        { id: 3, task: 'nightly', action: 'edited', before: { ...added, enabled: false }, after: { ...added, enabled: false, cron: '0 3 * * *', lookbackDays: 2 }, operator: 'lee', at: at.toISOString(), reason: null },
+        { id: 2, task: 'nightly', action: 'edited', before: added, after: { ...added, enabled: false }, operator: 'lee', at: at.toISOString(), reason: 'feed broken' },
+        { id: 1, task: 'nightly', action: 'added', before: null, after: added, operator: 'kim', at: at.toISOString(), reason: null },
       ]);
       expect((await taskStore(store).history({ task: 'nightly', limit: 1, after: 3 })).map((e) => e.id)).toEqual([2]);
       expect(await taskStore(store).history({ task: 'nope' })).toEqual([]);
@@ -376,7 +390,7 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       await addTask(store, { name: 'nightly', cron: '0 2 * * *', source: 'synthetic:seed=1,count=5' }, new Date(), 'kim');
       const tasks = await taskStore(store).list();
       await refuseInserts(store, 'task_events');
-      await expect(editTask(store, 'nightly', { enabled: false }, new Date(), 'lee')).rejects.toThrow(/audit write refused/);
+      await expect(editTask(store, 'nightly', { enabled: false, reason: 'feed broken' }, new Date(), 'lee')).rejects.toThrow(/audit write refused/);
       await expect(addTask(store, { name: 'hourly', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, new Date(), 'lee')).rejects.toThrow(/audit write refused/);
       expect(await taskStore(store).list()).toEqual(tasks);
       expect(await taskStore(store).history()).toHaveLength(1);
@@ -396,9 +410,9 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
         const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: () => {}, runTask: (task) => runTask(store, task, { notifier, clock: time.clock, openTaskSource }) });
         time.set('2026-01-10T06:00:30Z');
         expect((await scheduler.tick()).entries).toMatchObject([{ outcome: 'ran', status: 'success' }]);
-        await editTask(store, 'congress-daily', { enabled: false }, time.clock());
+        await editTask(store, 'congress-daily', { enabled: false, reason: 'feed broken' }, time.clock());
         time.set('2026-05-10T06:00:30Z');
-        await editTask(store, 'congress-daily', { enabled: true }, time.clock());
+        await editTask(store, 'congress-daily', { enabled: true, reason: 'feed fixed' }, time.clock());
         const [reenabled] = (await scheduler.tick()).entries;
         expect(reenabled).toMatchObject({ outcome: 'ran', status: 'success' });
         time.set('2026-05-11T06:00:30Z');

@@ -25,6 +25,18 @@ function taskServer(stored: TaskView) {
   });
 }
 
+/** Disable or Enable on a row, then the reason the switch asks for, then the switch itself. */
+async function switchWithReason(wrapper: ReturnType<typeof mountWith>, button: string, reason: string): Promise<void> {
+  await wrapper.get(`button[aria-label="${button}"]`).trigger('click');
+  await flushPromises();
+  const form = wrapper.get('[data-testid=task-switch]');
+  // No reason, no switch: the button waits for one.
+  expect(form.get('button[type=submit]').attributes('disabled')).toBeDefined();
+  await form.get('textarea').setValue(reason);
+  await form.trigger('submit');
+  await flushPromises();
+}
+
 describe('the scheduled tasks panel', () => {
   afterEach(() => {
     document.body.innerHTML = '';
@@ -37,17 +49,16 @@ describe('the scheduled tasks panel', () => {
     await flushPromises();
     // Bo disables the task from another window.
     stored.enabled = false;
-    await wrapper.get('button[aria-label="Disable task daily"]').trigger('click');
-    await flushPromises();
+    await switchWithReason(wrapper, 'Disable task daily', 'feed broken');
     expect(wrapper.get('[role=alert]').text()).toContain('task daily\'s enabled is false now (changed by bo)');
     expect(wrapper.get('tr[data-task=daily] .badge').text()).toBe('disabled');
 
-    await wrapper.get('button[aria-label="Enable task daily"]').trigger('click');
-    await flushPromises();
+    await switchWithReason(wrapper, 'Enable task daily', 'feed fixed');
     expect(client.callsOf('tasks.edit')).toEqual([
-      { name: 'daily', enabled: false, expected: { enabled: true } },
-      { name: 'daily', enabled: true, expected: { enabled: false } },
+      { name: 'daily', enabled: false, reason: 'feed broken', expected: { enabled: true } },
+      { name: 'daily', enabled: true, reason: 'feed fixed', expected: { enabled: false } },
     ]);
+    expect(wrapper.find('[data-testid=task-switch]').exists()).toBe(false);
     expect(wrapper.get('tr[data-task=daily] .badge').text()).toBe('enabled');
     expect(wrapper.find('[role=alert]').exists()).toBe(false);
   });
