@@ -34,23 +34,17 @@ function auditedTask(task: ScheduledTask): string {
   return JSON.stringify({ cron: task.cron, source: redactSecrets(task.source), lookbackDays: task.lookbackDays, enabled: task.enabled });
 }
 
-/**
- * The event's reason rides in its `new_json` beside the task after the change, not in a column:
- * task_events (migration 015) has none, and the table is kept through restores as it is.
- */
 async function recordTaskEvent(trx: Db, event: { task: string; action: 'added' | 'edited'; old: ScheduledTask | null; now: ScheduledTask; operator: string; at: string; reason?: string }): Promise<void> {
-  const newJson = event.reason === undefined ? auditedTask(event.now) : JSON.stringify({ ...JSON.parse(auditedTask(event.now)), reason: event.reason });
   await trx
     .insertInto('taskEvents')
-    .values({ task: event.task, action: event.action, oldJson: event.old && auditedTask(event.old), newJson, operator: event.operator, at: event.at })
+    .values({ task: event.task, action: event.action, oldJson: event.old && auditedTask(event.old), newJson: auditedTask(event.now), operator: event.operator, at: event.at, reason: event.reason ?? null })
     .execute();
 }
 
-/** A task event as the CLI shows it: the task before and after as objects, not JSON text, and the reason apart from them. */
+/** A task event as the CLI shows it: the task before and after as objects, not JSON text. */
 export function taskEventView(event: TaskEvent): TaskEventView {
-  const { oldJson, newJson, ...rest } = event;
-  const { reason = null, ...after } = JSON.parse(newJson) as { reason?: string };
-  return taskEventViewSchema.parse({ ...rest, before: oldJson === null ? null : JSON.parse(oldJson), after, reason });
+  const { oldJson, newJson, reason, ...rest } = event;
+  return taskEventViewSchema.parse({ ...rest, before: oldJson === null ? null : JSON.parse(oldJson), after: JSON.parse(newJson), reason });
 }
 
 function taskFromRow(row: Selectable<Database['scheduledTasks']>): ScheduledTask {

@@ -123,7 +123,7 @@ export const TABLES = {
   /** Every change to a scheduled task (the task as JSON before and after, its source redacted): append-only. */
   taskEvents: {
     role: 'kept',
-    columns: { id: 'serial', task: 'text', action: 'text', oldJson: 'text?', newJson: 'text', operator: 'text', at: 'time' },
+    columns: { id: 'serial', task: 'text', action: 'text', oldJson: 'text?', newJson: 'text', operator: 'text', at: 'time', reason: 'text?' },
   },
   notificationThrottle: { role: 'kept', columns: { cause: 'text', lastSentAt: 'time', folded: 'int' } },
   runReviews: {

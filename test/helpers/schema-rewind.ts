@@ -15,6 +15,7 @@ const ADDED_COLUMNS: readonly { version: number; table: string; column: string }
   { version: 37, table: 'trials', column: 'first_alert_run' },
   { version: 37, table: 'trials', column: 'first_alert_run_id' },
   { version: 37, table: 'trials', column: 'alert_verdict' },
+  { version: 38, table: 'task_events', column: 'reason' },
 ];
 
 /**
