@@ -4,7 +4,7 @@ import type { TickEntry, TickReport } from '../scheduler/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { API_METHODS, type ApiMethod, type ApiOutput } from '../../shared/api.js';
 import { terminalSafeJson, terminalText } from '../../shared/terminal-text.js';
-import { isDiskFault } from '../store/index.js';
+import { isResourceFault } from '../store/index.js';
 
 export { terminalText };
 
@@ -99,7 +99,8 @@ export function schedulerExitCodesHelp(): string {
 }
 
 /**
- * A database its disk refused (full, over quota, failing) is refused as one a file or mount refuses
+ * A database its disk refused (full, over quota, failing — a SQLite file's, or the PostgreSQL server's),
+ * or a server out of memory (isResourceFault), is refused as one a file or mount refuses
  * (DB_NOT_WRITABLE), but its exit code is not usage's 2: nothing in the command was wrong, and the
  * same command works once the disk has room. It is the environment's, as a database that cannot be
  * reached is, and no run took place (one that had would stop as interrupted instead).
@@ -108,7 +109,7 @@ const EXIT_CODE_DISK_FAULT = EXIT_CODE_BY_ERROR.DB_UNREACHABLE;
 
 export function exitCodeFor(error: unknown): number {
   if (!isGatehouseError(error)) return 1;
-  return error.code === 'DB_NOT_WRITABLE' && isDiskFault(error) ? EXIT_CODE_DISK_FAULT : EXIT_CODE_BY_ERROR[error.code];
+  return error.code === 'DB_NOT_WRITABLE' && isResourceFault(error) ? EXIT_CODE_DISK_FAULT : EXIT_CODE_BY_ERROR[error.code];
 }
 
 /** `--json` of a command with no API twin (an update's summary, a verdict): its own shape. */

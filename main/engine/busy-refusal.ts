@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { isLockTimeout, isPrivilegeMissing, isStorePartMissing, NOT_WRITABLE_HINT, privilegeMissing, storePartMissing, type Store } from '../store/index.js';
+import { isLockTimeout, isPrivilegeMissing, isStorePartMissing, NOT_WRITABLE_HINT, privilegeMissing, serverShortOfHint, storePartMissing, type Store } from '../store/index.js';
 import { lockHolderText } from './run-update.js';
 
 /**
@@ -66,7 +66,8 @@ export function environmentFailure(store: Store, error: unknown): unknown {
   if (isStorePartMissing(error)) return storePartMissing(store.backend, store.location, (error as Error).message, error);
   if (isPrivilegeMissing(error)) return privilegeMissing(store.location, error as Error);
   return new GatehouseError('DB_NOT_WRITABLE', `cannot write database ${store.location}: ${(error as Error).message}`, {
-    hint: NOT_WRITABLE_HINT,
+    // A PostgreSQL server short of disk or memory is fixed on the server, not in a folder's permissions.
+    hint: serverShortOfHint(error) ?? NOT_WRITABLE_HINT,
     cause: error,
   });
 }

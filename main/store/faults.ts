@@ -214,14 +214,45 @@ const ENVIRONMENT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 const DISK_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
 
 /**
+ * What the PostgreSQL server itself ran short of, by SQLSTATE: what the operator is told to do. The
+ * fix is on the server, never in the command or the machine Gatehouse runs on — so not the hint of a
+ * SQLite file (its folder, its permissions), and not "check the URL" for a server that answered.
+ * `disk`: the server's disk, full or failing, exits as a SQLite file's disk does (isDiskFault).
+ */
+const POSTGRES_SHORT_OF: Record<string, { disk: boolean; hint: string }> = {
+  '53100': { disk: true, hint: "the PostgreSQL server's disk is full (its data directory, a tablespace or its WAL): free room there, then run the command again; nothing of the refused write was kept" },
+  '58030': { disk: true, hint: "the PostgreSQL server could not read or write its disk (an I/O error): see the server's log and its disk's health, then run the command again; nothing of the refused write was kept" },
+  '53200': { disk: false, hint: "the PostgreSQL server ran out of memory: see the server's log (work_mem, max_connections, the machine's memory), then run the command again" },
+  '53300': { disk: false, hint: "max_connections, or the role's or the database's CONNECTION LIMIT, is reached: end idle sessions (pg_stat_activity) or raise the limit, then run the command again" },
+};
+
+/** What the operator must do about the PostgreSQL server running short (disk, memory, connections), or undefined when `error` is not that. */
+export function serverShortOfHint(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(POSTGRES_SHORT_OF, code) ? POSTGRES_SHORT_OF[code]!.hint : undefined;
+}
+
+/**
  * Whether `error`, or an error it was made of, is the disk itself — full, over quota or failing —
  * rather than a file or mount that refuses writes: no argument or permission fixes it, room on the disk does.
+ * On both backends: the operating system's errno, SQLite's SQLITE_FULL/SQLITE_IOERR, PostgreSQL's disk_full and io_error.
  */
 export function isDiskFault(error: unknown): boolean {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
     const { code } = cause as { code?: unknown };
-    if (typeof code === 'string' && (DISK_ERRNOS.has(code) || /^SQLITE_(FULL|IOERR)/.test(code))) return true;
+    if (typeof code !== 'string') continue;
+    if (DISK_ERRNOS.has(code) || /^SQLITE_(FULL|IOERR)/.test(code) || POSTGRES_SHORT_OF[code]?.disk === true) return true;
   }
+  return false;
+}
+
+/**
+ * A write the environment refused for want of room or resources (isDiskFault, or the PostgreSQL
+ * server out of memory): the same command works once there is room, so it is not a usage error.
+ */
+export function isResourceFault(error: unknown): boolean {
+  if (isDiskFault(error)) return true;
+  for (let cause = error; cause instanceof Error; cause = cause.cause) if ((cause as { code?: unknown }).code === '53200') return true;
   return false;
 }
 

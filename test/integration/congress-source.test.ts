@@ -185,7 +185,7 @@ describe('update from the congress: source', () => {
     expect(fetched).toBe(added + updated + unchanged + quarantined);
   });
 
-  it('says on the terminal, before it starts, a wait a Retry-After asks for that someone watching would take for a hang; a short one it sits out quietly', async () => {
+  it('says on the terminal, before it starts, each wait a Retry-After asks for, the short one as the long one: every retry is one line', async () => {
     const store = await temporaryStore();
     const server = await serve({ house: [241001, 241002, 241003].map((id) => hearingRecord(id, { updateDate: RECENT })) });
     const retryAfter: Record<string, string> = { '241001': '5', '241002': '120' };
@@ -202,6 +202,7 @@ describe('update from the congress: source', () => {
 
     expect(summary.status).toBe('success');
     expect(terminal.filter((line) => line.includes('waiting'))).toEqual([
+      'gatehouse: warning: GET /v3/committee-meeting/119/house/241001?format=json answered HTTP 503 Service Unavailable; waiting 5 s, as its Retry-After asked, before attempt 2 of 2',
       'gatehouse: warning: GET /v3/committee-meeting/119/house/241002?format=json answered HTTP 503 Service Unavailable; waiting 120 s, as its Retry-After asked, before attempt 2 of 2',
     ]);
   });

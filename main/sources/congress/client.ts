@@ -141,44 +141,67 @@ export class CongressClient {
       );
     }
     let waitedMs = 0;
-    for (let retry = 0; ; retry++) {
-      waitedMs += await this.takeQuota(shown, waitedMs, signal);
-      const attempt = await this.attempt(url, shown, signal);
-      if (attempt.kind === 'ok') {
-        this.breaker.recordSuccess();
-        return attempt.body;
-      }
-      if (attempt.kind === 'fail' || retry >= this.maxRetries || exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
-        this.settleBreaker(attempt.serverFault, attempt.error);
-        const error = withAttempts(attempt.error, retry + 1);
-        if (attempt.kind === 'retry' && exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
-          const waitMs = attempt.waitMs!;
-          throw new CongressFetchError(attempt.error.reason, `${error.message}; it asked to wait ${Math.ceil(waitMs / 1000)} s, longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`, attempt.error.status, null, waitMs);
+    // A backoff said to the console stays said through the attempt it leads to: that attempt may stall as the last did.
+    let saidUntilAttemptEnds = false;
+    try {
+      for (let retry = 0; ; retry++) {
+        waitedMs += await this.takeQuota(shown, waitedMs, signal);
+        const sentAt = this.clock().getTime();
+        const attempt = await this.attempt(url, shown, signal);
+        if (saidUntilAttemptEnds) this.tellWait(null);
+        saidUntilAttemptEnds = false;
+        if (attempt.kind === 'ok') {
+          this.breaker.recordSuccess();
+          return attempt.body;
         }
-        throw error;
+        if (attempt.kind === 'fail' || retry >= this.maxRetries || exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
+          this.settleBreaker(attempt.serverFault, attempt.error);
+          const error = withAttempts(attempt.error, retry + 1);
+          if (attempt.kind === 'retry' && exceeds(attempt.waitMs, this.maxRetryAfterMs)) {
+            const waitMs = attempt.waitMs!;
+            throw new CongressFetchError(attempt.error.reason, `${error.message}; it asked to wait ${Math.ceil(waitMs / 1000)} s, longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`, attempt.error.status, null, waitMs);
+          }
+          throw error;
+        }
+        // Retry-After is a least wait, never a reason to wait less than the backoff: an HTTP-date already
+        // past (a server clock behind ours) reads as 0, and every attempt would go out within a second.
+        const backoffMs = Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs);
+        const waitMs = Math.max(attempt.waitMs ?? 0, backoffMs);
+        if (waitedMs + waitMs > this.maxWaitPerRequestMs) {
+          this.settleBreaker(attempt.serverFault, attempt.error);
+          throw this.pastWaitBudget(attempt.error, retry + 1, waitedMs, waitMs);
+        }
+        waitedMs += waitMs;
+        saidUntilAttemptEnds = await this.retryAfter(attempt.error, waitMs === attempt.waitMs, { waitMs, silentMs: this.clock().getTime() - sentAt + waitMs, path: url.pathname, next: retry + 2 }, signal);
+        if (signal?.aborted) throw aborted(shown);
       }
-      // Retry-After is a least wait, never a reason to wait less than the backoff: an HTTP-date already
-      // past (a server clock behind ours) reads as 0, and every attempt would go out within a second.
-      const backoffMs = Math.min(this.retryBaseMs * 2 ** retry, this.retryMaxMs);
-      const waitMs = Math.max(attempt.waitMs ?? 0, backoffMs);
-      if (waitedMs + waitMs > this.maxWaitPerRequestMs) {
-        this.settleBreaker(attempt.serverFault, attempt.error);
-        throw this.pastWaitBudget(attempt.error, retry + 1, waitedMs, waitMs);
-      }
-      waitedMs += waitMs;
-      const worthSaying = waitMs >= this.waitWorthSayingMs;
-      if (worthSaying) {
-        const asked = waitMs === attempt.waitMs;
-        log.warn(`${attempt.error.message}; waiting ${Math.ceil(waitMs / 1000)} s${asked ? ', as its Retry-After asked,' : ''} before attempt ${retry + 2} of ${this.maxRetries + 1}`, { path: url.pathname, waitMs });
-        this.tellWait({ on: 'Congress.gov', until: new Date(this.clock().getTime() + waitMs).toISOString(), reason: asked ? 'asked' : 'backoff', cause: failureInFewWords(attempt.error) });
-      }
-      try {
-        await this.sleep(waitMs, signal);
-      } finally {
-        if (worthSaying) this.tellWait(null);
-      }
-      if (signal?.aborted) throw aborted(shown);
+    } finally {
+      if (saidUntilAttemptEnds) this.tellWait(null);
     }
+  }
+
+  /**
+   * Says a retry and sits out its wait. Every retry is one line on the terminal (both output modes:
+   * it is stderr), since an attempt that stalled after its headers already kept the run silent for
+   * the whole timeout, however short the backoff after it. The console is told when the silence —
+   * the failed attempt and the wait together — is worth saying: a Retry-After until it ends, a
+   * backoff until the attempt it leads to ends (true: the caller clears it then), with `until` the
+   * latest that attempt can end.
+   */
+  private async retryAfter(error: CongressFetchError, asked: boolean, at: { waitMs: number; silentMs: number; path: string; next: number }, signal: AbortSignal | undefined): Promise<boolean> {
+    const { waitMs } = at;
+    log.warn(`${error.message}; waiting ${formatSeconds(waitMs)}${asked ? ', as its Retry-After asked,' : ''} before attempt ${at.next} of ${this.maxRetries + 1}`, { path: at.path, waitMs });
+    const worthSaying = at.silentMs >= this.waitWorthSayingMs;
+    const until = this.clock().getTime() + waitMs + (asked ? 0 : this.timeoutMs);
+    if (worthSaying) this.tellWait({ on: 'Congress.gov', until: new Date(until).toISOString(), reason: asked ? 'asked' : 'backoff', cause: failureInFewWords(error) });
+    try {
+      await this.sleep(waitMs, signal);
+    } catch (stopped) {
+      if (worthSaying) this.tellWait(null);
+      throw stopped;
+    }
+    if (worthSaying && asked) this.tellWait(null);
+    return worthSaying && !asked;
   }
 
   /**

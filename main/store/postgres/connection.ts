@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { redactSecrets } from '../../../shared/redact.js';
-import { isLockTimeout } from '../faults.js';
+import { isLockTimeout, serverShortOfHint } from '../faults.js';
 import { connectionConfig, type PostgresTarget } from './target.js';
 
 export { isLockTimeout };
@@ -118,6 +118,7 @@ const UNREACHABLE_BECAUSE: Record<string, string> = {
   '28000': 'authentication failed',
   '3D000': 'no such database',
   '57P03': 'the server is starting up or shutting down',
+  '53300': 'the server refuses more connections',
 };
 
 function whyUnreachable(error: unknown): string {
@@ -140,7 +141,8 @@ export function unreachable(target: PostgresTarget, error: unknown): GatehouseEr
     });
   }
   return new GatehouseError('DB_UNREACHABLE', `cannot reach PostgreSQL at ${target.location}: ${redactSecrets(whyUnreachable(error))}`, {
-    hint: 'check that the server is running and the URL, user, password and database name are right',
+    // A server that answered "too many connections" is running, at the URL given: its limit is what to change.
+    hint: serverShortOfHint(error) ?? 'check that the server is running and the URL, user, password and database name are right',
     cause: error,
   });
 }

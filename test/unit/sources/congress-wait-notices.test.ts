@@ -5,7 +5,7 @@ import type { RunWait } from '../../../shared/run.js';
 const START = Date.parse('2025-03-10T12:00:00Z');
 
 /** A client on a stopped clock whose fetch answers from `replies` in turn, and whose sleeps move the clock. */
-function clientAnswering(replies: (() => Response)[], options: { retryBaseMs?: number; stopDuringSleep?: AbortController } = {}) {
+function clientAnswering(replies: ((advance: (ms: number) => void) => Response)[], options: { retryBaseMs?: number; stopDuringSleep?: AbortController } = {}) {
   let now = START;
   const clock = () => new Date(now);
   const client = new CongressClient({
@@ -19,7 +19,7 @@ function clientAnswering(replies: (() => Response)[], options: { retryBaseMs?: n
       options.stopDuringSleep?.abort();
       now += ms;
     },
-    fetch: async () => replies.shift()!(),
+    fetch: async () => replies.shift()!((ms) => (now += ms)),
   });
   const waits: (RunWait | null)[] = [];
   client.watchWaits((wait) => void waits.push(wait));
@@ -42,10 +42,28 @@ describe('waits the Congress.gov client tells its watchers (the console shows th
     expect(waits).toEqual([]);
   });
 
-  it('tells its own backoff as a backoff when it is longer than what the server asked', async () => {
+  it('tells its own backoff as a backoff when it is longer than what the server asked, until the attempt after it has had its whole timeout', async () => {
     const { client, waits } = clientAnswering([busy('1'), fine], { retryBaseMs: 20_000 });
     await client.getParsedJson('committee-meeting/119/house/1');
-    expect(waits).toEqual([expect.objectContaining({ reason: 'backoff', cause: 'HTTP 503', until: new Date(START + 20_000).toISOString() }), null]);
+    expect(waits).toEqual([expect.objectContaining({ reason: 'backoff', cause: 'HTTP 503', until: new Date(START + 20_000 + 30_000).toISOString() }), null]);
+  });
+
+  it('tells a 1 s backoff after an attempt that hung 30 s, and keeps it told until the next attempt ends', async () => {
+    let toldDuringNextAttempt: (RunWait | null)[] = [];
+    const { client, waits } = clientAnswering([
+      (advance) => {
+        advance(30_000);
+        throw new TypeError('fetch failed');
+      },
+      () => {
+        toldDuringNextAttempt = [...waits];
+        return fine();
+      },
+    ], { retryBaseMs: 1_000 });
+    await client.getParsedJson('committee-meeting/119/house/1');
+    const told = { on: 'Congress.gov', until: new Date(START + 30_000 + 1_000 + 30_000).toISOString(), reason: 'backoff', cause: 'a network error' };
+    expect(toldDuringNextAttempt).toEqual([told]);
+    expect(waits).toEqual([told, null]);
   });
 
   it('clears the wait when the run is stopped during it, and no request follows', async () => {
