@@ -172,6 +172,19 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
     expect(listed()).toEqual(before);
   });
 
+  it('rolls back a run that created enough witnesses to index them, without owning the table to index (it goes on without the index)', async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    await psql(readWriteGrants(new URL(location).searchParams.get('schema')!));
+    const db = asRole(location);
+    const updated = runCli(['update', '--db', db, '--source', 'synthetic:seed=5,count=200', '--no-snapshot', '--json']);
+    expect(updated.code).toBe(0);
+    const rolledBack = runCli(['rollback', '--db', db, '--run', String((JSON.parse(updated.stdout) as { runId: number }).runId), '--reason', 'drill', '--json']);
+    expect({ code: rolledBack.code, stderr: rolledBack.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining('failed') });
+    const hearings = JSON.parse(runCli(['runs', 'list', '--db', db, '--json']).stdout) as { runId: number; status: string }[];
+    expect(hearings.map((run) => run.status)).toContain('rolled_back');
+  });
+
   it('is refused DB_NOT_WRITABLE naming the grant it lacks: CREATE on the database for a new store, USAGE on the schema of one it cannot reach', async () => {
     const fresh = runCli(['update', '--db', asRole(urlWithSchema(uniqueSchema())), '--source', 'synthetic:seed=1,count=5']);
     expect({ code: fresh.code, stderr: fresh.stderr }).toEqual({
