@@ -134,7 +134,10 @@ export async function pruneSnapshots(store: Store, policy: RetentionPolicy = DEF
 async function applyRetention(store: Store, policy: RetentionPolicy, now: Date, options: { dryRun: boolean }): Promise<{ pruned: Snapshot[]; remaining: number }> {
   const snapshots = await listSnapshots(store);
   const pruned = retentionVictims(snapshots, policy, now);
-  if (!options.dryRun) for (const snapshot of pruned) await store.snapshots.remove(snapshot);
+  if (!options.dryRun) {
+    await refuseRemovalDenied(store, pruned, 'prune snapshots');
+    for (const snapshot of pruned) await store.snapshots.remove(snapshot);
+  }
   return { pruned, remaining: snapshots.length - pruned.length };
 }
 
@@ -216,6 +219,7 @@ export async function deleteSnapshot(store: Store, request: SnapshotDeletionRequ
         hint: { cli: 'take another snapshot first (gatehouse backups create), or pass --force if no restore from it is wanted', console: 'take another snapshot first, or tick "delete even the last restorable snapshot"' },
       });
     }
+    await refuseRemovalDenied(store, [chosen], `delete snapshot ${chosen.id}`);
     await store.snapshots.remove(chosen);
     const left = others.length === 1 ? '1 snapshot is left' : `${others.length} snapshots are left`;
     return {
@@ -227,6 +231,12 @@ export async function deleteSnapshot(store: Store, request: SnapshotDeletionRequ
       message: `deleted snapshot ${chosen.id} (taken ${chosen.createdAt}, ${chosen.sizeBytes} bytes)${lastGood ? ', forced: it was the last one that could be restored' : ''}; ${left}, ${restorableOthers} of them restorable; recorded as attempt ${attemptId} by ${operator}`,
     };
   });
+}
+
+/** Refused before the first snapshot goes, so a prune the role may not finish deletes none (each removal is whole, schema and listing). */
+async function refuseRemovalDenied(store: Store, snapshots: readonly Snapshot[], action: string): Promise<void> {
+  const denied = await store.snapshots.removalDenied(snapshots);
+  if (denied) throw new GatehouseError('DB_NOT_WRITABLE', `cannot ${action} of ${store.location}: ${denied.why}; nothing was deleted`, { hint: denied.grant });
 }
 
 /** Present and passing its checksum and integrity checks: a restore from it would be let through. */

@@ -48,6 +48,12 @@ export interface SnapshotSupport {
   unavailable(snapshot: Snapshot): Promise<string | null>;
   remove(snapshot: Snapshot): Promise<void>;
   /**
+   * Why the connection may not remove these snapshots, and what lets it; null when it may. PostgreSQL:
+   * only a schema's owner drops it, and a team's read/write role owns none of the snapshots another
+   * role took. SQLite: null; its folder's permissions are the file system's to refuse.
+   */
+  removalDenied(snapshots: readonly Snapshot[]): Promise<{ why: string; grant: string } | null>;
+  /**
    * Throws (SCHEMA_TOO_NEW) when this code could not restore the snapshot whatever state the
    * database is in: asked before a restore takes its safety snapshot, so a refused restore leaves
    * no snapshot behind (each would push an older one out at the next retention).

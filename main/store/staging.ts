@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import Database from 'better-sqlite3';
 import { GatehouseError } from '../../shared/errors.js';
 import { STAGING_COPY_OPERATOR, stagingCopyReason, type KeptSessionAttempt, type NewTrialRecord } from './repositories/trials.js';
 import type { Queryable } from './postgres/connection.js';
-import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, type PostgresTarget } from './postgres/target.js';
+import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, stagingCopySchema, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
 import { redactConnectionString } from '../../shared/redact.js';
@@ -76,7 +75,10 @@ export async function copyToStaging(source: string, staging: string, open: Open,
   checkStagingTarget(source, staging);
   const copying = stagingCopyTarget(staging);
   // Before the ledger is read: reading opens the target as a Store, which would migrate into someone else's schema.
-  if (isPostgresUrl(staging)) for (const target of [staging, copying]) await refuseForeignSchema(parsePostgresTarget(target));
+  if (isPostgresUrl(staging)) {
+    await refuseCopyDenied(parsePostgresTarget(staging), parsePostgresTarget(copying));
+    for (const target of [staging, copying]) await refuseForeignSchema(parsePostgresTarget(target));
+  }
   const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : { trials: [], sessions: [] };
   if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), copying, open);
   else {
@@ -105,8 +107,7 @@ export async function copyToStaging(source: string, staging: string, open: Open,
 export function stagingCopyTarget(staging: string): string {
   if (!isPostgresUrl(staging)) return `${path.resolve(staging)}.copying`;
   const url = new URL(staging);
-  const schema = parsePostgresTarget(staging).schema;
-  url.searchParams.set('schema', `gh_copying_${crypto.createHash('sha1').update(schema).digest('hex').slice(0, 8)}`);
+  url.searchParams.set('schema', stagingCopySchema(parsePostgresTarget(staging).schema));
   return url.toString();
 }
 
@@ -367,6 +368,34 @@ async function withPostgresClient<T>(target: PostgresTarget, work: (client: Quer
     throw error instanceof GatehouseError ? error : unreachable(target, error);
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * A PostgreSQL copy is built in a new schema (`copying`), then the staging schema is dropped and the
+ * copy renamed in its place: the role needs CREATE on the database and, for a staging schema already
+ * there, to own it. A team's read/write role has neither; refused before anything is read or made,
+ * with the grant — a schema made for it by the owner would not do, as every trial drops and makes both anew.
+ */
+async function refuseCopyDenied(staging: PostgresTarget, copying: PostgresTarget): Promise<void> {
+  const denied = await withPostgresClient(staging, async (client) => {
+    const { rows } = await client.query<{ creates: number; role: string; database: string; owner: string | null }>(
+      `SELECT has_database_privilege(current_database(), 'CREATE') AS creates, current_user AS role, current_database() AS database,
+        (SELECT CASE WHEN pg_has_role(n.nspowner, 'MEMBER') THEN NULL ELSE pg_get_userbyid(n.nspowner) END FROM pg_namespace n WHERE n.nspname = $1) AS owner`,
+      [staging.schema],
+    );
+    return rows[0]!;
+  });
+  const [role, database] = [quoteIdentifier(denied.role), quoteIdentifier(denied.database)];
+  if (!denied.creates) {
+    throw new GatehouseError('DB_NOT_WRITABLE', `role ${denied.role} may not create schemas in database ${denied.database}, and each trial builds its staging copy in a new schema (${copying.schema}) that then takes the place of staging schema ${staging.schema}; nothing was changed`, {
+      hint: `GRANT CREATE ON DATABASE ${database} TO ${role} (as the database's owner) lets it run trials; a schema made for it beforehand does not, as each trial drops and makes both anew; or run trials as the role that owns the store`,
+    });
+  }
+  if (denied.owner !== null) {
+    throw new GatehouseError('DB_NOT_WRITABLE', `staging schema ${staging.schema} belongs to role ${denied.owner}, and role ${denied.role} may not drop it, as a fresh staging copy does; nothing was changed`, {
+      hint: `ALTER SCHEMA ${quoteIdentifier(staging.schema)} OWNER TO ${role} (as a superuser) lets ${denied.role} replace it; or give this trial a staging schema that does not exist yet`,
+    });
   }
 }
 

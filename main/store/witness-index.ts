@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './driver.js';
+import { isPrivilegeMissing } from './faults.js';
 
 /**
  * Deleting witnesses has the database check, one deleted row at a time, that no appearance names
@@ -19,9 +20,28 @@ const INDEX = sql.id('appearances_by_witness_in_transaction');
 
 /** `work`, inside the caller's transaction `trx`, with appearances indexed by witness while it runs when `witnesses` (about to be deleted) is large enough. */
 export async function withAppearancesByWitness<T>(trx: Db, witnesses: number, work: () => Promise<T>): Promise<T> {
-  if (witnesses < WITNESSES_WORTH_AN_INDEX) return work();
-  await sql`CREATE INDEX ${INDEX} ON appearances (witness_id)`.execute(trx);
+  if (witnesses < WITNESSES_WORTH_AN_INDEX || !(await indexedAppearances(trx))) return work();
   const result = await work();
   await sql`DROP INDEX ${INDEX}`.execute(trx);
   return result;
+}
+
+/**
+ * Builds the index, or says it could not: only the table's owner may index it on PostgreSQL, and a
+ * team's read/write role owns none of the store's tables. Its rollback goes on without the index
+ * (slower, as before migration 006's trade), the failed statement undone to a savepoint so the
+ * transaction stays usable.
+ */
+async function indexedAppearances(trx: Db): Promise<boolean> {
+  await sql`SAVEPOINT appearances_by_witness`.execute(trx);
+  try {
+    await sql`CREATE INDEX ${INDEX} ON appearances (witness_id)`.execute(trx);
+    await sql`RELEASE SAVEPOINT appearances_by_witness`.execute(trx);
+    return true;
+  } catch (error) {
+    if (!isPrivilegeMissing(error)) throw error;
+    await sql`ROLLBACK TO SAVEPOINT appearances_by_witness`.execute(trx);
+    await sql`RELEASE SAVEPOINT appearances_by_witness`.execute(trx);
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { availablePostgresBackend, PG_URL, psql, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
+import { stagingCopyTarget } from '../../main/store/index.js';
+import { availablePostgresBackend, connectToPostgres, PG_URL, psql, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 
 const backend = await availablePostgresBackend();
 const ROLE = `gh_test_team_role_${process.pid}`;
@@ -27,6 +28,7 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
   beforeAll(() => backend && psql(`CREATE ROLE ${ROLE} LOGIN; CREATE ROLE ${READER} LOGIN`));
   afterAll(async () => {
     for (const role of [ROLE, READER]) {
+      await psql(`REVOKE CREATE ON DATABASE "${DATABASE}" FROM ${role}`).catch(() => {});
       await psql(`DROP OWNED BY ${role}`).catch(() => {});
       await psql(`DROP ROLE IF EXISTS ${role}`);
     }
@@ -106,6 +108,81 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
         stderr: expect.stringMatching(/^gatehouse: cannot use database postgres:\/\/\S+: permission denied for table [a-z_]+\n {2}hint: the role Gatehouse connects as needs every privilege/),
       });
     }
+  });
+
+  it('refuses a trial it may not build a staging copy for, naming the grant (not a schema the owner could make), and runs it once granted', async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    const schema = new URL(location).searchParams.get('schema')!;
+    await psql(readWriteGrants(schema));
+    const staging = asRole(urlWithSchema(`${schema}_staging`));
+    const trial = () => runCli(['trial', '--db', asRole(location), '--staging', staging, '--control', '1', '--json']);
+    const schemasNow = async () => {
+      const client = await connectToPostgres();
+      try {
+        return (await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'gh\\_%' ORDER BY 1")).rows.map((row) => row.name);
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await schemasNow();
+
+    const refused = trial();
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+      code: 2,
+      stderr: `gatehouse: role ${ROLE} may not create schemas in database ${DATABASE}, and each trial builds its staging copy in a new schema (${new URL(stagingCopyTarget(staging)).searchParams.get('schema')}) that then takes the place of staging schema ${schema}_staging; nothing was changed
+  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" (as the database's owner) lets it run trials; a schema made for it beforehand does not, as each trial drops and makes both anew; or run trials as the role that owns the store\n`,
+    });
+    expect(await schemasNow()).toEqual(before);
+
+    // A staging schema the owner made for it is one it may not drop, as each fresh copy does.
+    await psql(`GRANT CREATE ON DATABASE "${DATABASE}" TO ${ROLE}; CREATE SCHEMA "${schema}_staging"`);
+    const notOwned = trial();
+    expect({ code: notOwned.code, stderr: notOwned.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining(`staging schema ${schema}_staging belongs to role postgres, and role ${ROLE} may not drop it, as a fresh staging copy does; nothing was changed\n  hint: ALTER SCHEMA "${schema}_staging" OWNER TO "${ROLE}" (as a superuser)`),
+    });
+
+    await psql(`ALTER SCHEMA "${schema}_staging" OWNER TO ${ROLE}`);
+    const ran = trial();
+    await psql(`REVOKE CREATE ON DATABASE "${DATABASE}" FROM ${ROLE}`);
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  it("refuses to delete or prune the owner's snapshots naming the ownership it lacks, and deletes nothing", async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    for (let i = 0; i < 2; i++) expect(runCli(['backups', 'create', '--db', location]).code).toBe(0);
+    await psql(readWriteGrants(new URL(location).searchParams.get('schema')!));
+    const db = asRole(location);
+    const listed = () => (JSON.parse(runCli(['backups', 'list', '--db', location, '--json']).stdout) as { snapshots: { id: string; file: string; unavailable: string | null }[] }).snapshots;
+    const before = listed();
+    expect(before.map((snapshot) => snapshot.unavailable)).toEqual([null, null, null]);
+
+    const deleted = runCli(['backups', 'delete', '--db', db, '--id', before[1]!.id, '--reason', 'bad data']);
+    expect({ code: deleted.code, stderr: deleted.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining(`: role ${ROLE} does not own snapshot schema ${before[1]!.file} (owned by postgres), and only a schema's owner may drop it; nothing was deleted\n  hint: ALTER SCHEMA "${before[1]!.file}" OWNER TO "${ROLE}" (run as a superuser) lets ${ROLE} drop it; or run this as postgres`),
+    });
+    const pruned = runCli(['backups', 'prune', '--db', db, '--keep', '1']);
+    expect({ code: pruned.code, stderr: pruned.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining(`: role ${ROLE} does not own snapshot schemas ${[before[1]!.file, before[2]!.file].sort().join(', ')} (owned by postgres)`),
+    });
+    expect(listed()).toEqual(before);
+  });
+
+  it('rolls back a run that created enough witnesses to index them, without owning the table to index (it goes on without the index)', async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    await psql(readWriteGrants(new URL(location).searchParams.get('schema')!));
+    const db = asRole(location);
+    const updated = runCli(['update', '--db', db, '--source', 'synthetic:seed=5,count=200', '--no-snapshot', '--json']);
+    expect(updated.code).toBe(0);
+    const rolledBack = runCli(['rollback', '--db', db, '--run', String((JSON.parse(updated.stdout) as { runId: number }).runId), '--reason', 'drill', '--json']);
+    expect({ code: rolledBack.code, stderr: rolledBack.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining('failed') });
+    const hearings = JSON.parse(runCli(['runs', 'list', '--db', db, '--json']).stdout) as { runId: number; status: string }[];
+    expect(hearings.map((run) => run.status)).toContain('rolled_back');
   });
 
   it('is refused DB_NOT_WRITABLE naming the grant it lacks: CREATE on the database for a new store, USAGE on the schema of one it cannot reach', async () => {

@@ -12,6 +12,7 @@ import { asUnreachable, checkOut, createPool, describeStore, isConnectionError, 
 import { BATCH_WRITE_TABLES, PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
+import { STAGING_COPY_SCHEMA_PREFIX } from './target.js';
 
 /**
  * The server is out of disk, memory or another resource (class 53 but too_many_connections, which
@@ -124,7 +125,7 @@ function openingDenied(target: PostgresTarget, error: Error): GatehouseError {
   const denied = /permission denied for (database|schema|table|sequence)\b/.exec(error.message)?.[1];
   const grant =
     denied === 'database'
-      ? `GRANT CREATE ON DATABASE ${database} TO ${role} lets it make the schema, or have the owner create schema ${schema} (and let ${role} use it)`
+      ? `GRANT CREATE ON DATABASE ${database} TO ${role} lets it make the schema${target.schema.startsWith(STAGING_COPY_SCHEMA_PREFIX) ? '' : `, or have the owner create schema ${schema} (and let ${role} use it)`}`
       : denied === 'schema'
         ? `GRANT USAGE ON SCHEMA ${schema} TO ${role} lets it reach the store (add CREATE while migrations are due, or open it once as the owner to migrate it)`
         : `GRANT ALL ON ALL TABLES IN SCHEMA ${schema} TO ${role} and GRANT ALL ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}, or connect as the role that owns them`;

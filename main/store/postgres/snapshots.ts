@@ -43,6 +43,21 @@ export class PostgresSnapshots implements SnapshotSupport {
     };
   }
 
+  async removalDenied(snapshots: readonly Snapshot[]): Promise<{ why: string; grant: string } | null> {
+    if (snapshots.length === 0) return null;
+    const { rows } = await sql<{ schema: string; owner: string; role: string }>`SELECT n.nspname AS schema, pg_get_userbyid(n.nspowner) AS owner, current_user AS role
+      FROM pg_namespace n WHERE n.nspname = ANY(${snapshots.map((snapshot) => snapshot.file)}) AND NOT pg_has_role(n.nspowner, 'MEMBER') ORDER BY n.nspname`.execute(this.driver.db);
+    if (rows.length === 0) return null;
+    const { role } = rows[0]!;
+    const owners = [...new Set(rows.map((row) => row.owner))].join(', ');
+    const shown = rows.slice(0, 3).map((row) => `ALTER SCHEMA ${quoteIdentifier(row.schema)} OWNER TO ${quoteIdentifier(role)}`);
+    const more = rows.length > shown.length ? ` (and so for the ${rows.length - shown.length} more schemas)` : '';
+    return {
+      why: `role ${role} does not own ${rows.length === 1 ? `snapshot schema ${rows[0]!.schema}` : `snapshot schemas ${rows.map((row) => row.schema).join(', ')}`} (owned by ${owners}), and only a schema's owner may drop it`,
+      grant: `${shown.join('; ')}${more} (run as a superuser) lets ${role} drop ${rows.length === 1 ? 'it' : 'them'}; or run this as ${owners}`,
+    };
+  }
+
   async take(meta: Pick<Snapshot, 'id' | 'kind' | 'createdAt' | 'runId'>): Promise<Snapshot> {
     const place = `${snapshotSchemaPrefix(this.schema)}${meta.id.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
     return this.driver.transaction(async (trx) => {

@@ -68,3 +68,13 @@ export function connectionConfig(target: PostgresTarget): pg.ClientConfig {
 export function snapshotSchemaPrefix(schema: string): string {
   return `gh_snap_${crypto.createHash('sha1').update(schema).digest('hex').slice(0, 8)}_`;
 }
+
+/**
+ * The schema a staging copy of `staging` is built in before it takes the staging schema's place
+ * (staging.ts): dropped and made afresh by every trial, so only a role that may create schemas can use it.
+ */
+export function stagingCopySchema(staging: string): string {
+  return `${STAGING_COPY_SCHEMA_PREFIX}${crypto.createHash('sha1').update(staging).digest('hex').slice(0, 8)}`;
+}
+
+export const STAGING_COPY_SCHEMA_PREFIX = 'gh_copying_';

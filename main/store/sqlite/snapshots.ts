@@ -46,6 +46,10 @@ export class SqliteSnapshots implements SnapshotSupport {
     return null;
   }
 
+  async removalDenied(): Promise<null> {
+    return null;
+  }
+
   async list(): Promise<Snapshot[]> {
     return [...this.readManifest()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
