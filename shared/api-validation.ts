@@ -241,6 +241,16 @@ export function trialScoredOnLastRunOnly(trial: { windowRuns?: number | null }):
 }
 
 /** A kind's name in a report row: bare under the defaults, with the task's settings when run as a task, and said when its trials were scored on their last run only. */
+/**
+ * Whether a kind's tally has a detection delay to tell: an injected kind held over several runs (or
+ * scored on its last run only, whose delay was never recorded). A control paired with such a kind
+ * spans its runs too, but a flagged control is a false positive, not a detection: the report, the
+ * CLI and the Trials page list the same kinds.
+ */
+export function hasDetectionDelay(tally: { level: (typeof TRIAL_LEVELS)[number]; trials: number; scoredOnLastRunOnly: boolean; windowRuns: number | null }): boolean {
+  return tally.level !== 'control' && tally.trials > 0 && (tally.scoredOnLastRunOnly || (tally.windowRuns ?? 1) > 1);
+}
+
 export function kindAsJudged(tally: Pick<TrialResultView, 'kind' | 'task' | 'sensitivityVersion'> & { scoredOnLastRunOnly?: boolean }): string {
   const settings = tally.task === null ? [] : [trialSettingsText(tally)];
   const parts = [...settings, ...(tally.scoredOnLastRunOnly ? [SCORED_ON_LAST_RUN_ONLY] : [])];

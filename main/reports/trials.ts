@@ -1,4 +1,4 @@
-import { kindAsJudged, mixedSettingsNote, type NotJudgedCounts } from '../../shared/api-validation.js';
+import { hasDetectionDelay, kindAsJudged, mixedSettingsNote, type NotJudgedCounts } from '../../shared/api-validation.js';
 import { environmentFailure } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { summariseTrials, type MagnitudeTally } from '../trials/index.js';
@@ -71,7 +71,7 @@ export const ledgerTrials: TrialReader = async (store, filter) => {
     mixedSettings: mixedSettingsNote(summary.judgedWith),
     scoredOnLastRunOnly: summary.scoredOnLastRunOnly,
     detectionDelay: summary.byKind
-      .filter((k) => k.level !== 'control' && k.trials > 0 && (k.scoredOnLastRunOnly || (k.windowRuns ?? 1) > 1))
+      .filter(hasDetectionDelay)
       .map((k) => ({ name: kindAsJudged(k), windowRuns: k.windowRuns, caught: k.caught, firstAlarmDays: k.firstAlarmDays })),
     rows: summary.byKind.map((k) => {
       const name = kindAsJudged(k);

@@ -26,6 +26,16 @@ import { isProcessAlive } from './process.js';
 export interface StagingCopy {
   /** The trials the staging target held before the copy, written back into it. */
   keptTrials: number;
+  /** The sessions this copy found still open (their process was killed or crashed) and settled `unfinished`. */
+  settledSessions: SettledSession[];
+}
+
+/** A trial session whose process died, settled by the next one: when it began, what it was, and how many trials it finished (in the ledger). */
+export interface SettledSession {
+  startedAt: string;
+  operation: string;
+  operator: string | null;
+  trialsFinished: number;
 }
 
 type Open = (location: string) => Promise<Store>;
@@ -79,7 +89,7 @@ export async function copyToStaging(source: string, staging: string, open: Open,
     await refuseCopyDenied(parsePostgresTarget(staging), parsePostgresTarget(copying));
     for (const target of [staging, copying]) await refuseForeignSchema(parsePostgresTarget(target));
   }
-  const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : { trials: [], sessions: [] };
+  const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : { trials: [], sessions: [], settled: [] };
   if (isPostgresUrl(source)) await copyPostgres(parsePostgresTarget(source), copying, open);
   else {
     copySqlite(path.resolve(source), copying);
@@ -100,7 +110,7 @@ export async function copyToStaging(source: string, staging: string, open: Open,
   }
   await store.close();
   await putInPlace(copying, staging);
-  return { keptTrials: kept.trials.length };
+  return { keptTrials: kept.trials.length, settledSessions: kept.settled };
 }
 
 /** Where a staging copy is built: beside a file, or a schema of its own named after the target's (whose name may be too long to extend). */
@@ -301,7 +311,7 @@ export async function runningTrialOn(store: Pick<Store, 'backend' | 'location' |
 }
 
 /** The staging target's ledger and its trial sessions' attempts, which a fresh copy keeps. */
-async function keptTrials(staging: string, open: Open): Promise<{ trials: NewTrialRecord[]; sessions: KeptSessionAttempt[] }> {
+async function keptTrials(staging: string, open: Open): Promise<{ trials: NewTrialRecord[]; sessions: KeptSessionAttempt[]; settled: SettledSession[] }> {
   let store: Store;
   try {
     store = await open(staging);
@@ -321,7 +331,12 @@ async function keptTrials(staging: string, open: Open): Promise<{ trials: NewTri
         },
       });
     }
-    return { trials: trials.map(({ id: _id, ...trial }) => trial), sessions: await store.trials.sessionAttempts(new Date()) };
+    const kept = trials.map(({ id: _id, ...trial }) => trial);
+    const open = await store.trials.openSessionAttempts();
+    const sessions = await store.trials.sessionAttempts(new Date());
+    // Sessions hold the staging lock for their whole life, so the trials recorded since one still open began are its own.
+    const settled = open.map((s) => ({ startedAt: s.startedAt, operation: s.operation, operator: s.operator, trialsFinished: kept.filter((t) => t.at >= s.startedAt).length }));
+    return { trials: kept, sessions, settled };
   } finally {
     await store.close();
   }

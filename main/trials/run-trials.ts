@@ -8,7 +8,7 @@ import { runUpdate } from '../engine/index.js';
 import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import { anomalyMessages, DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
-import { checkStagingTarget, copyToStaging, lockStaging } from '../store/index.js';
+import { checkStagingTarget, copyToStaging, lockStaging, type SettledSession, type StagingCopy } from '../store/index.js';
 import { asRunMetrics, historicalJudge, injectRunAnomaly, judgedHistory, injectionSpan, MIN_HISTORY_RUNS, requireKnownTask, runReviews, sensitivityInForce } from '../validation/index.js';
 import { alarmsOverWindow, attributeCatch, INJECTED_REJECTION_CODES, recordRuleAlarm, rejectionCodesFor, type Attribution } from './attribution.js';
 import { summariseTrials, type LedgerSummary } from './ledger.js';
@@ -111,6 +111,8 @@ export interface TrialOutcome {
   summary: LedgerSummary;
   /** Every trial the staging ledger holds, this invocation's included. */
   ledger: LedgerSummary;
+  /** Earlier sessions on this staging target whose process died (kill -9, a crash), settled `unfinished` by this one. */
+  settledSessions: SettledSession[];
 }
 
 /** A control spans as many runs as the injection it pairs with, so its false positives are counted over the same window as that injection's catches. */
@@ -167,7 +169,7 @@ async function trialSession(
   const copy = await copyToStaging(request.source, request.staging, open, (copied) => refuseBeforeCopy(copied, request, planned));
   const store = await open(request.staging);
   try {
-    return await asSessionAttempt(store, request, planned.length, () => trialsOnCopy(store, request, planned, report, copy.keptTrials));
+    return await asSessionAttempt(store, request, planned.length, () => trialsOnCopy(store, request, planned, report, copy));
   } finally {
     await store.close();
   }
@@ -201,7 +203,7 @@ async function trialsOnCopy(
   request: TrialRequest & { operator: string },
   planned: PlannedTrial[],
   report: (phase: TrialProgress['phase'], done: number, latest?: TrialResult | null) => void,
-  keptTrials: number,
+  copy: StagingCopy,
 ): Promise<TrialOutcome> {
   const settings = await sessionSettings(store, request.task ?? null);
   let history = await judgedHistory(store, { task: settings.task });
@@ -239,10 +241,11 @@ async function trialsOnCopy(
     task: settings.task,
     sensitivityVersion: settings.version,
     sensitivity: settings.sensitivity,
-    keptTrials,
+    keptTrials: copy.keptTrials,
     trials,
     summary: summariseTrials(trials),
     ledger: summariseTrials(await store.trials.list()),
+    settledSessions: copy.settledSessions,
   };
 }
 

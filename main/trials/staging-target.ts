@@ -20,6 +20,8 @@ export function stagingTargetFor(source: string, given?: string | null): string 
     url.searchParams.set('schema', schema);
     return url.toString();
   }
+  // A PostgreSQL URL for a file's staging was taken as a path and refused as a missing folder: say it is another backend, as the CLI does.
+  if (name !== null && isPostgresUrl(name)) checkStagingTarget(source, name);
   if (name === null) {
     const parsed = path.parse(path.resolve(source));
     return path.join(parsed.dir, `${parsed.name}.staging${parsed.ext || '.db'}`);

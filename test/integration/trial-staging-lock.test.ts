@@ -380,3 +380,31 @@ describe.each(backends)('a trial session killed with its process ($name)', (back
     }
   }, 180_000);
 });
+
+describe.each(backends)('the trial after one killed with its first trial in the ledger ($name)', (backend) => {
+  it('says the killed session was settled unfinished and how many of its trials the ledger keeps, in its JSON and its text', async () => {
+    const source = await seededSource(backend);
+    const staging = await backend.freshLocation();
+    // Held after creating each run: once its second run is created, the first trial's ledger row is written.
+    const first = startCli(['trial', '--db', source, '--staging', staging, '--control', '3', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_PAUSE_AFTER_RUN_CREATED: '1' });
+    try {
+      const firstRun = Number((await printed(first, /paused after creating run (\d+)\n/))[1]);
+      const secondRun = printed(first, new RegExp(`paused after creating run ${firstRun + 1}\\n`));
+      first.child.kill('SIGUSR2');
+      await secondRun;
+      expect(await ledgerOf(backend, staging)).toHaveLength(1);
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+    expect(await first.done).toMatchObject({ signal: 'SIGKILL' });
+    if (isPostgresUrl(staging)) await sessionsGone(staging);
+
+    const json = runCli(['trial', '--db', source, '--staging', staging, '--control', '1', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).settledSessions).toEqual([expect.objectContaining({ operation: expect.stringMatching(/^a trial session of 3 trials from /), trialsFinished: 1 })]);
+    const text = runCli(['trial', '--db', source, '--staging', staging, '--control', '1']);
+    expect(text.code, text.stderr).toBe(0);
+    // Settled once: the trial after that one has nothing to say about it.
+    expect(text.stdout).not.toMatch(/an earlier session/);
+  }, 180_000);
+});

@@ -106,6 +106,12 @@ export class Trials {
    * ledger. Read with the staging lock held: one still open belongs to a session that died, and is
    * kept as `unfinished`.
    */
+  /** The trial sessions' attempts still open: read with the staging lock held, those of sessions that died. */
+  async openSessionAttempts(): Promise<KeptSessionAttempt[]> {
+    const rows = await this.driver.db.selectFrom('writerAttempts').selectAll().where('operation', 'like', `${TRIAL_SESSION_OPERATION}%`).where('outcome', 'is', null).orderBy('id').execute();
+    return rows.map(({ id: _id, ...row }) => row);
+  }
+
   async sessionAttempts(now: Date): Promise<KeptSessionAttempt[]> {
     const rows = await this.driver.db.selectFrom('writerAttempts').selectAll().where('operation', 'like', `${TRIAL_SESSION_OPERATION}%`).orderBy('id').execute();
     return rows.map(({ id: _id, ...row }) => (row.outcome === null ? { ...row, endedAt: now.toISOString(), outcome: 'unfinished', detail: UNFINISHED_SESSION } : row));
