@@ -96,6 +96,13 @@ export const FLAG_DEFINITIONS = [
     kind: 'kill-switch',
     description: 'Stop the scheduler from starting runs (globally, or for one task); manual runs still work.',
   },
+  {
+    name: 'HALT_UPDATES',
+    type: 'boolean',
+    defaultValue: false,
+    kind: 'kill-switch',
+    description: 'Stop updates (globally, or for one task): a run under way stops as interrupted after the batch it is in commits; new runs and resumes are refused until it is lifted. Staging trials still run.',
+  },
 ] as const satisfies readonly FlagDefinition[];
 
 export type FlagName = (typeof FLAG_DEFINITIONS)[number]['name'];

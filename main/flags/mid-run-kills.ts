@@ -16,7 +16,8 @@ type Kill = StoredFlagValue & { reason: string | null };
  * only at its start (`start`): a run already batched is not switched to one all-or-nothing
  * transaction (that would undo nothing its batches committed, and leave the rest unbatched), a
  * snapshot is taken (or not) before anything is written, and pausing the scheduler stops the runs
- * it would start, not this one. A kill of a `start` flag is still said in the run's detail.
+ * it would start, not this one (HALT_UPDATES stops this one: runFlaggedUpdate reads it at each
+ * boundary, in any scope). A kill of a `start` flag is still said in the run's detail.
  */
 const READ_AT: Record<FlagName, 'start' | 'batch' | 'end'> = {
   ENABLE_BATCH_PROCESSING: 'start',
@@ -29,6 +30,7 @@ const READ_AT: Record<FlagName, 'start' | 'batch' | 'end'> = {
   ENABLE_SNAPSHOTS: 'start',
   NOTIFY_ON_ANOMALY: 'end',
   PAUSE_SCHEDULED_RUNS: 'start',
+  HALT_UPDATES: 'batch',
 };
 
 /** What a kill did to the run, by flag: `batch` is the batch it applies from. */
@@ -38,6 +40,7 @@ const EFFECT: Partial<Record<FlagName, (batch: number | null) => string>> = {
   ENABLE_HISTORICAL_VALIDATION: () => 'the run was not judged against earlier runs',
   BLOCK_ON_ANOMALY: () => 'an anomalous verdict does not hold the run',
   NOTIFY_ON_ANOMALY: () => 'an anomalous verdict is not notified',
+  HALT_UPDATES: (batch) => `the run stopped before batch ${batch}, as interrupted: resume it once HALT_UPDATES is lifted`,
 };
 
 /** Why a kill that reached the run did nothing to it. */

@@ -1,6 +1,6 @@
 import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
 import { environmentFailure, notResumedWhenBusy, runUpdate, taskContinuation, type BatchSettings, type UpdateOptions } from '../engine/index.js';
-import { anomalyHold, booleanFlag, MidRunKills, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
+import { anomalyHold, booleanFlag, haltInForce, haltText, MidRunKills, refuseWhileHalted, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
 import { openSource, type RecordSource, type SourceOptions } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
@@ -60,6 +60,8 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
   // unchecked, so a -shm made immutable after another process's commit ended the update with SIGBUS there.
   request.store.refuseWritesOnceGone();
   const { flags, kills, task } = await flagsToGoOnWith(request);
+  await refuseWhileHalted(request.store, task ?? null, request.resumeRunId);
+  const halting = haltable(request.signal);
   const explicit = { mode: request.mode, batchSize: request.batchSize };
   const chosen = runOptionsFromFlags(kills.flags, explicit);
   const judge = request.extra?.judge ?? historicalJudge;
@@ -79,13 +81,17 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
     batchSize: chosen.batchSize,
     isolate: chosen.isolate,
     batchCeiling: chosen.batchCeiling,
-    betweenBatches: async (runId, nextBatch) => ((await kills.atBatchBoundary(runId, nextBatch)) ? batchSettings(runOptionsFromFlags(kills.flags, explicit)) : null),
+    betweenBatches: async (runId, nextBatch) => {
+      const changed = await kills.atBatchBoundary(runId, nextBatch);
+      await halting.ifHalted(request.store, task ?? null);
+      return changed ? batchSettings(runOptionsFromFlags(kills.flags, explicit)) : null;
+    },
     task,
     flags,
     resumeRunId: request.resumeRunId,
     operator: request.operator,
     clock: request.clock,
-    signal: request.signal,
+    signal: halting.signal,
     onEvent: warning ? warnOnStart(request.onEvent, warning) : request.onEvent,
     finalStatus: holdUnlessKilled(chosen, kills) ?? request.extra?.finalStatus,
     beforeRun: snapshotBeforeRun({ request: snapshot, integrity, retention: request.retention, clock: request.clock }),
@@ -124,6 +130,23 @@ function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, warning: 
   return (event) => {
     onEvent(event);
     if (event.type === 'run-started') onEvent({ type: 'warning', runId: event.runId, cause: 'coverage-gap', ...warning });
+  };
+}
+
+/**
+ * The run's stop signal: its caller's, and HALT_UPDATES read at each batch boundary. A halt stops
+ * the run through the stop path every stop takes (after the batch it is in commits, interrupted and
+ * resumable), its reason naming the flag, who set it, when and why. Unreadable flags throw there:
+ * the run stops as interrupted, as for kills that cannot be read (MidRunKills).
+ */
+function haltable(signal: AbortSignal | undefined): { signal: AbortSignal; ifHalted: (store: Store, task: string | null) => Promise<void> } {
+  const halt = new AbortController();
+  return {
+    signal: signal ? AbortSignal.any([signal, halt.signal]) : halt.signal,
+    ifHalted: async (store, task) => {
+      const halted = halt.signal.aborted ? null : await haltInForce(store, task);
+      if (halted) halt.abort(`by ${haltText(halted)},`);
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import type { RunSummary } from '../../shared/run.js';
 import { type ErrorCode, GatehouseError, isGatehouseError, type Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { environmentFailure } from '../engine/index.js';
-import { flagToActOn, type FlagResolution } from '../flags/index.js';
+import { flagToActOn, haltInForce, haltText, type FlagResolution, type Halt } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { retryAfterFailures } from './backoff.js';
 import { countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, storedCronProblem, timesBetween } from './cron.js';
@@ -193,12 +193,16 @@ export class Scheduler {
     // Read to act on (flagToActOn): flags that cannot be read start nothing. The task "could not
     // run", and a flags table dropped outside Gatehouse pauses the scheduler (tickTask, StoreWatch).
     let paused: FlagResolution;
+    let halted: Halt | null;
     try {
       paused = await flagToActOn(this.options.store, 'PAUSE_SCHEDULED_RUNS', { task: task.name });
+      halted = await haltInForce(this.options.store, task.name);
     } catch (error) {
       return failedEntry(task, scheduledFor, environmentFailure(this.options.store, error));
     }
     if (paused.value === true) return this.skipped(task, scheduled, `paused by PAUSE_SCHEDULED_RUNS (${paused.killed ?? paused.scope ?? 'global'})`);
+    // Skipped, not failed: the task is not at fault, and its interrupted run resumes once the halt is lifted.
+    if (halted) return this.skipped(task, scheduled, `updates halted by ${haltText(halted)}`);
     this.running.add(task.name);
     this.log({ event: 'task-started', task: task.name, scheduledFor });
     try {

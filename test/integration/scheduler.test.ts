@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { setFlag } from '../../main/flags/index.js';
+import { setFlag, unsetFlag } from '../../main/flags/index.js';
 import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore, TIMES_COUNTED } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RunSummary } from '../../shared/run.js';
@@ -314,6 +314,22 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       const report = await scheduler.tick();
       expect(report.entries).toMatchObject([{ task: 'daily', outcome: 'skipped', reason: expect.stringContaining('killed by ops-bob') }]);
       expect(runs).toEqual([]);
+    });
+  });
+
+  it('skips a task while HALT_UPDATES is on for it, naming who halted updates and why; lifted, the task runs', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'daily', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      await setFlag(store, { flag: 'HALT_UPDATES', value: true, scope: 'task:daily', reason: 'incident 43: bad feed', operator: 'ops-bo' });
+      const runs: string[] = [];
+      const { scheduler } = schedulerFor(store, time, runs);
+      time.set('2026-03-01T01:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'skipped', reason: expect.stringMatching(/^updates halted by HALT_UPDATES \(scope task:daily\), set by ops-bo at \S+: "incident 43: bad feed"$/) }]);
+      expect(runs).toEqual([]);
+      await unsetFlag(store, { flag: 'HALT_UPDATES', scope: 'task:daily', reason: 'feed fixed', operator: 'ops-bo' });
+      time.set('2026-03-01T02:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'ran' }]);
     });
   });
 

@@ -1,0 +1,52 @@
+import { GatehouseError } from '../../shared/errors.js';
+import type { Store } from '../store/index.js';
+import { flagToActOn } from './evaluate.js';
+import { flagStore } from './flag-store.js';
+import { GLOBAL_SCOPE } from './scope.js';
+
+/** The kill switch that stops updates: read when a run would start and at every batch boundary of one under way. */
+export const HALT_FLAG = 'HALT_UPDATES';
+
+/** HALT_UPDATES in force for a run: the scope that holds it on, and who set it there, when and why. */
+export interface Halt {
+  scope: string;
+  by: string;
+  at: string;
+  reason: string | null;
+}
+
+/**
+ * HALT_UPDATES as a run of `task` (null: a manual run) gets it now, or null when it is off. Read to
+ * act on (flagToActOn): flags that cannot be read throw, so a halt is never read as "off" while the
+ * flags table is gone. The reason is the newest event's for the scope that holds it on.
+ */
+export async function haltInForce(store: Pick<Store, 'queries'>, task: string | null): Promise<Halt | null> {
+  const resolution = await flagToActOn(store, HALT_FLAG, { task });
+  if (resolution.value !== true) return null;
+  const scope = resolution.scope ?? GLOBAL_SCOPE;
+  const flags = flagStore(store);
+  const stored = (await flags.values(HALT_FLAG)).find((v) => v.scope === scope);
+  const [event] = await flags.history({ flag: HALT_FLAG, scope, limit: 1, valueSet: true });
+  return { scope, by: stored?.updatedBy ?? 'unknown', at: stored?.updatedAt ?? 'unknown', reason: event?.reason ?? null };
+}
+
+/** "HALT_UPDATES (scope kill), set by ada at …: "incident 42"": who stopped updates, when and why. */
+export function haltText(halt: Halt): string {
+  return `${HALT_FLAG} (scope ${halt.scope}), set by ${halt.by} at ${halt.at}${halt.reason ? `: "${halt.reason}"` : ''}`;
+}
+
+/** How to lift it, on each surface. */
+function liftHint(halt: Halt): { cli: string; console: string } {
+  return {
+    cli: `lift it with \`gatehouse flags unset ${HALT_FLAG} --scope ${halt.scope} --reason "…"\`, then start the run (or \`update --resume N\` an interrupted one)`,
+    console: `lift it on the Flags page (${HALT_FLAG}, scope ${halt.scope}), then start the run or resume the interrupted one`,
+  };
+}
+
+/** A run (new or resumed) refused while HALT_UPDATES is on: CONFLICT, naming the halt and how to lift it. */
+export async function refuseWhileHalted(store: Pick<Store, 'queries'>, task: string | null, resumeRunId?: number): Promise<void> {
+  const halt = await haltInForce(store, task);
+  if (!halt) return;
+  const what = resumeRunId === undefined ? 'no update starts' : `run ${resumeRunId} is not resumed`;
+  throw new GatehouseError('CONFLICT', `updates are halted, ${what}: ${haltText(halt)}`, { hint: liftHint(halt) });
+}

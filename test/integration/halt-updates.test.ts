@@ -1,0 +1,127 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../shared/run.js';
+import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
+import { memoryPreferences } from '../../main/api/preferences.js';
+import { setFlag } from '../../main/flags/index.js';
+import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
+import { operatorCaller } from '../helpers/callers.js';
+import { waitForCheckpoint } from '../helpers/checkpoints.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { domainFingerprint } from '../helpers/domain-rows.js';
+
+const SOURCE = 'synthetic:seed=21,count=20000';
+const REASON = 'incident 42: upstream sends bad dates';
+
+/** A new database at `backend`, with fixed batches of 200 (100 of them): the halt lands long before the last. */
+async function configured(backend: TestBackend): Promise<string> {
+  const db = await backend.freshLocation();
+  await withStoreAt(backend, db, async (store) => {
+    for (const [flag, value] of [['BATCH_SIZE', '200'], ['ADAPTIVE_BATCHES', 'false']] as const) await setFlag(store, { flag, value, scope: 'global', reason: 'test setup', operator: 'setup' });
+  });
+  return db;
+}
+
+const update = (db: string, ...more: string[]) => ['update', '--db', db, '--source', SOURCE, '--no-snapshot', '--json', ...more];
+const flags = (db: string, ...args: string[]) => runCli(['flags', ...args, '--db', db]);
+
+describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses new ones ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('set from another process, it stops a running update after a committed batch as interrupted, saying who and why; lifted, the resume reaches a clean run\'s rows', async () => {
+    const clean = await configured(backend);
+    const lone = runCli(update(clean));
+    expect(lone.code, lone.stderr).toBe(0);
+
+    const db = await configured(backend);
+    const running = startCli(update(db));
+    await waitForCheckpoint(backend, db, 1, (checkpoint) => checkpoint.batchSeq >= 1);
+    const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--operator', 'support-sam');
+    expect(set.code, set.stderr).toBe(0);
+    const ended = await running.done;
+    const stopped = JSON.parse(ended.stdout) as RunSummary;
+    expect(stopped.status).toBe('interrupted');
+    expect(stopped.error).toMatch(/^stopped by HALT_UPDATES \(scope kill\), set by support-sam at \S+: "incident 42: upstream sends bad dates", after the last committed batch — resume with --resume 1$/);
+    expect(stopped.flagChanges).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', value: true, killedBy: 'support-sam', reason: REASON, at: 'batch', applied: true })]);
+    // The batches it committed are kept: every hearing they wrote is stored, the rest is not.
+    await withStoreAt(backend, db, async (store) => {
+      const run = (await store.getRun(1))!;
+      expect(run.batchList.length).toBeGreaterThan(0);
+      expect(run.batchList.every((batch) => batch.status === 'committed')).toBe(true);
+      expect(stopped.metrics.added).toBeGreaterThan(0);
+      expect(stopped.metrics.added).toBeLessThan(20000);
+      expect(run.batchList.reduce((sum, batch) => sum + batch.written, 0)).toBe(stopped.metrics.added);
+    });
+
+    // While it is on, a new run and the resume are refused in words: who, why, and how to lift it.
+    for (const [args, what] of [[update(db), 'no update starts'], [update(db, '--resume', '1'), 'run 1 is not resumed']] as const) {
+      const refused = runCli(args);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(`updates are halted, ${what}: HALT_UPDATES (scope kill), set by support-sam at`);
+      expect(refused.stderr).toContain(REASON);
+      expect(refused.stderr).toContain('gatehouse flags unset HALT_UPDATES --scope kill');
+    }
+
+    const lifted = flags(db, 'unset', 'HALT_UPDATES', '--scope', 'kill', '--reason', 'incident 42 over');
+    expect(lifted.code, lifted.stderr).toBe(0);
+    const resumed = runCli(update(db, '--resume', '1'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((JSON.parse(resumed.stdout) as RunSummary).status).toBe('success');
+    expect(await domainFingerprint(db)).toEqual(await domainFingerprint(clean));
+  }, 180_000);
+
+  it('halted for one task, that task\'s runs are refused and manual runs go on; its audit trail has every change', async () => {
+    const db = await configured(backend);
+    const set = flags(db, 'set', 'HALT_UPDATES', 'on', '--scope', 'task:daily', '--reason', 'daily feed broken', '--operator', 'ops-bo');
+    expect(set.code, set.stderr).toBe(0);
+    const daily = runCli(update(db, '--task', 'daily'));
+    expect(daily.code).not.toBe(0);
+    expect(daily.stderr).toContain('updates are halted, no update starts: HALT_UPDATES (scope task:daily), set by ops-bo at');
+    expect(daily.stderr).toContain('"daily feed broken"');
+    const manual = runCli(['update', '--db', db, '--source', 'synthetic:seed=21,count=50', '--no-snapshot', '--json']);
+    expect(manual.code, manual.stderr).toBe(0);
+    const history = flags(db, 'history', 'HALT_UPDATES', '--json');
+    expect(history.code, history.stderr).toBe(0);
+    expect(JSON.parse(history.stdout)).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', scope: 'task:daily', operator: 'ops-bo', reason: 'daily feed broken', newValue: true })]);
+  }, 60_000);
+
+  it('from the console: flags.set halts updates (audited as the operator), Start run is refused in the console\'s words, the Flags page lists it as a kill switch', async () => {
+    const db = await configured(backend);
+    const store = await backend.open(db);
+    const engine = createInProcessEngineHost({ location: db });
+    try {
+      const api = createApi({ store, engine, transport: 'http', databaseLocation: db, preferences: memoryPreferences({}) });
+      const set = await dispatch(api, 'flags.set', { flag: 'HALT_UPDATES', scope: 'global', value: true, reason: 'incident 44' }, operatorCaller('dana'));
+      expect(set).toMatchObject({ ok: true });
+      const started = await dispatch(api, 'runs.start', { source: 'synthetic:seed=2,count=30', task: null }, operatorCaller('dana'));
+      expect(started).toMatchObject({
+        ok: false,
+        error: { code: 'CONFLICT', message: expect.stringMatching(/^updates are halted, no update starts: HALT_UPDATES \(scope global\), set by dana at \S+: "incident 44"$/), hint: expect.stringContaining('Flags page (HALT_UPDATES, scope global)') },
+      });
+      const listed = await dispatch(api, 'flags.list', {}, operatorCaller('dana'));
+      expect(listed).toMatchObject({ ok: true, data: expect.arrayContaining([expect.objectContaining({ name: 'HALT_UPDATES', kind: 'kill-switch', description: expect.stringContaining('Stop updates'), inForce: expect.objectContaining({ value: true }) })]) });
+      expect(await store.reports.runs({})).toEqual([]);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  }, 60_000);
+
+  it('bad inputs: a reason missing, a scope naming no task, set twice, unset while no run is under way', async () => {
+    const db = await configured(backend);
+    const noReason = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'kill');
+    expect(noReason.code).not.toBe(0);
+    expect(noReason.stderr).toMatch(/reason/);
+    const badScope = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'task:', '--reason', 'x');
+    expect(badScope.code).not.toBe(0);
+    expect(badScope.stderr).toContain('--scope must be "global", "kill" or "task:NAME", got "task:"');
+    for (let i = 0; i < 2; i++) expect(flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', `twice ${i}`, '--operator', 'first').code).toBe(0);
+    const refused = runCli(update(db));
+    // Set twice: still the first setter's, with the newest reason given.
+    expect(refused.stderr).toContain('set by first at');
+    expect(refused.stderr).toContain('"twice 1"');
+    const off = flags(db, 'unset', 'HALT_UPDATES', '--scope', 'kill', '--reason', 'no run to stop');
+    expect(off.code, off.stderr).toBe(0);
+    const small = runCli(['update', '--db', db, '--source', 'synthetic:seed=21,count=50', '--no-snapshot', '--json']);
+    expect(small.code, small.stderr).toBe(0);
+  }, 60_000);
+});
