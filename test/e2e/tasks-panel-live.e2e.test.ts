@@ -32,7 +32,7 @@ describe.skipIf(executablePath === null)('the tasks panel, left open while tasks
     await row.waitFor();
     expect(await row.locator('.badge').textContent()).toBe('enabled');
 
-    await editTask(app.store, 'from-the-cli', { enabled: false }, new Date(), 'Ann');
+    await editTask(app.store, 'from-the-cli', { enabled: false, reason: 'switched off from a terminal' }, new Date(), 'Ann');
     await row.locator('.badge', { hasText: 'disabled' }).waitFor();
     expect(await page.locator('input[name=task-name]').inputValue()).toBe('half-typed');
   });

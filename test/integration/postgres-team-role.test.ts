@@ -68,7 +68,7 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
       ['flags', 'set', 'BATCH_SIZE', '10', '--scope', 'task:daily', '--reason', 'canary'],
       ['tasks', 'add', 'daily', '--cron', '0 3 * * *', '--source', 'synthetic:seed=3,count=10'],
       ['tasks', 'run', 'daily'],
-      ['tasks', 'disable', 'daily'],
+      ['tasks', 'disable', 'daily', '--reason', 'drill'],
       ['backups', 'list'],
       ['report', 'trial'],
     ]) {
