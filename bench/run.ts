@@ -82,6 +82,13 @@ if (process.env.GATEHOUSE_BENCH_SWEEP !== '0') {
   console.log(`\n${formatSpeed(await measureValidationSpeed())}`);
 }
 
+// validate --batch on one long line (4, 37 and 70 MB, the last over the 64 MiB line limit): ms per MB
+// stays flat when the cost grows with the input alone. GATEHOUSE_BENCH_LONG_LINE=0 skips it.
+if (process.env.GATEHOUSE_BENCH_LONG_LINE !== '0') {
+  const { formatLongLines, measureLongLines } = await import('./validate-long-line.js');
+  console.log(`\n${formatLongLines(measureLongLines())}`);
+}
+
 // The crash-safety soak (issue 4): 200 SIGKILLs at seeded moments, each round resumed to the end
 // and compared with a clean run. Minutes long; GATEHOUSE_BENCH_SOAK=0 skips it.
 if (process.env.GATEHOUSE_BENCH_SOAK !== '0') {

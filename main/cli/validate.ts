@@ -77,8 +77,10 @@ naming its line and id, and the lines after it are judged as usual; so is a line
 ${BATCH_LINE_MAX_BYTES.toLocaleString('en-US')} bytes (64 MiB), which is skipped unread, and one that is not UTF-8. Input in
 UTF-16 (it opens with that byte-order mark) is refused whole.
 
-exit codes: 0 every line answered (error lines included); 2 usage error, or the input cannot be read
-(nothing judged, or the lines before the fault answered); 1 an unexpected error.`;
+exit codes: 0 every line answered (error lines included); 2 usage error, the input cannot be read
+(nothing judged, or the lines before the fault answered), or it holds no line to judge (empty, or
+blank lines only: one line on stderr, nothing on stdout but the error object with --json); 1 an
+unexpected error.`;
 
 export function registerValidateCommand(program: Command, io: ValidateIo = { stdin: process.stdin, stdout: process.stdout }): Command {
   const validate = program.command('validate');
@@ -98,7 +100,7 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
       if (flags.batch) {
         if (flags.history !== undefined || flags.current !== undefined) throw new GatehouseError('USAGE', 'validate --batch reads NDJSON lines; do not combine it with --history or --current');
         if (file !== undefined && file !== '-') {
-          await withBatchFile(file, (stdin) => validateBatch({ ...io, stdin }, sensitivity));
+          await withBatchFile(file, (stdin) => validateBatch({ ...io, stdin }, sensitivity, BATCH_LINE_MAX_BYTES, file));
           return;
         }
         if (io.stdin === process.stdin) refuseDirectoryOnStdin();
@@ -162,28 +164,45 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string)
  * One verdict line per input line, in order; output waits for the pipe when it is full. A reader
  * that goes away (`| head -1`) ends the command quietly: nobody reads the verdicts still to come,
  * and judging them changes nothing.
+ *
+ * Input with no line to judge — empty, or blank lines only — is refused whole (INPUT_INVALID, exit 2)
+ * with nothing on stdout: it answered nothing with exit 0, which an automation reads as "every line
+ * judged" when its generator had written nothing (`gen | gatehouse validate --batch`, gen failed).
+ * Blank lines before the first line with text are therefore answered once that line comes.
  */
-export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivity, maxLineBytes = BATCH_LINE_MAX_BYTES): Promise<void> {
+export async function validateBatch(io: ValidateIo, sensitivity?: BatchSensitivity, maxLineBytes = BATCH_LINE_MAX_BYTES, inputName = 'stdin'): Promise<void> {
   const judge = createBatchJudge({}, sensitivity);
   let lineNumber = 0;
+  // Blank lines read while no line had text yet: answered (in order) when one has, refused with the input otherwise.
+  let blankLinesHeld = 0;
+  const write = async (answer: string): Promise<boolean> => io.stdout.write(`${answer}\n`) || (await drained(io.stdout));
   try {
     for await (const line of ndjsonLines(io.stdin as AsyncIterable<Buffer | string>, maxLineBytes)) {
       lineNumber++;
       // Each line is a JSON text, which RFC 8259 §8.1 lets a reader take with a byte-order mark: files
       // joined with `cat` carry one at the start of each, and it can open no valid line otherwise.
+      if (blankLinesHeld === lineNumber - 1 && 'text' in line && withoutByteOrderMark(line.text).trim() === '') {
+        blankLinesHeld++;
+        continue;
+      }
+      let open = true;
+      for (let held = 1; open && held <= blankLinesHeld; held++) open = await write(judge.judgeLine('', held));
+      blankLinesHeld = 0;
+      if (!open) break;
       const answer =
         'text' in line
           ? judge.judgeLine(withoutByteOrderMark(line.text), lineNumber)
           : 'tooLong' in line
             ? judge.refuseLine(withoutByteOrderMark(line.tooLong.head), lineNumber, tooLongReason(line.tooLong.bytes, maxLineBytes))
             : judge.refuseLine(withoutByteOrderMark(line.notUtf8.head), lineNumber, notUtf8Reason(line.notUtf8));
-      const written = io.stdout.write(`${answer}\n`);
-      if (!written && !(await drained(io.stdout))) break;
+      if (!(await write(answer))) break;
     }
   } catch (error) {
     const where = lineNumber === 0 ? 'the NDJSON input' : `the NDJSON input after line ${lineNumber}`;
     throw new GatehouseError('INPUT_INVALID', `cannot read ${where}: ${(error as Error).message}`);
   }
+  if (lineNumber === 0) throw new GatehouseError('INPUT_INVALID', `validate --batch: ${inputName} is empty: no line to judge (expected NDJSON lines {"history": [...], "current": {...}})`);
+  if (blankLinesHeld === lineNumber) throw new GatehouseError('INPUT_INVALID', `validate --batch: ${inputName} holds only blank lines (${lineNumber.toLocaleString('en-US')}): no line to judge (expected NDJSON lines {"history": [...], "current": {...}})`);
 }
 
 /** Opened before any line is read, so a missing file is one clear refusal and no output. */

@@ -266,6 +266,18 @@ describe('gatehouse validate --batch', () => {
     expect(answers[1]!.id).toBe('too-long');
   });
 
+  it('refuses input with no line to judge, empty or blank lines only, with one line on stderr and exit 2 (the error object on stdout with --json), where it exited 0 in silence', () => {
+    const empty = path.join(folder, 'empty.ndjson');
+    fs.writeFileSync(empty, '');
+    const message = `validate --batch: ${empty} is empty: no line to judge (expected NDJSON lines {"history": [...], "current": {...}})`;
+    expect(runCli(['validate', '--batch', empty, '--json'])).toMatchObject({ code: 2, stdout: `${JSON.stringify({ error: { code: 'INPUT_INVALID', message } })}\n`, stderr: `gatehouse: ${message}\n` });
+    expect(runCli(['validate', '--batch'], { input: '\n  \r\n\t' })).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'gatehouse: validate --batch: stdin holds only blank lines (3): no line to judge (expected NDJSON lines {"history": [...], "current": {...}})\n',
+    });
+  });
+
   it('refuses a missing file, a directory (named or on stdin) and a file without --batch with one line and exit 2', () => {
     const missing = runCli(['validate', '--batch', path.join(folder, 'missing.ndjson')]);
     expect(missing).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^gatehouse: cannot read .*missing\.ndjson: no such file\n$/) });

@@ -31,12 +31,19 @@ const count = z.number().int().nonnegative();
  * may carry fractions of a millisecond (a timer's reading); it is rounded. Every one is at most
  * Number.MAX_SAFE_INTEGER, as `update` stores them.
  */
-const cliMetricsSchema = runMetricsSchema.extend({
-  unchanged: count.optional(),
-  quarantined: count.default(0),
-  // Bounded as the counts are: a duration of 1.5e308 ms gave a band whose high overflowed to Infinity, printed as null.
-  durationMs: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
-});
+const cliMetricsSchema = runMetricsSchema
+  .extend({
+    unchanged: count.optional(),
+    quarantined: count.default(0),
+    // Bounded as the counts are: a duration of 1.5e308 ms gave a band whose high overflowed to Infinity, printed as null.
+    durationMs: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+    // The counts every stored summary also carries (shared/run.ts), checked as the others are: `rolledBack: -3` was judged.
+    rolledBack: count.optional(),
+    fetchErrors: count.optional(),
+    duplicates: count.optional(),
+  })
+  // A harness's own metric beside them (`inserted`) is a count or a duration too: none is below 0.
+  .catchall(z.number().nonnegative());
 
 /** A run as given, checked but not yet completed. */
 const givenRunSchema = historyEntrySchema.extend({ startedAt: runStartSchema, metrics: cliMetricsSchema });

@@ -20,6 +20,31 @@ describe('validate --batch line handler', () => {
     expect(after(40_000).verdict).toBe('insufficient_history');
   });
 
+  it('refuses a negative count beside the required ones (rolledBack, fetchErrors, duplicates, a harness\'s own inserted) by its field, and judges the lines after it', () => {
+    const judge = createBatchJudge();
+    const withMetrics = (where: 'current' | 'history', extra: Record<string, number>) =>
+      where === 'current'
+        ? { ...clean, current: { ...clean.current, metrics: { ...clean.current.metrics, ...extra } } }
+        : { ...clean, history: clean.history.map((run, i) => (i === 3 ? { ...run, metrics: { ...run.metrics, ...extra } } : run)) };
+    const lines = [
+      withMetrics('current', { rolledBack: -3 }),
+      withMetrics('history', { inserted: -5 }),
+      withMetrics('current', { fetchErrors: 1.5 }),
+      withMetrics('current', { duplicates: -1, rolledBack: 0, inserted: 7 }),
+      clean,
+    ];
+    const answers = lines.map((line, i) => JSON.parse(judge.judgeLine(JSON.stringify(line), i + 1)));
+    expect(answers.slice(0, 4).map((answer) => answer.error?.message ?? answer.verdict)).toEqual([
+      'line 1: current.metrics.rolledBack: Too small: expected number to be >=0',
+      'line 2: history[3].metrics.inserted: Too small: expected number to be >=0',
+      'line 3: current.metrics.fetchErrors: Invalid input: expected int, received number',
+      'line 4: current.metrics.duplicates: Too small: expected number to be >=0',
+    ]);
+    expect(answers[4]).toEqual(JSON.parse(createBatchJudge().judgeLine(JSON.stringify(clean), 5)));
+    // Zero and a harness's own non-negative count are judged.
+    expect(JSON.parse(judge.judgeLine(JSON.stringify(withMetrics('current', { rolledBack: 0, inserted: 7 })), 6)).verdict).toBe(answers[4].verdict);
+  });
+
   it('judges a line under its own sensitivity, and refuses one naming a task when no database gives its settings', () => {
     const judge = createBatchJudge();
     const untuned = JSON.parse(judge.judgeLine(JSON.stringify(spiked), 1));

@@ -80,6 +80,20 @@ describe('gatehouse validate', () => {
     expect(output).toEqual([fromFiles, fromFiles, { error: { code: 'INPUT_INVALID', message: expect.stringMatching(/^line 3: empty line/) } }, fromFiles]);
   });
 
+  it('--batch refuses input with no line to judge (empty, or blank lines only) with nothing written, and answers blank lines that lead to a line with text', async () => {
+    const answered = async (input: string[], name?: string) => {
+      const chunks: string[] = [];
+      const stdout = new Writable({ write: (chunk: Buffer, _encoding, callback) => (chunks.push(chunk.toString()), callback()) });
+      const done = validateBatch({ stdin: Readable.from(input), stdout }, undefined, undefined, name).then(() => 'judged', (error: Error) => error.message);
+      return { result: await done, stdout: chunks.join('') };
+    };
+    expect(await answered([])).toEqual({ result: 'validate --batch: stdin is empty: no line to judge (expected NDJSON lines {"history": [...], "current": {...}})', stdout: '' });
+    expect(await answered([' \r\n', '\uFEFF\n\t\n'], 'cases.ndjson')).toEqual({ result: 'validate --batch: cases.ndjson holds only blank lines (3): no line to judge (expected NDJSON lines {"history": [...], "current": {...}})', stdout: '' });
+    const led = await answered([`\n \n${JSON.stringify(spiked)}\n\n`]);
+    expect(led.result).toBe('judged');
+    expect(led.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).error?.message.slice(0, 18) ?? JSON.parse(line).verdict)).toEqual(['line 1: empty line', 'line 2: empty line', 'anomalous', 'line 4: empty line']);
+  });
+
   it('--batch ends quietly when the reader of its output goes away', async () => {
     // What a closed pipe does to process.stdout; main/cli/output.ts listens for the error, as here.
     const closed = new Writable({ highWaterMark: 1, write: (_chunk, _encoding, callback) => callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })) });
