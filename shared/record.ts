@@ -19,6 +19,15 @@ export const MAX_TEXT_FIELD_LENGTH = 2_000;
  */
 export const MAX_LIST_ENTRIES = 1_000;
 /**
+ * The most UTF-8 bytes a witness's identity — its name and organization as keyed, in lower case —
+ * may take together. Each text field is held to MAX_TEXT_FIELD_LENGTH characters, but PostgreSQL's
+ * unique index on the key refuses an entry past 2,704 bytes (four thousand ASCII characters, or
+ * two fields of 1,000 CJK characters, are past it) where SQLite takes any: the same feed stored the
+ * hearing on SQLite and quarantined it on PostgreSQL with the index's error. Below the index's
+ * bound with room for its row header, whichever way PostgreSQL compresses the entry.
+ */
+export const MAX_WITNESS_KEY_BYTES = 2_400;
+/**
  * Limits checked when a record is parsed, before any rule looks at it. A Congress.gov detail nests
  * about 4 containers deep and weighs a few KB; these leave wide room and still keep one hostile
  * record from costing the stack or the memory of the run around it.

@@ -246,11 +246,13 @@ function startedRun(options: UpdateOptions, run: Execution): Omit<RunSummary, 's
 /**
  * The run's metrics as its summary gives them: every run's carries the same keys, in either mode, so
  * a count is 0 in a run that had none of it (fetched nothing, wrote in batches, began before the count
- * was kept) rather than absent.
+ * was kept) rather than absent — and in the same order: spread from the run's counts, an
+ * all-or-nothing run (which counts `rolledBack` as it goes) printed `rolledBack` before `fetchErrors`
+ * and `duplicates`, a batch run after them, so `runs list` mixed two layouts.
  */
 function finalMetrics(run: Execution): RunMetrics {
-  const { metrics } = run.state;
-  return { ...metrics, durationMs: elapsedMs(run), rolledBack: metrics.rolledBack ?? 0, fetchErrors: metrics.fetchErrors ?? 0, duplicates: metrics.duplicates ?? 0 };
+  const { fetched, added, updated, unchanged, quarantined, durationMs: _counted, fetchErrors, duplicates, rolledBack, ...more } = run.state.metrics;
+  return { fetched, added, updated, unchanged, quarantined, durationMs: elapsedMs(run), fetchErrors: fetchErrors ?? 0, duplicates: duplicates ?? 0, rolledBack: rolledBack ?? 0, ...more };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { codePointLabel, MAX_LIST_ENTRIES, controlCharacterProblem, decodeHtmlEntities, visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
+import { codePointLabel, MAX_LIST_ENTRIES, MAX_TEXT_FIELD_LENGTH, MAX_WITNESS_KEY_BYTES, controlCharacterProblem, decodeHtmlEntities, organizationKey, visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
 import { normalizeWitnessName } from './witness-names.js';
 
 /** Where a reader puts what is wrong with the record, and the entries it listed twice alike (stored once). */
@@ -182,6 +182,12 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
     }
     const normalizedName = normalizeWitnessName(name);
     const witness = { name, normalizedName, organization, position };
+    // A field past its own length limit is refused for that already (checkStrings).
+    const keyBytes = Math.max(name.length, organization?.length ?? 0) > MAX_TEXT_FIELD_LENGTH ? 0 : Buffer.byteLength(normalizedName) + Buffer.byteLength(organizationKey(witness));
+    if (keyBytes > MAX_WITNESS_KEY_BYTES) {
+      reasons.add('OVERSIZE_FIELD', `${path}: the witness's name and organization take ${keyBytes.toLocaleString('en-US')} bytes of UTF-8 as the witness is keyed; the limit is ${MAX_WITNESS_KEY_BYTES.toLocaleString('en-US')}`);
+      continue;
+    }
     if (seen !== null) {
       const key = witnessKey(witness);
       const first = seen.get(key);
