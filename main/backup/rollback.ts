@@ -10,7 +10,7 @@ import {
 import { GatehouseError, type Surface } from '../../shared/errors.js';
 import { environmentFailure } from '../engine/busy-refusal.js';
 import { resumable } from '../engine/open-run.js';
-import { WriterLockLost, type Store } from '../store/index.js';
+import { canceledByServer, WriterLockLost, type Store } from '../store/index.js';
 import { settleOrphanedRuns, withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { rollbackInTransaction, type CheckedRequest, type RollbackLimits, type RollbackProgress } from './rollback-apply.js';
@@ -135,7 +135,9 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   // A dry run writes nothing that survives, so it may look while an update runs.
   if (checked.dryRun) {
     await markRunInterruptedIfOrphaned(store, checked.runId, clock);
-    return work().catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error));
+    return work()
+      .catch((error: unknown) => lookUnderTheLock(store, clock, checked, work, error))
+      .catch((error: unknown) => Promise.reject(canceledByServer(`preview of the rollback of ${target} failed`, 'a preview changes nothing', error) ?? error));
   }
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
   // The reason is kept in the attempt too: a rollback that fails or dies writes no rollback event, and its audit must still say why.
@@ -198,6 +200,8 @@ async function connectionLostDuring(store: Store, request: CheckedRequest, at: s
 const REFUSED_BY_DATABASE = 'a trigger, constraint or rule added to the database outside Gatehouse refused the rows the rollback puts back or removes: remove or correct it';
 
 function rollbackFailure(store: Store, target: string, error: unknown): unknown {
+  const canceled = canceledByServer(`rollback of ${target} failed`, 'it is one transaction: nothing was rolled back', error);
+  if (canceled) return canceled;
   if (error instanceof GatehouseError || store.classifyError(error) === 'transient') return error;
   const said = environmentFailure(store, error);
   const failed = `rollback of ${target} failed`;

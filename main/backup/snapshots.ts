@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { atOrAfter, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { atOrAfter, canceledByServer, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
 import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
 import { asAttempt, withWriterLock } from './lock.js';
@@ -313,11 +313,11 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   // What the restore itself needs must be there (the audit, the writer lock): refused before the lock, which is one of them.
   if (store.damage) refuseUnmendable(await storeShape(store.queries.db, store.backend), store.location, store.damage, store.backend);
   // The reason is kept in the attempt too: a restore that fails or dies part-way writes no restore event, and its audit must still say why.
-  return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true, reason }, async () => {
+  const restoring = async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     await store.snapshots.refuseUnrestorable(chosen);
-    const safetySnapshot = await createSnapshot(store, { kind: 'safety', clock });
+    const safetySnapshot = await createSnapshot(store, { kind: 'safety', clock }).catch((error: unknown) => Promise.reject(safetySnapshotFailed(chosen, error)));
     const event = await store.snapshots.restore(chosen, { operator, reason, at: clock().toISOString(), safetySnapshotId: safetySnapshot.id });
     return {
       restoredFrom: chosen,
@@ -327,7 +327,21 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
       event,
       message: `restored ${store.location} from snapshot ${chosen.id} (taken ${chosen.createdAt}); hearings ${event.hearingsBefore} → ${event.hearingsAfter}${describeRepointed(event)}; the state before the restore is snapshot ${safetySnapshot.id}; recorded as restore ${event.id} by ${operator}`,
     };
-  });
+  };
+  // Failed inside the attempt, so its audit says what failed as the operator is told it.
+  const restored = () => restoring().catch((error: unknown) => Promise.reject(canceledByServer(`restore from snapshot ${chosen.id} failed`, 'nothing was restored', error) ?? error));
+  return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true, reason }, restored);
+}
+
+/**
+ * The safety snapshot a restore takes first could not be taken (a full disk, a folder it cannot
+ * write): said bare ("cannot write snapshot into …"), it left the operator to guess whether the
+ * database had been replaced. Nothing was: the restore stops before its transaction.
+ */
+function safetySnapshotFailed(restoring: Snapshot, error: unknown): unknown {
+  if (!(error instanceof GatehouseError)) return error;
+  const hint = isDiskFault(error) ? 'free room on the disk that holds the snapshots (a safety snapshot is about the size of the database), then try again' : error.hints;
+  return new GatehouseError(error.code, `restore from snapshot ${restoring.id} failed: the safety snapshot of the database as it is, taken first, could not be taken (${error.message}); nothing was restored`, { hint, cause: error });
 }
 
 /** The kept tasks whose last run the restore removed, and the run each names now. */

@@ -267,6 +267,24 @@ export function isEnvironmentFault(error: unknown): boolean {
   return typeof code === 'string' && ENVIRONMENT_ERRNOS.has(code);
 }
 
+/** PostgreSQL's query_canceled: the server's statement_timeout passed, or an administrator's pg_cancel_backend. An update retries it like a busy database, then the run stops. */
+export const QUERY_CANCELED_SQLSTATE = '57014';
+
+/**
+ * A rollback's or restore's statement the server canceled (QUERY_CANCELED_SQLSTATE), or null when
+ * `error` is not that. Classed transient for an update, whose batch is retried, it escaped a rollback
+ * or a restore — one transaction, asked once — as "unexpected error: canceling statement due to
+ * statement timeout", exit 1, with no word that nothing was changed or of the timeout to raise.
+ * `failed`: what failed ("rollback of run 4 failed"); `nothingDone`: what the transaction leaves.
+ */
+export function canceledByServer(failed: string, nothingDone: string, error: unknown): GatehouseError | null {
+  if ((error as { code?: unknown } | null)?.code !== QUERY_CANCELED_SQLSTATE) return null;
+  return new GatehouseError('DB_NOT_WRITABLE', `${failed}: the PostgreSQL server canceled a statement of it (${(error as Error).message}); ${nothingDone}`, {
+    hint: "the server's statement_timeout for the role or database Gatehouse connects as (SHOW statement_timeout) is shorter than this takes: raise it for that role (ALTER ROLE … SET statement_timeout = 0), then try again; an administrator's pg_cancel_backend ends it the same way",
+    cause: error,
+  });
+}
+
 /** PostgreSQL's lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
 const LOCK_TIMEOUT_SQLSTATE = '55P03';
 

@@ -2,7 +2,7 @@ import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { RepointedTask } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { byCodeOrder, type Db } from './driver.js';
-import { DatabaseGone } from './faults.js';
+import { canceledByServer, DatabaseGone } from './faults.js';
 import { rewriteMigrationRecord, storeShape } from './damaged.js';
 import type { Backend } from './types.js';
 import { refoldWhereStale } from './repositories/anomaly-folds.js';
@@ -124,7 +124,7 @@ async function repointTasksPastRemovedRuns(trx: Db): Promise<RepointedTask[]> {
  */
 export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseError {
   const failed = `restore from snapshot ${snapshot.id} failed`;
-  if (!(error instanceof GatehouseError)) return new GatehouseError('DB_NOT_WRITABLE', `${failed}: ${(error as Error).message}; nothing was restored`, { cause: error });
+  if (!(error instanceof GatehouseError)) return canceledByServer(failed, 'nothing was restored', error) ?? new GatehouseError('DB_NOT_WRITABLE', `${failed}: ${(error as Error).message}; nothing was restored`, { cause: error });
   // A lost lock's own hint is a run's ("resume the run"): a restore is simply asked again.
   // A file moved away under it has no run to resume either: the restore is asked again once the file is back.
   const hint = error.code === 'INTERRUPTED' ? 'run the restore again once no other writer holds the database' : error instanceof DatabaseGone ? error.forCommand().hints : error.hints;

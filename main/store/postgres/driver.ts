@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, isPrivilegeMissing, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, QUERY_CANCELED_SQLSTATE, isPrivilegeMissing, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import { isNotAllThere } from '../damaged.js';
@@ -22,9 +22,6 @@ import { STAGING_COPY_SCHEMA_PREFIX } from './target.js';
  * constraint error (22, 23), or one a trigger raises (P0001).
  */
 const ENVIRONMENT_SQLSTATES = /^(53(?!300)|58|XX|25006$|42501$)/;
-
-/** query_canceled: a statement_timeout passed, or an administrator's pg_cancel_backend. Retried like a busy database, then the run stops. */
-const QUERY_CANCELED_SQLSTATE = '57014';
 
 /** Serializes migrations of one schema across processes opening it at the same moment. */
 const MIGRATION_LOCK_CLASS = 0x4d494752;
