@@ -392,16 +392,20 @@ async function withPostgresClient<T>(target: PostgresTarget, work: (client: Quer
 
 /**
  * A PostgreSQL copy is built in a new schema (`copying`), then the staging schema is dropped and the
- * copy renamed in its place: the role needs CREATE on the database and, for a staging schema already
- * there, to own it. A team's read/write role has neither; refused before anything is read or made,
- * with the grant — a schema made for it by the owner would not do, as every trial drops and makes both anew.
+ * copy renamed in its place: the role needs CREATE on the database (CREATE SCHEMA, ALTER SCHEMA …
+ * RENAME) and to own both schemas when they are there (DROP SCHEMA). A team's read/write role has
+ * neither; refused before anything is read or made, with the grant. A schema made for it beforehand
+ * would not do instead of the grant: every trial drops the copy's schema and makes it anew, and
+ * renames it — both need CREATE on the database, whoever made the schema. A copy's schema left by a
+ * killed trial of another role (the store's owner) is one this role may not drop: named, not met
+ * at DROP SCHEMA as "cannot reach PostgreSQL … must be owner".
  */
 async function refuseCopyDenied(staging: PostgresTarget, copying: PostgresTarget): Promise<void> {
   const denied = await withPostgresClient(staging, async (client) => {
-    const { rows } = await client.query<{ creates: number; role: string; database: string; owner: string | null }>(
-      `SELECT has_database_privilege(current_database(), 'CREATE') AS creates, current_user AS role, current_database() AS database,
-        (SELECT CASE WHEN pg_has_role(n.nspowner, 'MEMBER') THEN NULL ELSE pg_get_userbyid(n.nspowner) END FROM pg_namespace n WHERE n.nspname = $1) AS owner`,
-      [staging.schema],
+    const owner = (schema: number) => `(SELECT CASE WHEN pg_has_role(n.nspowner, 'MEMBER') THEN NULL ELSE pg_get_userbyid(n.nspowner) END FROM pg_namespace n WHERE n.nspname = $${schema})`;
+    const { rows } = await client.query<{ creates: number; role: string; database: string; owner: string | null; copyOwner: string | null }>(
+      `SELECT has_database_privilege(current_database(), 'CREATE') AS creates, current_user AS role, current_database() AS database, ${owner(1)} AS owner, ${owner(2)} AS "copyOwner"`,
+      [staging.schema, copying.schema],
     );
     return rows[0]!;
   });
@@ -414,6 +418,11 @@ async function refuseCopyDenied(staging: PostgresTarget, copying: PostgresTarget
   if (denied.owner !== null) {
     throw new GatehouseError('DB_NOT_WRITABLE', `staging schema ${staging.schema} belongs to role ${denied.owner}, and role ${denied.role} may not drop it, as a fresh staging copy does; nothing was changed`, {
       hint: `ALTER SCHEMA ${quoteIdentifier(staging.schema)} OWNER TO ${role} (as a superuser) lets ${denied.role} replace it; or give this trial a staging schema that does not exist yet`,
+    });
+  }
+  if (denied.copyOwner !== null) {
+    throw new GatehouseError('DB_NOT_WRITABLE', `schema ${copying.schema}, where a trial builds its staging copy of staging schema ${staging.schema}, was left by a trial of role ${denied.copyOwner} (killed while copying), and role ${denied.role} may not drop it, as a fresh staging copy does; nothing was changed`, {
+      hint: `ALTER SCHEMA ${quoteIdentifier(copying.schema)} OWNER TO ${role} (as a superuser), or DROP SCHEMA ${quoteIdentifier(copying.schema)} CASCADE as its owner once no trial runs on ${staging.schema}`,
     });
   }
 }
