@@ -100,6 +100,7 @@ function printOutcome(outcome: TrialOutcome): void {
   process.stdout.write(`judged with ${trialSettingsText(outcome)}${outcome.task === null ? '; --task NAME judges as a task' : ''}\n`);
   if (outcome.historyNote) process.stdout.write(`note: ${outcome.historyNote}\n`);
   for (const s of outcome.settledSessions) process.stdout.write(`note: ${settledSessionText(s)}\n`);
+  for (const runId of outcome.copiedRunning) process.stdout.write(`note: run ${runId} was still running on the source when it was copied (or stopped there, not yet settled): staging holds the batches it had committed then and shows it interrupted; it goes on (or resumes) on the source\n`);
   printTable(
     ['trial', 'run', 'day', 'caught', 'by', 'verdict'],
     outcome.trials.map((t) => [t.label, t.runId, t.startedAt.slice(0, 10), t.notJudged ? 'not judged' : t.level === 'control' ? (t.caught ? 'FLAGGED' : 'clean') : t.caught ? 'yes' : 'NO', t.caughtBy.join(', ') || null, trialVerdictText(t)]),

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { GatehouseError } from '../../shared/errors.js';
 import { STAGING_COPY_OPERATOR, stagingCopyReason, type KeptSessionAttempt, type NewTrialRecord } from './repositories/trials.js';
 import type { Queryable } from './postgres/connection.js';
-import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, stagingCopySchema, type PostgresTarget } from './postgres/target.js';
+import { isPostgresUrl, MIGRATION_LOCK_CLASS, parsePostgresTarget, quoteIdentifier, stagingCopySchema, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
 import { redactConnectionString } from '../../shared/redact.js';
@@ -28,6 +28,8 @@ export interface StagingCopy {
   keptTrials: number;
   /** The sessions this copy found still open (their process was killed or crashed) and settled `unfinished`. */
   settledSessions: SettledSession[];
+  /** The source's runs that were `running` in the copied snapshot, ended `interrupted` in the copy (endCopiedRuns). */
+  copiedRunning: number[];
 }
 
 /** A trial session whose process died, settled by the next one: when it began, what it was, and how many trials it finished (in the ledger). */
@@ -96,10 +98,12 @@ export async function copyToStaging(source: string, staging: string, open: Open,
     emptyLeftOutTables(copying);
   }
   const store = await open(copying);
+  let copiedRunning: number[] = [];
   try {
     const copiedAt = new Date().toISOString();
     if (!isPostgresUrl(source)) await store.trials.markStagingCopy(path.resolve(source), copiedAt);
     await store.trials.endCopiedAttempts(copiedAt);
+    copiedRunning = await store.trials.endCopiedRuns(copiedAt);
     await store.trials.keep(kept.trials);
     await store.trials.keepSessionAttempts(kept.sessions);
     await refuse?.(store);
@@ -110,7 +114,7 @@ export async function copyToStaging(source: string, staging: string, open: Open,
   }
   await store.close();
   await putInPlace(copying, staging);
-  return { keptTrials: kept.trials.length, settledSessions: kept.settled };
+  return { keptTrials: kept.trials.length, settledSessions: kept.settled, copiedRunning };
 }
 
 /** Where a staging copy is built: beside a file, or a schema of its own named after the target's (whose name may be too long to extend). */
@@ -388,16 +392,20 @@ async function withPostgresClient<T>(target: PostgresTarget, work: (client: Quer
 
 /**
  * A PostgreSQL copy is built in a new schema (`copying`), then the staging schema is dropped and the
- * copy renamed in its place: the role needs CREATE on the database and, for a staging schema already
- * there, to own it. A team's read/write role has neither; refused before anything is read or made,
- * with the grant — a schema made for it by the owner would not do, as every trial drops and makes both anew.
+ * copy renamed in its place: the role needs CREATE on the database (CREATE SCHEMA, ALTER SCHEMA …
+ * RENAME) and to own both schemas when they are there (DROP SCHEMA). A team's read/write role has
+ * neither; refused before anything is read or made, with the grant. A schema made for it beforehand
+ * would not do instead of the grant: every trial drops the copy's schema and makes it anew, and
+ * renames it — both need CREATE on the database, whoever made the schema. A copy's schema left by a
+ * killed trial of another role (the store's owner) is one this role may not drop: named, not met
+ * at DROP SCHEMA as "cannot reach PostgreSQL … must be owner".
  */
 async function refuseCopyDenied(staging: PostgresTarget, copying: PostgresTarget): Promise<void> {
   const denied = await withPostgresClient(staging, async (client) => {
-    const { rows } = await client.query<{ creates: number; role: string; database: string; owner: string | null }>(
-      `SELECT has_database_privilege(current_database(), 'CREATE') AS creates, current_user AS role, current_database() AS database,
-        (SELECT CASE WHEN pg_has_role(n.nspowner, 'MEMBER') THEN NULL ELSE pg_get_userbyid(n.nspowner) END FROM pg_namespace n WHERE n.nspname = $1) AS owner`,
-      [staging.schema],
+    const owner = (schema: number) => `(SELECT CASE WHEN pg_has_role(n.nspowner, 'MEMBER') THEN NULL ELSE pg_get_userbyid(n.nspowner) END FROM pg_namespace n WHERE n.nspname = $${schema})`;
+    const { rows } = await client.query<{ creates: number; role: string; database: string; owner: string | null; copyOwner: string | null }>(
+      `SELECT has_database_privilege(current_database(), 'CREATE') AS creates, current_user AS role, current_database() AS database, ${owner(1)} AS owner, ${owner(2)} AS "copyOwner"`,
+      [staging.schema, copying.schema],
     );
     return rows[0]!;
   });
@@ -410,6 +418,11 @@ async function refuseCopyDenied(staging: PostgresTarget, copying: PostgresTarget
   if (denied.owner !== null) {
     throw new GatehouseError('DB_NOT_WRITABLE', `staging schema ${staging.schema} belongs to role ${denied.owner}, and role ${denied.role} may not drop it, as a fresh staging copy does; nothing was changed`, {
       hint: `ALTER SCHEMA ${quoteIdentifier(staging.schema)} OWNER TO ${role} (as a superuser) lets ${denied.role} replace it; or give this trial a staging schema that does not exist yet`,
+    });
+  }
+  if (denied.copyOwner !== null) {
+    throw new GatehouseError('DB_NOT_WRITABLE', `schema ${copying.schema}, where a trial builds its staging copy of staging schema ${staging.schema}, was left by a trial of role ${denied.copyOwner} (killed while copying), and role ${denied.role} may not drop it, as a fresh staging copy does; nothing was changed`, {
+      hint: `ALTER SCHEMA ${quoteIdentifier(copying.schema)} OWNER TO ${role} (as a superuser), or DROP SCHEMA ${quoteIdentifier(copying.schema)} CASCADE as its owner once no trial runs on ${staging.schema}`,
     });
   }
 }
@@ -513,14 +526,48 @@ async function copyPostgres(from: PostgresTarget, staging: string, open: Open): 
   const source: Snapshot = { id: `schema ${from.schema}`, file: from.schema, createdAt: at, kind: 'manual', runId: null, sizeBytes: 0, sha256: '' };
   const request = { operator: STAGING_COPY_OPERATOR, reason: stagingCopyReason(`schema ${from.schema}`), at, safetySnapshotId: null };
   try {
-    await store.queries.transaction(async (trx) => {
-      await readOneSnapshot(trx);
-      await copyKeptTables(trx, from.schema);
-      await restoreInTransaction(trx, source, request);
-    });
-  } catch (error) {
-    throw restoreFailure(source, error);
+    await withMigrationsHeldOff(from, () =>
+      store.queries.transaction(async (trx) => {
+        await readOneSnapshot(trx);
+        await copyKeptTables(trx, from.schema);
+        await restoreInTransaction(trx, source, request);
+      }).catch((error: unknown) => Promise.reject(restoreFailure(source, error))),
+    );
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The copy reads the source in one REPEATABLE READ snapshot: every batch, run row and audit row as
+ * committed at one moment, whatever an update is writing (a run still `running` in it is ended in
+ * the copy: endCopiedRuns). Committed state is what the source itself would resume from after a
+ * crash, and a trial copying it never makes production's update wait or fail — which waiting for
+ * or refusing on the source's writer lock would, for a mere reader. A migration is another matter: a table it rewrites
+ * (ALTER TABLE … with a volatile default, a type change) reads as empty to a snapshot taken before
+ * it committed — PostgreSQL's MVCC-unsafe DDL — so a copy under way as the source was opened and
+ * migrated came out with no hearings, or failed on a foreign key, or on lock_timeout, as a "restore".
+ * Opening a schema takes its migration lock exclusively (driver.ts); the copy holds it shared, on a
+ * session of its own, from before its snapshot to its end: it waits for a migration under way, and
+ * one that starts meanwhile waits for the copy (an opener waits however long a migration takes). A
+ * migration that outlasts lock_timeout is refused, LOCK_HELD, before anything is read.
+ */
+async function withMigrationsHeldOff<T>(from: PostgresTarget, work: () => Promise<T>): Promise<T> {
+  const { connectSession, isLockTimeout, unreachable } = await import('./postgres/connection.js');
+  const session = await connectSession(from);
+  try {
+    try {
+      await session.query(`SELECT pg_advisory_lock_shared(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [from.schema]);
+    } catch (error) {
+      if (!isLockTimeout(error)) throw unreachable(from, error);
+      throw new GatehouseError('LOCK_HELD', `source schema ${from.schema} is being opened or migrated by another session (for longer than lock_timeout): a copy read now could find its tables half-changed, so nothing was copied`, {
+        hint: 'run the trial again once that session is done; one that stays (a migration of a large table) is in pg_stat_activity, waiting on or holding an advisory lock',
+        cause: error,
+      });
+    }
+    return await work();
+  } finally {
+    // Ending the session releases its lock.
+    await session.end().catch(() => {});
   }
 }

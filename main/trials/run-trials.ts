@@ -113,6 +113,8 @@ export interface TrialOutcome {
   ledger: LedgerSummary;
   /** Earlier sessions on this staging target whose process died (kill -9, a crash), settled `unfinished` by this one. */
   settledSessions: SettledSession[];
+  /** The source's runs that were still `running` when it was copied (an update writing there): in staging, their committed batches, ended `interrupted`. */
+  copiedRunning: number[];
 }
 
 /** A control spans as many runs as the injection it pairs with, so its false positives are counted over the same window as that injection's catches. */
@@ -246,6 +248,7 @@ async function trialsOnCopy(
     summary: summariseTrials(trials),
     ledger: summariseTrials(await store.trials.list()),
     settledSessions: copy.settledSessions,
+    copiedRunning: copy.copiedRunning,
   };
 }
 

@@ -149,6 +149,31 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
     expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
+  it("refuses a trial over a half-made staging copy the owner's killed trial left, naming it and the grant, and runs it once that is the role's", async () => {
+    const location = await backend!.freshLocation();
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);
+    const schema = new URL(location).searchParams.get('schema')!;
+    await psql(readWriteGrants(schema));
+    const staging = asRole(urlWithSchema(`${schema}_staging`));
+    const copying = new URL(stagingCopyTarget(staging)).searchParams.get('schema')!;
+    // What a trial run as the owner leaves when killed while it builds its copy: the copy's schema, the owner's.
+    await psql(`GRANT CREATE ON DATABASE "${DATABASE}" TO ${ROLE}; CREATE SCHEMA "${copying}"`);
+    try {
+      const trial = () => runCli(['trial', '--db', asRole(location), '--staging', staging, '--control', '1', '--json']);
+      const refused = trial();
+      expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+        code: 2,
+        stderr: `gatehouse: schema ${copying}, where a trial builds its staging copy of staging schema ${schema}_staging, was left by a trial of role postgres (killed while copying), and role ${ROLE} may not drop it, as a fresh staging copy does; nothing was changed
+  hint: ALTER SCHEMA "${copying}" OWNER TO "${ROLE}" (as a superuser), or DROP SCHEMA "${copying}" CASCADE as its owner once no trial runs on ${schema}_staging\n`,
+      });
+      await psql(`ALTER SCHEMA "${copying}" OWNER TO ${ROLE}`);
+      const ran = trial();
+      expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
+    } finally {
+      await psql(`REVOKE CREATE ON DATABASE "${DATABASE}" FROM ${ROLE}; DROP SCHEMA IF EXISTS "${copying}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_staging" CASCADE`);
+    }
+  });
+
   it("refuses to delete or prune the owner's snapshots naming the ownership it lacks, and deletes nothing", async () => {
     const location = await backend!.freshLocation();
     expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20']).code).toBe(0);

@@ -12,7 +12,7 @@ import { asUnreachable, checkOut, createPool, describeStore, isConnectionError, 
 import { BATCH_WRITE_TABLES, PostgresHearingWriter } from './hearing-writer.js';
 import { PostgresSnapshots } from './snapshots.js';
 import { PostgresWriterLock } from './writer-lock.js';
-import { STAGING_COPY_SCHEMA_PREFIX } from './target.js';
+import { MIGRATION_LOCK_CLASS, STAGING_COPY_SCHEMA_PREFIX } from './target.js';
 
 /**
  * The server is out of disk, memory or another resource (class 53 but too_many_connections, which
@@ -22,9 +22,6 @@ import { STAGING_COPY_SCHEMA_PREFIX } from './target.js';
  * constraint error (22, 23), or one a trigger raises (P0001).
  */
 const ENVIRONMENT_SQLSTATES = /^(53(?!300)|58|XX|25006$|42501$)/;
-
-/** Serializes migrations of one schema across processes opening it at the same moment. */
-const MIGRATION_LOCK_CLASS = 0x4d494752;
 
 /** Opens (creating and migrating as needed) the store in one schema of a PostgreSQL database. */
 export async function openPostgresDriver(url: string, options: StoreOptions): Promise<StoreDriver> {

@@ -78,3 +78,9 @@ export function stagingCopySchema(staging: string): string {
 }
 
 export const STAGING_COPY_SCHEMA_PREFIX = 'gh_copying_';
+
+/**
+ * First key of the advisory lock that serializes the opening (and migrating) of one schema across
+ * processes (driver.ts takes it exclusively); a staging copy holds it shared while it reads the schema (staging.ts).
+ */
+export const MIGRATION_LOCK_CLASS = 0x4d494752;

@@ -43,6 +43,10 @@ const UNFINISHED_SESSION = 'the process running it stopped before it reported an
 /** What a staging copy knows of an attempt the source had not ended when it was copied. */
 const COPIED_OPEN = "copied from the source before it ended there: nothing of it is in this copy (it runs in one transaction, not committed when copied); its outcome is in the source's own attempts";
 
+/** What a staging copy knows of a run the source had left `running` when it was copied (copyToStaging's snapshot). */
+const COPIED_RUNNING =
+  "copied from the source while it was still running there (or stopped there, not yet settled): the batches it had committed then are in this copy, the rest is not; it goes on (or resumes) on the source, never here, and its outcome is in the source's own runs";
+
 /**
  * A trial not judged is stored as its verdict NOT_JUDGED and its reason as its detail (trialFromRow
  * reads it back so): the ledger has no column of its own for it, and its detail is the reason.
@@ -125,6 +129,26 @@ export class Trials {
    */
   async endCopiedAttempts(at: string): Promise<void> {
     await this.driver.db.updateTable('writerAttempts').set({ endedAt: at, outcome: 'unfinished', detail: COPIED_OPEN }).where('outcome', 'is', null).execute();
+  }
+
+  /**
+   * Ends, in a fresh staging copy, the runs the source had `running` as it was copied (an update
+   * writing there, or one killed and not yet settled): `interrupted`, with the counts of their last
+   * checkpoint, as the copy holds their committed batches and nothing after. Left `running`, one
+   * read as live in staging — its pid is the source's writer, alive on this host — and the trial's
+   * first run then settled it as a process that "stopped before it finished". Returns their ids.
+   */
+  async endCopiedRuns(at: string): Promise<number[]> {
+    const running = await this.driver.db.selectFrom('runs').select('id').where('status', '=', 'running').orderBy('id').execute();
+    if (running.length === 0) return [];
+    const fromCheckpoint = (column: 'metricsJson' | 'batchCountsJson') =>
+      sql<string>`coalesce((SELECT ${sql.ref(`checkpoints.${column}`)} FROM checkpoints WHERE checkpoints.run_id = runs.id), ${sql.ref(`runs.${column}`)})`;
+    await this.driver.db
+      .updateTable('runs')
+      .set({ status: 'interrupted', finishedAt: at, error: COPIED_RUNNING, metricsJson: fromCheckpoint('metricsJson'), batchCountsJson: fromCheckpoint('batchCountsJson') })
+      .where('status', '=', 'running')
+      .execute();
+    return running.map((run) => Number(run.id));
   }
 
   async keepSessionAttempts(attempts: readonly KeptSessionAttempt[]): Promise<void> {
