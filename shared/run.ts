@@ -197,7 +197,7 @@ export function flagChangeLine(change: RunFlagChange): string {
  * many times (pages, chamber listings, meetings, as `message` says). The log has each occasion.
  */
 export const sourceWarningSchema = z.object({
-  code: z.enum(['NEXT_PAST_COUNT', 'PAGES_READ_AGAIN', 'REPEATED_PAGES', 'LISTED_TWICE']),
+  code: z.enum(['NEXT_PAST_COUNT', 'PAGES_READ_AGAIN', 'REPEATED_PAGES', 'LISTED_TWICE', 'LISTING_MOVED']),
   count: z.number().int().positive(),
   message: z.string(),
 });
