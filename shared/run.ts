@@ -193,7 +193,9 @@ export function flagChangeLine(change: RunFlagChange): string {
 /**
  * Something the source noticed while it was read that an operator should hear of though no record
  * was lost to it — Congress.gov's pagination disagreeing with itself: a `next` link past its count, a
- * listing that shrank and was read again, a page listing only meetings already listed. `count`: how
+ * listing that shrank and was read again, a page listing only meetings already listed, a listing that
+ * moved under its pages and was read again from its start (`LISTING_MOVED`, which also says when it
+ * was still moving on the last pass, and meetings may be missing). `count`: how
  * many times (pages, chamber listings, meetings, as `message` says). The log has each occasion.
  */
 export const sourceWarningSchema = z.object({

@@ -365,7 +365,6 @@ class MeetingReader {
             continue;
           }
           const listing = `${congress}/${chamber}/${listedEventId(listed) ?? String(listed.eventId)}`;
-          if (relisted === 'later-pass') this.stats.listedOnLaterPass++;
           if (seen.has(listing)) {
             if (relisted === 'page-read-again') this.stats.listedAgainOnPagesReadAgain++;
             else if (relisted === 'past-count') this.stats.listedAgainPastCount++;
@@ -373,6 +372,7 @@ class MeetingReader {
             continue;
           }
           seen.add(listing);
+          if (relisted === 'later-pass') this.stats.listedOnLaterPass++;
           yield { congress, chamber, listed };
         }
       }
