@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { isDetailRequest, startFakeCongress, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
+import { fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 
 /**
@@ -69,6 +70,38 @@ describe.each(testBackends())('a Congress.gov listing that moves ahead of the pa
         expect([...(await store.loadHearings(['320003'])).keys()]).toEqual(['320003']);
         expect(run.metrics.fetched).toBe(6);
         expect(run.sourceWarnings?.map((warning) => warning.code)).toEqual(['LISTING_MOVED']);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('resumes a run stopped part-way through a listing that then moves, storing the meeting added at the front and fetching none twice', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const controller = new AbortController();
+        const restore = stopAtDetail(fake, 3, () => controller.abort());
+        const stopped = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), batchSize: 2, batchCeiling: null, signal: controller.signal, clock: () => NOW });
+        restore();
+        expect(stopped.status).toBe('interrupted');
+        expect(stopped.metrics.added).toBe(2);
+
+        let added = false;
+        fake.override = (request) => {
+          if (secondPage(request) && !added) {
+            added = true;
+            house.unshift(hearingRecord(320097, { updateDate: RECENT }));
+          }
+          return undefined;
+        };
+        const since = fake.requests.length;
+        const resumed = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), resumeRunId: stopped.runId, batchSize: 2, batchCeiling: null, clock: () => NOW });
+        expect(resumed.status).toBe('success');
+        expect([...(await store.loadHearings([...IDS, 320097].map(String))).keys()].sort()).toEqual([...IDS, 320097].map(String).sort());
+        const fetchedOnResume = fake.requests.slice(since).filter(isDetailRequest).map((request) => request.path.split('/').at(-1));
+        expect(fetchedOnResume.sort()).toEqual(['320003', '320004', '320005', '320097']);
       });
     } finally {
       await fake.close();
