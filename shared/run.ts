@@ -193,11 +193,13 @@ export function flagChangeLine(change: RunFlagChange): string {
 /**
  * Something the source noticed while it was read that an operator should hear of though no record
  * was lost to it — Congress.gov's pagination disagreeing with itself: a `next` link past its count, a
- * listing that shrank and was read again, a page listing only meetings already listed. `count`: how
+ * listing that shrank and was read again, a page listing only meetings already listed, a listing that
+ * moved under its pages and was read again from its start (`LISTING_MOVED`, which also says when it
+ * was still moving on the last pass, and meetings may be missing). `count`: how
  * many times (pages, chamber listings, meetings, as `message` says). The log has each occasion.
  */
 export const sourceWarningSchema = z.object({
-  code: z.enum(['NEXT_PAST_COUNT', 'PAGES_READ_AGAIN', 'REPEATED_PAGES', 'LISTED_TWICE']),
+  code: z.enum(['NEXT_PAST_COUNT', 'PAGES_READ_AGAIN', 'REPEATED_PAGES', 'LISTED_TWICE', 'LISTING_MOVED']),
   count: z.number().int().positive(),
   message: z.string(),
 });

@@ -50,7 +50,7 @@ describe.each(testBackends())('a Congress.gov list page that lists a meeting twi
         expect(summary.status).toBe('success');
         expect(summary.metrics).toMatchObject({ fetched: 6, added: 6, quarantined: 0 });
         expect([...(await store.loadHearings(IDS.map(String))).keys()].sort()).toEqual(IDS.map(String));
-        expect(fake.requests.filter((request) => !isDetailRequest(request) && request.path.endsWith('/house')).map((request) => request.query.offset)).toEqual(['0', '2', '5']);
+        expect(fake.requests.filter((request) => !isDetailRequest(request) && request.path.endsWith('/house')).map((request) => request.query.offset)).toEqual(['0', '2', '5', '0', '2', '5']);
       });
     } finally {
       await fake.close();

@@ -105,7 +105,7 @@ describe('update from the congress: source', () => {
     expect(await store.countHearings()).toBe(2);
   });
 
-  it('keeps listing past one page of repeats, as when a page’s worth of meetings moved to the front between two pages', async () => {
+  it('keeps listing past one page of repeats, as when a page’s worth of meetings moved to the front between two pages, and lists those on a second pass', async () => {
     const store = await temporaryStore();
     const house = [250001, 250002, 250003, 250004, 250005, 250006].map((id) => hearingRecord(id, { updateDate: RECENT }));
     const server = await serve({ house }, { pageSize: 2 });
@@ -119,9 +119,9 @@ describe('update from the congress: source', () => {
     const summary = await runUpdate({ store, source, clock: () => NOW });
 
     expect(summary.status).toBe('success');
-    expect(summary.metrics).toMatchObject({ fetched: 6, added: 6, quarantined: 0 });
-    expect(source.stats).toMatchObject({ repeatedPages: 1, duplicatesSkipped: 2 });
-    expect([...(await store.loadHearings(house.map((meeting) => String(meeting.eventId)))).keys()].sort()).toEqual(['250001', '250002', '250003', '250004', '250005', '250006']);
+    expect(summary.metrics).toMatchObject({ fetched: 8, added: 8, quarantined: 0 });
+    expect(source.stats).toMatchObject({ repeatedPages: 1, duplicatesSkipped: 2, listedOnLaterPass: 2 });
+    expect([...(await store.loadHearings(house.map((meeting) => String(meeting.eventId)))).keys()].sort()).toEqual(['250001', '250002', '250003', '250004', '250005', '250006', '250101', '250102']);
   });
 
   it('reads list pages and details that start with a byte order mark, as the file sources do', async () => {
@@ -294,7 +294,7 @@ describe('the end of a Congress.gov listing', () => {
 
     expect(summary.status, summary.error ?? '').toBe('success');
     expect(summary.metrics).toMatchObject({ fetched: 3, added: 3, quarantined: 0 });
-    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', '3']);
+    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', '3', '0', '3']);
     expect(source.stats.nextPastCount).toBe(1);
     expect(terminal).toContainEqual(expect.stringMatching(/^gatehouse: warning: Congress\.gov's pagination of committee-meeting\/119\/house still gave a next page after all 3 meetings it counted were listed/));
     expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringContaining('(committee-meeting/119/house)') as unknown }]);
@@ -316,7 +316,7 @@ describe('the end of a Congress.gov listing', () => {
 
     expect(summary.status, summary.error ?? '').toBe('success');
     expect(summary.metrics).toMatchObject({ fetched: 60, added: 60, quarantined: 0 });
-    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', '20', '40']);
+    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', '20', '40', '0', '20', '40']);
     expect(await store.countHearings()).toBe(60);
     expect(source.stats).toMatchObject({ nextPastCount: 1, repeatedPages: 0, duplicatesSkipped: 0 });
     expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringMatching(/\(committee-meeting\/119\/house\); its next pages were read until they listed nothing new/) as unknown }]);
@@ -335,7 +335,8 @@ describe('the end of a Congress.gov listing', () => {
 
     expect(summary.status, summary.error ?? '').toBe('success');
     expect(summary.metrics).toMatchObject({ fetched: 3, added: 3, quarantined: 0 });
-    expect(server.requests.filter(houseListRequest)).toHaveLength(2);
+    // Read twice over: a listing of more than one page is read again from its start (a page of repeats each time).
+    expect(server.requests.filter(houseListRequest)).toHaveLength(4);
     // The page of repeats is the next link's doing, said once: not also as meetings listed twice.
     expect(source.stats).toMatchObject({ nextPastCount: 1, listedAgainPastCount: 3, duplicatesSkipped: 0, repeatedPages: 0 });
     expect(summary.sourceWarnings).toEqual([{ code: 'NEXT_PAST_COUNT', count: 1, message: expect.stringMatching(/until they listed nothing new, .*; the 3 meetings they listed again were fetched once$/) as unknown }]);
@@ -386,7 +387,7 @@ describe('the end of a Congress.gov listing', () => {
 
     expect(summary.status, summary.error ?? '').toBe('success');
     expect(summary.metrics).toMatchObject({ fetched: PAGE_SIZE + 10, added: PAGE_SIZE + 10, quarantined: 0 });
-    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', String(PAGE_SIZE)]);
+    expect(server.requests.filter(houseListRequest).map((request) => request.query.offset)).toEqual(['0', String(PAGE_SIZE), '0', String(PAGE_SIZE)]);
     expect(await store.countHearings()).toBe(PAGE_SIZE + 10);
   });
 

@@ -48,6 +48,12 @@ const REPEATED_PAGES_THAT_END_A_LISTING = 2;
  * time — and a second empty page fails the source: the run stops as interrupted, to be resumed.
  */
 const EMPTY_PAGES_THAT_FAIL_A_LISTING = 2;
+/**
+ * How many times a chamber's listing of more than one page is read from its start: again while the
+ * last pass listed a meeting no earlier one did. A listing still moving on the last pass is said to
+ * the operator (`LISTING_MOVED`), since that pass may have missed meetings in turn.
+ */
+const LISTING_PASSES = 3;
 
 export interface CongressSourceOptions extends Omit<CongressClientOptions, 'clock'> {
   /** Safe for logs and run records: must not contain the key. */
@@ -83,6 +89,8 @@ export interface CongressFetchStats {
   nextPastCount: number;
   /** Entries a list page gave twice itself: the next page was asked for from after the page's distinct meetings, not its length. */
   listedTwiceOnOnePage: number;
+  /** Meetings inside the window that the first pass over a chamber's pages missed (the listing moved under it) and a later pass listed. */
+  listedOnLaterPass: number;
 }
 
 export interface CongressSource extends RecordSource {
@@ -113,7 +121,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   let window = lookbackWindow(at, lookbackDays);
   let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0, listedTwiceOnOnePage: 0 };
+  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0, listedTwiceOnOnePage: 0, listedOnLaterPass: 0 };
   const reader = new MeetingReader(client, stats, options.apiKey);
   const reachTo = (caught: CatchUp) => {
     window = caught.window;
@@ -247,6 +255,8 @@ class HandledBefore {
 class MeetingReader {
   /** The chamber listings whose pagination still gave a next link once their count was met (`nextPastCount`). */
   private readonly listedPastNext: string[] = [];
+  /** The chamber listings whose last pass still listed meetings no earlier pass had (`LISTING_PASSES`). */
+  private readonly stillMoving: string[] = [];
   /**
    * Asked again to tell a server that is down from a meeting that fails: the last detail the server
    * answered — a server down for details may still answer list pages — or, when none was, a list page.
@@ -362,6 +372,7 @@ class MeetingReader {
             continue;
           }
           seen.add(listing);
+          if (relisted === 'later-pass') this.stats.listedOnLaterPass++;
           yield { congress, chamber, listed };
         }
       }
@@ -382,7 +393,19 @@ class MeetingReader {
     if (pagesReadAgain > 0) warnings.push({ code: 'PAGES_READ_AGAIN', count: pagesReadAgain, message: `Congress.gov's listing shrank while it was read (meetings updated since the window's end left it); ${counted(pagesReadAgain, 'list page')} asked for again from further back, so no meeting behind them was passed over${fetchedOnce(listedAgainOnPagesReadAgain)}` });
     if (repeatedPages > 0) warnings.push({ code: 'REPEATED_PAGES', count: repeatedPages, message: `Congress.gov served ${counted(repeatedPages, 'list page')} listing nothing new; one the count does not explain, or two in a row, stop the run, and one the count explains may have hidden meetings that moved while the list was read` });
     else if (duplicatesSkipped > 0) warnings.push({ code: 'LISTED_TWICE', count: duplicatesSkipped, message: `Congress.gov listed ${counted(duplicatesSkipped, 'meeting')} twice (${listedTwiceWhy(listedTwiceOnOnePage)}); each was fetched once` });
+    const moved = this.listingMoved();
+    if (moved) warnings.push(moved);
     return warnings;
+  }
+
+  /** Meetings only a later pass over a chamber's pages listed, and the listings still moving on their last pass (`listChamber`). */
+  private listingMoved(): SourceWarning | null {
+    const { listedOnLaterPass } = this.stats;
+    const stillMoving = this.stillMoving.length;
+    if (listedOnLaterPass === 0 && stillMoving === 0) return null;
+    const found = listedOnLaterPass === 0 ? 'no meeting inside the window was' : `${counted(listedOnLaterPass, 'meeting')} the first pass over its pages passed over ${listedOnLaterPass === 1 ? 'was' : 'were'}`;
+    const still = stillMoving === 0 ? '' : `; it was still moving on the last of ${LISTING_PASSES} passes over ${this.stillMoving.join(', ')}, so meetings may still be missing`;
+    return { code: 'LISTING_MOVED', count: listedOnLaterPass > 0 ? listedOnLaterPass : stillMoving, message: `Congress.gov's listing moved while it was read (meetings added or removed ahead of the pages already read); ${found} listed by reading it again from its start, and fetched${still}` };
   }
 
   private reportOddities(): void {
@@ -391,17 +414,55 @@ class MeetingReader {
       if (code === 'REPEATED_PAGES') log.warn(message, { repeatedPages, duplicatesSkipped });
       else if (code === 'PAGES_READ_AGAIN') log.info(message, { pagesReadAgain });
       else if (code === 'LISTED_TWICE') log.info(message, { duplicatesSkipped });
+      else if (code === 'LISTING_MOVED') log.warn(message, { listedOnLaterPass: this.stats.listedOnLaterPass, stillMoving: this.stillMoving.join(', ') });
     }
   }
 
-  /** Each listed meeting, and why it may be listed again by design (`ChamberListing.relisted`). */
+  /**
+   * Each listed meeting, and why it may be listed again by design (`ChamberListing.relisted`). A
+   * listing of more than one page is listed again from its start (`LISTING_PASSES`): a meeting added
+   * ahead of the pages already read, or one removed there while another was added behind, moves the
+   * meetings across a page boundary without the count or any repeat showing it, and the first pass
+   * never lists the one that moved. The later pass yields only the meetings no earlier pass listed.
+   */
   private async *listChamber(congress: number, chamber: ChamberPath, window: LookbackWindow, signal: AbortSignal | undefined): AsyncIterable<{ listed: Record<string, unknown>; relisted: Relisted }> {
     const path = `committee-meeting/${congress}/${chamber}`;
     const listing = new ChamberListing(path, this.stats, this.listedPastNext);
+    const listedBefore = new Set<string>();
+    let pages = 0;
+    for await (const page of this.pagesOf(path, window, listing, signal)) {
+      pages++;
+      for (const listed of page.meetings) {
+        listedBefore.add(listingKey(listed));
+        yield { listed, relisted: listing.relisted(listed) };
+      }
+    }
+    for (let pass = 2; pages > 1 && pass <= LISTING_PASSES; pass++) {
+      // Its own oddities were said by the first pass: a later pass only looks for what that one missed.
+      const again = new ChamberListing(path, unreportedStats(), []);
+      let found = 0;
+      pages = 0;
+      for await (const page of this.pagesOf(path, window, again, signal)) {
+        pages++;
+        for (const listed of page.meetings) {
+          const key = listingKey(listed);
+          if (listedBefore.has(key)) continue;
+          listedBefore.add(key);
+          found++;
+          yield { listed, relisted: 'later-pass' };
+        }
+      }
+      if (found === 0) return;
+      if (pass === LISTING_PASSES) this.stillMoving.push(path);
+    }
+  }
+
+  /** The pages of one listing from its start, each read before `listing` says where the next starts. */
+  private async *pagesOf(path: string, window: LookbackWindow, listing: ChamberListing, signal: AbortSignal | undefined): AsyncIterable<ListPage> {
     for (let offset: number | null = 0; offset !== null; ) {
       if (signal?.aborted) return;
       const page = await this.listPage(path, window, offset, signal);
-      for (const listed of page.meetings) yield { listed, relisted: listing.relisted(listed) };
+      yield page;
       offset = listing.nextOffset(offset, page);
     }
   }
@@ -689,7 +750,12 @@ class ChamberListing {
   }
 }
 
-type Relisted = 'page-read-again' | 'past-count' | null;
+/** Why a meeting is listed again by design (`ChamberListing.relisted`), or that a later pass listed it first (`listChamber`). */
+type Relisted = 'page-read-again' | 'past-count' | 'later-pass' | null;
+
+function unreportedStats(): CongressFetchStats {
+  return { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0, listedTwiceOnOnePage: 0, listedOnLaterPass: 0 };
+}
 
 /** Why meetings were listed twice: the list shifted between two pages, or a page gave one twice itself. */
 function listedTwiceWhy(onOnePage: number): string {

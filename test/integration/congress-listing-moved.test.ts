@@ -1,0 +1,128 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
+import { hearingRecord } from '../helpers/records.js';
+
+/**
+ * A meeting added ahead of the pages already read pushes the ones behind it back; one removed there
+ * while another is added behind pulls them forward with the count unchanged. Either way a meeting
+ * crosses a page boundary the listing has passed, and the run ended `success` without it: the first
+ * with only "listed 1 meeting twice; each was fetched once", the second with no word at all. Now a
+ * listing of more than one page is read again from its start for what the first pass missed.
+ */
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const RECENT = '2025-03-08T09:30:00Z';
+const IDS = [320001, 320002, 320003, 320004, 320005];
+
+/** True once per pass over the house listing: the list page at offset 2. */
+const secondPage = (request: SeenRequest) => !isDetailRequest(request) && request.path.endsWith('/house') && request.query.offset === '2';
+
+describe.each(testBackends())('a Congress.gov listing that moves ahead of the pages already read, on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('stores a meeting added at the front between two pages, and says a second pass found it', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        let added = false;
+        fake.override = (request) => {
+          if (secondPage(request) && !added) {
+            added = true;
+            house.unshift(hearingRecord(320099, { updateDate: RECENT }));
+          }
+          return undefined;
+        };
+        const run = await updateFromFakeCongress(store, fake, NOW);
+        expect(run.status).toBe('success');
+        expect(run.metrics.fetched).toBe(6);
+        expect([...(await store.loadHearings([...IDS, 320099].map(String))).keys()].sort()).toEqual([...IDS, 320099].map(String).sort());
+        expect(run.sourceWarnings).toContainEqual({ code: 'LISTING_MOVED', count: 1, message: expect.stringMatching(/listing moved while it was read.*1 meeting the first pass over its pages passed over was listed by reading it again from its start, and fetched$/) as unknown });
+        expect((await store.getRun(run.runId))?.sourceWarnings).toEqual(run.sourceWarnings);
+        // Each detail asked for once, the one a pass listed again too.
+        const details = fake.requests.filter(isDetailRequest).map((request) => request.path);
+        expect(new Set(details).size).toBe(details.length);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('stores the meeting that moved forward across a page boundary when one left the front and another joined the end, the count unchanged', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        let moved = false;
+        fake.override = (request) => {
+          if (secondPage(request) && !moved) {
+            moved = true;
+            house.shift();
+            house.push(hearingRecord(320098, { updateDate: RECENT }));
+          }
+          return undefined;
+        };
+        const run = await updateFromFakeCongress(store, fake, NOW);
+        expect(run.status).toBe('success');
+        // 320003 moved from the second page to the first after the first was read.
+        expect([...(await store.loadHearings(['320003'])).keys()]).toEqual(['320003']);
+        expect(run.metrics.fetched).toBe(6);
+        expect(run.sourceWarnings?.map((warning) => warning.code)).toEqual(['LISTING_MOVED']);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('resumes a run stopped part-way through a listing that then moves, storing the meeting added at the front and fetching none twice', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const controller = new AbortController();
+        const restore = stopAtDetail(fake, 3, () => controller.abort());
+        const stopped = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), batchSize: 2, batchCeiling: null, signal: controller.signal, clock: () => NOW });
+        restore();
+        expect(stopped.status).toBe('interrupted');
+        expect(stopped.metrics.added).toBe(2);
+
+        let added = false;
+        fake.override = (request) => {
+          if (secondPage(request) && !added) {
+            added = true;
+            house.unshift(hearingRecord(320097, { updateDate: RECENT }));
+          }
+          return undefined;
+        };
+        const since = fake.requests.length;
+        const resumed = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), resumeRunId: stopped.runId, batchSize: 2, batchCeiling: null, clock: () => NOW });
+        expect(resumed.status).toBe('success');
+        expect([...(await store.loadHearings([...IDS, 320097].map(String))).keys()].sort()).toEqual([...IDS, 320097].map(String).sort());
+        const fetchedOnResume = fake.requests.slice(since).filter(isDetailRequest).map((request) => request.path.split('/').at(-1));
+        expect(fetchedOnResume.sort()).toEqual(['320003', '320004', '320005', '320097']);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('says meetings may still be missing when the listing is still moving on its last pass', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        let next = 320090;
+        fake.override = (request) => {
+          if (secondPage(request)) house.unshift(hearingRecord(next++, { updateDate: RECENT }));
+          return undefined;
+        };
+        const run = await updateFromFakeCongress(store, fake, NOW);
+        expect(run.sourceWarnings).toContainEqual({ code: 'LISTING_MOVED', count: 2, message: expect.stringMatching(/; it was still moving on the last of 3 passes over committee-meeting\/119\/house, so meetings may still be missing$/) as unknown });
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+});
