@@ -121,7 +121,7 @@ export function createCongressSource(options: CongressSourceOptions): CongressSo
   let window = lookbackWindow(at, lookbackDays);
   let congresses = listedCongresses(window, options.congress);
   const client = new CongressClient({ ...options, clock: now });
-  const stats: CongressFetchStats = { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0, listedTwiceOnOnePage: 0, listedOnLaterPass: 0 };
+  const stats = noStats();
   const reader = new MeetingReader(client, stats, options.apiKey);
   const reachTo = (caught: CatchUp) => {
     window = caught.window;
@@ -439,7 +439,7 @@ class MeetingReader {
     }
     for (let pass = 2; pages > 1 && pass <= LISTING_PASSES; pass++) {
       // Its own oddities were said by the first pass: a later pass only looks for what that one missed.
-      const again = new ChamberListing(path, unreportedStats(), []);
+      const again = new ChamberListing(path, noStats(), []);
       let found = 0;
       pages = 0;
       for await (const page of this.pagesOf(path, window, again, signal)) {
@@ -753,7 +753,8 @@ class ChamberListing {
 /** Why a meeting is listed again by design (`ChamberListing.relisted`), or that a later pass listed it first (`listChamber`). */
 type Relisted = 'page-read-again' | 'past-count' | 'later-pass' | null;
 
-function unreportedStats(): CongressFetchStats {
+/** Stats before anything is read (a later pass over a listing counts its own, never reported). */
+function noStats(): CongressFetchStats {
   return { requests: 0, listPages: 0, detailsFetched: 0, fetchErrors: 0, outsideWindow: 0, duplicatesSkipped: 0, repeatedPages: 0, handledBefore: 0, pagesReadAgain: 0, listedAgainOnPagesReadAgain: 0, listedAgainPastCount: 0, nextPastCount: 0, listedTwiceOnOnePage: 0, listedOnLaterPass: 0 };
 }
 
