@@ -246,11 +246,37 @@ export function resumeRefusedText(runId: number, refused: string): string {
  * "resumed run 4 (interrupted after batch 2), then started run 5". `followedBy`: the new run that
  * followed a resume covering its window, once it started (null while none has).
  */
-export function taskResumeText(resume: NonNullable<TaskRunStarted['resume']>, followedBy: number | null): string {
+export function taskResumeText(resume: NonNullable<TaskRunStarted['resume']>, followedBy: number | null, followUpFailed?: string): string {
   if (resume.refused !== undefined) return resumeRefusedText(resume.runId, resume.refused);
   const batches = resume.committedBatches;
   const where = batches === undefined ? 'interrupted' : batches === 0 ? 'interrupted before its first batch' : `interrupted after batch ${batches}`;
-  return `resumed run ${resume.runId} (${where})${followedBy === null ? '' : `, then started run ${followedBy}`}`;
+  const then = followedBy !== null ? `, then started run ${followedBy}` : followUpFailed !== undefined ? `; ${followUpFailedText(followUpFailed)}` : '';
+  return `resumed run ${resume.runId} (${where})${then}`;
+}
+
+/** Why the new run a task's Run starts after a resume could not start, as the resume's story ends with it. */
+export function followUpFailedText(error: string): string {
+  return `the new run after it could not start: ${error}`;
+}
+
+/**
+ * A task's resume as the runs' rows keep it (runs.get's `taskResume`, on the resumed run and on the
+ * new run that followed it): the console tells it from here after a reload, in another window or
+ * after `gatehouse serve` restarted, as it does from the events it saw.
+ */
+export const taskResumeStorySchema = z.object({
+  task: z.string(),
+  resume: z.object({ runId: z.number().int().positive(), committedBatches: z.number().int().nonnegative().optional() }),
+  /** The new run that followed the resume; null when none did (the resume stopped again, or the new run could not start). */
+  followedBy: z.number().int().positive().nullable(),
+  /** Why the new run could not start; absent when it did, or was not tried. */
+  followUpFailed: z.string().optional(),
+});
+export type TaskResumeStory = z.infer<typeof taskResumeStorySchema>;
+
+/** "Task nightly: resumed run 4 (interrupted after batch 2), then started run 5", as the task panel and both runs' pages say it. */
+export function taskResumeStoryText(story: TaskResumeStory): string {
+  return `Task ${story.task}: ${taskResumeText(story.resume, story.followedBy, story.followUpFailed)}`;
 }
 
 /** A task's runs may come at most this often unless the operator says they mean it (`allowFrequent`; main/scheduler/cron.ts). */

@@ -43,6 +43,7 @@ import {
   taskEventViewSchema,
   taskHistoryInputSchema,
   taskNameInputSchema,
+  taskResumeStorySchema,
   taskRunStartedSchema,
   taskViewSchema,
 } from './api-operations.js';
@@ -131,6 +132,8 @@ export const runDetailSchema = runSummarySchema.extend({
   resumable: z.boolean(),
   /** The run and each of its batches whose rollback would be refused or do nothing, and why (main/backup decides, as the rollback does). */
   rollbackRefusals: z.array(rollbackRefusalSchema),
+  /** A task's Run resumed this run, or started it right after such a resume: the story as the runs' rows keep it; absent otherwise. */
+  taskResume: taskResumeStorySchema.optional(),
 });
 export type RunDetailView = z.infer<typeof runDetailSchema>;
 /** A run with its batches as the store keeps it; whether it can be resumed is the engine's call, what a rollback would refuse the backup folder's. */

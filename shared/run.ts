@@ -314,4 +314,6 @@ export type RunEvent =
   /** A rollout a run's check paused (a guardrail's breach, or a change outside it held): the console notifies it, throttled per rollout. */
   | { type: 'warning'; runId: number | null; message: string; cause: 'rollout-breach' | 'rollout-held'; rolloutId: number }
   /** A task's run cannot list every day since its last covering run (`level` error), or cannot tell (`warning`). */
-  | { type: 'warning'; runId: number | null; message: string; cause: 'coverage-gap'; task: string; level: 'warning' | 'error' };
+  | { type: 'warning'; runId: number | null; message: string; cause: 'coverage-gap'; task: string; level: 'warning' | 'error' }
+  /** A task's Run resumed its run `runId`, and the new run meant to follow it could not start (`error`: why); kept with that run too (runs.get's taskResume). */
+  | { type: 'warning'; runId: number; message: string; cause: 'follow-up-failed'; task: string; error: string };

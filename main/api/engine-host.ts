@@ -21,9 +21,7 @@ export interface StartRunRequest {
   fullIntegrityCheck?: boolean;
   /** Who starts it (the console's operator, the scheduler): named to whoever its writer lock refuses. */
   operator?: string;
-  /** A scheduled task's new run right after the resume of its interrupted run (TaskRunRequest.afterResume). */
-  afterResume?: boolean;
-  /** That resumed run, named by the new run's run-started event so the console can say which run followed it. */
+  /** A scheduled task's new run right after the resume of its interrupted run, that run's id (TaskRunRequest.afterResumeOf): stored with the new run and named by its run-started event. */
   afterResumeOf?: number;
   /** A run of the scheduled task `task` (tasks.run, the console's scheduler): stopped, its reason says the task's next time resumes it (taskContinuation). */
   scheduledTask?: boolean;
@@ -49,6 +47,8 @@ export interface EngineHost {
   cancel(runId: number, by: string): Promise<boolean>;
   active(): ActiveRun[];
   subscribe(listener: RunEventListener): () => void;
+  /** Tells every listener something about the runs that no run's own events say (a task's new run that could not start after a resume). */
+  announce(event: RunEvent): void;
   /**
    * Runs a long operation (rollback, restore, snapshot, trials) where the runs run, reporting its
    * progress to `onProgress` and as operation events; resolves with its result.
@@ -186,7 +186,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         fullIntegrityCheck: request.fullIntegrityCheck,
         resumeRunId: request.resumeRunId,
         operator: request.operator,
-        afterResume: request.afterResume,
+        afterResumeOf: request.afterResumeOf,
         signal: controller.signal,
         clock: options.clock,
         extra: { judge: options.judge, continuation: request.scheduledTask && request.task !== null ? taskContinuation(request.task, request.source) : undefined },
@@ -226,6 +226,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     },
     active: () => active.list(),
     subscribe: (listener) => listeners.add(listener),
+    announce: (event) => listeners.emit(event),
     perform: <K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void) => {
       if (closing) return Promise.reject(shuttingDown(request.kind));
       const stop = new AbortController();

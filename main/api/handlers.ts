@@ -5,6 +5,7 @@ import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
 import { effectiveStatus, RUN_STATUSES, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
 import { runDetail, withBusyWriteRefusals } from '../engine/index.js';
+import { withTaskResume } from '../scheduler/index.js';
 import { withRollbackRefusals } from '../backup/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { EngineHost } from './engine-host.js';
@@ -72,7 +73,7 @@ export function createApi(context: ApiContext): ApiHandlers {
       if (query.task) await requireKnownTask(store, query.task);
       return store.listRuns(query);
     },
-    'runs.get': async ({ runId }) => withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console'),
+    'runs.get': async ({ runId }) => withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console')),
     'runs.active': async () => engine.active(),
     'runs.tasks': () => store.reports.taskNames(),
     // A first run under a new task name is how that task's history begins, so runs.start takes any name; filters refuse unknown ones.

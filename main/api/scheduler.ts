@@ -1,5 +1,5 @@
-import type { RunSummary } from '../../shared/run.js';
-import type { TaskRunStarted } from '../../shared/api-operations.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
+import { followUpFailedText, type TaskRunStarted } from '../../shared/api-operations.js';
 import { logger } from '../logging/index.js';
 import { abortableSleep, type Notifier, runSchedulerLoop, runTaskResumingInterrupted, type ScheduledTask, Scheduler, schedulerOperator, taskStore, type TaskRunRequest } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
@@ -8,8 +8,6 @@ import type { EngineHost } from './engine-host.js';
 export interface RunSeen {
   /** The run has its id (the engine has the lock and created its row). */
   started?: (runId: number) => void;
-  /** The task's run resumed just before, which this new run follows (StartRunRequest.afterResumeOf). */
-  afterResumeOf?: number;
 }
 
 /**
@@ -35,7 +33,7 @@ export function runTaskThroughEngine(engine: EngineHost, task: ScheduledTask, re
       }
     });
     const operator = request.operator ?? schedulerOperator(task.name);
-    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId, afterResume: request.afterResume, afterResumeOf: seen.afterResumeOf, operator, scheduledTask: true }).then(
+    engine.start({ source: task.source, task: task.name, lookbackDays: task.lookbackDays, resumeRunId: request.resumeRunId, afterResumeOf: request.afterResumeOf, operator, scheduledTask: true }).then(
       ({ runId }) => {
         seen.started?.(runId);
         const summary = early.get(runId);
@@ -67,6 +65,7 @@ export function runConsoleScheduler(options: ConsoleSchedulerOptions): Promise<v
     signal: options.signal,
     surface: 'console',
     runTask: (task, request) => runTaskThroughEngine(options.engine, task, request),
+    followUpFailed: (task, runId, error) => options.engine.announce(followUpFailedEvent(task.name, runId, error)),
   });
   return runSchedulerLoop(scheduler, { signal: options.signal, clock, sleep: abortableSleep });
 }
@@ -91,13 +90,19 @@ export function startTaskRun(store: Store, engine: EngineHost, task: ScheduledTa
       if (first) recorded.then(() => resolve({ runId, ...(resume ? { resume } : {}) }), reject);
       else recorded.catch((error: unknown) => log.warn(`task ${task.name}: run ${runId} not named its latest: ${String(error)}`));
     };
-    runTaskResumingInterrupted(store, task, (request) => runTaskThroughEngine(engine, task, { ...request, operator }, { started, afterResumeOf: request.afterResume ? resume?.runId : undefined }), {
+    runTaskResumingInterrupted(store, task, (request) => runTaskThroughEngine(engine, task, { ...request, operator }, { started }), {
       resuming: (run) => (resume = { runId: run.runId, committedBatches: run.batches.total }),
       refused: (runId, reason) => (resume = { runId, refused: reason }),
+      followUpFailed: (runId, error) => engine.announce(followUpFailedEvent(task.name, runId, error)),
     }).catch((error: unknown) => {
       // Once answered, a run that stopped has said so on the event stream; one that could not start after the resume is said here.
       if (!answered) reject(error);
       else log.warn(`task ${task.name}: ${String(error instanceof Error ? error.message : error)}`);
     });
   });
+}
+
+/** Said on the console's event stream when a task's new run could not start after the resume of run `runId`: the operator who pressed Run (or watches the schedule) sees why at once. */
+function followUpFailedEvent(task: string, runId: number, error: string): RunEvent {
+  return { type: 'warning', runId, cause: 'follow-up-failed', task, error, message: `Task ${task}: resumed run ${runId}; ${followUpFailedText(error)}` };
 }

@@ -112,6 +112,7 @@ export function createWorkerEngineHost(options: { location: string; workerScript
     },
     active: () => active.list(),
     subscribe: (listener) => listeners.add(listener),
+    announce: (event) => listeners.emit(event),
     perform: <K extends OperationKind>(request: OperationRequestOf<K>, onProgress?: (progress: OperationProgress) => void) =>
       closing ? Promise.reject(shuttingDown(request.kind)) : (trackOperation(book, request, onProgress, (report) => inWorker(request, report)) as Promise<OperationResults[K]>),
     operations: () => book.list(),

@@ -60,8 +60,8 @@ export function pausingAfterRunCreated(store: Store): void {
     await pausedUntilSignalled(`creating run ${runId}`);
     return runId;
   };
-  store.reopenRun = async (runId, owner) => {
-    await reopenRun(runId, owner);
+  store.reopenRun = async (runId, owner, committedBatches) => {
+    await reopenRun(runId, owner, committedBatches);
     await pausedUntilSignalled(`reopening run ${runId}`);
   };
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { API_METHODS, quarantineListInputSchema, runsListInputSchema } from '../../shared/api.js';
 import { withRollbackRefusals } from '../backup/index.js';
 import { runDetail } from '../engine/index.js';
+import { withTaskResume } from '../scheduler/index.js';
 import { requireKnownTask } from '../validation/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
@@ -57,7 +58,7 @@ export function registerRunsCommands(program: Command): void {
     .action((runIdText: string, flags: ListFlags) => {
       const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, POSITIONAL_IDS);
       return withStore(flags.db, async (store) => {
-        const run = await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli');
+        const run = await withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli'));
         if (flags.json) return printApiJson('runs.get', run);
         const { batchList, ...summary } = run;
         printJson(summary);

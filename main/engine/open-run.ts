@@ -67,6 +67,7 @@ export async function openRun(options: UpdateOptions, clock: () => Date, owner: 
     sourceFingerprint: source.fingerprint ?? null,
     sourceWindow: source.listing?.window ?? null,
     startedBy: options.operator ?? null,
+    afterResumeOf: options.afterResumeOf ?? null,
   }));
   return { runId, state: freshState(), mode, batchSize, startedAt, runStartedAt: startedAt.toISOString(), priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }
@@ -84,7 +85,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const checkpoint = await retry(() => store.getCheckpoint(runId));
   refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
   const window = source.listing ? recordedWindow(run, source.listing) : null;
-  await retry(() => store.reopenRun(runId, owner));
+  await retry(() => store.reopenRun(runId, owner, run.batches.total));
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);

@@ -50,6 +50,8 @@ export interface UpdateOptions {
   operator?: string;
   flags?: Record<string, unknown>;
   resumeRunId?: number;
+  /** A task's new run right after the resume of its run `afterResumeOf`: stored with the run, so the story outlives the console that saw it. */
+  afterResumeOf?: number;
   clock?: () => Date;
   /**
    * The writer lock's times (its since and heartbeat), which another writer judges by its own wall

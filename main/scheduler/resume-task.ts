@@ -1,4 +1,5 @@
 import type { RunSummary } from '../../shared/run.js';
+import type { TaskResumeStory } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { otherSourceRefusal, resumable } from '../engine/index.js';
 import type { Store } from '../store/index.js';
@@ -27,6 +28,8 @@ export interface ResumeHooks {
   /** The task's interrupted run, about to be resumed (as stored: its batches are what it committed before). */
   resuming?: (run: RunSummary) => void;
   refused?: (runId: number, reason: string) => void;
+  /** The new run after the resume of run `runId` could not start (`error`: why), now kept with that run (recordFollowUpFailure). */
+  followUpFailed?: (runId: number, error: string) => void;
 }
 
 /**
@@ -64,9 +67,53 @@ export async function runTaskResumingInterrupted(store: Store, task: ScheduledTa
     }
   }
   if (resumed && !COVERING_STATUSES.includes(resumed.status)) return { summary: resumed, resume: { runId: resumed.runId, status: resumed.status } };
-  const summary = await run(resumed ? { afterResume: true } : {});
+  const summary = resumed ? await followUp(store, task, resumed, run, hooks) : await run({});
   const resume = resumed ? { runId: resumed.runId, status: resumed.status } : refused;
   return { summary, ...(resume ? { resume } : {}) };
+}
+
+/**
+ * The new run after a resume that covered its window. One that could not start (a halt, the writer
+ * lock, its source refused) leaves no row of its own to say so: why is kept with the resumed run,
+ * where the task's story is told (taskResumeOf), and the error goes on to the caller as before.
+ */
+async function followUp(store: Store, task: ScheduledTask, resumed: RunSummary, run: (request: TaskRunRequest) => Promise<RunSummary>, hooks: ResumeHooks): Promise<RunSummary> {
+  try {
+    return await run({ afterResumeOf: resumed.runId });
+  } catch (error) {
+    const [newest] = await store.listRuns({ task: task.name, limit: 1 }).catch(() => []);
+    // A run that started has its own row (and link) telling how it ended; a database that cannot be asked keeps nothing.
+    if (newest !== undefined && newest.runId === resumed.runId) {
+      const why = error instanceof Error ? error.message : String(error);
+      const kept = await store.recordFollowUpFailure(resumed.runId, why).then(() => true, () => false);
+      if (kept) hooks.followUpFailed?.(resumed.runId, why);
+    }
+    throw error;
+  }
+}
+
+/**
+ * What a task's Run left stored around run `runId` — resumed by it, or the new run started right
+ * after such a resume — as the console tells it after a reload; null for any other run.
+ */
+export async function taskResumeOf(store: Store, runId: number): Promise<TaskResumeStory | null> {
+  const links = await store.resumeLinks(runId);
+  if (!links) return null;
+  const resumedRunId = links.afterResumeOf ?? runId;
+  const resumed = links.afterResumeOf === null ? links : await store.resumeLinks(links.afterResumeOf);
+  if (!resumed || resumed.task === null || (links.afterResumeOf === null && resumed.resumedAfterBatches === null)) return null;
+  return {
+    task: resumed.task,
+    resume: { runId: resumedRunId, ...(resumed.resumedAfterBatches === null ? {} : { committedBatches: resumed.resumedAfterBatches }) },
+    followedBy: resumed.followedBy,
+    ...(resumed.followUpError === null ? {} : { followUpFailed: resumed.followUpError }),
+  };
+}
+
+/** A run's detail (runs.get, `runs show`) with its task's resume story last, when it has one. */
+export async function withTaskResume<T extends { runId: number }>(store: Store, detail: T): Promise<T & { taskResume?: TaskResumeStory }> {
+  const story = await taskResumeOf(store, detail.runId);
+  return story ? { ...detail, taskResume: story } : detail;
 }
 
 /**

@@ -26,8 +26,8 @@ export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   resumeRunId?: number;
   /** Who started the run, named in its writer-lock row (UpdateOptions.operator). */
   operator?: string;
-  /** The run follows at once a resume of the task's run that covered its window: it lists from where that ended (`catchUpTask`). */
-  afterResume?: boolean;
+  /** The task's run whose resume, which covered its window, this run follows at once: it lists from where that ended (`catchUpTask`), and its row names that run. */
+  afterResumeOf?: number;
   /**
    * Snapshots follow the policy (main/backup/snapshot-policy.ts) unless this says otherwise: true
    * forces one (`--snapshot`), false skips it (`--no-snapshot`), as does ENABLE_SNAPSHOTS off.
@@ -70,7 +70,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
   // policy needs it (main/store/sqlite/integrity.ts).
   const integrity = await request.store.checkIntegrity({ full: request.fullIntegrityCheck });
   // A resume lists the window its run recorded; a new run of a task reaches back over missed days.
-  const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task ?? null, { afterResume: request.afterResume }) : { warning: null };
+  const { warning } = request.resumeRunId === undefined ? await catchUpTask(request.store, request.source, request.task ?? null, { afterResume: request.afterResumeOf !== undefined }) : { warning: null };
   // Said once: as the run's event to whoever listens (the CLI's progress display prints it), else in the log.
   if (warning && !request.onEvent) catchUpLog.warn(warning.message);
   let summary = await runUpdate({
@@ -89,6 +89,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
     task,
     flags,
     resumeRunId: request.resumeRunId,
+    afterResumeOf: request.afterResumeOf,
     operator: request.operator,
     clock: request.clock,
     signal: halting.signal,
@@ -229,8 +230,8 @@ export interface TaskRunDependencies {
 /** What a scheduled run of a task does: a new run, or the resume of its interrupted one (`Scheduler`). */
 export interface TaskRunRequest {
   resumeRunId?: number;
-  /** A new run right after the resume of the task's run, which covered its window (FlaggedUpdateRequest.afterResume). */
-  afterResume?: boolean;
+  /** A new run right after the resume of the task's run (its id), which covered its window (FlaggedUpdateRequest.afterResumeOf). */
+  afterResumeOf?: number;
   /** A person who runs the task now (`gatehouse tasks run`, the console): named in the lock instead of the scheduler. */
   operator?: string;
 }
@@ -254,7 +255,7 @@ export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDe
     signal: deps.signal,
     onEvent: deps.onEvent,
     resumeRunId: request.resumeRunId,
-    afterResume: request.afterResume,
+    afterResumeOf: request.afterResumeOf,
     operator: request.operator ?? schedulerOperator(task.name),
     extra: { judge: deps.judge, continuation: taskContinuation(task.name, task.source) },
   });

@@ -42,6 +42,8 @@ export interface SchedulerOptions {
   store: Store;
   clock: () => Date;
   runTask: (task: ScheduledTask, request?: TaskRunRequest) => Promise<RunSummary>;
+  /** The new run after the resume of the task's run `runId` could not start (kept with that run): the console says so on its event stream. */
+  followUpFailed?: (task: ScheduledTask, runId: number, error: string) => void;
   notifier?: Notifier;
   /** One structured line per decision. */
   log: (line: string) => void;
@@ -206,10 +208,11 @@ export class Scheduler {
     this.running.add(task.name);
     this.log({ event: 'task-started', task: task.name, scheduledFor });
     try {
-      const { summary, resume } = await runTaskResumingInterrupted(this.options.store, task, (request) => this.options.runTask(task, request.resumeRunId === undefined && !request.afterResume ? undefined : request), {
+      const { summary, resume } = await runTaskResumingInterrupted(this.options.store, task, (request) => this.options.runTask(task, request.resumeRunId === undefined && request.afterResumeOf === undefined ? undefined : request), {
         endUnrecorded: (run) => this.stoppedByDatabase.delete(run.runId),
         resuming: (run) => this.log({ event: 'task-resuming', task: task.name, scheduledFor, runId: run.runId }),
         refused: (runId, reason) => this.log({ event: 'task-resume-refused', task: task.name, scheduledFor, runId, reason }),
+        followUpFailed: (runId, error) => this.options.followUpFailed?.(task, runId, error),
       });
       const alsoResumed = resume && 'status' in resume && resume.runId !== summary.runId ? { resumed: { runId: resume.runId, status: resume.status } } : {};
       if (summary.databaseFault) this.stoppedByDatabase.add(summary.runId);

@@ -39,7 +39,7 @@ export const TABLES = {
       verdict: 'text?', flagsJson: 'json', error: 'text?', resumedFrom: 'long?', backupId: 'text?', review: 'text?',
       schemaVersion: 'int?', snapshotJson: 'json?', reconciliationJson: 'json?', sourceFingerprintJson: 'json?',
       sourceWindowJson: 'json?', foldStartId: 'long?', flagChangesJson: 'json?',
-      sourceWarningsJson: 'json?', startedBy: 'text?',
+      sourceWarningsJson: 'json?', startedBy: 'text?', resumedAfterBatches: 'int?', followUpError: 'text?', afterResumeOf: 'long?',
     },
   },
   committees: {

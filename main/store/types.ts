@@ -73,6 +73,8 @@ export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | '
   sourceWindow?: SourceWindow | null;
   /** Who started it (an operator, or the scheduler for a task); absent or null when nobody was named. */
   startedBy?: string | null;
+  /** The task's run whose resume this new run follows at once (a task's Run resumes, then starts it); absent or null otherwise. */
+  afterResumeOf?: number | null;
 };
 
 /**
@@ -185,3 +187,16 @@ export interface StoreOptions {
  * documented (main/store/store.ts and the repositories it is made of).
  */
 export type Store = Pick<GatehouseStore, keyof GatehouseStore>;
+
+/** What a task's resume stored around one run (RunsRepository.resumeLinks). */
+export interface ResumeLinks {
+  task: string | null;
+  /** A resumed run: the batches it had committed when it was last resumed; null for a run never resumed (or resumed before migration 039). */
+  resumedAfterBatches: number | null;
+  /** A resumed run: why the new run its task's Run started after it could not start; null when one did, or none was tried. */
+  followUpError: string | null;
+  /** A task's new run that followed at once the resume of this run; null otherwise. */
+  afterResumeOf: number | null;
+  /** A resumed run: the newest new run that followed it; null when none did. */
+  followedBy: number | null;
+}

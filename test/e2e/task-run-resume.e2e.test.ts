@@ -18,7 +18,7 @@ async function interruptedTaskRun(store: Store, name: string, source: string): P
 
 /** Run now on a task whose last run was interrupted: the console says which run it resumed and which followed, as `tasks run` prints. */
 describe.skipIf(executablePath === null)('Run now of a task resumes its interrupted run and says so (browser mode)', () => {
-  const runs = { nightly: 0, edited: 0 };
+  const runs = { nightly: 0, edited: 0, followUp: 0 };
   const opened = consoleForTheseTests(() => ({
     executablePath: executablePath!,
     seed: seedByCliUpdate('synthetic:seed=3,count=20'),
@@ -45,11 +45,24 @@ describe.skipIf(executablePath === null)('Run now of a task resumes its interrup
     await expect.poll(() => said.innerText(), { timeout: 60_000 }).toMatch(new RegExp(`^Task nightly: resumed run ${runs.nightly} \\(interrupted after batch 1\\), then started run (\\d+)$`));
     const followUp = Number(/then started run (\d+)/.exec(await said.innerText())![1]);
     expect(followUp).toBeGreaterThan(runs.nightly);
+    runs.followUp = followUp;
     await page.getByRole('link', { name: 'Settings' }).click();
     await expect.poll(() => page.getByTestId('task-run-result').innerText()).toBe(`Task nightly: resumed run ${runs.nightly} (interrupted after batch 1), then started run ${followUp}`);
     await page.goto(page.url().replace(/#.*$/, `#/runs/${followUp}`));
     await expect.poll(() => page.getByTestId('run-task-resume').innerText()).toBe(`Task nightly: resumed run ${runs.nightly} (interrupted after batch 1), then started run ${followUp}`);
     await opened().shot('task-run-resume');
+  });
+
+  it('still tells that story after a reload, from the runs\' rows: on both runs\' pages and in the task panel', async () => {
+    const { page } = opened();
+    const story = `Task nightly: resumed run ${runs.nightly} (interrupted after batch 1), then started run ${runs.followUp}`;
+    for (const runId of [runs.nightly, runs.followUp]) {
+      await page.goto(page.url().replace(/#.*$/, `#/runs/${runId}`));
+      await page.reload();
+      await expect.poll(() => page.getByTestId('run-task-resume').innerText()).toBe(story);
+    }
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => page.getByTestId('task-run-result').innerText()).toBe(story);
   });
 
   it('says in a task\'s words why a resume was refused, and that the new run covers its window', async () => {

@@ -16,6 +16,9 @@ const ADDED_COLUMNS: readonly { version: number; table: string; column: string }
   { version: 37, table: 'trials', column: 'first_alert_run_id' },
   { version: 37, table: 'trials', column: 'alert_verdict' },
   { version: 38, table: 'task_events', column: 'reason' },
+  { version: 39, table: 'runs', column: 'resumed_after_batches' },
+  { version: 39, table: 'runs', column: 'follow_up_error' },
+  { version: 39, table: 'runs', column: 'after_resume_of' },
 ];
 
 /**

@@ -12,7 +12,7 @@ import { readStoredContent } from '../hearing-content.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
 import { foldAppendedRun, refoldTask } from './anomaly-folds.js';
 import { startedWithin } from './reported-runs.js';
-import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, RunOutcome, RunQuery, StoredHearing } from '../types.js';
+import type { Checkpoint, NewQuarantineEntry, NewRun, QuarantineQuery, ResumeLinks, RunOutcome, RunQuery, StoredHearing } from '../types.js';
 
 /**
  * The content is parsed only when asked for: a hearing whose hash matches its record's (most of a
@@ -81,7 +81,7 @@ function startedRunRow(id: number, run: NewRun) {
     pid: run.pid, host: run.host, metricsJson: JSON.stringify(emptyMetrics()), batchCountsJson: JSON.stringify(emptyBatchCounts()),
     flagsJson: JSON.stringify(run.flags), resumedFrom: run.resumedFrom, schemaVersion: SCHEMA_VERSION,
     sourceFingerprintJson: jsonOrNull(run.sourceFingerprint ?? null), sourceWindowJson: jsonOrNull(run.sourceWindow ?? null),
-    startedBy: run.startedBy ?? null,
+    startedBy: run.startedBy ?? null, afterResumeOf: run.afterResumeOf ?? null,
   };
 }
 
@@ -215,8 +215,37 @@ export class RunRepository {
    * names the run it continued, which is the run itself: set from its first resume on, null for a
    * run never resumed.
    */
-  async reopenRun(runId: number, owner: { pid: number; host: string }): Promise<void> {
-    await this.db.updateTable('runs').set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host, resumedFrom: runId }).where('id', '=', runId).execute();
+  async reopenRun(runId: number, owner: { pid: number; host: string }, committedBatches: number): Promise<void> {
+    await this.db.updateTable('runs')
+      .set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host, resumedFrom: runId, resumedAfterBatches: committedBatches, followUpError: null })
+      .where('id', '=', runId).execute();
+  }
+
+  /**
+   * Why the new run a task's Run starts after the resume of run `runId` could not start (a halt, the
+   * writer lock, its source): kept with the resumed run, so the operator who pressed Run reads it
+   * there and on the task after a reload, not only in a log (taskResumeOf).
+   */
+  async recordFollowUpFailure(runId: number, error: string): Promise<void> {
+    await this.db.updateTable('runs').set({ followUpError: error }).where('id', '=', runId).execute();
+  }
+
+  /**
+   * What a task's resume stored around run `runId`: on a resumed run, the batches it had committed
+   * when last resumed, the new run that followed it (the newest that names it) or why none could
+   * start; on such a new run, the run it followed. Null when the run does not exist.
+   */
+  async resumeLinks(runId: number): Promise<ResumeLinks | null> {
+    const row = await this.db.selectFrom('runs').select(['task', 'resumedAfterBatches', 'followUpError', 'afterResumeOf']).where('id', '=', runId).executeTakeFirst();
+    if (!row) return null;
+    const followUp = await this.db.selectFrom('runs').select('id').where('afterResumeOf', '=', runId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return {
+      task: row.task,
+      resumedAfterBatches: row.resumedAfterBatches,
+      followUpError: row.followUpError,
+      afterResumeOf: row.afterResumeOf === null ? null : Number(row.afterResumeOf),
+      followedBy: followUp ? Number(followUp.id) : null,
+    };
   }
 
   /**

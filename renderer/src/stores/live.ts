@@ -45,6 +45,8 @@ export const useLiveRuns = defineStore('live-runs', () => {
   const streamRefused = ref<string | null>(null);
   /** The new run of a task that followed at once the resume of its run, by the resumed run's id (run-started's afterResumeOf). */
   const followUps = ref<Record<number, number>>({});
+  /** Why the new run after the resume of a task's run could not start, by the resumed run's id (the warning that says so). */
+  const followUpFailures = ref<Record<number, string>>({});
   /** What each Run of a task from this console did (tasks.run), by the run it started first; the newest is `lastTaskRun`. */
   const taskRuns = ref<Record<number, TaskRunStarted & { task: string }>>({});
   const lastTaskRun = ref<number | null>(null);
@@ -70,6 +72,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
   function apply(event: RunEvent): void {
     if (event.type === 'warning') {
       warnings.value = [...warnings.value.slice(-4), event.message];
+      if (event.cause === 'follow-up-failed') followUpFailures.value[event.runId] = event.error;
       return;
     }
     if (event.type === 'run-started') {
@@ -108,7 +111,7 @@ export const useLiveRuns = defineStore('live-runs', () => {
     for (const run of Object.values(taskRuns.value)) {
       if (!run.resume) continue;
       const followedBy = followUps.value[run.resume.runId] ?? null;
-      if (run.runId === runId || followedBy === runId) return `Task ${run.task}: ${taskResumeText(run.resume, followedBy)}`;
+      if (run.runId === runId || followedBy === runId) return `Task ${run.task}: ${taskResumeText(run.resume, followedBy, followUpFailures.value[run.resume.runId])}`;
     }
     return null;
   }
