@@ -31,7 +31,7 @@ export type OperationRequest =
   | ({ kind: 'rollback-preview' } & RollbackTarget)
   | ({ kind: 'rollback'; previewedAfterEvent?: number | null } & RollbackTarget)
   | { kind: 'restore'; operator: string; snapshotId: string; reason: string }
-  | { kind: 'snapshot'; operator: string | null }
+  | { kind: 'snapshot'; operator: string | null; reason?: string }
   | { kind: 'verify'; operator: string | null; snapshotId?: string }
   | { kind: 'trials'; operator: string; trial: Omit<TrialRequest, 'open' | 'onProgress' | 'signal'> };
 
@@ -108,7 +108,7 @@ export async function performOperation(location: string, storeOptions: StoreOpti
         return await restoreSnapshot(store, { snapshotId: request.snapshotId, operator: request.operator, reason: request.reason });
       case 'snapshot':
         progress({ phase: 'copying and checking', done: 0, total: null });
-        return await createSnapshotOnRequest(store, { operator: request.operator ?? undefined });
+        return await createSnapshotOnRequest(store, { operator: request.operator ?? undefined, ...(request.reason === undefined ? {} : { reason: request.reason }) });
       case 'verify':
         progress({ phase: 'checking checksums and integrity', done: 0, total: null });
         return await verifySnapshots(store, request.snapshotId);
