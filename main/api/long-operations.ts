@@ -94,7 +94,8 @@ export async function performOperation(location: string, storeOptions: StoreOpti
     const onProgress = (step: TrialProgress) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null);
     return runTrials({ ...request.trial, operator: request.operator, onProgress, ...(signal ? { signal } : {}) });
   }
-  const store = await openStore(location, consoleStoreOptions(storeOptions));
+  // A restore opens a store not all there all the same, as `gatehouse restore` does: restoring a snapshot is what mends it.
+  const store = await openStore(location, consoleStoreOptions(request.kind === 'restore' ? { ...storeOptions, forRestore: true } : storeOptions));
   try {
     switch (request.kind) {
       case 'rollback-preview':
