@@ -390,7 +390,11 @@ export const backupsPruneInputSchema = z.object({
   maxTotalMb: retentionSchema.shape.maxTotalMb,
   /** True: only say what would be deleted. The console previews first, then deletes what it showed. */
   dryRun: z.boolean().default(true),
+  /** Why; required unless a dry run (a prune deletes snapshots, audited as a deletion is), kept in its attempt (backups.attempts). */
+  reason: reason.optional(),
 });
+/** A snapshot on request; its reason, when given, is kept in its attempt (backups.attempts) beside who took it. */
+export const backupsCreateInputSchema = z.object({ reason: reason.optional() }).strict().default({});
 export const backupsPruneReportSchema = z.object({
   dryRun: z.boolean(),
   retention: retentionSchema,

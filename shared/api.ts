@@ -10,6 +10,7 @@ import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STAT
 import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
+  backupsCreateInputSchema,
   backupsPruneInputSchema,
   backupsVerifyInputSchema,
   backupsPruneReportSchema,
@@ -376,7 +377,7 @@ export const API_METHODS = {
   'tasks.run': { input: taskNameInputSchema, output: taskRunStartedSchema },
   'notify.test': { input: noInput, output: notifyResultSchema },
   'backups.list': { input: noInput, output: backupsListSchema },
-  'backups.create': { input: noInput, output: snapshotSchema },
+  'backups.create': { input: backupsCreateInputSchema, output: snapshotSchema },
   'backups.verify': { input: backupsVerifyInputSchema, output: z.array(snapshotCheckSchema) },
   /** Retention on request: a dry run (the default) lists what would go; otherwise it deletes them. */
   'backups.prune': { input: backupsPruneInputSchema, output: backupsPruneReportSchema },

@@ -57,7 +57,7 @@ export function createApi(context: ApiContext): ApiHandlers {
   const preferences = context.preferences ?? memoryPreferences();
   const notifier = () => consoleNotifier(store, preferences, context.notifications ?? {});
   const source = context.databaseLocation ?? store.location;
-  return withBusyWriteRefusals(store, {
+  return answeringWhileNotAllThere(store, withBusyWriteRefusals(store, {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, engine, notifier),
     ...validationHandlers(store),
@@ -92,7 +92,38 @@ export function createApi(context: ApiContext): ApiHandlers {
       transport: context.transport,
     }),
     'settings.testConnection': ({ location }) => testConnection(location),
-  } satisfies ApiHandlers);
+  } satisfies ApiHandlers));
+}
+
+/** What a console on a store not all there still answers: what `gatehouse backups list` and `restore` do there, and what they lead to. */
+const ANSWERED_NOT_ALL_THERE: ReadonlySet<string> = new Set(['backups.list', 'backups.restore', 'backups.restores', 'backups.attempts', 'backups.verify', 'operations.active']);
+
+/**
+ * A console opened on a store not all there (StoreOptions.forRestore: a table dropped outside
+ * Gatehouse) lists and restores its snapshots, as the CLI does; anything else that fails there
+ * fails for the damage, and says so with the way out, not as the table it happened to miss first.
+ * Once a restore has mended it, the console answers as on any store.
+ */
+function answeringWhileNotAllThere(store: Store, handlers: ApiHandlers): ApiHandlers {
+  if (store.damage === null) return handlers;
+  return Object.fromEntries(
+    Object.entries(handlers).map(([method, handler]) => [
+      method,
+      async (...args: never[]) => {
+        try {
+          const result = await (handler as (...given: never[]) => Promise<unknown>)(...args);
+          if (method === 'backups.restore') store.mendedByRestore();
+          return result;
+        } catch (error) {
+          const damage = store.damage;
+          if (damage === null || ANSWERED_NOT_ALL_THERE.has(method)) throw error;
+          throw new GatehouseError(damage.code, `${damage.message}; until a snapshot is restored over it, the console can only list and restore snapshots`, {
+            hint: 'restore a snapshot over it on the Backups page (or gatehouse restore --backup ID --reason TEXT)',
+          });
+        }
+      },
+    ]),
+  ) as ApiHandlers;
 }
 
 function historyPoint(run: RunSummary): HistoryPoint {

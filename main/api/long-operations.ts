@@ -31,7 +31,7 @@ export type OperationRequest =
   | ({ kind: 'rollback-preview' } & RollbackTarget)
   | ({ kind: 'rollback'; previewedAfterEvent?: number | null } & RollbackTarget)
   | { kind: 'restore'; operator: string; snapshotId: string; reason: string }
-  | { kind: 'snapshot'; operator: string | null }
+  | { kind: 'snapshot'; operator: string | null; reason?: string }
   | { kind: 'verify'; operator: string | null; snapshotId?: string }
   | { kind: 'trials'; operator: string; trial: Omit<TrialRequest, 'open' | 'onProgress' | 'signal'> };
 
@@ -94,7 +94,8 @@ export async function performOperation(location: string, storeOptions: StoreOpti
     const onProgress = (step: TrialProgress) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null);
     return runTrials({ ...request.trial, operator: request.operator, onProgress, ...(signal ? { signal } : {}) });
   }
-  const store = await openStore(location, consoleStoreOptions(storeOptions));
+  // A restore opens a store not all there all the same, as `gatehouse restore` does: restoring a snapshot is what mends it.
+  const store = await openStore(location, consoleStoreOptions(request.kind === 'restore' ? { ...storeOptions, forRestore: true } : storeOptions));
   try {
     switch (request.kind) {
       case 'rollback-preview':
@@ -108,7 +109,7 @@ export async function performOperation(location: string, storeOptions: StoreOpti
         return await restoreSnapshot(store, { snapshotId: request.snapshotId, operator: request.operator, reason: request.reason });
       case 'snapshot':
         progress({ phase: 'copying and checking', done: 0, total: null });
-        return await createSnapshotOnRequest(store, { operator: request.operator ?? undefined });
+        return await createSnapshotOnRequest(store, { operator: request.operator ?? undefined, ...(request.reason === undefined ? {} : { reason: request.reason }) });
       case 'verify':
         progress({ phase: 'checking checksums and integrity', done: 0, total: null });
         return await verifySnapshots(store, request.snapshotId);

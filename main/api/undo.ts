@@ -21,7 +21,7 @@ type UndoHandlers = Pick<
 export function undoHandlers(store: Store, engine: EngineHost, notifier: () => Notifier): UndoHandlers {
   return {
     'backups.list': () => backupsList(store),
-    'backups.create': async (_input, caller) => engine.perform({ kind: 'snapshot', operator: requireOperator(caller) }),
+    'backups.create': async ({ reason }, caller) => engine.perform({ kind: 'snapshot', operator: requireOperator(caller), ...(reason === undefined ? {} : { reason }) }),
     'backups.verify': ({ id }, caller) => engine.perform({ kind: 'verify', operator: caller.operator, ...(id === undefined ? {} : { snapshotId: id }) }),
     'backups.prune': async (request, caller) => {
       // A preview deletes nothing and may be asked by anyone; deleting snapshots is a write like any other.

@@ -32,13 +32,13 @@ export async function backupsList(store: Store): Promise<BackupsList> {
 }
 
 /** Retention on request (a dry run or for real), reported the same by `gatehouse backups prune` and backups.prune. */
-export async function pruneReport(store: Store, request: { keep?: number; maxAgeDays?: number; maxTotalMb?: number | null; dryRun: boolean; operator?: string }): Promise<BackupsPruneReport> {
+export async function pruneReport(store: Store, request: { keep?: number; maxAgeDays?: number; maxTotalMb?: number | null; dryRun: boolean; operator?: string; reason?: string }): Promise<BackupsPruneReport> {
   const retention = {
     keep: request.keep ?? DEFAULT_RETENTION.keep,
     maxAgeDays: request.maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays,
     maxTotalMb: request.maxTotalMb === undefined ? DEFAULT_RETENTION.maxTotalMb : request.maxTotalMb,
   };
-  const { pruned, remaining } = await pruneSnapshotsOnRequest(store, retention, { dryRun: request.dryRun, operator: request.operator });
+  const { pruned, remaining } = await pruneSnapshotsOnRequest(store, retention, { dryRun: request.dryRun, operator: request.operator, reason: request.reason });
   return { dryRun: request.dryRun, retention, pruned, freedBytes: totalSnapshotBytes(pruned), remaining };
 }
 

@@ -60,12 +60,14 @@ export async function createSnapshot(store: Store, options: { kind: SnapshotKind
  * the run as `running`, and restoring it brings back a run no process is doing. While a run (or a
  * rollback, restore or prune) holds the lock it refuses with LOCK_HELD, naming the holder.
  */
-export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date; operator?: string } = {}): Promise<Snapshot> {
+export async function createSnapshotOnRequest(store: Store, options: { clock?: () => Date; operator?: string; reason?: string } = {}): Promise<Snapshot> {
   const clock = options.clock ?? (() => new Date());
+  // Optional, unlike a prune's: a snapshot destroys nothing. Given, it is kept in the attempt beside who took it.
+  const reason = options.reason === undefined ? undefined : checkedReason(options.reason, 'taking a snapshot');
   // Named before the lock, so its attempt (who took it, kept through restores) names the snapshot;
   // the lock row names who asked, so a rollback or restore it refuses meanwhile knows whom to ask.
   const id = snapshotId(clock());
-  const purpose = { action: 'take a snapshot', operation: snapshotTakingOperation(id), operator: options.operator, recorded: true };
+  const purpose = { action: 'take a snapshot', operation: snapshotTakingOperation(id), operator: options.operator, recorded: true, ...(reason === undefined ? {} : { reason }) };
   return withWriterLock(store, clock, purpose, () => createSnapshot(store, { kind: 'manual', clock, id }));
 }
 
@@ -147,11 +149,13 @@ async function applyRetention(store: Store, policy: RetentionPolicy, now: Date, 
  * snapshot is being taken. What is left is counted from the listing judged under that lock: a
  * count read before it missed a snapshot a run took in between (or counted one its retention pruned).
  */
-export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date; operator?: string }): Promise<{ pruned: Snapshot[]; remaining: number }> {
+export async function pruneSnapshotsOnRequest(store: Store, policy: RetentionPolicy, options: { dryRun: boolean; clock?: () => Date; operator?: string; reason?: string }): Promise<{ pruned: Snapshot[]; remaining: number }> {
   const clock = options.clock ?? (() => new Date());
   if (options.dryRun) return applyRetention(store, policy, clock(), options);
-  // Recorded as an attempt naming what it deleted: a pruned snapshot leaves the listing, so the audit is where its pruner is.
-  const purpose = { action: 'prune snapshots', operation: SNAPSHOT_PRUNE_OPERATION, operator: options.operator, recorded: true, successDetail: describePruned };
+  // Deleting snapshots needs a reason, as deleting one does (deleteSnapshot); a preview deletes nothing and needs none.
+  const reason = checkedReason(options.reason, 'a snapshot prune');
+  // Recorded as an attempt naming what it deleted, who and why: a pruned snapshot leaves the listing, so the audit is where its pruner is.
+  const purpose = { action: 'prune snapshots', operation: SNAPSHOT_PRUNE_OPERATION, operator: options.operator, recorded: true, reason, successDetail: describePruned };
   return withWriterLock(store, clock, purpose, () => applyRetention(store, policy, clock(), options));
 }
 

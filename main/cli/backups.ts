@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { backupsDeleteInputSchema, backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
+import { backupsCreateInputSchema, backupsDeleteInputSchema, backupsPruneInputSchema, backupsVerifyInputSchema, restoreInputSchema, restoresListInputSchema, writerAttemptsInputSchema } from '../../shared/api-operations.js';
 import { backupsList, createSnapshotOnRequest, deleteSnapshot, DEFAULT_RETENTION, listAttempts, listRestores, pruneReport, restoreSnapshot, verifySnapshots } from '../backup/index.js';
 import { actorName } from '../flags/index.js';
 import { notifyRestore } from '../scheduler/index.js';
@@ -63,11 +62,13 @@ export function registerBackupCommands(program: Command): void {
       process.exitCode = EXIT_CODE_SNAPSHOT_PROBLEM;
     }, FOR_RESTORE));
   backups.command('create').description('take a snapshot now (refused while an update or another writer holds the lock)').option(...dbOption)
+    .option('--reason <text>', 'why (optional: kept with who took it, see backups attempts)')
     .option(...operatorOption('taking it')).option('--json', 'print JSON')
     .action((flags: BackupFlags) => {
-      const { operator } = parseOptions(withOperator(z.object({})), { operator: flags.operator });
+      // The console's backups.create schema, so a reason too long or empty is refused in the same words.
+      const { operator, reason } = parseOptions(withOperator(backupsCreateInputSchema.unwrap()), { reason: flags.reason, operator: flags.operator });
       return withStore(flags.db, async (store) => {
-        const snapshot = await createSnapshotOnRequest(store, { operator: actorName(operator) });
+        const snapshot = await createSnapshotOnRequest(store, { operator: actorName(operator), ...(reason === undefined ? {} : { reason }) });
         if (flags.json) return printApiJson('backups.create', snapshot);
         process.stdout.write(`snapshot ${snapshot.id}: ${snapshot.sizeBytes} bytes, integrity ok, sha256 ${snapshot.sha256}\n`);
       });
@@ -89,11 +90,12 @@ export function registerBackupCommands(program: Command): void {
     .option('--max-age-days <days>', `drop snapshots older than this (default ${DEFAULT_RETENTION.maxAgeDays})`)
     .option('--max-total-mb <mb>', `keep the newest snapshots whose sizes add up to at most this many MiB (default ${DEFAULT_RETENTION.maxTotalMb})`)
     .option('--dry-run', 'list what would be deleted; delete nothing')
+    .option('--reason <text>', 'why (required unless --dry-run: a prune deletes snapshots; kept in its attempt, see backups attempts)')
     .option(...operatorOption('pruning'))
     .option('--json', 'print JSON')
     .action((flags: BackupFlags) => {
       // The console's backups.prune: its schema and its report; here a real prune unless --dry-run.
-      const { operator, ...request } = parseOptions(withOperator(backupsPruneInputSchema), { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb, dryRun: flags.dryRun ?? false, operator: flags.operator });
+      const { operator, ...request } = parseOptions(withOperator(backupsPruneInputSchema), { keep: flags.keep, maxAgeDays: flags.maxAgeDays, maxTotalMb: flags.maxTotalMb, dryRun: flags.dryRun ?? false, reason: flags.reason, operator: flags.operator });
       return withStore(flags.db, async (store) => {
         const report = await pruneReport(store, { ...request, operator: actorName(operator) });
         if (flags.json) return printApiJson('backups.prune', report);

@@ -53,9 +53,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     const { seeded, runs } = await seedDemoDatabase(location);
     if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
   }
-  const store = await openStore(location);
+  // Opened not all there all the same (a table dropped outside Gatehouse), as `gatehouse backups list` and `restore` do: the console's Backups page is where it is mended.
+  const store = await openStore(location, { forRestore: true });
+  if (store.damage !== null) log.warn(`${store.damage.message}; the console lists and restores its snapshots only, until one is restored over it (Backups page)`);
   // A run left `running` when a server was killed shows at once as interrupted, with its resume hint.
-  await settleOrphanedRuns(store).catch((error: unknown) => log.warn(`runs left running were not checked: ${toErrorPayload(error).message}`));
+  else await settleOrphanedRuns(store).catch((error: unknown) => log.warn(`runs left running were not checked: ${toErrorPayload(error).message}`));
   const engine = createWorkerEngineHost({ location, sourceOptions: { maxWaitPerRequestMs: sourceFlags.options.maxWaitPerRequestMs, congressBaseUrl: sourceFlags.options.congressBaseUrl } });
   const staticRoot = flags.static ?? defaultStaticRoot();
   const preferences = memoryPreferences();

@@ -28,8 +28,16 @@ export class GatehouseStore extends RunRepository {
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport = this.driver.snapshots;
   readonly queries: QueryLayer = this.driver;
+  private damageFound: GatehouseError | null = this.driver.damage;
   /** Why the store is not all there, opened for a restore all the same (StoreOptions.forRestore); null when it is whole. */
-  readonly damage: GatehouseError | null = this.driver.damage;
+  get damage(): GatehouseError | null {
+    return this.damageFound;
+  }
+
+  /** A restore (on this connection or another, as a console's worker does) succeeded over it: it is whole again, as a restore leaves it or refuses. */
+  mendedByRestore(): void {
+    this.damageFound = null;
+  }
   readonly reports = new RunReports(this.driver);
   readonly trials = new Trials(this.driver);
   /** Committees and witnesses the batches of the run holding the writer lock have seen. */

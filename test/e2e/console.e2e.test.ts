@@ -183,6 +183,7 @@ describe.skipIf(executablePath === null)('the console in Chromium (browser mode)
     await expect.poll(() => dialog.locator('[data-prune]').count()).toBe(snapshots - 1);
     await expect.poll(() => page.getByTestId('backups-table').locator('tbody tr').count()).toBe(snapshots);
     await shot('backups-prune-preview');
+    await dialog.locator('textarea[name=prune-reason]').fill('disk nearly full');
     await dialog.getByRole('button', { name: `Delete ${counted(snapshots - 1, 'snapshot')}` }).click();
     await page.getByTestId('backups-message').getByText(`Deleted ${counted(snapshots - 1, 'snapshot')}`).waitFor();
     await page.getByTestId('backups-table').locator('tbody tr').nth(1).waitFor({ state: 'detached' });

@@ -61,7 +61,7 @@ describe('snapshots and restore (SQLite)', () => {
     json(['update', '--db', db, '--source', 'synthetic:seed=5,count=20', '--no-snapshot']);
     const first = json<SnapshotRow>(['backups', 'create', '--db', db]);
     expect(runCli(['backups', 'list', '--db', db]).stdout).toMatch(new RegExp(`\n1 snapshot, ${formatCount(first.sizeBytes)} bytes in total\n$`));
-    expect(runCli(['backups', 'prune', '--db', db, '--keep', '1']).stdout).toBe('pruned 0 snapshots\n');
+    expect(runCli(['backups', 'prune', '--db', db, '--keep', '1', '--reason', 'retention by hand']).stdout).toBe('pruned 0 snapshots\n');
     json(['backups', 'create', '--db', db]);
     expect(runCli(['backups', 'prune', '--db', db, '--keep', '1', '--dry-run']).stdout).toBe(`would prune 1 snapshot\n  ${first.id} (${first.createdAt})\n`);
   });
@@ -85,7 +85,7 @@ describe('snapshots and restore (SQLite)', () => {
     const manifest = path.join(snapshotFolder(db), 'manifest.json');
     for (const damaged of ['{"snapshots": [1, {"id": 3}]}', '{trunc']) {
       fs.writeFileSync(manifest, damaged);
-      for (const args of [['backups', 'list'], ['backups', 'prune'], ['update', '--source', 'synthetic:seed=6,count=10', '--snapshot']]) {
+      for (const args of [['backups', 'list'], ['backups', 'prune', '--reason', 'retention by hand'], ['update', '--source', 'synthetic:seed=6,count=10', '--snapshot']]) {
         const result = runCli([...args, '--db', db, '--json']);
         expect(result.code, result.stderr).toBe(2);
         expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('manifest.json is unreadable'), hint: expect.stringContaining('move it aside') });

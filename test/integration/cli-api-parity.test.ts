@@ -194,7 +194,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect((await api('backups.prune', { keep: 1, maxAgeDays: 0.5, dryRun: false })).status).toBe(400);
     expect(await listSnapshots(store)).toEqual(snapshots);
 
-    const done = cli(['backups', 'prune', '--keep', '1']);
+    const done = cli(['backups', 'prune', '--keep', '1', '--reason', 'disk nearly full']);
     expect(done.code).toBe(0);
     expect(done.json).toMatchObject({ dryRun: false, pruned: snapshots.slice(1), freedBytes: snapshots.slice(1).reduce((sum, s) => sum + s.sizeBytes, 0), remaining: 1 });
     expect(await listSnapshots(store)).toEqual(snapshots.slice(0, 1));

@@ -56,7 +56,7 @@ describe('backups in the console: sizes, retention and prune with a preview', ()
     expect((await api['backups.list']({}, tester)).snapshots).toEqual(before.snapshots);
     for (const snapshot of before.snapshots) expect(fs.existsSync(path.join(snapshotFolder(location), snapshot.file))).toBe(true);
 
-    const done = await call('backups.prune', { keep: 3, maxAgeDays: 30, dryRun: false });
+    const done = await call('backups.prune', { keep: 3, maxAgeDays: 30, dryRun: false, reason: 'disk nearly full' });
     expect(done.pruned).toEqual(preview.pruned);
     const after = await api['backups.list']({}, tester);
     expect(after.snapshots.map((s) => s.id)).toEqual(before.snapshots.slice(0, 3).map((s) => s.id));
@@ -77,7 +77,7 @@ describe('backups in the console: sizes, retention and prune with a preview', ()
     const holder = await openStore(location);
     try {
       await holder.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 60_000 });
-      const refused = await dispatch(api, 'backups.prune', { dryRun: false }, tester);
+      const refused = await dispatch(api, 'backups.prune', { dryRun: false, reason: 'disk nearly full' }, tester);
       expect(refused).toMatchObject({ ok: false, error: { code: 'LOCK_HELD' } });
       expect((await api['backups.list']({}, tester)).snapshots).toHaveLength(2);
       expect(await dispatch(api, 'backups.prune', {}, tester)).toMatchObject({ ok: true, data: { dryRun: true, pruned: [expect.anything()] } });

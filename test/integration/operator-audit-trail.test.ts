@@ -40,10 +40,10 @@ describe.each(testBackends())('the operator audit trail, on $name', (backend) =>
     expect(listing.snapshots.find((s) => s.id === taken.id)?.takenBy).toBe('bo');
     expect(listing.snapshots.filter((s) => s.kind === 'safety').map((s) => s.takenBy)).toEqual(['grace', 'grace']);
 
-    const pruned = json<{ pruned: { id: string }[] }>(['backups', 'prune', '--db', db, '--keep', '1', '--operator', 'cy']);
+    const pruned = json<{ pruned: { id: string }[] }>(['backups', 'prune', '--db', db, '--keep', '1', '--operator', 'cy', '--reason', 'disk nearly full']);
     expect(pruned.pruned.length).toBeGreaterThan(0);
     const attempts = json<{ operation: string; operator: string | null; outcome: string; detail: string | null }[]>(['backups', 'attempts', '--db', db]);
-    expect(attempts[0]).toMatchObject({ operation: 'a snapshot prune', operator: 'cy', outcome: 'succeeded', detail: `pruned ${pruned.pruned.map((s) => s.id).join(', ')}; 1 left` });
+    expect(attempts[0]).toMatchObject({ operation: 'a snapshot prune', operator: 'cy', outcome: 'succeeded', detail: `pruned ${pruned.pruned.map((s) => s.id).join(', ')}; 1 left; reason: disk nearly full` });
     expect(attempts.at(-1)).toMatchObject({ operation: `the taking of snapshot ${taken.id}`, operator: 'bo', outcome: 'succeeded' });
   }, 180_000);
 

@@ -24,7 +24,7 @@ describe.each(testBackends())('writers named by --operator, on $name', (backend)
       ['update', '--source', 'synthetic:seed=1,count=5'],
       ['tasks', 'run', 'nightly'],
       ['backups', 'create'],
-      ['backups', 'prune', '--keep', '1'],
+      ['backups', 'prune', '--keep', '1', '--reason', 'retention by hand'],
     ];
     for (const command of commands) {
       for (const blank of ['', '   ']) {
@@ -53,7 +53,7 @@ describe.each(testBackends())('writers named by --operator, on $name', (backend)
     fs.writeFileSync(fifo, 'go on\n');
     const finished = await held.done;
     expect(finished.code, finished.stderr).toBe(0);
-    for (const command of [['backups', 'create'], ['backups', 'prune', '--keep', '1']]) {
+    for (const command of [['backups', 'create'], ['backups', 'prune', '--keep', '1', '--reason', 'retention by hand']]) {
       const named = runCli([...command, '--operator', 'grace', '--db', location, '--json']);
       expect({ command, code: named.code, stderr: named.stderr }).toEqual({ command, code: 0, stderr: '' });
     }

@@ -189,7 +189,7 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
       code: 2,
       stderr: expect.stringContaining(`: role ${ROLE} does not own snapshot schema ${before[1]!.file} (owned by postgres), and only a schema's owner may drop it; nothing was deleted\n  hint: ALTER SCHEMA "${before[1]!.file}" OWNER TO "${ROLE}" (run as a superuser) lets ${ROLE} drop it; or run this as postgres`),
     });
-    const pruned = runCli(['backups', 'prune', '--db', db, '--keep', '1']);
+    const pruned = runCli(['backups', 'prune', '--db', db, '--keep', '1', '--reason', 'retention by hand']);
     expect({ code: pruned.code, stderr: pruned.stderr }).toEqual({
       code: 2,
       stderr: expect.stringContaining(`: role ${ROLE} does not own snapshot schemas ${[before[1]!.file, before[2]!.file].sort().join(', ')} (owned by postgres)`),

@@ -98,7 +98,7 @@ describe.each(testBackends())('snapshot policy ($name)', (backend) => {
           return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
         },
       });
-      const report = await pruneReport(racedByARun, { keep: 2, maxAgeDays: 3_650, dryRun: false });
+      const report = await pruneReport(racedByARun, { keep: 2, maxAgeDays: 3_650, dryRun: false, reason: 'retention by hand' });
       expect(report.pruned).toHaveLength(2);
       expect(report.remaining).toBe((await listSnapshots(store)).length);
       expect(report.remaining).toBe(2);

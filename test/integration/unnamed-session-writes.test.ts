@@ -50,7 +50,7 @@ describe.each(testBackends())('writes from a browser session that has not named 
       ['tasks.run', { name: 'nightly' }],
       ['tasks.run', { name: 'no-such-task' }],
       ['backups.create', {}],
-      ['backups.prune', { keep: 1, maxAgeDays: 1, dryRun: false }],
+      ['backups.prune', { keep: 1, maxAgeDays: 1, dryRun: false, reason: 'disk nearly full' }],
       ['backups.delete', { id: 'any', confirmId: 'any', reason: 'bad data', force: true }],
       ['sources.upload', { name: 'hearings.json', content: '[{"eventId":"1"}]' }],
       ['settings.saveWebhook', { url: 'https://hooks.example.org/gatehouse' }],

@@ -174,9 +174,12 @@ describe('the Backups page', () => {
     await wrapper.get('input[name="prune-keep"]').trigger('change');
     await flushPromises();
     expect(wrapper.findAll('[data-prune]').map((row) => row.attributes('data-prune'))).toEqual(['s4', 's3', 's2', 's1']);
+    // Deleting snapshots is audited with why, as deleting one is: no reason, no delete.
+    expect(wrapper.get('[data-testid="prune-dialog"] button[type="submit"]').attributes('disabled')).toBeDefined();
+    await wrapper.get('textarea[name="prune-reason"]').setValue('disk nearly full');
     await wrapper.get('[data-testid="prune-dialog"]').trigger('submit');
     await flushPromises();
-    expect(client.callsOf('backups.prune').at(-1)).toEqual({ keep: 2, maxAgeDays: 30, dryRun: false });
+    expect(client.callsOf('backups.prune').at(-1)).toEqual({ keep: 2, maxAgeDays: 30, dryRun: false, reason: 'disk nearly full' });
     expect(snapshots.map((s) => s.id)).toEqual(['s6', 's5']);
     expect(status.text()).toBe('Deleted 4 snapshots, freeing 600 MB; 2 snapshots remain.');
     expect(wrapper.findAll('[data-testid="backups-table"] tbody tr')).toHaveLength(2);
