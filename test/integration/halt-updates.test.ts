@@ -12,6 +12,9 @@ import { operatorCaller } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { printed, runCli, startCli } from '../helpers/cli.js';
 import { domainFingerprint } from '../helpers/domain-rows.js';
+import { countedQueries } from '../helpers/counted-queries.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 
 const SOURCE = 'synthetic:seed=21,count=20000';
 const REASON = 'incident 42: upstream sends bad dates';
@@ -118,6 +121,22 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
       fs.rmSync(fifo, { force: true });
     }
   }, 120_000);
+
+  it('reads the kills and HALT_UPDATES in one query at each batch boundary: one more batch, one more read of the flags', async () => {
+    const flagReads = async (count: number) => {
+      const db = await configured(backend);
+      return withStoreAt(backend, db, async (store) => {
+        await setFlag(store, { flag: 'BATCH_SIZE', value: '50', scope: 'global', reason: 'test setup', operator: 'setup' });
+        const { result, statements } = await countedQueries(store, () => runFlaggedUpdate({ store, source: arraySource(hearingRecords(count, 300000)), task: null, snapshots: false }));
+        expect(result.summary.status).toBe('success');
+        return { batches: result.summary.batches.total, reads: statements.filter((s) => /from "flag_values"/i.test(s.sql)).length };
+      });
+    };
+    const one = await flagReads(40);
+    const five = await flagReads(250);
+    expect([one.batches, five.batches]).toEqual([1, 5]);
+    expect(five.reads - one.reads).toBe(4);
+  }, 60_000);
 
   it('halted for one task, that task\'s runs are refused and manual runs go on; its audit trail has every change', async () => {
     const db = await configured(backend);
