@@ -170,6 +170,11 @@ export const runFlagChangeSchema = z.object({
   batch: z.number().int().nullable(),
   applied: z.boolean(),
   effect: z.string(),
+  /**
+   * The scope the flag was set on: HALT_UPDATES stops a run from any scope (`global`, `task:NAME`,
+   * `kill`), so its change says which; absent on a kill of any other flag (scope `kill`).
+   */
+  scope: z.string().optional(),
 });
 export type RunFlagChange = z.infer<typeof runFlagChangeSchema>;
 
@@ -185,9 +190,10 @@ export function shownStatus(run: Pick<RunSummary, 'status' | 'processGone'>): st
 
 /** One line per change, as `gatehouse update` and the console's run detail both say it. */
 export function flagChangeLine(change: RunFlagChange): string {
-  const where = change.at === 'batch' ? `before batch ${change.batch}` : 'at the end of the run';
+  const where = change.at === 'end' ? 'at the end of the run' : change.batch === null ? 'before it committed' : `before batch ${change.batch}`;
   const why = change.reason ? `; reason: ${change.reason}` : '';
-  return `${change.flag} killed by ${change.killedBy} (${change.killedAt}${why}), reached the run ${where}: ${change.applied ? '' : 'not for this run: '}${change.effect}`;
+  const who = change.scope === undefined || change.scope === 'kill' ? 'killed' : `set on scope ${change.scope}`;
+  return `${change.flag} ${who} by ${change.killedBy} (${change.killedAt}${why}), reached the run ${where}: ${change.applied ? '' : 'not for this run: '}${change.effect}`;
 }
 
 /**

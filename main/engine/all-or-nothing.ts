@@ -23,7 +23,7 @@ export async function runAllOrNothing(
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
   /** `continuation`: how an interrupted run's reason ends (UpdateOptions.continuation). */
-  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string },
+  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string; beforeCommitting?: (runId: number) => Promise<void> },
 ): Promise<{ outcome: 'committed' | 'rolled_back' | 'interrupted'; error: string | null; batch: BatchRecord | null }> {
   const all = new PendingBatch(false);
   const started = run.clock();
@@ -40,8 +40,13 @@ export async function runAllOrNothing(
         if (plannedRelated !== null) plannedRelated = withPlannedRelated(plannedRelated, chunk.changes);
         chunk = new PendingBatch();
       };
-      for await (const window of inWindows(source.items(), options.windowSize)) {
+      // A stop asked for at a safe point (HALT_UPDATES, UpdateOptions.beforeCommitting) rolls the one transaction back whole.
+      const stopIfAsked = async () => {
+        await options.beforeCommitting?.(run.runId);
         if (options.signal?.aborted) throw new Interrupted();
+      };
+      for await (const window of inWindows(source.items(), options.windowSize)) {
+        await stopIfAsked();
         for (const item of await planner.plan(window)) {
           all.add(item);
           chunk.add(item);
@@ -49,6 +54,7 @@ export async function runAllOrNothing(
         }
       }
       await writeChunk();
+      await stopIfAsked();
       const batch = batchRow(run, all, 'committed', started, null, written);
       await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
       await tx.recordBatch(batch);
@@ -56,7 +62,7 @@ export async function runAllOrNothing(
     });
     return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
   } catch (thrown) {
-    if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal)}; nothing was committed ${options.continuation}`, batch: null };
+    if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal).replace(/,$/, '')}; nothing was committed ${options.continuation}`, batch: null };
     // The source failed part-way: said as the batch path says it, the source's reason first, then what the run could not keep.
     const error = source.failed(thrown) && all.size > 0 ? new FetchedPartNotKept(thrown, new Error(`all ${all.size} were rolled back with the update: an all-or-nothing run keeps nothing of an update that did not finish`)) : thrown;
     // Lost part-way (retriedUntilBegun): the one transaction is gone with what it wrote, and the run stops.

@@ -45,6 +45,12 @@ export interface UpdateOptions {
    * not throw: a run is never failed over reading them.
    */
   betweenBatches?: (runId: number, nextBatch: number) => Promise<BatchSettings | null>;
+  /**
+   * An all-or-nothing run's safe points, inside its one transaction: as each window of the source is
+   * read, and before it commits. A stop requested here (the signal, aborted by HALT_UPDATES) ends the
+   * run as interrupted with the transaction rolled back whole, nothing written.
+   */
+  beforeCommitting?: (runId: number) => Promise<void>;
   task?: string | null;
   /** Who started the run ("Ada", "the scheduler (task daily)"): its writer-lock row names them to anyone it refuses. */
   operator?: string;

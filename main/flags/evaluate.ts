@@ -122,6 +122,11 @@ export async function flagsToActOn(store: Pick<Store, 'queries'>, context: FlagC
   return FLAG_DEFINITIONS.map((definition) => resolveFrom(definition, values, context));
 }
 
+/** One flag resolved from rows already read (those of its scopes for `context`, and its kill, are enough). */
+export function resolvedFrom(name: FlagName, values: StoredFlagValue[], context: FlagContext = {}): FlagResolution {
+  return resolveFrom(flagDefinition(name)!, values, context);
+}
+
 /** One flag for a decision acted on now (flagsToActOn): throws when the flags cannot be read. */
 export async function flagToActOn(store: Pick<Store, 'queries'>, name: FlagName, context: FlagContext = {}): Promise<FlagResolution> {
   return (await flagsToActOn(store, context)).find((resolution) => resolution.flag === name)!;

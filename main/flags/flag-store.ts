@@ -52,6 +52,16 @@ class FlagStore {
    * Each with the reason its newest flag event gave, so the run it reaches can say why it was stopped.
    */
   async kills(): Promise<(StoredFlagValue & { reason: string | null })[]> {
+    return this.killsAnd(null);
+  }
+
+  /**
+   * The kills, and `also` flag's values in the other scopes that hold it for a run (`scopes`), in the
+   * one query: what a batch boundary reads for the kills and HALT_UPDATES alike (one round trip on
+   * PostgreSQL). Each row with the reason of its scope's newest event (with a value stored, that
+   * event is the one that set it).
+   */
+  async killsAnd(also: { flag: string; scopes: string[] } | null): Promise<(StoredFlagValue & { reason: string | null })[]> {
     return this.driver.db
       .selectFrom('flagValues')
       .selectAll('flagValues')
@@ -60,13 +70,17 @@ class FlagStore {
           .selectFrom('flagEvents')
           .select('flagEvents.reason')
           .whereRef('flagEvents.flag', '=', 'flagValues.flag')
-          .where('flagEvents.scope', '=', KILL_SCOPE)
+          .whereRef('flagEvents.scope', '=', 'flagValues.scope')
           .orderBy('flagEvents.id', 'desc')
           .limit(1)
           .as('reason'),
       )
-      .where('flagValues.scope', '=', KILL_SCOPE)
+      .where((eb) => {
+        const kill = eb('flagValues.scope', '=', KILL_SCOPE);
+        return also === null ? kill : eb.or([kill, eb.and([eb('flagValues.flag', '=', also.flag), eb('flagValues.scope', 'in', also.scopes)])]);
+      })
       .orderBy(inCodeOrder(this.driver.backend, 'flagValues.flag'))
+      .orderBy(inCodeOrder(this.driver.backend, 'flagValues.scope'))
       .execute();
   }
 

@@ -1,8 +1,8 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
-import { flagToActOn } from './evaluate.js';
-import { flagStore } from './flag-store.js';
-import { GLOBAL_SCOPE } from './scope.js';
+import { resolvedFrom } from './evaluate.js';
+import { flagStore, type StoredFlagValue } from './flag-store.js';
+import { GLOBAL_SCOPE, taskScope } from './scope.js';
 
 /** The kill switch that stops updates: read when a run would start and at every batch boundary of one under way. */
 export const HALT_FLAG = 'HALT_UPDATES';
@@ -17,17 +17,25 @@ export interface Halt {
 
 /**
  * HALT_UPDATES as a run of `task` (null: a manual run) gets it now, or null when it is off. Read to
- * act on (flagToActOn): flags that cannot be read throw, so a halt is never read as "off" while the
- * flags table is gone. The reason is the newest event's for the scope that holds it on.
+ * act on: flags that cannot be read throw, so a halt is never read as "off" while the flags table is
+ * gone. One query (FlagStore.killsAnd); the reason is the newest event's for the scope that holds it on.
  */
 export async function haltInForce(store: Pick<Store, 'queries'>, task: string | null): Promise<Halt | null> {
-  const resolution = await flagToActOn(store, HALT_FLAG, { task });
+  return haltFrom(await flagStore(store).killsAnd(haltRows(task)), task);
+}
+
+/** The rows HALT_UPDATES is resolved from for a run of `task`, beside the kills (FlagStore.killsAnd). */
+export function haltRows(task: string | null): { flag: string; scopes: string[] } {
+  return { flag: HALT_FLAG, scopes: task ? [taskScope(task), GLOBAL_SCOPE] : [GLOBAL_SCOPE] };
+}
+
+/** HALT_UPDATES for a run of `task` from rows already read (the kills and haltRows'), or null when it is off. */
+export function haltFrom(rows: readonly (StoredFlagValue & { reason: string | null })[], task: string | null): Halt | null {
+  const resolution = resolvedFrom(HALT_FLAG, [...rows], { task });
   if (resolution.value !== true) return null;
   const scope = resolution.scope ?? GLOBAL_SCOPE;
-  const flags = flagStore(store);
-  const stored = (await flags.values(HALT_FLAG)).find((v) => v.scope === scope);
-  const [event] = await flags.history({ flag: HALT_FLAG, scope, limit: 1, valueSet: true });
-  return { scope, by: stored?.updatedBy ?? 'unknown', at: stored?.updatedAt ?? 'unknown', reason: event?.reason ?? null };
+  const stored = rows.find((row) => row.flag === HALT_FLAG && row.scope === scope);
+  return { scope, by: stored?.updatedBy ?? 'unknown', at: stored?.updatedAt ?? 'unknown', reason: stored?.reason ?? null };
 }
 
 /** "HALT_UPDATES (scope kill), set by ada at …: "incident 42"": who stopped updates, when and why. */

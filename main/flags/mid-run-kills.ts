@@ -4,6 +4,8 @@ import { logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
 import { flagDefinition, killedPosition, type FlagName, type FlagValue, type FlagValues } from './definitions.js';
 import { flagStore, type StoredFlagValue } from './flag-store.js';
+import { HALT_FLAG, haltFrom, haltRows, type Halt } from './halt.js';
+import { KILL_SCOPE } from './scope.js';
 
 const log = logger('flags');
 
@@ -42,6 +44,14 @@ const EFFECT: Partial<Record<FlagName, (batch: number | null) => string>> = {
   NOTIFY_ON_ANOMALY: () => 'an anomalous verdict is not notified',
   HALT_UPDATES: (batch) => `the run stopped before batch ${batch}, as interrupted: resume it once HALT_UPDATES is lifted`,
 };
+
+/** HALT_UPDATES reaching an all-or-nothing run before it committed (MidRunKills.beforeCommitting). */
+const HALTED_WHOLE = 'the run stopped before committing its one transaction, which was rolled back whole: nothing of it was written; resume it (it starts over) once HALT_UPDATES is lifted';
+
+/** The halt as a change recorded on the run it stopped: in force at `halt.scope`, set by … at …, why. */
+function haltChange(halt: Halt, batch: number | null, effect: string): RunFlagChange {
+  return { flag: HALT_FLAG, value: true, killedBy: halt.by, killedAt: halt.at, reason: halt.reason, at: 'batch', batch, applied: true, effect, scope: halt.scope };
+}
 
 /** Why a kill that reached the run did nothing to it. */
 const NOT_FOR_THIS_RUN: Partial<Record<FlagName, string>> = {
@@ -101,10 +111,28 @@ export class MidRunKills {
     return this.inForce;
   }
 
-  /** Between batch `nextBatch - 1` and `nextBatch`; true when a batch-level flag changed. */
-  async atBatchBoundary(runId: number, nextBatch: number): Promise<boolean> {
-    const taken = await this.take(runId, 'batch', nextBatch);
-    return taken.some((change) => change.applied);
+  /**
+   * Between batch `nextBatch - 1` and `nextBatch` of a run of `task`: `changed`, true when a
+   * batch-level flag changed; `halt`, HALT_UPDATES in force for the run in any scope (null: off),
+   * recorded on the run as a kill is, with its scope. The kills and the halt are one read.
+   */
+  async atBatchBoundary(runId: number, nextBatch: number, task: string | null = null): Promise<{ changed: boolean; halt: Halt | null }> {
+    const rows = await this.readKills(runId, 'batch', nextBatch, task);
+    const taken = await this.take(runId, 'batch', nextBatch, {}, rows);
+    const halt = haltFrom(rows, task);
+    if (halt) await this.record(runId, nextBatch, [haltChange(halt, nextBatch, EFFECT.HALT_UPDATES!(nextBatch))]);
+    return { changed: taken.some((change) => change.applied), halt };
+  }
+
+  /**
+   * In an all-or-nothing run, as it reads the source and before it commits its one transaction: the
+   * halt in force for a run of `task`, recorded on the run when there is one (the run then stops and
+   * its transaction is rolled back whole). Only the halt: the run has no batch boundary for the others.
+   */
+  async beforeCommitting(runId: number, task: string | null = null): Promise<Halt | null> {
+    const halt = haltFrom(await this.readKills(runId, 'batch', null, task), task);
+    if (halt) await this.record(runId, null, [haltChange(halt, null, HALTED_WHOLE)]);
+    return halt;
   }
 
   /**
@@ -127,23 +155,32 @@ export class MidRunKills {
   }
 
   /** Reads the kills (one small query), applies those this point takes (of `only`, when given), and records them on the run. */
-  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, { notJudged = null, only, mode = 'batch' }: TakeOptions = {}): Promise<RunFlagChange[]> {
-    const kills = await this.readKills(runId, at, batch);
+  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, { notJudged = null, only, mode = 'batch' }: TakeOptions = {}, read?: Kill[]): Promise<RunFlagChange[]> {
+    const kills = read ?? (await this.readKills(runId, at, batch, null));
     const taken: RunFlagChange[] = [];
     for (const kill of kills) {
+      if (kill.scope !== KILL_SCOPE) continue;
       if (only && !only.includes(kill.flag as FlagName)) continue;
+      // A halt at a batch boundary, in any scope, is recorded as the halt (atBatchBoundary), once.
+      if (at === 'batch' && kill.flag === HALT_FLAG) continue;
       const change = this.changeFor(kill, at, batch, notJudged, mode);
       if (!change) continue;
       this.inForce[kill.flag as FlagName] = change.value;
       taken.push(change);
     }
-    if (taken.length === 0) return taken;
+    await this.record(runId, batch, taken);
+    return taken;
+  }
+
+  /** Records changes that reached the run on it (its flagChanges) and in the log. */
+  private async record(runId: number, batch: number | null, taken: RunFlagChange[]): Promise<void> {
+    if (taken.length === 0) return;
+    for (const change of taken) if (change.flag === HALT_FLAG && change.scope === KILL_SCOPE) this.inForce.HALT_UPDATES = true;
     this.changes.push(...taken);
-    for (const change of taken) log.info(`${change.flag} killed by ${change.killedBy} reached run ${runId}${change.batch === null ? ' at its end' : ` before batch ${change.batch}`}: ${change.effect}`, { runId, batch });
+    for (const change of taken) log.info(`${change.flag} ${change.scope && change.scope !== KILL_SCOPE ? `set on ${change.scope}` : 'killed'} by ${change.killedBy} reached run ${runId}${change.batch === null ? (change.at === 'end' ? ' at its end' : '') : ` before batch ${change.batch}`}: ${change.effect}`, { runId, batch });
     await this.store.annotateRun(runId, { flagChanges: this.changes }).catch((error: unknown) => {
       log.warn(`run ${runId}: the kills that reached it could not be recorded on it: ${redactedMessage(error)}`, { runId, batch });
     });
-    return taken;
   }
 
   /**
@@ -154,9 +191,9 @@ export class MidRunKills {
    * turns a check off (judging, the hold, the anomaly notice), so not reading one errs on the side
    * of judging, holding and notifying, and the batches are committed already.
    */
-  private async readKills(runId: number, at: RunFlagChange['at'], batch: number | null): Promise<Kill[]> {
+  private async readKills(runId: number, at: RunFlagChange['at'], batch: number | null, task: string | null): Promise<Kill[]> {
     try {
-      return await flagStore(this.store).kills();
+      return await flagStore(this.store).killsAnd(at === 'batch' ? haltRows(task) : null);
     } catch (error) {
       if (at === 'batch') throw error;
       log.warn(`run ${runId}: flag kills not read at its end (the run is judged, held and notified as its flags say): ${redactedMessage(error)}`, { runId, batch });

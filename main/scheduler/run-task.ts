@@ -1,6 +1,6 @@
 import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
 import { environmentFailure, notResumedWhenBusy, runUpdate, taskContinuation, type BatchSettings, type UpdateOptions } from '../engine/index.js';
-import { anomalyHold, booleanFlag, haltInForce, haltText, MidRunKills, refuseWhileHalted, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues } from '../flags/index.js';
+import { anomalyHold, booleanFlag, haltText, MidRunKills, refuseWhileHalted, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues, type Halt } from '../flags/index.js';
 import { openSource, type RecordSource, type SourceOptions } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
@@ -82,10 +82,12 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
     isolate: chosen.isolate,
     batchCeiling: chosen.batchCeiling,
     betweenBatches: async (runId, nextBatch) => {
-      const changed = await kills.atBatchBoundary(runId, nextBatch);
-      await halting.ifHalted(request.store, task ?? null);
+      // One read of the flags serves the kills and the halt (one round trip on PostgreSQL).
+      const { changed, halt } = await kills.atBatchBoundary(runId, nextBatch, task ?? null);
+      halting.stop(halt);
       return changed ? batchSettings(runOptionsFromFlags(kills.flags, explicit)) : null;
     },
+    beforeCommitting: async (runId) => halting.stop(await kills.beforeCommitting(runId, task ?? null)),
     task,
     flags,
     resumeRunId: request.resumeRunId,
@@ -135,18 +137,18 @@ function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, warning: 
 }
 
 /**
- * The run's stop signal: its caller's, and HALT_UPDATES read at each batch boundary. A halt stops
- * the run through the stop path every stop takes (after the batch it is in commits, interrupted and
- * resumable), its reason naming the flag, who set it, when and why. Unreadable flags throw there:
- * the run stops as interrupted, as for kills that cannot be read (MidRunKills).
+ * The run's stop signal: its caller's, and HALT_UPDATES read at each batch boundary (and at an
+ * all-or-nothing run's safe points). A halt stops the run through the stop path every stop takes
+ * (after the batch it is in commits, interrupted and resumable; an all-or-nothing run's one
+ * transaction rolled back whole), its reason naming the flag, who set it, when and why. Unreadable
+ * flags throw where they are read: the run stops as interrupted, as for kills that cannot be read (MidRunKills).
  */
-function haltable(signal: AbortSignal | undefined): { signal: AbortSignal; ifHalted: (store: Store, task: string | null) => Promise<void> } {
+function haltable(signal: AbortSignal | undefined): { signal: AbortSignal; stop: (halt: Halt | null) => void } {
   const halt = new AbortController();
   return {
     signal: signal ? AbortSignal.any([signal, halt.signal]) : halt.signal,
-    ifHalted: async (store, task) => {
-      const halted = halt.signal.aborted ? null : await haltInForce(store, task);
-      if (halted) halt.abort(`by ${haltText(halted)},`);
+    stop: (halted) => {
+      if (halted && !halt.signal.aborted) halt.abort(`by ${haltText(halted)},`);
     },
   };
 }

@@ -222,6 +222,9 @@ export class Scheduler {
     } catch (error) {
       // The database that cannot be asked now, not the task, failed: the tick ends on it (said once), no failure counted.
       if (this.cannotBeAskedNow(error)) throw error;
+      // Halted between the check above and the run's own (refuseWhileHalted): skipped as above, an operator's decision, not a failure.
+      const halt = isGatehouseError(error) && error.code === 'CONFLICT' ? await this.haltedNow(task) : null;
+      if (halt) return this.skipped(task, scheduled, `updates halted by ${haltText(halt)}`);
       // Said (logged and notified) once the outcome is recorded, with the next try it decided (couldNotRun).
       return failedEntry(task, scheduledFor, error);
     } finally {
@@ -242,6 +245,14 @@ export class Scheduler {
     if (entry.outcome === 'skipped') return null;
     // Stopped with the scheduler: the next tick resumes it, and says then whether the source works.
     if (entry.outcome === 'ran' && entry.status === 'interrupted' && this.options.signal?.aborted) return null;
+    // Stopped by HALT_UPDATES: an operator's decision, not the task failing; the next time after the halt is lifted resumes it.
+    if (entry.outcome === 'ran' && entry.status === 'interrupted') {
+      const halt = await this.haltedNow(task);
+      if (halt) {
+        this.log({ event: 'task-halted', task: task.name, runId: entry.runId, halt: haltText(halt), backoff: 'not counted: stopped by HALT_UPDATES' });
+        return null;
+      }
+    }
     const tasks = taskStore(this.options.store);
     if (entry.outcome === 'ran' && !FAILED_RUNS.includes(entry.status)) {
       await tasks.recordSuccess(task.name);
@@ -251,6 +262,11 @@ export class Scheduler {
     const backoff = await tasks.recordFailure(task.name, (failures) => retryAfterFailures(task.cron, scheduled, failures)?.toISOString() ?? null);
     if (backoff.retryAt !== null) this.log({ event: 'task-backing-off', task: task.name, consecutiveFailures: backoff.consecutiveFailures, retryAt: backoff.retryAt });
     return backoff.retryAt ?? this.nextTime(task);
+  }
+
+  /** HALT_UPDATES in force for the task now, or null (off, or the flags cannot be read: the outcome then counts as it would). */
+  private async haltedNow(task: ScheduledTask): Promise<Halt | null> {
+    return haltInForce(this.options.store, task.name).catch(() => null);
   }
 
   /** The task's next scheduled time after now, or null when none comes. */

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../shared/run.js';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
@@ -6,8 +10,11 @@ import { setFlag } from '../../main/flags/index.js';
 import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
 import { operatorCaller } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { printed, runCli, startCli } from '../helpers/cli.js';
 import { domainFingerprint } from '../helpers/domain-rows.js';
+import { countedQueries } from '../helpers/counted-queries.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
+import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 
 const SOURCE = 'synthetic:seed=21,count=20000';
 const REASON = 'incident 42: upstream sends bad dates';
@@ -68,6 +75,68 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
     expect((JSON.parse(resumed.stdout) as RunSummary).status).toBe('success');
     expect(await domainFingerprint(db)).toEqual(await domainFingerprint(clean));
   }, 180_000);
+
+  it('set on a task\'s scope mid-run, the run\'s summary records the halt as it records a kill: scope, who, when, why (update --json and runs show alike)', async () => {
+    const db = await configured(backend);
+    const running = startCli(update(db, '--task', 'daily'));
+    await waitForCheckpoint(backend, db, 1, (checkpoint) => checkpoint.batchSeq >= 1);
+    const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'task:daily', '--reason', REASON, '--operator', 'ops-bo');
+    expect(set.code, set.stderr).toBe(0);
+    const stopped = JSON.parse((await running.done).stdout) as RunSummary;
+    expect(stopped.status).toBe('interrupted');
+    const halt = { flag: 'HALT_UPDATES', value: true, killedBy: 'ops-bo', killedAt: expect.any(String), reason: REASON, at: 'batch', batch: stopped.batches.total + 1, applied: true, scope: 'task:daily', effect: expect.stringContaining('the run stopped before batch') };
+    expect(stopped.flagChanges).toEqual([halt]);
+    const shown = runCli(['runs', 'show', '1', '--db', db, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect((JSON.parse(shown.stdout) as RunSummary).flagChanges).toEqual([halt]);
+  }, 120_000);
+
+  it('an all-or-nothing update under way is stopped by it before it commits: its one transaction rolled back whole, interrupted, naming the halt', async () => {
+    const db = await configured(backend);
+    const fifo = path.join(os.tmpdir(), `gatehouse-halt-${process.pid}-${backend.name}`);
+    execFileSync('mkfifo', [fifo]);
+    try {
+      // Held as record 100 is written inside the one transaction, until the halt is set.
+      const running = startCli(['update', '--db', db, '--source', 'synthetic:seed=21,count=600', '--mode', 'all-or-nothing', '--no-snapshot', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_PAUSE_FIFO: fifo, GATEHOUSE_PAUSE_WRITE: '115100', GATEHOUSE_LOCK_WAIT_MS: '300' });
+      await printed(running, /test seam: paused at /);
+      const set = runCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'global', '--reason', REASON, '--operator', 'support-sam', '--db', db], { env: { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '300' } });
+      fs.writeFileSync(fifo, 'go on\n');
+      const ended = await running.done;
+      const summary = JSON.parse(ended.stdout) as RunSummary;
+      if (backend.name === 'sqlite') {
+        // SQLite: the run's one write transaction holds the file to its end, so the halt cannot be stored meanwhile; the refusal says how to stop the run now.
+        expect(set.code).not.toBe(0);
+        expect(set.stderr).toContain('an all-or-nothing run keeps one open to its end: stop the run');
+        expect(summary.status).toBe('success');
+        return;
+      }
+      expect(set.code, set.stderr).toBe(0);
+      expect(summary.status).toBe('interrupted');
+      expect(summary.error).toMatch(/^stopped by HALT_UPDATES \(scope global\), set by support-sam at \S+: "incident 42: upstream sends bad dates"; nothing was committed — resume with --resume 1$/);
+      expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', scope: 'global', killedBy: 'support-sam', reason: REASON, batch: null, applied: true, effect: expect.stringContaining('rolled back whole') })]);
+      await withStoreAt(backend, db, async (store) => {
+        expect((await store.loadHearings(['115000', '115100', '115599'])).size).toBe(0);
+      });
+    } finally {
+      fs.rmSync(fifo, { force: true });
+    }
+  }, 120_000);
+
+  it('reads the kills and HALT_UPDATES in one query at each batch boundary: one more batch, one more read of the flags', async () => {
+    const flagReads = async (count: number) => {
+      const db = await configured(backend);
+      return withStoreAt(backend, db, async (store) => {
+        await setFlag(store, { flag: 'BATCH_SIZE', value: '50', scope: 'global', reason: 'test setup', operator: 'setup' });
+        const { result, statements } = await countedQueries(store, () => runFlaggedUpdate({ store, source: arraySource(hearingRecords(count, 300000)), task: null, snapshots: false }));
+        expect(result.summary.status).toBe('success');
+        return { batches: result.summary.batches.total, reads: statements.filter((s) => /from "flag_values"/i.test(s.sql)).length };
+      });
+    };
+    const one = await flagReads(40);
+    const five = await flagReads(250);
+    expect([one.batches, five.batches]).toEqual([1, 5]);
+    expect(five.reads - one.reads).toBe(4);
+  }, 60_000);
 
   it('halted for one task, that task\'s runs are refused and manual runs go on; its audit trail has every change', async () => {
     const db = await configured(backend);

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { setFlag, unsetFlag } from '../../main/flags/index.js';
 import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore, TIMES_COUNTED } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
+import type { RecordSource } from '../../main/sources/index.js';
 import type { RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
@@ -330,6 +331,41 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       await unsetFlag(store, { flag: 'HALT_UPDATES', scope: 'task:daily', reason: 'feed fixed', operator: 'ops-bo' });
       time.set('2026-03-01T02:00:00Z');
       expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'ran' }]);
+    });
+  });
+
+  it('a task\'s run stopped mid-run by HALT_UPDATES is an operator\'s decision: no failure counted, no backoff, no "could not run" notice; lifted, the next time resumes it', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'daily', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      const { notifier, sent } = recordingNotifier(store, time.clock);
+      const records = hearingRecords(600, 400000);
+      // Halted (once) as the source hands over its 300th record: batches before it have committed.
+      let halted = false;
+      const halting: RecordSource = {
+        description: 'memory:600',
+        expectedCount: records.length,
+        async *items(options: { skip?: number } = {}) {
+          for (let position = options.skip ?? 0; position < records.length; position += 1) {
+            if (position === 300 && !halted && (halted = true)) await setFlag(store, { flag: 'HALT_UPDATES', value: true, scope: 'task:daily', reason: 'incident 45', operator: 'ops-bo' });
+            yield { position, raw: records[position] };
+          }
+        },
+      };
+      const log: string[] = [];
+      const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: (line) => log.push(line), runTask: (task, request) => runTask(store, task, { clock: time.clock, openTaskSource: async () => halting }, request) });
+      time.set('2026-03-01T01:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'ran', status: 'interrupted' }]);
+      expect(await requireTask(store, 'daily')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      expect(log.filter((line) => /task-backing-off|task-failed/.test(line))).toEqual([]);
+      expect(sent.filter((n) => n.title.includes('could not run'))).toEqual([]);
+      // Still halted at its next time: skipped, not counted either.
+      time.set('2026-03-01T02:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'skipped', reason: expect.stringContaining('updates halted by HALT_UPDATES (scope task:daily), set by ops-bo') }]);
+      await unsetFlag(store, { flag: 'HALT_UPDATES', scope: 'task:daily', reason: 'incident 45 over', operator: 'ops-bo' });
+      time.set('2026-03-01T03:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'ran', status: 'success' }]);
+      expect(await requireTask(store, 'daily')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
     });
   });
 
