@@ -1,6 +1,6 @@
 import { GatehouseError, isGatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
-import { noRunToResume, resumable } from '../engine/index.js';
+import { noRunToResume, refuseUnresumable } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { requireOperator } from './caller.js';
 import type { EngineHost } from './engine-host.js';
@@ -18,9 +18,7 @@ export function resumeHandlers(store: Store, engine: EngineHost): Pick<ApiHandle
       const operator = requireOperator(caller);
       const run = await store.getRun(runId);
       if (!run) throw await noRunToResume(store, runId);
-      if (!resumable(store, run)) {
-        throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
-      }
+      refuseUnresumable(store, run);
       const source = run.source ?? '';
       try {
         return await engine.start({ source, task: run.task ?? null, resumeRunId: runId, operator });

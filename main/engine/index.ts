@@ -3,5 +3,5 @@ export { busyWriteRefusal, environmentFailure, withBusyWriteRefusals } from './b
 export { checkBatchSize } from './batch-sizes.js';
 export { contentHash, diffHearings, classify } from './classify.js';
 export { keepLockFresh, HEARTBEAT_EVERY_MS, STALE_LOCK_MS } from './lock-heartbeat.js';
-export { noRunToResume, notResumedWhenBusy, otherSourceRefusal, resumable, runDetail } from './open-run.js';
+export { noRunToResume, notResumedWhenBusy, otherSourceRefusal, refuseUnresumable, resumable, runDetail } from './open-run.js';
 export { eventFor, resumeCommand, taskContinuation } from './finish-run.js';

@@ -2,7 +2,7 @@ import { GatehouseError, type Surface } from '../../shared/errors.js';
 import type { RunDetailView } from '../../shared/api.js';
 import { DEFAULT_BATCH_SIZE, type RunMode, type RunSummary, type SourceWindow } from '../../shared/run.js';
 import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '../sources/index.js';
-import type { Store } from '../store/index.js';
+import { COPIED_RUNNING, type Store } from '../store/index.js';
 import { counted } from '../../shared/plural.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
@@ -77,9 +77,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const retry = notResumedWhenBusy(store, runId, untilBusyGaveUp);
   const run = await retry(() => store.getRun(runId));
   if (!run) throw await noRunToResume(store, runId);
-  if (!resumable(store, run)) {
-    throw new GatehouseError('CONFLICT', `run ${runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
-  }
+  refuseUnresumable(store, run);
   if (run.source !== source.description) throw otherSourceRefusal(run);
   refuseOtherTask(run, options.task);
   const checkpoint = await retry(() => store.getCheckpoint(runId));
@@ -270,7 +268,27 @@ function failedOnLostConnection(store: Store, run: { status: string; error?: str
  * lock — as the resume does first.
  */
 export function resumable(store: Store, run: { status: string; error?: string | null; processGone?: object }): boolean {
+  if (endedByStagingCopy(run)) return false;
   return run.status === 'interrupted' || run.processGone !== undefined || failedOnLostConnection(store, run);
+}
+
+/**
+ * A run the source had under way when a staging copy was made, which the copy ended interrupted
+ * (endCopiedRuns): it goes on on the source. Resumed in the copy, it would run the source's update
+ * into staging, on top of the batches the copy holds of it.
+ */
+function endedByStagingCopy(run: { error?: string | null }): boolean {
+  return run.error === COPIED_RUNNING;
+}
+
+/** Refuses a resume the run cannot take, in the words `update --resume` and the console's Resume both give. */
+export function refuseUnresumable(store: Store, run: { runId: number; status: string; error?: string | null; processGone?: object }): void {
+  if (endedByStagingCopy(run)) {
+    throw new GatehouseError('CONFLICT', `run ${run.runId} was copied from the source while it was still running there, and this staging copy ended it: it is not resumed here (it would run the source's update into staging); resume it on the source database, with gatehouse update --db SOURCE --resume ${run.runId}; nothing was changed`);
+  }
+  if (!resumable(store, run)) {
+    throw new GatehouseError('CONFLICT', `run ${run.runId} is ${run.status}; only an interrupted run can be resumed (or one that failed on a lost connection)`);
+  }
 }
 
 /**

@@ -44,7 +44,7 @@ const UNFINISHED_SESSION = 'the process running it stopped before it reported an
 const COPIED_OPEN = "copied from the source before it ended there: nothing of it is in this copy (it runs in one transaction, not committed when copied); its outcome is in the source's own attempts";
 
 /** What a staging copy knows of a run the source had left `running` when it was copied (copyToStaging's snapshot). */
-const COPIED_RUNNING =
+export const COPIED_RUNNING =
   "copied from the source while it was still running there (or stopped there, not yet settled): the batches it had committed then are in this copy, the rest is not; it goes on (or resumes) on the source, never here, and its outcome is in the source's own runs";
 
 /**
