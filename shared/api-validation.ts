@@ -342,6 +342,27 @@ export const trialsRunInputSchema = z.object({
 });
 export type TrialsRunInput = z.input<typeof trialsRunInputSchema>;
 
+/** A trial session whose process died under its staging target, settled by the next one's copy. */
+export const settledSessionSchema = z.object({
+  startedAt: z.string(),
+  operation: z.string(),
+  operator: z.string().nullable(),
+  /** The trials it finished, in the ledger. */
+  trialsFinished: z.number().int(),
+});
+export type SettledSessionView = z.infer<typeof settledSessionSchema>;
+
+/** What became of a session killed under its staging target, which this one found open and settled (`gatehouse trial` and the Trials page). */
+export function settledSessionText(session: SettledSessionView): string {
+  const finished = session.trialsFinished === 0 ? 'it finished no trial' : `the ${counted(session.trialsFinished, 'trial')} it finished ${session.trialsFinished === 1 ? 'is' : 'are'} in the ledger`;
+  return `an earlier session on this staging target (${session.operation}, started ${session.startedAt}${session.operator ? ` by ${session.operator}` : ''}) stopped without an outcome (killed or crashed): settled as unfinished (gatehouse backups attempts --db STAGING); ${finished}, the staging run it was writing went with its copy`;
+}
+
+/** A run the source had under way as it was copied, which the copy ended interrupted (`gatehouse trial` and the Trials page). */
+export function copiedRunningText(runId: number): string {
+  return `run ${runId} was still running on the source when it was copied (or stopped there, not yet settled): staging holds the batches it had committed then and shows it interrupted; it goes on (or resumes) on the source`;
+}
+
 export const trialJobSchema = z.object({
   jobId: z.string(),
   /** Who started the trials (the caller's operator). */
@@ -364,6 +385,10 @@ export const trialJobSchema = z.object({
   /** This job's trials, and the whole staging ledger, once the job finished. */
   summary: ledgerSummarySchema.nullable(),
   ledger: ledgerSummarySchema.nullable(),
+  /** Earlier sessions on this staging target that stopped without an outcome, settled by this one's copy (settledSessionText); known once the job is done. */
+  settledSessions: z.array(settledSessionSchema),
+  /** The source's runs under way as it was copied, ended interrupted in the copy (copiedRunningText); known once the job is done. */
+  copiedRunning: z.array(z.number().int()),
 });
 export type TrialJobView = z.infer<typeof trialJobSchema>;
 

@@ -30,7 +30,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
   function start(staging: string, operator: string, request: { injections: TrialSpec[]; controls: number; seedHistoryDays: number; task: string | null }, sensitivityVersion: number | null): TrialJobView {
     const job: TrialJobView = {
       jobId: randomUUID(), startedBy: operator, status: 'running', staging: stagingLabel(staging), phase: 'queued', done: 0, total: request.injections.length + request.controls,
-      startedAt: new Date().toISOString(), finishedAt: null, error: null, historyNote: null, task: request.task, sensitivityVersion, trials: [], summary: null, ledger: null,
+      startedAt: new Date().toISOString(), finishedAt: null, error: null, historyNote: null, task: request.task, sensitivityVersion, trials: [], summary: null, ledger: null, settledSessions: [], copiedRunning: [],
     };
     jobs.set(job.jobId, job);
     latest = job.jobId;
@@ -42,6 +42,7 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
     }).then(
       (outcome) => Object.assign(job, {
         status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, sensitivityVersion: outcome.sensitivityVersion, summary: outcome.summary, ledger: outcome.ledger,
+        settledSessions: outcome.settledSessions, copiedRunning: outcome.copiedRunning,
       }),
       // A session the console's shutdown stopped ends `stopped`, as its attempt row and `gatehouse trial` say.
       (error: unknown) => Object.assign(job, { status: sessionEnd(error), phase: 'finished', finishedAt: new Date().toISOString(), error: toErrorPayload(error, 'console') }),

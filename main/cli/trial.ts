@@ -4,8 +4,7 @@ import { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, rateWithN as rateText, trialRateOf
 import { counted, formatCount } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
-import type { SettledSession } from '../store/index.js';
-import { mixedSettingsNote, notJudgedWhy, SCORED_ON_LAST_RUN_ONLY, trialSettingsText, trialsRunInputSchema, trialVerdictText } from '../../shared/api-validation.js';
+import { copiedRunningText, mixedSettingsNote, settledSessionText, notJudgedWhy, SCORED_ON_LAST_RUN_ONLY, trialSettingsText, trialsRunInputSchema, trialVerdictText } from '../../shared/api-validation.js';
 import { collectRepeated, parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
@@ -89,18 +88,12 @@ function printSweep(summary: LedgerSummary): void {
   );
 }
 
-/** What became of a session killed under its staging target, which this one found open and settled. */
-function settledSessionText(session: SettledSession): string {
-  const finished = session.trialsFinished === 0 ? 'it finished no trial' : `the ${counted(session.trialsFinished, 'trial')} it finished ${session.trialsFinished === 1 ? 'is' : 'are'} in the ledger`;
-  return `an earlier session on this staging target (${session.operation}, started ${session.startedAt}${session.operator ? ` by ${session.operator}` : ''}) stopped without an outcome (killed or crashed): settled as unfinished (gatehouse backups attempts --db STAGING); ${finished}, the staging run it was writing went with its copy`;
-}
-
 function printOutcome(outcome: TrialOutcome): void {
   process.stdout.write(`staging ${outcome.staging}: copy of ${outcome.source}, ${counted(outcome.historyRuns, 'run')} of history${outcome.seededRuns ? ` (${outcome.seededRuns} seeded)` : ''}\n`);
   process.stdout.write(`judged with ${trialSettingsText(outcome)}${outcome.task === null ? '; --task NAME judges as a task' : ''}\n`);
   if (outcome.historyNote) process.stdout.write(`note: ${outcome.historyNote}\n`);
   for (const s of outcome.settledSessions) process.stdout.write(`note: ${settledSessionText(s)}\n`);
-  for (const runId of outcome.copiedRunning) process.stdout.write(`note: run ${runId} was still running on the source when it was copied (or stopped there, not yet settled): staging holds the batches it had committed then and shows it interrupted; it goes on (or resumes) on the source\n`);
+  for (const runId of outcome.copiedRunning) process.stdout.write(`note: ${copiedRunningText(runId)}\n`);
   printTable(
     ['trial', 'run', 'day', 'caught', 'by', 'verdict'],
     outcome.trials.map((t) => [t.label, t.runId, t.startedAt.slice(0, 10), t.notJudged ? 'not judged' : t.level === 'control' ? (t.caught ? 'FLAGGED' : 'clean') : t.caught ? 'yes' : 'NO', t.caughtBy.join(', ') || null, trialVerdictText(t)]),

@@ -28,7 +28,7 @@ const WITH_SPIKES: LedgerSummaryView = {
 };
 
 function job(status: TrialJobView['status']): TrialJobView {
-  return { jobId: 'job-1', startedBy: 'Ada', status, staging: STAGING, phase: status === 'running' ? 'trials' : 'finished', done: status === 'running' ? 1 : 2, total: 2, startedAt: '2026-11-30T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-11-30T10:01:00.000Z', error: null, historyNote: null, task: null, sensitivityVersion: null, trials: [], summary: null, ledger: null };
+  return { jobId: 'job-1', startedBy: 'Ada', status, staging: STAGING, phase: status === 'running' ? 'trials' : 'finished', done: status === 'running' ? 1 : 2, total: 2, startedAt: '2026-11-30T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-11-30T10:01:00.000Z', error: null, historyNote: null, task: null, sensitivityVersion: null, trials: [], summary: null, ledger: null, settledSessions: [], copiedRunning: [] };
 }
 
 describe('the Trials page', () => {
@@ -147,6 +147,15 @@ describe('the Trials page', () => {
   it('sums up a trial of control runs only without "detection no data (n = 0)"', async () => {
     const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY }) });
     expect(page.get('[data-testid="job-summary"]').text()).toBe('This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.');
+  });
+
+  it('says, after a trial, which earlier session its copy settled and which source runs it ended interrupted, in the words `gatehouse trial` prints', async () => {
+    const settled = { startedAt: '2026-11-30T09:00:00.000Z', operation: 'a trial session (2 trials)', operator: 'Bo', trialsFinished: 1 };
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('done'), summary: CONTROLS_ONLY, settledSessions: [settled], copiedRunning: [7, 9] }) });
+    expect(page.findAll('[data-testid="trial-settled-session"]').map((p) => p.text())).toEqual([
+      'Note: an earlier session on this staging target (a trial session (2 trials), started 2026-11-30T09:00:00.000Z by Bo) stopped without an outcome (killed or crashed): settled as unfinished (gatehouse backups attempts --db STAGING); the 1 trial it finished is in the ledger, the staging run it was writing went with its copy.',
+    ]);
+    expect(page.findAll('[data-testid="trial-copied-running"]').map((p) => p.text())).toEqual([7, 9].map((runId) => `Note: run ${runId} was still running on the source when it was copied (or stopped there, not yet settled): staging holds the batches it had committed then and shows it interrupted; it goes on (or resumes) on the source.`));
   });
 
   it('reads the ledger and the report of the staging the latest trial ran on when the page is opened again, not the default one', async () => {
