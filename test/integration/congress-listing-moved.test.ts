@@ -2,8 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
 import { catchUpTask } from '../../main/scheduler/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
+import { startCli } from '../helpers/cli.js';
+import type { RunSummary } from '../../shared/run.js';
 
 /**
  * A meeting added ahead of the pages already read pushes the ones behind it back; one removed there
@@ -136,6 +138,27 @@ describe.each(testBackends())('a Congress.gov listing that moves ahead of the pa
         await catchUpTask(store, later, TASK);
         expect(later.window.from.getTime()).toBeLessThan(Date.parse(coveredTo));
       });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('exits 3 from `gatehouse update` when the listing is still moving on its last pass, so an automation sees meetings may be missing', async () => {
+    // The CLI reads the real clock: the feed is dated from it.
+    const recent = new Date(Date.now() - 3_600_000).toISOString();
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: recent }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      let next = 320090;
+      fake.override = (request) => {
+        if (secondPage(request)) house.unshift(hearingRecord(next++, { updateDate: recent }));
+        return undefined;
+      };
+      const cli = await startCli(['update', '--db', await backend.freshLocation(), '--source', `congress:${fake.baseUrl}`, '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
+      expect(cli.code, cli.stderr).toBe(3);
+      const summary = JSON.parse(cli.stdout) as RunSummary;
+      expect(summary.status).toBe('partial');
+      expect(summary.sourceWarnings?.find((warning) => warning.code === 'LISTING_MOVED')?.windowCovered).toBe(false);
     } finally {
       await fake.close();
     }
