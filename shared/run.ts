@@ -203,13 +203,22 @@ export function flagChangeLine(change: RunFlagChange): string {
  * moved under its pages and was read again from its start (`LISTING_MOVED`, which also says when it
  * was still moving on the last pass, and meetings may be missing). `count`: how
  * many times (pages, chamber listings, meetings, as `message` says). The log has each occasion.
+ * `windowCovered` false: meetings may be missing from what the run listed (a listing still moving on
+ * its last pass), so the run's window does not count as covered for a task's catch-up
+ * (`listingIncomplete`); absent on every other warning.
  */
 export const sourceWarningSchema = z.object({
   code: z.enum(['NEXT_PAST_COUNT', 'PAGES_READ_AGAIN', 'REPEATED_PAGES', 'LISTED_TWICE', 'LISTING_MOVED']),
   count: z.number().int().positive(),
   message: z.string(),
+  windowCovered: z.literal(false).optional(),
 });
 export type SourceWarning = z.infer<typeof sourceWarningSchema>;
+
+/** The warning saying the source may have missed meetings in the run's window (`windowCovered` false), or undefined. */
+export function listingIncomplete(warnings: readonly SourceWarning[] | undefined): SourceWarning | undefined {
+  return warnings?.find((warning) => warning.windowCovered === false);
+}
 
 /** The `--json` output of `gatehouse update`, and the run as the API returns it. */
 export const runSummarySchema = z.object({

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
-import { statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
+import { listingIncomplete, statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { isStorePartMissing, notAllThere, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -304,6 +304,12 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
     status = 'failed';
     error = `run accounting does not add up: fetched ${metrics.fetched} ≠ added ${metrics.added} + updated ${metrics.updated} + unchanged ${metrics.unchanged} + quarantined ${metrics.quarantined}`;
   }
+  const incomplete = status === 'success' ? listingIncomplete(options.source.warnings?.()) : undefined;
+  if (incomplete) {
+    // Exit 3, not 0: an automation reading only the exit code learns that meetings may be missing.
+    status = 'partial';
+    error = `${listingIncompleteReason(incomplete)}: meetings may be missing, so its window is not counted as covered (a task's next run lists it again)`;
+  }
   if (status === 'success' || status === 'partial') {
     const reconciliation = await reconcileRun(store, run.runId, metrics);
     await store.annotateRun(run.runId, { reconciliation });
@@ -331,4 +337,10 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   const summary: RunSummary = databaseFault ? { ...stored, databaseFault } : stored;
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
+}
+
+/** The source's own words for why its listing may be incomplete, without what follows from it. */
+function listingIncompleteReason(warning: SourceWarning): string {
+  const still = /it was still moving on the last of .*?(?=, so meetings may)/.exec(warning.message);
+  return still ? `Congress.gov's listing ${still[0].replace(/^it /, '')}` : warning.message;
 }

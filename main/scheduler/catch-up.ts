@@ -1,5 +1,5 @@
 import type { Surface, SurfaceHint } from '../../shared/errors.js';
-import type { RunStatus, RunSummary } from '../../shared/run.js';
+import { listingIncomplete, type RunStatus, type RunSummary } from '../../shared/run.js';
 import { catchUpHorizon, catchUpSourceDescription, lastCatchUpFor, listedEveryCongressSitting, MAX_LOOKBACK_DAYS, recordedWindow, type RecordSource } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { Notification } from './notify-channels.js';
@@ -11,7 +11,8 @@ import type { Notification } from './notify-channels.js';
  * until someone rolls it back. A rolled-back run's writes were undone, a failed one's listing may not
  * have finished, and an interrupted one is resumed over its own recorded window: none of them
  * covers anything, so the next run reaches back past them. A run of these must also have listed
- * every Congress sitting in its window (`lastCoveringRun`).
+ * every Congress sitting in its window, and not have warned that its listing may have missed
+ * meetings (`listingIncomplete`: it ends partial, but its window is not covered) (`lastCoveringRun`).
  */
 export const COVERING_STATUSES: readonly RunStatus[] = ['success', 'partial', 'held'];
 
@@ -93,7 +94,7 @@ async function lastCoveringRun(store: Store, scope: { task: string; source: stri
   let after: number | undefined;
   for (;;) {
     const page = await store.listRuns({ ...runs, since: horizon, limit: COVERING_RUNS_PAGE, after });
-    const found = page.find((run) => !run.sourceWindow || !recordedWindow(run.sourceWindow) || listedEveryCongressSitting(run.sourceWindow));
+    const found = page.find((run) => !listingIncomplete(run.sourceWarnings) && (!run.sourceWindow || !recordedWindow(run.sourceWindow) || listedEveryCongressSitting(run.sourceWindow)));
     if (found) return found;
     if (page.length < COVERING_RUNS_PAGE) break;
     after = page.at(-1)!.runId;

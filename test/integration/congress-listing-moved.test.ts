@@ -1,8 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
+import { catchUpTask } from '../../main/scheduler/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
+import { startCli } from '../helpers/cli.js';
+import type { RunSummary } from '../../shared/run.js';
 
 /**
  * A meeting added ahead of the pages already read pushes the ones behind it back; one removed there
@@ -15,6 +18,8 @@ import { hearingRecord } from '../helpers/records.js';
 const NOW = new Date('2025-03-10T12:00:00Z');
 const RECENT = '2025-03-08T09:30:00Z';
 const IDS = [320001, 320002, 320003, 320004, 320005];
+const DAY_MS = 86_400_000;
+const TASK = 'daily-congress';
 
 /** True once per pass over the house listing: the list page at offset 2. */
 const secondPage = (request: SeenRequest) => !isDetailRequest(request) && request.path.endsWith('/house') && request.query.offset === '2';
@@ -108,18 +113,67 @@ describe.each(testBackends())('a Congress.gov listing that moves ahead of the pa
     }
   });
 
-  it('says meetings may still be missing when the listing is still moving on its last pass', async () => {
+  it('ends partial when the listing is still moving on its last pass, and leaves its window uncovered: the task\'s next run reaches back over it', async () => {
     const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
     const fake = await startFakeCongress({ house }, { pageSize: 2 });
     try {
       await withFreshStore(backend, async (store) => {
+        // The task's last covering run, whose window ended 10 days before this one's.
+        const coveredTo = new Date(NOW.getTime() - 10 * DAY_MS).toISOString();
+        const before = await store.createRun({ mode: 'batch', batchSize: 50, task: TASK, source: `congress:${fake.baseUrl}`, startedAt: coveredTo, pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow: { from: new Date(NOW.getTime() - 17 * DAY_MS).toISOString(), to: coveredTo, congress: 119, congresses: [119] } });
+        await store.finishRun(before, { status: 'success', finishedAt: coveredTo, metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 }, batchCounts: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null });
+
         let next = 320090;
         fake.override = (request) => {
           if (secondPage(request)) house.unshift(hearingRecord(next++, { updateDate: RECENT }));
           return undefined;
         };
+        const run = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW, { lookbackDays: 7 }), task: TASK, clock: () => NOW });
+        expect(run.status).toBe('partial');
+        expect(run.error).toMatch(/still moving on the last of 3 passes .*: meetings may be missing, so its window is not counted as covered/);
+        expect(run.sourceWarnings).toContainEqual({ code: 'LISTING_MOVED', count: 2, message: expect.stringMatching(/; it was still moving on the last of 3 passes over committee-meeting\/119\/house, so meetings may still be missing: this run's window is not counted as covered$/) as unknown, windowCovered: false });
+        fake.override = null;
+
+        const later = fakeCongressSource(fake, () => new Date(NOW.getTime() + DAY_MS), { lookbackDays: 7 });
+        await catchUpTask(store, later, TASK);
+        expect(later.window.from.getTime()).toBeLessThan(Date.parse(coveredTo));
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('exits 3 from `gatehouse update` when the listing is still moving on its last pass, so an automation sees meetings may be missing', async () => {
+    // The CLI reads the real clock: the feed is dated from it.
+    const recent = new Date(Date.now() - 3_600_000).toISOString();
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: recent }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      let next = 320090;
+      fake.override = (request) => {
+        if (secondPage(request)) house.unshift(hearingRecord(next++, { updateDate: recent }));
+        return undefined;
+      };
+      const cli = await startCli(['update', '--db', await backend.freshLocation(), '--source', `congress:${fake.baseUrl}`, '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
+      expect(cli.code, cli.stderr).toBe(3);
+      const summary = JSON.parse(cli.stdout) as RunSummary;
+      expect(summary.status).toBe('partial');
+      expect(summary.sourceWarnings?.find((warning) => warning.code === 'LISTING_MOVED')?.windowCovered).toBe(false);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('quarantines a listed meeting whose detail answers 404 as deleted or moved since it was listed', async () => {
+    const house = IDS.slice(0, 2).map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        fake.override = (request) => (isDetailRequest(request) && request.path.endsWith('/320002') ? { status: 404, body: { error: 'not found' } } : undefined);
         const run = await updateFromFakeCongress(store, fake, NOW);
-        expect(run.sourceWarnings).toContainEqual({ code: 'LISTING_MOVED', count: 2, message: expect.stringMatching(/; it was still moving on the last of 3 passes over committee-meeting\/119\/house, so meetings may still be missing$/) as unknown });
+        expect(run.status).toBe('partial');
+        const [entry] = await store.listQuarantine({ runId: run.runId });
+        expect(entry!.reasons).toEqual([expect.objectContaining({ code: 'FETCH_FAILED', message: expect.stringMatching(/^detail of meeting 320002 could not be fetched: it was deleted or moved since it was listed \(GET .* answered HTTP 404/) as unknown })]);
       });
     } finally {
       await fake.close();

@@ -404,8 +404,10 @@ class MeetingReader {
     const stillMoving = this.stillMoving.length;
     if (listedOnLaterPass === 0 && stillMoving === 0) return null;
     const found = listedOnLaterPass === 0 ? 'no meeting inside the window was' : `${counted(listedOnLaterPass, 'meeting')} the first pass over its pages passed over ${listedOnLaterPass === 1 ? 'was' : 'were'}`;
-    const still = stillMoving === 0 ? '' : `; it was still moving on the last of ${LISTING_PASSES} passes over ${this.stillMoving.join(', ')}, so meetings may still be missing`;
-    return { code: 'LISTING_MOVED', count: listedOnLaterPass > 0 ? listedOnLaterPass : stillMoving, message: `Congress.gov's listing moved while it was read (meetings added or removed ahead of the pages already read); ${found} listed by reading it again from its start, and fetched${still}` };
+    const still = stillMoving === 0 ? '' : `; it was still moving on the last of ${LISTING_PASSES} passes over ${this.stillMoving.join(', ')}, so meetings may still be missing: this run's window is not counted as covered`;
+    const warning: SourceWarning = { code: 'LISTING_MOVED', count: listedOnLaterPass > 0 ? listedOnLaterPass : stillMoving, message: `Congress.gov's listing moved while it was read (meetings added or removed ahead of the pages already read); ${found} listed by reading it again from its start, and fetched${still}` };
+    // A meeting the last pass missed is never listed again by a later run unless that run reaches back over this window.
+    return stillMoving === 0 ? warning : { ...warning, windowCovered: false };
   }
 
   private reportOddities(): void {
@@ -502,7 +504,9 @@ class MeetingReader {
       return limitedItem(position, meeting, undefined, repeated);
     } catch (error) {
       if (endsTheRun(error)) throw error;
-      const message = `detail of meeting ${eventId} could not be fetched: ${(error as Error).message}`;
+      // Listed a moment ago, so a 404 is the meeting gone from Congress.gov since, not a detail path Gatehouse got wrong.
+      const gone = error instanceof CongressFetchError && error.status === 404 ? `it was deleted or moved since it was listed (${error.message})` : (error as Error).message;
+      const message = `detail of meeting ${eventId} could not be fetched: ${gone}`;
       if (error instanceof CongressFetchError && error.rejection !== null) return { position, raw: redacted(listed), error: { code: error.rejection, message } };
       const item = this.fetchFailed(position, listed, message);
       if (isServerFailure(error)) serverFailures.add(item);
