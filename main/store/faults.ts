@@ -311,7 +311,7 @@ export function statementCanceled(location: string, error: unknown): GatehouseEr
  * "unreachable or busy", and not one a resume gets past before the setting is raised.
  */
 export function canceledRunReason(retried: boolean, said: string): string {
-  return `the PostgreSQL server canceled a statement${retried ? ' on every try' : ''} (its statement_timeout for the role Gatehouse connects as, or an administrator's pg_cancel_backend): ${said}; raise that role's statement_timeout (ALTER ROLE … SET statement_timeout = 0) before resuming`;
+  return `the PostgreSQL server canceled a statement${retried ? ' on every try' : ''} (its statement_timeout for the role Gatehouse connects as, or an administrator's pg_cancel_backend): ${said}; if its statement_timeout (SHOW statement_timeout) ended it, raise that for the role (ALTER ROLE … SET statement_timeout = 0) before resuming`;
 }
 
 /** PostgreSQL's lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
