@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import { isLockTimeout, isPrivilegeMissing, isStorePartMissing, NOT_WRITABLE_HINT, privilegeMissing, serverShortOfHint, storePartMissing, type Store } from '../store/index.js';
+import { isCanceledByServer, isLockTimeout, isPrivilegeMissing, isStorePartMissing, NOT_WRITABLE_HINT, privilegeMissing, serverShortOfHint, statementCanceled, storePartMissing, type Store } from '../store/index.js';
 import { lockHolderText } from './run-update.js';
 
 /**
@@ -56,12 +56,14 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
 
 /**
  * A write the database's environment refused (a read-only or immutable file, a full disk, an I/O
- * error; a schema or table dropped from under the store: DB_UNREACHABLE) as one clear error instead of an unexpected one: in a command that is not an update —
+ * error; a schema or table dropped from under the store: DB_UNREACHABLE; a statement the PostgreSQL server canceled) as one clear error instead of an unexpected one: in a command that is not an update —
  * flags, reviews, tasks — and in an update before its run exists (its lock row, its run's row),
  * where no run can stop as interrupted: `gatehouse update`, the console's runs.start and the
  * scheduler's runs alike (runFlaggedUpdate), and every other API handler (withBusyWriteRefusals).
  */
 export function environmentFailure(store: Store, error: unknown): unknown {
+  // Classed transient for an update's retries, but a command asked once has no retry to wait for.
+  if (isCanceledByServer(error)) return statementCanceled(store.location, error);
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
   if (isStorePartMissing(error)) return storePartMissing(store.backend, store.location, (error as Error).message, error);
   if (isPrivilegeMissing(error)) return privilegeMissing(store.location, error as Error);

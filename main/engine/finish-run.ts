@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
 import { listingIncomplete, statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
-import { isStorePartMissing, notAllThere, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
+import { canceledRunReason, isCanceledByServer, isStorePartMissing, notAllThere, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { formatCount } from '../../shared/plural.js';
 import type { Execution } from './execute-run.js';
@@ -121,6 +121,8 @@ export function faultReason(store: Store, failure: unknown, retried = true): str
   // A dropped schema or table says "relation … does not exist": said as the database it is missing from.
   const said = isStorePartMissing(failure) ? storePartMissing(store.backend, store.location, (failure as Error).message, failure) : failure;
   const message = redactedMessage(said).replace(/\s+/g, ' ').trim();
+  // A statement the server canceled (its statement_timeout) was neither unreachable nor busy: a resume fails alike until the setting is raised.
+  if (isCanceledByServer(failure)) return canceledRunReason(retried, message);
   const busy = retried ? 'the database stayed unreachable or busy after retries' : 'the database was unreachable or busy';
   const cause = failure instanceof WriterLockLost
     ? null

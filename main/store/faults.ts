@@ -278,11 +278,40 @@ export const QUERY_CANCELED_SQLSTATE = '57014';
  * `failed`: what failed ("rollback of run 4 failed"); `nothingDone`: what the transaction leaves.
  */
 export function canceledByServer(failed: string, nothingDone: string, error: unknown): GatehouseError | null {
-  if ((error as { code?: unknown } | null)?.code !== QUERY_CANCELED_SQLSTATE) return null;
+  if (!isCanceledByServer(error)) return null;
   return new GatehouseError('DB_NOT_WRITABLE', `${failed}: the PostgreSQL server canceled a statement of it (${(error as Error).message}); ${nothingDone}`, {
-    hint: "the server's statement_timeout for the role or database Gatehouse connects as (SHOW statement_timeout) is shorter than this takes: raise it for that role (ALTER ROLE … SET statement_timeout = 0), then try again; an administrator's pg_cancel_backend ends it the same way",
+    hint: STATEMENT_TIMEOUT_HINT,
     cause: error,
   });
+}
+
+/** What to do about a statement the server canceled, on every surface alike. */
+const STATEMENT_TIMEOUT_HINT = "the server's statement_timeout for the role or database Gatehouse connects as (SHOW statement_timeout) is shorter than this takes: raise it for that role (ALTER ROLE … SET statement_timeout = 0), then try again; an administrator's pg_cancel_backend ends it the same way";
+
+/** Whether PostgreSQL canceled the statement (QUERY_CANCELED_SQLSTATE): its statement_timeout, or pg_cancel_backend. */
+export function isCanceledByServer(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === QUERY_CANCELED_SQLSTATE;
+}
+
+/**
+ * Any other command's statement the server canceled (isCanceledByServer) — a flag change, a review,
+ * a task's change, a snapshot taken, pruned or deleted, a read — as the boundaries say it
+ * (environmentFailure): DB_NOT_WRITABLE with the setting to raise, as a rollback or a restore says
+ * it (canceledByServer), not "unexpected error: canceling statement due to statement timeout", exit 1.
+ */
+export function statementCanceled(location: string, error: unknown): GatehouseError {
+  return new GatehouseError('DB_NOT_WRITABLE', `cannot use database ${location}: the PostgreSQL server canceled a statement (${(error as Error).message})`, {
+    hint: STATEMENT_TIMEOUT_HINT,
+    cause: error,
+  });
+}
+
+/**
+ * A run's reason when the server kept canceling its statement through the retries: not a database
+ * "unreachable or busy", and not one a resume gets past before the setting is raised.
+ */
+export function canceledRunReason(retried: boolean, said: string): string {
+  return `the PostgreSQL server canceled a statement${retried ? ' on every try' : ''} (its statement_timeout for the role Gatehouse connects as, or an administrator's pg_cancel_backend): ${said}; if its statement_timeout (SHOW statement_timeout) ended it, raise that for the role (ALTER ROLE … SET statement_timeout = 0) before resuming`;
 }
 
 /** PostgreSQL's lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
