@@ -306,6 +306,8 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   const reason = checkedReason(request.reason, 'a restore');
   const operator = checkedOperator(request.operator);
   const clock = request.clock ?? (() => new Date());
+  // A list dropped outside Gatehouse, its copies still there, is what a restore needs first: made again from them.
+  if (store.damage) await store.snapshots.relistSurvivors?.();
   const chosen = await findSnapshot(store, request.snapshotId);
   // Before the lock and its audited attempt: nothing can be restored from a copy that is not there.
   const gone = await store.snapshots.unavailable(chosen);
