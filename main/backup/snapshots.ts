@@ -306,8 +306,6 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   const reason = checkedReason(request.reason, 'a restore');
   const operator = checkedOperator(request.operator);
   const clock = request.clock ?? (() => new Date());
-  // A list dropped outside Gatehouse, its copies still there, is what a restore needs first: made again from them.
-  if (store.damage) await store.snapshots.relistSurvivors?.();
   const chosen = await findSnapshot(store, request.snapshotId);
   // Before the lock and its audited attempt: nothing can be restored from a copy that is not there.
   const gone = await store.snapshots.unavailable(chosen);
@@ -317,7 +315,13 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
     });
   }
   // What the restore itself needs must be there (the audit, the writer lock): refused before the lock, which is one of them.
-  if (store.damage) refuseUnmendable(await storeShape(store.queries.db, store.backend), store.location, store.damage, store.backend);
+  if (store.damage) {
+    const shape = await storeShape(store.queries.db, store.backend);
+    // A snapshot list dropped outside Gatehouse, its copies still there, is made again from them (relistSurvivors) — once nothing else refuses.
+    const relisting = store.snapshots.relistSurvivors !== undefined;
+    refuseUnmendable({ ...shape, keptMissing: shape.keptMissing.filter((table) => !(relisting && table === 'snapshots')) }, store.location, store.damage, store.backend);
+    await store.snapshots.relistSurvivors?.();
+  }
   // The reason is kept in the attempt too: a restore that fails or dies part-way writes no restore event, and its audit must still say why.
   const restoring = async () => {
     const [check] = await verifySnapshots(store, chosen.id);
