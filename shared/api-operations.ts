@@ -342,7 +342,8 @@ export const notifyResultSchema = z.object({
   channels: z.array(z.object({ channel: z.string(), delivered: z.boolean(), error: z.string().optional() })),
 });
 
-export const SNAPSHOT_KINDS = ['before-run', 'manual', 'safety'] as const;
+/** `unknown`: listed again from its PostgreSQL schema after the store's `snapshots` table was dropped, which alone said its kind and run. */
+export const SNAPSHOT_KINDS = ['before-run', 'manual', 'safety', 'unknown'] as const;
 export const snapshotSchema = z.object({
   id: z.string(),
   /** The snapshot file's name beside a SQLite database, or the schema holding a PostgreSQL snapshot. */

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { atOrAfter, canceledByServer, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { atOrAfter, canceledByServer, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, WriterLockLost, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
 import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
 import { asAttempt, withWriterLock } from './lock.js';
@@ -315,14 +315,20 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
     });
   }
   // What the restore itself needs must be there (the audit, the writer lock): refused before the lock, which is one of them.
-  if (store.damage) refuseUnmendable(await storeShape(store.queries.db, store.backend), store.location, store.damage, store.backend);
+  if (store.damage) {
+    const shape = await storeShape(store.queries.db, store.backend);
+    // A snapshot list dropped outside Gatehouse, its copies still there, is made again from them (relistSurvivors) — once nothing else refuses.
+    const relisting = store.snapshots.relistSurvivors !== undefined;
+    refuseUnmendable({ ...shape, keptMissing: shape.keptMissing.filter((table) => !(relisting && table === 'snapshots')) }, store.location, store.damage, store.backend);
+    await store.snapshots.relistSurvivors?.();
+  }
   // The reason is kept in the attempt too: a restore that fails or dies part-way writes no restore event, and its audit must still say why.
   const restoring = async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     await store.snapshots.refuseUnrestorable(chosen);
     const safetySnapshot = await createSnapshot(store, { kind: 'safety', clock }).catch((error: unknown) => Promise.reject(safetySnapshotFailed(chosen, error)));
-    const event = await store.snapshots.restore(chosen, { operator, reason, at: clock().toISOString(), safetySnapshotId: safetySnapshot.id });
+    const event = await store.snapshots.restore(chosen, { operator, reason, at: clock().toISOString(), safetySnapshotId: safetySnapshot.id }).catch(async (error: unknown) => Promise.reject(await settleSafetySnapshot(store, safetySnapshot, error)));
     return {
       restoredFrom: chosen,
       safetySnapshot,
@@ -346,6 +352,36 @@ function safetySnapshotFailed(restoring: Snapshot, error: unknown): unknown {
   if (!(error instanceof GatehouseError)) return error;
   const hint = isDiskFault(error) ? 'free room on the disk that holds the snapshots (a safety snapshot is about the size of the database), then try again' : error.hints;
   return new GatehouseError(error.code, `restore from snapshot ${restoring.id} failed: the safety snapshot of the database as it is, taken first, could not be taken (${error.message}); nothing was restored`, { hint, cause: error });
+}
+
+/**
+ * A restore that failed after its safety snapshot was taken: on a nearly full disk each retry left
+ * one more database-sized copy listed. Where nothing can have been replaced (its one transaction
+ * failed and rolled back) that copy is only the database as it still is, and is removed; where the
+ * connection to the server was lost the COMMIT may have gone through, so it is kept — said either way.
+ */
+async function settleSafetySnapshot(store: Store, safety: Snapshot, error: unknown): Promise<unknown> {
+  if (!(error instanceof GatehouseError)) return error;
+  const said = (outcome: string) => new GatehouseError(error.code, `${error.message}; ${outcome}`, { hint: error.hints, cause: error });
+  if (causedBy(error, (e) => e instanceof GatehouseError && e.code === 'DB_UNREACHABLE')) {
+    return said(`its safety snapshot ${safety.id} is kept: the connection to the server was lost, so whether the restore committed cannot be told from here (gatehouse backups restores lists it if it did)`);
+  }
+  // Removing it would be a write without the lock, which another writer may hold by now.
+  if (causedBy(error, (e) => e instanceof WriterLockLost)) {
+    return said(`its safety snapshot ${safety.id} is kept: the writer lock was lost, and nothing is removed without it; delete it with gatehouse backups delete`);
+  }
+  try {
+    await store.snapshots.remove(safety);
+  } catch (removal) {
+    return said(`its safety snapshot ${safety.id} is kept: removing it failed (${(removal as Error).message}); delete it with gatehouse backups delete`);
+  }
+  return said(`its safety snapshot ${safety.id}, the database as it still is, was removed`);
+}
+
+/** Whether `error` or any error it was caused by is such (a lost connection is wrapped by the restore's own failure). */
+function causedBy(error: unknown, such: (e: Error) => boolean): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (such(e)) return true;
+  return false;
 }
 
 /** The kept tasks whose last run the restore removed, and the run each names now. */

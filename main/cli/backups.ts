@@ -55,6 +55,9 @@ export function registerBackupCommands(program: Command): void {
         process.stdout.write(`${counted(list.snapshots.length, 'snapshot')}, ${counted(list.totalBytes, 'byte')} in total\n`);
       }
       if (list.damaged !== null) process.stderr.write(`warning: ${list.damaged}; restore a snapshot over it: gatehouse restore --backup ID --reason TEXT\n`);
+      // Listed from their schemas, the list that said more having been dropped: what they can no longer tell is said.
+      const relisted = list.snapshots.filter((s) => s.kind === 'unknown').length;
+      if (relisted > 0) process.stderr.write(`warning: ${counted(relisted, 'snapshot')} of kind unknown ${relisted === 1 ? 'was' : 'were'} found by ${relisted === 1 ? 'its schema' : 'their schemas'} alone, the snapshot list having been dropped: kind and run are not known, and checksums are computed now, so a copy changed after it was taken is not detected\n`);
       // As verify does for a snapshot it finds broken: a script checking its backups must not read "fine" off a listing that found one gone.
       const missing = list.snapshots.filter((s) => s.unavailable !== null).length;
       if (missing === 0) return;

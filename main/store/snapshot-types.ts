@@ -60,6 +60,12 @@ export interface SnapshotSupport {
    */
   refuseUnrestorable(snapshot: Snapshot): Promise<void>;
   /**
+   * A store opened for a restore whose snapshot list is gone while its copies survive (PostgreSQL's
+   * `snapshots` table dropped outside Gatehouse): the list made again from the copies. Absent where
+   * the list cannot be lost apart from the copies.
+   */
+  relistSurvivors?(): Promise<void>;
+  /**
    * Replaces the run and domain tables (hearings, runs, quarantine, the undo journal…) with the snapshot's and
    * records the restore, in one transaction; the audit tables and the run-id high-water mark stay.
    * The caller holds the writer lock.

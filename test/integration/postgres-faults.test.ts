@@ -233,7 +233,7 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       expect(armed).toBe(false);
       expect(failure).toMatchObject({
         code: 'INTERRUPTED',
-        message: expect.stringMatching(new RegExp(`^restore from snapshot ${snapshot.id} failed: lost the writer lock on .*; nothing was restored$`)),
+        message: expect.stringMatching(new RegExp(`^restore from snapshot ${snapshot.id} failed: lost the writer lock on .*; nothing was restored; its safety snapshot \\S+ is kept: the writer lock was lost, and nothing is removed without it; delete it with gatehouse backups delete$`)),
         hint: 'run the restore again once no other writer holds the database',
       });
       expect(await domainRows(url)).toEqual(before);

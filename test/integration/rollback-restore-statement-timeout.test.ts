@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSnapshotOnRequest, listAttempts, restoreSnapshot, rollback } from '../../main/backup/index.js';
+import { createSnapshotOnRequest, listAttempts, listSnapshots, restoreSnapshot, rollback } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { withStoreAt } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
@@ -22,7 +22,7 @@ const CANCELED = '(canceling statement due to statement timeout)';
 describe.skipIf(backend === null)('a rollback and a restore past PostgreSQL\'s statement_timeout', () => {
   afterAll(async () => {
     await backend?.cleanup();
-    // The safety snapshot its failed restore took is its own (left listed, as a failed restore leaves it).
+    // Objects it may own (a safety snapshot a failed restore could not remove).
     await psql(`DROP OWNED BY ${role}`).catch(() => undefined);
     await psql(`DROP ROLE IF EXISTS ${role}`);
   });
@@ -49,16 +49,19 @@ describe.skipIf(backend === null)('a rollback and a restore past PostgreSQL\'s s
     const rollbackSaid = `rollback of run 2 failed: the PostgreSQL server canceled a statement of it ${CANCELED}; it is one transaction: nothing was rolled back`;
     expect({ code: rolledBack.code, said: rolledBack.stderr.split('\n').slice(0, 2) }).toEqual({ code: 2, said: [`gatehouse: ${rollbackSaid}`, expect.stringContaining(hint)] });
     const restored = runCli(['restore', '--db', timed.toString(), '--backup', snapshot, '--reason', 'bad day', '--operator', 'sam']);
-    const restoreSaid = `restore from snapshot ${snapshot} failed: the PostgreSQL server canceled a statement of it ${CANCELED}; nothing was restored`;
-    expect({ code: restored.code, said: restored.stderr.split('\n').slice(0, 2) }).toEqual({ code: 2, said: [`gatehouse: ${restoreSaid}`, expect.stringContaining(hint)] });
+    // Canceled inside its one transaction, nothing replaced: the safety snapshot it took is removed.
+    const restoreSaid = `restore from snapshot ${snapshot} failed: the PostgreSQL server canceled a statement of it ${CANCELED}; nothing was restored; its safety snapshot`;
+    const safetyRemoved = ', the database as it still is, was removed';
+    expect({ code: restored.code, said: restored.stderr.split('\n').slice(0, 2) }).toEqual({ code: 2, said: [expect.stringMatching(new RegExp(`^gatehouse: ${escaped(restoreSaid)} \\S+${safetyRemoved}$`)), expect.stringContaining(hint)] });
 
     await withStoreAt(backend!, location, async (store) => {
       const attempts = await listAttempts(store, { limit: 2 });
       expect(attempts.map(({ outcome, detail }) => ({ outcome, detail }))).toEqual([
-        { outcome: 'failed', detail: `${restoreSaid}; reason: bad day` },
+        { outcome: 'failed', detail: expect.stringMatching(new RegExp(`^${escaped(restoreSaid)} \\S+${safetyRemoved}; reason: bad day$`)) },
         { outcome: 'failed', detail: `${rollbackSaid}; reason: bad load` },
       ]);
       expect(await store.countHearings()).toBe(10);
+      expect((await listSnapshots(store)).filter((s) => s.kind === 'safety')).toEqual([]);
       expect((await store.getRun(2))?.status).toBe('success');
 
       expect((await rollback(store, { runId: 2, reason: 'bad load', operator: 'sam' })).runRolledBack).toBe(true);
@@ -67,3 +70,7 @@ describe.skipIf(backend === null)('a rollback and a restore past PostgreSQL\'s s
     });
   });
 });
+
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -28,6 +28,7 @@ export class PostgresSnapshots implements SnapshotSupport {
   }
 
   async list(): Promise<Snapshot[]> {
+    if (await this.listLost()) return this.survivors();
     const rows = await this.driver.db.selectFrom('snapshots').selectAll().orderBy('createdAt', 'desc').execute();
     return rows.map(({ place, ...row }) => snapshotInContractOrder({ ...row, file: place, kind: row.kind as Snapshot['kind'] }));
   }
@@ -98,6 +99,51 @@ export class PostgresSnapshots implements SnapshotSupport {
       await sql`DROP SCHEMA IF EXISTS ${sql.id(snapshot.file)} CASCADE`.execute(trx);
       await trx.deleteFrom('snapshots').where('id', '=', snapshot.id).execute();
     });
+  }
+
+  /** Opened for a restore without its `snapshots` table (dropped outside Gatehouse): the list is gone, and only it. */
+  private async listLost(): Promise<boolean> {
+    if (!this.driver.damage) return false;
+    const { rows } = await sql<{ found: string | null }>`SELECT to_regclass(${`${quoteIdentifier(this.schema)}.snapshots`})::text AS found`.execute(this.driver.db);
+    return rows[0]!.found === null;
+  }
+
+  /**
+   * The snapshots whose schemas survive the list, read back from them: the id from the schema's
+   * name (take() made it of the id), the time from the id (when it was asked for, a moment before it was taken). Their kind and run were only in the
+   * list: `unknown` and none. Their checksums are computed now, so a copy changed after it was
+   * taken verifies all the same; a schema whose name is not an id this code gives is left out.
+   */
+  private async survivors(): Promise<Snapshot[]> {
+    const prefix = snapshotSchemaPrefix(this.schema);
+    const { rows } = await sql<{ name: string }>`SELECT nspname AS name FROM pg_namespace WHERE left(nspname, ${prefix.length}) = ${prefix} ORDER BY nspname DESC`.execute(this.driver.db);
+    const found: Snapshot[] = [];
+    for (const { name } of rows) {
+      const id = /^(\d{8})t(\d{6})(\d{3})z_([0-9a-f]{6})$/.exec(name.slice(prefix.length));
+      if (!id) continue;
+      const [, day, time, ms, tag] = id as unknown as [string, string, string, string, string];
+      const createdAt = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}.${ms}Z`;
+      const size = await sql<{ bytes: number }>`SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${name} AND c.relkind = 'r'`.execute(this.driver.db);
+      found.push(snapshotInContractOrder({ id: `${day}T${time}${ms}Z-${tag}`, file: name, createdAt, kind: 'unknown', runId: null, sizeBytes: Number(size.rows[0]!.bytes), sha256: await contentHash(this.driver.db, name) }));
+    }
+    return found;
+  }
+
+  async relistSurvivors(): Promise<void> {
+    if (!(await this.listLost())) return;
+    const survivors = await this.survivors();
+    const scratch = scratchSchemaName(this.schema);
+    try {
+      await this.dropScratch(scratch);
+      await this.migrateScratch(scratch);
+      await this.driver.transaction(async (trx) => {
+        await remakeTable(trx, scratch, 'snapshots');
+        for (const { file, ...row } of survivors) await trx.insertInto('snapshots').values({ ...row, place: file }).execute();
+      });
+    } finally {
+      await this.dropScratch(scratch).catch(() => {});
+    }
   }
 
   /** A snapshot schema lives beside the database it was taken of, which this code has already opened (and would have refused if newer). */
