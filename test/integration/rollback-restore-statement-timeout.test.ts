@@ -3,8 +3,9 @@ import { createSnapshotOnRequest, listAttempts, listSnapshots, restoreSnapshot, 
 import { runUpdate } from '../../main/engine/index.js';
 import { withStoreAt } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
-import { availablePostgresBackend, psql, testRunTag } from '../helpers/postgres.js';
+import { availablePostgresBackend, testRunTag } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
+import { dropSlowRole, slowRoleOn } from '../helpers/slow-role.js';
 
 const backend = await availablePostgresBackend();
 
@@ -22,33 +23,25 @@ const CANCELED = '(canceling statement due to statement timeout)';
 describe.skipIf(backend === null)('a rollback and a restore past PostgreSQL\'s statement_timeout', () => {
   afterAll(async () => {
     await backend?.cleanup();
-    // Objects it may own (a safety snapshot a failed restore could not remove).
-    await psql(`DROP OWNED BY ${role}`).catch(() => undefined);
-    await psql(`DROP ROLE IF EXISTS ${role}`);
+    await dropSlowRole(role);
   });
 
   it('are refused as canceled by the server, nothing changed and the attempt audited so, then done when asked again', async () => {
     const location = await backend!.freshLocation();
-    const schema = new URL(location).searchParams.get('schema')!;
     const snapshot = await withStoreAt(backend!, location, async (store) => {
       await runUpdate({ store, source: arraySource(hearingRecords(5, 710000)) });
       const taken = await createSnapshotOnRequest(store);
       await runUpdate({ store, source: arraySource(hearingRecords(5, 720000)) });
       return taken.id;
     });
-    await psql(`CREATE ROLE ${role} LOGIN SUPERUSER`);
-    await psql(`ALTER ROLE ${role} SET statement_timeout = '1s'`);
-    await psql(`CREATE FUNCTION "${schema}".slow_for_${role}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF current_user = '${role}' THEN PERFORM pg_sleep(3); END IF; RETURN NULL; END $$`);
-    await psql(`CREATE TRIGGER slow BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON "${schema}".hearings FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".slow_for_${role}()`);
-    const timed = new URL(location);
-    timed.username = role;
+    const timed = await slowRoleOn(location, role, ['hearings']);
 
     const hint = "  hint: the server's statement_timeout for the role or database Gatehouse connects as (SHOW statement_timeout) is shorter than this takes";
 
-    const rolledBack = runCli(['rollback', '--db', timed.toString(), '--run', '2', '--reason', 'bad load', '--operator', 'sam']);
+    const rolledBack = runCli(['rollback', '--db', timed, '--run', '2', '--reason', 'bad load', '--operator', 'sam']);
     const rollbackSaid = `rollback of run 2 failed: the PostgreSQL server canceled a statement of it ${CANCELED}; it is one transaction: nothing was rolled back`;
     expect({ code: rolledBack.code, said: rolledBack.stderr.split('\n').slice(0, 2) }).toEqual({ code: 2, said: [`gatehouse: ${rollbackSaid}`, expect.stringContaining(hint)] });
-    const restored = runCli(['restore', '--db', timed.toString(), '--backup', snapshot, '--reason', 'bad day', '--operator', 'sam']);
+    const restored = runCli(['restore', '--db', timed, '--backup', snapshot, '--reason', 'bad day', '--operator', 'sam']);
     // Canceled inside its one transaction, nothing replaced: the safety snapshot it took is removed.
     const restoreSaid = `restore from snapshot ${snapshot} failed: the PostgreSQL server canceled a statement of it ${CANCELED}; nothing was restored; its safety snapshot`;
     const safetyRemoved = ', the database as it still is, was removed';

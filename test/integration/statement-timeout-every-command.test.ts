@@ -6,8 +6,9 @@ import { openStore } from '../../main/store/index.js';
 import { withStoreAt } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { runCli } from '../helpers/cli.js';
-import { availablePostgresBackend, psql, testRunTag } from '../helpers/postgres.js';
+import { availablePostgresBackend, testRunTag } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
+import { dropSlowRole, slowRoleOn } from '../helpers/slow-role.js';
 
 const backend = await availablePostgresBackend();
 
@@ -27,27 +28,17 @@ const HINT = "the server's statement_timeout for the role or database Gatehouse 
 describe.skipIf(backend === null)('every command past PostgreSQL\'s statement_timeout', () => {
   afterAll(async () => {
     await backend?.cleanup();
-    await psql(`DROP OWNED BY ${role}`).catch(() => undefined);
-    await psql(`DROP ROLE IF EXISTS ${role}`);
+    await dropSlowRole(role);
   });
 
   it('is refused as canceled by the server, with the setting to raise, on the command line and in the console alike', async () => {
     const location = await backend!.freshLocation();
-    const schema = new URL(location).searchParams.get('schema')!;
     const snapshot = await withStoreAt(backend!, location, async (store) => {
       await runUpdate({ store, source: arraySource(hearingRecords(3, 730000)) });
       return (await createSnapshotOnRequest(store)).id;
     });
     expect(runCli(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5', '--db', location]).code).toBe(0);
-    await psql(`CREATE ROLE ${role} LOGIN SUPERUSER`);
-    await psql(`ALTER ROLE ${role} SET statement_timeout = '1s'`);
-    await psql(`CREATE FUNCTION "${schema}".slow_for_${role}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF current_user = '${role}' THEN PERFORM pg_sleep(3); END IF; RETURN NULL; END $$`);
-    for (const table of ['hearings', 'flag_values', 'scheduled_tasks', 'snapshots']) {
-      await psql(`CREATE TRIGGER slow BEFORE INSERT OR UPDATE OR DELETE ON "${schema}".${table} FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".slow_for_${role}()`);
-    }
-    const timed = new URL(location);
-    timed.username = role;
-    const db = timed.toString();
+    const db = await slowRoleOn(location, role, ['hearings', 'flag_values', 'scheduled_tasks', 'snapshots']);
 
     const commands = [
       ['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--reason', 'r', '--operator', 'sam'],
