@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { GatehouseError } from '../../shared/errors.js';
 import { STAGING_COPY_OPERATOR, stagingCopyReason, type KeptSessionAttempt, type NewTrialRecord } from './repositories/trials.js';
 import type { Queryable } from './postgres/connection.js';
-import { isPostgresUrl, MIGRATION_LOCK_CLASS, parsePostgresTarget, quoteIdentifier, stagingCopySchema, type PostgresTarget } from './postgres/target.js';
+import { isPostgresUrl, parsePostgresTarget, quoteIdentifier, stagingCopySchema, type PostgresTarget } from './postgres/target.js';
 import type { Store } from './types.js';
 import type { Snapshot } from './snapshot-types.js';
 import { redactConnectionString } from '../../shared/redact.js';
@@ -547,27 +547,30 @@ async function copyPostgres(from: PostgresTarget, staging: string, open: Open): 
  * (ALTER TABLE … with a volatile default, a type change) reads as empty to a snapshot taken before
  * it committed — PostgreSQL's MVCC-unsafe DDL — so a copy under way as the source was opened and
  * migrated came out with no hearings, or failed on a foreign key, or on lock_timeout, as a "restore".
- * Opening a schema takes its migration lock exclusively (driver.ts); the copy holds it shared, on a
- * session of its own, from before its snapshot to its end: it waits for a migration under way, and
- * one that starts meanwhile waits for the copy (an opener waits however long a migration takes). A
- * migration that outlasts lock_timeout is refused, LOCK_HELD, before anything is read.
+ * A session of its own holds ACCESS SHARE on every source table from before the copy's snapshot to
+ * its end: it waits for a migration (or a restore's TRUNCATE) under way, and one that starts
+ * meanwhile waits for the copy; updates, reads and opens — which take no lock it conflicts with — go
+ * on as before (the schema's migration lock, which every open takes, would have stopped them all for
+ * the copy's length). A migration that outlasts lock_timeout is refused, LOCK_HELD, before anything is read.
  */
 async function withMigrationsHeldOff<T>(from: PostgresTarget, work: () => Promise<T>): Promise<T> {
   const { connectSession, isLockTimeout, unreachable } = await import('./postgres/connection.js');
   const session = await connectSession(from);
   try {
     try {
-      await session.query(`SELECT pg_advisory_lock_shared(${MIGRATION_LOCK_CLASS}, hashtext($1))`, [from.schema]);
+      const { rows } = await session.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = $2', [from.schema, 'BASE TABLE']);
+      await session.query('BEGIN');
+      if (rows.length > 0) await session.query(`LOCK TABLE ${rows.map((row) => `${quoteIdentifier(from.schema)}.${quoteIdentifier(row.name)}`).join(', ')} IN ACCESS SHARE MODE`);
     } catch (error) {
       if (!isLockTimeout(error)) throw unreachable(from, error);
-      throw new GatehouseError('LOCK_HELD', `source schema ${from.schema} is being opened or migrated by another session (for longer than lock_timeout): a copy read now could find its tables half-changed, so nothing was copied`, {
-        hint: 'run the trial again once that session is done; one that stays (a migration of a large table) is in pg_stat_activity, waiting on or holding an advisory lock',
+      throw new GatehouseError('LOCK_HELD', `source schema ${from.schema} is being migrated or restored by another session (for longer than lock_timeout): a copy read now could find its tables half-changed, so nothing was copied`, {
+        hint: 'run the trial again once that session is done; one that stays (a migration of a large table) is in pg_stat_activity, holding a lock on one of its tables',
         cause: error,
       });
     }
     return await work();
   } finally {
-    // Ending the session releases its lock.
+    // Ending the session ends its transaction and releases its locks.
     await session.end().catch(() => {});
   }
 }

@@ -80,7 +80,7 @@ describe.skipIf(!postgres)('a staging copy made while the source schema is being
     try {
       await expect(copyToStaging(source, staging, (location) => backend.open(location))).rejects.toMatchObject({
         code: 'LOCK_HELD',
-        message: `source schema ${schema} is being opened or migrated by another session (for longer than lock_timeout): a copy read now could find its tables half-changed, so nothing was copied`,
+        message: `source schema ${schema} is being migrated or restored by another session (for longer than lock_timeout): a copy read now could find its tables half-changed, so nothing was copied`,
       });
     } finally {
       await migration.query('ROLLBACK');
