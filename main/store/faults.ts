@@ -268,7 +268,7 @@ export function isEnvironmentFault(error: unknown): boolean {
 }
 
 /** PostgreSQL's query_canceled: the server's statement_timeout passed, or an administrator's pg_cancel_backend. An update retries it like a busy database, then the run stops. */
-export const QUERY_CANCELED_SQLSTATE = '57014';
+const QUERY_CANCELED_SQLSTATE = '57014';
 
 /**
  * A rollback's or restore's statement the server canceled (QUERY_CANCELED_SQLSTATE), or null when

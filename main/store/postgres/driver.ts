@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, QUERY_CANCELED_SQLSTATE, isPrivilegeMissing, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
+import { DEFAULT_LOCK_WAIT_MS, isCanceledByServer, isPrivilegeMissing, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import { isNotAllThere } from '../damaged.js';
@@ -97,7 +97,7 @@ function openFailure(target: PostgresTarget, error: unknown): GatehouseError {
   const message = (error as Error).message;
   if (isLockTimeout(error)) return lockedByAnotherSession(target, error, `; ${NOTHING_MIGRATED}`);
   if (isPrivilegeMissing(error)) return openingDenied(target, error as Error);
-  if ((error as { code?: unknown }).code === QUERY_CANCELED_SQLSTATE) {
+  if (isCanceledByServer(error)) {
     return new GatehouseError('DB_NOT_WRITABLE', `cannot open database ${target.location}: the server canceled a statement of its opening or migration (${message}); ${NOTHING_MIGRATED}`, {
       hint: "the server's statement_timeout for this role or database (SHOW statement_timeout) is shorter than a migration takes: raise it for the role Gatehouse connects as (ALTER ROLE … SET statement_timeout = 0), then run again; an administrator's pg_cancel_backend ends it the same way",
       cause: error,
@@ -285,7 +285,7 @@ class PostgresDriver implements StoreDriver {
   classifyError(error: unknown): DatabaseFault {
     const code = String((error as { code?: unknown } | null)?.code);
     if (ENVIRONMENT_SQLSTATES.test(code) || isStorePartMissing(error)) return 'environment';
-    return isConnectionError(error) || isLockTimeout(error) || code === QUERY_CANCELED_SQLSTATE ? 'transient' : 'record';
+    return isConnectionError(error) || isLockTimeout(error) || isCanceledByServer(error) ? 'transient' : 'record';
   }
 
   /** Nothing to hurry: a wait for another session's lock (lock_timeout) blocks no thread, and the writer lock's release waits for none. */
